@@ -1,0 +1,139 @@
+"""Input checks shared by every part of descend.
+
+Every check raises a ``ValueError`` that names the argument, the offending value (and, for a
+hyperparameter with a run axis, the run) and what is allowed, so that bad input is reported before
+any work starts instead of surfacing as a traceback from deep inside torch.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import torch
+
+Number = float | int
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An allowed range ``low..high``; ``closed_low``/``closed_high`` say whether the ends belong to it."""
+
+    low: float = -math.inf
+    high: float = math.inf
+    closed_low: bool = True
+    closed_high: bool = False
+
+    def __str__(self) -> str:
+        left = "[" if self.closed_low and math.isfinite(self.low) else "("
+        right = "]" if self.closed_high and math.isfinite(self.high) else ")"
+        return f"{left}{_fmt(self.low)}, {_fmt(self.high)}{right}"
+
+    def contains(self, x: torch.Tensor) -> torch.Tensor:
+        above = x >= self.low if self.closed_low else x > self.low
+        below = x <= self.high if self.closed_high else x < self.high
+        return above & below
+
+
+def _fmt(x: float) -> str:
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return f"{x:g}"
+
+
+#: Ranges used across descend.
+NONNEGATIVE = Interval(0.0)
+POSITIVE = Interval(0.0, closed_low=False)
+UNIT = Interval(0.0, 1.0, closed_high=True)  # [0, 1]
+UNIT_OPEN = Interval(0.0, 1.0)  # [0, 1): betas, EMA decay rates
+ANY = Interval()
+
+
+def close_matches(name: str, choices: Iterable[str]) -> str:
+    """A ``"; did you mean 'x'?"`` suffix for an error message, or ``""`` when nothing is close."""
+    found = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
+    if not found:
+        return ""
+    return "; did you mean " + " or ".join(repr(f) for f in found) + "?"
+
+
+def check_names(given: Iterable[str], allowed: Iterable[str], *, what: str = "option") -> None:
+    """Raise a ValueError for the first name in ``given`` that is not in ``allowed``."""
+    allowed = list(allowed)
+    for name in given:
+        if name not in allowed:
+            raise ValueError(
+                f"unknown {what} {name!r}{close_matches(name, allowed)} "
+                f"(allowed: {', '.join(sorted(allowed))})"
+            )
+
+
+def check_choice(name: str, value: object, choices: Iterable[object]) -> object:
+    """Raise a ValueError unless ``value`` is one of ``choices``."""
+    choices = list(choices)
+    if value not in choices:
+        raise ValueError(f"{name}={value!r} is not allowed; choose one of {', '.join(map(repr, choices))}")
+    return value
+
+
+def check_hyperparameter(
+    name: str,
+    value: object,
+    allowed: Interval = ANY,
+    *,
+    runs: int | None = None,
+) -> Number | torch.Tensor:
+    """Check one hyperparameter: a Python number, a 0-d tensor, or a tensor ``[K]`` with one value per run.
+
+    Returns the value unchanged. ``runs`` is the expected K when the caller knows it (the length of the
+    parameters' run axis); a ``[K]`` tensor of another length is an error.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, torch.Tensor)):
+        raise ValueError(
+            f"{name}={value!r} must be a number or a tensor of shape [K] (one value per run), "
+            f"not {type(value).__name__}"
+        )
+    if isinstance(value, torch.Tensor):
+        if value.ndim > 1:
+            raise ValueError(f"{name} has shape {list(value.shape)}; a hyperparameter is a number or has shape [K]")
+        if value.is_complex() or not (value.is_floating_point() or value.dtype in _INT_DTYPES):
+            raise ValueError(f"{name} has dtype {value.dtype}; a real-valued tensor is required")
+        if value.ndim == 1 and runs is not None and value.shape[0] != runs:
+            raise ValueError(
+                f"{name} has {value.shape[0]} values but the parameters have {runs} runs "
+                f"(leading axis K = {runs}); give one value per run or a single number"
+            )
+        values = value.detach().to("cpu", torch.float64).reshape(-1)
+    else:
+        values = torch.tensor([float(value)], dtype=torch.float64)
+    bad = ~(torch.isfinite(values) & allowed.contains(values))
+    if bad.any():
+        i = int(bad.nonzero()[0])
+        which = f" for run {i}" if isinstance(value, torch.Tensor) and value.ndim == 1 else ""
+        v = values[i].item()
+        reason = "is not finite" if not math.isfinite(v) else "is out of range"
+        raise ValueError(f"{name}={v:g}{which} {reason}; allowed: {allowed}")
+    return value
+
+
+_INT_DTYPES = (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8)
+
+
+def run_axis_length(named: dict[str, object]) -> int | None:
+    """The common K of all ``[K]`` tensors among ``named`` values, or None if there are none.
+
+    Raises a ValueError naming the two arguments whose lengths disagree.
+    """
+    k, first = None, None
+    for name, value in named.items():
+        if isinstance(value, torch.Tensor) and value.ndim == 1:
+            if k is None:
+                k, first = value.shape[0], name
+            elif value.shape[0] != k:
+                raise ValueError(
+                    f"{name} has {value.shape[0]} values but {first} has {k}: "
+                    "every hyperparameter with a run axis must have the same length K"
+                )
+    return k
