@@ -1,0 +1,581 @@
+r"""Losses: the loss L⁽ⁱ⁾ of one sample and the cost J = (1/m) Σᵢ L⁽ⁱ⁾ over a batch, with one value per run.
+
+Notation (the seeds'): ŷ is the prediction (``pred``), y the target, m the number of samples in the batch,
+L⁽ⁱ⁾ the loss of sample i and J the cost. Every loss is a pure function::
+
+    loss(pred, target, *, reduction="mean", mask=None, runs=None, ...)
+
+Samples and features
+    The first axis of ``pred`` (after the run axis, see below) is the sample axis B. Axes after it are
+    feature axes. The per-sample loss L⁽ⁱ⁾ of the element-wise losses (``mse``, ``mae``, ``mape``, ``huber``,
+    ``bce``, ``bce_with_logits``) is the **mean** over the feature elements of sample i (the Keras
+    convention), so that ``reduction="mean"`` equals torch.nn.functional's ``"mean"`` (the mean over all
+    elements) for any shape. ``reduction="sum"`` is Σᵢ L⁽ⁱ⁾, which equals torch's ``"sum"`` when each sample
+    has a single element (target ``[B]`` or ``[B, 1]``) and torch's ``"sum"`` divided by the number of
+    feature elements otherwise. ``l2`` and ``bbox`` **sum** over the feature axes instead (a squared norm).
+
+Reductions
+    ``"mean"``: the cost J = (1/m) Σᵢ L⁽ⁱ⁾; ``"sum"``: Σᵢ L⁽ⁱ⁾; ``"none"``: the per-sample values L⁽ⁱ⁾.
+
+Run axis
+    ``pred`` is either ``[B, ...]`` (one run) or ``[K, B, ...]`` (K runs that each predict the same B
+    samples, e.g. K copies of a model trained with different optimizers). ``target`` is ``[B, ...]``,
+    shared by all runs, or ``[K, B, ...]``, one per run. With a run axis, ``"mean"`` and ``"sum"`` reduce
+    over everything but the run axis and return ``[K]`` (one cost per run) and ``"none"`` returns ``[K, B]``.
+    Whether ``pred`` has a run axis is given by ``runs``:
+
+    - ``runs=None`` (default) infers it: ``pred.ndim == target.ndim + 1`` means a run axis with a shared
+      target; ``pred.ndim == target.ndim`` means **no** run axis (so a per-run target ``[K, B, ...]``
+      needs ``runs=True``, otherwise K is taken as the sample axis);
+    - ``runs=True``: the leading axis of ``pred`` is the run axis; target is ``[B, ...]`` or ``[K, B, ...]``;
+    - ``runs=False``: no run axis; target must have the shape of ``pred``.
+
+    For ``cross_entropy`` with integer class labels, the shapes are compared with ``pred`` without its
+    class axis C: labels ``[B]`` with logits ``[K, B, C]`` is the run-axis case, labels ``[K, B]`` with logits
+    ``[K, B, C]`` needs ``runs=True``.
+
+    Shapes are never broadcast otherwise: ``pred [B, 1]`` with ``target [B]`` is an error.
+
+Mask
+    ``mask`` (optional, boolean ``[B]``, or ``[K, B]`` with a run axis) excludes the samples where it is
+    False: ``"mean"`` averages over the N′ valid samples only, J = (1/N′) Σ_{i valid} L⁽ⁱ⁾ (the seed's
+    eq. 18), ``"sum"`` sums over them, and ``"none"`` returns 0 for the excluded samples. A run with no valid
+    sample (and an empty batch) has mean 0, not NaN. Masked samples contribute exactly 0 to the gradient.
+
+Every loss raises a ``ValueError`` naming the argument for bad shapes, dtypes, values and options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+
+from descend._checks import POSITIVE, UNIT, check_choice, check_hyperparameter, close_matches
+
+__all__ = [
+    "LOSSES",
+    "LOSS_ALIASES",
+    "REDUCTIONS",
+    "LossInfo",
+    "bbox",
+    "bce",
+    "bce_with_logits",
+    "cross_entropy",
+    "get_loss",
+    "huber",
+    "l2",
+    "mae",
+    "mape",
+    "mse",
+]
+
+Reduction = Literal["mean", "sum", "none"]
+REDUCTIONS: tuple[str, ...] = ("mean", "sum", "none")
+
+#: torch.nn.functional.binary_cross_entropy clamps each log term at this value.
+_LOG_CLAMP = -100.0
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Shared checks and reduction
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _check_tensor(name: str, value: object) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor, not {type(value).__name__}")
+    return value
+
+
+def _check_pred(pred: object) -> torch.Tensor:
+    pred = _check_tensor("pred", pred)
+    if not pred.is_floating_point():
+        raise ValueError(f"pred has dtype {pred.dtype}; a floating-point tensor is required")
+    return pred
+
+
+def _real_target(target: object, pred: torch.Tensor) -> torch.Tensor:
+    """A real-valued target, cast to the dtype of pred."""
+    target = _check_tensor("target", target)
+    if target.is_complex():
+        raise ValueError(f"target has dtype {target.dtype}; a real-valued tensor is required")
+    return target.to(pred.dtype)
+
+
+def _check_options(reduction: str, runs: bool | None) -> None:
+    check_choice("reduction", reduction, REDUCTIONS)
+    if runs is not None and not isinstance(runs, bool):
+        raise ValueError(f"runs={runs!r} is not allowed; choose one of None, True, False")
+
+
+def _has_run_axis(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    runs: bool | None,
+    *,
+    pred_shape: tuple[int, ...] | None = None,
+    note: str = "",
+) -> bool:
+    """Decide whether ``pred`` has a leading run axis and check that target's shape fits.
+
+    ``pred_shape`` is the part of pred's shape that target must match (pred.shape unless given); ``note``
+    is appended to error messages.
+    """
+    p = tuple(pred.shape) if pred_shape is None else tuple(pred_shape)
+    t = tuple(target.shape)
+
+    def fail(reason: str) -> None:
+        raise ValueError(f"pred has shape {list(pred.shape)} but target has shape {list(t)}: {reason}{note}")
+
+    if runs is None:
+        if len(p) == len(t) + 1:
+            has_runs = True
+        elif len(p) == len(t):
+            has_runs = False
+        else:
+            fail(
+                f"target must have shape {list(p)} (no run axis) or {list(p[1:])} (pred has a leading run axis K "
+                "and target is shared by all runs)"
+            )
+    else:
+        has_runs = runs
+
+    if has_runs:
+        if len(p) < 2:
+            raise ValueError(
+                f"pred has shape {list(pred.shape)}: with a run axis (runs=True or inferred) pred needs at least "
+                f"the axes [K, B] (runs, samples){note}"
+            )
+        if t != p[1:] and t != p:
+            fail(
+                f"with a run axis (K = {p[0]}) target must have shape {list(p[1:])} (shared by all runs) "
+                f"or {list(p)} (one per run)"
+            )
+    else:
+        if len(p) < 1:
+            raise ValueError(f"pred has shape {list(pred.shape)}: pred needs a sample axis B{note}")
+        if t != p:
+            hint = ""
+            if runs is None and len(p) == len(t) and len(p) >= 2 and t[1:] == p[1:]:
+                hint = " (if the leading axis of pred is a run axis, pass runs=True)"
+            elif runs is False and len(p) == len(t) + 1:
+                hint = " (pred has one more axis than target; is it a run axis? then pass runs=True or runs=None)"
+            fail(f"without a run axis target must have shape {list(p)}{hint}")
+    return has_runs
+
+
+def _check_mask(mask: object, batch_shape: tuple[int, ...], has_runs: bool, pred: torch.Tensor) -> torch.Tensor:
+    """Check ``mask`` against ``batch_shape`` = [B] or [K, B]."""
+    mask = _check_tensor("mask", mask)
+    if mask.dtype != torch.bool:
+        raise ValueError(f"mask has dtype {mask.dtype}; a boolean tensor is required (True = keep the sample)")
+    shape = tuple(mask.shape)
+    allowed = [batch_shape[-1:]] + ([batch_shape] if has_runs else [])
+    if shape not in allowed:
+        choices = " or ".join(str(list(a)) for a in allowed)
+        names = "[B]" if not has_runs else "[B] or [K, B]"
+        raise ValueError(
+            f"mask has shape {list(shape)} but pred has shape {list(pred.shape)}: mask must have shape "
+            f"{names} = {choices}"
+        )
+    return mask.to(pred.device)
+
+
+def _per_sample(values: torch.Tensor, has_runs: bool, how: str) -> torch.Tensor:
+    """Reduce ``values [K?, B, ...]`` over the feature axes to ``[K?, B]`` by mean or sum."""
+    first = 2 if has_runs else 1
+    dims = tuple(range(first, values.ndim))
+    if not dims:
+        return values
+    return values.mean(dim=dims) if how == "mean" else values.sum(dim=dims)
+
+
+def _reduce(per: torch.Tensor, mask: torch.Tensor | None, reduction: str) -> torch.Tensor:
+    """Reduce per-sample values ``[B]`` or ``[K, B]`` over the sample axis (the last axis)."""
+    if mask is not None:
+        per = torch.where(mask, per, torch.zeros((), dtype=per.dtype, device=per.device))
+    if reduction == "none":
+        return per
+    total = per.sum(dim=-1)
+    if reduction == "sum":
+        return total
+    if mask is None:
+        count = torch.tensor(float(max(per.shape[-1], 1)), dtype=per.dtype, device=per.device)
+    else:
+        count = mask.sum(dim=-1).to(per.dtype).clamp(min=1.0)
+    return total / count
+
+
+def _finish(
+    values: torch.Tensor,
+    pred: torch.Tensor,
+    has_runs: bool,
+    mask: object,
+    reduction: str,
+    how: str = "mean",
+) -> torch.Tensor:
+    per = _per_sample(values, has_runs, how)
+    checked = None if mask is None else _check_mask(mask, tuple(per.shape), has_runs, pred)
+    return _reduce(per, checked, reduction)
+
+
+def _prepare(
+    pred: object, target: object, reduction: str, runs: bool | None
+) -> tuple[torch.Tensor, torch.Tensor, bool]:
+    _check_options(reduction, runs)
+    pred = _check_pred(pred)
+    target = _real_target(target, pred)
+    has_runs = _has_run_axis(pred, target, runs)
+    return pred, target, has_runs
+
+
+def _check_in_unit(name: str, x: torch.Tensor, what: str) -> None:
+    """Raise a ValueError naming ``name`` and the first value outside [0, 1] (NaN included)."""
+    values = x.detach()
+    bad = ~UNIT.contains(values)
+    if bad.any():
+        v = values[bad].reshape(-1)[0].item()
+        raise ValueError(f"{name} must lie in [0, 1] for {what}; found {v:g}")
+
+
+def _positive_number(name: str, value: object) -> float:
+    if isinstance(value, torch.Tensor) and value.ndim > 0:
+        raise ValueError(f"{name} has shape {list(value.shape)}; give a single number")
+    check_hyperparameter(name, value, POSITIVE)
+    return float(value)
+
+
+def _clamped_log(p: torch.Tensor) -> torch.Tensor:
+    """log(p) clamped at -100 like torch's binary_cross_entropy; finite value and gradient at p = 0."""
+    positive = p > 0
+    safe = torch.where(positive, p, torch.ones((), dtype=p.dtype, device=p.device))
+    return torch.where(positive, torch.log(safe), torch.full((), _LOG_CLAMP, dtype=p.dtype, device=p.device)).clamp(
+        min=_LOG_CLAMP
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Regression
+# ---------------------------------------------------------------------------------------------------------
+
+
+def mse(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    reduction: Reduction = "mean",
+    mask: torch.Tensor | None = None,
+    runs: bool | None = None,
+) -> torch.Tensor:
+    r"""Mean squared error: L⁽ⁱ⁾ = (ŷᵢ − yᵢ)², J = (1/m) Σᵢ (ŷᵢ − yᵢ)².
+
+    With feature axes, L⁽ⁱ⁾ is the mean of the squared errors of sample i. Equals
+    ``torch.nn.functional.mse_loss`` for ``reduction="mean"`` (any shape) and for ``"sum"``/``"none"`` when
+    each sample has one element. Run axis, mask and reductions: see the module docstring.
+    """
+    pred, target, has_runs = _prepare(pred, target, reduction, runs)
+    return _finish((pred - target) ** 2, pred, has_runs, mask, reduction)
+
+
+def mae(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    reduction: Reduction = "mean",
+    mask: torch.Tensor | None = None,
+    runs: bool | None = None,
+) -> torch.Tensor:
+    r"""Mean absolute error: L⁽ⁱ⁾ = |ŷᵢ − yᵢ|, J = (1/m) Σᵢ |ŷᵢ − yᵢ|.
+
+    With feature axes, L⁽ⁱ⁾ is the mean of the absolute errors of sample i. Equals
+    ``torch.nn.functional.l1_loss`` for ``reduction="mean"`` (any shape) and for ``"sum"``/``"none"`` when
+    each sample has one element.
+    """
+    pred, target, has_runs = _prepare(pred, target, reduction, runs)
+    return _finish((pred - target).abs(), pred, has_runs, mask, reduction)
+
+
+def mape(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    reduction: Reduction = "mean",
+    mask: torch.Tensor | None = None,
+    runs: bool | None = None,
+    eps: float = 1e-7,
+) -> torch.Tensor:
+    r"""Mean absolute percentage error, **in percent**: L⁽ⁱ⁾ = 100 · |yᵢ − ŷᵢ| / max(|yᵢ|, eps).
+
+    J = (100/m) Σᵢ |yᵢ − ŷᵢ| / max(|yᵢ|, eps). The factor 100 and the ``eps`` clamp of the denominator
+    (which keeps a target of 0 from dividing by zero) are those of Keras' ``mean_absolute_percentage_error``
+    (eps = 1e-7 there too); torchmetrics uses the same clamp but no factor 100. With feature axes, L⁽ⁱ⁾ is
+    the mean over the elements of sample i. There is no torch.nn.functional equivalent.
+    """
+    eps = _positive_number("eps", eps)
+    pred, target, has_runs = _prepare(pred, target, reduction, runs)
+    values = 100.0 * (target - pred).abs() / target.abs().clamp(min=eps)
+    return _finish(values, pred, has_runs, mask, reduction)
+
+
+def huber(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    reduction: Reduction = "mean",
+    mask: torch.Tensor | None = None,
+    runs: bool | None = None,
+    delta: float = 1.0,
+) -> torch.Tensor:
+    r"""Huber loss: with eᵢ = ŷᵢ − yᵢ, L⁽ⁱ⁾ = ½ eᵢ² if |eᵢ| < δ, else δ(|eᵢ| − ½δ).
+
+    Quadratic near 0 (like MSE/2), linear for large errors (like δ·MAE), so outliers weigh less. Equals
+    ``torch.nn.functional.huber_loss(pred, target, delta=delta)`` element-wise; with feature axes L⁽ⁱ⁾ is
+    the mean over the elements of sample i. ``delta`` is a positive number.
+    """
+    delta = _positive_number("delta", delta)
+    pred, target, has_runs = _prepare(pred, target, reduction, runs)
+    err = (pred - target).abs()
+    values = torch.where(err < delta, 0.5 * err**2, delta * (err - 0.5 * delta))
+    return _finish(values, pred, has_runs, mask, reduction)
+
+
+def l2(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    reduction: Reduction = "mean",
+    mask: torch.Tensor | None = None,
+    runs: bool | None = None,
+) -> torch.Tensor:
+    r"""Squared L2 norm per sample (the seed's house-price loss): L⁽ⁱ⁾ = ‖y⁽ⁱ⁾ − ŷ⁽ⁱ⁾‖²₂.
+
+    The squares are **summed** over the feature axes of a sample (unlike ``mse``, which averages them);
+    J = (1/m) Σᵢ ‖y⁽ⁱ⁾ − ŷ⁽ⁱ⁾‖²₂. For a scalar target (``[B]``) it is the same as ``mse``. Equals
+    ``torch.nn.functional.mse_loss(pred, target, reduction="sum") / m`` for ``reduction="mean"``.
+    """
+    pred, target, has_runs = _prepare(pred, target, reduction, runs)
+    return _finish((target - pred) ** 2, pred, has_runs, mask, reduction, how="sum")
+
+
+def bbox(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    reduction: Reduction = "mean",
+    mask: torch.Tensor | None = None,
+    runs: bool | None = None,
+) -> torch.Tensor:
+    r"""Bounding-box localisation loss (the seed's, after Redmon et al. 2016).
+
+    Boxes are the last axis, of size 4, ordered (x, y, w, h): centre, width and height. Per box
+    L = (x − x̂)² + (y − ŷ)² + (w − ŵ)² + (h − ĥ)², J = (1/m) Σᵢ L⁽ⁱ⁾. ``pred`` is ``[B, 4]`` (one box per
+    sample) or ``[K, B, 4]``; with extra axes (``[B, n, 4]``, n boxes per sample) L⁽ⁱ⁾ is the sum over the
+    sample's boxes. Equals ``l2`` with a box axis of size 4 required.
+    """
+    _check_options(reduction, runs)
+    pred = _check_pred(pred)
+    target = _real_target(target, pred)
+    for name, t in (("pred", pred), ("target", target)):
+        if t.ndim < 2 or t.shape[-1] != 4:
+            raise ValueError(
+                f"{name} has shape {list(t.shape)}; bbox needs boxes on the last axis of size 4, ordered "
+                "(x, y, w, h), after a sample axis: [B, 4] or [K, B, 4]"
+            )
+    has_runs = _has_run_axis(pred, target, runs)
+    if pred.ndim < (3 if has_runs else 2):
+        raise ValueError(
+            f"pred has shape {list(pred.shape)}: with a run axis bbox needs pred of shape [K, B, 4]"
+        )
+    return _finish((target - pred) ** 2, pred, has_runs, mask, reduction, how="sum")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Classification
+# ---------------------------------------------------------------------------------------------------------
+
+
+def bce(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    reduction: Reduction = "mean",
+    mask: torch.Tensor | None = None,
+    runs: bool | None = None,
+) -> torch.Tensor:
+    r"""Binary cross-entropy on probabilities ŷ ∈ [0, 1] (e.g. a sigmoid output), targets y ∈ [0, 1].
+
+    L⁽ⁱ⁾ = −(yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)), J = (1/m) Σᵢ L⁽ⁱ⁾. As in
+    ``torch.nn.functional.binary_cross_entropy`` (which this equals, element-wise), each log is clamped
+    at −100, so ŷ = 0 or 1 gives a finite loss (and here a finite gradient). With feature axes L⁽ⁱ⁾ is the
+    mean over the elements of sample i. Prefer ``bce_with_logits`` on raw scores: it is more accurate.
+    Values of pred or target outside [0, 1] raise a ValueError.
+    """
+    pred, target, has_runs = _prepare(pred, target, reduction, runs)
+    _check_in_unit("pred", pred, "bce (probabilities; use bce_with_logits for raw scores)")
+    _check_in_unit("target", target, "bce (binary labels or probabilities)")
+    values = -(target * _clamped_log(pred) + (1.0 - target) * _clamped_log(1.0 - pred))
+    return _finish(values, pred, has_runs, mask, reduction)
+
+
+def bce_with_logits(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    reduction: Reduction = "mean",
+    mask: torch.Tensor | None = None,
+    runs: bool | None = None,
+) -> torch.Tensor:
+    r"""Binary cross-entropy on logits z (ŷ = σ(z)), targets y ∈ [0, 1].
+
+    L⁽ⁱ⁾ = −(yᵢ log σ(zᵢ) + (1 − yᵢ) log(1 − σ(zᵢ))), computed stably as
+    max(zᵢ, 0) − zᵢ yᵢ + log(1 + e^{−|zᵢ|}), finite for any finite z. Equals
+    ``torch.nn.functional.binary_cross_entropy_with_logits`` element-wise (without weight/pos_weight); with
+    feature axes L⁽ⁱ⁾ is the mean over the elements of sample i. Targets outside [0, 1] raise a ValueError.
+    """
+    pred, target, has_runs = _prepare(pred, target, reduction, runs)
+    _check_in_unit("target", target, "bce_with_logits (binary labels or probabilities)")
+    values = pred.clamp(min=0) - pred * target + torch.log1p(torch.exp(-pred.abs()))
+    return _finish(values, pred, has_runs, mask, reduction)
+
+
+_INT_DTYPES = (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8)
+
+
+def cross_entropy(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    reduction: Reduction = "mean",
+    mask: torch.Tensor | None = None,
+    runs: bool | None = None,
+    from_logits: bool = True,
+    eps: float = 1e-7,
+) -> torch.Tensor:
+    r"""Categorical cross-entropy: L⁽ⁱ⁾ = −Σ_c y_c⁽ⁱ⁾ log ŷ_c⁽ⁱ⁾, J = (1/m) Σᵢ L⁽ⁱ⁾.
+
+    The class axis C is the **last** axis of ``pred``: ``[B, C]`` or ``[K, B, C]`` (axes between B and C are
+    averaged per sample).
+
+    - ``from_logits=True`` (default): ``pred`` holds raw scores and ŷ = softmax(pred), computed as
+      log_softmax for stability. Equals ``torch.nn.functional.cross_entropy`` for ``[B, C]`` input.
+    - ``from_logits=False``: ``pred`` holds probabilities in [0, 1] (e.g. a softmax output); they are
+      clamped to [eps, 1] before the log so that ŷ_c = 0 gives a finite loss. Away from the clamp this
+      equals ``torch.nn.functional.nll_loss(pred.log(), labels)``.
+
+    ``target`` is detected from its dtype and shape:
+
+    - integer dtype with one axis less than ``pred`` (the class axis): class indices in [0, C), shape
+      ``[B]`` (or ``[K, B]`` with ``runs=True``); L⁽ⁱ⁾ = −log ŷ_{yᵢ}⁽ⁱ⁾. An index outside [0, C) raises a
+      ValueError (torch's ``ignore_index`` is not supported: use ``mask``);
+    - floating dtype (or bool, or an integer one-hot with the shape of ``pred``): one-hot or probability
+      vectors over the last axis, values in [0, 1], shape ``[B, C]`` (or ``[K, B, C]``).
+    """
+    _check_options(reduction, runs)
+    if not isinstance(from_logits, bool):
+        raise ValueError(f"from_logits={from_logits!r} is not allowed; choose one of True, False")
+    eps = _positive_number("eps", eps)
+    pred = _check_pred(pred)
+    target = _check_tensor("target", target)
+    if pred.ndim < 1 or pred.shape[-1] < 1:
+        raise ValueError(f"pred has shape {list(pred.shape)}; cross_entropy needs a class axis C (last) of size >= 1")
+    n_classes = pred.shape[-1]
+    if from_logits:
+        log_p = torch.log_softmax(pred, dim=-1)
+    else:
+        _check_in_unit("pred", pred, "cross_entropy with from_logits=False (probabilities)")
+        log_p = torch.log(pred.clamp(min=eps, max=1.0))
+
+    indices = target.dtype in _INT_DTYPES and target.ndim != pred.ndim
+    if indices:
+        note = f" (integer class labels are matched against pred without its class axis C = {n_classes})"
+        has_runs = _has_run_axis(pred, target, runs, pred_shape=tuple(pred.shape[:-1]), note=note)
+        labels = target.to(device=pred.device, dtype=torch.int64)
+        bad = (labels < 0) | (labels >= n_classes)
+        if bad.any():
+            v = int(labels[bad].reshape(-1)[0])
+            raise ValueError(
+                f"target contains the class label {v}; labels must lie in [0, {n_classes}) (C = {n_classes})"
+            )
+        labels = labels.expand(pred.shape[:-1])
+        values = -log_p.gather(-1, labels.unsqueeze(-1)).squeeze(-1)
+    else:
+        if target.is_complex():
+            raise ValueError(f"target has dtype {target.dtype}; a real-valued tensor is required")
+        probs = target.to(pred.dtype)
+        has_runs = _has_run_axis(pred, probs, runs, note=" (probability / one-hot targets have the class axis C last)")
+        _check_in_unit("target", probs, "cross_entropy (one-hot or probability vectors)")
+        # 0 · log ŷ counts as 0 even where ŷ = 0 (log_softmax of -inf logits).
+        values = -torch.where(probs > 0, probs * log_p, torch.zeros((), dtype=pred.dtype, device=pred.device)).sum(-1)
+    return _finish(values, pred, has_runs, mask, reduction)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LossInfo:
+    """One registered loss: its name, the function, a one-line description and its kind."""
+
+    name: str
+    fn: Callable[..., torch.Tensor]
+    description: str
+    kind: Literal["regression", "classification", "localisation"]
+
+
+LOSSES: dict[str, LossInfo] = {
+    info.name: info
+    for info in (
+        LossInfo("mse", mse, "mean squared error (1/m) Σ (ŷ − y)²", "regression"),
+        LossInfo("mae", mae, "mean absolute error (1/m) Σ |ŷ − y|", "regression"),
+        LossInfo(
+            "mape", mape, "mean absolute percentage error, in percent: (100/m) Σ |y − ŷ| / max(|y|, eps)", "regression"
+        ),
+        LossInfo("huber", huber, "Huber loss: quadratic below delta, linear above", "regression"),
+        LossInfo("l2", l2, "squared L2 norm per sample ‖y − ŷ‖²₂ (summed over features)", "regression"),
+        LossInfo("bce", bce, "binary cross-entropy on probabilities (log clamped at −100)", "classification"),
+        LossInfo("bce-logits", bce_with_logits, "binary cross-entropy on logits, numerically stable", "classification"),
+        LossInfo(
+            "cross-entropy", cross_entropy, "categorical cross-entropy on logits (or probabilities)", "classification"
+        ),
+        LossInfo("bbox", bbox, "bounding-box loss (x−x̂)² + (y−ŷ)² + (w−ŵ)² + (h−ĥ)²", "localisation"),
+    )
+}
+
+#: Other accepted spellings for :func:`get_loss` (after lower-casing and ``_`` → ``-``).
+LOSS_ALIASES: dict[str, str] = {
+    "mean-squared-error": "mse",
+    "mean-absolute-error": "mae",
+    "l1": "mae",
+    "mean-absolute-percentage-error": "mape",
+    "squared-l2": "l2",
+    "binary-cross-entropy": "bce",
+    "bce-with-logits": "bce-logits",
+    "binary-cross-entropy-with-logits": "bce-logits",
+    "ce": "cross-entropy",
+    "cce": "cross-entropy",
+    "categorical-cross-entropy": "cross-entropy",
+    "localisation": "bbox",
+    "localization": "bbox",
+}
+
+
+def get_loss(name: str) -> LossInfo:
+    """The registered loss called ``name`` (case-insensitive; ``_`` and ``-`` are the same; aliases allowed).
+
+    Raises a ValueError listing the allowed names and suggesting close matches.
+    """
+    if not isinstance(name, str):
+        raise ValueError(f"loss name must be a string, not {type(name).__name__}")
+    key = name.strip().lower().replace("_", "-")
+    key = LOSS_ALIASES.get(key, key)
+    if key not in LOSSES:
+        raise ValueError(
+            f"unknown loss {name!r}{close_matches(key, list(LOSSES) + list(LOSS_ALIASES))} "
+            f"(allowed: {', '.join(LOSSES)}; aliases are listed in descend.losses.LOSS_ALIASES)"
+        )
+    return LOSSES[key]

@@ -1,0 +1,50 @@
+"""Optimizers: pure update rules with a run axis, a registry, and torch.optim-compatible classes.
+
+Pure rules (one readable implementation per algorithm, equations in each docstring)::
+
+    state = adam_init(params)
+    params, state = adam_update(grads, state, params, lr=torch.tensor([1e-3, 1e-2]))  # K = 2 runs
+
+Registry: ``get("adam")`` gives defaults, allowed ranges, state size and a description.
+Classes: ``SGD, Momentum, Adagrad, Adadelta, RMSprop, Adam, AdamW, Adamax, NAdam, RAdam``.
+"""
+
+from .adam import (
+    AdamaxState,
+    AdamState,
+    NAdamState,
+    RAdamState,
+    adam_init,
+    adam_update,
+    adamax_init,
+    adamax_update,
+    nadam_init,
+    nadam_update,
+    radam_init,
+    radam_update,
+)
+from .adaptive import (
+    AdadeltaState,
+    AdagradState,
+    RMSpropState,
+    adadelta_init,
+    adadelta_update,
+    adagrad_init,
+    adagrad_update,
+    rmsprop_init,
+    rmsprop_update,
+)
+from .classes import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Momentum, NAdam, RAdam, RMSprop
+from .registry import OPTIMIZERS, Hyperparameter, OptimizerInfo, Option, available, get
+from .sgd import GDState, MomentumState, SGDState, gd_init, gd_update, momentum_init, momentum_update, sgd_init, sgd_update
+
+__all__ = [
+    "OPTIMIZERS", "Hyperparameter", "Option", "OptimizerInfo", "available", "get",
+    "SGD", "Momentum", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
+    "GDState", "MomentumState", "SGDState", "AdagradState", "AdadeltaState", "RMSpropState",
+    "AdamState", "AdamaxState", "NAdamState", "RAdamState",
+    "gd_init", "gd_update", "momentum_init", "momentum_update", "sgd_init", "sgd_update",
+    "adagrad_init", "adagrad_update", "adadelta_init", "adadelta_update", "rmsprop_init", "rmsprop_update",
+    "adam_init", "adam_update", "adamax_init", "adamax_update", "nadam_init", "nadam_update",
+    "radam_init", "radam_update",
+]

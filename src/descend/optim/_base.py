@@ -1,0 +1,86 @@
+"""Maths helpers shared by the update rules, named after the maths.
+
+Conventions of every rule in :mod:`descend.optim`:
+
+- ``params`` and ``grads`` are sequences of tensors. With a **run axis** every tensor has shape
+  ``[K, ...]`` and run ``k`` is ``params[i][k]``.
+- A hyperparameter is a Python number (all runs alike), a 0-d tensor, or a tensor ``[K]`` (run ``k``
+  uses its ``k``-th value). :func:`per_run` reshapes it to broadcast against a parameter ``[K, ...]``.
+- The state is a :class:`~typing.NamedTuple` created in full by ``init``: a step count ``step`` (a
+  0-d float64 tensor shared by all tensors and runs, the seeds' ``t`` before the update) and one tuple
+  of tensors per moment, with the parameters' shapes.
+- ``update`` is pure: it returns new parameters and a new state and changes none of its inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+Hyper = float | Tensor
+Tensors = tuple[Tensor, ...]
+
+
+def per_run(x: Hyper, like: Tensor) -> Hyper:
+    """Make hyperparameter ``x`` broadcast against ``like`` (shape ``[K, ...]`` when ``x`` is ``[K]``).
+
+    Numbers pass through unchanged (the fast path of torch's scalar kernels); tensors are cast to
+    ``like``'s dtype so that a float64 hyperparameter never promotes float32 parameters.
+    """
+    if not isinstance(x, Tensor):
+        return x
+    x = x.to(dtype=x.dtype if x.dtype == torch.bool else like.dtype, device=like.device)
+    if x.ndim == 1:
+        return x.view(-1, *([1] * (like.ndim - 1)))
+    return x
+
+
+def zeros_like(params: Sequence[Tensor]) -> Tensors:
+    return tuple(torch.zeros_like(p, memory_format=torch.preserve_format) for p in params)
+
+
+def new_step(params: Sequence[Tensor]) -> Tensor:
+    """The step count t = 0 (float64, on the parameters' device)."""
+    device = params[0].device if len(params) else None
+    return torch.zeros((), dtype=torch.float64, device=device)
+
+
+def direction(g: Tensor, w: Tensor, weight_decay: Hyper, maximize: bool) -> Tensor:
+    """The gradient the rule follows: ``−g`` when maximizing, plus the coupled L2 term ``λ·w``.
+
+    This is torch.optim's order: negate first, then add weight decay.
+    """
+    if maximize:
+        g = -g
+    if _nonzero(weight_decay):
+        g = g + per_run(weight_decay, w) * w
+    return g
+
+
+def decay_weights(w: Tensor, lr: Hyper, weight_decay: Hyper) -> Tensor:
+    """Decoupled weight decay (AdamW): ``w ← w·(1 − α·λ)``, applied before the moments."""
+    if not _nonzero(weight_decay):
+        return w
+    return w * (1 - per_run(lr, w) * per_run(weight_decay, w))
+
+
+def ema(avg: Tensor, x: Tensor, decay: Hyper) -> Tensor:
+    """Exponential moving average ``decay·avg + (1 − decay)·x`` (one fused lerp)."""
+    return torch.lerp(avg, x, 1 - decay)
+
+
+def bias_correction(beta: Hyper, t: Tensor) -> Tensor:
+    """``1 − βᵗ``: divides an EMA started at zero so that it estimates the mean from the first step.
+
+    Computed in float64 (``t`` is the float64 step count) whatever the dtype of a tensor ``beta``.
+    """
+    if isinstance(beta, Tensor):
+        beta = beta.to(torch.float64)
+    return 1 - beta**t
+
+
+def _nonzero(x: Hyper) -> bool:
+    """False only for a hyperparameter known to be zero without reading tensor values."""
+    return isinstance(x, Tensor) or x != 0

@@ -1,0 +1,280 @@
+"""Adam and its relatives: AdamW, AMSGrad, Adamax, NAdam, RAdam.
+
+Notation (seeds 003-004): ``w`` parameters, ``g`` gradient, ``α`` learning rate, ``t`` step count,
+``v`` the first moment (EMA of ``g``, the seeds' V_dW; torch's ``exp_avg``, optax's ``mu``), ``s`` the
+second moment (EMA of ``g²``, the seeds' S_dW; torch's ``exp_avg_sq``, optax's ``nu``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, NamedTuple
+
+import torch
+from torch import Tensor
+
+from ._base import Hyper, Tensors, bias_correction, decay_weights, direction, ema, new_step, per_run, zeros_like
+
+AdamEpsMode = Literal["outside", "inside", "uncorrected"]
+
+
+class AdamState(NamedTuple):
+    step: Tensor
+    v: Tensors  #: first moment, EMA of g
+    s: Tensors  #: second moment, EMA of g²
+    s_max: Tensors  #: running maximum of s (AMSGrad only, else empty)
+
+
+def adam_init(params: Sequence[Tensor], *, amsgrad: bool = False) -> AdamState:
+    return AdamState(
+        step=new_step(params),
+        v=zeros_like(params),
+        s=zeros_like(params),
+        s_max=zeros_like(params) if amsgrad else (),
+    )
+
+
+def adam_update(
+    grads: Sequence[Tensor],
+    state: AdamState,
+    params: Sequence[Tensor],
+    *,
+    lr: Hyper = 1e-3,
+    beta1: Hyper = 0.9,
+    beta2: Hyper = 0.999,
+    eps: Hyper = 1e-8,
+    weight_decay: Hyper = 0.0,
+    decoupled_weight_decay: bool = False,
+    amsgrad: bool = False,
+    maximize: bool = False,
+    eps_mode: AdamEpsMode = "outside",
+    amsgrad_max: Literal["raw", "corrected"] = "raw",
+) -> tuple[Tensors, AdamState]:
+    r"""Adam: momentum on the gradient divided by a running RMS, both bias-corrected.
+
+    .. code-block:: text
+
+        v ← β₁·v + (1 − β₁)·g                    (seed 004 eq. 11)
+        s ← β₂·s + (1 − β₂)·g²                   (eq. 12)
+        v̂ = v / (1 − β₁ᵗ),   ŝ = s / (1 − β₂ᵗ)   (eqs. 13-14)
+        w ← w − α·v̂ / (√ŝ + ε)                   (eq. 15)
+
+    Symbols: ``α`` = ``lr``, ``β₁`` = ``beta1``, ``β₂`` = ``beta2``, ``ε`` = ``eps``,
+    ``λ`` = ``weight_decay``: added to ``g`` (L2, torch's Adam) or, with
+    ``decoupled_weight_decay=True`` (AdamW), applied as ``w ← w·(1 − αλ)`` before the moments.
+    AMSGrad (``amsgrad=True``) divides by the running maximum of the second moment instead of ŝ.
+    Seed 003 prints the correction as ``(1 − β)ᵗ``: a typo for ``1 − βᵗ``.
+
+    Where libraries differ (defaults are torch's; switches reproduce the others):
+
+    - ``eps_mode="outside"``: ε after the bias-corrected root, ``√ŝ + ε`` (torch, optax, the seeds).
+      ``"uncorrected"``: Keras's "ε-hat" form ``α·√(1 − β₂ᵗ)/(1 − β₁ᵗ)·v / (√s + ε)`` (Keras's
+      ε is 1e-7). ``"inside"``: ``√(ŝ + ε)``, optax's ``eps_root`` with ``eps=0``.
+    - ``amsgrad_max="raw"``: torch's ``s_max ← max(s_max, s)``, then divided by ``1 − β₂ᵗ``;
+      ``"corrected"``: optax's ``s_max ← max(s_max, ŝ)``.
+    """
+    t = state.step + 1
+    c1, c2 = bias_correction(beta1, t), bias_correction(beta2, t)
+    if amsgrad and not state.s_max:
+        raise ValueError("this Adam state has no running maximum: create it with adam_init(params, amsgrad=True)")
+    new_params, new_v, new_s, new_s_max = [], [], [], []
+    for i, (w, g, v, s) in enumerate(zip(params, grads, state.v, state.s)):
+        g = direction(g, w, 0.0 if decoupled_weight_decay else weight_decay, maximize)
+        if decoupled_weight_decay:
+            w = decay_weights(w, lr, weight_decay)
+        v = ema(v, g, per_run(beta1, w))
+        s = ema(s, g * g, per_run(beta2, w))
+        new_v.append(v)
+        new_s.append(s)
+        c1_, c2_, eps_ = per_run(c1, w), per_run(c2, w), per_run(eps, w)
+        if amsgrad:
+            s_max = torch.maximum(state.s_max[i], s if amsgrad_max == "raw" else s / c2_)
+            new_s_max.append(s_max)
+            s_hat = s_max / c2_ if amsgrad_max == "raw" else s_max
+        else:
+            s_hat = s / c2_
+        if eps_mode == "outside":
+            step = v / c1_ / (torch.sqrt(s_hat) + eps_)
+        elif eps_mode == "inside":
+            step = v / c1_ / torch.sqrt(s_hat + eps_)
+        else:  # "uncorrected": ε on the root of the raw second moment
+            step = torch.sqrt(c2_) / c1_ * v / (torch.sqrt(s_hat * c2_) + eps_)
+        new_params.append(w - per_run(lr, w) * step)
+    new_state = AdamState(step=t, v=tuple(new_v), s=tuple(new_s), s_max=tuple(new_s_max))
+    return tuple(new_params), new_state
+
+
+class AdamaxState(NamedTuple):
+    step: Tensor
+    v: Tensors  #: first moment, EMA of g
+    u: Tensors  #: exponentially weighted infinity norm of g
+
+
+def adamax_init(params: Sequence[Tensor]) -> AdamaxState:
+    return AdamaxState(step=new_step(params), v=zeros_like(params), u=zeros_like(params))
+
+
+def adamax_update(
+    grads: Sequence[Tensor],
+    state: AdamaxState,
+    params: Sequence[Tensor],
+    *,
+    lr: Hyper = 2e-3,
+    beta1: Hyper = 0.9,
+    beta2: Hyper = 0.999,
+    eps: Hyper = 1e-8,
+    weight_decay: Hyper = 0.0,
+    maximize: bool = False,
+) -> tuple[Tensors, AdamaxState]:
+    r"""Adamax: Adam with the second moment replaced by an infinity norm.
+
+    .. code-block:: text
+
+        v ← β₁·v + (1 − β₁)·g
+        u ← max(β₂·u, |g| + ε)
+        w ← w − α / (1 − β₁ᵗ) · v / u
+
+    Symbols: ``α`` = ``lr``, ``β₁`` = ``beta1``, ``β₂`` = ``beta2``, ``ε`` = ``eps``,
+    ``λ`` = ``weight_decay`` (added to ``g``). Matches ``torch.optim.Adamax`` (ε inside the max).
+    Keras takes ``u ← max(β₂u, |g|)`` and divides by ``u + ε``; optax follows Keras.
+    """
+    t = state.step + 1
+    c1 = bias_correction(beta1, t)
+    new_params, new_v, new_u = [], [], []
+    for w, g, v, u in zip(params, grads, state.v, state.u):
+        g = direction(g, w, weight_decay, maximize)
+        v = ema(v, g, per_run(beta1, w))
+        u = torch.maximum(per_run(beta2, w) * u, g.abs() + per_run(eps, w))
+        new_params.append(w - per_run(lr, w) / per_run(c1, w) * v / u)
+        new_v.append(v)
+        new_u.append(u)
+    return tuple(new_params), AdamaxState(step=t, v=tuple(new_v), u=tuple(new_u))
+
+
+class NAdamState(NamedTuple):
+    step: Tensor
+    mu_product: Tensor  #: Πₜ = μ₁·μ₂⋯μₜ, the product of the momentum schedule (1 at t = 0)
+    v: Tensors
+    s: Tensors
+
+
+def nadam_init(params: Sequence[Tensor]) -> NAdamState:
+    step = new_step(params)
+    return NAdamState(step=step, mu_product=torch.ones_like(step), v=zeros_like(params), s=zeros_like(params))
+
+
+def nadam_update(
+    grads: Sequence[Tensor],
+    state: NAdamState,
+    params: Sequence[Tensor],
+    *,
+    lr: Hyper = 2e-3,
+    beta1: Hyper = 0.9,
+    beta2: Hyper = 0.999,
+    eps: Hyper = 1e-8,
+    weight_decay: Hyper = 0.0,
+    momentum_decay: Hyper = 4e-3,
+    decoupled_weight_decay: bool = False,
+    maximize: bool = False,
+) -> tuple[Tensors, NAdamState]:
+    r"""NAdam: Adam with Nesterov momentum (Dozat 2016), in torch.optim.NAdam's form.
+
+    .. code-block:: text
+
+        μₜ = β₁·(1 − ½·0.96^(t·ψ)),   Πₜ = μ₁⋯μₜ
+        v ← β₁·v + (1 − β₁)·g,   s ← β₂·s + (1 − β₂)·g²
+        D = √(s / (1 − β₂ᵗ)) + ε
+        w ← w − α·(1 − μₜ)/(1 − Πₜ)·g/D − α·μₜ₊₁/(1 − Πₜ·μₜ₊₁)·v/D
+
+    Symbols: ``α`` = ``lr``, ``β₁`` = ``beta1``, ``β₂`` = ``beta2``, ``ε`` = ``eps``,
+    ``ψ`` = ``momentum_decay``, ``λ`` = ``weight_decay`` (added to ``g``, or ``w ← w(1 − αλ)`` with
+    ``decoupled_weight_decay=True``). Keras uses ``μₜ = β₁(1 − ½·0.96ᵗ)`` (no ψ); optax's ``nadam``
+    has no momentum schedule.
+    """
+    t = state.step + 1
+    c2 = bias_correction(beta2, t)
+    if isinstance(beta1, Tensor):
+        beta1_ = beta1.to(torch.float64)
+    else:
+        beta1_ = beta1
+    mu = beta1_ * (1 - 0.5 * 0.96 ** (t * momentum_decay))
+    mu_next = beta1_ * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+    mu_product = state.mu_product * mu
+    gradient_weight = (1 - mu) / (1 - mu_product)
+    momentum_weight = mu_next / (1 - mu_product * mu_next)
+    new_params, new_v, new_s = [], [], []
+    for w, g, v, s in zip(params, grads, state.v, state.s):
+        g = direction(g, w, 0.0 if decoupled_weight_decay else weight_decay, maximize)
+        if decoupled_weight_decay:
+            w = decay_weights(w, lr, weight_decay)
+        v = ema(v, g, per_run(beta1, w))
+        s = ema(s, g * g, per_run(beta2, w))
+        denominator = torch.sqrt(s / per_run(c2, w)) + per_run(eps, w)
+        lr_ = per_run(lr, w)
+        step = (per_run(gradient_weight, w) * g + per_run(momentum_weight, w) * v) / denominator
+        new_params.append(w - lr_ * step)
+        new_v.append(v)
+        new_s.append(s)
+    return tuple(new_params), NAdamState(step=t, mu_product=mu_product, v=tuple(new_v), s=tuple(new_s))
+
+
+class RAdamState(NamedTuple):
+    step: Tensor
+    v: Tensors
+    s: Tensors
+
+
+def radam_init(params: Sequence[Tensor]) -> RAdamState:
+    return RAdamState(step=new_step(params), v=zeros_like(params), s=zeros_like(params))
+
+
+def radam_update(
+    grads: Sequence[Tensor],
+    state: RAdamState,
+    params: Sequence[Tensor],
+    *,
+    lr: Hyper = 1e-3,
+    beta1: Hyper = 0.9,
+    beta2: Hyper = 0.999,
+    eps: Hyper = 1e-8,
+    weight_decay: Hyper = 0.0,
+    decoupled_weight_decay: bool = False,
+    maximize: bool = False,
+) -> tuple[Tensors, RAdamState]:
+    r"""RAdam: Adam whose adaptive step is switched on only once the variance of ŝ is tractable.
+
+    .. code-block:: text
+
+        v, s as Adam;  v̂ = v / (1 − β₁ᵗ)
+        ρ∞ = 2/(1 − β₂) − 1,   ρₜ = ρ∞ − 2t·β₂ᵗ/(1 − β₂ᵗ)
+        ρₜ > 5:  rₜ = √((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ))
+                 w ← w − α·v̂·rₜ·√(1 − β₂ᵗ) / (√s + ε)
+        else:    w ← w − α·v̂                      (momentum SGD while the variance is undefined)
+
+    Symbols: ``α`` = ``lr``, ``β₁`` = ``beta1``, ``β₂`` = ``beta2``, ``ε`` = ``eps`` (on the
+    uncorrected root, as torch), ``λ`` = ``weight_decay`` (added to ``g``, or decoupled).
+    optax switches at ρₜ ≥ 5 and adds ε to the corrected root √ŝ.
+    """
+    t = state.step + 1
+    c1, c2 = bias_correction(beta1, t), bias_correction(beta2, t)
+    b2 = beta2.to(torch.float64) if isinstance(beta2, Tensor) else beta2
+    rho_inf = 2 / (1 - b2) - 1
+    rho_t = rho_inf - 2 * t * b2**t / c2
+    adaptive = rho_t > 5
+    ratio = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+    r_t = torch.sqrt(torch.where(adaptive, ratio, torch.ones_like(ratio)))
+    new_params, new_v, new_s = [], [], []
+    for w, g, v, s in zip(params, grads, state.v, state.s):
+        g = direction(g, w, 0.0 if decoupled_weight_decay else weight_decay, maximize)
+        if decoupled_weight_decay:
+            w = decay_weights(w, lr, weight_decay)
+        v = ema(v, g, per_run(beta1, w))
+        s = ema(s, g * g, per_run(beta2, w))
+        v_hat = v / per_run(c1, w)
+        scale = per_run(r_t * torch.sqrt(c2), w) / (torch.sqrt(s) + per_run(eps, w))
+        step = torch.where(per_run(adaptive, w), v_hat * scale, v_hat)
+        new_params.append(w - per_run(lr, w) * step)
+        new_v.append(v)
+        new_s.append(s)
+    return tuple(new_params), RAdamState(step=t, v=tuple(new_v), s=tuple(new_s))
+

@@ -1,0 +1,196 @@
+"""Per-parameter adaptive learning rates from squared gradients: Adagrad, Adadelta, RMSprop.
+
+Notation (seeds 002-004): ``w`` parameters, ``g`` gradient, ``α`` learning rate, ``t`` step count,
+``s`` an accumulated or averaged squared gradient (seed 002's ``G`` for Adagrad), ``ε`` a small
+constant that keeps the division finite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, NamedTuple
+
+import torch
+from torch import Tensor
+
+from ._base import Hyper, Tensors, direction, ema, new_step, per_run, zeros_like
+
+EpsMode = Literal["outside", "inside"]
+
+
+def root(s: Tensor, eps: Hyper, eps_mode: EpsMode) -> Tensor:
+    """The denominator ``√s + ε`` (``eps_mode="outside"``, torch) or ``√(s + ε)`` (``"inside"``, optax/Keras)."""
+    if eps_mode == "inside":
+        return torch.sqrt(s + eps)
+    return torch.sqrt(s) + eps
+
+
+class AdagradState(NamedTuple):
+    step: Tensor
+    s: Tensors  #: sum of squared gradients (seed 002's G)
+
+
+def adagrad_init(params: Sequence[Tensor], *, initial_accumulator_value: Hyper = 0.0) -> AdagradState:
+    s = tuple(torch.zeros_like(p) + per_run(initial_accumulator_value, p) for p in params)
+    return AdagradState(step=new_step(params), s=s)
+
+
+def adagrad_update(
+    grads: Sequence[Tensor],
+    state: AdagradState,
+    params: Sequence[Tensor],
+    *,
+    lr: Hyper = 1e-2,
+    lr_decay: Hyper = 0.0,
+    eps: Hyper = 1e-10,
+    weight_decay: Hyper = 0.0,
+    maximize: bool = False,
+    eps_mode: EpsMode = "outside",
+) -> tuple[Tensors, AdagradState]:
+    r"""Adagrad: every parameter's step shrinks with the history of its own gradients.
+
+    .. code-block:: text
+
+        αₜ = α / (1 + (t − 1)·lr_decay)
+        s ← s + g²                        (s₀ = initial_accumulator_value, set in adagrad_init)
+        w ← w − αₜ·g / (√s + ε)           eps_mode="outside" (torch)
+        w ← w − αₜ·g / √(s + ε)           eps_mode="inside"  (seed 002, optax, Keras)
+
+    Symbols: ``α`` = ``lr``, ``ε`` = ``eps``, ``λ`` = ``weight_decay`` (added to ``g``).
+
+    Defaults are torch's (lr 1e-2, ε 1e-10 outside the root, s₀ = 0). optax and Keras start the
+    accumulator at 0.1 and put ε = 1e-7 inside the root, with no lr_decay: reproduce them with
+    ``adagrad_init(params, initial_accumulator_value=0.1)`` and ``eps=1e-7, eps_mode="inside"``.
+    """
+    t = state.step + 1
+    lr_t = lr / (1 + (t - 1) * lr_decay)
+    new_params, new_s = [], []
+    for w, g, s in zip(params, grads, state.s):
+        g = direction(g, w, weight_decay, maximize)
+        s = s + g * g
+        new_params.append(w - per_run(lr_t, w) * g / root(s, per_run(eps, w), eps_mode))
+        new_s.append(s)
+    return tuple(new_params), AdagradState(step=t, s=tuple(new_s))
+
+
+class AdadeltaState(NamedTuple):
+    step: Tensor
+    s: Tensors  #: running average of squared gradients
+    u: Tensors  #: running average of squared updates Δ²
+
+
+def adadelta_init(params: Sequence[Tensor]) -> AdadeltaState:
+    return AdadeltaState(step=new_step(params), s=zeros_like(params), u=zeros_like(params))
+
+
+def adadelta_update(
+    grads: Sequence[Tensor],
+    state: AdadeltaState,
+    params: Sequence[Tensor],
+    *,
+    lr: Hyper = 1.0,
+    rho: Hyper = 0.9,
+    eps: Hyper = 1e-6,
+    weight_decay: Hyper = 0.0,
+    maximize: bool = False,
+) -> tuple[Tensors, AdadeltaState]:
+    r"""Adadelta: the step's units come from a running average of past steps, not from α.
+
+    .. code-block:: text
+
+        s ← ρ·s + (1 − ρ)·g²
+        Δ = √(u + ε) / √(s + ε) · g
+        u ← ρ·u + (1 − ρ)·Δ²
+        w ← w − α·Δ
+
+    Symbols: ``ρ`` = ``rho``, ``ε`` = ``eps``, ``α`` = ``lr`` (1.0 in the original method, which has
+    none), ``λ`` = ``weight_decay``. Matches ``torch.optim.Adadelta`` (lr 1.0, ρ 0.9, ε 1e-6);
+    Keras's default is lr 1e-3, ρ 0.95, ε 1e-7.
+    """
+    t = state.step + 1
+    new_params, new_s, new_u = [], [], []
+    for w, g, s, u in zip(params, grads, state.s, state.u):
+        g = direction(g, w, weight_decay, maximize)
+        rho_, eps_ = per_run(rho, w), per_run(eps, w)
+        s = ema(s, g * g, rho_)
+        delta = torch.sqrt(u + eps_) / torch.sqrt(s + eps_) * g
+        u = ema(u, delta * delta, rho_)
+        new_params.append(w - per_run(lr, w) * delta)
+        new_s.append(s)
+        new_u.append(u)
+    return tuple(new_params), AdadeltaState(step=t, s=tuple(new_s), u=tuple(new_u))
+
+
+class RMSpropState(NamedTuple):
+    step: Tensor
+    s: Tensors  #: running average of squared gradients
+    g_avg: Tensors  #: running average of gradients (centered form only, else empty)
+    b: Tensors  #: momentum buffer (with momentum only, else empty)
+
+
+def rmsprop_init(params: Sequence[Tensor], *, momentum: Hyper = 0.0, centered: bool = False) -> RMSpropState:
+    with_momentum = isinstance(momentum, Tensor) or momentum != 0
+    return RMSpropState(
+        step=new_step(params),
+        s=zeros_like(params),
+        g_avg=zeros_like(params) if centered else (),
+        b=zeros_like(params) if with_momentum else (),
+    )
+
+
+def rmsprop_update(
+    grads: Sequence[Tensor],
+    state: RMSpropState,
+    params: Sequence[Tensor],
+    *,
+    lr: Hyper = 1e-2,
+    alpha: Hyper = 0.99,
+    eps: Hyper = 1e-8,
+    weight_decay: Hyper = 0.0,
+    momentum: Hyper = 0.0,
+    centered: bool = False,
+    maximize: bool = False,
+    eps_mode: EpsMode = "outside",
+) -> tuple[Tensors, RMSpropState]:
+    r"""RMSprop: divide the step by a running root mean square of the gradients.
+
+    .. code-block:: text
+
+        s ← β·s + (1 − β)·g²              (seed 004 eq. 9)
+        D = √s + ε                        (eq. 10; "inside": √(s + ε))
+        centered:  ḡ ← β·ḡ + (1 − β)·g,  D = √(s − ḡ²) + ε
+        w ← w − α·g / D                   (no momentum)
+        b ← μ·b + g / D,  w ← w − α·b     (momentum μ > 0)
+
+    Symbols: ``β`` = ``alpha`` (torch's name for the decay; the seeds write β), ``α`` = ``lr``,
+    ``ε`` = ``eps``, ``μ`` = ``momentum``, ``λ`` = ``weight_decay`` (added to ``g``). No bias
+    correction, so the first steps are large (s starts at 0).
+
+    Defaults are torch's (lr 1e-2, β 0.99, ε 1e-8 outside the root). optax's ``rmsprop`` uses β 0.9
+    and ε inside the root; Keras uses ρ 0.9 and ε 1e-7 inside the root, and its momentum buffer holds
+    ``α·g/D`` (which differs from this when α changes during training).
+    """
+    t = state.step + 1
+    if not state.b and (isinstance(momentum, Tensor) or momentum != 0):
+        raise ValueError("this RMSprop state has no momentum buffer: create it with rmsprop_init(params, momentum=...)")
+    if centered and not state.g_avg:
+        raise ValueError("this RMSprop state has no gradient average: create it with rmsprop_init(params, centered=True)")
+    new_params, new_s, new_g_avg, new_b = [], [], [], []
+    for i, (w, g, s) in enumerate(zip(params, grads, state.s)):
+        g = direction(g, w, weight_decay, maximize)
+        beta = per_run(alpha, w)
+        s = ema(s, g * g, beta)
+        new_s.append(s)
+        if centered:
+            g_avg = ema(state.g_avg[i], g, beta)
+            new_g_avg.append(g_avg)
+            denominator = root(s - g_avg * g_avg, per_run(eps, w), eps_mode)
+        else:
+            denominator = root(s, per_run(eps, w), eps_mode)
+        if state.b:
+            b = per_run(momentum, w) * state.b[i] + g / denominator
+            new_b.append(b)
+            new_params.append(w - per_run(lr, w) * b)
+        else:
+            new_params.append(w - per_run(lr, w) * g / denominator)
+    return tuple(new_params), RMSpropState(step=t, s=tuple(new_s), g_avg=tuple(new_g_avg), b=tuple(new_b))

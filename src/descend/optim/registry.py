@@ -1,0 +1,342 @@
+"""Every optimizer by name, with its defaults, allowed ranges, state size and a one-line description.
+
+>>> from descend.optim import get
+>>> adam = get("adam")
+>>> adam.defaults["lr"], adam.state_tensors(), get("amsgrad").state_tensors()
+(0.001, 2, 3)
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from .._checks import (
+    NONNEGATIVE,
+    POSITIVE,
+    UNIT,
+    UNIT_OPEN,
+    Interval,
+    check_choice,
+    check_hyperparameter,
+    check_names,
+    close_matches,
+    run_axis_length,
+)
+from . import adam, adaptive, sgd
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """A numeric hyperparameter: may be a number or a tensor ``[K]`` with one value per run."""
+
+    name: str
+    default: float
+    allowed: Interval
+    symbol: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Option:
+    """A switch that selects a variant of the rule (the same for all runs)."""
+
+    name: str
+    default: object
+    choices: tuple
+    description: str
+
+
+@dataclass(frozen=True)
+class OptimizerInfo:
+    """What descend knows about one optimizer: its pure rule, hyperparameters and options.
+
+    ``init`` and ``update`` are the pure rule. ``fixed`` holds the options a named variant forces
+    (``amsgrad`` is ``adam`` with ``amsgrad=True``); ``init_args`` are the names ``init`` needs.
+    """
+
+    name: str
+    description: str
+    init: Callable[..., Any]
+    update: Callable[..., Any]
+    hyperparameters: tuple[Hyperparameter, ...]
+    options: tuple[Option, ...]
+    init_args: tuple[str, ...] = ()
+    fixed: Mapping[str, object] = field(default_factory=dict)
+    torch_class: str | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(h.name for h in self.hyperparameters) + tuple(o.name for o in self.options)
+
+    @property
+    def defaults(self) -> dict[str, object]:
+        """Every hyperparameter and option with its default value (a fresh dict)."""
+        values = {h.name: h.default for h in self.hyperparameters}
+        values.update({o.name: o.default for o in self.options})
+        values.update(self.fixed)
+        return values
+
+    def configure(self, runs: int | None = None, **given: object) -> dict[str, object]:
+        """Check ``given`` hyperparameters and options; return the full keyword arguments of ``update``.
+
+        ``runs`` is K, the length of the parameters' run axis, when they have one. Raises a
+        ``ValueError`` naming the argument, its value and what is allowed.
+        """
+        check_names(given, self.names, what=f"hyperparameter for {self.name}")
+        for name, value in given.items():
+            if name in self.fixed and value != self.fixed[name]:
+                raise ValueError(f"{self.name} always uses {name}={self.fixed[name]!r}; it cannot be {value!r}")
+        config = {**self.defaults, **given}
+        for h in self.hyperparameters:
+            check_hyperparameter(h.name, config[h.name], h.allowed, runs=runs)
+        for o in self.options:
+            check_choice(o.name, config[o.name], o.choices)
+        k = run_axis_length({h.name: config[h.name] for h in self.hyperparameters})
+        if runs is not None and k is not None and k != runs:  # pragma: no cover - caught per value above
+            raise ValueError(f"hyperparameters have {k} runs but the parameters have {runs}")
+        if config.get("nesterov"):
+            if not _all_positive(config["momentum"]) or _any_nonzero(config["dampening"]):
+                raise ValueError("nesterov=True needs momentum > 0 and dampening = 0 (for every run)")
+        return config
+
+    def update_kwargs(self, config: Mapping[str, object]) -> dict[str, object]:
+        """The part of a ``configure`` result that ``update`` takes (init-only values dropped)."""
+        accepted = _parameters(self.update)
+        return {k: v for k, v in config.items() if k in accepted}
+
+    def init_state(self, params: Sequence[Tensor], config: Mapping[str, object]) -> Any:
+        """``init(params)`` with the options it needs taken from ``config``."""
+        return self.init(params, **{name: config[name] for name in self.init_args})
+
+    def state_tensors(self, **given: object) -> int:
+        """How many tensors of a parameter's shape the state keeps per parameter (its memory)."""
+        config = self.configure(**given)
+        state = self.init_state((torch.zeros(()),), config)
+        return sum(len(f) for f in state if isinstance(f, tuple))
+
+
+@functools.cache
+def _parameters(fn: Callable[..., Any]) -> frozenset[str]:
+    return frozenset(inspect.signature(fn).parameters)
+
+
+def _all_positive(x: object) -> bool:
+    return bool((torch.as_tensor(x) > 0).all())
+
+
+def _any_nonzero(x: object) -> bool:
+    return bool((torch.as_tensor(x) != 0).any())
+
+
+def _lr(default: float) -> Hyperparameter:
+    return Hyperparameter("lr", default, NONNEGATIVE, "α", "learning rate (step size)")
+
+
+_WD = Hyperparameter("weight_decay", 0.0, NONNEGATIVE, "λ", "weight decay: adds λ·w to the gradient (L2)")
+_MAXIMIZE = Option("maximize", False, (False, True), "follow +g: maximize the objective")
+
+
+def _eps(default: float) -> Hyperparameter:
+    return Hyperparameter("eps", default, POSITIVE, "ε", "added to the denominator for numerical stability")
+
+
+def _betas() -> tuple[Hyperparameter, Hyperparameter]:
+    return (
+        Hyperparameter("beta1", 0.9, UNIT_OPEN, "β₁", "decay of the first-moment EMA v"),
+        Hyperparameter("beta2", 0.999, UNIT_OPEN, "β₂", "decay of the second-moment EMA s"),
+    )
+
+
+_EPS_MODE = Option("eps_mode", "outside", ("outside", "inside"), "ε outside the root (torch) or inside (optax/Keras)")
+_DECOUPLED = Option("decoupled_weight_decay", False, (False, True), "AdamW-style decay w ← w(1 − αλ)")
+
+_ADAM_HYPER = (_lr(1e-3), *_betas(), _eps(1e-8), _WD)
+_ADAM_OPTIONS = (
+    Option("amsgrad", False, (False, True), "divide by the running maximum of the second moment"),
+    _DECOUPLED,
+    _MAXIMIZE,
+    Option("eps_mode", "outside", ("outside", "inside", "uncorrected"), "√ŝ+ε (torch), √(ŝ+ε), or Keras's √s+ε"),
+    Option("amsgrad_max", "raw", ("raw", "corrected"), "AMSGrad max over raw s (torch) or ŝ (optax)"),
+)
+_MOMENTUM = Hyperparameter("momentum", 0.0, NONNEGATIVE, "μ", "heavy-ball momentum factor")
+_SGD_HYPER = (_lr(1e-3), _MOMENTUM, Hyperparameter("dampening", 0.0, UNIT, "τ", "dampening of the buffer"), _WD)
+_SGD_OPTIONS = (Option("nesterov", False, (False, True), "Nesterov momentum (NAG)"), _MAXIMIZE)
+
+
+def _with_default(hypers: tuple[Hyperparameter, ...], **defaults: float) -> tuple[Hyperparameter, ...]:
+    return tuple(
+        Hyperparameter(h.name, defaults[h.name], h.allowed, h.symbol, h.description) if h.name in defaults else h
+        for h in hypers
+    )
+
+
+_ALL = (
+    OptimizerInfo(
+        "gd",
+        "gradient descent w ← w − α·g; GD, SGD or mini-batch depending on the batch",
+        sgd.gd_init,
+        sgd.gd_update,
+        (_lr(1e-2), _WD),
+        (_MAXIMIZE,),
+    ),
+    OptimizerInfo(
+        "momentum",
+        "the seeds' EMA momentum v ← βv + (1−β)g, w ← w − αv (optional bias correction)",
+        sgd.momentum_init,
+        sgd.momentum_update,
+        (_lr(1e-2), Hyperparameter("beta", 0.9, UNIT_OPEN, "β", "decay of the velocity EMA"), _WD),
+        (Option("bias_correction", False, (False, True), "divide v by 1 − βᵗ"), _MAXIMIZE),
+    ),
+    OptimizerInfo(
+        "sgd",
+        "torch's SGD: heavy-ball momentum b ← μb + (1−τ)g, optional Nesterov",
+        sgd.sgd_init,
+        sgd.sgd_update,
+        _SGD_HYPER,
+        _SGD_OPTIONS,
+        init_args=("momentum",),
+        torch_class="SGD",
+    ),
+    OptimizerInfo(
+        "nesterov",
+        "SGD with Nesterov momentum (NAG), μ = 0.9",
+        sgd.sgd_init,
+        sgd.sgd_update,
+        _with_default(_SGD_HYPER, momentum=0.9),
+        _SGD_OPTIONS,
+        init_args=("momentum",),
+        fixed=MappingProxyType({"nesterov": True}),
+        torch_class="SGD",
+    ),
+    OptimizerInfo(
+        "adagrad",
+        "Adagrad: step divided by the root of the summed squared gradients",
+        adaptive.adagrad_init,
+        adaptive.adagrad_update,
+        (
+            _lr(1e-2),
+            Hyperparameter("lr_decay", 0.0, NONNEGATIVE, "", "α/(1 + (t−1)·lr_decay)"),
+            _eps(1e-10),
+            _WD,
+            Hyperparameter("initial_accumulator_value", 0.0, NONNEGATIVE, "s₀", "starting value of s"),
+        ),
+        (_EPS_MODE, _MAXIMIZE),
+        init_args=("initial_accumulator_value",),
+        torch_class="Adagrad",
+    ),
+    OptimizerInfo(
+        "adadelta",
+        "Adadelta: step scaled by the RMS of past steps over the RMS of gradients",
+        adaptive.adadelta_init,
+        adaptive.adadelta_update,
+        (_lr(1.0), Hyperparameter("rho", 0.9, UNIT, "ρ", "decay of both running averages"), _eps(1e-6), _WD),
+        (_MAXIMIZE,),
+        torch_class="Adadelta",
+    ),
+    OptimizerInfo(
+        "rmsprop",
+        "RMSprop: step divided by a running RMS of the gradients (plain, centered, momentum)",
+        adaptive.rmsprop_init,
+        adaptive.rmsprop_update,
+        (
+            _lr(1e-2),
+            Hyperparameter("alpha", 0.99, UNIT_OPEN, "β", "decay of the squared-gradient EMA s"),
+            _eps(1e-8),
+            _WD,
+            _MOMENTUM,
+        ),
+        (Option("centered", False, (False, True), "divide by the running variance instead"), _EPS_MODE, _MAXIMIZE),
+        init_args=("momentum", "centered"),
+        torch_class="RMSprop",
+    ),
+    OptimizerInfo(
+        "adam",
+        "Adam: bias-corrected momentum over bias-corrected RMS",
+        adam.adam_init,
+        adam.adam_update,
+        _ADAM_HYPER,
+        _ADAM_OPTIONS,
+        init_args=("amsgrad",),
+        torch_class="Adam",
+    ),
+    OptimizerInfo(
+        "amsgrad",
+        "AMSGrad: Adam dividing by the running maximum of the second moment",
+        adam.adam_init,
+        adam.adam_update,
+        _ADAM_HYPER,
+        _ADAM_OPTIONS,
+        init_args=("amsgrad",),
+        fixed=MappingProxyType({"amsgrad": True}),
+        torch_class="Adam",
+    ),
+    OptimizerInfo(
+        "adamw",
+        "AdamW: Adam with decoupled weight decay w ← w(1 − αλ)",
+        adam.adam_init,
+        adam.adam_update,
+        _with_default(_ADAM_HYPER, weight_decay=1e-2),
+        _ADAM_OPTIONS,
+        init_args=("amsgrad",),
+        fixed=MappingProxyType({"decoupled_weight_decay": True}),
+        torch_class="AdamW",
+    ),
+    OptimizerInfo(
+        "adamax",
+        "Adamax: Adam with an infinity-norm second moment",
+        adam.adamax_init,
+        adam.adamax_update,
+        (_lr(2e-3), *_betas(), _eps(1e-8), _WD),
+        (_MAXIMIZE,),
+        torch_class="Adamax",
+    ),
+    OptimizerInfo(
+        "nadam",
+        "NAdam: Adam with Nesterov momentum and a momentum schedule",
+        adam.nadam_init,
+        adam.nadam_update,
+        (
+            _lr(2e-3),
+            *_betas(),
+            _eps(1e-8),
+            _WD,
+            Hyperparameter("momentum_decay", 4e-3, NONNEGATIVE, "ψ", "speed of the momentum schedule μₜ"),
+        ),
+        (_DECOUPLED, _MAXIMIZE),
+        torch_class="NAdam",
+    ),
+    OptimizerInfo(
+        "radam",
+        "RAdam: Adam with the adaptive step rectified while its variance is large",
+        adam.radam_init,
+        adam.radam_update,
+        (_lr(1e-3), *_betas(), _eps(1e-8), _WD),
+        (_DECOUPLED, _MAXIMIZE),
+        torch_class="RAdam",
+    ),
+)
+
+#: Every optimizer by name.
+OPTIMIZERS: Mapping[str, OptimizerInfo] = MappingProxyType({info.name: info for info in _ALL})
+
+
+def get(name: str) -> OptimizerInfo:
+    """The optimizer called ``name`` (case-insensitive); a ValueError lists the close matches."""
+    key = name.lower().replace("_", "-")
+    if key not in OPTIMIZERS:
+        raise ValueError(
+            f"unknown optimizer {name!r}{close_matches(key, OPTIMIZERS)} (available: {', '.join(OPTIMIZERS)})"
+        )
+    return OPTIMIZERS[key]
+
+
+def available() -> list[str]:
+    return list(OPTIMIZERS)
