@@ -54,16 +54,16 @@ def direction(g: Tensor, w: Tensor, weight_decay: Hyper, maximize: bool) -> Tens
     """
     if maximize:
         g = -g
-    if _nonzero(weight_decay):
-        g = g + per_run(weight_decay, w) * w
-    return g
+    if isinstance(weight_decay, Tensor):
+        return g + per_run(weight_decay, w) * w
+    return torch.add(g, w, alpha=weight_decay) if weight_decay != 0 else g
 
 
 def decay_weights(w: Tensor, lr: Hyper, weight_decay: Hyper) -> Tensor:
     """Decoupled weight decay (AdamW): ``w ← w·(1 − α·λ)``, applied before the moments."""
     if not _nonzero(weight_decay):
         return w
-    return w * (1 - per_run(lr, w) * per_run(weight_decay, w))
+    return w * per_run(1 - in_float64(lr) * in_float64(weight_decay), w)
 
 
 def ema(avg: Tensor, x: Tensor, decay: Hyper) -> Tensor:
@@ -71,14 +71,27 @@ def ema(avg: Tensor, x: Tensor, decay: Hyper) -> Tensor:
     return torch.lerp(avg, x, 1 - decay)
 
 
+def in_float64(x: Hyper) -> Hyper:
+    """A tensor hyperparameter in float64, for the scalar maths done once per step (numbers pass)."""
+    return x.to(torch.float64) if isinstance(x, Tensor) else x
+
+
+def ema_sq(avg: Tensor, g: Tensor, decay: Hyper) -> Tensor:
+    """Exponential moving average of squares ``decay·avg + (1 − decay)·g²``.
+
+    With a number ``decay`` this is torch's own ``addcmul`` kernel, so that both round alike.
+    """
+    if isinstance(decay, Tensor):
+        return decay * avg + (1 - decay) * g * g
+    return torch.addcmul(avg * decay, g, g, value=1 - decay)
+
+
 def bias_correction(beta: Hyper, t: Tensor) -> Tensor:
     """``1 − βᵗ``: divides an EMA started at zero so that it estimates the mean from the first step.
 
     Computed in float64 (``t`` is the float64 step count) whatever the dtype of a tensor ``beta``.
     """
-    if isinstance(beta, Tensor):
-        beta = beta.to(torch.float64)
-    return 1 - beta**t
+    return 1 - in_float64(beta) ** t
 
 
 def _nonzero(x: Hyper) -> bool:

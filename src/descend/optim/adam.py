@@ -13,7 +13,19 @@ from typing import Literal, NamedTuple
 import torch
 from torch import Tensor
 
-from ._base import Hyper, Tensors, bias_correction, decay_weights, direction, ema, new_step, per_run, zeros_like
+from ._base import (
+    Hyper,
+    Tensors,
+    bias_correction,
+    decay_weights,
+    direction,
+    ema,
+    ema_sq,
+    in_float64,
+    new_step,
+    per_run,
+    zeros_like,
+)
 
 AdamEpsMode = Literal["outside", "inside", "uncorrected"]
 
@@ -83,23 +95,24 @@ def adam_update(
         if decoupled_weight_decay:
             w = decay_weights(w, lr, weight_decay)
         v = ema(v, g, per_run(beta1, w))
-        s = ema(s, g * g, per_run(beta2, w))
+        s = ema_sq(s, g, per_run(beta2, w))
         new_v.append(v)
         new_s.append(s)
-        c1_, c2_, eps_ = per_run(c1, w), per_run(c2, w), per_run(eps, w)
+        c2_, eps_ = per_run(c2, w), per_run(eps, w)
         if amsgrad:
             s_max = torch.maximum(state.s_max[i], s if amsgrad_max == "raw" else s / c2_)
             new_s_max.append(s_max)
-            s_hat = s_max / c2_ if amsgrad_max == "raw" else s_max
+            s_used, corrected = s_max, amsgrad_max == "corrected"
         else:
-            s_hat = s / c2_
-        if eps_mode == "outside":
-            step = v / c1_ / (torch.sqrt(s_hat) + eps_)
-        elif eps_mode == "inside":
-            step = v / c1_ / torch.sqrt(s_hat + eps_)
-        else:  # "uncorrected": ε on the root of the raw second moment
-            step = torch.sqrt(c2_) / c1_ * v / (torch.sqrt(s_hat * c2_) + eps_)
-        new_params.append(w - per_run(lr, w) * step)
+            s_used, corrected = s, False
+        if eps_mode == "inside":
+            denominator = torch.sqrt((s_used if corrected else s_used / c2_) + eps_)
+        else:
+            # √ŝ = √s / √(1 − β₂ᵗ), in torch's order so that both round alike
+            sqrt_s_hat = torch.sqrt(s_used) if corrected else torch.sqrt(s_used) / torch.sqrt(c2_)
+            # Keras's ε-hat puts ε on the uncorrected root: (√s + ε)/√(1 − β₂ᵗ) = √ŝ + ε/√(1 − β₂ᵗ)
+            denominator = sqrt_s_hat + (eps_ if eps_mode == "outside" else eps_ / torch.sqrt(c2_))
+        new_params.append(w - per_run(in_float64(lr) / c1, w) * v / denominator)
     new_state = AdamState(step=t, v=tuple(new_v), s=tuple(new_s), s_max=tuple(new_s_max))
     return tuple(new_params), new_state
 
@@ -145,7 +158,7 @@ def adamax_update(
         g = direction(g, w, weight_decay, maximize)
         v = ema(v, g, per_run(beta1, w))
         u = torch.maximum(per_run(beta2, w) * u, g.abs() + per_run(eps, w))
-        new_params.append(w - per_run(lr, w) / per_run(c1, w) * v / u)
+        new_params.append(w - per_run(in_float64(lr) / c1, w) * v / u)
         new_v.append(v)
         new_u.append(u)
     return tuple(new_params), AdamaxState(step=t, v=tuple(new_v), u=tuple(new_u))
@@ -193,12 +206,9 @@ def nadam_update(
     """
     t = state.step + 1
     c2 = bias_correction(beta2, t)
-    if isinstance(beta1, Tensor):
-        beta1_ = beta1.to(torch.float64)
-    else:
-        beta1_ = beta1
-    mu = beta1_ * (1 - 0.5 * 0.96 ** (t * momentum_decay))
-    mu_next = beta1_ * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+    beta1_, psi = in_float64(beta1), in_float64(momentum_decay)
+    mu = beta1_ * (1 - 0.5 * 0.96 ** (t * psi))
+    mu_next = beta1_ * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
     mu_product = state.mu_product * mu
     gradient_weight = (1 - mu) / (1 - mu_product)
     momentum_weight = mu_next / (1 - mu_product * mu_next)
@@ -208,7 +218,7 @@ def nadam_update(
         if decoupled_weight_decay:
             w = decay_weights(w, lr, weight_decay)
         v = ema(v, g, per_run(beta1, w))
-        s = ema(s, g * g, per_run(beta2, w))
+        s = ema_sq(s, g, per_run(beta2, w))
         denominator = torch.sqrt(s / per_run(c2, w)) + per_run(eps, w)
         lr_ = per_run(lr, w)
         step = (per_run(gradient_weight, w) * g + per_run(momentum_weight, w) * v) / denominator
@@ -257,7 +267,7 @@ def radam_update(
     """
     t = state.step + 1
     c1, c2 = bias_correction(beta1, t), bias_correction(beta2, t)
-    b2 = beta2.to(torch.float64) if isinstance(beta2, Tensor) else beta2
+    b2 = in_float64(beta2)
     rho_inf = 2 / (1 - b2) - 1
     rho_t = rho_inf - 2 * t * b2**t / c2
     adaptive = rho_t > 5
@@ -269,7 +279,7 @@ def radam_update(
         if decoupled_weight_decay:
             w = decay_weights(w, lr, weight_decay)
         v = ema(v, g, per_run(beta1, w))
-        s = ema(s, g * g, per_run(beta2, w))
+        s = ema_sq(s, g, per_run(beta2, w))
         v_hat = v / per_run(c1, w)
         scale = per_run(r_t * torch.sqrt(c2), w) / (torch.sqrt(s) + per_run(eps, w))
         step = torch.where(per_run(adaptive, w), v_hat * scale, v_hat)

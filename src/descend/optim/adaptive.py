@@ -13,7 +13,7 @@ from typing import Literal, NamedTuple
 import torch
 from torch import Tensor
 
-from ._base import Hyper, Tensors, direction, ema, new_step, per_run, zeros_like
+from ._base import Hyper, Tensors, direction, ema, ema_sq, in_float64, new_step, per_run, zeros_like
 
 EpsMode = Literal["outside", "inside"]
 
@@ -63,7 +63,7 @@ def adagrad_update(
     ``adagrad_init(params, initial_accumulator_value=0.1)`` and ``eps=1e-7, eps_mode="inside"``.
     """
     t = state.step + 1
-    lr_t = lr / (1 + (t - 1) * lr_decay)
+    lr_t = in_float64(lr) / (1 + (t - 1) * in_float64(lr_decay))
     new_params, new_s = [], []
     for w, g, s in zip(params, grads, state.s):
         g = direction(g, w, weight_decay, maximize)
@@ -112,9 +112,9 @@ def adadelta_update(
     for w, g, s, u in zip(params, grads, state.s, state.u):
         g = direction(g, w, weight_decay, maximize)
         rho_, eps_ = per_run(rho, w), per_run(eps, w)
-        s = ema(s, g * g, rho_)
+        s = ema_sq(s, g, rho_)
         delta = torch.sqrt(u + eps_) / torch.sqrt(s + eps_) * g
-        u = ema(u, delta * delta, rho_)
+        u = ema_sq(u, delta, rho_)
         new_params.append(w - per_run(lr, w) * delta)
         new_s.append(s)
         new_u.append(u)
@@ -179,7 +179,7 @@ def rmsprop_update(
     for i, (w, g, s) in enumerate(zip(params, grads, state.s)):
         g = direction(g, w, weight_decay, maximize)
         beta = per_run(alpha, w)
-        s = ema(s, g * g, beta)
+        s = ema_sq(s, g, beta)
         new_s.append(s)
         if centered:
             g_avg = ema(state.g_avg[i], g, beta)

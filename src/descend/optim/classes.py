@@ -145,6 +145,16 @@ class _Adapter(torch.optim.Optimizer):
         with torch._dynamo.config.patch(recompile_limit=256, accumulated_recompile_limit=4096):
             return self._compiled(self.info.update, params, grads, record, config)
 
+    def state_dict(self) -> dict[str, Any]:
+        """torch's format; every parameter gets its own copy of the group's shared scalars (the step)."""
+        packed = super().state_dict()
+        packed["state"] = {
+            index: {key: value.clone() if isinstance(value, Tensor) and value.ndim == 0 else value
+                    for key, value in state.items()}
+            for index, state in packed["state"].items()
+        }
+        return packed
+
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
         for group in self.param_groups:

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from ._base import Hyper, Tensors, bias_correction, direction, ema, new_step, per_run, zeros_like
+from ._base import Hyper, Tensors, bias_correction, direction, ema, in_float64, new_step, per_run, zeros_like
 
 
 class GDState(NamedTuple):
@@ -147,7 +147,7 @@ def sgd_update(
     if not state.b and (isinstance(momentum, Tensor) or momentum != 0):
         raise ValueError("this SGD state has no momentum buffer: create it with sgd_init(params, momentum=...)")
     first = (t == 1).to(torch.float64)
-    buffer_weight = first + (1 - first) * (1 - dampening)  # 1 on the first step, else 1 − τ
+    buffer_weight = first + (1 - first) * (1 - in_float64(dampening))  # 1 on the first step, else 1 − τ
     new_params, new_b = [], []
     for i, (w, g) in enumerate(zip(params, grads)):
         g = direction(g, w, weight_decay, maximize)
