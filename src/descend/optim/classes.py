@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
-from .._checks import check_names
+from .._checks import check_names, run_axis_length
 from .registry import OptimizerInfo, get
 
 _IGNORED = ("params", "param_names", "foreach", "capturable", "differentiable", "fused")
@@ -195,12 +195,13 @@ def _update_in_place(update: Any, params: list[Tensor], grads: list[Tensor], rec
 
 def _runs(group: Mapping[str, Any]) -> int | None:
     """K when the group's hyperparameters carry a run axis; checks the parameters' leading axis."""
-    k = None
+    named = {}
     for key, value in group.items():
-        values = value if key == "betas" else (value,)
-        for v in values:
-            if isinstance(v, Tensor) and v.ndim == 1:
-                k = v.shape[0]
+        if key == "betas":
+            named["beta1"], named["beta2"] = value
+        elif key != "params":
+            named[key] = value
+    k = run_axis_length(named)
     if k is not None:
         for i, p in enumerate(group["params"]):
             if p.ndim == 0 or p.shape[0] != k:

@@ -12,7 +12,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from ._base import Hyper, Tensors, bias_correction, direction, ema, in_float64, new_step, per_run, zeros_like
+from . import _base
+from ._base import Hyper, Tensors, direction, ema, in_float64, new_step, per_run, zeros_like
 
 
 class GDState(NamedTuple):
@@ -94,7 +95,7 @@ def momentum_update(
     momentum is torch's form. Without bias correction the first steps are short (v starts at 0).
     """
     t = state.step + 1
-    correction = bias_correction(beta, t) if bias_correction else None
+    correction = _base.bias_correction(beta, t) if bias_correction else None
     new_params, new_v = [], []
     for w, g, v in zip(params, grads, state.v):
         g = direction(g, w, weight_decay, maximize)
