@@ -544,11 +544,12 @@ def get_schedule(name: str, **kwargs: Any) -> Schedule:
     >>> get_schedule("cosine", value=0.1, total_steps=100)
     cosine(value=0.1, total_steps=100, min_value=0.0)
     """
-    if name not in SCHEDULES:
+    key = name.strip().lower().replace("-", "_") if isinstance(name, str) else name
+    if key not in SCHEDULES:
         raise ValueError(
-            f"unknown schedule {name!r}{close_matches(name, SCHEDULES)} (allowed: {', '.join(SCHEDULES)})"
+            f"unknown schedule {name!r}{close_matches(str(key), SCHEDULES)} (allowed: {', '.join(SCHEDULES)})"
         )
-    info = SCHEDULES[name]
+    info = SCHEDULES[key]
     check_names(kwargs, info.parameters, what=f"parameter of schedule {name!r}")
     missing = [p for p in info.required if p not in kwargs]
     if missing:
