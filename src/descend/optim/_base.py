@@ -91,7 +91,29 @@ def bias_correction(beta: Hyper, t: Tensor) -> Tensor:
 
     Computed in float64 (``t`` is the float64 step count) whatever the dtype of a tensor ``beta``.
     """
-    return 1 - in_float64(beta) ** t
+    return per_step(1 - in_float64(beta) ** t)
+
+
+@torch.library.custom_op("descend::per_step", mutates_args=())
+def _computed_once(x: Tensor) -> Tensor:
+    return x.clone()
+
+
+@_computed_once.register_fake
+def _(x: Tensor) -> Tensor:
+    return torch.empty_like(x)
+
+
+def per_step(x: Hyper) -> Hyper:
+    """Mark a scalar computed once per step from ``t`` and the hyperparameters (a bias correction).
+
+    Eagerly this returns ``x``. Under ``torch.compile`` it keeps the value in its own small kernel:
+    otherwise the compiler inlines it into every element's arithmetic, where a ``pow`` per element
+    (which the C compiler may not hoist) makes a fused step several times slower.
+    """
+    if isinstance(x, Tensor) and torch.compiler.is_compiling():
+        return _computed_once(x)
+    return x
 
 
 def _nonzero(x: Hyper) -> bool:

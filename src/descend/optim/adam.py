@@ -24,6 +24,7 @@ from ._base import (
     in_float64,
     new_step,
     per_run,
+    per_step,
     zeros_like,
 )
 
@@ -210,8 +211,8 @@ def nadam_update(
     mu = beta1_ * (1 - 0.5 * 0.96 ** (t * psi))
     mu_next = beta1_ * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
     mu_product = state.mu_product * mu
-    gradient_weight = (1 - mu) / (1 - mu_product)
-    momentum_weight = mu_next / (1 - mu_product * mu_next)
+    gradient_weight = per_step((1 - mu) / (1 - mu_product))
+    momentum_weight = per_step(mu_next / (1 - mu_product * mu_next))
     new_params, new_v, new_s = [], [], []
     for w, g, v, s in zip(params, grads, state.v, state.s):
         g = direction(g, w, 0.0 if decoupled_weight_decay else weight_decay, maximize)
@@ -270,9 +271,9 @@ def radam_update(
     b2 = in_float64(beta2)
     rho_inf = 2 / (1 - b2) - 1
     rho_t = rho_inf - 2 * t * b2**t / c2
-    adaptive = rho_t > 5
+    adaptive = per_step(rho_t > 5)
     ratio = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-    r_t = torch.sqrt(torch.where(adaptive, ratio, torch.ones_like(ratio)))
+    rectification = per_step(torch.sqrt(torch.where(adaptive, ratio, torch.ones_like(ratio))) * torch.sqrt(c2))
     new_params, new_v, new_s = [], [], []
     for w, g, v, s in zip(params, grads, state.v, state.s):
         g = direction(g, w, 0.0 if decoupled_weight_decay else weight_decay, maximize)
@@ -281,7 +282,7 @@ def radam_update(
         v = ema(v, g, per_run(beta1, w))
         s = ema_sq(s, g, per_run(beta2, w))
         v_hat = v / per_run(c1, w)
-        scale = per_run(r_t * torch.sqrt(c2), w) / (torch.sqrt(s) + per_run(eps, w))
+        scale = per_run(rectification, w) / (torch.sqrt(s) + per_run(eps, w))
         step = torch.where(per_run(adaptive, w), v_hat * scale, v_hat)
         new_params.append(w - per_run(lr, w) * step)
         new_v.append(v)
