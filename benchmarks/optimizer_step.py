@@ -88,6 +88,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--markdown", action="store_true", help="print the table as a Markdown table")
     parser.add_argument("--threads", type=int, default=None,
                         help="call torch.set_num_threads(THREADS) first (default: leave torch's setting)")
+    parser.add_argument("--max-wait", type=float, default=120,
+                        help="seconds the whole run may wait for other processes to leave the CPU before a "
+                             "measurement (default 120); times taken on a loaded CPU are marked !")
     parser.add_argument("--cold-compile", action="store_true",
                         help="use a fresh, empty Inductor cache directory, so that compile times are cold")
     args = parser.parse_args(argv)
@@ -177,68 +180,16 @@ def check(torch: Any, descend_optim: Any, algo: Algorithm, fused: bool) -> list[
 # -- the timings -------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Row:
-    algo: Algorithm
-    torch_times: dict[str, float | str] = field(default_factory=dict)  #: mode → seconds, or the error
-    eager: float | str | None = None
-    fused: float | str | None = None
-    compile: float | None = None
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def torch_best(self) -> tuple[float, str] | None:
-        timed = [(t, m) for m, t in self.torch_times.items() if isinstance(t, float)]
-        return min(timed) if timed else None
-
-
-def time_torch(torch: Any, algo: Algorithm, sizes: list[int], args: argparse.Namespace, row: Row) -> None:
-    cls = getattr(torch.optim, algo.torch_class)
-    for mode, kw in TORCH_MODES.items():
-        params = make_params(torch, sizes, torch.float32, seed=0)
-        try:
-            opt = cls(params, **algo.torch_kwargs, **kw)
-            opt.step()  # some modes only fail on the first step
-        except Exception as e:  # noqa: BLE001 - a mode torch does not offer on CPU
-            row.torch_times[mode] = short_error(e)
-        else:
-            row.torch_times[mode] = best_time(opt.step, args.repeats, max(args.warmup - 1, 0))
-            del opt
-        del params
-        free()
-
-
-def time_descend(torch: Any, descend_optim: Any, algo: Algorithm, sizes: list[int], args: argparse.Namespace,
-                 row: Row) -> None:
-    cls = getattr(descend_optim, algo.descend_class)
-    modes = {"eager": {}} if args.no_fused else {"eager": {}, "fused": dict(fused=True)}
-    for mode, kw in modes.items():
-        params = make_params(torch, sizes, torch.float32, seed=0)
-        try:
-            if mode == "fused":
-                torch._dynamo.reset()  # one program in dynamo's cache, as for a user with one optimizer
-            opt = cls(params, **algo.descend_kwargs, **kw)
-            t0 = time.perf_counter()
-            opt.step()  # fused: compiles
-            first = time.perf_counter() - t0
-            t = best_time(opt.step, args.repeats, max(args.warmup - 1, 0))
-        except Exception as e:  # noqa: BLE001 - show the failure in the table
-            setattr(row, mode, short_error(e))
-        else:
-            setattr(row, mode, t)
-            if mode == "fused":
-                row.compile = first
-            del opt
-        del params
-        free()
+PROBE_LIMIT = 1e-3  #: seconds; a 100k-element add takes ~0.01 ms on an idle machine
 
 
 def probe_small_ops(torch: Any) -> float:
     """Median seconds of a small multithreaded op (100k floats, ~10 µs on an idle machine).
 
     When another process keeps a core busy, torch's OpenMP threads wait for each other at every
-    barrier for a scheduler time slice, and every small op costs milliseconds: all timings are then
-    meaningless (seen here: torch.optim.Adam for-loop 500x slower with 2 threads than with 1).
+    barrier for a scheduler time slice, and every small op costs milliseconds: timings are then
+    meaningless (seen on the 2-core machine: torch.optim.Adam for-loop 500x slower with 2 threads
+    than with 1 while a test suite ran beside it).
     """
     a, b = torch.rand(100_000), torch.rand(100_000)
     times = []
@@ -247,6 +198,95 @@ def probe_small_ops(torch: Any) -> float:
         torch.add(a, b, out=a)
         times.append(time.perf_counter() - t0)
     return sorted(times)[len(times) // 2]
+
+
+class Clock:
+    """Best-of-R timings that wait for a quiet CPU first and say whether it stayed quiet."""
+
+    def __init__(self, torch: Any, args: argparse.Namespace) -> None:
+        self.torch, self.repeats, self.warmup = torch, args.repeats, args.warmup
+        self.wait_left = float(args.max_wait)  #: seconds of waiting left for the whole run
+        self.waited = 0.0
+
+    def quiet(self) -> bool:
+        """Whether the CPU is quiet, after waiting (within the run's budget) for it to become so."""
+        while probe_small_ops(self.torch) > PROBE_LIMIT:
+            if self.wait_left <= 0:
+                return False
+            time.sleep(1.0)
+            self.wait_left -= 1.0
+            self.waited += 1.0
+        return True
+
+    def best(self, step: Callable[[], Any], warmup: int | None = None) -> tuple[float, bool]:
+        """(best wall time of ``step``, whether another process loaded the CPU around the timing)."""
+        quiet_before = self.quiet()
+        t = best_time(step, self.repeats, self.warmup if warmup is None else warmup)
+        quiet_after = probe_small_ops(self.torch) <= PROBE_LIMIT
+        return t, not (quiet_before and quiet_after)
+
+
+@dataclass
+class Row:
+    algo: Algorithm
+    torch_times: dict[str, float | str] = field(default_factory=dict)  #: mode → seconds, or the error
+    eager: float | str | None = None
+    fused: float | str | None = None
+    compile: float | None = None
+    problems: list[str] = field(default_factory=list)
+    loaded: set[str] = field(default_factory=set)  #: modes timed while another process loaded the CPU
+
+    @property
+    def torch_best(self) -> tuple[float, str] | None:
+        timed = [(t, m) for m, t in self.torch_times.items() if isinstance(t, float)]
+        return min(timed) if timed else None
+
+
+def time_torch(torch: Any, clock: Clock, algo: Algorithm, sizes: list[int], row: Row) -> None:
+    cls = getattr(torch.optim, algo.torch_class)
+    for mode, kw in TORCH_MODES.items():
+        params = make_params(torch, sizes, torch.float32, seed=0)
+        try:
+            opt = cls(params, **algo.torch_kwargs, **kw)
+            opt.step()  # some modes only fail on the first step; it counts as a warm-up step
+        except Exception as e:  # noqa: BLE001 - a mode torch does not offer on CPU
+            row.torch_times[mode] = short_error(e)
+        else:
+            t, loaded = clock.best(opt.step, warmup=max(clock.warmup - 1, 0))
+            row.torch_times[mode] = t
+            if loaded:
+                row.loaded.add(mode)
+            del opt
+        del params
+        free()
+
+
+def time_descend(torch: Any, descend_optim: Any, clock: Clock, algo: Algorithm, sizes: list[int], fused: bool,
+                 row: Row) -> None:
+    cls = getattr(descend_optim, algo.descend_class)
+    modes = {"eager": {}, "fused": dict(fused=True)} if fused else {"eager": {}}
+    for mode, kw in modes.items():
+        params = make_params(torch, sizes, torch.float32, seed=0)
+        try:
+            if mode == "fused":
+                torch._dynamo.reset()  # one program in dynamo's cache, as for a user with one optimizer
+                clock.quiet()
+            opt = cls(params, **algo.descend_kwargs, **kw)
+            t0 = time.perf_counter()
+            opt.step()  # fused: compiles; counts as a warm-up step
+            first = time.perf_counter() - t0
+            t, loaded = clock.best(opt.step, warmup=max(clock.warmup - 1, 0))
+        except Exception as e:  # noqa: BLE001 - show the failure in the table
+            setattr(row, mode, short_error(e))
+        else:
+            setattr(row, mode, t)
+            if loaded:
+                row.loaded.add(mode)
+            if mode == "fused":
+                row.compile = first
+            del opt
+        del params
+        free()
 
 
 def measure_bandwidth(torch: Any, n: int) -> float:
@@ -262,12 +302,15 @@ def measure_bandwidth(torch: Any, n: int) -> float:
 
 
 def cells(row: Row, fused: bool) -> list[str]:
+    """One table line; ``!`` marks a time taken while another process loaded the CPU."""
     best = row.torch_best
+    mark = lambda mode: "!" if mode in row.loaded else ""  # noqa: E731
     label = row.algo.label + (" (WRONG RESULTS)" if row.problems else "")
-    out = [label, f"{best[0] * 1e3:.1f} ({best[1]})" if best else "n/a"]
-    for value in [row.eager, row.fused] if fused else [row.eager]:
+    out = [label, f"{best[0] * 1e3:.1f}{mark(best[1])} ({best[1]})" if best else "n/a"]
+    for mode in ("eager", "fused") if fused else ("eager",):
+        value = getattr(row, mode)
         if isinstance(value, float):
-            out += [f"{value * 1e3:.1f}", f"{value / best[0]:.2f}x" if best else "n/a"]
+            out += [f"{value * 1e3:.1f}{mark(mode)}", f"{value / best[0]:.2f}x" if best else "n/a"]
         else:
             out += ["error" if value else "-", "-"]
     if fused:
@@ -309,18 +352,15 @@ def main(argv: list[str] | None = None) -> int:
     fused = not args.no_fused
     n, p_total = args.tensors, args.params
     sizes = [p_total // n + (1 if i < p_total % n else 0) for i in range(n)]
+    clock = Clock(torch, args)
 
+    clock.quiet()
     bandwidth = measure_bandwidth(torch, p_total)
     floor = BYTES_PER_PARAM_ADAM * p_total / bandwidth
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, P = {p_total:,} fp32 parameters "
           f"in N = {n} tensors, best of R = {args.repeats} after {args.warmup} warm-up steps")
     print(f"triad bandwidth (torch, a = b + s*c): {bandwidth / 1e9:.1f} GB/s; Adam memory-traffic floor "
           f"({BYTES_PER_PARAM_ADAM} bytes/param): {floor * 1e3:.1f} ms")
-    probe = probe_small_ops(torch)
-    if probe > 1e-3:
-        print(f"WARNING: a 100k-element add takes {probe * 1e3:.1f} ms (expected ~0.01 ms): another process is "
-              f"using the CPU and torch's {torch.get_num_threads()} threads are oversubscribed; these timings are "
-              f"not meaningful. Rerun on an idle machine (load average {os.getloadavg()[0]:.1f}), or with --threads 1.")
     if fused:
         cache = os.environ.get("TORCHINDUCTOR_CACHE_DIR") or "default (warm if this ran before)"
         print(f"Inductor cache: {cache}; compile = the first fused step, not included in the timing")
@@ -338,29 +378,35 @@ def main(argv: list[str] | None = None) -> int:
           f"{ok}/{len(rows)} algorithms agree [{time.perf_counter() - t0:.0f} s]")
     sys.stdout.flush()
 
+    t_start = time.perf_counter()
     for row in rows:
         t0 = time.perf_counter()
-        time_torch(torch, row.algo, sizes, args, row)
-        time_descend(torch, descend_optim, row.algo, sizes, args, row)
+        time_torch(torch, clock, row.algo, sizes, row)
+        time_descend(torch, descend_optim, clock, row.algo, sizes, fused, row)
         print(f"  timed {row.algo.label} [{time.perf_counter() - t0:.0f} s]", flush=True)
+    print(f"timings took {time.perf_counter() - t_start:.0f} s, of which {clock.waited:.0f} s waiting for a quiet CPU")
 
     print()
     print(render(rows, fused, args.markdown))
-    end_probe = probe_small_ops(torch)
-    if end_probe > 1e-3:
-        print(f"WARNING: at the end a 100k-element add takes {end_probe * 1e3:.1f} ms (expected ~0.01 ms): another "
-              f"process used the CPU during the run; these timings are not meaningful.")
     print()
     print("ratio = descend ms / torch best ms (lower is better; aim <= 1.5). torch modes, ms:")
     for row in rows:
         parts = []
         for mode, t in row.torch_times.items():
-            parts.append(f"{mode} {t * 1e3:.1f}" if isinstance(t, float) else f"{mode} unavailable ({t})")
+            if isinstance(t, float):
+                parts.append(f"{mode} {t * 1e3:.1f}" + ("!" if mode in row.loaded else ""))
+            else:
+                parts.append(f"{mode} unavailable ({t})")
         for mode in ("eager", "fused"):
             value = getattr(row, mode)
             if isinstance(value, str):
                 parts.append(f"descend {mode} failed ({value})")
         print(f"  {row.algo.label}: " + "; ".join(parts))
+    if any(r.loaded for r in rows):
+        print(f"WARNING: times marked ! were taken while another process loaded the CPU (a 100k-element add took "
+              f"over {PROBE_LIMIT * 1e3:g} ms instead of ~0.01 ms): torch's {torch.get_num_threads()} OpenMP "
+              f"threads were oversubscribed and those figures are not meaningful. Rerun on an idle machine, "
+              f"raise --max-wait, or use --threads 1.")
     return 1 if any(r.problems for r in rows) else 0
 
 
