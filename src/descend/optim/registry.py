@@ -181,7 +181,7 @@ def _with_default(hypers: tuple[Hyperparameter, ...], **defaults: float) -> tupl
 _ALL = (
     OptimizerInfo(
         "gd",
-        "gradient descent w ← w − α·g; GD, SGD or mini-batch depending on the batch",
+        "gradient descent w ← w − α·g (GD/SGD/mini-batch)",
         sgd.gd_init,
         sgd.gd_update,
         (_lr(1e-2), _WD),
@@ -189,7 +189,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "momentum",
-        "the seeds' EMA momentum v ← βv + (1−β)g, w ← w − αv (optional bias correction)",
+        "seeds' EMA momentum v ← βv + (1−β)g, w ← w − αv",
         sgd.momentum_init,
         sgd.momentum_update,
         (_lr(1e-2), Hyperparameter("beta", 0.9, UNIT_OPEN, "β", "decay of the velocity EMA"), _WD),
@@ -197,7 +197,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "sgd",
-        "torch's SGD: heavy-ball momentum b ← μb + (1−τ)g, optional Nesterov",
+        "torch's SGD: heavy ball b ← μb + (1−τ)g, Nesterov",
         sgd.sgd_init,
         sgd.sgd_update,
         _SGD_HYPER,
@@ -218,7 +218,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "adagrad",
-        "Adagrad: step divided by the root of the summed squared gradients",
+        "Adagrad: g over the root of summed squared g",
         adaptive.adagrad_init,
         adaptive.adagrad_update,
         (
@@ -234,7 +234,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "adadelta",
-        "Adadelta: step scaled by the RMS of past steps over the RMS of gradients",
+        "Adadelta: RMS of past steps over RMS of g",
         adaptive.adadelta_init,
         adaptive.adadelta_update,
         (_lr(1.0), Hyperparameter("rho", 0.9, UNIT, "ρ", "decay of both running averages"), _eps(1e-6), _WD),
@@ -243,7 +243,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "rmsprop",
-        "RMSprop: step divided by a running RMS of the gradients (plain, centered, momentum)",
+        "RMSprop: g over a running RMS of g",
         adaptive.rmsprop_init,
         adaptive.rmsprop_update,
         (
@@ -259,7 +259,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "adam",
-        "Adam: bias-corrected momentum over bias-corrected RMS",
+        "Adam: corrected momentum over corrected RMS",
         adam.adam_init,
         adam.adam_update,
         _ADAM_HYPER,
@@ -269,7 +269,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "amsgrad",
-        "AMSGrad: Adam dividing by the running maximum of the second moment",
+        "AMSGrad: Adam over the running max of s",
         adam.adam_init,
         adam.adam_update,
         _ADAM_HYPER,
@@ -280,7 +280,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "adamw",
-        "AdamW: Adam with decoupled weight decay w ← w(1 − αλ)",
+        "AdamW: Adam with decay w ← w(1 − αλ)",
         adam.adam_init,
         adam.adam_update,
         _with_default(_ADAM_HYPER, weight_decay=1e-2),
@@ -291,7 +291,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "adamax",
-        "Adamax: Adam with an infinity-norm second moment",
+        "Adamax: Adam with an infinity norm",
         adam.adamax_init,
         adam.adamax_update,
         (_lr(2e-3), *_betas(), _eps(1e-8), _WD),
@@ -300,7 +300,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "nadam",
-        "NAdam: Adam with Nesterov momentum and a momentum schedule",
+        "NAdam: Adam with Nesterov momentum",
         adam.nadam_init,
         adam.nadam_update,
         (
@@ -315,7 +315,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "radam",
-        "RAdam: Adam with the adaptive step rectified while its variance is large",
+        "RAdam: Adam with a rectified adaptive step",
         adam.radam_init,
         adam.radam_update,
         (_lr(1e-3), *_betas(), _eps(1e-8), _WD),
