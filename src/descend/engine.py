@@ -1,0 +1,499 @@
+"""The engine: K configurations trained as one batched program, and :func:`fit`, the one entry point.
+
+A sweep (learning rates × betas × seeds × optimizers × ...) is split into **cohorts**: runs that can share
+one program (same optimizer algorithm and switches, same batch size). Within a cohort every parameter has a
+leading run axis ``[K, ...]`` and every numeric hyperparameter is a tensor ``[K]``, so one forward, one loss,
+one backward and one optimizer update serve all K runs.
+
+Per run, without synchronising on every step: the training loss at every step, validation/test loss (and
+accuracy for classification) every ``eval_every`` steps, the gradient norm of every parameter tensor, the
+parameter path (always for models with at most three parameters), the first step that reaches ``target``,
+and divergence: a run whose loss or parameters become non-finite is marked diverged at that step and frozen
+(its parameters keep their last finite values, its later losses are NaN), and no NaN reaches another run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from . import clipping, losses
+from ._checks import check_choice, check_names, close_matches
+from .optim import get as get_optimizer
+
+#: Arguments of :func:`fit` that may be given as a list to sweep them (besides any optimizer hyperparameter).
+SWEEPABLE = ("optimizer", "lr", "batch_size", "seed")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One configuration of a sweep: its index, optimizer, hyperparameters, batch size and seed."""
+
+    index: int
+    optimizer: str
+    hyper: Mapping[str, Any]
+    batch_size: Any
+    seed: int
+
+
+def expand_grid(**arguments: Any) -> list[dict[str, Any]]:
+    """Every combination of the arguments given as lists (the others are held fixed), in a stable order.
+
+    >>> [g["lr"] for g in expand_grid(lr=[0.1, 0.01], seed=0)]
+    [0.1, 0.01]
+    """
+    keys = list(arguments)
+    values = [v if isinstance(v, list) else [v] for v in arguments.values()]
+    for key, v in zip(keys, values):
+        if len(v) == 0:
+            raise ValueError(f"{key} is an empty list; give at least one value")
+    return [dict(zip(keys, combo)) for combo in itertools.product(*values)]
+
+
+@dataclass
+class Cohort:
+    """Runs that train as one batched program."""
+
+    optimizer: str
+    batch_size: Any
+    options: tuple[tuple[str, Any], ...]
+    runs: list[Run] = field(default_factory=list)
+
+
+def plan_cohorts(runs: Sequence[Run]) -> list[Cohort]:
+    """Group runs by what batching cannot share: the optimizer algorithm and its switches, the batch size."""
+    cohorts: dict[Any, Cohort] = {}
+    for run in runs:
+        info = get_optimizer(run.optimizer)
+        switches = tuple(sorted((k, v) for k, v in run.hyper.items() if k in {o.name for o in info.options}))
+        key = (info.name, repr(run.batch_size), switches)
+        cohorts.setdefault(key, Cohort(info.name, run.batch_size, switches)).runs.append(run)
+    return list(cohorts.values())
+
+
+# -- one cohort ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class CohortResult:
+    """What one cohort recorded; tensors have the run axis last or first as named."""
+
+    cohort: Cohort
+    train_loss: Tensor  #: [T, K] loss of the batch at the parameters before each update (NaN once diverged)
+    eval_steps: list[int]  #: steps at which validation/test were evaluated (after that many updates)
+    evals: dict[tuple[str, str], Tensor]  #: (split, metric) → [E, K]
+    grad_norms: Tensor | None  #: [T, K, P] norm of each parameter tensor's gradient per run
+    diverged_at: Tensor  #: [K] step of divergence, −1 if none
+    target_at: Tensor  #: [K] first step whose training loss ≤ target, −1 if none
+    params: tuple[Tensor, ...]  #: final parameters [K, ...]
+    path: Tensor | None  #: [T + 1, K, n_params] parameters before each step and at the end
+    seconds: float
+
+
+def _per_run(x: Tensor, like: Tensor) -> Tensor:
+    """A [K] tensor shaped to broadcast against ``like`` [K, ...]."""
+    return x.view(-1, *([1] * (like.ndim - 1)))
+
+
+def _freeze(alive: Tensor, new: Any, old: Any) -> Any:
+    """Keep ``old`` values for runs that are not alive; works on tensors, tuples and state records."""
+    if isinstance(new, Tensor):
+        if new.ndim == 0 or new.shape[0] != alive.shape[0]:
+            return new  # shared scalars such as the step count
+        return torch.where(_per_run(alive, new), new, old)
+    if isinstance(new, tuple) and hasattr(new, "_fields"):
+        return type(new)(*(_freeze(alive, n, o) for n, o in zip(new, old)))
+    if isinstance(new, tuple):
+        return tuple(_freeze(alive, n, o) for n, o in zip(new, old))
+    return new
+
+
+def _all_finite(params: Sequence[Tensor]) -> Tensor:
+    ok = None
+    for p in params:
+        finite = torch.isfinite(p).flatten(1).all(dim=1)
+        ok = finite if ok is None else ok & finite
+    return ok
+
+
+@dataclass(frozen=True)
+class Objective:
+    """How a model's output meets the targets: the loss, whether it takes logits, the task kind."""
+
+    loss: Callable[..., Tensor]
+    logits: bool = False
+    kind: str = "regression"  #: "regression", "binary", "multiclass" or "cost" (a landscape)
+
+    def predict(self, model: Any, params: Sequence[Tensor], x: Tensor) -> Tensor:
+        return model.forward(params, x, logits=True) if self.logits else model.forward(params, x)
+
+    def value(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor) -> Tensor:
+        """The cost J of each run on (x, y): ``[K]``."""
+        pred = self.predict(model, params, x)
+        mask = model.valid(params, x)
+        return self.loss(pred, y, reduction="mean", mask=mask, runs=True)
+
+    def accuracy(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor) -> Tensor | None:
+        """Fraction of correct predictions per run ``[K]``, for classification; None otherwise."""
+        if self.kind not in ("binary", "multiclass"):
+            return None
+        pred = self.predict(model, params, x)
+        if self.kind == "multiclass":
+            correct = pred.argmax(dim=-1) == y
+        else:
+            threshold = 0.0 if self.logits else 0.5
+            correct = (pred > threshold) == (y > 0.5)
+            correct = correct.flatten(2) if correct.ndim > 2 else correct
+            correct = correct.reshape(correct.shape[0], -1)
+        return correct.to(torch.float64).mean(dim=-1)
+
+
+def train_cohort(
+    model: Any,
+    cohort: Cohort,
+    objective: Objective,
+    x: Tensor,
+    y: Tensor,
+    plan: Sequence[Tensor],
+    *,
+    evals: Mapping[str, tuple[Tensor, Tensor]] = {},
+    eval_every: int = 0,
+    target: float | None = None,
+    stop_at_target: bool = False,
+    clip_norm: float | None = None,
+    clip_value: float | None = None,
+    schedules: Mapping[str, Callable[[int], Any]] = {},
+    record_path: bool | None = None,
+    record_grad_norms: bool = True,
+    dtype: torch.dtype = torch.float32,
+) -> CohortResult:
+    """Train every run of ``cohort`` together for ``len(plan)`` steps.
+
+    ``plan[t]`` holds the sample indices of step t: ``[B]`` when all runs see the same batch (one data
+    seed) or ``[K, B]`` per run. ``schedules`` maps a hyperparameter name to a function of the step whose
+    value multiplies that hyperparameter (``lr`` with ``descend.schedules.cosine(1.0, T)`` anneals every
+    run's own learning rate).
+    """
+    started = time.perf_counter()
+    info = get_optimizer(cohort.optimizer)
+    k = len(cohort.runs)
+    hyper = {}
+    for name in {n for run in cohort.runs for n in run.hyper}:
+        values = [run.hyper.get(name, info.defaults.get(name)) for run in cohort.runs]
+        if name in {o.name for o in info.options}:
+            hyper[name] = values[0]
+        else:
+            hyper[name] = torch.tensor(values, dtype=torch.float64)
+    config = info.configure(runs=k, **hyper)
+    kwargs = info.update_kwargs(config)
+    params = tuple(p.to(dtype) for p in model.init([run.seed for run in cohort.runs], dtype=dtype))
+    state = info.init_state(params, config)
+
+    steps = len(plan)
+    n_params = sum(p[0].numel() for p in params)
+    if record_path is None:
+        record_path = n_params <= 3
+    train_loss = torch.empty(steps, k, dtype=torch.float64)
+    grad_norms = torch.empty(steps, k, len(params), dtype=torch.float64) if record_grad_norms else None
+    path = torch.empty(steps + 1, k, n_params, dtype=torch.float64) if record_path else None
+    alive = torch.ones(k, dtype=torch.bool)
+    diverged_at = torch.full((k,), -1, dtype=torch.long)
+    target_at = torch.full((k,), -1, dtype=torch.long)
+    eval_steps: list[int] = []
+    eval_values: dict[tuple[str, str], list[Tensor]] = {}
+
+    def evaluate(step: int) -> None:
+        eval_steps.append(step)
+        with torch.no_grad():
+            for split, (xs, ys) in evals.items():
+                value = objective.value(model, params, xs, ys)
+                healthy = diverged_at < 0
+                eval_values.setdefault((split, "loss"), []).append(torch.where(healthy, value.double(), math.nan))
+                acc = objective.accuracy(model, params, xs, ys)
+                if acc is not None:
+                    eval_values.setdefault((split, "accuracy"), []).append(torch.where(healthy, acc, math.nan))
+
+    for t, index in enumerate(plan):
+        if path is not None:
+            path[t] = torch.cat([p.detach().flatten(1) for p in params], dim=1)
+        if eval_every and t % eval_every == 0 and evals:
+            evaluate(t)
+        leaves = tuple(p.detach().requires_grad_() for p in params)
+        cost = objective.value(model, leaves, x[index], y[index])
+        grads = torch.autograd.grad(cost.sum(), leaves)
+        cost = cost.detach()
+        if grad_norms is not None:
+            grad_norms[t] = torch.stack([g.flatten(1).norm(dim=1) for g in grads], dim=1)
+        if clip_value is not None:
+            grads = clipping.clip_by_value(grads, clip_value)
+        if clip_norm is not None:
+            grads = clipping.clip_by_global_norm(grads, clip_norm, run_axis=True)
+        step_kwargs = kwargs
+        if schedules:
+            step_kwargs = dict(kwargs)
+            for name, schedule in schedules.items():
+                step_kwargs[name] = kwargs[name] * torch.as_tensor(schedule(t), dtype=torch.float64)
+        new_params, new_state = info.update(grads, state, tuple(p.detach() for p in params), **step_kwargs)
+        healthy = diverged_at < 0
+        train_loss[t] = torch.where(healthy, cost.double(), math.nan)
+        if target is not None:
+            target_at = torch.where((target_at < 0) & healthy & (cost <= target), t, target_at)
+        finite = torch.isfinite(cost) & _all_finite(new_params)
+        diverged_at = torch.where(healthy & ~finite, t, diverged_at)
+        alive = diverged_at < 0  # runs still moving: not diverged and, if asked, not yet at the target
+        if stop_at_target and target is not None:
+            alive = alive & (target_at < 0)
+        params = _freeze(alive, new_params, params)
+        state = _freeze(alive, new_state, state)
+
+    if path is not None:
+        path[steps] = torch.cat([p.detach().flatten(1) for p in params], dim=1)
+    if eval_every and evals:
+        evaluate(steps)
+    return CohortResult(
+        cohort=cohort,
+        train_loss=train_loss,
+        eval_steps=eval_steps,
+        evals={key: torch.stack(v) for key, v in eval_values.items()},
+        grad_norms=grad_norms,
+        diverged_at=diverged_at,
+        target_at=target_at,
+        params=tuple(p.detach() for p in params),
+        path=path,
+        seconds=time.perf_counter() - started,
+    )
+
+
+# -- the API --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Runs:
+    """The result of :func:`fit`.
+
+    - ``summary``: a pandas DataFrame, one row per run: its configuration, final and best training loss
+      (on the whole training set), final validation/test loss and accuracy, steps to target, whether and
+      when it diverged, wall time.
+    - ``curves``: a long DataFrame (run, step, split, metric, value): the batch loss at every step
+      (split ``"batch"``), the train/validation/test loss and accuracy every ``eval_every`` steps, and the
+      gradient norm of every parameter tensor (metric ``"grad_norm:<name>"``).
+    - ``params``: run index → {parameter name: final tensor}; ``paths``: run index → ``[T + 1, n]`` array of
+      the parameters before each step and at the end (models with ≤ 3 parameters, or ``record_path=True``).
+    """
+
+    runs: list[Run]
+    results: list[CohortResult]
+    names: tuple[str, ...]
+
+    def _located(self) -> list[tuple[Run, CohortResult, int]]:
+        located = []
+        for result in self.results:
+            for j, run in enumerate(result.cohort.runs):
+                located.append((run, result, j))
+        return sorted(located, key=lambda item: item[0].index)
+
+    @property
+    def params(self) -> dict[int, dict[str, Tensor]]:
+        return {run.index: {n: p[j] for n, p in zip(self.names, res.params)} for run, res, j in self._located()}
+
+    @property
+    def paths(self) -> dict[int, Any]:
+        return {run.index: res.path[:, j].numpy() for run, res, j in self._located() if res.path is not None}
+
+    @property
+    def summary(self) -> Any:
+        import pandas as pd
+
+        rows = []
+        for run, res, j in self._located():
+            row: dict[str, Any] = {"run": run.index, "optimizer": run.optimizer, "batch_size": _label(run.batch_size),
+                                   "seed": run.seed}
+            row.update({k: v for k, v in run.hyper.items()})
+            for (split, metric), values in res.evals.items():
+                column = values[:, j]
+                row[f"final_{split}_{metric}"] = column[-1].item()
+                if split == "train" and metric == "loss":
+                    finite = column[torch.isfinite(column)]
+                    row["best_train_loss"] = finite.min().item() if len(finite) else math.nan
+            row["steps_to_target"] = int(res.target_at[j]) if res.target_at[j] >= 0 else None
+            row["diverged"] = bool(res.diverged_at[j] >= 0)
+            row["diverged_at"] = int(res.diverged_at[j]) if res.diverged_at[j] >= 0 else None
+            row["seconds"] = res.seconds / len(res.cohort.runs)
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("run")
+
+    @property
+    def curves(self) -> Any:
+        import pandas as pd
+
+        frames = []
+        for run, res, j in self._located():
+            steps = torch.arange(res.train_loss.shape[0])
+            frames.append(pd.DataFrame({"run": run.index, "step": steps.numpy(), "split": "batch", "metric": "loss",
+                                        "value": res.train_loss[:, j].numpy()}))
+            for (split, metric), values in res.evals.items():
+                frames.append(pd.DataFrame({"run": run.index, "step": res.eval_steps, "split": split,
+                                            "metric": metric, "value": values[:, j].numpy()}))
+            if res.grad_norms is not None:
+                for i, name in enumerate(self.names):
+                    frames.append(pd.DataFrame({"run": run.index, "step": steps.numpy(), "split": "train",
+                                                "metric": f"grad_norm:{name}", "value": res.grad_norms[:, j, i].numpy()}))
+        return pd.concat(frames, ignore_index=True)
+
+
+def _label(batch_size: Any) -> Any:
+    return batch_size if batch_size is None or isinstance(batch_size, int) else repr(batch_size)
+
+
+def _value_loss(pred: Tensor, target: Tensor, *, reduction: str = "mean", mask: Tensor | None = None,
+                runs: bool | None = True) -> Tensor:
+    """The model's output is the cost itself (a 2-D landscape): J = mean of the output per run."""
+    return pred.flatten(1).mean(dim=1)
+
+
+def make_objective(model: Any, loss: Any, kind: str) -> Objective:
+    """The loss for ``model``'s output: by name, a callable, or ``"auto"`` (from the output and the task)."""
+    output = getattr(model, "output", "identity")
+    if loss == "value":
+        return Objective(_value_loss, logits=False, kind="cost")
+    if loss == "auto":
+        loss = {"sigmoid": "bce", "softmax": "cross-entropy"}.get(output, "mse")
+    if callable(loss):
+        return Objective(loss, logits=False, kind=kind)
+    info = losses.get_loss(loss)
+    if info.name in ("bce", "bce-logits") and output == "sigmoid":
+        return Objective(losses.bce_with_logits, logits=True, kind="binary")
+    if info.name == "cross-entropy" and output == "softmax":
+        return Objective(losses.cross_entropy, logits=True, kind="multiclass")
+    return Objective(info.fn, logits=False, kind=kind if info.kind == "classification" else "regression")
+
+
+def fit(
+    *,
+    model: Any,
+    data: Any = None,
+    loss: Any = "auto",
+    optimizer: Any = "adam",
+    lr: Any = None,
+    batch_size: Any = None,
+    steps: int | None = None,
+    epochs: int | None = None,
+    seed: Any = 0,
+    validation: float = 0.0,
+    test: float = 0.0,
+    standardize: bool = False,
+    split_seed: int = 0,
+    drop_last: bool = False,
+    eval_every: int | None = None,
+    target: float | None = None,
+    stop_at_target: bool = False,
+    clip_norm: float | None = None,
+    clip_value: float | None = None,
+    schedules: Mapping[str, Callable[[int], Any]] | None = None,
+    record_path: bool | None = None,
+    record_grad_norms: bool = True,
+    dtype: torch.dtype = torch.float32,
+    **hyperparameters: Any,
+) -> Runs:
+    """Train ``model`` on ``data`` with every configuration of the sweep; one batched program per cohort.
+
+    Any of ``optimizer``, ``lr``, ``batch_size``, ``seed`` and the optimizer hyperparameters (``beta1``,
+    ``momentum``, ``weight_decay``, ...) given as a **list** expands into the grid of all combinations.
+    ``data`` is ``(x, y)``, a :class:`descend.data.Dataset` (split by ``validation``/``test`` fractions with
+    ``split_seed``) or a :class:`descend.data.Splits`; ``None`` for a model whose output is the cost itself
+    (a 2-D landscape, ``loss="value"``). The budget is ``steps`` or ``epochs``. For a given ``seed`` every
+    configuration starts from the same initial parameters and sees the same batches (paired runs).
+
+    Example:
+        >>> import torch, descend
+        >>> x = torch.linspace(-1, 1, 64).unsqueeze(1); y = 3 * x + 0.5
+        >>> runs = descend.fit(model=descend.models.Linear(1), data=(x, y), optimizer=["gd", "adam"],
+        ...                    lr=[0.1, 0.01], steps=50, seed=[0, 1])
+        >>> len(runs.summary)
+        8
+    """
+    from . import data as data_module
+
+    if (steps is None) == (epochs is None):
+        raise ValueError("give exactly one budget: steps=... or epochs=...")
+    grid = expand_grid(optimizer=optimizer, lr=lr, batch_size=batch_size, seed=seed, **hyperparameters)
+    runs = []
+    for i, combo in enumerate(grid):
+        name = combo.pop("optimizer")
+        if not isinstance(name, str):
+            raise ValueError(f"optimizer={name!r} must be a name such as 'adam'")
+        info = get_optimizer(name)
+        b, s, rate = combo.pop("batch_size"), combo.pop("seed"), combo.pop("lr")
+        if rate is not None:
+            combo["lr"] = rate
+        unknown = [k for k in combo if k not in info.names]
+        if unknown:
+            check_names(unknown, info.names, what=f"hyperparameter for {info.name} (run {i})")
+        try:
+            info.configure(**combo)
+        except ValueError as e:
+            raise ValueError(f"run {i} ({info.name}, {combo}): {e}") from None
+        if not isinstance(s, int) or isinstance(s, bool):
+            raise ValueError(f"seed={s!r} (run {i}) must be an int")
+        runs.append(Run(i, info.name, combo, b, s))
+
+    splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, dtype)
+    objective = make_objective(model, loss, kind)
+    x_train, y_train = _arrays(splits.train, model, objective)
+    evals = {"train": (x_train, y_train)}
+    for split_name in ("validation", "test"):
+        part = getattr(splits, split_name)
+        if part is not None and len(part):
+            evals[split_name] = _arrays(part, model, objective)
+    m = x_train.shape[0]
+
+    results = []
+    for cohort in plan_cohorts(runs):
+        plans = {}
+        for run in cohort.runs:
+            if run.seed not in plans:
+                plans[run.seed] = data_module.batches(m, batch_size=cohort.batch_size, seed=run.seed, steps=steps,
+                                                      epochs=epochs, drop_last=drop_last)
+        if len(plans) == 1:
+            indices = next(iter(plans.values())).indices
+        else:
+            indices = data_module.stack_plans(plans, [run.seed for run in cohort.runs]).indices
+        every = eval_every if eval_every is not None else max(1, len(indices) // 20)
+        results.append(train_cohort(
+            model, cohort, objective, x_train, y_train, indices, evals=evals, eval_every=every, target=target,
+            stop_at_target=stop_at_target, clip_norm=clip_norm, clip_value=clip_value, schedules=schedules or {},
+            record_path=record_path, record_grad_norms=record_grad_norms, dtype=dtype,
+        ))
+    return Runs(runs, results, tuple(model.names))
+
+
+def _splits(data: Any, data_module: Any, validation: float, test: float, seed: int, standardize: bool,
+            dtype: torch.dtype) -> tuple[Any, str]:
+    if data is None:  # a landscape: the model's output is the cost, no samples
+        dummy = data_module.as_dataset(torch.zeros(1, 1), torch.zeros(1), kind="regression", dtype=dtype)
+        return data_module.Splits(dummy, None, None, None, None), "cost"
+    if isinstance(data, data_module.Splits):
+        return data, data.train.kind
+    if isinstance(data, tuple) and len(data) == 2:
+        data = data_module.as_dataset(*data, dtype=dtype)
+    if not isinstance(data, data_module.Dataset):
+        raise ValueError("data must be (x, y), a descend.data.Dataset or descend.data.Splits")
+    return data_module.split(data.to(dtype), validation=validation, test=test, seed=seed,
+                             standardize=standardize), data.kind
+
+
+def _arrays(part: Any, model: Any, objective: Objective) -> tuple[Tensor, Tensor]:
+    """(x, y) of a split, with y shaped for the loss: ``[m, out]`` for regression/binary, ``[m]`` labels."""
+    x, y = part.x, part.y
+    if objective.kind in ("regression", "binary", "cost") and y.ndim == 1:
+        y = y.unsqueeze(1)
+    if objective.kind == "binary":
+        y = y.to(x.dtype)
+    return x, y
