@@ -5,6 +5,14 @@ Parts:
 - :mod:`descend.losses` — losses (the cost J and friends) with one value per run.
 - :mod:`descend.schedules` — schedules as plain functions of the step, for any hyperparameter.
 - :mod:`descend.clipping` — gradient clipping by value, norm and global norm, per run.
+- :mod:`descend.models` — models whose parameters carry a run axis ``[K, ...]``.
+- :mod:`descend.data` — data sets, splits and batch plans.
+- :func:`descend.fit` — train a sweep of K configurations as one batched program (:mod:`descend.engine`).
 """
 
 __version__ = "0.1.0"
+
+from . import data, models, optim  # noqa: E402
+from .engine import Runs, fit  # noqa: E402
+
+__all__ = ["Runs", "data", "fit", "models", "optim", "__version__"]

@@ -118,7 +118,7 @@ def _freeze(alive: Tensor, new: Any, old: Any) -> Any:
 def _all_finite(params: Sequence[Tensor]) -> Tensor:
     ok = None
     for p in params:
-        finite = torch.isfinite(p).flatten(1).all(dim=1)
+        finite = torch.isfinite(p).reshape(p.shape[0], -1).all(dim=1)
         ok = finite if ok is None else ok & finite
     return ok
 
@@ -222,7 +222,7 @@ def train_cohort(
 
     for t, index in enumerate(plan):
         if path is not None:
-            path[t] = torch.cat([p.detach().flatten(1) for p in params], dim=1)
+            path[t] = torch.cat([p.detach().reshape(p.shape[0], -1) for p in params], dim=1)
         if eval_every and t % eval_every == 0 and evals:
             evaluate(t)
         leaves = tuple(p.detach().requires_grad_() for p in params)
@@ -230,7 +230,7 @@ def train_cohort(
         grads = torch.autograd.grad(cost.sum(), leaves)
         cost = cost.detach()
         if grad_norms is not None:
-            grad_norms[t] = torch.stack([g.flatten(1).norm(dim=1) for g in grads], dim=1)
+            grad_norms[t] = torch.stack([g.reshape(g.shape[0], -1).norm(dim=1) for g in grads], dim=1)
         if clip_value is not None:
             grads = clipping.clip_by_value(grads, clip_value)
         if clip_norm is not None:
@@ -254,7 +254,7 @@ def train_cohort(
         state = _freeze(alive, new_state, state)
 
     if path is not None:
-        path[steps] = torch.cat([p.detach().flatten(1) for p in params], dim=1)
+        path[steps] = torch.cat([p.detach().reshape(p.shape[0], -1) for p in params], dim=1)
     if eval_every and evals:
         evaluate(steps)
     return CohortResult(

@@ -1,0 +1,200 @@
+"""The engine against its oracles: each run alone, and a plain PyTorch loop with torch.nn + torch.optim."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+import descend
+from descend.data import batches, hybrid
+from descend.models import MLP, ModuleModel
+
+M = 64  # samples
+
+
+def regression_data(seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(M, 3, generator=g, dtype=torch.float64)
+    y = torch.sin(x.sum(dim=1, keepdim=True)) + 0.1 * torch.randn(M, 1, generator=g, dtype=torch.float64)
+    return x, y
+
+
+MODEL = MLP((3, 8, 1), hidden="tanh", output="identity", init="torch")
+
+
+def torch_loop(name, kw, batch_size, steps, seed, x, y):
+    """What users write today: torch.nn + torch.optim, with descend's batch plan and initial parameters."""
+    net = MODEL.to_torch(MODEL.init([seed], dtype=torch.float64), 0)
+    opt = getattr(torch.optim, name)(net.parameters(), foreach=False, **kw)
+    for index in batches(M, batch_size=batch_size, seed=seed, steps=steps).indices:
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(net(x[index]), y[index]).backward()
+        opt.step()
+    return net
+
+
+def final_net(runs, run):
+    params = tuple(runs.params[run][n].unsqueeze(0) for n in MODEL.names)
+    return MODEL.to_torch(params, 0)
+
+
+def assert_same_net(a, b, tol):
+    for (na, pa), (nb, pb) in zip(a.named_parameters(), b.named_parameters()):
+        assert na == nb
+        assert (pa - pb).abs().max().item() <= tol, na
+
+
+# (torch.optim class, descend name, hyperparameters): every optimizer torch has.
+OPTIMIZERS = [
+    ("SGD", "sgd", dict(lr=0.05, momentum=0.9)),
+    ("Adagrad", "adagrad", dict(lr=0.05)),
+    ("Adadelta", "adadelta", dict(lr=1.0)),
+    ("RMSprop", "rmsprop", dict(lr=1e-3, centered=True)),
+    ("Adam", "adam", dict(lr=1e-2)),
+    ("AdamW", "adamw", dict(lr=1e-2, weight_decay=0.1)),
+    ("Adamax", "adamax", dict(lr=1e-2)),
+    ("NAdam", "nadam", dict(lr=1e-2)),
+    ("RAdam", "radam", dict(lr=1e-2)),
+]
+
+
+@pytest.fixture(autouse=True)
+def float64_default():
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # torch.optim keeps some scalar state in the default dtype
+    yield
+    torch.set_default_dtype(old)
+
+
+@pytest.mark.parametrize("torch_name, name, kw", OPTIMIZERS, ids=[o[0] for o in OPTIMIZERS])
+def test_cohort_equals_plain_pytorch_loop(torch_name, name, kw):
+    """A cohort of 3 seeds: each run equals torch.nn + torch.optim with the same start and batches."""
+    x, y = regression_data()
+    runs = descend.fit(model=MODEL, data=(x, y), loss="mse", optimizer=name, batch_size=16, steps=100,
+                       seed=[0, 1, 2], dtype=torch.float64, **kw)
+    assert len(runs.results) == 1, "one cohort"
+    for run, seed in enumerate([0, 1, 2]):
+        assert_same_net(final_net(runs, run), torch_loop(torch_name, kw, 16, 100, seed, x, y), 1e-8)
+
+
+REGIMES = {"GD": None, "SGD": 1, "mini-batch": 16, "hybrid": hybrid(first=8, epochs=2, then=32)}
+
+
+@pytest.mark.parametrize("regime", list(REGIMES))
+def test_batch_regimes_equal_plain_pytorch_loop(regime):
+    x, y = regression_data(1)
+    b = REGIMES[regime]
+    runs = descend.fit(model=MODEL, data=(x, y), loss="mse", optimizer=["gd", "sgd"], lr=0.05, batch_size=b,
+                       steps=120, seed=3, dtype=torch.float64)
+    assert_same_net(final_net(runs, 0), torch_loop("SGD", dict(lr=0.05), b, 120, 3, x, y), 1e-8)
+    assert_same_net(final_net(runs, 1), torch_loop("SGD", dict(lr=0.05), b, 120, 3, x, y), 1e-8)
+
+
+def test_each_run_of_a_cohort_equals_the_same_configuration_alone():
+    x, y = regression_data(2)
+    grid = dict(lr=[1e-3, 1e-2, 1e-1], beta1=[0.5, 0.9], seed=[0, 1])
+    together = descend.fit(model=MODEL, data=(x, y), optimizer="adam", batch_size=8, steps=100,
+                           dtype=torch.float64, **grid)
+    assert len(together.summary) == 12 and len(together.results) == 1
+    for run, row in together.summary.iterrows():
+        alone = descend.fit(model=MODEL, data=(x, y), optimizer="adam", batch_size=8, steps=100, dtype=torch.float64,
+                            lr=row["lr"], beta1=row["beta1"], seed=int(row["seed"]))
+        for n in MODEL.names:
+            torch.testing.assert_close(together.params[run][n], alone.params[0][n], rtol=0, atol=1e-12)
+
+
+def test_a_diverging_run_is_marked_and_frozen_and_the_others_are_untouched():
+    x, y = regression_data(3)
+    lrs = [0.01, 1e4, 0.05]
+    runs = descend.fit(model=MODEL, data=(x, y), optimizer="sgd", lr=lrs, batch_size=16, steps=100,
+                       dtype=torch.float64)
+    summary = runs.summary
+    assert summary["diverged"].tolist() == [False, True, False]
+    at = int(summary.loc[1, "diverged_at"])
+    assert 0 <= at < 100
+    assert all(torch.isfinite(p).all() for p in runs.params[1].values()), "frozen at its last finite values"
+    batch_loss = runs.curves.query("run == 1 and split == 'batch'")["value"].to_numpy()
+    assert all(math.isnan(v) for v in batch_loss[at + 1:])
+    calm = descend.fit(model=MODEL, data=(x, y), optimizer="sgd", lr=[0.01, 0.05], batch_size=16, steps=100,
+                       dtype=torch.float64)
+    for ours, theirs in ((0, 0), (2, 1)):
+        for n in MODEL.names:
+            assert torch.equal(runs.params[ours][n], calm.params[theirs][n])
+
+
+def test_user_module_path_equals_builtin_mlp():
+    x, y = regression_data(4)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+    common = dict(data=(x, y), loss="mse", optimizer="adam", lr=[1e-2, 1e-1], batch_size=16, steps=60,
+                  seed=[0, 1], dtype=torch.float64)
+    builtin = descend.fit(model=MODEL, **common)
+    module = descend.fit(model=ModuleModel(net.double()), **common)
+    for run in range(4):
+        a = final_net(builtin, run)
+        b = [p for p in module.params[run].values()]
+        for pa, pb in zip(a.parameters(), b):
+            torch.testing.assert_close(pa, pb, rtol=0, atol=1e-10)
+
+
+def test_target_and_stop_at_target():
+    x, y = regression_data(5)
+    runs = descend.fit(model=MODEL, data=(x, y), optimizer="adam", lr=[1e-3, 3e-2], steps=200, target=0.3,
+                       stop_at_target=True, dtype=torch.float64)
+    s = runs.summary
+    assert s.loc[0, "steps_to_target"] is None or s.loc[0, "steps_to_target"] > s.loc[1, "steps_to_target"]
+    hit = s.loc[1, "steps_to_target"]
+    batch = runs.curves.query("run == 1 and split == 'batch'")["value"].to_numpy()
+    assert batch[hit] <= 0.3 and (batch[:hit] > 0.3).all()
+    assert not s["diverged"].any()
+
+
+def test_classification_records_accuracy_and_gradient_norms_per_layer():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(200, 2, generator=g)
+    y = (x[:, 0] * x[:, 1] > 0).long() + (x[:, 0] > 1).long()  # 3 classes
+    model = MLP((2, 16, 3), hidden="relu", output="softmax")
+    runs = descend.fit(model=model, data=(x, y), optimizer="adam", lr=0.05, batch_size=32, epochs=20, seed=0,
+                       validation=0.25, eval_every=10)
+    s = runs.summary
+    assert 0.6 < s.loc[0, "final_validation_accuracy"] <= 1.0
+    metrics = set(runs.curves["metric"])
+    assert {"loss", "accuracy", "grad_norm:layer0.weight", "grad_norm:layer1.bias"} <= metrics
+
+
+def test_two_parameter_models_record_their_path():
+    runs = descend.fit(model=descend.models.landscape("rosenbrock", start=(-1.5, 2.0)), loss="value",
+                       optimizer=["gd", "momentum"], lr=1e-3, steps=50)
+    path = runs.paths[0]
+    assert path.shape == (51, 2)
+    assert path[0].tolist() == pytest.approx([-1.5, 2.0])
+
+
+# -- bad input: a clear ValueError before any training -----------------------------------------------
+
+def _fit(**kw):
+    x, y = regression_data()
+    args = dict(model=MODEL, data=(x, y), optimizer="adam", steps=5)
+    args.update(kw)
+    return descend.fit(**args)
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(batch_size=500), r"batch_size=500 is larger than the training set"),
+    (dict(data=(torch.zeros(0, 3), torch.zeros(0))), r"empty"),
+    (dict(data=(torch.tensor([[0.0, 1.0, math.nan]]), torch.zeros(1))), r"non-finite value \(nan\) at row 0"),
+    (dict(data=(torch.zeros(10, 3), torch.zeros(9))), r"10 .*9|9 .*10"),
+    (dict(optimizer="adma"), r"unknown optimizer 'adma'; did you mean"),
+    (dict(lrr=0.1), r"unknown hyperparameter .*'lrr'"),
+    (dict(lr=[0.1, -0.1]), r"run 1 .*lr=-0\.1"),
+    (dict(beta1=1.5), r"beta1=1\.5"),
+    (dict(steps=None), r"exactly one budget"),
+    (dict(model=MLP((3, 8, 3), output="softmax"), data=(torch.zeros(10, 3), torch.tensor([0, 1, 2, 5] * 2 + [0, 1]))),
+     r"label|class"),
+    (dict(model=MLP((3, 8, 1), output="sigmoid"), loss="bce",
+          data=(torch.zeros(4, 3), torch.tensor([0.0, 1.0, 2.0, 1.0]))), r"\[0, 1\]|label|class"),
+])
+def test_bad_input_is_a_clear_value_error(kw, message):
+    with pytest.raises(ValueError, match=message):
+        _fit(**kw)

@@ -1,0 +1,427 @@
+"""Tests for descend.models: run-axis models against the same model run alone, torch.nn and hand loops."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from descend import gradients as G
+from descend import losses as L
+from descend.models import (
+    HIDDEN,
+    INITS,
+    LANDSCAPES,
+    OUTPUTS,
+    MLP,
+    Linear,
+    ModuleModel,
+    Parametric,
+    RunModel,
+    ellipse,
+    landscape,
+    layer_groups,
+    to_torch,
+)
+
+F64 = torch.float64
+SEEDS = [11, 3, 7]
+K, B = len(SEEDS), 9
+
+
+def gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def data(d: int, *, per_run: bool, seed: int = 0) -> torch.Tensor:
+    shape = (K, B, d) if per_run else (B, d)
+    return torch.randn(shape, generator=gen(seed), dtype=F64)
+
+
+def run(params: tuple[torch.Tensor, ...], k: int) -> tuple[torch.Tensor, ...]:
+    """Run k alone, as a K = 1 parameter tuple."""
+    return tuple(p[k : k + 1] for p in params)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Linear and MLP: every run equals the model alone and its torch.nn twin
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("per_run", [False, True], ids=["shared-x", "per-run-x"])
+@pytest.mark.parametrize("output", OUTPUTS)
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_mlp_runs_equal_torch_twin_and_single_run(hidden: str, output: str, per_run: bool) -> None:
+    model = MLP((4, 6, 5, 3), hidden=hidden, output=output)
+    params = model.init(SEEDS, dtype=F64)
+    x = data(4, per_run=per_run)
+    y, z = model.forward(params, x), model.forward(params, x, logits=True)
+    assert y.shape == z.shape == (K, B, 3)
+    for k in range(K):
+        xk = x[k] if per_run else x
+        torch.testing.assert_close(y[k], model.to_torch(params, k)(xk))
+        torch.testing.assert_close(z[k], model.to_torch(params, k, logits=True)(xk))
+        alone = model.forward(run(params, k), xk)  # K = 1 with the same (shared) x
+        torch.testing.assert_close(y[k], alone[0])
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("per_run", [False, True], ids=["shared-x", "per-run-x"])
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_linear_equals_formula_and_torch_twin(output: str, per_run: bool, bias: bool) -> None:
+    out = 3 if output == "softmax" else 1
+    model = Linear(4, out, output=output, bias=bias)
+    params = model.init(SEEDS, dtype=F64)
+    x = data(4, per_run=per_run)
+    y, z = model.forward(params, x), model.forward(params, x, logits=True)
+    assert y.shape == (K, B, out)  # always 3-D, also for out = 1
+    act = {"identity": lambda t: t, "sigmoid": torch.sigmoid, "softmax": lambda t: torch.softmax(t, -1)}[output]
+    for k in range(K):
+        xk = x[k] if per_run else x
+        expected = xk @ params[0][k] + (params[1][k] if bias else 0.0)
+        torch.testing.assert_close(z[k], expected)
+        torch.testing.assert_close(y[k], act(expected))
+        torch.testing.assert_close(y[k], to_torch(model, params, k)(xk))
+
+
+def test_names_layers_and_twin_structure() -> None:
+    mlp = MLP((4, 6, 3), hidden="relu", output="softmax")
+    assert mlp.names == ("layer0.weight", "layer0.bias", "layer1.weight", "layer1.bias")
+    assert mlp.shapes() == ((4, 6), (6,), (6, 3), (3,))
+    assert mlp.layers == ("layer0", "layer1") and mlp.layer_of == (0, 0, 1, 1)
+    assert mlp.n_params == 4 * 6 + 6 + 6 * 3 + 3
+    assert [type(m) for m in mlp.to_torch(mlp.init([0]))] == [nn.Linear, nn.ReLU, nn.Linear, nn.Softmax]
+    lin = Linear(5, bias=False)
+    assert lin.names == lin.layers == ("weight",) and lin.shapes() == ((5, 1),)
+    assert layer_groups(Linear(2)) == {"weight": (0,), "bias": (1,)}
+    for model in (mlp, lin, ellipse(), landscape("booth"), ModuleModel(nn.Linear(2, 1))):
+        assert isinstance(model, RunModel)
+    assert MLP((2, 3)) == MLP((2, 3)) and hash(MLP((2, 3))) == hash(MLP((2, 3)))
+
+
+def test_from_torch_and_load_into_round_trip() -> None:
+    model = MLP((3, 4, 2), hidden="sigmoid")
+    modules = []
+    for s in SEEDS:
+        torch.manual_seed(s)
+        modules.append(nn.Sequential(nn.Linear(3, 4, dtype=F64), nn.Sigmoid(), nn.Linear(4, 2, dtype=F64)))
+    params = model.from_torch(modules)
+    x = data(3, per_run=False)
+    y = model.forward(params, x)
+    for k, m in enumerate(modules):
+        torch.testing.assert_close(y[k], m(x))
+    target = nn.Sequential(nn.Linear(3, 4, dtype=F64), nn.Sigmoid(), nn.Linear(4, 2, dtype=F64))
+    model.load_into(target, params, 2)
+    assert all(torch.equal(a, b) for a, b in zip(target.parameters(), modules[2].parameters()))
+
+
+def test_forward_is_differentiable_and_casts_x() -> None:
+    model = MLP((3, 4, 1))
+    params = tuple(p.requires_grad_() for p in model.init(SEEDS, dtype=F64))
+    y = model.forward(params, torch.randn(B, 3))  # float32 x, float64 parameters
+    assert y.dtype == F64
+    y.sum().backward()
+    assert all(p.grad is not None and p.grad.shape == p.shape for p in params)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Initialisation
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("init", INITS)
+def test_init_same_seed_same_parameters_whatever_k_and_position(init: str) -> None:
+    model = MLP((5, 4, 2), init=init)
+    many = model.init([3, 5, 7], dtype=F64)
+    for seeds, where in (([7], 0), ([7, 3], 0), ([1, 2, 7, 9], 2)):
+        other = model.init(seeds, dtype=F64)
+        assert all(torch.equal(a[2], b[where]) for a, b in zip(many, other))
+    assert all(p.dtype == F64 and not p.requires_grad for p in many)
+    differ = any(not torch.equal(p[0], p[1]) for p in many)
+    assert differ == (init != "zeros")
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, F64])
+def test_torch_init_is_exactly_torch_nn_linear_seeded_the_same_way(dtype: torch.dtype) -> None:
+    """init="torch" draws what torch.manual_seed(s) + building the nn.Sequential twin draws, bit for bit."""
+    model = MLP((4, 6, 3), hidden="tanh")
+    params = model.init(SEEDS, dtype=dtype)
+    for k, s in enumerate(SEEDS):
+        torch.manual_seed(s)
+        twin = nn.Sequential(nn.Linear(4, 6, dtype=dtype), nn.Tanh(), nn.Linear(6, 3, dtype=dtype))
+        expected = model.from_torch([twin])
+        assert all(torch.equal(p[k], e[0]) for p, e in zip(params, expected))
+    torch.manual_seed(SEEDS[1])
+    lin = nn.Linear(7, 2)
+    w, b = Linear(7, 2).init(SEEDS)
+    assert torch.equal(w[1], lin.weight.detach().T) and torch.equal(b[1], lin.bias.detach())
+
+
+def test_init_statistics_match_their_formulas() -> None:
+    fan_in, fan_out = 500, 400
+    n = fan_in * fan_out
+
+    def weights(init: str, **kw: float) -> tuple[torch.Tensor, torch.Tensor]:
+        w, b = Linear(fan_in, fan_out, init=init, **kw).init([0], dtype=F64)
+        return w[0], b[0]
+
+    def close(a: float, b: float, rel: float = 0.03) -> bool:
+        return abs(a - b) <= rel * b
+
+    w, b = weights("xavier")
+    assert close(w.var().item(), 2 / (fan_in + fan_out)) and w.abs().max() <= math.sqrt(6 / (fan_in + fan_out))
+    assert torch.count_nonzero(b) == 0
+    w, b = weights("he")
+    assert close(w.var().item(), 2 / fan_in) and abs(w.mean().item()) < 5 * math.sqrt(2 / fan_in / n)
+    assert torch.count_nonzero(b) == 0
+    for kw, bound in (({}, 1 / math.sqrt(fan_in)), ({"init_scale": 0.3}, 0.3)):
+        w, b = weights("uniform", **kw)
+        assert close(w.var().item(), bound**2 / 3) and w.abs().max() <= bound and b.abs().max() <= bound
+    for kw, std in (({}, 0.01), ({"init_scale": 0.5}, 0.5)):
+        w, b = weights("normal", **kw)
+        assert close(w.std().item(), std, 0.01) and torch.count_nonzero(b) == 0
+    w, b = weights("torch")
+    assert close(w.var().item(), 1 / (3 * fan_in)) and w.abs().max() <= 1 / math.sqrt(fan_in)
+    w, b = weights("zeros")
+    assert torch.count_nonzero(w) == torch.count_nonzero(b) == 0
+
+
+def test_given_init_values_shared_or_per_run() -> None:
+    w = torch.arange(6.0).reshape(3, 2)
+    model = Linear(3, 2, init={"weight": w, "bias": [0.5, -0.5]})
+    pw, pb = model.init(SEEDS, dtype=F64)
+    assert torch.equal(pw, w.to(F64).expand(K, 3, 2)) and torch.equal(pb[1], torch.tensor([0.5, -0.5], dtype=F64))
+    per_run = torch.randn(K, 3, 2, generator=gen(1), dtype=F64)
+    model = Linear(3, 2, init={"weight": per_run, "bias": torch.zeros(2)})
+    assert torch.equal(model.init(SEEDS, dtype=F64)[0], per_run)
+    with pytest.raises(ValueError, match=r"init\['weight'\] has 3 runs but seeds has 2"):
+        model.init([0, 1])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Parametric, ellipse, landscape
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _affine_tanh(p: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    return p["a"] * torch.tanh(x @ p["w"]) + p["c"]
+
+
+@pytest.mark.parametrize("per_run", [False, True], ids=["shared-x", "per-run-x"])
+def test_parametric_vmap_equals_hand_loop(per_run: bool) -> None:
+    model = Parametric(_affine_tanh, {"a": 1.5, "w": torch.ones(3, 2), "c": [0.1, -0.2]}, out=2, init_noise=0.3)
+    assert model.names == ("a", "w", "c") and model.shapes() == ((), (3, 2), (2,)) and model.n_params == 9
+    params = model.init(SEEDS, dtype=F64)
+    x = data(3, per_run=per_run)
+    y = model.forward(params, x)
+    assert y.shape == (K, B, 2) and model.valid(params, x) is None
+    for k in range(K):
+        p = {name: t[k] for name, t in zip(model.names, params)}
+        torch.testing.assert_close(y[k], _affine_tanh(p, x[k] if per_run else x))
+
+
+def test_parametric_init_values_and_noise_per_seed() -> None:
+    exact = Parametric(_affine_tanh, {"a": 0.1, "w": torch.ones(3, 1), "c": 0.0}).init(SEEDS, dtype=F64)
+    assert torch.equal(exact[0], torch.full((K,), 0.1, dtype=F64))  # 0.1 itself, not float32's 0.1
+    noisy = Parametric(_affine_tanh, {"a": 0.1, "w": torch.ones(3, 1), "c": 0.0}, init_noise=0.2)
+    many, one = noisy.init(SEEDS, dtype=F64), noisy.init([SEEDS[2]], dtype=F64)
+    assert all(torch.equal(a[2], b[0]) for a, b in zip(many, one))
+    assert not torch.equal(many[0][0], many[0][1])
+
+
+def test_parametric_out_1_gives_3d_and_valid_is_vmapped() -> None:
+    model = Parametric(lambda p, x: p["s"] * x[:, 0], {"s": 2.0}, valid=lambda p, x: x[:, 0] * p["s"] > 0)
+    params = (torch.tensor([1.0, -1.0, 2.0], dtype=F64),)
+    x = data(1, per_run=False)
+    y, mask = model.forward(params, x), model.valid(params, x)
+    assert y.shape == (K, B, 1) and mask.shape == (K, B) and mask.dtype == torch.bool
+    torch.testing.assert_close(y[..., 0], params[0][:, None] * x[:, 0])
+    assert torch.equal(mask, params[0][:, None] * x[:, 0] > 0)
+
+
+def _orbit_data() -> tuple[torch.Tensor, torch.Tensor]:
+    """x beyond both ends of the ellipse (invalid for small w_A) and the seed's noisy y."""
+    x = torch.linspace(-1.8, 1.3, 41, dtype=F64)
+    x = torch.cat([x, torch.tensor([-0.26185 - 0.5, -0.26185 + 1.0], dtype=F64)])  # radicand 0 for w_a 0.5 and 1
+    y = 1.234378 * torch.sqrt((1 - (x + 0.26185) ** 2 / 1.261845**2).clamp(min=0))
+    return x, y + 0.05 * torch.randn(x.shape, generator=gen(4), dtype=F64)
+
+
+def test_ellipse_matches_hand_derived_model_mask_and_gradients() -> None:
+    model = ellipse()
+    start = model.init([0], dtype=F64)
+    assert model.names == ("w_a", "w_b") and start[0].item() == 0.1 and start[1].item() == 1.8
+    w_a = torch.tensor([0.1, 0.5, 1.0, 1.3], dtype=F64, requires_grad=True)
+    w_b = torch.tensor([1.8, 1.0, 1.2, 1.25], dtype=F64, requires_grad=True)
+    x, y = _orbit_data()
+    pred, mask = model.forward((w_a, w_b), x[:, None]), model.valid((w_a, w_b), x[:, None])
+    expected, expected_mask = G.ellipse_predict(w_a.detach(), w_b.detach(), x)
+    torch.testing.assert_close(pred[..., 0], expected)
+    assert torch.equal(mask, expected_mask) and (~mask).any(dim=1).all()  # every run has invalid samples
+    # Gradients of every sample's prediction are finite, masked ones included.
+    grads = torch.autograd.grad(pred.sum(), (w_a, w_b), retain_graph=True)
+    assert all(torch.isfinite(g).all() for g in grads)
+    # The masked cost (seed eq. 18) has the seed's hand-derived gradients.
+    cost = L.mse(pred[..., 0], y, mask=mask)
+    ga, gb = torch.autograd.grad(cost.sum(), (w_a, w_b))
+    ha, hb = G.ellipse_grad(w_a.detach(), w_b.detach(), x, y)
+    torch.testing.assert_close(ga, ha)
+    torch.testing.assert_close(gb, hb)
+
+
+def test_ellipse_per_run_x_equals_hand_loop() -> None:
+    model = ellipse(init_noise=0.05)
+    params = model.init([0, 1, 2], dtype=F64)
+    x = torch.rand(3, B, 1, generator=gen(5), dtype=F64) * 0.3 - 0.4
+    pred = model.forward(params, x)
+    for k in range(3):
+        torch.testing.assert_close(pred[k, :, 0], G.ellipse_predict(params[0][k], params[1][k], x[k, :, 0])[0])
+
+
+@pytest.mark.parametrize("name", LANDSCAPES)
+def test_named_landscapes_cost_and_minimum(name: str) -> None:
+    f, start, minimum = LANDSCAPES[name]
+    model = landscape(name)
+    assert model.names == ("x", "y") and not model.uses_data and model.valid(model.init([0]), None) is None
+    points = (torch.tensor([start[0], 0.3, -1.0], dtype=F64), torch.tensor([start[1], 0.7, 2.0], dtype=F64))
+    cost = model.forward(points, None)
+    assert cost.shape == (3, 1, 1)
+    for k in range(3):
+        torch.testing.assert_close(cost[k, 0, 0], f(points[0][k], points[1][k]))
+    at_start = f(torch.tensor(start[0], dtype=F64), torch.tensor(start[1], dtype=F64)).expand(2)
+    torch.testing.assert_close(model.forward(model.init([0, 1], dtype=F64), None)[:, 0, 0], at_start)
+    if minimum is not None:
+        at = tuple(torch.tensor([v], dtype=F64, requires_grad=True) for v in minimum)
+        grads = torch.autograd.grad(model.forward(at, None).sum(), at)
+        assert all(g.abs().max() < 1e-12 for g in grads)
+
+
+def test_landscape_from_a_function_ignores_data() -> None:
+    model = landscape(lambda x, y: (x - 1) ** 2 + 3 * y**2, start=(2.0, -1.0))
+    params = model.init([0, 1], dtype=F64)
+    torch.testing.assert_close(model.forward(params, None)[:, 0, 0], torch.tensor([4.0, 4.0], dtype=F64))
+    torch.testing.assert_close(model.forward(params, torch.randn(5, 3)), model.forward(params, None))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# ModuleModel
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _sequential(dtype: torch.dtype = F64) -> nn.Sequential:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(4, 6, dtype=dtype), nn.Tanh(), nn.Linear(6, 3, dtype=dtype))
+
+
+@pytest.mark.parametrize("per_run", [False, True], ids=["shared-x", "per-run-x"])
+def test_module_model_equals_functional_call_loop_and_mlp(per_run: bool) -> None:
+    module = _sequential()
+    model = ModuleModel(module)
+    assert model.names == ("0.weight", "0.bias", "2.weight", "2.bias") and model.layers == ("0", "2")
+    params = model.init(SEEDS, dtype=F64)
+    x = data(4, per_run=per_run)
+    y = model.forward(params, x)
+    for k in range(K):
+        p = {n: t[k] for n, t in zip(model.names, params)}
+        torch.testing.assert_close(y[k], torch.func.functional_call(module, p, (x[k] if per_run else x,)))
+        torch.testing.assert_close(y[k], model.to_torch(params, k)(x[k] if per_run else x))
+    # The same network as an MLP: same initial parameters (reset = torch's init per seed), same outputs.
+    mlp = MLP((4, 6, 3), hidden="tanh")
+    mlp_params = mlp.init(SEEDS, dtype=F64)
+    as_mlp = tuple(p.transpose(1, 2) if p.ndim == 3 else p for p in params)
+    assert all(torch.equal(a, b) for a, b in zip(as_mlp, mlp_params))
+    torch.testing.assert_close(mlp.forward(mlp_params, x), y)
+
+
+def test_module_model_init_module_output_and_global_rng_untouched() -> None:
+    module = _sequential()
+    kept = ModuleModel(module, init="module").init(SEEDS, dtype=F64)
+    assert all(torch.equal(p[k], q) for p, q in zip(kept, module.parameters()) for k in range(K))
+    state = torch.random.get_rng_state()
+    ModuleModel(module).init(SEEDS)
+    assert torch.equal(state, torch.random.get_rng_state())
+    soft = ModuleModel(module, output="softmax")
+    x = data(4, per_run=False)
+    torch.testing.assert_close(soft.forward(kept, x), torch.softmax(soft.forward(kept, x, logits=True), -1))
+    torch.testing.assert_close(soft.forward(kept, x)[0], soft.to_torch(kept, 0)(x))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Bad input: a ValueError that names the argument
+# ---------------------------------------------------------------------------------------------------------
+
+_MLP = MLP((64, 8, 2))
+_P = _MLP.init([0, 1])
+_X = torch.randn(B, 64)
+
+BAD = {
+    "hidden": (lambda: MLP((3, 2), hidden="rellu"), r"hidden='rellu'.*did you mean 'relu'"),
+    "output": (lambda: MLP((3, 2), output="softmx"), r"output='softmx'.*did you mean 'softmax'"),
+    "init": (lambda: MLP((3, 2), init="xavir"), r"init='xavir'.*did you mean 'xavier'"),
+    "init-type": (lambda: Linear(3, init=3), r"init=3"),
+    "init-missing": (lambda: Linear(3, init={"weight": torch.zeros(3, 1)}), r"init is missing.*'bias'"),
+    "init-unknown": (lambda: Linear(3, init={"weigth": 0, "bias": 0}), r"init has an unknown.*did you mean 'weight'"),
+    "init-shape": (lambda: Linear(3, init={"weight": torch.zeros(2), "bias": [0.0]}), r"init\['weight'\] has shape"),
+    "init_scale-unused": (lambda: Linear(3, init="xavier", init_scale=0.1), r"init_scale=0.1"),
+    "init_scale-negative": (lambda: Linear(3, init="normal", init_scale=-1.0), r"init_scale=-1"),
+    "sizes-short": (lambda: MLP((64,)), r"sizes=\(64,\) needs at least 2"),
+    "sizes-zero": (lambda: MLP((64, 0)), r"sizes\[1\]=0"),
+    "sizes-type": (lambda: MLP(64), r"sizes=64"),
+    "in_features": (lambda: Linear(0), r"in_features=0"),
+    "out_features": (lambda: Linear(3, 2.5), r"out_features=2.5"),
+    "softmax-one-output": (lambda: Linear(3, 1, output="softmax"), r"output='softmax' needs at least 2"),
+    "bias": (lambda: Linear(3, bias=1), r"bias=1"),
+    "x-features": (lambda: _MLP.forward(_P, torch.randn(B, 5)), r"x has 5 features but the model expects 64"),
+    "x-runs": (lambda: _MLP.forward(_P, torch.randn(3, B, 64)), r"x has shape \[3, 9, 64\].*K = 2"),
+    "x-ndim": (lambda: _MLP.forward(_P, torch.randn(64)), r"x has shape \[64\]"),
+    "x-type": (lambda: _MLP.forward(_P, [[1.0] * 64]), r"x must be a torch.Tensor"),
+    "params-count": (lambda: _MLP.forward(_P[:2], _X), r"params has 2 tensors but the model has 4"),
+    "params-shape": (lambda: _MLP.forward((_P[0][:, :3],) + _P[1:], _X), r"params\[0\] \('layer0.weight'\) has shape"),
+    "params-runs": (lambda: _MLP.forward((_P[0], _P[1][:1]) + _P[2:], _X), r"params\[1\] \('layer0.bias'\) has 1 runs"),
+    "params-type": (lambda: _MLP.forward(_P[0], _X), r"params must be a sequence"),
+    "seeds-empty": (lambda: _MLP.init([]), r"seeds is empty"),
+    "seeds-negative": (lambda: _MLP.init([0, -1]), r"seeds\[1\]=-1"),
+    "seeds-type": (lambda: _MLP.init(3), r"seeds=3"),
+    "dtype": (lambda: _MLP.init([0], dtype=torch.int64), r"dtype=torch.int64"),
+    "k": (lambda: _MLP.to_torch(_P, 5), r"k=5"),
+    "load_into": (lambda: _MLP.load_into(nn.Linear(64, 8), _P), r"module has 1 nn.Linear layers but the model has 2"),
+    "load_into-shape": (
+        lambda: Linear(4).load_into(nn.Linear(3, 1), Linear(4).init([0])),
+        r"module's nn.Linear layer 0",
+    ),
+    "fn": (lambda: Parametric(3, {"a": 1.0}), r"fn=3"),
+    "params-empty": (lambda: Parametric(_affine_tanh, {}), r"params=\{\}"),
+    "params-value": (lambda: Parametric(_affine_tanh, {"a": "x"}), r"params\['a'\]"),
+    "params-nan": (lambda: Parametric(_affine_tanh, {"a": math.nan}), r"params\['a'\] contains nan"),
+    "valid": (lambda: Parametric(_affine_tanh, {"a": 1.0}, valid=1), r"valid=1"),
+    "out": (lambda: Parametric(_affine_tanh, {"a": 1.0}, out=0), r"out=0"),
+    "init_noise": (lambda: Parametric(_affine_tanh, {"a": 1.0}, init_noise=-0.1), r"init_noise=-0.1"),
+    "fn-shape": (
+        lambda: Parametric(lambda p, x: p["a"] * x, {"a": 1.0}).forward((torch.ones(2),), torch.ones(4, 3)),
+        r"fn returned shape \[4, 3\]",
+    ),
+    "ellipse-x": (
+        lambda: ellipse().forward(ellipse().init([0]), torch.ones(4, 2)),
+        r"x has 2 features but the model expects 1",
+    ),
+    "w_a": (lambda: ellipse(w_a=0.0), r"w_a=0"),
+    "offset": (lambda: ellipse(offset="c"), r"offset='c'"),
+    "landscape": (lambda: landscape("rosenbrok"), r"f='rosenbrok'.*did you mean 'rosenbrock'"),
+    "landscape-start": (lambda: landscape(lambda x, y: x * y), r"start=None"),
+    "landscape-start-len": (lambda: landscape("booth", start=(1.0,)), r"start=\(1.0,\)"),
+    "module": (lambda: ModuleModel("net"), r"module must be a torch.nn.Module"),
+    "module-empty": (lambda: ModuleModel(nn.ReLU()), r"module has no parameters"),
+    "module-init": (lambda: ModuleModel(nn.Linear(2, 1), init="resett"), r"init='resett'.*did you mean 'reset'"),
+    "module-x": (lambda: ModuleModel(nn.Linear(2, 1)).forward((torch.ones(1, 1, 2), torch.ones(1, 1)), torch.ones(2)),
+                 r"x has shape \[2\]"),
+    "to_torch": (lambda: to_torch(ellipse(), ellipse().init([0])), r"model=Parametric has no torch.nn twin"),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_input_raises_value_error_naming_the_argument(case: str) -> None:
+    call, message = BAD[case]
+    with pytest.raises(ValueError, match=message):
+        call()
