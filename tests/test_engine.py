@@ -198,3 +198,25 @@ def _fit(**kw):
 def test_bad_input_is_a_clear_value_error(kw, message):
     with pytest.raises(ValueError, match=message):
         _fit(**kw)
+
+
+def test_random_search_keeps_the_best_candidate():
+    """Seed 001's baseline: N random parameter sets per run, the best kept; same result format."""
+    x = torch.linspace(-1, 1, 64).unsqueeze(1)
+    y = 3 * x + 0.5
+    model = descend.models.Linear(1)
+    runs = descend.fit(model=model, data=(x, y), optimizer="random-search", steps=100, seed=[0, 1],
+                       scale=[1.0, 4.0], dtype=torch.float64)
+    s = runs.summary
+    for run in range(4):
+        sampled = runs.curves.query(f"run == {run} and split == 'batch'")["value"].to_numpy()
+        assert s.loc[run, "final_train_loss"] == pytest.approx(sampled.min(), abs=1e-12)
+        w = runs.params[run]["weight"].reshape(1, 1, 1)
+        b = runs.params[run]["bias"].reshape(1, 1)
+        assert torch.mean((x @ w + b - y) ** 2).item() == pytest.approx(sampled.min(), abs=1e-12)
+    assert s.loc[1, "final_train_loss"] < s.loc[0, "final_train_loss"], "scale 4 can reach w = 3, scale 1 cannot"
+    again = descend.fit(model=model, data=(x, y), optimizer="random-search", steps=100, seed=1, scale=4.0,
+                        dtype=torch.float64)
+    assert again.summary.loc[0, "final_train_loss"] == s.loc[3, "final_train_loss"], "seeded: reproducible"
+    with pytest.raises(ValueError, match="distribution='grid' is not allowed"):
+        descend.fit(model=model, data=(x, y), optimizer="random-search", steps=5, distribution="grid")

@@ -35,6 +35,13 @@ allowed, before any training starts::
     Traceback (most recent call last):
     ...
     ValueError: batch_size=600 is larger than the training set (512 samples); allowed: 1..512, or None for the full set
+
+Training with a plan (the engine draws it once, before the first step)::
+
+    for batch in plan:                    # Batch(index, epoch, step, last_in_epoch)
+        xb = x[batch.index]               # index int64 [b] -> xb [b, D]; stacked over K runs: [K, b] -> [K, b, D]
+        yb = y[batch.index]               # [b] / [b, out]; stacked: [K, b] / [K, b, out]
+        ...                               # one update; if batch.last_in_epoch: evaluate "every epoch"
 """
 
 from __future__ import annotations
@@ -95,7 +102,9 @@ def _fraction(name: str, value: object) -> float:
 
 def _float_dtype(name: str, dtype: object) -> torch.dtype:
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise ValueError(f"{name}={dtype!r} must be a floating-point torch dtype such as torch.float32 or torch.float64")
+        raise ValueError(
+            f"{name}={dtype!r} must be a floating-point torch dtype such as torch.float32 or torch.float64"
+        )
     return dtype
 
 
@@ -215,7 +224,9 @@ class Dataset:
             raise ValueError(f"indices has shape {list(index.shape)}; indices must be one-dimensional")
         if index.dtype == torch.bool:
             if index.shape[0] != m:
-                raise ValueError(f"indices is a boolean mask of length {index.shape[0]} but the data set has {m} samples")
+                raise ValueError(
+                    f"indices is a boolean mask of length {index.shape[0]} but the data set has {m} samples"
+                )
         elif index.is_floating_point() or index.is_complex():
             raise ValueError(f"indices has dtype {index.dtype}; indices must be ints in 0..{m - 1} or a boolean mask")
         else:
@@ -348,10 +359,10 @@ def as_dataset(
         >>> ds = as_dataset([[0.0], [1.0], [2.0]], [0, 2, 1])
         >>> ds.kind, ds.classes, ds.y.dtype
         ('multiclass', (0, 1, 2), torch.int64)
-        >>> as_dataset([[0.0], [float("nan")]], [0.0, 1.0])
+        >>> as_dataset([[0.0], [float("nan")]], [0.0, 1.0])  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: x has a non-finite value (nan) at row 1, feature 'x0' (column 0); remove or impute it (every value must be finite)
+        ValueError: x has a non-finite value (nan) at row 1, feature 'x0' (column 0); remove or impute it ...
     """
     dtype = _float_dtype("dtype", dtype)
     if kind is not None:
@@ -371,7 +382,9 @@ def as_dataset(
                 )
             series = x[target]
             if isinstance(series, pd.DataFrame):
-                raise ValueError(f"target={target!r} names {series.shape[1]} columns of the DataFrame; it must name one")
+                raise ValueError(
+                    f"target={target!r} names {series.shape[1]} columns of the DataFrame; it must name one"
+                )
             if not _is_numeric_column(series):
                 raise ValueError(
                     f"target column {target!r} has dtype {series.dtype}; targets must be numeric here (class labels "
@@ -915,7 +928,9 @@ def stack_plans(
             t = int(((p.epochs != ref.epochs) | (p.starts != ref.starts)).nonzero()[0])
             why = f"at step {t} runs 0 and {k} are at different points of their epochs"
         if why is not None:
-            raise ValueError(f"the runs can't share a cohort: {why}; every run needs the same batch sizes at every step")
+            raise ValueError(
+                f"the runs can't share a cohort: {why}; every run needs the same batch sizes at every step"
+            )
     stacked: dict[tuple[int, ...], torch.Tensor] = {}  # GD epochs share one order: stack it once
     orders = []
     for e in range(ref.n_epochs):

@@ -5,7 +5,8 @@ one program (same optimizer algorithm and switches, same batch size). Within a c
 leading run axis ``[K, ...]`` and every numeric hyperparameter is a tensor ``[K]``, so one forward, one loss,
 one backward and one optimizer update serve all K runs.
 
-Per run, without synchronising on every step: the training loss at every step, validation/test loss (and
+Per run, into preallocated tensors (one host read per step, of whether every run still moves, lets the
+loop skip the masking of frozen runs): the training loss at every step, validation/test loss (and
 accuracy for classification) every ``eval_every`` steps, the gradient norm of every parameter tensor, the
 parameter path (always for models with at most three parameters), the first step that reaches ``target``,
 and divergence: a run whose loss or parameters become non-finite is marked diverged at that step and frozen
@@ -25,7 +26,7 @@ import torch
 from torch import Tensor
 
 from . import clipping, losses
-from ._checks import check_choice, check_names, close_matches
+from ._checks import POSITIVE, check_choice, check_hyperparameter, check_names
 from .optim import get as get_optimizer
 
 #: Arguments of :func:`fit` that may be given as a list to sweep them (besides any optimizer hyperparameter).
@@ -67,14 +68,24 @@ class Cohort:
     runs: list[Run] = field(default_factory=list)
 
 
+#: The gradient-free baseline of seed 001: draw N random parameter sets, keep the best.
+RANDOM_SEARCH = "random-search"
+#: Its hyperparameters: candidates are drawn from U(−scale, scale) or N(0, scale²) per parameter.
+RANDOM_SEARCH_DEFAULTS = {"scale": 1.0, "distribution": "uniform"}
+
+
 def plan_cohorts(runs: Sequence[Run]) -> list[Cohort]:
     """Group runs by what batching cannot share: the optimizer algorithm and its switches, the batch size."""
     cohorts: dict[Any, Cohort] = {}
     for run in runs:
-        info = get_optimizer(run.optimizer)
-        switches = tuple(sorted((k, v) for k, v in run.hyper.items() if k in {o.name for o in info.options}))
-        key = (info.name, repr(run.batch_size), switches)
-        cohorts.setdefault(key, Cohort(info.name, run.batch_size, switches)).runs.append(run)
+        if run.optimizer == RANDOM_SEARCH:
+            name, switches = RANDOM_SEARCH, (("distribution", run.hyper.get("distribution", "uniform")),)
+        else:
+            info = get_optimizer(run.optimizer)
+            name = info.name
+            switches = tuple(sorted((k, v) for k, v in run.hyper.items() if k in {o.name for o in info.options}))
+        key = (name, repr(run.batch_size), switches)
+        cohorts.setdefault(key, Cohort(name, run.batch_size, switches)).runs.append(run)
     return list(cohorts.values())
 
 
@@ -250,8 +261,11 @@ def train_cohort(
         alive = diverged_at < 0  # runs still moving: not diverged and, if asked, not yet at the target
         if stop_at_target and target is not None:
             alive = alive & (target_at < 0)
-        params = _freeze(alive, new_params, params)
-        state = _freeze(alive, new_state, state)
+        if bool(alive.all()):  # a host read, cheap on CPU: skip the masking while every run moves
+            params, state = new_params, new_state
+        else:
+            params = _freeze(alive, new_params, params)
+            state = _freeze(alive, new_state, state)
 
     if path is not None:
         path[steps] = torch.cat([p.detach().reshape(p.shape[0], -1) for p in params], dim=1)
@@ -267,6 +281,66 @@ def train_cohort(
         target_at=target_at,
         params=tuple(p.detach() for p in params),
         path=path,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def random_search_cohort(
+    model: Any,
+    cohort: Cohort,
+    objective: Objective,
+    x: Tensor,
+    y: Tensor,
+    samples: int,
+    *,
+    evals: Mapping[str, tuple[Tensor, Tensor]] = {},
+    eval_every: int = 0,
+    target: float | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> CohortResult:
+    """Random search (seed 001): at step t every run draws a random parameter set and keeps the best so far.
+
+    A candidate draws every parameter from U(−scale, scale) (``distribution="uniform"``) or N(0, scale²),
+    from a generator seeded with the run's seed. The "batch" loss of step t is the candidate's cost on the
+    whole training set; the parameters are the best candidate so far. The same result format as training.
+    """
+    started = time.perf_counter()
+    k = len(cohort.runs)
+    scale = torch.tensor([float(run.hyper["scale"]) for run in cohort.runs], dtype=dtype)
+    normal = dict(cohort.options)["distribution"] == "normal"
+    generators = [torch.Generator().manual_seed(run.seed) for run in cohort.runs]
+    best = tuple(p.to(dtype) for p in model.init([run.seed for run in cohort.runs], dtype=dtype))
+    shapes = [p.shape[1:] for p in best]
+    best_cost = torch.full((k,), math.inf, dtype=torch.float64)
+    sampled = torch.empty(samples, k, dtype=torch.float64)
+    target_at = torch.full((k,), -1, dtype=torch.long)
+    eval_steps: list[int] = []
+    eval_values: dict[tuple[str, str], list[Tensor]] = {}
+    with torch.no_grad():
+        for t in range(samples):
+            candidate = []
+            for shape, like in zip(shapes, best):
+                draws = [torch.randn(shape, generator=g, dtype=dtype) if normal
+                         else 2 * torch.rand(shape, generator=g, dtype=dtype) - 1 for g in generators]
+                candidate.append(torch.stack(draws) * _per_run(scale, like))
+            cost = objective.value(model, candidate, x, y).double()
+            sampled[t] = cost
+            better = torch.isfinite(cost) & (cost < best_cost)
+            best = tuple(torch.where(_per_run(better, b), c, b) for c, b in zip(candidate, best))
+            best_cost = torch.where(better, cost, best_cost)
+            if target is not None:
+                target_at = torch.where((target_at < 0) & (best_cost <= target), t, target_at)
+            if eval_every and ((t + 1) % eval_every == 0 or t + 1 == samples):
+                eval_steps.append(t + 1)
+                for split, (xs, ys) in evals.items():
+                    eval_values.setdefault((split, "loss"), []).append(objective.value(model, best, xs, ys).double())
+                    acc = objective.accuracy(model, best, xs, ys)
+                    if acc is not None:
+                        eval_values.setdefault((split, "accuracy"), []).append(acc)
+    return CohortResult(
+        cohort=cohort, train_loss=sampled, eval_steps=eval_steps,
+        evals={key: torch.stack(v) for key, v in eval_values.items()}, grad_norms=None,
+        diverged_at=torch.full((k,), -1, dtype=torch.long), target_at=target_at, params=best, path=None,
         seconds=time.perf_counter() - started,
     )
 
@@ -429,20 +503,26 @@ def fit(
         name = combo.pop("optimizer")
         if not isinstance(name, str):
             raise ValueError(f"optimizer={name!r} must be a name such as 'adam'")
-        info = get_optimizer(name)
         b, s, rate = combo.pop("batch_size"), combo.pop("seed"), combo.pop("lr")
-        if rate is not None:
-            combo["lr"] = rate
-        unknown = [k for k in combo if k not in info.names]
-        if unknown:
-            check_names(unknown, info.names, what=f"hyperparameter for {info.name} (run {i})")
-        try:
-            info.configure(**combo)
-        except ValueError as e:
-            raise ValueError(f"run {i} ({info.name}, {combo}): {e}") from None
+        if name.lower() == RANDOM_SEARCH:
+            name = RANDOM_SEARCH
+            check_names(combo, RANDOM_SEARCH_DEFAULTS, what=f"hyperparameter for {name} (run {i})")
+            combo = {**RANDOM_SEARCH_DEFAULTS, **combo}
+            check_choice("distribution", combo["distribution"], ("uniform", "normal"))
+            check_hyperparameter("scale", combo["scale"], POSITIVE)
+        else:
+            info = get_optimizer(name)
+            name = info.name
+            if rate is not None:
+                combo["lr"] = rate
+            check_names(combo, info.names, what=f"hyperparameter for {info.name} (run {i})")
+            try:
+                info.configure(**combo)
+            except ValueError as e:
+                raise ValueError(f"run {i} ({info.name}, {combo}): {e}") from None
         if not isinstance(s, int) or isinstance(s, bool):
             raise ValueError(f"seed={s!r} (run {i}) must be an int")
-        runs.append(Run(i, info.name, combo, b, s))
+        runs.append(Run(i, name, combo, b, s))
 
     splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, dtype)
     objective = make_objective(model, loss, kind)
@@ -466,6 +546,10 @@ def fit(
         else:
             indices = data_module.stack_plans(plans, [run.seed for run in cohort.runs]).indices
         every = eval_every if eval_every is not None else max(1, len(indices) // 20)
+        if cohort.optimizer == RANDOM_SEARCH:
+            results.append(random_search_cohort(model, cohort, objective, x_train, y_train, len(indices), evals=evals,
+                                                eval_every=every, target=target, dtype=dtype))
+            continue
         results.append(train_cohort(
             model, cohort, objective, x_train, y_train, indices, evals=evals, eval_every=every, target=target,
             stop_at_target=stop_at_target, clip_norm=clip_norm, clip_value=clip_value, schedules=schedules or {},
