@@ -220,3 +220,22 @@ def test_random_search_keeps_the_best_candidate():
     assert again.summary.loc[0, "final_train_loss"] == s.loc[3, "final_train_loss"], "seeded: reproducible"
     with pytest.raises(ValueError, match="distribution='grid' is not allowed"):
         descend.fit(model=model, data=(x, y), optimizer="random-search", steps=5, distribution="grid")
+
+
+def test_schedule_and_gradient_clipping_equal_the_torch_loop():
+    """schedules={"lr": factor(t)} multiplies each run's lr (torch's LambdaLR); clip_norm clips per run."""
+    x, y = regression_data(6)
+    factor = descend.schedules.cosine(1.0, total_steps=80)
+    runs = descend.fit(model=MODEL, data=(x, y), loss="mse", optimizer="sgd", lr=[0.05, 0.2], momentum=0.9,
+                       batch_size=16, steps=80, seed=4, schedules={"lr": factor}, clip_norm=0.5, dtype=torch.float64)
+    for run, lr in enumerate([0.05, 0.2]):
+        net = MODEL.to_torch(MODEL.init([4], dtype=torch.float64), 0)
+        opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, foreach=False)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: factor(t))
+        for index in batches(M, batch_size=16, seed=4, steps=80).indices:
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(net(x[index]), y[index]).backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 0.5)
+            opt.step()
+            sched.step()
+        assert_same_net(final_net(runs, run), net, 1e-8)

@@ -12,7 +12,7 @@ Parts:
 
 __version__ = "0.1.0"
 
-from . import data, models, optim  # noqa: E402
+from . import clipping, data, losses, models, optim, schedules  # noqa: E402
 from .engine import Runs, fit  # noqa: E402
 
-__all__ = ["Runs", "data", "fit", "models", "optim", "__version__"]
+__all__ = ["Runs", "clipping", "data", "fit", "losses", "models", "optim", "schedules", "__version__"]
