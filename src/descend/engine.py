@@ -126,14 +126,6 @@ def _freeze(alive: Tensor, new: Any, old: Any) -> Any:
     return new
 
 
-def _all_finite(params: Sequence[Tensor]) -> Tensor:
-    ok = None
-    for p in params:
-        finite = torch.isfinite(p).reshape(p.shape[0], -1).all(dim=1)
-        ok = finite if ok is None else ok & finite
-    return ok
-
-
 @dataclass(frozen=True)
 class Objective:
     """How a model's output meets the targets: the loss, whether it takes logits, the task kind."""
@@ -204,16 +196,24 @@ def train_cohort(
             hyper[name] = torch.tensor(values, dtype=torch.float64)
     config = info.configure(runs=k, **hyper)
     kwargs = info.update_kwargs(config)
-    params = tuple(p.to(dtype) for p in model.init([run.seed for run in cohort.runs], dtype=dtype))
-    state = info.init_state(params, config)
+    # All of a run's parameters live in one row of a flat [K, n] tensor; the model sees views of it. The
+    # update rules are elementwise, so one update of the flat tensor equals one per parameter tensor, with
+    # a quarter of the operations for a two-layer MLP.
+    initial = model.init([run.seed for run in cohort.runs], dtype=dtype)
+    shapes = [p.shape[1:] for p in initial]
+    flat = torch.cat([p.to(dtype).reshape(k, -1) for p in initial], dim=1)
+    sizes = [p[0].numel() for p in initial]
+    state = info.init_state((flat,), config)
+
+    def unflatten(w: Tensor) -> tuple[Tensor, ...]:
+        return tuple(part.view(k, *shape) for part, shape in zip(torch.split(w, sizes, dim=1), shapes))
 
     steps = len(plan)
-    n_params = sum(p[0].numel() for p in params)
     if record_path is None:
-        record_path = n_params <= 3
+        record_path = flat.shape[1] <= 3
     train_loss = torch.empty(steps, k, dtype=torch.float64)
-    grad_norms = torch.empty(steps, k, len(params), dtype=torch.float64) if record_grad_norms else None
-    path = torch.empty(steps + 1, k, n_params, dtype=torch.float64) if record_path else None
+    grad_norms = torch.empty(steps, k, len(shapes), dtype=torch.float64) if record_grad_norms else None
+    path = torch.empty(steps + 1, k, flat.shape[1], dtype=torch.float64) if record_path else None
     alive = torch.ones(k, dtype=torch.bool)
     diverged_at = torch.full((k,), -1, dtype=torch.long)
     target_at = torch.full((k,), -1, dtype=torch.long)
@@ -222,10 +222,11 @@ def train_cohort(
 
     def evaluate(step: int) -> None:
         eval_steps.append(step)
+        params = unflatten(flat)
+        healthy = diverged_at < 0
         with torch.no_grad():
             for split, (xs, ys) in evals.items():
                 value = objective.value(model, params, xs, ys)
-                healthy = diverged_at < 0
                 eval_values.setdefault((split, "loss"), []).append(torch.where(healthy, value.double(), math.nan))
                 acc = objective.accuracy(model, params, xs, ys)
                 if acc is not None:
@@ -233,42 +234,42 @@ def train_cohort(
 
     for t, index in enumerate(plan):
         if path is not None:
-            path[t] = torch.cat([p.detach().reshape(p.shape[0], -1) for p in params], dim=1)
+            path[t] = flat
         if eval_every and t % eval_every == 0 and evals:
             evaluate(t)
-        leaves = tuple(p.detach().requires_grad_() for p in params)
-        cost = objective.value(model, leaves, x[index], y[index])
-        grads = torch.autograd.grad(cost.sum(), leaves)
+        leaf = flat.detach().requires_grad_()
+        cost = objective.value(model, unflatten(leaf), x[index], y[index])
+        (grad,) = torch.autograd.grad(cost.sum(), leaf)
         cost = cost.detach()
         if grad_norms is not None:
-            grad_norms[t] = torch.stack([g.reshape(g.shape[0], -1).norm(dim=1) for g in grads], dim=1)
+            grad_norms[t] = torch.stack([g.reshape(k, -1).norm(dim=1) for g in unflatten(grad)], dim=1)
         if clip_value is not None:
-            grads = clipping.clip_by_value(grads, clip_value)
+            (grad,) = clipping.clip_by_value((grad,), clip_value)
         if clip_norm is not None:
-            grads = clipping.clip_by_global_norm(grads, clip_norm, run_axis=True)
+            (grad,) = clipping.clip_by_global_norm((grad,), clip_norm, run_axis=True)
         step_kwargs = kwargs
         if schedules:
             step_kwargs = dict(kwargs)
             for name, schedule in schedules.items():
                 step_kwargs[name] = kwargs[name] * torch.as_tensor(schedule(t), dtype=torch.float64)
-        new_params, new_state = info.update(grads, state, tuple(p.detach() for p in params), **step_kwargs)
+        (new_flat,), new_state = info.update((grad,), state, (flat,), **step_kwargs)
         healthy = diverged_at < 0
         train_loss[t] = torch.where(healthy, cost.double(), math.nan)
         if target is not None:
             target_at = torch.where((target_at < 0) & healthy & (cost <= target), t, target_at)
-        finite = torch.isfinite(cost) & _all_finite(new_params)
+        finite = torch.isfinite(cost) & torch.isfinite(new_flat.sum(dim=1))  # a non-finite entry makes the sum so
         diverged_at = torch.where(healthy & ~finite, t, diverged_at)
         alive = diverged_at < 0  # runs still moving: not diverged and, if asked, not yet at the target
         if stop_at_target and target is not None:
             alive = alive & (target_at < 0)
         if bool(alive.all()):  # a host read, cheap on CPU: skip the masking while every run moves
-            params, state = new_params, new_state
+            flat, state = new_flat, new_state
         else:
-            params = _freeze(alive, new_params, params)
+            flat = _freeze(alive, new_flat, flat)
             state = _freeze(alive, new_state, state)
 
     if path is not None:
-        path[steps] = torch.cat([p.detach().reshape(p.shape[0], -1) for p in params], dim=1)
+        path[steps] = flat
     if eval_every and evals:
         evaluate(steps)
     return CohortResult(
@@ -279,7 +280,7 @@ def train_cohort(
         grad_norms=grad_norms,
         diverged_at=diverged_at,
         target_at=target_at,
-        params=tuple(p.detach() for p in params),
+        params=tuple(p.clone() for p in unflatten(flat)),
         path=path,
         seconds=time.perf_counter() - started,
     )
