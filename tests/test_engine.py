@@ -239,3 +239,13 @@ def test_schedule_and_gradient_clipping_equal_the_torch_loop():
             opt.step()
             sched.step()
         assert_same_net(final_net(runs, run), net, 1e-8)
+
+
+def test_a_hyperparameter_applies_to_the_optimizers_that_have_it():
+    x, y = regression_data(7)
+    runs = descend.fit(model=MODEL, data=(x, y), optimizer=["sgd", "adam"], lr=0.01, momentum=[0.5, 0.9], steps=3)
+    s = runs.summary
+    assert s["optimizer"].tolist() == ["sgd", "sgd", "adam"]
+    assert s.loc[2, "momentum"] != s.loc[2, "momentum"]  # NaN: Adam has no momentum
+    with pytest.raises(ValueError, match=r"unknown hyperparameter .*'momentun'; did you mean 'momentum'"):
+        descend.fit(model=MODEL, data=(x, y), optimizer=["sgd", "adam"], momentun=0.9, steps=3)

@@ -480,7 +480,9 @@ def fit(
     """Train ``model`` on ``data`` with every configuration of the sweep; one batched program per cohort.
 
     Any of ``optimizer``, ``lr``, ``batch_size``, ``seed`` and the optimizer hyperparameters (``beta1``,
-    ``momentum``, ``weight_decay``, ...) given as a **list** expands into the grid of all combinations.
+    ``momentum``, ``weight_decay``, ...) given as a **list** expands into the grid of all combinations. A
+    hyperparameter applies to the optimizers that have it: ``optimizer=["sgd", "adam"], momentum=[0.5, 0.9]``
+    gives two SGD runs and one Adam run.
     ``data`` is ``(x, y)``, a :class:`descend.data.Dataset` (split by ``validation``/``test`` fractions with
     ``split_seed``) or a :class:`descend.data.Splits`; ``None`` for a model whose output is the cost itself
     (a 2-D landscape, ``loss="value"``). The budget is ``steps`` or ``epochs``. For a given ``seed`` every
@@ -498,32 +500,7 @@ def fit(
 
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one budget: steps=... or epochs=...")
-    grid = expand_grid(optimizer=optimizer, lr=lr, batch_size=batch_size, seed=seed, **hyperparameters)
-    runs = []
-    for i, combo in enumerate(grid):
-        name = combo.pop("optimizer")
-        if not isinstance(name, str):
-            raise ValueError(f"optimizer={name!r} must be a name such as 'adam'")
-        b, s, rate = combo.pop("batch_size"), combo.pop("seed"), combo.pop("lr")
-        if name.lower() == RANDOM_SEARCH:
-            name = RANDOM_SEARCH
-            check_names(combo, RANDOM_SEARCH_DEFAULTS, what=f"hyperparameter for {name} (run {i})")
-            combo = {**RANDOM_SEARCH_DEFAULTS, **combo}
-            check_choice("distribution", combo["distribution"], ("uniform", "normal"))
-            check_hyperparameter("scale", combo["scale"], POSITIVE)
-        else:
-            info = get_optimizer(name)
-            name = info.name
-            if rate is not None:
-                combo["lr"] = rate
-            check_names(combo, info.names, what=f"hyperparameter for {info.name} (run {i})")
-            try:
-                info.configure(**combo)
-            except ValueError as e:
-                raise ValueError(f"run {i} ({info.name}, {combo}): {e}") from None
-        if not isinstance(s, int) or isinstance(s, bool):
-            raise ValueError(f"seed={s!r} (run {i}) must be an int")
-        runs.append(Run(i, name, combo, b, s))
+    runs = _plan_runs(expand_grid(optimizer=optimizer, lr=lr, batch_size=batch_size, seed=seed, **hyperparameters))
 
     splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, dtype)
     objective = make_objective(model, loss, kind)
@@ -557,6 +534,48 @@ def fit(
             record_path=record_path, record_grad_norms=record_grad_norms, dtype=dtype,
         ))
     return Runs(runs, results, tuple(model.names))
+
+
+def _known(name: str) -> tuple[str, tuple[str, ...]]:
+    """The canonical optimizer name and the hyperparameters it takes."""
+    if isinstance(name, str) and name.lower() == RANDOM_SEARCH:
+        return RANDOM_SEARCH, tuple(RANDOM_SEARCH_DEFAULTS)
+    if not isinstance(name, str):
+        raise ValueError(f"optimizer={name!r} must be a name such as 'adam'")
+    info = get_optimizer(name)
+    return info.name, ("lr", *info.names)
+
+
+def _plan_runs(grid: list[dict[str, Any]]) -> list[Run]:
+    """Checked runs from the grid. A hyperparameter applies to the optimizers that have it (``momentum`` to SGD,
+    not to Adam), so a sweep over it does not repeat the others; a name no optimizer has is an error."""
+    names = {combo["optimizer"] for combo in grid}
+    known = {n: _known(n) for n in names}
+    given = {k for combo in grid for k, v in combo.items() if v is not None} - {"optimizer", "batch_size", "seed"}
+    everything = {h for _, hypers in known.values() for h in hypers}
+    check_names(sorted(given), everything, what=f"hyperparameter for {', '.join(sorted(names))}")
+    runs, seen = [], set()
+    for combo in grid:
+        name, hypers = known[combo["optimizer"]]
+        hyper = {k: v for k, v in combo.items() if k in hypers and v is not None}
+        key = (name, repr(sorted(hyper.items(), key=str)), repr(combo["batch_size"]), combo["seed"])
+        if key in seen:
+            continue
+        seen.add(key)
+        i, s = len(runs), combo["seed"]
+        if name == RANDOM_SEARCH:
+            hyper = {**RANDOM_SEARCH_DEFAULTS, **hyper}
+            check_choice("distribution", hyper["distribution"], ("uniform", "normal"))
+            check_hyperparameter("scale", hyper["scale"], POSITIVE)
+        else:
+            try:
+                get_optimizer(name).configure(**hyper)
+            except ValueError as e:
+                raise ValueError(f"run {i} ({name}, {hyper}): {e}") from None
+        if not isinstance(s, int) or isinstance(s, bool):
+            raise ValueError(f"seed={s!r} (run {i}) must be an int")
+        runs.append(Run(i, name, hyper, combo["batch_size"], s))
+    return runs
 
 
 def _splits(data: Any, data_module: Any, validation: float, test: float, seed: int, standardize: bool,
