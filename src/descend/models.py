@@ -665,8 +665,8 @@ class MLP(_Dense):
 
     Layer ``i`` computes z = h W⁽ⁱ⁾ + b⁽ⁱ⁾ with ``W⁽ⁱ⁾ [K, sizes[i], sizes[i+1]]``; ``hidden``
     (``"tanh"``, ``"sigmoid"``, ``"relu"``, ``"linear"``) follows every layer but the last, ``output`` the last one.
-    ``names = ("layer0.weight", "layer0.bias", "layer1.weight", ...)`` and ``layers = ("layer0", "layer1", ...)``:
-    gradient norms are per layer (weight and bias together). Note that torch's twin (:meth:`to_torch`) names
+    ``names = ("layer0.weight", "layer0.bias", "layer1.weight", ...)`` and ``layers = ("layer0", "layer1", ...)``
+    (``descend.fit`` records a gradient norm per parameter tensor, so per layer for weight and bias alike). Note that torch's twin (:meth:`to_torch`) names
     the same parameters ``"0.weight"``, ``"2.weight"``, ... (its activations are modules too).
     ``init``/``init_scale``/``bias``: as for :class:`Linear`, layer by layer (fan_in = sizes[i]).
     """
