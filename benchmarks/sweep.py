@@ -5,7 +5,8 @@ cross-entropy on 2,048 × 64 random data, Adam with K log-spaced learning rates 
 T steps. Figure: microseconds per run-step (total time / (K·T)), lower is better, and the peak memory (max RSS)
 of each implementation, each measured in a fresh process in the same run.
 
-- ``descend``: ``descend.fit`` with the K learning rates as a list: one cohort, one batched program.
+- ``descend``: ``descend.fit`` with the K learning rates as a list: one cohort, one batched program; and
+  ``compiled``: the same with ``compile=True`` (compile time excluded: a warm-up fit compiles first).
 - ``torch loop``: what users write today, a Python loop over runs of torch.nn + torch.optim.Adam. Its cost per
   run-step does not depend on K, so it is measured on ``min(K, --loop-runs)`` runs.
 - ``jax``: ``jax.vmap`` + ``jax.jit`` over optax's Adam with the learning rate injected per run, compile time
@@ -41,7 +42,11 @@ def data(seed: int = 0):
     return torch.randn(N, D, generator=g), torch.randint(0, CLASSES, (N,), generator=g)
 
 
-def run_descend(k: int, steps: int) -> float:
+def run_descend_compiled(k: int, steps: int) -> float:
+    return run_descend(k, steps, compile=True)
+
+
+def run_descend(k: int, steps: int, compile: bool = False) -> float:
     import torch
 
     import descend
@@ -50,10 +55,10 @@ def run_descend(k: int, steps: int) -> float:
     model = descend.models.MLP((D, HIDDEN, CLASSES), hidden="tanh", output="softmax")
     # warm-up: a short sweep of the same shape
     descend.fit(model=model, data=(x, y), optimizer="adam", lr=learning_rates(k), batch_size=BATCH, steps=5,
-                eval_every=0, record_grad_norms=False)
+                eval_every=0, record_grad_norms=False, compile=compile)
     start = time.perf_counter()
     runs = descend.fit(model=model, data=(x, y), optimizer="adam", lr=learning_rates(k), batch_size=BATCH,
-                       steps=steps, eval_every=0, record_grad_norms=False)
+                       steps=steps, eval_every=0, record_grad_norms=False, compile=compile)
     seconds = time.perf_counter() - start
     assert torch.isfinite(runs.results[0].train_loss[-1]).any()
     return seconds
@@ -123,7 +128,8 @@ def run_jax(k: int, steps: int) -> float:
 
 
 def worker(impl: str, k: int, steps: int) -> None:
-    seconds = {"descend": run_descend, "torch-loop": run_torch_loop, "jax": run_jax}[impl](k, steps)
+    seconds = {"descend": run_descend, "descend-compiled": run_descend_compiled, "torch-loop": run_torch_loop,
+               "jax": run_jax}[impl](k, steps)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
 
@@ -163,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for k in args.runs:
         row = {"K": k}
-        for impl in ("descend", "torch-loop", "jax"):
+        for impl in ("descend", "descend-compiled", "torch-loop", "jax"):
             if impl == "jax" and not has_jax:
                 continue
             runs = min(k, args.loop_runs) if impl == "torch-loop" else k
@@ -173,18 +179,24 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         print(f"  K = {k}: " + ", ".join(f"{i} {v[0]:.1f} µs" for i, v in row.items() if i != "K"))
 
-    header = ["K", "descend µs/run-step", "torch loop µs/run-step", "descend speed-up vs loop"]
+    header = ["K", "descend µs/run-step", "compiled", "torch loop", "speed-up vs loop (compiled)"]
     if has_jax:
-        header += ["JAX µs/run-step", "descend vs JAX"]
-    header += ["peak MB (descend / loop" + (" / JAX)" if has_jax else ")")]
+        header += ["JAX", "JAX / descend (compiled)"]
+    header += ["peak MB (descend / compiled / loop" + (" / JAX)" if has_jax else ")")]
     lines = []
+
+    def fmt(v: tuple | None) -> str:
+        return f"{v[0]:.1f}" if v else "—"
+
+    def ratio(a: tuple | None, b: tuple | None, digits: int) -> str:
+        return f"{a[0] / b[0]:.{digits}f}×" if a and b else "—"
+
     for row in rows:
-        d, loop, jx = row.get("descend"), row.get("torch-loop"), row.get("jax")
-        cells = [str(row["K"]), f"{d[0]:.1f}" if d else "—", f"{loop[0]:.1f}" if loop else "—",
-                 f"{loop[0] / d[0]:.1f}×" if d and loop else "—"]
+        d, dc, loop, jx = row.get("descend"), row.get("descend-compiled"), row.get("torch-loop"), row.get("jax")
+        cells = [str(row["K"]), fmt(d), fmt(dc), fmt(loop), f"{ratio(loop, d, 1)} ({ratio(loop, dc, 1)})"]
         if has_jax:
-            cells += [f"{jx[0]:.1f}" if jx else "—", f"{jx[0] / d[0]:.2f}×" if d and jx else "—"]
-        cells.append(" / ".join(f"{v[1]:.0f}" for v in (d, loop, jx) if v))
+            cells += [fmt(jx), f"{ratio(jx, d, 2)} ({ratio(jx, dc, 2)})"]
+        cells.append(" / ".join(f"{v[1]:.0f}" for v in (d, dc, loop, jx) if v))
         lines.append(cells)
     if args.markdown:
         print("| " + " | ".join(header) + " |")
@@ -196,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
         for cells in lines:
             print("  ".join(c.ljust(w) for c, w in zip(cells, widths)))
-    print("speed-up = loop µs / descend µs (aim ≥ 25× at K = 64); descend vs JAX = JAX µs / descend µs (≥ 1: descend faster)")
+    print("speed-up = loop µs / descend µs (aim ≥ 25× at K = 64); JAX / descend ≥ 1 means descend is faster")
     return 0
 
 

@@ -232,8 +232,16 @@ def _prepare(
     return pred, target, has_runs
 
 
+def _reading_values() -> bool:
+    """Checks that read tensor values run eagerly; under torch.compile (descend.fit(compile=True), whose
+    inputs were checked before training) they are skipped so that the step compiles into one graph."""
+    return not torch.compiler.is_compiling()
+
+
 def _check_in_unit(name: str, x: torch.Tensor, what: str) -> None:
     """Raise a ValueError naming ``name`` and the first value outside [0, 1] (NaN included)."""
+    if not _reading_values():
+        return
     values = x.detach()
     bad = ~UNIT.contains(values)
     if bad.any():
@@ -244,7 +252,8 @@ def _check_in_unit(name: str, x: torch.Tensor, what: str) -> None:
 def _positive_number(name: str, value: object) -> float:
     if isinstance(value, torch.Tensor) and value.ndim > 0:
         raise ValueError(f"{name} has shape {list(value.shape)}; give a single number")
-    check_hyperparameter(name, value, POSITIVE)
+    if _reading_values():
+        check_hyperparameter(name, value, POSITIVE)
     return float(value)
 
 
@@ -494,7 +503,7 @@ def cross_entropy(
         has_runs = _has_run_axis(pred, target, runs, pred_shape=tuple(pred.shape[:-1]), note=note)
         labels = target.to(device=pred.device, dtype=torch.int64)
         bad = (labels < 0) | (labels >= n_classes)
-        if bad.any():
+        if _reading_values() and bad.any():
             v = int(labels[bad].reshape(-1)[0])
             raise ValueError(
                 f"target contains the class label {v}; labels must lie in [0, {n_classes}) (C = {n_classes})"

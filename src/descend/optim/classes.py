@@ -27,6 +27,7 @@ import torch
 from torch import Tensor
 
 from .._checks import check_names, run_axis_length
+from .._compile import allow_programs
 from .registry import OptimizerInfo, get
 
 _IGNORED = ("params", "param_names", "foreach", "capturable", "differentiable", "fused")
@@ -136,14 +137,13 @@ class _Adapter(torch.optim.Optimizer):
         recompile; zeros stay numbers so that the rule can skip their terms.
         """
         if self._compiled is None:
+            allow_programs()  # one compiled function serves every optimizer class and option set
             self._compiled = torch.compile(_update_in_place, dynamic=False, fullgraph=True)
         config = {
             k: torch.tensor(v, dtype=torch.float64) if isinstance(v, float) and v != 0 else v
             for k, v in config.items()
         }
-        # One compiled function serves every optimizer class and option set: allow a program each.
-        with torch._dynamo.config.patch(recompile_limit=256, accumulated_recompile_limit=4096):
-            return self._compiled(self.info.update, params, grads, record, config)
+        return self._compiled(self.info.update, params, grads, record, config)
 
     def state_dict(self) -> dict[str, Any]:
         """torch's format; every parameter gets its own copy of the group's shared scalars (the step)."""

@@ -1,0 +1,18 @@
+"""torch.compile settings shared by descend's compiled paths (``fused=True`` classes, ``fit(compile=True)``)."""
+
+from __future__ import annotations
+
+import torch
+
+
+def allow_programs() -> None:
+    """Let one compiled function hold a program per optimizer, model and option set.
+
+    descend compiles one generic function (a step or an update) that serves every optimizer: each new
+    combination is a new program, and torch's default limit of 8 per function would soon send the rest
+    back to eager. This raises the process-wide limits (never lowers them). A ``config.patch`` around
+    every call would be local, but costs about a millisecond per call.
+    """
+    config = torch._dynamo.config
+    config.recompile_limit = max(config.recompile_limit, 256)
+    config.accumulated_recompile_limit = max(config.accumulated_recompile_limit, 4096)
