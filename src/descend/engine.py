@@ -30,10 +30,6 @@ from ._compile import allow_programs
 from ._checks import POSITIVE, check_choice, check_hyperparameter, check_names
 from .optim import get as get_optimizer
 
-#: Arguments of :func:`fit` that may be given as a list to sweep them (besides any optimizer hyperparameter).
-SWEEPABLE = ("optimizer", "lr", "batch_size", "seed")
-
-
 @dataclass(frozen=True)
 class Run:
     """One configuration of a sweep: its index, optimizer, hyperparameters, batch size and seed."""
