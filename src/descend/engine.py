@@ -150,7 +150,6 @@ class Objective:
         else:
             threshold = 0.0 if self.logits else 0.5
             correct = (pred > threshold) == (y > 0.5)
-            correct = correct.flatten(2) if correct.ndim > 2 else correct
             correct = correct.reshape(correct.shape[0], -1)
         return correct.to(torch.float64).mean(dim=-1)
 

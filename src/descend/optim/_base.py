@@ -59,11 +59,20 @@ def direction(g: Tensor, w: Tensor, weight_decay: Hyper, maximize: bool) -> Tens
     return torch.add(g, w, alpha=weight_decay) if weight_decay != 0 else g
 
 
-def decay_weights(w: Tensor, lr: Hyper, weight_decay: Hyper) -> Tensor:
-    """Decoupled weight decay (AdamW): ``w ← w·(1 − α·λ)``, applied before the moments."""
+def with_weight_decay(
+    g: Tensor, w: Tensor, lr: Hyper, weight_decay: Hyper, decoupled: bool, maximize: bool
+) -> tuple[Tensor, Tensor]:
+    """The gradient to follow and the weights to update, for coupled or decoupled weight decay λ.
+
+    Coupled (L2, torch's Adam): ``g ← g + λ·w`` (see :func:`direction`). Decoupled (AdamW):
+    ``w ← w·(1 − α·λ)``, applied before the moments, and ``g`` is left alone.
+    """
+    if not decoupled:
+        return direction(g, w, weight_decay, maximize), w
+    g = direction(g, w, 0.0, maximize)
     if not _nonzero(weight_decay):
-        return w
-    return w * per_run(1 - in_float64(lr) * in_float64(weight_decay), w)
+        return g, w
+    return g, w * per_run(1 - in_float64(lr) * in_float64(weight_decay), w)
 
 
 def ema(avg: Tensor, x: Tensor, decay: Hyper) -> Tensor:

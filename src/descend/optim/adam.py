@@ -17,7 +17,6 @@ from ._base import (
     Hyper,
     Tensors,
     bias_correction,
-    decay_weights,
     direction,
     ema,
     ema_sq,
@@ -25,6 +24,7 @@ from ._base import (
     new_step,
     per_run,
     per_step,
+    with_weight_decay,
     zeros_like,
 )
 
@@ -92,9 +92,7 @@ def adam_update(
         raise ValueError("this Adam state has no running maximum: create it with adam_init(params, amsgrad=True)")
     new_params, new_v, new_s, new_s_max = [], [], [], []
     for i, (w, g, v, s) in enumerate(zip(params, grads, state.v, state.s)):
-        g = direction(g, w, 0.0 if decoupled_weight_decay else weight_decay, maximize)
-        if decoupled_weight_decay:
-            w = decay_weights(w, lr, weight_decay)
+        g, w = with_weight_decay(g, w, lr, weight_decay, decoupled_weight_decay, maximize)
         v = ema(v, g, per_run(beta1, w))
         s = ema_sq(s, g, per_run(beta2, w))
         new_v.append(v)
@@ -215,9 +213,7 @@ def nadam_update(
     momentum_weight = per_step(mu_next / (1 - mu_product * mu_next))
     new_params, new_v, new_s = [], [], []
     for w, g, v, s in zip(params, grads, state.v, state.s):
-        g = direction(g, w, 0.0 if decoupled_weight_decay else weight_decay, maximize)
-        if decoupled_weight_decay:
-            w = decay_weights(w, lr, weight_decay)
+        g, w = with_weight_decay(g, w, lr, weight_decay, decoupled_weight_decay, maximize)
         v = ema(v, g, per_run(beta1, w))
         s = ema_sq(s, g, per_run(beta2, w))
         denominator = torch.sqrt(s / per_run(c2, w)) + per_run(eps, w)
@@ -276,9 +272,7 @@ def radam_update(
     rectification = per_step(torch.sqrt(torch.where(adaptive, ratio, torch.ones_like(ratio))) * torch.sqrt(c2))
     new_params, new_v, new_s = [], [], []
     for w, g, v, s in zip(params, grads, state.v, state.s):
-        g = direction(g, w, 0.0 if decoupled_weight_decay else weight_decay, maximize)
-        if decoupled_weight_decay:
-            w = decay_weights(w, lr, weight_decay)
+        g, w = with_weight_decay(g, w, lr, weight_decay, decoupled_weight_decay, maximize)
         v = ema(v, g, per_run(beta1, w))
         s = ema_sq(s, g, per_run(beta2, w))
         v_hat = v / per_run(c1, w)

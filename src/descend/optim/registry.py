@@ -99,9 +99,7 @@ class OptimizerInfo:
             check_hyperparameter(h.name, config[h.name], h.allowed, runs=runs)
         for o in self.options:
             check_choice(o.name, config[o.name], o.choices)
-        k = run_axis_length({h.name: config[h.name] for h in self.hyperparameters})
-        if runs is not None and k is not None and k != runs:  # pragma: no cover - caught per value above
-            raise ValueError(f"hyperparameters have {k} runs but the parameters have {runs}")
+        run_axis_length({h.name: config[h.name] for h in self.hyperparameters})  # all [K] of one length
         if config.get("nesterov"):
             if not _all_positive(config["momentum"]) or _any_nonzero(config["dampening"]):
                 raise ValueError("nesterov=True needs momentum > 0 and dampening = 0 (for every run)")
