@@ -1,7 +1,8 @@
 """The ``descend`` command line: a thin layer over the library.
 
-    descend list                 optimizers, losses and schedules, one line each
+    descend list                 optimizers, losses, schedules, tasks and landscapes, one line each
     descend list optimizers      just one kind
+    descend card TASK            what a task is, its data, model, loss and known answer
     descend --version
 """
 
@@ -29,6 +30,8 @@ class What(str, Enum):
     optimizers = "optimizers"
     losses = "losses"
     schedules = "schedules"
+    tasks = "tasks"
+    landscapes = "landscapes"
 
 
 def _version(value: bool) -> None:
@@ -81,15 +84,57 @@ def _schedules() -> Table:
     return table
 
 
+def _tasks() -> Table:
+    from .tasks import TASKS
+
+    table = Table(title="Tasks (descend.fit(task=name), descend card NAME)", title_justify="left")
+    table.add_column("name", style="bold")
+    table.add_column("kind")
+    table.add_column("description")
+    for name, entry in TASKS.items():
+        table.add_row(name, entry.group, entry.summary)
+    table.caption = "every landscape (descend list landscapes) is a task too; any CSV: descend.tasks.real.from_csv"
+    return table
+
+
+def _landscapes() -> Table:
+    from .landscapes import LANDSCAPES
+
+    table = Table(title="Landscapes (descend.landscapes.get(name), a task of the same name)", title_justify="left")
+    table.add_column("name", style="bold")
+    table.add_column("J(x, y)")
+    table.add_column("minima", justify="right")
+    table.add_column("saddles", justify="right")
+    for name, scape in LANDSCAPES.items():
+        table.add_row(name, scape.formula, str(len(scape.minima)), str(len(scape.saddles)))
+    table.caption = "custom landscapes: descend.tasks.formula(\"x**2 + 10*sin(y)\")"
+    return table
+
+
 @app.command("list")
-def list_(what: What = typer.Argument(What.all, help="What to list: all, optimizers, losses or schedules.")) -> None:
-    """List the optimizers, losses and schedules, one line each."""
+def list_(what: What = typer.Argument(
+    What.all, help="What to list: all, optimizers, losses, schedules, tasks or landscapes.")) -> None:
+    """List the optimizers, losses, schedules, tasks and landscapes, one line each."""
     console = Console()
-    builders = {What.optimizers: _optimizers, What.losses: _losses, What.schedules: _schedules}
+    builders = {What.optimizers: _optimizers, What.losses: _losses, What.schedules: _schedules,
+                What.tasks: _tasks, What.landscapes: _landscapes}
     for kind, build in builders.items():
         if what in (What.all, kind):
             console.print(build())
             console.print()
+
+
+@app.command("card")
+def card(task: str = typer.Argument(..., help="A task or landscape name (see `descend list tasks`).")) -> None:
+    """Print a task's card: what it is, its data, model, loss, known answer and sensible learning rates."""
+    from .tasks import get
+
+    try:
+        built = get(task)
+    except ValueError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(built.card())
 
 
 def main() -> None:

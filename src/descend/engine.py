@@ -32,13 +32,18 @@ from .optim import get as get_optimizer
 
 @dataclass(frozen=True)
 class Run:
-    """One configuration of a sweep: its index, optimizer, hyperparameters, batch size and seed."""
+    """One configuration of a sweep: its index, optimizer, hyperparameters, batch size, seed and start.
+
+    ``start`` (or None: the model's own initialisation from ``seed``) holds the initial values of all
+    parameters, flattened in the model's order.
+    """
 
     index: int
     optimizer: str
     hyper: Mapping[str, Any]
     batch_size: Any
     seed: int
+    start: tuple[float, ...] | None = None
 
 
 def expand_grid(**arguments: Any) -> list[dict[str, Any]]:
@@ -200,6 +205,9 @@ def train_cohort(
     initial = model.init([run.seed for run in cohort.runs], dtype=dtype)
     shapes = [p.shape[1:] for p in initial]
     flat = torch.cat([p.to(dtype).reshape(k, -1) for p in initial], dim=1)
+    for j, run in enumerate(cohort.runs):
+        if run.start is not None:
+            flat[j] = torch.tensor(run.start, dtype=dtype)
     sizes = [p[0].numel() for p in initial]
     state = info.init_state((flat,), config)
 
@@ -401,6 +409,7 @@ class Runs:
     runs: list[Run]
     results: list[CohortResult]
     names: tuple[str, ...]
+    task: Any = None  #: the descend.tasks.Task trained on, if any
 
     def _located(self) -> list[tuple[Run, CohortResult, int]]:
         located = []
@@ -426,6 +435,8 @@ class Runs:
             row: dict[str, Any] = {"run": run.index, "optimizer": run.optimizer, "batch_size": _label(run.batch_size),
                                    "seed": run.seed}
             row.update({k: v for k, v in run.hyper.items()})
+            if any(r.start is not None for r in self.runs):
+                row["start"] = run.start
             for (split, metric), values in res.evals.items():
                 column = values[:, j]
                 row[f"final_{split}_{metric}"] = column[-1].item()
@@ -435,6 +446,8 @@ class Runs:
             row["steps_to_target"] = int(res.target_at[j]) if res.target_at[j] >= 0 else None
             row["diverged"] = bool(res.diverged_at[j] >= 0)
             row["diverged_at"] = int(res.diverged_at[j]) if res.diverged_at[j] >= 0 else None
+            if self.task is not None and self.task.known is not None:
+                row["distance"] = self.task.known.distance({n: p[j] for n, p in zip(self.names, res.params)})
             row["seconds"] = res.seconds / len(res.cohort.runs)
             rows.append(row)
         return pd.DataFrame(rows).set_index("run")
@@ -496,8 +509,9 @@ def _objective(model: Any, loss: Any, kind: str) -> Objective:
 
 def fit(
     *,
-    model: Any,
+    model: Any = None,
     data: Any = None,
+    task: Any = None,
     loss: Any = "auto",
     optimizer: Any = "adam",
     lr: Any = None,
@@ -505,6 +519,7 @@ def fit(
     steps: int | None = None,
     epochs: int | None = None,
     seed: Any = 0,
+    start: Any = None,
     validation: float = 0.0,
     test: float = 0.0,
     standardize: bool = False,
@@ -532,6 +547,14 @@ def fit(
     ``split_seed``) or a :class:`descend.data.Splits`; ``None`` for a model whose output is the cost itself
     (a 2-D landscape, ``loss="value"``). The budget is ``steps`` or ``epochs``. For a given ``seed`` every
     configuration starts from the same initial parameters and sees the same batches (paired runs).
+    ``task`` (a name from ``descend list tasks`` or a :class:`descend.tasks.Task`) supplies the model, the
+    data (already split), the loss and, when no budget is given, the task's default number of steps; a
+    ``model`` or ``loss`` given as well replaces the task's. The summary then has the distance of each run's
+    final parameters to the task's known answer, where there is one.
+    ``start`` sets the initial parameters instead of the model's initialisation: one point (numbers in the
+    model's parameter order, when every parameter is a scalar, as for a landscape's ``(x, y)``; or a dict
+    ``{name: value}``) or a list of points, which like other lists expands the grid (K starts × optimizers
+    × learning rates in one program).
     ``compile=True`` compiles each cohort's step with ``torch.compile``: a few seconds to compile, then
     about twice as fast (see benchmarks/sweep.py).
 
@@ -545,9 +568,26 @@ def fit(
     """
     from . import data as data_module
 
+    if task is not None:
+        from . import tasks as tasks_module
+
+        task = tasks_module.get(task) if isinstance(task, str) else task
+        if not isinstance(task, tasks_module.Task):
+            raise ValueError(f"task={task!r} must be a task name (see `descend list tasks`) or a descend.tasks.Task")
+        if data is not None:
+            raise ValueError(f"give data= or task=, not both (task {task.name!r} brings its data)")
+        model = task.model if model is None else model
+        data = task.data
+        loss = task.loss if loss == "auto" else loss
+        if steps is None and epochs is None:
+            steps = task.steps
+    if model is None:
+        raise ValueError("give model=... (a descend.models model) or task=... (see `descend list tasks`)")
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one budget: steps=... or epochs=...")
-    runs = _plan_runs(expand_grid(optimizer=optimizer, lr=lr, batch_size=batch_size, seed=seed, **hyperparameters))
+    starts = _starts(model, start)
+    runs = _plan_runs(expand_grid(optimizer=optimizer, lr=lr, batch_size=batch_size, seed=seed, start=starts,
+                                  **hyperparameters))
 
     splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, dtype)
     objective = make_objective(model, loss, kind)
@@ -580,7 +620,49 @@ def fit(
             stop_at_target=stop_at_target, clip_norm=clip_norm, clip_value=clip_value, schedules=schedules or {},
             record_path=record_path, record_grad_norms=record_grad_norms, dtype=dtype, compile=compile,
         ))
-    return Runs(runs, results, tuple(model.names))
+    return Runs(runs, results, tuple(model.names), task)
+
+
+def _starts(model: Any, start: Any) -> Any:
+    """``start`` as one flat tuple of floats, or a list of them (a grid axis); None stays None."""
+    if start is None:
+        return None
+    points = start if isinstance(start, list) and start and not _is_number(start[0]) else [start]
+    flat = [_start(model, point, i if len(points) > 1 else None) for i, point in enumerate(points)]
+    return flat if isinstance(start, list) and len(points) > 1 else flat[0]
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _start(model: Any, point: Any, i: int | None) -> tuple[float, ...]:
+    names = tuple(model.names)
+    shapes = [tuple(s) for s in model.shapes()]
+    where = "start" if i is None else f"start[{i}]"
+    if isinstance(point, Mapping):
+        check_names(list(point), names, what="parameter name in start")
+        missing = [n for n in names if n not in point]
+        if missing:
+            raise ValueError(f"{where} has no value for {', '.join(missing)}; give every parameter: {', '.join(names)}")
+        values = []
+        for name, shape in zip(names, shapes):
+            v = torch.as_tensor(point[name], dtype=torch.float64)
+            if tuple(v.shape) != shape:
+                raise ValueError(f"{where}[{name!r}] has shape {list(v.shape)}; {name} has shape {list(shape)}")
+            values.extend(v.reshape(-1).tolist())
+    else:
+        if any(shape != () for shape in shapes):
+            raise ValueError(f"{where}={point!r}: a start given as numbers needs scalar parameters; "
+                             f"give a dict {{name: value}} for {', '.join(names)}")
+        if isinstance(point, (str, bytes)) or not isinstance(point, Sequence) or len(point) != len(names) or not all(
+                _is_number(v) for v in point):
+            raise ValueError(f"{where}={point!r} must be {len(names)} numbers, one per parameter ({', '.join(names)})")
+        values = [float(v) for v in point]
+    bad = [v for v in values if not math.isfinite(v)]
+    if bad:
+        raise ValueError(f"{where}={point!r} has a non-finite value; starts must be finite")
+    return tuple(values)
 
 
 def _known(name: str) -> tuple[str, tuple[str, ...]]:
@@ -598,14 +680,16 @@ def _plan_runs(grid: list[dict[str, Any]]) -> list[Run]:
     not to Adam), so a sweep over it does not repeat the others; a name no optimizer has is an error."""
     names = {combo["optimizer"] for combo in grid}
     known = {n: _known(n) for n in names}
-    given = {k for combo in grid for k, v in combo.items() if v is not None} - {"optimizer", "batch_size", "seed"}
+    given = {k for combo in grid for k, v in combo.items() if v is not None} - {"optimizer", "batch_size", "seed",
+                                                                                   "start"}
     everything = {h for _, hypers in known.values() for h in hypers}
     check_names(sorted(given), everything, what=f"hyperparameter for {', '.join(sorted(names))}")
     runs, seen = [], set()
     for combo in grid:
         name, hypers = known[combo["optimizer"]]
         hyper = {k: v for k, v in combo.items() if k in hypers and v is not None}
-        key = (name, repr(sorted(hyper.items(), key=str)), repr(combo["batch_size"]), combo["seed"])
+        start = combo.get("start")
+        key = (name, repr(sorted(hyper.items(), key=str)), repr(combo["batch_size"]), combo["seed"], start)
         if key in seen:
             continue
         seen.add(key)
@@ -621,7 +705,7 @@ def _plan_runs(grid: list[dict[str, Any]]) -> list[Run]:
                 raise ValueError(f"run {i} ({name}, {hyper}): {e}") from None
         if not isinstance(s, int) or isinstance(s, bool):
             raise ValueError(f"seed={s!r} (run {i}) must be an int")
-        runs.append(Run(i, name, hyper, combo["batch_size"], s))
+        runs.append(Run(i, name, hyper, combo["batch_size"], s, start))
     return runs
 
 

@@ -81,7 +81,6 @@ from descend.gradients import ELLIPSE_OFFSET
 __all__ = [
     "HIDDEN",
     "INITS",
-    "LANDSCAPES",
     "OUTPUTS",
     "Landscape",
     "Linear",
@@ -967,53 +966,17 @@ _NONZERO = _NonzeroInterval()
 # --- cost landscapes ---------------------------------------------------------------------------------------
 
 
-def _rosenbrock(x: Tensor, y: Tensor) -> Tensor:
-    return (1 - x) ** 2 + 100 * (y - x**2) ** 2
-
-
-def _himmelblau(x: Tensor, y: Tensor) -> Tensor:
-    return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
-
-
-def _booth(x: Tensor, y: Tensor) -> Tensor:
-    return (x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2
-
-
-def _beale(x: Tensor, y: Tensor) -> Tensor:
-    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
-
-
-def _quadratic(x: Tensor, y: Tensor) -> Tensor:
-    return 0.5 * (x**2 + 10 * y**2)
-
-
-def _saddle(x: Tensor, y: Tensor) -> Tensor:
-    return x**2 - y**2
-
-
-#: Named 2-D cost surfaces for :func:`landscape`: name -> (f, default start, a minimum or None).
-LANDSCAPES: dict[str, tuple[Callable[[Tensor, Tensor], Tensor], tuple[float, float], tuple[float, float] | None]] = {
-    "rosenbrock": (_rosenbrock, (-1.5, 2.0), (1.0, 1.0)),  # a curved narrow valley
-    "himmelblau": (_himmelblau, (0.0, 0.0), (3.0, 2.0)),  # four minima (one listed)
-    "booth": (_booth, (-5.0, 5.0), (1.0, 3.0)),
-    "beale": (_beale, (1.0, 1.5), (3.0, 0.5)),
-    "quadratic": (_quadratic, (-4.0, 1.0), (0.0, 0.0)),  # ill-conditioned bowl ½(x² + 10y²)
-    "saddle": (_saddle, (-1.0, 1e-3), None),  # x² − y²: a saddle at the origin, unbounded below
-}
-
-
 @dataclass(frozen=True)
 class Landscape:
-    """The ``fn`` of a :func:`landscape` model: ``f(p["x"], p["y"])`` (x, the data, is ignored)."""
+    """The ``fn`` of a :func:`landscape` model built from a user function: ``f(p["x"], p["y"])``."""
 
     f: Callable[[Tensor, Tensor], Tensor]
-    name: str | None = None
 
     def __call__(self, p: dict[str, Tensor], x: object = None) -> Tensor:
         return self.f(p["x"], p["y"])
 
     def __repr__(self) -> str:
-        return f"landscape({self.name!r})" if self.name else f"landscape({_name(self.f)})"
+        return f"landscape({_name(self.f)})"
 
 
 def landscape(
@@ -1025,30 +988,34 @@ def landscape(
     r"""A 2-D cost surface J(x, y) whose two parameters ``("x", "y")`` are the coordinates.
 
     ``f`` is a function ``f(x, y) -> 0-d tensor`` of two 0-d tensors (vmap-friendly), or the name of one in
-    :data:`LANDSCAPES` (then ``start`` defaults to its usual start). The model ignores data
-    (``uses_data=False``): ``forward(params, None)`` returns the cost of every run as ``[K, 1, 1]``, so run k's
-    cost is ``forward(params, None)[k, 0, 0]``; the engine's loss is that value itself (no target, no
-    mask), and its gradient is ∇J at run k's point.
+    :data:`descend.landscapes.LANDSCAPES` (then ``start`` defaults to its standard start; the same model as
+    ``descend.landscapes.get(name).model(start)``). The model ignores data (``uses_data=False``):
+    ``forward(params, None)`` returns the cost of every run as ``[K, 1, 1]``, so run k's cost is
+    ``forward(params, None)[k, 0, 0]``; the engine's loss is that value itself (no target, no mask), and its
+    gradient is ∇J at run k's point.
 
-    >>> model = landscape("booth")
+    >>> model = landscape("booth", start=(-5.0, 5.0))
     >>> params = model.init([0, 1])
     >>> model.forward(params, None).shape, model.forward(params, None)[:, 0, 0]
     (torch.Size([2, 1, 1]), tensor([104., 104.]))
     """
-    name = None
     if isinstance(f, str):
-        name = _choice("f", f, tuple(LANDSCAPES))
-        f, default, _ = LANDSCAPES[name]
-        start = default if start is None else start
-    elif not callable(f):
-        raise ValueError(f"f={f!r} must be a function f(x, y) or one of {', '.join(map(repr, LANDSCAPES))}")
+        from .landscapes import get
+
+        try:
+            scape = get(f)
+        except ValueError as e:
+            raise ValueError(f"f={f!r}: {e}") from None
+        return scape.model(start, init_noise=init_noise)
+    if not callable(f):
+        raise ValueError(f"f={f!r} must be a function f(x, y) or a landscape name (descend.landscapes.LANDSCAPES)")
     if start is None:
         raise ValueError("start=None is not allowed for a user function f; give the starting point (x0, y0)")
     if isinstance(start, (str, bytes)) or not isinstance(start, Sequence) or len(start) != 2:
         raise ValueError(f"start={start!r} is not allowed; give the starting point as two numbers (x0, y0)")
     x0 = _number("start[0]", start[0], _ANY)
     y0 = _number("start[1]", start[1], _ANY)
-    return Parametric(Landscape(f, name), {"x": x0, "y": y0}, init_noise=init_noise, uses_data=False)
+    return Parametric(Landscape(f), {"x": x0, "y": y0}, init_noise=init_noise, uses_data=False)
 
 
 # ---------------------------------------------------------------------------------------------------------

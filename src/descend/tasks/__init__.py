@@ -1,0 +1,325 @@
+"""Tasks: a data set, a model, a loss and what is known about the answer, ready to train and compare.
+
+A :class:`Task` bundles everything :func:`descend.fit` needs, so ``descend.fit(task="ellipse",
+optimizer=["gd", "adam"], lr=0.01)`` and later ``descend compare ellipse`` need nothing else. Three kinds:
+
+- the seeds' case studies (:mod:`descend.tasks.cases`): ``line``, ``house-prices``, ``ellipse``,
+  ``student-performance``, ``bbox``, ``vanishing``;
+- real data sets shipped inside scikit-learn (:mod:`descend.tasks.real`): ``digits``, ``breast-cancer``,
+  ``diabetes``, ``wine``, ``iris``, and any CSV file (:func:`descend.tasks.real.from_csv`);
+- every 2-D landscape of :mod:`descend.landscapes` (``rosenbrock``, ``himmelblau``, ...), exact or as a noisy
+  empirical risk (``get("rosenbrock", noise=1.0)``), and custom formulas (:func:`formula`).
+
+``get(name, **options)`` builds a task (``get("house-prices", loss="huber")``); :data:`TASKS` lists the
+built-in ones with one line each, and every task has a :meth:`Task.card`.
+
+    >>> task = get("line")
+    >>> task.kind, task.model.names
+    ('regression', ('w', 'b'))
+    >>> runs = task.fit(optimizer="gd", lr=0.1, steps=500)
+    >>> runs.summary["distance"].iloc[0] < 1e-3   # to the closed-form least-squares solution
+    True
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from .._checks import check_names, close_matches
+
+__all__ = ["Task", "Known", "Surface", "TASKS", "get", "names", "formula", "landscape_task", "register"]
+
+
+@dataclass(frozen=True)
+class Known:
+    """What is known about the answer: one or more points in parameter space and the cost there.
+
+    ``points`` are ``{parameter name: value}`` (a closed-form solution, the ground truth, every global
+    minimum); :meth:`distance` is the Euclidean distance of a run's parameters to the nearest one, over the
+    parameters the points name. ``label`` says what the points are ("least-squares solution", ...).
+    """
+
+    points: tuple[Mapping[str, Any], ...]
+    label: str
+    value: float | None = None
+
+    def distance(self, params: Mapping[str, Tensor]) -> float:
+        """Distance of ``params`` (one run: ``{name: tensor}``) to the nearest known point."""
+        best = math.inf
+        for point in self.points:
+            total = 0.0
+            for name, value in point.items():
+                diff = torch.as_tensor(params[name], dtype=torch.float64) - torch.as_tensor(value, dtype=torch.float64)
+                total += float((diff**2).sum())
+            best = min(best, math.sqrt(total))
+        return best
+
+    def describe(self) -> str:
+        def fmt(point: Mapping[str, Any]) -> str:
+            return ", ".join(f"{k} = {_fmt(v)}" for k, v in point.items())
+
+        text = "; ".join(f"({fmt(p)})" for p in self.points)
+        cost = "" if self.value is None else f", cost {self.value:.6g}"
+        return f"{self.label}: {text}{cost}"
+
+
+def _fmt(v: Any) -> str:
+    t = torch.as_tensor(v, dtype=torch.float64)
+    if t.numel() == 1:
+        return f"{t.item():.6g}"
+    return "[" + ", ".join(f"{x:.4g}" for x in t.reshape(-1).tolist()) + "]"
+
+
+@dataclass(frozen=True, eq=False)
+class Surface:
+    """A cost over two scalar parameters, for contour and surface plots: ``cost(a, b)`` on grids.
+
+    ``cost`` takes two float64 tensors of the same shape and returns the cost at every point;
+    ``domain`` is the plotting box per parameter, ``log_scale`` asks for log colours, ``points`` marks the
+    known minima (and saddles) as ``(kind, (a, b))``.
+    """
+
+    names: tuple[str, str]
+    cost: Callable[[Tensor, Tensor], Tensor]
+    domain: tuple[tuple[float, float], tuple[float, float]]
+    log_scale: bool = False
+    points: tuple[tuple[str, tuple[float, float]], ...] = ()
+
+    def grid(self, n: int = 120) -> tuple[Tensor, Tensor, Tensor]:
+        """``(A, B, J)`` float64 ``[n, n]`` meshgrids over the domain (``indexing="xy"``)."""
+        (a0, a1), (b0, b1) = self.domain
+        a = torch.linspace(a0, a1, n, dtype=torch.float64)
+        b = torch.linspace(b0, b1, n, dtype=torch.float64)
+        aa, bb = torch.meshgrid(a, b, indexing="xy")
+        with torch.no_grad():
+            return aa, bb, self.cost(aa, bb)
+
+
+def model_surface(model: Any, objective_loss: Any, x: Tensor, y: Tensor, names: tuple[str, str],
+                  domain: tuple[tuple[float, float], tuple[float, float]], *, log_scale: bool = False,
+                  points: tuple = ()) -> Surface:
+    """The training cost of a model with two scalar parameters, evaluated for a whole grid as one batch of runs."""
+    from ..engine import make_objective
+
+    objective = make_objective(model, objective_loss, "regression")
+    x64, y64 = x.double(), y.double()
+    if y64.ndim == 1:
+        y64 = y64.unsqueeze(1)
+
+    def cost(a: Tensor, b: Tensor) -> Tensor:
+        flat = (a.reshape(-1), b.reshape(-1))
+        values = [objective.value(model, (flat[0][i:i + 4096], flat[1][i:i + 4096]), x64, y64)
+                  for i in range(0, flat[0].numel(), 4096)]
+        return torch.cat(values).reshape(a.shape)
+
+    return Surface(names, cost, domain, log_scale, points)
+
+
+@dataclass(frozen=True, eq=False)
+class Task:
+    """Everything needed to train and compare optimizers on one problem.
+
+    ``model`` (a :mod:`descend.models` model), ``data`` (a :class:`descend.data.Splits`, or None for an exact
+    landscape), ``loss`` (a name from ``descend list losses``, or ``"value"`` for a landscape), ``kind``
+    ("regression", "binary", "multiclass", "cost"); the defaults a comparison starts from: ``steps``,
+    ``lr_range`` (learning rates that make sense for plain GD/SGD here), ``optimizers`` and
+    ``batch_sizes``; ``known``, what is known about the answer, and ``surface``, the cost over the two
+    parameters when there are two. ``facts`` are extra lines for the card.
+    """
+
+    name: str
+    title: str
+    summary: str
+    description: str
+    model: Any
+    data: Any
+    loss: Any
+    kind: str
+    steps: int
+    lr_range: tuple[float, float]
+    optimizers: tuple[str, ...] = ("gd", "momentum", "rmsprop", "adam")
+    batch_sizes: tuple[Any, ...] = (None,)
+    known: Known | None = None
+    surface: Surface | None = None
+    facts: tuple[tuple[str, str], ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def fit(self, **kwargs: Any) -> Any:
+        """:func:`descend.fit` on this task (the same keywords, without ``model``/``data``/``loss``)."""
+        from ..engine import fit
+
+        return fit(task=self, **kwargs)
+
+    def card(self) -> str:
+        """A short plain-text card: what the task is, its data, model, loss, known answer and sensible lrs."""
+        lines = [f"{self.title} ({self.name})", "", self.description, ""]
+        if self.data is not None:
+            splits = self.data
+            parts = [f"{len(splits.train)} train"]
+            for split in ("validation", "test"):
+                part = getattr(splits, split)
+                if part is not None and len(part):
+                    parts.append(f"{len(part)} {split}")
+            features = splits.train.x.shape[1]
+            lines.append(f"data:       {', '.join(parts)} samples; {features} features; {self.kind}")
+        else:
+            lines.append("data:       none (the cost is a function of the parameters alone)")
+        lines.append(f"model:      {self.model!r}")
+        lines.append(f"loss:       {self.loss}")
+        lines.append(f"budget:     {self.steps} steps by default")
+        lines.append(f"lr range:   {self.lr_range[0]:g} .. {self.lr_range[1]:g} (plain GD/SGD)")
+        lines.append(f"optimizers: {', '.join(self.optimizers)} (default comparison)")
+        if self.known is not None:
+            lines.append(f"known:      {self.known.describe()}")
+        for key, value in self.facts:
+            lines.append(f"{key + ':':<11} {value}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        opts = "".join(f", {k}={v!r}" for k, v in self.options.items())
+        return f"Task({self.name!r}{opts})"
+
+
+# -- the registry ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Entry:
+    summary: str
+    build: Callable[..., Task]
+    group: str  # "case study", "real data"
+
+
+#: Built-in tasks (not landscapes): name -> entry with a one-line summary, its builder and its group.
+TASKS: dict[str, _Entry] = {}
+
+
+def register(name: str, summary: str, group: str) -> Callable[[Callable[..., Task]], Callable[..., Task]]:
+    """Decorator adding a task builder ``build(**options) -> Task`` to :data:`TASKS`."""
+
+    def add(build: Callable[..., Task]) -> Callable[..., Task]:
+        TASKS[name] = _Entry(summary, build, group)
+        return build
+
+    return add
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().replace("_", "-").replace(" ", "-")
+
+
+def names() -> dict[str, list[str]]:
+    """Task names by group: case studies, real data, landscapes."""
+    from .. import landscapes
+
+    out: dict[str, list[str]] = {}
+    for name, entry in TASKS.items():
+        out.setdefault(entry.group, []).append(name)
+    out["landscape"] = list(landscapes.LANDSCAPES)
+    return out
+
+
+def get(name: str, **options: Any) -> Task:
+    """The task called ``name`` (a built-in task or a landscape), built with ``options``.
+
+    Options are the builder's keyword arguments (see each task's card and :mod:`descend.tasks.cases`);
+    for a landscape: ``noise`` (> 0 makes it a noisy empirical risk over ``m`` samples), ``m``, ``form``,
+    ``data_seed``. Unknown names and options raise a ``ValueError`` suggesting close matches.
+    """
+    from .. import landscapes
+
+    if isinstance(name, Task):
+        if options:
+            raise ValueError("options apply to a task name, not to a Task that is already built")
+        return name
+    if not isinstance(name, str):
+        raise ValueError(f"task={name!r} must be a task name such as 'ellipse' (see `descend list tasks`)")
+    key = _key(name)
+    if key in TASKS:
+        build = TASKS[key].build
+    elif key in landscapes.LANDSCAPES:
+        return landscape_task(key, **options)
+    else:
+        everything = [*TASKS, *landscapes.LANDSCAPES]
+        raise ValueError(f"unknown task {name!r}{close_matches(key, everything)}; "
+                         f"see `descend list tasks` and `descend list landscapes`")
+    _check_options(key, build, options)
+    return build(**options)
+
+
+def _check_options(name: str, build: Callable[..., Any], options: Mapping[str, Any]) -> None:
+    allowed = [p for p in inspect.signature(build).parameters]
+    check_names(list(options), allowed, what=f"option of task {name!r}")
+
+
+def _lr_range(landscape: Any) -> tuple[float, float]:
+    return tuple(landscape.lr_range)
+
+
+def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: str = "additive",
+                   data_seed: int = 0, steps: int | None = None) -> Task:
+    """A task on a 2-D landscape (a name or a :class:`descend.landscapes.Landscape`).
+
+    ``noise > 0`` turns it into an empirical risk over ``m`` samples (see
+    :meth:`descend.landscapes.Landscape.noisy`), so that batch size 1, mini-batches and the full batch
+    differ by genuine gradient noise.
+    """
+    from .. import landscapes
+    from ..data import Splits
+
+    scape = landscapes.get(landscape) if isinstance(landscape, str) else landscape
+    if not isinstance(scape, landscapes.Landscape):
+        raise ValueError(f"landscape={landscape!r} must be a landscape name or a descend.landscapes.Landscape")
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not math.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise={noise!r} is not allowed; a number >= 0 is required (0: the exact landscape)")
+    global_minima = [cp for cp in scape.critical_points if cp.kind == "minimum" and cp.is_global]
+    known = None
+    if global_minima:
+        label = "global minimum" if len(global_minima) == 1 else "global minima"
+        known = Known(tuple(dict(zip(scape.names, cp.point)) for cp in global_minima), label, global_minima[0].value)
+    surface = None
+    if len(scape.names) == 2:
+        points = tuple((cp.kind, tuple(cp.point)) for cp in scape.critical_points)
+        surface = Surface(tuple(scape.names), scape.f, tuple(scape.domain), scape.log_scale, points)
+    facts = [("formula", scape.formula), ("start", ", ".join(f"{v:g}" for v in scape.start))]
+    if noise > 0:
+        noisy = scape.noisy(m=m, noise=float(noise), seed=data_seed, form=form)
+        model, data = noisy.model(), Splits(noisy.dataset(), None, None, None, None)
+        facts.append(("noise", f"{form} noise σ = {noise:g} over m = {m} samples (seed {data_seed})"))
+        summary = f"{scape.title} as a noisy empirical risk"
+        if form != "additive":
+            known = None  # the shifted risk's minima move away from f's
+    else:
+        model, data = scape.model(), None
+        summary = scape.title
+    notes = f" {scape.notes}" if scape.notes else ""
+    return Task(
+        name=scape.name, title=scape.title, summary=summary,
+        description=f"The {'1' if len(scape.names) == 1 else '2'}-D cost surface J = {scape.formula}; the "
+                    f"parameters are the coordinates ({', '.join(scape.names)}).{notes}",
+        model=model, data=data, loss="value", kind="cost", steps=steps or 300, lr_range=_lr_range(scape),
+        optimizers=("gd", "momentum", "nesterov", "rmsprop", "adam"),
+        batch_sizes=(None,) if noise == 0 else (None, 1, 32),
+        known=known, surface=surface, facts=tuple(facts),
+        options=dict(noise=noise, m=m, form=form, data_seed=data_seed) if noise > 0 else {},
+    )
+
+
+def formula(text: str, *, domain: Any = None, start: Any = None, steps: int | None = None) -> Task:
+    """A task on a custom landscape typed as a formula in x and y, such as ``"x**2 + 10*sin(y)"``.
+
+    Parsed safely by :func:`descend.formula.parse` (no ``eval``); gradients by autograd.
+    """
+    from .. import landscapes
+
+    return landscape_task(landscapes.from_formula(text, domain=domain, start=start), steps=steps)
+
+
+from . import cases, real  # noqa: E402,F401  (registers the built-in tasks)

@@ -1,0 +1,292 @@
+r"""The seeds' case studies as tasks: line fit, house prices, the Earth–Mars ellipse, student performance,
+bounding boxes and vanishing gradients.
+
+Every data set is generated (nothing is downloaded) from a documented ground-truth model by
+:mod:`descend.tasks.generators`, deterministically from ``data_seed``, and split into train / validation /
+test with the same seed. What is known about the answer (a closed-form solution, the ground truth, the
+best accuracy any classifier can expect) is on each task's card and in :attr:`Task.known`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .. import data as data_module
+from .. import models
+from ..gradients import ELLIPSE_OFFSET
+from . import Known, Task, generators, model_surface, register
+
+#: Seed 004's transfer orbit: semi-axes A, B (AU) and the focus offset c of (x + c)²/A² + y²/B² = 1.
+ELLIPSE_A = 1.261845
+ELLIPSE_B = 1.234378
+
+
+def _splits(ds: data_module.Dataset, seed: int, *, standardize: bool = False) -> data_module.Splits:
+    return data_module.split(ds, validation=0.2, test=0.2, seed=seed, standardize=standardize)
+
+
+def _gd_range(hessian: Tensor) -> tuple[float, tuple[float, float]]:
+    """The largest Hessian eigenvalue λ and a GD learning-rate range inside the stable 0 < α < 2/λ."""
+    lam = float(torch.linalg.eigvalsh(hessian.double()).max())
+    return lam, (0.05 / lam, 1.8 / lam)
+
+
+# -- line ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _LineFn:
+    """ŷ = w·x + b (seed 003's line fit), for one run."""
+
+    def __call__(self, p: dict[str, Tensor], x: Tensor) -> Tensor:
+        return p["w"] * x[:, 0] + p["b"]
+
+    def __repr__(self) -> str:
+        return "ŷ = w·x + b"
+
+
+@register("line", "seed 003's line fit ŷ = w·x + b; the closed-form least-squares answer is known", "case study")
+def line(m: int = 200, slope: float = 2.0, intercept: float = -1.0, noise: float = 0.5, data_seed: int = 0,
+         start: tuple[float, float] = (-2.0, 3.0), steps: int = 300) -> Task:
+    """Fit a line to ``m`` noisy samples of y = ``slope``·x + ``intercept`` (MSE, full batch by default).
+
+    The known answer is the least-squares solution on the training split, computed in closed form — which
+    is not the ground-truth line: the noise moves it. The cost J(w, b) = (1/m)Σ(w xᵢ + b − yᵢ)² is a
+    quadratic bowl with Hessian (2/m)[[Σx², Σx], [Σx, m]], so plain GD converges iff α < 2/λ_max.
+    """
+    gen = generators.line(m, slope=slope, intercept=intercept, noise=noise, seed=data_seed)
+    ds = data_module.as_dataset(np.asarray(gen.x, dtype=np.float64).reshape(-1, 1), np.asarray(gen.y, dtype=np.float64),
+                                feature_names=("x",), kind="regression")
+    splits = _splits(ds, data_seed)
+    x, y = splits.train.x.double()[:, 0], splits.train.y.double().reshape(-1)
+    w, b = generators.least_squares(x.numpy(), y.numpy())
+    hessian = torch.as_tensor(generators.line_hessian(x.numpy()), dtype=torch.float64)
+    lam, lr_range = _gd_range(hessian)
+    model = models.Parametric(_LineFn(), {"w": float(start[0]), "b": float(start[1])}, in_features=1)
+    reach = max(3.0, 1.5 * math.hypot(start[0] - w, start[1] - b))
+    surface = model_surface(model, "mse", splits.train.x, splits.train.y, ("w", "b"),
+                            ((w - reach, w + reach), (b - reach, b + reach)), points=(("minimum", (w, b)),))
+    cost = float(((w * x + b - y) ** 2).mean())
+    return Task(
+        name="line", title="Line fit", summary="ŷ = w·x + b on noisy samples of a line",
+        description=(f"{m} samples of the line y = {slope:g}x + {intercept:g} with Gaussian noise σ = {noise:g} "
+                     f"(x uniform in [−2, 2], seed {data_seed}); the model ŷ = w·x + b starts at (w, b) = "
+                     f"({start[0]:g}, {start[1]:g}) and minimises the mean squared error. The answer is known in "
+                     "closed form (least squares on the training split); the cost is a quadratic bowl."),
+        model=model, data=splits, loss="mse", kind="regression", steps=steps, lr_range=lr_range,
+        optimizers=("gd", "sgd", "momentum", "rmsprop", "adam"),
+        known=Known(({"w": w, "b": b},), "least-squares solution", cost),
+        surface=surface,
+        facts=(("truth", f"w = {slope:g}, b = {intercept:g} (the generating line)"),
+               ("Hessian", f"(2/m)[[Σx², Σx], [Σx, m]]; λ_max = {lam:.4g}, GD stable iff α < {2 / lam:.4g}")),
+        options=dict(m=m, slope=slope, intercept=intercept, noise=noise, data_seed=data_seed, start=start),
+    )
+
+
+# -- house prices ----------------------------------------------------------------------------------------------
+
+
+@register("house-prices", "seed 003's house prices: linear regression on named features, MSE/MAE/Huber",
+          "case study")
+def house_prices(m: int = 500, loss: str = "mse", outliers: float = 0.02, data_seed: int = 0,
+                 steps: int = 300) -> Task:
+    """Predict house prices from floor area, bedrooms, ceiling height, ... (standardised features, linear model).
+
+    The prices come from a documented linear model plus noise and a fraction ``outliers`` of gross errors,
+    so that ``loss="mse"``, ``"mae"`` and ``"huber"`` recover the coefficients differently. The known answer
+    is the ground-truth model, written in the standardised units the model trains in.
+    """
+    from ..losses import get_loss
+
+    loss = get_loss(loss).name
+    gen = generators.house_prices(m, outliers=outliers, seed=data_seed)
+    ds = data_module.from_frame(gen.frame, target=gen.target, kind="regression", dtype=torch.float64)
+    splits = _splits(ds, data_seed, standardize=True)
+    names = splits.train.feature_names
+    coef = gen.truth["coefficients"]
+    mean, std = splits.mean.double(), splits.std.double()
+    w_true = torch.tensor([coef[n] for n in names], dtype=torch.float64)
+    # ŷ = b + Σ w_j x_j = b + Σ w_j (μ_j + σ_j z_j): in standardised units the weights are w_j σ_j
+    weight = (w_true * std).reshape(-1, 1)
+    bias = torch.tensor([gen.truth["intercept"] + float((w_true * mean).sum())], dtype=torch.float64)
+    x, y = splits.train.x.double(), splits.train.y.double().reshape(-1)
+    design = torch.cat([x, torch.ones(len(x), 1, dtype=torch.float64)], dim=1)
+    ls = torch.linalg.lstsq(design, y.unsqueeze(1)).solution.reshape(-1)
+    lam, lr_range = _gd_range(2 * design.T @ design / len(x))
+    truth = ", ".join(f"{n} {coef[n]:+g}" for n in names)
+    return Task(
+        name="house-prices", title="House prices", summary="linear regression on named features",
+        description=(f"{m} houses with {', '.join(names)}; price (thousands) = {gen.truth['intercept']:g} + Σ w·feature "
+                     f"+ noise, with {outliers:.0%} gross outliers (seed {data_seed}). Features are standardised on "
+                     f"the training split; a linear model is trained with the {loss} loss. {gen.description}"),
+        model=models.Linear(len(names), init="zeros"), data=splits, loss=loss, kind="regression", steps=steps,
+        lr_range=lr_range, optimizers=("gd", "momentum", "rmsprop", "adam"),
+        known=Known(({"weight": weight, "bias": bias},), "ground truth in standardised units"),
+        facts=(("truth", f"price = {gen.truth['intercept']:g} + {truth} (original units)"),
+               ("least squares", "weight " + ", ".join(f"{v:.4g}" for v in ls[:-1].tolist())
+                + f"; bias {ls[-1].item():.4g} (standardised units, training split)")),
+        options=dict(m=m, loss=loss, outliers=outliers, data_seed=data_seed),
+    )
+
+
+# -- ellipse -----------------------------------------------------------------------------------------------------
+
+
+def ellipse_samples(n: int = 512, a: float = ELLIPSE_A, b: float = ELLIPSE_B, *, offset: float = ELLIPSE_OFFSET,
+                    noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    r"""``n`` noisy points of seed 004's transfer orbit (x + c)²/A² + y²/B² = 1, upper half (y ≥ 0).
+
+    θ ~ U(0, π), x = A cos θ − c, y = B sin θ + ε with ε ~ N(0, ``noise``²). The noise is on y only: noise
+    on x as well would bias the least-squares answer (errors in variables; by about −0.04 in B at σ = 0.1),
+    and the model could then not end close to the ground truth as it does in the seed.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n={n!r} must be a positive int")
+    if not (isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise={noise!r} must be a number >= 0")
+    rng = np.random.default_rng(seed)
+    theta = rng.uniform(0.0, math.pi, n)
+    x = a * np.cos(theta) - offset
+    y = b * np.sin(theta) + noise * rng.standard_normal(n)
+    return x, y
+
+
+@register("ellipse", "seed 004's Earth–Mars transfer orbit: find the ellipse's A and B from 512 noisy points",
+          "case study")
+def ellipse(n: int = 512, noise: float = 0.1, data_seed: int = 0, start: tuple[float, float] = (0.1, 1.8),
+            steps: int = 400) -> Task:
+    r"""Seed 004's regression: fit ŷ = w_B·√(1 − (x + 0.26185)²/w_A²) to ``n`` noisy points of the Hohmann
+    transfer orbit from Earth to Mars (A = 1.261845 AU, B = 1.234378 AU), from the seed's start A = 0.1,
+    B = 1.8.
+
+    Samples where the square root is undefined are masked out and the MSE is averaged over the N′ valid ones
+    (seed eq. 18). The hand-derived gradients of the seed are :func:`descend.gradients.ellipse_grad`. The
+    training set is the seed's ``n`` = 512 points; validation and test are 128 further points each.
+    """
+    m_extra = max(1, n // 4)
+    x, y = ellipse_samples(n + 2 * m_extra, noise=noise, seed=data_seed)
+    parts = []
+    for lo, hi in ((0, n), (n, n + m_extra), (n + m_extra, n + 2 * m_extra)):
+        parts.append(data_module.as_dataset(x[lo:hi].reshape(-1, 1), y[lo:hi], feature_names=("x",),
+                                            kind="regression"))
+    splits = data_module.Splits(parts[0], parts[1], parts[2], None, None)
+    model = models.ellipse(float(start[0]), float(start[1]))
+    surface = model_surface(model, "mse", splits.train.x, splits.train.y, ("w_a", "w_b"),
+                            ((0.05, 2.0), (0.2, 2.2)), log_scale=True,
+                            points=(("minimum", (ELLIPSE_A, ELLIPSE_B)),))
+    return Task(
+        name="ellipse", title="Earth–Mars transfer orbit (ellipse)",
+        summary="find A and B of (x + c)²/A² + y²/B² = 1 from noisy samples",
+        description=(f"{n} points of the Hohmann transfer orbit (x + 0.26185)²/A² + y²/B² = 1 with A = {ELLIPSE_A} and "
+                     f"B = {ELLIPSE_B} AU, noise σ = {noise:g} on y (seed {data_seed}). The model "
+                     "ŷ = w_B·√(1 − (x + 0.26185)²/w_A²) starts at the seed's A = 0.1, B = 1.8, where most square "
+                     "roots are undefined: those samples are masked and the MSE averages the N′ valid ones."),
+        model=model, data=splits, loss="mse", kind="regression", steps=steps, lr_range=(0.01, 0.5),
+        optimizers=("gd", "momentum", "rmsprop", "adam"),
+        batch_sizes=(None, 1, 32, data_module.hybrid(32, 8, 512)),
+        known=Known(({"w_a": ELLIPSE_A, "w_b": ELLIPSE_B},), "ground truth (A, B)"),
+        surface=surface,
+        facts=(("gradients", "hand-derived in descend.gradients.ellipse_grad (seed 004 eqs. 19–20), equal to autograd"),),
+        options=dict(n=n, noise=noise, data_seed=data_seed, start=start),
+    )
+
+
+# -- student performance ------------------------------------------------------------------------------------------
+
+
+@register("student-performance", "seed 002's student table: pass/fail from categorical and numeric columns, BCE",
+          "case study")
+def student_performance(m: int = 1000, hidden: tuple[int, ...] = (), data_seed: int = 0, steps: int = 300) -> Task:
+    """Predict pass/fail from gender, group, parental education, lunch, test preparation, absences and a
+    prior score (categorical columns one-hot encoded, standardised), with logistic regression
+    (``hidden=()``) or an MLP (``hidden=(16,)``) and binary cross-entropy.
+    """
+    gen = generators.student_performance(m, seed=data_seed)
+    ds = data_module.from_frame(gen.frame, target=gen.target, kind="binary")
+    splits = _splits(ds, data_seed, standardize=True)
+    d = splits.train.x.shape[1]
+    model = (models.Linear(d, output="sigmoid", init="zeros") if not hidden
+             else models.MLP((d, *hidden, 1), hidden="tanh", output="sigmoid"))
+    bayes = gen.truth["bayes_accuracy"]
+    return Task(
+        name="student-performance", title="Student performance",
+        summary="pass/fail from a student table (one-hot categories), BCE",
+        description=(f"{m} students in the shape of seed 002's StudentPerformance table, drawn from a documented "
+                     f"logistic model (seed {data_seed}). {gen.description}"),
+        model=model, data=splits, loss="bce", kind="binary", steps=steps, lr_range=(0.01, 1.0),
+        optimizers=("gd", "momentum", "rmsprop", "adam"), batch_sizes=(None, 1, 32),
+        facts=(("Bayes", f"the best accuracy any classifier can expect on these rows: {bayes:.3f}"),),
+        options=dict(m=m, hidden=hidden, data_seed=data_seed),
+    )
+
+
+# -- bounding boxes -----------------------------------------------------------------------------------------------
+
+
+@register("bbox", "seed 003's object localisation: predict (x, y, w, h) of a rectangle in small images",
+          "case study")
+def bbox(m: int = 2000, size: int = 16, hidden: tuple[int, ...] = (64,), data_seed: int = 0,
+         steps: int = 500) -> Task:
+    """Localise one rectangle in ``size``×``size`` noisy images: an MLP on the pixels predicts the box centre,
+    width and height (normalised to [0, 1]) with seed 003's loss (x − x̂)² + (y − ŷ)² + (w − ŵ)² + (h − ĥ)².
+    """
+    gen = generators.bboxes(m, size=size, seed=data_seed)
+    x = np.asarray(gen.x, dtype=np.float32).reshape(m, -1)
+    y = np.asarray(gen.y, dtype=np.float32)
+    pixels = tuple(f"p_{r}_{c}" for r in range(size) for c in range(size))
+    ds = data_module.as_dataset(x, y, feature_names=pixels, kind="regression")
+    splits = _splits(ds, data_seed)
+    baseline = float(((splits.test.y - splits.train.y.mean(dim=0)) ** 2).sum(dim=1).mean())
+    model = models.MLP((size * size, *hidden, 4), hidden="relu")
+    return Task(
+        name="bbox", title="Bounding boxes", summary="predict a rectangle's (x, y, w, h) from pixels",
+        description=(f"{m} grey {size}×{size} images with background noise and one filled rectangle (seed "
+                     f"{data_seed}); targets are its centre (x, y), width and height, normalised by the image size. "
+                     f"{gen.description}"),
+        model=model, data=splits, loss="bbox", kind="regression", steps=steps, lr_range=(0.001, 0.1),
+        optimizers=("sgd", "momentum", "rmsprop", "adam"), batch_sizes=(None, 32),
+        facts=(("baseline", f"always predicting the mean training box gives test loss {baseline:.4g}"),),
+        options=dict(m=m, size=size, hidden=hidden, data_seed=data_seed),
+    )
+
+
+# -- vanishing gradients -----------------------------------------------------------------------------------------
+
+
+@register("vanishing", "seed 002's vanishing gradients: a deep sigmoid MLP whose early layers barely learn",
+          "case study")
+def vanishing(depth: int = 8, width: int = 16, hidden: str = "sigmoid", m: int = 1000, data_seed: int = 0,
+              steps: int = 500) -> Task:
+    """A ``depth``-layer MLP (``hidden`` activations, sigmoid output, BCE) on two concentric noisy circles.
+
+    With sigmoid hidden units (σ' ≤ 1/4) the gradient shrinks layer by layer on the way back, so the first
+    layers barely learn; ``hidden="relu"`` is the same network without the shrinking. Compare the per-layer
+    gradient norms that :func:`descend.fit` records (``runs.curves`` metric ``grad_norm:layer0.weight``, ...).
+    """
+    from sklearn.datasets import make_circles
+
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        raise ValueError(f"depth={depth!r} must be a positive int (the number of hidden layers)")
+    x, y = make_circles(n_samples=m, noise=0.1, factor=0.5, random_state=data_seed)
+    ds = data_module.as_dataset(x.astype(np.float32), y.astype(np.float32), feature_names=("x1", "x2"),
+                                kind="binary")
+    splits = _splits(ds, data_seed)
+    model = models.MLP((2, *([width] * depth), 1), hidden=hidden, output="sigmoid")
+    return Task(
+        name="vanishing", title="Vanishing gradients",
+        summary=f"a {depth}-layer {hidden} MLP on two circles; per-layer gradient norms",
+        description=(f"Two noisy concentric circles ({m} points, scikit-learn's make_circles, seed {data_seed}); a "
+                     f"{depth}-hidden-layer MLP of width {width} with {hidden} units. With sigmoid units each layer "
+                     "multiplies the backward signal by at most 1/4, so the early layers' gradients are orders of "
+                     "magnitude smaller than the last layer's; compare with hidden='relu'."),
+        model=model, data=splits, loss="bce", kind="binary", steps=steps, lr_range=(0.01, 1.0),
+        optimizers=("sgd", "momentum", "rmsprop", "adam"),
+        facts=(("compare", "descend.tasks.get('vanishing', hidden='relu') is the same network with ReLU units"),),
+        options=dict(depth=depth, width=width, hidden=hidden, m=m, data_seed=data_seed),
+    )

@@ -1,0 +1,134 @@
+"""Real data as tasks: the data sets that ship inside scikit-learn, and any CSV file.
+
+Nothing is downloaded: ``digits``, ``breast-cancer``, ``diabetes``, ``wine`` and ``iris`` are the copies
+inside the scikit-learn package (:func:`descend.data.load_sklearn`). Every task splits 60/20/20 into
+train / validation / test with ``data_seed`` and standardises the features on the training split.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .. import data as data_module
+from .. import models
+from . import Known, Task, register
+
+_HIDDEN = (32,)
+
+
+def _model(kind: str, d: int, classes: int, hidden: tuple[int, ...]) -> Any:
+    """An MLP (``hidden`` widths, tanh) or, with ``hidden=()``, linear/logistic/softmax regression."""
+    out, output = {"regression": (1, "identity"), "binary": (1, "sigmoid"), "multiclass": (classes, "softmax")}[kind]
+    if not hidden:
+        return models.Linear(d, out, output=output)
+    return models.MLP((d, *hidden, out), hidden="tanh", output=output)
+
+
+def _loss(kind: str) -> str:
+    return {"regression": "mse", "binary": "bce", "multiclass": "cross-entropy"}[kind]
+
+
+def _check_hidden(hidden: Any) -> tuple[int, ...]:
+    if isinstance(hidden, int) and not isinstance(hidden, bool):
+        hidden = (hidden,)
+    if not isinstance(hidden, (tuple, list)) or not all(isinstance(h, int) and not isinstance(h, bool) and h > 0
+                                                         for h in hidden):
+        raise ValueError(f"hidden={hidden!r} must be a tuple of positive layer widths, e.g. (32,), or () for a "
+                         "linear model")
+    return tuple(hidden)
+
+
+def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str, description: str,
+                 hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300,
+                 options: dict[str, Any] | None = None) -> Task:
+    """A task on any :class:`descend.data.Dataset`: 60/20/20 split, standardised, an MLP or a linear model."""
+    hidden = _check_hidden(hidden)
+    splits = data_module.split(ds, validation=0.2, test=0.2, seed=data_seed, standardize=True)
+    classes = len(ds.classes) if ds.classes is not None else 1
+    model = _model(ds.kind, ds.x.shape[1], classes, hidden)
+    known, facts, lr_range = None, [], (1e-3, 1e-1)
+    if ds.kind == "regression" and not hidden and ds.y.ndim == 1:
+        # linear regression with MSE: the answer is known in closed form, and GD is stable iff α < 2/λ_max
+        x, y = splits.train.x.double(), splits.train.y.double()
+        design = torch.cat([x, torch.ones(len(x), 1, dtype=torch.float64)], dim=1)
+        solution = torch.linalg.lstsq(design, y.unsqueeze(1)).solution.reshape(-1)
+        residual = design @ solution - y
+        known = Known(({"weight": solution[:-1].reshape(-1, 1), "bias": solution[-1:]},),
+                      "least-squares solution (training split, standardised features)",
+                      float((residual**2).mean()))
+        eigenvalues = torch.linalg.eigvalsh(2 * design.T @ design / len(x))
+        lam_min, lam_max = float(eigenvalues.min()), float(eigenvalues.max())
+        lr_range = (0.05 / lam_max, 1.8 / lam_max)
+        facts.append(("Hessian", f"λ_max = {lam_max:.4g}, λ_min = {lam_min:.3g} (condition number "
+                                 f"{lam_max / lam_min:.3g}); GD stable iff α < {2 / lam_max:.4g}"))
+    if ds.kind in ("binary", "multiclass"):
+        counts = torch.bincount(splits.test.y.long().reshape(-1), minlength=classes).double()
+        facts.append(("baseline", f"always predicting the most frequent class: test accuracy "
+                                  f"{float(counts.max() / counts.sum()):.3f}"))
+    return Task(
+        name=name, title=title, summary=summary, description=description, model=model, data=splits,
+        loss=_loss(ds.kind), kind=ds.kind, steps=steps, lr_range=lr_range,
+        optimizers=("sgd", "momentum", "rmsprop", "adam"), batch_sizes=(None, 32),
+        known=known, facts=tuple(facts), options=options or {},
+    )
+
+
+def _sklearn_task(name: str, title: str, hidden: Any, data_seed: int, steps: int) -> Task:
+    ds = data_module.load_sklearn(name)
+    return dataset_task(
+        ds, name=name, title=title, summary=data_module.SKLEARN_DATASETS[name],
+        description=(f"{data_module.SKLEARN_DATASETS[name]}. The copy shipped inside scikit-learn; split 60/20/20 "
+                     f"with seed {data_seed} and standardised on the training split."),
+        hidden=hidden, data_seed=data_seed, steps=steps, options=dict(hidden=hidden, data_seed=data_seed),
+    )
+
+
+@register("digits", "handwritten digits 0–9, 8×8 pixels (1797 images, scikit-learn); softmax cross-entropy",
+          "real data")
+def digits(hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300) -> Task:
+    return _sklearn_task("digits", "Handwritten digits", hidden, data_seed, steps)
+
+
+@register("breast-cancer", "Wisconsin breast cancer, malignant or benign (569 × 30, scikit-learn); BCE",
+          "real data")
+def breast_cancer(hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300) -> Task:
+    return _sklearn_task("breast-cancer", "Breast cancer (Wisconsin)", hidden, data_seed, steps)
+
+
+@register("diabetes", "diabetes progression after one year (442 × 10, scikit-learn); linear regression, MSE",
+          "real data")
+def diabetes(hidden: Any = (), data_seed: int = 0, steps: int = 300) -> Task:
+    return _sklearn_task("diabetes", "Diabetes progression", hidden, data_seed, steps)
+
+
+@register("wine", "three wine cultivars from 13 chemical measurements (178 samples, scikit-learn)", "real data")
+def wine(hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300) -> Task:
+    return _sklearn_task("wine", "Wine cultivars", hidden, data_seed, steps)
+
+
+@register("iris", "Fisher's iris, three species from 4 measurements (150 samples, scikit-learn)", "real data")
+def iris(hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300) -> Task:
+    return _sklearn_task("iris", "Iris species", hidden, data_seed, steps)
+
+
+def from_csv(path: str | Path, target: str, kind: str | None = None, *, hidden: Any = _HIDDEN, data_seed: int = 0,
+             steps: int = 300, **csv_options: Any) -> Task:
+    """A task on a CSV file: column ``target`` is predicted from the others (categorical ones one-hot).
+
+    ``kind`` is "regression", "binary" or "multiclass" (inferred when None, see
+    :func:`descend.data.from_csv`, which also explains every error a file can give).
+    """
+    ds = data_module.from_csv(path, target, kind, **csv_options)
+    name = Path(path).stem
+    what = {"regression": "regression", "binary": "binary classification", "multiclass": "classification"}[ds.kind]
+    return dataset_task(
+        ds, name=name, title=f"{name} (CSV)", summary=f"{what} of {target!r} from {Path(path).name}",
+        description=(f"{len(ds)} rows of {Path(path).name}: {what} of the column {target!r} from "
+                     f"{ds.x.shape[1]} features (categorical columns one-hot encoded), split 60/20/20 with seed "
+                     f"{data_seed}, standardised on the training split."),
+        hidden=hidden, data_seed=data_seed, steps=steps,
+        options=dict(path=str(path), target=target, kind=ds.kind, hidden=hidden, data_seed=data_seed),
+    )

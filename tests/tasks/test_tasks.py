@@ -1,0 +1,224 @@
+"""Tasks: every built-in task trains through descend.fit, and the case studies reach their known answers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import descend
+from descend import tasks
+from descend.gradients import ellipse_grad
+from descend.tasks.cases import ELLIPSE_A, ELLIPSE_B
+
+
+@pytest.mark.parametrize("name", list(tasks.TASKS))
+def test_every_task_builds_trains_and_has_a_card(name):
+    task = tasks.get(name)
+    assert task.name == name
+    card = task.card()
+    assert task.title in card and task.description in card and "lr range" in card
+    if task.known is not None:
+        assert task.known.label in card
+    runs = task.fit(optimizer=["sgd", "adam"], lr=1e-3, steps=3, eval_every=1)
+    summary = runs.summary
+    assert len(summary) == 2 and not summary["diverged"].any()
+    assert np.isfinite(summary["final_train_loss"]).all()
+    if task.data is not None and task.data.test is not None and len(task.data.test):
+        assert "final_test_loss" in summary
+    if task.known is not None:
+        assert np.isfinite(summary["distance"]).all()
+
+
+@pytest.mark.parametrize("name", ["rosenbrock", "himmelblau", "parabola"])
+def test_landscapes_are_tasks(name):
+    task = tasks.get(name)
+    assert task.kind == "cost" and task.data is None and task.loss == "value"
+    runs = task.fit(optimizer="gd", lr=task.lr_range[0], steps=5)
+    assert runs.summary["distance"].notna().all()
+
+
+def test_unknown_names_and_options_suggest_close_ones():
+    with pytest.raises(ValueError, match="unknown task 'elipse'.*ellipse"):
+        tasks.get("elipse")
+    with pytest.raises(ValueError, match="data_sed.*data_seed"):
+        tasks.get("line", data_sed=1)
+    with pytest.raises(ValueError, match="give data= or task="):
+        descend.fit(task="line", data=(torch.zeros(3, 1), torch.zeros(3)), steps=1)
+    with pytest.raises(ValueError, match="give model="):
+        descend.fit(steps=1)
+    with pytest.raises(ValueError, match="noise=-1"):
+        tasks.get("rosenbrock", noise=-1)
+
+
+def test_names_group_the_tasks():
+    groups = tasks.names()
+    assert {"line", "ellipse", "house-prices", "student-performance", "bbox", "vanishing"} <= set(groups["case study"])
+    assert {"digits", "breast-cancer", "diabetes", "wine", "iris"} <= set(groups["real data"])
+    assert "rosenbrock" in groups["landscape"]
+
+
+# -- line: every optimizer reaches the closed-form least-squares solution ---------------------------------------------
+
+LINE_SETTINGS = {  # optimizer: (lr, steps); full batch, float64
+    "gd": (0.3, 600),
+    "momentum": (0.1, 600),
+    "sgd": (0.1, 600),  # torch's form with momentum=0: GD
+    "nesterov": (0.05, 600),
+    "adagrad": (1.0, 1500),
+    "adadelta": (10.0, 2000),
+    "rmsprop": (0.01, 1500),
+    "adam": (0.05, 1500),
+    "amsgrad": (0.05, 1500),
+    "adamw": (0.05, 1500),
+    "adamax": (0.05, 1500),
+    "nadam": (0.05, 1500),
+    "radam": (0.05, 1500),
+}
+
+
+@pytest.mark.parametrize("optimizer", list(LINE_SETTINGS))
+def test_line_every_optimizer_reaches_least_squares(optimizer):
+    task = tasks.get("line")
+    lr, steps = LINE_SETTINGS[optimizer]
+    kwargs = {"weight_decay": 0.0} if optimizer == "adamw" else {}
+    schedules = {} if optimizer in ("gd", "momentum", "sgd", "nesterov", "adagrad") else {
+        "lr": descend.schedules.cosine(1.0, steps)}
+    runs = task.fit(optimizer=optimizer, lr=lr, steps=steps, dtype=torch.float64, schedules=schedules, **kwargs)
+    w = runs.params[0]
+    solution = task.known.points[0]
+    assert abs(float(w["w"]) - solution["w"]) < 1e-3, (float(w["w"]), solution)
+    assert abs(float(w["b"]) - solution["b"]) < 1e-3, (float(w["b"]), solution)
+    assert runs.summary["distance"].iloc[0] < 1e-3
+
+
+def test_line_least_squares_is_a_critical_point_of_the_task_cost():
+    task = tasks.get("line")
+    point = task.known.points[0]
+    w = torch.tensor(point["w"], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(point["b"], dtype=torch.float64, requires_grad=True)
+    x, y = task.data.train.x.double()[:, 0], task.data.train.y.double().reshape(-1)
+    cost = ((w * x + b - y) ** 2).mean()
+    gw, gb = torch.autograd.grad(cost, (w, b))
+    assert abs(gw) < 1e-10 and abs(gb) < 1e-10
+    assert cost.item() == pytest.approx(task.known.value, rel=1e-12)
+    # the surface's cost is the same function
+    _, _, grid = task.surface.grid(5)
+    aa, bb = torch.tensor([[point["w"]]], dtype=torch.float64), torch.tensor([[point["b"]]], dtype=torch.float64)
+    assert task.surface.cost(aa, bb).item() == pytest.approx(cost.item(), rel=1e-9)
+    assert grid.min() >= cost.item() - 1e-9
+
+
+# -- ellipse: the seed's optimizers end at the ground truth ------------------------------------------------------------
+
+ELLIPSE_SETTINGS = {"gd": 0.1, "momentum": 0.1, "rmsprop": 0.01, "adam": 0.02}
+
+
+def test_ellipse_gd_momentum_rmsprop_adam_reach_the_ground_truth():
+    task = tasks.get("ellipse")
+    runs = descend.fit(task=task, optimizer=list(ELLIPSE_SETTINGS), lr=list(set(ELLIPSE_SETTINGS.values())),
+                       steps=2000, dtype=torch.float64)
+    summary = runs.summary
+    for optimizer, lr in ELLIPSE_SETTINGS.items():
+        row = summary[(summary["optimizer"] == optimizer) & (summary["lr"] == lr)]
+        assert len(row) == 1
+        params = runs.params[int(row.index[0])]
+        assert abs(float(params["w_a"]) - ELLIPSE_A) < 0.02, (optimizer, params)
+        assert abs(float(params["w_b"]) - ELLIPSE_B) < 0.02, (optimizer, params)
+
+
+def test_ellipse_hand_gradients_equal_autograd_on_the_valid_samples():
+    task = tasks.get("ellipse")
+    x = task.data.train.x.double()[:, 0]
+    y = task.data.train.y.double().reshape(-1)
+    for w_a, w_b in [(0.1, 1.8), (0.9, 1.1), (1.3, 1.2)]:
+        a = torch.tensor(w_a, dtype=torch.float64, requires_grad=True)
+        b = torch.tensor(w_b, dtype=torch.float64, requires_grad=True)
+        params = (a.reshape(1), b.reshape(1))
+        objective = descend.engine.make_objective(task.model, "mse", "regression")
+        cost = objective.value(task.model, params, x.unsqueeze(1), y.unsqueeze(1))[0]
+        ga, gb = torch.autograd.grad(cost, (a, b))
+        hand = ellipse_grad(torch.tensor(w_a, dtype=torch.float64), torch.tensor(w_b, dtype=torch.float64), x, y)
+        assert float(hand[0]) == pytest.approx(float(ga), rel=1e-10, abs=1e-12)
+        assert float(hand[1]) == pytest.approx(float(gb), rel=1e-10, abs=1e-12)
+
+
+# -- real data -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["digits", "breast-cancer"])
+def test_real_data_mlp_with_adam_reaches_95_percent(name):
+    runs = descend.fit(task=name, optimizer="adam", lr=0.01, batch_size=64, epochs=15, eval_every=10_000)
+    accuracy = runs.summary["final_test_accuracy"].iloc[0]
+    assert accuracy >= 0.95, accuracy
+
+
+def test_diabetes_linear_reaches_least_squares():
+    task = tasks.get("diabetes")
+    runs = task.fit(optimizer="gd", lr=task.lr_range[1], steps=3000, dtype=torch.float64)
+    assert runs.summary["distance"].iloc[0] < 1e-3
+    assert runs.summary["final_train_loss"].iloc[0] == pytest.approx(task.known.value, rel=1e-6)
+
+
+def test_csv_task(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = ["size,colour,price"]
+    for _ in range(60):
+        size = rng.uniform(1, 3)
+        colour = rng.choice(["red", "blue"])
+        rows.append(f"{size:.4f},{colour},{2 * size + (colour == 'red') + rng.normal(0, 0.01):.4f}")
+    path = tmp_path / "shop.csv"
+    path.write_text("\n".join(rows) + "\n")
+    task = tasks.real.from_csv(path, "price", hidden=())
+    assert task.name == "shop" and task.kind == "regression"
+    assert task.data.train.feature_names == ("size", "colour=blue", "colour=red")
+    runs = task.fit(optimizer="adam", lr=0.05, steps=300)
+    assert runs.summary["final_test_loss"].iloc[0] < 0.05
+
+
+# -- starts: K starts × optimizers × learning rates in one program --------------------------------------------------
+
+
+def test_start_grid_equals_each_start_alone():
+    starts = [(-1.5, 2.0), (0.0, 0.0), (1.2, -0.5)]
+    together = descend.fit(task="rosenbrock", optimizer="adam", lr=[0.01, 0.05], start=starts, steps=50,
+                           dtype=torch.float64)
+    assert len(together.summary) == 6 and len(together.results) == 1  # one cohort, one program
+    for run, row in together.summary.iterrows():
+        alone = descend.fit(task="rosenbrock", optimizer="adam", lr=row["lr"], start=row["start"], steps=50,
+                            dtype=torch.float64)
+        assert torch.equal(torch.as_tensor(together.paths[run]), torch.as_tensor(alone.paths[0]))
+    assert together.paths[0][0].tolist() == list(starts[0])
+
+
+def test_start_errors_name_the_point():
+    with pytest.raises(ValueError, match="start=.*must be 2 numbers"):
+        descend.fit(task="rosenbrock", start=(1.0, 2.0, 3.0), steps=1)
+    with pytest.raises(ValueError, match=r"start\[1\].*non-finite"):
+        descend.fit(task="rosenbrock", start=[(1.0, 2.0), (math.nan, 0.0)], steps=1)
+    with pytest.raises(ValueError, match="dict"):
+        descend.fit(task="line", model=descend.models.Linear(1), start=(1.0, 2.0), steps=1)
+    # a single point may be a list of numbers
+    runs = descend.fit(task="rosenbrock", start=[0.5, 0.5], steps=1)
+    assert runs.summary["start"].iloc[0] == (0.5, 0.5)
+
+
+def test_noisy_landscape_task_has_real_gradient_noise():
+    task = tasks.get("booth", noise=1.0, m=128)
+    assert task.data is not None and len(task.data.train) == 128
+    full = task.fit(optimizer="gd", lr=0.01, steps=20, dtype=torch.float64)
+    exact = tasks.get("booth").fit(optimizer="gd", lr=0.01, steps=20, dtype=torch.float64)
+    # additive noise has zero mean over the data set: full-batch GD follows the exact landscape
+    assert np.allclose(full.paths[0], exact.paths[0], atol=1e-10)
+    single = task.fit(optimizer="gd", lr=0.01, steps=20, batch_size=1, dtype=torch.float64)
+    assert not np.allclose(single.paths[0], exact.paths[0], atol=1e-3)
+
+
+def test_formula_task():
+    pytest.importorskip("descend.formula")
+    task = tasks.formula("(x - 1)**2 + 2*(y + 0.5)**2", start=(3.0, 2.0))
+    runs = task.fit(optimizer="gd", lr=0.1, steps=200, dtype=torch.float64)
+    final = runs.params[0]
+    assert abs(float(final["x"]) - 1) < 1e-6 and abs(float(final["y"]) + 0.5) < 1e-6

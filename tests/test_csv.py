@@ -1,0 +1,426 @@
+"""Tests for descend.data's table readers: from_frame and from_csv (one-hot encoding of categorical columns,
+targets of every kind, and every bad input named by column, row, line and file), and load_sklearn (the real
+data sets shipped inside scikit-learn, compared with scikit-learn's own arrays)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from descend.data import SKLEARN_DATASETS, Dataset, from_csv, from_frame, load_sklearn, split
+
+# Two numeric columns (age: int, score: float), two categorical ones (city, plan) and two categorical targets
+# (result: 2 values, grade: 3 values).
+MIXED = """\
+age,city,plan,score,result,grade
+30,Oslo,b,1.5,pass,B
+41,Rome,a,2.0,fail,C
+25,Oslo,a,3.5,pass,A
+60,Lima,c,0.5,fail,B
+"""
+
+# The features age, city, plan, score by hand: city -> Lima/Oslo/Rome, plan -> a/b/c (sorted values).
+FEATURES = ("age", "city=Lima", "city=Oslo", "city=Rome", "plan=a", "plan=b", "plan=c", "score")
+X = [
+    [30, 0, 1, 0, 0, 1, 0, 1.5],
+    [41, 0, 0, 1, 1, 0, 0, 2.0],
+    [25, 0, 1, 0, 1, 0, 0, 3.5],
+    [60, 1, 0, 0, 0, 0, 1, 0.5],
+]
+USED = ["age", "city", "plan", "score"]
+
+
+@pytest.fixture
+def mixed(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text(MIXED)
+    return path
+
+
+def write(tmp_path, text: str, name: str = "data.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def frame() -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(MIXED))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Encoding and targets
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_binary_target_and_one_hot_features(mixed):
+    ds = from_csv(mixed, "result", features=USED)
+    assert isinstance(ds, Dataset)
+    assert ds.kind == "binary" and ds.target_name == "result" and ds.classes == ("fail", "pass")
+    assert ds.feature_names == FEATURES
+    assert ds.x.dtype == torch.float32 and torch.equal(ds.x, torch.tensor(X, dtype=torch.float32))
+    assert ds.y.dtype == torch.float32 and ds.y.tolist() == [1.0, 0.0, 1.0, 0.0]  # fail -> 0, pass -> 1
+
+
+def test_multiclass_target(mixed):
+    ds = from_csv(mixed, "grade", features=USED, dtype=torch.float64)
+    assert ds.kind == "multiclass" and ds.classes == ("A", "B", "C") and ds.target_name == "grade"
+    assert ds.feature_names == FEATURES
+    assert torch.equal(ds.x, torch.tensor(X, dtype=torch.float64))
+    assert ds.y.dtype == torch.int64 and ds.y.tolist() == [1, 2, 0, 1]
+    # Two classes can be multiclass too when asked for.
+    two = from_csv(mixed, "result", "multiclass", features=USED)
+    assert two.kind == "multiclass" and two.classes == ("fail", "pass") and two.y.tolist() == [1, 0, 1, 0]
+
+
+def test_regression_target(mixed):
+    ds = from_csv(mixed, "score", features=["age", "city", "plan"])
+    assert ds.kind == "regression" and ds.classes is None and ds.target_name == "score"
+    assert ds.feature_names == FEATURES[:-1]
+    assert torch.equal(ds.x, torch.tensor([row[:-1] for row in X], dtype=torch.float32))
+    assert ds.y.tolist() == [1.5, 2.0, 3.5, 0.5]
+    # An integer column can be a regression target when asked for; inferred, it would be multiclass.
+    assert from_csv(mixed, "age", "regression").y.tolist() == [30.0, 41.0, 25.0, 60.0]
+    ages = from_csv(mixed, "age")
+    assert ages.kind == "multiclass" and ages.classes == (25, 30, 41, 60) and ages.y.tolist() == [1, 2, 0, 3]
+
+
+def test_default_features_are_every_other_column_in_order(mixed):
+    ds = from_csv(mixed, "result")
+    assert ds.feature_names == (*FEATURES, "grade=A", "grade=B", "grade=C")
+    assert ds.x[:, -3:].tolist() == [[0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0]]
+    reordered = from_frame(frame(), "result", features=["score", "plan", "age"])
+    assert reordered.feature_names == ("score", "plan=a", "plan=b", "plan=c", "age")
+    assert reordered.x[1].tolist() == [2.0, 1.0, 0.0, 0.0, 41.0]
+
+
+def test_integer_and_boolean_targets_keep_their_values_as_classes():
+    x = [1.0, 2.0, 3.0, 4.0]
+    binary = from_frame(pd.DataFrame({"x": x, "t": [3, 7, 7, 3]}), "t")
+    assert binary.kind == "binary" and binary.classes == (3, 7) and binary.y.tolist() == [0.0, 1.0, 1.0, 0.0]
+    flags = from_frame(pd.DataFrame({"x": x, "t": [True, False, True, True]}), "t")
+    assert flags.kind == "binary" and flags.classes == (False, True) and flags.y.tolist() == [1.0, 0.0, 1.0, 1.0]
+    labels = from_frame(pd.DataFrame({"x": x, "t": [0, 2, 1, 2]}), "t")
+    assert labels.kind == "multiclass" and labels.classes == (0, 1, 2) and labels.y.tolist() == [0, 2, 1, 2]
+    category = from_frame(pd.DataFrame({"x": x, "t": pd.Categorical(["z", "y", "x", "y"])}), "t")
+    assert category.kind == "multiclass" and category.classes == ("x", "y", "z") and category.y.tolist() == [2, 1, 0, 1]
+
+
+def test_forced_categorical_bool_and_category_columns():
+    df = pd.DataFrame(
+        {
+            "code": [20, 10, 20, 30],
+            "member": [True, False, False, True],
+            "size": pd.Categorical(["L", "S", "M", "S"]),
+            "t": [0.5, 1.0, 1.5, 2.0],
+        }
+    )
+    ds = from_frame(df, "t", categorical=["code"])
+    assert ds.kind == "regression"
+    assert ds.feature_names == ("code=10", "code=20", "code=30", "member", "size=L", "size=M", "size=S")
+    assert ds.x.tolist() == [
+        [0, 1, 0, 1, 1, 0, 0],
+        [1, 0, 0, 0, 0, 0, 1],
+        [0, 1, 0, 0, 0, 1, 0],
+        [0, 0, 1, 1, 0, 0, 1],
+    ]
+    plain = from_frame(df, "t", features=["code"])
+    assert plain.feature_names == ("code",) and plain.x[:, 0].tolist() == [20.0, 10.0, 20.0, 30.0]
+
+
+def test_encoding_does_not_depend_on_row_order(mixed):
+    df = frame()
+    ds = from_frame(df, "grade", features=USED)
+    shuffled = from_frame(df.iloc[[3, 1, 0, 2]], "grade", features=USED)
+    assert shuffled.feature_names == ds.feature_names and shuffled.classes == ds.classes
+    assert torch.equal(shuffled.x, ds.x[[3, 1, 0, 2]]) and torch.equal(shuffled.y, ds.y[[3, 1, 0, 2]])
+
+
+def test_csv_from_an_open_file_and_read_csv_options(mixed):
+    from_path = from_csv(mixed, "grade")
+    from_text = from_csv(io.StringIO(MIXED), "grade")
+    from_bytes = from_csv(io.BytesIO(MIXED.encode()), "grade")
+    semicolons = from_csv(io.StringIO(MIXED.replace(",", ";")), "grade", sep=";")
+    for other in (from_text, from_bytes, semicolons):
+        assert other.feature_names == from_path.feature_names and other.classes == from_path.classes
+        assert torch.equal(other.x, from_path.x) and torch.equal(other.y, from_path.y)
+
+
+def test_round_trip_through_a_csv_file(tmp_path):
+    rng = np.random.default_rng(0)
+    m = 40
+    df = pd.DataFrame(
+        {
+            "count": rng.integers(0, 10, m),
+            "value": rng.normal(size=m).round(6),
+            "colour": rng.choice(["red", "green", "blue"], m),
+            "member": rng.choice([True, False], m),
+            "shop": rng.choice(["north", "south"], m),
+            "label": rng.choice(["cat", "dog", "bird"], m),
+        }
+    )
+    path = tmp_path / "round.csv"
+    df.to_csv(path, index=False)
+    for target, kind in [("label", None), ("shop", None), ("value", None), ("count", "regression")]:
+        expected = from_frame(df, target, kind)
+        got = from_csv(path, target, kind)
+        assert (got.kind, got.classes, got.feature_names, got.target_name) == (
+            expected.kind, expected.classes, expected.feature_names, expected.target_name
+        )
+        assert torch.equal(got.x, expected.x) and torch.equal(got.y, expected.y), target
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Errors: from_frame
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_missing_target_column_lists_close_matches_and_columns():
+    with pytest.raises(
+        ValueError,
+        match=r"target='grdae' is not a column of the DataFrame; did you mean 'grade'\? "
+        r"\(columns: age, city, plan, score, result, grade\)",
+    ):
+        from_frame(frame(), "grdae")
+
+
+def test_missing_values_name_column_row_count_and_hint():
+    df = frame().astype({"city": object})  # an object column keeps None as None
+    df.loc[1, "city"] = None
+    df.loc[3, "city"] = ""
+    df.loc[2, "score"] = np.nan
+    message = (
+        r"column 'city' has a missing value \(None\) at row 1; 3 of 4 rows have missing values "
+        r"\(per column: 'city': 2, 'score': 1\); drop those rows first, .*dropna\(subset=\['city', 'score'\]\)"
+    )
+    with pytest.raises(ValueError, match=message):
+        from_frame(df, "grade")
+    # Rows are named by their index label; an empty string counts as missing, and the hint turns it into NaN.
+    labelled = frame().set_index(pd.Index(["w", "x", "y", "z"]))
+    labelled.loc["y", "plan"] = "  "
+    with pytest.raises(ValueError, match=r"'plan' has a missing value \(the blank string '  '\) at row 'y'.*replace"):
+        from_frame(labelled, "grade")
+    # A missing target counts too; a missing value in a column that isn't used does not.
+    df = frame()
+    df.loc[0, "grade"] = np.nan
+    with pytest.raises(ValueError, match=r"column 'grade' has a missing value \(nan\) at row 0"):
+        from_frame(df, "grade")
+    assert len(from_frame(df, "result", features=USED)) == 4
+
+
+def test_non_numeric_regression_target():
+    with pytest.raises(
+        ValueError,
+        match=r"target column 'result' has the non-numeric value 'pass' at row 0; kind='regression' needs a numeric",
+    ):
+        from_frame(frame(), "result", "regression")
+    mixed = frame().assign(grade=["1.5", "2", "x3", "4"])
+    with pytest.raises(ValueError, match=r"non-numeric value 'x3' at row 2"):
+        from_frame(mixed, "grade", "regression")
+    text = frame().assign(grade=["1.5", "2", "3", "4"])
+    with pytest.raises(ValueError, match=r"numbers stored as .*pd\.to_numeric\(frame\['grade'\]\)"):
+        from_frame(text, "grade", "regression")
+
+
+@pytest.mark.parametrize("kind", [None, "binary", "multiclass"])
+def test_single_class(kind):
+    df = frame().assign(result="pass")
+    with pytest.raises(ValueError, match=r"target column 'result' has a single class \('pass' in every row\)"):
+        from_frame(df, "result", kind)
+
+
+def test_more_than_two_values_for_binary():
+    with pytest.raises(
+        ValueError, match=r"target column 'grade' has 3 distinct values \('A', 'B', 'C'\), but kind='binary' needs"
+    ):
+        from_frame(frame(), "grade", "binary")
+    many = pd.DataFrame({"x": range(8), "t": list("abcdefgh")})
+    with pytest.raises(ValueError, match=r"8 distinct values \('a', 'b', 'c', 'd', 'e', \.\.\.\)"):
+        from_frame(many, "t", "binary")
+
+
+def test_no_features_and_unknown_features():
+    with pytest.raises(ValueError, match=r"no feature columns left: the DataFrame has only the target column 'grade'"):
+        from_frame(frame()[["grade"]], "grade")
+    with pytest.raises(ValueError, match=r"features=\[\] leaves no feature columns"):
+        from_frame(frame(), "grade", features=[])
+    with pytest.raises(ValueError, match=r"features: 'cty' is not a column of the DataFrame; did you mean 'city'\?"):
+        from_frame(frame(), "grade", features=["age", "cty"])
+    with pytest.raises(ValueError, match=r"features lists the target column 'grade'"):
+        from_frame(frame(), "grade", features=["age", "grade"])
+    with pytest.raises(ValueError, match=r"features='age' must be a list of column names, e.g. features=\['age'\]"):
+        from_frame(frame(), "grade", features="age")
+    with pytest.raises(ValueError, match=r"categorical lists 'city', which is not one of the features"):
+        from_frame(frame(), "grade", features=["age"], categorical=["city"])
+
+
+def test_too_many_categories():
+    df = pd.DataFrame({"user": [f"u{i:03d}" for i in range(150)], "x": np.arange(150.0), "t": [0, 1] * 75})
+    with pytest.raises(
+        ValueError,
+        match=r"column 'user' is categorical with 150 distinct values, more than max_categories=100.*"
+        r"identifier \(ID\) column.*features=\[\.\.\.\].*drop\(columns=\['user'\]\)",
+    ):
+        from_frame(df, "t")
+    assert from_frame(df, "t", features=["x"]).n_features == 1
+    assert from_frame(df, "t", max_categories=150).n_features == 151
+    with pytest.raises(ValueError, match=r"'x' is categorical with 150 distinct values, more than max_categories=10"):
+        from_frame(df, "t", features=["x"], categorical=["x"], max_categories=10)
+
+
+def test_infinite_and_overflowing_values():
+    df = frame().assign(score=[1.5, 2.0, np.inf, -np.inf])
+    with pytest.raises(
+        ValueError, match=r"column 'score' has an infinite value \(inf\) at row 2; 2 of 4 rows have infinite values"
+    ):
+        from_frame(df, "grade")
+    with pytest.raises(ValueError, match=r"column 'score' has an infinite value \(inf\) at row 2"):
+        from_frame(df, "score")  # the target too
+    big = frame().assign(score=[1.5, 1e39, 3.5, 0.5])
+    with pytest.raises(ValueError, match=r"'score' has the value 1e\+39 at row 1, which overflows torch.float32"):
+        from_frame(big, "grade")
+    assert from_frame(big, "grade", features=USED, dtype=torch.float64).x[1, -1].item() == 1e39
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match=r"frame must be a pandas DataFrame, not dict"):
+        from_frame({"a": [1, 2]}, "a")
+    with pytest.raises(ValueError, match=r"kind='clustering' is not allowed"):
+        from_frame(frame(), "grade", "clustering")
+    with pytest.raises(ValueError, match=r"dtype=torch.int64 must be a floating-point torch dtype"):
+        from_frame(frame(), "grade", dtype=torch.int64)
+    with pytest.raises(ValueError, match=r"max_categories=0 is out of range"):
+        from_frame(frame(), "grade", max_categories=0)
+    with pytest.raises(ValueError, match=r"the DataFrame has no rows"):
+        from_frame(frame().iloc[:0], "grade")
+    with pytest.raises(ValueError, match=r"column 'when' has dtype datetime64.*categorical=\['when'\]"):
+        from_frame(frame().assign(when=pd.Timestamp("2024-01-01")), "grade")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Errors: from_csv names the file and the line (the header is line 1)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_csv_missing_value_names_file_row_and_line(tmp_path):
+    # Line 1 header, line 2 row 0, line 3 blank (skipped by pandas), lines 4-5 row 1 (a quoted line break),
+    # line 6 row 2 with the empty field.
+    path = write(tmp_path, 'a,b,t\n1,x,p\n\n2,"y\nz",q\n3,,p\n')
+    with pytest.raises(
+        ValueError,
+        match=r"^CSV file '.*data\.csv': column 'b' has a missing value \(an empty field or NA\) at row 2 \(line 6\); "
+        r"1 of 3 rows have missing values .*dropna\(subset=\['b'\]\)",
+    ):
+        from_csv(path, "t")
+    # Empty strings kept by keep_default_na=False are missing values too.
+    with pytest.raises(ValueError, match=r"column 'b' has a missing value .* at row 2 \(line 6\)"):
+        from_csv(path, "t", keep_default_na=False)
+    # With read_csv options that move lines, only the row label is given.
+    with pytest.raises(ValueError, match=r"column 'b' has a missing value \(an empty field or NA\) at row 1; "):
+        from_csv(path, "t", skiprows=[1])
+
+
+def test_csv_value_errors_name_the_line(tmp_path):
+    path = write(tmp_path, "x,t\n1,a\n2,b\ninf,a\n")
+    with pytest.raises(ValueError, match=r"data\.csv': column 'x' has an infinite value \(inf\) at row 2 \(line 4\)"):
+        from_csv(path, "t")
+    path = write(tmp_path, "x,t\n1,2.5\n2,oops\n3,1\n")
+    with pytest.raises(
+        ValueError, match=r"data\.csv': target column 't' has the non-numeric value 'oops' at row 1 \(line 3\)"
+    ):
+        from_csv(path, "t", "regression")
+
+
+def test_csv_column_errors_name_the_file(mixed):
+    with pytest.raises(ValueError, match=r"^CSV file '.*mixed\.csv': target='grad' is not a column.*'grade'"):
+        from_csv(mixed, "grad")
+    with pytest.raises(ValueError, match=r"mixed\.csv': features: 'ages' is not a column.*did you mean 'age'"):
+        from_csv(mixed, "grade", features=["ages"])
+    with pytest.raises(ValueError, match=r"mixed\.csv': .*all the names are in one column: is the separator right"):
+        from_csv(mixed, "grade", sep=";")
+    with pytest.raises(ValueError, match=r"mixed\.csv': target column 'grade' has 3 distinct values"):
+        from_csv(mixed, "grade", "binary")
+
+
+def test_csv_file_errors(tmp_path, mixed):
+    with pytest.raises(ValueError, match=r"CSV file '.*mixd\.csv' does not exist; did you mean 'mixed\.csv'\?"):
+        from_csv(tmp_path / "mixd.csv", "grade")
+    with pytest.raises(ValueError, match=r"CSV file '.*nowhere.*' does not exist \(there is no directory"):
+        from_csv(tmp_path / "nowhere" / "data.csv", "grade")
+    with pytest.raises(ValueError, match=r"is a directory, not a file; CSV files in it: 'mixed\.csv'"):
+        from_csv(tmp_path, "grade")
+    with pytest.raises(ValueError, match=r"CSV file '.*empty\.csv' has no data rows: the file is empty \(0 bytes\)"):
+        from_csv(write(tmp_path, "", "empty.csv"), "grade")
+    with pytest.raises(ValueError, match=r"CSV file '.*blank\.csv' has no data rows"):
+        from_csv(write(tmp_path, "\n\n", "blank.csv"), "grade")
+    with pytest.raises(ValueError, match=r"CSV file '.*header\.csv' has no data rows, only a header \(a, b, t\)"):
+        from_csv(write(tmp_path, "a,b,t\n", "header.csv"), "t")
+    with pytest.raises(ValueError, match=r"CSV input has no data rows"):
+        from_csv(io.StringIO(""), "t")
+    with pytest.raises(ValueError) as info:
+        from_csv(write(tmp_path, "a,b\n1,2\n3,4,5,6\n", "bad.csv"), "b")
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("CSV file '") and "bad.csv' could not be parsed as CSV: " in message
+    assert "Expected 2 fields in line 3, saw 4" in message
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("a,t\n1,\xe9\n2,\xe8\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin\.csv' could not be parsed as CSV: .*codec.*encoding="):
+        from_csv(latin, "t")
+    assert from_csv(latin, "t", encoding="latin-1").classes == ("è", "é")
+    with pytest.raises(ValueError, match=r"chunksize=2 is not supported"):
+        from_csv(mixed, "grade", chunksize=2)
+    with pytest.raises(ValueError, match=r"path=3 must be a file path or an open file"):
+        from_csv(3, "grade")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# load_sklearn
+# ---------------------------------------------------------------------------------------------------------------
+
+SKLEARN = {
+    # name: (loader, m, D, kind, classes, target name, first feature name)
+    "digits": ("load_digits", 1797, 64, "multiclass", tuple(range(10)), "digit", "pixel_0_0"),
+    "breast-cancer": ("load_breast_cancer", 569, 30, "binary", ("malignant", "benign"), "diagnosis", "mean radius"),
+    "diabetes": ("load_diabetes", 442, 10, "regression", None, "progression", "age"),
+    "wine": ("load_wine", 178, 13, "multiclass", ("class_0", "class_1", "class_2"), "cultivar", "alcohol"),
+    "iris": ("load_iris", 150, 4, "multiclass", ("setosa", "versicolor", "virginica"), "species", "sepal length (cm)"),
+}
+
+
+@pytest.mark.parametrize("name", SKLEARN)
+def test_load_sklearn(name):
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    loader, m, d, kind, classes, target, first = SKLEARN[name]
+    bunch = getattr(sklearn_datasets, loader)()
+    ds = load_sklearn(name, dtype=torch.float64)
+    assert (len(ds), ds.n_features, ds.kind, ds.classes, ds.target_name) == (m, d, kind, classes, target)
+    assert ds.feature_names[0] == first and ds.feature_names == tuple(str(n) for n in bunch.feature_names)
+    assert np.array_equal(ds.x.numpy(), bunch.data)
+    assert np.array_equal(ds.y.numpy(), bunch.target)
+    if classes is not None:
+        assert ds.n_classes == len(classes) == len(np.unique(bunch.target))
+        assert ds.y.dtype == (torch.int64 if kind == "multiclass" else torch.float64)
+    single = load_sklearn(name)  # float32 by default: sklearn's values rounded once
+    assert single.x.dtype == torch.float32
+    assert torch.equal(single.x, torch.from_numpy(bunch.data).to(torch.float32))
+    parts = split(single, validation=0.2, test=0.2, seed=0, standardize=True)
+    assert len(parts.train) + len(parts.validation) + len(parts.test) == m
+    assert parts.train.kind == kind and parts.mean.shape == (d,)
+    assert torch.isfinite(parts.train.x).all() and torch.isfinite(parts.test.x).all()
+
+
+def test_sklearn_catalogue_and_names():
+    assert list(SKLEARN_DATASETS) == list(SKLEARN)
+    for name, line in SKLEARN_DATASETS.items():
+        assert isinstance(line, str) and "\n" not in line and str(SKLEARN[name][1]) in line
+    assert load_sklearn("breast_cancer").classes == ("malignant", "benign")
+    with pytest.raises(ValueError, match=r"unknown data set 'irsi'; did you mean 'iris'\? \(choose one of 'digits'"):
+        load_sklearn("irsi")
+    with pytest.raises(ValueError, match=r"name=5 must be a string"):
+        load_sklearn(5)
+    with pytest.raises(ValueError, match=r"dtype=torch.int32 must be a floating-point torch dtype"):
+        load_sklearn("iris", dtype=torch.int32)
