@@ -17,7 +17,7 @@ built-in ones with one line each, and every task has a :meth:`Task.card`.
     >>> task.kind, task.model.names
     ('regression', ('w', 'b'))
     >>> runs = task.fit(optimizer="gd", lr=0.1, steps=500)
-    >>> runs.summary["distance"].iloc[0] < 1e-3   # to the closed-form least-squares solution
+    >>> bool(runs.summary["distance"].iloc[0] < 1e-3)   # to the closed-form least-squares solution
     True
 """
 
@@ -130,7 +130,8 @@ class Task:
     landscape), ``loss`` (a name from ``descend list losses``, or ``"value"`` for a landscape), ``kind``
     ("regression", "binary", "multiclass", "cost"); the defaults a comparison starts from: ``steps``,
     ``lr_range`` (learning rates that make sense for plain GD/SGD here), ``optimizers`` and
-    ``batch_sizes``; ``known``, what is known about the answer, and ``surface``, the cost over the two
+    ``batch_sizes``, and ``lrs``, a learning rate known to work per optimizer (measured, for the defaults of a
+    comparison); ``known``, what is known about the answer, and ``surface``, the cost over the two
     parameters when there are two. ``facts`` are extra lines for the card.
     """
 
@@ -146,6 +147,7 @@ class Task:
     lr_range: tuple[float, float]
     optimizers: tuple[str, ...] = ("gd", "momentum", "rmsprop", "adam")
     batch_sizes: tuple[Any, ...] = (None,)
+    lrs: Mapping[str, float] = field(default_factory=dict)
     known: Known | None = None
     surface: Surface | None = None
     facts: tuple[tuple[str, str], ...] = ()
@@ -176,6 +178,8 @@ class Task:
         lines.append(f"budget:     {self.steps} steps by default")
         lines.append(f"lr range:   {self.lr_range[0]:g} .. {self.lr_range[1]:g} (plain GD/SGD)")
         lines.append(f"optimizers: {', '.join(self.optimizers)} (default comparison)")
+        if self.lrs:
+            lines.append("known lrs:  " + ", ".join(f"{k} {v:g}" for k, v in self.lrs.items()))
         if self.known is not None:
             lines.append(f"known:      {self.known.describe()}")
         for key, value in self.facts:
