@@ -50,3 +50,28 @@ def test_list_unknown_kind_is_a_usage_error():
 def test_console_script_and_module_entry_point():
     out = subprocess.run([sys.executable, "-m", "descend", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == f"descend {descend.__version__}"
+
+
+def test_list_tasks_and_landscapes_one_line_each():
+    from descend.landscapes import LANDSCAPES
+    from descend.tasks import TASKS
+
+    result = runner.invoke(app, ["list", "tasks"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0
+    for name, entry in TASKS.items():
+        assert f"│ {name} " in result.stdout and entry.summary in result.stdout, name
+    result = runner.invoke(app, ["list", "landscapes"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0
+    for name, scape in LANDSCAPES.items():
+        assert f"│ {name} " in result.stdout and scape.formula in result.stdout, name
+
+
+def test_card_prints_the_task_card_and_refuses_unknown_names():
+    result = runner.invoke(app, ["card", "ellipse"])
+    assert result.exit_code == 0
+    assert "1.261845" in result.stdout and "ground truth" in result.stdout and "lr range" in result.stdout
+    result = runner.invoke(app, ["card", "himmelblau"])
+    assert result.exit_code == 0 and "global minima" in result.stdout
+    result = runner.invoke(app, ["card", "elipse"])
+    assert result.exit_code == 2
+    assert "did you mean 'ellipse'" in result.output and "Traceback" not in result.output

@@ -217,3 +217,48 @@ def test_formula_task():
     runs = task.fit(optimizer="gd", lr=0.1, steps=200, dtype=torch.float64)
     final = runs.params[0]
     assert abs(float(final["x"]) - 1) < 1e-6 and abs(float(final["y"]) + 0.5) < 1e-6
+
+
+# -- what each case study shows -----------------------------------------------------------------------------------
+
+
+def test_house_prices_robust_losses_recover_the_coefficients_despite_outliers():
+    distance = {}
+    for loss in ("mse", "mae", "huber"):
+        task = tasks.get("house-prices", loss=loss)
+        assert task.loss == loss
+        runs = task.fit(optimizer="adam", lr=1.0, steps=1500, schedules={"lr": descend.schedules.cosine(1.0, 1500)},
+                        dtype=torch.float64)
+        distance[loss] = runs.summary["distance"].iloc[0]
+    # 2% of prices are tripled: the squared loss is pulled away from the ground truth, MAE and Huber much less
+    assert distance["mae"] < distance["mse"] / 3 and distance["huber"] < distance["mse"] / 3, distance
+    without = tasks.get("house-prices", outliers=0.0)
+    runs = without.fit(optimizer="gd", lr=without.lr_range[1], steps=2000, dtype=torch.float64)
+    assert runs.summary["distance"].iloc[0] < distance["mse"] / 3
+
+
+def test_student_performance_logistic_regression_gets_near_the_bayes_accuracy():
+    task = tasks.get("student-performance")
+    assert any("gender=female" == n for n in task.data.train.feature_names)  # one-hot encoded categories
+    bayes = float(dict(task.facts)["Bayes"].rsplit(" ", 1)[-1])
+    runs = task.fit(optimizer="adam", lr=0.05, steps=300)
+    assert runs.summary["final_test_accuracy"].iloc[0] > bayes - 0.05
+
+
+def test_bbox_mlp_beats_the_mean_box():
+    task = tasks.get("bbox")
+    baseline = float(dict(task.facts)["baseline"].rsplit(" ", 1)[-1])
+    runs = task.fit(optimizer="adam", lr=1e-3, steps=500, batch_size=64)
+    assert runs.summary["final_test_loss"].iloc[0] < 0.5 * baseline
+
+
+def test_vanishing_gradients_with_sigmoid_not_with_relu():
+    ratio, loss = {}, {}
+    for hidden in ("sigmoid", "relu"):
+        runs = tasks.get("vanishing", hidden=hidden).fit(optimizer="sgd", lr=0.1, steps=50)
+        curves = runs.curves
+        norms = curves[curves["metric"].str.startswith("grad_norm:")].groupby("metric")["value"].mean()
+        ratio[hidden] = norms["grad_norm:layer0.weight"] / norms["grad_norm:layer8.weight"]
+        loss[hidden] = runs.summary["final_train_loss"].iloc[0]
+    assert ratio["sigmoid"] < 1e-3 < 0.1 < ratio["relu"], ratio  # the first layer barely gets a gradient
+    assert loss["relu"] < 0.5 < loss["sigmoid"], loss  # and the sigmoid network barely learns

@@ -73,7 +73,7 @@ class Known:
 def _fmt(v: Any) -> str:
     t = torch.as_tensor(v, dtype=torch.float64)
     if t.numel() == 1:
-        return f"{t.item():.6g}"
+        return f"{t.item():.7g}"
     return "[" + ", ".join(f"{x:.4g}" for x in t.reshape(-1).tolist()) + "]"
 
 
@@ -161,7 +161,7 @@ class Task:
 
     def card(self) -> str:
         """A short plain-text card: what the task is, its data, model, loss, known answer and sensible lrs."""
-        lines = [f"{self.title} ({self.name})", "", self.description, ""]
+        lines = [f"{self.title} — descend task {self.name!r}", "", self.description, ""]
         if self.data is not None:
             splits = self.data
             parts = [f"{len(splits.train)} train"]
@@ -170,7 +170,8 @@ class Task:
                 if part is not None and len(part):
                     parts.append(f"{len(part)} {split}")
             features = splits.train.x.shape[1]
-            lines.append(f"data:       {', '.join(parts)} samples; {features} features; {self.kind}")
+            lines.append(f"data:       {', '.join(parts)} samples; {features} feature{'s' * (features != 1)}; "
+                         f"{self.kind}")
         else:
             lines.append("data:       none (the cost is a function of the parameters alone)")
         lines.append(f"model:      {self.model!r}")
@@ -303,7 +304,8 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
     else:
         model, data = scape.model(), None
         summary = scape.title
-    notes = f" {scape.notes}" if scape.notes else ""
+    notes = f" {scape.notes[0].upper()}{scape.notes[1:]}" if scape.notes else ""
+    notes = notes if not notes or notes.endswith(".") else notes + "."
     return Task(
         name=scape.name, title=scape.title, summary=summary,
         description=f"The {'1' if len(scape.names) == 1 else '2'}-D cost surface J = {scape.formula}; the "

@@ -279,7 +279,9 @@ def vanishing(depth: int = 8, width: int = 16, hidden: str = "sigmoid", m: int =
     ds = data_module.as_dataset(x.astype(np.float32), y.astype(np.float32), feature_names=("x1", "x2"),
                                 kind="binary")
     splits = _splits(ds, data_seed)
-    model = models.MLP((2, *([width] * depth), 1), hidden=hidden, output="sigmoid")
+    # each activation with its usual initialisation: Glorot for sigmoid/tanh, He for ReLU
+    init = "he" if hidden == "relu" else "xavier"
+    model = models.MLP((2, *([width] * depth), 1), hidden=hidden, output="sigmoid", init=init)
     return Task(
         name="vanishing", title="Vanishing gradients",
         summary=f"a {depth}-layer {hidden} MLP on two circles; per-layer gradient norms",
