@@ -263,3 +263,42 @@ def test_compiled_step_equals_eager_step():
             torch.testing.assert_close(compiled.params[run][n], eager.params[run][n], rtol=0, atol=1e-10)
     a, b = eager.curves["value"].to_numpy(), compiled.curves["value"].to_numpy()
     assert a == pytest.approx(b, abs=1e-10, nan_ok=True)
+
+
+def test_progress_reports_every_step_and_ctrl_c_keeps_what_finished():
+    x = torch.linspace(-1, 1, 64, dtype=torch.float64).unsqueeze(1)
+    y = 3 * x + 0.5
+    events = []
+    kwargs = dict(model=descend.models.Linear(1), data=(x, y), optimizer=["gd", "adam"], lr=[0.1, 0.01], steps=30,
+                  dtype=torch.float64, eval_every=5)
+    runs = descend.fit(progress=events.append, **kwargs)
+    assert len(events) == 60 and events[-1]["runs_done"] == events[-1]["runs_total"] == 4
+    assert events[0] == {"cohort": 1, "cohorts": 2, "step": 1, "steps": 30, "runs": 2, "runs_done": 0, "runs_total": 4}
+    assert not runs.interrupted and (runs.summary["steps_done"] == 30).all()
+
+    def interrupt(event):  # Ctrl-C during step 12 of the second cohort
+        if event["cohort"] == 2 and event["step"] == 12:
+            raise KeyboardInterrupt
+
+    partial = descend.fit(progress=interrupt, **kwargs)
+    assert partial.interrupted
+    summary = partial.summary
+    assert list(summary["steps_done"]) == [30, 30, 12, 12]
+    full = runs.summary
+    # the finished cohort is complete and equal; the interrupted one equals the first 12 steps of a full run
+    assert summary["final_train_loss"].iloc[:2].tolist() == full["final_train_loss"].iloc[:2].tolist()
+    short = descend.fit(**{**kwargs, "steps": 12, "optimizer": "adam"})
+    assert summary["final_train_loss"].iloc[2:].tolist() == short.summary["final_train_loss"].tolist()
+    curves = partial.curves
+    assert curves[(curves.run == 2) & (curves.split == "batch")]["step"].max() == 11
+    assert set(curves.columns) == {"run", "step", "epoch", "split", "metric", "value"}
+
+
+def test_curves_epochs_follow_the_batch_plan():
+    x = torch.randn(100, 1)
+    runs = descend.fit(model=descend.models.Linear(1), data=(x, 2 * x), optimizer="sgd", lr=0.01, batch_size=[None, 30],
+                       epochs=2, eval_every=1)
+    curves = runs.curves
+    batch = curves[curves.split == "batch"]
+    assert batch[batch.run == 0]["epoch"].tolist() == [0.0, 1.0]  # GD: one step per epoch
+    assert batch[batch.run == 1]["epoch"].tolist() == pytest.approx([0, 0.3, 0.6, 0.9, 1.0, 1.3, 1.6, 1.9])

@@ -108,6 +108,8 @@ class CohortResult:
     params: tuple[Tensor, ...]  #: final parameters [K, ...]
     path: Tensor | None  #: [T + 1, K, n_params] parameters before each step and at the end
     seconds: float
+    interrupted: bool = False  #: stopped by Ctrl-C after len(train_loss) steps (the results cover those)
+    epochs: Tensor | None = None  #: [T + 1] epochs completed before each step and at the end (float64)
 
 
 def _per_run(x: Tensor, like: Tensor) -> Tensor:
@@ -178,6 +180,7 @@ def train_cohort(
     record_grad_norms: bool = True,
     dtype: torch.dtype = torch.float32,
     compile: bool = False,
+    progress: Callable[[int], Any] | None = None,
 ) -> CohortResult:
     """Train every run of ``cohort`` together for ``len(plan)`` steps.
 
@@ -186,6 +189,8 @@ def train_cohort(
     value multiplies that hyperparameter (``lr`` with ``descend.schedules.cosine(1.0, T)`` anneals every
     run's own learning rate). ``compile=True`` runs the step (forward, backward, clipping, update) as one
     program compiled by ``torch.compile``; the first step of each new shape compiles (seconds).
+    ``progress(t)`` is called after every step t (0-based). Ctrl-C (KeyboardInterrupt) stops the cohort
+    after the last complete step: the result covers the steps done and has ``interrupted=True``.
     """
     started = time.perf_counter()
     info = get_optimizer(cohort.optimizer)
@@ -240,36 +245,50 @@ def train_cohort(
                 if acc is not None:
                     eval_values.setdefault((split, "accuracy"), []).append(torch.where(healthy, acc, math.nan))
 
-    for t, index in enumerate(plan):
-        if path is not None:
-            path[t] = flat
-        if eval_every and t % eval_every == 0 and evals:
-            evaluate(t)
-        step_kwargs = kwargs
-        if schedules:
-            step_kwargs = dict(kwargs)
-            for name, schedule in schedules.items():
-                step_kwargs[name] = kwargs[name] * torch.as_tensor(schedule(t), dtype=torch.float64)
-        new_flat, new_state, cost, norms = step_fn(
-            model, objective, info.update, step_kwargs, tuple(sizes), tuple(shapes), clip_value, clip_norm,
-            record_grad_norms, flat, state, x[index], y[index],
-        )
-        if grad_norms is not None:
-            grad_norms[t] = norms
-        healthy = diverged_at < 0
-        train_loss[t] = torch.where(healthy, cost.double(), math.nan)
-        if target is not None:
-            target_at = torch.where((target_at < 0) & healthy & (cost <= target), t, target_at)
-        finite = torch.isfinite(cost) & torch.isfinite(new_flat.sum(dim=1))  # a non-finite entry makes the sum so
-        diverged_at = torch.where(healthy & ~finite, t, diverged_at)
-        alive = diverged_at < 0  # runs still moving: not diverged and, if asked, not yet at the target
-        if stop_at_target and target is not None:
-            alive = alive & (target_at < 0)
-        if bool(alive.all()):  # a host read, cheap on CPU: skip the masking while every run moves
-            flat, state = new_flat, new_state
-        else:
-            flat = _freeze(alive, new_flat, flat)
-            state = _freeze(alive, new_state, state)
+    interrupted, done = False, 0
+    try:
+        for t, index in enumerate(plan):
+            if path is not None:
+                path[t] = flat
+            if eval_every and t % eval_every == 0 and evals:
+                evaluate(t)
+            step_kwargs = kwargs
+            if schedules:
+                step_kwargs = dict(kwargs)
+                for name, schedule in schedules.items():
+                    step_kwargs[name] = kwargs[name] * torch.as_tensor(schedule(t), dtype=torch.float64)
+            new_flat, new_state, cost, norms = step_fn(
+                model, objective, info.update, step_kwargs, tuple(sizes), tuple(shapes), clip_value, clip_norm,
+                record_grad_norms, flat, state, x[index], y[index],
+            )
+            if grad_norms is not None:
+                grad_norms[t] = norms
+            healthy = diverged_at < 0
+            train_loss[t] = torch.where(healthy, cost.double(), math.nan)
+            if target is not None:
+                target_at = torch.where((target_at < 0) & healthy & (cost <= target), t, target_at)
+            finite = torch.isfinite(cost) & torch.isfinite(new_flat.sum(dim=1))  # a non-finite entry makes the sum so
+            diverged_at = torch.where(healthy & ~finite, t, diverged_at)
+            alive = diverged_at < 0  # runs still moving: not diverged and, if asked, not yet at the target
+            if stop_at_target and target is not None:
+                alive = alive & (target_at < 0)
+            if bool(alive.all()):  # a host read, cheap on CPU: skip the masking while every run moves
+                flat, state = new_flat, new_state
+            else:
+                flat = _freeze(alive, new_flat, flat)
+                state = _freeze(alive, new_state, state)
+            done = t + 1
+            if progress is not None:
+                progress(t)
+    except KeyboardInterrupt:  # keep what finished: the steps completed before the interruption
+        interrupted, steps = True, done
+        train_loss = train_loss[:steps]
+        grad_norms = None if grad_norms is None else grad_norms[:steps]
+        path = None if path is None else path[: steps + 1]
+        complete = min([len(eval_steps), *(len(v) for v in eval_values.values())])  # evaluations not cut short
+        kept = sum(1 for e in eval_steps[:complete] if e < steps)
+        del eval_steps[kept:]
+        eval_values = {key: v[:kept] for key, v in eval_values.items()}
 
     if path is not None:
         path[steps] = flat
@@ -279,13 +298,14 @@ def train_cohort(
         cohort=cohort,
         train_loss=train_loss,
         eval_steps=eval_steps,
-        evals={key: torch.stack(v) for key, v in eval_values.items()},
+        evals={key: torch.stack(v) for key, v in eval_values.items() if v},
         grad_norms=grad_norms,
         diverged_at=diverged_at,
         target_at=target_at,
         params=tuple(p.clone() for p in unflatten(flat)),
         path=path,
         seconds=time.perf_counter() - started,
+        interrupted=interrupted,
     )
 
 
@@ -341,6 +361,7 @@ def random_search_cohort(
     eval_every: int = 0,
     target: float | None = None,
     dtype: torch.dtype = torch.float32,
+    progress: Callable[[int], Any] | None = None,
 ) -> CohortResult:
     """Random search (seed 001): at step t every run draws a random parameter set and keeps the best so far.
 
@@ -360,32 +381,43 @@ def random_search_cohort(
     target_at = torch.full((k,), -1, dtype=torch.long)
     eval_steps: list[int] = []
     eval_values: dict[tuple[str, str], list[Tensor]] = {}
-    with torch.no_grad():
-        for t in range(samples):
-            candidate = []
-            for shape, like in zip(shapes, best):
-                draws = [torch.randn(shape, generator=g, dtype=dtype) if normal
-                         else 2 * torch.rand(shape, generator=g, dtype=dtype) - 1 for g in generators]
-                candidate.append(torch.stack(draws) * _per_run(scale, like))
-            cost = objective.value(model, candidate, x, y).double()
-            sampled[t] = cost
-            better = torch.isfinite(cost) & (cost < best_cost)
-            best = tuple(torch.where(_per_run(better, b), c, b) for c, b in zip(candidate, best))
-            best_cost = torch.where(better, cost, best_cost)
-            if target is not None:
-                target_at = torch.where((target_at < 0) & (best_cost <= target), t, target_at)
-            if eval_every and ((t + 1) % eval_every == 0 or t + 1 == samples):
-                eval_steps.append(t + 1)
-                for split, (xs, ys) in evals.items():
-                    eval_values.setdefault((split, "loss"), []).append(objective.value(model, best, xs, ys).double())
-                    acc = objective.accuracy(model, best, xs, ys)
-                    if acc is not None:
-                        eval_values.setdefault((split, "accuracy"), []).append(acc)
+    interrupted, done = False, 0
+    try:
+        with torch.no_grad():
+            for t in range(samples):
+                candidate = []
+                for shape, like in zip(shapes, best):
+                    draws = [torch.randn(shape, generator=g, dtype=dtype) if normal
+                             else 2 * torch.rand(shape, generator=g, dtype=dtype) - 1 for g in generators]
+                    candidate.append(torch.stack(draws) * _per_run(scale, like))
+                cost = objective.value(model, candidate, x, y).double()
+                sampled[t] = cost
+                better = torch.isfinite(cost) & (cost < best_cost)
+                best = tuple(torch.where(_per_run(better, b), c, b) for c, b in zip(candidate, best))
+                best_cost = torch.where(better, cost, best_cost)
+                if target is not None:
+                    target_at = torch.where((target_at < 0) & (best_cost <= target), t, target_at)
+                if eval_every and ((t + 1) % eval_every == 0 or t + 1 == samples):
+                    eval_steps.append(t + 1)
+                    for split, (xs, ys) in evals.items():
+                        eval_values.setdefault((split, "loss"), []).append(objective.value(model, best, xs, ys).double())
+                        acc = objective.accuracy(model, best, xs, ys)
+                        if acc is not None:
+                            eval_values.setdefault((split, "accuracy"), []).append(acc)
+                done = t + 1
+                if progress is not None:
+                    progress(t)
+    except KeyboardInterrupt:
+        interrupted = True
+        sampled = sampled[:done]
+        complete = min([len(eval_steps), *(len(v) for v in eval_values.values())])
+        del eval_steps[complete:]
+        eval_values = {key: v[:complete] for key, v in eval_values.items()}
     return CohortResult(
         cohort=cohort, train_loss=sampled, eval_steps=eval_steps,
-        evals={key: torch.stack(v) for key, v in eval_values.items()}, grad_norms=None,
+        evals={key: torch.stack(v) for key, v in eval_values.items() if v}, grad_norms=None,
         diverged_at=torch.full((k,), -1, dtype=torch.long), target_at=target_at, params=best, path=None,
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - started, interrupted=interrupted,
     )
 
 
@@ -399,7 +431,8 @@ class Runs:
     - ``summary``: a pandas DataFrame, one row per run: its configuration, final and best training loss
       (on the whole training set), final validation/test loss and accuracy, steps to target, whether and
       when it diverged, wall time.
-    - ``curves``: a long DataFrame (run, step, split, metric, value): the batch loss at every step
+    - ``curves``: a long DataFrame (run, step, epoch, split, metric, value; epoch = epochs completed before
+      that step, fractional within an epoch): the batch loss at every step
       (split ``"batch"``), the train/validation/test loss and accuracy every ``eval_every`` steps, and the
       gradient norm of every parameter tensor (metric ``"grad_norm:<name>"``).
     - ``params``: run index → {parameter name: final tensor}; ``paths``: run index → ``[T + 1, n]`` array of
@@ -417,6 +450,11 @@ class Runs:
             for j, run in enumerate(result.cohort.runs):
                 located.append((run, result, j))
         return sorted(located, key=lambda item: item[0].index)
+
+    @property
+    def interrupted(self) -> bool:
+        """True when Ctrl-C stopped training: the results cover what finished (see ``summary["steps_done"]``)."""
+        return any(result.interrupted for result in self.results)
 
     @property
     def params(self) -> dict[int, dict[str, Tensor]]:
@@ -443,6 +481,7 @@ class Runs:
                 if split == "train" and metric == "loss":
                     finite = column[torch.isfinite(column)]
                     row["best_train_loss"] = finite.min().item() if len(finite) else math.nan
+            row["steps_done"] = int(res.train_loss.shape[0])
             row["steps_to_target"] = int(res.target_at[j]) if res.target_at[j] >= 0 else None
             row["diverged"] = bool(res.diverged_at[j] >= 0)
             row["diverged_at"] = int(res.diverged_at[j]) if res.diverged_at[j] >= 0 else None
@@ -459,15 +498,18 @@ class Runs:
         frames = []
         for run, res, j in self._located():
             steps = torch.arange(res.train_loss.shape[0])
-            frames.append(pd.DataFrame({"run": run.index, "step": steps.numpy(), "split": "batch", "metric": "loss",
-                                        "value": res.train_loss[:, j].numpy()}))
+            epochs = res.epochs if res.epochs is not None else torch.arange(len(steps) + 1, dtype=torch.float64)
+            frames.append(pd.DataFrame({"run": run.index, "step": steps.numpy(), "epoch": epochs[steps].numpy(),
+                                        "split": "batch", "metric": "loss", "value": res.train_loss[:, j].numpy()}))
+            at = torch.tensor(res.eval_steps, dtype=torch.long).clamp(max=len(epochs) - 1)
             for (split, metric), values in res.evals.items():
-                frames.append(pd.DataFrame({"run": run.index, "step": res.eval_steps, "split": split,
-                                            "metric": metric, "value": values[:, j].numpy()}))
+                frames.append(pd.DataFrame({"run": run.index, "step": res.eval_steps, "epoch": epochs[at].numpy(),
+                                            "split": split, "metric": metric, "value": values[:, j].numpy()}))
             if res.grad_norms is not None:
                 for i, name in enumerate(self.names):
-                    frames.append(pd.DataFrame({"run": run.index, "step": steps.numpy(), "split": "train",
-                                                "metric": f"grad_norm:{name}", "value": res.grad_norms[:, j, i].numpy()}))
+                    frames.append(pd.DataFrame({"run": run.index, "step": steps.numpy(), "epoch": epochs[steps].numpy(),
+                                                "split": "train", "metric": f"grad_norm:{name}",
+                                                "value": res.grad_norms[:, j, i].numpy()}))
         return pd.concat(frames, ignore_index=True)
 
 
@@ -531,6 +573,7 @@ def fit(
     clip_norm: float | None = None,
     clip_value: float | None = None,
     schedules: Mapping[str, Callable[[int], Any]] | None = None,
+    progress: Callable[[Mapping[str, Any]], Any] | None = None,
     record_path: bool | None = None,
     record_grad_norms: bool = True,
     dtype: torch.dtype = torch.float32,
@@ -557,6 +600,10 @@ def fit(
     × learning rates in one program).
     ``compile=True`` compiles each cohort's step with ``torch.compile``: a few seconds to compile, then
     about twice as fast (see benchmarks/sweep.py).
+    ``progress`` (optional) is called after every step with a dict: ``cohort`` and ``cohorts`` (1-based
+    index and count), ``step`` and ``steps`` of that cohort, ``runs`` in it, ``runs_done`` and ``runs_total``.
+    Ctrl-C stops training cleanly: the result holds every finished cohort and the steps the current one
+    completed (``Runs.interrupted`` is True, the summary's ``steps_done`` says how far each run got).
 
     Example:
         >>> import torch, descend
@@ -600,7 +647,9 @@ def fit(
     m = x_train.shape[0]
 
     results = []
-    for cohort in plan_cohorts(runs):
+    cohorts = plan_cohorts(runs)
+    runs_done = 0
+    for c, cohort in enumerate(cohorts):
         plans = {}
         for run in cohort.runs:
             if run.seed not in plans:
@@ -611,16 +660,35 @@ def fit(
         else:
             indices = data_module.stack_plans(plans, [run.seed for run in cohort.runs]).indices
         every = eval_every if eval_every is not None else max(1, len(indices) // 20)
+        report = None
+        if progress is not None:
+            def report(t: int, c: int = c, k: int = len(cohort.runs), total: int = len(indices),
+                       before: int = runs_done) -> None:
+                progress({"cohort": c + 1, "cohorts": len(cohorts), "step": t + 1, "steps": total, "runs": k,
+                          "runs_done": before + (k if t + 1 == total else 0), "runs_total": len(runs)})
         if cohort.optimizer == RANDOM_SEARCH:
-            results.append(random_search_cohort(model, cohort, objective, x_train, y_train, len(indices), evals=evals,
-                                                eval_every=every, target=target, dtype=dtype))
-            continue
-        results.append(train_cohort(
-            model, cohort, objective, x_train, y_train, indices, evals=evals, eval_every=every, target=target,
-            stop_at_target=stop_at_target, clip_norm=clip_norm, clip_value=clip_value, schedules=schedules or {},
-            record_path=record_path, record_grad_norms=record_grad_norms, dtype=dtype, compile=compile,
-        ))
+            result = random_search_cohort(model, cohort, objective, x_train, y_train, len(indices), evals=evals,
+                                          eval_every=every, target=target, dtype=dtype, progress=report)
+        else:
+            result = train_cohort(
+                model, cohort, objective, x_train, y_train, indices, evals=evals, eval_every=every, target=target,
+                stop_at_target=stop_at_target, clip_norm=clip_norm, clip_value=clip_value, schedules=schedules or {},
+                record_path=record_path, record_grad_norms=record_grad_norms, dtype=dtype, compile=compile,
+                progress=report,
+            )
+        plan = next(iter(plans.values()))
+        result.epochs = _epochs_done(plan, len(result.train_loss))
+        results.append(result)
+        runs_done += len(cohort.runs)
+        if result.interrupted:
+            break
     return Runs(runs, results, tuple(model.names), task)
+
+
+def _epochs_done(plan: Any, steps: int) -> Tensor:
+    """``[steps + 1]`` epochs completed before each step and after the last one (fractions within an epoch)."""
+    done = plan.epochs[:steps].double() + (plan.starts[:steps] + plan.sizes[:steps]).double() / plan.m
+    return torch.cat([torch.zeros(1, dtype=torch.float64), done])
 
 
 def _starts(model: Any, start: Any) -> Any:
