@@ -141,11 +141,19 @@ class Objective:
     def predict(self, model: Any, params: Sequence[Tensor], x: Tensor) -> Tensor:
         return model.forward(params, x, logits=True) if self.logits else model.forward(params, x)
 
-    def value(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor) -> Tensor:
-        """The cost J of each run on (x, y): ``[K]``."""
+    def value(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor, *, empty: float = 0.0) -> Tensor:
+        """The cost J of each run on (x, y): ``[K]``.
+
+        For a model that masks samples out (the ellipse's undefined square roots), a run with no valid
+        sample gets ``empty``: 0 for a training batch (no gradient, as in the seed), NaN when evaluating a
+        whole split, so that a model that has made every sample invalid cannot look perfect.
+        """
         pred = self.predict(model, params, x)
         mask = model.valid(params, x)
-        return self.loss(pred, y, reduction="mean", mask=mask, runs=True)
+        value = self.loss(pred, y, reduction="mean", mask=mask, runs=True)
+        if mask is not None and empty != 0.0:
+            value = torch.where(mask.reshape(mask.shape[0], -1).any(dim=1), value, empty)
+        return value
 
     def accuracy(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor) -> Tensor | None:
         """Fraction of correct predictions per run ``[K]``, for classification; None otherwise."""
@@ -239,7 +247,7 @@ def train_cohort(
         healthy = diverged_at < 0
         with torch.no_grad():
             for split, (xs, ys) in evals.items():
-                value = objective.value(model, params, xs, ys)
+                value = objective.value(model, params, xs, ys, empty=math.nan)
                 eval_values.setdefault((split, "loss"), []).append(torch.where(healthy, value.double(), math.nan))
                 acc = objective.accuracy(model, params, xs, ys)
                 if acc is not None:
@@ -660,12 +668,8 @@ def fit(
         else:
             indices = data_module.stack_plans(plans, [run.seed for run in cohort.runs]).indices
         every = eval_every if eval_every is not None else max(1, len(indices) // 20)
-        report = None
-        if progress is not None:
-            def report(t: int, c: int = c, k: int = len(cohort.runs), total: int = len(indices),
-                       before: int = runs_done) -> None:
-                progress({"cohort": c + 1, "cohorts": len(cohorts), "step": t + 1, "steps": total, "runs": k,
-                          "runs_done": before + (k if t + 1 == total else 0), "runs_total": len(runs)})
+        report = None if progress is None else _reporter(progress, c, len(cohorts), len(cohort.runs), len(indices),
+                                                          runs_done, len(runs))
         if cohort.optimizer == RANDOM_SEARCH:
             result = random_search_cohort(model, cohort, objective, x_train, y_train, len(indices), evals=evals,
                                           eval_every=every, target=target, dtype=dtype, progress=report)
@@ -683,6 +687,17 @@ def fit(
         if result.interrupted:
             break
     return Runs(runs, results, tuple(model.names), task)
+
+
+def _reporter(progress: Callable[[Mapping[str, Any]], Any], c: int, cohorts: int, k: int, steps: int, before: int,
+              total: int) -> Callable[[int], None]:
+    """The per-step callback of one cohort, turning its step into fit's progress event."""
+
+    def report(t: int) -> None:
+        progress({"cohort": c + 1, "cohorts": cohorts, "step": t + 1, "steps": steps, "runs": k,
+                  "runs_done": before + (k if t + 1 == steps else 0), "runs_total": total})
+
+    return report
 
 
 def _epochs_done(plan: Any, steps: int) -> Tensor:

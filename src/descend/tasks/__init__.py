@@ -269,7 +269,7 @@ def _lr_range(landscape: Any) -> tuple[float, float]:
 
 
 def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: str = "additive",
-                   data_seed: int = 0, steps: int | None = None) -> Task:
+                   data_seed: int = 0, steps: int | None = None, start: Sequence[float] | None = None) -> Task:
     """A task on a 2-D landscape (a name or a :class:`descend.landscapes.Landscape`).
 
     ``noise > 0`` turns it into an empirical risk over ``m`` samples (see
@@ -293,16 +293,17 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
     if len(scape.names) == 2:
         points = tuple((cp.kind, tuple(cp.point)) for cp in scape.critical_points)
         surface = Surface(tuple(scape.names), scape.f, tuple(scape.domain), scape.log_scale, points)
-    facts = [("formula", scape.formula), ("start", ", ".join(f"{v:g}" for v in scape.start))]
+    first = scape.start if start is None else tuple(start)
+    facts = [("formula", scape.formula), ("start", ", ".join(f"{v:g}" for v in first))]
     if noise > 0:
         noisy = scape.noisy(m=m, noise=float(noise), seed=data_seed, form=form)
-        model, data = noisy.model(), Splits(noisy.dataset(), None, None, None, None)
+        model, data = noisy.model(start), Splits(noisy.dataset(), None, None, None, None)
         facts.append(("noise", f"{form} noise σ = {noise:g} over m = {m} samples (seed {data_seed})"))
         summary = f"{scape.title} as a noisy empirical risk"
         if form != "additive":
             known = None  # the shifted risk's minima move away from f's
     else:
-        model, data = scape.model(), None
+        model, data = scape.model(start), None
         summary = scape.title
     notes = f" {scape.notes[0].upper()}{scape.notes[1:]}" if scape.notes else ""
     notes = notes if not notes or notes.endswith(".") else notes + "."
@@ -314,7 +315,8 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
         optimizers=("gd", "momentum", "nesterov", "rmsprop", "adam"),
         batch_sizes=(None,) if noise == 0 else (None, 1, 32),
         known=known, surface=surface, facts=tuple(facts),
-        options=dict(noise=noise, m=m, form=form, data_seed=data_seed) if noise > 0 else {},
+        options={**(dict(noise=noise, m=m, form=form, data_seed=data_seed) if noise > 0 else {}),
+                 **({} if start is None else {"start": tuple(float(v) for v in start)})},
     )
 
 

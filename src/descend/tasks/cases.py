@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -192,7 +191,8 @@ def ellipse(n: int = 512, noise: float = 0.1, data_seed: int = 0, start: tuple[f
         optimizers=("gd", "momentum", "rmsprop", "adam"),
         batch_sizes=(None, 1, 32, data_module.hybrid(32, 8, 512)),
         lrs={"gd": 0.1, "sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "rmsprop": 0.005, "adam": 0.05},
-        known=Known(({"w_a": ELLIPSE_A, "w_b": ELLIPSE_B},), "ground truth (A, B)"),
+        known=Known(({"w_a": ELLIPSE_A, "w_b": ELLIPSE_B}, {"w_a": -ELLIPSE_A, "w_b": ELLIPSE_B}),
+                    "ground truth (A, B; the model depends on w_A², so −A is as good)"),
         surface=surface,
         facts=(("gradients", "hand-derived in descend.gradients.ellipse_grad (seed 004 eqs. 19–20), equal to autograd"),),
         options=dict(n=n, noise=noise, data_seed=data_seed, start=start),

@@ -1,0 +1,565 @@
+"""Compare optimizers on a task, following a declared protocol; the library behind ``descend compare``.
+
+The protocol (after DeepOBS, AlgoPerf and Crowded Valley, see the README):
+
+- **paired runs**: for a given seed every optimizer starts from the same parameters and sees the same batches;
+- **modes**, named in every table and figure:
+  ``same-lr`` — every optimizer with the same learning rates (a grid, default three across the task's range);
+  ``defaults`` — every optimizer at its own default hyperparameters;
+  ``tuned`` — a log grid of ``budget`` learning rates per optimizer, each selected on validation loss (training
+  loss when the task has no validation split), then the selected one re-run with ``seeds`` seeds and reported
+  on test data;
+- **metrics per optimizer** (:data:`METRICS`): final and best training loss, validation/test loss and accuracy,
+  steps and epochs to the target loss (censored: "> T" when not every seed reached it), divergence rate,
+  generalisation gap, optimizer state memory in bytes per parameter, time per step, distance to the known
+  answer.
+
+:func:`compare` returns a :class:`Comparison`; :func:`descend.report.write_report` turns it into files.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import __version__
+from ._checks import check_names, close_matches
+from .data import hybrid
+
+MODES = ("same-lr", "defaults", "tuned")
+
+#: The per-optimizer metrics of the table, and whether lower (min) or higher (max) wins.
+METRICS: dict[str, str] = {
+    "final train loss": "min",
+    "best train loss": "min",
+    "validation loss": "min",
+    "test loss": "min",
+    "test accuracy": "max",
+    "steps to target": "min",
+    "epochs to target": "min",
+    "divergence rate": "min",
+    "generalisation gap": "min",
+    "state bytes / parameter": "min",
+    "ms / step": "min",
+    "distance to answer": "min",
+}
+
+
+# -- parsing the command line's small languages ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """An optimizer of a comparison: its registry name, fixed hyperparameters, and the label shown."""
+
+    name: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        if not self.options:
+            return self.name
+        return f"{self.name}(" + ", ".join(f"{k}={_show(v)}" for k, v in self.options.items()) + ")"
+
+    def to_text(self) -> str:
+        if not self.options:
+            return self.name
+        return self.name + ":" + ",".join(f"{k}={_show(v)}" for k, v in self.options.items())
+
+
+def _show(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def _scalar(text: str, what: str) -> Any:
+    t = text.strip()
+    if t.lower() in ("true", "false"):
+        return t.lower() == "true"
+    try:
+        return int(t)
+    except ValueError:
+        pass
+    try:
+        value = float(t)
+    except ValueError:
+        return t  # a word, such as eps_mode=inside; the optimizer checks it
+    if not math.isfinite(value):
+        raise ValueError(f"{what}: {text!r} is not a finite number")
+    return value
+
+
+def parse_optimizer(text: str) -> OptimizerSpec:
+    """``"adam"`` or ``"sgd:momentum=0.9,nesterov=true"`` → :class:`OptimizerSpec` (checked against the registry).
+
+    >>> parse_optimizer("sgd:momentum=0.9").label
+    'sgd(momentum=0.9)'
+    """
+    from .engine import RANDOM_SEARCH, RANDOM_SEARCH_DEFAULTS
+    from .optim import get
+
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"--optimizer {text!r}: give a name such as adam or sgd:momentum=0.9")
+    name, _, rest = text.strip().partition(":")
+    name = name.strip().lower()
+    options: dict[str, Any] = {}
+    if rest.strip():
+        for part in rest.split(","):
+            key, eq, value = part.partition("=")
+            if not eq or not key.strip() or not value.strip():
+                raise ValueError(f"--optimizer {text!r}: options are key=value pairs separated by commas, "
+                                 f"e.g. sgd:momentum=0.9,nesterov=true ({part.strip()!r} is not)")
+            options[key.strip()] = _scalar(value, f"--optimizer {text!r}")
+    if name == RANDOM_SEARCH:
+        check_names(list(options), RANDOM_SEARCH_DEFAULTS, what=f"option of {name}")
+        return OptimizerSpec(name, options)
+    try:
+        info = get(name)
+    except ValueError as e:
+        raise ValueError(f"--optimizer {text!r}: {e}") from None
+    if "lr" in options:
+        raise ValueError(f"--optimizer {text!r}: give learning rates with --lr (they are what a comparison varies)")
+    check_names(list(options), info.names, what=f"hyperparameter of {info.name}")
+    try:
+        info.configure(**options)
+    except ValueError as e:
+        raise ValueError(f"--optimizer {text!r}: {e}") from None
+    return OptimizerSpec(info.name, options)
+
+
+def parse_values(text: str, what: str = "--lr") -> list[float]:
+    """``"0.1"``, ``"0.1,0.01"`` or a log range ``"1e-4..1e-1"`` (7 points) / ``"1e-4..1e-1:4"`` (4 points).
+
+    >>> parse_values("1e-3..1e-1:3")
+    [0.001, 0.01, 0.1]
+    """
+    t = str(text).strip()
+    m = re.fullmatch(r"([^.:][^:]*?)\.\.([^:]+)(?::(\d+))?", t)
+    if m:
+        lo, hi = _positive(m.group(1), what, t), _positive(m.group(2), what, t)
+        n = int(m.group(3) or 7)
+        if lo >= hi or n < 2:
+            raise ValueError(f"{what} {t!r}: a range LOW..HIGH[:N] needs 0 < LOW < HIGH and N >= 2")
+        return [float(f"{v:.6g}") for v in np.geomspace(lo, hi, n)]
+    values = [_positive(part, what, t) for part in t.split(",")]
+    if not values:
+        raise ValueError(f"{what} {t!r}: give values such as 0.1,0.01 or a range 1e-4..1e-1")
+    return values
+
+
+def _positive(part: str, what: str, whole: str) -> float:
+    try:
+        value = float(part.strip())
+    except ValueError:
+        raise ValueError(f"{what} {whole!r}: {part.strip()!r} is not a number; give values such as 0.1,0.01 "
+                         "or a log range 1e-4..1e-1[:N]") from None
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{what} {whole!r}: {part.strip()!r} must be a positive number")
+    return value
+
+
+def parse_batch_sizes(text: str) -> list[Any]:
+    """``"full,1,32,hybrid"`` → ``[None, 1, 32, hybrid(32, 8, 512)]``; ``hybrid(16,4,256)`` sets its parts."""
+    out: list[Any] = []
+    for part in re.split(r",(?![^()]*\))", str(text)):
+        p = part.strip().lower()
+        if p in ("full", "gd", "none", "all"):
+            out.append(None)
+        elif p == "hybrid":
+            out.append(hybrid())
+        elif p.startswith("hybrid(") and p.endswith(")"):
+            args = [a.strip() for a in p[7:-1].split(",")]
+            if len(args) != 3 or not all(a.isdigit() for a in args):
+                raise ValueError(f"--batch-size {text!r}: hybrid(FIRST,EPOCHS,THEN) takes three whole numbers")
+            out.append(hybrid(int(args[0]), int(args[1]), int(args[2])))
+        elif p.isdigit() and int(p) > 0:
+            out.append(int(p))
+        else:
+            raise ValueError(f"--batch-size {text!r}: {part.strip()!r} is not a batch size; use full (GD), 1 (SGD), "
+                             "a positive whole number, or hybrid")
+    return out
+
+
+def batch_label(b: Any) -> str:
+    """How a batch size is shown: ``full``, ``1``, ``32``, ``hybrid(32→512)``."""
+    if b is None:
+        return "full"
+    if isinstance(b, hybrid):
+        return f"hybrid({b.first}→{'full' if b.then is None else b.then})"
+    return str(b)
+
+
+def batch_text(b: Any) -> str:
+    """The inverse of :func:`parse_batch_sizes` for one value."""
+    if b is None:
+        return "full"
+    if isinstance(b, hybrid):
+        return f"hybrid({b.first},{b.epochs},{b.then})"
+    return str(b)
+
+
+def parse_schedule(text: str | None, steps: int) -> tuple[str | None, Callable[[int], float] | None]:
+    """``"cosine"`` or ``"step:step_size=100,gamma=0.5"`` → a multiplier of every run's learning rate."""
+    from .schedules import SCHEDULES, get_schedule
+
+    if text is None or not str(text).strip() or str(text).strip() == "constant":
+        return None, None
+    name, _, rest = str(text).strip().partition(":")
+    key = name.strip().lower().replace("-", "_")
+    if key not in SCHEDULES or key == "warmup":
+        allowed = [s for s in SCHEDULES if s != "warmup"]
+        raise ValueError(f"--schedule {text!r}: unknown schedule{close_matches(key, allowed)} "
+                         f"(allowed: {', '.join(allowed)})")
+    kwargs: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in rest.split(","))):
+        k, eq, v = part.partition("=")
+        if not eq:
+            raise ValueError(f"--schedule {text!r}: options are key=value pairs, e.g. step:step_size=100,gamma=0.5")
+        kwargs[k.strip()] = _scalar(v, f"--schedule {text!r}")
+    params = SCHEDULES[key].parameters
+    first = "max_value" if key == "one_cycle" else "value"
+    kwargs.setdefault(first, 1.0)
+    if "total_steps" in params:
+        kwargs.setdefault("total_steps", steps)
+    try:
+        return str(text).strip(), get_schedule(key, **kwargs)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"--schedule {text!r}: {e}") from None
+
+
+# -- the configuration ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a comparison depends on; :meth:`to_dict` is the resolved configuration written with the results."""
+
+    task: str
+    optimizers: tuple[OptimizerSpec, ...]
+    mode: str = "same-lr"
+    lr: tuple[float, ...] | None = None
+    batch_size: tuple[Any, ...] | None = None
+    steps: int | None = None
+    epochs: int | None = None
+    seeds: int = 3
+    schedule: str | None = None
+    budget: int = 7
+    target: float | None = None
+    task_options: Mapping[str, Any] = field(default_factory=dict)
+    csv: str | None = None
+    column: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"task": self.task} if self.csv is None else {"csv": self.csv, "column": self.column}
+        out.update({"mode": self.mode, "optimizer": [o.to_text() for o in self.optimizers]})
+        if self.lr is not None:
+            out["lr"] = ",".join(f"{v:g}" for v in self.lr)
+        if self.batch_size is not None:
+            out["batch_size"] = ",".join(batch_text(b) for b in self.batch_size)
+        for key in ("steps", "epochs", "schedule", "target"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        out["seeds"] = self.seeds
+        if self.mode == "tuned":
+            out["budget"] = self.budget
+        if self.task_options and self.csv is None:
+            out["task_options"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.task_options.items()}
+        return out
+
+
+def get_task(task: Any, *, task_options: Mapping[str, Any] | None = None, csv: str | None = None,
+             column: str | None = None) -> Any:
+    """A task from a name, a landscape formula such as ``"x**2 + 10*sin(y)"``, or a CSV file and its column."""
+    from . import tasks
+
+    options = dict(task_options or {})
+    if csv is not None:
+        if task is not None:
+            raise ValueError("give a TASK or --csv PATH --column COL, not both")
+        if not column:
+            raise ValueError(f"--csv {csv!r} needs --column COL: the column to predict")
+        return tasks.real.from_csv(csv, column, **options)
+    if task is None:
+        raise ValueError("give a TASK (see `descend list tasks`), a landscape formula, or --csv PATH --column COL")
+    if isinstance(task, tasks.Task):
+        return task
+    try:
+        return tasks.get(task, **options)
+    except ValueError as unknown:
+        if not isinstance(task, str) or not re.search(r"[xy]", task) or re.fullmatch(r"[\w-]+", task.strip()):
+            raise
+        from .formula import FormulaError
+
+        try:
+            return tasks.formula(task, **options)
+        except FormulaError as bad:
+            raise ValueError(f"{unknown}; read as a formula: {bad}") from None
+
+
+def resolve(task: Any, *, optimizers: Sequence[str] | None = None, mode: str = "same-lr", lr: Any = None,
+            batch_size: Any = None, steps: int | None = None, epochs: int | None = None, seeds: int = 3,
+            schedule: str | None = None, budget: int = 7, target: float | None = None,
+            task_options: Mapping[str, Any] | None = None, csv: str | None = None,
+            column: str | None = None) -> tuple[Config, Any]:
+    """Check every input and fill the defaults from the task: ``(Config, Task)``, before any training starts.
+
+    ``optimizers`` are strings as on the command line (``"sgd:momentum=0.9"``); ``lr`` and ``batch_size``
+    strings or lists. Defaults: the task's optimizers and batch sizes, its number of steps, and in
+    ``same-lr`` mode three learning rates across the task's range.
+    """
+    if mode not in MODES:
+        raise ValueError(f"--mode {mode!r} is not allowed{close_matches(str(mode), MODES)}; choose one of "
+                         f"{', '.join(MODES)}")
+    given = task
+    task = get_task(task, task_options=task_options, csv=csv, column=column)
+    specs = tuple(parse_optimizer(o) for o in (optimizers or task.optimizers))
+    labels = [s.label for s in specs]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"--optimizer: {', '.join(labels)} names an optimizer twice")
+    if isinstance(lr, str):
+        lr = parse_values(lr)
+    elif lr is not None:
+        lr = [_positive(str(v), "--lr", str(lr)) for v in (lr if isinstance(lr, (list, tuple)) else [lr])]
+    if isinstance(batch_size, str):
+        batch_size = parse_batch_sizes(batch_size)
+    for name, value, low in (("--seeds", seeds, 1), ("--budget", budget, 2)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{name} {value!r}: a whole number >= {low} is required")
+    if steps is not None and epochs is not None:
+        raise ValueError("give --steps or --epochs, not both")
+    for name, value in (("--steps", steps), ("--epochs", epochs)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name} {value!r}: a whole number >= 1 is required")
+    if target is not None and not (isinstance(target, (int, float)) and math.isfinite(target)):
+        raise ValueError(f"--target {target!r}: a finite number is required")
+    if steps is None and epochs is None:
+        steps = task.steps
+    if mode == "defaults" and lr is not None:
+        raise ValueError("--mode defaults runs every optimizer at its default learning rate; drop --lr "
+                         "(or use --mode same-lr)")
+    if mode == "same-lr" and lr is None:
+        lo, hi = task.lr_range
+        lr = [float(f"{v:.3g}") for v in np.geomspace(lo, hi, 3)]
+    parse_schedule(schedule, steps or 1)  # checked now, built per fit
+    name = given.strip() if isinstance(given, str) and given.strip() not in (task.name,) and csv is None else task.name
+    config = Config(task=name, csv=csv, column=column, optimizers=specs, mode=mode, lr=tuple(lr) if lr is not None else None,
+                    batch_size=tuple(batch_size) if batch_size is not None else tuple(task.batch_sizes),
+                    steps=steps, epochs=epochs, seeds=seeds, schedule=schedule, budget=budget,
+                    target=None if target is None else float(target), task_options=dict(task.options))
+    if csv is not None:
+        config = replace(config, task_options={})
+    return config, task
+
+
+# -- running it ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    """A finished (or interrupted) comparison: the runs, the per-optimizer table and its winners."""
+
+    config: Config
+    task: Any
+    summary: Any  #: pandas DataFrame, one row per run (with ``label``, ``phase``)
+    curves: Any  #: pandas DataFrame (run, step, epoch, split, metric, value)
+    table: Any  #: pandas DataFrame, one row per label, the columns of METRICS that apply
+    winners: dict[str, str]
+    paths: dict[int, np.ndarray]
+    interrupted: bool = False
+    seconds: float = 0.0
+    version: str = __version__
+    notes: list[str] = field(default_factory=list)
+
+
+def _grid(config: Config, spec: OptimizerSpec, lrs: Sequence[float] | None) -> dict[str, Any]:
+    return {"optimizer": spec.name, "lr": list(lrs) if lrs is not None else None, **{
+        k: v for k, v in spec.options.items()}}
+
+
+def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]], Any] | None = None,
+            dtype: torch.dtype = torch.float32) -> Comparison:
+    """Run the comparison that ``config`` describes (see :func:`resolve`) on ``task``."""
+    import pandas as pd
+
+    started = time.perf_counter()
+    seeds = list(range(config.seeds))
+    budget = {"steps": config.steps} if config.steps is not None else {"epochs": config.epochs}
+    steps_for_schedule = config.steps or 1
+    summaries, curves, paths, interrupted, notes = [], [], {}, False, []
+    offset = 0
+
+    def run(spec: OptimizerSpec, lrs: Sequence[float] | None, run_seeds: list[int], phase: str) -> bool:
+        nonlocal offset
+        _, schedule = parse_schedule(config.schedule, steps_for_schedule)
+        kwargs = dict(spec.options)
+        result = task.fit(optimizer=spec.name, lr=list(lrs) if lrs is not None else None,
+                          batch_size=list(config.batch_size), seed=run_seeds, target=config.target,
+                          schedules={"lr": schedule} if schedule is not None else None, progress=progress,
+                          dtype=dtype, **budget, **kwargs)
+        summary = result.summary.copy()
+        summary["label"] = spec.label
+        summary["phase"] = phase
+        by_index = {r.index: r.batch_size for r in result.runs}
+        summary["batch_size"] = [batch_label(by_index[i]) for i in summary.index]
+        summary.index = summary.index + offset
+        summary.index.name = "run"
+        curve = result.curves
+        curve["run"] = curve["run"] + offset
+        for k, path in result.paths.items():
+            paths[k + offset] = path
+        summaries.append(summary)
+        curves.append(curve)
+        offset += len(result.runs)
+        return result.interrupted
+
+    for spec in config.optimizers:
+        if interrupted:
+            break
+        try:
+            interrupted, failed = _one(spec, config, seeds, run, summaries)
+        except KeyboardInterrupt:  # between two fits (a fit itself returns what it finished)
+            interrupted = True
+        else:
+            notes.extend(failed)
+    summary = pd.concat(summaries) if summaries else pd.DataFrame()
+    curve = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
+        columns=["run", "step", "epoch", "split", "metric", "value"])
+    if interrupted:
+        done = summary["label"].nunique() if len(summary) else 0
+        notes.append(f"interrupted (Ctrl-C): {len(summary)} runs of {done} of {len(config.optimizers)} optimizers "
+                     "kept, the last one possibly cut short (see steps_done)")
+    table, winners = metrics_table(summary, curve, task, config, itemsize=torch.finfo(dtype).bits // 8)
+    return Comparison(config=config, task=task, summary=summary, curves=curve, table=table, winners=winners,
+                      paths=paths, interrupted=interrupted, seconds=time.perf_counter() - started, notes=notes)
+
+
+def _one(spec: OptimizerSpec, config: Config, seeds: list[int], run: Callable[..., bool],
+         summaries: list[Any]) -> tuple[bool, list[str]]:
+    """One optimizer of the comparison in the configured mode: (interrupted, notes)."""
+    if config.mode == "defaults":
+        return run(spec, None, seeds, "final"), []
+    if config.mode == "same-lr":
+        return run(spec, config.lr, seeds, "final"), []
+    lrs = list(config.lr) if config.lr is not None else [float(f"{v:.3g}") for v in np.geomspace(1e-4, 1.0,
+                                                                                                 config.budget)]
+    if run(spec, lrs, [0], "tuning"):
+        return True, []
+    best = _select(summaries[-1])
+    if best is None:
+        return False, [f"{spec.label}: every learning rate diverged during tuning"]
+    return run(spec, [best], seeds, "final"), []
+
+
+def _select(tuning: Any) -> float | None:
+    """The learning rate with the lowest validation loss (training loss without a validation split)."""
+    ok = tuning[~tuning["diverged"]]
+    column = "final_validation_loss" if "final_validation_loss" in ok else "final_train_loss"
+    ok = ok[np.isfinite(ok[column])]
+    if not len(ok):
+        return None
+    return float(ok.loc[ok[column].idxmin(), "lr"])
+
+
+def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, itemsize: int = 4
+                  ) -> tuple[Any, dict[str, str]]:
+    """One row per optimizer label: the metrics of :data:`METRICS` that apply, and the winner of each.
+
+    Within a label the configuration reported is the learning rate (and batch size) with the lowest median
+    validation loss over seeds (training loss without validation data); the divergence rate counts every
+    run of the label. Steps to target are the median over seeds, censored as "> T" when a seed missed it.
+    """
+    import pandas as pd
+
+    from .optim import get
+
+    if not len(summary):
+        return pd.DataFrame(), {}
+    final = summary[summary["phase"] == "final"] if "phase" in summary else summary
+    rows = {}
+    for label, group in final.groupby("label", sort=False):
+        every = summary[summary["label"] == label]
+        key = "final_validation_loss" if "final_validation_loss" in group else "final_train_loss"
+        configs = group.groupby(["lr", "batch_size"], dropna=False)[key].median()
+        configs = configs[np.isfinite(configs)]
+        best = group
+        if len(configs):
+            lr, bs = configs.idxmin()
+            best = group[((group["lr"] == lr) | (group["lr"].isna() & pd.isna(lr))) & (group["batch_size"] == bs)]
+        row: dict[str, Any] = {"lr": best["lr"].iloc[0], "batch size": best["batch_size"].iloc[0]}
+        ok = best[~best["diverged"]]
+        row["final train loss"] = ok["final_train_loss"].median() if len(ok) else math.nan
+        row["best train loss"] = ok["best_train_loss"].median() if len(ok) else math.nan
+        for split in ("validation", "test"):
+            column = f"final_{split}_loss"
+            if column in best:
+                row[f"{split} loss"] = ok[column].median() if len(ok) else math.nan
+        if "final_test_accuracy" in best:
+            row["test accuracy"] = ok["final_test_accuracy"].median() if len(ok) else math.nan
+        if config.target is not None:
+            reached = best["steps_to_target"]
+            steps_done = int(best["steps_done"].max())
+            if reached.notna().all() and len(reached):
+                row["steps to target"] = float(reached.median())
+                row["epochs to target"] = _epochs_at(curves, best, reached)
+            else:
+                row["steps to target"] = f"> {steps_done}"
+                row["epochs to target"] = "not reached"
+        row["divergence rate"] = float(every["diverged"].mean())
+        if "test loss" in row:
+            row["generalisation gap"] = row["test loss"] - row["final train loss"]
+        name = best["optimizer"].iloc[0]
+        if name in _state_names():
+            options = {k: v for k, v in _options(best.iloc[0], name).items()}
+            row["state bytes / parameter"] = get(name).state_tensors(**options) * itemsize
+        row["ms / step"] = float((best["seconds"] / best["steps_done"].clip(lower=1)).median() * 1e3)
+        if "distance" in best:
+            row["distance to answer"] = ok["distance"].median() if len(ok) else math.nan
+        rows[label] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "optimizer"
+    winners = {}
+    for column, sense in METRICS.items():
+        if column not in table:
+            continue
+        values = pd.to_numeric(table[column], errors="coerce")
+        if column == "generalisation gap":
+            values = values.abs()
+        if values.notna().sum() < 1 or values.nunique(dropna=True) < 2:
+            continue
+        winners[column] = str(values.idxmin() if sense == "min" else values.idxmax())
+    return table, winners
+
+
+def _state_names() -> set[str]:
+    from .optim import OPTIMIZERS
+
+    return set(OPTIMIZERS)
+
+
+def _options(row: Any, name: str) -> dict[str, Any]:
+    from .optim import get
+
+    info = get(name)
+    return {k: row[k] for k in info.names if k in row and k != "lr" and not (isinstance(row[k], float)
+                                                                               and math.isnan(row[k]))}
+
+
+def _epochs_at(curves: Any, rows: Any, reached: Any) -> float:
+    values = []
+    for run, step in zip(rows.index, reached):
+        c = curves[(curves["run"] == run) & (curves["split"] == "batch") & (curves["step"] == int(step))]
+        if len(c):
+            values.append(float(c["epoch"].iloc[0]))
+    return float(np.median(values)) if values else math.nan
+
+
+def with_budget(config: Config, **changes: Any) -> Config:
+    """A copy of ``config`` with some fields changed (for tests and re-runs)."""
+    return replace(config, **changes)

@@ -1,0 +1,232 @@
+"""`descend compare`, `descend show` and `descend landscape`, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from typer.testing import CliRunner
+
+import descend
+from descend import compare as C
+from descend.cli import app
+
+runner = CliRunner()
+SMALL = ["--steps", "20", "--seeds", "1", "--lr", "0.05", "--quiet"]
+
+
+# -- the small languages of the command line ---------------------------------------------------------------------
+
+
+def test_parse_optimizer_values_batch_sizes_and_schedules():
+    spec = C.parse_optimizer("sgd:momentum=0.9,nesterov=true")
+    assert spec.name == "sgd" and dict(spec.options) == {"momentum": 0.9, "nesterov": True}
+    assert spec.label == "sgd(momentum=0.9, nesterov=true)" and C.parse_optimizer(spec.to_text()) == spec
+    assert C.parse_values("0.1,0.01") == [0.1, 0.01]
+    assert C.parse_values("1e-4..1e-1:4") == [0.0001, 0.001, 0.01, 0.1]
+    assert len(C.parse_values("1e-4..1")) == 7
+    sizes = C.parse_batch_sizes("full,1,32,hybrid,hybrid(16,4,256)")
+    assert sizes[:3] == [None, 1, 32] and [C.batch_label(b) for b in sizes[3:]] == ["hybrid(32→512)", "hybrid(16→256)"]
+    name, schedule = C.parse_schedule("step:step_size=10,gamma=0.5", 100)
+    assert schedule(0) == 1.0 and schedule(10) == 0.5
+    assert C.parse_schedule("cosine", 100)[1](100) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: C.parse_optimizer("adamm"), "did you mean 'adam'"),
+    (lambda: C.parse_optimizer("sgd:momentum"), "key=value"),
+    (lambda: C.parse_optimizer("sgd:momentun=0.9"), "momentum"),
+    (lambda: C.parse_optimizer("sgd:momentum=2"), "momentum"),
+    (lambda: C.parse_optimizer("adam:lr=0.1"), "--lr"),
+    (lambda: C.parse_values("1e-1..1e-4"), "LOW < HIGH"),
+    (lambda: C.parse_values("0.1,abc"), "'abc' is not a number"),
+    (lambda: C.parse_values("-1"), "positive"),
+    (lambda: C.parse_batch_sizes("full,0"), "'0' is not a batch size"),
+    (lambda: C.parse_schedule("cosin", 10), "did you mean 'cosine'"),
+    (lambda: C.resolve("ellipse", mode="tune"), "did you mean 'tuned'"),
+    (lambda: C.resolve("ellipse", steps=10, epochs=2), "not both"),
+    (lambda: C.resolve("ellipse", seeds=0), "--seeds"),
+    (lambda: C.resolve("ellipse", mode="defaults", lr="0.1"), "drop --lr"),
+    (lambda: C.resolve("elipse"), "did you mean 'ellipse'"),
+    (lambda: C.resolve("x**2 + foo(y)"), "unknown function 'foo'"),
+])
+def test_bad_input_is_refused_before_training(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_defaults_for_the_ellipse_compare_gd_sgd_minibatch_momentum_rmsprop_adam():
+    config, task = C.resolve("ellipse")
+    assert [o.name for o in config.optimizers] == ["gd", "momentum", "rmsprop", "adam"]
+    assert [C.batch_label(b) for b in config.batch_size] == ["full", "1", "32", "hybrid(32→512)"]
+    assert config.mode == "same-lr" and len(config.lr) == 3 and config.steps == task.steps and config.seeds == 3
+
+
+# -- the command -------------------------------------------------------------------------------------------------
+
+
+class _Counter(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: dict[str, int] = {}
+
+    def handle_starttag(self, tag, attrs):
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+
+
+def test_compare_ellipse_writes_the_report_figures_csv_and_json(tmp_path):
+    out, js = tmp_path / "report", tmp_path / "runs.json"
+    result = runner.invoke(app, ["compare", "ellipse", *SMALL, "--batch-size", "full,32", "--out", str(out),
+                                 "--json", str(js)])
+    assert result.exit_code == 0, result.output
+    assert f"report: {out / 'report.html'}" in result.stdout
+    html = (out / "report.html").read_text()
+    parser = _Counter()
+    parser.feed(html)
+    assert html.count("Plotly.newPlot") >= 3 and parser.tags.get("table", 0) >= 1
+    for label in ("gd", "momentum", "rmsprop", "adam"):
+        assert f">{label}<" in html
+    assert "<script src=" not in html and descend.__version__ in html
+    # figures: PNG of the size the figure declares, and SVG
+    for stem in ("loss-step", "loss-epoch", "batch-regimes", "grad-norms", "landscape"):
+        png = matplotlib.image.imread(out / "figures" / f"{stem}.png")
+        assert png.ndim == 3 and png.shape[0] > 200 and png.shape[1] > 300, stem
+        assert (out / "figures" / f"{stem}.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
+    # the animation has more than one frame
+    import imageio.v3 as iio
+
+    frames = iio.imread(out / "paths.gif", index=None)
+    assert frames.shape[0] > 1
+    assert (out / "paths.mp4").stat().st_size > 0
+    # the numbers equal descend.fit's for the same configuration
+    summary = pd.read_csv(out / "summary.csv", index_col=0)
+    runs = descend.fit(task="ellipse", optimizer="adam", lr=0.05, batch_size=[None, 32], steps=20, seed=[0])
+    mine = summary[summary["label"] == "adam"]
+    assert np.allclose(mine["final_train_loss"].to_numpy(), runs.summary["final_train_loss"].to_numpy(), rtol=0,
+                       atol=0)
+    records = json.loads(js.read_text())
+    assert {r["optimizer"] for r in records["optimizers"]} == {"gd", "momentum", "rmsprop", "adam"}
+    adam_runs = [r for r in records["runs"] if r["label"] == "adam"]
+    assert [r["final_train_loss"] for r in adam_runs] == runs.summary["final_train_loss"].tolist()
+    assert records["config"]["task"] == "ellipse" and records["descend"] == descend.__version__
+    # a report directory is not overwritten without --force
+    again = runner.invoke(app, ["compare", "ellipse", *SMALL, "--out", str(out)])
+    assert again.exit_code == 2 and "--force" in again.output and "Traceback" not in again.output
+    # descend show prints the table
+    shown = runner.invoke(app, ["show", str(out)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0 and "adam" in shown.stdout and "final train loss" in shown.stdout
+
+
+def test_the_written_config_reruns_the_same_comparison(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    result = runner.invoke(app, ["compare", "line", "-o", "gd", "-o", "sgd:momentum=0.9", *SMALL,
+                                 "--no-animation", "--out", str(first)])
+    assert result.exit_code == 0, result.output
+    config = (first / "config.toml").read_text()
+    assert 'optimizer = [\n    "gd",\n    "sgd:momentum=0.9",\n]' in config or '"sgd:momentum=0.9"' in config
+    result = runner.invoke(app, ["compare", "--config", str(first / "config.toml"), "--quiet", "--no-animation",
+                                 "--out", str(second)])
+    assert result.exit_code == 0, result.output
+    a = pd.read_csv(first / "summary.csv", index_col=0)
+    b = pd.read_csv(second / "summary.csv", index_col=0)
+    assert a["final_train_loss"].tolist() == b["final_train_loss"].tolist()
+    assert list(a["label"].unique()) == ["gd", "sgd(momentum=0.9)"]
+
+
+def test_tuned_mode_selects_on_validation_and_reruns_with_seeds(tmp_path):
+    config, task = C.resolve("line", optimizers=["gd", "adam"], mode="tuned", budget=3, lr="0.01..0.3:3",
+                             steps=30, seeds=2)
+    comparison = C.compare(config, task)
+    summary = comparison.summary
+    assert (summary[summary.phase == "tuning"].groupby("label").size() == 3).all()
+    final = summary[summary.phase == "final"]
+    assert (final.groupby("label").size() == 2).all() and (final.groupby("label")["lr"].nunique() == 1).all()
+    for label, group in summary[summary.phase == "tuning"].groupby("label"):
+        best = group.loc[group["final_validation_loss"].idxmin(), "lr"]
+        assert final[final.label == label]["lr"].iloc[0] == best
+    assert set(comparison.table.index) == {"gd", "adam"} and "test loss" in comparison.table
+
+
+def test_target_steps_are_censored_and_divergence_is_a_result(tmp_path):
+    config, task = C.resolve("line", optimizers=["gd", "adam"], lr="0.01,5", steps=40, seeds=1, target=0.3)
+    comparison = C.compare(config, task)
+    summary = comparison.summary
+    assert summary[(summary.label == "gd") & (summary.lr == 5)]["diverged"].all()  # GD at α = 5 diverges
+    table = comparison.table
+    assert table.loc["gd", "divergence rate"] == 0.5
+    assert isinstance(table.loc["gd", "steps to target"], (float, str))
+    reached = summary[summary.steps_to_target.notna()]
+    assert len(reached)  # somebody reached 0.3
+
+
+def test_bad_input_exits_with_code_2_and_one_line(tmp_path):
+    bad_csv = tmp_path / "bad.csv"
+    bad_csv.write_text("a,b\n1,2\n3,\n")
+    cases = [
+        (["compare", "elipse"], "did you mean 'ellipse'"),
+        (["compare", "ellipse", "-o", "adamm"], "did you mean 'adam'"),
+        (["compare", "ellipse", "-o", "sgd:momentum"], "key=value"),
+        (["compare", "ellipse", "--lr", "1..0.1"], "LOW < HIGH"),
+        (["compare", "--csv", str(bad_csv), "--column", "b"], "missing value"),
+        (["compare", "--csv", str(bad_csv), "--column", "c"], "'c'"),
+        (["compare", "--config", str(tmp_path / "none.toml")], "does not exist"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(app, [*args, "--out", str(tmp_path / "never")])
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output and "Traceback" not in result.output, (args, result.output)
+    assert not (tmp_path / "never").exists()
+
+
+def test_compare_a_csv_file(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(80, 2))
+    frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "colour": rng.choice(["red", "blue"], 80),
+                          "y": x @ [1.0, -2.0] + 0.1 * rng.normal(size=80)})
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", *SMALL, "-o", "adam", "-o", "sgd",
+                                 "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r" / "report.html").exists()
+    assert "csv = " in (tmp_path / "r" / "config.toml").read_text()
+
+
+def test_landscape_command_draws_paths(tmp_path):
+    result = runner.invoke(app, ["landscape", "himmelblau", "-o", "gd", "-o", "adam", "--lr", "0.01", "--start",
+                                 "0,0", "--steps", "30", "--out", str(tmp_path), "--animate",
+                                 str(tmp_path / "paths.gif")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "landscape-himmelblau.png").exists() and (tmp_path / "paths.gif").exists()
+    bad = runner.invoke(app, ["landscape", "himmelblau", "--start", "0"])
+    assert bad.exit_code == 2 and "X,Y" in bad.output
+
+
+def test_ctrl_c_leaves_a_readable_partial_report(tmp_path):
+    out = tmp_path / "partial"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "descend", "compare", "ellipse", "--steps", "4000", "--seeds", "1", "--lr", "0.05",
+         "--batch-size", "full", "--no-animation", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    first = process.stderr.readline()  # "training ... runs": the comparison has started
+    assert first.startswith("training"), first
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 130, (stdout, stderr)
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    summary = pd.read_csv(out / "summary.csv", index_col=0)
+    assert len(summary) >= 1 and (summary["steps_done"] < 4000).all()
+    assert "interrupted" in (out / "report.html").read_text()
