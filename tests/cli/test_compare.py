@@ -47,7 +47,7 @@ def test_parse_optimizer_values_batch_sizes_and_schedules():
     (lambda: C.parse_optimizer("adamm"), "did you mean 'adam'"),
     (lambda: C.parse_optimizer("sgd:momentum"), "key=value"),
     (lambda: C.parse_optimizer("sgd:momentun=0.9"), "momentum"),
-    (lambda: C.parse_optimizer("sgd:momentum=2"), "momentum"),
+    (lambda: C.parse_optimizer("sgd:momentum=-1"), "momentum"),
     (lambda: C.parse_optimizer("adam:lr=0.1"), "--lr"),
     (lambda: C.parse_values("1e-1..1e-4"), "LOW < HIGH"),
     (lambda: C.parse_values("0.1,abc"), "'abc' is not a number"),
@@ -222,7 +222,7 @@ def test_ctrl_c_leaves_a_readable_partial_report(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     first = process.stderr.readline()  # "training ... runs": the comparison has started
     assert first.startswith("training"), first
-    time.sleep(3)
+    time.sleep(6)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=300)
     assert process.returncode == 130, (stdout, stderr)

@@ -117,6 +117,7 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     paths = {k: v for k, v in comparison.paths.items() if k in chosen}
     path_labels = {k: chosen[k] for k in paths}
     images: dict[str, str] = {}
+    notes = list(comparison.notes)
     if figures and len(final):
         directory = out / "figures"
         directory.mkdir(exist_ok=True)
@@ -141,17 +142,23 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
                 continue
             if stem == "lr-sensitivity" and summary["lr"].nunique() < 2:
                 continue
-            figure = draw()
+            try:
+                figure = draw()
+            except ValueError as e:  # nothing to draw (e.g. an interrupted run before its first step)
+                notes.append(f"figure {stem} skipped: {e}")
+                continue
             if figure is None:
                 continue
             fig.save(figure, directory, stem)
             images[caption] = f"figures/{stem}.png"
         if animation and surface is not None and paths:
-            for suffix in (".gif", ".mp4"):
-                fig.animate(surface, paths, path_labels, out / f"paths{suffix}", title=title, max_frames=60)
-            images["Animation of the paths (also paths.mp4)"] = "paths.gif"
+            try:
+                for suffix in (".gif", ".mp4"):
+                    fig.animate(surface, paths, path_labels, out / f"paths{suffix}", title=title, max_frames=60)
+                images["Animation of the paths (also paths.mp4)"] = "paths.gif"
+            except ValueError as e:
+                notes.append(f"animation skipped: {e}")
     intro = task.card()
-    notes = list(comparison.notes)
     notes.append(f"{len(summary)} runs in {comparison.seconds:.1f} s; mode {config.mode}; "
                  f"{config.seeds} seed{'s' * (config.seeds != 1)} per configuration")
     return write_html(out / "report.html", title=f"descend compare {task.name}", intro=intro,
