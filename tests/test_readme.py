@@ -19,6 +19,6 @@ def test_readme_python_blocks_run(code):
 def test_readme_has_the_two_setup_commands_and_ci_runs_the_second():
     text = README.read_text()
     commands = re.findall(r"```bash\n(python3 -m venv .*?)\n```", text)
-    assert len(commands) == 2 and "descend list" in commands[0] and "pytest" in commands[1]
+    assert len(commands) == 2 and "descend compare" in commands[0] and "pytest" in commands[1]
     ci = (README.parent / ".ci" / "run").read_text()
     assert commands[1] in ci

@@ -71,11 +71,11 @@ def records(comparison: Any) -> dict[str, Any]:
             "winners": comparison.winners, "optimizers": optimizers, "runs": runs}
 
 
-def representatives(comparison: Any) -> dict[int, str]:
-    """One run per optimizer label: the table's learning rate and batch size, the lowest seed; run -> label."""
+def chosen(comparison: Any) -> Any:
+    """The runs of each label's reported configuration (the table's lr and batch size), every seed."""
     summary, table = comparison.summary, comparison.table
     final = summary[summary["phase"] == "final"] if "phase" in summary else summary
-    out = {}
+    parts = []
     for label, group in final.groupby("label", sort=False):
         if label in table.index:
             row = table.loc[label]
@@ -84,6 +84,14 @@ def representatives(comparison: Any) -> dict[int, str]:
                 np.isclose(group["lr"].astype(float), float(lr)))
             pick = group[same_lr & (group["batch_size"].astype(str) == str(row.get("batch size")))]
             group = pick if len(pick) else group
+        parts.append(group)
+    return final.loc[[i for part in parts for i in part.index]]
+
+
+def representatives(comparison: Any) -> dict[int, str]:
+    """One run per optimizer label: its reported configuration, the lowest seed; run -> label (with its lr)."""
+    out = {}
+    for label, group in chosen(comparison).groupby("label", sort=False):
         run = int(group.sort_values("seed").index[0])
         lr = group.loc[run, "lr"]
         out[run] = f"{label} (lr {lr:g})" if isinstance(lr, float) and math.isfinite(lr) else str(label)
@@ -113,19 +121,21 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     final = summary[summary["phase"] == "final"] if "phase" in summary else summary
     surface = task.surface
     # on the landscape, one path per optimizer: the configuration of the table (its lr and batch size), seed 0
-    chosen = representatives(comparison)
-    paths = {k: v for k, v in comparison.paths.items() if k in chosen}
-    path_labels = {k: chosen[k] for k in paths}
+    shown = representatives(comparison)
+    paths = {k: v for k, v in comparison.paths.items() if k in shown}
+    path_labels = {k: shown[k] for k in paths}
     images: dict[str, str] = {}
     notes = list(comparison.notes)
     if figures and len(final):
         directory = out / "figures"
         directory.mkdir(exist_ok=True)
         final_curves = curves[curves["run"].isin(final.index)]
+        best = chosen(comparison)
+        best_curves = curves[curves["run"].isin(best.index)]
         drawn = {
-            "loss-step": ("Loss against step (median and inter-quartile band over seeds)",
-                          lambda: fig.loss_curves(final, final_curves, x="step", title=title)),
-            "loss-epoch": ("Loss against epoch", lambda: fig.loss_curves(final, final_curves, x="epoch", title=title)),
+            "loss-step": ("Loss against step: each optimizer's reported configuration (median and inter-quartile "
+                          "band over seeds)", lambda: fig.loss_curves(best, best_curves, x="step", title=title)),
+            "loss-epoch": ("Loss against epoch", lambda: fig.loss_curves(best, best_curves, x="epoch", title=title)),
             "lr-sensitivity": ("Learning-rate sensitivity (× = diverged)",
                                lambda: fig.lr_sensitivity(summary, title=title)),
             "lr-batch": ("Learning rate × batch size", lambda: fig.lr_batch_heatmap(final, title=title)),
@@ -154,7 +164,8 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
         if animation and surface is not None and paths:
             try:
                 for suffix in (".gif", ".mp4"):
-                    fig.animate(surface, paths, path_labels, out / f"paths{suffix}", title=title, max_frames=60)
+                    fig.animate(surface, paths, path_labels, out / f"paths{suffix}", title=title, max_frames=40,
+                                dpi=80)
                 images["Animation of the paths (also paths.mp4)"] = "paths.gif"
             except ValueError as e:
                 notes.append(f"animation skipped: {e}")

@@ -1,0 +1,1 @@
+"""Reports of comparisons: figures (matplotlib), the HTML report (Plotly), tables."""

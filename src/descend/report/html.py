@@ -1,0 +1,818 @@
+"""The HTML report of a comparison: one self-contained file with interactive Plotly charts.
+
+:func:`write_html` writes a single page that works offline: the plotly.js bundle shipped with the Plotly
+package is embedded once, inline, and nothing is fetched from the network (no external script, style sheet
+or font). The page reads top to bottom the way a newcomer needs it:
+
+1. a header: the task's title and card text, the comparison mode, the budget, notes (e.g. an interrupted
+   run), and the version of descend;
+2. the summary table, one row per optimizer, with the winner of each metric highlighted, a line naming the
+   winners, what the columns mean and every run's configuration (collapsed);
+3. the charts, each with a one-sentence caption saying what to look at: loss against step, learning-rate
+   sensitivity, per-layer gradient norms and, for a task with a 2-parameter cost surface, a contour map and
+   a 3-D surface with each run's path;
+4. the resolved configuration (TOML text) and the version;
+5. static figures (PNG files next to the HTML), if any.
+
+Every string that comes from the user (task text, labels, configuration, notes) is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import numbers
+import os
+import pathlib
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = ["write_html"]
+
+#: The most points drawn per run and curve (loss curves, gradient norms, paths); longer runs are thinned.
+MAX_POINTS = 500
+
+#: One colour per optimizer label, the same in every chart and in the table's swatches.
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22")
+
+_SUMMARY_COLUMNS = ("label", "lr", "seed", "final_train_loss", "diverged")
+_CURVES_COLUMNS = ("run", "step", "split", "metric", "value")
+_CONFIG = {"displaylogo": False, "responsive": True}
+
+#: What the usual columns of the summary table mean (shown under the table for the columns present).
+_GLOSSARY = {
+    "final train loss": "the loss on the whole training set at the end of the run (lower is better)",
+    "best train loss": "the lowest training-set loss seen during the run",
+    "test loss": "the loss on held-out test data at the end: how well the model generalises",
+    "test accuracy": "the share of test samples classified correctly at the end (higher is better)",
+    "validation loss": "the loss on the validation split at the end",
+    "validation accuracy": "the share of validation samples classified correctly at the end",
+    "steps to target": "the first step at which the training loss reached the target; "
+                       "\u201c> N\u201d means not within the N steps of the budget",
+    "divergence rate": "the share of runs whose loss became infinite or NaN",
+    "generalisation gap": "test loss minus training loss: how much worse the model does on unseen data",
+    "state bytes / parameter": "the memory the optimizer keeps per model parameter (momentum, moments, ...)",
+    "ms / step": "wall time per training step, in milliseconds",
+    "distance to answer": "the distance of the final parameters from the known best parameters",
+}
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       color: #222; background: #fff; margin: 0; line-height: 1.5; }
+main { max-width: 1120px; margin: 0 auto; padding: 1.5rem 1.5rem 3rem; }
+h1 { font-size: 1.7rem; margin: 0.2rem 0 0.6rem; }
+h2 { font-size: 1.3rem; margin: 2.2rem 0 0.5rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
+.intro { white-space: pre-line; margin: 0.4rem 0 0.8rem; }
+.meta { color: #444; margin: 0.2rem 0; }
+.meta span { margin-right: 1.4rem; }
+.notes { background: #fff8e1; border-left: 4px solid #f0b400; padding: 0.5rem 0.8rem 0.5rem 2rem; }
+.caption { color: #444; margin: 0.3rem 0 0.6rem; }
+.figure { border: 1px solid #e6e6e6; border-radius: 4px; padding: 0.3rem; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 0.95rem; margin: 0.4rem 0; }
+th, td { padding: 0.35rem 0.7rem; border-bottom: 1px solid #e3e3e3; text-align: right; white-space: nowrap; }
+th { background: #f4f6f8; }
+thead th { border-bottom: 2px solid #ccc; vertical-align: bottom; white-space: normal; }
+th[scope="row"] { text-align: left; background: #fafafa; }
+tbody tr:hover td { background: #f7fbff; }
+td.best, tbody tr:hover td.best { font-weight: bold; background: #d7f0d2; }
+.swatch { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 2px; margin-right: 0.45em; }
+.winners { margin: 0.3rem 0; }
+details { margin: 0.6rem 0; }
+summary { cursor: pointer; color: #1f5f9f; }
+dl { margin: 0.4rem 0; } dt { font-weight: bold; } dd { margin: 0 0 0.4rem 1.2rem; color: #444; }
+pre { background: #f6f8fa; border: 1px solid #e3e3e3; border-radius: 4px; padding: 0.8rem; overflow-x: auto;
+      font-size: 0.9rem; }
+img { max-width: 100%; border: 1px solid #e6e6e6; }
+.static figure { margin: 1rem 0; } .static figcaption { color: #444; }
+footer { margin-top: 2.5rem; color: #666; font-size: 0.9rem; border-top: 1px solid #ddd; padding-top: 0.5rem; }
+"""
+
+
+# -- the page -------------------------------------------------------------------------------------------
+
+
+def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, winners: Mapping[str, str],
+               summary: Any, curves: Any, config_text: str, version: str, mode: str, surface: Any = None,
+               paths: Mapping[int, Any] | None = None, labels: Mapping[int, str] | None = None,
+               images: Mapping[str, str] | None = None, notes: list[str] | None = None) -> pathlib.Path:
+    """Write the HTML report of a comparison to ``path`` and return that path.
+
+    ``table``: a pandas DataFrame, one row per optimizer label (the index), one column per metric; numbers
+    are shown with 4 significant digits, rates and accuracies as percentages, NaN as "—", strings (e.g. a
+    censored "> 400" steps to target) as they are. ``winners``: metric column → winning label, highlighted.
+    ``summary``: one row per run (index ``run``) with at least the columns ``label, lr, seed,
+    final_train_loss, diverged``; ``curves``: the long table ``run, step, split, metric, value`` (and
+    ``epoch``) of :attr:`descend.Runs.curves`. ``config_text`` (the resolved TOML configuration),
+    ``version`` and ``mode`` (the comparison mode) are shown as text.
+
+    ``surface`` (optional): an object with ``names``, ``domain``, ``log_scale``, ``points`` and ``grid(n)
+    -> (A, B, J)``; with it the page has a contour map and a 3-D surface with each run's path
+    (``paths[run]``, ``[T + 1, 2]``), named by ``labels[run]`` (default: the run's label in ``summary``).
+    ``images``: caption → file name (relative to the HTML file) of static figures. ``notes``: short lines
+    shown under the header. Bad input raises :class:`ValueError` naming the argument or column.
+    """
+    import pandas as pd
+
+    for name, value in (("title", title), ("intro", intro), ("config_text", config_text), ("version", version),
+                        ("mode", mode)):
+        if not isinstance(value, str):
+            raise ValueError(f"{name} must be a str, not {type(value).__name__}")
+    for name, value in (("table", table), ("summary", summary), ("curves", curves)):
+        if not isinstance(value, pd.DataFrame):
+            raise ValueError(f"{name} must be a pandas DataFrame, not {type(value).__name__}")
+    if not isinstance(winners, Mapping):
+        raise ValueError(f"winners must be a dict (metric column -> label), not {type(winners).__name__}")
+    summary = _check_summary(summary)
+    if curves.empty and not len(curves.columns):
+        curves = curves.reindex(columns=list(_CURVES_COLUMNS))
+    _require(curves, "curves", _CURVES_COLUMNS)
+    if not table.index.is_unique:
+        raise ValueError("table has a label more than once in its index; give one row per optimizer label")
+    winners = _check_winners(winners, table)
+    notes = _check_strings(notes, "notes")
+    images = _check_images(images)
+    paths = _check_paths(paths)
+    run_labels = {int(run): str(label) for run, label in summary["label"].items()}
+    if labels is not None:
+        if not isinstance(labels, Mapping):
+            raise ValueError(f"labels must be a dict (run -> label), not {type(labels).__name__}")
+        run_labels.update({int(run): str(label) for run, label in labels.items()})
+    order = list(dict.fromkeys([str(label) for label in table.index] + [str(x) for x in summary["label"]]))
+    colours = {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(order)}
+    chosen = {label: _configured_runs(summary, table, label) for label in order}
+
+    figures = [
+        ("Loss during training", _loss_caption(curves, summary, chosen), "fig-loss", 480,
+         _loss_figure(summary, curves, chosen, colours)),
+        ("Learning-rate sensitivity", "Final training loss against the learning rate, one marker per run (\u00d7 at "
+         "the top: the run diverged); the dotted line joins the medians over seeds, and a wide flat valley means "
+         "the optimizer forgives a poorly chosen learning rate.", "fig-lr", 440,
+         _lr_figure(summary, order, colours)),
+    ]
+    grads = _grad_figure(summary, curves, chosen)
+    if grads is not None:
+        which = "one representative run per optimizer (choose it in the menu)" if grads.layout.updatemenus else \
+            "a representative run"
+        figures.append(("Gradient norms per layer", f"The gradient norm of every parameter tensor during {which}: "
+                        "norms that shrink layer after layer point to vanishing gradients, sudden spikes to "
+                        "instability.", "fig-grad", 440, grads))
+    if surface is not None:
+        contour, surface3d, names = _surface_figures(surface, paths, run_labels, colours)
+        figures.append(("The cost surface seen from above", f"Each run's path over the cost J({names}) from the "
+                        "start (open circle) towards the minimum (star): look for zig-zags across a valley, "
+                        "overshooting, and which runs get there.", "fig-contour", 560, contour))
+        figures.append(("The cost surface in 3-D", "The same cost as a surface with the paths drawn on it: "
+                        "drag to turn it and see the valleys and plateaus the optimizers had to cross.",
+                        "fig-surface3d", 620, surface3d))
+
+    parts = [_header(title, intro, mode, version, summary, curves, notes),
+             _table_section(table, winners, colours), _runs_details(summary)]
+    for heading, caption, div_id, height, figure in figures:
+        parts.append(_figure_section(heading, caption, div_id, height, figure))
+    parts.append(_config_section(config_text, version))
+    if images:
+        parts.append(_images_section(images))
+    page = _page(title, "\n".join(parts), version)
+
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(page, encoding="utf-8")
+    os.replace(partial, path)
+    return path
+
+
+def _page(title: str, body: str, version: str) -> str:
+    import plotly.offline
+
+    bundle = plotly.offline.get_plotlyjs()
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<meta name=\"generator\" content=\"descend {_esc(version)}\">\n"
+        f"<title>{_esc(title)} \u2014 descend comparison</title>\n<style>{_CSS}</style>\n"
+        "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>\n"
+        f"<script>{bundle}</script>\n</head>\n<body>\n<main>\n{body}\n"
+        f"<footer>Made with descend {_esc(version)}; charts by plotly.js "
+        f"{_esc(plotly.offline.get_plotlyjs_version())}, embedded in this file (it works offline).</footer>\n"
+        "</main>\n</body>\n</html>\n"
+    )
+
+
+def _header(title: str, intro: str, mode: str, version: str, summary: Any, curves: Any,
+            notes: list[str]) -> str:
+    meta = [f"<span><b>Comparison mode:</b> {_esc(mode)}</span>",
+            f"<span><b>Budget:</b> {_esc(_budget(summary, curves))}</span>",
+            f"<span><b>descend</b> {_esc(version)}</span>"]
+    out = [f"<header>\n<h1>{_esc(title)}</h1>"]
+    if intro.strip():
+        out.append(f"<p class=\"intro\">{_esc(intro.strip())}</p>")
+    out.append(f"<p class=\"meta\">{''.join(meta)}</p>")
+    if notes:
+        out.append("<ul class=\"notes\">" + "".join(f"<li>{_esc(note)}</li>" for note in notes) + "</ul>")
+    out.append("</header>")
+    return "\n".join(out)
+
+
+def _budget(summary: Any, curves: Any) -> str:
+    batch = curves[curves["split"] == "batch"]
+    last = _max(batch["step"])
+    if last is None:
+        last = _max(curves["step"])
+    text = "no steps recorded" if last is None else f"{int(last) + 1} steps per run"
+    if last is not None and "epoch" in curves.columns:
+        # epochs completed before each step: an evaluation after the last step has the total, else extrapolate
+        after = _max(curves.loc[curves["step"] > last, "epoch"])
+        before = _max(batch.loc[batch["step"] == last, "epoch"]) if last > 0 else None
+        epochs = after if after is not None else (before * (last + 1) / last if before is not None else None)
+        if epochs is not None and epochs > 0 and not math.isclose(epochs, last + 1):  # else 1 step = 1 epoch
+            text += f" (\u2248 {_number(float(f'{epochs:.3g}'))} epochs)"
+    runs = len(summary)
+    seeds = summary["seed"].nunique(dropna=True)
+    text += f"; {runs} run{'s' * (runs != 1)}"
+    if seeds > 1:
+        text += f", {seeds} seeds"
+    return text
+
+
+def _max(column: Any) -> float | None:
+    import pandas as pd
+
+    values = pd.to_numeric(column, errors="coerce")
+    values = values[np.isfinite(values.to_numpy(dtype=float))]
+    return None if values.empty else float(values.max())
+
+
+def _table_section(table: Any, winners: dict[str, str], colours: dict[str, str]) -> str:
+    columns = [str(c) for c in table.columns]
+    head = "<th scope=\"col\">optimizer</th>" + "".join(f"<th scope=\"col\">{_esc(c)}</th>" for c in columns)
+    rows = []
+    for label, row in zip(table.index, table.itertuples(index=False)):
+        label = str(label)
+        cells = [f"<th scope=\"row\"><span class=\"swatch\" style=\"background:{colours[label]}\"></span>"
+                 f"{_esc(label)}</th>"]
+        for column, value in zip(columns, row):
+            if winners.get(column) == label:
+                cells.append(f"<td class=\"best\" title=\"best {_esc(column)}\">{_esc(_cell_text(column, value))}</td>")
+            else:
+                cells.append(f"<td>{_esc(_cell_text(column, value))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    out = ["<section id=\"summary\">", "<h2>Summary</h2>",
+           "<p class=\"caption\">One row per optimizer; in each column the best value (the winner of that "
+           "metric) is in bold on green.</p>",
+           f"<div class=\"scroll\"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows)
+           + "\n</tbody>\n</table></div>"]
+    if winners:
+        best = "; ".join(f"{_esc(column)}: <b>{_esc(label)}</b>" for column, label in winners.items())
+        out.append(f"<p class=\"winners\">Best per metric: {best}.</p>")
+    known = [(c, _GLOSSARY[_key(c)]) for c in columns if _key(c) in _GLOSSARY]
+    if known:
+        out.append("<details><summary>What the columns mean</summary><dl>"
+                   + "".join(f"<dt>{_esc(c)}</dt><dd>{_esc(text)}</dd>" for c, text in known) + "</dl></details>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _runs_details(summary: Any) -> str:
+    summary = summary[["label"] + [c for c in summary.columns if c != "label"]]
+    columns = [str(c) for c in summary.columns]
+    head = "<th scope=\"col\">run</th>" + "".join(f"<th scope=\"col\">{_esc(c.replace('_', ' '))}</th>"
+                                                  for c in columns)
+    rows = []
+    for run, row in zip(summary.index, summary.itertuples(index=False)):
+        cells = "".join(f"<td>{_esc(_cell_text(c, v))}</td>" for c, v in zip(columns, row))
+        rows.append(f"<tr><th scope=\"row\">{_esc(str(run))}</th>{cells}</tr>")
+    return ("<details><summary>Every run: its configuration and results</summary>\n<div class=\"scroll\"><table>"
+            f"\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows)
+            + "\n</tbody>\n</table></div>\n</details>")
+
+
+def _figure_section(heading: str, caption: str, div_id: str, height: int, figure: Any) -> str:
+    import plotly.io
+
+    if isinstance(figure, str):  # nothing to draw: say why
+        return f"<section>\n<h2>{_esc(heading)}</h2>\n<p class=\"caption\">{_esc(figure)}</p>\n</section>"
+    figure.update_layout(template="plotly_white", height=height, margin=dict(l=60, r=30, t=60, b=50))
+    div = plotly.io.to_html(figure, config=_CONFIG, include_plotlyjs=False, full_html=False, div_id=div_id,
+                            default_height=f"{height}px", default_width="100%")
+    return (f"<section>\n<h2>{_esc(heading)}</h2>\n<p class=\"caption\">{_esc(caption)}</p>\n"
+            f"<div class=\"figure\">{div}</div>\n</section>")
+
+
+def _config_section(config_text: str, version: str) -> str:
+    return ("<section id=\"configuration\">\n<h2>Configuration</h2>\n<p class=\"caption\">The resolved "
+            "configuration of this comparison (TOML): run it again with these settings to get the same runs."
+            f"</p>\n<pre>{_esc(config_text)}</pre>\n<p>descend version: <b>{_esc(version)}</b></p>\n</section>")
+
+
+def _images_section(images: dict[str, str]) -> str:
+    figures = "".join(f"<figure><img src=\"{_esc(urllib.parse.quote(name))}\" alt=\"{_esc(caption)}\">"
+                      f"<figcaption>{_esc(caption)}</figcaption></figure>\n" for caption, name in images.items())
+    return ("<section id=\"static\" class=\"static\">\n<h2>Static figures</h2>\n<p class=\"caption\">The same "
+            f"results as still images (PNG files next to this page), for slides and papers.</p>\n{figures}</section>")
+
+
+# -- checks ---------------------------------------------------------------------------------------------
+
+
+def _require(frame: Any, name: str, columns: tuple[str, ...]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} is missing the column{'s' * (len(missing) > 1)} {', '.join(map(repr, missing))}"
+                         f" (it has {', '.join(map(repr, map(str, frame.columns))) or 'none'})")
+
+
+def _check_summary(summary: Any) -> Any:
+    if "run" in summary.columns and summary.index.name != "run":
+        summary = summary.set_index("run")
+    if summary.empty and not len(summary.columns):  # no run finished (an interrupted comparison)
+        summary = summary.reindex(columns=list(_SUMMARY_COLUMNS))
+    _require(summary, "summary", _SUMMARY_COLUMNS)
+    try:
+        summary.index = summary.index.astype(int)
+    except (TypeError, ValueError):
+        raise ValueError("summary's index must be the run number (int), one row per run") from None
+    if not summary.index.is_unique:
+        raise ValueError("summary has a run more than once in its index; give one row per run")
+    return summary
+
+
+def _check_winners(winners: Mapping[str, Any], table: Any) -> dict[str, str]:
+    columns = {str(c) for c in table.columns}
+    labels = {str(x) for x in table.index}
+    checked = {}
+    for column, label in winners.items():
+        if str(column) not in columns:
+            raise ValueError(f"winners names the column {column!r}, which the table does not have "
+                             f"(it has {', '.join(map(repr, sorted(columns))) or 'none'})")
+        if label is None:  # no winner for this metric (e.g. every value is NaN)
+            continue
+        if not isinstance(label, str):
+            raise ValueError(f"winners[{column!r}] must be a label (str), not {type(label).__name__}")
+        if label not in labels:
+            raise ValueError(f"winners[{column!r}] = {label!r} is not a label of the table "
+                             f"(its labels: {', '.join(map(repr, sorted(labels)))})")
+        checked[str(column)] = label
+    return checked
+
+
+def _check_strings(values: Any, name: str) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+        raise ValueError(f"{name} must be a list of str")
+    return list(values)
+
+
+def _check_images(images: Any) -> dict[str, str]:
+    if images is None:
+        return {}
+    if not isinstance(images, Mapping):
+        raise ValueError(f"images must be a dict (caption -> relative file name), not {type(images).__name__}")
+    for caption, name in images.items():
+        if not isinstance(caption, str) or not isinstance(name, str):
+            raise ValueError("images must map a caption (str) to a file name (str)")
+        parsed = urllib.parse.urlparse(name)
+        if (not name or parsed.scheme or parsed.netloc or name.startswith(("/", "\\"))
+                or pathlib.PureWindowsPath(name).is_absolute()):
+            raise ValueError(f"images[{caption!r}] = {name!r}: give a file name relative to the HTML file")
+    return dict(images)
+
+
+def _check_paths(paths: Any) -> dict[int, np.ndarray]:
+    if paths is None:
+        return {}
+    if not isinstance(paths, Mapping):
+        raise ValueError(f"paths must be a dict (run -> [T + 1, 2] array), not {type(paths).__name__}")
+    checked = {}
+    for run, path in paths.items():
+        array = _numpy(path)
+        if array.ndim != 2 or array.shape[1] != 2:
+            raise ValueError(f"paths[{run!r}] has shape {tuple(array.shape)}; expected [T + 1, 2] (a, b) points")
+        checked[int(run)] = array
+    return checked
+
+
+# -- formatting -----------------------------------------------------------------------------------------
+
+
+def _esc(text: str) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _key(column: str) -> str:
+    return str(column).replace("_", " ").strip().lower()
+
+
+def _cell_text(column: str, value: Any) -> str:
+    """The text of one table cell: 4 significant digits, rates and accuracies in %, "—" for missing.
+
+    >>> _cell_text("test accuracy", 0.97331), _cell_text("final train loss", 0.000123456)
+    ('97.33%', '0.0001235')
+    >>> _cell_text("steps to target", 120.0), _cell_text("steps to target", "> 400"), _cell_text("ms / step", None)
+    ('120', '> 400', '—')
+    >>> _cell_text("divergence rate", 0.25), _cell_text("lr", 0.5), _cell_text("diverged", True)
+    ('25%', '0.5', 'yes')
+    """
+    if value is None:
+        return "\u2014"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        if math.isnan(value):
+            return "\u2014"
+        key = _key(column)
+        if "accuracy" in key or ("rate" in key.split() and "learning" not in key):
+            return _number(100.0 * value) + "%"
+        return _number(value)
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return "\u2014"
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _number(value: float) -> str:
+    if math.isinf(value):
+        return "\u221e" if value > 0 else "\u2212\u221e"
+    if value.is_integer() and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+def _numpy(x: Any) -> np.ndarray:
+    if hasattr(x, "detach"):  # a torch tensor
+        x = x.detach().cpu().numpy()
+    return np.asarray(x, dtype=np.float64)
+
+
+# -- charts ---------------------------------------------------------------------------------------------
+
+
+def _thin(n: int, keep: int | None = None) -> np.ndarray:
+    """At most about MAX_POINTS evenly spaced indices of ``n`` (always the first and the last), plus ``keep``."""
+    if n <= MAX_POINTS:
+        index = np.arange(n)
+    else:
+        index = np.unique(np.linspace(0, n - 1, MAX_POINTS).round().astype(np.int64))
+    if keep is not None and 0 <= keep < n:
+        index = np.union1d(index, [keep])
+    return index
+
+
+def _last_finite(values: np.ndarray) -> int | None:
+    finite = np.flatnonzero(np.isfinite(values))
+    return int(finite[-1]) if len(finite) else None
+
+
+def _run_text(summary: Any, run: int) -> str:
+    row = summary.loc[run]
+    parts = [f"run {run}", f"lr {_cell_text('lr', row['lr'])}", f"seed {_cell_text('seed', row['seed'])}"]
+    if "batch_size" in summary.columns:
+        parts.append(f"batch {_cell_text('batch size', row['batch_size'])}")
+    return ", ".join(parts)
+
+
+def _per_step(frame: Any) -> Any:
+    """A (step x run) table of values from long rows."""
+    frame = frame.drop_duplicates(["run", "step"], keep="last")
+    return frame.pivot(index="step", columns="run", values="value").sort_index()
+
+
+def _held_out_split(curves: Any) -> str | None:
+    loss = curves[curves["metric"] == "loss"]
+    for split in ("test", "validation"):
+        if bool((loss["split"] == split).any()):
+            return split
+    return None
+
+
+def _configured_runs(summary: Any, table: Any, label: str) -> list[int]:
+    """The runs of ``label`` with the learning rate and batch size its row of the table reports (when the
+    table has those columns: the configuration a tuned or swept comparison chose), else all its runs."""
+    import pandas as pd
+
+    mine = summary[summary["label"].astype(str) == label]
+    if label not in set(map(str, table.index)):
+        return [int(r) for r in mine.index]
+    row = table.loc[[x for x in table.index if str(x) == label][0]]
+    for column, run_column in (("lr", "lr"), ("batch size", "batch_size"), ("batch_size", "batch_size")):
+        if column not in table.columns or run_column not in mine.columns:
+            continue
+        wanted = row[column]
+        if isinstance(wanted, numbers.Real) and not isinstance(wanted, bool):
+            if math.isnan(float(wanted)):
+                continue
+            values = pd.to_numeric(mine[run_column], errors="coerce").to_numpy(dtype=np.float64)
+            keep = np.isclose(values, float(wanted), rtol=1e-6, atol=0.0)
+        else:
+            keep = (mine[run_column].astype(str) == str(wanted)).to_numpy()
+        if keep.any():
+            mine = mine[keep]
+    return [int(r) for r in mine.index]
+
+
+def _loss_caption(curves: Any, summary: Any, chosen: dict[str, list[int]]) -> str:
+    held = _held_out_split(curves)
+    dashed = f" and {held} loss (dashed)" if held else ""
+    narrowed = any(len(runs) < int((summary["label"].astype(str) == label).sum()) for label, runs in chosen.items())
+    which = "the seeds of each optimizer's configuration in the table" if narrowed else "single runs"
+    return (f"Mini-batch training loss (solid){dashed} against the step: thin lines are {which}, the bold line "
+            "their median; lower and sooner is better, and a line that stops early has diverged.")
+
+
+def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colours: dict[str, str]) -> Any:
+    import plotly.graph_objects as go
+
+    loss = curves[(curves["metric"] == "loss") & curves["run"].isin(summary.index)]
+    held = _held_out_split(curves)
+    styles = [("batch", "solid", "")] + ([(held, "dash", f" ({held})")] if held else [])
+    traces, values = [], []
+    for label, runs in chosen.items():
+        for split, dash, suffix in styles:
+            table = _per_step(loss[(loss["split"] == split) & loss["run"].isin(runs)])
+            if table.empty:
+                continue
+            steps = table.index.to_numpy()
+            common = dict(legendgroup=label, mode="lines", hovertemplate="%{meta}<br>step %{x}<br>loss "
+                          "%{y:.4g}<extra></extra>")
+            if table.shape[1] > 1:
+                for run in table.columns:
+                    y = table[run].to_numpy(dtype=np.float64)
+                    i = _thin(len(y), _last_finite(y))
+                    traces.append(go.Scatter(x=steps[i], y=y[i], name=_esc(label),
+                                             meta=_esc(f"{label}{suffix}: {_run_text(summary, run)}"),
+                                             line=dict(color=colours[label], width=1, dash=dash), opacity=0.35,
+                                             showlegend=False, **common))
+                    values.append(y)
+                median = table.median(axis=1, skipna=True).to_numpy(dtype=np.float64)
+                name = f"{label}{suffix}: median of {table.shape[1]} runs"
+            else:
+                median = table.iloc[:, 0].to_numpy(dtype=np.float64)
+                name = f"{label}{suffix}: {_run_text(summary, table.columns[0])}"
+            i = _thin(len(median), _last_finite(median))
+            first = split == "batch"
+            traces.append(go.Scatter(x=steps[i], y=median[i], name=_esc(label), meta=_esc(name),
+                                     line=dict(color=colours[label], width=3 if first else 2.5, dash=dash),
+                                     showlegend=first, **common))
+            values.append(median)
+    figure = go.Figure(traces)
+    log = _all_positive(values)
+    figure.update_layout(xaxis_title="step", yaxis_title="loss" + (" (log scale)" if log else ""),
+                         legend_title_text="optimizer", hovermode="closest")
+    figure.update_yaxes(type="log" if log else "linear")
+    return figure
+
+
+def _all_positive(arrays: list[np.ndarray]) -> bool:
+    finite = [a[np.isfinite(a)] for a in arrays]
+    finite = [a for a in finite if a.size]
+    return bool(finite) and all(bool((a > 0).all()) for a in finite)
+
+
+def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    lr = pd.to_numeric(summary["lr"], errors="coerce")
+    final = pd.to_numeric(summary["final_train_loss"], errors="coerce")
+    diverged = summary["diverged"].fillna(False).astype(bool) | np.isinf(final)
+    usable = lr.notna() & (lr > 0)
+    if not bool(usable.any()):
+        return "No run has a single numeric learning rate, so there is no sensitivity chart."
+    ok = usable & ~diverged & final.notna()
+    log_y = bool(ok.any()) and bool((final[ok] > 0).all())
+    if bool(ok.any()):
+        top, bottom = float(final[ok].max()), float(final[ok].min())
+        top = top * 10 ** max(0.3, 0.08 * math.log10(top / bottom)) if log_y else top + 0.1 * (top - bottom or 1.0)
+    else:
+        top = 1.0
+    traces = []
+    for label in order:
+        mine = summary["label"].astype(str) == label
+        good, bad = mine & ok, mine & usable & diverged
+        hover = [_esc(f"{label}: {_run_text(summary, run)}") for run in summary.index[good]]
+        if bool(good.any()):
+            medians = final[good].groupby(lr[good]).median().sort_index()
+            traces.append(go.Scatter(x=medians.index.to_numpy(dtype=np.float64), y=medians.to_numpy(dtype=np.float64),
+                                     mode="lines", line=dict(color=colours[label], width=1.5, dash="dot"),
+                                     legendgroup=label, showlegend=False, hoverinfo="skip"))
+        traces.append(go.Scatter(x=lr[good].to_numpy(dtype=np.float64), y=final[good].to_numpy(dtype=np.float64),
+                                 mode="markers", name=_esc(label), legendgroup=label, text=hover,
+                                 marker=dict(color=colours[label], size=9, symbol="circle"),
+                                 hovertemplate="%{text}<br>final train loss %{y:.4g}<extra></extra>"))
+        if bool(bad.any()):
+            at = summary.loc[bad, "diverged_at"] if "diverged_at" in summary.columns else [None] * int(bad.sum())
+            hover = [_esc(f"{label}: {_run_text(summary, run)}: diverged"
+                          + (f" at step {_cell_text('step', step)}" if step is not None else ""))
+                     for run, step in zip(summary.index[bad], at)]
+            traces.append(go.Scatter(x=lr[bad].to_numpy(dtype=np.float64), y=np.full(int(bad.sum()), top),
+                                     mode="markers", name=_esc(f"{label} (diverged)"), legendgroup=label,
+                                     showlegend=False, text=hover, hovertemplate="%{text}<extra></extra>",
+                                     marker=dict(color=colours[label], size=12, symbol="x")))
+    figure = go.Figure(traces)
+    figure.update_xaxes(type="log", title_text="learning rate (log scale)")
+    figure.update_yaxes(type="log" if log_y else "linear",
+                        title_text="final training loss" + (" (log scale)" if log_y else ""))
+    if bool((usable & diverged).any()):  # a dotted line at the height of the crosses (a trace: log-safe)
+        span = lr[usable].to_numpy(dtype=np.float64)
+        figure.add_trace(go.Scatter(x=[span.min(), span.max()], y=[top, top], mode="lines+text",
+                                    text=["diverged", ""], textposition="top right", showlegend=False,
+                                    hoverinfo="skip", line=dict(color="#999", width=1, dash="dot"),
+                                    textfont=dict(color="#666")))
+    figure.update_layout(legend_title_text="optimizer")
+    return figure
+
+
+def _representative(summary: Any, runs: list[int]) -> int:
+    """The run with the median final training loss among the runs that did not diverge (else the first)."""
+    import pandas as pd
+
+    rows = summary.loc[runs]
+    final = pd.to_numeric(rows["final_train_loss"], errors="coerce")
+    healthy = rows.index[~rows["diverged"].fillna(False).astype(bool).to_numpy() & np.isfinite(final.to_numpy())]
+    if len(healthy) == 0:
+        return int(runs[0])
+    ranked = final[healthy].sort_values(kind="stable")
+    return int(ranked.index[(len(ranked) - 1) // 2])
+
+
+def _grad_figure(summary: Any, curves: Any, chosen: dict[str, list[int]]) -> Any:
+    import plotly.graph_objects as go
+
+    metric = curves["metric"].astype(str)
+    grads = curves[metric.str.startswith("grad_norm:") & curves["run"].isin(summary.index)]
+    if grads.empty:
+        return None
+    names = list(dict.fromkeys(m.split(":", 1)[1] for m in grads["metric"]))
+    traces, groups, titles = [], [], []
+    recorded = set(grads["run"])
+    for label, runs in chosen.items():
+        runs = [run for run in runs if run in recorded]
+        if not runs:
+            continue
+        run = _representative(summary, runs)
+        mine = grads[grads["run"] == run]
+        start = len(traces)
+        for k, name in enumerate(names):
+            rows = mine[mine["metric"] == f"grad_norm:{name}"].drop_duplicates("step", keep="last").sort_values("step")
+            if rows.empty:
+                continue
+            y = rows["value"].to_numpy(dtype=np.float64)
+            i = _thin(len(y), _last_finite(y))
+            traces.append(go.Scatter(x=rows["step"].to_numpy()[i], y=y[i], mode="lines", name=_esc(name),
+                                     line=dict(color=PALETTE[k % len(PALETTE)], width=1.5),
+                                     visible=not groups, hovertemplate="%{fullData.name}<br>step %{x}<br>norm "
+                                     "%{y:.4g}<extra></extra>"))
+        groups.append((label, start, len(traces)))
+        titles.append(_esc(f"Gradient norms: {label} ({_run_text(summary, run)})"))
+    if not traces:
+        return None
+    figure = go.Figure(traces)
+    log = _all_positive([np.asarray(t.y, dtype=np.float64) for t in traces])
+    figure.update_yaxes(type="log" if log else "linear", title_text="gradient norm" + (" (log scale)" if log else ""))
+    figure.update_layout(xaxis_title="step", title_text=titles[0], legend_title_text="parameter tensor")
+    if len(groups) > 1:
+        buttons = []
+        for (label, start, stop), text in zip(groups, titles):
+            visible = [start <= i < stop for i in range(len(traces))]
+            buttons.append(dict(label=_esc(label), method="update",
+                                args=[{"visible": visible}, {"title.text": text}]))
+        figure.update_layout(updatemenus=[dict(type="dropdown", buttons=buttons, x=1.0, xanchor="right", y=1.18,
+                                               yanchor="top", showactive=True)])
+    return figure
+
+
+def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dict[int, str],
+                     colours: dict[str, str]) -> tuple[Any, Any, str]:
+    import plotly.graph_objects as go
+
+    for attribute in ("names", "grid", "points", "log_scale"):
+        if not hasattr(surface, attribute):
+            raise ValueError(f"surface has no attribute {attribute!r}; give an object with names, domain, "
+                             "log_scale, points and grid(n) -> (A, B, J)")
+    names = tuple(str(n) for n in surface.names)
+    if len(names) != 2:
+        raise ValueError(f"surface.names must name two parameters, not {len(names)}")
+    grid = surface.grid(100)
+    if not isinstance(grid, tuple) or len(grid) != 3:
+        raise ValueError("surface.grid(n) must return (A, B, J)")
+    a_grid, b_grid, cost = (_numpy(g) for g in grid)
+    if not (a_grid.ndim == 2 and a_grid.shape == b_grid.shape == cost.shape):
+        raise ValueError(f"surface.grid(n) returned shapes {a_grid.shape}, {b_grid.shape}, {cost.shape}; expected "
+                         "three [n, n] meshgrids with indexing='xy'")
+    a, b = a_grid[0, :], b_grid[:, 0]
+    finite = cost[np.isfinite(cost)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    log_scale = bool(surface.log_scale)
+    epsilon = max(1e-6 * (high - low), 1e-12)
+
+    def shown(j: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.log10(np.maximum(j - low, 0.0) + epsilon) if log_scale else j
+
+    z = shown(np.where(np.isfinite(cost), cost, np.nan)).astype(np.float32)  # for the eye: halves the bytes
+    z_title = f"log10(J \u2212 min + {epsilon:.2g})" if log_scale else "J"
+    lift = 0.01 * float(np.nanmax(z) - np.nanmin(z)) if np.isfinite(z).any() else 0.0
+
+    contour = [go.Contour(x=a, y=b, z=z, colorscale="Viridis", ncontours=30, contours=dict(coloring="lines"),
+                          line=dict(width=1.2), colorbar=dict(title=dict(text=z_title, side="right")),
+                          hovertemplate=f"{_esc(names[0])} %{{x:.4g}}<br>{_esc(names[1])} %{{y:.4g}}<br>"
+                          f"{_esc(z_title)} %{{z:.4g}}<extra></extra>", name="cost")]
+    solid = [go.Surface(x=a, y=b, z=z, colorscale="Viridis", opacity=0.85, showscale=False, name="cost",
+                        hovertemplate=f"{_esc(names[0])} %{{x:.4g}}<br>{_esc(names[1])} %{{y:.4g}}<br>"
+                        f"{_esc(z_title)} %{{z:.4g}}<extra></extra>")]
+    shown_labels: set[str] = set()
+    starts: list[tuple[float, float]] = []
+    span = math.hypot(a[-1] - a[0], b[-1] - b[0])
+    for run, path in sorted(paths.items()):
+        label = run_labels.get(run, f"run {run}")
+        colour = colours.get(label, PALETTE[run % len(PALETTE)])
+        points = _thin_path(path, span / 1000)
+        if len(points) == 0:
+            continue
+        first = label not in shown_labels
+        shown_labels.add(label)
+        name = _esc(f"{label}: run {run}")
+        contour.append(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines+markers", name=_esc(label),
+                                  legendgroup=label, showlegend=first, text=[name] * len(points),
+                                  line=dict(color=colour, width=2.5), marker=dict(size=3, color=colour),
+                                  hovertemplate="%{text}<br>(%{x:.4g}, %{y:.4g})<extra></extra>"))
+        solid.append(go.Scatter3d(x=points[:, 0], y=points[:, 1], z=_interpolate(a, b, z, points) + lift,
+                                  mode="lines", name=_esc(label), legendgroup=label, showlegend=first,
+                                  line=dict(color=colour, width=5), hovertemplate=name + "<extra></extra>"))
+        start = (round(float(points[0, 0]), 9), round(float(points[0, 1]), 9))
+        if start not in starts:
+            starts.append(start)
+    marks: dict[str, list[tuple[float, float]]] = {"start": starts}
+    for kind, point in surface.points:
+        marks.setdefault(str(kind), []).append(tuple(float(v) for v in point))
+    symbols = {"start": ("circle-open", "circle-open", "black", 13), "minimum": ("star", "diamond", "gold", 16),
+               "saddle": ("x", "x", "#444", 11), "maximum": ("triangle-up", "square", "#b22", 12)}
+    for kind, where in marks.items():
+        if not where:
+            continue
+        symbol, symbol3d, colour, size = symbols.get(kind, ("diamond", "diamond", "#444", 11))
+        xy = np.asarray(where, dtype=np.float64).reshape(-1, 2)
+        text = [_esc(f"{kind} ({x:.4g}, {y:.4g})") for x, y in xy]
+        common = dict(mode="markers", name=_esc(kind), text=text, hovertemplate="%{text}<extra></extra>")
+        contour.append(go.Scatter(x=xy[:, 0], y=xy[:, 1], marker=dict(symbol=symbol, size=size, color=colour,
+                                                                       line=dict(color="black", width=1.5)),
+                                  **common))
+        solid.append(go.Scatter3d(x=xy[:, 0], y=xy[:, 1], z=_interpolate(a, b, z, xy) + lift,
+                                  marker=dict(symbol=symbol3d, size=6, color=colour), **common))
+    axis_a, axis_b = _esc(names[0]), _esc(names[1])
+    flat = go.Figure(contour)
+    flat.update_xaxes(range=[float(a[0]), float(a[-1])], title_text=axis_a)
+    flat.update_yaxes(range=[float(b[0]), float(b[-1])], title_text=axis_b)
+    flat.update_layout(legend=dict(x=0, y=-0.12, xanchor="left", yanchor="top", orientation="h"))
+    steep = go.Figure(solid)
+    steep.update_layout(scene=dict(xaxis=dict(title=dict(text=axis_a), range=[float(a[0]), float(a[-1])]),
+                                   yaxis=dict(title=dict(text=axis_b), range=[float(b[0]), float(b[-1])]),
+                                   zaxis=dict(title=dict(text=_esc(z_title)))),
+                        legend=dict(x=0, y=1, xanchor="left", yanchor="top"))
+    return flat, steep, f"{names[0]}, {names[1]}"
+
+
+def _thin_path(path: np.ndarray, distance: float) -> np.ndarray:
+    """The finite start of a path, without the points that moved less than ``distance`` from the last one
+    kept (so zig-zags survive and a slow crawl is thinned), then at most about MAX_POINTS of them."""
+    bad = np.flatnonzero(~np.isfinite(path).all(axis=1))
+    path = path[: bad[0]] if len(bad) else path
+    if len(path) <= MAX_POINTS:
+        return path
+    kept, last = [0], path[0]
+    for i in range(1, len(path) - 1):
+        if math.hypot(path[i, 0] - last[0], path[i, 1] - last[1]) >= distance:
+            kept.append(i)
+            last = path[i]
+    kept.append(len(path) - 1)
+    kept = np.asarray(kept)
+    if len(kept) > MAX_POINTS:
+        kept = kept[np.unique(np.linspace(0, len(kept) - 1, MAX_POINTS).round().astype(np.int64))]
+    return path[kept]
+
+
+def _interpolate(a: np.ndarray, b: np.ndarray, z: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Bilinear interpolation of the grid ``z[b_index, a_index]`` at ``points`` ([m, 2]); NaN outside."""
+    pa, pb = points[:, 0], points[:, 1]
+    fa = (pa - a[0]) / (a[-1] - a[0]) * (len(a) - 1)
+    fb = (pb - b[0]) / (b[-1] - b[0]) * (len(b) - 1)
+    inside = (fa >= 0) & (fa <= len(a) - 1) & (fb >= 0) & (fb <= len(b) - 1)
+    i = np.clip(np.floor(np.nan_to_num(fa)), 0, len(a) - 2).astype(np.int64)
+    j = np.clip(np.floor(np.nan_to_num(fb)), 0, len(b) - 2).astype(np.int64)
+    t, u = np.clip(fa - i, 0, 1), np.clip(fb - j, 0, 1)
+    value = ((1 - t) * (1 - u) * z[j, i] + t * (1 - u) * z[j, i + 1] + (1 - t) * u * z[j + 1, i]
+             + t * u * z[j + 1, i + 1])
+    return np.where(inside, value, np.nan)

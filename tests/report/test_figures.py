@@ -1,0 +1,384 @@
+"""descend.report.figures on small synthetic comparisons: what each figure draws (lines, bands, markers,
+panels), the files :func:`save` and :func:`animate` write read back, and clear errors on bad input."""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+import imageio.v3 as iio
+import imageio_ffmpeg
+import matplotlib.image
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from matplotlib.collections import PolyCollection
+from matplotlib.contour import ContourSet
+from matplotlib.figure import Figure
+
+from descend.report import figures as F
+
+LABELS = ("adam", "sgd(momentum=0.9)")
+SEEDS = (0, 1, 2)
+LRS = (0.01, 0.1)
+BATCHES = ("full", "32")
+STEPS = 60
+STEPS_PER_EPOCH = {"full": 1, "32": 4}
+PARAMS = ("layer0.weight", "layer0.bias", "layer1.weight", "layer1.bias")
+DIVERGED = ("sgd(momentum=0.9)", 0.1, "32", 2)  # label, lr, batch size, seed of the run that diverges
+DIVERGED_AT = 30
+
+
+def _comparison():
+    """24 runs (2 labels × 3 seeds × 2 lrs × 2 batch sizes) and their curves; one run diverges."""
+    rows, curves = [], []
+    run = 0
+    for label in LABELS:
+        for lr in LRS:
+            for batch in BATCHES:
+                for seed in SEEDS:
+                    diverged = (label, lr, batch, seed) == DIVERGED
+                    steps = np.arange(STEPS + 1)
+                    rate = 20 * lr * (1.5 if label == "adam" else 1.0)
+                    loss = 2.0 * np.exp(-rate * steps / STEPS * 3) * (1 + 0.1 * seed) + 1e-3
+                    if diverged:
+                        loss = 2.0 * np.exp(0.3 * steps)
+                        loss[steps > DIVERGED_AT] = np.nan
+                    epoch = steps / STEPS_PER_EPOCH[batch]
+                    for split in ("batch", "train", "test"):
+                        at = steps if split == "batch" else steps[::10]
+                        value = loss[at] * (1.2 if split == "test" else 1.0)
+                        curves.append(pd.DataFrame({"run": run, "step": at, "epoch": epoch[at], "split": split,
+                                                    "metric": "loss", "value": value}))
+                    for k, name in enumerate(PARAMS):
+                        curves.append(pd.DataFrame({"run": run, "step": steps, "epoch": epoch, "split": "train",
+                                                    "metric": f"grad_norm:{name}",
+                                                    "value": loss * (k + 1)}))
+                    final = loss[np.isfinite(loss)][-1]
+                    rows.append({"run": run, "label": label, "optimizer": label.split("(")[0], "lr": lr,
+                                 "batch_size": batch, "seed": seed, "final_train_loss": np.nan if diverged else final,
+                                 "best_train_loss": np.nanmin(loss), "final_test_loss": 1.2 * final,
+                                 "steps_to_target": np.nan, "diverged": diverged,
+                                 "diverged_at": DIVERGED_AT if diverged else np.nan})
+                    run += 1
+    return pd.DataFrame(rows).set_index("run"), pd.concat(curves, ignore_index=True)
+
+
+SUMMARY, CURVES = _comparison()
+
+
+def _where(**conditions) -> pd.DataFrame:
+    s = SUMMARY
+    for column, value in conditions.items():
+        s = s[s[column] == value]
+    return s
+
+
+def _data_lines(ax, linestyle: str):
+    """Lines of data (no markers) drawn with a line style."""
+    return [line for line in ax.lines if line.get_linestyle() == linestyle and line.get_marker() in ("None", "")]
+
+
+def _x_marks(ax):
+    return [line for line in ax.lines if line.get_marker() == "x"]
+
+
+def _bands(ax):
+    return [c for c in ax.collections if isinstance(c, PolyCollection)]
+
+
+def _legend_texts(fig: Figure) -> list[str]:
+    legends = fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    return [t.get_text() for legend in legends for t in legend.get_texts()]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Colours
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_palette_is_keyed_by_the_sorted_labels():
+    assert F.palette(["b", "a", "b"]) == F.palette(["a", "b"]) == {"a": F.COLOURS[0], "b": F.COLOURS[1]}
+    many = F.palette(f"opt{i:02d}" for i in range(25))
+    assert len(many) == 25 and many["opt20"] == many["opt00"]  # the palette cycles
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Loss curves
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_loss_curves_one_median_per_configuration_and_split_with_bands_and_a_divergence_mark():
+    fig = F.loss_curves(SUMMARY, CURVES, title="toy task · optimizers")
+    assert isinstance(fig, Figure) and len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert len(_data_lines(ax, "-")) == 8  # 2 labels × 2 lrs × 2 batch sizes, training loss
+    assert len(_data_lines(ax, "--")) == 8  # and test loss, dashed
+    assert len(_bands(ax)) == 16  # 3 seeds: an inter-quartile band for each
+    assert len(_x_marks(ax)) == 1
+    assert ax.get_yscale() == "log"
+    assert fig.get_suptitle().startswith("toy task · optimizers — loss against step")
+    texts = _legend_texts(fig)
+    assert "sgd(momentum=0.9), lr=0.1, batch 32" in texts and "diverged" in texts and "test loss" in texts
+    # one colour per label: every line of adam is a shade of adam's colour, never sgd's
+    colours = F.palette(LABELS)
+    assert all(colours["sgd(momentum=0.9)"] != line.get_color() for line in _data_lines(ax, "-"))
+
+
+def test_loss_curves_band_needs_two_seeds():
+    fig = F.loss_curves(_where(seed=0), CURVES)
+    ax = fig.axes[0]
+    assert len(_bands(ax)) == 0 and len(_data_lines(ax, "-")) == 8
+
+
+def test_loss_curves_divergence_mark_sits_at_the_divergence_step_and_the_line_stops():
+    label, lr, batch, _ = DIVERGED
+    summary = _where(label=label, lr=lr, batch_size=batch)
+    fig = F.loss_curves(summary, CURVES, splits=("batch",))
+    ax = fig.axes[0]
+    (mark,) = _x_marks(ax)
+    assert mark.get_xdata()[0] == DIVERGED_AT
+    assert mark.get_ydata()[0] <= ax.get_ylim()[1]  # a blown-up loss is capped at the top, not off the figure
+    (line,) = _data_lines(ax, "-")
+    assert line.get_xdata()[-1] == STEPS  # the median of the two surviving seeds goes on
+    single = F.loss_curves(summary[summary.seed == DIVERGED[3]], CURVES, splits=("batch",)).axes[0]
+    (line,) = _data_lines(single, "-")
+    y = np.asarray(line.get_ydata(), float)
+    assert np.isfinite(y[: DIVERGED_AT + 1]).all() and np.isnan(y[DIVERGED_AT + 1 :]).all()
+
+
+def test_loss_curves_against_epoch_and_lr_in_legend_only_when_it_varies():
+    summary = _where(lr=0.01, batch_size="32")
+    fig = F.loss_curves(summary, CURVES, x="epoch", splits=("train", "validation"))
+    ax = fig.axes[0]
+    (first, second) = _data_lines(ax, "-")  # no validation split in the curves: skipped
+    assert max(first.get_xdata()) == STEPS / STEPS_PER_EPOCH["32"]
+    assert "epoch" in ax.get_xlabel()
+    assert set(LABELS) <= set(_legend_texts(fig))
+
+
+def test_loss_curves_thins_long_curves_without_smoothing():
+    n = 3 * F.MAX_POINTS
+    summary = pd.DataFrame({"label": ["gd"], "lr": [0.1], "batch_size": ["full"], "seed": [0],
+                            "diverged": [False]}, index=pd.Index([0], name="run"))
+    values = 1 + np.sin(np.arange(n))
+    curves = pd.DataFrame({"run": 0, "step": np.arange(n), "epoch": np.arange(n), "split": "batch",
+                           "metric": "loss", "value": values})
+    (line,) = _data_lines(F.loss_curves(summary, curves).axes[0], "-")
+    x, y = np.asarray(line.get_xdata(), int), np.asarray(line.get_ydata())
+    assert len(x) <= F.MAX_POINTS + 1 and x[-1] == n - 1
+    np.testing.assert_array_equal(y, values[x])  # measured values, not a smoothed curve
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Learning rate and batch size
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_lr_sensitivity_one_line_per_label_per_batch_size_and_divergences_at_the_top():
+    fig = F.lr_sensitivity(SUMMARY, title="toy")
+    assert isinstance(fig, Figure) and len(fig.axes) == 2  # one panel per batch size
+    mini, full = fig.axes  # batch sizes in order: numbers, hybrid schedules, the full batch
+    assert (mini.get_title(), full.get_title()) == ("mini-batch (32)", "GD (full batch)")
+    for ax in (full, mini):
+        lines = [line for line in ax.lines if line.get_marker() == "o"]
+        assert len(lines) == len(LABELS)
+        assert [list(line.get_xdata()) for line in lines] == [list(LRS)] * 2
+        assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert _x_marks(full) == []
+    (mark,) = _x_marks(mini)
+    assert list(mark.get_ydata()) == [1.0]  # in axes coordinates: the top edge
+    assert mark.get_transform() == mini.get_xaxis_transform()
+    assert "diverged" in _legend_texts(fig)
+    one = F.lr_sensitivity(_where(batch_size="full"), metric="final_test_loss")
+    assert len(one.axes) == 1 and "final test loss" in one.axes[0].get_ylabel()
+
+
+def test_lr_batch_heatmap_cells_colours_and_divergences():
+    fig = F.lr_batch_heatmap(SUMMARY)
+    images = [ax for ax in fig.axes if ax.images]
+    assert len(images) == 2  # one panel per label, plus the colour bar
+    assert images[0].images[0].get_array().shape == (len(BATCHES), len(LRS))
+    sgd = images[1]
+    assert any("1/3 div" in t.get_text() for t in sgd.texts)
+    # every seed of a cell diverged: hatched and marked "div"
+    summary = SUMMARY.copy()
+    cell = (summary.label == DIVERGED[0]) & (summary.lr == DIVERGED[1]) & (summary.batch_size == DIVERGED[2])
+    summary.loc[cell, "diverged"] = True
+    one = F.lr_batch_heatmap(summary, label=DIVERGED[0])
+    ax = [ax for ax in one.axes if ax.images][0]
+    assert [t.get_text() for t in ax.texts].count("div") == 1
+    assert [p.get_hatch() for p in ax.patches] == ["//"]
+    assert np.ma.is_masked(ax.images[0].get_array()[0, 1])  # rows: batch 32, full; columns: lr 0.01, 0.1
+    assert F.lr_batch_heatmap(_where(lr=0.1)) is None  # the lr does not vary
+    assert F.lr_batch_heatmap(_where(batch_size="32")) is None
+
+
+def test_batch_regimes_one_line_per_batch_size_at_its_best_lr():
+    fig = F.batch_regimes(SUMMARY, CURVES, title="toy")
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(axes) == 2
+    for ax in axes:
+        assert len(_data_lines(ax, "-")) == len(BATCHES) and ax.get_yscale() == "log"
+        names = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert names == ["mini-batch (32), lr=0.1", "GD (full batch), lr=0.1"]
+    assert {ax.get_title() for ax in axes} == set(LABELS)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Gradient norms
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_grad_norms_per_parameter_per_layer_and_one_run():
+    fig = F.grad_norms(SUMMARY, CURVES)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(axes) == 2 and all(len(ax.lines) == len(PARAMS) and ax.get_yscale() == "log" for ax in axes)
+    # the best configuration (lr 0.1, batch 32 wins the tie with the full batch), its median-loss seed;
+    # sgd's third seed diverged: the lower median of the other two
+    assert [ax.get_title().split("\n")[1] for ax in axes] == ["(run 10: lr=0.1, batch 32, seed 1)",
+                                                               "(run 21: lr=0.1, batch 32, seed 0)"]
+    layers = [ax for ax in F.grad_norms(SUMMARY, CURVES, by="layer").axes if ax.get_visible()][0]
+    assert [line.get_label() for line in layers.lines] == ["layer0", "layer1"]
+    step = 5
+    run = axes[0].get_title().split("run ")[1].split(":")[0]
+    loss = CURVES[(CURVES.run == int(run)) & (CURVES.split == "batch") & (CURVES.step == step)].value.item()
+    assert layers.lines[0].get_ydata()[step] == pytest.approx(loss * math.sqrt(1 + 4))  # sqrt(Σ norm²)
+    single = F.grad_norms(SUMMARY, CURVES, run=3)
+    assert len([ax for ax in single.axes if ax.get_visible()]) == 1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Landscapes and animations
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _rosenbrock(a, b):
+    return (1 - a) ** 2 + 100 * (b - a**2) ** 2
+
+
+@dataclass
+class FakeSurface:
+    names: tuple = ("x", "y")
+    domain: tuple = ((-2.0, 2.0), (-1.0, 3.0))
+    log_scale: bool = True
+    points: tuple = (("minimum", (1.0, 1.0)), ("saddle", (0.0, 0.0)), ("minimum", (9.0, 9.0)))
+
+    def grid(self, n):
+        a = torch.linspace(*self.domain[0], n, dtype=torch.float64)
+        b = torch.linspace(*self.domain[1], n, dtype=torch.float64)
+        A, B = torch.meshgrid(a, b, indexing="xy")
+        return A, B, _rosenbrock(A, B)
+
+
+def _paths():
+    t = np.linspace(0, 1, 41)[:, None]
+    good = (1 - t) * np.array([-1.5, 2.0]) + t * np.array([1.0, 1.0])
+    wiggly = good + 0.2 * np.sin(12 * t) * np.array([1.0, -1.0])
+    return {0: good, 1: wiggly}, {0: "gd", 1: "momentum"}
+
+
+def test_landscape_contour_surface_paths_and_points():
+    paths, labels = _paths()
+    fig = F.landscape(FakeSurface(), paths, labels, title="rosenbrock")
+    assert isinstance(fig, Figure)
+    flat, three_d = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert three_d.name == "3d"
+    assert any(isinstance(c, ContourSet) for c in flat.collections)
+    assert [line.get_marker() for line in flat.lines].count("*") == 1  # the minimum outside the domain is not drawn
+    assert any(line.get_marker() == "X" for line in flat.lines)  # the saddle
+    start = [line for line in flat.lines if line.get_markerfacecolor() == "white" and line.get_markersize() == 10]
+    assert len(start) == 1 and list(start[0].get_xdata()) == [-1.5]
+    assert {"gd", "momentum", "start", "minimum", "saddle"} <= set(_legend_texts(fig))
+
+
+def test_landscape_lifts_paths_with_the_cost_or_the_grid():
+    paths, labels = _paths()
+    calls = []
+
+    def cost(a, b):
+        calls.append(len(a))
+        return _rosenbrock(a, b)
+
+    exact = F.landscape(FakeSurface(), paths, labels, cost=cost)
+    assert calls
+    grid = F.landscape(FakeSurface(), paths, labels, n=300)
+    z = [[np.asarray(line.get_data_3d()[2]) for line in fig.axes[-1].lines if len(line.get_data_3d()[2]) > 1]
+         for fig in (exact, grid)]
+    for ze, zg in zip(*z):
+        np.testing.assert_allclose(ze, zg, rtol=0.02, atol=0.1)  # bilinear interpolation: close to J
+
+
+def test_landscape_diverged_path_does_not_move_the_axes():
+    paths, labels = _paths()
+    reference = F.landscape(FakeSurface(), paths, labels)
+    blown = np.vstack([paths[0][:10], [[5.0, 7.0], [1e6, -1e8], [np.inf, np.nan]]])
+    fig = F.landscape(FakeSurface(), {**paths, 2: blown}, {**labels, 2: "sgd"})
+    for ax, ref in zip(fig.axes, reference.axes):
+        assert ax.get_xlim() == ref.get_xlim() == FakeSurface.domain[0] or ax.get_label() == "<colorbar>"
+        assert ax.get_ylim() == ref.get_ylim()
+    flat, three_d = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert three_d.get_zlim() == [ax for ax in reference.axes if ax.name == "3d"][0].get_zlim()
+    assert "left the domain (diverged)" in _legend_texts(fig)
+    (mark,) = _x_marks(flat)
+    x, y = mark.get_xdata()[0], mark.get_ydata()[0]
+    assert y == pytest.approx(3.0) and -2 <= x <= 2  # where the path crossed the top edge
+
+
+def test_animate_gif_and_mp4(tmp_path):
+    paths, labels = _paths()
+    gif = F.animate(FakeSurface(), paths, labels, tmp_path / "paths.gif", max_frames=6, dpi=50, n=40)
+    frames = iio.imread(gif, index=None)
+    assert 1 < len(frames) <= 6 and frames.shape[1:3] == (280, 360)
+    mp4 = F.animate(FakeSurface(), paths, labels, tmp_path / "sub" / "paths.mp4", fps=10, max_frames=6, dpi=50,
+                    n=40)
+    assert mp4.stat().st_size > 0
+    count, _ = imageio_ffmpeg.count_frames_and_secs(str(mp4))
+    assert 1 < count <= 6
+    with pytest.raises(ValueError, match=r"\.gif or \.mp4"):
+        F.animate(FakeSurface(), paths, labels, tmp_path / "paths.avi")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Saving and bad input
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_save_writes_png_and_svg(tmp_path):
+    fig = F.lr_sensitivity(_where(batch_size="full"))
+    width, height = fig.get_size_inches()
+    files = F.save(fig, tmp_path / "figures", "lr_sensitivity")
+    assert [f.name for f in files] == ["lr_sensitivity.png", "lr_sensitivity.svg"]
+    pixels = matplotlib.image.imread(files[0])
+    assert pixels.shape[:2] == (round(height * 120), round(width * 120))
+    assert ET.parse(files[1]).getroot().tag.endswith("svg")
+    with pytest.raises(ValueError, match="stem"):
+        F.save(fig, tmp_path, "a/b")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: F.loss_curves(SUMMARY.iloc[:0], CURVES), "summary is empty"),
+        (lambda: F.loss_curves(SUMMARY.drop(columns="label"), CURVES), "column 'label'"),
+        (lambda: F.loss_curves(SUMMARY, CURVES.drop(columns="value")), "column 'value'"),
+        (lambda: F.loss_curves(SUMMARY, CURVES.drop(columns="epoch"), x="epoch"), "column 'epoch'"),
+        (lambda: F.loss_curves(SUMMARY, CURVES, x="time"), "x='time'"),
+        (lambda: F.loss_curves(SUMMARY, CURVES, splits=("holdout",)), "splits"),
+        (lambda: F.loss_curves(SUMMARY, CURVES, splits=("validation",)), "no loss for the splits"),
+        (lambda: F.lr_sensitivity(SUMMARY, metric="final_accuracy"), "column 'final_accuracy'"),
+        (lambda: F.lr_sensitivity(SUMMARY.assign(lr=np.nan)), "column 'lr'"),
+        (lambda: F.lr_batch_heatmap(SUMMARY, label="lbfgs"), "label='lbfgs'"),
+        (lambda: F.batch_regimes(SUMMARY.drop(columns="batch_size"), CURVES), "column 'batch_size'"),
+        (lambda: F.grad_norms(SUMMARY, CURVES[CURVES.metric == "loss"]), "grad_norm"),
+        (lambda: F.landscape(FakeSurface(), {0: np.zeros((3, 3))}, {0: "gd"}), r"shape \[T \+ 1, 2\]"),
+        (lambda: F.landscape(FakeSurface(), {0: np.zeros((3, 2))}, {}), "no entry for run 0"),
+        (lambda: F.landscape(object(), {}, {}), "attribute 'names'"),
+        (lambda: F.animate(FakeSurface(), {0: np.zeros((1, 2))}, {0: "gd"}, "a.gif"), "nothing to animate"),
+    ],
+)
+def test_bad_input_is_a_clear_value_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

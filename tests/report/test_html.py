@@ -1,0 +1,388 @@
+"""descend.report.html: the self-contained HTML report of a comparison, checked on small synthetic frames."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import plotly.offline
+import pytest
+import torch
+
+from descend.report.html import MAX_POINTS, write_html
+
+LABELS = ("gd", "adam")
+LRS = (0.01, 0.1)
+SEEDS = (0, 1)
+STEPS = 60
+DIVERGED_RUN, DIVERGED_AT = 7, 30  # adam, lr 0.1, seed 1
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+def frames(labels=LABELS, steps=STEPS):
+    """summary, curves and table of 2 labels x 2 lrs x 2 seeds, the last run diverged."""
+    rows, curves = [], []
+    run = 0
+    for label in labels:
+        for lr in LRS:
+            for seed in SEEDS:
+                step = np.arange(steps)
+                rate = (0.02 if label == labels[0] else 0.05) * (1 + 10 * lr) * (1 + 0.1 * seed)
+                loss = 2.0 * np.exp(-rate * step) + 0.01
+                diverged = run == DIVERGED_RUN
+                if diverged:
+                    loss[DIVERGED_AT:] = np.nan
+                curves.append(pd.DataFrame({"run": run, "step": step, "epoch": step / 10, "split": "batch",
+                                            "metric": "loss", "value": loss}))
+                every = step[::10]
+                curves.append(pd.DataFrame({"run": run, "step": every, "epoch": every / 10, "split": "test",
+                                            "metric": "loss", "value": 1.1 * loss[::10]}))
+                for name, scale in (("w", 1.0), ("b", 0.1)):
+                    curves.append(pd.DataFrame({"run": run, "step": step, "epoch": step / 10, "split": "train",
+                                                "metric": f"grad_norm:{name}", "value": scale * loss}))
+                rows.append({"run": run, "label": label, "optimizer": label.split()[0], "lr": lr,
+                             "batch_size": "full", "seed": seed,
+                             "final_train_loss": np.nan if diverged else float(loss[-1]),
+                             "final_test_loss": np.nan if diverged else 1.1 * float(loss[-1]),
+                             "diverged": diverged, "diverged_at": DIVERGED_AT if diverged else None})
+                run += 1
+    summary = pd.DataFrame(rows).set_index("run")
+    curves = pd.concat(curves, ignore_index=True)
+    table = pd.DataFrame({"final train loss": [0.0123456, 0.00234],
+                          "test accuracy": [0.9123, 0.95],
+                          "steps to target": ["> 60", 42],
+                          "divergence rate": [0.0, 0.25],
+                          "ms / step": [1.5, np.nan]}, index=list(labels))
+    winners = {"final train loss": labels[1], "test accuracy": labels[1], "steps to target": labels[1],
+               "divergence rate": labels[0]}
+    return summary, curves, table, winners
+
+
+@dataclass(frozen=True)
+class Rosenbrock:
+    """A fake cost surface: the interface of descend.tasks.Surface over the Rosenbrock function."""
+
+    names: tuple = ("x", "y")
+    domain: tuple = ((-2.0, 2.0), (-1.0, 3.0))
+    log_scale: bool = True
+    points: tuple = (("minimum", (1.0, 1.0)),)
+
+    def grid(self, n: int = 100):
+        (a0, a1), (b0, b1) = self.domain
+        a = torch.linspace(a0, a1, n, dtype=torch.float64)
+        b = torch.linspace(b0, b1, n, dtype=torch.float64)
+        aa, bb = torch.meshgrid(a, b, indexing="xy")
+        return aa, bb, (1 - aa) ** 2 + 100 * (bb - aa**2) ** 2
+
+
+def fake_paths(runs=range(8), length=41):
+    t = np.linspace(0.0, 1.0, length)[:, None]
+    return {run: (1 - t) * np.array([-1.5, 2.0]) + t * np.array([1.0, 1.0]) + 0.01 * run for run in runs}
+
+
+def report(tmp_path, name="report.html", **overrides):
+    summary, curves, table, winners = frames()
+    kwargs = dict(title="Rosenbrock", intro="Find the minimum of a banana-shaped valley.", table=table,
+                  winners=winners, summary=summary, curves=curves, config_text='[compare]\nmode = "tuned"\n',
+                  version="0.1.0", mode="tuned")
+    kwargs.update(overrides)
+    path = write_html(tmp_path / name, **kwargs)
+    return path, path.read_text(encoding="utf-8")
+
+
+class Page(HTMLParser):
+    """Checks that tags nest properly; collects attributes, plotly divs, table cells and script texts."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.errors, self.attrs, self.scripts, self.cells = [], [], [], [], []
+        self.plot_divs, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.attrs.append((tag, attrs))
+        if tag == "div" and "plotly-graph-div" in (attrs.get("class") or ""):
+            self.plot_divs.append(attrs["id"])
+        if tag in ("td", "th"):
+            self._cell = [tag, attrs, ""]
+        if tag == "script":
+            self.scripts.append("")
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.attrs.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}>")
+        else:
+            self.stack.pop()
+        if tag in ("td", "th") and self._cell is not None:
+            self.cells.append(tuple(self._cell))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self.stack and self.stack[-1] == "script":
+            self.scripts[-1] += data
+        if self._cell is not None:
+            self._cell[2] += data
+
+
+def parse(text):
+    page = Page()
+    page.feed(text)
+    page.close()
+    assert not page.errors, page.errors[:5]
+    assert page.stack == [], page.stack
+    return page
+
+
+def figures(text):
+    """div id -> (data, layout, config) of every Plotly.newPlot call, each argument decoded as JSON."""
+    decoder = json.JSONDecoder()
+    found = {}
+    for match in re.finditer(r"Plotly\.newPlot\(\s*", text):
+        at = match.end()
+        args = []
+        for _ in range(4):
+            value, at = decoder.raw_decode(text, at)
+            args.append(value)
+            at = re.compile(r"\s*,?\s*").match(text, at).end()
+        div_id, data, layout, config = args
+        found[div_id] = (data, layout, config)
+    return found
+
+
+def array(value):
+    """A plotly JSON array: a list, or a base64 typed array {"dtype", "bdata"}."""
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.asarray(value, dtype=float)
+
+
+# -- the page -------------------------------------------------------------------------------------------
+
+
+def test_writes_one_offline_page_with_the_bundle_once(tmp_path):
+    path, text = report(tmp_path)
+    assert path == tmp_path / "report.html" and path.is_file()
+    assert text.startswith("<!DOCTYPE html>")
+    assert text.count("plotly.js v") == 1
+    assert text.count(f"plotly.js v{plotly.offline.get_plotlyjs_version()}") == 1
+    assert "<script src" not in text.lower() and "@import" not in text and "<link" not in text.lower()
+    page = parse(text)
+    for tag, attrs in page.attrs:
+        for key in ("src", "href"):
+            value = attrs.get(key) or ""
+            assert "://" not in value and "cdn.plot.ly" not in value and not value.startswith("//"), (tag, attrs)
+    css = text[text.index("<style>"):text.index("</style>")]
+    assert "http" not in css and "url(" not in css
+    assert len(page.scripts) == 2 + 3  # the PlotlyConfig line, the bundle, one script per chart
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_sections_in_order_with_captions_config_and_version(tmp_path):
+    _, text = report(tmp_path, notes=["run interrupted: 6 of 8 runs finished"])
+    order = ["<h1>Rosenbrock</h1>", "Find the minimum", "Comparison mode:", "60 steps per run", "6 of 8 runs",
+             "<h2>Summary</h2>", "<h2>Loss during training</h2>", "<h2>Learning-rate sensitivity</h2>",
+             "<h2>Gradient norms per layer</h2>", "<h2>Configuration</h2>", "</main>"]
+    positions = [text.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    assert "60 steps per run (\u2248 6 epochs); 8 runs, 2 seeds" in text  # epochs before step 59, extrapolated
+    assert '<pre>[compare]\nmode = &quot;tuned&quot;\n</pre>' in text
+    assert "descend version: <b>0.1.0</b>" in text
+    assert text.count('<p class="caption">') == 1 + 3 + 1  # the table, the three charts, the configuration
+    assert "Static figures" not in text
+
+
+def test_table_has_every_label_formatted_and_the_winners_highlighted(tmp_path):
+    _, text = report(tmp_path)
+    page = parse(text)
+    headers = [c[2] for c in page.cells if c[0] == "th" and c[1].get("scope") == "row"]
+    assert headers[:2] == list(LABELS)  # the summary table first, then every run in the details
+    best = [c for c in page.cells if "best" in (c[1].get("class") or "")]
+    assert [c[2] for c in best] == ["0%", "0.00234", "95%", "42"]  # row by row: gd, then adam
+    assert [c[1]["title"] for c in best] == ["best divergence rate", "best final train loss", "best test accuracy",
+                                            "best steps to target"]
+    cells = [c[2] for c in page.cells if c[0] == "td"][:10]
+    assert cells == ["0.01235", "91.23%", "> 60", "0%", "1.5", "0.00234", "95%", "42", "25%", "\u2014"]
+    assert ("Best per metric: final train loss: <b>adam</b>; test accuracy: <b>adam</b>; steps to target: "
+            "<b>adam</b>; divergence rate: <b>gd</b>.") in text
+    assert "<dt>steps to target</dt>" in text  # what the columns mean
+
+
+def test_user_strings_are_escaped(tmp_path):
+    evil = '<script>alert("x")</script>'
+    summary, curves, table, winners = frames(labels=("gd", f"adam {evil}"))
+    winners = {column: label for column, label in winners.items() if label == "gd"}
+    _, text = report(tmp_path, title=f"Task {evil}", intro=f"card {evil}", table=table, winners=winners,
+                     summary=summary, curves=curves, config_text=f"note = '{evil}'", version=f"0.1 {evil}",
+                     mode=evil, notes=[f"note {evil}"])
+    assert "<script>alert" not in text and "</script><" not in text.replace("</script>\n<", "")
+    assert text.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") >= 8
+    page = parse(text)
+    assert len(page.scripts) == 5  # no script came in with the user's strings
+    data, _, _ = figures(text)["fig-loss"]
+    assert {t["name"] for t in data if t.get("showlegend")} == {"gd", "adam &lt;script&gt;alert(&quot;x&quot;)"
+                                                                "&lt;/script&gt;"}
+
+
+def test_charts_are_valid_json_with_one_legend_entry_per_label(tmp_path):
+    _, text = report(tmp_path)
+    page = parse(text)
+    assert page.plot_divs == ["fig-loss", "fig-lr", "fig-grad"]
+    assert text.count("Plotly.newPlot(") == 3
+    found = figures(text)
+    assert list(found) == page.plot_divs
+    for data, layout, config in found.values():
+        assert config["displaylogo"] is False and isinstance(data, list) and data
+    data, layout, _ = found["fig-loss"]
+    assert layout["yaxis"]["type"] == "log"
+    assert [t["name"] for t in data if t.get("showlegend")] == list(LABELS)
+    assert all(t["showlegend"] is False for t in data if t.get("showlegend") is not True)
+    assert {t["legendgroup"] for t in data} == set(LABELS)
+    dashes = [t["line"].get("dash") for t in data]
+    assert dashes.count("dash") == dashes.count("solid") == 2 * (4 + 1)  # 4 runs and the median, per label
+    widths = sorted({t["line"]["width"] for t in data})
+    assert widths[0] == 1 and widths[-1] == 3  # thin seeds, a bold median
+    data, layout, _ = found["fig-lr"]
+    assert layout["xaxis"]["type"] == "log" and layout["yaxis"]["type"] == "log"
+    crosses = [t for t in data if t.get("marker", {}).get("symbol") == "x"]
+    assert len(crosses) == 1 and array(crosses[0]["x"]).tolist() == [0.1]
+    top = array(crosses[0]["y"])[0]
+    finite = np.concatenate([array(t["y"]) for t in data if t.get("mode") == "markers" and t not in crosses])
+    assert finite.size == 7 and top > finite.max()
+    line = [t for t in data if t.get("mode") == "lines+text"]
+    assert len(line) == 1 and line[0]["text"][0] == "diverged" and array(line[0]["y"]).tolist() == [top, top]
+    data, layout, _ = found["fig-grad"]
+    assert [t["name"] for t in data] == ["w", "b", "w", "b"]
+    assert [t["visible"] for t in data] == [True, True, False, False]
+    buttons = layout["updatemenus"][0]["buttons"]
+    assert [b["label"] for b in buttons] == list(LABELS)
+    assert buttons[1]["args"][0]["visible"] == [False, False, True, True]
+
+
+def test_long_runs_are_thinned(tmp_path):
+    summary, curves, table, winners = frames(steps=5000)
+    path, text = report(tmp_path, summary=summary, curves=curves, table=table, winners=winners)
+    data, _, _ = figures(text)["fig-loss"]
+    lengths = [len(array(t["x"])) for t in data]
+    assert max(lengths) <= MAX_POINTS + 1
+    diverged = [t for t in data if "run 7," in t["meta"] and t["line"]["dash"] == "solid"][0]
+    assert array(diverged["x"])[np.isfinite(array(diverged["y"]))].max() == DIVERGED_AT - 1  # its last value kept
+    assert path.stat().st_size < 6_000_000
+
+
+def test_surface_charts_only_with_a_surface(tmp_path):
+    _, plain = report(tmp_path, name="plain.html", paths=fake_paths())
+    assert "fig-contour" not in plain and "fig-surface3d" not in plain
+    _, text = report(tmp_path, surface=Rosenbrock(), paths=fake_paths())
+    page = parse(text)
+    assert page.plot_divs == ["fig-loss", "fig-lr", "fig-grad", "fig-contour", "fig-surface3d"]
+    assert text.count("Plotly.newPlot(") == 5
+    found = figures(text)
+    data, layout, _ = found["fig-contour"]
+    assert data[0]["type"] == "contour"
+    z = array(data[0]["z"]["bdata"] and data[0]["z"])
+    assert z.size == 100 * 100 and np.isfinite(z).all() and z.min() < -2  # log10 of J - min + epsilon
+    lines = [t for t in data if t.get("mode") == "lines+markers"]
+    assert len(lines) == 8 and [t["showlegend"] for t in lines] == [True] + [False] * 3 + [True] + [False] * 3
+    marks = {t["name"]: t for t in data if t.get("mode") == "markers"}
+    assert list(marks) == ["start", "minimum"]
+    assert array(marks["start"]["x"]) == pytest.approx([-1.5 + 0.01 * run for run in range(8)])
+    assert array(marks["minimum"]["x"]).tolist() == [1.0] and array(marks["minimum"]["y"]).tolist() == [1.0]
+    assert layout["xaxis"]["range"] == [-2.0, 2.0] and layout["yaxis"]["range"] == [-1.0, 3.0]
+    data, _, _ = found["fig-surface3d"]
+    assert data[0]["type"] == "surface"
+    paths3d = [t for t in data if t["type"] == "scatter3d" and t.get("mode") == "lines"]
+    assert len(paths3d) == 8 and all(np.isfinite(array(t["z"])).all() for t in paths3d)
+
+
+def test_paths_are_named_by_labels_and_cut_at_divergence(tmp_path):
+    paths = fake_paths(runs=[0, 7], length=2001)
+    paths[7][1500:] = np.inf
+    _, text = report(tmp_path, surface=Rosenbrock(), paths=paths, labels={0: "plain gd"})
+    data, _, _ = figures(text)["fig-contour"]
+    lines = {t["name"]: t for t in data if t.get("mode") == "lines+markers"}
+    assert set(lines) == {"plain gd", "adam"}
+    for line in lines.values():
+        x = array(line["x"])
+        assert 2 < len(x) <= MAX_POINTS + 1 and np.isfinite(x).all()
+    assert array(lines["plain gd"]["x"])[-1] == pytest.approx(1.0)
+
+
+def test_images_are_relative_img_tags_at_the_end(tmp_path):
+    images = {"Loss curves": "loss.png", "Paths <b>": "paths on surface.png"}
+    _, text = report(tmp_path, images=images)
+    page = parse(text)
+    imgs = [attrs for tag, attrs in page.attrs if tag == "img"]
+    assert [i["src"] for i in imgs] == ["loss.png", "paths%20on%20surface.png"]
+    assert [i["alt"] for i in imgs] == ["Loss curves", "Paths <b>"]
+    assert text.index("<h2>Static figures</h2>") > text.index("<h2>Configuration</h2>")
+    for bad in ("/tmp/loss.png", "https://example.org/loss.png", "file:///tmp/x.png"):
+        with pytest.raises(ValueError, match="relative"):
+            report(tmp_path, images={"x": bad})
+
+
+def test_bad_input_names_the_problem(tmp_path):
+    summary, curves, table, winners = frames()
+    with pytest.raises(ValueError, match="summary is missing the column 'final_train_loss'"):
+        report(tmp_path, summary=summary.drop(columns="final_train_loss"))
+    with pytest.raises(ValueError, match="curves is missing the columns 'split', 'value'"):
+        report(tmp_path, curves=curves.drop(columns=["split", "value"]))
+    with pytest.raises(ValueError, match="table must be a pandas DataFrame, not dict"):
+        report(tmp_path, table={"a": 1})
+    with pytest.raises(ValueError, match="title must be a str"):
+        report(tmp_path, title=3)
+    with pytest.raises(ValueError, match="winners names the column 'speed'"):
+        report(tmp_path, winners={"speed": "gd"})
+    with pytest.raises(ValueError, match="'sgd' is not a label of the table"):
+        report(tmp_path, winners={"final train loss": "sgd"})
+    with pytest.raises(ValueError, match=r"paths\[0\] has shape \(5, 3\)"):
+        report(tmp_path, surface=Rosenbrock(), paths={0: np.zeros((5, 3))})
+    with pytest.raises(ValueError, match="notes must be a list of str"):
+        report(tmp_path, notes="one note")
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_budget_counts_steps_epochs_runs_and_seeds():
+    from descend.report.html import _budget
+
+    summary, curves, _, _ = frames()
+    assert _budget(summary, curves) == "60 steps per run (\u2248 6 epochs); 8 runs, 2 seeds"
+    final = pd.DataFrame({"run": 0, "step": [STEPS], "epoch": [6.25], "split": "test", "metric": "loss",
+                          "value": [0.1]})  # an evaluation after the last step knows the epochs exactly
+    assert _budget(summary.iloc[:1], pd.concat([curves, final])) == "60 steps per run (\u2248 6.25 epochs); 1 run"
+    assert _budget(summary, curves.drop(columns="epoch")) == "60 steps per run; 8 runs, 2 seeds"
+
+
+def test_curves_show_the_configuration_in_the_table(tmp_path):
+    summary, curves, table, winners = frames()
+    table = table.assign(lr=[0.1, 0.01], **{"batch size": ["full", "full"]})
+    _, text = report(tmp_path, table=table)
+    assert "thin lines are the seeds of each optimizer&#x27;s configuration in the table" in text
+    data, _, _ = figures(text)["fig-loss"]
+    thin = [t["meta"] for t in data if t["line"]["width"] == 1 and t["line"]["dash"] == "solid"]
+    assert thin == ["gd: run 2, lr 0.1, seed 0, batch full", "gd: run 3, lr 0.1, seed 1, batch full",
+                    "adam: run 4, lr 0.01, seed 0, batch full", "adam: run 5, lr 0.01, seed 1, batch full"]
+    data, layout, _ = figures(text)["fig-grad"]
+    # the representative run has the (lower) median final loss: seed 1 learns faster in these frames
+    assert "adam (run 5, lr 0.01" in layout["updatemenus"][0]["buttons"][1]["args"][1]["title.text"]
+
+
+def test_an_interrupted_comparison_with_no_run_still_gets_a_page(tmp_path):
+    empty = pd.DataFrame()
+    _, text = report(tmp_path, table=empty, winners={}, summary=empty, curves=empty,
+                     notes=["interrupted (Ctrl-C): 0 runs kept"])
+    page = parse(text)
+    assert page.plot_divs == ["fig-loss"]  # an empty loss chart; no learning rates, no gradient norms
+    assert "No run has a single numeric learning rate" in text and "0 runs kept" in text
+    assert "no steps recorded; 0 runs" in text
