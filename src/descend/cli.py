@@ -234,9 +234,10 @@ def compare_command(
     schedule: Optional[str] = typer.Option(None, help="Learning-rate schedule: cosine, step:step_size=100,gamma=0.5, ..."),
     mode: Optional[str] = typer.Option(None, help="same-lr (default), defaults or tuned."),
     budget: Optional[int] = typer.Option(None, help="Tuned mode: learning rates tried per optimizer (default 7)."),
-    target: Optional[float] = typer.Option(None, help="Target loss: steps and epochs to reach it are reported."),
-    csv: Optional[Path] = typer.Option(None, help="A CSV file as the task (with --column)."),
-    column: Optional[str] = typer.Option(None, help="The CSV column to predict."),
+    target: Optional[str] = typer.Option(None, help="Target loss: steps and epochs to reach it are reported. With "
+                                         "--csv and no --column, the column to predict."),
+    csv: Optional[Path] = typer.Option(None, help="A CSV file as the task: --csv PATH --target COL."),
+    column: Optional[str] = typer.Option(None, help="The CSV column to predict (then --target is the target loss)."),
     out: Optional[Path] = typer.Option(None, help="Report directory (default: reports/TASK)."),
     json_file: Optional[Path] = typer.Option(None, "--json", help="Also write one JSON record per run and optimizer."),
     config: Optional[Path] = typer.Option(None, help="A TOML file with the same keys as these options."),
@@ -248,6 +249,13 @@ def compare_command(
     from . import compare as cmp
     from .report.build import check_out, write_report
 
+    if target is not None:
+        try:
+            target = float(target)
+        except ValueError:
+            if csv is None or column is not None:
+                _fail(f"--target {target!r} must be a number (the target loss); with --csv PATH it may name the column")
+            column, target = target, None
     given = {"task": task, "optimizer": optimizer or None, "lr": lr, "batch_size": batch_size, "steps": steps,
              "epochs": epochs, "seeds": seeds, "schedule": schedule, "mode": mode, "budget": budget, "target": target,
              "csv": str(csv) if csv else None, "column": column, "out": str(out) if out else None,

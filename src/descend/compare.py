@@ -378,11 +378,6 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
 
 
-def _grid(config: Config, spec: OptimizerSpec, lrs: Sequence[float] | None) -> dict[str, Any]:
-    return {"optimizer": spec.name, "lr": list(lrs) if lrs is not None else None, **{
-        k: v for k, v in spec.options.items()}}
-
-
 def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]], Any] | None = None,
             dtype: torch.dtype = torch.float32) -> Comparison:
     """Run the comparison that ``config`` describes (see :func:`resolve`) on ``task``."""
@@ -558,8 +553,3 @@ def _epochs_at(curves: Any, rows: Any, reached: Any) -> float:
         if len(c):
             values.append(float(c["epoch"].iloc[0]))
     return float(np.median(values)) if values else math.nan
-
-
-def with_budget(config: Config, **changes: Any) -> Config:
-    """A copy of ``config`` with some fields changed (for tests and re-runs)."""
-    return replace(config, **changes)

@@ -181,6 +181,7 @@ def test_bad_input_exits_with_code_2_and_one_line(tmp_path):
         (["compare", "--csv", str(bad_csv), "--column", "b"], "missing value"),
         (["compare", "--csv", str(bad_csv), "--column", "c"], "'c'"),
         (["compare", "--config", str(tmp_path / "none.toml")], "does not exist"),
+        (["compare", "ellipse", "--target", "low"], "must be a number"),
     ]
     for args, message in cases:
         result = runner.invoke(app, [*args, "--out", str(tmp_path / "never")])
@@ -196,7 +197,7 @@ def test_compare_a_csv_file(tmp_path):
                           "y": x @ [1.0, -2.0] + 0.1 * rng.normal(size=80)})
     path = tmp_path / "data.csv"
     frame.to_csv(path, index=False)
-    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", *SMALL, "-o", "adam", "-o", "sgd",
+    result = runner.invoke(app, ["compare", "--csv", str(path), "--target", "y", *SMALL, "-o", "adam", "-o", "sgd",
                                  "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "r" / "report.html").exists()
