@@ -312,10 +312,12 @@ def _slug(name: str) -> str:
 def _table_of(frame: Any, winners: dict[str, str], title: str) -> Table:
     import math
 
+    short = {"final train loss": "train loss", "divergence rate": "diverged", "distance to answer": "distance",
+             "batch size": "batch", "steps to target": "to target"}
     table = Table(title=title, title_justify="left")
-    table.add_column("optimizer", style="bold")
+    table.add_column("optimizer", style="bold", overflow="fold")
     for column in frame.columns:
-        table.add_column(str(column), justify="right")
+        table.add_column(short.get(str(column), str(column)), justify="right", overflow="fold")
     for label, row in frame.iterrows():
         cells = []
         for column, value in row.items():
