@@ -277,8 +277,11 @@ def compare_command(
     if not quiet:
         typer.echo(f"training {len(resolved.optimizers)} optimizers on {built.name} ({resolved.mode}); Ctrl-C stops "
                    "and writes the report from what finished", err=True)
-    with _Progress(fits * len(resolved.batch_size), quiet) as bar:
-        comparison = cmp.compare(resolved, built, progress=bar)
+    try:
+        with _Progress(fits * len(resolved.batch_size), quiet) as bar:
+            comparison = cmp.compare(resolved, built, progress=bar)
+    except ValueError as e:  # a configuration the checks above could not foresee
+        _fail(str(e))
     if comparison.interrupted:
         typer.echo("interrupted: writing the report from what finished", err=True)
     try:

@@ -399,6 +399,10 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
                           schedules={"lr": schedule} if schedule is not None else None, progress=progress,
                           dtype=dtype, **budget, **kwargs)
         summary = result.summary.copy()
+        if "lr" not in summary and spec.name in _state_names():  # defaults mode: show the default it ran with
+            from .optim import get
+
+            summary.insert(3, "lr", float(get(spec.name).defaults["lr"]))
         summary["label"] = spec.label
         summary["phase"] = phase
         by_index = {r.index: r.batch_size for r in result.runs}
@@ -414,6 +418,11 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         offset += len(result.runs)
         return result.interrupted
 
+    # one step of the first optimizer, discarded: the first fit of a process pays one-time costs (imports,
+    # first torch.func transforms) that would otherwise count in that optimizer's time per step
+    first = config.optimizers[0]
+    task.fit(optimizer=first.name, batch_size=config.batch_size[0], steps=1, seed=0, dtype=dtype, eval_every=0,
+             **dict(first.options))
     for spec in config.optimizers:
         if interrupted:
             break
@@ -438,7 +447,9 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
 def _one(spec: OptimizerSpec, config: Config, seeds: list[int], run: Callable[..., bool],
          summaries: list[Any]) -> tuple[bool, list[str]]:
     """One optimizer of the comparison in the configured mode: (interrupted, notes)."""
-    if config.mode == "defaults":
+    from .engine import RANDOM_SEARCH
+
+    if config.mode == "defaults" or spec.name == RANDOM_SEARCH:  # random search has no learning rate
         return run(spec, None, seeds, "final"), []
     if config.mode == "same-lr":
         return run(spec, config.lr, seeds, "final"), []

@@ -231,3 +231,22 @@ def test_ctrl_c_leaves_a_readable_partial_report(tmp_path):
     summary = pd.read_csv(out / "summary.csv", index_col=0)
     assert len(summary) >= 1 and (summary["steps_done"] < 4000).all()
     assert "interrupted" in (out / "report.html").read_text()
+
+
+@pytest.mark.parametrize("args", [
+    ["himmelblau", "--mode", "defaults"],  # every optimizer at its own default learning rate
+    ["rosenbrock", "-o", "random-search", "-o", "adam", "--lr", "0.01"],  # random search has no learning rate
+    ["parabola", "--lr", "0.5,1.5"],  # a 1-D problem: no surface to draw
+    ["vanishing", "--lr", "0.1", "--schedule", "cosine"],
+])
+def test_other_tasks_and_modes_write_a_report(tmp_path, args):
+    result = runner.invoke(app, ["compare", *args, "--steps", "10", "--seeds", "1", "--quiet", "--no-animation",
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "table.csv", index_col=0)
+    assert len(table) >= 2 and (tmp_path / "report.html").exists()
+    if "defaults" in args:
+        from descend.optim import get
+
+        for name, row in table.iterrows():
+            assert row["lr"] == pytest.approx(get(name).defaults["lr"])

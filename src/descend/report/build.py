@@ -122,7 +122,7 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     surface = task.surface
     # on the landscape, one path per optimizer: the configuration of the table (its lr and batch size), seed 0
     shown = representatives(comparison)
-    paths = {k: v for k, v in comparison.paths.items() if k in shown}
+    paths = {k: v for k, v in comparison.paths.items() if k in shown} if surface is not None else {}
     path_labels = {k: shown[k] for k in paths}
     images: dict[str, str] = {}
     notes = list(comparison.notes)
