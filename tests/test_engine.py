@@ -302,3 +302,19 @@ def test_curves_epochs_follow_the_batch_plan():
     batch = curves[curves.split == "batch"]
     assert batch[batch.run == 0]["epoch"].tolist() == [0.0, 1.0]  # GD: one step per epoch
     assert batch[batch.run == 1]["epoch"].tolist() == pytest.approx([0, 0.3, 0.6, 0.9, 1.0, 1.3, 1.6, 1.9])
+
+
+def test_a_masked_model_with_no_valid_sample_is_not_a_perfect_fit():
+    # w_A tiny: (x + c)² < w_A² holds for no sample, the masked MSE averages over N′ = 0 samples
+    x = torch.linspace(-1.0, 0.5, 64, dtype=torch.float64).unsqueeze(1)
+    y = torch.ones(64, 1, dtype=torch.float64)
+    model = descend.models.ellipse(1e-6, 1.0)
+    objective = descend.engine.make_objective(model, "mse", "regression")
+    params = model.init([0], dtype=torch.float64)
+    assert objective.value(model, params, x, y).item() == 0.0  # a training batch: no gradient, as in the seed
+    assert math.isnan(objective.value(model, params, x, y, empty=math.nan).item())  # evaluation: undefined
+    runs = descend.fit(model=model, data=(x, y), loss="mse", optimizer="gd", lr=0.0, steps=2, dtype=torch.float64)
+    assert math.isnan(runs.summary["final_train_loss"].iloc[0])
+    search = descend.fit(model=descend.models.ellipse(), data=(x, y), loss="mse", optimizer="random-search",
+                         scale=0.01, steps=20, dtype=torch.float64)  # tiny candidates leave no valid sample
+    assert not (search.summary["final_train_loss"] == 0).any()

@@ -398,7 +398,8 @@ def random_search_cohort(
                     draws = [torch.randn(shape, generator=g, dtype=dtype) if normal
                              else 2 * torch.rand(shape, generator=g, dtype=dtype) - 1 for g in generators]
                     candidate.append(torch.stack(draws) * _per_run(scale, like))
-                cost = objective.value(model, candidate, x, y).double()
+                # a candidate that leaves no valid sample (a masked model) cannot be the best
+                cost = objective.value(model, candidate, x, y, empty=math.nan).double()
                 sampled[t] = cost
                 better = torch.isfinite(cost) & (cost < best_cost)
                 best = tuple(torch.where(_per_run(better, b), c, b) for c, b in zip(candidate, best))
@@ -408,7 +409,8 @@ def random_search_cohort(
                 if eval_every and ((t + 1) % eval_every == 0 or t + 1 == samples):
                     eval_steps.append(t + 1)
                     for split, (xs, ys) in evals.items():
-                        eval_values.setdefault((split, "loss"), []).append(objective.value(model, best, xs, ys).double())
+                        value = objective.value(model, best, xs, ys, empty=math.nan)
+                        eval_values.setdefault((split, "loss"), []).append(value.double())
                         acc = objective.accuracy(model, best, xs, ys)
                         if acc is not None:
                             eval_values.setdefault((split, "accuracy"), []).append(acc)
