@@ -189,7 +189,7 @@ class _Progress:
         self.progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
             TextColumn("{task.fields[runs]} runs"), TextColumn("{task.fields[rate]} steps/s"),
-            TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+            TextColumn("•"), TimeElapsedColumn(), TextColumn("elapsed •"), TimeRemainingColumn(), TextColumn("left"),
             console=Console(stderr=True), disable=quiet, transient=False,
         )
         self.task = self.progress.add_task("training", total=total_cohorts, runs=0, rate="-")
