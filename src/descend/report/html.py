@@ -568,7 +568,8 @@ def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colour
                                      showlegend=first, **common))
             values.append(median)
     figure = go.Figure(traces)
-    log = _all_positive(values)
+    # losses are >= 0; a batch loss of exactly 0 (e.g. a masked batch with no valid sample) is a gap on a log axis
+    log = _all_positive([v[v != 0] for v in values])
     figure.update_layout(xaxis_title="step", yaxis_title="loss" + (" (log scale)" if log else ""),
                          legend_title_text="optimizer", hovermode="closest")
     figure.update_yaxes(type="log" if log else "linear")
