@@ -233,6 +233,13 @@ def parse_schedule(text: str | None, steps: int) -> tuple[str | None, Callable[[
         raise ValueError(f"--schedule {text!r}: {e}") from None
 
 
+def _needs_total(schedule: str) -> bool:
+    from .schedules import SCHEDULES
+
+    key = str(schedule).partition(":")[0].strip().lower().replace("-", "_")
+    return key in SCHEDULES and "total_steps" in SCHEDULES[key].parameters
+
+
 # -- the configuration ---------------------------------------------------------------------------------------------
 
 
@@ -348,8 +355,13 @@ def resolve(task: Any, *, optimizers: Sequence[str] | None = None, mode: str = "
         lo, hi = task.lr_range
         lr = [float(f"{v:.3g}") for v in np.geomspace(lo, hi, 3)]
     parse_schedule(schedule, steps or 1)  # checked now, built per fit
-    name = given.strip() if isinstance(given, str) and given.strip() not in (task.name,) and csv is None else task.name
-    config = Config(task=name, csv=csv, column=column, optimizers=specs, mode=mode, lr=tuple(lr) if lr is not None else None,
+    if epochs is not None and schedule and "total_steps" not in str(schedule) and _needs_total(schedule):
+        raise ValueError(f"--schedule {schedule!r} lasts a number of steps, which an --epochs budget leaves to the "
+                         "batch size; give it, e.g. cosine:total_steps=2000, or use --steps")
+    # a formula is kept as typed, so that the written configuration re-creates the same task
+    name = given.strip() if isinstance(given, str) and csv is None and given.strip() != task.name else task.name
+    config = Config(task=name, csv=csv, column=column, optimizers=specs, mode=mode,
+                    lr=tuple(lr) if lr is not None else None,
                     batch_size=tuple(batch_size) if batch_size is not None else tuple(task.batch_sizes),
                     steps=steps, epochs=epochs, seeds=seeds, schedule=schedule, budget=budget,
                     target=None if target is None else float(target), task_options=dict(task.options))

@@ -60,6 +60,7 @@ def test_parse_optimizer_values_batch_sizes_and_schedules():
     (lambda: C.resolve("ellipse", mode="defaults", lr="0.1"), "drop --lr"),
     (lambda: C.resolve("elipse"), "did you mean 'ellipse'"),
     (lambda: C.resolve("x**2 + foo(y)"), "unknown function 'foo'"),
+    (lambda: C.resolve("ellipse", epochs=3, schedule="cosine"), "total_steps"),
 ])
 def test_bad_input_is_refused_before_training(call, message):
     with pytest.raises(ValueError, match=message):
