@@ -343,18 +343,11 @@ def show(report: Path = typer.Argument(..., help="A report directory written by 
     path = Path(report) / "table.csv"
     if not path.exists():
         _fail(f"{str(report)!r} holds no descend report (no table.csv); run descend compare first")
-    frame = pd.read_csv(path, index_col=0)
-    from .compare import METRICS
+    from .compare import winners
 
-    winners = {}
-    for column, sense in METRICS.items():
-        if column in frame:
-            values = pd.to_numeric(frame[column], errors="coerce")
-            if values.notna().any() and values.nunique() > 1:
-                winners[column] = str(values.abs().idxmin() if column == "generalisation gap" else
-                                      values.idxmin() if sense == "min" else values.idxmax())
+    frame = pd.read_csv(path, index_col=0)
     config = Path(report) / "config.toml"
-    Console().print(_table_of(_compact(frame), winners, f"descend report {report}"))
+    Console().print(_table_of(_compact(frame), winners(frame), f"descend report {report}"))
     if config.exists():
         typer.echo(config.read_text())
 

@@ -395,25 +395,25 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     """Run the comparison that ``config`` describes (see :func:`resolve`) on ``task``."""
     import pandas as pd
 
+    from .engine import RANDOM_SEARCH
+    from .optim import get
+
     started = time.perf_counter()
     seeds = list(range(config.seeds))
     budget = {"steps": config.steps} if config.steps is not None else {"epochs": config.epochs}
-    steps_for_schedule = config.steps or 1
+    _, schedule = parse_schedule(config.schedule, config.steps or 1)  # resolve() refused epochs + total_steps
     summaries, curves, paths, interrupted, notes = [], [], {}, False, []
     offset = 0
 
     def run(spec: OptimizerSpec, lrs: Sequence[float] | None, run_seeds: list[int], phase: str) -> bool:
         nonlocal offset
-        _, schedule = parse_schedule(config.schedule, steps_for_schedule)
         kwargs = dict(spec.options)
         result = task.fit(optimizer=spec.name, lr=list(lrs) if lrs is not None else None,
                           batch_size=list(config.batch_size), seed=run_seeds, target=config.target,
                           schedules={"lr": schedule} if schedule is not None else None, progress=progress,
                           dtype=dtype, **budget, **kwargs)
         summary = result.summary.copy()
-        if "lr" not in summary and spec.name in _state_names():  # defaults mode: show the default it ran with
-            from .optim import get
-
+        if "lr" not in summary and spec.name != RANDOM_SEARCH:  # defaults mode: show the default it ran with
             summary.insert(3, "lr", float(get(spec.name).defaults["lr"]))
         summary["label"] = spec.label
         summary["phase"] = phase
@@ -495,10 +495,12 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
     """
     import pandas as pd
 
+    from .engine import RANDOM_SEARCH
     from .optim import get
 
     if not len(summary):
         return pd.DataFrame(), {}
+    specs = {spec.label: spec for spec in config.optimizers}
     final = summary[summary["phase"] == "final"] if "phase" in summary else summary
     rows = {}
     for label, group in final.groupby("label", sort=False):
@@ -532,17 +534,24 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
         row["divergence rate"] = float(every["diverged"].mean())
         if "test loss" in row:
             row["generalisation gap"] = row["test loss"] - row["final train loss"]
-        name = best["optimizer"].iloc[0]
-        if name in _state_names():
-            options = {k: v for k, v in _options(best.iloc[0], name).items()}
-            row["state bytes / parameter"] = get(name).state_tensors(**options) * itemsize
+        spec = specs[label]
+        if spec.name != RANDOM_SEARCH:
+            row["state bytes / parameter"] = get(spec.name).state_tensors(**spec.options) * itemsize
         row["ms / step"] = float((best["seconds"] / best["steps_done"].clip(lower=1)).median() * 1e3)
         if "distance" in best:
             row["distance to answer"] = ok["distance"].median() if len(ok) else math.nan
         rows[label] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "optimizer"
-    winners = {}
+    return table, winners(table)
+
+
+def winners(table: Any) -> dict[str, str]:
+    """The label that wins each metric of :data:`METRICS` in ``table`` (smallest |gap| for the generalisation
+    gap); metrics where every label ties are left out."""
+    import pandas as pd
+
+    out = {}
     for column, sense in METRICS.items():
         if column not in table:
             continue
@@ -551,22 +560,8 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
             values = values.abs()
         if values.notna().sum() < 1 or values.nunique(dropna=True) < 2:
             continue
-        winners[column] = str(values.idxmin() if sense == "min" else values.idxmax())
-    return table, winners
-
-
-def _state_names() -> set[str]:
-    from .optim import OPTIMIZERS
-
-    return set(OPTIMIZERS)
-
-
-def _options(row: Any, name: str) -> dict[str, Any]:
-    from .optim import get
-
-    info = get(name)
-    return {k: row[k] for k in info.names if k in row and k != "lr" and not (isinstance(row[k], float)
-                                                                               and math.isnan(row[k]))}
+        out[column] = str(values.idxmin() if sense == "min" else values.idxmax())
+    return out
 
 
 def _epochs_at(curves: Any, rows: Any, reached: Any) -> float:

@@ -438,9 +438,11 @@ def random_search_cohort(
 class Runs:
     """The result of :func:`fit`.
 
-    - ``summary``: a pandas DataFrame, one row per run: its configuration, final and best training loss
-      (on the whole training set), final validation/test loss and accuracy, steps to target, whether and
-      when it diverged, wall time.
+    - ``summary``: a pandas DataFrame, one row per run: its configuration (and ``start`` when given), final
+      and best training loss (on the whole training set), final validation/test loss and accuracy, steps
+      done (fewer than planned after Ctrl-C), steps to target, whether and when it diverged, the
+      ``distance`` to the task's known answer (with ``task=``), wall time. A masked model's loss on a split
+      where no sample is valid is NaN.
     - ``curves``: a long DataFrame (run, step, epoch, split, metric, value; epoch = epochs completed before
       that step, fractional within an epoch): the batch loss at every step
       (split ``"batch"``), the train/validation/test loss and accuracy every ``eval_every`` steps, and the

@@ -82,7 +82,6 @@ __all__ = [
     "HIDDEN",
     "INITS",
     "OUTPUTS",
-    "Landscape",
     "Linear",
     "MLP",
     "ModuleModel",
@@ -883,7 +882,7 @@ class Parametric(_Base):
 
 
 def _name(f: object) -> str:
-    if isinstance(f, (Landscape, _EllipseFn, _EllipseValid)):
+    if isinstance(f, (_LandscapeFn, _EllipseFn, _EllipseValid)):
         return repr(f)
     return getattr(f, "__qualname__", None) or repr(f)
 
@@ -967,8 +966,9 @@ _NONZERO = _NonzeroInterval()
 
 
 @dataclass(frozen=True)
-class Landscape:
-    """The ``fn`` of a :func:`landscape` model built from a user function: ``f(p["x"], p["y"])``."""
+class _LandscapeFn:
+    """The ``fn`` of a :func:`landscape` model built from a user function: ``f(p["x"], p["y"])`` (named
+    landscapes have theirs in :mod:`descend.landscapes`)."""
 
     f: Callable[[Tensor, Tensor], Tensor]
 
@@ -1015,7 +1015,7 @@ def landscape(
         raise ValueError(f"start={start!r} is not allowed; give the starting point as two numbers (x0, y0)")
     x0 = _number("start[0]", start[0], _ANY)
     y0 = _number("start[1]", start[1], _ANY)
-    return Parametric(Landscape(f), {"x": x0, "y": y0}, init_noise=init_noise, uses_data=False)
+    return Parametric(_LandscapeFn(f), {"x": x0, "y": y0}, init_noise=init_noise, uses_data=False)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -264,10 +264,6 @@ def _check_options(name: str, build: Callable[..., Any], options: Mapping[str, A
     check_names(list(options), allowed, what=f"option of task {name!r}")
 
 
-def _lr_range(landscape: Any) -> tuple[float, float]:
-    return tuple(landscape.lr_range)
-
-
 def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: str = "additive",
                    data_seed: int = 0, steps: int | None = None, start: Sequence[float] | None = None) -> Task:
     """A task on a 2-D landscape (a name or a :class:`descend.landscapes.Landscape`).
@@ -311,7 +307,7 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
         name=scape.name, title=scape.title, summary=summary,
         description=f"The {'1' if len(scape.names) == 1 else '2'}-D cost surface J = {scape.formula}; the "
                     f"parameters are the coordinates ({', '.join(scape.names)}).{notes}",
-        model=model, data=data, loss="value", kind="cost", steps=steps or 300, lr_range=_lr_range(scape),
+        model=model, data=data, loss="value", kind="cost", steps=steps or 300, lr_range=tuple(scape.lr_range),
         optimizers=("gd", "momentum", "nesterov", "rmsprop", "adam"),
         batch_sizes=(None,) if noise == 0 else (None, 1, 32),
         known=known, surface=surface, facts=tuple(facts),
