@@ -3,7 +3,12 @@
 The reference workload (shared/reference/performance.md): K runs of an MLP 64 → 32 tanh → 10 with softmax
 cross-entropy on 2,048 × 64 random data, Adam with K log-spaced learning rates from 1e-4 to 1e-1, batch 32,
 T steps. Figure: microseconds per run-step (total time / (K·T)), lower is better, and the peak memory (max RSS)
-of each implementation, each measured in a fresh process in the same run.
+of each implementation.
+
+These machines are shared and their speed drifts by 10-30 % from minute to minute, so every figure is a
+median: each implementation runs in a fresh process once per round (``--rounds``, the order rotated from
+round to round), times ``--repeats`` passes after its warm-up and keeps their median; the table gives the
+median over rounds with the range, and each ratio is the median of the ratios measured within a round.
 
 - ``descend``: ``descend.fit`` with the K learning rates as a list: one cohort, one batched program; and
   ``compiled``: the same with ``compile=True`` (compile time excluded: a warm-up fit compiles first).
@@ -14,8 +19,8 @@ of each implementation, each measured in a fresh process in the same run.
 
 Usage::
 
-    python benchmarks/sweep.py                    # K = 16, 64, 256; T = 200
-    python benchmarks/sweep.py --runs 64 --steps 100 --markdown
+    python benchmarks/sweep.py                    # K = 16, 64, 256; T = 200; 3 rounds
+    python benchmarks/sweep.py --runs 64 --rounds 5 --markdown
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ import argparse
 import json
 import math
 import resource
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 N, D, HIDDEN, CLASSES, BATCH = 2048, 64, 32, 10, 32
 
@@ -42,47 +49,58 @@ def data(seed: int = 0):
     return torch.randn(N, D, generator=g), torch.randint(0, CLASSES, (N,), generator=g)
 
 
-def run_descend_compiled(k: int, steps: int) -> float:
-    return run_descend(k, steps, compile=True)
+def descend_compiled(k: int, steps: int) -> Callable[[], float]:
+    return descend_eager(k, steps, compile=True)
 
 
-def run_descend(k: int, steps: int, compile: bool = False) -> float:
+def descend_eager(k: int, steps: int, compile: bool = False) -> Callable[[], float]:
+    """``descend.fit`` with the K learning rates as a list: one cohort, one batched program."""
     import torch
 
     import descend
 
     x, y = data()
     model = descend.models.MLP((D, HIDDEN, CLASSES), hidden="tanh", output="softmax")
-    # warm-up: a short sweep of the same shape
-    descend.fit(model=model, data=(x, y), optimizer="adam", lr=learning_rates(k), batch_size=BATCH, steps=5,
-                eval_every=0, record_grad_norms=False, compile=compile)
-    start = time.perf_counter()
-    runs = descend.fit(model=model, data=(x, y), optimizer="adam", lr=learning_rates(k), batch_size=BATCH,
-                       steps=steps, eval_every=0, record_grad_norms=False, compile=compile)
-    seconds = time.perf_counter() - start
-    assert torch.isfinite(runs.results[0].train_loss[-1]).any()
-    return seconds
+    sweep = dict(model=model, data=(x, y), optimizer="adam", lr=learning_rates(k), batch_size=BATCH,
+                 eval_every=0, record_grad_norms=False, compile=compile)
+    descend.fit(steps=5, **sweep)  # warm-up: a short sweep of the same shape (compiles, with compile=True)
+
+    def one_pass() -> float:
+        start = time.perf_counter()
+        runs = descend.fit(steps=steps, **sweep)
+        seconds = time.perf_counter() - start
+        assert torch.isfinite(runs.results[0].train_loss[-1]).any()
+        return seconds
+
+    return one_pass
 
 
-def run_torch_loop(k: int, steps: int) -> float:
+def torch_loop(k: int, steps: int) -> Callable[[], float]:
+    """What users write today: a Python loop over runs of torch.nn + torch.optim.Adam."""
     import torch
 
     x, y = data()
     g = torch.Generator().manual_seed(1)
     order = torch.randint(0, N, (steps, BATCH), generator=g)
-    start = time.perf_counter()
-    for lr in learning_rates(k):
-        model = torch.nn.Sequential(torch.nn.Linear(D, HIDDEN), torch.nn.Tanh(), torch.nn.Linear(HIDDEN, CLASSES))
-        opt = torch.optim.Adam(model.parameters(), lr=lr)
-        for t in range(steps):
-            idx = order[t]
-            opt.zero_grad()
-            torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
-            opt.step()
-    return time.perf_counter() - start
+
+    def one_pass() -> float:
+        start = time.perf_counter()
+        for lr in learning_rates(k):
+            model = torch.nn.Sequential(torch.nn.Linear(D, HIDDEN), torch.nn.Tanh(), torch.nn.Linear(HIDDEN, CLASSES))
+            opt = torch.optim.Adam(model.parameters(), lr=lr)
+            for t in range(steps):
+                idx = order[t]
+                opt.zero_grad()
+                torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
+                opt.step()
+        return time.perf_counter() - start
+
+    one_pass()  # warm-up
+    return one_pass
 
 
-def run_jax(k: int, steps: int) -> float:
+def jax_vmap(k: int, steps: int) -> Callable[[], float]:
+    """``jax.vmap`` + ``jax.jit`` over optax's Adam with the learning rate injected per run."""
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -117,25 +135,33 @@ def run_jax(k: int, steps: int) -> float:
 
     step = jax.jit(jax.vmap(one_step, in_axes=(0, 0, None)))
     keys = jax.random.split(jax.random.PRNGKey(0), k)
-    p, state = jax.vmap(one_run_init)(keys, jnp.asarray(learning_rates(k)))
-    p, state = step(p, state, order[0])  # compile
-    jax.block_until_ready(p)
-    start = time.perf_counter()
-    for t in range(steps):
-        p, state = step(p, state, order[t])
-    jax.block_until_ready(p)
-    return time.perf_counter() - start
+    start_p, start_state = jax.vmap(one_run_init)(keys, jnp.asarray(learning_rates(k)))
+    jax.block_until_ready(step(start_p, start_state, order[0]))  # compile
+
+    def one_pass() -> float:
+        p, state = start_p, start_state
+        start = time.perf_counter()
+        for t in range(steps):
+            p, state = step(p, state, order[t])
+        jax.block_until_ready(p)
+        return time.perf_counter() - start
+
+    return one_pass
 
 
-def worker(impl: str, k: int, steps: int) -> None:
-    seconds = {"descend": run_descend, "descend-compiled": run_descend_compiled, "torch-loop": run_torch_loop,
-               "jax": run_jax}[impl](k, steps)
+IMPLEMENTATIONS = {"descend": descend_eager, "descend-compiled": descend_compiled, "torch-loop": torch_loop,
+                   "jax": jax_vmap}
+
+
+def worker(impl: str, k: int, steps: int, repeats: int) -> None:
+    one_pass = IMPLEMENTATIONS[impl](k, steps)
+    seconds = statistics.median(one_pass() for _ in range(repeats))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
 
 
-def measure(impl: str, k: int, steps: int) -> dict | None:
-    out = subprocess.run([sys.executable, __file__, "--worker", impl, str(k), str(steps)],
+def measure(impl: str, k: int, steps: int, repeats: int) -> dict | None:
+    out = subprocess.run([sys.executable, __file__, "--worker", impl, str(k), str(steps), str(repeats)],
                          capture_output=True, text=True)
     if out.returncode != 0:
         print(f"  {impl} K={k}: failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else '?'}")
@@ -152,53 +178,72 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, nargs="*", default=[16, 64, 256], help="values of K (default 16 64 256)")
     parser.add_argument("--steps", type=int, default=200, help="training steps T per run (default 200)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="fresh processes per implementation and K, in rotated order (default 3)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed passes in each process (default 3)")
     parser.add_argument("--loop-runs", type=int, default=8,
                         help="runs timed for the torch loop, whose cost per run-step does not depend on K (default 8)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
-    parser.add_argument("--worker", nargs=3, metavar=("IMPL", "K", "T"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=4, metavar=("IMPL", "K", "T", "REPEATS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        worker(args.worker[0], int(args.worker[1]), int(args.worker[2]))
+        worker(args.worker[0], int(args.worker[1]), int(args.worker[2]), int(args.worker[3]))
         return 0
+    if args.rounds < 1 or args.repeats < 1 or args.steps < 1 or args.loop_runs < 1 or not args.runs \
+            or min(args.runs) < 1:
+        parser.error("--runs, --steps, --rounds, --repeats and --loop-runs take positive numbers")
 
     import torch
 
     has_jax = jax_available()
+    impls = [i for i in IMPLEMENTATIONS if i != "jax" or has_jax]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; MLP {D}-{HIDDEN} tanh-{CLASSES}, "
-          f"{N} x {D} data, Adam, batch {BATCH}, T = {args.steps}; JAX: {'yes' if has_jax else 'not importable'}")
-    rows = []
-    for k in args.runs:
-        row = {"K": k}
-        for impl in ("descend", "descend-compiled", "torch-loop", "jax"):
-            if impl == "jax" and not has_jax:
-                continue
-            runs = min(k, args.loop_runs) if impl == "torch-loop" else k
-            result = measure(impl, runs, args.steps)
-            if result:
-                row[impl] = (result["seconds"] / (runs * args.steps) * 1e6, result["peak_mb"])
-        rows.append(row)
-        print(f"  K = {k}: " + ", ".join(f"{i} {v[0]:.1f} µs" for i, v in row.items() if i != "K"))
+          f"{N} x {D} data, Adam, batch {BATCH}, T = {args.steps}; {args.rounds} rounds x {args.repeats} passes; "
+          f"JAX: {'yes' if has_jax else 'not importable'}")
+    # figures[K][impl] = one (µs per run-step, peak MB) per round; None where that round failed
+    figures: dict[int, dict[str, list]] = {k: {i: [] for i in impls} for k in args.runs}
+    for r in range(args.rounds):
+        for k in args.runs:
+            order = impls[r % len(impls):] + impls[: r % len(impls)]
+            for impl in order:
+                runs = min(k, args.loop_runs) if impl == "torch-loop" else k
+                result = measure(impl, runs, args.steps, args.repeats)
+                figure = None if result is None else (result["seconds"] / (runs * args.steps) * 1e6, result["peak_mb"])
+                figures[k][impl].append(figure)
+            print(f"  round {r + 1}, K = {k}: " + ", ".join(
+                f"{i} {figures[k][i][-1][0]:.1f} µs" for i in impls if figures[k][i][-1]))
+    print_table(figures, has_jax, args.markdown)
+    return 0
+
+
+def print_table(figures: dict[int, dict[str, list]], has_jax: bool, markdown: bool) -> None:
+    def cell(impl_figures: list) -> str:
+        values = [f[0] for f in impl_figures if f]
+        if not values:
+            return "—"
+        if len(values) == 1:
+            return f"{values[0]:.1f}"
+        return f"{statistics.median(values):.1f} ({min(values):.0f}–{max(values):.0f})"
+
+    def ratio(top: list, bottom: list, digits: int) -> str:
+        """Median over rounds of top / bottom, each pair measured in the same round."""
+        pairs = [a[0] / b[0] for a, b in zip(top, bottom) if a and b]
+        return f"{statistics.median(pairs):.{digits}f}×" if pairs else "—"
 
     header = ["K", "descend µs/run-step", "compiled", "torch loop", "speed-up vs loop (compiled)"]
     if has_jax:
         header += ["JAX", "JAX / descend (compiled)"]
     header += ["peak MB (descend / compiled / loop" + (" / JAX)" if has_jax else ")")]
     lines = []
-
-    def fmt(v: tuple | None) -> str:
-        return f"{v[0]:.1f}" if v else "—"
-
-    def ratio(a: tuple | None, b: tuple | None, digits: int) -> str:
-        return f"{a[0] / b[0]:.{digits}f}×" if a and b else "—"
-
-    for row in rows:
-        d, dc, loop, jx = row.get("descend"), row.get("descend-compiled"), row.get("torch-loop"), row.get("jax")
-        cells = [str(row["K"]), fmt(d), fmt(dc), fmt(loop), f"{ratio(loop, d, 1)} ({ratio(loop, dc, 1)})"]
+    for k, row in figures.items():
+        d, dc, loop, jx = (row.get(i, []) for i in ("descend", "descend-compiled", "torch-loop", "jax"))
+        cells = [str(k), cell(d), cell(dc), cell(loop), f"{ratio(loop, d, 1)} ({ratio(loop, dc, 1)})"]
         if has_jax:
-            cells += [fmt(jx), f"{ratio(jx, d, 2)} ({ratio(jx, dc, 2)})"]
-        cells.append(" / ".join(f"{v[1]:.0f}" for v in (d, dc, loop, jx) if v))
+            cells += [cell(jx), f"{ratio(jx, d, 2)} ({ratio(jx, dc, 2)})"]
+        peaks = [max((f[1] for f in col if f), default=None) for col in (d, dc, loop, jx) if col]
+        cells.append(" / ".join(f"{p:.0f}" for p in peaks if p is not None))
         lines.append(cells)
-    if args.markdown:
+    if markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
         for cells in lines:
@@ -208,8 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
         for cells in lines:
             print("  ".join(c.ljust(w) for c, w in zip(cells, widths)))
+    print("µs per run-step: median over rounds (range); ratios: median of the ratios within each round.")
     print("speed-up = loop µs / descend µs (aim ≥ 25× at K = 64); JAX / descend ≥ 1 means descend is faster")
-    return 0
 
 
 if __name__ == "__main__":

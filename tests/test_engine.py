@@ -265,6 +265,22 @@ def test_compiled_step_equals_eager_step():
     assert a == pytest.approx(b, abs=1e-10, nan_ok=True)
 
 
+def test_compiled_step_marks_divergence_and_stops_at_target_like_eager():
+    """Divergence, freezing and stopping at the target happen around the compiled step exactly as eagerly."""
+    x, y = regression_data(3)
+    common = dict(model=MODEL, data=(x, y), optimizer="sgd", lr=[0.01, 1e4, 0.05], momentum=0.9, batch_size=16,
+                  steps=60, target=0.5, stop_at_target=True, dtype=torch.float64)
+    eager = descend.fit(**common)
+    compiled = descend.fit(compile=True, **common)
+    s = compiled.summary
+    assert s["diverged"].tolist() == [False, True, False] and s["steps_to_target"].notna().any()
+    for column in ("diverged_at", "steps_to_target", "final_train_loss"):
+        assert s[column].tolist() == pytest.approx(eager.summary[column].tolist(), abs=1e-10, nan_ok=True)
+    for run in range(3):  # the diverged run froze at huge values: compare those relatively
+        for n in MODEL.names:
+            torch.testing.assert_close(compiled.params[run][n], eager.params[run][n], rtol=1e-9, atol=1e-10)
+
+
 def test_progress_reports_every_step_and_ctrl_c_keeps_what_finished():
     x = torch.linspace(-1, 1, 64, dtype=torch.float64).unsqueeze(1)
     y = 3 * x + 0.5

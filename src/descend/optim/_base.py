@@ -103,14 +103,14 @@ def bias_correction(beta: Hyper, t: Tensor) -> Tensor:
     return per_step(1 - in_float64(beta) ** t)
 
 
-@torch.library.custom_op("descend::per_step", mutates_args=())
-def _computed_once(x: Tensor) -> Tensor:
-    return x.clone()
-
-
-@_computed_once.register_fake
-def _(x: Tensor) -> Tensor:
-    return torch.empty_like(x)
+# A plain library op (a copy) that torch.compile cannot see into. Declared through torch.library.Library
+# rather than the torch.library.custom_op decorator: the same op at a quarter of the call cost (4 µs
+# against 16), which counts in a step of a couple of milliseconds.
+_LIBRARY = torch.library.Library("descend", "DEF")
+_LIBRARY.define("per_step(Tensor x) -> Tensor")
+_LIBRARY.impl("per_step", lambda x: x.clone(), "CompositeExplicitAutograd")
+_LIBRARY.impl("per_step", lambda x: torch.empty_like(x), "Meta")
+_computed_once = torch.ops.descend.per_step.default
 
 
 def per_step(x: Hyper) -> Hyper:
