@@ -261,6 +261,7 @@ class Config:
     task_options: Mapping[str, Any] = field(default_factory=dict)
     csv: str | None = None
     column: str | None = None
+    compile: bool = False  #: compile each step (torch.compile): the same numbers, faster for long runs
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"task": self.task} if self.csv is None else {"csv": self.csv, "column": self.column}
@@ -276,6 +277,8 @@ class Config:
         out["seeds"] = self.seeds
         if self.mode == "tuned":
             out["budget"] = self.budget
+        if self.compile:
+            out["compile"] = True
         if self.task_options and self.csv is None:
             out["task_options"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.task_options.items()}
         return out
@@ -314,7 +317,7 @@ def resolve(task: Any, *, optimizers: Sequence[str] | None = None, mode: str = "
             batch_size: Any = None, steps: int | None = None, epochs: int | None = None, seeds: int = 3,
             schedule: str | None = None, budget: int = 7, target: float | None = None,
             task_options: Mapping[str, Any] | None = None, csv: str | None = None,
-            column: str | None = None) -> tuple[Config, Any]:
+            column: str | None = None, compile: bool = False) -> tuple[Config, Any]:
     """Check every input and fill the defaults from the task: ``(Config, Task)``, before any training starts.
 
     ``optimizers`` are strings as on the command line (``"sgd:momentum=0.9"``); ``lr`` and ``batch_size``
@@ -341,6 +344,8 @@ def resolve(task: Any, *, optimizers: Sequence[str] | None = None, mode: str = "
             raise ValueError(f"{name} {value!r}: a whole number >= {low} is required")
     if steps is not None and epochs is not None:
         raise ValueError("give --steps or --epochs, not both")
+    if not isinstance(compile, bool):
+        raise ValueError(f"compile = {compile!r}: true or false is required")
     for name, value in (("--steps", steps), ("--epochs", epochs)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise ValueError(f"{name} {value!r}: a whole number >= 1 is required")
@@ -364,7 +369,8 @@ def resolve(task: Any, *, optimizers: Sequence[str] | None = None, mode: str = "
                     lr=tuple(lr) if lr is not None else None,
                     batch_size=tuple(batch_size) if batch_size is not None else tuple(task.batch_sizes),
                     steps=steps, epochs=epochs, seeds=seeds, schedule=schedule, budget=budget,
-                    target=None if target is None else float(target), task_options=dict(task.options))
+                    target=None if target is None else float(target), task_options=dict(task.options),
+                    compile=compile)
     if csv is not None:
         config = replace(config, task_options={})
     return config, task
@@ -411,7 +417,7 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         result = task.fit(optimizer=spec.name, lr=list(lrs) if lrs is not None else None,
                           batch_size=list(config.batch_size), seed=run_seeds, target=config.target,
                           schedules={"lr": schedule} if schedule is not None else None, progress=progress,
-                          dtype=dtype, **budget, **kwargs)
+                          dtype=dtype, compile=config.compile, **budget, **kwargs)
         summary = result.summary.copy()
         if "lr" not in summary and spec.name != RANDOM_SEARCH:  # defaults mode: show the default it ran with
             summary.insert(3, "lr", float(get(spec.name).defaults["lr"]))

@@ -110,6 +110,7 @@ class CohortResult:
     seconds: float
     interrupted: bool = False  #: stopped by Ctrl-C after len(train_loss) steps (the results cover those)
     epochs: Tensor | None = None  #: [T + 1] epochs completed before each step and at the end (float64)
+    compile_seconds: float = 0.0  #: time spent compiling the step (``compile=True``), not in ``seconds``
 
 
 def _per_run(x: Tensor, like: Tensor) -> Tensor:
@@ -196,7 +197,8 @@ def train_cohort(
     seed) or ``[K, B]`` per run. ``schedules`` maps a hyperparameter name to a function of the step whose
     value multiplies that hyperparameter (``lr`` with ``descend.schedules.cosine(1.0, T)`` anneals every
     run's own learning rate). ``compile=True`` runs the step (forward, backward, clipping, update) as one
-    program compiled by ``torch.compile``; the first step of each new shape compiles (seconds).
+    program compiled by ``torch.compile``, compiled for each batch shape before training starts; that
+    time is ``compile_seconds``, apart from ``seconds``.
     ``progress(t)`` is called after every step t (0-based). Ctrl-C (KeyboardInterrupt) stops the cohort
     after the last complete step: the result covers the steps done and has ``interrupted=True``.
     """
@@ -252,20 +254,22 @@ def train_cohort(
                 if acc is not None:
                     eval_values.setdefault((split, "accuracy"), []).append(torch.where(healthy, acc, math.nan))
 
-    interrupted, done = False, 0
     healthy = torch.ones(k, dtype=torch.bool)  # not diverged
     moving = healthy  # still updated: healthy and, with stop_at_target, not yet at the target
+    interrupted, done, compile_seconds = False, 0, 0.0
     try:
+        if compile:  # compile off the clock: one discarded call per batch shape (the step is pure)
+            compiling = time.perf_counter()
+            for index in _shapes(plan):
+                step_fn(model, objective, info.update, _scheduled(kwargs, schedules, 0), tuple(sizes), tuple(shapes),
+                        clip_value, clip_norm, record_grad_norms, flat, state, healthy, x, y, index)
+            compile_seconds = time.perf_counter() - compiling
         for t, index in enumerate(plan):
             if path is not None:
                 path[t] = flat
             if eval_every and t % eval_every == 0 and evals:
                 evaluate(t)
-            step_kwargs = kwargs
-            if schedules:
-                step_kwargs = dict(kwargs)
-                for name, schedule in schedules.items():
-                    step_kwargs[name] = kwargs[name] * torch.as_tensor(schedule(t), dtype=torch.float64)
+            step_kwargs = _scheduled(kwargs, schedules, t)
             new_flat, new_state, recorded, norms, finite = step_fn(
                 model, objective, info.update, step_kwargs, tuple(sizes), tuple(shapes), clip_value, clip_norm,
                 record_grad_norms, flat, state, healthy, x, y, index,
@@ -312,9 +316,30 @@ def train_cohort(
         target_at=target_at,
         params=tuple(p.clone() for p in unflatten(flat)),
         path=path,
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - started - compile_seconds,
         interrupted=interrupted,
+        compile_seconds=compile_seconds,
     )
+
+
+def _scheduled(kwargs: dict[str, Any], schedules: Mapping[str, Callable[[int], Any]], t: int) -> dict[str, Any]:
+    """The update's keyword arguments at step ``t``: each scheduled hyperparameter times its factor."""
+    if not schedules:
+        return kwargs
+    scheduled = dict(kwargs)
+    for name, schedule in schedules.items():
+        scheduled[name] = kwargs[name] * torch.as_tensor(schedule(t), dtype=torch.float64)
+    return scheduled
+
+
+def _shapes(plan: Sequence[Tensor]) -> list[Tensor]:
+    """The first batch of each shape in ``plan`` (one for a fixed batch size, two for the hybrid schedule)."""
+    if isinstance(plan, Tensor):
+        return [plan[0]] if len(plan) else []
+    first: dict[tuple[int, ...], Tensor] = {}
+    for index in plan:
+        first.setdefault(tuple(index.shape), index)
+    return list(first.values())
 
 
 def _unflatten(w: Tensor, sizes: tuple[int, ...], shapes: tuple[Any, ...]) -> tuple[Tensor, ...]:
@@ -355,7 +380,9 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
     if clip_norm is not None:
         (grad,) = clipping.clip_by_global_norm((grad,), clip_norm, run_axis=True)
     (new_w,), new_state = update((grad,), state, (w,), **hyper)
-    finite = torch.isfinite(cost) & torch.isfinite(new_w).all(dim=1)
+    # one pass: a non-finite entry makes its run's sum non-finite (and a sum of finite parameters overflows
+    # only when they are within a factor n of the dtype's largest number, which is diverging too)
+    finite = torch.isfinite(cost) & torch.isfinite(new_w.sum(dim=1))
     recorded = torch.where(healthy, cost.to(torch.float64), math.nan)
     return new_w, new_state, recorded, norms, finite
 
@@ -459,8 +486,9 @@ class Runs:
     - ``summary``: a pandas DataFrame, one row per run: its configuration (and ``start`` when given), final
       and best training loss (on the whole training set), final validation/test loss and accuracy, steps
       done (fewer than planned after Ctrl-C), steps to target, whether and when it diverged, the
-      ``distance`` to the task's known answer (with ``task=``), wall time. A masked model's loss on a split
-      where no sample is valid is NaN.
+      ``distance`` to the task's known answer (with ``task=``), wall time ``seconds`` (the cohort's time
+      shared among its runs; with ``compile=True`` the compile time is apart, in ``compile_seconds``). A
+      masked model's loss on a split where no sample is valid is NaN.
     - ``curves``: a long DataFrame (run, step, epoch, split, metric, value; epoch = epochs completed before
       that step, fractional within an epoch): the batch loss at every step
       (split ``"batch"``), the train/validation/test loss and accuracy every ``eval_every`` steps, and the
@@ -499,6 +527,7 @@ class Runs:
         import pandas as pd
 
         rows = []
+        compiled = any(res.compile_seconds for res in self.results)
         for run, res, j in self._located():
             row: dict[str, Any] = {"run": run.index, "optimizer": run.optimizer, "batch_size": _label(run.batch_size),
                                    "seed": run.seed}
@@ -518,6 +547,8 @@ class Runs:
             if self.task is not None and self.task.known is not None:
                 row["distance"] = self.task.known.distance({n: p[j] for n, p in zip(self.names, res.params)})
             row["seconds"] = res.seconds / len(res.cohort.runs)
+            if compiled:
+                row["compile_seconds"] = res.compile_seconds / len(res.cohort.runs)
             rows.append(row)
         return pd.DataFrame(rows).set_index("run")
 
@@ -628,8 +659,9 @@ def fit(
     model's parameter order, when every parameter is a scalar, as for a landscape's ``(x, y)``; or a dict
     ``{name: value}``) or a list of points, which like other lists expands the grid (K starts × optimizers
     × learning rates in one program).
-    ``compile=True`` compiles each cohort's step with ``torch.compile``: a few seconds to compile, then
-    about twice as fast (see benchmarks/sweep.py).
+    ``compile=True`` compiles each cohort's step with ``torch.compile``: some seconds per cohort and batch
+    size (the summary's ``compile_seconds``), then each step about twice as fast (see
+    benchmarks/sweep.py); it pays off for long runs and large sweeps.
     ``progress`` (optional) is called after every step with a dict: ``cohort`` and ``cohorts`` (1-based
     index and count), ``step`` and ``steps`` of that cohort, ``runs`` in it, ``runs_done`` and ``runs_total``.
     Ctrl-C stops training cleanly: the result holds every finished cohort and the steps the current one

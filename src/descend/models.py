@@ -497,14 +497,7 @@ class _Dense(_Base):
         h, _ = self._check_x(x, k, params[0].dtype, in_features=self.sizes[0])
         layers = self._split(params)
         for i, (w, b) in enumerate(layers):
-            if h.ndim == 2:  # shared x [B, D]: one broadcast matmul gives [K, B, out]
-                z = torch.matmul(h, w)
-                if b is not None:
-                    z = z + b.unsqueeze(1)
-            elif b is not None:
-                z = torch.baddbmm(b.unsqueeze(1), h, w)
-            else:
-                z = torch.bmm(h, w)
+            z = _affine(h, w, b)
             h = _ACT[self.hidden](z) if i < len(layers) - 1 else z
         return self._activate_output(h, logits)
 
@@ -593,6 +586,24 @@ class _Dense(_Base):
 
 def _nested_list(v: Any) -> Any:
     return [_nested_list(u) for u in v] if isinstance(v, tuple) else v
+
+
+def _affine(h: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
+    """``h w + b`` for every run: ``h [K, B, I]`` (or ``[B, I]`` shared by all runs), ``w [K, I, O]``,
+    ``b [K, O]`` or None; returns ``[K, B, O]``.
+
+    A narrow output (``O < 16``) over a batch of 32 or more is computed as the transposed product
+    ``(wᵀ hᵀ)ᵀ``: the same sums, but CPU batched matrix products are several times slower at writing
+    matrices with few columns (``python benchmarks/narrow_matmul.py``: 3× at O = 10, B = 32, K = 64).
+    """
+    if h.ndim == 2:
+        h = h.expand(w.shape[0], *h.shape)
+    bias = None if b is None else b.unsqueeze(1)
+    if w.shape[-1] < 16 and h.shape[-2] >= 32:
+        wt, ht = w.transpose(1, 2), h.transpose(1, 2)
+        z = torch.bmm(wt, ht) if bias is None else torch.baddbmm(bias.transpose(1, 2), wt, ht)
+        return z.transpose(1, 2)
+    return torch.bmm(h, w) if bias is None else torch.baddbmm(bias, h, w)
 
 
 @dataclass(frozen=True, init=False, repr=False)

@@ -145,6 +145,22 @@ def test_the_written_config_reruns_the_same_comparison(tmp_path):
     assert list(a["label"].unique()) == ["gd", "sgd(momentum=0.9)"]
 
 
+def test_compile_gives_the_same_numbers_and_is_kept_in_the_config(tmp_path):
+    """--compile runs the compiled step: the eager numbers to round-off, compile time kept out of ms / step."""
+    eager, compiled = tmp_path / "eager", tmp_path / "compiled"
+    args = ["compare", "line", "-o", "adam", "--batch-size", "16", *SMALL, "--no-animation"]
+    assert runner.invoke(app, [*args, "--out", str(eager)]).exit_code == 0
+    result = runner.invoke(app, [*args, "--compile", "--out", str(compiled)])
+    assert result.exit_code == 0, result.output
+    assert "compile = true" in (compiled / "config.toml").read_text()
+    assert "compile" not in (eager / "config.toml").read_text()
+    a = pd.read_csv(eager / "summary.csv", index_col=0)
+    b = pd.read_csv(compiled / "summary.csv", index_col=0)
+    assert b["final_train_loss"].to_numpy() == pytest.approx(a["final_train_loss"].to_numpy(), rel=1e-5)
+    assert (b["compile_seconds"] > 0).all() and "compile_seconds" not in a
+    assert (b["seconds"] < b["compile_seconds"]).all(), "20 steps take less than compiling them"
+
+
 def test_tuned_mode_selects_on_validation_and_reruns_with_seeds(tmp_path):
     config, task = C.resolve("line", optimizers=["gd", "adam"], mode="tuned", budget=3, lr="0.01..0.3:3",
                              steps=30, seeds=2)
