@@ -16,3 +16,21 @@ def allow_programs() -> None:
     config = torch._dynamo.config
     config.recompile_limit = max(config.recompile_limit, 256)
     config.accumulated_recompile_limit = max(config.accumulated_recompile_limit, 4096)
+
+
+_TRACING = [False]
+
+
+def tracing() -> bool:
+    """True while descend traces a step for compilation (see ``descend.engine``), or under torch.compile."""
+    return _TRACING[0] or torch.compiler.is_compiling()
+
+
+class traced:
+    """Context manager marking a make_fx trace of a step that Inductor will compile (see :func:`tracing`)."""
+
+    def __enter__(self) -> None:
+        _TRACING[0] = True
+
+    def __exit__(self, *exc: object) -> None:
+        _TRACING[0] = False

@@ -54,6 +54,7 @@ from typing import Literal
 import torch
 
 from descend._checks import POSITIVE, UNIT, check_choice, check_hyperparameter, close_matches
+from descend._compile import tracing
 
 __all__ = [
     "LOSSES",
@@ -233,9 +234,9 @@ def _prepare(
 
 
 def _reading_values() -> bool:
-    """Checks that read tensor values run eagerly; under torch.compile (descend.fit(compile=True), whose
-    inputs were checked before training) they are skipped so that the step compiles into one graph."""
-    return not torch.compiler.is_compiling()
+    """Checks that read tensor values run eagerly; while a step is traced for compilation
+    (descend.fit(compile=True), whose inputs were checked before training) they are skipped."""
+    return not tracing()
 
 
 def _check_in_unit(name: str, x: torch.Tensor, what: str) -> None:

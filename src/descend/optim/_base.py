@@ -19,6 +19,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
+from .._compile import tracing
+
 Hyper = float | Tensor
 Tensors = tuple[Tensor, ...]
 
@@ -120,7 +122,7 @@ def per_step(x: Hyper) -> Hyper:
     otherwise the compiler inlines it into every element's arithmetic, where a ``pow`` per element
     (which the C compiler may not hoist) makes a fused step several times slower.
     """
-    if isinstance(x, Tensor) and torch.compiler.is_compiling():
+    if isinstance(x, Tensor) and tracing():
         return _computed_once(x)
     return x
 
