@@ -1,4 +1,5 @@
-"""torch.compile settings shared by descend's compiled paths (``fused=True`` classes, ``fit(compile=True)``)."""
+"""What descend's compiled paths share: torch.compile limits for the ``fused=True`` classes, and the flag
+that marks a step being traced for compilation by ``fit(compile=True)``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import torch
 def allow_programs() -> None:
     """Let one compiled function hold a program per optimizer, model and option set.
 
-    descend compiles one generic function (a step or an update) that serves every optimizer: each new
+    The ``fused=True`` classes compile one generic update that serves every optimizer: each new
     combination is a new program, and torch's default limit of 8 per function would soon send the rest
     back to eager. This raises the process-wide limits (never lowers them). A ``config.patch`` around
     every call would be local, but costs about a millisecond per call.

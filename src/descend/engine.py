@@ -240,8 +240,9 @@ def train_cohort(
     steps = len(plan)
     if record_path is None:
         record_path = flat.shape[1] <= 3
-    losses: list[Tensor] = []  # per step [K]; appended without copying, stacked at the end
-    norms_per_step: list[Tensor] = []
+    # preallocated: many small tensors kept alive between steps would pin the allocator's freed memory
+    train_loss = torch.empty(steps, k, dtype=torch.float64)
+    grad_norms = torch.empty(steps, k, len(shapes), dtype=torch.float64) if record_grad_norms else None
     path = torch.empty(steps + 1, k, flat.shape[1], dtype=torch.float64) if record_path else None
     diverged_at = torch.full((k,), -1, dtype=torch.long)
     target_at = torch.full((k,), -1, dtype=torch.long)
@@ -288,27 +289,23 @@ def train_cohort(
                 moving = healthy & (target_at < 0)
             else:
                 moving = healthy
-            losses.append(recorded)
-            if record_grad_norms:
-                norms_per_step.append(norms)
+            train_loss[t] = recorded
+            if grad_norms is not None:
+                grad_norms[t] = norms
             flat, state = new_flat, new_state
             done = t + 1
             if progress is not None:
                 progress(t)
     except KeyboardInterrupt:  # keep what finished: the steps completed before the interruption
         interrupted, steps = True, done
-        del losses[steps:], norms_per_step[steps:]
+        train_loss = train_loss[:steps]
+        grad_norms = None if grad_norms is None else grad_norms[:steps]
         path = None if path is None else path[: steps + 1]
         complete = min([len(eval_steps), *(len(v) for v in eval_values.values())])  # evaluations not cut short
         kept = sum(1 for e in eval_steps[:complete] if e < steps)
         del eval_steps[kept:]
         eval_values = {key: v[:kept] for key, v in eval_values.items()}
 
-    train_loss = torch.stack(losses) if losses else torch.empty(0, k, dtype=torch.float64)
-    grad_norms = None
-    if record_grad_norms:
-        grad_norms = torch.stack(norms_per_step) if norms_per_step else torch.empty(0, k, len(shapes),
-                                                                                    dtype=torch.float64)
     if path is not None:
         path[steps] = flat
     if eval_every and evals:
