@@ -744,9 +744,10 @@ def fit(
     model's parameter order, when every parameter is a scalar, as for a landscape's ``(x, y)``; or a dict
     ``{name: value}``) or a list of points, which like other lists expands the grid (K starts × optimizers
     × learning rates in one program).
-    ``compile=True`` compiles each cohort's step with ``torch.compile``: some seconds per cohort and batch
-    size (the summary's ``compile_seconds``), then each step about twice as fast (see
-    benchmarks/sweep.py); it pays off for long runs and large sweeps.
+    ``compile=True`` traces each cohort's step into one program compiled by Inductor (torch.compile's
+    compiler): about 15 s per cohort and batch shape the first time on a 2-core machine, well under a second
+    from Inductor's on-disk cache after that (the summary's ``compile_seconds``, apart from ``seconds``),
+    then each step 2-4× faster (see benchmarks/sweep.py); it pays off for long runs and large sweeps.
     ``progress`` (optional) is called after every step with a dict: ``cohort`` and ``cohorts`` (1-based
     index and count), ``step`` and ``steps`` of that cohort, ``runs`` in it, ``runs_done`` and ``runs_total``.
     Ctrl-C stops training cleanly: the result holds every finished cohort and the steps the current one
