@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import descend
+from descend import engine
 from descend.data import batches, hybrid
 from descend.models import MLP, ModuleModel
 
@@ -263,6 +264,14 @@ def test_compiled_step_equals_eager_step():
             torch.testing.assert_close(compiled.params[run][n], eager.params[run][n], rtol=0, atol=1e-10)
     a, b = eager.curves["value"].to_numpy(), compiled.curves["value"].to_numpy()
     assert a == pytest.approx(b, abs=1e-10, nan_ok=True)
+    assert (compiled.summary["compile_seconds"] > 0).all() and "compile_seconds" not in eager.summary
+    # a later fit of the same shapes reuses the program, whatever the tensor values (here the learning rates)
+    programs = len(engine._PROGRAMS)
+    again = descend.fit(compile=True, **{**common, "lr": [3e-2, 3e-1]})
+    assert len(engine._PROGRAMS) == programs
+    alone = descend.fit(**{**common, "lr": [3e-2, 3e-1]})
+    for n in MODEL.names:
+        torch.testing.assert_close(again.params[3][n], alone.params[3][n], rtol=0, atol=1e-10)
 
 
 def test_compiled_step_marks_divergence_and_stops_at_target_like_eager():

@@ -3,6 +3,9 @@ that marks a step being traced for compilation by ``fit(compile=True)``."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import torch
 
 
@@ -27,11 +30,11 @@ def tracing() -> bool:
     return _TRACING[0] or torch.compiler.is_compiling()
 
 
-class traced:
-    """Context manager marking a make_fx trace of a step that Inductor will compile (see :func:`tracing`)."""
-
-    def __enter__(self) -> None:
-        _TRACING[0] = True
-
-    def __exit__(self, *exc: object) -> None:
+@contextlib.contextmanager
+def traced() -> Iterator[None]:
+    """Mark a make_fx trace of a step that Inductor will compile (see :func:`tracing`)."""
+    _TRACING[0] = True
+    try:
+        yield
+    finally:
         _TRACING[0] = False

@@ -261,7 +261,7 @@ class Config:
     task_options: Mapping[str, Any] = field(default_factory=dict)
     csv: str | None = None
     column: str | None = None
-    compile: bool = False  #: compile each step (torch.compile): the same numbers, faster for long runs
+    compile: bool = False  #: fit(compile=True): the same numbers to round-off, faster for long runs
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"task": self.task} if self.csv is None else {"csv": self.csv, "column": self.column}

@@ -196,9 +196,9 @@ def train_cohort(
     ``plan[t]`` holds the sample indices of step t: ``[B]`` when all runs see the same batch (one data
     seed) or ``[K, B]`` per run. ``schedules`` maps a hyperparameter name to a function of the step whose
     value multiplies that hyperparameter (``lr`` with ``descend.schedules.cosine(1.0, T)`` anneals every
-    run's own learning rate). ``compile=True`` runs the step (forward, backward, clipping, update) as one
-    program compiled by ``torch.compile``, compiled for each batch shape before training starts; that
-    time is ``compile_seconds``, apart from ``seconds``.
+    run's own learning rate). ``compile=True`` runs the step (batch, forward, backward, clipping, update,
+    divergence check) as one compiled program (:class:`_CompiledStep`), compiled for each batch shape
+    before training starts; that time is ``compile_seconds``, apart from ``seconds``.
     ``progress(t)`` is called after every step t (0-based). Ctrl-C (KeyboardInterrupt) stops the cohort
     after the last complete step: the result covers the steps done and has ``interrupted=True``.
     """
@@ -361,7 +361,7 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
     not ``healthy``, those diverged earlier); the gradient norm of every parameter tensor ``[K, P]`` (or
     None); whether each run's cost and new parameters are finite ``[K]``, computed in the same pass as the
     update; and whether every ``moving`` run (healthy and not stopped at the target) stays finite, when
-    the new values can be taken as they are. Under ``torch.compile`` all of it is one program.
+    the new values can be taken as they are. With ``compile=True`` all of it is one compiled program.
     """
     xb, yb = x[index], y[index]
 

@@ -594,7 +594,7 @@ def _affine(h: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
 
     A narrow output (``O < 16``) over a batch of 32 or more is computed as the transposed product
     ``(wᵀ hᵀ)ᵀ``: the same sums, but CPU batched matrix products are several times slower at writing
-    matrices with few columns (``python benchmarks/narrow_matmul.py``: 3× at O = 10, B = 32, K = 64).
+    matrices with few columns (``python benchmarks/narrow_matmul.py``: 2-3× at O = 10, B = 32).
     """
     if h.ndim == 2:
         h = h.expand(w.shape[0], *h.shape)
