@@ -286,6 +286,9 @@ def compare_command(
             comparison = cmp.compare(resolved, built, progress=bar)
     except ValueError as e:  # a configuration the checks above could not foresee
         _fail(str(e))
+    if comparison.interrupted and not len(comparison.summary):
+        typer.echo("interrupted before any run finished a step: no report written", err=True)
+        raise typer.Exit(130)
     if comparison.interrupted:
         typer.echo("interrupted: writing the report from what finished", err=True)
     try:

@@ -439,8 +439,8 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     # one step of the first optimizer, discarded: the first fit of a process pays one-time costs (imports,
     # first torch.func transforms) that would otherwise count in that optimizer's time per step
     first = config.optimizers[0]
-    task.fit(optimizer=first.name, batch_size=config.batch_size[0], steps=1, seed=0, dtype=dtype, eval_every=0,
-             **dict(first.options))
+    interrupted = task.fit(optimizer=first.name, batch_size=config.batch_size[0], steps=1, seed=0, dtype=dtype,
+                           eval_every=0, **dict(first.options)).interrupted  # Ctrl-C already
     for spec in config.optimizers:
         if interrupted:
             break

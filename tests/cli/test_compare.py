@@ -229,13 +229,34 @@ def test_landscape_command_draws_paths(tmp_path):
     assert bad.exit_code == 2 and "X,Y" in bad.output
 
 
+def test_ctrl_c_during_the_warm_up_step_stops_the_comparison():
+    """The discarded first step of a comparison passes a Ctrl-C on instead of swallowing it."""
+    config, task = C.resolve("line", optimizers=["gd", "adam"], steps=20, seeds=1, lr="0.05")
+    fit, calls = task.fit, []
+
+    def interrupt(event):
+        raise KeyboardInterrupt
+
+    def first_fit_interrupted(**kwargs):
+        if not calls:
+            calls.append(kwargs)
+            kwargs["progress"] = interrupt
+        return fit(**kwargs)
+
+    object.__setattr__(task, "fit", first_fit_interrupted)
+    comparison = C.compare(config, task)
+    assert comparison.interrupted and len(comparison.summary) == 0 and calls[0]["steps"] == 1
+
+
 def test_ctrl_c_leaves_a_readable_partial_report(tmp_path):
     out = tmp_path / "partial"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "descend", "compare", "ellipse", "--steps", "4000", "--seeds", "1", "--lr", "0.05",
          "--batch-size", "full", "--no-animation", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        # a shell running the suite in the background ignores SIGINT, and its children inherit that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     first = process.stderr.readline()  # "training ... runs": the comparison has started
     assert first.startswith("training"), first
     time.sleep(6)
