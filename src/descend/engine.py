@@ -412,6 +412,7 @@ class _CompiledStep:
                  record_norms: bool) -> None:
         self.static = (model, objective, update, sizes, shapes, clip_value, clip_norm, record_norms)
         self.by_batch_shape: dict[Any, Callable[..., Any]] = {}
+        self.layout: tuple[int | None, ...] | None = None  # of the optimizer state, fixed for the cohort
 
     def __call__(self, hyper: Mapping[str, Any], w: Tensor, state: Any, healthy: Tensor, moving: Tensor, x: Tensor,
                  y: Tensor, index: Tensor) -> tuple[Any, ...]:
@@ -421,13 +422,14 @@ class _CompiledStep:
         if program is None:
             program = self.by_batch_shape[index.shape] = self._program(hyper, state, inputs)
         new_w, recorded, norms, finite, all_move, *new_state = program(*inputs)
-        return new_w, _rebuilt(state, new_state), recorded, norms if self.static[-1] else None, finite, all_move
+        return (new_w, _rebuilt(state, new_state, self.layout), recorded, norms if self.static[-1] else None,
+                finite, all_move)
 
     def _program(self, hyper: Mapping[str, Any], state: Any, inputs: list[Tensor]) -> Callable[..., Any]:
         model = self.static[0]
         statics = tuple((k, v) for k, v in hyper.items() if not isinstance(v, Tensor))
         dynamic = tuple(k for k, v in hyper.items() if isinstance(v, Tensor))
-        layout = _layout(state)
+        self.layout = layout = _layout(state)
         key = (*self.static, statics, dynamic, type(state), layout, tuple((t.shape, t.stride(), t.dtype) for t in inputs))
         try:
             program = _PROGRAMS.get(key)
@@ -450,10 +452,10 @@ def _layout(state: Any) -> tuple[int | None, ...]:
     return tuple(len(part) if isinstance(part, tuple) else None for part in state)
 
 
-def _rebuilt(like: Any, leaves: Sequence[Tensor]) -> Any:
+def _rebuilt(like: Any, leaves: Sequence[Tensor], layout: tuple[int | None, ...] | None = None) -> Any:
     """A state of the same type and layout as ``like`` holding ``leaves`` (the inverse of :func:`_leaves`)."""
     parts, at = [], 0
-    for n in _layout(like):
+    for n in layout if layout is not None else _layout(like):
         parts.append(leaves[at] if n is None else tuple(leaves[at:at + n]))
         at += 1 if n is None else n
     return type(like)(*parts)

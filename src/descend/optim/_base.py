@@ -118,7 +118,8 @@ _computed_once = torch.ops.descend.per_step.default
 def per_step(x: Hyper) -> Hyper:
     """Mark a scalar computed once per step from ``t`` and the hyperparameters (a bias correction).
 
-    Eagerly this returns ``x``. Under ``torch.compile`` it keeps the value in its own small kernel:
+    Eagerly this returns ``x``. When compiled (``torch.compile``, or a step that ``fit(compile=True)``
+    traces) it keeps the value in its own small kernel:
     otherwise the compiler inlines it into every element's arithmetic, where a ``pow`` per element
     (which the C compiler may not hoist) makes a fused step several times slower.
     """
