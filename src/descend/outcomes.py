@@ -1,0 +1,54 @@
+"""What became of a run: the one definition of divergence, and the other ways a run stops counting.
+
+Every table, figure, animation and search reads a run's ``status`` (a column of ``Runs.summary``) and the
+step it took effect (``status_at``); none of them re-derives it from the losses.
+
+- ``"ok"``: the run trained to the end of its budget (or to its target with ``stop_at_target``).
+- ``"diverged"``: at some step its training loss or its parameters became non-finite, or the magnitude
+  of its training loss exceeded :data:`DIVERGENCE_FACTOR` times ``max(|J₀|, 1)``, where ``J₀`` is the run's
+  loss at its first step. The run is frozen at its last parameters before that step and its later losses
+  are NaN. On a landscape that is unbounded below (the saddles) a run that escapes to −∞ is diverged by
+  the same rule; the task's card says the landscape is unbounded.
+- ``"left-domain"``: its parameters left the region where the model is defined for any training sample
+  (the ellipse's square root of a negative number): its loss on the whole training set is undefined (NaN),
+  so it has no gradient and no result. It is not divergence, but it never wins a metric either.
+- ``"pruned"``: a search stopped it early (``prune``) at that step; its records stop there.
+"""
+
+from __future__ import annotations
+
+import math
+
+OK = "ok"
+DIVERGED = "diverged"
+LEFT_DOMAIN = "left-domain"
+PRUNED = "pruned"
+
+#: Every status, with the words a report uses for it.
+STATUSES: dict[str, str] = {
+    OK: "finished",
+    DIVERGED: "diverged",
+    LEFT_DOMAIN: "left the model's domain",
+    PRUNED: "pruned",
+}
+
+#: A run has diverged once |J| exceeds this factor times max(|J₀|, 1) (J₀: its loss at its first step).
+DIVERGENCE_FACTOR = 1e6
+
+
+def divergence_bound(initial_loss: float) -> float:
+    """The largest magnitude of the training loss that is not divergence, for a run that started at J₀.
+
+    >>> divergence_bound(2.5)
+    2500000.0
+    >>> divergence_bound(-0.01)
+    1000000.0
+    """
+    if not math.isfinite(initial_loss):
+        return math.inf
+    return DIVERGENCE_FACTOR * max(abs(initial_loss), 1.0)
+
+
+def counts(status: str) -> bool:
+    """Whether a run with this status has a result that may enter medians and win metrics."""
+    return status == OK
