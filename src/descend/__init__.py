@@ -7,12 +7,15 @@ Parts:
 - :mod:`descend.clipping` — gradient clipping by value, norm and global norm, per run.
 - :mod:`descend.models` — models whose parameters carry a run axis ``[K, ...]``.
 - :mod:`descend.data` — data sets, splits and batch plans.
-- :func:`descend.fit` — train a sweep of K configurations as one batched program (:mod:`descend.engine`).
+- :func:`descend.fit` — train a sweep of K configurations as one batched program (:mod:`descend.engine`);
+  :class:`descend.RunSpec` — one run as a value, for configurations that are not a grid.
 """
 
 __version__ = "0.1.0"
 
 from . import clipping, data, losses, models, optim, schedules  # noqa: E402
-from .engine import Runs, fit  # noqa: E402
+from .engine import Runs  # noqa: E402
+from .fitting import fit  # noqa: E402
+from .spec import RunSpec  # noqa: E402
 
-__all__ = ["Runs", "clipping", "data", "fit", "losses", "models", "optim", "schedules", "__version__"]
+__all__ = ["RunSpec", "Runs", "clipping", "data", "fit", "losses", "models", "optim", "schedules", "__version__"]

@@ -1,23 +1,33 @@
-"""The engine: K configurations trained as one batched program, and :func:`fit`, the one entry point.
+"""The engine: run specifications trained on a problem, K at a time as one batched program.
 
-A sweep (learning rates × betas × seeds × optimizers × ...) is split into **cohorts**: runs that can share
-one program (same optimizer algorithm and switches, same batch size). Within a cohort every parameter has a
-leading run axis ``[K, ...]`` and every numeric hyperparameter is a tensor ``[K]``, so one forward, one loss,
-one backward and one optimizer update serve all K runs.
+:func:`train` takes a :class:`descend.problem.Problem` and any list of :class:`descend.spec.RunSpec`. It
+splits them into **cohorts**: runs that can share one program (same algorithm and switches, same batch
+regime, same clipping and scheduled hyperparameters). Within a cohort every parameter has a leading run
+axis ``[K, ...]`` and every hyperparameter that differs between runs is a tensor ``[K]``, so one forward,
+one loss, one backward and one optimizer update serve all K runs, whatever their hyperparameters.
+:func:`sweep` is a grid of specifications trained on a problem; :func:`descend.fit` builds the problem from
+a task or from a model and data. The engine knows nothing of tasks.
 
 Per run, into preallocated tensors (one host read per step, of whether every run still moves, lets the
-loop skip the masking of frozen runs): the training loss at every step, validation/test loss (and
-accuracy for classification) every ``eval_every`` steps, the gradient norm of every parameter tensor, the
-parameter path (always for models with at most three parameters), the first step that reaches ``target``,
-and divergence: a run whose loss or parameters become non-finite is marked diverged at that step and frozen
-(its parameters keep their last finite values, its later losses are NaN), and no NaN reaches another run.
+loop skip the masking of stopped runs): the training loss at every step (NaN for a batch with no valid
+sample), validation/test loss (and accuracy for classification) every ``eval_every`` steps, the gradient
+norm of every parameter tensor, the parameter path (always for models with at most three parameters), the
+first step that reaches ``target``, and the run's **status** (:mod:`descend.outcomes`): a run that
+diverges, leaves the model's domain or is pruned is frozen at that step (its parameters keep their last
+values, its later losses are NaN) and no NaN reaches another run.
+
+Hooks for a search or a server: ``stop`` (an event or a callable checked every step: training stops as
+after Ctrl-C, keeping what finished), ``monitor`` (called after every evaluation with each run's current
+metrics; it may ``prune`` runs or ``stop``), ``progress`` (after every step). Two trainings in two threads
+give the same numbers as one after the other.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,39 +35,51 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from . import clipping, losses, models
+from . import clipping, models, outcomes
 from ._compile import traced, tracing
-from ._checks import POSITIVE, check_choice, check_hyperparameter, check_names
 from .optim import get as get_optimizer
+from .optim import random_search
+from .problem import Objective, Problem, make_objective
+from .spec import RunSpec, expand_grid, grid
+
+__all__ = ["Cohort", "CohortResult", "Monitor", "Objective", "Problem", "Run", "RunSpec", "Runs", "expand_grid",
+           "grid", "make_objective", "plan_cohorts", "sweep", "train", "train_cohort"]
+
+#: The registry name of random search (seed 001's gradient-free baseline), see descend.optim.random_search.
+RANDOM_SEARCH = random_search.NAME
+RANDOM_SEARCH_DEFAULTS = random_search.DEFAULTS
+
+#: The statuses of descend.outcomes by their code in the engine's [K] status tensors.
+STATUS_CODES = (outcomes.OK, outcomes.DIVERGED, outcomes.LEFT_DOMAIN, outcomes.PRUNED)
+_OK, _DIVERGED, _LEFT_DOMAIN, _PRUNED = range(4)
+
 
 @dataclass(frozen=True)
 class Run:
-    """One configuration of a sweep: its index, optimizer, hyperparameters, batch size, seed and start.
-
-    ``start`` (or None: the model's own initialisation from ``seed``) holds the initial values of all
-    parameters, flattened in the model's order.
-    """
+    """One run of a training: its index and its (resolved) :class:`descend.spec.RunSpec`."""
 
     index: int
-    optimizer: str
-    hyper: Mapping[str, Any]
-    batch_size: Any
-    seed: int
-    start: tuple[float, ...] | None = None
+    spec: RunSpec
 
+    @property
+    def optimizer(self) -> str:
+        return self.spec.optimizer
 
-def expand_grid(**arguments: Any) -> list[dict[str, Any]]:
-    """Every combination of the arguments given as lists (the others are held fixed), in a stable order.
+    @property
+    def hyper(self) -> Mapping[str, Any]:
+        return self.spec.hyper
 
-    >>> [g["lr"] for g in expand_grid(lr=[0.1, 0.01], seed=0)]
-    [0.1, 0.01]
-    """
-    keys = list(arguments)
-    values = [v if isinstance(v, list) else [v] for v in arguments.values()]
-    for key, v in zip(keys, values):
-        if len(v) == 0:
-            raise ValueError(f"{key} is an empty list; give at least one value")
-    return [dict(zip(keys, combo)) for combo in itertools.product(*values)]
+    @property
+    def batch_size(self) -> Any:
+        return self.spec.batch_size
+
+    @property
+    def seed(self) -> int:
+        return self.spec.seed
+
+    @property
+    def start(self) -> tuple[float, ...] | None:
+        return self.spec.start
 
 
 @dataclass
@@ -68,27 +90,93 @@ class Cohort:
     batch_size: Any
     options: tuple[tuple[str, Any], ...]
     runs: list[Run] = field(default_factory=list)
-
-
-#: The gradient-free baseline of seed 001: draw N random parameter sets, keep the best.
-RANDOM_SEARCH = "random-search"
-#: Its hyperparameters: candidates are drawn from U(−scale, scale) or N(0, scale²) per parameter.
-RANDOM_SEARCH_DEFAULTS = {"scale": 1.0, "distribution": "uniform"}
+    clip_norm: float | None = None
+    clip_value: float | None = None
 
 
 def plan_cohorts(runs: Sequence[Run]) -> list[Cohort]:
-    """Group runs by what batching cannot share: the optimizer algorithm and its switches, the batch size."""
+    """Group runs by what batching cannot share: the algorithm and its switches, the batch regime, the
+    clipping and which hyperparameters are scheduled (each run's schedule may differ)."""
     cohorts: dict[Any, Cohort] = {}
     for run in runs:
-        if run.optimizer == RANDOM_SEARCH:
-            name, switches = RANDOM_SEARCH, (("distribution", run.hyper.get("distribution", "uniform")),)
-        else:
-            info = get_optimizer(run.optimizer)
-            name = info.name
-            switches = tuple(sorted((k, v) for k, v in run.hyper.items() if k in {o.name for o in info.options}))
-        key = (name, repr(run.batch_size), switches)
-        cohorts.setdefault(key, Cohort(name, run.batch_size, switches)).runs.append(run)
+        spec = run.spec
+        key = (spec.optimizer, repr(spec.batch_size), spec.options, spec.clip_norm, spec.clip_value,
+               tuple(sorted(spec.schedules)))
+        cohort = cohorts.setdefault(key, Cohort(spec.optimizer, spec.batch_size, spec.options,
+                                                clip_norm=spec.clip_norm, clip_value=spec.clip_value))
+        cohort.runs.append(run)
     return list(cohorts.values())
+
+
+# -- hooks ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Monitor:
+    """What a ``monitor`` callback sees after an evaluation of a cohort, and what it may do.
+
+    ``step`` (updates done), ``runs`` (the :class:`Run` objects of the cohort, in the order of the arrays),
+    ``metrics``: name → float64 ``[K]`` (``batch_loss`` of the last step, ``train_loss``,
+    ``validation_loss``, ``test_loss``, accuracies), ``status``: each run's status (see
+    :mod:`descend.outcomes`). ``prune(run_indices)`` freezes those runs at this step with status
+    ``"pruned"``; ``stop()`` ends the training as Ctrl-C does, keeping what finished.
+    """
+
+    step: int
+    runs: list[Run]
+    metrics: dict[str, Tensor]
+    status: list[str]
+    pruned: set[int] = field(default_factory=set)
+    stopped: bool = False
+
+    def prune(self, run_indices: Sequence[int]) -> None:
+        indices = {run.index for run in self.runs}
+        for i in run_indices:
+            if int(i) not in indices:
+                raise ValueError(f"prune({i!r}): run {i} is not in this cohort; its runs are {sorted(indices)}")
+            self.pruned.add(int(i))
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+class _Hooks:
+    """The callbacks of one training: progress after every step, monitor after evaluations, stop requests."""
+
+    def __init__(self, progress: Callable[[int], Any] | None, monitor: Callable[[Monitor], Any] | None,
+                 stop: Any) -> None:
+        if stop is not None and not (callable(stop) or hasattr(stop, "is_set")):
+            raise ValueError("stop must be a threading.Event (or anything with is_set()) or a callable returning "
+                             "True to stop")
+        if monitor is not None and not callable(monitor):
+            raise ValueError("monitor must be a callable taking a descend.engine.Monitor")
+        self._progress, self._monitor, self._stop = progress, monitor, stop
+        self.stopped = False
+
+    def stop_requested(self) -> bool:
+        if not self.stopped and self._stop is not None:
+            self.stopped = bool(self._stop.is_set() if hasattr(self._stop, "is_set") else self._stop())
+        return self.stopped
+
+    def progress(self, t: int) -> None:
+        if self._progress is not None:
+            self._progress(t)
+
+    def report(self, cohort: Cohort, step: int, metrics: dict[str, Tensor], status: Tensor) -> list[int]:
+        """Call the monitor; return the positions in the cohort of the runs it pruned."""
+        if self._monitor is None:
+            return []
+        event = Monitor(step, list(cohort.runs), {k: v.detach().double().clone() for k, v in metrics.items()},
+                        [STATUS_CODES[int(c)] for c in status])
+        self._monitor(event)
+        if event.stopped:
+            self.stopped = True
+        position = {run.index: j for j, run in enumerate(cohort.runs)}
+        return [position[i] for i in sorted(event.pruned)]
+
+    @staticmethod
+    def code(status: str) -> int:
+        return STATUS_CODES.index(status)
 
 
 # -- one cohort ----------------------------------------------------------------------------------------
@@ -99,23 +187,33 @@ class CohortResult:
     """What one cohort recorded; tensors have the run axis last or first as named."""
 
     cohort: Cohort
-    train_loss: Tensor  #: [T, K] loss of the batch at the parameters before each update (NaN once diverged)
+    train_loss: Tensor  #: [T, K] loss of the batch at the parameters before each update (NaN once stopped)
     eval_steps: list[int]  #: steps at which validation/test were evaluated (after that many updates)
     evals: dict[tuple[str, str], Tensor]  #: (split, metric) → [E, K]
     grad_norms: Tensor | None  #: [T, K, P] norm of each parameter tensor's gradient per run
-    diverged_at: Tensor  #: [K] step of divergence, −1 if none
+    status: Tensor  #: [K] code of each run's status (index into STATUS_CODES)
+    status_at: Tensor  #: [K] step its status took effect, −1 for a run that is "ok"
     target_at: Tensor  #: [K] first step whose training loss ≤ target, −1 if none
     params: tuple[Tensor, ...]  #: final parameters [K, ...]
     path: Tensor | None  #: [T + 1, K, n_params] parameters before each step and at the end
     seconds: float
-    interrupted: bool = False  #: stopped by Ctrl-C after len(train_loss) steps (the results cover those)
+    interrupted: bool = False  #: stopped (Ctrl-C or a stop request) after len(train_loss) steps
     epochs: Tensor | None = None  #: [T + 1] epochs completed before each step and at the end (float64)
     compile_seconds: float = 0.0  #: time spent compiling the step (``compile=True``), not in ``seconds``
+    evals_original: dict[str, Tensor] = field(default_factory=dict)  #: split → [E, K] loss in the target's units
+
+    @property
+    def diverged_at(self) -> Tensor:
+        """[K] step of divergence, −1 if none."""
+        return torch.where(self.status == _DIVERGED, self.status_at, -1)
 
 
-def _per_run(x: Tensor, like: Tensor) -> Tensor:
+def per_run(x: Tensor, like: Tensor) -> Tensor:
     """A [K] tensor shaped to broadcast against ``like`` [K, ...]."""
     return x.view(-1, *([1] * (like.ndim - 1)))
+
+
+_per_run = per_run
 
 
 def _freeze(alive: Tensor, new: Any, old: Any) -> Any:
@@ -123,7 +221,7 @@ def _freeze(alive: Tensor, new: Any, old: Any) -> Any:
     if isinstance(new, Tensor):
         if new.ndim == 0 or new.shape[0] != alive.shape[0]:
             return new  # shared scalars such as the step count
-        return torch.where(_per_run(alive, new), new, old)
+        return torch.where(per_run(alive, new), new, old)
     if isinstance(new, tuple) and hasattr(new, "_fields"):
         return type(new)(*(_freeze(alive, n, o) for n, o in zip(new, old)))
     if isinstance(new, tuple):
@@ -131,89 +229,75 @@ def _freeze(alive: Tensor, new: Any, old: Any) -> Any:
     return new
 
 
-@dataclass(frozen=True)
-class Objective:
-    """How a model's output meets the targets: the loss, whether it takes logits, the task kind."""
+def _cohort_hyper(cohort: Cohort, info: Any) -> dict[str, Any]:
+    """The update's hyperparameters for the cohort: options as they are, a tensor ``[K]`` for a
+    hyperparameter some run sets away from its default, the default itself otherwise."""
+    options = {o.name for o in info.options}
+    defaults = info.defaults
+    hyper: dict[str, Any] = {}
+    for name in {n for run in cohort.runs for n in run.hyper}:
+        values = [run.hyper.get(name, defaults.get(name)) for run in cohort.runs]
+        if name in options:
+            hyper[name] = values[0]
+        elif any(v != defaults.get(name) for v in values) or any(name in run.spec.schedules for run in cohort.runs):
+            hyper[name] = torch.tensor(values, dtype=torch.float64)
+    return hyper
 
-    loss: Callable[..., Tensor]
-    logits: bool = False
-    kind: str = "regression"  #: "regression", "binary", "multiclass" or "cost" (a landscape)
 
-    def predict(self, model: Any, params: Sequence[Tensor], x: Tensor) -> Tensor:
-        return model.forward(params, x, logits=True) if self.logits else model.forward(params, x)
-
-    def value(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor, *, empty: float = 0.0) -> Tensor:
-        """The cost J of each run on (x, y): ``[K]``.
-
-        For a model that masks samples out (the ellipse's undefined square roots), a run with no valid
-        sample gets ``empty``: 0 for a training batch (no gradient, as in the seed), NaN when evaluating a
-        whole split, so that a model that has made every sample invalid cannot look perfect.
-        """
-        pred = self.predict(model, params, x)
-        mask = model.valid(params, x)
-        value = self.loss(pred, y, reduction="mean", mask=mask, runs=True)
-        if mask is not None and empty != 0.0:
-            value = torch.where(mask.reshape(mask.shape[0], -1).any(dim=1), value, empty)
-        return value
-
-    def accuracy(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor) -> Tensor | None:
-        """Fraction of correct predictions per run ``[K]``, for classification; None otherwise."""
-        if self.kind not in ("binary", "multiclass"):
-            return None
-        pred = self.predict(model, params, x)
-        if self.kind == "multiclass":
-            correct = pred.argmax(dim=-1) == y
-        else:
-            threshold = 0.0 if self.logits else 0.5
-            correct = (pred > threshold) == (y > 0.5)
-            correct = correct.reshape(correct.shape[0], -1)
-        return correct.to(torch.float64).mean(dim=-1)
+def _schedule_factors(cohort: Cohort, steps: int) -> dict[str, Tensor]:
+    """For each scheduled hyperparameter, its factor at every step for every run ``[T, K]`` (float64)."""
+    factors: dict[str, Tensor] = {}
+    for name in sorted({n for run in cohort.runs for n in run.spec.schedules}):
+        table = torch.ones(steps, len(cohort.runs), dtype=torch.float64)
+        by_schedule: dict[int, list[int]] = {}
+        for j, run in enumerate(cohort.runs):
+            if name in run.spec.schedules:
+                by_schedule.setdefault(id(run.spec.schedules[name]), []).append(j)
+        for columns in by_schedule.values():
+            schedule = cohort.runs[columns[0]].spec.schedules[name]
+            values = torch.tensor([float(torch.as_tensor(schedule(t)).reshape(-1)[0]) if torch.as_tensor(
+                schedule(t)).numel() == 1 else math.nan for t in range(steps)], dtype=torch.float64)
+            if torch.isnan(values).any():
+                raise ValueError(f"the schedule of {name!r} must give one number per step")
+            table[:, columns] = values.unsqueeze(1)
+        factors[name] = table
+    return factors
 
 
 def train_cohort(
-    model: Any,
+    problem: Problem,
     cohort: Cohort,
-    objective: Objective,
-    x: Tensor,
-    y: Tensor,
     plan: Sequence[Tensor],
     *,
-    evals: Mapping[str, tuple[Tensor, Tensor]] = {},
     eval_every: int = 0,
     target: float | None = None,
     stop_at_target: bool = False,
-    clip_norm: float | None = None,
-    clip_value: float | None = None,
-    schedules: Mapping[str, Callable[[int], Any]] = {},
     record_path: bool | None = None,
     record_grad_norms: bool = True,
     dtype: torch.dtype = torch.float32,
     compile: bool = False,
-    progress: Callable[[int], Any] | None = None,
+    hooks: _Hooks | None = None,
 ) -> CohortResult:
-    """Train every run of ``cohort`` together for ``len(plan)`` steps.
+    """Train every run of ``cohort`` on ``problem`` together for ``len(plan)`` steps.
 
     ``plan[t]`` holds the sample indices of step t: ``[B]`` when all runs see the same batch (one data
-    seed) or ``[K, B]`` per run. ``schedules`` maps a hyperparameter name to a function of the step whose
-    value multiplies that hyperparameter (``lr`` with ``descend.schedules.cosine(1.0, T)`` anneals every
-    run's own learning rate). ``compile=True`` runs the step (batch, forward, backward, clipping, update,
-    divergence check) as one compiled program (:class:`_CompiledStep`), compiled for each batch shape
-    before training starts; that time is ``compile_seconds``, apart from ``seconds``.
-    ``progress(t)`` is called after every step t (0-based). Ctrl-C (KeyboardInterrupt) stops the cohort
-    after the last complete step: the result covers the steps done and has ``interrupted=True``.
+    seed) or ``[K, B]`` per run. Each run's schedules multiply its hyperparameters step by step.
+    ``compile=True`` runs the step (batch, forward, backward, clipping, update, divergence check) as one
+    compiled program (:class:`_CompiledStep`), compiled for each batch shape before training starts; that
+    time is ``compile_seconds``, apart from ``seconds``. Ctrl-C (KeyboardInterrupt) or a stop request
+    ends the cohort after the last complete step: the result covers the steps done, ``interrupted=True``.
     """
+    hooks = hooks if hooks is not None else _Hooks(None, None, None)
     started = time.perf_counter()
+    model, objective = problem.model, problem.objective
+    x, y = problem.train
+    evals = problem.evals
     info = get_optimizer(cohort.optimizer)
     k = len(cohort.runs)
-    hyper = {}
-    for name in {n for run in cohort.runs for n in run.hyper}:
-        values = [run.hyper.get(name, info.defaults.get(name)) for run in cohort.runs]
-        if name in {o.name for o in info.options}:
-            hyper[name] = values[0]
-        else:
-            hyper[name] = torch.tensor(values, dtype=torch.float64)
-    config = info.configure(runs=k, **hyper)
+    config = info.configure(runs=k, **_cohort_hyper(cohort, info))
     kwargs = info.update_kwargs(config)
+    steps = len(plan)
+    factors = _schedule_factors(cohort, steps)
     # All of a run's parameters live in one row of a flat [K, n] tensor; the model sees views of it. The
     # update rules are elementwise, so one update of the flat tensor equals one per parameter tensor, with
     # a quarter of the operations for a two-layer MLP.
@@ -225,6 +309,7 @@ def train_cohort(
             flat[j] = torch.tensor(run.start, dtype=dtype)
     sizes = [p[0].numel() for p in initial]
     state = info.init_state((flat,), config)
+    clip_value, clip_norm = cohort.clip_value, cohort.clip_norm
 
     def unflatten(w: Tensor) -> tuple[Tensor, ...]:
         return _unflatten(w, tuple(sizes), tuple(shapes))
@@ -237,102 +322,139 @@ def train_cohort(
             return _step(model, objective, info.update, hyper, tuple(sizes), tuple(shapes), clip_value, clip_norm,
                          record_grad_norms, *tensors)
 
-    steps = len(plan)
     if record_path is None:
         record_path = flat.shape[1] <= 3
     # preallocated: many small tensors kept alive between steps would pin the allocator's freed memory
     train_loss = torch.empty(steps, k, dtype=torch.float64)
     grad_norms = torch.empty(steps, k, len(shapes), dtype=torch.float64) if record_grad_norms else None
     path = torch.empty(steps + 1, k, flat.shape[1], dtype=torch.float64) if record_path else None
-    diverged_at = torch.full((k,), -1, dtype=torch.long)
+    status = torch.zeros(k, dtype=torch.long)
+    status_at = torch.full((k,), -1, dtype=torch.long)
     target_at = torch.full((k,), -1, dtype=torch.long)
+    bound = torch.full((k,), math.inf, dtype=torch.float64)  # |J| beyond this is divergence (descend.outcomes)
+    bounded = False
     eval_steps: list[int] = []
     eval_values: dict[tuple[str, str], list[Tensor]] = {}
+    original: dict[str, list[Tensor]] = {}
+    masked = model.valid(unflatten(flat[:1]), x[:1]) is not None
 
-    def evaluate(step: int) -> None:
+    def stop_runs(which: Tensor, code: int, t: int) -> None:
+        which = which & (status == _OK)
+        status.masked_fill_(which, code)
+        status_at.masked_fill_(which, t)
+
+    def evaluate(step: int, last_batch: Tensor | None) -> None:
         eval_steps.append(step)
         params = unflatten(flat)
-        healthy = diverged_at < 0
+        shown = status != _DIVERGED
         with torch.no_grad():
             for split, (xs, ys) in evals.items():
-                value = objective.value(model, params, xs, ys, empty=math.nan)
-                eval_values.setdefault((split, "loss"), []).append(torch.where(healthy, value.double(), math.nan))
+                value = objective.value(model, params, xs, ys, empty=math.nan).double()
+                if split == "train":
+                    # undefined on every training sample: no gradient and no result (descend.outcomes)
+                    stop_runs(torch.isnan(value), _LEFT_DOMAIN if masked else _DIVERGED, step)
+                    shown = status != _DIVERGED
+                eval_values.setdefault((split, "loss"), []).append(torch.where(shown, value, math.nan))
                 acc = objective.accuracy(model, params, xs, ys)
                 if acc is not None:
-                    eval_values.setdefault((split, "accuracy"), []).append(torch.where(healthy, acc, math.nan))
+                    eval_values.setdefault((split, "accuracy"), []).append(torch.where(shown, acc, math.nan))
+                if problem.standardized:
+                    value = objective.original_units(model, params, xs, ys, problem.target_mean, problem.target_std)
+                    original.setdefault(split, []).append(torch.where(shown, value.double(), math.nan))
+        metrics = {f"{split}_{metric}": v[-1] for (split, metric), v in eval_values.items()}
+        if last_batch is not None:
+            metrics["batch_loss"] = last_batch
+        for position in hooks.report(cohort, step, metrics, status):
+            stop_runs(torch.arange(k) == position, _PRUNED, step)
 
-    healthy = torch.ones(k, dtype=torch.bool)  # not diverged
-    moving = healthy  # still updated: healthy and, with stop_at_target, not yet at the target
+    moving = torch.ones(k, dtype=torch.bool)  # still updated: ok and, with stop_at_target, not yet at the target
     interrupted, done, compile_seconds = False, 0, 0.0
     try:
         if compile:  # compile off the clock: one discarded call per batch shape (the step is pure)
             compiling = time.perf_counter()
             for index in _shapes(plan):
-                step_fn(_scheduled(kwargs, schedules, 0), flat, state, healthy, moving, x, y, index)
+                step_fn(_scheduled(kwargs, factors, 0), flat, state, moving, moving, bound, x, y, index)
             compile_seconds = time.perf_counter() - compiling
         for t, index in enumerate(plan):
+            if hooks.stop_requested():
+                interrupted = True
+                break
             if path is not None:
                 path[t] = flat
             if eval_every and t % eval_every == 0 and evals:
-                evaluate(t)
-            step_kwargs = _scheduled(kwargs, schedules, t)
-            new_flat, new_state, recorded, norms, finite, all_move = step_fn(step_kwargs, flat, state, healthy,
-                                                                             moving, x, y, index)
-            if target is not None:  # NaN (a diverged run) never reaches it
+                evaluate(t, train_loss[t - 1] if t else None)
+                if hooks.stopped:
+                    interrupted = True
+                    break
+            healthy = status == _OK
+            moving = healthy & (target_at < 0) if stop_at_target and target is not None else healthy
+            new_flat, new_state, recorded, norms, finite, all_move = step_fn(
+                _scheduled(kwargs, factors, t), flat, state, healthy, moving, bound, x, y, index)
+            if not bounded:  # each run's bound from its first finite loss (a first batch may have no valid sample)
+                fresh = torch.isinf(bound) & torch.isfinite(recorded)
+                bound = torch.where(fresh, outcomes.DIVERGENCE_FACTOR * recorded.abs().clamp(min=1.0), bound)
+                bounded = bool(torch.isfinite(bound).all())
+            if target is not None:  # NaN (a stopped run) never reaches it
                 target_at = torch.where((target_at < 0) & (recorded <= target), t, target_at)
             if not bool(all_move):  # a host read, cheap on CPU: the masking only when a run stops moving
+                stop_runs(moving & ~finite, _DIVERGED, t)
                 keep = moving & finite
-                diverged_at.masked_fill_(moving & ~finite, t)
                 new_flat, new_state = _freeze(keep, new_flat, flat), _freeze(keep, new_state, state)
-                healthy = diverged_at < 0
-            if stop_at_target and target is not None:
-                moving = healthy & (target_at < 0)
-            else:
-                moving = healthy
             train_loss[t] = recorded
             if grad_norms is not None:
                 grad_norms[t] = norms
             flat, state = new_flat, new_state
             done = t + 1
-            if progress is not None:
-                progress(t)
+            hooks.progress(t)
     except KeyboardInterrupt:  # keep what finished: the steps completed before the interruption
-        interrupted, steps = True, done
+        interrupted = True
+    if interrupted:
+        steps = done
         train_loss = train_loss[:steps]
         grad_norms = None if grad_norms is None else grad_norms[:steps]
         path = None if path is None else path[: steps + 1]
-        complete = min([len(eval_steps), *(len(v) for v in eval_values.values())])  # evaluations not cut short
-        kept = sum(1 for e in eval_steps[:complete] if e < steps)
+        complete = min([len(eval_steps), *(len(v) for v in eval_values.values()),
+                        *(len(v) for v in original.values())])  # evaluations not cut short
+        kept = sum(1 for e in eval_steps[:complete] if e <= steps)
         del eval_steps[kept:]
         eval_values = {key: v[:kept] for key, v in eval_values.items()}
+        original = {key: v[:kept] for key, v in original.items()}
 
     if path is not None:
         path[steps] = flat
-    if eval_every and evals:
-        evaluate(steps)
+    if eval_every and evals and (not eval_steps or eval_steps[-1] != steps):
+        try:
+            evaluate(steps, train_loss[steps - 1] if steps else None)
+        except KeyboardInterrupt:  # the final evaluation cut short: the results keep the earlier ones
+            interrupted = True
+            eval_values = {key: v[:len(eval_steps) - 1] for key, v in eval_values.items()}
+            original = {key: v[:len(eval_steps) - 1] for key, v in original.items()}
+            del eval_steps[-1:]
     return CohortResult(
         cohort=cohort,
         train_loss=train_loss,
         eval_steps=eval_steps,
         evals={key: torch.stack(v) for key, v in eval_values.items() if v},
         grad_norms=grad_norms,
-        diverged_at=diverged_at,
+        status=status,
+        status_at=status_at,
         target_at=target_at,
         params=tuple(p.clone() for p in unflatten(flat)),
         path=path,
         seconds=time.perf_counter() - started - compile_seconds,
         interrupted=interrupted,
         compile_seconds=compile_seconds,
+        evals_original={key: torch.stack(v) for key, v in original.items() if v},
     )
 
 
-def _scheduled(kwargs: dict[str, Any], schedules: Mapping[str, Callable[[int], Any]], t: int) -> dict[str, Any]:
-    """The update's keyword arguments at step ``t``: each scheduled hyperparameter times its factor."""
-    if not schedules:
+def _scheduled(kwargs: dict[str, Any], factors: Mapping[str, Tensor], t: int) -> dict[str, Any]:
+    """The update's keyword arguments at step ``t``: each scheduled hyperparameter times its factors ``[K]``."""
+    if not factors:
         return kwargs
     scheduled = dict(kwargs)
-    for name, schedule in schedules.items():
-        scheduled[name] = kwargs[name] * torch.as_tensor(schedule(t), dtype=torch.float64)
+    for name, table in factors.items():
+        scheduled[name] = kwargs[name] * table[t]
     return scheduled
 
 
@@ -353,30 +475,32 @@ def _unflatten(w: Tensor, sizes: tuple[int, ...], shapes: tuple[Any, ...]) -> tu
 
 def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: Mapping[str, Any],
           sizes: tuple[int, ...], shapes: tuple[Any, ...], clip_value: float | None, clip_norm: float | None,
-          record_norms: bool, w: Tensor, state: Any, healthy: Tensor, moving: Tensor, x: Tensor, y: Tensor,
-          index: Tensor) -> tuple[Any, ...]:
+          record_norms: bool, w: Tensor, state: Any, healthy: Tensor, moving: Tensor, bound: Tensor, x: Tensor,
+          y: Tensor, index: Tensor) -> tuple[Any, ...]:
     """One training step of all runs: the batch, cost per run, its gradient, clipping, the update.
 
-    Returns the new flat parameters and state; the cost at ``w`` as recorded (float64, NaN for the runs
-    not ``healthy``, those diverged earlier); the gradient norm of every parameter tensor ``[K, P]`` (or
-    None); whether each run's cost and new parameters are finite ``[K]``, computed in the same pass as the
-    update; and whether every ``moving`` run (healthy and not stopped at the target) stays finite, when
-    the new values can be taken as they are. With ``compile=True`` all of it is one compiled program.
+    Returns the new flat parameters and state; the cost at ``w`` as recorded (float64; NaN for the runs
+    not ``healthy``, and for a batch with no valid sample); the gradient norm of every parameter tensor
+    ``[K, P]`` (or None); whether each run stays within :mod:`descend.outcomes`' definition — its cost
+    finite and ``|J| ≤ bound``, its new parameters finite — computed in the same pass as the update; and
+    whether every ``moving`` run (ok and not stopped at the target) does, when the new values can be taken
+    as they are. With ``compile=True`` all of it is one compiled program.
     """
     xb, yb = x[index], y[index]
 
-    def total(leaf: Tensor) -> tuple[Tensor, Tensor]:
-        cost = objective.value(model, _unflatten(leaf, sizes, shapes), xb, yb)
-        return cost.sum(), cost  # runs are independent: the gradient of the sum is each run's gradient
+    def total(leaf: Tensor) -> tuple[Tensor, tuple[Tensor, ...]]:
+        cost, valid = objective.value_and_valid(model, _unflatten(leaf, sizes, shapes), xb, yb)
+        # runs are independent: the gradient of the sum is each run's gradient
+        return cost.sum(), (cost,) if valid is None else (cost, valid)
 
     if tracing():  # traced for compilation: torch.func's transform, which the tracers follow
-        grad, (_, cost) = torch.func.grad_and_value(total, has_aux=True)(w)
+        grad, (_, aux) = torch.func.grad_and_value(total, has_aux=True)(w)
     else:  # the same gradient by plain autograd, which costs less per operation in eager mode
         with torch.enable_grad():
             leaf = w.detach().requires_grad_()
-            summed, cost = total(leaf)
+            summed, aux = total(leaf)
             (grad,) = torch.autograd.grad(summed, leaf)
-        cost = cost.detach()
+    cost, valid = aux[0].detach(), (aux[1] if len(aux) > 1 else None)
     norms = None
     if record_norms:
         norms = torch.stack([g.reshape(g.shape[0], -1).norm(dim=1) for g in _unflatten(grad, sizes, shapes)], dim=1)
@@ -387,14 +511,19 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
     (new_w,), new_state = update((grad,), state, (w,), **hyper)
     # one pass: a non-finite entry makes its run's sum non-finite (and a sum of finite parameters overflows
     # only when they are within a factor n of the dtype's largest number, which is diverging too)
-    finite = torch.isfinite(cost) & torch.isfinite(new_w.sum(dim=1))
-    recorded = torch.where(healthy, cost.to(torch.float64), math.nan)
+    cost64 = cost.to(torch.float64)
+    finite = torch.isfinite(cost) & (cost64.abs() <= bound) & torch.isfinite(new_w.sum(dim=1))
+    shown = healthy if valid is None else healthy & valid
+    recorded = torch.where(shown, cost64, math.nan)
     return new_w, new_state, recorded, norms, finite, (moving & finite).all()
 
 
 # Compiled steps of this process, by everything a trace depends on besides tensor values: the model, loss,
 # optimizer and its non-tensor options, clipping, and the shape, stride and dtype of every input tensor.
-_PROGRAMS: dict[Any, Callable[..., Any]] = {}
+# Bounded (least recently used first out) and shared by threads under a lock.
+_PROGRAMS: OrderedDict[Any, Callable[..., Any]] = OrderedDict()
+_PROGRAMS_LOCK = threading.Lock()
+MAX_PROGRAMS = 64
 
 
 class _CompiledStep:
@@ -414,10 +543,10 @@ class _CompiledStep:
         self.by_batch_shape: dict[Any, Callable[..., Any]] = {}
         self.layout: tuple[int | None, ...] | None = None  # of the optimizer state, fixed for the cohort
 
-    def __call__(self, hyper: Mapping[str, Any], w: Tensor, state: Any, healthy: Tensor, moving: Tensor, x: Tensor,
-                 y: Tensor, index: Tensor) -> tuple[Any, ...]:
+    def __call__(self, hyper: Mapping[str, Any], w: Tensor, state: Any, healthy: Tensor, moving: Tensor,
+                 bound: Tensor, x: Tensor, y: Tensor, index: Tensor) -> tuple[Any, ...]:
         dynamic = [v for v in hyper.values() if isinstance(v, Tensor)]
-        inputs = [w, healthy, moving, x, y, index, *_leaves(state), *dynamic]
+        inputs = [w, healthy, moving, bound, x, y, index, *_leaves(state), *dynamic]
         program = self.by_batch_shape.get(index.shape)
         if program is None:
             program = self.by_batch_shape[index.shape] = self._program(hyper, state, inputs)
@@ -432,13 +561,19 @@ class _CompiledStep:
         self.layout = layout = _layout(state)
         key = (*self.static, statics, dynamic, type(state), layout, tuple((t.shape, t.stride(), t.dtype) for t in inputs))
         try:
-            program = _PROGRAMS.get(key)
+            with _PROGRAMS_LOCK:
+                program = _PROGRAMS.get(key)
+                if program is not None:
+                    _PROGRAMS.move_to_end(key)
         except TypeError:  # an unhashable model or loss: compile for this cohort only
             key, program = None, None
         if program is None:
             program = _compile_step(*self.static, dict(statics), dynamic, state, inputs)
             if key is not None and not isinstance(model, models.ModuleModel):  # a module may change between fits
-                _PROGRAMS[key] = program
+                with _PROGRAMS_LOCK:
+                    _PROGRAMS[key] = program
+                    while len(_PROGRAMS) > MAX_PROGRAMS:
+                        _PROGRAMS.popitem(last=False)
         return program
 
 
@@ -475,12 +610,12 @@ def _compile_step(model: Any, objective: Objective, update: Callable[..., Any], 
 
     n = len(_leaves(state))
 
-    def flat_step(w: Tensor, healthy: Tensor, moving: Tensor, x: Tensor, y: Tensor, index: Tensor,
+    def flat_step(w: Tensor, healthy: Tensor, moving: Tensor, bound: Tensor, x: Tensor, y: Tensor, index: Tensor,
                   *rest: Tensor) -> list[Tensor]:
         hyper = dict(statics, **dict(zip(dynamic, rest[n:])))
         new_w, new_state, recorded, norms, finite, all_move = _step(
             model, objective, update, hyper, sizes, shapes, clip_value, clip_norm, record_norms, w,
-            _rebuilt(state, rest[:n]), healthy, moving, x, y, index)
+            _rebuilt(state, rest[:n]), healthy, moving, bound, x, y, index)
         norms = torch.zeros(()) if norms is None else norms
         return [new_w, recorded, norms, finite, all_move, *_leaves(new_state)]
 
@@ -489,105 +624,160 @@ def _compile_step(model: Any, objective: Objective, update: Callable[..., Any], 
     return compile_fx(graph, inputs, config_patches={"cpp_wrapper": True})
 
 
-def random_search_cohort(
-    model: Any,
-    cohort: Cohort,
-    objective: Objective,
-    x: Tensor,
-    y: Tensor,
-    samples: int,
-    *,
-    evals: Mapping[str, tuple[Tensor, Tensor]] = {},
-    eval_every: int = 0,
-    target: float | None = None,
-    dtype: torch.dtype = torch.float32,
-    progress: Callable[[int], Any] | None = None,
-) -> CohortResult:
-    """Random search (seed 001): at step t every run draws a random parameter set and keeps the best so far.
-
-    A candidate draws every parameter from U(−scale, scale) (``distribution="uniform"``) or N(0, scale²),
-    from a generator seeded with the run's seed. The "batch" loss of step t is the candidate's cost on the
-    whole training set; the parameters are the best candidate so far. The same result format as training.
-    """
-    started = time.perf_counter()
-    k = len(cohort.runs)
-    scale = torch.tensor([float(run.hyper["scale"]) for run in cohort.runs], dtype=dtype)
-    normal = dict(cohort.options)["distribution"] == "normal"
-    generators = [torch.Generator().manual_seed(run.seed) for run in cohort.runs]
-    best = tuple(p.to(dtype) for p in model.init([run.seed for run in cohort.runs], dtype=dtype))
-    shapes = [p.shape[1:] for p in best]
-    best_cost = torch.full((k,), math.inf, dtype=torch.float64)
-    sampled = torch.empty(samples, k, dtype=torch.float64)
-    target_at = torch.full((k,), -1, dtype=torch.long)
-    eval_steps: list[int] = []
-    eval_values: dict[tuple[str, str], list[Tensor]] = {}
-    interrupted, done = False, 0
-    try:
-        with torch.no_grad():
-            for t in range(samples):
-                candidate = []
-                for shape, like in zip(shapes, best):
-                    draws = [torch.randn(shape, generator=g, dtype=dtype) if normal
-                             else 2 * torch.rand(shape, generator=g, dtype=dtype) - 1 for g in generators]
-                    candidate.append(torch.stack(draws) * _per_run(scale, like))
-                # a candidate that leaves no valid sample (a masked model) cannot be the best
-                cost = objective.value(model, candidate, x, y, empty=math.nan).double()
-                sampled[t] = cost
-                better = torch.isfinite(cost) & (cost < best_cost)
-                best = tuple(torch.where(_per_run(better, b), c, b) for c, b in zip(candidate, best))
-                best_cost = torch.where(better, cost, best_cost)
-                if target is not None:
-                    target_at = torch.where((target_at < 0) & (best_cost <= target), t, target_at)
-                if eval_every and ((t + 1) % eval_every == 0 or t + 1 == samples):
-                    eval_steps.append(t + 1)
-                    for split, (xs, ys) in evals.items():
-                        value = objective.value(model, best, xs, ys, empty=math.nan)
-                        eval_values.setdefault((split, "loss"), []).append(value.double())
-                        acc = objective.accuracy(model, best, xs, ys)
-                        if acc is not None:
-                            eval_values.setdefault((split, "accuracy"), []).append(acc)
-                done = t + 1
-                if progress is not None:
-                    progress(t)
-    except KeyboardInterrupt:
-        interrupted = True
-        sampled = sampled[:done]
-        complete = min([len(eval_steps), *(len(v) for v in eval_values.values())])
-        del eval_steps[complete:]
-        eval_values = {key: v[:complete] for key, v in eval_values.items()}
-    return CohortResult(
-        cohort=cohort, train_loss=sampled, eval_steps=eval_steps,
-        evals={key: torch.stack(v) for key, v in eval_values.items() if v}, grad_norms=None,
-        diverged_at=torch.full((k,), -1, dtype=torch.long), target_at=target_at, params=best, path=None,
-        seconds=time.perf_counter() - started, interrupted=interrupted,
-    )
-
-
 # -- the API --------------------------------------------------------------------------------------------
+
+
+def train(
+    problem: Problem,
+    specs: Sequence[RunSpec],
+    *,
+    steps: int | None = None,
+    epochs: int | None = None,
+    drop_last: bool = False,
+    eval_every: int | None = None,
+    target: float | None = None,
+    stop_at_target: bool = False,
+    record_path: bool | None = None,
+    record_grad_norms: bool = True,
+    dtype: torch.dtype = torch.float32,
+    compile: bool = False,
+    progress: Callable[[Mapping[str, Any]], Any] | None = None,
+    monitor: Callable[[Monitor], Any] | None = None,
+    stop: Any = None,
+) -> Runs:
+    """Train every run specification on ``problem``; one batched program per cohort.
+
+    The budget is ``steps`` or ``epochs``. For a given ``seed`` every specification starts from the same
+    initial parameters and sees the same batches (paired runs). ``eval_every`` (default: 20 evaluations
+    per run) sets how often the splits of ``problem.evals`` are evaluated.
+    ``compile=True`` traces each cohort's step into one program compiled by Inductor (torch.compile's
+    compiler): about 15 s per cohort and batch shape the first time on a 2-core machine, well under a second
+    from Inductor's on-disk cache after that (the summary's ``compile_seconds``, apart from ``seconds``),
+    then each step 2-4× faster (see benchmarks/sweep.py); it pays off for long runs and large sweeps.
+
+    Hooks: ``progress`` (optional) is called after every step with a dict: ``cohort`` and ``cohorts``
+    (1-based index and count), ``step`` and ``steps`` of that cohort, ``runs`` in it, ``runs_done`` and
+    ``runs_total``. ``monitor`` is called after every evaluation with a :class:`Monitor` (each run's current
+    metrics; it may ``prune`` runs or ``stop``). ``stop`` is a ``threading.Event`` or a callable checked
+    before every step. Ctrl-C or a stop ends training cleanly: the result holds every finished cohort and the
+    steps the current one completed (``Runs.interrupted`` is True, the summary's ``steps_done`` says how far
+    each run got).
+    """
+    from . import data as data_module
+
+    if (steps is None) == (epochs is None):
+        raise ValueError("give exactly one budget: steps=... or epochs=...")
+    for name, value in (("steps", steps), ("epochs", epochs)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name}={value!r} must be a whole number >= 1")
+    if not specs:
+        raise ValueError("no runs to train: give at least one descend.spec.RunSpec")
+    resolved = []
+    for i, spec in enumerate(specs):
+        if not isinstance(spec, RunSpec):
+            raise ValueError(f"run {i} is {type(spec).__name__}; give descend.spec.RunSpec values")
+        try:
+            resolved.append(spec.resolved())
+        except ValueError as e:
+            raise ValueError(f"run {i} ({spec.optimizer}, {dict(spec.hyper)}): {e}") from None
+    hooks = _Hooks(None, monitor, stop)
+    runs = [Run(i, spec) for i, spec in enumerate(resolved)]
+    m = problem.samples
+    results = []
+    cohorts = plan_cohorts(runs)
+    runs_done = 0
+    for c, cohort in enumerate(cohorts):
+        plans = {}
+        for run in cohort.runs:
+            if run.seed not in plans:
+                plans[run.seed] = data_module.batches(m, batch_size=cohort.batch_size, seed=run.seed, steps=steps,
+                                                      epochs=epochs, drop_last=drop_last)
+        if len(plans) == 1:
+            indices = next(iter(plans.values())).indices
+        else:
+            indices = data_module.stack_plans(plans, [run.seed for run in cohort.runs]).indices
+        every = eval_every if eval_every is not None else max(1, len(indices) // 20)
+        hooks._progress = None if progress is None else _reporter(progress, c, len(cohorts), len(cohort.runs),
+                                                                  len(indices), runs_done, len(runs))
+        if cohort.optimizer == RANDOM_SEARCH:  # gradient-free: the algorithm's own loop, the same records
+            result = random_search.train_cohort(problem, cohort, len(indices), eval_every=every, target=target,
+                                                dtype=dtype, hooks=hooks)
+        else:
+            result = train_cohort(problem, cohort, indices, eval_every=every, target=target,
+                                  stop_at_target=stop_at_target, record_path=record_path,
+                                  record_grad_norms=record_grad_norms, dtype=dtype, compile=compile, hooks=hooks)
+        plan = next(iter(plans.values()))
+        result.epochs = _epochs_done(plan, len(result.train_loss))
+        results.append(result)
+        runs_done += len(cohort.runs)
+        if result.interrupted:
+            break
+    return Runs(runs, results, problem)
+
+
+def sweep(problem: Problem, *, steps: int | None = None, epochs: int | None = None, optimizer: Any = "adam",
+          lr: Any = None, batch_size: Any = None, seed: Any = 0, start: Any = None,
+          schedules: Mapping[str, Callable[[int], Any]] | None = None, clip_norm: float | None = None,
+          clip_value: float | None = None, lrs: Mapping[str, float] | None = None, **kwargs: Any) -> Runs:
+    """:func:`train` on the grid of every combination of the arguments given as lists (:func:`descend.spec.grid`).
+
+    Keywords that are not :func:`train`'s are hyperparameters of the grid (``beta1=[0.8, 0.9]``).
+    """
+    options = {k: kwargs.pop(k) for k in list(kwargs) if k in _TRAIN_OPTIONS}
+    specs = grid(optimizer=optimizer, lr=lr, batch_size=batch_size, seed=seed, start=start, model=problem.model,
+                 schedules=schedules, clip_norm=clip_norm, clip_value=clip_value, lrs=lrs, **kwargs)
+    return train(problem, specs, steps=steps, epochs=epochs, **options)
+
+
+_TRAIN_OPTIONS = ("drop_last", "eval_every", "target", "stop_at_target", "record_path", "record_grad_norms", "dtype",
+                  "compile", "progress", "monitor", "stop")
+
+
+def _reporter(progress: Callable[[Mapping[str, Any]], Any], c: int, cohorts: int, k: int, steps: int, before: int,
+              total: int) -> Callable[[int], None]:
+    """The per-step callback of one cohort, turning its step into fit's progress event."""
+
+    def report(t: int) -> None:
+        progress({"cohort": c + 1, "cohorts": cohorts, "step": t + 1, "steps": steps, "runs": k,
+                  "runs_done": before + (k if t + 1 == steps else 0), "runs_total": total})
+
+    return report
+
+
+def _epochs_done(plan: Any, steps: int) -> Tensor:
+    """``[steps + 1]`` epochs completed before each step and after the last one (fractions within an epoch)."""
+    done = plan.epochs[:steps].double() + (plan.starts[:steps] + plan.sizes[:steps]).double() / plan.m
+    return torch.cat([torch.zeros(1, dtype=torch.float64), done])
 
 
 @dataclass
 class Runs:
-    """The result of :func:`fit`.
+    """The result of :func:`train` (and :func:`descend.fit`).
 
-    - ``summary``: a pandas DataFrame, one row per run: its configuration (and ``start`` when given), final
-      and best training loss (on the whole training set), final validation/test loss and accuracy, steps
-      done (fewer than planned after Ctrl-C), steps to target, whether and when it diverged, the
-      ``distance`` to the task's known answer (with ``task=``), wall time ``seconds`` (the cohort's time
-      shared among its runs; with ``compile=True`` the compile time is apart, in ``compile_seconds``). A
-      masked model's loss on a split where no sample is valid is NaN.
+    - ``summary``: a pandas DataFrame, one row per run: its configuration (the optimizer, every
+      hyperparameter in effect — ``lr`` included —, batch size, seed, and ``start`` when given), final and
+      best training loss (on the whole training set), final validation/test loss and accuracy (and
+      ``final_<split>_loss_original``, in the target's units, when the problem's regression target was
+      standardised), ``steps_done`` (fewer than planned after Ctrl-C or a stop; where a run was pruned, the
+      step it was pruned at), steps to target, the run's ``status`` and ``status_at``
+      (:mod:`descend.outcomes`: ok, diverged, left-domain, pruned), ``diverged`` and ``diverged_at``, the
+      ``distance`` to the problem's known answer (where there is one), wall time ``seconds`` (the cohort's
+      time shared among its runs; with ``compile=True`` the compile time is apart, in ``compile_seconds``).
     - ``curves``: a long DataFrame (run, step, epoch, split, metric, value; epoch = epochs completed before
-      that step, fractional within an epoch): the batch loss at every step
-      (split ``"batch"``), the train/validation/test loss and accuracy every ``eval_every`` steps, and the
-      gradient norm of every parameter tensor (metric ``"grad_norm:<name>"``).
+      that step, fractional within an epoch): the batch loss at every step (split ``"batch"``; NaN for a
+      batch with no valid sample), the train/validation/test loss and accuracy every ``eval_every`` steps,
+      and the gradient norm of every parameter tensor (metric ``"grad_norm:<name>"``).
     - ``params``: run index → {parameter name: final tensor}; ``paths``: run index → ``[T + 1, n]`` array of
       the parameters before each step and at the end (models with ≤ 3 parameters, or ``record_path=True``).
     """
 
     runs: list[Run]
     results: list[CohortResult]
-    names: tuple[str, ...]
-    task: Any = None  #: the descend.tasks.Task trained on, if any
+    problem: Problem
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.problem.names
 
     def _located(self) -> list[tuple[Run, CohortResult, int]]:
         located = []
@@ -598,7 +788,7 @@ class Runs:
 
     @property
     def interrupted(self) -> bool:
-        """True when Ctrl-C stopped training: the results cover what finished (see ``summary["steps_done"]``)."""
+        """True when Ctrl-C or a stop ended training: the results cover what finished (``summary["steps_done"]``)."""
         return any(result.interrupted for result in self.results)
 
     @property
@@ -615,6 +805,7 @@ class Runs:
 
         rows = []
         compiled = any(res.compile_seconds for res in self.results)
+        known = self.problem.known
         for run, res, j in self._located():
             row: dict[str, Any] = {"run": run.index, "optimizer": run.optimizer, "batch_size": _label(run.batch_size),
                                    "seed": run.seed}
@@ -627,12 +818,17 @@ class Runs:
                 if split == "train" and metric == "loss":
                     finite = column[torch.isfinite(column)]
                     row["best_train_loss"] = finite.min().item() if len(finite) else math.nan
-            row["steps_done"] = int(res.train_loss.shape[0])
+            for split, values in res.evals_original.items():
+                row[f"final_{split}_loss_original"] = values[-1, j].item()
+            status, at = STATUS_CODES[int(res.status[j])], int(res.status_at[j])
+            row["steps_done"] = at if status == outcomes.PRUNED else int(res.train_loss.shape[0])
             row["steps_to_target"] = int(res.target_at[j]) if res.target_at[j] >= 0 else None
-            row["diverged"] = bool(res.diverged_at[j] >= 0)
-            row["diverged_at"] = int(res.diverged_at[j]) if res.diverged_at[j] >= 0 else None
-            if self.task is not None and self.task.known is not None:
-                row["distance"] = self.task.known.distance({n: p[j] for n, p in zip(self.names, res.params)})
+            row["status"] = status
+            row["status_at"] = at if at >= 0 else None
+            row["diverged"] = status == outcomes.DIVERGED
+            row["diverged_at"] = at if status == outcomes.DIVERGED else None
+            if known is not None:
+                row["distance"] = known.distance({n: p[j] for n, p in zip(self.names, res.params)})
             row["seconds"] = res.seconds / len(res.cohort.runs)
             if compiled:
                 row["compile_seconds"] = res.compile_seconds / len(res.cohort.runs)
@@ -663,297 +859,3 @@ class Runs:
 
 def _label(batch_size: Any) -> Any:
     return batch_size if batch_size is None or isinstance(batch_size, int) else repr(batch_size)
-
-
-def _value_loss(pred: Tensor, target: Tensor, *, reduction: str = "mean", mask: Tensor | None = None,
-                runs: bool | None = True) -> Tensor:
-    """The model's output is the cost itself (a 2-D landscape): J = mean of the output per run."""
-    return pred.flatten(1).mean(dim=1)
-
-
-def make_objective(model: Any, loss: Any, kind: str) -> Objective:
-    """The loss for ``model``'s output: by name, a callable, or ``"auto"`` (from the output and the task)."""
-    objective = _objective(model, loss, kind)
-    # the same Objective object for the same inputs, so that compiled steps are reused across fits
-    return _OBJECTIVES.setdefault(objective, objective)
-
-
-_OBJECTIVES: dict[Objective, Objective] = {}
-
-
-def _objective(model: Any, loss: Any, kind: str) -> Objective:
-    output = getattr(model, "output", "identity")
-    if loss == "value":
-        return Objective(_value_loss, logits=False, kind="cost")
-    if loss == "auto":
-        loss = {"sigmoid": "bce", "softmax": "cross-entropy"}.get(output, "mse")
-    if callable(loss):
-        return Objective(loss, logits=False, kind=kind)
-    info = losses.get_loss(loss)
-    if info.name in ("bce", "bce-logits") and output == "sigmoid":
-        return Objective(losses.bce_with_logits, logits=True, kind="binary")
-    if info.name == "cross-entropy" and output == "softmax":
-        return Objective(losses.cross_entropy, logits=True, kind="multiclass")
-    return Objective(info.fn, logits=False, kind=kind if info.kind == "classification" else "regression")
-
-
-def fit(
-    *,
-    model: Any = None,
-    data: Any = None,
-    task: Any = None,
-    loss: Any = "auto",
-    optimizer: Any = "adam",
-    lr: Any = None,
-    batch_size: Any = None,
-    steps: int | None = None,
-    epochs: int | None = None,
-    seed: Any = 0,
-    start: Any = None,
-    validation: float = 0.0,
-    test: float = 0.0,
-    standardize: bool = False,
-    split_seed: int = 0,
-    drop_last: bool = False,
-    eval_every: int | None = None,
-    target: float | None = None,
-    stop_at_target: bool = False,
-    clip_norm: float | None = None,
-    clip_value: float | None = None,
-    schedules: Mapping[str, Callable[[int], Any]] | None = None,
-    progress: Callable[[Mapping[str, Any]], Any] | None = None,
-    record_path: bool | None = None,
-    record_grad_norms: bool = True,
-    dtype: torch.dtype = torch.float32,
-    compile: bool = False,
-    **hyperparameters: Any,
-) -> Runs:
-    """Train ``model`` on ``data`` with every configuration of the sweep; one batched program per cohort.
-
-    Any of ``optimizer``, ``lr``, ``batch_size``, ``seed`` and the optimizer hyperparameters (``beta1``,
-    ``momentum``, ``weight_decay``, ...) given as a **list** expands into the grid of all combinations. A
-    hyperparameter applies to the optimizers that have it: ``optimizer=["sgd", "adam"], momentum=[0.5, 0.9]``
-    gives two SGD runs and one Adam run.
-    ``data`` is ``(x, y)``, a :class:`descend.data.Dataset` (split by ``validation``/``test`` fractions with
-    ``split_seed``) or a :class:`descend.data.Splits`; ``None`` for a model whose output is the cost itself
-    (a 2-D landscape, ``loss="value"``). The budget is ``steps`` or ``epochs``. For a given ``seed`` every
-    configuration starts from the same initial parameters and sees the same batches (paired runs).
-    ``task`` (a name from ``descend list tasks`` or a :class:`descend.tasks.Task`) supplies the model, the
-    data (already split), the loss and, when no budget is given, the task's default number of steps; a
-    ``model`` or ``loss`` given as well replaces the task's. The summary then has the distance of each run's
-    final parameters to the task's known answer, where there is one.
-    ``start`` sets the initial parameters instead of the model's initialisation: one point (numbers in the
-    model's parameter order, when every parameter is a scalar, as for a landscape's ``(x, y)``; or a dict
-    ``{name: value}``) or a list of points, which like other lists expands the grid (K starts × optimizers
-    × learning rates in one program).
-    ``compile=True`` traces each cohort's step into one program compiled by Inductor (torch.compile's
-    compiler): about 15 s per cohort and batch shape the first time on a 2-core machine, well under a second
-    from Inductor's on-disk cache after that (the summary's ``compile_seconds``, apart from ``seconds``),
-    then each step 2-4× faster (see benchmarks/sweep.py); it pays off for long runs and large sweeps.
-    ``progress`` (optional) is called after every step with a dict: ``cohort`` and ``cohorts`` (1-based
-    index and count), ``step`` and ``steps`` of that cohort, ``runs`` in it, ``runs_done`` and ``runs_total``.
-    Ctrl-C stops training cleanly: the result holds every finished cohort and the steps the current one
-    completed (``Runs.interrupted`` is True, the summary's ``steps_done`` says how far each run got).
-
-    Example:
-        >>> import torch, descend
-        >>> x = torch.linspace(-1, 1, 64).unsqueeze(1); y = 3 * x + 0.5
-        >>> runs = descend.fit(model=descend.models.Linear(1), data=(x, y), optimizer=["gd", "adam"],
-        ...                    lr=[0.1, 0.01], steps=50, seed=[0, 1])
-        >>> len(runs.summary)
-        8
-    """
-    from . import data as data_module
-
-    if task is not None:
-        from . import tasks as tasks_module
-
-        task = tasks_module.get(task) if isinstance(task, str) else task
-        if not isinstance(task, tasks_module.Task):
-            raise ValueError(f"task={task!r} must be a task name (see `descend list tasks`) or a descend.tasks.Task")
-        if data is not None:
-            raise ValueError(f"give data= or task=, not both (task {task.name!r} brings its data)")
-        model = task.model if model is None else model
-        data = task.data
-        loss = task.loss if loss == "auto" else loss
-        if steps is None and epochs is None:
-            steps = task.steps
-    if model is None:
-        raise ValueError("give model=... (a descend.models model) or task=... (see `descend list tasks`)")
-    if (steps is None) == (epochs is None):
-        raise ValueError("give exactly one budget: steps=... or epochs=...")
-    starts = _starts(model, start)
-    runs = _plan_runs(expand_grid(optimizer=optimizer, lr=lr, batch_size=batch_size, seed=seed, start=starts,
-                                  **hyperparameters))
-
-    splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, dtype)
-    objective = make_objective(model, loss, kind)
-    x_train, y_train = _arrays(splits.train, model, objective)
-    evals = {"train": (x_train, y_train)}
-    for split_name in ("validation", "test"):
-        part = getattr(splits, split_name)
-        if part is not None and len(part):
-            evals[split_name] = _arrays(part, model, objective)
-    m = x_train.shape[0]
-
-    results = []
-    cohorts = plan_cohorts(runs)
-    runs_done = 0
-    for c, cohort in enumerate(cohorts):
-        plans = {}
-        for run in cohort.runs:
-            if run.seed not in plans:
-                plans[run.seed] = data_module.batches(m, batch_size=cohort.batch_size, seed=run.seed, steps=steps,
-                                                      epochs=epochs, drop_last=drop_last)
-        if len(plans) == 1:
-            indices = next(iter(plans.values())).indices
-        else:
-            indices = data_module.stack_plans(plans, [run.seed for run in cohort.runs]).indices
-        every = eval_every if eval_every is not None else max(1, len(indices) // 20)
-        report = None if progress is None else _reporter(progress, c, len(cohorts), len(cohort.runs), len(indices),
-                                                          runs_done, len(runs))
-        if cohort.optimizer == RANDOM_SEARCH:
-            result = random_search_cohort(model, cohort, objective, x_train, y_train, len(indices), evals=evals,
-                                          eval_every=every, target=target, dtype=dtype, progress=report)
-        else:
-            result = train_cohort(
-                model, cohort, objective, x_train, y_train, indices, evals=evals, eval_every=every, target=target,
-                stop_at_target=stop_at_target, clip_norm=clip_norm, clip_value=clip_value, schedules=schedules or {},
-                record_path=record_path, record_grad_norms=record_grad_norms, dtype=dtype, compile=compile,
-                progress=report,
-            )
-        plan = next(iter(plans.values()))
-        result.epochs = _epochs_done(plan, len(result.train_loss))
-        results.append(result)
-        runs_done += len(cohort.runs)
-        if result.interrupted:
-            break
-    return Runs(runs, results, tuple(model.names), task)
-
-
-def _reporter(progress: Callable[[Mapping[str, Any]], Any], c: int, cohorts: int, k: int, steps: int, before: int,
-              total: int) -> Callable[[int], None]:
-    """The per-step callback of one cohort, turning its step into fit's progress event."""
-
-    def report(t: int) -> None:
-        progress({"cohort": c + 1, "cohorts": cohorts, "step": t + 1, "steps": steps, "runs": k,
-                  "runs_done": before + (k if t + 1 == steps else 0), "runs_total": total})
-
-    return report
-
-
-def _epochs_done(plan: Any, steps: int) -> Tensor:
-    """``[steps + 1]`` epochs completed before each step and after the last one (fractions within an epoch)."""
-    done = plan.epochs[:steps].double() + (plan.starts[:steps] + plan.sizes[:steps]).double() / plan.m
-    return torch.cat([torch.zeros(1, dtype=torch.float64), done])
-
-
-def _starts(model: Any, start: Any) -> Any:
-    """``start`` as one flat tuple of floats, or a list of them (a grid axis); None stays None."""
-    if start is None:
-        return None
-    points = start if isinstance(start, list) and start and not _is_number(start[0]) else [start]
-    flat = [_start(model, point, i if len(points) > 1 else None) for i, point in enumerate(points)]
-    return flat if isinstance(start, list) and len(points) > 1 else flat[0]
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _start(model: Any, point: Any, i: int | None) -> tuple[float, ...]:
-    names = tuple(model.names)
-    shapes = [tuple(s) for s in model.shapes()]
-    where = "start" if i is None else f"start[{i}]"
-    if isinstance(point, Mapping):
-        check_names(list(point), names, what="parameter name in start")
-        missing = [n for n in names if n not in point]
-        if missing:
-            raise ValueError(f"{where} has no value for {', '.join(missing)}; give every parameter: {', '.join(names)}")
-        values = []
-        for name, shape in zip(names, shapes):
-            v = torch.as_tensor(point[name], dtype=torch.float64)
-            if tuple(v.shape) != shape:
-                raise ValueError(f"{where}[{name!r}] has shape {list(v.shape)}; {name} has shape {list(shape)}")
-            values.extend(v.reshape(-1).tolist())
-    else:
-        if any(shape != () for shape in shapes):
-            raise ValueError(f"{where}={point!r}: a start given as numbers needs scalar parameters; "
-                             f"give a dict {{name: value}} for {', '.join(names)}")
-        if isinstance(point, (str, bytes)) or not isinstance(point, Sequence) or len(point) != len(names) or not all(
-                _is_number(v) for v in point):
-            raise ValueError(f"{where}={point!r} must be {len(names)} numbers, one per parameter ({', '.join(names)})")
-        values = [float(v) for v in point]
-    bad = [v for v in values if not math.isfinite(v)]
-    if bad:
-        raise ValueError(f"{where}={point!r} has a non-finite value; starts must be finite")
-    return tuple(values)
-
-
-def _known(name: str) -> tuple[str, tuple[str, ...]]:
-    """The canonical optimizer name and the hyperparameters it takes."""
-    if isinstance(name, str) and name.lower() == RANDOM_SEARCH:
-        return RANDOM_SEARCH, tuple(RANDOM_SEARCH_DEFAULTS)
-    if not isinstance(name, str):
-        raise ValueError(f"optimizer={name!r} must be a name such as 'adam'")
-    info = get_optimizer(name)
-    return info.name, ("lr", *info.names)
-
-
-def _plan_runs(grid: list[dict[str, Any]]) -> list[Run]:
-    """Checked runs from the grid. A hyperparameter applies to the optimizers that have it (``momentum`` to SGD,
-    not to Adam), so a sweep over it does not repeat the others; a name no optimizer has is an error."""
-    names = {combo["optimizer"] for combo in grid}
-    known = {n: _known(n) for n in names}
-    given = {k for combo in grid for k, v in combo.items() if v is not None} - {"optimizer", "batch_size", "seed",
-                                                                                   "start"}
-    everything = {h for _, hypers in known.values() for h in hypers}
-    check_names(sorted(given), everything, what=f"hyperparameter for {', '.join(sorted(names))}")
-    runs, seen = [], set()
-    for combo in grid:
-        name, hypers = known[combo["optimizer"]]
-        hyper = {k: v for k, v in combo.items() if k in hypers and v is not None}
-        start = combo.get("start")
-        key = (name, repr(sorted(hyper.items(), key=str)), repr(combo["batch_size"]), combo["seed"], start)
-        if key in seen:
-            continue
-        seen.add(key)
-        i, s = len(runs), combo["seed"]
-        if name == RANDOM_SEARCH:
-            hyper = {**RANDOM_SEARCH_DEFAULTS, **hyper}
-            check_choice("distribution", hyper["distribution"], ("uniform", "normal"))
-            check_hyperparameter("scale", hyper["scale"], POSITIVE)
-        else:
-            try:
-                get_optimizer(name).configure(**hyper)
-            except ValueError as e:
-                raise ValueError(f"run {i} ({name}, {hyper}): {e}") from None
-        if not isinstance(s, int) or isinstance(s, bool):
-            raise ValueError(f"seed={s!r} (run {i}) must be an int")
-        runs.append(Run(i, name, hyper, combo["batch_size"], s, start))
-    return runs
-
-
-def _splits(data: Any, data_module: Any, validation: float, test: float, seed: int, standardize: bool,
-            dtype: torch.dtype) -> tuple[Any, str]:
-    if data is None:  # a landscape: the model's output is the cost, no samples
-        dummy = data_module.as_dataset(torch.zeros(1, 1), torch.zeros(1), kind="regression", dtype=dtype)
-        return data_module.Splits(dummy, None, None, None, None), "cost"
-    if isinstance(data, data_module.Splits):
-        return data, data.train.kind
-    if isinstance(data, tuple) and len(data) == 2:
-        data = data_module.as_dataset(*data, dtype=dtype)
-    if not isinstance(data, data_module.Dataset):
-        raise ValueError("data must be (x, y), a descend.data.Dataset or descend.data.Splits")
-    return data_module.split(data.to(dtype), validation=validation, test=test, seed=seed,
-                             standardize=standardize), data.kind
-
-
-def _arrays(part: Any, model: Any, objective: Objective) -> tuple[Tensor, Tensor]:
-    """(x, y) of a split, with y shaped for the loss: ``[m, out]`` for regression/binary, ``[m]`` labels."""
-    x, y = part.x, part.y
-    if objective.kind in ("regression", "binary", "cost") and y.ndim == 1:
-        y = y.unsqueeze(1)
-    if objective.kind == "binary":
-        y = y.to(x.dtype)
-    return x, y

@@ -153,11 +153,25 @@ class Task:
     facts: tuple[tuple[str, str], ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
 
-    def fit(self, **kwargs: Any) -> Any:
-        """:func:`descend.fit` on this task (the same keywords, without ``model``/``data``/``loss``)."""
-        from ..engine import fit
+    def problem(self, *, model: Any = None, loss: Any = "auto") -> Any:
+        """The :class:`descend.problem.Problem` this task trains on: its model (or ``model``), data, loss (or
+        ``loss``) and known answer."""
+        from ..problem import problem
 
-        return fit(task=self, **kwargs)
+        return problem(self.model if model is None else model, self.data,
+                       loss=self.loss if loss == "auto" else loss, known=self.known, name=self.name)
+
+    def fit(self, *, model: Any = None, loss: Any = "auto", steps: int | None = None, epochs: int | None = None,
+            **kwargs: Any) -> Any:
+        """:func:`descend.fit` on this task: its problem (``model``/``loss`` replace the task's), its default
+        number of steps when no budget is given, and with no ``lr`` each optimizer's learning rate known to
+        work here (:attr:`lrs`; the optimizer's default where the task has none)."""
+        from ..engine import sweep
+
+        if steps is None and epochs is None:
+            steps = self.steps
+        kwargs.setdefault("lrs", self.lrs)
+        return sweep(self.problem(model=model, loss=loss), steps=steps, epochs=epochs, **kwargs)
 
     def card(self) -> str:
         """A short plain-text card: what the task is, its data, model, loss, known answer and sensible lrs."""

@@ -1,0 +1,201 @@
+"""A problem: what the engine trains on, and nothing about where it came from.
+
+A :class:`Problem` holds a model with a run axis, the objective (how its output meets the targets), the
+training data and the splits it is evaluated on, and what is known about the answer. Tasks build problems
+(:meth:`descend.tasks.Task.problem`); so does :func:`descend.fit` from a model and data; the engine
+(:func:`descend.engine.train`) trains any list of run specifications on one.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from . import losses
+
+
+@dataclass(frozen=True)
+class Objective:
+    """How a model's output meets the targets: the loss, whether it takes logits, the task kind."""
+
+    loss: Callable[..., Tensor]
+    logits: bool = False
+    kind: str = "regression"  #: "regression", "binary", "multiclass" or "cost" (a landscape)
+
+    def predict(self, model: Any, params: Sequence[Tensor], x: Tensor) -> Tensor:
+        return model.forward(params, x, logits=True) if self.logits else model.forward(params, x)
+
+    def value(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor, *, empty: float = 0.0) -> Tensor:
+        """The cost J of each run on (x, y): ``[K]``.
+
+        For a model that masks samples out (the ellipse's undefined square roots), a run with no valid
+        sample gets ``empty``: 0 for a training batch (no gradient, as in the seed), NaN when evaluating a
+        whole split, so that a model that has made every sample invalid cannot look perfect.
+        """
+        value, valid = self.value_and_valid(model, params, x, y)
+        if valid is not None and empty != 0.0:
+            value = torch.where(valid, value, empty)
+        return value
+
+    def value_and_valid(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor,
+                        ) -> tuple[Tensor, Tensor | None]:
+        """The cost per run ``[K]`` (0 for a run with no valid sample) and, for a model that masks samples,
+        whether each run had at least one valid sample ``[K]`` (None for other models)."""
+        pred = self.predict(model, params, x)
+        mask = model.valid(params, x)
+        value = self.loss(pred, y, reduction="mean", mask=mask, runs=True)
+        if mask is None:
+            return value, None
+        return value, mask.reshape(mask.shape[0], -1).any(dim=1)
+
+    def original_units(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor, mean: Tensor,
+                       std: Tensor) -> Tensor:
+        """The cost per run with predictions and targets mapped back from a standardised target:
+        ``ŷ·σ + μ`` against ``y·σ + μ`` (NaN for a run with no valid sample)."""
+        pred = self.predict(model, params, x) * std + mean
+        mask = model.valid(params, x)
+        value = self.loss(pred, y * std + mean, reduction="mean", mask=mask, runs=True)
+        if mask is not None:
+            value = torch.where(mask.reshape(mask.shape[0], -1).any(dim=1), value, math.nan)
+        return value
+
+    def accuracy(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor) -> Tensor | None:
+        """Fraction of correct predictions per run ``[K]``, for classification; None otherwise."""
+        if self.kind not in ("binary", "multiclass"):
+            return None
+        pred = self.predict(model, params, x)
+        if self.kind == "multiclass":
+            correct = pred.argmax(dim=-1) == y
+        else:
+            threshold = 0.0 if self.logits else 0.5
+            correct = (pred > threshold) == (y > 0.5)
+            correct = correct.reshape(correct.shape[0], -1)
+        return correct.to(torch.float64).mean(dim=-1)
+
+
+def _value_loss(pred: Tensor, target: Tensor, *, reduction: str = "mean", mask: Tensor | None = None,
+                runs: bool | None = True) -> Tensor:
+    """The model's output is the cost itself (a 2-D landscape): J = mean of the output per run."""
+    return pred.flatten(1).mean(dim=1)
+
+
+# The same Objective object for the same inputs, so that compiled steps are reused across fits.
+_OBJECTIVES: dict[Objective, Objective] = {}
+_OBJECTIVES_LOCK = threading.Lock()
+
+
+def make_objective(model: Any, loss: Any, kind: str) -> Objective:
+    """The loss for ``model``'s output: by name, a callable, or ``"auto"`` (from the output and the task)."""
+    objective = _objective(model, loss, kind)
+    with _OBJECTIVES_LOCK:
+        if len(_OBJECTIVES) > 256:  # user callables would otherwise accumulate for the life of the process
+            _OBJECTIVES.clear()
+        return _OBJECTIVES.setdefault(objective, objective)
+
+
+def _objective(model: Any, loss: Any, kind: str) -> Objective:
+    output = getattr(model, "output", "identity")
+    if loss == "value":
+        return Objective(_value_loss, logits=False, kind="cost")
+    if loss == "auto":
+        loss = {"sigmoid": "bce", "softmax": "cross-entropy"}.get(output, "mse")
+    if callable(loss):
+        return Objective(loss, logits=False, kind=kind)
+    info = losses.get_loss(loss)
+    if info.name in ("bce", "bce-logits") and output == "sigmoid":
+        return Objective(losses.bce_with_logits, logits=True, kind="binary")
+    if info.name == "cross-entropy" and output == "softmax":
+        return Objective(losses.cross_entropy, logits=True, kind="multiclass")
+    return Objective(info.fn, logits=False, kind=kind if info.kind == "classification" else "regression")
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """What the engine trains on.
+
+    ``model`` (parameters with a run axis, see :mod:`descend.models`), ``objective``, the training samples
+    ``train = (x, y)`` (for a landscape a placeholder: its cost needs no data), ``evals``: split name →
+    ``(x, y)`` evaluated every few steps (``"train"`` first), ``known``: what is known about the answer (an
+    object with ``distance(params) -> float``, or None), and ``target_mean``/``target_std`` when the
+    regression target was standardised (losses are then also reported in the original units).
+    """
+
+    model: Any
+    objective: Objective
+    train: tuple[Tensor, Tensor]
+    evals: Mapping[str, tuple[Tensor, Tensor]] = field(default_factory=dict)
+    known: Any = None
+    target_mean: Tensor | None = None
+    target_std: Tensor | None = None
+    name: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.model.names)
+
+    @property
+    def samples(self) -> int:
+        """Training samples m (what a batch plan draws from)."""
+        return int(self.train[0].shape[0])
+
+    @property
+    def standardized(self) -> bool:
+        return self.target_mean is not None and self.target_std is not None
+
+
+def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: float = 0.0, test: float = 0.0,
+            standardize: bool = False, split_seed: int = 0, dtype: torch.dtype = torch.float32, known: Any = None,
+            name: str = "") -> Problem:
+    """A :class:`Problem` from a model and data.
+
+    ``data`` is ``(x, y)``, a :class:`descend.data.Dataset` (split by ``validation``/``test`` fractions with
+    ``split_seed``; features standardised with ``standardize``) or a :class:`descend.data.Splits`; ``None``
+    for a model whose output is the cost itself (a 2-D landscape, ``loss="value"``).
+    """
+    from . import data as data_module
+
+    splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, dtype)
+    objective = make_objective(model, loss, kind)
+    x_train, y_train = _arrays(splits.train, objective)
+    evals = {"train": (x_train, y_train)}
+    for split_name in ("validation", "test"):
+        part = getattr(splits, split_name)
+        if part is not None and len(part):
+            evals[split_name] = _arrays(part, objective)
+    mean, std = getattr(splits, "target_mean", None), getattr(splits, "target_std", None)
+    if objective.kind != "regression" or mean is None or std is None:
+        mean = std = None
+    else:
+        mean, std = (torch.as_tensor(v, dtype=x_train.dtype) for v in (mean, std))
+    return Problem(model, objective, (x_train, y_train), evals, known, mean, std, name)
+
+
+def _splits(data: Any, data_module: Any, validation: float, test: float, seed: int, standardize: bool,
+            dtype: torch.dtype) -> tuple[Any, str]:
+    if data is None:  # a landscape: the model's output is the cost, no samples
+        dummy = data_module.as_dataset(torch.zeros(1, 1), torch.zeros(1), kind="regression", dtype=dtype)
+        return data_module.Splits(dummy, None, None, None, None), "cost"
+    if isinstance(data, data_module.Splits):
+        return data, data.train.kind
+    if isinstance(data, tuple) and len(data) == 2:
+        data = data_module.as_dataset(*data, dtype=dtype)
+    if not isinstance(data, data_module.Dataset):
+        raise ValueError("data must be (x, y), a descend.data.Dataset or descend.data.Splits")
+    return data_module.split(data.to(dtype), validation=validation, test=test, seed=seed,
+                             standardize=standardize), data.kind
+
+
+def _arrays(part: Any, objective: Objective) -> tuple[Tensor, Tensor]:
+    """(x, y) of a split, with y shaped for the loss: ``[m, out]`` for regression/binary, ``[m]`` labels."""
+    x, y = part.x, part.y
+    if objective.kind in ("regression", "binary", "cost") and y.ndim == 1:
+        y = y.unsqueeze(1)
+    if objective.kind == "binary":
+        y = y.to(x.dtype)
+    return x, y

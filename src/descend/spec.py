@@ -1,0 +1,206 @@
+"""Run specifications: one training run as a value.
+
+A :class:`RunSpec` is everything that makes one run what it is: the optimizer and every hyperparameter in
+effect (defaults filled in, ``lr`` included), the batch regime, the seed, the start, the schedules and the
+clipping. The engine (:func:`descend.engine.train`) trains any list of them, grouping into one batched
+program the runs that can share it. A grid is one way to make a list (:func:`grid`); a search draws each
+run's hyperparameters independently and builds the specifications itself::
+
+    specs = [RunSpec("adam", {"lr": lr, "beta1": b1}) for lr, b1 in zip(lrs, beta1s)]
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ._checks import check_names
+from .optim import get as get_optimizer
+from .optim import random_search
+
+
+@dataclass(frozen=True, eq=True)
+class RunSpec:
+    """One run: optimizer, hyperparameters, batch regime, seed, start, schedules and clipping.
+
+    - ``hyper``: hyperparameters and options by name (``lr``, ``beta1``, ``momentum``, ``nesterov``, ...);
+      after :meth:`resolved`, every one the optimizer has, with its default where none was given.
+    - ``batch_size``: ``None`` (the full batch: GD), an int, or a :class:`descend.data.hybrid` schedule.
+    - ``seed``: the model's initialisation and the order of the batches (paired runs share it).
+    - ``start``: the initial values of all parameters, flattened in the model's order, or None.
+    - ``schedules``: ``{hyperparameter: f}`` where ``f(t)`` multiplies that hyperparameter at step t.
+    - ``clip_norm``/``clip_value``: gradient clipping by global norm / by value, or None.
+    """
+
+    optimizer: str
+    hyper: Mapping[str, Any] = field(default_factory=dict)
+    batch_size: Any = None
+    seed: int = 0
+    start: tuple[float, ...] | None = None
+    schedules: Mapping[str, Callable[[int], Any]] = field(default_factory=dict)
+    clip_norm: float | None = None
+    clip_value: float | None = None
+
+    __hash__ = None  # type: ignore[assignment]  # hyper and schedules are mappings
+
+    def resolved(self) -> RunSpec:
+        """The same run with the canonical optimizer name and every hyperparameter in effect, checked.
+
+        Raises ``ValueError`` naming the argument, its value and what is allowed.
+        """
+        if not isinstance(self.optimizer, str):
+            raise ValueError(f"optimizer={self.optimizer!r} must be a name such as 'adam'")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ValueError(f"seed={self.seed!r} must be an int")
+        for name, value in (("clip_norm", self.clip_norm), ("clip_value", self.clip_value)):
+            if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ValueError(f"{name}={value!r} must be a positive number or None")
+        if self.optimizer.lower() == random_search.NAME:
+            name, hyper = random_search.NAME, random_search.configure(**self.hyper)
+            allowed: Sequence[str] = tuple(hyper)
+        else:
+            info = get_optimizer(self.optimizer)
+            name, allowed = info.name, ("lr", *info.names)
+            check_names(list(self.hyper), allowed, what=f"hyperparameter for {info.name}")
+            info.configure(**self.hyper)
+            hyper = {**info.defaults, **self.hyper}
+        schedules = dict(self.schedules or {})
+        check_names(list(schedules), allowed, what=f"scheduled hyperparameter for {name}")
+        for key, schedule in schedules.items():
+            if not callable(schedule):
+                raise ValueError(f"schedules[{key!r}] must be a function of the step t, such as "
+                                 "descend.schedules.cosine(1.0, total_steps)")
+        return replace(self, optimizer=name, hyper=hyper, schedules=schedules)
+
+    @property
+    def options(self) -> tuple[tuple[str, Any], ...]:
+        """The switches of the rule (the same for every run of a program), sorted by name."""
+        if self.optimizer == random_search.NAME:
+            names = set(random_search.OPTIONS)
+        else:
+            names = {o.name for o in get_optimizer(self.optimizer).options}
+        return tuple(sorted((k, v) for k, v in self.hyper.items() if k in names))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run as plain values (schedules by name of the function)."""
+        return {"optimizer": self.optimizer, **dict(self.hyper), "batch_size": self.batch_size, "seed": self.seed,
+                "start": self.start, "schedules": {k: getattr(f, "__name__", repr(f)) for k, f in self.schedules.items()},
+                "clip_norm": self.clip_norm, "clip_value": self.clip_value}
+
+
+def expand_grid(**arguments: Any) -> list[dict[str, Any]]:
+    """Every combination of the arguments given as lists (the others are held fixed), in a stable order.
+
+    >>> [g["lr"] for g in expand_grid(lr=[0.1, 0.01], seed=0)]
+    [0.1, 0.01]
+    """
+    keys = list(arguments)
+    values = [v if isinstance(v, list) else [v] for v in arguments.values()]
+    for key, v in zip(keys, values):
+        if len(v) == 0:
+            raise ValueError(f"{key} is an empty list; give at least one value")
+    return [dict(zip(keys, combo)) for combo in itertools.product(*values)]
+
+
+def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, seed: Any = 0, start: Any = None,
+         model: Any = None, schedules: Mapping[str, Callable[[int], Any]] | None = None,
+         clip_norm: float | None = None, clip_value: float | None = None,
+         lrs: Mapping[str, float] | None = None, **hyperparameters: Any) -> list[RunSpec]:
+    """Run specifications for every combination of the arguments given as lists, checked.
+
+    A hyperparameter applies to the optimizers that have it: ``optimizer=["sgd", "adam"], momentum=[0.5,
+    0.9]`` gives two SGD runs and one Adam run; a name no optimizer has is an error. With no ``lr``, each
+    optimizer takes ``lrs[name]`` when given (a task's learning rates known to work), else its default.
+    ``start`` (one point or a list of points, see :func:`starts`) needs the ``model``.
+
+    >>> [(s.optimizer, s.hyper["lr"]) for s in grid(optimizer=["gd", "adam"], lr=[0.1, 0.01])]
+    [('gd', 0.1), ('gd', 0.01), ('adam', 0.1), ('adam', 0.01)]
+    """
+    points = starts(model, start) if start is not None else None
+    combos = expand_grid(optimizer=optimizer, lr=lr, batch_size=batch_size, seed=seed, start=points,
+                         **hyperparameters)
+    names = {combo["optimizer"] for combo in combos}
+    known = {n: _known(n) for n in names}
+    given = {k for combo in combos for k, v in combo.items() if v is not None} - {"optimizer", "batch_size", "seed",
+                                                                                     "start"}
+    everything = {h for _, hypers in known.values() for h in hypers}
+    check_names(sorted(given), everything, what=f"hyperparameter for {', '.join(sorted(map(str, names)))}")
+    specs, seen = [], set()
+    for combo in combos:
+        name, hypers = known[combo["optimizer"]]
+        hyper = {k: v for k, v in combo.items() if k in hypers and v is not None}
+        if "lr" in hypers and "lr" not in hyper and lrs and name in lrs:
+            hyper["lr"] = float(lrs[name])
+        key = (name, repr(sorted(hyper.items(), key=str)), repr(combo["batch_size"]), combo["seed"], combo["start"])
+        if key in seen:
+            continue
+        seen.add(key)
+        spec = RunSpec(name, hyper, combo["batch_size"], combo["seed"], combo["start"], dict(schedules or {}),
+                       clip_norm, clip_value)
+        try:
+            specs.append(spec.resolved())
+        except ValueError as e:
+            raise ValueError(f"run {len(specs)} ({name}, {hyper}): {e}") from None
+    return specs
+
+
+def _known(name: Any) -> tuple[str, tuple[str, ...]]:
+    """The canonical optimizer name and the hyperparameters it takes."""
+    if isinstance(name, str) and name.lower() == random_search.NAME:
+        return random_search.NAME, tuple(random_search.DEFAULTS)
+    if not isinstance(name, str):
+        raise ValueError(f"optimizer={name!r} must be a name such as 'adam'")
+    info = get_optimizer(name)
+    return info.name, ("lr", *info.names)
+
+
+def starts(model: Any, start: Any) -> Any:
+    """``start`` as one flat tuple of floats, or a list of them (a grid axis); None stays None.
+
+    One point is numbers in the model's parameter order, when every parameter is a scalar (a landscape's
+    ``(x, y)``), or a dict ``{name: value}``; a list of points expands the grid.
+    """
+    if start is None:
+        return None
+    if model is None:
+        raise ValueError("start=... needs the model, to know its parameters")
+    points = start if isinstance(start, list) and start and not _is_number(start[0]) else [start]
+    flat = [_start(model, point, i if len(points) > 1 else None) for i, point in enumerate(points)]
+    return flat if isinstance(start, list) and len(points) > 1 else flat[0]
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _start(model: Any, point: Any, i: int | None) -> tuple[float, ...]:
+    import torch
+
+    names = tuple(model.names)
+    shapes = [tuple(s) for s in model.shapes()]
+    where = "start" if i is None else f"start[{i}]"
+    if isinstance(point, Mapping):
+        check_names(list(point), names, what="parameter name in start")
+        missing = [n for n in names if n not in point]
+        if missing:
+            raise ValueError(f"{where} has no value for {', '.join(missing)}; give every parameter: {', '.join(names)}")
+        values = []
+        for name, shape in zip(names, shapes):
+            v = torch.as_tensor(point[name], dtype=torch.float64)
+            if tuple(v.shape) != shape:
+                raise ValueError(f"{where}[{name!r}] has shape {list(v.shape)}; {name} has shape {list(shape)}")
+            values.extend(v.reshape(-1).tolist())
+    else:
+        if any(shape != () for shape in shapes):
+            raise ValueError(f"{where}={point!r}: a start given as numbers needs scalar parameters; "
+                             f"give a dict {{name: value}} for {', '.join(names)}")
+        if isinstance(point, (str, bytes)) or not isinstance(point, Sequence) or len(point) != len(names) or not all(
+                _is_number(v) for v in point):
+            raise ValueError(f"{where}={point!r} must be {len(names)} numbers, one per parameter ({', '.join(names)})")
+        values = [float(v) for v in point]
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"{where}={point!r} has a non-finite value; starts must be finite")
+    return tuple(values)
