@@ -13,7 +13,7 @@ Parts:
 
 __version__ = "0.1.0"
 
-from . import clipping, data, losses, models, optim, schedules  # noqa: E402
+from . import clipping, data, landscapes, losses, models, optim, schedules  # noqa: E402
 from .engine import Runs  # noqa: E402
 from .fitting import fit  # noqa: E402
 from .spec import RunSpec  # noqa: E402

@@ -4,6 +4,7 @@ that marks a step being traced for compilation by ``fit(compile=True)``."""
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 
 import torch
@@ -22,19 +23,20 @@ def allow_programs() -> None:
     config.accumulated_recompile_limit = max(config.accumulated_recompile_limit, 4096)
 
 
-_TRACING = [False]
+_TRACING = threading.local()  # per thread: a trace in one thread must not change another's eager step
 
 
 def tracing() -> bool:
-    """True while descend traces a step for compilation (see ``descend.engine``), or under torch.compile."""
-    return _TRACING[0] or torch.compiler.is_compiling()
+    """True while descend traces a step for compilation in this thread (see ``descend.engine``), or under
+    torch.compile."""
+    return getattr(_TRACING, "active", False) or torch.compiler.is_compiling()
 
 
 @contextlib.contextmanager
 def traced() -> Iterator[None]:
-    """Mark a make_fx trace of a step that Inductor will compile (see :func:`tracing`)."""
-    _TRACING[0] = True
+    """Mark a make_fx trace of a step that Inductor will compile, in this thread (see :func:`tracing`)."""
+    _TRACING.active = True
     try:
         yield
     finally:
-        _TRACING[0] = False
+        _TRACING.active = False

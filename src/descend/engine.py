@@ -40,6 +40,7 @@ from ._compile import traced, tracing
 from .optim import get as get_optimizer
 from .optim import random_search
 from .problem import Objective, Problem, make_objective
+from .records import STATUS_CODES, CohortResult, per_run
 from .spec import RunSpec, expand_grid, grid
 
 __all__ = ["Cohort", "CohortResult", "Monitor", "Objective", "Problem", "Run", "RunSpec", "Runs", "expand_grid",
@@ -49,9 +50,8 @@ __all__ = ["Cohort", "CohortResult", "Monitor", "Objective", "Problem", "Run", "
 RANDOM_SEARCH = random_search.NAME
 RANDOM_SEARCH_DEFAULTS = random_search.DEFAULTS
 
-#: The statuses of descend.outcomes by their code in the engine's [K] status tensors.
-STATUS_CODES = (outcomes.OK, outcomes.DIVERGED, outcomes.LEFT_DOMAIN, outcomes.PRUNED)
-_OK, _DIVERGED, _LEFT_DOMAIN, _PRUNED = range(4)
+_OK, _DIVERGED, _LEFT_DOMAIN, _PRUNED = (STATUS_CODES.index(s) for s in (outcomes.OK, outcomes.DIVERGED,
+                                                                       outcomes.LEFT_DOMAIN, outcomes.PRUNED))
 
 
 @dataclass(frozen=True)
@@ -182,38 +182,7 @@ class _Hooks:
 # -- one cohort ----------------------------------------------------------------------------------------
 
 
-@dataclass
-class CohortResult:
-    """What one cohort recorded; tensors have the run axis last or first as named."""
-
-    cohort: Cohort
-    train_loss: Tensor  #: [T, K] loss of the batch at the parameters before each update (NaN once stopped)
-    eval_steps: list[int]  #: steps at which validation/test were evaluated (after that many updates)
-    evals: dict[tuple[str, str], Tensor]  #: (split, metric) → [E, K]
-    grad_norms: Tensor | None  #: [T, K, P] norm of each parameter tensor's gradient per run
-    status: Tensor  #: [K] code of each run's status (index into STATUS_CODES)
-    status_at: Tensor  #: [K] step its status took effect, −1 for a run that is "ok"
-    target_at: Tensor  #: [K] first step whose training loss ≤ target, −1 if none
-    params: tuple[Tensor, ...]  #: final parameters [K, ...]
-    path: Tensor | None  #: [T + 1, K, n_params] parameters before each step and at the end
-    seconds: float
-    interrupted: bool = False  #: stopped (Ctrl-C or a stop request) after len(train_loss) steps
-    epochs: Tensor | None = None  #: [T + 1] epochs completed before each step and at the end (float64)
-    compile_seconds: float = 0.0  #: time spent compiling the step (``compile=True``), not in ``seconds``
-    evals_original: dict[str, Tensor] = field(default_factory=dict)  #: split → [E, K] loss in the target's units
-
-    @property
-    def diverged_at(self) -> Tensor:
-        """[K] step of divergence, −1 if none."""
-        return torch.where(self.status == _DIVERGED, self.status_at, -1)
-
-
-def per_run(x: Tensor, like: Tensor) -> Tensor:
-    """A [K] tensor shaped to broadcast against ``like`` [K, ...]."""
-    return x.view(-1, *([1] * (like.ndim - 1)))
-
-
-_per_run = per_run
+_per_run = per_run  # the older name
 
 
 def _freeze(alive: Tensor, new: Any, old: Any) -> Any:

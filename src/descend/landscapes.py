@@ -1155,3 +1155,10 @@ def _finite_start(f: Callable[..., Tensor], domain, text: str) -> tuple[float, f
     distance = torch.where(finite, (x - target[0]) ** 2 + (y - target[1]) ** 2, torch.inf)
     i = int(distance.argmin())
     return (round(x.reshape(-1)[i].item(), 12), round(y.reshape(-1)[i].item(), 12))
+
+
+# descend.models.landscape("name") finds landscapes through this registration: models, which landscapes build
+# on, does not import this module.
+from descend import models as _models  # noqa: E402
+
+_models.NAMED_LANDSCAPES = get

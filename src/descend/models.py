@@ -902,7 +902,12 @@ def _name(f: object) -> str:
 
 
 def _radicand(p: dict[str, Tensor], x: Tensor, offset: float) -> Tensor:
-    return 1.0 - (x[..., 0] + offset) ** 2 / p["w_a"] ** 2
+    """1 − (x + c)²/w_A², and −1 (no valid sample) at w_A = 0, where the model is undefined: computed with a
+    safe divisor so that the masked-out branch has a zero gradient there, not 0·∞ = NaN."""
+    a = p["w_a"]
+    defined = a != 0
+    safe = torch.where(defined, a, torch.ones_like(a))
+    return torch.where(defined, 1.0 - (x[..., 0] + offset) ** 2 / safe**2, -torch.ones_like(x[..., 0]))
 
 
 @dataclass(frozen=True)
@@ -990,6 +995,11 @@ class _LandscapeFn:
         return f"landscape({_name(self.f)})"
 
 
+#: ``descend.landscapes.get``, registered by that module when it is imported (it builds its models from this
+#: module, so this module does not import it).
+NAMED_LANDSCAPES: Callable[[str], Any] | None = None
+
+
 def landscape(
     f: str | Callable[[Tensor, Tensor], Tensor],
     start: tuple[float, float] | None = None,
@@ -1011,10 +1021,10 @@ def landscape(
     (torch.Size([2, 1, 1]), tensor([104., 104.]))
     """
     if isinstance(f, str):
-        from .landscapes import get
-
+        if NAMED_LANDSCAPES is None:  # pragma: no cover - descend/__init__ imports descend.landscapes
+            raise ValueError(f"f={f!r}: import descend.landscapes to use landscapes by name")
         try:
-            scape = get(f)
+            scape = NAMED_LANDSCAPES(f)
         except ValueError as e:
             raise ValueError(f"f={f!r}: {e}") from None
         return scape.model(start, init_noise=init_noise)

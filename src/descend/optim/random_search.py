@@ -20,6 +20,8 @@ from typing import Any
 import torch
 
 from .._checks import POSITIVE, check_choice, check_hyperparameter, check_names
+from ..outcomes import PRUNED
+from ..records import CohortResult, per_run
 
 #: Its registry name (``descend list optimizers`` shows it; ``fit(optimizer="random-search")``).
 NAME = "random-search"
@@ -42,8 +44,6 @@ def configure(**given: Any) -> dict[str, Any]:
 def train_cohort(problem: Any, cohort: Any, steps: int, *, eval_every: int = 0, target: float | None = None,
                  dtype: torch.dtype = torch.float32, hooks: Any = None) -> Any:
     """Every run of ``cohort`` draws ``steps`` candidates; the result has the engine's format."""
-    from ..engine import CohortResult, per_run
-    from ..outcomes import PRUNED
 
     started = time.perf_counter()
     model, objective = problem.model, problem.objective

@@ -1,0 +1,142 @@
+"""Hooks for a search and a web server: stop requests, monitor callbacks, pruning, fits in threads."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+
+import descend
+from descend import engine
+from descend._compile import traced, tracing
+from descend.models import MLP
+
+MODEL = MLP((3, 8, 1), hidden="tanh", output="identity", init="torch")
+KW = dict(model=MODEL, optimizer="adam", lr=[1e-3, 1e-2, 3e-2], batch_size=16, dtype=torch.float64)
+
+
+def data():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 3, generator=g, dtype=torch.float64)
+    return x, torch.sin(x.sum(dim=1, keepdim=True))
+
+
+def test_a_stop_event_ends_training_after_the_current_step_and_keeps_what_finished():
+    stop = threading.Event()
+
+    def progress(event):
+        if event["step"] == 10:
+            stop.set()
+
+    runs = descend.fit(data=data(), steps=50, progress=progress, stop=stop, **KW)
+    assert runs.interrupted
+    assert (runs.summary["steps_done"] == 10).all()
+    full = descend.fit(data=data(), steps=10, **KW)
+    for run in range(3):
+        for n in MODEL.names:
+            assert torch.equal(runs.params[run][n], full.params[run][n])
+
+
+def test_a_stop_callable_is_checked_before_every_step():
+    calls = []
+    runs = descend.fit(data=data(), steps=30, stop=lambda: calls.append(1) or len(calls) > 7, **KW)
+    assert runs.interrupted and (runs.summary["steps_done"] == 7).all()
+    with pytest.raises(ValueError, match="stop must be a threading.Event"):
+        descend.fit(data=data(), steps=3, stop=3, **KW)
+
+
+def test_monitor_sees_each_runs_metrics_and_prunes_in_place():
+    seen = []
+
+    def monitor(event: engine.Monitor) -> None:
+        seen.append((event.step, {k: v.clone() for k, v in event.metrics.items()}, list(event.status)))
+        if event.step == 20:
+            event.prune([event.runs[0].index])
+
+    runs = descend.fit(data=data(), steps=50, eval_every=10, monitor=monitor, **KW)
+    assert [s for s, _, _ in seen] == [0, 10, 20, 30, 40, 50]
+    summary = runs.summary
+    assert summary["status"].tolist() == ["pruned", "ok", "ok"]
+    assert summary.loc[0, "status_at"] == 20 and summary.loc[0, "steps_done"] == 20
+    assert seen[3][2] == ["pruned", "ok", "ok"]
+    # the metrics are the ones recorded in the curves
+    curves = runs.curves
+    for step, metrics, _ in seen:
+        recorded = curves[(curves["split"] == "train") & (curves["metric"] == "loss") & (curves["step"] == step)]
+        if step <= 20:
+            torch.testing.assert_close(metrics["train_loss"], torch.tensor(recorded["value"].to_numpy()))
+    batch = curves[(curves["run"] == 0) & (curves["split"] == "batch")]["value"].to_numpy()
+    assert not any(batch[20:] == batch[20:]), "no batch loss after pruning"
+    # frozen in place: the pruned run holds the parameters of 20 steps; the others are untouched
+    short = descend.fit(data=data(), steps=20, **KW)
+    whole = descend.fit(data=data(), steps=50, **KW)
+    for n in MODEL.names:
+        assert torch.equal(runs.params[0][n], short.params[0][n])
+        assert torch.equal(runs.params[1][n], whole.params[1][n])
+        assert torch.equal(runs.params[2][n], whole.params[2][n])
+
+
+def test_monitor_can_stop_and_refuses_an_unknown_run():
+    def stopper(event):
+        if event.step == 10:
+            event.stop()
+
+    runs = descend.fit(data=data(), steps=50, eval_every=5, monitor=stopper, **KW)
+    assert runs.interrupted and (runs.summary["steps_done"] == 10).all()
+
+    def bad(event):
+        event.prune([99])
+
+    with pytest.raises(ValueError, match="run 99 is not in this cohort"):
+        descend.fit(data=data(), steps=5, eval_every=5, monitor=bad, **KW)
+
+
+def test_two_fits_in_two_threads_equal_the_same_fits_one_after_the_other():
+    x, y = data()
+    jobs = [dict(optimizer="adam", lr=[1e-3, 1e-2]), dict(optimizer="sgd", lr=[0.05, 0.1], momentum=0.9)]
+    alone = [descend.fit(model=MODEL, data=(x, y), steps=60, batch_size=8, dtype=torch.float64, **job)
+             for job in jobs]
+    together: list = [None, None]
+    errors: list = []
+
+    def work(i):
+        try:
+            together[i] = descend.fit(model=MODEL, data=(x, y), steps=60, batch_size=8, dtype=torch.float64, **jobs[i])
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for a, b in zip(alone, together):
+        for run in a.params:
+            for n in MODEL.names:
+                assert torch.equal(a.params[run][n], b.params[run][n])
+
+
+def test_the_tracing_flag_belongs_to_one_thread():
+    seen = []
+    inside = threading.Event()
+    release = threading.Event()
+
+    def trace():
+        with traced():
+            inside.set()
+            release.wait(5)
+
+    t = threading.Thread(target=trace)
+    t.start()
+    inside.wait(5)
+    seen.append(tracing())
+    release.set()
+    t.join()
+    assert seen == [False]
+
+
+def test_the_compiled_program_cache_is_bounded():
+    assert engine.MAX_PROGRAMS > 0
+    assert len(engine._PROGRAMS) <= engine.MAX_PROGRAMS

@@ -1,0 +1,77 @@
+"""A run's status, decided once by the engine (descend.outcomes): diverged, left the model's domain, ok."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+import descend
+import descend.tasks
+from descend import outcomes
+from descend.models import Linear
+
+
+def test_a_finite_but_exploding_loss_is_divergence():
+    # RAdam at lr 10 on the line reached a loss of 2.85e11 and was reported as "0 % diverged"
+    runs = descend.fit(task="line", optimizer="radam", lr=10.0, steps=300, seed=[0, 1])
+    summary = runs.summary
+    assert (summary["status"] == "diverged").all() and summary["diverged"].all()
+    at = int(summary["status_at"].iloc[0])
+    batch = runs.curves.query("run == 0 and split == 'batch'")["value"].to_numpy()
+    first = batch[0]
+    assert np.isfinite(batch[: at + 1]).all(), "diverged on a finite loss: the bound, not a NaN"
+    assert abs(batch[at]) > outcomes.divergence_bound(first)
+    assert np.isnan(batch[at + 1:]).all()
+
+
+def test_a_run_escaping_to_minus_infinity_on_an_unbounded_landscape_is_diverged():
+    runs = descend.fit(task="saddle", optimizer="momentum", lr=[0.01, 0.1], steps=300)
+    summary = runs.summary
+    assert summary["status"].tolist() == ["ok", "diverged"]
+    assert all(math.isfinite(v) for v in runs.params[1].values()), "frozen at its last parameters"
+
+
+def test_the_bound_is_relative_to_the_runs_own_first_loss():
+    x = torch.linspace(-1, 1, 32, dtype=torch.float64).unsqueeze(1)
+    y = 3 * x + 0.5
+    # GD with lr 1.2 on this problem grows by a factor of ~1.4 per step: finite for hundreds of steps
+    runs = descend.fit(model=Linear(1), data=(x, y), optimizer="gd", lr=[0.1, 1.2], steps=200, dtype=torch.float64)
+    summary = runs.summary
+    assert summary["status"].tolist() == ["ok", "diverged"]
+    batch = runs.curves.query("run == 1 and split == 'batch'")["value"].to_numpy()
+    at = int(summary.loc[1, "status_at"])
+    bound = outcomes.divergence_bound(batch[0])
+    assert abs(batch[at - 1]) <= bound < abs(batch[at])
+    assert math.isfinite(batch[at]), "the loss that crossed the bound is recorded as it was"
+
+
+def test_runs_that_leave_the_ellipse_domain_are_marked_and_never_drawn_as_zero():
+    # rmsprop at lr 0.01 with batch 1, 32 or the hybrid schedule sends A to 0, where no sample is valid: its
+    # train, validation and test losses are NaN; it was reported as not diverged, its batch loss 0 every step
+    runs = descend.fit(task="ellipse", optimizer="rmsprop", lr=0.01, batch_size=[None, 1, 32], seed=[0, 1], steps=200)
+    summary = runs.summary
+    full, small = summary[summary["batch_size"].isna()], summary[summary["batch_size"].notna()]
+    assert (full["status"] == "ok").all()
+    assert (small["status"] == "left-domain").all() and not small["diverged"].any()
+    assert small["final_train_loss"].isna().all()
+    batch = runs.curves.query("split == 'batch'")
+    for run in small.index:
+        values = batch[batch["run"] == run]["value"].to_numpy()
+        assert not (values == 0).any(), "a batch with no valid sample is NaN, never a loss of 0"
+    assert outcomes.STATUSES["left-domain"] == "left the model's domain"
+    assert not outcomes.counts("left-domain") and not outcomes.counts("diverged") and outcomes.counts("ok")
+
+
+def test_random_search_is_an_algorithm_like_the_others():
+    from descend.optim import random_search
+
+    runs = descend.fit(task="booth", optimizer=["random-search", "gd"], lr=0.01, steps=50, seed=[0, 1])
+    summary = runs.summary
+    searched = summary[summary["optimizer"] == random_search.NAME]
+    assert len(searched) == 2 and (searched["status"] == "ok").all()
+    assert searched["scale"].tolist() == [1.0, 1.0] and searched["distribution"].tolist() == ["uniform"] * 2
+    batch = runs.curves.query("run == 0 and split == 'batch'")["value"].to_numpy()
+    best = np.minimum.accumulate(batch)
+    assert math.isclose(summary.loc[0, "final_train_loss"], best[-1], rel_tol=1e-6)

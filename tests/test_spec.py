@@ -1,0 +1,115 @@
+"""Run specifications as values: configurations drawn independently train as one cohort, each as if alone."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import descend
+import descend.tasks
+from descend import engine
+from descend.models import MLP
+from descend.problem import problem
+from descend.spec import RunSpec, grid
+
+MODEL = MLP((3, 8, 1), hidden="tanh", output="identity", init="torch")
+
+
+def data(seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(64, 3, generator=g, dtype=torch.float64)
+    y = torch.sin(x.sum(dim=1, keepdim=True)) + 0.1 * torch.randn(64, 1, generator=g, dtype=torch.float64)
+    return x, y
+
+
+def drawn(k: int, seed: int = 0) -> list[RunSpec]:
+    """K Adam configurations with lr, beta1, beta2, eps and weight decay drawn independently (log-uniform)."""
+    g = torch.Generator().manual_seed(seed)
+
+    def log_uniform(lo: float, hi: float) -> list[float]:
+        u = torch.rand(k, generator=g, dtype=torch.float64)
+        return (lo * (hi / lo) ** u).tolist()
+
+    lrs, eps, decay = log_uniform(1e-3, 3e-2), log_uniform(1e-10, 1e-6), log_uniform(1e-5, 1e-1)
+    beta1 = (1 - torch.tensor(log_uniform(0.02, 0.5))).tolist()
+    beta2 = (1 - torch.tensor(log_uniform(1e-3, 0.1))).tolist()
+    return [RunSpec("adam", {"lr": lrs[i], "beta1": beta1[i], "beta2": beta2[i], "eps": eps[i],
+                             "weight_decay": decay[i]}, batch_size=16, seed=i % 3) for i in range(k)]
+
+
+def test_64_independently_drawn_configurations_train_as_one_cohort_each_equal_to_itself_alone():
+    x, y = data()
+    specs = drawn(64)
+    pairs = {(s.hyper["lr"], s.hyper["beta1"]) for s in specs}
+    assert len(pairs) == 64, "not a grid: every run has its own combination"
+    runs = descend.fit(model=MODEL, data=(x, y), runs=specs, steps=40, dtype=torch.float64)
+    assert len(runs.results) == 1 and len(runs.results[0].cohort.runs) == 64
+    summary = runs.summary
+    for column in ("lr", "beta1", "beta2", "eps", "weight_decay"):
+        assert summary[column].tolist() == [s.hyper[column] for s in specs]
+    # a short, calm run (lr ≤ 3e-2, 40 steps, float64): the batched and single programs round alike to 1e-12
+    for i in (0, 17, 42, 63):
+        alone = descend.fit(model=MODEL, data=(x, y), runs=[specs[i]], steps=40, dtype=torch.float64)
+        for n in MODEL.names:
+            torch.testing.assert_close(runs.params[i][n], alone.params[0][n], rtol=0, atol=1e-12)
+        assert (runs.params[i][MODEL.names[0]] - MODEL.init([specs[i].seed], dtype=torch.float64)[0][0]).abs().max() \
+            > 1e-3, "the runs must move"
+
+
+def test_resolved_spec_holds_every_hyperparameter_in_effect():
+    spec = RunSpec("Adam", {"lr": 0.01}).resolved()
+    assert spec.optimizer == "adam"
+    assert spec.hyper["lr"] == 0.01 and spec.hyper["beta1"] == 0.9 and spec.hyper["beta2"] == 0.999
+    assert "eps" in spec.hyper and "weight_decay" in spec.hyper and "amsgrad" in spec.hyper
+    with pytest.raises(ValueError, match=r"beta1=1.5 is out of range"):
+        RunSpec("adam", {"beta1": 1.5}).resolved()
+    with pytest.raises(ValueError, match=r"unknown hyperparameter for adam 'lrr'.*'lr'"):
+        RunSpec("adam", {"lrr": 0.1}).resolved()
+    with pytest.raises(ValueError, match=r"clip_norm=-1"):
+        RunSpec("adam", clip_norm=-1).resolved()
+
+
+def test_grid_is_one_helper_that_produces_specifications():
+    specs = grid(optimizer=["sgd", "adam"], lr=[0.1, 0.01], momentum=[0.5, 0.9])
+    assert [(s.optimizer, s.hyper["lr"], s.hyper.get("momentum")) for s in specs] == [
+        ("sgd", 0.1, 0.5), ("sgd", 0.1, 0.9), ("sgd", 0.01, 0.5), ("sgd", 0.01, 0.9),
+        ("adam", 0.1, None), ("adam", 0.01, None)]
+    assert specs[0].hyper["nesterov"] is False, "defaults filled in"
+
+
+def test_runs_and_grid_arguments_are_not_mixed():
+    x, y = data()
+    with pytest.raises(ValueError, match="give runs=.* or grid arguments \\(lr\\)"):
+        descend.fit(model=MODEL, data=(x, y), runs=[RunSpec("adam")], lr=0.1, steps=2)
+    with pytest.raises(ValueError, match="run 1 is dict"):
+        engine.train(problem(MODEL, (x, y)), [RunSpec("adam"), {"optimizer": "adam"}], steps=2)
+
+
+def test_each_run_has_its_own_schedule_in_one_cohort():
+    x, y = data()
+    cosine = descend.schedules.cosine(1.0, 30)
+    step = descend.schedules.step(1.0, 10, 0.5)
+    specs = [RunSpec("sgd", {"lr": 0.05}, batch_size=16, schedules={"lr": cosine}),
+             RunSpec("sgd", {"lr": 0.05}, batch_size=16, schedules={"lr": step})]
+    together = descend.fit(model=MODEL, data=(x, y), runs=specs, steps=30, dtype=torch.float64)
+    assert len(together.results) == 1
+    for i, spec in enumerate(specs):
+        alone = descend.fit(model=MODEL, data=(x, y), optimizer="sgd", lr=0.05, batch_size=16, steps=30,
+                            schedules=dict(spec.schedules), dtype=torch.float64)
+        for n in MODEL.names:
+            torch.testing.assert_close(together.params[i][n], alone.params[0][n], rtol=0, atol=1e-12)
+    assert not torch.equal(together.params[0][MODEL.names[0]], together.params[1][MODEL.names[0]])
+
+
+def test_a_task_without_lr_uses_the_tasks_learning_rates_and_the_summary_shows_them():
+    task = descend.tasks.get("ellipse")
+    runs = descend.fit(task="ellipse", optimizer=["sgd", "momentum", "rmsprop", "adam"], steps=400)
+    summary = runs.summary
+    for _, row in summary.iterrows():
+        expected = task.lrs.get(row["optimizer"], descend.optim.get(row["optimizer"]).defaults["lr"])
+        assert row["lr"] == expected
+    adam = summary[summary["optimizer"] == "adam"].iloc[0]
+    assert adam["beta1"] == 0.9 and adam["beta2"] == 0.999 and adam["eps"] == 1e-8
+    # with the task's learning rates every optimizer the task knows ends near the known answer
+    known = summary[summary["optimizer"].isin(list(task.lrs))]
+    assert len(known) >= 3 and (known["distance"] < 0.05).all(), known[["optimizer", "lr", "distance"]]
