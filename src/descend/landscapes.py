@@ -1159,6 +1159,6 @@ def _finite_start(f: Callable[..., Tensor], domain, text: str) -> tuple[float, f
 
 # descend.models.landscape("name") finds landscapes through this registration: models, which landscapes build
 # on, does not import this module.
-from descend import models as _models  # noqa: E402
+from descend.models import parametric as _parametric  # noqa: E402
 
-_models.NAMED_LANDSCAPES = get
+_parametric.NAMED_LANDSCAPES = get

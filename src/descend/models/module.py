@@ -1,0 +1,147 @@
+"""Any ``torch.nn.Module`` with a run axis (:class:`ModuleModel`), and :func:`to_torch`."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from .base import _Base, _choice, _dtype, OUTPUTS, _positive_int, RunModel, _seeds
+from .dense import _Dense
+
+
+# ---------------------------------------------------------------------------------------------------------
+# ModuleModel: any torch.nn.Module
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, init=False, repr=False)
+class ModuleModel(_Base):
+    r"""Any ``torch.nn.Module`` with a run axis, through ``torch.func.functional_call`` and ``vmap``.
+
+    The general, slower path: one vmapped ``functional_call`` per step instead of the batched matmuls of
+    :class:`Linear`/:class:`MLP`. ``names`` are the module's ``named_parameters()`` names (torch's layout,
+    e.g. a weight ``[out, in]``); ``layers`` groups them by their owning submodule (the name without its
+    last component).
+
+    ``init="reset"`` (default): for run k, a deep copy of the module (cast to ``dtype``) gets
+    ``reset_parameters()`` on every submodule that has one (in ``module.modules()`` order) under
+    ``torch.manual_seed(seeds[k])`` inside ``torch.random.fork_rng`` (the global RNG is left untouched);
+    parameters no ``reset_parameters`` covers keep the module's values. So a ``Sequential`` of
+    ``nn.Linear`` layers gets exactly the parameters torch draws when building it after
+    ``torch.manual_seed(seeds[k])``. ``init="module"``: the module's current values for every run.
+
+    Buffers are taken from the module as they are, shared by all runs and never updated: modules whose
+    forward changes buffers (BatchNorm in training mode) are not supported (use ``module.eval()``).
+    Random layers (dropout) draw independently per run. ``input_ndim`` is the number of axes of one run's x
+    (default 2, ``[B, D]``); x with one more axis is per run. The module's output per run must be ``[B]`` or
+    ``[B, out]``; ``output`` (an activation applied after the module) lets the module return logits.
+    """
+
+    module: nn.Module
+    init_scheme: str
+    output: str
+    input_ndim: int
+
+    def __init__(
+        self, module: nn.Module, init: str = "reset", *, output: str = "identity", input_ndim: int = 2
+    ) -> None:
+        if not isinstance(module, nn.Module):
+            raise ValueError(f"module must be a torch.nn.Module, not {type(module).__name__}")
+        if not any(True for _ in module.parameters()):
+            raise ValueError("module has no parameters: there is nothing to train")
+        set_ = object.__setattr__
+        set_(self, "module", module)
+        set_(self, "init_scheme", _choice("init", init, ("reset", "module")))
+        set_(self, "output", _choice("output", output, OUTPUTS))
+        set_(self, "input_ndim", _positive_int("input_ndim", input_ndim))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.module.named_parameters())
+
+    def shapes(self) -> tuple[tuple[int, ...], ...]:
+        return tuple(tuple(p.shape) for _, p in self.module.named_parameters())
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        out: list[str] = []
+        for name in self.names:
+            layer = name.rpartition(".")[0] or name
+            if layer not in out:
+                out.append(layer)
+        return tuple(out)
+
+    def init(
+        self, seeds: Sequence[int], *, dtype: torch.dtype = torch.float32, device: torch.device | str | None = None
+    ) -> tuple[Tensor, ...]:
+        """``[K, ...]`` parameters: reset per run from ``seeds[k]`` (``init="reset"``) or the module's values."""
+        seeds, dtype = _seeds(seeds), _dtype(dtype)
+        copies = []
+        for seed in seeds:
+            m = copy.deepcopy(self.module).to(device="cpu", dtype=dtype)
+            if self.init_scheme == "reset":
+                with torch.random.fork_rng(devices=[]):
+                    torch.manual_seed(seed)
+                    for sub in m.modules():
+                        reset = getattr(sub, "reset_parameters", None)
+                        if callable(reset):
+                            reset()
+            copies.append(m)
+        stacked, _ = torch.func.stack_module_state(copies)
+        return tuple(stacked[n].detach().to(device) for n in self.names)
+
+    def forward(self, params: Sequence[Tensor], x: Tensor, *, logits: bool = False) -> Tensor:
+        """``[K, B, out]``: the module for every run (then ``output`` unless ``logits=True``)."""
+        params, k = self._check_params(params)
+        x, per_run = self._check_x(x, k, params[0].dtype, in_features=None, sample_ndim=self.input_ndim)
+        buffers = dict(self.module.named_buffers())
+        module = self.module
+
+        def one(p: dict[str, Tensor], xx: Tensor) -> Tensor:
+            return torch.func.functional_call(module, (p, buffers), (xx,))
+
+        p = dict(zip(self.names, params))
+        y = torch.func.vmap(one, in_dims=(0, 0 if per_run else None), randomness="different")(p, x)
+        b = x.shape[1] if per_run else x.shape[0]
+        if y.ndim == 2:
+            y = y.unsqueeze(-1)
+        if y.ndim != 3 or y.shape[1] != b:
+            raise ValueError(
+                f"module returned shape {list(y.shape[1:])} for one run; expected [B] or [B, out] with B = {b}"
+            )
+        return self._activate_output(y, logits)
+
+    __call__ = forward
+
+    def valid(self, params: Sequence[Tensor], x: Tensor) -> None:
+        """Every sample counts: None."""
+        return None
+
+    def to_torch(self, params: Sequence[Tensor], k: int = 0, *, logits: bool = False) -> nn.Module:
+        """A deep copy of the module holding run ``k``'s parameters (followed by ``output`` unless logits)."""
+        params, n = self._check_params(params)
+        k = _Dense._run_index(k, n)
+        m = copy.deepcopy(self.module).to(dtype=params[0].dtype, device=params[0].device)
+        with torch.no_grad():
+            for (name, p), value in zip(m.named_parameters(), params):
+                p.copy_(value[k])
+        if logits or self.output == "identity":
+            return m
+        return nn.Sequential(m, nn.Sigmoid() if self.output == "sigmoid" else nn.Softmax(dim=-1))
+
+    def __repr__(self) -> str:
+        extra = "" if self.output == "identity" else f", output={self.output!r}"
+        extra += "" if self.input_ndim == 2 else f", input_ndim={self.input_ndim}"
+        return f"ModuleModel(module={self.module.__class__.__name__}(...), init={self.init_scheme!r}{extra})"
+
+
+def to_torch(model: RunModel, params: Sequence[Tensor], k: int = 0, *, logits: bool = False) -> nn.Module:
+    """The ``torch.nn`` twin of run ``k`` of ``model`` (:class:`Linear`, :class:`MLP`, :class:`ModuleModel`)."""
+    method = getattr(model, "to_torch", None)
+    if method is None:
+        raise ValueError(f"model={type(model).__name__} has no torch.nn twin (Linear, MLP and ModuleModel have one)")
+    return method(params, k, logits=logits)

@@ -1,0 +1,325 @@
+"""Any function of named parameters, written for one run and batched with vmap: :class:`Parametric`, the seed's
+transfer-orbit :func:`ellipse`, and :func:`landscape` (a 2-D cost surface)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from descend._checks import ANY as _ANY
+from descend._checks import NONNEGATIVE
+from descend.gradients import ELLIPSE_OFFSET
+from .base import _Base, _dtype, _flag, _frozen_values, _generator, _number, _output_check, _positive_int, _seeds, _thaw
+from .dense import _nested_list
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Parametric: a function of named parameters, written for one run
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, init=False, repr=False)
+class Parametric(_Base):
+    r"""A model given as a function of named parameters, written for ONE run and batched with ``vmap``.
+
+    ``fn(p, x)`` takes ``p = {name: tensor}`` (one run's values, shapes as given in ``params``) and
+    ``x [B, D]`` and returns ``[B]`` or ``[B, out]``; descend runs it for all K runs with
+    ``torch.func.vmap`` (x shared or per run) and returns ``[K, B, out]``. ``fn`` must be vmap-friendly:
+    torch operations only, no ``.item()`` or Python branches on values (use ``torch.where``).
+
+    ``valid(p, x) -> bool [B]`` (optional) marks the samples that count in the loss; it is vmapped too and
+    :meth:`valid` returns ``[K, B]``. ``fn`` itself must still return finite values *and gradients* for
+    invalid samples: evaluate undefined parts on a safe value (see :func:`ellipse`).
+
+    ``params`` gives the names (in order) and initial values: numbers or small tensors. :meth:`init` copies
+    them to every run, plus N(0, ``init_noise``²) jitter drawn from each run's seed if ``init_noise > 0``.
+    ``in_features`` (optional) checks x's last axis; ``output`` is applied after ``fn`` (``logits=True``
+    skips it). Each parameter is its own group in ``layers``.
+
+    ``uses_data=False`` makes a cost surface (see :func:`landscape`): ``fn(p, None)`` returns one value (or
+    ``[out]``), x is ignored (may be None) and :meth:`forward` returns ``[K, 1, out]``.
+    """
+
+    fn: Callable[[dict[str, Tensor], Tensor | None], Tensor]
+    start: tuple[tuple[str, tuple[int, ...], Any], ...]
+    valid_fn: Callable[[dict[str, Tensor], Tensor], Tensor] | None
+    out: int
+    init_noise: float
+    in_features: int | None
+    output: str
+    uses_data: bool
+
+    def __init__(
+        self,
+        fn: Callable[[dict[str, Tensor], Tensor | None], Tensor],
+        params: Mapping[str, float | Tensor],
+        valid: Callable[[dict[str, Tensor], Tensor], Tensor] | None = None,
+        out: int = 1,
+        *,
+        init_noise: float = 0.0,
+        in_features: int | None = None,
+        output: str = "identity",
+        uses_data: bool = True,
+    ) -> None:
+        if not callable(fn):
+            raise ValueError(f"fn={fn!r} must be a function fn(p: dict[str, Tensor], x: Tensor) -> Tensor")
+        if not isinstance(params, Mapping) or not params:
+            raise ValueError(f"params={params!r} must be a non-empty dict {{name: initial value}}")
+        start = []
+        for name, value in params.items():
+            if not isinstance(name, str) or not name:
+                raise ValueError(f"params has the key {name!r}; parameter names must be non-empty strings")
+            shape, values = _frozen_values(f"params[{name!r}]", value)
+            start.append((name, shape, values))
+        if valid is not None and not callable(valid):
+            raise ValueError(f"valid={valid!r} must be None or a function valid(p, x) -> bool tensor [B]")
+        set_ = object.__setattr__
+        set_(self, "fn", fn)
+        set_(self, "start", tuple(start))
+        set_(self, "valid_fn", valid)
+        set_(self, "out", _positive_int("out", out))
+        set_(self, "init_noise", _number("init_noise", init_noise, NONNEGATIVE))
+        set_(self, "in_features", None if in_features is None else _positive_int("in_features", in_features))
+        set_(self, "output", _output_check(output, self.out))
+        set_(self, "uses_data", _flag("uses_data", uses_data))
+        if not self.uses_data and valid is not None:
+            raise ValueError("valid must be None with uses_data=False (a cost surface has no samples to mask)")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _, _ in self.start)
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        return self.names
+
+    @property
+    def out_features(self) -> int:
+        return self.out
+
+    def shapes(self) -> tuple[tuple[int, ...], ...]:
+        return tuple(shape for _, shape, _ in self.start)
+
+    def init(
+        self, seeds: Sequence[int], *, dtype: torch.dtype = torch.float32, device: torch.device | str | None = None
+    ) -> tuple[Tensor, ...]:
+        """The given values for every run ``[K, ...]``, plus N(0, init_noise²) drawn from each run's seed."""
+        seeds, dtype = _seeds(seeds), _dtype(dtype)
+        base = [_thaw(values, dtype) for _, _, values in self.start]
+        if self.init_noise == 0:
+            return tuple(b.expand(len(seeds), *b.shape).clone().to(device) for b in base)
+        runs = []
+        for seed in seeds:
+            g = _generator(seed)
+            runs.append([b + self.init_noise * torch.randn(b.shape, generator=g, dtype=dtype) for b in base])
+        return tuple(torch.stack([run[i] for run in runs]).to(device) for i in range(len(base)))
+
+    def _vmap(self, f: Callable, params: tuple[Tensor, ...], x: Tensor | None, per_run: bool) -> Tensor:
+        p = dict(zip(self.names, params))
+        if x is None:
+            return torch.func.vmap(lambda q: f(q, None), in_dims=(0,))(p)
+        return torch.func.vmap(f, in_dims=(0, 0 if per_run else None))(p, x)
+
+    def forward(self, params: Sequence[Tensor], x: Tensor | None, *, logits: bool = False) -> Tensor:
+        """``[K, B, out]`` (``[K, 1, out]`` with ``uses_data=False``); ``logits=True`` skips ``output``."""
+        params, k = self._check_params(params)
+        if self.uses_data:
+            x, per_run = self._check_x(x, k, params[0].dtype, in_features=self.in_features)
+            y = self._vmap(self.fn, params, x, per_run)
+            b = x.shape[-2]
+        else:
+            y = self._vmap(self.fn, params, None, False)
+            y = y.reshape(k, 1, *y.shape[1:])
+            b = 1
+        if y.ndim == 2 and self.out == 1:
+            y = y.unsqueeze(-1)
+        if tuple(y.shape) != (k, b, self.out):
+            raise ValueError(
+                f"fn returned shape {list(y.shape[1:])} for one run; expected [B] or [B, {self.out}] with B = {b} "
+                f"(out = {self.out})"
+                if self.uses_data
+                else f"fn returned shape {list(y.shape[1:])} for one run; expected one value (or [{self.out}])"
+            )
+        return self._activate_output(y, logits)
+
+    __call__ = forward
+
+    def valid(self, params: Sequence[Tensor], x: Tensor | None) -> Tensor | None:
+        """``[K, B]`` bool: ``valid_fn`` for every run, or None when there is none."""
+        if self.valid_fn is None:
+            return None
+        params, k = self._check_params(params)
+        x, per_run = self._check_x(x, k, params[0].dtype, in_features=self.in_features)
+        mask = self._vmap(self.valid_fn, params, x, per_run)
+        if not isinstance(mask, Tensor) or tuple(mask.shape) != (k, x.shape[-2]):
+            shape = list(mask.shape[1:]) if isinstance(mask, Tensor) else type(mask).__name__
+            raise ValueError(f"valid returned {shape} for one run; expected a bool tensor [B] with B = {x.shape[-2]}")
+        return mask.to(torch.bool)
+
+    def __repr__(self) -> str:
+        start = ", ".join(f"{n!r}: {_nested_list(v)}" for n, _, v in self.start)
+        parts = [f"fn={_name(self.fn)}", f"params={{{start}}}"]
+        if self.valid_fn is not None:
+            parts.append(f"valid={_name(self.valid_fn)}")
+        parts.append(f"out={self.out}")
+        if self.init_noise:
+            parts.append(f"init_noise={self.init_noise!r}")
+        if self.in_features is not None:
+            parts.append(f"in_features={self.in_features}")
+        if self.output != "identity":
+            parts.append(f"output={self.output!r}")
+        if not self.uses_data:
+            parts.append("uses_data=False")
+        return f"Parametric({', '.join(parts)})"
+
+
+def _name(f: object) -> str:
+    if isinstance(f, (_LandscapeFn, _EllipseFn, _EllipseValid)):
+        return repr(f)
+    return getattr(f, "__qualname__", None) or repr(f)
+
+
+# --- the transfer-orbit ellipse (seed 004) ----------------------------------------------------------------
+
+
+def _radicand(p: dict[str, Tensor], x: Tensor, offset: float) -> Tensor:
+    """1 − (x + c)²/w_A², and −1 (no valid sample) at w_A = 0, where the model is undefined: computed with a
+    safe divisor so that the masked-out branch has a zero gradient there, not 0·∞ = NaN."""
+    a = p["w_a"]
+    defined = a != 0
+    safe = torch.where(defined, a, torch.ones_like(a))
+    return torch.where(defined, 1.0 - (x[..., 0] + offset) ** 2 / safe**2, -torch.ones_like(x[..., 0]))
+
+
+@dataclass(frozen=True)
+class _EllipseFn:
+    offset: float
+
+    def __call__(self, p: dict[str, Tensor], x: Tensor) -> Tensor:
+        r = _radicand(p, x, self.offset)
+        ok = r > 0
+        s = torch.sqrt(torch.where(ok, r, torch.ones_like(r)))  # never √ of a non-positive number
+        return torch.where(ok, p["w_b"] * s, torch.zeros_like(s))
+
+    def __repr__(self) -> str:
+        return f"ellipse(offset={self.offset!r})"
+
+
+@dataclass(frozen=True)
+class _EllipseValid:
+    offset: float
+
+    def __call__(self, p: dict[str, Tensor], x: Tensor) -> Tensor:
+        return _radicand(p, x, self.offset) > 0
+
+    def __repr__(self) -> str:
+        return f"ellipse_valid(offset={self.offset!r})"
+
+
+def ellipse(
+    w_a: float = 0.1, w_b: float = 1.8, *, offset: float = ELLIPSE_OFFSET, init_noise: float = 0.0
+) -> Parametric:
+    r"""Seed 004's transfer-orbit model ŷ = w_B·√(1 − (x + c)²/w_A²), c = ``offset`` = 0.26185.
+
+    Parameters ``("w_a", "w_b")``, starting at the seed's A = 0.1, B = 1.8. x is ``[B, 1]`` (or ``[K, B, 1]``).
+    A sample is valid where the radicand is strictly positive (as :func:`descend.gradients.ellipse_predict`);
+    elsewhere ŷ = 0 and :meth:`Parametric.valid` is False, so a masked loss gives the seed's eq. 18. The
+    square root only ever sees a positive number, so gradients are finite for every sample.
+
+    >>> model = ellipse()
+    >>> model.forward(model.init([0, 1]), torch.tensor([[-0.26185], [0.5]])).squeeze(-1)
+    tensor([[1.8000, 0.0000],
+            [1.8000, 0.0000]])
+    >>> model.valid(model.init([0]), torch.tensor([[-0.26185], [0.5]]))
+    tensor([[ True, False]])
+    """
+    if isinstance(offset, bool) or not isinstance(offset, (int, float)) or not math.isfinite(offset):
+        raise ValueError(f"offset={offset!r} is not allowed; a finite number is required")
+    w_a = _number("w_a", w_a, _NONZERO)
+    w_b = _number("w_b", w_b, _ANY)
+    return Parametric(
+        _EllipseFn(float(offset)),
+        {"w_a": w_a, "w_b": w_b},
+        valid=_EllipseValid(float(offset)),
+        in_features=1,
+        init_noise=init_noise,
+    )
+
+
+class _NonzeroInterval:
+    """Every finite number but 0 (w_A divides)."""
+
+    def contains(self, x: Tensor) -> Tensor:
+        return x != 0
+
+    def __str__(self) -> str:
+        return "any finite number but 0 (the model divides by w_A)"
+
+
+_NONZERO = _NonzeroInterval()
+
+
+# --- cost landscapes ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _LandscapeFn:
+    """The ``fn`` of a :func:`landscape` model built from a user function: ``f(p["x"], p["y"])`` (named
+    landscapes have theirs in :mod:`descend.landscapes`)."""
+
+    f: Callable[[Tensor, Tensor], Tensor]
+
+    def __call__(self, p: dict[str, Tensor], x: object = None) -> Tensor:
+        return self.f(p["x"], p["y"])
+
+    def __repr__(self) -> str:
+        return f"landscape({_name(self.f)})"
+
+
+#: ``descend.landscapes.get``, registered by that module when it is imported (it builds its models from this
+#: module, so this module does not import it).
+NAMED_LANDSCAPES: Callable[[str], Any] | None = None
+
+
+def landscape(
+    f: str | Callable[[Tensor, Tensor], Tensor],
+    start: tuple[float, float] | None = None,
+    *,
+    init_noise: float = 0.0,
+) -> Parametric:
+    r"""A 2-D cost surface J(x, y) whose two parameters ``("x", "y")`` are the coordinates.
+
+    ``f`` is a function ``f(x, y) -> 0-d tensor`` of two 0-d tensors (vmap-friendly), or the name of one in
+    :data:`descend.landscapes.LANDSCAPES` (then ``start`` defaults to its standard start; the same model as
+    ``descend.landscapes.get(name).model(start)``). The model ignores data (``uses_data=False``):
+    ``forward(params, None)`` returns the cost of every run as ``[K, 1, 1]``, so run k's cost is
+    ``forward(params, None)[k, 0, 0]``; the engine's loss is that value itself (no target, no mask), and its
+    gradient is ∇J at run k's point.
+
+    >>> model = landscape("booth", start=(-5.0, 5.0))
+    >>> params = model.init([0, 1])
+    >>> model.forward(params, None).shape, model.forward(params, None)[:, 0, 0]
+    (torch.Size([2, 1, 1]), tensor([104., 104.]))
+    """
+    if isinstance(f, str):
+        if NAMED_LANDSCAPES is None:  # pragma: no cover - descend/__init__ imports descend.landscapes
+            raise ValueError(f"f={f!r}: import descend.landscapes to use landscapes by name")
+        try:
+            scape = NAMED_LANDSCAPES(f)
+        except ValueError as e:
+            raise ValueError(f"f={f!r}: {e}") from None
+        return scape.model(start, init_noise=init_noise)
+    if not callable(f):
+        raise ValueError(f"f={f!r} must be a function f(x, y) or a landscape name (descend.landscapes.LANDSCAPES)")
+    if start is None:
+        raise ValueError("start=None is not allowed for a user function f; give the starting point (x0, y0)")
+    if isinstance(start, (str, bytes)) or not isinstance(start, Sequence) or len(start) != 2:
+        raise ValueError(f"start={start!r} is not allowed; give the starting point as two numbers (x0, y0)")
+    x0 = _number("start[0]", start[0], _ANY)
+    y0 = _number("start[1]", start[1], _ANY)
+    return Parametric(_LandscapeFn(f), {"x": x0, "y": y0}, init_noise=init_noise, uses_data=False)
