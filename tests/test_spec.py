@@ -106,7 +106,7 @@ def test_a_task_without_lr_uses_the_tasks_learning_rates_and_the_summary_shows_t
     runs = descend.fit(task="ellipse", optimizer=["sgd", "momentum", "rmsprop", "adam"], steps=400)
     summary = runs.summary
     for _, row in summary.iterrows():
-        expected = task.lrs.get(row["optimizer"], descend.optim.get(row["optimizer"]).defaults["lr"])
+        expected = task.default_lr(row["optimizer"]) or descend.optim.get(row["optimizer"]).defaults["lr"]
         assert row["lr"] == expected
     adam = summary[summary["optimizer"] == "adam"].iloc[0]
     assert adam["beta1"] == 0.9 and adam["beta2"] == 0.999 and adam["eps"] == 1e-8

@@ -113,7 +113,7 @@ def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, see
 
     A hyperparameter applies to the optimizers that have it: ``optimizer=["sgd", "adam"], momentum=[0.5,
     0.9]`` gives two SGD runs and one Adam run; a name no optimizer has is an error. With no ``lr``, each
-    optimizer takes ``lrs[name]`` when given (a task's learning rates known to work), else its default.
+    optimizer takes ``lrs[name]`` when given and not None (a task's learning rate for it), else its default.
     ``start`` (one point or a list of points, see :func:`starts`) needs the ``model``.
 
     >>> [(s.optimizer, s.hyper["lr"]) for s in grid(optimizer=["gd", "adam"], lr=[0.1, 0.01])]
@@ -132,7 +132,7 @@ def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, see
     for combo in combos:
         name, hypers = known[combo["optimizer"]]
         hyper = {k: v for k, v in combo.items() if k in hypers and v is not None}
-        if "lr" in hypers and "lr" not in hyper and lrs and name in lrs:
+        if "lr" in hypers and "lr" not in hyper and lrs and lrs.get(name) is not None:
             hyper["lr"] = float(lrs[name])
         key = (name, repr(sorted(hyper.items(), key=str)), repr(combo["batch_size"]), combo["seed"], combo["start"])
         if key in seen:

@@ -122,6 +122,19 @@ def model_surface(model: Any, objective_loss: Any, x: Tensor, y: Tensor, names: 
     return Surface(names, cost, domain, log_scale, points)
 
 
+def _canonical(optimizer: str) -> str:
+    """The registry name of an optimizer (``"Adam"`` → ``"adam"``; unknown names raise with suggestions)."""
+    from ..optim import get as get_optimizer
+    from ..optim import random_search
+
+    return random_search.NAME if optimizer.lower() == random_search.NAME else get_optimizer(optimizer).name
+
+
+#: Optimizers whose step is the learning rate times the gradient (or its running average): their sensible
+#: learning rates are the task's ``lr_range``; adaptive ones normalise the step and keep their defaults.
+PLAIN_GRADIENT_STEPS = ("gd", "sgd", "momentum", "nesterov")
+
+
 @dataclass(frozen=True, eq=False)
 class Task:
     """Everything needed to train and compare optimizers on one problem.
@@ -170,8 +183,23 @@ class Task:
 
         if steps is None and epochs is None:
             steps = self.steps
-        kwargs.setdefault("lrs", self.lrs)
+        if "lrs" not in kwargs:
+            names = kwargs.get("optimizer", "adam")
+            names = names if isinstance(names, list) else [names]
+            kwargs["lrs"] = {_canonical(name): self.default_lr(name) for name in names if isinstance(name, str)}
         return sweep(self.problem(model=model, loss=loss), steps=steps, epochs=epochs, **kwargs)
+
+    def default_lr(self, optimizer: str) -> float | None:
+        """The learning rate ``fit`` uses here for ``optimizer`` when none is given: the one known to work
+        (:attr:`lrs`); for plain gradient steps (gd, sgd, momentum, nesterov), whose step scales with the
+        gradient, the geometric middle of :attr:`lr_range`; else None (the optimizer's own default)."""
+        name = _canonical(optimizer)
+        if name in self.lrs:
+            return float(self.lrs[name])
+        if name in PLAIN_GRADIENT_STEPS:
+            lo, hi = self.lr_range
+            return float(f"{math.sqrt(lo * hi):.3g}")
+        return None
 
     def card(self) -> str:
         """A short plain-text card: what the task is, its data, model, loss, known answer and sensible lrs."""
