@@ -12,7 +12,9 @@ The protocol (after DeepOBS, AlgoPerf and Crowded Valley, see the README):
 - **metrics per optimizer** (:data:`METRICS`): final and best training loss, validation/test loss and accuracy,
   steps and epochs to the target loss (censored: "> T" when not every seed reached it), divergence rate,
   generalisation gap, optimizer state memory in bytes per parameter, time per step, distance to the known
-  answer.
+  answer; each over the seeds of the one configuration per optimizer that :func:`descend.selection.select`
+  chooses (the lowest median validation loss), which every table, figure and chart of the report shows;
+- **seeds that cannot differ** (full batch, an initialisation that ignores the seed) are run once.
 
 :func:`compare` returns a :class:`Comparison`; :func:`descend.report.write_report` turns it into files.
 """
@@ -29,9 +31,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import __version__
+from . import __version__, outcomes
 from ._checks import check_names, close_matches
 from .data import hybrid
+from .selection import Selection, best, criterion, scores, select, statuses
 
 MODES = ("same-lr", "defaults", "tuned")
 
@@ -45,6 +48,8 @@ METRICS: dict[str, str] = {
     "steps to target": "min",
     "epochs to target": "min",
     "divergence rate": "min",
+    "left-domain rate": "min",
+    "pruned rate": "min",
     "generalisation gap": "min",
     "state bytes / parameter": "min",
     "ms / step": "min",
@@ -381,7 +386,13 @@ def resolve(task: Any, *, optimizers: Sequence[str] | None = None, mode: str = "
 
 @dataclass
 class Comparison:
-    """A finished (or interrupted) comparison: the runs, the per-optimizer table and its winners."""
+    """A finished (or interrupted) comparison: the runs, what is reported per optimizer, the table and winners.
+
+    ``selection`` (:class:`descend.selection.Selection`) is the one decision of which configuration, runs and
+    representative run stand for each optimizer label; the table, every figure, the animation and the HTML
+    charts read it. ``table_notes`` qualify the table's numbers (one seed where seeds cannot differ, an
+    unbounded landscape).
+    """
 
     config: Config
     task: Any
@@ -394,11 +405,19 @@ class Comparison:
     seconds: float = 0.0
     version: str = __version__
     notes: list[str] = field(default_factory=list)
+    selection: Selection | None = None
+    table_notes: list[str] = field(default_factory=list)
 
 
 def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]], Any] | None = None,
             dtype: torch.dtype = torch.float32) -> Comparison:
-    """Run the comparison that ``config`` describes (see :func:`resolve`) on ``task``."""
+    """Run the comparison that ``config`` describes (see :func:`resolve`) on ``task``.
+
+    Where two seeds cannot give different runs (:func:`seeds_can_differ`: a full batch, an initialisation
+    that ignores the seed, an optimizer that draws nothing), one seed (the first) is run instead of
+    ``config.seeds``, and the table's notes say so. The selection of what each label is reported at is made
+    once, here (:func:`descend.selection.select`), and handed to the table and the report.
+    """
     import pandas as pd
 
     from .engine import RANDOM_SEARCH
@@ -409,18 +428,20 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     budget = {"steps": config.steps} if config.steps is not None else {"epochs": config.epochs}
     _, schedule = parse_schedule(config.schedule, config.steps or 1)  # resolve() refused epochs + total_steps
     summaries, curves, paths, interrupted, notes = [], [], {}, False, []
+    one_seed: dict[str, list[str]] = {}
     offset = 0
 
-    def run(spec: OptimizerSpec, lrs: Sequence[float] | None, run_seeds: list[int], phase: str) -> bool:
+    def fit(spec: OptimizerSpec, lrs: Sequence[float] | None, batch_sizes: list[Any], run_seeds: list[int],
+            phase: str) -> bool:
         nonlocal offset
         kwargs = dict(spec.options)
+        if lrs is None and spec.name != RANDOM_SEARCH:  # defaults mode: the optimizer's default, not the task's
+            lrs = [float(get(spec.name).defaults["lr"])]
         result = task.fit(optimizer=spec.name, lr=list(lrs) if lrs is not None else None,
-                          batch_size=list(config.batch_size), seed=run_seeds, target=config.target,
+                          batch_size=batch_sizes, seed=run_seeds, target=config.target,
                           schedules={"lr": schedule} if schedule is not None else None, progress=progress,
                           dtype=dtype, compile=config.compile, **budget, **kwargs)
         summary = result.summary.copy()
-        if "lr" not in summary and spec.name != RANDOM_SEARCH:  # defaults mode: show the default it ran with
-            summary.insert(3, "lr", float(get(spec.name).defaults["lr"]))
         summary["label"] = spec.label
         summary["phase"] = phase
         by_index = {r.index: r.batch_size for r in result.runs}
@@ -435,6 +456,19 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         curves.append(curve)
         offset += len(result.runs)
         return result.interrupted
+
+    def run(spec: OptimizerSpec, lrs: Sequence[float] | None, run_seeds: list[int], phase: str) -> bool:
+        # the batch sizes in their order, consecutive ones with the same seeds trained by one fit
+        groups: list[tuple[list[Any], list[int]]] = []
+        for b in config.batch_size:
+            mine = run_seeds if len(run_seeds) < 2 or seeds_can_differ(task, spec, b) else run_seeds[:1]
+            if len(mine) < len(run_seeds) and batch_label(b) not in one_seed.setdefault(spec.label, []):
+                one_seed[spec.label].append(batch_label(b))
+            if groups and groups[-1][1] == mine:
+                groups[-1][0].append(b)
+            else:
+                groups.append(([b], mine))
+        return any(fit(spec, lrs, sizes, mine, phase) for sizes, mine in groups)  # stops at an interruption
 
     # one step of the first optimizer, discarded: the first fit of a process pays one-time costs (imports,
     # first torch.func transforms) that would otherwise count in that optimizer's time per step
@@ -457,14 +491,64 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         done = summary["label"].nunique() if len(summary) else 0
         notes.append(f"interrupted (Ctrl-C): {len(summary)} runs of {done} of {len(config.optimizers)} optimizers "
                      "kept, the last one possibly cut short (see steps_done)")
-    table, winners = metrics_table(summary, curve, task, config, itemsize=torch.finfo(dtype).bits // 8)
+    labels = set(summary["label"]) if len(summary) else set()
+    selection = select(summary, one_seed={k: v for k, v in one_seed.items() if k in labels})
+    table, winners = metrics_table(summary, curve, task, config, itemsize=torch.finfo(dtype).bits // 8,
+                                   selection=selection)
     return Comparison(config=config, task=task, summary=summary, curves=curve, table=table, winners=winners,
-                      paths=paths, interrupted=interrupted, seconds=time.perf_counter() - started, notes=notes)
+                      paths=paths, interrupted=interrupted, seconds=time.perf_counter() - started, notes=notes,
+                      selection=selection, table_notes=table_notes(selection, task, seeds=config.seeds))
+
+
+def seeds_can_differ(task: Any, spec: OptimizerSpec, batch_size: Any) -> bool:
+    """Whether two seeds can give two different runs of ``spec`` at ``batch_size`` on ``task``.
+
+    A seed draws three things: the initial parameters w₀ (``task.model.init``), the order of the
+    mini-batches, and random search's candidates. So seeds cannot differ when the optimizer draws nothing
+    (every gradient rule), the batch is the whole training set at every step (``None``, or b ≥ m: the
+    batches are ``arange(m)``; a hybrid schedule starts with mini-batches) or there is no data (an exact
+    landscape), and w₀ is the same for every seed (the ellipse's A = 0.1, B = 1.8; a landscape's start).
+    """
+    from .engine import RANDOM_SEARCH
+
+    if spec.name == RANDOM_SEARCH:
+        return True
+    data = getattr(task, "data", None)
+    if data is not None and batch_size is not None:
+        m = len(data.train)
+        if not (isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size >= m):
+            return True
+    return not _init_ignores_seed(task.model)
+
+
+def _init_ignores_seed(model: Any) -> bool:
+    """Whether ``model.init`` gives the same initial parameters for seeds 0 and 1."""
+    return all(torch.equal(p[0], p[1]) for p in model.init([0, 1]))
+
+
+def table_notes(selection: Selection, task: Any, *, seeds: int) -> list[str]:
+    """What qualifies the table's numbers: the configurations run with one seed and why, and a landscape
+    that is unbounded below."""
+    out = []
+    if seeds > 1:
+        by_batch: dict[str, list[str]] = {}
+        for label, batches in selection.one_seed.items():
+            for b in batches:
+                by_batch.setdefault(b, []).append(label)
+        for b, labels in by_batch.items():
+            where = "full batch" if b == "full" else f"batch size {b}"
+            out.append(f"one seed instead of {seeds} for {', '.join(labels)} at {where}: it draws no mini-batches "
+                       "and the initial parameters do not depend on the seed, so every seed would give the same run")
+    if not getattr(task, "bounded_below", True):
+        out.append("unbounded below: a run that escapes to −∞ is counted as diverged")
+    return out
 
 
 def _one(spec: OptimizerSpec, config: Config, seeds: list[int], run: Callable[..., bool],
          summaries: list[Any]) -> tuple[bool, list[str]]:
     """One optimizer of the comparison in the configured mode: (interrupted, notes)."""
+    import pandas as pd
+
     from .engine import RANDOM_SEARCH
 
     if config.mode == "defaults" or spec.name == RANDOM_SEARCH:  # random search has no learning rate
@@ -473,31 +557,34 @@ def _one(spec: OptimizerSpec, config: Config, seeds: list[int], run: Callable[..
         return run(spec, config.lr, seeds, "final"), []
     lrs = list(config.lr) if config.lr is not None else [float(f"{v:.3g}") for v in np.geomspace(1e-4, 1.0,
                                                                                                  config.budget)]
+    tuning_from = len(summaries)
     if run(spec, lrs, [0], "tuning"):
         return True, []
-    best = _select(summaries[-1])
+    best = _select(pd.concat(summaries[tuning_from:]))
     if best is None:
         return False, [f"{spec.label}: every learning rate diverged during tuning"]
     return run(spec, [best], seeds, "final"), []
 
 
 def _select(tuning: Any) -> float | None:
-    """The learning rate with the lowest validation loss (training loss without a validation split)."""
-    ok = tuning[~tuning["diverged"]]
-    column = "final_validation_loss" if "final_validation_loss" in ok else "final_train_loss"
-    ok = ok[np.isfinite(ok[column])]
-    if not len(ok):
+    """The learning rate of the tuning run the rule of :mod:`descend.selection` chooses (lowest validation
+    loss, training loss without a validation split, among runs that count); None when no run counts."""
+    by = criterion(tuning)
+    chosen, runs = best(tuning, by, [c for c in ("lr", "batch_size") if c in tuning])
+    if not np.isfinite(scores(tuning.loc[runs], by).to_numpy()).any():
         return None
-    return float(ok.loc[ok[column].idxmin(), "lr"])
+    return float(chosen["lr"])
 
 
-def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, itemsize: int = 4
-                  ) -> tuple[Any, dict[str, str]]:
+def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, itemsize: int = 4,
+                  selection: Selection | None = None) -> tuple[Any, dict[str, str]]:
     """One row per optimizer label: the metrics of :data:`METRICS` that apply, and the winner of each.
 
-    Within a label the configuration reported is the learning rate (and batch size) with the lowest median
-    validation loss over seeds (training loss without validation data); the divergence rate counts every
-    run of the label. Steps to target are the median over seeds, censored as "> T" when a seed missed it.
+    Each row is the label's configuration in ``selection`` (by default :func:`descend.selection.select` of
+    ``summary``, the decision :func:`compare` makes) and every metric is computed over that configuration's
+    runs (its seeds): the medians over the runs that count (status "ok"), the divergence rate and, when a
+    run of the comparison left the model's domain, the ``left-domain rate`` as shares of its runs, ``seeds``
+    the number of runs. Steps to target are the median over seeds, censored as "> T" when a seed missed it.
     """
     import pandas as pd
 
@@ -506,20 +593,22 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
 
     if not len(summary):
         return pd.DataFrame(), {}
+    if selection is None:
+        selection = select(summary)
     specs = {spec.label: spec for spec in config.optimizers}
-    final = summary[summary["phase"] == "final"] if "phase" in summary else summary
+    status = statuses(summary)
+    other = [s for s in (outcomes.LEFT_DOMAIN, outcomes.PRUNED) if bool((status == s).any())]
     rows = {}
-    for label, group in final.groupby("label", sort=False):
-        every = summary[summary["label"] == label]
-        key = "final_validation_loss" if "final_validation_loss" in group else "final_train_loss"
-        configs = group.groupby(["lr", "batch_size"], dropna=False)[key].median()
-        configs = configs[np.isfinite(configs)]
-        best = group
-        if len(configs):
-            lr, bs = configs.idxmin()
-            best = group[((group["lr"] == lr) | (group["lr"].isna() & pd.isna(lr))) & (group["batch_size"] == bs)]
-        row: dict[str, Any] = {"lr": best["lr"].iloc[0], "batch size": best["batch_size"].iloc[0]}
-        ok = best[~best["diverged"]]
+    for label, choice in selection.chosen.items():
+        best = summary.loc[list(choice.runs)]
+        mine = status.loc[best.index]
+        ok = best[mine.map(outcomes.counts).astype(bool)]
+        row: dict[str, Any] = {"lr": best["lr"].iloc[0] if "lr" in best else math.nan,
+                               "batch size": best["batch_size"].iloc[0] if "batch_size" in best else None}
+        for key, value in choice.config.items():
+            if key not in ("lr", "batch_size"):
+                row[key.replace("_", " ")] = value
+        row["seeds"] = len(best)
         row["final train loss"] = ok["final_train_loss"].median() if len(ok) else math.nan
         row["best train loss"] = ok["best_train_loss"].median() if len(ok) else math.nan
         for split in ("validation", "test"):
@@ -537,7 +626,9 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
             else:
                 row["steps to target"] = f"> {steps_done}"
                 row["epochs to target"] = "not reached"
-        row["divergence rate"] = float(every["diverged"].mean())
+        row["divergence rate"] = float((mine == outcomes.DIVERGED).mean())
+        for s in other:
+            row[f"{s} rate"] = float((mine == s).mean())
         if "test loss" in row:
             row["generalisation gap"] = row["test loss"] - row["final train loss"]
         spec = specs[label]
@@ -552,11 +643,20 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
     return table, winners(table)
 
 
+#: The table's columns that are shares of a row's runs without a result.
+RATES = ("divergence rate", "left-domain rate", "pruned rate")
+
+
 def winners(table: Any) -> dict[str, str]:
     """The label that wins each metric of :data:`METRICS` in ``table`` (smallest |gap| for the generalisation
-    gap); metrics where every label ties are left out."""
+    gap); metrics where every label ties are left out. A row none of whose runs has a result (its rates of
+    :data:`RATES` add up to 1) wins nothing."""
     import pandas as pd
 
+    rates = [c for c in RATES if c in table]
+    failed = pd.Series(False, index=table.index)
+    if rates:
+        failed = table[rates].apply(pd.to_numeric, errors="coerce").fillna(0).sum(axis=1) >= 1 - 1e-9
     out = {}
     for column, sense in METRICS.items():
         if column not in table:
@@ -565,6 +665,9 @@ def winners(table: Any) -> dict[str, str]:
         if column == "generalisation gap":
             values = values.abs()
         if values.notna().sum() < 1 or values.nunique(dropna=True) < 2:
+            continue
+        values = values[~failed]
+        if values.notna().sum() < 1:
             continue
         out[column] = str(values.idxmin() if sense == "min" else values.idxmax())
     return out

@@ -19,6 +19,8 @@ from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
 
 from descend.report import figures as F
+from descend.report.colours import colours as palette
+from descend.selection import select
 
 LABELS = ("adam", "sgd(momentum=0.9)")
 SEEDS = (0, 1, 2)
@@ -67,6 +69,7 @@ def _comparison():
 
 
 SUMMARY, CURVES = _comparison()
+SELECTION = select(SUMMARY)
 
 
 def _where(**conditions) -> pd.DataFrame:
@@ -95,17 +98,6 @@ def _legend_texts(fig: Figure) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Colours
-# ---------------------------------------------------------------------------------------------------------
-
-
-def test_palette_is_keyed_by_the_sorted_labels():
-    assert F.palette(["b", "a", "b"]) == F.palette(["a", "b"]) == {"a": F.COLOURS[0], "b": F.COLOURS[1]}
-    many = F.palette(f"opt{i:02d}" for i in range(25))
-    assert len(many) == 25 and many["opt20"] == many["opt00"]  # the palette cycles
-
-
-# ---------------------------------------------------------------------------------------------------------
 # Loss curves
 # ---------------------------------------------------------------------------------------------------------
 
@@ -123,7 +115,7 @@ def test_loss_curves_one_median_per_configuration_and_split_with_bands_and_a_div
     texts = _legend_texts(fig)
     assert "sgd(momentum=0.9), lr=0.1, batch 32" in texts and "diverged" in texts and "test loss" in texts
     # one colour per label: every line of adam is a shade of adam's colour, never sgd's
-    colours = F.palette(LABELS)
+    colours = palette(dict(zip(SUMMARY["label"], SUMMARY["optimizer"])))
     assert all(colours["sgd(momentum=0.9)"] != line.get_color() for line in _data_lines(ax, "-"))
 
 
@@ -217,7 +209,7 @@ def test_lr_batch_heatmap_cells_colours_and_divergences():
 
 
 def test_batch_regimes_one_line_per_batch_size_at_its_best_lr():
-    fig = F.batch_regimes(SUMMARY, CURVES, title="toy")
+    fig = F.batch_regimes(SUMMARY, CURVES, SELECTION, title="toy")
     axes = [ax for ax in fig.axes if ax.get_visible()]
     assert len(axes) == 2
     for ax in axes:
@@ -233,14 +225,14 @@ def test_batch_regimes_one_line_per_batch_size_at_its_best_lr():
 
 
 def test_grad_norms_per_parameter_per_layer_and_one_run():
-    fig = F.grad_norms(SUMMARY, CURVES)
+    fig = F.grad_norms(SUMMARY, CURVES, SELECTION)
     axes = [ax for ax in fig.axes if ax.get_visible()]
     assert len(axes) == 2 and all(len(ax.lines) == len(PARAMS) and ax.get_yscale() == "log" for ax in axes)
-    # the best configuration (lr 0.1, batch 32 wins the tie with the full batch), its median-loss seed;
-    # sgd's third seed diverged: the lower median of the other two
-    assert [ax.get_title().split("\n")[1] for ax in axes] == ["(run 10: lr=0.1, batch 32, seed 1)",
-                                                               "(run 21: lr=0.1, batch 32, seed 0)"]
-    layers = [ax for ax in F.grad_norms(SUMMARY, CURVES, by="layer").axes if ax.get_visible()][0]
+    # each label's representative run in the selection: the best configuration (lr 0.1; the full batch, run
+    # first, wins the tie with batch 32), its median-loss seed
+    assert [ax.get_title().split("\n")[1] for ax in axes] == ["(run 7: lr=0.1, full batch, seed 1)",
+                                                               "(run 19: lr=0.1, full batch, seed 1)"]
+    layers = [ax for ax in F.grad_norms(SUMMARY, CURVES, SELECTION, by="layer").axes if ax.get_visible()][0]
     assert [line.get_label() for line in layers.lines] == ["layer0", "layer1"]
     step = 5
     run = axes[0].get_title().split("run ")[1].split(":")[0]
@@ -315,13 +307,13 @@ def test_landscape_diverged_path_does_not_move_the_axes():
     paths, labels = _paths()
     reference = F.landscape(FakeSurface(), paths, labels)
     blown = np.vstack([paths[0][:10], [[5.0, 7.0], [1e6, -1e8], [np.inf, np.nan]]])
-    fig = F.landscape(FakeSurface(), {**paths, 2: blown}, {**labels, 2: "sgd"})
+    fig = F.landscape(FakeSurface(), {**paths, 2: blown}, {**labels, 2: "sgd"}, status={2: "diverged", 0: "ok"})
     for ax, ref in zip(fig.axes, reference.axes):
         assert ax.get_xlim() == ref.get_xlim() == FakeSurface.domain[0] or ax.get_label() == "<colorbar>"
         assert ax.get_ylim() == ref.get_ylim()
     flat, three_d = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
     assert three_d.get_zlim() == [ax for ax in reference.axes if ax.name == "3d"][0].get_zlim()
-    assert "left the domain (diverged)" in _legend_texts(fig)
+    assert {"diverged", "sgd — diverged"} <= set(_legend_texts(fig))
     (mark,) = _x_marks(flat)
     x, y = mark.get_xdata()[0], mark.get_ydata()[0]
     assert y == pytest.approx(3.0) and -2 <= x <= 2  # where the path crossed the top edge
@@ -371,8 +363,11 @@ def test_save_writes_png_and_svg(tmp_path):
         (lambda: F.lr_sensitivity(SUMMARY, metric="final_accuracy"), "column 'final_accuracy'"),
         (lambda: F.lr_sensitivity(SUMMARY.assign(lr=np.nan)), "column 'lr'"),
         (lambda: F.lr_batch_heatmap(SUMMARY, label="lbfgs"), "label='lbfgs'"),
-        (lambda: F.batch_regimes(SUMMARY.drop(columns="batch_size"), CURVES), "column 'batch_size'"),
-        (lambda: F.grad_norms(SUMMARY, CURVES[CURVES.metric == "loss"]), "grad_norm"),
+        (lambda: F.batch_regimes(SUMMARY.drop(columns="batch_size"), CURVES, SELECTION), "column 'batch_size'"),
+        (lambda: F.batch_regimes(SUMMARY, CURVES, None), "selection must be"),
+        (lambda: F.grad_norms(SUMMARY, CURVES[CURVES.metric == "loss"], SELECTION), "grad_norm"),
+        (lambda: F.grad_norms(SUMMARY, CURVES), "selection must be"),
+        (lambda: F.loss_curves(SUMMARY, CURVES, colours={"adam": "red"}), "no colour for"),
         (lambda: F.landscape(FakeSurface(), {0: np.zeros((3, 3))}, {0: "gd"}), r"shape \[T \+ 1, 2\]"),
         (lambda: F.landscape(FakeSurface(), {0: np.zeros((3, 2))}, {}), "no entry for run 0"),
         (lambda: F.landscape(object(), {}, {}), "attribute 'names'"),
@@ -382,3 +377,74 @@ def test_save_writes_png_and_svg(tmp_path):
 def test_bad_input_is_a_clear_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Statuses: what a figure marks is the run's status, never read from its values
+# ---------------------------------------------------------------------------------------------------------
+
+LEFT = ("adam", 0.1, "32", 1)  # label, lr, batch size, seed of a run that leaves the model's domain
+LEFT_AT = 20
+
+
+def _with_statuses():
+    """SUMMARY with a status column: the diverged run, and one that left the model's domain at LEFT_AT (its
+    losses NaN from there, as the engine records them)."""
+    summary = SUMMARY.copy()
+    summary["status"] = np.where(summary["diverged"], "diverged", "ok")
+    summary["status_at"] = summary["diverged_at"]
+    label, lr, batch, seed = LEFT
+    run = _where(label=label, lr=lr, batch_size=batch, seed=seed).index[0]
+    summary.loc[run, ["status", "status_at", "final_train_loss"]] = ["left-domain", LEFT_AT, np.nan]
+    curves = CURVES.copy()
+    curves.loc[(curves.run == run) & (curves.step > LEFT_AT) & (curves.metric == "loss"), "value"] = np.nan
+    return summary.drop(columns=["diverged", "diverged_at"]), curves, run
+
+
+def _marks(ax, marker):
+    return [line for line in ax.lines if line.get_marker() == marker]
+
+
+def test_a_run_that_left_the_domain_is_marked_with_its_own_label():
+    summary, curves, run = _with_statuses()
+    label, lr, batch, _ = LEFT
+    mine = summary[(summary.label == label) & (summary.lr == lr) & (summary.batch_size == batch)]
+    fig = F.loss_curves(mine, curves, splits=("batch",))
+    (mark,) = _marks(fig.axes[0], "D")
+    assert mark.get_xdata()[0] == LEFT_AT and _x_marks(fig.axes[0]) == []
+    assert "left the model's domain" in _legend_texts(fig) and "diverged" not in _legend_texts(fig)
+    sensitivity = F.lr_sensitivity(summary)
+    mini = sensitivity.axes[0]
+    assert [list(m.get_xdata()) for m in _marks(mini, "D")] == [[pytest.approx(0.1, rel=0.1)]]
+    assert len(_x_marks(mini)) == 1  # the diverged run, apart
+    assert {"diverged", "left the model's domain"} <= set(_legend_texts(sensitivity))
+    heat = [ax for ax in F.lr_batch_heatmap(summary, label=label).axes if ax.images][0]
+    assert any("1/3 left dom." in t.get_text() for t in heat.texts)
+    # on the landscape: the status's mark and the legend name it; leaving the plot is not divergence
+    paths, labels = _paths()
+    far = np.vstack([paths[0][:10], [[5.0, 7.0], [1e6, -1e8]]])
+    plain = F.landscape(FakeSurface(), {0: far, 1: paths[1]}, labels)
+    assert _x_marks(plain.axes[0]) == [] and not any("diverged" in t for t in _legend_texts(plain))
+    marked = F.landscape(FakeSurface(), {0: far, 1: paths[1]}, labels, status={0: "left-domain", 1: "ok"})
+    (mark,) = _marks(marked.axes[0], "D")
+    assert mark.get_ydata()[0] == pytest.approx(3.0)  # where the path left the plot
+    assert {"gd — left the model's domain", "left the model's domain", "momentum"} <= set(_legend_texts(marked))
+
+
+def test_a_batch_without_a_valid_sample_is_a_gap_on_the_log_axis():
+    summary = _where(label="adam", lr=0.01, batch_size="32", seed=0)
+    run = summary.index[0]
+    curves = CURVES.copy()
+    empty = (curves.run == run) & curves.step.isin([5, 6]) & (curves.split == "batch")
+    curves.loc[empty & (curves.metric == "loss") & (curves.step == 5), "value"] = np.nan  # the engine's record
+    curves.loc[empty & (curves.step == 6), "value"] = 0.0  # an older engine's, and a gradient norm of 0
+    ax = F.loss_curves(summary, curves, splits=("batch",)).axes[0]
+    (line,) = _data_lines(ax, "-")
+    y = np.asarray(line.get_ydata(), float)
+    assert ax.get_yscale() == "log" and np.isnan(y[[5, 6]]).all() and np.isfinite(np.delete(y, [5, 6])).all()
+    assert ax.get_ylim()[0] > 1e-4  # nothing pulls the axis towards 0
+    grads = CURVES.copy()
+    grads.loc[(grads.run == run) & (grads.step == 6) & grads.metric.str.startswith("grad_norm"), "value"] = 0.0
+    ax = F.grad_norms(summary, grads, run=run).axes[0]
+    assert ax.get_yscale() == "log" and all(np.isnan(line.get_ydata()[6]) for line in ax.lines)
+    assert not np.isfinite(ax.yaxis.get_transform().transform([0.0])).any()  # and the axis masks what is <= 0

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from descend.report.html import MAX_POINTS, write_html
+from descend.selection import select
 
 LABELS = ("gd", "adam")
 LRS = (0.01, 0.1)
@@ -91,6 +92,7 @@ def report(tmp_path, name="report.html", **overrides):
                   winners=winners, summary=summary, curves=curves, config_text='[compare]\nmode = "tuned"\n',
                   version="0.1.0", mode="tuned")
     kwargs.update(overrides)
+    kwargs.setdefault("selection", select(kwargs["summary"]))
     path = write_html(tmp_path / name, **kwargs)
     return path, path.read_text(encoding="utf-8")
 
@@ -250,7 +252,8 @@ def test_charts_are_valid_json_with_one_legend_entry_per_label(tmp_path):
     assert all(t["showlegend"] is False for t in data if t.get("showlegend") is not True)
     assert {t["legendgroup"] for t in data} == set(LABELS)
     dashes = [t["line"].get("dash") for t in data]
-    assert dashes.count("dash") == dashes.count("solid") == 2 * (4 + 1)  # 4 runs and the median, per label
+    # per label, the 2 seeds of its selected configuration and their median
+    assert dashes.count("dash") == dashes.count("solid") == 2 * (2 + 1)
     widths = sorted({t["line"]["width"] for t in data})
     assert widths[0] == 1 and widths[-1] == 3  # thin seeds, a bold median
     data, layout, _ = found["fig-lr"]
@@ -272,7 +275,8 @@ def test_charts_are_valid_json_with_one_legend_entry_per_label(tmp_path):
 
 def test_long_runs_are_thinned(tmp_path):
     summary, curves, table, winners = frames(steps=5000)
-    path, text = report(tmp_path, summary=summary, curves=curves, table=table, winners=winners)
+    at_01 = select(summary[summary["lr"] == 0.1])  # adam's configuration with the diverged run
+    path, text = report(tmp_path, summary=summary, curves=curves, table=table, winners=winners, selection=at_01)
     data, _, _ = figures(text)["fig-loss"]
     lengths = [len(array(t["x"])) for t in data]
     assert max(lengths) <= MAX_POINTS + 1
@@ -312,7 +316,7 @@ def test_paths_are_named_by_labels_and_cut_at_divergence(tmp_path):
     _, text = report(tmp_path, surface=Rosenbrock(), paths=paths, labels={0: "plain gd"})
     data, _, _ = figures(text)["fig-contour"]
     lines = {t["name"]: t for t in data if t.get("mode") == "lines+markers"}
-    assert set(lines) == {"plain gd", "adam"}
+    assert set(lines) == {"plain gd", "adam \u2014 diverged"}  # run 7's status, from the summary
     for line in lines.values():
         x = array(line["x"])
         assert 2 < len(x) <= MAX_POINTS + 1 and np.isfinite(x).all()
@@ -386,3 +390,56 @@ def test_an_interrupted_comparison_with_no_run_still_gets_a_page(tmp_path):
     assert page.plot_divs == ["fig-loss"]  # an empty loss chart; no learning rates, no gradient norms
     assert "No run has a single numeric learning rate" in text and "0 runs kept" in text
     assert "no steps recorded; 0 runs" in text
+
+
+# -- statuses, colours and the table's notes ----------------------------------------------------------------
+
+
+def test_charts_read_the_status_of_each_run_never_its_values(tmp_path):
+    summary, curves, table, winners = frames()
+    summary["status"] = np.where(summary["diverged"], "diverged", "ok")
+    summary["status_at"] = summary["diverged_at"]
+    summary.loc[3, ["status", "status_at", "final_train_loss"]] = ["left-domain", 12, np.nan]  # gd, lr 0.1
+    summary.loc[2, "final_train_loss"] = np.inf  # an infinite loss is not a status: the run stays "ok"
+    _, text = report(tmp_path, summary=summary.drop(columns=["diverged", "diverged_at"]))
+    data, _, _ = figures(text)["fig-lr"]
+    marks = {t["marker"]["symbol"]: t for t in data if t.get("mode") == "markers" and t["marker"]["symbol"] != "circle"}
+    assert set(marks) == {"x", "diamond-open"}
+    assert array(marks["diamond-open"]["x"]).tolist() == [0.1]
+    assert marks["diamond-open"]["text"] == [
+        "gd: run 3, lr 0.1, seed 1, batch full: left the model&#x27;s domain at step 12"]
+    assert array(marks["x"]["x"]).tolist() == [0.1] and "run 7" in marks["x"]["text"][0]
+    (line,) = [t for t in data if t.get("mode") == "lines+text"]
+    assert line["text"][0] == "diverged / left the model's domain"
+
+
+def test_a_batch_without_a_valid_sample_is_a_gap_on_the_log_chart(tmp_path):
+    summary, curves, table, winners = frames()
+    batch = (curves["split"] == "batch") & (curves["run"] == 2)  # gd at lr 0.1, its selected configuration
+    curves.loc[batch & (curves["step"] == 5), "value"] = 0.0  # an older engine wrote 0
+    curves.loc[batch & (curves["step"] == 6), "value"] = np.nan  # the engine now writes NaN
+    _, text = report(tmp_path, curves=curves)
+    data, layout, _ = figures(text)["fig-loss"]
+    assert layout["yaxis"]["type"] == "log"
+    (thin,) = [t for t in data if "run 2," in t["meta"] and t["line"]["dash"] == "solid"]
+    y = array(thin["y"])
+    assert np.isnan(y[[5, 6]]).all() and (y[np.isfinite(y)] > 0).all()
+
+
+def test_colours_are_the_optimizers_and_the_table_notes_are_shown(tmp_path):
+    from descend.report.colours import BASE
+
+    _, text = report(tmp_path, table_notes=["one seed instead of 2 for gd at full batch"])
+    data, _, _ = figures(text)["fig-loss"]
+    assert {t["legendgroup"]: t["line"]["color"] for t in data} == {"gd": BASE["gd"], "adam": BASE["adam"]}
+    assert f'<span class="swatch" style="background:{BASE["adam"]}"></span>adam' in text
+    notes = text.index('<ul class="notes table-notes"><li>one seed instead of 2 for gd at full batch</li></ul>')
+    assert text.index("</table>") < notes < text.index("Best per metric")
+    given = {"gd": "#000000", "adam": "#ffffff"}
+    _, text = report(tmp_path, name="given.html", colours=given)
+    data, _, _ = figures(text)["fig-loss"]
+    assert {t["legendgroup"]: t["line"]["color"] for t in data} == given
+    with pytest.raises(ValueError, match="no colour for 'adam'"):
+        report(tmp_path, name="bad.html", colours={"gd": "#000000"})
+    with pytest.raises(ValueError, match="selection must be a descend.selection.Selection"):
+        report(tmp_path, name="bad.html", selection={"gd": [0]})

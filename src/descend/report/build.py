@@ -71,29 +71,20 @@ def records(comparison: Any) -> dict[str, Any]:
             "winners": comparison.winners, "optimizers": optimizers, "runs": runs}
 
 
-def chosen(comparison: Any) -> Any:
-    """The runs of each label's reported configuration (the table's lr and batch size), every seed."""
-    summary, table = comparison.summary, comparison.table
-    final = summary[summary["phase"] == "final"] if "phase" in summary else summary
-    parts = []
-    for label, group in final.groupby("label", sort=False):
-        if label in table.index:
-            row = table.loc[label]
-            lr = row.get("lr")
-            same_lr = group["lr"].isna() if lr is None or (isinstance(lr, float) and math.isnan(lr)) else (
-                np.isclose(group["lr"].astype(float), float(lr)))
-            pick = group[same_lr & (group["batch_size"].astype(str) == str(row.get("batch size")))]
-            group = pick if len(pick) else group
-        parts.append(group)
-    return final.loc[[i for part in parts for i in part.index]]
+def selection_of(comparison: Any) -> Any:
+    """The comparison's :class:`descend.selection.Selection`: what every figure and chart of its report shows
+    for each optimizer. A comparison saved before it carried one gets the same rule's decision on its summary."""
+    from ..selection import select
+
+    selection = getattr(comparison, "selection", None)
+    return selection if selection is not None else select(comparison.summary)
 
 
-def representatives(comparison: Any) -> dict[int, str]:
-    """One run per optimizer label: its reported configuration, the lowest seed; run -> label (with its lr)."""
+def path_labels(selection: Any, summary: Any) -> dict[int, str]:
+    """run → how its path is named, for each label's representative run: the label and its lr."""
     out = {}
-    for label, group in chosen(comparison).groupby("label", sort=False):
-        run = int(group.sort_values("seed").index[0])
-        lr = group.loc[run, "lr"]
+    for run, label in selection.representatives().items():
+        lr = summary.at[run, "lr"] if run in summary.index and "lr" in summary else None
         out[run] = f"{label} (lr {lr:g})" if isinstance(lr, float) and math.isfinite(lr) else str(label)
     return out
 
@@ -102,7 +93,9 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
                  animation: bool = True, force: bool = False) -> Path:
     """Write ``comparison`` into ``out``: report.html, figures/*.png|svg, paths.gif/.mp4 for 2-D tasks,
     summary.csv, curves.csv, table.csv, config.toml, and ``json_path`` if given. Returns report.html's path."""
+    from ..selection import statuses
     from . import figures as fig
+    from .colours import colours as palette_of
     from .html import write_html
 
     out = check_out(out, force=force)
@@ -120,33 +113,41 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     summary, curves = comparison.summary, comparison.curves
     final = summary[summary["phase"] == "final"] if "phase" in summary else summary
     surface = task.surface
-    # on the landscape, one path per optimizer: the configuration of the table (its lr and batch size), seed 0
-    shown = representatives(comparison)
+    # what each optimizer is shown at, decided once by compare(), and its one colour in every figure
+    selection = selection_of(comparison)
+    colours = palette_of(selection.optimizers())
+    status = statuses(summary).to_dict()
+    # on the landscape, one path per optimizer: its representative run in the selection
+    shown = path_labels(selection, summary)
     paths = {k: v for k, v in comparison.paths.items() if k in shown} if surface is not None else {}
-    path_labels = {k: shown[k] for k in paths}
+    named = {k: shown[k] for k in paths}
+    path_colours = {named[k]: colours[selection.representatives()[k]] for k in paths}
     images: dict[str, str] = {}
     notes = list(comparison.notes)
     if figures and len(final):
         directory = out / "figures"
         directory.mkdir(exist_ok=True)
         final_curves = curves[curves["run"].isin(final.index)]
-        best = chosen(comparison)
+        best = summary.loc[selection.runs()]
         best_curves = curves[curves["run"].isin(best.index)]
         drawn = {
             "loss-step": ("Loss against step: each optimizer's reported configuration (median and inter-quartile "
-                          "band over seeds)", lambda: fig.loss_curves(best, best_curves, x="step", title=title)),
-            "loss-epoch": ("Loss against epoch", lambda: fig.loss_curves(best, best_curves, x="epoch", title=title)),
+                          "band over seeds)", lambda: fig.loss_curves(best, best_curves, x="step", title=title,
+                                                                      colours=colours)),
+            "loss-epoch": ("Loss against epoch", lambda: fig.loss_curves(best, best_curves, x="epoch", title=title,
+                                                                         colours=colours)),
             "lr-sensitivity": ("Learning-rate sensitivity (× = diverged)",
-                               lambda: fig.lr_sensitivity(summary, title=title)),
+                               lambda: fig.lr_sensitivity(summary, title=title, colours=colours)),
             "lr-batch": ("Learning rate × batch size", lambda: fig.lr_batch_heatmap(final, title=title)),
             "batch-regimes": ("GD, SGD, mini-batch and hybrid batch sizes",
-                              lambda: fig.batch_regimes(final, final_curves, title=title)),
-            "grad-norms": ("Gradient norm per parameter tensor", lambda: fig.grad_norms(final, final_curves,
-                                                                                        title=title)),
+                              lambda: fig.batch_regimes(final, final_curves, selection, title=title)),
+            "grad-norms": ("Gradient norm per parameter tensor",
+                           lambda: fig.grad_norms(final, final_curves, selection, title=title, colours=colours)),
         }
         if surface is not None and paths:
             drawn["landscape"] = ("The cost surface with every optimizer's path",
-                                  lambda: fig.landscape(surface, paths, path_labels, title=title))
+                                  lambda: fig.landscape(surface, paths, named, title=title, status=status,
+                                                        colours=path_colours))
         for stem, (caption, draw) in drawn.items():
             if stem == "batch-regimes" and final["batch_size"].nunique() < 2:
                 continue
@@ -164,15 +165,18 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
         if animation and surface is not None and paths:
             try:
                 for suffix in (".gif", ".mp4"):
-                    fig.animate(surface, paths, path_labels, out / f"paths{suffix}", title=title, max_frames=40,
-                                dpi=80)
+                    fig.animate(surface, paths, named, out / f"paths{suffix}", title=title, max_frames=40,
+                                dpi=80, status=status, colours=path_colours)
                 images["Animation of the paths (also paths.mp4)"] = "paths.gif"
             except ValueError as e:
                 notes.append(f"animation skipped: {e}")
     intro = task.card()
+    one_seed = " (one where seeds cannot differ: see under the table)" if selection.one_seed else ""
     notes.append(f"{len(summary)} runs in {comparison.seconds:.1f} s; mode {config.mode}; "
-                 f"{config.seeds} seed{'s' * (config.seeds != 1)} per configuration")
+                 f"{config.seeds} seed{'s' * (config.seeds != 1)} per configuration{one_seed}")
     return write_html(out / "report.html", title=f"descend compare {task.name}", intro=intro,
                       table=comparison.table, winners=comparison.winners, summary=final, curves=curves,
                       config_text=toml_text, version=comparison.version, mode=config.mode,
-                      surface=surface, paths=paths or None, labels=path_labels, images=images, notes=notes)
+                      surface=surface, paths=paths or None, labels=named, images=images, notes=notes,
+                      selection=selection, colours=colours,
+                      table_notes=list(getattr(comparison, "table_notes", [])))

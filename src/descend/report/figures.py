@@ -7,10 +7,14 @@ a figure is built, then restored).
 
 The tables (pandas DataFrames):
 
-- ``summary``: one row per run, index ``run``. Columns ``label`` (the optimizer as shown), ``lr`` (float,
-  NaN for a run without one), ``batch_size`` (a display string: ``"full"``, ``"1"``, ``"32"``,
-  ``"hybrid(32→512)"``), ``seed``, ``final_train_loss`` and other final metrics, ``diverged`` (bool) and
-  ``diverged_at`` (the step, or NaN). ``diverged`` and ``diverged_at`` may be absent (no run diverged).
+- ``summary``: one row per run, index ``run``. Columns ``label`` (the optimizer as shown), ``optimizer``
+  (its registry name, which its colour is keyed by; read from the label when absent), ``lr`` (float, NaN
+  for a run without one), ``batch_size`` (a display string: ``"full"``, ``"1"``, ``"32"``,
+  ``"hybrid(32→512)"``), ``seed``, ``final_train_loss`` and other final metrics, ``status`` (see
+  :mod:`descend.outcomes`: "ok", "diverged", "left-domain", "pruned") and ``status_at`` (the step, or NaN).
+  A summary without ``status`` (written before runs had one) is read from ``diverged``/``diverged_at``.
+  Figures never decide a run's status from its values: a run that does not count (:func:`descend.outcomes.counts`)
+  is left out of medians and marked with its status (× diverged, ◆ left the model's domain, | pruned).
 - ``curves``: a long table ``run, step, epoch, split, metric, value``; ``split`` is ``"batch"`` (the
   mini-batch loss of every step), ``"train"``, ``"validation"`` or ``"test"``; ``metric`` is ``"loss"``,
   ``"accuracy"`` or ``"grad_norm:<parameter name>"``. Values may be NaN after a run diverged.
@@ -20,21 +24,25 @@ For landscapes, ``surface`` is any object with ``names`` (two parameter names), 
 "saddle", "maximum" or "degenerate") and ``grid(n) -> (A, B, J)`` ([n, n] tensors, meshgrid "xy");
 ``paths`` maps a run to its positions, an array [T + 1, 2], and ``labels`` a run to its label.
 
+What is drawn for an optimizer is what the comparison selected (:class:`descend.selection.Selection`):
+:func:`batch_regimes` and :func:`grad_norms` take the selection and choose nothing themselves.
+
 The figures:
 
 - :func:`loss_curves` — loss against step or epoch, median and inter-quartile band over seeds.
 - :func:`lr_sensitivity` — a final metric against the learning rate, divergences marked.
 - :func:`lr_batch_heatmap` — learning rate × batch size, coloured by the median log10 of a metric.
-- :func:`batch_regimes` — GD vs SGD vs mini-batch vs hybrid batch sizes, training loss against epoch.
-- :func:`grad_norms` — per-parameter (or per-layer) gradient norms over the steps of a representative run.
+- :func:`batch_regimes` — GD vs SGD vs mini-batch vs hybrid batch sizes, training loss against epoch, each
+  batch size at the configuration the selection chose for it.
+- :func:`grad_norms` — per-parameter (or per-layer) gradient norms over the steps of each label's
+  representative run in the selection.
 - :func:`landscape` — a 2-D cost's contours and 3-D surface with every optimizer's path.
 - :func:`animate` — the paths moving over the contours, as GIF or MP4.
 
-Every optimizer label keeps one colour in every figure: :func:`palette` assigns the colours of a fixed
-qualitative palette to the sorted labels.
-
->>> palette(["sgd", "adam", "sgd"])
-{'adam': '#1f77b4', 'sgd': '#ff7f0e'}
+Every optimizer keeps one colour in every figure of every report: :func:`descend.report.colours.colours`,
+keyed by the optimizer's registry name. Each figure takes ``colours`` (label → colour, what a report
+passes so that all its figures agree) and otherwise asks that module for the labels it draws. On a log
+axis a loss or norm that is not positive (a batch with no valid sample) is a gap, never drawn.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ import math
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from io import BytesIO
 from pathlib import Path
 
 import matplotlib
@@ -52,9 +61,15 @@ import pandas as pd
 import torch
 from matplotlib import colors as mcolors
 from matplotlib import ticker
+from matplotlib.animation import AbstractMovieWriter
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
+from PIL import Image
+
+from .. import outcomes
+from ..selection import Selection, status_steps, statuses
+from .colours import colours as palette_of
 
 __all__ = [
     "animate",
@@ -64,16 +79,8 @@ __all__ = [
     "loss_curves",
     "lr_batch_heatmap",
     "lr_sensitivity",
-    "palette",
     "save",
 ]
-
-#: The qualitative palette (matplotlib's tab10, then the light half of tab20) given to the sorted labels.
-COLOURS = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-    "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7",
-    "#dbdb8d", "#9edae5",
-)
 
 #: The style every figure is built with (applied locally, never globally).
 STYLE = {
@@ -116,6 +123,15 @@ MAX_POINTS = 2000  # a line longer than this is thinned (every k-th point; never
 MAX_PANELS = 6
 GRAD_PREFIX = "grad_norm:"
 DIVERGED_MARK = {"marker": "x", "markersize": 8, "markeredgewidth": 2.0, "linestyle": "none"}
+#: How a run that does not count is marked, by status (the legend says :data:`descend.outcomes.STATUSES`).
+STATUS_MARKS = {
+    outcomes.DIVERGED: DIVERGED_MARK,
+    outcomes.LEFT_DOMAIN: {"marker": "D", "markersize": 6, "markeredgewidth": 1.5, "markerfacecolor": "none",
+                           "linestyle": "none"},
+    outcomes.PRUNED: {"marker": "|", "markersize": 9, "markeredgewidth": 2.0, "linestyle": "none"},
+}
+#: The short words of a status in a heat-map cell.
+STATUS_SHORT = {outcomes.DIVERGED: "div", outcomes.LEFT_DOMAIN: "left dom.", outcomes.PRUNED: "pruned"}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -134,13 +150,17 @@ def _styled(function: Callable) -> Callable:
     return wrapper
 
 
-def palette(labels: Iterable[object]) -> dict[str, str]:
-    """The colour of every label: the fixed palette :data:`COLOURS` given in order to the sorted labels.
-
-    Figures of one comparison see the same labels, so a label has the same colour in all of them.
-    """
-    names = sorted({str(label) for label in labels})
-    return {name: COLOURS[i % len(COLOURS)] for i, name in enumerate(names)}
+def _colours(s: pd.DataFrame, given: Mapping[str, str] | None) -> dict[str, str]:
+    """Every label's colour: ``given`` (a report's colours), else the palette of the labels' optimizers."""
+    labels = list(dict.fromkeys(s["label"]))
+    if given is not None:
+        missing = [label for label in labels if label not in given]
+        if missing:
+            raise ValueError(f"colours has no colour for {', '.join(map(repr, missing))}")
+        return {label: given[label] for label in labels}
+    if "optimizer" in s:
+        return palette_of(dict(zip(s["label"], s["optimizer"].astype(str))))
+    return palette_of(labels)
 
 
 def _shade(colour: str, i: int, n: int) -> tuple[float, float, float]:
@@ -218,8 +238,20 @@ def _legend_right(ax, handles: list, **kwargs) -> None:
                   ncols=math.ceil(len(handles) / 24), **kwargs)
 
 
-def _diverged_handle() -> Line2D:
-    return Line2D([], [], color="0.3", label="diverged", **DIVERGED_MARK)
+def _status_handles(statuses_drawn: Iterable[str]) -> list[Line2D]:
+    """Legend entries for the statuses marked in a figure, in the order of :data:`descend.outcomes.STATUSES`."""
+    drawn = set(statuses_drawn)
+    return [Line2D([], [], color="0.3", label=outcomes.STATUSES[status], **STATUS_MARKS[status])
+            for status in STATUS_MARKS if status in drawn]
+
+
+def _log_y(ax, values: Iterable[np.ndarray]) -> bool:
+    """A log y axis (values <= 0 masked: gaps) unless some finite non-zero value is negative."""
+    finite = [v[np.isfinite(v) & (v != 0)] for v in (np.asarray(x, float) for x in values)]
+    log = all(bool((v > 0).all()) for v in finite)
+    if log:
+        ax.set_yscale("log", nonpositive="mask")
+    return log
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -243,15 +275,17 @@ def _check_frame(frame: object, name: str, required: Iterable[str]) -> None:
 
 
 def _summary(summary: object, required: Iterable[str] = ("label",)) -> pd.DataFrame:
-    """The summary checked and normalised: index ``run``, string labels and batch sizes, float lr, bool
-    ``diverged`` and float ``diverged_at`` (filled in when absent)."""
+    """The summary checked and normalised: index ``run``, string labels and batch sizes, float lr, the
+    ``status`` of every run and the float step ``status_at`` (from an old summary's ``diverged`` and
+    ``diverged_at``), and ``counts``, whether its numbers may enter a median."""
     _check_frame(summary, "summary", required)
     s = summary.set_index("run") if "run" in summary.columns else summary.copy()
     s["label"] = s["label"].astype(str)
     s["lr"] = pd.to_numeric(s["lr"], errors="coerce") if "lr" in s else np.nan
     s["batch_size"] = s["batch_size"].astype(str) if "batch_size" in s else "-"
-    s["diverged"] = s["diverged"].fillna(False).astype(bool) if "diverged" in s else False
-    s["diverged_at"] = pd.to_numeric(s["diverged_at"], errors="coerce") if "diverged_at" in s else np.nan
+    s["status"] = statuses(s)
+    s["status_at"] = status_steps(s)
+    s["counts"] = s["status"].map(outcomes.counts).astype(bool)
     return s
 
 
@@ -286,12 +320,15 @@ def _thin(n: int) -> np.ndarray:
     return index if index[-1] == n - 1 else np.append(index, n - 1)
 
 
-def _table(data: pd.DataFrame, x: str) -> tuple[np.ndarray, pd.DataFrame]:
-    """x positions and a step × run table of values (inf treated as NaN) for one metric and split."""
+def _table(data: pd.DataFrame, x: str, positive: bool = False) -> tuple[np.ndarray, pd.DataFrame]:
+    """x positions and a step × run table of values (inf treated as NaN, and values <= 0 when ``positive``:
+    for a log axis) for one metric and split."""
     keyed = data.set_index(["step", "run"])["value"]
     keyed = keyed[~keyed.index.duplicated()]
     table = keyed.unstack("run").sort_index()
-    table = table.where(np.isfinite(table.to_numpy(float)))
+    values = table.to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        table = table.where(np.isfinite(values) & ((values > 0) if positive else True))
     if x == "step":
         xs = table.index.to_numpy(float)
     else:
@@ -319,12 +356,14 @@ def _row_quantiles(values: np.ndarray, qs: Sequence[float]) -> list[np.ndarray]:
     return out
 
 
-def _draw_median(ax, data: pd.DataFrame, *, x: str, colour, linestyle: str, name: str) -> tuple | None:
+def _draw_median(ax, data: pd.DataFrame, *, x: str, colour, linestyle: str, name: str,
+                 positive: bool = False) -> tuple | None:
     """Draw the median over runs of one metric and split (band: the inter-quartile range, where at least
-    two runs are finite, only when there are at least two runs). Returns (xs, table) or None."""
+    two runs are finite, only when there are at least two runs); with ``positive`` (a log axis) values
+    <= 0 are gaps. Returns (xs, table) or None."""
     if data.empty:
         return None
-    xs, table = _table(data, x)
+    xs, table = _table(data, x, positive)
     values = table.to_numpy(float)
     q1, median, q3 = _row_quantiles(values, (0.25, 0.5, 0.75))
     keep = _thin(len(xs))
@@ -336,23 +375,24 @@ def _draw_median(ax, data: pd.DataFrame, *, x: str, colour, linestyle: str, name
     return xs, table
 
 
-def _divergence_marks(s: pd.DataFrame, runs: Sequence, xs: np.ndarray, table: pd.DataFrame) -> list:
-    """(x, y) of every diverged run among ``runs``: its divergence step, its last finite value."""
+def _status_marks(s: pd.DataFrame, runs: Sequence, xs: np.ndarray, table: pd.DataFrame) -> list:
+    """(status, (x, y)) of every run among ``runs`` that does not count: at the step its status took
+    effect (``status_at``; its last finite value's step when unknown), at its last finite value before."""
     marks = []
     steps = table.index.to_numpy(float)
     for run in runs:
-        if not s.at[run, "diverged"] or run not in table.columns:
+        if s.at[run, "counts"] or run not in table.columns:
             continue
         column = table[run].to_numpy(float)
         finite = np.flatnonzero(np.isfinite(column))
         if len(finite) == 0:
             continue
-        at = s.at[run, "diverged_at"]
+        at = s.at[run, "status_at"]
         at = steps[finite[-1]] if not np.isfinite(at) else float(at)
         before = finite[steps[finite] <= at]
         last = before[-1] if len(before) else finite[0]
         order = np.argsort(steps)
-        marks.append((float(np.interp(at, steps[order], xs[order])), float(column[last])))
+        marks.append((s.at[run, "status"], (float(np.interp(at, steps[order], xs[order])), float(column[last]))))
     return marks
 
 
@@ -374,8 +414,8 @@ def _first_finite(table: pd.DataFrame) -> float:
 
 
 def _plot_marks(ax, marks: list, top: float) -> None:
-    for (xm, ym), colour in marks:
-        ax.plot([xm], [min(ym, top)], color=colour, clip_on=False, zorder=5, **DIVERGED_MARK)
+    for (status, (xm, ym)), colour in marks:
+        ax.plot([xm], [min(ym, top)], color=colour, clip_on=False, zorder=5, **STATUS_MARKS[status])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -412,12 +452,16 @@ def loss_curves(
     x: str = "step",
     title: str = "",
     splits: Sequence[str] = ("batch", "test"),
+    colours: Mapping[str, str] | None = None,
 ) -> Figure:
-    """The loss against ``x`` ("step" or "epoch"), log y: one line per label (per label, lr and batch size
-    when those vary, named in the legend) — the median over seeds, with the inter-quartile band when there
-    are at least two seeds. The "batch" split is the training loss as measured at every step (never
-    smoothed; very long curves are thinned to every k-th point); held-out splits are dashed or dotted.
-    A diverged run's line stops; an × marks its divergence step at its last finite loss.
+    """The loss against ``x`` ("step" or "epoch"), log y (linear if some loss is negative, e.g. a landscape's
+    cost): one line per label (per label, lr and batch size when those vary, named in the legend) — the
+    median over seeds, with the inter-quartile band when there are at least two seeds. The runs drawn are
+    the runs of ``summary`` (a report passes its selection's). The "batch" split is the training loss as
+    measured at every step (never smoothed; very long curves are thinned to every k-th point); held-out
+    splits are dashed or dotted. On the log axis a loss that is not positive (a batch with no valid
+    sample) is a gap. A run that does not count keeps its line until it stops; the mark of its status
+    (× diverged, ◆ left the model's domain) sits at the step its status took effect, at its last finite loss.
 
     Splits asked for but absent from ``curves`` are skipped; it is an error if none is present.
     """
@@ -436,10 +480,11 @@ def loss_curves(
         have = sorted(map(str, c["split"].unique()))
         raise ValueError(f"curves holds no loss for the splits {splits!r} (it has: {have or 'no loss at all'})")
     by_split = {sp: c[c["split"] == sp] for sp in present}
-    colours = palette(s["label"])
+    colours = _colours(s, colours)
 
     fig = Figure(figsize=(9, 5), layout="constrained")
     ax = fig.add_subplot()
+    log = _log_y(ax, [by_split[sp]["value"].to_numpy(float) for sp in present])
     handles, marks, references = [], [], []
     for label, _lr, _batch, runs, name, i, n in _configurations(s):
         colour = _shade(colours[label], i, n)
@@ -447,24 +492,22 @@ def loss_curves(
         for k, sp in enumerate(present):
             data = by_split[sp][by_split[sp]["run"].isin(runs)]
             result = _draw_median(ax, data, x=x, colour=colour, linestyle=SPLIT_STYLES[sp],
-                                  name=name if k == 0 else "_nolegend_")
+                                  name=name if k == 0 else "_nolegend_", positive=log)
             if result is None:
                 continue
             xs, table = result
-            if not drawn:  # the first split drawn carries the divergence marks
+            if not drawn:  # the first split drawn carries the status marks
                 references.append(_first_finite(table))
-                marks += [(m, colour) for m in _divergence_marks(s, runs, xs, table)]
+                marks += [(m, colour) for m in _status_marks(s, runs, xs, table)]
                 drawn = True
         if drawn:
             handles.append(Line2D([], [], color=colour, label=name))
-    ax.set_yscale("log")
-    top = _cap_log_top(ax, references)
+    top = _cap_log_top(ax, references) if log else ax.get_ylim()[1]
     _plot_marks(ax, marks, top)
     ax.set_xlabel(X_LABELS[x])
-    ax.set_ylabel("loss (log scale)")
+    ax.set_ylabel("loss (log scale)" if log else "loss")
     handles += [Line2D([], [], color="0.35", linestyle=SPLIT_STYLES[sp], label=SPLIT_NAMES[sp]) for sp in present]
-    if marks:
-        handles.append(_diverged_handle())
+    handles += _status_handles(status for status, _ in (m for m, _ in marks))
     _legend_right(ax, handles)
     _suptitle(fig, title, f"loss against {x} (median over seeds, band: inter-quartile range)")
     return fig
@@ -482,34 +525,37 @@ def _log_metric(metric: str, values: pd.Series) -> bool:
 
 
 @_styled
-def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", title: str = "") -> Figure:
+def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", title: str = "",
+                   colours: Mapping[str, str] | None = None) -> Figure:
     """``metric`` (default the final training loss) against the learning rate, both on log scales: one
     line per label through the median over seeds at each lr, with the inter-quartile band where there
-    are at least two finite seeds. Diverged runs are left out of the median and drawn as × at the top
-    edge of the axes (legend entry "diverged"). When the batch size varies, one panel per batch size.
+    are at least two finite seeds. Runs that do not count (diverged, left the model's domain, pruned) are
+    left out of the median and drawn at the top edge of the axes with their status's mark (× diverged,
+    ◆ left the model's domain), one per lr where any run has it. When the batch size varies, one panel
+    per batch size.
 
     Runs without a learning rate (NaN) are left out; it is an error if no run has one.
     """
     title = _check_title(title)
     s = _summary(summary, ["label", "lr", metric])
-    colours = palette(s["label"])
+    colours = _colours(s, colours)
     s = s[np.isfinite(s["lr"]) & (s["lr"] > 0)]
     if s.empty:
         raise ValueError("lr_sensitivity needs runs with a learning rate, but column 'lr' has no positive value")
     values = pd.to_numeric(s[metric], errors="coerce")
     s = s.assign(**{metric: values})
-    log_y = _log_metric(metric, values[~s["diverged"]])
+    log_y = _log_metric(metric, values[s["counts"]])
     batches = sorted(s["batch_size"].unique(), key=_batch_key)
     labels = sorted(s["label"].unique())
 
     fig = Figure(figsize=(3.6 * len(batches) + 2.2, 4.6), layout="constrained")
     axes = fig.subplots(1, len(batches), sharey=True, squeeze=False)[0]
-    any_diverged = False
+    marked = set()
     for ax, batch in zip(axes, batches):
         rows_b = s[s["batch_size"] == batch]
         for j, label in enumerate(labels):
             rows = rows_b[rows_b["label"] == label]
-            ok = rows[~rows["diverged"] & np.isfinite(rows[metric])]
+            ok = rows[rows["counts"] & np.isfinite(rows[metric])]
             if log_y:
                 ok = ok[ok[metric] > 0]
             if len(ok):
@@ -520,12 +566,12 @@ def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", t
                     band = stats["count"] >= 2
                     ax.fill_between(stats.index, q[0.25].where(band), q[0.75].where(band),
                                     color=colours[label], alpha=0.15, linewidth=0)
-            diverged = np.sort(rows.loc[rows["diverged"], "lr"].unique())
-            if len(diverged):
-                any_diverged = True
-                nudge = 10 ** (0.03 * (j - (len(labels) - 1) / 2))  # labels' × side by side, not on top
-                ax.plot(diverged * nudge, np.ones(len(diverged)), color=colours[label], clip_on=False,
-                        transform=ax.get_xaxis_transform(), zorder=5, **DIVERGED_MARK)
+            nudge = 10 ** (0.03 * (j - (len(labels) - 1) / 2))  # labels' marks side by side, not on top
+            for k, status in enumerate(st for st in STATUS_MARKS if (rows["status"] == st).any()):
+                failed = np.sort(rows.loc[rows["status"] == status, "lr"].unique())
+                marked.add(status)
+                ax.plot(failed * nudge, np.full(len(failed), 1.0 - 0.05 * k), color=colours[label], clip_on=False,
+                        transform=ax.get_xaxis_transform(), zorder=5, **STATUS_MARKS[status])
         ax.set_xscale("log")
         ax.set_xlabel("learning rate (log scale)")
         if len(batches) > 1:
@@ -534,8 +580,7 @@ def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", t
         axes[0].set_yscale("log")
     axes[0].set_ylabel(_metric_name(metric) + (" (log scale)" if log_y else ""))
     handles = [Line2D([], [], color=colours[label], marker="o", markersize=4, label=label) for label in labels]
-    if any_diverged:
-        handles.append(_diverged_handle())
+    handles += _status_handles(marked)
     _legend_right(axes[-1], handles)
     _suptitle(fig, title, f"learning-rate sensitivity: {_metric_name(metric)} (median over seeds)")
     return fig
@@ -547,8 +592,9 @@ def lr_batch_heatmap(
 ) -> Figure | None:
     """Learning rate (x) × batch size (y, categorical) coloured by the median over seeds of log10(metric)
     (of the metric itself if it is not a positive loss), one panel per label (only ``label`` if given,
-    at most 6). A cell where every run diverged is hatched and marked "div"; where some did, the cell
-    says how many ("1/3 div") and its colour is the median of the others; a missing combination is blank.
+    at most 6). A cell where no run counts is hatched and marked with their status ("div" diverged, "left
+    dom." left the model's domain); where some runs do not count, the cell says how many of each ("1/3
+    div") and its colour is the median of the others; a missing combination is blank.
     Each cell also shows the median value. Returns None if the learning rate or the batch size does not
     vary (there is no grid to draw).
     """
@@ -564,7 +610,7 @@ def lr_batch_heatmap(
     if len(lrs) < 2 or len(batches) < 2:
         return None
     values = pd.to_numeric(s[metric], errors="coerce")
-    log_c = _log_metric(metric, values[~s["diverged"]])
+    log_c = _log_metric(metric, values[s["counts"]])
     shown = np.log10(values.where(values > 0)) if log_c else values
     s = s.assign(_shown=shown)
     labels = sorted(s["label"].unique())[:MAX_PANELS]
@@ -573,13 +619,14 @@ def lr_batch_heatmap(
     for name in labels:
         rows = s[s["label"] == name]
         grid = np.full((len(batches), len(lrs)), np.nan)
-        counts = np.zeros((len(batches), len(lrs), 2), dtype=int)  # runs, diverged runs
+        counts = {}  # (i, j) -> (runs, {status: runs} of the runs that do not count)
         for (lr, batch), cell in rows.groupby(["lr", "batch_size"]):
             i, j = batches.index(batch), int(np.searchsorted(lrs, lr))
-            ok = cell.loc[~cell["diverged"], "_shown"]
+            ok = cell.loc[cell["counts"], "_shown"]
             ok = ok[np.isfinite(ok)]
             grid[i, j] = ok.median() if len(ok) else np.nan
-            counts[i, j] = len(cell), int(cell["diverged"].sum())
+            failed = cell.loc[~cell["counts"], "status"].value_counts()
+            counts[i, j] = len(cell), {str(st): int(n) for st, n in failed.items()}
         grids[name] = grid, counts
     finite = np.concatenate([g[np.isfinite(g)] for g, _ in grids.values()])
     vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
@@ -600,19 +647,20 @@ def lr_batch_heatmap(
         ax.grid(False)
         for i in range(len(batches)):
             for j in range(len(lrs)):
-                total, div = counts[i, j]
-                if total == 0:
+                if (i, j) not in counts:
                     continue
-                if div == total:
+                total, failed = counts[i, j]
+                if sum(failed.values()) == total:
                     ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//", edgecolor="0.45",
                                            linewidth=0))
-                    ax.text(j, i, "div", ha="center", va="center", fontsize=8, color="0.15", fontweight="bold")
+                    words = "\n".join(STATUS_SHORT.get(st, st) for st in failed)
+                    ax.text(j, i, words, ha="center", va="center", fontsize=8, color="0.15", fontweight="bold")
                     continue
                 value = grid[i, j]
                 dark = np.isfinite(value) and sum(cmap(norm(value))[:3]) < 1.5
                 text = "" if not np.isfinite(value) else f"{10 ** value if log_c else value:.2g}"
-                if div:
-                    text += f"\n{div}/{total} div"
+                for st, n in failed.items():
+                    text += f"\n{n}/{total} {STATUS_SHORT.get(st, st)}"
                 ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if dark else "black")
         ax.set_xticks(range(len(lrs)), [f"{lr:g}" for lr in lrs])
         first_column = k % cols_n == 0
@@ -634,33 +682,31 @@ def lr_batch_heatmap(
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _best_lr(rows: pd.DataFrame) -> float:
-    """The learning rate of ``rows`` with the lowest median final training loss of its non-diverged runs."""
-    lrs = rows["lr"].unique()
-    if len(lrs) == 1:
-        return lrs[0]
-    if "final_train_loss" not in rows:
-        raise ValueError("summary is missing the column 'final_train_loss' (needed to pick the best lr)")
-    ok = rows[~rows["diverged"]]
-    medians = pd.to_numeric(ok["final_train_loss"], errors="coerce").groupby(ok["lr"]).median().dropna()
-    return medians.idxmin() if len(medians) else lrs[0]
+def _check_selection(selection: object) -> Selection:
+    if not isinstance(selection, Selection):
+        raise ValueError(f"selection must be a descend.selection.Selection (a comparison's .selection, or "
+                         f"descend.selection.select(summary)), not {type(selection).__name__}")
+    return selection
 
 
 @_styled
 def batch_regimes(
-    summary: pd.DataFrame, curves: pd.DataFrame, *, title: str = "", split: str | None = None, x: str = "epoch"
+    summary: pd.DataFrame, curves: pd.DataFrame, selection: Selection, *, title: str = "", split: str | None = None,
+    x: str = "epoch"
 ) -> Figure:
     """Training loss against epoch (or ``x="step"``) for every batch size — full batch (GD), 1 (SGD),
-    mini-batches, hybrid schedules — one panel per label (at most 6), log y: the median over seeds with
-    the inter-quartile band, each batch size at its best learning rate (lowest median final training
-    loss; named in the legend when the lr varies). ``split`` is the training loss drawn: "train" (the full training set,
-    the default when present) or "batch" (the mini-batch loss of every step).
+    mini-batches, hybrid schedules — one panel per label of ``selection`` (at most 6), log y: the median over
+    seeds with the inter-quartile band, each batch size at the configuration ``selection.by_batch`` chose for
+    it (its learning rate named in the legend when the label's lr varies). ``split`` is the training loss
+    drawn: "train" (the full training set, the default when present) or "batch" (the mini-batch loss of
+    every step).
     """
     title = _check_title(title)
     if x not in X_LABELS:
         raise ValueError(f"x={x!r} is not allowed; choose 'epoch' or 'step'")
     if split is not None and split not in ("train", "batch"):
         raise ValueError(f"split={split!r} is not allowed; choose 'train', 'batch' or None")
+    selection = _check_selection(selection)
     s = _summary(summary, ["label", "lr", "batch_size"])
     c = _curves(curves, epoch=x == "epoch")
     c = c[(c["metric"] == "loss") & c["run"].isin(s.index)]
@@ -669,41 +715,43 @@ def batch_regimes(
     c = c[c["split"] == split]
     if c.empty:
         raise ValueError(f"curves holds no training loss (split {split!r}, metric 'loss')")
-    labels = sorted(s["label"].unique())[:MAX_PANELS]
-    batches = sorted(s["batch_size"].unique(), key=_batch_key)
+    labels = [label for label in selection.by_batch if label in set(s["label"])][:MAX_PANELS]
+    if not labels:
+        raise ValueError("selection chose no batch size for the labels of summary")
+    batches = sorted({b for label in labels for b in selection.by_batch[label]}, key=_batch_key)
     regime_colours = _regime_colours(batches)
 
     rows_n, cols_n = _panel_grid(len(labels))
     fig = Figure(figsize=(4.4 * cols_n + 2.4, 3.6 * rows_n + 0.6), layout="constrained")
     axes = fig.subplots(rows_n, cols_n, squeeze=False, sharey=True).ravel()
+    log = _log_y(axes[0], [c["value"].to_numpy(float)])
     marks, references = {}, []  # capped and marked once every panel is drawn: the y axis is shared
     for ax, label in zip(axes, labels):
-        rows = s[s["label"] == label]
+        show_lr = s.loc[s["label"] == label, "lr"].nunique() > 1
         marks[ax] = []
         for batch in batches:
-            at = rows[rows["batch_size"] == batch]
-            if at.empty:
+            choice = selection.by_batch[label].get(batch)
+            if choice is None:
                 continue
-            lr = _best_lr(at)
-            runs = list(at.index[_same(at["lr"], lr)])
-            name = _regime_name(batch) + (f", lr={lr:g}" if rows["lr"].nunique() > 1 and np.isfinite(lr) else "")
+            runs = [run for run in choice.runs if run in s.index]
+            lr = choice.config.get("lr")
+            name = _regime_name(batch) + (f", lr={lr:g}" if show_lr and lr is not None else "")
             result = _draw_median(ax, c[c["run"].isin(runs)], x=x, colour=regime_colours[batch],
-                                  linestyle="-", name=name)
+                                  linestyle="-", name=name, positive=log)
             if result is None:
                 continue
             references.append(_first_finite(result[1]))
-            marks[ax] += [(m, regime_colours[batch]) for m in _divergence_marks(s, runs, *result)]
-        ax.set_yscale("log")
+            marks[ax] += [(m, regime_colours[batch]) for m in _status_marks(s, runs, *result)]
         ax.set_title(label)  # in black: here the colours are the batch sizes
         ax.set_xlabel(X_LABELS[x])
         ax.legend(loc="best", fontsize=7)
-    top = _cap_log_top(axes[0], references)
+    top = _cap_log_top(axes[0], references) if log else axes[0].get_ylim()[1]
     for ax, ax_marks in marks.items():
         _plot_marks(ax, ax_marks, top)
     for ax in axes[len(labels):]:
         ax.set_visible(False)
     for ax in axes[::cols_n]:
-        ax.set_ylabel(f"{SPLIT_NAMES[split]} (log scale)")
+        ax.set_ylabel(f"{SPLIT_NAMES[split]}" + (" (log scale)" if log else ""))
     _suptitle(fig, title, "batch size: GD vs SGD vs mini-batch vs hybrid (median over seeds, band: IQR)")
     return fig
 
@@ -713,37 +761,18 @@ def batch_regimes(
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _representative(s: pd.DataFrame, label: str) -> object:
-    """The run shown for a label: of its best configuration (lowest median final training loss among
-    non-diverged runs), the seed with the median final training loss."""
-    rows = s[s["label"] == label]
-    pool = rows[~rows["diverged"]]
-    pool = pool if len(pool) else rows
-    if "final_train_loss" not in pool:
-        return pool.index[0]
-    loss = pd.to_numeric(pool["final_train_loss"], errors="coerce")
-    pool = pool.assign(_loss=loss)
-    medians = pool.groupby(["lr", "batch_size"], dropna=False)["_loss"].median().dropna()
-    if len(medians):
-        lr, batch = medians.idxmin()
-        pool = pool[_same(pool["lr"], lr) & (pool["batch_size"] == batch)]
-    ranked = pool.dropna(subset=["_loss"]).sort_values("_loss", kind="stable")
-    if ranked.empty:
-        return pool.index[0]
-    return ranked.index[(len(ranked) - 1) // 2]
-
-
 @_styled
 def grad_norms(
-    summary: pd.DataFrame, curves: pd.DataFrame, *, title: str = "", run: object | None = None, by: str = "auto"
+    summary: pd.DataFrame, curves: pd.DataFrame, selection: Selection | None = None, *, title: str = "",
+    run: object | None = None, by: str = "auto", colours: Mapping[str, str] | None = None
 ) -> Figure:
     """Gradient norms over the steps, log y, from the curves' ``grad_norm:<parameter>`` metrics: one line
     per parameter tensor (``by="parameter"``) or per layer (``by="layer"``: the tensors sharing the prefix
     before the last '.', e.g. "layer0.weight" and "layer0.bias", combined as the norm of their joint
     gradient, sqrt(Σ norm²)); ``by="auto"`` is per parameter up to 8 tensors, else per layer. Lines are
-    coloured by depth (viridis, in the parameters' natural order). One panel per label (at most 6), each
-    showing a representative run: of the label's best configuration, the seed with the median final
-    training loss; or only ``run`` if given.
+    coloured by depth (viridis, in the parameters' natural order). One panel per label of ``selection``
+    (at most 6), each showing the label's representative run there; or only ``run`` if given (then no
+    selection is needed). A panel's title is in its label's colour.
     """
     title = _check_title(title)
     if by not in ("auto", "parameter", "layer"):
@@ -760,15 +789,18 @@ def grad_norms(
             raise ValueError(f"run={run!r} is not in the summary")
         chosen = [(s.at[run, "label"], run)]
     else:
-        labels = sorted(s["label"].unique())[:MAX_PANELS]
-        chosen = [(label, _representative(s, label)) for label in labels]
+        selection = _check_selection(selection)
+        chosen = [(label, c.representative) for label, c in selection.chosen.items()
+                  if c.representative is not None and c.representative in s.index][:MAX_PANELS]
+        if not chosen:
+            raise ValueError("selection has no representative run in summary")
     names = sorted({m[len(GRAD_PREFIX):] for m in c["metric"].unique()}, key=_natural_key)
     if by == "auto":
         by = "parameter" if len(names) <= 8 else "layer"
     group = {n: (n.rsplit(".", 1)[0] if by == "layer" else n) for n in names}
     lines = list(dict.fromkeys(group[n] for n in names))
     line_colours = dict(zip(lines, matplotlib.colormaps["viridis"](np.linspace(0, 0.9, len(lines)))))
-    label_colours = palette(s["label"])
+    label_colours = _colours(s, colours)
 
     rows_n, cols_n = _panel_grid(len(chosen))
     fig = Figure(figsize=(4.4 * cols_n + 2.0, 3.4 * rows_n + 0.6), layout="constrained")
@@ -785,13 +817,18 @@ def grad_norms(
             keep = _thin(len(table))
             for line in lines:
                 if line in squares:
-                    ax.plot(table.index.to_numpy(float)[keep], np.sqrt(squares[line].to_numpy(float))[keep],
-                            color=line_colours[line], linewidth=1.2, label=line)
-        ax.set_yscale("log")
+                    norm = np.sqrt(squares[line].to_numpy(float))
+                    norm[~(norm > 0)] = np.nan  # a norm of 0 (a batch with no valid sample) is a gap on the log axis
+                    ax.plot(table.index.to_numpy(float)[keep], norm[keep], color=line_colours[line], linewidth=1.2,
+                            label=line)
+        ax.set_yscale("log", nonpositive="mask")  # a norm of 0 (no valid sample) is a gap
         lr, batch, seed = s.at[r, "lr"], s.at[r, "batch_size"], s.get("seed", pd.Series(dtype=float)).get(r)
+        status = s.at[r, "status"]
         details = ", ".join(p for p in (f"lr={lr:g}" if np.isfinite(lr) else "",
                                         _batch_text(batch) if batch != "-" else "",
-                                        f"seed {seed}" if seed is not None else "") if p)
+                                        f"seed {seed}" if seed is not None else "",
+                                        outcomes.STATUSES.get(status, status) if not s.at[r, "counts"] else "")
+                            if p)
         ax.set_title(f"{label}\n(run {r}: {details})" if details else f"{label} (run {r})",
                      color=label_colours.get(label, "black"))
         ax.set_xlabel(X_LABELS["step"])
@@ -906,10 +943,11 @@ def _check_paths(paths: object, labels: object) -> dict:
 
 
 def _clip_path(xy: np.ndarray, grid: _Grid) -> tuple[np.ndarray, np.ndarray | None]:
-    """The path up to where it diverges — its first non-finite point or its exit from the domain widened by
-    two spans each side (ending on that box's edge) — and where it last left the domain, if it diverged.
-    Everything inside the widened box is kept, so a path that leaves the domain and comes back is whole;
-    the axes are clipped to the domain anyway."""
+    """The part of a path to draw — up to its first non-finite point or its exit from the domain widened by
+    two spans each side (ending on that box's edge) — and where it last left the plotted domain, if it
+    ends outside it. Everything inside the widened box is kept, so a path that leaves the domain and comes
+    back is whole; the axes are clipped to the domain anyway. Geometry only: whether the run diverged is
+    its status, never read from here."""
     box = tuple((lo - 2 * (hi - lo), hi + 2 * (hi - lo)) for lo, hi in grid.domain)
     finite = np.isfinite(xy).all(axis=1)
     with np.errstate(invalid="ignore"):
@@ -929,6 +967,33 @@ def _clip_path(xy: np.ndarray, grid: _Grid) -> tuple[np.ndarray, np.ndarray | No
     last = np.flatnonzero(inside)[-1]
     where = kept[last] if last == len(kept) - 1 else _exit(kept[last], kept[last + 1], grid.domain)
     return kept, where
+
+
+def _path_colours(run_labels: Mapping[object, str], given: Mapping[str, str] | None) -> dict[str, str]:
+    """The colour of every path label: ``given``, else the palette of the labels' optimizers."""
+    labels = list(dict.fromkeys(run_labels.values()))
+    if given is None:
+        return palette_of(labels)
+    missing = [label for label in labels if label not in given]
+    if missing:
+        raise ValueError(f"colours has no colour for {', '.join(map(repr, missing))}")
+    return {label: given[label] for label in labels}
+
+
+def _failed(paths: Mapping, status: Mapping[object, str] | None) -> dict:
+    """run → status of the paths' runs that do not count."""
+    if status is None:
+        return {}
+    if not isinstance(status, Mapping):
+        raise ValueError(f"status must be a dict (run -> status), not {type(status).__name__}")
+    return {run: str(status[run]) for run in paths if run in status and not outcomes.counts(str(status[run]))}
+
+
+def _legend_name(label: str, run_labels: Mapping[object, str], failed: Mapping[object, str]) -> str:
+    """A path label in the legend, with the status of its run when the run does not count."""
+    words = [outcomes.STATUSES.get(failed[run], failed[run]) for run, mine in run_labels.items()
+             if mine == label and run in failed]
+    return f"{label} — {', '.join(dict.fromkeys(words))}" if words else label
 
 
 def _start_point(start: object, paths: dict) -> np.ndarray | None:
@@ -995,17 +1060,24 @@ def landscape(
     start: Sequence[float] | None = None,
     cost: Callable | None = None,
     n: int = 150,
+    status: Mapping[object, str] | None = None,
+    colours: Mapping[str, str] | None = None,
 ) -> Figure:
     """A 2-D landscape with every run's path: left, filled contours (log colours of J − min J + ε when
-    ``surface.log_scale``) with each path as a line in its label's colour, a small hollow circle at its
-    start and a dot at its end (an × where a diverged path last left the domain), the common start (or
-    ``start``) as a large white circle, known minima as stars, saddles as ×, maxima as triangles; right,
-    the 3-D surface (z = J, coloured as the contours) with the paths lifted onto it.
+    ``surface.log_scale``) with each path as a line in its label's colour (``colours``, label → colour, else
+    :func:`descend.report.colours.colours` of the labels), a small hollow circle at its start and a dot at
+    its end, the common start (or ``start``) as a large white circle, known minima as stars, saddles as ×,
+    maxima as triangles; right, the 3-D surface (z = J, coloured as the contours) with the paths lifted
+    onto it.
+
+    ``status`` (run → status, see :mod:`descend.outcomes`) marks a run that does not count with its
+    status's mark (× diverged, ◆ left the model's domain) at its end, or where it last left the plotted
+    domain, and names the status in the legend; a path is never called diverged for leaving the plot.
 
     The heights of the path points come from ``cost(a, b)`` (float64 tensors in, a tensor out), else from
     ``surface.cost`` if it has one, else from bilinear interpolation of the grid. Both panels show exactly
-    the domain: a path that leaves it (diverges) is cut at the axes and never rescales them. ``n`` is the
-    grid resolution per axis.
+    the domain: a path that leaves it is cut at the axes and never rescales them. ``n`` is the grid
+    resolution per axis.
     """
     title = _check_title(title)
     grid = _Grid(surface, n)
@@ -1025,7 +1097,8 @@ def landscape(
         return j
 
     run_labels = {run: str(labels[run]) for run in paths}
-    colours = palette(run_labels.values())
+    colours = _path_colours(run_labels, colours)
+    failed = _failed(paths, status)
     fig = Figure(figsize=(13, 5.6), layout="constrained")
     ax = fig.add_subplot(1, 2, 1)
     ax3 = fig.add_subplot(1, 2, 2, projection="3d", computed_zorder=False)
@@ -1046,7 +1119,6 @@ def landscape(
     ax3.set_ylabel(grid.names[1])
     ax3.set_zlabel("J")
 
-    any_diverged = False
     for run, xy in paths.items():
         colour = colours[run_labels[run]]
         kept, left = _clip_path(xy, grid)
@@ -1057,10 +1129,11 @@ def landscape(
         ax.plot(kept[keep, 0], kept[keep, 1], color=colour, linewidth=1.4, zorder=4, **dots)
         ax.plot(kept[:1, 0], kept[:1, 1], color=colour, marker="o", markersize=5, markerfacecolor="none",
                 markeredgewidth=1.2, linestyle="none", zorder=5)
-        if left is not None:
-            any_diverged = True
-            ax.plot([left[0]], [left[1]], color=colour, clip_on=False, zorder=6, **DIVERGED_MARK)
-        else:
+        end = left if left is not None else kept[-1]
+        if run in failed:
+            ax.plot([end[0]], [end[1]], color=colour, clip_on=False, zorder=6,
+                    **STATUS_MARKS.get(failed[run], DIVERGED_MARK))
+        elif left is None:
             ax.plot(kept[-1:, 0], kept[-1:, 1], color=colour, marker="o", markersize=5, markeredgecolor="white",
                     markeredgewidth=0.8, linestyle="none", zorder=5)
         lifted = kept[keep].copy()
@@ -1068,14 +1141,14 @@ def landscape(
         lifted[~grid.inside(lifted)] = np.nan  # 3-D axes do not clip: break the line outside the domain
         ax3.plot(lifted[:, 0], lifted[:, 1], z, color=colour, linewidth=1.6, zorder=4)
 
-    handles = [Line2D([], [], color=colours[label], linewidth=1.6, label=label) for label in colours]
+    handles = [Line2D([], [], color=colour, linewidth=1.6, label=_legend_name(label, run_labels, failed))
+               for label, colour in colours.items()]
     if start_xy is not None:
         ax.plot([start_xy[0]], [start_xy[1]], **START_STYLE)
         handles.append(Line2D([], [], label="start", **START_STYLE))
     handles += _point_handles(ax, grid)
     _point_handles(ax3, grid, lift)
-    if any_diverged:
-        handles.append(Line2D([], [], color="0.3", label="left the domain (diverged)", **DIVERGED_MARK))
+    handles += _status_handles(failed.values())
     _legend(fig, handles, ncols=min(len(handles), 7))
     _suptitle(fig, title, f"landscape over ({grid.names[0]}, {grid.names[1]}) with every optimizer's path")
     return fig
@@ -1098,13 +1171,17 @@ def animate(
     title: str = "",
     dpi: int = 100,
     n: int = 120,
+    status: Mapping[object, str] | None = None,
+    colours: Mapping[str, str] | None = None,
 ) -> Path:
     """Write an animation of the paths moving over the contours of ``surface`` to ``path``: a GIF
     (Pillow) for a ``.gif`` suffix, an MP4 (H.264 through the ffmpeg that imageio-ffmpeg ships) for
     ``.mp4``. Long paths are subsampled to at most ``max_frames`` frames (at least 2; the last frame
     shows the last step). Each frame shows every run's trail up to the step, its current position and
-    the step number. A frame is 7.2 × 5.6 inches at ``dpi`` (720 × 560 pixels by default); ``n`` is the
-    contour grid's resolution. Returns the path written.
+    the step number, in its label's colour (``colours`` as in :func:`landscape`); the legend names the
+    status of a run that does not count (``status``). Every frame of a GIF uses one palette that holds
+    each label's exact colour, so no colour changes from frame to frame. A frame is 7.2 × 5.6 inches at
+    ``dpi`` (720 × 560 pixels by default); ``n`` is the contour grid's resolution. Returns the path written.
     """
     title = _check_title(title)
     out = Path(path)
@@ -1115,7 +1192,7 @@ def animate(
         raise ValueError(f"max_frames={max_frames!r} must be an int >= 2")
     if not (isinstance(fps, (int, float)) and fps > 0):
         raise ValueError(f"fps={fps!r} must be a positive number")
-    from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter
+    from matplotlib.animation import FFMpegWriter, FuncAnimation
 
     grid = _Grid(surface, n)
     paths = _check_paths(paths, labels)
@@ -1123,7 +1200,8 @@ def animate(
         raise ValueError("paths is empty: there is nothing to animate")
     clipped = {run: _clip_path(xy, grid)[0] for run, xy in paths.items()}
     run_labels = {run: str(labels[run]) for run in paths}
-    colours = palette(run_labels.values())
+    colours = _path_colours(run_labels, colours)
+    failed = _failed(paths, status)
     steps = max(len(xy) for xy in paths.values()) - 1  # the steps of the longest path
     if steps < 1:
         raise ValueError("paths hold only their start point: there is nothing to animate")
@@ -1146,7 +1224,8 @@ def animate(
                                 linestyle="none", zorder=5)
     counter = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                       bbox=dict(facecolor="white", alpha=0.8, edgecolor="none"))
-    handles = [Line2D([], [], color=c, label=label) for label, c in colours.items()] + handles
+    handles = [Line2D([], [], color=c, label=_legend_name(label, run_labels, failed))
+               for label, c in colours.items()] + handles
     _legend_right(ax, handles)
     _suptitle(fig, title, "optimizers' paths")
 
@@ -1163,7 +1242,7 @@ def animate(
                               cache_frame_data=False)
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".gif":
-        animation.save(out, writer=PillowWriter(fps=fps), dpi=dpi)
+        animation.save(out, writer=_GifWriter(fps=fps, keep=list(colours.values())), dpi=dpi)
     else:
         import imageio_ffmpeg
 
@@ -1171,6 +1250,37 @@ def animate(
             writer = FFMpegWriter(fps=fps, codec="h264", extra_args=["-pix_fmt", "yuv420p"])
             animation.save(out, writer=writer, dpi=dpi)
     return out
+
+
+class _GifWriter(AbstractMovieWriter):
+    """matplotlib's PillowWriter with one palette for every frame: the colours of ``keep`` exactly, white and
+    black, then the most common others of the last frame (every trail drawn). Pillow would otherwise
+    quantise each frame to a palette of its own, and a label's colour would change from frame to frame."""
+
+    def __init__(self, *args, keep: Sequence[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keep = [tuple(round(255 * v) for v in mcolors.to_rgb(c)) for c in keep]
+        self.frames: list = []
+
+    def setup(self, fig, outfile, dpi=None):
+        super().setup(fig, outfile, dpi=dpi)
+        self.frames = []
+
+    def grab_frame(self, **savefig_kwargs):
+        buffer = BytesIO()
+        self.fig.savefig(buffer, **{**savefig_kwargs, "format": "rgba", "dpi": self.dpi})
+        rgba = Image.frombuffer("RGBA", self.frame_size, buffer.getbuffer(), "raw", "RGBA", 0, 1)
+        self.frames.append(rgba.convert("RGB"))
+
+    def finish(self):
+        fixed = list(dict.fromkeys([*self.keep, (255, 255, 255), (0, 0, 0)]))[:128]
+        room = 256 - len(fixed)
+        rest = self.frames[-1].quantize(colors=room, method=Image.Quantize.MEDIANCUT).getpalette()[: 3 * room]
+        palette = Image.new("P", (1, 1))
+        palette.putpalette([v for c in fixed for v in c] + list(rest))
+        frames = [frame.quantize(palette=palette, dither=Image.Dither.NONE) for frame in self.frames]
+        frames[0].save(self.outfile, save_all=True, append_images=frames[1:], duration=int(1000 / self.fps),
+                       loop=0, optimize=False)
 
 
 # ---------------------------------------------------------------------------------------------------------

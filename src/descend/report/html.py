@@ -30,16 +30,23 @@ from typing import Any
 
 import numpy as np
 
+from .. import outcomes
+from ..selection import Selection, status_steps, statuses
+from .colours import colours as palette_of
+from .colours import optimizer_of
+
 __all__ = ["write_html"]
 
 #: The most points drawn per run and curve (loss curves, gradient norms, paths); longer runs are thinned.
 MAX_POINTS = 500
 
-#: One colour per optimizer label, the same in every chart and in the table's swatches.
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22")
+#: Colours of the parameter tensors in the gradient-norm chart (optimizers' colours: descend.report.colours).
+TENSOR_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+                  "#7f7f7f", "#bcbd22")
+#: Plotly marker symbols of the runs that do not count, by status (the table and hover text name them).
+STATUS_SYMBOLS = {outcomes.DIVERGED: "x", outcomes.LEFT_DOMAIN: "diamond-open", outcomes.PRUNED: "line-ns-open"}
 
-_SUMMARY_COLUMNS = ("label", "lr", "seed", "final_train_loss", "diverged")
+_SUMMARY_COLUMNS = ("label", "lr", "seed", "final_train_loss")
 _CURVES_COLUMNS = ("run", "step", "split", "metric", "value")
 _CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -53,7 +60,12 @@ _GLOSSARY = {
     "validation accuracy": "the share of validation samples classified correctly at the end",
     "steps to target": "the first step at which the training loss reached the target; "
                        "\u201c> N\u201d means not within the N steps of the budget",
-    "divergence rate": "the share of runs whose loss became infinite or NaN",
+    "seeds": "the number of runs (seeds) of the row's configuration behind its medians and rates",
+    "divergence rate": "the share of the row's runs (its seeds) that diverged: the training loss or the parameters "
+                       "became non-finite, or the loss grew beyond 10\u2076 \u00d7 max(|J\u2080|, 1)",
+    "left-domain rate": "the share of the row's runs whose parameters left the region where the model is defined "
+                        "for any training sample: they have no result and win nothing",
+    "pruned rate": "the share of the row's runs a search stopped early",
     "generalisation gap": "test loss minus training loss: how much worse the model does on unseen data",
     "state bytes / parameter": "the memory the optimizer keeps per model parameter (momentum, moments, ...)",
     "ms / step": "wall time per training step, in milliseconds",
@@ -99,16 +111,27 @@ footer { margin-top: 2.5rem; color: #666; font-size: 0.9rem; border-top: 1px sol
 def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, winners: Mapping[str, str],
                summary: Any, curves: Any, config_text: str, version: str, mode: str, surface: Any = None,
                paths: Mapping[int, Any] | None = None, labels: Mapping[int, str] | None = None,
-               images: Mapping[str, str] | None = None, notes: list[str] | None = None) -> pathlib.Path:
+               images: Mapping[str, str] | None = None, notes: list[str] | None = None,
+               selection: Selection, colours: Mapping[str, str] | None = None,
+               table_notes: list[str] | None = None) -> pathlib.Path:
     """Write the HTML report of a comparison to ``path`` and return that path.
 
     ``table``: a pandas DataFrame, one row per optimizer label (the index), one column per metric; numbers
     are shown with 4 significant digits, rates and accuracies as percentages, NaN as "—", strings (e.g. a
     censored "> 400" steps to target) as they are. ``winners``: metric column → winning label, highlighted.
     ``summary``: one row per run (index ``run``) with at least the columns ``label, lr, seed,
-    final_train_loss, diverged``; ``curves``: the long table ``run, step, split, metric, value`` (and
-    ``epoch``) of :attr:`descend.Runs.curves`. ``config_text`` (the resolved TOML configuration),
-    ``version`` and ``mode`` (the comparison mode) are shown as text.
+    final_train_loss`` and each run's ``status`` (or, from an older summary, ``diverged``); ``curves``: the
+    long table ``run, step, split, metric, value`` (and ``epoch``) of :attr:`descend.Runs.curves`.
+    ``config_text`` (the resolved TOML configuration), ``version`` and ``mode`` (the comparison mode) are
+    shown as text.
+
+    ``selection`` (:class:`descend.selection.Selection`, the comparison's) says which runs each chart shows
+    for a label: the loss chart its chosen configuration's runs, the gradient-norm chart its representative
+    run; no chart chooses again. ``colours``: label → colour (a report passes the one palette of all its
+    figures), else :func:`descend.report.colours.colours` of the labels' optimizers. ``table_notes``: lines
+    shown under the table (what qualifies its numbers). A run that does not count is drawn with its
+    status's mark and named by its status, never judged from its values; on a log axis a value that is
+    not positive (a batch with no valid sample) is a gap.
 
     ``surface`` (optional): an object with ``names``, ``domain``, ``log_scale``, ``points`` and ``grid(n)
     -> (A, B, J)``; with it the page has a contour map and a 3-D surface with each run's path
@@ -142,19 +165,25 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
         if not isinstance(labels, Mapping):
             raise ValueError(f"labels must be a dict (run -> label), not {type(labels).__name__}")
         run_labels.update({int(run): str(label) for run, label in labels.items()})
-    order = list(dict.fromkeys([str(label) for label in table.index] + [str(x) for x in summary["label"]]))
-    colours = {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(order)}
-    chosen = {label: _configured_runs(summary, table, label) for label in order}
+    if not isinstance(selection, Selection):
+        raise ValueError(f"selection must be a descend.selection.Selection, not {type(selection).__name__}")
+    table_notes = _check_strings(table_notes, "table_notes")
+    order = list(dict.fromkeys([str(label) for label in table.index] + list(selection.chosen)
+                               + [str(x) for x in summary["label"]]))
+    colours = _colours(order, selection, summary, colours)
+    chosen = {label: [run for run in c.runs if run in summary.index] for label, c in selection.chosen.items()}
+    shown = {label: c.representative for label, c in selection.chosen.items() if c.representative in summary.index}
 
     figures = [
         ("Loss during training", _loss_caption(curves, summary, chosen), "fig-loss", 480,
          _loss_figure(summary, curves, chosen, colours)),
-        ("Learning-rate sensitivity", "Final training loss against the learning rate, one marker per run (\u00d7 at "
-         "the top: the run diverged); the dotted line joins the medians over seeds, and a wide flat valley means "
-         "the optimizer forgives a poorly chosen learning rate.", "fig-lr", 440,
+        ("Learning-rate sensitivity", "Final training loss against the learning rate, one marker per run (at the "
+         "top, the runs without a result: \u00d7 diverged, \u25c7 left the model's domain); the dotted line joins "
+         "the medians over seeds, and a wide flat valley means the optimizer forgives a poorly chosen learning "
+         "rate.", "fig-lr", 440,
          _lr_figure(summary, order, colours)),
     ]
-    grads = _grad_figure(summary, curves, chosen)
+    grads = _grad_figure(summary, curves, shown)
     if grads is not None:
         which = "one representative run per optimizer (choose it in the menu)" if grads.layout.updatemenus else \
             "a representative run"
@@ -162,7 +191,7 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
                         "norms that shrink layer after layer point to vanishing gradients, sudden spikes to "
                         "instability.", "fig-grad", 440, grads))
     if surface is not None:
-        contour, surface3d, names = _surface_figures(surface, paths, run_labels, colours)
+        contour, surface3d, names = _surface_figures(surface, paths, run_labels, summary, colours)
         figures.append(("The cost surface seen from above", f"Each run's path over the cost J({names}) from the "
                         "start (open circle) towards the minimum (star): look for zig-zags across a valley, "
                         "overshooting, and which runs get there.", "fig-contour", 560, contour))
@@ -171,7 +200,7 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
                         "fig-surface3d", 620, surface3d))
 
     parts = [_header(title, intro, mode, version, summary, curves, notes),
-             _table_section(table, winners, colours), _runs_details(summary)]
+             _table_section(table, winners, colours, table_notes), _runs_details(summary)]
     for heading, caption, div_id, height, figure in figures:
         parts.append(_figure_section(heading, caption, div_id, height, figure))
     parts.append(_config_section(config_text, version))
@@ -248,7 +277,7 @@ def _max(column: Any) -> float | None:
     return None if values.empty else float(values.max())
 
 
-def _table_section(table: Any, winners: dict[str, str], colours: dict[str, str]) -> str:
+def _table_section(table: Any, winners: dict[str, str], colours: dict[str, str], table_notes: list[str]) -> str:
     columns = [str(c) for c in table.columns]
     head = "<th scope=\"col\">optimizer</th>" + "".join(f"<th scope=\"col\">{_esc(c)}</th>" for c in columns)
     rows = []
@@ -267,6 +296,9 @@ def _table_section(table: Any, winners: dict[str, str], colours: dict[str, str])
            "metric) is in bold on green.</p>",
            f"<div class=\"scroll\"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows)
            + "\n</tbody>\n</table></div>"]
+    if table_notes:
+        out.append("<ul class=\"notes table-notes\">" + "".join(f"<li>{_esc(note)}</li>" for note in table_notes)
+                   + "</ul>")
     if winners:
         best = "; ".join(f"{_esc(column)}: <b>{_esc(label)}</b>" for column, label in winners.items())
         out.append(f"<p class=\"winners\">Best per metric: {best}.</p>")
@@ -498,29 +530,18 @@ def _held_out_split(curves: Any) -> str | None:
     return None
 
 
-def _configured_runs(summary: Any, table: Any, label: str) -> list[int]:
-    """The runs of ``label`` with the learning rate and batch size its row of the table reports (when the
-    table has those columns: the configuration a tuned or swept comparison chose), else all its runs."""
-    import pandas as pd
-
-    mine = summary[summary["label"].astype(str) == label]
-    if label not in set(map(str, table.index)):
-        return [int(r) for r in mine.index]
-    row = table.loc[[x for x in table.index if str(x) == label][0]]
-    for column, run_column in (("lr", "lr"), ("batch size", "batch_size"), ("batch_size", "batch_size")):
-        if column not in table.columns or run_column not in mine.columns:
-            continue
-        wanted = row[column]
-        if isinstance(wanted, numbers.Real) and not isinstance(wanted, bool):
-            if math.isnan(float(wanted)):
-                continue
-            values = pd.to_numeric(mine[run_column], errors="coerce").to_numpy(dtype=np.float64)
-            keep = np.isclose(values, float(wanted), rtol=1e-6, atol=0.0)
-        else:
-            keep = (mine[run_column].astype(str) == str(wanted)).to_numpy()
-        if keep.any():
-            mine = mine[keep]
-    return [int(r) for r in mine.index]
+def _colours(order: list[str], selection: Selection, summary: Any, given: Mapping[str, str] | None) -> dict[str, str]:
+    """Every label's colour: ``given``, else the one palette keyed by the labels' optimizers."""
+    if given is not None:
+        if not isinstance(given, Mapping):
+            raise ValueError(f"colours must be a dict (label -> colour), not {type(given).__name__}")
+        missing = [label for label in order if label not in given]
+        if missing:
+            raise ValueError(f"colours has no colour for {', '.join(map(repr, missing))}")
+        return {label: str(given[label]) for label in order}
+    names = dict(zip(summary["label"].astype(str), summary["optimizer"].astype(str))) if "optimizer" in summary else {}
+    names.update(selection.optimizers())
+    return palette_of({label: names.get(label, optimizer_of(label)) for label in order})
 
 
 def _loss_caption(curves: Any, summary: Any, chosen: dict[str, list[int]]) -> str:
@@ -529,7 +550,8 @@ def _loss_caption(curves: Any, summary: Any, chosen: dict[str, list[int]]) -> st
     narrowed = any(len(runs) < int((summary["label"].astype(str) == label).sum()) for label, runs in chosen.items())
     which = "the seeds of each optimizer's configuration in the table" if narrowed else "single runs"
     return (f"Mini-batch training loss (solid){dashed} against the step: thin lines are {which}, the bold line "
-            "their median; lower and sooner is better, and a line that stops early has diverged.")
+            "their median; lower and sooner is better, and a line that stops early belongs to a run that diverged or "
+            "left the model's domain (each run's status is in the details under the table).")
 
 
 def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colours: dict[str, str]) -> Any:
@@ -538,7 +560,7 @@ def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colour
     loss = curves[(curves["metric"] == "loss") & curves["run"].isin(summary.index)]
     held = _held_out_split(curves)
     styles = [("batch", "solid", "")] + ([(held, "dash", f" ({held})")] if held else [])
-    traces, values = [], []
+    traces = []
     for label, runs in chosen.items():
         for split, dash, suffix in styles:
             table = _per_step(loss[(loss["split"] == split) & loss["run"].isin(runs)])
@@ -552,10 +574,10 @@ def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colour
                     y = table[run].to_numpy(dtype=np.float64)
                     i = _thin(len(y), _last_finite(y))
                     traces.append(go.Scatter(x=steps[i], y=y[i], name=_esc(label),
-                                             meta=_esc(f"{label}{suffix}: {_run_text(summary, run)}"),
+                                             meta=_esc(f"{label}{suffix}: {_run_text(summary, run)}"
+                                                       f"{_status_text(summary, run)}"),
                                              line=dict(color=colours[label], width=1, dash=dash), opacity=0.35,
                                              showlegend=False, **common))
-                    values.append(y)
                 median = table.median(axis=1, skipna=True).to_numpy(dtype=np.float64)
                 name = f"{label}{suffix}: median of {table.shape[1]} runs"
             else:
@@ -566,20 +588,35 @@ def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colour
             traces.append(go.Scatter(x=steps[i], y=median[i], name=_esc(label), meta=_esc(name),
                                      line=dict(color=colours[label], width=3 if first else 2.5, dash=dash),
                                      showlegend=first, **common))
-            values.append(median)
     figure = go.Figure(traces)
-    # losses are >= 0; a batch loss of exactly 0 (e.g. a masked batch with no valid sample) is a gap on a log axis
-    log = _all_positive([v[v != 0] for v in values])
+    log = _log_axis(figure)
     figure.update_layout(xaxis_title="step", yaxis_title="loss" + (" (log scale)" if log else ""),
                          legend_title_text="optimizer", hovermode="closest")
     figure.update_yaxes(type="log" if log else "linear")
     return figure
 
 
-def _all_positive(arrays: list[np.ndarray]) -> bool:
-    finite = [a[np.isfinite(a)] for a in arrays]
-    finite = [a for a in finite if a.size]
-    return bool(finite) and all(bool((a > 0).all()) for a in finite)
+def _log_axis(figure: Any) -> bool:
+    """Whether the figure's y axis is logarithmic: when no finite, non-zero y value is negative (and some is
+    positive). On a log axis every y that is not positive (a batch with no valid sample: NaN, or 0 from an
+    older engine) becomes NaN, a gap, never a point drawn at the bottom."""
+    ys = [np.asarray(t.y, dtype=np.float64) for t in figure.data if t.y is not None]
+    finite = [y[np.isfinite(y) & (y != 0)] for y in ys]
+    finite = [y for y in finite if y.size]
+    log = bool(finite) and all(bool((y > 0).all()) for y in finite)
+    if log:
+        for trace in figure.data:
+            if trace.y is not None:
+                y = np.asarray(trace.y, dtype=np.float64)
+                with np.errstate(invalid="ignore"):
+                    trace.y = np.where(y > 0, y, np.nan)
+    return log
+
+
+def _status_text(summary: Any, run: int) -> str:
+    """", left the model's domain" for a run that does not count, "" for one that does."""
+    status = str(statuses(summary.loc[[run]]).iloc[0])
+    return "" if outcomes.counts(status) else f", {outcomes.STATUSES.get(status, status)}"
 
 
 def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
@@ -588,11 +625,13 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
 
     lr = pd.to_numeric(summary["lr"], errors="coerce")
     final = pd.to_numeric(summary["final_train_loss"], errors="coerce")
-    diverged = summary["diverged"].fillna(False).astype(bool) | np.isinf(final)
+    status = statuses(summary)
+    failed = ~status.map(outcomes.counts).astype(bool)
+    at = status_steps(summary)
     usable = lr.notna() & (lr > 0)
     if not bool(usable.any()):
         return "No run has a single numeric learning rate, so there is no sensitivity chart."
-    ok = usable & ~diverged & final.notna()
+    ok = usable & ~failed & final.notna()
     log_y = bool(ok.any()) and bool((final[ok] > 0).all())
     if bool(ok.any()):
         top, bottom = float(final[ok].max()), float(final[ok].min())
@@ -602,7 +641,7 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
     traces = []
     for label in order:
         mine = summary["label"].astype(str) == label
-        good, bad = mine & ok, mine & usable & diverged
+        good = mine & ok
         hover = [_esc(f"{label}: {_run_text(summary, run)}") for run in summary.index[good]]
         if bool(good.any()):
             medians = final[good].groupby(lr[good]).median().sort_index()
@@ -613,43 +652,35 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
                                  mode="markers", name=_esc(label), legendgroup=label, text=hover,
                                  marker=dict(color=colours[label], size=9, symbol="circle"),
                                  hovertemplate="%{text}<br>final train loss %{y:.4g}<extra></extra>"))
-        if bool(bad.any()):
-            at = summary.loc[bad, "diverged_at"] if "diverged_at" in summary.columns else [None] * int(bad.sum())
-            hover = [_esc(f"{label}: {_run_text(summary, run)}: diverged"
-                          + (f" at step {_cell_text('step', step)}" if step is not None else ""))
-                     for run, step in zip(summary.index[bad], at)]
+        for kind, symbol in STATUS_SYMBOLS.items():  # the runs without a result, at the top, by status
+            bad = mine & usable & (status == kind)
+            if not bool(bad.any()):
+                continue
+            words = outcomes.STATUSES[kind]
+            hover = [_esc(f"{label}: {_run_text(summary, run)}: {words}"
+                          + (f" at step {_cell_text('step', step)}" if np.isfinite(step) else ""))
+                     for run, step in zip(summary.index[bad], at[bad])]
             traces.append(go.Scatter(x=lr[bad].to_numpy(dtype=np.float64), y=np.full(int(bad.sum()), top),
-                                     mode="markers", name=_esc(f"{label} (diverged)"), legendgroup=label,
+                                     mode="markers", name=_esc(f"{label} ({words})"), legendgroup=label,
                                      showlegend=False, text=hover, hovertemplate="%{text}<extra></extra>",
-                                     marker=dict(color=colours[label], size=12, symbol="x")))
+                                     marker=dict(color=colours[label], size=12, symbol=symbol)))
     figure = go.Figure(traces)
     figure.update_xaxes(type="log", title_text="learning rate (log scale)")
     figure.update_yaxes(type="log" if log_y else "linear",
                         title_text="final training loss" + (" (log scale)" if log_y else ""))
-    if bool((usable & diverged).any()):  # a dotted line at the height of the crosses (a trace: log-safe)
+    present = [kind for kind in STATUS_SYMBOLS if bool((usable & (status == kind)).any())]
+    if present:  # a dotted line at the height of the marks (a trace: log-safe)
         span = lr[usable].to_numpy(dtype=np.float64)
+        words = " / ".join(outcomes.STATUSES[kind] for kind in present)
         figure.add_trace(go.Scatter(x=[span.min(), span.max()], y=[top, top], mode="lines+text",
-                                    text=["diverged", ""], textposition="top right", showlegend=False,
+                                    text=[words, ""], textposition="top right", showlegend=False,
                                     hoverinfo="skip", line=dict(color="#999", width=1, dash="dot"),
                                     textfont=dict(color="#666")))
     figure.update_layout(legend_title_text="optimizer")
     return figure
 
 
-def _representative(summary: Any, runs: list[int]) -> int:
-    """The run with the median final training loss among the runs that did not diverge (else the first)."""
-    import pandas as pd
-
-    rows = summary.loc[runs]
-    final = pd.to_numeric(rows["final_train_loss"], errors="coerce")
-    healthy = rows.index[~rows["diverged"].fillna(False).astype(bool).to_numpy() & np.isfinite(final.to_numpy())]
-    if len(healthy) == 0:
-        return int(runs[0])
-    ranked = final[healthy].sort_values(kind="stable")
-    return int(ranked.index[(len(ranked) - 1) // 2])
-
-
-def _grad_figure(summary: Any, curves: Any, chosen: dict[str, list[int]]) -> Any:
+def _grad_figure(summary: Any, curves: Any, shown: dict[str, int]) -> Any:
     import plotly.graph_objects as go
 
     metric = curves["metric"].astype(str)
@@ -659,11 +690,9 @@ def _grad_figure(summary: Any, curves: Any, chosen: dict[str, list[int]]) -> Any
     names = list(dict.fromkeys(m.split(":", 1)[1] for m in grads["metric"]))
     traces, groups, titles = [], [], []
     recorded = set(grads["run"])
-    for label, runs in chosen.items():
-        runs = [run for run in runs if run in recorded]
-        if not runs:
+    for label, run in shown.items():
+        if run not in recorded:
             continue
-        run = _representative(summary, runs)
         mine = grads[grads["run"] == run]
         start = len(traces)
         for k, name in enumerate(names):
@@ -673,15 +702,15 @@ def _grad_figure(summary: Any, curves: Any, chosen: dict[str, list[int]]) -> Any
             y = rows["value"].to_numpy(dtype=np.float64)
             i = _thin(len(y), _last_finite(y))
             traces.append(go.Scatter(x=rows["step"].to_numpy()[i], y=y[i], mode="lines", name=_esc(name),
-                                     line=dict(color=PALETTE[k % len(PALETTE)], width=1.5),
+                                     line=dict(color=TENSOR_COLOURS[k % len(TENSOR_COLOURS)], width=1.5),
                                      visible=not groups, hovertemplate="%{fullData.name}<br>step %{x}<br>norm "
                                      "%{y:.4g}<extra></extra>"))
         groups.append((label, start, len(traces)))
-        titles.append(_esc(f"Gradient norms: {label} ({_run_text(summary, run)})"))
+        titles.append(_esc(f"Gradient norms: {label} ({_run_text(summary, run)}{_status_text(summary, run)})"))
     if not traces:
         return None
     figure = go.Figure(traces)
-    log = _all_positive([np.asarray(t.y, dtype=np.float64) for t in traces])
+    log = _log_axis(figure)
     figure.update_yaxes(type="log" if log else "linear", title_text="gradient norm" + (" (log scale)" if log else ""))
     figure.update_layout(xaxis_title="step", title_text=titles[0], legend_title_text="parameter tensor")
     if len(groups) > 1:
@@ -695,7 +724,7 @@ def _grad_figure(summary: Any, curves: Any, chosen: dict[str, list[int]]) -> Any
     return figure
 
 
-def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dict[int, str],
+def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dict[int, str], summary: Any,
                      colours: dict[str, str]) -> tuple[Any, Any, str]:
     import plotly.graph_objects as go
 
@@ -739,19 +768,21 @@ def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dic
     span = math.hypot(a[-1] - a[0], b[-1] - b[0])
     for run, path in sorted(paths.items()):
         label = run_labels.get(run, f"run {run}")
-        colour = colours.get(label, PALETTE[run % len(PALETTE)])
+        own = str(summary.at[run, "label"]) if run in summary.index else label  # the colour is the optimizer's
+        colour = colours[own] if own in colours else palette_of([own])[own]
         points = _thin_path(path, span / 1000)
         if len(points) == 0:
             continue
         first = label not in shown_labels
         shown_labels.add(label)
-        name = _esc(f"{label}: run {run}")
-        contour.append(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines+markers", name=_esc(label),
+        shown = label + (_status_text(summary, run).replace(", ", " \u2014 ", 1) if run in summary.index else "")
+        name = _esc(f"{shown}: run {run}")
+        contour.append(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines+markers", name=_esc(shown),
                                   legendgroup=label, showlegend=first, text=[name] * len(points),
                                   line=dict(color=colour, width=2.5), marker=dict(size=3, color=colour),
                                   hovertemplate="%{text}<br>(%{x:.4g}, %{y:.4g})<extra></extra>"))
         solid.append(go.Scatter3d(x=points[:, 0], y=points[:, 1], z=_interpolate(a, b, z, points) + lift,
-                                  mode="lines", name=_esc(label), legendgroup=label, showlegend=first,
+                                  mode="lines", name=_esc(shown), legendgroup=label, showlegend=first,
                                   line=dict(color=colour, width=5), hovertemplate=name + "<extra></extra>"))
         start = (round(float(points[0, 0]), 9), round(float(points[0, 1]), 9))
         if start not in starts:

@@ -1,0 +1,93 @@
+"""The one palette of every report: an optimizer's colour is keyed by its registry name.
+
+The same optimizer has the same colour in every PNG, SVG, animation frame and HTML chart of every report
+descend writes, whatever else is compared: :data:`BASE` fixes a colour per registry name (an optimizer not
+listed gets one of :data:`EXTRA`, chosen by a checksum of its name, so it is stable too). When several
+labels of one optimizer are compared (``sgd`` and ``sgd(momentum=0.9)``), the plain label (or, without one,
+the first in sorted order) keeps the optimizer's colour and the others get darker and lighter shades of it,
+so every label stays distinguishable.
+
+>>> colours({"adam": "adam", "sgd": "sgd", "sgd(momentum=0.9)": "sgd"})["adam"] == BASE["adam"]
+True
+>>> optimizer_of("sgd(momentum=0.9) (lr 0.1)")
+'sgd'
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterable, Mapping
+
+from matplotlib import colors as mcolors
+
+__all__ = ["BASE", "EXTRA", "colours", "optimizer_of"]
+
+#: The colour of every optimizer of the registry (and of random search), by registry name.
+BASE: dict[str, str] = {
+    "gd": "#1f77b4",  # blue
+    "momentum": "#ff7f0e",  # orange
+    "rmsprop": "#2ca02c",  # green
+    "adam": "#d62728",  # red
+    "sgd": "#9467bd",  # purple
+    "nesterov": "#8c564b",  # brown
+    "adagrad": "#e377c2",  # pink
+    "adadelta": "#7f7f7f",  # grey
+    "amsgrad": "#bcbd22",  # olive
+    "adamw": "#17becf",  # cyan
+    "adamax": "#393b79",  # indigo
+    "nadam": "#637939",  # moss
+    "radam": "#843c39",  # brick
+    "random-search": "#7b4173",  # plum
+}
+#: Colours for an optimizer that :data:`BASE` does not list, picked by the CRC-32 of its name.
+EXTRA = ("#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363", "#6baed6", "#fd8d3c", "#74c476", "#9e9ac8",
+         "#969696")
+#: How far the k-th extra label of one optimizer moves from its colour: < 0 towards black, > 0 towards white.
+SHADES = (0.0, -0.4, 0.45, -0.65, 0.7, -0.2, 0.25, -0.55, 0.6)
+
+
+def optimizer_of(label: str) -> str:
+    """The registry name a label starts with: ``"sgd(momentum=0.9)"`` → ``"sgd"``, ``"adam (lr 0.01)"`` →
+    ``"adam"``."""
+    match = re.match(r"\s*([A-Za-z][\w-]*)", str(label))
+    return match.group(1).lower() if match else str(label).strip().lower()
+
+
+def base(optimizer: str) -> str:
+    """The colour of an optimizer (its registry name)."""
+    name = str(optimizer).strip().lower()
+    if name in BASE:
+        return BASE[name]
+    return EXTRA[zlib.crc32(name.encode()) % len(EXTRA)]
+
+
+def shade(colour: str, k: int) -> str:
+    """The k-th shade of a colour (k = 0: the colour itself), as #rrggbb."""
+    t = SHADES[k % len(SHADES)] * (0.85 ** (k // len(SHADES)))
+    r, g, b = mcolors.to_rgb(colour)
+    mixed = [c * (1 + t) if t < 0 else c + (1 - c) * t for c in (r, g, b)]
+    return mcolors.to_hex([min(max(c, 0.0), 1.0) for c in mixed])
+
+
+def colours(labels: Mapping[str, str] | Iterable[str]) -> dict[str, str]:
+    """The colour of every label: ``labels`` maps a label to its optimizer's registry name (or is a list of
+    labels, each read with :func:`optimizer_of`). Returned in the order given.
+
+    A label's colour depends only on its optimizer and on the other labels of the same optimizer: the plain
+    label (equal to the registry name) or else the first in sorted order gets the optimizer's colour, the
+    others its shades in sorted order.
+    """
+    if isinstance(labels, Mapping):
+        pairs = {str(label): str(name).strip().lower() for label, name in labels.items()}
+    else:
+        pairs = {str(label): optimizer_of(label) for label in labels}
+    by_optimizer: dict[str, list[str]] = {}
+    for label, name in pairs.items():
+        by_optimizer.setdefault(name, []).append(label)
+    out: dict[str, str] = {}
+    for name, mine in by_optimizer.items():
+        ordered = sorted(mine, key=lambda label: (label.strip().lower() != name, label))
+        for k, label in enumerate(ordered):
+            out[label] = shade(base(name), k)
+    return {label: out[label] for label in pairs}

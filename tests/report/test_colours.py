@@ -1,0 +1,95 @@
+"""descend.report.colours: one palette keyed by the optimizer's registry name, read by every figure, chart and
+animation of a report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from matplotlib import colors as mcolors
+from PIL import Image
+
+from descend.optim import registry
+from descend.report import colours as P
+from descend.report import figures as F
+
+
+@dataclass
+class Bowl:
+    """A fake cost surface: J = a² + b² over [-2, 2]²."""
+
+    names: tuple = ("a", "b")
+    domain: tuple = ((-2.0, 2.0), (-2.0, 2.0))
+    log_scale: bool = False
+    points: tuple = (("minimum", (0.0, 0.0)),)
+
+    def grid(self, n):
+        a = torch.linspace(-2, 2, n, dtype=torch.float64)
+        A, B = torch.meshgrid(a, a, indexing="xy")
+        return A, B, A**2 + B**2
+
+
+def _paths():
+    t = np.linspace(0, 1, 41)[:, None]
+    return ({0: (1 - t) * np.array([-1.5, 1.5]), 1: (1 - t) * np.array([1.5, 1.0]) + 0.1 * np.sin(9 * t)},
+            {0: "gd", 1: "momentum"})
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[k:k + 2], 16) for k in (1, 3, 5))
+
+
+def test_an_optimizer_has_its_colour_whatever_else_is_compared_and_in_any_order():
+    alone = P.colours({"adam": "adam"})
+    crowd = P.colours({"rmsprop": "rmsprop", "gd": "gd", "adam": "adam", "momentum": "momentum"})
+    other = P.colours(["sgd", "nesterov", "adam", "radam"])
+    assert alone["adam"] == crowd["adam"] == other["adam"] == P.BASE["adam"]
+    assert list(crowd) == ["rmsprop", "gd", "adam", "momentum"]  # in the order given
+    assert P.colours(list(reversed(crowd))) == crowd
+    # every optimizer of the registry (and random search) has a colour of its own
+    names = [*registry.OPTIMIZERS, "random-search"]
+    assert set(names) <= set(P.BASE) and len({P.BASE[n] for n in names}) == len(names)
+    # one the palette does not list gets a stable one
+    assert P.colours(["lbfgs"])["lbfgs"] == P.colours(["adam", "lbfgs"])["lbfgs"] in P.EXTRA
+
+
+def test_two_labels_of_one_optimizer_are_distinguishable_and_the_plain_one_keeps_its_colour():
+    labels = {"sgd": "sgd", "sgd(momentum=0.9)": "sgd", "sgd(momentum=0.9, nesterov=true)": "sgd", "adam": "adam"}
+    colours = P.colours(labels)
+    assert colours["sgd"] == P.BASE["sgd"] and colours["adam"] == P.BASE["adam"]
+    assert len(set(colours.values())) == len(colours)
+    # far enough apart to tell on a chart: at least 0.15 in some RGB channel
+    rgb = [np.array(_rgb(c)) / 255 for c in colours.values()]
+    assert min(np.abs(a - b).max() for i, a in enumerate(rgb) for b in rgb[i + 1:]) > 0.15
+    # without the plain label, the first in sorted order has the optimizer's colour
+    assert P.colours(["sgd(momentum=0.9)", "sgd(dampening=0.5)"])["sgd(dampening=0.5)"] == P.BASE["sgd"]
+    assert P.optimizer_of("sgd(momentum=0.9) (lr 0.1)") == "sgd" and P.optimizer_of("random-search") == "random-search"
+
+
+def test_figures_draw_each_optimizer_in_its_colour():
+    summary = pd.DataFrame({"label": ["gd", "adam"], "optimizer": ["gd", "adam"], "lr": [0.1, 0.1],
+                            "batch_size": ["full", "full"], "seed": [0, 0], "final_train_loss": [1.0, 2.0],
+                            "status": ["ok", "ok"]}, index=pd.Index([0, 1], name="run"))
+    curves = pd.DataFrame({"run": [0, 0, 1, 1], "step": [0, 1, 0, 1], "epoch": [0, 1, 0, 1], "split": "batch",
+                           "metric": "loss", "value": [2.0, 1.0, 3.0, 2.0]})
+    ax = F.loss_curves(summary, curves).axes[0]
+    drawn = {line.get_label(): mcolors.to_hex(line.get_color()) for line in ax.lines}
+    assert drawn == {"gd": P.BASE["gd"], "adam": P.BASE["adam"]}
+    paths, labels = _paths()
+    flat = F.landscape(Bowl(), paths, labels).axes[0]
+    assert {mcolors.to_hex(line.get_color()) for line in flat.lines if len(line.get_xdata()) > 2} == {
+        P.BASE["gd"], P.BASE["momentum"]}
+
+
+def test_the_gif_keeps_every_label_in_its_exact_colour_in_every_frame(tmp_path):
+    paths, labels = _paths()
+    gif = F.animate(Bowl(), paths, labels, tmp_path / "paths.gif", max_frames=6, dpi=50, n=40)
+    image = Image.open(gif)
+    assert image.n_frames > 1
+    for frame in range(image.n_frames):
+        image.seek(frame)
+        pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
+        for name in ("gd", "momentum"):  # the legend's swatch at least, in every frame
+            assert (pixels == _rgb(P.BASE[name])).all(axis=1).sum() >= 10, (frame, name)
