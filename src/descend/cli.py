@@ -6,11 +6,13 @@
     descend compare TASK         compare optimizers on a task; writes an HTML report, figures, CSV/JSON
     descend landscape NAME       paths of several optimizers over a 2-D landscape (figure, animation)
     descend show REPORT_DIR      a finished comparison's summary table
+    descend report REPORT_DIR    rebuild a report's figures and HTML from its saved results
     descend --version
 """
 
 from __future__ import annotations
 
+import inspect
 import sys
 from enum import Enum
 from pathlib import Path
@@ -21,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
+from .compare import Config
 
 app = typer.Typer(
     name="descend",
@@ -145,16 +148,14 @@ def card(task: str = typer.Argument(..., help="A task or landscape name (see `de
 
 # -- compare -----------------------------------------------------------------------------------------------------
 
-_CONFIG_KEYS = ("task", "csv", "column", "optimizer", "mode", "lr", "batch_size", "steps", "epochs", "seeds", "schedule",
-                "budget", "target", "task_options", "compile", "out", "json")
-
 
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
 
 
-def _read_config(path: Path) -> dict[str, Any]:
+def _read_config(path: Path, schema: type = Config) -> dict[str, Any]:
+    """The settings of a TOML file, its keys checked against ``schema``'s."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
@@ -169,10 +170,62 @@ def _read_config(path: Path) -> dict[str, Any]:
         raise ValueError(f"--config {str(path)!r} cannot be read: {e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ValueError(f"--config {str(path)!r} is not valid TOML: {e}") from None
-    check_names(list(data), _CONFIG_KEYS, what=f"key in {path}")
-    if isinstance(data.get("optimizer"), str):
-        data["optimizer"] = [data["optimizer"]]
+    check_names(list(data), schema.keys(), what=f"key in {path}")
     return data
+
+
+def _schema_parameters(schema: type) -> list[inspect.Parameter]:
+    """The command-line parameters of a :class:`descend.schema.Schema`'s fields: an option (or argument) per
+    field, all defaulting to None (not given), so that a --config file's values apply unless overridden."""
+    out = []
+    for entry in schema.entries():
+        s = entry.setting
+        if s.argument:
+            annotation, default = Optional[str], typer.Argument(None, metavar=s.metavar, help=s.help,
+                                                                show_default=False)
+        elif not entry.flags:
+            continue  # a TOML / dict setting only
+        elif s.switch:
+            flag = entry.flags[0]
+            annotation, default = Optional[bool], typer.Option(None, f"{flag}/--no-{flag[2:]}", *entry.flags[1:],
+                                                               help=s.help, show_default=False)
+        else:
+            annotation = Optional[list[str]] if s.repeat else Optional[str]
+            default = typer.Option(None, *entry.flags, metavar=s.metavar, help=s.help, show_default=False)
+        out.append(inspect.Parameter(entry.name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                     annotation=annotation))
+    return out
+
+
+def _with_settings(schema: type) -> Any:
+    """Give a command (``def command(own options..., **settings)``) one option per field of ``schema``."""
+
+    def wrap(function: Any) -> Any:
+        own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+               for p in inspect.signature(function, eval_str=True).parameters.values()
+               if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        function.__signature__ = inspect.Signature(_schema_parameters(schema) + own)
+        return function
+
+    return wrap
+
+
+def _settings(schema: type, given: dict[str, Any], config: Optional[Path]) -> Any:
+    """The schema's instance from a --config file and the command line's options (which win), each checked;
+    an error names the setting as the user gave it (``--lr``, or ``lr (in FILE)``)."""
+    entries = {e.name: e for e in schema.entries()}
+    data: dict[str, Any] = {}
+    names = schema.flags()
+    if config is not None:
+        data = _read_config(config, schema)
+        names.update({key: f"{key} (in {config})" for key in data})
+    for name, value in given.items():
+        entry = entries[name]
+        if value is None or (entry.setting.repeat and not value):
+            continue
+        data[entry.key] = list(value) if entry.setting.repeat else value
+        names[entry.key] = entry.flag
+    return schema.from_dict(data, names=names)
 
 
 class _Progress:
@@ -220,61 +273,25 @@ class _Progress:
 
 
 @app.command("compare")
+@_with_settings(Config)
 def compare_command(
-    task: Optional[str] = typer.Argument(None, help="A task (descend list tasks), a landscape, or a formula in x, y "
-                                                    "such as 'x**2 + 10*sin(y)'."),
-    optimizer: Optional[list[str]] = typer.Option(None, "--optimizer", "-o", help="NAME[:key=value,...], repeatable, "
-                                                  "e.g. -o adam -o sgd:momentum=0.9. Default: the task's set."),
-    lr: Optional[str] = typer.Option(None, help="Learning rates: 0.1,0.01 or a log range 1e-4..1e-1[:N]."),
-    batch_size: Optional[str] = typer.Option(None, "--batch-size", help="full (GD), 1 (SGD), 32, hybrid, ... "
-                                             "comma-separated. Default: the task's."),
-    steps: Optional[int] = typer.Option(None, help="Training steps per run (default: the task's)."),
-    epochs: Optional[int] = typer.Option(None, help="Budget in epochs instead of steps."),
-    seeds: Optional[int] = typer.Option(None, help="Seeds per configuration (default 3)."),
-    schedule: Optional[str] = typer.Option(None, help="Learning-rate schedule: cosine, step:step_size=100,gamma=0.5, ..."),
-    mode: Optional[str] = typer.Option(None, help="same-lr (default), defaults or tuned."),
-    budget: Optional[int] = typer.Option(None, help="Tuned mode: learning rates tried per optimizer (default 7)."),
-    target: Optional[str] = typer.Option(None, help="Target loss: steps and epochs to reach it are reported. With "
-                                         "--csv and no --column, the column to predict."),
-    csv: Optional[Path] = typer.Option(None, help="A CSV file as the task: --csv PATH --target COL."),
-    column: Optional[str] = typer.Option(None, help="The CSV column to predict (then --target is the target loss)."),
-    out: Optional[Path] = typer.Option(None, help="Report directory (default: reports/TASK)."),
-    json_file: Optional[Path] = typer.Option(None, "--json", help="Also write one JSON record per run and optimizer."),
-    config: Optional[Path] = typer.Option(None, help="A TOML file with the same keys as these options."),
-    force: bool = typer.Option(False, help="Overwrite a report already in --out."),
+    config: Optional[Path] = typer.Option(None, metavar="FILE", help="A TOML file with the same keys as these "
+                                          "options (and task_options); the options given here win."),
+    force: bool = typer.Option(False, help="Replace the report already in --out (its files only: a directory "
+                               "holding anything else is refused)."),
     quiet: bool = typer.Option(False, help="No progress bar; print only where the report is."),
     no_animation: bool = typer.Option(False, "--no-animation", help="Skip the GIF/MP4 of the paths (2-D tasks)."),
-    compile: Optional[bool] = typer.Option(None, "--compile/--no-compile", help="Compile each training step "
-                                           "(Inductor): steps 2-4x faster, but about 15 s per optimizer and batch "
-                                           "shape the first time (then cached on disk); for long runs. Default: no."),
+    **settings: Any,
 ) -> None:
     """Compare optimizers on a task and write a report (HTML, figures, CSV, JSON, the resolved config)."""
     from . import compare as cmp
-    from .report.build import check_out, write_report
+    from .report.build import check_json, check_out, write_report
 
-    if target is not None:
-        try:
-            target = float(target)
-        except ValueError:
-            if csv is None or column is not None:
-                _fail(f"--target {target!r} must be a number (the target loss); with --csv PATH it may name the column")
-            column, target = target, None
-    given = {"task": task, "optimizer": optimizer or None, "lr": lr, "batch_size": batch_size, "steps": steps,
-             "epochs": epochs, "seeds": seeds, "schedule": schedule, "mode": mode, "budget": budget, "target": target,
-             "csv": str(csv) if csv else None, "column": column, "out": str(out) if out else None,
-             "json": str(json_file) if json_file else None, "compile": compile}
     try:
-        settings = _read_config(config) if config is not None else {}
-        settings.update({k: v for k, v in given.items() if v is not None})
-        resolved, built = cmp.resolve(
-            settings.get("task"), optimizers=settings.get("optimizer"), mode=settings.get("mode", "same-lr"),
-            lr=settings.get("lr"), batch_size=settings.get("batch_size"), steps=settings.get("steps"),
-            epochs=settings.get("epochs"), seeds=settings.get("seeds", 3), schedule=settings.get("schedule"),
-            budget=settings.get("budget", 7), target=settings.get("target"),
-            task_options=settings.get("task_options"), csv=settings.get("csv"), column=settings.get("column"),
-            compile=settings.get("compile", False),
-        )
-        out_dir = check_out(settings.get("out") or Path("reports") / _slug(built.name), force=force)
+        given = _settings(Config, settings, config)
+        resolved, built = given.resolved(names=Config.flags())
+        out_dir = check_out(given.out or Path("reports") / _slug(built.name), force=force)
+        check_json(given.json, out_dir)
     except ValueError as e:
         _fail(str(e))
     fits = len(resolved.optimizers) * (2 if resolved.mode == "tuned" else 1)
@@ -292,16 +309,45 @@ def compare_command(
     if comparison.interrupted:
         typer.echo("interrupted: writing the report from what finished", err=True)
     try:
-        html = write_report(comparison, out_dir, json_path=settings.get("json"), animation=not no_animation,
-                            force=True)
+        html = write_report(comparison, out_dir, json_path=given.json, animation=not no_animation, force=True)
     except KeyboardInterrupt:
-        typer.echo("interrupted while writing the report", err=True)
+        typer.echo(f"interrupted while writing the report: {out_dir} is as it was", err=True)
         raise typer.Exit(130) from None
+    except (OSError, ValueError) as e:  # e.g. the disk filled up; out_dir is as it was
+        _fail(f"the report could not be written to {str(out_dir)!r} ({e}); it is as it was")
     if not quiet:
         Console().print(_table_of(_compact(comparison.table), comparison.winners, f"{built.title} — {resolved.mode}"))
     typer.echo(f"report: {html}")
     if comparison.interrupted:
         raise typer.Exit(130)
+
+
+@app.command("report")
+def report_command(
+    report: Path = typer.Argument(..., metavar="DIR", help="A report directory written by descend compare."),
+    out: Optional[Path] = typer.Option(None, metavar="DIRECTORY", help="Write the rebuilt report here instead "
+                                       "of replacing DIR's."),
+    force: bool = typer.Option(False, "--force", help="Replace a report already in --out."),
+    no_animation: bool = typer.Option(False, "--no-animation", help="Skip the GIF/MP4 of the paths (2-D tasks)."),
+) -> None:
+    """Rebuild a report's figures and HTML from its saved results (no training)."""
+    from .report.build import check_out, write_report
+    from .report.saved import load
+
+    try:
+        target = check_out(out if out is not None else report, force=force or out is None)
+        comparison, drawn = load(report)
+    except ValueError as e:
+        _fail(str(e))
+    try:
+        html = write_report(comparison, target, figures=drawn.get("figures", True),
+                            animation=drawn.get("animation", True) and not no_animation, force=True)
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted while writing the report: {target} is as it was", err=True)
+        raise typer.Exit(130) from None
+    except (OSError, ValueError) as e:
+        _fail(f"the report could not be written to {str(target)!r} ({e}); it is as it was")
+    typer.echo(f"report: {html}")
 
 
 _SHOWN = ("lr", "batch size", "final train loss", "test loss", "test accuracy", "steps to target", "divergence rate",
@@ -385,7 +431,7 @@ def landscape_command(
                 raise ValueError(f"--start {start!r}: give two numbers X,Y")
         if animate is not None and animate.suffix.lower() not in (".gif", ".mp4"):
             raise ValueError(f"--animate {str(animate)!r}: the file must end in .gif or .mp4")
-        resolved, task = cmp.resolve(name, optimizers=optimizer, lr=lr, steps=steps, seeds=1,
+        resolved, task = cmp.resolve(name, optimizers=optimizer or None, lr=lr, steps=steps, seeds=1,
                                      task_options={"start": point} if point else None)
         if task.surface is None:
             raise ValueError(f"{name!r} is not a 2-D landscape")

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import __version__, outcomes
+from . import __version__, outcomes, schema
 from ._checks import check_names, close_matches
 from .data import hybrid
 from .selection import Selection, best, criterion, scores, select, statuses
@@ -100,17 +100,19 @@ def _scalar(text: str, what: str) -> Any:
     return value
 
 
-def parse_optimizer(text: str) -> OptimizerSpec:
+def parse_optimizer(text: str, what: str = "--optimizer") -> OptimizerSpec:
     """``"adam"`` or ``"sgd:momentum=0.9,nesterov=true"`` → :class:`OptimizerSpec` (checked against the registry).
 
     >>> parse_optimizer("sgd:momentum=0.9").label
     'sgd(momentum=0.9)'
+
+    ``what`` names the setting in errors (``--optimizer`` on the command line, ``optimizer`` in a file).
     """
     from .engine import RANDOM_SEARCH, RANDOM_SEARCH_DEFAULTS
     from .optim import get
 
     if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"--optimizer {text!r}: give a name such as adam or sgd:momentum=0.9")
+        raise ValueError(f"{what} {text!r}: give a name such as adam or sgd:momentum=0.9")
     name, _, rest = text.strip().partition(":")
     name = name.strip().lower()
     options: dict[str, Any] = {}
@@ -118,23 +120,27 @@ def parse_optimizer(text: str) -> OptimizerSpec:
         for part in rest.split(","):
             key, eq, value = part.partition("=")
             if not eq or not key.strip() or not value.strip():
-                raise ValueError(f"--optimizer {text!r}: options are key=value pairs separated by commas, "
+                raise ValueError(f"{what} {text!r}: options are key=value pairs separated by commas, "
                                  f"e.g. sgd:momentum=0.9,nesterov=true ({part.strip()!r} is not)")
-            options[key.strip()] = _scalar(value, f"--optimizer {text!r}")
+            options[key.strip()] = _scalar(value, f"{what} {text!r}")
     if name == RANDOM_SEARCH:
-        check_names(list(options), RANDOM_SEARCH_DEFAULTS, what=f"option of {name}")
+        try:
+            check_names(list(options), RANDOM_SEARCH_DEFAULTS, what=f"option of {name}")
+        except ValueError as e:
+            raise ValueError(f"{what} {text!r}: {e}") from None
         return OptimizerSpec(name, options)
     try:
         info = get(name)
     except ValueError as e:
-        raise ValueError(f"--optimizer {text!r}: {e}") from None
+        raise ValueError(f"{what} {text!r}: {e}") from None
     if "lr" in options:
-        raise ValueError(f"--optimizer {text!r}: give learning rates with --lr (they are what a comparison varies)")
-    check_names(list(options), info.names, what=f"hyperparameter of {info.name}")
+        lr = "--lr" if what.startswith("--") else "lr"
+        raise ValueError(f"{what} {text!r}: give learning rates with {lr} (they are what a comparison varies)")
     try:
+        check_names(list(options), info.names, what=f"hyperparameter of {info.name}")
         info.configure(**options)
     except ValueError as e:
-        raise ValueError(f"--optimizer {text!r}: {e}") from None
+        raise ValueError(f"{what} {text!r}: {e}") from None
     return OptimizerSpec(info.name, options)
 
 
@@ -169,7 +175,7 @@ def _positive(part: str, what: str, whole: str) -> float:
     return value
 
 
-def parse_batch_sizes(text: str) -> list[Any]:
+def parse_batch_sizes(text: str, what: str = "--batch-size") -> list[Any]:
     """``"full,1,32,hybrid"`` → ``[None, 1, 32, hybrid(32, 8, 512)]``; ``hybrid(16,4,256)`` sets its parts."""
     out: list[Any] = []
     for part in re.split(r",(?![^()]*\))", str(text)):
@@ -181,12 +187,12 @@ def parse_batch_sizes(text: str) -> list[Any]:
         elif p.startswith("hybrid(") and p.endswith(")"):
             args = [a.strip() for a in p[7:-1].split(",")]
             if len(args) != 3 or not all(a.isdigit() for a in args):
-                raise ValueError(f"--batch-size {text!r}: hybrid(FIRST,EPOCHS,THEN) takes three whole numbers")
+                raise ValueError(f"{what} {text!r}: hybrid(FIRST,EPOCHS,THEN) takes three whole numbers")
             out.append(hybrid(int(args[0]), int(args[1]), int(args[2])))
         elif p.isdigit() and int(p) > 0:
             out.append(int(p))
         else:
-            raise ValueError(f"--batch-size {text!r}: {part.strip()!r} is not a batch size; use full (GD), 1 (SGD), "
+            raise ValueError(f"{what} {text!r}: {part.strip()!r} is not a batch size; use full (GD), 1 (SGD), "
                              "a positive whole number, or hybrid")
     return out
 
@@ -209,7 +215,7 @@ def batch_text(b: Any) -> str:
     return str(b)
 
 
-def parse_schedule(text: str | None, steps: int) -> tuple[str | None, Callable[[int], float] | None]:
+def parse_schedule(text: str | None, steps: int, what: str = "--schedule") -> tuple[str | None, Callable[[int], float] | None]:
     """``"cosine"`` or ``"step:step_size=100,gamma=0.5"`` → a multiplier of every run's learning rate."""
     from .schedules import SCHEDULES, get_schedule
 
@@ -219,14 +225,14 @@ def parse_schedule(text: str | None, steps: int) -> tuple[str | None, Callable[[
     key = name.strip().lower().replace("-", "_")
     if key not in SCHEDULES or key == "warmup":
         allowed = [s for s in SCHEDULES if s != "warmup"]
-        raise ValueError(f"--schedule {text!r}: unknown schedule{close_matches(key, allowed)} "
+        raise ValueError(f"{what} {text!r}: unknown schedule{close_matches(key, allowed)} "
                          f"(allowed: {', '.join(allowed)})")
     kwargs: dict[str, Any] = {}
     for part in filter(None, (p.strip() for p in rest.split(","))):
         k, eq, v = part.partition("=")
         if not eq:
-            raise ValueError(f"--schedule {text!r}: options are key=value pairs, e.g. step:step_size=100,gamma=0.5")
-        kwargs[k.strip()] = _scalar(v, f"--schedule {text!r}")
+            raise ValueError(f"{what} {text!r}: options are key=value pairs, e.g. step:step_size=100,gamma=0.5")
+        kwargs[k.strip()] = _scalar(v, f"{what} {text!r}")
     params = SCHEDULES[key].parameters
     first = "max_value" if key == "one_cycle" else "value"
     kwargs.setdefault(first, 1.0)
@@ -235,7 +241,7 @@ def parse_schedule(text: str | None, steps: int) -> tuple[str | None, Callable[[
     try:
         return str(text).strip(), get_schedule(key, **kwargs)
     except (TypeError, ValueError) as e:
-        raise ValueError(f"--schedule {text!r}: {e}") from None
+        raise ValueError(f"{what} {text!r}: {e}") from None
 
 
 def _needs_total(schedule: str) -> bool:
@@ -248,45 +254,208 @@ def _needs_total(schedule: str) -> bool:
 # -- the configuration ---------------------------------------------------------------------------------------------
 
 
+def _parse_task(value: Any, name: str) -> Any:
+    if hasattr(value, "fit") and hasattr(value, "name"):  # a Task object (the Python interface)
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} {value!r}: give a task name (see `descend list tasks`) or a landscape formula "
+                         "such as 'x**2 + 10*sin(y)'")
+    return value
+
+
+def _parse_optimizers(value: Any, name: str) -> tuple[OptimizerSpec, ...]:
+    items = [value] if isinstance(value, (str, OptimizerSpec)) else value
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ValueError(f"{name} {value!r}: give one or more optimizers such as adam or sgd:momentum=0.9")
+    specs = tuple(o if isinstance(o, OptimizerSpec) else parse_optimizer(o, what=name) for o in items)
+    labels = [s.label for s in specs]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"{name}: {', '.join(labels)} names an optimizer twice")
+    return specs
+
+
+def _parse_lr(value: Any, name: str) -> tuple[float, ...]:
+    if isinstance(value, str):
+        return tuple(parse_values(value, name))
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if not items or not all(isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in items):
+        raise ValueError(f"{name} {value!r}: give positive numbers such as 0.1,0.01 or a log range 1e-4..1e-1[:N]")
+    return tuple(_positive(str(v), name, str(value)) for v in items)
+
+
+def _parse_batch_sizes(value: Any, name: str) -> tuple[Any, ...]:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if not items:
+        raise ValueError(f"{name} {value!r}: give full (GD), 1 (SGD), a positive whole number, or hybrid")
+    out: list[Any] = []
+    for item in items:
+        if item is None or isinstance(item, hybrid):
+            out.append(item)
+        elif isinstance(item, int) and not isinstance(item, bool) and item > 0:
+            out.append(item)
+        elif isinstance(item, str):
+            out.extend(parse_batch_sizes(item, what=name))
+        else:
+            raise ValueError(f"{name} {value!r}: {item!r} is not a batch size; use full (GD), 1 (SGD), a positive "
+                             "whole number, or hybrid")
+    return tuple(out)
+
+
+def _parse_schedule(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{name} {value!r}: give a schedule such as cosine or step:step_size=100,gamma=0.5")
+    parse_schedule(value, 1, what=name)  # checked again with the comparison's steps by Config.resolved
+    return value.strip()
+
+
+def _parse_target(value: Any, name: str) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise ValueError(f"{name} {value!r} must be a number (the target loss)") from None
+    return schema.finite(value, name)
+
+
+def _task_options(value: Any, name: str) -> dict[str, Any]:
+    return schema.table(value, name)
+
+
+def _plain_options(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain_options(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_options(v) for v in value]
+    return value
+
+
 @dataclass(frozen=True)
-class Config:
-    """Everything a comparison depends on; :meth:`to_dict` is the resolved configuration written with the results."""
+class Config(schema.Schema):
+    """Everything a comparison depends on, declared once: each field's default, type, help text, validation
+    and how the command line (``descend compare --help``), a TOML file and a dict (a web request body) spell it.
 
-    task: str
-    optimizers: tuple[OptimizerSpec, ...]
-    mode: str = "same-lr"
-    lr: tuple[float, ...] | None = None
-    batch_size: tuple[Any, ...] | None = None
-    steps: int | None = None
-    epochs: int | None = None
-    seeds: int = 3
-    schedule: str | None = None
-    budget: int = 7
-    target: float | None = None
-    task_options: Mapping[str, Any] = field(default_factory=dict)
-    csv: str | None = None
-    column: str | None = None
-    compile: bool = False  #: fit(compile=True): the same numbers to round-off, faster for long runs
+    :meth:`from_dict` checks and parses what a user gave (``None`` = not given; errors name the field in the
+    words of the interface: ``names`` maps a key to ``--lr`` for the command line); :meth:`resolved` fills
+    what the task decides (its optimizers, batch sizes, steps and learning rates); :meth:`to_dict` is the
+    resolved configuration written with the results (config.toml), which :meth:`from_dict` reads back to
+    the same comparison. Adding a setting is one field here: the command line's option is generated from it.
+    """
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"task": self.task} if self.csv is None else {"csv": self.csv, "column": self.column}
-        out.update({"mode": self.mode, "optimizer": [o.to_text() for o in self.optimizers]})
-        if self.lr is not None:
-            out["lr"] = ",".join(f"{v:g}" for v in self.lr)
-        if self.batch_size is not None:
-            out["batch_size"] = ",".join(batch_text(b) for b in self.batch_size)
-        for key in ("steps", "epochs", "schedule", "target"):
-            value = getattr(self, key)
-            if value is not None:
-                out[key] = value
-        out["seeds"] = self.seeds
-        if self.mode == "tuned":
-            out["budget"] = self.budget
-        if self.compile:
-            out["compile"] = True
-        if self.task_options and self.csv is None:
-            out["task_options"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.task_options.items()}
-        return out
+    _noun = "key"
+
+    task: Any = schema.setting(
+        None, argument=True, metavar="TASK", parse=_parse_task, written=lambda v, c: c.csv is None,
+        dump=lambda v: v if isinstance(v, str) else v.name,
+        help="A task (descend list tasks), a landscape, or a formula in x, y such as 'x**2 + 10*sin(y)'.")
+    csv: str | None = schema.setting(
+        None, metavar="PATH", parse=schema.path, help="A CSV file as the task: --csv PATH --target COL.")
+    column: str | None = schema.setting(
+        None, metavar="COLUMN", parse=schema.text, written=lambda v, c: c.csv is not None,
+        help="The CSV column to predict (then --target is the target loss).")
+    optimizers: tuple[OptimizerSpec, ...] | None = schema.setting(
+        None, key="optimizer", flags=("--optimizer", "-o"), repeat=True, metavar="NAME[:KEY=VALUE,...]",
+        parse=_parse_optimizers, dump=lambda v: [o.to_text() for o in v],
+        help="An optimizer and its fixed hyperparameters, repeatable, e.g. -o adam -o sgd:momentum=0.9. "
+             "Default: the task's set.")
+    mode: str = schema.setting(
+        "same-lr", metavar="same-lr|defaults|tuned", parse=schema.choice(*MODES),
+        help="same-lr (default): every optimizer at the same learning rates; defaults: each at its own; "
+             "tuned: a grid of --budget learning rates per optimizer, chosen on validation loss.")
+    lr: tuple[float, ...] | None = schema.setting(
+        None, metavar="RATES", parse=_parse_lr, dump=lambda v: ",".join(repr(float(x)) for x in v),
+        help="Learning rates: 0.1,0.01 or a log range 1e-4..1e-1[:N]. Default: three across the task's range.")
+    batch_size: tuple[Any, ...] | None = schema.setting(
+        None, metavar="SIZES", parse=_parse_batch_sizes, dump=lambda v: ",".join(batch_text(b) for b in v),
+        help="full (GD), 1 (SGD), 32, hybrid, ... comma-separated. Default: the task's.")
+    steps: int | None = schema.setting(
+        None, metavar="INTEGER", parse=schema.whole(1), help="Training steps per run (default: the task's).")
+    epochs: int | None = schema.setting(
+        None, metavar="INTEGER", parse=schema.whole(1), help="Budget in epochs instead of steps.")
+    schedule: str | None = schema.setting(
+        None, metavar="NAME[:KEY=VALUE,...]", parse=_parse_schedule,
+        help="Learning-rate schedule: cosine, step:step_size=100,gamma=0.5, ...")
+    target: float | None = schema.setting(
+        None, metavar="NUMBER", parse=_parse_target,
+        help="Target loss: steps and epochs to reach it are reported. With --csv and no --column, the column "
+             "to predict.")
+    seeds: int = schema.setting(3, metavar="INTEGER", parse=schema.whole(1),
+                                help="Seeds per configuration (default 3).")
+    budget: int = schema.setting(
+        7, metavar="INTEGER", parse=schema.whole(2), written=lambda v, c: c.mode == "tuned",
+        help="Tuned mode: learning rates tried per optimizer (default 7).")
+    compile: bool = schema.setting(
+        False, switch=True, metavar="BOOLEAN", parse=schema.boolean, written=lambda v, c: v,
+        help="Compile each training step (Inductor): steps 2-4x faster, but about 15 s per optimizer and batch "
+             "shape the first time (then cached on disk); for long runs. Default: no.")
+    task_options: Mapping[str, Any] = schema.setting(
+        default_factory=dict, flags=(), metavar="TABLE", parse=_task_options, dump=_plain_options,
+        written=lambda v, c: bool(v) and c.csv is None,
+        help="Options of the task (a TOML table), e.g. the start of a landscape; the written configuration "
+             "holds every option in effect.")
+    out: str | None = schema.setting(
+        None, metavar="DIRECTORY", parse=schema.path, written=False,
+        help="Report directory (default: reports/TASK).")
+    json: str | None = schema.setting(
+        None, metavar="FILE", parse=schema.path, written=False,
+        help="Also write one JSON record per run and optimizer.")
+
+    @classmethod
+    def _before(cls, data: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+        target = data.get("target")
+        if isinstance(target, str):
+            try:
+                float(target.strip())
+            except ValueError:
+                if data.get("csv") is None or data.get("column") is not None:
+                    raise ValueError(f"{names['target']} {target!r} must be a number (the target loss); with "
+                                     f"{names['csv']} PATH it may name the column") from None
+                data = {k: v for k, v in data.items() if k != "target"}
+                data["column"] = target
+        return data
+
+    @classmethod
+    def _after(cls, values: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+        get = values.get
+        if get("csv") is not None:
+            if get("task") is not None:
+                raise ValueError(f"give {names['task']} or {names['csv']} PATH {names['column']} COL, not both")
+            if get("column") is None:
+                raise ValueError(f"{names['csv']} {get('csv')!r} needs {names['column']} COL: the column to predict")
+        elif get("task") is None:
+            raise ValueError(f"give {names['task']} (see `descend list tasks`), a landscape formula, or "
+                             f"{names['csv']} PATH {names['column']} COL")
+        if get("steps") is not None and get("epochs") is not None:
+            raise ValueError(f"give {names['steps']} or {names['epochs']}, not both")
+        if get("mode") == "defaults" and get("lr") is not None:
+            raise ValueError(f"{names['mode']} defaults runs every optimizer at its default learning rate; drop "
+                             f"{names['lr']} (or use {names['mode']} same-lr)")
+        schedule = get("schedule")
+        if get("epochs") is not None and schedule and "total_steps" not in schedule and _needs_total(schedule):
+            raise ValueError(f"{names['schedule']} {schedule!r} lasts a number of steps, which an "
+                             f"{names['epochs']} budget leaves to the batch size; give it, e.g. "
+                             f"cosine:total_steps=2000, or use {names['steps']}")
+        return values
+
+    def resolved(self, *, names: Mapping[str, str] | None = None) -> tuple[Config, Any]:
+        """``(Config, Task)``: the task built, and what it decides filled in (before any training starts)."""
+        names = {**{k: k for k in self.keys()}, **(names or {})}
+        task = get_task(self.task, task_options=self.task_options, csv=self.csv, column=self.column)
+        specs = self.optimizers
+        if specs is None:
+            specs = _parse_optimizers(list(task.optimizers), f"the optimizers of task {task.name!r}")
+        steps = task.steps if self.steps is None and self.epochs is None else self.steps
+        lr = self.lr
+        if self.mode == "same-lr" and lr is None:
+            lo, hi = task.lr_range
+            lr = tuple(float(f"{v:.3g}") for v in np.geomspace(lo, hi, 3))
+        parse_schedule(self.schedule, steps or 1, what=names["schedule"])  # checked now, built per fit
+        # a formula is kept as typed, so that the written configuration re-creates the same task
+        given = self.task
+        name = given.strip() if isinstance(given, str) and self.csv is None and given.strip() != task.name else (
+            task.name)
+        return replace(self, task=name, optimizers=specs, lr=lr, steps=steps,
+                       batch_size=self.batch_size if self.batch_size is not None else tuple(task.batch_sizes),
+                       task_options={} if self.csv is not None else dict(task.options)), task
 
 
 def get_task(task: Any, *, task_options: Mapping[str, Any] | None = None, csv: str | None = None,
@@ -318,67 +487,21 @@ def get_task(task: Any, *, task_options: Mapping[str, Any] | None = None, csv: s
             raise ValueError(f"{unknown}; read as a formula: {bad}") from None
 
 
-def resolve(task: Any, *, optimizers: Sequence[str] | None = None, mode: str = "same-lr", lr: Any = None,
-            batch_size: Any = None, steps: int | None = None, epochs: int | None = None, seeds: int = 3,
-            schedule: str | None = None, budget: int = 7, target: float | None = None,
-            task_options: Mapping[str, Any] | None = None, csv: str | None = None,
-            column: str | None = None, compile: bool = False) -> tuple[Config, Any]:
+def resolve(task: Any = None, **settings: Any) -> tuple[Config, Any]:
     """Check every input and fill the defaults from the task: ``(Config, Task)``, before any training starts.
 
-    ``optimizers`` are strings as on the command line (``"sgd:momentum=0.9"``); ``lr`` and ``batch_size``
-    strings or lists. Defaults: the task's optimizers and batch sizes, its number of steps, and in
-    ``same-lr`` mode three learning rates across the task's range.
+    ``settings`` are :class:`Config`'s fields by their Python names (``optimizers=["adam", "sgd:momentum=0.9"]``,
+    ``lr="1e-3..1e-1:5"`` or ``[0.01, 0.1]``, ``batch_size="full,32"``, ``steps=``, ``seeds=``, ...), ``None``
+    for "not given"; errors name them as the command line does (``--lr``). Defaults: the task's optimizers and
+    batch sizes, its number of steps, and in ``same-lr`` mode three learning rates across the task's range.
     """
-    if mode not in MODES:
-        raise ValueError(f"--mode {mode!r} is not allowed{close_matches(str(mode), MODES)}; choose one of "
-                         f"{', '.join(MODES)}")
-    given = task
-    task = get_task(task, task_options=task_options, csv=csv, column=column)
-    specs = tuple(parse_optimizer(o) for o in (optimizers or task.optimizers))
-    labels = [s.label for s in specs]
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"--optimizer: {', '.join(labels)} names an optimizer twice")
-    if isinstance(lr, str):
-        lr = parse_values(lr)
-    elif lr is not None:
-        lr = [_positive(str(v), "--lr", str(lr)) for v in (lr if isinstance(lr, (list, tuple)) else [lr])]
-    if isinstance(batch_size, str):
-        batch_size = parse_batch_sizes(batch_size)
-    for name, value, low in (("--seeds", seeds, 1), ("--budget", budget, 2)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name} {value!r}: a whole number >= {low} is required")
-    if steps is not None and epochs is not None:
-        raise ValueError("give --steps or --epochs, not both")
-    if not isinstance(compile, bool):
-        raise ValueError(f"compile = {compile!r}: true or false is required")
-    for name, value in (("--steps", steps), ("--epochs", epochs)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ValueError(f"{name} {value!r}: a whole number >= 1 is required")
-    if target is not None and not (isinstance(target, (int, float)) and math.isfinite(target)):
-        raise ValueError(f"--target {target!r}: a finite number is required")
-    if steps is None and epochs is None:
-        steps = task.steps
-    if mode == "defaults" and lr is not None:
-        raise ValueError("--mode defaults runs every optimizer at its default learning rate; drop --lr "
-                         "(or use --mode same-lr)")
-    if mode == "same-lr" and lr is None:
-        lo, hi = task.lr_range
-        lr = [float(f"{v:.3g}") for v in np.geomspace(lo, hi, 3)]
-    parse_schedule(schedule, steps or 1)  # checked now, built per fit
-    if epochs is not None and schedule and "total_steps" not in str(schedule) and _needs_total(schedule):
-        raise ValueError(f"--schedule {schedule!r} lasts a number of steps, which an --epochs budget leaves to the "
-                         "batch size; give it, e.g. cosine:total_steps=2000, or use --steps")
-    # a formula is kept as typed, so that the written configuration re-creates the same task
-    name = given.strip() if isinstance(given, str) and csv is None and given.strip() != task.name else task.name
-    config = Config(task=name, csv=csv, column=column, optimizers=specs, mode=mode,
-                    lr=tuple(lr) if lr is not None else None,
-                    batch_size=tuple(batch_size) if batch_size is not None else tuple(task.batch_sizes),
-                    steps=steps, epochs=epochs, seeds=seeds, schedule=schedule, budget=budget,
-                    target=None if target is None else float(target), task_options=dict(task.options),
-                    compile=compile)
-    if csv is not None:
-        config = replace(config, task_options={})
-    return config, task
+    keys = {e.name: e.key for e in Config.entries()}
+    unknown = [n for n in settings if n not in keys]
+    if unknown:
+        raise TypeError(f"resolve() got an unexpected setting {unknown[0]!r}{close_matches(unknown[0], keys)}")
+    names = Config.flags()
+    config = Config.from_dict({"task": task, **{keys[n]: v for n, v in settings.items()}}, names=names)
+    return config.resolved(names=names)
 
 
 # -- running it ---------------------------------------------------------------------------------------------------

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from . import saved
 
 #: What a report directory holds; a directory with any of these is "a report" (refused unless force=True).
 REPORT_FILES = ("report.html", "summary.csv", "curves.csv", "table.csv", "config.toml")
@@ -18,14 +21,52 @@ class ReportExists(ValueError):
 
 
 def check_out(out: str | Path, *, force: bool = False) -> Path:
-    """The output directory, refused when it already holds a report (unless ``force``) or is a file."""
+    """The output directory, checked before any work starts. Refused when it is a file, cannot be written,
+    already holds a report (unless ``force``: then the new report replaces that report's files, and only
+    those), or holds anything a report did not write (never removed, with or without ``force``)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {str(out)!r} is a file; give a directory for the report")
-    if out.is_dir() and any((out / f).exists() for f in REPORT_FILES) and not force:
-        raise ReportExists(f"--out {str(out)!r} already holds a report; use --force to overwrite it or choose "
-                           "another directory")
+    if out.is_dir():
+        ours = saved.report_files(out)
+        if ours is not None and not force:
+            raise ReportExists(f"--out {str(out)!r} already holds a report; use --force to overwrite it or choose "
+                               "another directory")
+        other = [f for f in saved.entries(out) if f not in (ours or set())]
+        if other:
+            shown = ", ".join(repr(f) for f in other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
+            if ours is None:
+                raise ValueError(f"--out {str(out)!r} is not empty ({shown}) and holds no descend report; a report "
+                                 "takes a directory of its own: give a new or empty one")
+            raise ValueError(f"--out {str(out)!r} holds files its report did not write ({shown}); --force replaces "
+                             "only a report's own files: move them away or choose another directory")
+    saved.writable(out)
     return out
+
+
+def check_json(json_path: str | Path | None, out: str | Path) -> None:
+    """Refuse, before any work starts, a --json file that cannot be written (or that the report writes)."""
+    if json_path is None:
+        return
+    inner = _inside(json_path, out)
+    if inner is not None:
+        if inner.split("/")[0] in (*REPORT_FILES, saved.RECORD, "figures", "paths.npz", "paths.gif", "paths.mp4"):
+            raise ValueError(f"--json {str(json_path)!r} is a file of the report itself; give another name")
+        return
+    if Path(json_path).is_dir():
+        raise ValueError(f"--json {str(json_path)!r} is a directory; give a file name")
+    saved.writable(Path(json_path), "--json")
+
+
+def _inside(path: str | Path | None, out: str | Path) -> str | None:
+    """``path`` relative to the directory ``out`` (POSIX), when it lies inside it; else None."""
+    if path is None:
+        return None
+    try:
+        inner = Path(os.path.abspath(path)).relative_to(os.path.abspath(out))
+    except ValueError:
+        return None
+    return inner.as_posix() if inner.parts else None
 
 
 def config_toml(comparison: Any) -> str:
@@ -91,23 +132,40 @@ def path_labels(selection: Any, summary: Any) -> dict[int, str]:
 
 def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | None = None, figures: bool = True,
                  animation: bool = True, force: bool = False) -> Path:
-    """Write ``comparison`` into ``out``: report.html, figures/*.png|svg, paths.gif/.mp4 for 2-D tasks,
-    summary.csv, curves.csv, table.csv, config.toml, and ``json_path`` if given. Returns report.html's path."""
+    """Write ``comparison`` into ``out``: report.html (self-contained: its figures and animation embedded),
+    figures/*.png|svg, paths.gif/.mp4 for 2-D tasks, summary.csv, curves.csv, table.csv, config.toml, the saved
+    results ``descend report`` rebuilds it from (comparison.json, paths.npz; see :mod:`descend.report.saved`),
+    and ``json_path`` if given. Returns report.html's path.
+
+    The report is written into a hidden directory next to ``out`` and moved into place once complete, so an
+    error, Ctrl-C or a killed process leaves the previous report (or nothing), never half of one. ``out`` is
+    checked first (:func:`check_out`): with ``force`` a previous report's files are replaced, and a directory
+    holding anything else is refused.
+    """
+    out = check_out(out, force=force)
+    inner = _inside(json_path, out)
+    with saved.staged(out) as staging:
+        _write(comparison, staging, json_name=inner, figures=figures, animation=animation)
+    if json_path is not None and inner is None:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text(Path(json_path), json.dumps(records(comparison), indent=1))
+    return out / "report.html"
+
+
+def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, animation: bool) -> None:
+    """Every file of the report, into the (new, empty) directory ``out``."""
     from ..selection import statuses
     from . import figures as fig
     from .colours import colours as palette_of
     from .html import write_html
 
-    out = check_out(out, force=force)
-    out.mkdir(parents=True, exist_ok=True)
     task, config = comparison.task, comparison.config
-    comparison.summary.to_csv(out / "summary.csv")
-    comparison.curves.to_csv(out / "curves.csv", index=False)
-    comparison.table.to_csv(out / "table.csv")
+    saved.save(comparison, out, drawn={"figures": figures, "animation": animation})
     toml_text = config_toml(comparison)
-    (out / "config.toml").write_text(toml_text)
-    if json_path is not None:
-        Path(json_path).write_text(json.dumps(records(comparison), indent=1))
+    (out / "config.toml").write_text(toml_text, encoding="utf-8")
+    if json_name is not None:
+        (out / json_name).parent.mkdir(parents=True, exist_ok=True)
+        (out / json_name).write_text(json.dumps(records(comparison), indent=1), encoding="utf-8")
 
     title = f"{task.title} — {config.mode}"
     summary, curves = comparison.summary, comparison.curves
@@ -174,9 +232,9 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     one_seed = " (one where seeds cannot differ: see under the table)" if selection.one_seed else ""
     notes.append(f"{len(summary)} runs in {comparison.seconds:.1f} s; mode {config.mode}; "
                  f"{config.seeds} seed{'s' * (config.seeds != 1)} per configuration{one_seed}")
-    return write_html(out / "report.html", title=f"descend compare {task.name}", intro=intro,
-                      table=comparison.table, winners=comparison.winners, summary=final, curves=curves,
-                      config_text=toml_text, version=comparison.version, mode=config.mode,
-                      surface=surface, paths=paths or None, labels=named, images=images, notes=notes,
-                      selection=selection, colours=colours,
-                      table_notes=list(getattr(comparison, "table_notes", [])))
+    write_html(out / "report.html", title=f"descend compare {task.name}", intro=intro,
+               table=comparison.table, winners=comparison.winners, summary=final, curves=curves,
+               config_text=toml_text, version=comparison.version, mode=config.mode,
+               surface=surface, paths=paths or None, labels=named, images=images, notes=notes,
+               selection=selection, colours=colours, table_notes=list(getattr(comparison, "table_notes", [])))
+    saved.finish(out)

@@ -12,7 +12,7 @@ or font). The page reads top to bottom the way a newcomer needs it:
    sensitivity, per-layer gradient norms and, for a task with a 2-parameter cost surface, a contour map and
    a 3-D surface with each run's path;
 4. the resolved configuration (TOML text) and the version;
-5. static figures (PNG files next to the HTML), if any.
+5. static figures (PNG files next to the HTML, embedded in the page as data: URIs), if any.
 
 Every string that comes from the user (task text, labels, configuration, notes) is escaped.
 """
@@ -136,7 +136,8 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
     ``surface`` (optional): an object with ``names``, ``domain``, ``log_scale``, ``points`` and ``grid(n)
     -> (A, B, J)``; with it the page has a contour map and a 3-D surface with each run's path
     (``paths[run]``, ``[T + 1, 2]``), named by ``labels[run]`` (default: the run's label in ``summary``).
-    ``images``: caption → file name (relative to the HTML file) of static figures. ``notes``: short lines
+    ``images``: caption → file name (relative to the HTML file) of static figures, embedded in the page
+    (data: URIs) when the file exists, so the page works when moved alone. ``notes``: short lines
     shown under the header. Bad input raises :class:`ValueError` naming the argument or column.
     """
     import pandas as pd
@@ -205,7 +206,7 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
         parts.append(_figure_section(heading, caption, div_id, height, figure))
     parts.append(_config_section(config_text, version))
     if images:
-        parts.append(_images_section(images))
+        parts.append(_images_section(images, pathlib.Path(path).parent))
     page = _page(title, "\n".join(parts), version)
 
     path = pathlib.Path(path)
@@ -342,11 +343,26 @@ def _config_section(config_text: str, version: str) -> str:
             f"</p>\n<pre>{_esc(config_text)}</pre>\n<p>descend version: <b>{_esc(version)}</b></p>\n</section>")
 
 
-def _images_section(images: dict[str, str]) -> str:
-    figures = "".join(f"<figure><img src=\"{_esc(urllib.parse.quote(name))}\" alt=\"{_esc(caption)}\">"
+def _images_section(images: dict[str, str], directory: pathlib.Path) -> str:
+    """The static figures, each embedded as a data: URI when its file exists next to the page (so the page
+    works when moved alone), else referenced by its relative name."""
+    figures = "".join(f"<figure><img src=\"{_esc(_image_source(name, directory))}\" alt=\"{_esc(caption)}\">"
                       f"<figcaption>{_esc(caption)}</figcaption></figure>\n" for caption, name in images.items())
     return ("<section id=\"static\" class=\"static\">\n<h2>Static figures</h2>\n<p class=\"caption\">The same "
-            f"results as still images (PNG files next to this page), for slides and papers.</p>\n{figures}</section>")
+            "results as still images, for slides and papers (embedded in this page; the PNG and SVG files are in "
+            f"the report's directory).</p>\n{figures}</section>")
+
+
+def _image_source(name: str, directory: pathlib.Path) -> str:
+    """A data: URI holding the file ``directory / name``, or the quoted relative name when it does not exist."""
+    import base64
+    import mimetypes
+
+    file = directory / name
+    if not file.is_file():
+        return urllib.parse.quote(name)
+    kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64," + base64.b64encode(file.read_bytes()).decode("ascii")
 
 
 # -- checks ---------------------------------------------------------------------------------------------

@@ -1,0 +1,312 @@
+"""A report directory's saved results, and writing a report so that a crash never leaves half of one.
+
+A report directory holds, besides report.html, figures/ and the animation, everything ``descend report DIR``
+needs to rebuild them without training again:
+
+- ``config.toml``: the resolved configuration (the task is rebuilt from it);
+- ``summary.csv`` (one row per run), ``table.csv`` (one row per optimizer), ``curves.csv``;
+- ``comparison.json``: the comparison's own record: the summary and table with their exact types, the
+  curves' column types, the winners, notes, interruption, time, version, the selection of the runs that
+  stand for each optimizer (when the comparison made one), what the report drew, and ``files``, the list
+  of every file the report wrote (what ``--force`` removes, and nothing else);
+- ``paths.npz``: each run's path, for tasks with two parameters.
+
+:func:`staged` writes a report into a hidden temporary directory next to its destination and moves it into
+place only once it is complete, so a process killed while writing leaves the previous report or nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: The record of a report: its saved results and the list of its files.
+RECORD = "comparison.json"
+#: Format of :data:`RECORD` (raised when what it holds changes incompatibly).
+FORMAT = 1
+#: What a report written before :data:`RECORD` existed holds (read as its files by :func:`report_files`).
+OLD_FILES = ("report.html", "summary.csv", "curves.csv", "table.csv", "config.toml", "paths.gif", "paths.mp4")
+#: Comparison fields saved and read back by the rebuild in their own way (the rest, if JSON-ready, as they are).
+_OWN = ("config", "task", "summary", "curves", "table", "paths", "selection")
+
+
+# -- which files are a report's ---------------------------------------------------------------------------------
+
+
+def entries(directory: Path) -> list[str]:
+    """Every file (and symbolic link, and empty directory) under ``directory``, as a relative POSIX path."""
+    out = []
+    for root, dirs, files in os.walk(directory, followlinks=False):
+        here = Path(root).relative_to(directory)
+        for name in files:
+            out.append((here / name).as_posix())
+        for name in list(dirs):
+            full = Path(root) / name
+            if full.is_symlink():
+                out.append((here / name).as_posix())
+                dirs.remove(name)
+            elif not any(full.iterdir()):
+                out.append((here / name).as_posix() + "/")
+    return sorted(out)
+
+
+def report_files(directory: Path) -> set[str] | None:
+    """The files under ``directory`` that its report wrote (relative POSIX paths), or None when it holds no
+    report. A report lists its files in :data:`RECORD`; an older one is recognised by its files' names."""
+    directory = Path(directory)
+    record = directory / RECORD
+    if record.is_file():
+        try:
+            listed = json.loads(record.read_text(encoding="utf-8"))["files"]
+        except (OSError, ValueError, KeyError, TypeError):
+            listed = None
+        if isinstance(listed, list) and all(isinstance(f, str) for f in listed):
+            return set(listed) | {RECORD}
+    present = set(entries(directory)) if directory.is_dir() else set()
+    if not any(name in present for name in ("report.html", "summary.csv", "table.csv")):
+        return None  # a lone config.toml is the user's, not a report
+    return {f for f in present if f in OLD_FILES or (f.startswith("figures/") and f.endswith((".png", ".svg")))
+            or f == "figures/"}
+
+
+# -- writing a report in one move -----------------------------------------------------------------------------
+
+
+def writable(out: Path, what: str = "--out") -> None:
+    """Raise a one-line ValueError unless a directory ``out`` can be created (or replaced): its parent, or
+    the nearest existing ancestor, must be a directory this process can write into."""
+    ancestor = Path(os.path.abspath(out)).parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ValueError(f"{what} {str(out)!r} cannot be written: {str(ancestor)!r} is a file, not a directory")
+    try:
+        probe = tempfile.mkdtemp(dir=ancestor, prefix=".descend-probe-")
+        os.rmdir(probe)
+    except OSError as e:
+        raise ValueError(f"{what} {str(out)!r} cannot be written: {e.strerror or e} in {str(ancestor)!r}") from None
+
+
+@contextlib.contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """A new hidden directory next to ``out`` to write a report into; when the block ends without an error
+    it replaces ``out`` (a previous report is moved aside, the new one moved in, the old one removed),
+    otherwise it is removed and ``out`` is untouched. A process killed meanwhile leaves ``out`` as it was
+    (or, killed between the two moves, no ``out``), never a half-written report; its leftovers are hidden
+    (``.NAME.partial-PID-...``) and removed by the next report written next to them."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _sweep(out)
+    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-{os.getpid()}-"))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a report directory is like any other
+    try:
+        yield staging
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            os.rename(out, old)
+            try:
+                os.rename(staging, out)
+            except OSError:
+                os.rename(old, out)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _sweep(out: Path) -> None:
+    """Remove what killed writers of ``out`` left next to it (their process is gone)."""
+    for left in out.parent.iterdir():
+        for prefix in (f".{out.name}.partial-", f".{out.name}.old-"):
+            if left.name.startswith(prefix):
+                pid = left.name[len(prefix):].split("-")[0]
+                if pid.isdigit() and not _alive(int(pid)) and left.is_dir() and not left.is_symlink():
+                    shutil.rmtree(left, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` in one move (a temporary file next to it, then renamed)."""
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+# -- saving and reading the results -----------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> Any:
+    """One value as JSON: numpy scalars as Python's, non-finite floats as {"float": "nan"}."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"float": repr(value)}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_cell(v) for v in value]
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover
+        pass
+    return str(value)
+
+
+def _uncell(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"float"}:
+        return float(value["float"])
+    return value
+
+
+def frame_to_json(frame: Any) -> dict[str, Any]:
+    """A DataFrame as JSON that :func:`frame_from_json` reads back equal: values, types, index and its name."""
+    return {"index": {"name": frame.index.name, "dtype": str(frame.index.dtype),
+                      "values": [_cell(v) for v in frame.index]},
+            "columns": [{"name": column, "dtype": str(frame[column].dtype),
+                         "values": [_cell(v) for v in frame[column].tolist()]} for column in frame.columns]}
+
+
+def frame_from_json(data: dict[str, Any]) -> Any:
+    import pandas as pd
+
+    index = pd.Index([_uncell(v) for v in data["index"]["values"]], dtype=object, name=data["index"]["name"])
+    index = _as(index, data["index"]["dtype"])
+    columns = {c["name"]: _as(pd.Series([_uncell(v) for v in c["values"]], dtype=object, index=index), c["dtype"])
+               for c in data["columns"]}
+    return pd.DataFrame(columns, index=index)
+
+
+def _as(values: Any, dtype: str) -> Any:
+    try:
+        return values.astype(dtype)
+    except (TypeError, ValueError):  # a type this pandas does not know: keep the values
+        return values
+
+
+def save(comparison: Any, directory: Path, *, drawn: dict[str, bool]) -> None:
+    """Write the results that :func:`load` needs into ``directory`` (CSV files, paths.npz, comparison.json
+    without its list of files: :func:`finish` adds it)."""
+    import dataclasses
+
+    directory = Path(directory)
+    comparison.summary.to_csv(directory / "summary.csv")
+    comparison.curves.to_csv(directory / "curves.csv", index=False)
+    comparison.table.to_csv(directory / "table.csv")
+    if comparison.paths:
+        np.savez_compressed(directory / "paths.npz", **{f"run{int(k)}": np.asarray(v, dtype=np.float64)
+                                                        for k, v in comparison.paths.items()})
+    record: dict[str, Any] = {"format": FORMAT, "descend": comparison.version, "task": comparison.task.name,
+                              "drawn": drawn}
+    fields = {}
+    for f in dataclasses.fields(comparison):
+        if f.name in _OWN:
+            continue
+        value = getattr(comparison, f.name)
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue
+        fields[f.name] = value
+    record["fields"] = fields
+    selection = getattr(comparison, "selection", None)
+    if selection is not None and hasattr(selection, "to_dict"):
+        record["selection"] = selection.to_dict()
+    record["summary"] = frame_to_json(comparison.summary)
+    record["table"] = frame_to_json(comparison.table)
+    record["curves"] = {str(c): str(t) for c, t in comparison.curves.dtypes.items()}
+    (directory / RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+
+def finish(directory: Path) -> None:
+    """Add the list of every file under ``directory`` to its :data:`RECORD` (the report is complete)."""
+    path = Path(directory) / RECORD
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["files"] = [f for f in entries(Path(directory)) if f != RECORD]
+    path.write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+
+def load(directory: Path) -> tuple[Any, dict[str, bool]]:
+    """The comparison a report directory was written from, rebuilt from its saved results (its task from
+    config.toml), and what the report drew. Raises a one-line ValueError for a directory that is not a
+    report of this kind."""
+    import dataclasses
+    import sys
+
+    import pandas as pd
+
+    from .. import compare
+
+    directory = Path(directory)
+    what = f"{str(directory)!r}"
+    if not directory.is_dir():
+        raise ValueError(f"{what} is not a directory; give a report directory written by descend compare")
+    path = directory / RECORD
+    if not path.is_file():
+        raise ValueError(f"{what} holds no saved results ({RECORD}): it was not written by descend compare, or "
+                         "by a version before descend report existed; run the comparison again")
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if record.get("format") != FORMAT:
+            raise ValueError(f"format {record.get('format')!r}, this descend reads format {FORMAT}")
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover - Python 3.10
+            import tomli as tomllib
+        settings = tomllib.loads((directory / "config.toml").read_text(encoding="utf-8"))
+        summary = frame_from_json(record["summary"])
+        table = frame_from_json(record["table"])
+        dtypes = record["curves"]
+        exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}  # 3: the default
+        curves = pd.read_csv(directory / "curves.csv", **exact)
+        curves = curves.reindex(columns=list(dtypes)).astype(dtypes)
+        paths: dict[int, np.ndarray] = {}
+        if (directory / "paths.npz").is_file():
+            with np.load(directory / "paths.npz", allow_pickle=False) as saved:
+                paths = {int(k[3:]): saved[k] for k in saved.files}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{what}: its saved results cannot be read ({e})") from None
+    try:
+        config, task = compare.Config.from_dict(settings, what=f"key in {directory / 'config.toml'}").resolved()
+    except ValueError as e:
+        raise ValueError(f"{what}: its task cannot be rebuilt from config.toml: {e}") from None
+    known = {f.name for f in dataclasses.fields(compare.Comparison)}
+    kwargs = {k: v for k, v in record.get("fields", {}).items() if k in known}
+    if "selection" in record and "selection" in known:
+        from ..selection import Selection
+
+        kwargs["selection"] = Selection.from_dict(record["selection"])
+    comparison = compare.Comparison(config=config, task=task, summary=summary, curves=curves, table=table,
+                                    paths=paths, **kwargs)
+    return comparison, dict(record.get("drawn", {}))

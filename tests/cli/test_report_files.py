@@ -1,0 +1,134 @@
+"""What `descend compare` does with its report directory (checked before training, --force replacing only a
+report's own files) and `descend report DIR`, which rebuilds a report from its saved results."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from descend import compare as C
+from descend.cli import app
+
+runner = CliRunner()
+TINY = ["--steps", "20", "--seeds", "1", "--quiet"]
+PARABOLA = ["compare", "parabola", *TINY, "-o", "gd", "--no-animation"]
+
+
+@pytest.fixture(scope="module")
+def landscape_report(tmp_path_factory):
+    """A finished report of a 2-D task, with figures and the animation of the paths."""
+    out = tmp_path_factory.mktemp("reports") / "himmelblau"
+    result = runner.invoke(app, ["compare", "himmelblau", *TINY, "-o", "gd", "-o", "adam", "--lr", "0.01",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def files(directory) -> set[str]:
+    return {p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(C, "compare", refuse)
+
+
+def test_an_unwritable_out_fails_before_training_with_one_line(tmp_path, no_training):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    for out in (a_file / "report", "/proc/descend-report", "/sys/descend-report"):
+        result = runner.invoke(app, [*PARABOLA, "--out", str(out)])
+        assert result.exit_code == 2, (out, result.output)
+        assert result.output.count("\n") == 1 and "cannot be written" in result.output, result.output
+        assert f"--out {str(out)!r}" in result.output
+    result = runner.invoke(app, [*PARABOLA, "--out", str(tmp_path / "r"), "--json", str(a_file / "runs.json")])
+    assert result.exit_code == 2 and "--json" in result.output and "cannot be written" in result.output
+    assert a_file.read_text() == "mine" and sorted(os.listdir(tmp_path)) == ["notes.txt"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only directory")
+def test_a_read_only_parent_fails_before_training(tmp_path, no_training):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        result = runner.invoke(app, [*PARABOLA, "--out", str(locked / "report")])
+    finally:
+        locked.chmod(0o700)
+    assert result.exit_code == 2 and "cannot be written" in result.output and "Permission denied" in result.output
+
+
+def test_force_removes_the_previous_reports_files_and_only_those(tmp_path, landscape_report):
+    out = tmp_path / "report"
+    shutil.copytree(landscape_report, out)
+    assert {"paths.gif", "paths.mp4", "figures/landscape.png"} <= files(out)
+    refused = runner.invoke(app, [*PARABOLA, "--out", str(out)])
+    assert refused.exit_code == 2 and "--force" in refused.output
+    result = runner.invoke(app, [*PARABOLA, "--out", str(out), "--force"])
+    assert result.exit_code == 0, result.output
+    # nothing of the landscape's report is left: no animation, no landscape figure, parabola's table
+    now = files(out)
+    assert not now & {"paths.gif", "paths.mp4", "figures/landscape.png", "figures/landscape.svg"}
+    record = json.loads((out / "comparison.json").read_text())
+    assert now == set(record["files"]) | {"comparison.json"}
+    assert 'task = "parabola"' in (out / "config.toml").read_text()
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]  # no staging directory left behind
+
+
+def test_force_never_removes_files_a_report_did_not_write(tmp_path, landscape_report, no_training):
+    out = tmp_path / "report"
+    shutil.copytree(landscape_report, out)
+    (out / "my notes.txt").write_text("mine")
+    (out / "figures" / "sketch.png").write_bytes(b"mine")
+    before = {f: (out / f).read_bytes() for f in files(out)}
+    result = runner.invoke(app, [*PARABOLA, "--out", str(out), "--force"])
+    assert result.exit_code == 2 and "did not write" in result.output and "'my notes.txt'" in result.output
+    assert {f: (out / f).read_bytes() for f in files(out)} == before
+    # a directory of other things, without a report, is not taken over either
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "data.csv").write_text("a\n1\n")
+    for force in ([], ["--force"]):
+        result = runner.invoke(app, [*PARABOLA, "--out", str(other), *force])
+        assert result.exit_code == 2 and "holds no descend report" in result.output, result.output
+    assert os.listdir(other) == ["data.csv"]
+    # an empty directory is fine
+    (tmp_path / "empty").mkdir()
+    from descend.report.build import check_out
+
+    assert check_out(tmp_path / "empty") == tmp_path / "empty"
+
+
+def test_descend_report_rebuilds_the_report_from_its_saved_results(tmp_path, landscape_report):
+    out = tmp_path / "copy"
+    shutil.copytree(landscape_report, out)
+    for gone in ("report.html", "figures/landscape.png", "paths.gif"):
+        (out / gone).unlink()
+    result = runner.invoke(app, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"report: {out / 'report.html'}" in result.output
+    assert files(out) == files(landscape_report)
+    for name in ("summary.csv", "table.csv", "curves.csv", "config.toml", "comparison.json", "paths.npz",
+                 "report.html", "figures/landscape.png"):
+        assert (out / name).read_bytes() == (landscape_report / name).read_bytes(), name
+    # elsewhere, leaving the original as it is
+    result = runner.invoke(app, ["report", str(landscape_report), "--out", str(tmp_path / "elsewhere"),
+                                 "--no-animation"])
+    assert result.exit_code == 0, result.output
+    assert "paths.gif" not in files(tmp_path / "elsewhere") and (tmp_path / "elsewhere" / "report.html").exists()
+
+
+def test_descend_report_refuses_what_is_not_a_report(tmp_path):
+    result = runner.invoke(app, ["report", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "not a directory" in result.output and "Traceback" not in result.output
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "table.csv").write_text("optimizer,lr\n")
+    result = runner.invoke(app, ["report", str(tmp_path / "mine")])
+    assert result.exit_code == 2 and "comparison.json" in result.output and "Traceback" not in result.output

@@ -1,0 +1,181 @@
+"""descend.report.saved and write_report's files: a report moved into place whole (an error or a killed
+process while writing leaves the previous report or nothing), its saved results read back exactly, and a
+report.html that needs no file next to it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from descend import compare as C
+from descend.report import build, saved
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    config, task = C.resolve("himmelblau", optimizers=["gd", "adam"], lr="0.01", steps=20, seeds=1)
+    return C.compare(config, task)
+
+
+@pytest.fixture(scope="module")
+def small():
+    config, task = C.resolve("parabola", optimizers=["gd"], steps=5, seeds=1)
+    return C.compare(config, task)
+
+
+@pytest.fixture(scope="module")
+def written(comparison, tmp_path_factory):
+    out = tmp_path_factory.mktemp("saved") / "report"
+    build.write_report(comparison, out)
+    return out
+
+
+def files(directory) -> dict[str, bytes]:
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
+
+
+class _References(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href", "srcset", "poster", "data", "action", "background"):
+                self.found.append((tag, name, value or ""))
+
+
+def test_report_html_embeds_its_figures_and_animation_and_works_moved_alone(written, tmp_path):
+    alone = tmp_path / "somewhere" / "moved.html"
+    alone.parent.mkdir()
+    shutil.copy(written / "report.html", alone)
+    parser = _References()
+    parser.feed(alone.read_text(encoding="utf-8"))
+    assert parser.found, "the report shows its static figures"
+    relative = [ref for ref in parser.found if not ref[2].startswith(("data:", "#"))]
+    assert relative == [], relative
+    kinds = sorted({value.split(";")[0] for _, _, value in parser.found})
+    assert kinds == ["data:image/gif", "data:image/png"]
+    pngs = sum(value.startswith("data:image/png") for _, _, value in parser.found)
+    assert pngs == len(list((written / "figures").glob("*.png")))
+
+
+def test_the_saved_results_read_back_equal(comparison, written):
+    again, drawn = saved.load(written)
+    assert drawn == {"figures": True, "animation": True}
+    pd.testing.assert_frame_equal(again.summary, comparison.summary)
+    pd.testing.assert_frame_equal(again.table, comparison.table)
+    pd.testing.assert_frame_equal(again.curves, comparison.curves)
+    assert again.winners == comparison.winners and again.notes == comparison.notes
+    assert again.seconds == comparison.seconds and again.interrupted == comparison.interrupted
+    assert again.config.to_dict() == comparison.config.to_dict() and again.task.name == comparison.task.name
+    assert sorted(again.paths) == sorted(comparison.paths)
+    for run, path in comparison.paths.items():
+        assert np.array_equal(again.paths[run], path)
+    if getattr(comparison, "selection", None) is not None:  # saved as decided, never decided again
+        assert json.loads((written / "comparison.json").read_text())["selection"] == comparison.selection.to_dict()
+        assert again.selection == comparison.selection
+
+
+def test_frames_keep_their_types_and_values_exactly():
+    frame = pd.DataFrame({"a": [0.1, np.nan, np.inf], "b": [1, 2, 3], "c": ["x", "y", None],
+                          "d": [None, 30, "> 20"], "e": [True, False, True]},
+                         index=pd.Index([5, 7, 9], name="run"))
+    frame["d"] = frame["d"].astype(object)
+    again = saved.frame_from_json(json.loads(json.dumps(saved.frame_to_json(frame))))
+    pd.testing.assert_frame_equal(again, frame)
+    assert again["d"].tolist()[1:] == [30, "> 20"] and type(again["d"].iloc[1]) is int
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.mark.parametrize("fails_in", ["descend.report.figures.save",
+                                      "descend.report.saved.finish"])
+def test_an_error_while_writing_leaves_the_old_report_or_nothing(small, written, tmp_path, monkeypatch, fails_in):
+    module, _, name = fails_in.rpartition(".")
+    real = getattr(sys.modules[module], name)
+    calls = []
+
+    def fail_midway(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2 or name != "save":
+            raise Boom("the disk is full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fails_in, fail_midway)
+    fresh = tmp_path / "fresh"
+    with pytest.raises(Boom):
+        build.write_report(small, fresh)
+    assert not fresh.exists()
+    old = tmp_path / "old"
+    shutil.copytree(written, old)
+    before = files(old)
+    calls.clear()
+    with pytest.raises(Boom):
+        build.write_report(small, old, force=True)
+    assert files(old) == before
+    assert sorted(os.listdir(tmp_path)) == ["old"], "nothing half-written is left next to it"
+
+
+def test_a_killed_writer_leaves_the_old_report_and_its_leftovers_are_swept(small, written, tmp_path):
+    out = tmp_path / "report"
+    shutil.copytree(written, out)
+    before = files(out)
+    script = textwrap.dedent(f"""
+        import os, signal
+        import descend.report.figures as figures
+        from descend import compare as C
+        from descend.report import build
+
+        real, calls = figures.save, []
+        def save(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 2:
+                os.kill(os.getpid(), signal.SIGKILL)  # kill -9, halfway through the figures
+            return real(*args, **kwargs)
+        figures.save = save
+        config, task = C.resolve("parabola", optimizers=["gd"], steps=5, seeds=1)
+        build.write_report(C.compare(config, task), {str(out)!r}, force=True)
+    """)
+    process = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert process.returncode == -9, process.stderr
+    assert files(out) == before
+    left = [p for p in os.listdir(tmp_path) if p != "report"]
+    assert len(left) == 1 and left[0].startswith(".report.partial-"), left
+    from typer.testing import CliRunner
+
+    from descend.cli import app
+
+    shown = CliRunner().invoke(app, ["show", str(out)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0 and 'task = "himmelblau"' in shown.stdout
+    # the next report written there removes what the killed one left
+    build.write_report(small, out, force=True, figures=False)
+    assert os.listdir(tmp_path) == ["report"]
+    assert 'task = "parabola"' in (out / "config.toml").read_text()
+
+
+def test_report_files_are_listed_and_old_reports_recognised(written, tmp_path):
+    record = json.loads((written / "comparison.json").read_text())
+    assert set(record["files"]) | {"comparison.json"} == set(files(written))
+    old = tmp_path / "old"
+    old.mkdir()
+    for name in ("report.html", "summary.csv", "table.csv", "figures/loss-step.png"):
+        (old / name).parent.mkdir(exist_ok=True)
+        (old / name).write_text("x")
+    (old / "mine.txt").write_text("x")
+    assert saved.report_files(old) == {"report.html", "summary.csv", "table.csv", "figures/loss-step.png"}
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "config.toml").write_text('task = "line"\n')
+    assert saved.report_files(alone) is None  # a lone config.toml is the user's own

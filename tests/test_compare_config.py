@@ -1,0 +1,308 @@
+"""The comparison's configuration schema (descend.compare.Config on descend.schema): the command line, TOML
+files and dicts (a web request body) accept and refuse the same things, each naming the field its own way,
+and a field added to the schema appears in all three."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from descend import cli, schema
+from descend import compare as C
+from descend.compare import Config
+
+runner = CliRunner()
+
+
+def toml(value: Any) -> str:
+    import tomli_w
+
+    return tomli_w.dumps({"x": value})[len("x = "):].strip()
+
+
+#: A valid value of every key (as the command line writes it, and as TOML / JSON do).
+VALID = {
+    "task": ("line", "line"),
+    "csv": ("data.csv", "data.csv"),
+    "column": ("y", "y"),
+    "optimizer": (["adam", "sgd:momentum=0.9"], ["adam", "sgd:momentum=0.9"]),
+    "mode": ("tuned", "tuned"),
+    "lr": ("0.01,0.1", [0.01, 0.1]),
+    "batch_size": ("full,32", "full,32"),
+    "steps": ("20", 20),
+    "epochs": ("2", 2),
+    "schedule": ("cosine", "cosine"),
+    "target": ("0.5", 0.5),
+    "seeds": ("2", 2),
+    "budget": ("4", 4),
+    "compile": (True, True),
+    "task_options": (None, {"n": 64}),
+    "out": ("somewhere", "somewhere"),
+    "json": ("runs.json", "runs.json"),
+}
+
+
+def test_every_field_has_a_sample_here_and_a_key_and_the_cli_shows_it_with_a_word_for_its_type():
+    keys = Config.keys()
+    assert sorted(keys) == sorted(VALID), "add the new field's sample to VALID"
+    result = runner.invoke(cli.app, ["compare", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for entry in Config.entries():
+        if entry.setting.argument:
+            assert entry.setting.metavar in result.stdout
+        for flag in entry.flags:
+            assert flag in result.stdout, flag
+        if entry.flags and not entry.setting.switch:
+            assert f"{entry.flag} {entry.setting.metavar}" in result.stdout, entry.key
+    for python_type in ("list[str]", "<str>  ", "<int>"):
+        assert python_type not in result.stdout.split("Options:")[1]
+
+
+class Stop(Exception):
+    pass
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """What descend compare checked and would resolve (the comparison never runs)."""
+    seen: dict[str, Config] = {}
+
+    def resolved(self, names=None):
+        seen["config"] = self
+        raise ValueError("stopped here by the test")
+
+    monkeypatch.setattr(Config, "resolved", resolved)
+    return seen
+
+
+def cli_args(values: dict[str, Any]) -> list[str]:
+    args = []
+    by_key = {e.key: e for e in Config.entries()}
+    for key, value in values.items():
+        entry = by_key[key]
+        if entry.setting.argument:
+            args.insert(0, value)
+        elif entry.setting.switch:
+            args.append(entry.flags[0] if value else f"--no-{entry.flags[0][2:]}")
+        elif entry.setting.repeat:
+            for v in value:
+                args += [entry.flags[0], v]
+        else:
+            args += [entry.flag, value]
+    return args
+
+
+def test_the_three_interfaces_read_the_same_configuration(tmp_path, captured):
+    given = {"task": "line", "optimizer": ["adam", "sgd:momentum=0.9"], "mode": "tuned", "lr": "0.01,0.1",
+             "batch_size": "full,32", "steps": "20", "schedule": "cosine", "target": "0.5", "seeds": "2",
+             "budget": "4", "compile": True, "out": "somewhere", "json": "runs.json"}
+    result = runner.invoke(cli.app, ["compare", *cli_args(given)])
+    assert result.exit_code == 2 and "stopped here by the test" in result.output, result.output
+    from_cli = captured.pop("config")
+
+    plain = {key: VALID[key][1] for key in given}
+    path = tmp_path / "config.toml"
+    path.write_text("".join(f"{key} = {toml(value)}\n" for key, value in plain.items()))
+    result = runner.invoke(cli.app, ["compare", "--config", str(path)])
+    assert result.exit_code == 2 and "stopped here by the test" in result.output, result.output
+    from_toml = captured.pop("config")
+
+    from_dict = Config.from_dict(plain)
+    assert from_cli == from_toml == from_dict
+    assert from_dict.lr == (0.01, 0.1) and from_dict.steps == 20 and from_dict.compile is True
+    assert [o.label for o in from_dict.optimizers] == ["adam", "sgd(momentum=0.9)"]
+    # the command line wins over the file, key by key
+    result = runner.invoke(cli.app, ["compare", "--config", str(path), "--seeds", "5"])
+    assert captured.pop("config") == Config.from_dict({**plain, "seeds": 5})
+
+
+def test_to_dict_and_from_dict_round_trip_and_rerun_the_same_resolved_config():
+    from descend.compare import resolve
+
+    config, _ = resolve("ellipse", optimizers=["gd", "sgd:momentum=0.9"], lr=[0.0123456789, 0.1], steps=7,
+                        batch_size="full,hybrid(16,2,64)", target=0.25)
+    data = config.to_dict()
+    assert data["lr"] == "0.0123456789,0.1", "learning rates are written to the last digit"
+    again, _ = Config.from_dict(data).resolved()
+    assert again.to_dict() == data
+    assert "out" not in data and "json" not in data  # where a report went is not what was compared
+
+
+@pytest.mark.parametrize("key, text, value, message", [
+    ("seeds", "0", 0, "a whole number >= 1"),
+    ("steps", "abc", "abc", "a whole number >= 1"),
+    ("steps", "2.5", 2.5, "a whole number >= 1"),
+    ("budget", "1", 1, "a whole number >= 2"),
+    ("lr", "1..0.1", "1..0.1", "LOW < HIGH"),
+    ("lr", "-1", -1, "positive"),
+    ("batch_size", "full,0", "full,0", "'0' is not a batch size"),
+    ("optimizer", "adamm", ["adamm"], "did you mean 'adam'"),
+    ("optimizer", "sgd:momentum", ["sgd:momentum"], "key=value"),
+    ("optimizer", "sgd:momentun=0.9", ["sgd:momentun=0.9"], "did you mean 'momentum'"),
+    ("optimizer", "adam:lr=0.1", ["adam:lr=0.1"], "give learning rates with"),
+    ("schedule", "cosin", "cosin", "did you mean 'cosine'"),
+    ("mode", "tune", "tune", "did you mean 'tuned'"),
+    ("target", "nan", float("nan"), "a finite number"),
+    ("target", "low", "low", "must be a number"),
+])
+def test_the_three_interfaces_refuse_the_same_values_naming_the_field(tmp_path, key, text, value, message):
+    entry = {e.key: e for e in Config.entries()}[key]
+    result = runner.invoke(cli.app, ["compare", "line", entry.flag, text, "--out", str(tmp_path / "never")])
+    assert result.exit_code == 2, result.output
+    assert f"{entry.flag} " in result.output and message in result.output and "Traceback" not in result.output
+
+    path = tmp_path / "config.toml"
+    path.write_text(f'task = "line"\n{key} = {toml(value)}\n')
+    result = runner.invoke(cli.app, ["compare", "--config", str(path), "--out", str(tmp_path / "never")])
+    assert result.exit_code == 2, result.output
+    assert f"{key} (in {path})" in result.output and message in result.output, result.output
+
+    with pytest.raises(ValueError, match=message) as error:
+        Config.from_dict({"task": "line", key: value})
+    assert str(error.value).startswith(key) or f" {key} " in str(error.value), str(error.value)
+    assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.parametrize("given, words", [
+    ({"steps": 10, "epochs": 2}, ("steps", "epochs", "not both")),
+    ({"mode": "defaults", "lr": "0.1"}, ("mode", "lr", "drop")),
+    ({"epochs": 3, "schedule": "cosine"}, ("schedule", "epochs", "total_steps")),
+])
+def test_checks_across_fields_name_both_fields_in_each_interface(tmp_path, given, words):
+    flags = Config.flags()
+    args = ["compare", "line"]
+    for key, value in given.items():
+        args += [flags[key], str(value)]
+    result = runner.invoke(cli.app, [*args, "--out", str(tmp_path / "never")])
+    assert result.exit_code == 2, result.output
+    assert all(flags[w] in result.output for w in words[:2]) and words[2] in result.output, result.output
+    with pytest.raises(ValueError, match=words[2]) as error:
+        Config.from_dict({"task": "line", **given})
+    assert all(w in str(error.value) and f"--{w}" not in str(error.value) for w in words[:2])
+
+
+def test_unknown_keys_are_refused_with_the_closest_one(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown key 'lrr'; did you mean 'lr'\?"):
+        Config.from_dict({"task": "line", "lrr": 0.1})
+    path = tmp_path / "c.toml"
+    path.write_text('task = "line"\nseed = 2\n')
+    result = runner.invoke(cli.app, ["compare", "--config", str(path)])
+    assert result.exit_code == 2 and f"unknown key in {path} 'seed'; did you mean 'seeds'?" in result.output
+
+
+def test_target_names_the_csv_column_when_csv_has_no_column_in_every_interface(tmp_path, captured):
+    result = runner.invoke(cli.app, ["compare", "--csv", "data.csv", "--target", "price"])
+    assert result.exit_code == 2 and "stopped here" in result.output, result.output
+    config = captured.pop("config")
+    assert (config.csv, config.column, config.target) == ("data.csv", "price", None)
+    assert Config.from_dict({"csv": "data.csv", "target": "price"}) == config
+    result = runner.invoke(cli.app, ["compare", "--csv", "data.csv", "--column", "price", "--target", "0.1"])
+    config = captured.pop("config")
+    assert (config.column, config.target) == ("price", 0.1)
+    with pytest.raises(ValueError, match="target 'price' must be a number"):
+        Config.from_dict({"task": "line", "target": "price"})
+
+
+def test_a_config_built_in_python_is_validated_by_the_same_parsers():
+    with pytest.raises(ValueError, match="seeds 0: a whole number >= 1"):
+        Config(task="line", seeds=0)
+    assert Config(task="line", lr="0.1,0.2").lr == (0.1, 0.2)
+
+
+# -- a field added to the schema appears in all three ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wider(Config):
+    warmup: Optional[int] = schema.setting(None, metavar="INTEGER", parse=schema.whole(0),
+                                           help="Warm-up steps before the schedule starts.")
+
+
+def _wider_app(seen: dict[str, Any]) -> typer.Typer:
+    app = typer.Typer(rich_markup_mode=None)  # as descend's
+
+    @app.command()
+    @cli._with_settings(Wider)
+    def run(config: Optional[Path] = typer.Option(None), **settings: Any) -> None:
+        try:
+            seen["config"] = cli._settings(Wider, settings, config)
+        except ValueError as e:
+            cli._fail(str(e))
+
+    return app
+
+
+def test_a_field_added_to_the_schema_appears_on_the_command_line_in_toml_and_in_dicts(tmp_path):
+    seen: dict[str, Any] = {}
+    app = _wider_app(seen)
+    help_text = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).stdout
+    assert "--warmup INTEGER" in help_text and "Warm-up steps before the schedule starts." in help_text
+    assert "--lr RATES" in help_text  # and every field of the schema it extends
+
+    assert runner.invoke(app, ["line", "--warmup", "5"]).exit_code == 0 and seen.pop("config").warmup == 5
+    path = tmp_path / "c.toml"
+    path.write_text('task = "line"\nwarmup = 7\n')
+    assert runner.invoke(app, ["--config", str(path)]).exit_code == 0 and seen.pop("config").warmup == 7
+    assert Wider.from_dict({"task": "line", "warmup": 3}).warmup == 3
+    assert Wider(task="line", warmup=4).to_dict()["warmup"] == 4
+
+    bad = runner.invoke(app, ["line", "--warmup", "-1"])
+    assert bad.exit_code == 2 and "--warmup -1: a whole number >= 0 is required" in bad.output
+    path.write_text('task = "line"\nwarmup = -1\n')
+    bad = runner.invoke(app, ["--config", str(path)])
+    assert bad.exit_code == 2 and f"warmup (in {path}) -1" in bad.output
+    with pytest.raises(ValueError, match="warmup -1: a whole number >= 0"):
+        Wider.from_dict({"task": "line", "warmup": -1})
+
+
+# -- the small languages of the settings ---------------------------------------------------------------------
+
+
+def test_parse_optimizer_values_batch_sizes_and_schedules():
+    spec = C.parse_optimizer("sgd:momentum=0.9,nesterov=true")
+    assert spec.name == "sgd" and dict(spec.options) == {"momentum": 0.9, "nesterov": True}
+    assert spec.label == "sgd(momentum=0.9, nesterov=true)" and C.parse_optimizer(spec.to_text()) == spec
+    assert C.parse_values("0.1,0.01") == [0.1, 0.01]
+    assert C.parse_values("1e-4..1e-1:4") == [0.0001, 0.001, 0.01, 0.1]
+    assert len(C.parse_values("1e-4..1")) == 7
+    sizes = C.parse_batch_sizes("full,1,32,hybrid,hybrid(16,4,256)")
+    assert sizes[:3] == [None, 1, 32] and [C.batch_label(b) for b in sizes[3:]] == ["hybrid(32→512)", "hybrid(16→256)"]
+    name, schedule = C.parse_schedule("step:step_size=10,gamma=0.5", 100)
+    assert schedule(0) == 1.0 and schedule(10) == 0.5
+    assert C.parse_schedule("cosine", 100)[1](100) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: C.parse_optimizer("adamm"), "did you mean 'adam'"),
+    (lambda: C.parse_optimizer("sgd:momentum"), "key=value"),
+    (lambda: C.parse_optimizer("sgd:momentun=0.9"), "momentum"),
+    (lambda: C.parse_optimizer("sgd:momentum=-1"), "momentum"),
+    (lambda: C.parse_optimizer("adam:lr=0.1"), "--lr"),
+    (lambda: C.parse_values("1e-1..1e-4"), "LOW < HIGH"),
+    (lambda: C.parse_values("0.1,abc"), "'abc' is not a number"),
+    (lambda: C.parse_values("-1"), "positive"),
+    (lambda: C.parse_batch_sizes("full,0"), "'0' is not a batch size"),
+    (lambda: C.parse_schedule("cosin", 10), "did you mean 'cosine'"),
+    (lambda: C.resolve("ellipse", mode="tune"), "did you mean 'tuned'"),
+    (lambda: C.resolve("ellipse", steps=10, epochs=2), "not both"),
+    (lambda: C.resolve("ellipse", seeds=0), "--seeds"),
+    (lambda: C.resolve("ellipse", mode="defaults", lr="0.1"), "drop --lr"),
+    (lambda: C.resolve("elipse"), "did you mean 'ellipse'"),
+    (lambda: C.resolve("x**2 + foo(y)"), "unknown function 'foo'"),
+    (lambda: C.resolve("ellipse", epochs=3, schedule="cosine"), "total_steps"),
+])
+def test_bad_input_is_refused_before_training(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_defaults_for_the_ellipse_compare_gd_sgd_minibatch_momentum_rmsprop_adam():
+    config, task = C.resolve("ellipse")
+    assert [o.name for o in config.optimizers] == ["gd", "momentum", "rmsprop", "adam"]
+    assert [C.batch_label(b) for b in config.batch_size] == ["full", "1", "32", "hybrid(32→512)"]
+    assert config.mode == "same-lr" and len(config.lr) == 3 and config.steps == task.steps and config.seeds == 3
