@@ -121,3 +121,54 @@ def test_an_unbounded_landscape_says_so_in_the_table_notes():
     assert C.table_notes(selection, unbounded, seeds=1) == [
         "unbounded below: a run that escapes to −∞ is counted as diverged"]
     assert C.table_notes(selection, SimpleNamespace(), seeds=1) == []  # bounded unless the task says otherwise
+
+
+# -- modes, targets and interruptions (moved from tests/cli, where the command is tested) ----------------------
+
+
+def test_tuned_mode_selects_on_validation_and_reruns_with_seeds():
+    # mini-batches of 16, so that two seeds can differ (at full batch the line's runs would be one seed)
+    config, task = C.resolve("line", optimizers=["gd", "adam"], mode="tuned", budget=3, lr="0.01..0.3:3",
+                             steps=30, seeds=2, batch_size="16")
+    comparison = C.compare(config, task)
+    summary = comparison.summary
+    assert (summary[summary.phase == "tuning"].groupby("label").size() == 3).all()
+    final = summary[summary.phase == "final"]
+    assert (final.groupby("label").size() == 2).all() and (final.groupby("label")["lr"].nunique() == 1).all()
+    for label, group in summary[summary.phase == "tuning"].groupby("label"):
+        best = group.loc[group["final_validation_loss"].idxmin(), "lr"]
+        assert final[final.label == label]["lr"].iloc[0] == best
+    assert set(comparison.table.index) == {"gd", "adam"} and "test loss" in comparison.table
+
+
+def test_target_steps_are_censored_and_divergence_is_a_result():
+    config, task = C.resolve("line", optimizers=["gd", "adam"], lr="0.01,5", steps=40, seeds=1, target=0.3)
+    comparison = C.compare(config, task)
+    summary = comparison.summary
+    assert summary[(summary.label == "gd") & (summary.lr == 5)]["diverged"].all()  # GD at α = 5 diverges
+    table = comparison.table
+    # the row is gd's configuration at lr 0.01, none of whose runs diverged; the per-lr rates are the summary's
+    assert table.loc["gd", "lr"] == 0.01 and table.loc["gd", "divergence rate"] == 0.0
+    assert summary[summary.label == "gd"].groupby("lr")["diverged"].mean().to_dict() == {0.01: 0.0, 5.0: 1.0}
+    assert isinstance(table.loc["gd", "steps to target"], (float, str))
+    reached = summary[summary.steps_to_target.notna()]
+    assert len(reached)  # somebody reached 0.3
+
+
+def test_ctrl_c_during_the_warm_up_step_stops_the_comparison():
+    """The discarded first step of a comparison passes a Ctrl-C on instead of swallowing it."""
+    config, task = C.resolve("line", optimizers=["gd", "adam"], steps=20, seeds=1, lr="0.05")
+    fit, calls = task.fit, []
+
+    def interrupt(event):
+        raise KeyboardInterrupt
+
+    def first_fit_interrupted(**kwargs):
+        if not calls:
+            calls.append(kwargs)
+            kwargs["progress"] = interrupt
+        return fit(**kwargs)
+
+    object.__setattr__(task, "fit", first_fit_interrupted)
+    comparison = C.compare(config, task)
+    assert comparison.interrupted and len(comparison.summary) == 0 and calls[0]["steps"] == 1

@@ -1,4 +1,5 @@
-"""`descend compare`, `descend show` and `descend landscape`, as a user runs them."""
+"""`descend compare`, `descend show` and `descend landscape`, as a user runs them (the library behind them:
+tests/test_compare.py, tests/test_compare_config.py)."""
 
 from __future__ import annotations
 
@@ -17,59 +18,10 @@ import pytest
 from typer.testing import CliRunner
 
 import descend
-from descend import compare as C
 from descend.cli import app
 
 runner = CliRunner()
 SMALL = ["--steps", "20", "--seeds", "1", "--lr", "0.05", "--quiet"]
-
-
-# -- the small languages of the command line ---------------------------------------------------------------------
-
-
-def test_parse_optimizer_values_batch_sizes_and_schedules():
-    spec = C.parse_optimizer("sgd:momentum=0.9,nesterov=true")
-    assert spec.name == "sgd" and dict(spec.options) == {"momentum": 0.9, "nesterov": True}
-    assert spec.label == "sgd(momentum=0.9, nesterov=true)" and C.parse_optimizer(spec.to_text()) == spec
-    assert C.parse_values("0.1,0.01") == [0.1, 0.01]
-    assert C.parse_values("1e-4..1e-1:4") == [0.0001, 0.001, 0.01, 0.1]
-    assert len(C.parse_values("1e-4..1")) == 7
-    sizes = C.parse_batch_sizes("full,1,32,hybrid,hybrid(16,4,256)")
-    assert sizes[:3] == [None, 1, 32] and [C.batch_label(b) for b in sizes[3:]] == ["hybrid(32→512)", "hybrid(16→256)"]
-    name, schedule = C.parse_schedule("step:step_size=10,gamma=0.5", 100)
-    assert schedule(0) == 1.0 and schedule(10) == 0.5
-    assert C.parse_schedule("cosine", 100)[1](100) == pytest.approx(0.0)
-
-
-@pytest.mark.parametrize("call, message", [
-    (lambda: C.parse_optimizer("adamm"), "did you mean 'adam'"),
-    (lambda: C.parse_optimizer("sgd:momentum"), "key=value"),
-    (lambda: C.parse_optimizer("sgd:momentun=0.9"), "momentum"),
-    (lambda: C.parse_optimizer("sgd:momentum=-1"), "momentum"),
-    (lambda: C.parse_optimizer("adam:lr=0.1"), "--lr"),
-    (lambda: C.parse_values("1e-1..1e-4"), "LOW < HIGH"),
-    (lambda: C.parse_values("0.1,abc"), "'abc' is not a number"),
-    (lambda: C.parse_values("-1"), "positive"),
-    (lambda: C.parse_batch_sizes("full,0"), "'0' is not a batch size"),
-    (lambda: C.parse_schedule("cosin", 10), "did you mean 'cosine'"),
-    (lambda: C.resolve("ellipse", mode="tune"), "did you mean 'tuned'"),
-    (lambda: C.resolve("ellipse", steps=10, epochs=2), "not both"),
-    (lambda: C.resolve("ellipse", seeds=0), "--seeds"),
-    (lambda: C.resolve("ellipse", mode="defaults", lr="0.1"), "drop --lr"),
-    (lambda: C.resolve("elipse"), "did you mean 'ellipse'"),
-    (lambda: C.resolve("x**2 + foo(y)"), "unknown function 'foo'"),
-    (lambda: C.resolve("ellipse", epochs=3, schedule="cosine"), "total_steps"),
-])
-def test_bad_input_is_refused_before_training(call, message):
-    with pytest.raises(ValueError, match=message):
-        call()
-
-
-def test_defaults_for_the_ellipse_compare_gd_sgd_minibatch_momentum_rmsprop_adam():
-    config, task = C.resolve("ellipse")
-    assert [o.name for o in config.optimizers] == ["gd", "momentum", "rmsprop", "adam"]
-    assert [C.batch_label(b) for b in config.batch_size] == ["full", "1", "32", "hybrid(32→512)"]
-    assert config.mode == "same-lr" and len(config.lr) == 3 and config.steps == task.steps and config.seeds == 3
 
 
 # -- the command -------------------------------------------------------------------------------------------------
@@ -144,7 +96,16 @@ def test_the_written_config_reruns_the_same_comparison(tmp_path):
 
 
 def test_compile_gives_the_same_numbers_and_is_kept_in_the_config(tmp_path):
-    """--compile runs the compiled step: the eager numbers to round-off, compile time kept out of ms / step."""
+    """--compile runs the compiled step: the eager numbers to round-off, compile time kept out of ms / step.
+
+    Guarded: the same training (line, adam, lr 0.05, batch 16, 20 steps, seed 0, float32) from its start moved
+    by 4 ulps ends within 1e-6 of the eager loss (measured 4e-7, no more than the move itself): rounding is not
+    amplified, so compiled and eager, at most an ulp or two apart per step, stay within 1e-5 (~80 ulps) on any CPU.
+    """
+    import torch
+
+    import descend.tasks
+
     eager, compiled = tmp_path / "eager", tmp_path / "compiled"
     args = ["compare", "line", "-o", "adam", "--batch-size", "16", *SMALL, "--no-animation"]
     assert runner.invoke(app, [*args, "--out", str(eager)]).exit_code == 0
@@ -154,38 +115,18 @@ def test_compile_gives_the_same_numbers_and_is_kept_in_the_config(tmp_path):
     assert "compile" not in (eager / "config.toml").read_text()
     a = pd.read_csv(eager / "summary.csv", index_col=0)
     b = pd.read_csv(compiled / "summary.csv", index_col=0)
+    model = descend.tasks.get("line").model
+    start = {}
+    for name, value, toward in zip(model.names, (p[0] for p in model.init([0])), (float("inf"), float("-inf"))):
+        for _ in range(4):
+            value = torch.nextafter(value, torch.tensor(toward))
+        start[name] = value
+    moved = descend.fit(task="line", optimizer="adam", lr=0.05, batch_size=16, steps=20, seed=0, start=start)
+    assert moved.summary["final_train_loss"].to_numpy() == pytest.approx(a["final_train_loss"].to_numpy(), rel=1e-6)
+    assert (moved.summary["final_train_loss"].to_numpy() != a["final_train_loss"].to_numpy()).all(), "moved: no effect"
     assert b["final_train_loss"].to_numpy() == pytest.approx(a["final_train_loss"].to_numpy(), rel=1e-5)
     assert (b["compile_seconds"] > 0).all() and "compile_seconds" not in a
     assert (b["seconds"] < b["compile_seconds"]).all(), "20 steps take less than compiling them"
-
-
-def test_tuned_mode_selects_on_validation_and_reruns_with_seeds(tmp_path):
-    # mini-batches of 16, so that two seeds can differ (at full batch the line's runs would be one seed)
-    config, task = C.resolve("line", optimizers=["gd", "adam"], mode="tuned", budget=3, lr="0.01..0.3:3",
-                             steps=30, seeds=2, batch_size="16")
-    comparison = C.compare(config, task)
-    summary = comparison.summary
-    assert (summary[summary.phase == "tuning"].groupby("label").size() == 3).all()
-    final = summary[summary.phase == "final"]
-    assert (final.groupby("label").size() == 2).all() and (final.groupby("label")["lr"].nunique() == 1).all()
-    for label, group in summary[summary.phase == "tuning"].groupby("label"):
-        best = group.loc[group["final_validation_loss"].idxmin(), "lr"]
-        assert final[final.label == label]["lr"].iloc[0] == best
-    assert set(comparison.table.index) == {"gd", "adam"} and "test loss" in comparison.table
-
-
-def test_target_steps_are_censored_and_divergence_is_a_result(tmp_path):
-    config, task = C.resolve("line", optimizers=["gd", "adam"], lr="0.01,5", steps=40, seeds=1, target=0.3)
-    comparison = C.compare(config, task)
-    summary = comparison.summary
-    assert summary[(summary.label == "gd") & (summary.lr == 5)]["diverged"].all()  # GD at α = 5 diverges
-    table = comparison.table
-    # the row is gd's configuration at lr 0.01, none of whose runs diverged; the per-lr rates are the summary's
-    assert table.loc["gd", "lr"] == 0.01 and table.loc["gd", "divergence rate"] == 0.0
-    assert summary[summary.label == "gd"].groupby("lr")["diverged"].mean().to_dict() == {0.01: 0.0, 5.0: 1.0}
-    assert isinstance(table.loc["gd", "steps to target"], (float, str))
-    reached = summary[summary.steps_to_target.notna()]
-    assert len(reached)  # somebody reached 0.3
 
 
 def test_bad_input_exits_with_code_2_and_one_line(tmp_path):
@@ -230,25 +171,6 @@ def test_landscape_command_draws_paths(tmp_path):
     assert (tmp_path / "landscape-himmelblau.png").exists() and (tmp_path / "paths.gif").exists()
     bad = runner.invoke(app, ["landscape", "himmelblau", "--start", "0"])
     assert bad.exit_code == 2 and "X,Y" in bad.output
-
-
-def test_ctrl_c_during_the_warm_up_step_stops_the_comparison():
-    """The discarded first step of a comparison passes a Ctrl-C on instead of swallowing it."""
-    config, task = C.resolve("line", optimizers=["gd", "adam"], steps=20, seeds=1, lr="0.05")
-    fit, calls = task.fit, []
-
-    def interrupt(event):
-        raise KeyboardInterrupt
-
-    def first_fit_interrupted(**kwargs):
-        if not calls:
-            calls.append(kwargs)
-            kwargs["progress"] = interrupt
-        return fit(**kwargs)
-
-    object.__setattr__(task, "fit", first_fit_interrupted)
-    comparison = C.compare(config, task)
-    assert comparison.interrupted and len(comparison.summary) == 0 and calls[0]["steps"] == 1
 
 
 def test_ctrl_c_leaves_a_readable_partial_report(tmp_path):
