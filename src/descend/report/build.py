@@ -114,11 +114,12 @@ def records(comparison: Any) -> dict[str, Any]:
 
 def selection_of(comparison: Any) -> Any:
     """The comparison's :class:`descend.selection.Selection`: what every figure and chart of its report shows
-    for each optimizer. A comparison saved before it carried one gets the same rule's decision on its summary."""
-    from ..selection import select
-
+    for each optimizer, as :func:`descend.compare.compare` decided it (never decided again here)."""
     selection = getattr(comparison, "selection", None)
-    return selection if selection is not None else select(comparison.summary)
+    if selection is None:
+        raise ValueError("the comparison carries no selection of the run that stands for each optimizer; build it "
+                         "with descend.compare.compare (or give Comparison(selection=descend.selection.select(...)))")
+    return selection
 
 
 def path_labels(selection: Any, summary: Any) -> dict[int, str]:
