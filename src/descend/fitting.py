@@ -101,6 +101,7 @@ def fit(
         if data is not None:
             raise ValueError(f"give data= or task=, not both (task {task.name!r} brings its data)")
         if runs is not None:
+            steps = task.steps if steps is None and epochs is None else steps
             return engine.train(task.problem(model=model, loss=loss), runs, steps=steps, epochs=epochs, **options)
         return task.fit(model=model, loss=loss, steps=steps, epochs=epochs, **grid, **options)
     if model is None:
