@@ -317,6 +317,8 @@ def compare_command(
         _fail(f"the report could not be written to {str(out_dir)!r} ({e}); it is as it was")
     if not quiet:
         Console().print(_table_of(_compact(comparison.table), comparison.winners, f"{built.title} — {resolved.mode}"))
+        for note in comparison.table_notes:
+            typer.echo(f"note: {note}")
     typer.echo(f"report: {html}")
     if comparison.interrupted:
         raise typer.Exit(130)
@@ -438,16 +440,22 @@ def landscape_command(
     except ValueError as e:
         _fail(str(e))
     comparison = cmp.compare(resolved, task)
+    from .selection import statuses
+
     labels = {int(i): f"{row['label']} lr={row['lr']:g}" for i, row in comparison.summary.iterrows()}
+    status = {int(i): s for i, s in statuses(comparison.summary).items()}
     out.mkdir(parents=True, exist_ok=True)
     stem = f"landscape-{_slug(task.name)}"
-    figure = figures.landscape(task.surface, comparison.paths, labels, title=f"{task.title}: optimizer paths")
+    figure = figures.landscape(task.surface, comparison.paths, labels, title=f"{task.title}: optimizer paths",
+                               status=status)
     written = figures.save(figure, out, stem)
     typer.echo(f"figure: {written[0]}")
     if animate is not None:
-        figures.animate(task.surface, comparison.paths, labels, animate, title=task.title)
+        figures.animate(task.surface, comparison.paths, labels, animate, title=task.title, status=status)
         typer.echo(f"animation: {animate}")
     Console().print(_table_of(_compact(comparison.table), comparison.winners, f"{task.title} — same-lr"))
+    for note in comparison.table_notes:
+        typer.echo(f"note: {note}")
 
 
 def main() -> None:

@@ -89,7 +89,8 @@ def _plain(value: Any) -> Any:
 
 
 def records(comparison: Any) -> dict[str, Any]:
-    """The JSON document: one record per run and one per optimizer, plus the configuration and winners."""
+    """The JSON document: one record per run and one per optimizer, plus the configuration, the winners and the
+    selection (which configuration, runs and representative run stand for each optimizer)."""
 
     def clean(v: Any) -> Any:
         if isinstance(v, (np.floating, float)):
@@ -109,7 +110,9 @@ def records(comparison: Any) -> dict[str, Any]:
                   for i, row in comparison.table.iterrows()]
     return {"descend": comparison.version, "task": comparison.task.name, "mode": comparison.config.mode,
             "config": _plain(comparison.config.to_dict()), "interrupted": comparison.interrupted,
-            "winners": comparison.winners, "optimizers": optimizers, "runs": runs}
+            "winners": comparison.winners, "optimizers": optimizers, "runs": runs,
+            "selection": selection.to_dict() if (selection := getattr(comparison, "selection", None)) else None,
+            "notes": list(getattr(comparison, "table_notes", []))}
 
 
 def selection_of(comparison: Any) -> Any:
