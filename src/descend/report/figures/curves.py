@@ -1,0 +1,554 @@
+"""Figures of the curves and final metrics: loss against step or epoch, learning-rate sensitivity, the
+lr × batch size heat map, GD / SGD / mini-batch / hybrid batch sizes, and gradient norms."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import colors as mcolors
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+
+from ... import outcomes
+from ...selection import Selection
+from .style import _batch_key, _batch_text, _check_title, _colours, _curves, GRAD_PREFIX, _legend_right, _log_y, MAX_PANELS, MAX_POINTS, _metric_name, _natural_key, _panel_grid, _regime_colours, _regime_name, _same, _shade, SPLIT_NAMES, SPLIT_STYLES, SPLITS, _status_handles, STATUS_MARKS, STATUS_SHORT, _styled, _summary, _suptitle, X_LABELS
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Median lines with an inter-quartile band
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _thin(n: int) -> np.ndarray:
+    """Indices of at most MAX_POINTS evenly spaced points, the last one included."""
+    if n <= MAX_POINTS:
+        return np.arange(n)
+    index = np.arange(0, n, math.ceil(n / MAX_POINTS))
+    return index if index[-1] == n - 1 else np.append(index, n - 1)
+
+
+def _table(data: pd.DataFrame, x: str, positive: bool = False) -> tuple[np.ndarray, pd.DataFrame]:
+    """x positions and a step × run table of values (inf treated as NaN, and values <= 0 when ``positive``:
+    for a log axis) for one metric and split."""
+    keyed = data.set_index(["step", "run"])["value"]
+    keyed = keyed[~keyed.index.duplicated()]
+    table = keyed.unstack("run").sort_index()
+    values = table.to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        table = table.where(np.isfinite(values) & ((values > 0) if positive else True))
+    if x == "step":
+        xs = table.index.to_numpy(float)
+    else:
+        xs = data.groupby("step")["epoch"].first().reindex(table.index).to_numpy(float)
+    return xs, table
+
+
+def _row_quantiles(values: np.ndarray, qs: Sequence[float]) -> list[np.ndarray]:
+    """Quantiles of each row over its finite entries (linear interpolation, as numpy's default), NaN for
+    a row without any; vectorised (np.nanquantile loops over rows in Python when there are NaNs)."""
+    ordered = np.sort(values, axis=1)  # NaN sorts last
+    count = np.isfinite(values).sum(axis=1)
+    rows = np.arange(len(values))
+    out = []
+    for q in qs:
+        position = q * np.maximum(count - 1, 0)
+        low = np.floor(position).astype(int)
+        high = np.minimum(low + 1, np.maximum(count - 1, 0))
+        if values.shape[1] == 0:
+            out.append(np.full(len(values), np.nan))
+            continue
+        a, b = ordered[rows, low], ordered[rows, high]
+        quantile = a + (b - a) * (position - low)
+        out.append(np.where(count > 0, quantile, np.nan))
+    return out
+
+
+def _draw_median(ax, data: pd.DataFrame, *, x: str, colour, linestyle: str, name: str,
+                 positive: bool = False) -> tuple | None:
+    """Draw the median over runs of one metric and split (band: the inter-quartile range, where at least
+    two runs are finite, only when there are at least two runs); with ``positive`` (a log axis) values
+    <= 0 are gaps. Returns (xs, table) or None."""
+    if data.empty:
+        return None
+    xs, table = _table(data, x, positive)
+    values = table.to_numpy(float)
+    q1, median, q3 = _row_quantiles(values, (0.25, 0.5, 0.75))
+    keep = _thin(len(xs))
+    ax.plot(xs[keep], median[keep], color=colour, linestyle=linestyle, label=name)
+    if values.shape[1] >= 2:
+        enough = np.isfinite(values).sum(axis=1) >= 2
+        q1, q3 = np.where(enough, q1, np.nan), np.where(enough, q3, np.nan)
+        ax.fill_between(xs[keep], q1[keep], q3[keep], color=colour, alpha=0.18, linewidth=0)
+    return xs, table
+
+
+def _status_marks(s: pd.DataFrame, runs: Sequence, xs: np.ndarray, table: pd.DataFrame) -> list:
+    """(status, (x, y)) of every run among ``runs`` that does not count: at the step its status took
+    effect (``status_at``; its last finite value's step when unknown), at its last finite value before."""
+    marks = []
+    steps = table.index.to_numpy(float)
+    for run in runs:
+        if s.at[run, "counts"] or run not in table.columns:
+            continue
+        column = table[run].to_numpy(float)
+        finite = np.flatnonzero(np.isfinite(column))
+        if len(finite) == 0:
+            continue
+        at = s.at[run, "status_at"]
+        at = steps[finite[-1]] if not np.isfinite(at) else float(at)
+        before = finite[steps[finite] <= at]
+        last = before[-1] if len(before) else finite[0]
+        order = np.argsort(steps)
+        marks.append((s.at[run, "status"], (float(np.interp(at, steps[order], xs[order])), float(column[last]))))
+    return marks
+
+
+def _cap_log_top(ax, references: list[float]) -> float:
+    """Keep a run that blew up from squashing a log axis: the top is at most 100 × the largest first
+    value of the lines. Returns the top."""
+    bottom, top = ax.get_ylim()
+    finite = [r for r in references if np.isfinite(r) and r > 0]
+    if finite and top > 1e2 * max(finite):
+        top = 1e2 * max(finite)
+        ax.set_ylim(bottom, top)
+    return top
+
+
+def _first_finite(table: pd.DataFrame) -> float:
+    (median,) = _row_quantiles(table.to_numpy(float), (0.5,))
+    finite = median[np.isfinite(median)]
+    return float(finite[0]) if len(finite) else math.nan
+
+
+def _plot_marks(ax, marks: list, top: float) -> None:
+    for (status, (xm, ym)), colour in marks:
+        ax.plot([xm], [min(ym, top)], color=colour, clip_on=False, zorder=5, **STATUS_MARKS[status])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Loss curves
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _configurations(s: pd.DataFrame) -> list[tuple[str, float, str, list, str, int, int]]:
+    """Runs with the same label, lr and batch size: (label, lr, batch size, runs, legend name, i, n),
+    i of n being the configuration's place among its label's."""
+    out = []
+    for label, rows in s.groupby("label", sort=True):
+        show_lr = rows["lr"].nunique(dropna=False) > 1
+        show_batch = rows["batch_size"].nunique() > 1
+        keys = rows[["lr", "batch_size"]].drop_duplicates()
+        keys = sorted(keys.itertuples(index=False),
+                      key=lambda k: (_batch_key(k[1]), np.nan_to_num(k[0], nan=-np.inf)))
+        for i, (lr, batch) in enumerate(keys):
+            runs = list(rows.index[_same(rows["lr"], lr) & (rows["batch_size"] == batch)])
+            name = label
+            if show_lr and np.isfinite(lr):
+                name += f", lr={lr:g}"
+            if show_batch:
+                name += f", {_batch_text(batch)}"
+            out.append((label, lr, batch, runs, name, i, len(keys)))
+    return out
+
+
+@_styled
+def loss_curves(
+    summary: pd.DataFrame,
+    curves: pd.DataFrame,
+    *,
+    x: str = "step",
+    title: str = "",
+    splits: Sequence[str] = ("batch", "test"),
+    colours: Mapping[str, str] | None = None,
+) -> Figure:
+    """The loss against ``x`` ("step" or "epoch"), log y (linear if some loss is negative, e.g. a landscape's
+    cost): one line per label (per label, lr and batch size when those vary, named in the legend) — the
+    median over seeds, with the inter-quartile band when there are at least two seeds. The runs drawn are
+    the runs of ``summary`` (a report passes its selection's). The "batch" split is the training loss as
+    measured at every step (never smoothed; very long curves are thinned to every k-th point); held-out
+    splits are dashed or dotted. On the log axis a loss that is not positive (a batch with no valid
+    sample) is a gap. A run that does not count keeps its line until it stops; the mark of its status
+    (× diverged, ◆ left the model's domain) sits at the step its status took effect, at its last finite loss.
+
+    Splits asked for but absent from ``curves`` are skipped; it is an error if none is present.
+    """
+    title = _check_title(title)
+    if x not in X_LABELS:
+        raise ValueError(f"x={x!r} is not allowed; choose 'step' or 'epoch'")
+    splits = (splits,) if isinstance(splits, str) else tuple(splits)
+    unknown = [sp for sp in splits if sp not in SPLITS]
+    if unknown or not splits:
+        raise ValueError(f"splits={splits!r}: each must be one of {', '.join(map(repr, SPLITS))}")
+    s = _summary(summary, ["label", "lr", "batch_size"])
+    c = _curves(curves, epoch=x == "epoch")
+    c = c[(c["metric"] == "loss") & c["run"].isin(s.index)]
+    present = [sp for sp in splits if (c["split"] == sp).any()]
+    if not present:
+        have = sorted(map(str, c["split"].unique()))
+        raise ValueError(f"curves holds no loss for the splits {splits!r} (it has: {have or 'no loss at all'})")
+    by_split = {sp: c[c["split"] == sp] for sp in present}
+    colours = _colours(s, colours)
+
+    fig = Figure(figsize=(9, 5), layout="constrained")
+    ax = fig.add_subplot()
+    log = _log_y(ax, [by_split[sp]["value"].to_numpy(float) for sp in present])
+    handles, marks, references = [], [], []
+    for label, _lr, _batch, runs, name, i, n in _configurations(s):
+        colour = _shade(colours[label], i, n)
+        drawn = False
+        for k, sp in enumerate(present):
+            data = by_split[sp][by_split[sp]["run"].isin(runs)]
+            result = _draw_median(ax, data, x=x, colour=colour, linestyle=SPLIT_STYLES[sp],
+                                  name=name if k == 0 else "_nolegend_", positive=log)
+            if result is None:
+                continue
+            xs, table = result
+            if not drawn:  # the first split drawn carries the status marks
+                references.append(_first_finite(table))
+                marks += [(m, colour) for m in _status_marks(s, runs, xs, table)]
+                drawn = True
+        if drawn:
+            handles.append(Line2D([], [], color=colour, label=name))
+    top = _cap_log_top(ax, references) if log else ax.get_ylim()[1]
+    _plot_marks(ax, marks, top)
+    ax.set_xlabel(X_LABELS[x])
+    ax.set_ylabel("loss (log scale)" if log else "loss")
+    handles += [Line2D([], [], color="0.35", linestyle=SPLIT_STYLES[sp], label=SPLIT_NAMES[sp]) for sp in present]
+    handles += _status_handles(status for status, _ in (m for m, _ in marks))
+    _legend_right(ax, handles)
+    _suptitle(fig, title, f"loss against {x} (median over seeds, band: inter-quartile range)")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Learning-rate sensitivity and the lr × batch size heat map
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _log_metric(metric: str, values: pd.Series) -> bool:
+    """A metric is drawn on a log scale if it is a loss and positive."""
+    finite = values[np.isfinite(values)]
+    return "loss" in metric and len(finite) > 0 and bool((finite > 0).all())
+
+
+@_styled
+def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", title: str = "",
+                   colours: Mapping[str, str] | None = None) -> Figure:
+    """``metric`` (default the final training loss) against the learning rate, both on log scales: one
+    line per label through the median over seeds at each lr, with the inter-quartile band where there
+    are at least two finite seeds. Runs that do not count (diverged, left the model's domain, pruned) are
+    left out of the median and drawn at the top edge of the axes with their status's mark (× diverged,
+    ◆ left the model's domain), one per lr where any run has it. When the batch size varies, one panel
+    per batch size.
+
+    Runs without a learning rate (NaN) are left out; it is an error if no run has one.
+    """
+    title = _check_title(title)
+    s = _summary(summary, ["label", "lr", metric])
+    colours = _colours(s, colours)
+    s = s[np.isfinite(s["lr"]) & (s["lr"] > 0)]
+    if s.empty:
+        raise ValueError("lr_sensitivity needs runs with a learning rate, but column 'lr' has no positive value")
+    values = pd.to_numeric(s[metric], errors="coerce")
+    s = s.assign(**{metric: values})
+    log_y = _log_metric(metric, values[s["counts"]])
+    batches = sorted(s["batch_size"].unique(), key=_batch_key)
+    labels = sorted(s["label"].unique())
+
+    fig = Figure(figsize=(3.6 * len(batches) + 2.2, 4.6), layout="constrained")
+    axes = fig.subplots(1, len(batches), sharey=True, squeeze=False)[0]
+    marked = set()
+    for ax, batch in zip(axes, batches):
+        rows_b = s[s["batch_size"] == batch]
+        for j, label in enumerate(labels):
+            rows = rows_b[rows_b["label"] == label]
+            ok = rows[rows["counts"] & np.isfinite(rows[metric])]
+            if log_y:
+                ok = ok[ok[metric] > 0]
+            if len(ok):
+                stats = ok.groupby("lr")[metric].agg(["median", "count"])
+                q = ok.groupby("lr")[metric].quantile([0.25, 0.75]).unstack()
+                ax.plot(stats.index, stats["median"], color=colours[label], marker="o", markersize=4, label=label)
+                if (stats["count"] >= 2).any():
+                    band = stats["count"] >= 2
+                    ax.fill_between(stats.index, q[0.25].where(band), q[0.75].where(band),
+                                    color=colours[label], alpha=0.15, linewidth=0)
+            nudge = 10 ** (0.03 * (j - (len(labels) - 1) / 2))  # labels' marks side by side, not on top
+            for k, status in enumerate(st for st in STATUS_MARKS if (rows["status"] == st).any()):
+                failed = np.sort(rows.loc[rows["status"] == status, "lr"].unique())
+                marked.add(status)
+                ax.plot(failed * nudge, np.full(len(failed), 1.0 - 0.05 * k), color=colours[label], clip_on=False,
+                        transform=ax.get_xaxis_transform(), zorder=5, **STATUS_MARKS[status])
+        ax.set_xscale("log")
+        ax.set_xlabel("learning rate (log scale)")
+        if len(batches) > 1:
+            ax.set_title(_regime_name(batch))
+    if log_y:
+        axes[0].set_yscale("log")
+    axes[0].set_ylabel(_metric_name(metric) + (" (log scale)" if log_y else ""))
+    handles = [Line2D([], [], color=colours[label], marker="o", markersize=4, label=label) for label in labels]
+    handles += _status_handles(marked)
+    _legend_right(axes[-1], handles)
+    _suptitle(fig, title, f"learning-rate sensitivity: {_metric_name(metric)} (median over seeds)")
+    return fig
+
+
+@_styled
+def lr_batch_heatmap(
+    summary: pd.DataFrame, *, metric: str = "final_train_loss", label: str | None = None, title: str = ""
+) -> Figure | None:
+    """Learning rate (x) × batch size (y, categorical) coloured by the median over seeds of log10(metric)
+    (of the metric itself if it is not a positive loss), one panel per label (only ``label`` if given,
+    at most 6). A cell where no run counts is hatched and marked with their status ("div" diverged, "left
+    dom." left the model's domain); where some runs do not count, the cell says how many of each ("1/3
+    div") and its colour is the median of the others; a missing combination is blank.
+    Each cell also shows the median value. Returns None if the learning rate or the batch size does not
+    vary (there is no grid to draw).
+    """
+    title = _check_title(title)
+    s = _summary(summary, ["label", "lr", "batch_size", metric])
+    if label is not None:
+        if str(label) not in set(s["label"]):
+            raise ValueError(f"label={label!r} is not in the summary (labels: {', '.join(sorted(set(s['label'])))})")
+        s = s[s["label"] == str(label)]
+    s = s[np.isfinite(s["lr"]) & (s["lr"] > 0)]
+    lrs = np.sort(s["lr"].unique())
+    batches = sorted(s["batch_size"].unique(), key=_batch_key)
+    if len(lrs) < 2 or len(batches) < 2:
+        return None
+    values = pd.to_numeric(s[metric], errors="coerce")
+    log_c = _log_metric(metric, values[s["counts"]])
+    shown = np.log10(values.where(values > 0)) if log_c else values
+    s = s.assign(_shown=shown)
+    labels = sorted(s["label"].unique())[:MAX_PANELS]
+
+    grids = {}
+    for name in labels:
+        rows = s[s["label"] == name]
+        grid = np.full((len(batches), len(lrs)), np.nan)
+        counts = {}  # (i, j) -> (runs, {status: runs} of the runs that do not count)
+        for (lr, batch), cell in rows.groupby(["lr", "batch_size"]):
+            i, j = batches.index(batch), int(np.searchsorted(lrs, lr))
+            ok = cell.loc[cell["counts"], "_shown"]
+            ok = ok[np.isfinite(ok)]
+            grid[i, j] = ok.median() if len(ok) else np.nan
+            failed = cell.loc[~cell["counts"], "status"].value_counts()
+            counts[i, j] = len(cell), {str(st): int(n) for st, n in failed.items()}
+        grids[name] = grid, counts
+    finite = np.concatenate([g[np.isfinite(g)] for g, _ in grids.values()])
+    vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    if vmin == vmax:
+        vmin, vmax = vmin - 0.5, vmax + 0.5
+
+    rows_n, cols_n = _panel_grid(len(labels))
+    width = max(4.2, 0.75 * len(lrs) + 1.6)
+    fig = Figure(figsize=(width * cols_n + 1.2, (0.55 * len(batches) + 1.6) * rows_n + 0.6), layout="constrained")
+    axes = fig.subplots(rows_n, cols_n, squeeze=False).ravel()
+    cmap = matplotlib.colormaps["viridis"]
+    norm = mcolors.Normalize(vmin, vmax)
+    image = None
+    for k, (ax, name) in enumerate(zip(axes, labels)):
+        grid, counts = grids[name]
+        image = ax.imshow(np.ma.masked_invalid(grid), origin="lower", aspect="auto", cmap=cmap, norm=norm,
+                          interpolation="nearest")
+        ax.grid(False)
+        for i in range(len(batches)):
+            for j in range(len(lrs)):
+                if (i, j) not in counts:
+                    continue
+                total, failed = counts[i, j]
+                if sum(failed.values()) == total:
+                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//", edgecolor="0.45",
+                                           linewidth=0))
+                    words = "\n".join(STATUS_SHORT.get(st, st) for st in failed)
+                    ax.text(j, i, words, ha="center", va="center", fontsize=8, color="0.15", fontweight="bold")
+                    continue
+                value = grid[i, j]
+                dark = np.isfinite(value) and sum(cmap(norm(value))[:3]) < 1.5
+                text = "" if not np.isfinite(value) else f"{10 ** value if log_c else value:.2g}"
+                for st, n in failed.items():
+                    text += f"\n{n}/{total} {STATUS_SHORT.get(st, st)}"
+                ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if dark else "black")
+        ax.set_xticks(range(len(lrs)), [f"{lr:g}" for lr in lrs])
+        first_column = k % cols_n == 0
+        ax.set_yticks(range(len(batches)), [str(b) for b in batches] if first_column else [])
+        ax.set_xlabel("learning rate")
+        if first_column:
+            ax.set_ylabel("batch size (samples per step)")
+        ax.set_title(name)
+    for ax in axes[len(labels):]:
+        ax.set_visible(False)
+    shown_name = f"log10 {_metric_name(metric)}" if log_c else _metric_name(metric)
+    fig.colorbar(image, ax=list(axes[: len(labels)]), label=f"median over seeds of {shown_name}")
+    _suptitle(fig, title, f"learning rate × batch size: {_metric_name(metric)}")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Batch-size regimes
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _check_selection(selection: object) -> Selection:
+    if not isinstance(selection, Selection):
+        raise ValueError(f"selection must be a descend.selection.Selection (a comparison's .selection, or "
+                         f"descend.selection.select(summary)), not {type(selection).__name__}")
+    return selection
+
+
+@_styled
+def batch_regimes(
+    summary: pd.DataFrame, curves: pd.DataFrame, selection: Selection, *, title: str = "", split: str | None = None,
+    x: str = "epoch"
+) -> Figure:
+    """Training loss against epoch (or ``x="step"``) for every batch size — full batch (GD), 1 (SGD),
+    mini-batches, hybrid schedules — one panel per label of ``selection`` (at most 6), log y: the median over
+    seeds with the inter-quartile band, each batch size at the configuration ``selection.by_batch`` chose for
+    it (its learning rate named in the legend when the label's lr varies). ``split`` is the training loss
+    drawn: "train" (the full training set, the default when present) or "batch" (the mini-batch loss of
+    every step).
+    """
+    title = _check_title(title)
+    if x not in X_LABELS:
+        raise ValueError(f"x={x!r} is not allowed; choose 'epoch' or 'step'")
+    if split is not None and split not in ("train", "batch"):
+        raise ValueError(f"split={split!r} is not allowed; choose 'train', 'batch' or None")
+    selection = _check_selection(selection)
+    s = _summary(summary, ["label", "lr", "batch_size"])
+    c = _curves(curves, epoch=x == "epoch")
+    c = c[(c["metric"] == "loss") & c["run"].isin(s.index)]
+    if split is None:
+        split = "train" if (c["split"] == "train").any() else "batch"
+    c = c[c["split"] == split]
+    if c.empty:
+        raise ValueError(f"curves holds no training loss (split {split!r}, metric 'loss')")
+    labels = [label for label in selection.by_batch if label in set(s["label"])][:MAX_PANELS]
+    if not labels:
+        raise ValueError("selection chose no batch size for the labels of summary")
+    batches = sorted({b for label in labels for b in selection.by_batch[label]}, key=_batch_key)
+    regime_colours = _regime_colours(batches)
+
+    rows_n, cols_n = _panel_grid(len(labels))
+    fig = Figure(figsize=(4.4 * cols_n + 2.4, 3.6 * rows_n + 0.6), layout="constrained")
+    axes = fig.subplots(rows_n, cols_n, squeeze=False, sharey=True).ravel()
+    log = _log_y(axes[0], [c["value"].to_numpy(float)])
+    marks, references = {}, []  # capped and marked once every panel is drawn: the y axis is shared
+    for ax, label in zip(axes, labels):
+        show_lr = s.loc[s["label"] == label, "lr"].nunique() > 1
+        marks[ax] = []
+        for batch in batches:
+            choice = selection.by_batch[label].get(batch)
+            if choice is None:
+                continue
+            runs = [run for run in choice.runs if run in s.index]
+            lr = choice.config.get("lr")
+            name = _regime_name(batch) + (f", lr={lr:g}" if show_lr and lr is not None else "")
+            result = _draw_median(ax, c[c["run"].isin(runs)], x=x, colour=regime_colours[batch],
+                                  linestyle="-", name=name, positive=log)
+            if result is None:
+                continue
+            references.append(_first_finite(result[1]))
+            marks[ax] += [(m, regime_colours[batch]) for m in _status_marks(s, runs, *result)]
+        ax.set_title(label)  # in black: here the colours are the batch sizes
+        ax.set_xlabel(X_LABELS[x])
+        ax.legend(loc="best", fontsize=7)
+    top = _cap_log_top(axes[0], references) if log else axes[0].get_ylim()[1]
+    for ax, ax_marks in marks.items():
+        _plot_marks(ax, ax_marks, top)
+    for ax in axes[len(labels):]:
+        ax.set_visible(False)
+    for ax in axes[::cols_n]:
+        ax.set_ylabel(f"{SPLIT_NAMES[split]}" + (" (log scale)" if log else ""))
+    _suptitle(fig, title, "batch size: GD vs SGD vs mini-batch vs hybrid (median over seeds, band: IQR)")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Gradient norms
+# ---------------------------------------------------------------------------------------------------------
+
+
+@_styled
+def grad_norms(
+    summary: pd.DataFrame, curves: pd.DataFrame, selection: Selection | None = None, *, title: str = "",
+    run: object | None = None, by: str = "auto", colours: Mapping[str, str] | None = None
+) -> Figure:
+    """Gradient norms over the steps, log y, from the curves' ``grad_norm:<parameter>`` metrics: one line
+    per parameter tensor (``by="parameter"``) or per layer (``by="layer"``: the tensors sharing the prefix
+    before the last '.', e.g. "layer0.weight" and "layer0.bias", combined as the norm of their joint
+    gradient, sqrt(Σ norm²)); ``by="auto"`` is per parameter up to 8 tensors, else per layer. Lines are
+    coloured by depth (viridis, in the parameters' natural order). One panel per label of ``selection``
+    (at most 6), each showing the label's representative run there; or only ``run`` if given (then no
+    selection is needed). A panel's title is in its label's colour.
+    """
+    title = _check_title(title)
+    if by not in ("auto", "parameter", "layer"):
+        raise ValueError(f"by={by!r} is not allowed; choose 'auto', 'parameter' or 'layer'")
+    s = _summary(summary, ["label"])
+    c = _curves(curves)
+    c = c[c["metric"].astype(str).str.startswith(GRAD_PREFIX)]
+    if c.empty:
+        raise ValueError("curves holds no gradient norms (metrics named 'grad_norm:<parameter name>')")
+    if (c["split"] == "train").any():
+        c = c[c["split"] == "train"]
+    if run is not None:
+        if run not in s.index:
+            raise ValueError(f"run={run!r} is not in the summary")
+        chosen = [(s.at[run, "label"], run)]
+    else:
+        selection = _check_selection(selection)
+        chosen = [(label, c.representative) for label, c in selection.chosen.items()
+                  if c.representative is not None and c.representative in s.index][:MAX_PANELS]
+        if not chosen:
+            raise ValueError("selection has no representative run in summary")
+    names = sorted({m[len(GRAD_PREFIX):] for m in c["metric"].unique()}, key=_natural_key)
+    if by == "auto":
+        by = "parameter" if len(names) <= 8 else "layer"
+    group = {n: (n.rsplit(".", 1)[0] if by == "layer" else n) for n in names}
+    lines = list(dict.fromkeys(group[n] for n in names))
+    line_colours = dict(zip(lines, matplotlib.colormaps["viridis"](np.linspace(0, 0.9, len(lines)))))
+    label_colours = _colours(s, colours)
+
+    rows_n, cols_n = _panel_grid(len(chosen))
+    fig = Figure(figsize=(4.4 * cols_n + 2.0, 3.4 * rows_n + 0.6), layout="constrained")
+    axes = fig.subplots(rows_n, cols_n, squeeze=False, sharey=True).ravel()
+    for ax, (label, r) in zip(axes, chosen):
+        data = c[c["run"] == r]
+        if data.empty:
+            ax.text(0.5, 0.5, "no gradient norms recorded", ha="center", va="center", transform=ax.transAxes)
+        else:
+            keyed = data.set_index(["step", "metric"])["value"]
+            table = keyed[~keyed.index.duplicated()].unstack("metric").sort_index()
+            table.columns = [m[len(GRAD_PREFIX):] for m in table.columns]
+            squares = (table.astype(float) ** 2).T.groupby(lambda n: group[n], sort=False).sum(min_count=1).T
+            keep = _thin(len(table))
+            for line in lines:
+                if line in squares:
+                    norm = np.sqrt(squares[line].to_numpy(float))
+                    norm[~(norm > 0)] = np.nan  # a norm of 0 (a batch with no valid sample) is a gap on the log axis
+                    ax.plot(table.index.to_numpy(float)[keep], norm[keep], color=line_colours[line], linewidth=1.2,
+                            label=line)
+        ax.set_yscale("log", nonpositive="mask")  # a norm of 0 (no valid sample) is a gap
+        lr, batch, seed = s.at[r, "lr"], s.at[r, "batch_size"], s.get("seed", pd.Series(dtype=float)).get(r)
+        status = s.at[r, "status"]
+        details = ", ".join(p for p in (f"lr={lr:g}" if np.isfinite(lr) else "",
+                                        _batch_text(batch) if batch != "-" else "",
+                                        f"seed {seed}" if seed is not None else "",
+                                        outcomes.STATUSES.get(status, status) if not s.at[r, "counts"] else "")
+                            if p)
+        ax.set_title(f"{label}\n(run {r}: {details})" if details else f"{label} (run {r})",
+                     color=label_colours.get(label, "black"))
+        ax.set_xlabel(X_LABELS["step"])
+    for ax in axes[len(chosen):]:
+        ax.set_visible(False)
+    for ax in axes[::cols_n]:
+        ax.set_ylabel(r"gradient norm $\|\nabla J\|_2$ (log scale)")
+    handles = [Line2D([], [], color=line_colours[line], label=line) for line in lines]
+    _legend_right(axes[min(cols_n, len(chosen)) - 1], handles, title="layer" if by == "layer" else "parameter")
+    _suptitle(fig, title, "gradient norm per " + ("layer" if by == "layer" else "parameter tensor") + " over steps")
+    return fig

@@ -1,0 +1,246 @@
+"""Style, names and checks shared by every figure: the style applied while a figure is built, the
+marks of a run's status, the order of batch sizes, and the checks of the tables a figure reads."""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import colors as mcolors
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from ... import outcomes
+from ...selection import status_steps, statuses
+from ..colours import colours as palette_of
+
+
+#: The style every figure is built with (applied locally, never globally).
+STYLE = {
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "figure.titlesize": 11,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "lines.linewidth": 1.5,
+    "image.cmap": "viridis",
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "svg.hashsalt": "descend",  # reproducible SVG ids
+}
+
+SPLITS = ("batch", "train", "validation", "test")
+#: Line styles of the splits in :func:`loss_curves`: the training loss solid, held-out losses dashed.
+SPLIT_STYLES = {"batch": "-", "train": "-", "validation": ":", "test": "--"}
+SPLIT_NAMES = {
+    "batch": "training loss (mini-batch)",
+    "train": "training loss (full training set)",
+    "validation": "validation loss",
+    "test": "test loss",
+}
+X_LABELS = {"step": "step (optimizer updates)", "epoch": "epoch (passes over the training set)"}
+#: Markers of the critical points of a landscape: kind -> (marker, size, face colour, legend name).
+POINT_STYLES = {
+    "minimum": ("*", 15, "gold", "minimum"),
+    "saddle": ("X", 9, "black", "saddle"),
+    "maximum": ("^", 9, "white", "maximum"),
+    "degenerate": ("D", 8, "silver", "degenerate point"),
+}
+MAX_POINTS = 2000  # a line longer than this is thinned (every k-th point; never smoothed)
+MAX_PANELS = 6
+GRAD_PREFIX = "grad_norm:"
+DIVERGED_MARK = {"marker": "x", "markersize": 8, "markeredgewidth": 2.0, "linestyle": "none"}
+#: How a run that does not count is marked, by status (the legend says :data:`descend.outcomes.STATUSES`).
+STATUS_MARKS = {
+    outcomes.DIVERGED: DIVERGED_MARK,
+    outcomes.LEFT_DOMAIN: {"marker": "D", "markersize": 6, "markeredgewidth": 1.5, "markerfacecolor": "none",
+                           "linestyle": "none"},
+    outcomes.PRUNED: {"marker": "|", "markersize": 9, "markeredgewidth": 2.0, "linestyle": "none"},
+}
+#: The short words of a status in a heat-map cell.
+STATUS_SHORT = {outcomes.DIVERGED: "div", outcomes.LEFT_DOMAIN: "left dom.", outcomes.PRUNED: "pruned"}
+
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Style, colours and names
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _styled(function: Callable) -> Callable:
+    """Build the figure inside ``rc_context(STYLE)`` so that no global matplotlib state changes."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+def _colours(s: pd.DataFrame, given: Mapping[str, str] | None) -> dict[str, str]:
+    """Every label's colour: ``given`` (a report's colours), else the palette of the labels' optimizers."""
+    labels = list(dict.fromkeys(s["label"]))
+    if given is not None:
+        missing = [label for label in labels if label not in given]
+        if missing:
+            raise ValueError(f"colours has no colour for {', '.join(map(repr, missing))}")
+        return {label: given[label] for label in labels}
+    if "optimizer" in s:
+        return palette_of(dict(zip(s["label"], s["optimizer"].astype(str))))
+    return palette_of(labels)
+
+
+def _shade(colour: str, i: int, n: int) -> tuple[float, float, float]:
+    """The i-th of n shades of a colour, from darker to lighter (several configurations of one label)."""
+    rgb = np.array(mcolors.to_rgb(colour))
+    if n <= 1:
+        return tuple(rgb)
+    t = -0.35 + 0.8 * i / (n - 1)  # < 0 mixes with black, > 0 with white
+    mixed = rgb * (1 + t) if t < 0 else rgb + (1 - rgb) * t
+    return tuple(np.clip(mixed, 0, 1))
+
+
+def _batch_key(batch_size: str) -> tuple:
+    """Sort batch sizes: numbers ascending, then hybrid schedules, then the full batch."""
+    text = str(batch_size)
+    if text.isdigit():
+        return (0, int(text), text)
+    if text == "full":
+        return (2, 0, text)
+    return (1, 0, text)
+
+
+def _regime_name(batch_size: str) -> str:
+    text = str(batch_size)
+    if text == "full":
+        return "GD (full batch)"
+    if text == "1":
+        return "SGD (batch 1)"
+    if text.isdigit():
+        return f"mini-batch ({text})"
+    return text
+
+
+def _regime_colours(batch_sizes: Sequence[str]) -> dict[str, str]:
+    """Batch sizes' colours in :func:`batch_regimes`: the full batch black, the others Dark2 in order."""
+    dark2 = ("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
+    others = [b for b in sorted(batch_sizes, key=_batch_key) if b != "full"]
+    colours = {b: dark2[i % len(dark2)] for i, b in enumerate(others)}
+    colours["full"] = "#222222"
+    return colours
+
+
+def _batch_text(batch_size: str) -> str:
+    text = str(batch_size)
+    return "full batch" if text == "full" else f"batch {text}" if text.isdigit() else text
+
+
+def _metric_name(metric: str) -> str:
+    return metric.replace("_", " ")
+
+
+def _suptitle(fig: Figure, title: str, what: str) -> None:
+    fig.suptitle(f"{title} — {what}" if title else what)
+
+
+def _natural_key(name: str) -> list:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def _panel_grid(n: int) -> tuple[int, int]:
+    cols = min(n, 3)
+    return math.ceil(n / cols), cols
+
+
+def _legend(fig: Figure, handles: list, where: str = "outside lower center", **kwargs) -> None:
+    if handles:
+        fig.legend(handles=handles, loc=where, **kwargs)
+
+
+def _legend_right(ax, handles: list, **kwargs) -> None:
+    """A legend to the right of ``ax``, its top level with the axes' top (under the figure title; the
+    layout engine makes room for it), in more columns when it is long."""
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+                  ncols=math.ceil(len(handles) / 24), **kwargs)
+
+
+def _status_handles(statuses_drawn: Iterable[str]) -> list[Line2D]:
+    """Legend entries for the statuses marked in a figure, in the order of :data:`descend.outcomes.STATUSES`."""
+    drawn = set(statuses_drawn)
+    return [Line2D([], [], color="0.3", label=outcomes.STATUSES[status], **STATUS_MARKS[status])
+            for status in STATUS_MARKS if status in drawn]
+
+
+def _log_y(ax, values: Iterable[np.ndarray]) -> bool:
+    """A log y axis (values <= 0 masked: gaps) unless some finite non-zero value is negative."""
+    finite = [v[np.isfinite(v) & (v != 0)] for v in (np.asarray(x, float) for x in values)]
+    log = all(bool((v > 0).all()) for v in finite)
+    if log:
+        ax.set_yscale("log", nonpositive="mask")
+    return log
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Checks of the tables
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _check_frame(frame: object, name: str, required: Iterable[str]) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"{name} must be a pandas DataFrame, not {type(frame).__name__}")
+    if frame.empty:
+        raise ValueError(f"{name} is empty: there is nothing to draw")
+    columns = set(frame.columns) | ({frame.index.name} if frame.index.name else set())
+    missing = [c for c in required if c not in columns]
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        raise ValueError(
+            f"{name} is missing the column{plural} {', '.join(map(repr, missing))} "
+            f"(it has {', '.join(map(repr, map(str, frame.columns)))})"
+        )
+
+
+def _summary(summary: object, required: Iterable[str] = ("label",)) -> pd.DataFrame:
+    """The summary checked and normalised: index ``run``, string labels and batch sizes, float lr, the
+    ``status`` of every run and the float step ``status_at`` (from an old summary's ``diverged`` and
+    ``diverged_at``), and ``counts``, whether its numbers may enter a median."""
+    _check_frame(summary, "summary", required)
+    s = summary.set_index("run") if "run" in summary.columns else summary.copy()
+    s["label"] = s["label"].astype(str)
+    s["lr"] = pd.to_numeric(s["lr"], errors="coerce") if "lr" in s else np.nan
+    s["batch_size"] = s["batch_size"].astype(str) if "batch_size" in s else "-"
+    s["status"] = statuses(s)
+    s["status_at"] = status_steps(s)
+    s["counts"] = s["status"].map(outcomes.counts).astype(bool)
+    return s
+
+
+def _curves(curves: object, *, epoch: bool = False) -> pd.DataFrame:
+    _check_frame(curves, "curves", ["run", "step", "split", "metric", "value"] + (["epoch"] if epoch else []))
+    return curves
+
+
+def _check_title(title: object) -> str:
+    if not isinstance(title, str):
+        raise ValueError(f"title must be a string, not {title!r}")
+    return title
+
+
+def _same(values: pd.Series, value: object) -> pd.Series:
+    """``values == value`` where NaN equals NaN (runs without a learning rate form one group)."""
+    if isinstance(value, float) and math.isnan(value):
+        return values.isna()
+    return values == value
