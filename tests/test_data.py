@@ -502,6 +502,47 @@ def test_standardize_uses_training_statistics_only():
         assert torch.allclose(scaled.x, (original.x - parts.mean) / parts.std)
         assert not torch.allclose(scaled.x[:, :2].mean(0), torch.zeros(2, dtype=torch.float64), atol=1e-3)
     assert torch.equal(parts.train.y, raw.train.y)  # targets are not standardized
+    assert parts.target_mean is None and parts.target_std is None and not parts.target_standardized
+
+
+def test_standardize_target_uses_training_statistics_only():
+    ds = numbered()
+    raw = split(ds, validation=0.2, test=0.2, seed=1)
+    parts = split(ds, validation=0.2, test=0.2, seed=1, standardize_target=True)
+    assert parts.target_standardized and parts.mean is None  # independent of the features' standardization
+    y = raw.train.y
+    assert parts.target_mean.shape == () and parts.target_mean.dtype == torch.float64
+    assert parts.target_mean == y.mean() and torch.isclose(parts.target_std, y.std(correction=0))
+    assert torch.allclose(parts.train.y.mean(), torch.zeros((), dtype=torch.float64), atol=1e-12)
+    assert torch.isclose(parts.train.y.std(correction=0), torch.ones((), dtype=torch.float64))
+    for scaled, original in [(parts.train, raw.train), (parts.validation, raw.validation), (parts.test, raw.test)]:
+        assert torch.equal(scaled.x, original.x)  # features untouched
+        assert torch.allclose(scaled.y, (original.y - parts.target_mean) / parts.target_std)
+        # and back to the original units: y·σ + μ
+        assert torch.allclose(scaled.y * parts.target_std + parts.target_mean, original.y)
+    # the held-out targets are scaled with the training statistics, not their own
+    assert not torch.allclose(parts.test.y.mean(), torch.zeros((), dtype=torch.float64), atol=1e-3)
+    both = split(ds, validation=0.2, test=0.2, seed=1, standardize=True, standardize_target=True)
+    assert torch.equal(both.train.y, parts.train.y) and torch.equal(both.mean, split(
+        ds, validation=0.2, test=0.2, seed=1, standardize=True).mean)
+
+
+def test_standardize_target_per_column_constant_and_float32():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(50, 2, generator=g)
+    y = torch.stack([400 + 50 * torch.randn(50, generator=g), torch.full((50,), 3.0)], 1)
+    parts = split(as_dataset(x, y), validation=0.2, test=0.2, seed=0, standardize_target=True)
+    assert parts.target_mean.shape == (2,) and parts.target_mean.dtype == torch.float32
+    assert parts.target_std[1] == 1.0 and parts.target_mean[1] == 3.0  # a constant target: std taken as 1
+    assert torch.equal(parts.test.y[:, 1], torch.zeros(10))
+    assert abs(float(parts.train.y[:, 0].mean())) < 1e-5 and abs(float(parts.train.y[:, 0].std(correction=0)) - 1) < 1e-5
+
+
+def test_standardize_target_is_for_regression_only():
+    labels = as_dataset(torch.randn(20, 2), torch.tensor([0.0, 1.0] * 10), kind="binary")
+    with pytest.raises(ValueError, match="standardize_target=True standardises regression targets.*binary"):
+        split(labels, standardize_target=True)
+    assert split(labels).target_mean is None
 
 
 @pytest.mark.parametrize(
@@ -513,6 +554,7 @@ def test_standardize_uses_training_statistics_only():
         ({"validation": 0.5, "test": 0.5}, "validation=0.5 and test=0.5 sum to 1; they must sum to less than 1"),
         ({"seed": -3}, r"seed=-3 is out of range"),
         ({"standardize": "yes"}, "standardize='yes' must be True or False"),
+        ({"standardize_target": 1}, "standardize_target=1 must be True or False"),
     ],
 )
 def test_bad_split_arguments(kwargs, message):

@@ -13,7 +13,8 @@ Parts:
   tensors, lists or a pandas DataFrame, checked once (no empty set, matching lengths, finite values, targets
   that fit the kind of problem).
 - :func:`split` and :class:`Splits`: a seeded train/validation/test split, optionally standardized with the
-  training statistics.
+  training statistics (the features, and for regression the targets, whose mean and std the splits keep so
+  that losses can be reported in the original units).
 - :func:`batches`, :class:`BatchPlan`, :class:`Batch`, :class:`hybrid` and :func:`stack_plans`: the whole
   sequence of mini-batches of a training run, drawn once before training from a seed.
 - :func:`from_frame` and :func:`from_csv`: a data set from a pandas DataFrame or a CSV file, text and
@@ -551,6 +552,12 @@ class Splits:
     and ``std`` (``[D]``, in the features' dtype) are the per-feature mean and standard deviation of the
     *training* features (std of a constant feature taken as 1), and every split's x is ``(x - mean) / std``;
     otherwise both are ``None``.
+
+    With ``standardize_target=True`` (regression only), ``target_mean`` and ``target_std`` are the mean and
+    standard deviation of the *training* targets (0-d for a target ``[m]``, ``[out]`` per column for
+    ``[m, out]``; in the targets' dtype; std of a constant target taken as 1) and every split's y is
+    ``(y - target_mean) / target_std``; a prediction ŷ maps back to the original units as
+    ``ŷ·target_std + target_mean``. Otherwise both are ``None``.
     """
 
     train: Dataset
@@ -558,6 +565,13 @@ class Splits:
     test: Dataset
     mean: torch.Tensor | None = None
     std: torch.Tensor | None = None
+    target_mean: torch.Tensor | None = None
+    target_std: torch.Tensor | None = None
+
+    @property
+    def target_standardized(self) -> bool:
+        """Whether the targets are standardised (``target_mean`` and ``target_std`` are set)."""
+        return self.target_mean is not None and self.target_std is not None
 
 
 def _share(name: str, fraction: float, m: int) -> int:
@@ -578,6 +592,7 @@ def split(
     test: float = 0.2,
     seed: int = 0,
     standardize: bool = False,
+    standardize_target: bool = False,
 ) -> Splits:
     """Split ``dataset`` into train, validation and test sets.
 
@@ -588,7 +603,12 @@ def split(
 
     ``validation`` and ``test`` are fractions in [0, 1) summing to less than 1, and the training set must
     keep at least one sample. With ``standardize=True`` the features are standardized with the training
-    set's mean and std (population std; a constant feature gets std 1), applied to all three splits.
+    set's mean and std (population std; a constant feature gets std 1), applied to all three splits. With
+    ``standardize_target=True`` (``kind="regression"`` only) so are the targets, per target column, with
+    the training targets' mean and std (:attr:`Splits.target_mean`, :attr:`Splits.target_std`): the cost
+    is then in units of the target's spread, whatever its scale, so that a learning rate means the same
+    for every data set and optimizers that move about lr per step (Adam, RMSprop) are not handicapped by a
+    target in the hundreds.
     """
     if not isinstance(dataset, Dataset):
         raise ValueError(f"dataset must be a Dataset (build one with as_dataset(x, y)), not {type(dataset).__name__}")
@@ -602,6 +622,11 @@ def split(
     seed = _whole("seed", seed, 0, "a non-negative int")
     if not isinstance(standardize, bool):
         raise ValueError(f"standardize={standardize!r} must be True or False")
+    if not isinstance(standardize_target, bool):
+        raise ValueError(f"standardize_target={standardize_target!r} must be True or False")
+    if standardize_target and dataset.kind != "regression":
+        raise ValueError(f"standardize_target=True standardises regression targets; this data set is "
+                         f"kind={dataset.kind!r} (its targets are class labels)")
     m = len(dataset)
     if m == 0:
         raise ValueError("dataset is empty (0 samples); there is nothing to split")
@@ -615,22 +640,42 @@ def split(
     perm = torch.randperm(m, generator=torch.Generator().manual_seed(seed))
     parts = [perm[n_val + n_test :], perm[:n_val], perm[n_val : n_val + n_test]]
     train, val, tst = (dataset.subset(torch.sort(p).values) for p in parts)
-    if not standardize:
-        return Splits(train, val, tst)
-    x = train.x.to(torch.float64)
+    mean = std = target_mean = target_std = None
+    if standardize:
+        mean, std = _moments(train.x)
+
+        def scale(ds: Dataset) -> Dataset:
+            z = (ds.x.to(torch.float64) - mean) / std
+            return dataclasses.replace(ds, x=z.to(ds.x.dtype))
+
+        train, val, tst = scale(train), scale(val), scale(tst)
+        mean, std = mean.to(dataset.x.dtype), std.to(dataset.x.dtype)
+    if standardize_target:
+        y = train.y.to(torch.float64)
+        target_mean, target_std = _moments(y if y.ndim == 2 else y.unsqueeze(1))
+        if y.ndim == 1:
+            target_mean, target_std = target_mean[0], target_std[0]
+
+        def scale_target(ds: Dataset) -> Dataset:
+            z = (ds.y.to(torch.float64) - target_mean) / target_std
+            return dataclasses.replace(ds, y=z.to(ds.y.dtype))
+
+        train, val, tst = scale_target(train), scale_target(val), scale_target(tst)
+        target_mean, target_std = target_mean.to(dataset.y.dtype), target_std.to(dataset.y.dtype)
+    return Splits(train, val, tst, mean, std, target_mean, target_std)
+
+
+def _moments(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-column mean and population std (float64) of ``x [m, D]``; a constant column gets its value as the
+    mean (so that it becomes exactly 0) and std 1."""
+    x = x.to(torch.float64)
     mean = x.mean(dim=0)
     std = x.std(dim=0, correction=0)
     low = x.amin(dim=0)
     constant = (x.amax(dim=0) == low) | (std == 0)
-    mean = torch.where(constant, low, mean)  # exactly the constant, so the feature becomes exactly 0
+    mean = torch.where(constant, low, mean)  # exactly the constant, so the column becomes exactly 0
     std = torch.where(constant, torch.ones_like(std), std)
-
-    def scale(ds: Dataset) -> Dataset:
-        z = (ds.x.to(torch.float64) - mean) / std
-        return dataclasses.replace(ds, x=z.to(ds.x.dtype))
-
-    dtype = dataset.x.dtype
-    return Splits(scale(train), scale(val), scale(tst), mean.to(dtype), std.to(dtype))
+    return mean, std
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1403,6 +1448,10 @@ def from_csv(
     (pandas' reason, on one line). Errors about a value name the row by its DataFrame index label and its
     line in the file, the header being line 1 (blank lines and quoted line breaks counted); with read_csv
     options that move lines (``header=``, ``skiprows=``, ``comment=``, ...) only the row label is given.
+
+    Values are kept in their units here: standardising needs the training split, so it is done by
+    :func:`split` (``standardize=True`` for the features, ``standardize_target=True`` for a regression
+    target), which :func:`descend.tasks.real.from_csv` does by default.
 
         >>> import io
         >>> text = "age,city,bought\\n31,Oslo,yes\\n45,Rome,no\\n27,Oslo,no\\n"

@@ -169,8 +169,16 @@ def test_csv_task(tmp_path):
     task = tasks.real.from_csv(path, "price", hidden=())
     assert task.name == "shop" and task.kind == "regression"
     assert task.data.train.feature_names == ("size", "colour=blue", "colour=red")
+    # the price is standardised on the training split; the losses in its own units are reported too
+    sd = float(task.data.target_std)
+    assert task.data.target_standardized and 1.0 < sd < 1.5 and 4.0 < float(task.data.target_mean) < 5.0
     runs = task.fit(optimizer="adam", lr=0.05, steps=300)
-    assert runs.summary["final_test_loss"].iloc[0] < 0.05
+    summary = runs.summary.iloc[0]
+    assert summary["final_test_loss_original"] < 0.05
+    assert summary["final_test_loss_original"] == pytest.approx(summary["final_test_loss"] * sd**2, rel=1e-4)
+    raw = tasks.real.from_csv(path, "price", hidden=(), standardize_target=False)
+    assert raw.data.target_mean is None and raw.options["standardize_target"] is False
+    assert torch.allclose(raw.data.test.y, task.data.test.y * task.data.target_std + task.data.target_mean)
 
 
 # -- starts: K starts × optimizers × learning rates in one program --------------------------------------------------
@@ -220,6 +228,28 @@ def test_formula_task():
 
 
 # -- what each case study shows -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("standardize_target", [True, False])
+def test_house_prices_known_answer_is_the_ground_truth_in_the_units_trained_in(standardize_target):
+    from descend.tasks.generators import HOUSE_COEFFICIENTS, HOUSE_INTERCEPT
+
+    task = tasks.get("house-prices", standardize_target=standardize_target)
+    splits, truth = task.data, task.known.points[0]
+    assert splits.target_standardized == standardize_target
+    for part in (splits.train, splits.test):
+        x = part.x.double() * splits.std.double() + splits.mean.double()  # features in their own units
+        clean = HOUSE_INTERCEPT + x @ torch.tensor([HOUSE_COEFFICIENTS[n] for n in part.feature_names],
+                                                   dtype=torch.float64)
+        predicted = part.x.double() @ truth["weight"] + truth["bias"]  # the model at the known answer
+        if standardize_target:
+            predicted = predicted * splits.target_std + splits.target_mean
+        torch.testing.assert_close(predicted.reshape(-1), clean, rtol=1e-10, atol=1e-9)
+    if standardize_target:
+        assert "target" in dict(task.facts) and "final_<split>_loss_original" in task.card()
+        assert abs(float(splits.train.y.mean())) < 1e-9
+    else:
+        assert task.options["standardize_target"] is False and float(splits.train.y.mean()) > 300
 
 
 def test_house_prices_robust_losses_recover_the_coefficients_despite_outliers():

@@ -5,6 +5,12 @@ Every data set is generated (nothing is downloaded) from a documented ground-tru
 :mod:`descend.tasks.generators`, deterministically from ``data_seed``, and split into train / validation /
 test with the same seed. What is known about the answer (a closed-form solution, the ground truth, the
 best accuracy any classifier can expect) is on each task's card and in :attr:`Task.known`.
+
+Regression targets: ``house-prices`` standardises its price on the training split by default (a price in
+the hundreds would otherwise set the scale of every gradient step), and its known answer is written in the
+units it trains in. ``line``, ``ellipse`` and ``bbox`` keep their targets as the seeds have them: each is
+already of unit scale, and the point of the first two is the parameters in the seed's units (w = 2, b = −1;
+A and B in AU); see each task's docstring.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from .. import data as data_module
 from .. import models
 from ..gradients import ELLIPSE_OFFSET
 from . import Known, Task, generators, model_surface, register
+from .real import target_fact
 
 #: Seed 004's transfer orbit: semi-axes A, B (AU) and the focus offset c of (x + c)²/A² + y²/B² = 1.
 ELLIPSE_A = 1.261845
@@ -58,6 +65,10 @@ def line(m: int = 200, slope: float = 2.0, intercept: float = -1.0, noise: float
     The known answer is the least-squares solution on the training split, computed in closed form — which
     is not the ground-truth line: the noise moves it. The cost J(w, b) = (1/m)Σ(w xᵢ + b − yᵢ)² is a
     quadratic bowl with Hessian (2/m)[[Σx², Σx], [Σx, m]], so plain GD converges iff α < 2/λ_max.
+
+    The target is not standardised: with the defaults it is already of unit scale (x uniform in [−2, 2],
+    y = 2x − 1 + ε: mean about −1, std about 2.4), and the point of seed 003's widget is to recover w and b
+    in the seed's units, which standardising y would rescale.
     """
     gen = generators.line(m, slope=slope, intercept=intercept, noise=noise, seed=data_seed)
     ds = data_module.as_dataset(np.asarray(gen.x, dtype=np.float64).reshape(-1, 1), np.asarray(gen.y, dtype=np.float64),
@@ -95,19 +106,25 @@ def line(m: int = 200, slope: float = 2.0, intercept: float = -1.0, noise: float
 @register("house-prices", "seed 003's house prices: linear regression on named features, MSE/MAE/Huber",
           "case study")
 def house_prices(m: int = 500, loss: str = "mse", outliers: float = 0.02, data_seed: int = 0,
-                 steps: int = 300) -> Task:
+                 steps: int = 300, standardize_target: bool = True) -> Task:
     """Predict house prices from floor area, bedrooms, ceiling height, ... (standardised features, linear model).
 
     The prices come from a documented linear model plus noise and a fraction ``outliers`` of gross errors,
-    so that ``loss="mse"``, ``"mae"`` and ``"huber"`` recover the coefficients differently. The known answer
-    is the ground-truth model, written in the standardised units the model trains in.
+    so that ``loss="mse"``, ``"mae"`` and ``"huber"`` recover the coefficients differently. The price (in
+    thousands, mean about 390) is standardised on the training split unless ``standardize_target=False``;
+    the losses are then also reported in thousands (``final_<split>_loss_original``). The known answer is
+    the ground-truth model, written in the standardised units the model trains in, so ``distance`` is
+    measured there (in units of the price's standard deviation).
     """
     from ..losses import get_loss
 
     loss = get_loss(loss).name
+    if not isinstance(standardize_target, bool):
+        raise ValueError(f"standardize_target={standardize_target!r} must be True or False")
     gen = generators.house_prices(m, outliers=outliers, seed=data_seed)
     ds = data_module.from_frame(gen.frame, target=gen.target, kind="regression", dtype=torch.float64)
-    splits = _splits(ds, data_seed, standardize=True)
+    splits = data_module.split(ds, validation=0.2, test=0.2, seed=data_seed, standardize=True,
+                               standardize_target=standardize_target)
     names = splits.train.feature_names
     coef = gen.truth["coefficients"]
     mean, std = splits.mean.double(), splits.std.double()
@@ -115,6 +132,12 @@ def house_prices(m: int = 500, loss: str = "mse", outliers: float = 0.02, data_s
     # ŷ = b + Σ w_j x_j = b + Σ w_j (μ_j + σ_j z_j): in standardised units the weights are w_j σ_j
     weight = (w_true * std).reshape(-1, 1)
     bias = torch.tensor([gen.truth["intercept"] + float((w_true * mean).sum())], dtype=torch.float64)
+    units = "standardised features"
+    if standardize_target:
+        # and (ŷ − μ_y)/σ_y = (b' − μ_y)/σ_y + Σ (w_j σ_j/σ_y) z_j for a standardised price
+        mu_y, sd_y = float(splits.target_mean), float(splits.target_std)
+        weight, bias = weight / sd_y, (bias - mu_y) / sd_y
+        units = "standardised features and price"
     x, y = splits.train.x.double(), splits.train.y.double().reshape(-1)
     design = torch.cat([x, torch.ones(len(x), 1, dtype=torch.float64)], dim=1)
     ls = torch.linalg.lstsq(design, y.unsqueeze(1)).solution.reshape(-1)
@@ -123,15 +146,18 @@ def house_prices(m: int = 500, loss: str = "mse", outliers: float = 0.02, data_s
     return Task(
         name="house-prices", title="House prices", summary="linear regression on named features",
         description=(f"{m} houses with {', '.join(names)}; price (thousands) = {gen.truth['intercept']:g} + Σ w·feature "
-                     f"+ noise, with {outliers:.0%} gross outliers (seed {data_seed}). Features are standardised on "
+                     f"+ noise, with {outliers:.0%} gross outliers (seed {data_seed}). "
+                     f"{'Features and price' if standardize_target else 'Features'} are standardised on "
                      f"the training split; a linear model is trained with the {loss} loss. {gen.description}"),
         model=models.Linear(len(names), init="zeros"), data=splits, loss=loss, kind="regression", steps=steps,
         lr_range=lr_range, optimizers=("gd", "momentum", "rmsprop", "adam"),
-        known=Known(({"weight": weight, "bias": bias},), "ground truth in standardised units"),
+        known=Known(({"weight": weight, "bias": bias},), f"ground truth in {units}"),
         facts=(("truth", f"price = {gen.truth['intercept']:g} + {truth} (original units)"),
                ("least squares", "weight " + ", ".join(f"{v:.4g}" for v in ls[:-1].tolist())
-                + f"; bias {ls[-1].item():.4g} (standardised units, training split)")),
-        options=dict(m=m, loss=loss, outliers=outliers, data_seed=data_seed),
+                + f"; bias {ls[-1].item():.4g} ({units}, training split)"),
+               *((("target", target_fact(gen.target, splits)),) if standardize_target else ())),
+        options=dict(m=m, loss=loss, outliers=outliers, data_seed=data_seed,
+                     **({} if standardize_target else {"standardize_target": False})),
     )
 
 
@@ -168,6 +194,10 @@ def ellipse(n: int = 512, noise: float = 0.1, data_seed: int = 0, start: tuple[f
     Samples where the square root is undefined are masked out and the MSE is averaged over the N′ valid ones
     (seed eq. 18). The hand-derived gradients of the seed are :func:`descend.gradients.ellipse_grad`. The
     training set is the seed's ``n`` = 512 points; validation and test are 128 further points each.
+
+    The target y is not standardised: it is already of unit scale (0 to B ≈ 1.23 AU), the model is nonlinear
+    in its parameters (w_B is y's scale, and a shifted y would no longer lie on an ellipse centred on the
+    axis), and the answer the seed is after is A and B in AU.
     """
     m_extra = max(1, n // 4)
     x, y = ellipse_samples(n + 2 * m_extra, noise=noise, seed=data_seed)
@@ -237,6 +267,9 @@ def bbox(m: int = 2000, size: int = 16, hidden: tuple[int, ...] = (64,), data_se
          steps: int = 500) -> Task:
     """Localise one rectangle in ``size``×``size`` noisy images: an MLP on the pixels predicts the box centre,
     width and height (normalised to [0, 1]) with seed 003's loss (x − x̂)² + (y − ŷ)² + (w − ŵ)² + (h − ĥ)².
+
+    The targets are not standardised: normalised by the image size they already lie in [0, 1], and seed
+    003's loss is defined on those coordinates.
     """
     gen = generators.bboxes(m, size=size, seed=data_seed)
     x = np.asarray(gen.x, dtype=np.float32).reshape(m, -1)
@@ -252,7 +285,9 @@ def bbox(m: int = 2000, size: int = 16, hidden: tuple[int, ...] = (64,), data_se
                      f"{data_seed}); targets are its centre (x, y), width and height, normalised by the image size. "
                      f"{gen.description}"),
         model=model, data=splits, loss="bbox", kind="regression", steps=steps, lr_range=(0.001, 0.1),
-        optimizers=("sgd", "momentum", "rmsprop", "adam"), batch_sizes=(None, 32),
+        # mini-batches only: a full-batch step is an epoch of 1200 images, which made the default comparison
+        # take minutes; as the seed says, the cost over the whole set is slow to compute at every iteration
+        optimizers=("sgd", "momentum", "rmsprop", "adam"), batch_sizes=(32,),
         facts=(("baseline", f"always predicting the mean training box gives test loss {baseline:.4g}"),),
         options=dict(m=m, size=size, hidden=hidden, data_seed=data_seed),
     )

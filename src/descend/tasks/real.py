@@ -2,7 +2,13 @@
 
 Nothing is downloaded: ``digits``, ``breast-cancer``, ``diabetes``, ``wine`` and ``iris`` are the copies
 inside the scikit-learn package (:func:`descend.data.load_sklearn`). Every task splits 60/20/20 into
-train / validation / test with ``data_seed`` and standardises the features on the training split.
+train / validation / test with ``data_seed`` and standardises the features on the training split; a
+regression target is standardised too (``standardize_target=True``, the default), with the training split's
+mean and std, which the splits keep (``Splits.target_mean``, ``Splits.target_std``) so that losses are also
+reported in the target's own units. Without it a target in the hundreds (a price, diabetes' progression
+score) makes the cost's scale, and with it every plain gradient step, hundreds of times larger, while Adam
+and RMSprop still move about lr per step: a comparison would then measure the target's units, not the
+optimizers.
 """
 
 from __future__ import annotations
@@ -31,6 +37,19 @@ def _loss(kind: str) -> str:
     return {"regression": "mse", "binary": "bce", "multiclass": "cross-entropy"}[kind]
 
 
+def target_fact(target: str, splits: data_module.Splits) -> str:
+    """The card line of a standardised regression target: its training mean and std, and where the losses in
+    its own units are."""
+    mean, std = (_show(v) for v in (splits.target_mean, splits.target_std))
+    return (f"{target!r} standardised with the training split's mean {mean} and std {std} (standardize_target=False "
+            "keeps its units); the losses are also reported in its units (final_<split>_loss_original)")
+
+
+def _show(value: Any) -> str:
+    t = torch.as_tensor(value, dtype=torch.float64).reshape(-1)
+    return f"{t.item():.6g}" if t.numel() == 1 else "[" + ", ".join(f"{v:.4g}" for v in t.tolist()) + "]"
+
+
 def _check_hidden(hidden: Any) -> tuple[int, ...]:
     if isinstance(hidden, int) and not isinstance(hidden, bool):
         hidden = (hidden,)
@@ -42,11 +61,19 @@ def _check_hidden(hidden: Any) -> tuple[int, ...]:
 
 
 def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str, description: str,
-                 hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300,
+                 hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300, standardize_target: bool = True,
                  options: dict[str, Any] | None = None) -> Task:
-    """A task on any :class:`descend.data.Dataset`: 60/20/20 split, standardised, an MLP or a linear model."""
+    """A task on any :class:`descend.data.Dataset`: 60/20/20 split, standardised, an MLP or a linear model.
+
+    The features are standardised on the training split, and so is a regression target unless
+    ``standardize_target=False`` (classification targets are labels and stay as they are).
+    """
     hidden = _check_hidden(hidden)
-    splits = data_module.split(ds, validation=0.2, test=0.2, seed=data_seed, standardize=True)
+    if not isinstance(standardize_target, bool):
+        raise ValueError(f"standardize_target={standardize_target!r} must be True or False")
+    standardize_target = standardize_target and ds.kind == "regression"
+    splits = data_module.split(ds, validation=0.2, test=0.2, seed=data_seed, standardize=True,
+                               standardize_target=standardize_target)
     classes = len(ds.classes) if ds.classes is not None else 1
     model = _model(ds.kind, ds.x.shape[1], classes, hidden)
     known, facts, lr_range = None, [], (1e-3, 1e-1)
@@ -56,14 +83,17 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
         design = torch.cat([x, torch.ones(len(x), 1, dtype=torch.float64)], dim=1)
         solution = torch.linalg.lstsq(design, y.unsqueeze(1)).solution.reshape(-1)
         residual = design @ solution - y
+        units = "standardised features and target" if standardize_target else "standardised features"
         known = Known(({"weight": solution[:-1].reshape(-1, 1), "bias": solution[-1:]},),
-                      "least-squares solution (training split, standardised features)",
+                      f"least-squares solution (training split, {units})",
                       float((residual**2).mean()))
         eigenvalues = torch.linalg.eigvalsh(2 * design.T @ design / len(x))
         lam_min, lam_max = float(eigenvalues.min()), float(eigenvalues.max())
         lr_range = (0.05 / lam_max, 1.8 / lam_max)
         facts.append(("Hessian", f"λ_max = {lam_max:.4g}, λ_min = {lam_min:.3g} (condition number "
                                  f"{lam_max / lam_min:.3g}); GD stable iff α < {2 / lam_max:.4g}"))
+    if standardize_target:
+        facts.append(("target", target_fact(ds.target_name, splits)))
     if ds.kind in ("binary", "multiclass"):
         counts = torch.bincount(splits.test.y.long().reshape(-1), minlength=classes).double()
         facts.append(("baseline", f"always predicting the most frequent class: test accuracy "
@@ -76,13 +106,17 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
     )
 
 
-def _sklearn_task(name: str, title: str, hidden: Any, data_seed: int, steps: int) -> Task:
+def _sklearn_task(name: str, title: str, hidden: Any, data_seed: int, steps: int,
+                  standardize_target: bool = True) -> Task:
     ds = data_module.load_sklearn(name)
+    what = ("features and target" if standardize_target and ds.kind == "regression" else "features")
     return dataset_task(
         ds, name=name, title=title, summary=data_module.SKLEARN_DATASETS[name],
         description=(f"{data_module.SKLEARN_DATASETS[name]}. The copy shipped inside scikit-learn; split 60/20/20 "
-                     f"with seed {data_seed} and standardised on the training split."),
-        hidden=hidden, data_seed=data_seed, steps=steps, options=dict(hidden=hidden, data_seed=data_seed),
+                     f"with seed {data_seed}, {what} standardised on the training split."),
+        hidden=hidden, data_seed=data_seed, steps=steps, standardize_target=standardize_target,
+        options=dict(hidden=hidden, data_seed=data_seed, **({} if standardize_target else
+                                                              {"standardize_target": False})),
     )
 
 
@@ -100,8 +134,12 @@ def breast_cancer(hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300) -
 
 @register("diabetes", "diabetes progression after one year (442 × 10, scikit-learn); linear regression, MSE",
           "real data")
-def diabetes(hidden: Any = (), data_seed: int = 0, steps: int = 300) -> Task:
-    return _sklearn_task("diabetes", "Diabetes progression", hidden, data_seed, steps)
+def diabetes(hidden: Any = (), data_seed: int = 0, steps: int = 300, standardize_target: bool = True) -> Task:
+    """Linear regression (``hidden=()``, the default) of a disease progression score (25 to 346, mean 152)
+    from 10 measurements. The target is standardised on the training split unless
+    ``standardize_target=False``; the known answer, the least-squares solution, is in the units trained in.
+    """
+    return _sklearn_task("diabetes", "Diabetes progression", hidden, data_seed, steps, standardize_target)
 
 
 @register("wine", "three wine cultivars from 13 chemical measurements (178 samples, scikit-learn)", "real data")
@@ -115,20 +153,25 @@ def iris(hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300) -> Task:
 
 
 def from_csv(path: str | Path, target: str, kind: str | None = None, *, hidden: Any = _HIDDEN, data_seed: int = 0,
-             steps: int = 300, **csv_options: Any) -> Task:
+             steps: int = 300, standardize_target: bool = True, **csv_options: Any) -> Task:
     """A task on a CSV file: column ``target`` is predicted from the others (categorical ones one-hot).
 
     ``kind`` is "regression", "binary" or "multiclass" (inferred when None, see
-    :func:`descend.data.from_csv`, which also explains every error a file can give).
+    :func:`descend.data.from_csv`, which also explains every error a file can give). The features are
+    standardised on the training split, and so is a regression target unless ``standardize_target=False``
+    (its training mean and std are kept in ``task.data.target_mean``/``target_std``, and the losses are also
+    reported in its units).
     """
     ds = data_module.from_csv(path, target, kind, **csv_options)
     name = Path(path).stem
     what = {"regression": "regression", "binary": "binary classification", "multiclass": "classification"}[ds.kind]
+    scaled = "features and target" if standardize_target is True and ds.kind == "regression" else "features"
     return dataset_task(
         ds, name=name, title=f"{name} (CSV)", summary=f"{what} of {target!r} from {Path(path).name}",
         description=(f"{len(ds)} rows of {Path(path).name}: {what} of the column {target!r} from "
                      f"{ds.x.shape[1]} features (categorical columns one-hot encoded), split 60/20/20 with seed "
-                     f"{data_seed}, standardised on the training split."),
-        hidden=hidden, data_seed=data_seed, steps=steps,
-        options=dict(path=str(path), target=target, kind=ds.kind, hidden=hidden, data_seed=data_seed),
+                     f"{data_seed}, {scaled} standardised on the training split."),
+        hidden=hidden, data_seed=data_seed, steps=steps, standardize_target=standardize_target,
+        options=dict(path=str(path), target=target, kind=ds.kind, hidden=hidden, data_seed=data_seed,
+                     **({} if standardize_target is True else {"standardize_target": standardize_target})),
     )
