@@ -138,6 +138,39 @@ def test_card_mentions_the_formula_and_every_critical_point(name):
     assert f"{land.lr_range[0]:g}" in card
 
 
+# -- bounded below or not ------------------------------------------------------------------------------
+
+UNBOUNDED = {"saddle", "monkey-saddle", "mccormick"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bounded_below_says_whether_f_goes_to_minus_infinity(name):
+    land = LANDSCAPES[name]
+    assert land.bounded_below == (name not in UNBOUNDED)
+    axes = [torch.linspace(-60.0, 60.0, 241, dtype=F64) for _ in land.names]
+    values = land.f(*torch.meshgrid(*axes, indexing="xy")) if land.dim == 2 else land.f(axes[0])
+    lowest = min((p.value for p in land.minima), default=0.0)
+    if land.bounded_below:
+        # far out on a wide grid f stays above the lowest listed minimum
+        assert values.min().item() >= lowest - 1e-9
+    else:
+        # far out f is lower than anywhere near the critical points, and keeps falling along a ray
+        assert values.min().item() < lowest - 50
+        ray = {"saddle": (0.0, 1.0), "monkey-saddle": (-1.0, 0.0), "mccormick": (-1.0, -1.0)}[name]
+        far = [land(*(t * d for d in ray)).item() for t in (1e2, 1e4, 1e6)]
+        assert far[0] > far[1] > far[2] and far[2] < -1e5
+        assert "unbounded below: a run that escapes to −∞ is counted as diverged" in land.card()
+    if land.bounded_below:
+        assert "unbounded" not in land.card()
+
+
+def test_bounded_below_must_be_a_bool():
+    land = LANDSCAPES["saddle"]
+    with pytest.raises(ValueError, match="bounded_below='no' must be True or False"):
+        Landscape(land.name, land.title, land.formula, land.f, land.grad, land.domain, land.start,
+                  land.critical_points, bounded_below="no")
+
+
 # -- critical points -----------------------------------------------------------------------------------
 
 
@@ -420,7 +453,11 @@ def test_quadratic_converges_below_2_over_b_and_diverges_above(a, b):
                        steps=200, dtype=F64)
     f0 = land(*land.start).item()
     below, above = runs.summary["final_train_loss"].tolist()
-    assert below < 1e-6 * f0 and above > 1e6 * f0
+    assert below < 1e-6 * f0
+    # above 2/b the cost grows without bound: past 1e6·max(|J₀|, 1) the engine marks the run diverged (its
+    # later losses are NaN, see descend.outcomes) and freezes it at its last finite point, already far out
+    assert runs.summary["status"].tolist() == ["ok", "diverged"] and math.isnan(above)
+    assert land(*runs.paths[1][-1]).item() > 1e5 * f0
 
 
 def test_quadratic_and_parabola_factories():

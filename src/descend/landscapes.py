@@ -66,6 +66,9 @@ __all__ = [
 #: The kinds of critical point: "degenerate" is one whose Hessian is singular (the monkey saddle).
 KINDS = ("minimum", "saddle", "maximum", "degenerate")
 
+#: The card line of a landscape (and its task) with no minimum, going to −∞.
+UNBOUNDED_NOTE = "unbounded below: a run that escapes to −∞ is counted as diverged"
+
 #: The forms of :class:`NoisyLandscape`.
 NOISE_FORMS = ("additive", "shift")
 
@@ -189,7 +192,9 @@ class Landscape:
     ``lr_range`` is a range of learning rates with which plain gradient descent from ``start`` stays finite
     and decreases f over a few hundred steps (the upper end is close to where it stops doing so).
     ``log_scale`` says the contours read better with log colours (f spans many decades); ``smooth=False``
-    marks a function that is not differentiable everywhere (Ackley, at its minimum).
+    marks a function that is not differentiable everywhere (Ackley, at its minimum); ``bounded_below=False``
+    one that goes to −∞ (the saddles; McCormick outside its plot domain): a run that escapes downhill for
+    ever is counted as diverged once its cost passes the engine's bound (:mod:`descend.outcomes`).
 
     Landscapes compare by identity (``eq=False``), so a model built from one compares equal to another model
     built from the same landscape and start.
@@ -208,9 +213,12 @@ class Landscape:
     smooth: bool = True
     lr_range: tuple[float, float] = (1e-3, 1e-2)
     notes: str = ""
+    bounded_below: bool = True
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        if not isinstance(self.bounded_below, bool):
+            raise ValueError(f"bounded_below={self.bounded_below!r} must be True or False")
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"name={self.name!r} must be a non-empty string")
         if not callable(self.f):
@@ -329,6 +337,8 @@ class Landscape:
         lines.append(f"  learning rates for gradient descent: {self.lr_range[0]:g} to {self.lr_range[1]:g}")
         if not self.smooth:
             lines.append("  not differentiable everywhere")
+        if not self.bounded_below:
+            lines.append(f"  {UNBOUNDED_NOTE}")
         if self.notes:
             lines.append(f"  notes: {self.notes}")
         return "\n".join(lines)
@@ -868,6 +878,7 @@ def _landscapes() -> dict[str, Landscape]:
             critical_points=(_saddle_point((0.0, 0.0), 0.0),),
             lr_range=(1e-2, 0.2),
             notes="unbounded below; Hessian eigenvalues ±2: GD slows down near the saddle before escaping along y",
+            bounded_below=False,
         ),
         Landscape(
             name="monkey-saddle",
@@ -883,6 +894,7 @@ def _landscapes() -> dict[str, Landscape]:
                 "unbounded below (three valleys); the Hessian is zero at the origin, so GD crawls towards it "
                 "along the ridge y = 0 before escaping into a valley, where it eventually diverges"
             ),
+            bounded_below=False,
         ),
         Landscape(
             name="styblinski-tang",
@@ -1004,7 +1016,9 @@ def _landscapes() -> dict[str, Landscape]:
             ),
             lr_range=(0.01, 0.3),
             notes="every critical point has x − y = 1 and cos(x + y) = −½: x + y = −2π/3 (the global minimum), "
-            "4π/3 (a local minimum) or 2π/3 (the saddle) in the plot domain",
+            "4π/3 (a local minimum) or 2π/3 (the saddle) in the plot domain; the global minimum is the lowest "
+            "point of the plot domain, not of the plane: along x = y = t, f = sin 2t + t + 1 goes to −∞",
+            bounded_below=False,
         ),
         Landscape(
             name="ackley",

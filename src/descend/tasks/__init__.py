@@ -140,12 +140,16 @@ class Task:
     """Everything needed to train and compare optimizers on one problem.
 
     ``model`` (a :mod:`descend.models` model), ``data`` (a :class:`descend.data.Splits`, or None for an exact
-    landscape), ``loss`` (a name from ``descend list losses``, or ``"value"`` for a landscape), ``kind``
-    ("regression", "binary", "multiclass", "cost"); the defaults a comparison starts from: ``steps``,
-    ``lr_range`` (learning rates that make sense for plain GD/SGD here), ``optimizers`` and
-    ``batch_sizes``, and ``lrs``, a learning rate known to work per optimizer (measured, for the defaults of a
-    comparison); ``known``, what is known about the answer, and ``surface``, the cost over the two
-    parameters when there are two. ``facts`` are extra lines for the card.
+    landscape; a regression target is standardised unless the task says why not, and the splits then carry
+    its ``target_mean`` and ``target_std``), ``loss`` (a name from ``descend list losses``, or ``"value"``
+    for a landscape), ``kind`` ("regression", "binary", "multiclass", "cost"); the defaults a comparison
+    starts from: ``steps``, ``lr_range`` (the default comparison runs every optimizer at three learning
+    rates geometrically spaced across it, so it is chosen, and measured, to hold a rate at which each of
+    the task's ``optimizers`` does well within ``steps``), ``optimizers`` and ``batch_sizes``, and ``lrs``,
+    a learning rate known to work per optimizer (measured, for the defaults of a comparison); ``known``,
+    what is known about the answer, and ``surface``, the cost over the two parameters when there are two.
+    ``bounded_below`` is False for a cost that goes to −∞ (the saddles, McCormick outside its plot domain):
+    a run that escapes to −∞ is counted as diverged. ``facts`` are extra lines for the card.
     """
 
     name: str
@@ -165,6 +169,7 @@ class Task:
     surface: Surface | None = None
     facts: tuple[tuple[str, str], ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
+    bounded_below: bool = True
 
     def problem(self, *, model: Any = None, loss: Any = "auto") -> Any:
         """The :class:`descend.problem.Problem` this task trains on: its model (or ``model``), data, loss (or
@@ -219,7 +224,8 @@ class Task:
         lines.append(f"model:      {self.model!r}")
         lines.append(f"loss:       {self.loss}")
         lines.append(f"budget:     {self.steps} steps by default")
-        lines.append(f"lr range:   {self.lr_range[0]:g} .. {self.lr_range[1]:g} (plain GD/SGD)")
+        lines.append(f"lr range:   {self.lr_range[0]:g} .. {self.lr_range[1]:g} (the default comparison's grid: "
+                     "three rates across it)")
         lines.append(f"optimizers: {', '.join(self.optimizers)} (default comparison)")
         if self.lrs:
             lines.append("known lrs:  " + ", ".join(f"{k} {v:g}" for k, v in self.lrs.items()))
@@ -227,6 +233,10 @@ class Task:
             lines.append(f"known:      {self.known.describe()}")
         for key, value in self.facts:
             lines.append(f"{key + ':':<11} {value}")
+        if not self.bounded_below:
+            from ..landscapes import UNBOUNDED_NOTE
+
+            lines.append(UNBOUNDED_NOTE)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -312,10 +322,13 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
 
     ``noise > 0`` turns it into an empirical risk over ``m`` samples (see
     :meth:`descend.landscapes.Landscape.noisy`), so that batch size 1, mini-batches and the full batch
-    differ by genuine gradient noise.
+    differ by genuine gradient noise. A built-in landscape's default comparison (learning-rate grid,
+    budget, a learning rate per optimizer) is the one measured in :mod:`descend.tasks.landscape_defaults`;
+    any other uses the landscape's own ``lr_range`` and 300 steps.
     """
     from .. import landscapes
     from ..data import Splits
+    from .landscape_defaults import DEFAULTS, Defaults
 
     scape = landscapes.get(landscape) if isinstance(landscape, str) else landscape
     if not isinstance(scape, landscapes.Landscape):
@@ -326,6 +339,8 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
     known = None
     if global_minima:
         label = "global minimum" if len(global_minima) == 1 else "global minima"
+        if not scape.bounded_below:  # McCormick: the lowest point of the plot domain, not of the plane
+            label = "lowest minimum on the plot domain"
         known = Known(tuple(dict(zip(scape.names, cp.point)) for cp in global_minima), label, global_minima[0].value)
     surface = None
     if len(scape.names) == 2:
@@ -333,6 +348,11 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
         surface = Surface(tuple(scape.names), scape.f, tuple(scape.domain), scape.log_scale, points)
     first = scape.start if start is None else tuple(start)
     facts = [("formula", scape.formula), ("start", ", ".join(f"{v:g}" for v in first))]
+    registered = landscapes.LANDSCAPES.get(scape.name) is scape
+    defaults = DEFAULTS.get(scape.name) if registered else None
+    defaults = defaults or Defaults(tuple(scape.lr_range), 300)
+    if defaults.note and start is None and noise == 0:
+        facts.append(("defaults", defaults.note))
     if noise > 0:
         noisy = scape.noisy(m=m, noise=float(noise), seed=data_seed, form=form)
         model, data = noisy.model(start), Splits(noisy.dataset(), None, None, None, None)
@@ -349,10 +369,10 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
         name=scape.name, title=scape.title, summary=summary,
         description=f"The {'1' if len(scape.names) == 1 else '2'}-D cost surface J = {scape.formula}; the "
                     f"parameters are the coordinates ({', '.join(scape.names)}).{notes}",
-        model=model, data=data, loss="value", kind="cost", steps=steps or 300, lr_range=tuple(scape.lr_range),
-        optimizers=("gd", "momentum", "nesterov", "rmsprop", "adam"),
-        batch_sizes=(None,) if noise == 0 else (None, 1, 32),
-        known=known, surface=surface, facts=tuple(facts),
+        model=model, data=data, loss="value", kind="cost", steps=steps or defaults.steps,
+        lr_range=tuple(defaults.lr_range), optimizers=("gd", "momentum", "nesterov", "rmsprop", "adam"),
+        batch_sizes=(None,) if noise == 0 else (None, 1, 32), lrs=dict(defaults.lrs),
+        known=known, surface=surface, facts=tuple(facts), bounded_below=scape.bounded_below,
         options={**(dict(noise=noise, m=m, form=form, data_seed=data_seed) if noise > 0 else {}),
                  **({} if start is None else {"start": tuple(float(v) for v in start)})},
     )
