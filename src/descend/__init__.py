@@ -18,4 +18,4 @@ from .engine import Runs  # noqa: E402
 from .fitting import fit  # noqa: E402
 from .spec import RunSpec  # noqa: E402
 
-__all__ = ["RunSpec", "Runs", "clipping", "data", "fit", "losses", "models", "optim", "schedules", "__version__"]
+__all__ = ["RunSpec", "Runs", "clipping", "data", "fit", "landscapes", "losses", "models", "optim", "schedules", "__version__"]

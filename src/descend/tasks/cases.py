@@ -25,7 +25,8 @@ from torch import Tensor
 from .. import data as data_module
 from .. import models
 from ..gradients import ELLIPSE_OFFSET
-from . import Known, Task, generators, model_surface, register
+from . import generators
+from .task import Known, Task, model_surface, register
 from .real import target_fact
 
 #: Seed 004's transfer orbit: semi-axes A, B (AU) and the focus offset c of (x + c)²/A² + y²/B² = 1.

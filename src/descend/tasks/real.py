@@ -20,7 +20,7 @@ import torch
 
 from .. import data as data_module
 from .. import models
-from . import Known, Task, register
+from .task import Known, Task, register
 
 _HIDDEN = (32,)
 

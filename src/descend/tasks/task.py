@@ -1,0 +1,248 @@
+"""A task and what is known about it: :class:`Task`, :class:`Known`, :class:`Surface`, and the registry of built-in
+tasks that :mod:`descend.tasks.cases` and :mod:`descend.tasks.real` fill."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+
+
+@dataclass(frozen=True)
+class Known:
+    """What is known about the answer: one or more points in parameter space and the cost there.
+
+    ``points`` are ``{parameter name: value}`` (a closed-form solution, the ground truth, every global
+    minimum); :meth:`distance` is the Euclidean distance of a run's parameters to the nearest one, over the
+    parameters the points name. ``label`` says what the points are ("least-squares solution", ...).
+    """
+
+    points: tuple[Mapping[str, Any], ...]
+    label: str
+    value: float | None = None
+
+    def distance(self, params: Mapping[str, Tensor]) -> float:
+        """Distance of ``params`` (one run: ``{name: tensor}``) to the nearest known point."""
+        best = math.inf
+        for point in self.points:
+            total = 0.0
+            for name, value in point.items():
+                diff = torch.as_tensor(params[name], dtype=torch.float64) - torch.as_tensor(value, dtype=torch.float64)
+                total += float((diff**2).sum())
+            best = min(best, math.sqrt(total))
+        return best
+
+    def describe(self) -> str:
+        def fmt(point: Mapping[str, Any]) -> str:
+            return ", ".join(f"{k} = {_fmt(v)}" for k, v in point.items())
+
+        text = "; ".join(f"({fmt(p)})" for p in self.points)
+        cost = "" if self.value is None else f", cost {self.value:.6g}"
+        return f"{self.label}: {text}{cost}"
+
+
+def _fmt(v: Any) -> str:
+    t = torch.as_tensor(v, dtype=torch.float64)
+    if t.numel() == 1:
+        return f"{t.item():.7g}"
+    return "[" + ", ".join(f"{x:.4g}" for x in t.reshape(-1).tolist()) + "]"
+
+
+@dataclass(frozen=True, eq=False)
+class Surface:
+    """A cost over two scalar parameters, for contour and surface plots: ``cost(a, b)`` on grids.
+
+    ``cost`` takes two float64 tensors of the same shape and returns the cost at every point;
+    ``domain`` is the plotting box per parameter, ``log_scale`` asks for log colours, ``points`` marks the
+    known minima (and saddles) as ``(kind, (a, b))``.
+    """
+
+    names: tuple[str, str]
+    cost: Callable[[Tensor, Tensor], Tensor]
+    domain: tuple[tuple[float, float], tuple[float, float]]
+    log_scale: bool = False
+    points: tuple[tuple[str, tuple[float, float]], ...] = ()
+
+    def grid(self, n: int = 120) -> tuple[Tensor, Tensor, Tensor]:
+        """``(A, B, J)`` float64 ``[n, n]`` meshgrids over the domain (``indexing="xy"``)."""
+        (a0, a1), (b0, b1) = self.domain
+        a = torch.linspace(a0, a1, n, dtype=torch.float64)
+        b = torch.linspace(b0, b1, n, dtype=torch.float64)
+        aa, bb = torch.meshgrid(a, b, indexing="xy")
+        with torch.no_grad():
+            return aa, bb, self.cost(aa, bb)
+
+
+def model_surface(model: Any, objective_loss: Any, x: Tensor, y: Tensor, names: tuple[str, str],
+                  domain: tuple[tuple[float, float], tuple[float, float]], *, log_scale: bool = False,
+                  points: tuple = ()) -> Surface:
+    """The training cost of a model with two scalar parameters, evaluated for a whole grid as one batch of runs."""
+    from ..problem import make_objective
+
+    objective = make_objective(model, objective_loss, "regression")
+    x64, y64 = x.double(), y.double()
+    if y64.ndim == 1:
+        y64 = y64.unsqueeze(1)
+
+    def cost(a: Tensor, b: Tensor) -> Tensor:
+        flat = (a.reshape(-1), b.reshape(-1))
+        values = [objective.value(model, (flat[0][i:i + 4096], flat[1][i:i + 4096]), x64, y64)
+                  for i in range(0, flat[0].numel(), 4096)]
+        return torch.cat(values).reshape(a.shape)
+
+    return Surface(names, cost, domain, log_scale, points)
+
+
+def _canonical(optimizer: str) -> str:
+    """The registry name of an optimizer (``"Adam"`` → ``"adam"``; unknown names raise with suggestions)."""
+    from ..optim import get as get_optimizer
+    from ..optim import random_search
+
+    return random_search.NAME if optimizer.lower() == random_search.NAME else get_optimizer(optimizer).name
+
+
+#: Optimizers whose step is the learning rate times the gradient (or its running average): their sensible
+#: learning rates are the task's ``lr_range``; adaptive ones normalise the step and keep their defaults.
+PLAIN_GRADIENT_STEPS = ("gd", "sgd", "momentum", "nesterov")
+
+
+@dataclass(frozen=True, eq=False)
+class Task:
+    """Everything needed to train and compare optimizers on one problem.
+
+    ``model`` (a :mod:`descend.models` model), ``data`` (a :class:`descend.data.Splits`, or None for an exact
+    landscape; a regression target is standardised unless the task says why not, and the splits then carry
+    its ``target_mean`` and ``target_std``), ``loss`` (a name from ``descend list losses``, or ``"value"``
+    for a landscape), ``kind`` ("regression", "binary", "multiclass", "cost"); the defaults a comparison
+    starts from: ``steps``, ``lr_range`` (the default comparison runs every optimizer at three learning
+    rates geometrically spaced across it, so it is chosen, and measured, to hold a rate at which each of
+    the task's ``optimizers`` does well within ``steps``), ``optimizers`` and ``batch_sizes``, and ``lrs``,
+    a learning rate known to work per optimizer (measured, for the defaults of a comparison); ``known``,
+    what is known about the answer, and ``surface``, the cost over the two parameters when there are two.
+    ``bounded_below`` is False for a cost that goes to −∞ (the saddles, McCormick outside its plot domain):
+    a run that escapes to −∞ is counted as diverged. ``facts`` are extra lines for the card.
+    """
+
+    name: str
+    title: str
+    summary: str
+    description: str
+    model: Any
+    data: Any
+    loss: Any
+    kind: str
+    steps: int
+    lr_range: tuple[float, float]
+    optimizers: tuple[str, ...] = ("gd", "momentum", "rmsprop", "adam")
+    batch_sizes: tuple[Any, ...] = (None,)
+    lrs: Mapping[str, float] = field(default_factory=dict)
+    known: Known | None = None
+    surface: Surface | None = None
+    facts: tuple[tuple[str, str], ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    bounded_below: bool = True
+
+    def problem(self, *, model: Any = None, loss: Any = "auto") -> Any:
+        """The :class:`descend.problem.Problem` this task trains on: its model (or ``model``), data, loss (or
+        ``loss``) and known answer."""
+        from ..problem import problem
+
+        return problem(self.model if model is None else model, self.data,
+                       loss=self.loss if loss == "auto" else loss, known=self.known, name=self.name)
+
+    def fit(self, *, model: Any = None, loss: Any = "auto", steps: int | None = None, epochs: int | None = None,
+            **kwargs: Any) -> Any:
+        """:func:`descend.fit` on this task: its problem (``model``/``loss`` replace the task's), its default
+        number of steps when no budget is given, and with no ``lr`` each optimizer's learning rate known to
+        work here (:attr:`lrs`; the optimizer's default where the task has none)."""
+        from ..engine import sweep
+
+        if steps is None and epochs is None:
+            steps = self.steps
+        if "lrs" not in kwargs:
+            names = kwargs.get("optimizer", "adam")
+            names = names if isinstance(names, list) else [names]
+            kwargs["lrs"] = {_canonical(name): self.default_lr(name) for name in names if isinstance(name, str)}
+        return sweep(self.problem(model=model, loss=loss), steps=steps, epochs=epochs, **kwargs)
+
+    def default_lr(self, optimizer: str) -> float | None:
+        """The learning rate ``fit`` uses here for ``optimizer`` when none is given: the one known to work
+        (:attr:`lrs`); for plain gradient steps (gd, sgd, momentum, nesterov), whose step scales with the
+        gradient, the geometric middle of :attr:`lr_range`; else None (the optimizer's own default)."""
+        name = _canonical(optimizer)
+        if name in self.lrs:
+            return float(self.lrs[name])
+        if name in PLAIN_GRADIENT_STEPS:
+            lo, hi = self.lr_range
+            return float(f"{math.sqrt(lo * hi):.3g}")
+        return None
+
+    def card(self) -> str:
+        """A short plain-text card: what the task is, its data, model, loss, known answer and sensible lrs."""
+        lines = [f"{self.title} — descend task {self.name!r}", "", self.description, ""]
+        if self.data is not None:
+            splits = self.data
+            parts = [f"{len(splits.train)} train"]
+            for split in ("validation", "test"):
+                part = getattr(splits, split)
+                if part is not None and len(part):
+                    parts.append(f"{len(part)} {split}")
+            features = splits.train.x.shape[1]
+            lines.append(f"data:       {', '.join(parts)} samples; {features} feature{'s' * (features != 1)}; "
+                         f"{self.kind}")
+        else:
+            lines.append("data:       none (the cost is a function of the parameters alone)")
+        lines.append(f"model:      {self.model!r}")
+        lines.append(f"loss:       {self.loss}")
+        lines.append(f"budget:     {self.steps} steps by default")
+        lines.append(f"lr range:   {self.lr_range[0]:g} .. {self.lr_range[1]:g} (the default comparison's grid: "
+                     "three rates across it)")
+        lines.append(f"optimizers: {', '.join(self.optimizers)} (default comparison)")
+        if self.lrs:
+            lines.append("known lrs:  " + ", ".join(f"{k} {v:g}" for k, v in self.lrs.items()))
+        if self.known is not None:
+            lines.append(f"known:      {self.known.describe()}")
+        for key, value in self.facts:
+            lines.append(f"{key + ':':<11} {value}")
+        if not self.bounded_below:
+            from ..landscapes import UNBOUNDED_NOTE
+
+            lines.append(UNBOUNDED_NOTE)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        opts = "".join(f", {k}={v!r}" for k, v in self.options.items())
+        return f"Task({self.name!r}{opts})"
+
+
+# -- the registry ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Entry:
+    summary: str
+    build: Callable[..., Task]
+    group: str  # "case study", "real data"
+
+
+#: Built-in tasks (not landscapes): name -> entry with a one-line summary, its builder and its group.
+TASKS: dict[str, _Entry] = {}
+
+
+def register(name: str, summary: str, group: str) -> Callable[[Callable[..., Task]], Callable[..., Task]]:
+    """Decorator adding a task builder ``build(**options) -> Task`` to :data:`TASKS`."""
+
+    def add(build: Callable[..., Task]) -> Callable[..., Task]:
+        TASKS[name] = _Entry(summary, build, group)
+        return build
+
+    return add
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().replace("_", "-").replace(" ", "-")
