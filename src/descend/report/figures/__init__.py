@@ -48,7 +48,13 @@ axis a loss or norm that is not positive (a batch with no valid sample) is a gap
 from __future__ import annotations
 
 from .animation import animate
-from .curves import batch_regimes, grad_norms, loss_curves, lr_batch_heatmap, lr_sensitivity
+from .curves import (
+    batch_regimes,
+    grad_norms,
+    loss_curves,
+    lr_batch_heatmap,
+    lr_sensitivity,
+)
 from .saving import save
 from .style import MAX_POINTS, STYLE  # noqa: F401 - the style and the thinning limit every figure shares
 from .surface import landscape

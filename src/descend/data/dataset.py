@@ -1,0 +1,470 @@
+"""A data set with its kind: :class:`Dataset`, :func:`as_dataset`, and the small checks every part of
+:mod:`descend.data` shares."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from descend._checks import UNIT_OPEN, check_choice, check_hyperparameter, close_matches
+
+
+Kind = Literal["regression", "binary", "multiclass"]
+KINDS: tuple[str, ...] = ("regression", "binary", "multiclass")
+
+BatchSize = int | None | Callable[[int], "int | None"]
+"""A batch size b: an int, ``None`` (the full training set, GD), or a schedule ``epoch -> int | None``."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Small checks
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _whole(name: str, value: object, minimum: int, what: str = "an int") -> int:
+    """A Python int ``>= minimum`` (bools and floats are refused, even 32.0)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name}={value!r} must be {what}, not {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name}={value} is out of range; allowed: [{minimum}, inf)")
+    return int(value)
+
+
+def _fraction(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name}={value!r} must be a number in [0, 1), not {type(value).__name__}")
+    check_hyperparameter(name, float(value), UNIT_OPEN)
+    return float(value)
+
+
+def _float_dtype(name: str, dtype: object) -> torch.dtype:
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise ValueError(
+            f"{name}={dtype!r} must be a floating-point torch dtype such as torch.float32 or torch.float64"
+        )
+    return dtype
+
+
+def _value(t: torch.Tensor) -> str:
+    v = t.item()
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Dataset
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """m samples: features ``x [m, D]`` and targets ``y``.
+
+    ``y`` is ``[m]`` or ``[m, out]`` floating point for ``kind="regression"`` and ``kind="binary"`` (binary
+    targets are 0/1 labels or probabilities in [0, 1]), and ``[m]`` int64 class indices in ``0..C-1`` for
+    ``kind="multiclass"``. ``classes`` names the C classes (``(0, 1)`` for binary, ``(0, .., C-1)`` unless
+    named otherwise for multiclass, ``None`` for regression).
+
+    Construction checks shapes, dtypes and names; :func:`as_dataset` converts other inputs and also checks
+    the values (finite, in range, more than one class). ``len(ds)`` is m; :meth:`to` changes dtype/device;
+    :meth:`subset` picks samples.
+    """
+
+    x: torch.Tensor
+    y: torch.Tensor
+    feature_names: tuple[str, ...]
+    target_name: str = "y"
+    kind: Kind = "regression"
+    classes: tuple | None = None
+
+    def __post_init__(self) -> None:
+        x, y = self.x, self.y
+        if not isinstance(x, torch.Tensor) or x.ndim != 2 or not x.is_floating_point():
+            shape = list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"x must be a floating-point tensor of shape [m, D], not {shape}")
+        if not isinstance(y, torch.Tensor):
+            raise ValueError(f"y must be a torch.Tensor, not {type(y).__name__}")
+        if y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
+            raise ValueError(f"y has shape {list(y.shape)} but x has {x.shape[0]} rows; y must be [m] or [m, out]")
+        if y.device != x.device:
+            raise ValueError(f"x is on {x.device} but y is on {y.device}; both must be on the same device")
+        check_choice("kind", self.kind, KINDS)
+        names = self.feature_names
+        if isinstance(names, str) or not isinstance(names, Sequence) or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"feature_names={names!r} must be a sequence of strings, one per feature")
+        if len(names) != x.shape[1]:
+            raise ValueError(f"feature_names has {len(names)} names but x has {x.shape[1]} features (columns)")
+        object.__setattr__(self, "feature_names", tuple(names))
+        if not isinstance(self.target_name, str):
+            raise ValueError(f"target_name={self.target_name!r} must be a string")
+        if self.kind == "multiclass":
+            if y.dtype != torch.int64 or y.ndim != 1:
+                raise ValueError(
+                    f"y has dtype {y.dtype} and shape {list(y.shape)}; kind='multiclass' needs int64 class "
+                    "indices of shape [m]"
+                )
+            if self.classes is None or len(tuple(self.classes)) < 2:
+                raise ValueError(f"classes={self.classes!r}: kind='multiclass' needs a tuple of at least 2 classes")
+        else:
+            if not y.is_floating_point():
+                raise ValueError(f"y has dtype {y.dtype}; kind={self.kind!r} needs floating-point targets")
+            if self.kind == "regression" and self.classes is not None:
+                raise ValueError(f"classes={self.classes!r} must be None for kind='regression'")
+            if self.kind == "binary":
+                if self.classes is None:
+                    object.__setattr__(self, "classes", (0, 1))
+                elif len(tuple(self.classes)) != 2:
+                    raise ValueError(f"classes={self.classes!r}: kind='binary' needs exactly 2 classes")
+        if self.classes is not None:
+            object.__setattr__(self, "classes", tuple(self.classes))
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+    def __repr__(self) -> str:
+        classes = "" if self.classes is None else f", classes={self.classes!r}"
+        return (
+            f"Dataset(m={len(self)}, D={self.n_features}, kind={self.kind!r}, target={self.target_name!r}, "
+            f"x={self.x.dtype}, y={self.y.dtype}{list(self.y.shape)[1:]}{classes})"
+        )
+
+    @property
+    def n_features(self) -> int:
+        """D, the number of features (columns of x)."""
+        return self.x.shape[1]
+
+    @property
+    def n_classes(self) -> int | None:
+        """C for classification, ``None`` for regression."""
+        return None if self.classes is None else len(self.classes)
+
+    def to(self, dtype: torch.dtype | None = None, device: torch.device | str | None = None) -> Dataset:
+        """A copy with x (and the floating targets) in ``dtype`` and everything on ``device``.
+
+        Multiclass labels stay int64.
+        """
+        if dtype is not None:
+            _float_dtype("dtype", dtype)
+        x = self.x.to(device=device, dtype=dtype)
+        y = self.y.to(device=device, dtype=dtype if self.y.is_floating_point() else None)
+        return dataclasses.replace(self, x=x, y=y)
+
+    def subset(self, indices: object) -> Dataset:
+        """The samples at ``indices`` (ints in 0..m-1, or a boolean mask of length m), in that order."""
+        m = len(self)
+        try:
+            index = torch.as_tensor(indices)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise ValueError(f"indices must be ints in 0..{m - 1} or a boolean mask of length {m}: {err}") from None
+        if index.numel() == 0:
+            index = torch.zeros(0, dtype=torch.int64)
+        if index.ndim != 1:
+            raise ValueError(f"indices has shape {list(index.shape)}; indices must be one-dimensional")
+        if index.dtype == torch.bool:
+            if index.shape[0] != m:
+                raise ValueError(
+                    f"indices is a boolean mask of length {index.shape[0]} but the data set has {m} samples"
+                )
+        elif index.is_floating_point() or index.is_complex():
+            raise ValueError(f"indices has dtype {index.dtype}; indices must be ints in 0..{m - 1} or a boolean mask")
+        else:
+            index = index.to(torch.int64)
+            bad = (index < 0) | (index >= m)
+            if bad.any():
+                i = int(bad.nonzero()[0])
+                raise ValueError(
+                    f"indices[{i}]={int(index[i])} is out of range for a data set of {m} samples; allowed: 0..{m - 1}"
+                )
+        index = index.to(self.x.device)
+        return dataclasses.replace(self, x=self.x[index], y=self.y[index])
+
+
+def _pandas():
+    return sys.modules.get("pandas")
+
+
+def _is_numeric_column(series: Any) -> bool:
+    pd = _pandas()
+    return bool(pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype)) and not (
+        pd.api.types.is_complex_dtype(series.dtype)
+    )
+
+
+def _to_tensor(name: str, value: object) -> torch.Tensor:
+    """A real-valued tensor (device and dtype kept for tensors) from a tensor, numpy array, list or pandas object."""
+    pd = _pandas()
+    if pd is not None and isinstance(value, (pd.Series, pd.DataFrame)):
+        frame = value.to_frame() if isinstance(value, pd.Series) else value
+        for j, col in enumerate(frame.columns):
+            if not _is_numeric_column(frame[col]):
+                raise ValueError(
+                    f"{name}: column {str(col)!r} (column {j}) has dtype {frame[col].dtype}; only numeric columns "
+                    "are supported (one-hot encoding of categorical columns is not supported yet)"
+                )
+        if all(pd.api.types.is_integer_dtype(frame[c].dtype) or pd.api.types.is_bool_dtype(frame[c].dtype)
+               for c in frame.columns) and not frame.isna().any().any():
+            array = frame.to_numpy(dtype=np.int64)
+        else:
+            array = frame.to_numpy(dtype=np.float64, na_value=np.nan)
+        if isinstance(value, pd.Series):
+            array = array[:, 0]
+        return torch.from_numpy(np.array(array, copy=True))
+    if isinstance(value, torch.Tensor):
+        tensor = value.detach()
+    else:
+        try:
+            array = np.asarray(value)
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"{name} could not be read as an array (rows of different lengths?): {err}") from None
+        if array.dtype.kind not in "biuf":
+            raise ValueError(f"{name} has dtype {array.dtype}; numeric values are required")
+        if array.dtype.kind == "u" and array.dtype.itemsize > 1:
+            array = array.astype(np.int64)
+        tensor = torch.from_numpy(np.array(array, copy=True))
+    if tensor.is_complex() or tensor.dtype in (torch.quint8, torch.qint8, torch.qint32):
+        raise ValueError(f"{name} has dtype {tensor.dtype}; real numeric values are required")
+    return tensor
+
+
+def _check_finite(name: str, original: torch.Tensor, converted: torch.Tensor, columns: Sequence[str] | None) -> None:
+    """Name the first row (and column) of ``converted`` that is NaN or infinite."""
+    bad = ~torch.isfinite(converted)
+    if not bad.any():
+        return
+    where = bad.nonzero()[0].tolist()
+    row = where[0]
+    place = f"row {row}"
+    if len(where) > 1:
+        col = where[1]
+        place += f", feature {columns[col]!r} (column {col})" if columns is not None else f", column {col}"
+    value = original[tuple(where)]
+    if original.is_floating_point() and not math.isfinite(value.item()):
+        what = f"a non-finite value ({_value(value)})"
+    else:
+        what = f"the value {_value(value)}, which overflows {converted.dtype},"
+    raise ValueError(f"{name} has {what} at {place}; remove or impute it (every value must be finite)")
+
+
+def _infer_kind(y: torch.Tensor) -> str:
+    if y.is_floating_point():
+        return "regression"
+    values = torch.unique(y)
+    if bool(((values == 0) | (values == 1)).all()):
+        if values.numel() < 2:
+            raise ValueError(
+                f"y has a single class (every label is {_value(values[0])}); a classifier needs at least 2 classes"
+            )
+        return "binary"
+    if y.ndim == 2 and y.shape[1] > 1:
+        raise ValueError(
+            f"y has integer values and {y.shape[1]} columns, so its kind can't be inferred: multiclass labels "
+            "are one column [m] of class indices 0..C-1; pass kind='regression' to treat them as numbers"
+        )
+    return "multiclass"
+
+
+def as_dataset(
+    x: object,
+    y: object = None,
+    *,
+    kind: Kind | None = None,
+    feature_names: Sequence[str] | None = None,
+    target: str | None = None,
+    classes: Sequence[Any] | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> Dataset:
+    """A checked :class:`Dataset` from arrays, tensors, lists or a pandas DataFrame.
+
+    ``x`` is ``[m, D]`` (``[m]`` is one feature) and ``y`` is ``[m]`` or ``[m, out]``. With a pandas
+    DataFrame, ``target="col"`` names the column that is y (the other columns are the features) or ``y`` is
+    given separately; feature names default to the column names (``"x0", "x1", ...`` otherwise) and the
+    target name to the target column or Series name (``"y"`` otherwise). Only numeric (and boolean) columns
+    are supported; one-hot encoding of categorical columns is not. Tensors keep their device.
+
+    ``kind`` is inferred when not given:
+
+    - floating-point y → ``"regression"`` (pass ``kind="binary"`` for float 0/1 targets);
+    - integer or boolean y whose values are all 0 or 1 → ``"binary"`` (y becomes floating point);
+    - any other integer y → ``"multiclass"`` (labels must then be 0..C-1).
+
+    ``classes`` optionally names the classes: C = ``len(classes)`` for multiclass (otherwise C is the number
+    of distinct labels), exactly 2 for binary.
+
+    Checks, each a ValueError naming the argument, row and column: an empty data set; x and y of different
+    lengths; NaN or infinite values in x or y; binary targets outside [0, 1]; multiclass labels that are not
+    whole numbers in 0..C-1; a single class; a non-numeric DataFrame column; a target column that doesn't exist.
+
+        >>> ds = as_dataset([[0.0], [1.0], [2.0]], [0, 2, 1])
+        >>> ds.kind, ds.classes, ds.y.dtype
+        ('multiclass', (0, 1, 2), torch.int64)
+        >>> as_dataset([[0.0], [float("nan")]], [0.0, 1.0])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: x has a non-finite value (nan) at row 1, feature 'x0' (column 0); remove or impute it ...
+    """
+    dtype = _float_dtype("dtype", dtype)
+    if kind is not None:
+        check_choice("kind", kind, KINDS)
+    pd = _pandas()
+    target_name = None
+    default_names = None
+    if pd is not None and isinstance(x, pd.DataFrame):
+        if target is not None:
+            if y is not None:
+                raise ValueError(f"give either target={target!r} (a column of x) or y, not both")
+            columns = [str(c) for c in x.columns]
+            if target not in x.columns:
+                raise ValueError(
+                    f"target={target!r} is not a column of the DataFrame{close_matches(str(target), columns)} "
+                    f"(columns: {', '.join(columns)})"
+                )
+            series = x[target]
+            if isinstance(series, pd.DataFrame):
+                raise ValueError(
+                    f"target={target!r} names {series.shape[1]} columns of the DataFrame; it must name one"
+                )
+            if not _is_numeric_column(series):
+                raise ValueError(
+                    f"target column {target!r} has dtype {series.dtype}; targets must be numeric here (class labels "
+                    "as integers 0..C-1; encoding categorical targets is not supported yet)"
+                )
+            y = series
+            target_name = str(target)
+            x = x.drop(columns=[target])
+        default_names = tuple(str(c) for c in x.columns)
+    elif target is not None:
+        raise ValueError(
+            f"target={target!r} names a column of a pandas DataFrame, but x is a {type(x).__name__}; pass y instead"
+        )
+    if y is None:
+        raise ValueError("y is required: pass the targets as y (or, with a DataFrame x, name their column as target=)")
+    if target_name is None and pd is not None and isinstance(y, pd.Series) and y.name is not None:
+        target_name = str(y.name)
+    if target_name is None and pd is not None and isinstance(y, pd.DataFrame) and y.shape[1] == 1:
+        target_name = str(y.columns[0])
+
+    x_raw = _to_tensor("x", x)
+    y_raw = _to_tensor("y", y)
+    if x_raw.ndim == 1:
+        x_raw = x_raw.unsqueeze(1)
+    if x_raw.ndim != 2:
+        raise ValueError(f"x has shape {list(x_raw.shape)}; x must be [m, D] (or [m] for a single feature)")
+    if y_raw.ndim not in (1, 2):
+        raise ValueError(f"y has shape {list(y_raw.shape)}; y must be [m] or [m, out]")
+    m = x_raw.shape[0]
+    if m == 0:
+        raise ValueError("x is empty (0 samples); a data set needs at least one sample")
+    if y_raw.shape[0] != m:
+        raise ValueError(f"x has {m} rows but y has {y_raw.shape[0]}; x and y need one row per sample")
+    if x_raw.shape[1] == 0:
+        raise ValueError("x has 0 features (columns); a data set needs at least one feature")
+    if y_raw.ndim == 2 and y_raw.shape[1] == 0:
+        raise ValueError("y has 0 columns; y must be [m] or [m, out] with out >= 1")
+    if y_raw.device != x_raw.device:
+        y_raw = y_raw.to(x_raw.device)
+
+    d = x_raw.shape[1]
+    if feature_names is None:
+        names = default_names if default_names is not None else tuple(f"x{j}" for j in range(d))
+    else:
+        if isinstance(feature_names, str) or not isinstance(feature_names, Sequence):
+            raise ValueError(f"feature_names={feature_names!r} must be a sequence of strings, one per feature")
+        names = tuple(feature_names)
+        if not all(isinstance(n, str) for n in names):
+            raise ValueError(f"feature_names={feature_names!r} must contain strings only")
+        if len(names) != d:
+            raise ValueError(f"feature_names has {len(names)} names but x has {d} features (columns)")
+
+    x_out = x_raw.to(dtype, copy=True)
+    _check_finite("x", x_raw, x_out, names)
+
+    if y_raw.is_floating_point():
+        _check_finite("y", y_raw, y_raw.to(dtype), None)
+    if kind is None:
+        kind = _infer_kind(y_raw)
+
+    if classes is not None:
+        if kind == "regression":
+            raise ValueError(f"classes={classes!r} is only for kind='binary' or kind='multiclass', not 'regression'")
+        if isinstance(classes, str) or not isinstance(classes, Sequence):
+            raise ValueError(f"classes={classes!r} must be a sequence naming the classes")
+        classes = tuple(classes)
+
+    if kind == "multiclass":
+        y_out = _class_labels(y_raw, classes)
+        classes = classes if classes is not None else tuple(range(int(torch.unique(y_out).numel())))
+    else:
+        y_out = y_raw.to(dtype, copy=True)
+        if kind == "binary":
+            _check_binary(y_out, classes)
+    return Dataset(
+        x=x_out,
+        y=y_out,
+        feature_names=names,
+        target_name=target_name or "y",
+        kind=kind,
+        classes=classes,
+    )
+
+
+def _check_binary(y: torch.Tensor, classes: tuple | None) -> None:
+    if classes is not None and len(classes) != 2:
+        raise ValueError(f"classes={classes!r} has {len(classes)} entries; kind='binary' needs exactly 2 classes")
+    bad = (y < 0) | (y > 1)
+    if bad.any():
+        where = bad.nonzero()[0].tolist()
+        place = f"row {where[0]}" + (f", column {where[1]}" if len(where) > 1 else "")
+        raise ValueError(
+            f"y={_value(y[tuple(where)])} at {place} is outside [0, 1]; kind='binary' needs targets in [0, 1] "
+            "(0/1 labels or probabilities)"
+        )
+    first = y.reshape(-1)[0]
+    if bool((y == first).all()):
+        raise ValueError(
+            f"y has a single class (every target is {_value(first)}); kind='binary' needs both classes 0 and 1"
+        )
+
+
+def _class_labels(y: torch.Tensor, classes: tuple | None) -> torch.Tensor:
+    """int64 labels ``[m]`` in 0..C-1, or a ValueError naming the first bad row."""
+    if y.ndim == 2:
+        if y.shape[1] != 1:
+            raise ValueError(
+                f"y has shape {list(y.shape)}; kind='multiclass' needs one column [m] of class indices 0..C-1 "
+                "(one-hot targets are not supported here)"
+            )
+        y = y[:, 0]
+    if y.is_floating_point():
+        bad = ~torch.isfinite(y) | (y != torch.round(y))
+        if bad.any():
+            i = int(bad.nonzero()[0])
+            raise ValueError(
+                f"y={_value(y[i])} at row {i} is not a whole number; kind='multiclass' needs class labels 0..C-1"
+            )
+    labels = y.to(torch.int64, copy=True)
+    present = torch.unique(labels)
+    if classes is not None:
+        if len(classes) < 2:
+            raise ValueError(f"classes={classes!r} has {len(classes)} entries; a classifier needs at least 2 classes")
+        c, how = len(classes), f"C = {len(classes)} classes given"
+    else:
+        c, how = int(present.numel()), f"C = {present.numel()} distinct labels; pass classes= to declare C"
+    if present.numel() < 2:
+        raise ValueError(
+            f"y has a single class (every label is {int(present[0])}); a classifier needs at least 2 classes"
+        )
+    bad = (labels < 0) | (labels >= c)
+    if bad.any():
+        i = int(bad.nonzero()[0])
+        raise ValueError(
+            f"y: class label {int(labels[i])} at row {i} is not in 0..{c - 1} ({how}); "
+            "kind='multiclass' needs labels 0..C-1"
+        )
+    return labels
