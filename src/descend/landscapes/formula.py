@@ -1,0 +1,90 @@
+"""Landscapes from a typed formula, parsed safely by :mod:`descend.formula`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import Tensor
+
+from .base import Landscape, _domain
+
+# ---------------------------------------------------------------------------------------------------------
+# Landscapes from a formula
+# ---------------------------------------------------------------------------------------------------------
+
+_FORMULA_BOX = ((-5.0, 5.0), (-5.0, 5.0))
+
+
+def from_formula(
+    text: str,
+    *,
+    domain: Sequence[Sequence[float]] | None = None,
+    start: Sequence[float] | None = None,
+    name: str | None = None,
+) -> Landscape:
+    r"""A landscape f(x, y) from a formula such as ``"x**2 + 3*sin(y)"``, parsed by :func:`descend.formula.parse`.
+
+    Its gradient is autograd's (``grad=None``) and it lists no critical points. Without ``domain`` it is
+    [−5, 5]² shrunk to the bounding box of the points of a 101 × 101 grid where f is finite (``log(x)`` gets
+    x > 0); a ValueError says so when f is finite nowhere (or only on a line) there. Without ``start`` it is
+    the point 3/4 of the way from the domain's centre towards its upper-left corner, or if f is not finite
+    there the nearest point of the grid where it is. Bad formulas raise :class:`descend.formula.FormulaError` (a ValueError).
+    """
+    from descend.formula import parse
+
+    formula = parse(text)
+    if domain is None:
+        domain = _finite_box(formula, _FORMULA_BOX, text)
+    else:
+        domain = _domain("domain", domain, 2, ("x", "y"))
+    if start is None:
+        start = _finite_start(formula, domain, text)
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise ValueError(f"name={name!r} must be a non-empty string")
+    return Landscape(
+        name=name or "formula",
+        title=name or formula.text,
+        formula=formula.text,
+        f=formula,
+        grad=None,
+        domain=domain,
+        start=start,
+        critical_points=(),
+        notes="a user formula: gradient by autograd, no known critical points; lr_range is a generic guess",
+    )
+
+
+def _finite_grid(f: Callable[..., Tensor], domain, n: int = 101) -> tuple[Tensor, Tensor, Tensor]:
+    axes = [torch.linspace(low, high, n, dtype=torch.float64) for low, high in domain]
+    x, y = torch.meshgrid(*axes, indexing="xy")
+    with torch.no_grad():
+        finite = torch.isfinite(torch.broadcast_to(f(x, y), x.shape))
+    return x, y, finite
+
+
+def _finite_box(f: Callable[..., Tensor], box, text: str) -> tuple[tuple[float, float], ...]:
+    x, y, finite = _finite_grid(f, box)
+    if not finite.any():
+        raise ValueError(f"the formula {text!r} is not finite anywhere in [-5, 5]²; give domain=((x0, x1), (y0, y1))")
+    domain = tuple((round(c[finite].min().item(), 12), round(c[finite].max().item(), 12)) for c in (x, y))
+    for n, (low, high) in zip("xy", domain):
+        if not low < high:
+            raise ValueError(
+                f"the formula {text!r} is finite only at {n} = {low:g} in [-5, 5]²; give domain=((x0, x1), (y0, y1))"
+            )
+    return domain
+
+
+def _finite_start(f: Callable[..., Tensor], domain, text: str) -> tuple[float, float]:
+    (x0, x1), (y0, y1) = domain
+    target = (x0 + 0.125 * (x1 - x0), y1 - 0.125 * (y1 - y0))  # 3/4 of the way from the centre to (x0, y1)
+    with torch.no_grad():
+        if torch.isfinite(f(*(torch.tensor(t, dtype=torch.float64) for t in target))).all():
+            return target
+    x, y, finite = _finite_grid(f, domain)
+    if not finite.any():
+        raise ValueError(f"the formula {text!r} is not finite anywhere in domain={domain}; give another domain")
+    distance = torch.where(finite, (x - target[0]) ** 2 + (y - target[1]) ** 2, torch.inf)
+    i = int(distance.argmin())
+    return (round(x.reshape(-1)[i].item(), 12), round(y.reshape(-1)[i].item(), 12))
