@@ -138,7 +138,9 @@ def split(
 
 def _moments(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-column mean and population std (float64) of ``x [m, D]``; a constant column gets its value as the
-    mean (so that it becomes exactly 0) and std 1."""
+    mean (so that it becomes exactly 0) and std 1. (scikit-learn's StandardScaler leaves a constant column
+    at round-off from 0; the split itself draws with torch's generator, as the batch plans do, so that one
+    seed means the same thing everywhere in descend.)"""
     x = x.to(torch.float64)
     mean = x.mean(dim=0)
     std = x.std(dim=0, correction=0)

@@ -16,8 +16,8 @@ import numpy as np
 import torch
 
 from descend._checks import check_choice, close_matches
-from .dataset import as_dataset, Dataset, _float_dtype, Kind, KINDS, _whole
 
+from .dataset import KINDS, Dataset, Kind, _float_dtype, _whole, as_dataset
 
 # ---------------------------------------------------------------------------------------------------------------
 # Tables: pandas DataFrames and CSV files, categorical columns one-hot encoded
@@ -371,6 +371,7 @@ def _from_table(
                 f"Leave it out with features=[...] (or frame.drop(columns=[{c!r}])), or raise max_categories if "
                 "it really is categorical"
             )
+        # not scikit-learn's OneHotEncoder: it refuses a column mixing numbers and text, which a CSV file may hold
         code = {v: k for k, v in enumerate(categories)}
         onehot = np.zeros((m, len(categories)))
         onehot[np.arange(m), np.fromiter((code[v] for v in values), np.int64, m)] = 1.0
