@@ -34,6 +34,7 @@ def fit(
     validation: float = 0.0,
     test: float = 0.0,
     standardize: bool = False,
+    standardize_target: bool = False,
     split_seed: int = 0,
     drop_last: bool = False,
     eval_every: int | None = None,
@@ -59,7 +60,9 @@ def fit(
     gives two SGD runs and one Adam run. Configurations that are not a grid (a search drawing each run's
     hyperparameters independently) are given as ``runs=[descend.spec.RunSpec(...), ...]`` instead.
     ``data`` is ``(x, y)``, a :class:`descend.data.Dataset` (split by ``validation``/``test`` fractions with
-    ``split_seed``) or a :class:`descend.data.Splits`; ``None`` for a model whose output is the cost itself
+    ``split_seed``; ``standardize``/``standardize_target`` standardise the features / a regression target on the
+    training split, and the summary then has each loss also in the target's units, ``final_<split>_loss_original``)
+    or a :class:`descend.data.Splits`; ``None`` for a model whose output is the cost itself
     (a 2-D landscape, ``loss="value"``). The budget is ``steps`` or ``epochs``. For a given ``seed`` every
     configuration starts from the same initial parameters and sees the same batches (paired runs).
     ``task`` (a name from ``descend list tasks`` or a :class:`descend.tasks.Task`) supplies the model, the
@@ -109,7 +112,7 @@ def fit(
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one budget: steps=... or epochs=...")
     problem = make_problem(model, data, loss=loss, validation=validation, test=test, standardize=standardize,
-                           split_seed=split_seed, dtype=dtype)
+                           standardize_target=standardize_target, split_seed=split_seed, dtype=dtype)
     if runs is not None:
         return engine.train(problem, runs, steps=steps, epochs=epochs, **options)
     return engine.sweep(problem, steps=steps, epochs=epochs, **grid, **options)

@@ -150,17 +150,18 @@ class Problem:
 
 
 def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: float = 0.0, test: float = 0.0,
-            standardize: bool = False, split_seed: int = 0, dtype: torch.dtype = torch.float32, known: Any = None,
-            name: str = "") -> Problem:
+            standardize: bool = False, standardize_target: bool = False, split_seed: int = 0,
+            dtype: torch.dtype = torch.float32, known: Any = None, name: str = "") -> Problem:
     """A :class:`Problem` from a model and data.
 
     ``data`` is ``(x, y)``, a :class:`descend.data.Dataset` (split by ``validation``/``test`` fractions with
-    ``split_seed``; features standardised with ``standardize``) or a :class:`descend.data.Splits`; ``None``
+    ``split_seed``; features standardised with ``standardize``, a regression target with ``standardize_target``,
+    whose losses are then also reported in the original units) or a :class:`descend.data.Splits`; ``None``
     for a model whose output is the cost itself (a 2-D landscape, ``loss="value"``).
     """
     from . import data as data_module
 
-    splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, dtype)
+    splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, standardize_target, dtype)
     objective = make_objective(model, loss, kind)
     x_train, y_train = _arrays(splits.train, objective)
     evals = {"train": (x_train, y_train)}
@@ -177,7 +178,7 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
 
 
 def _splits(data: Any, data_module: Any, validation: float, test: float, seed: int, standardize: bool,
-            dtype: torch.dtype) -> tuple[Any, str]:
+            standardize_target: bool, dtype: torch.dtype) -> tuple[Any, str]:
     if data is None:  # a landscape: the model's output is the cost, no samples
         dummy = data_module.as_dataset(torch.zeros(1, 1), torch.zeros(1), kind="regression", dtype=dtype)
         return data_module.Splits(dummy, None, None, None, None), "cost"
@@ -187,8 +188,8 @@ def _splits(data: Any, data_module: Any, validation: float, test: float, seed: i
         data = data_module.as_dataset(*data, dtype=dtype)
     if not isinstance(data, data_module.Dataset):
         raise ValueError("data must be (x, y), a descend.data.Dataset or descend.data.Splits")
-    return data_module.split(data.to(dtype), validation=validation, test=test, seed=seed,
-                             standardize=standardize), data.kind
+    return data_module.split(data.to(dtype), validation=validation, test=test, seed=seed, standardize=standardize,
+                             standardize_target=standardize_target), data.kind
 
 
 def _arrays(part: Any, objective: Objective) -> tuple[Tensor, Tensor]:
