@@ -306,3 +306,17 @@ def test_defaults_for_the_ellipse_compare_gd_sgd_minibatch_momentum_rmsprop_adam
     assert [o.name for o in config.optimizers] == ["gd", "momentum", "rmsprop", "adam"]
     assert [C.batch_label(b) for b in config.batch_size] == ["full", "1", "32", "hybrid(32→512)"]
     assert config.mode == "same-lr" and len(config.lr) == 3 and config.steps == task.steps and config.seeds == 3
+
+
+def test_a_csv_tasks_options_are_written_so_that_a_rerun_is_the_same(tmp_path):
+    path = tmp_path / "houses.csv"
+    path.write_text("area,rooms,price\n" + "\n".join(f"{50 + 3 * i},{1 + i % 4},{300 + 7 * i + (i % 5)}.5"
+                                                     for i in range(60)))
+    resolved, task = Config(csv=str(path), column="price", task_options={"standardize_target": False}).resolved()
+    assert task.data.target_mean is None
+    assert resolved.task_options == {"standardize_target": False}
+    assert resolved.to_dict()["task_options"] == {"standardize_target": False}
+    again, rebuilt = Config.from_dict(resolved.to_dict()).resolved()
+    assert rebuilt.data.target_mean is None and again.task_options == resolved.task_options
+    default, task = Config(csv=str(path), column="price").resolved()
+    assert default.task_options == {} and task.data.target_mean is not None

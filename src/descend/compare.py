@@ -389,7 +389,7 @@ class Config(schema.Schema):
              "shape the first time (then cached on disk); for long runs. Default: no.")
     task_options: Mapping[str, Any] = schema.setting(
         default_factory=dict, flags=(), metavar="TABLE", parse=_task_options, dump=_plain_options,
-        written=lambda v, c: bool(v) and c.csv is None,
+        written=lambda v, c: bool(v),
         help="Options of the task (a TOML table), e.g. the start of a landscape; the written configuration "
              "holds every option in effect.")
     out: str | None = schema.setting(
@@ -455,7 +455,19 @@ class Config(schema.Schema):
             task.name)
         return replace(self, task=name, optimizers=specs, lr=lr, steps=steps,
                        batch_size=self.batch_size if self.batch_size is not None else tuple(task.batch_sizes),
-                       task_options={} if self.csv is not None else dict(task.options)), task
+                       task_options=_csv_options(task) if self.csv is not None else dict(task.options)), task
+
+
+def _csv_options(task: Any) -> dict[str, Any]:
+    """The options of a CSV task that a re-run needs besides the file and its column: those that differ from
+    :func:`descend.tasks.real.from_csv`'s defaults (``standardize_target=False``, another ``data_seed``)."""
+    import inspect
+
+    from .tasks import real
+
+    defaults = {k: p.default for k, p in inspect.signature(real.from_csv).parameters.items()}
+    return {k: v for k, v in task.options.items()
+            if k not in ("path", "target", "kind") and k in defaults and v != defaults[k]}
 
 
 def get_task(task: Any, *, task_options: Mapping[str, Any] | None = None, csv: str | None = None,
