@@ -158,6 +158,10 @@ class _Hooks:
             self.stopped = bool(self._stop.is_set() if hasattr(self._stop, "is_set") else self._stop())
         return self.stopped
 
+    def report_progress_to(self, progress: Callable[[int], Any] | None) -> None:
+        """Send the steps of the next cohort to ``progress(t)``."""
+        self._progress = progress
+
     def progress(self, t: int) -> None:
         if self._progress is not None:
             self._progress(t)
@@ -182,7 +186,6 @@ class _Hooks:
 # -- one cohort ----------------------------------------------------------------------------------------
 
 
-_per_run = per_run  # the older name
 
 
 def _freeze(alive: Tensor, new: Any, old: Any) -> Any:
@@ -666,8 +669,8 @@ def train(
         else:
             indices = data_module.stack_plans(plans, [run.seed for run in cohort.runs]).indices
         every = eval_every if eval_every is not None else max(1, len(indices) // 20)
-        hooks._progress = None if progress is None else _reporter(progress, c, len(cohorts), len(cohort.runs),
-                                                                  len(indices), runs_done, len(runs))
+        hooks.report_progress_to(None if progress is None else _reporter(progress, c, len(cohorts), len(cohort.runs),
+                                                                         len(indices), runs_done, len(runs)))
         if cohort.optimizer == RANDOM_SEARCH:  # gradient-free: the algorithm's own loop, the same records
             result = random_search.train_cohort(problem, cohort, len(indices), eval_every=every, target=target,
                                                 dtype=dtype, hooks=hooks)

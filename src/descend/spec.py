@@ -86,9 +86,9 @@ class RunSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """The run as plain values (schedules by name of the function)."""
+        schedules = {k: getattr(f, "__name__", repr(f)) for k, f in self.schedules.items()}
         return {"optimizer": self.optimizer, **dict(self.hyper), "batch_size": self.batch_size, "seed": self.seed,
-                "start": self.start, "schedules": {k: getattr(f, "__name__", repr(f)) for k, f in self.schedules.items()},
-                "clip_norm": self.clip_norm, "clip_value": self.clip_value}
+                "start": self.start, "schedules": schedules, "clip_norm": self.clip_norm, "clip_value": self.clip_value}
 
 
 def expand_grid(**arguments: Any) -> list[dict[str, Any]]:
