@@ -473,6 +473,8 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
             summed, aux = total(leaf)
             (grad,) = torch.autograd.grad(summed, leaf)
     cost, valid = aux[0].detach(), (aux[1] if len(aux) > 1 else None)
+    if valid is not None:  # no valid sample in the batch: no gradient (as in the seed), not the model's 0·∞ there
+        grad = torch.where(valid.unsqueeze(1), grad, 0.0)
     norms = None
     if record_norms:
         norms = torch.stack([g.reshape(g.shape[0], -1).norm(dim=1) for g in _unflatten(grad, sizes, shapes)], dim=1)

@@ -188,12 +188,7 @@ def _name(f: object) -> str:
 
 
 def _radicand(p: dict[str, Tensor], x: Tensor, offset: float) -> Tensor:
-    """1 − (x + c)²/w_A², and −1 (no valid sample) at w_A = 0, where the model is undefined: computed with a
-    safe divisor so that the masked-out branch has a zero gradient there, not 0·∞ = NaN."""
-    a = p["w_a"]
-    defined = a != 0
-    safe = torch.where(defined, a, torch.ones_like(a))
-    return torch.where(defined, 1.0 - (x[..., 0] + offset) ** 2 / safe**2, -torch.ones_like(x[..., 0]))
+    return 1.0 - (x[..., 0] + offset) ** 2 / p["w_a"] ** 2
 
 
 @dataclass(frozen=True)
