@@ -215,7 +215,8 @@ def batch_text(b: Any) -> str:
     return str(b)
 
 
-def parse_schedule(text: str | None, steps: int, what: str = "--schedule") -> tuple[str | None, Callable[[int], float] | None]:
+def parse_schedule(text: str | None, steps: int, what: str = "--schedule"
+                   ) -> tuple[str | None, Callable[[int], float] | None]:
     """``"cosine"`` or ``"step:step_size=100,gamma=0.5"`` → a multiplier of every run's learning rate."""
     from .schedules import SCHEDULES, get_schedule
 
@@ -317,10 +318,6 @@ def _parse_target(value: Any, name: str) -> float:
     return schema.finite(value, name)
 
 
-def _task_options(value: Any, name: str) -> dict[str, Any]:
-    return schema.table(value, name)
-
-
 def _plain_options(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: _plain_options(v) for k, v in value.items()}
@@ -388,7 +385,7 @@ class Config(schema.Schema):
         help="Compile each training step (Inductor): steps 2-4x faster, but about 15 s per optimizer and batch "
              "shape the first time (then cached on disk); for long runs. Default: no.")
     task_options: Mapping[str, Any] = schema.setting(
-        default_factory=dict, flags=(), metavar="TABLE", parse=_task_options, dump=_plain_options,
+        default_factory=dict, flags=(), metavar="TABLE", parse=schema.table, dump=_plain_options,
         written=lambda v, c: bool(v),
         help="Options of the task (a TOML table), e.g. the start of a landscape; the written configuration "
              "holds every option in effect.")

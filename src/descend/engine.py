@@ -310,10 +310,14 @@ def train_cohort(
     original: dict[str, list[Tensor]] = {}
     masked = model.valid(unflatten(flat[:1]), x[:1]) is not None
 
+    healthy = torch.ones(k, dtype=torch.bool)  # status "ok", updated where a status is set
+
     def stop_runs(which: Tensor, code: int, t: int) -> None:
-        which = which & (status == _OK)
+        nonlocal healthy
+        which = which & healthy
         status.masked_fill_(which, code)
         status_at.masked_fill_(which, t)
+        healthy = status == _OK
 
     def evaluate(step: int, last_batch: Tensor | None) -> None:
         eval_steps.append(step)
@@ -339,7 +343,7 @@ def train_cohort(
         for position in hooks.report(cohort, step, metrics, status):
             stop_runs(torch.arange(k) == position, _PRUNED, step)
 
-    moving = torch.ones(k, dtype=torch.bool)  # still updated: ok and, with stop_at_target, not yet at the target
+    moving = healthy  # still updated: ok and, with stop_at_target, not yet at the target
     interrupted, done, compile_seconds = False, 0, 0.0
     try:
         if compile:  # compile off the clock: one discarded call per batch shape (the step is pure)
@@ -358,7 +362,6 @@ def train_cohort(
                 if hooks.stopped:
                     interrupted = True
                     break
-            healthy = status == _OK
             moving = healthy & (target_at < 0) if stop_at_target and target is not None else healthy
             new_flat, new_state, recorded, norms, finite, all_move = step_fn(
                 _scheduled(kwargs, factors, t), flat, state, healthy, moving, bound, x, y, index)
@@ -456,7 +459,8 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
     ``[K, P]`` (or None); whether each run stays within :mod:`descend.outcomes`' definition — its cost
     finite and ``|J| ≤ bound``, its new parameters finite — computed in the same pass as the update; and
     whether every ``moving`` run (ok and not stopped at the target) does, when the new values can be taken
-    as they are. With ``compile=True`` all of it is one compiled program.
+    as they are. A run whose batch has no valid sample gets no gradient (as in seed 004), whatever the
+    model's masked-out branch would give. With ``compile=True`` all of it is one compiled program.
     """
     xb, yb = x[index], y[index]
 
