@@ -53,7 +53,7 @@ ANY = Interval()
 
 def close_matches(name: str, choices: Iterable[str]) -> str:
     """A ``"; did you mean 'x'?"`` suffix for an error message, or ``""`` when nothing is close."""
-    found = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
+    found = difflib.get_close_matches(name, list(dict.fromkeys(choices)), n=3, cutoff=0.6)
     if not found:
         return ""
     return "; did you mean " + " or ".join(repr(f) for f in found) + "?"
@@ -61,7 +61,7 @@ def close_matches(name: str, choices: Iterable[str]) -> str:
 
 def check_names(given: Iterable[str], allowed: Iterable[str], *, what: str = "option") -> None:
     """Raise a ValueError for the first name in ``given`` that is not in ``allowed``."""
-    allowed = list(allowed)
+    allowed = list(dict.fromkeys(allowed))  # each name once
     for name in given:
         if name not in allowed:
             raise ValueError(

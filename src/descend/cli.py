@@ -19,11 +19,35 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.table import Table
 
 from . import __version__
 from .compare import Config
+
+
+class _Argument(typer.core.TyperArgument):
+    """A positional argument shown by its metavar alone (``TASK``, ``[KIND]``), as click does, not followed
+    by the Python type (``TASK <str>``, ``{TASK}``)."""
+
+    def display_type_rich(self, ctx: Any) -> Optional[str]:
+        return None if self.metavar is not None else super().display_type_rich(ctx)
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw
+        return name if self.required else f"[{name}]"
+
+
+class _Command(typer.core.TyperCommand):
+    """Every command's arguments as :class:`_Argument`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if type(param) is typer.core.TyperArgument:
+                param.__class__ = _Argument
+
 
 app = typer.Typer(
     name="descend",
@@ -57,7 +81,7 @@ def main_options(
 
 
 def _optimizers() -> Table:
-    from .optim import OPTIMIZERS
+    from .optim import OPTIMIZERS, random_search
 
     table = Table(title="Optimizers (descend.optim.get(name))", title_justify="left")
     table.add_column("name", style="bold")
@@ -66,7 +90,9 @@ def _optimizers() -> Table:
     table.add_column("description")
     for name, info in OPTIMIZERS.items():
         table.add_row(name, f"{info.defaults['lr']:g}", str(info.state_tensors()), info.description)
-    table.caption = "lr: default learning rate; state: tensors kept per parameter (memory)"
+    table.add_row(random_search.NAME, "—", "0", random_search.DESCRIPTION)
+    table.caption = ("lr: default learning rate; state: tensors kept per parameter (memory); "
+                     "random-search: the gradient-free baseline")
     return table
 
 
@@ -115,26 +141,35 @@ def _landscapes() -> Table:
     table.add_column("minima", justify="right")
     table.add_column("saddles", justify="right")
     for name, scape in LANDSCAPES.items():
-        table.add_row(name, scape.formula, str(len(scape.minima)), str(len(scape.saddles)))
-    table.caption = "custom landscapes: descend.tasks.formula(\"x**2 + 10*sin(y)\")"
+        minima = f"{len(scape.minima)}+" if scape.more_minima else str(len(scape.minima))
+        table.add_row(name, scape.formula, minima, str(len(scape.saddles)))
+    table.caption = ("N+: N minima listed, nearest the global one, of many; saddles include degenerate ones; "
+                     "any formula in x and y is a landscape too: descend compare 'x**2 + 10*sin(y)'")
     return table
 
 
-@app.command("list")
-def list_(what: What = typer.Argument(
-    What.all, help="What to list: all, optimizers, losses, schedules, tasks or landscapes.")) -> None:
+@app.command("list", cls=_Command)
+def list_(what: str = typer.Argument(
+    What.all.value, metavar="KIND", show_default=False,
+    help="What to list: all (default), optimizers, losses, schedules, tasks or landscapes.")) -> None:
     """List the optimizers, losses, schedules, tasks and landscapes, one line each."""
+    from ._checks import close_matches
+
+    kinds = [w.value for w in What]
+    if what not in kinds:
+        _fail(f"unknown kind {what!r}{close_matches(what, kinds)} (allowed: {', '.join(kinds)})")
     console = Console()
     builders = {What.optimizers: _optimizers, What.losses: _losses, What.schedules: _schedules,
                 What.tasks: _tasks, What.landscapes: _landscapes}
     for kind, build in builders.items():
-        if what in (What.all, kind):
+        if what in (What.all.value, kind.value):
             console.print(build())
             console.print()
 
 
-@app.command("card")
-def card(task: str = typer.Argument(..., help="A task or landscape name (see `descend list tasks`).")) -> None:
+@app.command("card", cls=_Command)
+def card(task: str = typer.Argument(..., metavar="TASK",
+                                    help="A task or landscape name (see `descend list tasks`).")) -> None:
     """Print a task's card: what it is, its data, model, loss, known answer and sensible learning rates."""
     from .tasks import get
 
@@ -232,7 +267,13 @@ class _Progress:
     """A Rich progress bar fed by descend.fit's progress events: runs done, steps per second, time left."""
 
     def __init__(self, total_cohorts: int, quiet: bool) -> None:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.quiet = quiet
         self.total = total_cohorts
@@ -272,14 +313,14 @@ class _Progress:
                                  rate=f"{self.steps / elapsed:,.0f}")
 
 
-@app.command("compare")
+@app.command("compare", cls=_Command)
 @_with_settings(Config)
 def compare_command(
     config: Optional[Path] = typer.Option(None, metavar="FILE", help="A TOML file with the same keys as these "
                                           "options (and task_options); the options given here win."),
-    force: bool = typer.Option(False, help="Replace the report already in --out (its files only: a directory "
-                               "holding anything else is refused)."),
-    quiet: bool = typer.Option(False, help="No progress bar; print only where the report is."),
+    force: bool = typer.Option(False, "--force", help="Replace the report already in --out (its files only: a "
+                               "directory holding anything else is refused)."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar; print only where the report is."),
     no_animation: bool = typer.Option(False, "--no-animation", help="Skip the GIF/MP4 of the paths (2-D tasks)."),
     **settings: Any,
 ) -> None:
@@ -324,9 +365,9 @@ def compare_command(
         raise typer.Exit(130)
 
 
-@app.command("report")
+@app.command("report", cls=_Command)
 def report_command(
-    report: Path = typer.Argument(..., metavar="DIR", help="A report directory written by descend compare."),
+    report: Path = typer.Argument(..., metavar="DIRECTORY", help="A report directory written by descend compare."),
     out: Optional[Path] = typer.Option(None, metavar="DIRECTORY", help="Write the rebuilt report here instead "
                                        "of replacing DIR's."),
     force: bool = typer.Option(False, "--force", help="Replace a report already in --out."),
@@ -390,8 +431,9 @@ def _table_of(frame: Any, winners: dict[str, str], title: str) -> Table:
     return table
 
 
-@app.command("show")
-def show(report: Path = typer.Argument(..., help="A report directory written by descend compare.")) -> None:
+@app.command("show", cls=_Command)
+def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
+                                       help="A report directory written by descend compare.")) -> None:
     """Print a finished comparison's summary table."""
     import pandas as pd
 
@@ -407,15 +449,18 @@ def show(report: Path = typer.Argument(..., help="A report directory written by 
         typer.echo(config.read_text())
 
 
-@app.command("landscape")
+@app.command("landscape", cls=_Command)
 def landscape_command(
-    name: str = typer.Argument(..., help="A landscape (descend list landscapes) or a formula in x and y."),
-    optimizer: Optional[list[str]] = typer.Option(None, "--optimizer", "-o", help="NAME[:key=value,...], repeatable."),
-    lr: Optional[str] = typer.Option(None, help="Learning rates (default: the landscape's range)."),
-    start: Optional[str] = typer.Option(None, help="Start point X,Y (default: the landscape's)."),
-    steps: int = typer.Option(300, help="Steps per optimizer."),
-    out: Path = typer.Option(Path("reports"), help="Directory for the figure."),
-    animate: Optional[Path] = typer.Option(None, help="Also write an animation: FILE.gif or FILE.mp4."),
+    name: str = typer.Argument(..., metavar="LANDSCAPE",
+                               help="A landscape (descend list landscapes) or a formula in x and y."),
+    optimizer: Optional[list[str]] = typer.Option(None, "--optimizer", "-o", metavar="NAME[:KEY=VALUE,...]",
+                                                  help="An optimizer, repeatable, e.g. -o gd -o adam."),
+    lr: Optional[str] = typer.Option(None, metavar="RATES", help="Learning rates (default: the landscape's range)."),
+    start: Optional[str] = typer.Option(None, metavar="X,Y", help="Start point X,Y (default: the landscape's)."),
+    steps: int = typer.Option(300, metavar="INTEGER", help="Steps per optimizer."),
+    out: Path = typer.Option(Path("reports"), metavar="DIRECTORY", help="Directory for the figure."),
+    animate: Optional[Path] = typer.Option(None, metavar="FILE",
+                                           help="Also write an animation: FILE.gif or FILE.mp4."),
 ) -> None:
     """Paths of several optimizers over one landscape: a contour and 3-D figure (and an animation)."""
     from . import compare as cmp

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 import descend
@@ -44,7 +45,37 @@ def test_list_one_kind():
 def test_list_unknown_kind_is_a_usage_error():
     result = runner.invoke(app, ["list", "optimisers"])
     assert result.exit_code == 2
-    assert "optimizers" in result.output
+    assert "did you mean 'optimizers'?" in result.output and "Traceback" not in result.output
+
+
+def test_list_optimizers_shows_random_search():
+    result = runner.invoke(app, ["list", "optimizers"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "│ random-search " in result.stdout
+
+
+def test_list_landscapes_counts_degenerate_saddles_and_grids_of_minima():
+    result = runner.invoke(app, ["list", "landscapes"], env={"COLUMNS": "200"})
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+            for line in result.stdout.splitlines() if line.startswith("│")}
+    assert rows["monkey-saddle"][1:] == ["0", "1"]
+    assert rows["ackley"][1] == "9+" and rows["rastrigin"][1] == "9+" and rows["himmelblau"][1] == "4"
+
+
+@pytest.mark.parametrize("command", ["list", "card", "compare", "landscape", "show", "report"])
+def test_help_shows_types_as_words(command):
+    import re
+
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0
+    assert not re.search(r"<(str|int|float|path|list\[[a-z]+\]|bool)>|\{[A-Z]+\}", result.stdout), result.stdout
+
+
+def test_allowed_names_are_listed_once():
+    from descend._checks import check_names
+
+    with pytest.raises(ValueError) as e:
+        check_names(["lrr"], ["lr", "beta1", "lr", "beta1"], what="hyperparameter")
+    assert str(e.value).endswith("(allowed: beta1, lr)") and "'lr'?" in str(e.value)
 
 
 def test_console_script_and_module_entry_point():

@@ -11,7 +11,14 @@ import pandas as pd
 import pytest
 import torch
 
-from descend.data import SKLEARN_DATASETS, Dataset, from_csv, from_frame, load_sklearn, split
+from descend.data import (
+    SKLEARN_DATASETS,
+    Dataset,
+    from_csv,
+    from_frame,
+    load_sklearn,
+    split,
+)
 
 # Two numeric columns (age: int, score: float), two categorical ones (city, plan) and two categorical targets
 # (result: 2 values, grade: 3 values).

@@ -12,7 +12,17 @@ import pandas as pd
 import pytest
 import torch
 
-from descend.data import Batch, BatchPlan, Dataset, Splits, as_dataset, batches, hybrid, split, stack_plans
+from descend.data import (
+    Batch,
+    BatchPlan,
+    Dataset,
+    Splits,
+    as_dataset,
+    batches,
+    hybrid,
+    split,
+    stack_plans,
+)
 
 M = 512  # seed 004's training set
 

@@ -133,7 +133,8 @@ def test_card_mentions_the_formula_and_every_critical_point(name):
     card = land.card()
     assert land.title in card and land.formula in card
     for p in land.critical_points:
-        assert p.describe() in card
+        word = "degenerate saddle" if p.kind == "degenerate" else None  # the monkey saddle's origin
+        assert p.describe(word) in card
         assert all(f"{v:.6g}" in card for v in p.point)
     assert f"{land.lr_range[0]:g}" in card
 
@@ -242,6 +243,23 @@ def test_classification_helpers():
     assert len(him.minima) == len(him.global_minima) == 4
     assert len(him.saddles) == 4 and len(him.maxima) == 1
     assert LANDSCAPES["monkey-saddle"].critical_points[0].kind == "degenerate"
+    # the monkey saddle is named for its degenerate saddle: it counts as one (f is above and below 0 around it)
+    assert LANDSCAPES["monkey-saddle"].saddles == LANDSCAPES["monkey-saddle"].critical_points
+    assert "degenerate saddle (0, 0): f = 0" in LANDSCAPES["monkey-saddle"].card()
+
+
+def test_a_degenerate_minimum_is_not_a_saddle():
+    quartic = Landscape("quartic", "Quartic", "x⁴ + y⁴", lambda x, y: x**4 + y**4, None, ((-1, 1), (-1, 1)),
+                        (0.5, 0.5), (CriticalPoint((0.0, 0.0), 0.0, "degenerate"),))
+    assert quartic.saddles == () and "degenerate (0, 0)" in quartic.card()
+
+
+@pytest.mark.parametrize("name", ["rastrigin", "ackley", "levi13"])
+def test_a_grid_of_local_minima_lists_more_than_the_global_one(name):
+    land = LANDSCAPES[name]
+    assert land.more_minima and len(land.minima) > 1 and len(land.global_minima) == 1
+    assert "many more" in land.card() and "many more" in land.points_summary()
+    assert not LANDSCAPES["himmelblau"].more_minima and "many" not in LANDSCAPES["himmelblau"].card()
     assert not LANDSCAPES["ackley"].smooth and all(LANDSCAPES[n].smooth for n in NAMES if n != "ackley")
 
 

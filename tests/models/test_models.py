@@ -8,14 +8,14 @@ import pytest
 import torch
 from torch import nn
 
-from descend.landscapes import LANDSCAPES
 from descend import gradients as G
 from descend import losses as L
+from descend.landscapes import LANDSCAPES
 from descend.models import (
     HIDDEN,
     INITS,
-    OUTPUTS,
     MLP,
+    OUTPUTS,
     Linear,
     ModuleModel,
     Parametric,

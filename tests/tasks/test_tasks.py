@@ -292,3 +292,45 @@ def test_vanishing_gradients_with_sigmoid_not_with_relu():
         loss[hidden] = runs.summary["final_train_loss"].iloc[0]
     assert ratio["sigmoid"] < 1e-3 < 0.1 < ratio["relu"], ratio  # the first layer barely gets a gradient
     assert loss["relu"] < 0.5 < loss["sigmoid"], loss  # and the sigmoid network barely learns
+
+
+# -- cards -------------------------------------------------------------------------------------------------------
+
+
+def _sentences(text: str) -> list[str]:
+    import re
+
+    return [s.strip() for s in re.split(r"(?<=[.;])\s+", text) if len(s.strip()) > 20]
+
+
+@pytest.mark.parametrize("name", [*tasks.TASKS, "monkey-saddle", "ackley", "rastrigin"])
+def test_a_card_says_each_thing_once_and_writes_signs_once(name):
+    import re
+
+    from descend.landscapes import LANDSCAPES
+
+    card = tasks.get(name).card()
+    # each sign written once: no "+ -1", "+2.5," or "+ −0.8" (the truth and description lines of the case studies)
+    assert not re.search(r"\+\s*[-−]|\+\d", card), card
+    # the description once: its generator's paragraph is not repeated by a summary of the same data
+    first_words = [" ".join(s.split()[:3]) for s in _sentences(tasks.get(name).description)]
+    assert len(first_words) == len(set(first_words)), first_words
+    m = tasks.get(name).options.get("m")
+    if m is not None and name in ("house-prices", "student-performance", "bbox"):
+        assert tasks.get(name).description.count(f"{m} ") == 1, name
+    if name in LANDSCAPES:
+        assert "critical:" in card
+
+
+def test_case_study_truth_lines_read_as_formulas():
+    assert "y = 2x − 1 " in tasks.get("line").description
+    assert "y = -0.5x + 3 " in tasks.get("line", slope=-0.5, intercept=3.0).description.replace("−", "-")
+    truth = dict(tasks.get("house-prices").facts)["truth"]
+    assert truth.startswith("price = 50 + 2.5·floor_area + 10·bedrooms + 40·ceiling_height − 0.8·age − "
+                            "6·distance_to_centre + ε"), truth
+
+
+def test_landscape_cards_count_every_critical_point():
+    assert "degenerate saddle (0, 0): f = 0" in tasks.get("monkey-saddle").card()
+    card = tasks.get("ackley").card()
+    assert "1 global minimum, 8 local minima" in card and "many more" in card

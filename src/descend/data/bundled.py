@@ -9,9 +9,9 @@ import numpy as np
 import torch
 
 from descend._checks import close_matches
-from .dataset import as_dataset, Dataset, _float_dtype
-from .tables import _plain
 
+from .dataset import Dataset, _float_dtype, as_dataset
+from .tables import _plain
 
 # ---------------------------------------------------------------------------------------------------------------
 # Real data sets shipped with scikit-learn

@@ -16,7 +16,6 @@ import torch
 
 from descend._checks import UNIT_OPEN, check_choice, check_hyperparameter, close_matches
 
-
 Kind = Literal["regression", "binary", "multiclass"]
 KINDS: tuple[str, ...] = ("regression", "binary", "multiclass")
 

@@ -123,9 +123,9 @@ class CriticalPoint:
         if self.is_global and self.kind != "minimum":
             raise ValueError(f"is_global=True is only allowed for a minimum, not a {self.kind}")
 
-    def describe(self) -> str:
-        """``"global minimum (1, 1): f = 0"``."""
-        kind = f"global {self.kind}" if self.is_global else self.kind
+    def describe(self, kind: str | None = None) -> str:
+        """``"global minimum (1, 1): f = 0"``; ``kind`` replaces the kind's word (``"degenerate saddle"``)."""
+        kind = kind or (f"global {self.kind}" if self.is_global else self.kind)
         point = ", ".join(f"{v:.6g}" for v in self.point)
         return f"{kind} ({point}): f = {self.value:.6g}"
 
@@ -145,6 +145,8 @@ class Landscape:
     marks a function that is not differentiable everywhere (Ackley, at its minimum); ``bounded_below=False``
     one that goes to −∞ (the saddles; McCormick outside its plot domain): a run that escapes downhill for
     ever is counted as diverged once its cost passes the engine's bound (:mod:`descend.outcomes`).
+    ``more_minima=True`` says that the listed minima are those nearest the global one of a grid of many
+    (Rastrigin, Ackley, Lévi N.13).
 
     Landscapes compare by identity (``eq=False``), so a model built from one compares equal to another model
     built from the same landscape and start.
@@ -164,9 +166,12 @@ class Landscape:
     lr_range: tuple[float, float] = (1e-3, 1e-2)
     notes: str = ""
     bounded_below: bool = True
+    more_minima: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        if not isinstance(self.more_minima, bool):
+            raise ValueError(f"more_minima={self.more_minima!r} must be True or False")
         if not isinstance(self.bounded_below, bool):
             raise ValueError(f"bounded_below={self.bounded_below!r} must be True or False")
         if not isinstance(self.name, str) or not self.name:
@@ -235,7 +240,42 @@ class Landscape:
 
     @property
     def saddles(self) -> tuple[CriticalPoint, ...]:
-        return self._of_kind("saddle")
+        """The saddle points, degenerate ones included (the monkey saddle's origin, where the Hessian is 0 and
+        f takes values above and below f(p) arbitrarily close to p)."""
+        return tuple(p for p in self.critical_points if p.kind == "saddle" or self._degenerate_saddle(p))
+
+    def _degenerate_saddle(self, p: CriticalPoint) -> bool:
+        """Whether a degenerate critical point is a saddle: f on a small circle around it is both above and
+        below f(p)."""
+        if p.kind != "degenerate" or self.dim != 2:
+            return False
+        radius = 1e-3 * (1.0 + max(abs(v) for v in p.point))
+        angle = torch.linspace(0.0, 2 * PI, 33, dtype=torch.float64)[:-1]
+        with torch.no_grad():
+            ring = self.f(p.point[0] + radius * torch.cos(angle), p.point[1] + radius * torch.sin(angle)) - p.value
+        return bool((ring > 0).any() and (ring < 0).any())
+
+    def points_summary(self) -> str:
+        """The critical points in a few words: ``"1 global minimum, 8 local minima (the nearest of many)"``,
+        ``"1 degenerate saddle (0, 0): f = 0"``."""
+        parts = []
+        minima = self.minima
+        best = [p for p in minima if p.is_global]
+        if best:
+            parts.append(f"{len(best)} global minim{'um' if len(best) == 1 else 'a'}")
+        local = len(minima) - len(best)
+        if local:
+            parts.append(f"{local} local minim{'um' if local == 1 else 'a'}"
+                         + (" (those nearest the global one; there are many more)" if self.more_minima else ""))
+        saddles = self.saddles
+        degenerate = [p for p in saddles if p.kind == "degenerate"]
+        if len(saddles) > len(degenerate):
+            n = len(saddles) - len(degenerate)
+            parts.append(f"{n} saddle{'s' * (n != 1)}")
+        parts += [p.describe("degenerate saddle") for p in degenerate]
+        if self.maxima:
+            parts.append(f"{len(self.maxima)} maxim{'um' if len(self.maxima) == 1 else 'a'}")
+        return ", ".join(parts) or "none known"
 
     @property
     def maxima(self) -> tuple[CriticalPoint, ...]:
@@ -281,7 +321,11 @@ class Landscape:
         ]
         if self.critical_points:
             lines.append("  critical points:")
-            lines += [f"    {p.describe()}" for p in self.critical_points]
+            saddles = self.saddles
+            lines += [f"    {p.describe('degenerate saddle' if p.kind == 'degenerate' and p in saddles else None)}"
+                      for p in self.critical_points]
+            if self.more_minima:
+                lines.append("    (the minima nearest the global one; there are many more)")
         else:
             lines.append("  critical points: none known")
         lines.append(f"  learning rates for gradient descent: {self.lr_range[0]:g} to {self.lr_range[1]:g}")

@@ -294,6 +294,7 @@ def _landscapes() -> dict[str, Landscape]:
                 "a local minimum near every integer point (those around the origin are listed) and saddles and "
                 "maxima near the half-integers: GD stops in the first basin it falls into"
             ),
+            more_minima=True,
         ),
         Landscape(
             name="six-hump-camel",
@@ -380,13 +381,24 @@ def _landscapes() -> dict[str, Landscape]:
             grad=_ackley_grad,
             domain=((-5.0, 5.0), (-5.0, 5.0)),
             start=(3.2, 2.2),
-            critical_points=(_minimum((0.0, 0.0), 0.0, is_global=True),),
+            critical_points=(
+                _minimum((0.0, 0.0), 0.0, is_global=True),
+                _minimum((0.9521665459501717, 0.0), 2.5799275570298725),
+                _minimum((-0.9521665459501717, 0.0), 2.5799275570298725),
+                _minimum((0.0, 0.9521665459501717), 2.5799275570298725),
+                _minimum((0.0, -0.9521665459501717), 2.5799275570298725),
+                _minimum((0.9684776587077244, 0.9684776587077244), 3.5744518772576797),
+                _minimum((0.9684776587077244, -0.9684776587077244), 3.5744518772576797),
+                _minimum((-0.9684776587077244, 0.9684776587077244), 3.5744518772576797),
+                _minimum((-0.9684776587077244, -0.9684776587077244), 3.5744518772576797),
+            ),
             smooth=False,
             lr_range=(1e-3, 0.02),
             notes=(
                 "a cone at the origin (not differentiable at the minimum: the gradient there is taken as 0) "
-                "under a grid of local minima"
+                "under a grid of local minima near the integer points (the eight around the origin are listed)"
             ),
+            more_minima=True,
         ),
         Landscape(
             name="levi13",
@@ -403,6 +415,7 @@ def _landscapes() -> dict[str, Landscape]:
             ),
             lr_range=(2e-5, 2e-4),
             notes="many local minima (the two nearest the global one are listed; f is symmetric about x = 1)",
+            more_minima=True,
         ),
         Landscape(
             name="banana",

@@ -13,7 +13,6 @@ from torch import Tensor
 
 from descend._checks import POSITIVE, check_hyperparameter, close_matches
 
-
 #: Hidden activations of :class:`MLP`.
 HIDDEN: tuple[str, ...] = ("tanh", "sigmoid", "relu", "linear")
 #: Output activations of every model.

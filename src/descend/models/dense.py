@@ -12,8 +12,23 @@ import torch
 from torch import Tensor, nn
 
 from descend._checks import close_matches
-from .base import _Base, _choice, _dtype, _flag, _frozen_values, _generator, HIDDEN, INITS, _NORMAL_STD, _number, _output_check, _positive_int, _seeds, _thaw
 
+from .base import (
+    _NORMAL_STD,
+    HIDDEN,
+    INITS,
+    _Base,
+    _choice,
+    _dtype,
+    _flag,
+    _frozen_values,
+    _generator,
+    _number,
+    _output_check,
+    _positive_int,
+    _seeds,
+    _thaw,
+)
 
 # ---------------------------------------------------------------------------------------------------------
 # Dense models: Linear and MLP

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from .base import _Base, _choice, _dtype, OUTPUTS, _positive_int, RunModel, _seeds
+from .base import OUTPUTS, RunModel, _Base, _choice, _dtype, _positive_int, _seeds
 from .dense import _Dense
-
 
 # ---------------------------------------------------------------------------------------------------------
 # ModuleModel: any torch.nn.Module

@@ -14,9 +14,20 @@ from torch import Tensor
 from descend._checks import ANY as _ANY
 from descend._checks import NONNEGATIVE
 from descend.gradients import ELLIPSE_OFFSET
-from .base import _Base, _dtype, _flag, _frozen_values, _generator, _number, _output_check, _positive_int, _seeds, _thaw
-from .dense import _nested_list
 
+from .base import (
+    _Base,
+    _dtype,
+    _flag,
+    _frozen_values,
+    _generator,
+    _number,
+    _output_check,
+    _positive_int,
+    _seeds,
+    _thaw,
+)
+from .dense import _nested_list
 
 # ---------------------------------------------------------------------------------------------------------
 # Parametric: a function of named parameters, written for one run

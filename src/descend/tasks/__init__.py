@@ -29,7 +29,16 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .._checks import check_names, close_matches
-from .task import PLAIN_GRADIENT_STEPS, TASKS, Known, Surface, Task, _key, model_surface, register  # noqa: F401
+from .task import (  # noqa: F401
+    PLAIN_GRADIENT_STEPS,
+    TASKS,
+    Known,
+    Surface,
+    Task,
+    _key,
+    model_surface,
+    register,
+)
 
 __all__ = ["Task", "Known", "Surface", "TASKS", "get", "names", "formula", "landscape_task", "register"]
 
@@ -109,7 +118,8 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
         points = tuple((cp.kind, tuple(cp.point)) for cp in scape.critical_points)
         surface = Surface(tuple(scape.names), scape.f, tuple(scape.domain), scape.log_scale, points)
     first = scape.start if start is None else tuple(start)
-    facts = [("formula", scape.formula), ("start", ", ".join(f"{v:g}" for v in first))]
+    facts = [("formula", scape.formula), ("start", ", ".join(f"{v:g}" for v in first)),
+             ("critical", scape.points_summary())]
     registered = landscapes.LANDSCAPES.get(scape.name) is scape
     defaults = DEFAULTS.get(scape.name) if registered else None
     defaults = defaults or Defaults(tuple(scape.lr_range), 300)

@@ -26,8 +26,8 @@ from .. import data as data_module
 from .. import models
 from ..gradients import ELLIPSE_OFFSET
 from . import generators
-from .task import Known, Task, model_surface, register
 from .real import target_fact
+from .task import Known, Task, model_surface, register
 
 #: Seed 004's transfer orbit: semi-axes A, B (AU) and the focus offset c of (x + c)²/A² + y²/B² = 1.
 ELLIPSE_A = 1.261845
@@ -36,6 +36,19 @@ ELLIPSE_B = 1.234378
 
 def _splits(ds: data_module.Dataset, seed: int, *, standardize: bool = False) -> data_module.Splits:
     return data_module.split(ds, validation=0.2, test=0.2, seed=seed, standardize=standardize)
+
+
+def _linear_formula(terms: list[tuple[float, str]], intercept: float, *, intercept_first: bool = False) -> str:
+    """A linear formula with each sign written once: ``50 + 2.5·floor_area − 0.8·age`` (``intercept_first``),
+    ``2x − 1``; zero terms are left out."""
+    parts = [(c, name) for c, name in terms if c != 0]
+    if intercept != 0 or not parts:
+        parts.insert(0 if intercept_first else len(parts), (intercept, ""))
+    text = ""
+    for i, (c, name) in enumerate(parts):
+        sign = ("−" if c < 0 else "") if i == 0 else (" − " if c < 0 else " + ")
+        text += f"{sign}{abs(c):g}{name}"
+    return text
 
 
 def _gd_range(hessian: Tensor) -> tuple[float, tuple[float, float]]:
@@ -86,7 +99,7 @@ def line(m: int = 200, slope: float = 2.0, intercept: float = -1.0, noise: float
     cost = float(((w * x + b - y) ** 2).mean())
     return Task(
         name="line", title="Line fit", summary="ŷ = w·x + b on noisy samples of a line",
-        description=(f"{m} samples of the line y = {slope:g}x + {intercept:g} with Gaussian noise σ = {noise:g} "
+        description=(f"{m} samples of the line y = {_linear_formula([(slope, 'x')], intercept)} with Gaussian noise σ = {noise:g} "
                      f"(x uniform in [−2, 2], seed {data_seed}); the model ŷ = w·x + b starts at (w, b) = "
                      f"({start[0]:g}, {start[1]:g}) and minimises the mean squared error. The answer is known in "
                      "closed form (least squares on the training split); the cost is a quadratic bowl."),
@@ -143,17 +156,16 @@ def house_prices(m: int = 500, loss: str = "mse", outliers: float = 0.02, data_s
     design = torch.cat([x, torch.ones(len(x), 1, dtype=torch.float64)], dim=1)
     ls = torch.linalg.lstsq(design, y.unsqueeze(1)).solution.reshape(-1)
     lam, lr_range = _gd_range(2 * design.T @ design / len(x))
-    truth = ", ".join(f"{n} {coef[n]:+g}" for n in names)
+    truth = _linear_formula([(coef[n], f"·{n}") for n in names], gen.truth["intercept"], intercept_first=True)
     return Task(
         name="house-prices", title="House prices", summary="linear regression on named features",
-        description=(f"{m} houses with {', '.join(names)}; price (thousands) = {gen.truth['intercept']:g} + Σ w·feature "
-                     f"+ noise, with {outliers:.0%} gross outliers (seed {data_seed}). "
-                     f"{'Features and price' if standardize_target else 'Features'} are standardised on "
-                     f"the training split; a linear model is trained with the {loss} loss. {gen.description}"),
+        description=(f"{gen.description} Here {'features and price are' if standardize_target else 'the features are'} "
+                     f"standardised on the training split and a linear model is trained with the {loss} loss "
+                     f"(data seed {data_seed})."),
         model=models.Linear(len(names), init="zeros"), data=splits, loss=loss, kind="regression", steps=steps,
         lr_range=lr_range, optimizers=("gd", "momentum", "rmsprop", "adam"),
         known=Known(({"weight": weight, "bias": bias},), f"ground truth in {units}"),
-        facts=(("truth", f"price = {gen.truth['intercept']:g} + {truth} (original units)"),
+        facts=(("truth", f"price = {truth} + ε (thousands; the features in their original units)"),
                ("least squares", "weight " + ", ".join(f"{v:.4g}" for v in ls[:-1].tolist())
                 + f"; bias {ls[-1].item():.4g} ({units}, training split)"),
                *((("target", target_fact(gen.target, splits)),) if standardize_target else ())),
@@ -250,8 +262,7 @@ def student_performance(m: int = 1000, hidden: tuple[int, ...] = (), data_seed: 
     return Task(
         name="student-performance", title="Student performance",
         summary="pass/fail from a student table (one-hot categories), BCE",
-        description=(f"{m} students in the shape of seed 002's StudentPerformance table, drawn from a documented "
-                     f"logistic model (seed {data_seed}). {gen.description}"),
+        description=f"{gen.description} Drawn with data seed {data_seed}.",
         model=model, data=splits, loss="bce", kind="binary", steps=steps, lr_range=(0.01, 1.0),
         optimizers=("gd", "momentum", "rmsprop", "adam"), batch_sizes=(None, 1, 32),
         facts=(("Bayes", f"the best accuracy any classifier can expect on these rows: {bayes:.3f}"),),
@@ -282,9 +293,7 @@ def bbox(m: int = 2000, size: int = 16, hidden: tuple[int, ...] = (64,), data_se
     model = models.MLP((size * size, *hidden, 4), hidden="relu")
     return Task(
         name="bbox", title="Bounding boxes", summary="predict a rectangle's (x, y, w, h) from pixels",
-        description=(f"{m} grey {size}×{size} images with background noise and one filled rectangle (seed "
-                     f"{data_seed}); targets are its centre (x, y), width and height, normalised by the image size. "
-                     f"{gen.description}"),
+        description=f"{gen.description} Drawn with data seed {data_seed}.",
         model=model, data=splits, loss="bbox", kind="regression", steps=steps, lr_range=(0.001, 0.1),
         # mini-batches only: a full-batch step is an epoch of 1200 images, which made the default comparison
         # take minutes; as the seed says, the cost over the whole set is slow to compute at every iteration

@@ -12,7 +12,6 @@ import torch
 from torch import Tensor
 
 
-
 @dataclass(frozen=True)
 class Known:
     """What is known about the answer: one or more points in parameter space and the cost there.
