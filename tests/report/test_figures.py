@@ -80,8 +80,9 @@ def _where(**conditions) -> pd.DataFrame:
 
 
 def _data_lines(ax, linestyle: str):
-    """Lines of data (no markers) drawn with a line style."""
-    return [line for line in ax.lines if line.get_linestyle() == linestyle and line.get_marker() in ("None", "")]
+    """Lines of data drawn with a line style (with no marker, or markers only every few points)."""
+    return [line for line in ax.lines if line.get_linestyle() == linestyle
+            and (line.get_marker() in ("None", "") or line.get_markevery() is not None)]
 
 
 def _x_marks(ax):

@@ -1,4 +1,5 @@
-"""The one palette of every report: an optimizer's colour is keyed by its registry name.
+"""The one palette of every report: an optimizer's colour is keyed by its registry name, and its marker
+shape by its place among the labels compared.
 
 The same optimizer has the same colour in every PNG, SVG, animation frame and HTML chart of every report
 descend writes, whatever else is compared: :data:`BASE` fixes a colour per registry name (an optimizer not
@@ -21,7 +22,7 @@ from collections.abc import Iterable, Mapping
 
 from matplotlib import colors as mcolors
 
-__all__ = ["BASE", "EXTRA", "colours", "optimizer_of"]
+__all__ = ["BASE", "EXTRA", "MARKERS", "PLOTLY_SYMBOLS", "colours", "markers", "optimizer_of"]
 
 #: The colour of every optimizer of the registry (and of random search), by registry name.
 BASE: dict[str, str] = {
@@ -91,3 +92,22 @@ def colours(labels: Mapping[str, str] | Iterable[str]) -> dict[str, str]:
         for k, label in enumerate(ordered):
             out[label] = shade(base(name), k)
     return {label: out[label] for label in pairs}
+
+
+#: The marker shapes (matplotlib's names) that tell labels apart where their lines or paths overlap: the k-th
+#: label compared gets the k-th. None is a star (a minimum), an × (diverged) or a large circle (the start).
+MARKERS = ("o", "s", "^", "D", "v", "P", "h", "<", ">", "p", "d", "H")
+#: The same shapes in Plotly's names, for the HTML charts.
+PLOTLY_SYMBOLS = {"o": "circle", "s": "square", "^": "triangle-up", "D": "diamond", "v": "triangle-down",
+                  "P": "cross", "h": "hexagon", "<": "triangle-left", ">": "triangle-right", "p": "pentagon",
+                  "d": "diamond-tall", "H": "hexagon2"}
+
+
+def markers(labels: Iterable[str]) -> dict[str, str]:
+    """The marker shape of every label, in the order given (a report gives its labels' order, as for
+    :func:`colours`): the k-th label gets ``MARKERS[k]``, so labels drawn together never share a shape.
+
+    >>> markers(["gd", "momentum", "adam"])
+    {'gd': 'o', 'momentum': 's', 'adam': '^'}
+    """
+    return {label: MARKERS[k % len(MARKERS)] for k, label in enumerate(dict.fromkeys(map(str, labels)))}

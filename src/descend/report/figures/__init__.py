@@ -32,8 +32,9 @@ The figures:
 - :func:`loss_curves` — loss against step or epoch, median and inter-quartile band over seeds.
 - :func:`lr_sensitivity` — a final metric against the learning rate, divergences marked.
 - :func:`lr_batch_heatmap` — learning rate × batch size, coloured by the median log10 of a metric.
-- :func:`batch_regimes` — GD vs SGD vs mini-batch vs hybrid batch sizes, training loss against epoch, each
-  batch size at the configuration the selection chose for it.
+- :func:`batch_regimes` — GD vs SGD vs mini-batch vs hybrid batch sizes, the training loss per update (seed
+  004's figure 3), each batch size at the configuration the selection chose for it.
+- :func:`parameter_steps` — a one-parameter task's parameter after each step, one panel per learning rate.
 - :func:`grad_norms` — per-parameter (or per-layer) gradient norms over the steps of each label's
   representative run in the selection.
 - :func:`landscape` — a 2-D cost's contours and 3-D surface with every optimizer's path.
@@ -54,6 +55,7 @@ from .curves import (
     loss_curves,
     lr_batch_heatmap,
     lr_sensitivity,
+    parameter_steps,
 )
 from .saving import save
 from .style import MAX_POINTS, STYLE  # noqa: F401 - the style and the thinning limit every figure shares
@@ -67,5 +69,6 @@ __all__ = [
     "loss_curves",
     "lr_batch_heatmap",
     "lr_sensitivity",
+    "parameter_steps",
     "save",
 ]

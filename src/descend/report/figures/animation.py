@@ -16,8 +16,22 @@ from PIL import Image
 
 from .saving import _freeze_layout
 from .style import _check_title, _legend_right, _styled, _suptitle
-from .surface import _check_paths, _clip_path, _contour_panel, _failed, _Grid, _legend_name, _path_colours, _point_handles, _start_point, START_STYLE
-
+from .surface import (
+    HALO,
+    START_STYLE,
+    _check_paths,
+    _clip_path,
+    _coincide_note,
+    _contour_panel,
+    _failed,
+    _Grid,
+    _legend_name,
+    _path_colours,
+    _path_markers,
+    _path_width,
+    _point_handles,
+    _start_point,
+)
 
 # ---------------------------------------------------------------------------------------------------------
 # Animation
@@ -38,12 +52,15 @@ def animate(
     n: int = 120,
     status: Mapping[object, str] | None = None,
     colours: Mapping[str, str] | None = None,
+    markers: Mapping[str, str] | None = None,
 ) -> Path:
     """Write an animation of the paths moving over the contours of ``surface`` to ``path``: a GIF
     (Pillow) for a ``.gif`` suffix, an MP4 (H.264 through the ffmpeg that imageio-ffmpeg ships) for
     ``.mp4``. Long paths are subsampled to at most ``max_frames`` frames (at least 2; the last frame
     shows the last step). Each frame shows every run's trail up to the step, its current position and
-    the step number, in its label's colour (``colours`` as in :func:`landscape`); the legend names the
+    the step number, in its label's colour (``colours`` as in :func:`landscape`), each trail with a white edge
+    and narrower than the one before, its head in its label's marker shape (``markers`` as in
+    :func:`landscape`), and paths that coincide named above the contours; the legend names the
     status of a run that does not count (``status``). Every frame of a GIF uses one palette that holds
     each label's exact colour, so no colour changes from frame to frame. A frame is 7.2 × 5.6 inches at
     ``dpi`` (720 × 560 pixels by default); ``n`` is the contour grid's resolution. Returns the path written.
@@ -81,16 +98,19 @@ def animate(
         ax.plot([start_xy[0]], [start_xy[1]], **START_STYLE)
         handles.append(Line2D([], [], label="start", **START_STYLE))
     handles += _point_handles(ax, grid)
+    shapes = _path_markers(run_labels, markers)
     trails, heads = {}, {}
-    for run in paths:
+    for k, run in enumerate(paths):
         colour = colours[run_labels[run]]
-        (trails[run],) = ax.plot([], [], color=colour, linewidth=1.4, zorder=4)
-        (heads[run],) = ax.plot([], [], color=colour, marker="o", markersize=6, markeredgecolor="white",
-                                linestyle="none", zorder=5)
+        (trails[run],) = ax.plot([], [], color=colour, linewidth=_path_width(k, len(paths)), zorder=4 + 0.01 * k,
+                                 path_effects=HALO, solid_capstyle="round")
+        (heads[run],) = ax.plot([], [], color=colour, marker=shapes[run_labels[run]], markersize=8,
+                                markeredgecolor="white", linestyle="none", zorder=5 + 0.01 * k)
+    _coincide_note(ax, paths, run_labels, grid)
     counter = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                       bbox=dict(facecolor="white", alpha=0.8, edgecolor="none"))
-    handles = [Line2D([], [], color=c, label=_legend_name(label, run_labels, failed))
-               for label, c in colours.items()] + handles
+    handles = [Line2D([], [], color=c, marker=shapes[label], markersize=6, markeredgecolor="white",
+                      label=_legend_name(label, run_labels, failed)) for label, c in colours.items()] + handles
     _legend_right(ax, handles)
     _suptitle(fig, title, "optimizers' paths")
 

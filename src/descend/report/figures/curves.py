@@ -16,8 +16,38 @@ from matplotlib.patches import Rectangle
 
 from ... import outcomes
 from ...selection import Selection
-from .style import _batch_key, _batch_text, _check_title, _colours, _curves, GRAD_PREFIX, _legend_right, _log_y, MAX_PANELS, MAX_POINTS, _metric_name, _natural_key, _panel_grid, _regime_colours, _regime_name, _same, _shade, SPLIT_NAMES, SPLIT_STYLES, SPLITS, _status_handles, STATUS_MARKS, STATUS_SHORT, _styled, _summary, _suptitle, X_LABELS
-
+from ..colours import markers as marker_shapes
+from .style import (
+    GRAD_PREFIX,
+    MAX_PANELS,
+    MAX_POINTS,
+    SPLIT_STYLES,
+    SPLITS,
+    STATUS_MARKS,
+    STATUS_SHORT,
+    X_LABELS,
+    _batch_key,
+    _batch_text,
+    _check_title,
+    _colours,
+    _curves,
+    _legend,
+    _legend_right,
+    _log_ticks,
+    _log_y,
+    _metric_name,
+    _natural_key,
+    _panel_grid,
+    _regime_colours,
+    _regime_name,
+    _same,
+    _shade,
+    _split_name,
+    _status_handles,
+    _styled,
+    _summary,
+    _suptitle,
+)
 
 # ---------------------------------------------------------------------------------------------------------
 # Median lines with an inter-quartile band
@@ -69,7 +99,7 @@ def _row_quantiles(values: np.ndarray, qs: Sequence[float]) -> list[np.ndarray]:
 
 
 def _draw_median(ax, data: pd.DataFrame, *, x: str, colour, linestyle: str, name: str,
-                 positive: bool = False) -> tuple | None:
+                 positive: bool = False, linewidth: float | None = None) -> tuple | None:
     """Draw the median over runs of one metric and split (band: the inter-quartile range, where at least
     two runs are finite, only when there are at least two runs); with ``positive`` (a log axis) values
     <= 0 are gaps. Returns (xs, table) or None."""
@@ -79,7 +109,7 @@ def _draw_median(ax, data: pd.DataFrame, *, x: str, colour, linestyle: str, name
     values = table.to_numpy(float)
     q1, median, q3 = _row_quantiles(values, (0.25, 0.5, 0.75))
     keep = _thin(len(xs))
-    ax.plot(xs[keep], median[keep], color=colour, linestyle=linestyle, label=name)
+    ax.plot(xs[keep], median[keep], color=colour, linestyle=linestyle, label=name, linewidth=linewidth)
     if values.shape[1] >= 2:
         enough = np.isfinite(values).sum(axis=1) >= 2
         q1, q3 = np.where(enough, q1, np.nan), np.where(enough, q3, np.nan)
@@ -130,6 +160,38 @@ def _plot_marks(ax, marks: list, top: float) -> None:
         ax.plot([xm], [min(ym, top)], color=colour, clip_on=False, zorder=5, **STATUS_MARKS[status])
 
 
+def _markers(s: pd.DataFrame, given: Mapping[str, str] | None) -> dict[str, str]:
+    """Every label's marker shape: ``given`` (a report's), else :func:`descend.report.colours.markers` of the
+    labels in sorted order."""
+    labels = sorted(dict.fromkeys(s["label"]))
+    if given is None:
+        return marker_shapes(labels)
+    missing = [label for label in labels if label not in given]
+    if missing:
+        raise ValueError(f"markers has no marker for {', '.join(map(repr, missing))}")
+    return {label: given[label] for label in labels}
+
+
+#: How many markers a line carries in :func:`loss_curves` (and a path in the landscape).
+MARKS_PER_LINE = 10
+
+
+def _mark_every(ax, line, marker: str, j: int, n: int) -> None:
+    """Put ``marker`` on ``line`` MARKS_PER_LINE times, evenly, the j-th of n lines starting a little later
+    than the one before, so that the markers of lines on top of each other fall side by side."""
+    count = len(line.get_xdata())
+    if count < 2:
+        return
+    spacing = count / MARKS_PER_LINE
+    start = spacing * (j + 0.5) / max(n, 1)
+    at = np.unique(np.minimum(np.arange(start, count, spacing).astype(int), count - 1))
+    line.set_marker(marker)
+    line.set_markevery(at.tolist())
+    line.set_markersize(5)
+    line.set_markeredgecolor("white")
+    line.set_markeredgewidth(0.6)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Loss curves
 # ---------------------------------------------------------------------------------------------------------
@@ -165,6 +227,7 @@ def loss_curves(
     title: str = "",
     splits: Sequence[str] = ("batch", "test"),
     colours: Mapping[str, str] | None = None,
+    markers: Mapping[str, str] | None = None,
 ) -> Figure:
     """The loss against ``x`` ("step" or "epoch"), log y (linear if some loss is negative, e.g. a landscape's
     cost): one line per label (per label, lr and batch size when those vary, named in the legend) — the
@@ -174,6 +237,10 @@ def loss_curves(
     splits are dashed or dotted. On the log axis a loss that is not positive (a batch with no valid
     sample) is a gap. A run that does not count keeps its line until it stops; the mark of its status
     (× diverged, ◆ left the model's domain) sits at the step its status took effect, at its last finite loss.
+    So that lines on top of each other stay visible, each label's lines carry its marker shape (``markers``,
+    label → matplotlib marker, else :func:`descend.report.colours.markers` of the labels) every tenth of the
+    way, at a different place for each label, and each line is drawn a little narrower than the one before.
+    The training loss measured at every step is named by its batches: the full set for full-batch runs.
 
     Splits asked for but absent from ``curves`` are skipped; it is an error if none is present.
     """
@@ -193,32 +260,40 @@ def loss_curves(
         raise ValueError(f"curves holds no loss for the splits {splits!r} (it has: {have or 'no loss at all'})")
     by_split = {sp: c[c["split"] == sp] for sp in present}
     colours = _colours(s, colours)
+    markers = _markers(s, markers)
+    configurations = _configurations(s)
 
     fig = Figure(figsize=(9, 5), layout="constrained")
     ax = fig.add_subplot()
     log = _log_y(ax, [by_split[sp]["value"].to_numpy(float) for sp in present])
     handles, marks, references = [], [], []
-    for label, _lr, _batch, runs, name, i, n in _configurations(s):
+    for j, (label, _lr, _batch, runs, name, i, n) in enumerate(configurations):
         colour = _shade(colours[label], i, n)
+        width = max(0.9, 2.4 - 1.4 * j / max(len(configurations) - 1, 1))
         drawn = False
         for k, sp in enumerate(present):
             data = by_split[sp][by_split[sp]["run"].isin(runs)]
             result = _draw_median(ax, data, x=x, colour=colour, linestyle=SPLIT_STYLES[sp],
-                                  name=name if k == 0 else "_nolegend_", positive=log)
+                                  name=name if k == 0 else "_nolegend_", positive=log, linewidth=width)
             if result is None:
                 continue
             xs, table = result
+            _mark_every(ax, ax.lines[-1], markers[label], j, len(configurations))
             if not drawn:  # the first split drawn carries the status marks
                 references.append(_first_finite(table))
                 marks += [(m, colour) for m in _status_marks(s, runs, xs, table)]
                 drawn = True
         if drawn:
-            handles.append(Line2D([], [], color=colour, label=name))
+            handles.append(Line2D([], [], color=colour, marker=markers[label], markersize=5, label=name))
     top = _cap_log_top(ax, references) if log else ax.get_ylim()[1]
     _plot_marks(ax, marks, top)
+    if log:
+        _log_ticks(ax)
     ax.set_xlabel(X_LABELS[x])
     ax.set_ylabel("loss (log scale)" if log else "loss")
-    handles += [Line2D([], [], color="0.35", linestyle=SPLIT_STYLES[sp], label=SPLIT_NAMES[sp]) for sp in present]
+    sizes = s.loc[c["run"].unique(), "batch_size"] if len(c) else []
+    handles += [Line2D([], [], color="0.35", linestyle=SPLIT_STYLES[sp], label=_split_name(sp, sizes))
+                for sp in present]
     handles += _status_handles(status for status, _ in (m for m, _ in marks))
     _legend_right(ax, handles)
     _suptitle(fig, title, f"loss against {x} (median over seeds, band: inter-quartile range)")
@@ -290,6 +365,11 @@ def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", t
             ax.set_title(_regime_name(batch))
     if log_y:
         axes[0].set_yscale("log")
+        axes[0].autoscale_view()
+        _log_ticks(axes[0])
+    for ax in axes:
+        ax.autoscale_view()
+        _log_ticks(ax, "x")
     axes[0].set_ylabel(_metric_name(metric) + (" (log scale)" if log_y else ""))
     handles = [Line2D([], [], color=colours[label], marker="o", markersize=4, label=label) for label in labels]
     handles += _status_handles(marked)
@@ -401,70 +481,140 @@ def _check_selection(selection: object) -> Selection:
     return selection
 
 
+#: The most dots a batch size gets in :func:`batch_regimes`: its updates are thinned to every k-th beyond this.
+REGIME_DOTS = 120
+
+
+def _regime_axis(ends: Mapping[str, tuple[float, float]]) -> str:
+    """"step" or "epoch": the axis on which the batch sizes' runs end closest together (the largest end over
+    the smallest; ties go to "step"), so that none of them is a stub at the left. ``ends``: batch size →
+    (last step, last epoch)."""
+    spread = {}
+    for k, axis in enumerate(("step", "epoch")):
+        last = [end[k] for end in ends.values() if np.isfinite(end[k]) and end[k] > 0]
+        spread[axis] = max(last) / min(last) if last else math.inf
+    return "epoch" if spread["epoch"] < spread["step"] else "step"
+
+
+def _ordinal(k: int) -> str:
+    return f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"
+
+
 @_styled
 def batch_regimes(
     summary: pd.DataFrame, curves: pd.DataFrame, selection: Selection, *, title: str = "", split: str | None = None,
-    x: str = "epoch"
+    x: str = "auto"
 ) -> Figure:
-    """Training loss against epoch (or ``x="step"``) for every batch size — full batch (GD), 1 (SGD),
-    mini-batches, hybrid schedules — one panel per label of ``selection`` (at most 6), log y: the median over
-    seeds with the inter-quartile band, each batch size at the configuration ``selection.by_batch`` chose for
-    it (its learning rate named in the legend when the label's lr varies). ``split`` is the training loss
-    drawn: "train" (the full training set, the default when present) or "batch" (the mini-batch loss of
-    every step).
+    """The training loss per update for every batch size — full batch (GD), 1 (SGD), mini-batches, hybrid
+    schedules — as seed 004's figure 3 shows them: one panel per label of ``selection`` (at most 6), log y,
+    each batch size at the configuration ``selection.by_batch`` chose for it (its learning rate named in the
+    legend when the label's lr varies), in its own colour (GD black):
+
+    - dots: the loss of every update's batch (the curves' "batch" split: one sample for SGD, the whole
+      training set for GD) of the configuration's representative run, thinned as the seed thins them: every
+      k-th update, k the smallest that leaves at most :data:`REGIME_DOTS` dots (named in the legend);
+    - a line: ``split``'s loss — "train", the whole training set as evaluated (the default when the curves
+      have it), or "batch" — the median over seeds with the inter-quartile band.
+
+    ``x`` is "step" (updates), "epoch", or "auto": the axis on which the batch sizes end closest together —
+    updates for a budget in steps (on epochs SGD would be a stub at 0), epochs for a budget in epochs.
     """
     title = _check_title(title)
-    if x not in X_LABELS:
-        raise ValueError(f"x={x!r} is not allowed; choose 'epoch' or 'step'")
+    if x not in (*X_LABELS, "auto"):
+        raise ValueError(f"x={x!r} is not allowed; choose 'auto', 'step' or 'epoch'")
     if split is not None and split not in ("train", "batch"):
         raise ValueError(f"split={split!r} is not allowed; choose 'train', 'batch' or None")
     selection = _check_selection(selection)
     s = _summary(summary, ["label", "lr", "batch_size"])
-    c = _curves(curves, epoch=x == "epoch")
+    c = _curves(curves, epoch=True)
     c = c[(c["metric"] == "loss") & c["run"].isin(s.index)]
     if split is None:
         split = "train" if (c["split"] == "train").any() else "batch"
-    c = c[c["split"] == split]
-    if c.empty:
+    lines, per_update = c[c["split"] == split], c[c["split"] == "batch"]
+    if lines.empty:
         raise ValueError(f"curves holds no training loss (split {split!r}, metric 'loss')")
     labels = [label for label in selection.by_batch if label in set(s["label"])][:MAX_PANELS]
     if not labels:
         raise ValueError("selection chose no batch size for the labels of summary")
     batches = sorted({b for label in labels for b in selection.by_batch[label]}, key=_batch_key)
     regime_colours = _regime_colours(batches)
+    if x == "auto":
+        ends = {}
+        for label in labels:
+            for batch, choice in selection.by_batch[label].items():
+                mine = c[c["run"].isin(choice.runs)]
+                if len(mine):
+                    last = mine.loc[mine["step"].idxmax()]
+                    ends[f"{label}/{batch}"] = (float(last["step"]), float(last["epoch"]))
+        x = _regime_axis(ends)
 
     rows_n, cols_n = _panel_grid(len(labels))
-    fig = Figure(figsize=(4.4 * cols_n + 2.4, 3.6 * rows_n + 0.6), layout="constrained")
+    fig = Figure(figsize=(4.6 * cols_n + 0.6, 3.7 * rows_n + 1.1), layout="constrained")
     axes = fig.subplots(rows_n, cols_n, squeeze=False, sharey=True).ravel()
-    log = _log_y(axes[0], [c["value"].to_numpy(float)])
-    marks, references = {}, []  # capped and marked once every panel is drawn: the y axis is shared
+    log = _log_y(axes[0], [lines["value"].to_numpy(float), per_update["value"].to_numpy(float)])
+    marks, references, thinning, legends = {}, [], {}, {}  # capped and marked once every panel is drawn: the y axis is shared
     for ax, label in zip(axes, labels):
         show_lr = s.loc[s["label"] == label, "lr"].nunique() > 1
         marks[ax] = []
-        for batch in batches:
+        handles = []
+        for k, batch in enumerate(batches):
             choice = selection.by_batch[label].get(batch)
             if choice is None:
                 continue
+            colour = regime_colours[batch]
+            width = max(1.1, 2.8 - 1.7 * k / max(len(batches) - 1, 1))  # each line wider than the next: an
+            # overlapped one shows as an edge (a hybrid schedule is its mini-batch until it switches)
             runs = [run for run in choice.runs if run in s.index]
             lr = choice.config.get("lr")
             name = _regime_name(batch) + (f", lr={lr:g}" if show_lr and lr is not None else "")
-            result = _draw_median(ax, c[c["run"].isin(runs)], x=x, colour=regime_colours[batch],
-                                  linestyle="-", name=name, positive=log)
+            dots = per_update[per_update["run"] == choice.representative].sort_values("step")
+            values = dots["value"].to_numpy(float)
+            if log:
+                values = np.where(values > 0, values, np.nan)  # a batch with no valid sample: no dot
+            if len(dots) and split != "batch":
+                every = max(1, math.ceil(len(dots) / REGIME_DOTS))
+                keep = np.arange(0, len(dots), every)
+                ax.plot(dots[x].to_numpy(float)[keep], values[keep], linestyle="none", marker="o", markersize=2.6,
+                        markeredgewidth=0, color=colour, alpha=0.55, zorder=2)
+                thinning[name] = every
+            result = _draw_median(ax, lines[lines["run"].isin(runs)], x=x, colour=colour, linestyle="-",
+                                  name=name, positive=log, linewidth=width)
             if result is None:
                 continue
+            handles.append((name, colour))
             references.append(_first_finite(result[1]))
-            marks[ax] += [(m, regime_colours[batch]) for m in _status_marks(s, runs, *result)]
+            marks[ax] += [(m, colour) for m in _status_marks(s, runs, *result)]
         ax.set_title(label)  # in black: here the colours are the batch sizes
-        ax.set_xlabel(X_LABELS[x])
-        ax.legend(loc="best", fontsize=7)
+        ax.set_xlabel("update (optimizer step)" if x == "step" else X_LABELS[x])
+        legends[ax] = handles
     top = _cap_log_top(axes[0], references) if log else axes[0].get_ylim()[1]
     for ax, ax_marks in marks.items():
         _plot_marks(ax, ax_marks, top)
     for ax in axes[len(labels):]:
         ax.set_visible(False)
+    if log:
+        _log_ticks(axes[0])
     for ax in axes[::cols_n]:
-        ax.set_ylabel(f"{SPLIT_NAMES[split]}" + (" (log scale)" if log else ""))
-    _suptitle(fig, title, "batch size: GD vs SGD vs mini-batch vs hybrid (median over seeds, band: IQR)")
+        ax.set_ylabel("training loss" + (" (log scale)" if log else ""))
+    # the thinning named once when every batch size has the same, else after each name
+    shared = len(set(thinning.values())) == 1
+    for ax, handles in legends.items():
+        names = [name if shared or thinning.get(name, 1) == 1 else f"{name} · dots: every {_ordinal(thinning[name])}"
+                 for name, _ in handles]
+        ax.legend(handles=[Line2D([], [], color=colour, marker="o", markersize=3, label=name)
+                           for name, (_, colour) in zip(names, handles)],
+                  loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, fontsize=7)
+    line_name = ("the whole training set, median over seeds (band: inter-quartile range)" if split == "train"
+                 else "the loss of each update's batch, median over seeds (band: inter-quartile range)")
+    key = [Line2D([], [], color="0.3", label=f"line: {line_name}")]
+    if thinning:
+        every = next(iter(thinning.values())) if shared else None
+        which = ("every update" if every == 1 else f"every {_ordinal(every)} update" if every else "thinned as named")
+        key.append(Line2D([], [], color="0.3", linestyle="none", marker="o", markersize=3,
+                          label=f"dots: the loss of the update's batch, one run ({which})"))
+    _legend(fig, key, ncols=len(key))
+    _suptitle(fig, title, "batch size: GD vs SGD vs mini-batch vs hybrid, training loss per "
+              + ("update" if x == "step" else "epoch"))
     return fig
 
 
@@ -546,9 +696,110 @@ def grad_norms(
         ax.set_xlabel(X_LABELS["step"])
     for ax in axes[len(chosen):]:
         ax.set_visible(False)
+    axes[0].autoscale_view()
+    _log_ticks(axes[0])
     for ax in axes[::cols_n]:
         ax.set_ylabel(r"gradient norm $\|\nabla J\|_2$ (log scale)")
     handles = [Line2D([], [], color=line_colours[line], label=line) for line in lines]
     _legend_right(axes[min(cols_n, len(chosen)) - 1], handles, title="layer" if by == "layer" else "parameter")
     _suptitle(fig, title, "gradient norm per " + ("layer" if by == "layer" else "parameter tensor") + " over steps")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The parameter of a 1-D task over the steps
+# ---------------------------------------------------------------------------------------------------------
+
+
+@_styled
+def parameter_steps(
+    summary: pd.DataFrame, paths: Mapping[object, np.ndarray], *, name: str = "w", title: str = "",
+    known: Sequence[float] = (), colours: Mapping[str, str] | None = None
+) -> Figure:
+    """The parameter of a one-parameter task against the step: one panel per label (at most 6, its title in
+    the label's colour), one line per learning rate (per learning rate and batch size when that varies, in
+    the colours of a sequential scale, darker for smaller rates) — the median over seeds of ``paths[run]``
+    (``[T + 1]`` or ``[T + 1, 1]``: the start, then the value after each step) — and the ``known`` answers as
+    dashed lines. This is where a step's rule shows: on w²/2, gradient descent's w ← (1 − α)w creeps towards
+    0 when α < 1, oscillates around it while converging when 1 < α < 2, and grows when α > 2.
+
+    The y axis spans the starts and the known answers (with a margin): a run that grows beyond it is cut at
+    the edge, and a run that does not count is marked with its status (× diverged, ◆ left the model's
+    domain) where its status took effect, at the edge if its value is beyond it.
+    """
+    title = _check_title(title)
+    s = _summary(summary, ["label"])
+    if not isinstance(paths, Mapping):
+        raise ValueError(f"paths must be a dict (run -> [T + 1] array), not {type(paths).__name__}")
+    values = {}
+    for run, path in paths.items():
+        if run not in s.index:
+            continue
+        array = np.asarray(path, dtype=float)
+        if array.ndim == 2 and array.shape[1] == 1:
+            array = array[:, 0]
+        if array.ndim != 1:
+            raise ValueError(f"paths[{run!r}] must be one parameter's values [T + 1] (or [T + 1, 1]), "
+                             f"not an array of shape {list(np.shape(path))}")
+        values[run] = array
+    if not values:
+        raise ValueError("paths has no run of the summary: there is nothing to draw")
+    s = s.loc[[run for run in s.index if run in values]]
+    label_colours = _colours(s, colours)
+    known = [float(k) for k in known]
+    labels = sorted(s["label"].unique())[:MAX_PANELS]
+
+    starts = [v[0] for v in values.values() if len(v) and np.isfinite(v[0])]
+    anchors = np.array(starts + known, dtype=float)
+    low, high = (float(anchors.min()), float(anchors.max())) if len(anchors) else (-1.0, 1.0)
+    centre = known[0] if known else (low + high) / 2
+    half = 1.3 * max(abs(high - centre), abs(low - centre), 1e-12)
+    limits = (centre - half, centre + half)
+
+    rows_n, cols_n = _panel_grid(len(labels))
+    fig = Figure(figsize=(4.6 * cols_n + 0.4, 3.4 * rows_n + 0.7), layout="constrained")
+    axes = fig.subplots(rows_n, cols_n, squeeze=False, sharey=True).ravel()
+    marked = set()
+    for ax, label in zip(axes, labels):
+        configurations = _configurations(s[s["label"] == label])
+        shades = matplotlib.colormaps["plasma"](np.linspace(0.05, 0.8, max(len(configurations), 2)))
+        for j, (_label, lr, batch, runs, _name, _i, _n) in enumerate(configurations):
+            line_name = "no lr" if not np.isfinite(lr) else f"lr={lr:g}"
+            if len({c[2] for c in configurations}) > 1:
+                line_name += f", {_batch_text(batch)}"
+            length = max(len(values[run]) for run in runs)
+            table = np.full((length, len(runs)), np.nan)
+            for k, run in enumerate(runs):
+                table[: len(values[run]), k] = values[run]
+            (median,) = _row_quantiles(table, (0.5,))
+            steps = np.arange(length, dtype=float)
+            keep = _thin(length)
+            colour = shades[j]
+            ax.plot(steps[keep], median[keep], color=colour, linewidth=1.3, label=line_name)
+            for run in runs:
+                if s.at[run, "counts"]:
+                    continue
+                column = values[run]
+                finite = np.flatnonzero(np.isfinite(column))
+                at = s.at[run, "status_at"]
+                step = int(at) if np.isfinite(at) else (int(finite[-1]) if len(finite) else 0)
+                before = finite[finite <= step]
+                y = float(column[before[-1]]) if len(before) else limits[1]
+                status = s.at[run, "status"]
+                marked.add(status)
+                ax.plot([min(step, length - 1)], [min(max(y, limits[0]), limits[1])], color=colour, clip_on=False,
+                        zorder=5, **STATUS_MARKS.get(status, STATUS_MARKS[outcomes.DIVERGED]))
+        for k, answer in enumerate(known):
+            ax.axhline(answer, color="0.25", linestyle="--", linewidth=0.9, zorder=1,
+                       label=f"known answer ({name} = {answer:g})" if k == 0 else "_nolegend_")
+        ax.set_ylim(*limits)
+        ax.set_title(label, color=label_colours[label])
+        ax.set_xlabel(X_LABELS["step"])
+        ax.legend(loc="upper right", fontsize=7)
+    for ax in axes[len(labels):]:
+        ax.set_visible(False)
+    for ax in axes[::cols_n]:
+        ax.set_ylabel(name)
+    _legend(fig, _status_handles(marked))
+    _suptitle(fig, title, f"{name} after each step (median over seeds), one panel per optimizer")
     return fig

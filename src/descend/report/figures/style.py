@@ -6,19 +6,20 @@ from __future__ import annotations
 import functools
 import math
 import re
+import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib import colors as mcolors
+from matplotlib import font_manager, ticker
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ... import outcomes
 from ...selection import status_steps, statuses
 from ..colours import colours as palette_of
-
 
 #: The style every figure is built with (applied locally, never globally).
 STYLE = {
@@ -151,8 +152,34 @@ def _metric_name(metric: str) -> str:
     return metric.replace("_", " ")
 
 
+def _split_name(split: str, batch_sizes: Iterable[str] = ()) -> str:
+    """The legend's name of a split; the loss measured at every step ("batch") is named by the batches it
+    was measured on: the full training set for full-batch runs (GD), the step's mini-batch otherwise."""
+    if split != "batch":
+        return SPLIT_NAMES[split]
+    sizes = {str(b) for b in batch_sizes}
+    if sizes and sizes <= {"full"}:
+        return "training loss (full batch, every step)"
+    if "full" in sizes:
+        return "training loss (every step: its batch, the full set for GD)"
+    return SPLIT_NAMES["batch"]
+
+
+#: The widest a character of a title is taken to be, in ems (DejaVu Sans' widest common letters).
+_EM = 0.62
+
+
 def _suptitle(fig: Figure, title: str, what: str) -> None:
-    fig.suptitle(f"{title} — {what}" if title else what)
+    """The figure's title "title — what", wrapped to the figure's width (the title on one line, what the
+    figure shows on the next, each wrapped again if needed) so that no side is ever clipped."""
+    text = f"{title} — {what}" if title else what
+    size = matplotlib.rcParams["figure.titlesize"]
+    size = size if isinstance(size, (int, float)) else font_manager.FontProperties(size=size).get_size()
+    room = max(20, int(0.96 * fig.get_figwidth() * 72 / (_EM * size)))  # characters per line
+    if len(text) > room:
+        parts = [title, what] if title else [what]
+        text = "\n".join(line for part in parts for line in textwrap.wrap(part, room))
+    fig.suptitle(text)
 
 
 def _natural_key(name: str) -> list:
@@ -182,6 +209,33 @@ def _status_handles(statuses_drawn: Iterable[str]) -> list[Line2D]:
     drawn = set(statuses_drawn)
     return [Line2D([], [], color="0.3", label=outcomes.STATUSES[status], **STATUS_MARKS[status])
             for status in STATUS_MARKS if status in drawn]
+
+
+def _log_ticks(ax, which: str = "y") -> None:
+    """Give a log axis at least two labelled ticks, rounded: an axis spanning less than about a decade and a
+    half has at most one power of ten, so it is labelled at 1, 2 and 5 × 10^k (or every digit, or at round
+    values between its limits) as plain numbers, with unlabelled minor ticks. Call it once the limits are
+    final; an axis with two powers of ten or more keeps matplotlib's 10^k labels."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    if axis.get_scale() != "log":
+        return
+    low, high = sorted(ax.get_ylim() if which == "y" else ax.get_xlim())
+    if not (low > 0 and np.isfinite(high) and high > low):
+        return
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    if sum(low <= 10.0**k <= high for k in range(first, last + 1)) >= 2:
+        return
+    ticks: list[float] = []
+    for subs in ((1, 2, 5), tuple(range(1, 10))):
+        ticks = [float(f"{s * 10.0**k:.12g}") for k in range(first, last + 1) for s in subs]
+        ticks = [t for t in ticks if low <= t <= high]
+        if len(ticks) >= 2:
+            break
+    if len(ticks) < 2:  # less than a factor 2 between the limits: round values between them
+        ticks = [t for t in ticker.MaxNLocator(4).tick_values(low, high) if low <= t <= high]
+    axis.set_major_locator(ticker.FixedLocator(ticks))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.3g}"))
+    axis.set_minor_formatter(ticker.NullFormatter())
 
 
 def _log_y(ax, values: Iterable[np.ndarray]) -> bool:

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib
 import numpy as np
 import torch
 from matplotlib import colors as mcolors
-from matplotlib import ticker
+from matplotlib import patheffects, ticker
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ... import outcomes
+from .. import overlap
 from ..colours import colours as palette_of
+from ..colours import markers as marker_shapes
 from .curves import _thin
-from .style import _check_title, DIVERGED_MARK, _legend, POINT_STYLES, _status_handles, STATUS_MARKS, _styled, _suptitle
-
+from .style import (
+    DIVERGED_MARK,
+    POINT_STYLES,
+    STATUS_MARKS,
+    _check_title,
+    _legend,
+    _status_handles,
+    _styled,
+    _suptitle,
+)
 
 # ---------------------------------------------------------------------------------------------------------
 # Landscapes
@@ -190,7 +201,9 @@ def _contour_panel(fig: Figure, ax, grid: _Grid, *, colorbar: bool = True) -> No
     ax.contour(grid.A, grid.B, grid.Z, levels=grid.levels[::3], colors="white", linewidths=0.4, alpha=0.45)
     if colorbar:
         name = "J − min J (log colour scale)" if grid.log else "J"
-        ticks = dict(ticks=ticker.LogLocator(), format=ticker.LogFormatterSciNotation()) if grid.log else {}
+        # round ticks: a contour set's colour bar would otherwise be ticked at its levels (92.1, 184.1, ...)
+        ticks = (dict(ticks=ticker.LogLocator(), format=ticker.LogFormatterSciNotation()) if grid.log
+                 else dict(ticks=ticker.MaxNLocator(7), format=ticker.FuncFormatter(lambda v, _: f"{v:.4g}")))
         fig.colorbar(filled, ax=ax, label=name, shrink=0.9, **ticks)
     (a0, a1), (b0, b1) = grid.domain
     ax.set_xlim(a0, a1)
@@ -222,6 +235,53 @@ def _point_handles(ax, grid: _Grid, lift: Callable | None = None) -> list:
     return handles
 
 
+#: The white edge drawn under every path, so that it stands out from contours of its own colour.
+HALO = (patheffects.Stroke(linewidth=4.2, foreground="white", alpha=0.85), patheffects.Normal())
+#: How many of its marker shapes a path carries between its start and its end.
+PATH_MARKS = 8
+
+
+def _path_width(k: int, n: int) -> float:
+    """The k-th of n paths' line width: each narrower than the one drawn before it, so that a path drawn
+    over an earlier one leaves it showing as an edge."""
+    return max(1.0, 3.0 - 1.8 * k / max(n - 1, 1))
+
+
+def _marks_at(count: int, k: int, n: int) -> list[int]:
+    """Where the k-th of n paths of ``count`` points carries its marker: PATH_MARKS times, evenly, each path
+    starting a little later than the one before, so markers of paths on top of each other fall side by side;
+    never on the start or the end (they have marks of their own)."""
+    if count < 3:
+        return []
+    spacing = (count - 1) / (PATH_MARKS + 1)
+    at = np.arange(1, PATH_MARKS + 1) * spacing + spacing * (k / max(n, 1) - 0.5)
+    at = np.unique(np.clip(np.round(at), 1, count - 2).astype(int))
+    return at.tolist()
+
+
+def _path_markers(run_labels: Mapping[object, str], given: Mapping[str, str] | None) -> dict[str, str]:
+    """The marker shape of every path label: ``given``, else :func:`descend.report.colours.markers` of the
+    labels in the order of the paths."""
+    labels = list(dict.fromkeys(run_labels.values()))
+    if given is None:
+        return marker_shapes(labels)
+    missing = [label for label in labels if label not in given]
+    if missing:
+        raise ValueError(f"markers has no marker for {', '.join(map(repr, missing))}")
+    return {label: given[label] for label in labels}
+
+
+def _coincide_note(ax, paths: Mapping[object, np.ndarray], run_labels: Mapping[object, str], grid) -> str:
+    """Name, above the contour panel, the paths that lie on top of each other; returns the note."""
+    named = {}
+    for run, xy in paths.items():
+        named.setdefault(run_labels[run], xy)
+    text = overlap.note(overlap.coinciding(named, grid.domain))
+    if text:
+        ax.set_title("\n".join(textwrap.wrap(text, 70)), fontsize=8, color="0.2")
+    return text
+
+
 START_STYLE = dict(marker="o", markersize=10, markerfacecolor="white", markeredgecolor="black",
                    markeredgewidth=1.5, linestyle="none", zorder=7)
 
@@ -238,6 +298,7 @@ def landscape(
     n: int = 150,
     status: Mapping[object, str] | None = None,
     colours: Mapping[str, str] | None = None,
+    markers: Mapping[str, str] | None = None,
 ) -> Figure:
     """A 2-D landscape with every run's path: left, filled contours (log colours of J − min J + ε when
     ``surface.log_scale``) with each path as a line in its label's colour (``colours``, label → colour, else
@@ -245,6 +306,12 @@ def landscape(
     its end, the common start (or ``start``) as a large white circle, known minima as stars, saddles as ×,
     maxima as triangles; right, the 3-D surface (z = J, coloured as the contours) with the paths lifted
     onto it.
+
+    So that no path hides another, each path has a white edge, is drawn narrower than the one before it,
+    carries its label's marker shape (``markers``, label → matplotlib marker, else
+    :func:`descend.report.colours.markers` of the labels) PATH_MARKS times, at places that differ from path
+    to path, and ends on that shape, larger; paths that coincide (:func:`descend.report.overlap.coinciding`)
+    are named above the contours.
 
     ``status`` (run → status, see :mod:`descend.outcomes`) marks a run that does not count with its
     status's mark (× diverged, ◆ left the model's domain) at its end, or where it last left the plotted
@@ -295,14 +362,19 @@ def landscape(
     ax3.set_ylabel(grid.names[1])
     ax3.set_zlabel("J")
 
-    for run, xy in paths.items():
-        colour = colours[run_labels[run]]
+    shapes = _path_markers(run_labels, markers)
+    for k, (run, xy) in enumerate(paths.items()):
+        colour, shape = colours[run_labels[run]], shapes[run_labels[run]]
         kept, left = _clip_path(xy, grid)
         if len(kept) == 0:
             continue
         keep = _thin(len(kept))
-        dots = dict(marker=".", markersize=3) if len(kept) <= 80 else {}
-        ax.plot(kept[keep, 0], kept[keep, 1], color=colour, linewidth=1.4, zorder=4, **dots)
+        width = _path_width(k, len(paths))
+        ax.plot(kept[keep, 0], kept[keep, 1], color=colour, linewidth=width, zorder=4 + 0.01 * k,
+                path_effects=HALO, solid_capstyle="round")
+        marked = kept[keep][_marks_at(len(keep), k, len(paths))]
+        ax.plot(marked[:, 0], marked[:, 1], color=colour, linestyle="none", marker=shape, markersize=5.5,
+                markeredgecolor="white", markeredgewidth=0.7, zorder=4.5 + 0.01 * k)
         ax.plot(kept[:1, 0], kept[:1, 1], color=colour, marker="o", markersize=5, markerfacecolor="none",
                 markeredgewidth=1.2, linestyle="none", zorder=5)
         end = left if left is not None else kept[-1]
@@ -310,14 +382,16 @@ def landscape(
             ax.plot([end[0]], [end[1]], color=colour, clip_on=False, zorder=6,
                     **STATUS_MARKS.get(failed[run], DIVERGED_MARK))
         elif left is None:
-            ax.plot(kept[-1:, 0], kept[-1:, 1], color=colour, marker="o", markersize=5, markeredgecolor="white",
-                    markeredgewidth=0.8, linestyle="none", zorder=5)
+            ax.plot(kept[-1:, 0], kept[-1:, 1], color=colour, marker=shape, markersize=9, markeredgecolor="white",
+                    markeredgewidth=1.0, linestyle="none", zorder=5.5)
         lifted = kept[keep].copy()
         z = lift(lifted)
         lifted[~grid.inside(lifted)] = np.nan  # 3-D axes do not clip: break the line outside the domain
-        ax3.plot(lifted[:, 0], lifted[:, 1], z, color=colour, linewidth=1.6, zorder=4)
+        ax3.plot(lifted[:, 0], lifted[:, 1], z, color=colour, linewidth=width, zorder=4)
+    _coincide_note(ax, paths, run_labels, grid)
 
-    handles = [Line2D([], [], color=colour, linewidth=1.6, label=_legend_name(label, run_labels, failed))
+    handles = [Line2D([], [], color=colour, linewidth=1.8, marker=shapes[label], markersize=6,
+                      markeredgecolor="white", markeredgewidth=0.7, label=_legend_name(label, run_labels, failed))
                for label, colour in colours.items()]
     if start_xy is not None:
         ax.plot([start_xy[0]], [start_xy[1]], **START_STYLE)

@@ -1,0 +1,46 @@
+"""Which drawn paths coincide: two optimizers whose paths lie on top of each other in a plot, so that a
+figure can say so (one path would otherwise hide the other). Geometry of what is drawn, nothing else."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+#: Two paths coincide when no step puts them further apart than this share of the plot's diagonal.
+TOLERANCE = 0.01
+
+
+def coinciding(paths: Mapping[str, np.ndarray], domain: Sequence[Sequence[float]],
+               tolerance: float = TOLERANCE) -> list[tuple[str, str]]:
+    """The pairs of names whose paths (``[T + 1, 2]`` arrays, keyed by the name drawn) stay within
+    ``tolerance`` × the diagonal of ``domain`` (``((a0, a1), (b0, b1))``) of each other at every step both
+    reached with finite positions, in the order the names are given. Paths of different lengths are
+    compared over their common steps, and a path with fewer than two finite positions coincides with none.
+    """
+    (a0, a1), (b0, b1) = domain
+    limit = tolerance * math.hypot(a1 - a0, b1 - b0)
+    names = list(paths)
+    arrays = {name: np.asarray(paths[name], dtype=np.float64).reshape(len(paths[name]), -1) for name in names}
+    pairs = []
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            p, q = arrays[first], arrays[second]
+            n = min(len(p), len(q))
+            both = np.isfinite(p[:n]).all(axis=1) & np.isfinite(q[:n]).all(axis=1)
+            if both.sum() < 2:
+                continue
+            gap = np.sqrt(((p[:n][both] - q[:n][both]) ** 2).sum(axis=1))
+            if float(gap.max()) <= limit:
+                pairs.append((first, second))
+    return pairs
+
+
+def note(pairs: Sequence[tuple[str, str]]) -> str:
+    """One sentence naming the pairs that coincide ("" for none)."""
+    if not pairs:
+        return ""
+    said = "; ".join(f"{a} and {b}" for a, b in pairs)
+    return (f"{said} follow the same path (within {TOLERANCE:.0%} of the plot at every step): the later is "
+            "drawn on top, the earlier shows as its wider edge")
