@@ -396,9 +396,18 @@ def report_command(
 _SHOWN = ("lr", "batch size", "final train loss", "test loss", "test accuracy", "steps to target", "divergence rate",
           "distance to answer")
 
+#: How the terminal table heads a column (the report has the full names).
+_HEADS = {"final train loss": "train loss", "divergence rate": "diverged", "distance to answer": "distance",
+          "batch size": "batch", "steps to target": "to target"}
+
+#: The columns a narrow terminal drops first (those the same in every row before the others); the optimizer,
+#: its training loss and at least one more column are always shown.
+_DROPPED_FIRST = ("distance to answer", "batch size", "steps to target", "divergence rate", "lr", "test loss",
+                  "test accuracy")
+
 
 def _compact(frame: Any) -> Any:
-    """The columns that fit a terminal; the report has them all."""
+    """The columns a terminal table may show; the report has them all."""
     return frame[[c for c in _SHOWN if c in frame.columns]]
 
 
@@ -408,26 +417,62 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:60] or "task"
 
 
-def _table_of(frame: Any, winners: dict[str, str], title: str) -> Table:
+def _number(value: float, column: str) -> str:
+    """A cell's text: a share as a percentage, other numbers with 4 significant digits and a short exponent
+    (``1.235e4``, ``1.5e-7``), NaN as a dash."""
     import math
+    import re
 
-    short = {"final train loss": "train loss", "divergence rate": "diverged", "distance to answer": "distance",
-             "batch size": "batch", "steps to target": "to target"}
+    if math.isnan(value):
+        return "—"
+    if column in ("divergence rate", "test accuracy"):
+        return f"{value:.0%}"
+    return re.sub(r"e([+-])0*(\d)", lambda m: "e" + ("-" if m.group(1) == "-" else "") + m.group(2), f"{value:.4g}")
+
+
+def _table_of(frame: Any, winners: dict[str, str], title: str, width: int | None = None) -> Table:
+    """The summary table for a terminal ``width`` columns wide (default: the console's).
+
+    A number is never split across lines and a heading breaks only between words: each column is as wide as
+    its widest cell and its longest heading word, and when they do not all fit, whole columns are left out
+    (:data:`_DROPPED_FIRST`; the caption names them, the report has them); only a long optimizer label may
+    wrap.
+    """
+    from rich.markup import escape
+
+    width = width or Console().width
+    cells = {str(c): [_number(v, str(c)) if isinstance(v, float) else str(v) for v in frame[c]]
+             for c in frame.columns}
+    labels = [str(label) for label in frame.index]
+    heads = {c: _HEADS.get(c, c) for c in cells}
+    need = {c: max([len(t) for t in cells[c]] + [len(w) for w in heads[c].split()]) for c in cells}
+    label_min = min(max([len(w) for label in labels for w in label.split()] + [len("optimizer")]), 18)
+
+    def fits(columns: list[str]) -> bool:  # each column: its text, a space either side, a rule
+        return label_min + sum(need[c] for c in columns) + 3 * (len(columns) + 1) + 1 <= width
+
+    kept = list(cells)
+    order = sorted((c for c in kept if c in _DROPPED_FIRST),
+                   key=lambda c: (len(set(cells[c])) > 1, _DROPPED_FIRST.index(c)))
+    dropped = []
+    while not fits(kept) and order and len(kept) > 2:
+        column = order.pop(0)
+        kept.remove(column)
+        dropped.append(column)
+    spare = width - (sum(need[c] for c in kept) + 3 * (len(kept) + 1) + 1)
+    label_width = max(label_min, min(max(len(label) for label in labels) if labels else 9, spare))
     table = Table(title=title, title_justify="left")
-    table.add_column("optimizer", style="bold", overflow="fold")
-    for column in frame.columns:
-        table.add_column(short.get(str(column), str(column)), justify="right", overflow="fold")
-    for label, row in frame.iterrows():
-        cells = []
-        for column, value in row.items():
-            if isinstance(value, float):
-                text = "—" if math.isnan(value) else (f"{value:.0%}" if column in ("divergence rate", "test accuracy")
-                                                     else f"{value:.4g}")
-            else:
-                text = str(value)
-            cells.append(f"[green]{text}[/green]" if winners.get(str(column)) == str(label) else text)
-        table.add_row(str(label), *cells)
-    table.caption = "green: best per metric" if winners else None
+    table.add_column("optimizer", style="bold", overflow="fold", width=max(label_width, len("optimizer")))
+    for c in kept:
+        table.add_column(heads[c], justify="right", width=need[c], no_wrap=False)
+    for i, label in enumerate(labels):
+        row = [escape(cells[c][i]) for c in kept]
+        row = [f"[green]{t}[/green]" if winners.get(c) == label else t for c, t in zip(kept, row)]
+        table.add_row(escape(label), *row)
+    notes = ["green: best per metric"] if any(winners.get(c) for c in kept) else []
+    if dropped:
+        notes.append(f"not shown at this width: {', '.join(heads[c] for c in dropped)} (the report has every column)")
+    table.caption = "; ".join(notes) or None
     return table
 
 

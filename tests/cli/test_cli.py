@@ -106,3 +106,44 @@ def test_card_prints_the_task_card_and_refuses_unknown_names():
     result = runner.invoke(app, ["card", "elipse"])
     assert result.exit_code == 2
     assert "did you mean 'ellipse'" in result.output and "Traceback" not in result.output
+
+
+def _wide_table(tmp_path):
+    import math
+
+    import pandas as pd
+
+    rows = {"sgd(momentum=0.9, nesterov=true)": [0.000815, "hybrid(32→512)", 0.000815123, 1.2345, 0.9712, "> 1000",
+                                                 0.0, 0.00012345],
+            "adam": [0.1, "32", 12345.678, math.nan, 0.5, 120.0, 1 / 3, 1.5e-7],
+            "random-search": [math.nan, "full", 0.5, 0.6, 0.5, 120.0, 1.0, 1.5e-7]}
+    columns = ["lr", "batch size", "final train loss", "test loss", "test accuracy", "steps to target",
+               "divergence rate", "distance to answer"]
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+    frame.index.name = "optimizer"
+    frame.to_csv(tmp_path / "table.csv")
+    return frame
+
+
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_the_terminal_table_fits_and_never_splits_a_number(tmp_path, width):
+    _wide_table(tmp_path)
+    result = runner.invoke(app, ["show", str(tmp_path)], env={"COLUMNS": str(width)})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    cells = [c.strip() for line in lines if line.startswith(("│", "┃")) for c in line.split("│" if "│" in line
+                                                                                          else "┃")[1:-1]]
+    shown = set(cells)
+    for text in ("0.000815", "0.0008151", "1.235e4", "> 1000", "97%", "33%", "1.5e-7", "0.0001234"):
+        # a number is in one cell or left out with its whole column, never cut into pieces
+        assert text in shown or not any(c and c != text and c in text for c in shown if len(c) > 1), text
+    assert "0.0008151" in shown and "1.235e4" in shown  # the training loss is always shown
+    heads = [c for line in lines if line.startswith("┃") for c in line.split("┃")[1:-1]]
+    words = {w for c in heads for w in c.split()}
+    assert words <= {"optimizer", "lr", "batch", "train", "loss", "test", "accuracy", "to", "target", "diverged",
+                     "distance"}, words  # a heading breaks between words only
+    if width < 100:
+        assert "not shown at this width" in result.stdout
+    else:
+        assert "not shown" not in result.stdout or "distance" in result.stdout
