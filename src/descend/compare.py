@@ -483,17 +483,31 @@ def get_task(task: Any, *, task_options: Mapping[str, Any] | None = None, csv: s
         raise ValueError("give a TASK (see `descend list tasks`), a landscape formula, or --csv PATH --column COL")
     if isinstance(task, tasks.Task):
         return task
+    if not isinstance(task, str):
+        return tasks.get(task, **options)
+    # a bare word is a task's name (misspelt: close names are suggested); anything else (an operator, a
+    # bracket, a number) was meant as a formula, and is refused for what is wrong with it as one
+    word = re.fullmatch(r"[A-Za-z_][\w-]*", task.strip()) and task.strip() not in ("x", "y")
+    if word:
+        return tasks.get(task, **options)
     try:
         return tasks.get(task, **options)
-    except ValueError as unknown:
-        if not isinstance(task, str) or not re.search(r"[xy]", task) or re.fullmatch(r"[\w-]+", task.strip()):
-            raise
-        from .formula import FormulaError
+    except ValueError:
+        pass
+    from .formula import FormulaError
 
-        try:
-            return tasks.formula(task, **options)
-        except FormulaError as bad:
-            raise ValueError(f"{unknown}; read as a formula: {bad}") from None
+    try:
+        return tasks.formula(task, **options)
+    except FormulaError as bad:
+        raise ValueError(f"{_clipped(task)} is neither a task nor a formula: {bad}") from None
+
+
+def _clipped(text: str, limit: int = 60) -> str:
+    """``text`` quoted, cut to ``limit`` characters (with its length) so that an error stays one line."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
 
 
 def resolve(task: Any = None, **settings: Any) -> tuple[Config, Any]:

@@ -211,3 +211,23 @@ def test_other_tasks_and_modes_write_a_report(tmp_path, args):
 
         for name, row in table.iterrows():
             assert row["lr"] == pytest.approx(get(name).defaults["lr"])
+
+
+@pytest.mark.parametrize("formula, why", [
+    ("()", "tuples"),
+    ("(lambda: 1)()", "missing '*'"),
+    ("3", "uses neither x nor y"),
+    ("x**2 +", "ends too early"),
+])
+def test_a_typed_text_that_is_not_a_formula_says_why(tmp_path, formula, why):
+    result = runner.invoke(app, ["compare", formula, "--out", str(tmp_path / "never")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{formula!r} is neither a task nor a formula" in result.output and why in result.output, result.output
+    assert "unknown task" not in result.output
+
+
+def test_an_over_long_formula_is_not_echoed_whole(tmp_path):
+    formula = "x+" * 20000 + "y"
+    result = runner.invoke(app, ["compare", formula, "--out", str(tmp_path / "never")])
+    assert result.exit_code == 2 and len(result.output) < 400, len(result.output)
+    assert "(40001 characters)" in result.output and "at most 200" in result.output

@@ -334,3 +334,11 @@ def test_landscape_cards_count_every_critical_point():
     assert "degenerate saddle (0, 0): f = 0" in tasks.get("monkey-saddle").card()
     card = tasks.get("ackley").card()
     assert "1 global minimum, 8 local minima" in card and "many more" in card
+
+
+def test_a_formula_without_x_or_y_is_refused():
+    from descend.formula import FormulaError
+
+    with pytest.raises(FormulaError, match="uses neither x nor y: its landscape is flat"):
+        tasks.formula("3")
+    assert tasks.formula("x**2").name == "formula"  # one variable is enough

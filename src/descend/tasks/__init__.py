@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -156,8 +157,14 @@ def formula(text: str, *, domain: Any = None, start: Any = None, steps: int | No
     Parsed safely by :func:`descend.formula.parse` (no ``eval``); gradients by autograd.
     """
     from .. import landscapes
+    from ..formula import FormulaError
 
-    return landscape_task(landscapes.from_formula(text, domain=domain, start=start), steps=steps)
+    scape = landscapes.from_formula(text, domain=domain, start=start)
+    if not any(re.search(rf"\b{v}\b", scape.formula) for v in scape.names):
+        raise FormulaError(scape.formula, None, f"it uses neither {' nor '.join(scape.names)}: its landscape is "
+                           "flat, with nothing for an optimizer to minimise; write a formula in x and y, such as "
+                           "x**2 + 10*sin(y)")
+    return landscape_task(scape, steps=steps)
 
 
 from . import cases, real  # noqa: E402,F401  (registers the built-in tasks)
