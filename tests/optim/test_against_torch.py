@@ -173,7 +173,11 @@ def share_torch_state(ours_opt, ours, oracles):
             for p, q in zip(params, ours):
                 run_of(q, k).copy_(p)
                 theirs, mine = opt.state[p], ours_opt.state[q]
-                if theirs and k is None:  # torch.optim creates its state at the first step
+                if not theirs:  # no step taken yet: both create their state at the first step
+                    if k is None:
+                        mine.clear()
+                    continue
+                if k is None:
                     assert set(mine) - set(theirs) <= {"step"}, "descend's state has keys torch's has not"
                 for key, value in theirs.items():
                     if value is None:

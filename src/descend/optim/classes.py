@@ -1,12 +1,32 @@
 """torch.optim-compatible classes: thin adapters over descend's pure update rules.
 
 Each class takes the same constructor arguments, with the same defaults, as its torch.optim namesake,
-stores its state under torch's key names (so ``state_dict()``s load both ways), works with
-torch's learning-rate schedulers, and adds descend's extras:
+and behaves as it does where torch defines the behaviour:
+
+- the state is created lazily, at a parameter's first step (Adagrad: in the constructor, as torch),
+  under torch's key names, so that ``state_dict()``s load both ways, including ones saved before the
+  first step or with parameters that never had a gradient;
+- a state entry that a changed hyperparameter needs later (momentum switched on by ``OneCycleLR`` or
+  ``CyclicLR``, or by hand) is created when it is first needed; torch's SGD starts that buffer at ``g``;
+- complex parameters are updated as pairs of real numbers (``torch.view_as_real``), as torch does;
+- sparse gradients (``nn.Embedding(sparse=True)``) are accepted by SGD and Adagrad, as by torch; they
+  are made dense before the rule, so the state is dense (the result equals torch's sparse update, whose
+  untouched entries do not move);
+- a learning rate or beta given as a one-element tensor is one value for every parameter (torch's
+  tensor lr), and torch's refusals are kept: a tensor lr (or Adam's tensor betas) with ``foreach=True``
+  and ``capturable=False``; ``capturable=True`` for parameters on a device that cannot capture (the CPU);
+  ``fused=True`` with ``foreach=True``.
+
+Where descend accepts more than torch, each extension is deliberate:
 
 - a **run axis**: hyperparameters may be tensors ``[K]`` for parameters of shape ``[K, ...]``;
-- the convention switches of the pure rules (``eps_mode``, ``amsgrad_max``) as keyword arguments;
-- ``fused=True`` compiles the one readable rule with ``torch.compile`` into fused kernels.
+- the convention switches of the pure rules (``eps_mode``, ``amsgrad_max``, ...) as keyword arguments;
+- ``fused=True`` on every class: it compiles the one readable rule with ``torch.compile`` into fused
+  kernels (torch's fused kernels exist for SGD, Adagrad, Adam and AdamW only).
+
+What is refused, and why: ``differentiable=True`` (the pure functions in :mod:`descend.optim` are
+differentiable; the classes update in place under ``no_grad``), and sparse gradients for the optimizers
+that torch refuses them for.
 
 Example, in any PyTorch training loop::
 
@@ -20,7 +40,7 @@ Example, in any PyTorch training loop::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import torch
@@ -39,6 +59,15 @@ class _Adapter(torch.optim.Optimizer):
     info: ClassVar[OptimizerInfo]
     #: record field → key in ``self.state[p]`` (torch's name, so that state dicts load both ways)
     state_keys: ClassVar[Mapping[str, str]]
+    #: torch creates this optimizer's state in the constructor (Adagrad), not at the first step
+    eager_state: ClassVar[bool] = False
+    #: torch accepts sparse gradients for this optimizer (SGD, Adagrad)
+    supports_sparse: ClassVar[bool] = False
+    #: torch keeps no step count for this optimizer (SGD): the rule's ``t`` only says whether the momentum
+    #: buffer is new, so it is read from the buffer's presence (absent: the first step, ``b = g``)
+    keeps_step: ClassVar[bool] = True
+    #: torch refuses ``betas`` that mix numbers and tensors (Adam, AdamW)
+    betas_alike: ClassVar[bool] = False
 
     def __init__(self, params: Any, defaults: dict[str, Any], unknown: Mapping[str, Any]) -> None:
         check_names(unknown, [*defaults, "foreach", "capturable", "differentiable", "fused"],
@@ -48,6 +77,8 @@ class _Adapter(torch.optim.Optimizer):
                 "differentiable=True is not supported by descend's classes; "
                 "the pure functions in descend.optim are differentiable"
             )
+        if defaults.get("fused") and defaults.get("foreach"):
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
         self._compiled = None
         self._record_type = type(self.info.init_state((), self.info.defaults))
         super().__init__(params, defaults)
@@ -55,18 +86,49 @@ class _Adapter(torch.optim.Optimizer):
     # -- the rule's view of a parameter group ---------------------------------------------------
 
     def _given(self, group: Mapping[str, Any]) -> dict[str, Any]:
-        """The rule's keyword arguments set by a param group (``betas`` split in two)."""
+        """The rule's keyword arguments set by a param group (``betas`` split in two).
+
+        A one-element tensor (torch's tensor lr) is one value for all parameters, a 0-d tensor.
+        """
         given = {}
         for key, value in group.items():
             if key == "betas":
-                given["beta1"], given["beta2"] = value
+                given["beta1"], given["beta2"] = (_one_value(b) for b in value)
             elif key not in _IGNORED and key not in self.info.fixed:
-                given[key] = value
+                given[key] = _one_value(value)
         return given
 
     def _config(self, group: Mapping[str, Any]) -> dict[str, Any]:
         """Check a param group and return the full keyword arguments of the pure rule."""
-        return self.info.configure(runs=_runs(group), **self._given(group))
+        self._check_torch_refusals(group)
+        return self.info.configure(runs=_runs(self._given(group), group["params"]), **self._given(group))
+
+    def _check_torch_refusals(self, group: Mapping[str, Any]) -> None:
+        """What torch.optim refuses for this group, refused with torch's words (and error types)."""
+        tensor_lr = isinstance(group.get("lr"), Tensor)
+        foreach, capturable = group.get("foreach"), group.get("capturable")
+        if tensor_lr and group["lr"].numel() != 1 and group["lr"].ndim != 1:
+            raise ValueError("Tensor lr must be 1-element (or have shape [K], one value per run)")
+        if tensor_lr and foreach and not capturable and self._torch_refuses_tensor_lr_with_foreach:
+            raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
+        if self.betas_alike and "betas" in group:
+            b1, b2 = group["betas"]
+            if isinstance(b1, Tensor) != isinstance(b2, Tensor):
+                raise ValueError("betas must be either both floats or both Tensors")
+            if isinstance(b1, Tensor) and foreach and not capturable:
+                raise ValueError("betas[0] as a Tensor is not supported for capturable=False and foreach=True")
+        if capturable:
+            supported = _capturable_devices()
+            for p in group["params"]:
+                if p.device.type not in supported:
+                    raise ValueError(
+                        f"capturable=True needs the parameters on a device that can capture "
+                        f"({', '.join(supported)}), but a parameter is on {p.device.type}; "
+                        "leave capturable=False"
+                    )
+
+    #: torch refuses a tensor lr with foreach=True for Adam and AdamW; the others accept it
+    _torch_refuses_tensor_lr_with_foreach: ClassVar[bool] = False
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         super().add_param_group(param_group)
@@ -76,10 +138,79 @@ class _Adapter(torch.optim.Optimizer):
         except ValueError:
             self.param_groups.pop()
             raise
-        record = self.info.init_state(group["params"], config)
-        self._store(group["params"], record)
+        if self.eager_state:
+            self._start_state(group["params"], config)
 
-    # -- state: one named record per group, stored under torch's keys per parameter --------------
+    # -- state: one named record per group of parameters that share a step count ----------------
+
+    def _needed(self, config: Mapping[str, Any]) -> tuple[str, ...]:
+        """The per-parameter state fields the rule uses with ``config`` (a momentum buffer only with μ ≠ 0)."""
+        template = self.info.init_state((torch.zeros(()),), config)
+        return tuple(name for name, value in zip(template._fields, template) if isinstance(value, tuple) and value)
+
+    def _start_state(self, params: list[Tensor], config: Mapping[str, Any]) -> None:
+        """A fresh state for ``params``, with one step count (t = 0) shared between them."""
+        record = self.info.init_state([_real(p) for p in params], config)
+        for i, p in enumerate(params):
+            state = self.state[p]
+            state.clear()
+            for name, value in zip(record._fields, record):
+                if isinstance(value, tuple):
+                    if value:
+                        state[self.state_keys[name]] = _like(p, value[i])
+                else:  # a scalar shared by the group: the step count, NAdam's μ product
+                    state[self.state_keys.get(name, name)] = value if name == "step" else _scalar(value)
+
+    def _complete_state(self, params: list[Tensor], config: Mapping[str, Any]) -> None:
+        """Create the state the rule needs and the parameters lack, as torch does when it is first needed."""
+        needed = self._needed(config)
+        fresh = []
+        for p in params:
+            state = self.state[p]
+            missing = [n for n in needed if state.get(self.state_keys[n]) is None]
+            if not self.keeps_step:  # SGD: a missing buffer is the rule's first step, see _record
+                continue
+            if not state:
+                fresh.append(p)
+            elif missing:  # e.g. RMSprop's momentum switched on after some steps: the buffer starts at 0
+                record = self.info.init_state([_real(p)], config)
+                for name in missing:
+                    state[self.state_keys[name]] = _like(p, getattr(record, name)[0])
+        if fresh:
+            self._start_state(fresh, config)
+
+    def _record(self, params: list[Tensor], needed: Sequence[str], config: Mapping[str, Any]) -> Any:
+        """The rule's state record for ``params`` (real views of complex state; unused fields empty).
+
+        Without a step count (SGD) the parameters share the presence of their buffer (see ``_bucket``): t = 0
+        and a fresh buffer when it is absent, else t = 1.
+        """
+        first = self.state[params[0]]
+        if not self.keeps_step:
+            fresh = self.info.init_state([_real(p) for p in params], config)
+        fields = {}
+        for name in self._record_type._fields:
+            key = self.state_keys.get(name, name)
+            if name in self.state_keys:  # one tensor per parameter
+                if name not in needed:
+                    fields[name] = ()
+                elif not self.keeps_step and first.get(key) is None:
+                    fields[name] = getattr(fresh, name)
+                else:
+                    fields[name] = tuple(_real(_dense(self.state[p][key])) for p in params)
+            elif name == "step" and not self.keeps_step:
+                has_buffer = any(first.get(self.state_keys[n]) is not None for n in needed)
+                fields[name] = fresh.step + float(has_buffer)
+            else:  # one value shared by the group
+                fields[name] = first[key]
+        return self._record_type(**fields)
+
+    def _bucket(self, p: Tensor, needed: Sequence[str]) -> object:
+        """Parameters that share a step count step together: torch's per-parameter step, kept once."""
+        state = self.state[p]
+        if not self.keeps_step:
+            return tuple(state.get(self.state_keys[n]) is not None for n in needed)
+        return id(state["step"])
 
     def _store(self, params: list[Tensor], record: Any) -> None:
         for i, p in enumerate(params):
@@ -87,21 +218,12 @@ class _Adapter(torch.optim.Optimizer):
             for name, value in zip(record._fields, record):
                 if isinstance(value, tuple):
                     if value:
-                        state[self.state_keys[name]] = value[i]
-                else:  # a scalar shared by the group: the step count, NAdam's μ product
-                    state[self.state_keys.get(name, name)] = value
-
-    def _record(self, params: list[Tensor]) -> Any:
-        """The rule's state record for ``params``, read from ``self.state`` (absent or None: unused)."""
-        first = self.state[params[0]]
-        fields = {}
-        for name in self._record_type._fields:
-            key = self.state_keys.get(name, name)
-            if name in self.state_keys:  # one tensor per parameter
-                fields[name] = tuple(self.state[p][key] for p in params) if first.get(key) is not None else ()
-            else:  # one value shared by the group
-                fields[name] = first[key]
-        return self._record_type(**fields)
+                        state[self.state_keys[name]] = _like(p, value[i])
+                elif name == "step":
+                    if self.keeps_step:
+                        state[name] = value
+                else:
+                    state[self.state_keys.get(name, name)] = _scalar(value)
 
     # -- the step ------------------------------------------------------------------------------
 
@@ -112,29 +234,49 @@ class _Adapter(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            config = self.info.update_kwargs({**self.info.defaults, **self._given(group)})  # checked before
-            buckets: dict[int, list[Tensor]] = {}
-            for p in group["params"]:
-                if p.grad is not None:
-                    buckets.setdefault(id(self.state[p]["step"]), []).append(p)
-            for params in buckets.values():
-                grads = [p.grad for p in params]
-                if any(g.is_sparse for g in grads):
-                    raise ValueError(f"{type(self).__name__} does not support sparse gradients")
-                record = self._record(params)
+            params = [p for p in group["params"] if p.grad is not None]
+            if not params:
+                continue
+            config = {**self.info.defaults, **self._given(group)}  # checked when the group was added
+            grads = [self._gradient(p, config) for p in params]
+            self._complete_state(params, config)
+            needed = self._needed(config)
+            kwargs = self.info.update_kwargs(config)
+            buckets: dict[int, list[int]] = {}
+            for i, p in enumerate(params):
+                buckets.setdefault(self._bucket(p, needed), []).append(i)
+            for members in buckets.values():
+                bucket = [params[i] for i in members]
+                record = self._record(bucket, needed, config)
+                reals = [_real(p) for p in bucket]
+                bucket_grads = [_real(grads[i]) for i in members]
                 if group.get("fused"):
-                    record = self._fused_update(params, grads, record, config)
+                    record = self._fused_update(reals, bucket_grads, record, kwargs)
                 else:
-                    new_params, record = self.info.update(grads, record, params, **config)
-                    torch._foreach_copy_(params, list(new_params))
-                self._store(params, record)
+                    new_params, record = self.info.update(bucket_grads, record, reals, **kwargs)
+                    torch._foreach_copy_(reals, list(new_params))
+                self._store(bucket, record)
         return loss
+
+    def _gradient(self, p: Tensor, config: Mapping[str, Any]) -> Tensor:
+        """``p.grad``, with a sparse gradient made dense where torch accepts sparse gradients."""
+        g = p.grad
+        if not g.is_sparse:
+            return g
+        name = type(self).__name__
+        if not self.supports_sparse:
+            raise RuntimeError(f"{name} does not support sparse gradients (torch's does not either); "
+                               "SGD and Adagrad accept them")
+        if self.info.name == "adagrad" and _nonzero(config.get("weight_decay", 0)):
+            raise RuntimeError("weight_decay option is not compatible with sparse gradients")
+        return g.coalesce().to_dense()
 
     def _fused_update(self, params: list[Tensor], grads: list[Tensor], record: Any, config: dict[str, Any]) -> Any:
         """One compiled program: the pure rule, then its results written over the inputs in place.
 
         Nonzero numbers become 0-d tensors so that a changing learning rate (a schedule) does not
-        recompile; zeros stay numbers so that the rule can skip their terms.
+        recompile; zeros stay numbers so that the rule can skip their terms. 0-d parameters and
+        state go in as one-element views: a compiled program's writes into 0-d inputs are lost.
         """
         if self._compiled is None:
             allow_programs()  # one compiled function serves every optimizer class and option set
@@ -143,7 +285,11 @@ class _Adapter(torch.optim.Optimizer):
             k: torch.tensor(v, dtype=torch.float64) if isinstance(v, float) and v != 0 else v
             for k, v in config.items()
         }
-        return self._compiled(self.info.update, params, grads, record, config)
+        views = type(record)(*(tuple(_at_least_1d(t) for t in f) if isinstance(f, tuple) else f for f in record))
+        new = self._compiled(self.info.update, [_at_least_1d(p) for p in params],
+                             [_at_least_1d(g) for g in grads], views, config)
+        # the per-parameter tensors were updated in place: keep them (not their views); take the new scalars
+        return type(record)(*(old if isinstance(old, tuple) else n for old, n in zip(record, new)))
 
     def state_dict(self) -> dict[str, Any]:
         """torch's format; every parameter gets its own copy of the group's shared scalars (the step)."""
@@ -156,21 +302,31 @@ class _Adapter(torch.optim.Optimizer):
         return packed
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """torch's loading; a group's settings the saved groups lack (descend's switches, when loading a
+        state_dict saved by torch.optim) keep their values instead of vanishing."""
+        before = [{k: v for k, v in group.items() if k != "params"} for group in self.param_groups]
         super().load_state_dict(state_dict)
-        for group in self.param_groups:
+        for group, old in zip(self.param_groups, before):
+            for key, value in old.items():
+                group.setdefault(key, value)
             self._share_steps(group["params"])
 
     def _share_steps(self, params: list[Tensor]) -> None:
-        """After loading, parameters whose step counts are equal share one step tensor again."""
+        """After loading, parameters whose step counts are equal share one step tensor again.
+
+        A parameter without state (saved before its first step) keeps none: it starts at its first step.
+        """
         shared: dict[float, Tensor] = {}
         for p in params:
             state = self.state[p]
-            if "step" not in state:  # torch's SGD keeps no step: any buffer means a step was taken
-                state["step"] = torch.tensor(float(state.get("momentum_buffer") is not None), dtype=torch.float64)
+            if not self.keeps_step:
+                state.pop("step", None)
+            if not state or not self.keeps_step:
+                continue
             step = torch.as_tensor(state["step"], dtype=torch.float64).reshape(())
             state["step"] = shared.setdefault(float(step), step)
             if "mu_product" in state:
-                state["mu_product"] = torch.as_tensor(state["mu_product"], dtype=torch.float64).reshape(())
+                state["mu_product"] = _scalar(state["mu_product"])
 
 
 def _update_in_place(update: Any, params: list[Tensor], grads: list[Tensor], record: Any, config: dict) -> Any:
@@ -193,17 +349,56 @@ def _update_in_place(update: Any, params: list[Tensor], grads: list[Tensor], rec
     return type(record)(*fields)
 
 
-def _runs(group: Mapping[str, Any]) -> int | None:
+def _capturable_devices() -> list[str]:
+    """The device types on which torch's optimizers accept ``capturable=True``."""
+    from torch.optim.optimizer import _get_capturable_supported_devices
+
+    return list(_get_capturable_supported_devices())
+
+
+def _scalar(x: Any) -> Tensor:
+    """A scalar of the state other than the step (NAdam's μ product) in torch's dtype for it: float64 when
+    that is the default dtype, else float32 (torch.optim's ``_get_scalar_dtype``), so that a state_dict
+    holds what torch's would and the rule rounds the product as torch does."""
+    dtype = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
+    return torch.as_tensor(x).to(dtype).reshape(())
+
+
+def _one_value(x: Any) -> Any:
+    """A tensor with one element and more than one dimension, or shape [1], as a 0-d tensor (torch's tensor lr)."""
+    if isinstance(x, Tensor) and x.numel() == 1 and x.ndim > 0:
+        return x.reshape(())
+    return x
+
+
+def _real(t: Tensor) -> Tensor:
+    """A complex tensor as pairs of real numbers (a view), as torch's optimizers update it."""
+    return torch.view_as_real(t) if t.is_complex() else t
+
+
+def _like(p: Tensor, value: Tensor) -> Tensor:
+    """A state tensor computed on ``_real(p)``, stored as torch stores it: complex for a complex ``p``."""
+    return torch.view_as_complex(value.contiguous()) if p.is_complex() and not value.is_complex() else value
+
+
+def _dense(t: Any) -> Any:
+    """torch's SGD keeps a sparse momentum buffer after sparse gradients; descend's state is dense."""
+    return t.to_dense() if isinstance(t, Tensor) and t.is_sparse else t
+
+
+def _at_least_1d(t: Tensor) -> Tensor:
+    return t.view(1) if t.ndim == 0 else t
+
+
+def _nonzero(x: Any) -> bool:
+    return isinstance(x, Tensor) or x != 0
+
+
+def _runs(given: Mapping[str, Any], params: Sequence[Tensor]) -> int | None:
     """K when the group's hyperparameters carry a run axis; checks the parameters' leading axis."""
-    named = {}
-    for key, value in group.items():
-        if key == "betas":
-            named["beta1"], named["beta2"] = value
-        elif key != "params":
-            named[key] = value
-    k = run_axis_length(named)
+    k = run_axis_length(dict(given))
     if k is not None:
-        for i, p in enumerate(group["params"]):
+        for i, p in enumerate(params):
             if p.ndim == 0 or p.shape[0] != k:
                 raise ValueError(
                     f"hyperparameters carry a run axis of K = {k} runs, but parameter {i} has shape "
@@ -220,6 +415,8 @@ class SGD(_Adapter):
 
     info = get("sgd")
     state_keys = {"b": "momentum_buffer"}
+    supports_sparse = True
+    keeps_step = False
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None, **unknown):
@@ -246,6 +443,8 @@ class Adagrad(_Adapter):
 
     info = get("adagrad")
     state_keys = {"s": "sum"}
+    eager_state = True
+    supports_sparse = True
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None, eps_mode="outside", **unknown):
@@ -288,6 +487,8 @@ class Adam(_Adapter):
 
     info = get("adam")
     state_keys = _ADAM_KEYS
+    betas_alike = True
+    _torch_refuses_tensor_lr_with_foreach = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
@@ -303,6 +504,8 @@ class AdamW(_Adapter):
 
     info = get("adamw")
     state_keys = _ADAM_KEYS
+    betas_alike = True
+    _torch_refuses_tensor_lr_with_foreach = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
                  maximize=False, foreach=None, capturable=False, differentiable=False, fused=None,

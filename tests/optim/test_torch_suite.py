@@ -1,0 +1,552 @@
+"""descend's torch-compatible classes driven by torch's own test inputs, side by side with torch.optim.
+
+torch ships the inputs its own optimizer suite runs (``torch/testing/_internal/common_optimizers.py``,
+``optim_db``): for every optimizer, the constructor keywords it tests (with ``foreach``, ``fused`` and
+``differentiable`` switched on in turn), the inputs that must be refused, the schedulers it runs, and whether
+sparse and complex parameters are supported. Here each of those inputs builds torch's optimizer and descend's
+class of the same name, on the same parameters, and both are compared **per step from a shared state**: before
+every step descend loads torch's ``state_dict()`` and parameters, both step from the same gradients, and the
+parameters and every state entry must agree to 1e-12 relative (rounding cannot accumulate, so this holds on any
+CPU). The parameters are chosen to reach the cases that once differed silently: two param groups, a 0-d
+parameter (a learnable scale), a complex parameter, and a parameter without a gradient for its first steps (its
+state is created late).
+
+Besides those inputs: what torch accepts and refuses (measured on torch itself, not written down), state_dicts
+saved before the first step or with parameters that have no state (both ways), schedulers that switch momentum
+on, sparse gradients, and the optimizer hooks.
+
+Every input passes, or is refused for a reason written in ``REFUSED`` below.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import pytest
+import torch
+from torch.nn import Parameter
+from torch.testing._internal.common_optimizers import (
+    ErrorOptimizerInput,
+    OptimizerErrorEnum,
+    _get_optim_inputs_including_global_cliquey_kwargs,
+    optim_db,
+)
+
+import descend.optim as D
+
+#: torch's optimizers that descend offers, by class name (the others in optim_db are not claimed:
+#: ASGD, Adafactor, LBFGS, Muon, Rprop, SparseAdam).
+OFFERED = ["SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam", "RAdam"]
+INFO = {info.name: info for info in optim_db if info.name in OFFERED}
+
+#: torch's inputs that descend refuses, each with its reason. Nothing else may be refused.
+REFUSED = {
+    "differentiable": "descend's classes update parameters in place under no_grad; the pure rules "
+    "(descend.optim.adam_update, ...) are the differentiable form, and return new tensors",
+}
+
+#: Where descend accepts what torch refuses, or refuses what torch accepts, and why (checked below).
+DIFFERS = {
+    # (class, probe): reason
+    ("Adamax", "tensor betas with foreach"): "torch's foreach kernel fails at the first step; descend's rule takes tensors",
+    ("NAdam", "tensor betas with foreach"): "torch's foreach kernel fails at the first step; descend's rule takes tensors",
+    ("RAdam", "tensor betas with foreach"): "torch's foreach kernel fails at the first step; descend's rule takes tensors",
+}
+
+RTOL, ATOL = 1e-12, 1e-14
+STEPS = 8
+LATE = 3  # the step from which the late parameter has a gradient
+
+
+def make_params(dtype=torch.float64, complex_param=True, seed=0):
+    """Weights [4, 3], bias [4], a 0-d scale, a late parameter [3] (no gradient before step LATE) and a complex [2]."""
+    g = torch.Generator().manual_seed(seed)
+    params = {
+        "weight": torch.randn(4, 3, generator=g, dtype=dtype),
+        "bias": torch.randn(4, generator=g, dtype=dtype),
+        "scale": torch.tensor(1.3, dtype=dtype),
+        "late": torch.randn(3, generator=g, dtype=dtype),
+    }
+    if complex_param:
+        params["phase"] = torch.randn(2, generator=g, dtype=torch.complex128 if dtype == torch.float64 else torch.complex64)
+    return params
+
+
+def loss_of(params, step, data):
+    x, y, target = data
+    out = params["scale"] * (x @ params["weight"].T + params["bias"])
+    loss = ((out - y) ** 2).mean()
+    if step >= LATE and "late" in params:
+        loss = loss + ((params["late"] - 1.5) ** 2).sum()
+    if "phase" in params:
+        loss = loss + 0.5 * (params["phase"] - target).abs().pow(2).sum()
+    return loss
+
+
+def make_data(dtype=torch.float64):
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.randn(8, 3, generator=g, dtype=dtype), torch.randn(8, 4, generator=g, dtype=dtype)
+    target = torch.tensor([0.5 + 1j, -1 - 0.5j], dtype=torch.complex128 if dtype == torch.float64 else torch.complex64)
+    return x, y, target
+
+
+def groups_of(params, kwargs):
+    """Two param groups; the second with half the learning rate when the lr is a number."""
+    second = {"params": [params[k] for k in ("scale", "late", "phase") if k in params]}
+    lr = kwargs.get("lr")
+    if isinstance(lr, float):
+        second["lr"] = lr / 2
+    return [{"params": [params["weight"], params["bias"]]}, second]
+
+
+def build(cls, values, kwargs):
+    params = {k: Parameter(v.clone()) for k, v in values.items()}
+    return params, cls(groups_of(params, kwargs), **copy.deepcopy(kwargs))
+
+
+def deviation(a, b):
+    return ((a - b).abs() / (RTOL * b.abs() + ATOL)).max().item() if a.numel() else 0.0
+
+
+def compare_state(ours, theirs, ours_params, their_params):
+    """Every state entry torch keeps must be in descend's state and agree; descend adds at most 'step'."""
+    worst = 0.0
+    for name, p in their_params.items():
+        mine, tstate = ours.state[ours_params[name]], theirs.state[p]
+        assert set(mine) - set(tstate) <= {"step"}, f"{name}: descend keeps {set(mine) - set(tstate)}"
+        assert bool(mine) == bool(tstate), f"{name}: state created at another step than torch's"
+        for key, value in tstate.items():
+            if value is None:
+                continue
+            assert key in mine, f"{name}: no {key!r} in descend's state"
+            if key == "step":
+                assert float(mine[key]) == float(value), f"{name}: step {float(mine[key])} != {float(value)}"
+                continue
+            value = value.to_dense() if value.is_sparse else value
+            assert mine[key].shape == value.shape and mine[key].dtype == value.dtype, f"{name}.{key}"
+            worst = max(worst, deviation(mine[key], value))
+    return worst
+
+
+def run_side_by_side(cls_name, kwargs, *, values=None, schedulers=(), steps=STEPS, grads_of=None):
+    """Per step from a shared state: descend loads torch's state and parameters, both step; return the worst deviation."""
+    values = make_params() if values is None else values
+    data = make_data()
+    theirs_p, theirs = build(getattr(torch.optim, cls_name), values, kwargs)
+    ours_p, ours = build(getattr(D, cls_name), values, kwargs)
+    their_sched = [make(theirs) for make in schedulers]
+    our_sched = [make(ours) for make in schedulers]
+    worst, moved = 0.0, 0.0
+    for step in range(steps):
+        ours.load_state_dict(copy.deepcopy(theirs.state_dict()))
+        with torch.no_grad():
+            for name in values:
+                ours_p[name].copy_(theirs_p[name])
+        before = {k: v.detach().clone() for k, v in theirs_p.items()}
+        for params, opt in ((theirs_p, theirs), (ours_p, ours)):
+            opt.zero_grad()
+            if grads_of is None:
+                loss = loss_of(params, step, data)
+                loss.backward()
+            else:
+                grads_of(params, step)
+                loss = torch.tensor(1.0)
+            opt.step()
+        for name in values:
+            worst = max(worst, deviation(ours_p[name].detach(), theirs_p[name].detach()))
+            moved = max(moved, (theirs_p[name].detach() - before[name]).abs().max().item())
+        worst = max(worst, compare_state(ours, theirs, ours_p, theirs_p))
+        for their, our in zip(their_sched, our_sched):
+            if isinstance(their, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                their.step(loss.item())
+                our.step(loss.item())
+            else:
+                their.step()
+                our.step()
+        for g_t, g_o in zip(theirs.param_groups, ours.param_groups):
+            for key in ("lr", "momentum", "betas"):
+                if key in g_t:
+                    assert _plain(g_o[key]) == _plain(g_t[key]), f"scheduler moved {key} differently"
+    return worst, moved
+
+
+def _plain(x):
+    if isinstance(x, tuple):
+        return tuple(_plain(v) for v in x)
+    return x.item() if isinstance(x, torch.Tensor) else x
+
+
+# -- torch's own inputs ---------------------------------------------------------------------------------------
+
+
+def _inputs():
+    for name, info in INFO.items():
+        for optim_input in _get_optim_inputs_including_global_cliquey_kwargs("cpu", torch.float64, info):
+            yield pytest.param(name, optim_input.kwargs, id=f"{name}-{optim_input.desc}")
+
+
+@pytest.mark.parametrize("name, kwargs", list(_inputs()))
+def test_optim_db_input_matches_torch_per_step(name, kwargs):
+    refused = [flag for flag in REFUSED if kwargs.get(flag)]
+    if refused:
+        with pytest.raises(ValueError, match=refused[0]):
+            getattr(D, name)([Parameter(torch.zeros(2, dtype=torch.float64))], **kwargs)
+        return
+    values = make_params(complex_param=not kwargs.get("fused"))
+    if kwargs.get("fused"):
+        # torch's fused kernels take real floating-point parameters only, and torch's fused SGD fails when a
+        # parameter's first gradient comes after the others' (TypeError inside torch._fused_sgd_)
+        del values["late"]
+    worst, moved = run_side_by_side(name, kwargs, values=values)
+    assert worst <= 1, f"a step differs from torch's by {worst:.2g} × (1e-12·|value| + 1e-14)"
+    assert moved > 1e-6, "the parameters must move, or the comparison proves nothing"
+
+
+def _scheduler_inputs():
+    for name, info in INFO.items():
+        for schedulers in info.scheduler_inputs:
+            ids = "+".join(type(s(torch.optim.SGD([Parameter(torch.zeros(1))], lr=0.1))).__name__ for s in schedulers)
+            yield pytest.param(name, schedulers, id=f"{name}-{ids}")
+
+
+@pytest.mark.parametrize("name, schedulers", list(_scheduler_inputs()))
+def test_optim_db_schedulers_match_torch(name, schedulers):
+    kwargs = {"lr": 0.01} if name not in ("SGD",) else {"lr": 0.01, "momentum": 0.9}
+    worst, moved = run_side_by_side(name, kwargs, schedulers=schedulers, steps=12)
+    assert worst <= 1
+    assert moved > 1e-6
+
+
+def _error_inputs():
+    for name, info in INFO.items():
+        for error_input in info.optim_error_inputs_func("cpu", torch.float64):
+            yield pytest.param(name, error_input, id=f"{name}-{error_input.optimizer_error_input.desc}")
+
+
+@pytest.mark.parametrize("name, error_input", list(_error_inputs()))
+def test_optim_db_error_inputs_refused_like_torch(name, error_input: ErrorOptimizerInput):
+    """torch's error inputs: descend refuses each with the same error type, no later than torch.
+
+    A refusal at the first step in torch may come at construction in descend (before any work starts).
+    """
+    optim_input = error_input.optimizer_error_input
+    params = optim_input.params
+    if params is None:
+        params = [Parameter(torch.randn(1, 1, dtype=torch.float64))]
+    kwargs = optim_input.kwargs
+    error_type = error_input.error_type
+    if issubclass(error_type, Warning):
+        with pytest.warns(error_type, match=error_input.error_regex):
+            getattr(D, name)(params, **kwargs)
+        return
+    with pytest.raises(error_type) as raised:
+        opt = getattr(D, name)(params, **kwargs)
+        if error_input.error_on == OptimizerErrorEnum.STEP_ERROR:
+            for p in opt.param_groups[0]["params"]:
+                p.grad = torch.ones_like(p)
+            opt.step()
+    assert str(raised.value), "the error says what is wrong"
+
+
+# -- acceptance: the same as torch's, measured on torch ----------------------------------------------------------
+
+PROBES = {
+    "eps = 0": dict(eps=0.0),
+    "alpha = 1": dict(alpha=1.0),
+    "rho = 1": dict(rho=1.0),
+    "beta1 = 0": dict(betas=(0.0, 0.99)),
+    "beta2 = 0": dict(betas=(0.9, 0.0)),
+    "momentum_decay = 0": dict(momentum_decay=0.0),
+    "one-element tensor lr": dict(lr=torch.tensor([0.01])),
+    "0-d tensor lr": dict(lr=torch.tensor(0.01)),
+    "tensor lr with foreach": dict(lr=torch.tensor(0.01), foreach=True),
+    "capturable on the CPU": dict(capturable=True),
+    "fused with foreach": dict(fused=True, foreach=True),
+    "betas of a number and a tensor": dict(betas=(0.9, torch.tensor(0.99))),
+    "tensor betas with foreach": dict(betas=(torch.tensor(0.9), torch.tensor(0.99)), foreach=True),
+    "negative lr": dict(lr=-0.1),
+    "negative weight_decay": dict(weight_decay=-0.1),
+    "negative momentum": dict(momentum=-0.1),
+    "nesterov without momentum": dict(nesterov=True),
+}
+
+
+def _accepts(cls, kwargs):
+    """'accepted' (constructed, and one step taken), 'refused', or None when the class has no such argument."""
+    p = Parameter(torch.randn(3, dtype=torch.float64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            opt = cls([p], **copy.deepcopy(kwargs))
+        except TypeError as e:
+            if "unexpected keyword" in str(e) or "unknown argument" in str(e):
+                return None
+            return "refused"
+        except (ValueError, RuntimeError, AssertionError):
+            return "refused"
+        try:
+            p.grad = torch.randn(3, dtype=torch.float64)
+            opt.step()
+        except (ValueError, RuntimeError, AssertionError, TypeError):
+            return "refused"
+    return "accepted"
+
+
+@pytest.mark.parametrize("probe", list(PROBES))
+@pytest.mark.parametrize("name", OFFERED)
+def test_accepts_what_torch_accepts(name, probe):
+    theirs = _accepts(getattr(torch.optim, name), PROBES[probe])
+    if theirs is None:
+        return  # torch's class has no such argument (descend refuses unknown names; tested elsewhere)
+    ours = _accepts(getattr(D, name), PROBES[probe])
+    if (name, probe) in DIFFERS:
+        assert ours != theirs, f"listed as differing, but both are {ours}: remove it from DIFFERS"
+        return
+    assert ours == theirs, f"torch: {theirs}, descend: {ours}"
+
+
+# -- silent differences once found -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("name, kwargs", [("Adam", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9)),
+                                          ("AdamW", dict(lr=0.1)), ("Adagrad", dict(lr=0.1))])
+def test_fused_updates_0d_parameters(name, kwargs, dtype):
+    """fused=True beside a 1-d parameter: a learnable scalar's state must be written back (3 steps)."""
+    out = []
+    for fused in (False, True):
+        a = Parameter(torch.tensor(1.0, dtype=dtype))
+        b = Parameter(torch.ones(3, dtype=dtype))
+        opt = getattr(D, name)([a, b], fused=fused, **kwargs)
+        for _ in range(3):
+            a.grad, b.grad = torch.tensor(2.0, dtype=dtype), torch.full((3,), 2.0, dtype=dtype)
+            opt.step()
+        out.append((a.detach().clone(), {k: v.clone() for k, v in opt.state[a].items()}))
+    (eager, eager_state), (fused, fused_state) = out
+    ref = torch.optim.__dict__[name]
+    t = Parameter(torch.tensor(1.0, dtype=dtype))
+    opt = ref([t, Parameter(torch.ones(3, dtype=dtype))], **kwargs)
+    for _ in range(3):
+        for p in opt.param_groups[0]["params"]:
+            p.grad = torch.full_like(p, 2.0)
+        opt.step()
+    ulps = 4 * torch.finfo(dtype).eps
+    assert abs(fused.item() - t.item()) <= ulps * 3, f"fused {fused.item()} torch {t.item()}"
+    assert abs(eager.item() - t.item()) <= ulps * 3
+    for key, value in opt.state[t].items():
+        assert torch.allclose(fused_state[key].double(), value.double(), rtol=ulps * 3, atol=0), key
+
+
+def test_state_is_created_lazily_as_torch_does():
+    """Before the first step the state is empty (torch's SGD then treats the first step as b = g)."""
+    p = Parameter(torch.ones(2, dtype=torch.float64))
+    ours = D.SGD([p], lr=0.1, momentum=0.9, dampening=0.5)
+    saved = ours.state_dict()
+    assert saved["state"] == {}
+    q = Parameter(torch.ones(2, dtype=torch.float64))
+    theirs = torch.optim.SGD([q], lr=0.1, momentum=0.9, dampening=0.5)
+    theirs.load_state_dict(saved)
+    q.grad = torch.ones(2, dtype=torch.float64)
+    theirs.step()
+    assert torch.allclose(theirs.state[q]["momentum_buffer"], torch.ones(2, dtype=torch.float64))  # not 0.5
+    assert torch.allclose(q.detach(), torch.full((2,), 0.9, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("name", OFFERED)
+def test_torch_state_dict_with_parameters_without_state(name):
+    """A torch state_dict saved after a step in which one parameter had no gradient: descend loads it and steps."""
+    values = make_params()
+    kwargs = {"lr": 0.01}
+    data = make_data()
+    theirs_p, theirs = build(getattr(torch.optim, name), values, kwargs)
+    loss_of(theirs_p, 0, data).backward()  # 'late' has no gradient: torch keeps no state for it
+    theirs.step()
+    assert not theirs.state[theirs_p["late"]] or name == "Adagrad"  # torch's Adagrad creates state at once
+    ours_p, ours = build(getattr(D, name), values, kwargs)
+    ours.load_state_dict(copy.deepcopy(theirs.state_dict()))
+    with torch.no_grad():
+        for k in values:
+            ours_p[k].copy_(theirs_p[k])
+    for params, opt in ((theirs_p, theirs), (ours_p, ours)):
+        opt.zero_grad()
+        loss_of(params, LATE, data).backward()
+        opt.step()
+    for k in values:
+        assert deviation(ours_p[k].detach(), theirs_p[k].detach()) <= 1, k
+    assert compare_state(ours, theirs, ours_p, theirs_p) <= 1
+
+
+@pytest.mark.parametrize("name", OFFERED)
+def test_state_dict_saved_before_the_first_step_loads_both_ways(name):
+    for first, second in ((torch.optim, D), (D, torch.optim)):
+        values = make_params()
+        kwargs = {"lr": 0.01, "momentum": 0.9, "dampening": 0.5} if name == "SGD" else {"lr": 0.01}
+        a_p, a = build(getattr(first, name), values, kwargs)
+        b_p, b = build(getattr(second, name), values, kwargs)
+        b.load_state_dict(copy.deepcopy(a.state_dict()))
+        data = make_data()
+        for params, opt in ((a_p, a), (b_p, b)):
+            for step in range(3):
+                opt.zero_grad()
+                loss_of(params, step, data).backward()
+                opt.step()
+        for k in values:
+            assert deviation(b_p[k].detach(), a_p[k].detach()) <= 1e3, (first.__name__, k)  # 3 steps, any CPU
+
+
+@pytest.mark.parametrize("scheduler", ["OneCycleLR", "CyclicLR", "by hand"])
+@pytest.mark.parametrize("name", ["SGD", "RMSprop"])
+def test_schedulers_that_switch_momentum_on(name, scheduler):
+    """Built with momentum 0; OneCycleLR and CyclicLR cycle momentum (on by default): as torch, per step."""
+    def make(opt):
+        if scheduler == "OneCycleLR":
+            return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=20)
+        if scheduler == "CyclicLR":
+            return torch.optim.lr_scheduler.CyclicLR(opt, base_lr=0.001, max_lr=0.05, step_size_up=4)
+        return _MomentumOnAt(opt, at=3)
+
+    worst, moved = run_side_by_side(name, {"lr": 0.01, "momentum": 0.0}, schedulers=[make], steps=10)
+    assert worst <= 1
+    assert moved > 1e-6
+
+
+class _MomentumOnAt:
+    """Raises every group's momentum to 0.9 at a given step, as a user would by hand.
+
+    torch's RMSprop then fails (KeyError: 'momentum_buffer': it creates the buffer only at the first step);
+    descend creates it when needed, at zero, which is what torch's oracle here is given by hand.
+    """
+
+    def __init__(self, opt, at):
+        self.opt, self.at, self.count = opt, at, 0
+
+    def step(self):
+        self.count += 1
+        if self.count == self.at:
+            for group in self.opt.param_groups:
+                group["momentum"] = 0.9
+                if type(self.opt) is torch.optim.RMSprop:
+                    for p in group["params"]:
+                        if self.opt.state[p]:
+                            self.opt.state[p].setdefault("momentum_buffer", torch.zeros_like(p))
+
+
+@pytest.mark.parametrize("kwargs", [dict(lr=0.1), dict(lr=0.1, momentum=0.9), dict(lr=0.1, momentum=0.9, dampening=0.3),
+                                    dict(lr=0.1, momentum=0.9, nesterov=True), dict(lr=0.1, maximize=True)])
+def test_sgd_sparse_gradients_match_torch(kwargs):
+    _sparse_against_torch("SGD", kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [dict(lr=0.1), dict(lr=0.1, lr_decay=0.1), dict(lr=0.1, initial_accumulator_value=0.2),
+                                    dict(lr=0.1, maximize=True)])
+def test_adagrad_sparse_gradients_match_torch(kwargs):
+    _sparse_against_torch("Adagrad", kwargs)
+
+
+def _sparse_against_torch(name, kwargs):
+    """An embedding table with sparse gradients (rows 1, 3, 3 then 0, 3): per step from torch's state."""
+    rows = [torch.tensor([1, 3, 3]), torch.tensor([0, 3]), torch.tensor([2])]
+    values = {"table": torch.randn(5, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(2))}
+
+    def grads_of(params, step):
+        out = torch.nn.functional.embedding(rows[step % 3], params["table"], sparse=True)
+        (out**2).sum().backward()
+        assert params["table"].grad.is_sparse
+
+    def build_plain(cls):
+        params = {"table": Parameter(values["table"].clone())}
+        return params, cls([params["table"]], **kwargs)
+
+    theirs_p, theirs = build_plain(getattr(torch.optim, name))
+    ours_p, ours = build_plain(getattr(D, name))
+    worst = 0.0
+    for step in range(6):
+        ours.load_state_dict(copy.deepcopy(theirs.state_dict()))
+        with torch.no_grad():
+            ours_p["table"].copy_(theirs_p["table"])
+        for params, opt in ((theirs_p, theirs), (ours_p, ours)):
+            opt.zero_grad()
+            grads_of(params, step)
+            opt.step()
+        worst = max(worst, deviation(ours_p["table"].detach(), theirs_p["table"].detach()))
+        worst = max(worst, compare_state(ours, theirs, ours_p, theirs_p))
+    assert worst <= 1
+
+
+@pytest.mark.parametrize("name", [n for n in OFFERED if n not in ("SGD", "Adagrad")])
+def test_sparse_gradients_refused_where_torch_refuses_them(name):
+    p = Parameter(torch.randn(5, 3, dtype=torch.float64))
+    opt = getattr(D, name)([p])
+    torch.nn.functional.embedding(torch.tensor([1]), p, sparse=True).sum().backward()
+    with pytest.raises(RuntimeError, match="sparse"):
+        opt.step()
+
+
+def test_adagrad_sparse_with_weight_decay_refused_as_torch():
+    p = Parameter(torch.randn(5, 3, dtype=torch.float64))
+    opt = D.Adagrad([p], weight_decay=0.1)
+    torch.nn.functional.embedding(torch.tensor([1]), p, sparse=True).sum().backward()
+    with pytest.raises(RuntimeError, match="weight_decay"):
+        opt.step()
+
+
+@pytest.mark.parametrize("name", OFFERED)
+def test_complex_parameters_match_torch(name):
+    """A complex parameter alone is updated as torch updates it: real and imaginary parts as two reals."""
+    kwargs = {"lr": 0.05}
+    values = {"z": torch.tensor([1 + 2j, -0.5 + 0.1j, 3 - 1j], dtype=torch.complex128)}
+    c = torch.tensor([0.2 - 1j, 1 + 1j, -1 + 0.5j], dtype=torch.complex128)
+
+    def grads_of(params, step):
+        ((params["z"] - c).abs() ** 2 + (params["z"] ** 2).real).sum().backward()
+
+    theirs_p = {"z": Parameter(values["z"].clone())}
+    ours_p = {"z": Parameter(values["z"].clone())}
+    theirs = getattr(torch.optim, name)([theirs_p["z"]], **kwargs)
+    ours = getattr(D, name)([ours_p["z"]], **kwargs)
+    worst = 0.0
+    for step in range(6):
+        ours.load_state_dict(copy.deepcopy(theirs.state_dict()))
+        with torch.no_grad():
+            ours_p["z"].copy_(theirs_p["z"])
+        for params, opt in ((theirs_p, theirs), (ours_p, ours)):
+            opt.zero_grad()
+            grads_of(params, step)
+            opt.step()
+        worst = max(worst, deviation(torch.view_as_real(ours_p["z"].detach()), torch.view_as_real(theirs_p["z"].detach())))
+        for key, value in theirs.state[theirs_p["z"]].items():
+            if key != "step" and value is not None and value.ndim:
+                mine = ours.state[ours_p["z"]][key]
+                assert mine.is_complex() == value.is_complex(), key
+                worst = max(worst, deviation(torch.view_as_real(mine), torch.view_as_real(value)))
+    assert worst <= 1
+
+
+@pytest.mark.parametrize("name", OFFERED)
+def test_hooks_fire_as_on_torch(name):
+    """The optimizer hooks torch's base class offers: step pre/post, state_dict and load_state_dict."""
+    calls = []
+    p = Parameter(torch.ones(2, dtype=torch.float64))
+    opt = getattr(D, name)([p], lr=0.01)
+    opt.register_step_pre_hook(lambda o, a, k: calls.append("pre"))
+    opt.register_step_post_hook(lambda o, a, k: calls.append("post"))
+    opt.register_state_dict_pre_hook(lambda o: calls.append("sd-pre"))
+    opt.register_state_dict_post_hook(lambda o, sd: calls.append("sd-post"))
+    opt.register_load_state_dict_pre_hook(lambda o, sd: calls.append("load-pre"))
+    opt.register_load_state_dict_post_hook(lambda o: calls.append("load-post"))
+    p.grad = torch.ones(2, dtype=torch.float64)
+    opt.step()
+    opt.load_state_dict(opt.state_dict())
+    assert calls == ["pre", "post", "sd-pre", "sd-post", "load-pre", "load-post"]
+
+
+def test_loading_a_torch_state_dict_keeps_descends_own_options():
+    """torch's param groups lack descend's switches: loading one must not reset them to their defaults."""
+    p = Parameter(torch.ones(2, dtype=torch.float64))
+    ours = D.Adam([p], lr=0.01, eps_mode="inside", amsgrad_max="corrected")
+    q = Parameter(torch.ones(2, dtype=torch.float64))
+    ours.load_state_dict(torch.optim.Adam([q], lr=0.02).state_dict())
+    group = ours.param_groups[0]
+    assert group["eps_mode"] == "inside" and group["amsgrad_max"] == "corrected"
+    assert group["lr"] == 0.02
