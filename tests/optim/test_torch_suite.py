@@ -52,6 +52,8 @@ DIFFERS = {
     ("Adamax", "tensor betas with foreach"): "torch's foreach kernel fails at the first step; descend's rule takes tensors",
     ("NAdam", "tensor betas with foreach"): "torch's foreach kernel fails at the first step; descend's rule takes tensors",
     ("RAdam", "tensor betas with foreach"): "torch's foreach kernel fails at the first step; descend's rule takes tensors",
+    ("SGD", "dampening above 1"): "1 − τ < 0 turns the gradient's sign in the buffer: descend allows τ in [0, 1]",
+    ("RMSprop", "alpha above 1"): "1 − α < 0 weighs g² negatively, s turns negative and √s undefined: α in [0, 1]",
 }
 
 RTOL, ATOL = 1e-12, 1e-14
@@ -269,6 +271,15 @@ PROBES = {
     "negative weight_decay": dict(weight_decay=-0.1),
     "negative momentum": dict(momentum=-0.1),
     "nesterov without momentum": dict(nesterov=True),
+    "dampening above 1": dict(momentum=0.9, dampening=1.5),
+    "momentum above 1": dict(momentum=1.5),
+    "alpha above 1": dict(alpha=1.5),
+    "rho above 1": dict(rho=1.5),
+    "negative lr_decay": dict(lr_decay=-0.1),
+    "negative initial_accumulator_value": dict(initial_accumulator_value=-0.1),
+    "negative momentum_decay": dict(momentum_decay=-0.1),
+    "beta1 = 1": dict(betas=(1.0, 0.99)),
+    "negative eps": dict(eps=-1e-8),
 }
 
 
@@ -550,3 +561,10 @@ def test_loading_a_torch_state_dict_keeps_descends_own_options():
     group = ours.param_groups[0]
     assert group["eps_mode"] == "inside" and group["amsgrad_max"] == "corrected"
     assert group["lr"] == 0.02
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"])
+def test_beta1_and_beta2_are_explained(name):
+    """The pure rules and descend.fit take beta1/beta2; the classes take torch's betas=(β₁, β₂) and say so."""
+    with pytest.raises(ValueError, match=r"betas=\(0\.8, 0\.999\)"):
+        getattr(D, name)([Parameter(torch.zeros(2))], beta1=0.8)

@@ -70,6 +70,13 @@ class _Adapter(torch.optim.Optimizer):
     betas_alike: ClassVar[bool] = False
 
     def __init__(self, params: Any, defaults: dict[str, Any], unknown: Mapping[str, Any]) -> None:
+        split = [name for name in ("beta1", "beta2") if name in unknown]
+        if split and "betas" in defaults:
+            b1, b2 = (unknown.get(name, default) for name, default in zip(("beta1", "beta2"), defaults["betas"]))
+            raise ValueError(
+                f"{type(self).__name__} takes betas=(β₁, β₂) as torch.optim does, not {' and '.join(split)}: "
+                f"write betas=({b1!r}, {b2!r}) (descend.fit and the pure rules take beta1 and beta2)"
+            )
         check_names(unknown, [*defaults, "foreach", "capturable", "differentiable", "fused"],
                     what=f"argument for {type(self).__name__}")
         if defaults.get("differentiable"):
