@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -215,7 +216,8 @@ def test_table_has_every_label_formatted_and_the_winners_highlighted(tmp_path):
     assert [c[1]["title"] for c in best] == ["best divergence rate", "best final train loss", "best test accuracy",
                                             "best steps to target"]
     cells = [c[2] for c in page.cells if c[0] == "td"][:10]
-    assert cells == ["0.01235", "91.23%", "> 60", "0%", "1.5", "0.00234", "95%", "42", "25%", "\u2014"]
+    # the secondary columns (ms / step) in a second table under "More columns", after the main one
+    assert cells == ["0.01235", "91.23%", "> 60", "0%", "0.00234", "95%", "42", "25%", "1.5", "\u2014"]
     assert ("Best per metric: final train loss: <b>adam</b>; test accuracy: <b>adam</b>; steps to target: "
             "<b>adam</b>; divergence rate: <b>gd</b>.") in text
     assert "<dt>steps to target</dt>" in text  # what the columns mean
@@ -254,8 +256,10 @@ def test_charts_are_valid_json_with_one_legend_entry_per_label(tmp_path):
     dashes = [t["line"].get("dash") for t in data]
     # per label, the 2 seeds of its selected configuration and their median
     assert dashes.count("dash") == dashes.count("solid") == 2 * (2 + 1)
-    widths = sorted({t["line"]["width"] for t in data})
-    assert widths[0] == 1 and widths[-1] == 3  # thin seeds, a bold median
+    assert {t["line"]["width"] for t in data if not t.get("showlegend") and t["line"]["dash"] == "solid"
+            and t.get("opacity") == 0.35} == {1}  # thin seeds
+    # bold medians, each label's narrower than the one before: a median drawn over another leaves it an edge
+    assert [t["line"]["width"] for t in data if t.get("showlegend")] == [3.6, 1.8]
     data, layout, _ = found["fig-lr"]
     assert layout["xaxis"]["type"] == "log" and layout["yaxis"]["type"] == "log"
     crosses = [t for t in data if t.get("marker", {}).get("symbol") == "x"]
@@ -323,17 +327,92 @@ def test_paths_are_named_by_labels_and_cut_at_divergence(tmp_path):
     assert array(lines["plain gd"]["x"])[-1] == pytest.approx(1.0)
 
 
-def test_images_are_relative_img_tags_at_the_end(tmp_path):
+def test_other_images_are_sections_of_their_own_with_relative_names(tmp_path):
     images = {"Loss curves": "loss.png", "Paths <b>": "paths on surface.png"}
     _, text = report(tmp_path, images=images)
     page = parse(text)
     imgs = [attrs for tag, attrs in page.attrs if tag == "img"]
-    assert [i["src"] for i in imgs] == ["loss.png", "paths%20on%20surface.png"]
+    assert [i["src"] for i in imgs] == ["loss.png", "paths%20on%20surface.png"]  # no such file: its name
     assert [i["alt"] for i in imgs] == ["Loss curves", "Paths <b>"]
-    assert text.index("<h2>Static figures</h2>") > text.index("<h2>Configuration</h2>")
+    assert text.index("<h2>Paths &lt;b&gt;</h2>") < text.index("<h2>Configuration</h2>")
     for bad in ("/tmp/loss.png", "https://example.org/loss.png", "file:///tmp/x.png"):
         with pytest.raises(ValueError, match="relative"):
             report(tmp_path, images={"x": bad})
+
+
+STATIC = ("loss-step", "loss-epoch", "lr-sensitivity", "lr-batch", "batch-regimes", "parameter-steps", "grad-norms")
+
+
+def _static_files(directory):
+    """A PNG (distinct bytes) and an SVG for every static figure a report writes."""
+    (directory / "figures").mkdir(parents=True, exist_ok=True)
+    images = {}
+    for k, stem in enumerate(STATIC):
+        (directory / "figures" / f"{stem}.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes([k]) * 40)
+        (directory / "figures" / f"{stem}.svg").write_text("<svg/>")
+        images[f"caption of {stem}"] = f"figures/{stem}.png"
+    return images
+
+
+def test_each_view_is_shown_once_and_a_chart_links_its_static_file(tmp_path):
+    images = _static_files(tmp_path)
+    _, text = report(tmp_path, images=images)
+    page = parse(text)
+    sources = {stem: base64.b64encode((tmp_path / "figures" / f"{stem}.png").read_bytes()).decode() for stem in STATIC}
+    imgs = [attrs["src"] for tag, attrs in page.attrs if tag == "img"]
+    links = [attrs for tag, attrs in page.attrs if tag == "a" and "download" in attrs]
+    # a view with an interactive chart is drawn once, interactively; its PNG is a download link under it
+    shown = [stem for stem in STATIC if any(sources[stem] in src for src in imgs)]
+    assert shown == ["lr-batch", "batch-regimes", "parameter-steps"]
+    assert sorted(a["download"] for a in links) == ["grad-norms.png", "loss-epoch.png", "loss-step.png",
+                                                    "lr-sensitivity.png"]
+    for stem in STATIC:  # every figure's bytes once in the page: as its image or as its link, never both
+        assert text.count(sources[stem]) == 1, stem
+        assert f"figures/{stem}.svg" in text  # the SVG named next to the link
+    assert all(a["href"].startswith("data:image/png;base64,") for a in links)  # works moved alone
+    # in the page's order: each static-only view after the learning-rate chart, before the gradient norms
+    order = [text.index(key) for key in ("id=\"fig-loss\"", "loss-step.png", "id=\"fig-lr\"",
+                                          "<h2>Learning rate \u00d7 batch size</h2>",
+                                          "<h2>GD, SGD, mini-batch and hybrid batch sizes</h2>",
+                                          "<h2>The parameter after each step</h2>", "id=\"fig-grad\"",
+                                          "grad-norms.png", "<h2>Configuration</h2>")]
+    assert order == sorted(order)
+    assert "Static figures" not in text and text.count("<section id=\"batch-regimes\">") == 1
+
+
+def test_the_still_of_a_chart_with_nothing_to_draw_is_shown_in_its_place(tmp_path):
+    images = _static_files(tmp_path)
+    summary, curves, table, winners = frames()
+    summary["lr"] = np.nan  # no learning rate: no interactive sensitivity chart
+    _, text = report(tmp_path, images=images, summary=summary)
+    page = parse(text)
+    assert "fig-lr" not in page.plot_divs
+    lr = base64.b64encode((tmp_path / "figures" / "lr-sensitivity.png").read_bytes()).decode()
+    assert any(lr in attrs["src"] for tag, attrs in page.attrs if tag == "img") and text.count(lr) == 1
+
+
+def test_the_summary_table_keeps_secondary_columns_collapsed_and_fits_the_window(tmp_path):
+    summary, curves, _, winners = frames()
+    columns = ["lr", "batch size", "seeds", "final train loss", "best train loss", "validation loss", "test loss",
+               "test accuracy", "divergence rate", "left-domain rate", "generalisation gap",
+               "state bytes / parameter", "ms / step", "distance to answer"]
+    table = pd.DataFrame([[0.0707, "hybrid(32\u2192512)", 3, 0.009301, 0.009301, 0.01134, 0.009085, 0.9123, 0.0,
+                           0.0, -0.0002, 8.0, 0.1234, 0.003265]] * 2, index=list(LABELS), columns=columns)
+    _, text = report(tmp_path, table=table, winners={}, summary=summary, curves=curves)
+    main, more = re.findall(r"<table>.*?</table>", text, flags=re.S)[:2]
+    heads = lambda part: re.findall(r"<th scope=\"col\">(.*?)</th>", part)  # noqa: E731
+    assert heads(main) == ["optimizer", "lr", "batch size", "seeds", "final train loss", "validation loss",
+                           "test loss", "test accuracy", "divergence rate", "left-domain rate", "distance to answer"]
+    assert heads(more) == ["optimizer", "best train loss", "generalisation gap", "state bytes / parameter",
+                           "ms / step"]
+    assert text.index("<details class=\"more\"><summary>More columns") < text.index(more)
+    # the widest the main table can be: each column its longest header word or cell (9 px a character at
+    # 0.95 rem, bold headers), plus its padding; the page's text column is 1,120 px in a 1,280 px window
+    rows = [re.findall(r"<t[hd][^>]*>(?:<span[^>]*></span>)?(.*?)</t[hd]>", row)
+            for row in re.findall(r"<tr>(.*?)</tr>", main, flags=re.S)]
+    widths = [max(max(len(word) for word in html.unescape(cell).split()) if i == 0 else len(html.unescape(cell))
+                  for i, cell in enumerate(column)) for column in zip(*rows)]
+    assert sum(9 * w + 18 for w in widths) + 30 <= 1120, widths
 
 
 def test_bad_input_names_the_problem(tmp_path):

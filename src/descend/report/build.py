@@ -161,6 +161,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     from ..selection import statuses
     from . import figures as fig
     from .colours import colours as palette_of
+    from .colours import markers as marker_shapes
     from .html import write_html
 
     task, config = comparison.task, comparison.config
@@ -178,12 +179,19 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     # what each optimizer is shown at, decided once by compare(), and its one colour in every figure
     selection = selection_of(comparison)
     colours = palette_of(selection.optimizers())
+    markers = marker_shapes(selection.optimizers())  # each optimizer's marker shape, as its colour: one for all
     status = statuses(summary).to_dict()
     # on the landscape, one path per optimizer: its representative run in the selection
     shown = path_labels(selection, summary)
     paths = {k: v for k, v in comparison.paths.items() if k in shown} if surface is not None else {}
     named = {k: shown[k] for k in paths}
     path_colours = {named[k]: colours[selection.representatives()[k]] for k in paths}
+    path_markers = {named[k]: markers[selection.representatives()[k]] for k in paths}
+    # a one-parameter task: its parameter after each step, every run of the final comparison
+    single = {k: v for k, v in comparison.paths.items() if k in final.index and np.ndim(v) == 2 and np.shape(v)[1] == 1}
+    parameter = str(getattr(task.model, "names", ("w",))[0]) if single else "w"
+    known = ([float(point[parameter]) for point in task.known.points if parameter in point]
+             if single and task.known is not None else [])
     images: dict[str, str] = {}
     notes = list(comparison.notes)
     if figures and len(final):
@@ -195,9 +203,9 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
         drawn = {
             "loss-step": ("Loss against step: each optimizer's reported configuration (median and inter-quartile "
                           "band over seeds)", lambda: fig.loss_curves(best, best_curves, x="step", title=title,
-                                                                      colours=colours)),
+                                                                      colours=colours, markers=markers)),
             "loss-epoch": ("Loss against epoch", lambda: fig.loss_curves(best, best_curves, x="epoch", title=title,
-                                                                         colours=colours)),
+                                                                         colours=colours, markers=markers)),
             "lr-sensitivity": ("Learning-rate sensitivity (× = diverged)",
                                lambda: fig.lr_sensitivity(summary, title=title, colours=colours)),
             "lr-batch": ("Learning rate × batch size", lambda: fig.lr_batch_heatmap(final, title=title)),
@@ -206,10 +214,14 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
             "grad-norms": ("Gradient norm per parameter tensor",
                            lambda: fig.grad_norms(final, final_curves, selection, title=title, colours=colours)),
         }
+        if single:
+            drawn["parameter-steps"] = (f"{parameter} after each step",
+                                        lambda: fig.parameter_steps(final, single, name=parameter, known=known,
+                                                                    title=title, colours=colours))
         if surface is not None and paths:
             drawn["landscape"] = ("The cost surface with every optimizer's path",
                                   lambda: fig.landscape(surface, paths, named, title=title, status=status,
-                                                        colours=path_colours))
+                                                        colours=path_colours, markers=path_markers))
         for stem, (caption, draw) in drawn.items():
             if stem == "batch-regimes" and final["batch_size"].nunique() < 2:
                 continue
@@ -228,17 +240,21 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
             try:
                 for suffix in (".gif", ".mp4"):
                     fig.animate(surface, paths, named, out / f"paths{suffix}", title=title, max_frames=40,
-                                dpi=80, status=status, colours=path_colours)
+                                dpi=80, status=status, colours=path_colours, markers=path_markers)
                 images["Animation of the paths (also paths.mp4)"] = "paths.gif"
             except ValueError as e:
                 notes.append(f"animation skipped: {e}")
     intro = task.card()
     one_seed = " (one where seeds cannot differ: see under the table)" if selection.one_seed else ""
-    notes.append(f"{len(summary)} runs in {comparison.seconds:.1f} s; mode {config.mode}; "
-                 f"{config.seeds} seed{'s' * (config.seeds != 1)} per configuration{one_seed}")
+    # the runs the header's budget counts (the final comparison's), and apart from them a search's
+    searched = len(summary) - len(final)
+    search = f" (and {searched} run{'s' * (searched != 1)} of the learning-rate search)" if searched else ""
+    notes.append(f"{len(final)} run{'s' * (len(final) != 1)}{search} in {comparison.seconds:.1f} s; mode "
+                 f"{config.mode}; {config.seeds} seed{'s' * (config.seeds != 1)} per configuration{one_seed}")
     write_html(out / "report.html", title=f"descend compare {task.name}", intro=intro,
                table=comparison.table, winners=comparison.winners, summary=final, curves=curves,
                config_text=toml_text, version=comparison.version, mode=config.mode,
                surface=surface, paths=paths or None, labels=named, images=images, notes=notes,
-               selection=selection, colours=colours, table_notes=list(getattr(comparison, "table_notes", [])))
+               selection=selection, colours=colours, markers=markers,
+               table_notes=list(getattr(comparison, "table_notes", [])))
     saved.finish(out)

@@ -8,11 +8,14 @@ or font). The page reads top to bottom the way a newcomer needs it:
    run), and the version of descend;
 2. the summary table, one row per optimizer, with the winner of each metric highlighted, a line naming the
    winners, what the columns mean and every run's configuration (collapsed);
-3. the charts, each with a one-sentence caption saying what to look at: loss against step, learning-rate
-   sensitivity, per-layer gradient norms and, for a task with a 2-parameter cost surface, a contour map and
-   a 3-D surface with each run's path;
-4. the resolved configuration (TOML text) and the version;
-5. static figures (PNG files next to the HTML, embedded in the page as data: URIs), if any.
+3. the views, each shown once with a one-sentence caption saying what to look at: loss against step (or
+   epoch), learning-rate sensitivity, learning rate × batch size, GD / SGD / mini-batch, a one-parameter
+   task's parameter after each step, per-layer gradient norms and, for a task with a 2-parameter cost
+   surface, a contour map, a 3-D surface with each run's path and their animation. A view with an
+   interactive chart is drawn once, interactively, its static PNG a download link under it (:data:`STILLS`);
+   a view that only has a static figure shows that figure (embedded as a data: URI, so the page works
+   moved alone);
+4. the resolved configuration (TOML text) and the version.
 
 Every string that comes from the user (task text, labels, configuration, notes) is escaped.
 """
@@ -32,8 +35,12 @@ import numpy as np
 
 from .. import outcomes
 from ..selection import Selection, status_steps, statuses
+from . import overlap
+from .colours import PLOTLY_SYMBOLS, optimizer_of
 from .colours import colours as palette_of
-from .colours import optimizer_of
+from .colours import markers as marker_shapes
+from .ticks import label as tick_label
+from .ticks import round_log_ticks
 
 __all__ = ["write_html"]
 
@@ -45,6 +52,35 @@ TENSOR_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17bec
                   "#7f7f7f", "#bcbd22")
 #: Plotly marker symbols of the runs that do not count, by status (the table and hover text name them).
 STATUS_SYMBOLS = {outcomes.DIVERGED: "x", outcomes.LEFT_DOMAIN: "diamond-open", outcomes.PRUNED: "line-ns-open"}
+
+#: The static figures (by file stem) that are the still version of an interactive chart (by its div id):
+#: a download link under that chart, never drawn a second time.
+STILLS = {"fig-loss": ("loss-step", "loss-epoch"), "fig-lr": ("lr-sensitivity",), "fig-grad": ("grad-norms",),
+          "fig-contour": ("landscape",)}
+#: The views that only have a static figure (by file stem): heading and caption, in the page's order, and
+#: the chart after which each comes.
+VIEWS = {
+    "lr-batch": ("fig-lr", "Learning rate \u00d7 batch size", "The final training loss of every learning rate and "
+                 "batch size (the median over seeds, its value in the cell; hatched: no run of the cell has a "
+                 "result): a dark row that stays dark across learning rates is a batch size that forgives the "
+                 "choice of rate."),
+    "batch-regimes": ("fig-lr", "GD, SGD, mini-batch and hybrid batch sizes", "The training loss per update of "
+                      "every batch size: the dots are the loss of each update's own batch (one sample for SGD, the "
+                      "whole set for GD), thinned as the legend says, the line the loss on the whole training set. "
+                      "Look at how much noisier small batches are, and how far each gets in the same number of "
+                      "updates."),
+    "parameter-steps": ("fig-lr", "The parameter after each step", "The one parameter of the task after each "
+                        "step, one panel per optimizer and a line per learning rate: a rate below 1/c creeps "
+                        "towards the answer, one between 1/c and 2/c overshoots it and oscillates while "
+                        "converging, one above 2/c runs away (c the curvature)."),
+    "paths": ("fig-surface3d", "The paths as an animation", "Every optimizer's path drawn step by step over the "
+              "contours (paths.mp4 in the report's folder is the same as a video)."),
+}
+#: The labels of the static figures' download links.
+_KINDS = {".png": "PNG", ".svg": "SVG", ".gif": "GIF", ".mp4": "MP4"}
+#: Table columns shown under "more columns" (every other column is in the table itself).
+SECONDARY_COLUMNS = ("best train loss", "generalisation gap", "state bytes / parameter", "ms / step",
+                     "pruned rate")
 
 _SUMMARY_COLUMNS = ("label", "lr", "seed", "final_train_loss")
 _CURVES_COLUMNS = ("run", "step", "split", "metric", "value")
@@ -86,7 +122,8 @@ h2 { font-size: 1.3rem; margin: 2.2rem 0 0.5rem; border-bottom: 1px solid #ddd; 
 .figure { border: 1px solid #e6e6e6; border-radius: 4px; padding: 0.3rem; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 0.95rem; margin: 0.4rem 0; }
-th, td { padding: 0.35rem 0.7rem; border-bottom: 1px solid #e3e3e3; text-align: right; white-space: nowrap; }
+th, td { padding: 0.35rem 0.55rem; border-bottom: 1px solid #e3e3e3; text-align: right; white-space: nowrap; }
+thead th { min-width: 3.2rem; }
 th { background: #f4f6f8; }
 thead th { border-bottom: 2px solid #ccc; vertical-align: bottom; white-space: normal; }
 th[scope="row"] { text-align: left; background: #fafafa; }
@@ -100,7 +137,10 @@ dl { margin: 0.4rem 0; } dt { font-weight: bold; } dd { margin: 0 0 0.4rem 1.2re
 pre { background: #f6f8fa; border: 1px solid #e3e3e3; border-radius: 4px; padding: 0.8rem; overflow-x: auto;
       font-size: 0.9rem; }
 img { max-width: 100%; border: 1px solid #e6e6e6; }
-.static figure { margin: 1rem 0; } .static figcaption { color: #444; }
+figure.still { margin: 0.4rem 0; text-align: center; }
+.downloads { font-size: 0.9rem; color: #555; margin: 0.3rem 0 0; }
+.downloads .file { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.85rem; }
+.downloads .hint { color: #888; }
 footer { margin-top: 2.5rem; color: #666; font-size: 0.9rem; border-top: 1px solid #ddd; padding-top: 0.5rem; }
 """
 
@@ -113,7 +153,7 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
                paths: Mapping[int, Any] | None = None, labels: Mapping[int, str] | None = None,
                images: Mapping[str, str] | None = None, notes: list[str] | None = None,
                selection: Selection, colours: Mapping[str, str] | None = None,
-               table_notes: list[str] | None = None) -> pathlib.Path:
+               table_notes: list[str] | None = None, markers: Mapping[str, str] | None = None) -> pathlib.Path:
     """Write the HTML report of a comparison to ``path`` and return that path.
 
     ``table``: a pandas DataFrame, one row per optimizer label (the index), one column per metric; numbers
@@ -136,9 +176,14 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
     ``surface`` (optional): an object with ``names``, ``domain``, ``log_scale``, ``points`` and ``grid(n)
     -> (A, B, J)``; with it the page has a contour map and a 3-D surface with each run's path
     (``paths[run]``, ``[T + 1, 2]``), named by ``labels[run]`` (default: the run's label in ``summary``).
-    ``images``: caption → file name (relative to the HTML file) of static figures, embedded in the page
-    (data: URIs) when the file exists, so the page works when moved alone. ``notes``: short lines
-    shown under the header. Bad input raises :class:`ValueError` naming the argument or column.
+    ``images``: caption → file name (relative to the HTML file) of static figures. A figure named as the
+    still of a chart (:data:`STILLS`: figures/loss-step.png, ...) is a download link under that chart; any
+    other is shown in its own section (:data:`VIEWS` places and explains the known ones; the caption is the
+    heading), and the still of a chart that has nothing to draw is shown in its place. Files that exist are
+    embedded (data: URIs, links included), so the page works when moved alone. ``markers``: label → marker
+    shape (:data:`descend.report.colours.MARKERS`; default :func:`descend.report.colours.markers` of the
+    labels in the table's order), worn by each optimizer's path. ``notes``: short lines shown under the
+    header. Bad input raises :class:`ValueError` naming the argument or column.
     """
     import pandas as pd
 
@@ -172,12 +217,17 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
     order = list(dict.fromkeys([str(label) for label in table.index] + list(selection.chosen)
                                + [str(x) for x in summary["label"]]))
     colours = _colours(order, selection, summary, colours)
+    if markers is None:
+        markers = marker_shapes(order)
+    elif not isinstance(markers, Mapping) or any(label not in markers for label in order):
+        raise ValueError("markers must be a dict (label -> marker shape) with every label of the table and summary")
     chosen = {label: [run for run in c.runs if run in summary.index] for label, c in selection.chosen.items()}
     shown = {label: c.representative for label, c in selection.chosen.items() if c.representative in summary.index}
 
+    loss = _loss_figure(summary, curves, chosen, colours)
     figures = [
-        ("Loss during training", _loss_caption(curves, summary, chosen), "fig-loss", 480,
-         _loss_figure(summary, curves, chosen, colours)),
+        ("Loss during training", _loss_caption(curves, summary, chosen, epochs=bool(loss.layout.updatemenus)),
+         "fig-loss", 480, loss),
         ("Learning-rate sensitivity", "Final training loss against the learning rate, one marker per run (at the "
          "top, the runs without a result: \u00d7 diverged, \u25c7 left the model's domain); the dotted line joins "
          "the medians over seeds, and a wide flat valley means the optimizer forgives a poorly chosen learning "
@@ -192,21 +242,51 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
                         "norms that shrink layer after layer point to vanishing gradients, sudden spikes to "
                         "instability.", "fig-grad", 440, grads))
     if surface is not None:
-        contour, surface3d, names = _surface_figures(surface, paths, run_labels, summary, colours)
+        contour, surface3d, names, coincide = _surface_figures(surface, paths, run_labels, summary, colours, markers)
         figures.append(("The cost surface seen from above", f"Each run's path over the cost J({names}) from the "
-                        "start (open circle) towards the minimum (star): look for zig-zags across a valley, "
-                        "overshooting, and which runs get there.", "fig-contour", 560, contour))
-        figures.append(("The cost surface in 3-D", "The same cost as a surface with the paths drawn on it: "
-                        "drag to turn it and see the valleys and plateaus the optimizers had to cross.",
-                        "fig-surface3d", 620, surface3d))
+                        "start (open circle) towards the minimum (star), ending on its optimizer's marker: look "
+                        "for zig-zags across a valley, overshooting, and which runs get there."
+                        + (f" Note: {coincide}." if coincide else ""), "fig-contour", 600, contour))
+        figures.append(("The cost surface in 3-D", "The same cost as a surface (height J, coloured as the map "
+                        "above) with the paths drawn on it: drag to turn it and see the valleys and plateaus the "
+                        "optimizers had to cross.", "fig-surface3d", 560, surface3d))
 
+    directory = pathlib.Path(path).parent
+    stills = {pathlib.PurePosixPath(name).stem: (caption, name) for caption, name in images.items()}
     parts = [_header(title, intro, mode, version, summary, curves, notes),
              _table_section(table, winners, colours, table_notes), _runs_details(summary)]
+    placed: set[str] = set()
+
+    def views_after(div_id: str) -> None:
+        for stem, (after, heading, caption) in VIEWS.items():
+            if after == div_id and stem in stills:
+                parts.append(_still_section(stem, heading, caption, stills[stem][1], directory))
+                placed.add(stem)
+
+    drawn_ids = {div_id for _, _, div_id, _, _ in figures}
     for heading, caption, div_id, height, figure in figures:
-        parts.append(_figure_section(heading, caption, div_id, height, figure))
+        links = [stills[stem] for stem in STILLS.get(div_id, ()) if stem in stills]
+        placed.update(stem for stem in STILLS.get(div_id, ()) if stem in stills)
+        if isinstance(figure, str) and links:  # no chart to draw: its still instead
+            parts.append(_still_section(div_id, heading, figure, links[0][1], directory, links[1:]))
+        else:
+            parts.append(_figure_section(heading, caption, div_id, height, figure,
+                                         _downloads(links, directory)))
+        views_after(div_id)
+    for div_id, stems in STILLS.items():  # stills of charts that were not drawn at all (no gradient norms, ...)
+        if div_id not in drawn_ids:
+            for stem in stems:
+                if stem in stills and stem not in placed:
+                    caption, name = stills[stem]
+                    parts.append(_still_section(stem, caption, "", name, directory))
+                    placed.add(stem)
+    for div_id in ("fig-lr", "fig-surface3d"):
+        if div_id not in drawn_ids:
+            views_after(div_id)
+    others = [(caption, name) for stem, (caption, name) in stills.items() if stem not in placed]
+    for caption, name in others:
+        parts.append(_still_section(pathlib.PurePosixPath(name).stem, caption, "", name, directory))
     parts.append(_config_section(config_text, version))
-    if images:
-        parts.append(_images_section(images, pathlib.Path(path).parent))
     page = _page(title, "\n".join(parts), version)
 
     path = pathlib.Path(path)
@@ -279,24 +359,19 @@ def _max(column: Any) -> float | None:
 
 
 def _table_section(table: Any, winners: dict[str, str], colours: dict[str, str], table_notes: list[str]) -> str:
+    """The summary table: one row per optimizer with the columns a reader compares first; the secondary
+    columns (:data:`SECONDARY_COLUMNS`) in a second table under "More columns", collapsed, so that the table
+    fits a 1,280 px window."""
     columns = [str(c) for c in table.columns]
-    head = "<th scope=\"col\">optimizer</th>" + "".join(f"<th scope=\"col\">{_esc(c)}</th>" for c in columns)
-    rows = []
-    for label, row in zip(table.index, table.itertuples(index=False)):
-        label = str(label)
-        cells = [f"<th scope=\"row\"><span class=\"swatch\" style=\"background:{colours[label]}\"></span>"
-                 f"{_esc(label)}</th>"]
-        for column, value in zip(columns, row):
-            if winners.get(column) == label:
-                cells.append(f"<td class=\"best\" title=\"best {_esc(column)}\">{_esc(_cell_text(column, value))}</td>")
-            else:
-                cells.append(f"<td>{_esc(_cell_text(column, value))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+    secondary = [c for c in columns if _key(c) in SECONDARY_COLUMNS]
+    primary = [c for c in columns if c not in secondary]
     out = ["<section id=\"summary\">", "<h2>Summary</h2>",
            "<p class=\"caption\">One row per optimizer; in each column the best value (the winner of that "
            "metric) is in bold on green.</p>",
-           f"<div class=\"scroll\"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows)
-           + "\n</tbody>\n</table></div>"]
+           f"<div class=\"scroll\">{_table_html(table, primary, winners, colours)}</div>"]
+    if secondary:
+        out.append(f"<details class=\"more\"><summary>More columns: {_esc(', '.join(secondary))}</summary>"
+                   f"<div class=\"scroll\">{_table_html(table, secondary, winners, colours)}</div></details>")
     if table_notes:
         out.append("<ul class=\"notes table-notes\">" + "".join(f"<li>{_esc(note)}</li>" for note in table_notes)
                    + "</ul>")
@@ -309,6 +384,25 @@ def _table_section(table: Any, winners: dict[str, str], colours: dict[str, str],
                    + "".join(f"<dt>{_esc(c)}</dt><dd>{_esc(text)}</dd>" for c, text in known) + "</dl></details>")
     out.append("</section>")
     return "\n".join(out)
+
+
+def _table_html(table: Any, columns: list[str], winners: dict[str, str], colours: dict[str, str]) -> str:
+    """One table of ``columns`` of ``table``, a row per optimizer, the winner of each column highlighted."""
+    position = {str(c): k for k, c in enumerate(table.columns)}
+    head = "<th scope=\"col\">optimizer</th>" + "".join(f"<th scope=\"col\">{_esc(c)}</th>" for c in columns)
+    rows = []
+    for label, row in zip(table.index, table.itertuples(index=False)):
+        label = str(label)
+        cells = [f"<th scope=\"row\"><span class=\"swatch\" style=\"background:{colours[label]}\"></span>"
+                 f"{_esc(label)}</th>"]
+        for column in columns:
+            value = row[position[column]]
+            if winners.get(column) == label:
+                cells.append(f"<td class=\"best\" title=\"best {_esc(column)}\">{_esc(_cell_text(column, value))}</td>")
+            else:
+                cells.append(f"<td>{_esc(_cell_text(column, value))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
 
 
 def _runs_details(summary: Any) -> str:
@@ -325,32 +419,61 @@ def _runs_details(summary: Any) -> str:
             + "\n</tbody>\n</table></div>\n</details>")
 
 
-def _figure_section(heading: str, caption: str, div_id: str, height: int, figure: Any) -> str:
+def _figure_section(heading: str, caption: str, div_id: str, height: int, figure: Any, downloads: str = "") -> str:
     import plotly.io
 
     if isinstance(figure, str):  # nothing to draw: say why
-        return f"<section>\n<h2>{_esc(heading)}</h2>\n<p class=\"caption\">{_esc(figure)}</p>\n</section>"
-    figure.update_layout(template="plotly_white", height=height, margin=dict(l=60, r=30, t=60, b=50))
+        return (f"<section>\n<h2>{_esc(heading)}</h2>\n<p class=\"caption\">{_esc(figure)}</p>\n{downloads}"
+                "</section>")
+    margin = dict(l=60, r=30, t=60, b=50)
+    margin.update(figure.layout.margin.to_plotly_json() if figure.layout.margin else {})
+    figure.update_layout(template="plotly_white", height=height, margin=margin)
     div = plotly.io.to_html(figure, config=_CONFIG, include_plotlyjs=False, full_html=False, div_id=div_id,
                             default_height=f"{height}px", default_width="100%")
-    return (f"<section>\n<h2>{_esc(heading)}</h2>\n<p class=\"caption\">{_esc(caption)}</p>\n"
-            f"<div class=\"figure\">{div}</div>\n</section>")
+    return (f"<section id=\"{_esc(div_id.removeprefix('fig-'))}\">\n<h2>{_esc(heading)}</h2>\n"
+            f"<p class=\"caption\">{_esc(caption)}</p>\n<div class=\"figure\">{div}</div>\n{downloads}</section>")
+
+
+def _downloads(files: list[tuple[str, str]], directory: pathlib.Path, link: bool = True) -> str:
+    """Download links of the static versions of a view (caption, file name): each PNG, GIF or MP4 (embedded
+    as a data: URI when the file exists, so the link works in a page moved alone; only its name when
+    ``link`` is false: the page shows that figure already), and the name of its SVG when the report's
+    folder has one."""
+    if not files:
+        return ""
+    links = []
+    for caption, name in files:
+        pure = pathlib.PurePosixPath(name)
+        kind = _KINDS.get(pure.suffix.lower(), pure.suffix.lstrip(".").upper() or "file")
+        if link:
+            links.append(f"<a href=\"{_esc(_image_source(name, directory))}\" download=\"{_esc(pure.name)}\" "
+                         f"title=\"{_esc(caption)}\">{_esc(pure.stem)}.{kind.lower()}</a>")
+        else:
+            links.append(f"<span class=\"file\">{_esc(pure.as_posix())}</span>")
+        svg = pure.with_suffix(".svg").as_posix()
+        if pure.suffix.lower() == ".png" and (directory / svg).is_file():
+            links.append(f"<span class=\"file\">{_esc(svg)}</span>")
+        mp4 = pure.with_suffix(".mp4").as_posix()
+        if pure.suffix.lower() == ".gif" and (directory / mp4).is_file():
+            links.append(f"<span class=\"file\">{_esc(mp4)}</span>")
+    return ("<p class=\"downloads\">Static figure: " + " \u00b7 ".join(links)
+            + " <span class=\"hint\">(the files are in the report's folder)</span></p>\n")
+
+
+def _still_section(key: str, heading: str, caption: str, name: str, directory: pathlib.Path,
+                   more: list[tuple[str, str]] = ()) -> str:
+    """A view that only has a static figure: the image (embedded), its caption and its download link."""
+    image = (f"<figure class=\"still\"><img src=\"{_esc(_image_source(name, directory))}\" alt=\"{_esc(heading)}\">"
+             "</figure>")
+    text = f"<p class=\"caption\">{_esc(caption)}</p>\n" if caption else ""
+    links = _downloads([(heading, name)], directory, link=False) + _downloads(list(more), directory)
+    return f"<section id=\"{_esc(key)}\">\n<h2>{_esc(heading)}</h2>\n{text}{image}\n{links}</section>"
 
 
 def _config_section(config_text: str, version: str) -> str:
     return ("<section id=\"configuration\">\n<h2>Configuration</h2>\n<p class=\"caption\">The resolved "
             "configuration of this comparison (TOML): run it again with these settings to get the same runs."
             f"</p>\n<pre>{_esc(config_text)}</pre>\n<p>descend version: <b>{_esc(version)}</b></p>\n</section>")
-
-
-def _images_section(images: dict[str, str], directory: pathlib.Path) -> str:
-    """The static figures, each embedded as a data: URI when its file exists next to the page (so the page
-    works when moved alone), else referenced by its relative name."""
-    figures = "".join(f"<figure><img src=\"{_esc(_image_source(name, directory))}\" alt=\"{_esc(caption)}\">"
-                      f"<figcaption>{_esc(caption)}</figcaption></figure>\n" for caption, name in images.items())
-    return ("<section id=\"static\" class=\"static\">\n<h2>Static figures</h2>\n<p class=\"caption\">The same "
-            "results as still images, for slides and papers (embedded in this page; the PNG and SVG files are in "
-            f"the report's directory).</p>\n{figures}</section>")
 
 
 def _image_source(name: str, directory: pathlib.Path) -> str:
@@ -560,12 +683,14 @@ def _colours(order: list[str], selection: Selection, summary: Any, given: Mappin
     return palette_of({label: names.get(label, optimizer_of(label)) for label in order})
 
 
-def _loss_caption(curves: Any, summary: Any, chosen: dict[str, list[int]]) -> str:
+def _loss_caption(curves: Any, summary: Any, chosen: dict[str, list[int]], epochs: bool = False) -> str:
     held = _held_out_split(curves)
     dashed = f" and {held} loss (dashed)" if held else ""
     narrowed = any(len(runs) < int((summary["label"].astype(str) == label).sum()) for label, runs in chosen.items())
     which = "the seeds of each optimizer's configuration in the table" if narrowed else "single runs"
-    return (f"Mini-batch training loss (solid){dashed} against the step: thin lines are {which}, the bold line "
+    return (f"Training loss of each step's batch (solid; the whole training set for a full-batch run){dashed} "
+            f"against the step{' (or the epoch: the buttons above the chart)' if epochs else ''}: thin lines are "
+            f"{which}, the bold line "
             "their median; lower and sooner is better, and a line that stops early belongs to a run that diverged or "
             "left the model's domain (each run's status is in the details under the table).")
 
@@ -576,8 +701,10 @@ def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colour
     loss = curves[(curves["metric"] == "loss") & curves["run"].isin(summary.index)]
     held = _held_out_split(curves)
     styles = [("batch", "solid", "")] + ([(held, "dash", f" ({held})")] if held else [])
-    traces = []
-    for label, runs in chosen.items():
+    traces, owners = [], []  # owners: the run whose epochs each trace's steps are
+    for n, (label, runs) in enumerate(chosen.items()):
+        width = max(1.8, 3.6 - 1.8 * n / max(len(chosen) - 1, 1))  # each label's line narrower than the one
+        # before: a line drawn over another leaves it showing as an edge
         for split, dash, suffix in styles:
             table = _per_step(loss[(loss["split"] == split) & loss["run"].isin(runs)])
             if table.empty:
@@ -594,6 +721,7 @@ def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colour
                                                        f"{_status_text(summary, run)}"),
                                              line=dict(color=colours[label], width=1, dash=dash), opacity=0.35,
                                              showlegend=False, **common))
+                    owners.append(run)
                 median = table.median(axis=1, skipna=True).to_numpy(dtype=np.float64)
                 name = f"{label}{suffix}: median of {table.shape[1]} runs"
             else:
@@ -602,14 +730,47 @@ def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colour
             i = _thin(len(median), _last_finite(median))
             first = split == "batch"
             traces.append(go.Scatter(x=steps[i], y=median[i], name=_esc(label), meta=_esc(name),
-                                     line=dict(color=colours[label], width=3 if first else 2.5, dash=dash),
+                                     line=dict(color=colours[label], width=width if first else width - 0.5,
+                                               dash=dash),
                                      showlegend=first, **common))
+            owners.append(table.columns[0])
     figure = go.Figure(traces)
     log = _log_axis(figure)
     figure.update_layout(xaxis_title="step", yaxis_title="loss" + (" (log scale)" if log else ""),
                          legend_title_text="optimizer", hovermode="closest")
-    figure.update_yaxes(type="log" if log else "linear")
+    figure.update_yaxes(type="log" if log else "linear", **(_log_ticks(figure) if log else {}))
+    _epoch_toggle(figure, loss, owners)
     return figure
+
+
+def _epoch_toggle(figure: Any, curves: Any, owners: list[int]) -> None:
+    """Buttons that show the chart against the step or against the epoch (each trace's steps read as the
+    epochs of its run, ``owners[i]`` for the i-th trace), when the curves have epochs that differ from the
+    steps."""
+    if "epoch" not in curves.columns or not len(figure.data):
+        return
+    epochs = curves.dropna(subset=["epoch"]).drop_duplicates(["run", "step"]).set_index(["run", "step"])["epoch"]
+    if epochs.empty or bool(np.allclose(epochs.to_numpy(dtype=np.float64),
+                                        epochs.index.get_level_values("step").to_numpy(dtype=np.float64))):
+        return
+    known = set(epochs.index.get_level_values("run"))
+    steps, against_epoch, by_step, by_epoch = [], [], [], []
+    for trace, run in zip(figure.data, owners):
+        if run not in known:
+            return
+        mine = epochs.loc[run].sort_index()
+        x = np.asarray(trace.x, dtype=np.float64)
+        steps.append(x)
+        against_epoch.append(np.interp(x, mine.index.to_numpy(dtype=np.float64), mine.to_numpy(dtype=np.float64)))
+        by_step.append(trace.hovertemplate)
+        by_epoch.append(trace.hovertemplate.replace("step %{x}", "epoch %{x:.3g}"))
+    buttons = [dict(label="against step", method="update",
+                    args=[{"x": steps, "hovertemplate": by_step}, {"xaxis.title.text": "step"}]),
+               dict(label="against epoch", method="update",
+                    args=[{"x": against_epoch, "hovertemplate": by_epoch},
+                          {"xaxis.title.text": "epoch (passes over the training set)"}])]
+    figure.update_layout(updatemenus=[dict(type="buttons", direction="right", buttons=buttons, x=0, xanchor="left",
+                                           y=1.02, yanchor="bottom", showactive=True, pad=dict(t=0, r=4, b=4))])
 
 
 def _log_axis(figure: Any) -> bool:
@@ -627,6 +788,24 @@ def _log_axis(figure: Any) -> bool:
                 with np.errstate(invalid="ignore"):
                     trace.y = np.where(y > 0, y, np.nan)
     return log
+
+
+def _log_ticks(figure: Any, axis: str = "y") -> dict[str, Any]:
+    """Tick settings of a log axis over the finite positive values its traces draw: powers of ten as 10^k when
+    they span two or more, else the round ticks of :func:`descend.report.ticks.round_log_ticks` as plain
+    numbers, never Plotly's crowd of minor digit labels."""
+    values = [np.asarray(getattr(t, axis), dtype=np.float64) for t in figure.data if getattr(t, axis) is not None]
+    values = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in values]) if values else np.array([])
+    if not values.size:
+        return {}
+    low, high = float(values.min()), float(values.max())
+    ticks = round_log_ticks(low, high)
+    if ticks is None:
+        decades = math.log10(high / low)
+        return dict(dtick=max(1, math.ceil(decades / 8)), exponentformat="power", showexponent="all",
+                    minor=dict(ticks="outside", ticklen=3, showgrid=False))
+    return dict(tickmode="array", tickvals=ticks, ticktext=[tick_label(t) for t in ticks],
+                minor=dict(ticks="outside", ticklen=3, showgrid=False))
 
 
 def _status_text(summary: Any, run: int) -> str:
@@ -681,9 +860,10 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
                                      showlegend=False, text=hover, hovertemplate="%{text}<extra></extra>",
                                      marker=dict(color=colours[label], size=12, symbol=symbol)))
     figure = go.Figure(traces)
-    figure.update_xaxes(type="log", title_text="learning rate (log scale)")
+    figure.update_xaxes(type="log", title_text="learning rate (log scale)", **_log_ticks(figure, "x"))
     figure.update_yaxes(type="log" if log_y else "linear",
-                        title_text="final training loss" + (" (log scale)" if log_y else ""))
+                        title_text="final training loss" + (" (log scale)" if log_y else ""),
+                        **(_log_ticks(figure) if log_y else {}))
     present = [kind for kind in STATUS_SYMBOLS if bool((usable & (status == kind)).any())]
     if present:  # a dotted line at the height of the marks (a trace: log-safe)
         span = lr[usable].to_numpy(dtype=np.float64)
@@ -726,8 +906,11 @@ def _grad_figure(summary: Any, curves: Any, shown: dict[str, int]) -> Any:
     if not traces:
         return None
     figure = go.Figure(traces)
-    log = _log_axis(figure)
-    figure.update_yaxes(type="log" if log else "linear", title_text="gradient norm" + (" (log scale)" if log else ""))
+    for trace in figure.data:  # a norm is never negative: always a log axis, a norm of 0 a gap
+        y = np.asarray(trace.y, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            trace.y = np.where(y > 0, y, np.nan)
+    figure.update_yaxes(type="log", title_text="gradient norm (log scale)", **_log_ticks(figure))
     figure.update_layout(xaxis_title="step", title_text=titles[0], legend_title_text="parameter tensor")
     if len(groups) > 1:
         buttons = []
@@ -740,8 +923,29 @@ def _grad_figure(summary: Any, curves: Any, shown: dict[str, int]) -> Any:
     return figure
 
 
+def _path_width(k: int, n: int) -> float:
+    """The k-th of n paths' width: each narrower than the one drawn before it, so that a path drawn over an
+    earlier one leaves it showing as an edge."""
+    return max(1.5, 4.5 - 3.0 * k / max(n - 1, 1))
+
+
+def _mark_sizes(count: int, k: int, n: int, size: float) -> list[float]:
+    """Marker sizes along a path of ``count`` points: ``size`` at 8 evenly spaced points (starting a little
+    later for each next path, so markers of paths on top of each other fall side by side), 1.5 × ``size``
+    at the end, 0 elsewhere."""
+    sizes = np.zeros(count)
+    if count >= 3:
+        spacing = (count - 1) / 9
+        at = np.arange(1, 9) * spacing + spacing * (k / max(n, 1) - 0.5)
+        sizes[np.clip(np.round(at), 1, count - 2).astype(np.int64)] = size
+    sizes[-1] = 1.5 * size
+    return sizes.tolist()
+
+
 def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dict[int, str], summary: Any,
-                     colours: dict[str, str]) -> tuple[Any, Any, str]:
+                     colours: dict[str, str], markers: Mapping[str, str]) -> tuple[Any, Any, str, str]:
+    """The contour map and the 3-D surface with every path, the parameters' names, and a note naming the
+    paths that coincide ("" when none do)."""
     import plotly.graph_objects as go
 
     for attribute in ("names", "grid", "points", "log_scale"):
@@ -768,38 +972,60 @@ def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dic
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.log10(np.maximum(j - low, 0.0) + epsilon) if log_scale else j
 
-    z = shown(np.where(np.isfinite(cost), cost, np.nan)).astype(np.float32)  # for the eye: halves the bytes
-    z_title = f"log10(J \u2212 min + {epsilon:.2g})" if log_scale else "J"
-    lift = 0.01 * float(np.nanmax(z) - np.nanmin(z)) if np.isfinite(z).any() else 0.0
-
-    contour = [go.Contour(x=a, y=b, z=z, colorscale="Viridis", ncontours=30, contours=dict(coloring="lines"),
-                          line=dict(width=1.2), colorbar=dict(title=dict(text=z_title, side="right")),
-                          hovertemplate=f"{_esc(names[0])} %{{x:.4g}}<br>{_esc(names[1])} %{{y:.4g}}<br>"
-                          f"{_esc(z_title)} %{{z:.4g}}<extra></extra>", name="cost")]
-    solid = [go.Surface(x=a, y=b, z=z, colorscale="Viridis", opacity=0.85, showscale=False, name="cost",
-                        hovertemplate=f"{_esc(names[0])} %{{x:.4g}}<br>{_esc(names[1])} %{{y:.4g}}<br>"
-                        f"{_esc(z_title)} %{{z:.4g}}<extra></extra>")]
+    height = np.where(np.isfinite(cost), cost, np.nan)
+    z = shown(height).astype(np.float32)  # the colours (for the eye: float32 halves the bytes)
+    colour_name = "J \u2212 min J (log scale)" if log_scale else "J"
+    if log_scale and np.isfinite(z).any():  # the colour bar in J − min J, at powers of ten
+        first, last = math.ceil(float(np.nanmin(z))), math.floor(float(np.nanmax(z)))
+        powers = list(range(first, last + 1))
+        if len(powers) > 7:
+            powers = powers[:: math.ceil(len(powers) / 7)]
+        ticks = dict(tickvals=powers, ticktext=[f"10<sup>{k}</sup>" if k not in (0, 1) else str(10**k) for k in powers])
+        value_hover = "J \u2212 min J \u2248 10<sup>%{z:.2f}</sup>"
+    else:
+        ticks = {}
+        value_hover = "J %{z:.4g}"
+    point_hover = f"{_esc(names[0])} %{{x:.4g}}<br>{_esc(names[1])} %{{y:.4g}}<br>"
+    contour = [go.Contour(x=a, y=b, z=z, colorscale="Viridis", ncontours=30, opacity=0.8,
+                          contours=dict(coloring="fill", showlines=True), line=dict(width=0.5, color="white"),
+                          colorbar=dict(title=dict(text=colour_name, side="right"), **ticks),
+                          hovertemplate=point_hover + value_hover + "<extra></extra>", name="cost")]
+    solid = [go.Surface(x=a, y=b, z=height.astype(np.float32), surfacecolor=z, colorscale="Viridis", opacity=0.9,
+                        showscale=False, name="cost",
+                        hovertemplate=point_hover + "J %{z:.4g}<extra></extra>")]
+    lift = 0.01 * float(np.nanmax(height) - np.nanmin(height)) if np.isfinite(height).any() else 0.0
     shown_labels: set[str] = set()
     starts: list[tuple[float, float]] = []
     span = math.hypot(a[-1] - a[0], b[-1] - b[0])
-    for run, path in sorted(paths.items()):
+    drawn = sorted(paths.items())
+    named: dict[str, np.ndarray] = {}
+    for k, (run, path) in enumerate(drawn):
         label = run_labels.get(run, f"run {run}")
         own = str(summary.at[run, "label"]) if run in summary.index else label  # the colour is the optimizer's
         colour = colours[own] if own in colours else palette_of([own])[own]
+        symbol = PLOTLY_SYMBOLS.get(markers.get(own, "o"), "circle")
         points = _thin_path(path, span / 1000)
         if len(points) == 0:
             continue
+        named.setdefault(label, path)
         first = label not in shown_labels
         shown_labels.add(label)
-        shown = label + (_status_text(summary, run).replace(", ", " \u2014 ", 1) if run in summary.index else "")
-        name = _esc(f"{shown}: run {run}")
-        contour.append(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines+markers", name=_esc(shown),
+        text = label + (_status_text(summary, run).replace(", ", " \u2014 ", 1) if run in summary.index else "")
+        name = _esc(f"{text}: run {run}")
+        width = _path_width(k, len(drawn))
+        contour.append(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines", line=dict(color="white",
+                                  width=width + 3), opacity=0.85, legendgroup=label, showlegend=False,
+                                  hoverinfo="skip"))  # a white edge: the path stands out from any contour
+        contour.append(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines+markers", name=_esc(text),
                                   legendgroup=label, showlegend=first, text=[name] * len(points),
-                                  line=dict(color=colour, width=2.5), marker=dict(size=3, color=colour),
+                                  line=dict(color=colour, width=width),
+                                  marker=dict(symbol=symbol, color=colour, size=_mark_sizes(len(points), k, len(drawn), 9),
+                                              line=dict(color="white", width=1)),
                                   hovertemplate="%{text}<br>(%{x:.4g}, %{y:.4g})<extra></extra>"))
-        solid.append(go.Scatter3d(x=points[:, 0], y=points[:, 1], z=_interpolate(a, b, z, points) + lift,
-                                  mode="lines", name=_esc(shown), legendgroup=label, showlegend=first,
-                                  line=dict(color=colour, width=5), hovertemplate=name + "<extra></extra>"))
+        solid.append(go.Scatter3d(x=points[:, 0], y=points[:, 1], z=_interpolate(a, b, height, points) + lift,
+                                  mode="lines", name=_esc(text), legendgroup=label, showlegend=first,
+                                  line=dict(color=colour, width=max(3.0, width + 1.5)),
+                                  hovertemplate=name + "<extra></extra>"))
         start = (round(float(points[0, 0]), 9), round(float(points[0, 1]), 9))
         if start not in starts:
             starts.append(start)
@@ -818,7 +1044,7 @@ def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dic
         contour.append(go.Scatter(x=xy[:, 0], y=xy[:, 1], marker=dict(symbol=symbol, size=size, color=colour,
                                                                        line=dict(color="black", width=1.5)),
                                   **common))
-        solid.append(go.Scatter3d(x=xy[:, 0], y=xy[:, 1], z=_interpolate(a, b, z, xy) + lift,
+        solid.append(go.Scatter3d(x=xy[:, 0], y=xy[:, 1], z=_interpolate(a, b, height, xy) + lift,
                                   marker=dict(symbol=symbol3d, size=6, color=colour), **common))
     axis_a, axis_b = _esc(names[0]), _esc(names[1])
     flat = go.Figure(contour)
@@ -826,11 +1052,18 @@ def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dic
     flat.update_yaxes(range=[float(b[0]), float(b[-1])], title_text=axis_b)
     flat.update_layout(legend=dict(x=0, y=-0.12, xanchor="left", yanchor="top", orientation="h"))
     steep = go.Figure(solid)
+    heights = height[np.isfinite(height)]
+    z_range = [float(heights.min()), float(heights.max()) + lift] if heights.size else None
     steep.update_layout(scene=dict(xaxis=dict(title=dict(text=axis_a), range=[float(a[0]), float(a[-1])]),
                                    yaxis=dict(title=dict(text=axis_b), range=[float(b[0]), float(b[-1])]),
-                                   zaxis=dict(title=dict(text=_esc(z_title)))),
-                        legend=dict(x=0, y=1, xanchor="left", yanchor="top"))
-    return flat, steep, f"{names[0]}, {names[1]}"
+                                   zaxis=dict(title=dict(text="J"), range=z_range),
+                                   aspectmode="manual", aspectratio=dict(x=1.25, y=1.25, z=0.75),
+                                   camera=dict(eye=dict(x=1.1, y=-1.1, z=0.7), center=dict(x=0, y=0, z=-0.12)),
+                                   domain=dict(x=[0, 1], y=[0, 1])),
+                        legend=dict(x=0.5, y=0, xanchor="center", yanchor="top", orientation="h"),
+                        margin=dict(l=0, r=0, t=10, b=40))
+    domain = ((float(a[0]), float(a[-1])), (float(b[0]), float(b[-1])))
+    return flat, steep, f"{names[0]}, {names[1]}", overlap.note(overlap.coinciding(named, domain))
 
 
 def _thin_path(path: np.ndarray, distance: float) -> np.ndarray:

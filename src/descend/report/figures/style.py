@@ -20,6 +20,8 @@ from matplotlib.lines import Line2D
 from ... import outcomes
 from ...selection import status_steps, statuses
 from ..colours import colours as palette_of
+from ..ticks import label as tick_label
+from ..ticks import round_log_ticks
 
 #: The style every figure is built with (applied locally, never globally).
 STYLE = {
@@ -212,29 +214,19 @@ def _status_handles(statuses_drawn: Iterable[str]) -> list[Line2D]:
 
 
 def _log_ticks(ax, which: str = "y") -> None:
-    """Give a log axis at least two labelled ticks, rounded: an axis spanning less than about a decade and a
-    half has at most one power of ten, so it is labelled at 1, 2 and 5 × 10^k (or every digit, or at round
+    """Give a log axis at least two labelled ticks, rounded (:func:`descend.report.ticks.round_log_ticks`): an
+    axis spanning less than two powers of ten is labelled at 1, 2 and 5 × 10^k (or every digit, or round
     values between its limits) as plain numbers, with unlabelled minor ticks. Call it once the limits are
     final; an axis with two powers of ten or more keeps matplotlib's 10^k labels."""
     axis = ax.yaxis if which == "y" else ax.xaxis
     if axis.get_scale() != "log":
         return
     low, high = sorted(ax.get_ylim() if which == "y" else ax.get_xlim())
-    if not (low > 0 and np.isfinite(high) and high > low):
+    ticks = round_log_ticks(low, high)
+    if ticks is None:
         return
-    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
-    if sum(low <= 10.0**k <= high for k in range(first, last + 1)) >= 2:
-        return
-    ticks: list[float] = []
-    for subs in ((1, 2, 5), tuple(range(1, 10))):
-        ticks = [float(f"{s * 10.0**k:.12g}") for k in range(first, last + 1) for s in subs]
-        ticks = [t for t in ticks if low <= t <= high]
-        if len(ticks) >= 2:
-            break
-    if len(ticks) < 2:  # less than a factor 2 between the limits: round values between them
-        ticks = [t for t in ticker.MaxNLocator(4).tick_values(low, high) if low <= t <= high]
     axis.set_major_locator(ticker.FixedLocator(ticks))
-    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.3g}"))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: tick_label(v)))
     axis.set_minor_formatter(ticker.NullFormatter())
 
 
