@@ -5,38 +5,44 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 
 import pytest
 import torch
 
 import descend.optim as D
 from descend.optim import get
+from descend.optim.conventions import conventions_for, preset
 
 GRADS = [3.0, -0.1, 0.2, -2.0, 0.05, 1.5]  # a fixed gradient sequence; magnitudes vary so max/EMA matter
 W0 = 1.0
 
 
-def run_rule(name: str, **hyper):
-    """Feed GRADS to a pure rule on one scalar parameter; return the parameter after each step."""
+def run_rule(name: str, lrs=None, grads=GRADS, **hyper):
+    """Feed ``grads`` to a pure rule on one scalar parameter; return the parameter after each step.
+
+    ``lrs``: a learning rate per step (a schedule), else ``hyper``'s lr throughout.
+    """
     info = get(name)
     config = info.configure(**hyper)
     w = (torch.tensor(W0, dtype=torch.float64),)
     state = info.init_state(w, config)
     out = []
-    for g in GRADS:
-        w, state = info.update((torch.tensor(g, dtype=torch.float64),), state, w, **info.update_kwargs(config))
+    for t, g in enumerate(grads):
+        kwargs = info.update_kwargs(config if lrs is None else {**config, "lr": lrs[t]})
+        w, state = info.update((torch.tensor(g, dtype=torch.float64),), state, w, **kwargs)
         out.append(w[0].item())
     return out
 
 
-def by_hand(step):
-    """Apply ``step(t, g, w, memory) -> w`` (plain Python floats) to GRADS, the seeds' equations.
+def by_hand(step, grads=GRADS):
+    """Apply ``step(t, g, w, memory) -> w`` (plain Python floats) to ``grads``, the seeds' equations.
 
     The gradients are a fixed sequence, not a function of ``w``: a rounding difference never feeds back
     into later steps, so comparing the six steps within 1e-15 (a few ulps) holds on any CPU.
     """
     w, memory, out = W0, {}, []
-    for t, g in enumerate(GRADS, start=1):
+    for t, g in enumerate(grads, start=1):
         w = step(t, g, w, memory)
         out.append(w)
     return out
@@ -132,6 +138,181 @@ def test_amsgrad_optax_max_over_corrected():
     assert run_rule("amsgrad", lr=0.01) != pytest.approx(expected, abs=1e-9)
 
 
+# -- the other libraries' switches, each by hand ----------------------------------------------------
+
+LRS = [0.1, 0.05, 0.2, 0.02, 0.15, 0.08]  # a learning rate per step: where "lr in the buffer" matters
+
+
+def test_sgd_lr_in_buffer_keras_form_under_a_schedule():
+    """Keras: m ← μm − αₜg, w ← w + m; Nesterov w ← w + μm − αₜg (m = −b)."""
+    def keras(nesterov):
+        def step(t, g, w, m):
+            m["m"] = 0.9 * m.get("m", 0.0) - LRS[t - 1] * g
+            return w + (0.9 * m["m"] - LRS[t - 1] * g if nesterov else m["m"])
+        return by_hand(step)
+    for nesterov in (False, True):
+        got = run_rule("sgd", lrs=LRS, momentum=0.9, nesterov=nesterov, lr_in_buffer=True)
+        assert got == pytest.approx(keras(nesterov), abs=1e-15)
+        # torch's form differs under the schedule, and equals it at a constant lr
+        assert run_rule("sgd", lrs=LRS, momentum=0.9, nesterov=nesterov) != pytest.approx(keras(nesterov), abs=1e-3)
+        assert run_rule("sgd", lr=0.1, momentum=0.9, nesterov=nesterov, lr_in_buffer=True) == pytest.approx(
+            run_rule("sgd", lr=0.1, momentum=0.9, nesterov=nesterov), abs=1e-15)
+
+
+def test_rmsprop_lr_in_buffer_optax_form_under_a_schedule():
+    """optax/Keras: b ← μb + αₜ·g/√(s + ε), w ← w − b."""
+    def step(t, g, w, m):
+        m["s"] = 0.9 * m.get("s", 0.0) + 0.1 * g * g
+        m["b"] = 0.5 * m.get("b", 0.0) + LRS[t - 1] * g / math.sqrt(m["s"] + 1e-7)
+        return w - m["b"]
+    got = run_rule("rmsprop", lrs=LRS, alpha=0.9, eps=1e-7, eps_mode="inside", momentum=0.5, lr_in_buffer=True)
+    assert got == pytest.approx(by_hand(step), abs=1e-15)
+    torch_form = run_rule("rmsprop", lrs=LRS, alpha=0.9, eps=1e-7, eps_mode="inside", momentum=0.5)
+    assert torch_form != pytest.approx(by_hand(step), abs=1e-3)
+
+
+@pytest.mark.parametrize("lr_in_buffer", [False, True])
+def test_rmsprop_nesterov(lr_in_buffer):
+    """b ← μb + g/D, w ← w − α(g/D + μb); optax: b ← μb + αg/D, w ← w − (αg/D + μb)."""
+    def step(t, g, w, m):
+        m["s"] = 0.9 * m.get("s", 0.0) + 0.1 * g * g
+        d = g / (math.sqrt(m["s"]) + 1e-3)
+        if lr_in_buffer:
+            m["b"] = 0.5 * m.get("b", 0.0) + LRS[t - 1] * d
+            return w - (LRS[t - 1] * d + 0.5 * m["b"])
+        m["b"] = 0.5 * m.get("b", 0.0) + d
+        return w - LRS[t - 1] * (d + 0.5 * m["b"])
+    got = run_rule("rmsprop", lrs=LRS, alpha=0.9, eps=1e-3, momentum=0.5, nesterov=True, lr_in_buffer=lr_in_buffer)
+    assert got == pytest.approx(by_hand(step), abs=1e-15)
+
+
+def test_rmsprop_initial_scale():
+    """s₀ = initial_scale (optax's initial_scale; TF1 used 1)."""
+    def step(t, g, w, m):
+        m["s"] = 0.9 * m.get("s", 0.7) + 0.1 * g * g
+        return w - 0.01 * g / (math.sqrt(m["s"]) + 1e-8)
+    assert run_rule("rmsprop", lr=0.01, alpha=0.9, initial_scale=0.7) == pytest.approx(by_hand(step), abs=1e-15)
+
+
+@pytest.mark.parametrize("centered", [False, True])
+def test_rmsprop_bias_correction(centered):
+    """ŝ = s/(1 − βᵗ), ḡ̂ = ḡ/(1 − βᵗ); D = √(ŝ + ε) or √(ŝ − ḡ̂² + ε).
+
+    Centered, ŝ − ḡ̂² is 0 at t = 1 up to round-off (~1e-15), which ε = 1 keeps far below the tolerance.
+    """
+    eps = 1.0 if centered else 1e-3
+    def step(t, g, w, m):
+        m["s"] = 0.9 * m.get("s", 0.0) + 0.1 * g * g
+        m["g"] = 0.9 * m.get("g", 0.0) + 0.1 * g
+        s_hat, g_hat = m["s"] / (1 - 0.9**t), m["g"] / (1 - 0.9**t)
+        return w - 0.01 * g / math.sqrt((s_hat - g_hat**2 if centered else s_hat) + eps)
+    got = run_rule("rmsprop", lr=0.01, alpha=0.9, eps=eps, eps_mode="inside", centered=centered, bias_correction=True)
+    assert got == pytest.approx(by_hand(step), abs=1e-15)
+
+
+def test_adam_eps_and_eps_root_both_nonzero():
+    """optax: v̂/(√(ŝ + ε̄) + ε), with ε and ε̄ both non-zero; and each other eps_mode with ε̄."""
+    forms = {
+        "outside": lambda t, s, s_hat: math.sqrt(s_hat + 1e-4) + 1e-3,
+        "inside": lambda t, s, s_hat: math.sqrt(s_hat + 1e-3 + 1e-4),
+        "uncorrected": lambda t, s, s_hat: math.sqrt(s_hat + 1e-4) + 1e-3 / math.sqrt(1 - 0.999**t),
+    }
+    for eps_mode, denominator in forms.items():
+        got = run_rule("adam", lr=0.01, eps=1e-3, eps_root=1e-4, eps_mode=eps_mode)
+        assert got == pytest.approx(_adam_by_hand(denominator), abs=1e-15), eps_mode
+    expected = _adam_by_hand(forms["outside"], amsgrad_corrected=True)
+    assert run_rule("amsgrad", lr=0.01, eps=1e-3, eps_root=1e-4, amsgrad_max="corrected") == pytest.approx(
+        expected, abs=1e-15)
+
+
+@pytest.mark.parametrize("eps_mode", ["inside", "outside"])
+def test_adamax_eps_inside_the_max_torch_optax_or_on_u_keras(eps_mode):
+    """torch/optax: u ← max(β₂u, |g| + ε), v̂/u; Keras: u ← max(β₂u, |g|), v̂/(u + ε)."""
+    def step(t, g, w, m):
+        m["v"] = 0.9 * m.get("v", 0.0) + 0.1 * g
+        if eps_mode == "inside":
+            m["u"] = max(0.5 * m.get("u", 0.0), abs(g) + 1e-2)
+            return w - 0.01 / (1 - 0.9**t) * m["v"] / m["u"]
+        m["u"] = max(0.5 * m.get("u", 0.0), abs(g))
+        return w - 0.01 / (1 - 0.9**t) * m["v"] / (m["u"] + 1e-2)
+    got = run_rule("adamax", lr=0.01, beta2=0.5, eps=1e-2, eps_mode=eps_mode)
+    assert got == pytest.approx(by_hand(step), abs=1e-15)
+
+
+def _nadam_by_hand(mu, eps_root=0.0):
+    """torch's NAdam with a momentum schedule ``mu(t)``; D = √(ŝ + ε̄) + ε."""
+    def step(t, g, w, m):
+        m["v"] = 0.9 * m.get("v", 0.0) + 0.1 * g
+        m["s"] = 0.999 * m.get("s", 0.0) + 0.001 * g * g
+        m["prod"] = m.get("prod", 1.0) * mu(t)
+        d = math.sqrt(m["s"] / (1 - 0.999**t) + eps_root) + 1e-3
+        return (w - 0.01 * (1 - mu(t)) / (1 - m["prod"]) * g / d
+                - 0.01 * mu(t + 1) / (1 - m["prod"] * mu(t + 1)) * m["v"] / d)
+    return by_hand(step)
+
+
+def test_nadam_optax_form_without_momentum_schedule():
+    """optax: μₜ = β₁, i.e. w ← w − α(1 − β₁)/(1 − β₁ᵗ)·g/D − αβ₁/(1 − β₁ᵗ⁺¹)·v/D, D = √(ŝ + ε̄) + ε."""
+    def optax_form(t, g, w, m):
+        m["v"] = 0.9 * m.get("v", 0.0) + 0.1 * g
+        m["s"] = 0.999 * m.get("s", 0.0) + 0.001 * g * g
+        d = math.sqrt(m["s"] / (1 - 0.999**t) + 1e-4) + 1e-3
+        return w - 0.01 * ((1 - 0.9) / (1 - 0.9**t) * g + 0.9 / (1 - 0.9 ** (t + 1)) * m["v"]) / d
+    got = run_rule("nadam", lr=0.01, eps=1e-3, eps_root=1e-4, momentum_schedule=False)
+    assert got == pytest.approx(by_hand(optax_form), abs=1e-15)
+    assert got == pytest.approx(_nadam_by_hand(lambda t: 0.9, eps_root=1e-4), abs=1e-15)
+
+
+def test_nadam_keras_schedule_is_momentum_decay_one():
+    """Keras: μₜ = β₁(1 − ½·0.96ᵗ), torch's schedule with ψ = 1."""
+    got = run_rule("nadam", lr=0.01, eps=1e-3, momentum_decay=1.0)
+    assert got == pytest.approx(_nadam_by_hand(lambda t: 0.9 * (1 - 0.5 * 0.96**t)), abs=1e-15)
+
+
+RHO_6_IS_5 = 0.8397685748659791  # RAdam's ρₜ at t = 6 computes to exactly 5.0 with this β₂
+
+
+def _radam_by_hand(beta2, eps_mode, inclusive, eps_root=0.0):
+    def step(t, g, w, m):
+        m["v"] = 0.9 * m.get("v", 0.0) + 0.1 * g
+        m["s"] = beta2 * m.get("s", 0.0) + (1 - beta2) * g * g
+        v_hat, c2 = m["v"] / (1 - 0.9**t), 1 - beta2**t
+        rho_inf = 2 / (1 - beta2) - 1
+        rho = rho_inf - 2 * t * beta2**t / c2
+        if not (rho >= 5 if inclusive else rho > 5):
+            return w - 0.01 * v_hat
+        r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+        if eps_mode == "outside":  # optax
+            return w - 0.01 * r * v_hat / (math.sqrt(m["s"] / c2 + eps_root) + 1e-3)
+        return w - 0.01 * r * v_hat / (math.sqrt(m["s"] / c2 + eps_root) + 1e-3 / math.sqrt(c2))
+    return step
+
+
+@pytest.mark.parametrize("eps_root", [0.0, 1e-4])
+def test_radam_optax_form_eps_on_the_corrected_root(eps_root):
+    """optax: rₜ·v̂/(√(ŝ + ε̄) + ε); torch: rₜ·v̂·√(1 − β₂ᵗ)/(√s + ε)."""
+    grads = GRADS * 2  # ρₜ > 5 from t = 6 at β₂ = 0.9
+    for eps_mode in ("outside", "uncorrected"):
+        got = run_rule("radam", grads=grads, lr=0.01, beta2=0.9, eps=1e-3, eps_root=eps_root, eps_mode=eps_mode)
+        expected = by_hand(_radam_by_hand(0.9, eps_mode, inclusive=False, eps_root=eps_root), grads)
+        assert got == pytest.approx(expected, abs=1e-14), eps_mode
+
+
+def test_radam_threshold_inclusive_at_rho_exactly_5():
+    """optax rectifies from ρₜ ≥ 5, torch from ρₜ > 5: they part at a step where ρₜ is 5.0 exactly."""
+    grads = GRADS * 2
+    got = {}
+    for inclusive in (False, True):
+        got[inclusive] = run_rule("radam", grads=grads, lr=0.01, beta2=RHO_6_IS_5, eps=1e-3,
+                                  threshold_inclusive=inclusive)
+        expected = by_hand(_radam_by_hand(RHO_6_IS_5, "uncorrected", inclusive), grads)
+        assert got[inclusive] == pytest.approx(expected, abs=1e-14)
+    assert got[False][:5] == got[True][:5]
+    assert abs(got[False][5] - got[True][5]) > 1e-4  # at t = 6, ρₜ = 5: rectified with ≥ only
+
+
+# -- the run axis and purity, for every convention and the new switches ------------------------------
+
 K = 4
 
 
@@ -156,9 +337,36 @@ def _gradients(params):
     return tuple(torch.sin(3 * p) + p for p in params)  # a gradient field, different for each run
 
 
-@pytest.mark.parametrize("name", D.available())
-def test_pure_rule_run_axis_equals_each_run_alone(name):
-    """Every registered rule: K runs with per-run lr (and β where it has one) in one call equal K calls.
+def _per_run(*values):
+    return torch.tensor(values, dtype=torch.float64)
+
+
+MOMENTA = _per_run(0.1, 0.5, 0.9, 0.95)
+EPS_ROOTS = _per_run(0.0, 1e-6, 1e-4, 1e-2)
+#: (id, optimizer, settings): every convention's preset (lr left to the test), and the new switches together,
+#: with a per-run tensor where the switch goes with a hyperparameter
+SETTINGS = [
+    (f"{name}-{convention}", name, {k: v for k, v in preset(name, convention).items() if k != "lr"})
+    for name in D.available() for convention in conventions_for(name)
+] + [
+    ("rmsprop-optax-everything", "rmsprop", {**preset("rmsprop", "optax"), "lr": 1e-2, "centered": True,
+     "nesterov": True, "bias_correction": True, "eps": 0.1, "momentum": MOMENTA,
+     "initial_scale": _per_run(0.0, 0.1, 0.5, 1.0)}),
+    ("rmsprop-torch-nesterov", "rmsprop", {"momentum": MOMENTA, "nesterov": True, "bias_correction": True}),
+    ("sgd-keras-nesterov", "sgd", {**preset("sgd", "keras"), "momentum": MOMENTA, "nesterov": True}),
+    ("adam-eps-root", "adam", {"eps": 1e-3, "eps_root": EPS_ROOTS}),
+    ("adam-keras-eps-root", "adam", {**preset("adam", "keras"), "eps": 1e-3, "eps_root": EPS_ROOTS}),
+    ("amsgrad-optax-eps-root", "amsgrad", {**preset("amsgrad", "optax"), "eps": 1e-3, "eps_root": EPS_ROOTS}),
+    ("nadam-optax-eps-root", "nadam", {**preset("nadam", "optax"), "eps": 1e-3, "eps_root": EPS_ROOTS}),
+    ("radam-optax-eps-root", "radam", {**preset("radam", "optax"), "eps": 1e-3, "eps_root": EPS_ROOTS}),
+    ("radam-torch-eps-root", "radam", {"eps": 1e-3, "eps_root": EPS_ROOTS}),
+]
+
+
+@pytest.mark.parametrize("name, settings", [s[1:] for s in SETTINGS], ids=[s[0] for s in SETTINGS])
+def test_pure_rule_run_axis_equals_each_run_alone(name, settings):
+    """Every registered rule, in every convention: K runs with per-run lr (and β where it has one) in one call
+    equal K calls.
 
     Each step from a shared state (each run alone is given its run's batched parameters, state and gradient):
     parameters and state within 1e-12 relative. Whole trajectories of 20 steps: within 1e-12, on a gradient
@@ -167,12 +375,12 @@ def test_pure_rule_run_axis_equals_each_run_alone(name):
     info = get(name)
     g = torch.Generator().manual_seed(0)
     start = (torch.randn(K, 3, 2, generator=g, dtype=torch.float64), torch.randn(K, 2, generator=g, dtype=torch.float64))
-    hyper = {"lr": torch.tensor([1e-3, 1e-2, 3e-2, 1e-1], dtype=torch.float64)}
+    hyper = {**settings, "lr": _per_run(1e-3, 1e-2, 3e-2, 1e-1)}
     for beta in ("beta", "beta1", "alpha", "rho"):
         if beta in info.names:
-            hyper[beta] = torch.tensor([0.5, 0.8, 0.9, 0.95], dtype=torch.float64)
-    if name in ("sgd", "nesterov"):
-        hyper["momentum"] = torch.tensor([0.1, 0.5, 0.9, 0.95], dtype=torch.float64)
+            hyper[beta] = _per_run(0.5, 0.8, 0.9, 0.95)
+    if name in ("sgd", "nesterov") and "momentum" not in settings:
+        hyper["momentum"] = MOMENTA
     config = info.configure(runs=K, **hyper)
     configs = [info.configure(**{n: (v[k].item() if isinstance(v, torch.Tensor) else v) for n, v in hyper.items()})
                for k in range(K)]
@@ -206,11 +414,11 @@ def test_pure_rule_run_axis_equals_each_run_alone(name):
     assert moved > 1e-6, "every run must move its parameters far beyond the tolerance"
 
 
-@pytest.mark.parametrize("name", D.available())
-def test_update_is_pure(name):
+@pytest.mark.parametrize("name, settings", [s[1:] for s in SETTINGS], ids=[s[0] for s in SETTINGS])
+def test_update_is_pure(name, settings):
     """update changes none of its inputs."""
     info = get(name)
-    config = info.configure()
+    config = info.configure(**{k: v[0].item() if isinstance(v, torch.Tensor) else v for k, v in settings.items()})
     params = (torch.randn(4, 3, dtype=torch.float64),)
     state = info.init_state(params, config)
     for _ in range(2):  # the second step exercises the moments
@@ -308,7 +516,12 @@ def _params(k=None):
         (lambda: D.Adam(_params(), lr=float("inf")), r"lr=inf is not finite"),
         (lambda: D.Adam(_params(), betas=(1.0, 0.999)), r"beta1=1 is out of range; allowed: \[0, 1\)"),
         (lambda: D.NAdam(_params(), betas=(0.9, -0.1)), r"beta2=-0\.1 .*\[0, 1\)"),
-        (lambda: D.RMSprop(_params(), eps=0.0), r"eps=0 is out of range; allowed: \(0, inf\)"),
+        (lambda: get("rmsprop").configure(alpha=1.5), r"alpha=1\.5 is out of range; allowed: \[0, 1\]"),
+        (lambda: get("rmsprop").configure(nesterov=True), r"nesterov=True needs momentum > 0"),
+        (lambda: get("rmsprop").configure(initial_scale=-1.0), r"initial_scale=-1 is out of range"),
+        (lambda: get("adam").configure(eps_root=-1e-8), r"eps_root=-1e-08 is out of range"),
+        (lambda: get("sgd").configure(dampening=1.5), r"dampening=1\.5 is out of range; allowed: \[0, 1\]"),
+        (lambda: get("radam").configure(eps_mode="inside"), r"eps_mode='inside' is not allowed"),
         (lambda: D.Adagrad(_params(), eps=-1e-10), r"eps=-1e-10"),
         (lambda: D.Adam(_params(), lrr=0.1), r"unknown argument for Adam 'lrr'; did you mean 'lr'"),
         (lambda: D.Adam(_params(), eps_mode="sometimes"), r"eps_mode='sometimes' is not allowed; choose one of"),
@@ -329,6 +542,119 @@ def _params(k=None):
 def test_bad_input_is_a_clear_value_error(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+# torch.optim 2.13's constructors: lr ≥ 0, eps ≥ 0, 0 ≤ β < 1, weight_decay ≥ 0, momentum ≥ 0, RMSprop
+# 0 ≤ alpha, Adadelta 0 ≤ rho ≤ 1, Adagrad lr_decay ≥ 0 and initial_accumulator_value ≥ 0, NAdam momentum_decay ≥ 0
+TORCH_ACCEPTS = [
+    *((name, "eps", 0.0) for name in D.available() if "eps" in get(name).names),
+    *((name, "lr", 0.0) for name in D.available()),
+    *((name, b, 0.0) for name in D.available() for b in ("beta1", "beta2") if b in get(name).names),
+    ("rmsprop", "alpha", 0.0), ("rmsprop", "alpha", 1.0), ("adadelta", "rho", 0.0), ("adadelta", "rho", 1.0),
+    ("sgd", "momentum", 1.5), ("rmsprop", "momentum", 1.5), ("adagrad", "lr_decay", 0.0),
+    ("adagrad", "initial_accumulator_value", 0.0), ("nadam", "momentum_decay", 0.0),
+]
+TORCH_REFUSES = [
+    *((name, b, 1.0) for name in D.available() for b in ("beta1", "beta2") if b in get(name).names),
+    *((name, "eps", -1e-12) for name in D.available() if "eps" in get(name).names),
+    ("rmsprop", "alpha", -0.1), ("adadelta", "rho", 1.1), ("sgd", "momentum", -0.1),
+]
+
+
+@pytest.mark.parametrize("name, hyper, value", TORCH_ACCEPTS, ids=lambda x: str(x))
+def test_registry_accepts_what_torch_accepts(name, hyper, value):
+    get(name).configure(**{hyper: value})
+
+
+@pytest.mark.parametrize("name, hyper, value", TORCH_REFUSES, ids=lambda x: str(x))
+def test_registry_refuses_what_torch_refuses(name, hyper, value):
+    with pytest.raises(ValueError, match=f"{hyper}="):
+        get(name).configure(**{hyper: value})
+
+
+def test_refusals_beyond_torch_are_explained_in_the_docstring():
+    """descend refuses RMSprop's alpha > 1 and SGD's dampening outside [0, 1]; torch accepts them."""
+    for name, hyper, value in (("rmsprop", "alpha", 1.5), ("sgd", "dampening", -0.5), ("sgd", "dampening", 1.5)):
+        with pytest.raises(ValueError, match=f"{hyper}="):
+            get(name).configure(**{hyper: value})
+    assert "β > 1" in D.rmsprop_update.__doc__ and "torch" in D.rmsprop_update.__doc__
+    assert "τ > 1" in D.sgd_update.__doc__
+
+
+# -- conventions -------------------------------------------------------------------------------
+
+def test_every_optimizer_has_conventions_and_every_preset_is_accepted():
+    from descend.optim import conventions as C
+    assert set(C._CHANGES) == set(D.available())
+    for name in D.available():
+        assert conventions_for(name)[0] == "torch"
+        for convention in conventions_for(name):
+            settings = preset(name, convention)
+            assert set(settings) <= set(get(name).names) - set(get(name).fixed), (name, convention)
+            get(name).configure(**settings)
+            assert ("lr" in settings) == (convention != "optax")
+
+
+def test_torch_preset_is_the_registry_defaults():
+    for name in D.available():
+        info = get(name)
+        assert preset(name, "torch") == {k: v for k, v in info.defaults.items() if k not in info.fixed}
+
+
+def test_presets_set_what_the_table_says():
+    """Spot checks of the table in descend.optim.conventions, and that the docstring shows every change."""
+    from descend.optim import conventions as C
+    assert preset("adagrad", "optax")["initial_accumulator_value"] == 0.1
+    assert preset("rmsprop", "optax")["initial_scale"] == 0.0 and preset("rmsprop", "optax")["lr_in_buffer"]
+    assert preset("amsgrad", "optax")["amsgrad_max"] == "corrected"
+    assert preset("nadam", "optax")["momentum_schedule"] is False
+    assert preset("adam", "keras")["eps_mode"] == "uncorrected" and preset("adam", "keras")["eps"] == 1e-7
+    assert preset("adamw", "optax")["weight_decay"] == 1e-4
+    assert preset("adam", "optax") == {k: v for k, v in preset("adam", "torch").items() if k != "lr"}
+    assert _docstring_table(C.__doc__) == {
+        (name, convention): {f"{k}={_shown(v)}" for k, v in changes.items()}
+        for name, by_convention in C._CHANGES.items() for convention, changes in by_convention.items()
+    }
+
+
+def _shown(value):
+    """A value as the table writes it: 1e-7, 0.0001, "inside", True."""
+    return repr(value).replace("e-0", "e-").replace("'", '"')
+
+
+def _docstring_table(doc):
+    """{(optimizer, convention): {"key=value", ...}} from the module docstring's table (cells may wrap)."""
+    lines = doc.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.startswith("=========="))
+    spans = [(m.start(), m.end()) for m in re.finditer(r"=+", lines[rule])]
+    cells, name = {}, None
+    for line in lines[rule + 3:]:
+        if line.startswith("=========="):
+            break
+        name = line[: spans[0][1]].strip() or name
+        for convention, (a, b) in zip(("optax", "keras"), spans[1:]):
+            cells.setdefault((name, convention), []).append(line[a:] if b == spans[-1][1] else line[a:b])
+    table = {}
+    for key, parts in cells.items():
+        text = " ".join(parts)
+        if text.strip().startswith("no"):
+            continue  # the convention does not exist for this optimizer
+        table[key] = set(re.findall(r"\b\w+=[^,\s]+", re.sub(r"\(.*?\)", "", text)))
+    return table
+
+
+@pytest.mark.parametrize(
+    "name, convention, message",
+    [
+        ("radam", "keras", r"no 'keras' convention for radam: Keras has no RAdam \(conventions for radam: torch, optax\)"),
+        ("momentum", "optax", r"no 'optax' convention for momentum: .* \(conventions for momentum: torch\)"),
+        ("adam", "jax", r"unknown convention 'jax'; choose one of 'torch', 'optax', 'keras'"),
+        ("adma", "optax", r"unknown optimizer 'adma'"),
+    ],
+)
+def test_a_convention_that_does_not_exist_is_a_clear_value_error(name, convention, message):
+    with pytest.raises(ValueError, match=message):
+        preset(name, convention)
 
 
 def test_bad_group_added_later_is_rejected_and_not_kept():

@@ -16,6 +16,7 @@ from torch import Tensor
 from ._base import (
     Hyper,
     Tensors,
+    _nonzero,
     bias_correction,
     direction,
     ema,
@@ -62,6 +63,7 @@ def adam_update(
     maximize: bool = False,
     eps_mode: AdamEpsMode = "outside",
     amsgrad_max: Literal["raw", "corrected"] = "raw",
+    eps_root: Hyper = 0.0,
 ) -> tuple[Tensors, AdamState]:
     r"""Adam: momentum on the gradient divided by a running RMS, both bias-corrected.
 
@@ -83,8 +85,19 @@ def adam_update(
     - ``eps_mode="outside"``: ε after the bias-corrected root, ``√ŝ + ε`` (torch, optax, the seeds).
       ``"uncorrected"``: Keras's "ε-hat" form ``α·√(1 − β₂ᵗ)/(1 − β₁ᵗ)·v / (√s + ε)`` (Keras's
       ε is 1e-7). ``"inside"``: ``√(ŝ + ε)``, optax's ``eps_root`` with ``eps=0``.
+    - ``eps_root`` = ``ε̄`` (optax's ``eps_root``, default 0) is added inside the root as well, so
+      that ε and ε̄ can both be non-zero:
+
+      .. code-block:: text
+
+          w ← w − α·v̂ / (√(ŝ + ε̄) + ε)                  eps_mode="outside" (optax's adam)
+          w ← w − α·v̂ / √(ŝ + ε + ε̄)                    eps_mode="inside"
+          w ← w − α·v̂ / (√(ŝ + ε̄) + ε/√(1 − β₂ᵗ))        eps_mode="uncorrected"
+
     - ``amsgrad_max="raw"``: torch's ``s_max ← max(s_max, s)``, then divided by ``1 − β₂ᵗ``;
-      ``"corrected"``: optax's ``s_max ← max(s_max, ŝ)``.
+      ``"corrected"``: optax's ``s_max ← max(s_max, ŝ)`` (ŝ is then ``s_max`` in the lines above).
+
+    :mod:`descend.optim.conventions` holds optax's and Keras's settings (``preset("adam", "keras")``).
     """
     t = state.step + 1
     c1, c2 = bias_correction(beta1, t), bias_correction(beta2, t)
@@ -104,11 +117,14 @@ def adam_update(
             s_used, corrected = s_max, amsgrad_max == "corrected"
         else:
             s_used, corrected = s, False
+        s_hat = s_used if corrected else s_used / c2_
         if eps_mode == "inside":
-            denominator = torch.sqrt((s_used if corrected else s_used / c2_) + eps_)
+            denominator = torch.sqrt(s_hat + eps_ + per_run(eps_root, w) if _nonzero(eps_root) else s_hat + eps_)
         else:
-            # √ŝ = √s / √(1 − β₂ᵗ), in torch's order so that both round alike
-            sqrt_s_hat = torch.sqrt(s_used) if corrected else torch.sqrt(s_used) / torch.sqrt(c2_)
+            if _nonzero(eps_root):
+                sqrt_s_hat = torch.sqrt(s_hat + per_run(eps_root, w))
+            else:  # √ŝ = √s / √(1 − β₂ᵗ), in torch's order so that both round alike
+                sqrt_s_hat = torch.sqrt(s_used) if corrected else torch.sqrt(s_used) / torch.sqrt(c2_)
             # Keras's ε-hat puts ε on the uncorrected root: (√s + ε)/√(1 − β₂ᵗ) = √ŝ + ε/√(1 − β₂ᵗ)
             denominator = sqrt_s_hat + (eps_ if eps_mode == "outside" else eps_ / torch.sqrt(c2_))
         new_params.append(w - per_run(in_float64(lr) / c1, w) * v / denominator)
@@ -137,18 +153,24 @@ def adamax_update(
     eps: Hyper = 1e-8,
     weight_decay: Hyper = 0.0,
     maximize: bool = False,
+    eps_mode: Literal["inside", "outside"] = "inside",
 ) -> tuple[Tensors, AdamaxState]:
     r"""Adamax: Adam with the second moment replaced by an infinity norm.
 
     .. code-block:: text
 
         v ← β₁·v + (1 − β₁)·g
-        u ← max(β₂·u, |g| + ε)
+        u ← max(β₂·u, |g| + ε)            eps_mode="inside"  (torch, optax)
         w ← w − α / (1 − β₁ᵗ) · v / u
 
+        u ← max(β₂·u, |g|)                eps_mode="outside" (Keras)
+        w ← w − α / (1 − β₁ᵗ) · v / (u + ε)
+
     Symbols: ``α`` = ``lr``, ``β₁`` = ``beta1``, ``β₂`` = ``beta2``, ``ε`` = ``eps``,
-    ``λ`` = ``weight_decay`` (added to ``g``). Matches ``torch.optim.Adamax`` (ε inside the max).
-    Keras takes ``u ← max(β₂u, |g|)`` and divides by ``u + ε``; optax follows Keras.
+    ``λ`` = ``weight_decay`` (added to ``g``). Matches ``torch.optim.Adamax`` and ``optax.adamax``
+    (0.2.8: ``max(|g| + ε, β₂·u)``, ε inside the max) by default; Keras's ``Adamax`` (ε 1e-7, lr 1e-3)
+    with ``eps_mode="outside"``. The two differ once ``β₂·u`` wins the max: torch's ε then decays
+    with u, Keras's stays ε.
     """
     t = state.step + 1
     c1 = bias_correction(beta1, t)
@@ -156,8 +178,13 @@ def adamax_update(
     for w, g, v, u in zip(params, grads, state.v, state.u):
         g = direction(g, w, weight_decay, maximize)
         v = ema(v, g, per_run(beta1, w))
-        u = torch.maximum(per_run(beta2, w) * u, g.abs() + per_run(eps, w))
-        new_params.append(w - per_run(in_float64(lr) / c1, w) * v / u)
+        if eps_mode == "inside":
+            u = torch.maximum(per_run(beta2, w) * u, g.abs() + per_run(eps, w))
+            denominator = u
+        else:
+            u = torch.maximum(per_run(beta2, w) * u, g.abs())
+            denominator = u + per_run(eps, w)
+        new_params.append(w - per_run(in_float64(lr) / c1, w) * v / denominator)
         new_v.append(v)
         new_u.append(u)
     return tuple(new_params), AdamaxState(step=t, v=tuple(new_v), u=tuple(new_u))
@@ -188,6 +215,8 @@ def nadam_update(
     momentum_decay: Hyper = 4e-3,
     decoupled_weight_decay: bool = False,
     maximize: bool = False,
+    momentum_schedule: bool = True,
+    eps_root: Hyper = 0.0,
 ) -> tuple[Tensors, NAdamState]:
     r"""NAdam: Adam with Nesterov momentum (Dozat 2016), in torch.optim.NAdam's form.
 
@@ -200,23 +229,43 @@ def nadam_update(
 
     Symbols: ``α`` = ``lr``, ``β₁`` = ``beta1``, ``β₂`` = ``beta2``, ``ε`` = ``eps``,
     ``ψ`` = ``momentum_decay``, ``λ`` = ``weight_decay`` (added to ``g``, or ``w ← w(1 − αλ)`` with
-    ``decoupled_weight_decay=True``). Keras uses ``μₜ = β₁(1 − ½·0.96ᵗ)`` (no ψ); optax's ``nadam``
-    has no momentum schedule.
+    ``decoupled_weight_decay=True``).
+
+    Where libraries differ (defaults are torch's):
+
+    - Keras's ``Nadam`` uses ``μₜ = β₁(1 − ½·0.96ᵗ)``: this form with ``ψ = 1`` (and ε 1e-7).
+    - optax's ``nadam`` has no momentum schedule, ``momentum_schedule=False``:
+
+      .. code-block:: text
+
+          μₜ = β₁ for every t,  Πₜ = β₁ᵗ
+          w ← w − α·(1 − β₁)/(1 − β₁ᵗ)·g/D − α·β₁/(1 − β₁ᵗ⁺¹)·v/D
+
+      which is optax's ``m̂ = β₁·v/(1 − β₁ᵗ⁺¹) + (1 − β₁)·g/(1 − β₁ᵗ)``; ψ is then unused (no finite
+      ψ gives it: ``ψ = 0`` is ``μₜ = β₁/2``, only ψ → ∞ tends to it).
+    - ``eps_root`` = ``ε̄`` (optax's, default 0): ``D = √(s/(1 − β₂ᵗ) + ε̄) + ε``.
     """
     t = state.step + 1
     c2 = bias_correction(beta2, t)
     beta1_, psi = in_float64(beta1), in_float64(momentum_decay)
-    mu = beta1_ * (1 - 0.5 * 0.96 ** (t * psi))
-    mu_next = beta1_ * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
-    mu_product = state.mu_product * mu
-    gradient_weight = per_step((1 - mu) / (1 - mu_product))
-    momentum_weight = per_step(mu_next / (1 - mu_product * mu_next))
+    if momentum_schedule:
+        mu = beta1_ * (1 - 0.5 * 0.96 ** (t * psi))
+        mu_next = beta1_ * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+    else:
+        mu = mu_next = beta1_ * torch.ones_like(t)
+    # Πₜ is kept, and multiplied, in its state's dtype: float64 from nadam_init; torch.optim.NAdam keeps it
+    # in the default dtype (float32 unless changed), and descend's class does as torch does
+    mu_product = state.mu_product * mu.to(state.mu_product.dtype)
+    product = mu_product.to(torch.float64)  # and used in float64, as torch does
+    gradient_weight = per_step((1 - mu) / (1 - product))
+    momentum_weight = per_step(mu_next / (1 - product * mu_next))
     new_params, new_v, new_s = [], [], []
     for w, g, v, s in zip(params, grads, state.v, state.s):
         g, w = with_weight_decay(g, w, lr, weight_decay, decoupled_weight_decay, maximize)
         v = ema(v, g, per_run(beta1, w))
         s = ema_sq(s, g, per_run(beta2, w))
-        denominator = torch.sqrt(s / per_run(c2, w)) + per_run(eps, w)
+        s_hat = s / per_run(c2, w)
+        denominator = torch.sqrt(s_hat + per_run(eps_root, w) if _nonzero(eps_root) else s_hat) + per_run(eps, w)
         lr_ = per_run(lr, w)
         step = (per_run(gradient_weight, w) * g + per_run(momentum_weight, w) * v) / denominator
         new_params.append(w - lr_ * step)
@@ -247,6 +296,9 @@ def radam_update(
     weight_decay: Hyper = 0.0,
     decoupled_weight_decay: bool = False,
     maximize: bool = False,
+    eps_mode: Literal["uncorrected", "outside"] = "uncorrected",
+    threshold_inclusive: bool = False,
+    eps_root: Hyper = 0.0,
 ) -> tuple[Tensors, RAdamState]:
     r"""RAdam: Adam whose adaptive step is switched on only once the variance of ŝ is tractable.
 
@@ -260,23 +312,42 @@ def radam_update(
 
     Symbols: ``α`` = ``lr``, ``β₁`` = ``beta1``, ``β₂`` = ``beta2``, ``ε`` = ``eps`` (on the
     uncorrected root, as torch), ``λ`` = ``weight_decay`` (added to ``g``, or decoupled).
-    optax switches at ρₜ ≥ 5 and adds ε to the corrected root √ŝ.
+
+    optax's ``radam`` (switches; defaults are torch's):
+
+    .. code-block:: text
+
+        eps_mode="outside":        w ← w − α·v̂·rₜ / (√ŝ + ε),  ŝ = s/(1 − βᵗ₂)    (ε on the corrected root)
+        threshold_inclusive=True:  the rectified step from ρₜ ≥ 5 (torch: ρₜ > 5)
+        eps_root = ε̄ (default 0):  √ŝ becomes √(ŝ + ε̄)  (with "uncorrected": ε/√(1 − β₂ᵗ) is added to it)
+
+    The torch form equals ``eps_mode="outside"`` with ε·√(1 − β₂ᵗ) in place of ε, so the two differ
+    only through ε, most in the first rectified steps. ρₜ = 5 exactly is rare (it needs a β₂ for which
+    the computed ρₜ lands on 5.0) but then the two take different branches.
     """
     t = state.step + 1
     c1, c2 = bias_correction(beta1, t), bias_correction(beta2, t)
     b2 = in_float64(beta2)
     rho_inf = 2 / (1 - b2) - 1
     rho_t = rho_inf - 2 * t * b2**t / c2
-    adaptive = per_step(rho_t > 5)
+    adaptive = per_step(rho_t >= 5 if threshold_inclusive else rho_t > 5)
     ratio = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-    rectification = per_step(torch.sqrt(torch.where(adaptive, ratio, torch.ones_like(ratio))) * torch.sqrt(c2))
+    r_t = torch.sqrt(torch.where(adaptive, ratio, torch.ones_like(ratio)))
+    rectification = per_step(r_t * torch.sqrt(c2) if eps_mode == "uncorrected" and not _nonzero(eps_root) else r_t)
     new_params, new_v, new_s = [], [], []
     for w, g, v, s in zip(params, grads, state.v, state.s):
         g, w = with_weight_decay(g, w, lr, weight_decay, decoupled_weight_decay, maximize)
         v = ema(v, g, per_run(beta1, w))
         s = ema_sq(s, g, per_run(beta2, w))
         v_hat = v / per_run(c1, w)
-        scale = per_run(rectification, w) / (torch.sqrt(s) + per_run(eps, w))
+        eps_ = per_run(eps, w)
+        if eps_mode == "uncorrected" and not _nonzero(eps_root):  # torch's order: rₜ·√(1 − β₂ᵗ)/(√s + ε)
+            denominator = torch.sqrt(s) + eps_
+        else:
+            c2_ = per_run(c2, w)
+            s_hat = s / c2_ + per_run(eps_root, w) if _nonzero(eps_root) else s / c2_
+            denominator = torch.sqrt(s_hat) + (eps_ if eps_mode == "outside" else eps_ / torch.sqrt(c2_))
+        scale = per_run(rectification, w) / denominator
         step = torch.where(per_run(adaptive, w), v_hat * scale, v_hat)
         new_params.append(w - per_run(lr, w) * step)
         new_v.append(v)

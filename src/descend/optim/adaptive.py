@@ -13,7 +13,18 @@ from typing import Literal, NamedTuple
 import torch
 from torch import Tensor
 
-from ._base import Hyper, Tensors, direction, ema, ema_sq, in_float64, new_step, per_run, zeros_like
+from . import _base
+from ._base import (
+    Hyper,
+    Tensors,
+    direction,
+    ema,
+    ema_sq,
+    in_float64,
+    new_step,
+    per_run,
+    zeros_like,
+)
 
 EpsMode = Literal["outside", "inside"]
 
@@ -128,11 +139,13 @@ class RMSpropState(NamedTuple):
     b: Tensors  #: momentum buffer (with momentum only, else empty)
 
 
-def rmsprop_init(params: Sequence[Tensor], *, momentum: Hyper = 0.0, centered: bool = False) -> RMSpropState:
+def rmsprop_init(
+    params: Sequence[Tensor], *, momentum: Hyper = 0.0, centered: bool = False, initial_scale: Hyper = 0.0
+) -> RMSpropState:
     with_momentum = isinstance(momentum, Tensor) or momentum != 0
     return RMSpropState(
         step=new_step(params),
-        s=zeros_like(params),
+        s=tuple(torch.zeros_like(p) + per_run(initial_scale, p) for p in params),
         g_avg=zeros_like(params) if centered else (),
         b=zeros_like(params) if with_momentum else (),
     )
@@ -151,46 +164,78 @@ def rmsprop_update(
     centered: bool = False,
     maximize: bool = False,
     eps_mode: EpsMode = "outside",
+    nesterov: bool = False,
+    bias_correction: bool = False,
+    lr_in_buffer: bool = False,
 ) -> tuple[Tensors, RMSpropState]:
     r"""RMSprop: divide the step by a running root mean square of the gradients.
 
     .. code-block:: text
 
-        s ← β·s + (1 − β)·g²              (seed 004 eq. 9)
-        D = √s + ε                        (eq. 10; "inside": √(s + ε))
+        s ← β·s + (1 − β)·g²              (seed 004 eq. 9; s₀ = initial_scale, set in rmsprop_init)
+        D = √s + ε                        (eq. 10; eps_mode="inside": √(s + ε))
         centered:  ḡ ← β·ḡ + (1 − β)·g,  D = √(s − ḡ²) + ε
         w ← w − α·g / D                   (no momentum)
         b ← μ·b + g / D,  w ← w − α·b     (momentum μ > 0)
 
     Symbols: ``β`` = ``alpha`` (torch's name for the decay; the seeds write β), ``α`` = ``lr``,
     ``ε`` = ``eps``, ``μ`` = ``momentum``, ``λ`` = ``weight_decay`` (added to ``g``). No bias
-    correction, so the first steps are large (s starts at 0).
+    correction by default, so the first steps are large (s starts at 0).
 
-    Defaults are torch's (lr 1e-2, β 0.99, ε 1e-8 outside the root). optax's ``rmsprop`` uses β 0.9
-    and ε inside the root; Keras uses ρ 0.9 and ε 1e-7 inside the root, and its momentum buffer holds
-    ``α·g/D`` (which differs from this when α changes during training).
+    Switches for the other libraries' forms (defaults are torch's):
+
+    .. code-block:: text
+
+        bias_correction=True:  s and ḡ are divided by 1 − βᵗ before D is formed:
+                               ŝ = s/(1 − βᵗ), ḡ̂ = ḡ/(1 − βᵗ), D = √ŝ + ε or √(ŝ − ḡ̂²) + ε
+        lr_in_buffer=True:     b ← μ·b + α·g / D,  w ← w − b          (optax, Keras)
+        nesterov=True:         w ← w − (α·g / D + μ·b)                 with lr_in_buffer=True (optax)
+                               w ← w − α·(g / D + μ·b)                 without (torch has no nesterov)
+                               (b is updated first, as above; needs μ > 0)
+
+    With a constant α, ``lr_in_buffer`` changes nothing but round-off; under a learning-rate schedule
+    optax's and Keras's buffer keeps each step's own α, torch's multiplies the whole history by today's.
+    Centered with bias correction, ``ŝ − ḡ̂²`` is 0 at t = 1 up to round-off (both are g² and g): with
+    ε outside the root a round-off below 0 gives NaN, in optax as here; ε inside the root (optax's
+    default) keeps it finite.
+
+    Defaults are torch's (lr 1e-2, β 0.99, ε 1e-8 outside the root, s₀ = 0). optax's ``rmsprop`` uses
+    β 0.9, ε 1e-8 inside the root (``eps_in_sqrt=True``) and puts the learning rate inside the momentum
+    buffer (its ``trace`` comes after ``scale_by_learning_rate``); its ``initial_scale``,
+    ``bias_correction`` and ``nesterov`` are the switches above. Keras uses ρ 0.9, ε 1e-7 inside the
+    root and also puts α inside the buffer (``lr_in_buffer=True``). :mod:`descend.optim.conventions`
+    holds both sets. Allowed ``β`` is ``[0, 1]``: torch also accepts β > 1, where ``1 − β < 0`` gives
+    g² a negative weight, so s can turn negative and its root NaN; descend refuses it.
     """
     t = state.step + 1
     if not state.b and (isinstance(momentum, Tensor) or momentum != 0):
         raise ValueError("this RMSprop state has no momentum buffer: create it with rmsprop_init(params, momentum=...)")
     if centered and not state.g_avg:
         raise ValueError("this RMSprop state has no gradient average: create it with rmsprop_init(params, centered=True)")
+    correction = _base.bias_correction(alpha, t) if bias_correction else None
     new_params, new_s, new_g_avg, new_b = [], [], [], []
     for i, (w, g, s) in enumerate(zip(params, grads, state.s)):
         g = direction(g, w, weight_decay, maximize)
         beta = per_run(alpha, w)
         s = ema_sq(s, g, beta)
         new_s.append(s)
+        c = per_run(correction, w) if bias_correction else None
+        s_hat = s / c if bias_correction else s
         if centered:
             g_avg = ema(state.g_avg[i], g, beta)
             new_g_avg.append(g_avg)
-            denominator = root(s - g_avg * g_avg, per_run(eps, w), eps_mode)
+            g_hat = g_avg / c if bias_correction else g_avg
+            denominator = root(s_hat - g_hat * g_hat, per_run(eps, w), eps_mode)
         else:
-            denominator = root(s, per_run(eps, w), eps_mode)
+            denominator = root(s_hat, per_run(eps, w), eps_mode)
+        lr_ = per_run(lr, w)
         if state.b:
-            b = per_run(momentum, w) * state.b[i] + g / denominator
+            mu = per_run(momentum, w)
+            step = lr_ * g / denominator if lr_in_buffer else g / denominator
+            b = mu * state.b[i] + step
             new_b.append(b)
-            new_params.append(w - per_run(lr, w) * b)
+            d = step + mu * b if nesterov else b
+            new_params.append(w - d if lr_in_buffer else w - lr_ * d)
         else:
-            new_params.append(w - per_run(lr, w) * g / denominator)
+            new_params.append(w - lr_ * g / denominator)
     return tuple(new_params), RMSpropState(step=t, s=tuple(new_s), g_avg=tuple(new_g_avg), b=tuple(new_b))

@@ -20,7 +20,6 @@ from torch import Tensor
 
 from .._checks import (
     NONNEGATIVE,
-    POSITIVE,
     UNIT,
     UNIT_OPEN,
     Interval,
@@ -101,7 +100,7 @@ class OptimizerInfo:
             check_choice(o.name, config[o.name], o.choices)
         run_axis_length({h.name: config[h.name] for h in self.hyperparameters})  # all [K] of one length
         if config.get("nesterov"):
-            if not _all_positive(config["momentum"]) or _any_nonzero(config["dampening"]):
+            if not _all_positive(config["momentum"]) or _any_nonzero(config.get("dampening", 0.0)):
                 raise ValueError("nesterov=True needs momentum > 0 and dampening = 0 (for every run)")
         return config
 
@@ -143,7 +142,15 @@ _MAXIMIZE = Option("maximize", False, (False, True), "follow +g: maximize the ob
 
 
 def _eps(default: float) -> Hyperparameter:
-    return Hyperparameter("eps", default, POSITIVE, "ε", "added to the denominator for numerical stability")
+    """ε ≥ 0, as torch.optim accepts (ε = 0 may divide by zero, which is the caller's choice, as in torch)."""
+    return Hyperparameter("eps", default, NONNEGATIVE, "ε", "added to the denominator for numerical stability")
+
+
+#: optax's eps_root: added inside the square root (Adam, NAdam, RAdam), 0 in torch and Keras.
+_EPS_ROOT = Hyperparameter("eps_root", 0.0, NONNEGATIVE, "ε̄", "added inside the root: √(ŝ + ε̄) (optax's eps_root)")
+_LR_IN_BUFFER = Option(
+    "lr_in_buffer", False, (False, True), "momentum buffer accumulates α·step (optax/Keras) instead of the step (torch)"
+)
 
 
 def _betas() -> tuple[Hyperparameter, Hyperparameter]:
@@ -156,7 +163,7 @@ def _betas() -> tuple[Hyperparameter, Hyperparameter]:
 _EPS_MODE = Option("eps_mode", "outside", ("outside", "inside"), "ε outside the root (torch) or inside (optax/Keras)")
 _DECOUPLED = Option("decoupled_weight_decay", False, (False, True), "AdamW-style decay w ← w(1 − αλ)")
 
-_ADAM_HYPER = (_lr(1e-3), *_betas(), _eps(1e-8), _WD)
+_ADAM_HYPER = (_lr(1e-3), *_betas(), _eps(1e-8), _WD, _EPS_ROOT)
 _ADAM_OPTIONS = (
     Option("amsgrad", False, (False, True), "divide by the running maximum of the second moment"),
     _DECOUPLED,
@@ -166,7 +173,8 @@ _ADAM_OPTIONS = (
 )
 _MOMENTUM = Hyperparameter("momentum", 0.0, NONNEGATIVE, "μ", "heavy-ball momentum factor")
 _SGD_HYPER = (_lr(1e-3), _MOMENTUM, Hyperparameter("dampening", 0.0, UNIT, "τ", "dampening of the buffer"), _WD)
-_SGD_OPTIONS = (Option("nesterov", False, (False, True), "Nesterov momentum (NAG)"), _MAXIMIZE)
+_NESTEROV = Option("nesterov", False, (False, True), "Nesterov momentum (NAG)")
+_SGD_OPTIONS = (_NESTEROV, _MAXIMIZE, _LR_IN_BUFFER)
 
 
 def _with_default(hypers: tuple[Hyperparameter, ...], **defaults: float) -> tuple[Hyperparameter, ...]:
@@ -246,13 +254,21 @@ _ALL = (
         adaptive.rmsprop_update,
         (
             _lr(1e-2),
-            Hyperparameter("alpha", 0.99, UNIT_OPEN, "β", "decay of the squared-gradient EMA s"),
+            Hyperparameter("alpha", 0.99, UNIT, "β", "decay of the squared-gradient EMA s"),
             _eps(1e-8),
             _WD,
             _MOMENTUM,
+            Hyperparameter("initial_scale", 0.0, NONNEGATIVE, "s₀", "starting value of s"),
         ),
-        (Option("centered", False, (False, True), "divide by the running variance instead"), _EPS_MODE, _MAXIMIZE),
-        init_args=("momentum", "centered"),
+        (
+            Option("centered", False, (False, True), "divide by the running variance instead"),
+            _EPS_MODE,
+            _MAXIMIZE,
+            _NESTEROV,
+            Option("bias_correction", False, (False, True), "divide s (and ḡ) by 1 − βᵗ"),
+            _LR_IN_BUFFER,
+        ),
+        init_args=("momentum", "centered", "initial_scale"),
         torch_class="RMSprop",
     ),
     OptimizerInfo(
@@ -293,7 +309,10 @@ _ALL = (
         adam.adamax_init,
         adam.adamax_update,
         (_lr(2e-3), *_betas(), _eps(1e-8), _WD),
-        (_MAXIMIZE,),
+        (
+            _MAXIMIZE,
+            Option("eps_mode", "inside", ("inside", "outside"), "ε inside the max (torch, optax) or added to u (Keras)"),
+        ),
         torch_class="Adamax",
     ),
     OptimizerInfo(
@@ -307,8 +326,13 @@ _ALL = (
             _eps(1e-8),
             _WD,
             Hyperparameter("momentum_decay", 4e-3, NONNEGATIVE, "ψ", "speed of the momentum schedule μₜ"),
+            _EPS_ROOT,
         ),
-        (_DECOUPLED, _MAXIMIZE),
+        (
+            _DECOUPLED,
+            _MAXIMIZE,
+            Option("momentum_schedule", True, (True, False), "μₜ = β₁(1 − ½·0.96^(tψ)) (torch) or μₜ = β₁ (optax)"),
+        ),
         torch_class="NAdam",
     ),
     OptimizerInfo(
@@ -316,8 +340,13 @@ _ALL = (
         "RAdam: Adam with a rectified adaptive step",
         adam.radam_init,
         adam.radam_update,
-        (_lr(1e-3), *_betas(), _eps(1e-8), _WD),
-        (_DECOUPLED, _MAXIMIZE),
+        (_lr(1e-3), *_betas(), _eps(1e-8), _WD, _EPS_ROOT),
+        (
+            _DECOUPLED,
+            _MAXIMIZE,
+            Option("eps_mode", "uncorrected", ("uncorrected", "outside"), "ε on √s (torch) or on √ŝ (optax)"),
+            Option("threshold_inclusive", False, (False, True), "rectify from ρₜ ≥ 5 (optax) instead of ρₜ > 5"),
+        ),
         torch_class="RAdam",
     ),
 )

@@ -13,7 +13,16 @@ import torch
 from torch import Tensor
 
 from . import _base
-from ._base import Hyper, Tensors, direction, ema, in_float64, new_step, per_run, zeros_like
+from ._base import (
+    Hyper,
+    Tensors,
+    direction,
+    ema,
+    in_float64,
+    new_step,
+    per_run,
+    zeros_like,
+)
 
 
 class GDState(NamedTuple):
@@ -127,6 +136,7 @@ def sgd_update(
     nesterov: bool = False,
     weight_decay: Hyper = 0.0,
     maximize: bool = False,
+    lr_in_buffer: bool = False,
 ) -> tuple[Tensors, SGDState]:
     r"""Stochastic gradient descent with heavy-ball or Nesterov momentum, in torch.optim.SGD's form.
 
@@ -141,8 +151,21 @@ def sgd_update(
     ``λ`` = ``weight_decay`` (added to ``g`` first). Nesterov momentum (NAG, seed 002) needs μ > 0 and
     τ = 0. With μ = 0 this is plain gradient descent.
 
-    Matches ``torch.optim.SGD`` to round-off. Keras's ``SGD`` keeps ``m ← μm − αg, w ← w + m``, which
-    differs from this when α changes during training; the seeds' EMA form is :func:`momentum_update`.
+    ``lr_in_buffer=True`` (Keras) multiplies α into the buffer instead of the step:
+
+    .. code-block:: text
+
+        b ← μ·b + (1 − τ)·α·g        (Keras keeps m = −b: m ← μm − αg, w ← w + m)
+        d = α·g + μ·b  (nesterov)  or  d = b
+        w ← w − d
+
+    Both forms take the same steps while α is constant; under a learning-rate schedule the buffer of
+    ``lr_in_buffer=True`` keeps the past α's, torch's applies today's α to the whole history.
+
+    Matches ``torch.optim.SGD`` to round-off, and ``optax.sgd`` (torch's form, ``dampening=0``). The
+    seeds' EMA form is :func:`momentum_update`. Allowed ``τ`` is ``[0, 1]``: torch does not check
+    dampening, but ``τ > 1`` gives the gradient a negative weight in the buffer (the buffer then climbs)
+    and ``τ < 0`` a weight above 1, so descend refuses both.
     """
     t = state.step + 1
     if not state.b and (isinstance(momentum, Tensor) or momentum != 0):
@@ -152,11 +175,13 @@ def sgd_update(
     new_params, new_b = [], []
     for i, (w, g) in enumerate(zip(params, grads)):
         g = direction(g, w, weight_decay, maximize)
+        if lr_in_buffer:
+            g = per_run(lr, w) * g
         d = g
         if state.b:
             mu = per_run(momentum, w)
             b = mu * state.b[i] + per_run(buffer_weight, w) * g
             d = g + mu * b if nesterov else b
             new_b.append(b)
-        new_params.append(w - per_run(lr, w) * d)
+        new_params.append(w - d if lr_in_buffer else w - per_run(lr, w) * d)
     return tuple(new_params), SGDState(step=t, b=tuple(new_b))
