@@ -4,6 +4,7 @@ panels), the files :func:`save` and :func:`animate` write read back, and clear e
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
@@ -449,3 +451,188 @@ def test_a_batch_without_a_valid_sample_is_a_gap_on_the_log_axis():
     ax = F.grad_norms(summary, grads, run=run).axes[0]
     assert ax.get_yscale() == "log" and all(np.isnan(line.get_ydata()[6]) for line in ax.lines)
     assert not np.isfinite(ax.yaxis.get_transform().transform([0.0])).any()  # and the axis masks what is <= 0
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A report a teacher can project: titles inside the figure, round ticks, the batch sizes per update,
+# paths that stay visible, the parameter of a 1-D task after each step
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _inside_figure(fig: Figure) -> None:
+    """Every title (the figure's and each visible panel's) lies within the figure once drawn."""
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw_without_rendering()
+    box = fig.bbox
+    texts = [fig._suptitle] + [ax.title for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    for text in texts:
+        extent = text.get_window_extent(renderer)
+        assert box.x0 - 0.5 <= extent.x0 and extent.x1 <= box.x1 + 0.5, (text.get_text(), extent, box)
+        assert box.y0 - 0.5 <= extent.y0 and extent.y1 <= box.y1 + 0.5, (text.get_text(), extent, box)
+
+
+def _labels(axis) -> list[str]:
+    """The labels of an axis's major ticks within its limits, once drawn."""
+    axis.axes.figure.draw_without_rendering()
+    low, high = sorted(axis.get_view_interval())
+    return [t.get_text() for t in axis.get_ticklabels() if low <= t.get_position()[axis is axis.axes.yaxis] <= high
+            and t.get_text()]
+
+
+def _round(text: str) -> bool:
+    """A tick label that is a short round number: 3 significant digits at most ("0.02", "10^{-2}" style)."""
+    plain = text.replace("\N{MINUS SIGN}", "-")
+    if "$" in plain:  # matplotlib's 10^k
+        return bool(re.fullmatch(r"\$\\mathdefault\{10\^\{-?\d+\}\}\$", plain))
+    return float(plain) == float(f"{float(plain):.3g}") and len(plain.lstrip("-").replace(".", "").strip("0")) <= 3
+
+
+def test_single_panel_titles_stay_inside_the_figure():
+    long = "Line fit — same-lr — a task with a long title that a single panel cannot hold on one line"
+    one = _where(batch_size="full")
+    for fig in (F.lr_sensitivity(one, title=long), F.loss_curves(one[one.lr == 0.1], CURVES, title=long),
+                F.lr_sensitivity(SUMMARY, title=long), F.batch_regimes(SUMMARY, CURVES, SELECTION, title=long)):
+        _inside_figure(fig)
+        assert "\n" in fig.get_suptitle() or len(fig.get_suptitle()) < 60
+        assert fig.get_suptitle().replace("\n", " ").startswith(long[:30])
+
+
+def test_a_log_axis_spanning_less_than_two_decades_has_round_labels():
+    narrow = CURVES.copy()
+    loss = narrow["metric"] == "loss"
+    narrow.loc[loss, "value"] = 0.52 + 0.18 * np.exp(-narrow.loc[loss, "step"] / 10)  # 0.52 .. 0.70
+    fig = F.loss_curves(_where(lr=0.01, batch_size="full"), narrow, splits=("batch",))
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    labels = _labels(ax.yaxis)
+    assert len(labels) >= 2 and all(_round(t) for t in labels), labels
+    assert all(t.get_text() == "" for t in ax.yaxis.get_minorticklabels())  # no crowd of minor labels
+    wide = F.loss_curves(_where(lr=0.1, batch_size="full"), CURVES, splits=("batch",))
+    labels = _labels(wide.axes[0].yaxis)
+    assert len(labels) >= 2 and all(_round(t) for t in labels), labels
+
+
+@dataclass
+class Bowl:
+    """A linear-colour surface whose contour levels are not round (J from 0.3 to 230)."""
+
+    names: tuple = ("w", "b")
+    domain: tuple = ((-6.5, 10.5), (-9.5, 7.5))
+    log_scale: bool = False
+    points: tuple = (("minimum", (2.0, -1.0)),)
+
+    def grid(self, n):
+        a = torch.linspace(*self.domain[0], n, dtype=torch.float64)
+        b = torch.linspace(*self.domain[1], n, dtype=torch.float64)
+        A, B = torch.meshgrid(a, b, indexing="xy")
+        return A, B, 0.3 + 0.5 * (A - 2) ** 2 + 0.6 * (B + 1) ** 2 + 0.4 * (A - 2) * (B + 1)
+
+
+def test_colour_bar_ticks_are_round():
+    fig = F.landscape(Bowl(), {0: np.array([[-2.0, 3.0], [2.0, -1.0]])}, {0: "gd"})
+    (bar,) = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    labels = _labels(bar.yaxis)
+    assert len(labels) >= 4 and all(_round(t) for t in labels), labels
+
+
+def test_the_every_step_loss_is_named_by_its_batches():
+    def names(summary):
+        return [t for t in _legend_texts(F.loss_curves(summary, CURVES, splits=("batch", "test")))
+                if t.startswith("training loss")]
+
+    assert names(_where(batch_size="full")) == ["training loss (full batch, every step)"]
+    assert names(_where(batch_size="32")) == ["training loss (mini-batch)"]
+    assert names(SUMMARY) == ["training loss (every step: its batch, the full set for GD)"]
+
+
+def _per_epoch_budget():
+    """Batch 32 (4 updates an epoch) run for 4 × the steps of the full batch: the same number of epochs."""
+    curves = CURVES[CURVES["metric"] == "loss"]
+    long = SUMMARY.index[SUMMARY["batch_size"] == "32"]
+    parts = [curves[~curves["run"].isin(long)]]
+    for (run, split), rows in curves[curves["run"].isin(long)].groupby(["run", "split"]):
+        steps = np.arange(4 * STEPS + 1) if split == "batch" else 4 * rows["step"].to_numpy()
+        values = np.interp(steps / 4, rows["step"], rows["value"])
+        parts.append(pd.DataFrame({"run": run, "step": steps, "epoch": steps / STEPS_PER_EPOCH["32"],
+                                   "split": split, "metric": "loss", "value": values}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_batch_sizes_are_drawn_per_update_with_the_loss_of_each_updates_batch():
+    fig = F.batch_regimes(SUMMARY, CURVES, SELECTION)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    for ax in axes:
+        # a budget in steps: every batch size ends at the same update (on epochs batch 32 would end at 15 of 60)
+        assert "update" in ax.get_xlabel()
+        lines = _data_lines(ax, "-")
+        assert [max(line.get_xdata()) for line in lines] == [STEPS] * len(BATCHES)
+        dots = [line for line in ax.lines if line.get_linestyle() == "None" and line.get_marker() == "o"]
+        assert len(dots) == len(BATCHES)
+        for dot, batch in zip(dots, ("32", "full")):
+            run = SELECTION.by_batch[ax.get_title()][batch].representative
+            mine = CURVES[(CURVES.run == run) & (CURVES.split == "batch") & (CURVES.metric == "loss")]
+            np.testing.assert_array_equal(dot.get_xdata(), mine["step"])  # 61 updates: every one, not thinned
+            np.testing.assert_allclose(dot.get_ydata(), mine["value"])
+    assert {"line: the whole training set, median over seeds (band: inter-quartile range)",
+            "dots: the loss of the update's batch, one run (every update)"} <= set(_legend_texts(fig))
+    per_epoch = F.batch_regimes(SUMMARY, _per_epoch_budget(), SELECTION)
+    ax = [ax for ax in per_epoch.axes if ax.get_visible()][0]
+    assert "epoch" in ax.get_xlabel()  # a budget in epochs: the batch sizes end together on epochs
+    assert [max(line.get_xdata()) for line in _data_lines(ax, "-")] == [STEPS] * len(BATCHES)
+    dots = [line for line in ax.lines if line.get_linestyle() == "None" and line.get_marker() == "o"]
+    assert len(dots[0].get_xdata()) <= F.curves.REGIME_DOTS < 4 * STEPS  # batch 32's 241 updates thinned
+    assert "mini-batch (32), lr=0.1 · dots: every 3rd" in _legend_texts(per_epoch)
+    assert "step" in F.batch_regimes(SUMMARY, _per_epoch_budget(), SELECTION, x="step").axes[0].get_xlabel()
+
+
+def test_paths_stay_visible_where_they_overlap():
+    paths, labels = _paths()
+    same = {0: paths[0], 1: paths[0] + 1e-3, 2: paths[1]}
+    names = {0: "gd", 1: "momentum", 2: "adam"}
+    fig = F.landscape(FakeSurface(), same, names, markers={"gd": "o", "momentum": "s", "adam": "^"})
+    flat = fig.axes[0]
+    drawn = [line for line in flat.lines if len(line.get_xdata()) > 10]
+    assert [line.get_linewidth() for line in drawn] == sorted((line.get_linewidth() for line in drawn), reverse=True)
+    assert all(line.get_path_effects() for line in drawn)  # a white edge under each path
+    shapes = {line.get_marker(): line for line in flat.lines if line.get_linestyle() == "None"
+              and 3 <= len(line.get_xdata()) <= 10}
+    assert set(shapes) == {"o", "s", "^"}  # every path carries its label's shape along the way
+    assert not np.allclose(shapes["o"].get_xydata(), shapes["s"].get_xydata())  # side by side, not on top
+    ends = [line for line in flat.lines if len(line.get_xdata()) == 1 and line.get_markersize() == 9
+            and line.get_markeredgecolor() == "white"]
+    assert [line.get_marker() for line in ends] == ["o", "s", "^"]
+    assert [tuple(line.get_xydata()[0]) for line in ends] == [tuple(same[k][-1]) for k in range(3)]
+    assert "gd and momentum follow the same path" in flat.get_title().replace("\n", " ")
+    assert "adam" not in flat.get_title()
+    assert F.landscape(FakeSurface(), *_paths()).axes[0].get_title() == ""
+
+
+def test_the_parameter_of_a_one_parameter_task_after_each_step():
+    rows, paths = [], {}
+    for run, (label, lr) in enumerate([(label, lr) for label in ("gd", "momentum") for lr in (0.5, 1.5, 2.5)]):
+        w = 1.5 * (1 - lr) ** np.arange(31.0)  # gradient descent on w²/2
+        status = "diverged" if lr > 2 else "ok"
+        if lr > 2:
+            w[12:] = np.nan
+        paths[run] = w[:, None]
+        rows.append({"run": run, "label": label, "optimizer": label, "lr": lr, "batch_size": "full", "seed": 0,
+                     "status": status, "status_at": 11.0 if lr > 2 else np.nan, "final_train_loss": 0.0})
+    summary = pd.DataFrame(rows).set_index("run")
+    fig = F.parameter_steps(summary, paths, name="w", known=[0.0], title="parabola")
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in axes] == ["gd", "momentum"]  # one panel per optimizer
+    gd = axes[0]
+    lines = [line for line in gd.lines if len(line.get_xdata()) > 2]
+    assert [line.get_label() for line in lines] == ["lr=0.5", "lr=1.5", "lr=2.5"]
+    oscillating = lines[1].get_ydata()
+    np.testing.assert_allclose(oscillating, 1.5 * (-0.5) ** np.arange(31.0))  # w after each step, as run
+    assert np.all(np.diff(np.sign(oscillating[:10])) != 0)  # its sign flips every step: it oscillates
+    (answer,) = [line for line in gd.lines if line.get_linestyle() == "--"]
+    assert set(answer.get_ydata()) == {0.0}
+    (mark,) = _x_marks(gd)
+    assert mark.get_xdata()[0] == 11 and gd.get_ylim()[0] <= mark.get_ydata()[0] <= gd.get_ylim()[1]
+    assert gd.get_ylim() == pytest.approx((-1.95, 1.95))  # the start and the answer, with a margin
+    assert "diverged" in _legend_texts(fig) and gd.get_ylabel() == "w"
+    _inside_figure(fig)
+    with pytest.raises(ValueError, match="one parameter's values"):
+        F.parameter_steps(summary, {0: np.zeros((5, 2))})

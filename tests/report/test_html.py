@@ -522,3 +522,106 @@ def test_colours_are_the_optimizers_and_the_table_notes_are_shown(tmp_path):
         report(tmp_path, name="bad.html", colours={"gd": "#000000"})
     with pytest.raises(ValueError, match="selection must be a descend.selection.Selection"):
         report(tmp_path, name="bad.html", selection={"gd": [0]})
+
+
+# -- a report a teacher can project ---------------------------------------------------------------------
+
+
+def _ticks(axis: dict) -> list[str]:
+    return [str(t) for t in axis.get("ticktext", [])]
+
+
+def test_log_axes_are_labelled_at_powers_of_ten_or_round_values_never_a_crowd_of_digits(tmp_path):
+    summary, curves, table, winners = frames()
+    loss = curves["metric"] == "loss"
+    curves.loc[loss, "value"] = 0.52 + 0.18 * np.exp(-curves.loc[loss, "step"] / 10)  # 0.52 .. 0.70: no power of 10
+    _, text = report(tmp_path, summary=summary, curves=curves)
+    found = figures(text)
+    axis = found["fig-loss"][1]["yaxis"]
+    assert axis["type"] == "log" and axis["tickmode"] == "array"
+    assert len(axis["tickvals"]) >= 2 and all(0.52 <= v <= 0.7 for v in axis["tickvals"])
+    assert all(float(t) == float(f"{float(t):.2g}") for t in _ticks(axis))  # "0.6", "0.7": short and round
+    grad = found["fig-grad"][1]["yaxis"]  # the norms span 0.001 .. 2: powers of ten
+    assert grad["type"] == "log" and grad["dtick"] == 1 and grad["exponentformat"] == "power"
+    _, text = report(tmp_path, name="wide.html")
+    axis = figures(text)["fig-loss"][1]["yaxis"]  # 0.01 .. 2: powers of ten, as 10^k
+    assert axis["dtick"] == 1 and axis["exponentformat"] == "power" and "tickvals" not in axis
+    lr = figures(text)["fig-lr"][1]["xaxis"]  # lr 0.01 and 0.1: powers of ten
+    assert lr["type"] == "log" and lr["dtick"] == 1
+
+
+def test_the_gradient_norm_chart_is_always_logarithmic(tmp_path):
+    summary, curves, table, winners = frames()
+    grad = curves["metric"].str.startswith("grad_norm:")
+    curves.loc[grad & (curves["step"] % 7 == 0), "value"] = 0.0  # a batch with no valid sample: a norm of 0
+    _, text = report(tmp_path, summary=summary, curves=curves)
+    data, layout, _ = figures(text)["fig-grad"]
+    assert layout["yaxis"]["type"] == "log" and "log scale" in layout["yaxis"]["title"]["text"]
+    y = np.concatenate([array(t["y"]) for t in data])
+    assert np.isnan(y).any() and (y[np.isfinite(y)] > 0).all()  # zeros are gaps, never points at the bottom
+
+
+def test_the_loss_chart_switches_between_step_and_epoch(tmp_path):
+    _, text = report(tmp_path)
+    data, layout, _ = figures(text)["fig-loss"]
+    (menu,) = layout["updatemenus"]
+    by_step, by_epoch = menu["buttons"]
+    assert (by_step["label"], by_epoch["label"]) == ("against step", "against epoch")
+    assert by_epoch["args"][1]["xaxis.title.text"].startswith("epoch")
+    for trace, x_step, x_epoch in zip(data, by_step["args"][0]["x"], by_epoch["args"][0]["x"]):
+        np.testing.assert_allclose(array(x_step), array(trace["x"]))
+        np.testing.assert_allclose(array(x_epoch), array(trace["x"]) / 10)  # frames(): epoch = step / 10
+    assert "the buttons above the chart" in text
+
+
+def test_the_cost_surface_is_filled_and_every_path_stays_visible(tmp_path):
+    t = np.linspace(0.0, 1.0, 41)[:, None]
+    line = (1 - t) * np.array([-1.5, 2.0]) + t * np.array([1.0, 1.0])
+    paths = {0: line, 4: line + 1e-3, 1: line + np.array([0.0, 0.5]) * np.sin(np.pi * t)}  # gd, adam, gd
+    summary, curves, table, winners = frames()
+    _, text = report(tmp_path, surface=Rosenbrock(), paths={0: paths[0], 4: paths[4]},
+                     labels={0: "gd (lr 0.01)", 4: "adam (lr 0.01)"}, markers={"gd": "o", "adam": "s"})
+    data, layout, _ = figures(text)["fig-contour"]
+    contour = data[0]
+    assert contour["contours"]["coloring"] == "fill" and contour["opacity"] < 1  # not faint lines under the paths
+    assert contour["colorbar"]["title"]["text"] == "J \u2212 min J (log scale)"
+    assert [t.startswith("10<sup>") or t in ("1", "10") for t in contour["colorbar"]["ticktext"]]
+    drawn = [t for t in data if t.get("mode") == "lines+markers"]
+    edges = [t for t in data if t.get("mode") == "lines" and t["line"]["color"] == "white"]
+    assert len(edges) == len(drawn) == 2  # a white edge under each path
+    assert [e["line"]["width"] for e in edges] == [d["line"]["width"] + 3 for d in drawn]
+    assert drawn[0]["line"]["width"] > drawn[1]["line"]["width"]  # the later path narrower: the earlier an edge
+    assert [d["marker"]["symbol"] for d in drawn] == ["circle", "square"]
+    for d in drawn:
+        sizes = array(d["marker"]["size"])
+        assert sizes[-1] == sizes.max() > 0 and 5 <= (sizes > 0).sum() <= 10  # marks along the way, a larger end
+    on = [np.flatnonzero(array(d["marker"]["size"])[:-1]) for d in drawn]
+    assert not np.array_equal(on[0], on[1])  # side by side, not on top of each other
+    assert "gd (lr 0.01) and adam (lr 0.01) follow the same path" in text  # said in the caption
+    data, layout, _ = figures(text)["fig-surface3d"]
+    surface = data[0]
+    np.testing.assert_allclose(array(surface["z"]).reshape(100, 100),
+                               Rosenbrock().grid(100)[2].numpy(), rtol=1e-6)  # height J, not a log
+    assert "surfacecolor" in surface and layout["scene"]["zaxis"]["title"]["text"] == "J"
+    assert "log10" not in text.split("fig-surface3d")[-1][:20000]
+    assert layout["scene"]["aspectmode"] == "manual" and layout["scene"]["domain"] == {"x": [0, 1], "y": [0, 1]}
+    _, apart = report(tmp_path, name="apart.html", surface=Rosenbrock(), paths={0: paths[0], 1: paths[1]})
+    assert "follow the same path" not in apart
+
+
+def test_the_header_and_the_note_count_the_same_runs(tmp_path):
+    from descend import compare as C
+    from descend.report import build
+
+    config, task = C.resolve("parabola", optimizers=["gd"], mode="tuned", budget=2, steps=5, seeds=1)
+    comparison = C.compare(config, task)
+    searched = int((comparison.summary["phase"] != "final").sum())
+    assert searched > 0  # the learning-rate search's runs are in the summary too
+    text = build.write_report(comparison, tmp_path / "out", animation=False).read_text()
+    header = re.search(r"<b>Budget:</b> [^<]*?; (\d+) runs?", text)
+    note = re.search(r"<li>(\d+) runs? \(and (\d+) runs? of the learning-rate search\) in", text)
+    assert header and note, (header, note)
+    assert header.group(1) == note.group(1) == str(int((comparison.summary["phase"] == "final").sum()))
+    assert note.group(2) == str(searched)
+    assert (tmp_path / "out" / "figures" / "parameter-steps.png").is_file()  # a one-parameter task
+    assert "<h2>The parameter after each step</h2>" in text
