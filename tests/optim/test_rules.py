@@ -526,8 +526,9 @@ def _params(k=None):
         (lambda: D.Adam(_params(), lrr=0.1), r"unknown argument for Adam 'lrr'; did you mean 'lr'"),
         (lambda: D.Adam(_params(), eps_mode="sometimes"), r"eps_mode='sometimes' is not allowed; choose one of"),
         (lambda: D.Adam(_params(4), lr=torch.tensor([0.1, 0.2, 0.3])), r"run axis of K = 3 runs, but parameter 0"),
-        (lambda: D.Adam(_params(3), lr=torch.tensor([0.1, 0.2, 0.3]), betas=(torch.tensor([0.9, 0.9]), 0.99)),
-         r"beta1 has 2 values but lr has 3"),
+        (lambda: D.Adam(_params(3), lr=torch.tensor([0.1, 0.2, 0.3]),
+                        betas=(torch.tensor([0.9, 0.9]), torch.tensor([0.99, 0.99]))),
+         r"beta1 has 2 values but lr has 3"),  # both betas tensors: torch refuses a number beside a tensor
         (lambda: D.SGD(_params(3), lr=torch.tensor([0.1, 0.2, -0.3])), r"lr=-0\.3 for run 2 is out of range"),
         (lambda: D.SGD(_params(), lr=0.1, nesterov=True), r"nesterov=True needs momentum > 0"),
         (lambda: D.SGD(_params(), lr=0.1, momentum=-0.5), r"momentum=-0\.5"),
