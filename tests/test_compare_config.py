@@ -30,6 +30,18 @@ VALID = {
     "task": ("line", "line"),
     "csv": ("data.csv", "data.csv"),
     "column": ("y", "y"),
+    "kind": ("classification", "classification"),
+    "features": ("a,b", ["a", "b"]),
+    "drop": ("id", ["id"]),
+    "dropna": (True, True),
+    "sep": (";", ";"),
+    "encoding": ("latin-1", "latin-1"),
+    "standardize_target": (False, False),
+    "loss": ("huber", "huber"),
+    "init": ("xavier", "xavier"),
+    "start": ("-1.5,2", [-1.5, 2.0]),
+    "clip_norm": ("1", 1.0),
+    "clip_value": ("0.5", 0.5),
     "optimizer": (["adam", "sgd:momentum=0.9"], ["adam", "sgd:momentum=0.9"]),
     "mode": ("tuned", "tuned"),
     "lr": ("0.01,0.1", [0.01, 0.1]),
@@ -196,11 +208,17 @@ def test_unknown_keys_are_refused_with_the_closest_one(tmp_path):
 
 
 def test_target_names_the_csv_column_when_csv_has_no_column_in_every_interface(tmp_path, captured):
+    # the old form keeps working, with a deprecation note: --target is the target loss, --column the column
     result = runner.invoke(cli.app, ["compare", "--csv", "data.csv", "--target", "price"])
     assert result.exit_code == 2 and "stopped here" in result.output, result.output
+    assert "note: --target price for the column to predict is deprecated: use --column price" in result.output
     config = captured.pop("config")
     assert (config.csv, config.column, config.target) == ("data.csv", "price", None)
-    assert Config.from_dict({"csv": "data.csv", "target": "price"}) == config
+    with pytest.warns(FutureWarning, match="target price for the column to predict is deprecated: use column"):
+        assert Config.from_dict({"csv": "data.csv", "target": "price"}) == config
+    result = runner.invoke(cli.app, ["compare", "--csv", "data.csv", "--column", "price"])
+    assert "deprecated" not in result.output
+    captured.pop("config")
     result = runner.invoke(cli.app, ["compare", "--csv", "data.csv", "--column", "price", "--target", "0.1"])
     config = captured.pop("config")
     assert (config.column, config.target) == ("price", 0.1)

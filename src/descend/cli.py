@@ -324,12 +324,29 @@ def compare_command(
     no_animation: bool = typer.Option(False, "--no-animation", help="Skip the GIF/MP4 of the paths (2-D tasks)."),
     **settings: Any,
 ) -> None:
-    """Compare optimizers on a task and write a report (HTML, figures, CSV, JSON, the resolved config)."""
+    """Compare optimizers on a task and write a report (HTML, figures, CSV, JSON, the resolved config).
+
+    \b
+    Examples:
+      descend compare ellipse
+      descend compare rosenbrock -o gd -o adam --lr 1e-3..1e-1:4 --start -1.5,2
+      descend compare 'x**2 + 10*sin(y)' --steps 500
+      descend compare house-prices --loss huber --mode tuned
+      descend compare digits --init xavier --clip-norm 1 --batch-size 32
+      descend compare --csv houses.csv --column price --drop id --dropna
+      descend compare --csv data.csv --column label --kind classification --sep ';' --encoding latin-1
+    """
+    import warnings
+
     from . import compare as cmp
     from .report.build import check_json, check_out, write_report
 
     try:
-        given = _settings(Config, settings, config)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", FutureWarning)
+            given = _settings(Config, settings, config)
+        for warning in caught:
+            typer.echo(f"note: {warning.message}", err=True)
         resolved, built = given.resolved(names=Config.flags())
         out_dir = check_out(given.out or Path("reports") / _slug(built.name), force=force)
         check_json(given.json, out_dir)
@@ -459,8 +476,13 @@ def _table_of(frame: Any, winners: dict[str, str], title: str, width: int | None
         column = order.pop(0)
         kept.remove(column)
         dropped.append(column)
-    spare = width - (sum(need[c] for c in kept) + 3 * (len(kept) + 1) + 1)
-    label_width = max(label_min, min(max(len(label) for label in labels) if labels else 9, spare))
+    label_full = max([len(label) for label in labels] + [len("optimizer")])
+    spare = width - (sum(need[c] for c in kept) + 3 * (len(kept) + 1) + 1) - min(label_full, label_min)
+    for c in kept:  # headings on one line where the width allows
+        grow = max(0, min(len(heads[c]) - need[c], spare))
+        need[c] += grow
+        spare -= grow
+    label_width = min(label_full, label_min + max(spare, 0))
     table = Table(title=title, title_justify="left")
     table.add_column("optimizer", style="bold", overflow="fold", width=max(label_width, len("optimizer")))
     for c in kept:

@@ -34,6 +34,7 @@ import torch
 from . import __version__, outcomes, schema
 from ._checks import check_names, close_matches
 from .data import hybrid
+from .models import INITS
 from .selection import Selection, best, criterion, scores, select, statuses
 
 MODES = ("same-lr", "defaults", "tuned")
@@ -318,6 +319,59 @@ def _parse_target(value: Any, name: str) -> float:
     return schema.finite(value, name)
 
 
+def _parse_columns(value: Any, name: str) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not items or not all(isinstance(c, str) and c.strip() for c in items):
+        raise ValueError(f"{name} {value!r}: give column names separated by commas, e.g. id,name")
+    return tuple(c.strip() for c in items)
+
+
+def _parse_sep(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} {value!r}: give the separator between columns, e.g. ';' or tab")
+    return {"tab": "\t", "\\t": "\t", "space": " "}.get(value.strip().lower(), value)
+
+
+def _parse_encoding(value: Any, name: str) -> str:
+    import codecs
+
+    schema.text(value, name)
+    try:
+        codecs.lookup(value.strip())
+    except LookupError:
+        raise ValueError(f"{name} {value!r} is not an encoding Python knows; e.g. utf-8, latin-1, cp1252, "
+                         "utf-16") from None
+    return value.strip()
+
+
+def _parse_loss(value: Any, name: str) -> str:
+    from .losses import get_loss
+
+    schema.text(value, name)
+    try:
+        return get_loss(value.strip()).name
+    except ValueError as e:
+        raise ValueError(f"{name} {value!r}: {e}; see `descend list losses`") from None
+
+
+def _parse_point(value: Any, name: str) -> tuple[float, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ValueError(f"{name} {value!r}: give the start's coordinates separated by commas, e.g. -1.5,2")
+    try:
+        return tuple(schema.finite(v, name) for v in items)
+    except ValueError:
+        raise ValueError(f"{name} {value!r}: give the start's coordinates as numbers separated by commas, "
+                         "e.g. -1.5,2") from None
+
+
+def _positive_number(value: Any, name: str) -> float:
+    number = schema.finite(value, name)
+    if number <= 0:
+        raise ValueError(f"{name} {value!r}: a positive number is required")
+    return number
+
+
 def _plain_options(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: _plain_options(v) for k, v in value.items()}
@@ -345,10 +399,34 @@ class Config(schema.Schema):
         dump=lambda v: v if isinstance(v, str) else v.name,
         help="A task (descend list tasks), a landscape, or a formula in x, y such as 'x**2 + 10*sin(y)'.")
     csv: str | None = schema.setting(
-        None, metavar="PATH", parse=schema.path, help="A CSV file as the task: --csv PATH --target COL.")
+        None, metavar="PATH", parse=schema.path, help="A CSV file as the task: --csv PATH --column COL.")
     column: str | None = schema.setting(
         None, metavar="COLUMN", parse=schema.text, written=lambda v, c: c.csv is not None,
-        help="The CSV column to predict (then --target is the target loss).")
+        help="The CSV column to predict.")
+    kind: str | None = schema.setting(
+        None, metavar="regression|classification", written=lambda v, c: c.csv is not None,
+        parse=schema.choice("regression", "classification", "binary", "multiclass"),
+        help="What --column is: numbers to predict (regression) or classes (classification). Default: "
+             "decimals are regression, whole numbers and text classes.")
+    features: tuple[str, ...] | None = schema.setting(
+        None, metavar="COLUMNS", parse=_parse_columns, dump=list, written=lambda v, c: c.csv is not None,
+        help="The CSV columns to predict from, comma-separated (default: every other column).")
+    drop: tuple[str, ...] | None = schema.setting(
+        None, metavar="COLUMNS", parse=_parse_columns, dump=list, written=lambda v, c: c.csv is not None,
+        help="CSV columns to leave out, comma-separated, e.g. an ID column.")
+    dropna: bool | None = schema.setting(
+        None, switch=True, metavar="BOOLEAN", parse=schema.boolean, written=lambda v, c: c.csv is not None and v,
+        help="Drop the CSV rows that have a missing value (default: refuse them, counted per column).")
+    sep: str | None = schema.setting(
+        None, metavar="TEXT", parse=_parse_sep, written=lambda v, c: c.csv is not None,
+        help="The CSV file's separator between columns, e.g. ';' or tab (default: ',').")
+    encoding: str | None = schema.setting(
+        None, metavar="TEXT", parse=_parse_encoding, written=lambda v, c: c.csv is not None,
+        help="The CSV file's encoding, e.g. latin-1 or cp1252 (default: utf-8).")
+    standardize_target: bool | None = schema.setting(
+        None, switch=True, metavar="BOOLEAN", parse=schema.boolean,
+        help="Standardise a regression target on the training split (default for --csv, house-prices and "
+             "diabetes; losses are then also reported in the target's units).")
     optimizers: tuple[OptimizerSpec, ...] | None = schema.setting(
         None, key="optimizer", flags=("--optimizer", "-o"), repeat=True, metavar="NAME[:KEY=VALUE,...]",
         parse=_parse_optimizers, dump=lambda v: [o.to_text() for o in v],
@@ -373,8 +451,22 @@ class Config(schema.Schema):
         help="Learning-rate schedule: cosine, step:step_size=100,gamma=0.5, ...")
     target: float | None = schema.setting(
         None, metavar="NUMBER", parse=_parse_target,
-        help="Target loss: steps and epochs to reach it are reported. With --csv and no --column, the column "
-             "to predict.")
+        help="Target loss: steps and epochs to reach it are reported.")
+    loss: str | None = schema.setting(
+        None, metavar="NAME", parse=_parse_loss,
+        help="The loss instead of the task's, e.g. mae or huber (descend list losses).")
+    init: str | None = schema.setting(
+        None, metavar="|".join(INITS), parse=schema.choice(*INITS),
+        help="How a network's weights start (Linear and MLP models) instead of the task's.")
+    start: tuple[float, ...] | None = schema.setting(
+        None, metavar="X,Y", parse=_parse_point, dump=list,
+        help="Where a landscape, a formula, line or ellipse starts: its parameters, e.g. -1.5,2.")
+    clip_norm: float | None = schema.setting(
+        None, metavar="NUMBER", parse=_positive_number,
+        help="Clip each gradient to this global norm.")
+    clip_value: float | None = schema.setting(
+        None, metavar="NUMBER", parse=_positive_number,
+        help="Clip each gradient component to [-NUMBER, NUMBER].")
     seeds: int = schema.setting(3, metavar="INTEGER", parse=schema.whole(1),
                                 help="Seeds per configuration (default 3).")
     budget: int = schema.setting(
@@ -408,6 +500,11 @@ class Config(schema.Schema):
                                      f"{names['csv']} PATH it may name the column") from None
                 data = {k: v for k, v in data.items() if k != "target"}
                 data["column"] = target
+                import warnings
+
+                warnings.warn(f"{names['target']} {target} for the column to predict is deprecated: use "
+                              f"{names['column']} {target} ({names['target']} is the target loss)", FutureWarning,
+                              stacklevel=2)
         return data
 
     @classmethod
@@ -421,6 +518,14 @@ class Config(schema.Schema):
         elif get("task") is None:
             raise ValueError(f"give {names['task']} (see `descend list tasks`), a landscape formula, or "
                              f"{names['csv']} PATH {names['column']} COL")
+        else:
+            given = [k for k in _CSV_KEYS if get(k) is not None]
+            if given:
+                raise ValueError(f"{names[given[0]]} applies to a CSV file ({names['csv']} PATH "
+                                 f"{names['column']} COL), not to a task")
+        if get("features") is not None and get("drop") is not None:
+            raise ValueError(f"give {names['features']} (the columns to use) or {names['drop']} (the columns to "
+                             "leave out), not both")
         if get("steps") is not None and get("epochs") is not None:
             raise ValueError(f"give {names['steps']} or {names['epochs']}, not both")
         if get("mode") == "defaults" and get("lr") is not None:
@@ -435,8 +540,39 @@ class Config(schema.Schema):
 
     def resolved(self, *, names: Mapping[str, str] | None = None) -> tuple[Config, Any]:
         """``(Config, Task)``: the task built, and what it decides filled in (before any training starts)."""
+        from .data import DataError
+        from .tasks import option_names
+
         names = {**{k: k for k in self.keys()}, **(names or {})}
-        task = get_task(self.task, task_options=self.task_options, csv=self.csv, column=self.column)
+        options = dict(self.task_options)
+        where = f"{names['csv']} {self.csv}" if self.csv is not None else f"task {self.task!r}"
+        folded: dict[str, Any] = {}
+        accepts = option_names(self.task, csv=self.csv)
+        for key, value in (("standardize_target", self.standardize_target), ("start", self.start),
+                           ("loss", self.loss)):
+            if value is not None and key in accepts:  # the task's own option: its card says so
+                options[key] = value
+                folded[key] = None
+            elif value is not None and key != "loss":
+                raise ValueError(_not_an_option(key, value, where, names))
+        if self.csv is not None:
+            options.update({k: (list(v) if isinstance(v, tuple) else v) for k in _CSV_KEYS
+                            if k != "kind" and (v := getattr(self, k)) is not None})
+        try:
+            task = get_task(self.task, task_options=options, csv=self.csv, column=self.column, kind=self.kind)
+        except DataError as e:
+            raise ValueError(e.render(_spelling(names))) from None
+        if self.loss is not None and "loss" not in folded:
+            _check_loss(self.loss, task, names)
+        if self.init is not None:
+            from .models import with_init
+
+            try:
+                with_init(task.model, self.init)
+            except ValueError:
+                raise ValueError(f"{names['init']} {self.init}: the model of {where} starts from given values of its "
+                                 f"named parameters ({', '.join(task.model.names)}), not from drawn weights; set "
+                                 f"them with {names['start']}") from None
         specs = self.optimizers
         if specs is None:
             specs = _parse_optimizers(list(task.optimizers), f"the optimizers of task {task.name!r}")
@@ -450,9 +586,85 @@ class Config(schema.Schema):
         given = self.task
         name = given.strip() if isinstance(given, str) and self.csv is None and given.strip() != task.name else (
             task.name)
-        return replace(self, task=name, optimizers=specs, lr=lr, steps=steps,
-                       batch_size=self.batch_size if self.batch_size is not None else tuple(task.batch_sizes),
-                       task_options=_csv_options(task) if self.csv is not None else dict(task.options)), task
+        batch_sizes = self.batch_size if self.batch_size is not None else tuple(task.batch_sizes)
+        _check_batch_sizes(batch_sizes, task, where, names, given=self.batch_size is not None)
+        return replace(self, task=name, optimizers=specs, lr=lr, steps=steps, batch_size=batch_sizes,
+                       task_options=_csv_options(task) if self.csv is not None else dict(task.options),
+                       **folded), task
+
+
+#: The settings that apply to a CSV file only (keys of :class:`Config`, options of
+#: :func:`descend.tasks.real.from_csv` and :func:`descend.data.from_csv`).
+_CSV_KEYS = ("kind", "features", "drop", "dropna", "sep", "encoding")
+
+
+def _spelling(names: Mapping[str, str]) -> Callable[[str, Any], str]:
+    """How a :class:`descend.data.DataError`'s fix is written for the interface ``names`` is of: an option
+    on the command line (``--encoding latin-1``, ``--dropna``, ``--drop id,name``), a key of a settings file
+    or request body (``encoding = 'latin-1'``), and an option that is not a setting as one of
+    ``task_options``."""
+    import shlex
+
+    def spell(key: str, value: Any) -> str:
+        key = {"target": "column"}.get(key, key)  # the data's target is the column to predict
+        name = names.get(key)
+        if name is None:
+            return f"{key} = {value!r} in task_options"
+        if not name.startswith("-"):
+            return f"{name} = {value!r}"
+        if value is True:
+            return name
+        if isinstance(value, (list, tuple)):
+            value = ",".join(str(v) for v in value)
+        value = {"\t": "tab", " ": "space"}.get(value, value) if isinstance(value, str) else value
+        return f"{name} {shlex.quote(str(value))}"
+
+    return spell
+
+
+def _not_an_option(key: str, value: Any, where: str, names: Mapping[str, str]) -> str:
+    """Why a setting that a task takes as its own option does not apply to this one."""
+    from .tasks import TASKS, option_names
+
+    have = [n for n in TASKS if key in option_names(n)]
+    shown = ", ".join(have[:4]) + (", ..." if len(have) > 4 else "")
+    if key == "start":
+        return (f"{names['start']} {','.join(f'{v:g}' for v in value)}: {where} has no start point (its model's "
+                f"weights are drawn, see {names['init']}); a start applies to landscapes, formulas and {shown}")
+    return (f"{names[key]}: {where} keeps its target as it is (see its card); it applies to a CSV file and to "
+            f"{shown}")
+
+
+def _check_loss(loss: str, task: Any, names: Mapping[str, str]) -> None:
+    """Refuse a loss that does not fit the task's kind (before any training)."""
+    from .losses import LOSSES
+
+    if task.kind == "cost":
+        raise ValueError(f"{names['loss']} {loss}: task {task.name!r} is a landscape, whose cost is the function "
+                         "itself; a loss applies to a task with data")
+    allowed = {"binary": ["bce", "bce-logits"], "multiclass": ["cross-entropy"]}.get(
+        task.kind, [n for n, info in LOSSES.items() if info.kind == "regression" or n == task.loss])
+    if loss not in allowed:
+        what = {"binary": "binary classification", "multiclass": "classification"}.get(task.kind, task.kind)
+        raise ValueError(f"{names['loss']} {loss} is a {LOSSES[loss].kind} loss; task {task.name!r} is "
+                         f"{what}: choose one of {', '.join(allowed)}")
+
+
+def _check_batch_sizes(sizes: Sequence[Any], task: Any, where: str, names: Mapping[str, str], *,
+                       given: bool) -> None:
+    """Refuse a batch size larger than the training set, saying how many rows the data set has."""
+    data = getattr(task, "data", None)
+    if data is None:
+        return
+    m = len(data.train)
+    total = m + sum(len(p) for p in (data.validation, data.test) if p is not None)
+    too_big = [b for b in sizes if isinstance(b, int) and not isinstance(b, bool) and b > m]
+    if too_big:
+        rows = f"{total} rows, {m} of them for training" if total != m else f"{m} rows"
+        fix = (f"give {names['batch_size']} 1..{m} or full" if given else
+               f"its default batch size {too_big[0]} does not fit; give {names['batch_size']} 1..{m} or full")
+        raise ValueError(f"{names['batch_size']} {too_big[0]} is larger than the training set of {where} "
+                         f"({rows}): {fix}")
 
 
 def _csv_options(task: Any) -> dict[str, Any]:
@@ -468,8 +680,9 @@ def _csv_options(task: Any) -> dict[str, Any]:
 
 
 def get_task(task: Any, *, task_options: Mapping[str, Any] | None = None, csv: str | None = None,
-             column: str | None = None) -> Any:
-    """A task from a name, a landscape formula such as ``"x**2 + 10*sin(y)"``, or a CSV file and its column."""
+             column: str | None = None, kind: str | None = None) -> Any:
+    """A task from a name, a landscape formula such as ``"x**2 + 10*sin(y)"``, or a CSV file and its column
+    (read as ``kind``, inferred when None)."""
     from . import tasks
 
     options = dict(task_options or {})
@@ -478,7 +691,7 @@ def get_task(task: Any, *, task_options: Mapping[str, Any] | None = None, csv: s
             raise ValueError("give a TASK or --csv PATH --column COL, not both")
         if not column:
             raise ValueError(f"--csv {csv!r} needs --column COL: the column to predict")
-        return tasks.real.from_csv(csv, column, **options)
+        return tasks.real.from_csv(csv, column, kind, **options)
     if task is None:
         raise ValueError("give a TASK (see `descend list tasks`), a landscape formula, or --csv PATH --column COL")
     if isinstance(task, tasks.Task):
@@ -574,6 +787,11 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     budget = {"steps": config.steps} if config.steps is not None else {"epochs": config.epochs}
     _, schedule = parse_schedule(config.schedule, config.steps or 1)  # resolve() refused epochs + total_steps
     summaries, curves, paths, interrupted, notes = [], [], {}, False, []
+    if config.init is not None:  # the task's model, initialised as asked (its card and report show it)
+        from .models import with_init
+
+        task = replace(task, model=with_init(task.model, config.init))
+    extra = _fit_settings(config, task)
     one_seed: dict[str, list[str]] = {}
     offset = 0
 
@@ -586,7 +804,7 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         result = task.fit(optimizer=spec.name, lr=list(lrs) if lrs is not None else None,
                           batch_size=batch_sizes, seed=run_seeds, target=config.target,
                           schedules={"lr": schedule} if schedule is not None else None, progress=progress,
-                          dtype=dtype, compile=config.compile, **budget, **kwargs)
+                          dtype=dtype, compile=config.compile, **budget, **kwargs, **extra)
         summary = result.summary.copy()
         summary["label"] = spec.label
         summary["phase"] = phase
@@ -620,7 +838,7 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     # first torch.func transforms) that would otherwise count in that optimizer's time per step
     first = config.optimizers[0]
     interrupted = task.fit(optimizer=first.name, batch_size=config.batch_size[0], steps=1, seed=0, dtype=dtype,
-                           eval_every=0, **dict(first.options)).interrupted  # Ctrl-C already
+                           eval_every=0, **dict(first.options), **extra).interrupted  # Ctrl-C already
     for spec in config.optimizers:
         if interrupted:
             break
@@ -644,6 +862,18 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     return Comparison(config=config, task=task, summary=summary, curves=curve, table=table, winners=winners,
                       paths=paths, interrupted=interrupted, seconds=time.perf_counter() - started, notes=notes,
                       selection=selection, table_notes=table_notes(selection, task, seeds=config.seeds))
+
+
+def _fit_settings(config: Config, task: Any) -> dict[str, Any]:
+    """The arguments of every ``task.fit`` of a comparison that come from its settings: the loss and the
+    gradient clipping (those given)."""
+    out: dict[str, Any] = {}
+    if config.loss is not None:
+        out["loss"] = config.loss
+    for key in ("clip_norm", "clip_value"):
+        if getattr(config, key) is not None:
+            out[key] = getattr(config, key)
+    return out
 
 
 def seeds_can_differ(task: Any, spec: OptimizerSpec, batch_size: Any) -> bool:

@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 import descend
+from descend import cli
 from descend.cli import app
 
 runner = CliRunner()
@@ -138,7 +139,7 @@ def test_bad_input_exits_with_code_2_and_one_line(tmp_path):
         (["compare", "ellipse", "-o", "sgd:momentum"], "key=value"),
         (["compare", "ellipse", "--lr", "1..0.1"], "LOW < HIGH"),
         (["compare", "--csv", str(bad_csv), "--column", "b"], "missing value"),
-        (["compare", "--csv", str(bad_csv), "--column", "c"], "'c'"),
+        (["compare", "--csv", str(bad_csv), "--column", "c"], "--column c is not a column of the file (columns: a, b)"),
         (["compare", "--config", str(tmp_path / "none.toml")], "does not exist"),
         (["compare", "ellipse", "--target", "low"], "must be a number"),
     ]
@@ -231,3 +232,151 @@ def test_an_over_long_formula_is_not_echoed_whole(tmp_path):
     result = runner.invoke(app, ["compare", formula, "--out", str(tmp_path / "never")])
     assert result.exit_code == 2 and len(result.output) < 400, len(result.output)
     assert "(40001 characters)" in result.output and "at most 200" in result.output
+
+
+# -- a CSV file that can't be used as it is: the error names the flag that fixes it ---------------------------
+
+
+def _houses(n: int = 60) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 2))
+    return pd.DataFrame({"size": x[:, 0], "age": x[:, 1], "city": ["Zürich", "Köln", "Genève"] * (n // 3),
+                         "price": x @ [1.0, -2.0] + 0.1 * rng.normal(size=n)})
+
+
+def _bad_files(tmp_path):
+    frame = _houses()
+    files = {}
+    files["latin1"] = tmp_path / "latin1.csv"
+    frame.to_csv(files["latin1"], index=False, encoding="latin-1")
+    files["semi"] = tmp_path / "semi.csv"
+    frame.to_csv(files["semi"], index=False, sep=";")
+    files["id"] = tmp_path / "id.csv"
+    frame.assign(id=[f"A{i:04d}" for i in range(len(frame))]).to_csv(files["id"], index=False)
+    files["missing"] = tmp_path / "missing.csv"
+    holes = frame.copy()
+    holes.loc[[3, 7], "size"] = np.nan
+    holes.loc[5, "age"] = np.nan
+    holes.to_csv(files["missing"], index=False)
+    files["three"] = tmp_path / "three.csv"
+    frame.head(3).to_csv(files["three"], index=False)
+    files["six"] = tmp_path / "six.csv"
+    frame.head(6).to_csv(files["six"], index=False)
+    files["constant"] = tmp_path / "constant.csv"
+    frame.assign(price=3.0).to_csv(files["constant"], index=False)
+    files["label"] = tmp_path / "label.csv"
+    frame.assign(label=range(len(frame))).to_csv(files["label"], index=False)
+    files["binary"] = tmp_path / "binary.csv"
+    files["binary"].write_bytes(bytes(range(256)) * 20)
+    return files
+
+
+@pytest.mark.parametrize("name, args, message", [
+    ("latin1", [], "is not UTF-8 text: byte 0xfc at position"),  # ü in Zürich
+    ("latin1", [], "read it with --encoding latin-1"),
+    ("semi", [], "the separator is probably ';': read it with --sep ';'"),
+    ("id", [], "column 'id' has a different text in every row (60 of 60"),
+    ("id", [], "leave it out with --drop id"),
+    ("missing", [], "3 of 60 rows have missing values (per column: 'size': 2, 'age': 1); drop those rows with "
+                    "--dropna, leave out the columns with --drop size,age, or fill them in"),
+    ("three", [], "the data set 'three' is too small: it has 3 rows"),
+    ("six", ["--batch-size", "32"], "--batch-size 32 is larger than the training set of --csv "),
+    ("six", ["--batch-size", "32"], "(6 rows, 4 of them for training): give --batch-size 1..4 or full"),
+    ("constant", [], "target column 'price' has the same value (3) in every one of the 60 rows: there is nothing "
+                     "to learn"),
+    ("label", ["--column", "label"], "has a different value in every row (60 classes for 60 rows"),
+    ("label", ["--column", "label"], "to predict it as a number, use --kind regression"),
+    ("binary", [], "is not a text file: it holds binary data"),
+    ("semi", ["--sep", ";", "--column", "prize"], "--column prize is not a column of the file; did you mean "
+                                                 "--column price or --column size?"),
+])
+def test_a_bad_csv_file_is_refused_with_the_flag_that_fixes_it(tmp_path, name, args, message):
+    path = _bad_files(tmp_path)[name]
+    column = [] if "--column" in args else ["--column", "price"]
+    result = runner.invoke(app, ["compare", "--csv", str(path), *column, *args, "--out", str(tmp_path / "never")])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert message in result.output, result.output
+    for python in ("encoding=", "sep=", "drop=", "dropna=", "kind=", "from_frame", "pd.read_csv", "DataFrame"):
+        assert python not in result.output, (python, result.output)
+    assert not (tmp_path / "never").exists()
+
+
+def test_the_flags_fix_the_files(tmp_path):
+    files = _bad_files(tmp_path)
+    fixes = [("latin1", ["--encoding", "latin-1"]), ("semi", ["--sep", ";"]), ("id", ["--drop", "id"]),
+             ("missing", ["--dropna"]), ("label", ["--column", "label", "--kind", "regression"])]
+    for name, flags in fixes:  # each flag as the command line reads it (training: the next test)
+        config = cli._settings(descend.compare.Config, {"csv": str(files[name]), "column": "price",
+                                                         **_as_keys(flags)}, None)
+        resolved, task = config.resolved(names=descend.compare.Config.flags())
+        assert task.kind == "regression", name
+        if name == "missing":
+            assert len(task.data.train) + len(task.data.validation) + len(task.data.test) == 57
+            assert "(3 rows with missing values dropped)" in task.description
+
+
+def _as_keys(flags):
+    out, i = {}, 0
+    while i < len(flags):
+        key = flags[i][2:].replace("-", "_")
+        if i + 1 < len(flags) and not flags[i + 1].startswith("--"):
+            out[key], i = flags[i + 1], i + 2
+        else:
+            out[key], i = True, i + 1
+    return out
+
+
+def test_csv_flags_reach_the_report_and_its_config(tmp_path):
+    path = _bad_files(tmp_path)["missing"]
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "price", "--dropna", "--drop", "city",
+                                 "--no-standardize-target", "--loss", "huber", "--init", "zeros", "--clip-norm", "1",
+                                 *SMALL, "-o", "adam", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = (out / "config.toml").read_text()
+    for line in ("dropna = true", 'drop = [\n    "city",\n]', "loss = \"huber\"", 'init = "zeros"', "clip_norm = 1.0",
+                 "standardize_target = false"):
+        assert line in written, (line, written)
+    again = runner.invoke(app, ["compare", "--config", str(out / "config.toml"), "--out", str(tmp_path / "again"),
+                                "--quiet"])
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "again" / "config.toml").read_text().split("\n", 2)[2] == written.split("\n", 2)[2]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["line", "--loss", "bce"], "--loss bce is a classification loss; task 'line' is regression: choose one of mse"),
+    (["rosenbrock", "--loss", "mse"], "task 'rosenbrock' is a landscape, whose cost is the function itself"),
+    (["line", "--loss", "msee"], "--loss 'msee': unknown loss 'msee'; did you mean 'mse'?"),
+    (["line", "--init", "zeros"], "--init zeros: the model of task 'line' starts from given values of its named "
+                                  "parameters (w, b), not from drawn weights; set them with --start"),
+    (["digits", "--start", "1,2"], "--start 1,2: task 'digits' has no start point"),
+    (["line", "--standardize-target"], "--standardize-target: task 'line' keeps its target as it is"),
+    (["line", "--clip-norm", "0"], "--clip-norm '0': a positive number is required"),
+    (["line", "--start", "a,b"], "--start 'a,b': give the start's coordinates as numbers"),
+    (["ellipse", "--sep", ";"], "--sep applies to a CSV file (--csv PATH --column COL), not to a task"),
+    (["ellipse", "--dropna"], "--dropna applies to a CSV file"),
+    (["line", "--kind", "regresion"], "did you mean 'regression'"),
+])
+def test_new_flags_refuse_what_does_not_apply_in_the_cli_words(tmp_path, args, message):
+    result = runner.invoke(app, ["compare", *args, "--out", str(tmp_path / "never")])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert message in result.output, result.output
+
+
+def test_new_flags_change_the_runs(tmp_path):
+    from dataclasses import replace
+
+    from descend.compare import resolve
+
+    config, task = resolve("rosenbrock", start=[-1.5, 2.0], clip_norm=1.0, optimizers=["gd"], lr=[1e-3], steps=3,
+                           seeds=1)
+    assert task.model.init([0])[0].item() == -1.5 and config.task_options["start"] == (-1.5, 2.0)
+    assert config.start is None and config.clip_norm == 1.0  # the start is the task's option: written once
+    clipped = descend.compare.compare(config, task).summary["final_train_loss"].iloc[0]
+    free = descend.compare.compare(replace(config, clip_norm=None), task).summary["final_train_loss"].iloc[0]
+    assert clipped != free  # the gradient at (-1.5, 2) has norm ~ 1e3: clipped to 1, the steps are other steps
+    config, task = resolve("house-prices", loss="mae", optimizers=["adam"], steps=2, seeds=1)
+    assert task.loss == "mae" and config.task_options["loss"] == "mae" and config.loss is None
+    config, task = resolve("digits", init="zeros", optimizers=["adam"], steps=2, seeds=1, batch_size="32")
+    comparison = descend.compare.compare(config, task)
+    assert "init='zeros'" in repr(comparison.task.model)

@@ -13,6 +13,7 @@ import torch
 
 from descend.data import (
     SKLEARN_DATASETS,
+    DataError,
     Dataset,
     from_csv,
     from_frame,
@@ -188,7 +189,7 @@ def test_round_trip_through_a_csv_file(tmp_path):
 def test_missing_target_column_lists_close_matches_and_columns():
     with pytest.raises(
         ValueError,
-        match=r"target='grdae' is not a column of the DataFrame; did you mean 'grade'\? "
+        match=r"target='grdae' is not a column of the DataFrame; did you mean target='grade'\? "
         r"\(columns: age, city, plan, score, result, grade\)",
     ):
         from_frame(frame(), "grdae")
@@ -201,15 +202,18 @@ def test_missing_values_name_column_row_count_and_hint():
     df.loc[2, "score"] = np.nan
     message = (
         r"column 'city' has a missing value \(None\) at row 1; 3 of 4 rows have missing values "
-        r"\(per column: 'city': 2, 'score': 1\); drop those rows first, .*dropna\(subset=\['city', 'score'\]\)"
+        r"\(per column: 'city': 2, 'score': 1\); drop those rows with dropna=True, leave out the columns with "
+        r"drop=\['city', 'score'\], or fill them in"
     )
     with pytest.raises(ValueError, match=message):
         from_frame(df, "grade")
     # Rows are named by their index label; an empty string counts as missing, and the hint turns it into NaN.
     labelled = frame().set_index(pd.Index(["w", "x", "y", "z"]))
     labelled.loc["y", "plan"] = "  "
-    with pytest.raises(ValueError, match=r"'plan' has a missing value \(the blank string '  '\) at row 'y'.*replace"):
+    with pytest.raises(ValueError, match=r"'plan' has a missing value \(the blank string '  '\) at row 'y'.*dropna"):
         from_frame(labelled, "grade")
+    ds = from_frame(labelled, "grade", dropna=True)  # the row with the blank string left out, and counted
+    assert len(ds) == 3 and ds.dropped == 1
     # A missing target counts too; a missing value in a column that isn't used does not.
     df = frame()
     df.loc[0, "grade"] = np.nan
@@ -221,7 +225,8 @@ def test_missing_values_name_column_row_count_and_hint():
 def test_non_numeric_regression_target():
     with pytest.raises(
         ValueError,
-        match=r"target column 'result' has the non-numeric value 'pass' at row 0; kind='regression' needs a numeric",
+        match=r"target column 'result' has the non-numeric value 'pass' at row 0; kind='regression' needs a numeric"
+        r" target; for class labels use kind='classification'",
     ):
         from_frame(frame(), "result", "regression")
     mixed = frame().assign(grade=["1.5", "2", "x3", "4"])
@@ -265,16 +270,16 @@ def test_no_features_and_unknown_features():
 
 
 def test_too_many_categories():
-    df = pd.DataFrame({"user": [f"u{i:03d}" for i in range(150)], "x": np.arange(150.0), "t": [0, 1] * 75})
+    df = pd.DataFrame({"user": [f"u{i:03d}" for i in range(150)] * 2, "x": np.arange(300.0), "t": [0, 1] * 150})
     with pytest.raises(
         ValueError,
         match=r"column 'user' is categorical with 150 distinct values, more than max_categories=100.*"
-        r"identifier \(ID\) column.*features=\[\.\.\.\].*drop\(columns=\['user'\]\)",
+        r"identifier \(ID\) column. Leave it out with drop=\['user'\], or raise max_categories=150 if",
     ):
         from_frame(df, "t")
     assert from_frame(df, "t", features=["x"]).n_features == 1
     assert from_frame(df, "t", max_categories=150).n_features == 151
-    with pytest.raises(ValueError, match=r"'x' is categorical with 150 distinct values, more than max_categories=10"):
+    with pytest.raises(ValueError, match=r"'x' is categorical with 300 distinct values, more than max_categories=10"):
         from_frame(df, "t", features=["x"], categorical=["x"], max_categories=10)
 
 
@@ -319,7 +324,7 @@ def test_csv_missing_value_names_file_row_and_line(tmp_path):
     with pytest.raises(
         ValueError,
         match=r"^CSV file '.*data\.csv': column 'b' has a missing value \(an empty field or NA\) at row 2 \(line 6\); "
-        r"1 of 3 rows have missing values .*dropna\(subset=\['b'\]\)",
+        r"1 of 3 rows have missing values .*drop those rows with dropna=True, leave out the column with drop=\['b'\]",
     ):
         from_csv(path, "t")
     # Empty strings kept by keep_default_na=False are missing values too.
@@ -346,14 +351,15 @@ def test_csv_column_errors_name_the_file(mixed):
         from_csv(mixed, "grad")
     with pytest.raises(ValueError, match=r"mixed\.csv': features: 'ages' is not a column.*did you mean 'age'"):
         from_csv(mixed, "grade", features=["ages"])
-    with pytest.raises(ValueError, match=r"mixed\.csv': .*all the names are in one column: is the separator right"):
+    with pytest.raises(ValueError, match=r"mixed\.csv': .*the names are not split into columns; the separator is "
+                                         r"probably ',': read it with sep=','"):
         from_csv(mixed, "grade", sep=";")
     with pytest.raises(ValueError, match=r"mixed\.csv': target column 'grade' has 3 distinct values"):
         from_csv(mixed, "grade", "binary")
 
 
 def test_csv_file_errors(tmp_path, mixed):
-    with pytest.raises(ValueError, match=r"CSV file '.*mixd\.csv' does not exist; did you mean 'mixed\.csv'\?"):
+    with pytest.raises(ValueError, match=r"CSV file '.*mixd\.csv' does not exist; did you mean '.*/mixed\.csv'\?"):
         from_csv(tmp_path / "mixd.csv", "grade")
     with pytest.raises(ValueError, match=r"CSV file '.*nowhere.*' does not exist \(there is no directory"):
         from_csv(tmp_path / "nowhere" / "data.csv", "grade")
@@ -375,7 +381,8 @@ def test_csv_file_errors(tmp_path, mixed):
     assert "Expected 2 fields in line 3, saw 4" in message
     latin = tmp_path / "latin.csv"
     latin.write_bytes("a,t\n1,\xe9\n2,\xe8\n".encode("latin-1"))
-    with pytest.raises(ValueError, match=r"latin\.csv' could not be parsed as CSV: .*codec.*encoding="):
+    with pytest.raises(ValueError, match=r"latin\.csv' is not UTF-8 text: byte 0xe9 at position 6 \(line 2\) is not "
+                                         r"valid utf-8; .* read it with encoding='latin-1'$"):
         from_csv(latin, "t")
     assert from_csv(latin, "t", encoding="latin-1").classes == ("è", "é")
     with pytest.raises(ValueError, match=r"chunksize=2 is not supported"):
@@ -431,3 +438,117 @@ def test_sklearn_catalogue_and_names():
         load_sklearn(5)
     with pytest.raises(ValueError, match=r"dtype=torch.int32 must be a floating-point torch dtype"):
         load_sklearn("iris", dtype=torch.int32)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Errors an option fixes: DataError names the option, in the words of the interface (tests/cli: --flags)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_a_file_that_is_not_text_is_not_called_an_encoding_problem(tmp_path):
+    binary = tmp_path / "data.csv"
+    binary.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(ValueError, match=r"data\.csv' is not a text file: it holds binary data \(a zero byte at byte "
+                                         r"0\)") as info:
+        from_csv(binary, "t")
+    assert "encoding" not in str(info.value)
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_bytes(b"PK\x03\x04" + bytes(100))
+    with pytest.raises(ValueError, match=r"sheet\.csv' is not a CSV file but a ZIP archive \(an Excel \.xlsx"):
+        from_csv(sheet, "t")
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes("a,t\n1,x\n2,y\n".encode("utf-16"))
+    with pytest.raises(DataError, match=r"wide\.csv' is UTF-16 text .*read it with encoding='utf-16'"):
+        from_csv(wide, "t")
+    assert from_csv(wide, "t", encoding="utf-16").classes == ("x", "y")
+
+
+def test_windows_1252_is_suggested_for_its_own_bytes(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("a,t\n1,\u201cyes\u201d\n2,no\n".encode("cp1252"))
+    with pytest.raises(DataError, match=r"read it with encoding='cp1252'$"):
+        from_csv(path, "t")
+    assert from_csv(path, "t", encoding="cp1252").classes == ("no", "\u201cyes\u201d")
+
+
+def test_the_separator_is_guessed_from_the_first_line(tmp_path):
+    path = write(tmp_path, "a;b;t\n1;2;x\n3;4;y\n", "semi.csv")
+    with pytest.raises(DataError, match=r"its one column is 'a;b;t'.*separator is probably ';': read it with "
+                                        r"sep=';'$") as info:
+        from_csv(path, "t")
+    assert info.value.render(lambda key, value: f"--{key} {value}").endswith("read it with --sep ;")
+    assert from_csv(path, "t", sep=";").feature_names == ("a", "b")
+    ragged = write(tmp_path, "a|b|t\n1|2|x\n3|4|y,z,w\n", "pipes.csv")
+    with pytest.raises(DataError, match=r"could not be parsed as CSV: .*'\|' between names.*sep='\|'$"):
+        from_csv(ragged, "t")
+
+
+def test_a_missing_file_is_matched_by_its_path_not_by_unrelated_names(tmp_path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    for name in ("latin1.csv", "one.csv", "cls.csv", "n6.csv"):
+        (folder / name).write_text("a,t\n1,x\n")
+    for given in ("bad/latn1.csv", "bda/latin1.csv", "bda/latn1.csv", "bad/LATIN1.csv", "bad/latin1.txt"):
+        with pytest.raises(ValueError) as info:
+            from_csv(tmp_path / given, "t")
+        assert f"did you mean {str(folder / 'latin1.csv')!r}?" in str(info.value), (given, str(info.value))
+        assert "one.csv" not in str(info.value) and "cls.csv" not in str(info.value)
+    with pytest.raises(ValueError) as info:
+        from_csv(folder / "n20.csv", "t")
+    assert "did you mean" not in str(info.value)
+
+
+def test_id_columns_and_id_targets_are_refused_with_the_option_that_fixes_them():
+    m = 40
+    df = pd.DataFrame({"id": [f"A{i:04d}" for i in range(m)], "x": np.linspace(0, 1, m),
+                       "label": np.arange(m), "y": np.linspace(0, 1, m) * 2 + 0.5})
+    with pytest.raises(DataError, match=r"column 'id' has a different text in every row \(40 of 40.*identifier "
+                                        r"\(ID\).*leave it out with drop=\['id'\]$"):
+        from_frame(df, "y")
+    assert from_frame(df, "y", drop=["id"]).feature_names == ("x", "label")
+    with pytest.raises(DataError, match=r"target column 'label' has a different value in every row \(40 classes for "
+                                        r"40 rows.*to predict it as a number, use kind='regression'$"):
+        from_frame(df, "label", drop=["id"])
+    assert from_frame(df, "label", "regression", drop=["id"]).kind == "regression"
+    with pytest.raises(ValueError, match=r"give features= \(the columns to use\) or drop="):
+        from_frame(df, "y", features=["x"], drop=["id"])
+    with pytest.raises(ValueError, match=r"drop: 'ids' is not a column.*did you mean 'id'"):
+        from_frame(df, "y", drop=["ids"])
+
+
+def test_a_constant_regression_target_is_refused():
+    df = pd.DataFrame({"x": np.arange(20.0), "y": np.full(20, 3.0)})
+    with pytest.raises(DataError, match=r"target column 'y' has the same value \(3\) in every one of the 20 rows: "
+                                        r"there is nothing to learn"):
+        from_frame(df, "y")
+    with pytest.raises(DataError, match=r"single class \(3\.0 in every row\).*nothing to learn"):
+        from_frame(df, "y", "classification")
+
+
+def test_kind_classification_is_binary_or_multiclass_by_the_classes():
+    df = pd.DataFrame({"x": np.arange(12.0), "two": [0.0, 1.0] * 6, "three": [1.0, 2.0, 3.0] * 4})
+    assert from_frame(df, "two", "classification", features=["x"]).kind == "binary"
+    assert from_frame(df, "three", "classification", features=["x"]).kind == "multiclass"
+    assert from_frame(df, "three", features=["x"]).kind == "regression"  # decimals: a number to predict
+
+
+def test_dropna_drops_the_rows_with_missing_values_and_keeps_the_lines(tmp_path):
+    path = write(tmp_path, "a,b,t\n1,,x\n2,3,y\n4,5,x\n,7,y\n8,9,x\n")
+    ds = from_csv(path, "t", dropna=True)
+    assert len(ds) == 3 and ds.dropped == 2 and ds.x[:, 0].tolist() == [2.0, 4.0, 8.0]
+    with pytest.raises(ValueError, match=r"dropna=True would leave no rows"):
+        from_csv(write(tmp_path, "a,t\n,x\n,y\n", "empty.csv"), "t", dropna=True)
+    later = write(tmp_path, "a,t\n,x\n1,y\n2,zz\n3,x\n", "later.csv")
+    with pytest.raises(ValueError, match=r"dropna=3 must be True or False"):
+        from_csv(later, "t", dropna=3)
+
+
+def test_a_data_error_pickles_and_renders_its_fixes_either_way():
+    import pickle
+
+    err = DataError("missing values: drop them with ⟨dropna⟩ or leave out ⟨drop⟩",
+                    {"dropna": ("dropna", True), "drop": ("drop", ["a", "b"])})
+    assert str(err) == "missing values: drop them with dropna=True or leave out drop=['a', 'b']"
+    assert err.render(lambda k, v: f"--{k}") == "missing values: drop them with --dropna or leave out --drop"
+    again = pickle.loads(pickle.dumps(err))
+    assert str(again) == str(err) and again.fixes == err.fixes

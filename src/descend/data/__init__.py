@@ -56,7 +56,7 @@ from .batches import Batch, BatchPlan, batches, hybrid, stack_plans  # noqa: F40
 from .bundled import SKLEARN_DATASETS, load_sklearn  # noqa: F401
 from .dataset import KINDS, BatchSize, Dataset, Kind, as_dataset  # noqa: F401
 from .splits import Splits, split  # noqa: F401
-from .tables import from_csv, from_frame  # noqa: F401
+from .tables import DataError, from_csv, from_frame  # noqa: F401
 
 __all__ = [
     "KINDS",
@@ -71,6 +71,7 @@ __all__ = [
     "stack_plans",
     "from_frame",
     "from_csv",
+    "DataError",
     "load_sklearn",
     "SKLEARN_DATASETS",
 ]

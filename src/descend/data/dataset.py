@@ -82,6 +82,7 @@ class Dataset:
     target_name: str = "y"
     kind: Kind = "regression"
     classes: tuple | None = None
+    dropped: int = 0  #: rows left out for missing values when the data set was read (``dropna=True``)
 
     def __post_init__(self) -> None:
         x, y = self.x, self.y

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import difflib
 import importlib
 import io
 import numbers
@@ -20,8 +21,55 @@ from descend._checks import check_choice, close_matches
 from .dataset import KINDS, Dataset, Kind, _float_dtype, _whole, as_dataset
 
 # ---------------------------------------------------------------------------------------------------------------
+# Errors that an option fixes, spelled in the words of the interface the user is in
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def spell_keyword(key: str, value: Any) -> str:
+    """An option as a keyword argument of :func:`from_csv` / :func:`from_frame`: ``encoding='latin-1'``."""
+    return f"{key}={value!r}"
+
+
+class DataError(ValueError):
+    """A table or file that can't be used as it is: what is wrong, and the options of :func:`from_csv` /
+    :func:`from_frame` that fix it.
+
+    ``template`` is the message with a ``⟨name⟩`` field per fix; ``fixes`` maps each name to ``(option,
+    value)``. ``str(err)`` spells every fix as a keyword argument (``pass encoding='latin-1'``); another
+    interface spells them its way with :meth:`render` (the command line: ``--encoding latin-1``), so that its
+    user gets the option to type, not Python advice.
+    """
+
+    def __init__(self, template: str, fixes: Mapping[str, tuple[str, Any]] | None = None) -> None:
+        self.template = template
+        self.fixes = dict(fixes or {})
+        super().__init__(self.render())
+
+    def render(self, spell: Callable[[str, Any], str] = spell_keyword) -> str:
+        """The message with each fix spelled by ``spell(option, value)``."""
+        text = self.template
+        for name, (key, value) in self.fixes.items():
+            text = text.replace(f"⟨{name}⟩", spell(key, value))
+        return text
+
+    def prefixed(self, prefix: str) -> DataError:
+        """The same error with ``prefix`` before its message (the file it is about)."""
+        return DataError(prefix + self.template, self.fixes)
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.template, self.fixes))
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Tables: pandas DataFrames and CSV files, categorical columns one-hot encoded
 # ---------------------------------------------------------------------------------------------------------------
+
+#: The kinds a table's target can be read as: those of a Dataset, and "classification" (binary or multiclass,
+#: whichever the number of distinct values makes it).
+TABLE_KINDS = (*KINDS, "classification")
+
+#: From how many rows a column with a different value in every row is taken for an identifier (ID).
+_ID_ROWS = 10
 
 #: How many values a row list in a message shows before "...".
 _SHOWN = 5
@@ -85,6 +133,15 @@ class _Rows:
         if lines is not None and position < len(lines):
             text += f" (line {lines[position]})"
         return text
+
+    def subset(self, frame: Any, keep: np.ndarray) -> _Rows:
+        """The rows of ``frame``, the rows kept (``keep``, a boolean mask) of this one's frame."""
+
+        def lines() -> list[int] | None:
+            every = self.lines()
+            return None if every is None else [line for line, k in zip(every, keep) if k]
+
+        return _Rows(frame, lines=lines, file=self.file)
 
     def drop_hint(self, columns: Sequence[object], empty_strings: bool) -> str:
         frame = "pd.read_csv(...)" if self.file else "frame"
@@ -180,9 +237,12 @@ def _column_names(name: str, given: object, columns: list, target: object) -> li
     return list(given)
 
 
-def _check_table_options(kind: object, dtype: object, max_categories: object) -> tuple[torch.dtype, int]:
+def _check_table_options(kind: object, dtype: object, max_categories: object, dropna: object = False,
+                         ) -> tuple[torch.dtype, int]:
     if kind is not None:
-        check_choice("kind", kind, KINDS)
+        check_choice("kind", kind, TABLE_KINDS)
+    if not isinstance(dropna, bool):
+        raise ValueError(f"dropna={dropna!r} must be True or False")
     return _float_dtype("dtype", dtype), _whole("max_categories", max_categories, 1)
 
 
@@ -195,6 +255,8 @@ def _from_table(
     dtype: torch.dtype,
     max_categories: int,
     rows: _Rows | None,
+    drop: Sequence[object] | None = None,
+    dropna: bool = False,
 ) -> Dataset:
     pd = importlib.import_module("pandas")
     if not isinstance(frame, pd.DataFrame):
@@ -212,12 +274,26 @@ def _from_table(
     except TypeError:
         found = False
     if not found:
-        listed = f" (columns: {', '.join(labels)})" if len(labels) <= 20 else f" (it has {len(labels)} columns)"
-        if len(labels) == 1 and any(sep in labels[0] for sep in ",;\t|"):
-            listed += "; all the names are in one column: is the separator right (sep=)?"
-        raise ValueError(
-            f"target={target!r} is not a column of the DataFrame{close_matches(str(target), labels)}{listed}"
-        )
+        fixes: dict[str, tuple[str, Any]] = {"target": ("target", target)}
+        listed = _literal(f" (columns: {', '.join(labels)})" if len(labels) <= 20 else
+                          f" (it has {len(labels)} columns)")
+        sep = _likely_separator(labels[0]) if len(labels) == 1 else None
+        if sep is not None:
+            listed = _literal(f" (its one column is {labels[0][:60]!r}): the names are not split into columns; "
+                              f"the separator is probably {_show_sep(sep)}: read it with ") + "⟨sep⟩"
+            fixes["sep"] = ("sep", sep)
+        near = difflib.get_close_matches(str(target), labels, n=3, cutoff=0.6)
+        fixes.update({f"near{i}": ("target", label) for i, label in enumerate(near)})
+        suggestion = "; did you mean " + " or ".join(f"⟨near{i}⟩" for i in range(len(near))) + "?" if near else ""
+        raise DataError(f"⟨target⟩ is not a column of the {'file' if rows.file else 'DataFrame'}{suggestion}"
+                        + listed, fixes)
+    if drop is not None:
+        if features is not None:
+            raise ValueError("give features= (the columns to use) or drop= (the columns to leave out), not both")
+        drop = _column_names("drop", drop, columns, target)
+        features = [c for c in columns if c != target and c not in drop]
+        if not features:
+            raise ValueError(f"drop={drop!r} leaves no feature columns; keep at least one")
     if features is None:
         features = [c for c in columns if c != target]
         if not features:
@@ -242,6 +318,20 @@ def _from_table(
     used = [*features, target]
     series = {c: frame[c] for c in used}
     types = {c: _column_type(pd, series[c], c in forced) for c in used}
+    dropped = 0
+    if dropna:
+        keep = np.ones(m, dtype=bool)
+        for c in used:
+            keep &= ~_missing(pd, series[c], types[c])
+        dropped = m - int(keep.sum())
+        if dropped == m:
+            raise ValueError(f"every one of the {m} rows has a missing value in a used column; dropna=True would "
+                             "leave no rows")
+        if dropped:
+            frame = frame[keep]
+            m = len(frame)
+            series = {c: frame[c] for c in used}
+            rows = rows.subset(frame, keep)
     for c in used:
         if types[c] == "unsupported":
             fixes = (
@@ -268,13 +358,17 @@ def _from_table(
             what = "None" if value is None else str(value)
         bad = [c for c in used if masks[c].any()]
         counts = ", ".join(f"{c!r}: {int(masks[c].sum())}" for c in bad)
-        empty = any(types[c] == "category" and (masks[c] & ~np.asarray(series[c].isna())).any() for c in bad)
         n = int(any_missing.sum())
-        raise ValueError(
-            f"column {column!r} has a missing value ({what}) at {rows(first)}; {n} of {m} rows have missing "
-            f"values (per column: {counts}); drop those rows first, e.g. with {rows.drop_hint(bad, empty)}, "
-            "or fill them in (missing values are never dropped silently)"
-        )
+        fixes = {"dropna": ("dropna", True)}
+        features_bad = [c for c in bad if c != target]
+        columns_fix = ""
+        if features_bad and len(features_bad) < len(features):
+            fixes["drop"] = ("drop", [_plain(c) for c in features_bad])
+            columns_fix = ", leave out the column" + ("s" if len(features_bad) > 1 else "") + " with ⟨drop⟩"
+        raise DataError(
+            _literal(f"column {column!r} has a missing value ({what}) at {rows(first)}; {n} of {m} rows have "
+                     f"missing values (per column: {counts}); drop those rows with ")
+            + f"⟨dropna⟩{columns_fix}, or fill them in (missing values are never dropped silently)", fixes)
 
     # Numbers: finite, and within the range of dtype.
     largest = torch.finfo(dtype).max
@@ -305,17 +399,30 @@ def _from_table(
     if kind is None and ttype == "float":
         kind = "regression"
     distinct = [] if kind == "regression" else _sorted(list(dict.fromkeys(y_series.tolist())))
-    if kind is None:
+    numeric = ttype in ("bool", "integer", "float")
+    if kind in (None, "classification"):
         if len(distinct) == 2:
             kind = "binary"
         elif len(distinct) > 2:
             kind = "multiclass"
         else:
-            hint = "; pass kind='regression' for a numeric target" if ttype != "category" else ""
+            if numeric:
+                raise DataError(_literal(f"target column {target!r} has a single class ({_show(distinct[0])} in "
+                                         "every row); a classifier needs at least 2 classes, and as a number it "
+                                         "is the same in every row too: there is nothing to learn; predict "
+                                         "another column"))
             raise ValueError(
                 f"target column {target!r} has a single class ({_show(distinct[0])} in every row); a classifier "
-                f"needs at least 2 classes{hint}"
+                "needs at least 2 classes: predict another column"
             )
+    if kind in ("binary", "multiclass") and m >= _ID_ROWS and len(distinct) == m:
+        fixes, fix = {}, "; predict another column"
+        if numeric:
+            fixes["kind"] = ("kind", "regression")
+            fix = "; to predict it as a number, use ⟨kind⟩"
+        raise DataError(_literal(f"target column {target!r} has a different value in every row ({m} classes for "
+                                 f"{m} rows, e.g. {_few(distinct)}): it looks like an identifier (ID), not a "
+                                 "class, and a classifier can't learn a class it has seen once") + fix, fixes)
     classes = None
     if kind == "regression":
         if target not in numbers_of:
@@ -323,16 +430,20 @@ def _from_table(
             bad = np.asarray(numeric.isna(), dtype=bool)
             if bad.any():
                 i = int(bad.argmax())
-                raise ValueError(
-                    f"target column {target!r} has the non-numeric value {_show(y_series.iloc[i])} at {rows(i)}; "
-                    "kind='regression' needs a numeric target (for class labels use kind='binary' or 'multiclass')"
-                )
+                raise DataError(
+                    _literal(f"target column {target!r} has the non-numeric value {_show(y_series.iloc[i])} at "
+                             f"{rows(i)}; ") + "⟨given⟩ needs a numeric target; for class labels use ⟨kind⟩",
+                    {"given": ("kind", "regression"), "kind": ("kind", "classification")})
             raise ValueError(
                 f"target column {target!r} holds numbers stored as {y_series.dtype} (e.g. "
                 f"{_show(y_series.iloc[0])} at {rows(0)}); kind='regression' needs a numeric column: convert it "
                 f"first with frame[{target!r}] = pd.to_numeric(frame[{target!r}])"
             )
         y = numbers_of[target]
+        if len(y) > 1 and bool(np.all(y == y[0])):
+            raise DataError(_literal(f"target column {target!r} has the same value ({y[0]:g}) in every one of "
+                                     f"the {m} rows: there is nothing to learn (every model predicts it "
+                                     "exactly); predict another column"))
     else:
         if len(distinct) < 2:
             raise ValueError(
@@ -358,19 +469,24 @@ def _from_table(
             continue
         values = series[c].tolist()
         categories = _sorted(list(dict.fromkeys(values)))
+        if c not in forced and m >= _ID_ROWS and len(categories) == m:
+            raise DataError(
+                _literal(f"column {c!r} has a different text in every row ({m} of {m}, e.g. {_few(categories)}): "
+                         "it looks like an identifier (ID), which can't predict anything (one-hot encoded, each "
+                         f"row would get a feature of its own); leave it out with ") + "⟨drop⟩",
+                {"drop": ("drop", [_plain(c)])})
         if len(categories) > max_categories:
             numeric = pd.to_numeric(series[c].astype(object), errors="coerce")
             why = (
-                "its values look like numbers stored as text: convert it with pd.to_numeric"
+                "its values look like numbers stored as text"
                 if not numeric.isna().any() and c not in forced
                 else "it is probably an identifier (ID) column"
             )
-            raise ValueError(
-                f"column {c!r} is categorical with {len(categories)} distinct values, more than "
-                f"max_categories={max_categories}, so one-hot encoding would add {len(categories)} features; {why}. "
-                f"Leave it out with features=[...] (or frame.drop(columns=[{c!r}])), or raise max_categories if "
-                "it really is categorical"
-            )
+            raise DataError(
+                _literal(f"column {c!r} is categorical with {len(categories)} distinct values, more than "
+                         f"max_categories={max_categories}, so one-hot encoding would add {len(categories)} "
+                         f"features; {why}. Leave it out with ") + "⟨drop⟩, or raise ⟨max⟩ if it really is "
+                "categorical", {"drop": ("drop", [_plain(c)]), "max": ("max_categories", len(categories))})
         # not scikit-learn's OneHotEncoder: it refuses a column mixing numbers and text, which a CSV file may hold
         code = {v: k for k, v in enumerate(categories)}
         onehot = np.zeros((m, len(categories)))
@@ -384,7 +500,27 @@ def _from_table(
         )
     x = torch.from_numpy(np.concatenate(blocks, axis=1))
     ds = as_dataset(x, torch.from_numpy(y), kind=kind, feature_names=names, classes=classes, dtype=dtype)
-    return dataclasses.replace(ds, target_name=str(target))
+    return dataclasses.replace(ds, target_name=str(target), dropped=dropped)
+
+
+def _literal(text: str) -> str:
+    """Text from the data (a column name, a value) put into a :class:`DataError` template as it is."""
+    return text.replace("⟨", "<").replace("⟩", ">")
+
+
+#: Separators a CSV file is often written with, in the order they are guessed.
+_SEPARATORS = (";", "\t", "|", ",")
+
+
+def _likely_separator(header: str) -> str | None:
+    """The separator a header line that was read as one column is probably written with, or None."""
+    counts = {sep: header.count(sep) for sep in _SEPARATORS}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] > 0 else None
+
+
+def _show_sep(sep: str) -> str:
+    return {"\t": "a tab", " ": "a space"}.get(sep, repr(sep))
 
 
 def from_frame(
@@ -396,11 +532,15 @@ def from_frame(
     categorical: Sequence[object] | None = None,
     dtype: torch.dtype = torch.float32,
     max_categories: int = 100,
+    drop: Sequence[object] | None = None,
+    dropna: bool = False,
 ) -> Dataset:
     """A checked :class:`Dataset` from a pandas DataFrame, with categorical columns one-hot encoded.
 
     ``target`` names the column that is y; ``features`` optionally picks and orders the feature columns
-    (default: every other column, in the frame's order).
+    (default: every other column, in the frame's order), or ``drop`` names columns to leave out (an ID
+    column). ``dropna=True`` drops the rows with a missing value in a used column (``Dataset.dropped``
+    counts them); without it such rows are refused, counted per column.
 
     Features. Numeric (and boolean, as 0/1) columns are used as they are. Categorical columns, i.e. text
     (``object``/``str``/``string``), ``category`` columns and those listed in ``categorical=`` (e.g. a numeric
@@ -435,8 +575,8 @@ def from_frame(
         ...
         ValueError: column 'size' has a missing value (nan) at row 1; 1 of 3 rows have missing values ...
     """
-    dtype, max_categories = _check_table_options(kind, dtype, max_categories)
-    return _from_table(frame, target, kind, features, categorical, dtype, max_categories, None)
+    dtype, max_categories = _check_table_options(kind, dtype, max_categories, dropna)
+    return _from_table(frame, target, kind, features, categorical, dtype, max_categories, None, drop, dropna)
 
 
 def from_csv(
@@ -448,6 +588,8 @@ def from_csv(
     categorical: Sequence[object] | None = None,
     dtype: torch.dtype = torch.float32,
     max_categories: int = 100,
+    drop: Sequence[object] | None = None,
+    dropna: bool = False,
     **read_csv_kwargs: Any,
 ) -> Dataset:
     """A checked :class:`Dataset` from a CSV file: ``pd.read_csv(path, **read_csv_kwargs)``, then :func:`from_frame`.
@@ -477,7 +619,7 @@ def from_csv(
         ValueError: CSV input: column 'city' has a missing value (an empty field or NA) at row 1 (line 3); ...
     """
     pd = importlib.import_module("pandas")
-    dtype, max_categories = _check_table_options(kind, dtype, max_categories)
+    dtype, max_categories = _check_table_options(kind, dtype, max_categories, dropna)
     for option in ("chunksize", "iterator"):
         if read_csv_kwargs.get(option) not in (None, False):
             raise ValueError(f"{option}={read_csv_kwargs[option]!r} is not supported: from_csv reads the whole file")
@@ -491,13 +633,16 @@ def from_csv(
             listed = f"; CSV files in it: {_few(inside)}" if inside else ""
             raise ValueError(f"{where} is a directory, not a file{listed}")
         if not os.path.exists(name):
+            near = _near_paths(name)
             folder = os.path.dirname(name) or "."
-            if not os.path.isdir(folder):
-                raise ValueError(f"{where} does not exist (there is no directory {folder!r})")
-            near = close_matches(os.path.basename(name), os.listdir(folder))
-            raise ValueError(f"{where} does not exist{near}")
+            missing = "" if os.path.isdir(folder) else f" (there is no directory {folder!r})"
+            listed = "; did you mean " + " or ".join(repr(p) for p in near) + "?" if near else ""
+            raise ValueError(f"{where} does not exist{missing}{listed}")
         if os.path.getsize(name) == 0:
             raise ValueError(f"{where} has no data rows: the file is empty (0 bytes)")
+        with open(name, "rb") as f:
+            head = f.read(65536)
+        _check_text(head, where, read_csv_kwargs.get("encoding"), name)
         source: Any = name
 
         def text() -> str:
@@ -521,10 +666,19 @@ def from_csv(
         frame = pd.read_csv(source, **read_csv_kwargs)
     except pd.errors.EmptyDataError:
         raise ValueError(f"{where} has no data rows: it holds no header either, only blank lines") from None
+    except UnicodeDecodeError as err:
+        raise _encoding_error(where, err, source if isinstance(source, str) else None) from None
+    except LookupError as err:  # an unknown encoding name
+        raise DataError(_literal(f"{where} could not be read: {err}; ") + "give an encoding such as ⟨utf8⟩ or "
+                        "⟨latin⟩", {"utf8": ("encoding", "utf-8"), "latin": ("encoding", "latin-1")}) from None
     except (pd.errors.ParserError, csv.Error, ValueError) as err:
         reason = " ".join(str(err).split()) or type(err).__name__
-        if isinstance(err, UnicodeDecodeError):
-            reason += "; pass its encoding, e.g. encoding='latin-1'"
+        sep = read_csv_kwargs.get("sep", read_csv_kwargs.get("delimiter"))
+        guess = _likely_separator(_first_line(text)) if sep is None else None
+        if guess is not None and guess != ",":
+            raise DataError(_literal(f"{where} could not be parsed as CSV: {reason}; its first line has "
+                                     f"{_show_sep(guess)} between names, so the separator is probably that: "
+                                     "read it with ") + "⟨sep⟩", {"sep": ("sep", guess)}) from None
         raise ValueError(f"{where} could not be parsed as CSV: {reason}") from None
     except OSError as err:
         raise ValueError(f"{where} could not be read: {err.strerror or err}") from None
@@ -540,6 +694,124 @@ def from_csv(
 
     rows = _Rows(frame, lines=lines, file=True)
     try:
-        return _from_table(frame, target, kind, features, categorical, dtype, max_categories, rows)
+        return _from_table(frame, target, kind, features, categorical, dtype, max_categories, rows, drop, dropna)
+    except DataError as err:
+        raise err.prefixed(_literal(f"{where}: ")) from None
     except ValueError as err:
         raise ValueError(f"{where}: {err}") from None
+
+
+def _first_line(text: Callable[[], str]) -> str:
+    try:
+        return next((line for line in text().splitlines() if line.strip()), "")
+    except (OSError, ValueError, LookupError):
+        return ""
+
+
+#: The first bytes of files that are not text, and what they are.
+_SIGNATURES = (
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx or LibreOffice .ods spreadsheet is one): save it as CSV from "
+                     "the spreadsheet program first"),
+    (b"\xd0\xcf\x11\xe0", "an Excel .xls spreadsheet: save it as CSV from the spreadsheet program first"),
+    (b"PAR1", "a Parquet file: read it with pandas.read_parquet and use descend.data.from_frame"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"SQLite format 3", "an SQLite database"),
+)
+
+
+def _check_text(head: bytes, where: str, encoding: str | None, name: str) -> None:
+    """Refuse a file that is not text (a spreadsheet, an archive, binary data) before pandas reads it as
+    if it were, and say which encoding a UTF-16 file needs."""
+    wide = encoding is not None and encoding.lower().replace("-", "").replace("_", "").startswith(("utf16", "utf32"))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and not wide:
+        raise DataError(_literal(f"{where} is UTF-16 text (it starts with a UTF-16 byte order mark): read it with ")
+                        + "⟨encoding⟩", {"encoding": ("encoding", "utf-16")})
+    for signature, what in _SIGNATURES:
+        if head.startswith(signature):
+            raise ValueError(f"{where} is not a CSV file but {what}")
+    if head.startswith(b"\x1f\x8b") and not name.lower().endswith(".gz"):
+        raise ValueError(f"{where} is gzip-compressed: name it {os.path.basename(name)}.gz (it is then "
+                         "decompressed as it is read) or decompress it first")
+    if b"\x00" in head and not wide and not head.startswith(b"\x1f\x8b"):
+        at = head.index(b"\x00")
+        raise ValueError(f"{where} is not a text file: it holds binary data (a zero byte at byte {at}), which a "
+                         "CSV file never does; is it the file you meant?")
+
+
+def _encoding_error(where: str, err: UnicodeDecodeError, name: str | None) -> DataError:
+    """A file that is not in the encoding it was read with: where, and the encoding it probably is in."""
+    if name is not None:  # pandas decodes in chunks: the file itself says where the first bad byte is
+        try:
+            with open(name, "rb") as f:
+                whole = f.read()
+            whole.decode(err.encoding)
+        except UnicodeDecodeError as again:
+            err = again
+        except (OSError, LookupError):
+            pass
+    data = err.object if isinstance(err.object, (bytes, bytearray)) else b""
+    line = data[: err.start].count(b"\n") + 1 if data else None
+    byte = data[err.start: err.start + 1]
+    at = f"byte {byte.hex() and '0x' + byte.hex()} at position {err.start}" + (f" (line {line})" if line else "")
+    # Windows-1252 (Excel's CSV on Windows) uses 0x80-0x9f for characters; in Latin-1 they are controls
+    guess = "cp1252" if any(0x80 <= b <= 0x9F for b in data) else "latin-1"
+    return DataError(_literal(f"{where} is not {err.encoding.upper().replace('UTF-8-SIG', 'UTF-8')} text: {at} is "
+                              f"not valid {err.encoding}; it is probably in another encoding, such as Latin-1 or "
+                              "Windows-1252 (Excel's CSV): read it with ") + "⟨encoding⟩",
+                     {"encoding": ("encoding", guess)})
+
+
+def _near_paths(name: str, n: int = 3) -> list[str]:
+    """Existing files whose path is close to ``name``: a missing directory on the way is replaced by the
+    closest ones that exist, then the file's name by the closest names there (compared without their
+    extension, a file with the same extension first), so that the suggestions are the path mistyped, not
+    unrelated files that happen to sit in the same folder."""
+    import difflib
+
+    head, tail = os.path.split(os.path.normpath(name))
+    folders = [head] if not head or os.path.isdir(head) else _near_dirs(head)
+    stem, ext = os.path.splitext(tail)
+    found: list[str] = []
+    for folder in folders:
+        try:
+            entries = [e for e in os.listdir(folder or ".") if os.path.isfile(os.path.join(folder or ".", e))]
+        except OSError:
+            continue
+        stems: dict[str, list[str]] = {}
+        for e in entries:
+            stems.setdefault(os.path.splitext(e)[0], []).append(e)
+        lower = {k.lower(): k for k in stems}
+        close = [lower[c] for c in difflib.get_close_matches(stem.lower(), list(lower), n=n, cutoff=0.75)] if stem else []
+        if tail in entries:  # the name as given, in the directory the mistyped one stands for
+            found.append(os.path.join(folder, tail))
+            close = [c for c in close if c != stem]
+        for c in close:
+            same = sorted(stems[c], key=lambda e: (os.path.splitext(e)[1].lower() != ext.lower(), e))
+            found.append(os.path.join(folder, same[0]) if folder else same[0])
+    return list(dict.fromkeys(found))[:n]
+
+
+def _near_dirs(path: str) -> list[str]:
+    """Existing directories whose path is close to ``path``: each component that does not exist is replaced
+    by the closest ones that do."""
+    import difflib
+
+    path = os.path.normpath(path)
+    absolute = os.path.isabs(path)
+    current = [os.sep if absolute else "."]
+    for part in [p for p in path.split(os.sep) if p]:
+        following = []
+        for folder in current:
+            candidate = os.path.join(folder, part)
+            if os.path.isdir(candidate):
+                following.append(candidate)
+                continue
+            try:
+                subs = [d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d))]
+            except OSError:
+                continue
+            following += [os.path.join(folder, d) for d in difflib.get_close_matches(part, subs, n=2, cutoff=0.6)]
+        current = following[:4]
+    return [os.path.normpath(c) for c in current]

@@ -69,6 +69,25 @@ from .dense import MLP, Linear
 from .module import ModuleModel, to_torch
 from .parametric import Parametric, ellipse, landscape
 
+
+def with_init(model: RunModel, init: str) -> RunModel:
+    """The same :class:`Linear` or :class:`MLP` with another initialisation (one of :data:`INITS`).
+
+    Other models start from given values (a :class:`Parametric` model's start point, a
+    :class:`ModuleModel`'s module) and are refused with a ValueError saying so.
+    """
+    from .base import _choice
+
+    init = _choice("init", init, INITS)
+    if isinstance(model, Linear):
+        return Linear(model.in_features, model.out_features, model.output, init, model.bias)
+    if isinstance(model, MLP):
+        return MLP(model.sizes, model.hidden, model.output, init, model.bias)
+    what = ("starts from given values of its named parameters (a start point)" if isinstance(model, Parametric)
+            else "is initialised by its own module")
+    raise ValueError(f"init={init!r}: the model {type(model).__name__} {what}; an initialisation scheme applies to "
+                     "Linear and MLP models")
+
 __all__ = [
     "HIDDEN",
     "INITS",
@@ -82,4 +101,5 @@ __all__ = [
     "landscape",
     "layer_groups",
     "to_torch",
+    "with_init",
 ]

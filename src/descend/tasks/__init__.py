@@ -41,7 +41,8 @@ from .task import (  # noqa: F401
     register,
 )
 
-__all__ = ["Task", "Known", "Surface", "TASKS", "get", "names", "formula", "landscape_task", "register"]
+__all__ = ["Task", "Known", "Surface", "TASKS", "get", "names", "formula", "landscape_task", "register",
+           "option_names"]
 
 
 def names() -> dict[str, list[str]]:
@@ -81,6 +82,29 @@ def get(name: str, **options: Any) -> Task:
                          f"see `descend list tasks` and `descend list landscapes`")
     _check_options(key, build, options)
     return build(**options)
+
+
+def option_names(task: Any, *, csv: Any = None) -> tuple[str, ...]:
+    """The options a task takes (``get(task, **options)``): a built-in task's builder's, a landscape's
+    (:func:`landscape_task`), a formula's (:func:`formula`), a CSV file's (with ``csv``:
+    :func:`descend.tasks.real.from_csv`'s own); those a built :class:`Task` was made with."""
+    from .. import landscapes
+
+    if csv is not None:
+        build: Callable[..., Any] = real.from_csv
+    elif isinstance(task, Task):
+        return tuple(task.options)
+    elif not isinstance(task, str):
+        return ()
+    elif _key(task) in TASKS:
+        build = TASKS[_key(task)].build
+    elif _key(task) in landscapes.LANDSCAPES:
+        build = landscape_task
+    else:
+        build = formula
+    skip = {"path", "target", "kind", "landscape", "text"}
+    return tuple(p.name for p in inspect.signature(build).parameters.values()
+                 if p.kind is not inspect.Parameter.VAR_KEYWORD and p.name not in skip)
 
 
 def _check_options(name: str, build: Callable[..., Any], options: Mapping[str, Any]) -> None:

@@ -24,6 +24,9 @@ from .task import Known, Task, register
 
 _HIDDEN = (32,)
 
+#: The fewest rows a data set task takes: one validation and one test row (20% each) and three training rows.
+MIN_ROWS = 5
+
 
 def _model(kind: str, d: int, classes: int, hidden: tuple[int, ...]) -> Any:
     """An MLP (``hidden`` widths, tanh) or, with ``hidden=()``, linear/logistic/softmax regression."""
@@ -71,6 +74,11 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
     hidden = _check_hidden(hidden)
     if not isinstance(standardize_target, bool):
         raise ValueError(f"standardize_target={standardize_target!r} must be True or False")
+    if len(ds) < MIN_ROWS:
+        raise ValueError(f"the data set {name!r} is too small: it has {len(ds)} row{'s' * (len(ds) != 1)}, and a "
+                         "task splits "
+                         f"it 60/20/20 into training, validation and test rows, which needs at least {MIN_ROWS} "
+                         "(a comparison means something from a few hundred)")
     standardize_target = standardize_target and ds.kind == "regression"
     splits = data_module.split(ds, validation=0.2, test=0.2, seed=data_seed, standardize=True,
                                standardize_target=standardize_target)
@@ -101,7 +109,8 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
     return Task(
         name=name, title=title, summary=summary, description=description, model=model, data=splits,
         loss=_loss(ds.kind), kind=ds.kind, steps=steps, lr_range=lr_range,
-        optimizers=("sgd", "momentum", "rmsprop", "adam"), batch_sizes=(None, 32),
+        optimizers=("sgd", "momentum", "rmsprop", "adam"),
+        batch_sizes=(None, 32) if len(splits.train) > 2 * 32 else (None,),  # mini-batches of a real fraction
         known=known, facts=tuple(facts), options=options or {},
     )
 
@@ -156,22 +165,27 @@ def from_csv(path: str | Path, target: str, kind: str | None = None, *, hidden: 
              steps: int = 300, standardize_target: bool = True, **csv_options: Any) -> Task:
     """A task on a CSV file: column ``target`` is predicted from the others (categorical ones one-hot).
 
-    ``kind`` is "regression", "binary" or "multiclass" (inferred when None, see
-    :func:`descend.data.from_csv`, which also explains every error a file can give). The features are
+    ``kind`` is "regression", "binary", "multiclass" or "classification" (binary or multiclass by the
+    number of classes; inferred when None, see :func:`descend.data.from_csv`, which also explains every error
+    a file can give, and takes ``csv_options``: ``features``, ``drop``, ``dropna``, ``encoding``, ``sep``, ...).
+    A file with fewer than :data:`MIN_ROWS` rows is refused; mini-batches of 32 are among the default batch
+    sizes when the training split has more than 64 rows. The features are
     standardised on the training split, and so is a regression target unless ``standardize_target=False``
     (its training mean and std are kept in ``task.data.target_mean``/``target_std``, and the losses are also
     reported in its units).
     """
     ds = data_module.from_csv(path, target, kind, **csv_options)
     name = Path(path).stem
+    dropped = f" ({ds.dropped} rows with missing values dropped)" if ds.dropped else ""
     what = {"regression": "regression", "binary": "binary classification", "multiclass": "classification"}[ds.kind]
     scaled = "features and target" if standardize_target is True and ds.kind == "regression" else "features"
     return dataset_task(
         ds, name=name, title=f"{name} (CSV)", summary=f"{what} of {target!r} from {Path(path).name}",
-        description=(f"{len(ds)} rows of {Path(path).name}: {what} of the column {target!r} from "
+        description=(f"{len(ds)} rows of {Path(path).name}{dropped}: {what} of the column {target!r} from "
                      f"{ds.x.shape[1]} features (categorical columns one-hot encoded), split 60/20/20 with seed "
                      f"{data_seed}, {scaled} standardised on the training split."),
         hidden=hidden, data_seed=data_seed, steps=steps, standardize_target=standardize_target,
         options=dict(path=str(path), target=target, kind=ds.kind, hidden=hidden, data_seed=data_seed,
-                     **({} if standardize_target is True else {"standardize_target": standardize_target})),
+                     **({} if standardize_target is True else {"standardize_target": standardize_target}),
+                     **csv_options),
     )
