@@ -7,6 +7,7 @@ both to :func:`descend.engine.train`. A search that draws its configurations its
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -76,6 +77,12 @@ def fit(
     × learning rates in one program).
     ``compile``, ``progress``, ``monitor`` and ``stop``: see :func:`descend.engine.train`. Ctrl-C stops
     training cleanly: the result holds every finished cohort and the steps the current one completed.
+    ``schedules`` maps a hyperparameter to a function f(t) that multiplies it at step t; a schedule of
+    :mod:`descend.schedules` given by its class or name (``schedules={"lr": descend.schedules.cosine}`` or
+    ``{"lr": "cosine"}``) is built as a multiplier from 1 over the ``steps`` budget. ``betas=(b1, b2)``, as
+    torch's Adam takes them, is the same as ``beta1=b1, beta2=b2``. With ``loss="auto"`` the loss follows the
+    model's output and the targets: BCE for a sigmoid, cross-entropy for a softmax or for integer class
+    labels (multiclass, on the model's raw scores), MSE otherwise.
 
     Example:
         >>> import torch, descend
@@ -85,6 +92,10 @@ def fit(
         >>> len(runs.summary)
         8
     """
+    hyperparameters = _hyperparameters(hyperparameters)
+    if schedules is not None:
+        budget = steps if steps is not None or epochs is not None or task is None else _task_steps(task)
+        schedules = _schedules(schedules, budget)
     options = dict(drop_last=drop_last, eval_every=eval_every, target=target, stop_at_target=stop_at_target,
                    record_path=record_path, record_grad_norms=record_grad_norms, dtype=dtype, compile=compile,
                    progress=progress, monitor=monitor, stop=stop)
@@ -116,3 +127,79 @@ def fit(
     if runs is not None:
         return engine.train(problem, runs, steps=steps, epochs=epochs, **options)
     return engine.sweep(problem, steps=steps, epochs=epochs, **grid, **options)
+
+
+def _hyperparameters(given: dict[str, Any]) -> dict[str, Any]:
+    """The optimizer hyperparameters of a ``fit`` call: ``betas=(b1, b2)`` as ``beta1``/``beta2``, and a
+    misspelt argument of ``fit`` itself (``schedule=``, ``epoch=``) named as such instead of as an unknown
+    hyperparameter."""
+    from ._checks import close_matches
+    from .optim import OPTIMIZERS, random_search
+
+    given = dict(given)
+    if "betas" in given:
+        betas = given.pop("betas")
+        both = [k for k in ("beta1", "beta2") if k in given]
+        if both:
+            raise ValueError(f"give betas=(beta1, beta2) or {' and '.join(f'{k}=' for k in both)}, not both")
+        if (isinstance(betas, (tuple, list)) and len(betas) == 2
+                and all(isinstance(b, (int, float, torch.Tensor)) and not isinstance(b, bool) for b in betas)):
+            given["beta1"], given["beta2"] = betas
+        else:
+            raise ValueError(f"betas={betas!r} must be one pair (beta1, beta2), e.g. betas=(0.9, 0.999); for a grid "
+                             "give beta1=[...] and beta2=[...], for pairs that are not a grid runs=[RunSpec(...), ...]")
+    known = {"lr", *random_search.DEFAULTS}.union(*(info.names for info in OPTIMIZERS.values()))
+    own = [name for name in inspect.signature(fit).parameters if name != "hyperparameters" and name not in known]
+    for name in given:
+        if name not in known and close_matches(name, own):
+            raise ValueError(f"fit() has no argument {name!r}{close_matches(name, own)}; the other keyword "
+                             "arguments are optimizer hyperparameters (see descend.optim.get(name).names)")
+    return given
+
+
+def _task_steps(task: Any) -> int | None:
+    from . import tasks as tasks_module
+
+    try:
+        return (tasks_module.get(task) if isinstance(task, str) else task).steps
+    except (ValueError, AttributeError):
+        return None  # the task's own error, raised where it is built
+
+
+def _schedules(schedules: Any, steps: int | None) -> Mapping[str, Callable[[int], Any]]:
+    """``{hyperparameter: f}`` with a schedule of :mod:`descend.schedules` given by its class or name built
+    as a multiplier (from 1) over ``steps``; functions f(t) are kept as they are (the run checks them)."""
+    from ._checks import close_matches
+    from .schedules import SCHEDULES, get_schedule
+
+    if not isinstance(schedules, Mapping):
+        raise ValueError(f"schedules={schedules!r} must be a dict {{hyperparameter: schedule}}, e.g. "
+                         "schedules={'lr': descend.schedules.cosine}")
+    out = {}
+    for name, schedule in schedules.items():
+        info = None
+        if isinstance(schedule, str):
+            key = schedule.strip().lower().replace("-", "_")
+            if key not in SCHEDULES:
+                raise ValueError(f"schedules[{name!r}]={schedule!r}: unknown schedule{close_matches(key, SCHEDULES)} "
+                                 f"(allowed: {', '.join(SCHEDULES)})")
+            info = SCHEDULES[key]
+        elif isinstance(schedule, type):
+            info = next((i for i in SCHEDULES.values() if i.factory is schedule), None)
+        if info is None:
+            out[name] = schedule
+            continue
+        first = "max_value" if "max_value" in info.parameters else "value"
+        kwargs: dict[str, Any] = {first: 1.0}
+        if "total_steps" in info.parameters:
+            if steps is None:
+                raise ValueError(f"schedules[{name!r}]: {info.name} lasts total_steps, which an epochs= budget leaves "
+                                 f"to the batch size; give {info.name}(1.0, total_steps=...) or a steps= budget")
+            kwargs["total_steps"] = int(steps)
+        missing = [p for p in info.required if p not in kwargs]
+        if missing:
+            example = ", ".join(f"{p}=..." for p in missing)
+            raise ValueError(f"schedules[{name!r}]: {info.name} needs {', '.join(missing)}, which fit can't choose; "
+                             f"give descend.schedules.{info.name}(1.0, {example}) (a multiplier of {name})")
+        out[name] = get_schedule(info.name, **kwargs)
+    return out

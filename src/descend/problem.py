@@ -103,11 +103,15 @@ def _objective(model: Any, loss: Any, kind: str) -> Objective:
     output = getattr(model, "output", "identity")
     if loss == "value":
         return Objective(_value_loss, logits=False, kind="cost")
-    if loss == "auto":
-        loss = {"sigmoid": "bce", "softmax": "cross-entropy"}.get(output, "mse")
+    if loss == "auto":  # integer class labels (multiclass data) take cross-entropy whatever the output
+        loss = {"sigmoid": "bce", "softmax": "cross-entropy"}.get(output, "cross-entropy" if kind == "multiclass"
+                                                                  else "mse")
     if callable(loss):
         return Objective(loss, logits=False, kind=kind)
     info = losses.get_loss(loss)
+    if kind == "multiclass" and info.name != "cross-entropy":
+        raise ValueError(f"loss={loss!r} does not take class labels, and y holds integer class labels (multiclass "
+                         "data): use loss='cross-entropy' (or 'auto'), or give y as floats for regression")
     if info.name in ("bce", "bce-logits") and output == "sigmoid":
         return Objective(losses.bce_with_logits, logits=True, kind="binary")
     if info.name == "cross-entropy" and output == "softmax":
@@ -163,6 +167,8 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
 
     splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, standardize_target, dtype)
     objective = make_objective(model, loss, kind)
+    if objective.kind == "multiclass":
+        _check_classes(model, splits.train)
     x_train, y_train = _arrays(splits.train, objective)
     evals = {"train": (x_train, y_train)}
     for split_name in ("validation", "test"):
@@ -190,6 +196,21 @@ def _splits(data: Any, data_module: Any, validation: float, test: float, seed: i
         raise ValueError("data must be (x, y), a descend.data.Dataset or descend.data.Splits")
     return data_module.split(data.to(dtype), validation=validation, test=test, seed=seed, standardize=standardize,
                              standardize_target=standardize_target), data.kind
+
+
+def _check_classes(model: Any, train: Any) -> None:
+    """A model for C classes has C outputs (one raw score, or probability, per class)."""
+    classes = int(train.n_classes or 0)
+    try:
+        params = model.init([0], dtype=train.x.dtype)
+        outputs = int(model.forward(params, train.x[:2], logits=True).shape[-1])
+    except Exception:  # the model's own error, raised where it is trained
+        return
+    if classes and outputs != classes:
+        raise ValueError(f"y holds class labels of {classes} classes (0..{classes - 1}) but the model has {outputs} "
+                         f"output{'s' * (outputs != 1)}: a classifier needs one output per class, e.g. "
+                         f"descend.models.MLP(({train.x.shape[1]}, 32, {classes})) or Linear({train.x.shape[1]}, "
+                         f"{classes})")
 
 
 def _arrays(part: Any, objective: Objective) -> tuple[Tensor, Tensor]:

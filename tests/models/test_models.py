@@ -8,6 +8,7 @@ import pytest
 import torch
 from torch import nn
 
+import descend
 from descend import gradients as G
 from descend import losses as L
 from descend.landscapes import LANDSCAPES
@@ -428,3 +429,25 @@ def test_bad_input_raises_value_error_naming_the_argument(case: str) -> None:
     call, message = BAD[case]
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_a_module_updating_its_running_statistics_is_refused_with_what_to_use():
+    from torch import nn
+
+    from descend.models import ModuleModel
+
+    def net(**norm):
+        return nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8, **norm), nn.ReLU(), nn.Linear(8, 1))
+
+    with pytest.raises(ValueError, match=r"BatchNorm1d '1', whose running mean and variance .*"
+                                         r"track_running_stats=False.*module\.eval\(\).*LayerNorm"):
+        ModuleModel(net())
+    x, y = torch.randn(30, 4), torch.randn(30, 1)
+    for module in (net(track_running_stats=False), net().eval()):
+        runs = descend.fit(model=ModuleModel(module), data=(x, y), steps=3, optimizer=["adam", "sgd"], seed=[0, 1])
+        assert torch.isfinite(torch.tensor(runs.summary["final_train_loss"].to_numpy())).all()
+    frozen = net().eval()
+    model = ModuleModel(frozen)
+    frozen.train()  # put back in training mode after construction: refused when training starts
+    with pytest.raises(ValueError, match=r"BatchNorm1d '1'"):
+        descend.fit(model=model, data=(x, y), steps=1)

@@ -33,8 +33,9 @@ class ModuleModel(_Base):
     ``nn.Linear`` layers gets exactly the parameters torch draws when building it after
     ``torch.manual_seed(seeds[k])``. ``init="module"``: the module's current values for every run.
 
-    Buffers are taken from the module as they are, shared by all runs and never updated: modules whose
-    forward changes buffers (BatchNorm in training mode) are not supported (use ``module.eval()``).
+    Buffers are taken from the module as they are, shared by all runs and never updated: a module whose
+    forward changes buffers (BatchNorm tracking running statistics, in training mode) is refused with a
+    ValueError that says what to use instead (``track_running_stats=False``, ``module.eval()``, LayerNorm).
     Random layers (dropout) draw independently per run. ``input_ndim`` is the number of axes of one run's x
     (default 2, ``[B, D]``); x with one more axis is per run. The module's output per run must be ``[B]`` or
     ``[B, out]``; ``output`` (an activation applied after the module) lets the module return logits.
@@ -52,6 +53,7 @@ class ModuleModel(_Base):
             raise ValueError(f"module must be a torch.nn.Module, not {type(module).__name__}")
         if not any(True for _ in module.parameters()):
             raise ValueError("module has no parameters: there is nothing to train")
+        _check_buffers(module)
         set_ = object.__setattr__
         set_(self, "module", module)
         set_(self, "init_scheme", _choice("init", init, ("reset", "module")))
@@ -79,6 +81,7 @@ class ModuleModel(_Base):
     ) -> tuple[Tensor, ...]:
         """``[K, ...]`` parameters: reset per run from ``seeds[k]`` (``init="reset"``) or the module's values."""
         seeds, dtype = _seeds(seeds), _dtype(dtype)
+        _check_buffers(self.module)  # the module may have been put back in training mode since
         copies = []
         for seed in seeds:
             m = copy.deepcopy(self.module).to(device="cpu", dtype=dtype)
@@ -136,6 +139,21 @@ class ModuleModel(_Base):
         extra = "" if self.output == "identity" else f", output={self.output!r}"
         extra += "" if self.input_ndim == 2 else f", input_ndim={self.input_ndim}"
         return f"ModuleModel(module={self.module.__class__.__name__}(...), init={self.init_scheme!r}{extra})"
+
+
+def _check_buffers(module: nn.Module) -> None:
+    """Refuse a module whose forward updates its buffers (BatchNorm's running statistics in training mode):
+    the runs share one set of buffers, which a vmapped forward cannot update run by run."""
+    for name, sub in module.named_modules():
+        if isinstance(sub, nn.modules.batchnorm._NormBase) and sub.training and sub.track_running_stats:
+            where = f"{type(sub).__name__} {name!r}" if name else type(sub).__name__
+            raise ValueError(
+                f"module has {where}, whose running mean and variance are updated by every forward in training "
+                "mode; descend trains many runs at once from one set of buffers and cannot keep running statistics "
+                "per run. Use batch statistics only (track_running_stats=False: normalised by each batch, in "
+                "training and evaluation), freeze the statistics (module.eval(), running values as they are), or "
+                "a normalisation without running statistics (torch.nn.LayerNorm)"
+            )
 
 
 def to_torch(model: RunModel, params: Sequence[Tensor], k: int = 0, *, logits: bool = False) -> nn.Module:
