@@ -568,3 +568,34 @@ def test_beta1_and_beta2_are_explained(name):
     """The pure rules and descend.fit take beta1/beta2; the classes take torch's betas=(β₁, β₂) and say so."""
     with pytest.raises(ValueError, match=r"betas=\(0\.8, 0\.999\)"):
         getattr(D, name)([Parameter(torch.zeros(2))], beta1=0.8)
+
+
+# -- conventions --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("convention", ["optax", "keras"])
+@pytest.mark.parametrize("name", OFFERED)
+def test_convention_fills_every_argument_not_given(name, convention):
+    """``convention=`` takes its values from descend.optim.conventions.preset (decided there once); given ones stay."""
+    from descend.optim.conventions import conventions_for, preset
+
+    cls = getattr(D, name)
+    if convention not in conventions_for(cls.info.name):
+        with pytest.raises(ValueError, match=f"no '{convention}' convention"):
+            cls([Parameter(torch.zeros(2))], convention=convention)
+        return
+    opt = cls([Parameter(torch.zeros(2))], weight_decay=0.25, convention=convention)
+    group = opt.param_groups[0]
+    for key, value in preset(cls.info.name, convention).items():
+        if key == "weight_decay":
+            assert group[key] == 0.25, "an argument given keeps its value"
+        elif key in ("beta1", "beta2"):
+            assert group["betas"][key == "beta2"] == value
+        else:
+            assert group[key] == value, key
+    assert group["convention"] == convention
+
+
+def test_unknown_convention_is_refused():
+    with pytest.raises(ValueError, match="unknown convention 'jax'"):
+        D.Adam([Parameter(torch.zeros(2))], convention="jax")

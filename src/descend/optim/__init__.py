@@ -7,6 +7,7 @@ Pure rules (one readable implementation per algorithm, equations in each docstri
 
 Registry: ``get("adam")`` gives defaults, allowed ranges, state size and a description.
 Classes: ``SGD, Momentum, Adagrad, Adadelta, RMSprop, Adam, AdamW, Adamax, NAdam, RAdam``.
+Conventions: ``conventions.preset("rmsprop", "optax")``, or ``RMSprop(params, lr, convention="optax")``.
 """
 
 from .adam import (
@@ -34,12 +35,34 @@ from .adaptive import (
     rmsprop_init,
     rmsprop_update,
 )
-from .classes import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Momentum, NAdam, RAdam, RMSprop
+from .classes import (
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    Momentum,
+    NAdam,
+    RAdam,
+    RMSprop,
+)
+from .conventions import CONVENTIONS, preset
 from .registry import OPTIMIZERS, Hyperparameter, OptimizerInfo, Option, available, get
-from .sgd import GDState, MomentumState, SGDState, gd_init, gd_update, momentum_init, momentum_update, sgd_init, sgd_update
+from .sgd import (
+    GDState,
+    MomentumState,
+    SGDState,
+    gd_init,
+    gd_update,
+    momentum_init,
+    momentum_update,
+    sgd_init,
+    sgd_update,
+)
 
 __all__ = [
-    "OPTIMIZERS", "Hyperparameter", "Option", "OptimizerInfo", "available", "get",
+    "CONVENTIONS", "preset", "OPTIMIZERS", "Hyperparameter", "Option", "OptimizerInfo", "available", "get",
     "SGD", "Momentum", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
     "GDState", "MomentumState", "SGDState", "AdagradState", "AdadeltaState", "RMSpropState",
     "AdamState", "AdamaxState", "NAdamState", "RAdamState",

@@ -78,7 +78,14 @@ def with_weight_decay(
 
 
 def ema(avg: Tensor, x: Tensor, decay: Hyper) -> Tensor:
-    """Exponential moving average ``decay·avg + (1 − decay)·x`` (one fused lerp)."""
+    """Exponential moving average ``decay·avg + (1 − decay)·x`` (one fused lerp).
+
+    ``decay`` is the hyperparameter as given (a number, or a 0-d or ``[K]`` tensor). Its weight ``1 − decay``
+    is computed in float64 before it meets ``avg``'s dtype: for float32 parameters ``1 − round₃₂(β)`` would be
+    off by up to 1e-5 relative for β₂ = 0.999 (torch rounds the difference, not β).
+    """
+    if isinstance(decay, Tensor):
+        return torch.lerp(avg, x, per_run(1 - in_float64(decay), avg))
     return torch.lerp(avg, x, 1 - decay)
 
 
@@ -88,12 +95,12 @@ def in_float64(x: Hyper) -> Hyper:
 
 
 def ema_sq(avg: Tensor, g: Tensor, decay: Hyper) -> Tensor:
-    """Exponential moving average of squares ``decay·avg + (1 − decay)·g²``.
+    """Exponential moving average of squares ``decay·avg + (1 − decay)·g²`` (``decay`` as given, see :func:`ema`).
 
     With a number ``decay`` this is torch's own ``addcmul`` kernel, so that both round alike.
     """
-    if isinstance(decay, Tensor):
-        return decay * avg + (1 - decay) * g * g
+    if isinstance(decay, Tensor):  # the weight 1 − decay in float64 first, as in :func:`ema`
+        return per_run(decay, avg) * avg + per_run(1 - in_float64(decay), avg) * g * g
     return torch.addcmul(avg * decay, g, g, value=1 - decay)
 
 

@@ -106,8 +106,8 @@ def adam_update(
     new_params, new_v, new_s, new_s_max = [], [], [], []
     for i, (w, g, v, s) in enumerate(zip(params, grads, state.v, state.s)):
         g, w = with_weight_decay(g, w, lr, weight_decay, decoupled_weight_decay, maximize)
-        v = ema(v, g, per_run(beta1, w))
-        s = ema_sq(s, g, per_run(beta2, w))
+        v = ema(v, g, beta1)
+        s = ema_sq(s, g, beta2)
         new_v.append(v)
         new_s.append(s)
         c2_, eps_ = per_run(c2, w), per_run(eps, w)
@@ -177,7 +177,7 @@ def adamax_update(
     new_params, new_v, new_u = [], [], []
     for w, g, v, u in zip(params, grads, state.v, state.u):
         g = direction(g, w, weight_decay, maximize)
-        v = ema(v, g, per_run(beta1, w))
+        v = ema(v, g, beta1)
         if eps_mode == "inside":
             u = torch.maximum(per_run(beta2, w) * u, g.abs() + per_run(eps, w))
             denominator = u
@@ -262,8 +262,8 @@ def nadam_update(
     new_params, new_v, new_s = [], [], []
     for w, g, v, s in zip(params, grads, state.v, state.s):
         g, w = with_weight_decay(g, w, lr, weight_decay, decoupled_weight_decay, maximize)
-        v = ema(v, g, per_run(beta1, w))
-        s = ema_sq(s, g, per_run(beta2, w))
+        v = ema(v, g, beta1)
+        s = ema_sq(s, g, beta2)
         s_hat = s / per_run(c2, w)
         denominator = torch.sqrt(s_hat + per_run(eps_root, w) if _nonzero(eps_root) else s_hat) + per_run(eps, w)
         lr_ = per_run(lr, w)
@@ -337,8 +337,8 @@ def radam_update(
     new_params, new_v, new_s = [], [], []
     for w, g, v, s in zip(params, grads, state.v, state.s):
         g, w = with_weight_decay(g, w, lr, weight_decay, decoupled_weight_decay, maximize)
-        v = ema(v, g, per_run(beta1, w))
-        s = ema_sq(s, g, per_run(beta2, w))
+        v = ema(v, g, beta1)
+        s = ema_sq(s, g, beta2)
         v_hat = v / per_run(c1, w)
         eps_ = per_run(eps, w)
         if eps_mode == "uncorrected" and not _nonzero(eps_root):  # torch's order: rₜ·√(1 − β₂ᵗ)/(√s + ε)

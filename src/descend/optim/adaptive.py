@@ -122,10 +122,10 @@ def adadelta_update(
     new_params, new_s, new_u = [], [], []
     for w, g, s, u in zip(params, grads, state.s, state.u):
         g = direction(g, w, weight_decay, maximize)
-        rho_, eps_ = per_run(rho, w), per_run(eps, w)
-        s = ema_sq(s, g, rho_)
+        eps_ = per_run(eps, w)
+        s = ema_sq(s, g, rho)
         delta = torch.sqrt(u + eps_) / torch.sqrt(s + eps_) * g
-        u = ema_sq(u, delta, rho_)
+        u = ema_sq(u, delta, rho)
         new_params.append(w - per_run(lr, w) * delta)
         new_s.append(s)
         new_u.append(u)
@@ -216,13 +216,12 @@ def rmsprop_update(
     new_params, new_s, new_g_avg, new_b = [], [], [], []
     for i, (w, g, s) in enumerate(zip(params, grads, state.s)):
         g = direction(g, w, weight_decay, maximize)
-        beta = per_run(alpha, w)
-        s = ema_sq(s, g, beta)
+        s = ema_sq(s, g, alpha)
         new_s.append(s)
         c = per_run(correction, w) if bias_correction else None
         s_hat = s / c if bias_correction else s
         if centered:
-            g_avg = ema(state.g_avg[i], g, beta)
+            g_avg = ema(state.g_avg[i], g, alpha)
             new_g_avg.append(g_avg)
             g_hat = g_avg / c if bias_correction else g_avg
             denominator = root(s_hat - g_hat * g_hat, per_run(eps, w), eps_mode)

@@ -20,7 +20,9 @@ and behaves as it does where torch defines the behaviour:
 Where descend accepts more than torch, each extension is deliberate:
 
 - a **run axis**: hyperparameters may be tensors ``[K]`` for parameters of shape ``[K, ...]``;
-- the convention switches of the pure rules (``eps_mode``, ``amsgrad_max``, ...) as keyword arguments;
+- the convention switches of the pure rules (``eps_mode``, ``amsgrad_max``, ``lr_in_buffer``, ``eps_root``,
+  ...) as keyword arguments, and ``convention="optax"`` or ``"keras"``: that library's defaults and forms for
+  every argument not given (:mod:`descend.optim.conventions`), so that "the same as optax" is one argument;
 - ``fused=True`` on every class: it compiles the one readable rule with ``torch.compile`` into fused
   kernels (torch's fused kernels exist for SGD, Adagrad, Adam and AdamW only).
 
@@ -40,6 +42,8 @@ Example, in any PyTorch training loop::
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -48,9 +52,11 @@ from torch import Tensor
 
 from .._checks import check_names, run_axis_length
 from .._compile import allow_programs
+from .conventions import preset
 from .registry import OptimizerInfo, get
 
-_IGNORED = ("params", "param_names", "foreach", "capturable", "differentiable", "fused")
+_IGNORED = ("params", "param_names", "foreach", "capturable", "differentiable", "fused", "convention")
+_FLAGS = ("foreach", "capturable", "differentiable", "fused")
 
 
 class _Adapter(torch.optim.Optimizer):
@@ -69,7 +75,17 @@ class _Adapter(torch.optim.Optimizer):
     #: torch refuses ``betas`` that mix numbers and tensors (Adam, AdamW)
     betas_alike: ClassVar[bool] = False
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _noting_given(cls.__init__)
+
     def __init__(self, params: Any, defaults: dict[str, Any], unknown: Mapping[str, Any]) -> None:
+        unknown = dict(unknown)
+        convention = unknown.pop("convention", "torch")
+        # every switch of the pure rule is a keyword argument too (lr_in_buffer, eps_root, initial_scale, ...)
+        defaults.update({k: unknown.pop(k) for k in list(unknown) if k in self.info.names and k not in defaults
+                         and k not in ("beta1", "beta2")})
         split = [name for name in ("beta1", "beta2") if name in unknown]
         if split and "betas" in defaults:
             b1, b2 = (unknown.get(name, default) for name, default in zip(("beta1", "beta2"), defaults["betas"]))
@@ -77,8 +93,11 @@ class _Adapter(torch.optim.Optimizer):
                 f"{type(self).__name__} takes betas=(β₁, β₂) as torch.optim does, not {' and '.join(split)}: "
                 f"write betas=({b1!r}, {b2!r}) (descend.fit and the pure rules take beta1 and beta2)"
             )
-        check_names(unknown, [*defaults, "foreach", "capturable", "differentiable", "fused"],
+        check_names(unknown, [*defaults, *_FLAGS, "convention", *self.info.names],
                     what=f"argument for {type(self).__name__}")
+        if convention != "torch":
+            self._apply_convention(defaults, convention)
+        defaults["convention"] = convention
         if defaults.get("differentiable"):
             raise ValueError(
                 "differentiable=True is not supported by descend's classes; "
@@ -89,6 +108,23 @@ class _Adapter(torch.optim.Optimizer):
         self._compiled = None
         self._record_type = type(self.info.init_state((), self.info.defaults))
         super().__init__(params, defaults)
+
+    def _apply_convention(self, defaults: dict[str, Any], convention: str) -> None:
+        """``convention="optax"`` or ``"keras"``: that library's defaults and forms for every argument not given.
+
+        The values are :func:`descend.optim.conventions.preset`'s, decided there once; an argument given
+        explicitly keeps its value (``Adam(p, lr=1e-2, convention="keras")`` is Keras's Adam at lr 1e-2).
+        """
+        name = "amsgrad" if self.info.name == "adam" and defaults.get("amsgrad") else self.info.name
+        explicit = getattr(self, "_explicit", frozenset())
+        for key, value in preset(name, convention).items():
+            if key in ("beta1", "beta2"):
+                if "betas" not in explicit:
+                    betas = list(defaults["betas"])
+                    betas[key == "beta2"] = value
+                    defaults["betas"] = tuple(betas)
+            elif key not in explicit and key not in self.info.fixed and key != "amsgrad":
+                defaults[key] = value
 
     # -- the rule's view of a parameter group ---------------------------------------------------
 
@@ -166,7 +202,7 @@ class _Adapter(torch.optim.Optimizer):
                     if value:
                         state[self.state_keys[name]] = _like(p, value[i])
                 else:  # a scalar shared by the group: the step count, NAdam's μ product
-                    state[self.state_keys.get(name, name)] = value if name == "step" else _scalar(value)
+                    state[self.state_keys.get(name, name)] = value if name == "step" else self._scalar(value)
 
     def _complete_state(self, params: list[Tensor], config: Mapping[str, Any]) -> None:
         """Create the state the rule needs and the parameters lack, as torch does when it is first needed."""
@@ -230,7 +266,16 @@ class _Adapter(torch.optim.Optimizer):
                     if self.keeps_step:
                         state[name] = value
                 else:
-                    state[self.state_keys.get(name, name)] = _scalar(value)
+                    state[self.state_keys.get(name, name)] = self._scalar(value)
+
+    def _scalar(self, x: Any) -> Tensor:
+        """A scalar of the state other than the step (NAdam's μ product) in torch's dtype for it: float64 when
+        that is the default dtype, else float32 (torch.optim's ``_get_scalar_dtype``), so that a state_dict
+        holds what torch's would and the rule rounds the product as torch does. Other conventions (optax
+        keeps β₁ᵗ in the parameters' precision) keep it in float64."""
+        torch_like = self.defaults.get("convention", "torch") == "torch"
+        dtype = torch.float32 if torch_like and torch.get_default_dtype() != torch.float64 else torch.float64
+        return torch.as_tensor(x).to(dtype)
 
     # -- the step ------------------------------------------------------------------------------
 
@@ -333,7 +378,7 @@ class _Adapter(torch.optim.Optimizer):
             step = torch.as_tensor(state["step"], dtype=torch.float64).reshape(())
             state["step"] = shared.setdefault(float(step), step)
             if "mu_product" in state:
-                state["mu_product"] = _scalar(state["mu_product"])
+                state["mu_product"] = self._scalar(state["mu_product"])
 
 
 def _update_in_place(update: Any, params: list[Tensor], grads: list[Tensor], record: Any, config: dict) -> Any:
@@ -356,19 +401,27 @@ def _update_in_place(update: Any, params: list[Tensor], grads: list[Tensor], rec
     return type(record)(*fields)
 
 
+def _noting_given(init: Any) -> Any:
+    """Wrap a class's ``__init__`` to note which arguments the caller gave (a convention fills in the rest)."""
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            bound = signature.bind(self, *args, **kwargs).arguments
+        except TypeError:
+            bound = {}
+        self._explicit = frozenset(set(bound) - {"self", "params", "unknown"} | set(bound.get("unknown", {})))
+        init(self, *args, **kwargs)
+
+    return wrapper
+
+
 def _capturable_devices() -> list[str]:
     """The device types on which torch's optimizers accept ``capturable=True``."""
     from torch.optim.optimizer import _get_capturable_supported_devices
 
     return list(_get_capturable_supported_devices())
-
-
-def _scalar(x: Any) -> Tensor:
-    """A scalar of the state other than the step (NAdam's μ product) in torch's dtype for it: float64 when
-    that is the default dtype, else float32 (torch.optim's ``_get_scalar_dtype``), so that a state_dict
-    holds what torch's would and the rule rounds the product as torch does."""
-    dtype = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
-    return torch.as_tensor(x).to(dtype).reshape(())
 
 
 def _one_value(x: Any) -> Any:

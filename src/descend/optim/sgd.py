@@ -108,7 +108,7 @@ def momentum_update(
     new_params, new_v = [], []
     for w, g, v in zip(params, grads, state.v):
         g = direction(g, w, weight_decay, maximize)
-        v = ema(v, g, per_run(beta, w))
+        v = ema(v, g, beta)
         v_hat = v / per_run(correction, w) if bias_correction else v
         new_params.append(w - per_run(lr, w) * v_hat)
         new_v.append(v)
