@@ -128,7 +128,8 @@ def _tasks() -> Table:
     table.add_column("description")
     for name, entry in TASKS.items():
         table.add_row(name, entry.group, entry.summary)
-    table.caption = "every landscape (descend list landscapes) is a task too; any CSV: descend.tasks.real.from_csv"
+    table.caption = ("every landscape (descend list landscapes) is a task too, and so is any CSV file: "
+                     "descend compare --csv FILE --column COL")
     return table
 
 

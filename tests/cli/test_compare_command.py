@@ -287,6 +287,9 @@ def _bad_files(tmp_path):
     ("label", ["--column", "label"], "has a different value in every row (60 classes for 60 rows"),
     ("label", ["--column", "label"], "to predict it as a number, use --kind regression"),
     ("binary", [], "is not a text file: it holds binary data"),
+    ("semi", ["--sep", ";", "--drop", "ciity"], "--drop ciity: 'ciity' is not a column; did you mean 'city'?"),
+    ("semi", ["--sep", ";", "--column", "city", "--kind", "binary"],
+     "but --kind binary needs exactly 2; use --kind classification"),
     ("semi", ["--sep", ";", "--column", "prize"], "--column prize is not a column of the file; did you mean "
                                                  "--column price or --column size?"),
 ])

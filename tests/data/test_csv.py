@@ -259,9 +259,9 @@ def test_no_features_and_unknown_features():
         from_frame(frame()[["grade"]], "grade")
     with pytest.raises(ValueError, match=r"features=\[\] leaves no feature columns"):
         from_frame(frame(), "grade", features=[])
-    with pytest.raises(ValueError, match=r"features: 'cty' is not a column of the DataFrame; did you mean 'city'\?"):
+    with pytest.raises(ValueError, match=r"features=\['age', 'cty'\]: 'cty' is not a column; did you mean 'city'\?"):
         from_frame(frame(), "grade", features=["age", "cty"])
-    with pytest.raises(ValueError, match=r"features lists the target column 'grade'"):
+    with pytest.raises(ValueError, match=r"features=\['age', 'grade'\] lists the target column 'grade'"):
         from_frame(frame(), "grade", features=["age", "grade"])
     with pytest.raises(ValueError, match=r"features='age' must be a list of column names, e.g. features=\['age'\]"):
         from_frame(frame(), "grade", features="age")
@@ -349,7 +349,7 @@ def test_csv_value_errors_name_the_line(tmp_path):
 def test_csv_column_errors_name_the_file(mixed):
     with pytest.raises(ValueError, match=r"^CSV file '.*mixed\.csv': target='grad' is not a column.*'grade'"):
         from_csv(mixed, "grad")
-    with pytest.raises(ValueError, match=r"mixed\.csv': features: 'ages' is not a column.*did you mean 'age'"):
+    with pytest.raises(ValueError, match=r"mixed\.csv': features=\['ages'\]: 'ages' is not a column.*did you mean 'age'"):
         from_csv(mixed, "grade", features=["ages"])
     with pytest.raises(ValueError, match=r"mixed\.csv': .*the names are not split into columns; the separator is "
                                          r"probably ',': read it with sep=','"):
@@ -512,7 +512,7 @@ def test_id_columns_and_id_targets_are_refused_with_the_option_that_fixes_them()
     assert from_frame(df, "label", "regression", drop=["id"]).kind == "regression"
     with pytest.raises(ValueError, match=r"give features= \(the columns to use\) or drop="):
         from_frame(df, "y", features=["x"], drop=["id"])
-    with pytest.raises(ValueError, match=r"drop: 'ids' is not a column.*did you mean 'id'"):
+    with pytest.raises(ValueError, match=r"drop=\['ids'\]: 'ids' is not a column.*did you mean 'id'"):
         from_frame(df, "y", drop=["ids"])
 
 

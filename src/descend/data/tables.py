@@ -220,19 +220,18 @@ def _column_names(name: str, given: object, columns: list, target: object) -> li
         raise ValueError(f"{name}={given!r} must be a list of column names, e.g. {name}={example}")
     labels = [str(c) for c in columns]
     seen = set()
+    option = {"option": (name, [_plain(c) for c in given])}  # spelled as the interface names the option
     for c in given:
         if c not in columns:
             listed = f" (columns: {', '.join(labels)})" if len(labels) <= 20 else f" ({len(labels)} columns)"
-            raise ValueError(
-                f"{name}: {c!r} is not a column of the DataFrame{close_matches(str(c), labels)}{listed}"
-            )
+            raise DataError(
+                "⟨option⟩: " + _literal(f"{c!r} is not a column{close_matches(str(c), labels)}{listed}"), option)
         if c == target:
-            what = "a feature" if name == "features" else "categorical"
-            raise ValueError(
-                f"{name} lists the target column {c!r}; the target can't also be {what} (its kind is set by kind=)"
-            )
+            what = {"features": "a feature", "drop": "left out"}.get(name, "categorical")
+            raise DataError("⟨option⟩ " + _literal(f"lists the target column {c!r}, the column to predict; it "
+                                                   f"can't also be {what}"), option)
         if c in seen:
-            raise ValueError(f"{name} lists the column {c!r} twice")
+            raise DataError("⟨option⟩ " + _literal(f"lists the column {c!r} twice"), option)
         seen.add(c)
     return list(given)
 
@@ -446,15 +445,14 @@ def _from_table(
                                      "exactly); predict another column"))
     else:
         if len(distinct) < 2:
-            raise ValueError(
-                f"target column {target!r} has a single class ({_show(distinct[0])} in every row); kind={kind!r} "
-                "needs at least 2 classes"
-            )
+            raise DataError(
+                _literal(f"target column {target!r} has a single class ({_show(distinct[0])} in every row); ")
+                + "⟨given⟩ needs at least 2 classes: predict another column", {"given": ("kind", kind)})
         if kind == "binary" and len(distinct) > 2:
-            raise ValueError(
-                f"target column {target!r} has {len(distinct)} distinct values ({_few(distinct)}), but kind='binary' "
-                "needs exactly 2; use kind='multiclass' (or as_dataset for probabilities as targets)"
-            )
+            raise DataError(
+                _literal(f"target column {target!r} has {len(distinct)} distinct values ({_few(distinct)}), but ")
+                + "⟨given⟩ needs exactly 2; use ⟨fix⟩ (binary or multiclass by the number of classes)",
+                {"given": ("kind", "binary"), "fix": ("kind", "classification")})
         code = {v: k for k, v in enumerate(distinct)}
         labels_y = np.fromiter((code[v] for v in y_series.tolist()), np.int64, m)
         y = labels_y.astype(np.float64) if kind == "binary" else labels_y
