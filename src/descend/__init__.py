@@ -9,6 +9,8 @@ Parts:
 - :mod:`descend.data` — data sets, splits and batch plans.
 - :func:`descend.fit` — train a sweep of K configurations as one batched program (:mod:`descend.engine`);
   :class:`descend.RunSpec` — one run as a value, for configurations that are not a grid.
+- :func:`descend.tune` — hyperparameter search on Optuna, K trials trained as one batched program
+  (:mod:`descend.tune`).
 """
 
 __version__ = "0.1.0"
@@ -17,5 +19,7 @@ from . import clipping, data, landscapes, losses, models, optim, schedules  # no
 from .engine import Runs  # noqa: E402
 from .fitting import fit  # noqa: E402
 from .spec import RunSpec  # noqa: E402
+from .tune import tune  # noqa: E402  (the function; its package is descend.tune's modules)
 
-__all__ = ["RunSpec", "Runs", "clipping", "data", "fit", "landscapes", "losses", "models", "optim", "schedules", "__version__"]
+__all__ = ["RunSpec", "Runs", "clipping", "data", "fit", "landscapes", "losses", "models", "optim", "schedules", "tune",
+           "__version__"]

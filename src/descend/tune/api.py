@@ -1,0 +1,497 @@
+""":func:`tune`: hyperparameter search on Optuna, K trials trained as one batched program.
+
+Every input is checked before anything is trained or written to a study (:func:`plan`); then each
+optimizer's study runs to its trial budget (:class:`descend.tune.runner.Runner`), and the best
+configuration of each is re-run with ``seeds`` seeds over the whole budget and reported on test data.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._checks import close_matches
+from . import pruning
+from .space import BATCH_SIZE, Space, space_for
+
+#: How each argument is named in errors, in Python; the command line passes its flags instead.
+NAMES = {"task": "task", "optimizer": "optimizer", "space": "space", "trials": "trials", "cohort": "cohort",
+         "sampler": "sampler", "pruner": "pruner", "steps": "steps", "epochs": "epochs", "seeds": "seeds",
+         "storage": "storage", "study": "study", "timeout": "timeout", "metric": "metric", "batch_size": "batch_size",
+         "out": "out", "seed": "seed", "eval_every": "eval_every"}
+
+DEFAULT_TRIALS = 64
+DEFAULT_COHORT = 16
+
+
+@dataclass
+class Plan:
+    """A checked search: everything :func:`run` needs, decided before any training."""
+
+    task: Any
+    problem: Any
+    optimizers: list[tuple[str, dict[str, Any]]]
+    spaces: dict[str, Space]
+    trials: int
+    cohort: int
+    sampler: str
+    pruner: str
+    budget: Any
+    target: Any
+    batch_size: Any
+    seeds: int
+    storage: str
+    study: str
+    timeout: float | None
+    seed: int
+    eval_every: int | None
+    clip_norm: float | None = None
+    clip_value: float | None = None
+    names: Mapping[str, str] = field(default_factory=lambda: dict(NAMES))
+    notes: list[str] = field(default_factory=list)
+
+    def study_name(self, optimizer: str) -> str:
+        return self.study if len(self.optimizers) == 1 else f"{self.study}-{optimizer}"
+
+
+def _task(task: Any, names: Mapping[str, str]) -> Any:
+    from .. import tasks
+
+    if isinstance(task, tasks.Task):
+        return task
+    if not isinstance(task, str) or not task.strip():
+        raise ValueError(f"{names['task']} {task!r}: give a task name (see `descend list tasks`), a landscape or a "
+                         "formula in x and y, or a descend.tasks.Task")
+    word = re.fullmatch(r"[A-Za-z_][\w-]*", task.strip()) and task.strip() not in ("x", "y")
+    try:
+        return tasks.get(task)
+    except ValueError as e:
+        if word:
+            raise ValueError(f"{names['task']}: {e}") from None
+    from ..formula import FormulaError
+
+    try:
+        return tasks.formula(task)
+    except FormulaError as bad:
+        raise ValueError(f"{names['task']} {task!r} is neither a task nor a formula: {bad}") from None
+
+
+def parse_optimizer(text: Any, names: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
+    """``"adam"`` or ``"sgd:nesterov=true,momentum=0.9"`` → (registry name, fixed values), checked."""
+    from ..optim import get
+    from .space import _word
+
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{names['optimizer']} {text!r}: give a name such as adam, or sgd:nesterov=true")
+    name, _, rest = text.strip().partition(":")
+    try:
+        info = get(name.strip())
+    except ValueError as e:
+        raise ValueError(f"{names['optimizer']} {text!r}: {e}") from None
+    if info.name == "random-search":  # pragma: no cover - not in the registry of gradient rules
+        raise ValueError(f"{names['optimizer']} {text!r}: random search has no hyperparameters to tune")
+    fixed: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in rest.split(","))):
+        key, eq, value = part.partition("=")
+        if not eq or not key.strip():
+            raise ValueError(f"{names['optimizer']} {text!r}: fixed values are key=value pairs, e.g. "
+                             "sgd:nesterov=true,momentum=0.9")
+        fixed[key.strip()] = _word(value)
+    try:
+        from .._checks import check_names
+
+        check_names(list(fixed), info.names, what=f"hyperparameter of {info.name}")
+        info.configure(**fixed)
+    except ValueError as e:
+        raise ValueError(f"{names['optimizer']} {text!r}: {e}") from None
+    return info.name, fixed
+
+
+def _spaces_by_optimizer(space: Any, optimizers: Sequence[str], names: Mapping[str, str]) -> dict[str, str | None]:
+    """``space`` as text per optimizer: one text for all, ``{optimizer: text}``, or a list of texts each
+    either for all or prefixed ``OPTIMIZER:`` (``"sgd: lr=1e-3..1:log, momentum=0..0.99"``)."""
+    from ..optim import get
+
+    out: dict[str, str | None] = {name: None for name in optimizers}
+    if space is None:
+        return out
+    if isinstance(space, Mapping):
+        items = [(k, v) for k, v in space.items()]
+    else:
+        texts = [space] if isinstance(space, str) else list(space)
+        items = []
+        for text in texts:
+            if not isinstance(text, str):
+                raise ValueError(f"{names['space']} {text!r}: give the space as text, e.g. 'lr=1e-5..1e-1:log'")
+            m = re.match(r"^\s*([A-Za-z][\w-]*)\s*:(?!\s*[\w.]+\s*=\s*)(.*)$", text) or re.match(
+                r"^\s*([A-Za-z][\w-]*)\s*:\s*([A-Za-z_]\w*\s*=.*)$", text)
+            items.append((m.group(1), m.group(2)) if m else (None, text))
+    for key, text in items:
+        if key is None:
+            for name in optimizers:
+                out[name] = text if out[name] is None else out[name]
+            continue
+        try:
+            name = get(str(key)).name
+        except ValueError as e:
+            raise ValueError(f"{names['space']} {key}: ...: {e}") from None
+        if name not in out:
+            raise ValueError(f"{names['space']} {key}: ...: {name} is not one of the optimizers tuned "
+                             f"({', '.join(optimizers)}); add {names['optimizer']} {name}")
+        out[name] = text
+    return out
+
+
+def _whole(value: Any, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} {value!r}: a whole number >= {low} is required")
+    return value
+
+
+def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int = DEFAULT_TRIALS,
+         cohort: int | None = None, sampler: str = "tpe", pruner: str = "none", steps: int | None = None,
+         epochs: int | None = None, seeds: int = 3, storage: str | None = None, study: str | None = None,
+         timeout: float | None = None, out: Any = None, metric: str = "loss", batch_size: Any = "task",
+         seed: int = 0, eval_every: int | None = None, loss: Any = None, clip_norm: float | None = None,
+         clip_value: float | None = None, names: Mapping[str, str] | None = None) -> Plan:
+    """Check every argument of :func:`tune` and decide what the task leaves open; a ``ValueError`` names the
+    argument (``names``: how the interface spells it). Nothing is trained and no study is opened."""
+    from ..optim import get
+    from .runner import METRICS, SAMPLERS, Budget, Target, grid_size
+    from .storage import check
+
+    names = {**NAMES, **(names or {})}
+    built = _task(task, names)
+    optimizers = [optimizer] if isinstance(optimizer, str) else list(optimizer or [])
+    if not optimizers:
+        raise ValueError(f"{names['optimizer']}: give at least one optimizer, e.g. adam")
+    parsed = [parse_optimizer(o, names) for o in optimizers]
+    labels = [name for name, _ in parsed]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"{names['optimizer']}: {', '.join(labels)} names an optimizer twice; tune each once")
+    trials = _whole(trials, names["trials"], 1)
+    cohort = min(DEFAULT_COHORT, trials) if cohort is None else _whole(cohort, names["cohort"], 1)
+    if cohort > trials:
+        raise ValueError(f"{names['cohort']} {cohort} is larger than the trial budget {names['trials']} {trials}; "
+                         f"give {names['cohort']} 1..{trials}")
+    if not isinstance(sampler, str) or sampler.strip().lower() not in SAMPLERS:
+        raise ValueError(f"{names['sampler']} {sampler!r}: unknown sampler{close_matches(str(sampler), SAMPLERS)} "
+                         f"(allowed: {', '.join(SAMPLERS)})")
+    sampler = sampler.strip().lower()
+    if not isinstance(pruner, str) or pruner.strip().lower() not in pruning.PRUNERS:
+        raise ValueError(f"{names['pruner']} {pruner!r}: unknown pruner"
+                         f"{close_matches(str(pruner), pruning.PRUNERS)} (allowed: {', '.join(pruning.PRUNERS)})")
+    pruner = pruner.strip().lower()
+    if steps is not None and epochs is not None:
+        raise ValueError(f"give {names['steps']} or {names['epochs']}, not both")
+    if steps is not None:
+        _whole(steps, names["steps"], 1)
+    if epochs is not None:
+        _whole(epochs, names["epochs"], 1)
+        if built.data is None:
+            raise ValueError(f"{names['epochs']}: task {built.name!r} has no data to count epochs over; give "
+                             f"{names['steps']}")
+    budget = Budget(steps if steps is not None or epochs is not None else built.steps, epochs)
+    seeds = _whole(seeds, names["seeds"], 0)
+    seed = _whole(seed, names["seed"], 0)
+    if eval_every is not None:
+        _whole(eval_every, names["eval_every"], 1)
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not math.isfinite(timeout) or timeout <= 0):
+        raise ValueError(f"{names['timeout']} {timeout!r}: a positive number of seconds is required")
+    if not isinstance(metric, str) or metric.strip().lower() not in METRICS:
+        raise ValueError(f"{names['metric']} {metric!r}: unknown metric{close_matches(str(metric), METRICS)} "
+                         f"(allowed: {', '.join(METRICS)})")
+    metric = metric.strip().lower()
+    if metric == "accuracy" and built.kind not in ("binary", "multiclass"):
+        raise ValueError(f"{names['metric']} accuracy: task {built.name!r} is {built.kind}, which has no accuracy; "
+                         "use loss")
+    try:
+        problem = built.problem(loss=loss if loss is not None else "auto")
+    except ValueError as e:
+        raise ValueError(f"{names['task']}: {e}") from None
+    target = Target("validation" if "validation" in problem.evals else "train", metric)
+    batch = _batch_size(batch_size, built, names)
+    texts = _spaces_by_optimizer(space, labels, names)
+    spaces = {}
+    for name, fixed in parsed:
+        lr = built.default_lr(name)
+        try:
+            spaces[name] = space_for(name, texts[name], lr=lr, fixed=fixed, what=names["space"])
+        except ValueError as e:
+            if texts[name] is None:
+                raise ValueError(f"{names['optimizer']} {name}: {e}") from None
+            raise
+        if not spaces[name].searched:
+            raise ValueError(f"{names['space']} {texts[name]!r}: nothing to search for {name} (every item is fixed); "
+                             "give a range LOW..HIGH or choices A|B")
+        defaults = dict(spaces[name].defaults)
+        defaults.setdefault(BATCH_SIZE, batch)
+        spaces[name] = Space(spaces[name].optimizer, spaces[name].params, defaults)
+        get(name)
+    if clip_norm is not None and not (isinstance(clip_norm, (int, float)) and clip_norm > 0):
+        raise ValueError(f"clip_norm {clip_norm!r}: a positive number is required")
+    if clip_value is not None and not (isinstance(clip_value, (int, float)) and clip_value > 0):
+        raise ValueError(f"clip_value {clip_value!r}: a positive number is required")
+    notes = []
+    if sampler == "grid":
+        sizes = {name: grid_size(s, trials) for name, s in spaces.items()}
+        if max(sizes.values()) < trials:
+            notes.append(f"grid sampler: {max(sizes.values())} grid points, fewer than {trials} trials; the budget "
+                         "becomes the grid")
+            trials = max(sizes.values())
+            cohort = min(cohort, trials)
+    if storage is None:
+        storage = str(Path(out) / "study.journal") if out is not None else ":memory:"
+    if storage != ":memory:":
+        storage = check(storage, names["storage"])
+    study_name = study if study is not None else _slug(built.name)
+    if not isinstance(study_name, str) or not study_name.strip():
+        raise ValueError(f"{names['study']} {study!r}: give a name for the study")
+    return Plan(task=built, problem=problem, optimizers=parsed, spaces=spaces, trials=trials, cohort=cohort,
+                sampler=sampler, pruner=pruner, budget=budget, target=target, batch_size=batch, seeds=seeds,
+                storage=storage, study=study_name.strip(), timeout=timeout, seed=seed, eval_every=eval_every,
+                clip_norm=clip_norm, clip_value=clip_value, names=names, notes=notes)
+
+
+def _batch_size(batch_size: Any, task: Any, names: Mapping[str, str]) -> Any:
+    """The batch size of every run whose space does not search it: the task's first by default."""
+    from ..data import hybrid
+
+    if isinstance(batch_size, str) and batch_size == "task":
+        return task.batch_sizes[0] if task.batch_sizes else None
+    if batch_size is None or isinstance(batch_size, hybrid):
+        return batch_size
+    if isinstance(batch_size, str):
+        text = batch_size.strip().lower()
+        if text in ("full", "gd", "none", "all"):
+            return None
+        if text.isdigit() and int(text) > 0:
+            batch_size = int(text)
+        else:
+            raise ValueError(f"{names['batch_size']} {batch_size!r}: give one batch size (full or a positive whole "
+                             f"number); to search it: {names['space']} 'batch_size=full|32|128'")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"{names['batch_size']} {batch_size!r}: give full or a positive whole number")
+    data = getattr(task, "data", None)
+    if data is not None and batch_size > len(data.train):
+        raise ValueError(f"{names['batch_size']} {batch_size} is larger than the training set of task "
+                         f"{task.name!r} ({len(data.train)} samples)")
+    return batch_size
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name)).strip("-")[:60] or "study"
+
+
+def open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float) -> tuple[Any, dict[str, Any]]:
+    """The storage and every optimizer's study (created or loaded and checked), before any training."""
+    import optuna
+
+    from .runner import open_study
+    from .storage import open_storage
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if p.storage == ":memory:":
+        store = optuna.storages.InMemoryStorage()
+    else:
+        store = open_storage(p.storage, what=p.names["storage"], heartbeat_interval=max(1, int(heartbeat_interval)),
+                             grace_period=max(1, int(grace_period)))
+    attrs = {"descend:task": p.task.name, "descend:budget": p.budget.text(),
+             "descend:batch_size": repr(p.batch_size), "descend:version": _version(__name__)}
+    plans = {}
+    for name, _ in p.optimizers:
+        plans[name] = open_study(store, p.study_name(name), p.spaces[name], sampler=p.sampler, seed=p.seed,
+                                 cohort=p.cohort, trials=p.trials, target=p.target,
+                                 attrs=attrs, names=p.names)
+    return store, plans
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package.split(".")[0])
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+class _Interrupt:
+    """Ctrl-C sets ``stop`` (the cohort ends after its current step, what finished is told); a second Ctrl-C
+    raises KeyboardInterrupt as usual. Installed only in the main thread."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop, self.previous = stop, None
+
+    def __enter__(self) -> _Interrupt:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
+        self.stop.set()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, stop: Any = None,
+        heartbeat_interval: float | None = None, grace_period: float | None = None, compile: bool = False,
+        dtype: Any = None, opened: tuple[Any, dict[str, Any]] | None = None) -> Any:
+    """Run a checked :class:`Plan`: every study to its budget, then the final re-runs. Returns a
+    :class:`descend.tune.result.TuneResult`."""
+    from .. import engine
+    from ..spec import RunSpec
+    from . import storage as storage_module
+    from .result import TuneResult, best_trials, final_table, trials_frame
+    from .runner import Runner
+
+    interval = storage_module.HEARTBEAT_INTERVAL if heartbeat_interval is None else heartbeat_interval
+    grace = storage_module.GRACE_PERIOD if grace_period is None else grace_period
+    started = time.perf_counter()
+    _, plans = opened if opened is not None else open_studies(p, heartbeat_interval=interval, grace_period=grace)
+    event = stop if isinstance(stop, threading.Event) else threading.Event()
+    watcher = None
+    if stop is not None and not isinstance(stop, threading.Event):
+        if not callable(stop):
+            raise ValueError("stop must be a threading.Event or a callable returning True to stop")
+        watcher = _watch(stop, event)
+    deadline = time.time() + p.timeout if p.timeout is not None else None
+    total = p.trials * len(plans)
+    outcomes = {}
+    done_before: dict[str, int] = {}
+    counted = {"told": 0, "t0": time.perf_counter()}
+
+    def forward(name: str) -> Callable[[Mapping[str, Any]], None]:
+        def on(e: Mapping[str, Any]) -> None:
+            if e["kind"] == "study":
+                done_before[name] = int(e["done"])
+            if progress is None:
+                return
+            done = sum(done_before.values())
+            elapsed = time.perf_counter() - counted["t0"]
+            rate = counted["told"] / elapsed if counted["told"] and elapsed > 0 else None
+            progress({**e, "done": done, "total": total, "rate": rate, "elapsed": elapsed})
+
+        return on
+
+    interrupted = timed_out = False
+    try:
+        with _Interrupt(event):
+            for name, _ in p.optimizers:
+                if event.is_set():
+                    interrupted = True
+                    break
+                runner = Runner(p.problem, plans[name], cohort=p.cohort, budget=p.budget, target=p.target,
+                                pruner=p.pruner, batch_size=p.batch_size, eval_every=p.eval_every, stop=event,
+                                progress=forward(name), heartbeat_interval=interval, grace_period=grace,
+                                deadline=deadline, clip_norm=p.clip_norm, clip_value=p.clip_value, dtype=dtype,
+                                compile=compile)
+                outcome = runner.run()
+                counted["told"] += outcome.told
+                outcomes[name] = outcome
+                interrupted = interrupted or outcome.interrupted
+                timed_out = timed_out or outcome.timed_out
+                if interrupted or timed_out:
+                    break
+            studies = {name: plans[name].study for name, _ in p.optimizers}
+            best = best_trials(studies, p.spaces, p.batch_size)
+            final = None
+            notes = list(p.notes)
+            if interrupted:
+                notes.append("interrupted (Ctrl-C or a stop): the finished trials are kept in the study; run the same "
+                             "command again to resume; no final re-runs")
+            elif timed_out:
+                notes.append(f"stopped by the timeout after {p.timeout:g} s; run again to resume")
+            if best and p.seeds and not interrupted:
+                specs = []
+                for name, b in best.items():
+                    config = dict(b["config"])
+                    batch = config.pop(BATCH_SIZE, p.batch_size)
+                    specs += [RunSpec(name, config, batch, s, None, {}, p.clip_norm, p.clip_value)
+                              for s in range(p.seeds)]
+                final = engine.train(p.problem, specs, steps=p.budget.steps, epochs=p.budget.epochs,
+                                     eval_every=p.eval_every, stop=event, record_grad_norms=False,
+                                     **({"dtype": dtype} if dtype is not None else {}), compile=compile)
+                if final.interrupted:
+                    interrupted = True
+                    notes.append("interrupted during the final re-runs: they are left out")
+                    final = None
+    finally:
+        if watcher is not None:
+            watcher.set()
+    storage_text = p.storage if p.storage == ":memory:" else storage_module.mask(p.storage)
+    return TuneResult(studies=studies, spaces=dict(p.spaces), best=best, trials=trials_frame(studies), final=final,
+                      table=final_table(best, final, p.target), target=p.target, storage=storage_text,
+                      names={name: p.study_name(name) for name, _ in p.optimizers}, interrupted=interrupted,
+                      timed_out=timed_out, seconds=time.perf_counter() - started, outcomes=outcomes, notes=notes)
+
+
+def _watch(stop: Callable[[], Any], event: threading.Event) -> threading.Event:
+    """A thread that sets ``event`` once ``stop()`` returns True; the returned event ends it."""
+    done = threading.Event()
+
+    def loop() -> None:
+        while not done.wait(0.05):
+            if stop():
+                event.set()
+                return
+
+    threading.Thread(target=loop, name="descend-tune-stop", daemon=True).start()
+    return done
+
+
+def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int = DEFAULT_TRIALS,
+         cohort: int | None = None, sampler: str = "tpe", pruner: str = "none", steps: int | None = None,
+         epochs: int | None = None, seeds: int = 3, storage: str | None = None, study: str | None = None,
+         timeout: float | None = None, out: Any = None, metric: str = "loss", batch_size: Any = "task",
+         seed: int = 0, eval_every: int | None = None, loss: Any = None, clip_norm: float | None = None,
+         clip_value: float | None = None, progress: Callable[[Mapping[str, Any]], Any] | None = None,
+         stop: Any = None, heartbeat_interval: float | None = None, grace_period: float | None = None,
+         compile: bool = False, dtype: Any = None) -> Any:
+    """Search hyperparameters of one or more optimizers on ``task`` with Optuna, ``cohort`` trials trained as
+    one batched program at a time; returns a :class:`descend.tune.result.TuneResult`.
+
+    ``task``: a task or landscape name, a formula in x and y, or a :class:`descend.tasks.Task`.
+    ``optimizer``: a name or a list (``"sgd:nesterov=true"`` fixes a value); each gets its own study
+    (named ``study``, or ``study-OPTIMIZER`` for several) and the same budget of ``trials`` trials
+    (complete or pruned). ``space``: the mini-language of :mod:`descend.tune.space` (one text for every
+    optimizer, ``{optimizer: text}``, or texts prefixed ``"OPTIMIZER: ..."``); by default each
+    optimizer's :func:`descend.tune.space.default_space`. ``sampler``: tpe (default), gp, cmaes, qmc,
+    random or grid, seeded with ``seed``. ``pruner``: none (default), sha or median
+    (:mod:`descend.tune.pruning`). ``metric``: the validation loss (default) or accuracy, on the training
+    data for a task without a validation split. Budget: ``steps`` or ``epochs`` (default: the task's
+    steps). ``storage``: a journal file, ``sqlite:///...`` or ``postgresql://...`` (default:
+    ``out/study.journal`` when ``out`` is given, else in memory); re-running with the same storage and
+    study resumes it. ``timeout``: no new cohort after that many seconds. ``seeds``: re-runs of each
+    best configuration (seeds 0..seeds-1), reported on test data. Ctrl-C (or ``stop``: an Event or a
+    callable) ends the current cohort after its step, tells Optuna what finished and re-queues the rest.
+
+    Example:
+        >>> import descend
+        >>> result = descend.tune("line", optimizer="gd", space="lr=1e-3..1:log", trials=8, cohort=8,
+        ...                       steps=50, seeds=2)
+        >>> len(result.trials), sorted(result.best), len(result.final.summary)
+        (8, ['gd'], 2)
+    """
+    p = plan(task, optimizer=optimizer, space=space, trials=trials, cohort=cohort, sampler=sampler, pruner=pruner,
+             steps=steps, epochs=epochs, seeds=seeds, storage=storage, study=study, timeout=timeout, out=out,
+             metric=metric, batch_size=batch_size, seed=seed, eval_every=eval_every, loss=loss,
+             clip_norm=clip_norm, clip_value=clip_value)
+    result = run(p, progress=progress, stop=stop, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
+                 compile=compile, dtype=dtype)
+    if out is not None:
+        from .result import write
+
+        write(result, Path(out))
+    return result

@@ -1,0 +1,145 @@
+"""Pruning inside a cohort: decided by descend over every run of the cohort at once, as masking.
+
+Optuna's successive-halving and Hyperband pruners compare a trial against the rung values written so
+far, so in a cohort that reports all at once their decisions depend on the order of the calls (see
+``shared/reference/search.md``). descend holds every run of the cohort: at a checkpoint it decides for all
+of them together, from the cohort's values and the values earlier trials of the study reached at the same
+checkpoint, and a pruned run is frozen in place by the engine (``Monitor.prune``). The decision depends on
+the set of values, never on an order.
+
+- ``"sha"`` (asynchronous successive halving over the cohort): checkpoints at the fractions
+  η⁻ⁿ, …, η⁻¹ of the budget; at each, a run is kept when its value is among the best ⌈N/η⌉ of the
+  N values at that checkpoint (this cohort's runs still training and the earlier trials that reached it).
+- ``"median"``: checkpoints at every tenth of the budget from the first; a run is pruned when its value is
+  worse than the median, at the same checkpoint, of the completed trials of earlier cohorts (once at
+  least ``startup`` of them exist: nothing is pruned in a study's first cohort), as Optuna's MedianPruner.
+- ``"none"``: no checkpoint.
+
+The values are kept in memory during training; they are written to the study (``trial.report``) after
+the cohort, with its results, so that storage stays off the training loop.
+
+With today's engine a frozen row still costs its share of every step (the cohort keeps its K rows), so
+pruning saves time only when every run of a cohort is frozen (the cohort then stops); see the README.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+PRUNERS = ("none", "sha", "median")
+
+#: Successive halving's reduction factor and number of rungs; the median rule's checkpoints and start-up.
+ETA = 3
+RUNGS = 2
+MEDIAN_FRACTIONS = tuple(i / 10 for i in range(1, 10))
+MEDIAN_STARTUP = 5
+
+
+def fractions(kind: str, *, eta: int = ETA, rungs: int = RUNGS) -> tuple[float, ...]:
+    """The checkpoints of a pruner as fractions of the budget."""
+    if kind == "sha":
+        return tuple(eta ** -i for i in range(rungs, 0, -1))
+    if kind == "median":
+        return MEDIAN_FRACTIONS
+    return ()
+
+
+def checkpoint_steps(kind: str, steps: int, eval_every: int, *, eta: int = ETA, rungs: int = RUNGS) -> list[int]:
+    """The steps (evaluations of the engine, every ``eval_every`` steps) at which a cohort of ``steps`` steps
+    is checked: each fraction's first evaluation at or after it, strictly before the end, each step once."""
+    out: list[int] = []
+    for f in fractions(kind, eta=eta, rungs=rungs):
+        step = max(eval_every, math.ceil(f * steps / eval_every) * eval_every)
+        if step < steps and step not in out:
+            out.append(step)
+    return out
+
+
+def worst(direction: str) -> float:
+    return math.inf if direction == "minimize" else -math.inf
+
+
+def _score(value: float, direction: str) -> float:
+    """Lower is better; a missing or non-finite value is the worst."""
+    if value is None or not math.isfinite(value):
+        return math.inf
+    return value if direction == "minimize" else -value
+
+
+@dataclass
+class CohortPruner:
+    """The ``monitor`` of one cohort: records the objective at its checkpoints and prunes.
+
+    ``prior[i]`` holds the values earlier trials reached at checkpoint ``i`` (for ``"median"``: the
+    completed trials only). After training, :attr:`values` (run index → {step: value}) are what is reported.
+    """
+
+    kind: str
+    metric: str  #: the Monitor's metric name, e.g. "validation_loss"
+    direction: str
+    checkpoints: Sequence[int]
+    prior: Sequence[Sequence[float]] = ()
+    eta: int = ETA
+    startup: int = MEDIAN_STARTUP
+    values: dict[int, dict[int, float]] = field(default_factory=dict)
+    pruned: dict[int, int] = field(default_factory=dict)  #: run index → step it was pruned at
+    all_stopped: bool = False  #: every run of the cohort was frozen, so the cohort was stopped
+
+    def __call__(self, event: Any) -> None:
+        if event.step not in self.checkpoints:
+            return
+        i = list(self.checkpoints).index(event.step)
+        values = event.metrics.get(self.metric)
+        if values is None:
+            return
+        alive = [j for j, status in enumerate(event.status) if status == "ok"]
+        for j, run in enumerate(event.runs):
+            if event.status[j] in ("ok",):
+                self.values.setdefault(run.index, {})[event.step] = float(values[j])
+        prune = self.decide([float(values[j]) for j in alive], self.prior[i] if i < len(self.prior) else ())
+        chosen = [event.runs[j].index for j, p in zip(alive, prune) if p]
+        if chosen:
+            event.prune(chosen)
+            for index in chosen:
+                self.pruned[index] = event.step
+        if len(alive) == len(chosen) and self.kind != "none":
+            self.all_stopped = True
+            event.stop()  # every run is frozen: the rest of the cohort would train nothing
+
+    def decide(self, values: Sequence[float], prior: Sequence[float]) -> list[bool]:
+        """Which of ``values`` (this cohort's runs still training) to prune, given the earlier trials' values
+        at the same checkpoint. Depends on the multiset of values only, not on their order."""
+        scores = [_score(v, self.direction) for v in values]
+        if self.kind == "sha":
+            pool = sorted(scores + [_score(v, self.direction) for v in prior])
+            keep = max(1, math.ceil(len(pool) / self.eta))
+            threshold = pool[keep - 1]
+            return [s > threshold or math.isinf(s) for s in scores]
+        if self.kind == "median":
+            finite = sorted(_score(v, self.direction) for v in prior)
+            if len(finite) < self.startup:
+                return [False] * len(scores)
+            n = len(finite)
+            median = finite[n // 2] if n % 2 else 0.5 * (finite[n // 2 - 1] + finite[n // 2])
+            return [s > median for s in scores]
+        return [False] * len(scores)
+
+
+def prior_values(trials: Sequence[Any], kind: str, count: int) -> list[list[float]]:
+    """What earlier trials reached at each of ``count`` checkpoints, from their reported intermediate values
+    (the i-th reported value is checkpoint i: descend reports exactly at its checkpoints). ``"sha"`` counts
+    completed and pruned trials, ``"median"`` completed ones only."""
+    from optuna.trial import TrialState
+
+    states = (TrialState.COMPLETE, TrialState.PRUNED) if kind == "sha" else (TrialState.COMPLETE,)
+    out: list[list[float]] = [[] for _ in range(count)]
+    for trial in trials:
+        if trial.state not in states:
+            continue
+        reported = [v for _, v in sorted(trial.intermediate_values.items())]
+        for i, value in enumerate(reported[:count]):
+            out[i].append(float(value))
+    return out

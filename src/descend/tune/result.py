@@ -1,0 +1,180 @@
+"""What a search returns and writes: the studies, the best configuration per optimizer, the trials as a
+DataFrame, and the final re-runs of each best configuration over several seeds, reported on test data."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .space import BATCH_SIZE, Space
+
+
+@dataclass
+class TuneResult:
+    """The result of :func:`descend.tune`.
+
+    - ``studies``: optimizer → its ``optuna.Study`` (``study``: the first one);
+    - ``best``: optimizer → the best complete trial: ``trial`` (number), ``value`` (the objective on
+      validation data), ``params`` (what was searched), ``config`` (every value the run used: the searched
+      and the fixed ones, and the batch size), ``seed``;
+    - ``trials``: a DataFrame, one row per trial of every study (``optimizer``, ``number``, ``state``,
+      ``value``, each parameter, ``seed``, ``status``, ``seconds``);
+    - ``final``: the :class:`descend.Runs` of every best configuration re-run with ``seeds`` seeds over the
+      whole budget (None when the search was interrupted, or ``seeds=0``); ``table``: one row per
+      optimizer, its best value and the medians of the re-runs on test data;
+    - ``interrupted`` (Ctrl-C or a stop: what finished is kept in the study), ``timed_out``, ``storage`` (the
+      storage URL, password hidden), ``names`` (optimizer → study name), ``notes``.
+    """
+
+    studies: dict[str, Any]
+    spaces: dict[str, Space]
+    best: dict[str, dict[str, Any]]
+    trials: Any
+    final: Any
+    table: Any
+    target: Any
+    storage: str
+    names: dict[str, str]
+    interrupted: bool = False
+    timed_out: bool = False
+    seconds: float = 0.0
+    outcomes: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def study(self) -> Any:
+        return next(iter(self.studies.values()))
+
+
+def trials_frame(studies: Mapping[str, Any]) -> Any:
+    """Every trial of every study, one row each (see :class:`TuneResult`)."""
+    import pandas as pd
+
+    rows = []
+    for optimizer, study in studies.items():
+        for t in study.get_trials(deepcopy=False):
+            info = t.user_attrs.get("descend", {}) if isinstance(t.user_attrs.get("descend"), dict) else {}
+            seconds = (t.datetime_complete - t.datetime_start).total_seconds() if (
+                t.datetime_complete is not None and t.datetime_start is not None) else math.nan
+            row = {"optimizer": optimizer, "number": t.number, "state": t.state.name, "value": t.value}
+            row.update(t.params)
+            row.update({"seed": info.get("seed"), "status": info.get("status"), "steps": info.get("steps"),
+                        "role": t.user_attrs.get("descend:role"), "retry_of": t.system_attrs.get("failed_trial"),
+                        "seconds": seconds})
+            rows.append(row)
+    columns = ["optimizer", "number", "state", "value", "seed", "status", "steps", "role", "retry_of", "seconds"]
+    frame = pd.DataFrame(rows)
+    if not len(frame):
+        return pd.DataFrame(columns=columns)
+    params = [c for c in frame.columns if c not in columns]
+    return frame[columns[:4] + params + columns[4:]]
+
+
+def best_trials(studies: Mapping[str, Any], spaces: Mapping[str, Space], batch_size: Any) -> dict[str, dict[str, Any]]:
+    """Optimizer → its best complete trial with a finite value (see :class:`TuneResult`); optimizers
+    without one are left out."""
+    from optuna.trial import TrialState
+
+    out = {}
+    for optimizer, study in studies.items():
+        done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+                if t.value is not None and math.isfinite(t.value)]
+        if not done:
+            continue
+        sign = 1 if study.direction.name.lower() == "minimize" else -1
+        trial = min(done, key=lambda t: (sign * t.value, t.number))
+        config = spaces[optimizer].values(trial.params)
+        config.setdefault(BATCH_SIZE, batch_size)
+        info = trial.user_attrs.get("descend", {})
+        out[optimizer] = {"trial": trial.number, "value": float(trial.value), "params": dict(trial.params),
+                          "config": config, "seed": info.get("seed") if isinstance(info, dict) else None}
+    return out
+
+
+def final_table(best: Mapping[str, Mapping[str, Any]], final: Any, target: Any) -> Any:
+    """One row per optimizer: its best trial's value and, over the re-runs, the medians of the final
+    losses (train, validation, test) and test accuracy, and the share of runs that diverged."""
+    import pandas as pd
+
+    rows = {}
+    summary = final.summary if final is not None else None
+    for optimizer, b in best.items():
+        row: dict[str, Any] = {"trial": b["trial"], f"best {target.split} {target.metric}": b["value"]}
+        row.update({k: v for k, v in b["config"].items()})
+        if summary is not None:
+            mine = summary[summary["optimizer"] == optimizer]
+            ok = mine[mine["status"] == "ok"]
+            row["seeds"] = len(mine)
+            for column, label in (("final_train_loss", "train loss"), ("final_validation_loss", "validation loss"),
+                                  ("final_test_loss", "test loss"), ("final_test_accuracy", "test accuracy")):
+                if column in mine:
+                    row[label] = float(ok[column].median()) if len(ok) else math.nan
+            row["divergence rate"] = float((mine["status"] == "diverged").mean()) if len(mine) else math.nan
+        rows[optimizer] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "optimizer"
+    return table
+
+
+# -- files ----------------------------------------------------------------------------------------------------
+
+
+def _atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file renamed over it: a killed process leaves the old
+    file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            return value.item()
+        except (ValueError, AttributeError):
+            return str(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)
+
+
+def write(result: TuneResult, out: Path, *, command: str | None = None) -> list[Path]:
+    """Write the result's files into ``out``: ``trials.csv``, ``best.json`` (with the storage, the studies
+    and how to resume), ``table.csv`` and, after the final re-runs, ``final_summary.csv``. Each file is
+    replaced whole (written aside, then renamed); an interrupted search writes ``best.json`` with
+    ``"interrupted": true``, so its files never look like a finished one's."""
+    out = Path(out)
+    written = []
+    _atomic(out / "trials.csv", result.trials.to_csv(index=False))
+    written.append(out / "trials.csv")
+    meta = {"storage": result.storage, "studies": result.names, "target": f"{result.target.key}",
+            "direction": result.target.direction, "interrupted": result.interrupted,
+            "timed_out": result.timed_out, "best": result.best, "spaces": {k: s.text() for k, s in result.spaces.items()},
+            "notes": result.notes, "resume": command}
+    _atomic(out / "best.json", json.dumps(_plain(meta), indent=2) + "\n")
+    written.append(out / "best.json")
+    if result.table is not None and len(result.table):
+        _atomic(out / "table.csv", result.table.to_csv())
+        written.append(out / "table.csv")
+    if result.final is not None:
+        _atomic(out / "final_summary.csv", result.final.summary.to_csv())
+        written.append(out / "final_summary.csv")
+    return written

@@ -1,0 +1,423 @@
+"""The cohort runner: ask Optuna for K trials, train them as one batched program, tell K results.
+
+One study per optimizer. Each cohort:
+
+1. fails stale trials of dead workers and re-queues them (:func:`descend.tune.storage.fail_stale`);
+2. counts what the study holds: the budget is reached when ``trials`` trials are complete or pruned;
+   the trials other workers are running count as taken;
+3. asks K trials, each suggested right after its ask (so the next ask sees it as pending: TPE's
+   constant liar spreads the cohort), checks that none is beyond the budget (two workers that ask at the
+   same moment), and beats for them (:class:`descend.tune.storage.Heartbeat`);
+4. builds K :class:`descend.spec.RunSpec` (seed: the trial number, or the number of the trial a retry
+   repeats) and trains them with :func:`descend.engine.train`, one batched program per batch size and
+   switch of the rule, with a :class:`descend.tune.pruning.CohortPruner` as monitor;
+5. tells every trial in the order of its number: COMPLETE with the objective, PRUNED with its last
+   checkpoint value, a diverged run COMPLETE with the worst value (so that samplers learn to avoid it);
+   after Ctrl-C or a stop, a trial that had not finished is failed and re-queued with the same parameters,
+   so a re-run trains it again, and every finished trial is kept.
+
+A new study gets, as its first trials, each optimizer's defaults (the baseline) and a Sobol spread of
+the space (model-based samplers draw their first trials at random, having seen nothing).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import engine, outcomes
+from ..spec import RunSpec
+from . import pruning
+from . import storage as storage_module
+from .space import BATCH_SIZE, Space
+
+SAMPLERS = ("tpe", "gp", "cmaes", "qmc", "random", "grid")
+METRICS = ("loss", "accuracy")
+
+#: The user attribute every told trial carries: its seed, status, steps done.
+INFO = "descend"
+ROLE = "descend:role"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a trial is judged on: ``split`` (validation, or train when the task has none) and ``metric``."""
+
+    split: str
+    metric: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.split}_{self.metric}"
+
+    @property
+    def column(self) -> str:
+        return f"final_{self.key}"
+
+    @property
+    def direction(self) -> str:
+        return "maximize" if self.metric == "accuracy" else "minimize"
+
+
+@dataclass(frozen=True)
+class Budget:
+    steps: int | None = None
+    epochs: int | None = None
+
+    def steps_for(self, problem: Any, batch_size: Any) -> int:
+        """The number of steps of one run at ``batch_size``."""
+        if self.steps is not None:
+            return int(self.steps)
+        from ..data import batches
+
+        return len(batches(problem.samples, batch_size=batch_size, seed=0, epochs=self.epochs).indices)
+
+    def text(self) -> str:
+        return f"steps={self.steps}" if self.steps is not None else f"epochs={self.epochs}"
+
+
+def make_sampler(name: str, space: Space, *, seed: int, cohort: int, trials: int) -> Any:
+    """The Optuna sampler called ``name`` (one of :data:`SAMPLERS`), seeded."""
+    import optuna
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        if name == "tpe":
+            return optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True)
+        if name == "gp":
+            return optuna.samplers.GPSampler(seed=seed)
+        if name == "cmaes":
+            x0 = {p.name: v for p, v in zip(space.searched, space.baseline().values()) if p.kind != "choice"}
+            return optuna.samplers.CmaEsSampler(seed=seed, x0=x0 or None, popsize=max(4, cohort))
+        if name == "qmc":
+            return optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed,
+                                              warn_asynchronous_seeding=False)
+        if name == "random":
+            return optuna.samplers.RandomSampler(seed=seed)
+        if name == "grid":
+            return optuna.samplers.GridSampler(grid(space, trials), seed=seed)
+    raise ValueError(f"unknown sampler {name!r}")
+
+
+def grid(space: Space, trials: int) -> dict[str, list[Any]]:
+    """A grid over the space with about ``trials`` points: ``n`` values per range (log-spaced on a log
+    range), every choice, with n the largest whole number such that the grid has at most ``trials`` points."""
+    dims = space.searched
+    choices = math.prod(len(p.choices) for p in dims if p.kind == "choice")
+    ranges = [p for p in dims if p.kind != "choice"]
+    n = 2
+    if ranges:
+        n = max(2, int((max(trials, 1) / max(choices, 1)) ** (1 / len(ranges)) + 1e-9))
+    out: dict[str, list[Any]] = {}
+    for p in dims:
+        if p.kind == "choice":
+            out[p.name] = list(p.choices)
+        else:
+            values = [p.from_unit(i / (n - 1) if n > 1 else 0.5) if i < n - 1 else p.clip(p.high) for i in range(n)]
+            out[p.name] = list(dict.fromkeys(float(f"{v:.6g}") if p.kind == "float" else v for v in values))
+    return out
+
+
+def grid_size(space: Space, trials: int) -> int:
+    return math.prod(len(v) for v in grid(space, trials).values())
+
+
+# -- opening a study ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StudyPlan:
+    """One optimizer's study: its space, the Optuna study, whether this process created it, its budget."""
+
+    optimizer: str
+    space: Space
+    study: Any
+    created: bool
+    trials: int
+    sampler: str
+
+
+def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int, cohort: int, trials: int,
+               target: Target, attrs: Mapping[str, Any], names: Mapping[str, str]) -> StudyPlan:
+    """Load the study ``name`` or create it; a loaded study made with another space, objective or budget is
+    refused (naming the option), before anything is written to it."""
+    import optuna
+
+    made = make_sampler(sampler, space, seed=seed, cohort=cohort, trials=trials)
+    created = False
+    try:
+        study = optuna.load_study(study_name=name, storage=storage, sampler=made)
+    except KeyError:
+        try:
+            study = optuna.create_study(study_name=name, storage=storage, sampler=made, direction=target.direction)
+            created = True
+        except optuna.exceptions.DuplicatedStudyError:  # another worker created it meanwhile
+            study = optuna.load_study(study_name=name, storage=storage, sampler=made)
+    if not created:
+        _check_same(study, name, space, target, attrs, names)
+        return StudyPlan(space.optimizer, space, study, False, trials, sampler)
+    for key, value in {"descend:space": space.text(), "descend:metric": target.key, **attrs}.items():
+        study.set_user_attr(key, value)
+    first = min(cohort, trials)
+    points: list[tuple[dict[str, Any], str]] = []
+    if sampler != "grid" and space.searched:
+        points.append((space.baseline(), "baseline"))
+    if sampler in ("tpe", "gp"):
+        points += [(p, "spread") for p in space.spread(first - len(points), seed)]
+    for params, role in points[:first]:
+        study.enqueue_trial(params, user_attrs={ROLE: role})
+    return StudyPlan(space.optimizer, space, study, True, trials, sampler)
+
+
+def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapping[str, Any],
+                names: Mapping[str, str]) -> None:
+    stored = study.user_attrs
+    where = f"study {name!r}"
+    if study.direction.name.lower() != target.direction or stored.get("descend:metric", target.key) != target.key:
+        raise ValueError(f"{names['metric']}: {where} optimizes {stored.get('descend:metric', '?')} "
+                         f"({study.direction.name.lower()}), not {target.key}; give that metric or another "
+                         f"{names['study']} name")
+    if stored.get("descend:space", space.text()) != space.text():
+        raise ValueError(f"{names['space']}: {where} searches {stored['descend:space']!r}, not {space.text()!r}; "
+                         f"give that space to resume it, or another {names['study']} name")
+    for key, flag in (("descend:budget", "steps"), ("descend:batch_size", "batch_size"), ("descend:task", "task")):
+        if key in stored and key in attrs and stored[key] != attrs[key]:
+            raise ValueError(f"{names[flag]}: {where} was made with {key.split(':')[1]} {stored[key]!r}, not "
+                             f"{attrs[key]!r}; give the same to resume it, or another {names['study']} name")
+
+
+# -- the runner -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What one :class:`Runner` did in this process."""
+
+    told: int = 0
+    pruned: int = 0
+    retried: int = 0
+    over_budget: int = 0
+    cohorts: int = 0
+    interrupted: bool = False
+    timed_out: bool = False
+    seconds: float = 0.0
+    train_seconds: float = 0.0
+    storage_seconds: float = 0.0
+    retried_stale: list[int] = field(default_factory=list)
+
+
+class Runner:
+    """Runs one study to its budget, cohort after cohort (see the module's docstring)."""
+
+    def __init__(self, problem: Any, plan: StudyPlan, *, cohort: int, budget: Budget, target: Target,
+                 pruner: str = "none", batch_size: Any = None, eval_every: int | None = None,
+                 stop: threading.Event | None = None, progress: Callable[[Mapping[str, Any]], Any] | None = None,
+                 heartbeat_interval: float = storage_module.HEARTBEAT_INTERVAL,
+                 grace_period: float = storage_module.GRACE_PERIOD, deadline: float | None = None,
+                 clip_norm: float | None = None, clip_value: float | None = None, dtype: Any = None,
+                 compile: bool = False) -> None:
+        self.problem, self.plan, self.cohort, self.budget, self.target = problem, plan, cohort, budget, target
+        self.pruner, self.batch_size, self.eval_every = pruner, batch_size, eval_every
+        self.stop = stop if stop is not None else threading.Event()
+        self.progress = progress
+        self.heartbeat_interval, self.grace_period, self.deadline = heartbeat_interval, grace_period, deadline
+        self.clip_norm, self.clip_value, self.dtype, self.compile = clip_norm, clip_value, dtype, compile
+        self.worker = storage_module.worker_id()
+        self.best: float | None = None
+        self.outcome = Outcome()
+
+    @property
+    def study(self) -> Any:
+        return self.plan.study
+
+    def run(self) -> Outcome:
+        from optuna.trial import TrialState
+
+        started = time.perf_counter()
+        beat = storage_module.Heartbeat(self.study._storage, self.heartbeat_interval)
+        try:
+            while True:
+                if self.stop.is_set():
+                    self.outcome.interrupted = True
+                    break
+                if self.deadline is not None and time.time() >= self.deadline:
+                    self.outcome.timed_out = True
+                    break
+                t0 = time.perf_counter()
+                self.outcome.retried_stale += storage_module.fail_stale(self.study, grace_period=self.grace_period)
+                trials = self.study.get_trials(deepcopy=False)
+                self.outcome.storage_seconds += time.perf_counter() - t0
+                count = {state: 0 for state in TrialState}
+                for trial in trials:
+                    count[trial.state] += 1
+                done = count[TrialState.COMPLETE] + count[TrialState.PRUNED]
+                self._best(trials)
+                self._event("study", done=done, running=count[TrialState.RUNNING])
+                if done >= self.plan.trials:
+                    break
+                free = self.plan.trials - done - count[TrialState.RUNNING]
+                if free <= 0:  # the rest is being trained by other workers: wait for them (or for them to die)
+                    self.stop.wait(min(self.heartbeat_interval, 2.0))
+                    continue
+                self._cohort(min(self.cohort, free), beat)
+        finally:
+            beat.close()
+        self.outcome.seconds = time.perf_counter() - started
+        return self.outcome
+
+    def _best(self, trials: Sequence[Any]) -> None:
+        from optuna.trial import TrialState
+
+        values = [t.value for t in trials if t.state == TrialState.COMPLETE and t.value is not None
+                  and math.isfinite(t.value)]
+        if values:
+            self.best = min(values) if self.target.direction == "minimize" else max(values)
+
+    def _event(self, kind: str, **fields: Any) -> None:
+        if self.progress is not None:
+            self.progress({"kind": kind, "optimizer": self.plan.optimizer, "trials": self.plan.trials,
+                           "best": self.best, **fields})
+
+    # -- one cohort ---------------------------------------------------------------------------------------------
+
+    def _cohort(self, n: int, beat: storage_module.Heartbeat) -> None:
+        from optuna.trial import TrialState
+
+        study, space = self.study, self.plan.space
+        storage = study._storage
+        t0 = time.perf_counter()
+        asked = []
+        for _ in range(n):
+            trial = study.ask()
+            params = space.suggest(trial)
+            asked.append((trial, params))
+        for trial, _ in asked:
+            storage.set_trial_system_attr(trial._trial_id, storage_module.WORKER_KEY, self.worker)
+        beat.add(trial._trial_id for trial, _ in asked)
+        over = self._over_budget(asked)
+        for trial, _ in over:
+            trial.set_user_attr(INFO, {"status": "over-budget"})
+            study.tell(trial, state=TrialState.FAIL)
+        self.outcome.over_budget += len(over)
+        asked = [item for item in asked if item not in over]
+        self.outcome.storage_seconds += time.perf_counter() - t0
+        try:
+            if asked:
+                results = self._train(asked)
+                self._tell(asked, results)
+        finally:
+            beat.remove(trial._trial_id for trial, _ in asked)
+            beat.remove(trial._trial_id for trial, _ in over)
+        self.outcome.cohorts += 1
+
+    def _over_budget(self, asked: Sequence[tuple[Any, dict[str, Any]]]) -> list[tuple[Any, dict[str, Any]]]:
+        """The asked trials beyond the budget: another worker asked at the same moment. A trial's rank among
+        the study's complete, pruned, running and waiting trials (by number) must be within the budget."""
+        from optuna.trial import TrialState
+
+        taken = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
+        numbers = sorted(t.number for t in self.study.get_trials(deepcopy=False, states=taken))
+        rank = {number: i for i, number in enumerate(numbers)}
+        return [(t, p) for t, p in asked if rank.get(t.number, 0) >= self.plan.trials]
+
+    def _seed(self, trial: Any) -> int:
+        attrs = self.study._storage.get_trial_system_attrs(trial._trial_id)
+        return int(attrs.get("failed_trial", trial.number))
+
+    def _spec(self, params: Mapping[str, Any], seed: int) -> RunSpec:
+        values = self.plan.space.values(params)
+        batch_size = values.pop(BATCH_SIZE, self.batch_size)
+        return RunSpec(self.plan.optimizer, values, batch_size, seed, None, {}, self.clip_norm, self.clip_value)
+
+    def _train(self, asked: Sequence[tuple[Any, dict[str, Any]]]) -> dict[int, dict[str, Any]]:
+        """Train the asked trials, one engine call per group that shares a program (batch size, switches).
+
+        Returns, per position in ``asked``: ``status`` (None when it was not trained: a stop came first),
+        ``value``, ``reports`` (checkpoint step → value) and ``steps``.
+        """
+        seeds = [self._seed(trial) for trial, _ in asked]
+        specs = [self._spec(params, seed) for (_, params), seed in zip(asked, seeds)]
+        groups: dict[str, list[int]] = {}
+        for i, spec in enumerate(specs):
+            groups.setdefault(repr((spec.batch_size, spec.resolved().options)), []).append(i)
+        results: dict[int, dict[str, Any]] = {i: {"status": None, "seed": seeds[i]} for i in range(len(asked))}
+        cohort_trials = self.study.get_trials(deepcopy=False) if self.pruner != "none" else []
+        earlier: list[list[float]] = []
+        for members in groups.values():
+            if self.stop.is_set():
+                break
+            steps = self.budget.steps_for(self.problem, specs[members[0]].batch_size)
+            every = self.eval_every if self.eval_every is not None else max(1, steps // 20)
+            checkpoints = pruning.checkpoint_steps(self.pruner, steps, every)
+            prior = pruning.prior_values(cohort_trials, self.pruner, len(checkpoints))
+            if self.pruner == "sha":  # the earlier groups of this cohort count as earlier trials
+                prior = [p + (earlier[i] if i < len(earlier) else []) for i, p in enumerate(prior)]
+            monitor = pruning.CohortPruner(self.pruner, self.target.key, self.target.direction, checkpoints, prior)
+            t0 = time.perf_counter()
+            runs = engine.train(self.problem, [specs[i] for i in members], steps=self.budget.steps,
+                                epochs=self.budget.epochs, eval_every=every,
+                                monitor=monitor if checkpoints else None, stop=self.stop,
+                                record_grad_norms=False, record_path=False, progress=self._step_progress(len(members)),
+                                **({"dtype": self.dtype} if self.dtype is not None else {}), compile=self.compile)
+            self.outcome.train_seconds += time.perf_counter() - t0
+            summary = runs.summary
+            stopped_by_user = runs.interrupted and not monitor.all_stopped
+            for local, i in enumerate(members):
+                if local not in summary.index:
+                    continue
+                row = summary.loc[local]
+                status = str(row["status"])
+                if status == outcomes.OK and stopped_by_user:
+                    continue  # not finished: failed and re-queued by _tell
+                value = float(row[self.target.column]) if self.target.column in row else math.nan
+                reports = monitor.values.get(local, {})
+                results[i] = {"status": status, "seed": seeds[i], "value": value, "reports": reports,
+                              "steps": int(row["steps_done"])}
+            for i, step in enumerate(checkpoints):
+                while len(earlier) <= i:
+                    earlier.append([])
+                earlier[i].extend(r.get(step) for r in monitor.values.values() if r.get(step) is not None)
+        return results
+
+    def _step_progress(self, k: int) -> Callable[[Mapping[str, Any]], None]:
+        def report(event: Mapping[str, Any]) -> None:
+            if event["step"] % 10 == 0 or event["step"] == event["steps"]:
+                self._event("step", step=event["step"], steps=event["steps"], runs=k)
+
+        return report
+
+    def _tell(self, asked: Sequence[tuple[Any, dict[str, Any]]], results: Mapping[int, Mapping[str, Any]]) -> None:
+        """Tell every trial in the order of its number (see the module's docstring)."""
+        from optuna.trial import TrialState
+
+        study = self.study
+        worst = pruning.worst(self.target.direction)
+        t0 = time.perf_counter()
+        order = sorted(range(len(asked)), key=lambda i: asked[i][0].number)
+        for i in order:
+            trial, _ = asked[i]
+            result = results[i]
+            status = result["status"]
+            if status is None:  # not finished before the stop: failed, and re-queued with the same parameters
+                trial.set_user_attr(INFO, {"status": "interrupted", "seed": result["seed"]})
+                frozen = study.tell(trial, state=TrialState.FAIL)
+                storage_module.retry(study, frozen, max_retry=None, reason="interrupted")
+                self.outcome.retried += 1
+                continue
+            trial.set_user_attr(INFO, {"status": status, "seed": result["seed"], "steps": result["steps"]})
+            for step, value in sorted(result["reports"].items()):
+                trial.report(value if math.isfinite(value) else worst, step)
+            if status == outcomes.PRUNED:
+                study.tell(trial, state=TrialState.PRUNED)
+                self.outcome.pruned += 1
+            else:
+                value = result["value"]
+                study.tell(trial, value if status == outcomes.OK and math.isfinite(value) else worst)
+            self.outcome.told += 1
+        self.outcome.storage_seconds += time.perf_counter() - t0

@@ -1,0 +1,394 @@
+"""What a search varies: the ``--space`` mini-language, each optimizer's default space, and the points a
+study starts from (the optimizer's defaults as a baseline, a quasi-random spread for the first cohort).
+
+A space is a comma-separated list of items, one per hyperparameter of the optimizer (or ``batch_size``)::
+
+    lr=1e-5..1e-1:log        a float, log-uniform between the two ends (both included)
+    beta1=0.8..0.999         a float, uniform
+    momentum=0..0.99:step=0.01   a float on a grid of that step
+    nesterov=true|false      a choice (an option of the rule, or a few values of a hyperparameter)
+    batch_size=full|32|128   a choice of batch sizes (each one trains as its own cohort)
+    weight_decay=1e-4        held fixed: not searched, but part of every run
+
+Every range is checked against what the optimizer allows (betas in [0, 1), lr >= 0, ...) before anything
+is trained, and a hyperparameter the optimizer does not have is named with the close matches.
+
+    >>> space = parse_space("lr=1e-5..1e-1:log, beta1=0.8..0.999", "adam")
+    >>> space.text()
+    'lr=1e-05..0.1:log, beta1=0.8..0.999'
+    >>> parse_space("lr=1e-5..1e-1:log, bta1=0.8..0.9", "adam")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: --space 'bta1=0.8..0.9': adam has no hyperparameter 'bta1'; did you mean 'beta1' or 'beta2'? (it has: ...)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._checks import Interval, close_matches
+
+#: The hyperparameters searched by default besides ``lr`` (log-uniform around the task's rate), per
+#: optimizer: the ones that change its behaviour most. ``(low, high, log)``.
+OWN_DEFAULTS: Mapping[str, Mapping[str, tuple[float, float, bool]]] = {
+    "momentum": {"beta": (0.5, 0.99, False)},
+    "sgd": {"momentum": (0.0, 0.99, False)},
+    "nesterov": {"momentum": (0.5, 0.99, False)},
+    "rmsprop": {"alpha": (0.9, 0.999, False)},
+    "adadelta": {"rho": (0.8, 0.99, False)},
+    "adam": {"beta1": (0.5, 0.99, False)},
+    "amsgrad": {"beta1": (0.5, 0.99, False)},
+    "adamax": {"beta1": (0.5, 0.99, False)},
+    "nadam": {"beta1": (0.5, 0.99, False)},
+    "radam": {"beta1": (0.5, 0.99, False)},
+    "adamw": {"beta1": (0.5, 0.99, False), "weight_decay": (1e-5, 1e-1, True)},
+}
+
+#: How far the default ``lr`` range reaches on either side of the task's rate for the optimizer (decades).
+LR_DECADES = 2.0
+
+BATCH_SIZE = "batch_size"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One searched (or fixed) dimension of a space.
+
+    ``kind`` is ``"float"`` (``low``..``high``, ``log``, optional ``step``), ``"int"`` (whole numbers
+    ``low``..``high``, ``log``), ``"choice"`` (``choices``) or ``"fixed"`` (``value``, not searched).
+    """
+
+    name: str
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    step: float | None = None
+    choices: tuple[Any, ...] = ()
+    value: Any = None
+
+    @property
+    def searched(self) -> bool:
+        return self.kind != "fixed"
+
+    def text(self) -> str:
+        """The item as the mini-language spells it (canonical: what a study records)."""
+        if self.kind == "fixed":
+            return f"{self.name}={_show(self.value)}"
+        if self.kind == "choice":
+            return f"{self.name}=" + "|".join(_show(c) for c in self.choices)
+        flags = (":log" if self.log else "") + (":int" if self.kind == "int" else "")
+        flags += f":step={_show(self.step)}" if self.step is not None else ""
+        return f"{self.name}={_show(self.low)}..{_show(self.high)}{flags}"
+
+    def suggest(self, trial: Any) -> Any:
+        """Ask an Optuna trial for this dimension's value."""
+        if self.kind == "float":
+            return trial.suggest_float(self.name, self.low, self.high, log=self.log, step=self.step)
+        if self.kind == "int":
+            return trial.suggest_int(self.name, int(self.low), int(self.high), log=self.log)
+        if self.kind == "choice":
+            return trial.suggest_categorical(self.name, list(self.choices))
+        return self.value
+
+    def from_unit(self, u: float) -> Any:
+        """The value at position ``u`` in [0, 1) of this dimension (log ranges in log space)."""
+        u = min(max(float(u), 0.0), 1.0 - 1e-12)
+        if self.kind == "choice":
+            return self.choices[min(int(u * len(self.choices)), len(self.choices) - 1)]
+        lo, hi = float(self.low), float(self.high)
+        if self.log:
+            value = math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
+        else:
+            value = lo + u * (hi - lo)
+        if self.kind == "int":
+            return int(min(max(round(value), lo), hi))
+        if self.step is not None:
+            value = lo + round((value - lo) / self.step) * self.step
+        return float(min(max(value, lo), hi))
+
+    def clip(self, value: Any) -> Any:
+        """``value`` moved into this dimension (the nearest end of a range; the first choice if not one)."""
+        if self.kind == "choice":
+            return value if value in self.choices else self.choices[0]
+        if self.kind == "fixed":
+            return self.value
+        v = min(max(float(value), float(self.low)), float(self.high))
+        if self.kind == "int":
+            return int(round(v))
+        if self.step is not None:
+            v = float(self.low) + round((v - float(self.low)) / self.step) * self.step
+            v = min(v, float(self.high))
+        return v
+
+
+@dataclass(frozen=True)
+class Space:
+    """The space of one optimizer's search: its registry name and its dimensions, in the order given."""
+
+    optimizer: str
+    params: tuple[Param, ...]
+    defaults: Mapping[str, Any] = field(default_factory=dict)  #: the baseline's values (lr: the task's rate)
+
+    @property
+    def searched(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.searched)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+    def text(self) -> str:
+        return ", ".join(p.text() for p in self.params)
+
+    def suggest(self, trial: Any) -> dict[str, Any]:
+        """Every searched dimension asked of ``trial`` (right after ``study.ask()``), in order."""
+        return {p.name: p.suggest(trial) for p in self.searched}
+
+    def values(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """A trial's parameters with the fixed dimensions added: everything a run needs from the space."""
+        out = {p.name: p.value for p in self.params if not p.searched}
+        out.update({k: v for k, v in params.items() if k in self.names})
+        return out
+
+    def baseline(self) -> dict[str, Any]:
+        """The optimizer's defaults (the task's learning rate for it) as a point of the space."""
+        return {p.name: p.clip(self.defaults[p.name]) if p.name in self.defaults else p.from_unit(0.5)
+                for p in self.searched}
+
+    def spread(self, n: int, seed: int) -> list[dict[str, Any]]:
+        """``n`` points spread over the searched dimensions: a scrambled Sobol sequence (seeded), so that a
+        study's first cohort covers the space instead of being drawn at random by a sampler that has seen
+        nothing yet."""
+        dims = self.searched
+        if n <= 0 or not dims:
+            return []
+        import warnings
+
+        from scipy.stats import qmc
+
+        sobol = qmc.Sobol(d=len(dims), scramble=True, seed=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the balance properties of 2^m points: not needed here
+            points = sobol.random(n)
+        return [{p.name: p.from_unit(u) for p, u in zip(dims, row)} for row in points]
+
+
+# -- parsing ---------------------------------------------------------------------------------------------------
+
+_ITEM = re.compile(r"^\s*([A-Za-z_][\w]*)\s*=\s*(.+?)\s*$")
+
+
+def _show(v: Any) -> str:
+    if v is None:
+        return "full"
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float):
+        return f"{v:.10g}"
+    return str(v)
+
+
+def _number(text: str, item: str, what: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ValueError(f"{what} {item!r}: {text.strip()!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{what} {item!r}: {text.strip()!r} is not a finite number")
+    return value
+
+
+def _word(text: str) -> Any:
+    t = text.strip()
+    if t.lower() in ("true", "false"):
+        return t.lower() == "true"
+    try:
+        return int(t)
+    except ValueError:
+        pass
+    try:
+        return float(t)
+    except ValueError:
+        return t
+
+
+def _allowed(optimizer: str) -> tuple[dict[str, Interval], dict[str, tuple[Any, ...]], Any]:
+    """The numeric hyperparameters (with their allowed interval) and options (with their choices) of an
+    optimizer, and its registry info."""
+    from ..optim import get
+
+    info = get(optimizer)
+    numeric = {h.name: h.allowed for h in info.hyperparameters}
+    options = {o.name: tuple(o.choices) for o in info.options if o.name not in info.fixed}
+    return numeric, options, info
+
+
+def split_items(text: str) -> list[str]:
+    """The items of a space: split on commas that are not inside a value (there are none in the language)."""
+    return [part for part in (p.strip() for p in str(text).split(",")) if part]
+
+
+def parse_space(text: str, optimizer: str, *, what: str = "--space", defaults: Mapping[str, Any] | None = None,
+                fixed: Mapping[str, Any] | None = None) -> Space:
+    """``text`` (the mini-language of this module) as the :class:`Space` of ``optimizer``, checked.
+
+    ``fixed`` are values held fixed (an optimizer given as ``sgd:nesterov=true``); ``defaults`` are the
+    baseline's values (the task's learning rate). Raises a one-line ``ValueError`` that starts with ``what``.
+    """
+    numeric, options, info = _allowed(optimizer)
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{what} {text!r} is empty; give items such as 'lr=1e-5..1e-1:log, beta1=0.8..0.999' "
+                         "(or leave it out for the default space of each optimizer)")
+    params: list[Param] = []
+    for item in split_items(text):
+        m = _ITEM.match(item)
+        if not m:
+            raise ValueError(f"{what} {item!r}: an item is NAME=LOW..HIGH[:log], NAME=A|B|C or NAME=VALUE, "
+                             "separated by commas")
+        name, body = m.group(1), m.group(2)
+        known = [*numeric, *options, BATCH_SIZE]
+        if name not in known:
+            raise ValueError(f"{what} {item!r}: {info.name} has no hyperparameter {name!r}"
+                             f"{close_matches(name, known)} (it has: {', '.join(known)})")
+        if name in (p.name for p in params):
+            raise ValueError(f"{what} {item!r}: {name} is given twice")
+        params.append(_param(name, body, item, what, numeric, options, info.name))
+    for name, value in (fixed or {}).items():
+        if name in (p.name for p in params):
+            raise ValueError(f"{what}: {name} is both fixed by --optimizer {info.name}:{name}={_show(value)} and "
+                             "searched; give it in one place")
+        params.append(Param(name, "fixed", value=value))
+    _check_together(params, info, what)
+    return Space(info.name, tuple(params), dict(defaults or {}))
+
+
+def _param(name: str, body: str, item: str, what: str, numeric: Mapping[str, Interval],
+           options: Mapping[str, tuple[Any, ...]], optimizer: str) -> Param:
+    if ".." in body:
+        if name in options:
+            raise ValueError(f"{what} {item!r}: {name} is a switch of {optimizer}; give its values as choices, "
+                             f"e.g. {name}=" + "|".join(_show(c) for c in options[name]))
+        if name == BATCH_SIZE:
+            raise ValueError(f"{what} {item!r}: give batch sizes as choices, e.g. batch_size=16|32|64 (each batch "
+                             "size trains as its own cohort)")
+        rng, *flags = [part.strip() for part in body.split(":")]
+        lo_text, _, hi_text = rng.partition("..")
+        if not lo_text.strip() or not hi_text.strip():
+            raise ValueError(f"{what} {item!r}: a range LOW..HIGH needs both ends, e.g. {name}=1e-5..1e-1:log")
+        lo, hi = _number(lo_text, item, what), _number(hi_text, item, what)
+        log, kind, step = False, "float", None
+        for flag in flags:
+            key, eq, value = flag.partition("=")
+            if flag == "log":
+                log = True
+            elif flag == "int":
+                kind = "int"
+            elif key == "step" and eq:
+                step = _number(value, item, what)
+                if step <= 0:
+                    raise ValueError(f"{what} {item!r}: step={value} must be positive")
+            else:
+                raise ValueError(f"{what} {item!r}: unknown flag {flag!r}{close_matches(flag, ['log', 'int'])} "
+                                 "(allowed: log, int, step=NUMBER)")
+        if not lo < hi:
+            raise ValueError(f"{what} {item!r}: a range LOW..HIGH needs LOW < HIGH")
+        if log and lo <= 0:
+            raise ValueError(f"{what} {item!r}: a log range needs LOW > 0")
+        if log and step is not None:
+            raise ValueError(f"{what} {item!r}: a log range takes no step")
+        if kind == "int" and not (lo.is_integer() and hi.is_integer()):
+            raise ValueError(f"{what} {item!r}: an int range needs whole numbers at both ends")
+        allowed = numeric[name]
+        _check_in(name, (lo, hi), allowed, item, what, optimizer)
+        return Param(name, kind, lo, hi, log, step)
+    values = [_word(v) for v in body.split("|")]
+    if any(isinstance(v, str) and not v for v in values):
+        raise ValueError(f"{what} {item!r}: an empty choice")
+    if name == BATCH_SIZE:
+        values = [_batch(v, item, what) for v in values]
+    elif name in options:
+        for v in values:
+            if v not in options[name]:
+                raise ValueError(f"{what} {item!r}: {name}={_show(v)} is not allowed for {optimizer}; choose "
+                                 + " or ".join(_show(c) for c in options[name]))
+    else:
+        bad = [v for v in values if isinstance(v, (bool, str))]
+        if bad:
+            raise ValueError(f"{what} {item!r}: {_show(bad[0])} is not a number (a range is LOW..HIGH[:log])")
+        _check_in(name, [float(v) for v in values], numeric[name], item, what, optimizer)
+    if len(set(map(repr, values))) != len(values):
+        raise ValueError(f"{what} {item!r}: a choice is given twice")
+    if len(values) == 1:
+        return Param(name, "fixed", value=values[0])
+    return Param(name, "choice", choices=tuple(values))
+
+
+def _batch(v: Any, item: str, what: str) -> Any:
+    if isinstance(v, str) and v.lower() in ("full", "gd", "none", "all"):
+        return None
+    if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+        return v
+    raise ValueError(f"{what} {item!r}: {_show(v)} is not a batch size; use full or a positive whole number")
+
+
+def _check_in(name: str, values: Sequence[float], allowed: Interval, item: str, what: str, optimizer: str) -> None:
+    import torch
+
+    for v in values:
+        if not bool(allowed.contains(torch.tensor(float(v), dtype=torch.float64))):
+            raise ValueError(f"{what} {item!r}: {name}={_show(float(v))} is outside what {optimizer} allows for "
+                             f"{name}, {allowed}")
+
+
+def _check_together(params: Sequence[Param], info: Any, what: str) -> None:
+    """Refuse combinations the optimizer refuses for every point (nesterov without momentum)."""
+    by_name = {p.name: p for p in params}
+    nesterov = by_name.get("nesterov")
+    if nesterov is not None and (nesterov.value is True or True in nesterov.choices):
+        momentum = by_name.get("momentum")
+        low = (momentum.value if momentum.kind == "fixed" else momentum.low if momentum.kind != "choice"
+               else min(momentum.choices)) if momentum is not None else info.defaults.get("momentum", 0.0)
+        if not float(low) > 0:
+            raise ValueError(f"{what}: nesterov=true needs momentum > 0 at every point; give a momentum range "
+                             "above 0, e.g. momentum=0.5..0.99")
+
+
+def default_space(optimizer: str, *, lr: float | None = None, fixed: Mapping[str, Any] | None = None) -> Space:
+    """The space searched when none is given: ``lr`` log-uniform over ``LR_DECADES`` decades either side of
+    ``lr`` (the task's rate for the optimizer, else its default), and the optimizer's own hyperparameters of
+    :data:`OWN_DEFAULTS`.
+
+    >>> default_space("adam").text()
+    'lr=1e-05..0.1:log, beta1=0.5..0.99'
+    """
+    numeric, _, info = _allowed(optimizer)
+    centre = float(lr) if lr is not None else float(info.defaults["lr"])
+    lo = float(f"{centre / 10 ** LR_DECADES:.1g}")
+    hi = float(f"{centre * 10 ** LR_DECADES:.1g}")
+    fixed = dict(fixed or {})
+    params = [Param("lr", "float", lo, hi, True)] if "lr" not in fixed else []
+    for name, (low, high, log) in OWN_DEFAULTS.get(info.name, {}).items():
+        if name not in fixed:
+            params.append(Param(name, "float", low, high, log))
+    params.extend(Param(name, "fixed", value=value) for name, value in fixed.items())
+    _check_together(params, info, "the default space")
+    return Space(info.name, tuple(params), {"lr": centre, **{k: v for k, v in info.defaults.items()
+                                                            if k in numeric and k != "lr"}})
+
+
+def space_for(optimizer: str, text: str | None, *, lr: float | None = None, fixed: Mapping[str, Any] | None = None,
+              what: str = "--space") -> Space:
+    """The space of ``optimizer``: ``text`` parsed, or the default space when ``text`` is None. The baseline
+    is the optimizer's defaults with ``lr`` (the task's rate for it) as its learning rate."""
+    if text is None:
+        return default_space(optimizer, lr=lr, fixed=fixed)
+    _, _, info = _allowed(optimizer)
+    defaults = {k: v for k, v in info.defaults.items()}
+    if lr is not None:
+        defaults["lr"] = float(lr)
+    return parse_space(text, optimizer, what=what, defaults=defaults, fixed=fixed)

@@ -1,0 +1,288 @@
+"""Where a study lives: a journal file in the output directory by default, any SQLAlchemy URL otherwise
+(PostgreSQL for several worker processes on one machine or many), and the heartbeat of running trials.
+
+- **Default**: ``OUT/study.journal``, Optuna's journal file storage: no set-up, several processes on one
+  machine may share it, and it is the cheapest per trial (see ``shared/reference/search.md``: asking and
+  telling 256 trials costs about 1-4 s on a journal file, 25-65 s on SQLite). A path ending in
+  ``.journal`` or ``.log`` is a journal file too.
+- ``sqlite:///study.db``: Optuna's RDB storage on SQLite (one machine, few processes).
+- ``postgresql://user:password@host:port/db`` (or ``postgresql+psycopg://...``): the distributed
+  engine; every worker runs the same command with the same ``--storage`` and ``--study``.
+
+**Faults.** A worker killed with ``kill -9`` leaves its cohort's trials RUNNING. A :class:`Heartbeat`
+thread beats for the running trials of this process every few seconds (Optuna's own heartbeat only runs
+inside ``study.optimize``); before each cohort, :func:`fail_stale` fails the trials whose heartbeat is older
+than the grace period (or whose process, on this machine, is gone) and re-creates each as a WAITING
+trial with the same parameters, which the next ``ask()`` takes: the retry trains with the same seed. On
+RDB storage the beat is Optuna's own ``record_heartbeat`` (the database's clock); on a journal file, a
+system attribute of the trial.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+#: Seconds between two beats, and how old a beat may be before its trial counts as stale.
+HEARTBEAT_INTERVAL = 10
+GRACE_PERIOD = 60
+#: How many times a trial whose worker died is retried with the same parameters.
+MAX_RETRY = 2
+
+BEAT_KEY = "descend:heartbeat"
+WORKER_KEY = "descend:worker"
+
+
+def mask(url: str) -> str:
+    """A storage URL with its password hidden: ``postgresql://user:***@host/db``."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", str(url))
+
+
+def is_url(text: str) -> bool:
+    return bool(re.match(r"^[A-Za-z][\w+.-]*://", str(text)))
+
+
+def is_journal(target: str) -> bool:
+    return not is_url(target) and str(target).endswith((".journal", ".log"))
+
+
+def check(target: str, what: str = "--storage") -> str:
+    """Refuse a storage that cannot be what it says, before anything is trained or written: an unknown
+    URL scheme, a database driver that is not installed. Returns the target."""
+    target = str(target).strip()
+    if not target:
+        raise ValueError(f"{what} is empty; give a journal file (study.journal), sqlite:///study.db or "
+                         "postgresql://user:password@host:port/database")
+    if is_url(target):
+        scheme = target.split("://", 1)[0].lower()
+        if scheme.startswith(("postgresql", "postgres")):
+            try:
+                import psycopg  # noqa: F401
+            except ImportError:
+                raise ValueError(f"{what} {mask(target)}: PostgreSQL needs psycopg; pip install 'psycopg[binary]'"
+                                 ) from None
+        elif not scheme.startswith(("sqlite", "mysql", "mariadb", "oracle", "mssql")):
+            raise ValueError(f"{what} {mask(target)}: unknown database {scheme!r}; give a journal file "
+                             "(study.journal), sqlite:///study.db or postgresql://user:password@host:port/database")
+    elif not is_journal(target):
+        raise ValueError(f"{what} {target!r}: give a journal file ending in .journal, or a database URL such as "
+                         "sqlite:///study.db or postgresql://user:password@host:port/database")
+    return target
+
+
+def _url(target: str) -> str:
+    """SQLAlchemy 2 maps ``postgresql://`` to psycopg2; descend installs psycopg 3, so ask for it."""
+    for prefix in ("postgresql://", "postgres://"):
+        if target.startswith(prefix):
+            return "postgresql+psycopg://" + target[len(prefix):]
+    return target
+
+
+def open_storage(target: str, *, what: str = "--storage", heartbeat_interval: int = HEARTBEAT_INTERVAL,
+                 grace_period: int = GRACE_PERIOD) -> Any:
+    """The Optuna storage at ``target`` (checked with :func:`check`), connected: an unreachable server or
+    a wrong password is a one-line ``ValueError`` naming ``what``."""
+    import optuna
+
+    target = check(target, what)
+    if not is_url(target):
+        from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
+
+        path = Path(target)
+        if path.parent and not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # an open lock works on every file system (the symlink lock needs symlinks)
+            return optuna.storages.JournalStorage(JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(
+                str(path))))
+        except OSError as e:
+            raise ValueError(f"{what} {target!r} cannot be opened: {e.strerror or e}") from None
+    url = _url(target)
+    engine_kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        engine_kwargs["connect_args"] = {"connect_timeout": 10}
+    import warnings
+
+    last: Exception | None = None
+    for attempt in range(5):  # several workers starting at once may race on creating the tables
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs,
+                                                  heartbeat_interval=heartbeat_interval, grace_period=grace_period)
+        except Exception as e:  # sqlalchemy's OperationalError, ArgumentError, ...
+            last = e
+            text = _reason(e)
+            if any(w in text.lower() for w in ("already exists", "duplicate", "unique")) and attempt < 4:
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            raise ValueError(f"{what} {mask(target)}: cannot use it: {text}") from None
+    raise ValueError(f"{what} {mask(target)}: cannot use it: {_reason(last)}")
+
+
+def _reason(e: BaseException | None) -> str:
+    """The first line of a database error, without SQLAlchemy's background link."""
+    if e is None:
+        return "unknown error"
+    text = str(getattr(e, "orig", None) or e).strip()
+    line = next((part.strip() for part in text.splitlines() if part.strip()), type(e).__name__)
+    return re.sub(r"\s*\(Background on this error at:.*\)$", "", line)[:300]
+
+
+def _is_rdb(storage: Any) -> bool:
+    import optuna
+
+    return isinstance(storage, optuna.storages.RDBStorage)
+
+
+# -- heartbeat --------------------------------------------------------------------------------------------------
+
+
+def worker_id() -> str:
+    """This process as ``host:pid:start`` (the start time tells a reused pid apart)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid())}"
+
+
+def _started(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return "?"
+
+
+def _dead_here(worker: Any) -> bool:
+    """Whether ``worker`` (a :func:`worker_id`) names a process of this machine that no longer runs."""
+    if not isinstance(worker, str) or worker.count(":") < 2:
+        return False
+    host, pid_text, start = worker.rsplit(":", 2)
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return start != "?" and _started(pid) not in ("?", start)
+
+
+class Heartbeat:
+    """A thread that beats for the running trials of this process every ``interval`` seconds.
+
+    ``add(trials)`` before training a cohort, ``remove(trials)`` after telling them; ``close()`` at the end.
+    """
+
+    def __init__(self, storage: Any, interval: float = HEARTBEAT_INTERVAL) -> None:
+        self.storage, self.interval = storage, float(interval)
+        self._ids: set[int] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.errors = 0
+
+    def add(self, trial_ids: Iterable[int]) -> None:
+        with self._lock:
+            self._ids.update(trial_ids)
+        self.beat()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="descend-heartbeat", daemon=True)
+            self._thread.start()
+
+    def remove(self, trial_ids: Iterable[int]) -> None:
+        with self._lock:
+            self._ids.difference_update(trial_ids)
+
+    def beat(self) -> None:
+        with self._lock:
+            ids = sorted(self._ids)
+        now = time.time()
+        for trial_id in ids:
+            try:
+                if _is_rdb(self.storage):
+                    self.storage.record_heartbeat(trial_id)
+                else:
+                    self.storage.set_trial_system_attr(trial_id, BEAT_KEY, now)
+            except Exception:  # a finished trial, a dropped connection: the next beat tries again
+                self.errors += 1
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.beat()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def fail_stale(study: Any, *, grace_period: float = GRACE_PERIOD, max_retry: int = MAX_RETRY) -> list[int]:
+    """Fail the RUNNING trials of ``study`` whose worker is gone, and re-create each as a WAITING trial with
+    the same parameters (at most ``max_retry`` times per original trial). Returns the numbers failed here.
+
+    A trial is stale when its heartbeat is older than ``grace_period`` seconds (on RDB storage: Optuna's
+    own heartbeat table), or at once when its worker was a process of this machine that no longer runs.
+    Two workers doing this at the same time fail each trial once: the storage refuses the second update.
+    """
+    import optuna
+    from optuna.trial import TrialState
+
+    storage = study._storage
+    study_id = study._study_id
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    if not running:
+        return []
+    stale: set[int] = set()
+    if _is_rdb(storage):
+        stale.update(storage._get_stale_trial_ids(study_id))
+    now = time.time()
+    for trial in running:
+        beat = trial.system_attrs.get(BEAT_KEY)
+        if _dead_here(trial.system_attrs.get(WORKER_KEY)):
+            stale.add(trial._trial_id)
+        elif not _is_rdb(storage):
+            started = trial.datetime_start.timestamp() if trial.datetime_start is not None else now
+            last = float(beat) if isinstance(beat, (int, float)) else started
+            if now - last > grace_period:
+                stale.add(trial._trial_id)
+    failed = []
+    for trial_id in sorted(stale):
+        try:
+            if not storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
+                continue
+        except (optuna.exceptions.UpdateFinishedTrialError, KeyError):
+            continue  # another worker failed it first (or it finished meanwhile)
+        frozen = copy.deepcopy(storage.get_trial(trial_id))
+        retry(study, frozen, max_retry=max_retry, reason="stale")
+        failed.append(frozen.number)
+    return failed
+
+
+def retry(study: Any, trial: Any, *, max_retry: int | None = MAX_RETRY, reason: str) -> bool:
+    """Re-create a failed ``trial`` as a WAITING trial with the same parameters (and seed), as Optuna's
+    ``RetryHeartbeatStaleTrialCallback`` does, unless it was retried ``max_retry`` times already."""
+    import optuna
+    from optuna.trial import TrialState
+
+    system = dict(trial.system_attrs)
+    history = list(system.get("retry_history", []))
+    if max_retry is not None and len(history) >= max_retry:
+        return False
+    original = system.get("failed_trial", trial.number)
+    system.pop(BEAT_KEY, None)
+    system.pop(WORKER_KEY, None)
+    system.update({"failed_trial": original, "retry_history": [*history, trial.number],
+                   "descend:retry_reason": reason})
+    study.add_trial(optuna.create_trial(state=TrialState.WAITING, params=trial.params,
+                                        distributions=trial.distributions, user_attrs=trial.user_attrs,
+                                        system_attrs=system))
+    return True
