@@ -7,6 +7,7 @@
     descend landscape NAME       paths of several optimizers over a 2-D landscape (figure, animation)
     descend show REPORT_DIR      a finished comparison's summary table
     descend report REPORT_DIR    rebuild a report's figures and HTML from its saved results
+    descend tune TASK            hyperparameter search on Optuna, K trials trained as one batched program
     descend --version
 """
 
@@ -569,6 +570,67 @@ def landscape_command(
     Console().print(_table_of(_compact(comparison.table), comparison.winners, f"{task.title} — same-lr"))
     for note in comparison.table_notes:
         typer.echo(f"note: {note}")
+
+
+@app.command("tune", cls=_Command)
+def tune_command(
+    task: Optional[str] = typer.Argument(None, metavar="TASK", show_default=False,
+                                         help="A task (descend list tasks), a landscape, or a formula in x, y."),
+    csv: Optional[str] = typer.Option(None, metavar="PATH", help="A CSV file as the task: --csv PATH --column COL."),
+    column: Optional[str] = typer.Option(None, metavar="COLUMN", help="The CSV column to predict."),
+    optimizer: Optional[list[str]] = typer.Option(
+        None, "--optimizer", "-o", metavar="NAME[:KEY=VALUE,...]",
+        help="An optimizer to tune, repeatable; each gets its own study and the same trial budget. KEY=VALUE "
+             "holds a hyperparameter fixed (sgd:nesterov=true). Default: adam."),
+    space: Optional[list[str]] = typer.Option(
+        None, metavar="SPACE", help="What to search: 'lr=1e-5..1e-1:log, beta1=0.8..0.999, nesterov=true|false, "
+        "batch_size=16|32, eps=1e-8' (ranges, choices, fixed values); 'OPTIMIZER: ...' for one optimizer only, "
+        "repeatable. Default: lr around the task's rate and the optimizer's own hyperparameters."),
+    trials: Optional[str] = typer.Option(None, metavar="INTEGER", help="Trials per optimizer, complete or pruned, "
+                                         "counting those a resumed study holds (default 64)."),
+    cohort: Optional[str] = typer.Option(None, metavar="INTEGER", help="Trials trained together as one batched "
+                                         "program (default 16)."),
+    sampler: str = typer.Option("tpe", metavar="tpe|gp|cmaes|qmc|random|grid", help="Optuna's sampler."),
+    pruner: str = typer.Option("none", metavar="none|sha|median", help="Prune runs at checkpoints, decided over "
+                               "the whole cohort (successive halving, or the median of completed trials)."),
+    steps: Optional[str] = typer.Option(None, metavar="INTEGER", help="Steps per trial (default: the task's)."),
+    epochs: Optional[str] = typer.Option(None, metavar="INTEGER", help="Budget in epochs instead of steps."),
+    batch_size: Optional[str] = typer.Option(None, "--batch-size", metavar="SIZE", help="The batch size when the "
+                                             "space does not search it: full or a whole number (default: the "
+                                             "task's first)."),
+    metric: str = typer.Option("loss", metavar="loss|accuracy", help="The objective: the validation loss, or "
+                               "accuracy (training data for a task without a validation split)."),
+    seeds: str = typer.Option("3", metavar="INTEGER", help="Re-runs of each best configuration over the whole "
+                              "budget, reported on test data (0: none)."),
+    storage: Optional[str] = typer.Option(None, metavar="URL", help="Where the study lives: a journal file "
+                                          "(default OUT/study.journal), sqlite:///study.db, or "
+                                          "postgresql://user:password@host:port/db for several workers."),
+    study: Optional[str] = typer.Option(None, metavar="NAME", help="The study's name (default: the task's; "
+                                        "NAME-OPTIMIZER for several optimizers)."),
+    timeout: Optional[str] = typer.Option(None, metavar="SECONDS", help="Start no new cohort after this long."),
+    seed: str = typer.Option("0", metavar="INTEGER", help="The sampler's seed."),
+    out: Optional[str] = typer.Option(None, metavar="DIRECTORY", help="Where the results go (default: "
+                                      "reports/tune-TASK)."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+) -> None:
+    """Search hyperparameters with Optuna, training each cohort of trials as one batched program.
+
+    \b
+    Examples:
+      descend tune line --trials 64
+      descend tune digits -o adam --space "lr=1e-5..1e-1:log, beta1=0.8..0.999" --trials 256 --cohort 64
+      descend tune rosenbrock -o adam -o sgd:nesterov=true --sampler qmc --pruner sha
+      descend tune digits --space "lr=1e-4..1e-1:log, batch_size=16|32|64" --epochs 5 --metric accuracy
+      descend tune digits --storage postgresql://user:pw@host:5432/db --study digits   (each worker)
+    """
+    from .tune.command import main as tune_main
+
+    code = tune_main(task, csv=csv, column=column, optimizer=optimizer, space=space, trials=trials, cohort=cohort,
+                     sampler=sampler, pruner=pruner, steps=steps, epochs=epochs, seeds=seeds, storage=storage,
+                     study=study, timeout=timeout, out=out, metric=metric, batch_size=batch_size, seed=seed,
+                     quiet=quiet)
+    if code:
+        raise typer.Exit(code)
 
 
 def main() -> None:

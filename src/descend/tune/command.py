@@ -1,0 +1,206 @@
+"""``descend tune``: the command's logic as a function, so that the command line is a thin layer over it.
+
+:func:`main` checks every input (the task as ``descend compare`` reads it, the space, the sampler, the
+storage and whether it can be reached, an existing study's space and objective) before anything is
+trained or written, shows a Rich progress bar (trials done, best so far, trials per second, time left),
+prints the table of best configurations and their re-runs on test data, and writes the result's files.
+Errors are one line naming the option, exit code 2; Ctrl-C stops after telling Optuna what finished
+(exit code 130).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shlex
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+#: How each argument of :func:`descend.tune.plan` is spelled on the command line.
+FLAGS = {"task": "TASK", "optimizer": "--optimizer", "space": "--space", "trials": "--trials", "cohort": "--cohort",
+         "sampler": "--sampler", "pruner": "--pruner", "steps": "--steps", "epochs": "--epochs", "seeds": "--seeds",
+         "storage": "--storage", "study": "--study", "timeout": "--timeout", "metric": "--metric",
+         "batch_size": "--batch-size", "out": "--out", "seed": "--seed", "eval_every": "--eval-every"}
+
+EXAMPLES = """\
+Examples:
+  descend tune line --trials 64
+  descend tune digits -o adam --space "lr=1e-5..1e-1:log, beta1=0.8..0.999, weight_decay=0..1e-2" --trials 256 --cohort 64
+  descend tune rosenbrock -o adam -o sgd:nesterov=true --sampler qmc --pruner sha
+  descend tune digits -o adam --space "lr=1e-4..1e-1:log, batch_size=16|32|64" --epochs 5 --metric accuracy
+  descend tune digits --storage postgresql://user:password@host:5432/db --study digits-adam   (on each machine)"""
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _task(task: str | None, csv: str | None, column: str | None) -> Any:
+    """The task as ``descend compare`` reads TASK (a task, a landscape, a formula) or ``--csv PATH --column COL``."""
+    from ..compare import get_task
+    from ..data import DataError
+
+    if csv is not None and task is not None:
+        raise ValueError("give TASK or --csv PATH --column COL, not both")
+    if csv is None and task is None:
+        raise ValueError("give TASK (see `descend list tasks`), a landscape formula, or --csv PATH --column COL")
+    try:
+        return get_task(task, csv=csv, column=column)
+    except DataError as e:
+        raise ValueError(str(e).splitlines()[0]) from None
+
+
+def _number(text: Any, flag: str, kind: type) -> Any:
+    if text is None or isinstance(text, kind) and not isinstance(text, bool):
+        return text
+    try:
+        return kind(str(text).strip())
+    except ValueError:
+        word = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{flag} {text!r}: {word} is required") from None
+
+
+class _Bar:
+    """The Rich progress bar of a search: trials done of the budget, best so far, trials/s, time left."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[done]}"),
+            TextColumn("best {task.fields[best]}"), TextColumn("{task.fields[rate]} trials/s"), TextColumn("•"),
+            TimeElapsedColumn(), TextColumn("elapsed •"), TimeRemainingColumn(), TextColumn("left"),
+            console=Console(stderr=True), disable=quiet, transient=False)
+        self.total = total
+        self.task = self.progress.add_task("tuning", total=total, done=f"0/{total} trials", best="-", rate="-")
+        self.last = 0.0
+
+    def __enter__(self) -> _Bar:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.progress.__exit__(*exc)
+
+    def __call__(self, event: Mapping[str, Any]) -> None:
+        done = int(event.get("done", 0))
+        completed = float(done)
+        if event["kind"] == "step" and event.get("steps"):
+            completed += event["runs"] * event["step"] / event["steps"]
+        now = time.perf_counter()
+        if event["kind"] == "step" and now - self.last < 0.2 and event["step"] != event["steps"]:
+            return
+        self.last = now
+        best = event.get("best")
+        rate = event.get("rate")
+        self.progress.update(self.task, completed=min(completed, self.total), description=f"tuning {event['optimizer']}",
+                             done=f"{done}/{self.total} trials", best="-" if best is None else f"{best:.4g}",
+                             rate="-" if rate is None else f"{rate:.3g}")
+
+
+def _table(result: Any) -> Any:
+    """The terminal table: per optimizer its best trial, value and configuration, and the re-runs' medians."""
+    from rich.table import Table
+
+    frame = result.table
+    table = Table(title=f"descend tune: best of each study on {result.target.key}; re-runs on test data",
+                  title_justify="left")
+    table.add_column("optimizer", style="bold")
+    table.add_column("trial", justify="right")
+    table.add_column(f"best {result.target.metric}", justify="right")
+    table.add_column("configuration", overflow="fold")
+    results = [c for c in ("seeds", "test loss", "test accuracy", "divergence rate") if c in frame.columns]
+    for column in results:
+        table.add_column({"divergence rate": "diverged"}.get(column, column), justify="right")
+    for optimizer, row in frame.iterrows():
+        best = result.best[optimizer]
+        config = ", ".join(f"{k}={_short(v)}" for k, v in best["config"].items())
+        cells = [str(best["trial"]), _short(best["value"]), config]
+        cells += [_short(row[c]) if c != "divergence rate" else f"{row[c]:.0%}" for c in results]
+        table.add_row(str(optimizer), *cells)
+    return table
+
+
+def _short(v: Any) -> str:
+    if v is None:
+        return "full"
+    if isinstance(v, float):
+        return "—" if math.isnan(v) else re.sub(r"e([+-])0*(\d)", lambda m: "e" + "-" * (m.group(1) == "-") + m.group(2),
+                                                 f"{v:.4g}")
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def main(task: str | None = None, *, csv: str | None = None, column: str | None = None,
+         optimizer: Sequence[str] | None = None, space: Sequence[str] | None = None, trials: Any = None,
+         cohort: Any = None, sampler: str = "tpe", pruner: str = "none", steps: Any = None, epochs: Any = None,
+         seeds: Any = 3, storage: str | None = None, study: str | None = None, timeout: Any = None,
+         out: str | None = None, metric: str = "loss", batch_size: str | None = None, seed: Any = 0,
+         quiet: bool = False, argv: Sequence[str] | None = None, **options: Any) -> int:
+    """Run ``descend tune`` with the command line's options (texts as typed, None for not given); returns the
+    exit code: 0, 2 for bad input (one line on stderr, nothing trained or written), 130 after Ctrl-C."""
+    from rich.console import Console
+
+    from . import api
+    from .result import write
+    from .storage import mask
+
+    try:
+        built = _task(task, csv, column)
+        trials = _number(trials, "--trials", int) if trials is not None else api.DEFAULT_TRIALS
+        cohort = _number(cohort, "--cohort", int)
+        steps, epochs = _number(steps, "--steps", int), _number(epochs, "--epochs", int)
+        seeds, seed = _number(seeds, "--seeds", int), _number(seed, "--seed", int)
+        timeout = _number(timeout, "--timeout", float)
+        out_dir = Path(out) if out is not None else Path("reports") / f"tune-{api._slug(built.name)}"
+        if out_dir.exists() and not out_dir.is_dir():
+            raise ValueError(f"--out {str(out_dir)!r} is a file; give a directory")
+        plan = api.plan(built, optimizer=list(optimizer or ["adam"]), space=list(space) if space else None,
+                        trials=trials, cohort=cohort, sampler=sampler, pruner=pruner, steps=steps, epochs=epochs,
+                        seeds=seeds, storage=storage, study=study, timeout=timeout, out=out_dir, metric=metric,
+                        batch_size=batch_size if batch_size is not None else "task", seed=seed, names=FLAGS,
+                        **options)
+        opened = api.open_studies(plan, heartbeat_interval=10, grace_period=60)
+    except ValueError as e:
+        return _fail(str(e))
+    where = plan.storage if storage is None else mask(plan.storage)
+    names = {name: plan.study_name(name) for name, _ in plan.optimizers}
+    resumed = {name: len(opened[1][name].study.get_trials(deepcopy=False)) for name in names}
+    if not quiet:
+        lines = [f"tuning {', '.join(names)} on {built.name}: {plan.trials} trials each, cohorts of {plan.cohort}, "
+                 f"{plan.sampler} sampler, pruner {plan.pruner}, {plan.budget.text()}"]
+        for name, study_name in names.items():
+            lines.append(f"  study {study_name!r} in {where}" + (
+                f" (resumed: {resumed[name]} trials already)" if resumed[name] and not opened[1][name].created else ""))
+        lines.append("Ctrl-C stops after telling Optuna what finished; the same command resumes")
+        print("\n".join(lines), file=sys.stderr)
+    try:
+        with _Bar(plan.trials * len(names), quiet) as bar:
+            result = api.run(plan, progress=bar, opened=opened)
+    except ValueError as e:  # a configuration the checks could not foresee
+        return _fail(str(e))
+    command = "descend " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    written = write(result, out_dir, command=command)
+    if not quiet and len(result.table):
+        Console().print(_table(result))
+    for note in result.notes:
+        print(f"note: {note}")
+    print(f"study: {', '.join(repr(n) for n in names.values())} in {where}")
+    print(f"resume or add workers: {command}")
+    print(f"results: {', '.join(str(p) for p in written)}")
+    return 130 if result.interrupted else 0
+
+
+def help_text() -> str:
+    """The command's --help description (the docstring of the Typer command repeats it)."""
+    return re.sub(r"\n{3,}", "\n\n", EXAMPLES)
