@@ -497,3 +497,35 @@ def test_a_masked_model_with_no_valid_sample_is_not_a_perfect_fit():
     search = descend.fit(model=descend.models.ellipse(), data=(x, y), loss="mse", optimizer="random-search",
                          scale=0.01, steps=20, dtype=torch.float64)  # tiny candidates leave no valid sample
     assert not (search.summary["final_train_loss"] == 0).any()
+
+
+def test_compile_auto_compiles_only_when_it_pays(monkeypatch):
+    """compile="auto" (the default) times the first eager steps and compiles the rest only when the time saved
+    exceeds the cost of compiling, or at once when the process holds the program; the numbers stay the eager
+    ones to round-off (on a trajectory where 4 ulps at the start stay below 1e-13)."""
+    from collections import OrderedDict
+
+    assert engine.worth_compiling(1e-3, 100, cached=True)
+    assert not engine.worth_compiling(1e-3, 0, cached=True)
+    assert not engine.worth_compiling(4e-3, 200, cached=False)  # the reference sweep's 200 steps: 0.5 s saved
+    assert engine.worth_compiling(4e-3, 20_000, cached=False)  # 53 s saved against 25 s of compiling
+    with pytest.raises(ValueError, match="compile='yes' is not allowed"):
+        descend.fit(model=MODEL, data=regression_data(8), steps=3, compile="yes")
+
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # nothing compiled in this process yet
+    x, y = regression_data(8)
+    common = dict(model=MODEL, data=(x, y), loss="mse", optimizer="adam", lr=[1e-2, 3e-2], batch_size=8,
+                  steps=engine.PROBE_STEPS + 10, seed=0, dtype=torch.float64, record_path=True)
+    short = descend.fit(**common)  # a few milliseconds of work: never worth 25 s of compiling
+    assert "compile_seconds" not in short.summary and len(engine._PROGRAMS) == 0
+    monkeypatch.setattr(engine, "COMPILE_SECONDS", 0.0)  # compiling free: every remaining step pays
+    auto = descend.fit(**common)
+    assert (auto.summary["compile_seconds"] > 0).all() and len(engine._PROGRAMS) == 1
+    eager = descend.fit(compile=False, **common)
+    moved = descend.fit(compile=False, **{**common, "lr": 1e-2, "start": moved_start(0)})
+    assert_well_conditioned(abs(moved.paths[0] - eager.paths[0]).max(), 1e-10)
+    for run in range(2):
+        assert abs(auto.paths[run] - eager.paths[run]).max() <= 1e-10
+    monkeypatch.setattr(engine, "COMPILE_SECONDS", 1e9)  # however costly: the program is held, so it is used
+    again = descend.fit(**common)
+    assert (again.summary["compile_seconds"] > 0).all() and len(engine._PROGRAMS) == 1

@@ -24,11 +24,13 @@ give the same numbers as one after the other.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import statistics
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +38,7 @@ import torch
 from torch import Tensor
 
 from . import clipping, models, outcomes
-from ._compile import traced, tracing
+from ._compile import traced, tracing, use_cache_directory
 from .optim import get as get_optimizer
 from .optim import random_search
 from .problem import Objective, Problem, make_objective
@@ -247,7 +249,7 @@ def train_cohort(
     record_path: bool | None = None,
     record_grad_norms: bool = True,
     dtype: torch.dtype = torch.float32,
-    compile: bool = False,
+    compile: bool | str = "auto",
     hooks: _Hooks | None = None,
 ) -> CohortResult:
     """Train every run of ``cohort`` on ``problem`` together for ``len(plan)`` steps.
@@ -256,7 +258,8 @@ def train_cohort(
     seed) or ``[K, B]`` per run. Each run's schedules multiply its hyperparameters step by step.
     ``compile=True`` runs the step (batch, forward, backward, clipping, update, divergence check) as one
     compiled program (:class:`_CompiledStep`), compiled for each batch shape before training starts; that
-    time is ``compile_seconds``, apart from ``seconds``. Ctrl-C (KeyboardInterrupt) or a stop request
+    time is ``compile_seconds``, apart from ``seconds``. ``compile="auto"`` times the first
+    :data:`PROBE_STEPS` eager steps and compiles the rest when that pays (:func:`worth_compiling`). Ctrl-C (KeyboardInterrupt) or a stop request
     ends the cohort after the last complete step: the result covers the steps done, ``interrupted=True``.
     """
     hooks = hooks if hooks is not None else _Hooks(None, None, None)
@@ -286,13 +289,17 @@ def train_cohort(
     def unflatten(w: Tensor) -> tuple[Tensor, ...]:
         return _unflatten(w, tuple(sizes), tuple(shapes))
 
-    if compile:
-        step_fn: Callable[..., Any] = _CompiledStep(model, objective, info.update, tuple(sizes), tuple(shapes),
-                                                    clip_value, clip_norm, record_grad_norms)
-    else:
-        def step_fn(hyper: Mapping[str, Any], *tensors: Any) -> tuple[Any, ...]:
-            return _step(model, objective, info.update, hyper, tuple(sizes), tuple(shapes), clip_value, clip_norm,
-                         record_grad_norms, *tensors)
+    def compiled_step() -> _CompiledStep:
+        return _CompiledStep(model, objective, info.update, tuple(sizes), tuple(shapes), clip_value, clip_norm,
+                             record_grad_norms)
+
+    def eager_step(hyper: Mapping[str, Any], *tensors: Any) -> tuple[Any, ...]:
+        return _step(model, objective, info.update, hyper, tuple(sizes), tuple(shapes), clip_value, clip_norm,
+                     record_grad_norms, *tensors)
+
+    step_fn: Callable[..., Any] = compiled_step() if compile is True else eager_step
+    probing = compile == "auto" and steps > PROBE_STEPS
+    probe_times: list[float] = []
 
     if record_path is None:
         record_path = flat.shape[1] <= 3
@@ -345,13 +352,28 @@ def train_cohort(
 
     moving = healthy  # still updated: ok and, with stop_at_target, not yet at the target
     interrupted, done, compile_seconds = False, 0, 0.0
+
+    def compile_all(fn: _CompiledStep, t: int) -> float:
+        """Compile off the clock: one discarded call per batch shape (the step is pure); the seconds it took."""
+        compiling = time.perf_counter()
+        for index in _shapes(plan):
+            fn(_scheduled(kwargs, factors, t), flat, state, moving, moving, bound, x, y, index)
+        return time.perf_counter() - compiling
+
     try:
-        if compile:  # compile off the clock: one discarded call per batch shape (the step is pure)
-            compiling = time.perf_counter()
-            for index in _shapes(plan):
-                step_fn(_scheduled(kwargs, factors, 0), flat, state, moving, moving, bound, x, y, index)
-            compile_seconds = time.perf_counter() - compiling
+        if compile is True:
+            compile_seconds = compile_all(step_fn, 0)
         for t, index in enumerate(plan):
+            if probing:
+                probe_times.append(time.perf_counter())
+                if t == PROBE_STEPS:
+                    probing = False
+                    candidate = compiled_step()
+                    per_step = statistics.median(b - a for a, b in zip(probe_times[1:], probe_times[2:]))
+                    cached = candidate.cached(_scheduled(kwargs, factors, t), state, flat, x, y, _shapes(plan))
+                    if worth_compiling(per_step, steps - t, cached):
+                        compile_seconds = compile_all(candidate, t)
+                        step_fn = candidate
             if hooks.stop_requested():
                 interrupted = True
                 break
@@ -496,6 +518,62 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
     return new_w, new_state, recorded, norms, finite, (moving & finite).all()
 
 
+#: A cohort whose step touches fewer than this many numbers (runs × batch × parameters per run, about the
+#: multiply-adds of its forward pass) runs on one intra-op thread: its operations are too small to share out,
+#: and on a shared machine a second spinning thread only contends (the ellipse comparison trained in 13.5 s on
+#: one thread against 62 s on two, at load 4 on 2 cores).
+SMALL_WORK = 1 << 24
+
+
+@contextlib.contextmanager
+def one_thread_if_small(work: int) -> Iterator[None]:
+    """Run the block on one intra-op thread when ``work`` < :data:`SMALL_WORK` (then restore the count)."""
+    threads = torch.get_num_threads()
+    if work >= SMALL_WORK or threads == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _widest_batch(plan: Any) -> int:
+    """The largest batch of a plan (a tensor of steps, or a list of each step's indices)."""
+    if isinstance(plan, Tensor):
+        return plan.shape[-1] if plan.numel() else 0
+    return max((index.shape[-1] for index in plan), default=0)
+
+
+def _parameter_count(model: Any, dtype: torch.dtype) -> int:
+    """Numbers in one run's parameters."""
+    return sum(p[0].numel() for p in model.init([0], dtype=dtype))
+
+
+#: ``compile="auto"``: the eager steps timed before deciding (the first one, which pays one-time costs, not
+#: counted), what a compiled step costs against an eager one (about a third: benchmarks/sweep.py, K = 16 to
+#: 256), and what compiling one program costs on a 2-core machine the first time (15-25 s; the on-disk cache
+#: makes it less, but which programs it holds cannot be told beforehand, so the first-time cost is assumed).
+PROBE_STEPS = 12
+COMPILED_FRACTION = 1 / 3
+COMPILE_SECONDS = 25.0
+
+
+def worth_compiling(eager_seconds_per_step: float, remaining_steps: int, cached: bool) -> bool:
+    """Whether compiling the remaining steps saves more time than compiling costs.
+
+    ``cached``: this process already holds the programs (a second fit of the same shapes), so compiling is
+    free and always pays. Otherwise compile when ``remaining · t_eager · (1 − COMPILED_FRACTION)`` exceeds
+    ``COMPILE_SECONDS``: at K = 64 on the reference sweep (4 ms per eager step) after about 9,000 steps.
+    """
+    if remaining_steps <= 0:
+        return False
+    if cached:
+        return True
+    return remaining_steps * eager_seconds_per_step * (1 - COMPILED_FRACTION) > COMPILE_SECONDS
+
+
 # Compiled steps of this process, by everything a trace depends on besides tensor values: the model, loss,
 # optimizer and its non-tensor options, clipping, and the shape, stride and dtype of every input tensor.
 # Bounded (least recently used first out) and shared by threads under a lock.
@@ -532,12 +610,32 @@ class _CompiledStep:
         return (new_w, _rebuilt(state, new_state, self.layout), recorded, norms if self.static[-1] else None,
                 finite, all_move)
 
+    def _key(self, hyper: Mapping[str, Any], state: Any, inputs: list[Tensor]) -> tuple[Any, ...]:
+        statics = tuple((k, v) for k, v in hyper.items() if not isinstance(v, Tensor))
+        dynamic = tuple(k for k, v in hyper.items() if isinstance(v, Tensor))
+        return (*self.static, statics, dynamic, type(state), _layout(state),
+                tuple((t.shape, t.stride(), t.dtype) for t in inputs))
+
+    def cached(self, hyper: Mapping[str, Any], state: Any, w: Tensor, x: Tensor, y: Tensor,
+               indices: Sequence[Tensor]) -> bool:
+        """Whether this process holds the programs for every batch shape of ``indices`` already."""
+        k = w.shape[0]
+        flags = torch.ones(k, dtype=torch.bool)
+        bound = torch.full((k,), math.inf, dtype=torch.float64)
+        dynamic = [v for v in hyper.values() if isinstance(v, Tensor)]
+        try:
+            with _PROGRAMS_LOCK:
+                return all(self._key(hyper, state, [w, flags, flags, bound, x, y, index, *_leaves(state), *dynamic])
+                           in _PROGRAMS for index in indices)
+        except TypeError:  # an unhashable model or loss: never kept between fits
+            return False
+
     def _program(self, hyper: Mapping[str, Any], state: Any, inputs: list[Tensor]) -> Callable[..., Any]:
         model = self.static[0]
         statics = tuple((k, v) for k, v in hyper.items() if not isinstance(v, Tensor))
         dynamic = tuple(k for k, v in hyper.items() if isinstance(v, Tensor))
-        self.layout = layout = _layout(state)
-        key = (*self.static, statics, dynamic, type(state), layout, tuple((t.shape, t.stride(), t.dtype) for t in inputs))
+        self.layout = _layout(state)
+        key = self._key(hyper, state, inputs)
         try:
             with _PROGRAMS_LOCK:
                 program = _PROGRAMS.get(key)
@@ -586,6 +684,7 @@ def _compile_step(model: Any, objective: Objective, update: Callable[..., Any], 
     from torch._inductor.compile_fx import compile_fx
     from torch.fx.experimental.proxy_tensor import make_fx
 
+    use_cache_directory()
     n = len(_leaves(state))
 
     def flat_step(w: Tensor, healthy: Tensor, moving: Tensor, bound: Tensor, x: Tensor, y: Tensor, index: Tensor,
@@ -618,7 +717,7 @@ def train(
     record_path: bool | None = None,
     record_grad_norms: bool = True,
     dtype: torch.dtype = torch.float32,
-    compile: bool = False,
+    compile: bool | str = "auto",
     progress: Callable[[Mapping[str, Any]], Any] | None = None,
     monitor: Callable[[Monitor], Any] | None = None,
     stop: Any = None,
@@ -632,6 +731,10 @@ def train(
     compiler): about 15 s per cohort and batch shape the first time on a 2-core machine, well under a second
     from Inductor's on-disk cache after that (the summary's ``compile_seconds``, apart from ``seconds``),
     then each step 2-4× faster (see benchmarks/sweep.py); it pays off for long runs and large sweeps.
+    ``compile="auto"`` (the default) decides per cohort: it times the first steps in eager mode and compiles
+    the rest when the time saved exceeds what compiling costs (:func:`worth_compiling`), or at once when this
+    process compiled the same step before. ``compile=False`` never compiles. Compiled programs are kept on
+    disk in a per-user cache (``~/.cache/descend/inductor``, or ``$DESCEND_CACHE_DIR``), not under ``/tmp``.
 
     Hooks: ``progress`` (optional) is called after every step with a dict: ``cohort`` and ``cohorts``
     (1-based index and count), ``step`` and ``steps`` of that cohort, ``runs`` in it, ``runs_done`` and
@@ -648,6 +751,8 @@ def train(
     for name, value in (("steps", steps), ("epochs", epochs)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise ValueError(f"{name}={value!r} must be a whole number >= 1")
+    if compile not in (True, False, "auto"):
+        raise ValueError(f"compile={compile!r} is not allowed; choose True, False or 'auto'")
     if not specs:
         raise ValueError("no runs to train: give at least one descend.spec.RunSpec")
     resolved = []
@@ -681,9 +786,11 @@ def train(
             result = random_search.train_cohort(problem, cohort, len(indices), eval_every=every, target=target,
                                                 dtype=dtype, hooks=hooks)
         else:
-            result = train_cohort(problem, cohort, indices, eval_every=every, target=target,
-                                  stop_at_target=stop_at_target, record_path=record_path,
-                                  record_grad_norms=record_grad_norms, dtype=dtype, compile=compile, hooks=hooks)
+            with one_thread_if_small(len(cohort.runs) * _widest_batch(indices) * _parameter_count(problem.model, dtype)):
+                result = train_cohort(problem, cohort, indices, eval_every=every, target=target,
+                                      stop_at_target=stop_at_target, record_path=record_path,
+                                      record_grad_norms=record_grad_norms, dtype=dtype, compile=compile,
+                                      hooks=hooks)
         plan = next(iter(plans.values()))
         result.epochs = _epochs_done(plan, len(result.train_loss))
         results.append(result)

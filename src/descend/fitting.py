@@ -50,7 +50,7 @@ def fit(
     record_path: bool | None = None,
     record_grad_norms: bool = True,
     dtype: torch.dtype = torch.float32,
-    compile: bool = False,
+    compile: bool | str = "auto",
     **hyperparameters: Any,
 ) -> engine.Runs:
     """Train ``model`` on ``data`` with every configuration of the sweep; one batched program per cohort.

@@ -350,6 +350,10 @@ class _Cost:
     def __call__(self, p: dict[str, Tensor], x: object = None) -> Tensor:
         return self.landscape.f(*(p[n] for n in self.landscape.names))
 
+    #: f works elementwise on coordinates of any shape (the :class:`Landscape` contract): the model calls it
+    #: on all runs' coordinates at once instead of through vmap
+    broadcasts = True
+
     def __repr__(self) -> str:
         return f"landscape({self.landscape.name!r})"
 

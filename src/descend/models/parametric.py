@@ -54,6 +54,11 @@ class Parametric(_Base):
 
     ``uses_data=False`` makes a cost surface (see :func:`landscape`): ``fn(p, None)`` returns one value (or
     ``[out]``), x is ignored (may be None) and :meth:`forward` returns ``[K, 1, out]``.
+
+    A function written with broadcasting may say so with an attribute ``fn.broadcasts = True``: it is then
+    called once for all runs instead of through vmap (much faster for small models), with each parameter as
+    ``[K, 1, *shape]`` and x as ``[B, D]`` or ``[K, B, D]`` (without data: ``[K, *shape]``); it must give the
+    same values as for one run. The ellipse, the line fit and the landscapes do.
     """
 
     fn: Callable[[dict[str, Tensor], Tensor | None], Tensor]
@@ -131,6 +136,8 @@ class Parametric(_Base):
         return tuple(torch.stack([run[i] for run in runs]).to(device) for i in range(len(base)))
 
     def _vmap(self, f: Callable, params: tuple[Tensor, ...], x: Tensor | None, per_run: bool) -> Tensor:
+        if getattr(f, "broadcasts", False):
+            return _broadcast(f, self.names, params, x)
         p = dict(zip(self.names, params))
         if x is None:
             return torch.func.vmap(lambda q: f(q, None), in_dims=(0,))(p)
@@ -189,6 +196,20 @@ class Parametric(_Base):
         return f"Parametric({', '.join(parts)})"
 
 
+def _broadcast(f: Callable, names: tuple[str, ...], params: tuple[Tensor, ...], x: Tensor | None) -> Tensor:
+    """``f`` on all K runs at once, for a function written with broadcasting (``f.broadcasts``): the same
+    values as through vmap, without its cost per call (about 0.7 ms, most of a small model's step).
+
+    With data, each parameter is given as ``[K, 1, *shape]`` (a scalar as ``[K, 1]``) and x as ``[B, D]`` or
+    ``[K, B, D]``, so an expression written for one run (``p["w"] * x[..., 0]``) gives ``[K, B]``. Without
+    data (a cost surface) each parameter is ``[K, *shape]`` and a scalar cost comes back as ``[K]``.
+    """
+    k = params[0].shape[0]
+    if x is None:
+        return f(dict(zip(names, params)), None)
+    return f({n: t.reshape(k, 1, *t.shape[1:]) for n, t in zip(names, params)}, x)
+
+
 def _name(f: object) -> str:
     if isinstance(f, (_LandscapeFn, _EllipseFn, _EllipseValid)):
         return repr(f)
@@ -205,6 +226,7 @@ def _radicand(p: dict[str, Tensor], x: Tensor, offset: float) -> Tensor:
 @dataclass(frozen=True)
 class _EllipseFn:
     offset: float
+    broadcasts = True  # elementwise in w_a, w_b and x: all runs at once (see _broadcast)
 
     def __call__(self, p: dict[str, Tensor], x: Tensor) -> Tensor:
         r = _radicand(p, x, self.offset)
@@ -219,6 +241,7 @@ class _EllipseFn:
 @dataclass(frozen=True)
 class _EllipseValid:
     offset: float
+    broadcasts = True
 
     def __call__(self, p: dict[str, Tensor], x: Tensor) -> Tensor:
         return _radicand(p, x, self.offset) > 0

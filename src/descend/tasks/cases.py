@@ -62,10 +62,12 @@ def _gd_range(hessian: Tensor) -> tuple[float, tuple[float, float]]:
 
 @dataclass(frozen=True)
 class _LineFn:
-    """ŷ = w·x + b (seed 003's line fit), for one run."""
+    """ŷ = w·x + b (seed 003's line fit), for one run or, broadcasting, for all runs at once."""
+
+    broadcasts = True
 
     def __call__(self, p: dict[str, Tensor], x: Tensor) -> Tensor:
-        return p["w"] * x[:, 0] + p["b"]
+        return p["w"] * x[..., 0] + p["b"]
 
     def __repr__(self) -> str:
         return "ŷ = w·x + b"
