@@ -101,8 +101,25 @@ def make_sampler(name: str, space: Space, *, seed: int, cohort: int, trials: int
         if name == "random":
             return optuna.samplers.RandomSampler(seed=seed)
         if name == "grid":
-            return optuna.samplers.GridSampler(grid(space, trials), seed=seed)
+            return _Grid(grid(space, trials), seed=seed)
     raise ValueError(f"unknown sampler {name!r}")
+
+
+def _grid_sampler() -> type:
+    import optuna
+
+    class Grid(optuna.samplers.GridSampler):
+        """Optuna's grid sampler without its ``study.stop()`` once the grid is done: that works only inside
+        ``study.optimize``, and descend's budget (the grid's size) ends the search anyway."""
+
+        def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
+            return None
+
+    return Grid
+
+
+def _Grid(search_space: dict[str, list[Any]], seed: int) -> Any:  # noqa: N802 - builds the class above
+    return _grid_sampler()(search_space, seed=seed)
 
 
 def grid(space: Space, trials: int) -> dict[str, list[Any]]:

@@ -1,0 +1,179 @@
+"""The cohort runner: K trials trained as one cohort equal the same trials trained alone, seeds from trial
+numbers, reproducible studies, and pruning decided over the whole cohort (as masking)."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import optuna
+import pytest
+import torch
+from optuna.trial import TrialState
+
+import descend
+from descend import engine
+from descend.spec import RunSpec
+from descend.tune import pruning
+
+F64 = dict(dtype=torch.float64)
+# line has 120 training samples: with mini-batches of 16 the seed draws the batches, so it matters
+SEARCH = dict(optimizer="adam", space="lr=1e-3..0.5:log, beta1=0.5..0.99", batch_size=16, steps=40, eval_every=10,
+              seeds=0, **F64)
+
+
+def alone(config: dict, seed: int, steps: int, **kw) -> object:
+    """The trial's configuration trained by itself (a cohort of one)."""
+    config = dict(config)
+    batch = config.pop("batch_size", 16)
+    return descend.fit(task="line", runs=[RunSpec("adam", config, batch, seed)], steps=steps, eval_every=10,
+                       record_grad_norms=False, **F64, **kw)
+
+
+def test_a_cohort_equals_its_trials_trained_one_by_one_told_in_trial_order():
+    result = descend.tune("line", trials=6, cohort=6, **SEARCH)
+    trials = result.study.get_trials()
+    assert [t.number for t in trials] == list(range(6)) and all(t.state == TrialState.COMPLETE for t in trials)
+    for t in trials:
+        assert t.user_attrs["descend"]["seed"] == t.number  # the seed is the trial number
+        runs = alone(dict(t.params), t.number, 40)
+        assert t.value == pytest.approx(runs.summary["final_validation_loss"].iloc[0], rel=1e-10, abs=1e-12)
+    # told in the order of the trial numbers
+    completed = [t.datetime_complete for t in trials]
+    assert completed == sorted(completed)
+    # the first cohort is the baseline (adam's defaults, the task's lr for adam) and a spread of the space
+    assert trials[0].user_attrs["descend:role"] == "baseline" and trials[0].params["beta1"] == 0.9
+    assert {t.user_attrs["descend:role"] for t in trials[1:]} == {"spread"}
+
+
+def test_seeds_matter_and_come_from_the_trial_number():
+    a = alone({"lr": 0.05, "beta1": 0.9}, 0, 40).summary["final_validation_loss"].iloc[0]
+    b = alone({"lr": 0.05, "beta1": 0.9}, 1, 40).summary["final_validation_loss"].iloc[0]
+    assert a != b
+
+
+def test_a_study_re_run_with_the_same_sampler_seed_gives_the_same_trials():
+    def trials(seed):
+        study = descend.tune("line", trials=12, cohort=4, seed=seed, **SEARCH).study
+        return [(t.number, t.params, t.value) for t in study.get_trials()]
+
+    first = trials(7)
+    assert first == trials(7)
+    assert [p for _, p, _ in first] != [p for _, p, _ in trials(8)]
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "random", "qmc", "cmaes", "grid"])
+def test_every_sampler_runs_cohorts(sampler):
+    result = descend.tune("line", trials=8, cohort=4, sampler=sampler, **SEARCH)
+    frame = result.trials
+    # the grid of 2 ranges with at most 8 points is 2 × 2: its size becomes the budget
+    n = 4 if sampler == "grid" else 8
+    assert (frame["state"] == "COMPLETE").sum() == n
+    assert frame[["lr", "beta1"]].drop_duplicates().shape[0] == n
+    assert set(result.best) == {"adam"}
+    if sampler == "grid":
+        assert sorted(frame["lr"].unique()) == [1e-3, 0.5] and "grid sampler: 4 grid points" in result.notes[0]
+
+
+def test_successive_halving_prunes_as_masking_and_tells_the_last_value():
+    result = descend.tune("line", trials=9, cohort=9, pruner="sha", **{**SEARCH, "steps": 90})
+    trials = result.study.get_trials()
+    pruned = [t for t in trials if t.state == TrialState.PRUNED]
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    # η = 3, checkpoints at 1/9 and 1/3 of 90 steps (evaluations every 10): 9 → 3 → 1
+    assert len(complete) == 1 and len(pruned) == 8
+    assert sorted(t.user_attrs["descend"]["steps"] for t in pruned) == [10] * 6 + [30] * 2
+    for t in pruned:
+        steps = t.user_attrs["descend"]["steps"]
+        assert max(t.intermediate_values) == steps
+        assert t.value == t.intermediate_values[steps]  # told PRUNED with its last value
+        # frozen in place: its value is the trial's own loss after that many steps, trained alone
+        runs = alone(dict(t.params), t.number, steps)
+        assert t.value == pytest.approx(runs.summary["final_validation_loss"].iloc[0], rel=1e-10, abs=1e-12)
+    # the rung decisions are the cohort's best: the survivors of the first checkpoint are its 3 best values
+    first = sorted(trials, key=lambda t: t.intermediate_values[10])
+    assert {t.number for t in first[:3]} == {t.number for t in trials if t.user_attrs["descend"]["steps"] != 10}
+
+
+def _event(values, order):
+    runs = [engine.Run(i, RunSpec("adam", {"lr": 0.1}).resolved()) for i in order]
+    metrics = {"validation_loss": torch.tensor([values[i] for i in order], dtype=torch.float64)}
+    return engine.Monitor(10, runs, metrics, ["ok"] * len(order))
+
+
+@pytest.mark.parametrize("kind", ["sha", "median"])
+def test_pruning_decisions_do_not_depend_on_the_order_of_the_runs(kind):
+    rng = random.Random(0)
+    values = [rng.random() for _ in range(12)]
+    prior = [[rng.random() for _ in range(7)]]
+    decided = []
+    for _ in range(5):
+        order = list(range(12))
+        rng.shuffle(order)
+        pruner = pruning.CohortPruner(kind, "validation_loss", "minimize", [10], prior)
+        event = _event(values, order)
+        pruner(event)
+        decided.append(frozenset(event.pruned))
+    assert len(set(decided)) == 1 and 0 < len(decided[0]) < 12
+
+
+def test_successive_halving_keeps_the_best_third_of_the_cohort_and_the_earlier_trials():
+    pruner = pruning.CohortPruner("sha", "validation_loss", "minimize", [10])
+    assert pruner.decide([5, 1, 4, 2, 3, 6], []) == [True, False, True, False, True, True]
+    # earlier trials at the same checkpoint count: of 5 values the best 2 go on, one of them from this cohort
+    assert pruner.decide([5, 1, 4], [0.1, 2.0]) == [True, False, True]
+    assert pruner.decide([5, 1, 4], [0.1, 0.2]) == [True, True, True]
+    assert pruner.decide([1, math.nan], []) == [False, True]  # a non-finite value is the worst
+    maximize = pruning.CohortPruner("sha", "validation_accuracy", "maximize", [10])
+    assert maximize.decide([0.9, 0.5, 0.7], []) == [False, True, True]
+
+
+def test_median_pruning_needs_completed_trials_first():
+    pruner = pruning.CohortPruner("median", "validation_loss", "minimize", [10])
+    assert pruner.decide([5, 1, 4], [1, 2, 3]) == [False] * 3  # fewer than 5 completed trials
+    assert pruner.decide([5, 1, 2.5], [1, 2, 3, 4, 5]) == [True, False, False]
+
+
+def test_a_cohort_whose_runs_are_all_pruned_stops():
+    pruner = pruning.CohortPruner("sha", "validation_loss", "minimize", [10], [[0.0, 0.0, 0.0, 0.0]])
+    event = _event([1.0, 2.0], [0, 1])
+    pruner(event)
+    assert event.pruned == {0, 1} and event.stopped and pruner.all_stopped
+
+
+def test_median_pruning_in_a_study():
+    result = descend.tune("line", trials=16, cohort=8, pruner="median", **{**SEARCH, "steps": 50})
+    trials = result.study.get_trials()
+    first, second = trials[:8], trials[8:]
+    assert all(t.state == TrialState.COMPLETE for t in first)  # nothing to compare with in the first cohort
+    assert all(len(t.intermediate_values) == 4 for t in first)  # checkpoints every tenth, on evaluations
+    for t in second:
+        if t.state == TrialState.PRUNED:
+            step = t.user_attrs["descend"]["steps"]
+            earlier = sorted(f.intermediate_values[step] for f in first)
+            assert t.value > (earlier[3] + earlier[4]) / 2
+
+
+def test_diverged_trials_are_told_the_worst_value():
+    result = descend.tune("line", optimizer="gd", space="lr=10..100:log", trials=4, cohort=4, steps=30, seeds=0)
+    trials = result.study.get_trials()
+    assert all(t.state == TrialState.COMPLETE and t.value == math.inf for t in trials)
+    assert {t.user_attrs["descend"]["status"] for t in trials} == {"diverged"}
+    assert result.best == {} and result.final is None
+
+
+def test_the_result_holds_the_best_configuration_and_its_seeded_re_runs():
+    result = descend.tune("line", optimizer=["gd", "adam"], trials=8, cohort=8, steps=40, seeds=3, **F64)
+    assert set(result.studies) == {"gd", "adam"} and result.names == {"gd": "line-gd", "adam": "line-adam"}
+    for name, study in result.studies.items():
+        best = result.best[name]
+        assert best["value"] == study.best_value and best["trial"] == study.best_trial.number
+    summary = result.final.summary
+    assert sorted(summary["seed"]) == [0, 0, 1, 1, 2, 2]
+    for name in ("gd", "adam"):
+        mine = summary[summary["optimizer"] == name]
+        assert mine["lr"].nunique() == 1 and mine["lr"].iloc[0] == result.best[name]["config"]["lr"]
+    assert {"test loss", "validation loss", "seeds"} <= set(result.table.columns)
+    frame = result.trials
+    assert list(frame.columns[:4]) == ["optimizer", "number", "state", "value"] and len(frame) == 16
+    assert isinstance(result.study, optuna.Study)

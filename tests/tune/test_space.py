@@ -1,0 +1,112 @@
+"""The --space mini-language: what it accepts, what it refuses (one line naming the item), default spaces."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from descend.tune.space import Param, default_space, parse_space, space_for
+
+
+@pytest.mark.parametrize("text, canonical", [
+    ("lr=1e-5..1e-1:log, beta1=0.8..0.999", "lr=1e-05..0.1:log, beta1=0.8..0.999"),
+    (" lr = 1e-4..1e-1 :log ,beta1=0.9|0.95|0.99 ", "lr=0.0001..0.1:log, beta1=0.9|0.95|0.99"),
+    ("lr=1e-3..1e-1:log, amsgrad=true|false, eps=1e-6", "lr=0.001..0.1:log, amsgrad=true|false, eps=1e-06"),
+    ("lr=1e-3..1e-1:log, batch_size=full|16|32", "lr=0.001..0.1:log, batch_size=full|16|32"),
+    ("lr=0.01..0.1:step=0.01", "lr=0.01..0.1:step=0.01"),
+    ("weight_decay=0..1e-2, lr=1e-3", "weight_decay=0..0.01, lr=0.001"),
+])
+def test_good_spaces_parse_to_their_canonical_text(text, canonical):
+    space = parse_space(text, "adam")
+    assert space.text() == canonical
+    assert parse_space(space.text(), "adam").text() == canonical  # the canonical text reads back the same
+
+
+def test_kinds_of_items():
+    space = parse_space("lr=1e-5..1e-1:log, beta1=0.9|0.99, eps=1e-6, batch_size=full|32", "adam")
+    lr, beta1, eps, batch = space.params
+    assert (lr.kind, lr.low, lr.high, lr.log) == ("float", 1e-5, 0.1, True)
+    assert beta1 == Param("beta1", "choice", choices=(0.9, 0.99))
+    assert eps == Param("eps", "fixed", value=1e-6) and not eps.searched
+    assert batch.choices == (None, 32)
+    assert [p.name for p in space.searched] == ["lr", "beta1", "batch_size"]
+    assert space.values({"lr": 0.01, "beta1": 0.9, "batch_size": 32}) == {"eps": 1e-6, "lr": 0.01, "beta1": 0.9,
+                                                                        "batch_size": 32}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "--space '' is empty"),
+    ("   ", "is empty"),
+    ("lr", "'lr': an item is NAME=LOW..HIGH[:log], NAME=A|B|C or NAME=VALUE"),
+    ("lr=1e-5..", "'lr=1e-5..': a range LOW..HIGH needs both ends"),
+    ("lr=a..b", "'lr=a..b': 'a' is not a number"),
+    ("lr=0.1..0.01", "needs LOW < HIGH"),
+    ("lr=0..1:log", "a log range needs LOW > 0"),
+    ("lr=1e-3..1:lgo", "unknown flag 'lgo'; did you mean 'log'?"),
+    ("bta1=0.8..0.9", "adam has no hyperparameter 'bta1'; did you mean 'beta1'"),
+    ("momentum=0..0.9", "adam has no hyperparameter 'momentum'"),
+    ("beta1=0.8..1", "beta1=1 is outside what adam allows for beta1, [0, 1)"),
+    ("beta1=0.9|1.0", "beta1=1 is outside what adam allows"),
+    ("lr=-1e-3..1e-1", "lr=-0.001 is outside what adam allows for lr, [0, inf)"),
+    ("lr=1e-3..1e-1, lr=1e-2..1", "lr is given twice"),
+    ("amsgrad=0..1", "amsgrad is a switch of adam; give its values as choices"),
+    ("amsgrad=yes|no", "amsgrad=yes is not allowed for adam"),
+    ("batch_size=8..64", "give batch sizes as choices"),
+    ("batch_size=0|32", "0 is not a batch size"),
+    ("beta1=high|low", "high is not a number"),
+    ("lr=inf..1", "'inf' is not a finite number"),
+])
+def test_bad_spaces_are_one_line_naming_the_item(text, message):
+    with pytest.raises(ValueError) as error:
+        parse_space(text, "adam")
+    assert message in str(error.value)
+    assert str(error.value).startswith("--space")
+    assert "\n" not in str(error.value)
+
+
+def test_errors_name_the_interface_s_spelling():
+    with pytest.raises(ValueError, match=r"^space 'lr=1e-5\.\.'"):
+        parse_space("lr=1e-5..", "adam", what="space")
+
+
+def test_switches_and_their_requirements():
+    assert parse_space("lr=1e-3..1e-1:log, momentum=0.5..0.9, nesterov=true|false", "sgd").searched[-1].choices == (
+        True, False)
+    with pytest.raises(ValueError, match="nesterov=true needs momentum > 0"):
+        parse_space("lr=1e-3..1e-1:log, nesterov=true", "sgd")
+    with pytest.raises(ValueError, match="both fixed by --optimizer sgd:momentum=0.9 and searched"):
+        parse_space("momentum=0..0.9", "sgd", fixed={"momentum": 0.9})
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "sgd", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
+                                       "amsgrad", "adamw", "adamax", "nadam", "radam"])
+def test_every_optimizer_has_a_default_space_it_accepts(optimizer):
+    from descend.optim import get
+
+    space = default_space(optimizer)
+    assert space.params[0].name == "lr" and space.params[0].log
+    assert parse_space(space.text(), optimizer).text() == space.text()  # within what the optimizer allows
+    base = space.baseline()
+    info = get(optimizer)
+    info.configure(**{k: v for k, v in base.items()})
+    assert math.isclose(base["lr"], info.defaults["lr"])  # the baseline is the optimizer's defaults
+
+
+def test_the_default_lr_range_is_centred_on_the_task_s_rate():
+    space = space_for("gd", None, lr=0.3)
+    assert space.params[0].text() == "lr=0.003..30:log"
+    assert space.baseline() == {"lr": 0.3}
+    assert space_for("adam", "lr=1e-4..1e-2:log", lr=0.05).baseline() == {"lr": 0.01}  # clipped into the range
+
+
+def test_spread_covers_the_space_reproducibly():
+    space = parse_space("lr=1e-5..1e-1:log, beta1=0.8..0.999, amsgrad=true|false", "adam")
+    points = space.spread(16, seed=3)
+    assert points == space.spread(16, seed=3) and points != space.spread(16, seed=4)
+    lrs = sorted(math.log10(p["lr"]) for p in points)
+    assert all(-5 <= v <= -1 for v in lrs)
+    # a low-discrepancy spread: every decade of lr holds some points, both switch values appear
+    assert {math.floor(v) for v in lrs} == {-5, -4, -3, -2}
+    assert {p["amsgrad"] for p in points} == {True, False}
+    assert all(0.8 <= p["beta1"] <= 0.999 for p in points)
