@@ -189,7 +189,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
             result = api.run(plan, progress=bar, opened=opened)
     except ValueError as e:  # a configuration the checks could not foresee
         return _fail(str(e))
-    command = "descend " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    command = mask("descend " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])))
     written = write(result, out_dir, command=command)
     if not quiet and len(result.table):
         Console().print(_table(result))

@@ -310,10 +310,13 @@ class Runner:
         storage = study._storage
         t0 = time.perf_counter()
         asked = []
-        for _ in range(n):
-            trial = study.ask()
-            params = space.suggest(trial)
-            asked.append((trial, params))
+        with warnings.catch_warnings():
+            # descend beats for the trials itself (storage.Heartbeat); Optuna's note assumes study.optimize
+            warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed")
+            for _ in range(n):
+                trial = study.ask()
+                params = space.suggest(trial)
+                asked.append((trial, params))
         for trial, _ in asked:
             storage.set_trial_system_attr(trial._trial_id, storage_module.WORKER_KEY, self.worker)
         beat.add(trial._trial_id for trial, _ in asked)

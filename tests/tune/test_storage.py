@@ -1,0 +1,202 @@
+"""Studies that outlive a process: resume on a journal file and SQLite, refusal of a different study,
+Ctrl-C/stop keeping what finished, kill -9 of a worker (its trials retried with the same parameters)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+import torch
+from optuna.trial import TrialState
+
+import descend
+from descend.tune import storage as storage_module
+
+SEARCH = dict(optimizer="adam", space="lr=1e-3..0.5:log, beta1=0.5..0.99", batch_size=16, steps=40, eval_every=10,
+              seeds=0, dtype=torch.float64)
+
+
+def load(target: str, name: str = "line") -> optuna.Study:
+    return optuna.load_study(study_name=name, storage=storage_module.open_storage(target))
+
+
+def states(study: optuna.Study) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for t in study.get_trials(deepcopy=False):
+        out[t.state.name] = out.get(t.state.name, 0) + 1
+    return out
+
+
+@pytest.mark.parametrize("kind", ["journal", "sqlite"])
+def test_re_running_resumes_the_study_keeping_every_finished_trial(tmp_path, kind):
+    target = str(tmp_path / "study.journal") if kind == "journal" else f"sqlite:///{tmp_path / 'study.db'}"
+    first = descend.tune("line", trials=8, cohort=4, storage=target, **SEARCH)
+    before = {t.number: (t.params, t.value, t.datetime_complete) for t in first.study.get_trials()}
+    assert first.outcomes["adam"].told == 8
+    again = descend.tune("line", trials=12, cohort=4, storage=target, **SEARCH)
+    assert again.outcomes["adam"].told == 4  # the budget counts the 8 it already had: nothing trained twice
+    trials = load(target).get_trials()
+    assert [t.number for t in trials] == list(range(12)) and all(t.state == TrialState.COMPLETE for t in trials)
+    assert {t.number: (t.params, t.value, t.datetime_complete) for t in trials[:8]} == before
+    done = descend.tune("line", trials=12, cohort=4, storage=target, **SEARCH)
+    assert done.outcomes["adam"].told == 0 and len(done.trials) == 12
+
+
+def test_the_default_storage_is_a_journal_file_in_the_output_directory(tmp_path):
+    result = descend.tune("line", trials=4, cohort=4, out=tmp_path / "out", **SEARCH)
+    assert result.storage == str(tmp_path / "out" / "study.journal")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["best.json", "study.journal", "table.csv",
+                                                                   "trials.csv"]
+    assert len(load(result.storage).get_trials()) == 4
+
+
+@pytest.mark.parametrize("change, flag", [
+    (dict(space="lr=1e-4..0.5:log, beta1=0.5..0.99"), "space"),
+    (dict(metric="accuracy"), "metric"),
+    (dict(steps=50), "steps"),
+    (dict(batch_size=8), "batch_size"),
+])
+def test_an_existing_study_made_otherwise_is_refused_before_anything_is_written(tmp_path, change, flag):
+    target = str(tmp_path / "study.journal")
+    descend.tune("line", trials=4, cohort=4, storage=target, **SEARCH)
+    size = Path(target).stat().st_size
+    task = "digits" if flag == "metric" else "line"
+    if flag == "metric":  # digits has accuracy: a study of the same name on another objective
+        change = dict(change, study="line")
+    with pytest.raises(ValueError, match=rf"^{flag}: study 'line'"):
+        descend.tune(task, trials=8, cohort=4, storage=target, **{**SEARCH, **change})
+    assert Path(target).stat().st_size == size
+
+
+def test_a_stop_keeps_the_finished_trials_and_re_queues_the_rest_with_their_parameters(tmp_path):
+    target = str(tmp_path / "study.journal")
+    stop = threading.Event()
+
+    def progress(event):
+        if event["kind"] == "step" and event["done"] >= 4 and event["step"] >= 20:
+            stop.set()  # in the middle of the second cohort
+
+    result = descend.tune("line", trials=12, cohort=4, storage=target, progress=progress, stop=stop, **SEARCH)
+    assert result.interrupted and result.final is None and "interrupted" in result.notes[0]
+    study = load(target)
+    assert states(study) == {"COMPLETE": 4, "FAIL": 4, "WAITING": 4}
+    failed = [t for t in study.get_trials() if t.state == TrialState.FAIL]
+    waiting = [t for t in study.get_trials() if t.state == TrialState.WAITING]
+    assert [t.params for t in waiting] == [t.params for t in failed]
+    assert [t.system_attrs["failed_trial"] for t in waiting] == [t.number for t in failed]
+    complete = {t.number: t.value for t in study.get_trials() if t.state == TrialState.COMPLETE}
+    resumed = descend.tune("line", trials=12, cohort=4, storage=target, **SEARCH)
+    assert resumed.outcomes["adam"].told == 8 and not resumed.interrupted
+    study = load(target)
+    assert states(study) == {"COMPLETE": 12, "FAIL": 4}
+    retried = {t.system_attrs["failed_trial"]: t for t in study.get_trials() if "failed_trial" in t.system_attrs}
+    for t in failed:  # trained again with the same parameters and the seed of the trial it repeats
+        assert retried[t.number].params == t.params
+        assert retried[t.number].user_attrs["descend"]["seed"] == t.number
+    assert {n: v for n, v in complete.items()} == {t.number: t.value for t in study.get_trials()[:4]}
+
+
+SLOW_WORKER = """
+import sys, time
+import torch
+import descend
+
+def slow(event):  # the second cohort trains slowly, so that it can be killed in the middle
+    if event["kind"] == "step" and event["done"] >= 4:
+        time.sleep(0.5)
+
+descend.tune("line", optimizer="adam", space="lr=1e-3..0.5:log, beta1=0.5..0.99", batch_size=16, steps=40,
+             eval_every=10, seeds=0, dtype=torch.float64, trials=8, cohort=4, storage=sys.argv[1], progress=slow)
+"""
+
+
+def _wait_for(predicate, timeout=120.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_kill_9_of_a_worker_loses_only_its_cohort_whose_trials_are_retried(tmp_path):
+    target = str(tmp_path / "study.journal")
+    worker = subprocess.Popen([sys.executable, "-c", SLOW_WORKER, target])
+    try:
+        def midway():
+            if worker.poll() is not None:
+                raise AssertionError(f"the worker ended early ({worker.returncode})")
+            if not Path(target).exists():
+                return False
+            try:
+                return states(load(target)) == {"COMPLETE": 4, "RUNNING": 4}
+            except KeyError:  # the study is not created yet
+                return False
+
+        _wait_for(midway)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    study = load(target)
+    before = {t.number: (t.params, t.value) for t in study.get_trials() if t.state == TrialState.COMPLETE}
+    killed = {t.number: t.params for t in study.get_trials() if t.state == TrialState.RUNNING}
+    # the worker was a process of this machine that is gone: its trials are stale at once (no grace period)
+    result = descend.tune("line", trials=8, cohort=4, storage=target, **SEARCH)
+    assert sorted(result.outcomes["adam"].retried_stale) == sorted(killed)
+    assert result.outcomes["adam"].told == 4
+    study = load(target)
+    assert states(study) == {"COMPLETE": 8, "FAIL": 4}
+    assert {t.number: (t.params, t.value) for t in study.get_trials() if t.number in before} == before
+    retried = [t for t in study.get_trials() if t.state == TrialState.COMPLETE and t.number not in before]
+    assert sorted((t.system_attrs["failed_trial"], tuple(sorted(t.params.items()))) for t in retried) == sorted(
+        (n, tuple(sorted(p.items()))) for n, p in killed.items())
+    assert sorted(t.user_attrs["descend"]["seed"] for t in retried) == sorted(killed)
+
+
+def test_a_trial_whose_heartbeat_stopped_is_failed_and_retried_once(tmp_path):
+    study = optuna.create_study(storage=storage_module.open_storage(str(tmp_path / "s.journal")), study_name="s")
+    alive, stale, elsewhere = study.ask(), study.ask(), study.ask()
+    for trial in (alive, stale, elsewhere):
+        trial.suggest_float("x", 0, 1)
+    storage = study._storage
+    now = time.time()
+    storage.set_trial_system_attr(alive._trial_id, storage_module.BEAT_KEY, now)
+    storage.set_trial_system_attr(stale._trial_id, storage_module.BEAT_KEY, now - 30)
+    storage.set_trial_system_attr(elsewhere._trial_id, storage_module.WORKER_KEY, "another-host:1:1")
+    storage.set_trial_system_attr(elsewhere._trial_id, storage_module.BEAT_KEY, now)
+    assert storage_module.fail_stale(study, grace_period=10) == [stale.number]
+    assert storage_module.fail_stale(study, grace_period=10) == []  # failed once, retried once
+    trials = study.get_trials()
+    assert [t.state.name for t in trials] == ["RUNNING", "FAIL", "RUNNING", "WAITING"]
+    assert trials[3].params == trials[1].params and trials[3].system_attrs["failed_trial"] == stale.number
+
+
+def test_the_heartbeat_beats_for_the_running_trials(tmp_path):
+    study = optuna.create_study(storage=storage_module.open_storage(str(tmp_path / "s.journal")), study_name="s")
+    trial = study.ask()
+    beat = storage_module.Heartbeat(study._storage, interval=0.1)
+    beat.add([trial._trial_id])
+    first = study._storage.get_trial_system_attrs(trial._trial_id)[storage_module.BEAT_KEY]
+    time.sleep(0.35)
+    later = study._storage.get_trial_system_attrs(trial._trial_id)[storage_module.BEAT_KEY]
+    beat.close()
+    assert later > first and beat.errors == 0
+
+
+@pytest.mark.parametrize("target, message", [
+    ("", "storage is empty"),
+    ("study.txt", "give a journal file ending in .journal"),
+    ("redis://localhost/0", "unknown database 'redis'"),
+    ("postgresql://user:secret@127.0.0.1:1/db", "storage postgresql://user:***@127.0.0.1:1/db: cannot use it: "),
+])
+def test_a_storage_that_cannot_work_is_one_line_without_its_password(target, message):
+    with pytest.raises(ValueError) as error:
+        storage_module.open_storage(target, what="storage")
+    assert message in str(error.value) and "secret" not in str(error.value) and "\n" not in str(error.value)
