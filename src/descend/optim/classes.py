@@ -91,7 +91,7 @@ class _Adapter(torch.optim.Optimizer):
             b1, b2 = (unknown.get(name, default) for name, default in zip(("beta1", "beta2"), defaults["betas"]))
             raise ValueError(
                 f"{type(self).__name__} takes betas=(β₁, β₂) as torch.optim does, not {' and '.join(split)}: "
-                f"write betas=({b1!r}, {b2!r}) (descend.fit and the pure rules take beta1 and beta2)"
+                f"write betas=({b1!r}, {b2!r}) (the pure rules take beta1 and beta2; descend.fit takes either form)"
             )
         check_names(unknown, [*defaults, *_FLAGS, "convention", *self.info.names],
                     what=f"argument for {type(self).__name__}")
