@@ -146,7 +146,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
          cohort: Any = None, sampler: str = "tpe", pruner: str = "none", steps: Any = None, epochs: Any = None,
          seeds: Any = 3, storage: str | None = None, study: str | None = None, timeout: Any = None,
          out: str | None = None, metric: str = "loss", batch_size: str | None = None, seed: Any = 0,
-         quiet: bool = False, argv: Sequence[str] | None = None, **options: Any) -> int:
+         quiet: bool = False, **options: Any) -> int:
     """Run ``descend tune`` with the command line's options (texts as typed, None for not given); returns the
     exit code: 0, 2 for bad input (one line on stderr, nothing trained or written), 130 after Ctrl-C."""
     from rich.console import Console
@@ -189,9 +189,13 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
             result = api.run(plan, progress=bar, opened=opened)
     except ValueError as e:  # a configuration the checks could not foresee
         return _fail(str(e))
-    command = mask("descend " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])))
+    given = {"--csv": csv, "--column": column, "--space": list(space or []) or None, "--trials": plan.trials,
+             "--cohort": plan.cohort, "--sampler": plan.sampler, "--pruner": plan.pruner, "--steps": steps,
+             "--epochs": epochs, "--batch-size": batch_size, "--metric": plan.target.metric, "--seed": plan.seed,
+             "--storage": plan.storage, "--study": plan.study, "--out": str(out_dir)}
+    command = mask(resume_command(task, list(optimizer or ["adam"]), given))
     written = write(result, out_dir, command=command)
-    if not quiet and len(result.table):
+    if len(result.table):
         Console().print(_table(result))
     for note in result.notes:
         print(f"note: {note}")
@@ -199,6 +203,23 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     print(f"resume or add workers: {command}")
     print(f"results: {', '.join(str(p) for p in written)}")
     return 130 if result.interrupted else 0
+
+
+def resume_command(task: str | None, optimizers: Sequence[str], options: Mapping[str, Any]) -> str:
+    """The command that resumes this search (or adds a worker to it): every option that decides the study,
+    spelled out, so that a worker on another machine runs the same search.
+
+    >>> resume_command("line", ["adam"], {"--trials": 64, "--space": ["lr=1e-3..1:log"], "--steps": None})
+    'descend tune line -o adam --trials 64 --space lr=1e-3..1:log'
+    """
+    words = ["descend", "tune"] + ([task] if task is not None else [])
+    for name in optimizers:
+        words += ["-o", name]
+    for flag, value in options.items():
+        for item in value if isinstance(value, list) else [value]:
+            if item is not None:
+                words += [flag, str(item)]
+    return " ".join(shlex.quote(w) for w in words)
 
 
 def help_text() -> str:

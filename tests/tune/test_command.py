@@ -1,0 +1,142 @@
+"""``descend tune`` as a user runs it: its help, a search, bad input (one line naming the option, exit code 2,
+nothing trained or written) and Ctrl-C (exit code 130, finished trials kept)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+from typer.testing import CliRunner
+
+from descend.cli import app
+from descend.tune import storage as storage_module
+
+runner = CliRunner()
+FAST = ["--steps", "30", "--trials", "8", "--cohort", "4", "--seeds", "2", "--quiet"]
+
+
+def test_help_shows_examples_and_every_option():
+    result = runner.invoke(app, ["tune", "--help"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0
+    for text in ("Examples:", "descend tune digits", "--space", "--trials", "--cohort", "--sampler", "--pruner",
+                 "--storage", "--study", "--timeout", "--seeds", "--metric", "--out", "tpe|gp|cmaes|qmc|random|grid"):
+        assert text in result.stdout, text
+
+
+def test_a_search_prints_its_table_and_how_to_resume(tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tune", "line", "-o", "gd", "-o", "adam", *FAST, "--out", str(out)],
+                           env={"COLUMNS": "150"})
+    assert result.exit_code == 0, result.output
+    assert "study: 'line-gd', 'line-adam' in " in result.stdout
+    assert "resume or add workers: descend tune line -o gd -o adam" in result.stdout
+    assert "│ gd " in result.stdout and "│ adam " in result.stdout
+    best = json.loads((out / "best.json").read_text())
+    assert best["interrupted"] is False and set(best["best"]) == {"gd", "adam"}
+    assert best["studies"] == {"gd": "line-gd", "adam": "line-adam"}
+    assert sorted(p.name for p in out.iterdir()) == ["best.json", "final_summary.csv", "study.journal", "table.csv",
+                                                     "trials.csv"]
+    again = runner.invoke(app, ["tune", "line", "-o", "gd", "-o", "adam", *FAST, "--out", str(out)])
+    assert again.exit_code == 0  # resumed: the budget is already spent, nothing is trained again
+    frame = (out / "trials.csv").read_text().splitlines()
+    assert len(frame) == 1 + 16
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--space", "lr=1e-5.."], "error: --space 'lr=1e-5..': a range LOW..HIGH needs both ends"),
+    (["--space", ""], "error: --space '' is empty"),
+    (["--space", "bta1=0.8..0.9"], "error: --space 'bta1=0.8..0.9': adam has no hyperparameter 'bta1'; did you "
+                                   "mean 'beta1'"),
+    (["--space", "beta1=0.8..1.0"], "error: --space 'beta1=0.8..1.0': beta1=1 is outside what adam allows"),
+    (["--space", "lr=-1..1"], "lr=-1 is outside what adam allows for lr, [0, inf)"),
+    (["-o", "sgd", "--space", "lr=1e-3..1:log, beta1=0.8..0.9"], "sgd has no hyperparameter 'beta1'"),
+    (["--space", "sgd: momentum=0..0.9"], "error: --space sgd: ...: sgd is not one of the optimizers tuned"),
+    (["-o", "adamm"], "error: --optimizer 'adamm': unknown optimizer 'adamm'; did you mean 'adam'"),
+    (["-o", "adam", "-o", "adam"], "names an optimizer twice"),
+    (["--sampler", "tpx"], "error: --sampler 'tpx': unknown sampler; did you mean 'tpe'?"),
+    (["--pruner", "hyperband"], "error: --pruner 'hyperband': unknown pruner"),
+    (["--storage", "postgresql://me:secret@127.0.0.1:1/db"],
+     "error: --storage postgresql://me:***@127.0.0.1:1/db: cannot use it: "),
+    (["--storage", "redis://localhost"], "error: --storage redis://localhost: unknown database 'redis'"),
+    (["--cohort", "9"], "error: --cohort 9 is larger than the trial budget --trials 8; give --cohort 1..8"),
+    (["--trials", "0"], "error: --trials 0: a whole number >= 1 is required"),
+    (["--trials", "many"], "error: --trials 'many': a whole number is required"),
+    (["--metric", "accuracy"], "error: --metric accuracy: task 'line' is regression, which has no accuracy"),
+    (["--metric", "los"], "error: --metric 'los': unknown metric; did you mean 'loss'?"),
+    (["--epochs", "2", "--steps", "3"], "error: give --steps or --epochs, not both"),
+    (["--batch-size", "1000"], "error: --batch-size 1000 is larger than the training set"),
+    (["--timeout", "-1"], "error: --timeout -1.0: a positive number of seconds is required"),
+])
+def test_bad_input_is_one_line_naming_the_option_and_nothing_is_written(tmp_path, args, message):
+    out = tmp_path / "out"
+    argv = ["tune", "line", "--trials", "8", "--cohort", "4", "--steps", "30", "--out", str(out)]
+    # the later of two equal options wins on the command line: the case's own value replaces the default above
+    result = runner.invoke(app, [*argv, *args])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "secret" not in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_an_unknown_task_or_formula_is_refused():
+    result = runner.invoke(app, ["tune", "nosuchtask", *FAST])
+    assert result.exit_code == 2 and "unknown task 'nosuchtask'" in result.stderr
+    result = runner.invoke(app, ["tune", "x**", *FAST])
+    assert result.exit_code == 2 and "is neither a task nor a formula" in result.stderr
+
+
+def test_resuming_with_another_space_is_refused_and_the_study_is_untouched(tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["tune", "line", *FAST, "--out", str(out)]).exit_code == 0
+    journal = out / "study.journal"
+    size = journal.stat().st_size
+    result = runner.invoke(app, ["tune", "line", *FAST, "--out", str(out), "--space", "lr=1e-4..1e-1:log"])
+    assert result.exit_code == 2
+    assert "error: --space: study 'line' searches 'lr=0.0005..5:log, beta1=0.5..0.99', not 'lr=0.0001..0.1:log'" \
+        in result.stderr
+    assert journal.stat().st_size == size
+
+
+def test_ctrl_c_stops_after_telling_what_finished(tmp_path):
+    out = tmp_path / "out"
+    # a long cohort on a landscape: interrupted in its middle
+    process = subprocess.Popen([sys.executable, "-m", "descend", "tune", "rosenbrock", "-o", "adam", "--steps",
+                                "200000", "--trials", "8", "--cohort", "4", "--out", str(out), "--quiet"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    journal = out / "study.journal"
+    deadline = time.time() + 120
+    try:
+        while time.time() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(process.communicate())
+            if journal.exists():
+                try:
+                    study = optuna.load_study(study_name="rosenbrock", storage=storage_module.open_storage(
+                        str(journal)))
+                    if len(study.get_trials(states=(optuna.trial.TrialState.RUNNING,))) == 4:
+                        break
+                except KeyError:
+                    pass
+            time.sleep(0.2)
+        time.sleep(1.0)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert "note: interrupted" in stdout
+    best = json.loads((out / "best.json").read_text())
+    assert best["interrupted"] is True  # its files never look like a finished search's
+    study = optuna.load_study(study_name="rosenbrock", storage=storage_module.open_storage(str(journal)))
+    trials = study.get_trials()
+    assert [t.state.name for t in trials] == ["FAIL"] * 4 + ["WAITING"] * 4  # re-queued with their parameters
+    assert [t.params for t in trials[4:]] == [t.params for t in trials[:4]]
+    assert not Path(out / "final_summary.csv").exists()
