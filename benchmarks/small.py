@@ -1,0 +1,170 @@
+"""Small problems at interactive speed: a two-parameter landscape, 4 optimizers × 500 steps.
+
+The playground's budget (issue "Fast by default"): Himmelblau from its standard start with GD, momentum,
+RMSprop and Adam at lr 0.01, 500 steps each, under 50 ms of compute. Every implementation computes the same
+four paths (checked: final points agree within 1e-4); the figure is the wall time of all four, warm (the first
+call of each implementation is discarded), median over ``--repeats``:
+
+- ``descend.fit``: the default call (``compile="auto"``: 500 steps never pay for compiling, so eager), all four
+  optimizers in one call (four cohorts of one run);
+- ``descend.fit, compiled``: ``compile=True`` after a warm-up fit in the same process (compile time excluded:
+  what a long-lived server such as the playground pays per request once the programs exist);
+- ``descend rules``: descend's pure update rules with the landscape's hand gradient, eager torch, the loop in
+  Python (no engine: no records, no statuses);
+- ``torch.optim loop``: torch.nn.Parameter [2] + torch.optim classes, autograd, the usual loop;
+- ``jax``: optax's four optimizers in one ``jax.jit`` of a ``lax.scan`` over the 500 steps (compile excluded),
+  when JAX and optax are importable.
+
+Usage::
+
+    python benchmarks/small.py [--repeats 5] [--markdown]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import torch
+
+STEPS, LR, START = 500, 0.01, (-1.0, 1.0)
+OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
+
+
+def himmelblau(x, y):
+    return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
+
+
+def run_fit(compile_: bool | str) -> dict[str, tuple[float, float]]:
+    import descend
+    from descend import landscapes
+
+    model = landscapes.get("himmelblau").model(START)
+    runs = descend.fit(model=model, data=None, loss="value", optimizer=list(OPTIMIZERS), lr=LR, steps=STEPS,
+                       eval_every=0, record_grad_norms=False, compile=compile_, dtype=torch.float64)
+    return {row.optimizer: (float(runs.params[i]["x"]), float(runs.params[i]["y"]))
+            for i, row in runs.summary.iterrows()}
+
+
+def run_rules() -> dict[str, tuple[float, float]]:
+    from descend.landscapes import get
+    from descend.optim import get as optimizer
+
+    scape = get("himmelblau")
+    out = {}
+    for name in OPTIMIZERS:
+        info = optimizer(name)
+        config = info.configure(lr=LR)
+        kwargs = info.update_kwargs(config)
+        w = (torch.tensor([[START[0], START[1]]], dtype=torch.float64),)
+        state = info.init_state(w, config)
+        for _ in range(STEPS):
+            gx, gy = scape.grad(w[0][:, 0], w[0][:, 1])
+            w, state = info.update((torch.stack([gx, gy], dim=1),), state, w, **kwargs)
+        out[name] = (float(w[0][0, 0]), float(w[0][0, 1]))
+    return out
+
+
+def run_torch_loop() -> dict[str, tuple[float, float]]:
+    import descend.optim as D
+
+    classes = {"gd": lambda p: torch.optim.SGD(p, lr=LR), "momentum": lambda p: D.Momentum(p, lr=LR),
+               "rmsprop": lambda p: torch.optim.RMSprop(p, lr=LR), "adam": lambda p: torch.optim.Adam(p, lr=LR)}
+    out = {}
+    for name in OPTIMIZERS:
+        p = torch.nn.Parameter(torch.tensor(START, dtype=torch.float64))
+        opt = classes[name]([p])
+        for _ in range(STEPS):
+            opt.zero_grad()
+            himmelblau(p[0], p[1]).backward()
+            opt.step()
+        out[name] = (float(p[0].detach()), float(p[1].detach()))
+    return out
+
+
+def jax_runner():
+    try:
+        import jax
+        import optax
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+    # descend's momentum is the seeds' EMA form v ← βv + (1−β)g: optax's ema of the gradient, then sgd
+    txs = {"gd": optax.sgd(LR), "momentum": optax.chain(optax.ema(0.9, debias=False), optax.sgd(LR)),
+           "rmsprop": optax.rmsprop(LR, decay=0.99, eps=1e-8, eps_in_sqrt=False), "adam": optax.adam(LR)}
+
+    def f(w):
+        return himmelblau(w[0], w[1])
+
+    @jax.jit
+    def all_four(w0):
+        out = []
+        for name in OPTIMIZERS:
+            tx = txs[name]
+
+            def body(carry, _):
+                w, s = carry
+                updates, s = tx.update(jax.grad(f)(w), s, w)
+                return (optax.apply_updates(w, updates), s), None
+
+            (w, _), _ = jax.lax.scan(body, (w0, tx.init(w0)), None, length=STEPS)
+            out.append(w)
+        return jnp.stack(out)
+
+    w0 = jnp.asarray(START, dtype=jnp.float64)
+
+    def run():
+        result = all_four(w0).block_until_ready()
+        return {name: (float(result[i, 0]), float(result[i, 1])) for i, name in enumerate(OPTIMIZERS)}
+
+    return run
+
+
+def timed(fn, repeats: int) -> tuple[float, dict]:
+    result = fn()  # warm-up: one-time costs (imports, first transforms, compiling) not counted
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    rows = [("descend.fit (default)", lambda: run_fit("auto")), ("descend.fit, compiled", lambda: run_fit(True)),
+            ("descend rules + hand gradient", run_rules), ("torch.optim loop", run_torch_loop)]
+    jax_run = jax_runner()
+    if jax_run is not None:
+        rows.append(("jax: optax, jit + scan", jax_run))
+    results = []
+    for name, fn in rows:
+        seconds, points = timed(fn, args.repeats)
+        results.append((name, seconds, points))
+    reference = results[0][2]
+    for name, _, points in results:  # the same four paths
+        for opt in OPTIMIZERS:
+            assert max(abs(a - b) for a, b in zip(points[opt], reference[opt])) < 1e-4, (name, opt, points[opt])
+    loop = next(s for n, s, _ in results if n == "torch.optim loop")
+    print(f"Himmelblau, {len(OPTIMIZERS)} optimizers × {STEPS} steps, float64, warm; median of {args.repeats}; "
+          f"load {load:.1f} on {os.cpu_count()} cores, torch threads {torch.get_num_threads()}")
+    if args.markdown:
+        print("| implementation | ms for all four | per step (µs) | vs torch.optim loop |\n|---|---|---|---|")
+    for name, seconds, _ in results:
+        per_step = seconds / (len(OPTIMIZERS) * STEPS) * 1e6
+        if args.markdown:
+            print(f"| {name} | {seconds * 1e3:.1f} | {per_step:.1f} | {loop / seconds:.2f}× |")
+        else:
+            print(f"{name:32s} {seconds * 1e3:9.1f} ms  {per_step:8.1f} µs/step  {loop / seconds:6.2f}× the loop")
+    print("budget: 50 ms for all four (the playground's)")
+
+
+if __name__ == "__main__":
+    main()
