@@ -10,7 +10,8 @@ median: each implementation runs in a fresh process once per round (``--rounds``
 round to round), times ``--repeats`` passes after its warm-up and keeps their median; the table gives the
 median over rounds with the range, and each ratio is the median of the ratios measured within a round.
 
-- ``descend``: ``descend.fit`` with the K learning rates as a list: one cohort, one batched program; and
+- ``descend``: ``descend.fit`` with the K learning rates as a list, no other flag (``compile="auto"``, which at
+  T = 200 stays eager: compiling would cost more than it saves): one cohort, one batched program; and
   ``compiled``: the same with ``compile=True`` (compile time excluded: a warm-up fit compiles first).
 - ``torch loop``: what users write today, a Python loop over runs of torch.nn + torch.optim.Adam. Its cost per
   run-step does not depend on K, so it is measured on ``min(K, --loop-runs)`` runs.
@@ -53,8 +54,9 @@ def descend_compiled(k: int, steps: int) -> Callable[[], float]:
     return descend_eager(k, steps, compile=True)
 
 
-def descend_eager(k: int, steps: int, compile: bool = False) -> Callable[[], float]:
-    """``descend.fit`` with the K learning rates as a list: one cohort, one batched program."""
+def descend_eager(k: int, steps: int, compile: bool | str = "auto") -> Callable[[], float]:
+    """``descend.fit`` with the K learning rates as a list: one cohort, one batched program. The default call
+    (``compile="auto"``: at T = 200 compiling never pays, so it runs eagerly)."""
     import torch
 
     import descend
