@@ -8,6 +8,7 @@
     descend show REPORT_DIR      a finished comparison's summary table
     descend report REPORT_DIR    rebuild a report's figures and HTML from its saved results
     descend tune TASK            hyperparameter search on Optuna, K trials trained as one batched program
+    descend play                 the interactive playground in a browser (a local web server)
     descend --version
 """
 
@@ -631,6 +632,29 @@ def tune_command(
                      quiet=quiet)
     if code:
         raise typer.Exit(code)
+
+
+@app.command("play", cls=_Command)
+def play_command(
+    host: str = typer.Option("127.0.0.1", metavar="HOST", help="The address to listen on; 0.0.0.0 serves every "
+                             "machine that can reach this one (a warning says so)."),
+    port: int = typer.Option(8000, metavar="PORT", help="The port to listen on."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Print the URL only; do not open a browser."),
+) -> None:
+    """The seeds' interactive widgets in a browser, computed by descend: a local web server until Ctrl-C.
+
+    \b
+    Examples:
+      descend play
+      descend play --port 8001 --no-browser
+    """
+    from .play import serve
+    from .play.app import PortBusy
+
+    try:
+        serve(host=host, port=port, open_browser=not no_browser, echo=typer.echo)
+    except PortBusy as e:
+        _fail(str(e))
 
 
 def main() -> None:

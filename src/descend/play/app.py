@@ -1,0 +1,246 @@
+"""The playground's web server: a thin FastAPI layer over :mod:`descend.play.widgets`, and :func:`serve`.
+
+Routes:
+
+- ``GET /`` and ``GET /WIDGET`` (``/line``, ``/curvature``, ``/landscape``, ``/ellipse``, ``/vanishing``,
+  ``/tune``): the page; its URL's query string is the widget's whole state;
+- ``GET /api/WIDGET?QUERY`` or ``POST /api/WIDGET`` with the state as JSON: the widget's result as JSON
+  (:func:`descend.play.widgets.compute`); a state that is not allowed gets HTTP 422 with
+  ``{"errors": [{"field": ..., "message": ...}]}``, each message naming the field and what is allowed;
+- ``GET /api/WIDGET.csv?QUERY``: the numbers as CSV;
+- ``GET /api/meta``: what the page's controls offer (optimizers with their hyperparameters and ranges,
+  landscapes, schedules, each widget's fields with their ranges);
+- ``/static/...``: the page's HTML, JS and CSS (in this package), and ``/static/plotly.min.js``, the copy of
+  plotly.js inside the Python ``plotly`` package. Nothing is fetched from the web.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+
+from .state import STATES, errors_of
+from .widgets import PlayError, compute
+
+STATIC = Path(__file__).parent / "static"
+
+
+def plotly_js() -> Path:
+    """The plotly.js bundle shipped inside the Python ``plotly`` package."""
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def _state(widget: str, data: Any, *, query: bool) -> Any:
+    cls = STATES[widget]
+    return cls.from_query(data) if query else cls.model_validate(data)
+
+
+def create_app() -> Any:
+    """The FastAPI application."""
+    from .. import __version__
+
+    app = FastAPI(title="descend play", version=__version__, docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/openapi.json")
+
+    def refused(error: Exception) -> JSONResponse:
+        if isinstance(error, PlayError):
+            errors = [{"field": error.field, "message": str(error)}]
+        else:
+            errors = errors_of(error)
+        return JSONResponse({"errors": errors}, status_code=422)
+
+    def answer(widget: str, data: Any, *, query: bool) -> Any:
+        if widget not in STATES:
+            raise HTTPException(404, f"no widget {widget!r}; the widgets are {', '.join(STATES)}")
+        try:
+            state = _state(widget, data, query=query)
+            return compute(state)
+        except (ValidationError, ValueError) as e:
+            return refused(e)
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_bundle() -> Any:
+        return FileResponse(plotly_js(), media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/api/meta")
+    def meta() -> Any:
+        return _meta()
+
+    @app.get("/api/{widget}.csv")
+    def csv(widget: str, request: Request) -> Any:
+        result = answer(widget, str(request.url.query), query=True)
+        if isinstance(result, JSONResponse):
+            return result
+        return Response(to_csv(result), media_type="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="descend-{widget}.csv"'})
+
+    @app.get("/api/{widget}")
+    def get_widget(widget: str, request: Request) -> Any:
+        return answer(widget, str(request.url.query), query=True)
+
+    @app.post("/api/{widget}")
+    async def post_widget(widget: str, request: Request) -> Any:
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"errors": [{"field": "", "message": "the body must be the state as JSON"}]},
+                                status_code=422)
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(answer, widget, body, query=False)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Any:
+        return Response(status_code=204)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> Any:
+        return RedirectResponse("/landscape")
+
+    @app.get("/{widget}", include_in_schema=False)
+    def page(widget: str) -> Any:
+        if widget not in STATES:
+            raise HTTPException(404, f"no page {widget!r}; the widgets are {', '.join(STATES)}")
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    return app
+
+
+def _meta() -> dict[str, Any]:
+    """What the page's controls offer, from descend's registries and the states' fields."""
+    from .. import landscapes
+    from ..optim import OPTIMIZERS
+    from ..schedules import SCHEDULES
+    from .state import KEY_HYPERPARAMETERS
+
+    optimizers = {}
+    for name, info in OPTIMIZERS.items():
+        hyper = [{"name": h.name, "default": h.default, "symbol": h.symbol, "description": h.description,
+                  "low": h.allowed.low, "high": h.allowed.high if h.allowed.high != float("inf") else None}
+                 for h in info.hyperparameters if h.name in KEY_HYPERPARAMETERS]
+        options = [{"name": o.name, "default": o.default, "description": o.description}
+                   for o in info.options if o.name in KEY_HYPERPARAMETERS and o.name not in info.fixed]
+        optimizers[name] = {"description": info.description, "lr": info.defaults["lr"], "hyper": hyper,
+                            "options": options}
+    scapes = [{"name": n, "title": s.title, "formula": s.formula} for n, s in landscapes.LANDSCAPES.items()
+              if s.dim == 2]
+    return {"optimizers": optimizers, "landscapes": scapes,
+            "schedules": [s for s in SCHEDULES if s not in ("warmup", "constant")],
+            "widgets": {name: {"doc": (cls.__doc__ or "").strip(), "schema": cls.model_json_schema()}
+                        for name, cls in STATES.items()}}
+
+
+def to_csv(result: dict[str, Any]) -> str:
+    """A widget's numbers as CSV, one row per step (and per optimizer or batch size)."""
+    import csv
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    widget = result["widget"]
+    if widget == "line":
+        writer.writerow(["step", "w", "b", "cost", "batch_loss"])
+        for t, (point, cost) in enumerate(zip(result["path"], result["cost"])):
+            batch = result["batch_loss"][t] if t < len(result["batch_loss"]) else None
+            writer.writerow([t, *point, cost, batch])
+    elif widget == "curvature":
+        writer.writerow(["step", "w", "cost", "slope", "predicted_next_cost", "approximation_error"])
+        for t, (w, cost, slope) in enumerate(zip(result["path"], result["cost"], result["slope"])):
+            more = [result["predicted"][t], result["error"][t]] if t < len(result["predicted"]) else [None, None]
+            writer.writerow([t, w, cost, slope, *more])
+    elif widget in ("landscape", "ellipse"):
+        names = result.get("names", ["x", "y"])
+        writer.writerow(["optimizer", "step", *names, "cost", "status"])
+        for run in result["runs"]:
+            for t, (point, cost) in enumerate(zip(run["path"], run["cost"])):
+                writer.writerow([run["label"], t, *point, cost, run["status"]])
+        if widget == "ellipse":
+            writer.writerow([])
+            writer.writerow(["batch_size", "epoch", "batch_loss", "every_kth_update"])
+            for b in result["batches"]:
+                for epoch, loss in zip(b["epoch"], b["loss"]):
+                    writer.writerow([b["label"], epoch, loss, b["every"]])
+    elif widget == "vanishing":
+        writer.writerow(["step", *(f"grad_norm {name}" for name in result["layers"])])
+        for i, step in enumerate(result["steps"]):
+            writer.writerow([step, *(norms[i] for norms in result["norms"])])
+    elif widget == "tune":
+        writer.writerow(["optimizer", "trial", "state", "value", "lr"])
+        for row in result["trials"]:
+            writer.writerow([row["optimizer"], row["number"], row["state"], row["value"], row["lr"]])
+    return out.getvalue()
+
+
+# -- serving ---------------------------------------------------------------------------------------------------------
+
+
+class PortBusy(RuntimeError):
+    """The port is taken: the message says which flag picks another."""
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise :class:`PortBusy` (one line, with the fix) when ``host:port`` cannot be bound."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise PortBusy(f"port {port} on {host} is already in use; choose another with --port "
+                               f"{port + 1 if port < 65535 else 8001}") from None
+            if e.errno in (errno.EACCES, errno.EPERM):
+                raise PortBusy(f"port {port} needs privileges on this machine; choose one above 1023 with "
+                               "--port 8000") from None
+            raise PortBusy(f"cannot listen on {host}:{port} ({e.strerror}); check --host") from None
+
+
+def url_of(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+    return f"http://{shown}:{port}/"
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = True, echo: Any = print) -> None:
+    """Serve the playground with uvicorn on ``host:port`` until Ctrl-C; print the URL and, when ``open_browser``
+    and a browser is available, open it. Raises :class:`PortBusy` before starting when the port is taken."""
+    import uvicorn
+
+    check_port(host, port)
+    url = url_of(host, port)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        echo(f"warning: --host {host} serves the playground to every machine that can reach this one; it runs "
+             "training on request and has no login")
+    echo(f"descend play: {url}  (Ctrl-C to stop)")
+    config = uvicorn.Config(create_app(), host=host, port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    if open_browser:
+        threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
+    server.run()
+
+
+def _open_when_up(server: Any, url: str) -> None:
+    import time
+    import webbrowser
+
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.1)
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return  # no browser here (a server, CI): the printed URL is enough
+    webbrowser.open(url)

@@ -1,0 +1,537 @@
+"""The state of a playground widget: a small, validated value that round-trips through a URL query string.
+
+Every widget of ``descend play`` is a function of one state (:mod:`descend.play.widgets`). A state is a frozen
+pydantic model whose fields carry their allowed ranges, so a request that asks for too much work (too many
+steps, optimizers or grid points, a formula too long) is refused before anything runs, with a message naming
+the field and what is allowed (:func:`errors_of`). :meth:`WidgetState.to_query` writes the fields that differ
+from their defaults as a query string and :meth:`WidgetState.from_query` reads it back to an equal state, so a
+page's URL is its whole state:
+
+>>> from descend.play.state import CurvatureState
+>>> s = CurvatureState(curvature=2.0, lr=0.75)
+>>> s.to_query()
+'curvature=2.0&lr=0.75'
+>>> CurvatureState.from_query(s.to_query()) == s
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "CurvatureState", "EllipseState", "LandscapeState", "LineState", "OptimizerEntry", "TuneState",
+    "VanishingState", "WidgetState", "errors_of", "STATES",
+]
+
+#: The optimizers' hyperparameters a widget row may set besides lr, by what they are called in descend's
+#: registry (each optimizer takes those it has; :meth:`OptimizerEntry.check` refuses the others).
+KEY_HYPERPARAMETERS = ("beta", "beta1", "beta2", "momentum", "alpha", "rho", "eps", "weight_decay", "dampening",
+                       "nesterov", "bias_correction", "centered", "amsgrad")
+
+#: Bounds of the work of one request.
+MAX_OPTIMIZERS = 6
+MAX_LANDSCAPE_WORK = 6000  # optimizers × steps
+MAX_FORMULA = 200  # characters (the parser's own limit; it also refuses nesting deeper than 50 levels)
+
+
+class WidgetState(BaseModel):
+    """The base of every widget's state: frozen, no unknown fields, and a URL query string form."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    #: the widget's name in URLs (``/landscape``, ``/api/landscape``)
+    widget: ClassVar[str] = ""
+
+    # -- the URL form ---------------------------------------------------------------------------------------
+
+    def to_query(self) -> str:
+        """The fields that differ from their defaults, as a query string (lists as repeated keys)."""
+        pairs: list[tuple[str, str]] = []
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            if value == info.get_default(call_default_factory=True):
+                continue
+            if isinstance(value, tuple) and value and isinstance(value[0], OptimizerEntry):
+                pairs.extend((name, entry.to_text()) for entry in value)
+            elif isinstance(value, tuple):
+                pairs.append((name, ",".join(_text(v) for v in value)))
+            elif value is not None:
+                pairs.append((name, _text(value)))
+        return urllib.parse.urlencode(pairs)
+
+    @classmethod
+    def from_query(cls, query: str | Mapping[str, Any]) -> WidgetState:
+        """The state a query string (or a mapping of key → text or list of texts) describes; missing keys
+        keep their defaults. Raises :class:`pydantic.ValidationError` for anything not allowed."""
+        if isinstance(query, str):
+            items = urllib.parse.parse_qsl(query.lstrip("?"), keep_blank_values=True)
+            grouped: dict[str, list[str]] = {}
+            for key, value in items:
+                grouped.setdefault(key, []).append(value)
+        else:
+            grouped = {k: list(v) if isinstance(v, (list, tuple)) else [v] for k, v in query.items()}
+        data: dict[str, Any] = {}
+        for key, values in grouped.items():
+            info = cls.model_fields.get(key)
+            if info is None:
+                data[key] = values[-1]  # refused as an unknown field, with its name
+                continue
+            kind = _kind(info.annotation)
+            if kind == "entries":
+                data[key] = [OptimizerEntry.from_text(v, where=f"{key}.{i}") for i, v in enumerate(values)]
+            elif kind == "tuple":
+                data[key] = [part.strip() for part in values[-1].split(",")] if values[-1].strip() else []
+            else:
+                data[key] = values[-1]
+        return cls.model_validate(data)
+
+    def key(self) -> str:
+        """A canonical text of the state (the cache key of its result)."""
+        return f"{self.widget}:" + json.dumps(self.model_dump(mode="json"), sort_keys=True)
+
+
+def _kind(annotation: Any) -> str:
+    text = str(annotation)
+    if "OptimizerEntry" in text:
+        return "entries"
+    if "tuple" in text.lower():
+        return "tuple"
+    return "scalar"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)  # the shortest text that reads back to the same float
+    return str(value)
+
+
+# -- optimizers of a widget -----------------------------------------------------------------------------------
+
+
+class OptimizerEntry(BaseModel):
+    """One optimizer of a widget: its registry name, learning rate, decay and key hyperparameters.
+
+    ``decay`` is the seeds' inverse-time decay α_t = α/(1 + decay·t); ``schedule`` any schedule of
+    :mod:`descend.schedules` in ``descend compare --schedule``'s words (``cosine``, ``step:step_size=100,gamma=0.5``),
+    as a multiplier of ``lr``; give one of them. ``hyper`` holds the other hyperparameters (``beta1``,
+    ``momentum``, ...), checked against the optimizer's allowed ranges by descend's registry.
+    In a URL it is written ``adam;lr=0.05;beta1=0.8`` (:meth:`to_text`).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field("adam", description="optimizer (descend list optimizers)")
+    lr: float = Field(0.01, gt=0, le=10, description="learning rate α")
+    decay: float = Field(0.0, ge=0, le=10, description="inverse-time decay: α/(1 + decay·t)")
+    schedule: str = Field("", max_length=80, description="a schedule of lr instead of decay, e.g. cosine")
+    hyper: dict[str, float | bool] = Field(default_factory=dict, description="other hyperparameters")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        from ..optim import get
+
+        return get(value.strip()).name
+
+    @field_validator("hyper")
+    @classmethod
+    def _hyper(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key, v in value.items():
+            if key not in KEY_HYPERPARAMETERS:
+                raise ValueError(f"{key!r} cannot be set here; the playground sets lr, decay, schedule and "
+                                 f"{', '.join(KEY_HYPERPARAMETERS)}")
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ValueError(f"{key}={v!r} must be finite")
+        return dict(sorted(value.items()))
+
+    @model_validator(mode="after")
+    def _check(self) -> OptimizerEntry:
+        from ..compare import parse_schedule
+        from ..optim import get
+
+        info = get(self.name)
+        unknown = [k for k in self.hyper if k not in info.names]
+        if unknown:
+            raise ValueError(f"{self.name} has no hyperparameter {unknown[0]!r}; it has "
+                             f"{', '.join(n for n in info.names if n in KEY_HYPERPARAMETERS) or 'none to set here'}")
+        info.configure(lr=self.lr, **self.hyper)  # the registry's allowed ranges, with its message
+        if self.schedule.strip():
+            if self.decay:
+                raise ValueError("give decay (inverse-time) or schedule, not both")
+            parse_schedule(self.schedule, 100, what="schedule")
+        return self
+
+    @property
+    def label(self) -> str:
+        parts = [f"lr={self.lr:g}"] + [f"{k}={_short(v)}" for k, v in self.hyper.items()]
+        if self.decay:
+            parts.append(f"decay={self.decay:g}")
+        if self.schedule.strip():
+            parts.append(self.schedule.strip())
+        return f"{self.name}({', '.join(parts)})"
+
+    def to_text(self) -> str:
+        parts = [self.name, f"lr={_text(self.lr)}"]
+        if self.decay:
+            parts.append(f"decay={_text(self.decay)}")
+        if self.schedule.strip():
+            parts.append(f"schedule={self.schedule.strip()}")
+        parts += [f"{k}={_text(v)}" for k, v in self.hyper.items()]
+        return ";".join(parts)
+
+    @classmethod
+    def from_text(cls, text: str, where: str = "optimizer") -> dict[str, Any]:
+        """``adam;lr=0.05;beta1=0.8`` → the fields of an entry (validated when the state is)."""
+        name, *rest = text.split(";")
+        data: dict[str, Any] = {"name": name.strip(), "hyper": {}}
+        for part in rest:
+            key, eq, value = part.partition("=")
+            key = key.strip()
+            if not eq or not key:
+                raise ValueError(f"{where}: {part!r} is not key=value (write e.g. adam;lr=0.05;beta1=0.9)")
+            if key in ("lr", "decay", "schedule"):
+                data[key] = value.strip()
+            else:
+                low = value.strip().lower()
+                data["hyper"][key] = low == "true" if low in ("true", "false") else value.strip()
+        return data
+
+
+def _short(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v).lower()
+
+
+def _entries(*items: tuple[str, float]) -> tuple[OptimizerEntry, ...]:
+    return tuple(OptimizerEntry(name=n, lr=lr) for n, lr in items)
+
+
+def _check_entries(value: tuple[OptimizerEntry, ...]) -> tuple[OptimizerEntry, ...]:
+    if not value:
+        raise ValueError("choose at least one optimizer")
+    if len(value) > MAX_OPTIMIZERS:
+        raise ValueError(f"{len(value)} optimizers; at most {MAX_OPTIMIZERS} per request")
+    labels = [e.label for e in value]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"{', '.join(labels)} names one optimizer twice with the same settings")
+    return value
+
+
+# -- the widgets' states ---------------------------------------------------------------------------------------
+
+
+class LineState(WidgetState):
+    """Widget 1, seed 003's line fit: data from a ground-truth line, the cost over (w, b), a draggable start."""
+
+    widget: ClassVar[str] = "line"
+
+    m: int = Field(64, ge=8, le=1024, description="samples generated (60% train, 20% validation, 20% test)")
+    noise: float = Field(0.5, ge=0, le=5, description="noise σ on y")
+    data_seed: int = Field(0, ge=0, le=10**6, description="seed of the data set")
+    slope: float = Field(2.0, ge=-5, le=5, description="true w")
+    intercept: float = Field(-1.0, ge=-5, le=5, description="true b")
+    start: tuple[float, float] = Field((-2.0, 3.0), description="initial (w, b)")
+    optimizer: str = Field("gd", description="optimizer")
+    lr: float = Field(0.1, gt=0, le=10, description="learning rate α")
+    batch_size: int = Field(0, ge=0, le=1024, description="batch size: 0 = the whole training set (GD), 1 = SGD")
+    steps: int = Field(100, ge=1, le=1000, description="iterations")
+    grid: int = Field(60, ge=20, le=120, description="contour grid points per axis")
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: tuple[float, float]) -> tuple[float, float]:
+        return _point(value, 20.0)
+
+    @field_validator("optimizer")
+    @classmethod
+    def _optimizer(cls, value: str) -> str:
+        from ..optim import get
+
+        return get(value.strip()).name
+
+    @model_validator(mode="after")
+    def _batch(self) -> LineState:
+        train = _train_size(self.m)
+        if self.batch_size > train:
+            raise ValueError(f"batch_size {self.batch_size} is larger than the training set ({train} of the m = "
+                             f"{self.m} samples); give 1..{train}, or 0 for the whole set")
+        return self
+
+
+@functools.lru_cache(maxsize=64)
+def _train_size(m: int) -> int:
+    """How many of m samples the line task trains on (its train / validation / test split)."""
+    import numpy as np
+
+    from ..data import split
+    from ..data.dataset import as_dataset
+
+    ds = as_dataset(np.zeros((m, 1)), np.zeros(m), feature_names=("x",), kind="regression")
+    return len(split(ds, validation=0.2, test=0.2, seed=0).train)
+
+
+class CurvatureState(WidgetState):
+    """Widget 2, seed 003's learning rate against curvature: gradient descent on the parabola c·w²/2."""
+
+    widget: ClassVar[str] = "curvature"
+
+    curvature: float = Field(1.0, ge=0.1, le=10, description="curvature c of J(w) = c·w²/2")
+    lr: float = Field(0.3, gt=0, le=5, description="learning rate α")
+    start: float = Field(1.5, ge=-2, le=2, description="initial w")
+    steps: int = Field(20, ge=1, le=100, description="iterations")
+
+
+class LandscapeState(WidgetState):
+    """Widget 3: optimizers on a built-in landscape or a typed formula, each with its own settings."""
+
+    widget: ClassVar[str] = "landscape"
+
+    landscape: str = Field("himmelblau", min_length=1, max_length=MAX_FORMULA,
+                           description="a landscape name (descend list landscapes) or a formula in x and y")
+    start: tuple[float, float] | None = Field(None, description="initial (x, y); none: the landscape's")
+    optimizers: tuple[OptimizerEntry, ...] = Field(
+        _entries(("gd", 0.01), ("momentum", 0.01), ("rmsprop", 0.01), ("adam", 0.05)),
+        description="optimizers, each with its own settings")
+    steps: int = Field(300, ge=1, le=2000, description="steps per optimizer")
+    noise: float = Field(0.0, ge=0, le=10, description="gradient noise σ: the noisy empirical risk; 0 = exact")
+    m: int = Field(256, ge=2, le=2048, description="samples of the noisy risk")
+    batch_size: int = Field(1, ge=1, le=2048, description="batch size with noise")
+    data_seed: int = Field(0, ge=0, le=10**6, description="seed of the noise samples")
+    grid: int = Field(80, ge=20, le=150, description="contour grid points per axis")
+
+    @field_validator("landscape")
+    @classmethod
+    def _landscape(cls, value: str) -> str:
+        return " ".join(value.split())
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        return None if value is None else _point(value, 1e4)
+
+    @field_validator("optimizers")
+    @classmethod
+    def _optimizers(cls, value: tuple[OptimizerEntry, ...]) -> tuple[OptimizerEntry, ...]:
+        return _check_entries(value)
+
+    @model_validator(mode="after")
+    def _work(self) -> LandscapeState:
+        work = self.steps * len(self.optimizers)
+        if work > MAX_LANDSCAPE_WORK:
+            raise ValueError(f"steps × optimizers = {self.steps} × {len(self.optimizers)} = {work}; at most "
+                             f"{MAX_LANDSCAPE_WORK} per request (fewer steps or optimizers)")
+        if self.noise > 0 and self.batch_size > self.m:
+            raise ValueError(f"batch_size {self.batch_size} is larger than m = {self.m} noise samples")
+        return self
+
+
+class EllipseState(WidgetState):
+    """Widget 4, seed 004's Earth–Mars transfer orbit: four optimizers from (A, B) = (0.1, 1.8) on the cost
+    surface, and gradient descent with the whole set, single samples, mini-batches and the hybrid schedule."""
+
+    widget: ClassVar[str] = "ellipse"
+
+    start: tuple[float, float] = Field((0.1, 1.8), description="initial (A, B)")
+    optimizers: tuple[OptimizerEntry, ...] = Field(
+        _entries(("gd", 0.1), ("momentum", 0.05), ("rmsprop", 0.005), ("adam", 0.05)),
+        description="optimizers of the paths")
+    steps: int = Field(400, ge=1, le=1000, description="steps per optimizer (whole training set)")
+    batch_optimizer: str = Field("gd", description="optimizer of the batch-size comparison")
+    batch_lr: float = Field(0.1, gt=0, le=10, description="its learning rate")
+    epochs: int = Field(4, ge=1, le=8, description="epochs of the batch-size comparison")
+    batch_sizes: tuple[str, ...] = Field(("full", "1", "32", "hybrid"),
+                                         description="batch sizes compared: full, 1, 32, hybrid (32 for 8 epochs, "
+                                                     "then 512), or a number")
+    grid: int = Field(60, ge=20, le=120, description="contour grid points per axis")
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: tuple[float, float]) -> tuple[float, float]:
+        return _point(value, 5.0)
+
+    @field_validator("optimizers")
+    @classmethod
+    def _optimizers(cls, value: tuple[OptimizerEntry, ...]) -> tuple[OptimizerEntry, ...]:
+        return _check_entries(value)
+
+    @field_validator("batch_optimizer")
+    @classmethod
+    def _batch_optimizer(cls, value: str) -> str:
+        from ..optim import get
+
+        return get(value.strip()).name
+
+    @field_validator("batch_sizes")
+    @classmethod
+    def _batch_sizes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from ..compare import parse_batch_sizes
+
+        if not value:
+            raise ValueError("choose at least one batch size")
+        if len(value) > 6:
+            raise ValueError(f"{len(value)} batch sizes; at most 6")
+        for v in value:
+            parse_batch_sizes(v, what="batch size")
+            if v.strip().isdigit() and int(v) > 512:
+                raise ValueError(f"batch size {v} is larger than the 512 training samples")
+        return tuple(v.strip().lower() for v in value)
+
+
+class VanishingState(WidgetState):
+    """Widget 5, seed 002's vanishing and exploding gradients: per-layer gradient norms of a deep MLP."""
+
+    widget: ClassVar[str] = "vanishing"
+
+    depth: int = Field(8, ge=1, le=12, description="hidden layers")
+    width: int = Field(16, ge=2, le=32, description="units per hidden layer")
+    activation: Literal["sigmoid", "tanh", "relu"] = Field("sigmoid", description="hidden activation")
+    init: Literal["xavier", "he", "normal", "uniform", "torch", "zeros"] = Field(
+        "xavier", description="weight initialisation (xavier for sigmoid and tanh, he for relu)")
+    optimizer: str = Field("sgd", description="optimizer")
+    lr: float = Field(0.5, gt=0, le=10, description="learning rate α")
+    steps: int = Field(200, ge=1, le=500, description="steps (whole training set)")
+
+    @field_validator("optimizer")
+    @classmethod
+    def _optimizer(cls, value: str) -> str:
+        from ..optim import get
+
+        return get(value.strip()).name
+
+    @field_validator("init")
+    @classmethod
+    def _init(cls, value: str) -> str:
+        from ..models import INITS
+
+        if value not in INITS:
+            raise ValueError(f"init {value!r}: choose one of {', '.join(INITS)}")
+        return value
+
+
+class TuneState(WidgetState):
+    """Widget 6: a small search by :func:`descend.tune` for the problem another widget's URL describes."""
+
+    widget: ClassVar[str] = "tune"
+
+    target: Literal["landscape", "line", "ellipse"] = Field("landscape", description="the widget whose problem "
+                                                                                    "is tuned")
+    query: str = Field("", max_length=2000, description="that widget's URL query string")
+    trials: int = Field(16, ge=4, le=48, description="trials per optimizer")
+    sampler: Literal["tpe", "random", "qmc"] = Field("tpe", description="Optuna sampler")
+
+    @model_validator(mode="after")
+    def _target(self) -> TuneState:
+        state = STATES[self.target].from_query(self.query)  # its own errors, named by field
+        names = _tuned_names(state)
+        if len(names) * self.trials > 96:
+            raise ValueError(f"{len(names)} optimizers × {self.trials} trials = {len(names) * self.trials}; at most "
+                             "96 trials per request")
+        return self
+
+    def target_state(self) -> WidgetState:
+        return STATES[self.target].from_query(self.query)
+
+
+def _tuned_names(state: WidgetState) -> list[str]:
+    if isinstance(state, LineState):
+        return [state.optimizer]
+    names: list[str] = []
+    for e in getattr(state, "optimizers", ()):
+        if e.name not in names:
+            names.append(e.name)
+    return names
+
+
+def _point(value: Any, limit: float) -> tuple[float, float]:
+    x, y = (float(v) for v in value)
+    for v in (x, y):
+        if not math.isfinite(v) or abs(v) > limit:
+            raise ValueError(f"{v!r}: each coordinate must be finite and within ±{limit:g}")
+    return (x, y)
+
+
+#: Every widget's state class by widget name.
+STATES: dict[str, type[WidgetState]] = {
+    cls.widget: cls for cls in (LineState, CurvatureState, LandscapeState, EllipseState, VanishingState, TuneState)
+}
+
+
+# -- errors ---------------------------------------------------------------------------------------------------
+
+
+def errors_of(error: Exception) -> list[dict[str, str]]:
+    """``[{"field": ..., "message": ...}]`` for a refused state: each message names the field, the value given
+    and what is allowed, as the page shows it next to the control."""
+    if not isinstance(error, ValidationError):
+        return [{"field": "", "message": str(error)}]
+    out = []
+    for e in error.errors():
+        loc = [str(p) for p in e.get("loc", ())]
+        field = ".".join(loc)
+        message = e.get("msg", "not allowed")
+        if message.startswith("Value error, "):
+            message = message[len("Value error, "):]
+        ctx = e.get("ctx") or {}
+        bounds = {k: ctx[k] for k in ("ge", "gt", "le", "lt") if k in ctx}
+        given = e.get("input")
+        if bounds or e.get("type") in ("int_parsing", "float_parsing", "int_from_float", "literal_error",
+                                       "string_too_long", "extra_forbidden"):
+            shown = given if not isinstance(given, (dict, list)) else json.dumps(given)
+            message = f"{field or 'value'} = {shown!r}: {message[0].lower()}{message[1:]}"
+            allowed = _allowed(error.title, loc)
+            if allowed:
+                message += f" (allowed: {allowed})"
+        elif field and not message.startswith(field):
+            message = f"{field}: {message}"
+        if not field:  # a check across fields: the message starts with the field it is about
+            first = message.split(" ", 1)[0]
+            model = {cls.__name__: cls for cls in STATES.values()}.get(error.title)
+            if model is not None and first in model.model_fields:
+                field = first
+        out.append({"field": field, "message": message})
+    return out
+
+
+def _allowed(title: str, loc: list[str]) -> str:
+    """The allowed range of the field at ``loc`` of the model called ``title``, in words."""
+    model: Any = {cls.__name__: cls for cls in (*STATES.values(), OptimizerEntry)}.get(title)
+    if model is None or not loc:
+        return ""
+    name = loc[-1]
+    if len(loc) >= 3 and loc[0] in ("optimizers",):
+        model, name = OptimizerEntry, loc[-1]
+    info = model.model_fields.get(name)
+    if info is None:
+        return ""
+    low = high = None
+    low_open = high_open = False
+    for m in info.metadata:
+        for attr, is_low, is_open in (("ge", True, False), ("gt", True, True), ("le", False, False),
+                                      ("lt", False, True)):
+            v = getattr(m, attr, None)
+            if v is not None:
+                if is_low:
+                    low, low_open = v, is_open
+                else:
+                    high, high_open = v, is_open
+    if low is None and high is None:
+        return ""
+    left = "" if low is None else f"{low:g} {'<' if low_open else '≤'} "
+    right = "" if high is None else f" {'<' if high_open else '≤'} {high:g}"
+    return f"{left}{name}{right}"

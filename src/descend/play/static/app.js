@@ -1,0 +1,609 @@
+// descend play: the page draws what the server computes with descend (nothing is trained here).
+// The URL's query string is the widget's whole state: the server reads it, validates it and answers with the
+// result, the canonical state and its query string, which the page writes back to the URL.
+"use strict";
+
+const WIDGETS = {
+  line: "1 · Line fit",
+  curvature: "2 · Learning rate & curvature",
+  landscape: "3 · Optimizers on a landscape",
+  ellipse: "4 · Earth–Mars ellipse",
+  vanishing: "5 · Vanishing gradients",
+  tune: "6 · Tune it",
+};
+const INTROS = {
+  line: "Fit ŷ = w·x + b to m noisy samples of a ground-truth line (blue) with gradient descent on the cost " +
+    "J(w, b) = (1/m) Σ (w·xᵢ + b − yᵢ)². Drag the red dot to choose the initialisation; the batch size is the " +
+    "whole training set (GD), 1 (SGD) or anything between (mini-batch).",
+  curvature: "Gradient descent on the parabola J(w) = c·w²/2: each step follows the tangent (the linear " +
+    "approximation of J). The learning rate α against the curvature c decides everything: α < 1/c is slow, " +
+    "α = 1/c reaches the minimum in one step, 1/c < α < 2/c oscillates and converges, α > 2/c diverges.",
+  landscape: "Choose a cost landscape J(w₁, w₂) (or type a formula in x and y), drag the red dot to choose the " +
+    "start, and compare optimizers, each with its own learning rate, decay α/(1 + decay·t) and hyperparameters. " +
+    "With gradient noise σ > 0 the landscape becomes an empirical risk over m samples and each step sees a batch.",
+  ellipse: "Seed 004: fit the Hohmann transfer orbit (x + 0.26185)²/A² + y²/B² = 1 to 512 noisy points, from " +
+    "A = 0.1, B = 1.8. Top: each optimizer's path over the cost surface. Bottom: gradient descent with the whole " +
+    "set (GD), one sample (SGD), mini-batches of 32 and the hybrid (32 for 8 epochs, then 512).",
+  vanishing: "Seed 002: a deep MLP on two noisy circles. With sigmoid units each layer multiplies the backward " +
+    "signal by at most 1/4, so the first layers' gradients vanish; change the depth, activation and " +
+    "initialisation and watch the gradient norm of every layer during training.",
+  tune: "A small hyperparameter search with descend tune (Optuna, trials trained as one batched program) for the " +
+    "problem of another widget: the best settings found per optimizer, and a link back with them filled in.",
+};
+const PLAYERS = new Set(["line", "curvature", "landscape", "ellipse"]);
+// each widget's figures, created before anything is drawn so that each takes its place in the grid
+const PLOTS = {
+  line: [["contour", ""], ["data", ""], ["costs", "wide short"]],
+  curvature: [["parabola", "wide"]],
+  landscape: [["contour", ""], ["surface3d", ""], ["costs", "wide short"]],
+  ellipse: [["contour", ""], ["costs", ""], ["batches", "wide"]],
+  vanishing: [["norms", "wide"], ["final", ""], ["loss", ""]],
+  tune: [["trials", "wide"]],
+};
+// the hyperparameters and switches a row of the optimizer list shows (any other can be given in the URL)
+const ROW_HYPER = new Set(["beta", "beta1", "beta2", "momentum", "alpha", "rho"]);
+const ROW_OPTIONS = new Set(["nesterov", "bias_correction", "centered", "amsgrad"]);
+const WIDGET = (location.pathname.replace(/^\/+|\/+$/g, "") || "landscape");
+let META = null, STATE = null, RESULT = null, T = 0, TIMER = null, PENDING = null, SEQ = 0;
+
+// ---------------------------------------------------------------------------------------------- helpers
+
+const $ = (sel) => document.querySelector(sel);
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+const fmt = (v, d = 4) => (v === null || v === undefined) ? "—" : (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)) ? v.toExponential(d - 1) : (+v.toPrecision(d)).toString();
+const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+const DRAG = { ...CONFIG, edits: { shapePosition: true } };
+function layout(title, extra = {}) {
+  return { title: { text: title, font: { size: 14 } }, margin: { l: 55, r: 15, t: 40, b: 45 }, legend: { orientation: "h", y: -0.18 },
+           hovermode: "closest", ...extra };
+}
+function plotDiv(id, cls = "") {
+  let div = document.getElementById(id);
+  if (!div) { div = el("div", { id, class: "plot " + cls }); $("#plots").append(div); }
+  return div;
+}
+function clearErrors() {
+  $("#errors").textContent = "";
+  document.querySelectorAll(".error[data-error-for]").forEach((e) => (e.textContent = ""));
+}
+function showErrors(errors) {
+  clearErrors();
+  const general = [];
+  for (const e of errors) {
+    let target = document.querySelector(`.error[data-error-for="${e.field}"]`);
+    if (!target && e.field) {  // optimizers.0.lr -> the row's box, then the list's
+      const parts = e.field.split(".");
+      while (!target && parts.length > 1) { parts.pop(); target = document.querySelector(`.error[data-error-for="${parts.join(".")}"]`); }
+    }
+    if (target) target.textContent = (target.textContent ? target.textContent + "\n" : "") + e.message;
+    general.push(e.message);
+  }
+  $("#errors").textContent = general.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------- state & server
+
+async function request(body) {
+  const seq = ++SEQ;
+  $("#status").textContent = "computing…";
+  const started = performance.now();
+  let response;
+  if (typeof body === "string") response = await fetch(`/api/${WIDGET}${body ? "?" + body : ""}`);
+  else response = await fetch(`/api/${WIDGET}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const data = await response.json();
+  if (seq !== SEQ) return null;  // a later request answers instead
+  if (response.status === 422) { showErrors(data.errors); $("#status").textContent = "not computed: see the message"; return null; }
+  if (!response.ok) { showErrors([{ field: "", message: data.detail || response.statusText }]); return null; }
+  clearErrors();
+  const ms = performance.now() - started;
+  $("#status").textContent = `${data.cached ? "from the cache" : `computed by descend in ${(data.seconds * 1000).toFixed(0)} ms`} · ` +
+    `answered in ${ms.toFixed(0)} ms`;
+  return data;
+}
+function accept(data) {
+  RESULT = data; STATE = data.state;
+  const url = `/${WIDGET}${data.query ? "?" + data.query : ""}`;
+  history.replaceState(null, "", url);
+  syncControls();
+  render();
+}
+function recompute(delay = 0) {
+  clearTimeout(PENDING);
+  PENDING = setTimeout(async () => {
+    const data = await request(STATE);
+    if (data) accept(data);
+  }, delay);
+}
+function set(field, value, delay = 0) {
+  STATE = { ...STATE, [field]: value };
+  if (WIDGET !== "tune") recompute(delay);  // a search runs when its button is pressed
+}
+
+// ---------------------------------------------------------------------------------------------- controls
+
+function schemaOf(name) { return META.widgets[WIDGET].schema; }
+function defaults() {
+  const props = schemaOf().properties, out = {};
+  for (const [k, p] of Object.entries(props)) out[k] = p.default !== undefined ? p.default : null;
+  return out;
+}
+function bounds(p) {
+  const any = p.anyOf ? p.anyOf.find((a) => a.type === "number" || a.type === "integer") || p : p;
+  return { min: any.minimum ?? any.exclusiveMinimum, max: any.maximum ?? any.exclusiveMaximum, type: any.type || p.type };
+}
+const LOG_FIELDS = new Set(["lr", "batch_lr"]);
+function numberControl(name, p, { log = LOG_FIELDS.has(name), onset } = {}) {
+  const b = bounds(p);
+  const integer = b.type === "integer";
+  const number = el("input", { type: "number", id: `f-${name}`, step: integer ? 1 : "any", min: b.min, max: b.max, "aria-label": name });
+  const lo = log ? Math.log10(Math.max(b.min || 1e-4, 1e-4)) : b.min, hi = log ? Math.log10(b.max) : b.max;
+  const slider = el("input", { type: "range", id: `s-${name}`, min: lo, max: hi, step: integer ? 1 : (hi - lo) / 200, "aria-label": `${name} slider` });
+  const apply = (v, delay) => (onset ? onset(v, delay) : set(name, v, delay));
+  number.addEventListener("change", () => { const v = integer ? parseInt(number.value, 10) : parseFloat(number.value); if (!Number.isNaN(v)) apply(v, 0); });
+  slider.addEventListener("input", () => {
+    let v = parseFloat(slider.value); if (log) v = +Math.pow(10, v).toPrecision(3);
+    number.value = v; apply(integer ? Math.round(v) : v, 200);
+  });
+  const row = el("div", { class: "row" }, slider, number);
+  row.sync = (v) => { number.value = v; slider.value = log ? Math.log10(v) : v; };
+  return row;
+}
+function field(name, label, control, hint) {
+  const box = el("div", { class: "field", "data-field": name }, el("label", { for: `f-${name}` }, label), control);
+  if (hint) box.append(el("span", { class: "hint" }, hint));
+  box.append(el("span", { class: "error", "data-error-for": name }));
+  return box;
+}
+const SYNC = {};
+function buildControls() {
+  const form = $("#controls"); form.textContent = "";
+  const props = schemaOf().properties;
+  for (const [name, p] of Object.entries(props)) {
+    const label = p.description || name;
+    let control;
+    if (name === "optimizers") { form.append(optimizerList()); continue; }
+    if (name === "start") { control = startControl(name, p); }
+    else if (name === "batch_sizes") { control = batchSizes(); }
+    else if (name === "landscape") {
+      const list = el("datalist", { id: "landscapes" }, ...META.landscapes.map((l) => el("option", { value: l.name }, `${l.title}: ${l.formula}`)));
+      const input = el("input", { type: "text", id: "f-landscape", list: "landscapes", autocomplete: "off", spellcheck: "false" });
+      input.addEventListener("change", () => set("landscape", input.value));
+      control = el("div", { class: "row" }, input, list);
+      control.sync = (v) => (input.value = v);
+    } else if (name === "optimizer" || name === "batch_optimizer") {
+      const select = el("select", { id: `f-${name}` }, ...Object.keys(META.optimizers).map((o) => el("option", { value: o }, o)));
+      select.addEventListener("change", () => set(name, select.value));
+      control = select; control.sync = (v) => (select.value = v);
+    } else if (p.enum || (p.allOf && p.allOf[0].enum)) {
+      const values = p.enum || p.allOf[0].enum;
+      const select = el("select", { id: `f-${name}` }, ...values.map((o) => el("option", { value: o }, o)));
+      select.addEventListener("change", () => set(name, select.value));
+      control = select; control.sync = (v) => (select.value = v);
+    } else if (p.type === "string") {
+      const input = el("input", { type: "text", id: `f-${name}` });
+      input.addEventListener("change", () => set(name, input.value));
+      control = input; control.sync = (v) => (input.value = v);
+    } else {
+      control = numberControl(name, p);
+    }
+    SYNC[name] = control.sync;
+    form.append(field(name, label, control));
+  }
+  if (WIDGET === "tune") {
+    form.append(el("button", { type: "button", id: "run", onclick: () => recompute(0) }, "Run the search"));
+  }
+}
+function startControl(name, p) {
+  const x = el("input", { type: "number", id: "f-start", step: "any", "aria-label": "start x" });
+  const y = el("input", { type: "number", id: "f-start-y", step: "any", "aria-label": "start y" });
+  const single = WIDGET === "curvature";
+  const apply = () => {
+    if (single) { const v = parseFloat(x.value); if (!Number.isNaN(v)) set("start", v); return; }
+    const a = parseFloat(x.value), b = parseFloat(y.value);
+    if (!Number.isNaN(a) && !Number.isNaN(b)) set("start", [a, b]);
+  };
+  x.addEventListener("change", apply); y.addEventListener("change", apply);
+  const row = el("div", { class: "row" }, x);
+  if (!single) row.append(y);
+  row.sync = (v) => {
+    if (single) { x.value = v; return; }
+    const s = v || (RESULT && RESULT.start) || ["", ""];
+    x.value = s[0] === "" ? "" : +(+s[0]).toPrecision(6); y.value = s[1] === "" ? "" : +(+s[1]).toPrecision(6);
+  };
+  return row;
+}
+function batchSizes() {
+  const box = el("div", { class: "row" });
+  const boxes = ["full", "1", "32", "hybrid"].map((b) => {
+    const c = el("input", { type: "checkbox", value: b, id: `f-batch-${b}` });
+    c.addEventListener("change", () => set("batch_sizes", boxes.filter((x) => x.checked).map((x) => x.value)));
+    box.append(el("label", {}, c, ` ${b}`));
+    return c;
+  });
+  box.sync = (v) => boxes.forEach((c) => (c.checked = v.includes(c.value)));
+  return box;
+}
+function optimizerList() {
+  const box = el("div", { class: "field", "data-field": "optimizers" }, el("label", {}, "Optimizers"));
+  const rows = el("div", { id: "optimizers" });
+  box.append(rows, el("button", { type: "button", id: "add-optimizer", onclick: () => {
+    const used = new Set(STATE.optimizers.map((o) => o.name));
+    const name = ["gd", "momentum", "rmsprop", "adam", "nesterov", "adagrad", "adamw", "nadam"].find((n) => !used.has(n)) || "adam";
+    set("optimizers", [...STATE.optimizers, { name, lr: META.optimizers[name].lr, decay: 0, schedule: "", hyper: {} }]);
+  } }, "+ add optimizer"), el("span", { class: "error", "data-error-for": "optimizers" }));
+  SYNC.optimizers = (list) => {
+    rows.textContent = "";
+    list.forEach((o, i) => rows.append(optimizerRow(o, i)));
+  };
+  return box;
+}
+function optimizerRow(o, i) {
+  const info = META.optimizers[o.name];
+  const colour = RESULT && RESULT.runs && RESULT.runs[i] && RESULT.runs[i].colour;
+  const update = (patch) => {
+    const list = STATE.optimizers.map((x, j) => (j === i ? { ...x, ...patch } : x));
+    set("optimizers", list);
+  };
+  const select = el("select", { "aria-label": `optimizer ${i + 1}` }, ...Object.keys(META.optimizers).map((n) => el("option", { value: n, selected: n === o.name }, n)));
+  select.addEventListener("change", () => update({ name: select.value, lr: META.optimizers[select.value].lr, hyper: {} }));
+  const remove = el("button", { type: "button", "aria-label": `remove optimizer ${i + 1}`, onclick: () => set("optimizers", STATE.optimizers.filter((_, j) => j !== i)) }, "×");
+  const row = el("div", { class: "opt", "data-index": i },
+    el("div", { class: "head" }, el("span", { class: "swatch", style: `background:${colour || "#999"}` }), select, remove));
+  const num = (label, value, onchange, attrs = {}) => {
+    const input = el("input", { type: "number", step: "any", value, "aria-label": `${label} of optimizer ${i + 1}`, ...attrs });
+    input.addEventListener("change", () => { const v = parseFloat(input.value); if (!Number.isNaN(v)) onchange(v); });
+    row.append(el("label", {}, label), input);
+  };
+  num("lr α", o.lr, (v) => update({ lr: v }), { "data-opt": "lr", min: 0 });
+  num("decay", o.decay, (v) => update({ decay: v }), { "data-opt": "decay", min: 0 });
+  for (const h of info.hyper.filter((h) => ROW_HYPER.has(h.name) || h.name in o.hyper)) {
+    num(`${h.name} ${h.symbol}`, o.hyper[h.name] ?? h.default, (v) => update({ hyper: { ...o.hyper, [h.name]: v } }), { "data-opt": h.name });
+  }
+  for (const opt of info.options.filter((x) => ROW_OPTIONS.has(x.name) || x.name in o.hyper)) {
+    const c = el("input", { type: "checkbox", checked: !!(o.hyper[opt.name] ?? opt.default), "aria-label": `${opt.name} of optimizer ${i + 1}` });
+    c.addEventListener("change", () => update({ hyper: { ...o.hyper, [opt.name]: c.checked } }));
+    row.append(el("label", { title: opt.description }, opt.name), c);
+  }
+  const schedule = el("select", { "aria-label": `schedule of optimizer ${i + 1}` }, el("option", { value: "" }, "constant / decay"),
+    ...META.schedules.map((s) => el("option", { value: s, selected: o.schedule.split(":")[0] === s }, s)));
+  schedule.addEventListener("change", () => update({ schedule: schedule.value, decay: schedule.value ? 0 : o.decay }));
+  row.append(el("label", {}, "schedule"), schedule, el("span", { class: "error", "data-error-for": `optimizers.${i}` }));
+  return row;
+}
+function syncControls() {
+  for (const [name, sync] of Object.entries(SYNC)) if (sync && STATE[name] !== undefined) sync(STATE[name]);
+}
+
+// ---------------------------------------------------------------------------------------------- player
+
+function maxT() {
+  if (!RESULT) return 0;
+  if (WIDGET === "landscape" || WIDGET === "ellipse") return Math.max(...RESULT.runs.map((r) => r.path.length - 1));
+  return RESULT.path.length - 1;
+}
+function setT(t) {
+  T = Math.max(0, Math.min(maxT(), t));
+  $("#t").value = T; $("#tlabel").textContent = `step ${T} / ${maxT()}`;
+  frame();
+}
+function stop() { clearInterval(TIMER); TIMER = null; $("#play").textContent = "▶ play"; }
+function play() {
+  if (TIMER) { stop(); return; }
+  if (T >= maxT()) setT(0);
+  $("#play").textContent = "❚❚ pause";
+  TIMER = setInterval(() => {
+    const speed = parseInt($("#speed").value, 10) * (WIDGET === "curvature" ? 0.25 : 1);
+    const next = T + Math.max(1, Math.round(speed));
+    setT(next);
+    if (next >= maxT()) stop();
+  }, WIDGET === "curvature" ? 400 : 50);
+}
+function setupPlayer() {
+  if (!PLAYERS.has(WIDGET)) return;
+  $("#player").hidden = false;
+  $("#play").addEventListener("click", play);
+  $("#step").addEventListener("click", () => { stop(); setT(T + 1); });
+  $("#reset").addEventListener("click", () => { stop(); setT(0); });
+  $("#t").addEventListener("input", () => { stop(); setT(parseInt($("#t").value, 10)); });
+  document.addEventListener("keydown", (e) => {
+    if (["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement.tagName)) return;
+    if (e.key === " ") { e.preventDefault(); play(); }
+    else if (e.key === "ArrowRight") { stop(); setT(T + 1); }
+    else if (e.key === "ArrowLeft") { stop(); setT(T - 1); }
+    else if (e.key === "Home") { stop(); setT(0); }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- drawing
+
+function startShape(x, y) {  // the start, a red dot of 8 pixels' radius anchored at (x, y), draggable
+  return [{ type: "circle", xref: "x", yref: "y", xsizemode: "pixel", ysizemode: "pixel", xanchor: x, yanchor: y,
+            x0: -8, x1: 8, y0: -8, y1: 8, fillcolor: "#e0201b", line: { color: "white", width: 2 }, editable: true, layer: "above" }];
+}
+function onDrag(div, handler) {
+  div.removeAllListeners && div.removeAllListeners("plotly_relayout");
+  div.on("plotly_relayout", (ev) => {
+    let cx = ev["shapes[0].xanchor"], cy = ev["shapes[0].yanchor"];
+    if (cx === undefined && ev["shapes[0].x0"] !== undefined) { cx = (ev["shapes[0].x0"] + ev["shapes[0].x1"]) / 2; cy = (ev["shapes[0].y0"] + ev["shapes[0].y1"]) / 2; }
+    if (cx === undefined || cy === undefined) return;
+    handler(+(+cx).toPrecision(5), +(+cy).toPrecision(5));
+  });
+}
+function truncated(path, t) { return path.slice(0, Math.min(path.length, t + 1)); }
+const col = (pts, i) => pts.map((p) => (p === null ? null : p[i]));
+const POINT_SYMBOLS = { minimum: ["star", 14, "gold"], saddle: ["x", 10, "black"], maximum: ["triangle-up", 10, "white"], degenerate: ["diamond", 9, "grey"] };
+function criticalTraces(points) {
+  const kinds = {};
+  for (const p of points) (kinds[p.kind] = kinds[p.kind] || []).push(p);
+  return Object.entries(kinds).map(([kind, list]) => ({
+    type: "scatter", mode: "markers", name: kind === "minimum" ? "minima" : kind === "saddle" ? "saddle points" : kind + "s",
+    x: list.map((p) => p.point[0]), y: list.map((p) => p.point[1]), hovertemplate: `${kind} (%{x:.4g}, %{y:.4g})<extra></extra>`,
+    marker: { symbol: POINT_SYMBOLS[kind][0], size: POINT_SYMBOLS[kind][1], color: POINT_SYMBOLS[kind][2], line: { color: "black", width: 1 } },
+  }));
+}
+function statusText(run) {
+  if (run.status === "ok") return "";
+  return ` — ${run.status}${run.status_at !== null ? " at step " + run.status_at : ""}`;
+}
+function render() {
+  if (!RESULT) return;
+  ({ line: renderLine, curvature: renderCurvature, landscape: renderLandscape, ellipse: renderEllipse,
+     vanishing: renderVanishing, tune: renderTune })[WIDGET]();
+  $("#command").textContent = RESULT.command || "";
+  $("#command-note").textContent = RESULT.command_note || "";
+  $("#python").textContent = RESULT.python || "";
+  $("#csv").href = `/api/${WIDGET}.csv${RESULT.query ? "?" + RESULT.query : ""}`;
+  if (["line", "landscape", "ellipse"].includes(WIDGET)) {
+    $("#tunelink").hidden = false;
+    $("#tunelink").href = `/tune?target=${WIDGET}&query=${encodeURIComponent(RESULT.query)}`;
+  }
+  // the whole run is shown after each computation (a reloaded URL shows the same figure); the parabola starts at
+  // its first iterate, to be stepped through
+  if (PLAYERS.has(WIDGET)) { $("#t").max = maxT(); setT(TIMER ? T : WIDGET === "curvature" ? 0 : maxT()); }
+}
+function frame() {
+  if (!RESULT) return;
+  ({ line: frameLine, curvature: frameCurvature, landscape: frameLandscape, ellipse: frameLandscape })[WIDGET]?.();
+}
+
+// 3 · landscape (and the ellipse's paths)
+function renderLandscape() {
+  const r = RESULT, g = r.grid, names = r.names || ["x", "y"];
+  const div = plotDiv("contour");
+  const traces = [{ type: "contour", x: g.x, y: g.y, z: g.shown, colorscale: "Viridis", reversescale: true, ncontours: 30,
+                    contours: { coloring: "heatmap" }, colorbar: { title: { text: g.shown_label }, thickness: 12 },
+                    hovertemplate: `${names[0]} %{x:.3g}, ${names[1]} %{y:.3g}<extra></extra>`, name: "J" }];
+  if (r.critical_points) traces.push(...criticalTraces(r.critical_points));
+  if (r.truth) traces.push({ type: "scatter", mode: "markers", name: "ground truth", x: [r.truth.A], y: [r.truth.B],
+                             marker: { symbol: "star", size: 15, color: "gold", line: { color: "black", width: 1 } } });
+  const first = traces.length;
+  for (const run of r.runs) {
+    traces.push({ type: "scatter", mode: "lines+markers", name: run.label + statusText(run), x: [], y: [],
+                  line: { color: run.colour, width: 2 }, marker: { size: 3, color: run.colour } });
+  }
+  const xr = r.domain[0], yr = r.domain[1];
+  Plotly.react(div, traces, layout(`${r.title}: J = ${r.formula || "(x + 0.26185)²/A² + y²/B² fit"}`, {
+    xaxis: { title: { text: names[0] }, range: xr }, yaxis: { title: { text: names[1] }, range: yr },
+    shapes: startShape(r.start[0], r.start[1]) }), DRAG);
+  div.dataset.first = first;
+  onDrag(div, (x, y) => set("start", [x, y]));
+  const costs = plotDiv("costs", "short");
+  const positive = r.runs.every((run) => run.cost.every((c) => c === null || c > 0));
+  Plotly.react(costs, r.runs.map((run) => ({ type: "scatter", mode: "lines", name: run.label, x: run.cost.map((_, i) => i), y: run.cost,
+                                               line: { color: run.colour } })),
+    layout("cost J against step", { xaxis: { title: { text: "step" } }, yaxis: { title: { text: "J" }, type: positive ? "log" : "linear" },
+                                      shapes: [{ type: "line", xref: "x", yref: "paper", x0: 0, x1: 0, y0: 0, y1: 1, line: { color: "#888", dash: "dot" } }] }), CONFIG);
+  if (WIDGET === "landscape") render3d();
+  if (WIDGET === "ellipse") renderBatches();
+  const rows = r.runs.map((run) => `<tr><td><span class="swatch" style="background:${run.colour};display:inline-block;width:10px;height:10px;border-radius:50%"></span> ${run.label}</td>` +
+    `<td>(${run.final.map((v) => fmt(v)).join(", ")})</td><td>${fmt(run.final_cost ?? run.cost[run.cost.length - 1])}</td><td>${run.status}${run.status_at !== null ? " at " + run.status_at : ""}</td></tr>`).join("");
+  $("#explain").innerHTML = `<table><tr><th>optimizer</th><th>end (${names.join(", ")})</th><th>J at the end</th><th>status</th></tr>${rows}</table>`;
+}
+function render3d() {
+  const r = RESULT, g = r.grid;
+  const div = plotDiv("surface3d");
+  const shown = (c) => (c === null ? null : g.log ? Math.log10(1 + c - g.zmin) : c);
+  const traces = [{ type: "surface", x: g.x, y: g.y, z: g.shown, colorscale: "Viridis", reversescale: true, showscale: false, opacity: 0.9, name: "J" }];
+  for (const run of r.runs) traces.push({ type: "scatter3d", mode: "lines", name: run.label, x: col(run.path, 0), y: col(run.path, 1),
+                                          z: run.cost.map(shown), line: { color: run.colour, width: 5 } });
+  Plotly.react(div, traces, layout("3-D view", { scene: { xaxis: { title: { text: "x" } }, yaxis: { title: { text: "y" } }, zaxis: { title: { text: g.shown_label } } },
+                                               margin: { l: 0, r: 0, t: 40, b: 0 }, showlegend: false }), CONFIG);
+}
+function frameLandscape() {
+  const div = document.getElementById("contour");
+  if (!div || !div.data) return;
+  const first = parseInt(div.dataset.first, 10);
+  const xs = [], ys = [], idx = [];
+  RESULT.runs.forEach((run, i) => { const p = truncated(run.path, T); xs.push(col(p, 0)); ys.push(col(p, 1)); idx.push(first + i); });
+  Plotly.restyle(div, { x: xs, y: ys }, idx);
+  const costs = document.getElementById("costs");
+  if (costs && costs.layout) Plotly.relayout(costs, { "shapes[0].x0": T, "shapes[0].x1": T });
+}
+
+// 4 · ellipse
+function renderEllipse() { renderLandscape(); }
+function renderBatches() {
+  const r = RESULT;
+  const div = plotDiv("batches", "wide");
+  const traces = [];
+  for (const b of r.batches) {
+    traces.push({ type: "scatter", mode: "lines", name: `batch ${b.label}${b.every > 1 ? ` (every ${b.every}th update)` : ""}${statusText(b)}`,
+                  x: b.epoch, y: b.loss, line: { color: b.colour, width: 1 }, opacity: 0.8 });
+    traces.push({ type: "scatter", mode: "lines+markers", name: `batch ${b.label}: whole training set`, x: b.train_epoch, y: b.train_loss,
+                  line: { color: b.colour, width: 2, dash: "dot" }, marker: { size: 4 }, showlegend: true });
+  }
+  Plotly.react(div, traces, layout(`${r.batch_optimizer} (lr ${r.batch_lr}) with different batch sizes: loss of each update`, {
+    xaxis: { title: { text: "epoch" } }, yaxis: { title: { text: "loss (MSE over the valid samples)" }, type: "log" } }), CONFIG);
+}
+
+// 1 · line fit
+function renderLine() {
+  const r = RESULT, g = r.grid;
+  const div = plotDiv("contour");
+  const xr = [g.w[0], g.w[g.w.length - 1]], yr = [g.b[0], g.b[g.b.length - 1]];
+  Plotly.react(div, [
+    { type: "contour", x: g.w, y: g.b, z: g.cost, colorscale: "Viridis", reversescale: true, ncontours: 30, contours: { coloring: "heatmap" },
+      colorbar: { title: { text: "J(w, b)" }, thickness: 12 }, hovertemplate: "w %{x:.3g}, b %{y:.3g}: J %{z:.4g}<extra></extra>", name: "J" },
+    { type: "scatter", mode: "markers", name: "ground truth", x: [r.truth.w], y: [r.truth.b], marker: { color: "#1f5fd6", size: 12, line: { color: "white", width: 2 } } },
+    { type: "scatter", mode: "markers", name: "least squares (the minimum)", x: [r.least_squares.w], y: [r.least_squares.b], marker: { symbol: "star", color: "gold", size: 14, line: { color: "black", width: 1 } } },
+    { type: "scatter", mode: "lines+markers", name: `path (${r.optimizer})${statusText(r)}`, x: [], y: [], line: { color: "#e0201b" }, marker: { size: 3, color: "#e0201b" } },
+  ], layout("cost J(w, b) over the training set", { xaxis: { title: { text: "w" }, range: xr }, yaxis: { title: { text: "b" }, range: yr },
+                                                   shapes: startShape(r.state.start[0], r.state.start[1]) }), DRAG);
+  onDrag(div, (x, y) => set("start", [x, y]));
+  const data = plotDiv("data");
+  const xs = r.data.x, lo = Math.min(...xs), hi = Math.max(...xs);
+  Plotly.react(data, [
+    { type: "scatter", mode: "markers", name: `training set (${r.train_size} of m = ${r.state.m})`, x: r.data.x, y: r.data.y, marker: { color: "#777", size: 5 } },
+    { type: "scatter", mode: "lines", name: `ground truth y = ${r.truth.w}x + ${r.truth.b}`, x: [lo, hi], y: [r.truth.w * lo + r.truth.b, r.truth.w * hi + r.truth.b], line: { color: "#1f5fd6", width: 3 } },
+    { type: "scatter", mode: "lines", name: "model ŷ = w·x + b", x: [lo, hi], y: [0, 0], line: { color: "#e0201b", width: 3 } },
+  ], layout("the data and the fitted line", { xaxis: { title: { text: "x" } }, yaxis: { title: { text: "y" } } }), CONFIG);
+  const costs = plotDiv("costs", "wide short");
+  const steps = r.cost.map((_, i) => i);
+  Plotly.react(costs, [
+    { type: "scatter", mode: "lines", name: "J on the whole training set", x: steps, y: r.cost, line: { color: "#e0201b" } },
+    { type: "scatter", mode: "lines", name: `J on the step's batch (${r.batch_label})`, x: steps.slice(0, r.batch_loss.length), y: r.batch_loss, line: { color: "#999", width: 1 } },
+  ], layout("cost against iteration", { xaxis: { title: { text: "iteration" } }, yaxis: { title: { text: "J" }, type: "log" },
+                                         shapes: [{ type: "line", xref: "x", yref: "paper", x0: 0, x1: 0, y0: 0, y1: 1, line: { color: "#888", dash: "dot" } }] }), CONFIG);
+}
+function frameLine() {
+  const r = RESULT, div = document.getElementById("contour");
+  if (!div || !div.data) return;
+  const p = truncated(r.path, T);
+  Plotly.restyle(div, { x: [col(p, 0)], y: [col(p, 1)] }, [3]);
+  const [w, b] = r.path[T], xs = r.data.x, lo = Math.min(...xs), hi = Math.max(...xs);
+  Plotly.restyle(document.getElementById("data"), { y: [[w * lo + b, w * hi + b]] }, [2]);
+  Plotly.relayout(document.getElementById("costs"), { "shapes[0].x0": T, "shapes[0].x1": T });
+  let text = `iteration ${T}: w = ${fmt(w, 6)}, b = ${fmt(b, 6)}, J = ${fmt(r.cost[T], 6)}`;
+  if (T + 1 < r.path.length) {
+    const [w1, b1] = r.path[T + 1], a = r.lr;
+    if (r.optimizer === "gd" || r.optimizer === "sgd") {
+      const gw = (w - w1) / a, gb = (b - b1) / a;
+      text += `\nupdate (${r.batch_label}):\n  w ← w − α·∂J/∂w = ${fmt(w, 6)} − ${a} × (${fmt(gw, 5)}) = ${fmt(w1, 6)}` +
+              `\n  b ← b − α·∂J/∂b = ${fmt(b, 6)} − ${a} × (${fmt(gb, 5)}) = ${fmt(b1, 6)}`;
+    } else {
+      text += `\nupdate by ${r.optimizer} (${r.batch_label}):\n  w ← ${fmt(w, 6)} + (${fmt(w1 - w, 5)}) = ${fmt(w1, 6)}` +
+              `\n  b ← ${fmt(b, 6)} + (${fmt(b1 - b, 5)}) = ${fmt(b1, 6)}`;
+    }
+  }
+  $("#explain").innerHTML = "";
+  $("#explain").append(el("div", { class: "update", id: "update" }, text));
+}
+
+// 2 · curvature
+function renderCurvature() {
+  const r = RESULT;
+  const div = plotDiv("parabola", "wide");
+  Plotly.react(div, [
+    { type: "scatter", mode: "lines", name: `J(w) = ${r.state.curvature}·w²/2`, x: r.curve.w, y: r.curve.cost, line: { color: "#1f5fd6", width: 3 } },
+    { type: "scatter", mode: "lines+markers", name: "iterates", x: [], y: [], line: { color: "#999", dash: "dot" }, marker: { color: "#1f5fd6", size: 8 } },
+    { type: "scatter", mode: "lines", name: "tangent (the linear model GD follows)", x: [], y: [], line: { color: "#ff8c00", width: 2 } },
+    { type: "scatter", mode: "lines+markers", name: "approximation error", x: [], y: [], line: { color: "#d62728", width: 3 }, marker: { size: 6 } },
+  ], layout("gradient descent on a parabola", { xaxis: { title: { text: "w" }, range: [-2.5, 2.5] },
+                                                yaxis: { title: { text: "J" }, range: [-0.2 * Math.max(...r.curve.cost) / 4, Math.max(...r.curve.cost) / 2] } }), CONFIG);
+}
+function frameCurvature() {
+  const r = RESULT, div = document.getElementById("parabola");
+  if (!div || !div.data) return;
+  const n = r.path.length;
+  const t = Math.min(T, n - 1);
+  const pts = r.path.slice(0, t + 1), costs = r.cost.slice(0, t + 1);
+  const w = r.path[t], J = r.cost[t], s = r.slope[t];
+  const tx = [w - 1, w + 1], ty = [J - s, J + s];
+  let ex = [], ey = [];
+  if (t + 1 < n) { ex = [r.path[t + 1], r.path[t + 1]]; ey = [r.predicted[t], r.cost[t + 1]]; }
+  Plotly.restyle(div, { x: [pts, tx, ex], y: [costs, ty, ey] }, [1, 2, 3]);
+  let text = `α·c = ${fmt(r.state.lr * r.state.curvature)}: each step multiplies w by 1 − αc = ${fmt(r.factor)} (1/c = ${fmt(r.thresholds.one_step)}, 2/c = ${fmt(r.thresholds.diverge)})`;
+  text += `\niteration ${t}: w = ${fmt(w, 6)}, J(w) = ${fmt(J, 6)}, slope J'(w) = c·w = ${fmt(s, 6)}`;
+  if (t + 1 < n) text += `\n  w ← w − α·J'(w) = ${fmt(w, 6)} − ${r.state.lr} × ${fmt(s, 6)} = ${fmt(r.path[t + 1], 6)}` +
+    `\n  the tangent predicts J = ${fmt(r.predicted[t], 6)} there; J is ${fmt(r.cost[t + 1], 6)}: approximation error ${fmt(r.error[t], 6)}`;
+  if (r.status !== "ok") text += `\n${r.status} at step ${r.status_at}`;
+  $("#explain").innerHTML = "";
+  $("#explain").append(el("div", { class: "regime", id: "regime", "data-regime": r.regime }, r.regime_text), el("div", { class: "update", id: "update" }, text));
+}
+
+// 5 · vanishing
+function renderVanishing() {
+  const r = RESULT;
+  const n = r.layers.length;
+  const colour = (i) => `hsl(${Math.round(260 - 220 * i / Math.max(1, n - 1))}, 70%, 45%)`;
+  const div = plotDiv("norms", "wide");
+  Plotly.react(div, r.norms.map((norms, i) => ({ type: "scatter", mode: "lines", name: r.layers[i], x: r.steps, y: norms, line: { color: colour(i) } })),
+    layout(`gradient norm of each layer's weights (${r.state.depth} × ${r.state.activation}, ${r.state.init} init)`,
+           { xaxis: { title: { text: "step" } }, yaxis: { title: { text: "‖∂J/∂W‖" }, type: "log" } }), CONFIG);
+  const bars = plotDiv("final");
+  Plotly.react(bars, [{ type: "bar", name: "first step", x: r.layers, y: r.first_norms, marker: { color: r.layers.map((_, i) => colour(i)) } },
+                      { type: "bar", name: "last step", x: r.layers, y: r.final_norms, marker: { color: "#bbb" } }],
+    layout("by layer, input → output", { yaxis: { title: { text: "‖∂J/∂W‖" }, type: "log" }, barmode: "group" }), CONFIG);
+  const loss = plotDiv("loss");
+  Plotly.react(loss, [{ type: "scatter", mode: "lines+markers", name: "training loss", x: r.loss_step, y: r.loss },
+                      { type: "scatter", mode: "lines+markers", name: "training accuracy", x: r.accuracy_step, y: r.accuracy, yaxis: "y2" }],
+    layout(`training (${r.status})`, { xaxis: { title: { text: "step" } }, yaxis: { title: { text: "BCE" } },
+                                        yaxis2: { title: { text: "accuracy" }, overlaying: "y", side: "right", range: [0, 1] } }), CONFIG);
+  const ratio = r.first_norms[0] && r.first_norms[n - 1] ? r.first_norms[0] / r.first_norms[n - 1] : null;
+  $("#explain").textContent = ratio ? `at the first step the first layer's gradient norm is ${fmt(ratio)} × the output layer's` : "";
+}
+
+// 6 · tune
+function renderTune() {
+  const r = RESULT;
+  const div = plotDiv("trials", "wide");
+  const by = {};
+  for (const t of r.trials) (by[t.optimizer] = by[t.optimizer] || []).push(t);
+  Plotly.react(div, Object.entries(by).map(([name, list]) => ({ type: "scatter", mode: "markers", name, x: list.map((t) => t.lr), y: list.map((t) => t.value),
+                                                                 text: list.map((t) => `trial ${t.number} (${t.state})`) })),
+    layout("every trial: learning rate against the objective", { xaxis: { title: { text: "lr" }, type: "log" }, yaxis: { title: { text: "objective" }, type: "log" } }), CONFIG);
+  const rows = r.best.map((b) => `<tr><td>${b.optimizer}</td><td>${fmt(b.value)}</td><td>${Object.entries(b.config).map(([k, v]) => `${k} = ${fmt(v)}`).join(", ")}</td></tr>`).join("");
+  $("#explain").innerHTML = `<table id="best"><tr><th>optimizer</th><th>best objective</th><th>settings</th></tr>${rows}</table>` +
+    `<p>${r.trials.length} trials in ${r.seconds.toFixed(1)} s. ${r.notes.join(" ")}</p>` +
+    `<p><a id="apply" href="/${r.target}?${r.applied_query}">Open the ${r.target} widget with these settings →</a></p>`;
+}
+
+// ---------------------------------------------------------------------------------------------- export
+
+function mainPlot() { return document.querySelector("#plots .plot"); }
+function download(format) {
+  const div = mainPlot();
+  if (div) Plotly.downloadImage(div, { format, filename: `descend-${WIDGET}`, width: div.clientWidth, height: div.clientHeight });
+}
+
+// ---------------------------------------------------------------------------------------------- start
+
+async function main() {
+  $("#nav").append(...Object.entries(WIDGETS).map(([w, label]) => el("a", { href: `/${w}`, "aria-current": w === WIDGET ? "page" : false }, label)));
+  $("#intro").append(el("h1", {}, WIDGETS[WIDGET] || WIDGET), el("p", {}, INTROS[WIDGET] || ""));
+  META = await (await fetch("/api/meta")).json();
+  if (!META.widgets[WIDGET]) { showErrors([{ field: "", message: `no widget ${WIDGET}` }]); return; }
+  STATE = defaults();
+  for (const [id, cls] of PLOTS[WIDGET] || []) plotDiv(id, cls);
+  buildControls();
+  setupPlayer();
+  $("#png").addEventListener("click", () => download("png"));
+  $("#svg").addEventListener("click", () => download("svg"));
+  document.querySelectorAll("button.copy").forEach((b) => b.addEventListener("click", () => {
+    const text = document.getElementById(b.dataset.copy).textContent;
+    if (navigator.clipboard) navigator.clipboard.writeText(text).then(() => (b.textContent = "copied"), () => {});
+  }));
+  syncControls();
+  const query = location.search.replace(/^\?/, "");
+  if (WIDGET === "tune" && !query) { $("#status").textContent = "choose the problem and press “Run the search”"; window.descendPlayReady = true; return; }
+  const data = await request(query);
+  if (data) accept(data);
+  window.descendPlayReady = true;
+}
+window.descendPlay = {
+  state: () => STATE, result: () => RESULT, step: () => T,
+  toPixel(id, x, y) {  // page coordinates of a data point of a 2-D plot (for keyboard-free tests and tools)
+    const div = document.getElementById(id), fl = div._fullLayout, box = div.getBoundingClientRect();
+    return [box.left + fl._size.l + fl.xaxis.l2p(x), box.top + fl._size.t + fl.yaxis.l2p(y)];
+  },
+};
+main().catch((e) => showErrors([{ field: "", message: String(e) }]));

@@ -1,0 +1,685 @@
+"""The playground's computations: one function per widget, from a validated state to JSON-able results.
+
+Every number comes from descend itself: the optimizers' paths from :func:`descend.fit` (the engine, the pure
+update rules with their run axis), the tasks and landscapes from :mod:`descend.tasks` and
+:mod:`descend.landscapes`, the search from :func:`descend.tune`. The page only draws them. Each result holds
+``query`` (the state as a URL query string), ``state`` (the state's fields), ``command`` (the equivalent
+``descend compare`` command, or None where the command line cannot say it, with ``command_note`` saying why)
+and ``python`` (a script giving the same numbers). Results are cached by state (:func:`compute`), and training
+runs one request at a time (two cores are better used by one run than shared by two).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from .commands import compare_command, python_snippet, run_spec_code
+from .state import (
+    CurvatureState,
+    EllipseState,
+    LandscapeState,
+    LineState,
+    OptimizerEntry,
+    TuneState,
+    VanishingState,
+    WidgetState,
+)
+
+__all__ = ["compute", "curvature", "ellipse", "landscape", "line", "tune", "vanishing", "WIDGETS", "clear_cache"]
+
+_TRAINING = threading.Lock()
+_CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+CACHE_SIZE = 256
+
+
+class PlayError(ValueError):
+    """A state the library refused when building or training (a formula, a start outside the model's domain):
+    ``field`` names the control it belongs to."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# -- small helpers ---------------------------------------------------------------------------------------------
+
+
+def _list(values: Any) -> list[Any]:
+    """Numbers as JSON: a (nested) list of floats with NaN and ±inf as None."""
+    array = np.asarray(values, dtype=np.float64)
+    out = array.astype(object)
+    out[~np.isfinite(array)] = None
+    return out.tolist()
+
+
+def _schedule_text(entry: OptimizerEntry) -> str | None:
+    if entry.schedule.strip():
+        return entry.schedule.strip()
+    if entry.decay:
+        return f"inverse_time:decay={entry.decay!r}"
+    return None
+
+
+def _spec(entry: OptimizerEntry, steps: int, batch_size: Any = None) -> Any:
+    from ..compare import parse_schedule
+    from ..spec import RunSpec
+
+    text = _schedule_text(entry)
+    schedules = {"lr": parse_schedule(text, steps)[1]} if text else {}
+    return RunSpec(entry.name, {"lr": entry.lr, **entry.hyper}, batch_size, 0, None, schedules)
+
+
+def _spec_code(entry: OptimizerEntry, steps: int, batch_size: Any = None) -> str:
+    return run_spec_code(entry.name, {"lr": entry.lr, **entry.hyper}, batch_size=batch_size,
+                         schedule=_schedule_text(entry), steps=steps)
+
+
+def _fit(task: Any, specs: Sequence[Any], **budget: Any) -> Any:
+    import descend
+
+    with _TRAINING:
+        return descend.fit(task=task, runs=list(specs), compile=False, **budget)
+
+
+def _colours(labels: dict[str, str]) -> dict[str, str]:
+    from ..report.colours import colours
+
+    return colours(labels)
+
+
+def _status(summary: Any, i: int) -> tuple[str, int | None]:
+    row = summary.loc[i]
+    at = row.get("status_at")
+    return str(row["status"]), (None if at is None or (isinstance(at, float) and math.isnan(at)) else int(at))
+
+
+def _commands(groups: Sequence[dict[str, Any]]) -> tuple[str | None, str]:
+    """One ``descend compare`` command per group of settings (optimizers sharing a learning rate and schedule:
+    a comparison runs each optimizer at each of its learning rates), or None with the reason."""
+    try:
+        return "\n".join(compare_command(g, config_file=f"play{i + 1 if len(groups) > 1 else ''}.toml")
+                         for i, g in enumerate(groups)), ""
+    except ValueError as e:
+        return None, f"descend compare cannot say this: {e}"
+
+
+def _grouped(entries: Sequence[OptimizerEntry], base: dict[str, Any]) -> list[dict[str, Any]]:
+    """``descend compare`` settings for the entries: those with the same lr and schedule share a command."""
+    groups: dict[tuple[float, str | None], list[OptimizerEntry]] = {}
+    for e in entries:
+        groups.setdefault((e.lr, _schedule_text(e)), []).append(e)
+    out = []
+    for (lr, schedule), members in groups.items():
+        settings = {**base, "optimizer": [_optimizer_text(e) for e in members], "lr": [lr], "seeds": 1}
+        if schedule:
+            settings["schedule"] = schedule
+        out.append(settings)
+    return out
+
+
+def _optimizer_text(e: OptimizerEntry) -> str:
+    if not e.hyper:
+        return e.name
+    return e.name + ":" + ",".join(f"{k}={str(v).lower() if isinstance(v, bool) else repr(v)}"
+                                   for k, v in e.hyper.items())
+
+
+def _common(state: WidgetState) -> dict[str, Any]:
+    return {"widget": state.widget, "query": state.to_query(), "state": state.model_dump(mode="json")}
+
+
+def _thin(n: int, limit: int) -> np.ndarray:
+    """At most ``limit`` indices of ``range(n)``, evenly spread, the last one included."""
+    if n <= limit:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
+
+
+# -- 1. line fit -------------------------------------------------------------------------------------------------
+
+
+def _line_task(state: LineState) -> tuple[Any, str]:
+    from .. import tasks
+
+    options = dict(m=state.m, slope=state.slope, intercept=state.intercept, noise=state.noise,
+                   data_seed=state.data_seed, start=tuple(state.start))
+    code = "descend.tasks.get('line', " + ", ".join(f"{k}={v!r}" for k, v in options.items()) + ")"
+    return tasks.get("line", **options), code
+
+
+def line(state: LineState) -> dict[str, Any]:
+    """Seed 003's line fit: the data, the ground truth, the least-squares answer, the cost J(w, b) over a grid,
+    and the path of (w, b), the full-set cost and the batch's cost at every step, with each update's numbers."""
+    task, code = _line_task(state)
+    batch = state.batch_size or None
+    entry = OptimizerEntry(name=state.optimizer, lr=state.lr)
+    runs = _fit(task, [_spec(entry, state.steps, batch)], steps=state.steps)
+    path = runs.paths[0]
+    status, at = _status(runs.summary, 0)
+    if status == "diverged" and at is not None:
+        path = path[: at + 1]
+    surface = task.surface
+    w, b, j = surface.grid(state.grid)
+    with torch.no_grad():
+        cost = surface.cost(torch.as_tensor(path[:, 0]), torch.as_tensor(path[:, 1])).numpy()
+    curves = runs.curves
+    batch_loss = curves[(curves["split"] == "batch") & (curves["metric"] == "loss")]["value"].to_numpy()
+    x = task.data.train.x.double()[:, 0].numpy()
+    y = task.data.train.y.double().reshape(-1).numpy()
+    ls = task.known.points[0]
+    settings = {"task": "line", "optimizer": [state.optimizer], "lr": [state.lr], "steps": state.steps, "seeds": 1,
+                "start": list(state.start), "batch_size": [batch if batch else "full"],
+                "task_options": {k: v for k, v in task.options.items() if k != "start"}}
+    command, note = _commands([settings])
+    return {
+        **_common(state),
+        "title": "Line fit",
+        "train_size": len(x), "data": {"x": _list(x), "y": _list(y)},
+        "truth": {"w": state.slope, "b": state.intercept},
+        "least_squares": {"w": float(ls["w"]), "b": float(ls["b"]), "cost": task.known.value},
+        "grid": {"w": _list(w[0]), "b": _list(b[:, 0]), "cost": _list(j), "domain": _list(surface.domain)},
+        "path": _list(path), "cost": _list(cost), "batch_loss": _list(batch_loss[: len(path) - 1]),
+        "status": status, "status_at": at, "lr": state.lr, "optimizer": state.optimizer,
+        "batch_label": "GD: the whole training set" if batch is None or batch >= len(x) else (
+            "SGD: one sample" if batch == 1 else f"mini-batches of {batch}"),
+        "command": command, "command_note": note,
+        "python": python_snippet(code, [_spec_code(entry, state.steps, batch)], f"steps={state.steps}"),
+    }
+
+
+# -- 2. learning rate and curvature ----------------------------------------------------------------------------
+
+
+def _regime(product: float) -> tuple[str, str]:
+    """What gradient descent does on c·w²/2 with α·c = ``product`` (w ← (1 − αc)w)."""
+    if math.isclose(product, 1.0, rel_tol=1e-9):
+        return "one-step", "α = 1/c: the minimum in one step"
+    if product < 1:
+        return "slow", "α < 1/c: monotone, slow convergence (each step keeps 1 − αc of w)"
+    if math.isclose(product, 2.0, rel_tol=1e-9):
+        return "oscillating-forever", "α = 2/c: oscillates between ±w for ever"
+    if product < 2:
+        return "oscillating", "1/c < α < 2/c: oscillates and converges"
+    return "diverging", "α > 2/c: oscillates with growing amplitude and diverges"
+
+
+def curvature(state: CurvatureState) -> dict[str, Any]:
+    """Gradient descent on J(w) = c·w²/2: at each iterate the tangent (the linear model GD follows), where it
+    predicts the next cost, the true cost there and the difference (the approximation error, c·Δw²/2)."""
+    import descend
+
+    from .. import landscapes
+
+    scape = landscapes.parabola(state.curvature)
+    with _TRAINING:
+        runs = descend.fit(model=scape.model((state.start,)), loss="value", optimizer="gd", lr=state.lr,
+                           steps=state.steps, compile=False)
+    path = runs.paths[0][:, 0]
+    status, at = _status(runs.summary, 0)
+    if status == "diverged" and at is not None:
+        path = path[: at + 1]
+    w = torch.as_tensor(path, dtype=torch.float64)
+    with torch.no_grad():
+        cost = scape(w)
+        (slope,) = scape.gradient(w)
+    predicted = cost[:-1] + slope[:-1] * (w[1:] - w[:-1])
+    error = cost[1:] - predicted
+    kind, words = _regime(state.lr * state.curvature)
+    curve_w = torch.linspace(-2.5, 2.5, 201, dtype=torch.float64)
+    code = f"descend.landscapes.parabola({state.curvature!r})"
+    python = "\n".join([
+        "import descend", "",
+        f"scape = {code}",
+        f"runs = descend.fit(model=scape.model(({state.start!r},)), loss='value', optimizer='gd', lr={state.lr!r}, "
+        f"steps={state.steps}, compile=False)",
+        "print(runs.paths[0][:, 0])  # w after each step", "print(runs.summary)"])
+    if state.curvature == 1.0:
+        command, note = _commands([{"task": "parabola", "optimizer": ["gd"], "lr": [state.lr], "steps": state.steps,
+                                    "seeds": 1, "start": [state.start]}])
+    else:
+        command, note = None, ("descend compare parabola has curvature c = 1; for c = "
+                               f"{state.curvature:g} use the Python below")
+    return {
+        **_common(state),
+        "title": "Learning rate and curvature",
+        "curve": {"w": _list(curve_w), "cost": _list(scape(curve_w))},
+        "path": _list(path), "cost": _list(cost), "slope": _list(slope),
+        "predicted": _list(predicted), "error": _list(error),
+        "regime": kind, "regime_text": words, "factor": 1 - state.lr * state.curvature,
+        "thresholds": {"one_step": 1 / state.curvature, "diverge": 2 / state.curvature},
+        "status": status, "status_at": at,
+        "command": command, "command_note": note, "python": python,
+    }
+
+
+# -- 3. optimizers on a landscape ----------------------------------------------------------------------------------
+
+
+def _landscape_task(state: LandscapeState) -> tuple[Any, Any, str, dict[str, Any] | None]:
+    """``(task, landscape, Python that builds the task, settings of descend compare or None)``."""
+    from .. import landscapes, tasks
+    from .._checks import close_matches
+    from ..formula import FormulaError
+
+    text = state.landscape
+    key = "-".join(text.strip().lower().replace("_", " ").replace("-", " ").split())
+    start = tuple(state.start) if state.start is not None else None
+    noise = dict(noise=state.noise, m=state.m, data_seed=state.data_seed) if state.noise > 0 else {}
+    try:
+        if key in landscapes.LANDSCAPES:
+            scape = landscapes.get(key)
+            if scape.dim != 2:
+                raise PlayError("landscape", f"{key!r} is 1-D: see the learning-rate-and-curvature widget")
+            options = {**noise, **({"start": start} if start is not None else {})}
+            code = f"descend.tasks.landscape_task({key!r}" + "".join(f", {k}={v!r}" for k, v in options.items()) + ")"
+            task = tasks.landscape_task(key, **options)
+            settings = {"task": key, **({"start": list(start)} if start else {}),
+                        **({"task_options": noise} if noise else {})}
+            return task, scape, code, settings
+        if re.fullmatch(r"[A-Za-z_][\w-]*", text.strip()) and text.strip() not in ("x", "y"):
+            raise PlayError("landscape", f"unknown landscape {text!r}{close_matches(key, landscapes.LANDSCAPES)}; "
+                                         "choose one of the list or type a formula in x and y")
+        if noise:
+            scape = landscapes.from_formula(text, start=start)
+            code = (f"descend.tasks.landscape_task(descend.landscapes.from_formula({text!r}, start={start!r}), "
+                    + ", ".join(f"{k}={v!r}" for k, v in noise.items()) + ")")
+            return tasks.landscape_task(scape, **noise), scape, code, None
+        task = tasks.formula(text, start=start)
+        code = f"descend.tasks.formula({text!r}, start={start!r})"
+        settings = {"task": text, **({"start": list(start)} if start else {})}
+        return task, landscapes.from_formula(text, start=start), code, settings
+    except PlayError:
+        raise
+    except FormulaError as e:
+        raise PlayError("landscape", str(e)) from None
+    except ValueError as e:
+        raise PlayError("start" if "start" in str(e) else "landscape", str(e)) from None
+
+
+def _critical_points(scape: Any) -> list[dict[str, Any]]:
+    saddles = set(id(p) for p in scape.saddles)
+    out = []
+    for p in scape.critical_points:
+        kind = "saddle" if id(p) in saddles else p.kind
+        out.append({"kind": kind, "point": list(p.point), "value": p.value, "global": p.is_global})
+    return out
+
+
+def _domain(domain: Sequence[Sequence[float]], points: Sequence[Sequence[float]]) -> tuple[tuple[float, float], ...]:
+    """The plot domain grown to hold ``points`` (with a margin)."""
+    out = []
+    for axis, (low, high) in enumerate(domain):
+        values = [p[axis] for p in points if p is not None and math.isfinite(p[axis])]
+        lo, hi = min([low, *values]), max([high, *values])
+        if lo < low or hi > high:
+            pad = 0.05 * (hi - lo)
+            lo, hi = (lo - pad if lo < low else lo), (hi + pad if hi > high else hi)
+        out.append((float(lo), float(hi)))
+    return tuple(out)
+
+
+def _surface(f: Callable[..., Any], domain: Sequence[Sequence[float]], n: int, log: bool) -> dict[str, Any]:
+    (x0, x1), (y0, y1) = domain
+    x = torch.linspace(x0, x1, n, dtype=torch.float64)
+    y = torch.linspace(y0, y1, n, dtype=torch.float64)
+    xx, yy = torch.meshgrid(x, y, indexing="xy")
+    with torch.no_grad():
+        z = torch.broadcast_to(f(xx, yy), xx.shape).double()
+    finite = torch.isfinite(z)
+    shown = z
+    if log and finite.any():
+        shown = torch.log10(1.0 + z - z[finite].min())
+    zmin = float(z[finite].min()) if finite.any() else 0.0
+    return {"x": _list(x), "y": _list(y), "z": _list(z), "shown": _list(shown), "log": bool(log), "zmin": zmin,
+            "shown_label": "log₁₀(1 + J − min J)" if log else "J"}
+
+
+def landscape(state: LandscapeState) -> dict[str, Any]:
+    """Optimizers on a landscape: the contour (and 3-D) grid, the critical points, and each optimizer's path and
+    cost J(w_t) at every step; a diverging run is drawn up to where it diverged, with its status."""
+    task, scape, code, settings = _landscape_task(state)
+    batch = state.batch_size if state.noise > 0 else None
+    specs = [_spec(e, state.steps, batch) for e in state.optimizers]
+    try:
+        runs = _fit(task, specs, steps=state.steps)
+    except ValueError as e:
+        raise PlayError("optimizers", str(e)) from None
+    start = task.model.init([0], dtype=torch.float64)
+    start = [float(p[0]) for p in start]
+    labels = {e.label: e.name for e in state.optimizers}
+    colours = _colours(labels)
+    out_runs, ends = [], [start]
+    for i, entry in enumerate(state.optimizers):
+        path = runs.paths[i]
+        status, at = _status(runs.summary, i)
+        if status != "ok" and at is not None:
+            path = path[: at + 1]
+        with torch.no_grad():
+            cost = scape.f(torch.as_tensor(path[:, 0]), torch.as_tensor(path[:, 1])).double().numpy()
+        ends.append(path[-1].tolist())
+        out_runs.append({"label": entry.label, "optimizer": entry.name, "colour": colours[entry.label],
+                         "hyper": {k: v for k, v in runs.summary.loc[i].items() if k in _hyper_names(entry.name)},
+                         "schedule": _schedule_text(entry), "path": _list(path), "cost": _list(cost),
+                         "status": status, "status_at": at, "final": _list(path[-1]),
+                         "final_cost": _list(cost[-1:])[0]})
+    domain = _domain(scape.domain, [start])
+    base = dict(settings or {}, steps=state.steps)
+    if settings is not None and batch is not None:
+        base["batch_size"] = [batch]
+    command, note = _commands(_grouped(state.optimizers, base)) if settings is not None else (
+        None, "descend compare has no gradient noise for a typed formula; use the Python below")
+    return {
+        **_common(state),
+        "title": getattr(scape, "title", state.landscape), "formula": scape.formula, "names": list(scape.names),
+        "critical_points": _critical_points(scape), "start": start, "domain": _list(domain),
+        "grid": _surface(scape.f, domain, state.grid, bool(scape.log_scale)),
+        "runs": out_runs, "steps": state.steps, "noise": state.noise,
+        "command": command, "command_note": note,
+        "python": python_snippet(code, [_spec_code(e, state.steps, batch) for e in state.optimizers],
+                                 f"steps={state.steps}"),
+    }
+
+
+def _hyper_names(name: str) -> set[str]:
+    from ..optim import get
+
+    info = get(name)
+    return {"lr", *(h.name for h in info.hyperparameters)}
+
+
+# -- 4. the Earth–Mars ellipse ---------------------------------------------------------------------------------------
+
+
+def ellipse(state: EllipseState) -> dict[str, Any]:
+    """Seed 004: each optimizer's path of (A, B) over the cost surface from the start, and the batch-size
+    comparison (the loss of every update against epochs, thinned as the seed's figure 3, and the whole training
+    set's loss)."""
+    from .. import tasks
+
+    options = {"start": tuple(state.start)}
+    task = tasks.get("ellipse", **options)
+    code = f"descend.tasks.get('ellipse', start={tuple(state.start)!r})"
+    paths = _ellipse_paths(state, task)
+    batches = _ellipse_batches(state)
+    surface = task.surface
+    domain = _domain(surface.domain, [state.start])
+    key = f"ellipse-surface:{domain}:{state.grid}"
+    grid = _cached(key)
+    if grid is None:
+        grid = _surface(lambda a, b: surface.cost(a, b), domain, state.grid, True)
+        _store(key, grid)
+    labels = {e.label: e.name for e in state.optimizers}
+    colours = _colours(labels)
+    for run in paths["runs"]:
+        run["colour"] = colours[run["label"]]
+    base = {"task": "ellipse", "steps": state.steps, "start": list(state.start)}
+    command, note = _commands(_grouped(state.optimizers, base))
+    sizes = [b if b in ("full", "hybrid") else int(b) for b in state.batch_sizes]
+    batch_command, _ = _commands([{"task": "ellipse", "optimizer": [state.batch_optimizer], "lr": [state.batch_lr],
+                                   "epochs": state.epochs, "seeds": 1, "batch_size": [str(s) for s in sizes]}])
+    specs = [_spec_code(e, state.steps) for e in state.optimizers]
+    from ..compare import parse_batch_sizes
+
+    batch_specs = [run_spec_code(state.batch_optimizer, {"lr": state.batch_lr}, batch_size=b)
+                   for s in state.batch_sizes for b in parse_batch_sizes(s)]
+    python = python_snippet(code, specs, f"steps={state.steps}", imports=["from descend.data import hybrid"])
+    python += "\n\n# the batch-size comparison (from the seed's start)\n" + python_snippet(
+        "descend.tasks.get('ellipse')", batch_specs, f"epochs={state.epochs}",
+                                                                 imports=["from descend.data import hybrid"])
+    return {
+        **_common(state),
+        "title": "Earth–Mars transfer orbit", "names": ["A", "B"], "domain": _list(domain),
+        "truth": {"A": tasks.cases.ELLIPSE_A, "B": tasks.cases.ELLIPSE_B}, "grid": grid, "start": list(state.start),
+        **paths, **batches,
+        "command": (command or "") + ("\n" + batch_command if batch_command else ""), "command_note": note,
+        "python": python,
+    }
+
+
+def _ellipse_paths(state: EllipseState, task: Any) -> dict[str, Any]:
+    key = f"ellipse-paths:{state.start}:{state.steps}:{[e.to_text() for e in state.optimizers]}"
+    cached = _cached(key)
+    if cached is not None:
+        return cached
+    runs = _fit(task, [_spec(e, state.steps) for e in state.optimizers], steps=state.steps)
+    surface = task.surface
+    out = []
+    for i, entry in enumerate(state.optimizers):
+        path = runs.paths[i]
+        status, at = _status(runs.summary, i)
+        if status != "ok" and at is not None:
+            path = path[: at + 1]
+        with torch.no_grad():
+            cost = surface.cost(torch.as_tensor(path[:, 0]), torch.as_tensor(path[:, 1])).numpy()
+        out.append({"label": entry.label, "optimizer": entry.name, "path": _list(path), "cost": _list(cost),
+                    "status": status, "status_at": at, "final": _list(path[-1])})
+    result = {"runs": out}
+    _store(key, result)
+    return result
+
+
+def _ellipse_batches(state: EllipseState) -> dict[str, Any]:
+    """Seed 004's figure 3 from its start (A, B) = (0.1, 1.8), whatever start the paths take."""
+    from .. import tasks
+    from ..compare import batch_label, parse_batch_sizes
+
+    key = f"ellipse-batches:{state.batch_optimizer}:{state.batch_lr}:{state.epochs}:{state.batch_sizes}"
+    cached = _cached(key)
+    if cached is not None:
+        return cached
+    from ..spec import RunSpec
+
+    sizes = [b for s in state.batch_sizes for b in parse_batch_sizes(s)]
+    specs = [RunSpec(state.batch_optimizer, {"lr": state.batch_lr}, b, 0) for b in sizes]
+    runs = _fit(tasks.get("ellipse"), specs, epochs=state.epochs)
+    curves = runs.curves
+    colours = {"full": "#1f77b4", "1": "#d62728", "32": "#2ca02c"}
+    out = []
+    for i, b in enumerate(sizes):
+        mine = curves[curves["run"] == i]
+        batch = mine[(mine["split"] == "batch") & (mine["metric"] == "loss")]
+        every = 32 if b == 1 else 2 if isinstance(b, int) and b <= 32 else 1  # as the seed's figure 3
+        thinned = batch.iloc[::every]
+        train = mine[(mine["split"] == "train") & (mine["metric"] == "loss")]
+        status, at = _status(runs.summary, i)
+        label = batch_label(b)
+        out.append({"label": label, "colour": colours.get(label, "#9467bd"), "every": every,
+                    "updates": len(batch), "epoch": _list(thinned["epoch"]), "loss": _list(thinned["value"]),
+                    "train_epoch": _list(train["epoch"]), "train_loss": _list(train["value"]),
+                    "status": status, "status_at": at, "final": _list(runs.params[i]["w_a"].reshape(1).tolist()
+                                                                       + runs.params[i]["w_b"].reshape(1).tolist())})
+    result = {"batches": out, "epochs": state.epochs, "batch_optimizer": state.batch_optimizer,
+              "batch_lr": state.batch_lr}
+    _store(key, result)
+    return result
+
+
+# -- 5. vanishing and exploding gradients --------------------------------------------------------------------------
+
+
+def vanishing(state: VanishingState) -> dict[str, Any]:
+    """Seed 002: a deep MLP on two circles; the gradient norm of every layer's weights at every step, and the
+    training loss and accuracy."""
+    from .. import tasks
+    from ..models import with_init
+
+    options = dict(depth=state.depth, width=state.width, hidden=state.activation)
+    task = tasks.get("vanishing", **options)
+    code = "descend.tasks.get('vanishing', " + ", ".join(f"{k}={v!r}" for k, v in options.items()) + ")"
+    task = dataclasses.replace(task, model=with_init(task.model, state.init))
+    code = f"dataclasses.replace(task := {code}, model=descend.models.with_init(task.model, {state.init!r}))"
+    entry = OptimizerEntry(name=state.optimizer, lr=state.lr)
+    runs = _fit(task, [_spec(entry, state.steps)], steps=state.steps)
+    curves = runs.curves
+    names = [n for n in runs.names if n.endswith(".weight")]
+    norms = []
+    steps = None
+    for name in names:
+        rows = curves[curves["metric"] == f"grad_norm:{name}"]
+        values = rows["value"].to_numpy()
+        keep = _thin(len(values), 250)
+        steps = rows["step"].to_numpy()[keep]
+        norms.append(_list(values[keep]))
+    train = curves[(curves["split"] == "train")]
+    loss = train[train["metric"] == "loss"]
+    accuracy = train[train["metric"] == "accuracy"]
+    status, at = _status(runs.summary, 0)
+    first_last = [n[-1] if n else None for n in norms]
+    first_step = [n[0] if n else None for n in norms]
+    settings = {"task": "vanishing", "optimizer": [state.optimizer], "lr": [state.lr], "steps": state.steps,
+                "seeds": 1, "init": state.init, "task_options": options}
+    command, note = _commands([settings])
+    return {
+        **_common(state),
+        "title": "Vanishing and exploding gradients",
+        "layers": [f"layer {i + 1}" if i < len(names) - 1 else "output" for i in range(len(names))],
+        "steps": _list(steps if steps is not None else []), "norms": norms, "final_norms": first_last,
+        "first_norms": first_step,
+        "loss_step": _list(loss["step"]), "loss": _list(loss["value"]),
+        "accuracy_step": _list(accuracy["step"]), "accuracy": _list(accuracy["value"]),
+        "status": status, "status_at": at,
+        "command": command, "command_note": note,
+        "python": python_snippet(code, [_spec_code(entry, state.steps)], f"steps={state.steps}",
+                                 imports=["import dataclasses"]),
+    }
+
+
+# -- 6. tune it -------------------------------------------------------------------------------------------------------
+
+
+#: A search stops starting new cohorts after this many seconds (it keeps what finished, and says so).
+TUNE_SECONDS = 20.0
+
+
+def tune(state: TuneState) -> dict[str, Any]:
+    """A small search by :func:`descend.tune` over each optimizer of another widget's problem (its task, start,
+    steps and batch size): the best configuration found per optimizer, every trial, and the other widget's URL
+    with the best settings filled in."""
+    import descend
+
+    target = state.target_state()
+    if isinstance(target, LandscapeState):
+        task = _landscape_task(target)[0]
+        names = list(dict.fromkeys(e.name for e in target.optimizers))
+        steps, batch = target.steps, (target.batch_size if target.noise > 0 else None)
+    elif isinstance(target, LineState):
+        task = _line_task(target)[0]
+        names, steps, batch = [target.optimizer], target.steps, (target.batch_size or None)
+    else:
+        from .. import tasks
+
+        task = tasks.get("ellipse", start=tuple(target.start))
+        names = list(dict.fromkeys(e.name for e in target.optimizers))
+        steps, batch = target.steps, None
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    started = time.perf_counter()
+    with _TRAINING:
+        result = descend.tune(task, optimizer=names, trials=state.trials, cohort=min(state.trials, 16),
+                              steps=steps, seeds=1, sampler=state.sampler, seed=0, compile=False,
+                              batch_size=batch, timeout=TUNE_SECONDS)
+    seconds = time.perf_counter() - started
+    best = []
+    for name, info in result.best.items():
+        config = {k: v for k, v in info["config"].items() if k != "batch_size"}
+        best.append({"optimizer": name, "value": info["value"], "trial": info["trial"], "config": config})
+    trials = result.trials
+    rows = []
+    for _, row in trials.iterrows():
+        value = row.get("value")
+        rows.append({"optimizer": row["optimizer"], "number": int(row["number"]), "state": row["state"],
+                     "value": None if value is None or not math.isfinite(float(value)) else float(value),
+                     "lr": _list([row.get("lr", math.nan)])[0]})
+    applied = _applied(target, {b["optimizer"]: b["config"] for b in best})
+    notes = list(result.notes)
+    if result.timed_out:
+        notes.append(f"stopped starting new trials after {TUNE_SECONDS:g} s: the best of what finished")
+    python = "\n".join(["import descend", "", "# the task as the other widget builds it (see its Python)",
+                        f"result = descend.tune(task, optimizer={names!r}, trials={state.trials}, "
+                        f"cohort={min(state.trials, 16)}, steps={steps}, seeds=1, sampler={state.sampler!r}, seed=0, "
+                        f"batch_size={batch!r}, timeout={TUNE_SECONDS!r})", "print(result.table)"])
+    return {
+        **_common(state),
+        "title": "Tune it", "target": state.target, "best": best, "trials": rows, "seconds": seconds,
+        "timed_out": bool(result.timed_out), "notes": notes, "applied_query": applied,
+        "command": None, "command_note": "descend tune's command line takes the same search: see descend tune --help",
+        "python": python,
+    }
+
+
+def _applied(target: WidgetState, configs: dict[str, dict[str, Any]]) -> str:
+    """The target widget's query string with each optimizer's best settings filled in."""
+    from .state import KEY_HYPERPARAMETERS
+
+    if isinstance(target, LineState):
+        config = configs.get(target.optimizer, {})
+        return target.model_copy(update={"lr": float(config.get("lr", target.lr))}).to_query()
+    entries = []
+    for e in target.optimizers:
+        config = configs.get(e.name)
+        if config is None:
+            entries.append(e)
+            continue
+        hyper = dict(e.hyper)
+        hyper.update({k: v for k, v in config.items() if k in KEY_HYPERPARAMETERS})
+        entries.append(OptimizerEntry(name=e.name, lr=float(config.get("lr", e.lr)), decay=e.decay,
+                                      schedule=e.schedule, hyper=hyper))
+    unique: list[OptimizerEntry] = []
+    for e in entries:
+        if e.label not in [u.label for u in unique]:
+            unique.append(e)
+    return type(target).model_validate({**target.model_dump(), "optimizers": unique}).to_query()
+
+
+# -- dispatch and cache --------------------------------------------------------------------------------------------
+
+WIDGETS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "line": line, "curvature": curvature, "landscape": landscape, "ellipse": ellipse, "vanishing": vanishing,
+    "tune": tune,
+}
+
+
+def _cached(key: str) -> Any:
+    with _CACHE_LOCK:
+        value = _CACHE.get(key)
+        if value is not None:
+            _CACHE.move_to_end(key)
+        return value
+
+
+def _store(key: str, value: Any) -> None:
+    with _CACHE_LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def compute(state: WidgetState) -> dict[str, Any]:
+    """The widget's result for ``state``, from the cache when the same state was computed before (``cached``
+    says which, ``seconds`` how long the computation took)."""
+    key = state.key()
+    cached = _cached(key)
+    if cached is not None:
+        return {**cached, "cached": True}
+    started = time.perf_counter()
+    result = WIDGETS[state.widget](state)
+    result["seconds"] = time.perf_counter() - started
+    _store(key, result)
+    return {**result, "cached": False}
