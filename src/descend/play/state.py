@@ -141,7 +141,7 @@ class OptimizerEntry(BaseModel):
     lr: float = Field(0.01, gt=0, le=10, description="learning rate α")
     decay: float = Field(0.0, ge=0, le=10, description="inverse-time decay: α/(1 + decay·t)")
     schedule: str = Field("", max_length=80, description="a schedule of lr instead of decay, e.g. cosine")
-    hyper: dict[str, float | bool] = Field(default_factory=dict, description="other hyperparameters")
+    hyper: dict[str, Any] = Field(default_factory=dict, description="other hyperparameters")
 
     @field_validator("name")
     @classmethod
@@ -150,16 +150,30 @@ class OptimizerEntry(BaseModel):
 
         return get(value.strip()).name
 
-    @field_validator("hyper")
+    @field_validator("hyper", mode="before")
     @classmethod
-    def _hyper(cls, value: dict[str, Any]) -> dict[str, Any]:
+    def _hyper(cls, value: Any) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            raise ValueError("hyper must be a table of name: value")
+        out: dict[str, Any] = {}
         for key, v in value.items():
             if key not in KEY_HYPERPARAMETERS:
                 raise ValueError(f"{key!r} cannot be set here; the playground sets lr, decay, schedule and "
                                  f"{', '.join(KEY_HYPERPARAMETERS)}")
-            if isinstance(v, float) and not math.isfinite(v):
-                raise ValueError(f"{key}={v!r} must be finite")
-        return dict(sorted(value.items()))
+            if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+                v = v.strip().lower() == "true"
+            elif isinstance(v, str):
+                try:
+                    v = float(v)
+                except ValueError:
+                    raise ValueError(f"{key}={v!r} must be a number, true or false") from None
+            if isinstance(v, bool):
+                out[key] = v
+            elif isinstance(v, (int, float)) and math.isfinite(v):
+                out[key] = float(v)
+            else:
+                raise ValueError(f"{key}={v!r} must be a finite number, true or false")
+        return dict(sorted(out.items()))
 
     @model_validator(mode="after")
     def _check(self) -> OptimizerEntry:
@@ -253,10 +267,10 @@ class LineState(WidgetState):
     steps: int = Field(100, ge=1, le=1000, description="iterations")
     grid: int = Field(60, ge=20, le=120, description="contour grid points per axis")
 
-    @field_validator("start")
+    @field_validator("start", mode="before")
     @classmethod
-    def _start(cls, value: tuple[float, float]) -> tuple[float, float]:
-        return _point(value, 20.0)
+    def _start(cls, value: Any) -> tuple[float, float]:
+        return _point(_pair(value), 20.0)
 
     @field_validator("optimizer")
     @classmethod
@@ -320,9 +334,10 @@ class LandscapeState(WidgetState):
     def _landscape(cls, value: str) -> str:
         return " ".join(value.split())
 
-    @field_validator("start")
+    @field_validator("start", mode="before")
     @classmethod
-    def _start(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+    def _start(cls, value: Any) -> tuple[float, float] | None:
+        value = _pair(value)
         return None if value is None else _point(value, 1e4)
 
     @field_validator("optimizers")
@@ -360,10 +375,10 @@ class EllipseState(WidgetState):
                                                      "then 512), or a number")
     grid: int = Field(60, ge=20, le=120, description="contour grid points per axis")
 
-    @field_validator("start")
+    @field_validator("start", mode="before")
     @classmethod
-    def _start(cls, value: tuple[float, float]) -> tuple[float, float]:
-        return _point(value, 5.0)
+    def _start(cls, value: Any) -> tuple[float, float]:
+        return _point(_pair(value), 5.0)
 
     @field_validator("optimizers")
     @classmethod
@@ -437,7 +452,11 @@ class TuneState(WidgetState):
 
     @model_validator(mode="after")
     def _target(self) -> TuneState:
-        state = STATES[self.target].from_query(self.query)  # its own errors, named by field
+        try:
+            state = STATES[self.target].from_query(self.query)
+        except ValidationError as e:
+            raise ValueError("query (the " + self.target + " widget's state): "
+                             + "; ".join(m["message"] for m in errors_of(e))) from None
         names = _tuned_names(state)
         if len(names) * self.trials > 96:
             raise ValueError(f"{len(names)} optimizers × {self.trials} trials = {len(names) * self.trials}; at most "
@@ -456,6 +475,20 @@ def _tuned_names(state: WidgetState) -> list[str]:
         if e.name not in names:
             names.append(e.name)
     return names
+
+
+def _pair(value: Any) -> Any:
+    """A start given as text ``"x,y"`` or a list: two numbers, or an error saying so."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [p.strip() for p in value.split(",")]
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError(f"{value!r}: give two numbers, x,y")
+    try:
+        return tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r}: give two numbers, x,y") from None
 
 
 def _point(value: Any, limit: float) -> tuple[float, float]:
@@ -500,7 +533,7 @@ def errors_of(error: Exception) -> list[dict[str, str]]:
         elif field and not message.startswith(field):
             message = f"{field}: {message}"
         if not field:  # a check across fields: the message starts with the field it is about
-            first = message.split(" ", 1)[0]
+            first = message.split(" ", 1)[0].rstrip(":")
             model = {cls.__name__: cls for cls in STATES.values()}.get(error.title)
             if model is not None and first in model.model_fields:
                 field = first

@@ -1,0 +1,136 @@
+"""The web API with FastAPI's test client: numbers equal descend.fit's, refusals are 422 with the field and its
+message, the page and plotly.js are served from the package; the command's port and host checks."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+import descend
+from descend.play import app as app_module
+from descend.play.state import STATES, LandscapeState
+from descend.spec import RunSpec
+
+
+@pytest.fixture(scope="module")
+def client():
+    return TestClient(app_module.create_app())
+
+
+def test_landscape_endpoint_equals_descend_fit_bit_for_bit(client):
+    query = "landscape=beale&steps=50&optimizers=rmsprop;lr=0.01;alpha=0.9&optimizers=nesterov;lr=0.002"
+    got = client.get(f"/api/landscape?{query}")
+    assert got.status_code == 200
+    body = got.json()
+    assert LandscapeState.from_query(body["query"]) == LandscapeState.from_query(query)
+    task = descend.tasks.landscape_task("beale")
+    runs = descend.fit(task=task, runs=[RunSpec("rmsprop", {"lr": 0.01, "alpha": 0.9}, None, 0),
+                                        RunSpec("nesterov", {"lr": 0.002}, None, 0)], steps=50, compile=False)
+    for i, run in enumerate(body["runs"]):
+        np.testing.assert_array_equal(np.array(run["path"], dtype=np.float64), runs.paths[i])
+    # the same state given as JSON
+    posted = client.post("/api/landscape", json=LandscapeState.from_query(query).model_dump(mode="json"))
+    assert posted.status_code == 200 and posted.json()["runs"][0]["path"] == body["runs"][0]["path"]
+
+
+def test_line_endpoint_equals_descend_fit(client):
+    body = client.get("/api/line?steps=15&batch_size=1&lr=0.05&start=0.5,0.5").json()
+    task = descend.tasks.get("line", start=(0.5, 0.5), m=64)
+    runs = descend.fit(task=task, optimizer="gd", lr=0.05, batch_size=1, steps=15, compile=False)
+    np.testing.assert_array_equal(np.array(body["path"]), runs.paths[0])
+
+
+@pytest.mark.parametrize("widget, query", [
+    ("curvature", "lr=1.9&steps=10"),
+    ("vanishing", "depth=2&width=4&steps=5"),
+    ("ellipse", "steps=10&epochs=1&batch_sizes=full&grid=20&optimizers=adam;lr=0.05"),
+])
+def test_every_widget_answers(client, widget, query):
+    got = client.get(f"/api/{widget}?{query}")
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["widget"] == widget and STATES[widget].from_query(body["query"]) == STATES[widget].from_query(query)
+    assert body["python"].startswith("import descend")
+    csv = client.get(f"/api/{widget}.csv?{query}")
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert len(csv.text.splitlines()) > 3
+
+
+@pytest.mark.parametrize("path, field, words", [
+    ("/api/landscape?steps=99999", "steps", "1 ≤ steps ≤ 2000"),
+    ("/api/landscape?landscape=x%5E2", "landscape", "use ** for powers"),
+    ("/api/landscape?landscape=sin(x)%2B", "landscape", "formula"),
+    ("/api/landscape?optimizers=adam;lr=0&steps=10", "optimizers.0.lr", "0 < lr ≤ 10"),
+    ("/api/landscape?grid=1000", "grid", "20 ≤ grid ≤ 150"),
+    ("/api/line?batch_size=100", "batch_size", "1..38"),
+    ("/api/vanishing?depth=40", "depth", "1 ≤ depth ≤ 12"),
+    ("/api/curvature?bogus=1", "bogus", "extra"),
+])
+def test_a_refused_state_is_422_naming_the_field(client, path, field, words):
+    got = client.get(path)
+    assert got.status_code == 422
+    errors = got.json()["errors"]
+    assert any(e["field"] == field and words in e["message"] for e in errors), errors
+    widget, _, query = path[len("/api/"):].partition("?")
+    assert client.get(f"/api/{widget}.csv?{query}").status_code == 422  # the CSV export refuses it alike
+
+
+def test_bad_bodies_and_unknown_widgets(client):
+    assert client.post("/api/landscape", content=b"{not json", headers={"Content-Type": "application/json"}
+                       ).status_code == 422
+    assert client.post("/api/landscape", json={"steps": "many"}).status_code == 422
+    assert client.get("/api/nonsense").status_code == 404
+    assert client.get("/nonsense").status_code == 404
+
+
+def test_the_page_and_plotly_are_served_from_the_package(client):
+    for widget in STATES:
+        page = client.get(f"/{widget}")
+        assert page.status_code == 200 and "/static/plotly.min.js" in page.text
+    assert client.get("/", follow_redirects=False).status_code in (302, 307)
+    bundle = client.get("/static/plotly.min.js")
+    assert bundle.status_code == 200 and bundle.content == app_module.plotly_js().read_bytes()
+    for name in ("app.js", "style.css"):
+        assert client.get(f"/static/{name}").status_code == 200
+    page = (Path(app_module.__file__).parent / "static" / "index.html").read_text()
+    assert "http://" not in page and "https://" not in page  # nothing fetched from the web
+    meta = client.get("/api/meta").json()
+    assert "adam" in meta["optimizers"] and any(s["name"] == "rosenbrock" for s in meta["landscapes"])
+    assert meta["widgets"]["landscape"]["schema"]["properties"]["steps"]["maximum"] == 2000
+
+
+def test_a_busy_port_is_one_line_naming_the_flag():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(app_module.PortBusy) as info:
+            app_module.check_port("127.0.0.1", port)
+        assert "--port" in str(info.value) and "\n" not in str(info.value)
+        from typer.testing import CliRunner
+
+        from descend.cli import app
+
+        result = CliRunner().invoke(app, ["play", "--port", str(port), "--no-browser"])
+        assert result.exit_code == 2
+        assert "already in use" in result.output and "--port" in result.output
+
+
+def test_serve_warns_for_every_address_and_prints_the_url(monkeypatch):
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self: None)
+    printed = []
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    app_module.serve("0.0.0.0", port, open_browser=False, echo=printed.append)
+    assert printed[0].startswith("warning: --host 0.0.0.0")
+    assert printed[1].startswith(f"descend play: http://127.0.0.1:{port}/")
+    printed.clear()
+    app_module.serve("127.0.0.1", port, open_browser=False, echo=printed.append)
+    assert len(printed) == 1 and "warning" not in printed[0]

@@ -1,0 +1,89 @@
+"""The playground in a real browser (Debian's Chromium driven by Playwright) against a real uvicorn server.
+
+Few and small: the page loads offline (nothing requested beyond the server) with no console error; moving a
+slider recomputes; dragging the start recomputes and moves the path; play animates; the URL reproduces the
+same state and numbers; the command shown is the result's; a bad formula shows its error beside the control.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+
+LANDSCAPE = "/landscape?steps=60&optimizers=gd;lr=0.01&optimizers=adam;lr=0.05"
+
+
+def test_landscape_offline_slider_url_command_and_formula_error(page):
+    page.open(LANDSCAPE)
+    first = page.result()
+    assert first["state"]["steps"] == 60 and [len(r["path"]) for r in first["runs"]] == [61, 61]
+    assert page.page.locator("#contour .main-svg").count() > 0  # drawn by plotly.js, served by the server
+    assert page.page.locator("#command").inner_text() == first["command"]
+    assert first["command"].startswith("descend compare himmelblau --optimizer gd --lr 0.01 --steps 60")
+
+    # a slider, moved with the keyboard, recomputes the figure and the URL
+    page.page.locator("#s-steps").focus()
+    page.page.keyboard.press("ArrowRight")
+    page.wait_for_result("r.state.steps === 61 && r.runs[0].path.length === 62")
+    assert "steps=61" in page.page.url
+
+    # the URL reproduces the same state and numbers in a new page
+    moved = page.result()
+    url = urllib.parse.urlsplit(page.page.url)
+    page.open(f"{url.path}?{url.query}")
+    again = page.result()
+    assert again["state"] == moved["state"] and again["runs"] == moved["runs"]
+
+    # a bad formula: its message beside the control, the figure kept
+    box = page.page.locator("#f-landscape")
+    box.fill("x^2 + y")
+    box.press("Enter")
+    box.blur()
+    error = page.page.locator('.error[data-error-for="landscape"]')
+    error.wait_for(state="visible", timeout=30_000)
+    assert "'^' is not allowed" in error.inner_text() and "use ** for powers" in error.inner_text()
+    assert page.result()["state"]["landscape"] == "himmelblau"
+    assert page.external == []
+    # the browser logs the refused request itself (HTTP 422), nothing else
+    assert [e for e in page.errors if "status of 422" not in e] == []
+
+
+def test_line_drag_start_and_play(page):
+    page.open("/line?steps=40")
+    x, y = page.page.evaluate("descendPlay.toPixel('contour', -2, 3)")
+    page.page.mouse.move(x, y)
+    page.page.mouse.down()
+    page.page.mouse.move(x + 60, y + 40, steps=6)
+    page.page.mouse.up()
+    page.wait_for_result("r.state.start[0] !== -2 && r.path[0][0] !== -2")
+    result = page.result()
+    start = result["state"]["start"]
+    assert start[0] > -2 and start[1] < 3
+    assert result["path"][0] == pytest.approx(start, abs=1e-6)  # the path starts where the dot was dropped
+    assert "start=" in page.page.url
+    # play animates from the first step
+    page.page.locator("#reset").click()
+    assert page.page.evaluate("descendPlay.step()") == 0
+    page.page.locator("#play").click()
+    page.page.wait_for_function("descendPlay.step() >= 8", timeout=20_000)
+    page.page.locator("#play").click()  # pause
+    assert "iteration" in page.page.locator("#update").inner_text()
+    assert page.external == [] and page.errors == []
+
+
+@pytest.mark.parametrize("path", [
+    "/curvature?lr=2.5",
+    "/vanishing?depth=3&width=4&steps=10",
+    "/ellipse?steps=20&epochs=1&batch_sizes=full&batch_sizes=32&grid=20",
+    "/tune?target=landscape&trials=4&query=" + urllib.parse.quote("landscape=booth&steps=20&optimizers=gd;lr=0.01"),
+])
+def test_each_widget_loads_with_no_console_error(page, path):
+    page.open(path)
+    result = page.result()
+    assert result is not None and result["widget"] == path[1:].split("?")[0]
+    assert page.page.locator("#plots .main-svg").count() > 0
+    assert page.page.locator("#python").inner_text().startswith("import descend")
+    if result["widget"] == "curvature":
+        assert result["regime"] == "diverging" and result["status"] == "diverged"
+    assert page.external == [] and page.errors == []

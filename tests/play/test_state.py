@@ -1,0 +1,96 @@
+"""Widget states: validation with messages naming the field and what is allowed, and the URL round trip."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from descend.play.state import (
+    STATES,
+    CurvatureState,
+    EllipseState,
+    LandscapeState,
+    LineState,
+    OptimizerEntry,
+    TuneState,
+    VanishingState,
+    errors_of,
+)
+
+EXAMPLES = [
+    LineState(m=128, noise=1.25, data_seed=3, slope=-1.5, intercept=0.5, start=(1.0, -2.5), optimizer="sgd", lr=0.05,
+              batch_size=8, steps=250, grid=40),
+    CurvatureState(curvature=2.5, lr=0.7, start=-1.25, steps=33),
+    LandscapeState(landscape="x**2 + 10*sin(y)", start=(-3.5, 2.25), steps=120, noise=0.5, m=64, batch_size=4,
+                   data_seed=7, grid=50, optimizers=(
+                       OptimizerEntry(name="adam", lr=0.05, hyper={"beta1": 0.8, "amsgrad": True}),
+                       OptimizerEntry(name="momentum", lr=0.02, decay=0.01, hyper={"beta": 0.95}),
+                       OptimizerEntry(name="sgd", lr=0.1, schedule="step:step_size=100,gamma=0.5",
+                                      hyper={"momentum": 0.9, "nesterov": True}),
+                   )),
+    EllipseState(start=(0.3, 1.5), steps=150, batch_optimizer="momentum", batch_lr=0.02, epochs=2,
+                 batch_sizes=("full", "16"), optimizers=(OptimizerEntry(name="rmsprop", lr=0.003),)),
+    VanishingState(depth=4, width=8, activation="relu", init="he", optimizer="adam", lr=0.01, steps=50),
+    TuneState(target="line", query="lr=0.2&steps=40", trials=8, sampler="random"),
+]
+
+
+@pytest.mark.parametrize("state", EXAMPLES, ids=lambda s: s.widget)
+def test_the_url_round_trips_to_an_equal_state(state):
+    query = state.to_query()
+    assert type(state).from_query(query) == state
+    assert type(state).from_query("?" + query) == state
+    assert type(state).from_query(query).key() == state.key()
+
+
+@pytest.mark.parametrize("cls", list(STATES.values()), ids=lambda c: c.widget)
+def test_defaults_are_an_empty_query(cls):
+    assert cls().to_query() == ""
+    assert cls.from_query("") == cls()
+
+
+def _refused(cls, query):
+    with pytest.raises(ValidationError) as info:
+        cls.from_query(query)
+    return errors_of(info.value)
+
+
+@pytest.mark.parametrize("cls, query, field, words", [
+    (LandscapeState, "steps=99999", "steps", ["99999", "1 ≤ steps ≤ 2000"]),
+    (LandscapeState, "grid=5", "grid", ["20 ≤ grid ≤ 150"]),
+    (LandscapeState, "optimizers=adam;lr=-1", "optimizers.0.lr", ["0 < lr ≤ 10"]),
+    (LandscapeState, "optimizers=adam;lr=0.1;beta1=2", "optimizers.0", ["beta1", "[0, 1)"]),
+    (LandscapeState, "optimizers=gd;lr=0.1;beta1=0.5", "optimizers.0", ["gd has no hyperparameter 'beta1'"]),
+    (LandscapeState, "optimizers=adamm;lr=0.1", "optimizers.0.name", ["unknown optimizer", "adam"]),
+    (LandscapeState, "optimizers=adam;lr=0.1;decay=0.1;schedule=cosine", "optimizers.0", ["not both"]),
+    (LandscapeState, "optimizers=adam;lr=0.1;schedule=sine", "optimizers.0", ["unknown schedule"]),
+    (LandscapeState, "optimizers=adam;lr=0.1;eps_mode=inside", "optimizers.0.hyper", ["cannot be set here"]),
+    (LandscapeState, "&".join(f"optimizers=adam;lr=0.0{i + 1}" for i in range(7)), "optimizers", ["at most 6"]),
+    (LandscapeState, "steps=2000&optimizers=gd;lr=0.1&optimizers=adam;lr=0.1&optimizers=rmsprop;lr=0.1&"
+                     "optimizers=momentum;lr=0.1", "steps", ["at most 6000"]),
+    (LandscapeState, "landscape=" + "x+" * 150 + "y", "landscape", ["200"]),
+    (LandscapeState, "start=1", "start", []),
+    (LandscapeState, "start=1,inf", "start", ["finite"]),
+    (LandscapeState, "nonsense=1", "nonsense", ["extra"]),
+    (LineState, "batch_size=500", "batch_size", ["larger than the training set", "1..38"]),
+    (LineState, "m=2", "m", ["8 ≤ m ≤ 1024"]),
+    (CurvatureState, "lr=abc", "lr", ["number"]),
+    (VanishingState, "activation=softmax", "activation", ["sigmoid"]),
+    (EllipseState, "batch_sizes=full,4096", "batch_sizes", ["larger than the 512"]),
+    (TuneState, "target=line&query=lr%3D-1", "query", ["lr", "greater than 0"]),
+])
+def test_a_state_that_is_not_allowed_is_refused_naming_the_field(cls, query, field, words):
+    errors = _refused(cls, query)
+    assert errors, query
+    assert any(e["field"] == field for e in errors), errors
+    text = " ".join(e["message"] for e in errors)
+    for word in words:
+        assert word in text, (word, text)
+
+
+def test_an_entry_reads_back_from_its_text():
+    entry = OptimizerEntry(name="Adam", lr=0.05, hyper={"beta2": 0.99, "amsgrad": True})
+    assert entry.name == "adam"
+    assert entry.to_text() == "adam;lr=0.05;amsgrad=true;beta2=0.99"
+    assert OptimizerEntry.model_validate(OptimizerEntry.from_text(entry.to_text())) == entry
+    assert entry.label == "adam(lr=0.05, amsgrad=true, beta2=0.99)"

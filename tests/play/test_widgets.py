@@ -1,0 +1,218 @@
+"""The widgets' computations: the numbers are descend.fit's, the command and the Python give them again, a
+seeded state gives the same result twice, a diverging run is drawn up to where it diverged."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+import numpy as np
+import pytest
+
+import descend
+from descend import compare as compare_module
+from descend.play import widgets
+from descend.play.state import (
+    CurvatureState,
+    EllipseState,
+    LandscapeState,
+    LineState,
+    OptimizerEntry,
+    TuneState,
+    VanishingState,
+)
+from descend.spec import RunSpec
+
+OPTIMIZERS = (
+    OptimizerEntry(name="gd", lr=0.01),
+    OptimizerEntry(name="momentum", lr=0.01, decay=0.02, hyper={"beta": 0.8}),
+    OptimizerEntry(name="adam", lr=0.05, hyper={"beta1": 0.7}),
+)
+
+
+def _paths(result):
+    return [np.array(run["path"], dtype=np.float64) for run in result["runs"]]
+
+
+def _run_python(code):
+    scope = {}
+    exec(compile(code, "<play snippet>", "exec"), scope)  # noqa: S102  (the widget's own snippet)
+    return scope["runs"]
+
+
+def _compare(command):
+    """Run a ``descend compare`` command line through the library (Config, resolve, compare)."""
+    words = shlex.split(command)
+    assert words[:2] == ["descend", "compare"]
+    by_flag = {f: e for e in compare_module.Config.entries() for f in e.flags}
+    data, i = {}, 2
+    while i < len(words):
+        word = words[i]
+        if not word.startswith("-"):
+            data["task"] = word
+            i += 1
+            continue
+        entry = by_flag[word]
+        if entry.setting.repeat:
+            data.setdefault(entry.key, []).append(words[i + 1])
+        else:
+            data[entry.key] = words[i + 1]
+        i += 2
+    config = compare_module.Config.from_dict(data, names=compare_module.Config.flags())
+    config, task = config.resolved(names=compare_module.Config.flags())
+    return compare_module.compare(config, task)
+
+
+def test_landscape_paths_are_descend_fits_and_the_python_and_commands_give_them_again():
+    state = LandscapeState(landscape="himmelblau", start=(-4.0, 4.0), steps=40, optimizers=OPTIMIZERS)
+    result = widgets.landscape(state)
+    paths = _paths(result)
+    # the same runs by descend.fit directly
+    from descend.compare import parse_schedule
+
+    task = descend.tasks.landscape_task("himmelblau", start=(-4.0, 4.0))
+    specs = [RunSpec("gd", {"lr": 0.01}, None, 0),
+             RunSpec("momentum", {"lr": 0.01, "beta": 0.8}, None, 0,
+                     schedules={"lr": parse_schedule("inverse_time:decay=0.02", 40)[1]}),
+             RunSpec("adam", {"lr": 0.05, "beta1": 0.7}, None, 0)]
+    runs = descend.fit(task=task, runs=specs, steps=40, compile=False)
+    for i, path in enumerate(paths):
+        np.testing.assert_array_equal(path, runs.paths[i])  # bit for bit
+        assert path[0].tolist() == [-4.0, 4.0]
+    # the Python snippet
+    again = _run_python(result["python"])
+    for i, path in enumerate(paths):
+        np.testing.assert_array_equal(path, again.paths[i])
+    # the commands: one per learning rate and schedule, each giving the same paths
+    commands = result["command"].splitlines()
+    assert len(commands) == 3 and all(c.startswith("descend compare himmelblau ") for c in commands)
+    assert "--schedule inverse_time:decay=0.02" in commands[1]
+    for command, path in zip(commands, paths):
+        comparison = _compare(command)
+        (compared,) = comparison.paths.values()
+        np.testing.assert_array_equal(path, compared)
+
+
+def test_a_formula_and_its_errors():
+    state = LandscapeState(landscape="x**2 + 3*y**2", start=(2.0, -1.0), steps=20,
+                           optimizers=(OptimizerEntry(name="gd", lr=0.1),))
+    result = widgets.landscape(state)
+    assert result["formula"] == "x**2 + 3*y**2" and result["critical_points"] == []
+    assert result["command"].startswith("descend compare 'x**2 + 3*y**2' ")
+    np.testing.assert_array_equal(_paths(result)[0], _run_python(result["python"]).paths[0])
+    for text, words in (("x^2 + y", "'^' is not allowed"), ("2x + y", "missing '*'"), ("3", "neither x nor y"),
+                        ("rosenbrok", "rosenbrock"), ("__import__('os')", "unknown function '__import__'")):
+        with pytest.raises(widgets.PlayError) as info:
+            widgets.landscape(LandscapeState(landscape=text, steps=5))
+        assert info.value.field == "landscape" and words in str(info.value), (text, str(info.value))
+
+
+def test_a_diverging_optimizer_is_drawn_up_to_where_it_diverged():
+    state = LandscapeState(landscape="rosenbrock", steps=200, optimizers=(
+        OptimizerEntry(name="gd", lr=0.5), OptimizerEntry(name="adam", lr=0.01)))
+    result = widgets.landscape(state)
+    bad, good = result["runs"]
+    assert bad["status"] == "diverged" and len(bad["path"]) == bad["status_at"] + 1 < 201
+    assert good["status"] == "ok" and len(good["path"]) == 201
+    assert all(v is None or np.isfinite(v) for v in json.loads(json.dumps(bad["cost"])) if v is not None)
+
+
+def test_noise_makes_batches_differ_and_is_seeded():
+    entries = (OptimizerEntry(name="gd", lr=0.01),)
+    one = widgets.landscape(LandscapeState(landscape="booth", steps=30, noise=2.0, batch_size=1, optimizers=entries))
+    full = widgets.landscape(LandscapeState(landscape="booth", steps=30, noise=2.0, batch_size=256,
+                                            optimizers=entries))
+    again = widgets.landscape(LandscapeState(landscape="booth", steps=30, noise=2.0, batch_size=1,
+                                             optimizers=entries))
+    assert _paths(one)[0].tolist() != _paths(full)[0].tolist()
+    assert _paths(one)[0].tolist() == _paths(again)[0].tolist()
+    np.testing.assert_array_equal(_paths(one)[0], _run_python(one["python"]).paths[0])
+
+
+def test_compute_caches_by_state_and_gives_the_same_numbers():
+    widgets.clear_cache()
+    state = LineState(steps=20, batch_size=4)
+    first = widgets.compute(state)
+    second = widgets.compute(LineState.from_query(state.to_query()))
+    assert not first["cached"] and second["cached"]
+    widgets.clear_cache()
+    third = widgets.compute(state)
+    strip = lambda r: {k: v for k, v in r.items() if k not in ("cached", "seconds")}  # noqa: E731
+    assert json.dumps(strip(first)) == json.dumps(strip(third))
+
+
+def test_line_fit_is_descend_fit_on_the_line_task():
+    state = LineState(m=64, start=(1.0, 2.0), lr=0.2, batch_size=8, steps=25)
+    result = widgets.line(state)
+    task = descend.tasks.get("line", m=64, slope=2.0, intercept=-1.0, noise=0.5, data_seed=0, start=(1.0, 2.0))
+    runs = descend.fit(task=task, optimizer="gd", lr=0.2, batch_size=8, steps=25, compile=False)
+    np.testing.assert_array_equal(np.array(result["path"]), runs.paths[0])
+    assert result["path"][0] == [1.0, 2.0] and result["train_size"] == 38
+    assert len(result["batch_loss"]) == 25 and result["batch_label"] == "mini-batches of 8"
+    # the full-set cost along the path is the task's cost J(w, b)
+    w, b = runs.paths[0][-1]
+    x, y = task.data.train.x.double()[:, 0].numpy(), task.data.train.y.double().reshape(-1).numpy()
+    assert result["cost"][-1] == pytest.approx(float(np.mean((w * x + b - y) ** 2)), rel=1e-12)
+    comparison = _compare_toml(result["command"])
+    np.testing.assert_array_equal(np.array(result["path"]), next(iter(comparison.paths.values())))
+
+
+def _compare_toml(command):
+    """Run a ``cat > play.toml <<'EOF' ... EOF`` + ``descend compare --config play.toml`` command."""
+    import tomllib
+
+    lines = command.splitlines()
+    assert lines[0].startswith("cat > play.toml <<'EOF'") and lines[-1] == "descend compare --config play.toml"
+    data = tomllib.loads("\n".join(lines[1:-2]))
+    config, task = compare_module.Config.from_dict(data).resolved()
+    return compare_module.compare(config, task)
+
+
+@pytest.mark.parametrize("lr, regime, status", [(0.5, "slow", "ok"), (1.0, "one-step", "ok"),
+                                                (1.5, "oscillating", "ok"), (2.5, "diverging", "diverged")])
+def test_curvature_names_the_regime(lr, regime, status):
+    result = widgets.curvature(CurvatureState(curvature=1.0, lr=lr, start=1.5, steps=60))
+    assert result["regime"] == regime and result["status"] == status
+    w = np.array(result["path"])
+    if status == "ok":
+        assert abs(w[-1]) < abs(w[0])
+        assert len(w) == 61
+    else:
+        assert len(w) == result["status_at"] + 1 < 61
+    # the tangent's error at the next iterate is c·Δw²/2 (to round-off)
+    np.testing.assert_allclose(result["error"], 0.5 * np.diff(w) ** 2, rtol=1e-9, atol=1e-12)
+    runs = descend.fit(model=descend.landscapes.parabola(1.0).model((1.5,)), loss="value", optimizer="gd", lr=lr,
+                       steps=60, compile=False)
+    np.testing.assert_array_equal(w, runs.paths[0][: len(w), 0])
+
+
+def test_ellipse_paths_and_batch_sizes():
+    state = EllipseState(steps=30, epochs=1, batch_sizes=("full", "32", "hybrid"), grid=20,
+                         optimizers=(OptimizerEntry(name="gd", lr=0.1), OptimizerEntry(name="adam", lr=0.05)))
+    result = widgets.ellipse(state)
+    task = descend.tasks.get("ellipse", start=(0.1, 1.8))
+    runs = descend.fit(task=task, runs=[RunSpec("gd", {"lr": 0.1}, None, 0), RunSpec("adam", {"lr": 0.05}, None, 0)],
+                       steps=30, compile=False)
+    for i, path in enumerate(_paths(result)):
+        np.testing.assert_array_equal(path, runs.paths[i])
+    labels = [b["label"] for b in result["batches"]]
+    assert labels == ["full", "32", "hybrid(32→512)"]
+    assert [b["updates"] for b in result["batches"]] == [1, 16, 16]
+
+
+def test_vanishing_records_every_layer():
+    result = widgets.vanishing(VanishingState(depth=4, width=8, steps=10))
+    assert len(result["layers"]) == 5 and len(result["norms"]) == 5
+    assert all(len(n) == 10 for n in result["norms"])
+    first = result["first_norms"]
+    assert first[0] < first[-1]  # sigmoid: the first layer's gradient is the smallest's side
+    assert "--config play.toml" in result["command"] and 'init = "xavier"' in result["command"]
+
+
+def test_tune_finds_settings_and_fills_them_into_the_other_widget():
+    target = LandscapeState(landscape="booth", steps=30, optimizers=(OptimizerEntry(name="gd", lr=0.001),))
+    result = widgets.tune(TuneState(target="landscape", query=target.to_query(), trials=4))
+    assert [b["optimizer"] for b in result["best"]] == ["gd"] and len(result["trials"]) == 4
+    applied = LandscapeState.from_query(result["applied_query"])
+    assert applied.optimizers[0].lr == pytest.approx(result["best"][0]["config"]["lr"])
+    assert applied.steps == 30 and applied.landscape == "booth"
