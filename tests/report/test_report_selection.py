@@ -53,8 +53,9 @@ def report(tmp_path_factory):
     comparison = dataclasses.replace(comparison, summary=summary, selection=selection, table=table, winners=winners)
     drawn, animated = {}, []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(F, "save", lambda figure, directory, stem: drawn.__setitem__(stem, figure))
-        patch.setattr(F, "animate", lambda *args, **kwargs: animated.append((args, kwargs)))
+        patch.setenv("DESCEND_REPORT_WORKERS", "0")  # drawn here, where the figures are caught
+        patch.setattr(F, "save", lambda figure, directory, stem, **_: drawn.__setitem__(stem, figure))
+        patch.setattr(F, "animate_files", lambda *args, **kwargs: animated.append((args, kwargs)))
         html = build.write_report(comparison, tmp_path_factory.mktemp("report") / "out").read_text()
     return comparison, drawn, animated, plotly_figures(html)
 
@@ -126,7 +127,8 @@ def test_gradient_norms_landscape_and_animation_show_the_representatives(report)
         path = comparison.paths[choice.representative]
         (line,) = [line for line in paths if np.allclose(line.get_xydata(), path)]
         assert mcolors.to_hex(line.get_color()) == colours[choice.label]
-    assert len(animated) == 2  # the GIF and the MP4
+    (args, kwargs), = animated  # the GIF and the MP4 from one drawing of the frames
+    assert [f.name for f in args[3]] == ["paths.gif", "paths.mp4"]
     for args, kwargs in animated:
         _, paths, labels, _ = args
         assert set(paths) == {c.representative for c in selection.chosen.values()}

@@ -103,6 +103,7 @@ class Boom(Exception):
 @pytest.mark.parametrize("fails_in", ["descend.report.figures.save",
                                       "descend.report.saved.finish"])
 def test_an_error_while_writing_leaves_the_old_report_or_nothing(small, written, tmp_path, monkeypatch, fails_in):
+    monkeypatch.setenv("DESCEND_REPORT_WORKERS", "0")  # the figures drawn here, where save is replaced
     module, _, name = fails_in.rpartition(".")
     real = getattr(sys.modules[module], name)
     calls = []
@@ -134,6 +135,7 @@ def test_a_killed_writer_leaves_the_old_report_and_its_leftovers_are_swept(small
     before = files(out)
     script = textwrap.dedent(f"""
         import os, signal
+        os.environ["DESCEND_REPORT_WORKERS"] = "0"  # the figures drawn here, where save is replaced
         import descend.report.figures as figures
         from descend import compare as C
         from descend.report import build

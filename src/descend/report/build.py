@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import saved
+from .timings import FILE as TIMINGS
+from .timings import Timings
 
 #: What a report directory holds; a directory with any of these is "a report" (refused unless force=True).
 REPORT_FILES = ("report.html", "summary.csv", "curves.csv", "table.csv", "config.toml")
@@ -50,7 +54,8 @@ def check_json(json_path: str | Path | None, out: str | Path) -> None:
         return
     inner = _inside(json_path, out)
     if inner is not None:
-        if inner.split("/")[0] in (*REPORT_FILES, saved.RECORD, "figures", "paths.npz", "paths.gif", "paths.mp4"):
+        if inner.split("/")[0] in (*REPORT_FILES, saved.RECORD, TIMINGS, "figures", "paths.npz", "paths.gif",
+                                   "paths.mp4"):
             raise ValueError(f"--json {str(json_path)!r} is a file of the report itself; give another name")
         return
     if Path(json_path).is_dir():
@@ -135,43 +140,49 @@ def path_labels(selection: Any, summary: Any) -> dict[int, str]:
 
 
 def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | None = None, figures: bool = True,
-                 animation: bool = True, force: bool = False) -> Path:
+                 animation: bool = True, force: bool = False, command: Mapping[str, float] | None = None) -> Path:
     """Write ``comparison`` into ``out``: report.html (self-contained: its figures and animation embedded),
     figures/*.png|svg, paths.gif/.mp4 for 2-D tasks, summary.csv, curves.csv, table.csv, config.toml, the saved
     results ``descend report`` rebuilds it from (comparison.json, paths.npz; see :mod:`descend.report.saved`),
-    and ``json_path`` if given. Returns report.html's path.
+    timings.json (where the time went: :mod:`descend.report.timings`; ``command`` adds the phases before the
+    report, e.g. ``{"startup": ..., "task": ..., "training": ...}``), and ``json_path`` if given. Returns
+    report.html's path.
 
     The report is written into a hidden directory next to ``out`` and moved into place once complete, so an
     error, Ctrl-C or a killed process leaves the previous report (or nothing), never half of one. ``out`` is
     checked first (:func:`check_out`): with ``force`` a previous report's files are replaced, and a directory
     holding anything else is refused.
     """
+    timings = Timings()
+    timings.command.update(command or {})
     out = check_out(out, force=force)
     inner = _inside(json_path, out)
     with saved.staged(out) as staging:
-        _write(comparison, staging, json_name=inner, figures=figures, animation=animation)
+        _write(comparison, staging, json_name=inner, figures=figures, animation=animation, timings=timings)
     if json_path is not None and inner is None:
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)
         saved.write_text(Path(json_path), json.dumps(records(comparison), indent=1))
     return out / "report.html"
 
 
-def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, animation: bool) -> None:
-    """Every file of the report, into the (new, empty) directory ``out``."""
+#: The contour grids' resolutions: the landscape figure's and the animation's (their functions' defaults).
+LANDSCAPE_GRID, ANIMATION_GRID = 150, 120
+
+
+def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, animation: bool,
+           timings: Timings) -> None:
+    """Every file of the report, into the (new, empty) directory ``out``.
+
+    The figures and the animation are drawn by :mod:`descend.report.render`'s jobs (in worker processes when
+    there are cores to spare) while this process writes the results and prepares the HTML page; the page is
+    finished once they are drawn. ``timings`` records each phase (:mod:`descend.report.timings`)."""
     from ..selection import statuses
-    from . import figures as fig
+    from . import render
     from .colours import colours as palette_of
     from .colours import markers as marker_shapes
-    from .html import write_html
+    from .html import prepare_html
 
     task, config = comparison.task, comparison.config
-    saved.save(comparison, out, drawn={"figures": figures, "animation": animation})
-    toml_text = config_toml(comparison)
-    (out / "config.toml").write_text(toml_text, encoding="utf-8")
-    if json_name is not None:
-        (out / json_name).parent.mkdir(parents=True, exist_ok=True)
-        (out / json_name).write_text(json.dumps(records(comparison), indent=1), encoding="utf-8")
-
     title = f"{task.title} — {config.mode}"
     summary, curves = comparison.summary, comparison.curves
     final = summary[summary["phase"] == "final"] if "phase" in summary else summary
@@ -192,69 +203,105 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     parameter = str(getattr(task.model, "names", ("w",))[0]) if single else "w"
     known = ([float(point[parameter]) for point in task.known.points if parameter in point]
              if single and task.known is not None else [])
-    images: dict[str, str] = {}
-    notes = list(comparison.notes)
+
+    # the drawings, in the order the page lists them: (job, caption); the surface's only once it is evaluated
+    drawings: list[tuple[render.Job, str]] = []
+    on_surface: list[tuple[render.Job, str]] = []
     if figures and len(final):
-        directory = out / "figures"
-        directory.mkdir(exist_ok=True)
         final_curves = curves[curves["run"].isin(final.index)]
         best = summary.loc[selection.runs()]
         best_curves = curves[curves["run"].isin(best.index)]
         drawn = {
             "loss-step": ("Loss against step: each optimizer's reported configuration (median and inter-quartile "
-                          "band over seeds)", lambda: fig.loss_curves(best, best_curves, x="step", title=title,
-                                                                      colours=colours, markers=markers)),
-            "loss-epoch": ("Loss against epoch", lambda: fig.loss_curves(best, best_curves, x="epoch", title=title,
-                                                                         colours=colours, markers=markers)),
-            "lr-sensitivity": ("Learning-rate sensitivity (× = diverged)",
-                               lambda: fig.lr_sensitivity(summary, title=title, colours=colours)),
-            "lr-batch": ("Learning rate × batch size", lambda: fig.lr_batch_heatmap(final, title=title)),
-            "batch-regimes": ("GD, SGD, mini-batch and hybrid batch sizes",
-                              lambda: fig.batch_regimes(final, final_curves, selection, title=title)),
-            "grad-norms": ("Gradient norm per parameter tensor",
-                           lambda: fig.grad_norms(final, final_curves, selection, title=title, colours=colours)),
+                          "band over seeds)", "loss_curves", (best, best_curves),
+                          dict(x="step", title=title, colours=colours, markers=markers)),
+            "loss-epoch": ("Loss against epoch", "loss_curves", (best, best_curves),
+                           dict(x="epoch", title=title, colours=colours, markers=markers)),
+            "lr-sensitivity": ("Learning-rate sensitivity (× = diverged)", "lr_sensitivity", (summary,),
+                               dict(title=title, colours=colours)),
+            "lr-batch": ("Learning rate × batch size", "lr_batch_heatmap", (final,), dict(title=title)),
+            "batch-regimes": ("GD, SGD, mini-batch and hybrid batch sizes", "batch_regimes",
+                              (final, final_curves, selection), dict(title=title)),
+            "grad-norms": ("Gradient norm per parameter tensor", "grad_norms", (final, final_curves, selection),
+                           dict(title=title, colours=colours)),
         }
         if single:
-            drawn["parameter-steps"] = (f"{parameter} after each step",
-                                        lambda: fig.parameter_steps(final, single, name=parameter, known=known,
-                                                                    title=title, colours=colours))
+            drawn["parameter-steps"] = (f"{parameter} after each step", "parameter_steps", (final, single),
+                                        dict(name=parameter, known=known, title=title, colours=colours))
+        if final["batch_size"].nunique() < 2:
+            drawn.pop("batch-regimes")
+        if summary["lr"].nunique() < 2:
+            drawn.pop("lr-sensitivity")
+        for stem, (caption, function, args, kwargs) in drawn.items():
+            drawings.append((render.Job(stem, function, args, kwargs), caption))
         if surface is not None and paths:
-            drawn["landscape"] = ("The cost surface with every optimizer's path",
-                                  lambda: fig.landscape(surface, paths, named, title=title, status=status,
-                                                        colours=path_colours, markers=path_markers))
-        for stem, (caption, draw) in drawn.items():
-            if stem == "batch-regimes" and final["batch_size"].nunique() < 2:
-                continue
-            if stem == "lr-sensitivity" and summary["lr"].nunique() < 2:
-                continue
-            try:
-                figure = draw()
-            except ValueError as e:  # nothing to draw (e.g. an interrupted run before its first step)
-                notes.append(f"figure {stem} skipped: {e}")
-                continue
-            if figure is None:
-                continue
-            fig.save(figure, directory, stem)
-            images[caption] = f"figures/{stem}.png"
-        if animation and surface is not None and paths:
-            try:
-                for suffix in (".gif", ".mp4"):
-                    fig.animate(surface, paths, named, out / f"paths{suffix}", title=title, max_frames=40,
-                                dpi=80, status=status, colours=path_colours, markers=path_markers)
-                images["Animation of the paths (also paths.mp4)"] = "paths.gif"
-            except ValueError as e:
-                notes.append(f"animation skipped: {e}")
-    intro = task.card()
+            on_surface.append((render.Job("landscape", "landscape", (None, paths, named),
+                                          dict(title=title, status=status, colours=path_colours,
+                                               markers=path_markers, n=LANDSCAPE_GRID)),
+                               "The cost surface with every optimizer's path"))
+    if figures and len(final) and animation and surface is not None and paths:
+        on_surface.append((render.Job("paths", "animate_files", (None, paths, named),
+                                      dict(title=title, max_frames=40, dpi=80, status=status, colours=path_colours,
+                                           markers=path_markers, n=ANIMATION_GRID),
+                                      files=("paths.gif", "paths.mp4")),
+                           "Animation of the paths (also paths.mp4)"))
+
+    if figures and len(final):
+        (out / "figures").mkdir(exist_ok=True)
+    notes = list(comparison.notes)
+    results: dict[str, render.Done] = {}
+    timings.workers = render.workers(len(drawings) + len(on_surface))
+    with render.Drawing(out, timings.workers) as drawing:
+        started = time.perf_counter()
+        for job, _ in drawings:
+            drawing.submit(job)
+        if on_surface:
+            with timings("surface"):
+                from .figures.surface import Evaluated
+
+                try:
+                    evaluated = Evaluated(surface, [job.kwargs["n"] for job, _ in on_surface], paths)
+                except ValueError as e:  # the surface cannot be drawn: the figure and animation say why
+                    results.update({job.name: render.Done(job.name, False, str(e), {}) for job, _ in on_surface})
+                    on_surface = [(job, caption) for job, caption in on_surface if job.name not in results]
+                else:
+                    for job, _ in on_surface:
+                        job.args = (evaluated, *job.args[1:])
+                        drawing.submit(job)
+        with timings("results"):
+            saved.save(comparison, out, drawn={"figures": figures, "animation": animation})
+            toml_text = config_toml(comparison)
+            (out / "config.toml").write_text(toml_text, encoding="utf-8")
+            if json_name is not None:
+                (out / json_name).parent.mkdir(parents=True, exist_ok=True)
+                (out / json_name).write_text(json.dumps(records(comparison), indent=1), encoding="utf-8")
+        with timings("html charts"):
+            page = prepare_html(title=f"descend compare {task.name}", table=comparison.table,
+                                winners=comparison.winners, intro=task.card(), summary=final, curves=curves,
+                                config_text=toml_text, version=comparison.version, mode=config.mode,
+                                surface=surface, paths=paths or None, labels=named, selection=selection,
+                                colours=colours, markers=markers,
+                                table_notes=list(getattr(comparison, "table_notes", [])))
+        with timings("waiting for the drawings"):
+            results.update({done.name: done for done in drawing.results()})
+        timings.phases["drawings"] = time.perf_counter() - started
+    images: dict[str, str] = {}
+    for job, caption in drawings + on_surface:
+        done = results[job.name]
+        what = timings.animations if job.files else timings.figures
+        what[job.name] = done.times
+        if done.skipped is not None:
+            notes.append(f"animation skipped: {done.skipped}" if job.files else
+                         f"figure {job.name} skipped: {done.skipped}")
+        elif done.drawn:
+            images[caption] = job.files[0] if job.files else f"figures/{job.name}.png"
     one_seed = " (one where seeds cannot differ: see under the table)" if selection.one_seed else ""
     # the runs the header's budget counts (the final comparison's), and apart from them a search's
     searched = len(summary) - len(final)
     search = f" (and {searched} run{'s' * (searched != 1)} of the learning-rate search)" if searched else ""
     notes.append(f"{len(final)} run{'s' * (len(final) != 1)}{search} in {comparison.seconds:.1f} s; mode "
                  f"{config.mode}; {config.seeds} seed{'s' * (config.seeds != 1)} per configuration{one_seed}")
-    write_html(out / "report.html", title=f"descend compare {task.name}", intro=intro,
-               table=comparison.table, winners=comparison.winners, summary=final, curves=curves,
-               config_text=toml_text, version=comparison.version, mode=config.mode,
-               surface=surface, paths=paths or None, labels=named, images=images, notes=notes,
-               selection=selection, colours=colours, markers=markers,
-               table_notes=list(getattr(comparison, "table_notes", [])))
+    with timings("html"):
+        page.write(out / "report.html", images=images, notes=notes)
+    timings.write(out)
     saved.finish(out)

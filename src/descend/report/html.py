@@ -185,6 +185,22 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
     labels in the table's order), worn by each optimizer's path. ``notes``: short lines shown under the
     header. Bad input raises :class:`ValueError` naming the argument or column.
     """
+    notes = _check_strings(notes, "notes")
+    images = _check_images(images)
+    return prepare_html(title=title, intro=intro, table=table, winners=winners, summary=summary, curves=curves,
+                        config_text=config_text, version=version, mode=mode, surface=surface, paths=paths,
+                        labels=labels, selection=selection, colours=colours, table_notes=table_notes,
+                        markers=markers).write(path, images=images, notes=notes)
+
+
+def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, str], summary: Any, curves: Any,
+                 config_text: str, version: str, mode: str, surface: Any = None,
+                 paths: Mapping[int, Any] | None = None, labels: Mapping[int, str] | None = None,
+                 selection: Selection, colours: Mapping[str, str] | None = None,
+                 table_notes: list[str] | None = None, markers: Mapping[str, str] | None = None) -> "Prepared":
+    """The part of :func:`write_html` that does not depend on the static figures or the notes (the charts, the
+    tables, the configuration): :meth:`Prepared.write` finishes the page once the figures are drawn. A report
+    prepares its page while other processes draw its figures; the page is the same as :func:`write_html`'s."""
     import pandas as pd
 
     for name, value in (("title", title), ("intro", intro), ("config_text", config_text), ("version", version),
@@ -203,8 +219,6 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
     if not table.index.is_unique:
         raise ValueError("table has a label more than once in its index; give one row per optimizer label")
     winners = _check_winners(winners, table)
-    notes = _check_strings(notes, "notes")
-    images = _check_images(images)
     paths = _check_paths(paths)
     run_labels = {int(run): str(label) for run, label in summary["label"].items()}
     if labels is not None:
@@ -250,51 +264,73 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
         figures.append(("The cost surface in 3-D", "The same cost as a surface (height J, coloured as the map "
                         "above) with the paths drawn on it: drag to turn it and see the valleys and plateaus the "
                         "optimizers had to cross.", "fig-surface3d", 560, surface3d))
+    # each view: its chart's HTML, or (no chart to draw) the reason in place of the caption
+    charts = [(heading, caption, div_id, None, figure) if isinstance(figure, str) else
+              (heading, caption, div_id, _chart(figure, div_id, height), None)
+              for heading, caption, div_id, height, figure in figures]
+    return Prepared(title=title, intro=intro, mode=mode, version=version, summary=summary, curves=curves,
+                    charts=charts, tables=[_table_section(table, winners, colours, table_notes), _runs_details(summary)],
+                    configuration=_config_section(config_text, version))
 
-    directory = pathlib.Path(path).parent
-    stills = {pathlib.PurePosixPath(name).stem: (caption, name) for caption, name in images.items()}
-    parts = [_header(title, intro, mode, version, summary, curves, notes),
-             _table_section(table, winners, colours, table_notes), _runs_details(summary)]
-    placed: set[str] = set()
 
-    def views_after(div_id: str) -> None:
-        for stem, (after, heading, caption) in VIEWS.items():
-            if after == div_id and stem in stills:
-                parts.append(_still_section(stem, heading, caption, stills[stem][1], directory))
-                placed.add(stem)
+class Prepared:
+    """A report page whose charts and tables are made: :meth:`write` adds the static figures and the notes."""
 
-    drawn_ids = {div_id for _, _, div_id, _, _ in figures}
-    for heading, caption, div_id, height, figure in figures:
-        links = [stills[stem] for stem in STILLS.get(div_id, ()) if stem in stills]
-        placed.update(stem for stem in STILLS.get(div_id, ()) if stem in stills)
-        if isinstance(figure, str) and links:  # no chart to draw: its still instead
-            parts.append(_still_section(div_id, heading, figure, links[0][1], directory, links[1:]))
-        else:
-            parts.append(_figure_section(heading, caption, div_id, height, figure,
-                                         _downloads(links, directory)))
-        views_after(div_id)
-    for div_id, stems in STILLS.items():  # stills of charts that were not drawn at all (no gradient norms, ...)
-        if div_id not in drawn_ids:
-            for stem in stems:
-                if stem in stills and stem not in placed:
-                    caption, name = stills[stem]
-                    parts.append(_still_section(stem, caption, "", name, directory))
+    def __init__(self, *, title: str, intro: str, mode: str, version: str, summary: Any, curves: Any,
+                 charts: list[tuple[str, str, str, str | None, str | None]], tables: list[str],
+                 configuration: str) -> None:
+        self.title, self.intro, self.mode, self.version = title, intro, mode, version
+        self.summary, self.curves = summary, curves
+        self.charts, self.tables, self.configuration = charts, tables, configuration
+
+    def write(self, path: str | os.PathLike, *, images: Mapping[str, str] | None = None,
+              notes: list[str] | None = None) -> pathlib.Path:
+        """Write the page to ``path`` with ``images`` and ``notes`` as :func:`write_html` takes them."""
+        notes = _check_strings(notes, "notes")
+        images = _check_images(images)
+        directory = pathlib.Path(path).parent
+        stills = {pathlib.PurePosixPath(name).stem: (caption, name) for caption, name in images.items()}
+        parts = [_header(self.title, self.intro, self.mode, self.version, self.summary, self.curves, notes),
+                 *self.tables]
+        placed: set[str] = set()
+
+        def views_after(div_id: str) -> None:
+            for stem, (after, heading, caption) in VIEWS.items():
+                if after == div_id and stem in stills:
+                    parts.append(_still_section(stem, heading, caption, stills[stem][1], directory))
                     placed.add(stem)
-    for div_id in ("fig-lr", "fig-surface3d"):
-        if div_id not in drawn_ids:
-            views_after(div_id)
-    others = [(caption, name) for stem, (caption, name) in stills.items() if stem not in placed]
-    for caption, name in others:
-        parts.append(_still_section(pathlib.PurePosixPath(name).stem, caption, "", name, directory))
-    parts.append(_config_section(config_text, version))
-    page = _page(title, "\n".join(parts), version)
 
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(page, encoding="utf-8")
-    os.replace(partial, path)
-    return path
+        drawn_ids = {div_id for _, _, div_id, _, _ in self.charts}  # every view, a chart or its reason
+        for heading, caption, div_id, chart, reason in self.charts:
+            links = [stills[stem] for stem in STILLS.get(div_id, ()) if stem in stills]
+            placed.update(stem for stem in STILLS.get(div_id, ()) if stem in stills)
+            if chart is None and links:  # no chart to draw: its still instead
+                parts.append(_still_section(div_id, heading, reason, links[0][1], directory, links[1:]))
+            else:
+                parts.append(_figure_section(heading, caption, div_id, chart, _downloads(links, directory), reason))
+            views_after(div_id)
+        for div_id, stems in STILLS.items():  # stills of charts that were not drawn at all (no gradient norms, ...)
+            if div_id not in drawn_ids:
+                for stem in stems:
+                    if stem in stills and stem not in placed:
+                        caption, name = stills[stem]
+                        parts.append(_still_section(stem, caption, "", name, directory))
+                        placed.add(stem)
+        for div_id in ("fig-lr", "fig-surface3d"):
+            if div_id not in drawn_ids:
+                views_after(div_id)
+        others = [(caption, name) for stem, (caption, name) in stills.items() if stem not in placed]
+        for caption, name in others:
+            parts.append(_still_section(pathlib.PurePosixPath(name).stem, caption, "", name, directory))
+        parts.append(self.configuration)
+        page = _page(self.title, "\n".join(parts), self.version)
+
+        path = pathlib.Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(page, encoding="utf-8")
+        os.replace(partial, path)
+        return path
 
 
 def _page(title: str, body: str, version: str) -> str:
@@ -419,19 +455,26 @@ def _runs_details(summary: Any) -> str:
             + "\n</tbody>\n</table></div>\n</details>")
 
 
-def _figure_section(heading: str, caption: str, div_id: str, height: int, figure: Any, downloads: str = "") -> str:
+def _chart(figure: Any, div_id: str, height: int) -> str:
+    """A Plotly chart as the HTML of its div (the page embeds plotly.js once)."""
     import plotly.io
 
-    if isinstance(figure, str):  # nothing to draw: say why
-        return (f"<section>\n<h2>{_esc(heading)}</h2>\n<p class=\"caption\">{_esc(figure)}</p>\n{downloads}"
-                "</section>")
     margin = dict(l=60, r=30, t=60, b=50)
     margin.update(figure.layout.margin.to_plotly_json() if figure.layout.margin else {})
     figure.update_layout(template="plotly_white", height=height, margin=margin)
-    div = plotly.io.to_html(figure, config=_CONFIG, include_plotlyjs=False, full_html=False, div_id=div_id,
-                            default_height=f"{height}px", default_width="100%")
+    return plotly.io.to_html(figure, config=_CONFIG, include_plotlyjs=False, full_html=False, div_id=div_id,
+                             default_height=f"{height}px", default_width="100%")
+
+
+def _figure_section(heading: str, caption: str, div_id: str, chart: str | None, downloads: str = "",
+                    reason: str | None = None) -> str:
+    """A chart's section: ``chart`` the HTML of its div (:func:`_chart`); None when there is nothing to draw,
+    and ``reason`` says why."""
+    if chart is None:  # nothing to draw: say why
+        return (f"<section>\n<h2>{_esc(heading)}</h2>\n<p class=\"caption\">{_esc(reason or '')}</p>\n{downloads}"
+                "</section>")
     return (f"<section id=\"{_esc(div_id.removeprefix('fig-'))}\">\n<h2>{_esc(heading)}</h2>\n"
-            f"<p class=\"caption\">{_esc(caption)}</p>\n<div class=\"figure\">{div}</div>\n{downloads}</section>")
+            f"<p class=\"caption\">{_esc(caption)}</p>\n<div class=\"figure\">{chart}</div>\n{downloads}</section>")
 
 
 def _downloads(files: list[tuple[str, str]], directory: pathlib.Path, link: bool = True) -> str:

@@ -38,7 +38,8 @@ The figures:
 - :func:`grad_norms` — per-parameter (or per-layer) gradient norms over the steps of each label's
   representative run in the selection.
 - :func:`landscape` — a 2-D cost's contours and 3-D surface with every optimizer's path.
-- :func:`animate` — the paths moving over the contours, as GIF or MP4.
+- :func:`animate` — the paths moving over the contours, as GIF or MP4 (:func:`animate_files`: both from one
+  drawing of the frames).
 
 Every optimizer keeps one colour in every figure of every report: :func:`descend.report.colours.colours`,
 keyed by the optimizer's registry name. Each figure takes ``colours`` (label → colour, what a report
@@ -48,7 +49,7 @@ axis a loss or norm that is not positive (a batch with no valid sample) is a gap
 
 from __future__ import annotations
 
-from .animation import animate
+from .animation import animate, animate_files
 from .curves import (
     batch_regimes,
     grad_norms,
@@ -63,6 +64,7 @@ from .surface import landscape
 
 __all__ = [
     "animate",
+    "animate_files",
     "batch_regimes",
     "grad_norms",
     "landscape",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import matplotlib
@@ -15,27 +16,50 @@ from matplotlib.figure import Figure
 
 def _freeze_layout(fig: Figure) -> None:
     """Run the figure's layout engine once and keep the positions it found: without an engine, savefig
-    draws once instead of twice (a layout pass, then the drawing)."""
-    if fig.get_layout_engine() is not None:
+    draws once instead of twice (a layout pass, then the drawing). The engine runs as a drawing runs it (after
+    the axes' aspect is applied), without the drawing that ``draw_without_rendering`` does after it: the
+    positions, and so the files, are the same."""
+    engine = fig.get_layout_engine()
+    if engine is None:
+        return
+    try:
+        from matplotlib.backend_bases import _get_renderer
+
+        renderer = _get_renderer(fig)
+        with renderer._draw_disabled():
+            fig._get_draw_artists(renderer)  # applies every axes' aspect, as Figure.draw does before the layout
+            try:
+                engine.execute(fig)
+            except ValueError:  # as Figure.draw: a figure too small for its layout keeps its positions
+                pass
+    except AttributeError:  # a matplotlib without these internals: a whole drawing without output
         fig.draw_without_rendering()
-        with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
-            fig.set_layout_engine(None)  # None, not "none": "none" keeps a placeholder engine
+    with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)  # None, not "none": "none" keeps a placeholder engine
 
 
-def save(fig: Figure, directory: str | Path, stem: str) -> list[Path]:
+def save(fig: Figure, directory: str | Path, stem: str, *, times: dict[str, float] | None = None) -> list[Path]:
     """Write ``fig`` as ``directory/stem.png`` (120 dpi) and ``directory/stem.svg`` (the directory is
-    created if needed), close it (release it from pyplot if pyplot manages it) and return both paths."""
+    created if needed), close it (release it from pyplot if pyplot manages it) and return both paths.
+    ``times``, if given, gets the seconds spent laying the figure out and writing each file."""
     if not isinstance(fig, Figure):
         raise ValueError(f"fig must be a matplotlib Figure, not {type(fig).__name__}")
     if not isinstance(stem, str) or not stem or Path(stem).name != stem or stem in (".", ".."):
         raise ValueError(f"stem={stem!r} must be a plain file name without a directory")
+    times = {} if times is None else times
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     png, svg = directory / f"{stem}.png", directory / f"{stem}.svg"
+    started = time.perf_counter()
     _freeze_layout(fig)  # lay out once for both files (savefig would lay out twice for each)
+    times["layout"] = time.perf_counter() - started
     with matplotlib.rc_context({"svg.hashsalt": "descend"}):
+        started = time.perf_counter()
         fig.savefig(png, dpi=120, facecolor="white")
+        times["png"] = time.perf_counter() - started
+        started = time.perf_counter()
         fig.savefig(svg, facecolor="white", metadata={"Date": None})
+        times["svg"] = time.perf_counter() - started
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close(fig)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import matplotlib
 import numpy as np
-import torch
 from matplotlib import colors as mcolors
 from matplotlib import patheffects, ticker
 from matplotlib.figure import Figure
@@ -35,9 +35,86 @@ from .style import (
 
 
 def _numpy(t: object) -> np.ndarray:
-    if isinstance(t, torch.Tensor):
+    torch = sys.modules.get("torch")  # a tensor exists only once torch is imported: never imported here
+    if torch is not None and isinstance(t, torch.Tensor):
         t = t.detach().cpu().numpy()
     return np.asarray(t, dtype=float)
+
+
+def _cost_at(cost: Callable, xy: np.ndarray) -> np.ndarray:
+    """``cost`` (float64 tensors a, b in, a tensor out; or :class:`_Heights`) at the points ``xy`` [m, 2]."""
+    if isinstance(cost, _Heights):
+        return cost.at(xy)
+    import torch
+
+    a, b = (torch.as_tensor(xy[:, d], dtype=torch.float64) for d in range(2))
+    return _numpy(cost(a, b)).reshape(-1)
+
+
+class _Heights:
+    """A cost known at given points only: what :class:`Evaluated` computed where a landscape lifts them."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple, np.ndarray] = {}
+
+    @staticmethod
+    def _key(xy: np.ndarray) -> tuple:
+        xy = np.ascontiguousarray(xy, dtype=float)
+        return xy.shape, xy.tobytes()
+
+    def add(self, xy: np.ndarray, values: np.ndarray) -> None:
+        self.known[self._key(xy)] = np.asarray(values)
+
+    def at(self, xy: np.ndarray) -> np.ndarray:
+        try:
+            return self.known[self._key(xy)].copy()
+        except KeyError:
+            raise KeyError(f"the cost was not evaluated at these {len(xy)} points beforehand (Evaluated was made for "
+                           "other paths)") from None
+
+    def __call__(self, a: object, b: object) -> np.ndarray:
+        return self.at(np.stack([_numpy(a).reshape(-1), _numpy(b).reshape(-1)], axis=1))
+
+
+class Evaluated:
+    """A surface evaluated where a report's figures need it: its grids at the resolutions ``sizes`` and its cost
+    at the points where :func:`landscape` lifts ``paths`` onto the 3-D view. It draws exactly what ``surface``
+    draws (the same numbers), and it is plain data: it can be sent to a process that draws figures without
+    importing torch, and a grid needed twice (a GIF and an MP4) is computed once."""
+
+    def __init__(self, surface: object, sizes: Iterable[int], paths: Mapping[object, np.ndarray] | None = None):
+        for attr in ("names", "domain", "grid"):
+            if not hasattr(surface, attr):
+                raise ValueError(
+                    f"surface has no attribute {attr!r} (it needs names, domain, log_scale, points and grid(n))"
+                )
+        self.names = surface.names
+        self.domain = surface.domain
+        self.log_scale = bool(getattr(surface, "log_scale", False))
+        self.points = tuple(getattr(surface, "points", ()) or ())
+        self._grids = {int(n): tuple(_numpy(t) for t in surface.grid(int(n))) for n in dict.fromkeys(sizes)}
+        cost = getattr(surface, "cost", None)
+        self.cost = None if callable(cost) else cost  # a cost that is not a function is refused as before
+        if callable(cost) and paths and self._grids:
+            self.cost = _Heights()
+            grid = _Grid(self, next(iter(self._grids)))
+            for xy in _lifted_points(_check_paths(paths, {run: run for run in paths}), grid):
+                self.cost.add(xy, _cost_at(cost, xy))
+
+    def grid(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if n not in self._grids:
+            raise ValueError(f"this surface was evaluated on grids of {sorted(self._grids)} points a side, not {n}")
+        return tuple(g.copy() for g in self._grids[n])
+
+
+def _lifted_points(paths: Mapping[object, np.ndarray], grid: "_Grid") -> list[np.ndarray]:
+    """The points :func:`landscape` lifts onto its 3-D view: each path as drawn, then the critical points."""
+    out = []
+    for xy in paths.values():
+        kept, _ = _clip_path(xy, grid)
+        if len(kept):
+            out.append(kept[_thin(len(kept))].copy())
+    return out + list(_critical_points(grid).values())
 
 
 class _Grid:
@@ -217,14 +294,22 @@ def _contour_panel(fig: Figure, ax, grid: _Grid, *, colorbar: bool = True) -> No
     ax.grid(False)
 
 
+def _critical_points(grid: _Grid) -> dict[str, np.ndarray]:
+    """The known critical points inside the domain, by kind (in the order of POINT_STYLES)."""
+    out = {}
+    for kind in POINT_STYLES:
+        xy = np.array([_numpy(p).reshape(-1) for k, p in grid.points if k == kind]).reshape(-1, 2)
+        xy = xy[grid.inside(xy)] if len(xy) else xy
+        if len(xy):
+            out[kind] = xy
+    return out
+
+
 def _point_handles(ax, grid: _Grid, lift: Callable | None = None) -> list:
     """Draw the known critical points (minima as stars, saddles as ×); legend handles for the kinds."""
     handles = []
-    for kind, (marker, size, face, name) in POINT_STYLES.items():
-        xy = np.array([_numpy(p).reshape(-1) for k, p in grid.points if k == kind]).reshape(-1, 2)
-        xy = xy[grid.inside(xy)] if len(xy) else xy
-        if not len(xy):
-            continue
+    for kind, xy in _critical_points(grid).items():
+        marker, size, face, name = POINT_STYLES[kind]
         style = dict(marker=marker, markersize=size, markerfacecolor=face, markeredgecolor="black",
                      markeredgewidth=0.8, linestyle="none", zorder=6)
         if lift is None:
@@ -334,8 +419,7 @@ def landscape(
         if cost is None:
             j = grid.interpolate(xy)
         else:
-            a, b = (torch.as_tensor(xy[:, d], dtype=torch.float64) for d in range(2))
-            j = _numpy(cost(a, b)).reshape(-1)
+            j = _cost_at(cost, xy)
             j = np.where(grid.inside(xy), j, np.nan)
         return j
 

@@ -1,0 +1,175 @@
+"""How a report's figures and animation are drawn fast without drawing anything different: in worker processes
+(the same files as drawn in one process), the animation's frames drawn once for the GIF and the MP4 and over a
+still background (each frame the same as a full drawing), a surface evaluated once for every figure (the same
+landscape), the layout run once; and the timings a report keeps."""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+from dataclasses import dataclass
+
+import imageio.v3 as iio
+import matplotlib
+import numpy as np
+import pytest
+import torch
+
+from descend import compare as C
+from descend.report import build, render, timings
+from descend.report import figures as F
+from descend.report.figures import animation
+from descend.report.figures.surface import Evaluated
+
+
+def _rosenbrock(a, b):
+    return (1 - a) ** 2 + 100 * (b - a**2) ** 2
+
+
+@dataclass
+class Surface:
+    names: tuple = ("x", "y")
+    domain: tuple = ((-2.0, 2.0), (-1.0, 3.0))
+    log_scale: bool = True
+    points: tuple = (("minimum", (1.0, 1.0)), ("saddle", (0.0, 0.0)), ("minimum", (9.0, 9.0)))
+
+    def grid(self, n):
+        a = torch.linspace(*self.domain[0], n, dtype=torch.float64)
+        b = torch.linspace(*self.domain[1], n, dtype=torch.float64)
+        A, B = torch.meshgrid(a, b, indexing="xy")
+        return A, B, _rosenbrock(A, B)
+
+    def cost(self, a, b):
+        return _rosenbrock(a, b)
+
+
+def _paths():
+    """Two paths that end on the minimum (under its star), one that coincides with the first, one that leaves
+    the domain and diverges."""
+    t = np.linspace(0, 1, 61)[:, None]
+    good = (1 - t) * np.array([-1.5, 2.0]) + t * np.array([1.0, 1.0])
+    wiggly = good + 0.2 * np.sin(12 * t) * np.array([1.0, -1.0])
+    away = (1 - t) * np.array([-1.5, 2.0]) + t * np.array([40.0, -30.0])
+    away[-5:] = np.nan
+    paths = {0: good, 1: wiggly, 2: good.copy(), 3: away}
+    labels = {0: "gd", 1: "momentum", 2: "adam", 3: "sgd"}
+    return paths, labels, {0: "ok", 1: "ok", 2: "ok", 3: "diverged"}
+
+
+def test_animation_frames_over_a_still_background_are_the_full_drawings(tmp_path, monkeypatch):
+    """Every frame drawn over the still background is, byte for byte, what savefig writes for it (what the
+    animation's writers wrote for every frame before): the trails and heads under the star of the minimum and
+    the start's circle, the legend and the step counter."""
+    real, compared = animation._Frames.each, []
+
+    def checked(self, update, steps):
+        for k, frame in enumerate(real(self, update, steps)):
+            full = io.BytesIO()
+            self.fig.savefig(full, format="rgba", dpi=self.fig.dpi, facecolor="white", transparent=False)
+            assert frame == full.getvalue(), f"frame {k} differs from its full drawing"
+            compared.append(k)
+            yield frame
+
+    monkeypatch.setattr(animation._Frames, "each", checked)
+    paths, labels, status = _paths()
+    written = F.animate_files(Surface(), paths, labels, [tmp_path / "p.gif", tmp_path / "p.mp4"], max_frames=12,
+                              dpi=50, n=40, status=status, title="rosenbrock")
+    assert len(compared) == 12 and all(p.stat().st_size > 0 for p in written)
+
+
+def test_one_drawing_of_the_frames_writes_the_files_animate_writes_one_by_one(tmp_path):
+    paths, labels, status = _paths()
+    times = {}
+    both = F.animate_files(Surface(), paths, labels, [tmp_path / "both.gif", tmp_path / "both.mp4"], max_frames=8,
+                           dpi=50, n=40, status=status, times=times)
+    for written in both:
+        alone = F.animate(Surface(), paths, labels, tmp_path / f"alone{written.suffix}", max_frames=8, dpi=50, n=40,
+                          status=status)
+        assert written.read_bytes() == alone.read_bytes(), written.suffix
+    assert set(times) == {"frames", "gif", "mp4"}
+    # a frame size H.264 cannot take (odd pixels) is drawn again at the nearest even size for the MP4 only
+    assert not animation._even(42)
+    odd = F.animate_files(Surface(), paths, labels, [tmp_path / "odd.gif", tmp_path / "odd.mp4"], max_frames=4,
+                          dpi=42, n=20)
+    for written in odd:
+        alone = F.animate(Surface(), paths, labels, tmp_path / f"alone-odd{written.suffix}", max_frames=4, dpi=42, n=20)
+        assert written.read_bytes() == alone.read_bytes(), written.suffix
+    assert iio.imread(odd[0], index=0).shape[:2] == (235, 302)
+
+
+def test_an_evaluated_surface_draws_the_same_landscape_without_torch(tmp_path):
+    paths, labels, status = _paths()
+    evaluated = Evaluated(Surface(), [150, 120], paths)
+    data = pickle.dumps(evaluated)
+    assert b"torch" not in data  # plain numbers: a worker needs no torch to draw it
+    for name, surface in (("direct", Surface()), ("evaluated", pickle.loads(data))):
+        F.save(F.landscape(surface, paths, labels, status=status, title="t"), tmp_path, name)
+    for suffix in ("png", "svg"):
+        assert (tmp_path / f"direct.{suffix}").read_bytes() == (tmp_path / f"evaluated.{suffix}").read_bytes()
+    with pytest.raises(ValueError, match="grids of"):
+        evaluated.grid(99)
+    with pytest.raises(KeyError, match="not evaluated"):
+        F.landscape(evaluated, {0: paths[0][:5]}, labels)
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    config, task = C.resolve("himmelblau", optimizers=["gd", "adam"], lr="0.01", steps=20, seeds=1)
+    return C.compare(config, task)
+
+
+def files(directory) -> dict[str, bytes]:
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
+
+
+def test_workers_write_the_same_report_as_one_process(comparison, tmp_path, monkeypatch):
+    written = {}
+    for count in ("0", "2"):
+        monkeypatch.setenv(render.WORKERS_VARIABLE, count)
+        build.write_report(comparison, tmp_path / count)
+        written[count] = files(tmp_path / count)
+        assert json.loads(written[count].pop(timings.FILE))["workers"] == int(count)
+    assert written["0"] == written["2"]
+    assert {"paths.gif", "paths.mp4", "figures/landscape.png", "figures/loss-step.svg"} <= set(written["2"])
+
+
+def test_the_report_keeps_its_timings(comparison, tmp_path):
+    build.write_report(comparison, tmp_path / "r", command={"startup": 1.5, "training": 2.0})
+    kept = timings.read(tmp_path / "r")
+    assert kept["command"] == {"startup": 1.5, "training": 2.0}
+    assert {"results", "html charts", "drawings", "html", "report"} <= set(kept["phases"])
+    assert kept["phases"]["report"] >= kept["phases"]["drawings"] > 0
+    for stem in ("loss-step", "landscape"):
+        assert {"draw", "layout", "png", "svg", "total", "process"} <= set(kept["figures"][stem])
+    assert {"frames", "gif", "mp4"} <= set(kept["animations"]["paths"])
+    record = json.loads((tmp_path / "r" / "comparison.json").read_text())
+    assert timings.FILE in record["files"]
+    with pytest.raises(ValueError, match="a file of the report itself"):
+        build.check_json(tmp_path / "r" / timings.FILE, tmp_path / "r")
+
+
+def test_an_error_in_a_worker_is_raised_by_the_writer(tmp_path):
+    with render.Drawing(tmp_path, 2) as drawing:
+        drawing.submit(render.Job("x", "no_such_figure"))
+        with pytest.raises(AttributeError, match="no_such_figure"):
+            drawing.results()
+    assert not any(tmp_path.iterdir())
+
+
+def test_how_many_workers(monkeypatch):
+    monkeypatch.setenv(render.WORKERS_VARIABLE, "3")
+    assert render.workers(9) == 3 and render.workers(2) == 2
+    monkeypatch.setenv(render.WORKERS_VARIABLE, "0")
+    assert render.workers(9) == 0
+    monkeypatch.setenv(render.WORKERS_VARIABLE, "many")
+    with pytest.raises(ValueError, match="whole number"):
+        render.workers(9)
+    monkeypatch.delenv(render.WORKERS_VARIABLE)
+    assert render.workers(1) == 0
+
+
+def test_workers_draw_with_the_writers_matplotlib_settings():
+    with matplotlib.rc_context({"lines.linewidth": 3.25}):
+        assert render._settings()["lines.linewidth"] == 3.25
+    assert "lines.linewidth" not in render._settings()
