@@ -508,7 +508,13 @@ function renderCurvature() {
     { type: "scatter", mode: "lines", name: "tangent (the linear model GD follows)", x: [], y: [], line: { color: "#ff8c00", width: 2 } },
     { type: "scatter", mode: "lines+markers", name: "approximation error", x: [], y: [], line: { color: "#d62728", width: 3 }, marker: { size: 6 } },
   ], layout("gradient descent on a parabola", { xaxis: { title: { text: "w" }, range: [-2.5, 2.5] },
-                                                yaxis: { title: { text: "J" }, range: [-0.2 * Math.max(...r.curve.cost) / 4, Math.max(...r.curve.cost) / 2] } }), CONFIG);
+                                                yaxis: { title: { text: "J" }, range: curvatureRange(r) } }), CONFIG);
+}
+function curvatureRange(r) {  // J from the first iterate's height down to the lowest tangent prediction
+  const finite = (v) => v !== null && Number.isFinite(v);
+  const top = Math.max(Math.max(...r.curve.cost) / 2, 1.3 * r.cost[0]);
+  const low = Math.min(0, ...r.predicted.filter(finite));
+  return [Math.max(low * 1.1, -top) - 0.05 * top, top];
 }
 function frameCurvature() {
   const r = RESULT, div = document.getElementById("parabola");
