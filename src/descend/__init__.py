@@ -15,11 +15,65 @@ Parts:
 
 __version__ = "0.1.0"
 
-from . import clipping, data, landscapes, losses, models, optim, schedules  # noqa: E402
-from .engine import Runs  # noqa: E402
-from .fitting import fit  # noqa: E402
-from .spec import RunSpec  # noqa: E402
-from .tune import tune  # noqa: E402  (the function; its package is descend.tune's modules)
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+#: The parts imported on first use (``descend.fit``, ``from descend import optim``), so that ``import descend``
+#: and the command line's start imports neither torch nor pandas until they are needed: name -> (module,
+#: attribute of it, or None for the module itself).
+_LAZY = {
+    "clipping": (".clipping", None),
+    "data": (".data", None),
+    "landscapes": (".landscapes", None),
+    "losses": (".losses", None),
+    "models": (".models", None),
+    "optim": (".optim", None),
+    "schedules": (".schedules", None),
+    "Runs": (".engine", "Runs"),
+    "fit": (".fitting", "fit"),
+    "RunSpec": (".spec", "RunSpec"),
+    "tune": (".tune", "tune"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = importlib.import_module(module, __name__)
+    if attribute is not None:
+        value = getattr(value, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(types.ModuleType):
+    """The package ``descend``, whose attribute ``tune`` is the function :func:`descend.tune.tune`: importing
+    the subpackage (``import descend.tune.space``) does not rebind the name to the subpackage (whose modules
+    are reached by ``from descend.tune import ...``), as when the function was imported eagerly."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "tune" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+if TYPE_CHECKING:
+    from . import clipping, data, landscapes, losses, models, optim, schedules
+    from .engine import Runs
+    from .fitting import fit
+    from .spec import RunSpec
+    from .tune import tune
 
 __all__ = ["RunSpec", "Runs", "clipping", "data", "fit", "landscapes", "losses", "models", "optim", "schedules", "tune",
            "__version__"]
