@@ -339,11 +339,14 @@ def compare_command(
       descend compare --csv houses.csv --column price --drop id --dropna
       descend compare --csv data.csv --column label --kind classification --sep ';' --encoding latin-1
     """
+    import time
     import warnings
 
     from . import compare as cmp
     from .report.build import check_json, check_out, write_report
+    from .report.timings import since_start
 
+    started, startup = time.perf_counter(), since_start()  # what the report's timings.json records
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", FutureWarning)
@@ -359,18 +362,21 @@ def compare_command(
     if not quiet:
         typer.echo(f"training {len(resolved.optimizers)} optimizers on {built.name} ({resolved.mode}); Ctrl-C stops "
                    "and writes the report from what finished", err=True)
+    timings = {"startup": startup, "task": time.perf_counter() - started}
     try:
         with _Progress(fits * len(resolved.batch_size), quiet) as bar:
             comparison = cmp.compare(resolved, built, progress=bar)
     except ValueError as e:  # a configuration the checks above could not foresee
         _fail(str(e))
+    timings["training"] = time.perf_counter() - started - timings["task"]
     if comparison.interrupted and not len(comparison.summary):
         typer.echo("interrupted before any run finished a step: no report written", err=True)
         raise typer.Exit(130)
     if comparison.interrupted:
         typer.echo("interrupted: writing the report from what finished", err=True)
     try:
-        html = write_report(comparison, out_dir, json_path=given.json, animation=not no_animation, force=True)
+        html = write_report(comparison, out_dir, json_path=given.json, animation=not no_animation, force=True,
+                            command={k: v for k, v in timings.items() if v is not None})
     except KeyboardInterrupt:
         typer.echo(f"interrupted while writing the report: {out_dir} is as it was", err=True)
         raise typer.Exit(130) from None

@@ -74,6 +74,21 @@ def _rounded(value: Any) -> Any:
     return value
 
 
+def since_start() -> float | None:
+    """Seconds since this process started (Linux: from /proc, to 10 ms), or None where that is not known: what
+    a command spent starting (Python, imports) before its own work."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open("/proc/uptime", encoding="ascii") as f:
+            uptime = float(f.read().split()[0])
+        import os
+
+        return max(0.0, uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
 def read(directory: str | Path) -> dict[str, Any] | None:
     """A report directory's timings, or None when it has none (or they cannot be read)."""
     try:
