@@ -85,11 +85,13 @@ def _spec_code(entry: OptimizerEntry, steps: int, batch_size: Any = None) -> str
                          schedule=_schedule_text(entry), steps=steps)
 
 
-def _fit(task: Any, specs: Sequence[Any], **budget: Any) -> Any:
+def _fit(task: Any, specs: Sequence[Any], *, grad_norms: bool = False, **budget: Any) -> Any:
+    """:func:`descend.fit` as ``descend compare`` runs it (eager, float32), one training at a time; the gradient
+    norms only where a widget draws them (recording them changes no other number)."""
     import descend
 
     with _TRAINING:
-        return descend.fit(task=task, runs=list(specs), compile=False, **budget)
+        return descend.fit(task=task, runs=list(specs), compile=False, record_grad_norms=grad_norms, **budget)
 
 
 def _colours(labels: dict[str, str]) -> dict[str, str]:
@@ -520,7 +522,7 @@ def vanishing(state: VanishingState) -> dict[str, Any]:
     task = dataclasses.replace(task, model=with_init(task.model, state.init))
     code = f"dataclasses.replace(task := {code}, model=descend.models.with_init(task.model, {state.init!r}))"
     entry = OptimizerEntry(name=state.optimizer, lr=state.lr)
-    runs = _fit(task, [_spec(entry, state.steps)], steps=state.steps)
+    runs = _fit(task, [_spec(entry, state.steps)], steps=state.steps, grad_norms=True)
     curves = runs.curves
     names = [n for n in runs.names if n.endswith(".weight")]
     norms = []
