@@ -239,6 +239,10 @@ class Runner:
                  grace_period: float = storage_module.GRACE_PERIOD, deadline: float | None = None,
                  clip_norm: float | None = None, clip_value: float | None = None, dtype: Any = None,
                  compile: bool = False) -> None:
+        from dataclasses import replace
+
+        # trials are judged on validation data: the test split is left to the final re-runs
+        problem = replace(problem, evals={k: v for k, v in problem.evals.items() if k != "test"})
         self.problem, self.plan, self.cohort, self.budget, self.target = problem, plan, cohort, budget, target
         self.pruner, self.batch_size, self.eval_every = pruner, batch_size, eval_every
         self.stop = stop if stop is not None else threading.Event()
@@ -373,7 +377,9 @@ class Runner:
             if self.stop.is_set():
                 break
             steps = self.budget.steps_for(self.problem, specs[members[0]].batch_size)
-            every = self.eval_every if self.eval_every is not None else max(1, steps // 20)
+            # without a pruner a trial needs one evaluation, at the end (and the engine's first, at step 0)
+            every = self.eval_every if self.eval_every is not None else (
+                max(1, steps // 20) if self.pruner != "none" else steps)
             checkpoints = pruning.checkpoint_steps(self.pruner, steps, every)
             prior = pruning.prior_values(cohort_trials, self.pruner, len(checkpoints))
             if self.pruner == "sha":  # the earlier groups of this cohort count as earlier trials

@@ -1,0 +1,223 @@
+"""The same hyperparameter search two ways: ``descend tune`` (K trials per cohort, one batched program) against
+Optuna's usual loop (``study.optimize``, one trial at a time, a torch.nn + torch.optim objective).
+
+Both use the same sampler (TPE, multivariate, seed 0), the same trial budget, the same space (Adam's lr
+log-uniform in 1e-4..1e-1 and beta1 in 0.5..0.99), the same steps and batch size, and the same storage (a
+journal file in a temporary directory). Workloads:
+
+- ``digits``: descend's ``digits`` task (1,079 training images of 8 × 8, an MLP 64 → 32 tanh → 10, softmax
+  cross-entropy), batch 32, 300 steps; the objective is the validation loss (359 held-out images).
+- ``sweep``: the reference workload of ``benchmarks/sweep.py`` (an MLP 64 → 32 tanh → 10 on 2,048 × 64
+  random data, batch 32, 200 steps); no held-out data, so the objective is the final training loss.
+
+Figures: wall time of the whole search, trials per second, the best value reached, and the storage's cost per
+trial (descend: the time spent asking, telling and counting trials; the loop: wall time minus the time inside
+the objective). Each implementation runs in a fresh process once per round (the order alternates); the table
+gives medians over rounds, and each ratio is the median of the ratios measured within a round.
+
+Usage::
+
+    python benchmarks/tune.py                       # both workloads, 128 trials, cohorts of 64, 2 rounds
+    python benchmarks/tune.py --workload digits --trials 256 --cohort 128 --rounds 3 --markdown
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SPACE = "lr=1e-4..1e-1:log, beta1=0.5..0.99"
+N, D, HIDDEN, CLASSES, BATCH = 2048, 64, 32, 10, 32
+STEPS = {"digits": 300, "sweep": 200}
+
+
+def sweep_task():
+    """The reference sweep workload as a descend task (no validation split: the objective is the train loss)."""
+    import torch
+
+    import descend
+    from descend.data import Dataset, split
+    from descend.tasks import Task
+
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(N, D, generator=g), torch.randint(0, CLASSES, (N,), generator=g)
+    dataset = Dataset(x, y, tuple(f"x{i}" for i in range(D)), "y", "multiclass", tuple(range(CLASSES)))
+    splits = split(dataset, validation=0.0, test=0.0)
+    model = descend.models.MLP((D, HIDDEN, CLASSES), hidden="tanh", output="softmax", init="torch")
+    return Task(name="sweep", title="reference sweep workload", summary="", description="", model=model,
+                data=splits, loss="cross-entropy", kind="multiclass", steps=STEPS["sweep"], lr_range=(1e-4, 1e-1),
+                batch_sizes=(BATCH,))
+
+
+def arrays(workload: str):
+    """(x_train, y_train, x_eval, y_eval) of a workload, float32 / int64."""
+    if workload == "digits":
+        from descend import tasks
+
+        data = tasks.get("digits").data
+        return data.train.x, data.train.y, data.validation.x, data.validation.y
+    task = sweep_task()
+    return task.data.train.x, task.data.train.y, task.data.train.x, task.data.train.y
+
+
+def run_descend(workload: str, trials: int, cohort: int, storage: str) -> dict:
+    import descend
+
+    task = "digits" if workload == "digits" else sweep_task()
+    descend.tune(task, optimizer="adam", space=SPACE, trials=2, cohort=2, steps=5, seeds=0, batch_size=BATCH,
+                 study="warm-up")  # first-call costs (imports, first transforms) off the clock, in memory
+    started = time.perf_counter()
+    result = descend.tune(task, optimizer="adam", space=SPACE, trials=trials, cohort=cohort, steps=STEPS[workload],
+                          seeds=0, batch_size=BATCH, storage=storage, study=workload, sampler="tpe", seed=0)
+    seconds = time.perf_counter() - started
+    outcome = result.outcomes["adam"]
+    return {"seconds": seconds, "trials": outcome.told, "best": result.best["adam"]["value"],
+            "storage_per_trial": outcome.storage_seconds / max(outcome.told, 1),
+            "train_seconds": outcome.train_seconds}
+
+
+def run_loop(workload: str, trials: int, storage: str) -> dict:
+    """What Optuna users write: study.optimize over an objective that trains one torch.nn model."""
+    import warnings
+
+    import optuna
+    import torch
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    x, y, xv, yv = arrays(workload)
+    m, steps = len(x), STEPS[workload]
+    inside = [0.0]
+
+    def objective(trial: optuna.Trial) -> float:
+        start = time.perf_counter()
+        lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
+        beta1 = trial.suggest_float("beta1", 0.5, 0.99)
+        torch.manual_seed(trial.number)
+        model = torch.nn.Sequential(torch.nn.Linear(D, HIDDEN), torch.nn.Tanh(), torch.nn.Linear(HIDDEN, CLASSES))
+        opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(beta1, 0.999))
+        g = torch.Generator().manual_seed(trial.number)
+        order, at = torch.randperm(m, generator=g), 0
+        for _ in range(steps):
+            if at >= m:
+                order, at = torch.randperm(m, generator=g), 0
+            idx = order[at:at + BATCH]
+            at += BATCH
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
+            opt.step()
+        with torch.no_grad():
+            value = float(torch.nn.functional.cross_entropy(model(xv), yv))
+        inside[0] += time.perf_counter() - start
+        return value if value == value else float("inf")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sampler = optuna.samplers.TPESampler(seed=0, multivariate=True)
+    store = JournalStorage(JournalFileBackend(storage, lock_obj=JournalFileOpenLock(storage)))
+    warm = optuna.create_study(sampler=sampler)  # first-call costs off the clock, in memory
+    warm.optimize(objective, n_trials=1)
+    inside[0] = 0.0
+    study = optuna.create_study(storage=store, study_name=workload, sampler=sampler)
+    started = time.perf_counter()
+    study.optimize(objective, n_trials=trials)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "trials": trials, "best": study.best_value,
+            "storage_per_trial": (seconds - inside[0]) / trials, "train_seconds": inside[0]}
+
+
+def worker(impl: str, workload: str, trials: int, cohort: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        storage = str(Path(tmp) / "study.journal")
+        figures = run_descend(workload, trials, cohort, storage) if impl == "descend" else run_loop(
+            workload, trials, storage)
+    print(json.dumps(figures))
+
+
+def measure(impl: str, workload: str, trials: int, cohort: int) -> dict | None:
+    out = subprocess.run([sys.executable, __file__, "--worker", impl, workload, str(trials), str(cohort)],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"  {impl} {workload}: failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else '?'}")
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workload", choices=["digits", "sweep", "both"], default="both")
+    parser.add_argument("--trials", type=int, default=128, help="trial budget of each search (default 128)")
+    parser.add_argument("--cohort", type=int, default=64, help="descend's trials per cohort (default 64)")
+    parser.add_argument("--rounds", type=int, default=2, help="fresh processes per implementation (default 2)")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--worker", nargs=4, metavar=("IMPL", "WORKLOAD", "TRIALS", "COHORT"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(args.worker[0], args.worker[1], int(args.worker[2]), int(args.worker[3]))
+        return 0
+    import os
+
+    import torch
+
+    workloads = ["digits", "sweep"] if args.workload == "both" else [args.workload]
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load {os.getloadavg()[0]:.2f}; Adam, "
+          f"space {SPACE}, TPE seed 0, {args.trials} trials, descend cohorts of {args.cohort}, journal storage; "
+          f"{args.rounds} rounds")
+    rows = []
+    for workload in workloads:
+        got: dict[str, list[dict]] = {"descend": [], "loop": []}
+        for r in range(args.rounds):
+            order = ["descend", "loop"] if r % 2 == 0 else ["loop", "descend"]
+            for impl in order:
+                figures = measure(impl, workload, args.trials, args.cohort)
+                if figures is not None:
+                    got[impl].append(figures)
+            if got["descend"] and got["loop"]:
+                d, lp = got["descend"][-1], got["loop"][-1]
+                print(f"  {workload} round {r + 1}: descend {d['seconds']:.1f} s (best {d['best']:.4f}), "
+                      f"loop {lp['seconds']:.1f} s (best {lp['best']:.4f})")
+        rows.append((workload, got))
+    table(rows, args, markdown=args.markdown)
+    return 0
+
+
+def table(rows: list, args: argparse.Namespace, *, markdown: bool) -> None:
+    def med(values: list[float]) -> float:
+        return statistics.median(values) if values else float("nan")
+
+    header = ["workload", "search", "wall s", "trials/s", "best value", "storage ms/trial", "speed-up (trials/s)"]
+    lines = []
+    for workload, got in rows:
+        ratios = [lp["seconds"] / d["seconds"] for d, lp in zip(got["descend"], got["loop"])]
+        for impl, label in (("descend", f"descend tune, cohorts of {args.cohort}"), ("loop", "Optuna loop")):
+            runs = got[impl]
+            if not runs:
+                continue
+            lines.append([workload, label, f"{med([r['seconds'] for r in runs]):.1f}",
+                          f"{med([r['trials'] / r['seconds'] for r in runs]):.1f}",
+                          f"{med([r['best'] for r in runs]):.4f}",
+                          f"{med([r['storage_per_trial'] for r in runs]) * 1e3:.1f}",
+                          f"{med(ratios):.1f}×" if impl == "descend" and ratios else ""])
+    if markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for cells in lines:
+            print("| " + " | ".join(cells) + " |")
+    else:
+        widths = [max(len(h), *(len(c[i]) for c in lines)) for i, h in enumerate(header)]
+        print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+        for cells in lines:
+            print("  ".join(c.ljust(w) for c, w in zip(cells, widths)))
+    print("medians over rounds; speed-up: median within-round ratio of the loop's wall time to descend's "
+          "(same trial budget). best value: digits validation loss, sweep training loss (lower is better).")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
