@@ -8,6 +8,9 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import subprocess
+import sys
+import textwrap
 from dataclasses import dataclass
 
 import imageio.v3 as iio
@@ -173,3 +176,25 @@ def test_workers_draw_with_the_writers_matplotlib_settings():
     with matplotlib.rc_context({"lines.linewidth": 3.25}):
         assert render._settings()["lines.linewidth"] == 3.25
     assert "lines.linewidth" not in render._settings()
+
+
+def test_workers_do_not_run_the_script_that_writes_the_report(tmp_path):
+    """A script without a ``__main__`` guard (and the ``descend`` command's script, which imports torch) is not
+    run again by the workers as they start."""
+    ran = tmp_path / "ran.txt"
+    script = tmp_path / "write.py"
+    script.write_text(textwrap.dedent(f"""
+        import os
+        with open({str(ran)!r}, "a") as f:
+            f.write(f"{{os.getpid()}}\\n")
+        os.environ["{render.WORKERS_VARIABLE}"] = "2"
+        from descend import compare as C
+        from descend.report import build, timings
+        config, task = C.resolve("himmelblau", optimizers=["gd"], lr="0.01", steps=10, seeds=1)
+        build.write_report(C.compare(config, task), {str(tmp_path / "report")!r})
+        assert timings.read({str(tmp_path / "report")!r})["workers"] == 2
+    """))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert len(ran.read_text().split()) == 1
+    assert (tmp_path / "report" / "paths.gif").is_file()

@@ -288,8 +288,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     images: dict[str, str] = {}
     for job, caption in drawings + on_surface:
         done = results[job.name]
-        what = timings.animations if job.files else timings.figures
-        what[job.name] = done.times
+        timings.drawn(job.name, done.times, animation=bool(job.files))
         if done.skipped is not None:
             notes.append(f"animation skipped: {done.skipped}" if job.files else
                          f"figure {job.name} skipped: {done.skipped}")

@@ -14,9 +14,12 @@ by default, as many as there are cores (two on the machines this was measured on
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
+import types
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +46,7 @@ class Job:
 @dataclass
 class Done:
     """What a job did: whether it drew anything, why not (a ValueError's message), and its times in seconds
-    (``process``: the id of the process that drew it)."""
+    (``process``: the id of the process that drew it; ``began``: when, as ``time.time()``)."""
 
     name: str
     drawn: bool
@@ -56,19 +59,19 @@ def run(job: Job, directory: str | Path) -> Done:
     from . import figures
 
     directory = Path(directory)
-    times: dict[str, float] = {}
+    times: dict[str, float] = {"began": time.time()}
     started = time.perf_counter()
     try:
         if job.files:
             figures.animate_files(*job.args, [directory / f for f in job.files], **job.kwargs, times=times)
-            times = {"process": os.getpid(), **times, "total": time.perf_counter() - started}
-            return Done(job.name, True, None, times)
+            return Done(job.name, True, None, {"process": os.getpid(), **times, "total": time.perf_counter() - started})
         figure = getattr(figures, job.function)(*job.args, **job.kwargs)
     except ValueError as e:  # nothing to draw (e.g. an interrupted run before its first step)
-        return Done(job.name, False, str(e), {"process": os.getpid(), "total": time.perf_counter() - started})
+        return Done(job.name, False, str(e), {"process": os.getpid(), "began": times["began"],
+                                              "total": time.perf_counter() - started})
     times["draw"] = time.perf_counter() - started
-    if figure is None:
-        return Done(job.name, False, None, {"process": os.getpid(), **times})
+    if figure is None:  # nothing to draw, and nothing to say
+        return Done(job.name, False, None, {"process": os.getpid(), **times, "total": times["draw"]})
     figures.save(figure, directory / "figures", job.name, times=times)
     return Done(job.name, True, None, {"process": os.getpid(), **times, "total": time.perf_counter() - started})
 
@@ -108,38 +111,101 @@ def _start_worker(settings: dict[str, Any]) -> None:
 
 class Drawing:
     """The jobs of one report, run in ``count`` worker processes (0: here, one after the other, when their
-    results are asked for). Use as a context manager: leaving it waits for every worker to stop, so none is
-    still writing into the report's directory when an error removes it."""
+    results are asked for). The pool is started and the jobs are handed to it by a thread of its own, so that
+    this process goes on with its own work while the fork server starts. A job that cannot be sent to another
+    process (something in it that pickle cannot take) is drawn here. Use as a context manager: leaving it waits
+    for every worker to stop, so none is still writing into the report's directory when an error removes it."""
 
     def __init__(self, directory: str | Path, count: int) -> None:
+        import queue
+        import threading
+
         self.directory = str(directory)
         self.count = count
-        self.jobs: list[tuple[Job, Any]] = []
-        self.executor = None
+        self.jobs: list[Job] = []
+        self.futures: dict[int, Any] = {}  # job index -> its future (absent: drawn here)
+        self.executor: Any = None
+        self._queue: Any = queue.SimpleQueue()
+        self._thread: Any = None
         if count > 0:
-            self.executor = _executor(count)
+            self._thread = threading.Thread(target=self._hand_over, args=(_settings(),), daemon=True,
+                                            name="descend-report-drawings")
+            self._thread.start()
+
+    def _hand_over(self, settings: dict[str, Any]) -> None:
+        """Start the pool, then send it each job submitted, until None comes."""
+        import pickle
+
+        self.executor = _executor(self.count, settings)
+        while (item := self._queue.get()) is not None:
+            index, job = item
             if self.executor is None:
-                self.count = 0
+                continue
+            try:
+                pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # e.g. a surface of a class defined in a script: drawn here
+                continue
+            try:
+                with _main_not_imported():
+                    self.futures[index] = self.executor.submit(run, job, self.directory)
+            except BaseException as e:  # a broken pool: raised by results()
+                self.futures[index] = e
 
     def submit(self, job: Job) -> None:
-        future = self.executor.submit(run, job, self.directory) if self.executor is not None else None
-        self.jobs.append((job, future))
+        self.jobs.append(job)
+        if self._thread is not None:
+            self._queue.put((len(self.jobs) - 1, job))
+
+    def _stop_handing_over(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
 
     def results(self) -> list[Done]:
         """Every job's result, in the order they were submitted (an error of a job is raised here)."""
-        return [future.result() if future is not None else run(job, self.directory) for job, future in self.jobs]
+        self._stop_handing_over()
+        out = []
+        for index, job in enumerate(self.jobs):
+            future = self.futures.get(index)
+            if isinstance(future, BaseException):
+                raise future
+            out.append(run(job, self.directory) if future is None else future.result())
+        return out
 
     def __enter__(self) -> "Drawing":
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self._stop_handing_over()
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _executor(count: int) -> Any:
+@contextlib.contextmanager
+def _main_not_imported() -> Iterator[None]:
+    """While worker processes start: the "spawn" and "forkserver" methods make each import this process's
+    main script again (as ``__mp_main__``) unless it runs as a package's ``__main__`` module, and the
+    ``descend`` command's script imports the command line and torch with it (a user's script may do
+    anything). The drawings need nothing from it: meanwhile the main module says it is such a module."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    missing = object()
+    spec = main.__dict__.get("__spec__", missing)
+    main.__spec__ = types.SimpleNamespace(name="descend.report.__main__")
+    try:
+        yield
+    finally:
+        if spec is missing:
+            del main.__spec__
+        else:
+            main.__spec__ = spec
+
+
+def _executor(count: int, settings: dict[str, Any]) -> Any:
     """A pool of ``count`` worker processes forked by a fork server that imported the figure modules (spawned
-    where there is no fork server); None when processes cannot be started here."""
+    where there is no fork server), drawing with ``settings``; None when processes cannot be started here."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -150,6 +216,6 @@ def _executor(count: int) -> Any:
         else:
             context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_start_worker,
-                                   initargs=(_settings(),))
+                                   initargs=(settings,))
     except (OSError, ValueError, ImportError):  # no processes here (a sandbox): draw in this process
         return None

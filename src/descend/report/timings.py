@@ -1,22 +1,26 @@
 """Where the time of writing a report goes: phase durations recorded as the report is written, always on (a
 clock read per phase), saved with the report as ``timings.json``.
 
-The file holds::
+The file holds (seconds)::
 
     {"format": 1,
-     "phases": {"results": 1.1, "surface": 2.0, "html": 1.4, ..., "report": 6.2},   # wall seconds, in order
-     "figures": {"loss-step": {"draw": 0.1, "layout": 0.3, "png": 0.2, "svg": 0.1, "process": 12345}, ...},
-     "animations": {"paths": {"frames": 0.6, "gif": 0.3, "mp4": 0.4, "process": 12346}},
+     "phases": {"surface": 1.8, "results": 0.7, "html charts": 1.2, "waiting for the drawings": 1.9,
+                "drawings": 5.6, "html": 0.1, "report": 5.9},
+     "figures": {"loss-step": {"process": 12345, "at": 1.2, "draw": 0.1, "layout": 0.3, "png": 0.2, "svg": 0.1,
+                               "total": 0.7}, ...},
+     "animations": {"paths": {"process": 12346, "at": 2.0, "frames": 0.6, "gif": 0.1, "mp4": 0.2, "total": 0.9}},
      "workers": 2,
-     "command": {"startup": 2.9, "task": 0.1, "training": 15.0}}                    # when a command ran it
+     "command": {"startup": 2.9, "task": 0.1, "training": 15.0}}
 
-``phases`` are the report's steps in the process that writes it, one after the other, so they add up to
-``report`` (up to the clock reads between them); ``render`` is the wall time of drawing every figure and the
-animation (in worker processes when ``workers`` > 0, while the results and the HTML charts are written here).
-``figures`` and ``animations`` give each drawing's own time (in the process named by ``process``: they
-overlap one another when drawn in parallel). ``command`` holds what happened before the report, when the
-command that ran the comparison said: ``startup`` from the start of the process to the command (Python,
-imports), ``task`` building the task, ``training`` the comparison. ``benchmarks/compare.py`` reads this file.
+``phases``, in the process that writes the report: ``surface`` (a 2-D task's cost evaluated for its figures),
+``results`` (CSV, JSON, config), ``html charts`` (the page's Plotly charts), ``waiting for the drawings`` (what
+is left of drawing the figures once those are done), and ``html`` (the page written) follow one another;
+``drawings`` is the wall time from the first figure sent to be drawn to the last one drawn (it holds the first
+four); ``report`` is the whole. ``figures`` and ``animations`` give each drawing's own time in the process
+that drew it (``process``; ``workers`` of them drew, 0: this process), and ``at`` when it began, in seconds
+after the report began: drawings in parallel overlap one another. ``command``, when the command that ran the
+comparison gave it: ``startup`` from the start of its process to the command (Python, imports), ``task``
+building the task and checking the options, ``training`` the comparison. ``benchmarks/compare.py`` reads this.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ class Timings:
 
     def __init__(self) -> None:
         self.started = time.perf_counter()
+        self.clock = time.time()  # the same moment on the clock that other processes share
         self.phases: dict[str, float] = {}
         self.figures: dict[str, dict[str, Any]] = {}
         self.animations: dict[str, dict[str, Any]] = {}
@@ -52,6 +57,14 @@ class Timings:
             yield
         finally:
             self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - start
+
+    def drawn(self, name: str, times: dict[str, Any], *, animation: bool = False) -> None:
+        """Record a drawing's times; its start (``began``, a ``time.time()``) as ``at``, seconds after the
+        report's start."""
+        times = dict(times)
+        if "began" in times:
+            times["at"] = times.pop("began") - self.clock
+        (self.animations if animation else self.figures)[name] = times
 
     def to_dict(self) -> dict[str, Any]:
         phases = {k: round(v, 4) for k, v in self.phases.items()}

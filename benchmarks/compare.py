@@ -1,0 +1,277 @@
+"""``descend compare TASK`` end to end, as a user waits for it: the wall time of the whole command and where
+it goes, for every built-in task's default comparison.
+
+Each run is a fresh process running the command (``python -m descend compare TASK --quiet --out DIR``, a new
+report directory each time). The breakdown comes from the report's own ``timings.json``, which every report
+writes (:mod:`descend.report.timings`): ``startup`` (from the process's start to the command: Python and the
+imports), ``task`` (building the task and checking the options), ``training``, then the report: ``results``
+(the CSV and JSON files), ``surface`` (a 2-D task's cost evaluated for its figures), ``charts`` (the HTML's
+Plotly charts), ``drawn`` (the wall time until every figure and the animation is drawn, in worker processes
+while the results and charts are written), each figure's and the animation's own time (``figure:NAME``,
+``animation``: in the process that drew it, overlapping one another), ``html``; ``exit`` is the rest of the
+wall time (the terminal table, Python's exit).
+
+These machines are shared: every run records the 1-minute load average and the CPU time that other processes
+took while it ran (``others``, in seconds of a core: the machine's busy time minus this run's own). Before a
+run the machine must be quiet (other processes using less than ``--max-busy`` of a core over a second, waited
+for up to ``--wait`` seconds), else the run is refused; ``--force`` runs anyway and marks the figures ``busy``.
+Every figure is a median over ``--rounds`` rounds (the tasks in a rotated order from round to round).
+
+``--baseline SRC`` runs the same commands with another version of descend (a directory holding its
+``descend`` package, e.g. an export of an older commit: ``git archive COMMIT src | tar -x -C /tmp/old``, then
+``--baseline /tmp/old/src``), interleaved with this one's, and prints the ratio of their wall times measured in
+the same rounds; an older version without timings.json gets its training time from its comparison.json.
+
+Usage::
+
+    python benchmarks/compare.py                           # every task of `descend list tasks`, 3 rounds
+    python benchmarks/compare.py --tasks ellipse,rosenbrock --rounds 5
+    python benchmarks/compare.py --tasks all               # the tasks and every landscape
+    python benchmarks/compare.py --baseline /tmp/old/src --markdown
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+#: The columns of the breakdown, in the order the command spends them.
+PHASES = ("startup", "task", "training", "results", "surface", "charts", "drawn", "html", "exit")
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def load() -> float:
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except OSError:
+        return float("nan")
+
+
+def busy_seconds() -> float | None:
+    """The machine's busy CPU time so far (every core), in seconds; None where /proc/stat is not."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_seconds() -> float:
+    """The CPU time of this process and every child it has waited for (with theirs)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+def others_busy(seconds: float = 1.0) -> float | None:
+    """How many cores other processes kept busy over the last ``seconds``."""
+    before, mine = busy_seconds(), own_seconds()
+    if before is None:
+        return None
+    time.sleep(seconds)
+    return max(0.0, (busy_seconds() - before) - (own_seconds() - mine)) / seconds
+
+
+def wait_until_quiet(max_busy: float, wait: float, force: bool) -> bool:
+    """Wait (up to ``wait`` seconds) for other processes to use less than ``max_busy`` of a core; whether the
+    machine is quiet. Exits when it is not and ``force`` is not given."""
+    deadline = time.monotonic() + wait
+    while True:
+        busy = others_busy()
+        if busy is None or busy <= max_busy:
+            return True
+        if time.monotonic() > deadline:
+            if force:
+                print(f"warning: other processes keep {busy:.2f} cores busy (load {load():.2f}); running anyway, "
+                      "the figures are marked busy", file=sys.stderr)
+                return False
+            print(f"refused: other processes keep {busy:.2f} cores busy (load {load():.2f}, more than --max-busy "
+                  f"{max_busy}) after waiting {wait:.0f} s; rerun on a quiet machine or pass --force",
+                  file=sys.stderr)
+            sys.exit(3)
+        time.sleep(5)
+
+
+def run_once(task: str, src: str | None, extra: list[str], keep: Path | None) -> dict:
+    """One fresh ``descend compare TASK`` and its breakdown (seconds)."""
+    out = Path(tempfile.mkdtemp(prefix="descend-bench-")) / "report"
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    command = [sys.executable, "-m", "descend", "compare", task, "--quiet", "--out", str(out), *extra]
+    before_busy, before_own, before_load = busy_seconds(), own_seconds(), load()
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
+    wall = time.perf_counter() - started
+    after_busy, after_own = busy_seconds(), own_seconds()
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    row = {"wall": wall, "load": before_load, "own": after_own - before_own}
+    if before_busy is not None:
+        row["others"] = max(0.0, (after_busy - before_busy) - (after_own - before_own))
+    row.update(breakdown(out, wall))
+    if keep is not None:
+        target = keep / f"{task}-{'baseline' if src else 'current'}-{int(time.time() * 1000)}"
+        shutil.copytree(out, target)
+    shutil.rmtree(out.parent, ignore_errors=True)
+    return row
+
+
+def breakdown(out: Path, wall: float) -> dict:
+    """The phases of a report directory's timings.json (or, without one, the training time it recorded)."""
+    row: dict = {}
+    try:
+        timings = json.loads((out / "timings.json").read_text())
+    except (OSError, ValueError):
+        timings = None
+    if timings is None:  # an older descend: its comparison's own time
+        try:
+            row["training"] = float(json.loads((out / "comparison.json").read_text())["fields"]["seconds"])
+        except (OSError, ValueError, KeyError):
+            pass
+        return row
+    command, phases = timings.get("command", {}), timings.get("phases", {})
+    row.update({k: float(command[k]) for k in ("startup", "task", "training") if k in command})
+    row["results"] = phases.get("results", 0.0)
+    row["surface"] = phases.get("surface", 0.0)
+    row["charts"] = phases.get("html charts", 0.0)
+    row["drawn"] = phases.get("drawings", 0.0) - row["results"] - row["surface"] - row["charts"]
+    row["html"] = phases.get("html", 0.0)
+    row["report"] = phases.get("report", 0.0)
+    row["workers"] = timings.get("workers", 0)
+    for name, times in timings.get("figures", {}).items():
+        row[f"figure:{name}"] = times.get("total", 0.0)
+    for name, times in timings.get("animations", {}).items():
+        row["animation"] = row.get("animation", 0.0) + times.get("total", 0.0)
+    known = sum(row.get(k, 0.0) for k in ("startup", "task", "training", "report"))
+    if "startup" in row:
+        row["exit"] = max(0.0, wall - known)
+    return row
+
+
+def median(rows: list[dict], key: str) -> float | None:
+    values = [r[key] for r in rows if key in r]
+    return statistics.median(values) if values else None
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def task_names(spec: str) -> list[str]:
+    from descend.landscapes import LANDSCAPES
+    from descend.tasks import TASKS
+
+    if spec == "tasks":
+        return list(TASKS)
+    if spec == "all":
+        return list(TASKS) + [name for name in LANDSCAPES if name not in TASKS]
+    names = [t.strip() for t in spec.split(",") if t.strip()]
+    unknown = [t for t in names if t not in TASKS and t not in LANDSCAPES]
+    if unknown:
+        raise SystemExit(f"unknown task {', '.join(unknown)} (descend list tasks / landscapes)")
+    return names
+
+
+def line(task: str, rows: list[dict], base: list[dict], busy: bool) -> str:
+    """One task's medians: the wall time, the breakdown, and the ratio to the baseline."""
+    parts = [f"{task:<20} {fmt(median(rows, 'wall')):>6} s"]
+    phases = [f"{k} {fmt(median(rows, k), 2)}" for k in PHASES if median(rows, k) is not None]
+    parts.append(" = " + " + ".join(phases) if phases else "")
+    drawn = sorted({k for r in rows for k in r if k.startswith("figure:")}, key=lambda k: rows[0].get(k, 0.0))
+    items = [f"{k.split(':', 1)[1]} {fmt(median(rows, k), 2)}" for k in drawn]
+    if median(rows, "animation") is not None:
+        items.append(f"animation {fmt(median(rows, 'animation'), 2)}")
+    if items:
+        parts.append(f"  [drawn by {int(median(rows, 'workers') or 0)} workers: {', '.join(items)}]")
+    parts.append(f"  load {fmt(median(rows, 'load'), 2)}, others {fmt(median(rows, 'others'), 1)} s")
+    if base:
+        ratios = [b["wall"] / r["wall"] for r, b in zip(rows, base)]
+        parts.append(f"  | baseline {fmt(median(base, 'wall'))} s (training {fmt(median(base, 'training'))}), "
+                     f"{statistics.median(ratios):.2f}x faster")
+    if busy:
+        parts.append("  BUSY")
+    return "".join(parts)
+
+
+def markdown(results: dict, baseline: bool) -> str:
+    head = ["task", "end to end (s)", "start-up", "training", "report", "of which waiting for figures"]
+    if baseline:
+        head += ["before (s)", "speed-up"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for task, (rows, base, busy) in results.items():
+        cells = [f"`{task}`" + (" (busy)" if busy else ""), fmt(median(rows, "wall")),
+                 fmt((median(rows, "startup") or 0) + (median(rows, "task") or 0)), fmt(median(rows, "training")),
+                 fmt(median(rows, "report")), fmt(median(rows, "drawn"))]
+        if baseline:
+            ratios = [b["wall"] / r["wall"] for r, b in zip(rows, base)]
+            cells += [fmt(median(base, "wall")), f"{statistics.median(ratios):.2f}×"]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", default="tasks",
+                        help="comma-separated tasks, 'tasks' (default: every task of descend list tasks) or 'all' "
+                             "(and every landscape)")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each task (default 3); medians are shown")
+    parser.add_argument("--baseline", metavar="SRC", help="a directory holding another version's descend package, "
+                        "run interleaved with this one for the ratio")
+    parser.add_argument("--args", default="", help="more options for every descend compare, e.g. '--seeds 1'")
+    parser.add_argument("--max-busy", type=float, default=0.3,
+                        help="the most of a core other processes may use before a run (default 0.3)")
+    parser.add_argument("--wait", type=float, default=120, help="seconds to wait for a quiet machine (default 120)")
+    parser.add_argument("--force", action="store_true", help="run on a busy machine, marking the figures")
+    parser.add_argument("--keep", metavar="DIR", help="keep every report in DIR")
+    parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown (README)")
+    args = parser.parse_args(argv)
+
+    tasks = task_names(args.tasks)
+    keep = Path(args.keep) if args.keep else None
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+    extra = args.args.split()
+    print(f"descend compare, default comparison of {len(tasks)} tasks, {args.rounds} rounds, fresh process per run; "
+          f"{cores()} cores, load {load():.2f}" + (f"; baseline {args.baseline}" if args.baseline else ""))
+    rows: dict[str, list[dict]] = {t: [] for t in tasks}
+    base: dict[str, list[dict]] = {t: [] for t in tasks}
+    busy: dict[str, bool] = {t: False for t in tasks}
+    for r in range(args.rounds):
+        order = tasks[r % len(tasks):] + tasks[: r % len(tasks)]
+        for task in order:
+            versions = [None, args.baseline] if args.baseline else [None]
+            if r % 2:
+                versions.reverse()
+            for src in versions:
+                quiet = wait_until_quiet(args.max_busy, args.wait, args.force)
+                busy[task] |= not quiet
+                row = run_once(task, src, extra, keep)
+                (base if src else rows)[task].append(row)
+                print(f"  round {r + 1} {task}{' (baseline)' if src else ''}: {row['wall']:.1f} s, load "
+                      f"{row['load']:.2f}, others {row.get('others', float('nan')):.1f} s", file=sys.stderr)
+    print(f"{'task':<20} {'wall':>8}   breakdown (medians, seconds)")
+    for task in tasks:
+        print(line(task, rows[task], base[task], busy[task]))
+    print(f"load after: {load():.2f}")
+    if args.markdown:
+        print()
+        print(markdown({t: (rows[t], base[t], busy[t]) for t in tasks}, bool(args.baseline)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
