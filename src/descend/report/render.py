@@ -110,73 +110,114 @@ def _start_worker(settings: dict[str, Any]) -> None:
 
 
 class Drawing:
-    """The jobs of one report, run in ``count`` worker processes (0: here, one after the other, when their
-    results are asked for). The pool is started and the jobs are handed to it by a thread of its own, so that
-    this process goes on with its own work while the fork server starts. A job that cannot be sent to another
-    process (something in it that pickle cannot take) is drawn here. Use as a context manager: leaving it waits
-    for every worker to stop, so none is still writing into the report's directory when an error removes it."""
+    """The jobs of one report, drawn by ``count`` worker processes and, once their results are asked for, by
+    this process too (0 workers: all here, one after the other, in order).
+
+    A thread of its own starts the pool and hands each worker a job when it is free, so that this process
+    goes on with its own work while the fork server starts, and jobs not yet handed out stay here: when this
+    process asks for the results, it draws those itself, the last submitted first (the workers take the
+    first), instead of waiting idle. A job that pickle cannot take (a surface of a class defined in a script)
+    is drawn here. Use as a context manager: leaving it waits for every worker to stop, so that none is still
+    writing into the report's directory when an error removes it."""
 
     def __init__(self, directory: str | Path, count: int) -> None:
-        import queue
+        import collections
         import threading
 
         self.directory = str(directory)
         self.count = count
         self.jobs: list[Job] = []
-        self.futures: dict[int, Any] = {}  # job index -> its future (absent: drawn here)
+        self.futures: dict[int, Any] = {}  # job index -> its future, or the error that kept it from a worker
         self.executor: Any = None
-        self._queue: Any = queue.SimpleQueue()
+        self._pending: Any = collections.deque()  # (index, job) not handed to a worker yet
+        self._here: list[tuple[int, Job]] = []  # jobs that cannot go to a worker
+        self._busy = 0  # jobs handed to workers and not finished
+        self._closed = False
+        self._condition = threading.Condition()
         self._thread: Any = None
         if count > 0:
             self._thread = threading.Thread(target=self._hand_over, args=(_settings(),), daemon=True,
                                             name="descend-report-drawings")
             self._thread.start()
 
+    def submit(self, job: Job) -> None:
+        with self._condition:
+            self.jobs.append(job)
+            self._pending.append((len(self.jobs) - 1, job))
+            self._condition.notify_all()
+
+    def _finished(self, _future: Any) -> None:
+        with self._condition:
+            self._busy -= 1
+            self._condition.notify_all()
+
     def _hand_over(self, settings: dict[str, Any]) -> None:
-        """Start the pool, then send it each job submitted, until None comes."""
+        """Start the pool, then hand a job to each free worker until no job is left and results are asked."""
         import pickle
 
-        self.executor = _executor(self.count, settings)
-        while (item := self._queue.get()) is not None:
-            index, job = item
-            if self.executor is None:
-                continue
+        executor = _executor(self.count, settings)
+        with self._condition:
+            self.executor = executor
+        if executor is None:  # no processes here: every job is drawn here
+            return
+        while True:
+            with self._condition:
+                while not (self._pending and self._busy < self.count) and not (self._closed and not self._pending):
+                    self._condition.wait()
+                if not self._pending:
+                    return
+                index, job = self._pending.popleft()
+                self._busy += 1
             try:
                 pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception:  # e.g. a surface of a class defined in a script: drawn here
+                with self._condition:
+                    self._here.append((index, job))
+                self._finished(None)
                 continue
             try:
                 with _main_not_imported():
-                    self.futures[index] = self.executor.submit(run, job, self.directory)
+                    future = executor.submit(run, job, self.directory)
             except BaseException as e:  # a broken pool: raised by results()
                 self.futures[index] = e
+                self._finished(None)
+                continue
+            self.futures[index] = future
+            future.add_done_callback(self._finished)
 
-    def submit(self, job: Job) -> None:
-        self.jobs.append(job)
-        if self._thread is not None:
-            self._queue.put((len(self.jobs) - 1, job))
-
-    def _stop_handing_over(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
+    def _close(self, *, drop: bool = False) -> None:
+        with self._condition:
+            self._closed = True
+            if drop:
+                self._pending.clear()
+            self._condition.notify_all()
 
     def results(self) -> list[Done]:
         """Every job's result, in the order they were submitted (an error of a job is raised here)."""
-        self._stop_handing_over()
-        out = []
-        for index, job in enumerate(self.jobs):
-            future = self.futures.get(index)
+        self._close()
+        done: dict[int, Done] = {}
+        while True:
+            with self._condition:
+                if not self._pending:
+                    break
+                index, job = self._pending.pop() if self._thread is not None else self._pending.popleft()
+            done[index] = run(job, self.directory)
+        if self._thread is not None:
+            self._thread.join()
+        for index, job in self._here:
+            done[index] = run(job, self.directory)
+        for index, future in self.futures.items():
             if isinstance(future, BaseException):
                 raise future
-            out.append(run(job, self.directory) if future is None else future.result())
-        return out
+        return [done[index] if index in done else self.futures[index].result() for index in range(len(self.jobs))]
 
     def __enter__(self) -> "Drawing":
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._stop_handing_over()
+        self._close(drop=True)
+        if self._thread is not None:
+            self._thread.join()
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
