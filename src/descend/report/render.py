@@ -95,9 +95,10 @@ def _settings() -> dict[str, Any]:
     matplotlib = sys.modules.get("matplotlib")
     if matplotlib is None:
         return {}
-    original = matplotlib.rcParamsOrig
-    return {key: value for key, value in matplotlib.rcParams.items()
-            if not key.startswith("backend") and key in original and original[key] != value}
+    current, original = matplotlib.rcParams, matplotlib.rcParamsOrig
+    # the keys first: reading "backend" would import pyplot to resolve it
+    keys = [key for key in current.keys() if not key.startswith("backend") and key in original]
+    return {key: current[key] for key in keys if original[key] != current[key]}
 
 
 def _start_worker(settings: dict[str, Any]) -> None:
