@@ -17,8 +17,8 @@ gives medians over rounds, and each ratio is the median of the ratios measured w
 
 Usage::
 
-    python benchmarks/tune.py                       # both workloads, 128 trials, cohorts of 64, 2 rounds
-    python benchmarks/tune.py --workload digits --trials 256 --cohort 128 --rounds 3 --markdown
+    python benchmarks/tune.py                       # both workloads, 128 trials, cohorts of 16 and 64, 2 rounds
+    python benchmarks/tune.py --workload digits --trials 256 --cohort 64 128 --rounds 3 --markdown
 """
 
 from __future__ import annotations
@@ -66,15 +66,18 @@ def arrays(workload: str):
     return task.data.train.x, task.data.train.y, task.data.train.x, task.data.train.y
 
 
-def run_descend(workload: str, trials: int, cohort: int, storage: str) -> dict:
+def run_descend(workload: str, trials: int, cohort: int, storage: str, compile: bool = False) -> dict:
     import descend
 
     task = "digits" if workload == "digits" else sweep_task()
-    descend.tune(task, optimizer="adam", space=SPACE, trials=2, cohort=2, steps=5, seeds=0, batch_size=BATCH,
-                 study="warm-up")  # first-call costs (imports, first transforms) off the clock, in memory
+    # first-call costs (imports, first transforms; with compile=True, compiling the cohort's step for its shapes,
+    # as benchmarks/sweep.py does) off the clock, in memory
+    descend.tune(task, optimizer="adam", space=SPACE, trials=cohort, cohort=cohort, steps=5, seeds=0,
+                 batch_size=BATCH, study="warm-up", compile=compile)
     started = time.perf_counter()
     result = descend.tune(task, optimizer="adam", space=SPACE, trials=trials, cohort=cohort, steps=STEPS[workload],
-                          seeds=0, batch_size=BATCH, storage=storage, study=workload, sampler="tpe", seed=0)
+                          seeds=0, batch_size=BATCH, storage=storage, study=workload, sampler="tpe", seed=0,
+                          compile=compile)
     seconds = time.perf_counter() - started
     outcome = result.outcomes["adam"]
     return {"seconds": seconds, "trials": outcome.told, "best": result.best["adam"]["value"],
@@ -136,8 +139,10 @@ def run_loop(workload: str, trials: int, storage: str) -> dict:
 def worker(impl: str, workload: str, trials: int, cohort: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         storage = str(Path(tmp) / "study.journal")
-        figures = run_descend(workload, trials, cohort, storage) if impl == "descend" else run_loop(
-            workload, trials, storage)
+        if impl.startswith("descend"):
+            figures = run_descend(workload, trials, cohort, storage, compile=impl == "descend-compiled")
+        else:
+            figures = run_loop(workload, trials, storage)
     print(json.dumps(figures))
 
 
@@ -154,35 +159,43 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workload", choices=["digits", "sweep", "both"], default="both")
     parser.add_argument("--trials", type=int, default=128, help="trial budget of each search (default 128)")
-    parser.add_argument("--cohort", type=int, default=64, help="descend's trials per cohort (default 64)")
+    parser.add_argument("--cohort", type=int, nargs="+", default=[16, 64],
+                        help="descend's trials per cohort, one search each (default 16 64)")
     parser.add_argument("--rounds", type=int, default=2, help="fresh processes per implementation (default 2)")
+    parser.add_argument("--compile", action="store_true",
+                        help="also descend with compile=True (compile time off the clock, as in benchmarks/sweep.py)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--worker", nargs=4, metavar=("IMPL", "WORKLOAD", "TRIALS", "COHORT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         worker(args.worker[0], args.worker[1], int(args.worker[2]), int(args.worker[3]))
         return 0
+    if min(args.cohort) < 1 or max(args.cohort) > args.trials or args.rounds < 1:
+        parser.error("--cohort takes numbers 1..--trials, --rounds a positive number")
     import os
 
     import torch
 
     workloads = ["digits", "sweep"] if args.workload == "both" else [args.workload]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load {os.getloadavg()[0]:.2f}; Adam, "
-          f"space {SPACE}, TPE seed 0, {args.trials} trials, descend cohorts of {args.cohort}, journal storage; "
+          f"space {SPACE}, TPE seed 0, {args.trials} trials, descend cohorts of {' and '.join(map(str, args.cohort))}, "
+          "journal storage; "
           f"{args.rounds} rounds")
     rows = []
     for workload in workloads:
-        got: dict[str, list[dict]] = {"descend": [], "loop": []}
+        impls = [f"descend-{k}" for k in args.cohort] + [f"compiled-{k}" for k in args.cohort if args.compile] + [
+            "loop"]
+        got: dict[str, list[dict]] = {impl: [] for impl in impls}
         for r in range(args.rounds):
-            order = ["descend", "loop"] if r % 2 == 0 else ["loop", "descend"]
+            order = impls if r % 2 == 0 else impls[::-1]
             for impl in order:
-                figures = measure(impl, workload, args.trials, args.cohort)
-                if figures is not None:
-                    got[impl].append(figures)
-            if got["descend"] and got["loop"]:
-                d, lp = got["descend"][-1], got["loop"][-1]
-                print(f"  {workload} round {r + 1}: descend {d['seconds']:.1f} s (best {d['best']:.4f}), "
-                      f"loop {lp['seconds']:.1f} s (best {lp['best']:.4f})")
+                cohort = int(impl.split("-")[1]) if impl != "loop" else 0
+                kind = {"descend": "descend", "compiled": "descend-compiled"}.get(impl.split("-")[0], "loop")
+                figures = measure(kind, workload, args.trials, cohort)
+                got[impl].append(figures)
+            print(f"  {workload} round {r + 1}: " + ", ".join(
+                f"{impl} {got[impl][-1]['seconds']:.1f} s (best {got[impl][-1]['best']:.4f})"
+                for impl in impls if got[impl][-1] is not None), flush=True)
         rows.append((workload, got))
     table(rows, args, markdown=args.markdown)
     return 0
@@ -195,16 +208,19 @@ def table(rows: list, args: argparse.Namespace, *, markdown: bool) -> None:
     header = ["workload", "search", "wall s", "trials/s", "best value", "storage ms/trial", "speed-up (trials/s)"]
     lines = []
     for workload, got in rows:
-        ratios = [lp["seconds"] / d["seconds"] for d, lp in zip(got["descend"], got["loop"])]
-        for impl, label in (("descend", f"descend tune, cohorts of {args.cohort}"), ("loop", "Optuna loop")):
-            runs = got[impl]
-            if not runs:
+        loop = got["loop"]
+        for impl, runs in got.items():
+            done = [r for r in runs if r is not None]
+            if not done:
                 continue
-            lines.append([workload, label, f"{med([r['seconds'] for r in runs]):.1f}",
-                          f"{med([r['trials'] / r['seconds'] for r in runs]):.1f}",
-                          f"{med([r['best'] for r in runs]):.4f}",
-                          f"{med([r['storage_per_trial'] for r in runs]) * 1e3:.1f}",
-                          f"{med(ratios):.1f}×" if impl == "descend" and ratios else ""])
+            label = "Optuna loop" if impl == "loop" else f"descend tune, cohorts of {impl.split('-')[1]}" + (
+                ", compiled" if impl.startswith("compiled") else "")
+            ratios = [lp["seconds"] / d["seconds"] for d, lp in zip(runs, loop) if d and lp]
+            lines.append([workload, label, f"{med([r['seconds'] for r in done]):.1f}",
+                          f"{med([r['trials'] / r['seconds'] for r in done]):.1f}",
+                          f"{med([r['best'] for r in done]):.4f}",
+                          f"{med([r['storage_per_trial'] for r in done]) * 1e3:.1f}",
+                          f"{med(ratios):.1f}×" if impl != "loop" and ratios else ""])
     if markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))

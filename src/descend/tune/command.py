@@ -146,7 +146,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
          cohort: Any = None, sampler: str = "tpe", pruner: str = "none", steps: Any = None, epochs: Any = None,
          seeds: Any = 3, storage: str | None = None, study: str | None = None, timeout: Any = None,
          out: str | None = None, metric: str = "loss", batch_size: str | None = None, seed: Any = 0,
-         quiet: bool = False, **options: Any) -> int:
+         quiet: bool = False, compile: bool = False, **options: Any) -> int:
     """Run ``descend tune`` with the command line's options (texts as typed, None for not given); returns the
     exit code: 0, 2 for bad input (one line on stderr, nothing trained or written), 130 after Ctrl-C."""
     from rich.console import Console
@@ -186,7 +186,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         print("\n".join(lines), file=sys.stderr)
     try:
         with _Bar(plan.trials * len(names), quiet) as bar:
-            result = api.run(plan, progress=bar, opened=opened)
+            result = api.run(plan, progress=bar, opened=opened, compile=compile)
     except ValueError as e:  # a configuration the checks could not foresee
         return _fail(str(e))
     given = {"--csv": csv, "--column": column, "--space": list(space or []) or None, "--trials": plan.trials,
