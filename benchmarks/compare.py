@@ -11,8 +11,9 @@ while the results and charts are written), each figure's and the animation's own
 ``animation``: in the process that drew it, overlapping one another), ``html``; ``exit`` is the rest of the
 wall time (the terminal table, Python's exit).
 
-These machines are shared: every run records the 1-minute load average and the CPU time that other processes
-took while it ran (``others``, in seconds of a core: the machine's busy time minus this run's own). Before a
+These machines are shared: every run records its own CPU time (``cpu``: the command and every process it
+starts, sampled from /proc), the 1-minute load average, and the CPU time that other processes took while it ran
+(``others``, in seconds of a core: the machine's busy time minus this run's own). Before a
 run the machine must be quiet (other processes using less than ``--max-busy`` of a core over a second, waited
 for up to ``--wait`` seconds), else the run is refused; ``--force`` runs anyway and marks the figures ``busy``.
 Every figure is a median over ``--rounds`` rounds (the tasks in a rotated order from round to round).
@@ -75,6 +76,41 @@ def own_seconds() -> float:
     return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
+class TreeCPU:
+    """The CPU time of a process and everything it starts (its session: the fork server and the drawing
+    workers outlive what ``getrusage`` can see), sampled from /proc every ``every`` seconds."""
+
+    def __init__(self, session: int, every: float = 0.25) -> None:
+        import threading
+
+        self.session, self.every = session, every
+        self.seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        while True:
+            for entry in os.scandir("/proc"):
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    fields = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
+                except (OSError, IndexError):
+                    continue
+                if int(fields[3]) == self.session:  # field 6: the session
+                    cpu = (int(fields[11]) + int(fields[12])) / tick  # fields 14, 15: user and system time
+                    self.seen[int(entry.name)] = max(cpu, self.seen.get(int(entry.name), 0.0))
+            if self._stop.wait(self.every):
+                return
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return sum(self.seen.values())
+
+
 def others_busy(seconds: float = 1.0) -> float | None:
     """How many cores other processes kept busy over the last ``seconds``."""
     before, mine = busy_seconds(), own_seconds()
@@ -113,14 +149,18 @@ def run_once(task: str, src: str | None, extra: list[str], keep: Path | None) ->
     command = [sys.executable, "-m", "descend", "compare", task, "--quiet", "--out", str(out), *extra]
     before_busy, before_own, before_load = busy_seconds(), own_seconds(), load()
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    tree = TreeCPU(process.pid) if before_busy is not None else None
+    _, stderr = process.communicate(timeout=1800)
     wall = time.perf_counter() - started
     after_busy, after_own = busy_seconds(), own_seconds()
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    row = {"wall": wall, "load": before_load, "own": after_own - before_own}
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{stderr[-2000:]}")
+    own = max(after_own - before_own, tree.stop() if tree is not None else 0.0)
+    row = {"wall": wall, "load": before_load, "cpu": own}
     if before_busy is not None:
-        row["others"] = max(0.0, (after_busy - before_busy) - (after_own - before_own))
+        row["others"] = max(0.0, (after_busy - before_busy) - own)
     row.update(breakdown(out, wall))
     if keep is not None:
         target = keep / f"{task}-{'baseline' if src else 'current'}-{int(time.time() * 1000)}"
@@ -196,7 +236,8 @@ def line(task: str, rows: list[dict], base: list[dict], busy: bool) -> str:
         items.append(f"animation {fmt(median(rows, 'animation'), 2)}")
     if items:
         parts.append(f"  [drawn by {int(median(rows, 'workers') or 0)} workers: {', '.join(items)}]")
-    parts.append(f"  load {fmt(median(rows, 'load'), 2)}, others {fmt(median(rows, 'others'), 1)} s")
+    parts.append(f"  cpu {fmt(median(rows, 'cpu'), 1)} s, load {fmt(median(rows, 'load'), 2)}, "
+                 f"others {fmt(median(rows, 'others'), 1)} s")
     if base:
         ratios = [b["wall"] / r["wall"] for r, b in zip(rows, base)]
         parts.append(f"  | baseline {fmt(median(base, 'wall'))} s (training {fmt(median(base, 'training'))}), "
@@ -261,8 +302,9 @@ def main(argv: list[str] | None = None) -> int:
                 busy[task] |= not quiet
                 row = run_once(task, src, extra, keep)
                 (base if src else rows)[task].append(row)
-                print(f"  round {r + 1} {task}{' (baseline)' if src else ''}: {row['wall']:.1f} s, load "
-                      f"{row['load']:.2f}, others {row.get('others', float('nan')):.1f} s", file=sys.stderr)
+                print(f"  round {r + 1} {task}{' (baseline)' if src else ''}: {row['wall']:.1f} s, cpu "
+                      f"{row['cpu']:.1f} s, load {row['load']:.2f}, others {row.get('others', float('nan')):.1f} s",
+                      file=sys.stderr)
     print(f"{'task':<20} {'wall':>8}   breakdown (medians, seconds)")
     for task in tasks:
         print(line(task, rows[task], base[task], busy[task]))

@@ -198,3 +198,18 @@ def test_workers_do_not_run_the_script_that_writes_the_report(tmp_path):
     assert done.returncode == 0, done.stderr
     assert len(ran.read_text().split()) == 1
     assert (tmp_path / "report" / "paths.gif").is_file()
+
+
+def test_evaluating_a_surface_imports_no_figure_module_and_the_settings_no_pyplot():
+    script = textwrap.dedent("""
+        import sys
+        import matplotlib
+        from descend.report.figures.grid import Evaluated
+        from descend.report import render
+        render._settings()
+        print(sorted(m for m in ("matplotlib.figure", "matplotlib.pyplot", "descend.report.figures.curves", "torch")
+                     if m in sys.modules))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -157,12 +159,30 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     timings.command.update(command or {})
     out = check_out(out, force=force)
     inner = _inside(json_path, out)
-    with saved.staged(out) as staging:
+    with saved.staged(out) as staging, _one_torch_thread():
         _write(comparison, staging, json_name=inner, figures=figures, animation=animation, timings=timings)
     if json_path is not None and inner is None:
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)
         saved.write_text(Path(json_path), json.dumps(records(comparison), indent=1))
     return out / "report.html"
+
+
+@contextlib.contextmanager
+def _one_torch_thread() -> Iterator[None]:
+    """torch on one thread while a report is written: its work here (a surface evaluated on a few grids) is made
+    of operations too small for a second thread to pay (ellipse's grids: 2.4 s on two threads, 0.9 s on one),
+    and the second core draws figures meanwhile. The numbers are the same: each grid point is computed by one
+    thread either way."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 #: The contour grids' resolutions: the landscape figure's and the animation's (their functions' defaults).
@@ -257,7 +277,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
             drawing.submit(job)
         if on_surface:
             with timings("surface"):
-                from .figures.surface import Evaluated
+                from .figures.grid import Evaluated
 
                 try:
                     evaluated = Evaluated(surface, [job.kwargs["n"] for job, _ in on_surface], paths)

@@ -26,8 +26,11 @@ from typing import Any
 
 #: The environment variable that sets how many worker processes draw a report (0: none).
 WORKERS_VARIABLE = "DESCEND_REPORT_WORKERS"
-#: What the fork server imports once, for every worker it forks.
-PRELOAD = ["descend.report.figures"]
+#: What the fork server imports once, for every worker it forks: the figures' modules and what drawing them
+#: imports on first use (the renderers, the 3-D axes, the image formats).
+PRELOAD = ["descend.report.figures.animation", "descend.report.figures.curves", "descend.report.figures.surface",
+           "descend.report.figures.saving", "matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg",
+           "mpl_toolkits.mplot3d", "PIL.PngImagePlugin", "PIL.GifImagePlugin", "imageio_ffmpeg"]
 
 
 @dataclass
@@ -102,9 +105,12 @@ def _settings() -> dict[str, Any]:
 
 
 def _start_worker(settings: dict[str, Any]) -> None:
+    import importlib
+
     import matplotlib
 
-    from . import figures  # noqa: F401 - imported once per worker (already, when the fork server preloaded it)
+    for module in PRELOAD:  # imported once per worker (already, when the fork server preloaded them)
+        importlib.import_module(module)
 
     if settings:
         matplotlib.rcParams.update(settings)

@@ -49,18 +49,52 @@ axis a loss or norm that is not positive (a batch with no valid sample) is a gap
 
 from __future__ import annotations
 
-from .animation import animate, animate_files
-from .curves import (
-    batch_regimes,
-    grad_norms,
-    loss_curves,
-    lr_batch_heatmap,
-    lr_sensitivity,
-    parameter_steps,
-)
-from .saving import save
-from .style import MAX_POINTS, STYLE  # noqa: F401 - the style and the thinning limit every figure shares
-from .surface import landscape
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: Each public name and the module that defines it, imported on first use: a process that only evaluates a
+#: surface for a report (:mod:`.grid`) does not import the figures' modules.
+_WHERE = {
+    "animate": ".animation",
+    "animate_files": ".animation",
+    "batch_regimes": ".curves",
+    "grad_norms": ".curves",
+    "loss_curves": ".curves",
+    "lr_batch_heatmap": ".curves",
+    "lr_sensitivity": ".curves",
+    "parameter_steps": ".curves",
+    "save": ".saving",
+    "MAX_POINTS": ".style",  # the thinning limit every figure shares
+    "STYLE": ".style",  # the style every figure is built with
+    "landscape": ".surface",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
+
+if TYPE_CHECKING:
+    from .animation import animate, animate_files
+    from .curves import (
+        batch_regimes,
+        grad_norms,
+        loss_curves,
+        lr_batch_heatmap,
+        lr_sensitivity,
+        parameter_steps,
+    )
+    from .saving import save
+    from .style import MAX_POINTS, STYLE  # noqa: F401 - the style and the thinning limit every figure shares
+    from .surface import landscape
 
 __all__ = [
     "animate",

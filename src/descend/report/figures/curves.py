@@ -17,10 +17,10 @@ from matplotlib.patches import Rectangle
 from ... import outcomes
 from ...selection import Selection
 from ..colours import markers as marker_shapes
+from .grid import _thin
 from .style import (
     GRAD_PREFIX,
     MAX_PANELS,
-    MAX_POINTS,
     SPLIT_STYLES,
     SPLITS,
     STATUS_MARKS,
@@ -52,14 +52,6 @@ from .style import (
 # ---------------------------------------------------------------------------------------------------------
 # Median lines with an inter-quartile band
 # ---------------------------------------------------------------------------------------------------------
-
-
-def _thin(n: int) -> np.ndarray:
-    """Indices of at most MAX_POINTS evenly spaced points, the last one included."""
-    if n <= MAX_POINTS:
-        return np.arange(n)
-    index = np.arange(0, n, math.ceil(n / MAX_POINTS))
-    return index if index[-1] == n - 1 else np.append(index, n - 1)
 
 
 def _table(data: pd.DataFrame, x: str, positive: bool = False) -> tuple[np.ndarray, pd.DataFrame]:

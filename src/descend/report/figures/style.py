@@ -22,6 +22,7 @@ from ...selection import status_steps, statuses
 from ..colours import colours as palette_of
 from ..ticks import label as tick_label
 from ..ticks import round_log_ticks
+from .grid import MAX_POINTS, POINT_STYLES  # noqa: F401 - shared with every figure
 
 #: The style every figure is built with (applied locally, never globally).
 STYLE = {
@@ -53,14 +54,6 @@ SPLIT_NAMES = {
     "test": "test loss",
 }
 X_LABELS = {"step": "step (optimizer updates)", "epoch": "epoch (passes over the training set)"}
-#: Markers of the critical points of a landscape: kind -> (marker, size, face colour, legend name).
-POINT_STYLES = {
-    "minimum": ("*", 15, "gold", "minimum"),
-    "saddle": ("X", 9, "black", "saddle"),
-    "maximum": ("^", 9, "white", "maximum"),
-    "degenerate": ("D", 8, "silver", "degenerate point"),
-}
-MAX_POINTS = 2000  # a line longer than this is thinned (every k-th point; never smoothed)
 MAX_PANELS = 6
 GRAD_PREFIX = "grad_norm:"
 DIVERGED_MARK = {"marker": "x", "markersize": 8, "markeredgewidth": 2.0, "linestyle": "none"}
