@@ -920,13 +920,15 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
 
 
 def _grad_figure(summary: Any, curves: Any, shown: dict[str, int]) -> Any:
+    import pandas as pd
     import plotly.graph_objects as go
 
-    metric = curves["metric"].astype(str)
-    grads = curves[metric.str.startswith("grad_norm:") & curves["run"].isin(summary.index)]
+    # the metrics' names read once each, not once per row (the same rows, names in the order they first come)
+    wanted = [m for m in pd.unique(curves["metric"]) if str(m).startswith("grad_norm:")]
+    grads = curves[curves["metric"].isin(wanted) & curves["run"].isin(summary.index)]
     if grads.empty:
         return None
-    names = list(dict.fromkeys(m.split(":", 1)[1] for m in grads["metric"]))
+    names = list(dict.fromkeys(str(m).split(":", 1)[1] for m in pd.unique(grads["metric"])))
     traces, groups, titles = [], [], []
     recorded = set(grads["run"])
     for label, run in shown.items():
