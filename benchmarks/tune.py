@@ -72,8 +72,9 @@ def run_descend(workload: str, trials: int, cohort: int, storage: str, compile: 
     task = "digits" if workload == "digits" else sweep_task()
     # first-call costs (imports, first transforms; with compile=True, compiling the cohort's step for its shapes,
     # as benchmarks/sweep.py does) off the clock, in memory
-    descend.tune(task, optimizer="adam", space=SPACE, trials=cohort, cohort=cohort, steps=5, seeds=0,
-                 batch_size=BATCH, study="warm-up", compile=compile)
+    # (a whole run's steps: an epoch's last, smaller batch is a shape of its own)
+    descend.tune(task, optimizer="adam", space=SPACE, trials=cohort, cohort=cohort,
+                 steps=STEPS[workload] if compile else 5, seeds=0, batch_size=BATCH, study="warm-up", compile=compile)
     started = time.perf_counter()
     result = descend.tune(task, optimizer="adam", space=SPACE, trials=trials, cohort=cohort, steps=STEPS[workload],
                           seeds=0, batch_size=BATCH, storage=storage, study=workload, sampler="tpe", seed=0,
