@@ -259,8 +259,9 @@ def train_cohort(
     ``compile=True`` runs the step (batch, forward, backward, clipping, update, divergence check) as one
     compiled program (:class:`_CompiledStep`), compiled for each batch shape before training starts; that
     time is ``compile_seconds``, apart from ``seconds``. ``compile="auto"`` times the first
-    :data:`PROBE_STEPS` eager steps and compiles the rest when that pays (:func:`worth_compiling`). Ctrl-C (KeyboardInterrupt) or a stop request
-    ends the cohort after the last complete step: the result covers the steps done, ``interrupted=True``.
+    :data:`PROBE_STEPS` eager steps and compiles the rest when that pays (:func:`worth_compiling`).
+    Ctrl-C (KeyboardInterrupt) or a stop request ends the cohort after the last complete step: the result
+    covers the steps done, ``interrupted=True``.
     """
     hooks = hooks if hooks is not None else _Hooks(None, None, None)
     started = time.perf_counter()
