@@ -29,6 +29,7 @@ Usage::
     python benchmarks/compare.py --tasks ellipse,rosenbrock --rounds 5
     python benchmarks/compare.py --tasks all               # the tasks and every landscape
     python benchmarks/compare.py --baseline /tmp/old/src --markdown
+    python benchmarks/compare.py --startup --baseline /tmp/old/src   # import descend, --help, list
 """
 
 from __future__ import annotations
@@ -201,6 +202,35 @@ def breakdown(out: Path, wall: float) -> dict:
     return row
 
 
+#: The start-up commands timed by ``--startup``: what a user waits for before descend does anything.
+STARTUP = {"import descend": ["-c", "import descend"], "descend --help": ["-m", "descend", "--help"],
+           "descend list": ["-m", "descend", "list"], "descend list tasks": ["-m", "descend", "list", "tasks"]}
+
+
+def startup(rounds: int, baseline: str | None, max_busy: float, wait: float, force: bool) -> None:
+    """Time each start-up command in a fresh process, ``rounds`` times (interleaved with the baseline's)."""
+    versions = {"current": None, **({"baseline": baseline} if baseline else {})}
+    times: dict[tuple[str, str], list[float]] = {}
+    busy = False
+    for r in range(rounds):
+        for name, args in STARTUP.items():
+            for version, src in versions.items():
+                busy |= not wait_until_quiet(max_busy, wait, force)
+                env = dict(os.environ)
+                if src is not None:
+                    env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+                env["COLUMNS"] = "100"
+                started = time.perf_counter()
+                subprocess.run([sys.executable, *args], env=env, capture_output=True, check=True, timeout=300)
+                times.setdefault((name, version), []).append(time.perf_counter() - started)
+    print(f"start-up, median of {rounds} fresh processes (seconds), load {load():.2f}" + (" BUSY" if busy else ""))
+    for name in STARTUP:
+        cells = [f"{version} {statistics.median(times[name, version]):.2f}" for version in versions]
+        if baseline:
+            cells.append(f"{statistics.median(times[name, 'baseline']) / statistics.median(times[name, 'current']):.1f}x")
+        print(f"  {name:<20} " + ", ".join(cells))
+
+
 def median(rows: list[dict], key: str) -> float | None:
     values = [r[key] for r in rows if key in r]
     return statistics.median(values) if values else None
@@ -279,7 +309,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="run on a busy machine, marking the figures")
     parser.add_argument("--keep", metavar="DIR", help="keep every report in DIR")
     parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown (README)")
+    parser.add_argument("--startup", action="store_true", help="time the start-up commands instead (import "
+                        "descend, descend --help, descend list)")
     args = parser.parse_args(argv)
+    if args.startup:
+        startup(max(args.rounds, 5), args.baseline, args.max_busy, args.wait, args.force)
+        return 0
 
     tasks = task_names(args.tasks)
     keep = Path(args.keep) if args.keep else None

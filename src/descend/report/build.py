@@ -159,7 +159,7 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     timings.command.update(command or {})
     out = check_out(out, force=force)
     inner = _inside(json_path, out)
-    with saved.staged(out) as staging, _one_torch_thread():
+    with saved.staged(out) as staging:
         _write(comparison, staging, json_name=inner, figures=figures, animation=animation, timings=timings)
     if json_path is not None and inner is None:
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)
@@ -169,10 +169,9 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
 
 @contextlib.contextmanager
 def _one_torch_thread() -> Iterator[None]:
-    """torch on one thread while a report is written: its work here (a surface evaluated on a few grids) is made
-    of operations too small for a second thread to pay (ellipse's grids: 2.4 s on two threads, 0.9 s on one),
-    and the second core draws figures meanwhile. The numbers are the same: each grid point is computed by one
-    thread either way."""
+    """torch on one thread while a report evaluates a surface on its grids: operations too small for a second
+    thread to pay (ellipse's grids: 2.4 s on two threads, 0.9 s on one), while the second core draws figures.
+    The numbers are the same: each grid point is computed by one thread either way."""
     torch = sys.modules.get("torch")
     if torch is None:
         yield
@@ -280,7 +279,8 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
                 from .figures.grid import Evaluated
 
                 try:
-                    evaluated = Evaluated(surface, [job.kwargs["n"] for job, _ in on_surface], paths)
+                    with _one_torch_thread():
+                        evaluated = Evaluated(surface, [job.kwargs["n"] for job, _ in on_surface], paths)
                 except ValueError as e:  # the surface cannot be drawn: the figure and animation say why
                     results.update({job.name: render.Done(job.name, False, str(e), {}) for job, _ in on_surface})
                     on_surface = [(job, caption) for job, caption in on_surface if job.name not in results]
@@ -296,12 +296,14 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
                 (out / json_name).parent.mkdir(parents=True, exist_ok=True)
                 (out / json_name).write_text(json.dumps(records(comparison), indent=1), encoding="utf-8")
         with timings("html charts"):
-            page = prepare_html(title=f"descend compare {task.name}", table=comparison.table,
-                                winners=comparison.winners, intro=task.card(), summary=final, curves=curves,
-                                config_text=toml_text, version=comparison.version, mode=config.mode,
-                                surface=surface, paths=paths or None, labels=named, selection=selection,
-                                colours=colours, markers=markers,
-                                table_notes=list(getattr(comparison, "table_notes", [])))
+            intro = task.card()
+            with _one_torch_thread():  # the HTML's own grid of the surface
+                page = prepare_html(title=f"descend compare {task.name}", table=comparison.table,
+                                    winners=comparison.winners, intro=intro, summary=final, curves=curves,
+                                    config_text=toml_text, version=comparison.version, mode=config.mode,
+                                    surface=surface, paths=paths or None, labels=named, selection=selection,
+                                    colours=colours, markers=markers,
+                                    table_notes=list(getattr(comparison, "table_notes", [])))
         with timings("waiting for the drawings"):
             results.update({done.name: done for done in drawing.results()})
         timings.phases["drawings"] = time.perf_counter() - started

@@ -633,7 +633,7 @@ def grad_norms(
         raise ValueError(f"by={by!r} is not allowed; choose 'auto', 'parameter' or 'layer'")
     s = _summary(summary, ["label"])
     c = _curves(curves)
-    c = c[c["metric"].astype(str).str.startswith(GRAD_PREFIX)]
+    c = c[c["metric"].isin([m for m in pd.unique(c["metric"]) if str(m).startswith(GRAD_PREFIX)])]  # by name, once
     if c.empty:
         raise ValueError("curves holds no gradient norms (metrics named 'grad_norm:<parameter name>')")
     if (c["split"] == "train").any():
