@@ -213,3 +213,26 @@ def test_evaluating_a_surface_imports_no_figure_module_and_the_settings_no_pyplo
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_workers_end_when_the_writer_is_killed(tmp_path):
+    """kill -9 of the process writing a report while workers draw: they end too (and the fork server), so
+    whoever reads their output is not left waiting, even before the killed process is reaped."""
+    script = textwrap.dedent(f"""
+        import os, signal, time
+        os.environ["{render.WORKERS_VARIABLE}"] = "2"
+        from descend import compare as C
+        from descend.report import build, render
+        real = render.Drawing.results
+        def results(self):
+            time.sleep(0.5)  # the workers are drawing
+            os.kill(os.getpid(), signal.SIGKILL)
+        render.Drawing.results = results
+        config, task = C.resolve("himmelblau", optimizers=["gd", "adam"], lr="0.01", steps=20, seeds=1)
+        build.write_report(C.compare(config, task), {str(tmp_path / "report")!r})
+    """)
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    out, err = process.communicate(timeout=120)  # EOF only once every process holding the pipes has ended
+    assert process.returncode == -9, err
+    assert not (tmp_path / "report").exists()

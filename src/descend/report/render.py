@@ -104,16 +104,29 @@ def _settings() -> dict[str, Any]:
     return {key: current[key] for key in keys if original[key] != current[key]}
 
 
-def _start_worker(settings: dict[str, Any]) -> None:
+def _start_worker(settings: dict[str, Any], alive: Any) -> None:
     import importlib
+    import threading
 
     import matplotlib
 
     for module in PRELOAD:  # imported once per worker (already, when the fork server preloaded them)
         importlib.import_module(module)
-
     if settings:
         matplotlib.rcParams.update(settings)
+    threading.Thread(target=_watch, args=(alive,), daemon=True, name="descend-report-writer").start()
+
+
+def _watch(alive: Any) -> None:
+    """End this worker when the process writing the report is gone (killed, crashed): ``alive`` is the reading
+    end of a pipe whose only writing end that process holds, so reading it ends when that process does. A
+    worker holds both ends of the queue it waits on and would otherwise wait forever (and the fork server,
+    and whoever reads their output, with it)."""
+    try:
+        alive.recv()  # nothing is ever sent
+    except (EOFError, OSError):
+        pass
+    os._exit(1)
 
 
 class Drawing:
@@ -141,6 +154,7 @@ class Drawing:
         self._busy = 0  # jobs handed to workers and not finished
         self._closed = False
         self._condition = threading.Condition()
+        self._alive: Any = None  # the writing end of the workers' pipe of life (see _watch)
         self._thread: Any = None
         if count > 0:
             self._thread = threading.Thread(target=self._hand_over, args=(_settings(),), daemon=True,
@@ -162,7 +176,7 @@ class Drawing:
         """Start the pool, then hand a job to each free worker until no job is left and results are asked."""
         import pickle
 
-        executor = _executor(self.count, settings)
+        executor, self._alive = _executor(self.count, settings)
         with self._condition:
             self.executor = executor
         if executor is None:  # no processes here: every job is drawn here
@@ -227,6 +241,8 @@ class Drawing:
             self._thread.join()
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
+        if self._alive is not None:
+            self._alive.close()
 
 
 @contextlib.contextmanager
@@ -251,9 +267,10 @@ def _main_not_imported() -> Iterator[None]:
             main.__spec__ = spec
 
 
-def _executor(count: int, settings: dict[str, Any]) -> Any:
+def _executor(count: int, settings: dict[str, Any]) -> tuple[Any, Any]:
     """A pool of ``count`` worker processes forked by a fork server that imported the figure modules (spawned
-    where there is no fork server), drawing with ``settings``; None when processes cannot be started here."""
+    where there is no fork server), drawing with ``settings``, and the writing end of the pipe that keeps its
+    workers alive; (None, None) when processes cannot be started here."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -263,7 +280,8 @@ def _executor(count: int, settings: dict[str, Any]) -> Any:
             context.set_forkserver_preload(PRELOAD)
         else:
             context = multiprocessing.get_context("spawn")
+        reading, writing = context.Pipe(duplex=False)
         return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_start_worker,
-                                   initargs=(settings,))
+                                   initargs=(settings, reading)), writing
     except (OSError, ValueError, ImportError):  # no processes here (a sandbox): draw in this process
-        return None
+        return None, None
