@@ -363,6 +363,9 @@ def compare_command(
         typer.echo(f"training {len(resolved.optimizers)} optimizers on {built.name} ({resolved.mode}); Ctrl-C stops "
                    "and writes the report from what finished", err=True)
     timings = {"startup": startup, "task": time.perf_counter() - started}
+    from .report.render import warm_up
+
+    warm_up()  # the report's drawing processes get ready on the other core while this one trains
     try:
         with _Progress(fits * len(resolved.batch_size), quiet) as bar:
             comparison = cmp.compare(resolved, built, progress=bar)

@@ -267,6 +267,26 @@ def _main_not_imported() -> Iterator[None]:
             main.__spec__ = spec
 
 
+def warm_up() -> None:
+    """Start the fork server now, so that it imports the figure modules while this process does something else
+    (``descend compare`` calls it before training, on a machine with cores to spare): the report's workers are
+    then forked at once. Nothing happens where there is no fork server or a single core."""
+    if workers(2) == 0:
+        return
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    try:
+        with _main_not_imported():
+            forkserver.ensure_running()
+    except (OSError, ValueError):  # no processes here: the report draws in its own process
+        pass
+
+
 def _executor(count: int, settings: dict[str, Any]) -> tuple[Any, Any]:
     """A pool of ``count`` worker processes forked by a fork server that imported the figure modules (spawned
     where there is no fork server), drawing with ``settings``, and the writing end of the pipe that keeps its
