@@ -177,3 +177,36 @@ def test_the_result_holds_the_best_configuration_and_its_seeded_re_runs():
     frame = result.trials
     assert list(frame.columns[:4]) == ["optimizer", "number", "state", "value"] and len(frame) == 16
     assert isinstance(result.study, optuna.Study)
+
+
+def test_a_worker_waits_until_the_creator_has_queued_the_first_cohort(tmp_path):
+    """A worker that loads a study its creator is still setting up waits for the ready mark: it must not
+    check against attributes not yet written, nor ask trials before the baseline and spread are queued (those
+    queued later would lie beyond the budget and stay WAITING)."""
+    import threading
+    import time
+
+    from descend.tune import runner, storage
+
+    store = storage.open_storage(str(tmp_path / "s.journal"))
+    study = optuna.create_study(study_name="s", storage=store)
+    study.set_user_attr(runner.READY, False)
+
+    def finish():
+        time.sleep(0.6)
+        study.set_user_attr("descend:marker", 1)
+        study.set_user_attr(runner.READY, True)
+
+    thread = threading.Thread(target=finish)
+    thread.start()
+    loaded = optuna.load_study(study_name="s", storage=store)
+    t0 = time.monotonic()
+    runner._wait_ready(loaded)
+    assert time.monotonic() - t0 >= 0.5 and loaded.user_attrs["descend:marker"] == 1
+    thread.join()
+    # a study made elsewhere (never marked, with trials) is used at once; an empty unmarked one after a short wait
+    other = optuna.create_study(study_name="o", storage=store)
+    other.enqueue_trial({"lr": 0.1})
+    t0 = time.monotonic()
+    runner._wait_ready(other)
+    assert time.monotonic() - t0 < 0.5

@@ -42,6 +42,10 @@ METRICS = ("loss", "accuracy")
 #: The user attribute every told trial carries: its seed, status, steps done.
 INFO = "descend"
 ROLE = "descend:role"
+#: The study attribute its creator sets once the first cohort is queued; how long a worker waits for it.
+READY = "descend:ready"
+READY_TIMEOUT = 120.0
+UNMARKED_WAIT = 3.0
 
 
 @dataclass(frozen=True)
@@ -163,10 +167,22 @@ class StudyPlan:
 def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int, cohort: int, trials: int,
                target: Target, attrs: Mapping[str, Any], names: Mapping[str, str]) -> StudyPlan:
     """Load the study ``name`` or create it; a loaded study made with another space, objective or budget is
-    refused (naming the option), before anything is written to it."""
+    refused (naming the option), before anything is written to it.
+
+    The process that creates the study marks it not ready, writes its attributes and enqueues the first
+    cohort (the baseline and the spread points), then marks it ready; a worker that loads it meanwhile waits
+    for that, so it neither checks against attributes not yet written nor asks trials before the first
+    cohort is queued (which would leave queued trials beyond the budget).
+    """
     import optuna
 
     made = make_sampler(sampler, space, seed=seed, cohort=cohort, trials=trials)
+    first = min(cohort, trials)
+    points: list[tuple[dict[str, Any], str]] = []  # computed before the study exists: the window stays short
+    if sampler != "grid" and space.searched:
+        points.append((space.baseline(), "baseline"))
+    if sampler in ("tpe", "gp"):
+        points += [(p, "spread") for p in space.spread(first - len(points), seed)]
     created = False
     try:
         study = optuna.load_study(study_name=name, storage=storage, sampler=made)
@@ -177,19 +193,34 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
         except optuna.exceptions.DuplicatedStudyError:  # another worker created it meanwhile
             study = optuna.load_study(study_name=name, storage=storage, sampler=made)
     if not created:
+        _wait_ready(study)
         _check_same(study, name, space, target, attrs, names)
         return StudyPlan(space.optimizer, space, study, False, trials, sampler)
+    study.set_user_attr(READY, False)
     for key, value in {"descend:space": space.text(), "descend:metric": target.key, **attrs}.items():
         study.set_user_attr(key, value)
-    first = min(cohort, trials)
-    points: list[tuple[dict[str, Any], str]] = []
-    if sampler != "grid" and space.searched:
-        points.append((space.baseline(), "baseline"))
-    if sampler in ("tpe", "gp"):
-        points += [(p, "spread") for p in space.spread(first - len(points), seed)]
     for params, role in points[:first]:
         study.enqueue_trial(params, user_attrs={ROLE: role})
+    study.set_user_attr(READY, True)
     return StudyPlan(space.optimizer, space, study, True, trials, sampler)
+
+
+def _wait_ready(study: Any, *, timeout: float = READY_TIMEOUT, unmarked: float = UNMARKED_WAIT) -> None:
+    """Wait until the process that created ``study`` has marked it ready (see :func:`open_study`).
+
+    A study not marked at all is waited for ``unmarked`` seconds while it has no trial (its creator may be
+    between creating it and marking it); one made by plain Optuna, or by a creator that died before
+    marking it ready, is used after the wait.
+    """
+    started = time.monotonic()
+    while True:
+        marked = study.user_attrs.get(READY)
+        waited = time.monotonic() - started
+        if marked is True or waited >= timeout:
+            return
+        if marked is None and (waited >= unmarked or study.get_trials(deepcopy=False)):
+            return
+        time.sleep(0.1)
 
 
 def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapping[str, Any],
