@@ -3,7 +3,8 @@
 The reference workload (shared/reference/performance.md): K runs of an MLP 64 → 32 tanh → 10 with softmax
 cross-entropy on 2,048 × 64 random data, Adam with K log-spaced learning rates from 1e-4 to 1e-1, batch 32,
 T steps. Figure: microseconds per run-step (total time / (K·T)), lower is better, and the peak memory (max RSS)
-of each implementation.
+of each implementation. ``--hidden`` and ``--batch`` take several values: the table then has one row per
+K × width × batch (the wider the model and the batch, the more of a step is arithmetic rather than overhead).
 
 These machines are shared and their speed drifts by 10-30 % from minute to minute, so every figure is a
 median: each implementation runs in a fresh process once per round (``--rounds``, the order rotated from
@@ -22,6 +23,7 @@ Usage::
 
     python benchmarks/sweep.py                    # K = 16, 64, 256; T = 200; 3 rounds
     python benchmarks/sweep.py --runs 64 --rounds 5 --markdown
+    python benchmarks/sweep.py --runs 16 64 256 --hidden 32 256 --batch 32 128 --rounds 1   # the grid
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ import sys
 import time
 from collections.abc import Callable
 
-N, D, HIDDEN, CLASSES, BATCH = 2048, 64, 32, 10, 32
+N, D, CLASSES = 2048, 64, 10
+#: The reference workload's width and batch; ``--hidden`` / ``--batch`` change them (each worker process sets them).
+HIDDEN, BATCH = 32, 32
 
 
 def learning_rates(k: int) -> list[float]:
@@ -155,16 +159,18 @@ IMPLEMENTATIONS = {"descend": descend_eager, "descend-compiled": descend_compile
                    "jax": jax_vmap}
 
 
-def worker(impl: str, k: int, steps: int, repeats: int) -> None:
+def worker(impl: str, k: int, steps: int, repeats: int, hidden: int, batch: int) -> None:
+    global HIDDEN, BATCH
+    HIDDEN, BATCH = hidden, batch
     one_pass = IMPLEMENTATIONS[impl](k, steps)
     seconds = statistics.median(one_pass() for _ in range(repeats))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
 
 
-def measure(impl: str, k: int, steps: int, repeats: int) -> dict | None:
-    out = subprocess.run([sys.executable, __file__, "--worker", impl, str(k), str(steps), str(repeats)],
-                         capture_output=True, text=True)
+def measure(impl: str, k: int, steps: int, repeats: int, hidden: int, batch: int) -> dict | None:
+    out = subprocess.run([sys.executable, __file__, "--worker", impl, str(k), str(steps), str(repeats), str(hidden),
+                          str(batch)], capture_output=True, text=True)
     if out.returncode != 0:
         print(f"  {impl} K={k}: failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else '?'}")
         return None
@@ -185,40 +191,50 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="timed passes in each process (default 3)")
     parser.add_argument("--loop-runs", type=int, default=8,
                         help="runs timed for the torch loop, whose cost per run-step does not depend on K (default 8)")
+    parser.add_argument("--hidden", type=int, nargs="*", default=[HIDDEN],
+                        help=f"hidden widths of the MLP (default {HIDDEN}); several make a grid")
+    parser.add_argument("--batch", type=int, nargs="*", default=[BATCH],
+                        help=f"batch sizes (default {BATCH}); several make a grid")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
-    parser.add_argument("--worker", nargs=4, metavar=("IMPL", "K", "T", "REPEATS"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=6, metavar=("IMPL", "K", "T", "REPEATS", "HIDDEN", "BATCH"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        worker(args.worker[0], int(args.worker[1]), int(args.worker[2]), int(args.worker[3]))
+        worker(args.worker[0], *(int(a) for a in args.worker[1:]))
         return 0
     if args.rounds < 1 or args.repeats < 1 or args.steps < 1 or args.loop_runs < 1 or not args.runs \
-            or min(args.runs) < 1:
-        parser.error("--runs, --steps, --rounds, --repeats and --loop-runs take positive numbers")
+            or min(args.runs) < 1 or not args.hidden or min(args.hidden) < 1 or not args.batch \
+            or min(args.batch) < 1 or max(args.batch) > N:
+        parser.error(f"--runs, --steps, --rounds, --repeats, --loop-runs and --hidden take positive numbers; "
+                     f"--batch 1..{N}")
 
     import torch
 
     has_jax = jax_available()
     impls = [i for i in IMPLEMENTATIONS if i != "jax" or has_jax]
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; MLP {D}-{HIDDEN} tanh-{CLASSES}, "
-          f"{N} x {D} data, Adam, batch {BATCH}, T = {args.steps}; {args.rounds} rounds x {args.repeats} passes; "
+    widths = "/".join(map(str, args.hidden))
+    batches = "/".join(map(str, args.batch))
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; MLP {D}-{widths} tanh-{CLASSES}, "
+          f"{N} x {D} data, Adam, batch {batches}, T = {args.steps}; {args.rounds} rounds x {args.repeats} passes; "
           f"JAX: {'yes' if has_jax else 'not importable'}")
-    # figures[K][impl] = one (µs per run-step, peak MB) per round; None where that round failed
-    figures: dict[int, dict[str, list]] = {k: {i: [] for i in impls} for k in args.runs}
+    # figures[(K, hidden, batch)][impl] = one (µs per run-step, peak MB) per round; None where that round failed
+    grid = [(k, h, b) for h in args.hidden for b in args.batch for k in args.runs]
+    figures: dict[tuple[int, int, int], dict[str, list]] = {c: {i: [] for i in impls} for c in grid}
     for r in range(args.rounds):
-        for k in args.runs:
+        for k, h, b in grid:
             order = impls[r % len(impls):] + impls[: r % len(impls)]
             for impl in order:
                 runs = min(k, args.loop_runs) if impl == "torch-loop" else k
-                result = measure(impl, runs, args.steps, args.repeats)
+                result = measure(impl, runs, args.steps, args.repeats, h, b)
                 figure = None if result is None else (result["seconds"] / (runs * args.steps) * 1e6, result["peak_mb"])
-                figures[k][impl].append(figure)
-            print(f"  round {r + 1}, K = {k}: " + ", ".join(
-                f"{i} {figures[k][i][-1][0]:.1f} µs" for i in impls if figures[k][i][-1]))
+                figures[k, h, b][impl].append(figure)
+            print(f"  round {r + 1}, K = {k}, hidden {h}, batch {b}: " + ", ".join(
+                f"{i} {figures[k, h, b][i][-1][0]:.1f} µs" for i in impls if figures[k, h, b][i][-1]))
     print_table(figures, has_jax, args.markdown)
     return 0
 
 
-def print_table(figures: dict[int, dict[str, list]], has_jax: bool, markdown: bool) -> None:
+def print_table(figures: dict[tuple[int, int, int], dict[str, list]], has_jax: bool, markdown: bool) -> None:
     def cell(impl_figures: list) -> str:
         values = [f[0] for f in impl_figures if f]
         if not values:
@@ -232,14 +248,14 @@ def print_table(figures: dict[int, dict[str, list]], has_jax: bool, markdown: bo
         pairs = [a[0] / b[0] for a, b in zip(top, bottom) if a and b]
         return f"{statistics.median(pairs):.{digits}f}×" if pairs else "—"
 
-    header = ["K", "descend µs/run-step", "compiled", "torch loop", "speed-up vs loop (compiled)"]
+    header = ["K", "hidden", "batch", "descend µs/run-step", "compiled", "torch loop", "speed-up vs loop (compiled)"]
     if has_jax:
         header += ["JAX", "JAX / descend (compiled)"]
     header += ["peak MB (descend / compiled / loop" + (" / JAX)" if has_jax else ")")]
     lines = []
-    for k, row in figures.items():
+    for (k, h, b), row in figures.items():
         d, dc, loop, jx = (row.get(i, []) for i in ("descend", "descend-compiled", "torch-loop", "jax"))
-        cells = [str(k), cell(d), cell(dc), cell(loop), f"{ratio(loop, d, 1)} ({ratio(loop, dc, 1)})"]
+        cells = [str(k), str(h), str(b), cell(d), cell(dc), cell(loop), f"{ratio(loop, d, 1)} ({ratio(loop, dc, 1)})"]
         if has_jax:
             cells += [cell(jx), f"{ratio(jx, d, 2)} ({ratio(jx, dc, 2)})"]
         peaks = [max((f[1] for f in col if f), default=None) for col in (d, dc, loop, jx) if col]
