@@ -19,7 +19,7 @@ from typing import Any
 
 from .._checks import close_matches
 from . import pruning
-from .space import BATCH_SIZE, Space, space_for
+from .space import BATCH_SIZE, ChoiceSpace, Space, share, space_for
 
 #: How each argument is named in errors, in Python; the command line passes its flags instead.
 NAMES = {"task": "task", "optimizer": "optimizer", "space": "space", "trials": "trials", "cohort": "cohort",
@@ -37,8 +37,8 @@ class Plan:
 
     task: Any
     problem: Any
-    optimizers: list[tuple[str, dict[str, Any]]]
-    spaces: dict[str, Space]
+    optimizers: list[tuple[str, dict[str, Any]]]  #: (label, fixed values); a choice's label is "adam|sgd"
+    spaces: dict[str, Space | ChoiceSpace]
     trials: int
     cohort: int
     sampler: str
@@ -114,14 +114,17 @@ def parse_optimizer(text: Any, names: Mapping[str, str]) -> tuple[str, dict[str,
     return info.name, fixed
 
 
-def _spaces_by_optimizer(space: Any, optimizers: Sequence[str], names: Mapping[str, str]) -> dict[str, str | None]:
+def _spaces_by_optimizer(space: Any, optimizers: Sequence[str],
+                         names: Mapping[str, str]) -> tuple[dict[str, str | None], str | None]:
     """``space`` as text per optimizer: one text for all, ``{optimizer: text}``, or a list of texts each
-    either for all or prefixed ``OPTIMIZER:`` (``"sgd: lr=1e-3..1:log, momentum=0..0.99"``)."""
+    either for all or prefixed ``OPTIMIZER:`` (``"sgd: lr=1e-3..1:log, momentum=0..0.99"``); and the text
+    for all (the first, or None)."""
     from ..optim import get
 
     out: dict[str, str | None] = {name: None for name in optimizers}
+    shared = None
     if space is None:
-        return out
+        return out, shared
     if isinstance(space, Mapping):
         items = [(k, v) for k, v in space.items()]
     else:
@@ -135,6 +138,7 @@ def _spaces_by_optimizer(space: Any, optimizers: Sequence[str], names: Mapping[s
             items.append((m.group(1), m.group(2)) if m else (None, text))
     for key, text in items:
         if key is None:
+            shared = text if shared is None else shared
             for name in optimizers:
                 out[name] = text if out[name] is None else out[name]
             continue
@@ -146,7 +150,23 @@ def _spaces_by_optimizer(space: Any, optimizers: Sequence[str], names: Mapping[s
             raise ValueError(f"{names['space']} {key}: ...: {name} is not one of the optimizers tuned "
                              f"({', '.join(optimizers)}); add {names['optimizer']} {name}")
         out[name] = text
-    return out
+    return out, shared
+
+
+def _parse_choice(text: Any, names: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
+    """``"adam"`` → one optimizer (its own study); ``"adam|sgd:nesterov=true,momentum=0.9"`` → a choice of
+    optimizers inside one study, each checked as :func:`parse_optimizer`."""
+    if not isinstance(text, str) or "|" not in text:
+        return [parse_optimizer(text, names)]
+    parts = [part.strip() for part in text.split("|")]
+    if any(not part for part in parts):
+        raise ValueError(f"{names['optimizer']} {text!r}: an empty choice; a choice of optimizers in one study is "
+                         "NAME|NAME..., e.g. adam|sgd")
+    members = [parse_optimizer(part, names) for part in parts]
+    labels = [name for name, _ in members]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"{names['optimizer']} {text!r} names an optimizer twice; choose each once")
+    return members
 
 
 def _whole(value: Any, name: str, low: int) -> int:
@@ -172,7 +192,8 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     optimizers = [optimizer] if isinstance(optimizer, str) else list(optimizer or [])
     if not optimizers:
         raise ValueError(f"{names['optimizer']}: give at least one optimizer, e.g. adam")
-    parsed = [parse_optimizer(o, names) for o in optimizers]
+    studies = [_parse_choice(o, names) for o in optimizers]  # one study each: an optimizer or a choice
+    parsed = [item for members in studies for item in members]
     labels = [name for name, _ in parsed]
     if len(set(labels)) != len(labels):
         raise ValueError(f"{names['optimizer']}: {', '.join(labels)} names an optimizer twice; tune each once")
@@ -219,7 +240,18 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         raise ValueError(f"{names['task']}: {e}") from None
     target = Target("validation" if "validation" in problem.evals else "train", metric)
     batch = _batch_size(batch_size, built, names)
-    texts = _spaces_by_optimizer(space, labels, names)
+    texts, shared = _spaces_by_optimizer(space, labels, names)
+    for members in studies:
+        if len(members) > 1 and shared is not None:  # in a choice, each item goes to the optimizers that have it
+            split = share(shared, [name for name, _ in members], what=names["space"])
+            texts.update({name: split[name] for name, _ in members if texts[name] == shared})
+    choices = [members for members in studies if len(members) > 1]
+    if choices and sampler not in ("tpe", "random"):
+        label = "|".join(name for name, _ in choices[0])
+        raise ValueError(f"{names['sampler']} {sampler}: a choice of optimizers in one study ({names['optimizer']} "
+                         f"{label}) is a conditional space, which only tpe and random sample; use one of those, or "
+                         f"tune each optimizer in its own study ("
+                         + " ".join(f"{names['optimizer']} {n}" for n, _ in choices[0]) + ")")
     spaces = {}
     for name, fixed in parsed:
         lr = built.default_lr(name)
@@ -229,7 +261,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
             if texts[name] is None:
                 raise ValueError(f"{names['optimizer']} {name}: {e}") from None
             raise
-        if not spaces[name].searched:
+        if not spaces[name].searched and not any(len(m) > 1 and name in dict(m) for m in studies):
             raise ValueError(f"{names['space']} {texts[name]!r}: nothing to search for {name} (every item is fixed); "
                              "give a range LOW..HIGH or choices A|B")
         defaults = dict(spaces[name].defaults)
@@ -255,7 +287,11 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     study_name = study if study is not None else _slug(built.name)
     if not isinstance(study_name, str) or not study_name.strip():
         raise ValueError(f"{names['study']} {study!r}: give a name for the study")
-    return Plan(task=built, problem=problem, optimizers=parsed, spaces=spaces, trials=trials, cohort=cohort,
+    spaces = {members[0][0]: spaces[members[0][0]] if len(members) == 1 else
+              ChoiceSpace(tuple(spaces[name] for name, _ in members)) for members in studies}
+    spaces = {(s.optimizer if isinstance(s, ChoiceSpace) else label): s for label, s in spaces.items()}
+    studied = [(members[0] if len(members) == 1 else ("|".join(n for n, _ in members), {})) for members in studies]
+    return Plan(task=built, problem=problem, optimizers=studied, spaces=spaces, trials=trials, cohort=cohort,
                 sampler=sampler, pruner=pruner, budget=budget, target=target, batch_size=batch, seeds=seeds,
                 storage=storage, study=study_name.strip(), timeout=timeout, seed=seed, eval_every=eval_every,
                 clip_norm=clip_norm, clip_value=clip_value, names=names, notes=notes)
@@ -405,7 +441,7 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
                 if interrupted or timed_out:
                     break
             studies = {name: plans[name].study for name, _ in p.optimizers}
-            best = best_trials(studies, p.spaces, p.batch_size)
+            best = best_of(studies, p.spaces, p.batch_size)
             final = None
             notes = list(p.notes)
             if interrupted:
@@ -435,6 +471,38 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
                       table=final_table(best, final, p.target), target=p.target, storage=storage_text,
                       names={name: p.study_name(name) for name, _ in p.optimizers}, interrupted=interrupted,
                       timed_out=timed_out, seconds=time.perf_counter() - started, outcomes=outcomes, notes=notes)
+
+
+def best_of(studies: Mapping[str, Any], spaces: Mapping[str, Space | ChoiceSpace],
+            batch_size: Any) -> dict[str, dict[str, Any]]:
+    """Optimizer → its best complete trial (:func:`descend.tune.result.best_trials`); a study with a choice
+    of optimizers gives the best trial of each optimizer chosen in it (ties: the lower number), with its
+    ``params`` without the ``OPTIMIZER:`` prefix."""
+    from optuna.trial import TrialState
+
+    from .result import best_trials
+
+    out: dict[str, dict[str, Any]] = {}
+    for label, study in studies.items():
+        space = spaces[label]
+        if not isinstance(space, ChoiceSpace):
+            out.update(best_trials({label: study}, {label: space}, batch_size))
+            continue
+        sign = 1 if study.direction.name.lower() == "minimize" else -1
+        done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+                if t.value is not None and math.isfinite(t.value)]
+        for name in space.optimizers:
+            mine = [t for t in done if t.params.get("optimizer") == name]
+            if not mine:
+                continue
+            trial = min(mine, key=lambda t: (sign * t.value, t.number))
+            _, own = space.own(trial.params)
+            _, config = space.run(trial.params)
+            config.setdefault(BATCH_SIZE, batch_size)
+            info = trial.user_attrs.get("descend", {})
+            out[name] = {"trial": trial.number, "value": float(trial.value), "params": own, "config": config,
+                         "seed": info.get("seed") if isinstance(info, dict) else None}
+    return out
 
 
 def _watch(stop: Callable[[], Any], event: threading.Event) -> threading.Event:

@@ -34,7 +34,7 @@ from .. import engine, outcomes
 from ..spec import RunSpec
 from . import pruning
 from . import storage as storage_module
-from .space import BATCH_SIZE, Space
+from .space import BATCH_SIZE, ChoiceSpace, Space
 
 SAMPLERS = ("tpe", "gp", "cmaes", "qmc", "random", "grid")
 METRICS = ("loss", "accuracy")
@@ -85,15 +85,16 @@ class Budget:
         return f"steps={self.steps}" if self.steps is not None else f"epochs={self.epochs}"
 
 
-def make_sampler(name: str, space: Space, *, seed: int, cohort: int, trials: int) -> Any:
+def make_sampler(name: str, space: Space | ChoiceSpace, *, seed: int, cohort: int, trials: int) -> Any:
     """The Optuna sampler called ``name`` (one of :data:`SAMPLERS`), seeded."""
     import optuna
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         warnings.simplefilter("ignore", FutureWarning)
-        if name == "tpe":
-            return optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True)
+        if name == "tpe":  # group: a choice of optimizers is a conditional space, one group per optimizer
+            return optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True,
+                                              group=isinstance(space, ChoiceSpace))
         if name == "gp":
             return optuna.samplers.GPSampler(seed=seed)
         if name == "cmaes":
@@ -179,8 +180,8 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
     made = make_sampler(sampler, space, seed=seed, cohort=cohort, trials=trials)
     first = min(cohort, trials)
     points: list[tuple[dict[str, Any], str]] = []  # computed before the study exists: the window stays short
-    if sampler != "grid" and space.searched:
-        points.append((space.baseline(), "baseline"))
+    if sampler != "grid":
+        points += [(p, "baseline") for p in space.baselines()]
     if sampler in ("tpe", "gp"):
         points += [(p, "spread") for p in space.spread(first - len(points), seed)]
     created = False
@@ -386,12 +387,13 @@ class Runner:
         return int(attrs.get("failed_trial", trial.number))
 
     def _spec(self, params: Mapping[str, Any], seed: int) -> RunSpec:
-        values = self.plan.space.values(params)
+        optimizer, values = self.plan.space.run(params)
         batch_size = values.pop(BATCH_SIZE, self.batch_size)
-        return RunSpec(self.plan.optimizer, values, batch_size, seed, None, {}, self.clip_norm, self.clip_value)
+        return RunSpec(optimizer, values, batch_size, seed, None, {}, self.clip_norm, self.clip_value)
 
     def _train(self, asked: Sequence[tuple[Any, dict[str, Any]]]) -> dict[int, dict[str, Any]]:
-        """Train the asked trials, one engine call per group that shares a program (batch size, switches).
+        """Train the asked trials, one engine call per group that shares a program (the engine's cohort: the
+        optimizer, its switches and the batch size), so that the pruner sees one engine cohort at a time.
 
         Returns, per position in ``asked``: ``status`` (None when it was not trained: a stop came first),
         ``value``, ``reports`` (checkpoint step → value) and ``steps``.
@@ -400,7 +402,8 @@ class Runner:
         specs = [self._spec(params, seed) for (_, params), seed in zip(asked, seeds)]
         groups: dict[str, list[int]] = {}
         for i, spec in enumerate(specs):
-            groups.setdefault(repr((spec.batch_size, spec.resolved().options)), []).append(i)
+            resolved = spec.resolved()
+            groups.setdefault(repr((resolved.optimizer, spec.batch_size, resolved.options)), []).append(i)
         results: dict[int, dict[str, Any]] = {i: {"status": None, "seed": seeds[i]} for i in range(len(asked))}
         cohort_trials = self.study.get_trials(deepcopy=False) if self.pruner != "none" else []
         earlier: list[list[float]] = []

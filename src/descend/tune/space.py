@@ -155,6 +155,14 @@ class Space:
         out.update({k: v for k, v in params.items() if k in self.names})
         return out
 
+    def run(self, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The optimizer a trial with ``params`` trains and everything its run needs from the space."""
+        return self.optimizer, self.values(params)
+
+    def baselines(self) -> list[dict[str, Any]]:
+        """The points a study starts from before its spread: the baseline."""
+        return [self.baseline()] if self.searched else []
+
     def baseline(self) -> dict[str, Any]:
         """The optimizer's defaults (the task's learning rate for it) as a point of the space."""
         return {p.name: p.clip(self.defaults[p.name]) if p.name in self.defaults else p.from_unit(0.5)
@@ -176,6 +184,116 @@ class Space:
             warnings.simplefilter("ignore")  # the balance properties of 2^m points: not needed here
             points = sobol.random(n)
         return [{p.name: p.from_unit(u) for p, u in zip(dims, row)} for row in points]
+
+
+#: The name of the categorical parameter of a :class:`ChoiceSpace`; its optimizers' own are ``OPTIMIZER:NAME``.
+OPTIMIZER = "optimizer"
+
+
+@dataclass(frozen=True)
+class ChoiceSpace:
+    """A choice of optimizer inside one study (``--optimizer 'adam|sgd'``): the categorical parameter
+    ``optimizer``, and each optimizer's own :class:`Space` as conditional parameters, named
+    ``OPTIMIZER:NAME`` (``adam:lr``, ``sgd:momentum``) and suggested only when that optimizer is chosen, so
+    that the lr ranges of two optimizers are two parameters. ``optimizer`` is the choice's label,
+    ``adam|sgd``.
+
+    >>> choice = ChoiceSpace((default_space("adam"), default_space("sgd", lr=0.1)))
+    >>> choice.optimizer, choice.text()
+    ('adam|sgd', 'optimizer=adam|sgd; adam: lr=1e-05..0.1:log, beta1=0.5..0.99; sgd: lr=0.001..10:log, momentum=0..0.99')
+    >>> choice.run({"optimizer": "sgd", "sgd:lr": 0.1, "sgd:momentum": 0.9})
+    ('sgd', {'lr': 0.1, 'momentum': 0.9})
+    """
+
+    spaces: tuple[Space, ...]
+
+    @property
+    def optimizer(self) -> str:
+        return "|".join(s.optimizer for s in self.spaces)
+
+    @property
+    def optimizers(self) -> tuple[str, ...]:
+        return tuple(s.optimizer for s in self.spaces)
+
+    @property
+    def searched(self) -> tuple[Param, ...]:
+        return (Param(OPTIMIZER, "choice", choices=self.optimizers),
+                *(Param(f"{s.optimizer}:{p.name}", p.kind, p.low, p.high, p.log, p.step, p.choices)
+                  for s in self.spaces for p in s.searched))
+
+    @property
+    def defaults(self) -> Mapping[str, Any]:
+        return self.spaces[0].defaults
+
+    def space(self, optimizer: str) -> Space:
+        return self.spaces[self.optimizers.index(optimizer)]
+
+    def text(self) -> str:
+        """The choice and each optimizer's space (canonical: what a study records)."""
+        return "; ".join([f"{OPTIMIZER}={self.optimizer}", *(f"{s.optimizer}: {s.text()}" for s in self.spaces)])
+
+    def suggest(self, trial: Any) -> dict[str, Any]:
+        """The optimizer asked of ``trial`` first, then only that optimizer's own dimensions (define-by-run)."""
+        chosen = trial.suggest_categorical(OPTIMIZER, list(self.optimizers))
+        own = self.space(chosen)
+        out = {OPTIMIZER: chosen}
+        for p in own.searched:
+            out[f"{chosen}:{p.name}"] = Param(f"{chosen}:{p.name}", p.kind, p.low, p.high, p.log, p.step,
+                                              p.choices).suggest(trial)
+        return out
+
+    def own(self, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """A trial's chosen optimizer and its own parameters, without the ``OPTIMIZER:`` prefix."""
+        chosen = str(params[OPTIMIZER])
+        return chosen, {k.partition(":")[2]: v for k, v in params.items() if k.startswith(f"{chosen}:")}
+
+    def run(self, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The optimizer a trial with ``params`` trains and everything its run needs from its own space."""
+        chosen, own = self.own(params)
+        return chosen, self.space(chosen).values(own)
+
+    def _point(self, optimizer: str, own: Mapping[str, Any]) -> dict[str, Any]:
+        return {OPTIMIZER: optimizer, **{f"{optimizer}:{k}": v for k, v in own.items()}}
+
+    def baselines(self) -> list[dict[str, Any]]:
+        """Each optimizer's defaults (the task's learning rate for it), in the order of the choice."""
+        return [self._point(s.optimizer, s.baseline()) for s in self.spaces]
+
+    def spread(self, n: int, seed: int) -> list[dict[str, Any]]:
+        """``n`` points taking the optimizers in turn, each optimizer's points a spread of its own space."""
+        k = len(self.spaces)
+        share = [len(range(i, max(n, 0), k)) for i in range(k)]
+        own = [s.spread(m, seed) if s.searched else [{}] * m for s, m in zip(self.spaces, share)]
+        return [self._point(self.spaces[i % k].optimizer, own[i % k][i // k]) for i in range(max(n, 0))]
+
+
+def share(text: str, optimizers: Sequence[str], *, what: str = "--space") -> dict[str, str | None]:
+    """One space text given for every optimizer of a choice, split among them: each item goes to the
+    optimizers that have that hyperparameter. An item none of them has is refused (with the close matches);
+    an optimizer that gets no item gets None (its default space).
+
+    >>> share("lr=1e-4..1:log, beta1=0.8..0.99", ["adam", "sgd"])
+    {'adam': 'lr=1e-4..1:log, beta1=0.8..0.99', 'sgd': 'lr=1e-4..1:log'}
+    """
+    if not isinstance(text, str) or not text.strip():
+        return {name: text for name in optimizers}  # parse_space says what is wrong
+    known = {}
+    for name in optimizers:
+        numeric, options, _ = _allowed(name)
+        known[name] = [*numeric, *options, BATCH_SIZE]
+    out: dict[str, list[str]] = {name: [] for name in optimizers}
+    for item in split_items(text):
+        m = _ITEM.match(item)
+        if not m:
+            return {name: text for name in optimizers}  # parse_space says what is wrong
+        having = [name for name in optimizers if m.group(1) in known[name]]
+        if not having:
+            every = list(dict.fromkeys(k for name in optimizers for k in known[name]))
+            raise ValueError(f"{what} {item!r}: none of {', '.join(optimizers)} has a hyperparameter "
+                             f"{m.group(1)!r}{close_matches(m.group(1), every)}")
+        for name in having:
+            out[name].append(item)
+    return {name: ", ".join(items) if items else None for name, items in out.items()}
 
 
 # -- parsing ---------------------------------------------------------------------------------------------------
