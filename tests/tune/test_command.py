@@ -40,8 +40,8 @@ def test_a_search_prints_its_table_and_how_to_resume(tmp_path):
     best = json.loads((out / "best.json").read_text())
     assert best["interrupted"] is False and set(best["best"]) == {"gd", "adam"}
     assert best["studies"] == {"gd": "line-gd", "adam": "line-adam"}
-    assert sorted(p.name for p in out.iterdir()) == ["best.json", "final_summary.csv", "study.journal", "table.csv",
-                                                     "trials.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["best.json", "figures", "final_summary.csv", "report.html",
+                                                     "study.journal", "table.csv", "trials.csv"]
     again = runner.invoke(app, ["tune", "line", "-o", "gd", "-o", "adam", *FAST, "--out", str(out)])
     assert again.exit_code == 0  # resumed: the budget is already spent, nothing is trained again
     frame = (out / "trials.csv").read_text().splitlines()
@@ -59,6 +59,16 @@ def test_a_search_prints_its_table_and_how_to_resume(tmp_path):
     (["--space", "sgd: momentum=0..0.9"], "error: --space sgd: ...: sgd is not one of the optimizers tuned"),
     (["-o", "adamm"], "error: --optimizer 'adamm': unknown optimizer 'adamm'; did you mean 'adam'"),
     (["-o", "adam", "-o", "adam"], "names an optimizer twice"),
+    (["-o", "adam|sgx"], "error: --optimizer 'sgx': unknown optimizer 'sgx'; did you mean 'sgd'"),
+    (["-o", "adam|"], "error: --optimizer 'adam|': an empty choice; a choice of optimizers in one study is NAME|NAME"),
+    (["-o", "|"], "error: --optimizer '|': an empty choice"),
+    (["-o", "adam|adam"], "error: --optimizer 'adam|adam' names an optimizer twice"),
+    (["-o", "adam|sgd", "-o", "sgd"], "names an optimizer twice"),
+    (["-o", "adam|sgd", "--space", "lr=1e-3..1:log, bta1=0.8..0.9"],
+     "error: --space 'bta1=0.8..0.9': none of adam, sgd has a hyperparameter 'bta1'; did you mean 'beta1'"),
+    (["-o", "adam|sgd", "--space", "sgd: beta1=0.8..0.9"], "sgd has no hyperparameter 'beta1'"),
+    (["-o", "adam|sgd", "--sampler", "grid"], "error: --sampler grid: a choice of optimizers in one study "
+                                              "(--optimizer adam|sgd) is a conditional space"),
     (["--sampler", "tpx"], "error: --sampler 'tpx': unknown sampler; did you mean 'tpe'?"),
     (["--pruner", "hyperband"], "error: --pruner 'hyperband': unknown pruner"),
     (["--storage", "postgresql://me:secret@127.0.0.1:1/db"],
@@ -140,3 +150,17 @@ def test_ctrl_c_stops_after_telling_what_finished(tmp_path):
     assert [t.state.name for t in trials] == ["FAIL"] * 4 + ["WAITING"] * 4  # re-queued with their parameters
     assert [t.params for t in trials[4:]] == [t.params for t in trials[:4]]
     assert not Path(out / "final_summary.csv").exists()
+
+
+def test_a_choice_of_optimizers_in_one_study(tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tune", "line", "-o", "adam|sgd", *FAST, "--out", str(out)], env={"COLUMNS": "150"})
+    assert result.exit_code == 0, result.output
+    assert "study: 'line' in " in result.stdout and "resume or add workers: descend tune line -o 'adam|sgd'" in \
+        result.stdout
+    best = json.loads((out / "best.json").read_text())
+    assert best["studies"] == {"adam|sgd": "line"} and set(best["best"]) == {"adam", "sgd"}
+    assert best["spaces"]["adam|sgd"].startswith("optimizer=adam|sgd; adam: lr=")
+    assert "│ adam " in result.stdout and "│ sgd " in result.stdout
+    study = optuna.load_study(study_name="line", storage=storage_module.open_storage(str(out / "study.journal")))
+    assert len(study.trials) == 8 and {t.params["optimizer"] for t in study.trials} == {"adam", "sgd"}

@@ -3,7 +3,8 @@
 :func:`main` checks every input (the task as ``descend compare`` reads it, the space, the sampler, the
 storage and whether it can be reached, an existing study's space and objective) before anything is
 trained or written, shows a Rich progress bar (trials done, best so far, trials per second, time left),
-prints the table of best configurations and their re-runs on test data, and writes the result's files.
+prints the table of best configurations and their re-runs on test data, and writes the result's files and
+its report (``report.html`` and figures: :mod:`descend.tune.report`).
 Errors are one line naming the option, exit code 2; Ctrl-C stops after telling Optuna what finished
 (exit code 130).
 """
@@ -152,6 +153,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     from rich.console import Console
 
     from . import api
+    from .report import write_report
     from .result import write
     from .storage import mask
 
@@ -195,6 +197,10 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
              "--storage": plan.storage, "--study": plan.study, "--out": str(out_dir)}
     command = mask(resume_command(task, list(optimizer or ["adam"]), given))
     written = write(result, out_dir, command=command)
+    try:  # the report of what finished (an interrupted search's too); the results above are written already
+        written.append(write_report(result, out_dir, command=command))
+    except Exception as e:  # noqa: BLE001 - a report that cannot be drawn never costs the search's results
+        print(f"note: the report could not be written: {type(e).__name__}: {e}", file=sys.stderr)
     if len(result.table):
         Console().print(_table(result))
     for note in result.notes:

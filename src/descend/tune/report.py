@@ -1,0 +1,774 @@
+"""The report of a search: one HTML page in the style of ``descend compare``'s, static figures of its main
+views, and the trials as CSV.
+
+:func:`write_report` writes into ``OUT``:
+
+- ``report.html``: one self-contained page that works offline (the plotly.js bundle of the Plotly package
+  embedded once, nothing fetched), each chart once, interactive, as wide as a 1,280 px window. It reads top
+  to bottom: the header (task, objective, budget, trials, notes; an interrupted search says so first), the
+  best configuration of each optimizer and its seeded re-runs on test data (mean ± sd over the seeds), the
+  study's storage (password masked) and the exact command that resumes it, then the views: best so far
+  against the trial number and against wall time (one line per optimizer), learning-rate sensitivity,
+  parameter importances, and for each optimizer Optuna's slice plot, the contour of its two most important
+  parameters and parallel coordinates;
+- ``figures/best-so-far.png`` (both best-so-far panels), ``figures/lr-sensitivity.png`` and
+  ``figures/importances.png`` (matplotlib, each with its SVG, as :func:`descend.report.figures.save` writes
+  them);
+- ``trials.csv`` when the directory does not hold it already (:func:`descend.tune.result.write` writes it).
+
+What a trial counts as is decided once, by :func:`trial_kinds`, from what the runner told Optuna (its
+state and the run's ``status``, :mod:`descend.outcomes`), never from its value: a trial that counts has a
+finite value and enters the best-so-far lines, the sensitivity and the importances; a diverged, pruned or
+failed trial is drawn with its status's mark at the top edge of the chart, so that no told ``inf`` ever
+sets an axis. An optimizer has the colour :mod:`descend.report.colours` gives it in every report.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import outcomes
+
+__all__ = ["FAILED", "best_so_far", "final_stats", "importances", "trial_kinds", "write_report"]
+
+#: The kind of a trial that ended without a result of its own: failed (its run was interrupted and the
+#: trial re-queued, it was asked beyond the budget, or it was told no finite value).
+FAILED = "failed"
+#: The kinds of trials without a result, with the words the report uses for them, in the legends' order.
+NO_RESULT = {outcomes.DIVERGED: outcomes.STATUSES[outcomes.DIVERGED],
+             outcomes.LEFT_DOMAIN: outcomes.STATUSES[outcomes.LEFT_DOMAIN],
+             outcomes.PRUNED: outcomes.STATUSES[outcomes.PRUNED], FAILED: "failed"}
+#: Plotly marker symbols of the trials without a result (the comparison's, plus one for a failed trial).
+SYMBOLS = {outcomes.DIVERGED: "x", outcomes.LEFT_DOMAIN: "diamond-open", outcomes.PRUNED: "line-ns-open",
+           FAILED: "circle-open"}
+#: The fewest trials with a result for which parameter importances are estimated.
+MIN_IMPORTANCE_TRIALS = 4
+#: The static figures, by file stem: the caption of their download link.
+STILLS = {"best-so-far": "Best so far against trial and wall time", "lr-sensitivity": "Learning-rate sensitivity",
+          "importances": "Parameter importances"}
+
+_CSS = """
+.banner { background: #fdecea; border-left: 4px solid #d62728; padding: 0.6rem 0.9rem; margin: 0.6rem 0; }
+td.config, th.config { text-align: left; white-space: normal; max-width: 26rem; }
+.command { white-space: pre-wrap; word-break: break-all; }
+"""
+
+
+# -- what the views read ------------------------------------------------------------------------------------
+
+
+def _kind(state: str, status: Any, value: Any) -> str | None:
+    """What a trial counts as: ``"ok"`` (a result), a status of :data:`descend.outcomes.STATUSES` or
+    :data:`FAILED` (no result), None (running or queued). Read from the state Optuna holds and the status the
+    runner recorded; a complete trial without a recorded status (a study another program filled) counts when
+    its value is finite."""
+    if state == "PRUNED":
+        return outcomes.PRUNED
+    if state != "COMPLETE":
+        return FAILED if state == "FAIL" else None
+    finite = value is not None and isinstance(value, (int, float)) and math.isfinite(value)
+    if not isinstance(status, str):
+        return outcomes.OK if finite else FAILED
+    if outcomes.counts(status):
+        return outcomes.OK if finite else FAILED
+    return status if status in outcomes.STATUSES else FAILED
+
+
+def trial_kinds(result: Any) -> Any:
+    """The result's trials (:attr:`descend.tune.result.TuneResult.trials`) with two more columns: ``kind``
+    (what the trial counts as, see :func:`_kind`; None for a running or queued trial) and ``elapsed`` (seconds
+    from the start of its study's first trial to the end of this one; NaN when it has not ended)."""
+    frame = result.trials.copy()
+    frame["kind"] = [_kind(state, status, value) for state, status, value in
+                     zip(frame["state"], frame["status"], frame["value"])] if len(frame) else []
+    ends: dict[tuple[str, int], float] = {}
+    for optimizer, study in result.studies.items():
+        trials = study.get_trials(deepcopy=False)
+        starts = [t.datetime_start for t in trials if t.datetime_start is not None]
+        if not starts:
+            continue
+        first = min(starts)
+        for t in trials:
+            if t.datetime_complete is not None:
+                ends[(optimizer, t.number)] = (t.datetime_complete - first).total_seconds()
+    frame["elapsed"] = [ends.get((o, int(n)), math.nan) for o, n in zip(frame["optimizer"], frame["number"])]
+    return frame
+
+
+def best_so_far(trials: Any, direction: str, *, by: str = "number") -> dict[str, Any]:
+    """Optimizer → its trials that count, in the order of ``by`` (``"number"``: the trial number, or
+    ``"elapsed"``: when they ended), with the column ``best``: the best value told so far (the running
+    minimum, or maximum for a maximized objective)."""
+    out = {}
+    for optimizer in dict.fromkeys(trials["optimizer"]):
+        mine = trials[(trials["optimizer"] == optimizer) & (trials["kind"] == outcomes.OK)]
+        mine = mine[np.isfinite(mine[by].to_numpy(dtype=float))].sort_values([by, "number"])
+        values = mine["value"].astype(float)
+        best = values.cummin() if direction == "minimize" else values.cummax()
+        out[optimizer] = mine.assign(best=best.to_numpy())
+    return out
+
+
+def final_stats(result: Any) -> Any:
+    """One row per optimizer re-run with its best configuration: ``seeds`` (runs), ``counted`` (runs with a
+    result: :func:`descend.outcomes.counts`), ``no result`` (the others, e.g. diverged) and, for the final
+    train loss, test loss and test accuracy where the task has them, the mean and the sample standard
+    deviation over the runs that count (``test loss mean``, ``test loss sd``; NaN sd for one run). Empty
+    without final re-runs."""
+    import pandas as pd
+
+    if result.final is None:
+        return pd.DataFrame()
+    summary = result.final.summary
+    rows = {}
+    for optimizer in dict.fromkeys(summary["optimizer"]):
+        mine = summary[summary["optimizer"] == optimizer]
+        counted = mine[mine["status"].map(outcomes.counts).astype(bool)]
+        row: dict[str, Any] = {"seeds": len(mine), "counted": len(counted), "no result": len(mine) - len(counted)}
+        for column, name in (("final_train_loss", "train loss"), ("final_test_loss", "test loss"),
+                             ("final_test_accuracy", "test accuracy")):
+            if column not in mine or not np.isfinite(pd.to_numeric(mine[column], errors="coerce")).any():
+                continue
+            values = pd.to_numeric(counted[column], errors="coerce")
+            values = values[np.isfinite(values)]
+            row[f"{name} mean"] = float(values.mean()) if len(values) else math.nan
+            row[f"{name} sd"] = float(values.std(ddof=1)) if len(values) > 1 else math.nan
+        rows[str(optimizer)] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _target(trial: Any) -> float:
+    """A trial's value for Optuna's importances and figures: NaN for a trial without a result (:func:`_kind`),
+    which they leave out, so that the ``inf`` told for a diverged run sets no axis and no importance."""
+    info = trial.user_attrs.get("descend")
+    status = info.get("status") if isinstance(info, dict) else None
+    return float(trial.value) if _kind(trial.state.name, status, trial.value) == outcomes.OK else math.nan
+
+
+def _counted(study: Any) -> int:
+    return sum(1 for t in study.get_trials(deepcopy=False) if math.isfinite(_target(t)))
+
+
+def importances(result: Any) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
+    """Optimizer → parameter → its importance (Optuna's fANOVA, seeded, over the trials that count; they sum
+    to 1), and optimizer → why it has none: one parameter searched, fewer than
+    :data:`MIN_IMPORTANCE_TRIALS` trials with a result, values that do not vary, or Optuna's own reason."""
+    import optuna
+
+    found: dict[str, dict[str, float]] = {}
+    why: dict[str, str] = {}
+    for optimizer, study in result.studies.items():
+        searched = _searched(result, optimizer)
+        n = _counted(study)
+        if len(searched) < 2:
+            why[optimizer] = (f"{optimizer}: one parameter searched ({', '.join(searched) or 'none'}), so there is "
+                              "nothing to rank")
+            continue
+        if n < MIN_IMPORTANCE_TRIALS:
+            why[optimizer] = (f"{optimizer}: {n} trial{'s' * (n != 1)} with a result, too few to estimate importances "
+                              f"(at least {MIN_IMPORTANCE_TRIALS})")
+            continue
+        if len({_target(t) for t in study.get_trials(deepcopy=False) if math.isfinite(_target(t))}) < 2:
+            why[optimizer] = f"{optimizer}: every trial with a result has the same value: no parameter matters"
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                values = optuna.importance.get_param_importances(
+                    study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0), target=_target)
+        except (ValueError, RuntimeError, ZeroDivisionError) as e:
+            why[optimizer] = f"{optimizer}: no importances ({str(e).splitlines()[0] if str(e) else type(e).__name__})"
+            continue
+        values = {str(k): float(v) for k, v in values.items() if math.isfinite(float(v))}
+        if not values:
+            why[optimizer] = f"{optimizer}: no importances (the estimate is not finite)"
+            continue
+        found[optimizer] = values
+    return found, why
+
+
+def _searched(result: Any, optimizer: str) -> list[str]:
+    """The parameters a study searched: its space's, else those its trials hold."""
+    space = result.spaces.get(optimizer)
+    if space is not None:
+        return [p.name for p in space.searched]
+    return sorted({k for t in result.studies[optimizer].get_trials(deepcopy=False) for k in t.params})
+
+
+def _colours(result: Any) -> dict[str, str]:
+    from ..report.colours import colours
+
+    return colours({name: name for name in result.studies})
+
+
+def _top(values: np.ndarray, log: bool) -> float:
+    """The height at which trials without a result are marked: above every value drawn (as compare's charts)."""
+    values = values[np.isfinite(values)]
+    if log:
+        values = values[values > 0]
+    if not values.size:
+        return 1.0
+    top, bottom = float(values.max()), float(values.min())
+    if log:
+        return top * 10 ** max(0.3, 0.08 * math.log10(top / bottom))
+    return top + 0.1 * ((top - bottom) or abs(top) or 1.0)
+
+
+def _log_values(trials: Any, direction: str) -> bool:
+    """Whether an axis of the trials' values is logarithmic: a minimized objective whose values that count are
+    all positive (a loss), never an accuracy."""
+    ok = trials[trials["kind"] == outcomes.OK]["value"].to_numpy(dtype=float)
+    ok = ok[np.isfinite(ok)]
+    return direction == "minimize" and bool(ok.size) and bool((ok > 0).all())
+
+
+def _objective(result: Any) -> str:
+    return f"{result.target.split} {result.target.metric}"
+
+
+# -- static figures (matplotlib) --------------------------------------------------------------------------
+
+
+def _no_result_marks(ax: Any, trials: Any, x: str, colours: Mapping[str, str], marked: set[str]) -> None:
+    """The trials without a result at the top edge of ``ax`` (axes coordinates: they set no limit)."""
+    from ..report.figures.style import STATUS_MARKS
+
+    marks = {**STATUS_MARKS, FAILED: {"marker": "o", "markersize": 6, "markeredgewidth": 1.5,
+                                      "markerfacecolor": "none", "linestyle": "none"}}
+    for optimizer in dict.fromkeys(trials["optimizer"]):
+        mine = trials[trials["optimizer"] == optimizer]
+        for k, kind in enumerate(NO_RESULT):
+            rows = mine[(mine["kind"] == kind) & np.isfinite(mine[x].to_numpy(dtype=float))]
+            if not len(rows):
+                continue
+            marked.add(kind)
+            ax.plot(rows[x].to_numpy(dtype=float), np.full(len(rows), 1.0 - 0.04 * k), color=colours[optimizer],
+                    clip_on=False, transform=ax.get_xaxis_transform(), zorder=5, gid=f"{kind}:{optimizer}",
+                    **marks[kind])
+
+
+def _handles(marked: set[str]) -> list[Any]:
+    from matplotlib.lines import Line2D
+
+    from ..report.figures.style import STATUS_MARKS
+
+    marks = {**STATUS_MARKS, FAILED: {"marker": "o", "markersize": 6, "markerfacecolor": "none", "linestyle": "none"}}
+    return [Line2D([], [], color="0.3", label=NO_RESULT[kind], **marks[kind]) for kind in NO_RESULT if kind in marked]
+
+
+def best_so_far_figure(result: Any, trials: Any | None = None, *, title: str = "") -> Any:
+    """Two panels: the best value so far against the trial number and against wall time, one line per optimizer
+    (a step at each improvement) over its trials' values (dots); trials without a result marked at the top."""
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    from ..report.figures.style import STYLE, _legend_right, _log_ticks, _suptitle
+
+    trials = trial_kinds(result) if trials is None else trials
+    colours = _colours(result)
+    direction = result.target.direction
+    log = _log_values(trials, direction)
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(10.5, 4.2), layout="constrained")
+        axes = fig.subplots(1, 2, sharey=True)
+        marked: set[str] = set()
+        for ax, x, label in zip(axes, ("number", "elapsed"), ("trial", "wall time (s since the study started)")):
+            for optimizer, rows in best_so_far(trials, direction, by=x).items():
+                xs = rows[x].to_numpy(dtype=float)
+                ax.plot(xs, rows["value"].to_numpy(dtype=float), "o", color=colours[optimizer], markersize=3,
+                        alpha=0.35, gid=f"trials:{optimizer}")
+                ax.step(xs, rows["best"].to_numpy(dtype=float), where="post", color=colours[optimizer],
+                        linewidth=2, label=optimizer, gid=f"best:{optimizer}")
+            _no_result_marks(ax, trials, x, colours, marked)
+            ax.set_xlabel(label)
+        if log:
+            axes[0].set_yscale("log", nonpositive="mask")
+            axes[0].autoscale_view()
+            _log_ticks(axes[0])
+        axes[0].set_ylabel(f"best {_objective(result)} so far" + (" (log scale)" if log else ""))
+        handles = [Line2D([], [], color=colours[o], linewidth=2, label=o) for o in result.studies]
+        _legend_right(axes[1], handles + _handles(marked))
+        _suptitle(fig, title, f"best {_objective(result)} so far ({'lower' if direction == 'minimize' else 'higher'}"
+                  " is better)")
+    return fig
+
+
+def lr_figure(result: Any, trials: Any | None = None, *, title: str = "") -> Any | None:
+    """Every trial's value against its learning rate (log scale), one colour per optimizer; trials without a
+    result marked at the top by their status. None when no study searched ``lr``."""
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    from ..report.figures.style import STYLE, _legend_right, _log_ticks, _suptitle
+
+    trials = trial_kinds(result) if trials is None else trials
+    if "lr" not in trials or not np.isfinite(trials["lr"].to_numpy(dtype=float)).any():
+        return None
+    colours = _colours(result)
+    log = _log_values(trials, result.target.direction)
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+        ax = fig.subplots()
+        marked: set[str] = set()
+        for optimizer in result.studies:
+            rows = trials[(trials["optimizer"] == optimizer) & (trials["kind"] == outcomes.OK)]
+            rows = rows[np.isfinite(rows["lr"].to_numpy(dtype=float))].sort_values("lr")
+            ax.plot(rows["lr"].to_numpy(dtype=float), rows["value"].to_numpy(dtype=float), "o",
+                    color=colours[optimizer], markersize=5, label=optimizer, gid=f"trials:{optimizer}")
+        _no_result_marks(ax, trials[np.isfinite(trials["lr"].to_numpy(dtype=float))], "lr", colours, marked)
+        ax.set_xscale("log")
+        if log:
+            ax.set_yscale("log", nonpositive="mask")
+        ax.autoscale_view()
+        _log_ticks(ax, "x")
+        _log_ticks(ax)
+        ax.set_xlabel("learning rate (log scale)")
+        ax.set_ylabel(_objective(result) + (" (log scale)" if log else ""))
+        handles = [Line2D([], [], color=colours[o], marker="o", linestyle="none", label=o) for o in result.studies]
+        _legend_right(ax, handles + _handles(marked))
+        _suptitle(fig, title, f"learning-rate sensitivity: each trial's {_objective(result)}")
+    return fig
+
+
+def importance_figure(result: Any, found: Mapping[str, Mapping[str, float]], *, title: str = "") -> Any | None:
+    """Horizontal bars: each parameter's importance, one bar per optimizer that searched it (its colour). None
+    without importances."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from ..report.figures.style import STYLE, _legend_right, _suptitle
+
+    if not found:
+        return None
+    colours = _colours(result)
+    params = list(dict.fromkeys(p for values in found.values() for p in values))
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(7.5, 1.2 + 0.45 * len(params) * max(1, len(found)) ** 0.5), layout="constrained")
+        ax = fig.subplots()
+        width = 0.8 / len(found)
+        for k, (optimizer, values) in enumerate(found.items()):
+            at = [i for i, p in enumerate(params) if p in values]
+            ax.barh(np.array(at) - 0.4 + width * (k + 0.5), [values[params[i]] for i in at], height=width,
+                    color=colours[optimizer], label=optimizer, gid=f"importance:{optimizer}")
+        ax.set_yticks(range(len(params)), params)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("importance (fANOVA over the trials with a result; each optimizer's sum to 1)")
+        _legend_right(ax, ax.get_legend_handles_labels()[0])
+        _suptitle(fig, title, "parameter importances")
+    return fig
+
+
+# -- interactive charts (Plotly) ----------------------------------------------------------------------------
+
+
+def _plotly_marks(trials: Any, x: str, top: float, colours: Mapping[str, str]) -> list[Any]:
+    import plotly.graph_objects as go
+
+    from ..report.html import _esc
+
+    traces = []
+    for optimizer in dict.fromkeys(trials["optimizer"]):
+        mine = trials[trials["optimizer"] == optimizer]
+        for kind, words in NO_RESULT.items():
+            rows = mine[(mine["kind"] == kind) & np.isfinite(mine[x].to_numpy(dtype=float))]
+            if not len(rows):
+                continue
+            text = [_esc(f"{optimizer} trial {n}: {words}") for n in rows["number"]]
+            traces.append(go.Scatter(x=rows[x].to_numpy(dtype=float), y=np.full(len(rows), top), mode="markers",
+                                     name=_esc(f"{optimizer} ({words})"), legendgroup=optimizer, showlegend=False,
+                                     text=text, hovertemplate="%{text}<extra></extra>",
+                                     marker=dict(color=colours[optimizer], size=11, symbol=SYMBOLS[kind])))
+    return traces
+
+
+def _marks_line(figure: Any, trials: Any, x: str, top: float) -> None:
+    """A dotted line at the height of the marks, naming what they are (a trace: safe on a log axis)."""
+    import plotly.graph_objects as go
+
+    present = [kind for kind in NO_RESULT if (trials["kind"] == kind).any()]
+    span = trials[x].to_numpy(dtype=float)
+    span = span[np.isfinite(span)]
+    if not present or not span.size:
+        return
+    figure.add_trace(go.Scatter(x=[span.min(), span.max()], y=[top, top], mode="lines+text",
+                                text=[" / ".join(NO_RESULT[k] for k in present), ""], textposition="top right",
+                                showlegend=False, hoverinfo="skip", line=dict(color="#999", width=1, dash="dot"),
+                                textfont=dict(color="#666")))
+
+
+def best_so_far_chart(result: Any, trials: Any, by: str) -> Any:
+    """The interactive best-so-far chart against ``by`` (``"number"`` or ``"elapsed"``)."""
+    import plotly.graph_objects as go
+
+    from ..report.html import _esc, _log_ticks
+
+    colours = _colours(result)
+    direction = result.target.direction
+    log = _log_values(trials, direction)
+    lines = best_so_far(trials, direction, by=by)
+    what = "trial" if by == "number" else "s"
+    traces = []
+    for optimizer, rows in lines.items():
+        xs = rows[by].to_numpy(dtype=float)
+        text = [_esc(f"{optimizer} trial {n}") for n in rows["number"]]
+        traces.append(go.Scatter(x=xs, y=rows["value"].to_numpy(dtype=float), mode="markers", name=_esc(optimizer),
+                                 legendgroup=optimizer, showlegend=False, text=text, opacity=0.45,
+                                 marker=dict(color=colours[optimizer], size=6),
+                                 hovertemplate=f"%{{text}}<br>{what} %{{x:.4g}}<br>value %{{y:.4g}}<extra></extra>"))
+        traces.append(go.Scatter(x=xs, y=rows["best"].to_numpy(dtype=float), mode="lines", name=_esc(optimizer),
+                                 legendgroup=optimizer, line=dict(color=colours[optimizer], width=2.5, shape="hv"),
+                                 hovertemplate=f"{_esc(optimizer)}<br>{what} %{{x:.4g}}<br>best so far %{{y:.4g}}"
+                                               "<extra></extra>"))
+    ok = trials[trials["kind"] == outcomes.OK]["value"].to_numpy(dtype=float)
+    top = _top(ok, log)
+    traces += _plotly_marks(trials, by, top, colours)
+    figure = go.Figure(traces)
+    _marks_line(figure, trials, by, top)
+    figure.update_xaxes(title_text="trial" if by == "number" else "wall time (s since the study started)")
+    figure.update_yaxes(type="log" if log else "linear", title_text=f"best {_objective(result)} so far"
+                        + (" (log scale)" if log else ""), **(_log_ticks(figure) if log else {}))
+    figure.update_layout(legend_title_text="optimizer", hovermode="closest")
+    return figure
+
+
+def lr_chart(result: Any, trials: Any) -> Any | None:
+    """The interactive learning-rate sensitivity: each trial's value against its lr; None without an lr."""
+    import plotly.graph_objects as go
+
+    from ..report.html import _esc, _log_ticks
+
+    if "lr" not in trials or not np.isfinite(trials["lr"].to_numpy(dtype=float)).any():
+        return None
+    colours = _colours(result)
+    log = _log_values(trials, result.target.direction)
+    with_lr = trials[np.isfinite(trials["lr"].to_numpy(dtype=float))]
+    traces = []
+    for optimizer in result.studies:
+        rows = with_lr[(with_lr["optimizer"] == optimizer) & (with_lr["kind"] == outcomes.OK)]
+        text = [_esc(f"{optimizer} trial {n}") for n in rows["number"]]
+        traces.append(go.Scatter(x=rows["lr"].to_numpy(dtype=float), y=rows["value"].to_numpy(dtype=float),
+                                 mode="markers", name=_esc(optimizer), legendgroup=optimizer, text=text,
+                                 marker=dict(color=colours[optimizer], size=9),
+                                 hovertemplate="%{text}<br>lr %{x:.4g}<br>value %{y:.4g}<extra></extra>"))
+    top = _top(with_lr[with_lr["kind"] == outcomes.OK]["value"].to_numpy(dtype=float), log)
+    traces += _plotly_marks(with_lr, "lr", top, colours)
+    figure = go.Figure(traces)
+    _marks_line(figure, with_lr, "lr", top)
+    figure.update_xaxes(type="log", title_text="learning rate (log scale)", **_log_ticks(figure, "x"))
+    figure.update_yaxes(type="log" if log else "linear", title_text=_objective(result) + (" (log scale)" if log else ""),
+                        **(_log_ticks(figure) if log else {}))
+    figure.update_layout(legend_title_text="optimizer", hovermode="closest")
+    return figure
+
+
+def importance_chart(result: Any, found: Mapping[str, Mapping[str, float]]) -> Any | None:
+    import plotly.graph_objects as go
+
+    from ..report.html import _esc
+
+    if not found:
+        return None
+    colours = _colours(result)
+    params = list(dict.fromkeys(p for values in found.values() for p in values))
+    traces = [go.Bar(y=[p for p in params if p in values], x=[values[p] for p in params if p in values],
+                     orientation="h", name=_esc(optimizer), marker=dict(color=colours[optimizer]),
+                     hovertemplate="%{y}: %{x:.3f}<extra>" + _esc(optimizer) + "</extra>")
+              for optimizer, values in found.items()]
+    figure = go.Figure(traces)
+    figure.update_layout(barmode="group", legend_title_text="optimizer")
+    figure.update_xaxes(range=[0, 1], title_text="importance (fANOVA; each optimizer's sum to 1)")
+    figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=params)
+    return figure
+
+
+def _optuna_charts(optimizer: str, study: Any, searched: list[str], found: Mapping[str, float] | None,
+                   objective: str, log: bool) -> list[tuple[str, str, str, Any]]:
+    """Optuna's slice, contour (the two most important parameters) and parallel-coordinates figures of one
+    optimizer's trials with a result: (heading, caption, div id, figure or the reason there is none)."""
+    import optuna.visualization as vis
+
+    slug = "".join(c if c.isalnum() else "-" for c in optimizer)
+    out: list[tuple[str, str, str, Any]] = []
+    n = _counted(study)
+    none = f"No trial of {optimizer} has a result, so there is nothing to draw."
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+
+        def draw(function: Any, *args: Any, **kwargs: Any) -> Any:
+            if not n:
+                return none
+            try:
+                figure = function(study, *args, target=_target, target_name=objective, **kwargs)
+            except (ValueError, RuntimeError, KeyError, IndexError) as e:
+                return f"Optuna could not draw it: {str(e).splitlines()[0] if str(e) else type(e).__name__}."
+            figure.update_layout(width=None, title=None)
+            return figure
+
+        out.append((f"{optimizer}: slice plot", f"Each trial of {optimizer} with a result: its {objective} against "
+                    "each searched parameter (colour: the trial number, later trials darker). A parameter whose "
+                    "best values gather in one place matters; one whose dots spread evenly does not.",
+                    f"fig-slice-{slug}", draw(vis.plot_slice)))
+        if log and not isinstance(out[-1][3], str):  # a loss over decades, as every chart of the page
+            out[-1][3].update_yaxes(type="log")
+        if len(searched) >= 2:
+            ranked = sorted(found, key=lambda p: -found[p]) if found else []
+            pair = (ranked + [p for p in searched if p not in ranked])[:2]
+            how = "its two most important parameters" if found else "its first two parameters (no importances)"
+            out.append((f"{optimizer}: {pair[0]} \u00d7 {pair[1]}", f"The {objective} of {optimizer}'s trials over "
+                        f"{how}, interpolated between the trials (dots): where the best region lies and how the two "
+                        "interact.", f"fig-contour-{slug}", draw(vis.plot_contour, params=pair) if n >= 2 else
+                        "Fewer than two trials with a result: no contour."))
+        else:
+            out.append((f"{optimizer}: contour of the top pair", "", f"fig-contour-{slug}",
+                        f"{optimizer} searched one parameter ({', '.join(searched)}): no pair to draw."))
+        out.append((f"{optimizer}: parallel coordinates", f"One line per trial of {optimizer} with a result, through "
+                    f"its value of each parameter to its {objective} (colour): follow the best lines back to the "
+                    "values they share.", f"fig-parallel-{slug}", draw(vis.plot_parallel_coordinate)))
+    return out
+
+
+# -- the page -----------------------------------------------------------------------------------------------
+
+
+def _cell(column: str, value: Any) -> str:
+    from ..report.html import _cell_text
+
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and math.isfinite(value) and not value.is_integer():
+        return f"{value:.4g}"
+    if value is None:
+        return "full" if column == "batch_size" else "\u2014"
+    return _cell_text(column, value)
+
+
+def _mean_sd(row: Mapping[str, Any], name: str) -> str:
+    from ..report.html import _cell_text
+
+    mean, sd = row.get(f"{name} mean", math.nan), row.get(f"{name} sd", math.nan)
+    if not isinstance(mean, float) or not math.isfinite(mean):
+        return "\u2014"
+    if not math.isfinite(sd):
+        return _cell_text(name, mean)
+    return f"{_cell_text(name, mean)} \u00b1 {_cell_text(name, sd)}"
+
+
+def _best_section(result: Any, stats: Any, colours: Mapping[str, str]) -> str:
+    from ..report.html import _esc
+
+    metrics = [m for m in ("train loss", "test loss", "test accuracy") if f"{m} mean" in stats.columns]
+    head = ["optimizer", "trial", f"best {_objective(result)}", "configuration"]
+    if len(stats):
+        head += ["seeds"] + [f"{m} (mean \u00b1 sd)" for m in metrics] + ["no result"]
+    rows = []
+    for optimizer in result.studies:
+        best = result.best.get(optimizer)
+        cells = [f"<th scope=\"row\"><span class=\"swatch\" style=\"background:{colours[optimizer]}\"></span>"
+                 f"{_esc(optimizer)}</th>"]
+        if best is None:
+            cells.append(f"<td colspan=\"{len(head) - 1}\" class=\"config\">no trial with a result</td>")
+        else:
+            config = ", ".join(f"{k}={_cell(k, v)}" for k, v in best["config"].items())
+            cells += [f"<td>{best['trial']}</td>", f"<td>{_esc(_cell('value', best['value']))}</td>",
+                      f"<td class=\"config\">{_esc(config)}</td>"]
+            if len(stats):
+                row = stats.loc[optimizer].to_dict() if optimizer in stats.index else {}
+                cells.append(f"<td>{int(row.get('seeds', 0))}</td>")
+                cells += [f"<td>{_esc(_mean_sd(row, m))}</td>" for m in metrics]
+                cells.append(f"<td>{int(row.get('no result', 0))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    wide = " class=\"config\""
+    header = "".join(f"<th scope=\"col\"{wide if h == 'configuration' else ''}>{_esc(h)}</th>" for h in head)
+    if result.final is not None:
+        seeds = int(stats["seeds"].max()) if len(stats) else 0
+        caption = (f"Each optimizer's best trial on {_objective(result)} and its configuration, re-run over the "
+                   f"whole budget with {seeds} seed{'s' * (seeds != 1)} (0..{seeds - 1}) and measured on test "
+                   "data: the mean \u00b1 the standard deviation over the seeds whose run has a result; "
+                   "\u201cno result\u201d counts the others (diverged).")
+    else:
+        caption = (f"Each optimizer's best trial on {_objective(result)} and its configuration. No final re-runs: "
+                   + ("the search was interrupted." if result.interrupted else "seeds=0, or no trial has a result."))
+    return (f"<section id=\"best\">\n<h2>Best configurations</h2>\n<p class=\"caption\">{_esc(caption)}</p>\n"
+            f"<div class=\"scroll\"><table>\n<thead><tr>{header}</tr></thead>\n<tbody>\n" + "\n".join(rows)
+            + "\n</tbody>\n</table></div>\n</section>")
+
+
+def _study_section(result: Any, command: str | None) -> str:
+    from ..report.html import _esc
+    from .storage import mask
+
+    storage = mask(result.storage)
+    studies = ", ".join(f"{name!r} ({optimizer})" for optimizer, name in result.names.items())
+    if storage == ":memory:":
+        how = ("The study lived in memory and is gone: give a storage (or an output directory) to keep a study "
+               "and resume it.")
+        text = ""
+    elif command:
+        how = ("Run this command again to resume the search (its budget counts the trials already done), or on "
+               "other machines at the same time to add workers (with a PostgreSQL storage):")
+        text = f"<pre class=\"command\">{_esc(mask(command))}</pre>\n"
+    else:
+        how = ("Call descend.tune again with the same task, optimizers, space, budget, storage and study to resume "
+               "the search.")
+        text = ""
+    return (f"<section id=\"study\">\n<h2>Study and how to resume</h2>\n<p class=\"meta\"><b>Storage:</b> "
+            f"<code>{_esc(storage)}</code> &nbsp; <b>Studies:</b> {_esc(studies)}</p>\n<p class=\"caption\">"
+            f"{_esc(how)}</p>\n{text}</section>")
+
+
+def _counts_text(trials: Any) -> str:
+    parts = []
+    for optimizer in dict.fromkeys(trials["optimizer"]):
+        mine = trials[trials["optimizer"] == optimizer]
+        kinds = mine["kind"].value_counts()
+        words = [f"{int(kinds.get(outcomes.OK, 0))} with a result"]
+        words += [f"{int(kinds[k])} {w}" for k, w in NO_RESULT.items() if kinds.get(k, 0)]
+        unfinished = int(mine["kind"].isna().sum())
+        if unfinished:
+            words.append(f"{unfinished} running or queued")
+        parts.append(f"{optimizer}: {len(mine)} trials ({', '.join(words)})")
+    return "; ".join(parts) or "no trials"
+
+
+def _page(title: str, body: str, version: str) -> str:
+    import plotly.offline
+
+    from ..report.html import _CSS as CSS
+    from ..report.html import _esc
+
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<meta name=\"generator\" content=\"descend {_esc(version)}\">\n"
+        f"<title>{_esc(title)} \u2014 descend search</title>\n<style>{CSS}{_CSS}</style>\n"
+        "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>\n"
+        f"<script>{plotly.offline.get_plotlyjs()}</script>\n</head>\n<body>\n<main>\n{body}\n"
+        f"<footer>Made with descend {_esc(version)}; charts by plotly.js "
+        f"{_esc(plotly.offline.get_plotlyjs_version())}, embedded in this file (it works offline).</footer>\n"
+        "</main>\n</body>\n</html>\n")
+
+
+def write_report(result: Any, out: str | Path, *, command: str | None = None, figures: bool = True) -> Path:
+    """Write the report of a search (a :class:`descend.tune.result.TuneResult`) into the directory ``out``:
+    ``report.html``, the static figures under ``figures/`` (unless ``figures`` is false) and ``trials.csv``
+    if ``out`` does not hold it (see the module's docstring). ``command``: the command that resumes the search
+    (``descend tune`` passes it; its password is masked). Returns report.html's path.
+
+    Works with whatever finished: an interrupted search's report says so at its top and has no final re-runs;
+    a study with one parameter, too few trials or none with a result says why a view is missing instead of
+    drawing it. The page is written aside and renamed over the old one: never half a page.
+    """
+    import optuna
+
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # not a line per trial left out of a figure
+    try:
+        return _write(result, Path(out), command=command, figures=figures)
+    finally:
+        optuna.logging.set_verbosity(verbosity)
+
+
+def _write(result: Any, out: Path, *, command: str | None, figures: bool) -> Path:
+    from ..report.figures.saving import save
+    from ..report.html import _chart, _downloads, _esc, _figure_section
+    from .result import _atomic
+
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out / "trials.csv").exists():
+        _atomic(out / "trials.csv", result.trials.to_csv(index=False))
+    trials = trial_kinds(result)
+    colours = _colours(result)
+    first = next(iter(result.studies.values()), None)
+    attrs = first.user_attrs if first is not None else {}
+    task = attrs.get("descend:task", "")
+    version = attrs.get("descend:version", "")
+    title = f"descend tune {task}".strip() + (" (interrupted)" if result.interrupted else "")
+    found, why = importances(result)
+
+    stills: dict[str, str] = {}
+    if figures:
+        drawn = {"best-so-far": best_so_far_figure(result, trials, title=str(task)),
+                 "lr-sensitivity": lr_figure(result, trials, title=str(task)),
+                 "importances": importance_figure(result, found, title=str(task))}
+        for stem, fig in drawn.items():
+            if fig is not None:
+                save(fig, out / "figures", stem)
+                stills[stem] = f"figures/{stem}.png"
+
+    def links(stem: str) -> str:
+        return _downloads([(STILLS[stem], stills[stem])], out) if stem in stills else ""
+
+    direction = result.target.direction
+    better = "lower" if direction == "minimize" else "higher"
+    objective = _objective(result)
+    sections = []
+    empty = "No trial has a result yet, so there is nothing to draw."
+    has_result = bool((trials["kind"] == outcomes.OK).any()) if len(trials) else False
+    for by, heading, caption, div_id in (
+            ("number", "Best so far against trial", f"The best {objective} told so far ({better} is better) after "
+             "each trial, one line per optimizer, over every trial's own value (dots); a trial without a result "
+             "(diverged, pruned, failed) is marked at the top by its status. Where a line flattens, more trials "
+             "stopped paying.", "fig-best-trial"),
+            ("elapsed", "Best so far against wall time", f"The same against the seconds since each study's first "
+             "trial started (a resumed study counts the time between its sessions too): what a search costs for "
+             "what it finds.", "fig-best-time")):
+        chart = _chart(best_so_far_chart(result, trials, by), div_id, 420) if has_result else None
+        sections.append(_figure_section(heading, caption, div_id, chart, links("best-so-far") if by == "number"
+                                        else "", empty))
+    lr = lr_chart(result, trials) if len(trials) else None
+    sections.append(_figure_section(
+        "Learning-rate sensitivity", f"Every trial's {objective} against its learning rate: a flat band of good "
+        "values is a rate that forgives; marks at the top are trials without a result (\u00d7 diverged, | pruned, "
+        "\u25cb failed).", "fig-lr", _chart(lr, "fig-lr", 420) if lr is not None else None,
+        links("lr-sensitivity"), "No study searched the learning rate (lr), so there is no sensitivity chart."))
+    importance = importance_chart(result, found)
+    reasons = "; ".join(why[o] for o in result.studies if o in why)
+    sections.append(_figure_section(
+        "Parameter importances", "How much of the variation of the objective each searched parameter explains "
+        "(Optuna's fANOVA over the trials with a result)." + (f" Not estimated for {reasons}." if reasons and found
+                                                               else ""),
+        "fig-importance", _chart(importance, "fig-importance", 120 + 40 * sum(map(len, found.values())))
+        if importance is not None else None, links("importances"),
+        f"No parameter importances: {reasons}." if reasons else "No parameter importances."))
+    log = _log_values(trials, direction) if len(trials) else False
+    for optimizer, study in result.studies.items():
+        for heading, caption, div_id, figure in _optuna_charts(optimizer, study, _searched(result, optimizer),
+                                                               found.get(optimizer), objective, log):
+            if isinstance(figure, str):
+                sections.append(_figure_section(heading, caption, div_id, None, "", figure))
+            else:
+                sections.append(_figure_section(heading, caption, div_id, _chart(figure, div_id, 460)))
+
+    notes = []
+    if result.interrupted:
+        notes.append("<p class=\"banner\"><b>Interrupted.</b> This report shows the trials that finished before "
+                     "the search was stopped; the study keeps them, and the command below resumes it.</p>")
+    elif result.timed_out:
+        notes.append("<p class=\"banner\"><b>Stopped by the timeout.</b> The command below resumes the search.</p>")
+    budget = attrs.get("descend:budget", "")
+    meta = [f"<span><b>Objective:</b> {_esc(objective)} ({_esc(direction)})</span>"]
+    if budget:
+        meta.append(f"<span><b>Budget:</b> {_esc(budget)} per trial</span>")
+    meta.append(f"<span><b>Time:</b> {result.seconds:.1f} s</span>")
+    header = [f"<header>\n<h1>{_esc(title)}</h1>", *notes, f"<p class=\"meta\">{''.join(meta)}</p>",
+              f"<p class=\"meta\"><b>Trials:</b> {_esc(_counts_text(trials))}</p>"]
+    if result.notes:
+        header.append("<ul class=\"notes\">" + "".join(f"<li>{_esc(n)}</li>" for n in result.notes) + "</ul>")
+    header.append("</header>")
+    files = ("<section id=\"files\">\n<h2>Files</h2>\n<p class=\"caption\">Every trial is in <code>trials.csv"
+             "</code> (one row per trial: its optimizer, number, state, value, parameters, seed and status); the "
+             "static figures are in <code>figures/</code>.</p>\n</section>")
+    body = "\n".join(["\n".join(header), _best_section(result, final_stats(result), colours),
+                      _study_section(result, command), *sections, files])
+    path = out / "report.html"
+    _atomic(path, _page(title, body, version))
+    return path

@@ -1,0 +1,151 @@
+"""The report of a search: what each figure draws (the running best of the told values, each optimizer's colour,
+trials without a result marked, not drawn at their inf), a page that works offline, and a report for the
+searches that have little to show: one parameter, no trial with a result, an interrupted search."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+
+import numpy as np
+import pytest
+from optuna.trial import TrialState
+
+import descend
+from descend.report.colours import BASE
+from descend.tune.report import (
+    best_so_far_chart,
+    best_so_far_figure,
+    final_stats,
+    lr_figure,
+    trial_kinds,
+    write_report,
+)
+
+SPACE = {"gd": "lr=1e-2..50:log", "adam": "lr=1e-3..1:log, beta1=0.5..0.99"}
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    """Two optimizers, some of gd's trials diverged (its range reaches far beyond 2/curvature)."""
+    storage = tmp_path_factory.mktemp("study") / "study.journal"
+    return descend.tune("line", optimizer=["gd", "adam"], space=SPACE, trials=8, cohort=8, steps=30, seeds=2,
+                        storage=str(storage))
+
+
+def told(study) -> list[tuple[int, float, str]]:
+    """(number, value, status) of every complete trial, in trial order, read from the study itself."""
+    return [(t.number, t.value, t.user_attrs["descend"]["status"])
+            for t in sorted(study.get_trials(states=(TrialState.COMPLETE,)), key=lambda t: t.number)]
+
+
+def test_best_so_far_is_the_running_minimum_of_the_told_values_in_each_optimizers_colour(result):
+    assert any(status == "diverged" for _, _, status in told(result.studies["gd"]))  # the case that matters
+    fig = best_so_far_figure(result)
+    by_trial, by_time = fig.axes[:2]
+    for optimizer, study in result.studies.items():
+        ok = [(n, v) for n, v, status in told(study) if status == "ok"]
+        running = np.minimum.accumulate([v for _, v in ok])
+        (line,) = [line for line in by_trial.lines if line.get_gid() == f"best:{optimizer}"]
+        assert list(line.get_xdata()) == [n for n, _ in ok]
+        np.testing.assert_allclose(line.get_ydata(), running)
+        assert line.get_color() == BASE[optimizer]
+        (timed,) = [line for line in by_time.lines if line.get_gid() == f"best:{optimizer}"]
+        assert timed.get_color() == BASE[optimizer] and np.all(np.diff(timed.get_xdata()) >= 0)
+    # the diverged trials (told inf) are marks at the top edge, in axes coordinates: no axis reaches inf
+    diverged = [n for n, _, status in told(result.studies["gd"]) if status == "diverged"]
+    (marks,) = [line for line in by_trial.lines if line.get_gid() == "diverged:gd"]
+    assert list(marks.get_xdata()) == diverged and marks.get_marker() == "x"
+    assert all(math.isfinite(limit) for limit in by_trial.get_ylim())
+    assert by_trial.get_xlabel() == "trial" and "wall time" in by_time.get_xlabel()
+    assert by_trial.get_ylabel().startswith("best validation loss so far")
+    assert by_trial.get_yscale() == "log"
+
+
+def test_the_interactive_best_so_far_draws_the_same_lines(result):
+    chart = best_so_far_chart(result, trial_kinds(result), "number")
+    lines = {trace.name: trace for trace in chart.data if trace.mode == "lines" and trace.showlegend is not False}
+    for optimizer, study in result.studies.items():
+        ok = [v for _, v, status in told(study) if status == "ok"]
+        np.testing.assert_allclose(lines[optimizer].y, np.minimum.accumulate(ok))
+        assert lines[optimizer].line.color == BASE[optimizer]
+    finite = [y for trace in chart.data for y in np.asarray(trace.y, dtype=float)]
+    assert all(math.isfinite(y) for y in finite)  # the diverged trials' inf is nowhere
+
+
+def test_lr_sensitivity_draws_each_trial_at_its_lr_and_marks_the_diverged(result):
+    fig = lr_figure(result)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "learning rate (log scale)"
+    for optimizer, study in result.studies.items():
+        trials = {t.number: t for t in study.get_trials()}
+        ok = sorted((trials[n].params["lr"], v) for n, v, status in told(study) if status == "ok")
+        (points,) = [line for line in ax.lines if line.get_gid() == f"trials:{optimizer}"]
+        np.testing.assert_allclose(np.c_[points.get_xdata(), points.get_ydata()], ok)
+        assert points.get_color() == BASE[optimizer]
+    (marks,) = [line for line in ax.lines if line.get_gid() == "diverged:gd"]
+    lrs = {t.number: t.params["lr"] for t in result.studies["gd"].get_trials()}
+    assert sorted(marks.get_xdata()) == sorted(lrs[n] for n, _, status in told(result.studies["gd"])
+                                               if status == "diverged")
+
+
+def test_the_final_re_runs_are_reported_as_mean_and_sd_over_the_seeds(result):
+    stats = final_stats(result)
+    summary = result.final.summary
+    for optimizer in ("gd", "adam"):
+        mine = summary[(summary["optimizer"] == optimizer) & (summary["status"] == "ok")]["final_test_loss"]
+        assert stats.loc[optimizer, "seeds"] == 2
+        assert stats.loc[optimizer, "test loss mean"] == pytest.approx(float(np.mean(mine)))
+        assert stats.loc[optimizer, "test loss sd"] == pytest.approx(float(np.std(mine, ddof=1)))
+
+
+def test_the_page_works_offline_and_shows_each_view_once(result, tmp_path):
+    command = "descend tune line -o gd -o adam --storage postgresql://me:s3cret@db.example:5432/tune"
+    path = write_report(result, tmp_path, command=command)
+    page = path.read_text()
+    assert not re.search(r"<script[^>]*\ssrc\s*=\s*[\"']?\s*(https?:)?//", page, re.I)
+    assert not re.search(r"<link[^>]*href\s*=\s*[\"']?\s*(https?:)?//", page, re.I)
+    assert "s3cret" not in page and "postgresql://me:***@db.example:5432/tune" in page
+    for div in ("fig-best-trial", "fig-best-time", "fig-lr", "fig-importance", "fig-slice-adam", "fig-contour-adam",
+                "fig-parallel-adam", "fig-slice-gd", "fig-parallel-gd"):
+        assert page.count(f'id="{div}"') == 1, div
+    assert "gd: one parameter searched (lr)" in page  # no importance and no contour for it, said so
+    assert "gd searched one parameter (lr): no pair to draw." in page
+    assert "<b>Interrupted.</b>" not in page and "(interrupted)" not in page
+    for name in ("best-so-far", "lr-sensitivity", "importances"):
+        assert (tmp_path / "figures" / f"{name}.png").is_file()
+    assert (tmp_path / "trials.csv").read_text().count("\n") == 1 + 16
+
+
+def test_a_search_with_one_parameter_gets_a_report(tmp_path):
+    result = descend.tune("line", optimizer="gd", space="lr=1e-2..1:log", trials=4, cohort=4, steps=20, seeds=0)
+    page = write_report(result, tmp_path).read_text()
+    assert "one parameter searched" in page and "No final re-runs" in page
+    assert (tmp_path / "figures" / "best-so-far.png").is_file()
+    assert not (tmp_path / "figures" / "importances.png").exists()
+
+
+def test_a_search_whose_every_trial_diverged_gets_a_report(tmp_path):
+    result = descend.tune("line", optimizer="gd", space="lr=10..100:log", trials=4, cohort=4, steps=20, seeds=2)
+    assert set(trial_kinds(result)["kind"]) == {"diverged"}
+    page = write_report(result, tmp_path).read_text()
+    assert "No trial has a result yet" in page and "no trial with a result" in page
+    assert "4 diverged" in page
+
+
+def test_an_interrupted_search_reports_what_finished(tmp_path):
+    stop = threading.Event()
+
+    def progress(event):  # stop in the middle of the second cohort
+        if event["kind"] == "step" and event["done"] >= 4:
+            stop.set()
+
+    result = descend.tune("line", optimizer="adam", trials=8, cohort=4, steps=30, seeds=2, progress=progress,
+                          stop=stop, out=tmp_path)
+    assert result.interrupted and result.final is None
+    kinds = trial_kinds(result)["kind"]
+    assert (kinds == "ok").sum() == 4
+    page = write_report(result, tmp_path, command="descend tune line -o adam").read_text()
+    assert "descend tune line (interrupted)" in page and "<b>Interrupted.</b>" in page
+    assert "the search was interrupted" in page and "descend tune line -o adam" in page
