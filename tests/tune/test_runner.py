@@ -210,3 +210,81 @@ def test_a_worker_waits_until_the_creator_has_queued_the_first_cohort(tmp_path):
     t0 = time.monotonic()
     runner._wait_ready(other)
     assert time.monotonic() - t0 < 0.5
+
+
+# -- a choice of optimizer inside one study ------------------------------------------------------------------
+
+CHOICE = dict(optimizer="adam|sgd", batch_size=16, steps=40, eval_every=10, seeds=0, **F64)
+
+
+def alone_as(optimizer: str, config: dict, seed: int, steps: int) -> float:
+    """The validation loss of one configuration of ``optimizer`` trained by itself (a cohort of one)."""
+    config = dict(config)
+    batch = config.pop("batch_size", 16)
+    runs = descend.fit(task="line", runs=[RunSpec(optimizer, config, batch, seed)], steps=steps, eval_every=10,
+                       record_grad_norms=False, **F64)
+    return runs.summary["final_validation_loss"].iloc[0]
+
+
+def test_a_cohort_that_mixes_optimizers_equals_its_trials_trained_alone():
+    result = descend.tune("line", trials=10, cohort=10, **CHOICE)
+    trials = result.study.get_trials()
+    assert len(result.studies) == 1 and result.names == {"adam|sgd": "line"}
+    chosen = [t.params["optimizer"] for t in trials]
+    assert set(chosen) == {"adam", "sgd"}  # one cohort holds both
+    for t in trials:
+        name = t.params["optimizer"]
+        # the conditional parameters: only the chosen optimizer's own, named OPTIMIZER:NAME
+        assert {k.partition(":")[0] for k in t.params if k != "optimizer"} == {name}
+        config = {k.partition(":")[2]: v for k, v in t.params.items() if k != "optimizer"}
+        assert t.state == TrialState.COMPLETE
+        if t.user_attrs["descend"]["status"] == "ok":
+            assert t.value == pytest.approx(alone_as(name, config, t.number, 40), rel=1e-10, abs=1e-12)
+    # the first cohort starts from each optimizer's defaults (the task's lr for each), then a spread
+    assert [t.user_attrs["descend:role"] for t in trials[:2]] == ["baseline", "baseline"]
+    assert trials[0].params == {"optimizer": "adam", "adam:lr": 0.05, "adam:beta1": 0.9}
+    assert trials[1].params == {"optimizer": "sgd", "sgd:lr": 0.3, "sgd:momentum": 0.0}
+
+
+def test_a_choice_reports_the_best_configuration_of_each_optimizer_and_re_runs_each():
+    result = descend.tune("line", trials=12, cohort=6, **{**CHOICE, "seeds": 2})
+    frame = result.trials
+    assert len(frame) == 12 and list(frame["optimizer"]) == [t.params["optimizer"] for t in result.study.trials]
+    for name in ("adam", "sgd"):
+        mine = frame[(frame["optimizer"] == name) & (frame["state"] == "COMPLETE")]
+        best = result.best[name]
+        assert best["value"] == mine["value"].min()
+        assert best["trial"] == int(mine.loc[mine["value"].idxmin(), "number"])
+        trial = result.study.trials[best["trial"]]
+        assert best["params"] == {k.partition(":")[2]: v for k, v in trial.params.items() if k != "optimizer"}
+        assert best["config"] == {**best["params"], "batch_size": 16}
+        runs = result.final.summary[result.final.summary["optimizer"] == name]
+        assert sorted(runs["seed"]) == [0, 1] and (runs["lr"] == best["config"]["lr"]).all()
+    assert list(result.table.index) == ["adam", "sgd"]
+
+
+def test_successive_halving_over_a_cohort_that_mixes_optimizers():
+    """Each optimizer trains as its own engine cohort, with its own call of the engine: when every run of one
+    is pruned its cohort stops without stopping the other's (gd and adadelta share their switches, so grouping
+    by switches alone would put them in one call, and stopping gd's runs would leave adadelta's untrained and
+    re-queued)."""
+    result = descend.tune("line", optimizer="adadelta|gd", space=["gd: lr=1e-6..1e-5:log"], trials=18, cohort=9,
+                          pruner="sha", batch_size=16, steps=90, eval_every=10, seeds=0, **F64)
+    trials = result.study.get_trials()
+    assert len(trials) == 18 and {t.state for t in trials} <= {TrialState.COMPLETE, TrialState.PRUNED}
+    assert result.outcomes["adadelta|gd"].retried == 0
+    second = trials[9:]
+    gd = [t for t in second if t.params["optimizer"] == "gd"]
+    assert gd and all(t.state == TrialState.PRUNED and t.user_attrs["descend"]["steps"] == 10 for t in gd)
+    assert any(t.state == TrialState.COMPLETE and t.user_attrs["descend"]["steps"] == 90 for t in second)
+    for t in trials:
+        name = t.params["optimizer"]
+        config = {k.partition(":")[2]: v for k, v in t.params.items() if k != "optimizer"}
+        steps = t.user_attrs["descend"]["steps"]
+        assert t.value == pytest.approx(alone_as(name, config, t.number, steps), rel=1e-10, abs=1e-12)
+
+
+def test_a_choice_can_sit_beside_optimizers_tuned_in_their_own_studies():
+    result = descend.tune("line", optimizer=["adam|sgd", "gd"], trials=4, cohort=4, steps=20, seeds=0, **F64)
+    assert result.names == {"adam|sgd": "line-adam|sgd", "gd": "line-gd"}
+    assert set(result.best) <= {"adam", "sgd", "gd"} and "gd" in result.best

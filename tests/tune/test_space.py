@@ -110,3 +110,49 @@ def test_spread_covers_the_space_reproducibly():
     assert {math.floor(v) for v in lrs} == {-5, -4, -3, -2}
     assert {p["amsgrad"] for p in points} == {True, False}
     assert all(0.8 <= p["beta1"] <= 0.999 for p in points)
+
+
+def test_a_choice_of_optimizers_is_a_conditional_space():
+    import optuna
+
+    from descend.tune.space import ChoiceSpace
+
+    choice = ChoiceSpace((default_space("adam"), space_for("sgd", "lr=1e-3..1:log, nesterov=true|false, "
+                                                                  "momentum=0.5..0.9", lr=0.01)))
+    assert choice.optimizer == "adam|sgd"
+    assert choice.text() == ("optimizer=adam|sgd; adam: lr=1e-05..0.1:log, beta1=0.5..0.99; "
+                             "sgd: lr=0.001..1:log, nesterov=true|false, momentum=0.5..0.9")
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    seen = set()
+    for _ in range(20):
+        trial = study.ask()
+        params = choice.suggest(trial)
+        name = params["optimizer"]
+        seen.add(name)
+        # only the chosen optimizer's own dimensions are asked, under its prefix
+        assert set(trial.params) == set(params) == {"optimizer", *(f"{name}:{p.name}" for p in choice.space(
+            name).searched)}
+        optimizer, values = choice.run(params)
+        assert optimizer == name and set(values) == {p.name for p in choice.space(name).params}
+        lr = choice.space(name).params[0]
+        assert lr.low <= values["lr"] <= lr.high
+        study.tell(trial, 0.0)
+    assert seen == {"adam", "sgd"}
+    # each optimizer's baseline (its defaults, the task's lr, clipped into its space), then a spread taking
+    # the optimizers in turn
+    assert choice.baselines() == [{"optimizer": "adam", "adam:lr": 0.001, "adam:beta1": 0.9},
+                                  {"optimizer": "sgd", "sgd:lr": 0.01, "sgd:nesterov": False, "sgd:momentum": 0.5}]
+    spread = choice.spread(5, seed=0)
+    assert [p["optimizer"] for p in spread] == ["adam", "sgd", "adam", "sgd", "adam"]
+    assert spread == choice.spread(5, seed=0)
+
+
+def test_a_space_given_for_every_optimizer_of_a_choice_is_shared_item_by_item():
+    from descend.tune.space import share
+
+    assert share("lr=1e-4..1:log, momentum=0..0.9, batch_size=16|32", ["adam", "sgd"]) == {
+        "adam": "lr=1e-4..1:log, batch_size=16|32", "sgd": "lr=1e-4..1:log, momentum=0..0.9, batch_size=16|32"}
+    assert share("momentum=0..0.9", ["adam", "sgd"]) == {"adam": None, "sgd": "momentum=0..0.9"}
+    with pytest.raises(ValueError, match=r"^--space 'bta1=0\.8\.\.0\.9': none of adam, sgd has a hyperparameter "
+                                         r"'bta1'; did you mean 'beta1'"):
+        share("lr=1e-3..1:log, bta1=0.8..0.9", ["adam", "sgd"])
