@@ -591,7 +591,8 @@ def tune_command(
     optimizer: Optional[list[str]] = typer.Option(
         None, "--optimizer", "-o", metavar="NAME[:KEY=VALUE,...]",
         help="An optimizer to tune, repeatable; each gets its own study and the same trial budget. KEY=VALUE "
-             "holds a hyperparameter fixed (sgd:nesterov=true). Default: adam."),
+             "holds a hyperparameter fixed (sgd:nesterov=true). 'adam|sgd': a choice of optimizer inside one "
+             "study, each one's own hyperparameters searched only when it is chosen. Default: adam."),
     space: Optional[list[str]] = typer.Option(
         None, metavar="SPACE", help="What to search: 'lr=1e-5..1e-1:log, beta1=0.8..0.999, nesterov=true|false, "
         "batch_size=16|32, eps=1e-8' (ranges, choices, fixed values); 'OPTIMIZER: ...' for one optimizer only, "
