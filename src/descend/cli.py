@@ -633,6 +633,7 @@ def tune_command(
       descend tune line --trials 64
       descend tune digits -o adam --space "lr=1e-5..1e-1:log, beta1=0.8..0.999" --trials 256 --cohort 64
       descend tune rosenbrock -o adam -o sgd:nesterov=true --sampler qmc --pruner sha
+      descend tune digits -o "adam|sgd|rmsprop" --trials 128   (the optimizer chosen inside one study)
       descend tune digits --space "lr=1e-4..1e-1:log, batch_size=16|32|64" --epochs 5 --metric accuracy
       descend tune digits --storage postgresql://user:pw@host:5432/db --study digits   (each worker)
     """
