@@ -81,24 +81,33 @@ def _kind(state: str, status: Any, value: Any) -> str | None:
 
 
 def trial_kinds(result: Any) -> Any:
-    """The result's trials (:attr:`descend.tune.result.TuneResult.trials`) with two more columns: ``kind``
-    (what the trial counts as, see :func:`_kind`; None for a running or queued trial) and ``elapsed`` (seconds
-    from the start of its study's first trial to the end of this one; NaN when it has not ended)."""
-    frame = result.trials.copy()
-    frame["kind"] = [_kind(state, status, value) for state, status, value in
-                     zip(frame["state"], frame["status"], frame["value"])] if len(frame) else []
-    ends: dict[tuple[str, int], float] = {}
-    for optimizer, study in result.studies.items():
+    """Every trial of the result's studies, one row each, read from the studies as they are now: ``study`` (the
+    key of its study in ``result.studies``), ``optimizer`` (the study's, or the one a trial of a study that
+    chooses the optimizer chose), ``number``, ``state``, ``value``, ``status`` (what the runner recorded),
+    ``kind`` (what the trial counts as, see :func:`_kind`; None for a running or queued trial), ``lr`` (its
+    learning rate, ``OPTIMIZER:lr`` in a study that chooses; NaN without one) and ``elapsed`` (seconds from the
+    start of its study's first trial to the end of this one; NaN when it has not ended)."""
+    import pandas as pd
+
+    from .space import OPTIMIZER
+
+    rows = []
+    for key, study in result.studies.items():
         trials = study.get_trials(deepcopy=False)
         starts = [t.datetime_start for t in trials if t.datetime_start is not None]
-        if not starts:
-            continue
-        first = min(starts)
+        first = min(starts) if starts else None
         for t in trials:
-            if t.datetime_complete is not None:
-                ends[(optimizer, t.number)] = (t.datetime_complete - first).total_seconds()
-    frame["elapsed"] = [ends.get((o, int(n)), math.nan) for o, n in zip(frame["optimizer"], frame["number"])]
-    return frame
+            info = t.user_attrs.get("descend")
+            status = info.get("status") if isinstance(info, dict) else None
+            optimizer = str(t.params.get(OPTIMIZER, key))
+            lr = t.params.get("lr", t.params.get(f"{optimizer}:lr"))
+            rows.append({"study": key, "optimizer": optimizer, "number": t.number, "state": t.state.name,
+                         "value": t.value, "status": status, "kind": _kind(t.state.name, status, t.value),
+                         "lr": float(lr) if isinstance(lr, (int, float)) and not isinstance(lr, bool) else math.nan,
+                         "elapsed": (t.datetime_complete - first).total_seconds()
+                         if t.datetime_complete is not None and first is not None else math.nan})
+    columns = ["study", "optimizer", "number", "state", "value", "status", "kind", "lr", "elapsed"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def best_so_far(trials: Any, direction: str, *, by: str = "number") -> dict[str, Any]:
@@ -201,10 +210,18 @@ def _searched(result: Any, optimizer: str) -> list[str]:
     return sorted({k for t in result.studies[optimizer].get_trials(deepcopy=False) for k in t.params})
 
 
-def _colours(result: Any) -> dict[str, str]:
+def _optimizers(result: Any, trials: Any) -> list[str]:
+    """The optimizers a report shows, in the order of the studies (each optimizer a study that chooses chose)."""
+    return list(dict.fromkeys([*map(str, trials["optimizer"]), *result.best]))
+
+
+def _colours(result: Any, trials: Any | None = None) -> dict[str, str]:
+    """Each optimizer's colour (:mod:`descend.report.colours`: keyed by its registry name, the same in every
+    report) and each study's (a study that chooses the optimizer has a colour of its own)."""
     from ..report.colours import colours
 
-    return colours({name: name for name in result.studies})
+    names = [*(_optimizers(result, trials) if trials is not None else []), *result.studies]
+    return colours({name: name for name in dict.fromkeys(names)})
 
 
 def _top(values: np.ndarray, log: bool) -> float:
@@ -272,7 +289,7 @@ def best_so_far_figure(result: Any, trials: Any | None = None, *, title: str = "
     from ..report.figures.style import STYLE, _legend_right, _log_ticks, _suptitle
 
     trials = trial_kinds(result) if trials is None else trials
-    colours = _colours(result)
+    colours = _colours(result, trials)
     direction = result.target.direction
     log = _log_values(trials, direction)
     with matplotlib.rc_context(STYLE):
@@ -293,7 +310,7 @@ def best_so_far_figure(result: Any, trials: Any | None = None, *, title: str = "
             axes[0].autoscale_view()
             _log_ticks(axes[0])
         axes[0].set_ylabel(f"best {_objective(result)} so far" + (" (log scale)" if log else ""))
-        handles = [Line2D([], [], color=colours[o], linewidth=2, label=o) for o in result.studies]
+        handles = [Line2D([], [], color=colours[o], linewidth=2, label=o) for o in _optimizers(result, trials)]
         _legend_right(axes[1], handles + _handles(marked))
         _suptitle(fig, title, f"best {_objective(result)} so far ({'lower' if direction == 'minimize' else 'higher'}"
                   " is better)")
@@ -312,13 +329,13 @@ def lr_figure(result: Any, trials: Any | None = None, *, title: str = "") -> Any
     trials = trial_kinds(result) if trials is None else trials
     if "lr" not in trials or not np.isfinite(trials["lr"].to_numpy(dtype=float)).any():
         return None
-    colours = _colours(result)
+    colours = _colours(result, trials)
     log = _log_values(trials, result.target.direction)
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(7.5, 4.2), layout="constrained")
         ax = fig.subplots()
         marked: set[str] = set()
-        for optimizer in result.studies:
+        for optimizer in _optimizers(result, trials):
             rows = trials[(trials["optimizer"] == optimizer) & (trials["kind"] == outcomes.OK)]
             rows = rows[np.isfinite(rows["lr"].to_numpy(dtype=float))].sort_values("lr")
             ax.plot(rows["lr"].to_numpy(dtype=float), rows["value"].to_numpy(dtype=float), "o",
@@ -332,7 +349,8 @@ def lr_figure(result: Any, trials: Any | None = None, *, title: str = "") -> Any
         _log_ticks(ax)
         ax.set_xlabel("learning rate (log scale)")
         ax.set_ylabel(_objective(result) + (" (log scale)" if log else ""))
-        handles = [Line2D([], [], color=colours[o], marker="o", linestyle="none", label=o) for o in result.studies]
+        handles = [Line2D([], [], color=colours[o], marker="o", linestyle="none", label=o)
+                   for o in _optimizers(result, trials)]
         _legend_right(ax, handles + _handles(marked))
         _suptitle(fig, title, f"learning-rate sensitivity: each trial's {_objective(result)}")
     return fig
@@ -411,7 +429,7 @@ def best_so_far_chart(result: Any, trials: Any, by: str) -> Any:
 
     from ..report.html import _esc, _log_ticks
 
-    colours = _colours(result)
+    colours = _colours(result, trials)
     direction = result.target.direction
     log = _log_values(trials, direction)
     lines = best_so_far(trials, direction, by=by)
@@ -448,11 +466,11 @@ def lr_chart(result: Any, trials: Any) -> Any | None:
 
     if "lr" not in trials or not np.isfinite(trials["lr"].to_numpy(dtype=float)).any():
         return None
-    colours = _colours(result)
+    colours = _colours(result, trials)
     log = _log_values(trials, result.target.direction)
     with_lr = trials[np.isfinite(trials["lr"].to_numpy(dtype=float))]
     traces = []
-    for optimizer in result.studies:
+    for optimizer in _optimizers(result, trials):
         rows = with_lr[(with_lr["optimizer"] == optimizer) & (with_lr["kind"] == outcomes.OK)]
         text = [_esc(f"{optimizer} trial {n}") for n in rows["number"]]
         traces.append(go.Scatter(x=rows["lr"].to_numpy(dtype=float), y=rows["value"].to_numpy(dtype=float),
@@ -562,7 +580,7 @@ def _mean_sd(row: Mapping[str, Any], name: str) -> str:
     return f"{_cell_text(name, mean)} \u00b1 {_cell_text(name, sd)}"
 
 
-def _best_section(result: Any, stats: Any, colours: Mapping[str, str]) -> str:
+def _best_section(result: Any, stats: Any, colours: Mapping[str, str], optimizers: list[str]) -> str:
     from ..report.html import _esc
 
     metrics = [m for m in ("train loss", "test loss", "test accuracy") if f"{m} mean" in stats.columns]
@@ -570,7 +588,7 @@ def _best_section(result: Any, stats: Any, colours: Mapping[str, str]) -> str:
     if len(stats):
         head += ["seeds"] + [f"{m} (mean \u00b1 sd)" for m in metrics] + ["no result"]
     rows = []
-    for optimizer in result.studies:
+    for optimizer in optimizers:
         best = result.best.get(optimizer)
         cells = [f"<th scope=\"row\"><span class=\"swatch\" style=\"background:{colours[optimizer]}\"></span>"
                  f"{_esc(optimizer)}</th>"]
@@ -686,7 +704,7 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool) -> Pat
     if not (out / "trials.csv").exists():
         _atomic(out / "trials.csv", result.trials.to_csv(index=False))
     trials = trial_kinds(result)
-    colours = _colours(result)
+    colours = _colours(result, trials)
     first = next(iter(result.studies.values()), None)
     attrs = first.user_attrs if first is not None else {}
     task = attrs.get("descend:task", "")
@@ -718,7 +736,7 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool) -> Pat
              "each trial, one line per optimizer, over every trial's own value (dots); a trial without a result "
              "(diverged, pruned, failed) is marked at the top by its status. Where a line flattens, more trials "
              "stopped paying.", "fig-best-trial"),
-            ("elapsed", "Best so far against wall time", f"The same against the seconds since each study's first "
+            ("elapsed", "Best so far against wall time", "The same against the seconds since each study's first "
              "trial started (a resumed study counts the time between its sessions too): what a search costs for "
              "what it finds.", "fig-best-time")):
         chart = _chart(best_so_far_chart(result, trials, by), div_id, 420) if has_result else None
@@ -767,7 +785,7 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool) -> Pat
     files = ("<section id=\"files\">\n<h2>Files</h2>\n<p class=\"caption\">Every trial is in <code>trials.csv"
              "</code> (one row per trial: its optimizer, number, state, value, parameters, seed and status); the "
              "static figures are in <code>figures/</code>.</p>\n</section>")
-    body = "\n".join(["\n".join(header), _best_section(result, final_stats(result), colours),
+    body = "\n".join(["\n".join(header), _best_section(result, final_stats(result), colours, _optimizers(result, trials)),
                       _study_section(result, command), *sections, files])
     path = out / "report.html"
     _atomic(path, _page(title, body, version))
