@@ -25,7 +25,8 @@ def test_help_shows_examples_and_every_option():
     result = runner.invoke(app, ["tune", "--help"], env={"COLUMNS": "120"})
     assert result.exit_code == 0
     for text in ("Examples:", "descend tune digits", "--space", "--trials", "--cohort", "--sampler", "--pruner",
-                 "--storage", "--study", "--timeout", "--seeds", "--metric", "--out", "tpe|gp|cmaes|qmc|random|grid"):
+                 "--storage", "--study", "--timeout", "--seeds", "--metric", "--out", "tpe|gp|cmaes|qmc|random|grid",
+                 'descend tune digits -o "adam|sgd|rmsprop"', "'adam|sgd': a choice of"):
         assert text in result.stdout, text
 
 

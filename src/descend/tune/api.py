@@ -533,9 +533,14 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     ``task``: a task or landscape name, a formula in x and y, or a :class:`descend.tasks.Task`.
     ``optimizer``: a name or a list (``"sgd:nesterov=true"`` fixes a value); each gets its own study
     (named ``study``, or ``study-OPTIMIZER`` for several) and the same budget of ``trials`` trials
-    (complete or pruned). ``space``: the mini-language of :mod:`descend.tune.space` (one text for every
-    optimizer, ``{optimizer: text}``, or texts prefixed ``"OPTIMIZER: ..."``); by default each
-    optimizer's :func:`descend.tune.space.default_space`. ``sampler``: tpe (default), gp, cmaes, qmc,
+    (complete or pruned): the fair protocol. ``"adam|sgd"`` is a choice of optimizer inside one study
+    (:class:`descend.tune.space.ChoiceSpace`): the optimizer is a categorical parameter and each one's
+    own hyperparameters are conditional (``adam:lr``, ``sgd:momentum``, suggested only when it is chosen;
+    TPE with ``group``; tpe or random only); the result still holds the best configuration of each
+    optimizer, and each is re-run. ``space``: the mini-language of :mod:`descend.tune.space` (one text
+    for every optimizer, ``{optimizer: text}``, or texts prefixed ``"OPTIMIZER: ..."``; in a choice, each
+    item of a text for all goes to the optimizers that have it); by default each optimizer's
+    :func:`descend.tune.space.default_space`. ``sampler``: tpe (default), gp, cmaes, qmc,
     random or grid, seeded with ``seed``. ``pruner``: none (default), sha or median
     (:mod:`descend.tune.pruning`). ``metric``: the validation loss (default) or accuracy, on the training
     data for a task without a validation split. Budget: ``steps`` or ``epochs`` (default: the task's

@@ -1,6 +1,7 @@
 """The cohort runner: ask Optuna for K trials, train them as one batched program, tell K results.
 
-One study per optimizer. Each cohort:
+One study per optimizer, or per choice of optimizers (:class:`descend.tune.space.ChoiceSpace`: a
+cohort then mixes optimizers, each trained as its own engine cohort). Each cohort:
 
 1. fails stale trials of dead workers and re-queues them (:func:`descend.tune.storage.fail_stale`);
 2. counts what the study holds: the budget is reached when ``trials`` trials are complete or pruned;

@@ -10,6 +10,9 @@ A space is a comma-separated list of items, one per hyperparameter of the optimi
     batch_size=full|32|128   a choice of batch sizes (each one trains as its own cohort)
     weight_decay=1e-4        held fixed: not searched, but part of every run
 
+A choice of optimizers inside one study (``--optimizer 'adam|sgd'``) is a :class:`ChoiceSpace`: the
+categorical ``optimizer`` and each optimizer's own space, conditional on it.
+
 Every range is checked against what the optimizer allows (betas in [0, 1), lr >= 0, ...) before anything
 is trained, and a hyperparameter the optimizer does not have is named with the close matches.
 
