@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,17 +124,12 @@ def final_table(best: Mapping[str, Mapping[str, Any]], final: Any, target: Any) 
 
 
 def _atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file renamed over it: a killed process leaves the old
-    file or the new one, never half of one."""
+    """Write ``text`` to ``path`` through a temporary file renamed over it (the report's
+    :func:`descend.report.saved.write_text`): a killed process leaves the old file or the new one, never half of one."""
+    from ..report.saved import write_text
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, text)
 
 
 def _plain(value: Any) -> Any:
