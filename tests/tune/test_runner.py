@@ -128,6 +128,29 @@ def test_successive_halving_keeps_the_best_third_of_the_cohort_and_the_earlier_t
     assert maximize.decide([0.9, 0.5, 0.7], []) == [False, True, True]
 
 
+def test_a_cohort_whose_last_runs_diverge_after_the_last_checkpoint_stops_at_the_next_evaluation():
+    pruner = pruning.CohortPruner("sha", "validation_loss", "minimize", [10])
+    runs = [engine.Run(i, RunSpec("adam", {"lr": 0.1}).resolved()) for i in range(3)]
+    metrics = {"validation_loss": torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)}
+    event = engine.Monitor(20, runs, metrics, ["pruned", "diverged", "ok"])
+    pruner(event)
+    assert not event.stopped and not pruner.all_stopped  # one run still trains
+    event = engine.Monitor(30, runs, metrics, ["pruned", "diverged", "diverged"])
+    pruner(event)
+    assert event.stopped and pruner.all_stopped and not event.pruned
+
+
+def test_a_study_whose_cohort_diverges_entirely_stops_the_cohort_early():
+    result = descend.tune("line", optimizer="gd", space="lr=10..100:log", trials=4, cohort=4, steps=200,
+                          eval_every=10, pruner="sha", seeds=0, **F64)
+    trials = result.study.get_trials()
+    assert all(t.state == TrialState.COMPLETE and t.value == math.inf for t in trials)
+    assert result.outcomes["gd"].retried == 0  # not mistaken for a stop by the user
+    # every run diverges within 10 steps: the cohort ends at that evaluation, not at the first checkpoint (30)
+    assert pruning.checkpoint_steps("sha", 200, 10)[0] == 30
+    assert [t.user_attrs["descend"]["steps"] for t in trials] == [10] * 4
+
+
 def test_median_pruning_needs_completed_trials_first():
     pruner = pruning.CohortPruner("median", "validation_loss", "minimize", [10])
     assert pruner.decide([5, 1, 4], [1, 2, 3]) == [False] * 3  # fewer than 5 completed trials

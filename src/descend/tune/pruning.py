@@ -19,7 +19,9 @@ The values are kept in memory during training; they are written to the study (``
 the cohort, with its results, so that storage stays off the training loop.
 
 With today's engine a frozen row still costs its share of every step (the cohort keeps its K rows), so
-pruning saves time only when every run of a cohort is frozen (the cohort then stops); see the README.
+pruning saves time only when every run of a cohort is frozen: the cohort then stops, at the first
+evaluation where no run is still training (pruned or diverged), since the engine does not end a cohort by
+itself. What refilling freed rows could save is measured in :mod:`descend.tune.runner`.
 """
 
 from __future__ import annotations
@@ -89,6 +91,10 @@ class CohortPruner:
     all_stopped: bool = False  #: every run of the cohort was frozen, so the cohort was stopped
 
     def __call__(self, event: Any) -> None:
+        if self.kind != "none" and not any(status == "ok" for status in event.status):
+            self.all_stopped = True  # every run is pruned or diverged: the rest of the cohort would train nothing
+            event.stop()
+            return
         if event.step not in self.checkpoints:
             return
         i = list(self.checkpoints).index(event.step)
