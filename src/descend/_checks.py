@@ -7,12 +7,13 @@ any work starts instead of surfacing as a traceback from deep inside torch.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import torch
+
+from ._names import check_names, close_matches  # noqa: F401  (light: used before torch is)
 
 Number = float | int
 
@@ -49,25 +50,6 @@ POSITIVE = Interval(0.0, closed_low=False)
 UNIT = Interval(0.0, 1.0, closed_high=True)  # [0, 1]
 UNIT_OPEN = Interval(0.0, 1.0)  # [0, 1): betas, EMA decay rates
 ANY = Interval()
-
-
-def close_matches(name: str, choices: Iterable[str]) -> str:
-    """A ``"; did you mean 'x'?"`` suffix for an error message, or ``""`` when nothing is close."""
-    found = difflib.get_close_matches(name, list(dict.fromkeys(choices)), n=3, cutoff=0.6)
-    if not found:
-        return ""
-    return "; did you mean " + " or ".join(repr(f) for f in found) + "?"
-
-
-def check_names(given: Iterable[str], allowed: Iterable[str], *, what: str = "option") -> None:
-    """Raise a ValueError for the first name in ``given`` that is not in ``allowed``."""
-    allowed = list(dict.fromkeys(allowed))  # each name once
-    for name in given:
-        if name not in allowed:
-            raise ValueError(
-                f"unknown {what} {name!r}{close_matches(name, allowed)} "
-                f"(allowed: {', '.join(sorted(allowed))})"
-            )
 
 
 def check_choice(name: str, value: object, choices: Iterable[object]) -> object:

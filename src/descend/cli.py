@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from .compare import Config
+from .compare_config import Config
 
 
 class _Argument(typer.core.TyperArgument):

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ._checks import check_names, close_matches
+from ._names import check_names, close_matches
 
 Parse = Callable[[Any, str], Any]
 

@@ -12,13 +12,12 @@ import torch
 from torch import Tensor
 
 from descend._checks import POSITIVE, check_hyperparameter, close_matches
+from descend.catalog import INITS  # noqa: F401  (decided there: the command line reads it without torch)
 
 #: Hidden activations of :class:`MLP`.
 HIDDEN: tuple[str, ...] = ("tanh", "sigmoid", "relu", "linear")
 #: Output activations of every model.
 OUTPUTS: tuple[str, ...] = ("identity", "sigmoid", "softmax")
-#: Initialisations of :class:`Linear` and :class:`MLP` (or a dict ``{name: values}``).
-INITS: tuple[str, ...] = ("torch", "zeros", "uniform", "normal", "xavier", "he")
 
 _NORMAL_STD = 0.01
 

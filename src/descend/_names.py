@@ -1,0 +1,27 @@
+"""Checks of names against the names allowed, with close matches suggested: the part of
+:mod:`descend._checks` that imports nothing heavy (the settings schema and the command line use it before
+torch is needed)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def close_matches(name: str, choices: Iterable[str]) -> str:
+    """A ``"; did you mean 'x'?"`` suffix for an error message, or ``""`` when nothing is close."""
+    found = difflib.get_close_matches(name, list(dict.fromkeys(choices)), n=3, cutoff=0.6)
+    if not found:
+        return ""
+    return "; did you mean " + " or ".join(repr(f) for f in found) + "?"
+
+
+def check_names(given: Iterable[str], allowed: Iterable[str], *, what: str = "option") -> None:
+    """Raise a ValueError for the first name in ``given`` that is not in ``allowed``."""
+    allowed = list(dict.fromkeys(allowed))  # each name once
+    for name in given:
+        if name not in allowed:
+            raise ValueError(
+                f"unknown {what} {name!r}{close_matches(name, allowed)} "
+                f"(allowed: {', '.join(sorted(allowed))})"
+            )

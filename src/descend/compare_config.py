@@ -1,0 +1,716 @@
+"""The settings of a comparison, declared once (:class:`Config`), and the small languages of their values
+(``sgd:momentum=0.9``, ``1e-4..1e-1:4``, ``full,32,hybrid``, ``cosine:total_steps=2000``).
+
+Split from :mod:`descend.compare` (which re-exports every name) so that the command line builds ``descend
+compare``'s options, and ``descend --help``, without importing torch, numpy or pandas: this module imports
+nothing heavy at its top; parsing a value imports what that value needs (the optimizer registry for an
+optimizer, the tasks for a task) on first use.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from . import schema
+from ._names import check_names, close_matches
+from .catalog import INITS
+
+MODES = ("same-lr", "defaults", "tuned")
+
+
+# -- parsing the command line's small languages ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """An optimizer of a comparison: its registry name, fixed hyperparameters, and the label shown."""
+
+    name: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        if not self.options:
+            return self.name
+        return f"{self.name}(" + ", ".join(f"{k}={_show(v)}" for k, v in self.options.items()) + ")"
+
+    def to_text(self) -> str:
+        if not self.options:
+            return self.name
+        return self.name + ":" + ",".join(f"{k}={_show(v)}" for k, v in self.options.items())
+
+
+def _show(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def _scalar(text: str, what: str) -> Any:
+    t = text.strip()
+    if t.lower() in ("true", "false"):
+        return t.lower() == "true"
+    try:
+        return int(t)
+    except ValueError:
+        pass
+    try:
+        value = float(t)
+    except ValueError:
+        return t  # a word, such as eps_mode=inside; the optimizer checks it
+    if not math.isfinite(value):
+        raise ValueError(f"{what}: {text!r} is not a finite number")
+    return value
+
+
+def parse_optimizer(text: str, what: str = "--optimizer") -> OptimizerSpec:
+    """``"adam"`` or ``"sgd:momentum=0.9,nesterov=true"`` → :class:`OptimizerSpec` (checked against the registry).
+
+    >>> parse_optimizer("sgd:momentum=0.9").label
+    'sgd(momentum=0.9)'
+
+    ``what`` names the setting in errors (``--optimizer`` on the command line, ``optimizer`` in a file).
+    """
+    from .engine import RANDOM_SEARCH, RANDOM_SEARCH_DEFAULTS
+    from .optim import get
+
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{what} {text!r}: give a name such as adam or sgd:momentum=0.9")
+    name, _, rest = text.strip().partition(":")
+    name = name.strip().lower()
+    options: dict[str, Any] = {}
+    if rest.strip():
+        for part in rest.split(","):
+            key, eq, value = part.partition("=")
+            if not eq or not key.strip() or not value.strip():
+                raise ValueError(f"{what} {text!r}: options are key=value pairs separated by commas, "
+                                 f"e.g. sgd:momentum=0.9,nesterov=true ({part.strip()!r} is not)")
+            options[key.strip()] = _scalar(value, f"{what} {text!r}")
+    if name == RANDOM_SEARCH:
+        try:
+            check_names(list(options), RANDOM_SEARCH_DEFAULTS, what=f"option of {name}")
+        except ValueError as e:
+            raise ValueError(f"{what} {text!r}: {e}") from None
+        return OptimizerSpec(name, options)
+    try:
+        info = get(name)
+    except ValueError as e:
+        raise ValueError(f"{what} {text!r}: {e}") from None
+    if "lr" in options:
+        lr = "--lr" if what.startswith("--") else "lr"
+        raise ValueError(f"{what} {text!r}: give learning rates with {lr} (they are what a comparison varies)")
+    try:
+        check_names(list(options), info.names, what=f"hyperparameter of {info.name}")
+        info.configure(**options)
+    except ValueError as e:
+        raise ValueError(f"{what} {text!r}: {e}") from None
+    return OptimizerSpec(info.name, options)
+
+
+def parse_values(text: str, what: str = "--lr") -> list[float]:
+    """``"0.1"``, ``"0.1,0.01"`` or a log range ``"1e-4..1e-1"`` (7 points) / ``"1e-4..1e-1:4"`` (4 points).
+
+    >>> parse_values("1e-3..1e-1:3")
+    [0.001, 0.01, 0.1]
+    """
+    t = str(text).strip()
+    m = re.fullmatch(r"([^.:][^:]*?)\.\.([^:]+)(?::(\d+))?", t)
+    if m:
+        lo, hi = _positive(m.group(1), what, t), _positive(m.group(2), what, t)
+        n = int(m.group(3) or 7)
+        if lo >= hi or n < 2:
+            raise ValueError(f"{what} {t!r}: a range LOW..HIGH[:N] needs 0 < LOW < HIGH and N >= 2")
+        import numpy as np
+
+        return [float(f"{v:.6g}") for v in np.geomspace(lo, hi, n)]
+    values = [_positive(part, what, t) for part in t.split(",")]
+    if not values:
+        raise ValueError(f"{what} {t!r}: give values such as 0.1,0.01 or a range 1e-4..1e-1")
+    return values
+
+
+def _positive(part: str, what: str, whole: str) -> float:
+    try:
+        value = float(part.strip())
+    except ValueError:
+        raise ValueError(f"{what} {whole!r}: {part.strip()!r} is not a number; give values such as 0.1,0.01 "
+                         "or a log range 1e-4..1e-1[:N]") from None
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{what} {whole!r}: {part.strip()!r} must be a positive number")
+    return value
+
+
+def parse_batch_sizes(text: str, what: str = "--batch-size") -> list[Any]:
+    """``"full,1,32,hybrid"`` → ``[None, 1, 32, hybrid(32, 8, 512)]``; ``hybrid(16,4,256)`` sets its parts."""
+    from .data import hybrid
+
+    out: list[Any] = []
+    for part in re.split(r",(?![^()]*\))", str(text)):
+        p = part.strip().lower()
+        if p in ("full", "gd", "none", "all"):
+            out.append(None)
+        elif p == "hybrid":
+            out.append(hybrid())
+        elif p.startswith("hybrid(") and p.endswith(")"):
+            args = [a.strip() for a in p[7:-1].split(",")]
+            if len(args) != 3 or not all(a.isdigit() for a in args):
+                raise ValueError(f"{what} {text!r}: hybrid(FIRST,EPOCHS,THEN) takes three whole numbers")
+            out.append(hybrid(int(args[0]), int(args[1]), int(args[2])))
+        elif p.isdigit() and int(p) > 0:
+            out.append(int(p))
+        else:
+            raise ValueError(f"{what} {text!r}: {part.strip()!r} is not a batch size; use full (GD), 1 (SGD), "
+                             "a positive whole number, or hybrid")
+    return out
+
+
+def batch_label(b: Any) -> str:
+    """How a batch size is shown: ``full``, ``1``, ``32``, ``hybrid(32→512)``."""
+    from .data import hybrid
+
+    if b is None:
+        return "full"
+    if isinstance(b, hybrid):
+        return f"hybrid({b.first}→{'full' if b.then is None else b.then})"
+    return str(b)
+
+
+def batch_text(b: Any) -> str:
+    """The inverse of :func:`parse_batch_sizes` for one value."""
+    from .data import hybrid
+
+    if b is None:
+        return "full"
+    if isinstance(b, hybrid):
+        return f"hybrid({b.first},{b.epochs},{b.then})"
+    return str(b)
+
+
+def parse_schedule(text: str | None, steps: int, what: str = "--schedule"
+                   ) -> tuple[str | None, Callable[[int], float] | None]:
+    """``"cosine"`` or ``"step:step_size=100,gamma=0.5"`` → a multiplier of every run's learning rate."""
+    from .schedules import SCHEDULES, get_schedule
+
+    if text is None or not str(text).strip() or str(text).strip() == "constant":
+        return None, None
+    name, _, rest = str(text).strip().partition(":")
+    key = name.strip().lower().replace("-", "_")
+    if key not in SCHEDULES or key == "warmup":
+        allowed = [s for s in SCHEDULES if s != "warmup"]
+        raise ValueError(f"{what} {text!r}: unknown schedule{close_matches(key, allowed)} "
+                         f"(allowed: {', '.join(allowed)})")
+    kwargs: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in rest.split(","))):
+        k, eq, v = part.partition("=")
+        if not eq:
+            raise ValueError(f"{what} {text!r}: options are key=value pairs, e.g. step:step_size=100,gamma=0.5")
+        kwargs[k.strip()] = _scalar(v, f"{what} {text!r}")
+    params = SCHEDULES[key].parameters
+    first = "max_value" if key == "one_cycle" else "value"
+    kwargs.setdefault(first, 1.0)
+    if "total_steps" in params:
+        kwargs.setdefault("total_steps", steps)
+    try:
+        return str(text).strip(), get_schedule(key, **kwargs)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{what} {text!r}: {e}") from None
+
+
+def _needs_total(schedule: str) -> bool:
+    from .schedules import SCHEDULES
+
+    key = str(schedule).partition(":")[0].strip().lower().replace("-", "_")
+    return key in SCHEDULES and "total_steps" in SCHEDULES[key].parameters
+
+
+# -- the configuration ---------------------------------------------------------------------------------------------
+
+
+def _parse_task(value: Any, name: str) -> Any:
+    if hasattr(value, "fit") and hasattr(value, "name"):  # a Task object (the Python interface)
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} {value!r}: give a task name (see `descend list tasks`) or a landscape formula "
+                         "such as 'x**2 + 10*sin(y)'")
+    return value
+
+
+def _parse_optimizers(value: Any, name: str) -> tuple[OptimizerSpec, ...]:
+    items = [value] if isinstance(value, (str, OptimizerSpec)) else value
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ValueError(f"{name} {value!r}: give one or more optimizers such as adam or sgd:momentum=0.9")
+    specs = tuple(o if isinstance(o, OptimizerSpec) else parse_optimizer(o, what=name) for o in items)
+    labels = [s.label for s in specs]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"{name}: {', '.join(labels)} names an optimizer twice")
+    return specs
+
+
+def _parse_lr(value: Any, name: str) -> tuple[float, ...]:
+    if isinstance(value, str):
+        return tuple(parse_values(value, name))
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if not items or not all(isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in items):
+        raise ValueError(f"{name} {value!r}: give positive numbers such as 0.1,0.01 or a log range 1e-4..1e-1[:N]")
+    return tuple(_positive(str(v), name, str(value)) for v in items)
+
+
+def _parse_batch_sizes(value: Any, name: str) -> tuple[Any, ...]:
+    from .data import hybrid
+
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if not items:
+        raise ValueError(f"{name} {value!r}: give full (GD), 1 (SGD), a positive whole number, or hybrid")
+    out: list[Any] = []
+    for item in items:
+        if item is None or isinstance(item, hybrid):
+            out.append(item)
+        elif isinstance(item, int) and not isinstance(item, bool) and item > 0:
+            out.append(item)
+        elif isinstance(item, str):
+            out.extend(parse_batch_sizes(item, what=name))
+        else:
+            raise ValueError(f"{name} {value!r}: {item!r} is not a batch size; use full (GD), 1 (SGD), a positive "
+                             "whole number, or hybrid")
+    return tuple(out)
+
+
+def _parse_schedule(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{name} {value!r}: give a schedule such as cosine or step:step_size=100,gamma=0.5")
+    parse_schedule(value, 1, what=name)  # checked again with the comparison's steps by Config.resolved
+    return value.strip()
+
+
+def _parse_target(value: Any, name: str) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise ValueError(f"{name} {value!r} must be a number (the target loss)") from None
+    return schema.finite(value, name)
+
+
+def _parse_columns(value: Any, name: str) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not items or not all(isinstance(c, str) and c.strip() for c in items):
+        raise ValueError(f"{name} {value!r}: give column names separated by commas, e.g. id,name")
+    return tuple(c.strip() for c in items)
+
+
+def _parse_sep(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} {value!r}: give the separator between columns, e.g. ';' or tab")
+    return {"tab": "\t", "\\t": "\t", "space": " "}.get(value.strip().lower(), value)
+
+
+def _parse_encoding(value: Any, name: str) -> str:
+    import codecs
+
+    schema.text(value, name)
+    try:
+        codecs.lookup(value.strip())
+    except LookupError:
+        raise ValueError(f"{name} {value!r} is not an encoding Python knows; e.g. utf-8, latin-1, cp1252, "
+                         "utf-16") from None
+    return value.strip()
+
+
+def _parse_loss(value: Any, name: str) -> str:
+    from .losses import get_loss
+
+    schema.text(value, name)
+    try:
+        return get_loss(value.strip()).name
+    except ValueError as e:
+        raise ValueError(f"{name} {value!r}: {e}; see `descend list losses`") from None
+
+
+def _parse_point(value: Any, name: str) -> tuple[float, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ValueError(f"{name} {value!r}: give the start's coordinates separated by commas, e.g. -1.5,2")
+    try:
+        return tuple(schema.finite(v, name) for v in items)
+    except ValueError:
+        raise ValueError(f"{name} {value!r}: give the start's coordinates as numbers separated by commas, "
+                         "e.g. -1.5,2") from None
+
+
+def _positive_number(value: Any, name: str) -> float:
+    number = schema.finite(value, name)
+    if number <= 0:
+        raise ValueError(f"{name} {value!r}: a positive number is required")
+    return number
+
+
+def _plain_options(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain_options(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_options(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Config(schema.Schema):
+    """Everything a comparison depends on, declared once: each field's default, type, help text, validation
+    and how the command line (``descend compare --help``), a TOML file and a dict (a web request body) spell it.
+
+    :meth:`from_dict` checks and parses what a user gave (``None`` = not given; errors name the field in the
+    words of the interface: ``names`` maps a key to ``--lr`` for the command line); :meth:`resolved` fills
+    what the task decides (its optimizers, batch sizes, steps and learning rates); :meth:`to_dict` is the
+    resolved configuration written with the results (config.toml), which :meth:`from_dict` reads back to
+    the same comparison. Adding a setting is one field here: the command line's option is generated from it.
+    """
+
+    _noun = "key"
+
+    task: Any = schema.setting(
+        None, argument=True, metavar="TASK", parse=_parse_task, written=lambda v, c: c.csv is None,
+        dump=lambda v: v if isinstance(v, str) else v.name,
+        help="A task (descend list tasks), a landscape, or a formula in x, y such as 'x**2 + 10*sin(y)'.")
+    csv: str | None = schema.setting(
+        None, metavar="PATH", parse=schema.path, help="A CSV file as the task: --csv PATH --column COL.")
+    column: str | None = schema.setting(
+        None, metavar="COLUMN", parse=schema.text, written=lambda v, c: c.csv is not None,
+        help="The CSV column to predict.")
+    kind: str | None = schema.setting(
+        None, metavar="regression|classification", written=lambda v, c: c.csv is not None,
+        parse=schema.choice("regression", "classification", "binary", "multiclass"),
+        help="What --column is: numbers to predict (regression) or classes (classification). Default: "
+             "decimals are regression, whole numbers and text classes.")
+    features: tuple[str, ...] | None = schema.setting(
+        None, metavar="COLUMNS", parse=_parse_columns, dump=list, written=lambda v, c: c.csv is not None,
+        help="The CSV columns to predict from, comma-separated (default: every other column).")
+    drop: tuple[str, ...] | None = schema.setting(
+        None, metavar="COLUMNS", parse=_parse_columns, dump=list, written=lambda v, c: c.csv is not None,
+        help="CSV columns to leave out, comma-separated, e.g. an ID column.")
+    dropna: bool | None = schema.setting(
+        None, switch=True, metavar="BOOLEAN", parse=schema.boolean, written=lambda v, c: c.csv is not None and v,
+        help="Drop the CSV rows that have a missing value (default: refuse them, counted per column).")
+    sep: str | None = schema.setting(
+        None, metavar="TEXT", parse=_parse_sep, written=lambda v, c: c.csv is not None,
+        help="The CSV file's separator between columns, e.g. ';' or tab (default: ',').")
+    encoding: str | None = schema.setting(
+        None, metavar="TEXT", parse=_parse_encoding, written=lambda v, c: c.csv is not None,
+        help="The CSV file's encoding, e.g. latin-1 or cp1252 (default: utf-8).")
+    standardize_target: bool | None = schema.setting(
+        None, switch=True, metavar="BOOLEAN", parse=schema.boolean,
+        help="Standardise a regression target on the training split (default for --csv, house-prices and "
+             "diabetes; losses are then also reported in the target's units).")
+    optimizers: tuple[OptimizerSpec, ...] | None = schema.setting(
+        None, key="optimizer", flags=("--optimizer", "-o"), repeat=True, metavar="NAME[:KEY=VALUE,...]",
+        parse=_parse_optimizers, dump=lambda v: [o.to_text() for o in v],
+        help="An optimizer and its fixed hyperparameters, repeatable, e.g. -o adam -o sgd:momentum=0.9. "
+             "Default: the task's set.")
+    mode: str = schema.setting(
+        "same-lr", metavar="same-lr|defaults|tuned", parse=schema.choice(*MODES),
+        help="same-lr (default): every optimizer at the same learning rates; defaults: each at its own; "
+             "tuned: a grid of --budget learning rates per optimizer, chosen on validation loss.")
+    lr: tuple[float, ...] | None = schema.setting(
+        None, metavar="RATES", parse=_parse_lr, dump=lambda v: ",".join(repr(float(x)) for x in v),
+        help="Learning rates: 0.1,0.01 or a log range 1e-4..1e-1[:N]. Default: three across the task's range.")
+    batch_size: tuple[Any, ...] | None = schema.setting(
+        None, metavar="SIZES", parse=_parse_batch_sizes, dump=lambda v: ",".join(batch_text(b) for b in v),
+        help="full (GD), 1 (SGD), 32, hybrid, ... comma-separated. Default: the task's.")
+    steps: int | None = schema.setting(
+        None, metavar="INTEGER", parse=schema.whole(1), help="Training steps per run (default: the task's).")
+    epochs: int | None = schema.setting(
+        None, metavar="INTEGER", parse=schema.whole(1), help="Budget in epochs instead of steps.")
+    schedule: str | None = schema.setting(
+        None, metavar="NAME[:KEY=VALUE,...]", parse=_parse_schedule,
+        help="Learning-rate schedule: cosine, step:step_size=100,gamma=0.5, ...")
+    target: float | None = schema.setting(
+        None, metavar="NUMBER", parse=_parse_target,
+        help="Target loss: steps and epochs to reach it are reported.")
+    loss: str | None = schema.setting(
+        None, metavar="NAME", parse=_parse_loss,
+        help="The loss instead of the task's, e.g. mae or huber (descend list losses).")
+    init: str | None = schema.setting(
+        None, metavar="|".join(INITS), parse=schema.choice(*INITS),
+        help="How a network's weights start (Linear and MLP models) instead of the task's.")
+    start: tuple[float, ...] | None = schema.setting(
+        None, metavar="X,Y", parse=_parse_point, dump=list,
+        help="Where a landscape, a formula, line or ellipse starts: its parameters, e.g. -1.5,2.")
+    clip_norm: float | None = schema.setting(
+        None, metavar="NUMBER", parse=_positive_number,
+        help="Clip each gradient to this global norm.")
+    clip_value: float | None = schema.setting(
+        None, metavar="NUMBER", parse=_positive_number,
+        help="Clip each gradient component to [-NUMBER, NUMBER].")
+    seeds: int = schema.setting(3, metavar="INTEGER", parse=schema.whole(1),
+                                help="Seeds per configuration (default 3).")
+    budget: int = schema.setting(
+        7, metavar="INTEGER", parse=schema.whole(2), written=lambda v, c: c.mode == "tuned",
+        help="Tuned mode: learning rates tried per optimizer (default 7).")
+    compile: bool = schema.setting(
+        False, switch=True, metavar="BOOLEAN", parse=schema.boolean, written=lambda v, c: v,
+        help="Compile each training step (Inductor): steps 2-4x faster, but about 15 s per optimizer and batch "
+             "shape the first time (then cached on disk); for long runs. Default: no.")
+    task_options: Mapping[str, Any] = schema.setting(
+        default_factory=dict, flags=(), metavar="TABLE", parse=schema.table, dump=_plain_options,
+        written=lambda v, c: bool(v),
+        help="Options of the task (a TOML table), e.g. the start of a landscape; the written configuration "
+             "holds every option in effect.")
+    out: str | None = schema.setting(
+        None, metavar="DIRECTORY", parse=schema.path, written=False,
+        help="Report directory (default: reports/TASK).")
+    json: str | None = schema.setting(
+        None, metavar="FILE", parse=schema.path, written=False,
+        help="Also write one JSON record per run and optimizer.")
+
+    @classmethod
+    def _before(cls, data: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+        target = data.get("target")
+        if isinstance(target, str):
+            try:
+                float(target.strip())
+            except ValueError:
+                if data.get("csv") is None or data.get("column") is not None:
+                    raise ValueError(f"{names['target']} {target!r} must be a number (the target loss); with "
+                                     f"{names['csv']} PATH it may name the column") from None
+                data = {k: v for k, v in data.items() if k != "target"}
+                data["column"] = target
+                import warnings
+
+                warnings.warn(f"{names['target']} {target} for the column to predict is deprecated: use "
+                              f"{names['column']} {target} ({names['target']} is the target loss)", FutureWarning,
+                              stacklevel=2)
+        return data
+
+    @classmethod
+    def _after(cls, values: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+        get = values.get
+        if get("csv") is not None:
+            if get("task") is not None:
+                raise ValueError(f"give {names['task']} or {names['csv']} PATH {names['column']} COL, not both")
+            if get("column") is None:
+                raise ValueError(f"{names['csv']} {get('csv')!r} needs {names['column']} COL: the column to predict")
+        elif get("task") is None:
+            raise ValueError(f"give {names['task']} (see `descend list tasks`), a landscape formula, or "
+                             f"{names['csv']} PATH {names['column']} COL")
+        else:
+            given = [k for k in _CSV_KEYS if get(k) is not None]
+            if given:
+                raise ValueError(f"{names[given[0]]} applies to a CSV file ({names['csv']} PATH "
+                                 f"{names['column']} COL), not to a task")
+        if get("features") is not None and get("drop") is not None:
+            raise ValueError(f"give {names['features']} (the columns to use) or {names['drop']} (the columns to "
+                             "leave out), not both")
+        if get("steps") is not None and get("epochs") is not None:
+            raise ValueError(f"give {names['steps']} or {names['epochs']}, not both")
+        if get("mode") == "defaults" and get("lr") is not None:
+            raise ValueError(f"{names['mode']} defaults runs every optimizer at its default learning rate; drop "
+                             f"{names['lr']} (or use {names['mode']} same-lr)")
+        schedule = get("schedule")
+        if get("epochs") is not None and schedule and "total_steps" not in schedule and _needs_total(schedule):
+            raise ValueError(f"{names['schedule']} {schedule!r} lasts a number of steps, which an "
+                             f"{names['epochs']} budget leaves to the batch size; give it, e.g. "
+                             f"cosine:total_steps=2000, or use {names['steps']}")
+        return values
+
+    def resolved(self, *, names: Mapping[str, str] | None = None) -> tuple[Config, Any]:
+        """``(Config, Task)``: the task built, and what it decides filled in (before any training starts)."""
+        from .data import DataError
+        from .tasks import option_names
+
+        names = {**{k: k for k in self.keys()}, **(names or {})}
+        options = dict(self.task_options)
+        where = f"{names['csv']} {self.csv}" if self.csv is not None else f"task {self.task!r}"
+        folded: dict[str, Any] = {}
+        accepts = option_names(self.task, csv=self.csv)
+        for key, value in (("standardize_target", self.standardize_target), ("start", self.start),
+                           ("loss", self.loss)):
+            if value is not None and key in accepts:  # the task's own option: its card says so
+                options[key] = value
+                folded[key] = None
+            elif value is not None and key != "loss":
+                raise ValueError(_not_an_option(key, value, where, names))
+        if self.csv is not None:
+            options.update({k: (list(v) if isinstance(v, tuple) else v) for k in _CSV_KEYS
+                            if k != "kind" and (v := getattr(self, k)) is not None})
+        try:
+            task = get_task(self.task, task_options=options, csv=self.csv, column=self.column, kind=self.kind)
+        except DataError as e:
+            raise ValueError(e.render(_spelling(names))) from None
+        if self.loss is not None and "loss" not in folded:
+            _check_loss(self.loss, task, names)
+        if self.init is not None:
+            from .models import with_init
+
+            try:
+                with_init(task.model, self.init)
+            except ValueError:
+                raise ValueError(f"{names['init']} {self.init}: the model of {where} starts from given values of its "
+                                 f"named parameters ({', '.join(task.model.names)}), not from drawn weights; set "
+                                 f"them with {names['start']}") from None
+        specs = self.optimizers
+        if specs is None:
+            specs = _parse_optimizers(list(task.optimizers), f"the optimizers of task {task.name!r}")
+        steps = task.steps if self.steps is None and self.epochs is None else self.steps
+        lr = self.lr
+        if self.mode == "same-lr" and lr is None:
+            import numpy as np
+
+            lo, hi = task.lr_range
+            lr = tuple(float(f"{v:.3g}") for v in np.geomspace(lo, hi, 3))
+        parse_schedule(self.schedule, steps or 1, what=names["schedule"])  # checked now, built per fit
+        # a formula is kept as typed, so that the written configuration re-creates the same task
+        given = self.task
+        name = given.strip() if isinstance(given, str) and self.csv is None and given.strip() != task.name else (
+            task.name)
+        batch_sizes = self.batch_size if self.batch_size is not None else tuple(task.batch_sizes)
+        _check_batch_sizes(batch_sizes, task, where, names, given=self.batch_size is not None)
+        return replace(self, task=name, optimizers=specs, lr=lr, steps=steps, batch_size=batch_sizes,
+                       task_options=_csv_options(task) if self.csv is not None else dict(task.options),
+                       **folded), task
+
+
+#: The settings that apply to a CSV file only (keys of :class:`Config`, options of
+#: :func:`descend.tasks.real.from_csv` and :func:`descend.data.from_csv`).
+_CSV_KEYS = ("kind", "features", "drop", "dropna", "sep", "encoding")
+
+
+def _spelling(names: Mapping[str, str]) -> Callable[[str, Any], str]:
+    """How a :class:`descend.data.DataError`'s fix is written for the interface ``names`` is of: an option
+    on the command line (``--encoding latin-1``, ``--dropna``, ``--drop id,name``), a key of a settings file
+    or request body (``encoding = 'latin-1'``), and an option that is not a setting as one of
+    ``task_options``."""
+    import shlex
+
+    def spell(key: str, value: Any) -> str:
+        key = {"target": "column"}.get(key, key)  # the data's target is the column to predict
+        name = names.get(key)
+        if name is None:
+            return f"{key} = {value!r} in task_options"
+        if not name.startswith("-"):
+            return f"{name} = {value!r}"
+        if value is True:
+            return name
+        if isinstance(value, (list, tuple)):
+            value = ",".join(str(v) for v in value)
+        value = {"\t": "tab", " ": "space"}.get(value, value) if isinstance(value, str) else value
+        return f"{name} {shlex.quote(str(value))}"
+
+    return spell
+
+
+def _not_an_option(key: str, value: Any, where: str, names: Mapping[str, str]) -> str:
+    """Why a setting that a task takes as its own option does not apply to this one."""
+    from .tasks import TASKS, option_names
+
+    have = [n for n in TASKS if key in option_names(n)]
+    shown = ", ".join(have[:4]) + (", ..." if len(have) > 4 else "")
+    if key == "start":
+        return (f"{names['start']} {','.join(f'{v:g}' for v in value)}: {where} has no start point (its model's "
+                f"weights are drawn, see {names['init']}); a start applies to landscapes, formulas and {shown}")
+    return (f"{names[key]}: {where} keeps its target as it is (see its card); it applies to a CSV file and to "
+            f"{shown}")
+
+
+def _check_loss(loss: str, task: Any, names: Mapping[str, str]) -> None:
+    """Refuse a loss that does not fit the task's kind (before any training)."""
+    from .losses import LOSSES
+
+    if task.kind == "cost":
+        raise ValueError(f"{names['loss']} {loss}: task {task.name!r} is a landscape, whose cost is the function "
+                         "itself; a loss applies to a task with data")
+    allowed = {"binary": ["bce", "bce-logits"], "multiclass": ["cross-entropy"]}.get(
+        task.kind, [n for n, info in LOSSES.items() if info.kind == "regression" or n == task.loss])
+    if loss not in allowed:
+        what = {"binary": "binary classification", "multiclass": "classification"}.get(task.kind, task.kind)
+        raise ValueError(f"{names['loss']} {loss} is a {LOSSES[loss].kind} loss; task {task.name!r} is "
+                         f"{what}: choose one of {', '.join(allowed)}")
+
+
+def _check_batch_sizes(sizes: Sequence[Any], task: Any, where: str, names: Mapping[str, str], *,
+                       given: bool) -> None:
+    """Refuse a batch size larger than the training set, saying how many rows the data set has."""
+    data = getattr(task, "data", None)
+    if data is None:
+        return
+    m = len(data.train)
+    total = m + sum(len(p) for p in (data.validation, data.test) if p is not None)
+    too_big = [b for b in sizes if isinstance(b, int) and not isinstance(b, bool) and b > m]
+    if too_big:
+        rows = f"{total} rows, {m} of them for training" if total != m else f"{m} rows"
+        fix = (f"give {names['batch_size']} 1..{m} or full" if given else
+               f"its default batch size {too_big[0]} does not fit; give {names['batch_size']} 1..{m} or full")
+        raise ValueError(f"{names['batch_size']} {too_big[0]} is larger than the training set of {where} "
+                         f"({rows}): {fix}")
+
+
+def _csv_options(task: Any) -> dict[str, Any]:
+    """The options of a CSV task that a re-run needs besides the file and its column: those that differ from
+    :func:`descend.tasks.real.from_csv`'s defaults (``standardize_target=False``, another ``data_seed``)."""
+    import inspect
+
+    from .tasks import real
+
+    defaults = {k: p.default for k, p in inspect.signature(real.from_csv).parameters.items()}
+    return {k: v for k, v in task.options.items()
+            if k not in ("path", "target", "kind") and k in defaults and v != defaults[k]}
+
+
+def get_task(task: Any, *, task_options: Mapping[str, Any] | None = None, csv: str | None = None,
+             column: str | None = None, kind: str | None = None) -> Any:
+    """A task from a name, a landscape formula such as ``"x**2 + 10*sin(y)"``, or a CSV file and its column
+    (read as ``kind``, inferred when None)."""
+    from . import tasks
+
+    options = dict(task_options or {})
+    if csv is not None:
+        if task is not None:
+            raise ValueError("give a TASK or --csv PATH --column COL, not both")
+        if not column:
+            raise ValueError(f"--csv {csv!r} needs --column COL: the column to predict")
+        return tasks.real.from_csv(csv, column, kind, **options)
+    if task is None:
+        raise ValueError("give a TASK (see `descend list tasks`), a landscape formula, or --csv PATH --column COL")
+    if isinstance(task, tasks.Task):
+        return task
+    if not isinstance(task, str):
+        return tasks.get(task, **options)
+    # a bare word is a task's name (misspelt: close names are suggested); anything else (an operator, a
+    # bracket, a number) was meant as a formula, and is refused for what is wrong with it as one
+    word = re.fullmatch(r"[A-Za-z_][\w-]*", task.strip()) and task.strip() not in ("x", "y")
+    if word:
+        return tasks.get(task, **options)
+    try:
+        return tasks.get(task, **options)
+    except ValueError:
+        pass
+    from .formula import FormulaError
+
+    try:
+        return tasks.formula(task, **options)
+    except FormulaError as bad:
+        raise ValueError(f"{_clipped(task)} is neither a task nor a formula: {bad}") from None
+
+
+def _clipped(text: str, limit: int = 60) -> str:
+    """``text`` quoted, cut to ``limit`` characters (with its length) so that an error stays one line."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
+
+
+def resolve(task: Any = None, **settings: Any) -> tuple[Config, Any]:
+    """Check every input and fill the defaults from the task: ``(Config, Task)``, before any training starts.
+
+    ``settings`` are :class:`Config`'s fields by their Python names (``optimizers=["adam", "sgd:momentum=0.9"]``,
+    ``lr="1e-3..1e-1:5"`` or ``[0.01, 0.1]``, ``batch_size="full,32"``, ``steps=``, ``seeds=``, ...), ``None``
+    for "not given"; errors name them as the command line does (``--lr``). Defaults: the task's optimizers and
+    batch sizes, its number of steps, and in ``same-lr`` mode three learning rates across the task's range.
+    """
+    keys = {e.name: e.key for e in Config.entries()}
+    unknown = [n for n in settings if n not in keys]
+    if unknown:
+        raise TypeError(f"resolve() got an unexpected setting {unknown[0]!r}{close_matches(unknown[0], keys)}")
+    names = Config.flags()
+    config = Config.from_dict({"task": task, **{keys[n]: v for n, v in settings.items()}}, names=names)
+    return config.resolved(names=names)
