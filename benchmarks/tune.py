@@ -15,10 +15,18 @@ trial (descend: the time spent asking, telling and counting trials; the loop: wa
 the objective). Each implementation runs in a fresh process once per round (the order alternates); the table
 gives medians over rounds, and each ratio is the median of the ratios measured within a round.
 
+``--frozen`` measures instead what successive halving (``--pruner sha``) leaves frozen on the ``sweep``
+workload: a pruned run stays in its cohort, frozen, until the cohort ends, so its row still costs its share
+of every step. It counts the row-steps of every cohort (K rows × the steps the cohort ran), the useful ones
+(each trial's steps until it was pruned or finished), and times a step of the workload's cohort at K rows
+and at fewer, to tell what refilling freed rows with new trials (continuous batching) or dropping them
+(compaction) could save.
+
 Usage::
 
     python benchmarks/tune.py                       # both workloads, 128 trials, cohorts of 16 and 64, 2 rounds
     python benchmarks/tune.py --workload digits --trials 256 --cohort 64 128 --rounds 3 --markdown
+    python benchmarks/tune.py --frozen --trials 256 --cohort 64 --rounds 3
 """
 
 from __future__ import annotations
@@ -137,7 +145,96 @@ def run_loop(workload: str, trials: int, storage: str) -> dict:
             "storage_per_trial": (seconds - inside[0]) / trials, "train_seconds": inside[0]}
 
 
+def run_frozen(trials: int, cohort: int) -> dict:
+    """One search with successive halving on the sweep workload: its row-steps, useful and frozen, its
+    training time, and the time of a step of a cohort of each size from ``cohort`` down (no pruning)."""
+    from dataclasses import replace
+
+    import descend
+    from descend import engine
+    from descend.spec import RunSpec
+
+    task = sweep_task()
+    steps = STEPS["sweep"]
+    descend.tune(task, optimizer="adam", space=SPACE, trials=cohort, cohort=cohort, steps=5, seeds=0,
+                 batch_size=BATCH, study="warm-up", compile=False)  # first-call costs off the clock
+    result = descend.tune(task, optimizer="adam", space=SPACE, trials=trials, cohort=cohort, steps=steps, seeds=0,
+                          batch_size=BATCH, study="sweep", sampler="tpe", seed=0, pruner="sha", compile=False)
+    done = sorted(((t.number, t.user_attrs["descend"]) for t in result.study.get_trials(deepcopy=False)),
+                  key=lambda item: item[0])
+    rows = useful = 0
+    cohorts = []
+    for start in range(0, len(done), cohort):  # one worker: each cohort is the next block of trial numbers
+        block = [int(info["steps"]) for _, info in done[start:start + cohort]]
+        ran = max(block)  # a cohort whose runs are all pruned stops at that checkpoint
+        rows += len(block) * ran
+        useful += sum(block)
+        # rows still training at each step: what a step would cost if frozen rows were dropped
+        cohorts.append([sum(1 for b in block if b > t) for t in range(ran)])
+    problem = task.problem(loss="auto")
+    sizes = sorted({cohort, *(max(1, round(cohort / 3 ** i)) for i in range(1, 4))}, reverse=True)
+    every = max(1, steps // 20)  # as the runner evaluates for a pruner
+    per_step, per_eval = {}, {}
+    for k in sizes:
+        specs = [RunSpec("adam", {"lr": 1e-3, "beta1": 0.9}, BATCH, seed) for seed in range(k)]
+        engine.train(problem, specs, steps=20, eval_every=10, record_grad_norms=False, compile=False)
+        bare = engine.train(replace(problem, evals={}), specs, steps=steps, eval_every=10 ** 9,
+                            record_grad_norms=False, compile=False).results[0].seconds
+        evaluated = engine.train(problem, specs, steps=steps, eval_every=every, record_grad_norms=False,
+                                 compile=False).results[0].seconds
+        per_step[k] = bare / steps
+        per_eval[k] = max(0.0, evaluated - bare) / (steps // every + 1)
+    outcome = result.outcomes["adam"]
+    return {"trials": outcome.told, "pruned": outcome.pruned, "row_steps": rows, "useful": useful,
+            "train_seconds": outcome.train_seconds, "per_step": per_step, "per_eval": per_eval, "every": every,
+            "cohorts": cohorts, "steps": steps, "cohort": cohort}
+
+
+def frozen_table(runs: list[dict]) -> None:
+    """What frozen rows cost, and what refilling or dropping them could save (medians over rounds)."""
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+    for r in runs:  # JSON keys are text
+        for key in ("per_step", "per_eval"):
+            r[key] = {int(size): t for size, t in r[key].items()}
+    first = runs[0]
+    k, steps, every = first["cohort"], first["steps"], first["every"]
+    share = [1 - r["useful"] / r["row_steps"] for r in runs]
+    print(f"successive halving (eta 3, 2 rungs), sweep workload, K = {k}, {first['trials']} trials, "
+          f"{len(first['cohorts'])} cohorts of {steps} steps, evaluations every {every}; medians of {len(runs)} rounds")
+    print(f"  row-steps: {first['row_steps']} run, {first['useful']} useful (trials training); frozen share "
+          f"{med(share):.0%} (rounds: {', '.join(f'{s:.0%}' for s in share)}); trials pruned: {first['pruned']} of "
+          f"{first['trials']}; cohorts ended early: "
+          f"{sum(1 for c in first['cohorts'] if len(c) < steps)} of {len(first['cohorts'])}")
+    sizes = sorted(first["per_step"], reverse=True)
+    step = {s: med([r["per_step"][s] for r in runs]) for s in sizes}
+    evaluation = {s: med([r["per_eval"][s] for r in runs]) for s in sizes}
+    print("  a cohort of K runs (eager): " + ", ".join(
+        f"K={s}: step {step[s] * 1e3:.2f} ms, evaluation {evaluation[s] * 1e3:.1f} ms" for s in sizes))
+
+    def cost(n: int) -> float:  # a step of n live rows and its share of an evaluation, interpolated in n
+        def at(s: int) -> float:
+            return step[s] + evaluation[s] / every
+        below = min((s for s in sizes if s >= n), default=sizes[0])
+        above = max((s for s in sizes if s <= n), default=sizes[-1])
+        if below == above:
+            return at(below)
+        return at(above) + (at(below) - at(above)) * (n - above) / (below - above)
+
+    full = [len(r["cohorts"]) * steps * cost(k) for r in runs]
+    refill = [r["useful"] / k * cost(k) for r in runs]  # the same trials, every row of every step training
+    compact = [sum(cost(n) for c in r["cohorts"] for n in c if n) for r in runs]  # frozen rows dropped
+    print(f"  training time measured {med([r['train_seconds'] for r in runs]):.2f} s; modelled (steps and "
+          f"evaluations): as run {med(full):.2f} s, refilling freed rows {med(refill):.2f} s "
+          f"({1 - med(refill) / med(full):.0%} less), dropping frozen rows {med(compact):.2f} s "
+          f"({1 - med(compact) / med(full):.0%} less)")
+
+
 def worker(impl: str, workload: str, trials: int, cohort: int) -> None:
+    if impl == "frozen":
+        print(json.dumps(run_frozen(trials, cohort)))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         storage = str(Path(tmp) / "study.journal")
         if impl.startswith("descend"):
@@ -166,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compile", action="store_true",
                         help="also descend with compile=True (compile time off the clock, as in benchmarks/sweep.py)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--frozen", action="store_true",
+                        help="measure the row-steps successive halving leaves frozen (sweep workload; one --cohort)")
     parser.add_argument("--worker", nargs=4, metavar=("IMPL", "WORKLOAD", "TRIALS", "COHORT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -174,6 +273,12 @@ def main(argv: list[str] | None = None) -> int:
     if min(args.cohort) < 1 or max(args.cohort) > args.trials or args.rounds < 1:
         parser.error("--cohort takes numbers 1..--trials, --rounds a positive number")
     import os
+
+    if args.frozen:
+        print(f"load {os.getloadavg()[0]:.2f}")
+        runs = [measure("frozen", "sweep", args.trials, args.cohort[0]) for _ in range(args.rounds)]
+        frozen_table([r for r in runs if r is not None])
+        return 0
 
     import torch
 
