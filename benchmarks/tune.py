@@ -153,6 +153,7 @@ def run_frozen(trials: int, cohort: int) -> dict:
     import descend
     from descend import engine
     from descend.spec import RunSpec
+    from descend.tune import pruning
 
     task = sweep_task()
     steps = STEPS["sweep"]
@@ -173,7 +174,7 @@ def run_frozen(trials: int, cohort: int) -> dict:
         cohorts.append([sum(1 for b in block if b > t) for t in range(ran)])
     problem = task.problem(loss="auto")
     sizes = sorted({cohort, *(max(1, round(cohort / 3 ** i)) for i in range(1, 4))}, reverse=True)
-    every = max(1, steps // 20)  # as the runner evaluates for a pruner
+    every = pruning.evaluation_every("sha", steps)  # as the runner evaluates
     per_step, per_eval = {}, {}
     for k in sizes:
         specs = [RunSpec("adam", {"lr": 1e-3, "beta1": 0.9}, BATCH, seed) for seed in range(k)]

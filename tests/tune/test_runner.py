@@ -95,6 +95,26 @@ def test_successive_halving_prunes_as_masking_and_tells_the_last_value():
     assert {t.number for t in first[:3]} == {t.number for t in trials if t.user_attrs["descend"]["steps"] != 10}
 
 
+def test_by_default_a_pruned_cohort_is_evaluated_at_its_first_checkpoint_s_fraction(monkeypatch):
+    """Evaluations cost (at K = 64 on the sweep workload one costs as much as 18 steps): with successive
+    halving a cohort is evaluated every ninth of its budget, its checkpoints near 1/9 and 1/3."""
+    from descend.tune import runner
+
+    seen = []
+    train = runner.engine.train
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["eval_every"])
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(runner.engine, "train", spy)
+    result = descend.tune("line", trials=9, cohort=9, pruner="sha", **{**SEARCH, "steps": 200, "eval_every": None})
+    assert seen == [23]
+    trials = result.study.get_trials()
+    assert {step for t in trials for step in t.intermediate_values} == {23, 69}
+    assert sorted(t.user_attrs["descend"]["steps"] for t in trials) == [23] * 6 + [69] * 2 + [200]
+
+
 def _event(values, order):
     runs = [engine.Run(i, RunSpec("adam", {"lr": 0.1}).resolved()) for i in order]
     metrics = {"validation_loss": torch.tensor([values[i] for i in order], dtype=torch.float64)}

@@ -49,6 +49,15 @@ def fractions(kind: str, *, eta: int = ETA, rungs: int = RUNGS) -> tuple[float, 
     return ()
 
 
+def evaluation_every(kind: str, steps: int, *, eta: int = ETA, rungs: int = RUNGS) -> int:
+    """How often a cohort of ``steps`` steps is evaluated by default: every first checkpoint's fraction of
+    the budget (η⁻ⁿ for ``"sha"``: 10 evaluations whatever the budget), so that the checkpoints fall near
+    their fractions with few evaluations; at the end only without a pruner. An evaluation of the reference
+    sweep workload at K = 64 costs as much as 18 steps (``benchmarks/tune.py --frozen``)."""
+    first = fractions(kind, eta=eta, rungs=rungs)
+    return max(1, math.ceil(steps * first[0])) if first else steps
+
+
 def checkpoint_steps(kind: str, steps: int, eval_every: int, *, eta: int = ETA, rungs: int = RUNGS) -> list[int]:
     """The steps (evaluations of the engine, every ``eval_every`` steps) at which a cohort of ``steps`` steps
     is checked: each fraction's first evaluation at or after it, strictly before the end, each step once."""

@@ -425,8 +425,7 @@ class Runner:
                 break
             steps = self.budget.steps_for(self.problem, specs[members[0]].batch_size)
             # without a pruner a trial needs one evaluation, at the end (and the engine's first, at step 0)
-            every = self.eval_every if self.eval_every is not None else (
-                max(1, steps // 20) if self.pruner != "none" else steps)
+            every = self.eval_every if self.eval_every is not None else pruning.evaluation_every(self.pruner, steps)
             checkpoints = pruning.checkpoint_steps(self.pruner, steps, every)
             prior = pruning.prior_values(cohort_trials, self.pruner, len(checkpoints))
             if self.pruner == "sha":  # the earlier groups of this cohort count as earlier trials
