@@ -9,6 +9,7 @@
     descend report REPORT_DIR    rebuild a report's figures and HTML from its saved results
     descend tune TASK            hyperparameter search on Optuna, K trials trained as one batched program
     descend play                 the interactive playground in a browser (a local web server)
+    descend dashboard OUT_DIR    Optuna's web dashboard for a study of descend tune (optuna-dashboard)
     descend --version
 """
 
@@ -667,6 +668,39 @@ def play_command(
     try:
         serve(host=host, port=port, open_browser=not no_browser, echo=typer.echo)
     except PortBusy as e:
+        _fail(str(e))
+
+
+@app.command("dashboard", cls=_Command)
+def dashboard_command(
+    directory: Optional[str] = typer.Argument(None, metavar="OUT_DIR", show_default=False,
+                                              help="An output directory of descend tune (its study.journal)."),
+    storage: Optional[str] = typer.Option(None, metavar="URL", help="The study's storage instead, as descend tune "
+                                          "--storage takes it: a journal file, sqlite:///study.db or "
+                                          "postgresql://user:password@host:port/db."),
+    host: str = typer.Option("127.0.0.1", metavar="HOST", help="The address to listen on; 0.0.0.0 serves every "
+                             "machine that can reach this one (a warning says so)."),
+    port: int = typer.Option(8080, metavar="PORT", help="The port to listen on."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Print the URL only; do not open a browser."),
+) -> None:
+    """Optuna's web dashboard for the studies of descend tune, in its own process until Ctrl-C.
+
+    \b
+    Examples:
+      descend dashboard reports/tune-digits
+      descend dashboard --storage sqlite:///study.db --port 8081 --no-browser
+    """
+    from .tune.dashboard import serve
+
+    if directory is not None and storage is not None:
+        _fail(f"give OUT_DIR ({directory!r}) or --storage URL, not both")
+    if directory is None and storage is None:
+        _fail("give the output directory of descend tune (OUT_DIR) or --storage URL (a journal file, "
+              "sqlite:///study.db or postgresql://...)")
+    try:
+        serve(storage if storage is not None else directory, host=host, port=port, open_browser=not no_browser,
+              what="--storage" if storage is not None else "OUT_DIR", echo=typer.echo)
+    except ValueError as e:
         _fail(str(e))
 
 

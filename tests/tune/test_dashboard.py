@@ -1,0 +1,155 @@
+"""descend dashboard: optuna-dashboard serving a study of descend tune in its own process, reached over HTTP and
+stopped with no process left; bad input refused in one line naming the flag, before anything starts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import descend
+from descend.cli import app
+from descend.tune import dashboard
+from descend.tune.storage import open_storage
+
+pytest.importorskip("optuna_dashboard")  # the test extra installs it
+
+runner = CliRunner()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.status, response.read()
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An output directory holding the study.journal of a small search (4 trials of gd on line)."""
+    out = tmp_path_factory.mktemp("tune")
+    descend.tune("line", optimizer="gd", space="lr=1e-3..1:log", trials=4, cohort=4, steps=20, seeds=0,
+                 storage=str(out / "study.journal"))
+    return out
+
+
+def test_the_library_serves_the_study_and_stops(study: Path):
+    target = dashboard.target_of(study)
+    assert target == str(study / "study.journal")
+    assert dashboard.studies(target) == ["line"]
+    port = free_port()
+    with dashboard.Dashboard(target, port=port).start() as board:
+        pid = board.process.pid
+        assert board.url == f"http://127.0.0.1:{port}/dashboard"
+        status, page = get(board.url)
+        assert status == 200 and b"Optuna Dashboard" in page
+        status, body = get(f"http://127.0.0.1:{port}/api/studies")
+        summaries = json.loads(body)["study_summaries"]
+        assert [s["study_name"] for s in summaries] == ["line"]
+        status, body = get(f"http://127.0.0.1:{port}/api/studies/{summaries[0]['study_id']}")
+        assert len(json.loads(body)["trials"]) == 4  # the search's 4 trials
+    assert board.process is None and gone(pid)
+    with pytest.raises(OSError):  # nothing listens any more
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_the_command_prints_the_url_and_ctrl_c_stops_it(study: Path):
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    command = subprocess.Popen([sys.executable, "-m", "descend", "dashboard", str(study), "--port", str(port),
+                                "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = command.stdout.readline()  # printed once the dashboard listens
+        assert line.startswith(f"descend dashboard: http://127.0.0.1:{port}/dashboard"), (line, command.stderr)
+        assert "line" in line  # the study it serves
+        children = Path(f"/proc/{command.pid}/task/{command.pid}/children").read_text().split()
+        assert len(children) == 1
+        status, body = get(f"http://127.0.0.1:{port}/api/studies")
+        assert [s["study_name"] for s in json.loads(body)["study_summaries"]] == ["line"]
+        command.send_signal(signal.SIGINT)  # Ctrl-C
+        assert command.wait(timeout=30) == 0
+    finally:
+        if command.poll() is None:
+            command.kill()
+            command.wait()
+    deadline = time.monotonic() + 10
+    while not gone(int(children[0])) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert gone(int(children[0]))
+
+
+def test_a_journal_file_and_a_sqlite_url_are_storages_too(study: Path, tmp_path: Path):
+    journal = str(study / "study.journal")
+    assert dashboard.target_of(journal) == journal
+    import optuna
+
+    url = f"sqlite:///{tmp_path / 'copy.db'}"
+    optuna.copy_study(from_study_name="line", from_storage=open_storage(journal), to_storage=url)
+    assert dashboard.target_of(url) == url
+    assert dashboard.studies(url) == ["line"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--storage", "{tmp}/missing.journal"], "--storage '{tmp}/missing.journal' does not exist"),
+    (["{tmp}"], "OUT_DIR '{tmp}' is a directory without study.journal"),
+    (["--storage", "{tmp}/study.txt"], "--storage '{tmp}/study.txt': give a journal file ending in .journal"),
+    (["--storage", "redis://host/0"], "--storage redis://host/0: unknown database 'redis'"),
+    (["--storage", "sqlite:///{tmp}/none.db"], "the database file '{tmp}/none.db' does not exist"),
+    (["--storage", "{tmp}/a.journal", "{tmp}"], "give OUT_DIR ('{tmp}') or --storage URL, not both"),
+    ([], "give the output directory of descend tune (OUT_DIR) or --storage URL"),
+])
+def test_bad_input_is_one_line_naming_the_flag(tmp_path: Path, args: list[str], message: str):
+    result = runner.invoke(app, ["dashboard", *[a.format(tmp=tmp_path) for a in args], "--no-browser"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == result.stderr.strip().splitlines()[0]  # one line
+    assert message.format(tmp=tmp_path) in result.stderr
+
+
+def test_a_busy_port_is_refused_before_starting(study: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["dashboard", str(study), "--port", str(port), "--no-browser"])
+    assert result.exit_code == 2
+    assert f"--port {port}: port {port} on 127.0.0.1 is already in use; choose another with --port" in result.stderr
+
+
+def test_host_0000_is_warned_about(study: Path, monkeypatch: pytest.MonkeyPatch):
+    started = []
+    monkeypatch.setattr(dashboard.Dashboard, "start", lambda self: started.append(self.url) or self)
+    monkeypatch.setattr(dashboard.Dashboard, "wait", lambda self: 0)
+    result = runner.invoke(app, ["dashboard", str(study), "--host", "0.0.0.0", "--port", str(free_port()),
+                                 "--no-browser"])
+    assert result.exit_code == 0, result.output
+    assert "warning: --host 0.0.0.0 serves the dashboard to every machine" in result.output
+    assert started and started[0].startswith("http://127.0.0.1:")
+
+
+def test_without_optuna_dashboard_the_command_says_how_to_install_it(study: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(dashboard, "installed", lambda: False)
+    result = runner.invoke(app, ["dashboard", str(study), "--no-browser"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("error: descend dashboard needs optuna-dashboard: "
+                                     "pip install 'descend[dashboard]'")
