@@ -21,15 +21,15 @@ A new study gets, as its first trials, each optimizer's defaults (the baseline) 
 the space (model-based samplers draw their first trials at random, having seen nothing).
 
 Freed rows are not refilled. Measured with ``benchmarks/tune.py --frozen`` (successive halving, the
-reference sweep workload, K = 64, 256 trials in 4 cohorts of 200 steps, 3 rounds, load 1.9-2.6 on 2
-cores): 65 % of the row-steps are spent on rows already pruned (51,200 run, 17,870 training), and no
-cohort ends early (successive halving keeps its best third to the end). A step costs 6.2 ms at 64 rows,
-5.0 ms at 21, 3.1 ms at 7; an evaluation (every 10 steps) 109, 51 and 22 ms. On those times the 4
-cohorts take 13.6 s (16.0 s measured); refilling each freed row with a new trial (continuous batching)
-would take 4.8 s (65 % less), merely dropping frozen rows 7.3 s (47 % less). Neither is built: the
+reference sweep workload, K = 64, 256 trials in 4 cohorts of 200 steps evaluated every 23, 3 rounds,
+load 2.3-3.1 on 2 cores): 66 % of the row-steps are spent on rows already pruned (51,200 run, 17,526
+training), and no cohort ends early (successive halving keeps its best third to the end). A step costs
+6.2 ms at 64 rows, 2.9 ms at 21, 1.7 ms at 7; an evaluation 109, 37 and 24 ms. On those times the 4
+cohorts take 8.7 s (10.2 s measured); refilling each freed row with a new trial (continuous batching)
+would take 3.0 s (66 % less), merely dropping frozen rows 3.9 s (56 % less). Neither is built: the
 engine cannot drop or add a row mid-cohort, and a refilled row would also need its own step count (a
 rule's state shares one, for bias correction), its own batch plan and schedule offsets, and checkpoints
-per row. Dropping rows (no per-row steps) is the smaller first step, in
+per row. Dropping rows (no per-row steps, most of the saving) is the smaller first step, in
 :func:`descend.engine.train_cohort`.
 """
 
