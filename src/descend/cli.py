@@ -83,8 +83,12 @@ def main_options(
     """Train, compare and see gradient-based optimizers."""
 
 
+# `descend list` reads the light registry (descend.catalog), which the modules of the real objects read too:
+# the list needs neither torch nor the data sets
+
+
 def _optimizers() -> Table:
-    from .optim import OPTIMIZERS, random_search
+    from .catalog import OPTIMIZERS, RANDOM_SEARCH
 
     table = Table(title="Optimizers (descend.optim.get(name))", title_justify="left")
     table.add_column("name", style="bold")
@@ -92,15 +96,15 @@ def _optimizers() -> Table:
     table.add_column("state", justify="right")
     table.add_column("description")
     for name, info in OPTIMIZERS.items():
-        table.add_row(name, f"{info.defaults['lr']:g}", str(info.state_tensors()), info.description)
-    table.add_row(random_search.NAME, "—", "0", random_search.DESCRIPTION)
+        table.add_row(name, f"{info.lr:g}", str(info.state), info.description)
+    table.add_row(RANDOM_SEARCH[0], "—", "0", RANDOM_SEARCH[1])
     table.caption = ("lr: default learning rate; state: tensors kept per parameter (memory); "
                      "random-search: the gradient-free baseline")
     return table
 
 
 def _losses() -> Table:
-    from .losses import LOSSES
+    from .catalog import LOSSES
 
     table = Table(title="Losses (descend.losses.get_loss(name))", title_justify="left")
     table.add_column("name", style="bold")
@@ -112,18 +116,18 @@ def _losses() -> Table:
 
 
 def _schedules() -> Table:
-    from .schedules import SCHEDULES
+    from .catalog import SCHEDULES
 
     table = Table(title="Schedules (descend.schedules.get_schedule(name, ...))", title_justify="left")
     table.add_column("name", style="bold")
     table.add_column("description")
-    for name, info in SCHEDULES.items():
-        table.add_row(name, info.description)
+    for name, description in SCHEDULES.items():
+        table.add_row(name, description)
     return table
 
 
 def _tasks() -> Table:
-    from .tasks import TASKS
+    from .catalog import TASKS
 
     table = Table(title="Tasks (descend.fit(task=name), descend card NAME)", title_justify="left")
     table.add_column("name", style="bold")
@@ -137,7 +141,7 @@ def _tasks() -> Table:
 
 
 def _landscapes() -> Table:
-    from .landscapes import LANDSCAPES
+    from .catalog import LANDSCAPES
 
     table = Table(title="Landscapes (descend.landscapes.get(name), a task of the same name)", title_justify="left")
     table.add_column("name", style="bold")
@@ -145,8 +149,8 @@ def _landscapes() -> Table:
     table.add_column("minima", justify="right")
     table.add_column("saddles", justify="right")
     for name, scape in LANDSCAPES.items():
-        minima = f"{len(scape.minima)}+" if scape.more_minima else str(len(scape.minima))
-        table.add_row(name, scape.formula, minima, str(len(scape.saddles)))
+        minima = f"{scape.minima}+" if scape.more_minima else str(scape.minima)
+        table.add_row(name, scape.formula, minima, str(scape.saddles))
     table.caption = ("N+: N minima listed, nearest the global one, of many; saddles include degenerate ones; "
                      "any formula in x and y is a landscape too: descend compare 'x**2 + 10*sin(y)'")
     return table
@@ -157,7 +161,7 @@ def list_(what: str = typer.Argument(
     What.all.value, metavar="KIND", show_default=False,
     help="What to list: all (default), optimizers, losses, schedules, tasks or landscapes.")) -> None:
     """List the optimizers, losses, schedules, tasks and landscapes, one line each."""
-    from ._checks import close_matches
+    from ._names import close_matches
 
     kinds = [w.value for w in What]
     if what not in kinds:

@@ -55,6 +55,7 @@ import torch
 
 from descend._checks import POSITIVE, UNIT, check_choice, check_hyperparameter, close_matches
 from descend._compile import tracing
+from descend.catalog import LOSSES as LISTED  # the descriptions `descend list` shows without torch
 
 __all__ = [
     "LOSSES",
@@ -540,19 +541,15 @@ class LossInfo:
 LOSSES: dict[str, LossInfo] = {
     info.name: info
     for info in (
-        LossInfo("mse", mse, "mean squared error (1/m) Σ (ŷ − y)²", "regression"),
-        LossInfo("mae", mae, "mean absolute error (1/m) Σ |ŷ − y|", "regression"),
-        LossInfo(
-            "mape", mape, "mean absolute percentage error, in percent: (100/m) Σ |y − ŷ| / max(|y|, eps)", "regression"
-        ),
-        LossInfo("huber", huber, "Huber loss: quadratic below delta, linear above", "regression"),
-        LossInfo("l2", l2, "squared L2 norm per sample ‖y − ŷ‖²₂ (summed over features)", "regression"),
-        LossInfo("bce", bce, "binary cross-entropy on probabilities (log clamped at −100)", "classification"),
-        LossInfo("bce-logits", bce_with_logits, "binary cross-entropy on logits, numerically stable", "classification"),
-        LossInfo(
-            "cross-entropy", cross_entropy, "categorical cross-entropy on logits (or probabilities)", "classification"
-        ),
-        LossInfo("bbox", bbox, "bounding-box loss (x−x̂)² + (y−ŷ)² + (w−ŵ)² + (h−ĥ)²", "localisation"),
+        LossInfo("mse", mse, LISTED["mse"].description, LISTED["mse"].kind),
+        LossInfo("mae", mae, LISTED["mae"].description, LISTED["mae"].kind),
+        LossInfo("mape", mape, LISTED["mape"].description, LISTED["mape"].kind),
+        LossInfo("huber", huber, LISTED["huber"].description, LISTED["huber"].kind),
+        LossInfo("l2", l2, LISTED["l2"].description, LISTED["l2"].kind),
+        LossInfo("bce", bce, LISTED["bce"].description, LISTED["bce"].kind),
+        LossInfo("bce-logits", bce_with_logits, LISTED["bce-logits"].description, LISTED["bce-logits"].kind),
+        LossInfo("cross-entropy", cross_entropy, LISTED["cross-entropy"].description, LISTED["cross-entropy"].kind),
+        LossInfo("bbox", bbox, LISTED["bbox"].description, LISTED["bbox"].kind),
     )
 }
 

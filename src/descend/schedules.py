@@ -51,6 +51,7 @@ from descend._checks import (
     close_matches,
     run_axis_length,
 )
+from descend.catalog import SCHEDULES as LISTED  # the descriptions `descend list` shows without torch
 
 __all__ = [
     "Schedule",
@@ -516,24 +517,26 @@ class ScheduleInfo:
         )
 
 
-def _info(factory: type, description: str) -> ScheduleInfo:
-    return ScheduleInfo(factory.__name__, factory, description, tuple(f.name for f in dataclasses.fields(factory)))
+def _info(factory: type) -> ScheduleInfo:
+    """The schedule ``factory`` by its name, described as :data:`descend.catalog.SCHEDULES` says."""
+    name = factory.__name__
+    return ScheduleInfo(name, factory, LISTED[name], tuple(f.name for f in dataclasses.fields(factory)))
 
 
 #: Every schedule by name.
 SCHEDULES: dict[str, ScheduleInfo] = {
     info.name: info
     for info in (
-        _info(constant, "value, at every step"),
-        _info(step, "value · gamma^⌊t / step_size⌋ (torch StepLR)"),
-        _info(multistep, "value · gamma^(number of milestones <= t) (torch MultiStepLR)"),
-        _info(exponential, "value · gamma^t (torch ExponentialLR)"),
-        _info(inverse_time, "value / (1 + decay · t) (Keras InverseTimeDecay)"),
-        _info(polynomial, "(value − end_value)(1 − min(t, T)/T)^power + end_value (torch PolynomialLR)"),
-        _info(cosine, "cosine from value to min_value over total_steps (torch CosineAnnealingLR)"),
-        _info(cosine_restarts, "cosine with warm restarts, SGDR (torch CosineAnnealingWarmRestarts)"),
-        _info(warmup, "linear warm-up for warmup_steps, then another schedule (torch SequentialLR + LinearLR)"),
-        _info(one_cycle, "1cycle: warm up to max_value, then anneal far below it (torch OneCycleLR)"),
+        _info(constant),
+        _info(step),
+        _info(multistep),
+        _info(exponential),
+        _info(inverse_time),
+        _info(polynomial),
+        _info(cosine),
+        _info(cosine_restarts),
+        _info(warmup),
+        _info(one_cycle),
     )
 }
 

@@ -20,16 +20,17 @@ from typing import Any
 import torch
 
 from .._checks import POSITIVE, check_choice, check_hyperparameter, check_names
+from ..catalog import RANDOM_SEARCH  # its name and description, as `descend list` shows them
 from ..outcomes import PRUNED
 from ..records import CohortResult, per_run
 
 #: Its registry name (``descend list optimizers`` shows it; ``fit(optimizer="random-search")``).
-NAME = "random-search"
+NAME = RANDOM_SEARCH[0]
 #: Its hyperparameters and their defaults.
 DEFAULTS: Mapping[str, Any] = {"scale": 1.0, "distribution": "uniform"}
 #: Options: what must be the same for every run of a cohort.
 OPTIONS = ("distribution",)
-DESCRIPTION = "draw random parameter sets from U(−scale, scale) or N(0, scale²), keep the best (no gradient)"
+DESCRIPTION = RANDOM_SEARCH[1]
 
 
 def configure(**given: Any) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from .._checks import (
     close_matches,
     run_axis_length,
 )
+from ..catalog import OPTIMIZERS as LISTED  # the descriptions `descend list` shows without torch
 from . import adam, adaptive, sgd
 
 
@@ -187,7 +188,7 @@ def _with_default(hypers: tuple[Hyperparameter, ...], **defaults: float) -> tupl
 _ALL = (
     OptimizerInfo(
         "gd",
-        "gradient descent w ← w − α·g (GD/SGD/mini-batch)",
+        LISTED["gd"].description,
         sgd.gd_init,
         sgd.gd_update,
         (_lr(1e-2), _WD),
@@ -195,7 +196,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "momentum",
-        "seeds' EMA momentum v ← βv + (1−β)g, w ← w − αv",
+        LISTED["momentum"].description,
         sgd.momentum_init,
         sgd.momentum_update,
         (_lr(1e-2), Hyperparameter("beta", 0.9, UNIT_OPEN, "β", "decay of the velocity EMA"), _WD),
@@ -203,7 +204,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "sgd",
-        "torch's SGD: heavy ball b ← μb + (1−τ)g, Nesterov",
+        LISTED["sgd"].description,
         sgd.sgd_init,
         sgd.sgd_update,
         _SGD_HYPER,
@@ -213,7 +214,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "nesterov",
-        "SGD with Nesterov momentum (NAG), μ = 0.9",
+        LISTED["nesterov"].description,
         sgd.sgd_init,
         sgd.sgd_update,
         _with_default(_SGD_HYPER, momentum=0.9),
@@ -224,7 +225,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "adagrad",
-        "Adagrad: g over the root of summed squared g",
+        LISTED["adagrad"].description,
         adaptive.adagrad_init,
         adaptive.adagrad_update,
         (
@@ -240,7 +241,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "adadelta",
-        "Adadelta: RMS of past steps over RMS of g",
+        LISTED["adadelta"].description,
         adaptive.adadelta_init,
         adaptive.adadelta_update,
         (_lr(1.0), Hyperparameter("rho", 0.9, UNIT, "ρ", "decay of both running averages"), _eps(1e-6), _WD),
@@ -249,7 +250,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "rmsprop",
-        "RMSprop: g over a running RMS of g",
+        LISTED["rmsprop"].description,
         adaptive.rmsprop_init,
         adaptive.rmsprop_update,
         (
@@ -273,7 +274,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "adam",
-        "Adam: corrected momentum over corrected RMS",
+        LISTED["adam"].description,
         adam.adam_init,
         adam.adam_update,
         _ADAM_HYPER,
@@ -283,7 +284,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "amsgrad",
-        "AMSGrad: Adam over the running max of s",
+        LISTED["amsgrad"].description,
         adam.adam_init,
         adam.adam_update,
         _ADAM_HYPER,
@@ -294,7 +295,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "adamw",
-        "AdamW: Adam with decay w ← w(1 − αλ)",
+        LISTED["adamw"].description,
         adam.adam_init,
         adam.adam_update,
         _with_default(_ADAM_HYPER, weight_decay=1e-2),
@@ -305,7 +306,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "adamax",
-        "Adamax: Adam with an infinity norm",
+        LISTED["adamax"].description,
         adam.adamax_init,
         adam.adamax_update,
         (_lr(2e-3), *_betas(), _eps(1e-8), _WD),
@@ -317,7 +318,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "nadam",
-        "NAdam: Adam with Nesterov momentum",
+        LISTED["nadam"].description,
         adam.nadam_init,
         adam.nadam_update,
         (
@@ -337,7 +338,7 @@ _ALL = (
     ),
     OptimizerInfo(
         "radam",
-        "RAdam: Adam with a rectified adaptive step",
+        LISTED["radam"].description,
         adam.radam_init,
         adam.radam_update,
         (_lr(1e-3), *_betas(), _eps(1e-8), _WD, _EPS_ROOT),
