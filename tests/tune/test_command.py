@@ -165,3 +165,17 @@ def test_a_choice_of_optimizers_in_one_study(tmp_path):
     assert "│ adam " in result.stdout and "│ sgd " in result.stdout
     study = optuna.load_study(study_name="line", storage=storage_module.open_storage(str(out / "study.journal")))
     assert len(study.trials) == 8 and {t.params["optimizer"] for t in study.trials} == {"adam", "sgd"}
+
+
+def test_resuming_a_choice_with_other_optimizers_is_refused_naming_the_flag(tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["tune", "line", "-o", "adam|sgd", *FAST, "--out", str(out)]).exit_code == 0
+    size = (out / "study.journal").stat().st_size
+    result = runner.invoke(app, ["tune", "line", "-o", "adam|rmsprop", *FAST, "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("error: --optimizer: study 'line' was made with adam|sgd, not adam|rmsprop; give "
+                                     "the same to resume it, or another --study name")
+    result = runner.invoke(app, ["tune", "line", "-o", "adam", *FAST, "--out", str(out)])
+    assert result.exit_code == 2
+    assert "error: --optimizer: study 'line' was made with adam|sgd, not one optimizer;" in result.stderr
+    assert (out / "study.journal").stat().st_size == size

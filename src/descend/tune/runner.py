@@ -246,6 +246,11 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
                          f"({study.direction.name.lower()}), not {target.key}; give that metric or another "
                          f"{names['study']} name")
     if stored.get("descend:space", space.text()) != space.text():
+        chose, choose = (text.partition(";")[0].partition("optimizer=")[2] if text.startswith("optimizer=")
+                         else "one optimizer" for text in (str(stored["descend:space"]), space.text()))
+        if chose != choose:  # a choice of optimizers against another, or against one optimizer
+            raise ValueError(f"{names['optimizer']}: {where} was made with {chose}, not {choose}; give the same to "
+                             f"resume it, or another {names['study']} name")
         raise ValueError(f"{names['space']}: {where} searches {stored['descend:space']!r}, not {space.text()!r}; "
                          f"give that space to resume it, or another {names['study']} name")
     for key, flag in (("descend:budget", "steps"), ("descend:batch_size", "batch_size"), ("descend:task", "task")):
