@@ -153,3 +153,10 @@ def test_without_optuna_dashboard_the_command_says_how_to_install_it(study: Path
     assert result.exit_code == 2
     assert result.stderr.strip() == ("error: descend dashboard needs optuna-dashboard: "
                                      "pip install 'descend[dashboard]'")
+
+
+def test_a_child_that_cannot_start_is_a_one_line_error():
+    board = dashboard.Dashboard("redis://host/0", port=free_port())  # not checked first, as serve() does
+    with pytest.raises(ValueError, match=r"^error: --storage redis://host/0: unknown database 'redis'"):
+        board.start()
+    assert board.process is None

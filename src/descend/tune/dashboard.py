@@ -16,6 +16,7 @@ optuna-dashboard is an optional dependency: ``pip install 'descend[dashboard]'``
 
 from __future__ import annotations
 
+import collections
 import errno
 import os
 import socket
@@ -126,14 +127,15 @@ class Dashboard:
         command = [sys.executable, "-m", "descend.tune.dashboard", self.target, self.host, str(self.port)]
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE)
+        # its error output read all along (a full pipe would block it), the last lines kept for an error
+        self.errors: collections.deque[str] = collections.deque(maxlen=20)
+        threading.Thread(target=_drain, args=(self.process.stderr, self.errors), daemon=True).start()
         deadline = time.monotonic() + timeout
         probe = "127.0.0.1" if self.host in ("0.0.0.0", "") else ("::1" if self.host == "::" else self.host)
         while True:
             if self.process.poll() is not None:
-                error = (self.process.stderr.read() if self.process.stderr else b"").decode(errors="replace")
-                lines = [line for line in error.strip().splitlines() if line.strip()]
-                self.process = None
-                raise ValueError(lines[-1] if lines else "optuna-dashboard ended before it listened")
+                self.stop()
+                raise ValueError(self.error() or "optuna-dashboard ended before it listened")
             try:
                 with socket.create_connection((probe, self.port), timeout=0.5):
                     return self
@@ -144,6 +146,11 @@ class Dashboard:
                 raise ValueError(f"optuna-dashboard did not listen on {self.host}:{self.port} within "
                                  f"{timeout:.0f} s")
             time.sleep(0.1)
+
+    def error(self) -> str:
+        """The last line the child wrote to its error output ("" when none)."""
+        time.sleep(0.1)  # the reader thread's last lines
+        return next((line for line in reversed(self.errors) if line.strip()), "").strip()
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -163,8 +170,6 @@ class Dashboard:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
 
     def __enter__(self) -> Dashboard:
         return self
@@ -201,13 +206,20 @@ def serve(storage: str | os.PathLike[str], *, host: str = "127.0.0.1", port: int
             import webbrowser
 
             webbrowser.open(dashboard.url)
-        dashboard.wait()
+        code = dashboard.wait()
+        if code:
+            raise ValueError(f"optuna-dashboard ended with exit code {code}: {dashboard.error() or 'no message'}")
     except KeyboardInterrupt:
         pass
     finally:
         dashboard.stop()
         if main:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _drain(stream: Any, lines: collections.deque[str]) -> None:
+    for line in stream:
+        lines.append(line.decode(errors="replace"))
 
 
 def _interrupt(*_: Any) -> None:
