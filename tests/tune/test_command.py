@@ -68,8 +68,8 @@ def test_a_search_prints_its_table_and_how_to_resume(tmp_path):
     (["-o", "adam|sgd", "--space", "lr=1e-3..1:log, bta1=0.8..0.9"],
      "error: --space 'bta1=0.8..0.9': none of adam, sgd has a hyperparameter 'bta1'; did you mean 'beta1'"),
     (["-o", "adam|sgd", "--space", "sgd: beta1=0.8..0.9"], "sgd has no hyperparameter 'beta1'"),
-    (["-o", "adam|sgd", "--sampler", "grid"], "error: --sampler grid: a choice of optimizers in one study "
-                                              "(--optimizer adam|sgd) is a conditional space"),
+    (["-o", "adam|sgd", "--sampler", "grid"], ("error: --sampler grid: a choice of optimizers in one study "
+                                              "(--optimizer adam|sgd) is a conditional space")),
     (["--sampler", "tpx"], "error: --sampler 'tpx': unknown sampler; did you mean 'tpe'?"),
     (["--pruner", "hyperband"], "error: --pruner 'hyperband': unknown pruner"),
     (["--storage", "postgresql://me:secret@127.0.0.1:1/db"],

@@ -389,7 +389,7 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
     from .. import engine
     from ..spec import RunSpec
     from . import storage as storage_module
-    from .result import TuneResult, best_trials, final_table, trials_frame
+    from .result import TuneResult, final_table, trials_frame
     from .runner import Runner
 
     interval = storage_module.HEARTBEAT_INTERVAL if heartbeat_interval is None else heartbeat_interval
