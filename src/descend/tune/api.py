@@ -55,6 +55,8 @@ class Plan:
     clip_norm: float | None = None
     clip_value: float | None = None
     names: Mapping[str, str] = field(default_factory=lambda: dict(NAMES))
+    #: every run's schedules (:class:`descend.spec.RunSpec`'s), e.g. descend compare's --schedule; not in the study
+    schedules: Mapping[str, Callable[[int], Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def study_name(self, optimizer: str) -> str:
@@ -180,7 +182,8 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
          epochs: int | None = None, seeds: int = 3, storage: str | None = None, study: str | None = None,
          timeout: float | None = None, out: Any = None, metric: str = "loss", batch_size: Any = "task",
          seed: int = 0, eval_every: int | None = None, loss: Any = None, clip_norm: float | None = None,
-         clip_value: float | None = None, names: Mapping[str, str] | None = None) -> Plan:
+         clip_value: float | None = None, names: Mapping[str, str] | None = None,
+         schedules: Mapping[str, Callable[[int], Any]] | None = None) -> Plan:
     """Check every argument of :func:`tune` and decide what the task leaves open; a ``ValueError`` names the
     argument (``names``: how the interface spells it). Nothing is trained and no study is opened."""
     from ..optim import get
@@ -294,7 +297,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     return Plan(task=built, problem=problem, optimizers=studied, spaces=spaces, trials=trials, cohort=cohort,
                 sampler=sampler, pruner=pruner, budget=budget, target=target, batch_size=batch, seeds=seeds,
                 storage=storage, study=study_name.strip(), timeout=timeout, seed=seed, eval_every=eval_every,
-                clip_norm=clip_norm, clip_value=clip_value, names=names, notes=notes)
+                clip_norm=clip_norm, clip_value=clip_value, names=names, notes=notes, schedules=dict(schedules or {}))
 
 
 def _batch_size(batch_size: Any, task: Any, names: Mapping[str, str]) -> Any:
@@ -432,7 +435,7 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
                                 pruner=p.pruner, batch_size=p.batch_size, eval_every=p.eval_every, stop=event,
                                 progress=forward(name), heartbeat_interval=interval, grace_period=grace,
                                 deadline=deadline, clip_norm=p.clip_norm, clip_value=p.clip_value, dtype=dtype,
-                                compile=compile)
+                                compile=compile, schedules=p.schedules)
                 outcome = runner.run()
                 counted["told"] += outcome.told
                 outcomes[name] = outcome
@@ -454,7 +457,7 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
                 for name, b in best.items():
                     config = dict(b["config"])
                     batch = config.pop(BATCH_SIZE, p.batch_size)
-                    specs += [RunSpec(name, config, batch, s, None, {}, p.clip_norm, p.clip_value)
+                    specs += [RunSpec(name, config, batch, s, None, dict(p.schedules), p.clip_norm, p.clip_value)
                               for s in range(p.seeds)]
                 final = engine.train(p.problem, specs, steps=p.budget.steps, epochs=p.budget.epochs,
                                      eval_every=p.eval_every, stop=event, record_grad_norms=False,

@@ -288,7 +288,7 @@ class Runner:
                  heartbeat_interval: float = storage_module.HEARTBEAT_INTERVAL,
                  grace_period: float = storage_module.GRACE_PERIOD, deadline: float | None = None,
                  clip_norm: float | None = None, clip_value: float | None = None, dtype: Any = None,
-                 compile: bool = False) -> None:
+                 compile: bool = False, schedules: Mapping[str, Callable[[int], Any]] | None = None) -> None:
         from dataclasses import replace
 
         # trials are judged on validation data: the test split is left to the final re-runs
@@ -299,6 +299,7 @@ class Runner:
         self.progress = progress
         self.heartbeat_interval, self.grace_period, self.deadline = heartbeat_interval, grace_period, deadline
         self.clip_norm, self.clip_value, self.dtype, self.compile = clip_norm, clip_value, dtype, compile
+        self.schedules = dict(schedules or {})  # every trial's, e.g. {"lr": cosine}: descend compare's --schedule
         self.worker = storage_module.worker_id()
         self.best: float | None = None
         self.outcome = Outcome()
@@ -407,7 +408,8 @@ class Runner:
     def _spec(self, params: Mapping[str, Any], seed: int) -> RunSpec:
         optimizer, values = self.plan.space.run(params)
         batch_size = values.pop(BATCH_SIZE, self.batch_size)
-        return RunSpec(optimizer, values, batch_size, seed, None, {}, self.clip_norm, self.clip_value)
+        return RunSpec(optimizer, values, batch_size, seed, None, dict(self.schedules), self.clip_norm,
+                       self.clip_value)
 
     def _train(self, asked: Sequence[tuple[Any, dict[str, Any]]]) -> dict[int, dict[str, Any]]:
         """Train the asked trials, one engine call per group that shares a program (the engine's cohort: the
