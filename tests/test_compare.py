@@ -126,19 +126,98 @@ def test_an_unbounded_landscape_says_so_in_the_table_notes():
 # -- modes, targets and interruptions (moved from tests/cli, where the command is tested) ----------------------
 
 
-def test_tuned_mode_selects_on_validation_and_reruns_with_seeds():
-    # mini-batches of 16, so that two seeds can differ (at full batch the line's runs would be one seed)
-    config, task = C.resolve("line", optimizers=["gd", "adam"], mode="tuned", budget=3, lr="0.01..0.3:3",
-                             steps=30, seeds=2, batch_size="16")
+def _oracle_space(name: str, task) -> str:
+    """The lr item of descend.tune's default space for ``name`` on ``task`` (what tuned mode searches)."""
+    from descend.tune.space import default_space
+
+    return next(p for p in default_space(name, lr=task.default_lr(name)).params if p.name == "lr").text()
+
+
+def test_tuned_mode_reruns_the_best_trial_of_a_descend_tune_search():
+    import descend
+
+    # mini-batches of 16, so that two seeds can differ (at full batch the line's runs would be one seed); 18
+    # trials: two cohorts (16 + 2), the second drawn by TPE's model
+    config, task = C.resolve("line", optimizers=["gd", "adam"], mode="tuned", budget=18, steps=30, seeds=2,
+                             batch_size="16")
     comparison = C.compare(config, task)
-    summary = comparison.summary
-    assert (summary[summary.phase == "tuning"].groupby("label").size() == 3).all()
-    final = summary[summary.phase == "final"]
-    assert (final.groupby("label").size() == 2).all() and (final.groupby("label")["lr"].nunique() == 1).all()
-    for label, group in summary[summary.phase == "tuning"].groupby("label"):
-        best = group.loc[group["final_validation_loss"].idxmin(), "lr"]
-        assert final[final.label == label]["lr"].iloc[0] == best
+    summary, search = comparison.summary, comparison.search
+    assert set(summary["phase"]) == {"final"}  # the search's trials are in comparison.search, not in the summary
+    assert (search.sampler, search.trials_per, search.cohort) == ("tpe", 18, 16)
+    for name in ("gd", "adam"):
+        oracle = descend.tune(task, optimizer=name, space=_oracle_space(name, task), trials=18, steps=30, seeds=0,
+                              batch_size=16, seed=0)
+        best = oracle.best[name]
+        assert search.spaces[name] == _oracle_space(name, task)
+        assert search.chosen[(name, "16")] == {"trial": best["trial"], "value": best["value"],
+                                               "params": best["params"]}
+        mine = search.trials[search.trials.label == name]
+        assert len(mine) == 18 and (mine["state"] == "COMPLETE").all()  # exactly --budget trials
+        assert mine["number"].tolist() == list(range(18)) and mine["seed"].tolist() == list(range(18))  # paired
+        np.testing.assert_array_equal(mine["lr"].to_numpy(), oracle.trials["lr"].to_numpy())
+        final = summary[summary.label == name]
+        assert len(final) == 2 and (final["lr"] == best["params"]["lr"]).all()  # the chosen lr, every seed
+        assert comparison.table.loc[name, "lr"] == best["params"]["lr"]
     assert set(comparison.table.index) == {"gd", "adam"} and "test loss" in comparison.table
+    assert C.mode_text(config) == "tuned (tpe search, 18 trials per optimizer)"
+
+
+def test_tuned_mode_gives_the_same_result_twice():
+    def once():
+        config, task = C.resolve("line", optimizers=["gd", "momentum"], mode="tuned", budget=5, steps=25,
+                                 seeds=2, batch_size="16,full")
+        return C.compare(config, task)
+
+    first, second = once(), once()
+    assert first.search.chosen == second.search.chosen and len(first.search.chosen) == 4  # 2 optimizers x 2 sizes
+    columns = ["label", "batch_size", "number", "lr", "value", "seed"]
+    pd.testing.assert_frame_equal(first.search.trials[columns], second.search.trials[columns])
+    assert (first.search.trials.groupby(["label", "batch_size"]).size() == 5).all()  # --budget at each batch size
+    pd.testing.assert_frame_equal(first.table.drop(columns="ms / step"), second.table.drop(columns="ms / step"))
+
+
+def test_a_diverging_trial_is_never_chosen_and_a_search_that_only_diverges_is_a_note():
+    # gd on the line diverges above α ≈ 1: part of 0.01..100 diverges, all of 20..100 does
+    config, task = C.resolve("line", optimizers=["gd", "adam"], mode="tuned", budget=6, steps=40, seeds=1,
+                             lr="0.01..100")
+    comparison = C.compare(config, task)
+    trials = comparison.search.trials
+    gd = trials[trials.label == "gd"]
+    assert (gd["status"] == "diverged").any() and (gd["status"] == "ok").any()
+    chosen = comparison.search.chosen[("gd", "full")]
+    assert gd.set_index("number").loc[chosen["trial"], "status"] == "ok" and np.isfinite(chosen["value"])
+    assert comparison.table.loc["gd", "divergence rate"] == 0.0
+
+    config, task = C.resolve("line", optimizers=["gd"], mode="tuned", budget=3, steps=40, seeds=1, lr="20..100")
+    comparison = C.compare(config, task)
+    assert (comparison.search.trials["status"] == "diverged").all() and len(comparison.search.trials) == 3
+    assert comparison.search.chosen == {} and len(comparison.summary) == 0
+    assert comparison.notes == ["gd: every trial of the learning-rate search diverged"]
+
+
+def test_tuned_mode_searches_with_the_comparisons_schedule():
+    def trials(schedule):
+        config, task = C.resolve("line", optimizers=["gd"], mode="tuned", budget=3, steps=30, seeds=1,
+                                 schedule=schedule)
+        return C.compare(config, task).search.trials
+
+    plain, cosine = trials(None), trials("cosine")
+    assert plain["lr"].tolist() == cosine["lr"].tolist()  # the same trials, trained with the schedule
+    assert not np.allclose(plain["value"].to_numpy(), cosine["value"].to_numpy())
+
+
+@pytest.mark.parametrize("lr", ["0.1", "0.1,0.1"])
+def test_tuned_mode_refuses_an_lr_that_bounds_no_range(lr):
+    config, task = C.resolve("line", optimizers=["gd"], mode="tuned", budget=3, steps=5, lr=lr)
+    fit = task.fit
+
+    def never(**kwargs):  # the refusal comes before any training
+        raise AssertionError("trained")
+
+    object.__setattr__(task, "fit", never)
+    with pytest.raises(ValueError, match=r"^--lr 0\.1(,0\.1)?: --mode tuned searches the learning rate between"):
+        C.compare(config, task)
+    object.__setattr__(task, "fit", fit)
 
 
 def test_target_steps_are_censored_and_divergence_is_a_result():

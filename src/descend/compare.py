@@ -3,12 +3,14 @@
 The protocol (after DeepOBS, AlgoPerf and Crowded Valley, see the README):
 
 - **paired runs**: for a given seed every optimizer starts from the same parameters and sees the same batches;
-- **modes**, named in every table and figure:
+- **modes**, named in every table and figure (tuned mode with its search: :func:`mode_text`):
   ``same-lr`` — every optimizer with the same learning rates (a grid, default three across the task's range);
   ``defaults`` — every optimizer at its own default hyperparameters;
-  ``tuned`` — a log grid of ``budget`` learning rates per optimizer, each selected on validation loss (training
-  loss when the task has no validation split), then the selected one re-run with ``seeds`` seeds and reported
-  on test data;
+  ``tuned`` — per optimizer (and batch size), the learning rate searched by :func:`descend.tune` (sampler
+  :data:`SEARCH_SAMPLER`, seeded, ``budget`` trials, in memory: see :func:`search`) on validation loss
+  (training loss when the task has no validation split), then the best trial's learning rate re-run with
+  ``seeds`` seeds through the same path as the other modes' runs, and reported on test data; ``budget``
+  is the number of trials per optimizer, the same for every optimizer;
 - **metrics per optimizer** (:data:`METRICS`): final and best training loss, validation/test loss and accuracy,
   steps and epochs to the target loss (censored: "> T" when not every seed reached it), divergence rate,
   generalisation gap, optimizer state memory in bytes per parameter, time per step, distance to the known
@@ -46,7 +48,7 @@ from .compare_config import (  # noqa: F401  (the settings, split out so that th
 )
 from .data import hybrid  # noqa: F401
 from .models import INITS  # noqa: F401
-from .selection import Selection, best, criterion, scores, select, statuses
+from .selection import Selection, select, statuses
 
 #: The per-optimizer metrics of the table, and whether lower (min) or higher (max) wins.
 METRICS: dict[str, str] = {
@@ -93,6 +95,50 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
     selection: Selection | None = None
     table_notes: list[str] = field(default_factory=list)
+    search: Search | None = None  #: tuned mode: how each optimizer's learning rate was searched and chosen
+
+
+#: Tuned mode's search: :func:`descend.tune`'s default sampler, seeded with :data:`SEARCH_SEED`.
+SEARCH_SAMPLER = "tpe"
+SEARCH_SEED = 0
+
+
+@dataclass
+class Search:
+    """How tuned mode chose each optimizer's learning rate: one :func:`descend.tune` search per optimizer
+    label and batch size, and the best trial of each, passed on as data to the final re-runs (never
+    re-derived).
+
+    ``spaces``: label → the space searched (``lr=LOW..HIGH:log``); ``chosen``: (label, batch size as
+    :func:`batch_label` shows it) → ``{"trial", "value", "params"}`` of the best trial (``params``: what was
+    searched, ``{"lr": ...}``); ``trials``: a DataFrame, one row per trial (``label``, ``batch_size``,
+    ``number``, ``state``, ``value``, ``lr``, ``seed``, ``status``).
+    """
+
+    sampler: str
+    seed: int
+    trials_per: int  #: trials per optimizer (and per batch size): the budget, the same for every optimizer
+    cohort: int
+    batch_sizes: int
+    spaces: dict[str, str] = field(default_factory=dict)
+    chosen: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    trials: Any = None
+
+    def text(self) -> str:
+        """One line for a report: what was searched, how, and how it was chosen."""
+        per = "per optimizer" + (" and batch size" if self.batch_sizes > 1 else "")
+        return (f"learning rate searched with descend tune: {self.sampler} sampler (seed {self.seed}), "
+                f"{self.trials_per} trials {per} in cohorts of {self.cohort}, log-uniform over each optimizer's "
+                "range; the best trial on validation loss re-run with every seed")
+
+
+def mode_text(config: Config) -> str:
+    """The comparison's mode as every table, figure and page of its report names it: ``same-lr``,
+    ``defaults``, or ``tuned (tpe search, 7 trials per optimizer)``."""
+    if config.mode != "tuned":
+        return config.mode
+    per = "per optimizer" + (" and batch size" if len(config.batch_size or ()) > 1 else "")
+    return f"tuned ({SEARCH_SAMPLER} search, {config.budget} trials {per})"
 
 
 def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]], Any] | None = None,
@@ -102,7 +148,9 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     Where two seeds cannot give different runs (:func:`seeds_can_differ`: a full batch, an initialisation
     that ignores the seed, an optimizer that draws nothing), one seed (the first) is run instead of
     ``config.seeds``, and the table's notes say so. The selection of what each label is reported at is made
-    once, here (:func:`descend.selection.select`), and handed to the table and the report.
+    once, here (:func:`descend.selection.select`), and handed to the table and the report. In tuned mode
+    each label's learning rate at each batch size is decided once, by its :func:`search`, and recorded in
+    :attr:`Comparison.search`; its final runs use that learning rate as given.
     """
     import pandas as pd
 
@@ -110,6 +158,8 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     from .optim import get
 
     started = time.perf_counter()
+    if config.mode == "tuned":
+        lr_range(config)  # a --lr that cannot bound a search is refused before any training
     seeds = list(range(config.seeds))
     budget = {"steps": config.steps} if config.steps is not None else {"epochs": config.epochs}
     _, schedule = parse_schedule(config.schedule, config.steps or 1)  # resolve() refused epochs + total_steps
@@ -148,10 +198,11 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         offset += len(result.runs)
         return result.interrupted
 
-    def run(spec: OptimizerSpec, lrs: Sequence[float] | None, run_seeds: list[int], phase: str) -> bool:
+    def run(spec: OptimizerSpec, lrs: Sequence[float] | None, run_seeds: list[int], phase: str,
+            batch_sizes: Sequence[Any] | None = None) -> bool:
         # the batch sizes in their order, consecutive ones with the same seeds trained by one fit
         groups: list[tuple[list[Any], list[int]]] = []
-        for b in config.batch_size:
+        for b in config.batch_size if batch_sizes is None else batch_sizes:
             mine = run_seeds if len(run_seeds) < 2 or seeds_can_differ(task, spec, b) else run_seeds[:1]
             if len(mine) < len(run_seeds) and batch_label(b) not in one_seed.setdefault(spec.label, []):
                 one_seed[spec.label].append(batch_label(b))
@@ -160,6 +211,25 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
             else:
                 groups.append(([b], mine))
         return any(fit(spec, lrs, sizes, mine, phase) for sizes, mine in groups)  # stops at an interruption
+
+    found = None
+    if config.mode == "tuned":
+        found = Search(SEARCH_SAMPLER, SEARCH_SEED, config.budget, _cohort(config.budget), len(config.batch_size))
+    trials: list[Any] = []
+
+    def searched(spec: OptimizerSpec, b: Any) -> tuple[bool, dict[str, Any] | None]:
+        """Tuned mode's search for ``spec`` at batch size ``b``: (interrupted, its best trial or None)."""
+        assert found is not None
+        result = search(spec, task, config, b, progress=progress, dtype=dtype)
+        found.spaces[spec.label] = result.spaces[spec.name].text()
+        frame = result.trials.assign(label=spec.label, batch_size=batch_label(b))
+        trials.append(frame[["label", "batch_size"] + [c for c in frame.columns
+                                                          if c not in ("label", "batch_size", "optimizer")]])
+        best = result.best.get(spec.name)
+        if best is not None and not result.interrupted:
+            found.chosen[(spec.label, batch_label(b))] = {"trial": best["trial"], "value": best["value"],
+                                                          "params": dict(best["params"])}
+        return result.interrupted, found.chosen.get((spec.label, batch_label(b)))
 
     # one step of the first optimizer, discarded: the first fit of a process pays one-time costs (imports,
     # first torch.func transforms) that would otherwise count in that optimizer's time per step
@@ -170,7 +240,7 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         if interrupted:
             break
         try:
-            interrupted, failed = _one(spec, config, seeds, run, summaries)
+            interrupted, failed = _one(spec, config, seeds, run, searched)
         except KeyboardInterrupt:  # between two fits (a fit itself returns what it finished)
             interrupted = True
         else:
@@ -182,13 +252,17 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         done = summary["label"].nunique() if len(summary) else 0
         notes.append(f"interrupted (Ctrl-C): {len(summary)} runs of {done} of {len(config.optimizers)} optimizers "
                      "kept, the last one possibly cut short (see steps_done)")
+    if found is not None:
+        found.trials = pd.concat(trials, ignore_index=True) if trials else pd.DataFrame(
+            columns=["label", "batch_size", "number", "state", "value"])
     labels = set(summary["label"]) if len(summary) else set()
     selection = select(summary, one_seed={k: v for k, v in one_seed.items() if k in labels})
     table, winners = metrics_table(summary, curve, task, config, itemsize=torch.finfo(dtype).bits // 8,
                                    selection=selection)
     return Comparison(config=config, task=task, summary=summary, curves=curve, table=table, winners=winners,
                       paths=paths, interrupted=interrupted, seconds=time.perf_counter() - started, notes=notes,
-                      selection=selection, table_notes=table_notes(selection, task, seeds=config.seeds))
+                      selection=selection, table_notes=table_notes(selection, task, seeds=config.seeds),
+                      search=found)
 
 
 def _fit_settings(config: Config, task: Any) -> dict[str, Any]:
@@ -248,35 +322,115 @@ def table_notes(selection: Selection, task: Any, *, seeds: int) -> list[str]:
 
 
 def _one(spec: OptimizerSpec, config: Config, seeds: list[int], run: Callable[..., bool],
-         summaries: list[Any]) -> tuple[bool, list[str]]:
-    """One optimizer of the comparison in the configured mode: (interrupted, notes)."""
-    import pandas as pd
-
+         searched: Callable[[OptimizerSpec, Any], tuple[bool, dict[str, Any] | None]]) -> tuple[bool, list[str]]:
+    """One optimizer of the comparison in the configured mode: (interrupted, notes). In tuned mode, at each
+    batch size in turn: its search, then the best trial's learning rate re-run with every seed."""
     from .engine import RANDOM_SEARCH
 
     if config.mode == "defaults" or spec.name == RANDOM_SEARCH:  # random search has no learning rate
         return run(spec, None, seeds, "final"), []
     if config.mode == "same-lr":
         return run(spec, config.lr, seeds, "final"), []
-    lrs = list(config.lr) if config.lr is not None else [float(f"{v:.3g}") for v in np.geomspace(1e-4, 1.0,
-                                                                                                 config.budget)]
-    tuning_from = len(summaries)
-    if run(spec, lrs, [0], "tuning"):
-        return True, []
-    best = _select(pd.concat(summaries[tuning_from:]))
-    if best is None:
-        return False, [f"{spec.label}: every learning rate diverged during tuning"]
-    return run(spec, [best], seeds, "final"), []
+    notes = []
+    for b in config.batch_size:
+        interrupted, best = searched(spec, b)
+        if interrupted:
+            return True, notes
+        if best is None:
+            where = f" at batch size {batch_label(b)}" if len(config.batch_size) > 1 else ""
+            notes.append(f"{spec.label}: every trial of the learning-rate search diverged{where}")
+            continue
+        if run(spec, [best["params"]["lr"]], seeds, "final", [b]):
+            return True, notes
+    return False, notes
 
 
-def _select(tuning: Any) -> float | None:
-    """The learning rate of the tuning run the rule of :mod:`descend.selection` chooses (lowest validation
-    loss, training loss without a validation split, among runs that count); None when no run counts."""
-    by = criterion(tuning)
-    chosen, runs = best(tuning, by, [c for c in ("lr", "batch_size") if c in tuning])
-    if not np.isfinite(scores(tuning.loc[runs], by).to_numpy()).any():
+def _cohort(budget: int) -> int:
+    """Trials trained together in tuned mode's search: :func:`descend.tune`'s default cohort."""
+    from .tune.api import DEFAULT_COHORT
+
+    return min(DEFAULT_COHORT, budget)
+
+
+def lr_range(config: Config) -> tuple[float, float] | None:
+    """The learning rates tuned mode searches between when ``--lr`` is given (its lowest and highest value,
+    the same range for every optimizer); None: each optimizer's own range (see :func:`search`)."""
+    if config.lr is None:
         return None
-    return float(chosen["lr"])
+    lo, hi = min(config.lr), max(config.lr)
+    if not lo < hi:
+        raise ValueError(f"--lr {','.join(f'{v:g}' for v in config.lr)}: --mode tuned searches the learning rate "
+                         "between the lowest and highest value of --lr; give two different values or a range "
+                         "LOW..HIGH (or leave --lr out: each optimizer's own range)")
+    return lo, hi
+
+
+def search_space(spec: OptimizerSpec, task: Any, config: Config) -> str:
+    """The space tuned mode searches for ``spec`` on ``task``, in :mod:`descend.tune.space`'s language: the
+    learning rate only, log-uniform over :func:`lr_range` or, without ``--lr``, over the range of
+    :func:`descend.tune.space.default_space` (:data:`descend.tune.space.LR_DECADES` decades either side of
+    the task's rate for the optimizer, else its own default)."""
+    from .tune.space import default_space
+
+    given = lr_range(config)
+    if given is not None:
+        return f"lr={given[0]!r}..{given[1]!r}:log"
+    lr = next(p for p in default_space(spec.name, lr=task.default_lr(spec.name)).params if p.name == "lr")
+    return lr.text()
+
+
+def search(spec: OptimizerSpec, task: Any, config: Config, batch_size: Any, *,
+           progress: Callable[[Mapping[str, Any]], Any] | None = None, dtype: torch.dtype = torch.float32) -> Any:
+    """Tuned mode's search for ``spec`` at ``batch_size``: the :class:`descend.tune.result.TuneResult` of
+    :func:`descend.tune` with ``config.budget`` trials of :func:`search_space` (sampler
+    :data:`SEARCH_SAMPLER` seeded with :data:`SEARCH_SEED`, :func:`descend.tune`'s default cohort, the
+    comparison's steps or epochs, loss, clipping and learning-rate schedule), in memory (no storage and no file: ``storage`` and
+    ``out`` are None) and without re-runs (``seeds=0``: :func:`compare` re-runs the best trial itself).
+
+    What is searched, and why that is fair:
+
+    - **the learning rate only.** A label of a comparison is an update rule with the hyperparameters its
+      user fixed (``adam`` at its default betas, ``sgd(momentum=0.9)``), in every mode; tuned mode gives
+      each the same help, the hyperparameter every rule has and is most sensitive to. Searching each
+      optimizer's default space instead would search beta1 for adam and momentum for sgd (turning ``sgd``
+      into the heavy ball already in the table as ``momentum``), and give a rule with more hyperparameters
+      a larger space to cover with the same number of trials;
+    - **over each optimizer's own range** (as :func:`descend.tune` does by default): good rates differ by
+      decades between rules (adam near 1e-3, gd near the task's curvature limit), and one range for all
+      would spend a different share of each one's trials on rates that cannot work. ``--lr`` sets one
+      range for every optimizer instead;
+    - **the same budget and the same draws**: ``config.budget`` trials for every optimizer (the fair
+      protocol), the sampler seeded alike, and trial k of every search trained from seed k (its initial
+      parameters and batches), so the search is paired as the final runs are; the same command gives the
+      same choices (up to the floating-point of a batched program).
+
+    A diverged trial is told as the worst value and is never the best; when every trial diverged the
+    result's ``best`` has no entry for the optimizer.
+    """
+    from .tune import api
+
+    def forward(event: Mapping[str, Any]) -> None:  # the training steps, as task.fit's progress reports them
+        if progress is not None and event.get("kind") == "step":
+            progress({"step": event["step"], "steps": event["steps"], "runs": event["runs"]})
+
+    budget = {"steps": config.steps} if config.steps is not None else {"epochs": config.epochs}
+    _, schedule = parse_schedule(config.schedule, config.steps or 1)
+    planned = api.plan(task, optimizer=_tune_text(spec), space=search_space(spec, task, config), trials=config.budget,
+                       cohort=_cohort(config.budget), sampler=SEARCH_SAMPLER, seeds=0, storage=None, out=None,
+                       batch_size=batch_size, seed=SEARCH_SEED, loss=config.loss, clip_norm=config.clip_norm,
+                       clip_value=config.clip_value, schedules={"lr": schedule} if schedule is not None else None,
+                       **budget)
+    return api.run(planned, progress=forward, compile=config.compile, dtype=dtype)
+
+
+def _tune_text(spec: OptimizerSpec) -> str:
+    """``spec`` as :func:`descend.tune` reads an optimizer, its fixed values written exactly (``repr``)."""
+    def word(v: Any) -> str:
+        return str(v).lower() if isinstance(v, bool) else repr(v) if isinstance(v, (int, float)) else str(v)
+
+    if not spec.options:
+        return spec.name
+    return spec.name + ":" + ",".join(f"{k}={word(v)}" for k, v in spec.options.items())
 
 
 def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, itemsize: int = 4,

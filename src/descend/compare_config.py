@@ -409,7 +409,9 @@ class Config(schema.Schema):
     mode: str = schema.setting(
         "same-lr", metavar="same-lr|defaults|tuned", parse=schema.choice(*MODES),
         help="same-lr (default): every optimizer at the same learning rates; defaults: each at its own; "
-             "tuned: a grid of --budget learning rates per optimizer, chosen on validation loss.")
+             "tuned: each optimizer's learning rate searched as descend tune does (tpe, seeded, --budget trials "
+             "per optimizer and batch size, over its own range or --lr's lowest..highest), the best on "
+             "validation loss re-run with --seeds seeds.")
     lr: tuple[float, ...] | None = schema.setting(
         None, metavar="RATES", parse=_parse_lr, dump=lambda v: ",".join(repr(float(x)) for x in v),
         help="Learning rates: 0.1,0.01 or a log range 1e-4..1e-1[:N]. Default: three across the task's range.")
@@ -445,7 +447,8 @@ class Config(schema.Schema):
                                 help="Seeds per configuration (default 3).")
     budget: int = schema.setting(
         7, metavar="INTEGER", parse=schema.whole(2), written=lambda v, c: c.mode == "tuned",
-        help="Tuned mode: learning rates tried per optimizer (default 7).")
+        help="Tuned mode: trials of the learning-rate search per optimizer (and batch size), the same for every "
+             "optimizer; at least 2 (default 7).")
     compile: bool = schema.setting(
         False, switch=True, metavar="BOOLEAN", parse=schema.boolean, written=lambda v, c: v,
         help="Compile each training step (Inductor): steps 2-4x faster, but about 15 s per optimizer and batch "

@@ -615,13 +615,18 @@ def test_the_header_and_the_note_count_the_same_runs(tmp_path):
 
     config, task = C.resolve("parabola", optimizers=["gd"], mode="tuned", budget=2, steps=5, seeds=1)
     comparison = C.compare(config, task)
-    searched = int((comparison.summary["phase"] != "final").sum())
-    assert searched > 0  # the learning-rate search's runs are in the summary too
+    searched = len(comparison.search.trials)
+    assert searched == 2  # the learning-rate search's trials (--budget 2), apart from the summary's runs
     text = build.write_report(comparison, tmp_path / "out", animation=False).read_text()
     header = re.search(r"<b>Budget:</b> [^<]*?; (\d+) runs?", text)
-    note = re.search(r"<li>(\d+) runs? \(and (\d+) runs? of the learning-rate search\) in", text)
+    note = re.search(r"<li>(\d+) runs? \(and (\d+) trials? of the learning-rate search\) in", text)
     assert header and note, (header, note)
-    assert header.group(1) == note.group(1) == str(int((comparison.summary["phase"] == "final").sum()))
+    assert header.group(1) == note.group(1) == str(len(comparison.summary))
     assert note.group(2) == str(searched)
+    # the mode, as the header and the note name it: with the search's sampler and budget
+    assert "<b>Comparison mode:</b> tuned (tpe search, 2 trials per optimizer)" in text
+    assert "mode tuned (tpe search, 2 trials per optimizer);" in text
+    assert ("how each learning rate was chosen: learning rate searched with descend tune: tpe sampler (seed 0), "
+            "2 trials per optimizer in cohorts of 2") in text
     assert (tmp_path / "out" / "figures" / "parameter-steps.png").is_file()  # a one-parameter task
     assert "<h2>The parameter after each step</h2>" in text

@@ -119,7 +119,23 @@ def records(comparison: Any) -> dict[str, Any]:
             "config": _plain(comparison.config.to_dict()), "interrupted": comparison.interrupted,
             "winners": comparison.winners, "optimizers": optimizers, "runs": runs,
             "selection": selection.to_dict() if (selection := getattr(comparison, "selection", None)) else None,
-            "notes": list(getattr(comparison, "table_notes", []))}
+            "notes": list(getattr(comparison, "table_notes", [])), "search": _search(comparison, clean)}
+
+
+def _search(comparison: Any, clean: Any) -> dict[str, Any] | None:
+    """Tuned mode's search as the JSON document records it (None in the other modes): how it searched, the
+    space of each optimizer, the trial chosen per optimizer and batch size, and every trial."""
+    found = getattr(comparison, "search", None)
+    if found is None:
+        return None
+    trials = found.trials if found.trials is not None else []
+    return {"text": found.text(), "sampler": found.sampler, "seed": found.seed, "trials_per_optimizer": found.trials_per,
+            "cohort": found.cohort, "spaces": dict(found.spaces),
+            "chosen": [{"optimizer": label, "batch_size": batch, **{k: clean(v) if not isinstance(v, dict) else
+                                                                   {p: clean(x) for p, x in v.items()}
+                                                                   for k, v in chosen.items()}}
+                       for (label, batch), chosen in found.chosen.items()],
+            "trials": [{k: clean(v) for k, v in row.items()} for _, row in trials.iterrows()] if len(trials) else []}
 
 
 def selection_of(comparison: Any) -> Any:
@@ -201,6 +217,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     The figures and the animation are drawn by :mod:`descend.report.render`'s jobs (in worker processes when
     there are cores to spare) while this process writes the results and prepares the HTML page; the page is
     finished once they are drawn. ``timings`` records each phase (:mod:`descend.report.timings`)."""
+    from ..compare import mode_text
     from ..selection import statuses
     from . import render
     from .colours import colours as palette_of
@@ -208,7 +225,8 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     from .html import prepare_html
 
     task, config = comparison.task, comparison.config
-    title = f"{task.title} — {config.mode}"
+    mode = mode_text(config)  # with tuned mode's search: its sampler and trials per optimizer
+    title = f"{task.title} — {mode}"
     summary, curves = comparison.summary, comparison.curves
     final = summary[summary["phase"] == "final"] if "phase" in summary else summary
     surface = task.surface
@@ -308,7 +326,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
             with _one_torch_thread():  # the HTML's own grid of the surface
                 page = prepare_html(title=f"descend compare {task.name}", table=comparison.table,
                                     winners=comparison.winners, intro=intro, summary=final, curves=curves,
-                                    config_text=toml_text, version=comparison.version, mode=config.mode,
+                                    config_text=toml_text, version=comparison.version, mode=mode,
                                     surface=surface, paths=paths or None, labels=named, selection=selection,
                                     colours=colours, markers=markers,
                                     table_notes=list(getattr(comparison, "table_notes", [])))
@@ -325,11 +343,14 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
         elif done.drawn:
             images[caption] = job.files[0] if job.files else f"figures/{job.name}.png"
     one_seed = " (one where seeds cannot differ: see under the table)" if selection.one_seed else ""
-    # the runs the header's budget counts (the final comparison's), and apart from them a search's
-    searched = len(summary) - len(final)
-    search = f" (and {searched} run{'s' * (searched != 1)} of the learning-rate search)" if searched else ""
+    # the runs the header's budget counts (the final comparison's), and apart from them a search's trials
+    found = getattr(comparison, "search", None)
+    searched = len(found.trials) if found is not None and found.trials is not None else len(summary) - len(final)
+    search = f" (and {searched} trial{'s' * (searched != 1)} of the learning-rate search)" if searched else ""
     notes.append(f"{len(final)} run{'s' * (len(final) != 1)}{search} in {comparison.seconds:.1f} s; mode "
-                 f"{config.mode}; {config.seeds} seed{'s' * (config.seeds != 1)} per configuration{one_seed}")
+                 f"{mode}; {config.seeds} seed{'s' * (config.seeds != 1)} per configuration{one_seed}")
+    if found is not None:  # how tuned mode chose what each row reports
+        notes.append(f"how each learning rate was chosen: {found.text()}")
     with timings("html"):
         page.write(out / "report.html", images=images, notes=notes)
     timings.write(out)
