@@ -142,6 +142,9 @@ def test_bad_input_exits_with_code_2_and_one_line(tmp_path):
         (["compare", "--csv", str(bad_csv), "--column", "c"], "--column c is not a column of the file (columns: a, b)"),
         (["compare", "--config", str(tmp_path / "none.toml")], "does not exist"),
         (["compare", "ellipse", "--target", "low"], "must be a number"),
+        (["compare", "ellipse", "--mode", "tuned", "--budget", "1"], "--budget 1: a whole number >= 2"),
+        (["compare", "ellipse", "--mode", "tuned", "--lr", "0.1"], "--lr 0.1: --mode tuned searches the learning "
+                                                                  "rate between the lowest and highest value"),
     ]
     for args, message in cases:
         result = runner.invoke(app, [*args, "--out", str(tmp_path / "never")])
@@ -194,6 +197,27 @@ def test_ctrl_c_leaves_a_readable_partial_report(tmp_path):
     summary = pd.read_csv(out / "summary.csv", index_col=0)
     assert len(summary) >= 1 and (summary["steps_done"] < 400000).all()
     assert "interrupted" in (out / "report.html").read_text()
+
+
+def test_tuned_mode_runs_budget_trials_per_optimizer_and_names_its_search(tmp_path):
+    out, runs = tmp_path / "out", tmp_path / "runs.json"
+    result = runner.invoke(app, ["compare", "line", "-o", "gd", "-o", "adam", "--mode", "tuned", "--budget", "3",
+                                 "--steps", "10", "--seeds", "1", "--quiet", "--no-animation", "--json", str(runs),
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    record = json.loads(runs.read_text())
+    search = record["search"]
+    trials = pd.DataFrame(search["trials"])
+    assert trials.groupby("label").size().to_dict() == {"adam": 3, "gd": 3}  # --budget trials each
+    assert (search["sampler"], search["trials_per_optimizer"]) == ("tpe", 3)
+    chosen = {c["optimizer"]: c["params"]["lr"] for c in search["chosen"]}
+    for label, lr in chosen.items():
+        best = trials[trials.label == label].sort_values(["value", "number"]).iloc[0]
+        assert lr == best["lr"]  # the best trial's learning rate
+        assert {r["lr"] for r in record["runs"] if r["label"] == label} == {lr}  # is the one every run used
+    assert not list(out.glob("*.journal")) and not list(out.glob("*.db"))  # the study stayed in memory
+    assert "<b>Comparison mode:</b> tuned (tpe search, 3 trials per optimizer)" in (out / "report.html").read_text()
+    assert "budget = 3" in (out / "config.toml").read_text()
 
 
 @pytest.mark.parametrize("args", [
