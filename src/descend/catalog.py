@@ -8,11 +8,11 @@ imports nothing heavy, read by the modules that build the real objects (which im
   gradient-free baseline's name and description (read by :mod:`descend.optim.random_search`);
 - :data:`LOSSES` — each loss's description and kind (read by :mod:`descend.losses`);
 - :data:`SCHEDULES` — each schedule's description (read by :mod:`descend.schedules`);
-- :data:`TASKS` and :data:`LANDSCAPES` — each task's summary and group, each landscape's formula and its
-  numbers of listed minima and saddles, as ``descend list`` shows them.
+- :data:`TASKS` — each built-in task's summary and group (read by :func:`descend.tasks.register`);
+- :data:`LANDSCAPES` — each landscape's formula and its numbers of listed minima and saddles.
 
-The facts that the real objects compute (a default learning rate, a state size, a task's summary, a
-landscape's critical points) are repeated here for the list; ``tests/test_catalog.py`` checks that every
+The facts that the real objects compute (a default learning rate, a state size, a landscape's formula and
+critical points) are repeated here for the list; ``tests/test_catalog.py`` checks that every
 entry agrees with the real object, and that each registry has the same names in the same order.
 """
 

@@ -73,7 +73,7 @@ class _LineFn:
         return "ŷ = w·x + b"
 
 
-@register("line", "seed 003's line fit ŷ = w·x + b; the closed-form least-squares answer is known", "case study")
+@register("line")  # its summary and group: descend.catalog.TASKS
 def line(m: int = 200, slope: float = 2.0, intercept: float = -1.0, noise: float = 0.5, data_seed: int = 0,
          start: tuple[float, float] = (-2.0, 3.0), steps: int = 300) -> Task:
     """Fit a line to ``m`` noisy samples of y = ``slope``·x + ``intercept`` (MSE, full batch by default).
@@ -119,8 +119,7 @@ def line(m: int = 200, slope: float = 2.0, intercept: float = -1.0, noise: float
 # -- house prices ----------------------------------------------------------------------------------------------
 
 
-@register("house-prices", "seed 003's house prices: linear regression on named features, MSE/MAE/Huber",
-          "case study")
+@register("house-prices")  # its summary and group: descend.catalog.TASKS
 def house_prices(m: int = 500, loss: str = "mse", outliers: float = 0.02, data_seed: int = 0,
                  steps: int = 300, standardize_target: bool = True) -> Task:
     """Predict house prices from floor area, bedrooms, ceiling height, ... (standardised features, linear model).
@@ -198,8 +197,7 @@ def ellipse_samples(n: int = 512, a: float = ELLIPSE_A, b: float = ELLIPSE_B, *,
     return x, y
 
 
-@register("ellipse", "seed 004's Earth–Mars transfer orbit: find the ellipse's A and B from 512 noisy points",
-          "case study")
+@register("ellipse")  # its summary and group: descend.catalog.TASKS
 def ellipse(n: int = 512, noise: float = 0.1, data_seed: int = 0, start: tuple[float, float] = (0.1, 1.8),
             steps: int = 400) -> Task:
     r"""Seed 004's regression: fit ŷ = w_B·√(1 − (x + 0.26185)²/w_A²) to ``n`` noisy points of the Hohmann
@@ -247,8 +245,7 @@ def ellipse(n: int = 512, noise: float = 0.1, data_seed: int = 0, start: tuple[f
 # -- student performance ------------------------------------------------------------------------------------------
 
 
-@register("student-performance", "seed 002's student table: pass/fail from categorical and numeric columns, BCE",
-          "case study")
+@register("student-performance")  # its summary and group: descend.catalog.TASKS
 def student_performance(m: int = 1000, hidden: tuple[int, ...] = (), data_seed: int = 0, steps: int = 300) -> Task:
     """Predict pass/fail from gender, group, parental education, lunch, test preparation, absences and a
     prior score (categorical columns one-hot encoded, standardised), with logistic regression
@@ -275,8 +272,7 @@ def student_performance(m: int = 1000, hidden: tuple[int, ...] = (), data_seed: 
 # -- bounding boxes -----------------------------------------------------------------------------------------------
 
 
-@register("bbox", "seed 003's object localisation: predict (x, y, w, h) of a rectangle in small images",
-          "case study")
+@register("bbox")  # its summary and group: descend.catalog.TASKS
 def bbox(m: int = 2000, size: int = 16, hidden: tuple[int, ...] = (64,), data_seed: int = 0,
          steps: int = 500) -> Task:
     """Localise one rectangle in ``size``×``size`` noisy images: an MLP on the pixels predicts the box centre,
@@ -308,8 +304,7 @@ def bbox(m: int = 2000, size: int = 16, hidden: tuple[int, ...] = (64,), data_se
 # -- vanishing gradients -----------------------------------------------------------------------------------------
 
 
-@register("vanishing", "seed 002's vanishing gradients: a deep sigmoid MLP whose early layers barely learn",
-          "case study")
+@register("vanishing")  # its summary and group: descend.catalog.TASKS
 def vanishing(depth: int = 8, width: int = 16, hidden: str = "sigmoid", m: int = 1000, data_seed: int = 0,
               steps: int = 500) -> Task:
     """A ``depth``-layer MLP (``hidden`` activations, sigmoid output, BCE) on two concentric noisy circles.

@@ -129,20 +129,17 @@ def _sklearn_task(name: str, title: str, hidden: Any, data_seed: int, steps: int
     )
 
 
-@register("digits", "handwritten digits 0–9, 8×8 pixels (1797 images, scikit-learn); softmax cross-entropy",
-          "real data")
+@register("digits")  # its summary and group: descend.catalog.TASKS
 def digits(hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300) -> Task:
     return _sklearn_task("digits", "Handwritten digits", hidden, data_seed, steps)
 
 
-@register("breast-cancer", "Wisconsin breast cancer, malignant or benign (569 × 30, scikit-learn); BCE",
-          "real data")
+@register("breast-cancer")  # its summary and group: descend.catalog.TASKS
 def breast_cancer(hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300) -> Task:
     return _sklearn_task("breast-cancer", "Breast cancer (Wisconsin)", hidden, data_seed, steps)
 
 
-@register("diabetes", "diabetes progression after one year (442 × 10, scikit-learn); linear regression, MSE",
-          "real data")
+@register("diabetes")  # its summary and group: descend.catalog.TASKS
 def diabetes(hidden: Any = (), data_seed: int = 0, steps: int = 300, standardize_target: bool = True) -> Task:
     """Linear regression (``hidden=()``, the default) of a disease progression score (25 to 346, mean 152)
     from 10 measurements. The target is standardised on the training split unless
@@ -151,12 +148,12 @@ def diabetes(hidden: Any = (), data_seed: int = 0, steps: int = 300, standardize
     return _sklearn_task("diabetes", "Diabetes progression", hidden, data_seed, steps, standardize_target)
 
 
-@register("wine", "three wine cultivars from 13 chemical measurements (178 samples, scikit-learn)", "real data")
+@register("wine")  # its summary and group: descend.catalog.TASKS
 def wine(hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300) -> Task:
     return _sklearn_task("wine", "Wine cultivars", hidden, data_seed, steps)
 
 
-@register("iris", "Fisher's iris, three species from 4 measurements (150 samples, scikit-learn)", "real data")
+@register("iris")  # its summary and group: descend.catalog.TASKS
 def iris(hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300) -> Task:
     return _sklearn_task("iris", "Iris species", hidden, data_seed, steps)
 

@@ -233,8 +233,18 @@ class _Entry:
 TASKS: dict[str, _Entry] = {}
 
 
-def register(name: str, summary: str, group: str) -> Callable[[Callable[..., Task]], Callable[..., Task]]:
-    """Decorator adding a task builder ``build(**options) -> Task`` to :data:`TASKS`."""
+def register(name: str, summary: str | None = None, group: str | None = None
+             ) -> Callable[[Callable[..., Task]], Callable[..., Task]]:
+    """Decorator adding a task builder ``build(**options) -> Task`` to :data:`TASKS`. A built-in task takes its
+    summary and group from :data:`descend.catalog.TASKS` (``descend list`` reads them there, without torch);
+    another task gives them."""
+    from ..catalog import TASKS as LISTED
+
+    if name in LISTED:
+        summary = LISTED[name].summary if summary is None else summary
+        group = LISTED[name].group if group is None else group
+    if summary is None or group is None:
+        raise ValueError(f"register({name!r}): give the task's summary and group (e.g. 'case study')")
 
     def add(build: Callable[..., Task]) -> Callable[..., Task]:
         TASKS[name] = _Entry(summary, build, group)
