@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from .._files import write_text  # noqa: F401  (the report writes its files with it)
+
 #: The record of a report: its saved results and the list of its files.
 RECORD = "comparison.json"
 #: Format of :data:`RECORD` (raised when what it holds changes incompatibly).
@@ -147,18 +149,6 @@ def _alive(pid: int) -> bool:
     except OSError:
         return True
     return True
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` in one move (a temporary file next to it, then renamed)."""
-    path = Path(path)
-    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 # -- saving and reading the results -----------------------------------------------------------------------------

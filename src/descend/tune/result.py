@@ -125,8 +125,8 @@ def final_table(best: Mapping[str, Mapping[str, Any]], final: Any, target: Any) 
 
 def _atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file renamed over it (the report's
-    :func:`descend.report.saved.write_text`): a killed process leaves the old file or the new one, never half of one."""
-    from ..report.saved import write_text
+    :func:`descend._files.write_text`): a killed process leaves the old file or the new one, never half of one."""
+    from .._files import write_text
 
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text(path, text)
