@@ -11,9 +11,12 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import torch
+from typing import TYPE_CHECKING
 
 from ._names import check_names, close_matches  # noqa: F401  (light: used before torch is)
+
+if TYPE_CHECKING:  # torch is imported where a check needs it: the command line's help and lists start without it
+    import torch
 
 Number = float | int
 
@@ -72,6 +75,8 @@ def check_hyperparameter(
     Returns the value unchanged. ``runs`` is the expected K when the caller knows it (the length of the
     parameters' run axis); a ``[K]`` tensor of another length is an error.
     """
+    import torch
+
     if isinstance(value, bool) or not isinstance(value, (int, float, torch.Tensor)):
         raise ValueError(
             f"{name}={value!r} must be a number or a tensor of shape [K] (one value per run), "
@@ -80,7 +85,7 @@ def check_hyperparameter(
     if isinstance(value, torch.Tensor):
         if value.ndim > 1:
             raise ValueError(f"{name} has shape {list(value.shape)}; a hyperparameter is a number or has shape [K]")
-        if value.is_complex() or not (value.is_floating_point() or value.dtype in _INT_DTYPES):
+        if value.is_complex() or not (value.is_floating_point() or value.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8)):
             raise ValueError(f"{name} has dtype {value.dtype}; a real-valued tensor is required")
         if value.ndim == 1 and runs is not None and value.shape[0] != runs:
             raise ValueError(
@@ -100,14 +105,13 @@ def check_hyperparameter(
     return value
 
 
-_INT_DTYPES = (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8)
-
-
 def run_axis_length(named: dict[str, object]) -> int | None:
     """The common K of all ``[K]`` tensors among ``named`` values, or None if there are none.
 
     Raises a ValueError naming the two arguments whose lengths disagree.
     """
+    import torch
+
     k, first = None, None
     for name, value in named.items():
         if isinstance(value, torch.Tensor) and value.ndim == 1:
