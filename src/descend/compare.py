@@ -124,6 +124,21 @@ class Search:
     chosen: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     trials: Any = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the trials, as JSON (``chosen`` a list with ``label`` and ``batch_size``);
+        :meth:`from_dict` reads it back."""
+        return {"sampler": self.sampler, "seed": self.seed, "trials_per": self.trials_per, "cohort": self.cohort,
+                "batch_sizes": self.batch_sizes, "spaces": dict(self.spaces),
+                "chosen": [{"label": label, "batch_size": batch, **chosen}
+                           for (label, batch), chosen in self.chosen.items()]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], trials: Any = None) -> Search:
+        chosen = {(c["label"], c["batch_size"]): {k: v for k, v in c.items() if k not in ("label", "batch_size")}
+                  for c in data["chosen"]}
+        return cls(data["sampler"], int(data["seed"]), int(data["trials_per"]), int(data["cohort"]),
+                   int(data["batch_sizes"]), dict(data["spaces"]), chosen, trials)
+
     def text(self) -> str:
         """One line for a report: what was searched, how, and how it was chosen."""
         per = "per optimizer" + (" and batch size" if self.batch_sizes > 1 else "")

@@ -4,6 +4,7 @@ report.html that needs no file next to it."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -84,6 +85,20 @@ def test_the_saved_results_read_back_equal(comparison, written):
     if getattr(comparison, "selection", None) is not None:  # saved as decided, never decided again
         assert json.loads((written / "comparison.json").read_text())["selection"] == comparison.selection.to_dict()
         assert again.selection == comparison.selection
+
+
+def test_a_tuned_comparisons_search_reads_back_equal(tmp_path):
+    config, task = C.resolve("line", optimizers=["gd", "adam"], mode="tuned", budget=3, steps=10, seeds=1)
+    comparison = C.compare(config, task)
+    out = build.write_report(comparison, tmp_path / "out", animation=False, figures=False).parent
+    again, _ = saved.load(out)
+    assert again.search.to_dict() == comparison.search.to_dict() and len(again.search.chosen) == 2
+    pd.testing.assert_frame_equal(again.search.trials, comparison.search.trials)
+    named = html.escape(comparison.search.text())
+    assert named in (out / "report.html").read_text()
+    build.write_report(again, out, animation=False, figures=False, force=True)
+    assert named in (out / "report.html").read_text()  # a rebuilt report still names its search
+    assert saved.load(tmp_path / "out")[0].search is not None
 
 
 def test_frames_keep_their_types_and_values_exactly():

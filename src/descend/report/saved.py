@@ -7,7 +7,8 @@ needs to rebuild them without training again:
 - ``summary.csv`` (one row per run), ``table.csv`` (one row per optimizer), ``curves.csv``;
 - ``comparison.json``: the comparison's own record: the summary and table with their exact types, the
   curves' column types, the winners, notes, interruption, time, version, the selection of the runs that
-  stand for each optimizer (when the comparison made one), what the report drew, and ``files``, the list
+  stand for each optimizer (when the comparison made one), tuned mode's search (its settings, the trial
+  chosen per optimizer and batch size, every trial), what the report drew, and ``files``, the list
   of every file the report wrote (what ``--force`` removes, and nothing else);
 - ``paths.npz``: each run's path, for tasks with two parameters.
 
@@ -233,6 +234,9 @@ def save(comparison: Any, directory: Path, *, drawn: dict[str, bool]) -> None:
     selection = getattr(comparison, "selection", None)
     if selection is not None and hasattr(selection, "to_dict"):
         record["selection"] = selection.to_dict()
+    search = getattr(comparison, "search", None)  # tuned mode's: the report names it
+    if search is not None:
+        record["search"] = {**search.to_dict(), "trials": frame_to_json(search.trials)}
     record["summary"] = frame_to_json(comparison.summary)
     record["table"] = frame_to_json(comparison.table)
     record["curves"] = {str(c): str(t) for c, t in comparison.curves.dtypes.items()}
@@ -297,6 +301,8 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
         from ..selection import Selection
 
         kwargs["selection"] = Selection.from_dict(record["selection"])
+    if "search" in record and "search" in known:
+        kwargs["search"] = compare.Search.from_dict(record["search"], frame_from_json(record["search"]["trials"]))
     comparison = compare.Comparison(config=config, task=task, summary=summary, curves=curves, table=table,
                                     paths=paths, **kwargs)
     return comparison, dict(record.get("drawn", {}))
