@@ -365,8 +365,8 @@ def compare_command(
         _fail(str(e))
     fits = len(resolved.optimizers) * (2 if resolved.mode == "tuned" else 1)
     if not quiet:
-        typer.echo(f"training {len(resolved.optimizers)} optimizers on {built.name} ({resolved.mode}); Ctrl-C stops "
-                   "and writes the report from what finished", err=True)
+        typer.echo(f"training {len(resolved.optimizers)} optimizers on {built.name}, {cmp.mode_text(resolved)}; "
+                   "Ctrl-C stops and writes the report from what finished", err=True)
     timings = {"startup": startup, "task": time.perf_counter() - started}
     from .report.render import warm_up
 
@@ -391,7 +391,8 @@ def compare_command(
     except (OSError, ValueError) as e:  # e.g. the disk filled up; out_dir is as it was
         _fail(f"the report could not be written to {str(out_dir)!r} ({e}); it is as it was")
     if not quiet:
-        Console().print(_table_of(_compact(comparison.table), comparison.winners, f"{built.title} — {resolved.mode}"))
+        title = f"{built.title} — {cmp.mode_text(resolved)}"
+        Console().print(_table_of(_compact(comparison.table), comparison.winners, title))
         for note in comparison.table_notes:
             typer.echo(f"note: {note}")
     typer.echo(f"report: {html}")
