@@ -20,6 +20,15 @@ Hooks for a search or a server: ``stop`` (an event or a callable checked every s
 after Ctrl-C, keeping what finished), ``monitor`` (called after every evaluation with each run's current
 metrics; it may ``prune`` runs or ``stop``), ``progress`` (after every step). Two trainings in two threads
 give the same numbers as one after the other.
+
+Small problems spend their step on operations around the maths, each a few microseconds, so the eager step
+leaves out what it can without changing a floating-point operation (tests/test_engine_fast.py checks the
+numbers bit for bit): the model's argument checks after a cohort's first step (``model.unchecked()``), the
+gather of a full batch in its order, operations whose result the host already knows (every run healthy,
+bounded, moving: :class:`_Known`), one operation per parameter of a landscape (``unbind``, the gradient norms
+at once); records are written a few dozen steps at a time and the steps to the target read after training.
+A landscape whose hand-derived gradient is autograd's own operations (``exact_grad``) gives it to the step,
+which then has no backward pass (:func:`hand_gradient`).
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor
@@ -287,16 +296,29 @@ def train_cohort(
     state = info.init_state((flat,), config)
     clip_value, clip_norm = cohort.clip_value, cohort.clip_norm
 
+    sizes_, shapes_ = tuple(sizes), tuple(shapes)
+
     def unflatten(w: Tensor) -> tuple[Tensor, ...]:
-        return _unflatten(w, tuple(sizes), tuple(shapes))
+        return _unflatten(w, sizes_, shapes_)
+
+    gradient = hand_gradient(problem)
 
     def compiled_step() -> _CompiledStep:
-        return _CompiledStep(model, objective, info.update, tuple(sizes), tuple(shapes), clip_value, clip_norm,
-                             record_grad_norms)
+        return _CompiledStep(model, objective, info.update, sizes_, shapes_, clip_value, clip_norm, record_grad_norms,
+                             gradient)
 
-    def eager_step(hyper: Mapping[str, Any], *tensors: Any) -> tuple[Any, ...]:
-        return _step(model, objective, info.update, hyper, tuple(sizes), tuple(shapes), clip_value, clip_norm,
-                     record_grad_norms, *tensors)
+    # The eager step's model: checked at the first step, then without the argument checks of every call
+    # (the same parameters and data, only the batch changes). The whole training set in its order is x itself.
+    step_model, unchecked, in_order = model, _unchecked(model), _InOrder(x, y)
+
+    def eager_step(hyper: Mapping[str, Any], w: Tensor, state: Any, healthy: Tensor, moving: Tensor, bound: Tensor,
+                   x: Tensor, y: Tensor, index: Tensor) -> tuple[Any, ...]:
+        nonlocal step_model
+        out = _step(step_model, objective, info.update, hyper, sizes_, shapes_, clip_value, clip_norm, record_grad_norms,
+                    w, state, healthy, moving, bound, x, y, None if in_order(index) else index, gradient=gradient,
+                    known=_Known(all_healthy, bounded, all_healthy and not stopping_at_target))
+        step_model = unchecked
+        return out
 
     step_fn: Callable[..., Any] = compiled_step() if compile is True else eager_step
     probing = compile == "auto" and steps > PROBE_STEPS
@@ -304,10 +326,14 @@ def train_cohort(
 
     if record_path is None:
         record_path = flat.shape[1] <= 3
-    # preallocated: many small tensors kept alive between steps would pin the allocator's freed memory
+    # preallocated: many small tensors kept alive between steps would pin the allocator's freed memory; each
+    # step's rows are written a few dozen steps at a time (_Rows)
     train_loss = torch.empty(steps, k, dtype=torch.float64)
     grad_norms = torch.empty(steps, k, len(shapes), dtype=torch.float64) if record_grad_norms else None
     path = torch.empty(steps + 1, k, flat.shape[1], dtype=torch.float64) if record_path else None
+    loss_rows = _Rows(train_loss)
+    norm_rows = None if grad_norms is None else _Rows(grad_norms)
+    path_rows = None if path is None else _Rows(path)
     status = torch.zeros(k, dtype=torch.long)
     status_at = torch.full((k,), -1, dtype=torch.long)
     target_at = torch.full((k,), -1, dtype=torch.long)
@@ -319,13 +345,16 @@ def train_cohort(
     masked = model.valid(unflatten(flat[:1]), x[:1]) is not None
 
     healthy = torch.ones(k, dtype=torch.bool)  # status "ok", updated where a status is set
+    all_healthy = True  # healthy.all(), read once where a status is set
+    stopping_at_target = stop_at_target and target is not None
 
     def stop_runs(which: Tensor, code: int, t: int) -> None:
-        nonlocal healthy
+        nonlocal healthy, all_healthy
         which = which & healthy
         status.masked_fill_(which, code)
         status_at.masked_fill_(which, t)
         healthy = status == _OK
+        all_healthy = bool(healthy.all())
 
     def evaluate(step: int, last_batch: Tensor | None) -> None:
         eval_steps.append(step)
@@ -378,34 +407,37 @@ def train_cohort(
             if hooks.stop_requested():
                 interrupted = True
                 break
-            if path is not None:
-                path[t] = flat
+            if path_rows is not None:
+                path_rows.add(flat)
             if eval_every and t % eval_every == 0 and evals:
-                evaluate(t, train_loss[t - 1] if t else None)
+                evaluate(t, loss_rows.last if t else None)
                 if hooks.stopped:
                     interrupted = True
                     break
-            moving = healthy & (target_at < 0) if stop_at_target and target is not None else healthy
+            moving = healthy & (target_at < 0) if stopping_at_target else healthy
             new_flat, new_state, recorded, norms, finite, all_move = step_fn(
                 _scheduled(kwargs, factors, t), flat, state, healthy, moving, bound, x, y, index)
             if not bounded:  # each run's bound from its first finite loss (a first batch may have no valid sample)
                 fresh = torch.isinf(bound) & torch.isfinite(recorded)
                 bound = torch.where(fresh, outcomes.DIVERGENCE_FACTOR * recorded.abs().clamp(min=1.0), bound)
                 bounded = bool(torch.isfinite(bound).all())
-            if target is not None:  # NaN (a stopped run) never reaches it
+            if stopping_at_target:  # NaN (a stopped run) never reaches it; without a stop, read after training
                 target_at = torch.where((target_at < 0) & (recorded <= target), t, target_at)
             if not bool(all_move):  # a host read, cheap on CPU: the masking only when a run stops moving
                 stop_runs(moving & ~finite, _DIVERGED, t)
                 keep = moving & finite
                 new_flat, new_state = _freeze(keep, new_flat, flat), _freeze(keep, new_state, state)
-            train_loss[t] = recorded
-            if grad_norms is not None:
-                grad_norms[t] = norms
+            loss_rows.add(recorded)
+            if norm_rows is not None:
+                norm_rows.add(norms)
             flat, state = new_flat, new_state
             done = t + 1
             hooks.progress(t)
     except KeyboardInterrupt:  # keep what finished: the steps completed before the interruption
         interrupted = True
+    for rows in (loss_rows, norm_rows, path_rows):  # the steps done (a step cut short recorded nothing)
+        if rows is not None:
+            rows.flush(done)
     if interrupted:
         steps = done
         train_loss = train_loss[:steps]
@@ -420,6 +452,8 @@ def train_cohort(
 
     if path is not None:
         path[steps] = flat
+    if target is not None and not stopping_at_target:
+        target_at = _first_reached(train_loss, target)
     if eval_every and evals and (not eval_steps or eval_steps[-1] != steps):
         try:
             evaluate(steps, train_loss[steps - 1] if steps else None)
@@ -446,6 +480,94 @@ def train_cohort(
     )
 
 
+class _Rows:
+    """Rows ``out[t]`` recorded step after step, written a few dozen at a time: each step's row is kept (the engine
+    never changes a tensor once made) and a chunk of them is stacked into ``out`` in one copy, instead of one
+    indexing and one copy every step. Chunks hold at most :data:`ROWS_ELEMENTS` numbers."""
+
+    def __init__(self, out: Tensor) -> None:
+        self.out, self.pending, self.written = out, [], 0
+        self.chunk = max(1, min(64, ROWS_ELEMENTS // max(1, out[0].numel()))) if len(out) else 1
+
+    @property
+    def last(self) -> Tensor:
+        """The row added last (its values, as ``out`` will hold them)."""
+        return self.pending[-1] if self.pending else self.out[self.written - 1]
+
+    def add(self, row: Tensor) -> None:
+        self.pending.append(row)
+        if len(self.pending) >= self.chunk:
+            self.flush()
+
+    def flush(self, upto: int | None = None) -> None:
+        """Write the pending rows (those before ``upto`` only, the rest dropped)."""
+        rows = self.pending if upto is None else self.pending[:max(0, upto - self.written)]
+        if rows:
+            self.out[self.written:self.written + len(rows)] = torch.stack(rows) if len(rows) > 1 else rows[0]
+        self.written += len(rows)
+        self.pending = []
+
+
+#: The most numbers :class:`_Rows` keeps before writing them: small rows (a landscape's path, a cohort's losses)
+#: go 64 steps at a time, a large model's path every step.
+ROWS_ELEMENTS = 1 << 12
+
+
+def hand_gradient(problem: Problem) -> Callable[..., Any] | None:
+    """The gradient the engine takes without autograd, or None: the model's hand-derived gradient of its own
+    output (``model.grad``), which is the cost's gradient when the cost is that output (``loss="value"``).
+
+    The one place where that is decided: :func:`_step` (eager and compiled) takes it from here. The same numbers
+    as autograd, in fewer operations and without a backward pass. A landscape's model carries its gradient only
+    where the formula is autograd's own operations (:attr:`descend.landscapes.Landscape.exact_grad`), so that
+    results do not change; a ``Parametric(grad=...)`` of one's own is trusted to be autograd's to round-off."""
+    grad = getattr(problem.model, "grad", None)
+    return _HandGradient(grad, tuple(problem.model.names)) if grad is not None and problem.objective.kind == "cost" \
+        else None
+
+
+@dataclass(frozen=True)
+class _HandGradient:
+    """A model's ``grad`` called on the flat parameters' views: one gradient ``[K, ...]`` per parameter."""
+
+    grad: Callable[[dict[str, Tensor]], Sequence[Tensor]]
+    names: tuple[str, ...]
+
+    def __call__(self, params: Sequence[Tensor]) -> Sequence[Tensor]:
+        return self.grad(dict(zip(self.names, params)))
+
+
+def _unchecked(model: Any) -> Any:
+    """The model without its per-call argument checks (``model.unchecked()``), or the model itself."""
+    unchecked = getattr(model, "unchecked", None)
+    return unchecked() if callable(unchecked) else model
+
+
+class _InOrder:
+    """Whether a step's index is the whole training set in its order (a full batch), so that ``x[index]`` is
+    ``x``: decided once per index tensor of the plan (full-batch epochs share theirs)."""
+
+    def __init__(self, x: Tensor, y: Tensor) -> None:
+        self.m = x.shape[0] if x.is_contiguous() and y.is_contiguous() else -1  # a gather makes them contiguous
+        self.seen: dict[tuple[int, tuple[int, ...]], bool] = {}
+
+    def __call__(self, index: Tensor) -> bool:
+        if index.ndim != 1 or index.shape[0] != self.m:
+            return False
+        key = (index.data_ptr(), index.stride())
+        known = self.seen.get(key)
+        if known is None:
+            known = self.seen[key] = bool(torch.equal(index, torch.arange(self.m, dtype=index.dtype)))
+        return known
+
+
+def _first_reached(train_loss: Tensor, target: float) -> Tensor:
+    """``[K]`` the first step whose recorded loss is at most ``target`` (−1 if none; NaN never is)."""
+    hit = train_loss <= target
+    return torch.where(hit.any(dim=0), hit.to(torch.uint8).argmax(dim=0), -1) if len(hit) else torch.full(
+        (train_loss.shape[1],), -1, dtype=torch.long)
+
+
 def _scheduled(kwargs: dict[str, Any], factors: Mapping[str, Tensor], t: int) -> dict[str, Any]:
     """The update's keyword arguments at step ``t``: each scheduled hyperparameter times its factors ``[K]``."""
     if not factors:
@@ -467,14 +589,48 @@ def _shapes(plan: Sequence[Tensor]) -> list[Tensor]:
 
 
 def _unflatten(w: Tensor, sizes: tuple[int, ...], shapes: tuple[Any, ...]) -> tuple[Tensor, ...]:
-    """The model's parameters as views of the flat ``[K, n]`` tensor."""
+    """The model's parameters as views of the flat ``[K, n]`` tensor (one ``unbind`` when every parameter is a
+    single number, as for a landscape: one operation instead of one per parameter, and as many fewer in the
+    backward pass)."""
+    if all(len(shape) == 0 for shape in shapes):
+        return w.unbind(1)
     return tuple(part.view(w.shape[0], *shape) for part, shape in zip(torch.split(w, sizes, dim=1), shapes))
+
+
+def _flatten(parts: Sequence[Tensor], k: int) -> Tensor:
+    """Per-parameter tensors ``[K, ...]`` as one flat ``[K, n]`` tensor (the inverse of :func:`_unflatten`)."""
+    if all(p.ndim == 1 for p in parts):
+        return torch.stack(tuple(parts), dim=1)
+    return torch.cat([p.reshape(k, -1) for p in parts], dim=1)
+
+
+def _grad_norms(grad: Tensor, sizes: tuple[int, ...], shapes: tuple[Any, ...]) -> Tensor:
+    """``[K, P]``: the norm of each parameter tensor's gradient per run. When every parameter is one number the
+    P norms are one operation on ``[K, P, 1]`` (the same kernel on the same single elements, so the same values)."""
+    if all(size == 1 for size in sizes):
+        return torch.linalg.vector_norm(grad.unsqueeze(2), dim=2)
+    return torch.stack([g.reshape(g.shape[0], -1).norm(dim=1) for g in _unflatten(grad, sizes, shapes)], dim=1)
+
+
+class _Known(NamedTuple):
+    """What the training loop knows on the host before a step, so that the eager step leaves out operations
+    whose result this already decides (the numbers are the same): every run is ``healthy`` (no recorded cost to
+    mask), every run has its divergence ``bound`` (a cost within a finite bound is finite), every run is
+    ``moving``. A traced step knows nothing (:data:`_UNKNOWN`): it serves every case."""
+
+    healthy: bool = False
+    bounded: bool = False
+    moving: bool = False
+
+
+_UNKNOWN = _Known()
 
 
 def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: Mapping[str, Any],
           sizes: tuple[int, ...], shapes: tuple[Any, ...], clip_value: float | None, clip_norm: float | None,
           record_norms: bool, w: Tensor, state: Any, healthy: Tensor, moving: Tensor, bound: Tensor, x: Tensor,
-          y: Tensor, index: Tensor) -> tuple[Any, ...]:
+          y: Tensor, index: Tensor | None, *, gradient: Callable[..., Any] | None = None,
+          known: _Known = _UNKNOWN) -> tuple[Any, ...]:
     """One training step of all runs: the batch, cost per run, its gradient, clipping, the update.
 
     Returns the new flat parameters and state; the cost at ``w`` as recorded (float64; NaN for the runs
@@ -484,15 +640,24 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
     whether every ``moving`` run (ok and not stopped at the target) does, when the new values can be taken
     as they are. A run whose batch has no valid sample gets no gradient (as in seed 004), whatever the
     model's masked-out branch would give. With ``compile=True`` all of it is one compiled program.
+
+    ``index=None`` is the whole training set in its order (``x`` itself, no gather). ``gradient`` is the
+    model's hand-derived gradient (:func:`hand_gradient`): the cost is then evaluated without a graph and
+    the gradient taken from it instead of autograd. ``known`` (eager steps only) is what the caller knows of
+    the cohort (:class:`_Known`).
     """
-    xb, yb = x[index], y[index]
+    xb, yb = (x, y) if index is None else (x[index], y[index])
 
     def total(leaf: Tensor) -> tuple[Tensor, tuple[Tensor, ...]]:
         cost, valid = objective.value_and_valid(model, _unflatten(leaf, sizes, shapes), xb, yb)
         # runs are independent: the gradient of the sum is each run's gradient
         return cost.sum(), (cost,) if valid is None else (cost, valid)
 
-    if tracing():  # traced for compilation: torch.func's transform, which the tracers follow
+    if gradient is not None:  # the hand-derived gradient: the cost alone, no graph, no backward pass
+        params = _unflatten(w, sizes, shapes)
+        cost, valid = objective.value_and_valid(model, params, xb, yb)
+        grad, aux = _flatten(gradient(params), w.shape[0]), (cost,) if valid is None else (cost, valid)
+    elif tracing():  # traced for compilation: torch.func's transform, which the tracers follow
         grad, (_, aux) = torch.func.grad_and_value(total, has_aux=True)(w)
     else:  # the same gradient by plain autograd, which costs less per operation in eager mode
         with torch.enable_grad():
@@ -502,9 +667,7 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
     cost, valid = aux[0].detach(), (aux[1] if len(aux) > 1 else None)
     if valid is not None:  # no valid sample in the batch: no gradient (as in the seed), not the model's 0·∞ there
         grad = torch.where(valid.unsqueeze(1), grad, 0.0)
-    norms = None
-    if record_norms:
-        norms = torch.stack([g.reshape(g.shape[0], -1).norm(dim=1) for g in _unflatten(grad, sizes, shapes)], dim=1)
+    norms = _grad_norms(grad, sizes, shapes) if record_norms else None
     if clip_value is not None:
         (grad,) = clipping.clip_by_value((grad,), clip_value)
     if clip_norm is not None:
@@ -513,10 +676,13 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
     # one pass: a non-finite entry makes its run's sum non-finite (and a sum of finite parameters overflows
     # only when they are within a factor n of the dtype's largest number, which is diverging too)
     cost64 = cost.to(torch.float64)
-    finite = torch.isfinite(cost) & (cost64.abs() <= bound) & torch.isfinite(new_w.sum(dim=1))
-    shown = healthy if valid is None else healthy & valid
-    recorded = torch.where(shown, cost64, math.nan)
-    return new_w, new_state, recorded, norms, finite, (moving & finite).all()
+    within = cost64.abs() <= bound  # false for NaN, and for ±inf once every bound is finite
+    finite = (within if known.bounded else torch.isfinite(cost) & within) & torch.isfinite(new_w.sum(dim=1))
+    if valid is None and known.healthy:
+        recorded = cost64
+    else:
+        recorded = torch.where(healthy if valid is None else healthy & valid, cost64, math.nan)
+    return new_w, new_state, recorded, norms, finite, (finite if known.moving else moving & finite).all()
 
 
 #: A cohort whose step touches fewer than this many numbers (runs × batch × parameters per run, about the
@@ -595,8 +761,9 @@ class _CompiledStep:
 
     def __init__(self, model: Any, objective: Objective, update: Callable[..., Any], sizes: tuple[int, ...],
                  shapes: tuple[Any, ...], clip_value: float | None, clip_norm: float | None,
-                 record_norms: bool) -> None:
-        self.static = (model, objective, update, sizes, shapes, clip_value, clip_norm, record_norms)
+                 record_norms: bool, gradient: Callable[..., Any] | None = None) -> None:
+        self.static = (model, objective, update, sizes, shapes, clip_value, clip_norm, record_norms, gradient)
+        self.record_norms = record_norms
         self.by_batch_shape: dict[Any, Callable[..., Any]] = {}
         self.layout: tuple[int | None, ...] | None = None  # of the optimizer state, fixed for the cohort
 
@@ -608,7 +775,7 @@ class _CompiledStep:
         if program is None:
             program = self.by_batch_shape[index.shape] = self._program(hyper, state, inputs)
         new_w, recorded, norms, finite, all_move, *new_state = program(*inputs)
-        return (new_w, _rebuilt(state, new_state, self.layout), recorded, norms if self.static[-1] else None,
+        return (new_w, _rebuilt(state, new_state, self.layout), recorded, norms if self.record_norms else None,
                 finite, all_move)
 
     def _key(self, hyper: Mapping[str, Any], state: Any, inputs: list[Tensor]) -> tuple[Any, ...]:
@@ -675,7 +842,7 @@ def _rebuilt(like: Any, leaves: Sequence[Tensor], layout: tuple[int | None, ...]
 
 def _compile_step(model: Any, objective: Objective, update: Callable[..., Any], sizes: tuple[int, ...],
                   shapes: tuple[Any, ...], clip_value: float | None, clip_norm: float | None, record_norms: bool,
-                  statics: dict[str, Any], dynamic: tuple[str, ...], state: Any,
+                  gradient: Callable[..., Any] | None, statics: dict[str, Any], dynamic: tuple[str, ...], state: Any,
                   inputs: list[Tensor]) -> Callable[..., Any]:
     """Trace :func:`_step` with tensors as its only inputs and outputs, and compile it.
 
@@ -693,7 +860,7 @@ def _compile_step(model: Any, objective: Objective, update: Callable[..., Any], 
         hyper = dict(statics, **dict(zip(dynamic, rest[n:])))
         new_w, new_state, recorded, norms, finite, all_move = _step(
             model, objective, update, hyper, sizes, shapes, clip_value, clip_norm, record_norms, w,
-            _rebuilt(state, rest[:n]), healthy, moving, bound, x, y, index)
+            _rebuilt(state, rest[:n]), healthy, moving, bound, x, y, index, gradient=gradient)
         norms = torch.zeros(()) if norms is None else norms
         return [new_w, recorded, norms, finite, all_move, *_leaves(new_state)]
 

@@ -148,6 +148,12 @@ class Landscape:
     ``more_minima=True`` says that the listed minima are those nearest the global one of a grid of many
     (Rastrigin, Ackley, Lévi N.13).
 
+    ``exact_grad=True`` says that ``grad`` evaluates autograd's own operations on f, so that it gives autograd's
+    gradient to the bit (Himmelblau's ``4xu + 2v`` is what the backward pass of ``u² + v²`` computes). Then
+    :meth:`model` carries it and the engine takes it instead of autograd: fewer operations and no backward pass
+    for the same numbers. Another hand-derived gradient is autograd's to round-off only, and round-off grows
+    along a trajectory (a default comparison's numbers would change), so it is left to autograd in training.
+
     Landscapes compare by identity (``eq=False``), so a model built from one compares equal to another model
     built from the same landscape and start.
     """
@@ -167,9 +173,14 @@ class Landscape:
     notes: str = ""
     bounded_below: bool = True
     more_minima: bool = False
+    exact_grad: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        if not isinstance(self.exact_grad, bool):
+            raise ValueError(f"exact_grad={self.exact_grad!r} must be True or False")
+        if self.exact_grad and self.grad is None:
+            raise ValueError("exact_grad=True needs a hand-derived grad (it says that grad gives autograd's bits)")
         if not isinstance(self.more_minima, bool):
             raise ValueError(f"more_minima={self.more_minima!r} must be True or False")
         if not isinstance(self.bounded_below, bool):
@@ -299,11 +310,13 @@ class Landscape:
     def model(self, start: Sequence[float] | None = None, *, init_noise: float = 0.0):
         """A :class:`descend.models.Parametric` cost surface (``uses_data=False``) for :func:`descend.fit` with
         ``data=None, loss="value"``: its parameters, named :attr:`names`, start at ``start`` (default: the
-        landscape's), plus N(0, ``init_noise``²) jitter per run."""
+        landscape's), plus N(0, ``init_noise``²) jitter per run. With ``exact_grad`` it carries the hand-derived
+        :attr:`grad`, which the engine then takes instead of autograd (the same numbers)."""
         from descend.models import Parametric
 
         start = self.start if start is None else _point("start", start, self.dim, self.names)
-        return Parametric(_Cost(self), dict(zip(self.names, start)), init_noise=init_noise, uses_data=False)
+        return Parametric(_Cost(self), dict(zip(self.names, start)), init_noise=init_noise, uses_data=False,
+                          grad=_CostGradient(self) if self.exact_grad else None)
 
     def noisy(self, m: int = 256, noise: float = 1.0, *, seed: int = 0, form: str = "additive") -> NoisyLandscape:
         """This landscape as an empirical risk over ``m`` generated samples: see :class:`NoisyLandscape`."""
@@ -356,6 +369,24 @@ class _Cost:
 
     def __repr__(self) -> str:
         return f"landscape({self.landscape.name!r})"
+
+
+@dataclass(frozen=True)
+class _CostGradient:
+    """The ``grad`` of :meth:`Landscape.model`: the hand-derived ∇f at the parameters, one tensor per coordinate
+    of the coordinates' shape (a constant component is broadcast to it)."""
+
+    landscape: Landscape
+
+    def __call__(self, p: dict[str, Tensor]) -> tuple[Tensor, ...]:
+        coords = [p[n] for n in self.landscape.names]
+        like = coords[0]
+        return tuple(g if isinstance(g, Tensor) and g.shape == like.shape and g.dtype == like.dtype
+                     else torch.broadcast_to(torch.as_tensor(g, dtype=like.dtype, device=like.device), like.shape)
+                     for g in self.landscape.grad(*coords))
+
+    def __repr__(self) -> str:
+        return f"gradient({self.landscape.name!r})"
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -93,6 +93,7 @@ def quadratic(a: float = 1.0, b: float = 10.0) -> Landscape:
         formula=f"½({_coefficient(a)}x² + {_coefficient(b)}y²)",
         f=q.f,
         grad=q.grad,
+        exact_grad=True,  # its hand gradient is autograd's own operations: the same bits
         domain=((-5.0, 5.0), (-5.0, 5.0)),
         start=(-4.0, 1.0),
         critical_points=(_minimum((0.0, 0.0), 0.0, is_global=True),),
@@ -115,6 +116,7 @@ def parabola(c: float = 1.0) -> Landscape:
         formula="w²/2" if c == 1 else f"{c:g}·w²/2",
         f=p.f,
         grad=p.grad,
+        exact_grad=True,  # its hand gradient is autograd's own operations: the same bits
         domain=((-2.0, 2.0),),
         start=(1.5,),
         critical_points=(_minimum((0.0,), 0.0, is_global=True),),
@@ -165,6 +167,7 @@ def _landscapes() -> dict[str, Landscape]:
             formula="(x + 2y − 7)² + (2x + y − 5)²",
             f=_booth,
             grad=_booth_grad,
+            exact_grad=True,  # its hand gradient is autograd's own operations: the same bits
             domain=((-10.0, 10.0), (-10.0, 10.0)),
             start=(-5.0, 5.0),
             critical_points=(_minimum((1.0, 3.0), 0.0, is_global=True),),
@@ -177,6 +180,7 @@ def _landscapes() -> dict[str, Landscape]:
             formula="(x² + y − 11)² + (x + y² − 7)²",
             f=_himmelblau,
             grad=_himmelblau_grad,
+            exact_grad=True,  # its hand gradient is autograd's own operations: the same bits
             domain=((-5.0, 5.0), (-5.0, 5.0)),
             start=(0.0, 0.0),
             critical_points=(
@@ -225,6 +229,7 @@ def _landscapes() -> dict[str, Landscape]:
             formula="x² − y²",
             f=_saddle,
             grad=_saddle_grad,
+            exact_grad=True,  # its hand gradient is autograd's own operations: the same bits
             domain=((-2.0, 2.0), (-2.0, 2.0)),
             start=(-1.0, 1e-3),
             critical_points=(_saddle_point((0.0, 0.0), 0.0),),
@@ -238,6 +243,7 @@ def _landscapes() -> dict[str, Landscape]:
             formula="x³ − 3xy²",
             f=_monkey_saddle,
             grad=_monkey_saddle_grad,
+            exact_grad=True,  # its hand gradient is autograd's own operations: the same bits
             domain=((-1.5, 1.5), (-1.5, 1.5)),
             start=(1.0, 0.05),
             critical_points=(CriticalPoint((0.0, 0.0), 0.0, "degenerate"),),
@@ -348,6 +354,7 @@ def _landscapes() -> dict[str, Landscape]:
             formula="0.26(x² + y²) − 0.48xy",
             f=_matyas,
             grad=_matyas_grad,
+            exact_grad=True,  # its hand gradient is autograd's own operations: the same bits
             domain=((-10.0, 10.0), (-10.0, 10.0)),
             start=(-8.0, 6.0),
             critical_points=(_minimum((0.0, 0.0), 0.0, is_global=True),),

@@ -24,7 +24,12 @@ _NORMAL_STD = 0.01
 
 @runtime_checkable
 class RunModel(Protocol):
-    """What the engine needs from a model (see the module docstring for the conventions)."""
+    """What the engine needs from a model (see the module docstring for the conventions).
+
+    Optional, for the engine's step: ``model.unchecked()``, the same model without the argument checks of every
+    call of ``forward`` and ``valid`` (the engine calls it after a cohort's first step), and ``model.grad``, the
+    hand-derived gradient of a cost surface's output (see :class:`Parametric`).
+    """
 
     names: tuple[str, ...]
     layers: tuple[str, ...]

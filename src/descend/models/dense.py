@@ -204,13 +204,21 @@ class _Dense(_Base):
         """``[K, B, out]``: the output activation applied, or the pre-activation values if ``logits=True``."""
         params, k = self._check_params(params)
         h, _ = self._check_x(x, k, params[0].dtype, in_features=self.sizes[0])
+        return self._forward(params, h, logits)
+
+    __call__ = forward
+
+    def _forward(self, params: tuple[Tensor, ...], h: Tensor, logits: bool) -> Tensor:
         layers = self._split(params)
         for i, (w, b) in enumerate(layers):
             z = _affine(h, w, b)
             h = _ACT[self.hidden](z) if i < len(layers) - 1 else z
         return self._activate_output(h, logits)
 
-    __call__ = forward
+    def unchecked(self) -> _UncheckedDense:
+        """This model without the argument checks of :meth:`forward` (the same numbers), for a caller that
+        checked its parameters and data once: the engine, after the first step of a cohort."""
+        return _UncheckedDense(self)
 
     def valid(self, params: Sequence[Tensor], x: Tensor) -> None:
         """Every sample counts: None."""
@@ -291,6 +299,23 @@ class _Dense(_Base):
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not -n <= k < n:
             raise ValueError(f"k={k!r} is not allowed; the parameters have K = {n} runs (0 <= k < {n})")
         return int(k) % n
+
+
+class _UncheckedDense:
+    """:meth:`_Dense.unchecked`: :meth:`_Dense.forward` without the checks of its arguments."""
+
+    def __init__(self, model: _Dense) -> None:
+        self.model = model
+        self.names = model.names
+
+    def forward(self, params: Sequence[Tensor], x: Tensor, *, logits: bool = False) -> Tensor:
+        dtype = params[0].dtype
+        return self.model._forward(tuple(params), x if x.dtype == dtype else x.to(dtype), logits)
+
+    __call__ = forward
+
+    def valid(self, params: Sequence[Tensor], x: Tensor) -> None:
+        return None
 
 
 def _nested_list(v: Any) -> Any:

@@ -59,6 +59,15 @@ class Parametric(_Base):
     called once for all runs instead of through vmap (much faster for small models), with each parameter as
     ``[K, 1, *shape]`` and x as ``[B, D]`` or ``[K, B, D]`` (without data: ``[K, *shape]``); it must give the
     same values as for one run. The ellipse, the line fit and the landscapes do.
+
+    ``grad`` (optional, ``uses_data=False`` only) is ``fn``'s hand-derived gradient, written with broadcasting:
+    ``grad(p)`` takes each parameter as ``[K, *shape]`` and returns ∂fn/∂p for each parameter in the order of
+    ``names``, each ``[K, *shape]``: the same numbers as autograd to round-off. The engine takes it instead of
+    autograd when the cost is ``fn`` itself (``loss="value"``, see :func:`descend.engine.hand_gradient`); a
+    landscape's model carries the landscape's.
+
+    :meth:`unchecked` is the same model without the argument checks of every call, for a caller that checked
+    them once (the engine, after a cohort's first step).
     """
 
     fn: Callable[[dict[str, Tensor], Tensor | None], Tensor]
@@ -69,6 +78,7 @@ class Parametric(_Base):
     in_features: int | None
     output: str
     uses_data: bool
+    grad: Callable[[dict[str, Tensor]], Sequence[Tensor]] | None = None
 
     def __init__(
         self,
@@ -81,6 +91,7 @@ class Parametric(_Base):
         in_features: int | None = None,
         output: str = "identity",
         uses_data: bool = True,
+        grad: Callable[[dict[str, Tensor]], Sequence[Tensor]] | None = None,
     ) -> None:
         if not callable(fn):
             raise ValueError(f"fn={fn!r} must be a function fn(p: dict[str, Tensor], x: Tensor) -> Tensor")
@@ -105,6 +116,12 @@ class Parametric(_Base):
         set_(self, "uses_data", _flag("uses_data", uses_data))
         if not self.uses_data and valid is not None:
             raise ValueError("valid must be None with uses_data=False (a cost surface has no samples to mask)")
+        if grad is not None and not callable(grad):
+            raise ValueError(f"grad={grad!r} must be None or a function grad(p) -> one gradient per parameter")
+        if grad is not None and self.uses_data:
+            raise ValueError("grad is for a cost surface (uses_data=False): the gradient of fn itself, which is the "
+                             "cost; with data the cost is a loss of fn's output, and autograd takes its gradient")
+        set_(self, "grad", grad)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -148,14 +165,10 @@ class Parametric(_Base):
         params, k = self._check_params(params)
         if self.uses_data:
             x, per_run = self._check_x(x, k, params[0].dtype, in_features=self.in_features)
-            y = self._vmap(self.fn, params, x, per_run)
             b = x.shape[-2]
         else:
-            y = self._vmap(self.fn, params, None, False)
-            y = y.reshape(k, 1, *y.shape[1:])
-            b = 1
-        if y.ndim == 2 and self.out == 1:
-            y = y.unsqueeze(-1)
+            x, per_run, b = None, False, 1
+        y = self._shaped(self._vmap(self.fn, params, x, per_run), k)
         if tuple(y.shape) != (k, b, self.out):
             raise ValueError(
                 f"fn returned shape {list(y.shape[1:])} for one run; expected [B] or [B, {self.out}] with B = {b} "
@@ -166,6 +179,19 @@ class Parametric(_Base):
         return self._activate_output(y, logits)
 
     __call__ = forward
+
+    def _shaped(self, y: Tensor, k: int) -> Tensor:
+        """fn's values for all runs as ``[K, B, out]`` (a cost surface's as ``[K, 1, out]``)."""
+        if not self.uses_data:
+            if y.ndim == 1 and self.out == 1:  # one value per run: one view (one node less to differentiate)
+                return y.reshape(k, 1, 1)
+            y = y.reshape(k, 1, *y.shape[1:])
+        return y.unsqueeze(-1) if y.ndim == 2 and self.out == 1 else y
+
+    def unchecked(self) -> _Unchecked:
+        """This model without the argument checks of :meth:`forward` and :meth:`valid` (the same numbers), for a
+        caller that checked its parameters and data once: the engine, after the first step of a cohort."""
+        return _Unchecked(self)
 
     def valid(self, params: Sequence[Tensor], x: Tensor | None) -> Tensor | None:
         """``[K, B]`` bool: ``valid_fn`` for every run, or None when there is none."""
@@ -194,6 +220,53 @@ class Parametric(_Base):
         if not self.uses_data:
             parts.append("uses_data=False")
         return f"Parametric({', '.join(parts)})"
+
+
+class _Unchecked:
+    """:meth:`Parametric.unchecked`: :meth:`Parametric.forward` and :meth:`Parametric.valid` without the checks of
+    their arguments, the same operations otherwise. A function that computes its validity mask on the way to its
+    values (``fn.and_valid(p, x) -> (values, mask)``, ``fn.valid`` being the model's ``valid_fn``, as the ellipse's
+    does) gives both in one pass: :meth:`valid` then returns the mask of the :meth:`forward` just made with the
+    same parameters and data (the same operations on the same values, so the same mask)."""
+
+    def __init__(self, model: Parametric) -> None:
+        self.model = model
+        self.names = model.names
+        fn = model.fn
+        self.broadcasts = getattr(fn, "broadcasts", False)
+        self.and_valid = (fn.and_valid if self.broadcasts and model.valid_fn is not None
+                          and getattr(fn, "valid", None) == model.valid_fn and hasattr(fn, "and_valid") else None)
+        self.last: tuple[Any, Any, Tensor] | None = None  # (params, x, mask) of the last forward
+
+    def _data(self, params: Sequence[Tensor], x: Tensor) -> tuple[Tensor, bool]:
+        dtype = params[0].dtype
+        return (x if x.dtype == dtype else x.to(dtype)), x.ndim == 3
+
+    def forward(self, params: Sequence[Tensor], x: Tensor | None, *, logits: bool = False) -> Tensor:
+        model, k = self.model, params[0].shape[0]
+        if not model.uses_data:
+            y = (_broadcast(model.fn, self.names, tuple(params), None) if self.broadcasts
+                 else model._vmap(model.fn, tuple(params), None, False))
+        elif self.and_valid is not None:
+            xs, _ = self._data(params, x)
+            y, mask = _broadcast(self.and_valid, self.names, tuple(params), xs)
+            self.last = (params, x, mask)
+        else:
+            xs, per_run = self._data(params, x)
+            y = model._vmap(model.fn, tuple(params), xs, per_run)
+        return model._activate_output(model._shaped(y, k), logits)
+
+    __call__ = forward
+
+    def valid(self, params: Sequence[Tensor], x: Tensor | None) -> Tensor | None:
+        model = self.model
+        if model.valid_fn is None:
+            return None
+        last, self.last = self.last, None
+        if last is not None and last[0] is params and last[1] is x:
+            return last[2]
+        xs, per_run = self._data(params, x)
+        return model._vmap(model.valid_fn, tuple(params), xs, per_run).to(torch.bool)
 
 
 def _broadcast(f: Callable, names: tuple[str, ...], params: tuple[Tensor, ...], x: Tensor | None) -> Tensor:
@@ -229,10 +302,19 @@ class _EllipseFn:
     broadcasts = True  # elementwise in w_a, w_b and x: all runs at once (see _broadcast)
 
     def __call__(self, p: dict[str, Tensor], x: Tensor) -> Tensor:
+        return self.and_valid(p, x)[0]
+
+    def and_valid(self, p: dict[str, Tensor], x: Tensor) -> tuple[Tensor, Tensor]:
+        """The values and, on the way, :attr:`valid`'s mask (see :meth:`Parametric.unchecked`)."""
         r = _radicand(p, x, self.offset)
         ok = r > 0
         s = torch.sqrt(torch.where(ok, r, torch.ones_like(r)))  # never √ of a non-positive number
-        return torch.where(ok, p["w_b"] * s, torch.zeros_like(s))
+        return torch.where(ok, p["w_b"] * s, torch.zeros_like(s)), ok
+
+    @property
+    def valid(self) -> _EllipseValid:
+        """The model's validity mask, which :meth:`and_valid` computes alongside the values."""
+        return _EllipseValid(self.offset)
 
     def __repr__(self) -> str:
         return f"ellipse(offset={self.offset!r})"
