@@ -48,7 +48,13 @@ def _show(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v).lower() if isinstance(v, bool) else str(v)
 
 
-def _scalar(text: str, what: str) -> Any:
+def parse_scalar(text: str, what: str) -> Any:
+    """A value written in a flag: ``true``/``false``, a whole number, a finite number, or else the word itself
+    (``eps_mode=inside``; whoever takes it checks it). ``what`` names the flag in the error.
+
+    >>> parse_scalar("0.9", "--optimizer"), parse_scalar("true", "--optimizer"), parse_scalar("inside", "--optimizer")
+    (0.9, True, 'inside')
+    """
     t = text.strip()
     if t.lower() in ("true", "false"):
         return t.lower() == "true"
@@ -87,7 +93,7 @@ def parse_optimizer(text: str, what: str = "--optimizer") -> OptimizerSpec:
             if not eq or not key.strip() or not value.strip():
                 raise ValueError(f"{what} {text!r}: options are key=value pairs separated by commas, "
                                  f"e.g. sgd:momentum=0.9,nesterov=true ({part.strip()!r} is not)")
-            options[key.strip()] = _scalar(value, f"{what} {text!r}")
+            options[key.strip()] = parse_scalar(value, f"{what} {text!r}")
     if name == RANDOM_SEARCH:
         try:
             check_names(list(options), RANDOM_SEARCH_DEFAULTS, what=f"option of {name}")
@@ -206,7 +212,7 @@ def parse_schedule(text: str | None, steps: int, what: str = "--schedule"
         k, eq, v = part.partition("=")
         if not eq:
             raise ValueError(f"{what} {text!r}: options are key=value pairs, e.g. step:step_size=100,gamma=0.5")
-        kwargs[k.strip()] = _scalar(v, f"{what} {text!r}")
+        kwargs[k.strip()] = parse_scalar(v, f"{what} {text!r}")
     params = SCHEDULES[key].parameters
     first = "max_value" if key == "one_cycle" else "value"
     kwargs.setdefault(first, 1.0)

@@ -56,6 +56,7 @@ def test_kinds_of_items():
     ("batch_size=0|32", "0 is not a batch size"),
     ("beta1=high|low", "high is not a number"),
     ("lr=inf..1", "'inf' is not a finite number"),
+    ("beta1=0.9|nan", "'nan' is not a finite number"),
 ])
 def test_bad_spaces_are_one_line_naming_the_item(text, message):
     with pytest.raises(ValueError) as error:

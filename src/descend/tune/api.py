@@ -87,8 +87,8 @@ def _task(task: Any, names: Mapping[str, str]) -> Any:
 
 def parse_optimizer(text: Any, names: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
     """``"adam"`` or ``"sgd:nesterov=true,momentum=0.9"`` → (registry name, fixed values), checked."""
+    from ..compare_config import parse_scalar
     from ..optim import get
-    from .space import _word
 
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"{names['optimizer']} {text!r}: give a name such as adam, or sgd:nesterov=true")
@@ -105,7 +105,7 @@ def parse_optimizer(text: Any, names: Mapping[str, str]) -> tuple[str, dict[str,
         if not eq or not key.strip():
             raise ValueError(f"{names['optimizer']} {text!r}: fixed values are key=value pairs, e.g. "
                              "sgd:nesterov=true,momentum=0.9")
-        fixed[key.strip()] = _word(value)
+        fixed[key.strip()] = parse_scalar(value, f"{names['optimizer']} {text!r}")
     try:
         from .._checks import check_names
 

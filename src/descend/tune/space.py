@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._checks import Interval, close_matches
+from ..compare_config import parse_scalar
 
 #: The hyperparameters searched by default besides ``lr`` (log-uniform around the task's rate), per
 #: optimizer: the ones that change its behaviour most. ``(low, high, log)``.
@@ -324,20 +325,6 @@ def _number(text: str, item: str, what: str) -> float:
     return value
 
 
-def _word(text: str) -> Any:
-    t = text.strip()
-    if t.lower() in ("true", "false"):
-        return t.lower() == "true"
-    try:
-        return int(t)
-    except ValueError:
-        pass
-    try:
-        return float(t)
-    except ValueError:
-        return t
-
-
 def _allowed(optimizer: str) -> tuple[dict[str, Interval], dict[str, tuple[Any, ...]], Any]:
     """The numeric hyperparameters (with their allowed interval) and options (with their choices) of an
     optimizer, and its registry info."""
@@ -427,7 +414,7 @@ def _param(name: str, body: str, item: str, what: str, numeric: Mapping[str, Int
         allowed = numeric[name]
         _check_in(name, (lo, hi), allowed, item, what, optimizer)
         return Param(name, kind, lo, hi, log, step)
-    values = [_word(v) for v in body.split("|")]
+    values = [parse_scalar(v, f"{what} {item!r}") for v in body.split("|")]
     if any(isinstance(v, str) and not v for v in values):
         raise ValueError(f"{what} {item!r}: an empty choice")
     if name == BATCH_SIZE:
