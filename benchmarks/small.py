@@ -6,7 +6,7 @@ four paths (checked: final points agree within 1e-4); the figure is the wall tim
 call of each implementation is discarded), median over ``--repeats``:
 
 - ``descend.fit``: the default call (``compile="auto"``: 500 steps never pay for compiling, so eager), all four
-  optimizers in one call (four cohorts of one run);
+  optimizers in one call (four cohorts of one run, trained as one group: one program);
 - ``descend.fit, hand gradient``: the same with Himmelblau declared ``exact_grad`` (its hand-derived gradient is
   autograd's own operations, so the same numbers): the engine takes the landscape's gradient instead of autograd's
   (the default row once the registry declares it);

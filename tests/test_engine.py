@@ -445,31 +445,34 @@ def test_compiled_step_marks_divergence_and_stops_at_target_like_eager():
 
 
 def test_progress_reports_every_step_and_ctrl_c_keeps_what_finished():
+    """Progress comes per program: the two optimizers' cohorts at one batch size train as one group, the two
+    batch sizes are two groups. Ctrl-C in the second keeps the first whole and the second's completed steps."""
     x = torch.linspace(-1, 1, 64, dtype=torch.float64).unsqueeze(1)
     y = 3 * x + 0.5
     events = []
-    kwargs = dict(model=descend.models.Linear(1), data=(x, y), optimizer=["gd", "adam"], lr=[0.1, 0.01], steps=30,
-                  dtype=torch.float64, eval_every=5)
+    kwargs = dict(model=descend.models.Linear(1), data=(x, y), optimizer=["gd", "adam"], lr=[0.1, 0.01],
+                  batch_size=[64, 16], steps=30, dtype=torch.float64, eval_every=5)
     runs = descend.fit(progress=events.append, **kwargs)
-    assert len(events) == 60 and events[-1]["runs_done"] == events[-1]["runs_total"] == 4
-    assert events[0] == {"cohort": 1, "cohorts": 2, "step": 1, "steps": 30, "runs": 2, "runs_done": 0, "runs_total": 4}
+    assert len(events) == 60 and events[-1]["runs_done"] == events[-1]["runs_total"] == 8
+    assert events[0] == {"cohort": 1, "cohorts": 2, "step": 1, "steps": 30, "runs": 4, "runs_done": 0, "runs_total": 8}
     assert not runs.interrupted and (runs.summary["steps_done"] == 30).all()
 
-    def interrupt(event):  # Ctrl-C during step 12 of the second cohort
+    def interrupt(event):  # Ctrl-C during step 12 of the second group
         if event["cohort"] == 2 and event["step"] == 12:
             raise KeyboardInterrupt
 
     partial = descend.fit(progress=interrupt, **kwargs)
     assert partial.interrupted
-    summary = partial.summary
-    assert list(summary["steps_done"]) == [30, 30, 12, 12]
-    full = runs.summary
-    # the finished cohort is complete and equal; the interrupted one equals the first 12 steps of a full run
-    assert summary["final_train_loss"].iloc[:2].tolist() == full["final_train_loss"].iloc[:2].tolist()
-    short = descend.fit(**{**kwargs, "steps": 12, "optimizer": "adam"})
-    assert summary["final_train_loss"].iloc[2:].tolist() == short.summary["final_train_loss"].tolist()
+    summary, full = partial.summary, runs.summary
+    second = summary["batch_size"] == 16
+    assert (summary.loc[~second, "steps_done"] == 30).all() and (summary.loc[second, "steps_done"] == 12).all()
+    # the finished group is complete and equal; the interrupted one equals the first 12 steps of a full run
+    assert summary.loc[~second, "final_train_loss"].tolist() == full.loc[~second, "final_train_loss"].tolist()
+    short = descend.fit(**{**kwargs, "steps": 12, "batch_size": 16})
+    assert summary.loc[second, "final_train_loss"].tolist() == short.summary["final_train_loss"].tolist()
     curves = partial.curves
-    assert curves[(curves.run == 2) & (curves.split == "batch")]["step"].max() == 11
+    cut = summary.index[second][0]
+    assert curves[(curves.run == cut) & (curves.split == "batch")]["step"].max() == 11
     assert set(curves.columns) == {"run", "step", "epoch", "split", "metric", "value"}
 
 

@@ -5,8 +5,11 @@ splits them into **cohorts**: runs that can share one program (same algorithm an
 regime, same clipping and scheduled hyperparameters). Within a cohort every parameter has a leading run
 axis ``[K, ...]`` and every hyperparameter that differs between runs is a tensor ``[K]``, so one forward,
 one loss, one backward and one optimizer update serve all K runs, whatever their hyperparameters.
-:func:`sweep` is a grid of specifications trained on a problem; :func:`descend.fit` builds the problem from
-a task or from a model and data. The engine knows nothing of tasks.
+Cohorts that share their batches and clipping train together as one **group** (:func:`plan_groups`): one
+forward, loss and backward for all their runs, then each cohort's own update rule on its rows (:class:`_Joint`),
+the same numbers as each cohort alone; on a small problem most of a step is the operations around the maths,
+and a group pays them once. :func:`sweep` is a grid of specifications trained on a problem; :func:`descend.fit`
+builds the problem from a task or from a model and data. The engine knows nothing of tasks.
 
 Per run, into preallocated tensors (one host read per step, of whether every run still moves, lets the
 loop skip the masking of stopped runs): the training loss at every step (NaN for a batch with no valid
@@ -34,6 +37,7 @@ which then has no backward pass (:func:`hand_gradient`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import statistics
 import threading
@@ -55,7 +59,7 @@ from .records import STATUS_CODES, CohortResult, per_run
 from .spec import RunSpec, expand_grid, grid
 
 __all__ = ["Cohort", "CohortResult", "Monitor", "Objective", "Problem", "Run", "RunSpec", "Runs", "expand_grid",
-           "grid", "make_objective", "plan_cohorts", "sweep", "train", "train_cohort"]
+           "grid", "make_objective", "plan_cohorts", "plan_groups", "sweep", "train", "train_cohort"]
 
 #: The registry name of random search (seed 001's gradient-free baseline), see descend.optim.random_search.
 RANDOM_SEARCH = random_search.NAME
@@ -247,9 +251,107 @@ def _schedule_factors(cohort: Cohort, steps: int) -> dict[str, Tensor]:
     return factors
 
 
+def plan_groups(cohorts: Sequence[Cohort]) -> list[list[Cohort]]:
+    """Cohorts that can train as one program (a group): the same batch regime, data seeds and clipping, so the
+    same plan and the same step around the update; each keeps its own rule on its own rows (:class:`_Joint`).
+    A gradient-free cohort (random search) has its own loop and stays alone. On small problems a step costs
+    the operations around the maths, so one step for several optimizers' cohorts saves most of it: Himmelblau
+    with four optimizers trains in about a third of the time (benchmarks/small.py)."""
+    groups: dict[Any, list[Cohort]] = {}
+    for cohort in cohorts:
+        if cohort.optimizer == RANDOM_SEARCH:
+            key: Any = ("alone", id(cohort))
+        else:
+            key = (repr(cohort.batch_size), tuple(sorted({run.seed for run in cohort.runs})), cohort.clip_norm,
+                   cohort.clip_value)
+        groups.setdefault(key, []).append(cohort)
+    return list(groups.values())
+
+
+class _JointState(tuple):
+    """The optimizer states of a group's cohorts, their fields one after the other: one level of tensors and
+    tuples of tensors, as one cohort's state is (the compiled step flattens and rebuilds it so)."""
+
+    _fields = ()
+
+    def __new__(cls, *fields: Any) -> "_JointState":
+        return super().__new__(cls, fields)
+
+
+@dataclass(frozen=True)
+class _Joint:
+    """The update of a group of cohorts trained as one program: cohort i's own rule on its rows ``rows[i]`` of
+    the flat parameters, with its hyperparameters (named ``"i:name"`` in the group's keyword arguments); the
+    new rows concatenated. The rules are per row, so each cohort's numbers are those it gets alone."""
+
+    updates: tuple[Callable[..., Any], ...]
+    rows: tuple[tuple[int, int], ...]
+    kinds: tuple[type, ...]  #: each cohort's state type
+    widths: tuple[int, ...]  #: how many fields each cohort's state has
+
+    def states(self, state: Sequence[Any]) -> list[Any]:
+        parts, at = [], 0
+        for kind, width in zip(self.kinds, self.widths):
+            parts.append(kind(*state[at:at + width]))
+            at += width
+        return parts
+
+    def __call__(self, grads: Sequence[Tensor], state: Sequence[Any], params: Sequence[Tensor],
+                 **hyper: Any) -> tuple[tuple[Tensor], _JointState]:
+        (g,), (w,) = grads, params
+        mine: list[dict[str, Any]] = [{} for _ in self.updates]
+        for name, value in hyper.items():
+            i, key = _member_key(name)
+            mine[i][key] = value
+        sizes = [b - a for a, b in self.rows]
+        new_w, fields = [], []
+        for update, g_i, w_i, part, kw in zip(self.updates, g.split_with_sizes(sizes), w.split_with_sizes(sizes),
+                                              self.states(state), mine):
+            (w_i,), s_i = update((g_i,), part, (w_i,), **kw)
+            new_w.append(w_i)
+            fields.extend(s_i)
+        return (torch.cat(new_w),), _JointState(*fields)
+
+    def freeze(self, alive: Tensor, new: Sequence[Any], old: Sequence[Any]) -> _JointState:
+        """:func:`_freeze` of each cohort's state with its own rows of ``alive``."""
+        fields = []
+        for (a, b), n, o in zip(self.rows, self.states(new), self.states(old)):
+            fields.extend(_freeze(alive[a:b], n, o))
+        return _JointState(*fields)
+
+
+@functools.lru_cache(maxsize=1024)
+def _member_key(name: str) -> tuple[int, str]:
+    """``"i:lr"`` → ``(i, "lr")``: a group's keyword argument, its cohort and name."""
+    i, _, key = name.partition(":")
+    return int(i), key
+
+
+def _rules(group: Sequence[Cohort], flat: Tensor, steps: int) -> tuple[Any, ...]:
+    """The update, its keyword arguments, the schedules' factors, the initial state and the freezing of stopped
+    runs' state, for one cohort (its rule itself) or a group (:class:`_Joint`)."""
+    parts, at = [], 0
+    for cohort in group:
+        info = get_optimizer(cohort.optimizer)
+        k = len(cohort.runs)
+        config = info.configure(runs=k, **_cohort_hyper(cohort, info))
+        parts.append((info.update, info.update_kwargs(config), _schedule_factors(cohort, steps),
+                      info.init_state((flat[at:at + k],), config), (at, at + k)))
+        at += k
+    if len(parts) == 1:
+        update, kwargs, factors, state, _ = parts[0]
+        return update, kwargs, factors, state, _freeze
+    joint = _Joint(tuple(p[0] for p in parts), tuple(p[4] for p in parts), tuple(type(p[3]) for p in parts),
+                   tuple(len(p[3]) for p in parts))
+    kwargs = {f"{i}:{name}": v for i, p in enumerate(parts) for name, v in p[1].items()}
+    factors = {f"{i}:{name}": v for i, p in enumerate(parts) for name, v in p[2].items()}
+    state = _JointState(*(f for p in parts for f in p[3]))
+    return joint, kwargs, factors, state, joint.freeze
+
+
 def train_cohort(
     problem: Problem,
-    cohort: Cohort,
+    cohort: Cohort | Sequence[Cohort],
     plan: Sequence[Tensor],
     *,
     eval_every: int = 0,
@@ -260,8 +362,12 @@ def train_cohort(
     dtype: torch.dtype = torch.float32,
     compile: bool | str = "auto",
     hooks: _Hooks | None = None,
-) -> CohortResult:
+) -> CohortResult | list[CohortResult]:
     """Train every run of ``cohort`` on ``problem`` together for ``len(plan)`` steps.
+
+    ``cohort`` may be several cohorts that share the plan and the clipping (a group, :func:`plan_groups`):
+    they train as one program, each cohort's rule on its own rows (:class:`_Joint`), and the result is one
+    :class:`CohortResult` per cohort, each the same as that cohort trained alone.
 
     ``plan[t]`` holds the sample indices of step t: ``[B]`` when all runs see the same batch (one data
     seed) or ``[K, B]`` per run. Each run's schedules multiply its hyperparameters step by step.
@@ -277,24 +383,23 @@ def train_cohort(
     model, objective = problem.model, problem.objective
     x, y = problem.train
     evals = problem.evals
-    info = get_optimizer(cohort.optimizer)
-    k = len(cohort.runs)
-    config = info.configure(runs=k, **_cohort_hyper(cohort, info))
-    kwargs = info.update_kwargs(config)
+    group = [cohort] if isinstance(cohort, Cohort) else list(cohort)
+    all_runs = [run for member in group for run in member.runs]
+    k = len(all_runs)
+    offsets = [sum(len(member.runs) for member in group[:i]) for i in range(len(group))]
     steps = len(plan)
-    factors = _schedule_factors(cohort, steps)
     # All of a run's parameters live in one row of a flat [K, n] tensor; the model sees views of it. The
     # update rules are elementwise, so one update of the flat tensor equals one per parameter tensor, with
     # a quarter of the operations for a two-layer MLP.
-    initial = model.init([run.seed for run in cohort.runs], dtype=dtype)
+    initial = model.init([run.seed for run in all_runs], dtype=dtype)
     shapes = [p.shape[1:] for p in initial]
     flat = torch.cat([p.to(dtype).reshape(k, -1) for p in initial], dim=1)
-    for j, run in enumerate(cohort.runs):
+    for j, run in enumerate(all_runs):
         if run.start is not None:
             flat[j] = torch.tensor(run.start, dtype=dtype)
     sizes = [p[0].numel() for p in initial]
-    state = info.init_state((flat,), config)
-    clip_value, clip_norm = cohort.clip_value, cohort.clip_norm
+    update, kwargs, factors, state, freeze = _rules(group, flat, steps)
+    clip_value, clip_norm = group[0].clip_value, group[0].clip_norm
 
     sizes_, shapes_ = tuple(sizes), tuple(shapes)
 
@@ -304,7 +409,7 @@ def train_cohort(
     gradient = hand_gradient(problem)
 
     def compiled_step() -> _CompiledStep:
-        return _CompiledStep(model, objective, info.update, sizes_, shapes_, clip_value, clip_norm, record_grad_norms,
+        return _CompiledStep(model, objective, update, sizes_, shapes_, clip_value, clip_norm, record_grad_norms,
                              gradient)
 
     # The eager step's model: checked at the first step, then without the argument checks of every call
@@ -314,12 +419,14 @@ def train_cohort(
     def eager_step(hyper: Mapping[str, Any], w: Tensor, state: Any, healthy: Tensor, moving: Tensor, bound: Tensor,
                    x: Tensor, y: Tensor, index: Tensor) -> tuple[Any, ...]:
         nonlocal step_model
-        out = _step(step_model, objective, info.update, hyper, sizes_, shapes_, clip_value, clip_norm, record_grad_norms,
+        out = _step(step_model, objective, update, hyper, sizes_, shapes_, clip_value, clip_norm, record_grad_norms,
                     w, state, healthy, moving, bound, x, y, None if in_order(index) else index, gradient=gradient,
                     known=_Known(all_healthy, bounded, all_healthy and not stopping_at_target))
         step_model = unchecked
         return out
 
+    if compile == "cached":  # this process's programs when it holds them all, else eager: never a compile
+        compile = compiled_step().cached(_scheduled(kwargs, factors, 0), state, flat, x, y, _shapes(plan))
     step_fn: Callable[..., Any] = compiled_step() if compile is True else eager_step
     probing = compile == "auto" and steps > PROBE_STEPS
     probe_times: list[float] = []
@@ -377,8 +484,10 @@ def train_cohort(
         metrics = {f"{split}_{metric}": v[-1] for (split, metric), v in eval_values.items()}
         if last_batch is not None:
             metrics["batch_loss"] = last_batch
-        for position in hooks.report(cohort, step, metrics, status):
-            stop_runs(torch.arange(k) == position, _PRUNED, step)
+        for offset, member in zip(offsets, group):
+            rows = slice(offset, offset + len(member.runs))
+            for position in hooks.report(member, step, {name: v[rows] for name, v in metrics.items()}, status[rows]):
+                stop_runs(torch.arange(k) == offset + position, _PRUNED, step)
 
     moving = healthy  # still updated: ok and, with stop_at_target, not yet at the target
     interrupted, done, compile_seconds = False, 0, 0.0
@@ -426,7 +535,7 @@ def train_cohort(
             if not bool(all_move):  # a host read, cheap on CPU: the masking only when a run stops moving
                 stop_runs(moving & ~finite, _DIVERGED, t)
                 keep = moving & finite
-                new_flat, new_state = _freeze(keep, new_flat, flat), _freeze(keep, new_state, state)
+                new_flat, new_state = _freeze(keep, new_flat, flat), freeze(keep, new_state, state)
             loss_rows.add(recorded)
             if norm_rows is not None:
                 norm_rows.add(norms)
@@ -462,22 +571,31 @@ def train_cohort(
             eval_values = {key: v[:len(eval_steps) - 1] for key, v in eval_values.items()}
             original = {key: v[:len(eval_steps) - 1] for key, v in original.items()}
             del eval_steps[-1:]
-    return CohortResult(
-        cohort=cohort,
-        train_loss=train_loss,
-        eval_steps=eval_steps,
-        evals={key: torch.stack(v) for key, v in eval_values.items() if v},
-        grad_norms=grad_norms,
-        status=status,
-        status_at=status_at,
-        target_at=target_at,
-        params=tuple(p.clone() for p in unflatten(flat)),
-        path=path,
-        seconds=time.perf_counter() - started - compile_seconds,
-        interrupted=interrupted,
-        compile_seconds=compile_seconds,
-        evals_original={key: torch.stack(v) for key, v in original.items() if v},
-    )
+    seconds = time.perf_counter() - started - compile_seconds
+    evals_ = {key: torch.stack(v) for key, v in eval_values.items() if v}
+    original_ = {key: torch.stack(v) for key, v in original.items() if v}
+    params = unflatten(flat)
+    results = []
+    for offset, member in zip(offsets, group):  # each cohort's rows; the time shared out by runs
+        j = slice(offset, offset + len(member.runs))
+        share = len(member.runs) / k
+        results.append(CohortResult(
+            cohort=member,
+            train_loss=train_loss[:, j].clone() if len(group) > 1 else train_loss,
+            eval_steps=list(eval_steps),
+            evals={key: v[:, j].clone() for key, v in evals_.items()},
+            grad_norms=None if grad_norms is None else grad_norms[:, j].clone(),
+            status=status[j].clone(),
+            status_at=status_at[j].clone(),
+            target_at=target_at[j].clone(),
+            params=tuple(p[j].clone() for p in params),
+            path=None if path is None else path[:, j].clone(),
+            seconds=seconds * share,
+            interrupted=interrupted,
+            compile_seconds=compile_seconds * share,
+            evals_original={key: v[:, j].clone() for key, v in original_.items()},
+        ))
+    return results[0] if isinstance(cohort, Cohort) else results
 
 
 class _Rows:
@@ -890,18 +1008,26 @@ def train(
     monitor: Callable[[Monitor], Any] | None = None,
     stop: Any = None,
 ) -> Runs:
-    """Train every run specification on ``problem``; one batched program per cohort.
+    """Train every run specification on ``problem``; one batched program per group of cohorts.
+
+    Cohorts with the same batches and clipping train as one group (:func:`plan_groups`): one forward, loss and
+    backward for all their runs, then each cohort's rule on its own rows, with the same numbers as each cohort
+    alone (tests/test_engine_groups.py). A ``monitor`` judges each cohort on its own, so with one every cohort
+    trains alone. ``progress`` events count groups (``cohort`` and ``cohorts``).
 
     The budget is ``steps`` or ``epochs``. For a given ``seed`` every specification starts from the same
     initial parameters and sees the same batches (paired runs). ``eval_every`` (default: 20 evaluations
     per run) sets how often the splits of ``problem.evals`` are evaluated.
-    ``compile=True`` traces each cohort's step into one program compiled by Inductor (torch.compile's
-    compiler): about 15 s per cohort and batch shape the first time on a 2-core machine, well under a second
+    ``compile=True`` traces each group's step into one program compiled by Inductor (torch.compile's
+    compiler): about 15 s per group and batch shape the first time on a 2-core machine, well under a second
     from Inductor's on-disk cache after that (the summary's ``compile_seconds``, apart from ``seconds``),
     then each step 2-4× faster (see benchmarks/sweep.py); it pays off for long runs and large sweeps.
-    ``compile="auto"`` (the default) decides per cohort: it times the first steps in eager mode and compiles
+    ``compile="auto"`` (the default) decides per group: it times the first steps in eager mode and compiles
     the rest when the time saved exceeds what compiling costs (:func:`worth_compiling`), or at once when this
-    process compiled the same step before. ``compile=False`` never compiles. Compiled programs are kept on
+    process compiled the same step before. ``compile=False`` never compiles. ``compile="cached"`` runs a group
+    compiled only when this process already holds its programs (an earlier ``compile=True`` fit of the same
+    shapes), eagerly otherwise, and never compiles: for a server that answers at once and compiles on the side
+    (``descend play``). Compiled programs are kept on
     disk in a per-user cache (``~/.cache/descend/inductor``, or ``$DESCEND_CACHE_DIR``), not under ``/tmp``.
 
     Hooks: ``progress`` (optional) is called after every step with a dict: ``cohort`` and ``cohorts``
@@ -919,8 +1045,8 @@ def train(
     for name, value in (("steps", steps), ("epochs", epochs)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise ValueError(f"{name}={value!r} must be a whole number >= 1")
-    if compile not in (True, False, "auto"):
-        raise ValueError(f"compile={compile!r} is not allowed; choose True, False or 'auto'")
+    if compile not in (True, False, "auto", "cached"):
+        raise ValueError(f"compile={compile!r} is not allowed; choose True, False, 'auto' or 'cached'")
     if not specs:
         raise ValueError("no runs to train: give at least one descend.spec.RunSpec")
     resolved = []
@@ -936,34 +1062,39 @@ def train(
     m = problem.samples
     results = []
     cohorts = plan_cohorts(runs)
+    # cohorts that share a plan train as one program, unless a monitor judges each cohort on its own (its stop
+    # ends its cohort) or compile=True asks for each cohort's own program
+    groups = plan_groups(cohorts) if monitor is None else [[c] for c in cohorts]
     runs_done = 0
-    for c, cohort in enumerate(cohorts):
+    for c, group in enumerate(groups):
+        members = [run for cohort in group for run in cohort.runs]
+        first = group[0]
         plans = {}
-        for run in cohort.runs:
+        for run in members:
             if run.seed not in plans:
-                plans[run.seed] = data_module.batches(m, batch_size=cohort.batch_size, seed=run.seed, steps=steps,
+                plans[run.seed] = data_module.batches(m, batch_size=first.batch_size, seed=run.seed, steps=steps,
                                                       epochs=epochs, drop_last=drop_last)
         if len(plans) == 1:
             indices = next(iter(plans.values())).indices
         else:
-            indices = data_module.stack_plans(plans, [run.seed for run in cohort.runs]).indices
+            indices = data_module.stack_plans(plans, [run.seed for run in members]).indices
         every = eval_every if eval_every is not None else max(1, len(indices) // 20)
-        hooks.report_progress_to(None if progress is None else _reporter(progress, c, len(cohorts), len(cohort.runs),
+        hooks.report_progress_to(None if progress is None else _reporter(progress, c, len(groups), len(members),
                                                                          len(indices), runs_done, len(runs)))
-        if cohort.optimizer == RANDOM_SEARCH:  # gradient-free: the algorithm's own loop, the same records
-            result = random_search.train_cohort(problem, cohort, len(indices), eval_every=every, target=target,
-                                                dtype=dtype, hooks=hooks)
+        if first.optimizer == RANDOM_SEARCH:  # gradient-free: the algorithm's own loop, the same records
+            done = [random_search.train_cohort(problem, first, len(indices), eval_every=every, target=target,
+                                               dtype=dtype, hooks=hooks)]
         else:
-            with one_thread_if_small(len(cohort.runs) * _widest_batch(indices) * _parameter_count(problem.model, dtype)):
-                result = train_cohort(problem, cohort, indices, eval_every=every, target=target,
-                                      stop_at_target=stop_at_target, record_path=record_path,
-                                      record_grad_norms=record_grad_norms, dtype=dtype, compile=compile,
-                                      hooks=hooks)
+            with one_thread_if_small(len(members) * _widest_batch(indices) * _parameter_count(problem.model, dtype)):
+                done = train_cohort(problem, group, indices, eval_every=every, target=target,
+                                    stop_at_target=stop_at_target, record_path=record_path,
+                                    record_grad_norms=record_grad_norms, dtype=dtype, compile=compile, hooks=hooks)
         plan = next(iter(plans.values()))
-        result.epochs = _epochs_done(plan, len(result.train_loss))
-        results.append(result)
-        runs_done += len(cohort.runs)
-        if result.interrupted:
+        for result in done:
+            result.epochs = _epochs_done(plan, len(result.train_loss))
+        results.extend(done)
+        runs_done += len(members)
+        if any(result.interrupted for result in done):
             break
     return Runs(runs, results, problem)
 

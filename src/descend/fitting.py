@@ -53,7 +53,8 @@ def fit(
     compile: bool | str = "auto",
     **hyperparameters: Any,
 ) -> engine.Runs:
-    """Train ``model`` on ``data`` with every configuration of the sweep; one batched program per cohort.
+    """Train ``model`` on ``data`` with every configuration of the sweep; one batched program per cohort, or per
+    group of cohorts that share their batches (:func:`descend.engine.plan_groups`).
 
     Any of ``optimizer``, ``lr``, ``batch_size``, ``seed`` and the optimizer hyperparameters (``beta1``,
     ``momentum``, ``weight_decay``, ...) given as a **list** expands into the grid of all combinations. A

@@ -1,0 +1,141 @@
+"""Cohorts that share a plan train as one program (a group): each cohort's numbers are those it gets alone.
+
+The group's step evaluates the model and its gradient once for all rows and applies each cohort's own rule to
+its rows (``descend.engine._Joint``); every operation is per row, so the comparison here is bit for bit.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import torch
+
+import descend
+from descend import engine, landscapes, schedules, tasks
+from descend.spec import RunSpec
+
+OPTIMIZERS = ["gd", "momentum", "rmsprop", "adam"]
+
+
+def _alone(fit_kwargs: dict, optimizers: list[str]) -> list:
+    return [descend.fit(**{**fit_kwargs, "optimizer": name}) for name in optimizers]
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _equal(a: list, b: list) -> bool:
+    """Equal element for element, None and NaN alike (a column of a group's summary mixes optimizers)."""
+    return len(a) == len(b) and all(x == y or (_missing(x) and _missing(y)) for x, y in zip(a, b))
+
+
+def _assert_same(together, alone: list, optimizers: list[str]) -> None:
+    summary = together.summary
+    curves = together.curves
+    for name, runs in zip(optimizers, alone):
+        mine = summary[summary.optimizer == name]
+        for column in runs.summary.columns.drop("seconds"):  # results and the hyperparameters in effect
+            assert _equal(mine[column].tolist(), runs.summary[column].tolist()), (name, column)
+        for j, (i, k) in enumerate(zip(mine.index, runs.summary.index)):
+            for n in together.names:
+                assert torch.equal(together.params[i][n], runs.params[k][n]), (name, j, n)
+            if together.paths:
+                assert (together.paths[i] == runs.paths[k]).all()
+            a = curves[curves.run == i].drop(columns="run").reset_index(drop=True)
+            b = runs.curves[runs.curves.run == k].drop(columns="run").reset_index(drop=True)
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_a_landscape_group_equals_each_optimizer_alone(dtype):
+    scape = landscapes.get("himmelblau")
+    common = dict(model=scape.model((-1.0, 1.0)), data=None, loss="value", lr=[0.001, 0.01], steps=60,
+                  compile=False, dtype=dtype, schedules={"lr": schedules.inverse_time(1.0, decay=0.05)})
+    together = descend.fit(optimizer=OPTIMIZERS, **common)
+    assert len(together.results) == 4 and len({id(r.train_loss) for r in together.results}) == 4
+    _assert_same(together, _alone(common, OPTIMIZERS), OPTIMIZERS)
+
+
+def test_a_network_group_with_minibatches_and_two_seeds_equals_each_alone():
+    task = tasks.get("digits")
+    common = dict(task=task, lr=[0.003, 0.05], batch_size=32, seed=[0, 1], steps=25, eval_every=10, compile=False,
+                  dtype=torch.float64)
+    names = ["sgd", "adam"]
+    together = descend.fit(optimizer=names, **common)
+    _assert_same(together, _alone(common, names), names)
+
+
+def test_a_diverging_run_of_one_cohort_freezes_alone_and_the_others_train_on():
+    scape = landscapes.get("himmelblau")
+    common = dict(model=scape.model((-1.0, 1.0)), data=None, loss="value", steps=40, compile=False,
+                  dtype=torch.float64)
+    specs = [RunSpec("gd", {"lr": 0.2}), RunSpec("adam", {"lr": 0.05}), RunSpec("gd", {"lr": 0.001}),
+             RunSpec("momentum", {"lr": 0.001})]
+    together = descend.fit(runs=specs, **common)
+    summary = together.summary
+    assert summary["status"].tolist() == ["diverged", "ok", "ok", "ok"]
+    for i, spec in enumerate(specs):
+        alone = descend.fit(runs=[spec], **common)
+        assert _equal([summary.loc[i, "diverged_at"]], [alone.summary.loc[0, "diverged_at"]])  # a step, or none
+        for n in together.names:
+            assert torch.equal(together.params[i][n], alone.params[0][n])
+
+
+def test_groups_are_cohorts_with_one_plan_and_one_clipping():
+    def cohort(optimizer, batch_size=None, seeds=(0,), clip_norm=None):
+        runs = [engine.Run(i, RunSpec(optimizer, {}, batch_size, seed, clip_norm=clip_norm))
+                for i, seed in enumerate(seeds)]
+        return engine.Cohort(optimizer, batch_size, (), runs, clip_norm=clip_norm)
+
+    a, b = cohort("adam"), cohort("sgd")
+    assert engine.plan_groups([a, b]) == [[a, b]]
+    c, d, e = cohort("sgd", batch_size=8), cohort("sgd", seeds=(0, 1)), cohort("sgd", clip_norm=1.0)
+    f = cohort(engine.RANDOM_SEARCH)
+    g = cohort(engine.RANDOM_SEARCH)
+    assert engine.plan_groups([a, c, d, e, f, g, b]) == [[a, b], [c], [d], [e], [f], [g]]
+
+
+def test_a_monitor_sees_each_cohort_on_its_own():
+    x = torch.linspace(-1, 1, 32, dtype=torch.float64).unsqueeze(1)
+    seen = []
+    descend.fit(model=descend.models.Linear(1), data=(x, 2 * x), optimizer=["gd", "adam"], lr=0.1, steps=10,
+                eval_every=5, dtype=torch.float64, monitor=lambda event: seen.append([r.optimizer for r in event.runs]))
+    assert seen and all(len(set(names)) == 1 for names in seen)
+
+
+def test_a_compiled_group_equals_the_eager_group():
+    scape = landscapes.get("booth")
+    common = dict(model=scape.model((-4.0, 4.0)), data=None, loss="value", lr=0.02, steps=30, dtype=torch.float64)
+    eager = descend.fit(optimizer=OPTIMIZERS, compile=False, **common)
+    compiled = descend.fit(optimizer=OPTIMIZERS, compile=True, **common)
+    assert compiled.summary["compile_seconds"].gt(0).all()
+    for i in eager.params:
+        for n in eager.names:
+            torch.testing.assert_close(compiled.params[i][n], eager.params[i][n], rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(torch.tensor(compiled.summary["final_train_loss"].to_numpy()),
+                               torch.tensor(eager.summary["final_train_loss"].to_numpy()), rtol=1e-12, atol=1e-12)
+
+
+def test_compile_cached_uses_the_process_programs_and_never_compiles():
+    """``compile="cached"``: eager (the eager numbers) until a ``compile=True`` fit built the programs, then
+    those programs from the first step (the compiled numbers), for a group as for one cohort."""
+    with engine._PROGRAMS_LOCK:
+        engine._PROGRAMS.clear()
+    scape = landscapes.get("matyas")
+    common = dict(model=scape.model((3.0, -2.0)), data=None, loss="value", optimizer=["adam", "rmsprop"],
+                  lr=[0.01, 0.03], steps=40, dtype=torch.float32)
+    before = descend.fit(compile="cached", **common)
+    eager = descend.fit(compile=False, **common)
+    assert "compile_seconds" not in before.summary.columns
+    compiled = descend.fit(compile=True, **common)
+    after = descend.fit(compile="cached", **common)
+    assert (after.summary["compile_seconds"] < 5).all()  # a discarded call per batch shape, no compiling
+    for i in eager.params:
+        for n in eager.names:
+            assert torch.equal(before.params[i][n], eager.params[i][n])
+            assert torch.equal(after.params[i][n], compiled.params[i][n])
+            torch.testing.assert_close(after.params[i][n], eager.params[i][n], rtol=1e-5, atol=1e-6)
+    assert (after.paths[0] == compiled.paths[0]).all()
+    with pytest.raises(ValueError, match="compile='yes' is not allowed; choose True, False, 'auto' or 'cached'"):
+        descend.fit(compile="yes", **common)
