@@ -24,6 +24,18 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def eager_widgets():
+    """The widgets train eagerly here (the numbers of ``compile=False``), and no program is compiled on the side;
+    tests/play/test_warm.py turns that on where it tests it."""
+    from descend.play import warm
+
+    warm.set_enabled(False)
+    yield
+    warm.wait(120)
+    warm.set_enabled(False)
+
+
 @pytest.fixture(scope="session")
 def server():
     """The playground served by uvicorn on 127.0.0.1 at a free port; its base URL."""

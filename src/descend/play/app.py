@@ -213,12 +213,17 @@ def url_of(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = True, echo: Any = print) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = True, echo: Any = print,
+          compile: bool = True) -> None:
     """Serve the playground with uvicorn on ``host:port`` until Ctrl-C; print the URL and, when ``open_browser``
-    and a browser is available, open it. Raises :class:`PortBusy` before starting when the port is taken."""
+    and a browser is available, open it. Raises :class:`PortBusy` before starting when the port is taken.
+    ``compile``: widgets use compiled programs built on the side (:mod:`descend.play.warm`), else always eager."""
     import uvicorn
 
+    from . import warm
+
     check_port(host, port)
+    warm.set_enabled(compile)
     url = url_of(host, port)
     if host not in ("127.0.0.1", "localhost", "::1"):
         echo(f"warning: --host {host} serves the playground to every machine that can reach this one; it runs "

@@ -2,7 +2,9 @@
 
 Each case is requested through the web app (FastAPI's test client: routing, validation, JSON) with the result
 cache emptied before every request, so each request trains; the median and 95th percentile are printed, then
-the same request answered from the cache. The cases are those of the issue that asked for the playground: the
+the same request answered from the cache. Two modes: eager (``descend play --no-compile``), and compiled (the
+default: the first answer is eager and the program is compiled on the side, :mod:`descend.play.warm`; the
+requests are timed once it is built, as a drag after the first answer is). The cases are those of the issue that asked for the playground: the
 landscape widget with 4 optimizers × 500 steps, and the line fit with m = 512, batch 32, 500 steps.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from typing import Any
 
 CASES = {
     "landscape, 4 optimizers × 500 steps":
@@ -25,31 +28,54 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def _measure(client: Any, path: str, requests: int) -> tuple[list[float], list[float], Any]:
+    from . import widgets
+
+    times, computed = [], []
+    body = None
+    for _ in range(requests):
+        widgets.clear_cache()
+        started = time.perf_counter()
+        body = client.get(path).json()
+        times.append(time.perf_counter() - started)
+        computed.append(body["seconds"])
+    return times, computed, body
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=50, help="requests per case (default 50)")
+    parser.add_argument("--requests", type=int, default=50, help="requests per case and mode (default 50)")
     args = parser.parse_args(argv)
     from fastapi.testclient import TestClient
 
-    from . import widgets
+    from . import warm, widgets
     from .app import create_app
 
     client = TestClient(create_app())
     for name, path in CASES.items():
-        assert client.get(path).status_code == 200  # the first request pays one-time costs
-        times, computed = [], []
-        for _ in range(args.requests):
+        for mode in ("eager", "compiled"):
+            warm.set_enabled(mode == "compiled")
             widgets.clear_cache()
             started = time.perf_counter()
-            body = client.get(path).json()
-            times.append(time.perf_counter() - started)
-            computed.append(body["seconds"])
-        started = time.perf_counter()
-        client.get(path)
-        cached = time.perf_counter() - started
-        print(f"{name}: median {statistics.median(times) * 1000:.0f} ms, p95 {_percentile(times, 0.95) * 1000:.0f} ms "
-              f"over {args.requests} requests (training {statistics.median(computed) * 1000:.0f} ms of it); "
-              f"from the cache {cached * 1000:.1f} ms")
+            assert client.get(path).status_code == 200  # the first request pays one-time costs
+            first = time.perf_counter() - started
+            waited = time.perf_counter()
+            warm.wait(600)  # the program compiled on the side (descend.play.warm), as a server does after it
+            waited = time.perf_counter() - waited
+            times, computed, body = _measure(client, path, args.requests)
+            if mode == "compiled" and not body.get("compiled"):
+                print(f"{name}: not compiled (the task's model is not kept between fits)")
+                continue
+            started = time.perf_counter()
+            client.get(path)
+            cached = time.perf_counter() - started
+            extra = f"; first answer {first * 1000:.0f} ms, compiled on the side in {waited:.1f} s" \
+                if mode == "compiled" else ""
+            print(f"{name}, {mode}: median {statistics.median(times) * 1000:.0f} ms, "
+                  f"p95 {_percentile(times, 0.95) * 1000:.0f} ms over {args.requests} requests "
+                  f"(computing {statistics.median(computed) * 1000:.0f} ms of it); from the cache {cached * 1000:.1f} ms"
+                  + extra)
+    warm.set_enabled(True)
 
 
 if __name__ == "__main__":

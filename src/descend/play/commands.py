@@ -77,12 +77,13 @@ def run_spec_code(optimizer: str, hyper: Mapping[str, Any], *, batch_size: Any =
 
 
 def python_snippet(task_code: str, specs: Sequence[str], budget: str, *, extra: str = "",
-                   imports: Sequence[str] = ()) -> str:
-    """A runnable script: build the task, train the runs with :func:`descend.fit`, print the summary."""
+                   imports: Sequence[str] = (), compiled: bool = False) -> str:
+    """A runnable script: build the task, train the runs with :func:`descend.fit`, print the summary; with
+    ``compile=True`` where the widget's numbers came from compiled programs (the same numbers bit for bit)."""
     lines = ["import descend", "from descend.compare import parse_schedule", "from descend.spec import RunSpec",
              *imports, "", f"task = {task_code}", "runs = descend.fit(task=task, runs=["]
     lines += [f"    {s}," for s in specs]
-    lines.append(f"], {budget}, compile=False)")
+    lines.append(f"], {budget}, compile={compiled})")
     if extra:
         lines.append(extra)
     lines.append("print(runs.summary)")

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from . import warm
 from .commands import compare_command, python_snippet, run_spec_code
 from .state import (
     CurvatureState,
@@ -71,13 +72,16 @@ def _schedule_text(entry: OptimizerEntry) -> str | None:
     return None
 
 
-def _spec(entry: OptimizerEntry, steps: int, batch_size: Any = None) -> Any:
+def _spec(entry: OptimizerEntry, steps: int, batch_size: Any = None, start: Any = None) -> Any:
+    """The entry's run; ``start`` given to the run rather than the task, so that every start shares one model
+    (and one compiled program, :mod:`descend.play.warm`): the same initial values either way."""
     from ..compare import parse_schedule
     from ..spec import RunSpec
 
     text = _schedule_text(entry)
     schedules = {"lr": parse_schedule(text, steps)[1]} if text else {}
-    return RunSpec(entry.name, {"lr": entry.lr, **entry.hyper}, batch_size, 0, None, schedules)
+    return RunSpec(entry.name, {"lr": entry.lr, **entry.hyper}, batch_size, 0,
+                   None if start is None else tuple(start), schedules)
 
 
 def _spec_code(entry: OptimizerEntry, steps: int, batch_size: Any = None) -> str:
@@ -86,12 +90,27 @@ def _spec_code(entry: OptimizerEntry, steps: int, batch_size: Any = None) -> str
 
 
 def _fit(task: Any, specs: Sequence[Any], *, grad_norms: bool = False, **budget: Any) -> Any:
-    """:func:`descend.fit` as ``descend compare`` runs it (eager, float32), one training at a time; the gradient
-    norms only where a widget draws them (recording them changes no other number)."""
-    import descend
+    """:func:`descend.fit` in float32 as ``descend compare`` runs it, one training at a time; the gradient norms
+    only where a widget draws them (recording them changes no other number).
 
+    With :mod:`descend.play.warm` on (the default), ``compile="cached"``: the process's compiled programs when it
+    holds them, else eager, and then the same fit compiled on the side for the next request (a module of one's
+    own is never kept between fits, so it stays eager). :func:`_compiled` says which ran."""
+    import descend
+    from ..models import ModuleModel
+
+    kwargs = dict(task=task, runs=list(specs), record_grad_norms=grad_norms, **budget)
+    warming = warm.enabled() and not isinstance(task.model, ModuleModel)
     with _TRAINING:
-        return descend.fit(task=task, runs=list(specs), compile=False, record_grad_norms=grad_norms, **budget)
+        runs = descend.fit(compile="cached" if warming else False, **kwargs)
+    if warming and not _compiled(runs):
+        warm.submit(lambda: descend.fit(compile=True, **kwargs))
+    return runs
+
+
+def _compiled(runs: Any) -> bool:
+    """Whether ``runs`` trained on compiled programs (every group: the warm-up compiles a fit's groups together)."""
+    return all(result.compile_seconds > 0 for result in runs.results)
 
 
 def _colours(labels: dict[str, str]) -> dict[str, str]:
@@ -157,7 +176,8 @@ def _line_task(state: LineState) -> tuple[Any, str]:
     options = dict(m=state.m, slope=state.slope, intercept=state.intercept, noise=state.noise,
                    data_seed=state.data_seed, start=tuple(state.start))
     code = "descend.tasks.get('line', " + ", ".join(f"{k}={v!r}" for k, v in options.items()) + ")"
-    return tasks.get("line", **options), code
+    # trained from the state's start through the run (_spec): the task keeps its own, one model for every start
+    return tasks.get("line", **{k: v for k, v in options.items() if k != "start"}), code
 
 
 def line(state: LineState) -> dict[str, Any]:
@@ -166,7 +186,8 @@ def line(state: LineState) -> dict[str, Any]:
     task, code = _line_task(state)
     batch = state.batch_size or None
     entry = OptimizerEntry(name=state.optimizer, lr=state.lr)
-    runs = _fit(task, [_spec(entry, state.steps, batch)], steps=state.steps)
+    runs = _fit(task, [_spec(entry, state.steps, batch, state.start)], steps=state.steps)
+    compiled = _compiled(runs)
     path = runs.paths[0]
     status, at = _status(runs.summary, 0)
     if status == "diverged" and at is not None:
@@ -196,7 +217,9 @@ def line(state: LineState) -> dict[str, Any]:
         "batch_label": "GD: the whole training set" if batch is None or batch >= len(x) else (
             "SGD: one sample" if batch == 1 else f"mini-batches of {batch}"),
         "command": command, "command_note": note,
-        "python": python_snippet(code, [_spec_code(entry, state.steps, batch)], f"steps={state.steps}"),
+        "compiled": compiled,
+        "python": python_snippet(code, [_spec_code(entry, state.steps, batch)], f"steps={state.steps}",
+                                 compiled=compiled),
     }
 
 
@@ -285,22 +308,28 @@ def _landscape_task(state: LandscapeState) -> tuple[Any, Any, str, dict[str, Any
                 raise PlayError("landscape", f"{key!r} is 1-D: see the learning-rate-and-curvature widget")
             options = {**noise, **({"start": start} if start is not None else {})}
             code = f"descend.tasks.landscape_task({key!r}" + "".join(f", {k}={v!r}" for k, v in options.items()) + ")"
-            task = tasks.landscape_task(key, **options)
+            task = tasks.landscape_task(key, **noise)  # the start goes with the runs (_spec)
             settings = {"task": key, **({"start": list(start)} if start else {}),
                         **({"task_options": noise} if noise else {})}
             return task, scape, code, settings
         if re.fullmatch(r"[A-Za-z_][\w-]*", text.strip()) and text.strip() not in ("x", "y"):
             raise PlayError("landscape", f"unknown landscape {text!r}{close_matches(key, landscapes.LANDSCAPES)}; "
                                          "choose one of the list or type a formula in x and y")
+        # one parsed task per formula and noise (the start goes with the runs), so that every start shares its model
+        cache_key = f"formula-task:{text!r}:{sorted(noise.items())}"
+        built = _cached(cache_key)
+        if built is None:
+            scape = landscapes.from_formula(text)
+            built = (tasks.landscape_task(scape, **noise) if noise else tasks.formula(text), scape)
+            _store(cache_key, built)
+        task, scape = built
         if noise:
-            scape = landscapes.from_formula(text, start=start)
             code = (f"descend.tasks.landscape_task(descend.landscapes.from_formula({text!r}, start={start!r}), "
                     + ", ".join(f"{k}={v!r}" for k, v in noise.items()) + ")")
-            return tasks.landscape_task(scape, **noise), scape, code, None
-        task = tasks.formula(text, start=start)
+            return task, scape, code, None
         code = f"descend.tasks.formula({text!r}, start={start!r})"
         settings = {"task": text, **({"start": list(start)} if start else {})}
-        return task, landscapes.from_formula(text, start=start), code, settings
+        return task, scape, code, settings
     except PlayError:
         raise
     except FormulaError as e:
@@ -352,13 +381,13 @@ def landscape(state: LandscapeState) -> dict[str, Any]:
     cost J(w_t) at every step; a diverging run is drawn up to where it diverged, with its status."""
     task, scape, code, settings = _landscape_task(state)
     batch = state.batch_size if state.noise > 0 else None
-    specs = [_spec(e, state.steps, batch) for e in state.optimizers]
+    specs = [_spec(e, state.steps, batch, state.start) for e in state.optimizers]
     try:
         runs = _fit(task, specs, steps=state.steps)
     except ValueError as e:
-        raise PlayError("optimizers", str(e)) from None
-    start = task.model.init([0], dtype=torch.float64)
-    start = [float(p[0]) for p in start]
+        raise PlayError("start" if "start" in str(e) else "optimizers", str(e)) from None
+    compiled = _compiled(runs)
+    start = list(runs.paths[0][0]) if state.start is None else [float(v) for v in state.start]
     labels = {e.label: e.name for e in state.optimizers}
     colours = _colours(labels)
     out_runs, ends = [], [start]
@@ -388,8 +417,9 @@ def landscape(state: LandscapeState) -> dict[str, Any]:
         "grid": _surface(scape.f, domain, state.grid, bool(scape.log_scale)),
         "runs": out_runs, "steps": state.steps, "noise": state.noise,
         "command": command, "command_note": note,
+        "compiled": compiled,
         "python": python_snippet(code, [_spec_code(e, state.steps, batch) for e in state.optimizers],
-                                 f"steps={state.steps}"),
+                                 f"steps={state.steps}", compiled=compiled),
     }
 
 
@@ -409,8 +439,7 @@ def ellipse(state: EllipseState) -> dict[str, Any]:
     set's loss)."""
     from .. import tasks
 
-    options = {"start": tuple(state.start)}
-    task = tasks.get("ellipse", **options)
+    task = tasks.get("ellipse")  # the start goes with the runs (_spec): one model for every start
     code = f"descend.tasks.get('ellipse', start={tuple(state.start)!r})"
     paths = _ellipse_paths(state, task)
     batches = _ellipse_batches(state)
@@ -435,10 +464,11 @@ def ellipse(state: EllipseState) -> dict[str, Any]:
 
     batch_specs = [run_spec_code(state.batch_optimizer, {"lr": state.batch_lr}, batch_size=b)
                    for s in state.batch_sizes for b in parse_batch_sizes(s)]
-    python = python_snippet(code, specs, f"steps={state.steps}", imports=["from descend.data import hybrid"])
+    python = python_snippet(code, specs, f"steps={state.steps}", imports=["from descend.data import hybrid"],
+                            compiled=paths["compiled"])
     python += "\n\n# the batch-size comparison (from the seed's start)\n" + python_snippet(
         "descend.tasks.get('ellipse')", batch_specs, f"epochs={state.epochs}",
-                                                                 imports=["from descend.data import hybrid"])
+        imports=["from descend.data import hybrid"], compiled=batches["batches_compiled"])
     return {
         **_common(state),
         "title": "Earth–Mars transfer orbit", "names": ["A", "B"], "domain": _list(domain),
@@ -454,7 +484,7 @@ def _ellipse_paths(state: EllipseState, task: Any) -> dict[str, Any]:
     cached = _cached(key)
     if cached is not None:
         return cached
-    runs = _fit(task, [_spec(e, state.steps) for e in state.optimizers], steps=state.steps)
+    runs = _fit(task, [_spec(e, state.steps, start=state.start) for e in state.optimizers], steps=state.steps)
     surface = task.surface
     out = []
     for i, entry in enumerate(state.optimizers):
@@ -466,7 +496,7 @@ def _ellipse_paths(state: EllipseState, task: Any) -> dict[str, Any]:
             cost = surface.cost(torch.as_tensor(path[:, 0]), torch.as_tensor(path[:, 1])).numpy()
         out.append({"label": entry.label, "optimizer": entry.name, "path": _list(path), "cost": _list(cost),
                     "status": status, "status_at": at, "final": _list(path[-1])})
-    result = {"runs": out}
+    result = {"runs": out, "compiled": _compiled(runs)}
     _store(key, result)
     return result
 
@@ -502,7 +532,7 @@ def _ellipse_batches(state: EllipseState) -> dict[str, Any]:
                     "status": status, "status_at": at, "final": _list(runs.params[i]["w_a"].reshape(1).tolist()
                                                                        + runs.params[i]["w_b"].reshape(1).tolist())})
     result = {"batches": out, "epochs": state.epochs, "batch_optimizer": state.batch_optimizer,
-              "batch_lr": state.batch_lr}
+              "batch_lr": state.batch_lr, "batches_compiled": _compiled(runs)}
     _store(key, result)
     return result
 
@@ -523,6 +553,7 @@ def vanishing(state: VanishingState) -> dict[str, Any]:
     code = f"dataclasses.replace(task := {code}, model=descend.models.with_init(task.model, {state.init!r}))"
     entry = OptimizerEntry(name=state.optimizer, lr=state.lr)
     runs = _fit(task, [_spec(entry, state.steps)], steps=state.steps, grad_norms=True)
+    compiled = _compiled(runs)
     curves = runs.curves
     names = [n for n in runs.names if n.endswith(".weight")]
     norms = []
@@ -552,8 +583,9 @@ def vanishing(state: VanishingState) -> dict[str, Any]:
         "accuracy_step": _list(accuracy["step"]), "accuracy": _list(accuracy["value"]),
         "status": status, "status_at": at,
         "command": command, "command_note": note,
+        "compiled": compiled,
         "python": python_snippet(code, [_spec_code(entry, state.steps)], f"steps={state.steps}",
-                                 imports=["import dataclasses"]),
+                                 imports=["import dataclasses"], compiled=compiled),
     }
 
 

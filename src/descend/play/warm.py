@@ -1,0 +1,78 @@
+"""Compiled programs built on the side, so that the playground answers at once and then at compiled speed.
+
+A widget trains with ``compile="cached"`` (:func:`descend.engine.train`): compiled when this process already
+holds the programs for the request's shapes, eagerly otherwise, never waiting for a compile. When a request ran
+eagerly, the same fit with ``compile=True`` is queued here and runs in one background thread: compiling takes
+about 10 s on two cores the first time and well under a second from Inductor's on-disk cache, and from then on
+every request of the same shapes (the same landscape and optimizers, any start, learning rate or number of
+steps) runs compiled. Only the newest job waits: dragging the start queues one job, not one per position.
+
+The compiled program is the same operations as the eager step, so its numbers equal the eager ones to
+round-off (tests/test_engine_groups.py); each result says which it is (``compiled``) and its Python snippet
+passes the same ``compile=`` so that it gives the same numbers bit for bit. ``descend play --no-compile``
+switches this off (:func:`set_enabled`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["enabled", "pending", "set_enabled", "submit", "wait"]
+
+_log = logging.getLogger(__name__)
+_LOCK = threading.Condition()
+_STATE: dict[str, Any] = {"enabled": True, "next": None, "running": False, "thread": None}
+
+
+def enabled() -> bool:
+    """Whether widgets train with the process's compiled programs and queue the missing ones."""
+    return bool(_STATE["enabled"])
+
+
+def set_enabled(on: bool) -> None:
+    with _LOCK:
+        _STATE["enabled"] = bool(on)
+        if not on:
+            _STATE["next"] = None
+
+
+def submit(job: Callable[[], Any]) -> None:
+    """Queue ``job`` (a fit with ``compile=True``) in place of any job still waiting; start the worker."""
+    with _LOCK:
+        if not _STATE["enabled"]:
+            return
+        _STATE["next"] = job
+        if _STATE["thread"] is None:
+            _STATE["thread"] = threading.Thread(target=_work, name="descend-play-compile", daemon=True)
+            _STATE["thread"].start()
+        _LOCK.notify_all()
+
+
+def pending() -> bool:
+    """Whether a job waits or runs."""
+    with _LOCK:
+        return _STATE["next"] is not None or bool(_STATE["running"])
+
+
+def wait(timeout: float) -> bool:
+    """Wait until no job waits or runs (at most ``timeout`` seconds); whether that happened."""
+    with _LOCK:
+        return _LOCK.wait_for(lambda: _STATE["next"] is None and not _STATE["running"], timeout)
+
+
+def _work() -> None:
+    while True:
+        with _LOCK:
+            _LOCK.wait_for(lambda: _STATE["next"] is not None)
+            job, _STATE["next"], _STATE["running"] = _STATE["next"], None, True
+        try:
+            job()
+        except Exception:  # a compile that fails leaves the widget eager: it was answered already
+            _log.warning("compiling a playground program failed; that widget stays eager", exc_info=True)
+        finally:
+            with _LOCK:
+                _STATE["running"] = False
+                _LOCK.notify_all()

@@ -1,0 +1,59 @@
+"""The playground's compiled programs built on the side (descend.play.warm): the first answer is eager, the
+program of its shapes is compiled in the background, and later answers of the same shapes (another start, another
+learning rate) come from it, with the numbers of ``descend.fit(compile=True)`` bit for bit and those of the eager
+step to round-off."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+import descend
+from descend import tasks
+from descend.play import app as app_module
+from descend.play import warm, widgets
+from descend.spec import RunSpec
+
+
+def test_a_drag_after_the_first_answer_runs_compiled_with_compiled_numbers():
+    warm.set_enabled(True)
+    widgets.clear_cache()
+    client = TestClient(app_module.create_app())
+    query = "landscape=booth&steps=40&optimizers=adam;lr=0.05&optimizers=momentum;lr=0.01"
+    first = client.get(f"/api/landscape?{query}&start=-3.0,2.0").json()
+    assert first["compiled"] is False and "compile=False)" in first["python"]
+    assert warm.wait(300), "the program was not compiled in 300 s"
+    moved = client.get(f"/api/landscape?{query}&start=1.0,-2.5").json()  # a drag: another start, same shapes
+    assert moved["compiled"] is True and "compile=True)" in moved["python"]
+    specs = [RunSpec("adam", {"lr": 0.05}, None, 0, (1.0, -2.5)), RunSpec("momentum", {"lr": 0.01}, None, 0, (1.0, -2.5))]
+    task = tasks.landscape_task("booth", start=(1.0, -2.5))  # as the Python snippet builds it
+    compiled = descend.fit(task=task, runs=specs, steps=40, compile=True)
+    eager = descend.fit(task=task, runs=specs, steps=40, compile=False)
+    for i, run in enumerate(moved["runs"]):
+        path = np.array(run["path"], dtype=np.float64)
+        np.testing.assert_array_equal(path, compiled.paths[i])
+        np.testing.assert_allclose(path, eager.paths[i], rtol=1e-5, atol=1e-5)  # float32, to round-off
+    assert not warm.pending()  # the compiled answer queued nothing
+
+
+def test_without_warming_every_answer_is_eager():
+    warm.set_enabled(False)
+    widgets.clear_cache()
+    client = TestClient(app_module.create_app())
+    body = client.get("/api/line?steps=20&batch_size=8&start=0.5,0.5").json()
+    assert body["compiled"] is False and not warm.pending()
+
+
+@pytest.mark.parametrize("flag, expected", [([], True), (["--no-compile"], False)])
+def test_descend_play_compiles_on_the_side_unless_told_not_to(monkeypatch, flag, expected):
+    from typer.testing import CliRunner
+
+    from descend.cli import app as cli
+
+    seen = {}
+    monkeypatch.setattr(app_module, "serve", lambda **kw: seen.update(kw))
+    monkeypatch.setattr("descend.play.serve", lambda **kw: seen.update(kw))
+    result = CliRunner().invoke(cli, ["play", "--no-browser", *flag])
+    assert result.exit_code == 0, result.output
+    assert seen["compile"] is expected
