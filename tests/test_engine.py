@@ -454,7 +454,8 @@ def test_progress_reports_every_step_and_ctrl_c_keeps_what_finished():
                   batch_size=[64, 16], steps=30, dtype=torch.float64, eval_every=5)
     runs = descend.fit(progress=events.append, **kwargs)
     assert len(events) == 60 and events[-1]["runs_done"] == events[-1]["runs_total"] == 8
-    assert events[0] == {"cohort": 1, "cohorts": 2, "step": 1, "steps": 30, "runs": 4, "runs_done": 0, "runs_total": 8}
+    assert events[0] == {"cohort": 1, "cohorts": 2, "step": 1, "steps": 30, "runs": 4, "runs_done": 0, "runs_total": 8,
+                         "members": 2}
     assert not runs.interrupted and (runs.summary["steps_done"] == 30).all()
 
     def interrupt(event):  # Ctrl-C during step 12 of the second group

@@ -311,10 +311,12 @@ class _Progress:
         import time
 
         self.steps += event["runs"]
+        members = event.get("members", 1)  # the cohorts of the group that trains (one per optimizer and batch size)
         if event["step"] == event["steps"]:
-            self.done_cohorts += 1
+            self.done_cohorts += members
             self.runs += event["runs"]
-        fraction = self.done_cohorts + (event["step"] / event["steps"] if event["step"] < event["steps"] else 0)
+        fraction = self.done_cohorts + (members * event["step"] / event["steps"] if event["step"] < event["steps"]
+                                        else 0)
         elapsed = max(time.perf_counter() - self.started, 1e-9)
         if event["step"] % 10 == 0 or event["step"] == event["steps"]:
             self.progress.update(self.task, completed=min(fraction, self.total), runs=self.runs,
@@ -371,6 +373,9 @@ def compare_command(
     from .report.render import warm_up
 
     warm_up()  # the report's drawing processes get ready on the other core while this one trains
+    from .report.build import prefetch_surface
+
+    prefetch_surface(built, animation=not no_animation)  # and its surface's grids are evaluated there too
     try:
         with _Progress(fits * len(resolved.batch_size), quiet) as bar:
             comparison = cmp.compare(resolved, built, progress=bar)

@@ -160,6 +160,8 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
             dtype: torch.dtype = torch.float32) -> Comparison:
     """Run the comparison that ``config`` describes (see :func:`resolve`) on ``task``.
 
+    Without a search (``defaults`` and ``same-lr`` modes) every optimizer's runs train in one engine call, so
+    that optimizers sharing their batches train as one group (the same numbers as one fit per optimizer).
     Where two seeds cannot give different runs (:func:`seeds_can_differ`: a full batch, an initialisation
     that ignores the seed, an optimizer that draws nothing), one seed (the first) is run instead of
     ``config.seeds``, and the table's notes say so. The selection of what each label is reported at is made
@@ -169,8 +171,9 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     """
     import pandas as pd
 
-    from .engine import RANDOM_SEARCH
+    from .engine import RANDOM_SEARCH, train
     from .optim import get
+    from .spec import grid
 
     started = time.perf_counter()
     if config.mode == "tuned":
@@ -187,35 +190,64 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     one_seed: dict[str, list[str]] = {}
     offset = 0
 
-    def fit(spec: OptimizerSpec, lrs: Sequence[float] | None, batch_sizes: list[Any], run_seeds: list[int],
-            phase: str) -> bool:
-        nonlocal offset
-        kwargs = dict(spec.options)
+    problem = task.problem(loss=extra.get("loss", "auto"))
+
+    def specs_of(spec: OptimizerSpec, lrs: Sequence[float] | None, batch_sizes: list[Any],
+                 run_seeds: list[int]) -> list[Any]:
+        """The runs ``task.fit`` would train for this optimizer (its grid, in its order)."""
         if lrs is None and spec.name != RANDOM_SEARCH:  # defaults mode: the optimizer's default, not the task's
             lrs = [float(get(spec.name).defaults["lr"])]
-        result = task.fit(optimizer=spec.name, lr=list(lrs) if lrs is not None else None,
-                          batch_size=batch_sizes, seed=run_seeds, target=config.target,
-                          schedules={"lr": schedule} if schedule is not None else None, progress=progress,
-                          dtype=dtype, compile=config.compile, **budget, **kwargs, **extra)
-        summary = result.summary.copy()
-        summary["label"] = spec.label
-        summary["phase"] = phase
-        by_index = {r.index: r.batch_size for r in result.runs}
-        summary["batch_size"] = [batch_label(by_index[i]) for i in summary.index]
-        summary.index = summary.index + offset
-        summary.index.name = "run"
+        return grid(optimizer=spec.name, lr=list(lrs) if lrs is not None else None, batch_size=batch_sizes,
+                    seed=run_seeds, model=problem.model, lrs={spec.name: task.default_lr(spec.name)},
+                    schedules={"lr": schedule} if schedule is not None else None,
+                    clip_norm=extra.get("clip_norm"), clip_value=extra.get("clip_value"), **dict(spec.options))
+
+    def fit(parts: Sequence[tuple[OptimizerSpec, Sequence[float] | None, list[Any], list[int], str]]) -> bool:
+        """Train every part (an optimizer at its learning rates, batch sizes and seeds) in one engine call, so
+        that optimizers sharing their batches train as one group (the same numbers as each alone)."""
+        nonlocal offset
+        specs, labels, sizes = [], [], []
+        for spec, lrs, batch_sizes, run_seeds, _ in parts:
+            mine = specs_of(spec, lrs, batch_sizes, run_seeds)
+            specs += mine
+            labels += [spec.label] * len(mine)
+            sizes.append(len(mine))
+        result = train(problem, specs, target=config.target, progress=progress, dtype=dtype, compile=config.compile,
+                       **budget)
+        combined = result.summary
+        by_index = {r.index: r for r in result.runs}
+        hyper = list(dict.fromkeys(k for r in result.runs for k in r.hyper))
+        rest = [c for c in combined.columns if c not in hyper and c not in ("optimizer", "batch_size", "seed")]
+        at = 0
+        for (_, _, _, _, phase), n in zip(parts, sizes):
+            # each part as its own fit's summary would be: its hyperparameters' columns only, in their place
+            mine = [i for i in combined.index if at <= i < at + n]
+            at += n
+            if not mine:
+                continue
+            own = list(dict.fromkeys(k for i in mine for k in by_index[i].hyper))
+            summary = combined.loc[mine, ["optimizer", "batch_size", "seed", *own, *rest]].infer_objects()
+            summary["label"] = [labels[i] for i in summary.index]
+            summary["phase"] = phase
+            summary["batch_size"] = [batch_label(by_index[i].batch_size) for i in summary.index]
+            summary.index = summary.index + offset
+            summary.index.name = "run"
+            summaries.append(summary)
         curve = result.curves
         curve["run"] = curve["run"] + offset
         for k, path in result.paths.items():
             paths[k + offset] = path
-        summaries.append(summary)
         curves.append(curve)
         offset += len(result.runs)
         return result.interrupted
 
+    # in the modes without a search every optimizer's runs are known at once: collected, then one fit
+    pending: list[tuple[OptimizerSpec, Sequence[float] | None, list[Any], list[int], str]] = []
+    collect = config.mode != "tuned"
+
     def run(spec: OptimizerSpec, lrs: Sequence[float] | None, run_seeds: list[int], phase: str,
             batch_sizes: Sequence[Any] | None = None) -> bool:
-        # the batch sizes in their order, consecutive ones with the same seeds trained by one fit
+        # the batch sizes in their order, consecutive ones with the same seeds in one part
         groups: list[tuple[list[Any], list[int]]] = []
         for b in config.batch_size if batch_sizes is None else batch_sizes:
             mine = run_seeds if len(run_seeds) < 2 or seeds_can_differ(task, spec, b) else run_seeds[:1]
@@ -225,7 +257,11 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
                 groups[-1][0].append(b)
             else:
                 groups.append(([b], mine))
-        return any(fit(spec, lrs, sizes, mine, phase) for sizes, mine in groups)  # stops at an interruption
+        parts = [(spec, lrs, sizes, mine, phase) for sizes, mine in groups]
+        if collect:
+            pending.extend(parts)
+            return False
+        return fit(parts)
 
     found = None
     if config.mode == "tuned":
@@ -260,6 +296,11 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
             interrupted = True
         else:
             notes.extend(failed)
+    if pending and not interrupted:
+        try:
+            interrupted = fit(pending)
+        except KeyboardInterrupt:  # before the first step (training itself returns what it finished)
+            interrupted = True
     summary = pd.concat(summaries) if summaries else pd.DataFrame()
     curve = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
         columns=["run", "step", "epoch", "split", "metric", "value"])

@@ -288,6 +288,8 @@ class _Joint:
     rows: tuple[tuple[int, int], ...]
     kinds: tuple[type, ...]  #: each cohort's state type
     widths: tuple[int, ...]  #: how many fields each cohort's state has
+    #: seconds each cohort's rule took in eager steps (the shared forward and backward are shared out by runs)
+    spent: list[float] = field(default_factory=list, compare=False, hash=False)
 
     def states(self, state: Sequence[Any]) -> list[Any]:
         parts, at = [], 0
@@ -304,10 +306,16 @@ class _Joint:
             i, key = _member_key(name)
             mine[i][key] = value
         sizes = [b - a for a, b in self.rows]
+        timed = not tracing()
+        if timed and not self.spent:
+            self.spent.extend([0.0] * len(self.updates))
         new_w, fields = [], []
-        for update, g_i, w_i, part, kw in zip(self.updates, g.split_with_sizes(sizes), w.split_with_sizes(sizes),
-                                              self.states(state), mine):
+        for i, (update, g_i, w_i, part, kw) in enumerate(zip(self.updates, g.split_with_sizes(sizes),
+                                                             w.split_with_sizes(sizes), self.states(state), mine)):
+            began = time.perf_counter() if timed else 0.0
             (w_i,), s_i = update((g_i,), part, (w_i,), **kw)
+            if timed:
+                self.spent[i] += time.perf_counter() - began
             new_w.append(w_i)
             fields.extend(s_i)
         return (torch.cat(new_w),), _JointState(*fields)
@@ -576,7 +584,10 @@ def train_cohort(
     original_ = {key: torch.stack(v) for key, v in original.items() if v}
     params = unflatten(flat)
     results = []
-    for offset, member in zip(offsets, group):  # each cohort's rows; the time shared out by runs
+    # each cohort's time: the group's shared out by runs, except its own rule's eager steps, which are its own
+    own = list(getattr(update, "spent", None) or [0.0] * len(group))
+    shared = max(0.0, seconds - sum(own))
+    for offset, member, mine in zip(offsets, group, own):
         j = slice(offset, offset + len(member.runs))
         share = len(member.runs) / k
         results.append(CohortResult(
@@ -590,7 +601,7 @@ def train_cohort(
             target_at=target_at[j].clone(),
             params=tuple(p[j].clone() for p in params),
             path=None if path is None else path[:, j].clone(),
-            seconds=seconds * share,
+            seconds=shared * share + mine,
             interrupted=interrupted,
             compile_seconds=compile_seconds * share,
             evals_original={key: v[:, j].clone() for key, v in original_.items()},
@@ -1013,7 +1024,9 @@ def train(
     Cohorts with the same batches and clipping train as one group (:func:`plan_groups`): one forward, loss and
     backward for all their runs, then each cohort's rule on its own rows, with the same numbers as each cohort
     alone (tests/test_engine_groups.py). A ``monitor`` judges each cohort on its own, so with one every cohort
-    trains alone. ``progress`` events count groups (``cohort`` and ``cohorts``).
+    trains alone. ``progress`` events count groups (``cohort`` and ``cohorts``; ``members``: the cohorts in it).
+    A cohort's ``seconds`` is its share by runs of its group's time, plus the time of its own update rule
+    where the steps were eager (with ``compile=True`` the shares are by runs alone).
 
     The budget is ``steps`` or ``epochs``. For a given ``seed`` every specification starts from the same
     initial parameters and sees the same batches (paired runs). ``eval_every`` (default: 20 evaluations
@@ -1031,9 +1044,9 @@ def train(
     disk in a per-user cache (``~/.cache/descend/inductor``, or ``$DESCEND_CACHE_DIR``), not under ``/tmp``.
 
     Hooks: ``progress`` (optional) is called after every step with a dict: ``cohort`` and ``cohorts``
-    (1-based index and count), ``step`` and ``steps`` of that cohort, ``runs`` in it, ``runs_done`` and
-    ``runs_total``. ``monitor`` is called after every evaluation with a :class:`Monitor` (each run's current
-    metrics; it may ``prune`` runs or ``stop``). ``stop`` is a ``threading.Event`` or a callable checked
+    (1-based index and count of the groups), ``step`` and ``steps`` of that group, ``runs`` in it,
+    ``runs_done``, ``runs_total`` and ``members`` (the cohorts in the group). ``monitor`` is called after every
+    evaluation with a :class:`Monitor` (each run's current metrics; it may ``prune`` runs or ``stop``). ``stop`` is a ``threading.Event`` or a callable checked
     before every step. Ctrl-C or a stop ends training cleanly: the result holds every finished cohort and the
     steps the current one completed (``Runs.interrupted`` is True, the summary's ``steps_done`` says how far
     each run got).
@@ -1080,7 +1093,8 @@ def train(
             indices = data_module.stack_plans(plans, [run.seed for run in members]).indices
         every = eval_every if eval_every is not None else max(1, len(indices) // 20)
         hooks.report_progress_to(None if progress is None else _reporter(progress, c, len(groups), len(members),
-                                                                         len(indices), runs_done, len(runs)))
+                                                                         len(indices), runs_done, len(runs),
+                                                                         len(group)))
         if first.optimizer == RANDOM_SEARCH:  # gradient-free: the algorithm's own loop, the same records
             done = [random_search.train_cohort(problem, first, len(indices), eval_every=every, target=target,
                                                dtype=dtype, hooks=hooks)]
@@ -1118,12 +1132,12 @@ _TRAIN_OPTIONS = ("drop_last", "eval_every", "target", "stop_at_target", "record
 
 
 def _reporter(progress: Callable[[Mapping[str, Any]], Any], c: int, cohorts: int, k: int, steps: int, before: int,
-              total: int) -> Callable[[int], None]:
-    """The per-step callback of one cohort, turning its step into fit's progress event."""
+              total: int, members: int = 1) -> Callable[[int], None]:
+    """The per-step callback of one group, turning its step into fit's progress event."""
 
     def report(t: int) -> None:
         progress({"cohort": c + 1, "cohorts": cohorts, "step": t + 1, "steps": steps, "runs": k,
-                  "runs_done": before + (k if t + 1 == steps else 0), "runs_total": total})
+                  "runs_done": before + (k if t + 1 == steps else 0), "runs_total": total, "members": members})
 
     return report
 

@@ -210,6 +210,22 @@ COST = {"grad-norms": 5, "batch-regimes": 5, "paths": 4, "lr-sensitivity": 3, "l
 LANDSCAPE_GRID, ANIMATION_GRID = 150, 120
 
 
+def surface_grids(animation: bool = True) -> tuple[int, ...]:
+    """The grids a report evaluates a two-parameter task's surface on: the landscape figure's, the animation's
+    (when drawn) and the page's contour."""
+    from .html import SURFACE_GRID
+
+    return (LANDSCAPE_GRID, *((ANIMATION_GRID,) if animation else ()), SURFACE_GRID)
+
+
+def prefetch_surface(task: Any, *, animation: bool = True) -> None:
+    """Start evaluating ``task``'s surface on the report's grids (:func:`surface_grids`) in a background thread,
+    while it trains: a small training leaves the second core idle, and the report then finds them made."""
+    surface = getattr(task, "surface", None)
+    if surface is not None and hasattr(surface, "prefetch"):
+        surface.prefetch(surface_grids(animation))
+
+
 def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, animation: bool,
            timings: Timings) -> None:
     """Every file of the report, into the (new, empty) directory ``out``.

@@ -79,6 +79,9 @@ VIEWS = {
 #: The labels of the static figures' download links.
 _KINDS = {".png": "PNG", ".svg": "SVG", ".gif": "GIF", ".mp4": "MP4"}
 #: Table columns shown under "more columns" (every other column is in the table itself).
+#: The resolution of the page's own contour of a surface (points a side).
+SURFACE_GRID = 100
+
 SECONDARY_COLUMNS = ("best train loss", "generalisation gap", "state bytes / parameter", "ms / step",
                      "pruned rate")
 
@@ -1000,7 +1003,7 @@ def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dic
     names = tuple(str(n) for n in surface.names)
     if len(names) != 2:
         raise ValueError(f"surface.names must name two parameters, not {len(names)}")
-    grid = surface.grid(100)
+    grid = surface.grid(SURFACE_GRID)
     if not isinstance(grid, tuple) or len(grid) != 3:
         raise ValueError("surface.grid(n) must return (A, B, J)")
     a_grid, b_grid, cost = (_numpy(g) for g in grid)

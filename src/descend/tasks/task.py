@@ -4,7 +4,8 @@ tasks that :mod:`descend.tasks.cases` and :mod:`descend.tasks.real` fill."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,9 @@ def _fmt(v: Any) -> str:
     return "[" + ", ".join(f"{x:.4g}" for x in t.reshape(-1).tolist()) + "]"
 
 
+_GRID_LOCK = threading.Lock()  # one grid evaluated at a time: a prefetch and a report never compute it twice
+
+
 @dataclass(frozen=True, eq=False)
 class Surface:
     """A cost over two scalar parameters, for contour and surface plots: ``cost(a, b)`` on grids.
@@ -66,15 +70,29 @@ class Surface:
     domain: tuple[tuple[float, float], tuple[float, float]]
     log_scale: bool = False
     points: tuple[tuple[str, tuple[float, float]], ...] = ()
+    _grids: dict[int, tuple[Tensor, Tensor, Tensor]] = field(default_factory=dict, init=False, repr=False)
 
     def grid(self, n: int = 120) -> tuple[Tensor, Tensor, Tensor]:
-        """``(A, B, J)`` float64 ``[n, n]`` meshgrids over the domain (``indexing="xy"``)."""
-        (a0, a1), (b0, b1) = self.domain
-        a = torch.linspace(a0, a1, n, dtype=torch.float64)
-        b = torch.linspace(b0, b1, n, dtype=torch.float64)
-        aa, bb = torch.meshgrid(a, b, indexing="xy")
-        with torch.no_grad():
-            return aa, bb, self.cost(aa, bb)
+        """``(A, B, J)`` float64 ``[n, n]`` meshgrids over the domain (``indexing="xy"``), each ``n`` evaluated
+        once (copies are returned; :meth:`prefetch` may have evaluated it already)."""
+        with _GRID_LOCK:
+            if n not in self._grids:
+                (a0, a1), (b0, b1) = self.domain
+                a = torch.linspace(a0, a1, n, dtype=torch.float64)
+                b = torch.linspace(b0, b1, n, dtype=torch.float64)
+                aa, bb = torch.meshgrid(a, b, indexing="xy")
+                with torch.no_grad():
+                    self._grids[n] = (aa, bb, self.cost(aa, bb))
+            return tuple(t.clone() for t in self._grids[n])  # type: ignore[return-value]
+
+    def prefetch(self, sizes: Iterable[int]) -> threading.Thread:
+        """Evaluate the grids of ``sizes`` in a background thread (the large tensor operations leave the GIL, so
+        this runs beside a training on the other core) and return it; :meth:`grid` then takes them as made.
+        The values do not depend on the number of intra-op threads (each grid point is one whole reduction)."""
+        thread = threading.Thread(target=lambda: [self.grid(int(n)) for n in sizes], name="descend-surface",
+                                  daemon=True)
+        thread.start()
+        return thread
 
 
 def model_surface(model: Any, objective_loss: Any, x: Tensor, y: Tensor, names: tuple[str, str],
