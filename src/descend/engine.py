@@ -1199,6 +1199,13 @@ class Runs:
 
     @property
     def summary(self) -> Any:
+        """The summary table (built once, a copy each time: changing it changes nothing here)."""
+        built = self.__dict__.get("_summary")
+        if built is None:
+            built = self.__dict__["_summary"] = self._summary()
+        return built.copy()
+
+    def _summary(self) -> Any:
         import pandas as pd
 
         rows = []
