@@ -43,3 +43,19 @@ def test_standardize_target_is_for_regression():
     labels = (x[:, 0] > 0).long()
     with pytest.raises(ValueError, match="standardize_target=True standardises regression targets"):
         problem(descend.models.Linear(3, 2, output="softmax"), (x, labels), standardize_target=True, validation=0.2)
+
+
+@pytest.mark.parametrize("name", ["digits", "breast-cancer", "ellipse", "diabetes"])
+def test_value_and_accuracy_from_one_forward_equal_each_alone(name):
+    from descend import tasks
+
+    task = tasks.get(name)
+    problem = task.problem()
+    params = problem.model.init([0, 1, 2], dtype=torch.float64)
+    x, y = problem.train
+    objective = problem.objective
+    value, accuracy = objective.value_and_accuracy(problem.model, params, x.double(), y, empty=math.nan)
+    assert torch.equal(value, objective.value(problem.model, params, x.double(), y, empty=math.nan))
+    alone = objective.accuracy(problem.model, params, x.double(), y)
+    assert (accuracy is None) == (alone is None) and (alone is None or torch.equal(accuracy, alone))
+    assert (alone is None) == (name in ("ellipse", "diabetes"))

@@ -477,13 +477,13 @@ def train_cohort(
         shown = status != _DIVERGED
         with torch.no_grad():
             for split, (xs, ys) in evals.items():
-                value = objective.value(model, params, xs, ys, empty=math.nan).double()
+                value, acc = objective.value_and_accuracy(model, params, xs, ys, empty=math.nan)
+                value = value.double()
                 if split == "train":
                     # undefined on every training sample: no gradient and no result (descend.outcomes)
                     stop_runs(torch.isnan(value), _LEFT_DOMAIN if masked else _DIVERGED, step)
                     shown = status != _DIVERGED
                 eval_values.setdefault((split, "loss"), []).append(torch.where(shown, value, math.nan))
-                acc = objective.accuracy(model, params, xs, ys)
                 if acc is not None:
                     eval_values.setdefault((split, "accuracy"), []).append(torch.where(shown, acc, math.nan))
                 if problem.standardized:

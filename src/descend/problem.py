@@ -47,12 +47,24 @@ class Objective:
                         ) -> tuple[Tensor, Tensor | None]:
         """The cost per run ``[K]`` (0 for a run with no valid sample) and, for a model that masks samples,
         whether each run had at least one valid sample ``[K]`` (None for other models)."""
-        pred = self.predict(model, params, x)
+        return self._value_of(self.predict(model, params, x), model, params, x, y)
+
+    def _value_of(self, pred: Tensor, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor,
+                  ) -> tuple[Tensor, Tensor | None]:
         mask = model.valid(params, x)
         value = self.loss(pred, y, reduction="mean", mask=mask, runs=True)
         if mask is None:
             return value, None
         return value, mask.reshape(mask.shape[0], -1).any(dim=1)
+
+    def value_and_accuracy(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor, *,
+                           empty: float = 0.0) -> tuple[Tensor, Tensor | None]:
+        """:meth:`value` and :meth:`accuracy` from one forward pass (the same numbers as each on its own)."""
+        pred = self.predict(model, params, x)
+        value, valid = self._value_of(pred, model, params, x, y)
+        if valid is not None and empty != 0.0:
+            value = torch.where(valid, value, empty)
+        return value, self._accuracy_of(pred, y)
 
     def original_units(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor, mean: Tensor,
                        std: Tensor) -> Tensor:
@@ -69,7 +81,11 @@ class Objective:
         """Fraction of correct predictions per run ``[K]``, for classification; None otherwise."""
         if self.kind not in ("binary", "multiclass"):
             return None
-        pred = self.predict(model, params, x)
+        return self._accuracy_of(self.predict(model, params, x), y)
+
+    def _accuracy_of(self, pred: Tensor, y: Tensor) -> Tensor | None:
+        if self.kind not in ("binary", "multiclass"):
+            return None
         if self.kind == "multiclass":
             correct = pred.argmax(dim=-1) == y
         else:
