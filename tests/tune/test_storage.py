@@ -56,6 +56,28 @@ def test_the_default_storage_is_a_journal_file_in_the_output_directory(tmp_path)
     assert len(load(result.storage).get_trials()) == 4
 
 
+def test_the_journal_is_forced_to_disk_once_per_cohort_and_reads_as_optunas_own(tmp_path, monkeypatch):
+    """descend's journal writes Optuna's lines under Optuna's lock, and forces them to the disk after asking a
+    cohort's trials and after telling them (plus once at the end), not after every operation."""
+    import os
+
+    from optuna.storages.journal import JournalFileBackend
+
+    calls = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(fd), real(fd))[1])
+    target = str(tmp_path / "study.journal")
+    result = descend.tune("line", trials=8, cohort=4, storage=target, **SEARCH)
+    assert result.outcomes["adam"].told == 8
+    assert 2 * 2 <= len(calls) <= 2 * 2 + 2  # two cohorts: after the asks and after the tells; then the end
+    mine = {t.number: (t.state, t.params, t.value, t.intermediate_values, t.user_attrs)
+            for t in result.study.get_trials()}
+    plain = optuna.load_study(study_name="line", storage=optuna.storages.JournalStorage(JournalFileBackend(target)))
+    assert {t.number: (t.state, t.params, t.value, t.intermediate_values, t.user_attrs)
+            for t in plain.get_trials()} == mine
+    assert sorted(mine) == list(range(8)) and all(state == TrialState.COMPLETE for state, *_ in mine.values())
+
+
 @pytest.mark.parametrize("change, flag", [
     (dict(space="lr=1e-4..0.5:log, beta1=0.5..0.99"), "space"),
     (dict(metric="accuracy"), "metric"),

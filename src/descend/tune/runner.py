@@ -340,6 +340,7 @@ class Runner:
                 self._cohort(min(self.cohort, free), beat)
         finally:
             beat.close()
+            storage_module.sync(self.study._storage)
         self.outcome.seconds = time.perf_counter() - started
         return self.outcome
 
@@ -374,6 +375,7 @@ class Runner:
                 asked.append((trial, params))
         for trial, _ in asked:
             storage.set_trial_system_attr(trial._trial_id, storage_module.WORKER_KEY, self.worker)
+        storage_module.sync(storage)  # the cohort's trials are on the disk before it trains
         beat.add(trial._trial_id for trial, _ in asked)
         over = self._over_budget(asked)
         for trial, _ in over:
@@ -499,4 +501,5 @@ class Runner:
                 value = result["value"]
                 study.tell(trial, value if status == outcomes.OK and math.isfinite(value) else worst)
             self.outcome.told += 1
+        storage_module.sync(study._storage)  # the cohort's results are on the disk
         self.outcome.storage_seconds += time.perf_counter() - t0

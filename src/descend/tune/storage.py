@@ -2,9 +2,13 @@
 (PostgreSQL for several worker processes on one machine or many), and the heartbeat of running trials.
 
 - **Default**: ``OUT/study.journal``, Optuna's journal file storage: no set-up, several processes on one
-  machine may share it, and it is the cheapest per trial (see ``shared/reference/search.md``: asking and
-  telling 256 trials costs about 1-4 s on a journal file, 25-65 s on SQLite). A path ending in
-  ``.journal`` or ``.log`` is a journal file too.
+  machine may share it, and it is the cheapest per trial (asking and telling 256 trials costs about 1-4 s on a
+  journal file, 25-65 s on SQLite). A path ending in ``.journal`` or ``.log`` is a journal file too. Optuna
+  writes each operation under the file's lock and then forces it to the disk (``fsync``), eight or more times
+  per trial; descend's journal (:class:`CohortJournal`) writes the same lines under the same lock and forces
+  them to the disk once per cohort (:func:`sync`: after asking its trials, after telling them). A killed
+  process loses nothing it wrote (the operating system holds it); a crash of the machine loses at most the
+  operations since the last sync, and Optuna's reader skips a last line cut short.
 - ``sqlite:///study.db``: Optuna's RDB storage on SQLite (one machine, few processes).
 - ``postgresql://user:password@host:port/db`` (or ``postgresql+psycopg://...``): the distributed
   engine; every worker runs the same command with the same ``--storage`` and ``--study``.
@@ -21,11 +25,13 @@ system attribute of the trial.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -77,6 +83,54 @@ def check(target: str, what: str = "--storage") -> str:
     return target
 
 
+_JOURNALS: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+
+
+def _journal(path: Path) -> Any:
+    """Optuna's journal storage on ``path`` through :class:`CohortJournal` (an open lock: it works on every
+    file system, the symlink lock needs symlinks)."""
+    import optuna
+    from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
+
+    class CohortJournal(JournalFileBackend):
+        """Optuna's journal file, each operation written as Optuna writes it (one line, under the file's lock),
+        forced to the disk by :meth:`sync` rather than after every operation."""
+
+        def __init__(self, file: str) -> None:
+            self._own_lock = JournalFileOpenLock(file)
+            super().__init__(file, lock_obj=self._own_lock)
+            self._own_path = file
+
+        def append_logs(self, logs: list[dict[str, Any]]) -> None:
+            text = "\n".join(json.dumps(log, separators=(",", ":")) for log in logs) + "\n"
+            self._own_lock.acquire()
+            try:
+                with open(self._own_path, "ab") as f:  # closing it hands the bytes to the operating system
+                    f.write(text.encode("utf-8"))
+            finally:
+                self._own_lock.release()
+
+        def sync(self) -> None:
+            fd = os.open(self._own_path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    backend = CohortJournal(str(path))
+    storage = optuna.storages.JournalStorage(backend)
+    _JOURNALS[storage] = backend
+    return storage
+
+
+def sync(storage: Any) -> None:
+    """Force what ``storage`` wrote to the disk, for descend's journal (:func:`_journal`); other storages commit
+    each operation themselves."""
+    backend = _JOURNALS.get(storage)
+    if backend is not None:
+        backend.sync()
+
+
 def _url(target: str) -> str:
     """SQLAlchemy 2 maps ``postgresql://`` to psycopg2; descend installs psycopg 3, so ask for it."""
     for prefix in ("postgresql://", "postgres://"):
@@ -93,15 +147,11 @@ def open_storage(target: str, *, what: str = "--storage", heartbeat_interval: in
 
     target = check(target, what)
     if not is_url(target):
-        from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
-
         path = Path(target)
         if path.parent and not path.parent.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            # an open lock works on every file system (the symlink lock needs symlinks)
-            return optuna.storages.JournalStorage(JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(
-                str(path))))
+            return _journal(path)
         except OSError as e:
             raise ValueError(f"{what} {target!r} cannot be opened: {e.strerror or e}") from None
     url = _url(target)
