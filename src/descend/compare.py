@@ -173,7 +173,6 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
 
     from .engine import RANDOM_SEARCH, train
     from .optim import get
-    from .spec import grid
 
     started = time.perf_counter()
     if config.mode == "tuned":
@@ -197,10 +196,10 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         """The runs ``task.fit`` would train for this optimizer (its grid, in its order)."""
         if lrs is None and spec.name != RANDOM_SEARCH:  # defaults mode: the optimizer's default, not the task's
             lrs = [float(get(spec.name).defaults["lr"])]
-        return grid(optimizer=spec.name, lr=list(lrs) if lrs is not None else None, batch_size=batch_sizes,
-                    seed=run_seeds, model=problem.model, lrs={spec.name: task.default_lr(spec.name)},
-                    schedules={"lr": schedule} if schedule is not None else None,
-                    clip_norm=extra.get("clip_norm"), clip_value=extra.get("clip_value"), **dict(spec.options))
+        return task.runs(optimizer=spec.name, lr=list(lrs) if lrs is not None else None, batch_size=batch_sizes,
+                         seed=run_seeds, model=problem.model, schedules={"lr": schedule} if schedule is not None
+                         else None, clip_norm=extra.get("clip_norm"), clip_value=extra.get("clip_value"),
+                         **dict(spec.options))
 
     def fit(parts: Sequence[tuple[OptimizerSpec, Sequence[float] | None, list[Any], list[int], str]]) -> bool:
         """Train every part (an optimizer at its learning rates, batch sizes and seeds) in one engine call, so

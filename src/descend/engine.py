@@ -1121,14 +1121,15 @@ def sweep(problem: Problem, *, steps: int | None = None, epochs: int | None = No
 
     Keywords that are not :func:`train`'s are hyperparameters of the grid (``beta1=[0.8, 0.9]``).
     """
-    options = {k: kwargs.pop(k) for k in list(kwargs) if k in _TRAIN_OPTIONS}
+    options = {k: kwargs.pop(k) for k in list(kwargs) if k in TRAIN_OPTIONS}
     specs = grid(optimizer=optimizer, lr=lr, batch_size=batch_size, seed=seed, start=start, model=problem.model,
                  schedules=schedules, clip_norm=clip_norm, clip_value=clip_value, lrs=lrs, **kwargs)
     return train(problem, specs, steps=steps, epochs=epochs, **options)
 
 
-_TRAIN_OPTIONS = ("drop_last", "eval_every", "target", "stop_at_target", "record_path", "record_grad_norms", "dtype",
-                  "compile", "progress", "monitor", "stop")
+#: The keywords of :func:`train` besides the problem, the runs and the budget (the rest of a sweep's are its grid).
+TRAIN_OPTIONS = ("drop_last", "eval_every", "target", "stop_at_target", "record_path", "record_grad_norms", "dtype",
+                 "compile", "progress", "monitor", "stop")
 
 
 def _reporter(progress: Callable[[Mapping[str, Any]], Any], c: int, cohorts: int, k: int, steps: int, before: int,

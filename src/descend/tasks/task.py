@@ -177,15 +177,25 @@ class Task:
         """:func:`descend.fit` on this task: its problem (``model``/``loss`` replace the task's), its default
         number of steps when no budget is given, and with no ``lr`` each optimizer's learning rate known to
         work here (:attr:`lrs`; the optimizer's default where the task has none)."""
-        from ..engine import sweep
+        from ..engine import TRAIN_OPTIONS, train
 
         if steps is None and epochs is None:
             steps = self.steps
+        options = {k: kwargs.pop(k) for k in list(kwargs) if k in TRAIN_OPTIONS}
+        problem = self.problem(model=model, loss=loss)
+        return train(problem, self.runs(model=problem.model, **kwargs), steps=steps, epochs=epochs, **options)
+
+    def runs(self, *, model: Any = None, **kwargs: Any) -> list[Any]:
+        """The run specifications :meth:`fit` trains for the grid arguments ``kwargs`` (``optimizer``, ``lr``,
+        ``batch_size``, ``seed``, hyperparameters, ...; see :func:`descend.spec.grid`): with no ``lr``, each
+        optimizer's learning rate known to work here (:meth:`default_lr`). The one place that choice is made."""
+        from ..spec import grid
+
         if "lrs" not in kwargs:
             names = kwargs.get("optimizer", "adam")
             names = names if isinstance(names, list) else [names]
             kwargs["lrs"] = {_canonical(name): self.default_lr(name) for name in names if isinstance(name, str)}
-        return sweep(self.problem(model=model, loss=loss), steps=steps, epochs=epochs, **kwargs)
+        return grid(model=self.model if model is None else model, **kwargs)
 
     def default_lr(self, optimizer: str) -> float | None:
         """The learning rate ``fit`` uses here for ``optimizer`` when none is given: the one known to work
