@@ -331,3 +331,21 @@ def test_a_choice_can_sit_beside_optimizers_tuned_in_their_own_studies():
     result = descend.tune("line", optimizer=["adam|sgd", "gd"], trials=4, cohort=4, steps=20, seeds=0, **F64)
     assert result.names == {"adam|sgd": "line-adam|sgd", "gd": "line-gd"}
     assert set(result.best) <= {"adam", "sgd", "gd"} and "gd" in result.best
+
+
+@pytest.mark.parametrize("task, splits", [("digits", {"validation"}), ("ellipse", {"validation", "train"}),
+                                          ("himmelblau", {"train"})])
+def test_a_search_evaluates_only_the_split_that_judges_a_trial(task, splits, monkeypatch):
+    """The target's split, and the training set only where its evaluation decides a status (a model that masks
+    samples out: the ellipse); never the test split, which the final re-runs evaluate."""
+    seen = []
+    real = engine.train
+
+    def spy(problem, specs, **kwargs):
+        seen.append(set(problem.evals))
+        return real(problem, specs, **kwargs)
+
+    monkeypatch.setattr(engine, "train", spy)
+    result = descend.tune(task, optimizer="adam", trials=2, cohort=2, steps=5, seeds=0)
+    assert seen and all(s == splits for s in seen)
+    assert len(result.study.get_trials()) == 2

@@ -81,6 +81,12 @@ class Target:
         return "maximize" if self.metric == "accuracy" else "minimize"
 
 
+def _masks(problem: Any) -> bool:
+    """Whether the problem's model masks samples out (as the engine decides it: ``valid`` is not None)."""
+    params = problem.model.init([0])
+    return problem.model.valid(params, problem.train[0][:1]) is not None
+
+
 @dataclass(frozen=True)
 class Budget:
     steps: int | None = None
@@ -291,8 +297,11 @@ class Runner:
                  compile: bool = False, schedules: Mapping[str, Callable[[int], Any]] | None = None) -> None:
         from dataclasses import replace
 
-        # trials are judged on validation data: the test split is left to the final re-runs
-        problem = replace(problem, evals={k: v for k, v in problem.evals.items() if k != "test"})
+        # a trial is judged on its target's split alone: the test split is left to the final re-runs, and the
+        # training set is evaluated only where its evaluation decides a run's status (a model that masks samples
+        # out: a run undefined on every training sample has left the domain)
+        keep = {target.split} | ({"train"} if _masks(problem) else set())
+        problem = replace(problem, evals={k: v for k, v in problem.evals.items() if k in keep})
         self.problem, self.plan, self.cohort, self.budget, self.target = problem, plan, cohort, budget, target
         self.pruner, self.batch_size, self.eval_every = pruner, batch_size, eval_every
         self.stop = stop if stop is not None else threading.Event()
