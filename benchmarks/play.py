@@ -3,6 +3,8 @@
 The landscape widget with 4 optimizers × 500 steps and the line fit with m = 512, batch 32, 500 steps, each
 requested through the web app with its result cache emptied before every request (so every request trains):
 median and 95th percentile over ``--requests`` (default 50), then the same request answered from the cache.
+Each case twice: eager (``descend play --no-compile``), and compiled as a server answers after its first
+answer of the same shapes (the program built on the side, :mod:`descend.play.warm`).
 The measurement itself is :mod:`descend.play.benchmark`; this prints the machine's load first, since these
 shared machines drift.
 
