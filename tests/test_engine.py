@@ -524,7 +524,7 @@ def test_compile_auto_compiles_only_when_it_pays(monkeypatch):
     assert "compile_seconds" not in short.summary and len(engine._PROGRAMS) == 0
     monkeypatch.setattr(engine, "COMPILE_SECONDS", 0.0)  # compiling free: every remaining step pays
     auto = descend.fit(**common)
-    assert (auto.summary["compile_seconds"] > 0).all() and len(engine._PROGRAMS) == 1
+    assert (auto.summary["compile_seconds"] > 0).all() and len(engine._PROGRAMS) == 2  # the step, the evaluation
     eager = descend.fit(compile=False, **common)
     moved = descend.fit(compile=False, **{**common, "lr": 1e-2, "start": moved_start(0)})
     assert_well_conditioned(abs(moved.paths[0] - eager.paths[0]).max(), 1e-10)
@@ -532,4 +532,61 @@ def test_compile_auto_compiles_only_when_it_pays(monkeypatch):
         assert abs(auto.paths[run] - eager.paths[run]).max() <= 1e-10
     monkeypatch.setattr(engine, "COMPILE_SECONDS", 1e9)  # however costly: the program is held, so it is used
     again = descend.fit(**common)
-    assert (again.summary["compile_seconds"] > 0).all() and len(engine._PROGRAMS) == 1
+    assert (again.summary["compile_seconds"] > 0).all() and len(engine._PROGRAMS) == 2
+
+
+@pytest.mark.parametrize("name", ["diabetes", "iris", "ellipse"])
+def test_compiled_evaluation_equals_eager_at_the_same_parameters(name, monkeypatch):
+    """Where the steps are compiled the evaluations are too (one program for every split): at the same parameters
+    its loss, accuracy and loss in the target's units equal the eager ones to round-off; a run that has left the
+    ellipse's domain is NaN in both."""
+    from collections import OrderedDict
+
+    from descend import tasks
+
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    problem = tasks.get(name).problem()  # float32, as the tasks train by default
+    model = problem.model
+    initial = model.init([0, 1, 2])
+    sizes, shapes = tuple(p[0].numel() for p in initial), tuple(p.shape[1:] for p in initial)
+    flat = torch.cat([p.reshape(3, -1) for p in initial], dim=1)
+    if name == "ellipse":
+        flat[2] = torch.tensor([0.0, -1.0])  # A = 0: undefined on every sample
+    evaluation = engine._CompiledEval(model, problem.objective, sizes, shapes, problem.evals, problem.target_mean,
+                                      problem.target_std)
+    assert not evaluation.cached(flat)
+    compiled, eager = evaluation(flat), evaluation.eager(flat)
+    assert evaluation.cached(flat) and len(engine._PROGRAMS) == 1
+    assert len(compiled) == len(problem.evals) == 3
+    for (value, acc, units), (value_e, acc_e, units_e) in zip(compiled, eager):
+        torch.testing.assert_close(value, value_e, rtol=1e-5, atol=1e-6, equal_nan=True)  # float32 round-off
+        assert (acc is None) == (acc_e is None) == (problem.objective.kind == "regression")
+        if acc is not None:
+            torch.testing.assert_close(acc, acc_e, rtol=0, atol=0)
+        assert (units is None) == (units_e is None) == (not problem.standardized)
+        if units is not None:
+            torch.testing.assert_close(units, units_e, rtol=1e-5, atol=1e-6)
+    if name == "ellipse":
+        assert all(math.isnan(float(value[2])) for value, _, _ in compiled)
+        assert all(math.isfinite(float(value[0])) for value, _, _ in compiled)
+
+
+def test_cached_mode_never_compiles_the_evaluation(monkeypatch):
+    """compile="cached" with the step's program held but not the evaluation's: compiled steps, eager
+    evaluations, and nothing compiled."""
+    from collections import OrderedDict
+
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    x, y = regression_data(8)
+    common = dict(model=MODEL, data=(x, y), loss="mse", optimizer="adam", lr=[1e-2, 3e-2], steps=6, seed=0,
+                  dtype=torch.float64, eval_every=2)
+    descend.fit(compile=True, **common)
+    assert len(engine._PROGRAMS) == 2
+    step_key = next(k for k in engine._PROGRAMS if k[0] != "evaluate")
+    engine._PROGRAMS.pop(next(k for k in engine._PROGRAMS if k[0] == "evaluate"))
+    compiled_calls = []
+    original = engine._CompiledEval.__call__
+    monkeypatch.setattr(engine._CompiledEval, "__call__", lambda self, w: compiled_calls.append(1) or original(self, w))
+    runs = descend.fit(compile="cached", **common)
+    assert (runs.summary["compile_seconds"] > 0).all()  # the steps ran compiled
+    assert compiled_calls == [] and list(engine._PROGRAMS) == [step_key]

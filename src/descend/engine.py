@@ -433,8 +433,14 @@ def train_cohort(
         step_model = unchecked
         return out
 
+    # every split's evaluation: eager, or one compiled program where the steps are compiled (_CompiledEval)
+    compiled_eval = _CompiledEval(model, objective, sizes_, shapes_, evals, problem.target_mean, problem.target_std)
+    eval_fn: Callable[[Tensor], list[tuple[Tensor, Tensor | None, Tensor | None]]] = compiled_eval.eager
+
+    evaluate_compiled = True  # once the steps are compiled
     if compile == "cached":  # this process's programs when it holds them all, else eager: never a compile
         compile = compiled_step().cached(_scheduled(kwargs, factors, 0), state, flat, x, y, _shapes(plan))
+        evaluate_compiled = compiled_eval.cached(flat)
     step_fn: Callable[..., Any] = compiled_step() if compile is True else eager_step
     probing = compile == "auto" and steps > PROBE_STEPS
     probe_times: list[float] = []
@@ -473,22 +479,20 @@ def train_cohort(
 
     def evaluate(step: int, last_batch: Tensor | None) -> None:
         eval_steps.append(step)
-        params = unflatten(flat)
         shown = status != _DIVERGED
         with torch.no_grad():
-            for split, (xs, ys) in evals.items():
-                value, acc = objective.value_and_accuracy(model, params, xs, ys, empty=math.nan)
-                value = value.double()
-                if split == "train":
-                    # undefined on every training sample: no gradient and no result (descend.outcomes)
-                    stop_runs(torch.isnan(value), _LEFT_DOMAIN if masked else _DIVERGED, step)
-                    shown = status != _DIVERGED
-                eval_values.setdefault((split, "loss"), []).append(torch.where(shown, value, math.nan))
-                if acc is not None:
-                    eval_values.setdefault((split, "accuracy"), []).append(torch.where(shown, acc, math.nan))
-                if problem.standardized:
-                    value = objective.original_units(model, params, xs, ys, problem.target_mean, problem.target_std)
-                    original.setdefault(split, []).append(torch.where(shown, value.double(), math.nan))
+            measured = eval_fn(flat)
+        for split, (value, acc, in_units) in zip(evals, measured):
+            value = value.double()
+            if split == "train":
+                # undefined on every training sample: no gradient and no result (descend.outcomes)
+                stop_runs(torch.isnan(value), _LEFT_DOMAIN if masked else _DIVERGED, step)
+                shown = status != _DIVERGED
+            eval_values.setdefault((split, "loss"), []).append(torch.where(shown, value, math.nan))
+            if acc is not None:
+                eval_values.setdefault((split, "accuracy"), []).append(torch.where(shown, acc, math.nan))
+            if in_units is not None:
+                original.setdefault(split, []).append(torch.where(shown, in_units.double(), math.nan))
         metrics = {f"{split}_{metric}": v[-1] for (split, metric), v in eval_values.items()}
         if last_batch is not None:
             metrics["batch_loss"] = last_batch
@@ -501,10 +505,16 @@ def train_cohort(
     interrupted, done, compile_seconds = False, 0, 0.0
 
     def compile_all(fn: _CompiledStep, t: int) -> float:
-        """Compile off the clock: one discarded call per batch shape (the step is pure); the seconds it took."""
+        """Compile off the clock: one discarded call per batch shape (the step is pure), and the evaluation;
+        the seconds it took."""
+        nonlocal eval_fn
         compiling = time.perf_counter()
         for index in _shapes(plan):
             fn(_scheduled(kwargs, factors, t), flat, state, moving, moving, bound, x, y, index)
+        if evals and eval_every and evaluate_compiled:
+            eval_fn = compiled_eval
+            with torch.no_grad():
+                eval_fn(flat)
         return time.perf_counter() - compiling
 
     try:
@@ -998,6 +1008,88 @@ def _compile_step(model: Any, objective: Objective, update: Callable[..., Any], 
     return compile_fx(graph, inputs, config_patches={"cpp_wrapper": True})
 
 
+class _CompiledEval:
+    """Every split's evaluation as one compiled program, kept per process as the steps are.
+
+    For each split (in the problem's order): the cost J of each run (NaN for a run with no valid sample), the
+    accuracy for classification (else None), and for a standardised target the cost in the target's units
+    (else None). :meth:`eager` computes the same operations uncompiled: the same numbers to round-off.
+    An evaluation is a few dozen small operations per split, as many as a step of a small model, so where the
+    steps are compiled the evaluations are too (:func:`train_cohort`).
+    """
+
+    def __init__(self, model: Any, objective: Objective, sizes: tuple[int, ...], shapes: tuple[Any, ...],
+                 evals: Mapping[str, tuple[Tensor, Tensor]], mean: Tensor | None, std: Tensor | None) -> None:
+        self.model, self.objective, self.sizes, self.shapes = model, objective, sizes, shapes
+        self.data = [t for xs_ys in evals.values() for t in xs_ys]
+        self.units = [] if mean is None or std is None else [mean, std]
+        self.accuracy = objective.kind in ("binary", "multiclass")
+        self.program: Callable[..., Any] | None = None
+
+    def _measure(self, w: Tensor, *data: Tensor) -> list[Tensor]:
+        params = _unflatten(w, self.sizes, self.shapes)
+        n = len(self.data)
+        out = []
+        for i in range(0, n, 2):
+            xs, ys = data[i], data[i + 1]
+            value, acc = self.objective.value_and_accuracy(self.model, params, xs, ys, empty=math.nan)
+            out += [value, acc if acc is not None else torch.zeros(())]
+            if self.units:
+                mean, std = data[n], data[n + 1]
+                out.append(self.objective.original_units(self.model, params, xs, ys, mean, std))
+        return out
+
+    def _split(self, out: Sequence[Tensor]) -> list[tuple[Tensor, Tensor | None, Tensor | None]]:
+        width = 3 if self.units else 2
+        return [(out[i], out[i + 1] if self.accuracy else None, out[i + 2] if self.units else None)
+                for i in range(0, len(out), width)]
+
+    def eager(self, w: Tensor) -> list[tuple[Tensor, Tensor | None, Tensor | None]]:
+        return self._split(self._measure(w, *self.data, *self.units))
+
+    def _key(self, w: Tensor) -> tuple[Any, ...]:
+        return ("evaluate", self.model, self.objective, self.sizes, self.shapes,
+                tuple((t.shape, t.stride(), t.dtype) for t in (w, *self.data, *self.units)))
+
+    def cached(self, w: Tensor) -> bool:
+        """Whether this process holds the program for ``w``'s shape already."""
+        try:
+            with _PROGRAMS_LOCK:
+                return self._key(w) in _PROGRAMS
+        except TypeError:  # an unhashable model or loss: never kept between fits
+            return False
+
+    def __call__(self, w: Tensor) -> list[tuple[Tensor, Tensor | None, Tensor | None]]:
+        if self.program is None:
+            self.program = self._compiled(w)
+        return self._split(self.program(w, *self.data, *self.units))
+
+    def _compiled(self, w: Tensor) -> Callable[..., Any]:
+        from torch._inductor.compile_fx import compile_fx
+        from torch.fx.experimental.proxy_tensor import make_fx
+
+        try:
+            key: Any = self._key(w)
+            with _PROGRAMS_LOCK:
+                program = _PROGRAMS.get(key)
+                if program is not None:
+                    _PROGRAMS.move_to_end(key)
+                    return program
+        except TypeError:  # an unhashable model or loss: compile for this cohort only
+            key = None
+        use_cache_directory()
+        inputs = [w, *self.data, *self.units]
+        with traced():
+            graph = make_fx(self._measure, tracing_mode="fake")(*inputs)
+        program = compile_fx(graph, inputs, config_patches={"cpp_wrapper": True})
+        if key is not None and not isinstance(self.model, models.ModuleModel):  # a module may change between fits
+            with _PROGRAMS_LOCK:
+                _PROGRAMS[key] = program
+                while len(_PROGRAMS) > MAX_PROGRAMS:
+                    _PROGRAMS.popitem(last=False)
+        return program
+
+
 # -- the API --------------------------------------------------------------------------------------------
 
 
@@ -1241,6 +1333,39 @@ class Runs:
                 row["compile_seconds"] = res.compile_seconds / len(res.cohort.runs)
             rows.append(row)
         return pd.DataFrame(rows).set_index("run")
+
+    def curve(self, run: int, metric: str = "loss", split: str = "train") -> tuple[Any, Any, Any]:
+        """One run's curve as arrays ``(step, epoch, value)``: the rows of :attr:`curves` for that run, split
+        and metric (``split="batch"`` for the loss of every step's batch; ``metric="grad_norm:<name>"`` for a
+        parameter tensor's gradient norm at every step), without building the whole table.
+
+        Example:
+            >>> import descend
+            >>> runs = descend.fit(task="himmelblau", optimizer="adam", steps=20, eval_every=5)
+            >>> step, epoch, value = runs.curve(0, "loss", "train")
+            >>> step.tolist()
+            [0, 5, 10, 15, 20]
+        """
+        for r, res, j in self._located():
+            if r.index != run:
+                continue
+            steps = torch.arange(res.train_loss.shape[0])
+            epochs = res.epochs if res.epochs is not None else torch.arange(len(steps) + 1, dtype=torch.float64)
+            if split == "batch" and metric == "loss":
+                return steps.numpy(), epochs[steps].numpy(), res.train_loss[:, j].numpy()
+            if metric.startswith("grad_norm:") and split == "train":
+                name = metric.split(":", 1)[1]
+                if res.grad_norms is None or name not in self.names:
+                    raise KeyError(f"no gradient norms of {name!r} were recorded (record_grad_norms=True; "
+                                   f"parameters: {', '.join(self.names)})")
+                return steps.numpy(), epochs[steps].numpy(), res.grad_norms[:, j, self.names.index(name)].numpy()
+            if (split, metric) not in res.evals:
+                known = ", ".join(f"{s}/{m}" for s, m in res.evals) or "none"
+                raise KeyError(f"no {split}/{metric} curve (recorded: batch/loss, {known})")
+            at = torch.tensor(res.eval_steps, dtype=torch.long).clamp(max=len(epochs) - 1)
+            return at.numpy() if not res.eval_steps else torch.tensor(res.eval_steps).numpy(), epochs[at].numpy(), \
+                res.evals[(split, metric)][:, j].numpy()
+        raise KeyError(f"no run {run} (runs 0..{len(self.runs) - 1})")
 
     @property
     def curves(self) -> Any:
