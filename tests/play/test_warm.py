@@ -13,6 +13,7 @@ import descend
 from descend import tasks
 from descend.play import app as app_module
 from descend.play import warm, widgets
+from descend.play.state import STATES
 from descend.spec import RunSpec
 
 
@@ -57,3 +58,41 @@ def test_descend_play_compiles_on_the_side_unless_told_not_to(monkeypatch, flag,
     result = CliRunner().invoke(cli, ["play", "--no-browser", *flag])
     assert result.exit_code == 0, result.output
     assert seen["compile"] is expected
+
+
+def test_prepared_jobs_wait_behind_every_submitted_one():
+    import threading
+
+    warm.set_enabled(True)
+    order, gate, running = [], threading.Event(), threading.Event()
+    warm.submit(lambda: (running.set(), gate.wait(30), order.append("request 1")))
+    assert running.wait(30)  # (a job still waiting would be replaced by a newer one)
+    warm.prepare([lambda: order.append("default 1"), lambda: order.append("default 2")])
+    warm.submit(lambda: order.append("request 2"))  # a newer request's job: ahead of the defaults
+    gate.set()
+    assert warm.wait(60)
+    assert order == ["request 1", "request 2", "default 1", "default 2"]
+    warm.set_enabled(False)
+    warm.prepare([lambda: order.append("ignored")])  # switched off: nothing queued
+    assert not warm.pending() and order[-1] == "default 2"
+
+
+def test_descend_play_prepares_every_training_widgets_default_state_compiled(monkeypatch):
+    jobs, fits = [], []
+    warm.set_enabled(True)
+    monkeypatch.setattr(warm, "prepare", jobs.extend)
+    widgets.prepare_defaults()
+    assert len(jobs) == 4  # line, landscape, ellipse, vanishing (curvature has no fit, tune searches)
+
+    def fake_fit(**kwargs):
+        fits.append(kwargs["compile"])
+        raise RuntimeError("enough")
+
+    monkeypatch.setattr(descend, "fit", fake_fit)
+    for job in jobs:
+        with pytest.raises(RuntimeError, match="enough"):
+            job()
+    assert fits == [True] * 4  # compiled now, not "cached": these jobs are what builds the programs
+    with pytest.raises(RuntimeError, match="enough"):  # a request itself never compiles
+        widgets.compute(STATES["line"]())
+    assert fits[-1] == "cached"

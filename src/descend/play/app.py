@@ -229,6 +229,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
         echo(f"warning: --host {host} serves the playground to every machine that can reach this one; it runs "
              "training on request and has no login")
     echo(f"descend play: {url}  (Ctrl-C to stop)")
+    if compile:
+        from .widgets import prepare_defaults
+
+        prepare_defaults()  # the default states' programs, built on the side while the server starts
     config = uvicorn.Config(create_app(), host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)
     if open_browser:

@@ -6,6 +6,8 @@ eagerly, the same fit with ``compile=True`` is queued here and runs in one backg
 about 10 s on two cores the first time and well under a second from Inductor's on-disk cache, and from then on
 every request of the same shapes (the same landscape and optimizers, any start, learning rate or number of
 steps) runs compiled. Only the newest job waits: dragging the start queues one job, not one per position.
+``descend play`` also queues, at start, the programs of every widget's default state (:func:`prepare`): those run
+only while no request's job waits, and fill the result cache, so that the page's first answers come compiled.
 
 The compiled program is the same operations as the eager step, so its numbers equal the eager ones to
 round-off (tests/test_engine_groups.py); each result says which it is (``compiled``) and its Python snippet
@@ -20,11 +22,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["enabled", "pending", "set_enabled", "submit", "wait"]
+__all__ = ["enabled", "pending", "prepare", "set_enabled", "submit", "wait"]
 
 _log = logging.getLogger(__name__)
 _LOCK = threading.Condition()
-_STATE: dict[str, Any] = {"enabled": True, "next": None, "running": False, "thread": None}
+_STATE: dict[str, Any] = {"enabled": True, "next": None, "later": [], "running": False, "thread": None}
 
 
 def enabled() -> bool:
@@ -36,7 +38,7 @@ def set_enabled(on: bool) -> None:
     with _LOCK:
         _STATE["enabled"] = bool(on)
         if not on:
-            _STATE["next"] = None
+            _STATE["next"], _STATE["later"] = None, []
 
 
 def submit(job: Callable[[], Any]) -> None:
@@ -45,29 +47,50 @@ def submit(job: Callable[[], Any]) -> None:
         if not _STATE["enabled"]:
             return
         _STATE["next"] = job
-        if _STATE["thread"] is None:
-            _STATE["thread"] = threading.Thread(target=_work, name="descend-play-compile", daemon=True)
-            _STATE["thread"].start()
-        _LOCK.notify_all()
+        _start()
+
+
+def prepare(jobs: list[Callable[[], Any]]) -> None:
+    """Queue ``jobs`` behind every :func:`submit`-ted one: each runs when no other job waits, in order."""
+    with _LOCK:
+        if not _STATE["enabled"]:
+            return
+        _STATE["later"] = [*_STATE["later"], *jobs]
+        _start()
+
+
+def _start() -> None:
+    if _STATE["thread"] is None:
+        _STATE["thread"] = threading.Thread(target=_work, name="descend-play-compile", daemon=True)
+        _STATE["thread"].start()
+    _LOCK.notify_all()
+
+
+def _idle() -> bool:
+    return _STATE["next"] is None and not _STATE["later"] and not _STATE["running"]
 
 
 def pending() -> bool:
     """Whether a job waits or runs."""
     with _LOCK:
-        return _STATE["next"] is not None or bool(_STATE["running"])
+        return not _idle()
 
 
 def wait(timeout: float) -> bool:
     """Wait until no job waits or runs (at most ``timeout`` seconds); whether that happened."""
     with _LOCK:
-        return _LOCK.wait_for(lambda: _STATE["next"] is None and not _STATE["running"], timeout)
+        return _LOCK.wait_for(_idle, timeout)
 
 
 def _work() -> None:
     while True:
         with _LOCK:
-            _LOCK.wait_for(lambda: _STATE["next"] is not None)
-            job, _STATE["next"], _STATE["running"] = _STATE["next"], None, True
+            _LOCK.wait_for(lambda: _STATE["next"] is not None or bool(_STATE["later"]))
+            if _STATE["next"] is not None:
+                job, _STATE["next"] = _STATE["next"], None
+            else:
+                job, *_STATE["later"] = _STATE["later"]
+            _STATE["running"] = True
         try:
             job()
         except Exception:  # a compile that fails leaves the widget eager: it was answered already

@@ -100,12 +100,35 @@ def _fit(task: Any, specs: Sequence[Any], *, grad_norms: bool = False, **budget:
     from ..models import ModuleModel
 
     kwargs = dict(task=task, runs=list(specs), record_grad_norms=grad_norms, **budget)
+    if getattr(_PREPARING, "on", False):  # building a default state's programs on the side (prepare_defaults)
+        return descend.fit(compile=True, **kwargs)
     warming = warm.enabled() and not isinstance(task.model, ModuleModel)
     with _TRAINING:
         runs = descend.fit(compile="cached" if warming else False, **kwargs)
     if warming and not _compiled(runs):
         warm.submit(lambda: descend.fit(compile=True, **kwargs))
     return runs
+
+
+_PREPARING = threading.local()
+
+
+def prepare_defaults() -> None:
+    """Queue the programs of every widget's default state on the side (:func:`descend.play.warm.prepare`), so
+    that a page opened once they are built answers compiled from its first request. ``descend play`` calls it
+    at start; a request's own job goes first."""
+    from .state import STATES
+
+    def job(state: WidgetState) -> Callable[[], None]:
+        def run() -> None:
+            _PREPARING.on = True
+            try:
+                WIDGETS[state.widget](state)
+            finally:
+                _PREPARING.on = False
+        return run
+
+    warm.prepare([job(cls()) for name, cls in STATES.items() if name not in ("curvature", "tune")])
 
 
 def _compiled(runs: Any) -> bool:
@@ -196,8 +219,7 @@ def line(state: LineState) -> dict[str, Any]:
     w, b, j = surface.grid(state.grid)
     with torch.no_grad():
         cost = surface.cost(torch.as_tensor(path[:, 0]), torch.as_tensor(path[:, 1])).numpy()
-    curves = runs.curves
-    batch_loss = curves[(curves["split"] == "batch") & (curves["metric"] == "loss")]["value"].to_numpy()
+    batch_loss = runs.curve(0, "loss", "batch")[2]
     x = task.data.train.x.double()[:, 0].numpy()
     y = task.data.train.y.double().reshape(-1).numpy()
     ls = task.known.points[0]
@@ -485,15 +507,17 @@ def _ellipse_paths(state: EllipseState, task: Any) -> dict[str, Any]:
     if cached is not None:
         return cached
     runs = _fit(task, [_spec(e, state.steps, start=state.start) for e in state.optimizers], steps=state.steps)
-    surface = task.surface
-    out = []
-    for i, entry in enumerate(state.optimizers):
+    paths = []
+    for i in range(len(state.optimizers)):
         path = runs.paths[i]
         status, at = _status(runs.summary, i)
-        if status != "ok" and at is not None:
-            path = path[: at + 1]
-        with torch.no_grad():
-            cost = surface.cost(torch.as_tensor(path[:, 0]), torch.as_tensor(path[:, 1])).numpy()
+        paths.append((path[: at + 1] if status != "ok" and at is not None else path, status, at))
+    with torch.no_grad():  # the cost along every path in one evaluation of the surface
+        points = torch.as_tensor(np.concatenate([path for path, _, _ in paths]))
+        costs = np.split(task.surface.cost(points[:, 0], points[:, 1]).numpy(),
+                         np.cumsum([len(path) for path, _, _ in paths])[:-1])
+    out = []
+    for entry, (path, status, at), cost in zip(state.optimizers, paths, costs):
         out.append({"label": entry.label, "optimizer": entry.name, "path": _list(path), "cost": _list(cost),
                     "status": status, "status_at": at, "final": _list(path[-1])})
     result = {"runs": out, "compiled": _compiled(runs)}
@@ -515,20 +539,18 @@ def _ellipse_batches(state: EllipseState) -> dict[str, Any]:
     sizes = [b for s in state.batch_sizes for b in parse_batch_sizes(s)]
     specs = [RunSpec(state.batch_optimizer, {"lr": state.batch_lr}, b, 0) for b in sizes]
     runs = _fit(tasks.get("ellipse"), specs, epochs=state.epochs)
-    curves = runs.curves
     colours = {"full": "#1f77b4", "1": "#d62728", "32": "#2ca02c"}
     out = []
     for i, b in enumerate(sizes):
-        mine = curves[curves["run"] == i]
-        batch = mine[(mine["split"] == "batch") & (mine["metric"] == "loss")]
+        _, batch_epoch, batch_loss = runs.curve(i, "loss", "batch")
         every = 32 if b == 1 else 2 if isinstance(b, int) and b <= 32 else 1  # as the seed's figure 3
-        thinned = batch.iloc[::every]
-        train = mine[(mine["split"] == "train") & (mine["metric"] == "loss")]
+        _, train_epoch, train_loss = runs.curve(i, "loss", "train")
         status, at = _status(runs.summary, i)
         label = batch_label(b)
         out.append({"label": label, "colour": colours.get(label, "#9467bd"), "every": every,
-                    "updates": len(batch), "epoch": _list(thinned["epoch"]), "loss": _list(thinned["value"]),
-                    "train_epoch": _list(train["epoch"]), "train_loss": _list(train["value"]),
+                    "updates": len(batch_loss), "epoch": _list(batch_epoch[::every]),
+                    "loss": _list(batch_loss[::every]), "train_epoch": _list(train_epoch),
+                    "train_loss": _list(train_loss),
                     "status": status, "status_at": at, "final": _list(runs.params[i]["w_a"].reshape(1).tolist()
                                                                        + runs.params[i]["w_b"].reshape(1).tolist())})
     result = {"batches": out, "epochs": state.epochs, "batch_optimizer": state.batch_optimizer,
@@ -554,19 +576,16 @@ def vanishing(state: VanishingState) -> dict[str, Any]:
     entry = OptimizerEntry(name=state.optimizer, lr=state.lr)
     runs = _fit(task, [_spec(entry, state.steps)], steps=state.steps, grad_norms=True)
     compiled = _compiled(runs)
-    curves = runs.curves
     names = [n for n in runs.names if n.endswith(".weight")]
     norms = []
     steps = None
     for name in names:
-        rows = curves[curves["metric"] == f"grad_norm:{name}"]
-        values = rows["value"].to_numpy()
+        at, _, values = runs.curve(0, f"grad_norm:{name}")
         keep = _thin(len(values), 250)
-        steps = rows["step"].to_numpy()[keep]
+        steps = at[keep]
         norms.append(_list(values[keep]))
-    train = curves[(curves["split"] == "train")]
-    loss = train[train["metric"] == "loss"]
-    accuracy = train[train["metric"] == "accuracy"]
+    loss_step, _, loss = runs.curve(0, "loss")
+    accuracy_step, _, accuracy = runs.curve(0, "accuracy")
     status, at = _status(runs.summary, 0)
     first_last = [n[-1] if n else None for n in norms]
     first_step = [n[0] if n else None for n in norms]
@@ -579,8 +598,8 @@ def vanishing(state: VanishingState) -> dict[str, Any]:
         "layers": [f"layer {i + 1}" if i < len(names) - 1 else "output" for i in range(len(names))],
         "steps": _list(steps if steps is not None else []), "norms": norms, "final_norms": first_last,
         "first_norms": first_step,
-        "loss_step": _list(loss["step"]), "loss": _list(loss["value"]),
-        "accuracy_step": _list(accuracy["step"]), "accuracy": _list(accuracy["value"]),
+        "loss_step": _list(loss_step), "loss": _list(loss),
+        "accuracy_step": _list(accuracy_step), "accuracy": _list(accuracy),
         "status": status, "status_at": at,
         "command": command, "command_note": note,
         "compiled": compiled,
