@@ -4,8 +4,10 @@ Each case is requested through the web app (FastAPI's test client: routing, vali
 cache emptied before every request, so each request trains; the median and 95th percentile are printed, then
 the same request answered from the cache. Two modes: eager (``descend play --no-compile``), and compiled (the
 default: the first answer is eager and the program is compiled on the side, :mod:`descend.play.warm`; the
-requests are timed once it is built, as a drag after the first answer is). The cases are those of the issue that asked for the playground: the
-landscape widget with 4 optimizers × 500 steps, and the line fit with m = 512, batch 32, 500 steps.
+requests are timed once it is built, as a drag after the first answer is). The cases: those of the issue that
+asked for the playground (the landscape widget with 4 optimizers × 500 steps, the line fit with m = 512, batch 32,
+500 steps), a drag of the ellipse's start (each request another start; the batch-size comparison, which does not
+depend on it, from the cache), and the default states of the vanishing-gradients and curvature widgets.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ CASES = {
         "/api/landscape?steps=500&start=-4.0,4.0&optimizers=gd;lr=0.01&optimizers=momentum;lr=0.01"
         "&optimizers=rmsprop;lr=0.01&optimizers=adam;lr=0.05",
     "line fit, m = 512, batch 32, 500 steps": "/api/line?m=512&batch_size=32&steps=500",
+    # a drag: each request another start, the batch-size comparison (which does not depend on it) from the cache
+    "ellipse, a drag (4 optimizers × 400 steps)": "/api/ellipse?start={a:.3f},{b:.3f}",
+    "vanishing gradients, default (8 layers, 200 steps)": "/api/vanishing",
+    "curvature, default": "/api/curvature",
 }
+#: Cases timed as a drag: the start moves at every request and nothing else is dropped from the cache.
+DRAGS = {"ellipse, a drag (4 optimizers × 400 steps)"}
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -28,15 +36,21 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _measure(client: Any, path: str, requests: int) -> tuple[list[float], list[float], Any]:
+def _path(path: str, i: int) -> str:
+    """The request's path; a drag's start moves a little at every request (never the same start twice)."""
+    return path.format(a=0.1 + 0.002 * (i % 97), b=1.8 - 0.003 * (i // 97))
+
+
+def _measure(client: Any, path: str, requests: int, drag: bool, first: int = 1) -> tuple[list[float], list[float], Any]:
     from . import widgets
 
     times, computed = [], []
     body = None
-    for _ in range(requests):
-        widgets.clear_cache()
+    for i in range(first, first + requests):
+        if not drag:
+            widgets.clear_cache()
         started = time.perf_counter()
-        body = client.get(path).json()
+        body = client.get(_path(path, i)).json()
         times.append(time.perf_counter() - started)
         computed.append(body["seconds"])
     return times, computed, body
@@ -57,17 +71,21 @@ def main(argv: list[str] | None = None) -> None:
             warm.set_enabled(mode == "compiled")
             widgets.clear_cache()
             started = time.perf_counter()
-            assert client.get(path).status_code == 200  # the first request pays one-time costs
+            assert client.get(_path(path, 0)).status_code == 200  # the first request pays one-time costs
             first = time.perf_counter() - started
             waited = time.perf_counter()
             warm.wait(600)  # the program compiled on the side (descend.play.warm), as a server does after it
             waited = time.perf_counter() - waited
-            times, computed, body = _measure(client, path, args.requests)
+            times, computed, body = _measure(client, path, args.requests, name in DRAGS,
+                                             first=1 if mode == "eager" else 1 + args.requests)
+            if mode == "compiled" and "compiled" not in body:
+                print(f"{name}: always eager (one parabola, nothing to compile)")
+                break
             if mode == "compiled" and not body.get("compiled"):
                 print(f"{name}: not compiled (the task's model is not kept between fits)")
                 continue
             started = time.perf_counter()
-            client.get(path)
+            client.get(_path(path, args.requests if mode == "eager" else 2 * args.requests))
             cached = time.perf_counter() - started
             extra = f"; first answer {first * 1000:.0f} ms, compiled on the side in {waited:.1f} s" \
                 if mode == "compiled" else ""
