@@ -1,7 +1,8 @@
 """Server latency of the playground: ``python -m descend.play.benchmark [--requests 50]``.
 
 Each case is requested through the web app (FastAPI's test client: routing, validation, JSON) with the result
-cache emptied before every request, so each request trains; the median and 95th percentile are printed, then
+cache emptied before every request, so each request trains; the median and 95th percentile of the time until the
+answer has arrived (its JSON not yet parsed by the client) are printed, then
 the same request answered from the cache. Two modes: eager (``descend play --no-compile``), and compiled (the
 default: the first answer is eager and the program is compiled on the side, :mod:`descend.play.warm`; the
 requests are timed once it is built, as a drag after the first answer is). The cases: those of the issue that
@@ -50,8 +51,9 @@ def _measure(client: Any, path: str, requests: int, drag: bool, first: int = 1) 
         if not drag:
             widgets.clear_cache()
         started = time.perf_counter()
-        body = client.get(_path(path, i)).json()
-        times.append(time.perf_counter() - started)
+        response = client.get(_path(path, i))
+        times.append(time.perf_counter() - started)  # the server's answer, before this client parses it
+        body = response.json()
         computed.append(body["seconds"])
     return times, computed, body
 
