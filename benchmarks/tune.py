@@ -1,7 +1,7 @@
 """The same hyperparameter search two ways: ``descend tune`` (K trials per cohort, one batched program) against
 Optuna's usual loop (``study.optimize``, one trial at a time, a torch.nn + torch.optim objective).
 
-Both use the same sampler (TPE, multivariate, seed 0), the same trial budget, the same space (Adam's lr
+Both use the same sampler (TPE, multivariate, seed 0; with ``--vary-seed`` round r uses seed r), the same trial budget, the same space (Adam's lr
 log-uniform in 1e-4..1e-1 and beta1 in 0.5..0.99), the same steps and batch size, and the same storage (a
 journal file in a temporary directory). Workloads:
 
@@ -74,7 +74,7 @@ def arrays(workload: str):
     return task.data.train.x, task.data.train.y, task.data.train.x, task.data.train.y
 
 
-def run_descend(workload: str, trials: int, cohort: int, storage: str, compile: bool = False) -> dict:
+def run_descend(workload: str, trials: int, cohort: int, storage: str, compile: bool = False, seed: int = 0) -> dict:
     import descend
 
     task = "digits" if workload == "digits" else sweep_task()
@@ -85,7 +85,7 @@ def run_descend(workload: str, trials: int, cohort: int, storage: str, compile: 
                  steps=STEPS[workload] if compile else 5, seeds=0, batch_size=BATCH, study="warm-up", compile=compile)
     started = time.perf_counter()
     result = descend.tune(task, optimizer="adam", space=SPACE, trials=trials, cohort=cohort, steps=STEPS[workload],
-                          seeds=0, batch_size=BATCH, storage=storage, study=workload, sampler="tpe", seed=0,
+                          seeds=0, batch_size=BATCH, storage=storage, study=workload, sampler="tpe", seed=seed,
                           compile=compile)
     seconds = time.perf_counter() - started
     outcome = result.outcomes["adam"]
@@ -94,7 +94,7 @@ def run_descend(workload: str, trials: int, cohort: int, storage: str, compile: 
             "train_seconds": outcome.train_seconds}
 
 
-def run_loop(workload: str, trials: int, storage: str) -> dict:
+def run_loop(workload: str, trials: int, storage: str, seed: int = 0) -> dict:
     """What Optuna users write: study.optimize over an objective that trains one torch.nn model."""
     import warnings
 
@@ -132,7 +132,7 @@ def run_loop(workload: str, trials: int, storage: str) -> dict:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        sampler = optuna.samplers.TPESampler(seed=0, multivariate=True)
+        sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True)
     store = JournalStorage(JournalFileBackend(storage, lock_obj=JournalFileOpenLock(storage)))
     warm = optuna.create_study(sampler=sampler)  # first-call costs off the clock, in memory
     warm.optimize(objective, n_trials=1)
@@ -232,21 +232,21 @@ def frozen_table(runs: list[dict]) -> None:
           f"({1 - med(compact) / med(full):.0%} less)")
 
 
-def worker(impl: str, workload: str, trials: int, cohort: int) -> None:
+def worker(impl: str, workload: str, trials: int, cohort: int, seed: int = 0) -> None:
     if impl == "frozen":
         print(json.dumps(run_frozen(trials, cohort)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         storage = str(Path(tmp) / "study.journal")
         if impl.startswith("descend"):
-            figures = run_descend(workload, trials, cohort, storage, compile=impl == "descend-compiled")
+            figures = run_descend(workload, trials, cohort, storage, compile=impl == "descend-compiled", seed=seed)
         else:
-            figures = run_loop(workload, trials, storage)
+            figures = run_loop(workload, trials, storage, seed=seed)
     print(json.dumps(figures))
 
 
-def measure(impl: str, workload: str, trials: int, cohort: int) -> dict | None:
-    out = subprocess.run([sys.executable, __file__, "--worker", impl, workload, str(trials), str(cohort)],
+def measure(impl: str, workload: str, trials: int, cohort: int, seed: int = 0) -> dict | None:
+    out = subprocess.run([sys.executable, __file__, "--worker", impl, workload, str(trials), str(cohort), str(seed)],
                          capture_output=True, text=True)
     if out.returncode != 0:
         print(f"  {impl} {workload}: failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else '?'}")
@@ -264,12 +264,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compile", action="store_true",
                         help="also descend with compile=True (compile time off the clock, as in benchmarks/sweep.py)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--vary-seed", action="store_true",
+                        help="round r uses sampler seed r (both ways alike), so the best value is a median over "
+                             "seeds, not one draw of TPE's luck")
     parser.add_argument("--frozen", action="store_true",
                         help="measure the row-steps successive halving leaves frozen (sweep workload; one --cohort)")
-    parser.add_argument("--worker", nargs=4, metavar=("IMPL", "WORKLOAD", "TRIALS", "COHORT"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=5, metavar=("IMPL", "WORKLOAD", "TRIALS", "COHORT", "SEED"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        worker(args.worker[0], args.worker[1], int(args.worker[2]), int(args.worker[3]))
+        worker(args.worker[0], args.worker[1], int(args.worker[2]), int(args.worker[3]), int(args.worker[4]))
         return 0
     if min(args.cohort) < 1 or max(args.cohort) > args.trials or args.rounds < 1:
         parser.error("--cohort takes numbers 1..--trials, --rounds a positive number")
@@ -285,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
 
     workloads = ["digits", "sweep"] if args.workload == "both" else [args.workload]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load {os.getloadavg()[0]:.2f}; Adam, "
-          f"space {SPACE}, TPE seed 0, {args.trials} trials, descend cohorts of {' and '.join(map(str, args.cohort))}, "
+          f"space {SPACE}, TPE seed {'= round' if args.vary_seed else 0}, {args.trials} trials, descend cohorts of {' and '.join(map(str, args.cohort))}, "
           "journal storage; "
           f"{args.rounds} rounds")
     rows = []
@@ -298,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
             for impl in order:
                 cohort = int(impl.split("-")[1]) if impl != "loop" else 0
                 kind = {"descend": "descend", "compiled": "descend-compiled"}.get(impl.split("-")[0], "loop")
-                figures = measure(kind, workload, args.trials, cohort)
+                figures = measure(kind, workload, args.trials, cohort, seed=r if args.vary_seed else 0)
                 got[impl].append(figures)
             print(f"  {workload} round {r + 1}: " + ", ".join(
                 f"{impl} {got[impl][-1]['seconds']:.1f} s (best {got[impl][-1]['best']:.4f})"

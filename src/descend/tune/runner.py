@@ -6,8 +6,8 @@ cohort then mixes optimizers, each trained as its own engine cohort). Each cohor
 1. fails stale trials of dead workers and re-queues them (:func:`descend.tune.storage.fail_stale`);
 2. counts what the study holds: the budget is reached when ``trials`` trials are complete or pruned;
    the trials other workers are running count as taken;
-3. asks K trials, each suggested right after its ask (so the next ask sees it as pending: TPE's
-   constant liar spreads the cohort), checks that none is beyond the budget (two workers that ask at the
+3. asks K trials, each suggested right after its ask (TPE draws them all from one model of the finished
+   trials, :mod:`descend.tune.tpe`), checks that none is beyond the budget (two workers that ask at the
    same moment), and beats for them (:class:`descend.tune.storage.Heartbeat`);
 4. builds K :class:`descend.spec.RunSpec` (seed: the trial number, or the number of the trial a retry
    repeats) and trains them with :func:`descend.engine.train`, one batched program per batch size and
@@ -112,8 +112,9 @@ def make_sampler(name: str, space: Space | ChoiceSpace, *, seed: int, cohort: in
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         warnings.simplefilter("ignore", FutureWarning)
         if name == "tpe":  # group: a choice of optimizers is a conditional space, one group per optimizer
-            return optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True,
-                                              group=isinstance(space, ChoiceSpace))
+            from .tpe import cohort_tpe
+
+            return cohort_tpe(seed=seed, multivariate=True, group=isinstance(space, ChoiceSpace))
         if name == "gp":
             return optuna.samplers.GPSampler(seed=seed)
         if name == "cmaes":
