@@ -31,3 +31,56 @@ def test_default_is_under_the_users_cache_home(monkeypatch, tmp_path):
     monkeypatch.delenv("DESCEND_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert _compile.cache_directory() == tmp_path / "descend" / "inductor"
+
+
+KEY_CODE = """
+import torch
+from descend import _compile, models
+from descend.optim import get
+from descend.problem import make_objective
+model = models.MLP((3, 8, 1), hidden="tanh", output="identity", init="torch")
+key = (model, make_objective(model, "mse", "regression"), get("adam").update, (torch.Size([4, 3]), torch.float32))
+"""
+
+
+def test_a_programs_fingerprint_is_the_same_in_every_process():
+    import subprocess
+    import sys
+
+    namespace: dict = {}
+    exec(KEY_CODE, namespace)  # noqa: S102  (the code above)
+    here = _compile.fingerprint(namespace["key"])
+    out = subprocess.run([sys.executable, "-c", KEY_CODE + "print(_compile.fingerprint(key))"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == here
+    assert "0x" not in repr(_compile._stable(namespace["key"]))
+    other = (*namespace["key"][:3], (namespace["key"][3][0], __import__("torch").float64))
+    assert _compile.fingerprint(other) != here  # another dtype, another program
+
+
+def test_auto_compiles_at_the_lower_cost_what_this_user_compiled_before(monkeypatch, tmp_path):
+    """compile="auto" counts a first compile at COMPILE_SECONDS and one that Inductor's on-disk cache holds (a
+    process of this user compiled it) at COMPILE_SECONDS_AGAIN."""
+    from collections import OrderedDict
+
+    import torch
+
+    import descend
+    from descend import engine, models
+
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    monkeypatch.setattr(engine, "COMPILE_SECONDS", 1e9)  # a first compile never pays
+    monkeypatch.setattr(engine, "COMPILE_SECONDS_AGAIN", 0.0)  # one compiled before always does
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(32, 3, generator=g)
+    common = dict(model=models.MLP((3, 8, 1), hidden="tanh", output="identity", init="torch"),
+                  data=(x, x.sum(dim=1, keepdim=True)), optimizer="adam", lr=[1e-2, 3e-2], batch_size=8,
+                  steps=engine.PROBE_STEPS + 10)
+    first = descend.fit(**common)
+    assert "compile_seconds" not in first.summary  # never compiled: eager
+    descend.fit(compile=True, **common)
+    assert len(list((tmp_path / "inductor" / "descend-programs").iterdir())) == 2  # the step, the evaluation
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # as a new process: nothing held in memory
+    again = descend.fit(**common)
+    assert (again.summary["compile_seconds"] > 0).all()

@@ -1,14 +1,18 @@
 """What descend's compiled paths share: torch.compile limits for the ``fused=True`` classes, the flag
-that marks a step being traced for compilation by ``fit(compile=True)``, and where compiled programs are
-cached on disk."""
+that marks a step being traced for compilation by ``fit(compile=True)``, where compiled programs are
+cached on disk, and which of them a process of this user compiled before."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -76,3 +80,51 @@ def use_cache_directory() -> None:
     except OSError:  # an unwritable home: Inductor's default stays
         return
     os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(target)
+
+
+# -- which programs were compiled before, by any process of this user ------------------------------------------
+
+
+def _stable(value: Any) -> Any:
+    """A description of ``value`` that is the same in every process: functions and classes by their qualified
+    names, dataclasses by their compared fields, no memory addresses."""
+    if isinstance(value, (str, int, float, bool, type(None), torch.dtype, torch.Size)):
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        return tuple(_stable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((repr(k), _stable(v)) for k, v in value.items()))
+    if isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    if dataclasses.is_dataclass(value):
+        return (_stable(type(value)),) + tuple((f.name, _stable(getattr(value, f.name)))
+                                               for f in dataclasses.fields(value) if f.compare)
+    return re.sub(r" at 0x[0-9a-f]+", "", repr(value))
+
+
+def fingerprint(key: Any) -> str:
+    """A name for the program of ``key`` (everything its trace depends on) that is the same in every process."""
+    text = repr((torch.__version__, _stable(key)))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _index() -> Path:
+    return cache_directory() / "descend-programs"
+
+
+def compiled_before(fingerprints: Iterator[str] | list[str]) -> bool:
+    """Whether a process of this user compiled every one of these programs before, so that Inductor's on-disk
+    cache holds them and compiling them again takes seconds, not tens of seconds. A hint for
+    ``compile="auto"`` (a program removed from the cache since only costs its first compile again)."""
+    index = _index()
+    return all((index / f).exists() for f in fingerprints)
+
+
+def remember_compiled(name: str) -> None:
+    """Note that the program ``name`` (a :func:`fingerprint`) is in Inductor's on-disk cache."""
+    try:
+        index = _index()
+        index.mkdir(parents=True, exist_ok=True)
+        (index / name).touch()
+    except OSError:  # an unwritable cache: the next process assumes a first compile
+        pass

@@ -51,7 +51,7 @@ import torch
 from torch import Tensor
 
 from . import clipping, models, outcomes
-from ._compile import traced, tracing, use_cache_directory
+from ._compile import compiled_before, fingerprint, remember_compiled, traced, tracing, use_cache_directory
 from .optim import get as get_optimizer
 from .optim import random_search
 from .problem import Objective, Problem, make_objective
@@ -527,8 +527,10 @@ def train_cohort(
                     probing = False
                     candidate = compiled_step()
                     per_step = statistics.median(b - a for a, b in zip(probe_times[1:], probe_times[2:]))
-                    cached = candidate.cached(_scheduled(kwargs, factors, t), state, flat, x, y, _shapes(plan))
-                    if worth_compiling(per_step, steps - t, cached):
+                    hyper_t, shapes_t = _scheduled(kwargs, factors, t), _shapes(plan)
+                    cached = candidate.cached(hyper_t, state, flat, x, y, shapes_t)
+                    before = not cached and candidate.compiled_before(hyper_t, state, flat, x, y, shapes_t)
+                    if worth_compiling(per_step, steps - t, cached, before):
                         compile_seconds = compile_all(candidate, t)
                         step_fn = candidate
             if hooks.stop_requested():
@@ -859,25 +861,31 @@ def _parameter_count(model: Any, dtype: torch.dtype) -> int:
 
 #: ``compile="auto"``: the eager steps timed before deciding (the first one, which pays one-time costs, not
 #: counted), what a compiled step costs against an eager one (about a third: benchmarks/sweep.py, K = 16 to
-#: 256), and what compiling one program costs on a 2-core machine the first time (15-25 s; the on-disk cache
-#: makes it less, but which programs it holds cannot be told beforehand, so the first-time cost is assumed).
+#: 256), what compiling a cohort's programs costs on a 2-core machine the first time (15-25 s), and what it
+#: costs when a process of this user compiled them before, so that Inductor's on-disk cache holds them
+#: (tracing and loading: COMPILE_SECONDS_AGAIN, measured in benchmarks/compile_cache.py).
 PROBE_STEPS = 12
 COMPILED_FRACTION = 1 / 3
 COMPILE_SECONDS = 25.0
+COMPILE_SECONDS_AGAIN = 3.0
 
 
-def worth_compiling(eager_seconds_per_step: float, remaining_steps: int, cached: bool) -> bool:
+def worth_compiling(eager_seconds_per_step: float, remaining_steps: int, cached: bool,
+                    compiled_before: bool = False) -> bool:
     """Whether compiling the remaining steps saves more time than compiling costs.
 
     ``cached``: this process already holds the programs (a second fit of the same shapes), so compiling is
     free and always pays. Otherwise compile when ``remaining · t_eager · (1 − COMPILED_FRACTION)`` exceeds
-    ``COMPILE_SECONDS``: at K = 64 on the reference sweep (4 ms per eager step) after about 9,000 steps.
+    what compiling costs: ``COMPILE_SECONDS`` the first time (at K = 64 on the reference sweep, 4 ms per eager
+    step, after about 9,000 steps), ``COMPILE_SECONDS_AGAIN`` when ``compiled_before`` (a process of this user
+    compiled the same programs, :func:`descend._compile.compiled_before`: about 1,100 steps there).
     """
     if remaining_steps <= 0:
         return False
     if cached:
         return True
-    return remaining_steps * eager_seconds_per_step * (1 - COMPILED_FRACTION) > COMPILE_SECONDS
+    cost = COMPILE_SECONDS_AGAIN if compiled_before else COMPILE_SECONDS
+    return remaining_steps * eager_seconds_per_step * (1 - COMPILED_FRACTION) > cost
 
 
 # Compiled steps of this process, by everything a trace depends on besides tensor values: the model, loss,
@@ -923,19 +931,31 @@ class _CompiledStep:
         return (*self.static, statics, dynamic, type(state), _layout(state),
                 tuple((t.shape, t.stride(), t.dtype) for t in inputs))
 
-    def cached(self, hyper: Mapping[str, Any], state: Any, w: Tensor, x: Tensor, y: Tensor,
-               indices: Sequence[Tensor]) -> bool:
-        """Whether this process holds the programs for every batch shape of ``indices`` already."""
+    def _keys(self, hyper: Mapping[str, Any], state: Any, w: Tensor, x: Tensor, y: Tensor,
+              indices: Sequence[Tensor]) -> list[tuple[Any, ...]]:
         k = w.shape[0]
         flags = torch.ones(k, dtype=torch.bool)
         bound = torch.full((k,), math.inf, dtype=torch.float64)
         dynamic = [v for v in hyper.values() if isinstance(v, Tensor)]
+        return [self._key(hyper, state, [w, flags, flags, bound, x, y, index, *_leaves(state), *dynamic])
+                for index in indices]
+
+    def cached(self, hyper: Mapping[str, Any], state: Any, w: Tensor, x: Tensor, y: Tensor,
+               indices: Sequence[Tensor]) -> bool:
+        """Whether this process holds the programs for every batch shape of ``indices`` already."""
         try:
             with _PROGRAMS_LOCK:
-                return all(self._key(hyper, state, [w, flags, flags, bound, x, y, index, *_leaves(state), *dynamic])
-                           in _PROGRAMS for index in indices)
+                return all(key in _PROGRAMS for key in self._keys(hyper, state, w, x, y, indices))
         except TypeError:  # an unhashable model or loss: never kept between fits
             return False
+
+    def compiled_before(self, hyper: Mapping[str, Any], state: Any, w: Tensor, x: Tensor, y: Tensor,
+                        indices: Sequence[Tensor]) -> bool:
+        """Whether a process of this user compiled the programs for every batch shape of ``indices`` before
+        (:func:`descend._compile.compiled_before`): then compiling them again reads Inductor's on-disk cache."""
+        if isinstance(self.static[0], models.ModuleModel):
+            return False
+        return compiled_before([fingerprint(key) for key in self._keys(hyper, state, w, x, y, indices)])
 
     def _program(self, hyper: Mapping[str, Any], state: Any, inputs: list[Tensor]) -> Callable[..., Any]:
         model = self.static[0]
@@ -957,6 +977,7 @@ class _CompiledStep:
                     _PROGRAMS[key] = program
                     while len(_PROGRAMS) > MAX_PROGRAMS:
                         _PROGRAMS.popitem(last=False)
+                remember_compiled(fingerprint(key))
         return program
 
 
@@ -1087,6 +1108,7 @@ class _CompiledEval:
                 _PROGRAMS[key] = program
                 while len(_PROGRAMS) > MAX_PROGRAMS:
                     _PROGRAMS.popitem(last=False)
+            remember_compiled(fingerprint(key))
         return program
 
 
