@@ -418,8 +418,10 @@ def landscape(
     (torch.Size([2, 1, 1]), tensor([104., 104.]))
     """
     if isinstance(f, str):
-        if NAMED_LANDSCAPES is None:  # pragma: no cover - descend/__init__ imports descend.landscapes
-            raise ValueError(f"f={f!r}: import descend.landscapes to use landscapes by name")
+        if NAMED_LANDSCAPES is None:  # descend.landscapes registers its catalogue here when imported
+            import importlib
+
+            importlib.import_module("descend.landscapes")  # by name: models sit below landscapes
         try:
             scape = NAMED_LANDSCAPES(f)
         except ValueError as e:
