@@ -863,11 +863,12 @@ def _parameter_count(model: Any, dtype: torch.dtype) -> int:
 #: counted), what a compiled step costs against an eager one (about a third: benchmarks/sweep.py, K = 16 to
 #: 256), what compiling a cohort's programs costs on a 2-core machine the first time (15-25 s), and what it
 #: costs when a process of this user compiled them before, so that Inductor's on-disk cache holds them
-#: (tracing and loading: COMPILE_SECONDS_AGAIN, measured in benchmarks/compile_cache.py).
+#: (tracing and loading; benchmarks/compile_cache.py: 19-22 s the first time, 3.5-5.5 s again, with the
+#: evaluation's program, for the reference sweep, digits, the ellipse and Himmelblau at load 1).
 PROBE_STEPS = 12
 COMPILED_FRACTION = 1 / 3
 COMPILE_SECONDS = 25.0
-COMPILE_SECONDS_AGAIN = 3.0
+COMPILE_SECONDS_AGAIN = 5.0
 
 
 def worth_compiling(eager_seconds_per_step: float, remaining_steps: int, cached: bool,
@@ -878,7 +879,7 @@ def worth_compiling(eager_seconds_per_step: float, remaining_steps: int, cached:
     free and always pays. Otherwise compile when ``remaining · t_eager · (1 − COMPILED_FRACTION)`` exceeds
     what compiling costs: ``COMPILE_SECONDS`` the first time (at K = 64 on the reference sweep, 4 ms per eager
     step, after about 9,000 steps), ``COMPILE_SECONDS_AGAIN`` when ``compiled_before`` (a process of this user
-    compiled the same programs, :func:`descend._compile.compiled_before`: about 1,100 steps there).
+    compiled the same programs, :func:`descend._compile.compiled_before`: about 1,900 steps there).
     """
     if remaining_steps <= 0:
         return False
