@@ -512,9 +512,8 @@ def train_cohort(
         for index in _shapes(plan):
             fn(_scheduled(kwargs, factors, t), flat, state, moving, moving, bound, x, y, index)
         if evals and eval_every and evaluate_compiled:
+            compiled_eval.prepare(flat)
             eval_fn = compiled_eval
-            with torch.no_grad():
-                eval_fn(flat)
         return time.perf_counter() - compiling
 
     try:
@@ -1081,9 +1080,13 @@ class _CompiledEval:
         except TypeError:  # an unhashable model or loss: never kept between fits
             return False
 
-    def __call__(self, w: Tensor) -> list[tuple[Tensor, Tensor | None, Tensor | None]]:
+    def prepare(self, w: Tensor) -> None:
+        """Compile the program for ``w``'s shape now (or take this process's), without evaluating."""
         if self.program is None:
             self.program = self._compiled(w)
+
+    def __call__(self, w: Tensor) -> list[tuple[Tensor, Tensor | None, Tensor | None]]:
+        self.prepare(w)
         return self._split(self.program(w, *self.data, *self.units))
 
     def _compiled(self, w: Tensor) -> Callable[..., Any]:
