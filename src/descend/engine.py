@@ -962,23 +962,33 @@ class _CompiledStep:
         statics = tuple((k, v) for k, v in hyper.items() if not isinstance(v, Tensor))
         dynamic = tuple(k for k, v in hyper.items() if isinstance(v, Tensor))
         self.layout = _layout(state)
-        key = self._key(hyper, state, inputs)
-        try:
-            with _PROGRAMS_LOCK:
-                program = _PROGRAMS.get(key)
-                if program is not None:
-                    _PROGRAMS.move_to_end(key)
-        except TypeError:  # an unhashable model or loss: compile for this cohort only
-            key, program = None, None
-        if program is None:
-            program = _compile_step(*self.static, dict(statics), dynamic, state, inputs)
-            if key is not None and not isinstance(model, models.ModuleModel):  # a module may change between fits
-                with _PROGRAMS_LOCK:
-                    _PROGRAMS[key] = program
-                    while len(_PROGRAMS) > MAX_PROGRAMS:
-                        _PROGRAMS.popitem(last=False)
-                remember_compiled(fingerprint(key))
-        return program
+        return _held_or_compiled(lambda: self._key(hyper, state, inputs), model,
+                                 lambda: _compile_step(*self.static, dict(statics), dynamic, state, inputs))
+
+
+def _held_or_compiled(key_of: Callable[[], Any], model: Any, compile: Callable[[], Callable[..., Any]],
+                      ) -> Callable[..., Any]:
+    """This process's program under ``key_of()``, else ``compile()``'s, then kept under that key (least recently
+    used first out) and noted as compiled for later processes (:func:`descend._compile.remember_compiled`); not
+    kept for an unhashable key (a model or loss that cannot be compared) or a module, which may change between
+    fits."""
+    try:
+        key: Any = key_of()
+        with _PROGRAMS_LOCK:
+            program = _PROGRAMS.get(key)
+            if program is not None:
+                _PROGRAMS.move_to_end(key)
+                return program
+    except TypeError:  # an unhashable model or loss: compile for this cohort only
+        key = None
+    program = compile()
+    if key is not None and not isinstance(model, models.ModuleModel):
+        with _PROGRAMS_LOCK:
+            _PROGRAMS[key] = program
+            while len(_PROGRAMS) > MAX_PROGRAMS:
+                _PROGRAMS.popitem(last=False)
+        remember_compiled(fingerprint(key))
+    return program
 
 
 def _leaves(state: Any) -> list[Tensor]:
@@ -1090,30 +1100,17 @@ class _CompiledEval:
         return self._split(self.program(w, *self.data, *self.units))
 
     def _compiled(self, w: Tensor) -> Callable[..., Any]:
-        from torch._inductor.compile_fx import compile_fx
-        from torch.fx.experimental.proxy_tensor import make_fx
+        def compile() -> Callable[..., Any]:
+            from torch._inductor.compile_fx import compile_fx
+            from torch.fx.experimental.proxy_tensor import make_fx
 
-        try:
-            key: Any = self._key(w)
-            with _PROGRAMS_LOCK:
-                program = _PROGRAMS.get(key)
-                if program is not None:
-                    _PROGRAMS.move_to_end(key)
-                    return program
-        except TypeError:  # an unhashable model or loss: compile for this cohort only
-            key = None
-        use_cache_directory()
-        inputs = [w, *self.data, *self.units]
-        with traced():
-            graph = make_fx(self._measure, tracing_mode="fake")(*inputs)
-        program = compile_fx(graph, inputs, config_patches={"cpp_wrapper": True})
-        if key is not None and not isinstance(self.model, models.ModuleModel):  # a module may change between fits
-            with _PROGRAMS_LOCK:
-                _PROGRAMS[key] = program
-                while len(_PROGRAMS) > MAX_PROGRAMS:
-                    _PROGRAMS.popitem(last=False)
-            remember_compiled(fingerprint(key))
-        return program
+            use_cache_directory()
+            inputs = [w, *self.data, *self.units]
+            with traced():
+                graph = make_fx(self._measure, tracing_mode="fake")(*inputs)
+            return compile_fx(graph, inputs, config_patches={"cpp_wrapper": True})
+
+        return _held_or_compiled(lambda: self._key(w), self.model, compile)
 
 
 # -- the API --------------------------------------------------------------------------------------------
