@@ -529,6 +529,8 @@ def train_cohort(
                     hyper_t, shapes_t = _scheduled(kwargs, factors, t), _shapes(plan)
                     cached = candidate.cached(hyper_t, state, flat, x, y, shapes_t)
                     before = not cached and candidate.compiled_before(hyper_t, state, flat, x, y, shapes_t)
+                    # steps held by the process: free; then the evaluation too only if it is held
+                    evaluate_compiled = not cached or compiled_eval.cached(flat)
                     if worth_compiling(per_step, steps - t, cached, before):
                         compile_seconds = compile_all(candidate, t)
                         step_fn = candidate
