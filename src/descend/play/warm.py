@@ -7,7 +7,7 @@ about 10 s on two cores the first time and well under a second from Inductor's o
 every request of the same shapes (the same landscape and optimizers, any start, learning rate or number of
 steps) runs compiled. Only the newest job waits: dragging the start queues one job, not one per position.
 ``descend play`` also queues, at start, the programs of every widget's default state (:func:`prepare`): those run
-only while no request's job waits, and fill the result cache, so that the page's first answers come compiled.
+only while no request's job waits, so that a page opened once they are built answers compiled from the start.
 
 The compiled program is the same operations as the eager step, so its numbers equal the eager ones to
 round-off (tests/test_engine_groups.py); each result says which it is (``compiled``) and its Python snippet
