@@ -30,6 +30,9 @@ def cohort_tpe(**options: Any) -> Any:
 
     if options.setdefault("constant_liar", False):
         raise ValueError("the cohort TPE fits its estimators to finished trials only: constant_liar=False")
+    internals = ("_sample", "_build_parzen_estimator", "_compute_acquisition_func", "_compare")
+    if not hasattr(tpe_module, "_split_trials") or not all(hasattr(tpe_module.TPESampler, n) for n in internals):
+        return optuna.samplers.TPESampler(**options)  # an Optuna whose TPE is built otherwise: its own, refitting
 
     class CohortTPE(optuna.samplers.TPESampler):
         """Optuna's TPE whose two Parzen estimators are fitted once per set of finished trials."""
