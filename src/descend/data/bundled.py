@@ -1,15 +1,18 @@
-"""The real data sets shipped inside scikit-learn (nothing is downloaded)."""
+"""The real data sets shipped inside scikit-learn (nothing is downloaded; kept on disk after the first read,
+:mod:`descend.data.cache`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+from typing import Any
 
 import numpy as np
 import torch
 
 from descend._checks import close_matches
 
+from .cache import cached_arrays
 from .dataset import Dataset, _float_dtype, as_dataset
 from .tables import _plain
 
@@ -88,19 +91,29 @@ def load_sklearn(name: str, *, dtype: torch.dtype = torch.float32) -> Dataset:
             f"(choose one of {', '.join(map(repr, _SKLEARN_LOADERS))})"
         )
     loader, kind, target_name = _SKLEARN_LOADERS[key]
-    try:
-        sklearn_datasets = importlib.import_module("sklearn.datasets")
-    except ImportError:
-        raise ImportError("load_sklearn needs scikit-learn: pip install scikit-learn") from None
-    bunch = getattr(sklearn_datasets, loader)()
-    x = torch.from_numpy(np.asarray(bunch.data, dtype=np.float64))
-    names = [str(n) for n in bunch.feature_names]
+
+    def read() -> dict[str, Any]:
+        try:
+            sklearn_datasets = importlib.import_module("sklearn.datasets")
+        except ImportError:
+            raise ImportError("load_sklearn needs scikit-learn: pip install scikit-learn") from None
+        bunch = getattr(sklearn_datasets, loader)()
+        out = {"data": np.asarray(bunch.data, dtype=np.float64),
+               "feature_names": [str(n) for n in bunch.feature_names],
+               "target": np.asarray(bunch.target, dtype=np.float64 if kind == "regression" else np.int64)}
+        if kind != "regression":
+            out["target_names"] = np.asarray(bunch.target_names)
+        return out
+
+    stored = cached_arrays(f"sklearn-{key}", (loader,), read)  # scikit-learn itself only the first time
+    x = torch.from_numpy(np.asarray(stored["data"], dtype=np.float64))
+    names = [str(n) for n in stored["feature_names"]]
     classes = None
     if kind == "regression":
-        y = torch.from_numpy(np.asarray(bunch.target, dtype=np.float64))
+        y = torch.from_numpy(np.asarray(stored["target"], dtype=np.float64))
     else:
-        classes = tuple(_plain(c) for c in np.asarray(bunch.target_names).tolist())
-        labels = torch.from_numpy(np.asarray(bunch.target, dtype=np.int64))
+        classes = tuple(_plain(c) for c in np.asarray(stored["target_names"]).tolist())
+        labels = torch.from_numpy(np.asarray(stored["target"], dtype=np.int64))
         y = labels.to(torch.float64) if kind == "binary" else labels
     ds = as_dataset(x, y, kind=kind, feature_names=names, classes=classes, dtype=dtype)
     return dataclasses.replace(ds, target_name=target_name)

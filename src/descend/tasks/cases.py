@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -313,11 +314,19 @@ def vanishing(depth: int = 8, width: int = 16, hidden: str = "sigmoid", m: int =
     layers barely learn; ``hidden="relu"`` is the same network without the shrinking. Compare the per-layer
     gradient norms that :func:`descend.fit` records (``runs.curves`` metric ``grad_norm:layer0.weight``, ...).
     """
-    from sklearn.datasets import make_circles
+    from ..data.cache import cached_arrays
 
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
         raise ValueError(f"depth={depth!r} must be a positive int (the number of hidden layers)")
-    x, y = make_circles(n_samples=m, noise=0.1, factor=0.5, random_state=data_seed)
+
+    def circles() -> dict[str, Any]:
+        from sklearn.datasets import make_circles
+
+        x, y = make_circles(n_samples=m, noise=0.1, factor=0.5, random_state=data_seed)
+        return {"x": x, "y": y}
+
+    drawn = cached_arrays("make-circles", (m, 0.1, 0.5, data_seed), circles)  # scikit-learn only the first time
+    x, y = drawn["x"], drawn["y"]
     ds = data_module.as_dataset(x.astype(np.float32), y.astype(np.float32), feature_names=("x1", "x2"),
                                 kind="binary")
     splits = _splits(ds, data_seed)
