@@ -158,9 +158,14 @@ def test_kill_9_of_a_worker_loses_only_its_cohort_whose_trials_are_retried(tmp_p
             if not Path(target).exists():
                 return False
             try:
-                return states(load(target)) == {"COMPLETE": 4, "RUNNING": 4}
+                study = load(target)
             except KeyError:  # the study is not created yet
                 return False
+            running = [t for t in study.get_trials() if t.state == TrialState.RUNNING]
+            # the second cohort asked, suggested and claimed (the worker's mark comes after every suggestion):
+            # killed now, each of its trials has parameters to repeat
+            return states(study) == {"COMPLETE": 4, "RUNNING": 4} and all(
+                t.params and storage_module.WORKER_KEY in t.system_attrs for t in running)
 
         _wait_for(midway)
     finally:
