@@ -1,9 +1,9 @@
 """The same hyperparameter search two ways: ``descend tune`` (K trials per cohort, one batched program) against
 Optuna's usual loop (``study.optimize``, one trial at a time, a torch.nn + torch.optim objective).
 
-Both use the same sampler (TPE, multivariate, seed 0; with ``--vary-seed`` round r uses seed r), the same trial budget, the same space (Adam's lr
-log-uniform in 1e-4..1e-1 and beta1 in 0.5..0.99), the same steps and batch size, and the same storage (a
-journal file in a temporary directory). Workloads:
+Both use the same sampler (TPE, multivariate, seed 0; with ``--vary-seed`` round r uses seed r), the same trial
+budget, the same space (Adam's lr log-uniform in 1e-4..1e-1 and beta1 in 0.5..0.99), the same steps and batch size,
+and the same storage (a journal file in a temporary directory). Workloads:
 
 - ``digits``: descend's ``digits`` task (1,079 training images of 8 × 8, an MLP 64 → 32 tanh → 10, softmax
   cross-entropy), batch 32, 300 steps; the objective is the validation loss (359 held-out images).
@@ -289,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
 
     workloads = ["digits", "sweep"] if args.workload == "both" else [args.workload]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load {os.getloadavg()[0]:.2f}; Adam, "
-          f"space {SPACE}, TPE seed {'= round' if args.vary_seed else 0}, {args.trials} trials, descend cohorts of {' and '.join(map(str, args.cohort))}, "
+          f"space {SPACE}, TPE seed {'= round' if args.vary_seed else 0}, {args.trials} trials, "
+          f"descend cohorts of {' and '.join(map(str, args.cohort))}, "
           "journal storage; "
           f"{args.rounds} rounds")
     rows = []

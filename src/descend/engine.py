@@ -945,11 +945,7 @@ class _CompiledStep:
     def cached(self, hyper: Mapping[str, Any], state: Any, w: Tensor, x: Tensor, y: Tensor,
                indices: Sequence[Tensor]) -> bool:
         """Whether this process holds the programs for every batch shape of ``indices`` already."""
-        try:
-            with _PROGRAMS_LOCK:
-                return all(key in _PROGRAMS for key in self._keys(hyper, state, w, x, y, indices))
-        except TypeError:  # an unhashable model or loss: never kept between fits
-            return False
+        return _holds(lambda: self._keys(hyper, state, w, x, y, indices))
 
     def compiled_before(self, hyper: Mapping[str, Any], state: Any, w: Tensor, x: Tensor, y: Tensor,
                         indices: Sequence[Tensor]) -> bool:
@@ -966,6 +962,15 @@ class _CompiledStep:
         self.layout = _layout(state)
         return _held_or_compiled(lambda: self._key(hyper, state, inputs), model,
                                  lambda: _compile_step(*self.static, dict(statics), dynamic, state, inputs))
+
+
+def _holds(keys_of: Callable[[], Sequence[Any]]) -> bool:
+    """Whether this process holds a program under every key of ``keys_of()``."""
+    try:
+        with _PROGRAMS_LOCK:
+            return all(key in _PROGRAMS for key in keys_of())
+    except TypeError:  # an unhashable model or loss: never kept between fits
+        return False
 
 
 def _held_or_compiled(key_of: Callable[[], Any], model: Any, compile: Callable[[], Callable[..., Any]],
@@ -1086,11 +1091,7 @@ class _CompiledEval:
 
     def cached(self, w: Tensor) -> bool:
         """Whether this process holds the program for ``w``'s shape already."""
-        try:
-            with _PROGRAMS_LOCK:
-                return self._key(w) in _PROGRAMS
-        except TypeError:  # an unhashable model or loss: never kept between fits
-            return False
+        return _holds(lambda: [self._key(w)])
 
     def prepare(self, w: Tensor) -> None:
         """Compile the program for ``w``'s shape now (or take this process's), without evaluating."""
@@ -1149,12 +1150,13 @@ def train(
     initial parameters and sees the same batches (paired runs). ``eval_every`` (default: 20 evaluations
     per run) sets how often the splits of ``problem.evals`` are evaluated.
     ``compile=True`` traces each group's step into one program compiled by Inductor (torch.compile's
-    compiler): about 15 s per group and batch shape the first time on a 2-core machine, well under a second
-    from Inductor's on-disk cache after that (the summary's ``compile_seconds``, apart from ``seconds``),
-    then each step 2-4× faster (see benchmarks/sweep.py); it pays off for long runs and large sweeps.
-    ``compile="auto"`` (the default) decides per group: it times the first steps in eager mode and compiles
-    the rest when the time saved exceeds what compiling costs (:func:`worth_compiling`), or at once when this
-    process compiled the same step before. ``compile=False`` never compiles. ``compile="cached"`` runs a group
+    compiler), the evaluations as one more: about 15-22 s per group and batch shape the first time on a 2-core
+    machine, 3.5-5.5 s from Inductor's on-disk cache after that (the summary's ``compile_seconds``, apart from
+    ``seconds``), then each step 2-4× faster (see benchmarks/sweep.py); it pays off for long runs and large
+    sweeps. ``compile="auto"`` (the default) decides per group: it times the first steps in eager mode and
+    compiles the rest when the time saved exceeds what compiling costs (:func:`worth_compiling`: less when a
+    process of this user compiled the same programs before), or at once when this process compiled the same
+    step before. ``compile=False`` never compiles. ``compile="cached"`` runs a group
     compiled only when this process already holds its programs (an earlier ``compile=True`` fit of the same
     shapes), eagerly otherwise, and never compiles: for a server that answers at once and compiles on the side
     (``descend play``). Compiled programs are kept on
@@ -1359,6 +1361,20 @@ class Runs:
             rows.append(row)
         return pd.DataFrame(rows).set_index("run")
 
+    def _curves_of(self, res: CohortResult, j: int) -> Iterator[tuple[str, str, Any, Any, Any]]:
+        """Row ``j`` of a cohort's records as curves ``(split, metric, step, epoch, value)``: the batch loss at
+        every step, each evaluated split and metric, each parameter tensor's gradient norm."""
+        steps = torch.arange(res.train_loss.shape[0])
+        epochs = res.epochs if res.epochs is not None else torch.arange(len(steps) + 1, dtype=torch.float64)
+        yield "batch", "loss", steps.numpy(), epochs[steps].numpy(), res.train_loss[:, j].numpy()
+        at = torch.tensor(res.eval_steps, dtype=torch.long).clamp(max=len(epochs) - 1)
+        for (split, metric), values in res.evals.items():
+            yield split, metric, res.eval_steps, epochs[at].numpy(), values[:, j].numpy()
+        if res.grad_norms is not None:
+            for i, name in enumerate(self.names):
+                yield ("train", f"grad_norm:{name}", steps.numpy(), epochs[steps].numpy(),
+                       res.grad_norms[:, j, i].numpy())
+
     def curve(self, run: int, metric: str = "loss", split: str = "train") -> tuple[Any, Any, Any]:
         """One run's curve as arrays ``(step, epoch, value)``: the rows of :attr:`curves` for that run, split
         and metric (``split="batch"`` for the loss of every step's batch; ``metric="grad_norm:<name>"`` for a
@@ -1372,45 +1388,22 @@ class Runs:
             [0, 5, 10, 15, 20]
         """
         for r, res, j in self._located():
-            if r.index != run:
-                continue
-            steps = torch.arange(res.train_loss.shape[0])
-            epochs = res.epochs if res.epochs is not None else torch.arange(len(steps) + 1, dtype=torch.float64)
-            if split == "batch" and metric == "loss":
-                return steps.numpy(), epochs[steps].numpy(), res.train_loss[:, j].numpy()
-            if metric.startswith("grad_norm:") and split == "train":
-                name = metric.split(":", 1)[1]
-                if res.grad_norms is None or name not in self.names:
-                    raise KeyError(f"no gradient norms of {name!r} were recorded (record_grad_norms=True; "
-                                   f"parameters: {', '.join(self.names)})")
-                return steps.numpy(), epochs[steps].numpy(), res.grad_norms[:, j, self.names.index(name)].numpy()
-            if (split, metric) not in res.evals:
-                known = ", ".join(f"{s}/{m}" for s, m in res.evals) or "none"
-                raise KeyError(f"no {split}/{metric} curve (recorded: batch/loss, {known})")
-            at = torch.tensor(res.eval_steps, dtype=torch.long).clamp(max=len(epochs) - 1)
-            return at.numpy() if not res.eval_steps else torch.tensor(res.eval_steps).numpy(), epochs[at].numpy(), \
-                res.evals[(split, metric)][:, j].numpy()
+            if r.index == run:
+                recorded = []
+                for split_, metric_, step, epoch, value in self._curves_of(res, j):
+                    if (split_, metric_) == (split, metric):
+                        return torch.tensor(step, dtype=torch.long).numpy(), epoch, value
+                    recorded.append(f"{split_}/{metric_}")
+                raise KeyError(f"no {split}/{metric} curve (recorded: {', '.join(recorded)})")
         raise KeyError(f"no run {run} (runs 0..{len(self.runs) - 1})")
 
     @property
     def curves(self) -> Any:
         import pandas as pd
 
-        frames = []
-        for run, res, j in self._located():
-            steps = torch.arange(res.train_loss.shape[0])
-            epochs = res.epochs if res.epochs is not None else torch.arange(len(steps) + 1, dtype=torch.float64)
-            frames.append(pd.DataFrame({"run": run.index, "step": steps.numpy(), "epoch": epochs[steps].numpy(),
-                                        "split": "batch", "metric": "loss", "value": res.train_loss[:, j].numpy()}))
-            at = torch.tensor(res.eval_steps, dtype=torch.long).clamp(max=len(epochs) - 1)
-            for (split, metric), values in res.evals.items():
-                frames.append(pd.DataFrame({"run": run.index, "step": res.eval_steps, "epoch": epochs[at].numpy(),
-                                            "split": split, "metric": metric, "value": values[:, j].numpy()}))
-            if res.grad_norms is not None:
-                for i, name in enumerate(self.names):
-                    frames.append(pd.DataFrame({"run": run.index, "step": steps.numpy(), "epoch": epochs[steps].numpy(),
-                                                "split": "train", "metric": f"grad_norm:{name}",
-                                                "value": res.grad_norms[:, j, i].numpy()}))
+        frames = [pd.DataFrame({"run": run.index, "step": step, "epoch": epoch, "split": split, "metric": metric,
+                                "value": value})
+                  for run, res, j in self._located() for split, metric, step, epoch, value in self._curves_of(res, j)]
         return pd.concat(frames, ignore_index=True)
 
 

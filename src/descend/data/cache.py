@@ -60,7 +60,7 @@ def cached_arrays(name: str, arguments: tuple[Any, ...], build: Callable[[], dic
 
 
 def _plain(value: np.ndarray) -> Any:
-    """A stored array as built: strings and 0-d values back as Python lists and scalars."""
+    """A stored array as built: a list of strings (stored as a text array) back as a list."""
     if value.dtype.kind == "U":
         return value.tolist()
     return value

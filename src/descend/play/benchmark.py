@@ -2,8 +2,8 @@
 
 Each case is requested through the web app (FastAPI's test client: routing, validation, JSON) with the result
 cache emptied before every request, so each request trains; the median and 95th percentile of the time until the
-answer has arrived (its JSON not yet parsed by the client) are printed, then
-the same request answered from the cache. Two modes: eager (``descend play --no-compile``), and compiled (the
+answer has arrived (its JSON not yet parsed by the client) are printed, then the same request answered from the
+cache. Two modes: eager (``descend play --no-compile``), and compiled (the
 default: the first answer is eager and the program is compiled on the side, :mod:`descend.play.warm`; the
 requests are timed once it is built, as a drag after the first answer is). The cases: those of the issue that
 asked for the playground (the landscape widget with 4 optimizers × 500 steps, the line fit with m = 512, batch 32,
@@ -42,7 +42,8 @@ def _path(path: str, i: int) -> str:
     return path.format(a=0.1 + 0.002 * (i % 97), b=1.8 - 0.003 * (i // 97))
 
 
-def _measure(client: Any, path: str, requests: int, drag: bool, first: int = 1) -> tuple[list[float], list[float], Any]:
+def _measure(client: Any, path: str, requests: int, drag: bool, first: int = 1,
+             ) -> tuple[list[float], list[float], Any]:
     from . import widgets
 
     times, computed = [], []

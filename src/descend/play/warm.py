@@ -3,7 +3,7 @@
 A widget trains with ``compile="cached"`` (:func:`descend.engine.train`): compiled when this process already
 holds the programs for the request's shapes, eagerly otherwise, never waiting for a compile. When a request ran
 eagerly, the same fit with ``compile=True`` is queued here and runs in one background thread: compiling takes
-about 10 s on two cores the first time and well under a second from Inductor's on-disk cache, and from then on
+10-20 s on two cores the first time and a few seconds from Inductor's on-disk cache, and from then on
 every request of the same shapes (the same landscape and optimizers, any start, learning rate or number of
 steps) runs compiled. Only the newest job waits: dragging the start queues one job, not one per position.
 ``descend play`` also queues, at start, the programs of every widget's default state (:func:`prepare`): those run

@@ -7,7 +7,7 @@ asks of a cohort all see the same finished trials (nothing finishes while a coho
 constant liar, running trials are not part of the fit), so descend fits them once per set of finished trials
 and draws each ask's candidates from them. The random draws are Optuna's own, in its order: the samples equal
 ``optuna.samplers.TPESampler``'s bit for bit (tests/tune/test_tpe.py), at a fraction of the cost per ask once
-hundreds of trials have finished (``benchmarks/tune.py``: about 6 ms of the 13 ms an ask cost at 512 trials).
+hundreds of trials have finished (profiled at 512 trials of ``benchmarks/tune.py``: 2.7 ms an ask, 13 ms before).
 
 No constant liar (Optuna 5's default for TPE): with it, each ask would see the cohort's earlier asks as pending,
 treat them as bad, and spread the cohort out. Measured on the reference sweep workload (``benchmarks/tune.py``,
