@@ -23,13 +23,12 @@ CASES = {
         "/api/landscape?steps=500&start=-4.0,4.0&optimizers=gd;lr=0.01&optimizers=momentum;lr=0.01"
         "&optimizers=rmsprop;lr=0.01&optimizers=adam;lr=0.05",
     "line fit, m = 512, batch 32, 500 steps": "/api/line?m=512&batch_size=32&steps=500",
-    # a drag: each request another start, the batch-size comparison (which does not depend on it) from the cache
+    # a drag (a path with a start to fill in): each request another start, and nothing else dropped from the cache
+    # (the batch-size comparison, which does not depend on the start, answers from it)
     "ellipse, a drag (4 optimizers × 400 steps)": "/api/ellipse?start={a:.3f},{b:.3f}",
     "vanishing gradients, default (8 layers, 200 steps)": "/api/vanishing",
     "curvature, default": "/api/curvature",
 }
-#: Cases timed as a drag: the start moves at every request and nothing else is dropped from the cache.
-DRAGS = {"ellipse, a drag (4 optimizers × 400 steps)"}
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -79,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
             waited = time.perf_counter()
             warm.wait(600)  # the program compiled on the side (descend.play.warm), as a server does after it
             waited = time.perf_counter() - waited
-            times, computed, body = _measure(client, path, args.requests, name in DRAGS,
+            times, computed, body = _measure(client, path, args.requests, "{a" in path,
                                              first=1 if mode == "eager" else 1 + args.requests)
             if mode == "compiled" and "compiled" not in body:
                 print(f"{name}: always eager (one parabola, nothing to compile)")
