@@ -534,3 +534,47 @@ def test_bad_input_raises_value_error_naming_the_argument(case: str) -> None:
     call, match = BAD_INPUTS[case]
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# log_softmax_classes reads the scores class-major where torch's kernel is faster: when they are laid out so
+# (the narrow dense layer's transposed product) and when the class axis is short and the rows many. Either
+# route must be torch's cross-entropy, in value and gradient, with and without a run axis.
+@pytest.mark.parametrize("dtype", [torch.float32, F64])
+@pytest.mark.parametrize("layout", ["class-major", "row-major"])
+@pytest.mark.parametrize("classes", [2, 10, 15, 40])
+def test_cross_entropy_class_major_route_matches_torch(dtype: torch.dtype, layout: str, classes: int) -> None:
+    g = gen(11)
+    runs, rows = 4, 300
+    scores = 3 * torch.randn(runs, classes, rows, generator=g, dtype=F64).to(dtype)
+    pred = scores.transpose(1, 2) if layout == "class-major" else scores.transpose(1, 2).contiguous()
+    target = torch.randint(0, classes, (runs, rows), generator=g)
+    p1 = pred.clone().requires_grad_() if layout == "row-major" else scores.clone().requires_grad_()
+    ours = L.cross_entropy(p1 if layout == "row-major" else p1.transpose(1, 2), target, runs=True,
+                           reduction="none")
+    p2 = pred.detach().contiguous().requires_grad_()
+    oracle = F.cross_entropy(p2.reshape(-1, classes), target.reshape(-1), reduction="none").reshape(runs, rows)
+    tol = dict(rtol=1e-12, atol=1e-12) if dtype == F64 else dict(rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(ours, oracle, **tol)
+    weights = torch.rand(runs, rows, generator=g, dtype=F64).to(dtype)
+    (ours * weights).sum().backward()
+    (oracle * weights).sum().backward()
+    grad = p1.grad if layout == "row-major" else p1.grad.transpose(1, 2)
+    torch.testing.assert_close(grad, p2.grad, **tol)
+
+
+def test_log_softmax_classes_takes_the_class_major_route_where_it_is_faster() -> None:
+    from unittest import mock
+
+    calls = []
+    real = torch.log_softmax
+
+    def spy(x, dim):
+        calls.append((x.stride(dim), dim))
+        return real(x, dim)
+
+    with mock.patch.object(torch, "log_softmax", spy):
+        L.log_softmax_classes(torch.randn(4, 10, 300).transpose(1, 2))  # laid out class-major
+        L.log_softmax_classes(torch.randn(4, 300, 10))  # few classes, many rows
+        L.log_softmax_classes(torch.randn(4, 300, 40))  # many classes: torch's last-axis kernel
+        L.log_softmax_classes(torch.randn(3, 10))  # few rows
+    assert [dim for _, dim in calls] == [-2, -2, -1, -1]

@@ -40,6 +40,29 @@ def tracing() -> bool:
     return getattr(_TRACING, "active", False) or torch.compiler.is_compiling()
 
 
+_CHECKED = threading.local()  # per thread, as _TRACING
+
+
+def checking() -> bool:
+    """Whether the checks that read tensor values run: not while a step is traced for compilation
+    (:func:`tracing`), nor inside :func:`checked`."""
+    return not (getattr(_CHECKED, "active", False) or tracing())
+
+
+@contextlib.contextmanager
+def checked() -> Iterator[None]:
+    """Mark calls whose inputs were checked before, in this thread: the engine's eager steps after a cohort's
+    first, which see the same data, labels and hyperparameters (checked when the data were made and at the
+    first step) as that step did, as a compiled step does not read them either. The values computed are the
+    same; only checks that would raise are left out."""
+    was = getattr(_CHECKED, "active", False)
+    _CHECKED.active = True
+    try:
+        yield
+    finally:
+        _CHECKED.active = was
+
+
 @contextlib.contextmanager
 def traced() -> Iterator[None]:
     """Mark a make_fx trace of a step that Inductor will compile, in this thread (see :func:`tracing`)."""

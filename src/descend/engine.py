@@ -51,7 +51,7 @@ import torch
 from torch import Tensor
 
 from . import clipping, models, outcomes
-from ._compile import compiled_before, fingerprint, remember_compiled, traced, tracing, use_cache_directory
+from ._compile import checked, compiled_before, fingerprint, remember_compiled, traced, tracing, use_cache_directory
 from .optim import get as get_optimizer
 from .optim import random_search
 from .problem import Objective, Problem, make_objective
@@ -420,17 +420,20 @@ def train_cohort(
         return _CompiledStep(model, objective, update, sizes_, shapes_, clip_value, clip_norm, record_grad_norms,
                              gradient)
 
-    # The eager step's model: checked at the first step, then without the argument checks of every call
-    # (the same parameters and data, only the batch changes). The whole training set in its order is x itself.
+    # The eager step's model and loss: checked at the first step, then without the argument and value checks of
+    # every call (the same parameters, data and labels, only the batch changes: _compile.checked). The whole
+    # training set in its order is x itself.
     step_model, unchecked, in_order = model, _unchecked(model), _InOrder(x, y)
+    checks: Callable[[], Any] = contextlib.nullcontext
 
     def eager_step(hyper: Mapping[str, Any], w: Tensor, state: Any, healthy: Tensor, moving: Tensor, bound: Tensor,
                    x: Tensor, y: Tensor, index: Tensor) -> tuple[Any, ...]:
-        nonlocal step_model
-        out = _step(step_model, objective, update, hyper, sizes_, shapes_, clip_value, clip_norm, record_grad_norms,
-                    w, state, healthy, moving, bound, x, y, None if in_order(index) else index, gradient=gradient,
-                    known=_Known(all_healthy, bounded, all_healthy and not stopping_at_target))
-        step_model = unchecked
+        nonlocal step_model, checks
+        with checks():
+            out = _step(step_model, objective, update, hyper, sizes_, shapes_, clip_value, clip_norm,
+                        record_grad_norms, w, state, healthy, moving, bound, x, y, None if in_order(index) else index,
+                        gradient=gradient, known=_Known(all_healthy, bounded, all_healthy and not stopping_at_target))
+        step_model, checks = unchecked, checked
         return out
 
     # every split's evaluation: eager, or one compiled program where the steps are compiled (_CompiledEval)

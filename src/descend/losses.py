@@ -54,7 +54,7 @@ from typing import Literal
 import torch
 
 from descend._checks import POSITIVE, UNIT, check_choice, check_hyperparameter, close_matches
-from descend._compile import tracing
+from descend._compile import checking
 from descend.catalog import LOSSES as LISTED  # the descriptions `descend list` shows without torch
 
 __all__ = [
@@ -236,8 +236,9 @@ def _prepare(
 
 def _reading_values() -> bool:
     """Checks that read tensor values run eagerly; while a step is traced for compilation
-    (descend.fit(compile=True), whose inputs were checked before training) they are skipped."""
-    return not tracing()
+    (descend.fit(compile=True), whose inputs were checked before training) and in the engine's eager steps
+    after a cohort's first (:func:`descend._compile.checked`) they are skipped."""
+    return checking()
 
 
 def _check_in_unit(name: str, x: torch.Tensor, what: str) -> None:
@@ -455,6 +456,28 @@ def bce_with_logits(
 _INT_DTYPES = (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8)
 
 
+#: Below this many classes, torch's CPU log_softmax over the last axis is slow (``log_softmax_classes``).
+FEW_CLASSES = 16
+
+
+def log_softmax_classes(pred: torch.Tensor) -> torch.Tensor:
+    """log_softmax over the last (class) axis, computed where torch's CPU kernel is fast.
+
+    torch's kernel for the last axis handles a short axis badly: at 10 classes and 20,480 rows (64 runs × 32
+    samples) it takes 2.0 ms where the kernel for an outer axis, which vectorises across rows, takes 0.2 (and
+    0.1 when the scores are already laid out class-major, as the narrow dense layer of :mod:`descend.models`
+    writes them). So the scores are read as ``[..., C, B]`` when they are laid out so, or when the class axis
+    is short and the rows many. The same log-probabilities to round-off: the kernels sum the C exponentials in
+    different orders once C fills a vector register (float32 agreed bit for bit on an AVX-512 CPU, float64 to
+    one ulp); ``tests/test_losses.py`` checks both routes against ``torch.nn.functional.cross_entropy``.
+    """
+    if pred.ndim >= 2 and pred.device.type == "cpu" and (
+            (pred.stride(-2) == 1 and pred.shape[-2] > 1)
+            or (pred.shape[-1] < FEW_CLASSES and pred.numel() >= 256 * pred.shape[-1])):
+        return torch.log_softmax(pred.transpose(-1, -2), dim=-2).transpose(-1, -2)
+    return torch.log_softmax(pred, dim=-1)
+
+
 def cross_entropy(
     pred: torch.Tensor,
     target: torch.Tensor,
@@ -494,7 +517,7 @@ def cross_entropy(
         raise ValueError(f"pred has shape {list(pred.shape)}; cross_entropy needs a class axis C (last) of size >= 1")
     n_classes = pred.shape[-1]
     if from_logits:
-        log_p = torch.log_softmax(pred, dim=-1)
+        log_p = log_softmax_classes(pred)
     else:
         _check_in_unit("pred", pred, "cross_entropy with from_logits=False (probabilities)")
         log_p = torch.log(pred.clamp(min=eps, max=1.0))
