@@ -331,7 +331,11 @@ def compare_command(
     force: bool = typer.Option(False, "--force", help="Replace the report already in --out (its files only: a "
                                "directory holding anything else is refused)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar; print only where the report is."),
-    no_animation: bool = typer.Option(False, "--no-animation", help="Skip the GIF/MP4 of the paths (2-D tasks)."),
+    no_animation: bool = typer.Option(False, "--no-animation", help="Skip the GIF of the paths (2-D tasks)."),
+    svg: bool = typer.Option(False, "--svg", help="Also write every figure as SVG (figures/NAME.svg) next to its "
+                             "PNG; the page shows the PNGs."),
+    mp4: bool = typer.Option(False, "--mp4", help="Also write the animation of the paths as a video (paths.mp4) "
+                             "next to paths.gif (2-D tasks)."),
     **settings: Any,
 ) -> None:
     """Compare optimizers on a task and write a report (HTML, figures, CSV, JSON, the resolved config).
@@ -388,8 +392,8 @@ def compare_command(
     if comparison.interrupted:
         typer.echo("interrupted: writing the report from what finished", err=True)
     try:
-        html = write_report(comparison, out_dir, json_path=given.json, animation=not no_animation, force=True,
-                            command={k: v for k, v in timings.items() if v is not None})
+        html = write_report(comparison, out_dir, json_path=given.json, animation=not no_animation, svg=svg, mp4=mp4,
+                            force=True, command={k: v for k, v in timings.items() if v is not None})
     except KeyboardInterrupt:
         typer.echo(f"interrupted while writing the report: {out_dir} is as it was", err=True)
         raise typer.Exit(130) from None
@@ -411,7 +415,11 @@ def report_command(
     out: Optional[Path] = typer.Option(None, metavar="DIRECTORY", help="Write the rebuilt report here instead "
                                        "of replacing DIR's."),
     force: bool = typer.Option(False, "--force", help="Replace a report already in --out."),
-    no_animation: bool = typer.Option(False, "--no-animation", help="Skip the GIF/MP4 of the paths (2-D tasks)."),
+    no_animation: bool = typer.Option(False, "--no-animation", help="Skip the GIF of the paths (2-D tasks)."),
+    svg: Optional[bool] = typer.Option(None, "--svg/--no-svg", help="Write (or not) every figure as SVG too; by "
+                                       "default as the report did."),
+    mp4: Optional[bool] = typer.Option(None, "--mp4/--no-mp4", help="Write (or not) the animation as paths.mp4 "
+                                       "too; by default as the report did."),
 ) -> None:
     """Rebuild a report's figures and HTML from its saved results (no training)."""
     from .report.build import check_out, write_report
@@ -423,8 +431,11 @@ def report_command(
     except ValueError as e:
         _fail(str(e))
     try:
+        # a report saved before --svg and --mp4 existed had both
         html = write_report(comparison, target, figures=drawn.get("figures", True),
-                            animation=drawn.get("animation", True) and not no_animation, force=True)
+                            animation=drawn.get("animation", True) and not no_animation,
+                            svg=drawn.get("svg", True) if svg is None else svg,
+                            mp4=drawn.get("mp4", True) if mp4 is None else mp4, force=True)
     except KeyboardInterrupt:
         typer.echo(f"interrupted while writing the report: {target} is as it was", err=True)
         raise typer.Exit(130) from None

@@ -40,7 +40,7 @@ class _Counter(HTMLParser):
 def test_compare_ellipse_writes_the_report_figures_csv_and_json(tmp_path):
     out, js = tmp_path / "report", tmp_path / "runs.json"
     result = runner.invoke(app, ["compare", "ellipse", *SMALL, "--batch-size", "full,32", "--out", str(out),
-                                 "--json", str(js)])
+                                 "--json", str(js), "--svg", "--mp4"])
     assert result.exit_code == 0, result.output
     assert f"report: {out / 'report.html'}" in result.stdout
     html = (out / "report.html").read_text()
@@ -50,7 +50,7 @@ def test_compare_ellipse_writes_the_report_figures_csv_and_json(tmp_path):
     for label in ("gd", "momentum", "rmsprop", "adam"):
         assert f">{label}<" in html
     assert "<script src=" not in html and descend.__version__ in html
-    # figures: PNG of the size the figure declares, and SVG
+    # figures: PNG of the size the figure declares, and SVG (asked for)
     for stem in ("loss-step", "loss-epoch", "batch-regimes", "grad-norms", "landscape"):
         png = matplotlib.image.imread(out / "figures" / f"{stem}.png")
         assert png.ndim == 3 and png.shape[0] > 200 and png.shape[1] > 300, stem

@@ -23,7 +23,7 @@ def landscape_report(tmp_path_factory):
     """A finished report of a 2-D task, with figures and the animation of the paths."""
     out = tmp_path_factory.mktemp("reports") / "himmelblau"
     result = runner.invoke(app, ["compare", "himmelblau", *TINY, "-o", "gd", "-o", "adam", "--lr", "0.01",
-                                 "--out", str(out)])
+                                 "--svg", "--mp4", "--out", str(out)])
     assert result.exit_code == 0, result.output
     return out
 
@@ -132,3 +132,23 @@ def test_descend_report_refuses_what_is_not_a_report(tmp_path):
     (tmp_path / "mine" / "table.csv").write_text("optimizer,lr\n")
     result = runner.invoke(app, ["report", str(tmp_path / "mine")])
     assert result.exit_code == 2 and "comparison.json" in result.output and "Traceback" not in result.output
+
+
+def test_svg_and_mp4_are_written_only_when_asked_and_a_rebuild_keeps_the_choice(tmp_path, landscape_report):
+    plain = tmp_path / "plain"
+    result = runner.invoke(app, ["compare", "himmelblau", *TINY, "-o", "gd", "--lr", "0.01", "--out", str(plain)])
+    assert result.exit_code == 0, result.output
+    written = files(plain)
+    assert {"paths.gif", "figures/landscape.png", "figures/loss-step.png"} <= written
+    assert not [f for f in written if f.endswith((".svg", ".mp4"))]
+    html = (plain / "report.html").read_text()
+    assert "paths.mp4" not in html and "loss-step.svg" not in html and "download=\"loss-step.png\"" in html
+    # descend report rebuilds what the report had: none here, both for the fixture (written with --svg --mp4)
+    assert runner.invoke(app, ["report", str(plain)]).exit_code == 0
+    assert not [f for f in files(plain) if f.endswith((".svg", ".mp4"))]
+    rebuilt = tmp_path / "rebuilt"
+    assert runner.invoke(app, ["report", str(landscape_report), "--out", str(rebuilt)]).exit_code == 0
+    assert {"paths.mp4", "figures/landscape.svg"} <= files(rebuilt)
+    # and the flags add or drop them
+    assert runner.invoke(app, ["report", str(plain), "--svg"]).exit_code == 0
+    assert "figures/landscape.svg" in files(plain) and "paths.mp4" not in files(plain)

@@ -131,7 +131,7 @@ def test_workers_write_the_same_report_as_one_process(comparison, tmp_path, monk
     written = {}
     for count in ("0", "2"):
         monkeypatch.setenv(render.WORKERS_VARIABLE, count)
-        build.write_report(comparison, tmp_path / count)
+        build.write_report(comparison, tmp_path / count, svg=True, mp4=True)
         written[count] = files(tmp_path / count)
         assert json.loads(written[count].pop(timings.FILE))["workers"] == int(count)
     assert written["0"] == written["2"]
@@ -139,7 +139,7 @@ def test_workers_write_the_same_report_as_one_process(comparison, tmp_path, monk
 
 
 def test_the_report_keeps_its_timings(comparison, tmp_path):
-    build.write_report(comparison, tmp_path / "r", command={"startup": 1.5, "training": 2.0})
+    build.write_report(comparison, tmp_path / "r", command={"startup": 1.5, "training": 2.0}, svg=True, mp4=True)
     kept = timings.read(tmp_path / "r")
     assert kept["command"] == {"startup": 1.5, "training": 2.0}
     assert {"results", "html charts", "drawings", "html", "report"} <= set(kept["phases"])

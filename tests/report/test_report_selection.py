@@ -56,7 +56,7 @@ def report(tmp_path_factory):
         patch.setenv("DESCEND_REPORT_WORKERS", "0")  # drawn here, where the figures are caught
         patch.setattr(F, "save", lambda figure, directory, stem, **_: drawn.__setitem__(stem, figure))
         patch.setattr(F, "animate_files", lambda *args, **kwargs: animated.append((args, kwargs)))
-        html = build.write_report(comparison, tmp_path_factory.mktemp("report") / "out").read_text()
+        html = build.write_report(comparison, tmp_path_factory.mktemp("report") / "out", mp4=True).read_text()
     return comparison, drawn, animated, plotly_figures(html)
 
 

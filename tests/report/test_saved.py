@@ -72,7 +72,7 @@ def test_report_html_embeds_its_figures_and_animation_and_works_moved_alone(writ
 
 def test_the_saved_results_read_back_equal(comparison, written):
     again, drawn = saved.load(written)
-    assert drawn == {"figures": True, "animation": True}
+    assert drawn == {"figures": True, "animation": True, "svg": False, "mp4": False}
     pd.testing.assert_frame_equal(again.summary, comparison.summary)
     pd.testing.assert_frame_equal(again.table, comparison.table)
     pd.testing.assert_frame_equal(again.curves, comparison.curves)

@@ -158,9 +158,11 @@ def path_labels(selection: Any, summary: Any) -> dict[int, str]:
 
 
 def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | None = None, figures: bool = True,
-                 animation: bool = True, force: bool = False, command: Mapping[str, float] | None = None) -> Path:
+                 animation: bool = True, svg: bool = False, mp4: bool = False, force: bool = False,
+                 command: Mapping[str, float] | None = None) -> Path:
     """Write ``comparison`` into ``out``: report.html (self-contained: its figures and animation embedded),
-    figures/*.png|svg, paths.gif/.mp4 for 2-D tasks, summary.csv, curves.csv, table.csv, config.toml, the saved
+    figures/*.png (and *.svg with ``svg``), paths.gif for 2-D tasks (and paths.mp4 with ``mp4``), summary.csv,
+    curves.csv, table.csv, config.toml, the saved
     results ``descend report`` rebuilds it from (comparison.json, paths.npz; see :mod:`descend.report.saved`),
     timings.json (where the time went: :mod:`descend.report.timings`; ``command`` adds the phases before the
     report, e.g. ``{"startup": ..., "task": ..., "training": ...}``), and ``json_path`` if given. Returns
@@ -176,7 +178,8 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     out = check_out(out, force=force)
     inner = _inside(json_path, out)
     with saved.staged(out) as staging:
-        _write(comparison, staging, json_name=inner, figures=figures, animation=animation, timings=timings)
+        _write(comparison, staging, json_name=inner, figures=figures, animation=animation, svg=svg, mp4=mp4,
+               timings=timings)
     if json_path is not None and inner is None:
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)
         saved.write_text(Path(json_path), json.dumps(records(comparison), indent=1))
@@ -226,8 +229,8 @@ def prefetch_surface(task: Any, *, animation: bool = True) -> None:
         surface.prefetch(surface_grids(animation))
 
 
-def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, animation: bool,
-           timings: Timings) -> None:
+def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, animation: bool, svg: bool,
+           mp4: bool, timings: Timings) -> None:
     """Every file of the report, into the (new, empty) directory ``out``.
 
     The figures and the animation are drawn by :mod:`descend.report.render`'s jobs (in worker processes when
@@ -291,19 +294,20 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
             drawn.pop("batch-regimes")
         if summary["lr"].nunique() < 2:
             drawn.pop("lr-sensitivity")
+        formats = ("png", "svg") if svg else ("png",)  # the page shows the PNGs; SVGs only when asked
         for stem, (caption, function, args, kwargs) in drawn.items():
-            drawings.append((render.Job(stem, function, args, kwargs), caption))
+            drawings.append((render.Job(stem, function, args, kwargs, formats=formats), caption))
         if surface is not None and paths:
             on_surface.append((render.Job("landscape", "landscape", (None, paths, named),
                                           dict(title=title, status=status, colours=path_colours,
-                                               markers=path_markers, n=LANDSCAPE_GRID)),
+                                               markers=path_markers, n=LANDSCAPE_GRID), formats=formats),
                                "The cost surface with every optimizer's path"))
     if figures and len(final) and animation and surface is not None and paths:
         on_surface.append((render.Job("paths", "animate_files", (None, paths, named),
                                       dict(title=title, max_frames=40, dpi=80, status=status, colours=path_colours,
                                            markers=path_markers, n=ANIMATION_GRID),
-                                      files=("paths.gif", "paths.mp4")),
-                           "Animation of the paths (also paths.mp4)"))
+                                      files=("paths.gif", "paths.mp4") if mp4 else ("paths.gif",)),
+                           "Animation of the paths" + (" (also paths.mp4)" if mp4 else "")))
 
     if figures and len(final):
         (out / "figures").mkdir(exist_ok=True)
@@ -331,7 +335,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
                         job.args = (evaluated, *job.args[1:])
                         drawing.submit(job)
         with timings("results"):
-            saved.save(comparison, out, drawn={"figures": figures, "animation": animation})
+            saved.save(comparison, out, drawn={"figures": figures, "animation": animation, "svg": svg, "mp4": mp4})
             toml_text = config_toml(comparison)
             (out / "config.toml").write_text(toml_text, encoding="utf-8")
             if json_name is not None:

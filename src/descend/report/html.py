@@ -74,7 +74,7 @@ VIEWS = {
                         "towards the answer, one between 1/c and 2/c overshoots it and oscillates while "
                         "converging, one above 2/c runs away (c the curvature)."),
     "paths": ("fig-surface3d", "The paths as an animation", "Every optimizer's path drawn step by step over the "
-              "contours (paths.mp4 in the report's folder is the same as a video)."),
+              "contours (with --mp4, the report's folder holds it as a video too)."),
 }
 #: The labels of the static figures' download links.
 _KINDS = {".png": "PNG", ".svg": "SVG", ".gif": "GIF", ".mp4": "MP4"}

@@ -36,14 +36,15 @@ PRELOAD = ["descend.report.figures.animation", "descend.report.figures.curves", 
 @dataclass
 class Job:
     """One drawing of a report. A figure (``files`` empty): ``figures.FUNCTION(*args, **kwargs)`` saved as
-    ``figures/NAME.png`` and ``.svg``; an animation: ``figures.animate_files`` into ``files`` (relative to the
-    report's directory)."""
+    ``figures/NAME.png`` (and ``.svg`` with ``formats=("png", "svg")``); an animation: ``figures.animate_files``
+    into ``files`` (relative to the report's directory)."""
 
     name: str
     function: str
     args: tuple = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
     files: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ("png",)
 
 
 @dataclass
@@ -75,7 +76,7 @@ def run(job: Job, directory: str | Path) -> Done:
     times["draw"] = time.perf_counter() - started
     if figure is None:  # nothing to draw, and nothing to say
         return Done(job.name, False, None, {"process": os.getpid(), **times, "total": times["draw"]})
-    figures.save(figure, directory / "figures", job.name, times=times)
+    figures.save(figure, directory / "figures", job.name, formats=job.formats, times=times)
     return Done(job.name, True, None, {"process": os.getpid(), **times, "total": time.perf_counter() - started})
 
 

@@ -38,29 +38,38 @@ def _freeze_layout(fig: Figure) -> None:
         fig.set_layout_engine(None)  # None, not "none": "none" keeps a placeholder engine
 
 
-def save(fig: Figure, directory: str | Path, stem: str, *, times: dict[str, float] | None = None) -> list[Path]:
-    """Write ``fig`` as ``directory/stem.png`` (120 dpi) and ``directory/stem.svg`` (the directory is
-    created if needed), close it (release it from pyplot if pyplot manages it) and return both paths.
-    ``times``, if given, gets the seconds spent laying the figure out and writing each file."""
+#: The formats :func:`save` writes: PNG (120 dpi) and SVG.
+FORMATS = ("png", "svg")
+
+
+def save(fig: Figure, directory: str | Path, stem: str, *, formats: tuple[str, ...] = FORMATS,
+         times: dict[str, float] | None = None) -> list[Path]:
+    """Write ``fig`` as ``directory/stem.png`` (120 dpi) and ``directory/stem.svg``, or in the ``formats``
+    given (the directory is created if needed), close it (release it from pyplot if pyplot manages it) and
+    return the paths. The figure is laid out once for all of them. ``times``, if given, gets the seconds spent
+    laying the figure out and writing each file."""
     if not isinstance(fig, Figure):
         raise ValueError(f"fig must be a matplotlib Figure, not {type(fig).__name__}")
+    if isinstance(formats, str) or not formats or any(f not in FORMATS for f in formats):
+        raise ValueError(f"formats={formats!r} must be a non-empty tuple of {', '.join(FORMATS)}")
     if not isinstance(stem, str) or not stem or Path(stem).name != stem or stem in (".", ".."):
         raise ValueError(f"stem={stem!r} must be a plain file name without a directory")
     times = {} if times is None else times
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    png, svg = directory / f"{stem}.png", directory / f"{stem}.svg"
+    files = [directory / f"{stem}.{f}" for f in dict.fromkeys(formats)]
     started = time.perf_counter()
-    _freeze_layout(fig)  # lay out once for both files (savefig would lay out twice for each)
+    _freeze_layout(fig)  # lay out once for every file (savefig would lay out twice for each)
     times["layout"] = time.perf_counter() - started
     with matplotlib.rc_context({"svg.hashsalt": "descend"}):
-        started = time.perf_counter()
-        fig.savefig(png, dpi=120, facecolor="white")
-        times["png"] = time.perf_counter() - started
-        started = time.perf_counter()
-        fig.savefig(svg, facecolor="white", metadata={"Date": None})
-        times["svg"] = time.perf_counter() - started
+        for file in files:
+            started = time.perf_counter()
+            if file.suffix == ".png":
+                fig.savefig(file, dpi=120, facecolor="white")
+            else:
+                fig.savefig(file, facecolor="white", metadata={"Date": None})
+            times[file.suffix[1:]] = time.perf_counter() - started
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close(fig)
-    return [png, svg]
+    return files
