@@ -311,8 +311,9 @@ def test_successive_halving_over_a_cohort_that_mixes_optimizers():
     is pruned its cohort stops without stopping the other's (gd and adadelta share their switches, so grouping
     by switches alone would put them in one call, and stopping gd's runs would leave adadelta's untrained and
     re-queued)."""
+    # sampler seed 3: a second cohort with gd's trials and an adadelta trial good enough to finish
     result = descend.tune("line", optimizer="adadelta|gd", space=["gd: lr=1e-6..1e-5:log"], trials=18, cohort=9,
-                          pruner="sha", batch_size=16, steps=90, eval_every=10, seeds=0, **F64)
+                          pruner="sha", batch_size=16, steps=90, eval_every=10, seeds=0, seed=3, **F64)
     trials = result.study.get_trials()
     assert len(trials) == 18 and {t.state for t in trials} <= {TrialState.COMPLETE, TrialState.PRUNED}
     assert result.outcomes["adadelta|gd"].retried == 0

@@ -9,6 +9,7 @@ import warnings
 import optuna
 import pytest
 
+from descend.tune.seeding import per_trial, reseed_for
 from descend.tune.tpe import cohort_tpe
 
 
@@ -37,11 +38,24 @@ def _search(sampler, cohorts: int, k: int) -> list[dict]:
     return asked
 
 
+class _PerTrialTPE(optuna.samplers.TPESampler):
+    """Optuna's own TPESampler, refitting at every ask, with each trial's draws seeded as the cohort TPE seeds
+    them (reseed_for): the oracle of the estimators built once per cohort."""
+
+    def __init__(self, seed, **options):
+        super().__init__(seed=seed, **options)
+        self._per_trial = seed
+
+    def before_trial(self, study, trial):
+        reseed_for(self, self._per_trial, trial)
+        super().before_trial(study, trial)
+
+
 @pytest.mark.parametrize("seed", [0, 3])
 def test_cohort_tpe_draws_optunas_samples(seed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        optunas = optuna.samplers.TPESampler(seed=seed, multivariate=True, n_startup_trials=8, constant_liar=False)
+        optunas = _PerTrialTPE(seed, multivariate=True, n_startup_trials=8, constant_liar=False)
         ours = cohort_tpe(seed=seed, multivariate=True, n_startup_trials=8)
     builds = []
     original = type(ours)._build_parzen_estimator
@@ -54,3 +68,38 @@ def test_cohort_tpe_draws_optunas_samples(seed):
 def test_cohort_tpe_refuses_a_constant_liar():
     with pytest.raises(ValueError, match="constant_liar=False"):
         cohort_tpe(seed=0, constant_liar=True)
+
+
+SAMPLERS = {
+    "tpe": lambda: cohort_tpe(seed=7, multivariate=True, n_startup_trials=4),
+    "random": lambda: per_trial(optuna.samplers.RandomSampler, 7),
+    "gp": lambda: per_trial(optuna.samplers.GPSampler, 7, n_startup_trials=4),
+}
+
+
+@pytest.mark.parametrize("name", SAMPLERS)
+def test_two_workers_on_one_study_draw_different_trials_and_a_rerun_the_same(name):
+    """Two samplers with one seed, asking in turn on one study (two workers on one database): each trial's
+    draws depend on its number, so they differ from one another, and a study run again repeats them."""
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            workers = [SAMPLERS[name]() for _ in range(2)]
+        study = optuna.create_study()
+        for cohort in range(4):
+            asked = []
+            for worker in workers:  # each asks its cohort of 4 from the same finished trials
+                study.sampler = worker
+                for _ in range(4):
+                    trial = study.ask()
+                    trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+                    trial.suggest_float("beta1", 0.5, 0.999)
+                    trial.suggest_int("layers", 1, 4)
+                    asked.append(trial)
+            for trial in asked:
+                study.tell(trial, _objective(trial.params))
+        return [tuple(t.params.values()) for t in study.trials]
+
+    first = run()
+    assert len(set(first)) == len(first) == 32  # no configuration drawn twice, startup draws included
+    assert run() == first

@@ -47,6 +47,7 @@ from .. import engine, outcomes
 from ..spec import RunSpec
 from . import pruning
 from . import storage as storage_module
+from .seeding import per_trial
 from .space import BATCH_SIZE, ChoiceSpace, Space
 
 SAMPLERS = ("tpe", "gp", "cmaes", "qmc", "random", "grid")
@@ -105,7 +106,9 @@ class Budget:
 
 
 def make_sampler(name: str, space: Space | ChoiceSpace, *, seed: int, cohort: int, trials: int) -> Any:
-    """The Optuna sampler called ``name`` (one of :data:`SAMPLERS`), seeded."""
+    """The Optuna sampler called ``name`` (one of :data:`SAMPLERS`), seeded; where it draws at random, each
+    trial from its own seed (:mod:`descend.tune.seeding`: workers on one study never draw alike). QMC's points
+    are numbered by the study; CMA-ES draws a generation at a time."""
     import optuna
 
     with warnings.catch_warnings():
@@ -115,8 +118,8 @@ def make_sampler(name: str, space: Space | ChoiceSpace, *, seed: int, cohort: in
             from .tpe import cohort_tpe
 
             return cohort_tpe(seed=seed, multivariate=True, group=isinstance(space, ChoiceSpace))
-        if name == "gp":
-            return optuna.samplers.GPSampler(seed=seed)
+        if name == "gp":  # each trial's draws from its own seed (descend.tune.seeding), as TPE's
+            return per_trial(optuna.samplers.GPSampler, seed)
         if name == "cmaes":
             x0 = {p.name: v for p, v in zip(space.searched, space.baseline().values()) if p.kind != "choice"}
             return optuna.samplers.CmaEsSampler(seed=seed, x0=x0 or None, popsize=max(4, cohort))
@@ -124,7 +127,7 @@ def make_sampler(name: str, space: Space | ChoiceSpace, *, seed: int, cohort: in
             return optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed,
                                               warn_asynchronous_seeding=False)
         if name == "random":
-            return optuna.samplers.RandomSampler(seed=seed)
+            return per_trial(optuna.samplers.RandomSampler, seed)
         if name == "grid":
             return _Grid(grid(space, trials), seed=seed)
     raise ValueError(f"unknown sampler {name!r}")
@@ -144,7 +147,7 @@ def _grid_sampler() -> type:
 
 
 def _Grid(search_space: dict[str, list[Any]], seed: int) -> Any:  # noqa: N802 - builds the class above
-    return _grid_sampler()(search_space, seed=seed)
+    return per_trial(_grid_sampler(), seed, search_space=search_space)
 
 
 def grid(space: Space, trials: int) -> dict[str, list[Any]]:
