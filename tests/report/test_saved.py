@@ -196,3 +196,30 @@ def test_report_files_are_listed_and_old_reports_recognised(written, tmp_path):
     alone.mkdir()
     (alone / "config.toml").write_text('task = "line"\n')
     assert saved.report_files(alone) is None  # a lone config.toml is the user's own
+
+
+def test_the_curves_csv_is_pandas_text_exactly():
+    """saved.csv_text writes what DataFrame.to_csv(index=False) writes, for every kind of value a table of
+    curves holds, and hands anything else (a comma or quote in a string, float32, categories) to pandas."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    specials = [np.nan, np.inf, -np.inf, -0.0, 0.0, 1e-300, 5e-324, 1e20, 1.5e16, 123456789.125, 0.1, 1 / 3, -2.5e-7]
+    n = 200
+    frame = pd.DataFrame({
+        "run": rng.integers(-5, 10**12, n),
+        "step": np.arange(n),
+        "epoch": rng.choice(specials, n),
+        "split": pd.array(rng.choice(["train", "validation", "batch", None], n), dtype="string"),
+        "metric": rng.choice(["loss", "grad_norm:layer0.weight", "accuracy"], n).astype(object),
+        "value": np.concatenate([rng.standard_normal(n - 40) * 10.0 ** rng.integers(-30, 30, n - 40),
+                                 rng.choice(specials, 40)]),
+        "flag": rng.integers(0, 2, n).astype(bool),
+    })
+    assert saved.csv_text(frame) == frame.to_csv(index=False)
+    assert saved.csv_text(frame.iloc[:0]) == frame.iloc[:0].to_csv(index=False)
+    for odd in ({"metric": ["a,b"] * n}, {"metric": ['say "x"'] * n}, {"value": frame["value"].astype("float32")},
+                {"split": frame["split"].astype("category")}):
+        other = frame.assign(**odd)
+        assert saved.csv_text(other) == other.to_csv(index=False)
