@@ -467,9 +467,11 @@ def log_softmax_classes(pred: torch.Tensor) -> torch.Tensor:
     samples) it takes 2.0 ms where the kernel for an outer axis, which vectorises across rows, takes 0.2 (and
     0.1 when the scores are already laid out class-major, as the narrow dense layer of :mod:`descend.models`
     writes them). So the scores are read as ``[..., C, B]`` when they are laid out so, or when the class axis
-    is short and the rows many. The same log-probabilities to round-off: the kernels sum the C exponentials in
-    different orders once C fills a vector register (float32 agreed bit for bit on an AVX-512 CPU, float64 to
-    one ulp); ``tests/test_losses.py`` checks both routes against ``torch.nn.functional.cross_entropy``.
+    is short and the rows many. The same log-probabilities to round-off, not bit for bit: the kernels sum the C
+    exponentials in different orders once C fills a vector register, and take the logarithm of a chunk's last
+    rows differently (measured on an AVX-512 CPU: float32 mostly equal, a few entries one ulp apart; float64 one
+    ulp apart from 8 classes); ``tests/test_losses.py`` checks both routes against
+    ``torch.nn.functional.cross_entropy``.
     """
     if pred.ndim >= 2 and pred.device.type == "cpu" and (
             (pred.stride(-2) == 1 and pred.shape[-2] > 1)
