@@ -636,3 +636,14 @@ def test_the_parameter_of_a_one_parameter_task_after_each_step():
     _inside_figure(fig)
     with pytest.raises(ValueError, match="one parameter's values"):
         F.parameter_steps(summary, {0: np.zeros((5, 2))})
+
+
+def test_save_writes_the_formats_asked_for(tmp_path):
+    summary = pd.DataFrame({"label": ["gd", "gd"], "lr": [0.01, 0.1], "seed": [0, 0], "final_train_loss": [1.0, 0.5]})
+    times = {}
+    files = F.save(F.lr_sensitivity(summary), tmp_path, "png-only", formats=("png",), times=times)
+    assert [f.name for f in files] == ["png-only.png"] and sorted(p.name for p in tmp_path.iterdir()) == ["png-only.png"]
+    assert "png" in times and "svg" not in times
+    for bad in ((), ("pdf",), "png"):
+        with pytest.raises(ValueError, match="formats="):
+            F.save(F.lr_sensitivity(summary), tmp_path, "bad", formats=bad)
