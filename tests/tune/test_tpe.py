@@ -9,7 +9,7 @@ import warnings
 import optuna
 import pytest
 
-from descend.tune.seeding import per_trial, reseed_for
+from descend.tune.seeding import per_trial
 from descend.tune.tpe import cohort_tpe
 
 
@@ -38,24 +38,13 @@ def _search(sampler, cohorts: int, k: int) -> list[dict]:
     return asked
 
 
-class _PerTrialTPE(optuna.samplers.TPESampler):
-    """Optuna's own TPESampler, refitting at every ask, with each trial's draws seeded as the cohort TPE seeds
-    them (reseed_for): the oracle of the estimators built once per cohort."""
-
-    def __init__(self, seed, **options):
-        super().__init__(seed=seed, **options)
-        self._per_trial = seed
-
-    def before_trial(self, study, trial):
-        reseed_for(self, self._per_trial, trial)
-        super().before_trial(study, trial)
-
-
 @pytest.mark.parametrize("seed", [0, 3])
 def test_cohort_tpe_draws_optunas_samples(seed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        optunas = _PerTrialTPE(seed, multivariate=True, n_startup_trials=8, constant_liar=False)
+        # Optuna's own TPESampler, refitting at every ask, each trial's draws seeded as the cohort TPE's
+        optunas = per_trial(optuna.samplers.TPESampler, seed, multivariate=True, n_startup_trials=8,
+                            constant_liar=False)
         ours = cohort_tpe(seed=seed, multivariate=True, n_startup_trials=8)
     builds = []
     original = type(ours)._build_parzen_estimator

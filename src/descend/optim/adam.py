@@ -117,12 +117,12 @@ def adam_update(
             s_used, corrected = s_max, amsgrad_max == "corrected"
         else:
             s_used, corrected = s, False
-        if eps_mode == "inside":
+        if eps_mode == "inside" or _nonzero(eps_root):  # the forms that use ŝ itself (the others take √s)
             s_hat = s_used if corrected else s_used / c2_
+        if eps_mode == "inside":
             denominator = torch.sqrt(s_hat + eps_ + per_run(eps_root, w) if _nonzero(eps_root) else s_hat + eps_)
         else:
             if _nonzero(eps_root):
-                s_hat = s_used if corrected else s_used / c2_
                 sqrt_s_hat = torch.sqrt(s_hat + per_run(eps_root, w))
             else:  # √ŝ = √s / √(1 − β₂ᵗ), in torch's order so that both round alike
                 sqrt_s_hat = torch.sqrt(s_used) if corrected else torch.sqrt(s_used) / torch.sqrt(c2_)

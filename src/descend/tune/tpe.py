@@ -5,8 +5,8 @@ fraction γ and the rest, fits a Parzen estimator l(x) to the first and g(x) to 
 from l and keeps the one with the largest l(x)/g(x). Optuna fits both estimators again at every ask. The K
 asks of a cohort all see the same finished trials (nothing finishes while a cohort is asked for; without a
 constant liar, running trials are not part of the fit), so descend fits them once per set of finished trials
-and draws each ask's candidates from them. The random draws are Optuna's own, in its order: the samples equal
-``optuna.samplers.TPESampler``'s bit for bit (tests/tune/test_tpe.py), at a fraction of the cost per ask once
+and draws each ask's candidates from them. The random draws are Optuna's own, in its order: given the same
+per-trial seeds (below), the samples equal ``optuna.samplers.TPESampler``'s bit for bit (tests/tune/test_tpe.py), at a fraction of the cost per ask once
 hundreds of trials have finished (profiled at 512 trials of ``benchmarks/tune.py``: 2.7 ms an ask, 13 ms before).
 
 No constant liar (Optuna 5's default for TPE): with it, each ask would see the cohort's earlier asks as pending,
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .seeding import reseed_for
+from .seeding import per_trial
 
 
 def cohort_tpe(**options: Any) -> Any:
@@ -40,22 +40,18 @@ def cohort_tpe(**options: Any) -> Any:
         raise ValueError("the cohort TPE fits its estimators to finished trials only: constant_liar=False")
     internals = ("_sample", "_build_parzen_estimator", "_compute_acquisition_func", "_compare")
     if not hasattr(tpe_module, "_split_trials") or not all(hasattr(tpe_module.TPESampler, n) for n in internals):
-        return optuna.samplers.TPESampler(**options)  # an Optuna whose TPE is built otherwise: its own, refitting
+        # an Optuna whose TPE is built otherwise: its own, refitting at every ask
+        return per_trial(optuna.samplers.TPESampler, options.pop("seed", None), **options)
 
     class CohortTPE(optuna.samplers.TPESampler):
         """Optuna's TPE whose two Parzen estimators are fitted once per set of finished trials."""
 
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            self._seed = kwargs.get("seed")
             # the estimators (below, above) per search space (a choice of optimizers has one per optimizer),
             # for the finished trials of ``self._finished`` only
             self._fitted: dict[Any, tuple[Any, Any]] = {}
             self._finished: Any = None
-
-        def before_trial(self, study: Any, trial: Any) -> None:
-            reseed_for(self, self._seed, trial)  # each trial's draws from its own random state
-            super().before_trial(study, trial)
 
         def _sample(self, study: Any, trial: Any, search_space: dict[str, Any]) -> dict[str, Any]:
             # Optuna's TPESampler._sample (without a constant liar), the estimators kept per finished set
@@ -82,4 +78,4 @@ def cohort_tpe(**options: Any) -> Any:
                 ret[param_name] = dist.to_external_repr(ret[param_name])
             return ret
 
-    return CohortTPE(**options)
+    return per_trial(CohortTPE, options.pop("seed", None), **options)  # each trial's draws from its own seed
