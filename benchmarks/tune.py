@@ -15,12 +15,11 @@ trial (descend: the time spent asking, telling and counting trials; the loop: wa
 the objective). Each implementation runs in a fresh process once per round (the order alternates); the table
 gives medians over rounds, and each ratio is the median of the ratios measured within a round.
 
-``--frozen`` measures instead what successive halving (``--pruner sha``) leaves frozen on the ``sweep``
-workload: a pruned run stays in its cohort, frozen, until the cohort ends, so its row still costs its share
-of every step. It counts the row-steps of every cohort (K rows × the steps the cohort ran), the useful ones
-(each trial's steps until it was pruned or finished), and times a step of the workload's cohort at K rows
-and at fewer, to tell what refilling freed rows with new trials (continuous batching) or dropping them
-(compaction) could save.
+``--frozen`` measures instead what successive halving (``--pruner sha``) costs on the ``sweep`` workload with
+the pruned runs' rows dropped from the batched program (the engine's default) against kept frozen in place until
+the cohort ends (``engine.train_cohort(drop_stopped=False)``): the training time and the whole search's, the
+best value (the same both ways: the same records), and the share of row-steps (K rows × the steps each cohort
+ran) that go to rows already pruned when they are kept.
 
 Usage::
 
@@ -145,96 +144,64 @@ def run_loop(workload: str, trials: int, storage: str, seed: int = 0) -> dict:
             "storage_per_trial": (seconds - inside[0]) / trials, "train_seconds": inside[0]}
 
 
-def run_frozen(trials: int, cohort: int) -> dict:
-    """One search with successive halving on the sweep workload: its row-steps, useful and frozen, its
-    training time, and the time of a step of a cohort of each size from ``cohort`` down (no pruning)."""
-    from dataclasses import replace
+def run_frozen(trials: int, cohort: int, keep: bool, seed: int = 0) -> dict:
+    """One search with successive halving on the sweep workload: its row-steps (K rows × the steps each cohort
+    ran) and the useful ones (each trial's steps until it was pruned or finished), its training time and best
+    value; with the pruned rows dropped from the batched program (the engine's default) or ``keep``-ing them
+    frozen in place (``engine.train_cohort(drop_stopped=False)``, as before the engine dropped them)."""
+    import functools
 
     import descend
     from descend import engine
-    from descend.spec import RunSpec
-    from descend.tune import pruning
 
+    if keep:
+        engine.train_cohort = functools.partial(engine.train_cohort, drop_stopped=False)
     task = sweep_task()
     steps = STEPS["sweep"]
     descend.tune(task, optimizer="adam", space=SPACE, trials=cohort, cohort=cohort, steps=5, seeds=0,
                  batch_size=BATCH, study="warm-up", compile=False)  # first-call costs off the clock
+    started = time.perf_counter()
     result = descend.tune(task, optimizer="adam", space=SPACE, trials=trials, cohort=cohort, steps=steps, seeds=0,
-                          batch_size=BATCH, study="sweep", sampler="tpe", seed=0, pruner="sha", compile=False)
+                          batch_size=BATCH, study="sweep", sampler="tpe", seed=seed, pruner="sha", compile=False)
+    seconds = time.perf_counter() - started
     done = sorted(((t.number, t.user_attrs["descend"]) for t in result.study.get_trials(deepcopy=False)),
                   key=lambda item: item[0])
     rows = useful = 0
-    cohorts = []
     for start in range(0, len(done), cohort):  # one worker: each cohort is the next block of trial numbers
         block = [int(info["steps"]) for _, info in done[start:start + cohort]]
-        ran = max(block)  # a cohort whose runs are all pruned stops at that checkpoint
-        rows += len(block) * ran
+        rows += len(block) * max(block)  # a cohort whose runs are all pruned stops at that checkpoint
         useful += sum(block)
-        # rows still training at each step: what a step would cost if frozen rows were dropped
-        cohorts.append([sum(1 for b in block if b > t) for t in range(ran)])
-    problem = task.problem(loss="auto")
-    sizes = sorted({cohort, *(max(1, round(cohort / 3 ** i)) for i in range(1, 4))}, reverse=True)
-    every = pruning.evaluation_every("sha", steps)  # as the runner evaluates
-    per_step, per_eval = {}, {}
-    for k in sizes:
-        specs = [RunSpec("adam", {"lr": 1e-3, "beta1": 0.9}, BATCH, seed) for seed in range(k)]
-        engine.train(problem, specs, steps=20, eval_every=10, record_grad_norms=False, compile=False)
-        bare = engine.train(replace(problem, evals={}), specs, steps=steps, eval_every=10 ** 9,
-                            record_grad_norms=False, compile=False).results[0].seconds
-        evaluated = engine.train(problem, specs, steps=steps, eval_every=every, record_grad_norms=False,
-                                 compile=False).results[0].seconds
-        per_step[k] = bare / steps
-        per_eval[k] = max(0.0, evaluated - bare) / (steps // every + 1)
     outcome = result.outcomes["adam"]
     return {"trials": outcome.told, "pruned": outcome.pruned, "row_steps": rows, "useful": useful,
-            "train_seconds": outcome.train_seconds, "per_step": per_step, "per_eval": per_eval, "every": every,
-            "cohorts": cohorts, "steps": steps, "cohort": cohort}
+            "train_seconds": outcome.train_seconds, "seconds": seconds, "best": result.study.best_value,
+            "steps": steps, "cohort": cohort}
 
 
-def frozen_table(runs: list[dict]) -> None:
-    """What frozen rows cost, and what refilling or dropping them could save (medians over rounds)."""
+def frozen_table(runs: dict[str, list[dict]]) -> None:
+    """Pruned rows dropped against kept in place: training time, wall time and best value (medians over rounds;
+    the ratio is the median of the ratios within a round)."""
     def med(values: list[float]) -> float:
         return statistics.median(values)
 
-    for r in runs:  # JSON keys are text
-        for key in ("per_step", "per_eval"):
-            r[key] = {int(size): t for size, t in r[key].items()}
-    first = runs[0]
-    k, steps, every = first["cohort"], first["steps"], first["every"]
-    share = [1 - r["useful"] / r["row_steps"] for r in runs]
-    print(f"successive halving (eta 3, 2 rungs), sweep workload, K = {k}, {first['trials']} trials, "
-          f"{len(first['cohorts'])} cohorts of {steps} steps, evaluations every {every}; medians of {len(runs)} rounds")
-    print(f"  row-steps: {first['row_steps']} run, {first['useful']} useful (trials training); frozen share "
-          f"{med(share):.0%} (rounds: {', '.join(f'{s:.0%}' for s in share)}); trials pruned: {first['pruned']} of "
-          f"{first['trials']}; cohorts ended early: "
-          f"{sum(1 for c in first['cohorts'] if len(c) < steps)} of {len(first['cohorts'])}")
-    sizes = sorted(first["per_step"], reverse=True)
-    step = {s: med([r["per_step"][s] for r in runs]) for s in sizes}
-    evaluation = {s: med([r["per_eval"][s] for r in runs]) for s in sizes}
-    print("  a cohort of K runs (eager): " + ", ".join(
-        f"K={s}: step {step[s] * 1e3:.2f} ms, evaluation {evaluation[s] * 1e3:.1f} ms" for s in sizes))
-
-    def cost(n: int) -> float:  # a step of n live rows and its share of an evaluation, interpolated in n
-        def at(s: int) -> float:
-            return step[s] + evaluation[s] / every
-        below = min((s for s in sizes if s >= n), default=sizes[0])
-        above = max((s for s in sizes if s <= n), default=sizes[-1])
-        if below == above:
-            return at(below)
-        return at(above) + (at(below) - at(above)) * (n - above) / (below - above)
-
-    full = [len(r["cohorts"]) * steps * cost(k) for r in runs]
-    refill = [r["useful"] / k * cost(k) for r in runs]  # the same trials, every row of every step training
-    compact = [sum(cost(n) for c in r["cohorts"] for n in c if n) for r in runs]  # frozen rows dropped
-    print(f"  training time measured {med([r['train_seconds'] for r in runs]):.2f} s; modelled (steps and "
-          f"evaluations): as run {med(full):.2f} s, refilling freed rows {med(refill):.2f} s "
-          f"({1 - med(refill) / med(full):.0%} less), dropping frozen rows {med(compact):.2f} s "
-          f"({1 - med(compact) / med(full):.0%} less)")
+    kept, dropped = runs["frozen-keep"], runs["frozen-drop"]
+    first = dropped[0]
+    share = [1 - r["useful"] / r["row_steps"] for r in kept]
+    print(f"successive halving (eta 3, 2 rungs), sweep workload, K = {first['cohort']}, {first['trials']} trials of "
+          f"{first['steps']} steps; medians of {len(dropped)} rounds (sampler seed = round)")
+    print(f"  trials pruned: {first['pruned']} of {first['trials']}; row-steps {first['row_steps']}, of which "
+          f"{med(share):.0%} are rows already pruned")
+    for name, got in (("kept in place", kept), ("dropped", dropped)):
+        print(f"  pruned rows {name}: training {med([r['train_seconds'] for r in got]):.2f} s, whole search "
+              f"{med([r['seconds'] for r in got]):.2f} s, best {med([r['best'] for r in got]):.4f}")
+    ratios = [k["train_seconds"] / d["train_seconds"] for k, d in zip(kept, dropped)]
+    same = all(k["best"] == d["best"] for k, d in zip(kept, dropped))
+    print(f"  dropping: training {med(ratios):.2f}× faster (rounds: {', '.join(f'{r:.2f}' for r in ratios)}); "
+          f"the same best value in every round: {same}")
 
 
 def worker(impl: str, workload: str, trials: int, cohort: int, seed: int = 0) -> None:
-    if impl == "frozen":
-        print(json.dumps(run_frozen(trials, cohort)))
+    if impl.startswith("frozen"):
+        print(json.dumps(run_frozen(trials, cohort, keep=impl == "frozen-keep", seed=seed)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         storage = str(Path(tmp) / "study.journal")
@@ -268,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="round r uses sampler seed r (both ways alike), so the best value is a median over "
                              "seeds, not one draw of TPE's luck")
     parser.add_argument("--frozen", action="store_true",
-                        help="measure the row-steps successive halving leaves frozen (sweep workload; one --cohort)")
+                        help="successive halving on the sweep workload (one --cohort): pruned rows dropped from the "
+                             "batched program against kept frozen in place")
     parser.add_argument("--worker", nargs=5, metavar=("IMPL", "WORKLOAD", "TRIALS", "COHORT", "SEED"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -281,8 +249,16 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.frozen:
         print(f"load {os.getloadavg()[0]:.2f}")
-        runs = [measure("frozen", "sweep", args.trials, args.cohort[0]) for _ in range(args.rounds)]
-        frozen_table([r for r in runs if r is not None])
+        got: dict[str, list[dict]] = {"frozen-keep": [], "frozen-drop": []}
+        for r in range(args.rounds):  # the order alternates; a round's two searches use the same sampler seed
+            pair = [measure(impl, "sweep", args.trials, args.cohort[0], seed=r)
+                    for impl in (("frozen-keep", "frozen-drop") if r % 2 == 0 else ("frozen-drop", "frozen-keep"))]
+            if None not in pair:
+                first, second = pair if r % 2 == 0 else pair[::-1]
+                got["frozen-keep"].append(first)
+                got["frozen-drop"].append(second)
+        if got["frozen-drop"]:
+            frozen_table(got)
         return 0
 
     import torch

@@ -140,3 +140,85 @@ def test_the_tracing_flag_belongs_to_one_thread():
 def test_the_compiled_program_cache_is_bounded():
     assert engine.MAX_PROGRAMS > 0
     assert len(engine._PROGRAMS) <= engine.MAX_PROGRAMS
+
+
+def _kept_in_place(monkeypatch):
+    """descend.fit with stopped runs' rows kept in the program (engine.train_cohort(drop_stopped=False))."""
+    import functools
+
+    monkeypatch.setattr(engine, "train_cohort", functools.partial(engine.train_cohort, drop_stopped=False))
+
+
+def _rows_per_step(monkeypatch):
+    """The number of rows of every eager step, as the engine calls it."""
+    sizes = []
+    step = engine._step
+
+    def counted(*args, **kwargs):
+        sizes.append(args[9].shape[0])  # w
+        return step(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_step", counted)
+    return sizes
+
+
+@pytest.mark.parametrize("seeds", [[0], [0, 1]], ids=["shared batches", "a plan per data seed"])
+def test_stopped_runs_leave_the_program_with_the_same_records(monkeypatch, seeds):
+    # four learning rates of momentum per data seed, the largest diverging, with a scheduled lr; runs 0 and 2
+    # pruned at steps 10 and 20: the records of every run are those of the same training with the stopped rows
+    # frozen in place
+    kw = dict(model=MODEL, optimizer="momentum", lr=[1e-3, 1e-2, 3e-2, 40.0], seed=seeds, batch_size=16,
+              dtype=torch.float64, steps=40, eval_every=5, compile=False,
+              schedules={"lr": descend.schedules.get_schedule("cosine", value=1.0, total_steps=40)})
+
+    def monitor(event: engine.Monitor) -> None:
+        index = {run.index for run in event.runs}
+        for at, position in ((10, 0), (20, 2)):
+            if event.step == at and event.runs[position].index in index:
+                event.prune([event.runs[position].index])
+
+    with monkeypatch.context() as m:
+        sizes = _rows_per_step(m)
+        dropped = descend.fit(data=data(), monitor=monitor, **kw)
+    with monkeypatch.context() as m:
+        _kept_in_place(m)
+        kept_sizes = _rows_per_step(m)
+        kept = descend.fit(data=data(), monitor=monitor, **kw)
+    runs = 4 * len(seeds)
+    assert set(kept_sizes) == {runs}, "one cohort, every row in every step"
+    statuses = dropped.summary["status"].value_counts()
+    assert statuses["pruned"] == 2 and statuses["diverged"] == len(seeds)
+    assert len(sizes) == len(kept_sizes) and sizes[0] == runs and min(sizes) == runs - 2 - len(seeds)
+    pd_testing = pytest.importorskip("pandas").testing
+    pd_testing.assert_frame_equal(dropped.summary.drop(columns="seconds"),
+                                  kept.summary.drop(columns="seconds"))
+    pd_testing.assert_frame_equal(dropped.curves, kept.curves)
+    for run in range(runs):
+        for n in MODEL.names:
+            assert torch.equal(dropped.params[run][n], kept.params[run][n])
+    # a pruned run's evaluations keep its values; no step, no gradient recorded once it stopped
+    curves = dropped.curves
+    pruned = curves[(curves["run"] == 0) & (curves["split"] == "train") & (curves["metric"] == "loss")]
+    assert pruned["step"].tolist() == list(range(0, 41, 5))
+    assert pruned[pruned["step"] >= 10]["value"].nunique() == 1
+    norms = curves[(curves["run"] == 0) & curves["metric"].str.startswith("grad_norm")]
+    assert norms[norms["step"] < 10]["value"].notna().all() and norms[norms["step"] >= 10]["value"].isna().all()
+
+
+def test_stopped_points_keep_their_path_when_their_rows_are_dropped(monkeypatch):
+    # a landscape's paths (recorded for two parameters) and a diverging run; the compiled step keeps its rows
+    kw = dict(task="himmelblau", optimizer="gd", lr=[0.001, 0.01, 0.5], start=[(0.0, 0.0), (1.0, -2.0)],
+              steps=60, dtype=torch.float64, compile=False)
+    with monkeypatch.context() as m:
+        sizes = _rows_per_step(m)
+        dropped = descend.fit(**kw)
+    with monkeypatch.context() as m:
+        _kept_in_place(m)
+        kept = descend.fit(**kw)
+    assert max(sizes) == 6 and min(sizes) < 6
+    assert (dropped.summary["status"] == "diverged").sum() == 2
+    for run in range(6):
+        assert torch.equal(torch.as_tensor(dropped.paths[run]), torch.as_tensor(kept.paths[run]))
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(dropped.curves, kept.curves)

@@ -216,6 +216,31 @@ def _freeze(alive: Tensor, new: Any, old: Any) -> Any:
     return new
 
 
+def _rows_of(keep: Tensor, k: int, value: Any) -> Any:
+    """The rows ``keep`` of every per-run tensor in ``value`` (first axis of length ``k``); tensors, tuples and
+    state records, as :func:`_freeze` tells them apart (shared scalars such as the step count stay whole)."""
+    if isinstance(value, Tensor):
+        if value.ndim == 0 or value.shape[0] != k:
+            return value
+        return value.index_select(0, keep)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(_rows_of(keep, k, v) for v in value))
+    if isinstance(value, tuple):
+        return tuple(_rows_of(keep, k, v) for v in value)
+    return value
+
+
+def _spread(rows: Tensor, values: Tensor, others: Tensor | float, k: int) -> Tensor:
+    """``values`` of the rows ``rows`` of a cohort's ``k`` runs put back among all of them; the other runs get
+    ``others``' rows (a tensor of every run) or ``others`` itself (a number)."""
+    if isinstance(others, Tensor):
+        out = others.clone()
+    else:
+        out = torch.full((k, *values.shape[1:]), others, dtype=values.dtype)
+    out[rows] = values
+    return out
+
+
 def _cohort_hyper(cohort: Cohort, info: Any) -> dict[str, Any]:
     """The update's hyperparameters for the cohort: options as they are, a tensor ``[K]`` for a
     hyperparameter some run sets away from its default, the default itself otherwise."""
@@ -370,6 +395,7 @@ def train_cohort(
     dtype: torch.dtype = torch.float32,
     compile: bool | str = "auto",
     hooks: _Hooks | None = None,
+    drop_stopped: bool = True,
 ) -> CohortResult | list[CohortResult]:
     """Train every run of ``cohort`` on ``problem`` together for ``len(plan)`` steps.
 
@@ -385,6 +411,12 @@ def train_cohort(
     :data:`PROBE_STEPS` eager steps and compiles the rest when that pays (:func:`worth_compiling`).
     Ctrl-C (KeyboardInterrupt) or a stop request ends the cohort after the last complete step: the result
     covers the steps done, ``interrupted=True``.
+
+    A run that stops (pruned by a monitor, diverged, left the model's domain) is frozen: it records NaN for its
+    later steps and gradient norms, and its evaluations keep the values of its parameters as they stopped. With
+    ``drop_stopped`` (the default) a cohort trained eagerly and alone (not in a group) also drops the rows of
+    stopped runs from its program, so that they cost nothing; the records are the same as with the rows kept in
+    place. A compiled step keeps its rows (another number of rows would be another program).
     """
     hooks = hooks if hooks is not None else _Hooks(None, None, None)
     started = time.perf_counter()
@@ -432,7 +464,7 @@ def train_cohort(
         with checks():
             out = _step(step_model, objective, update, hyper, sizes_, shapes_, clip_value, clip_norm,
                         record_grad_norms, w, state, healthy, moving, bound, x, y, None if in_order(index) else index,
-                        gradient=gradient, known=_Known(all_healthy, bounded, all_healthy and not stopping_at_target))
+                        gradient=gradient, known=_Known(live_healthy, bounded, live_healthy and not stopping_at_target))
         step_model, checks = unchecked, checked
         return out
 
@@ -471,14 +503,38 @@ def train_cohort(
     healthy = torch.ones(k, dtype=torch.bool)  # status "ok", updated where a status is set
     all_healthy = True  # healthy.all(), read once where a status is set
     stopping_at_target = stop_at_target and target is not None
+    # Stopped runs' rows dropped from the program (drop_stopped): the step trains the rows ``rows`` of the k runs
+    # (None: all), and ``held`` keeps every run's parameters as they were when rows were last dropped.
+    rows: Tensor | None = None
+    held = flat
+    live_healthy = True  # every row in the program is healthy
 
     def stop_runs(which: Tensor, code: int, t: int) -> None:
-        nonlocal healthy, all_healthy
+        nonlocal healthy, all_healthy, live_healthy
         which = which & healthy
         status.masked_fill_(which, code)
         status_at.masked_fill_(which, t)
         healthy = status == _OK
         all_healthy = bool(healthy.all())
+        live_healthy = all_healthy if rows is None else bool(healthy[rows].all())
+
+    def every_run(live: Tensor) -> Tensor:
+        """The parameters of all k runs: the rows in the program from ``live``, the others as they stopped."""
+        return live if rows is None else held.index_copy(0, rows, live)
+
+    def dropped(t: int) -> None:
+        """Drop the rows of the runs that have stopped since the last call (not all of them: then no row)."""
+        nonlocal rows, held, flat, state, kwargs, factors, live_healthy, drop_stopped
+        keep = (healthy if rows is None else healthy[rows]).nonzero().squeeze(1)
+        if len(keep) == 0:
+            drop_stopped = False  # every run stopped: nothing left to save
+            return
+        n = flat.shape[0]
+        new = (every_run(flat), keep if rows is None else rows[keep], flat.index_select(0, keep),
+               _rows_of(keep, n, state), {name: _rows_of(keep, n, value) for name, value in kwargs.items()},
+               {name: table[:, keep] for name, table in factors.items()})
+        held, rows, flat, state, kwargs, factors = new  # at once: an interruption sees the old rows or the new
+        live_healthy = True
 
     def evaluate(step: int, last_batch: Tensor | None) -> None:
         eval_steps.append(step)
@@ -487,6 +543,10 @@ def train_cohort(
             measured = eval_fn(flat)
         for split, (value, acc, in_units) in zip(evals, measured):
             value = value.double()
+            if rows is not None:  # a dropped run: the values of its last evaluation, where its parameters stopped
+                value = _spread(rows, value, eval_values[(split, "loss")][-1], k)
+                acc = None if acc is None else _spread(rows, acc, eval_values[(split, "accuracy")][-1], k)
+                in_units = None if in_units is None else _spread(rows, in_units.double(), original[split][-1], k)
             if split == "train":
                 # undefined on every training sample: no gradient and no result (descend.outcomes)
                 stop_runs(torch.isnan(value), _LEFT_DOMAIN if masked else _DIVERGED, step)
@@ -500,8 +560,8 @@ def train_cohort(
         if last_batch is not None:
             metrics["batch_loss"] = last_batch
         for offset, member in zip(offsets, group):
-            rows = slice(offset, offset + len(member.runs))
-            for position in hooks.report(member, step, {name: v[rows] for name, v in metrics.items()}, status[rows]):
+            mine = slice(offset, offset + len(member.runs))
+            for position in hooks.report(member, step, {name: v[mine] for name, v in metrics.items()}, status[mine]):
                 stop_runs(torch.arange(k) == offset + position, _PRUNED, step)
 
     moving = healthy  # still updated: ok and, with stop_at_target, not yet at the target
@@ -541,15 +601,22 @@ def train_cohort(
                 interrupted = True
                 break
             if path_rows is not None:
-                path_rows.add(flat)
+                path_rows.add(every_run(flat))
             if eval_every and t % eval_every == 0 and evals:
                 evaluate(t, loss_rows.last if t else None)
                 if hooks.stopped:
                     interrupted = True
                     break
             moving = healthy & (target_at < 0) if stopping_at_target else healthy
-            new_flat, new_state, recorded, norms, finite, all_move = step_fn(
-                _scheduled(kwargs, factors, t), flat, state, healthy, moving, bound, x, y, index)
+            if rows is None:
+                new_flat, new_state, recorded, norms, finite, all_move = step_fn(
+                    _scheduled(kwargs, factors, t), flat, state, healthy, moving, bound, x, y, index)
+            else:  # the rows in the program; a dropped run records nothing, as it would frozen in place
+                new_flat, new_state, recorded, norms, finite, all_move = step_fn(
+                    _scheduled(kwargs, factors, t), flat, state, healthy[rows], moving[rows], bound[rows], x, y,
+                    index[rows] if index.ndim > 1 else index)
+                recorded, finite = _spread(rows, recorded, math.nan, k), _spread(rows, finite, True, k)
+                norms = None if norms is None else _spread(rows, norms, math.nan, k)
             if not bounded:  # each run's bound from its first finite loss (a first batch may have no valid sample)
                 fresh = torch.isinf(bound) & torch.isfinite(recorded)
                 bound = torch.where(fresh, outcomes.DIVERGENCE_FACTOR * recorded.abs().clamp(min=1.0), bound)
@@ -558,19 +625,22 @@ def train_cohort(
                 target_at = torch.where((target_at < 0) & (recorded <= target), t, target_at)
             if not bool(all_move):  # a host read, cheap on CPU: the masking only when a run stops moving
                 stop_runs(moving & ~finite, _DIVERGED, t)
-                keep = moving & finite
+                keep = moving & finite if rows is None else (moving & finite)[rows]
                 new_flat, new_state = _freeze(keep, new_flat, flat), freeze(keep, new_state, state)
             loss_rows.add(recorded)
             if norm_rows is not None:
                 norm_rows.add(norms)
             flat, state = new_flat, new_state
             done = t + 1
+            if not live_healthy and drop_stopped and len(group) == 1 and step_fn is eager_step and not probing:
+                dropped(t)
             hooks.progress(t)
     except KeyboardInterrupt:  # keep what finished: the steps completed before the interruption
         interrupted = True
-    for rows in (loss_rows, norm_rows, path_rows):  # the steps done (a step cut short recorded nothing)
-        if rows is not None:
-            rows.flush(done)
+    flat, rows = every_run(flat), None  # every run again: the final evaluation and the results see all of them
+    for recorded_rows in (loss_rows, norm_rows, path_rows):  # the steps done (a step cut short recorded nothing)
+        if recorded_rows is not None:
+            recorded_rows.flush(done)
     if interrupted:
         steps = done
         train_loss = train_loss[:steps]
@@ -813,6 +883,8 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
     if valid is not None:  # no valid sample in the batch: no gradient (as in the seed), not the model's 0·∞ there
         grad = torch.where(valid.unsqueeze(1), grad, 0.0)
     norms = _grad_norms(grad, sizes, shapes) if record_norms else None
+    if norms is not None and not known.healthy:  # a stopped run takes no step: no gradient recorded
+        norms = torch.where(healthy.unsqueeze(1), norms, math.nan)
     if clip_value is not None:
         (grad,) = clipping.clip_by_value((grad,), clip_value)
     if clip_norm is not None:
