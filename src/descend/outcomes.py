@@ -13,6 +13,9 @@ step it took effect (``status_at``); none of them re-derives it from the losses.
   (the ellipse's square root of a negative number): its loss on the whole training set is undefined (NaN),
   so it has no gradient and no result. It is not divergence, but it never wins a metric either.
 - ``"pruned"``: a search stopped it early (``prune``) at that step; its records stop there.
+
+A run that stops any of these ways takes no more steps: its training losses and gradient norms are NaN from
+that step, and its evaluations keep the values of the parameters it stopped at.
 """
 
 from __future__ import annotations

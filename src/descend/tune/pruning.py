@@ -18,10 +18,10 @@ the set of values, never on an order.
 The values are kept in memory during training; they are written to the study (``trial.report``) after
 the cohort, with its results, so that storage stays off the training loop.
 
-With today's engine a frozen row still costs its share of every step (the cohort keeps its K rows), so
-pruning saves time only when every run of a cohort is frozen: the cohort then stops, at the first
-evaluation where no run is still training (pruned or diverged), since the engine does not end a cohort by
-itself. What refilling freed rows could save is measured in :mod:`descend.tune.runner`.
+A pruned run's row leaves the cohort's batched program where the steps are eager (the engine drops stopped
+runs' rows), so pruning saves its share of every later step; a compiled cohort keeps its rows frozen in place.
+The cohort stops at the first evaluation where no run is still training (pruned or diverged). What dropping
+saves is measured in :mod:`descend.tune.runner`.
 """
 
 from __future__ import annotations

@@ -20,17 +20,16 @@ cohort then mixes optimizers, each trained as its own engine cohort). Each cohor
 A new study gets, as its first trials, each optimizer's defaults (the baseline) and a Sobol spread of
 the space (model-based samplers draw their first trials at random, having seen nothing).
 
-Freed rows are not refilled. Measured with ``benchmarks/tune.py --frozen`` (successive halving, the
-reference sweep workload, K = 64, 256 trials in 4 cohorts of 200 steps evaluated every 23, 3 rounds,
-load 2.3-3.1 on 2 cores): 66 % of the row-steps are spent on rows already pruned (51,200 run, 17,526
-training), and no cohort ends early (successive halving keeps its best third to the end). A step costs
-6.2 ms at 64 rows, 2.9 ms at 21, 1.7 ms at 7; an evaluation 109, 37 and 24 ms. On those times the 4
-cohorts take 8.7 s (10.2 s measured); refilling each freed row with a new trial (continuous batching)
-would take 3.0 s (66 % less), merely dropping frozen rows 3.9 s (56 % less). Neither is built: the
-engine cannot drop or add a row mid-cohort, and a refilled row would also need its own step count (a
-rule's state shares one, for bias correction), its own batch plan and schedule offsets, and checkpoints
-per row. Dropping rows (no per-row steps, most of the saving) is the smaller first step, in
-:func:`descend.engine.train_cohort`.
+A pruned run's row leaves the batched program (the engine drops the rows of stopped runs from an eager
+cohort, :func:`descend.engine.train_cohort`), so the rest of the cohort trains on fewer rows; its records are
+those it would have frozen in place. Measured with ``benchmarks/tune.py --frozen`` (successive halving, the
+reference sweep workload, K = 64, 256 trials in 4 cohorts of 200 steps, 4 rounds, load 0.5-1.2 on 2 cores):
+with the pruned rows kept, 67 % of the row-steps went to rows already pruned, and training took 6.7 s; with
+them dropped 3.3 s (2.1× faster, the same trials and the same best value). A compiled cohort keeps its rows
+(another number of rows is another program). Freed rows are not refilled with new trials (continuous
+batching: about a third less again, modelled from the useful row-steps): a refilled row would need its own step count
+(a rule's state shares one, for bias correction), its own batch plan and schedule offsets, and checkpoints
+per row.
 """
 
 from __future__ import annotations
