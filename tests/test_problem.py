@@ -59,3 +59,23 @@ def test_value_and_accuracy_from_one_forward_equal_each_alone(name):
     alone = objective.accuracy(problem.model, params, x.double(), y)
     assert (accuracy is None) == (alone is None) and (alone is None or torch.equal(accuracy, alone))
     assert (alone is None) == (name in ("ellipse", "diabetes"))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("layout", ["class-major", "row-major"])
+def test_multiclass_accuracy_counts_argmax_hits_with_ties_nan_and_infinities(dtype, layout):
+    # the scores' layouts the models write (the narrow dense layer's is class-major); ties, NaN and ±inf decided
+    # as torch.argmax decides them: the first of equal maxima, NaN as the largest
+    from descend.problem import Objective
+
+    g = torch.Generator().manual_seed(0)
+    k, b, c = 5, 300, 10
+    scores = torch.randint(0, 3, (k, c, b), generator=g).to(dtype)
+    for value in (math.nan, math.inf, -math.inf):
+        scores[torch.rand(scores.shape, generator=g) < 0.05] = value
+    pred = scores.transpose(1, 2) if layout == "class-major" else scores.transpose(1, 2).contiguous()
+    y = torch.randint(0, c, (b,), generator=g)
+    expected = (pred.argmax(dim=-1) == y).to(torch.float64).mean(dim=-1)
+    got = Objective(loss=descend.losses.cross_entropy, logits=True, kind="multiclass")._accuracy_of(pred, y)
+    assert torch.equal(got, expected)
+    assert 0 < got.min() and got.max() < 1
