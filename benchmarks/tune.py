@@ -188,8 +188,8 @@ def frozen_table(runs: dict[str, list[dict]]) -> None:
     share = [1 - r["useful"] / r["row_steps"] for r in kept]
     print(f"successive halving (eta 3, 2 rungs), sweep workload, K = {first['cohort']}, {first['trials']} trials of "
           f"{first['steps']} steps; medians of {len(dropped)} rounds (sampler seed = round)")
-    print(f"  trials pruned: {first['pruned']} of {first['trials']}; row-steps {first['row_steps']}, of which "
-          f"{med(share):.0%} are rows already pruned")
+    print(f"  round 1: {first['pruned']} of {first['trials']} trials pruned, {first['row_steps']} row-steps; with the "
+          f"rows kept, {med(share):.0%} of the row-steps go to rows already pruned (median over rounds)")
     for name, got in (("kept in place", kept), ("dropped", dropped)):
         print(f"  pruned rows {name}: training {med([r['train_seconds'] for r in got]):.2f} s, whole search "
               f"{med([r['seconds'] for r in got]):.2f} s, best {med([r['best'] for r in got]):.4f}")
