@@ -522,7 +522,7 @@ def train_cohort(
         """The parameters of all k runs: the rows in the program from ``live``, the others as they stopped."""
         return live if rows is None else held.index_copy(0, rows, live)
 
-    def dropped(t: int) -> None:
+    def dropped() -> None:
         """Drop the rows of the runs that have stopped since the last call (not all of them: then no row)."""
         nonlocal rows, held, flat, state, kwargs, factors, live_healthy, drop_stopped
         keep = (healthy if rows is None else healthy[rows]).nonzero().squeeze(1)
@@ -633,7 +633,7 @@ def train_cohort(
             flat, state = new_flat, new_state
             done = t + 1
             if not live_healthy and drop_stopped and len(group) == 1 and step_fn is eager_step and not probing:
-                dropped(t)
+                dropped()
             hooks.progress(t)
     except KeyboardInterrupt:  # keep what finished: the steps completed before the interruption
         interrupted = True
