@@ -1,11 +1,15 @@
 """Why descend's dense layers compute a narrow output as a transposed product.
 
-A layer over K runs is a batched matrix product ``[K, B, I] @ [K, I, O]``. On CPU, torch's batched product is
-several times slower at writing matrices with few columns (``O`` of 1, 4 or 10: a regression output, ten
-classes) than at writing their transposes, ``(wᵀ hᵀ)ᵀ``, which hold the same sums. This prints both, in
-microseconds, over a grid of batch sizes ``B`` and output widths ``O`` (``I = 32``), best of ``--repeats``;
-``descend.models`` switches to the transposed product where the table says it wins (``O < 16`` and
-``B ≥ 32``).
+A layer over K runs is a batched matrix product ``[K, B, I] @ [K, I, O]``, its bias added after it. On CPU,
+torch's batched product was several times slower at writing matrices with few columns (``O`` of 1, 4 or 10: a
+regression output, ten classes) than at writing their transposes, ``(wᵀ hᵀ)ᵀ``, which hold the same sums, and
+``descend.models`` computes a narrow output (``O < 16``, ``B ≥ 32``) that way. This prints both, product and
+bias, in microseconds, over a grid of batch sizes ``B`` and output widths ``O`` (``I = 32``), best of
+``--repeats``. With torch 2.13 on a 2-core machine the transposed product is no longer faster except at
+``O = 10`` (and forward and backward together it is slower); the layers keep it because its scores come out
+class-major, which the log-softmax and the accuracy read faster (:func:`descend.losses.log_softmax_classes`), and
+end to end the two ways measured the same (``benchmarks/sweep.py``, ``benchmarks/compare.py --tasks digits``)
+while the transposed one keeps every result as it was, bit for bit.
 
 Usage::
 
@@ -44,15 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     k, width = args.runs, 32
     outs = (1, 4, 10, 16, 32, 64)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; K = {k}, I = {width}; "
-          "µs per product as written / transposed (the faster in brackets)")
+          "µs per product and bias as written / transposed (the faster in brackets)")
     print("B \\ O  " + "".join(f"{o:>18}" for o in outs))
     for b in (1, 8, 32, 128, 512):
         cells = []
         for o in outs:
             h, w, bias = torch.randn(k, b, width), torch.randn(k, width, o), torch.randn(k, 1, o)
-            plain = best_of(lambda: torch.baddbmm(bias, h, w), args.repeats)
-            flipped = best_of(lambda: torch.baddbmm(bias.transpose(1, 2), w.transpose(1, 2),
-                                                    h.transpose(1, 2)).transpose(1, 2), args.repeats)
+            plain = best_of(lambda: torch.bmm(h, w) + bias, args.repeats)
+            flipped = best_of(lambda: torch.bmm(w.transpose(1, 2), h.transpose(1, 2)).transpose(1, 2) + bias,
+                              args.repeats)
             a, t = f"{plain:.0f}", f"{flipped:.0f}"
             a, t = (f"[{a}]", t) if plain <= flipped else (a, f"[{t}]")
             cells.append(f"{a} / {t}")
