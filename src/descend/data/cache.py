@@ -10,6 +10,7 @@ the data then come from scikit-learn, as without the cache.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -26,6 +27,7 @@ def _directory() -> Path:
     return cache_directory().parent / "data"
 
 
+@functools.cache  # the installed version's metadata, looked up once per process (2 ms a lookup)
 def _sklearn_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
