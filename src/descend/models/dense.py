@@ -327,11 +327,12 @@ def _affine(h: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
     ``b [K, O]`` or None; returns ``[K, B, O]``.
 
     A narrow output (``O < 16``) over a batch of 32 or more is computed as the transposed product
-    ``(wᵀ hᵀ)ᵀ``: the same sums, laid out class-major, which the log-softmax and the accuracy read fastest
+    ``(wᵀ hᵀ)ᵀ``: the same sums, laid out class-major, which the log-softmax reads fastest
     (``python benchmarks/narrow_matmul.py`` times the products). The bias is added after the product rather
     than by ``baddbmm``: a compiled step fuses the addition into the next elementwise kernel, where ``baddbmm``
     first copies the bias into the output (a quarter of the vanishing-gradients network's compiled step);
-    eagerly both cost the same, and give the same numbers.
+    eagerly both cost the same, and they gave the same numbers bit for bit (the golden comparisons, the
+    digits comparison's summary).
     """
     if h.ndim == 2:
         h = h.expand(w.shape[0], *h.shape)
