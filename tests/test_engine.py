@@ -416,6 +416,22 @@ def test_compiled_step_equals_eager_step():
         torch.testing.assert_close(again.params[3][n], alone.params[3][n], rtol=0, atol=1e-10)
 
 
+def test_compiled_step_of_a_rule_whose_state_is_only_tensors_equals_the_eager_step():
+    """Plain GD keeps only its step count, so its state goes into the compiled program as it is (no walk over
+    tuples of tensors, as Adam's state needs): the same numbers as eagerly, to round-off, every step."""
+    assert all(n is None for n in engine._layout(descend.optim.get("gd").init(MODEL.init([0]))))
+    x, y = regression_data(8)
+    common = dict(model=MODEL, data=(x, y), loss="mse", optimizer="gd", lr=[1e-2, 1e-1], batch_size=16,
+                  steps=30, seed=[0, 1], dtype=torch.float64, record_path=True)
+    eager, compiled = descend.fit(**common), descend.fit(compile=True, **common)
+    assert (compiled.summary["compile_seconds"] > 0).all()
+    for run in range(4):
+        assert abs(compiled.paths[run] - eager.paths[run]).max() <= 1e-10
+        assert abs(compiled.paths[run][-1] - compiled.paths[run][0]).max() > 1e-3  # the runs moved
+    a, b = eager.curves["value"].to_numpy(), compiled.curves["value"].to_numpy()
+    assert a == pytest.approx(b, abs=1e-10, nan_ok=True)
+
+
 def test_compiled_step_marks_divergence_and_stops_at_target_like_eager():
     """Divergence, freezing and stopping at the target happen around the compiled step exactly as eagerly.
 
