@@ -417,8 +417,8 @@ def test_compiled_step_equals_eager_step():
 
 
 def test_compiled_step_of_a_rule_whose_state_is_only_tensors_equals_the_eager_step():
-    """Plain GD keeps only its step count, so its state goes into the compiled program as it is (no walk over
-    tuples of tensors, as Adam's state needs): the same numbers as eagerly, to round-off, every step."""
+    """Plain GD keeps only its step count (no tuples of tensors, as Adam's state has): its compiled step gives
+    the same numbers as eagerly, to round-off, every step."""
     assert all(n is None for n in engine._layout(descend.optim.get("gd").init(MODEL.init([0]))))
     x, y = regression_data(8)
     common = dict(model=MODEL, data=(x, y), loss="mse", optimizer="gd", lr=[1e-2, 1e-1], batch_size=16,

@@ -991,25 +991,18 @@ class _CompiledStep:
         self.by_batch_shape: dict[Any, Callable[..., Any]] = {}
         self.layout: tuple[int | None, ...] | None = None  # of the optimizer state, fixed for the cohort
         self.dynamic: tuple[str, ...] | None = None  # the hyperparameters given as tensors, likewise
-        self.flat_state = False
 
     def __call__(self, hyper: Mapping[str, Any], w: Tensor, state: Any, healthy: Tensor, moving: Tensor,
                  bound: Tensor, x: Tensor, y: Tensor, index: Tensor) -> tuple[Any, ...]:
-        # which hyperparameters are tensors, and the state's layout, are fixed for a cohort: read once, not
-        # walked again every step (tens of microseconds a step, as much as the kernels of a small model)
-        if self.dynamic is None:
+        if self.dynamic is None:  # which hyperparameters are tensors is fixed for a cohort: read once, not per step
             self.dynamic = tuple(k for k, v in hyper.items() if isinstance(v, Tensor))
-            self.layout = _layout(state)
-            self.flat_state = all(n is None for n in self.layout)  # a NamedTuple of tensors: its own leaves
-        flat_state = self.flat_state
-        inputs = [w, healthy, moving, bound, x, y, index, *(state if flat_state else _leaves(state)),
-                  *(hyper[k] for k in self.dynamic)]
+        inputs = [w, healthy, moving, bound, x, y, index, *_leaves(state), *(hyper[k] for k in self.dynamic)]
         program = self.by_batch_shape.get(index.shape)
         if program is None:
             program = self.by_batch_shape[index.shape] = self._program(hyper, state, inputs)
         new_w, recorded, norms, finite, all_move, *new_state = program(*inputs)
-        return (new_w, type(state)(*new_state) if flat_state else _rebuilt(state, new_state, self.layout),
-                recorded, norms if self.record_norms else None, finite, all_move)
+        return (new_w, _rebuilt(state, new_state, self.layout), recorded, norms if self.record_norms else None,
+                finite, all_move)
 
     def _key(self, hyper: Mapping[str, Any], state: Any, inputs: list[Tensor]) -> tuple[Any, ...]:
         statics = tuple((k, v) for k, v in hyper.items() if not isinstance(v, Tensor))
@@ -1042,10 +1035,9 @@ class _CompiledStep:
     def _program(self, hyper: Mapping[str, Any], state: Any, inputs: list[Tensor]) -> Callable[..., Any]:
         model = self.static[0]
         statics = tuple((k, v) for k, v in hyper.items() if not isinstance(v, Tensor))
-        dynamic = tuple(k for k, v in hyper.items() if isinstance(v, Tensor))
         self.layout = _layout(state)
         return _held_or_compiled(lambda: self._key(hyper, state, inputs), model,
-                                 lambda: _compile_step(*self.static, dict(statics), dynamic, state, inputs))
+                                 lambda: _compile_step(*self.static, dict(statics), self.dynamic, state, inputs))
 
 
 def _holds(keys_of: Callable[[], Sequence[Any]]) -> bool:
