@@ -35,7 +35,7 @@ class Interval:
         right = "]" if self.closed_high and math.isfinite(self.high) else ")"
         return f"{left}{_fmt(self.low)}, {_fmt(self.high)}{right}"
 
-    def contains(self, x: torch.Tensor) -> torch.Tensor:
+    def contains(self, x: torch.Tensor | float) -> torch.Tensor | bool:
         above = x >= self.low if self.closed_low else x > self.low
         below = x <= self.high if self.closed_high else x < self.high
         return above & below
@@ -77,28 +77,34 @@ def check_hyperparameter(
     """
     import torch
 
-    if isinstance(value, bool) or not isinstance(value, (int, float, torch.Tensor)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):  # a number: checked without a tensor
+        try:
+            v = float(value)
+        except OverflowError:  # an int beyond float's range
+            v = math.inf if value > 0 else -math.inf
+        if not (math.isfinite(v) and allowed.contains(v)):
+            reason = "is not finite" if not math.isfinite(v) else "is out of range"
+            raise ValueError(f"{name}={v:g} {reason}; allowed: {allowed}")
+        return value
+    if not isinstance(value, torch.Tensor):
         raise ValueError(
             f"{name}={value!r} must be a number or a tensor of shape [K] (one value per run), "
             f"not {type(value).__name__}"
         )
-    if isinstance(value, torch.Tensor):
-        if value.ndim > 1:
-            raise ValueError(f"{name} has shape {list(value.shape)}; a hyperparameter is a number or has shape [K]")
-        if value.is_complex() or not (value.is_floating_point() or value.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8)):
-            raise ValueError(f"{name} has dtype {value.dtype}; a real-valued tensor is required")
-        if value.ndim == 1 and runs is not None and value.shape[0] != runs:
-            raise ValueError(
-                f"{name} has {value.shape[0]} values but the parameters have {runs} runs "
-                f"(leading axis K = {runs}); give one value per run or a single number"
-            )
-        values = value.detach().to("cpu", torch.float64).reshape(-1)
-    else:
-        values = torch.tensor([float(value)], dtype=torch.float64)
+    if value.ndim > 1:
+        raise ValueError(f"{name} has shape {list(value.shape)}; a hyperparameter is a number or has shape [K]")
+    if value.is_complex() or not (value.is_floating_point() or value.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8)):
+        raise ValueError(f"{name} has dtype {value.dtype}; a real-valued tensor is required")
+    if value.ndim == 1 and runs is not None and value.shape[0] != runs:
+        raise ValueError(
+            f"{name} has {value.shape[0]} values but the parameters have {runs} runs "
+            f"(leading axis K = {runs}); give one value per run or a single number"
+        )
+    values = value.detach().to("cpu", torch.float64).reshape(-1)
     bad = ~(torch.isfinite(values) & allowed.contains(values))
     if bad.any():
         i = int(bad.nonzero()[0])
-        which = f" for run {i}" if isinstance(value, torch.Tensor) and value.ndim == 1 else ""
+        which = f" for run {i}" if value.ndim == 1 else ""
         v = values[i].item()
         reason = "is not finite" if not math.isfinite(v) else "is out of range"
         raise ValueError(f"{name}={v:g}{which} {reason}; allowed: {allowed}")

@@ -534,6 +534,10 @@ def _params(k=None):
         (lambda: D.SGD(_params(), lr=0.1, momentum=-0.5), r"momentum=-0\.5"),
         (lambda: D.Adadelta(_params(), rho=1.5), r"rho=1\.5 .*\[0, 1\]"),
         (lambda: D.Adam(_params(), lr="fast"), r"lr='fast' must be a number"),
+        (lambda: D.Adam(_params(), lr=True), r"lr=True must be a number"),
+        (lambda: D.Adam(_params(), lr=10**400), r"lr=inf is not finite"),  # an int beyond float's range
+        (lambda: D.Adam(_params(), lr=-2), r"lr=-2 is out of range; allowed: \[0, inf\)"),
+        (lambda: D.Adam(_params(), lr=torch.tensor(-2.0)), r"lr=-2 is out of range; allowed: \[0, inf\)"),
         (lambda: D.Adam(_params(), differentiable=True), r"differentiable=True is not supported"),
         (lambda: get("adma"), r"unknown optimizer 'adma'; did you mean .*'adam'"),
         (lambda: get("adam").configure(beta3=0.5), r"unknown hyperparameter for adam 'beta3'"),

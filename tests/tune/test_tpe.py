@@ -14,20 +14,31 @@ from descend.tune.tpe import cohort_tpe
 
 
 def _objective(params: dict) -> float:
-    return (math.log10(params["lr"]) + 2.0) ** 2 + (params["beta1"] - 0.9) ** 2 + 0.1 * params["layers"]
+    return (math.log10(params["lr"]) + 2.0) ** 2 + (params["beta1"] - 0.9) ** 2 + 0.1 * params.get("layers", 0) \
+        + 0.01 * math.log10(params.get("weight_decay", 1.0)) ** 2
 
 
-def _search(sampler, cohorts: int, k: int) -> list[dict]:
-    """Cohorts of k trials asked together, then told together, as descend tune asks and tells."""
+def _search(sampler, cohorts: int, k: int, *, foreseen: int = 0, choice: bool = False,
+            continuous: bool = False) -> list[dict]:
+    """Cohorts of k trials asked together, then told together, as descend tune asks and tells; ``foreseen``: how
+    many asks the sampler is told to expect at the start of each cohort (``expect``, as descend tune tells it)."""
     study = optuna.create_study(sampler=sampler)
     asked = []
     for _ in range(cohorts):
         trials = []
+        if foreseen:
+            sampler.expect(foreseen)
         for _ in range(k):
             trial = study.ask()
             trial.suggest_float("lr", 1e-5, 1e-1, log=True)
             trial.suggest_float("beta1", 0.5, 0.999)
-            trial.suggest_int("layers", 1, 4)
+            if continuous:  # no stepped parameter: the candidates are scored in one call
+                trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
+            else:
+                trial.suggest_int("layers", 1, 4)
+            if choice:
+                trial.suggest_categorical("activation", ["tanh", "relu", "gelu"])
+                trial.suggest_float("decay", 0.0, 0.1, step=0.01)
             trials.append(trial)
         for i, trial in enumerate(trials):
             if i % 7 == 3:
@@ -52,6 +63,71 @@ def test_cohort_tpe_draws_optunas_samples(seed):
     expected, got = _search(optunas, 5, 16), _search(ours, 5, 16)
     assert len(got) == 80 and got == expected
     assert len(builds) == 2 * 4  # below and above once per cohort after the first (random: nothing finished)
+
+
+@pytest.mark.parametrize("seed, foreseen, choice, continuous", [
+    (0, 16, False, False), (3, 16, True, False), (5, 40, True, False), (1, 5, False, False),
+    (2, 16, False, True), (4, 40, False, True), (6, 40, True, True)])
+def test_a_cohorts_asks_drawn_together_are_the_samples_each_draws_alone(seed, foreseen, choice, continuous,
+                                                                         monkeypatch):
+    """``expect(n)``: the first ask draws and scores the candidates of the n asks to come in one pass; each ask
+    still gets Optuna's sample for its trial, bit for bit, whether n is the cohort's size, more (the rest is never
+    used) or less (the asks after the n-th are drawn alone), with categorical and stepped parameters too, and with
+    batches past the size where Optuna's erf changes its formula (40 × 24 candidates × 4 numbers)."""
+    from optuna.samplers._tpe.parzen_estimator import _ParzenEstimator
+
+    from descend.tune import tpe
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optunas = per_trial(optuna.samplers.TPESampler, seed, multivariate=True, n_startup_trials=8,
+                            constant_liar=False)
+        ours = cohort_tpe(seed=seed, multivariate=True, n_startup_trials=8)
+    expected = _search(optunas, 5, 16, choice=choice, continuous=continuous)
+    together, alone = [], []
+    original_together, original_alone = tpe._sample_together, _ParzenEstimator.sample
+    monkeypatch.setattr(tpe, "_sample_together", lambda m, states, per: together.append(len(states))
+                        or original_together(m, states, per))
+    monkeypatch.setattr(_ParzenEstimator, "sample", lambda self, rng, size: alone.append(size)
+                        or original_alone(self, rng, size))
+    got = _search(ours, 5, 16, foreseen=foreseen, choice=choice, continuous=continuous)
+    assert len(got) == 80 and got == expected
+    # 4 cohorts after the random first: one pass for n trials each, and the asks beyond the n-th alone
+    assert together == [foreseen] * 4 and alone == [24] * 4 * (16 - min(foreseen, 16))
+
+
+def test_an_ask_not_foreseen_is_drawn_alone_with_its_own_sample():
+    """Another worker took the trial numbers the cohort expected: those asks are drawn alone, the same samples."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optunas = per_trial(optuna.samplers.TPESampler, 2, multivariate=True, n_startup_trials=4,
+                            constant_liar=False)
+        ours = cohort_tpe(seed=2, multivariate=True, n_startup_trials=4)
+
+    def run(sampler, expect):
+        study = optuna.create_study(sampler=sampler)
+        for cohort in range(3):
+            if expect:
+                sampler.expect(6)
+            trials = []
+            for i in range(6):
+                if i == 2:  # another worker asks one trial in the middle (an enqueued, fixed one)
+                    study.enqueue_trial({"lr": 1e-3, "beta1": 0.9, "layers": 2})
+                    other = study.ask()
+                    for name, low, high, log in (("lr", 1e-5, 1e-1, True), ("beta1", 0.5, 0.999, False)):
+                        other.suggest_float(name, low, high, log=log)
+                    other.suggest_int("layers", 1, 4)
+                    trials.append(other)
+                trial = study.ask()
+                trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+                trial.suggest_float("beta1", 0.5, 0.999)
+                trial.suggest_int("layers", 1, 4)
+                trials.append(trial)
+            for trial in trials:
+                study.tell(trial, _objective(trial.params))
+        return [t.params for t in study.trials]
+
+    assert run(ours, True) == run(optunas, False)
 
 
 def test_cohort_tpe_refuses_a_constant_liar():
@@ -92,3 +168,41 @@ def test_two_workers_on_one_study_draw_different_trials_and_a_rerun_the_same(nam
     first = run()
     assert len(set(first)) == len(first) == 32  # no configuration drawn twice, startup draws included
     assert run() == first
+
+
+@pytest.mark.parametrize("continuous", [True, False])
+def test_candidates_scored_together_score_as_each_asks_alone(continuous):
+    """The acquisition l(x)/g(x) of 40 asks' candidates in one call equals each ask's own call, bit for bit, where
+    the cohort TPE scores them together (no stepped parameter); with one, it scores each ask alone."""
+    import numpy as np
+
+    from descend.tune import tpe
+    from descend.tune.seeding import random_state
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        sampler = cohort_tpe(seed=1, multivariate=True, n_startup_trials=8)
+    study = optuna.create_study(sampler=sampler)
+    for _ in range(3):
+        asked = []
+        for _ in range(16):
+            trial = study.ask()
+            for name, low, high, log in (("lr", 1e-5, 1e-1, True), ("beta1", 0.5, 0.999, False)):
+                trial.suggest_float(name, low, high, log=log)
+            if continuous:
+                trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
+            else:
+                trial.suggest_int("layers", 1, 4)
+            asked.append(trial)
+        for trial in asked:
+            study.tell(trial, _objective(trial.params))
+    space = study.trials[-1].distributions
+    below, above = sampler._estimators(study, space)
+    assert tpe._scored_together(above._mixture_distribution) is continuous
+    samples = below._untransform(tpe._sample_together(below._mixture_distribution,
+                                                      [random_state(1, n) for n in range(48, 88)], 24))
+    together = sampler._compute_acquisition_func(samples, below, above)
+    alone = np.concatenate([sampler._compute_acquisition_func({k: v[i:i + 24] for k, v in samples.items()}, below,
+                                                              above) for i in range(0, 960, 24)])
+    if continuous:  # (a stepped parameter's scores in one call equal alone only while its erf calls stay small)
+        assert np.array_equal(together, alone)

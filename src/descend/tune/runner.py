@@ -381,6 +381,9 @@ class Runner:
         with warnings.catch_warnings():
             # descend beats for the trials itself (storage.Heartbeat); Optuna's note assumes study.optimize
             warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed")
+            expect = getattr(study.sampler, "expect", None)
+            if expect is not None:  # the cohort TPE draws the n asks together (descend.tune.tpe)
+                expect(n)
             for _ in range(n):
                 trial = study.ask()
                 params = space.suggest(trial)

@@ -25,6 +25,14 @@ def trial_seed(seed: int, number: int, stream: int = 0) -> int:
     return int(np.random.SeedSequence([seed, number, stream]).generate_state(1)[0])
 
 
+def random_state(seed: int, number: int, path: str = "_rng") -> Any:
+    """A fresh ``numpy.random.RandomState`` as :func:`reseed_for` seeds the sampler's state at ``path`` for trial
+    ``number``: its draws are that trial's."""
+    import numpy as np
+
+    return np.random.RandomState(trial_seed(seed, number, _STATES.index(path)))
+
+
 def reseed_for(sampler: Any, seed: int | None, trial: Any) -> None:
     """Seed every random state of ``sampler`` for ``trial``. Nothing with no seed (a sampler seeded from the
     system's entropy stays so)."""
