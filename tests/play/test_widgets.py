@@ -7,6 +7,7 @@ import json
 import shlex
 
 import numpy as np
+import torch
 import pytest
 
 import descend
@@ -195,6 +196,13 @@ def test_ellipse_paths_and_batch_sizes():
                        steps=30, compile=False)
     for i, path in enumerate(_paths(result)):
         np.testing.assert_array_equal(path, runs.paths[i])
+        # the cost along the path as training measured it (the whole training set at every step, float32), and
+        # the surface's float64 cost at the same points to float32's round-off
+        cost = np.asarray(result["runs"][i]["cost"], dtype=np.float64)
+        np.testing.assert_array_equal(cost[:-1], runs.curve(i, "loss", "batch")[2])
+        assert cost[-1] == runs.curve(i, "loss", "train")[2][-1]
+        surface = task.surface.cost(torch.as_tensor(path[:, 0]), torch.as_tensor(path[:, 1])).numpy()
+        np.testing.assert_allclose(cost, surface, rtol=1e-6)
     labels = [b["label"] for b in result["batches"]]
     assert labels == ["full", "32", "hybrid(32→512)"]
     assert [b["updates"] for b in result["batches"]] == [1, 16, 16]
