@@ -77,7 +77,10 @@ def test_the_library_serves_the_study_and_stops(study: Path):
 def test_the_command_prints_the_url_and_ctrl_c_stops_it(study: Path):
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    command = subprocess.Popen([sys.executable, "-m", "descend", "dashboard", str(study), "--port", str(port),
+    # python -m descend dashboard ..., which prints its threads' stacks on SIGUSR1 (should Ctrl-C not stop it)
+    main = ("import faulthandler, runpy, signal; faulthandler.register(signal.SIGUSR1, all_threads=True); "
+            "runpy.run_module('descend', run_name='__main__', alter_sys=True)")
+    command = subprocess.Popen([sys.executable, "-c", main, "dashboard", str(study), "--port", str(port),
                                 "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = command.stdout.readline()  # printed once the dashboard listens
@@ -88,7 +91,15 @@ def test_the_command_prints_the_url_and_ctrl_c_stops_it(study: Path):
         status, body = get(f"http://127.0.0.1:{port}/api/studies")
         assert [s["study_name"] for s in json.loads(body)["study_summaries"]] == ["line"]
         command.send_signal(signal.SIGINT)  # Ctrl-C
-        assert command.wait(timeout=30) == 0
+        try:
+            assert command.wait(timeout=30) == 0
+        except subprocess.TimeoutExpired:  # say where it hangs: its stack (faulthandler on SIGUSR1) and output
+            command.send_signal(signal.SIGUSR1)
+            time.sleep(1.0)
+            command.kill()
+            out, err = command.communicate()
+            pytest.fail(f"descend dashboard still ran 30 s after Ctrl-C; its child {children} "
+                        f"{'ended' if gone(int(children[0])) else 'runs'}\nstdout: {out}\nstderr: {err}")
     finally:
         if command.poll() is None:
             command.kill()
