@@ -206,3 +206,39 @@ def test_candidates_scored_together_score_as_each_asks_alone(continuous):
                                                               above) for i in range(0, 960, 24)])
     if continuous:  # (a stepped parameter's scores in one call equal alone only while its erf calls stay small)
         assert np.array_equal(together, alone)
+
+
+def test_workers_interleaving_their_asks_draw_each_cohort_ahead_at_most_once(monkeypatch):
+    """Two workers asking in turn on one study, each expecting a cohort of 8: the numbers one drew ahead go to the
+    other, so after its first miss each draws alone; the samples are still Optuna's, and no cohort draws twice."""
+    from descend.tune import tpe
+
+    together = []
+    original = tpe._sample_together
+    monkeypatch.setattr(tpe, "_sample_together", lambda m, states, per: together.append(len(states))
+                        or original(m, states, per))
+
+    def run(make, expect):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            workers = [make() for _ in range(2)]
+        study = optuna.create_study()
+        for cohort in range(3):
+            if expect:
+                for worker in workers:
+                    worker.expect(8)
+            asked = []
+            for i in range(16):  # in turn: worker 0 gets the even numbers of the cohort, worker 1 the odd
+                study.sampler = workers[i % 2]
+                trial = study.ask()
+                trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+                trial.suggest_float("beta1", 0.5, 0.999)
+                asked.append(trial)
+            for trial in asked:
+                study.tell(trial, _objective(trial.params))
+        return [t.params for t in study.trials]
+
+    ours = run(lambda: cohort_tpe(seed=9, multivariate=True, n_startup_trials=8), True)
+    assert together == [8] * 4  # cohorts 2 and 3, one pass per worker each (cohort 1 is random)
+    assert ours == run(lambda: per_trial(optuna.samplers.TPESampler, 9, multivariate=True, n_startup_trials=8,
+                                         constant_liar=False), False)

@@ -25,9 +25,10 @@ iteration that inverts the normal CDF runs until every value of the call has con
 and Optuna's erf switches formula at 2,000 values (here: calls no larger than one trial's). So each ask gets the
 sample it would get alone, bit for bit (tests/tune/test_tpe.py), for 1.6-1.9 ms an ask instead of 2.4-2.5
 (measured: 7 cohorts of 32 asks of 3 parameters, 3 alternations; most of what is left is Optuna's log Φ,
-computed value by value in Python, which no batching removes). An ask whose
-trial number or search space was not foreseen (another worker took the number; a choice of optimizers changed
-the space) is drawn alone, as before.
+computed value by value in Python, which no batching removes). An ask whose trial number or search space was
+not foreseen (another worker took the number; a choice of optimizers changed the space) is drawn alone, as
+before, and so are the cohort's asks after it: one pass per cohort at most, so workers that interleave their asks
+on one database draw no more than that pass beyond what they use.
 
 Each trial draws from a random state seeded by the sampler's seed and the trial's number
 (:mod:`descend.tune.seeding`), its startup draws as well. So a study run again with the same seed gives the same
@@ -201,10 +202,11 @@ def cohort_tpe(**options: Any) -> Any:
             # (search space, trial number) -> (the sample, the trial's random state after drawing it)
             self._ahead: dict[tuple[Any, int], tuple[dict[str, Any], Any]] = {}
             self._fresh: int | None = None  # the trial whose random state has not drawn yet
+            self._drawn = False  # whether this cohort has drawn its asks ahead
 
         def expect(self, asks: int) -> None:
             """The next ``asks`` asks come together (a cohort): the first of them draws them all."""
-            self._expected, self._ahead = (max(1, int(asks)) if together else 1), {}
+            self._expected, self._ahead, self._drawn = (max(1, int(asks)) if together else 1), {}, False
 
         def before_trial(self, study: Any, trial: Any) -> None:
             super().before_trial(study, trial)  # (per_trial has seeded this trial's random states)
@@ -234,8 +236,12 @@ def cohort_tpe(**options: Any) -> Any:
                 space, coming = _key(search_space), self._expected
                 self._expected = max(1, coming - 1)
                 if (space, trial.number) not in self._ahead and coming > 1:
-                    self._draw_ahead(range(trial.number, trial.number + coming), search_space, mpe_below,
-                                     mpe_above)
+                    if self._drawn:  # the numbers drawn ahead went to other workers: the rest are drawn alone
+                        self._expected = 1
+                    else:
+                        self._drawn = True
+                        self._draw_ahead(range(trial.number, trial.number + coming), search_space, mpe_below,
+                                         mpe_above)
                 drawn = self._ahead.pop((space, trial.number), None)
                 if drawn is not None:
                     params, state = drawn
