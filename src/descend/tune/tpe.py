@@ -170,7 +170,6 @@ def _ndtri_exp(tn: Any, y: Any, trial: Any) -> Any:
     return x
 
 
-
 def cohort_tpe(**options: Any) -> Any:
     """A :class:`optuna.samplers.TPESampler` with ``options`` and ``constant_liar=False`` whose density
     estimators are fitted once per set of finished trials, and whose ``expect(n)`` says that the next ``n`` asks
