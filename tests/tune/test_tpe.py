@@ -86,8 +86,8 @@ def test_a_cohorts_asks_drawn_together_are_the_samples_each_draws_alone(seed, fo
     expected = _search(optunas, 5, 16, choice=choice, continuous=continuous)
     together, alone = [], []
     original_together, original_alone = tpe._sample_together, _ParzenEstimator.sample
-    monkeypatch.setattr(tpe, "_sample_together", lambda m, states, per: together.append(len(states))
-                        or original_together(m, states, per))
+    monkeypatch.setattr(tpe, "_sample_together", lambda m, draws, per: together.append(len(draws))
+                        or original_together(m, draws, per))
     monkeypatch.setattr(_ParzenEstimator, "sample", lambda self, rng, size: alone.append(size)
                         or original_alone(self, rng, size))
     got = _search(ours, 5, 16, foreseen=foreseen, choice=choice, continuous=continuous)
@@ -199,8 +199,12 @@ def test_candidates_scored_together_score_as_each_asks_alone(continuous):
     space = study.trials[-1].distributions
     below, above = sampler._estimators(study, space)
     assert tpe._scored_together(above._mixture_distribution) is continuous
-    samples = below._untransform(tpe._sample_together(below._mixture_distribution,
-                                                      [random_state(1, n) for n in range(48, 88)], 24))
+    mixture = below._mixture_distribution
+    samples = below._untransform(tpe._sample_together(
+        mixture, [tpe._draws(random_state(1, n), mixture, 24) for n in range(48, 88)], 24))
+    for n, i in ((48, 0), (70, 22 * 24)):  # each trial's rows are what its own random state samples alone
+        alone = below._untransform(mixture.sample(random_state(1, n), 24))
+        assert all(np.array_equal(samples[k][i:i + 24], v) for k, v in alone.items())
     together = sampler._compute_acquisition_func(samples, below, above)
     alone = np.concatenate([sampler._compute_acquisition_func({k: v[i:i + 24] for k, v in samples.items()}, below,
                                                               above) for i in range(0, 960, 24)])
@@ -215,8 +219,8 @@ def test_workers_interleaving_their_asks_draw_each_cohort_ahead_at_most_once(mon
 
     together = []
     original = tpe._sample_together
-    monkeypatch.setattr(tpe, "_sample_together", lambda m, states, per: together.append(len(states))
-                        or original(m, states, per))
+    monkeypatch.setattr(tpe, "_sample_together", lambda m, draws, per: together.append(len(draws))
+                        or original(m, draws, per))
 
     def run(make, expect):
         with warnings.catch_warnings():

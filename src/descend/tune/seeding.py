@@ -25,12 +25,17 @@ def trial_seed(seed: int, number: int, stream: int = 0) -> int:
     return int(np.random.SeedSequence([seed, number, stream]).generate_state(1)[0])
 
 
+def seed_for(seed: int, number: int, path: str = "_rng") -> int:
+    """The seed :func:`reseed_for` gives the sampler's random state at ``path`` for trial ``number``."""
+    return trial_seed(seed, number, _STATES.index(path))
+
+
 def random_state(seed: int, number: int, path: str = "_rng") -> Any:
-    """A fresh ``numpy.random.RandomState`` as :func:`reseed_for` seeds the sampler's state at ``path`` for trial
-    ``number``: its draws are that trial's."""
+    """A fresh ``numpy.random.RandomState`` seeded as :func:`reseed_for` seeds the sampler's state at ``path``
+    for trial ``number``: its draws are that trial's."""
     import numpy as np
 
-    return np.random.RandomState(trial_seed(seed, number, _STATES.index(path)))
+    return np.random.RandomState(seed_for(seed, number, path))
 
 
 def reseed_for(sampler: Any, seed: int | None, trial: Any) -> None:

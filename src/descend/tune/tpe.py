@@ -23,7 +23,7 @@ trial's own random state, in Optuna's order, and everything else is elementwise 
 that depend on how many values one call holds, which the pass keeps as they are for one ask alone: the Newton
 iteration that inverts the normal CDF runs until every value of the call has converged (here: of the trial),
 and Optuna's erf switches formula at 2,000 values (here: calls no larger than one trial's). So each ask gets the
-sample it would get alone, bit for bit (tests/tune/test_tpe.py), for 1.6-1.9 ms an ask instead of 2.4-2.5
+sample it would get alone, bit for bit (tests/tune/test_tpe.py), for 1.5-1.7 ms an ask instead of 2.5-2.7
 (measured: 7 cohorts of 32 asks of 3 parameters, 3 alternations; most of what is left is Optuna's log Φ,
 computed value by value in Python, which no batching removes). An ask whose trial number or search space was
 not foreseen (another worker took the number; a choice of optimizers changed the space) is drawn alone, as
@@ -43,7 +43,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .seeding import per_trial, random_state
+from .seeding import per_trial, seed_for
 
 
 #: Optuna's ``_erf.erf`` computes ``math.erf`` of each value for fewer values than this, a formula of its own
@@ -65,30 +65,39 @@ def _scored_together(mixture: Any) -> bool:
     return all(isinstance(d, _BatchedCategoricalDistributions) or d.step == 0.0 for d in mixture.distributions)
 
 
-def _sample_together(mixture: Any, states: Sequence[Any], per: int) -> Any:
-    """Optuna's ``_MixtureOfProductDistribution.sample(state, per)`` for every random state in ``states``, in one
-    pass: rows ``i·per .. (i+1)·per`` are what trial i's state draws alone, bit for bit.
+def _draws(state: Any, mixture: Any, per: int) -> tuple[Any, list[Any], Any]:
+    """One trial's random numbers for Optuna's ``_MixtureOfProductDistribution.sample(state, per)``, drawn from
+    ``state`` as that method draws them, in its order: the components, a uniform per categorical parameter, the
+    truncated normals' quantiles. (So drawing them advances ``state`` as sampling alone would.)"""
+    from optuna.samplers._tpe.probability_distributions import _BatchedCategoricalDistributions
 
-    Each trial's random numbers come from its own state in Optuna's order (the components, a uniform per
-    categorical parameter, the truncated normals' quantiles); the rest is elementwise, except the Newton iteration
-    that inverts the normal CDF, which Optuna runs until every value of one call has converged: here it runs
-    until every value of one trial has (:func:`_ndtri_exp`), so each value gets the iterations it gets alone.
+    categorical = sum(isinstance(d, _BatchedCategoricalDistributions) for d in mixture.distributions)
+    numerical = len(mixture.distributions) - categorical
+    active = state.choice(len(mixture.weights), p=mixture.weights, size=per)
+    uniforms = [state.rand(per) for _ in range(categorical)]
+    quantiles = state.uniform(low=0, high=1, size=(numerical, per)) if numerical else None
+    return active, uniforms, quantiles
+
+
+def _sample_together(mixture: Any, draws: Sequence[tuple[Any, list[Any], Any]], per: int) -> Any:
+    """Optuna's ``_MixtureOfProductDistribution.sample(state, per)`` for several trials in one pass, given each
+    trial's random numbers (:func:`_draws` of its state): rows ``i·per .. (i+1)·per`` are what trial i's state
+    gives alone, bit for bit.
+
+    Everything after the random numbers is elementwise, except the Newton iteration that inverts the normal CDF,
+    which Optuna runs until every value of one call has converged: here it runs until every value of one trial
+    has (:func:`_ndtri_exp`), so each value gets the iterations it gets alone.
     """
     import numpy as np
     from optuna.samplers._tpe import _truncnorm
     from optuna.samplers._tpe.probability_distributions import _BatchedCategoricalDistributions
 
-    weights, dists = mixture.weights, mixture.distributions
+    dists = mixture.distributions
     categorical = [i for i, d in enumerate(dists) if isinstance(d, _BatchedCategoricalDistributions)]
     numerical = [i for i in range(len(dists)) if i not in categorical]
-    active, uniforms, quantiles = [], [], []
-    for state in states:
-        active.append(state.choice(len(weights), p=weights, size=per))
-        uniforms.append([state.rand(per) for _ in categorical])
-        if numerical:
-            quantiles.append(state.uniform(low=0, high=1, size=(len(numerical), per)))
+    active, uniforms, quantiles = zip(*draws)
     active_indices = np.concatenate(active)
-    ret = np.empty((per * len(states), len(dists)), dtype=float)
+    ret = np.empty((per * len(draws), len(dists)), dtype=float)
     for c, i in enumerate(categorical):
         cum_probs = np.cumsum(dists[i].weights[active_indices, :], axis=-1)
         cum_probs[:, -1] = 1
@@ -101,7 +110,7 @@ def _sample_together(mixture: Any, states: Sequence[Any], per: int) -> Any:
         lows = np.asarray([d.adapted_low for d in nums])[:, np.newaxis]
         highs = np.asarray([d.adapted_high for d in nums])[:, np.newaxis]
         q = np.concatenate(quantiles, axis=1)
-        trial = np.broadcast_to(np.repeat(np.arange(len(states)), per), q.shape)
+        trial = np.broadcast_to(np.repeat(np.arange(len(draws)), per), q.shape)
         a, b = (lows - mus) / sigmas, (highs - mus) / sigmas
         # Optuna's erf takes another formula from _ERF_FORMULA values on: the masses in calls as small as alone
         log_mass = np.empty_like(a)
@@ -174,6 +183,7 @@ def cohort_tpe(**options: Any) -> Any:
     """A :class:`optuna.samplers.TPESampler` with ``options`` and ``constant_liar=False`` whose density
     estimators are fitted once per set of finished trials, and whose ``expect(n)`` says that the next ``n`` asks
     come together (the first draws them all)."""
+    import numpy as np
     import optuna
     from optuna.samplers._tpe import sampler as tpe_module
     from optuna.trial import TrialState
@@ -198,8 +208,8 @@ def cohort_tpe(**options: Any) -> Any:
             self._fitted: dict[Any, tuple[Any, Any]] = {}
             self._finished: Any = None
             self._expected = 1  # the asks still to come together, this one included
-            # (search space, trial number) -> (the sample, the trial's random state after drawing it)
-            self._ahead: dict[tuple[Any, int], tuple[dict[str, Any], Any]] = {}
+            self._ahead: dict[tuple[Any, int], dict[str, Any]] = {}  # (search space, trial number) -> its sample
+            self._spare = np.random.RandomState(0)  # seeded for each trial drawn ahead
             self._fresh: int | None = None  # the trial whose random state has not drawn yet
             self._drawn = False  # whether this cohort has drawn its asks ahead
 
@@ -242,10 +252,9 @@ def cohort_tpe(**options: Any) -> Any:
                         self._draw_ahead(range(trial.number, trial.number + coming), search_space, mpe_below,
                                          mpe_above)
                 drawn = self._ahead.pop((space, trial.number), None)
-                if drawn is not None:
-                    params, state = drawn
-                    self._rng.rng.set_state(state)  # as if this trial had drawn it alone
-                    return dict(params)
+                if drawn is not None:  # its random state advanced as if it had drawn them alone
+                    _draws(self._rng.rng, mpe_below._mixture_distribution, self._n_ei_candidates)
+                    return dict(drawn)
             samples_below = mpe_below.sample(self._rng.rng, self._n_ei_candidates)
             acq_func_vals = self._compute_acquisition_func(samples_below, mpe_below, mpe_above)
             return _best(samples_below, acq_func_vals, search_space)
@@ -257,19 +266,23 @@ def cohort_tpe(**options: Any) -> Any:
             per = self._n_ei_candidates
             if not _together(mpe_below._mixture_distribution, per):  # hundreds of parameters: each ask alone
                 return
-            states = [random_state(self._seed, number) for number in numbers]
-            samples = mpe_below._untransform(_sample_together(mpe_below._mixture_distribution, states, per))
+            mixture, state = mpe_below._mixture_distribution, self._spare
+            draws = []
+            for number in numbers:  # each trial's random numbers from its own seed (one state, seeded in turn)
+                state.seed(seed_for(self._seed, number))
+                draws.append(_draws(state, mixture, per))
+            samples = mpe_below._untransform(_sample_together(mixture, draws, per))
             if _scored_together(mpe_above._mixture_distribution):
                 scores = self._compute_acquisition_func(samples, mpe_below, mpe_above)
             else:  # a stepped parameter: each ask's candidates scored alone
                 scores = np.concatenate([
                     self._compute_acquisition_func({k: v[i:i + per] for k, v in samples.items()}, mpe_below,
-                                                   mpe_above) for i in range(0, per * len(states), per)])
+                                                   mpe_above) for i in range(0, per * len(numbers), per)])
             space = _key(search_space)
-            for i, (number, state) in enumerate(zip(numbers, states)):
+            for i, number in enumerate(numbers):
                 mine = slice(i * per, (i + 1) * per)
-                params = _best({name: v[mine] for name, v in samples.items()}, scores[mine], search_space)
-                self._ahead[(space, number)] = (params, state.get_state())
+                self._ahead[(space, number)] = _best({name: v[mine] for name, v in samples.items()}, scores[mine],
+                                                     search_space)
 
     def _best(samples: dict[str, Any], scores: Any, search_space: dict[str, Any]) -> dict[str, Any]:
         ret = optuna.samplers.TPESampler._compare(samples, scores)
