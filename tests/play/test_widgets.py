@@ -7,8 +7,8 @@ import json
 import shlex
 
 import numpy as np
-import torch
 import pytest
+import torch
 
 import descend
 from descend import compare as compare_module
