@@ -254,6 +254,21 @@ def _rosenbrock(a, b):
     return (1 - a) ** 2 + 100 * (b - a**2) ** 2
 
 
+def test_a_log_axis_over_four_decades_or_more_has_minor_ticks_at_2_and_5_only():
+    from matplotlib.figure import Figure
+
+    from descend.report.figures.style import _log_ticks
+
+    for low, high, subs in ((1e-6, 60.0, [2, 5]), (1e-3, 5.0, list(range(2, 10)))):
+        ax = Figure().subplots()
+        ax.set_yscale("log")
+        ax.set_ylim(low, high)
+        _log_ticks(ax)
+        minor = [t for t in ax.yaxis.get_minor_locator()() if low <= t <= high]
+        mantissas = sorted({round(t / 10 ** np.floor(np.log10(t) + 1e-9)) for t in minor})
+        assert mantissas == subs, (low, high, mantissas)
+
+
 @dataclass
 class FakeSurface:
     names: tuple = ("x", "y")

@@ -206,17 +206,25 @@ def _status_handles(statuses_drawn: Iterable[str]) -> list[Line2D]:
             for status in STATUS_MARKS if status in drawn]
 
 
+#: The span (high / low) of a log axis from which its minor ticks are at 2 and 5 × 10^k only (see _log_ticks).
+MINOR_THINNED_FROM = 1e4
+
+
 def _log_ticks(ax, which: str = "y") -> None:
     """Give a log axis at least two labelled ticks, rounded (:func:`descend.report.ticks.round_log_ticks`): an
     axis spanning less than two powers of ten is labelled at 1, 2 and 5 × 10^k (or every digit, or round
     values between its limits) as plain numbers, with unlabelled minor ticks. Call it once the limits are
-    final; an axis with two powers of ten or more keeps matplotlib's 10^k labels."""
+    final; an axis with two powers of ten or more keeps matplotlib's 10^k labels, and one with four or more
+    has its minor ticks at 2 and 5 × 10^k only (every tick is an artist to lay out and draw: matplotlib's
+    eight per power of ten made a panel of gradient norms over eight of them cost about a second more)."""
     axis = ax.yaxis if which == "y" else ax.xaxis
     if axis.get_scale() != "log":
         return
     low, high = sorted(ax.get_ylim() if which == "y" else ax.get_xlim())
     ticks = round_log_ticks(low, high)
     if ticks is None:
+        if low > 0 and high >= low * MINOR_THINNED_FROM:
+            axis.set_minor_locator(ticker.LogLocator(subs=(2.0, 5.0)))
         return
     axis.set_major_locator(ticker.FixedLocator(ticks))
     axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: tick_label(v)))
