@@ -995,7 +995,7 @@ class _CompiledStep:
     def __call__(self, hyper: Mapping[str, Any], w: Tensor, state: Any, healthy: Tensor, moving: Tensor,
                  bound: Tensor, x: Tensor, y: Tensor, index: Tensor) -> tuple[Any, ...]:
         if self.dynamic is None:  # which hyperparameters are tensors is fixed for a cohort: read once, not per step
-            self.dynamic = tuple(k for k, v in hyper.items() if isinstance(v, Tensor))
+            self.dynamic = _split(hyper)[1]
         inputs = [w, healthy, moving, bound, x, y, index, *_leaves(state), *(hyper[k] for k in self.dynamic)]
         program = self.by_batch_shape.get(index.shape)
         if program is None:
@@ -1005,9 +1005,7 @@ class _CompiledStep:
                 finite, all_move)
 
     def _key(self, hyper: Mapping[str, Any], state: Any, inputs: list[Tensor]) -> tuple[Any, ...]:
-        statics = tuple((k, v) for k, v in hyper.items() if not isinstance(v, Tensor))
-        dynamic = tuple(k for k, v in hyper.items() if isinstance(v, Tensor))
-        return (*self.static, statics, dynamic, type(state), _layout(state),
+        return (*self.static, *_split(hyper), type(state), _layout(state),
                 tuple((t.shape, t.stride(), t.dtype) for t in inputs))
 
     def _keys(self, hyper: Mapping[str, Any], state: Any, w: Tensor, x: Tensor, y: Tensor,
@@ -1015,7 +1013,7 @@ class _CompiledStep:
         k = w.shape[0]
         flags = torch.ones(k, dtype=torch.bool)
         bound = torch.full((k,), math.inf, dtype=torch.float64)
-        dynamic = [v for v in hyper.values() if isinstance(v, Tensor)]
+        dynamic = [hyper[k] for k in _split(hyper)[1]]
         return [self._key(hyper, state, [w, flags, flags, bound, x, y, index, *_leaves(state), *dynamic])
                 for index in indices]
 
@@ -1034,10 +1032,17 @@ class _CompiledStep:
 
     def _program(self, hyper: Mapping[str, Any], state: Any, inputs: list[Tensor]) -> Callable[..., Any]:
         model = self.static[0]
-        statics = tuple((k, v) for k, v in hyper.items() if not isinstance(v, Tensor))
+        statics, dynamic = _split(hyper)
         self.layout = _layout(state)
         return _held_or_compiled(lambda: self._key(hyper, state, inputs), model,
-                                 lambda: _compile_step(*self.static, dict(statics), self.dynamic, state, inputs))
+                                 lambda: _compile_step(*self.static, dict(statics), dynamic, state, inputs))
+
+
+def _split(hyper: Mapping[str, Any]) -> tuple[tuple[tuple[str, Any], ...], tuple[str, ...]]:
+    """A step's hyperparameters as (the numbers, name and value: part of the program) and (the names of those
+    given as tensors: inputs of the program, in this order)."""
+    return (tuple((k, v) for k, v in hyper.items() if not isinstance(v, Tensor)),
+            tuple(k for k, v in hyper.items() if isinstance(v, Tensor)))
 
 
 def _holds(keys_of: Callable[[], Sequence[Any]]) -> bool:

@@ -18,6 +18,20 @@ def _objective(params: dict) -> float:
         + 0.01 * math.log10(params.get("weight_decay", 1.0)) ** 2
 
 
+def _suggest(trial, *, choice: bool = False, continuous: bool = False, layers: bool = True) -> None:
+    """The test space: lr (log) and beta1; an int ``layers`` (a stepped parameter) unless ``continuous`` (a log
+    weight decay instead); with ``choice``, a categorical activation and a stepped decay too."""
+    trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+    trial.suggest_float("beta1", 0.5, 0.999)
+    if continuous:  # no stepped parameter: the candidates are scored in one call
+        trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
+    elif layers:
+        trial.suggest_int("layers", 1, 4)
+    if choice:
+        trial.suggest_categorical("activation", ["tanh", "relu", "gelu"])
+        trial.suggest_float("decay", 0.0, 0.1, step=0.01)
+
+
 def _search(sampler, cohorts: int, k: int, *, foreseen: int = 0, choice: bool = False,
             continuous: bool = False) -> list[dict]:
     """Cohorts of k trials asked together, then told together, as descend tune asks and tells; ``foreseen``: how
@@ -30,15 +44,7 @@ def _search(sampler, cohorts: int, k: int, *, foreseen: int = 0, choice: bool = 
             sampler.expect(foreseen)
         for _ in range(k):
             trial = study.ask()
-            trial.suggest_float("lr", 1e-5, 1e-1, log=True)
-            trial.suggest_float("beta1", 0.5, 0.999)
-            if continuous:  # no stepped parameter: the candidates are scored in one call
-                trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
-            else:
-                trial.suggest_int("layers", 1, 4)
-            if choice:
-                trial.suggest_categorical("activation", ["tanh", "relu", "gelu"])
-                trial.suggest_float("decay", 0.0, 0.1, step=0.01)
+            _suggest(trial, choice=choice, continuous=continuous)
             trials.append(trial)
         for i, trial in enumerate(trials):
             if i % 7 == 3:
@@ -114,14 +120,10 @@ def test_an_ask_not_foreseen_is_drawn_alone_with_its_own_sample():
                 if i == 2:  # another worker asks one trial in the middle (an enqueued, fixed one)
                     study.enqueue_trial({"lr": 1e-3, "beta1": 0.9, "layers": 2})
                     other = study.ask()
-                    for name, low, high, log in (("lr", 1e-5, 1e-1, True), ("beta1", 0.5, 0.999, False)):
-                        other.suggest_float(name, low, high, log=log)
-                    other.suggest_int("layers", 1, 4)
+                    _suggest(other)
                     trials.append(other)
                 trial = study.ask()
-                trial.suggest_float("lr", 1e-5, 1e-1, log=True)
-                trial.suggest_float("beta1", 0.5, 0.999)
-                trial.suggest_int("layers", 1, 4)
+                _suggest(trial)
                 trials.append(trial)
             for trial in trials:
                 study.tell(trial, _objective(trial.params))
@@ -157,9 +159,7 @@ def test_two_workers_on_one_study_draw_different_trials_and_a_rerun_the_same(nam
                 study.sampler = worker
                 for _ in range(4):
                     trial = study.ask()
-                    trial.suggest_float("lr", 1e-5, 1e-1, log=True)
-                    trial.suggest_float("beta1", 0.5, 0.999)
-                    trial.suggest_int("layers", 1, 4)
+                    _suggest(trial)
                     asked.append(trial)
             for trial in asked:
                 study.tell(trial, _objective(trial.params))
@@ -177,7 +177,10 @@ def test_candidates_scored_together_score_as_each_asks_alone(continuous):
     import numpy as np
 
     from descend.tune import tpe
-    from descend.tune.seeding import random_state
+    from descend.tune.seeding import seed_for
+
+    def random_state(seed, number):  # trial number's draws, as the sampler's state is seeded for it
+        return np.random.RandomState(seed_for(seed, number))
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -187,17 +190,12 @@ def test_candidates_scored_together_score_as_each_asks_alone(continuous):
         asked = []
         for _ in range(16):
             trial = study.ask()
-            for name, low, high, log in (("lr", 1e-5, 1e-1, True), ("beta1", 0.5, 0.999, False)):
-                trial.suggest_float(name, low, high, log=log)
-            if continuous:
-                trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
-            else:
-                trial.suggest_int("layers", 1, 4)
+            _suggest(trial, continuous=continuous)
             asked.append(trial)
         for trial in asked:
             study.tell(trial, _objective(trial.params))
     space = study.trials[-1].distributions
-    below, above = sampler._estimators(study, space)
+    below, above = sampler._estimators(study, space, tpe._key(space))
     assert tpe._scored_together(above._mixture_distribution) is continuous
     mixture = below._mixture_distribution
     samples = below._untransform(tpe._sample_together(
@@ -235,8 +233,7 @@ def test_workers_interleaving_their_asks_draw_each_cohort_ahead_at_most_once(mon
             for i in range(16):  # in turn: worker 0 gets the even numbers of the cohort, worker 1 the odd
                 study.sampler = workers[i % 2]
                 trial = study.ask()
-                trial.suggest_float("lr", 1e-5, 1e-1, log=True)
-                trial.suggest_float("beta1", 0.5, 0.999)
+                _suggest(trial, layers=False)
                 asked.append(trial)
             for trial in asked:
                 study.tell(trial, _objective(trial.params))

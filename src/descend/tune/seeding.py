@@ -30,14 +30,6 @@ def seed_for(seed: int, number: int, path: str = "_rng") -> int:
     return trial_seed(seed, number, _STATES.index(path))
 
 
-def random_state(seed: int, number: int, path: str = "_rng") -> Any:
-    """A fresh ``numpy.random.RandomState`` seeded as :func:`reseed_for` seeds the sampler's state at ``path``
-    for trial ``number``: its draws are that trial's."""
-    import numpy as np
-
-    return np.random.RandomState(seed_for(seed, number, path))
-
-
 def reseed_for(sampler: Any, seed: int | None, trial: Any) -> None:
     """Seed every random state of ``sampler`` for ``trial``. Nothing with no seed (a sampler seeded from the
     system's entropy stays so)."""

@@ -221,7 +221,7 @@ def cohort_tpe(**options: Any) -> Any:
             super().before_trial(study, trial)  # (per_trial has seeded this trial's random states)
             self._fresh = trial.number
 
-        def _estimators(self, study: Any, search_space: dict[str, Any]) -> tuple[Any, Any]:
+        def _estimators(self, study: Any, search_space: dict[str, Any], space: Any) -> tuple[Any, Any]:
             trials = study._get_trials(deepcopy=False, states=[TrialState.COMPLETE, TrialState.PRUNED],
                                        use_cache=True)
             if self._gamma is None:
@@ -230,7 +230,6 @@ def cohort_tpe(**options: Any) -> Any:
             finished = (study._study_id, len(trials), sum(t.number for t in trials))  # finished trials only grow
             if finished != self._finished:
                 self._fitted, self._ahead, self._finished = {}, {}, finished
-            space = _key(search_space)
             if space not in self._fitted:
                 below, above = tpe_module._split_trials(study, trials, self._gamma(len(trials)))
                 self._fitted[space] = (self._build_parzen_estimator(study, search_space, below, handle_below=True),
@@ -239,18 +238,19 @@ def cohort_tpe(**options: Any) -> Any:
 
         def _sample(self, study: Any, trial: Any, search_space: dict[str, Any]) -> dict[str, Any]:
             # Optuna's TPESampler._sample (without a constant liar), the estimators kept per finished set
-            mpe_below, mpe_above = self._estimators(study, search_space)
+            space = _key(search_space)
+            mpe_below, mpe_above = self._estimators(study, search_space, space)
             fresh, self._fresh = self._fresh == trial.number, None
             if fresh and self._seed is not None:  # this trial's first draws: foreseen, or the first of a cohort
-                space, coming = _key(search_space), self._expected
+                coming = self._expected
                 self._expected = max(1, coming - 1)
                 if (space, trial.number) not in self._ahead and coming > 1:
                     if self._drawn:  # the numbers drawn ahead went to other workers: the rest are drawn alone
                         self._expected = 1
                     else:
                         self._drawn = True
-                        self._draw_ahead(range(trial.number, trial.number + coming), search_space, mpe_below,
-                                         mpe_above)
+                        self._draw_ahead(range(trial.number, trial.number + coming), search_space, space,
+                                         mpe_below, mpe_above)
                 drawn = self._ahead.pop((space, trial.number), None)
                 if drawn is not None:  # its random state advanced as if it had drawn them alone
                     _draws(self._rng.rng, mpe_below._mixture_distribution, self._n_ei_candidates)
@@ -259,7 +259,8 @@ def cohort_tpe(**options: Any) -> Any:
             acq_func_vals = self._compute_acquisition_func(samples_below, mpe_below, mpe_above)
             return _best(samples_below, acq_func_vals, search_space)
 
-        def _draw_ahead(self, numbers: range, search_space: dict[str, Any], mpe_below: Any, mpe_above: Any) -> None:
+        def _draw_ahead(self, numbers: range, search_space: dict[str, Any], space: Any, mpe_below: Any,
+                        mpe_above: Any) -> None:
             """Draw and score the candidates of trials ``numbers`` in one pass, each from its own random state."""
             import numpy as np
 
@@ -278,7 +279,6 @@ def cohort_tpe(**options: Any) -> Any:
                 scores = np.concatenate([
                     self._compute_acquisition_func({k: v[i:i + per] for k, v in samples.items()}, mpe_below,
                                                    mpe_above) for i in range(0, per * len(numbers), per)])
-            space = _key(search_space)
             for i, number in enumerate(numbers):
                 mine = slice(i * per, (i + 1) * per)
                 self._ahead[(space, number)] = _best({name: v[mine] for name, v in samples.items()}, scores[mine],
