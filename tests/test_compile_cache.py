@@ -11,11 +11,11 @@ def test_compiled_programs_go_to_descends_cache_directory(monkeypatch, tmp_path)
     monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", default_cache_dir())  # torch's own default: not a choice
     _compile.use_cache_directory()
-    assert _compile.cache_directory() == tmp_path / "cache" / "inductor"
-    assert (tmp_path / "cache" / "inductor").is_dir()
+    assert _compile.cache_directory() == tmp_path / "cache" / "inductor-2"
+    assert (tmp_path / "cache" / "inductor-2").is_dir()
     import os
 
-    assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == str(tmp_path / "cache" / "inductor")
+    assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == str(tmp_path / "cache" / "inductor-2")
 
 
 def test_the_users_choice_is_kept(monkeypatch, tmp_path):
@@ -30,7 +30,7 @@ def test_the_users_choice_is_kept(monkeypatch, tmp_path):
 def test_default_is_under_the_users_cache_home(monkeypatch, tmp_path):
     monkeypatch.delenv("DESCEND_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert _compile.cache_directory() == tmp_path / "descend" / "inductor"
+    assert _compile.cache_directory() == tmp_path / "descend" / "inductor-2"
 
 
 KEY_CODE = """
@@ -80,7 +80,7 @@ def test_auto_compiles_at_the_lower_cost_what_this_user_compiled_before(monkeypa
     first = descend.fit(**common)
     assert "compile_seconds" not in first.summary  # never compiled: eager
     descend.fit(compile=True, **common)
-    assert len(list((tmp_path / "inductor" / "descend-programs").iterdir())) == 2  # the step, the evaluation
+    assert len(list((tmp_path / "inductor-2" / "descend-programs").iterdir())) == 2  # the step, the evaluation
     monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # as a new process: nothing held in memory
     again = descend.fit(**common)
     assert (again.summary["compile_seconds"] > 0).all()

@@ -51,7 +51,7 @@ import torch
 from torch import Tensor
 
 from . import clipping, models, outcomes
-from ._compile import checked, compiled_before, fingerprint, remember_compiled, traced, tracing, use_cache_directory
+from ._compile import checked, compiled_before, fingerprint, remember_compiled, prepare_inductor, traced, tracing
 from .optim import get as get_optimizer
 from .optim import random_search
 from .problem import Objective, Problem, make_objective
@@ -1110,7 +1110,7 @@ def _compile_step(model: Any, objective: Objective, update: Callable[..., Any], 
     from torch._inductor.compile_fx import compile_fx
     from torch.fx.experimental.proxy_tensor import make_fx
 
-    use_cache_directory()
+    prepare_inductor()
     n = len(_leaves(state))
 
     def flat_step(w: Tensor, healthy: Tensor, moving: Tensor, bound: Tensor, x: Tensor, y: Tensor, index: Tensor,
@@ -1188,7 +1188,7 @@ class _CompiledEval:
             from torch._inductor.compile_fx import compile_fx
             from torch.fx.experimental.proxy_tensor import make_fx
 
-            use_cache_directory()
+            prepare_inductor()
             inputs = [w, *self.data, *self.units]
             with traced():
                 graph = make_fx(self._measure, tracing_mode="fake")(*inputs)
@@ -1241,7 +1241,7 @@ def train(
     compiled only when this process already holds its programs (an earlier ``compile=True`` fit of the same
     shapes), eagerly otherwise, and never compiles: for a server that answers at once and compiles on the side
     (``descend play``). Compiled programs are kept on
-    disk in a per-user cache (``~/.cache/descend/inductor``, or ``$DESCEND_CACHE_DIR``), not under ``/tmp``.
+    disk in a per-user cache (``~/.cache/descend/inductor-2``, or ``$DESCEND_CACHE_DIR``), not under ``/tmp``.
 
     Hooks: ``progress`` (optional) is called after every step with a dict: ``cohort`` and ``cohorts``
     (1-based index and count of the groups), ``step`` and ``steps`` of that group, ``runs`` in it,

@@ -112,12 +112,19 @@ def bias_correction(beta: Hyper, t: Tensor) -> Tensor:
     return per_step(1 - in_float64(beta) ** t)
 
 
-# A plain library op (a copy) that torch.compile cannot see into. Declared through torch.library.Library
-# rather than the torch.library.custom_op decorator: the same op at a quarter of the call cost (4 µs
-# against 16), which counts in a step of a couple of milliseconds.
+# A plain library op (a copy) that torch.compile cannot see into. descend._compile.lower_per_step gives Inductor
+# its lowering (the value computed once, in a buffer of its own), so that a compiled step never calls the eager
+# kernel below; that kernel serves a torch whose Inductor lacks the lowering's functions. Declared through
+# torch.library.Library rather than the torch.library.custom_op decorator: a quarter of the call cost.
 _LIBRARY = torch.library.Library("descend", "DEF")
 _LIBRARY.define("per_step(Tensor x) -> Tensor")
-_LIBRARY.impl("per_step", lambda x: x.clone(), "CompositeExplicitAutograd")
+
+
+def _eager_copy(x: Tensor) -> Tensor:
+    return x.clone()
+
+
+_LIBRARY.impl("per_step", _eager_copy, "CompositeExplicitAutograd")
 _LIBRARY.impl("per_step", lambda x: torch.empty_like(x), "Meta")
 _computed_once = torch.ops.descend.per_step.default
 
@@ -126,7 +133,7 @@ def per_step(x: Hyper) -> Hyper:
     """Mark a scalar computed once per step from ``t`` and the hyperparameters (a bias correction).
 
     Eagerly this returns ``x``. When compiled (``torch.compile``, or a step that ``fit(compile=True)``
-    traces) it keeps the value in its own small kernel:
+    traces) the value is computed once per step, into a buffer of its own (:func:`descend._compile.lower_per_step`):
     otherwise the compiler inlines it into every element's arithmetic, where a ``pow`` per element
     (which the C compiler may not hoist) makes a fused step several times slower.
     """
