@@ -296,6 +296,25 @@ def test_classification_records_accuracy_and_gradient_norms_per_layer():
     assert {"loss", "accuracy", "grad_norm:layer0.weight", "grad_norm:layer1.bias"} <= metrics
 
 
+def test_without_the_start_evaluation_the_runs_are_the_same():
+    """``eval_start=False`` (a search that reads only the last evaluation) leaves out the evaluation at step 0 and
+    changes nothing else: the same steps, the same later evaluations, the same summary."""
+    from descend import tasks
+    from descend.spec import RunSpec
+
+    problem = tasks.get("iris").problem()
+    specs = [RunSpec("adam", {"lr": lr}, 16, seed) for lr, seed in ((0.01, 0), (0.1, 1))]
+    common = dict(steps=30, eval_every=10, compile=False)
+    full, late = engine.train(problem, specs, **common), engine.train(problem, specs, eval_start=False, **common)
+    assert sorted(set(full.curves["step"][full.curves["split"] == "validation"])) == [0, 10, 20, 30]
+    assert sorted(set(late.curves["step"][late.curves["split"] == "validation"])) == [10, 20, 30]
+    c = full.curves
+    evaluated = (c["split"] != "batch") & ~c["metric"].str.startswith("grad_norm")
+    assert c[~(evaluated & (c["step"] == 0))].reset_index(drop=True).equals(late.curves.reset_index(drop=True))
+    timing = ["seconds"]
+    assert full.summary.drop(columns=timing).equals(late.summary.drop(columns=timing))
+
+
 def test_two_parameter_models_record_their_path():
     runs = descend.fit(model=descend.models.landscape("rosenbrock", start=(-1.5, 2.0)), loss="value",
                        optimizer=["gd", "momentum"], lr=1e-3, steps=50)

@@ -396,6 +396,7 @@ def train_cohort(
     compile: bool | str = "auto",
     hooks: _Hooks | None = None,
     drop_stopped: bool = True,
+    eval_start: bool = True,
 ) -> CohortResult | list[CohortResult]:
     """Train every run of ``cohort`` on ``problem`` together for ``len(plan)`` steps.
 
@@ -544,9 +545,10 @@ def train_cohort(
         for split, (value, acc, in_units) in zip(evals, measured):
             value = value.double()
             if rows is not None:  # a dropped run: the values of its last evaluation, where its parameters stopped
-                value = _spread(rows, value, eval_values[(split, "loss")][-1], k)
-                acc = None if acc is None else _spread(rows, acc, eval_values[(split, "accuracy")][-1], k)
-                in_units = None if in_units is None else _spread(rows, in_units.double(), original[split][-1], k)
+                # (NaN when it stopped before the first: with eval_start=False, a run that diverged early)
+                value = _spread(rows, value, _last(eval_values.get((split, "loss"))), k)
+                acc = None if acc is None else _spread(rows, acc, _last(eval_values.get((split, "accuracy"))), k)
+                in_units = None if in_units is None else _spread(rows, in_units.double(), _last(original.get(split)), k)
             if split == "train":
                 # undefined on every training sample: no gradient and no result (descend.outcomes)
                 stop_runs(torch.isnan(value), _LEFT_DOMAIN if masked else _DIVERGED, step)
@@ -602,7 +604,7 @@ def train_cohort(
                 break
             if path_rows is not None:
                 path_rows.add(every_run(flat))
-            if eval_every and t % eval_every == 0 and evals:
+            if eval_every and t % eval_every == 0 and evals and (t or eval_start):
                 evaluate(t, loss_rows.last if t else None)
                 if hooks.stopped:
                     interrupted = True
@@ -693,6 +695,11 @@ def train_cohort(
             evals_original={key: v[:, j].clone() for key, v in original_.items()},
         ))
     return results[0] if isinstance(cohort, Cohort) else results
+
+
+def _last(values: list[Tensor] | None) -> Tensor | float:
+    """The last of a metric's evaluations so far, or NaN before the first."""
+    return values[-1] if values else math.nan
 
 
 class _Rows:
@@ -1217,6 +1224,7 @@ def train(
     progress: Callable[[Mapping[str, Any]], Any] | None = None,
     monitor: Callable[[Monitor], Any] | None = None,
     stop: Any = None,
+    eval_start: bool = True,
 ) -> Runs:
     """Train every run specification on ``problem``; one batched program per group of cohorts.
 
@@ -1229,7 +1237,8 @@ def train(
 
     The budget is ``steps`` or ``epochs``. For a given ``seed`` every specification starts from the same
     initial parameters and sees the same batches (paired runs). ``eval_every`` (default: 20 evaluations
-    per run) sets how often the splits of ``problem.evals`` are evaluated.
+    per run) sets how often the splits of ``problem.evals`` are evaluated: at step 0, every ``eval_every``
+    steps and at the end; ``eval_start=False`` leaves out step 0 (a search without pruning reads only the last).
     ``compile=True`` traces each group's step into one program compiled by Inductor (torch.compile's
     compiler), the evaluations as one more: about 15-22 s per group and batch shape the first time on a 2-core
     machine, 3.5-5.5 s from Inductor's on-disk cache after that (the summary's ``compile_seconds``, apart from
@@ -1303,7 +1312,8 @@ def train(
             with one_thread_if_small(len(members) * _widest_batch(indices) * _parameter_count(problem.model, dtype)):
                 done = train_cohort(problem, group, indices, eval_every=every, target=target,
                                     stop_at_target=stop_at_target, record_path=record_path,
-                                    record_grad_norms=record_grad_norms, dtype=dtype, compile=compile, hooks=hooks)
+                                    record_grad_norms=record_grad_norms, dtype=dtype, compile=compile, hooks=hooks,
+                                    eval_start=eval_start)
         plan = next(iter(plans.values()))
         for result in done:
             result.epochs = _epochs_done(plan, len(result.train_loss))

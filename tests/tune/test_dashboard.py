@@ -62,6 +62,12 @@ def test_the_library_serves_the_study_and_stops(study: Path):
     with dashboard.Dashboard(target, port=port).start() as board:
         pid = board.process.pid
         assert board.url == f"http://127.0.0.1:{port}/dashboard"
+        # the child's error output is read by a thread that blocks Ctrl-C and SIGTERM, so the kernel hands them to
+        # the main thread (one handed to the reader left the command waiting for the child: a hang seen twice)
+        status_lines = Path(f"/proc/self/task/{board.reader.native_id}/status").read_text().splitlines()
+        blocked = int(next(line for line in status_lines if line.startswith("SigBlk:")).split()[1], 16)
+        assert blocked & (1 << (signal.SIGINT - 1)) and blocked & (1 << (signal.SIGTERM - 1))
+        assert not signal.pthread_sigmask(signal.SIG_BLOCK, set()) & {signal.SIGINT, signal.SIGTERM}  # main: not
         status, page = get(board.url)
         assert status == 200 and b"Optuna Dashboard" in page
         status, body = get(f"http://127.0.0.1:{port}/api/studies")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -228,31 +229,47 @@ def batches(
             sizes_e.append(b)
             counts.append(_steps_per_epoch(m, b, drop_last))
             sum_counts += counts[-1]
+        sizes, epoch_of, starts, last = _layout(m, tuple(sizes_e), tuple(counts), steps)
     else:
         b = _batch_size(batch_size, 0, m)
-        c = _steps_per_epoch(m, b, drop_last)
-        n_epochs = epochs if epochs is not None else -(-steps // c)
-        sizes_e, counts = [b] * n_epochs, [c] * n_epochs
-    full_counts = torch.tensor(counts, dtype=torch.int64)
-    if steps is not None:  # the budget may stop the last epoch early
-        counts[-1] -= sum(counts) - steps
-    counts_t = torch.tensor(counts, dtype=torch.int64)
-    b_e = torch.tensor(sizes_e, dtype=torch.int64)
-    n_total = int(counts_t.sum())
-    epoch_of = torch.repeat_interleave(torch.arange(len(counts)), counts_t, output_size=n_total)
-    first_step = torch.cumsum(counts_t, 0) - counts_t
-    j = torch.arange(n_total) - first_step[epoch_of]  # position of the step within its epoch
-    b_t = b_e[epoch_of]
-    starts = j * b_t
-    sizes = torch.minimum(b_t, m - starts)  # the kept partial batch holds the m mod b left over
-    last = j == full_counts[epoch_of] - 1
-
+        sizes_e, (sizes, epoch_of, starts, last) = _fixed_layout(m, b, steps, epochs, drop_last)
     g = torch.Generator().manual_seed(seed)
     full_order = torch.arange(m)
     orders = [full_order if b == m else torch.randperm(m, generator=g) for b in sizes_e]
     return BatchPlan(
         m=m, orders=tuple(orders), sizes=sizes, epochs=epoch_of, starts=starts, last_in_epoch=last, seeds=(seed,)
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _fixed_layout(m: int, b: int, steps: int | None, epochs: int | None, drop_last: bool,
+                  ) -> tuple[tuple[int, ...], tuple[torch.Tensor, ...]]:
+    """The epochs' batch sizes and :func:`_layout` for one batch size b: the same for every seed, so kept (a
+    search plans a run per trial; the tensors are never changed in place)."""
+    c = _steps_per_epoch(m, b, drop_last)
+    n_epochs = epochs if epochs is not None else -(-steps // c)
+    return (b,) * n_epochs, _layout(m, (b,) * n_epochs, (c,) * n_epochs, steps)
+
+
+def _layout(m: int, sizes_e: tuple[int, ...], counts: tuple[int, ...], steps: int | None,
+            ) -> tuple[torch.Tensor, ...]:
+    """Each step's batch size, epoch, start in its epoch's order and whether it ends its epoch, from each
+    epoch's batch size and number of steps (``steps``, when given, may stop the last epoch early)."""
+    counts_l = list(counts)
+    full_counts = torch.tensor(counts_l, dtype=torch.int64)
+    if steps is not None:  # the budget may stop the last epoch early
+        counts_l[-1] -= sum(counts_l) - steps
+    counts_t = torch.tensor(counts_l, dtype=torch.int64)
+    b_e = torch.tensor(sizes_e, dtype=torch.int64)
+    n_total = int(counts_t.sum())
+    epoch_of = torch.repeat_interleave(torch.arange(len(counts_l)), counts_t, output_size=n_total)
+    first_step = torch.cumsum(counts_t, 0) - counts_t
+    j = torch.arange(n_total) - first_step[epoch_of]  # position of the step within its epoch
+    b_t = b_e[epoch_of]
+    starts = j * b_t
+    sizes = torch.minimum(b_t, m - starts)  # the kept partial batch holds the m mod b left over
+    last = j == full_counts[epoch_of] - 1
+    return sizes, epoch_of, starts, last
 
 
 def stack_plans(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import errno
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -129,7 +130,15 @@ class Dashboard:
                                         stderr=subprocess.PIPE)
         # its error output read all along (a full pipe would block it), the last lines kept for an error
         self.errors: collections.deque[str] = collections.deque(maxlen=20)
-        threading.Thread(target=_drain, args=(self.process.stderr, self.errors), daemon=True).start()
+        self.reader = reader = threading.Thread(target=_drain, args=(self.process.stderr, self.errors), daemon=True)
+        # Started with Ctrl-C and SIGTERM blocked (a thread inherits its creator's mask), so that the kernel hands
+        # them to the main thread: one that landed in the reader instead would leave the main thread blocked in
+        # waiting for the child (wait()), since Python runs signal handlers in the main thread only.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            reader.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         deadline = time.monotonic() + timeout
         probe = "127.0.0.1" if self.host in ("0.0.0.0", "") else ("::1" if self.host == "::" else self.host)
         while True:
@@ -193,8 +202,6 @@ def serve(storage: str | os.PathLike[str], *, host: str = "127.0.0.1", port: int
              "login and can delete studies")
     if not names:
         echo(f"note: {what} {_shown(target)} holds no study yet; the dashboard shows them as descend tune adds them")
-    import signal
-
     dashboard = Dashboard(target, host, port)
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _interrupt) if main else None  # a kill stops the child as Ctrl-C does
@@ -234,7 +241,6 @@ def _shown(target: str) -> str:
 
 def _child(target: str, host: str, port: int) -> None:
     """The child process: optuna-dashboard's application on a threading WSGI server, until terminated."""
-    import signal
     from socketserver import ThreadingMixIn
     from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 

@@ -448,7 +448,7 @@ class Runner:
             if self.stop.is_set():
                 break
             steps = self.budget.steps_for(self.problem, specs[members[0]].batch_size)
-            # without a pruner a trial needs one evaluation, at the end (and the engine's first, at step 0)
+            # without a pruner a trial needs one evaluation, at the end; no checkpoint is at step 0
             every = self.eval_every if self.eval_every is not None else pruning.evaluation_every(self.pruner, steps)
             checkpoints = pruning.checkpoint_steps(self.pruner, steps, every)
             prior = pruning.prior_values(cohort_trials, self.pruner, len(checkpoints))
@@ -460,14 +460,15 @@ class Runner:
                                 epochs=self.budget.epochs, eval_every=every,
                                 monitor=monitor if checkpoints else None, stop=self.stop,
                                 record_grad_norms=False, record_path=False, progress=self._step_progress(len(members)),
+                                eval_start=False,
                                 **({"dtype": self.dtype} if self.dtype is not None else {}), compile=self.compile)
             self.outcome.train_seconds += time.perf_counter() - t0
-            summary = runs.summary
+            rows = runs.summary.to_dict("index")  # one conversion, not a pandas row lookup per trial
             stopped_by_user = runs.interrupted and not monitor.all_stopped
             for local, i in enumerate(members):
-                if local not in summary.index:
+                row = rows.get(local)
+                if row is None:
                     continue
-                row = summary.loc[local]
                 status = str(row["status"])
                 if status == outcomes.OK and stopped_by_user:
                     continue  # not finished: failed and re-queued by _tell
