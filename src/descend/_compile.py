@@ -120,15 +120,14 @@ def lower_per_step() -> None:
     with _LOWERING:
         if _lowered:
             return
-        _lowered = True
-        from .optim import _base  # noqa: F401  (defines the op)
-
         try:
+            op = torch.ops.descend.per_step.default  # defined by descend.optim, which every compiling caller imports
             from torch._inductor.lowering import clone, register_lowering
-        except ImportError:
+        except (AttributeError, ImportError):
             return
+        _lowered = True
 
-        @register_lowering(torch.ops.descend.per_step.default, type_promotion_kind=None)
+        @register_lowering(op, type_promotion_kind=None)
         def _computed_once(x: Any) -> Any:
             x.realize()
             return clone(x)

@@ -51,7 +51,7 @@ import torch
 from torch import Tensor
 
 from . import clipping, models, outcomes
-from ._compile import checked, compiled_before, fingerprint, remember_compiled, prepare_inductor, traced, tracing
+from ._compile import checked, compiled_before, fingerprint, prepare_inductor, remember_compiled, traced, tracing
 from .optim import get as get_optimizer
 from .optim import random_search
 from .problem import Objective, Problem, make_objective
