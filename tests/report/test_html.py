@@ -246,8 +246,14 @@ def test_charts_are_valid_json_with_one_legend_entry_per_label(tmp_path):
     assert text.count("Plotly.newPlot(") == 3
     found = figures(text)
     assert list(found) == page.plot_divs
+    import plotly.io
+
+    white = plotly.io.templates["plotly_white"].to_plotly_json()
     for data, layout, config in found.values():
         assert config["displaylogo"] is False and isinstance(data, list) and data
+        # every chart on plotly_white, with its height and the page's margins (put in its JSON directly)
+        assert layout["template"] == json.loads(json.dumps(white, cls=plotly.utils.PlotlyJSONEncoder))
+        assert layout["height"] > 0 and {"l", "r", "t", "b"} <= set(layout["margin"])
     data, layout, _ = found["fig-loss"]
     assert layout["yaxis"]["type"] == "log"
     assert [t["name"] for t in data if t.get("showlegend")] == list(LABELS)
