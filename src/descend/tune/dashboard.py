@@ -134,11 +134,14 @@ class Dashboard:
         # Started with Ctrl-C and SIGTERM blocked (a thread inherits its creator's mask), so that the kernel hands
         # them to the main thread: one that landed in the reader instead would leave the main thread blocked in
         # waiting for the child (wait()), since Python runs signal handlers in the main thread only.
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        try:
+        if hasattr(signal, "pthread_sigmask"):  # POSIX; elsewhere signals are not delivered to threads this way
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            try:
+                reader.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        else:
             reader.start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         deadline = time.monotonic() + timeout
         probe = "127.0.0.1" if self.host in ("0.0.0.0", "") else ("::1" if self.host == "::" else self.host)
         while True:
