@@ -1,6 +1,7 @@
 """What descend's compiled paths share: torch.compile limits for the ``fused=True`` classes, the flag
-that marks a step being traced for compilation by ``fit(compile=True)``, where compiled programs are
-cached on disk, and which of them a process of this user compiled before."""
+that marks a step being traced for compilation by ``fit(compile=True)``, Inductor's lowering of descend's own op
+(:func:`lower_per_step`), where compiled programs are cached on disk, and which of them a process of this user
+compiled before."""
 
 from __future__ import annotations
 

@@ -418,6 +418,9 @@ def train_cohort(
     ``drop_stopped`` (the default) a cohort trained eagerly and alone (not in a group) also drops the rows of
     stopped runs from its program, so that they cost nothing; the records are the same as with the rows kept in
     place. A compiled step keeps its rows (another number of rows would be another program).
+
+    Evaluations come at step 0 (not with ``eval_start=False``), every ``eval_every`` steps and at the end; a run
+    dropped before the first of them has NaN for its evaluations.
     """
     hooks = hooks if hooks is not None else _Hooks(None, None, None)
     started = time.perf_counter()
