@@ -84,3 +84,69 @@ def test_auto_compiles_at_the_lower_cost_what_this_user_compiled_before(monkeypa
     monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # as a new process: nothing held in memory
     again = descend.fit(**common)
     assert (again.summary["compile_seconds"] > 0).all()
+
+
+VECTOR_SETS_CODE = """
+import json
+from torch._inductor import config, cpu_vec_isa
+checks = []  # Inductor's test library of a vector set: built, then loaded in a child Python
+original = cpu_vec_isa.VecISA.check_build
+def counted(self, code):
+    if code == cpu_vec_isa.VecISA._avx_code:
+        checks.append(str(self))
+    return original(self, code)
+cpu_vec_isa.VecISA.check_build = counted
+from descend import _compile
+_compile.known_vector_sets()
+sets = [str(isa) for isa in cpu_vec_isa.valid_vec_isa_list()]
+print(json.dumps({"checks": checks, "sets": sets, "setting": config.cpp.vec_isa_ok}))
+"""
+
+
+def test_the_vector_sets_are_checked_once_per_machine(tmp_path):
+    """The first process runs Inductor's check and records it; the next takes the recorded answer without building
+    a test library, with the same sets and Inductor's setting left as it was (the on-disk cache's keys); a record
+    whose two answers differ means Inductor checks every time."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DESCEND_CACHE_DIR": str(tmp_path)}
+    env.pop("TORCHINDUCTOR_VEC_ISA_OK", None)
+
+    def run() -> dict:
+        out = subprocess.run([sys.executable, "-c", VECTOR_SETS_CODE], capture_output=True, text=True, env=env,
+                             check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    first = run()
+    record = tmp_path / "inductor-2" / "vector-sets.json"
+    (entry,) = json.loads(record.read_text()).values()
+    assert entry["checked"] == first["sets"]
+    if first["sets"]:  # a CPU with a vector set Inductor uses: its test library was built and loaded
+        assert first["checks"]
+    second = run()
+    assert second == {"checks": [], "sets": first["sets"], "setting": None}
+    assert first["setting"] is None
+
+    key = next(iter(json.loads(record.read_text())))
+    record.write_text(json.dumps({key: {"checked": entry["checked"], "flags": entry["flags"] + ["avx9000"]}}))
+    third = run()
+    assert third["sets"] == first["sets"] and third["checks"] == first["checks"]  # Inductor's check again
+    assert json.loads(record.read_text())[key]["flags"][-1] == "avx9000"  # and the record is left alone
+
+
+def test_the_users_vector_set_choice_is_kept(monkeypatch, tmp_path):
+    from torch._inductor import config, cpu_vec_isa
+
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(config.cpp, "vec_isa_ok", True)  # TORCHINDUCTOR_VEC_ISA_OK=1
+    cpu_vec_isa.valid_vec_isa_list.cache_clear()  # as in a process that has not asked yet
+    try:
+        _compile.known_vector_sets()
+        assert cpu_vec_isa.valid_vec_isa_list.cache_info().currsize == 0  # not asked on the user's behalf
+        assert not (tmp_path / "inductor-2" / "vector-sets.json").exists()
+        assert config.cpp.vec_isa_ok is True
+    finally:
+        cpu_vec_isa.valid_vec_isa_list.cache_clear()

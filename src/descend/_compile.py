@@ -1,21 +1,27 @@
 """What descend's compiled paths share: torch.compile limits for the ``fused=True`` classes, the flag
 that marks a step being traced for compilation by ``fit(compile=True)``, Inductor's lowering of descend's own op
-(:func:`lower_per_step`), where compiled programs are cached on disk, and which of them a process of this user
-compiled before."""
+(:func:`lower_per_step`), where compiled programs are cached on disk, which of them a process of this user
+compiled before, and which vector instruction sets this machine's compiler was found to build
+(:func:`known_vector_sets`)."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import hashlib
+import json
 import os
+import platform
 import re
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from ._files import write_text
 
 
 def allow_programs() -> None:
@@ -96,9 +102,90 @@ def cache_directory() -> Path:
 
 def prepare_inductor() -> None:
     """What every compile of descend needs first: Inductor's cache in :func:`cache_directory`
-    (:func:`use_cache_directory`) and its lowering of ``descend::per_step`` (:func:`lower_per_step`)."""
+    (:func:`use_cache_directory`), its lowering of ``descend::per_step`` (:func:`lower_per_step`), and the
+    vector instruction sets found on this machine before (:func:`known_vector_sets`)."""
     use_cache_directory()
     lower_per_step()
+    known_vector_sets()
+
+
+_VECTOR_SETS = threading.Lock()
+
+
+def _vector_sets_key(cpu_vec_isa: Any) -> str:
+    """What Inductor's check of the vector instruction sets depends on: torch, the CPU's flags and the C++
+    compiler (the file it resolves to, by size and time)."""
+    from torch._inductor import config
+    from torch._inductor.cpp_builder import get_cpp_compiler
+
+    compiler = get_cpp_compiler()
+    found = shutil.which(compiler) or compiler
+    try:
+        stat = os.stat(found)
+        binary = (os.path.realpath(found), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        binary = (found, 0, 0)
+    flags = cpu_vec_isa.x86_isa_checker() if platform.machine() in ("x86_64", "AMD64") else []
+    text = repr((torch.__version__, platform.machine(), sorted(flags), binary, repr(config.cpp.cxx)))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def known_vector_sets() -> None:
+    """Spare each compiling process Inductor's check of the CPU's vector instruction sets, when a process of this
+    user ran it before with the same torch, CPU and compiler and every set the CPU reports passed.
+
+    Before its first program a process asks which sets (AVX-512 with AMX, AVX-512 with VNNI, AVX-512, AVX2) it can
+    use. For each set the CPU reports, Inductor builds a test library and loads it in a child Python, which loads
+    torch's C++ library: about 0.5 s per set, 2 s on this machine's four, in every process, even when every
+    program comes from the on-disk cache. The answer depends only on torch, the CPU and the compiler. The first
+    process runs Inductor's check and records its answer (``vector-sets.json`` in :func:`cache_directory`) with
+    what the CPU's flags alone give; when the two agree, later processes take the flags' answer (Inductor's
+    ``cpp.vec_isa_ok`` while the list is made, which Inductor keeps for the process) and skip the test
+    libraries. The programs are the same: the same sets, the same choice among them, and the setting is
+    restored before anything is compiled, so the on-disk cache's keys do not change. Nothing happens when the
+    user set ``TORCHINDUCTOR_VEC_ISA_OK``, when the record says the two differed, or on a torch whose Inductor
+    lacks these functions.
+    """
+    with _VECTOR_SETS:
+        try:
+            from torch._inductor import config, cpu_vec_isa
+
+            listing = cpu_vec_isa.valid_vec_isa_list  # a functools.cache: its answer is kept per process
+        except ImportError:
+            return
+        if not (hasattr(listing, "cache_info") and hasattr(listing, "__wrapped__") and hasattr(config, "cpp")):
+            return
+        if config.cpp.vec_isa_ok is not None or listing.cache_info().currsize:
+            return  # the user's choice, or this process knows already
+        try:
+            key = _vector_sets_key(cpu_vec_isa)
+        except Exception:  # noqa: BLE001  (no compiler: Inductor will say so when it compiles)
+            return
+        record = cache_directory() / "vector-sets.json"
+        try:
+            known = json.loads(record.read_text(encoding="utf-8"))
+            if not isinstance(known, dict):
+                known = {}
+        except (OSError, ValueError):
+            known = {}
+        entry = known.get(key)
+        if isinstance(entry, dict) and entry.get("checked") and entry.get("checked") == entry.get("flags"):
+            with config.patch({"cpp.vec_isa_ok": True}):
+                taken = [str(isa) for isa in listing()]  # kept for the process, as Inductor's own answer is
+            if taken != entry["checked"]:  # not what was recorded: ask Inductor after all
+                listing.cache_clear()
+            return
+        if entry is not None:
+            return  # recorded, and the flags' answer differed from the check's: Inductor checks every time
+        checked = [str(isa) for isa in listing()]  # Inductor's check, kept for this process
+        with config.patch({"cpp.vec_isa_ok": True}):
+            flags = [str(isa) for isa in listing.__wrapped__()]  # not kept
+        known[key] = {"checked": checked, "flags": flags}
+        try:
+            record.parent.mkdir(parents=True, exist_ok=True)
+            write_text(record, json.dumps(known, indent=1))
+        except OSError:  # an unwritable cache: the next process checks again
+            pass
 
 
 _LOWERING = threading.Lock()
