@@ -947,10 +947,11 @@ def _parameter_count(model: Any, dtype: torch.dtype) -> int:
 
 #: ``compile="auto"``: the eager steps timed before deciding (the first one, which pays one-time costs, not
 #: counted), what a compiled step costs against an eager one (about a third: benchmarks/sweep.py, K = 16 to
-#: 256), what compiling a cohort's programs costs on a 2-core machine the first time (15-25 s), and what it
-#: costs when a process of this user compiled them before, so that Inductor's on-disk cache holds them
-#: (Inductor's imports, tracing and loading; benchmarks/compile_cache.py, with the evaluation's program, for the
-#: reference sweep, digits, the ellipse and Himmelblau at load 1: 32-40 s the first time, 4.2-5.2 s again).
+#: 256), what compiling a cohort's programs costs on a 2-core machine the first time, and what it costs when a
+#: process of this user compiled them before, so that Inductor's on-disk cache holds them (Inductor's imports,
+#: tracing and loading). benchmarks/compile_cache.py, with the evaluation's program, for the reference sweep,
+#: digits, the ellipse and Himmelblau at load 0.75-1: 10-17 s for a new shape (25 s more for a machine's very
+#: first program), 3.3-5.2 s again; both constants err on the side of not compiling.
 PROBE_STEPS = 12
 COMPILED_FRACTION = 1 / 3
 COMPILE_SECONDS = 25.0
@@ -1243,8 +1244,8 @@ def train(
     per run) sets how often the splits of ``problem.evals`` are evaluated: at step 0, every ``eval_every``
     steps and at the end; ``eval_start=False`` leaves out step 0 (a search without pruning reads only the last).
     ``compile=True`` traces each group's step into one program compiled by Inductor (torch.compile's
-    compiler), the evaluations as one more: about 15-40 s per group and batch shape the first time on a 2-core
-    machine, 4-5 s from Inductor's on-disk cache after that (the summary's ``compile_seconds``, apart from
+    compiler), the evaluations as one more: about 10-17 s per group and batch shape the first time on a 2-core
+    machine, 3-5 s from Inductor's on-disk cache after that (the summary's ``compile_seconds``, apart from
     ``seconds``), then each step 2-4× faster (see benchmarks/sweep.py); it pays off for long runs and large
     sweeps. ``compile="auto"`` (the default) decides per group: it times the first steps in eager mode and
     compiles the rest when the time saved exceeds what compiling costs (:func:`worth_compiling`: less when a
