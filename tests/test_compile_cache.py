@@ -141,12 +141,14 @@ def test_the_users_vector_set_choice_is_kept(monkeypatch, tmp_path):
     from torch._inductor import config, cpu_vec_isa
 
     monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(config.cpp, "vec_isa_ok", True)  # TORCHINDUCTOR_VEC_ISA_OK=1
+    before = config.cpp.vec_isa_ok
     cpu_vec_isa.valid_vec_isa_list.cache_clear()  # as in a process that has not asked yet
     try:
-        _compile.known_vector_sets()
-        assert cpu_vec_isa.valid_vec_isa_list.cache_info().currsize == 0  # not asked on the user's behalf
-        assert not (tmp_path / "inductor-2" / "vector-sets.json").exists()
-        assert config.cpp.vec_isa_ok is True
+        with config.patch({"cpp.vec_isa_ok": True}):  # TORCHINDUCTOR_VEC_ISA_OK=1 (config.patch restores it)
+            _compile.known_vector_sets()
+            assert cpu_vec_isa.valid_vec_isa_list.cache_info().currsize == 0  # not asked on the user's behalf
+            assert not (tmp_path / "inductor-2" / "vector-sets.json").exists()
+            assert config.cpp.vec_isa_ok is True
     finally:
         cpu_vec_isa.valid_vec_isa_list.cache_clear()
+    assert config.cpp.vec_isa_ok == before

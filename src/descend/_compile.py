@@ -153,10 +153,10 @@ def known_vector_sets() -> None:
             listing = cpu_vec_isa.valid_vec_isa_list  # a functools.cache: its answer is kept per process
         except ImportError:
             return
-        if not (hasattr(listing, "cache_info") and hasattr(listing, "__wrapped__") and hasattr(config, "cpp")):
+        if not (hasattr(listing, "cache_info") and hasattr(listing, "__wrapped__")):
             return
-        if config.cpp.vec_isa_ok is not None or listing.cache_info().currsize:
-            return  # the user's choice, or this process knows already
+        if getattr(getattr(config, "cpp", None), "vec_isa_ok", False) is not None or listing.cache_info().currsize:
+            return  # the user's choice (or no such setting), or this process knows already
         try:
             key = _vector_sets_key(cpu_vec_isa)
         except Exception:  # noqa: BLE001  (no compiler: Inductor will say so when it compiles)
