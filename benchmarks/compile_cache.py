@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         wall = time.perf_counter() - started
         times.setdefault(row, []).append((json.loads(out.stdout.strip().splitlines()[-1])["compile"], wall))
 
-    for _ in range(args.rounds):
+    for r in range(args.rounds):
+        print(f"round {r + 1} of {args.rounds}: {1 + 2 * len(CASES)} processes", file=sys.stderr, flush=True)
         cache = tempfile.mkdtemp(prefix="descend-cache-")
         env = {**os.environ, "DESCEND_CACHE_DIR": cache}
         env.pop("TORCHINDUCTOR_CACHE_DIR", None)
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     for case in CASES:
         print(f"{case:34} {cell(f'{case} first')} {cell(f'{case} again')}")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())
