@@ -950,8 +950,9 @@ def _parameter_count(model: Any, dtype: torch.dtype) -> int:
 #: 256), what compiling a cohort's programs costs on a 2-core machine the first time, and what it costs when a
 #: process of this user compiled them before, so that Inductor's on-disk cache holds them (Inductor's imports,
 #: tracing and loading). benchmarks/compile_cache.py, with the evaluation's program, for the reference sweep,
-#: digits, the ellipse and Himmelblau at load 0.75-1: 10-17 s for a new shape (25 s more for a machine's very
-#: first program), 3.3-5.2 s again; both constants err on the side of not compiling.
+#: digits, the ellipse and Himmelblau at load 0.75-1: 10-17 s for a new shape (a machine's very first program,
+#: which builds Inductor's vector-set test libraries once, about 25 s), 3.3-5.2 s again; both constants err on
+#: the side of not compiling.
 PROBE_STEPS = 12
 COMPILED_FRACTION = 1 / 3
 COMPILE_SECONDS = 25.0
