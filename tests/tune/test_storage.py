@@ -48,6 +48,23 @@ def test_re_running_resumes_the_study_keeping_every_finished_trial(tmp_path, kin
     assert done.outcomes["adam"].told == 0 and len(done.trials) == 12
 
 
+def test_a_resumed_study_does_not_compute_the_first_cohort_again(tmp_path, monkeypatch):
+    """The baseline and the Sobol spread are queued once, by the process that creates the study; a process that
+    resumes it (or a worker that joins it) does not compute them: the spread imports scipy.stats, a second."""
+    from descend.tune.space import Space
+
+    target = str(tmp_path / "study.journal")
+    calls = []
+    spread = Space.spread
+    monkeypatch.setattr(Space, "spread", lambda self, n, seed: calls.append(n) or spread(self, n, seed))
+    descend.tune("line", trials=4, cohort=4, storage=target, **SEARCH)
+    assert calls == [3]  # the cohort less the baseline
+    again = descend.tune("line", trials=8, cohort=4, storage=target, **SEARCH)
+    assert calls == [3] and again.outcomes["adam"].told == 4
+    roles = [t.user_attrs.get("descend:role") for t in load(target).get_trials()]
+    assert roles == ["baseline", "spread", "spread", "spread", None, None, None, None]
+
+
 def test_the_default_storage_is_a_journal_file_in_the_output_directory(tmp_path):
     result = descend.tune("line", trials=4, cohort=4, out=tmp_path / "out", **SEARCH)
     assert result.storage == str(tmp_path / "out" / "study.journal")

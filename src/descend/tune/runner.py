@@ -201,15 +201,18 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
 
     made = make_sampler(sampler, space, seed=seed, cohort=cohort, trials=trials)
     first = min(cohort, trials)
-    points: list[tuple[dict[str, Any], str]] = []  # computed before the study exists: the window stays short
-    if sampler != "grid":
-        points += [(p, "baseline") for p in space.baselines()]
-    if sampler in ("tpe", "gp"):
-        points += [(p, "spread") for p in space.spread(first - len(points), seed)]
     created = False
+    points: list[tuple[dict[str, Any], str]] = []
     try:
         study = optuna.load_study(study_name=name, storage=storage, sampler=made)
     except KeyError:
+        # the first cohort's points, computed before the study exists (the window in which another worker
+        # finds it not ready stays short) and only for a new study: a resumed one never reads them, and the
+        # Sobol spread imports scipy.stats (about a second)
+        if sampler != "grid":
+            points += [(p, "baseline") for p in space.baselines()]
+        if sampler in ("tpe", "gp"):
+            points += [(p, "spread") for p in space.spread(first - len(points), seed)]
         try:
             study = optuna.create_study(study_name=name, storage=storage, sampler=made, direction=target.direction)
             created = True
