@@ -96,3 +96,51 @@ def test_descend_play_prepares_every_training_widgets_default_state_compiled(mon
     with pytest.raises(RuntimeError, match="enough"):  # a request itself never compiles
         widgets.compute(STATES["line"]())
     assert fits[-1] == "cached"
+
+
+def test_a_process_that_ends_while_a_program_is_compiled_on_the_side_waits_for_it():
+    """torch aborts a process that ends while a thread is inside its C++ code ("terminate called without an
+    active exception", exit code 134, depending on where the thread is): a script whose widget queued a compile
+    waits for it at exit instead, and ends cleanly."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import atexit
+        from descend.play import warm, widgets
+        from descend.play.state import STATES
+        # runs after descend's own exit hook (last registered, first run)
+        atexit.register(lambda: print("at exit:", "compiling" if warm.pending() else "done", flush=True))
+        warm.set_enabled(True)
+        # the first test's program: read back from Inductor's on-disk cache, a few seconds
+        widgets.compute(STATES["landscape"].from_query("QUERY"))
+        print("compiling" if warm.pending() else "not compiling", flush=True)
+    """).replace("QUERY", "landscape=booth&steps=40&optimizers=adam;lr=0.05&optimizers=momentum;lr=0.01&start=0.5,0.5")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert done.stdout.split("\n")[:2] == ["compiling", "at exit: done"], done.stdout + done.stderr[-2000:]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "terminate called" not in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]
+
+
+def test_descend_play_stops_after_the_program_being_compiled_and_drops_those_waiting():
+    import threading
+    import time
+
+    warm.set_enabled(True)
+    release, ran = threading.Event(), []
+    warm.submit(lambda: (release.wait(30), ran.append("running")))
+    started = time.monotonic()
+    while not warm.running() and time.monotonic() - started < 10:
+        time.sleep(0.01)
+    warm.prepare([lambda: ran.append("waiting")])
+    said = []
+    threading.Timer(0.3, release.set).start()
+    app_module._stop_compiling(said.append)
+    assert ran == ["running"] and not warm.pending()  # the one that ran finished; the waiting one never ran
+    assert said and "stopping once the program being compiled is done" in said[0]
+    warm.submit(lambda: ran.append("after"))  # no new job once stopped
+    assert not warm.pending() and not warm.enabled()
+    said.clear()
+    app_module._stop_compiling(said.append)  # nothing compiling: nothing said
+    assert said == []

@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import io
 import socket
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -237,7 +238,29 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
     server = uvicorn.Server(config)
     if open_browser:
         threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
-    server.run()
+    try:
+        server.run()  # until Ctrl-C (re-raised once the server has stopped)
+    finally:
+        _stop_compiling(echo)
+
+
+def _stop_compiling(echo: Any) -> None:
+    """Before the process ends: drop the programs waiting to be compiled and wait for the one being compiled
+    (:func:`descend.play.warm.stop`: a process that ends inside a compile is aborted by torch); a second Ctrl-C
+    ends the process at once."""
+    import os
+
+    from . import warm
+
+    if warm.running():
+        echo("descend play: stopping once the program being compiled is done, a few seconds (Ctrl-C again to "
+             "stop now)")
+    try:
+        warm.stop()
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
 
 
 def _open_when_up(server: Any, url: str) -> None:

@@ -13,16 +13,22 @@ The compiled program is the same operations as the eager step, so its numbers eq
 round-off (tests/test_engine_groups.py); each result says which it is (``compiled``) and its Python snippet
 passes the same ``compile=`` so that it gives the same numbers bit for bit. ``descend play --no-compile``
 switches this off (:func:`set_enabled`).
+
+A process does not end in the middle of a compile: torch's C++ code aborts a process that ends while a thread
+is inside it ("terminate called without an active exception", exit code 134). At exit (and when ``descend play``
+stops), :func:`stop` drops the jobs that wait and waits for the one that runs, a few seconds at most from the
+on-disk cache.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["enabled", "pending", "prepare", "set_enabled", "submit", "wait"]
+__all__ = ["enabled", "pending", "prepare", "running", "set_enabled", "stop", "submit", "wait"]
 
 _log = logging.getLogger(__name__)
 _LOCK = threading.Condition()
@@ -61,9 +67,29 @@ def prepare(jobs: list[Callable[[], Any]]) -> None:
 
 def _start() -> None:
     if _STATE["thread"] is None:
+        # imported now: a compile that runs while the process ends imports it, and it cannot be imported then
+        # (it registers an exit hook, refused once the interpreter shuts down)
+        import concurrent.futures.process  # noqa: F401
+
         _STATE["thread"] = threading.Thread(target=_work, name="descend-play-compile", daemon=True)
         _STATE["thread"].start()
+        atexit.register(stop)
     _LOCK.notify_all()
+
+
+def running() -> bool:
+    """Whether a job runs now."""
+    with _LOCK:
+        return bool(_STATE["running"])
+
+
+def stop() -> None:
+    """Drop every job that waits, accept no new one, and wait for the one that runs: called at exit, so that
+    the process never ends inside a compile (see the module's docstring)."""
+    with _LOCK:
+        _STATE["enabled"] = False
+        _STATE["next"], _STATE["later"] = None, []
+        _LOCK.wait_for(lambda: not _STATE["running"])
 
 
 def _idle() -> bool:
