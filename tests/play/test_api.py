@@ -128,9 +128,9 @@ def test_serve_warns_for_every_address_and_prints_the_url(monkeypatch):
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
-    app_module.serve("0.0.0.0", port, open_browser=False, echo=printed.append)
+    app_module.serve("0.0.0.0", port, open_browser=False, echo=printed.append, compile=False)
     assert printed[0].startswith("warning: --host 0.0.0.0")
     assert printed[1].startswith(f"descend play: http://127.0.0.1:{port}/")
     printed.clear()
-    app_module.serve("127.0.0.1", port, open_browser=False, echo=printed.append)
+    app_module.serve("127.0.0.1", port, open_browser=False, echo=printed.append, compile=False)
     assert len(printed) == 1 and "warning" not in printed[0]
