@@ -253,8 +253,7 @@ def _stop_compiling(echo: Any) -> None:
     from . import warm
 
     if warm.running():
-        echo("descend play: stopping once the program being compiled is done, a few seconds (Ctrl-C again to "
-             "stop now)")
+        echo("descend play: stopping once the program being compiled is done (Ctrl-C again to stop now)")
     try:
         warm.stop()
     except KeyboardInterrupt:

@@ -16,8 +16,8 @@ switches this off (:func:`set_enabled`).
 
 A process does not end in the middle of a compile: torch's C++ code aborts a process that ends while a thread
 is inside it ("terminate called without an active exception", exit code 134). At exit (and when ``descend play``
-stops), :func:`stop` drops the jobs that wait and waits for the one that runs, a few seconds at most from the
-on-disk cache.
+stops), :func:`stop` drops the jobs that wait and waits for the one that runs: a few seconds from the on-disk
+cache, up to half a minute for a program never compiled on the machine.
 """
 
 from __future__ import annotations
