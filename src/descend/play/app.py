@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import io
+import os
 import socket
 import sys
 import threading
@@ -248,8 +249,6 @@ def _stop_compiling(echo: Any) -> None:
     """Before the process ends: drop the programs waiting to be compiled and wait for the one being compiled
     (:func:`descend.play.warm.stop`: a process that ends inside a compile is aborted by torch); a second Ctrl-C
     ends the process at once."""
-    import os
-
     from . import warm
 
     if warm.running():

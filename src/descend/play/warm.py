@@ -86,9 +86,8 @@ def running() -> bool:
 def stop() -> None:
     """Drop every job that waits, accept no new one, and wait for the one that runs: called at exit, so that
     the process never ends inside a compile (see the module's docstring)."""
-    with _LOCK:
-        _STATE["enabled"] = False
-        _STATE["next"], _STATE["later"] = None, []
+    with _LOCK:  # a reentrant lock: set_enabled takes it again
+        set_enabled(False)
         _LOCK.wait_for(lambda: not _STATE["running"])
 
 
