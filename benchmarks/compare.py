@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -46,35 +45,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from descend._machine import busy_seconds, load, own_seconds, wait_until_quiet
+
 #: The columns of the breakdown, in the order the command spends them.
 PHASES = ("startup", "task", "training", "results", "surface", "charts", "drawn", "html", "exit")
 
 
 def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def load() -> float:
-    try:
-        return float(Path("/proc/loadavg").read_text().split()[0])
-    except OSError:
-        return float("nan")
-
-
-def busy_seconds() -> float | None:
-    """The machine's busy CPU time so far (every core), in seconds; None where /proc/stat is not."""
-    try:
-        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    except OSError:
-        return None
-    user, nice, system, idle, iowait, irq, softirq, steal = (int(v) for v in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
-def own_seconds() -> float:
-    """The CPU time of this process and every child it has waited for (with theirs)."""
-    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
 class TreeCPU:
@@ -110,35 +88,6 @@ class TreeCPU:
         self._stop.set()
         self._thread.join()
         return sum(self.seen.values())
-
-
-def others_busy(seconds: float = 1.0) -> float | None:
-    """How many cores other processes kept busy over the last ``seconds``."""
-    before, mine = busy_seconds(), own_seconds()
-    if before is None:
-        return None
-    time.sleep(seconds)
-    return max(0.0, (busy_seconds() - before) - (own_seconds() - mine)) / seconds
-
-
-def wait_until_quiet(max_busy: float, wait: float, force: bool) -> bool:
-    """Wait (up to ``wait`` seconds) for other processes to use less than ``max_busy`` of a core; whether the
-    machine is quiet. Exits when it is not and ``force`` is not given."""
-    deadline = time.monotonic() + wait
-    while True:
-        busy = others_busy()
-        if busy is None or busy <= max_busy:
-            return True
-        if time.monotonic() > deadline:
-            if force:
-                print(f"warning: other processes keep {busy:.2f} cores busy (load {load():.2f}); running anyway, "
-                      "the figures are marked busy", file=sys.stderr)
-                return False
-            print(f"refused: other processes keep {busy:.2f} cores busy (load {load():.2f}, more than --max-busy "
-                  f"{max_busy}) after waiting {wait:.0f} s; rerun on a quiet machine or pass --force",
-                  file=sys.stderr)
-            sys.exit(3)
-        time.sleep(5)
 
 
 def run_once(task: str, src: str | None, extra: list[str], keep: Path | None) -> dict:

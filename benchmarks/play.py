@@ -5,12 +5,13 @@ requested through the web app with its result cache emptied before every request
 median and 95th percentile over ``--requests`` (default 50), then the same request answered from the cache.
 Each case twice: eager (``descend play --no-compile``), and compiled as a server answers after its first
 answer of the same shapes (the program built on the side, :mod:`descend.play.warm`).
-The measurement itself is :mod:`descend.play.benchmark`; this prints the machine's load first, since these
-shared machines drift.
+The measurement itself is :mod:`descend.play.benchmark`; this prints the machine's load first, and since these
+shared machines drift, each case waits for a quiet machine and its line says how many cores other processes
+kept busy while it was timed.
 
 Usage::
 
-    python benchmarks/play.py [--requests 50]
+    python benchmarks/play.py [--requests 50] [--max-busy 0.3] [--wait 120] [--force]
 """
 
 from __future__ import annotations

@@ -9,6 +9,11 @@ requests are timed once it is built, as a drag after the first answer is). The c
 asked for the playground (the landscape widget with 4 optimizers × 500 steps, the line fit with m = 512, batch 32,
 500 steps), a drag of the ellipse's start (each request another start; the batch-size comparison, which does not
 depend on it, from the cache), and the default states of the vanishing-gradients and curvature widgets.
+
+These machines are shared, and a widget's latency depends on whether another process takes a core: each case
+waits for a quiet machine first (other processes using less than ``--max-busy`` of a core, up to ``--wait``
+seconds; ``--force`` measures anyway), and each line says how many cores other processes kept busy while its
+requests were timed (:mod:`descend._machine`).
 """
 
 from __future__ import annotations
@@ -61,9 +66,14 @@ def _measure(client: Any, path: str, requests: int, drag: bool, first: int = 1,
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=50, help="requests per case and mode (default 50)")
+    parser.add_argument("--max-busy", type=float, default=0.3,
+                        help="the most of a core other processes may use before a case is measured (default 0.3)")
+    parser.add_argument("--wait", type=float, default=120, help="seconds to wait for a quiet machine (default 120)")
+    parser.add_argument("--force", action="store_true", help="measure on a busy machine, marking the lines")
     args = parser.parse_args(argv)
     from fastapi.testclient import TestClient
 
+    from .. import _machine
     from . import warm, widgets
     from .app import create_app
 
@@ -78,8 +88,10 @@ def main(argv: list[str] | None = None) -> None:
             waited = time.perf_counter()
             warm.wait(600)  # the program compiled on the side (descend.play.warm), as a server does after it
             waited = time.perf_counter() - waited
-            times, computed, body = _measure(client, path, args.requests, "{a" in path,
-                                             first=1 if mode == "eager" else 1 + args.requests)
+            quiet = _machine.wait_until_quiet(args.max_busy, args.wait, args.force)
+            with _machine.Others() as others:
+                times, computed, body = _measure(client, path, args.requests, "{a" in path,
+                                                 first=1 if mode == "eager" else 1 + args.requests)
             if mode == "compiled" and "compiled" not in body:
                 print(f"{name}: always eager (one parabola, nothing to compile)")
                 break
@@ -91,6 +103,8 @@ def main(argv: list[str] | None = None) -> None:
             cached = time.perf_counter() - started
             extra = f"; first answer {first * 1000:.0f} ms, compiled on the side in {waited:.1f} s" \
                 if mode == "compiled" else ""
+            if others.cores is not None:
+                extra += f"; other processes {others.cores:.2f} cores" + ("" if quiet else " (BUSY)")
             print(f"{name}, {mode}: median {statistics.median(times) * 1000:.0f} ms, "
                   f"p95 {_percentile(times, 0.95) * 1000:.0f} ms over {args.requests} requests "
                   f"(computing {statistics.median(computed) * 1000:.0f} ms of it); from the cache {cached * 1000:.1f} ms"

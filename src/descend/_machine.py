@@ -1,0 +1,84 @@
+"""How busy the machine is, for the benchmarks: on a shared machine a figure means little unless it says how much
+of the CPU other processes took while it was measured.
+
+``busy_seconds`` reads the machine's busy CPU time (every core) from /proc/stat, ``own_seconds`` this process's
+(every thread, and the children it has waited for); what other processes took over a stretch of time is the
+difference of the two. Where /proc/stat is not (not Linux), nothing is known and the functions say so (None).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["Others", "busy_seconds", "load", "others_busy", "own_seconds", "wait_until_quiet"]
+
+
+def load() -> float:
+    """The 1-minute load average (NaN where the system has none)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
+def busy_seconds() -> float | None:
+    """The machine's busy CPU time so far (every core), in seconds; None where /proc/stat is not."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_seconds() -> float:
+    """The CPU time of this process (every thread) and of every child it has waited for."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+class Others:
+    """How many cores other processes kept busy while the ``with`` block ran: ``cores`` after it (None where it
+    cannot be known)."""
+
+    def __enter__(self) -> Others:
+        self.cores: float | None = None
+        self._busy, self._own, self._started = busy_seconds(), own_seconds(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        busy, own, seconds = busy_seconds(), own_seconds(), time.perf_counter() - self._started
+        if busy is not None and self._busy is not None and seconds > 0:
+            self.cores = max(0.0, (busy - self._busy) - (own - self._own)) / seconds
+
+
+def others_busy(seconds: float = 1.0) -> float | None:
+    """How many cores other processes keep busy, watched for ``seconds``."""
+    with Others() as others:
+        time.sleep(seconds)
+    return others.cores
+
+
+def wait_until_quiet(max_busy: float, wait: float, force: bool) -> bool:
+    """Wait (up to ``wait`` seconds) for other processes to use less than ``max_busy`` of a core; whether the
+    machine is quiet. A benchmark's flags ``--max-busy``, ``--wait`` and ``--force`` pass these: when the machine
+    stays busy, it exits with code 3, or with ``force`` warns and returns False (its figures are then marked)."""
+    deadline = time.monotonic() + wait
+    while True:
+        busy = others_busy()
+        if busy is None or busy <= max_busy:
+            return True
+        if time.monotonic() > deadline:
+            if force:
+                print(f"warning: other processes keep {busy:.2f} cores busy (load {load():.2f}); running anyway, "
+                      "the figures are marked busy", file=sys.stderr)
+                return False
+            print(f"refused: other processes keep {busy:.2f} cores busy (load {load():.2f}, more than --max-busy "
+                  f"{max_busy}) after waiting {wait:.0f} s; rerun on a quiet machine or pass --force",
+                  file=sys.stderr)
+            sys.exit(3)
+        time.sleep(5)

@@ -1,0 +1,58 @@
+"""How busy the machine is (descend._machine): what the benchmarks print next to every figure."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from descend import _machine
+
+pytestmark = pytest.mark.skipif(_machine.busy_seconds() is None, reason="no /proc/stat (not Linux)")
+
+
+def _spin(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_another_process_counts_and_this_one_does_not():
+    # a child spinning one core is another process until it has been waited for
+    child = subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 30\nwhile time.time() < end: pass"])
+    try:
+        time.sleep(0.3)  # started
+        with _machine.Others() as others:
+            time.sleep(1.0)
+    finally:
+        child.kill()
+        child.wait()
+    assert others.cores is not None and others.cores >= 0.3  # about one core, less where the machine is crowded
+    own = _machine.own_seconds()
+    _spin(0.5)
+    assert _machine.own_seconds() - own >= 0.25
+
+
+def test_this_process_is_not_another(monkeypatch):
+    # the machine was busy 3 s while this process took 1.5 of them, over 2 s: others kept 0.75 of a core busy
+    busy, own, clock = iter([10.0, 13.0]), iter([4.0, 5.5]), iter([100.0, 102.0])
+    monkeypatch.setattr(_machine, "busy_seconds", lambda: next(busy))
+    monkeypatch.setattr(_machine, "own_seconds", lambda: next(own))
+    monkeypatch.setattr(_machine.time, "perf_counter", lambda: next(clock))
+    with _machine.Others() as others:
+        pass
+    assert others.cores == pytest.approx(0.75)
+
+
+def test_waiting_for_a_quiet_machine(capsys):
+    assert _machine.wait_until_quiet(max_busy=1e9, wait=0, force=False) is True
+    # nothing is ever quieter than no core at all: busy, measured anyway and said so
+    assert _machine.wait_until_quiet(max_busy=-1, wait=0, force=True) is False
+    assert "running anyway" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        _machine.wait_until_quiet(max_busy=-1, wait=0, force=False)
+    assert exit_.value.code == 3
+    err = capsys.readouterr().err
+    assert "--max-busy -1" in err and "--force" in err
