@@ -19,9 +19,10 @@ def _spin(seconds: float) -> None:
         pass
 
 
-def test_another_process_counts_and_this_one_does_not():
+def test_another_process_counts_and_this_ones_time_is_its_own():
     # a child spinning one core is another process until it has been waited for
-    child = subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 30\nwhile time.time() < end: pass"])
+    spin = "import time\nend = time.time() + 30\nwhile time.time() < end: pass"
+    child = subprocess.Popen([sys.executable, "-c", spin])
     try:
         time.sleep(0.3)  # started
         with _machine.Others() as others:

@@ -107,8 +107,8 @@ def main(argv: list[str] | None = None) -> None:
                 extra += f"; other processes {others.cores:.2f} cores" + ("" if quiet else " (BUSY)")
             print(f"{name}, {mode}: median {statistics.median(times) * 1000:.0f} ms, "
                   f"p95 {_percentile(times, 0.95) * 1000:.0f} ms over {args.requests} requests "
-                  f"(computing {statistics.median(computed) * 1000:.0f} ms of it); from the cache {cached * 1000:.1f} ms"
-                  + extra)
+                  f"(computing {statistics.median(computed) * 1000:.0f} ms of it); "
+                  f"from the cache {cached * 1000:.1f} ms" + extra)
     warm.set_enabled(True)
 
 
