@@ -31,9 +31,11 @@ def test_another_process_counts_and_this_ones_time_is_its_own():
         child.kill()
         child.wait()
     assert others.cores is not None and others.cores >= 0.3  # about one core, less where the machine is crowded
-    own = _machine.own_seconds()
-    _spin(0.5)
-    assert _machine.own_seconds() - own >= 0.25
+    # this process's own work shows in its own time (however crowded the machine: spin until it does)
+    own, deadline = _machine.own_seconds(), time.perf_counter() + 30
+    while _machine.own_seconds() - own < 0.2 and time.perf_counter() < deadline:
+        _spin(0.05)
+    assert _machine.own_seconds() - own >= 0.2
 
 
 def test_this_process_is_not_another(monkeypatch):
