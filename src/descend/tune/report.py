@@ -167,8 +167,11 @@ def _counted(study: Any) -> int:
 def importances(result: Any) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
     """Optimizer → parameter → its importance (Optuna's fANOVA, seeded, over the trials that count; they sum
     to 1), and optimizer → why it has none: one parameter searched, fewer than
-    :data:`MIN_IMPORTANCE_TRIALS` trials with a result, values that do not vary, or Optuna's own reason."""
+    :data:`MIN_IMPORTANCE_TRIALS` trials with a result, values that do not vary, or Optuna's own reason. Optuna's
+    fANOVA computed over each tree's leaves at once (:mod:`descend.tune.fanova`: the same numbers to round-off)."""
     import optuna
+
+    from . import fanova
 
     found: dict[str, dict[str, float]] = {}
     why: dict[str, str] = {}
@@ -189,8 +192,8 @@ def importances(result: Any) -> tuple[dict[str, dict[str, float]], dict[str, str
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                values = optuna.importance.get_param_importances(
-                    study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0), target=_target)
+                values = optuna.importance.get_param_importances(study, evaluator=fanova.evaluator(seed=0),
+                                                                 target=_target)
         except (ValueError, RuntimeError, ZeroDivisionError) as e:
             why[optimizer] = f"{optimizer}: no importances ({str(e).splitlines()[0] if str(e) else type(e).__name__})"
             continue
