@@ -40,9 +40,12 @@ __all__ = ["FanovaImportanceEvaluator", "evaluator"]
 def evaluator(seed: int = 0) -> optuna.importance.BaseImportanceEvaluator:
     """A seeded fANOVA importance evaluator for :func:`optuna.importance.get_param_importances`: descend's
     (:class:`FanovaImportanceEvaluator`), or Optuna's own where this Optuna release lacks what it builds on."""
-    if _Fanova is None:
-        return optuna.importance.FanovaImportanceEvaluator(seed=seed)
-    return FanovaImportanceEvaluator(seed=seed)
+    if _Fanova is not None:
+        try:
+            return FanovaImportanceEvaluator(seed=seed)
+        except (TypeError, AttributeError):  # its private parts changed shape
+            pass
+    return optuna.importance.FanovaImportanceEvaluator(seed=seed)
 
 
 class FanovaImportanceEvaluator(optuna.importance.FanovaImportanceEvaluator):
