@@ -650,3 +650,43 @@ def test_cached_mode_never_compiles_the_evaluation(monkeypatch):
     runs = descend.fit(compile="cached", **common)
     assert (runs.summary["compile_seconds"] > 0).all()  # the steps ran compiled
     assert compiled_calls == [] and list(engine._PROGRAMS) == [step_key]
+
+
+def test_threads_follow_the_work_and_the_cores_other_processes_leave():
+    small, large = engine.SMALL_WORK - 1, engine.SMALL_WORK
+    assert engine.threads_for(small, 8, spare=8.0) == 1  # too small to share out, however free the machine
+    assert engine.threads_for(large, 8, spare=8.0) == 8
+    assert engine.threads_for(large, 8, spare=2.6) == 3  # to the nearest core
+    assert engine.threads_for(large, 2, spare=1.4) == 1  # another process keeps more than half a core
+    assert engine.threads_for(large, 2, spare=0.0) == 1
+    assert engine.threads_for(large, 2, spare=None) == 2  # not known: torch's setting
+    assert engine.threads_for(large, 1, spare=2.0) == 1
+
+
+@pytest.mark.skipif(torch.get_num_threads() < 2, reason="one intra-op thread only")
+def test_a_cohorts_numbers_do_not_depend_on_its_threads(monkeypatch):
+    # the reference sweep's shape, large enough for two threads: the same records on one thread and on two
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(512, 64, generator=g), torch.randint(0, 10, (512,), generator=g)
+    model = MLP((64, 32, 10), hidden="tanh", output="softmax")
+    lrs = [10 ** (-4 + 3 * i / 15) for i in range(16)]
+    assert 16 * 32 * (64 * 32 + 32 + 32 * 10 + 10) >= engine.SMALL_WORK
+    used, threads = [], torch.get_num_threads()
+    real = engine.cohort_threads
+
+    @contextlib.contextmanager
+    def watched(work):
+        with real(work) as n:
+            used.append((n, torch.get_num_threads()))
+            yield n
+
+    monkeypatch.setattr(engine, "cohort_threads", watched)
+    losses = {}
+    for spare in (0.0, float(threads)):
+        monkeypatch.setattr(engine, "spare_cores", lambda spare=spare: spare)
+        runs = descend.fit(model=model, data=(x, y), optimizer="adam", lr=lrs, batch_size=32, steps=30,
+                           eval_every=0, compile=False)
+        losses[spare] = torch.stack([r.train_loss for r in runs.results])
+    assert used == [(1, 1), (threads, threads)]
+    assert torch.get_num_threads() == threads  # restored
+    torch.testing.assert_close(losses[0.0], losses[float(threads)], rtol=1e-6, atol=0)

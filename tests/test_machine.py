@@ -59,3 +59,36 @@ def test_waiting_for_a_quiet_machine(capsys):
     assert exit_.value.code == 3
     err = capsys.readouterr().err
     assert "--max-busy -1" in err and "--force" in err
+
+
+def test_spare_cores_leaves_out_a_busy_core():
+    # a child spinning one core leaves at most the other cores free (fewer where the machine is crowded)
+    spin = "import time\nend = time.time() + 30\nwhile time.time() < end: pass"
+    child = subprocess.Popen([sys.executable, "-c", spin])
+    try:
+        time.sleep(0.3)
+        _machine.spare_cores()  # the look before: the window starts here
+        time.sleep(1.0)
+        spare = _machine.spare_cores()
+    finally:
+        child.kill()
+        child.wait()
+    cores = _machine.os.cpu_count()
+    assert spare is not None and 0 <= spare <= cores - 0.5
+
+
+def test_spare_cores_waits_for_its_window_and_counts_this_process_apart(monkeypatch):
+    # over 2 s the machine was busy 3 s, this process 1.5 of them: others kept 0.75 of a core, 4 − 0.75 free
+    monkeypatch.setattr(_machine, "_last_look", (10.0, 4.0, 100.0))
+    monkeypatch.setattr(_machine, "busy_seconds", lambda: 13.0)
+    monkeypatch.setattr(_machine, "own_seconds", lambda: 5.5)
+    monkeypatch.setattr(_machine.time, "monotonic", lambda: 102.0)
+    monkeypatch.setattr(_machine.os, "cpu_count", lambda: 4)
+    slept = []
+    monkeypatch.setattr(_machine.time, "sleep", slept.append)
+    assert _machine.spare_cores() == pytest.approx(3.25)
+    assert slept == [] and _machine._last_look == (13.0, 5.5, 102.0)
+    # a look 10 ms after the last one waits for the rest of its 50 ms
+    monkeypatch.setattr(_machine, "_last_look", (10.0, 4.0, 101.99))
+    _machine.spare_cores()
+    assert slept == [pytest.approx(0.04)]

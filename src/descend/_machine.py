@@ -1,5 +1,6 @@
-"""How busy the machine is, for the benchmarks: on a shared machine a figure means little unless it says how much
-of the CPU other processes took while it was measured.
+"""How busy the machine is: for the benchmarks (on a shared machine a figure means little unless it says how much
+of the CPU other processes took while it was measured), and for the engine, which gives a cohort's operations
+every core only when other processes leave them free (:func:`spare_cores`).
 
 ``busy_seconds`` reads the machine's busy CPU time (every core) from /proc/stat, ``own_seconds`` this process's
 (every thread, and the children it has waited for); what other processes took over a stretch of time is the
@@ -11,10 +12,11 @@ from __future__ import annotations
 import os
 import resource
 import sys
+import threading
 import time
 from pathlib import Path
 
-__all__ = ["Others", "busy_seconds", "load", "others_busy", "own_seconds", "wait_until_quiet"]
+__all__ = ["Others", "busy_seconds", "load", "others_busy", "own_seconds", "spare_cores", "wait_until_quiet"]
 
 
 def load() -> float:
@@ -61,6 +63,31 @@ def others_busy(seconds: float = 1.0) -> float | None:
     with Others() as others:
         time.sleep(seconds)
     return others.cores
+
+
+#: The last look of :func:`spare_cores`: (machine's busy seconds, this process's, monotonic time); the first is
+#: taken when this module is imported.
+_LOOK_LOCK = threading.Lock()
+_last_look: tuple[float | None, float, float] = (busy_seconds(), own_seconds(), time.monotonic())
+
+
+def spare_cores(min_window: float = 0.05) -> float | None:
+    """How many cores other processes left free since the last call (since this module was imported, the first
+    time): the machine's cores less what other processes kept busy, hypervisor steal included. When less than
+    ``min_window`` seconds have passed since the last look, it waits for the rest (/proc/stat counts in ticks of
+    10 ms; a window of 50 ms on two cores is ten of them). None where /proc/stat is not."""
+    global _last_look
+    with _LOOK_LOCK:
+        busy0, own0, t0 = _last_look
+        rest = min_window - (time.monotonic() - t0)
+        if rest > 0:
+            time.sleep(rest)
+        busy, own, now = busy_seconds(), own_seconds(), time.monotonic()
+        _last_look = (busy, own, now)
+    if busy is None or busy0 is None or now <= t0:
+        return None
+    others = max(0.0, (busy - busy0) - (own - own0)) / (now - t0)
+    return max(0.0, (os.cpu_count() or 1) - others)
 
 
 def wait_until_quiet(max_busy: float, wait: float, force: bool) -> bool:

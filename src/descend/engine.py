@@ -52,6 +52,7 @@ from torch import Tensor
 
 from . import clipping, models, outcomes
 from ._compile import checked, compiled_before, fingerprint, prepare_inductor, remember_compiled, traced, tracing
+from ._machine import spare_cores
 from .optim import get as get_optimizer
 from .optim import random_search
 from .problem import Objective, Problem, make_objective
@@ -913,22 +914,40 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
 
 
 #: A cohort whose step touches fewer than this many numbers (runs × batch × parameters per run, about the
-#: multiply-adds of its forward pass) runs on one intra-op thread: its operations are too small to share out,
-#: and on a shared machine a second spinning thread only contends (the ellipse comparison trained in 13.5 s on
-#: one thread against 62 s on two, at load 4 on 2 cores).
-SMALL_WORK = 1 << 24
+#: multiply-adds of its forward pass) runs on one intra-op thread: its operations are too small to share out
+#: (the ellipse comparison's, a few thousand numbers each, trained in 13.5 s on one thread against 62 s on two
+#: at load 4 on 2 cores). Above it two threads pay on a quiet 2-core machine: the reference sweep's cohort of
+#: 64 runs (4.9 million) 1.6× faster compiled and 1.25× eagerly, of 16 runs (1.2 million) about 1.25× compiled
+#: (benchmarks/sweep.py).
+SMALL_WORK = 1 << 20
+
+
+def threads_for(work: int, threads: int, spare: float | None) -> int:
+    """The intra-op threads a cohort gets: one below :data:`SMALL_WORK`, else as many of ``threads`` (torch's
+    setting) as other processes leave cores free (``spare``, :func:`descend._machine.spare_cores`; rounded to
+    the nearest core, at least one; all of them where it is not known). Two threads that share a core with
+    another process are slower than one: every parallel operation waits for the thread that is not running
+    (the reference sweep's cohort of 64 runs 2× slower compiled, 3× eagerly, beside one spinning process on
+    2 cores)."""
+    if work < SMALL_WORK or threads <= 1:
+        return 1
+    if spare is None:
+        return threads
+    return max(1, min(threads, math.floor(spare + 0.5)))
 
 
 @contextlib.contextmanager
-def one_thread_if_small(work: int) -> Iterator[None]:
-    """Run the block on one intra-op thread when ``work`` < :data:`SMALL_WORK` (then restore the count)."""
+def cohort_threads(work: int) -> Iterator[int]:
+    """Run the block on :func:`threads_for` ``work`` intra-op threads (then restore torch's setting); yields
+    the count. The numbers do not depend on it: each run's operations and reductions stay on one thread."""
     threads = torch.get_num_threads()
-    if work >= SMALL_WORK or threads == 1:
-        yield
+    use = threads_for(work, threads, spare_cores() if work >= SMALL_WORK and threads > 1 else None)
+    if use == threads:
+        yield use
         return
-    torch.set_num_threads(1)
+    torch.set_num_threads(use)
     try:
-        yield
+        yield use
     finally:
         torch.set_num_threads(threads)
 
@@ -978,8 +997,9 @@ def worth_compiling(eager_seconds_per_step: float, remaining_steps: int, cached:
 
 
 # Compiled steps of this process, by everything a trace depends on besides tensor values: the model, loss,
-# optimizer and its non-tensor options, clipping, and the shape, stride and dtype of every input tensor.
-# Bounded (least recently used first out) and shared by threads under a lock.
+# optimizer and its non-tensor options, clipping, the shape, stride and dtype of every input tensor, and the
+# intra-op threads (Inductor writes their count into the program). Bounded (least recently used first out)
+# and shared by threads under a lock.
 _PROGRAMS: OrderedDict[Any, Callable[..., Any]] = OrderedDict()
 _PROGRAMS_LOCK = threading.Lock()
 MAX_PROGRAMS = 64
@@ -1018,7 +1038,7 @@ class _CompiledStep:
 
     def _key(self, hyper: Mapping[str, Any], state: Any, inputs: list[Tensor]) -> tuple[Any, ...]:
         return (*self.static, *_split(hyper), type(state), _layout(state),
-                tuple((t.shape, t.stride(), t.dtype) for t in inputs))
+                tuple((t.shape, t.stride(), t.dtype) for t in inputs), torch.get_num_threads())
 
     def _keys(self, hyper: Mapping[str, Any], state: Any, w: Tensor, x: Tensor, y: Tensor,
               indices: Sequence[Tensor]) -> list[tuple[Any, ...]]:
@@ -1180,7 +1200,7 @@ class _CompiledEval:
 
     def _key(self, w: Tensor) -> tuple[Any, ...]:
         return ("evaluate", self.model, self.objective, self.sizes, self.shapes,
-                tuple((t.shape, t.stride(), t.dtype) for t in (w, *self.data, *self.units)))
+                tuple((t.shape, t.stride(), t.dtype) for t in (w, *self.data, *self.units)), torch.get_num_threads())
 
     def cached(self, w: Tensor) -> bool:
         """Whether this process holds the program for ``w``'s shape already."""
@@ -1314,7 +1334,7 @@ def train(
             done = [random_search.train_cohort(problem, first, len(indices), eval_every=every, target=target,
                                                dtype=dtype, hooks=hooks)]
         else:
-            with one_thread_if_small(len(members) * _widest_batch(indices) * _parameter_count(problem.model, dtype)):
+            with cohort_threads(len(members) * _widest_batch(indices) * _parameter_count(problem.model, dtype)):
                 done = train_cohort(problem, group, indices, eval_every=every, target=target,
                                     stop_at_target=stop_at_target, record_path=record_path,
                                     record_grad_norms=record_grad_norms, dtype=dtype, compile=compile, hooks=hooks,
