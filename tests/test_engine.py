@@ -674,11 +674,9 @@ def test_a_cohorts_numbers_do_not_depend_on_its_threads(monkeypatch):
     used, threads = [], torch.get_num_threads()
     real = engine.cohort_threads
 
-    @contextlib.contextmanager
     def watched(work):
-        with real(work) as n:
-            used.append((n, torch.get_num_threads()))
-            yield n
+        used.append(real(work))
+        return used[-1]
 
     monkeypatch.setattr(engine, "cohort_threads", watched)
     losses = {}
@@ -687,6 +685,29 @@ def test_a_cohorts_numbers_do_not_depend_on_its_threads(monkeypatch):
         runs = descend.fit(model=model, data=(x, y), optimizer="adam", lr=lrs, batch_size=32, steps=30,
                            eval_every=0, compile=False)
         losses[spare] = torch.stack([r.train_loss for r in runs.results])
-    assert used == [(1, 1), (threads, threads)]
+    assert [t.count for t in used] == [1, threads]
     assert torch.get_num_threads() == threads  # restored
     torch.testing.assert_close(losses[0.0], losses[float(threads)], rtol=1e-6, atol=0)
+
+
+def test_an_eager_cohort_looks_at_the_machine_again_as_it_trains(monkeypatch):
+    # another process takes a core, then leaves it: the next look after RECHECK_SECONDS follows
+    spare, clock = iter([2.0, 1.0, 2.0]), iter([100.0, 100.1, 100.6, 100.7, 101.2, 102.0])
+    monkeypatch.setattr(engine, "spare_cores", lambda: next(spare))
+    monkeypatch.setattr(engine.time, "monotonic", lambda: next(clock))
+    set_to = [2]  # torch's setting, then every change
+    monkeypatch.setattr(torch, "get_num_threads", lambda: set_to[-1])
+    monkeypatch.setattr(torch, "set_num_threads", set_to.append)
+    with engine.cohort_threads(engine.SMALL_WORK) as cohort:
+        assert cohort.count == 2
+        cohort.recheck()  # 0.1 s later: not yet
+        cohort.recheck()  # 0.6 s: one core is taken
+        assert cohort.count == 1
+        cohort.recheck()  # 0.7 s: not yet
+        cohort.recheck()  # 1.2 s: free again
+        assert cohort.count == 2
+    assert set_to == [2, 1, 2]
+    with engine.cohort_threads(engine.SMALL_WORK - 1) as small:  # one thread, and it never looks
+        small.recheck()
+        assert small.count == 1
+    assert set_to == [2, 1, 2, 1, 2]  # torch's setting restored

@@ -293,7 +293,7 @@ def test_length_limit():
         parse("(" * 10_000)
     with pytest.raises(FormulaError, match="at most 4"):
         parse("x + y", max_length=4)
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < 10  # refused before parsing; not a timing: parsing them would take minutes
     long = "+".join(["x"] * 150)  # 299 characters: fine with a larger limit, and a flat sum is one level
     assert parse(long, max_length=300)(torch.tensor(1.0), torch.tensor(0.0)).item() == 150.0
     with pytest.raises(ValueError, match="max_length"):
@@ -327,7 +327,7 @@ def test_huge_powers_are_quick_and_infinite():
     assert parse("10**400 * x")(one, one).item() == math.inf
     assert parse("1" + "0" * 320, max_length=400)(one, one).item() == math.inf  # a literal too large for a float
     assert parse("2**10000 - 2**10000")(one, one).isnan()
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < 10  # floats, not a timing: 9**9**9 as an exact integer would take minutes
 
 
 def test_never_runs_code(monkeypatch):

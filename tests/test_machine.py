@@ -80,6 +80,7 @@ def test_spare_cores_leaves_out_a_busy_core():
 def test_spare_cores_waits_for_its_window_and_counts_this_process_apart(monkeypatch):
     # over 2 s the machine was busy 3 s, this process 1.5 of them: others kept 0.75 of a core, 4 − 0.75 free
     monkeypatch.setattr(_machine, "_last_look", (10.0, 4.0, 100.0))
+    monkeypatch.setattr(_machine, "_last_spare", None)
     monkeypatch.setattr(_machine, "busy_seconds", lambda: 13.0)
     monkeypatch.setattr(_machine, "own_seconds", lambda: 5.5)
     monkeypatch.setattr(_machine.time, "monotonic", lambda: 102.0)
@@ -88,7 +89,9 @@ def test_spare_cores_waits_for_its_window_and_counts_this_process_apart(monkeypa
     monkeypatch.setattr(_machine.time, "sleep", slept.append)
     assert _machine.spare_cores() == pytest.approx(3.25)
     assert slept == [] and _machine._last_look == (13.0, 5.5, 102.0)
-    # a look 10 ms after the last one waits for the rest of its 50 ms
+    # a look 10 ms after the last one answers what that one found; with none found yet, it waits out its 50 ms
     monkeypatch.setattr(_machine, "_last_look", (10.0, 4.0, 101.99))
+    assert _machine.spare_cores() == pytest.approx(3.25) and slept == []
+    monkeypatch.setattr(_machine, "_last_spare", None)
     _machine.spare_cores()
     assert slept == [pytest.approx(0.04)]

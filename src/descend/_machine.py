@@ -65,29 +65,34 @@ def others_busy(seconds: float = 1.0) -> float | None:
     return others.cores
 
 
-#: The last look of :func:`spare_cores`: (machine's busy seconds, this process's, monotonic time); the first is
-#: taken when this module is imported.
+#: The last look of :func:`spare_cores`: (machine's busy seconds, this process's, monotonic time), taken first
+#: when this module is imported, and what it found.
 _LOOK_LOCK = threading.Lock()
 _last_look: tuple[float | None, float, float] = (busy_seconds(), own_seconds(), time.monotonic())
+_last_spare: float | None = None
 
 
 def spare_cores(min_window: float = 0.05) -> float | None:
-    """How many cores other processes left free since the last call (since this module was imported, the first
-    time): the machine's cores less what other processes kept busy, hypervisor steal included. When less than
-    ``min_window`` seconds have passed since the last look, it waits for the rest (/proc/stat counts in ticks of
-    10 ms; a window of 50 ms on two cores is ten of them). None where /proc/stat is not."""
-    global _last_look
+    """How many cores other processes left free since the last look (since this module was imported, the first
+    time): the machine's cores less what other processes kept busy, hypervisor steal included. A look less than
+    ``min_window`` seconds after the last one answers what that one found (/proc/stat counts in ticks of 10 ms: a
+    window of 50 ms on two cores is ten of them); the first look waits for the rest of its window. None where
+    /proc/stat is not."""
+    global _last_look, _last_spare
     with _LOOK_LOCK:
         busy0, own0, t0 = _last_look
         rest = min_window - (time.monotonic() - t0)
         if rest > 0:
+            if _last_spare is not None:
+                return _last_spare
             time.sleep(rest)
         busy, own, now = busy_seconds(), own_seconds(), time.monotonic()
         _last_look = (busy, own, now)
-    if busy is None or busy0 is None or now <= t0:
-        return None
-    others = max(0.0, (busy - busy0) - (own - own0)) / (now - t0)
-    return max(0.0, (os.cpu_count() or 1) - others)
+        if busy is None or busy0 is None or now <= t0:
+            return None
+        others = max(0.0, (busy - busy0) - (own - own0)) / (now - t0)
+        _last_spare = max(0.0, (os.cpu_count() or 1) - others)
+        return _last_spare
 
 
 def wait_until_quiet(max_busy: float, wait: float, force: bool) -> bool:

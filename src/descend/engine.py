@@ -398,6 +398,7 @@ def train_cohort(
     hooks: _Hooks | None = None,
     drop_stopped: bool = True,
     eval_start: bool = True,
+    threads: CohortThreads | None = None,
 ) -> CohortResult | list[CohortResult]:
     """Train every run of ``cohort`` on ``problem`` together for ``len(plan)`` steps.
 
@@ -641,6 +642,8 @@ def train_cohort(
             if not live_healthy and drop_stopped and len(group) == 1 and step_fn is eager_step and not probing:
                 dropped()
             hooks.progress(t)
+            if threads is not None and step_fn is eager_step:
+                threads.recheck()
     except KeyboardInterrupt:  # keep what finished: the steps completed before the interruption
         interrupted = True
     flat, rows = every_run(flat), None  # every run again: the final evaluation and the results see all of them
@@ -936,20 +939,46 @@ def threads_for(work: int, threads: int, spare: float | None) -> int:
     return max(1, min(threads, math.floor(spare + 0.5)))
 
 
-@contextlib.contextmanager
-def cohort_threads(work: int) -> Iterator[int]:
-    """Run the block on :func:`threads_for` ``work`` intra-op threads (then restore torch's setting); yields
-    the count. The numbers do not depend on it: each run's operations and reductions stay on one thread."""
-    threads = torch.get_num_threads()
-    use = threads_for(work, threads, spare_cores() if work >= SMALL_WORK and threads > 1 else None)
-    if use == threads:
-        yield use
-        return
-    torch.set_num_threads(use)
-    try:
-        yield use
-    finally:
-        torch.set_num_threads(threads)
+#: While a cohort's steps run eagerly, how often its threads are decided again (:class:`CohortThreads`).
+RECHECK_SECONDS = 0.5
+
+
+class CohortThreads:
+    """A cohort's intra-op threads, as a ``with`` block: :func:`threads_for` its ``work`` at the start, and again
+    every :data:`RECHECK_SECONDS` while its steps run eagerly (:meth:`recheck`), so that a process starting or
+    ending beside it (a report's drawing processes, another user's job) changes the count; a compiled program
+    keeps the count it was compiled with. torch's setting is restored at the end. ``count``: the threads now.
+    The numbers do not depend on the count where each run's reductions stay on one thread (the reference
+    sweep's are the same bit for bit on one thread and on two)."""
+
+    def __init__(self, work: int) -> None:
+        self.work, self.limit = work, torch.get_num_threads()
+        self.count, self.due = self.limit, 0.0
+        self.watching = work >= SMALL_WORK and self.limit > 1
+
+    def __enter__(self) -> CohortThreads:
+        self.decide()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if torch.get_num_threads() != self.limit:
+            torch.set_num_threads(self.limit)
+
+    def decide(self, now: float | None = None) -> None:
+        self.due = (time.monotonic() if now is None else now) + RECHECK_SECONDS
+        self.count = threads_for(self.work, self.limit, spare_cores() if self.watching else None)
+        if torch.get_num_threads() != self.count:
+            torch.set_num_threads(self.count)
+
+    def recheck(self) -> None:
+        """Decide again when :data:`RECHECK_SECONDS` have passed since the last decision."""
+        if self.watching and (now := time.monotonic()) >= self.due:
+            self.decide(now)
+
+
+def cohort_threads(work: int) -> CohortThreads:
+    """The threads of a cohort whose step touches ``work`` numbers (:class:`CohortThreads`)."""
+    return CohortThreads(work)
 
 
 def _widest_batch(plan: Any) -> int:
@@ -1334,11 +1363,12 @@ def train(
             done = [random_search.train_cohort(problem, first, len(indices), eval_every=every, target=target,
                                                dtype=dtype, hooks=hooks)]
         else:
-            with cohort_threads(len(members) * _widest_batch(indices) * _parameter_count(problem.model, dtype)):
+            work = len(members) * _widest_batch(indices) * _parameter_count(problem.model, dtype)
+            with cohort_threads(work) as threads:
                 done = train_cohort(problem, group, indices, eval_every=every, target=target,
                                     stop_at_target=stop_at_target, record_path=record_path,
                                     record_grad_norms=record_grad_norms, dtype=dtype, compile=compile, hooks=hooks,
-                                    eval_start=eval_start)
+                                    eval_start=eval_start, threads=threads)
         plan = next(iter(plans.values()))
         for result in done:
             result.epochs = _epochs_done(plan, len(result.train_loss))
