@@ -653,14 +653,17 @@ def test_cached_mode_never_compiles_the_evaluation(monkeypatch):
 
 
 def test_threads_follow_the_work_and_the_cores_other_processes_leave():
-    small, large = engine.SMALL_WORK - 1, engine.SMALL_WORK
-    assert engine.threads_for(small, 8, spare=8.0) == 1  # too small to share out, however free the machine
-    assert engine.threads_for(large, 8, spare=8.0) == 8
-    assert engine.threads_for(large, 8, spare=2.6) == 3  # to the nearest core
-    assert engine.threads_for(large, 2, spare=1.4) == 1  # another process keeps more than half a core
-    assert engine.threads_for(large, 2, spare=0.0) == 1
-    assert engine.threads_for(large, 2, spare=None) == 2  # not known: torch's setting
-    assert engine.threads_for(large, 1, spare=2.0) == 1
+    assert not engine.shared_out(engine.SMALL_WORK - 1, engine.SMALL_UPDATE)  # too small to share out
+    assert not engine.shared_out(engine.SMALL_WORK, engine.SMALL_UPDATE - 1)  # the update's operations too small
+    assert engine.shared_out(engine.SMALL_WORK, engine.SMALL_UPDATE)
+    assert engine.shared_out(engine.LARGE_WORK, 1)  # a large forward pass is shared out whatever the update
+    assert engine.threads_for(False, 8, spare=8.0) == 1  # however free the machine
+    assert engine.threads_for(True, 8, spare=8.0) == 8
+    assert engine.threads_for(True, 8, spare=2.6) == 3  # to the nearest core
+    assert engine.threads_for(True, 2, spare=1.4) == 1  # another process keeps more than half a core
+    assert engine.threads_for(True, 2, spare=0.0) == 1
+    assert engine.threads_for(True, 2, spare=None) == 2  # not known: torch's setting
+    assert engine.threads_for(True, 1, spare=2.0) == 1
 
 
 @pytest.mark.skipif(torch.get_num_threads() < 2, reason="one intra-op thread only")
@@ -670,12 +673,13 @@ def test_a_cohorts_numbers_do_not_depend_on_its_threads(monkeypatch):
     x, y = torch.randn(512, 64, generator=g), torch.randint(0, 10, (512,), generator=g)
     model = MLP((64, 32, 10), hidden="tanh", output="softmax")
     lrs = [10 ** (-4 + 3 * i / 15) for i in range(16)]
-    assert 16 * 32 * (64 * 32 + 32 + 32 * 10 + 10) >= engine.SMALL_WORK
+    update = 16 * (64 * 32 + 32 + 32 * 10 + 10)
+    assert engine.shared_out(update * 32, update)
     used, threads = [], torch.get_num_threads()
     real = engine.cohort_threads
 
-    def watched(work):
-        used.append(real(work))
+    def watched(work, update):
+        used.append(real(work, update))
         return used[-1]
 
     monkeypatch.setattr(engine, "cohort_threads", watched)
@@ -698,7 +702,7 @@ def test_an_eager_cohort_looks_at_the_machine_again_as_it_trains(monkeypatch):
     set_to = [2]  # torch's setting, then every change
     monkeypatch.setattr(torch, "get_num_threads", lambda: set_to[-1])
     monkeypatch.setattr(torch, "set_num_threads", set_to.append)
-    with engine.cohort_threads(engine.SMALL_WORK) as cohort:
+    with engine.cohort_threads(engine.SMALL_WORK, engine.SMALL_UPDATE) as cohort:
         assert cohort.count == 2
         cohort.recheck()  # 0.1 s later: not yet
         cohort.recheck()  # 0.6 s: one core is taken
@@ -707,7 +711,7 @@ def test_an_eager_cohort_looks_at_the_machine_again_as_it_trains(monkeypatch):
         cohort.recheck()  # 1.2 s: free again
         assert cohort.count == 2
     assert set_to == [2, 1, 2]
-    with engine.cohort_threads(engine.SMALL_WORK - 1) as small:  # one thread, and it never looks
+    with engine.cohort_threads(engine.SMALL_WORK - 1, engine.SMALL_UPDATE) as small:  # one thread, and it never looks
         small.recheck()
         assert small.count == 1
     assert set_to == [2, 1, 2, 1, 2]  # torch's setting restored

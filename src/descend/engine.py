@@ -916,23 +916,31 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
     return new_w, new_state, recorded, norms, finite, (finite if known.moving else moving & finite).all()
 
 
-#: A cohort whose step touches fewer than this many numbers (runs × batch × parameters per run, about the
-#: multiply-adds of its forward pass) runs on one intra-op thread: its operations are too small to share out
-#: (the ellipse comparison's, a few thousand numbers each, trained in 13.5 s on one thread against 62 s on two
-#: at load 4 on 2 cores). Above it two threads pay on a quiet 2-core machine: the reference sweep's cohort of
-#: 64 runs (4.9 million) 1.6× faster compiled and 1.25× eagerly, of 16 runs (1.2 million) about 1.25× compiled
-#: (benchmarks/sweep.py).
-SMALL_WORK = 1 << 20
+#: When a cohort's operations are large enough to share out between threads. ``work`` = runs × batch ×
+#: parameters per run (about the multiply-adds of its forward pass), ``update`` = runs × parameters per run (the
+#: size of the update's elementwise operations, the smallest of a step). Below LARGE_WORK both must be reached:
+#: the ellipse comparison's operations, a few thousand numbers each, trained in 13.5 s on one thread against
+#: 62 s on two (load 4, 2 cores), and the playground's vanishing-gradients network (one run of 2,000 parameters
+#: on 600 samples: work 1.2 million, update 2,000) answered in 860-900 ms on two threads against 175 ms on one.
+#: Above them two threads pay on a quiet 2-core machine: the reference sweep's cohort of 64 runs (work 4.9
+#: million, update 154,000) 1.5× faster compiled and 1.25× eagerly, of 16 runs (1.2 million, 39,000) about
+#: 1.2× compiled (benchmarks/sweep.py).
+SMALL_WORK, SMALL_UPDATE, LARGE_WORK = 1 << 20, 1 << 15, 1 << 24
 
 
-def threads_for(work: int, threads: int, spare: float | None) -> int:
-    """The intra-op threads a cohort gets: one below :data:`SMALL_WORK`, else as many of ``threads`` (torch's
-    setting) as other processes leave cores free (``spare``, :func:`descend._machine.spare_cores`; rounded to
-    the nearest core, at least one; all of them where it is not known). Two threads that share a core with
-    another process are slower than one: every parallel operation waits for the thread that is not running
-    (the reference sweep's cohort of 64 runs 2× slower compiled, 3× eagerly, beside one spinning process on
-    2 cores)."""
-    if work < SMALL_WORK or threads <= 1:
+def shared_out(work: int, update: int) -> bool:
+    """Whether a cohort of ``work`` and ``update`` numbers (see :data:`SMALL_WORK`) is worth more than one thread."""
+    return work >= LARGE_WORK or (work >= SMALL_WORK and update >= SMALL_UPDATE)
+
+
+def threads_for(shared: bool, threads: int, spare: float | None) -> int:
+    """The intra-op threads a cohort gets: one unless it is ``shared`` out (:func:`shared_out`), else as many of
+    ``threads`` (torch's setting) as other processes leave cores free (``spare``,
+    :func:`descend._machine.spare_cores`; rounded to the nearest core, at least one; all of them where it is not
+    known). Two threads that share a core with another process are slower than one: every parallel operation
+    waits for the thread that is not running (the reference sweep's cohort of 64 runs 2× slower compiled, 3×
+    eagerly, beside one spinning process on 2 cores)."""
+    if not shared or threads <= 1:
         return 1
     if spare is None:
         return threads
@@ -944,17 +952,17 @@ RECHECK_SECONDS = 0.5
 
 
 class CohortThreads:
-    """A cohort's intra-op threads, as a ``with`` block: :func:`threads_for` its ``work`` at the start, and again
+    """A cohort's intra-op threads, as a ``with`` block: :func:`threads_for` it at the start, and again
     every :data:`RECHECK_SECONDS` while its steps run eagerly (:meth:`recheck`), so that a process starting or
     ending beside it (a report's drawing processes, another user's job) changes the count; a compiled program
     keeps the count it was compiled with. torch's setting is restored at the end. ``count``: the threads now.
     The numbers do not depend on the count where each run's reductions stay on one thread (the reference
     sweep's are the same bit for bit on one thread and on two)."""
 
-    def __init__(self, work: int) -> None:
-        self.work, self.limit = work, torch.get_num_threads()
+    def __init__(self, work: int, update: int) -> None:
+        self.limit = torch.get_num_threads()
         self.count, self.due = self.limit, 0.0
-        self.watching = work >= SMALL_WORK and self.limit > 1
+        self.watching = shared_out(work, update) and self.limit > 1
 
     def __enter__(self) -> CohortThreads:
         self.decide()
@@ -966,7 +974,7 @@ class CohortThreads:
 
     def decide(self, now: float | None = None) -> None:
         self.due = (time.monotonic() if now is None else now) + RECHECK_SECONDS
-        self.count = threads_for(self.work, self.limit, spare_cores() if self.watching else None)
+        self.count = threads_for(self.watching, self.limit, spare_cores() if self.watching else None)
         if torch.get_num_threads() != self.count:
             torch.set_num_threads(self.count)
 
@@ -976,9 +984,9 @@ class CohortThreads:
             self.decide(now)
 
 
-def cohort_threads(work: int) -> CohortThreads:
-    """The threads of a cohort whose step touches ``work`` numbers (:class:`CohortThreads`)."""
-    return CohortThreads(work)
+def cohort_threads(work: int, update: int) -> CohortThreads:
+    """The threads of a cohort of ``work`` and ``update`` numbers (:data:`SMALL_WORK`, :class:`CohortThreads`)."""
+    return CohortThreads(work, update)
 
 
 def _widest_batch(plan: Any) -> int:
@@ -1363,8 +1371,8 @@ def train(
             done = [random_search.train_cohort(problem, first, len(indices), eval_every=every, target=target,
                                                dtype=dtype, hooks=hooks)]
         else:
-            work = len(members) * _widest_batch(indices) * _parameter_count(problem.model, dtype)
-            with cohort_threads(work) as threads:
+            update = len(members) * _parameter_count(problem.model, dtype)
+            with cohort_threads(update * _widest_batch(indices), update) as threads:
                 done = train_cohort(problem, group, indices, eval_every=every, target=target,
                                     stop_at_target=stop_at_target, record_path=record_path,
                                     record_grad_norms=record_grad_norms, dtype=dtype, compile=compile, hooks=hooks,
