@@ -43,6 +43,15 @@ def own_seconds() -> float:
     return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
+def _others(before: tuple[float | None, float], after: tuple[float | None, float], seconds: float) -> float | None:
+    """The cores other processes kept busy between two readings of (:func:`busy_seconds`, :func:`own_seconds`)
+    ``seconds`` apart: the machine's busy time less this process's own."""
+    (busy0, own0), (busy, own) = before, after
+    if busy is None or busy0 is None or seconds <= 0:
+        return None
+    return max(0.0, (busy - busy0) - (own - own0)) / seconds
+
+
 class Others:
     """How many cores other processes kept busy while the ``with`` block ran: ``cores`` after it (None where it
     cannot be known)."""
@@ -53,9 +62,8 @@ class Others:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        busy, own, seconds = busy_seconds(), own_seconds(), time.perf_counter() - self._started
-        if busy is not None and self._busy is not None and seconds > 0:
-            self.cores = max(0.0, (busy - self._busy) - (own - self._own)) / seconds
+        self.cores = _others((self._busy, self._own), (busy_seconds(), own_seconds()),
+                             time.perf_counter() - self._started)
 
 
 def others_busy(seconds: float = 1.0) -> float | None:
@@ -88,9 +96,9 @@ def spare_cores(min_window: float = 0.05) -> float | None:
             time.sleep(rest)
         busy, own, now = busy_seconds(), own_seconds(), time.monotonic()
         _last_look = (busy, own, now)
-        if busy is None or busy0 is None or now <= t0:
+        others = _others((busy0, own0), (busy, own), now - t0)
+        if others is None:
             return None
-        others = max(0.0, (busy - busy0) - (own - own0)) / (now - t0)
         _last_spare = max(0.0, (os.cpu_count() or 1) - others)
         return _last_spare
 
