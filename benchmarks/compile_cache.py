@@ -3,9 +3,11 @@
 Each round starts from an empty cache directory (``DESCEND_CACHE_DIR``). A first process compiles a small program
 of its own (a line fit with one optimizer): what a machine pays once, before its first program, is in its time
 (Inductor builds a test library per vector instruction set the CPU reports, and its precompiled header). Then each
-case runs ``descend.fit(..., compile=True)`` in a fresh process twice in that directory: the first compiles the
-case's programs from nothing (a new shape, as a user meets one), the second reads Inductor's on-disk cache (it
-still imports Inductor and traces the step). The figures are the fits' ``compile_seconds`` (the programs of every
+case runs ``descend.fit(..., compile=True)`` in a fresh process three times in that directory: the first
+compiles the case's programs from nothing (a new shape, as a user meets one) and writes them as packages, the
+second reads the packages (no trace, no Inductor), the third runs after the case's packages were deleted (as after
+an update of descend, which names every program anew): it traces the step again and compiles it with Inductor's
+on-disk cache. The figures are the fits' ``compile_seconds`` (the programs of every
 cohort and batch shape, and the evaluation) and the whole process's wall time, medians over rounds.
 ``compile="auto"`` assumes ``descend.engine.COMPILE_SECONDS`` for a first compile and ``COMPILE_SECONDS_AGAIN``
 for a program compiled before; this is where those figures come from.
@@ -26,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 CASES = {
     "reference sweep, K = 64": "dict(task=sweep_task(), optimizer='adam', lr=[1e-3] * 64, batch_size=32, steps=30)",
@@ -72,11 +75,16 @@ def main(argv: list[str] | None = None) -> int:
         cache = tempfile.mkdtemp(prefix="descend-cache-")
         env = {**os.environ, "DESCEND_CACHE_DIR": cache}
         env.pop("TORCHINDUCTOR_CACHE_DIR", None)
+        packages = Path(cache) / "inductor-2" / "packages"
         try:
             run("set-up", "set-up", env)
             for case in CASES:
+                before = set(packages.glob("*.pt2"))
                 run(f"{case} first", case, env)
                 run(f"{case} again", case, env)
+                for package in set(packages.glob("*.pt2")) - before:  # the case's packages: as after descend changed
+                    package.unlink()
+                run(f"{case} unpackaged", case, env)
         finally:
             shutil.rmtree(cache, ignore_errors=True)
 
@@ -84,10 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         med = statistics.median
         return f"{med(c for c, _ in times[row]):17.1f} {med(w for _, w in times[row]):10.1f}"
 
-    print(f"{'case':34} {'first: compile s':>17} {'process s':>10} {'again: compile s':>17} {'process s':>10}")
+    print(f"{'case':34} {'first: compile s':>17} {'process s':>10} {'again: compile s':>17} {'process s':>10}"
+          f" {'no package: compile s':>22} {'process s':>10}")
     print(f"{'once per machine: a line fit':34} {cell('set-up')}   (an empty cache: the vector-set check, the header)")
     for case in CASES:
-        print(f"{case:34} {cell(f'{case} first')} {cell(f'{case} again')}")
+        print(f"{case:34} {cell(f'{case} first')} {cell(f'{case} again')}      {cell(f'{case} unpackaged')}")
     return 0
 
 

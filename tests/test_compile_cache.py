@@ -70,6 +70,7 @@ def test_auto_compiles_at_the_lower_cost_what_this_user_compiled_before(monkeypa
 
     monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    monkeypatch.setattr(engine, "package_name", lambda key: None)  # no package: Inductor's on-disk cache alone
     monkeypatch.setattr(engine, "COMPILE_SECONDS", 1e9)  # a first compile never pays
     monkeypatch.setattr(engine, "COMPILE_SECONDS_AGAIN", 0.0)  # one compiled before always does
     g = torch.Generator().manual_seed(0)
@@ -152,3 +153,170 @@ def test_the_users_vector_set_choice_is_kept(monkeypatch, tmp_path):
     finally:
         cpu_vec_isa.valid_vec_isa_list.cache_clear()
     assert config.cpp.vec_isa_ok == before
+
+
+# -- packages: compiled programs read back by later processes without compiling ----------------------------------
+
+
+def _small_fit() -> dict:
+    import torch
+
+    from descend import engine, models
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(32, 3, generator=g)
+    return dict(model=models.MLP((3, 8, 1), hidden="tanh", output="identity", init="torch"),
+                data=(x, x.sum(dim=1, keepdim=True)), optimizer="adam", lr=[1e-2, 3e-2], batch_size=8,
+                steps=engine.PROBE_STEPS + 10, eval_every=5, dtype=torch.float64)
+
+
+def _forbid_compiling(monkeypatch) -> None:
+    from descend import engine
+
+    def compiled(*args, **kwargs):
+        raise AssertionError("compiled, where a package should have been read")
+
+    monkeypatch.setattr(engine, "save_package", compiled)
+    monkeypatch.setattr("torch._inductor.compile_fx.compile_fx", compiled)
+
+
+def test_a_compiled_program_is_kept_as_a_package_and_read_back_without_compiling(monkeypatch, tmp_path):
+    """compile=True writes each program as a package; a later fit with the default compile="auto" (or the
+    playground's "cached") reads them from its first step without tracing or compiling, and gives the same numbers
+    bit for bit; eager ones to round-off (float64, 22 steps)."""
+    from collections import OrderedDict
+
+    import numpy as np
+
+    import descend
+    from descend import engine
+
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    common = _small_fit()
+    eager = descend.fit(compile=False, **common)
+    first = descend.fit(compile=True, **common)
+    packages = sorted((tmp_path / "inductor-2" / "packages").iterdir())
+    assert len(packages) == 2 and all(p.suffix == ".pt2" and not p.name.startswith(".") for p in packages)
+
+    for mode in ("auto", "cached"):
+        monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # as a new process: nothing held in memory
+        with monkeypatch.context() as patched:
+            _forbid_compiling(patched)
+            again = descend.fit(compile=mode, **common)
+        assert (again.summary["compile_seconds"] > 0).all()  # compiled programs, from the first step
+        pd_first, pd_again = first.curves, again.curves
+        assert np.array_equal(pd_first["value"].to_numpy(), pd_again["value"].to_numpy(), equal_nan=True)
+    np.testing.assert_allclose(first.curves["value"].to_numpy(), eager.curves["value"].to_numpy(), rtol=1e-9)
+
+
+PACKAGE_CODE = """
+import sys, torch
+from descend import models
+import descend
+g = torch.Generator().manual_seed(0)
+x = torch.randn(32, 3, generator=g)
+runs = descend.fit(model=models.MLP((3, 8, 1), hidden="tanh", output="identity", init="torch"),
+                   data=(x, x.sum(dim=1, keepdim=True)), optimizer="adam", lr=[1e-2, 3e-2], batch_size=8, steps=22,
+                   eval_every=5, compile=sys.argv[1] == "compile" or "auto")
+print(repr(runs.curves["value"].tolist()))
+print("compile_fx" if "torch._inductor.compile_fx" in sys.modules else "no compiler")
+print(float(runs.summary["compile_seconds"].min()) if "compile_seconds" in runs.summary else 0.0)
+"""
+
+
+def test_a_new_process_reads_the_packages_without_importing_the_compiler(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DESCEND_CACHE_DIR": str(tmp_path)}
+
+    def run(mode: str) -> list[str]:
+        out = subprocess.run([sys.executable, "-c", PACKAGE_CODE, mode], capture_output=True, text=True, env=env,
+                             check=True)
+        return out.stdout.strip().splitlines()[-3:]
+
+    values, compiler, seconds = run("compile")
+    assert compiler == "compile_fx" and float(seconds) > 0
+    again, compiler, seconds = run("auto")
+    assert compiler == "no compiler" and float(seconds) > 0  # compiled programs, read back: Inductor never imported
+    assert again == values  # the same numbers, bit for bit
+
+
+def test_a_damaged_package_is_compiled_again_and_replaced(monkeypatch, tmp_path):
+    from collections import OrderedDict
+
+    import numpy as np
+
+    import descend
+    from descend import engine
+
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    common = _small_fit()
+    first = descend.fit(compile=True, **common)
+    packages = sorted((tmp_path / "inductor-2" / "packages").iterdir())
+    for package in packages:
+        package.write_bytes(package.read_bytes()[:1000])  # cut short
+        assert _compile.load_package(package.stem) is None
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    again = descend.fit(compile=True, **common)
+    assert np.array_equal(first.curves["value"].to_numpy(), again.curves["value"].to_numpy(), equal_nan=True)
+    assert all(_compile.load_package(p.stem) is not None for p in packages)  # whole again
+
+
+def test_without_a_writable_cache_programs_are_compiled_in_the_process(monkeypatch, tmp_path):
+    from collections import OrderedDict
+
+    import descend
+    from descend import engine
+
+    blocked = tmp_path / "a file"
+    blocked.write_text("")
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(blocked))  # its directories cannot be made
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    assert _compile.package_name(("descend", 1)) is None
+    runs = descend.fit(compile=True, **{**_small_fit(), "eval_every": 0})
+    assert (runs.summary["compile_seconds"] > 0).all()
+
+
+def test_only_what_descends_code_decides_names_a_package(monkeypatch):
+    import math
+
+    import numpy as np
+    import torch
+
+    from descend import models
+    from descend.optim import get
+
+    model = models.MLP((3, 8, 1), hidden="tanh", output="identity", init="torch")
+    key = (model, get("adam").update, (torch.Size([4, 3]), torch.float32), 2)
+    name = _compile.package_name(key)
+    assert name is not None and name == _compile.package_name(key)
+    assert _compile.package_name((*key[:3], 1)) != name  # another thread count, another program
+
+    def local(x):
+        return x
+
+    offset = 2.0
+    for unnameable in (lambda x: x, local, math.sin, torch.ones(3), np.ones(3), object(), model.grad if hasattr(
+            model, "grad") else model.init, lambda x: x + offset):
+        assert _compile.package_name((*key, unnameable)) is None, unnameable
+    monkeypatch.setattr(_compile, "_source_digest", lambda: "descend's code changed")
+    assert _compile.package_name(key) != name
+
+
+def test_the_least_recently_used_packages_and_stale_partial_ones_are_dropped(tmp_path):
+    import os
+    import time
+
+    now = time.time()
+    for i, name in enumerate(["a", "b", "c"]):
+        (tmp_path / f"{name}.pt2").write_text(name)
+        os.utime(tmp_path / f"{name}.pt2", (now - 100 + i, now - 100 + i))
+    (tmp_path / ".d.1.2.partial.pt2").write_text("being written")
+    (tmp_path / ".e.1.2.partial.pt2").write_text("left by a killed process")
+    os.utime(tmp_path / ".e.1.2.partial.pt2", (now - 7200, now - 7200))
+    _compile._prune(tmp_path, keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".d.1.2.partial.pt2", "b.pt2", "c.pt2"]

@@ -633,10 +633,11 @@ def test_compiled_evaluation_equals_eager_at_the_same_parameters(name, monkeypat
 
 def test_cached_mode_never_compiles_the_evaluation(monkeypatch):
     """compile="cached" with the step's program held but not the evaluation's: compiled steps, eager
-    evaluations, and nothing compiled."""
+    evaluations, and nothing compiled (no package on disk either: tests/test_compile_cache.py has those)."""
     from collections import OrderedDict
 
     monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    monkeypatch.setattr(engine, "package_name", lambda key: None)
     x, y = regression_data(8)
     common = dict(model=MODEL, data=(x, y), loss="mse", optimizer="adam", lr=[1e-2, 3e-2], steps=6, seed=0,
                   dtype=torch.float64, eval_every=2)

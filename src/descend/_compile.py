@@ -1,20 +1,25 @@
 """What descend's compiled paths share: torch.compile limits for the ``fused=True`` classes, the flag
 that marks a step being traced for compilation by ``fit(compile=True)``, Inductor's lowering of descend's own op
 (:func:`lower_per_step`), where compiled programs are cached on disk, which of them a process of this user
-compiled before, and which vector instruction sets this machine's compiler was found to build
-(:func:`known_vector_sets`)."""
+compiled before, which vector instruction sets this machine's compiler was found to build
+(:func:`known_vector_sets`), and the packages that later processes read compiled programs from without compiling
+(:func:`package_name`, :func:`load_package`, :func:`save_package`)."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
+import inspect
 import json
 import os
 import platform
 import re
 import shutil
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -285,4 +290,170 @@ def remember_compiled(name: str) -> None:
         index.mkdir(parents=True, exist_ok=True)
         (index / name).touch()
     except OSError:  # an unwritable cache: the next process assumes a first compile
+        pass
+
+
+# -- compiled programs kept as packages, read back by later processes without compiling ---------------------------
+
+#: The format of the packages (bump it when what goes into a package changes beyond what names it).
+PACKAGE_FORMAT = 1
+#: How many packages are kept; the least recently used go first.
+MAX_PACKAGES = 256
+
+
+class _Unnameable(Exception):
+    """A key with something whose behaviour its description would not capture."""
+
+
+def _describe(value: Any) -> Any:
+    """A description of ``value`` that is the same in every process and names what it does, or
+    :class:`_Unnameable`: numbers, strings, dtypes and shapes; tuples, lists and dicts of them; descend's own
+    module-level functions and classes (their code is in :func:`_source_digest`); descend's dataclasses by their
+    compared fields. A tensor, an array, a closure, a lambda, a bound method or another library's or the user's
+    function cannot be named: its program is compiled in each process, as before."""
+    if isinstance(value, (str, int, float, bool, type(None), torch.dtype, torch.Size)):
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        return tuple(_describe(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((repr(k), _describe(v)) for k, v in value.items()))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (_describe(type(value)),) + tuple((f.name, _describe(getattr(value, f.name)))
+                                                 for f in dataclasses.fields(value) if f.compare)
+    module, name = getattr(value, "__module__", None) or "", getattr(value, "__qualname__", None)
+    own = module == "descend" or module.startswith("descend.")
+    if (isinstance(value, type) or inspect.isfunction(value)) and own and name and "<" not in name:
+        return f"{module}.{name}"
+    raise _Unnameable(type(value).__name__)
+
+
+@functools.lru_cache(maxsize=1)
+def _source_digest() -> str:
+    """A digest of descend's source: any change to descend's code names every program anew."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _cpu_flags() -> tuple[str, ...] | None:
+    """The CPU's feature flags (Linux's /proc/cpuinfo), which decide the vector instructions a program uses."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith(("flags", "Features")):
+                    return tuple(sorted(line.partition(":")[2].split()))
+    except OSError:
+        pass
+    return None
+
+
+def packages_directory() -> Path:
+    """Where compiled programs are kept as packages: ``packages`` in :func:`cache_directory`."""
+    return cache_directory() / "packages"
+
+
+def package_name(key: Any) -> str | None:
+    """The name of the package of ``key``'s program (everything its trace depends on besides tensor values), the
+    same in every process; None where the key cannot be named (:func:`_describe`), on a machine whose CPU flags
+    cannot be read, or where the packages cannot be written."""
+    flags = _cpu_flags()
+    if flags is None:
+        return None
+    try:
+        description = _describe(key)
+    except _Unnameable:
+        return None
+    directory = packages_directory()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    if not os.access(directory, os.W_OK):
+        return None
+    text = repr((PACKAGE_FORMAT, torch.__version__, tuple(sys.version_info[:2]), platform.machine(), flags,
+                 _source_digest(), description))
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def _package_path(name: str) -> Path:
+    return packages_directory() / f"{name}.pt2"
+
+
+def packaged(names: Iterator[str | None] | list[str | None]) -> bool:
+    """Whether a package is on disk for every one of ``names`` (None, a key without a name, never is)."""
+    names = list(names)
+    return bool(names) and all(name is not None and _package_path(name).exists() for name in names)
+
+
+class Packaged:
+    """A program read back from its package: called as the program Inductor compiled in-process is, with the
+    inputs as positional tensors, returning the list of outputs."""
+
+    def __init__(self, loader: Any, name: str) -> None:
+        self.loader, self.name = loader, name
+
+    def __call__(self, *inputs: torch.Tensor) -> list[torch.Tensor]:
+        return self.loader.run(list(inputs))
+
+
+def load_package(name: str | None) -> Packaged | None:
+    """The program of the package ``name``, or None when there is none (or it cannot be read: it is then
+    compiled again and replaced). Reading one takes milliseconds: no trace, no Inductor."""
+    if name is None:
+        return None
+    path = _package_path(name)
+    if not path.exists():
+        return None
+    try:
+        loader = torch._C._aoti.AOTIModelPackageLoader(str(path), "model", False, 1, -1)
+    except Exception:  # noqa: BLE001  (damaged, or written by another torch: compiled again)
+        return None
+    try:
+        os.utime(path)  # the least recently used go first (_prune)
+    except OSError:
+        pass
+    return Packaged(loader, name)
+
+
+def save_package(name: str, graph: Any, inputs: list[torch.Tensor]) -> Packaged | None:
+    """Compile the traced ``graph`` for ``inputs`` with AOTInductor into the package ``name`` and read it back.
+
+    The package is written under a temporary name and renamed once whole, so that a process killed while
+    compiling leaves no package that looks whole. None when it could not be written or read (the caller then
+    compiles in-process)."""
+    import warnings
+
+    from torch._inductor import aoti_compile_and_package
+
+    prepare_inductor()
+    directory = packages_directory()
+    final = _package_path(name)
+    partial = directory / f".{name}.{os.getpid()}.{threading.get_ident()}.partial.pt2"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exported = torch.export.export(graph, tuple(inputs), strict=False)
+            aoti_compile_and_package(exported, package_path=str(partial))
+        os.replace(partial, final)
+    except Exception:  # noqa: BLE001  (an unwritable cache, a full disk, a graph export refuses)
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        return None
+    _prune(directory)
+    return load_package(name)
+
+
+def _prune(directory: Path, keep: int = MAX_PACKAGES) -> None:
+    """Keep the ``keep`` most recently used packages, and drop what processes killed while compiling left
+    (a partial package over an hour old)."""
+    try:
+        found = sorted(directory.glob("*.pt2"), key=lambda p: p.stat().st_mtime, reverse=True)
+        whole = [p for p in found if not p.name.startswith(".")]
+        stale = [p for p in found if p.name.startswith(".") and time.time() - p.stat().st_mtime > 3600]
+        for old in whole[keep:] + stale:
+            old.unlink()
+    except OSError:
         pass

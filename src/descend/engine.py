@@ -51,7 +51,19 @@ import torch
 from torch import Tensor
 
 from . import clipping, models, outcomes
-from ._compile import checked, compiled_before, fingerprint, prepare_inductor, remember_compiled, traced, tracing
+from ._compile import (
+    checked,
+    compiled_before,
+    fingerprint,
+    load_package,
+    package_name,
+    packaged,
+    prepare_inductor,
+    remember_compiled,
+    save_package,
+    traced,
+    tracing,
+)
 from ._machine import spare_cores
 from .optim import get as get_optimizer
 from .optim import random_search
@@ -410,7 +422,8 @@ def train_cohort(
     seed) or ``[K, B]`` per run. Each run's schedules multiply its hyperparameters step by step.
     ``compile=True`` runs the step (batch, forward, backward, clipping, update, divergence check) as one
     compiled program (:class:`_CompiledStep`), compiled for each batch shape before training starts; that
-    time is ``compile_seconds``, apart from ``seconds``. ``compile="auto"`` times the first
+    time is ``compile_seconds``, apart from ``seconds``. ``compile="auto"`` runs compiled from the first step
+    when the programs are held or packaged (:func:`descend._compile.package_name`), else times the first
     :data:`PROBE_STEPS` eager steps and compiles the rest when that pays (:func:`worth_compiling`).
     Ctrl-C (KeyboardInterrupt) or a stop request ends the cohort after the last complete step: the result
     covers the steps done, ``interrupted=True``.
@@ -479,9 +492,16 @@ def train_cohort(
     eval_fn: Callable[[Tensor], list[tuple[Tensor, Tensor | None, Tensor | None]]] = compiled_eval.eager
 
     evaluate_compiled = True  # once the steps are compiled
-    if compile == "cached":  # this process's programs when it holds them all, else eager: never a compile
-        compile = compiled_step().cached(_scheduled(kwargs, factors, 0), state, flat, x, y, _shapes(plan))
-        evaluate_compiled = compiled_eval.cached(flat)
+    if compile in ("cached", "auto") and steps:
+        # the programs this process holds, or reads from their packages on disk in milliseconds, run from the first
+        # step; otherwise "cached" trains eagerly (never a compile) and "auto" decides after its probe
+        candidate, hyper_0, shapes_0 = compiled_step(), _scheduled(kwargs, factors, 0), _shapes(plan)
+        if candidate.cached(hyper_0, state, flat, x, y, shapes_0) or candidate.packaged(hyper_0, state, flat, x, y,
+                                                                                      shapes_0):
+            compile = True
+            evaluate_compiled = compiled_eval.cached(flat) or compiled_eval.packaged(flat)
+        elif compile == "cached":
+            compile = False
     step_fn: Callable[..., Any] = compiled_step() if compile is True else eager_step
     probing = compile == "auto" and steps > PROBE_STEPS
     probe_times: list[float] = []
@@ -1099,12 +1119,24 @@ class _CompiledStep:
             return False
         return compiled_before([fingerprint(key) for key in self._keys(hyper, state, w, x, y, indices)])
 
+    def packaged(self, hyper: Mapping[str, Any], state: Any, w: Tensor, x: Tensor, y: Tensor,
+                 indices: Sequence[Tensor]) -> bool:
+        """Whether the programs for every batch shape of ``indices`` are on disk as packages
+        (:func:`descend._compile.package_name`): then reading them takes milliseconds."""
+        if isinstance(self.static[0], models.ModuleModel):
+            return False
+        try:
+            return packaged(package_name(key) for key in self._keys(hyper, state, w, x, y, indices))
+        except TypeError:
+            return False
+
     def _program(self, hyper: Mapping[str, Any], state: Any, inputs: list[Tensor]) -> Callable[..., Any]:
         model = self.static[0]
         statics, dynamic = _split(hyper)
         self.layout = _layout(state)
         return _held_or_compiled(lambda: self._key(hyper, state, inputs), model,
-                                 lambda: _compile_step(*self.static, dict(statics), dynamic, state, inputs))
+                                 lambda name: _compile_step(*self.static, dict(statics), dynamic, state, inputs,
+                                                            name=name))
 
 
 def _split(hyper: Mapping[str, Any]) -> tuple[tuple[tuple[str, Any], ...], tuple[str, ...]]:
@@ -1123,12 +1155,13 @@ def _holds(keys_of: Callable[[], Sequence[Any]]) -> bool:
         return False
 
 
-def _held_or_compiled(key_of: Callable[[], Any], model: Any, compile: Callable[[], Callable[..., Any]],
+def _held_or_compiled(key_of: Callable[[], Any], model: Any, compile: Callable[[str | None], Callable[..., Any]],
                       ) -> Callable[..., Any]:
-    """This process's program under ``key_of()``, else ``compile()``'s, then kept under that key (least recently
+    """This process's program under ``key_of()``, else ``compile(name)``'s, then kept under that key (least recently
     used first out) and noted as compiled for later processes (:func:`descend._compile.remember_compiled`); not
     kept for an unhashable key (a model or loss that cannot be compared) or a module, which may change between
-    fits."""
+    fits. ``name`` is the name of the key's package on disk (:func:`descend._compile.package_name`), None where
+    the key cannot be named: ``compile`` reads the package when it is there, else compiles and writes it."""
     try:
         key: Any = key_of()
         with _PROGRAMS_LOCK:
@@ -1138,7 +1171,8 @@ def _held_or_compiled(key_of: Callable[[], Any], model: Any, compile: Callable[[
                 return program
     except TypeError:  # an unhashable model or loss: compile for this cohort only
         key = None
-    program = compile()
+    name = None if key is None or isinstance(model, models.ModuleModel) else package_name(key)
+    program = compile(name)
     if key is not None and not isinstance(model, models.ModuleModel):
         with _PROGRAMS_LOCK:
             _PROGRAMS[key] = program
@@ -1170,13 +1204,16 @@ def _rebuilt(like: Any, leaves: Sequence[Tensor], layout: tuple[int | None, ...]
 def _compile_step(model: Any, objective: Objective, update: Callable[..., Any], sizes: tuple[int, ...],
                   shapes: tuple[Any, ...], clip_value: float | None, clip_norm: float | None, record_norms: bool,
                   gradient: Callable[..., Any] | None, statics: dict[str, Any], dynamic: tuple[str, ...], state: Any,
-                  inputs: list[Tensor]) -> Callable[..., Any]:
-    """Trace :func:`_step` with tensors as its only inputs and outputs, and compile it.
+                  inputs: list[Tensor], name: str | None = None) -> Callable[..., Any]:
+    """Trace :func:`_step` with tensors as its only inputs and outputs, and compile it; with a package ``name``
+    (:func:`descend._compile.package_name`), read the package when it is on disk, else compile into it.
 
     The program returns ``new_w, recorded, norms, finite, all_move`` and then the new state's tensors
     (``norms`` is a placeholder when they are not recorded).
     """
-    from torch._inductor.compile_fx import compile_fx
+    program = load_package(name)
+    if program is not None:
+        return program
     from torch.fx.experimental.proxy_tensor import make_fx
 
     prepare_inductor()
@@ -1193,6 +1230,18 @@ def _compile_step(model: Any, objective: Objective, update: Callable[..., Any], 
 
     with traced():
         graph = make_fx(flat_step, tracing_mode="fake")(*inputs)
+    return _compiled_graph(graph, inputs, name)
+
+
+def _compiled_graph(graph: Any, inputs: list[Tensor], name: str | None) -> Callable[..., Any]:
+    """Inductor's program of a traced graph: written to the package ``name`` and read back from it (AOTInductor),
+    or, without a name or where the package cannot be written, compiled in this process alone."""
+    if name is not None:
+        program = save_package(name, graph, inputs)
+        if program is not None:
+            return program
+    from torch._inductor.compile_fx import compile_fx
+
     return compile_fx(graph, inputs, config_patches={"cpp_wrapper": True})
 
 
@@ -1252,16 +1301,27 @@ class _CompiledEval:
         self.prepare(w)
         return self._split(self.program(w, *self.data, *self.units))
 
+    def packaged(self, w: Tensor) -> bool:
+        """Whether the program for ``w``'s shape is on disk as a package."""
+        if isinstance(self.model, models.ModuleModel):
+            return False
+        try:
+            return packaged([package_name(self._key(w))])
+        except TypeError:
+            return False
+
     def _compiled(self, w: Tensor) -> Callable[..., Any]:
-        def compile() -> Callable[..., Any]:
-            from torch._inductor.compile_fx import compile_fx
+        def compile(name: str | None) -> Callable[..., Any]:
+            program = load_package(name)
+            if program is not None:
+                return program
             from torch.fx.experimental.proxy_tensor import make_fx
 
             prepare_inductor()
             inputs = [w, *self.data, *self.units]
             with traced():
                 graph = make_fx(self._measure, tracing_mode="fake")(*inputs)
-            return compile_fx(graph, inputs, config_patches={"cpp_wrapper": True})
+            return _compiled_graph(graph, inputs, name)
 
         return _held_or_compiled(lambda: self._key(w), self.model, compile)
 
@@ -1305,14 +1365,18 @@ def train(
     compiler), the evaluations as one more: about 10-17 s per group and batch shape the first time on a 2-core
     machine, 3-5 s from Inductor's on-disk cache after that (the summary's ``compile_seconds``, apart from
     ``seconds``), then each step 2-4× faster (see benchmarks/sweep.py); it pays off for long runs and large
-    sweeps. ``compile="auto"`` (the default) decides per group: it times the first steps in eager mode and
-    compiles the rest when the time saved exceeds what compiling costs (:func:`worth_compiling`: less when a
-    process of this user compiled the same programs before), or at once when this process compiled the same
-    step before. ``compile=False`` never compiles. ``compile="cached"`` runs a group
-    compiled only when this process already holds its programs (an earlier ``compile=True`` fit of the same
-    shapes), eagerly otherwise, and never compiles: for a server that answers at once and compiles on the side
-    (``descend play``). Compiled programs are kept on
-    disk in a per-user cache (``~/.cache/descend/inductor-2``, or ``$DESCEND_CACHE_DIR``), not under ``/tmp``.
+    sweeps. Each compiled program is also written as a package (AOTInductor) named after everything its trace
+    depends on and descend's own code (:func:`descend._compile.package_name`); a later process reads it in
+    milliseconds, without tracing or importing Inductor. ``compile="auto"`` (the default) runs a group compiled
+    from its first step when this process holds its programs or their packages are on disk; otherwise it times
+    the first steps in eager mode and compiles the rest when the time saved exceeds what compiling costs
+    (:func:`worth_compiling`: less when a process of this user compiled the same programs before).
+    ``compile=False`` never compiles. ``compile="cached"`` runs a group compiled only when this process holds its
+    programs or reads them from their packages, eagerly otherwise, and never compiles: for a server that answers at
+    once and compiles on the side (``descend play``). Compiled programs and packages are kept on disk in a
+    per-user cache (``~/.cache/descend/inductor-2``, or ``$DESCEND_CACHE_DIR``), not under ``/tmp``. A program
+    whose trace depends on something descend cannot name (a function, loss or rule of one's own, a closure, a
+    tensor in a model's settings) is compiled in each process, as before.
 
     Hooks: ``progress`` (optional) is called after every step with a dict: ``cohort`` and ``cohorts``
     (1-based index and count of the groups), ``step`` and ``steps`` of that group, ``runs`` in it,

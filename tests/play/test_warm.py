@@ -10,11 +10,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 import descend
-from descend import tasks
+from descend import _compile, tasks
 from descend.play import app as app_module
 from descend.play import warm, widgets
 from descend.play.state import STATES
 from descend.spec import RunSpec
+
+
+@pytest.fixture(autouse=True)
+def _no_package_yet(monkeypatch, tmp_path):
+    """Each test starts with no package on disk: a user's cache may hold this state's programs already, which a
+    process reads at once (the last test here)."""
+    monkeypatch.setattr(_compile, "packages_directory", lambda: tmp_path / "packages")
 
 
 def test_a_drag_after_the_first_answer_runs_compiled_with_compiled_numbers():
@@ -108,8 +115,10 @@ def test_a_process_that_ends_while_a_program_is_compiled_on_the_side_waits_for_i
 
     script = textwrap.dedent("""
         import atexit
+        from descend import engine
         from descend.play import warm, widgets
         from descend.play.state import STATES
+        engine.package_name = lambda key: None  # no package to read: the program is compiled on the side
         # runs after descend's own exit hook (last registered, first run)
         atexit.register(lambda: print("at exit:", "compiling" if warm.pending() else "done", flush=True))
         warm.set_enabled(True)
@@ -144,3 +153,42 @@ def test_descend_play_stops_after_the_program_being_compiled_and_drops_those_wai
     said.clear()
     app_module._stop_compiling(said.append)  # nothing compiling: nothing said
     assert said == []
+
+
+def test_a_server_started_again_answers_compiled_from_the_packages(tmp_path):
+    """The programs compiled on the side are kept as packages: a new process answers the same state compiled from
+    its first request, with the same numbers bit for bit, and queues nothing."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import json, sys
+        from descend.play import warm, widgets
+        from descend.play.state import STATES
+        state = STATES["landscape"].from_query(
+            "landscape=booth&steps=40&optimizers=adam;lr=0.05&optimizers=momentum;lr=0.01&start=0.5,0.5")
+        warm.set_enabled(True)
+        first = widgets.compute(state)
+        queued = warm.pending()
+        if sys.argv[1] == "compile":
+            warm.wait(600)
+        print(json.dumps({"compiled": first["compiled"], "queued": queued, "paths": [r["path"] for r in first["runs"]]}))
+    """)
+    env = {**os.environ, "DESCEND_CACHE_DIR": str(tmp_path)}
+
+    def run(mode: str) -> dict:
+        done = subprocess.run([sys.executable, "-c", script, mode], capture_output=True, text=True, env=env,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    first = run("compile")
+    assert not first["compiled"] and first["queued"]  # nothing on disk: eager, and compiled on the side
+    assert list((tmp_path / "inductor-2" / "packages").glob("*.pt2"))
+    again = run("read")
+    assert again["compiled"] and not again["queued"]
+    compiled = run("read")
+    assert compiled["paths"] == again["paths"]

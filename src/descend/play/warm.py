@@ -1,11 +1,14 @@
 """Compiled programs built on the side, so that the playground answers at once and then at compiled speed.
 
 A widget trains with ``compile="cached"`` (:func:`descend.engine.train`): compiled when this process already
-holds the programs for the request's shapes, eagerly otherwise, never waiting for a compile. When a request ran
+holds the programs for the request's shapes or reads them from their packages on disk, eagerly otherwise, never
+waiting for a compile. When a request ran
 eagerly, the same fit with ``compile=True`` is queued here and runs in one background thread: compiling takes
 10-20 s on two cores the first time and a few seconds from Inductor's on-disk cache, and from then on
 every request of the same shapes (the same landscape and optimizers, any start, learning rate or number of
-steps) runs compiled. Only the newest job waits: dragging the start queues one job, not one per position.
+steps) runs compiled. Each program is kept as a package on disk (:func:`descend._compile.save_package`), so that
+a server started again answers compiled from its first request for the states compiled before. Only the newest
+job waits: dragging the start queues one job, not one per position.
 ``descend play`` also queues, at start, the programs of every widget's default state (:func:`prepare`): those run
 only while no request's job waits, so that a page opened once they are built answers compiled from the start.
 
