@@ -417,12 +417,13 @@ def calls_of(function):
         sys.setprofile(None)
 
 
-def test_compiled_step_equals_eager_step():
+def test_compiled_step_equals_eager_step(monkeypatch):
     """compile=True runs the same step through torch.compile: same numbers, same records.
 
     Each compiled step from its own point equals torch.optim's (1e-12 relative); parameters and every record
     within 1e-10 of the eager step, on trajectories where 4 ulps at the eager start stay below 1e-13.
     """
+    monkeypatch.setattr(engine, "package_name", lambda key: None)  # packages: tests/test_compile_cache.py
     x, y = regression_data(8)
     common = dict(model=MODEL, data=(x, y), loss="mse", optimizer="adam", lr=[1e-2, 1e-1], batch_size=16,
                   steps=30, seed=[0, 1], clip_norm=1.0, dtype=torch.float64, record_path=True)
@@ -576,6 +577,7 @@ def test_compile_auto_compiles_only_when_it_pays(monkeypatch):
         descend.fit(model=MODEL, data=regression_data(8), steps=3, compile="yes")
 
     monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # nothing compiled in this process yet
+    monkeypatch.setattr(engine, "package_name", lambda key: None)  # nor on disk (tests/test_compile_cache.py)
     x, y = regression_data(8)
     common = dict(model=MODEL, data=(x, y), loss="mse", optimizer="adam", lr=[1e-2, 3e-2], batch_size=8,
                   steps=engine.PROBE_STEPS + 10, seed=0, dtype=torch.float64, record_path=True)

@@ -117,9 +117,10 @@ def test_a_compiled_group_equals_the_eager_group():
                                torch.tensor(eager.summary["final_train_loss"].to_numpy()), rtol=1e-12, atol=1e-12)
 
 
-def test_compile_cached_uses_the_process_programs_and_never_compiles():
+def test_compile_cached_uses_the_process_programs_and_never_compiles(monkeypatch):
     """``compile="cached"``: eager (the eager numbers) until a ``compile=True`` fit built the programs, then
     those programs from the first step (the compiled numbers), for a group as for one cohort."""
+    monkeypatch.setattr(engine, "package_name", lambda key: None)  # no package on disk: tests/test_compile_cache.py
     with engine._PROGRAMS_LOCK:
         engine._PROGRAMS.clear()
     scape = landscapes.get("matyas")
