@@ -181,9 +181,10 @@ def _forbid_compiling(monkeypatch) -> None:
 
 
 def test_a_compiled_program_is_kept_as_a_package_and_read_back_without_compiling(monkeypatch, tmp_path):
-    """compile=True writes each program as a package; a later fit with the default compile="auto" (or the
-    playground's "cached") reads them from its first step without tracing or compiling, and gives the same numbers
-    bit for bit; eager ones to round-off (float64, 22 steps)."""
+    """compile=True writes each program as a package, whose numbers are those of the program compiled in the
+    process bit for bit; a later fit with the default compile="auto" (or the playground's "cached") reads them from
+    its first step without tracing or compiling, and gives the same numbers bit for bit; eager ones to round-off
+    (float64, 22 steps). DESCEND_PACKAGES=0 writes none."""
     from collections import OrderedDict
 
     import numpy as np
@@ -192,10 +193,18 @@ def test_a_compiled_program_is_kept_as_a_package_and_read_back_without_compiling
     from descend import engine
 
     monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("DESCEND_PACKAGES", "1")  # tests/conftest.py leaves them off elsewhere
     monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
     common = _small_fit()
     eager = descend.fit(compile=False, **common)
+    with monkeypatch.context() as off:
+        off.setenv("DESCEND_PACKAGES", "0")  # the programs compiled in this process alone, as before packages
+        in_process = descend.fit(compile=True, **common)
+    assert not (tmp_path / "inductor-2" / "packages").exists() or not any(
+        (tmp_path / "inductor-2" / "packages").iterdir())
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
     first = descend.fit(compile=True, **common)
+    assert np.array_equal(first.curves["value"].to_numpy(), in_process.curves["value"].to_numpy(), equal_nan=True)
     packages = sorted((tmp_path / "inductor-2" / "packages").iterdir())
     assert len(packages) == 2 and all(p.suffix == ".pt2" and not p.name.startswith(".") for p in packages)
 
@@ -230,7 +239,7 @@ def test_a_new_process_reads_the_packages_without_importing_the_compiler(tmp_pat
     import subprocess
     import sys
 
-    env = {**os.environ, "DESCEND_CACHE_DIR": str(tmp_path)}
+    env = {**os.environ, "DESCEND_CACHE_DIR": str(tmp_path), "DESCEND_PACKAGES": "1"}
 
     def run(mode: str) -> list[str]:
         out = subprocess.run([sys.executable, "-c", PACKAGE_CODE, mode], capture_output=True, text=True, env=env,
@@ -253,6 +262,7 @@ def test_a_damaged_package_is_compiled_again_and_replaced(monkeypatch, tmp_path)
     from descend import engine
 
     monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("DESCEND_PACKAGES", "1")  # tests/conftest.py leaves them off elsewhere
     monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
     common = _small_fit()
     first = descend.fit(compile=True, **common)
@@ -275,6 +285,7 @@ def test_without_a_writable_cache_programs_are_compiled_in_the_process(monkeypat
     blocked = tmp_path / "a file"
     blocked.write_text("")
     monkeypatch.setenv("DESCEND_CACHE_DIR", str(blocked))  # its directories cannot be made
+    monkeypatch.setenv("DESCEND_PACKAGES", "1")
     monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
     assert _compile.package_name(("descend", 1)) is None
     runs = descend.fit(compile=True, **{**_small_fit(), "eval_every": 0})
@@ -282,6 +293,7 @@ def test_without_a_writable_cache_programs_are_compiled_in_the_process(monkeypat
 
 
 def test_only_what_descends_code_decides_names_a_package(monkeypatch):
+    monkeypatch.setenv("DESCEND_PACKAGES", "1")
     import math
 
     import numpy as np

@@ -358,7 +358,10 @@ def packages_directory() -> Path:
 def package_name(key: Any) -> str | None:
     """The name of the package of ``key``'s program (everything its trace depends on besides tensor values), the
     same in every process; None where the key cannot be named (:func:`_describe`), on a machine whose CPU flags
-    cannot be read, or where the packages cannot be written."""
+    cannot be read, where the packages cannot be written, or when the environment variable ``DESCEND_PACKAGES``
+    is ``0`` (programs are then compiled in each process, from Inductor's on-disk cache after the first time)."""
+    if os.environ.get("DESCEND_PACKAGES", "1").strip() == "0":
+        return None
     flags = _cpu_flags()
     if flags is None:
         return None

@@ -1026,12 +1026,13 @@ def _parameter_count(model: Any, dtype: torch.dtype) -> int:
 #: 256), what compiling a cohort's programs costs on a 2-core machine the first time, and what it costs when a
 #: process of this user compiled them before, so that Inductor's on-disk cache holds them (Inductor's imports,
 #: tracing and loading). benchmarks/compile_cache.py, with the evaluation's program, for the reference sweep,
-#: digits, the ellipse and Himmelblau at load 0.75-1: 10-17 s for a new shape (a machine's very first program,
-#: which builds Inductor's vector-set test libraries once, about 25 s), 3.3-5.2 s again; both constants err on
-#: the side of not compiling.
+#: digits, the ellipse and Himmelblau: compiled into packages (AOTInductor, the default), 23-32 s for a new shape
+#: at load 0.3 (compiled in the process alone, DESCEND_PACKAGES=0: 10-17 s at load 0.75-1, a machine's very first
+#: program about 25 s), 3.3-5.2 s again from Inductor's cache where there is no package (a program that cannot
+#: be named); a package is read in milliseconds (then "auto" runs compiled from the first step, unasked).
 PROBE_STEPS = 12
 COMPILED_FRACTION = 1 / 3
-COMPILE_SECONDS = 25.0
+COMPILE_SECONDS = 30.0
 COMPILE_SECONDS_AGAIN = 5.0
 
 
@@ -1042,7 +1043,7 @@ def worth_compiling(eager_seconds_per_step: float, remaining_steps: int, cached:
     ``cached``: this process already holds the programs (a second fit of the same shapes), so compiling is
     free and always pays. Otherwise compile when ``remaining · t_eager · (1 − COMPILED_FRACTION)`` exceeds
     what compiling costs: ``COMPILE_SECONDS`` the first time (at K = 64 on the reference sweep, 4 ms per eager
-    step, after about 9,000 steps), ``COMPILE_SECONDS_AGAIN`` when ``compiled_before`` (a process of this user
+    step, after about 11,000 steps), ``COMPILE_SECONDS_AGAIN`` when ``compiled_before`` (a process of this user
     compiled the same programs, :func:`descend._compile.compiled_before`: about 1,900 steps there).
     """
     if remaining_steps <= 0:

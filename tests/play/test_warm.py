@@ -177,7 +177,7 @@ def test_a_server_started_again_answers_compiled_from_the_packages(tmp_path):
             warm.wait(600)
         print(json.dumps({"compiled": first["compiled"], "queued": queued, "paths": [r["path"] for r in first["runs"]]}))
     """)
-    env = {**os.environ, "DESCEND_CACHE_DIR": str(tmp_path)}
+    env = {**os.environ, "DESCEND_CACHE_DIR": str(tmp_path), "DESCEND_PACKAGES": "1"}
 
     def run(mode: str) -> dict:
         done = subprocess.run([sys.executable, "-c", script, mode], capture_output=True, text=True, env=env,
