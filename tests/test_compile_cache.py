@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from torch._inductor.runtime.cache_dir_utils import default_cache_dir
 
 from descend import _compile
@@ -316,7 +317,9 @@ def test_only_what_descends_code_decides_names_a_package(monkeypatch):
             model, "grad") else model.init, lambda x: x + offset):
         assert _compile.package_name((*key, unnameable)) is None, unnameable
     monkeypatch.setattr(_compile, "_source_digest", lambda: "descend's code changed")
+    _compile._named.cache_clear()  # (a process names each key once)
     assert _compile.package_name(key) != name
+    _compile._named.cache_clear()
 
 
 def test_the_least_recently_used_packages_and_stale_partial_ones_are_dropped(tmp_path):
@@ -332,3 +335,38 @@ def test_the_least_recently_used_packages_and_stale_partial_ones_are_dropped(tmp
     os.utime(tmp_path / ".e.1.2.partial.pt2", (now - 7200, now - 7200))
     _compile._prune(tmp_path, keep=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".d.1.2.partial.pt2", "b.pt2", "c.pt2"]
+
+
+@pytest.mark.skipif(__import__("torch").get_num_threads() < 2, reason="one intra-op thread only")
+def test_auto_takes_a_package_compiled_for_another_thread_count(monkeypatch, tmp_path):
+    """A program is compiled for a thread count (the cohort's when it was compiled: how many cores other processes
+    left free). A later cohort that would take another count takes the package's rather than stepping eagerly."""
+    from collections import OrderedDict
+
+    import numpy as np
+    import torch
+
+    import descend
+    from descend import engine
+
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("DESCEND_PACKAGES", "1")
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    monkeypatch.setattr(engine, "SMALL_WORK", 1)  # this small cohort counts as large enough to share out
+    monkeypatch.setattr(engine, "SMALL_UPDATE", 1)
+    limit = torch.get_num_threads()
+    common = {**_small_fit(), "eval_every": 0}
+    monkeypatch.setattr(engine, "spare_cores", lambda: 0.0)  # a busy machine: one thread
+    first = descend.fit(compile=True, **common)
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # as a new process
+    monkeypatch.setattr(engine, "spare_cores", lambda: float(limit))  # a quiet one: every thread
+    counts = []
+    original = engine._CompiledStep.__call__
+    monkeypatch.setattr(engine._CompiledStep, "__call__",
+                        lambda self, *a: counts.append(torch.get_num_threads()) or original(self, *a))
+    with monkeypatch.context() as patched:
+        _forbid_compiling(patched)
+        again = descend.fit(**common)
+    assert (again.summary["compile_seconds"] > 0).all() and set(counts) == {1}
+    assert torch.get_num_threads() == limit  # torch's setting restored
+    assert np.array_equal(first.curves["value"].to_numpy(), again.curves["value"].to_numpy(), equal_nan=True)

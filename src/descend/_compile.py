@@ -356,18 +356,12 @@ def packages_directory() -> Path:
 
 
 def package_name(key: Any) -> str | None:
-    """The name of the package of ``key``'s program (everything its trace depends on besides tensor values), the
-    same in every process; None where the key cannot be named (:func:`_describe`), on a machine whose CPU flags
+    """The name of the package of ``key``'s program (everything its trace depends on besides tensor values, with
+    torch's version, the CPU's flags, Inductor's settings from the environment and descend's source), the same in
+    every process; None where the key cannot be named (:func:`_describe`), on a machine whose CPU flags
     cannot be read, where the packages cannot be written, or when the environment variable ``DESCEND_PACKAGES``
     is ``0`` (programs are then compiled in each process, from Inductor's on-disk cache after the first time)."""
-    if os.environ.get("DESCEND_PACKAGES", "1").strip() == "0":
-        return None
-    flags = _cpu_flags()
-    if flags is None:
-        return None
-    try:
-        description = _describe(key)
-    except _Unnameable:
+    if os.environ.get("DESCEND_PACKAGES", "1").strip() == "0" or _cpu_flags() is None:
         return None
     directory = packages_directory()
     try:
@@ -376,8 +370,23 @@ def package_name(key: Any) -> str | None:
         return None
     if not os.access(directory, os.W_OK):
         return None
-    text = repr((PACKAGE_FORMAT, torch.__version__, tuple(sys.version_info[:2]), platform.machine(), flags,
-                 _source_digest(), description))
+    settings = tuple(sorted((k, v) for k, v in os.environ.items()  # Inductor's settings a user chose (not its cache)
+                            if k.startswith("TORCHINDUCTOR_") and k != "TORCHINDUCTOR_CACHE_DIR"))
+    try:
+        return _named(key, settings)
+    except TypeError:  # an unhashable key: named each time
+        return _named.__wrapped__(key, settings)
+
+
+@functools.lru_cache(maxsize=1024)
+def _named(key: Any, settings: tuple[tuple[str, str], ...]) -> str | None:
+    """:func:`package_name` once the environment allows packages (a cohort's fit asks for its names every time)."""
+    try:
+        description = _describe(key)
+    except _Unnameable:
+        return None
+    text = repr((PACKAGE_FORMAT, torch.__version__, tuple(sys.version_info[:2]), platform.machine(), _cpu_flags(),
+                 settings, _source_digest(), description))
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 

@@ -496,8 +496,21 @@ def train_cohort(
         # the programs this process holds, or reads from their packages on disk in milliseconds, run from the first
         # step; otherwise "cached" trains eagerly (never a compile) and "auto" decides after its probe
         candidate, hyper_0, shapes_0 = compiled_step(), _scheduled(kwargs, factors, 0), _shapes(plan)
-        if candidate.cached(hyper_0, state, flat, x, y, shapes_0) or candidate.packaged(hyper_0, state, flat, x, y,
-                                                                                      shapes_0):
+
+        def ready() -> bool:
+            return (candidate.cached(hyper_0, state, flat, x, y, shapes_0)
+                    or candidate.packaged(hyper_0, state, flat, x, y, shapes_0))
+
+        found = ready()
+        # compiled for another thread count (the machine was busier or quieter then): still faster than eager steps
+        for count in [] if found or threads is None else threads.others():
+            torch.set_num_threads(count)
+            if found := ready():
+                threads.hold(count)
+                break
+        if threads is not None and not found and torch.get_num_threads() != threads.count:
+            torch.set_num_threads(threads.count)
+        if found:
             compile = True
             evaluate_compiled = compiled_eval.cached(flat) or compiled_eval.packaged(flat)
         elif compile == "cached":
@@ -1002,6 +1015,17 @@ class CohortThreads:
         """Decide again when :data:`RECHECK_SECONDS` have passed since the last decision."""
         if self.watching and (now := time.monotonic()) >= self.due:
             self.decide(now)
+
+    def others(self) -> list[int]:
+        """The counts this cohort could take other than its own: where a compiled program of another count is at
+        hand, it beats eager steps on this one (:func:`train_cohort`)."""
+        return [n for n in range(self.limit, 0, -1) if n != self.count] if self.watching else []
+
+    def hold(self, count: int) -> None:
+        """Take ``count`` threads for the rest of the cohort (a compiled program's)."""
+        self.count, self.watching = count, False
+        if torch.get_num_threads() != count:
+            torch.set_num_threads(count)
 
 
 def cohort_threads(work: int, update: int) -> CohortThreads:
