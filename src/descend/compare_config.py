@@ -457,8 +457,9 @@ class Config(schema.Schema):
              "optimizer; at least 2 (default 7).")
     compile: bool = schema.setting(
         False, switch=True, metavar="BOOLEAN", parse=schema.boolean, written=lambda v, c: v,
-        help="Compile each training step (Inductor): steps 2-4x faster, but about 15 s per optimizer and batch "
-             "shape the first time (then cached on disk); for long runs. Default: no.")
+        help="Compile each training step (Inductor): steps 2-4x faster, but about 30 s per group of optimizers "
+             "and batch shape the first time; later runs of the same shapes read the programs from disk at once. "
+             "Default: no.")
     task_options: Mapping[str, Any] = schema.setting(
         default_factory=dict, flags=(), metavar="TABLE", parse=schema.table, dump=_plain_options,
         written=lambda v, c: bool(v),
