@@ -250,19 +250,9 @@ def use_cache_directory() -> None:
 
 def _stable(value: Any) -> Any:
     """A description of ``value`` that is the same in every process: functions and classes by their qualified
-    names, dataclasses by their compared fields, no memory addresses."""
-    if isinstance(value, (str, int, float, bool, type(None), torch.dtype, torch.Size)):
-        return repr(value)
-    if isinstance(value, (tuple, list)):
-        return tuple(_stable(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((repr(k), _stable(v)) for k, v in value.items()))
-    if isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):
-        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
-    if dataclasses.is_dataclass(value):
-        return (_stable(type(value)),) + tuple((f.name, _stable(getattr(value, f.name)))
-                                               for f in dataclasses.fields(value) if f.compare)
-    return re.sub(r" at 0x[0-9a-f]+", "", repr(value))
+    names, dataclasses by their compared fields, anything else by its text without memory addresses. A hint
+    (:func:`compiled_before`); a package's name takes the strict form, :func:`_describe`."""
+    return _describe(value, strict=False)
 
 
 def fingerprint(key: Any) -> str:
@@ -305,22 +295,27 @@ class _Unnameable(Exception):
     """A key with something whose behaviour its description would not capture."""
 
 
-def _describe(value: Any) -> Any:
+def _describe(value: Any, strict: bool = True) -> Any:
     """A description of ``value`` that is the same in every process and names what it does, or
     :class:`_Unnameable`: numbers, strings, dtypes and shapes; tuples, lists and dicts of them; descend's own
     module-level functions and classes (their code is in :func:`_source_digest`); descend's dataclasses by their
     compared fields. A tensor, an array, a closure, a lambda, a bound method or another library's or the user's
-    function cannot be named: its program is compiled in each process, as before."""
+    function cannot be named: its program is compiled in each process, as before. With ``strict=False``
+    (:func:`_stable`) every function and class is named by its qualified name and anything else by its text."""
     if isinstance(value, (str, int, float, bool, type(None), torch.dtype, torch.Size)):
         return repr(value)
     if isinstance(value, (tuple, list)):
-        return tuple(_describe(v) for v in value)
+        return tuple(_describe(v, strict) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((repr(k), _describe(v)) for k, v in value.items()))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (_describe(type(value)),) + tuple((f.name, _describe(getattr(value, f.name)))
-                                                 for f in dataclasses.fields(value) if f.compare)
+        return tuple(sorted((repr(k), _describe(v, strict)) for k, v in value.items()))
     module, name = getattr(value, "__module__", None) or "", getattr(value, "__qualname__", None)
+    if not strict and (isinstance(value, type) or callable(value) and name is not None):
+        return f"{getattr(value, '__module__', '')}.{name}"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (_describe(type(value), strict),) + tuple((f.name, _describe(getattr(value, f.name), strict))
+                                                         for f in dataclasses.fields(value) if f.compare)
+    if not strict:
+        return re.sub(r" at 0x[0-9a-f]+", "", repr(value))
     own = module == "descend" or module.startswith("descend.")
     if (isinstance(value, type) or inspect.isfunction(value)) and own and name and "<" not in name:
         return f"{module}.{name}"

@@ -497,22 +497,18 @@ def train_cohort(
         # step; otherwise "cached" trains eagerly (never a compile) and "auto" decides after its probe
         candidate, hyper_0, shapes_0 = compiled_step(), _scheduled(kwargs, factors, 0), _shapes(plan)
 
-        def ready() -> bool:
-            return (candidate.cached(hyper_0, state, flat, x, y, shapes_0)
-                    or candidate.packaged(hyper_0, state, flat, x, y, shapes_0))
-
-        found = ready()
+        found = candidate.ready(hyper_0, state, flat, x, y, shapes_0)
         # compiled for another thread count (the machine was busier or quieter then): still faster than eager steps
         for count in [] if found or threads is None else threads.others():
             torch.set_num_threads(count)
-            if found := ready():
+            if found := candidate.ready(hyper_0, state, flat, x, y, shapes_0):
                 threads.hold(count)
                 break
         if threads is not None and not found and torch.get_num_threads() != threads.count:
             torch.set_num_threads(threads.count)
         if found:
             compile = True
-            evaluate_compiled = compiled_eval.cached(flat) or compiled_eval.packaged(flat)
+            evaluate_compiled = compiled_eval.ready(flat)
         elif compile == "cached":
             compile = False
     step_fn: Callable[..., Any] = compiled_step() if compile is True else eager_step
@@ -1144,16 +1140,12 @@ class _CompiledStep:
             return False
         return compiled_before([fingerprint(key) for key in self._keys(hyper, state, w, x, y, indices)])
 
-    def packaged(self, hyper: Mapping[str, Any], state: Any, w: Tensor, x: Tensor, y: Tensor,
-                 indices: Sequence[Tensor]) -> bool:
-        """Whether the programs for every batch shape of ``indices`` are on disk as packages
-        (:func:`descend._compile.package_name`): then reading them takes milliseconds."""
-        if isinstance(self.static[0], models.ModuleModel):
-            return False
-        try:
-            return packaged(package_name(key) for key in self._keys(hyper, state, w, x, y, indices))
-        except TypeError:
-            return False
+    def ready(self, hyper: Mapping[str, Any], state: Any, w: Tensor, x: Tensor, y: Tensor,
+              indices: Sequence[Tensor]) -> bool:
+        """Whether the program for every batch shape of ``indices`` is held by this process or on disk as a package
+        (:func:`descend._compile.package_name`, read in milliseconds): then the steps run compiled from the
+        first one without compiling."""
+        return _ready(lambda: self._keys(hyper, state, w, x, y, indices), self.static[0])
 
     def _program(self, hyper: Mapping[str, Any], state: Any, inputs: list[Tensor]) -> Callable[..., Any]:
         model = self.static[0]
@@ -1178,6 +1170,19 @@ def _holds(keys_of: Callable[[], Sequence[Any]]) -> bool:
             return all(key in _PROGRAMS for key in keys_of())
     except TypeError:  # an unhashable model or loss: never kept between fits
         return False
+
+
+def _ready(keys_of: Callable[[], Sequence[Any]], model: Any) -> bool:
+    """Whether this process holds a program under every key of ``keys_of()``, or the package of each one it does
+    not hold is on disk (never for a module, which may change between fits)."""
+    try:
+        keys = keys_of()
+        with _PROGRAMS_LOCK:
+            missing = [key for key in keys if key not in _PROGRAMS]
+    except TypeError:  # an unhashable model or loss: never kept
+        return False
+    return not missing or (not isinstance(model, models.ModuleModel)
+                           and packaged(package_name(key) for key in missing))
 
 
 def _held_or_compiled(key_of: Callable[[], Any], model: Any, compile: Callable[[str | None], Callable[..., Any]],
@@ -1326,14 +1331,9 @@ class _CompiledEval:
         self.prepare(w)
         return self._split(self.program(w, *self.data, *self.units))
 
-    def packaged(self, w: Tensor) -> bool:
-        """Whether the program for ``w``'s shape is on disk as a package."""
-        if isinstance(self.model, models.ModuleModel):
-            return False
-        try:
-            return packaged([package_name(self._key(w))])
-        except TypeError:
-            return False
+    def ready(self, w: Tensor) -> bool:
+        """Whether the program for ``w``'s shape is held by this process or on disk as a package."""
+        return _ready(lambda: [self._key(w)], self.model)
 
     def _compiled(self, w: Tensor) -> Callable[..., Any]:
         def compile(name: str | None) -> Callable[..., Any]:
