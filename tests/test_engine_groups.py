@@ -140,3 +140,39 @@ def test_compile_cached_uses_the_process_programs_and_never_compiles(monkeypatch
     assert (after.paths[0] == compiled.paths[0]).all()
     with pytest.raises(ValueError, match="compile='yes' is not allowed; choose True, False, 'auto' or 'cached'"):
         descend.fit(compile="yes", **common)
+
+
+
+def test_stopped_runs_leave_a_group_and_a_cohort_with_none_left_leaves_it(monkeypatch):
+    # the ellipse on mini-batches of 32 with two data seeds and a scheduled lr: GD's runs (lr 3) both diverge, so
+    # its cohort leaves the program; RMSprop's lr 0.01 runs leave the model's domain. Each cohort's records are
+    # those it gets alone, and those of the group with the stopped rows kept in place.
+    import functools
+
+    cosine = schedules.get_schedule("cosine", value=1.0, total_steps=60)
+    hyper = {"gd": [3.0], "momentum": [0.0707], "rmsprop": [0.01, 0.5], "adam": [0.01, 0.0707]}
+    specs = {name: [RunSpec(name, {"lr": lr}, 32, seed, schedules={"lr": cosine}) for lr in lrs for seed in (0, 1)]
+             for name, lrs in hyper.items()}
+    common = dict(task="ellipse", steps=60, eval_every=10, compile=False, dtype=torch.float64)
+    rows = []
+    step = engine._step
+
+    def counted(*args, **kwargs):
+        rows.append(args[9].shape[0])  # w
+        return step(*args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(engine, "_step", counted)
+        together = descend.fit(runs=[s for name in hyper for s in specs[name]], **common)
+    statuses = together.summary.groupby("optimizer")["status"].agg(lambda s: sorted(set(s)))
+    assert statuses["gd"] == ["diverged"] and statuses["rmsprop"] == ["left-domain", "ok"]
+    assert len(rows) == 60 and rows[0] == 12 and rows[-1] == 12 - 2 - 2, "GD's and RMSprop's stopped rows left"
+    names = list(hyper)
+    _assert_same(together, [descend.fit(runs=specs[name], **common) for name in names], names)
+    with monkeypatch.context() as m:
+        m.setattr(engine, "train_cohort", functools.partial(engine.train_cohort, drop_stopped=False))
+        kept = descend.fit(runs=[s for name in hyper for s in specs[name]], **common)
+    pd.testing.assert_frame_equal(together.summary.drop(columns="seconds"), kept.summary.drop(columns="seconds"))
+    pd.testing.assert_frame_equal(together.curves, kept.curves, check_exact=True)
+    for i in together.params:
+        assert (together.paths[i] == kept.paths[i]).all()

@@ -326,8 +326,12 @@ class _Joint:
     rows: tuple[tuple[int, int], ...]
     kinds: tuple[type, ...]  #: each cohort's state type
     widths: tuple[int, ...]  #: how many fields each cohort's state has
-    #: seconds each cohort's rule took in eager steps (the shared forward and backward are shared out by runs)
-    spent: list[float] = field(default_factory=list, compare=False, hash=False)
+    #: each part's cohort in the group (its keyword arguments are named after it): all of them, in order, until
+    #: stopped runs' rows are dropped (:meth:`subset`)
+    members: tuple[int, ...]
+    #: seconds each cohort of the group took in its rule's eager steps (the shared forward and backward are shared
+    #: out by runs), one entry per cohort of the group, shared by its subsets
+    spent: list[float] = field(compare=False, hash=False)
 
     def states(self, state: Sequence[Any]) -> list[Any]:
         parts, at = [], 0
@@ -339,19 +343,17 @@ class _Joint:
     def __call__(self, grads: Sequence[Tensor], state: Sequence[Any], params: Sequence[Tensor],
                  **hyper: Any) -> tuple[tuple[Tensor], _JointState]:
         (g,), (w,) = grads, params
-        mine: list[dict[str, Any]] = [{} for _ in self.updates]
+        mine: dict[int, dict[str, Any]] = {i: {} for i in self.members}
         for name, value in hyper.items():
             i, key = _member_key(name)
             mine[i][key] = value
         sizes = [b - a for a, b in self.rows]
         timed = not tracing()
-        if timed and not self.spent:
-            self.spent.extend([0.0] * len(self.updates))
         new_w, fields = [], []
-        for i, (update, g_i, w_i, part, kw) in enumerate(zip(self.updates, g.split_with_sizes(sizes),
-                                                             w.split_with_sizes(sizes), self.states(state), mine)):
+        for i, update, g_i, w_i, part in zip(self.members, self.updates, g.split_with_sizes(sizes),
+                                             w.split_with_sizes(sizes), self.states(state)):
             began = time.perf_counter() if timed else 0.0
-            (w_i,), s_i = update((g_i,), part, (w_i,), **kw)
+            (w_i,), s_i = update((g_i,), part, (w_i,), **mine[i])
             if timed:
                 self.spent[i] += time.perf_counter() - began
             new_w.append(w_i)
@@ -364,6 +366,32 @@ class _Joint:
         for (a, b), n, o in zip(self.rows, self.states(new), self.states(old)):
             fields.extend(_freeze(alive[a:b], n, o))
         return _JointState(*fields)
+
+    def subset(self, keep: Tensor, state: Sequence[Any], hyper: Mapping[str, Any], factors: Mapping[str, Tensor]
+               ) -> tuple[_Joint, _JointState, dict[str, Any], dict[str, Tensor]]:
+        """The group on the rows ``keep`` (ascending) of its rows: each cohort's rule on its kept rows, a cohort
+        with none left out altogether; with the state, keyword arguments and schedule factors of those rows."""
+        parts, fields, kept_hyper, kept_factors, at = [], [], {}, {}, 0
+        by_member = {i: (a, b) for i, (a, b) in zip(self.members, self.rows)}
+        for i, update, kind, width, (a, b), part in zip(self.members, self.updates, self.kinds, self.widths,
+                                                         self.rows, self.states(state)):
+            mine = keep[(keep >= a) & (keep < b)] - a
+            if len(mine) == 0:
+                continue
+            parts.append((i, update, kind, width, (at, at + len(mine))))
+            fields.extend(_rows_of(mine, b - a, part))
+            at += len(mine)
+            by_member[i] = mine, b - a
+        members = {p[0] for p in parts}
+        for name, value in hyper.items():
+            if (i := _member_key(name)[0]) in members:
+                kept_hyper[name] = _rows_of(by_member[i][0], by_member[i][1], value)
+        for name, table in factors.items():
+            if (i := _member_key(name)[0]) in members:
+                kept_factors[name] = table[:, by_member[i][0]]
+        joint = _Joint(tuple(p[1] for p in parts), tuple(p[4] for p in parts), tuple(p[2] for p in parts),
+                       tuple(p[3] for p in parts), tuple(p[0] for p in parts), self.spent)
+        return joint, _JointState(*fields), kept_hyper, kept_factors
 
 
 @functools.lru_cache(maxsize=1024)
@@ -388,7 +416,7 @@ def _rules(group: Sequence[Cohort], flat: Tensor, steps: int) -> tuple[Any, ...]
         update, kwargs, factors, state, _ = parts[0]
         return update, kwargs, factors, state, _freeze
     joint = _Joint(tuple(p[0] for p in parts), tuple(p[4] for p in parts), tuple(type(p[3]) for p in parts),
-                   tuple(len(p[3]) for p in parts))
+                   tuple(len(p[3]) for p in parts), tuple(range(len(parts))), [0.0] * len(parts))
     kwargs = {f"{i}:{name}": v for i, p in enumerate(parts) for name, v in p[1].items()}
     factors = {f"{i}:{name}": v for i, p in enumerate(parts) for name, v in p[2].items()}
     state = _JointState(*(f for p in parts for f in p[3]))
@@ -430,9 +458,10 @@ def train_cohort(
 
     A run that stops (pruned by a monitor, diverged, left the model's domain) is frozen: it records NaN for its
     later steps and gradient norms, and its evaluations keep the values of its parameters as they stopped. With
-    ``drop_stopped`` (the default) a cohort trained eagerly and alone (not in a group) also drops the rows of
-    stopped runs from its program, so that they cost nothing; the records are the same as with the rows kept in
-    place. A compiled step keeps its rows (another number of rows would be another program).
+    ``drop_stopped`` (the default) eager steps also drop the rows of stopped runs from the program (in a group,
+    each cohort's own; a cohort with none left leaves it), so that they cost nothing and the other runs' steps
+    need no masking; the records are the same as with the rows kept in place. A compiled step keeps its rows
+    (another number of rows would be another program).
 
     Evaluations come at step 0 (not with ``eval_start=False``), every ``eval_every`` steps and at the end; a run
     dropped before the first of them has NaN for its evaluations.
@@ -559,16 +588,24 @@ def train_cohort(
 
     def dropped() -> None:
         """Drop the rows of the runs that have stopped since the last call (not all of them: then no row)."""
-        nonlocal rows, held, flat, state, kwargs, factors, live_healthy, drop_stopped
+        nonlocal rows, held, flat, state, kwargs, factors, update, freeze, live_healthy, drop_stopped
         keep = (healthy if rows is None else healthy[rows]).nonzero().squeeze(1)
         if len(keep) == 0:
             drop_stopped = False  # every run stopped: nothing left to save
             return
         n = flat.shape[0]
-        new = (every_run(flat), keep if rows is None else rows[keep], flat.index_select(0, keep),
-               _rows_of(keep, n, state), {name: _rows_of(keep, n, value) for name, value in kwargs.items()},
-               {name: table[:, keep] for name, table in factors.items()})
-        held, rows, flat, state, kwargs, factors = new  # at once: an interruption sees the old rows or the new
+        if isinstance(update, _Joint):  # a group: each cohort's rows apart, a cohort with none left out
+            joint, kept_state, kept_kwargs, kept_factors = update.subset(keep, state, kwargs, factors)
+            rules: tuple[Any, Any] = (joint, joint.freeze)
+        else:
+            kept_state = _rows_of(keep, n, state)
+            kept_kwargs = {name: _rows_of(keep, n, value) for name, value in kwargs.items()}
+            kept_factors = {name: table[:, keep] for name, table in factors.items()}
+            rules = (update, freeze)
+        new = (every_run(flat), keep if rows is None else rows[keep], flat.index_select(0, keep), kept_state,
+               kept_kwargs, kept_factors, *rules)
+        # at once: an interruption sees the old rows or the new
+        held, rows, flat, state, kwargs, factors, update, freeze = new
         live_healthy = True
 
     def evaluate(step: int, last_batch: Tensor | None) -> None:
@@ -668,7 +705,7 @@ def train_cohort(
                 norm_rows.add(norms)
             flat, state = new_flat, new_state
             done = t + 1
-            if not live_healthy and drop_stopped and len(group) == 1 and step_fn is eager_step and not probing:
+            if not live_healthy and drop_stopped and step_fn is eager_step and not probing:
                 dropped()
             hooks.progress(t)
             if threads is not None and step_fn is eager_step:
