@@ -120,6 +120,10 @@ TRAININGS = {
                                      batch_size=16, seed=[0, 1], steps=40, clip_norm=1.0, eval_every=4,
                                      schedules={"lr": lambda t: 0.98 ** t}, monitor=_prune_first_at(8), dtype=dtype,
                                      compile=False),
+    # an MLP on the full batch with a plan per seed (every row the data in order), a diverging run and a pruned one
+    "mlp full batch": lambda dtype: descend.fit(model=MLP((3, 8, 1)), data=(X, Y), optimizer=["sgd", "adam"],
+                                                lr=[1e-2, 60.0], seed=[0, 1], steps=30, eval_every=5,
+                                                monitor=_prune_first_at(10), dtype=dtype, compile=False),
     # landscapes: divergence, clipping by value, a path, gradient norms; a user function through vmap
     "himmelblau": lambda dtype: descend.fit(model=landscapes.get("himmelblau").model(init_noise=0.5), data=None,
                                             loss="value", optimizer=["gd", "momentum", "adam"], lr=[0.01, 0.2],
@@ -227,7 +231,14 @@ def test_a_full_batch_in_order_is_the_data_itself():
     in_order = engine._InOrder(x, y)
     assert in_order(torch.arange(6)) and in_order(torch.arange(6))
     assert not in_order(torch.arange(6).flip(0)) and not in_order(torch.arange(5))
-    assert not in_order(torch.arange(6).expand(2, 6))  # one batch per run
+    assert in_order(torch.arange(6).expand(2, 6)) and in_order(torch.arange(6).repeat(3, 1))  # a batch per run
+    assert not in_order(torch.stack([torch.arange(6), torch.arange(6).flip(0)]))
+    assert not in_order(torch.arange(6).reshape(1, 1, 6)) and not in_order(torch.arange(10).reshape(2, 5))
+    assert not in_order.seen, "only the plan's own tensors are remembered, by their address"
+    plan = [torch.arange(6), torch.stack([torch.arange(6), torch.arange(6).flip(0)])]
+    in_order = engine._InOrder(x, y, plan)
+    assert in_order(plan[0]) and not in_order(plan[1]) and len(in_order.seen) == 2
+    assert in_order(plan[1][:1].clone()) and len(in_order.seen) == 2  # a plan's rows: looked at, not remembered
     assert not engine._InOrder(x.T.contiguous().T, y)(torch.arange(6))  # x[index] would be laid out otherwise
 
 
