@@ -197,12 +197,14 @@ def test_ellipse_paths_and_batch_sizes():
     for i, path in enumerate(_paths(result)):
         np.testing.assert_array_equal(path, runs.paths[i])
         # the cost along the path as training measured it (the whole training set at every step, float32), and
-        # the surface's float64 cost at the same points to float32's round-off
+        # the surface's float64 cost at the same points to float32's round-off: each residual y − ŷ is about a
+        # tenth of y and ŷ, so its relative error is about 10 ε₃₂ (6e-7), its square's twice that, and how the
+        # 512 squares are summed depends on the CPU's vector width (1.3e-6 apart on an AVX2 CPU)
         cost = np.asarray(result["runs"][i]["cost"], dtype=np.float64)
         np.testing.assert_array_equal(cost[:-1], runs.curve(i, "loss", "batch")[2])
         assert cost[-1] == runs.curve(i, "loss", "train")[2][-1]
         surface = task.surface.cost(torch.as_tensor(path[:, 0]), torch.as_tensor(path[:, 1])).numpy()
-        np.testing.assert_allclose(cost, surface, rtol=1e-6)
+        np.testing.assert_allclose(cost, surface, rtol=1e-5)
     labels = [b["label"] for b in result["batches"]]
     assert labels == ["full", "32", "hybrid(32→512)"]
     assert [b["updates"] for b in result["batches"]] == [1, 16, 16]
