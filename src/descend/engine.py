@@ -372,7 +372,7 @@ class _Joint:
         """The group on the rows ``keep`` (ascending) of its rows: each cohort's rule on its kept rows, a cohort
         with none left out altogether; with the state, keyword arguments and schedule factors of those rows."""
         parts, fields, kept_hyper, kept_factors, at = [], [], {}, {}, 0
-        by_member = {i: (a, b) for i, (a, b) in zip(self.members, self.rows)}
+        by_member: dict[int, tuple[Tensor, int]] = {}  # a kept cohort's rows kept, and how many it had
         for i, update, kind, width, (a, b), part in zip(self.members, self.updates, self.kinds, self.widths,
                                                          self.rows, self.states(state)):
             mine = keep[(keep >= a) & (keep < b)] - a
