@@ -231,15 +231,31 @@ def test_a_full_batch_in_order_is_the_data_itself():
     in_order = engine._InOrder(x, y)
     assert in_order(torch.arange(6)) and in_order(torch.arange(6))
     assert not in_order(torch.arange(6).flip(0)) and not in_order(torch.arange(5))
-    assert in_order(torch.arange(6).expand(2, 6)) and in_order(torch.arange(6).repeat(3, 1))  # a batch per run
-    assert not in_order(torch.stack([torch.arange(6), torch.arange(6).flip(0)]))
-    assert not in_order(torch.arange(6).reshape(1, 1, 6)) and not in_order(torch.arange(10).reshape(2, 5))
-    assert not in_order.seen, "only the plan's own tensors are remembered, by their address"
-    plan = [torch.arange(6), torch.stack([torch.arange(6), torch.arange(6).flip(0)])]
-    in_order = engine._InOrder(x, y, plan)
-    assert in_order(plan[0]) and not in_order(plan[1]) and len(in_order.seen) == 2
-    assert in_order(plan[1][:1].clone()) and len(in_order.seen) == 2  # a plan's rows: looked at, not remembered
+    assert not in_order(torch.arange(6).expand(2, 6))  # one batch per run
     assert not engine._InOrder(x.T.contiguous().T, y)(torch.arange(6))  # x[index] would be laid out otherwise
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
+def test_runs_whose_seeds_give_the_same_batches_share_one_plan_with_the_same_numbers(monkeypatch, dtype):
+    # a full batch visits the data in the same order whatever the seed: the cohort gets one plan [B] (the data
+    # itself, no copy gathered per run), and the numbers of a plan stacked per seed [K, B], bit for bit
+    from descend.data import BatchPlan
+
+    kw = dict(model=MLP((3, 8, 1)), data=(X, Y), optimizer=["sgd", "adam"], lr=[1e-2, 60.0], seed=[0, 1, 2],
+              steps=30, eval_every=5, dtype=dtype, compile=False)
+    seen = []
+    train = engine.train_cohort
+
+    def recorded(problem, group, plan, **options):
+        seen.append(plan[0].shape)
+        return train(problem, group, plan, **options)
+
+    monkeypatch.setattr(engine, "train_cohort", recorded)
+    shared = _records(descend.fit(**kw))
+    monkeypatch.setattr(BatchPlan, "same_batches", lambda self, other: self is other)
+    stacked = _records(descend.fit(**kw))
+    assert seen == [torch.Size([48]), torch.Size([12, 48])]  # 2 optimizers × 2 rates × 3 seeds
+    _assert_bitwise(shared, stacked)
 
 
 # -- the hand-derived gradient ------------------------------------------------------------------------------------

@@ -503,7 +503,7 @@ def train_cohort(
     # The eager step's model and loss: checked at the first step, then without the argument and value checks of
     # every call (the same parameters, data and labels, only the batch changes: _compile.checked). The whole
     # training set in its order is x itself.
-    step_model, unchecked, in_order = model, _unchecked(model), _InOrder(x, y, plan)
+    step_model, unchecked, in_order = model, _unchecked(model), _InOrder(x, y)
     checks: Callable[[], Any] = contextlib.nullcontext
 
     def eager_step(hyper: Mapping[str, Any], w: Tensor, state: Any, healthy: Tensor, moving: Tensor, bound: Tensor,
@@ -687,7 +687,7 @@ def train_cohort(
             else:  # the rows in the program; a dropped run records nothing, as it would frozen in place
                 new_flat, new_state, recorded, norms, finite, all_move = step_fn(
                     _scheduled(kwargs, factors, t), flat, state, healthy[rows], moving[rows], bound[rows], x, y,
-                    index[rows] if index.ndim > 1 and not (step_fn is eager_step and in_order(index)) else index)
+                    index[rows] if index.ndim > 1 else index)
                 recorded, finite = _spread(rows, recorded, math.nan, k), _spread(rows, finite, True, k)
                 norms = None if norms is None else _spread(rows, norms, math.nan, k)
             if not bounded:  # each run's bound from its first finite loss (a first batch may have no valid sample)
@@ -840,28 +840,19 @@ def _unchecked(model: Any) -> Any:
 
 class _InOrder:
     """Whether a step's index is the whole training set in its order (a full batch), so that ``x[index]`` is
-    ``x``: decided once per index tensor of the plan (full-batch epochs share theirs). A per-run index ``[K, B]``
-    whose every row is the training set in order (a full batch with several seeds) is too: each run's product
-    with ``x`` shared is the one with its own gathered copy of ``x``, the same numbers without copying K times the
-    training set every step (the digits comparison's full-batch cohorts spent half their time in that gather).
+    ``x``: decided once per index tensor of the plan (full-batch epochs share theirs)."""
 
-    The answer is kept for the plan's own index tensors (``plan``), which live as long as the training, so that
-    a tensor's address names it; any other index (a plan's rows of the runs still training) is looked at anew."""
-
-    def __init__(self, x: Tensor, y: Tensor, plan: Sequence[Tensor] = ()) -> None:
+    def __init__(self, x: Tensor, y: Tensor) -> None:
         self.m = x.shape[0] if x.is_contiguous() and y.is_contiguous() else -1  # a gather makes them contiguous
-        self.seen: dict[tuple[int, tuple[int, ...], tuple[int, ...]], bool] = {}
-        self.kept = {index.data_ptr() for index in plan}
+        self.seen: dict[tuple[int, tuple[int, ...]], bool] = {}
 
     def __call__(self, index: Tensor) -> bool:
-        if index.ndim not in (1, 2) or index.shape[-1] != self.m:
+        if index.ndim != 1 or index.shape[0] != self.m:
             return False
-        key = (index.data_ptr(), tuple(index.shape), index.stride())
+        key = (index.data_ptr(), index.stride())
         known = self.seen.get(key)
         if known is None:
-            known = bool(torch.equal(index, torch.arange(self.m, dtype=index.dtype).expand_as(index)))
-            if key[0] in self.kept:
-                self.seen[key] = known
+            known = self.seen[key] = bool(torch.equal(index, torch.arange(self.m, dtype=index.dtype)))
         return known
 
 
@@ -1494,8 +1485,9 @@ def train(
             if run.seed not in plans:
                 plans[run.seed] = data_module.batches(m, batch_size=first.batch_size, seed=run.seed, steps=steps,
                                                       epochs=epochs, drop_last=drop_last)
-        if len(plans) == 1:
-            indices = next(iter(plans.values())).indices
+        shared = next(iter(plans.values()))
+        if all(shared.same_batches(plan) for plan in plans.values()):  # one plan (a full batch: every seed's)
+            indices = shared.indices
         else:
             indices = data_module.stack_plans(plans, [run.seed for run in members]).indices
         every = eval_every if eval_every is not None else max(1, len(indices) // 20)

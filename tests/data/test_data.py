@@ -212,6 +212,19 @@ def test_stack_plans_gives_one_row_per_run():
     assert hyb[-1].shape == (2, M) and torch.equal(hyb[-1][1], torch.arange(M))
 
 
+def test_plans_with_the_same_batches_whatever_their_seeds():
+    full = [batches(M, batch_size=None, seed=s, steps=30) for s in (0, 1)]
+    assert full[0].same_batches(full[1]) and full[1].same_batches(full[0])  # the full batch ignores the seed
+    assert full[0].same_batches(batches(M, batch_size=None, seed=0, epochs=30))
+    mini = [batches(M, batch_size=32, seed=s, steps=30) for s in (0, 1)]
+    assert mini[0].same_batches(batches(M, batch_size=32, seed=0, steps=30)) and not mini[0].same_batches(mini[1])
+    assert not full[0].same_batches(batches(M, batch_size=None, seed=0, steps=31))  # another number of steps
+    assert not full[0].same_batches(batches(M + 1, batch_size=None, seed=0, steps=30))  # another training set
+    # a hybrid regime's full-batch epochs come after mini-batches drawn by the seed
+    hyb = [batches(M, batch_size=hybrid(), seed=s, epochs=10) for s in (0, 1)]
+    assert not hyb[0].same_batches(hyb[1])
+
+
 def test_stack_plans_errors():
     a = batches(M, batch_size=32, seed=0, epochs=10)
     b = batches(M, batch_size=hybrid(first=32, epochs=2), seed=1, epochs=10)

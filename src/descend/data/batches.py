@@ -120,6 +120,12 @@ class BatchPlan:
             raise ValueError(f"this plan stacks {len(self.seeds)} runs with seeds {self.seeds}; use .seeds")
         return self.seeds[0]
 
+    def same_batches(self, other: BatchPlan) -> bool:
+        """Whether ``other`` visits the same samples in the same order at every step (the full batch, whose order no
+        seed changes): runs with either plan see the same batches, so they can share one."""
+        return (self.m == other.m and self._steps == other._steps and len(self.orders) == len(other.orders)
+                and all(a is b or torch.equal(a, b) for a, b in zip(self.orders, other.orders)))
+
     @property
     def n_epochs(self) -> int:
         """The number of epochs the plan touches (the last one possibly partial with a ``steps=`` budget)."""
