@@ -447,7 +447,7 @@ def train_cohort(
     :class:`CohortResult` per cohort, each the same as that cohort trained alone.
 
     ``plan[t]`` holds the sample indices of step t: ``[B]`` when all runs see the same batch (one data
-    seed) or ``[K, B]`` per run. Each run's schedules multiply its hyperparameters step by step.
+    seed, or seeds whose plans are the same: a full batch) or ``[K, B]`` per run. Each run's schedules multiply its hyperparameters step by step.
     ``compile=True`` runs the step (batch, forward, backward, clipping, update, divergence check) as one
     compiled program (:class:`_CompiledStep`), compiled for each batch shape before training starts; that
     time is ``compile_seconds``, apart from ``seconds``. ``compile="auto"`` runs compiled from the first step
@@ -1200,23 +1200,27 @@ def _split(hyper: Mapping[str, Any]) -> tuple[tuple[tuple[str, Any], ...], tuple
             tuple(k for k, v in hyper.items() if isinstance(v, Tensor)))
 
 
+def _not_held(keys_of: Callable[[], Sequence[Any]]) -> list[Any] | None:
+    """The keys of ``keys_of()`` this process holds no program under, or None when they cannot be held (an
+    unhashable model or loss: never kept between fits)."""
+    try:
+        keys = keys_of()
+        with _PROGRAMS_LOCK:
+            return [key for key in keys if key not in _PROGRAMS]
+    except TypeError:
+        return None
+
+
 def _holds(keys_of: Callable[[], Sequence[Any]]) -> bool:
     """Whether this process holds a program under every key of ``keys_of()``."""
-    try:
-        with _PROGRAMS_LOCK:
-            return all(key in _PROGRAMS for key in keys_of())
-    except TypeError:  # an unhashable model or loss: never kept between fits
-        return False
+    return _not_held(keys_of) == []
 
 
 def _ready(keys_of: Callable[[], Sequence[Any]], model: Any) -> bool:
     """Whether this process holds a program under every key of ``keys_of()``, or the package of each one it does
     not hold is on disk (never for a module, which may change between fits)."""
-    try:
-        keys = keys_of()
-        with _PROGRAMS_LOCK:
-            missing = [key for key in keys if key not in _PROGRAMS]
-    except TypeError:  # an unhashable model or loss: never kept
+    missing = _not_held(keys_of)
+    if missing is None:
         return False
     return not missing or (not isinstance(model, models.ModuleModel)
                            and packaged(package_name(key) for key in missing))
@@ -1504,9 +1508,8 @@ def train(
                                     stop_at_target=stop_at_target, record_path=record_path,
                                     record_grad_norms=record_grad_norms, dtype=dtype, compile=compile, hooks=hooks,
                                     eval_start=eval_start, threads=threads)
-        plan = next(iter(plans.values()))
         for result in done:
-            result.epochs = _epochs_done(plan, len(result.train_loss))
+            result.epochs = _epochs_done(shared, len(result.train_loss))
         results.extend(done)
         runs_done += len(members)
         if any(result.interrupted for result in done):
