@@ -64,6 +64,7 @@ from ._compile import (
     traced,
     tracing,
 )
+from ._allocator import keep_freed_memory
 from ._machine import spare_cores
 from .optim import get as get_optimizer
 from .optim import random_search
@@ -467,6 +468,7 @@ def train_cohort(
     dropped before the first of them has NaN for its evaluations.
     """
     hooks = hooks if hooks is not None else _Hooks(None, None, None)
+    keep_freed_memory()  # an eager step's temporaries from the heap, not from fresh pages (descend._allocator)
     started = time.perf_counter()
     model, objective = problem.model, problem.objective
     x, y = problem.train
