@@ -210,7 +210,9 @@ def csv_text(frame: Any) -> str:
     """``frame.to_csv(index=False)``, the same text, written faster where every column is one pandas writes as
     Python does: int64, bool, float64 (``repr``; NaN as nothing) and strings without a comma, quote or line
     break (a missing one as nothing). Any other column, and the text is pandas' own. A comparison's curves are
-    such a table, up to 350,000 rows (the vanishing task's per-layer gradient norms): 1.3 s in pandas, 0.6 here."""
+    such a table, up to 350,000 rows (the vanishing task's per-layer gradient norms): 1.3 s in pandas. Each
+    distinct value is written once and the rows take its text (a float by its bits, so that -0.0 stays -0.0)."""
+    import numpy as np
     import pandas as pd
 
     columns = []
@@ -218,18 +220,21 @@ def csv_text(frame: Any) -> str:
         values = frame[name]
         kind = values.dtype.kind
         if kind == "i" and values.dtype.itemsize == 8 or kind == "b":
-            columns.append([str(v) for v in values.tolist()])
+            codes, distinct = pd.factorize(values.to_numpy())
+            texts = [str(v) for v in distinct.tolist()]
         elif kind == "f" and values.dtype.itemsize == 8:
-            columns.append(["" if v != v else repr(v) for v in values.tolist()])
+            codes, bits = pd.factorize(values.to_numpy().view(np.int64))
+            texts = ["" if v != v else repr(v) for v in np.asarray(bits).view(np.float64).tolist()]
         elif pd.api.types.is_string_dtype(values.dtype):
-            texts = ["" if v is None or (isinstance(v, float) and v != v) or v is pd.NA else v
-                     for v in values.tolist()]
+            codes, distinct = pd.factorize(values, use_na_sentinel=True)  # missing: -1
+            texts = list(distinct)
             if not all(isinstance(t, str) for t in texts) or any(
-                    "," in t or '"' in t or "\n" in t or "\r" in t for t in set(texts)):
+                    "," in t or '"' in t or "\n" in t or "\r" in t for t in texts):
                 return frame.to_csv(index=False)
-            columns.append(texts)
         else:
             return frame.to_csv(index=False)
+        # code -1 (missing) takes the last text, ""
+        columns.append(np.array(texts + [""], dtype=object)[codes].tolist())
     if any("," in str(n) or '"' in str(n) or "\n" in str(n) for n in frame.columns):
         return frame.to_csv(index=False)
     lines = [",".join(str(n) for n in frame.columns)]
