@@ -4,8 +4,9 @@ PyTorch's CPU tensors come from the C library's ``malloc``. glibc's serves a blo
 the limit grows with the blocks freed) by mapping fresh pages, and unmaps it when it is freed; the next step asks
 for the same sizes again, and the kernel hands out zeroed pages again, one page fault per 4 KB on first touch. An
 eager step of a batched cohort allocates dozens of such temporaries (the vanishing-gradients task's default
-comparison, 36 runs of a 600 × 16 network: about 1.4 MB each): measured on a 2-core machine, 371,000 page faults
-in 300 steps and 17.5-20.6 ms a step, against 65,000 and 15-16 ms once freed blocks stay in the heap.
+comparison, 36 runs of a 600 × 16 network: about 1.4 MB each): measured on a 2-core machine, a process training
+305 of its steps had 371,000 page faults at 17.0-20.6 ms a step, and 65,000 at 14.3-15.9 ms once freed blocks stay
+in the heap.
 
 :func:`keep_freed_memory` sets glibc's ``M_MMAP_THRESHOLD`` to its largest value (32 MB: smaller blocks come from
 the heap) and ``M_TRIM_THRESHOLD`` to 64 MB (the heap keeps up to that much free memory at its top rather than
