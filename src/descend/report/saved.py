@@ -210,8 +210,9 @@ def csv_text(frame: Any) -> str:
     """``frame.to_csv(index=False)``, the same text, written faster where every column is one pandas writes as
     Python does: int64, bool, float64 (``repr``; NaN as nothing) and strings without a comma, quote or line
     break (a missing one as nothing). Any other column, and the text is pandas' own. A comparison's curves are
-    such a table, up to 350,000 rows (the vanishing task's per-layer gradient norms): 1.3 s in pandas. Each
-    distinct value is written once and the rows take its text (a float by its bits, so that -0.0 stays -0.0)."""
+    such a table, up to 350,000 rows (the vanishing task's per-layer gradient norms): 1.3 s in pandas, 0.5-0.6
+    here. Each distinct value is written once and the rows take its text (a float by its bits, so that -0.0
+    stays -0.0)."""
     import numpy as np
     import pandas as pd
 
