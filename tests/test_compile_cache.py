@@ -371,3 +371,44 @@ def test_auto_takes_a_package_compiled_for_another_thread_count(monkeypatch, tmp
     assert (again.summary["compile_seconds"] > 0).all() and set(counts) == {1}
     assert torch.get_num_threads() == limit  # torch's setting restored
     assert np.array_equal(first.curves["value"].to_numpy(), again.curves["value"].to_numpy(), equal_nan=True)
+
+
+def test_cached_runs_eagerly_when_the_steps_program_is_ready_but_the_evaluations_is_not(monkeypatch, tmp_path):
+    """compile="cached" (the playground's) gives an all-compiled or an all-eager result, never compiled steps with
+    eager evaluations: a step's package written by a fit that evaluated nothing (or other splits) is not enough.
+    Once a fit with compile=True has written the evaluation's package too, "cached" runs both compiled."""
+    from collections import OrderedDict
+
+    import numpy as np
+
+    import descend
+    from descend import engine
+
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("DESCEND_PACKAGES", "1")
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    common = _small_fit()
+    descend.fit(compile=True, **{**common, "eval_every": 0})  # the step's package alone
+    assert len(list((tmp_path / "inductor-2" / "packages").iterdir())) == 1
+    calls = []
+    original = engine._CompiledEval.eager
+    monkeypatch.setattr(engine._CompiledEval, "eager", lambda self, w: calls.append(1) or original(self, w))
+
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # as a new process
+    with monkeypatch.context() as patched:
+        _forbid_compiling(patched)
+        cached = descend.fit(compile="cached", **common)
+    eager = descend.fit(compile=False, **common)
+    assert "compile_seconds" not in cached.summary.columns or (cached.summary["compile_seconds"] == 0).all()
+    assert calls  # the evaluations ran eagerly, and so did the steps: the eager numbers, bit for bit
+    assert np.array_equal(cached.curves["value"].to_numpy(), eager.curves["value"].to_numpy(), equal_nan=True)
+
+    compiled = descend.fit(compile=True, **common)  # writes the evaluation's package
+    assert len(list((tmp_path / "inductor-2" / "packages").iterdir())) == 2
+    calls.clear()
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    with monkeypatch.context() as patched:
+        _forbid_compiling(patched)
+        again = descend.fit(compile="cached", **common)
+    assert (again.summary["compile_seconds"] > 0).all() and not calls
+    assert np.array_equal(again.curves["value"].to_numpy(), compiled.curves["value"].to_numpy(), equal_nan=True)

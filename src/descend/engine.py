@@ -527,12 +527,20 @@ def train_cohort(
         # the programs this process holds, or reads from their packages on disk in milliseconds, run from the first
         # step; otherwise "cached" trains eagerly (never a compile) and "auto" decides after its probe
         candidate, hyper_0, shapes_0 = compiled_step(), _scheduled(kwargs, factors, 0), _shapes(plan)
+        evaluating = bool(evals) and eval_every > 0
 
-        found = candidate.ready(hyper_0, state, flat, x, y, shapes_0)
+        def ready() -> bool:
+            # "cached" runs compiled only when the evaluation's program is ready too: a result is then all compiled
+            # or all eager, never compiled steps with eager evaluations (and the playground, seeing it eager,
+            # compiles both on the side)
+            return candidate.ready(hyper_0, state, flat, x, y, shapes_0) and (
+                compile != "cached" or not evaluating or compiled_eval.ready(flat))
+
+        found = ready()
         # compiled for another thread count (the machine was busier or quieter then): still faster than eager steps
         for count in [] if found or threads is None else threads.others():
             torch.set_num_threads(count)
-            if found := candidate.ready(hyper_0, state, flat, x, y, shapes_0):
+            if found := ready():
                 threads.hold(count)
                 break
         if threads is not None and not found and torch.get_num_threads() != threads.count:
@@ -1440,8 +1448,9 @@ def train(
     the first steps in eager mode and compiles the rest when the time saved exceeds what compiling costs
     (:func:`worth_compiling`: less when a process of this user compiled the same programs before).
     ``compile=False`` never compiles. ``compile="cached"`` runs a group compiled only when this process holds its
-    programs or reads them from their packages, eagerly otherwise, and never compiles: for a server that answers at
-    once and compiles on the side (``descend play``). Compiled programs and packages are kept on disk in a
+    programs (the step's and the evaluation's) or reads them from their packages, eagerly otherwise (steps and
+    evaluations alike), and never compiles: for a server that answers at once and compiles on the side
+    (``descend play``). Compiled programs and packages are kept on disk in a
     per-user cache (``~/.cache/descend/inductor-2``, or ``$DESCEND_CACHE_DIR``), not under ``/tmp``. A program
     whose trace depends on something descend cannot name (a function, loss or rule of one's own, a closure, a
     tensor in a model's settings) is compiled in each process, as before.
