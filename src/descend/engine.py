@@ -1682,15 +1682,24 @@ class Runs:
             >>> step.tolist()
             [0, 5, 10, 15, 20]
         """
-        for r, res, j in self._located():
-            if r.index == run:
-                recorded = []
-                for split_, metric_, step, epoch, value in self._curves_of(res, j):
-                    if (split_, metric_) == (split, metric):
-                        return torch.tensor(step, dtype=torch.long).numpy(), epoch, value
-                    recorded.append(f"{split_}/{metric_}")
-                raise KeyError(f"no {split}/{metric} curve (recorded: {', '.join(recorded)})")
-        raise KeyError(f"no run {run} (runs 0..{len(self.runs) - 1})")
+        curves = self._curves_of_run(run)
+        if (split, metric) not in curves:
+            raise KeyError(f"no {split}/{metric} curve (recorded: {', '.join(f'{s}/{m}' for s, m in curves)})")
+        step, epoch, value = curves[split, metric]
+        return torch.tensor(step, dtype=torch.long).numpy(), epoch, value
+
+    def _curves_of_run(self, run: int) -> dict[tuple[str, str], tuple[Any, Any, Any]]:
+        """Every curve of one run by (split, metric), gathered at its first :meth:`curve` (a widget reads a dozen)."""
+        cache = self.__dict__.setdefault("_run_curves", {})
+        if run not in cache:
+            for r, res, j in self._located():
+                if r.index == run:
+                    cache[run] = {(split, metric): (step, epoch, value)
+                                  for split, metric, step, epoch, value in self._curves_of(res, j)}
+                    break
+            else:
+                raise KeyError(f"no run {run} (runs 0..{len(self.runs) - 1})")
+        return cache[run]
 
     @property
     def curves(self) -> Any:
