@@ -448,7 +448,8 @@ def train_cohort(
     :class:`CohortResult` per cohort, each the same as that cohort trained alone.
 
     ``plan[t]`` holds the sample indices of step t: ``[B]`` when all runs see the same batch (one data
-    seed, or seeds whose plans are the same: a full batch) or ``[K, B]`` per run. Each run's schedules multiply its hyperparameters step by step.
+    seed, or seeds whose plans are the same: a full batch) or ``[K, B]`` per run. Each run's schedules multiply
+    its hyperparameters step by step.
     ``compile=True`` runs the step (batch, forward, backward, clipping, update, divergence check) as one
     compiled program (:class:`_CompiledStep`), compiled for each batch shape before training starts; that
     time is ``compile_seconds``, apart from ``seconds``. ``compile="auto"`` runs compiled from the first step
@@ -1450,8 +1451,8 @@ def train(
     ``compile=False`` never compiles. ``compile="cached"`` runs a group compiled only when this process holds its
     programs (the step's and the evaluation's) or reads them from their packages, eagerly otherwise (steps and
     evaluations alike), and never compiles: for a server that answers at once and compiles on the side
-    (``descend play``). Compiled programs and packages are kept on disk in a
-    per-user cache (``~/.cache/descend/inductor-2``, or ``$DESCEND_CACHE_DIR``), not under ``/tmp``. A program
+    (``descend play``). Compiled programs and packages are kept on disk in a per-user cache
+    (``~/.cache/descend/inductor-2``, or ``$DESCEND_CACHE_DIR``), not under ``/tmp``. A program
     whose trace depends on something descend cannot name (a function, loss or rule of one's own, a closure, a
     tensor in a model's settings) is compiled in each process, as before.
 
