@@ -368,6 +368,52 @@ def test_save_writes_png_and_svg(tmp_path):
         F.save(fig, tmp_path, "a/b")
 
 
+@pytest.mark.parametrize(("mathtext", "plain"), [
+    (r"$\mathdefault{10^{-2}}$", "10⁻²"), (r"$\mathdefault{10^{12}}$", "10¹²"), (r"$\mathdefault{-10^{3}}$", "−10³"),
+    (r"$\mathdefault{2\times10^{-5}}$", "2×10⁻⁵"), (r"$\mathdefault{0.1}$", "0.1"), (r"$\mathdefault{-1}$", "−1"),
+    (r"$\mathdefault{0}$", "0"), ("", ""), ("step", "step"), (r"$\alpha$", r"$\alpha$"),
+])
+def test_a_power_of_ten_is_written_without_mathtext(mathtext, plain):
+    from descend.report.ticks import plain_power
+
+    assert plain_power(mathtext) == plain
+
+
+def test_log_axes_are_labelled_as_matplotlib_labels_them_without_mathtext(tmp_path, monkeypatch):
+    """Every log axis of a saved figure, including a colour bar's and one a figure function left with
+    matplotlib's own formatter: the labels matplotlib would write (minor ones included), as plain text, and
+    mathtext's parser (20-30 ms a label) never called while saving."""
+    from matplotlib import mathtext
+
+    from descend.report.figures.style import PlainLogFormatter
+    from descend.report.ticks import plain_power
+
+    fig = Figure(figsize=(4, 3))
+    ax = fig.subplots()
+    ax.loglog([1e-3, 1.0, 30.0], [1e-6, 1e-2, 5.0])
+    narrow = fig.add_axes((0.7, 0.7, 0.2, 0.2))
+    narrow.semilogy([0, 1], [2.0, 7.0])  # less than a decade: minor ticks labelled 2×10⁰ ... by matplotlib
+    expected = {}
+    for axis in (ax.xaxis, ax.yaxis, narrow.yaxis):
+        fig.draw_without_rendering()
+        expected[axis] = [plain_power(t.get_text()) for t in axis.get_ticklabels(which="both")]
+    assert any("×" in t for t in expected[narrow.yaxis]) and any("⁻" in t for t in expected[ax.yaxis])
+    parsed = []
+    original = mathtext.MathTextParser.parse
+    monkeypatch.setattr(mathtext.MathTextParser, "parse", lambda self, s, *a, **k: (
+        parsed.append(s), original(self, s, *a, **k))[1])
+    F.save(fig, tmp_path, "logs", formats=("png",))
+    for axis, labels in expected.items():
+        assert isinstance(axis.get_major_formatter(), PlainLogFormatter)
+        assert [t.get_text() for t in axis.get_ticklabels(which="both")] == labels
+    assert parsed == []
+    bar = F.landscape(_LogBowl(), {0: np.array([[-2.0, 3.0], [2.0, -1.0]])}, {0: "gd"})
+    (axis,) = [ax.yaxis for ax in bar.axes if ax.get_label() == "<colorbar>"]
+    assert isinstance(axis.get_major_formatter(), PlainLogFormatter)
+    F.save(bar, tmp_path, "bar", formats=("png",))
+    assert parsed == [] and any("⁻" in t.get_text() or "⁰" in t.get_text() for t in axis.get_ticklabels())
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
@@ -495,10 +541,10 @@ def _labels(axis) -> list[str]:
 
 
 def _round(text: str) -> bool:
-    """A tick label that is a short round number: 3 significant digits at most ("0.02", "10^{-2}" style)."""
+    """A tick label that is a short round number: 3 significant digits at most ("0.02", "10⁻²" style)."""
     plain = text.replace("\N{MINUS SIGN}", "-")
-    if "$" in plain:  # matplotlib's 10^k
-        return bool(re.fullmatch(r"\$\\mathdefault\{10\^\{-?\d+\}\}\$", plain))
+    if plain.startswith("10") and len(plain) > 2 and plain[2] in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻":  # a power of ten
+        return bool(re.fullmatch("10⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+", plain))
     return float(plain) == float(f"{float(plain):.3g}") and len(plain.lstrip("-").replace(".", "").strip("0")) <= 3
 
 
@@ -541,6 +587,13 @@ class Bowl:
         b = torch.linspace(*self.domain[1], n, dtype=torch.float64)
         A, B = torch.meshgrid(a, b, indexing="xy")
         return A, B, 0.3 + 0.5 * (A - 2) ** 2 + 0.6 * (B + 1) ** 2 + 0.4 * (A - 2) * (B + 1)
+
+
+@dataclass
+class _LogBowl(Bowl):
+    """The bowl on a log colour scale (J − min J from 0 to 230: several powers of ten)."""
+
+    log_scale: bool = True
 
 
 def test_colour_bar_ticks_are_round():

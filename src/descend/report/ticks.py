@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import math
+import re
 
 
 def round_log_ticks(low: float, high: float) -> list[float] | None:
@@ -44,3 +45,28 @@ def round_log_ticks(low: float, high: float) -> list[float] | None:
 def label(value: float) -> str:
     """A tick's label: three significant digits, no trailing zeros."""
     return f"{value:.3g}"
+
+
+#: Superscript digits and signs: a power of ten written as plain text.
+_SUPERSCRIPT = str.maketrans("0123456789-+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺")
+_MATH_POWER = re.compile(r"\$\\mathdefault\{(-?)(?:([0-9.]+)\\times)?([0-9.]+)\^\{(-?\d+)\}\}\$")
+_MATH_NUMBER = re.compile(r"\$\\mathdefault\{(-?[0-9.]+(?:e[-+]?\d+)?)\}\$")
+
+
+def plain_power(text: str) -> str:
+    r"""A label of matplotlib's log axes (``$\mathdefault{10^{-2}}$``, ``$\mathdefault{2\times10^{3}}$``,
+    ``$\mathdefault{0.1}$``) as the same text without mathtext: ``10⁻²``, ``2×10³``, ``0.1``, with a true minus
+    sign. Any other text is returned as it is.
+
+    >>> plain_power(r"$\mathdefault{10^{-2}}$"), plain_power(r"$\mathdefault{-2\times10^{3}}$")
+    ('10⁻²', '−2×10³')
+    >>> plain_power(r"$\mathdefault{1}$"), plain_power("step")
+    ('1', 'step')
+    """
+    if match := _MATH_POWER.fullmatch(text):
+        sign, coefficient, base, exponent = match.groups()
+        return ("−" if sign else "") + (f"{coefficient}×" if coefficient else "") + base + \
+            exponent.translate(_SUPERSCRIPT)
+    if match := _MATH_NUMBER.fullmatch(text):
+        return match.group(1).replace("-", "−")
+    return text

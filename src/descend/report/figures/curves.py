@@ -691,7 +691,7 @@ def grad_norms(
     axes[0].autoscale_view()
     _log_ticks(axes[0])
     for ax in axes[::cols_n]:
-        ax.set_ylabel(r"gradient norm $\|\nabla J\|_2$ (log scale)")
+        ax.set_ylabel("gradient norm ‖∇J‖₂ (log scale)")
     handles = [Line2D([], [], color=line_colours[line], label=line) for line in lines]
     _legend_right(axes[min(cols_n, len(chosen)) - 1], handles, title="layer" if by == "layer" else "parameter")
     _suptitle(fig, title, "gradient norm per " + ("layer" if by == "layer" else "parameter tensor") + " over steps")

@@ -32,6 +32,7 @@ from .style import (
     DIVERGED_MARK,
     POINT_STYLES,
     STATUS_MARKS,
+    PlainLogFormatter,
     _check_title,
     _legend,
     _status_handles,
@@ -90,7 +91,7 @@ def _contour_panel(fig: Figure, ax, grid: _Grid, *, colorbar: bool = True) -> No
     if colorbar:
         name = "J − min J (log colour scale)" if grid.log else "J"
         # round ticks: a contour set's colour bar would otherwise be ticked at its levels (92.1, 184.1, ...)
-        ticks = (dict(ticks=ticker.LogLocator(), format=ticker.LogFormatterSciNotation()) if grid.log
+        ticks = (dict(ticks=ticker.LogLocator(), format=PlainLogFormatter()) if grid.log
                  else dict(ticks=ticker.MaxNLocator(7), format=ticker.FuncFormatter(lambda v, _: f"{v:.4g}")))
         fig.colorbar(filled, ax=ax, label=name, shrink=0.9, **ticks)
     (a0, a1), (b0, b1) = grid.domain
