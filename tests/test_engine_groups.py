@@ -176,3 +176,84 @@ def test_stopped_runs_leave_a_group_and_a_cohort_with_none_left_leaves_it(monkey
     pd.testing.assert_frame_equal(together.curves, kept.curves, check_exact=True)
     for i in together.params:
         assert (together.paths[i] == kept.paths[i]).all()
+
+
+# -- groups trained in two processes (descend._forked) ---------------------------------------------------------------
+
+
+def _ellipse_specs(steps_schedule: bool = False) -> tuple:
+    """The ellipse with four optimizers at four batch sizes and two seeds: four groups, each small (one thread);
+    a schedule of its own (a closure, which cannot be pickled) on one optimizer when asked."""
+    task = tasks.get("ellipse")
+    problem = task.problem()
+    sizes = [None, 1, 32, descend.data.hybrid(32, 8, 512)]
+    extra = {"schedules": {"lr": lambda t: 1.0 / (1.0 + 0.01 * t)}} if steps_schedule else {}
+    specs = [RunSpec(optimizer=name, hyper={"lr": 0.02}, batch_size=b, seed=seed, **(extra if name == "adam" else {}))
+             for name in OPTIMIZERS for b in sizes for seed in (0, 1)]
+    return problem, specs
+
+
+def _assert_identical(a, b) -> None:
+    """Two trainings of the same runs: the same records, bit for bit (the wall times apart)."""
+    left = a.summary.drop(columns=[c for c in a.summary.columns if c.endswith("seconds")])
+    right = b.summary.drop(columns=[c for c in b.summary.columns if c.endswith("seconds")])
+    pd.testing.assert_frame_equal(left, right, check_exact=True)
+    pd.testing.assert_frame_equal(a.curves, b.curves, check_exact=True)
+    assert a.paths.keys() == b.paths.keys()
+    for k in a.paths:
+        assert torch.equal(torch.as_tensor(a.paths[k]).nan_to_num(7.0), torch.as_tensor(b.paths[k]).nan_to_num(7.0))
+
+
+def test_groups_trained_in_two_processes_equal_one_process():
+    from descend import _forked
+
+    problem, specs = _ellipse_specs(steps_schedule=True)
+    one = engine.train(problem, specs, steps=120, compile=False)
+    started, failed = _forked.started, _forked.failed
+    events = []
+    two = engine.train(problem, specs, steps=120, compile=False, processes=2, progress=events.append)
+    assert (_forked.started, _forked.failed) == (started + 1, failed)  # a child trained, and its result came
+    assert len(engine.plan_groups(engine.plan_cohorts(one.runs))) == 4
+    _assert_identical(one, two)
+    assert [r.cohort for r in two.results] == [r.cohort for r in one.results]
+    # each group's last step is told once, and the runs done add up to every run
+    last = [e for e in events if e["step"] == e["steps"]]
+    assert sorted(e["cohort"] for e in last) == [1, 2, 3, 4]
+    assert max(e["runs_done"] for e in events) == len(specs) == last[-1]["runs_done"]
+
+
+def test_a_child_that_fails_or_hangs_leaves_its_groups_to_the_parent(monkeypatch):
+    import os
+    import time
+
+    from descend import _forked
+
+    problem, specs = _ellipse_specs()
+    one = engine.train(problem, specs, steps=60, compile=False)
+    for behaviour in (lambda: os._exit(3), lambda: time.sleep(3600)):
+        monkeypatch.setattr(_forked, "_in_child", behaviour)
+        monkeypatch.setattr(_forked, "SILENCE_LIMIT", 2.0)
+        failed = _forked.failed
+        started = time.perf_counter()
+        two = engine.train(problem, specs, steps=60, compile=False, processes=2)
+        assert _forked.failed == failed + 1 and time.perf_counter() - started < 60
+        _assert_identical(one, two)
+
+
+def test_two_processes_only_where_they_can_change_nothing(monkeypatch):
+    from descend import _forked
+
+    problem, specs = _ellipse_specs()
+    started = _forked.started
+    engine.train(problem, specs, steps=5, compile=False, processes=1)
+    engine.train(problem, specs, steps=5, compile="auto", processes=2)  # a program may be compiled: one process
+    engine.train(problem, specs[:2], steps=5, compile=False, processes=2)  # one group
+    engine.train(problem, specs, steps=5, compile=False, processes=2, stop=lambda: False)  # a stop: one process
+    assert _forked.started == started
+    with pytest.raises(ValueError, match="processes=0 must be a whole number >= 1"):
+        engine.train(problem, specs, steps=5, processes=0)
+    monkeypatch.setenv(_forked.PROCESSES_VARIABLE, "1")
+    assert _forked.processes() == 1
+    monkeypatch.setenv(_forked.PROCESSES_VARIABLE, "two")
+    with pytest.raises(ValueError, match="DESCEND_PROCESSES='two' must be a whole number"):
+        _forked.processes()

@@ -353,6 +353,11 @@ def compare_command(
     import time
     import warnings
 
+    from .report.render import warm_up
+
+    # the report's drawing processes get ready on the other core while this one imports torch (before training,
+    # which may take both cores: descend.engine.train's processes)
+    warm_up()
     from . import compare as cmp
     from .report.build import check_json, check_out, write_report
     from .report.timings import since_start
@@ -374,9 +379,6 @@ def compare_command(
         typer.echo(f"training {len(resolved.optimizers)} optimizers on {built.name}, {cmp.mode_text(resolved)}; "
                    "Ctrl-C stops and writes the report from what finished", err=True)
     timings = {"startup": startup, "task": time.perf_counter() - started}
-    from .report.render import warm_up
-
-    warm_up()  # the report's drawing processes get ready on the other core while this one trains
     from .report.build import prefetch_surface
 
     prefetch_surface(built, animation=not no_animation)  # and its surface's grids are evaluated there too

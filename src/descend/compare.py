@@ -161,7 +161,9 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     """Run the comparison that ``config`` describes (see :func:`resolve`) on ``task``.
 
     Without a search (``defaults`` and ``same-lr`` modes) every optimizer's runs train in one engine call, so
-    that optimizers sharing their batches train as one group (the same numbers as one fit per optimizer).
+    that optimizers sharing their batches train as one group (the same numbers as one fit per optimizer), and
+    small groups train in two processes where two cores allow it (:func:`descend._forked.processes`; the same
+    numbers as in one).
     Where two seeds cannot give different runs (:func:`seeds_can_differ`: a full batch, an initialisation
     that ignores the seed, an optimizer that draws nothing), one seed (the first) is run instead of
     ``config.seeds``, and the table's notes say so. The selection of what each label is reported at is made
@@ -171,6 +173,7 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     """
     import pandas as pd
 
+    from ._forked import processes
     from .engine import RANDOM_SEARCH, train
     from .optim import get
 
@@ -212,7 +215,7 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
             labels += [spec.label] * len(mine)
             sizes.append(len(mine))
         result = train(problem, specs, target=config.target, progress=progress, dtype=dtype, compile=config.compile,
-                       **budget)
+                       processes=processes(), **budget)
         combined = result.summary
         by_index = {r.index: r for r in result.runs}
         hyper = list(dict.fromkeys(k for r in result.runs for k in r.hyper))

@@ -1,0 +1,206 @@
+"""Part of a training in a forked child process: :func:`descend.engine.train` hands some of its groups to one.
+
+The small groups of a comparison (two parameters, a few dozen runs) each run on one thread, and their steps are
+Python-bound: one process holding the GIL is one core. A child forked from the training process (it has every
+import and the data already) trains some of the groups on the other core and sends their results back through a
+pipe, as pickled tensors; the parent trains the rest meanwhile. Each group's numbers are its own whichever
+process trains it: a group runs on one thread, and shares nothing with the others.
+
+The child:
+- sends progress events and then its result (or its error's text), each one message (a length, then the pickle);
+- never enters an OpenMP parallel region (one intra-op thread: GNU OpenMP's threads do not survive a fork);
+- ends with ``os._exit``, so that none of the parent's exit handlers, buffers or threads run twice.
+
+:class:`Child` is the parent's side. Ctrl-C reaches both processes from a terminal; the parent also passes it on
+(:meth:`Child.interrupt`), and each keeps what finished. A child that ends without a result (killed, or failing)
+or says nothing for :data:`SILENCE_LIMIT` seconds leaves its groups to the parent, which trains them itself.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import struct
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+#: The environment variable that sets how many processes train a comparison's groups: ``1`` keeps them in one.
+PROCESSES_VARIABLE = "DESCEND_PROCESSES"
+
+#: Children forked in this process so far, and those whose result never came (their groups then trained in the
+#: parent): the tests read them, so that a split that quietly trained in one process fails.
+started = 0
+failed = 0
+
+#: Seconds without a word from a child (its progress comes every few steps of a small group) after which it is
+#: taken as stuck, ended, and its groups trained by the parent.
+SILENCE_LIMIT = 120.0
+
+_HEADER = struct.Struct("<Q")
+_IN_CHILD = False
+
+
+def processes() -> int:
+    """How many processes may train a comparison's groups: :data:`PROCESSES_VARIABLE` if set, else 2 where this
+    process may run on two cores or more, else 1. Always 1 in a child (it never forks again) and off Linux (macOS
+    does not support forking a process that has started system frameworks' threads; Windows cannot fork)."""
+    given = os.environ.get(PROCESSES_VARIABLE, "").strip()
+    if given:
+        try:
+            count = int(given)
+        except ValueError:
+            raise ValueError(f"{PROCESSES_VARIABLE}={given!r} must be a whole number (1: one process)") from None
+        if count < 1:
+            raise ValueError(f"{PROCESSES_VARIABLE}={given!r} must be at least 1 (1: one process)")
+    else:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        count = 2 if cores >= 2 else 1
+    return 1 if _IN_CHILD or not sys.platform.startswith("linux") else min(count, 2)
+
+
+def _send(fd: int, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _in_child() -> None:
+    """What the child does first: one intra-op thread; nothing written to the terminal (a lock another thread
+    of the parent held when it forked, such as a progress bar's on stderr, is never released here); one
+    KeyboardInterrupt at most. The tests replace it to make a child fail or hang."""
+    import warnings
+
+    import torch
+
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore")
+    sys.stdout = sys.stderr = open(os.devnull, "w")
+    signal.signal(signal.SIGINT, _interrupted_once)
+
+
+def _interrupted_once(signum: int, frame: Any) -> None:
+    """Ctrl-C in the child: one KeyboardInterrupt, however many times it comes (the terminal sends it to both
+    processes, and the parent passes it on too), so that the child's result is sent whole."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+class Child:
+    """``work(send)`` in a forked child, where ``send(event)`` passes a progress event to the parent; its result
+    comes back through :meth:`result`."""
+
+    def __init__(self, work: Callable[[Callable[[Any], None]], Any]) -> None:
+        global started
+        reading, writing = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: compute, send, leave without running anything of the parent's
+            global _IN_CHILD
+            _IN_CHILD = True
+            code = 0
+            try:
+                os.close(reading)
+                _in_child()
+                result = work(lambda event: _send(writing, ("progress", event)))
+                _send(writing, ("result", result))
+            except BaseException as e:  # noqa: BLE001  (the parent trains these groups itself)
+                code = 1
+                try:
+                    _send(writing, ("error", f"{type(e).__name__}: {e}"))
+                except BaseException:  # noqa: BLE001
+                    pass
+            finally:
+                os._exit(code)
+        started += 1
+        os.close(writing)
+        self.pid, self.fd, self.buffer, self.done = pid, reading, b"", False
+        self.early: tuple[str, Any] | None = None  # a result that arrived while progress was being passed on
+
+    def _messages(self, wait: bool) -> Iterator[tuple[str, Any]]:
+        """The complete messages that have arrived (waiting for one when ``wait``); ("eof", None) at the end."""
+        while not self.done:
+            ready, _, _ = select.select([self.fd], [], [], None if wait else 0)
+            if not ready:
+                return
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                self.done = True
+                yield "eof", None
+                return
+            self.buffer += chunk
+            while len(self.buffer) >= _HEADER.size:
+                (size,) = _HEADER.unpack_from(self.buffer)
+                if len(self.buffer) < _HEADER.size + size:
+                    break
+                message = pickle.loads(self.buffer[_HEADER.size:_HEADER.size + size])
+                self.buffer = self.buffer[_HEADER.size + size:]
+                yield message
+                if message[0] != "progress":
+                    return
+
+    def poll(self, progress: Callable[[Any], None]) -> None:
+        """Pass on the progress events that have arrived, without waiting (nothing more once the result is in)."""
+        if self.early is not None:
+            return
+        for kind, value in self._messages(wait=False):
+            if kind == "progress":
+                progress(value)
+            else:  # a result before the parent asked: kept for result()
+                self.early = (kind, value)
+                return
+
+    def result(self, progress: Callable[[Any], None]) -> tuple[bool, Any]:
+        """Wait for the child's result, passing on its progress: ``(True, result)``, or ``(False, why)`` when it
+        failed, died or said nothing for :data:`SILENCE_LIMIT` seconds (it is then ended). Ctrl-C meanwhile is
+        passed on to the child, whose result then covers what it finished."""
+        outcome: tuple[bool, Any] | None = None
+        if self.early is not None:
+            kind, value = self.early
+            outcome = (True, value) if kind == "result" else (
+                False, value if kind == "error" else "the process ended without a result")
+        while outcome is None:
+            if self.done:  # the end already read, and no result before it
+                outcome = (False, "the process ended without a result")
+                break
+            try:
+                if not select.select([self.fd], [], [], SILENCE_LIMIT)[0]:
+                    os.kill(self.pid, signal.SIGKILL)
+                    outcome = (False, f"no word from the process for {SILENCE_LIMIT:g} s")
+                    break
+                for kind, value in self._messages(wait=False):
+                    if kind == "progress":
+                        progress(value)
+                    elif kind == "result":
+                        outcome = (True, value)
+                    else:
+                        outcome = (False, value if kind == "error" else "the process ended without a result")
+                    if outcome is not None:
+                        break
+            except KeyboardInterrupt:
+                self.interrupt()
+        self._reap()
+        if not outcome[0]:
+            global failed
+            failed += 1
+        return outcome
+
+    def interrupt(self) -> None:
+        """Ctrl-C for the child too (it stops after its current step and sends what it finished)."""
+        try:
+            os.kill(self.pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
+
+    def _reap(self) -> None:
+        os.close(self.fd)
+        while True:
+            try:
+                os.waitpid(self.pid, 0)
+                return
+            except ChildProcessError:
+                return
+            except KeyboardInterrupt:
+                continue
