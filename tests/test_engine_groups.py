@@ -257,3 +257,13 @@ def test_two_processes_only_where_they_can_change_nothing(monkeypatch):
     monkeypatch.setenv(_forked.PROCESSES_VARIABLE, "two")
     with pytest.raises(ValueError, match="DESCEND_PROCESSES='two' must be a whole number"):
         _forked.processes()
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 32, 250, descend.data.hybrid(32, 8, 512), descend.data.hybrid(5, 2, 40)])
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_a_groups_planned_steps_are_its_plans_steps(batch_size, drop_last):
+    """How two processes share out groups (their steps, known before any plan is made) is the plans' own count."""
+    for budget in ({"steps": 37}, {"epochs": 3}):
+        plan = descend.data.batches(600, batch_size=batch_size, seed=0, drop_last=drop_last, **budget)
+        assert engine._planned_steps(batch_size, 600, budget.get("steps"), budget.get("epochs"),
+                                     drop_last) == len(plan.indices)

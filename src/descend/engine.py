@@ -1471,7 +1471,7 @@ def train(
     when there are several groups, each small enough for one thread (:func:`shared_out`), with
     ``compile=False`` and neither a ``monitor`` nor a ``stop``: such steps are Python-bound, one core per
     process. The results are the same, bit for bit (tests/test_engine_groups.py); the ellipse comparison's four
-    groups trained in 1.5-2.2 s instead of 2.7-3.5 s. Ctrl-C stops both processes, each keeping what finished.
+    groups trained in 2.0-2.6 s instead of 2.8-3.7 s. Ctrl-C stops both processes, each keeping what finished.
     ``descend compare`` asks for it where two cores are free to use (:func:`descend._forked.processes`).
     """
     if (steps is None) == (epochs is None):
@@ -1501,16 +1501,20 @@ def train(
     # cohorts that share a plan train as one program, unless a monitor judges each cohort on its own (its stop
     # ends its cohort)
     groups = plan_groups(cohorts) if monitor is None else [[c] for c in cohorts]
-    prepared = [_prepare_group(group, m, steps, epochs, drop_last, eval_every, problem, dtype) for group in groups]
+    plan = functools.partial(_prepare_group, m=m, steps=steps, epochs=epochs, drop_last=drop_last,
+                             eval_every=eval_every)
     if processes > 1 and compile is False and monitor is None and stop is None and len(groups) > 1 and all(
-            p.small for p in prepared):
-        results = _train_in_two_processes(problem, runs, groups, prepared, progress, hooks, target=target,
-                                          stop_at_target=stop_at_target, record_path=record_path,
+            _small(group, m, problem, dtype) for group in groups):
+        results = _train_in_two_processes(problem, runs, groups, plan, progress, hooks,
+                                          [_planned_steps(group[0].batch_size, m, steps, epochs, drop_last)
+                                           for group in groups],
+                                          target=target, stop_at_target=stop_at_target, record_path=record_path,
                                           record_grad_norms=record_grad_norms, dtype=dtype, compile=False,
                                           eval_start=eval_start)
         return Runs(runs, results, problem)
     runs_done = 0
-    for c, (group, (_, indices, every, shared)) in enumerate(zip(groups, prepared)):
+    for c, group in enumerate(groups):
+        indices, every, shared = plan(group)  # each group's batches when it starts (a long plan takes seconds)
         members = [run for cohort in group for run in cohort.runs]
         hooks.report_progress_to(None if progress is None else _reporter(progress, c, len(groups), len(members),
                                                                          len(indices), runs_done, len(runs),
@@ -1525,18 +1529,9 @@ def train(
     return Runs(runs, results, problem)
 
 
-class _Prepared(NamedTuple):
-    """A group's batches, as :func:`train` plans them before training: whether it is small (its steps on one
-    thread: :func:`shared_out`), the step's sample indices, the evaluations' cadence, a plan (for the epochs)."""
-
-    small: bool
-    indices: Any
-    every: int
-    shared: Any
-
-
-def _prepare_group(group: Sequence[Cohort], m: int, steps: int | None, epochs: int | None, drop_last: bool,
-                   eval_every: int | None, problem: Problem, dtype: torch.dtype) -> _Prepared:
+def _prepare_group(group: Sequence[Cohort], *, m: int, steps: int | None, epochs: int | None, drop_last: bool,
+                   eval_every: int | None) -> tuple[Any, int, Any]:
+    """A group's batches: the step's sample indices, the evaluations' cadence, and a plan (for the epochs)."""
     from . import data as data_module
 
     members = [run for cohort in group for run in cohort.runs]
@@ -1552,9 +1547,26 @@ def _prepare_group(group: Sequence[Cohort], m: int, steps: int | None, epochs: i
     else:
         indices = data_module.stack_plans(plans, [run.seed for run in members]).indices
     every = eval_every if eval_every is not None else max(1, len(indices) // 20)
-    update = len(members) * _parameter_count(problem.model, dtype)
-    small = first.optimizer != RANDOM_SEARCH and not shared_out(update * _widest_batch(indices), update)
-    return _Prepared(small, indices, every, shared)
+    return indices, every, shared
+
+
+def _small(group: Sequence[Cohort], m: int, problem: Problem, dtype: torch.dtype) -> bool:
+    """Whether a group's steps stay on one thread whatever its batches (:func:`shared_out` at the largest batch
+    there can be, the whole training set), so that its records do not depend on the process that trains it."""
+    update = sum(len(cohort.runs) for cohort in group) * _parameter_count(problem.model, dtype)
+    return group[0].optimizer != RANDOM_SEARCH and not shared_out(update * m, update)
+
+
+def _planned_steps(batch_size: Any, m: int, steps: int | None, epochs: int | None, drop_last: bool) -> int:
+    """A group's steps, without its plan: ``steps``, or each epoch's batches (a batch-size schedule's too)."""
+    if steps is not None:
+        return steps
+    total = 0
+    for epoch in range(epochs or 0):
+        b = batch_size(epoch) if callable(batch_size) else batch_size
+        b = m if b is None else min(int(b), m)
+        total += m // b if drop_last else -(-m // b)
+    return total
 
 
 def _train_group(problem: Problem, group: Sequence[Cohort], indices: Any, every: int, shared: Any, hooks: _Hooks,
@@ -1575,18 +1587,20 @@ def _train_group(problem: Problem, group: Sequence[Cohort], indices: Any, every:
 
 
 def _train_in_two_processes(problem: Problem, runs: list[Run], groups: list[list[Cohort]],
-                            prepared: list[_Prepared], progress: Callable[[Mapping[str, Any]], Any] | None,
-                            hooks: _Hooks, **options: Any) -> list[CohortResult]:
+                            plan: Callable[[Sequence[Cohort]], tuple[Any, int, Any]],
+                            progress: Callable[[Mapping[str, Any]], Any] | None, hooks: _Hooks,
+                            planned: list[int], **options: Any) -> list[CohortResult]:
     """:func:`train`'s groups shared out between this process and a forked child (:mod:`descend._forked`),
     each group's results the same as in one process (a small group runs on one thread and shares nothing).
 
-    The groups go to the two processes by their cost (steps × cohorts, the longest first). This process passes
-    on the child's progress between its own steps: every step of its own groups, the last step of the child's.
-    Ctrl-C stops both after their current step; the results then cover the groups that finished and the steps
-    done of those cut short. A child that fails or dies leaves its groups to this process, which trains them."""
+    The groups go to the two processes by their cost (``planned`` steps × cohorts, the longest first); each
+    process plans a group's batches when it starts it. This process passes on the child's progress between its
+    own steps: every step of its own groups, the last step of the child's. Ctrl-C stops both after their
+    current step; the results then cover the groups that finished and the steps done of those cut short. A
+    child that fails, dies or hangs leaves its groups to this process, which trains them."""
     from . import _forked
 
-    cost = [len(p.indices) * len(group) for group, p in zip(groups, prepared)]
+    cost = [steps * len(group) for group, steps in zip(groups, planned)]
     mine: list[int] = []
     theirs: list[int] = []
     for c in sorted(range(len(groups)), key=lambda c: -cost[c]):
@@ -1596,48 +1610,47 @@ def _train_in_two_processes(problem: Problem, runs: list[Run], groups: list[list
     sizes = [sum(len(cohort.runs) for cohort in group) for group in groups]
     finished = [0]  # runs of the groups done so far, in either process
 
-    def train_these(which: list[int], on_step: Callable[[int, int], None]) -> tuple[dict[int, list[Any]], bool]:
+    def train_these(which: list[int], on_step: Callable[[int, int, int], None]
+                    ) -> tuple[dict[int, list[Any]], bool]:
         """Train the groups ``which`` one after the other: their results, and whether training was interrupted."""
         done: dict[int, list[Any]] = {}
         try:
             for c in which:
-                hooks.report_progress_to(lambda t, c=c: on_step(c, t))
-                done[c] = _train_group(problem, groups[c], prepared[c].indices, prepared[c].every,
-                                       prepared[c].shared, hooks, **options)
+                indices, every, shared = plan(groups[c])
+                hooks.report_progress_to(lambda t, c=c, n=len(indices): on_step(c, t, n))
+                done[c] = _train_group(problem, groups[c], indices, every, shared, hooks, **options)
                 if any(result.interrupted for result in done[c]):
                     return done, True
         except KeyboardInterrupt:  # between two groups
             return done, True
         return done, False
 
-    def tell(c: int, t: int) -> None:
+    def tell(c: int, t: int, steps: int) -> None:
         """A step of group ``c`` as :func:`train`'s progress event (runs_done counts the groups finished)."""
-        last = t + 1 == len(prepared[c].indices)
-        if last:
+        if t + 1 == steps:
             finished[0] += sizes[c]
         if progress is not None:
-            progress({"cohort": c + 1, "cohorts": len(groups), "step": t + 1, "steps": len(prepared[c].indices),
-                      "runs": sizes[c], "runs_done": finished[0], "runs_total": len(runs),
-                      "members": len(groups[c])})
+            progress({"cohort": c + 1, "cohorts": len(groups), "step": t + 1, "steps": steps, "runs": sizes[c],
+                      "runs_done": finished[0], "runs_total": len(runs), "members": len(groups[c])})
 
     def in_child(send: Callable[[Any], None]) -> tuple[dict[int, list[Any]], bool]:
         # word every tenth step (the parent's sign of life) and at each group's last (its progress event)
         done, interrupted = train_these(
-            theirs, lambda c, t: send((c, t)) if t % 10 == 9 or t + 1 == len(prepared[c].indices) else None)
+            theirs, lambda c, t, steps: send((c, t, steps)) if t % 10 == 9 or t + 1 == steps else None)
         # the cohorts stay here (a schedule may be a function that cannot be pickled): only the records travel
         return {c: [dataclasses.replace(r, cohort=None) for r in results] for c, results in done.items()}, \
             interrupted
 
     child = _forked.Child(in_child)
 
-    def forward(message: tuple[int, int]) -> None:  # the child's groups count when they finish
-        c, t = message
-        if t + 1 == len(prepared[c].indices):
-            tell(c, t)
+    def forward(message: tuple[int, int, int]) -> None:  # the child's groups count when they finish
+        c, t, steps = message
+        if t + 1 == steps:
+            tell(c, t, steps)
 
-    def own_step(c: int, t: int) -> None:
+    def own_step(c: int, t: int, steps: int) -> None:
         child.poll(forward)
-        tell(c, t)
+        tell(c, t, steps)
 
     try:
         done, interrupted = train_these(mine, own_step)
@@ -1651,7 +1664,7 @@ def _train_in_two_processes(problem: Problem, runs: list[Run], groups: list[list
     if ok:
         for c, results in answer[0].items():
             done[c] = [dataclasses.replace(r, cohort=cohort) for r, cohort in zip(results, groups[c])]
-    elif not interrupted:  # the child failed or died: its groups here, one after the other
+    elif not interrupted:  # the child failed, died or hung: its groups here, one after the other
         part, _ = train_these(theirs, tell)
         done.update(part)
     return [result for c in sorted(done) for result in done[c]]
