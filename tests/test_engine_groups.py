@@ -263,7 +263,9 @@ def test_two_processes_only_where_they_can_change_nothing(monkeypatch):
 @pytest.mark.parametrize("drop_last", [False, True])
 def test_a_groups_planned_steps_are_its_plans_steps(batch_size, drop_last):
     """How two processes share out groups (their steps, known before any plan is made) is the plans' own count."""
+    from descend.data.batches import plan_length
+
     for budget in ({"steps": 37}, {"epochs": 3}):
         plan = descend.data.batches(600, batch_size=batch_size, seed=0, drop_last=drop_last, **budget)
-        assert engine._planned_steps(batch_size, 600, budget.get("steps"), budget.get("epochs"),
-                                     drop_last) == len(plan.indices)
+        assert plan_length(600, batch_size, drop_last=drop_last, steps=budget.get("steps"),
+                           epochs=budget.get("epochs")) == len(plan.indices)

@@ -8,6 +8,7 @@ any work starts instead of surfacing as a traceback from deep inside torch.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -53,6 +54,18 @@ POSITIVE = Interval(0.0, closed_low=False)
 UNIT = Interval(0.0, 1.0, closed_high=True)  # [0, 1]
 UNIT_OPEN = Interval(0.0, 1.0)  # [0, 1): betas, EMA decay rates
 ANY = Interval()
+
+
+def whole_number_variable(name: str, meaning: str) -> int | None:
+    """The environment variable ``name`` as a whole number, None when it is unset or blank; a ValueError naming
+    it and what its number means (``meaning``, e.g. "1: one process") when it is not a whole number."""
+    given = os.environ.get(name, "").strip()
+    if not given:
+        return None
+    try:
+        return int(given)
+    except ValueError:
+        raise ValueError(f"{name}={given!r} must be a whole number ({meaning})") from None
 
 
 def check_choice(name: str, value: object, choices: Iterable[object]) -> object:

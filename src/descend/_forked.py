@@ -47,17 +47,14 @@ def processes() -> int:
     """How many processes may train a comparison's groups: :data:`PROCESSES_VARIABLE` if set, else 2 where this
     process may run on two cores or more, else 1. Always 1 in a child (it never forks again) and off Linux (macOS
     does not support forking a process that has started system frameworks' threads; Windows cannot fork)."""
-    given = os.environ.get(PROCESSES_VARIABLE, "").strip()
-    if given:
-        try:
-            count = int(given)
-        except ValueError:
-            raise ValueError(f"{PROCESSES_VARIABLE}={given!r} must be a whole number (1: one process)") from None
-        if count < 1:
-            raise ValueError(f"{PROCESSES_VARIABLE}={given!r} must be at least 1 (1: one process)")
-    else:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        count = 2 if cores >= 2 else 1
+    from ._checks import whole_number_variable
+    from ._machine import usable_cores
+
+    count = whole_number_variable(PROCESSES_VARIABLE, "1: one process")
+    if count is None:
+        count = 2 if usable_cores() >= 2 else 1
+    elif count < 1:
+        raise ValueError(f"{PROCESSES_VARIABLE}={count} must be at least 1 (1: one process)")
     return 1 if _IN_CHILD or not sys.platform.startswith("linux") else min(count, 2)
 
 

@@ -16,7 +16,13 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["Others", "busy_seconds", "load", "others_busy", "own_seconds", "spare_cores", "wait_until_quiet"]
+__all__ = ["Others", "busy_seconds", "load", "others_busy", "own_seconds", "spare_cores", "usable_cores",
+           "wait_until_quiet"]
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity, or the machine's cores where that is not known."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def load() -> float:

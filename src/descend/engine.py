@@ -1468,7 +1468,7 @@ def train(
     each run got).
 
     ``processes=2`` trains the groups in two processes, this one and a forked child (:mod:`descend._forked`),
-    when there are several groups, each small enough for one thread (:func:`shared_out`), with
+    when there are several groups, each small enough for one thread at any batch size (:func:`shared_out`), with
     ``compile=False`` and neither a ``monitor`` nor a ``stop``: such steps are Python-bound, one core per
     process. The results are the same, bit for bit (tests/test_engine_groups.py); the ellipse comparison's four
     groups trained in 2.0-2.6 s instead of 2.8-3.7 s. Ctrl-C stops both processes, each keeping what finished.
@@ -1503,14 +1503,15 @@ def train(
     groups = plan_groups(cohorts) if monitor is None else [[c] for c in cohorts]
     plan = functools.partial(_prepare_group, m=m, steps=steps, epochs=epochs, drop_last=drop_last,
                              eval_every=eval_every)
-    if processes > 1 and compile is False and monitor is None and stop is None and len(groups) > 1 and all(
-            _small(group, m, problem, dtype) for group in groups):
-        results = _train_in_two_processes(problem, runs, groups, plan, progress, hooks,
-                                          [_planned_steps(group[0].batch_size, m, steps, epochs, drop_last)
-                                           for group in groups],
-                                          target=target, stop_at_target=stop_at_target, record_path=record_path,
-                                          record_grad_norms=record_grad_norms, dtype=dtype, compile=False,
-                                          eval_start=eval_start)
+    options = dict(target=target, stop_at_target=stop_at_target, record_path=record_path,
+                   record_grad_norms=record_grad_norms, dtype=dtype, compile=compile, eval_start=eval_start)
+    if processes > 1 and compile is False and monitor is None and stop is None and len(groups) > 1 and _small(
+            groups, m, _parameter_count(problem.model, dtype)):
+        from .data.batches import plan_length
+
+        planned = [plan_length(m, group[0].batch_size, steps=steps, epochs=epochs, drop_last=drop_last)
+                   for group in groups]
+        results = _train_in_two_processes(problem, runs, groups, plan, progress, hooks, planned, **options)
         return Runs(runs, results, problem)
     runs_done = 0
     for c, group in enumerate(groups):
@@ -1519,9 +1520,7 @@ def train(
         hooks.report_progress_to(None if progress is None else _reporter(progress, c, len(groups), len(members),
                                                                          len(indices), runs_done, len(runs),
                                                                          len(group)))
-        done = _train_group(problem, group, indices, every, shared, hooks, target=target,
-                            stop_at_target=stop_at_target, record_path=record_path,
-                            record_grad_norms=record_grad_norms, dtype=dtype, compile=compile, eval_start=eval_start)
+        done = _train_group(problem, group, indices, every, shared, hooks, **options)
         results.extend(done)
         runs_done += len(members)
         if any(result.interrupted for result in done):
@@ -1550,23 +1549,15 @@ def _prepare_group(group: Sequence[Cohort], *, m: int, steps: int | None, epochs
     return indices, every, shared
 
 
-def _small(group: Sequence[Cohort], m: int, problem: Problem, dtype: torch.dtype) -> bool:
-    """Whether a group's steps stay on one thread whatever its batches (:func:`shared_out` at the largest batch
-    there can be, the whole training set), so that its records do not depend on the process that trains it."""
-    update = sum(len(cohort.runs) for cohort in group) * _parameter_count(problem.model, dtype)
-    return group[0].optimizer != RANDOM_SEARCH and not shared_out(update * m, update)
-
-
-def _planned_steps(batch_size: Any, m: int, steps: int | None, epochs: int | None, drop_last: bool) -> int:
-    """A group's steps, without its plan: ``steps``, or each epoch's batches (a batch-size schedule's too)."""
-    if steps is not None:
-        return steps
-    total = 0
-    for epoch in range(epochs or 0):
-        b = batch_size(epoch) if callable(batch_size) else batch_size
-        b = m if b is None else min(int(b), m)
-        total += m // b if drop_last else -(-m // b)
-    return total
+def _small(groups: Sequence[Sequence[Cohort]], m: int, per_run: int) -> bool:
+    """Whether every group's steps stay on one thread whatever its batches (:func:`shared_out` at the largest
+    batch there can be, the whole training set; ``per_run``: the numbers in a run's parameters), so that its
+    records do not depend on the process that trains it. A random search has its own loop: never small."""
+    for group in groups:
+        update = sum(len(cohort.runs) for cohort in group) * per_run
+        if group[0].optimizer == RANDOM_SEARCH or shared_out(update * m, update):
+            return False
+    return True
 
 
 def _train_group(problem: Problem, group: Sequence[Cohort], indices: Any, every: int, shared: Any, hooks: _Hooks,

@@ -182,6 +182,14 @@ def _steps_per_epoch(m: int, b: int, drop_last: bool) -> int:
     return full + (1 if rest and not drop_last else 0)
 
 
+def plan_length(m: int, batch_size: BatchSize, *, steps: int | None, epochs: int | None, drop_last: bool) -> int:
+    """How many steps :func:`batches` plans for m samples, without planning them: ``steps``, or the batches of
+    every epoch (a batch-size schedule's included)."""
+    if steps is not None:
+        return steps
+    return sum(_steps_per_epoch(m, _batch_size(batch_size, e, m), drop_last) for e in range(epochs or 0))
+
+
 def batches(
     n: int | Dataset,
     *,

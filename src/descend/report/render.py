@@ -83,14 +83,13 @@ def run(job: Job, directory: str | Path) -> Done:
 def workers(jobs: int) -> int:
     """How many worker processes draw ``jobs`` drawings: :data:`WORKERS_VARIABLE` if set, else one per core
     (at most one per job), and none on a single core or for a single job."""
-    given = os.environ.get(WORKERS_VARIABLE, "").strip()
-    if given:
-        try:
-            count = int(given)
-        except ValueError:
-            raise ValueError(f"{WORKERS_VARIABLE}={given!r} must be a whole number (0: draw in this process)") from None
+    from .._checks import whole_number_variable
+    from .._machine import usable_cores
+
+    count = whole_number_variable(WORKERS_VARIABLE, "0: draw in this process")
+    if count is not None:
         return max(0, min(count, jobs))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = usable_cores()
     return 0 if cores < 2 or jobs < 2 else min(cores, jobs)
 
 
@@ -270,8 +269,8 @@ def _main_not_imported() -> Iterator[None]:
 
 def warm_up() -> None:
     """Start the fork server now, so that it imports the figure modules while this process does something else
-    (``descend compare`` calls it before training, on a machine with cores to spare): the report's workers are
-    then forked at once. Nothing happens where there is no fork server or a single core."""
+    (``descend compare`` calls it first, while it imports torch, on a machine with cores to spare): the
+    report's workers are then forked at once. Nothing happens where there is no fork server or a single core."""
     if workers(2) == 0:
         return
     import multiprocessing
