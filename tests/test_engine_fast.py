@@ -7,8 +7,10 @@ Two kinds of shortcut, two kinds of check:
   ``unbind``, their gradient norms in one operation, the host's knowledge of a healthy, bounded cohort, the
   steps to the target read after training) change no floating-point operation: whole trainings equal the
   plain step's (the shortcuts undone, the reference code below) **bit for bit**, in float32 and float64;
-- **the hand-derived gradient** of a landscape (:func:`descend.engine.hand_gradient`), taken in training only
-  where the landscape declares it autograd's own operations (``exact_grad``): there it gives autograd's bits;
+- **the hand-derived gradient** (:func:`descend.engine.hand_gradient`), taken in training only where it is
+  autograd's own operations: the ellipse's MSE with its gradient written out as autograd's backward pass, and a
+  landscape that declares it so (``exact_grad``). There it gives autograd's bits: the whole trainings above are
+  compared with autograd's (the plain step takes no hand gradient), and each landscape's gradient at points;
   any hand gradient is autograd's to round-off, compared **each step from a shared state** (the autograd
   path's), never along two trajectories that round-off would separate.
 """
@@ -51,6 +53,7 @@ def plain(monkeypatch):
         monkeypatch.setattr(engine._InOrder, "__call__", lambda self, index: False)
         monkeypatch.setattr(engine, "_unflatten", _plain_unflatten)
         monkeypatch.setattr(engine, "_grad_norms", _plain_norms)
+        monkeypatch.setattr(engine, "hand_gradient", lambda problem: None)  # autograd for every model
         monkeypatch.setattr(engine, "_step", lambda *a, known=None, **kw: step(*a, known=engine._UNKNOWN, **kw))
 
     return undo
@@ -277,7 +280,15 @@ def test_the_hand_gradient_is_decided_in_one_place():
     assert engine.hand_gradient(mse) is None
     noisy = scape.noisy(m=16)
     assert engine.hand_gradient(make_problem(noisy.model(), noisy.dataset(), loss="value")) is None
-    assert engine.hand_gradient(ELLIPSE.problem()) is None
+    # the ellipse's MSE and its gradient in one pass, for that loss of that model's output only
+    ellipse = engine.hand_gradient(ELLIPSE.problem())
+    assert ellipse is not None and ellipse.cost_and_grad == ELLIPSE.model.fn.mse_and_grad
+    for loss in ("mae", "huber"):
+        assert engine.hand_gradient(ELLIPSE.problem(loss=loss)) is None
+    assert engine.hand_gradient(make_problem(models.ellipse(), ELLIPSE.data, loss="mse")) is not None
+    without_mask = Parametric(ELLIPSE.model.fn, {"w_a": 0.1, "w_b": 1.8})
+    assert without_mask.mse_and_grad() is None
+    assert engine.hand_gradient(LINE.problem()) is None
     formula = landscapes.from_formula("x**2 + 3*y**2")
     assert formula.model().grad is None and engine.hand_gradient(make_problem(formula.model(), None, loss="value")) is None
     assert models.landscape(_user_surface, start=(0.0, 0.0)).grad is None

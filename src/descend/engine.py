@@ -821,27 +821,56 @@ ROWS_ELEMENTS = 1 << 12
 
 
 def hand_gradient(problem: Problem) -> Callable[..., Any] | None:
-    """The gradient the engine takes without autograd, or None: the model's hand-derived gradient of its own
-    output (``model.grad``), which is the cost's gradient when the cost is that output (``loss="value"``).
+    """The gradient the engine takes without autograd, or None. Two kinds, each autograd's numbers bit for bit:
 
-    The one place where that is decided: :func:`_step` (eager and compiled) takes it from here. The same numbers
-    as autograd, in fewer operations and without a backward pass. A landscape's model carries its gradient only
-    where the formula is autograd's own operations (:attr:`descend.landscapes.Landscape.exact_grad`), so that
-    results do not change; a ``Parametric(grad=...)`` of one's own is trusted to be autograd's to round-off."""
-    grad = getattr(problem.model, "grad", None)
-    return _HandGradient(grad, tuple(problem.model.names)) if grad is not None and problem.objective.kind == "cost" \
-        else None
+    - the model's hand-derived gradient of its own output (``model.grad``), which is the cost's gradient when the
+      cost is that output (``loss="value"``). A landscape's model carries it only where the formula is autograd's
+      own operations (:attr:`descend.landscapes.Landscape.exact_grad`); a ``Parametric(grad=...)`` of one's own
+      is trusted to be autograd's to round-off;
+    - the cost and its gradient together, where the model writes out autograd's backward pass for the MSE over
+      its valid samples (``model.mse_and_grad()``: the ellipse's) and the loss is :func:`descend.losses.mse`.
+
+    The one place where that is decided: :func:`_step` (eager and compiled) takes it from here, and evaluates the
+    cost without a graph and takes no backward pass."""
+    from . import losses
+
+    model, objective = problem.model, problem.objective
+    grad = getattr(model, "grad", None)
+    if grad is not None and objective.kind == "cost":
+        return _HandGradient(grad, tuple(model.names))
+    with_cost = getattr(model, "mse_and_grad", None)
+    with_cost = with_cost() if callable(with_cost) else None
+    if with_cost is not None and objective.loss is losses.mse and not objective.logits and objective.kind == "regression":
+        return _HandCostGradient(with_cost, tuple(model.names))
+    return None
 
 
 @dataclass(frozen=True)
 class _HandGradient:
-    """A model's ``grad`` called on the flat parameters' views: one gradient ``[K, ...]`` per parameter."""
+    """A model's ``grad`` called on the flat parameters' views (one gradient ``[K, ...]`` per parameter), the
+    cost evaluated without a graph: ``(cost, valid, gradients)`` as :func:`_step` takes them."""
 
     grad: Callable[[dict[str, Tensor]], Sequence[Tensor]]
     names: tuple[str, ...]
 
-    def __call__(self, params: Sequence[Tensor]) -> Sequence[Tensor]:
-        return self.grad(dict(zip(self.names, params)))
+    def __call__(self, model: Any, objective: Objective, params: Sequence[Tensor], x: Tensor, y: Tensor,
+                 ) -> tuple[Tensor, Tensor | None, Sequence[Tensor]]:
+        cost, valid = objective.value_and_valid(model, params, x, y)
+        return cost, valid, self.grad(dict(zip(self.names, params)))
+
+
+@dataclass(frozen=True)
+class _HandCostGradient:
+    """A model's ``mse_and_grad``: the cost, the runs with a valid sample and the gradients in one pass, on the
+    data in the parameters' dtype (as the model and the loss convert it)."""
+
+    cost_and_grad: Callable[[dict[str, Tensor], Tensor, Tensor], tuple[Tensor, Tensor, Sequence[Tensor]]]
+    names: tuple[str, ...]
+
+    def __call__(self, model: Any, objective: Objective, params: Sequence[Tensor], x: Tensor, y: Tensor,
+                 ) -> tuple[Tensor, Tensor | None, Sequence[Tensor]]:
+        dtype = params[0].dtype
+        return self.cost_and_grad(dict(zip(self.names, params)), x.to(dtype), y.to(dtype))
 
 
 def _unchecked(model: Any) -> Any:
@@ -960,10 +989,9 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
         # runs are independent: the gradient of the sum is each run's gradient
         return cost.sum(), (cost,) if valid is None else (cost, valid)
 
-    if gradient is not None:  # the hand-derived gradient: the cost alone, no graph, no backward pass
-        params = _unflatten(w, sizes, shapes)
-        cost, valid = objective.value_and_valid(model, params, xb, yb)
-        grad, aux = _flatten(gradient(params), w.shape[0]), (cost,) if valid is None else (cost, valid)
+    if gradient is not None:  # the hand-derived gradient: the cost without a graph, no backward pass
+        cost, valid, parts = gradient(model, objective, _unflatten(w, sizes, shapes), xb, yb)
+        grad, aux = _flatten(parts, w.shape[0]), (cost,) if valid is None else (cost, valid)
     elif tracing():  # traced for compilation: torch.func's transform, which the tracers follow
         grad, (_, aux) = torch.func.grad_and_value(total, has_aux=True)(w)
     else:  # the same gradient by plain autograd, which costs less per operation in eager mode

@@ -188,6 +188,15 @@ class Parametric(_Base):
             y = y.reshape(k, 1, *y.shape[1:])
         return y.unsqueeze(-1) if y.ndim == 2 and self.out == 1 else y
 
+    def mse_and_grad(self) -> Callable[[dict[str, Tensor], Tensor, Tensor], tuple[Tensor, Tensor, tuple[Tensor, ...]]] | None:
+        """``fn.mse_and_grad`` (the ellipse's: the MSE over the valid samples and its gradient, autograd's numbers
+        without autograd) when it is this model's output and mask as they are, else None."""
+        fn = self.fn
+        if (self.output != "identity" or self.out != 1 or not self.uses_data or not getattr(fn, "broadcasts", False)
+                or self.valid_fn is None or getattr(fn, "valid", None) != self.valid_fn):
+            return None
+        return getattr(fn, "mse_and_grad", None)
+
     def unchecked(self) -> _Unchecked:
         """This model without the argument checks of :meth:`forward` and :meth:`valid` (the same numbers), for a
         caller that checked its parameters and data once: the engine, after the first step of a cohort."""
@@ -315,6 +324,40 @@ class _EllipseFn:
     def valid(self) -> _EllipseValid:
         """The model's validity mask, which :meth:`and_valid` computes alongside the values."""
         return _EllipseValid(self.offset)
+
+    def mse_and_grad(self, p: dict[str, Tensor], x: Tensor, y: Tensor) -> tuple[Tensor, Tensor, tuple[Tensor, ...]]:
+        r"""The MSE over each run's valid samples, whether the run has one, and its gradient, without autograd.
+
+        J = (1/N′) Σᵢ (ŷᵢ − yᵢ)² over the N′ samples where √ is defined (0 when there is none): the operations of
+        :meth:`and_valid` and of :func:`descend.losses.mse` with that mask. Then, with gᵢ = 2(ŷᵢ − yᵢ)/N′ on the
+        valid samples, sᵢ = √(1 − qᵢ) and qᵢ = (xᵢ + c)²/w_A²,
+
+            ∂J/∂w_B = Σᵢ gᵢ·sᵢ,    ∂J/∂w_A = 2w_A · Σᵢ (gᵢ·w_B / 2sᵢ) · qᵢ/w_A²,
+
+        computed as autograd's backward pass computes them, node by node (a division by one and ``pow(1)``, which
+        are exact, left out), so that the numbers are autograd's bit for bit (tests/test_engine_fast.py): the
+        engine takes this for the ellipse's MSE (:func:`descend.engine.hand_gradient`), a step without a graph.
+        ``p`` holds ``[K]`` parameters, ``x`` and ``y`` are ``[B, 1]`` or ``[K, B, 1]``, in the parameters' dtype.
+        Returns J ``[K]``, the runs with a valid sample ``[K]`` and (∂J/∂w_A, ∂J/∂w_B), each ``[K]``.
+        """
+        k = p["w_a"].shape[0]
+        w_a, w_b = p["w_a"].reshape(k, 1), p["w_b"].reshape(k, 1)  # as _broadcast gives them to and_valid
+        a = (x[..., 0] + self.offset) ** 2
+        w_a2 = w_a ** 2
+        r = 1.0 - a / w_a2
+        ok = r > 0
+        s = torch.sqrt(torch.where(ok, r, torch.ones_like(r)))
+        d = torch.where(ok, w_b * s, torch.zeros_like(s)).unsqueeze(-1) - y  # ŷ − y, [K, B, 1] as forward gives ŷ
+        per = torch.where(ok, (d ** 2).mean(dim=(2,)), torch.zeros((), dtype=d.dtype))
+        count = ok.sum(dim=-1).to(d.dtype).clamp(min=1.0)
+        cost = per.sum(dim=-1) / count
+        # backward from Σ_runs J: ÷ count, Σᵢ, the mask, the mean over one output, (ŷ − y)², the mask of ŷ
+        g = torch.where(ok, (torch.ones_like(cost) / count).unsqueeze(-1), 0.0)
+        g = torch.where(ok, g * (2.0 * d.squeeze(-1)), 0.0)
+        grad_b = (g * s).sum(dim=1)  # w_B · s: ∂/∂w_B summed over the samples it was broadcast to
+        g = torch.where(ok, (g * w_b) / (2 * s), 0.0)  # ∂/∂s, then √'s and the mask of r
+        grad_a2 = (g * ((a / w_a2) / w_a2)).sum(dim=1)  # 1 − a/w_A²: −(−g)·(a/w_A²)/w_A², summed
+        return cost, ok.any(dim=1), (grad_a2 * (2.0 * w_a.squeeze(1)), grad_b)
 
     def __repr__(self) -> str:
         return f"ellipse(offset={self.offset!r})"
