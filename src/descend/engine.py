@@ -840,7 +840,8 @@ def hand_gradient(problem: Problem) -> Callable[..., Any] | None:
         return _HandGradient(grad, tuple(model.names))
     with_cost = getattr(model, "mse_and_grad", None)
     with_cost = with_cost() if callable(with_cost) else None
-    if with_cost is not None and objective.loss is losses.mse and not objective.logits and objective.kind == "regression":
+    mse = objective.loss is losses.mse and objective.kind == "regression" and not objective.logits
+    if with_cost is not None and mse:
         return _HandCostGradient(with_cost, tuple(model.names))
     return None
 

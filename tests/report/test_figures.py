@@ -393,25 +393,67 @@ def test_log_axes_are_labelled_as_matplotlib_labels_them_without_mathtext(tmp_pa
     ax.loglog([1e-3, 1.0, 30.0], [1e-6, 1e-2, 5.0])
     narrow = fig.add_axes((0.7, 0.7, 0.2, 0.2))
     narrow.semilogy([0, 1], [2.0, 7.0])  # less than a decade: minor ticks labelled 2×10⁰ ... by matplotlib
-    expected = {}
-    for axis in (ax.xaxis, ax.yaxis, narrow.yaxis):
-        fig.draw_without_rendering()
-        expected[axis] = [plain_power(t.get_text()) for t in axis.get_ticklabels(which="both")]
-    assert any("×" in t for t in expected[narrow.yaxis]) and any("⁻" in t for t in expected[ax.yaxis])
+
+    def labels(axis):  # (tick, label) of every tick in view, major and minor, as plain text
+        lo, hi = sorted(axis.get_view_interval())
+        out = []
+        for locs, formatter in ((axis.get_majorticklocs(), axis.get_major_formatter()),
+                                (axis.get_minorticklocs(), axis.get_minor_formatter())):
+            texts = formatter.format_ticks(list(locs))
+            out += [(float(v), plain_power(t)) for v, t in zip(locs, texts) if lo * (1 - 1e-6) <= v <= hi * (1 + 1e-6)]
+        return out
+
+    fig.draw_without_rendering()
+    expected = {axis: labels(axis) for axis in (ax.xaxis, ax.yaxis, narrow.yaxis)}
+    assert all(len(e) > 3 for e in expected.values())
+    assert any("×" in t for _, t in expected[narrow.yaxis]) and any("⁻" in t for _, t in expected[ax.yaxis])
     parsed = []
     original = mathtext.MathTextParser.parse
     monkeypatch.setattr(mathtext.MathTextParser, "parse", lambda self, s, *a, **k: (
         parsed.append(s), original(self, s, *a, **k))[1])
     F.save(fig, tmp_path, "logs", formats=("png",))
-    for axis, labels in expected.items():
+    for axis, expected_labels in expected.items():
         assert isinstance(axis.get_major_formatter(), PlainLogFormatter)
-        assert [t.get_text() for t in axis.get_ticklabels(which="both")] == labels
+        assert labels(axis) == expected_labels
     assert parsed == []
     bar = F.landscape(_LogBowl(), {0: np.array([[-2.0, 3.0], [2.0, -1.0]])}, {0: "gd"})
     (axis,) = [ax.yaxis for ax in bar.axes if ax.get_label() == "<colorbar>"]
     assert isinstance(axis.get_major_formatter(), PlainLogFormatter)
     F.save(bar, tmp_path, "bar", formats=("png",))
     assert parsed == [] and any("⁻" in t.get_text() or "⁰" in t.get_text() for t in axis.get_ticklabels())
+
+
+def test_log_axes_make_only_the_ticks_in_view_and_the_same_pixels(tmp_path, monkeypatch):
+    """A log axis's locator keeps only the ticks in view (:class:`InViewLogLocator`, set by ``save``): fewer ticks
+    to make, place and label at every layout pass, and the same PNG byte for byte as with every tick of
+    matplotlib's LogLocator (a decade beyond each end)."""
+    from descend.report.figures.style import InViewLogLocator
+
+    def drawn(stem):
+        fig = Figure(figsize=(4, 3))
+        ax = fig.subplots()
+        ax.loglog([1e-3, 1.0, 30.0], [1e-6, 1e-2, 5.0])
+        narrow = fig.add_axes((0.7, 0.7, 0.2, 0.2))
+        narrow.semilogy([0, 1], [2.0, 7.0])
+        sensitivity = F.lr_sensitivity(SUMMARY)
+        for figure, name in ((fig, stem), (sensitivity, f"{stem}-lr")):
+            F.save(figure, tmp_path, name, formats=("png",))
+        axes = [ax.xaxis, ax.yaxis, narrow.yaxis, *(a.xaxis for a in sensitivity.axes if a.get_xscale() == "log")]
+        ticks = sum(len(axis.get_major_ticks()) + len(axis.get_minor_ticks()) for axis in axes)
+        files = [(tmp_path / f"{n}.png").read_bytes() for n in (stem, f"{stem}-lr")]
+        return axes, ticks, files
+
+    axes, fewer, in_view = drawn("in-view")
+    assert all(isinstance(a.get_major_locator(), InViewLogLocator) for a in axes)
+    assert all(isinstance(a.get_minor_locator(), InViewLogLocator) for a in axes)
+    for axis in axes:
+        lo, hi = sorted(axis.get_view_interval())
+        locs = np.concatenate([axis.get_majorticklocs(), axis.get_minorticklocs()])
+        assert ((locs >= lo * (1 - 1e-6)) & (locs <= hi * (1 + 1e-6))).all()
+    monkeypatch.setattr(InViewLogLocator, "__call__", lambda self: self.locator())  # every tick, as matplotlib
+    _, every, all_ticks = drawn("every")
+    assert in_view == all_ticks
+    assert fewer < every
 
 
 @pytest.mark.parametrize(

@@ -188,7 +188,7 @@ class Parametric(_Base):
             y = y.reshape(k, 1, *y.shape[1:])
         return y.unsqueeze(-1) if y.ndim == 2 and self.out == 1 else y
 
-    def mse_and_grad(self) -> Callable[[dict[str, Tensor], Tensor, Tensor], tuple[Tensor, Tensor, tuple[Tensor, ...]]] | None:
+    def mse_and_grad(self) -> Callable[..., tuple[Tensor, Tensor, tuple[Tensor, ...]]] | None:
         """``fn.mse_and_grad`` (the ellipse's: the MSE over the valid samples and its gradient, autograd's numbers
         without autograd) when it is this model's output and mask as they are, else None."""
         fn = self.fn

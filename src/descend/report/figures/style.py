@@ -8,6 +8,7 @@ import math
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -243,13 +244,53 @@ class PlainLogFormatter(ticker.LogFormatterSciNotation):
         return plain_power(super().__call__(x, pos))
 
 
+class InViewLogLocator(ticker.Locator):
+    """A log axis's own locator, keeping only the ticks within the axis's view (and a hair around it).
+
+    matplotlib's :class:`~matplotlib.ticker.LogLocator` also gives the ticks of a decade beyond each end; the
+    axis makes a tick (two lines and two texts) for each, positions and labels them at every layout pass and
+    drawing, and then draws only those in view. Without them a figure is the same, pixel for pixel."""
+
+    def __init__(self, locator: ticker.LogLocator) -> None:
+        self.locator = locator
+
+    def set_axis(self, axis: Any) -> None:
+        super().set_axis(axis)
+        self.locator.set_axis(axis)
+
+    def __call__(self) -> Any:
+        locs = np.asarray(self.locator())
+        lo, hi = sorted(self.axis.get_view_interval())
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo > 0):
+            return locs
+        with np.errstate(divide="ignore", invalid="ignore"):
+            keep = (locs >= lo * (1 - 1e-6)) & (locs <= hi * (1 + 1e-6))
+        return locs[keep]
+
+    def tick_values(self, vmin: float, vmax: float) -> Any:
+        return self.locator.tick_values(vmin, vmax)
+
+    def nonsingular(self, v0: float, v1: float) -> tuple[float, float]:
+        return self.locator.nonsingular(v0, v1)
+
+    def view_limits(self, vmin: float, vmax: float) -> tuple[float, float]:
+        return self.locator.view_limits(vmin, vmax)
+
+
 def plain_log_labels(fig: Figure) -> None:
     """Give every axis of ``fig`` labelled by matplotlib's own log formatter :class:`PlainLogFormatter` instead,
-    with the same settings (which ticks it labels)."""
+    with the same settings (which ticks it labels), and located by :class:`InViewLogLocator` around its own
+    log locator."""
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis, getattr(ax, "zaxis", None)):
             if axis is None:
                 continue
+            if axis is not getattr(ax, "zaxis", None):
+                for get, put in ((axis.get_major_locator, axis.set_major_locator),
+                                 (axis.get_minor_locator, axis.set_minor_locator)):
+                    old = get()
+                    if type(old) is ticker.LogLocator:
+                        put(InViewLogLocator(old))
             for get, put in ((axis.get_major_formatter, axis.set_major_formatter),
                              (axis.get_minor_formatter, axis.set_minor_formatter)):
                 old = get()
