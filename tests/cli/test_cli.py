@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -81,6 +82,76 @@ def test_allowed_names_are_listed_once():
 def test_console_script_and_module_entry_point():
     out = subprocess.run([sys.executable, "-m", "descend", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == f"descend {descend.__version__}"
+
+
+_EXITING = """
+import atexit, sys, threading, time
+from pathlib import Path
+import descend.cli
+
+out = Path(sys.argv[1])
+atexit.register(lambda: ((out / "at-exit").write_text("ran"), sys.stdout.write("; at exit, not flushed")))
+if sys.argv[2] == "thread":  # a thread the interpreter waits for: so must the command
+    threading.Thread(target=lambda: (time.sleep(0.5), (out / "thread").write_text("done"))).start()
+sys.stdout.write("before the command, not flushed; ")
+sys.argv = ["descend", *sys.argv[3:]]
+descend.cli.run()
+"""
+
+
+@pytest.mark.parametrize(("args", "code"), [(["list", "optimizers"], 0), (["compare", "line", "--lr", "abc"], 2),
+                                            (["list", "nothing"], 2)])
+@pytest.mark.parametrize("thread", ["no thread", "thread"])
+def test_a_command_ends_with_its_exit_code_its_output_and_its_exit_functions(tmp_path, args, code, thread):
+    """The program ends without tearing down every module it imported (``cli.run``), but as the interpreter
+    would end it: the same exit code, every line written (through a pipe: buffered), the at-exit functions
+    run, and a thread that is not a daemon waited for."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # a pipe's output is then buffered
+    done = subprocess.run([sys.executable, "-c", _EXITING, str(tmp_path), thread, *args], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode == code, done.stderr
+    assert done.stdout.startswith("before the command, not flushed; ")
+    assert done.stdout.endswith("; at exit, not flushed")
+    if code == 0:
+        assert "adam" in done.stdout and "sgd" in done.stdout
+    else:
+        assert "error" in (done.stdout + done.stderr).lower()
+    assert (tmp_path / "at-exit").read_text() == "ran"
+    assert (tmp_path / "thread").exists() == (thread == "thread")
+
+
+def test_the_report_fork_server_is_stopped_and_can_start_again():
+    """``stop_fork_server`` ends the idle fork server at once (the command's output is then complete when the
+    command ends, not a third of a second later), and a later report starts another."""
+    import multiprocessing
+    import time
+    from pathlib import Path
+
+    from descend.report import render
+
+    if "forkserver" not in multiprocessing.get_all_start_methods() or render.workers(2) == 0:
+        pytest.skip("no fork server here")
+
+    def state(pid):  # the process state letter, "gone" when reaped
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return "gone"
+
+    from multiprocessing import forkserver
+
+    render.warm_up()
+    first = forkserver._forkserver._forkserver_pid
+    assert first is not None and state(first) in "RSD"
+    render.stop_fork_server()
+    deadline = time.monotonic() + 10
+    while state(first) not in ("Z", "gone") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert state(first) in ("Z", "gone")
+    render.warm_up()  # multiprocessing sees it ended and starts another
+    second = forkserver._forkserver._forkserver_pid
+    assert second != first and state(second) in "RSD"
+    render.stop_fork_server()
 
 
 def test_list_tasks_and_landscapes_one_line_each():

@@ -287,6 +287,24 @@ def warm_up() -> None:
         pass
 
 
+def stop_fork_server() -> None:
+    """End the fork server now, at the end of a command that drew with it. Idle, it would end only after this
+    process, tearing down the modules it imported (about a third of a second) while whoever reads the command's
+    output waits: its standard output is the command's. It is told with SIGTERM, whose default action it keeps
+    (it ends at once, imports nothing, writes nothing); every worker it forked has ended by then (:class:`Drawing`
+    waits for them). A later :func:`warm_up` or report starts another."""
+    forkserver = sys.modules.get("multiprocessing.forkserver")
+    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    if pid is None:
+        return
+    import signal
+
+    try:
+        os.kill(pid, signal.SIGTERM)  # not reaped here: multiprocessing reaps it when it starts another
+    except OSError:  # already gone
+        pass
+
+
 def _executor(count: int, settings: dict[str, Any]) -> tuple[Any, Any]:
     """A pool of ``count`` worker processes forked by a fork server that imported the figure modules (spawned
     where there is no fork server), drawing with ``settings``, and the writing end of the pipe that keeps its
