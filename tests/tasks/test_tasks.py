@@ -342,3 +342,21 @@ def test_a_formula_without_x_or_y_is_refused():
     with pytest.raises(FormulaError, match="uses neither x nor y: its landscape is flat"):
         tasks.formula("3")
     assert tasks.formula("x**2").name == "formula"  # one variable is enough
+
+
+@pytest.mark.parametrize("name", ["ellipse", "line"])
+def test_a_model_surface_in_chunks_is_each_point_alone_bit_for_bit(name):
+    """A model surface evaluates its grid a few hundred points at a time (:data:`descend.tasks.task.
+    SURFACE_CHUNK`, so that its temporaries stay in the cache): each point's cost is the one it gets alone."""
+    from descend.problem import make_objective
+    from descend.tasks.task import SURFACE_CHUNK
+
+    task = tasks.get(name)
+    aa, bb, grid = task.surface.grid(80)  # 6,400 points: several chunks
+    x, y = task.data.train.x.double(), task.data.train.y.double().reshape(-1, 1)
+    assert aa.numel() * x.shape[0] > 2 * SURFACE_CHUNK
+    objective = make_objective(task.model, "mse", "regression")
+    rng = np.random.default_rng(0)
+    for i in rng.choice(aa.numel(), size=40, replace=False):
+        alone = objective.value(task.model, (aa.reshape(-1)[i:i + 1], bb.reshape(-1)[i:i + 1]), x, y)
+        assert torch.equal(alone.nan_to_num(-1.0), grid.reshape(-1)[i:i + 1].nan_to_num(-1.0))

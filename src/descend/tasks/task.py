@@ -95,21 +95,29 @@ class Surface:
         return thread
 
 
+#: A model surface evaluates this many (grid point, sample) pairs at a time: its temporaries then stay in the
+#: CPU's cache (1 MB each in float64). The ellipse's report grids took 0.97 s on one thread 4,096 points at a
+#: time (16 MB temporaries), 0.32 s 256 at a time; the values are the same, each point being one reduction.
+SURFACE_CHUNK = 1 << 17
+
+
 def model_surface(model: Any, objective_loss: Any, x: Tensor, y: Tensor, names: tuple[str, str],
                   domain: tuple[tuple[float, float], tuple[float, float]], *, log_scale: bool = False,
                   points: tuple = ()) -> Surface:
-    """The training cost of a model with two scalar parameters, evaluated for a whole grid as one batch of runs."""
+    """The training cost of a model with two scalar parameters, evaluated for a whole grid as batches of runs
+    (:data:`SURFACE_CHUNK`)."""
     from ..problem import make_objective
 
     objective = make_objective(model, objective_loss, "regression")
     x64, y64 = x.double(), y.double()
     if y64.ndim == 1:
         y64 = y64.unsqueeze(1)
+    rows = max(1, SURFACE_CHUNK // max(1, x64.shape[0]))
 
     def cost(a: Tensor, b: Tensor) -> Tensor:
         flat = (a.reshape(-1), b.reshape(-1))
-        values = [objective.value(model, (flat[0][i:i + 4096], flat[1][i:i + 4096]), x64, y64)
-                  for i in range(0, flat[0].numel(), 4096)]
+        values = [objective.value(model, (flat[0][i:i + rows], flat[1][i:i + rows]), x64, y64)
+                  for i in range(0, flat[0].numel(), rows)]
         return torch.cat(values).reshape(a.shape)
 
     return Surface(names, cost, domain, log_scale, points)
