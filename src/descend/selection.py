@@ -194,9 +194,10 @@ def scores(rows: Any, by: str) -> Any:
 
 def best(rows: Any, by: str, columns: Iterable[str]) -> tuple[dict[str, Any], list[int]]:
     """The configuration of ``rows`` that the rule chooses: (values, its runs)."""
-    values = scores(rows, by)
+    score = scores(rows, by)
+    values = dict(zip(score.index, score.to_numpy()))  # run → score (a lookup per run, not a pandas .loc)
     options = configurations(rows, columns)
-    ranked = sorted(range(len(options)), key=lambda i: (float(np.median(values.loc[options[i][1]])), i))
+    ranked = sorted(range(len(options)), key=lambda i: (float(np.median([values[r] for r in options[i][1]])), i))
     return options[ranked[0]]
 
 
