@@ -31,7 +31,8 @@ gather of a full batch in its order, operations whose result the host already kn
 bounded, moving: :class:`_Known`), one operation per parameter of a landscape (``unbind``, the gradient norms
 at once); records are written a few dozen steps at a time and the steps to the target read after training.
 A landscape whose hand-derived gradient is autograd's own operations (``exact_grad``) gives it to the step,
-which then has no backward pass (:func:`hand_gradient`).
+which then has no backward pass (:func:`hand_gradient`), and so does the ellipse's MSE, its backward pass written
+out as autograd runs it (``Parametric.mse_and_grad``).
 """
 
 from __future__ import annotations
