@@ -8,8 +8,8 @@ Two kinds of shortcut, two kinds of check:
   steps to the target read after training) change no floating-point operation: whole trainings equal the
   plain step's (the shortcuts undone, the reference code below) **bit for bit**, in float32 and float64;
 - **the hand-derived gradient** (:func:`descend.engine.hand_gradient`), taken in training only where it is
-  autograd's own operations: the ellipse's MSE with its gradient written out as autograd's backward pass, and a
-  landscape that declares it so (``exact_grad``). There it gives autograd's bits: the whole trainings above are
+  autograd's own operations: the MSE of the ellipse and of the line fit with its gradient written out as
+  autograd's backward pass, and a landscape that declares it so (``exact_grad``). There it gives autograd's bits: the whole trainings above are
   compared with autograd's (the plain step takes no hand gradient), and each landscape's gradient at points;
   any hand gradient is autograd's to round-off, compared **each step from a shared state** (the autograd
   path's), never along two trajectories that round-off would separate.
@@ -118,6 +118,10 @@ TRAININGS = {
                                           dtype=dtype, compile=False),
     "line stop at target": lambda dtype: LINE.fit(optimizer="momentum", lr=[0.01, 0.1], steps=60, target=1.0,
                                                   stop_at_target=True, dtype=dtype, compile=False),
+    # the line fit's mini-batches per seed and a diverging run (its hand-written MSE gradient, as autograd's)
+    "line mini-batch": lambda dtype: LINE.fit(optimizer=["sgd", "adam"], lr=[0.01, 3.0], steps=40, seed=[0, 1],
+                                              batch_size=[8, hybrid(first=8, epochs=1, then=None)], eval_every=5,
+                                              dtype=dtype, compile=False),
     # an MLP with a batch per run, clipping, a schedule, and a run pruned by a monitor
     "mlp": lambda dtype: descend.fit(model=MLP((3, 8, 1)), data=(X, Y), optimizer="adam", lr=[1e-2, 0.5],
                                      batch_size=16, seed=[0, 1], steps=40, clip_norm=1.0, eval_every=4,
@@ -288,7 +292,11 @@ def test_the_hand_gradient_is_decided_in_one_place():
     assert engine.hand_gradient(make_problem(models.ellipse(), ELLIPSE.data, loss="mse")) is not None
     without_mask = Parametric(ELLIPSE.model.fn, {"w_a": 0.1, "w_b": 1.8})
     assert without_mask.mse_and_grad() is None
-    assert engine.hand_gradient(LINE.problem()) is None
+    # the line fit's, which masks nothing
+    line = engine.hand_gradient(LINE.problem())
+    assert line is not None and line.cost_and_grad == LINE.model.fn.mse_and_grad
+    assert engine.hand_gradient(LINE.problem(loss="huber")) is None
+    assert Parametric(LINE.model.fn, {"w": 0.0, "b": 0.0}, valid=lambda p, x: x[..., 0] > 0).mse_and_grad() is None
     formula = landscapes.from_formula("x**2 + 3*y**2")
     assert formula.model().grad is None and engine.hand_gradient(make_problem(formula.model(), None, loss="value")) is None
     assert models.landscape(_user_surface, start=(0.0, 0.0)).grad is None

@@ -31,8 +31,8 @@ gather of a full batch in its order, operations whose result the host already kn
 bounded, moving: :class:`_Known`), one operation per parameter of a landscape (``unbind``, the gradient norms
 at once); records are written a few dozen steps at a time and the steps to the target read after training.
 A landscape whose hand-derived gradient is autograd's own operations (``exact_grad``) gives it to the step,
-which then has no backward pass (:func:`hand_gradient`), and so does the ellipse's MSE, its backward pass written
-out as autograd runs it (``Parametric.mse_and_grad``).
+which then has no backward pass (:func:`hand_gradient`), and so do the ellipse's and the line fit's MSE, its
+backward pass written out as autograd runs it (``Parametric.mse_and_grad``).
 """
 
 from __future__ import annotations
@@ -829,7 +829,8 @@ def hand_gradient(problem: Problem) -> Callable[..., Any] | None:
       own operations (:attr:`descend.landscapes.Landscape.exact_grad`); a ``Parametric(grad=...)`` of one's own
       is trusted to be autograd's to round-off;
     - the cost and its gradient together, where the model writes out autograd's backward pass for the MSE over
-      its valid samples (``model.mse_and_grad()``: the ellipse's) and the loss is :func:`descend.losses.mse`.
+      its valid samples (``model.mse_and_grad()``: the ellipse's, the line fit's) and the loss is
+      :func:`descend.losses.mse`.
 
     The one place where that is decided: :func:`_step` (eager and compiled) takes it from here, and evaluates the
     cost without a graph and takes no backward pass."""

@@ -188,12 +188,13 @@ class Parametric(_Base):
             y = y.reshape(k, 1, *y.shape[1:])
         return y.unsqueeze(-1) if y.ndim == 2 and self.out == 1 else y
 
-    def mse_and_grad(self) -> Callable[..., tuple[Tensor, Tensor, tuple[Tensor, ...]]] | None:
-        """``fn.mse_and_grad`` (the ellipse's: the MSE over the valid samples and its gradient, autograd's numbers
-        without autograd) when it is this model's output and mask as they are, else None."""
+    def mse_and_grad(self) -> Callable[..., tuple[Tensor, Tensor | None, tuple[Tensor, ...]]] | None:
+        """``fn.mse_and_grad`` (the ellipse's, the line fit's: the MSE over the valid samples and its gradient,
+        autograd's numbers without autograd) when it is this model's output and mask as they are (the function's
+        own mask, or none for a function without one), else None."""
         fn = self.fn
         if (self.output != "identity" or self.out != 1 or not self.uses_data or not getattr(fn, "broadcasts", False)
-                or self.valid_fn is None or getattr(fn, "valid", None) != self.valid_fn):
+                or getattr(fn, "valid", None) != self.valid_fn):
             return None
         return getattr(fn, "mse_and_grad", None)
 

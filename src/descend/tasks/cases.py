@@ -70,6 +70,23 @@ class _LineFn:
     def __call__(self, p: dict[str, Tensor], x: Tensor) -> Tensor:
         return p["w"] * x[..., 0] + p["b"]
 
+    def mse_and_grad(self, p: dict[str, Tensor], x: Tensor, y: Tensor) -> tuple[Tensor, None, tuple[Tensor, ...]]:
+        r"""J = (1/m) Σᵢ (w·xᵢ + b − yᵢ)² per run and its gradient, without autograd: with gᵢ = 2(ŷᵢ − yᵢ)/m,
+        ∂J/∂w = Σᵢ gᵢ·xᵢ and ∂J/∂b = Σᵢ gᵢ (seed 003's gradients), computed as autograd's backward pass of
+        this model and :func:`descend.losses.mse` computes them, so the same numbers bit for bit (see
+        :meth:`descend.models.Parametric.mse_and_grad`). ``p`` holds ``[K]`` parameters, ``x`` and ``y`` are
+        ``[B, 1]`` or ``[K, B, 1]``. Returns J ``[K]``, None (no sample is masked) and (∂J/∂w, ∂J/∂b), each ``[K]``."""
+        k = p["w"].shape[0]
+        w, b = p["w"].reshape(k, 1), p["b"].reshape(k, 1)  # as the model's broadcasting forward gets them
+        x0 = x[..., 0]
+        d = (w * x0 + b).unsqueeze(-1) - y  # ŷ − y, [K, B, 1]
+        per = (d ** 2).mean(dim=(2,))
+        cost = per.sum(dim=-1) / torch.tensor(float(max(per.shape[-1], 1)), dtype=per.dtype)
+        # backward from Σ_runs J: ÷ m, Σᵢ, the mean over one output, (ŷ − y)², then w·x + b
+        g = (torch.ones_like(cost) / torch.tensor(float(max(per.shape[-1], 1)), dtype=per.dtype)).unsqueeze(-1)
+        g = g * (2.0 * d.squeeze(-1))
+        return cost, None, ((g * x0).sum(dim=1), g.sum(dim=1))
+
     def __repr__(self) -> str:
         return "ŷ = w·x + b"
 
