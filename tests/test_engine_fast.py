@@ -9,8 +9,9 @@ Two kinds of shortcut, two kinds of check:
   plain step's (the shortcuts undone, the reference code below) **bit for bit**, in float32 and float64;
 - **the hand-derived gradient** (:func:`descend.engine.hand_gradient`), taken in training only where it is
   autograd's own operations: the MSE of the ellipse and of the line fit with its gradient written out as
-  autograd's backward pass, and a landscape that declares it so (``exact_grad``). There it gives autograd's bits: the whole trainings above are
-  compared with autograd's (the plain step takes no hand gradient), and each landscape's gradient at points;
+  autograd's backward pass, and a landscape that declares it so (``exact_grad``). There it gives autograd's
+  bits: the whole trainings above are compared with autograd's (the plain step takes no hand gradient), and
+  each landscape's gradient at points;
   any hand gradient is autograd's to round-off, compared **each step from a shared state** (the autograd
   path's), never along two trajectories that round-off would separate.
 """
