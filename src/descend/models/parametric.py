@@ -67,7 +67,9 @@ class Parametric(_Base):
     landscape's model carries the landscape's.
 
     :meth:`unchecked` is the same model without the argument checks of every call, for a caller that checked
-    them once (the engine, after a cohort's first step).
+    them once (the engine, after a cohort's first step). :meth:`mse_and_grad` gives ``fn.mse_and_grad`` where
+    ``fn`` writes out the MSE's backward pass as autograd runs it (the ellipse, the line fit): the engine then
+    trains with it, without autograd and with the same numbers.
     """
 
     fn: Callable[[dict[str, Tensor], Tensor | None], Tensor]

@@ -81,9 +81,10 @@ class _LineFn:
         x0 = x[..., 0]
         d = (w * x0 + b).unsqueeze(-1) - y  # ŷ − y, [K, B, 1]
         per = (d ** 2).mean(dim=(2,))
-        cost = per.sum(dim=-1) / torch.tensor(float(max(per.shape[-1], 1)), dtype=per.dtype)
+        m = torch.tensor(float(max(per.shape[-1], 1)), dtype=per.dtype)  # the loss's count, as losses.mse takes it
+        cost = per.sum(dim=-1) / m
         # backward from Σ_runs J: ÷ m, Σᵢ, the mean over one output, (ŷ − y)², then w·x + b
-        g = (torch.ones_like(cost) / torch.tensor(float(max(per.shape[-1], 1)), dtype=per.dtype)).unsqueeze(-1)
+        g = (torch.ones_like(cost) / m).unsqueeze(-1)
         g = g * (2.0 * d.squeeze(-1))
         return cost, None, ((g * x0).sum(dim=1), g.sum(dim=1))
 
