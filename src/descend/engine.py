@@ -844,7 +844,10 @@ def hand_gradient(problem: Problem) -> Callable[..., Any] | None:
     with_cost = with_cost() if callable(with_cost) else None
     mse = objective.loss is losses.mse and objective.kind == "regression" and not objective.logits
     if with_cost is not None and mse:
-        return _HandCostGradient(with_cost, tuple(model.names))
+        # as (object, function): Python compares bound methods by their object's identity, which would give each
+        # newly built task (a playground request's) a compiled program of its own
+        owner = getattr(with_cost, "__self__", None)
+        return _HandCostGradient(owner, getattr(with_cost, "__func__", with_cost), tuple(model.names))
     return None
 
 
@@ -867,13 +870,15 @@ class _HandCostGradient:
     """A model's ``mse_and_grad``: the cost, the runs with a valid sample and the gradients in one pass, on the
     data in the parameters' dtype (as the model and the loss convert it)."""
 
-    cost_and_grad: Callable[[dict[str, Tensor], Tensor, Tensor], tuple[Tensor, Tensor, Sequence[Tensor]]]
+    owner: Any  # the model function whose method it is (compared by value), or None for a plain function
+    cost_and_grad: Callable[..., tuple[Tensor, Tensor | None, Sequence[Tensor]]]
     names: tuple[str, ...]
 
     def __call__(self, model: Any, objective: Objective, params: Sequence[Tensor], x: Tensor, y: Tensor,
                  ) -> tuple[Tensor, Tensor | None, Sequence[Tensor]]:
         dtype = params[0].dtype
-        return self.cost_and_grad(dict(zip(self.names, params)), x.to(dtype), y.to(dtype))
+        args = (dict(zip(self.names, params)), x.to(dtype), y.to(dtype))
+        return self.cost_and_grad(*args) if self.owner is None else self.cost_and_grad(self.owner, *args)
 
 
 def _unchecked(model: Any) -> Any:

@@ -45,6 +45,20 @@ def test_a_drag_after_the_first_answer_runs_compiled_with_compiled_numbers():
     assert not warm.pending()  # the compiled answer queued nothing
 
 
+def test_a_widget_that_builds_its_task_per_request_shares_the_compiled_program():
+    """The line fit builds its task (data, model) for every request: a new start is a new task object, whose
+    program of the same shapes is the same one (its key compares the model by value, not by identity)."""
+    warm.set_enabled(True)
+    widgets.clear_cache()
+    client = TestClient(app_module.create_app())
+    query = "m=64&batch_size=8&steps=30&lr=0.1"
+    first = client.get(f"/api/line?{query}&start=0.5,0.5").json()
+    assert first["compiled"] is False
+    assert warm.wait(300), "the program was not compiled in 300 s"
+    moved = client.get(f"/api/line?{query}&start=-1.0,2.0").json()
+    assert moved["compiled"] is True and not warm.pending()
+
+
 def test_without_warming_every_answer_is_eager():
     warm.set_enabled(False)
     widgets.clear_cache()
