@@ -14,6 +14,15 @@ giving it back), once per process, when training first starts (:func:`descend.en
 do not change: PyTorch aligns every block to 64 bytes either way. What a process holds can grow by the freed
 memory kept, at most 64 MB at the heap's top.
 
+A block larger than 32 MB is always mapped afresh by glibc, whatever the threshold: a cohort whose parameters or
+activations are that large (256 runs of a 64-1024-10 network: 80 MB for each of the parameters, the gradient and
+Adam's two moments) had about 110,000 page faults a step and trained at about a third of its speed (890 µs per
+run-step compiled against 290 µs, on a 2-core machine). For such a cohort :func:`keep_freed_memory` is told the size
+of its largest block, and then also sets ``M_MMAP_MAX`` to 0 (no block is mapped: every one comes from the heap)
+and raises ``M_TRIM_THRESHOLD`` to 16 times that size (at most 2 GB), so that a step's freed blocks are there for
+the next step. A process that trained such a cohort keeps that much freed memory (its largest steps' worth)
+rather than handing it back: measured there, 1.33-1.36 GB at most against 1.0 GB.
+
 It does nothing where the C library is not glibc, where another allocator is preloaded (jemalloc, tcmalloc,
 mimalloc), where the environment already sets one of glibc's ``MALLOC_*_`` tunables (the user's choice is kept),
 or with ``DESCEND_MALLOC=system`` in the environment.
@@ -24,8 +33,9 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
+from typing import Any
 
-__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "keep_freed_memory", "state"]
+__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "keep_freed_memory", "large_blocks_kept", "state"]
 
 #: glibc's largest ``M_MMAP_THRESHOLD`` on 64-bit systems (``DEFAULT_MMAP_THRESHOLD_MAX``).
 MMAP_THRESHOLD = 32 * 2**20
@@ -34,11 +44,13 @@ TRIM_THRESHOLD = 64 * 2**20
 #: The environment variable that turns the settings off (``system``).
 VARIABLE = "DESCEND_MALLOC"
 
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's <malloc.h>
+#: How many times its largest block a cohort of large blocks keeps free at the heap's top, and the most.
+LARGE_TRIM_FACTOR, LARGE_TRIM_MAX = 16, 2**31 - 1
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_MMAP_MAX = -1, -3, -4  # glibc's <malloc.h>
 _OWN_TUNABLES = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_")
 _OTHER_ALLOCATORS = ("jemalloc", "tcmalloc", "mimalloc")
 _LOCK = threading.Lock()
-_STATE: dict[str, str | None] = {"state": None}
+_STATE: dict[str, Any] = {"state": None, "trim": TRIM_THRESHOLD}
 
 
 def _why_not() -> str | None:
@@ -60,20 +72,36 @@ def _why_not() -> str | None:
     return None
 
 
-def keep_freed_memory() -> bool:
-    """Keep freed blocks of up to 32 MB in the heap for the next step (once per process; see the module's text).
-    True when the settings are in effect, set now or before."""
+def keep_freed_memory(largest: int = 0) -> bool:
+    """Keep freed blocks of up to 32 MB in the heap for the next step (once per process; see the module's text),
+    and, when ``largest`` (the bytes of a cohort's largest block: its parameters, or an activation) is more than
+    that, blocks of any size, with up to 16 × ``largest`` kept free at the heap's top. True when the settings are
+    in effect, set now or before."""
     with _LOCK:
         if _STATE["state"] is None:
             reason = _why_not()
             if reason is None:
-                libc = ctypes.CDLL(None)
-                libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-                done = (libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
-                        and libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1)
+                done = _mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) and _mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
                 reason = None if done else "glibc refused the settings"
             _STATE["state"] = "set" if reason is None else f"not set: {reason}"
-        return _STATE["state"] == "set"
+        if _STATE["state"] != "set":
+            return False
+        trim = min(LARGE_TRIM_MAX, LARGE_TRIM_FACTOR * largest)
+        if largest > MMAP_THRESHOLD and trim > _STATE["trim"] and _mallopt(_M_MMAP_MAX, 0) \
+                and _mallopt(_M_TRIM_THRESHOLD, trim):
+            _STATE["trim"] = trim
+        return True
+
+
+def large_blocks_kept() -> int | None:
+    """The free bytes the heap keeps at its top since a cohort of blocks over 32 MB trained, or None before."""
+    return _STATE["trim"] if _STATE["trim"] > TRIM_THRESHOLD else None
+
+
+def _mallopt(option: int, value: int) -> bool:
+    libc = ctypes.CDLL(None)
+    libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    return bool(libc.mallopt(option, value) == 1)
 
 
 def state() -> str | None:

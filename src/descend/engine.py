@@ -471,7 +471,6 @@ def train_cohort(
     dropped before the first of them has NaN for its evaluations.
     """
     hooks = hooks if hooks is not None else _Hooks(None, None, None)
-    keep_freed_memory()  # an eager step's temporaries from the heap, not from fresh pages (descend._allocator)
     started = time.perf_counter()
     model, objective = problem.model, problem.objective
     x, y = problem.train
@@ -491,6 +490,10 @@ def train_cohort(
         if run.start is not None:
             flat[j] = torch.tensor(run.start, dtype=dtype)
     sizes = [p[0].numel() for p in initial]
+    # a step's blocks from the heap, not from fresh pages (descend._allocator): its largest, the parameters or an
+    # activation of the widest batch through the widest layer (estimated by the largest dimension of a parameter)
+    widest = max((int(max(shape, default=1)) for shape in shapes), default=1)
+    keep_freed_memory(k * max(sum(sizes), _widest_batch(plan) * widest) * flat.element_size())
     update, kwargs, factors, state, freeze = _rules(group, flat, steps)
     clip_value, clip_norm = group[0].clip_value, group[0].clip_norm
 
