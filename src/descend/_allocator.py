@@ -20,8 +20,9 @@ Adam's two moments) had about 110,000 page faults a step and trained at about a 
 run-step compiled against 290 µs, on a 2-core machine). For such a cohort :func:`keep_freed_memory` is told the size
 of its largest block, and then also sets ``M_MMAP_MAX`` to 0 (no block is mapped: every one comes from the heap)
 and raises ``M_TRIM_THRESHOLD`` to 16 times that size (at most 2 GB), so that a step's freed blocks are there for
-the next step. A process that trained such a cohort keeps that much freed memory (its largest steps' worth)
-rather than handing it back: measured there, 1.33-1.36 GB at most against 1.0 GB.
+the next step. Both stay so for the rest of the process, which holds on to the memory its largest steps freed
+rather than handing it back: measured there, a compiled fit's peak 1.3 GB against 1.0 GB, an eager fit's 2.8
+against 1.2 GB (its out-of-place temporaries leave holes in the heap).
 
 It does nothing where the C library is not glibc, where another allocator is preloaded (jemalloc, tcmalloc,
 mimalloc), where the environment already sets one of glibc's ``MALLOC_*_`` tunables (the user's choice is kept),
