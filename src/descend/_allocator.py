@@ -14,13 +14,15 @@ giving it back), once per process, when training first starts (:func:`descend.en
 do not change: PyTorch aligns every block to 64 bytes either way. What a process holds can grow by the freed
 memory kept, at most 64 MB at the heap's top.
 
-A block larger than 32 MB is always mapped afresh by glibc, whatever the threshold: a cohort whose parameters or
-activations are that large (256 runs of a 64-1024-10 network: 80 MB for each of the parameters, the gradient and
-Adam's two moments) had about 110,000 page faults a step and trained at about a third of its speed (890 µs per
-run-step compiled against 290 µs, on a 2-core machine). For such a cohort :func:`keep_freed_memory` is told the size
-of its largest block, and then also sets ``M_MMAP_MAX`` to 0 (no block is mapped: every one comes from the heap)
-and raises ``M_TRIM_THRESHOLD`` to 16 times that size (at most 2 GB), so that a step's freed blocks are there for
-the next step. Both stay so for the rest of the process, which holds on to the memory its largest steps freed
+Larger cohorts need more. The engine tells :func:`keep_freed_memory` the size of a cohort's largest block (its
+parameters, or an activation), and the heap then keeps up to 16 times that free at its top (at least 64 MB, at most
+2 GB): an eager Adam step frees about ten blocks of the parameters' size, and with 64 MB the heap handed most of them
+back at every step (64 runs of a 64-1024-10 network, 20 MB of parameters: 679 µs per run-step eagerly, 484 with
+the blocks kept). And a block larger than 32 MB is always mapped afresh by glibc, whatever the threshold: a cohort
+with such blocks (256 runs of that network: 80 MB for each of the parameters, the gradient and Adam's two moments)
+had about 110,000 page faults a step and trained at about a third of its speed (890 µs per run-step compiled
+against 290 µs, on a 2-core machine). For it, ``M_MMAP_MAX`` is also set to 0: no block is mapped, every one comes
+from the heap. These stay so for the rest of the process, which holds on to the memory its largest steps freed
 rather than handing it back: measured there, a compiled fit's peak 1.3 GB against 1.0 GB, an eager fit's 2.8
 against 1.2 GB (its out-of-place temporaries leave holes in the heap).
 
@@ -36,7 +38,8 @@ import os
 import threading
 from typing import Any
 
-__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "keep_freed_memory", "large_blocks_kept", "state"]
+__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "keep_freed_memory", "large_blocks_kept", "large_blocks_unmapped",
+           "state"]
 
 #: glibc's largest ``M_MMAP_THRESHOLD`` on 64-bit systems (``DEFAULT_MMAP_THRESHOLD_MAX``).
 MMAP_THRESHOLD = 32 * 2**20
@@ -51,7 +54,7 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_MMAP_MAX = -1, -3, -4  # glibc's <mallo
 _OWN_TUNABLES = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_")
 _OTHER_ALLOCATORS = ("jemalloc", "tcmalloc", "mimalloc")
 _LOCK = threading.Lock()
-_STATE: dict[str, Any] = {"state": None, "trim": TRIM_THRESHOLD}
+_STATE: dict[str, Any] = {"state": None, "trim": TRIM_THRESHOLD, "unmapped": False}
 
 
 def _why_not() -> str | None:
@@ -75,9 +78,9 @@ def _why_not() -> str | None:
 
 def keep_freed_memory(largest: int = 0) -> bool:
     """Keep freed blocks of up to 32 MB in the heap for the next step (once per process; see the module's text),
-    and, when ``largest`` (the bytes of a cohort's largest block: its parameters, or an activation) is more than
-    that, blocks of any size, with up to 16 × ``largest`` kept free at the heap's top. True when the settings are
-    in effect, set now or before."""
+    with up to 16 × ``largest`` (the bytes of a cohort's largest block: its parameters, or an activation; at least
+    64 MB) kept free at the heap's top, and, when ``largest`` is over 32 MB, blocks of any size. True when the
+    settings are in effect, set now or before."""
     with _LOCK:
         if _STATE["state"] is None:
             reason = _why_not()
@@ -88,15 +91,22 @@ def keep_freed_memory(largest: int = 0) -> bool:
         if _STATE["state"] != "set":
             return False
         trim = min(LARGE_TRIM_MAX, LARGE_TRIM_FACTOR * largest)
-        if largest > MMAP_THRESHOLD and trim > _STATE["trim"] and _mallopt(_M_MMAP_MAX, 0) \
-                and _mallopt(_M_TRIM_THRESHOLD, trim):
+        if largest > MMAP_THRESHOLD and not _STATE["unmapped"]:
+            _STATE["unmapped"] = _mallopt(_M_MMAP_MAX, 0)
+        if trim > _STATE["trim"] and _mallopt(_M_TRIM_THRESHOLD, trim):
             _STATE["trim"] = trim
         return True
 
 
 def large_blocks_kept() -> int | None:
-    """The free bytes the heap keeps at its top since a cohort of blocks over 32 MB trained, or None before."""
+    """The free bytes the heap keeps at its top since a cohort of blocks over 4 MB trained (16 × its largest, more
+    than the 64 MB set for every cohort), or None before."""
     return _STATE["trim"] if _STATE["trim"] > TRIM_THRESHOLD else None
+
+
+def large_blocks_unmapped() -> bool:
+    """Whether glibc maps no block (``M_MMAP_MAX`` = 0), since a cohort of blocks over 32 MB trained."""
+    return bool(_STATE["unmapped"])
 
 
 def _mallopt(option: int, value: int) -> bool:
