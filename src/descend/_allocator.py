@@ -12,13 +12,13 @@ in the heap.
 the heap) and ``M_TRIM_THRESHOLD`` to 64 MB (the heap keeps up to that much free memory at its top rather than
 giving it back), once per process, when training first starts (:func:`descend.engine.train_cohort`). The numbers
 do not change: PyTorch aligns every block to 64 bytes either way. What a process holds can grow by the freed
-memory kept, at most 64 MB at the heap's top.
+memory kept, at most 64 MB at the heap's top for a cohort of blocks under 4 MB.
 
 Larger cohorts need more. The engine tells :func:`keep_freed_memory` the size of a cohort's largest block (its
 parameters, or an activation), and the heap then keeps up to 16 times that free at its top (at least 64 MB, at most
 2 GB): an eager Adam step frees about ten blocks of the parameters' size, and with 64 MB the heap handed most of them
-back at every step (64 runs of a 64-1024-10 network, 20 MB of parameters: 679 µs per run-step eagerly, 484 with
-the blocks kept). And a block larger than 32 MB is always mapped afresh by glibc, whatever the threshold: a cohort
+back at every step (64 runs of a 64-1024-10 network, 20 MB of parameters: 640-733 µs per run-step eagerly,
+516-614 with the blocks kept, in alternating processes). And a block larger than 32 MB is always mapped afresh by glibc, whatever the threshold: a cohort
 with such blocks (256 runs of that network: 80 MB for each of the parameters, the gradient and Adam's two moments)
 had about 110,000 page faults a step and trained at about a third of its speed (890 µs per run-step compiled
 against 290 µs, on a 2-core machine). For it, ``M_MMAP_MAX`` is also set to 0: no block is mapped, every one comes
