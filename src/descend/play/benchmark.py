@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"{name}: always eager (one parabola, nothing to compile)")
                 break
             if mode == "compiled" and not body.get("compiled"):
-                print(f"{name}: not compiled (the task's model is not kept between fits)")
+                print(f"{name}: NOT COMPILED: after its program was compiled on the side, the same shapes still "
+                      "answered eagerly (the program's key differs from request to request)")
                 continue
             started = time.perf_counter()
             client.get(_path(path, args.requests if mode == "eager" else 2 * args.requests))
