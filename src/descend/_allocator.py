@@ -16,15 +16,15 @@ memory kept, at most 64 MB at the heap's top for a cohort of blocks under 4 MB.
 
 Larger cohorts need more. The engine tells :func:`keep_freed_memory` the size of a cohort's largest block (its
 parameters, or an activation), and the heap then keeps up to 16 times that free at its top (at least 64 MB, at most
-2 GB): an eager Adam step frees about ten blocks of the parameters' size, and with 64 MB the heap handed most of them
-back at every step (64 runs of a 64-1024-10 network, 20 MB of parameters: 640-733 µs per run-step eagerly,
-516-614 with the blocks kept, in alternating processes). And a block larger than 32 MB is always mapped afresh by glibc, whatever the threshold: a cohort
-with such blocks (256 runs of that network: 80 MB for each of the parameters, the gradient and Adam's two moments)
-had about 110,000 page faults a step and trained at about a third of its speed (890 µs per run-step compiled
-against 290 µs, on a 2-core machine). For it, ``M_MMAP_MAX`` is also set to 0: no block is mapped, every one comes
-from the heap. These stay so for the rest of the process, which holds on to the memory its largest steps freed
-rather than handing it back: measured there, a compiled fit's peak 1.3 GB against 1.0 GB, an eager fit's 2.8
-against 1.2 GB (its out-of-place temporaries leave holes in the heap).
+2 GB): an eager Adam step frees about ten blocks of the parameters' size, and with 64 MB the heap handed most of
+them back at every step (64 runs of a 64-1024-10 network, 20 MB of parameters: 640-733 µs per run-step eagerly,
+516-614 with the blocks kept, in alternating processes). And a block larger than 32 MB is always mapped afresh by
+glibc, whatever the threshold: a cohort with such blocks (256 runs of that network: 80 MB for each of the
+parameters, the gradient and Adam's two moments) had about 110,000 page faults a step and trained at about a third
+of its speed (890 µs per run-step compiled against 290 µs, on a 2-core machine). For it, ``M_MMAP_MAX`` is also set
+to 0: no block is mapped, every one comes from the heap. These stay so for the rest of the process, which holds on
+to the memory its largest steps freed rather than handing it back: measured there, a compiled fit's peak 1.3 GB
+against 1.0 GB, an eager fit's 2.8 against 1.2 GB (its out-of-place temporaries leave holes in the heap).
 
 It does nothing where the C library is not glibc, where another allocator is preloaded (jemalloc, tcmalloc,
 mimalloc), where the environment already sets one of glibc's ``MALLOC_*_`` tunables (the user's choice is kept),
