@@ -350,3 +350,22 @@ def test_a_search_evaluates_only_the_split_that_judges_a_trial(task, splits, mon
     result = descend.tune(task, optimizer="adam", trials=2, cohort=2, steps=5, seeds=0)
     assert seen and all(s == splits for s in seen)
     assert len(result.study.get_trials()) == 2
+
+
+def test_progress_counts_trials_per_second_from_the_first_cohort_on_and_not_those_a_resumed_study_held(tmp_path):
+    storage = f"{tmp_path}/study.journal"
+    seen: list[dict] = []
+    descend.tune("line", trials=4, cohort=4, storage=storage, progress=seen.append, **SEARCH)
+    studies = [e for e in seen if e["kind"] == "study"]
+    assert [e["done"] for e in studies] == [0, 4]
+    assert studies[0]["rate"] is None and studies[-1]["rate"] > 0  # a single study: a rate before it ends
+    steps = [e for e in seen if e["kind"] == "step"]
+    assert steps and all(e["rate"] is None for e in steps)  # nothing finished yet in the first cohort
+
+    seen.clear()
+    descend.tune("line", trials=8, cohort=2, storage=storage, progress=seen.append, **SEARCH)  # resumed: 4 more
+    studies = [e for e in seen if e["kind"] == "study"]
+    assert [e["done"] for e in studies] == [4, 6, 8]
+    assert studies[0]["rate"] is None
+    elapsed = studies[-1]["elapsed"]
+    assert studies[-1]["rate"] == pytest.approx(4 / elapsed, rel=1e-9)  # the 4 trials of this search, not 8

@@ -50,7 +50,7 @@ def test_re_running_resumes_the_study_keeping_every_finished_trial(tmp_path, kin
 
 def test_a_resumed_study_does_not_compute_the_first_cohort_again(tmp_path, monkeypatch):
     """The baseline and the Sobol spread are queued once, by the process that creates the study; a process that
-    resumes it (or a worker that joins it) does not compute them: the spread imports scipy.stats, a second."""
+    resumes it (or a worker that joins it) does not compute them."""
     from descend.tune.space import Space
 
     target = str(tmp_path / "study.journal")

@@ -409,17 +409,21 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
     total = p.trials * len(plans)
     outcomes = {}
     done_before: dict[str, int] = {}
-    counted = {"told": 0, "t0": time.perf_counter()}
+    done_at_start: dict[str, int] = {}  # what each study held when this search first counted it (a resume)
+    t0 = time.perf_counter()
 
     def forward(name: str) -> Callable[[Mapping[str, Any]], None]:
         def on(e: Mapping[str, Any]) -> None:
             if e["kind"] == "study":
                 done_before[name] = int(e["done"])
+                done_at_start.setdefault(name, int(e["done"]))
             if progress is None:
                 return
             done = sum(done_before.values())
-            elapsed = time.perf_counter() - counted["t0"]
-            rate = counted["told"] / elapsed if counted["told"] and elapsed > 0 else None
+            elapsed = time.perf_counter() - t0
+            # trials finished since the start, counted at every cohort (with other workers', on a shared study)
+            finished = done - sum(done_at_start.values())
+            rate = finished / elapsed if finished > 0 and elapsed > 0 else None
             progress({**e, "done": done, "total": total, "rate": rate, "elapsed": elapsed})
 
         return on
@@ -437,7 +441,6 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
                                 deadline=deadline, clip_norm=p.clip_norm, clip_value=p.clip_value, dtype=dtype,
                                 compile=compile, schedules=p.schedules)
                 outcome = runner.run()
-                counted["told"] += outcome.told
                 outcomes[name] = outcome
                 interrupted = interrupted or outcome.interrupted
                 timed_out = timed_out or outcome.timed_out

@@ -80,9 +80,10 @@ class _Bar:
         )
 
         self.progress = Progress(
+            # short enough for an 80-column terminal: the bar takes what the rest leaves
             TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[done]}"),
-            TextColumn("best {task.fields[best]}"), TextColumn("{task.fields[rate]} trials/s"), TextColumn("•"),
-            TimeElapsedColumn(), TextColumn("elapsed •"), TimeRemainingColumn(), TextColumn("left"),
+            TextColumn("best {task.fields[best]}"), TextColumn("{task.fields[rate]}/s"), TextColumn("•"),
+            TimeElapsedColumn(), TextColumn("•"), TimeRemainingColumn(), TextColumn("left"),
             console=Console(stderr=True), disable=quiet, transient=False)
         self.total = total
         self.task = self.progress.add_task("tuning", total=total, done=f"0/{total} trials", best="-", rate="-")

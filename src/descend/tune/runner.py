@@ -207,8 +207,7 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
         study = optuna.load_study(study_name=name, storage=storage, sampler=made)
     except KeyError:
         # the first cohort's points, computed before the study exists (the window in which another worker
-        # finds it not ready stays short) and only for a new study: a resumed one never reads them, and the
-        # Sobol spread imports scipy.stats (about a second)
+        # finds it not ready stays short) and only for a new study: a resumed one never reads them
         if sampler != "grid":
             points += [(p, "baseline") for p in space.baselines()]
         if sampler in ("tpe", "gp"):
