@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from descend.cli import app
 from descend.tune import storage as storage_module
+from descend.tune.command import _short
 
 runner = CliRunner()
 FAST = ["--steps", "30", "--trials", "8", "--cohort", "4", "--seeds", "2", "--quiet"]
@@ -47,6 +48,22 @@ def test_a_search_prints_its_table_and_how_to_resume(tmp_path):
     assert again.exit_code == 0  # resumed: the budget is already spent, nothing is trained again
     frame = (out / "trials.csv").read_text().splitlines()
     assert len(frame) == 1 + 16
+
+
+def test_the_table_fits_a_narrow_terminal_with_every_hyperparameter_whole(tmp_path):
+    out = tmp_path / "out"
+    args = ["tune", "line", "-o", "adam", "-o", "rmsprop", *FAST, "--out", str(out)]
+    wide = runner.invoke(app, args, env={"COLUMNS": "150"})
+    assert wide.exit_code == 0, wide.output
+    best = json.loads((out / "best.json").read_text())["best"]
+    entries = [f"{k}={_short(v)}" for b in best.values() for k, v in b["config"].items()]
+    assert any(line.count("=") >= 2 for line in wide.stdout.splitlines())  # side by side where there is room
+    narrow = runner.invoke(app, args, env={"COLUMNS": "80"})  # resumed: the same table, nothing trained
+    assert narrow.exit_code == 0, narrow.output
+    table = [line for line in narrow.stdout.splitlines() if line[:1] in "┏┃┡│└"]
+    assert table and max(len(line) for line in table) <= 80
+    for entry in entries:  # each hyperparameter whole on its line, not cut by the column's edge
+        assert any(entry in line for line in table), (entry, narrow.stdout)
 
 
 @pytest.mark.parametrize("args, message", [

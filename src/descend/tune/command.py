@@ -112,27 +112,43 @@ class _Bar:
                              rate="-" if rate is None else f"{rate:.3g}")
 
 
-def _table(result: Any) -> Any:
-    """The terminal table: per optimizer its best trial, value and configuration, and the re-runs' medians."""
+def _table(result: Any, compact: bool = False) -> Any:
+    """The terminal table: per optimizer its best trial, value and configuration, and the re-runs' medians.
+    ``compact`` (for a terminal too narrow for the table on one line a row) puts each hyperparameter and each
+    word of a header on a line of its own, without padding, instead of letting Rich cut them anywhere."""
     from rich.table import Table
 
     frame = result.table
     table = Table(title=f"descend tune: best of each study on {result.target.key}; re-runs on test data",
-                  title_justify="left")
+                  title_justify="left", padding=(0, 0) if compact else (0, 1))
+    split = "\n" if compact else " "
     table.add_column("optimizer", style="bold")
-    table.add_column("trial", justify="right")
-    table.add_column(f"best {result.target.metric}", justify="right")
+    table.add_column("trial", justify="right", no_wrap=True)
+    table.add_column(f"best{split}{result.target.metric}", justify="right", no_wrap=True)
     table.add_column("configuration", overflow="fold")
     results = [c for c in ("seeds", "test loss", "test accuracy", "divergence rate") if c in frame.columns]
     for column in results:
-        table.add_column({"divergence rate": "diverged"}.get(column, column), justify="right")
+        header = {"divergence rate": "diverged"}.get(column, column).replace(" ", split)
+        table.add_column(header, justify="right", no_wrap=True)
     for optimizer, row in frame.iterrows():
         best = result.best[optimizer]
-        config = ", ".join(f"{k}={_short(v)}" for k, v in best["config"].items())
+        config = ("," + split).join(f"{k}={_short(v)}" for k, v in best["config"].items())
         cells = [str(best["trial"]), _short(best["value"]), config]
         cells += [_short(row[c]) if c != "divergence rate" else f"{row[c]:.0%}" for c in results]
         table.add_row(str(optimizer), *cells)
     return table
+
+
+def _print_table(result: Any) -> None:
+    """The table, compact where the terminal is narrower than it (80 columns when the output is not a terminal)."""
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    console = Console()
+    table = _table(result)
+    if Measurement.get(console, console.options.update_width(10_000), table).maximum > console.width:
+        table = _table(result, compact=True)
+    console.print(table)
 
 
 def _short(v: Any) -> str:
@@ -152,8 +168,6 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
          quiet: bool = False, compile: bool = False, **options: Any) -> int:
     """Run ``descend tune`` with the command line's options (texts as typed, None for not given); returns the
     exit code: 0, 2 for bad input (one line on stderr, nothing trained or written), 130 after Ctrl-C."""
-    from rich.console import Console
-
     from . import api
     from .report import write_report
     from .result import write
@@ -204,7 +218,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     except Exception as e:  # noqa: BLE001 - a report that cannot be drawn never costs the search's results
         print(f"note: the report could not be written: {type(e).__name__}: {e}", file=sys.stderr)
     if len(result.table):
-        Console().print(_table(result))
+        _print_table(result)
     for note in result.notes:
         print(f"note: {note}")
     print(f"study: {', '.join(repr(n) for n in names.values())} in {where}")
