@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from descend.cli import app
+from descend.report.html import _cell_text
 from descend.tune import storage as storage_module
 from descend.tune.command import _short
 
@@ -64,6 +65,21 @@ def test_the_table_fits_a_narrow_terminal_with_every_hyperparameter_whole(tmp_pa
     assert table and max(len(line) for line in table) <= 80
     for entry in entries:  # each hyperparameter whole on its line, not cut by the column's edge
         assert any(entry in line for line in table), (entry, narrow.stdout)
+
+
+def test_accuracies_are_shown_as_percentages(tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tune", "iris", "-o", "adam", *FAST, "--metric", "accuracy", "--out", str(out)],
+                           env={"COLUMNS": "150"})
+    assert result.exit_code == 0, result.output
+    best = json.loads((out / "best.json").read_text())["best"]["adam"]["value"]
+    row = next(line for line in result.stdout.splitlines() if line.startswith("│ adam"))
+    cells = [c.strip() for c in row.strip("│").split("│")]
+    # the best validation accuracy as the reports write accuracies (97.33%, 100%), not 0.9733 or 1, and the same
+    # text in report.html's table of best configurations
+    assert cells[2] == _cell_text("accuracy", best) and cells[2].endswith("%")
+    assert f"<td>{cells[2]}</td>" in (out / "report.html").read_text()
+    assert cells[-2].endswith("%") and 0 <= float(cells[-2][:-1]) <= 100  # the re-runs' test accuracy
 
 
 @pytest.mark.parametrize("args, message", [

@@ -69,7 +69,7 @@ def _number(text: Any, flag: str, kind: type) -> Any:
 class _Bar:
     """The Rich progress bar of a search: trials done of the budget, best so far, trials/s, time left."""
 
-    def __init__(self, total: int, quiet: bool) -> None:
+    def __init__(self, total: int, quiet: bool, percent: bool = False) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -86,6 +86,7 @@ class _Bar:
             TimeElapsedColumn(), TextColumn("•"), TimeRemainingColumn(), TextColumn("left"),
             console=Console(stderr=True), disable=quiet, transient=False)
         self.total = total
+        self.show = _percent if percent else (lambda v: f"{v:.4g}")  # the best so far, as the table shows it
         self.task = self.progress.add_task("tuning", total=total, done=f"0/{total} trials", best="-", rate="-")
         self.last = 0.0
 
@@ -108,7 +109,7 @@ class _Bar:
         best = event.get("best")
         rate = event.get("rate")
         self.progress.update(self.task, completed=min(completed, self.total), description=f"tuning {event['optimizer']}",
-                             done=f"{done}/{self.total} trials", best="-" if best is None else f"{best:.4g}",
+                             done=f"{done}/{self.total} trials", best="-" if best is None else self.show(best),
                              rate="-" if rate is None else f"{rate:.3g}")
 
 
@@ -133,8 +134,10 @@ def _table(result: Any, compact: bool = False) -> Any:
     for optimizer, row in frame.iterrows():
         best = result.best[optimizer]
         config = ("," + split).join(f"{k}={_short(v)}" for k, v in best["config"].items())
-        cells = [str(best["trial"]), _short(best["value"]), config]
-        cells += [_short(row[c]) if c != "divergence rate" else f"{row[c]:.0%}" for c in results]
+        value = _percent(best["value"]) if result.target.metric == "accuracy" else _short(best["value"])
+        cells = [str(best["trial"]), value, config]
+        cells += [f"{row[c]:.0%}" if c == "divergence rate" else _percent(row[c]) if c == "test accuracy"
+                  else _short(row[c]) for c in results]
         table.add_row(str(optimizer), *cells)
     return table
 
@@ -149,6 +152,13 @@ def _print_table(result: Any) -> None:
     if Measurement.get(console, console.options.update_width(10_000), table).maximum > console.width:
         table = _table(result, compact=True)
     console.print(table)
+
+
+def _percent(v: Any) -> str:
+    """An accuracy as the reports show it: a percentage to 4 significant digits (``97.77%``, ``100%``)."""
+    from ..report.html import _cell_text
+
+    return _cell_text("accuracy", v)
 
 
 def _short(v: Any) -> str:
@@ -203,7 +213,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         lines.append("Ctrl-C stops after telling Optuna what finished; the same command resumes")
         print("\n".join(lines), file=sys.stderr)
     try:
-        with _Bar(plan.trials * len(names), quiet) as bar:
+        with _Bar(plan.trials * len(names), quiet, percent=plan.target.metric == "accuracy") as bar:
             result = api.run(plan, progress=bar, opened=opened, compile=compile)
     except ValueError as e:  # a configuration the checks could not foresee
         return _fail(str(e))

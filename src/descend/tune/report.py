@@ -584,7 +584,7 @@ def _mean_sd(row: Mapping[str, Any], name: str) -> str:
 
 
 def _best_section(result: Any, stats: Any, colours: Mapping[str, str], optimizers: list[str]) -> str:
-    from ..report.html import _esc
+    from ..report.html import _cell_text, _esc
 
     metrics = [m for m in ("train loss", "test loss", "test accuracy") if f"{m} mean" in stats.columns]
     head = ["optimizer", "trial", f"best {_objective(result)}", "configuration"]
@@ -599,7 +599,7 @@ def _best_section(result: Any, stats: Any, colours: Mapping[str, str], optimizer
             cells.append(f"<td colspan=\"{len(head) - 1}\" class=\"config\">no trial with a result</td>")
         else:
             config = ", ".join(f"{k}={_cell(k, v)}" for k, v in best["config"].items())
-            cells += [f"<td>{best['trial']}</td>", f"<td>{_esc(_cell('value', best['value']))}</td>",
+            cells += [f"<td>{best['trial']}</td>", f"<td>{_esc(_cell_text(_objective(result), best['value']))}</td>",
                       f"<td class=\"config\">{_esc(config)}</td>"]
             if len(stats):
                 row = stats.loc[optimizer].to_dict() if optimizer in stats.index else {}
