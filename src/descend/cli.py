@@ -648,7 +648,9 @@ def tune_command(
     out: Optional[str] = typer.Option(None, metavar="DIRECTORY", help="Where the results go (default: "
                                       "reports/tune-TASK)."),
     compile: bool = typer.Option(False, "--compile", help="Compile each cohort's step (Inductor): steps 2-4x "
-                                 "faster, about 15 s per cohort size the first time (then cached on disk)."),
+                                 "faster, but about 30 s per cohort size and batch shape the first time; later "
+                                 "searches of the same shapes read the programs from disk at once. Pays off for "
+                                 "hundreds of trials or long trainings. Default: no."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:
     """Search hyperparameters with Optuna, training each cohort of trials as one batched program.
