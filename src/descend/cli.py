@@ -649,8 +649,8 @@ def tune_command(
                                       "reports/tune-TASK)."),
     compile: bool = typer.Option(False, "--compile", help="Compile each cohort's step (Inductor): steps 2-4x "
                                  "faster, but about 30 s per cohort size and batch shape the first time; later "
-                                 "searches of the same shapes read the programs from disk at once. Pays off for "
-                                 "hundreds of trials or long trainings. Default: no."),
+                                 "searches of the same shapes read the programs from disk at once. Pays off when "
+                                 "the training takes minutes, or on later searches. Default: no."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:
     """Search hyperparameters with Optuna, training each cohort of trials as one batched program.
