@@ -69,7 +69,7 @@ def _number(text: Any, flag: str, kind: type) -> Any:
 class _Bar:
     """The Rich progress bar of a search: trials done of the budget, best so far, trials/s, time left."""
 
-    def __init__(self, total: int, quiet: bool, percent: bool = False) -> None:
+    def __init__(self, total: int, quiet: bool, metric: str = "loss") -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -86,7 +86,7 @@ class _Bar:
             TimeElapsedColumn(), TextColumn("•"), TimeRemainingColumn(), TextColumn("left"),
             console=Console(stderr=True), disable=quiet, transient=False)
         self.total = total
-        self.show = _percent if percent else (lambda v: f"{v:.4g}")  # the best so far, as the table shows it
+        self.metric = metric
         self.task = self.progress.add_task("tuning", total=total, done=f"0/{total} trials", best="-", rate="-")
         self.last = 0.0
 
@@ -109,7 +109,7 @@ class _Bar:
         best = event.get("best")
         rate = event.get("rate")
         self.progress.update(self.task, completed=min(completed, self.total), description=f"tuning {event['optimizer']}",
-                             done=f"{done}/{self.total} trials", best="-" if best is None else self.show(best),
+                             done=f"{done}/{self.total} trials", best="-" if best is None else _value(self.metric, best),
                              rate="-" if rate is None else f"{rate:.3g}")
 
 
@@ -134,10 +134,8 @@ def _table(result: Any, compact: bool = False) -> Any:
     for optimizer, row in frame.iterrows():
         best = result.best[optimizer]
         config = ("," + split).join(f"{k}={_short(v)}" for k, v in best["config"].items())
-        value = _percent(best["value"]) if result.target.metric == "accuracy" else _short(best["value"])
-        cells = [str(best["trial"]), value, config]
-        cells += [f"{row[c]:.0%}" if c == "divergence rate" else _percent(row[c]) if c == "test accuracy"
-                  else _short(row[c]) for c in results]
+        cells = [str(best["trial"]), _value(result.target.metric, best["value"]), config]
+        cells += [f"{row[c]:.0%}" if c == "divergence rate" else _value(c, row[c]) for c in results]
         table.add_row(str(optimizer), *cells)
     return table
 
@@ -154,11 +152,12 @@ def _print_table(result: Any) -> None:
     console.print(table)
 
 
-def _percent(v: Any) -> str:
-    """An accuracy as the reports show it: a percentage to 4 significant digits (``97.77%``, ``100%``)."""
+def _value(metric: str, v: Any) -> str:
+    """A value of ``metric`` (``loss``, ``accuracy``, ``test loss``, ...): an accuracy as the reports show it, a
+    percentage to 4 significant digits (``97.77%``, ``100%``), anything else :func:`_short`."""
     from ..report.html import _cell_text
 
-    return _cell_text("accuracy", v)
+    return _cell_text(metric, v) if "accuracy" in metric else _short(v)
 
 
 def _short(v: Any) -> str:
@@ -213,7 +212,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         lines.append("Ctrl-C stops after telling Optuna what finished; the same command resumes")
         print("\n".join(lines), file=sys.stderr)
     try:
-        with _Bar(plan.trials * len(names), quiet, percent=plan.target.metric == "accuracy") as bar:
+        with _Bar(plan.trials * len(names), quiet, metric=plan.target.metric) as bar:
             result = api.run(plan, progress=bar, opened=opened, compile=compile)
     except ValueError as e:  # a configuration the checks could not foresee
         return _fail(str(e))
