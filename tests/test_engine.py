@@ -225,6 +225,22 @@ def test_each_run_of_a_cohort_equals_the_same_configuration_alone():
         assert abs(alone.paths[0][-1] - alone.paths[0][0]).max() > 1e-3, "the runs must move"
 
 
+@pytest.mark.parametrize("index_shape", [(7,), (3, 5)], ids=["shared batch", "a batch per run"])
+@pytest.mark.parametrize("data_shape", [(11,), (11, 4), (11, 2, 3)], ids=["targets", "features", "images"])
+def test_a_batch_is_gathered_as_advanced_indexing_gathers_it(index_shape, data_shape):
+    """The step takes its batch with one index_select of the flattened index (faster): the same rows, the same
+    shape as ``data[index]``, for a shared ``[B]`` index and a ``[K, B]`` one, from a non-contiguous index too."""
+    g = torch.Generator().manual_seed(0)
+    data = torch.randn(*data_shape, generator=g)
+    orders = torch.stack([torch.randperm(11, generator=g) for _ in range(index_shape[0] if len(index_shape) > 1
+                                                                           else 1)])
+    index = orders[..., 2:2 + index_shape[-1]] if len(index_shape) > 1 else orders[0, 2:2 + index_shape[-1]]
+    assert len(index_shape) == 1 or not index.is_contiguous()
+    got = engine._gather(data, index)
+    assert got.shape == data[index].shape == (*index_shape, *data_shape[1:])
+    assert torch.equal(got, data[index])
+
+
 def test_a_diverging_run_is_marked_and_frozen_and_the_others_are_untouched():
     x, y = regression_data(3)
     lrs = [0.01, 1e4, 0.05]
