@@ -447,3 +447,81 @@ def test_fused_compiled_rule_equals_eager(name):
     eager, compiled, moved = out
     assert max_diff(moved, eager) <= 1e-14, "well-conditioned: 100 times below the tolerance"
     assert max_diff(compiled, eager) <= 1e-12
+
+
+def test_keys_of_ones_own_in_a_param_group_are_kept_as_torch_keeps_them():
+    """torch.optim keeps any key in a param group (a name, a scheduler's initial_lr): so does descend, in the
+    constructor and in add_param_group, and the numbers are torch's."""
+    x, y, init = problem(5)
+    trajectories, groups = [], []
+    for cls in (D.AdamW, torch.optim.AdamW):
+        params = [p.clone().requires_grad_() for p in init]
+        opt = cls([{"params": [params[0]], "name": "weight"}], lr=0.01)
+        torch.optim.lr_scheduler.StepLR(opt, step_size=5)  # sets initial_lr in every group
+        opt.add_param_group({"params": [params[1]], "name": "bias", "weight_decay": 0.0, "initial_lr": 0.01})
+        trajectories.append(train(opt, params, x, y, 20))
+        groups.append([{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups])
+    assert [g["name"] for g in groups[0]] == ["weight", "bias"]
+    assert [g["initial_lr"] for g in groups[0]] == [0.01, 0.01]
+    assert all(g["decoupled_weight_decay"] is True for g in groups[0])  # torch's AdamW groups say so
+    assert set(groups[1][0]) <= set(groups[0][0])  # every key torch's groups have
+    assert max_diff(trajectories[0], trajectories[1]) <= TOL
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam", "NAdam"])
+def test_state_tensors_are_updated_in_place_as_torch_updates_them(name):
+    """A reference to an optimizer's state tensor (a moment, a buffer) sees every later step's values, as with
+    torch.optim. (The step count is shared by the parameters that step together, a new tensor at each step.)"""
+    kw = dict(momentum=0.9) if name in ("SGD", "RMSprop") else {}
+    x, y, init = problem(6)
+    for cls in (getattr(D, name), getattr(torch.optim, name)):
+        params = [p.clone().requires_grad_() for p in init]
+        opt = cls(params, **kw)
+        train(opt, params, x, y, 1)
+        held = {key: value for key, value in opt.state[params[0]].items()
+                if isinstance(value, torch.Tensor) and value.ndim}
+        assert held
+        before = {key: value.clone() for key, value in held.items()}
+        train(opt, params, x, y, 1)
+        for key, value in held.items():
+            assert value is opt.state[params[0]][key], f"{cls.__module__}: {key} replaced"
+            assert not torch.equal(value, before[key]), f"{cls.__module__}: {key} not updated"
+
+
+def test_nadam_resumed_from_a_torch_checkpoint_equals_torch_resumed():
+    """torch's loading casts NAdam's μ product to the parameters' dtype and torch keeps it there: so does
+    descend (it used to cast it back to float32, 4e-8 off torch's product)."""
+    x, y, init = problem(7)
+    first = [p.clone().requires_grad_() for p in init]
+    opt = torch.optim.NAdam(first, lr=0.01)
+    train(opt, first, x, y, 3)
+    saved = copy.deepcopy(opt.state_dict())
+    resumed = []
+    for cls in (D.NAdam, torch.optim.NAdam):
+        params = [p.detach().clone().requires_grad_() for p in first]
+        again = cls(params, lr=0.01)
+        again.load_state_dict(copy.deepcopy(saved))
+        resumed.append((train(again, params, x, y, 20), again.state[params[0]]["mu_product"]))
+    (ours, ours_mu), (theirs, theirs_mu) = resumed
+    assert ours_mu.dtype == theirs_mu.dtype == torch.float64
+    assert abs(ours_mu.item() - theirs_mu.item()) <= 1e-15
+    assert max_diff(ours, theirs) <= TOL
+
+
+def test_sparse_gradients_with_weight_decay_are_refused_as_torch_refuses_them():
+    for cls in (D.SGD, torch.optim.SGD):
+        embedding = torch.nn.Embedding(4, 2, sparse=True)
+        opt = cls(embedding.parameters(), lr=0.1, weight_decay=0.1)
+        embedding(torch.tensor([0])).sum().backward()
+        with pytest.raises(RuntimeError, match="sparse"):
+            opt.step()
+
+
+def test_an_unknown_keyword_argument_is_a_type_error_as_in_torch():
+    params = [torch.zeros(2, requires_grad=True)]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'lrr'"):
+        torch.optim.Adam(params, lrr=0.1)
+    with pytest.raises(TypeError, match=r"unknown argument for Adam 'lrr'; did you mean 'lr'"):
+        D.Adam(params, lrr=0.1)
+    with pytest.raises(TypeError, match="decoupled_weight_decay"):  # AdamW's is not a choice, in torch neither
+        D.AdamW(params, decoupled_weight_decay=False)

@@ -523,7 +523,6 @@ def _params(k=None):
         (lambda: get("sgd").configure(dampening=1.5), r"dampening=1\.5 is out of range; allowed: \[0, 1\]"),
         (lambda: get("radam").configure(eps_mode="inside"), r"eps_mode='inside' is not allowed"),
         (lambda: D.Adagrad(_params(), eps=-1e-10), r"eps=-1e-10"),
-        (lambda: D.Adam(_params(), lrr=0.1), r"unknown argument for Adam 'lrr'; did you mean 'lr'"),
         (lambda: D.Adam(_params(), eps_mode="sometimes"), r"eps_mode='sometimes' is not allowed; choose one of"),
         (lambda: D.Adam(_params(4), lr=torch.tensor([0.1, 0.2, 0.3])), r"run axis of K = 3 runs, but parameter 0"),
         (lambda: D.Adam(_params(3), lr=torch.tensor([0.1, 0.2, 0.3]),

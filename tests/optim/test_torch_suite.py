@@ -131,6 +131,16 @@ def compare_state(ours, theirs, ours_params, their_params):
     return worst
 
 
+def share_scalars(ours, theirs, ours_p, theirs_p):
+    """After ``ours.load_state_dict(theirs.state_dict())``: the scalars other than the step (NAdam's μ product)
+    as ``theirs`` holds them. Loading casts them to the parameters' dtype, in torch as in descend (see
+    test_against_torch's NAdam resume test), so the loaded state is torch's resumed state, not its running one."""
+    for name, p in ours_p.items():
+        for key, value in theirs.state[theirs_p[name]].items():
+            if key != "step" and isinstance(value, torch.Tensor) and value.ndim == 0:
+                ours.state[p][key] = value.clone()
+
+
 def run_side_by_side(cls_name, kwargs, *, values=None, schedulers=(), steps=STEPS, grads_of=None):
     """Per step from a shared state: descend loads torch's state and parameters, both step; return the worst deviation."""
     values = make_params() if values is None else values
@@ -142,6 +152,7 @@ def run_side_by_side(cls_name, kwargs, *, values=None, schedulers=(), steps=STEP
     worst, moved = 0.0, 0.0
     for step in range(steps):
         ours.load_state_dict(copy.deepcopy(theirs.state_dict()))
+        share_scalars(ours, theirs, ours_p, theirs_p)
         with torch.no_grad():
             for name in values:
                 ours_p[name].copy_(theirs_p[name])
@@ -376,6 +387,7 @@ def test_torch_state_dict_with_parameters_without_state(name):
     assert not theirs.state[theirs_p["late"]] or name == "Adagrad"  # torch's Adagrad creates state at once
     ours_p, ours = build(getattr(D, name), values, kwargs)
     ours.load_state_dict(copy.deepcopy(theirs.state_dict()))
+    share_scalars(ours, theirs, ours_p, theirs_p)
     with torch.no_grad():
         for k in values:
             ours_p[k].copy_(theirs_p[k])

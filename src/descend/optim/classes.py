@@ -11,7 +11,7 @@ and behaves as it does where torch defines the behaviour:
 - complex parameters are updated as pairs of real numbers (``torch.view_as_real``), as torch does;
 - sparse gradients (``nn.Embedding(sparse=True)``) are accepted by SGD and Adagrad, as by torch; they
   are made dense before the rule, so the state is dense (the result equals torch's sparse update, whose
-  untouched entries do not move);
+  untouched entries do not move); with weight decay both refuse them, as torch's do;
 - a learning rate or beta given as a one-element tensor is one value for every parameter (torch's
   tensor lr), and torch's refusals are kept: a tensor lr (or Adam's tensor betas) with ``foreach=True``
   and ``capturable=False``; ``capturable=True`` for parameters on a device that cannot capture (the CPU);
@@ -85,7 +85,7 @@ class _Adapter(torch.optim.Optimizer):
         convention = unknown.pop("convention", "torch")
         # every switch of the pure rule is a keyword argument too (lr_in_buffer, eps_root, initial_scale, ...)
         defaults.update({k: unknown.pop(k) for k in list(unknown) if k in self.info.names and k not in defaults
-                         and k not in ("beta1", "beta2")})
+                         and k not in ("beta1", "beta2") and k not in self.info.fixed})
         split = [name for name in ("beta1", "beta2") if name in unknown]
         if split and "betas" in defaults:
             b1, b2 = (unknown.get(name, default) for name, default in zip(("beta1", "beta2"), defaults["betas"]))
@@ -93,8 +93,11 @@ class _Adapter(torch.optim.Optimizer):
                 f"{type(self).__name__} takes betas=(β₁, β₂) as torch.optim does, not {' and '.join(split)}: "
                 f"write betas=({b1!r}, {b2!r}) (the pure rules take beta1 and beta2; descend.fit takes either form)"
             )
-        check_names(unknown, [*defaults, *_FLAGS, "convention", *self.info.names],
-                    what=f"argument for {type(self).__name__}")
+        try:  # torch's signatures make an unknown keyword argument a TypeError; the message names close matches
+            check_names(unknown, [name for name in (*defaults, *_FLAGS, "convention", *self.info.names)
+                                  if name not in self.info.fixed], what=f"argument for {type(self).__name__}")
+        except ValueError as e:
+            raise TypeError(str(e)) from None
         if convention != "torch":
             self._apply_convention(defaults, convention)
         defaults["convention"] = convention
@@ -131,13 +134,15 @@ class _Adapter(torch.optim.Optimizer):
     def _given(self, group: Mapping[str, Any]) -> dict[str, Any]:
         """The rule's keyword arguments set by a param group (``betas`` split in two).
 
-        A one-element tensor (torch's tensor lr) is one value for all parameters, a 0-d tensor.
+        A one-element tensor (torch's tensor lr) is one value for all parameters, a 0-d tensor. Other keys
+        of a group are the user's, as in torch.optim (a ``"name"``, a scheduler's ``"initial_lr"``): kept in
+        the group, not read.
         """
         given = {}
         for key, value in group.items():
             if key == "betas":
                 given["beta1"], given["beta2"] = (_one_value(b) for b in value)
-            elif key not in _IGNORED and key not in self.info.fixed:
+            elif key in self.info.names and key not in _IGNORED and key not in self.info.fixed:
                 given[key] = _one_value(value)
         return given
 
@@ -256,17 +261,22 @@ class _Adapter(torch.optim.Optimizer):
         return id(state["step"])
 
     def _store(self, params: list[Tensor], record: Any) -> None:
+        """Write the rule's new state into ``self.state``: a per-parameter tensor into the one already there,
+        as torch.optim does (it takes the new one's storage, no copy: a reference to ``state[p]["exp_avg"]``
+        sees the new values); a scalar shared by the parameters that step together (the step count, NAdam's μ
+        product) as a new tensor, since parameters outside this step may share the old one. The rule keeps the
+        μ product in the dtype it is given (torch's loading casts it to the parameters' dtype)."""
         for i, p in enumerate(params):
             state = self.state[p]
             for name, value in zip(record._fields, record):
                 if isinstance(value, tuple):
                     if value:
-                        state[self.state_keys[name]] = _like(p, value[i])
+                        _put(state, self.state_keys[name], _like(p, value[i]))
                 elif name == "step":
                     if self.keeps_step:
                         state[name] = value
                 else:
-                    state[self.state_keys.get(name, name)] = self._scalar(value)
+                    state[self.state_keys.get(name, name)] = value
 
     def _scalar(self, x: Any) -> Tensor:
         """A scalar of the state other than the step (NAdam's μ product) in torch's dtype for it: float64 when
@@ -321,6 +331,10 @@ class _Adapter(torch.optim.Optimizer):
                                "SGD and Adagrad accept them")
         if self.info.name == "adagrad" and _nonzero(config.get("weight_decay", 0)):
             raise RuntimeError("weight_decay option is not compatible with sparse gradients")
+        if _nonzero(config.get("weight_decay", 0)):  # SGD: torch's g + λ·w fails on a sparse g
+            raise RuntimeError(f"{name} with weight_decay does not support sparse gradients (torch's does not "
+                               "either: add(sparse, dense) is not supported); set weight_decay=0 for these "
+                               "parameters, e.g. in a param group of their own")
         return g.coalesce().to_dense()
 
     def _fused_update(self, params: list[Tensor], grads: list[Tensor], record: Any, config: dict[str, Any]) -> Any:
@@ -377,8 +391,8 @@ class _Adapter(torch.optim.Optimizer):
                 continue
             step = torch.as_tensor(state["step"], dtype=torch.float64).reshape(())
             state["step"] = shared.setdefault(float(step), step)
-            if "mu_product" in state:
-                state["mu_product"] = self._scalar(state["mu_product"])
+            if "mu_product" in state:  # as torch's loading cast it (to the parameter's dtype), as torch keeps it
+                state["mu_product"] = torch.as_tensor(state["mu_product"]).reshape(())
 
 
 def _update_in_place(update: Any, params: list[Tensor], grads: list[Tensor], record: Any, config: dict) -> Any:
@@ -422,6 +436,16 @@ def _capturable_devices() -> list[str]:
     from torch.optim.optimizer import _get_capturable_supported_devices
 
     return list(_get_capturable_supported_devices())
+
+
+def _put(state: dict[str, Any], key: str, new: Tensor) -> None:
+    """``state[key] = new``, in place where a tensor of the same kind is there: it takes ``new``'s storage."""
+    old = state.get(key)
+    if isinstance(old, Tensor) and old is not new and old.dtype == new.dtype and old.device == new.device \
+            and not old.is_sparse:
+        old.set_(new)
+    else:
+        state[key] = new
 
 
 def _one_value(x: Any) -> Any:
@@ -574,6 +598,9 @@ class AdamW(_Adapter):
                         foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
                         eps_mode=eps_mode, amsgrad_max=amsgrad_max)
         super().__init__(params, defaults, unknown)
+        for group in self.param_groups:  # torch's AdamW groups say so (it is Adam with this set)
+            group.setdefault("decoupled_weight_decay", True)
+        self.defaults.setdefault("decoupled_weight_decay", True)
 
 
 class Adamax(_Adapter):
