@@ -31,6 +31,7 @@ _LAZY = {
     "models": (".models", None),
     "optim": (".optim", None),
     "schedules": (".schedules", None),
+    "tasks": (".tasks", None),
     "Runs": (".engine", "Runs"),
     "fit": (".fitting", "fit"),
     "RunSpec": (".spec", "RunSpec"),

@@ -226,3 +226,55 @@ def test_tune_finds_settings_and_fills_them_into_the_other_widget():
     applied = LandscapeState.from_query(result["applied_query"])
     assert applied.optimizers[0].lr == pytest.approx(result["best"][0]["config"]["lr"])
     assert applied.steps == 30 and applied.landscape == "booth"
+
+
+@pytest.mark.parametrize("target", [
+    LineState(optimizer="adam", steps=30, start=(0.5, -1.0)),
+    LandscapeState(landscape="booth", steps=30, start=(1.0, -2.5), optimizers=(OptimizerEntry(name="adam", lr=0.05),)),
+], ids=["line", "landscape"])
+def test_tune_searches_what_its_link_carries_from_the_other_widgets_start(target):
+    """The link back fills in every tuned setting (the line widget has lr alone, so only lr is searched there), and
+    the best value is that of the other widget's problem from its own start: its Python script, run as it is, finds
+    the same best trial and value."""
+    kind = "line" if isinstance(target, LineState) else "landscape"
+    result = widgets.tune(TuneState(target=kind, query=target.to_query(), trials=4))
+    best = result["best"][0]
+    applied = type(target).from_query(result["applied_query"])
+    if kind == "line":
+        assert set(best["config"]) == {"lr"} and applied.lr == pytest.approx(best["config"]["lr"])
+    else:
+        entry = applied.optimizers[0]
+        assert set(best["config"]) == {"lr", "beta1"}
+        assert (entry.lr, entry.hyper["beta1"]) == pytest.approx((best["config"]["lr"], best["config"]["beta1"]))
+    assert applied.start == target.start
+    scope = {}
+    exec(compile(result["python"], "<play snippet>", "exec"), scope)  # noqa: S102  (the widget's own snippet)
+    again = scope["result"].best[best["optimizer"]]
+    assert (again["trial"], again["value"]) == (best["trial"], best["value"])
+
+
+def test_every_widgets_python_runs_in_a_fresh_interpreter(tmp_path):
+    """Each widget's script uses only ``import descend`` and what it imports: every ``descend.NAME`` it reads
+    resolves in a new interpreter (a name outside descend's lazy imports failed there and nowhere else), and the
+    scripts run there as they are."""
+    import re
+    import subprocess
+    import sys
+
+    line = LineState(optimizer="adam", steps=10)
+    states = [(widgets.line, line), (widgets.curvature, CurvatureState(steps=10)),
+              (widgets.landscape, LandscapeState(landscape="booth", steps=10)),
+              (widgets.ellipse, EllipseState(steps=10)), (widgets.vanishing, VanishingState(steps=5)),
+              (widgets.tune, TuneState(target="line", query=line.to_query(), trials=4))]
+    scripts = [compute(state)["python"] for compute, state in states]
+    code = "\n".join(line for script in scripts for line in script.splitlines()
+                     if not line.startswith(("import ", "from ")))
+    names = sorted(set(re.findall(r"\bdescend\.(\w+)", code)))
+    assert "tasks" in names
+    check = f"import descend\nfor name in {names!r}:\n    getattr(descend, name)\n"
+    for i, script in enumerate(scripts):
+        (tmp_path / f"widget{i}.py").write_text(script)
+    runs = "\n".join(f"import runpy; runpy.run_path({str(tmp_path / f'widget{i}.py')!r})" for i in range(len(scripts)))
+    for code in (check, runs):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]

@@ -193,14 +193,15 @@ def _thin(n: int, limit: int) -> np.ndarray:
 # -- 1. line fit -------------------------------------------------------------------------------------------------
 
 
-def _line_task(state: LineState) -> tuple[Any, str]:
+def _line_task(state: LineState, with_start: bool = False) -> tuple[Any, str]:
+    """``(task, Python that builds it)``: the task with its own start (the widget's goes with the runs, _spec: one
+    model for every start), or ``with_start`` the state's, as the Python builds it."""
     from .. import tasks
 
     options = dict(m=state.m, slope=state.slope, intercept=state.intercept, noise=state.noise,
                    data_seed=state.data_seed, start=tuple(state.start))
     code = "descend.tasks.get('line', " + ", ".join(f"{k}={v!r}" for k, v in options.items()) + ")"
-    # trained from the state's start through the run (_spec): the task keeps its own, one model for every start
-    return tasks.get("line", **{k: v for k, v in options.items() if k != "start"}), code
+    return tasks.get("line", **{k: v for k, v in options.items() if with_start or k != "start"}), code
 
 
 def line(state: LineState) -> dict[str, Any]:
@@ -313,8 +314,10 @@ def curvature(state: CurvatureState) -> dict[str, Any]:
 # -- 3. optimizers on a landscape ----------------------------------------------------------------------------------
 
 
-def _landscape_task(state: LandscapeState) -> tuple[Any, Any, str, dict[str, Any] | None]:
-    """``(task, landscape, Python that builds the task, settings of descend compare or None)``."""
+def _landscape_task(state: LandscapeState, with_start: bool = False) -> tuple[Any, Any, str, dict[str, Any] | None]:
+    """``(task, landscape, Python that builds the task, settings of descend compare or None)``; the task starts
+    where the landscape does (the state's start goes with the runs) or, ``with_start``, at the state's start, as
+    the Python builds it."""
     from .. import landscapes, tasks
     from .._checks import close_matches
     from ..formula import FormulaError
@@ -330,7 +333,7 @@ def _landscape_task(state: LandscapeState) -> tuple[Any, Any, str, dict[str, Any
                 raise PlayError("landscape", f"{key!r} is 1-D: see the learning-rate-and-curvature widget")
             options = {**noise, **({"start": start} if start is not None else {})}
             code = f"descend.tasks.landscape_task({key!r}" + "".join(f", {k}={v!r}" for k, v in options.items()) + ")"
-            task = tasks.landscape_task(key, **noise)  # the start goes with the runs (_spec)
+            task = tasks.landscape_task(key, **noise, **({"start": start} if with_start and start else {}))
             settings = {"task": key, **({"start": list(start)} if start else {}),
                         **({"task_options": noise} if noise else {})}
             return task, scape, code, settings
@@ -345,6 +348,9 @@ def _landscape_task(state: LandscapeState) -> tuple[Any, Any, str, dict[str, Any
             built = (tasks.landscape_task(scape, **noise) if noise else tasks.formula(text), scape)
             _store(cache_key, built)
         task, scape = built
+        if with_start and start is not None:
+            task = (tasks.landscape_task(landscapes.from_formula(text, start=start), **noise) if noise
+                    else tasks.formula(text, start=start))
         if noise:
             code = (f"descend.tasks.landscape_task(descend.landscapes.from_formula({text!r}, start={start!r}), "
                     + ", ".join(f"{k}={v!r}" for k, v in noise.items()) + ")")
@@ -619,19 +625,26 @@ def tune(state: TuneState) -> dict[str, Any]:
     steps and batch size): the best configuration found per optimizer, every trial, and the other widget's URL
     with the best settings filled in."""
     import descend
+    from ..tune.space import default_space
 
+    # the other widget's problem, from its start; the space is what the link back can carry (_applied): the line
+    # widget sets lr alone, the others lr and each optimizer's own hyperparameters (the default space's)
     target = state.target_state()
+    space = None
     if isinstance(target, LandscapeState):
-        task = _landscape_task(target)[0]
+        task, _, code, _ = _landscape_task(target, with_start=True)
         names = list(dict.fromkeys(e.name for e in target.optimizers))
         steps, batch = target.steps, (target.batch_size if target.noise > 0 else None)
     elif isinstance(target, LineState):
-        task = _line_task(target)[0]
+        task, code = _line_task(target, with_start=True)
         names, steps, batch = [target.optimizer], target.steps, (target.batch_size or None)
+        lr = default_space(target.optimizer, lr=task.default_lr(target.optimizer)).params[0]
+        space = lr.text()
     else:
         from .. import tasks
 
         task = tasks.get("ellipse", start=tuple(target.start))
+        code = f"descend.tasks.get('ellipse', start={tuple(target.start)!r})"
         names = list(dict.fromkeys(e.name for e in target.optimizers))
         steps, batch = target.steps, None
     import optuna
@@ -639,7 +652,7 @@ def tune(state: TuneState) -> dict[str, Any]:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     started = time.perf_counter()
     with _TRAINING:
-        result = descend.tune(task, optimizer=names, trials=state.trials, cohort=min(state.trials, 16),
+        result = descend.tune(task, optimizer=names, space=space, trials=state.trials, cohort=min(state.trials, 16),
                               steps=steps, seeds=1, sampler=state.sampler, seed=0, compile=False,
                               batch_size=batch, timeout=TUNE_SECONDS)
     seconds = time.perf_counter() - started
@@ -658,8 +671,8 @@ def tune(state: TuneState) -> dict[str, Any]:
     notes = list(result.notes)
     if result.timed_out:
         notes.append(f"stopped starting new trials after {TUNE_SECONDS:g} s: the best of what finished")
-    python = "\n".join(["import descend", "", "# the task as the other widget builds it (see its Python)",
-                        f"result = descend.tune(task, optimizer={names!r}, trials={state.trials}, "
+    python = "\n".join(["import descend", "", f"task = {code}",
+                        f"result = descend.tune(task, optimizer={names!r}, space={space!r}, trials={state.trials}, "
                         f"cohort={min(state.trials, 16)}, steps={steps}, seeds=1, sampler={state.sampler!r}, seed=0, "
                         f"batch_size={batch!r}, timeout={TUNE_SECONDS!r})", "print(result.table)"])
     return {
