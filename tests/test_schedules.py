@@ -11,6 +11,7 @@ import pytest
 import torch
 from torch.optim import lr_scheduler as L
 
+import descend
 from descend import schedules as S
 from descend.schedules import (
     SCHEDULES,
@@ -353,3 +354,15 @@ BAD = [
 def test_bad_arguments_raise_value_error_naming_them(build, match):
     with pytest.raises(ValueError, match=match):
         build()
+
+
+def test_a_rate_growing_beyond_the_largest_float_is_infinite_and_its_run_diverges():
+    """gamma^t past float's range is ∞ (as torch's step-by-step products reach), not Python's OverflowError; a
+    run trained with it diverges: a result, not a crash (descend compare --schedule exponential:gamma=1e10)."""
+    assert S.exponential(0.05, gamma=1e10)(100) == math.inf
+    assert S.step(1.0, step_size=1, gamma=1e300)(5) == math.inf
+    assert S.multistep(1.0, milestones=[1, 2], gamma=1e300)(3) == math.inf
+    assert S.exponential(0.0, gamma=1e10)(100) == 0.0
+    runs = descend.fit(model=descend.landscapes.get("booth").model((1.0, -2.5)), loss="value", optimizer="gd",
+                       lr=0.01, steps=60, schedules={"lr": S.exponential(1.0, gamma=1e10)})
+    assert runs.summary.status[0] == "diverged"

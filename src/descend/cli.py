@@ -679,7 +679,7 @@ def tune_command(
 def play_command(
     host: str = typer.Option("127.0.0.1", metavar="HOST", help="The address to listen on; 0.0.0.0 serves every "
                              "machine that can reach this one (a warning says so)."),
-    port: int = typer.Option(8000, metavar="PORT", help="The port to listen on."),
+    port: int = typer.Option(8000, metavar="PORT", min=1, max=65535, help="The port to listen on (1-65535)."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Print the URL only; do not open a browser."),
     no_compile: bool = typer.Option(False, "--no-compile", help="Always train eagerly. By default a widget's "
                                     "first answer is eager and its program is compiled on the side, so that the "
@@ -710,7 +710,7 @@ def dashboard_command(
                                           "postgresql://user:password@host:port/db."),
     host: str = typer.Option("127.0.0.1", metavar="HOST", help="The address to listen on; 0.0.0.0 serves every "
                              "machine that can reach this one (a warning says so)."),
-    port: int = typer.Option(8080, metavar="PORT", help="The port to listen on."),
+    port: int = typer.Option(8080, metavar="PORT", min=1, max=65535, help="The port to listen on (1-65535)."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Print the URL only; do not open a browser."),
 ) -> None:
     """Optuna's web dashboard for the studies of descend tune, in its own process until Ctrl-C.

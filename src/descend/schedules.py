@@ -107,6 +107,16 @@ def _same_runs(obj: object, *names: str) -> None:
     run_axis_length({name: getattr(obj, name) for name in names})
 
 
+def _decayed(value: Value, gamma: Value, n: float | int) -> Value:
+    """``value · gamma^n``. A power of Python numbers beyond the largest float is ∞, as the product of n factors
+    (torch's schedulers multiply step by step) reaches, rather than Python's OverflowError: a run whose rate
+    grows without bound diverges, a result rather than a crash."""
+    try:
+        return value * gamma**n
+    except OverflowError:
+        return value * math.inf if not (isinstance(value, (int, float)) and value == 0) else 0.0
+
+
 def _step_number(t: object) -> float | int:
     """The step ``t`` as a Python number: a non-negative int or float, or a 0-d tensor holding one."""
     if isinstance(t, torch.Tensor):
@@ -184,7 +194,7 @@ class step:
 
     def __call__(self, t: object) -> Value:
         n = int(_step_number(t) // self.step_size)
-        return _out(self.value * self.gamma**n)
+        return _out(_decayed(self.value, self.gamma, n))
 
 
 @dataclass(frozen=True, eq=False)
@@ -224,7 +234,7 @@ class multistep:
 
     def __call__(self, t: object) -> Value:
         n = bisect.bisect_right(self.milestones, _step_number(t))
-        return _out(self.value * self.gamma**n)
+        return _out(_decayed(self.value, self.gamma, n))
 
 
 @dataclass(frozen=True, eq=False)
@@ -247,7 +257,7 @@ class exponential:
         _same_runs(self, "value", "gamma")
 
     def __call__(self, t: object) -> Value:
-        return _out(self.value * self.gamma ** _step_number(t))
+        return _out(_decayed(self.value, self.gamma, _step_number(t)))
 
 
 @dataclass(frozen=True, eq=False)

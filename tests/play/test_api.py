@@ -87,6 +87,21 @@ def test_bad_bodies_and_unknown_widgets(client):
     assert client.get("/nonsense").status_code == 404
 
 
+def test_numbers_beyond_a_float_are_422_and_a_rate_beyond_one_diverges(client):
+    """A 400-digit integer in a JSON body is refused naming its field (it overflowed into a 500); a schedule whose
+    rate grows past the largest float is a diverging run, drawn as such (it raised OverflowError, a 500)."""
+    huge = 10**400
+    for body, field in (({"optimizers": [{"name": "adam", "lr": 0.1, "hyper": {"beta1": huge}}]}, "optimizers.0.hyper"),
+                        ({"start": [huge, 0]}, "start")):
+        got = client.post("/api/landscape", json=body)
+        assert got.status_code == 422, got.text
+        assert any(e["field"] == field and "finite" in e["message"] and len(e["message"]) < 200
+                   for e in got.json()["errors"]), got.json()
+    assert client.post("/api/line", json={"start": [huge, 0]}).status_code == 422
+    got = client.get("/api/landscape?steps=50&optimizers=adam;lr=0.05;schedule=exponential:gamma=1e10")
+    assert got.status_code == 200 and got.json()["runs"][0]["status"] == "diverged"
+
+
 def test_the_page_and_plotly_are_served_from_the_package(client):
     for widget in STATES:
         page = client.get(f"/{widget}")
@@ -118,6 +133,11 @@ def test_a_busy_port_is_one_line_naming_the_flag():
         result = CliRunner().invoke(app, ["play", "--port", str(port), "--no-browser"])
         assert result.exit_code == 2
         assert "already in use" in result.output and "--port" in result.output
+    for bad in ("70000", "0", "-1"):  # not a port: the flag's range, no traceback (70000 was an OverflowError)
+        result = CliRunner().invoke(app, ["play", "--port", bad, "--no-browser"])
+        assert result.exit_code == 2 and "--port" in result.output and "Traceback" not in result.output
+    with pytest.raises(app_module.PortBusy, match="1-65535"):
+        app_module.check_port("127.0.0.1", 70000)
 
 
 def test_serve_warns_for_every_address_and_prints_the_url(monkeypatch):

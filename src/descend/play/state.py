@@ -169,10 +169,10 @@ class OptimizerEntry(BaseModel):
                     raise ValueError(f"{key}={v!r} must be a number, true or false") from None
             if isinstance(v, bool):
                 out[key] = v
-            elif isinstance(v, (int, float)) and math.isfinite(v):
+            elif isinstance(v, (int, float)) and _finite(v):
                 out[key] = float(v)
             else:
-                raise ValueError(f"{key}={v!r} must be a finite number, true or false")
+                raise ValueError(f"{key}={_shown(v)} must be a finite number, true or false")
         return dict(sorted(out.items()))
 
     @model_validator(mode="after")
@@ -487,8 +487,22 @@ def _pair(value: Any) -> Any:
         raise ValueError(f"{value!r}: give two numbers, x,y")
     try:
         return tuple(float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{value!r}: give two numbers, x,y") from None
+    except (TypeError, ValueError, OverflowError):  # an integer beyond any float overflows
+        raise ValueError(f"{_shown(value)}: give two finite numbers, x,y") from None
+
+
+def _finite(v: int | float) -> bool:
+    """Whether a number is finite as a float: an integer beyond the largest float is not (it overflows)."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a 400-digit number is not echoed whole."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _point(value: Any, limit: float) -> tuple[float, float]:
