@@ -582,6 +582,8 @@ def landscape_command(
                 raise ValueError(f"--start {start!r}: give two numbers X,Y")
         if animate is not None and animate.suffix.lower() not in (".gif", ".mp4"):
             raise ValueError(f"--animate {str(animate)!r}: the file must end in .gif or .mp4")
+        if out.exists() and not out.is_dir():  # before training: a figure cannot go there
+            raise ValueError(f"--out {str(out)!r} is a file; give a directory for the figure")
         resolved, task = cmp.resolve(name, optimizers=optimizer or None, lr=lr, steps=steps, seeds=1,
                                      task_options={"start": point} if point else None)
         if task.surface is None:

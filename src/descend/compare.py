@@ -304,6 +304,8 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         except KeyboardInterrupt:  # before the first step (training itself returns what it finished)
             interrupted = True
     summary = pd.concat(summaries) if summaries else pd.DataFrame()
+    if len(summary) and "lr" not in summary:  # random search alone: no learning rate, as its rows have beside others
+        summary.insert(list(summary.columns).index("seed") + 1, "lr", math.nan)
     curve = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
         columns=["run", "step", "epoch", "split", "metric", "value"])
     if interrupted:

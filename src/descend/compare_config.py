@@ -546,6 +546,11 @@ class Config(schema.Schema):
             task = get_task(self.task, task_options=options, csv=self.csv, column=self.column, kind=self.kind)
         except DataError as e:
             raise ValueError(e.render(_spelling(names))) from None
+        except ValueError as e:  # the task's refusal of its start, in the words of the interface (--start)
+            if "start" in folded and str(e).startswith("start="):
+                raise ValueError(f"{names['start']} {','.join(f'{v:g}' for v in self.start)}: "
+                                 f"{str(e).partition(' is not allowed; ')[2] or e}") from None
+            raise
         if self.loss is not None and "loss" not in folded:
             _check_loss(self.loss, task, names)
         if self.init is not None:

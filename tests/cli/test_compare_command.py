@@ -175,6 +175,24 @@ def test_landscape_command_draws_paths(tmp_path):
     assert (tmp_path / "landscape-himmelblau.png").exists() and (tmp_path / "paths.gif").exists()
     bad = runner.invoke(app, ["landscape", "himmelblau", "--start", "0"])
     assert bad.exit_code == 2 and "X,Y" in bad.output
+    a_file = tmp_path / "a-file.txt"
+    a_file.write_text("mine")
+    bad = runner.invoke(app, ["landscape", "himmelblau", "-o", "gd", "--steps", "5", "--out", str(a_file)])
+    assert bad.exit_code == 2 and "--out" in bad.output and "is a file" in bad.output, bad.output
+    assert a_file.read_text() == "mine"
+
+
+@pytest.mark.parametrize("task, start, words", [
+    ("ellipse", "1", "--start 1: give 2 numbers (w_A, w_B)"),
+    ("line", "1,2,3", "--start 1,2,3: give 2 numbers (w, b)"),
+    ("himmelblau", "1", "--start 1: give 2 numbers (x, y)"),
+])
+def test_a_start_of_the_wrong_length_is_one_line_naming_the_flag(tmp_path, task, start, words):
+    """One number for a task of two parameters crashed the ellipse and the line fit (IndexError); three were
+    accepted, the last ignored."""
+    result = runner.invoke(app, ["compare", task, "--start", start, "--steps", "5", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and words in result.output, result.output
+    assert not (tmp_path / "r").exists()
 
 
 def test_ctrl_c_leaves_a_readable_partial_report(tmp_path):
@@ -430,3 +448,13 @@ def test_new_flags_change_the_runs(tmp_path):
     config, task = resolve("digits", init="zeros", optimizers=["adam"], steps=2, seeds=1, batch_size="32")
     comparison = descend.compare.compare(config, task)
     assert "init='zeros'" in repr(comparison.task.model)
+
+
+def test_random_search_alone_writes_its_report(tmp_path):
+    """Random search has no learning rate: alone, its comparison's report failed on the missing column (and
+    the process aborted); beside another optimizer it always worked."""
+    result = runner.invoke(app, ["compare", "ellipse", "-o", "random-search", "--steps", "5", "--no-animation",
+                                 "--out", str(tmp_path / "r"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(tmp_path / "r" / "summary.csv")
+    assert summary["lr"].isna().all() and (tmp_path / "r" / "report.html").exists()

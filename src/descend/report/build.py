@@ -292,7 +292,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
                                         dict(name=parameter, known=known, title=title, colours=colours))
         if final["batch_size"].nunique() < 2:
             drawn.pop("batch-regimes")
-        if summary["lr"].nunique() < 2:
+        if "lr" not in summary or summary["lr"].nunique() < 2:  # random search alone has no learning rate
             drawn.pop("lr-sensitivity")
         formats = ("png", "svg") if svg else ("png",)  # the page shows the PNGs; SVGs only when asked
         for stem, (caption, function, args, kwargs) in drawn.items():

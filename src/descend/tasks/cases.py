@@ -113,6 +113,7 @@ def line(m: int = 200, slope: float = 2.0, intercept: float = -1.0, noise: float
     w, b = generators.least_squares(x.numpy(), y.numpy())
     hessian = torch.as_tensor(generators.line_hessian(x.numpy()), dtype=torch.float64)
     lam, lr_range = _gd_range(hessian)
+    start = _two_numbers(start, ("w", "b"))
     model = models.Parametric(_LineFn(), {"w": float(start[0]), "b": float(start[1])}, in_features=1)
     reach = max(3.0, 1.5 * math.hypot(start[0] - w, start[1] - b))
     surface = model_surface(model, "mse", splits.train.x, splits.train.y, ("w", "b"),
@@ -216,6 +217,19 @@ def ellipse_samples(n: int = 512, a: float = ELLIPSE_A, b: float = ELLIPSE_B, *,
     return x, y
 
 
+def _two_numbers(start: Any, names: tuple[str, str]) -> tuple[float, float]:
+    """A task's start: two finite numbers, or the landscapes' one-line refusal (``descend compare`` names its
+    flag)."""
+    try:
+        values = tuple(float(v) for v in start)
+    except (TypeError, ValueError, OverflowError):
+        values = ()
+    if len(values) != 2 or not all(math.isfinite(v) for v in values):
+        raise ValueError(f"start={tuple(start) if isinstance(start, (list, tuple)) else start!r} is not allowed; "
+                         f"give 2 numbers ({', '.join(names)})")
+    return values
+
+
 @register("ellipse")  # its summary and group: descend.catalog.TASKS
 def ellipse(n: int = 512, noise: float = 0.1, data_seed: int = 0, start: tuple[float, float] = (0.1, 1.8),
             steps: int = 400) -> Task:
@@ -238,7 +252,7 @@ def ellipse(n: int = 512, noise: float = 0.1, data_seed: int = 0, start: tuple[f
         parts.append(data_module.as_dataset(x[lo:hi].reshape(-1, 1), y[lo:hi], feature_names=("x",),
                                             kind="regression"))
     splits = data_module.Splits(parts[0], parts[1], parts[2], None, None)
-    model = models.ellipse(float(start[0]), float(start[1]))
+    model = models.ellipse(*_two_numbers(start, ("w_A", "w_B")))
     surface = model_surface(model, "mse", splits.train.x, splits.train.y, ("w_a", "w_b"),
                             ((0.05, 2.0), (0.2, 2.2)), log_scale=True,
                             points=(("minimum", (ELLIPSE_A, ELLIPSE_B)),))
