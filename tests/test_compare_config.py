@@ -293,6 +293,15 @@ def test_parse_optimizer_values_batch_sizes_and_schedules():
     name, schedule = C.parse_schedule("step:step_size=10,gamma=0.5", 100)
     assert schedule(0) == 1.0 and schedule(10) == 0.5
     assert C.parse_schedule("cosine", 100)[1](100) == pytest.approx(0.0)
+    # every schedule a flag can hold: one_cycle without total_steps (it was refused: checked against 1 step),
+    # multistep's milestones separated by semicolons, or one alone
+    assert C.Config.from_dict({"task": "ellipse", "schedule": "one_cycle"}).schedule == "one_cycle"
+    assert C.resolve("ellipse", steps=20, schedule="one_cycle")[0].schedule == "one_cycle"
+    multistep = C.parse_schedule("multistep:milestones=5;10,gamma=0.5", 100)[1]
+    assert (multistep(4), multistep(5), multistep(10)) == (1.0, 0.5, 0.25)
+    assert C.parse_schedule("multistep:milestones=5", 100)[1](5) == 0.1
+    with pytest.raises(ValueError, match="warmup wraps another schedule"):
+        C.parse_schedule("warmup", 100)
 
 
 @pytest.mark.parametrize("call, message", [

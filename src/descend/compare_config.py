@@ -203,7 +203,10 @@ def parse_schedule(text: str | None, steps: int, what: str = "--schedule"
         return None, None
     name, _, rest = str(text).strip().partition(":")
     key = name.strip().lower().replace("-", "_")
-    if key not in SCHEDULES or key == "warmup":
+    if key == "warmup":
+        raise ValueError(f"{what} {text!r}: warmup wraps another schedule, which a flag cannot hold; use one_cycle "
+                         "(a warm-up then annealing), or descend.schedules.warmup(...) from Python")
+    if key not in SCHEDULES:
         allowed = [s for s in SCHEDULES if s != "warmup"]
         raise ValueError(f"{what} {text!r}: unknown schedule{close_matches(key, allowed)} "
                          f"(allowed: {', '.join(allowed)})")
@@ -212,8 +215,12 @@ def parse_schedule(text: str | None, steps: int, what: str = "--schedule"
         k, eq, v = part.partition("=")
         if not eq:
             raise ValueError(f"{what} {text!r}: options are key=value pairs, e.g. step:step_size=100,gamma=0.5")
-        kwargs[k.strip()] = parse_scalar(v, f"{what} {text!r}")
+        # a list (multistep's milestones) is its values separated by semicolons: milestones=100;200
+        kwargs[k.strip()] = ([parse_scalar(u, f"{what} {text!r}") for u in v.split(";") if u.strip()] if ";" in v
+                             else parse_scalar(v, f"{what} {text!r}"))
     params = SCHEDULES[key].parameters
+    if "milestones" in kwargs and not isinstance(kwargs["milestones"], list):  # one milestone: milestones=100
+        kwargs["milestones"] = [kwargs["milestones"]]
     first = "max_value" if key == "one_cycle" else "value"
     kwargs.setdefault(first, 1.0)
     if "total_steps" in params:
@@ -286,7 +293,9 @@ def _parse_batch_sizes(value: Any, name: str) -> tuple[Any, ...]:
 def _parse_schedule(value: Any, name: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{name} {value!r}: give a schedule such as cosine or step:step_size=100,gamma=0.5")
-    parse_schedule(value, 1, what=name)  # checked again with the comparison's steps by Config.resolved
+    # checked again with the comparison's steps by Config.resolved; until then a length any schedule accepts
+    # (one_cycle needs at least 2 steps: a placeholder of 1 refused it whenever total_steps was not given)
+    parse_schedule(value, 1000, what=name)
     return value.strip()
 
 
@@ -430,7 +439,8 @@ class Config(schema.Schema):
         None, metavar="INTEGER", parse=schema.whole(1), help="Budget in epochs instead of steps.")
     schedule: str | None = schema.setting(
         None, metavar="NAME[:KEY=VALUE,...]", parse=_parse_schedule,
-        help="Learning-rate schedule: cosine, step:step_size=100,gamma=0.5, ...")
+        help="Learning-rate schedule: cosine, step:step_size=100,gamma=0.5, one_cycle, "
+             "multistep:milestones=100;200,gamma=0.1, ... (descend list schedules)")
     target: float | None = schema.setting(
         None, metavar="NUMBER", parse=_parse_target,
         help="Target loss: steps and epochs to reach it are reported.")
