@@ -543,6 +543,9 @@ def test_progress_reports_every_step_and_ctrl_c_keeps_what_finished():
     summary, full = partial.summary, runs.summary
     second = summary["batch_size"] == 16
     assert (summary.loc[~second, "steps_done"] == 30).all() and (summary.loc[second, "steps_done"] == 12).all()
+    # the runs cut short say so (descend.outcomes): they are not "ok", which means trained to the end of the budget
+    assert (summary.loc[~second, "status"] == "ok").all()
+    assert (summary.loc[second, "status"] == "interrupted").all() and (summary.loc[second, "status_at"] == 12).all()
     # the finished group is complete and equal; the interrupted one equals the first 12 steps of a full run
     assert summary.loc[~second, "final_train_loss"].tolist() == full.loc[~second, "final_train_loss"].tolist()
     short = descend.fit(**{**kwargs, "steps": 12, "batch_size": 16})

@@ -310,8 +310,10 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         columns=["run", "step", "epoch", "split", "metric", "value"])
     if interrupted:
         done = summary["label"].nunique() if len(summary) else 0
+        cut = int((statuses(summary) == outcomes.INTERRUPTED).sum()) if len(summary) else 0
         notes.append(f"interrupted (Ctrl-C): {len(summary)} runs of {done} of {len(config.optimizers)} optimizers "
-                     "kept, the last one possibly cut short (see steps_done)")
+                     f"kept, {cut} of them cut short before the end of their budget (status interrupted, see "
+                     "steps_done: they count in no median and win nothing)")
     if found is not None:
         found.trials = pd.concat(trials, ignore_index=True) if trials else pd.DataFrame(
             columns=["label", "batch_size", "number", "state", "value"])
@@ -514,7 +516,7 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
         selection = select(summary)
     specs = {spec.label: spec for spec in config.optimizers}
     status = statuses(summary)
-    other = [s for s in (outcomes.LEFT_DOMAIN, outcomes.PRUNED) if bool((status == s).any())]
+    other = [s for s in (outcomes.LEFT_DOMAIN, outcomes.PRUNED, outcomes.INTERRUPTED) if bool((status == s).any())]
     rows = {}
     for label, choice in selection.chosen.items():
         best = summary.loc[list(choice.runs)]

@@ -733,6 +733,11 @@ def train_cohort(
         if recorded_rows is not None:
             recorded_rows.flush(done)
     if interrupted:
+        if done < steps:  # the runs still training are cut short (descend.outcomes), not finished
+            finished = target_at >= 0 if stopping_at_target else torch.zeros(k, dtype=torch.bool)
+            cut = (status == _OK) & ~finished
+            status.masked_fill_(cut, STATUS_CODES.index(outcomes.INTERRUPTED))
+            status_at.masked_fill_(cut, done)
         steps = done
         train_loss = train_loss[:steps]
         grad_norms = None if grad_norms is None else grad_norms[:steps]

@@ -13,6 +13,9 @@ step it took effect (``status_at``); none of them re-derives it from the losses.
   (the ellipse's square root of a negative number): its loss on the whole training set is undefined (NaN),
   so it has no gradient and no result. It is not divergence, but it never wins a metric either.
 - ``"pruned"``: a search stopped it early (``prune``) at that step; its records stop there.
+- ``"interrupted"``: training was stopped (Ctrl-C, a stop request, a search's timeout) before the run reached
+  the end of its budget; its records stop at the last complete step. It has no result: a run cut short is not
+  compared with runs that finished.
 
 A run that stops any of these ways takes no more steps: its training losses and gradient norms are NaN from
 that step, and its evaluations keep the values of the parameters it stopped at.
@@ -26,6 +29,7 @@ OK = "ok"
 DIVERGED = "diverged"
 LEFT_DOMAIN = "left-domain"
 PRUNED = "pruned"
+INTERRUPTED = "interrupted"
 
 #: Every status, with the words a report uses for it.
 STATUSES: dict[str, str] = {
@@ -33,6 +37,7 @@ STATUSES: dict[str, str] = {
     DIVERGED: "diverged",
     LEFT_DOMAIN: "left the model's domain",
     PRUNED: "pruned",
+    INTERRUPTED: "cut short (interrupted)",
 }
 
 #: A run has diverged once |J| exceeds this factor times max(|J₀|, 1) (J₀: its loss at its first step).

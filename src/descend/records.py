@@ -11,7 +11,7 @@ from torch import Tensor
 from . import outcomes
 
 #: The statuses of descend.outcomes by their code in the [K] status tensors of a result.
-STATUS_CODES = (outcomes.OK, outcomes.DIVERGED, outcomes.LEFT_DOMAIN, outcomes.PRUNED)
+STATUS_CODES = (outcomes.OK, outcomes.DIVERGED, outcomes.LEFT_DOMAIN, outcomes.PRUNED, outcomes.INTERRUPTED)
 
 
 @dataclass

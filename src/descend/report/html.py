@@ -52,7 +52,8 @@ MAX_POINTS = 500
 TENSOR_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
                   "#7f7f7f", "#bcbd22")
 #: Plotly marker symbols of the runs that do not count, by status (the table and hover text name them).
-STATUS_SYMBOLS = {outcomes.DIVERGED: "x", outcomes.LEFT_DOMAIN: "diamond-open", outcomes.PRUNED: "line-ns-open"}
+STATUS_SYMBOLS = {outcomes.DIVERGED: "x", outcomes.LEFT_DOMAIN: "diamond-open", outcomes.PRUNED: "line-ns-open",
+                  outcomes.INTERRUPTED: "triangle-right-open"}
 
 #: The static figures (by file stem) that are the still version of an interactive chart (by its div id):
 #: a download link under that chart, never drawn a second time.
@@ -387,6 +388,9 @@ def _budget(summary: Any, curves: Any) -> str:
     text += f"; {runs} run{'s' * (runs != 1)}"
     if seeds > 1:
         text += f", {seeds} seeds"
+    cut = int((summary["status"] == outcomes.INTERRUPTED).sum()) if "status" in summary else 0
+    if cut:  # the steps above are the furthest any run went: say which runs did not go the whole way
+        text += f"; {cut} cut short by an interruption (status interrupted, see steps_done)"
     return text
 
 

@@ -77,7 +77,7 @@ def _kind(state: str, status: Any, value: Any) -> str | None:
         return outcomes.OK if finite else FAILED
     if outcomes.counts(status):
         return outcomes.OK if finite else FAILED
-    return status if status in outcomes.STATUSES else FAILED
+    return status if status in NO_RESULT else FAILED
 
 
 def trial_kinds(result: Any) -> Any:

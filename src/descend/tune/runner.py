@@ -472,7 +472,7 @@ class Runner:
                 if row is None:
                     continue
                 status = str(row["status"])
-                if status == outcomes.OK and stopped_by_user:
+                if status in (outcomes.OK, outcomes.INTERRUPTED) and stopped_by_user:
                     continue  # not finished: failed and re-queued by _tell
                 value = float(row[self.target.column]) if self.target.column in row else math.nan
                 reports = monitor.values.get(local, {})

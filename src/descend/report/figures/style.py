@@ -64,9 +64,12 @@ STATUS_MARKS = {
     outcomes.LEFT_DOMAIN: {"marker": "D", "markersize": 6, "markeredgewidth": 1.5, "markerfacecolor": "none",
                            "linestyle": "none"},
     outcomes.PRUNED: {"marker": "|", "markersize": 9, "markeredgewidth": 2.0, "linestyle": "none"},
+    outcomes.INTERRUPTED: {"marker": ">", "markersize": 7, "markeredgewidth": 1.5, "markerfacecolor": "none",
+                           "linestyle": "none"},
 }
 #: The short words of a status in a heat-map cell.
-STATUS_SHORT = {outcomes.DIVERGED: "div", outcomes.LEFT_DOMAIN: "left dom.", outcomes.PRUNED: "pruned"}
+STATUS_SHORT = {outcomes.DIVERGED: "div", outcomes.LEFT_DOMAIN: "left dom.", outcomes.PRUNED: "pruned",
+                outcomes.INTERRUPTED: "cut"}
 
 
 
