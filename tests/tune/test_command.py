@@ -212,3 +212,46 @@ def test_resuming_a_choice_with_other_optimizers_is_refused_naming_the_flag(tmp_
     assert result.exit_code == 2
     assert "error: --optimizer: study 'line' was made with adam|sgd, not one optimizer;" in result.stderr
     assert (out / "study.journal").stat().st_size == size
+
+
+def test_resuming_with_another_formula_or_csv_column_is_refused(tmp_path):
+    """Two formulas are both the task 'formula', two columns of a file both its stem: resuming one's study with the
+    other mixed their trials (a best of -9.99 reported for x² + y²). The study keeps what its task is."""
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["tune", "x**2 + 10*sin(y)", "-o", "adam", *FAST, "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    journal = (out / "study.journal").read_bytes()
+    other = runner.invoke(app, ["tune", "x**2 + y**2", "-o", "adam", *FAST, "--out", str(out)])
+    assert other.exit_code == 2 and "was made with task" in other.output and "x**2 + y**2" in other.output
+    assert (out / "study.journal").read_bytes() == journal
+    csv = tmp_path / "data.csv"
+    csv.write_text("a,b,price\n" + "".join(f"{i % 7},{(3 * i) % 5},{2 * i + 1}.5\n" for i in range(40)))
+    table = ["tune", "--csv", str(csv), "-o", "adam", *FAST, "--out", str(tmp_path / "csv")]
+    assert runner.invoke(app, [*table, "--column", "price"]).exit_code == 0
+    again = runner.invoke(app, [*table, "--column", "b"])
+    assert again.exit_code == 2 and "was made with task" in again.output, again.output
+
+
+def test_a_batch_size_beyond_the_training_set_is_refused_before_the_study_exists(tmp_path):
+    """It was refused once the study had been created, whose space then refused the corrected command."""
+    out = tmp_path / "out"
+    bad = runner.invoke(app, ["tune", "line", "--space", "batch_size=1000000|full, lr=0.01..0.1", *FAST,
+                              "--out", str(out)])
+    assert bad.exit_code == 2 and "--space: batch_size=1000000 is larger than the training set" in bad.output
+    assert not out.exists()
+    good = runner.invoke(app, ["tune", "line", "--space", "batch_size=64|full, lr=0.01..0.1", *FAST,
+                               "--out", str(out)])
+    assert good.exit_code == 0, good.output
+
+
+def test_spaces_given_twice_for_one_optimizer_are_one_space(tmp_path):
+    """'OPTIMIZER: ...' is repeatable: the second replaced the first (lr was no longer searched)."""
+    from descend.tune import api
+
+    plan = api.plan("line", optimizer=["adam", "sgd"], space=["adam: lr=1e-3..1e-1:log", "adam: beta1=0.8..0.9",
+                                                              "lr=1e-2..1:log", "momentum=0..0.9"], trials=8, cohort=8)
+    assert plan.spaces["adam"].text() == "lr=0.001..0.1:log, beta1=0.8..0.9"
+    assert plan.spaces["sgd"].text() == "lr=0.01..1:log, momentum=0..0.9"
+    twice = runner.invoke(app, ["tune", "line", "-o", "adam", "--space", "adam: lr=1e-3..1e-1:log", "--space",
+                                "adam: lr=0.01..0.1", *FAST, "--out", str(tmp_path / "out")])
+    assert twice.exit_code == 2 and "lr is given twice" in twice.output

@@ -80,6 +80,26 @@ def test_switches_and_their_requirements():
         parse_space("momentum=0..0.9", "sgd", fixed={"momentum": 0.9})
 
 
+def test_sgd_with_nesterov_fixed_searches_a_momentum_it_accepts():
+    """``-o sgd:nesterov=true`` (an example of descend tune --help and the README) was refused: checked against
+    sgd's default momentum 0, and searched from 0. Its default space searches momentum as the nesterov variant's,
+    from its baseline 0.9; a space of one's own is checked with it."""
+    import descend
+    from descend.optim import get
+    from descend.tune import api
+
+    space = default_space("sgd", fixed={"nesterov": True})
+    assert "momentum=0.5..0.99" in space.text() and space.baseline()["momentum"] == 0.9
+    get("sgd").configure(**space.baseline(), nesterov=True)
+    plan = api.plan("rosenbrock", optimizer=["adam", "sgd:nesterov=true"], trials=4, cohort=4, steps=5, seeds=0)
+    assert [name for name, _ in plan.optimizers] == ["adam", "sgd"]
+    with pytest.raises(ValueError, match="nesterov=true needs momentum > 0"):
+        api.plan("rosenbrock", optimizer=["sgd:nesterov=true"], space="momentum=0..0.9", trials=4, cohort=4)
+    result = descend.tune("rosenbrock", optimizer="sgd:nesterov=true", space="lr=1e-4..1e-2:log, momentum=0.5..0.9",
+                          trials=4, cohort=4, steps=5, seeds=0)
+    assert len(result.trials) == 4
+
+
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "sgd", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
                                        "amsgrad", "adamw", "adamax", "nadam", "radam"])
 def test_every_optimizer_has_a_default_space_it_accepts(optimizer):

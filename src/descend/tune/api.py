@@ -110,7 +110,9 @@ def parse_optimizer(text: Any, names: Mapping[str, str]) -> tuple[str, dict[str,
         from .._checks import check_names
 
         check_names(list(fixed), info.names, what=f"hyperparameter of {info.name}")
-        info.configure(**fixed)
+        # each value alone: nesterov=true needs momentum > 0, which the space gives (checked with it, space.py)
+        info.configure(**({"momentum": 0.9} if fixed.get("nesterov") is True and "momentum" not in fixed else {}),
+                       **fixed)
     except ValueError as e:
         raise ValueError(f"{names['optimizer']} {text!r}: {e}") from None
     return info.name, fixed
@@ -138,11 +140,13 @@ def _spaces_by_optimizer(space: Any, optimizers: Sequence[str],
             m = re.match(r"^\s*([A-Za-z][\w-]*)\s*:(?!\s*[\w.]+\s*=\s*)(.*)$", text) or re.match(
                 r"^\s*([A-Za-z][\w-]*)\s*:\s*([A-Za-z_]\w*\s*=.*)$", text)
             items.append((m.group(1), m.group(2)) if m else (None, text))
+    # texts for all are one space together, and so are the texts of one optimizer (a name given twice is then
+    # refused by the parser); an optimizer's own space replaces the one for all
+    shared_texts: list[str] = []
+    own: dict[str, list[str]] = {}
     for key, text in items:
         if key is None:
-            shared = text if shared is None else shared
-            for name in optimizers:
-                out[name] = text if out[name] is None else out[name]
+            shared_texts.append(text)
             continue
         try:
             name = get(str(key)).name
@@ -151,7 +155,10 @@ def _spaces_by_optimizer(space: Any, optimizers: Sequence[str],
         if name not in out:
             raise ValueError(f"{names['space']} {key}: ...: {name} is not one of the optimizers tuned "
                              f"({', '.join(optimizers)}); add {names['optimizer']} {name}")
-        out[name] = text
+        own.setdefault(name, []).append(text)
+    shared = ", ".join(shared_texts) if shared_texts else None
+    for name in optimizers:
+        out[name] = ", ".join(own[name]) if name in own else shared
     return out, shared
 
 
@@ -267,6 +274,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         if not spaces[name].searched and not any(len(m) > 1 and name in dict(m) for m in studies):
             raise ValueError(f"{names['space']} {texts[name]!r}: nothing to search for {name} (every item is fixed); "
                              "give a range LOW..HIGH or choices A|B")
+        _check_batch_sizes(spaces[name], built, names)  # before any study is created (nothing written)
         defaults = dict(spaces[name].defaults)
         defaults.setdefault(BATCH_SIZE, batch)
         spaces[name] = Space(spaces[name].optimizer, spaces[name].params, defaults)
@@ -326,6 +334,21 @@ def _batch_size(batch_size: Any, task: Any, names: Mapping[str, str]) -> Any:
     return batch_size
 
 
+def _check_batch_sizes(space: Space, task: Any, names: Mapping[str, str]) -> None:
+    """Refuse a searched or fixed batch size larger than the task's training set, naming the space's flag."""
+    data = getattr(task, "data", None)
+    if data is None:
+        return
+    for param in space.params:
+        if param.name != BATCH_SIZE:
+            continue
+        values = param.choices if param.kind == "choice" else (param.value,) if param.kind == "fixed" else ()
+        for value in values:
+            if isinstance(value, int) and not isinstance(value, bool) and value > len(data.train):
+                raise ValueError(f"{names['space']}: batch_size={value} is larger than the training set of task "
+                                 f"{task.name!r} ({len(data.train)} samples); allowed: 1..{len(data.train)}, or full")
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name)).strip("-")[:60] or "study"
 
@@ -343,14 +366,29 @@ def open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float) -> 
     else:
         store = open_storage(p.storage, what=p.names["storage"], heartbeat_interval=max(1, int(heartbeat_interval)),
                              grace_period=max(1, int(grace_period)))
-    attrs = {"descend:task": p.task.name, "descend:budget": p.budget.text(),
-             "descend:batch_size": repr(p.batch_size), "descend:version": _version(__name__)}
+    attrs = {"descend:task": p.task.name, "descend:task_identity": task_identity(p.task),
+             "descend:budget": p.budget.text(), "descend:batch_size": repr(p.batch_size),
+             "descend:version": _version(__name__)}
     plans = {}
     for name, _ in p.optimizers:
         plans[name] = open_study(store, p.study_name(name), p.spaces[name], sampler=p.sampler, seed=p.seed,
                                  cohort=p.cohort, trials=p.trials, target=p.target,
                                  attrs=attrs, names=p.names)
     return store, plans
+
+
+def task_identity(task: Any) -> str:
+    """What a study's task is beyond its name, compared when a study is resumed: its options (a CSV file's path
+    and column, a case study's settings) and a formula's text. Two formulas are both the task ``formula``, two
+    columns of one file both ``data``: resuming one's study with the other mixed their trials.
+
+    >>> from descend import tasks
+    >>> task_identity(tasks.formula("x**2 + y**2"))
+    'formula; formula=x**2 + y**2'
+    """
+    formula = dict(task.facts).get("formula")
+    parts = [f"{k}={v!r}" for k, v in sorted(task.options.items())] + ([f"formula={formula}"] if formula else [])
+    return "; ".join([task.name, *parts])
 
 
 def _version(package: str) -> str:

@@ -264,9 +264,11 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
                              f"resume it, or another {names['study']} name")
         raise ValueError(f"{names['space']}: {where} searches {stored['descend:space']!r}, not {space.text()!r}; "
                          f"give that space to resume it, or another {names['study']} name")
-    for key, flag in (("descend:budget", "steps"), ("descend:batch_size", "batch_size"), ("descend:task", "task")):
+    for key, flag in (("descend:budget", "steps"), ("descend:batch_size", "batch_size"), ("descend:task", "task"),
+                      ("descend:task_identity", "task")):
         if key in stored and key in attrs and stored[key] != attrs[key]:
-            raise ValueError(f"{names[flag]}: {where} was made with {key.split(':')[1]} {stored[key]!r}, not "
+            what = "task" if key == "descend:task_identity" else key.split(":")[1]
+            raise ValueError(f"{names[flag]}: {where} was made with {what} {stored[key]!r}, not "
                              f"{attrs[key]!r}; give the same to resume it, or another {names['study']} name")
 
 

@@ -476,13 +476,17 @@ def default_space(optimizer: str, *, lr: float | None = None, fixed: Mapping[str
     hi = float(f"{centre * 10 ** LR_DECADES:.1g}")
     fixed = dict(fixed or {})
     params = [Param("lr", "float", lo, hi, True)] if "lr" not in fixed else []
-    for name, (low, high, log) in OWN_DEFAULTS.get(info.name, {}).items():
+    own = dict(OWN_DEFAULTS.get(info.name, {}))
+    baseline = {k: v for k, v in info.defaults.items() if k in numeric and k != "lr"}
+    if fixed.get("nesterov") is True and "momentum" in own:  # sgd:nesterov=true: Nesterov needs momentum > 0,
+        own["momentum"] = OWN_DEFAULTS["nesterov"]["momentum"]  # searched as for the nesterov variant,
+        baseline["momentum"] = 0.9  # from its default
+    for name, (low, high, log) in own.items():
         if name not in fixed:
             params.append(Param(name, "float", low, high, log))
     params.extend(Param(name, "fixed", value=value) for name, value in fixed.items())
     _check_together(params, info, "the default space")
-    return Space(info.name, tuple(params), {"lr": centre, **{k: v for k, v in info.defaults.items()
-                                                            if k in numeric and k != "lr"}})
+    return Space(info.name, tuple(params), {"lr": centre, **baseline})
 
 
 def space_for(optimizer: str, text: str | None, *, lr: float | None = None, fixed: Mapping[str, Any] | None = None,
