@@ -429,8 +429,8 @@ def report_command(
     from .report.saved import load
 
     try:
+        comparison, drawn = load(report)  # first: what is wrong with DIRECTORY is said of it, not of --out
         target = check_out(out if out is not None else report, force=force or out is None)
-        comparison, drawn = load(report)
     except ValueError as e:
         _fail(str(e))
     try:

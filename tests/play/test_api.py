@@ -113,6 +113,8 @@ def test_the_page_and_plotly_are_served_from_the_package(client):
         assert client.get(f"/static/{name}").status_code == 200
     page = (Path(app_module.__file__).parent / "static" / "index.html").read_text()
     assert "http://" not in page and "https://" not in page  # nothing fetched from the web
+    assert client.get("/api/docs").status_code == 404  # FastAPI's Swagger page loads its scripts from a CDN
+    assert client.get("/api/openapi.json").status_code == 200
     meta = client.get("/api/meta").json()
     assert "adam" in meta["optimizers"] and any(s["name"] == "rosenbrock" for s in meta["landscapes"])
     assert meta["widgets"]["landscape"]["schema"]["properties"]["steps"]["maximum"] == 2000

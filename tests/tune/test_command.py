@@ -255,3 +255,14 @@ def test_spaces_given_twice_for_one_optimizer_are_one_space(tmp_path):
     twice = runner.invoke(app, ["tune", "line", "-o", "adam", "--space", "adam: lr=1e-3..1e-1:log", "--space",
                                 "adam: lr=0.01..0.1", *FAST, "--out", str(tmp_path / "out")])
     assert twice.exit_code == 2 and "lr is given twice" in twice.output
+
+
+def test_cmaes_with_a_choice_says_so_once_not_at_every_trial(tmp_path, capfd):
+    """Optuna's CMA-ES warned at every trial that a choice is sampled independently (also with --quiet): a note
+    says it once."""
+    result = runner.invoke(app, ["tune", "line", "--sampler", "cmaes", "--space", "lr=1e-3..1e-1:log, batch_size=32|64",
+                                 *FAST, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    printed = result.output + "".join(capfd.readouterr())
+    assert "sampled independently using" not in printed
+    assert printed.count("note: cmaes sampler: batch_size (choices) sampled independently at random") == 1

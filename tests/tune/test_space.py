@@ -57,6 +57,8 @@ def test_kinds_of_items():
     ("beta1=high|low", "high is not a number"),
     ("lr=inf..1", "'inf' is not a finite number"),
     ("beta1=0.9|nan", "'nan' is not a finite number"),
+    ("lr=1e-3..1e-1:step=0.01", "not a whole number of steps of 0.01; end the range on the grid, e.g. "
+                                "lr=0.001..0.091:step=0.01"),
 ])
 def test_bad_spaces_are_one_line_naming_the_item(text, message):
     with pytest.raises(ValueError) as error:

@@ -52,7 +52,9 @@ def create_app() -> Any:
     """The FastAPI application."""
     from .. import __version__
 
-    app = FastAPI(title="descend play", version=__version__, docs_url="/api/docs", redoc_url=None,
+    # no Swagger page: FastAPI's loads its scripts from a CDN, and nothing here is fetched from the web (the
+    # schema stays at /api/openapi.json)
+    app = FastAPI(title="descend play", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json")
 
     def refused(error: Exception) -> JSONResponse:

@@ -179,7 +179,8 @@ def from_csv(path: str | Path, target: str, kind: str | None = None, *, hidden: 
     return dataset_task(
         ds, name=name, title=f"{name} (CSV)", summary=f"{what} of {target!r} from {Path(path).name}",
         description=(f"{len(ds)} rows of {Path(path).name}{dropped}: {what} of the column {target!r} from "
-                     f"{ds.x.shape[1]} features (categorical columns one-hot encoded), split 60/20/20 with seed "
+                     f"{ds.x.shape[1]} feature{'s' * (ds.x.shape[1] != 1)} (categorical columns one-hot encoded), "
+                     "split 60/20/20 with seed "
                      f"{data_seed}, {scaled} standardised on the training split."),
         hidden=hidden, data_seed=data_seed, steps=steps, standardize_target=standardize_target,
         options=dict(path=str(path), target=target, kind=ds.kind, hidden=hidden, data_seed=data_seed,

@@ -291,6 +291,11 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                          "becomes the grid")
             trials = max(sizes.values())
             cohort = min(cohort, trials)
+    if sampler == "cmaes":  # said once here, instead of Optuna's warning at every trial
+        chosen = sorted({p.name for s in spaces.values() for p in s.searched if p.kind == "choice"})
+        if chosen:
+            notes.append(f"cmaes sampler: {', '.join(chosen)} (choices) sampled independently at random; CMA-ES "
+                         "models the ranges")
     if storage is None:
         storage = str(Path(out) / "study.journal") if out is not None else ":memory:"
     if storage != ":memory:":

@@ -121,7 +121,9 @@ def make_sampler(name: str, space: Space | ChoiceSpace, *, seed: int, cohort: in
             return per_trial(optuna.samplers.GPSampler, seed)
         if name == "cmaes":
             x0 = {p.name: v for p, v in zip(space.searched, space.baseline().values()) if p.kind != "choice"}
-            return optuna.samplers.CmaEsSampler(seed=seed, x0=x0 or None, popsize=max(4, cohort))
+            # choices are drawn at random: the plan's note says so once, not Optuna's warning at every trial
+            return optuna.samplers.CmaEsSampler(seed=seed, x0=x0 or None, popsize=max(4, cohort),
+                                                warn_independent_sampling=False)
         if name == "qmc":
             return optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed,
                                               warn_asynchronous_seeding=False)

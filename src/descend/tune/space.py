@@ -405,6 +405,11 @@ def _param(name: str, body: str, item: str, what: str, numeric: Mapping[str, Int
             raise ValueError(f"{what} {item!r}: a log range needs LOW > 0")
         if log and step is not None:
             raise ValueError(f"{what} {item!r}: a log range takes no step")
+        if step is not None and abs((n := (hi - lo) / step) - round(n)) > 1e-9 * max(1.0, n):
+            # Optuna would move HIGH down to the grid, and a point drawn at HIGH would fall off it
+            raise ValueError(f"{what} {item!r}: {_show(hi)} − {_show(lo)} is not a whole number of steps of "
+                             f"{_show(step)}; end the range on the grid, e.g. {name}={_show(lo)}.."
+                             f"{_show(float(f'{lo + math.floor(n) * step:.12g}'))}:step={_show(step)}")
         if kind == "int" and not (lo.is_integer() and hi.is_integer()):
             raise ValueError(f"{what} {item!r}: an int range needs whole numbers at both ends")
         allowed = numeric[name]
