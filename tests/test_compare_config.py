@@ -131,6 +131,10 @@ def test_the_three_interfaces_read_the_same_configuration(tmp_path, captured):
     # the command line wins over the file, key by key
     result = runner.invoke(cli.app, ["compare", "--config", str(path), "--seeds", "5"])
     assert captured.pop("config") == Config.from_dict({**plain, "seeds": 5})
+    # the report's switches are the command's, not the comparison's: the file is refused naming the flag
+    path.write_text('task = "line"\nno_animation = true\n')
+    result = runner.invoke(cli.app, ["compare", "--config", str(path)])
+    assert result.exit_code == 2 and "give --no-animation on the command line" in result.output, result.output
 
 
 def test_to_dict_and_from_dict_round_trip_and_rerun_the_same_resolved_config():

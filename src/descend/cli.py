@@ -214,8 +214,17 @@ def _read_config(path: Path, schema: type = Config) -> dict[str, Any]:
         raise ValueError(f"--config {str(path)!r} cannot be read: {e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ValueError(f"--config {str(path)!r} is not valid TOML: {e}") from None
+    switches = [key for key in data if key in _COMMAND_SWITCHES]
+    if switches:  # how the command writes, not what it compares: those stay on the command line
+        flag = "--" + switches[0].replace("_", "-")
+        raise ValueError(f"--config {str(path)!r}: {switches[0]} is a switch of the command, not a setting of the "
+                         f"comparison; give {flag} on the command line")
     check_names(list(data), schema.keys(), what=f"key in {path}")
     return data
+
+
+#: The switches of ``descend compare`` that are not settings of the comparison (not read from --config).
+_COMMAND_SWITCHES = ("force", "quiet", "no_animation", "svg", "mp4", "config")
 
 
 def _schema_parameters(schema: type) -> list[inspect.Parameter]:
@@ -327,8 +336,9 @@ class _Progress:
 @app.command("compare", cls=_Command)
 @_with_settings(Config)
 def compare_command(
-    config: Optional[Path] = typer.Option(None, metavar="FILE", help="A TOML file with the same keys as these "
-                                          "options (and task_options); the options given here win."),
+    config: Optional[Path] = typer.Option(None, metavar="FILE", help="A TOML file of the comparison's settings: "
+                                          "the keys of these options (and task_options), not the switches --force, "
+                                          "--quiet, --no-animation, --svg and --mp4; the options given here win."),
     force: bool = typer.Option(False, "--force", help="Replace the report already in --out (its files only: a "
                                "directory holding anything else is refused)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar; print only where the report is."),
