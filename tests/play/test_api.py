@@ -100,6 +100,10 @@ def test_numbers_beyond_a_float_are_422_and_a_rate_beyond_one_diverges(client):
     assert client.post("/api/line", json={"start": [huge, 0]}).status_code == 422
     got = client.get("/api/landscape?steps=50&optimizers=adam;lr=0.05;schedule=exponential:gamma=1e10")
     assert got.status_code == 200 and got.json()["runs"][0]["status"] == "diverged"
+    # "constant", which the schedule's refusals list as allowed, is no schedule (it was an internal error)
+    constant = client.get("/api/landscape?steps=20&optimizers=adam;lr=0.05;schedule=constant")
+    plain = client.get("/api/landscape?steps=20&optimizers=adam;lr=0.05")
+    assert constant.status_code == 200 and constant.json()["runs"][0]["path"] == plain.json()["runs"][0]["path"]
 
 
 def test_the_page_and_plotly_are_served_from_the_package(client):

@@ -52,7 +52,7 @@ MAX_FORMULA = 200  # characters (the parser's own limit; it also refuses nesting
 class WidgetState(BaseModel):
     """The base of every widget's state: frozen, no unknown fields, and a URL query string form."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
     #: the widget's name in URLs (``/landscape``, ``/api/landscape``)
     widget: ClassVar[str] = ""
@@ -135,7 +135,7 @@ class OptimizerEntry(BaseModel):
     In a URL it is written ``adam;lr=0.05;beta1=0.8`` (:meth:`to_text`).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field("adam", description="optimizer (descend list optimizers)")
     lr: float = Field(0.01, gt=0, le=10, description="learning rate α")
@@ -149,6 +149,12 @@ class OptimizerEntry(BaseModel):
         from ..optim import get
 
         return get(value.strip()).name
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        """``constant`` is no schedule (as for descend compare --schedule), one state with ``""``."""
+        return "" if value.strip().lower() == "constant" else value
 
     @field_validator("hyper", mode="before")
     @classmethod
