@@ -251,3 +251,11 @@ def test_ctrl_c_during_the_warm_up_step_stops_the_comparison():
     object.__setattr__(task, "fit", first_fit_interrupted)
     comparison = C.compare(config, task)
     assert comparison.interrupted and len(comparison.summary) == 0 and calls[0]["steps"] == 1
+
+
+def test_a_row_whose_runs_were_all_cut_short_wins_nothing():
+    """Runs cut short by an interruption have no result (descend.outcomes): a row of them wins no metric, even
+    one its numbers would win (its time per step), as a row whose runs all diverged."""
+    table = pd.DataFrame({"final train loss": [0.5, np.nan], "ms / step": [2.0, 1.0], "interrupted rate": [0.0, 1.0]},
+                         index=pd.Index(["adam", "sgd"], name="optimizer"))
+    assert C.winners(table) == {"ms / step": "adam"}

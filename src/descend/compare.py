@@ -563,7 +563,7 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
 
 
 #: The table's columns that are shares of a row's runs without a result.
-RATES = ("divergence rate", "left-domain rate", "pruned rate")
+RATES = ("divergence rate", "left-domain rate", "pruned rate", "interrupted rate")
 
 
 def winners(table: Any) -> dict[str, str]:

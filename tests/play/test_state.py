@@ -94,3 +94,15 @@ def test_an_entry_reads_back_from_its_text():
     assert entry.to_text() == "adam;lr=0.05;amsgrad=true;beta2=0.99"
     assert OptimizerEntry.model_validate(OptimizerEntry.from_text(entry.to_text())) == entry
     assert entry.label == "adam(lr=0.05, amsgrad=true, beta2=0.99)"
+
+
+def test_an_ellipse_hybrid_batch_size_in_a_url_is_one_item_and_a_batch_size_is_given_once():
+    """The widget's own command prints --batch-size 'full,1,32,hybrid(32,8,512)'; its URL split hybrid at its
+    commas and refused it. The same batch size twice was accepted (duplicate runs)."""
+    from descend.play.state import EllipseState
+
+    state = EllipseState.from_query("batch_sizes=full,hybrid(32,8,512),32")
+    assert state.batch_sizes == ("full", "hybrid(32,8,512)", "32")
+    assert EllipseState.from_query(state.to_query()) == state
+    with pytest.raises(ValueError, match="batch size full is given twice"):
+        EllipseState.from_query("batch_sizes=full,full")

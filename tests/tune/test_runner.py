@@ -369,3 +369,30 @@ def test_progress_counts_trials_per_second_from_the_first_cohort_on_and_not_thos
     assert studies[0]["rate"] is None
     elapsed = studies[-1]["elapsed"]
     assert studies[-1]["rate"] == pytest.approx(4 / elapsed, rel=1e-9)  # the 4 trials of this search, not 8
+
+
+def test_after_the_timeout_the_progress_counts_the_last_cohort(monkeypatch):
+    """The search stops starting cohorts once --timeout has passed; the progress bar's last count used to leave out
+    the cohort that was training when it passed (16/64 shown, 24 trials complete)."""
+    import time
+    import types
+
+    import descend
+    from descend.tune import runner as runner_module
+
+    later = [0.0]  # the clock jumps past the deadline once the first cohort trains
+    clock = types.SimpleNamespace(time=lambda: time.time() + later[0], perf_counter=time.perf_counter,
+                                  monotonic=time.monotonic, sleep=time.sleep)
+    monkeypatch.setattr(runner_module, "time", clock)
+    events = []
+
+    def progress(event):
+        events.append(dict(event))
+        if event["kind"] == "step":
+            later[0] = 1e6
+
+    result = descend.tune("line", optimizer="gd", space="lr=1e-3..1:log", trials=16, cohort=4, steps=10, seeds=0,
+                          timeout=3600, progress=progress)
+    assert result.timed_out and len(result.trials) == 4
+    studies = [e for e in events if e["kind"] == "study"]
+    assert studies[-1]["done"] == 4

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
@@ -95,7 +96,9 @@ class WidgetState(BaseModel):
             if kind == "entries":
                 data[key] = [OptimizerEntry.from_text(v, where=f"{key}.{i}") for i, v in enumerate(values)]
             elif kind == "tuple":
-                data[key] = [part.strip() for part in values[-1].split(",")] if values[-1].strip() else []
+                # commas inside parentheses belong to the item: hybrid(32,8,512) is one batch size
+                data[key] = ([part.strip() for part in re.split(r",(?![^()]*\))", values[-1])]
+                             if values[-1].strip() else [])
             else:
                 data[key] = values[-1]
         return cls.model_validate(data)
@@ -411,7 +414,11 @@ class EllipseState(WidgetState):
             parse_batch_sizes(v, what="batch size")
             if v.strip().isdigit() and int(v) > 512:
                 raise ValueError(f"batch size {v} is larger than the 512 training samples")
-        return tuple(v.strip().lower() for v in value)
+        value = tuple(v.strip().lower() for v in value)
+        twice = sorted({v for v in value if value.count(v) > 1})
+        if twice:  # the same runs twice, as the same optimizer twice on the landscape widget is refused
+            raise ValueError(f"batch size {twice[0]} is given twice")
+        return value
 
 
 class VanishingState(WidgetState):

@@ -85,7 +85,7 @@ _KINDS = {".png": "PNG", ".svg": "SVG", ".gif": "GIF", ".mp4": "MP4"}
 SURFACE_GRID = 100
 
 SECONDARY_COLUMNS = ("best train loss", "generalisation gap", "state bytes / parameter", "ms / step",
-                     "pruned rate")
+                     "pruned rate", "interrupted rate")
 
 _SUMMARY_COLUMNS = ("label", "lr", "seed", "final_train_loss")
 _CURVES_COLUMNS = ("run", "step", "split", "metric", "value")
@@ -107,6 +107,8 @@ _GLOSSARY = {
     "left-domain rate": "the share of the row's runs whose parameters left the region where the model is defined "
                         "for any training sample: they have no result and win nothing",
     "pruned rate": "the share of the row's runs a search stopped early",
+    "interrupted rate": "the share of the row's runs cut short by an interruption (Ctrl-C) before the end of their "
+                        "budget: they have no result and win nothing",
     "generalisation gap": "test loss minus training loss: how much worse the model does on unseen data",
     "state bytes / parameter": "the memory the optimizer keeps per model parameter (momentum, moments, ...)",
     "ms / step": "wall time per training step, in milliseconds",

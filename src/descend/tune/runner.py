@@ -336,9 +336,6 @@ class Runner:
                 if self.stop.is_set():
                     self.outcome.interrupted = True
                     break
-                if self.deadline is not None and time.time() >= self.deadline:
-                    self.outcome.timed_out = True
-                    break
                 t0 = time.perf_counter()
                 self.outcome.retried_stale += storage_module.fail_stale(self.study, grace_period=self.grace_period)
                 trials = self.study.get_trials(deepcopy=False)
@@ -348,8 +345,12 @@ class Runner:
                     count[trial.state] += 1
                 done = count[TrialState.COMPLETE] + count[TrialState.PRUNED]
                 self._best(trials)
+                # counted before the timeout ends the search, so that the progress shows the last cohort's trials
                 self._event("study", done=done, running=count[TrialState.RUNNING])
                 if done >= self.plan.trials:
+                    break
+                if self.deadline is not None and time.time() >= self.deadline:
+                    self.outcome.timed_out = True
                     break
                 free = self.plan.trials - done - count[TrialState.RUNNING]
                 if free <= 0:  # the rest is being trained by other workers: wait for them (or for them to die)
