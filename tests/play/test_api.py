@@ -69,6 +69,9 @@ def test_every_widget_answers(client, widget, query):
     ("/api/line?batch_size=100", "batch_size", "1..38"),
     ("/api/vanishing?depth=40", "depth", "1 ≤ depth ≤ 12"),
     ("/api/curvature?bogus=1", "bogus", "extra"),
+    ("/api/landscape?optimizers=adam;lr&steps=10", "optimizers.0", "'lr' is not key=value"),
+    ("/api/tune?target=landscape&query=optimizers%3Dadam%3Blr", "query", "query (the landscape widget's state): "),
+    ("/api/tune?target=landscape&query=landscape%3Dfoo(x)", "query", "unknown function 'foo'"),
 ])
 def test_a_refused_state_is_422_naming_the_field(client, path, field, words):
     got = client.get(path)

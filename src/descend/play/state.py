@@ -467,7 +467,7 @@ class TuneState(WidgetState):
     def _target(self) -> TuneState:
         try:
             state = STATES[self.target].from_query(self.query)
-        except ValidationError as e:
+        except ValueError as e:  # a ValidationError, or a malformed item of the query itself
             raise ValueError("query (the " + self.target + " widget's state): "
                              + "; ".join(m["message"] for m in errors_of(e))) from None
         names = _tuned_names(state)
@@ -538,8 +538,12 @@ STATES: dict[str, type[WidgetState]] = {
 def errors_of(error: Exception) -> list[dict[str, str]]:
     """``[{"field": ..., "message": ...}]`` for a refused state: each message names the field, the value given
     and what is allowed, as the page shows it next to the control."""
-    if not isinstance(error, ValidationError):
-        return [{"field": "", "message": str(error)}]
+    if not isinstance(error, ValidationError):  # a message that starts with its field ("optimizers.0: ...")
+        message = str(error)
+        named = re.match(r"([a-z_]+(?:\.\d+)*): ", message)
+        fields = {name for cls in STATES.values() for name in cls.model_fields}
+        return [{"field": named.group(1) if named and named.group(1).split(".")[0] in fields else "",
+                 "message": message}]
     out = []
     for e in error.errors():
         loc = [str(p) for p in e.get("loc", ())]

@@ -632,7 +632,10 @@ def tune(state: TuneState) -> dict[str, Any]:
     target = state.target_state()
     space = None
     if isinstance(target, LandscapeState):
-        task, _, code, _ = _landscape_task(target, with_start=True)
+        try:
+            task, _, code, _ = _landscape_task(target, with_start=True)
+        except PlayError as e:  # the other widget's control is this widget's query
+            raise PlayError("query", f"query (the landscape widget's state): {e}") from None
         names = list(dict.fromkeys(e.name for e in target.optimizers))
         steps, batch = target.steps, (target.batch_size if target.noise > 0 else None)
     elif isinstance(target, LineState):
