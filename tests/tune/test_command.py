@@ -65,6 +65,14 @@ def test_the_table_fits_a_narrow_terminal_with_every_hyperparameter_whole(tmp_pa
     assert table and max(len(line) for line in table) <= 80
     for entry in entries:  # each hyperparameter whole on its line, not cut by the column's edge
         assert any(entry in line for line in table), (entry, narrow.stdout)
+    for columns in ("60", "40"):  # too narrow for the compact table: a line per value, every value whole
+        narrower = runner.invoke(app, args, env={"COLUMNS": columns})
+        assert narrower.exit_code == 0, narrower.output
+        lines = narrower.stdout.splitlines()
+        assert not any(line[:1] in "┏┃┡│└" for line in lines)
+        for entry in entries:
+            assert any(line.strip() == entry for line in lines), (entry, narrower.stdout)
+        assert any(line.startswith("adam: trial ") for line in lines)
 
 
 def test_accuracies_are_shown_as_percentages(tmp_path):

@@ -120,7 +120,8 @@ def _table(result: Any, compact: bool = False) -> Any:
     from rich.table import Table
 
     frame = result.table
-    table = Table(title=f"descend tune: best of each study on {result.target.key}; re-runs on test data",
+    tested = "; re-runs on test data" if any(str(c).startswith("test") for c in frame.columns) else ""
+    table = Table(title=f"descend tune: best of each study on {result.target.key}{tested}",
                   title_justify="left", padding=(0, 0) if compact else (0, 1))
     split = "\n" if compact else " "
     table.add_column("optimizer", style="bold")
@@ -146,10 +147,32 @@ def _print_table(result: Any) -> None:
     from rich.measure import Measurement
 
     console = Console()
+
+    def width(table: Any) -> int:
+        return Measurement.get(console, console.options.update_width(10_000), table).maximum
+
     table = _table(result)
-    if Measurement.get(console, console.options.update_width(10_000), table).maximum > console.width:
+    if width(table) > console.width:
         table = _table(result, compact=True)
+    if width(table) > console.width:  # narrower still: a line per value, nothing cut
+        console.print(_listing(result), soft_wrap=True, highlight=False)
+        return
     console.print(table)
+
+
+def _listing(result: Any) -> str:
+    """The table's contents as lines, for a terminal too narrow for the compact table: per optimizer its best
+    trial and value, then each hyperparameter and each re-run result on a line of its own."""
+    frame = result.table
+    lines = [f"descend tune: best of each study on {result.target.key}"]
+    results = [c for c in ("seeds", "test loss", "test accuracy", "divergence rate") if c in frame.columns]
+    for optimizer, row in frame.iterrows():
+        best = result.best[optimizer]
+        lines.append(f"{optimizer}: trial {best['trial']}, best {result.target.metric} "
+                     f"{_value(result.target.metric, best['value'])}")
+        lines += [f"  {k}={_short(v)}" for k, v in best["config"].items()]
+        lines += [f"  {c}: " + (f"{row[c]:.0%}" if c == "divergence rate" else _value(c, row[c])) for c in results]
+    return "\n".join(lines)
 
 
 def _value(metric: str, v: Any) -> str:
