@@ -351,3 +351,11 @@ def test_a_csv_tasks_options_are_written_so_that_a_rerun_is_the_same(tmp_path):
     assert rebuilt.data.target_mean is None and again.task_options == resolved.task_options
     default, task = Config(csv=str(path), column="price").resolved()
     assert default.task_options == {} and task.data.target_mean is not None
+
+
+def test_a_budget_without_the_tuned_mode_is_refused():
+    """--budget is read by the tuned mode's search alone: with another mode it was ignored silently."""
+    with pytest.raises(ValueError, match="--budget 3 is the trial budget of --mode tuned"):
+        Config.from_dict({"task": "digits", "mode": "same-lr", "budget": 3},
+                         names={"budget": "--budget", "mode": "--mode"})
+    assert Config.from_dict({"task": "digits", "mode": "tuned", "budget": 3}).budget == 3

@@ -522,6 +522,9 @@ class Config(schema.Schema):
                              "leave out), not both")
         if get("steps") is not None and get("epochs") is not None:
             raise ValueError(f"give {names['steps']} or {names['epochs']}, not both")
+        if get("budget") is not None and get("mode") != "tuned":  # read only by the tuned mode's search
+            raise ValueError(f"{names['budget']} {get('budget')} is the trial budget of {names['mode']} tuned; "
+                             f"add {names['mode']} tuned, or drop {names['budget']}")
         if get("mode") == "defaults" and get("lr") is not None:
             raise ValueError(f"{names['mode']} defaults runs every optimizer at its default learning rate; drop "
                              f"{names['lr']} (or use {names['mode']} same-lr)")
