@@ -71,3 +71,49 @@ def test_betas_as_torch_takes_them():
         descend.fit(model=descend.models.Linear(2), data=(X, Y), steps=5, betas=(0.8, 0.99), beta2=0.9)
     with pytest.raises(ValueError, match=r"must be one pair \(beta1, beta2\).*for a grid give beta1=\[\.\.\.\]"):
         descend.fit(model=descend.models.Linear(2), data=(X, Y), steps=5, betas=[(0.8, 0.99), (0.9, 0.999)])
+
+
+def test_tensor_and_numpy_hyperparameters_are_values_of_the_grid():
+    """fit's own refusal says a hyperparameter may be "a tensor of shape [K] (one value per run)": a [K] tensor
+    crashed in the engine, and NumPy numbers were refused. A [K] tensor (or array) is a grid axis, a 0-d tensor
+    or a NumPy number its value."""
+    import numpy as np
+
+    x = torch.randn(60, 2, generator=torch.Generator().manual_seed(0))
+    y = x.sum(1)
+    common = dict(model=descend.models.Linear(2), data=(x, y), steps=3, compile=False)
+    tensor = descend.fit(lr=torch.tensor([0.1, 0.2]), **common)
+    listed = descend.fit(lr=[0.1, 0.2], **common)
+    assert tensor.summary["lr"].tolist() == [0.1, 0.2]
+    assert tensor.summary["final_train_loss"].tolist() == listed.summary["final_train_loss"].tolist()
+    scalar = descend.fit(lr=torch.tensor(0.1), beta1=np.float64(0.8), seed=np.int64(1), **common)
+    assert scalar.summary[["lr", "beta1", "seed"]].iloc[0].tolist() == [0.1, 0.8, 1]
+    assert len(descend.fit(batch_size=[np.int64(8), 8], **common).summary) == 1  # the same run once
+    with pytest.raises(ValueError, match=r"lr is a tensor of shape \(2, 2\)"):
+        descend.fit(lr=torch.ones(2, 2), **common)
+
+
+def test_what_a_later_group_refuses_is_refused_before_the_first_trains():
+    """A batch size larger than the data, or a schedule with a negative factor, was refused only when its group
+    started (after the others had trained) or not at all (a negative rate climbed with status ok)."""
+    x = torch.randn(100, 3, generator=torch.Generator().manual_seed(0))
+    y = x.sum(1, keepdim=True)
+    events = []
+    common = dict(model=descend.models.Linear(3), data=(x, y), steps=50, compile=False, progress=events.append)
+    with pytest.raises(ValueError, match="batch_size=1000 is larger than the training set"):
+        descend.fit(batch_size=[8, 1000], **common)
+    with pytest.raises(ValueError, match=r"the schedule of 'lr' gives -1 at step 0: .* must be >= 0"):
+        descend.fit(optimizer="gd", lr=0.1, batch_size=[8, 100], schedules={"lr": lambda t: -1.0}, **common)
+    assert events == []  # nothing trained
+
+
+def test_bce_on_a_model_whose_output_is_not_a_probability_is_refused_before_training():
+    """A run whose output left [0, 1] raised bce's ValueError mid-training and lost every run of the sweep."""
+    x = torch.randn(60, 2, generator=torch.Generator().manual_seed(0))
+    y = (x[:, :1] > 0).float()
+    with pytest.raises(ValueError, match="loss='bce' takes probabilities in \\[0, 1\\], but the model's output is "
+                                         "'identity'; use loss='bce-logits'"):
+        descend.fit(model=descend.models.Linear(2, 1), data=(x, y), loss="bce", lr=[0.01, 5.0], steps=5)
+    runs = descend.fit(model=descend.models.Linear(2, 1, output="sigmoid"), data=(x, y), loss="bce",
+                       optimizer="gd", lr=[0.01, 5.0], steps=50, compile=False)
+    assert runs.summary["status"].tolist() == ["ok", "ok"]

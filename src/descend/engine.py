@@ -287,6 +287,10 @@ def _schedule_factors(cohort: Cohort, steps: int) -> dict[str, Tensor]:
                 schedule(t)).numel() == 1 else math.nan for t in range(steps)], dtype=torch.float64)
             if torch.isnan(values).any():
                 raise ValueError(f"the schedule of {name!r} must give one number per step")
+            if (values < 0).any():  # a negative rate would climb instead of descending, with status "ok"
+                t = int(torch.nonzero(values < 0)[0, 0])
+                raise ValueError(f"the schedule of {name!r} gives {values[t].item():g} at step {t}: a factor of a "
+                                 "hyperparameter must be >= 0")
             table[:, columns] = values.unsqueeze(1)
         factors[name] = table
     return factors
@@ -1552,6 +1556,7 @@ def train(
     # cohorts that share a plan train as one program, unless a monitor judges each cohort on its own (its stop
     # ends its cohort)
     groups = plan_groups(cohorts) if monitor is None else [[c] for c in cohorts]
+    _check_groups(groups, m, steps=steps, epochs=epochs, drop_last=drop_last)  # before the first group trains
     plan = functools.partial(_prepare_group, m=m, steps=steps, epochs=epochs, drop_last=drop_last,
                              eval_every=eval_every)
     options = dict(target=target, stop_at_target=stop_at_target, record_path=record_path,
@@ -1577,6 +1582,22 @@ def train(
         if any(result.interrupted for result in done):
             break
     return Runs(runs, results, problem)
+
+
+def _check_groups(groups: Sequence[Sequence[Cohort]], m: int, *, steps: int | None, epochs: int | None,
+                  drop_last: bool) -> None:
+    """What a group's batches and schedules would refuse when it starts, checked for every group before the first
+    trains: a batch size larger than the training set, a schedule giving no number or a negative one (the
+    batches themselves are planned when each group starts, :func:`_prepare_group`)."""
+    from .data.batches import _batch_size, plan_length
+
+    for group in groups:
+        batch_size = group[0].batch_size
+        if not callable(batch_size):  # a schedule of batch sizes (hybrid) is checked epoch by epoch as planned
+            _batch_size(batch_size, 0, m)
+        length = plan_length(m, batch_size, steps=steps, epochs=epochs, drop_last=drop_last)
+        for cohort in group:
+            _schedule_factors(cohort, length)
 
 
 def _prepare_group(group: Sequence[Cohort], *, m: int, steps: int | None, epochs: int | None, drop_last: bool,

@@ -133,6 +133,11 @@ def _objective(model: Any, loss: Any, kind: str) -> Objective:
                          "data): use loss='cross-entropy' (or 'auto'), or give y as floats for regression")
     if info.name in ("bce", "bce-logits") and output == "sigmoid":
         return Objective(losses.bce_with_logits, logits=True, kind="binary")
+    if info.name == "bce" and getattr(model, "output", None) in ("identity", "softmax"):
+        # any real number comes out: a run that left [0, 1] stopped every run of the sweep with bce's ValueError
+        raise ValueError(f"loss='bce' takes probabilities in [0, 1], but the model's output is {output!r}; use "
+                         "loss='bce-logits' (the same loss on the raw output, as a logit) or a model with "
+                         "output='sigmoid'")
     if info.name == "cross-entropy" and output == "softmax":
         return Objective(losses.cross_entropy, logits=True, kind="multiclass")
     return Objective(info.fn, logits=False, kind=kind if info.kind == "classification" else "regression")

@@ -120,6 +120,8 @@ def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, see
     [('gd', 0.1), ('gd', 0.01), ('adam', 0.1), ('adam', 0.01)]
     """
     points = starts(model, start) if start is not None else None
+    lr, batch_size, seed = _plain("lr", lr), _plain("batch_size", batch_size), _plain("seed", seed)
+    hyperparameters = {k: _plain(k, v) for k, v in hyperparameters.items()}
     combos = expand_grid(optimizer=optimizer, lr=lr, batch_size=batch_size, seed=seed, start=points,
                          **hyperparameters)
     names = {combo["optimizer"] for combo in combos}
@@ -145,6 +147,32 @@ def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, see
         except ValueError as e:
             raise ValueError(f"run {len(specs)} ({name}, {hyper}): {e}") from None
     return specs
+
+
+def _plain(name: str, value: Any) -> Any:
+    """A grid argument in Python's own numbers: a 0-d tensor or a NumPy number is that number, a 1-D tensor or
+    array the list of its values (one run each, a grid axis), as a list of numbers is."""
+    import numpy as np
+    import torch
+
+    def number(v: Any) -> Any:  # a float32 value as written (0.1, not 0.10000000149), as the user typed it
+        if isinstance(v, torch.Tensor):
+            v = v.detach().cpu().numpy()[()]
+        if isinstance(v, (np.float32, np.float16)):
+            return float(str(v))
+        return v.item() if isinstance(v, np.generic) else v
+
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        if value.ndim > 1:
+            raise ValueError(f"{name} is a tensor of shape {tuple(value.shape)}; give one value, or a list or 1-D "
+                             "tensor of values (a grid axis: one run each)")
+        return number(value) if value.ndim == 0 else [number(v) for v in value]
+    if isinstance(value, np.generic):
+        return number(value)
+    if isinstance(value, list):
+        return [number(v) if isinstance(v, np.generic) or isinstance(v, torch.Tensor) and v.ndim == 0 else v
+                for v in value]
+    return value
 
 
 def _known(name: Any) -> tuple[str, tuple[str, ...]]:
