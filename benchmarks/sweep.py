@@ -1,6 +1,6 @@
 """A sweep of K small trainings: descend's run axis against a Python loop of torch.optim runs (and JAX).
 
-The reference workload (shared/reference/performance.md): K runs of an MLP 64 → 32 tanh → 10 with softmax
+The reference workload: K runs of an MLP 64 → 32 tanh → 10 with softmax
 cross-entropy on 2,048 × 64 random data, Adam with K log-spaced learning rates from 1e-4 to 1e-1, batch 32,
 T steps. Figure: microseconds per run-step (total time / (K·T)), lower is better, and the peak memory (max RSS)
 of each implementation. ``--hidden`` and ``--batch`` take several values: the table then has one row per

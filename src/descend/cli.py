@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import sys
 from enum import Enum
@@ -552,13 +553,20 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
     import pandas as pd
 
     path = Path(report) / "table.csv"
+    if not Path(report).is_dir():
+        _fail(f"{str(report)!r} is not a directory; give a report directory written by descend compare")
     if not path.exists():
         _fail(f"{str(report)!r} holds no descend report (no table.csv); run descend compare first")
     from .compare import winners
 
     frame = pd.read_csv(path, index_col=0)
     config = Path(report) / "config.toml"
-    Console().print(_table_of(_compact(frame), winners(frame), f"descend report {report}"))
+    title = f"report {report}"
+    try:  # the task the report compared on
+        title = f"{json.loads((Path(report) / 'comparison.json').read_text())['task']} ({report})"
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    Console().print(_table_of(_compact(frame), winners(frame), title))
     if config.exists():
         typer.echo(config.read_text())
 

@@ -39,6 +39,8 @@ def test_a_search_prints_its_table_and_how_to_resume(tmp_path):
     assert result.exit_code == 0, result.output
     assert "study: 'line-gd', 'line-adam' in " in result.stdout
     assert "resume or add workers: descend tune line -o gd -o adam" in result.stdout
+    resume = next(line for line in result.stdout.splitlines() if line.startswith("resume or add workers:"))
+    assert " --seeds 2 " in resume  # the re-runs as given (left out when they are the default 3)
     assert "│ gd " in result.stdout and "│ adam " in result.stdout
     best = json.loads((out / "best.json").read_text())
     assert best["interrupted"] is False and set(best["best"]) == {"gd", "adam"}

@@ -29,6 +29,7 @@ NAMES = {"task": "task", "optimizer": "optimizer", "space": "space", "trials": "
 
 DEFAULT_TRIALS = 64
 DEFAULT_COHORT = 16
+DEFAULT_SEEDS = 3  #: re-runs of each best configuration
 
 
 @dataclass
@@ -186,7 +187,7 @@ def _whole(value: Any, name: str, low: int) -> int:
 
 def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int = DEFAULT_TRIALS,
          cohort: int | None = None, sampler: str = "tpe", pruner: str = "none", steps: int | None = None,
-         epochs: int | None = None, seeds: int = 3, storage: str | None = None, study: str | None = None,
+         epochs: int | None = None, seeds: int = DEFAULT_SEEDS, storage: str | None = None, study: str | None = None,
          timeout: float | None = None, out: Any = None, metric: str = "loss", batch_size: Any = "task",
          seed: int = 0, eval_every: int | None = None, loss: Any = None, clip_norm: float | None = None,
          clip_value: float | None = None, names: Mapping[str, str] | None = None,
@@ -570,7 +571,7 @@ def _watch(stop: Callable[[], Any], event: threading.Event) -> threading.Event:
 
 def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int = DEFAULT_TRIALS,
          cohort: int | None = None, sampler: str = "tpe", pruner: str = "none", steps: int | None = None,
-         epochs: int | None = None, seeds: int = 3, storage: str | None = None, study: str | None = None,
+         epochs: int | None = None, seeds: int = DEFAULT_SEEDS, storage: str | None = None, study: str | None = None,
          timeout: float | None = None, out: Any = None, metric: str = "loss", batch_size: Any = "task",
          seed: int = 0, eval_every: int | None = None, loss: Any = None, clip_norm: float | None = None,
          clip_value: float | None = None, progress: Callable[[Mapping[str, Any]], Any] | None = None,

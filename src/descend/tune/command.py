@@ -242,6 +242,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     given = {"--csv": csv, "--column": column, "--space": list(space or []) or None, "--trials": plan.trials,
              "--cohort": plan.cohort, "--sampler": plan.sampler, "--pruner": plan.pruner, "--steps": steps,
              "--epochs": epochs, "--batch-size": batch_size, "--metric": plan.target.metric, "--seed": plan.seed,
+             "--seeds": None if plan.seeds == api.DEFAULT_SEEDS else plan.seeds,  # the re-runs, when not the default
              "--storage": plan.storage, "--study": plan.study, "--out": str(out_dir)}
     command = mask(resume_command(task, list(optimizer or ["adam"]), given))
     written = write(result, out_dir, command=command)

@@ -1,8 +1,8 @@
 """Pruning inside a cohort: decided by descend over every run of the cohort at once, as masking.
 
 Optuna's successive-halving and Hyperband pruners compare a trial against the rung values written so
-far, so in a cohort that reports all at once their decisions depend on the order of the calls (see
-``shared/reference/search.md``). descend holds every run of the cohort: at a checkpoint it decides for all
+far, so in a cohort that reports all at once their decisions depend on the order of the calls (a trial
+reported first is compared with fewer values). descend holds every run of the cohort: at a checkpoint it decides for all
 of them together, from the cohort's values and the values earlier trials of the study reached at the same
 checkpoint, and a pruned run is frozen in place by the engine (``Monitor.prune``). The decision depends on
 the set of values, never on an order.
