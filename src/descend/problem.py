@@ -133,7 +133,7 @@ def _objective(model: Any, loss: Any, kind: str) -> Objective:
                          "data): use loss='cross-entropy' (or 'auto'), or give y as floats for regression")
     if info.name in ("bce", "bce-logits") and output == "sigmoid":
         return Objective(losses.bce_with_logits, logits=True, kind="binary")
-    if info.name == "bce" and getattr(model, "output", None) in ("identity", "softmax"):
+    if info.name == "bce" and getattr(model, "output", None) == "identity":
         # any real number comes out: a run that left [0, 1] stopped every run of the sweep with bce's ValueError
         raise ValueError(f"loss='bce' takes probabilities in [0, 1], but the model's output is {output!r}; use "
                          "loss='bce-logits' (the same loss on the raw output, as a logit) or a model with "
