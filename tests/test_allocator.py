@@ -43,13 +43,17 @@ SCRIPT = textwrap.dedent("""
 # A cohort of RUNS runs of a 1000-1024-10 network (1,035,274 parameters, 4.1 MB a run): with 9, 37 MB for the
 # parameters, the gradient and each of Adam's moments, which glibc would map afresh at every step; with 3, 12 MB,
 # of which an eager Adam step frees about ten, more than the 64 MB the heap keeps for every cohort. With "blind",
-# the engine does not tell the allocator how large they are.
+# the engine does not tell the allocator how large they are. On one thread, as SCRIPT: with two, the second
+# thread's arena made the counts follow the machine's load (a run in the full suite counted 27,298 kept against
+# 39,398 trimmed, and beside two spinning processes kept exceeded trimmed; on one thread 15,000-21,000 against
+# 45,000-56,000, quiet or beside them).
 LARGE = textwrap.dedent("""
     import json, resource, sys
     import torch
     import descend
     from descend import _allocator, engine
 
+    torch.set_num_threads(1)
     runs = int(sys.argv[1])
     if sys.argv[2:] == ["blind"]:
         engine.keep_freed_memory = lambda largest=0: _allocator.keep_freed_memory()
