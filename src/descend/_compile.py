@@ -7,6 +7,7 @@ compiled before, which vector instruction sets this machine's compiler was found
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import functools
@@ -20,6 +21,7 @@ import shutil
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -397,13 +399,35 @@ def packaged(names: Iterator[str | None] | list[str | None]) -> bool:
 
 class Packaged:
     """A program read back from its package: called as the program Inductor compiled in-process is, with the
-    inputs as positional tensors, returning the list of outputs."""
+    inputs as positional tensors, returning the list of outputs.
+
+    torch's loader unpacks the package's library into a directory of its own under the temporary directory
+    (``aotinductor_*``) and removes it when the loader is destroyed; a process that ends without destroying it
+    (the command line ends with ``os._exit`` after the at-exit functions, and a held program outlives the
+    interpreter's teardown) left one such directory of about 1.7 MB per program it read. So every loader is
+    released at exit (:func:`_release_loaders`)."""
 
     def __init__(self, loader: Any, name: str) -> None:
         self.loader, self.name = loader, name
+        with _LOADED_LOCK:
+            if not _LOADED:
+                atexit.register(_release_loaders)
+            _LOADED.add(self)
 
     def __call__(self, *inputs: torch.Tensor) -> list[torch.Tensor]:
         return self.loader.run(list(inputs))
+
+
+_LOADED: weakref.WeakSet[Packaged] = weakref.WeakSet()
+_LOADED_LOCK = threading.Lock()
+
+
+def _release_loaders() -> None:
+    """At exit: drop every package's loader, whose destruction removes the directory it unpacked its library to."""
+    with _LOADED_LOCK:
+        for program in list(_LOADED):
+            program.loader = None
+        _LOADED.clear()
 
 
 def load_package(name: str | None) -> Packaged | None:
