@@ -283,8 +283,7 @@ def _schedule_factors(cohort: Cohort, steps: int) -> dict[str, Tensor]:
                 by_schedule.setdefault(id(run.spec.schedules[name]), []).append(j)
         for columns in by_schedule.values():
             schedule = cohort.runs[columns[0]].spec.schedules[name]
-            values = torch.tensor([float(torch.as_tensor(schedule(t)).reshape(-1)[0]) if torch.as_tensor(
-                schedule(t)).numel() == 1 else math.nan for t in range(steps)], dtype=torch.float64)
+            values = torch.tensor([_one_number(schedule(t)) for t in range(steps)], dtype=torch.float64)
             if torch.isnan(values).any():
                 raise ValueError(f"the schedule of {name!r} must give one number per step")
             if (values < 0).any():  # a negative rate would climb instead of descending, with status "ok"
@@ -294,6 +293,12 @@ def _schedule_factors(cohort: Cohort, steps: int) -> dict[str, Tensor]:
             table[:, columns] = values.unsqueeze(1)
         factors[name] = table
     return factors
+
+
+def _one_number(value: Any) -> float:
+    """A schedule's value at one step as a number, NaN unless it holds exactly one."""
+    value = torch.as_tensor(value)
+    return float(value.reshape(-1)[0]) if value.numel() == 1 else math.nan
 
 
 def plan_groups(cohorts: Sequence[Cohort]) -> list[list[Cohort]]:

@@ -333,26 +333,30 @@ def _batch_size(batch_size: Any, task: Any, names: Mapping[str, str]) -> Any:
                              f"number); to search it: {names['space']} 'batch_size=full|32|128'")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"{names['batch_size']} {batch_size!r}: give full or a positive whole number")
-    data = getattr(task, "data", None)
-    if data is not None and batch_size > len(data.train):
-        raise ValueError(f"{names['batch_size']} {batch_size} is larger than the training set of task "
-                         f"{task.name!r} ({len(data.train)} samples)")
+    beyond = _beyond_training_set(batch_size, task)
+    if beyond:
+        raise ValueError(f"{names['batch_size']} {batch_size} {beyond}")
     return batch_size
+
+
+def _beyond_training_set(batch_size: Any, task: Any) -> str | None:
+    """Why a whole-number ``batch_size`` cannot train ``task`` (it is larger than the training set), or None."""
+    data = getattr(task, "data", None)
+    if data is None or isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= len(data.train):
+        return None
+    return (f"is larger than the training set of task {task.name!r} ({len(data.train)} samples); allowed: "
+            f"1..{len(data.train)}, or full")
 
 
 def _check_batch_sizes(space: Space, task: Any, names: Mapping[str, str]) -> None:
     """Refuse a searched or fixed batch size larger than the task's training set, naming the space's flag."""
-    data = getattr(task, "data", None)
-    if data is None:
-        return
     for param in space.params:
         if param.name != BATCH_SIZE:
             continue
-        values = param.choices if param.kind == "choice" else (param.value,) if param.kind == "fixed" else ()
-        for value in values:
-            if isinstance(value, int) and not isinstance(value, bool) and value > len(data.train):
-                raise ValueError(f"{names['space']}: batch_size={value} is larger than the training set of task "
-                                 f"{task.name!r} ({len(data.train)} samples); allowed: 1..{len(data.train)}, or full")
+        for value in param.choices if param.kind == "choice" else (param.value,) if param.kind == "fixed" else ():
+            beyond = _beyond_training_set(value, task)
+            if beyond:
+                raise ValueError(f"{names['space']}: batch_size={value} {beyond}")
 
 
 def _slug(name: str) -> str:

@@ -120,15 +120,13 @@ def _table(result: Any, compact: bool = False) -> Any:
     from rich.table import Table
 
     frame = result.table
-    tested = "; re-runs on test data" if any(str(c).startswith("test") for c in frame.columns) else ""
-    table = Table(title=f"descend tune: best of each study on {result.target.key}{tested}",
-                  title_justify="left", padding=(0, 0) if compact else (0, 1))
+    table = Table(title=_title(result), title_justify="left", padding=(0, 0) if compact else (0, 1))
     split = "\n" if compact else " "
     table.add_column("optimizer", style="bold")
     table.add_column("trial", justify="right", no_wrap=True)
     table.add_column(f"best{split}{result.target.metric}", justify="right", no_wrap=True)
     table.add_column("configuration", overflow="fold")
-    results = [c for c in ("seeds", "test loss", "test accuracy", "divergence rate") if c in frame.columns]
+    results = [c for c in _RESULTS if c in frame.columns]
     for column in results:
         header = {"divergence rate": "diverged"}.get(column, column).replace(" ", split)
         table.add_column(header, justify="right", no_wrap=True)
@@ -136,7 +134,7 @@ def _table(result: Any, compact: bool = False) -> Any:
         best = result.best[optimizer]
         config = ("," + split).join(f"{k}={_short(v)}" for k, v in best["config"].items())
         cells = [str(best["trial"]), _value(result.target.metric, best["value"]), config]
-        cells += [f"{row[c]:.0%}" if c == "divergence rate" else _value(c, row[c]) for c in results]
+        cells += [_value(c, row[c]) for c in results]
         table.add_row(str(optimizer), *cells)
     return table
 
@@ -164,22 +162,34 @@ def _listing(result: Any) -> str:
     """The table's contents as lines, for a terminal too narrow for the compact table: per optimizer its best
     trial and value, then each hyperparameter and each re-run result on a line of its own."""
     frame = result.table
-    lines = [f"descend tune: best of each study on {result.target.key}"]
-    results = [c for c in ("seeds", "test loss", "test accuracy", "divergence rate") if c in frame.columns]
+    lines = [_title(result)]
     for optimizer, row in frame.iterrows():
         best = result.best[optimizer]
         lines.append(f"{optimizer}: trial {best['trial']}, best {result.target.metric} "
                      f"{_value(result.target.metric, best['value'])}")
         lines += [f"  {k}={_short(v)}" for k, v in best["config"].items()]
-        lines += [f"  {c}: " + (f"{row[c]:.0%}" if c == "divergence rate" else _value(c, row[c])) for c in results]
+        lines += [f"  {c}: {_value(c, row[c])}" for c in _RESULTS if c in frame.columns]
     return "\n".join(lines)
 
 
+#: The re-runs' columns the terminal shows, in this order, where the result has them.
+_RESULTS = ("seeds", "test loss", "test accuracy", "divergence rate")
+
+
+def _title(result: Any) -> str:
+    """The heading of the results: the objective, and the test data where the re-runs have some."""
+    tested = "; re-runs on test data" if any(str(c).startswith("test") for c in result.table.columns) else ""
+    return f"descend tune: best of each study on {result.target.key}{tested}"
+
+
 def _value(metric: str, v: Any) -> str:
-    """A value of ``metric`` (``loss``, ``accuracy``, ``test loss``, ...): an accuracy as the reports show it, a
-    percentage to 4 significant digits (``97.77%``, ``100%``), anything else :func:`_short`."""
+    """A value of ``metric`` (``loss``, ``accuracy``, ``test loss``, ``divergence rate``, ...): an accuracy as the
+    reports show it, a percentage to 4 significant digits (``97.77%``, ``100%``), a rate as a whole percentage,
+    anything else :func:`_short`."""
     from ..report.html import _cell_text
 
+    if metric == "divergence rate":
+        return f"{v:.0%}"
     return _cell_text(metric, v) if "accuracy" in metric else _short(v)
 
 

@@ -2,10 +2,10 @@
 
 Optuna's successive-halving and Hyperband pruners compare a trial against the rung values written so
 far, so in a cohort that reports all at once their decisions depend on the order of the calls (a trial
-reported first is compared with fewer values). descend holds every run of the cohort: at a checkpoint it decides for all
-of them together, from the cohort's values and the values earlier trials of the study reached at the same
-checkpoint, and a pruned run is frozen in place by the engine (``Monitor.prune``). The decision depends on
-the set of values, never on an order.
+reported first is compared with fewer values). descend holds every run of the cohort: at a checkpoint it
+decides for all of them together, from the cohort's values and the values earlier trials of the study reached
+at the same checkpoint, and a pruned run is frozen in place by the engine (``Monitor.prune``). The decision
+depends on the set of values, never on an order.
 
 - ``"sha"`` (asynchronous successive halving over the cohort): checkpoints at the fractions
   η⁻ⁿ, …, η⁻¹ of the budget; at each, a run is kept when its value is among the best ⌈N/η⌉ of the
