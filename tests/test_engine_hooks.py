@@ -222,3 +222,23 @@ def test_stopped_points_keep_their_path_when_their_rows_are_dropped(monkeypatch)
     import pandas as pd
 
     pd.testing.assert_frame_equal(dropped.curves, kept.curves)
+
+
+def test_runs_of_a_group_that_never_started_are_in_the_summary_as_interrupted():
+    """A stop during one group left the later groups' runs out of the summary while Runs.runs listed them."""
+    calls = []
+    x, y = data()
+    runs = descend.fit(data=(x, y), steps=20, stop=lambda: calls.append(1) or len(calls) > 25, compile=False,
+                       **{**KW, "lr": [1e-3, 1e-2], "batch_size": [16, 32, 64]})
+    summary = runs.summary
+    assert runs.interrupted and list(summary.index) == [r.index for r in runs.runs] == list(range(6))
+    assert summary["batch_size"].tolist() == [16, 32, 64] * 2
+    assert summary["steps_done"].tolist() == [20, 5, 0] * 2
+    assert summary["status"].tolist() == ["ok", "interrupted", "interrupted"] * 2
+    never = summary.loc[[2, 5]]
+    assert never["final_train_loss"].isna().all() and (never["status_at"] == 0).all() and (never["lr"] > 0).all()
+    assert set(runs.curves["run"]) == {0, 1, 3, 4}
+    with pytest.raises(KeyError, match="run 2 has no curves: training stopped before it started"):
+        runs.curve(2)
+    with pytest.raises(KeyError, match="no run 9"):
+        runs.curve(9)

@@ -117,3 +117,46 @@ def test_bce_on_a_model_whose_output_is_not_a_probability_is_refused_before_trai
     runs = descend.fit(model=descend.models.Linear(2, 1, output="sigmoid"), data=(x, y), loss="bce",
                        optimizer="gd", lr=[0.01, 5.0], steps=50, compile=False)
     assert runs.summary["status"].tolist() == ["ok", "ok"]
+
+
+@pytest.mark.parametrize("given", [dict(validation=0.2), dict(test=0.1), dict(standardize=True),
+                                   dict(standardize_target=True), dict(split_seed=3)])
+def test_splitting_options_that_would_be_ignored_are_refused(given):
+    """validation, test, standardize(_target) and split_seed split data=(x, y) or a Dataset; with a task, a
+    Splits or no data they were silently ignored (a user's held-out fraction never held out)."""
+    (name, value), = given.items()
+    with pytest.raises(ValueError, match=f"task 'ellipse' brings its own data, already split, so {name}="):
+        descend.fit(task="ellipse", steps=2, **given)
+    splits = descend.data.split(descend.data.as_dataset(X, Y), validation=0.2)
+    with pytest.raises(ValueError, match=f"{name}=.* would be ignored: data is a descend.data.Splits"):
+        descend.fit(model=descend.models.Linear(2), data=splits, steps=2, **given)
+    with pytest.raises(ValueError, match=f"{name}=.* would be ignored: data=None has no samples"):
+        descend.fit(model=descend.landscapes.get("himmelblau").model(), data=None, loss="value", steps=2, **given)
+    # where they apply they still apply
+    runs = descend.fit(model=descend.models.Linear(2), data=(X, Y), steps=2, validation=0.2, test=0.1, split_seed=3,
+                       standardize=True, standardize_target=True)
+    assert "final_validation_loss_original" in runs.summary
+
+
+@pytest.mark.parametrize("given, message", [
+    (dict(eval_every=-1), "eval_every=-1 must be a whole number of steps >= 1"),
+    (dict(eval_every=2.5), "eval_every=2.5 must be a whole number"),
+    (dict(eval_every=True), "eval_every=True must be a whole number"),
+    (dict(target=float("nan")), "target=nan must be a finite number"),
+    (dict(target="0.1"), "target='0.1' must be a finite number"),
+    (dict(stop_at_target=True), "stop_at_target=True needs target="),
+])
+def test_record_options_that_make_no_sense_are_refused_before_training(given, message):
+    events = []
+    with pytest.raises(ValueError, match=message):
+        descend.fit(model=descend.models.Linear(2), data=(X, Y), steps=5, progress=events.append, **given)
+    assert events == []
+
+
+def test_eval_every_zero_evaluates_nothing_and_a_target_stops_runs():
+    runs = descend.fit(model=descend.models.Linear(2), data=(X, Y), steps=5, eval_every=0, compile=False)
+    assert runs.curves.query("metric == 'loss' and split == 'train'").empty
+    assert len(runs.curves.query("split == 'batch'")) == 5
+    runs = descend.fit(model=descend.models.Linear(2), data=(X, Y), optimizer="gd", lr=0.1, steps=200, target=1.0,
+                       stop_at_target=True, compile=False)
+    assert runs.summary["steps_to_target"].iloc[0] is not None

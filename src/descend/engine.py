@@ -41,6 +41,7 @@ import contextlib
 import dataclasses
 import functools
 import math
+import numbers
 import statistics
 import threading
 import time
@@ -1525,7 +1526,8 @@ def train(
     ``stop`` is a ``threading.Event`` or a callable checked
     before every step. Ctrl-C or a stop ends training cleanly: the result holds every finished cohort and the
     steps the current one completed (``Runs.interrupted`` is True, the summary's ``steps_done`` says how far
-    each run got).
+    each run got; a run of a group that never started is in the summary, ``interrupted`` at 0 steps, with no
+    metrics and no curves).
 
     ``processes=2`` trains the groups in two processes, this one and a forked child (:mod:`descend._forked`),
     when there are several groups, each small enough for one thread at any batch size (:func:`shared_out`), with
@@ -1541,6 +1543,7 @@ def train(
             raise ValueError(f"{name}={value!r} must be a whole number >= 1")
     if compile not in (True, False, "auto", "cached"):
         raise ValueError(f"compile={compile!r} is not allowed; choose True, False, 'auto' or 'cached'")
+    _check_records(eval_every, target, stop_at_target)
     if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
         raise ValueError(f"processes={processes!r} must be a whole number >= 1")
     if not specs:
@@ -1587,6 +1590,19 @@ def train(
         if any(result.interrupted for result in done):
             break
     return Runs(runs, results, problem)
+
+
+def _check_records(eval_every: Any, target: Any, stop_at_target: Any) -> None:
+    """The options a run's records depend on, refused before any work when they make no sense."""
+    if eval_every is not None and (isinstance(eval_every, bool) or not isinstance(eval_every, numbers.Integral)
+                                   or eval_every < 0):
+        raise ValueError(f"eval_every={eval_every!r} must be a whole number of steps >= 1 (0: no evaluations; "
+                         "None: about 20 per run)")
+    if target is not None and (isinstance(target, bool) or not isinstance(target, numbers.Real)
+                               or not math.isfinite(target)):
+        raise ValueError(f"target={target!r} must be a finite number (the training loss to reach) or None")
+    if stop_at_target and target is None:
+        raise ValueError("stop_at_target=True needs target=... (the training loss at which a run stops)")
 
 
 def _check_groups(groups: Sequence[Sequence[Cohort]], m: int, *, steps: int | None, epochs: int | None,
@@ -1782,9 +1798,9 @@ class Runs:
       hyperparameter in effect — ``lr`` included —, batch size, seed, and ``start`` when given), final and
       best training loss (on the whole training set), final validation/test loss and accuracy (and
       ``final_<split>_loss_original``, in the target's units, when the problem's regression target was
-      standardised), ``steps_done`` (fewer than planned after Ctrl-C or a stop; where a run was pruned, the
-      step it was pruned at), steps to target, the run's ``status`` and ``status_at``
-      (:mod:`descend.outcomes`: ok, diverged, left-domain, pruned), ``diverged`` and ``diverged_at``, the
+      standardised), ``steps_done`` (fewer than planned after Ctrl-C or a stop, 0 for a run whose group never
+      started; where a run was pruned, the step it was pruned at), steps to target, the run's ``status`` and
+      ``status_at`` (:mod:`descend.outcomes`: ok, diverged, left-domain, pruned, interrupted), ``diverged`` and ``diverged_at``, the
       ``distance`` to the problem's known answer (where there is one), wall time ``seconds`` (the cohort's
       time shared among its runs; with ``compile=True`` the compile time is apart, in ``compile_seconds``).
     - ``curves``: a long DataFrame (run, step, epoch, split, metric, value; epoch = epochs completed before
@@ -1864,7 +1880,17 @@ class Runs:
             if compiled:
                 row["compile_seconds"] = res.compile_seconds / len(res.cohort.runs)
             rows.append(row)
-        return pd.DataFrame(rows).set_index("run")
+        trained = {run.index for run, _, _ in self._located()}
+        for run in self.runs:  # a stop before its group: in the table, with no step taken and no metric
+            if run.index not in trained:
+                row = {"run": run.index, "optimizer": run.optimizer, "batch_size": _label(run.batch_size),
+                       "seed": run.seed, **run.hyper}
+                if any(r.start is not None for r in self.runs):
+                    row["start"] = run.start
+                row.update(steps_done=0, steps_to_target=None, status=outcomes.INTERRUPTED, status_at=0,
+                           diverged=False, diverged_at=None, seconds=0.0)
+                rows.append(row)
+        return pd.DataFrame(rows).set_index("run").sort_index()
 
     def _curves_of(self, res: CohortResult, j: int) -> Iterator[tuple[str, str, Any, Any, Any]]:
         """Row ``j`` of a cohort's records as curves ``(split, metric, step, epoch, value)``: the batch loss at
@@ -1908,6 +1934,9 @@ class Runs:
                                   for split, metric, step, epoch, value in self._curves_of(res, j)}
                     break
             else:
+                if any(r.index == run for r in self.runs):
+                    raise KeyError(f"run {run} has no curves: training stopped before it started (its status in "
+                                   "the summary is 'interrupted', steps_done 0)")
                 raise KeyError(f"no run {run} (runs 0..{len(self.runs) - 1})")
         return cache[run]
 

@@ -107,6 +107,11 @@ def fit(
         if given:
             raise ValueError(f"give runs=[RunSpec, ...] or grid arguments ({', '.join(given)}), not both: "
                              "a RunSpec holds its own optimizer, hyperparameters, batch size, seed and schedules")
+    splitting = {name: value for name, value in (("validation", validation), ("test", test),
+                                                  ("standardize", standardize),
+                                                  ("standardize_target", standardize_target),
+                                                  ("split_seed", split_seed))
+                 if value != SPLIT_DEFAULTS[name]}
     if task is not None:
         from . import tasks as tasks_module
 
@@ -115,6 +120,10 @@ def fit(
             raise ValueError(f"task={task!r} must be a task name (see `descend list tasks`) or a descend.tasks.Task")
         if data is not None:
             raise ValueError(f"give data= or task=, not both (task {task.name!r} brings its data)")
+        if splitting:
+            raise ValueError(f"task {task.name!r} brings its own data, already split, so "
+                             f"{', '.join(f'{k}={v!r}' for k, v in splitting.items())} would be ignored: these "
+                             "split data=(x, y) or a descend.data.Dataset")
         if runs is not None:
             steps = task.steps if steps is None and epochs is None else steps
             return engine.train(task.problem(model=model, loss=loss), runs, steps=steps, epochs=epochs, **options)
@@ -123,11 +132,22 @@ def fit(
         raise ValueError("give model=... (a descend.models model) or task=... (see `descend list tasks`)")
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one budget: steps=... or epochs=...")
+    from .data import Splits
+
+    if splitting and (data is None or isinstance(data, Splits)):
+        raise ValueError(f"{', '.join(f'{k}={v!r}' for k, v in splitting.items())} would be ignored: "
+                         + ("data=None has no samples to split" if data is None else
+                            "data is a descend.data.Splits, already split (and standardised or not)")
+                         + "; these split data=(x, y) or a descend.data.Dataset")
     problem = make_problem(model, data, loss=loss, validation=validation, test=test, standardize=standardize,
                            standardize_target=standardize_target, split_seed=split_seed, dtype=dtype)
     if runs is not None:
         return engine.train(problem, runs, steps=steps, epochs=epochs, **options)
     return engine.sweep(problem, steps=steps, epochs=epochs, **grid, **options)
+
+
+#: fit's arguments that split and standardise data=(x, y) or a Dataset, at their defaults
+SPLIT_DEFAULTS = {"validation": 0.0, "test": 0.0, "standardize": False, "standardize_target": False, "split_seed": 0}
 
 
 def _hyperparameters(given: dict[str, Any]) -> dict[str, Any]:
