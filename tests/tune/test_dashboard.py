@@ -130,6 +130,7 @@ def test_a_journal_file_and_a_sqlite_url_are_storages_too(study: Path, tmp_path:
 @pytest.mark.parametrize(("args", "message"), [
     (["--storage", "{tmp}/missing.journal"], "--storage '{tmp}/missing.journal' does not exist"),
     (["{tmp}"], "OUT_DIR '{tmp}' is a directory without study.journal"),
+    (["{tmp}/gone"], "OUT_DIR '{tmp}/gone' does not exist; give the output directory of descend tune"),
     (["--storage", "{tmp}/study.txt"], "--storage '{tmp}/study.txt': give a journal file ending in .journal"),
     (["--storage", "redis://host/0"], "--storage redis://host/0: unknown database 'redis'"),
     (["--storage", "sqlite:///{tmp}/none.db"], "the database file '{tmp}/none.db' does not exist"),

@@ -244,3 +244,18 @@ def test_a_storage_that_cannot_work_is_one_line_without_its_password(target, mes
     with pytest.raises(ValueError) as error:
         storage_module.open_storage(target, what="storage")
     assert message in str(error.value) and "secret" not in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("kind", ["journal", "sqlite"])
+def test_a_storage_in_a_missing_folder_is_created_there_and_one_under_a_file_is_refused(tmp_path, kind):
+    """A journal file's missing folder was created and SQLite's was refused ("unable to open database file")."""
+    def target(folder):
+        path = folder / ("study.journal" if kind == "journal" else "study.db")
+        return str(path) if kind == "journal" else f"sqlite:///{path}"
+
+    storage_module.open_storage(target(tmp_path / "a" / "b"), what="--storage")
+    assert [p.name for p in (tmp_path / "a" / "b").iterdir()][:1] == ["study.journal" if kind == "journal"
+                                                                     else "study.db"]
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="--storage .*file/x.*(cannot be created|cannot be opened): Not a directory"):
+        storage_module.open_storage(target(tmp_path / "file" / "x"), what="--storage")

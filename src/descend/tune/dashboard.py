@@ -60,6 +60,9 @@ def target_of(storage: str | os.PathLike[str], what: str = "--storage") -> str:
             raise ValueError(f"{what} {text!r} is a directory without {JOURNAL}: give the output directory of "
                              "descend tune, or the storage its --storage named")
         return str(journal)
+    if what == "OUT_DIR" and not is_url(text) and not Path(text).exists():
+        raise ValueError(f"{what} {text!r} does not exist; give the output directory of descend tune (its --out), "
+                         "or --storage URL")
     target = check(text, what)
     if not is_url(target) and not Path(target).is_file():
         raise ValueError(f"{what} {target!r} does not exist; give the journal file descend tune wrote (its "

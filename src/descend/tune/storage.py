@@ -139,6 +139,26 @@ def _url(target: str) -> str:
     return target
 
 
+def _sqlite_folder(url: str, what: str) -> None:
+    """A SQLite file's folder, created when missing, as a journal file's is (SQLite itself refuses it with
+    "unable to open database file")."""
+    if not url.lower().startswith("sqlite"):
+        return
+    from sqlalchemy.engine import make_url
+
+    try:
+        database = make_url(url).database
+    except Exception:  # a malformed URL: SQLAlchemy's own error, raised where the storage is opened
+        return
+    if database and database != ":memory:" and not database.startswith("file:"):
+        folder = Path(database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ValueError(f"{what} {mask(url)}: the folder {str(folder)!r} cannot be created: "
+                             f"{e.strerror or e}") from None
+
+
 def open_storage(target: str, *, what: str = "--storage", heartbeat_interval: int = HEARTBEAT_INTERVAL,
                  grace_period: int = GRACE_PERIOD) -> Any:
     """The Optuna storage at ``target`` (checked with :func:`check`), connected: an unreachable server or
@@ -148,13 +168,13 @@ def open_storage(target: str, *, what: str = "--storage", heartbeat_interval: in
     target = check(target, what)
     if not is_url(target):
         path = Path(target)
-        if path.parent and not path.parent.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             return _journal(path)
         except OSError as e:
             raise ValueError(f"{what} {target!r} cannot be opened: {e.strerror or e}") from None
     url = _url(target)
+    _sqlite_folder(url, what)
     engine_kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("postgresql"):
         engine_kwargs["connect_args"] = {"connect_timeout": 10}
