@@ -20,6 +20,7 @@ import json
 import os
 import sys
 from enum import Enum
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
@@ -495,7 +496,7 @@ def _number(value: float, column: str) -> str:
     return re.sub(r"e([+-])0*(\d)", lambda m: "e" + ("-" if m.group(1) == "-" else "") + m.group(2), f"{value:.4g}")
 
 
-def _table_of(frame: Any, winners: dict[str, str], title: str, width: int | None = None) -> Table:
+def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, width: int | None = None) -> Table:
     """The summary table for a terminal ``width`` columns wide (default: the console's).
 
     A number is never split across lines and a heading breaks only between words: each column is as wide as
@@ -537,7 +538,7 @@ def _table_of(frame: Any, winners: dict[str, str], title: str, width: int | None
         table.add_column(heads[c], justify="right", width=need[c], no_wrap=False)
     for i, label in enumerate(labels):
         row = [escape(cells[c][i]) for c in kept]
-        row = [f"[green]{t}[/green]" if winners.get(c) == label else t for c, t in zip(kept, row)]
+        row = [f"[green]{t}[/green]" if label in winners.get(c, ()) else t for c, t in zip(kept, row)]
         table.add_row(escape(label), *row)
     notes = ["green: best per metric"] if any(winners.get(c) for c in kept) else []
     if dropped:

@@ -87,7 +87,7 @@ class Comparison:
     summary: Any  #: pandas DataFrame, one row per run (with ``label``, ``phase``)
     curves: Any  #: pandas DataFrame (run, step, epoch, split, metric, value)
     table: Any  #: pandas DataFrame, one row per label, the columns of METRICS that apply
-    winners: dict[str, str]
+    winners: dict[str, list[str]]  #: metric column → the labels that win it (several when they tie)
     paths: dict[int, np.ndarray]
     interrupted: bool = False
     seconds: float = 0.0
@@ -496,7 +496,7 @@ def _tune_text(spec: OptimizerSpec) -> str:
 
 
 def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, itemsize: int = 4,
-                  selection: Selection | None = None) -> tuple[Any, dict[str, str]]:
+                  selection: Selection | None = None) -> tuple[Any, dict[str, list[str]]]:
     """One row per optimizer label: the metrics of :data:`METRICS` that apply, and the winner of each.
 
     Each row is the label's configuration in ``selection`` (by default :func:`descend.selection.select` of
@@ -566,10 +566,10 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
 RATES = ("divergence rate", "left-domain rate", "pruned rate", "interrupted rate")
 
 
-def winners(table: Any) -> dict[str, str]:
-    """The label that wins each metric of :data:`METRICS` in ``table`` (smallest |gap| for the generalisation
-    gap); metrics where every label ties are left out. A row none of whose runs has a result (its rates of
-    :data:`RATES` add up to 1) wins nothing."""
+def winners(table: Any) -> dict[str, list[str]]:
+    """The labels that win each metric of :data:`METRICS` in ``table`` (smallest |gap| for the generalisation
+    gap), in the table's order: several when their values are equal; metrics where every label ties are left
+    out. A row none of whose runs has a result (its rates of :data:`RATES` add up to 1) wins nothing."""
     import pandas as pd
 
     rates = [c for c in RATES if c in table]
@@ -588,7 +588,8 @@ def winners(table: Any) -> dict[str, str]:
         values = values[~failed]
         if values.notna().sum() < 1:
             continue
-        out[column] = str(values.idxmin() if sense == "min" else values.idxmax())
+        best = values.min() if sense == "min" else values.max()
+        out[column] = [str(label) for label in values.index[values == best]]
     return out
 
 

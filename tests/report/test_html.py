@@ -60,8 +60,8 @@ def frames(labels=LABELS, steps=STEPS):
                           "steps to target": ["> 60", 42],
                           "divergence rate": [0.0, 0.25],
                           "ms / step": [1.5, np.nan]}, index=list(labels))
-    winners = {"final train loss": labels[1], "test accuracy": labels[1], "steps to target": labels[1],
-               "divergence rate": labels[0]}
+    winners = {"final train loss": [labels[1]], "test accuracy": [labels[1]], "steps to target": [labels[1]],
+               "divergence rate": [labels[0]]}
     return summary, curves, table, winners
 
 
@@ -223,10 +223,18 @@ def test_table_has_every_label_formatted_and_the_winners_highlighted(tmp_path):
     assert "<dt>steps to target</dt>" in text  # what the columns mean
 
 
+def test_labels_that_tie_are_all_winners_and_a_bare_label_is_one(tmp_path):
+    """A tie named only the first row's label (divergence rate 0 % for three optimizers: "gd" alone)."""
+    _, text = report(tmp_path, winners={"divergence rate": ["gd", "adam"], "final train loss": "adam"})
+    best = [c[2] for c in parse(text).cells if "best" in (c[1].get("class") or "")]
+    assert best == ["0%", "0.00234", "25%"]  # gd's rate, adam's loss and rate
+    assert "Best per metric: divergence rate: <b>gd</b>, <b>adam</b>; final train loss: <b>adam</b>." in text
+
+
 def test_user_strings_are_escaped(tmp_path):
     evil = '<script>alert("x")</script>'
     summary, curves, table, winners = frames(labels=("gd", f"adam {evil}"))
-    winners = {column: label for column, label in winners.items() if label == "gd"}
+    winners = {column: won for column, won in winners.items() if won == ["gd"]}
     _, text = report(tmp_path, title=f"Task {evil}", intro=f"card {evil}", table=table, winners=winners,
                      summary=summary, curves=curves, config_text=f"note = '{evil}'", version=f"0.1 {evil}",
                      mode=evil, notes=[f"note {evil}"])
@@ -433,8 +441,10 @@ def test_bad_input_names_the_problem(tmp_path):
         report(tmp_path, title=3)
     with pytest.raises(ValueError, match="winners names the column 'speed'"):
         report(tmp_path, winners={"speed": "gd"})
-    with pytest.raises(ValueError, match="'sgd' is not a label of the table"):
-        report(tmp_path, winners={"final train loss": "sgd"})
+    with pytest.raises(ValueError, match="names 'sgd', which is not a label of the table"):
+        report(tmp_path, winners={"final train loss": ["gd", "sgd"]})
+    with pytest.raises(ValueError, match=r"winners\['final train loss'\] must be a list of labels"):
+        report(tmp_path, winners={"final train loss": 3})
     with pytest.raises(ValueError, match=r"paths\[0\] has shape \(5, 3\)"):
         report(tmp_path, surface=Rosenbrock(), paths={0: np.zeros((5, 3))})
     with pytest.raises(ValueError, match="notes must be a list of str"):

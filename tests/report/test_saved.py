@@ -223,3 +223,15 @@ def test_the_curves_csv_is_pandas_text_exactly():
                 {"split": frame["split"].astype("category")}):
         other = frame.assign(**odd)
         assert saved.csv_text(other) == other.to_csv(index=False)
+
+
+def test_winners_saved_as_one_label_by_an_earlier_release_read_back_as_lists(comparison, written, tmp_path):
+    """An earlier release saved one label per metric; a tie now names every label that ties."""
+    old = tmp_path / "old"
+    shutil.copytree(written, old)
+    record = json.loads((old / "comparison.json").read_text())
+    assert all(isinstance(v, list) for v in record["fields"]["winners"].values())
+    record["fields"]["winners"] = {k: v[0] for k, v in record["fields"]["winners"].items()}
+    (old / "comparison.json").write_text(json.dumps(record))
+    again, _ = saved.load(old)
+    assert again.winners == {k: v[:1] for k, v in comparison.winners.items()}

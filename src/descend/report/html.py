@@ -155,7 +155,7 @@ footer { margin-top: 2.5rem; color: #666; font-size: 0.9rem; border-top: 1px sol
 # -- the page -------------------------------------------------------------------------------------------
 
 
-def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, winners: Mapping[str, str],
+def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, winners: Mapping[str, Any],
                summary: Any, curves: Any, config_text: str, version: str, mode: str, surface: Any = None,
                paths: Mapping[int, Any] | None = None, labels: Mapping[int, str] | None = None,
                images: Mapping[str, str] | None = None, notes: list[str] | None = None,
@@ -165,7 +165,7 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
 
     ``table``: a pandas DataFrame, one row per optimizer label (the index), one column per metric; numbers
     are shown with 4 significant digits, rates and accuracies as percentages, NaN as "—", strings (e.g. a
-    censored "> 400" steps to target) as they are. ``winners``: metric column → winning label, highlighted.
+    censored "> 400" steps to target) as they are. ``winners``: metric column → the winning labels (one or several that tie), highlighted.
     ``summary``: one row per run (index ``run``) with at least the columns ``label, lr, seed,
     final_train_loss`` and each run's ``status`` (or, from an older summary, ``diverged``); ``curves``: the
     long table ``run, step, split, metric, value`` (and ``epoch``) of :attr:`descend.Runs.curves`.
@@ -200,7 +200,7 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
                         markers=markers).write(path, images=images, notes=notes)
 
 
-def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, str], summary: Any, curves: Any,
+def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, Any], summary: Any, curves: Any,
                  config_text: str, version: str, mode: str, surface: Any = None,
                  paths: Mapping[int, Any] | None = None, labels: Mapping[int, str] | None = None,
                  selection: Selection, colours: Mapping[str, str] | None = None,
@@ -218,7 +218,7 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, st
         if not isinstance(value, pd.DataFrame):
             raise ValueError(f"{name} must be a pandas DataFrame, not {type(value).__name__}")
     if not isinstance(winners, Mapping):
-        raise ValueError(f"winners must be a dict (metric column -> label), not {type(winners).__name__}")
+        raise ValueError(f"winners must be a dict (metric column -> labels), not {type(winners).__name__}")
     summary = _check_summary(summary)
     if curves.empty and not len(curves.columns):
         curves = curves.reindex(columns=list(_CURVES_COLUMNS))
@@ -404,7 +404,7 @@ def _max(column: Any) -> float | None:
     return None if values.empty else float(values.max())
 
 
-def _table_section(table: Any, winners: dict[str, str], colours: dict[str, str], table_notes: list[str]) -> str:
+def _table_section(table: Any, winners: dict[str, list[str]], colours: dict[str, str], table_notes: list[str]) -> str:
     """The summary table: one row per optimizer with the columns a reader compares first; the secondary
     columns (:data:`SECONDARY_COLUMNS`) in a second table under "More columns", collapsed, so that the table
     fits a 1,280 px window."""
@@ -422,7 +422,8 @@ def _table_section(table: Any, winners: dict[str, str], colours: dict[str, str],
         out.append("<ul class=\"notes table-notes\">" + "".join(f"<li>{_esc(note)}</li>" for note in table_notes)
                    + "</ul>")
     if winners:
-        best = "; ".join(f"{_esc(column)}: <b>{_esc(label)}</b>" for column, label in winners.items())
+        best = "; ".join(f"{_esc(column)}: " + ", ".join(f"<b>{_esc(label)}</b>" for label in labels)
+                         for column, labels in winners.items())
         out.append(f"<p class=\"winners\">Best per metric: {best}.</p>")
     known = [(c, _GLOSSARY[_key(c)]) for c in columns if _key(c) in _GLOSSARY]
     if known:
@@ -432,7 +433,7 @@ def _table_section(table: Any, winners: dict[str, str], colours: dict[str, str],
     return "\n".join(out)
 
 
-def _table_html(table: Any, columns: list[str], winners: dict[str, str], colours: dict[str, str]) -> str:
+def _table_html(table: Any, columns: list[str], winners: dict[str, list[str]], colours: dict[str, str]) -> str:
     """One table of ``columns`` of ``table``, a row per optimizer, the winner of each column highlighted."""
     position = {str(c): k for k, c in enumerate(table.columns)}
     head = "<th scope=\"col\">optimizer</th>" + "".join(f"<th scope=\"col\">{_esc(c)}</th>" for c in columns)
@@ -443,7 +444,7 @@ def _table_html(table: Any, columns: list[str], winners: dict[str, str], colours
                  f"{_esc(label)}</th>"]
         for column in columns:
             value = row[position[column]]
-            if winners.get(column) == label:
+            if label in winners.get(column, ()):
                 cells.append(f"<td class=\"best\" title=\"best {_esc(column)}\">{_esc(_cell_text(column, value))}</td>")
             else:
                 cells.append(f"<td>{_esc(_cell_text(column, value))}</td>")
@@ -579,22 +580,27 @@ def _check_summary(summary: Any) -> Any:
     return summary
 
 
-def _check_winners(winners: Mapping[str, Any], table: Any) -> dict[str, str]:
+def _check_winners(winners: Mapping[str, Any], table: Any) -> dict[str, list[str]]:
+    """``winners`` as metric column → the labels that win it (a label alone, as a report of an earlier release
+    saved it, is a list of one)."""
     columns = {str(c) for c in table.columns}
     labels = {str(x) for x in table.index}
     checked = {}
-    for column, label in winners.items():
+    for column, won in winners.items():
         if str(column) not in columns:
             raise ValueError(f"winners names the column {column!r}, which the table does not have "
                              f"(it has {', '.join(map(repr, sorted(columns))) or 'none'})")
-        if label is None:  # no winner for this metric (e.g. every value is NaN)
+        if won is None:  # no winner for this metric (e.g. every value is NaN)
             continue
-        if not isinstance(label, str):
-            raise ValueError(f"winners[{column!r}] must be a label (str), not {type(label).__name__}")
-        if label not in labels:
-            raise ValueError(f"winners[{column!r}] = {label!r} is not a label of the table "
-                             f"(its labels: {', '.join(map(repr, sorted(labels)))})")
-        checked[str(column)] = label
+        won = [won] if isinstance(won, str) else won
+        if not isinstance(won, (list, tuple)) or not all(isinstance(label, str) for label in won):
+            raise ValueError(f"winners[{column!r}] must be a list of labels (str), not {won!r}")
+        for label in won:
+            if label not in labels:
+                raise ValueError(f"winners[{column!r}] names {label!r}, which is not a label of the table "
+                                 f"(its labels: {', '.join(map(repr, sorted(labels)))})")
+        if won:
+            checked[str(column)] = list(won)
     return checked
 
 
