@@ -22,6 +22,7 @@ from descend.play.state import (
     TuneState,
     VanishingState,
 )
+from descend.data import hybrid as hybrid_schedule
 from descend.spec import RunSpec
 
 OPTIMIZERS = (
@@ -208,6 +209,27 @@ def test_ellipse_paths_and_batch_sizes():
     labels = [b["label"] for b in result["batches"]]
     assert labels == ["full", "32", "hybrid(32→512)"]
     assert [b["updates"] for b in result["batches"]] == [1, 16, 16]
+
+
+def test_the_ellipse_batch_figure_shows_the_hybrid_change_to_512_by_default():
+    """The widget allowed at most 8 epochs (default 4) and the hybrid changes to 512 after 8: its curve was the
+    batch of 32's, update for update. Thinned as the seed's figure 3: 1 of 32 updates of batch 1, 1 of 2 of
+    batch 32 (the hybrid's too while its batches are of 32), every update of larger batches."""
+    result = widgets.ellipse(EllipseState(steps=10, grid=20))
+    batches = {b["label"]: b for b in result["batches"]}
+    assert result["epochs"] == 12 and set(batches) == {"full", "1", "32", "hybrid(32→512)"}
+    hybrid, small = batches["hybrid(32→512)"], batches["32"]
+    assert (small["updates"], hybrid["updates"]) == (12 * 16, 8 * 16 + 4)
+    assert hybrid["train_loss"][-1] != small["train_loss"][-1]
+    assert batches["1"]["update"] == list(range(0, 12 * 512, 32)) and small["update"] == list(range(0, 192, 2))
+    assert hybrid["update"] == list(range(0, 128, 2)) + [128, 129, 130, 131]
+    assert hybrid["thinning"] == "every 2nd update of batch 32" and small["thinning"] == "every 2nd update"
+    assert batches["full"]["thinning"] == "" and batches["full"]["update"] == list(range(12))
+    runs = descend.fit(task="ellipse", optimizer="gd", lr=0.1, batch_size=hybrid_schedule(), epochs=12,
+                       compile=False)
+    _, epoch, loss = runs.curve(0, "loss", "batch")
+    assert hybrid["loss"] == pytest.approx(loss[hybrid["update"]].tolist(), rel=0, abs=0)
+    assert hybrid["epoch"] == epoch[hybrid["update"]].tolist()
 
 
 def test_vanishing_records_every_layer():

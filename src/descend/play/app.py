@@ -173,10 +173,10 @@ def to_csv(result: dict[str, Any]) -> str:
                 writer.writerow([run["label"], t, *point, cost, run["status"]])
         if widget == "ellipse":
             writer.writerow([])
-            writer.writerow(["batch_size", "epoch", "batch_loss", "every_kth_update"])
+            writer.writerow(["batch_size", "update", "epoch", "batch_loss"])
             for b in result["batches"]:
-                for epoch, loss in zip(b["epoch"], b["loss"]):
-                    writer.writerow([b["label"], epoch, loss, b["every"]])
+                for update, epoch, loss in zip(b["update"], b["epoch"], b["loss"]):
+                    writer.writerow([b["label"], update, epoch, loss])
     elif widget == "vanishing":
         writer.writerow(["step", *(f"grad_norm {name}" for name in result["layers"])])
         for i, step in enumerate(result["steps"]):

@@ -378,7 +378,8 @@ class EllipseState(WidgetState):
     steps: int = Field(400, ge=1, le=1000, description="steps per optimizer (whole training set)")
     batch_optimizer: str = Field("gd", description="optimizer of the batch-size comparison")
     batch_lr: float = Field(0.1, gt=0, le=10, description="its learning rate")
-    epochs: int = Field(4, ge=1, le=8, description="epochs of the batch-size comparison")
+    epochs: int = Field(12, ge=1, le=16, description="epochs of the batch-size comparison (the hybrid changes to "
+                                                      "512 after 8)")
     batch_sizes: tuple[str, ...] = Field(("full", "1", "32", "hybrid"),
                                          description="batch sizes compared: full, 1, 32, hybrid (32 for 8 epochs, "
                                                      "then 512), or a number")

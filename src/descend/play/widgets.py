@@ -530,6 +530,42 @@ def _ellipse_paths(state: EllipseState, task: Any) -> dict[str, Any]:
     return result
 
 
+def _every(size: Any) -> int:
+    """Seed 004's figure 3 plots 1 of every 32 updates of batch 1 and 1 of every 2 of batch 32 (and of smaller
+    mini-batches), every update of larger ones."""
+    return 32 if size == 1 else 2 if isinstance(size, int) and size <= 32 else 1
+
+
+def _thinned(size: Any, epoch: Any) -> tuple[Any, int, str]:
+    """The updates of a batch-size curve that are plotted (their 0-based numbers), the thinning of its smaller
+    batches, and the legend's words for it: a hybrid is thinned as its batch size is in each epoch."""
+    import numpy as np
+
+    number = np.arange(len(epoch))
+    if not callable(size):
+        every = _every(size)
+        return number[number % every == 0], every, f"every {_ordinal(every)} update" if every > 1 else ""
+    sizes = [size(int(e)) for e in np.floor(np.asarray(epoch, dtype=np.float64))]
+    keep, seen, small = [], {}, {}
+    for i, b in enumerate(sizes):
+        k = seen.get(b, 0)
+        seen[b] = k + 1
+        if k % _every(b) == 0:
+            keep.append(i)
+        if _every(b) > 1:
+            small[b] = _every(b)
+    every = max(small.values(), default=1)
+    words = "; ".join(f"every {_ordinal(n)} update of batch {b}" for b, n in small.items())
+    return np.asarray(keep, dtype=np.int64), every, words
+
+
+def _ordinal(n: int) -> str:
+    """>>> [_ordinal(n) for n in (1, 2, 3, 4, 11, 22, 32)]
+    ['1st', '2nd', '3rd', '4th', '11th', '22nd', '32nd']"""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def _ellipse_batches(state: EllipseState) -> dict[str, Any]:
     """Seed 004's figure 3 from its start (A, B) = (0.1, 1.8), whatever start the paths take."""
     from .. import tasks
@@ -548,13 +584,13 @@ def _ellipse_batches(state: EllipseState) -> dict[str, Any]:
     out = []
     for i, b in enumerate(sizes):
         _, batch_epoch, batch_loss = runs.curve(i, "loss", "batch")
-        every = 32 if b == 1 else 2 if isinstance(b, int) and b <= 32 else 1  # as the seed's figure 3
+        kept, every, thinning = _thinned(b, batch_epoch)
         _, train_epoch, train_loss = runs.curve(i, "loss", "train")
         status, at = _status(runs.summary, i)
         label = batch_label(b)
-        out.append({"label": label, "colour": colours.get(label, "#9467bd"), "every": every,
-                    "updates": len(batch_loss), "epoch": _list(batch_epoch[::every]),
-                    "loss": _list(batch_loss[::every]), "train_epoch": _list(train_epoch),
+        out.append({"label": label, "colour": colours.get(label, "#9467bd"), "every": every, "thinning": thinning,
+                    "updates": len(batch_loss), "update": kept.tolist(), "epoch": _list(batch_epoch[kept]),
+                    "loss": _list(batch_loss[kept]), "train_epoch": _list(train_epoch),
                     "train_loss": _list(train_loss),
                     "status": status, "status_at": at, "final": _list(runs.params[i]["w_a"].reshape(1).tolist()
                                                                        + runs.params[i]["w_b"].reshape(1).tolist())})

@@ -436,7 +436,7 @@ function renderBatches() {
   const div = plotDiv("batches", "wide");
   const traces = [];
   for (const b of r.batches) {
-    traces.push({ type: "scatter", mode: "lines", name: `batch ${b.label}${b.every > 1 ? ` (every ${b.every}th update)` : ""}${statusText(b)}`,
+    traces.push({ type: "scatter", mode: "lines", name: `batch ${b.label}${b.thinning ? ` (${b.thinning})` : ""}${statusText(b)}`,
                   x: b.epoch, y: b.loss, line: { color: b.colour, width: 1 }, opacity: 0.8 });
     traces.push({ type: "scatter", mode: "lines+markers", name: `batch ${b.label}: whole training set`, x: b.train_epoch, y: b.train_loss,
                   line: { color: b.colour, width: 2, dash: "dot" }, marker: { size: 4 }, showlegend: true });
