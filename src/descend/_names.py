@@ -5,7 +5,7 @@ torch is needed)."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 
 def close_matches(name: str, choices: Iterable[str]) -> str:
@@ -16,12 +16,14 @@ def close_matches(name: str, choices: Iterable[str]) -> str:
     return "; did you mean " + " or ".join(repr(f) for f in found) + "?"
 
 
-def check_names(given: Iterable[str], allowed: Iterable[str], *, what: str = "option") -> None:
-    """Raise a ValueError for the first name in ``given`` that is not in ``allowed``."""
+def check_names(given: Iterable[str], allowed: Iterable[str], *, what: str = "option",
+                hint: Callable[[str], str] | None = None) -> None:
+    """Raise a ValueError for the first name in ``given`` that is not in ``allowed`` (``hint(name)``, when
+    given and not empty, takes the place of the close matches)."""
     allowed = list(dict.fromkeys(allowed))  # each name once
     for name in given:
         if name not in allowed:
             raise ValueError(
-                f"unknown {what} {name!r}{close_matches(name, allowed)} "
+                f"unknown {what} {name!r}{(hint and hint(name)) or close_matches(name, allowed)} "
                 f"(allowed: {', '.join(sorted(allowed))})"
             )

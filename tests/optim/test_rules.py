@@ -540,6 +540,11 @@ def _params(k=None):
         (lambda: D.Adam(_params(), differentiable=True), r"differentiable=True is not supported"),
         (lambda: get("adma"), r"unknown optimizer 'adma'; did you mean .*'adam'"),
         (lambda: get("adam").configure(beta3=0.5), r"unknown hyperparameter for adam 'beta3'"),
+        # a symbol spelt out: the seeds' β of RMSprop is torch's alpha, α is lr
+        (lambda: get("rmsprop").configure(beta=0.9), r"rmsprop 'beta'; β \(decay of the squared-gradient EMA s\) "
+                                                     r"is named 'alpha' \(allowed: "),
+        (lambda: get("adam").configure(alpha=0.1), r"adam 'alpha'; α \(learning rate \(step size\)\) is named 'lr'"),
+        (lambda: get("adam").configure(beta=0.9), r"adam 'beta'; did you mean 'beta2' or 'beta1'\?"),
         (lambda: get("amsgrad").configure(amsgrad=False), r"amsgrad always uses amsgrad=True"),
     ],
 )

@@ -100,6 +100,8 @@ def test_accuracies_are_shown_as_percentages(tmp_path):
     (["--space", "beta1=0.8..1.0"], "error: --space 'beta1=0.8..1.0': beta1=1 is outside what adam allows"),
     (["--space", "lr=-1..1"], "lr=-1 is outside what adam allows for lr, [0, inf)"),
     (["-o", "sgd", "--space", "lr=1e-3..1:log, beta1=0.8..0.9"], "sgd has no hyperparameter 'beta1'"),
+    (["-o", "rmsprop", "--space", "beta=0.8..0.99"], "error: --space 'beta=0.8..0.99': rmsprop has no hyperparameter "
+                                                    "'beta'; β (decay of the squared-gradient EMA s) is named 'alpha'"),
     (["--space", "sgd: momentum=0..0.9"], "error: --space sgd: ...: sgd is not one of the optimizers tuned"),
     (["-o", "adamm"], "error: --optimizer 'adamm': unknown optimizer 'adamm'; did you mean 'adam'"),
     (["-o", "adam", "-o", "adam"], "names an optimizer twice"),

@@ -54,6 +54,11 @@ class Option:
     description: str
 
 
+#: Greek letters spelt out, as a user may write a hyperparameter's symbol (see OptimizerInfo._check_symbols).
+_SPELLED = {"alpha": "α", "beta": "β", "rho": "ρ", "mu": "μ", "lambda": "λ", "lambd": "λ", "epsilon": "ε",
+            "tau": "τ", "gamma": "γ"}
+
+
 @dataclass(frozen=True)
 class OptimizerInfo:
     """What descend knows about one optimizer: its pure rule, hyperparameters and options.
@@ -84,13 +89,21 @@ class OptimizerInfo:
         values.update(self.fixed)
         return values
 
+    def symbol_hint(self, name: str) -> str:
+        """For a name that is not this optimizer's but spells the symbol of one of its hyperparameters (``beta``
+        for RMSprop's β, which torch names ``alpha``; ``alpha`` for α, the learning rate): the words that name
+        that hyperparameter, to end an error message with; ``""`` otherwise."""
+        symbol = _SPELLED.get(name.lower()) if name not in self.names else None
+        match = [h for h in self.hyperparameters if symbol is not None and h.symbol == symbol]
+        return f"; {symbol} ({match[0].description}) is named {match[0].name!r}" if match else ""
+
     def configure(self, runs: int | None = None, **given: object) -> dict[str, object]:
         """Check ``given`` hyperparameters and options; return the full keyword arguments of ``update``.
 
         ``runs`` is K, the length of the parameters' run axis, when they have one. Raises a
         ``ValueError`` naming the argument, its value and what is allowed.
         """
-        check_names(given, self.names, what=f"hyperparameter for {self.name}")
+        check_names(given, self.names, what=f"hyperparameter for {self.name}", hint=self.symbol_hint)
         for name, value in given.items():
             if name in self.fixed and value != self.fixed[name]:
                 raise ValueError(f"{self.name} always uses {name}={self.fixed[name]!r}; it cannot be {value!r}")

@@ -192,7 +192,7 @@ class OptimizerEntry(BaseModel):
         info = get(self.name)
         unknown = [k for k in self.hyper if k not in info.names]
         if unknown:
-            raise ValueError(f"{self.name} has no hyperparameter {unknown[0]!r}; it has "
+            raise ValueError(f"{self.name} has no hyperparameter {unknown[0]!r}{info.symbol_hint(unknown[0])}; it has "
                              f"{', '.join(n for n in info.names if n in KEY_HYPERPARAMETERS) or 'none to set here'}")
         info.configure(lr=self.lr, **self.hyper)  # the registry's allowed ranges, with its message
         if self.schedule.strip():

@@ -358,7 +358,7 @@ def parse_space(text: str, optimizer: str, *, what: str = "--space", defaults: M
         known = [*numeric, *options, BATCH_SIZE]
         if name not in known:
             raise ValueError(f"{what} {item!r}: {info.name} has no hyperparameter {name!r}"
-                             f"{close_matches(name, known)} (it has: {', '.join(known)})")
+                             f"{info.symbol_hint(name) or close_matches(name, known)} (it has: {', '.join(known)})")
         if name in (p.name for p in params):
             raise ValueError(f"{what} {item!r}: {name} is given twice")
         params.append(_param(name, body, item, what, numeric, options, info.name))
