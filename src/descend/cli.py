@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from .compare_config import Config
+from .compare_config import DATA_KEYS, Config
 
 
 class _Argument(typer.core.TyperArgument):
@@ -229,11 +229,14 @@ def _read_config(path: Path, schema: type = Config) -> dict[str, Any]:
 _COMMAND_SWITCHES = ("force", "quiet", "no_animation", "svg", "mp4", "config")
 
 
-def _schema_parameters(schema: type) -> list[inspect.Parameter]:
-    """The command-line parameters of a :class:`descend.schema.Schema`'s fields: an option (or argument) per
-    field, all defaulting to None (not given), so that a --config file's values apply unless overridden."""
+def _schema_parameters(schema: type, keys: Sequence[str] | None = None) -> list[inspect.Parameter]:
+    """The command-line parameters of a :class:`descend.schema.Schema`'s fields (those of ``keys`` only, when
+    given): an option (or argument) per field, all defaulting to None (not given), so that a --config file's
+    values apply unless overridden."""
     out = []
     for entry in schema.entries():
+        if keys is not None and entry.key not in keys:
+            continue
         s = entry.setting
         if s.argument:
             annotation, default = Optional[str], typer.Argument(None, metavar=s.metavar, help=s.help,
@@ -252,14 +255,16 @@ def _schema_parameters(schema: type) -> list[inspect.Parameter]:
     return out
 
 
-def _with_settings(schema: type) -> Any:
-    """Give a command (``def command(own options..., **settings)``) one option per field of ``schema``."""
+def _with_settings(schema: type, keys: Sequence[str] | None = None) -> Any:
+    """Give a command (``def command(own options..., **settings)``) one option per field of ``schema`` (per
+    field of ``keys``, after the command's own, when given)."""
 
     def wrap(function: Any) -> Any:
         own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
                for p in inspect.signature(function, eval_str=True).parameters.values()
                if p.kind is not inspect.Parameter.VAR_KEYWORD]
-        function.__signature__ = inspect.Signature(_schema_parameters(schema) + own)
+        settings = _schema_parameters(schema, keys)
+        function.__signature__ = inspect.Signature(settings + own if keys is None else own + settings)
         return function
 
     return wrap
@@ -629,6 +634,7 @@ def landscape_command(
 
 
 @app.command("tune", cls=_Command)
+@_with_settings(Config, keys=DATA_KEYS)
 def tune_command(
     task: Optional[str] = typer.Argument(None, metavar="TASK", show_default=False,
                                          help="A task (descend list tasks), a landscape, or a formula in x, y."),
@@ -674,6 +680,7 @@ def tune_command(
                                  "at once. Pays off when the training takes minutes, or on later searches. Default: "
                                  "no."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    **data: Any,
 ) -> None:
     """Search hyperparameters with Optuna, training each cohort of trials as one batched program.
 
@@ -685,13 +692,14 @@ def tune_command(
       descend tune digits -o "adam|sgd|rmsprop" --trials 128   (the optimizer chosen inside one study)
       descend tune digits --space "lr=1e-4..1e-1:log, batch_size=16|32|64" --epochs 5 --metric accuracy
       descend tune digits --storage postgresql://user:pw@host:5432/db --study digits   (each worker)
+      descend tune --csv sales.csv --column price --sep ';' --drop id --dropna
     """
     from .tune.command import main as tune_main
 
     code = tune_main(task, csv=csv, column=column, optimizer=optimizer, space=space, trials=trials, cohort=cohort,
                      sampler=sampler, pruner=pruner, steps=steps, epochs=epochs, seeds=seeds, storage=storage,
                      study=study, timeout=timeout, out=out, metric=metric, batch_size=batch_size, seed=seed,
-                     quiet=quiet, compile=compile)
+                     quiet=quiet, compile=compile, data=data)
     if code:
         raise typer.Exit(code)
 

@@ -601,6 +601,24 @@ class Config(schema.Schema):
 #: :func:`descend.tasks.real.from_csv` and :func:`descend.data.from_csv`).
 _CSV_KEYS = ("kind", "features", "drop", "dropna", "sep", "encoding")
 
+#: The settings that say how a task's data is read: a CSV file's (:data:`_CSV_KEYS`) and the target's
+#: standardisation; ``descend tune`` takes them as ``descend compare`` does (:func:`data_task`).
+DATA_KEYS = (*_CSV_KEYS, "standardize_target")
+
+
+def data_task(task: Any, *, csv: str | None = None, column: str | None = None,
+              names: Mapping[str, str] | None = None, **options: Any) -> Any:
+    """The task of TASK or ``--csv PATH --column COL`` with the options of :data:`DATA_KEYS` (texts as typed,
+    None for not given), built and refused exactly as ``descend compare`` builds its task (:meth:`Config.resolved`),
+    errors naming the options as ``names`` spells them (default: the command line's flags)."""
+    unknown = [k for k in options if k not in DATA_KEYS]
+    if unknown:
+        raise TypeError(f"data_task() got unexpected options {unknown}")
+    names = {**Config.flags(), **(names or {})}
+    data = {"task": task, "csv": csv, "column": column, **options}
+    config = Config.from_dict({k: v for k, v in data.items() if v is not None}, names=names)
+    return config.resolved(names=names)[1]
+
 
 def _spelling(names: Mapping[str, str]) -> Callable[[str, Any], str]:
     """How a :class:`descend.data.DataError`'s fix is written for the interface ``names`` is of: an option

@@ -278,3 +278,53 @@ def test_cmaes_with_a_choice_says_so_once_not_at_every_trial(tmp_path, capfd):
     printed = result.output + "".join(capfd.readouterr())
     assert "sampled independently using" not in printed
     assert printed.count("note: cmaes sampler: batch_size (choices) sampled independently at random") == 1
+
+
+def test_a_csv_file_is_read_with_compares_options_and_its_errors_name_the_flags(tmp_path):
+    """descend tune --csv took none of compare's CSV options: a file with ';', missing values or an ID column
+    could not be tuned, and its errors advised Python arguments (sep=';', dropna=True)."""
+    csv = tmp_path / "semi.csv"
+    rows = "".join(f"{i};{i % 7 / 7:.3f};{'' if i == 5 else f'{(3 * i) % 5}'};{2 * (i % 7) + 1}.5\n" for i in range(60))
+    csv.write_text("id;a;b;price\n" + rows)
+    base = ["tune", "--csv", str(csv), "--column", "price", "-o", "adam", *FAST]
+    result = runner.invoke(app, [*base, "--out", str(tmp_path / "no")])
+    assert result.exit_code == 2 and "the separator is probably ';': read it with --sep ';'" in result.stderr
+    result = runner.invoke(app, [*base, "--sep", ";", "--out", str(tmp_path / "no")])
+    assert result.exit_code == 2 and "drop those rows with --dropna, leave out the column with --drop b" in (
+        result.stderr)
+    assert not (tmp_path / "no").exists()
+    out = tmp_path / "out"
+    result = runner.invoke(app, [*base, "--sep", ";", "--dropna", "--drop", "id", "--out", str(out)],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    resume = next(line for line in result.stdout.splitlines() if line.startswith("resume or add workers: "))
+    assert "--drop id --dropna --sep ';'" in resume
+    attrs = optuna.load_study(study_name="semi", storage=storage_module.open_storage(str(out / "study.journal"))
+                              ).user_attrs
+    assert "drop=['id']" in attrs["descend:task_identity"] and "sep=';'" in attrs["descend:task_identity"]
+    result = runner.invoke(app, ["tune", "line", "--sep", ";", *FAST, "--out", str(tmp_path / "no")])
+    assert result.exit_code == 2 and "--sep applies to a CSV file (--csv PATH --column COL)" in result.stderr
+
+
+def test_ctrl_c_while_the_report_is_written_says_so_and_leaves_no_earlier_page(tmp_path, monkeypatch):
+    """Ctrl-C while the report was drawn ended with exit code 130 and no word, and a resumed search's folder kept
+    the earlier search's report.html beside its new results."""
+    from descend.tune import report
+
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["tune", "line", "-o", "gd", *FAST, "--out", str(out)])
+    assert first.exit_code == 0 and (out / "report.html").exists()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "write_report", interrupted)
+    again = runner.invoke(app, ["tune", "line", "-o", "gd", *[a if a != "8" else "12" for a in FAST], "--out",
+                                str(out)])
+    assert again.exit_code == 130
+    assert f"interrupted while writing the results to {str(out)!r}: the study keeps every trial" in again.stderr
+    assert not (out / "report.html").exists() and json.loads((out / "best.json").read_text())["best"]
+    monkeypatch.undo()
+    third = runner.invoke(app, ["tune", "line", "-o", "gd", *[a if a != "8" else "12" for a in FAST], "--out",
+                                str(out)])
+    assert third.exit_code == 0 and (out / "report.html").exists()

@@ -41,19 +41,14 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _task(task: str | None, csv: str | None, column: str | None) -> Any:
-    """The task as ``descend compare`` reads TASK (a task, a landscape, a formula) or ``--csv PATH --column COL``."""
-    from ..compare import get_task
-    from ..data import DataError
+def _task(task: str | None, csv: str | None, column: str | None, data: Mapping[str, Any]) -> Any:
+    """The task as ``descend compare`` reads TASK (a task, a landscape, a formula) or ``--csv PATH --column COL``,
+    with its data options (``--sep``, ``--dropna``, ...: :data:`descend.compare_config.DATA_KEYS`)."""
+    from ..compare_config import data_task
 
-    if csv is not None and task is not None:
-        raise ValueError("give TASK or --csv PATH --column COL, not both")
     if csv is None and task is None:
         raise ValueError("give TASK (see `descend list tasks`), a landscape formula, or --csv PATH --column COL")
-    try:
-        return get_task(task, csv=csv, column=column)
-    except DataError as e:
-        raise ValueError(str(e).splitlines()[0]) from None
+    return data_task(task, csv=csv, column=column, **data)
 
 
 def _number(text: Any, flag: str, kind: type) -> Any:
@@ -207,16 +202,19 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
          cohort: Any = None, sampler: str = "tpe", pruner: str = "none", steps: Any = None, epochs: Any = None,
          seeds: Any = 3, storage: str | None = None, study: str | None = None, timeout: Any = None,
          out: str | None = None, metric: str = "loss", batch_size: str | None = None, seed: Any = 0,
-         quiet: bool = False, compile: bool = False, **options: Any) -> int:
+         quiet: bool = False, compile: bool = False, data: Mapping[str, Any] | None = None, **options: Any) -> int:
     """Run ``descend tune`` with the command line's options (texts as typed, None for not given); returns the
-    exit code: 0, 2 for bad input (one line on stderr, nothing trained or written), 130 after Ctrl-C."""
+    exit code: 0, 2 for bad input (one line on stderr, nothing trained or written), 130 after Ctrl-C.
+    ``data``: how the task's data is read, as ``descend compare`` takes it (``{"sep": ";", "dropna": True}``,
+    keys of :data:`descend.compare_config.DATA_KEYS`)."""
     from . import api
     from .report import write_report
     from .result import write
     from .storage import mask
 
     try:
-        built = _task(task, csv, column)
+        data = {k: v for k, v in (data or {}).items() if v is not None}
+        built = _task(task, csv, column, data)
         trials = _number(trials, "--trials", int) if trials is not None else api.DEFAULT_TRIALS
         cohort = _number(cohort, "--cohort", int)
         steps, epochs = _number(steps, "--steps", int), _number(epochs, "--epochs", int)
@@ -249,17 +247,36 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
             result = api.run(plan, progress=bar, opened=opened, compile=compile)
     except ValueError as e:  # a configuration the checks could not foresee
         return _fail(str(e))
-    given = {"--csv": csv, "--column": column, "--space": list(space or []) or None, "--trials": plan.trials,
+    from ..compare_config import Config
+
+    flags = Config.flags()
+    given = {"--csv": csv, "--column": column, **{flags[k]: v for k, v in data.items()},
+             "--space": list(space or []) or None, "--trials": plan.trials,
              "--cohort": plan.cohort, "--sampler": plan.sampler, "--pruner": plan.pruner, "--steps": steps,
              "--epochs": epochs, "--batch-size": batch_size, "--metric": plan.target.metric, "--seed": plan.seed,
              "--seeds": None if plan.seeds == api.DEFAULT_SEEDS else plan.seeds,  # the re-runs, when not the default
              "--storage": plan.storage, "--study": plan.study, "--out": str(out_dir)}
     command = mask(resume_command(task, list(optimizer or ["adam"]), given))
-    written = write(result, out_dir, command=command)
-    try:  # the report of what finished (an interrupted search's too); the results above are written already
-        written.append(write_report(result, out_dir, command=command))
-    except Exception as e:  # noqa: BLE001 - a report that cannot be drawn never costs the search's results
-        print(f"note: the report could not be written: {type(e).__name__}: {e}", file=sys.stderr)
+    writing = time.time()
+
+    def no_stale_page() -> None:
+        """An earlier search's report.html does not stay beside this search's results as if it were theirs."""
+        page = out_dir / "report.html"
+        if page.exists() and page.stat().st_mtime < writing:
+            page.unlink()
+
+    try:
+        written = write(result, out_dir, command=command)
+        try:
+            written.append(write_report(result, out_dir, command=command))
+        except Exception as e:  # noqa: BLE001 - a report that cannot be drawn never costs the search's results
+            no_stale_page()
+            print(f"note: the report could not be written: {type(e).__name__}: {e}", file=sys.stderr)
+    except KeyboardInterrupt:  # the study holds every trial; only what is drawn from it is cut short
+        no_stale_page()
+        print(f"interrupted while writing the results to {str(out_dir)!r}: the study keeps every trial; the report "
+              f"is not written; the same command writes it: {command}", file=sys.stderr)
+        return 130
     if len(result.table):
         _print_table(result)
     for note in result.notes:
@@ -281,6 +298,9 @@ def resume_command(task: str | None, optimizers: Sequence[str], options: Mapping
     for name in optimizers:
         words += ["-o", name]
     for flag, value in options.items():
+        if isinstance(value, bool):  # a switch: --dropna, or --no-dropna
+            words.append(flag if value else f"--no-{flag[2:]}")
+            continue
         for item in value if isinstance(value, list) else [value]:
             if item is not None:
                 words += [flag, str(item)]
