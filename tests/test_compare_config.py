@@ -36,6 +36,7 @@ VALID = {
     "dropna": (True, True),
     "sep": (";", ";"),
     "encoding": ("latin-1", "latin-1"),
+    "decimal": (",", ","),
     "standardize_target": (False, False),
     "loss": ("huber", "huber"),
     "init": ("xavier", "xavier"),

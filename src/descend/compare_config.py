@@ -321,6 +321,20 @@ def _parse_sep(value: Any, name: str) -> str:
     return {"tab": "\t", "\\t": "\t", "space": " "}.get(value.strip().lower(), value)
 
 
+def _parse_decimal(value: Any, name: str) -> str:
+    if not isinstance(value, str) or len(value.strip()) != 1 or value.strip().isalnum():
+        raise ValueError(f"{name} {value!r}: give the decimal mark, one character such as ',' or '.'")
+    return value.strip()
+
+
+def _absolute(path: str) -> str:
+    """A CSV file's path as the written configuration keeps it: absolute, so that the report is rebuilt (and the
+    comparison re-run) from any directory."""
+    import os
+
+    return os.path.abspath(os.path.expanduser(path))
+
+
 def _parse_encoding(value: Any, name: str) -> str:
     import codecs
 
@@ -388,7 +402,8 @@ class Config(schema.Schema):
         dump=lambda v: v if isinstance(v, str) else v.name,
         help="A task (descend list tasks), a landscape, or a formula in x, y such as 'x**2 + 10*sin(y)'.")
     csv: str | None = schema.setting(
-        None, metavar="PATH", parse=schema.path, help="A CSV file as the task: --csv PATH --column COL.")
+        None, metavar="PATH", parse=schema.path, dump=_absolute,
+        help="A CSV file as the task: --csv PATH --column COL.")
     column: str | None = schema.setting(
         None, metavar="COLUMN", parse=schema.text, written=lambda v, c: c.csv is not None,
         help="The CSV column to predict.")
@@ -412,6 +427,9 @@ class Config(schema.Schema):
     encoding: str | None = schema.setting(
         None, metavar="TEXT", parse=_parse_encoding, written=lambda v, c: c.csv is not None,
         help="The CSV file's encoding, e.g. latin-1 or cp1252 (default: utf-8).")
+    decimal: str | None = schema.setting(
+        None, metavar="TEXT", parse=_parse_decimal, written=lambda v, c: c.csv is not None,
+        help="The CSV file's decimal mark: ',' for numbers written 0,5 (default: '.').")
     standardize_target: bool | None = schema.setting(
         None, switch=True, metavar="BOOLEAN", parse=schema.boolean,
         help="Standardise a regression target on the training split (default for --csv, house-prices and "
@@ -599,7 +617,7 @@ class Config(schema.Schema):
 
 #: The settings that apply to a CSV file only (keys of :class:`Config`, options of
 #: :func:`descend.tasks.real.from_csv` and :func:`descend.data.from_csv`).
-_CSV_KEYS = ("kind", "features", "drop", "dropna", "sep", "encoding")
+_CSV_KEYS = ("kind", "features", "drop", "dropna", "sep", "encoding", "decimal")
 
 #: The settings that say how a task's data is read: a CSV file's (:data:`_CSV_KEYS`) and the target's
 #: standardisation; ``descend tune`` takes them as ``descend compare`` does (:func:`data_task`).

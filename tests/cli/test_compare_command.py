@@ -167,6 +167,36 @@ def test_compare_a_csv_file(tmp_path):
     assert "csv = " in (tmp_path / "r" / "config.toml").read_text()
 
 
+def test_a_csv_path_given_relative_is_written_absolute_so_the_report_rebuilds_from_elsewhere(tmp_path, monkeypatch):
+    """config.toml kept the path as typed, so `descend report` (and --config) failed from another directory."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2))
+    (tmp_path / "data").mkdir()
+    pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": x @ [1.0, -2.0]}).to_csv(tmp_path / "data" / "d.csv", index=False)
+    monkeypatch.chdir(tmp_path / "data")
+    result = runner.invoke(app, ["compare", "--csv", "d.csv", "--column", "y", *SMALL, "-o", "adam", "--out",
+                                 str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert f"csv = {json.dumps(str(tmp_path / 'data' / 'd.csv'))}" in (tmp_path / "r" / "config.toml").read_text()
+    monkeypatch.chdir(tmp_path)
+    again = runner.invoke(app, ["report", str(tmp_path / "r"), "--out", str(tmp_path / "r2")])
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "r2" / "report.html").exists()
+
+
+def test_a_decimal_comma_file_is_refused_naming_decimal_and_read_with_it(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = "".join(f"{a:.3f};{b:.3f};{a - 2 * b:.3f}\n".replace(".", ",") for a, b in rng.normal(size=(60, 2)))
+    (tmp_path / "e.csv").write_text("a;b;y\n" + rows)
+    base = ["compare", "--csv", str(tmp_path / "e.csv"), "--column", "y", "--sep", ";", *SMALL, "-o", "adam"]
+    result = runner.invoke(app, [*base, "--out", str(tmp_path / "no")])
+    assert result.exit_code == 2 and "holds numbers written with a decimal comma" in result.stderr
+    assert result.stderr.rstrip().endswith("read the file with --decimal ,") and not (tmp_path / "no").exists()
+    result = runner.invoke(app, [*base, "--decimal", ",", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert "decimal = \",\"" in (tmp_path / "r" / "config.toml").read_text()
+
+
 def test_landscape_command_draws_paths(tmp_path):
     result = runner.invoke(app, ["landscape", "himmelblau", "-o", "gd", "-o", "adam", "--lr", "0.01", "--start",
                                  "0,0", "--steps", "30", "--out", str(tmp_path), "--animate",

@@ -505,7 +505,11 @@ def test_id_columns_and_id_targets_are_refused_with_the_option_that_fixes_them()
     with pytest.raises(DataError, match=r"column 'id' has a different text in every row \(40 of 40.*identifier "
                                         r"\(ID\).*leave it out with drop=\['id'\]$"):
         from_frame(df, "y")
-    assert from_frame(df, "y", drop=["id"]).feature_names == ("x", "label")
+    with pytest.raises(DataError, match=r"column 'label' numbers the rows \(0 to 39, each once\): it looks like an "
+                                        r"identifier \(ID\) or row number.*leave it out with drop=\['label'\]$"):
+        from_frame(df, "y", drop=["id"])
+    assert from_frame(df, "y", drop=["id", "label"]).feature_names == ("x",)
+    assert from_frame(df.assign(label=np.arange(m) + 1990), "y", drop=["id"]).feature_names == ("x", "label")
     with pytest.raises(DataError, match=r"target column 'label' has a different value in every row \(40 classes for "
                                         r"40 rows.*to predict it as a number, use kind='regression'$"):
         from_frame(df, "label", drop=["id"])
@@ -552,3 +556,52 @@ def test_a_data_error_pickles_and_renders_its_fixes_either_way():
     assert err.render(lambda k, v: f"--{k}") == "missing values: drop them with --dropna or leave out --drop"
     again = pickle.loads(pickle.dumps(err))
     assert str(again) == str(err) and again.fixes == err.fixes
+
+
+def test_numbers_in_disguise_are_refused_with_what_reads_them():
+    """Text that is numbers was one-hot encoded or read as classes without a word: numbers with a decimal comma
+    (a European spreadsheet's export), numbers with a stray 'n/a', whole numbers with a class per price."""
+    g = np.random.default_rng(0)
+    euro = "x;price\n" + "".join(f"{v:.3f};{100 + 10 * v:.2f}\n".replace(".", ",") for v in g.normal(size=30))
+    with pytest.raises(DataError, match=r"CSV input: column 'price' holds numbers written with a decimal comma \('.*' at row 0 "
+                                        r"\(line 2\)\), which would be read as text: read the file with "
+                                        r"decimal=','$"):
+        from_csv(io.StringIO(euro), "price", sep=";")
+    read = from_csv(io.StringIO(euro), "price", sep=";", decimal=",")
+    assert read.kind == "regression" and read.feature_names == ("x",)
+    with pytest.raises(DataError, match=r"column 'price' holds numbers written with a decimal comma"):
+        from_csv(io.StringIO(euro), "price", "regression", sep=";", decimal=".")  # said as a regression target
+    commas = pd.DataFrame({"x": ["0,5", "1,25", "2,0"] * 4, "y": np.arange(12.0)})
+    with pytest.raises(DataError, match=r"column 'x' holds numbers written with a decimal comma"):  # a feature
+        from_frame(commas, "y")
+
+    rows = [f"{v:.1f},{w:.2f},{'ab'[i % 2]}" for i, (v, w) in enumerate(g.normal(size=(40, 2)))]
+    rows[3] = "n/a ," + rows[3].split(",", 1)[1]
+    with pytest.raises(DataError, match=r"column 'x' holds numbers except 'n/a ' \(1 of 40 rows, the first at row "
+                                        r"3 \(line 5\)\), so it would be read as text: fix those cells, or empty "
+                                        r"them .*dropna=True drops its row\), or leave the column out with "
+                                        r"drop=\['x'\]$"):
+        from_csv(io.StringIO("x,w,label\n" + "\n".join(rows) + "\n"), "label")
+    text = frame().assign(city=["Oslo", "Rome", "Oslo", "Paris"])  # a text column is still one-hot encoded
+    assert "city=Oslo" in from_frame(text, "result", features=["city"]).feature_names
+
+    prices = pd.DataFrame({"x": g.normal(size=200), "price": (g.normal(size=200) * 30 + 200).astype(int)})
+    with pytest.raises(DataError, match=r"target column 'price' holds whole numbers with \d+ distinct values in 200 "
+                                        r"rows .* read as \d+ classes: to predict it as a number use "
+                                        r"kind='regression', to keep the classes kind='classification'$"):
+        from_frame(prices, "price")
+    assert from_frame(prices, "price", "regression").kind == "regression"
+    assert from_frame(prices, "price", "classification").kind == "multiclass"
+    digits = pd.DataFrame({"x": g.normal(size=200), "digit": np.arange(200) % 10})
+    assert from_frame(digits, "digit").kind == "multiclass"  # ten classes are classes
+
+
+def test_labels_that_differ_only_by_spaces_or_case_and_repeated_header_names_are_refused():
+    df = pd.DataFrame({"x": np.arange(8.0), "bought": ["Yes", "yes ", "No", "no"] * 2})
+    with pytest.raises(DataError, match=r"target column 'bought' has labels that differ only by spaces or case "
+                                        r"\('No', 'no'; 'Yes', 'yes '\), which would be separate classes"):
+        from_frame(df, "bought")
+    text = "x,x,z,y\n" + "".join(f"{i},{i * 2},{i % 3},{i / 7:.3f}\n" for i in range(20))
+    with pytest.raises(ValueError, match=r"CSV input names the columns 'x' more than once \(pandas would read them "
+                                         r"as 'x', 'x.1'\): give each column its own name in the header"):
+        from_csv(io.StringIO(text), "y")

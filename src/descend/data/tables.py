@@ -71,6 +71,10 @@ TABLE_KINDS = (*KINDS, "classification")
 #: From how many rows a column with a different value in every row is taken for an identifier (ID).
 _ID_ROWS = 10
 
+#: An inferred target of whole numbers with more distinct values than this (and than a tenth of the rows) is
+#: refused as classes: prices or counts stored as integers, rather than class labels (kind= decides).
+_MANY_CLASSES = 20
+
 #: How many values a row list in a message shows before "...".
 _SHOWN = 5
 
@@ -203,6 +207,64 @@ def _column_type(pd: Any, series: Any, forced: bool) -> str:
     if types.is_string_dtype(dt):
         return "category"
     return "unsupported"
+
+
+def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target: bool, strays: bool = True) -> None:
+    """A text column that is numbers in disguise is refused rather than one-hot encoded (or read as classes):
+    numbers written with a decimal comma (``0,5``: read with ``decimal=","``), and (with ``strays``) numbers with
+    a few stray texts among them (``n/a``, ``?``, ``-``)."""
+    values = series.astype(object)
+    text = np.asarray([isinstance(v, str) for v in values.tolist()], dtype=bool)
+    if not text.any():
+        return
+    parsed = np.asarray(pd.to_numeric(values, errors="coerce").isna(), dtype=bool)  # True: not a number
+    bad = np.flatnonzero(parsed)
+    if not len(bad):
+        return
+
+    def comma_number(v: object) -> bool:
+        if not isinstance(v, str) or "," not in v:
+            return False
+        try:
+            float(v.strip().replace(".", "").replace(",", "."))
+        except ValueError:
+            return False
+        return True
+
+    listed = values.tolist()
+    if all(comma_number(listed[i]) for i in bad):
+        i = int(bad[0])
+        raise DataError(_literal(f"column {c!r} holds numbers written with a decimal comma ({listed[i]!r} at "
+                                 f"{rows(i)}), which would be read as text: read the file with ") + "⟨decimal⟩",
+                        {"decimal": ("decimal", ",")})
+    m = len(listed)
+    texts = _sorted(list(dict.fromkeys(listed[i] for i in bad)))
+    numbers = len(set(values[~parsed].tolist()))
+    if strays and len(bad) <= max(1, m // 10) and len(texts) <= 3 and numbers >= 2:
+        i = int(bad[0])
+        what = "the target" if is_target else "it"
+        fixes: dict[str, tuple[str, Any]] = {"dropna": ("dropna", True)}
+        out = "" if is_target else ", or leave the column out with ⟨drop⟩"
+        if not is_target:
+            fixes["drop"] = ("drop", [_plain(c)])
+        raise DataError(_literal(f"column {c!r} holds numbers except {_few(texts)} ({len(bad)} of {m} rows, the "
+                                 f"first at {rows(i)}), so {what} would be read as text: fix those cells, or empty "
+                                 "them (an empty cell is a missing value: ") + "⟨dropna⟩ drops its row)" + out,
+                        fixes)
+
+
+def _check_labels(distinct: Sequence[object], target: object) -> None:
+    """Class labels that differ only by spaces or case (``'Yes'``, ``'yes '``) are refused: they would be
+    separate classes."""
+    groups: dict[str, list[object]] = {}
+    for v in distinct:
+        if isinstance(v, str):
+            groups.setdefault(v.strip().casefold(), []).append(v)
+    alike = [g for g in groups.values() if len(g) > 1]
+    if alike:
+        shown = "; ".join(", ".join(repr(v) for v in g) for g in alike[:3])
+        raise DataError(_literal(f"target column {target!r} has labels that differ only by spaces or case ({shown}), "
+                                 "which would be separate classes: write each class one way in the file"))
 
 
 def _missing(pd: Any, series: Any, kind: str) -> np.ndarray:
@@ -397,8 +459,18 @@ def _from_table(
     y_series = series[target]
     if kind is None and ttype == "float":
         kind = "regression"
+    if ttype == "category" and kind in (None, "regression"):
+        _check_text_numbers(pd, y_series, target, rows, is_target=True, strays=kind is None)
     distinct = [] if kind == "regression" else _sorted(list(dict.fromkeys(y_series.tolist())))
     numeric = ttype in ("bool", "integer", "float")
+    if kind != "regression":
+        _check_labels(distinct, target)
+    if kind is None and ttype == "integer" and len(distinct) > max(_MANY_CLASSES, m // 10) and len(distinct) < m:
+        raise DataError(_literal(f"target column {target!r} holds whole numbers with {len(distinct)} distinct values "
+                                 f"in {m} rows (e.g. {_few(distinct)}), which would be read as {len(distinct)} "
+                                 "classes: to predict it as a number use ") + "⟨regression⟩, to keep the classes "
+                        "⟨classification⟩", {"regression": ("kind", "regression"),
+                                             "classification": ("kind", "classification")})
     if kind in (None, "classification"):
         if len(distinct) == 2:
             kind = "binary"
@@ -461,11 +533,21 @@ def _from_table(
     # The features: numeric columns as they are, categorical columns one-hot, in the order of `features`.
     blocks, names = [], []
     for c in features:
+        if types[c] == "integer" and m >= _ID_ROWS and c not in forced:
+            ordered = np.sort(numbers_of[c])
+            if ordered[0] in (0, 1) and ordered[-1] - ordered[0] == m - 1 and bool(np.all(np.diff(ordered) == 1)):
+                raise DataError(
+                    _literal(f"column {c!r} numbers the rows ({int(ordered[0])} to {int(ordered[-1])}, each "
+                             "once): it looks like an identifier (ID) or row "
+                             "number, which can't predict anything; leave it out with ") + "⟨drop⟩",
+                    {"drop": ("drop", [_plain(c)])})
         if types[c] != "category":
             blocks.append(numbers_of[c][:, None])
             names.append(str(c))
             continue
         values = series[c].tolist()
+        if c not in forced:
+            _check_text_numbers(pd, series[c], c, rows, is_target=False)
         categories = _sorted(list(dict.fromkeys(values)))
         if c not in forced and m >= _ID_ROWS and len(categories) == m:
             raise DataError(
@@ -683,6 +765,11 @@ def from_csv(
     if len(frame) == 0:
         header = ", ".join(str(c) for c in frame.columns)
         raise ValueError(f"{where} has no data rows, only a header ({header})")
+    twice = _repeated_names(_first_line(text), read_csv_kwargs)
+    if twice:
+        raise ValueError(f"{where} names the columns {_few(twice)} more than once (pandas would read them as "
+                         f"{', '.join(repr(str(c)) for c in frame.columns if str(c).split('.')[0] in twice)}): "
+                         "give each column its own name in the header")
 
     def lines() -> list[int] | None:
         try:
@@ -697,6 +784,22 @@ def from_csv(
         raise err.prefixed(_literal(f"{where}: ")) from None
     except ValueError as err:
         raise ValueError(f"{where}: {err}") from None
+
+
+def _repeated_names(header: str, options: Mapping[str, Any]) -> list[str]:
+    """The names a CSV header line gives more than once (read as pandas' default header reads it; none when
+    the options say the header is elsewhere)."""
+    if any(options.get(k) is not None for k in ("header", "names", "skiprows", "comment", "index_col", "usecols")):
+        return []
+    sep = options.get("sep", options.get("delimiter")) or ","
+    if len(sep) != 1:
+        return []
+    try:
+        names = next(csv.reader([header], delimiter=sep), [])
+    except csv.Error:
+        return []
+    names = [n.strip() for n in names if n.strip()]
+    return _sorted([n for n in dict.fromkeys(names) if names.count(n) > 1])
 
 
 def _first_line(text: Callable[[], str]) -> str:
