@@ -461,6 +461,14 @@ def test_budget_counts_steps_epochs_runs_and_seeds():
                           "value": [0.1]})  # an evaluation after the last step knows the epochs exactly
     assert _budget(summary.iloc[:1], pd.concat([curves, final])) == "60 steps per run (\u2248 6.25 epochs); 1 run"
     assert _budget(summary, curves.drop(columns="epoch")) == "60 steps per run; 8 runs, 2 seeds"
+    # the budget the runs were given, when the report knows it: in epochs, the steps each batch size took (a run
+    # cut short is not the budget: with --epochs 3000 the page said 12,000 steps, the furthest batch size's)
+    given = summary.assign(batch_size=["full", 32] * 4, steps_done=[6, 60] * 4)
+    assert _budget(given, curves, "6 epochs") == ("6 epochs per run (6 steps at the full batch, 60 steps at batch "
+                                                  "32); 8 runs, 2 seeds")
+    cut = given.assign(status=["ok", "interrupted"] * 4, steps_done=[6, 13] * 4)
+    assert _budget(cut, curves, "6 epochs").startswith("6 epochs per run (6 steps at the full batch); 8 runs")
+    assert _budget(summary, curves, "60 steps") == "60 steps per run; 8 runs, 2 seeds"
 
 
 def test_curves_show_the_configuration_in_the_table(tmp_path):

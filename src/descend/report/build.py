@@ -157,6 +157,14 @@ def path_labels(selection: Any, summary: Any) -> dict[int, str]:
     return out
 
 
+def budget_text(config: Any) -> str | None:
+    """The budget each run of a comparison was given, as its report says it: ``"400 steps"``, ``"50 epochs"``."""
+    for count, unit in ((config.steps, "step"), (config.epochs, "epoch")):
+        if count is not None:
+            return f"{count:,} {unit}{'s' * (count != 1)}"
+    return None
+
+
 def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | None = None, figures: bool = True,
                  animation: bool = True, svg: bool = False, mp4: bool = False, force: bool = False,
                  command: Mapping[str, float] | None = None) -> Path:
@@ -348,7 +356,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
                                     winners=comparison.winners, intro=intro, summary=final, curves=curves,
                                     config_text=toml_text, version=comparison.version, mode=mode,
                                     surface=surface, paths=paths or None, labels=named, selection=selection,
-                                    colours=colours, markers=markers,
+                                    colours=colours, markers=markers, budget=budget_text(config),
                                     table_notes=list(getattr(comparison, "table_notes", [])))
         with timings("waiting for the drawings"):
             results.update({done.name: done for done in drawing.results()})

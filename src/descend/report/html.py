@@ -160,7 +160,8 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
                paths: Mapping[int, Any] | None = None, labels: Mapping[int, str] | None = None,
                images: Mapping[str, str] | None = None, notes: list[str] | None = None,
                selection: Selection, colours: Mapping[str, str] | None = None,
-               table_notes: list[str] | None = None, markers: Mapping[str, str] | None = None) -> pathlib.Path:
+               table_notes: list[str] | None = None, markers: Mapping[str, str] | None = None,
+               budget: str | None = None) -> pathlib.Path:
     """Write the HTML report of a comparison to ``path`` and return that path.
 
     ``table``: a pandas DataFrame, one row per optimizer label (the index), one column per metric; numbers
@@ -170,7 +171,8 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
     final_train_loss`` and each run's ``status`` (or, from an older summary, ``diverged``); ``curves``: the
     long table ``run, step, split, metric, value`` (and ``epoch``) of :attr:`descend.Runs.curves`.
     ``config_text`` (the resolved TOML configuration), ``version`` and ``mode`` (the comparison mode) are
-    shown as text.
+    shown as text, and so is ``budget``, the budget each run was given ("400 steps", "50 epochs"; without it,
+    the steps the curves reach).
 
     ``selection`` (:class:`descend.selection.Selection`, the comparison's) says which runs each chart shows
     for a label: the loss chart its chosen configuration's runs, the gradient-norm chart its representative
@@ -197,14 +199,15 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
     return prepare_html(title=title, intro=intro, table=table, winners=winners, summary=summary, curves=curves,
                         config_text=config_text, version=version, mode=mode, surface=surface, paths=paths,
                         labels=labels, selection=selection, colours=colours, table_notes=table_notes,
-                        markers=markers).write(path, images=images, notes=notes)
+                        markers=markers, budget=budget).write(path, images=images, notes=notes)
 
 
 def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, Any], summary: Any, curves: Any,
                  config_text: str, version: str, mode: str, surface: Any = None,
                  paths: Mapping[int, Any] | None = None, labels: Mapping[int, str] | None = None,
                  selection: Selection, colours: Mapping[str, str] | None = None,
-                 table_notes: list[str] | None = None, markers: Mapping[str, str] | None = None) -> "Prepared":
+                 table_notes: list[str] | None = None, markers: Mapping[str, str] | None = None,
+                 budget: str | None = None) -> "Prepared":
     """The part of :func:`write_html` that does not depend on the static figures or the notes (the charts, the
     tables, the configuration): :meth:`Prepared.write` finishes the page once the figures are drawn. A report
     prepares its page while other processes draw its figures; the page is the same as :func:`write_html`'s."""
@@ -275,7 +278,10 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
     charts = [(heading, caption, div_id, None, figure) if isinstance(figure, str) else
               (heading, caption, div_id, _chart(figure, div_id, height), None)
               for heading, caption, div_id, height, figure in figures]
+    if budget is not None and not isinstance(budget, str):
+        raise ValueError(f"budget must be a str or None, not {type(budget).__name__}")
     return Prepared(title=title, intro=intro, mode=mode, version=version, summary=summary, curves=curves,
+                    budget=budget,
                     charts=charts, tables=[_table_section(table, winners, colours, table_notes), _runs_details(summary)],
                     configuration=_config_section(config_text, version))
 
@@ -285,8 +291,8 @@ class Prepared:
 
     def __init__(self, *, title: str, intro: str, mode: str, version: str, summary: Any, curves: Any,
                  charts: list[tuple[str, str, str, str | None, str | None]], tables: list[str],
-                 configuration: str) -> None:
-        self.title, self.intro, self.mode, self.version = title, intro, mode, version
+                 configuration: str, budget: str | None = None) -> None:
+        self.title, self.intro, self.mode, self.version, self.budget = title, intro, mode, version, budget
         self.summary, self.curves = summary, curves
         self.charts, self.tables, self.configuration = charts, tables, configuration
 
@@ -297,7 +303,8 @@ class Prepared:
         images = _check_images(images)
         directory = pathlib.Path(path).parent
         stills = {pathlib.PurePosixPath(name).stem: (caption, name) for caption, name in images.items()}
-        parts = [_header(self.title, self.intro, self.mode, self.version, self.summary, self.curves, notes),
+        parts = [_header(self.title, self.intro, self.mode, self.version, self.summary, self.curves, notes,
+                         self.budget),
                  *self.tables]
         placed: set[str] = set()
 
@@ -358,9 +365,9 @@ def _page(title: str, body: str, version: str) -> str:
 
 
 def _header(title: str, intro: str, mode: str, version: str, summary: Any, curves: Any,
-            notes: list[str]) -> str:
+            notes: list[str], budget: str | None = None) -> str:
     meta = [f"<span><b>Comparison mode:</b> {_esc(mode)}</span>",
-            f"<span><b>Budget:</b> {_esc(_budget(summary, curves))}</span>",
+            f"<span><b>Budget:</b> {_esc(_budget(summary, curves, budget))}</span>",
             f"<span><b>descend</b> {_esc(version)}</span>"]
     out = [f"<header>\n<h1>{_esc(title)}</h1>"]
     if intro.strip():
@@ -372,13 +379,22 @@ def _header(title: str, intro: str, mode: str, version: str, summary: Any, curve
     return "\n".join(out)
 
 
-def _budget(summary: Any, curves: Any) -> str:
+def _budget(summary: Any, curves: Any, planned: str | None = None) -> str:
+    """The header's budget: the one the runs were given (``planned``), with the steps each batch size took when
+    it is in epochs; without it, the steps the curves reach."""
     batch = curves[curves["split"] == "batch"]
     last = _max(batch["step"])
     if last is None:
         last = _max(curves["step"])
     text = "no steps recorded" if last is None else f"{int(last) + 1} steps per run"
-    if last is not None and "epoch" in curves.columns:
+    if planned is not None:
+        text = f"{planned} per run"
+        finished = summary[summary["status"] != outcomes.INTERRUPTED] if "status" in summary else summary
+        if "epoch" in planned and {"batch_size", "steps_done"} <= set(finished.columns) and len(finished):
+            steps = finished.groupby("batch_size", sort=False)["steps_done"].max()
+            text += " (" + ", ".join(f"{int(n):,} steps at " + ("the full batch" if str(b) == "full" else
+                                                                       f"batch {b}") for b, n in steps.items()) + ")"
+    elif last is not None and "epoch" in curves.columns:
         # epochs completed before each step: an evaluation after the last step has the total, else extrapolate
         after = _max(curves.loc[curves["step"] > last, "epoch"])
         before = _max(batch.loc[batch["step"] == last, "epoch"]) if last > 0 else None
