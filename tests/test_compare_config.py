@@ -189,6 +189,7 @@ def test_the_three_interfaces_refuse_the_same_values_naming_the_field(tmp_path, 
     ({"steps": 10, "epochs": 2}, ("steps", "epochs", "not both")),
     ({"mode": "defaults", "lr": "0.1"}, ("mode", "lr", "drop")),
     ({"epochs": 3, "schedule": "cosine"}, ("schedule", "epochs", "total_steps")),
+    ({"epochs": 3, "schedule": "one_cycle"}, ("schedule", "epochs", "e.g. one_cycle:total_steps=2000")),
 ])
 def test_checks_across_fields_name_both_fields_in_each_interface(tmp_path, given, words):
     flags = Config.flags()

@@ -394,7 +394,8 @@ def compare_command(
         _fail(str(e))
     fits = len(resolved.optimizers) * (2 if resolved.mode == "tuned" else 1)
     if not quiet:
-        typer.echo(f"training {len(resolved.optimizers)} optimizers on {built.name}, {cmp.mode_text(resolved)}; "
+        n = len(resolved.optimizers)
+        typer.echo(f"training {n} optimizer{'s' * (n != 1)} on {built.name}, {cmp.mode_text(resolved)}; "
                    "Ctrl-C stops and writes the report from what finished", err=True)
     timings = {"startup": startup, "task": time.perf_counter() - started}
     from .report.build import prefetch_surface
@@ -567,12 +568,16 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
 
     frame = pd.read_csv(path, index_col=0)
     config = Path(report) / "config.toml"
-    title = f"report {report}"
-    try:  # the task the report compared on
-        title = f"{json.loads((Path(report) / 'comparison.json').read_text())['task']} ({report})"
-    except (OSError, ValueError, KeyError, TypeError):
+    title, notes = f"report {report}", []
+    try:  # the task the report compared on, and what qualifies its table (an interruption, ...)
+        record = json.loads((Path(report) / "comparison.json").read_text())
+        title = f"{record['task']} ({report})" + (" — interrupted" if record["fields"].get("interrupted") else "")
+        notes = [str(n) for n in [*record["fields"].get("notes", []), *record["fields"].get("table_notes", [])]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
     Console().print(_table_of(_compact(frame), winners(frame), title))
+    for note in notes:
+        typer.echo(f"note: {note}")
     if config.exists():
         typer.echo(config.read_text())
 

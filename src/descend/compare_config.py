@@ -410,8 +410,8 @@ class Config(schema.Schema):
     kind: str | None = schema.setting(
         None, metavar="regression|classification", written=lambda v, c: c.csv is not None,
         parse=schema.choice("regression", "classification", "binary", "multiclass"),
-        help="What --column is: numbers to predict (regression) or classes (classification). Default: "
-             "decimals are regression, whole numbers and text classes.")
+        help="What --column is: numbers to predict (regression) or classes (classification; binary or multiclass "
+             "say how many as well). Default: decimals are regression, whole numbers and text classes.")
     features: tuple[str, ...] | None = schema.setting(
         None, metavar="COLUMNS", parse=_parse_columns, dump=list, written=lambda v, c: c.csv is not None,
         help="The CSV columns to predict from, comma-separated (default: every other column).")
@@ -550,7 +550,7 @@ class Config(schema.Schema):
         if get("epochs") is not None and schedule and "total_steps" not in schedule and _needs_total(schedule):
             raise ValueError(f"{names['schedule']} {schedule!r} lasts a number of steps, which an "
                              f"{names['epochs']} budget leaves to the batch size; give it, e.g. "
-                             f"cosine:total_steps=2000, or use {names['steps']}")
+                             f"{str(schedule).partition(':')[0].strip()}:total_steps=2000, or use {names['steps']}")
         return values
 
     def resolved(self, *, names: Mapping[str, str] | None = None) -> tuple[Config, Any]:

@@ -78,6 +78,14 @@ def test_compare_ellipse_writes_the_report_figures_csv_and_json(tmp_path):
     # descend show prints the table
     shown = runner.invoke(app, ["show", str(out)], env={"COLUMNS": "200"})
     assert shown.exit_code == 0 and "adam" in shown.stdout and "train loss" in shown.stdout
+    assert "interrupted" not in shown.stdout.split("┏")[0]  # the title, above the table
+    # ... and says what qualifies it: an interrupted comparison's title and notes (it said nothing of them)
+    saved = json.loads((out / "comparison.json").read_text())
+    saved["fields"].update(interrupted=True, notes=["interrupted (Ctrl-C): 8 runs kept"])
+    (out / "comparison.json").write_text(json.dumps(saved))
+    shown = runner.invoke(app, ["show", str(out)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0 and "— interrupted" in " ".join(shown.stdout.split("┏")[0].split())
+    assert "note: interrupted (Ctrl-C): 8 runs kept" in shown.stdout
 
 
 def test_the_written_config_reruns_the_same_comparison(tmp_path):
