@@ -160,3 +160,14 @@ def test_eval_every_zero_evaluates_nothing_and_a_target_stops_runs():
     runs = descend.fit(model=descend.models.Linear(2), data=(X, Y), optimizer="gd", lr=0.1, steps=200, target=1.0,
                        stop_at_target=True, compile=False)
     assert runs.summary["steps_to_target"].iloc[0] is not None
+
+
+def test_half_mse_is_seed_002s_cost_whose_gradient_is_half_mses():
+    """Seed 002's cost j = 1/(2n) Σ (θ₀ + θ₁x − y)²: GD at α on it takes the steps of GD at α/2 on mse."""
+    half = descend.fit(task="line", optimizer="gd", lr=0.2, steps=40, loss="half-mse", dtype=torch.float64,
+                       record_path=True, compile=False)
+    full = descend.fit(task="line", optimizer="gd", lr=0.1, steps=40, loss="mse", dtype=torch.float64,
+                       record_path=True, compile=False)
+    torch.testing.assert_close(torch.as_tensor(half.paths[0]), torch.as_tensor(full.paths[0]), rtol=1e-12, atol=1e-12)
+    assert half.summary["final_train_loss"].iloc[0] == pytest.approx(full.summary["final_train_loss"].iloc[0] / 2,
+                                                                      rel=1e-12)

@@ -55,6 +55,11 @@ TORCH_CASES: dict[str, tuple[Callable, Callable, Callable]] = {
         lambda p, t, r: F.mse_loss(p, t, reduction=r),
         lambda s, g: (randn(*s, g=g), randn(*s, g=g)),
     ),
+    "half-mse": (
+        L.half_mse,
+        lambda p, t, r: 0.5 * F.mse_loss(p, t, reduction=r),
+        lambda s, g: (randn(*s, g=g), randn(*s, g=g)),
+    ),
     "mae": (
         L.mae,
         lambda p, t, r: F.l1_loss(p, t, reduction=r),
@@ -307,6 +312,7 @@ def test_bce_on_probabilities_zero_and_one_is_finite() -> None:
 # id -> (loss, kwargs, make(g) -> (pred [K, B, ...], shared target, per-run target))
 RUN_CASES: dict[str, tuple[Callable, dict, Callable]] = {
     "mse": (L.mse, {}, lambda g: (randn(K, B, 2, g=g), randn(B, 2, g=g), randn(K, B, 2, g=g))),
+    "half-mse": (L.half_mse, {}, lambda g: (randn(K, B, 2, g=g), randn(B, 2, g=g), randn(K, B, 2, g=g))),
     "mae": (L.mae, {}, lambda g: (randn(K, B, g=g), randn(B, g=g), randn(K, B, g=g))),
     "mape": (L.mape, {}, lambda g: (randn(K, B, g=g), rand(B, g=g, low=0.5, high=2), rand(K, B, g=g, low=0.5))),
     "huber": (L.huber, {"delta": 0.5}, lambda g: (randn(K, B, 1, g=g), randn(B, 1, g=g), randn(K, B, 1, g=g))),
@@ -436,7 +442,7 @@ def test_shared_mask_with_run_axis_and_masked_gradient() -> None:
 
 
 def test_registry() -> None:
-    names = {"mse", "mae", "mape", "huber", "l2", "bce", "bce-logits", "cross-entropy", "bbox"}
+    names = {"mse", "half-mse", "mae", "mape", "huber", "l2", "bce", "bce-logits", "cross-entropy", "bbox"}
     assert set(L.LOSSES) == names
     for name, info in L.LOSSES.items():
         assert info.name == name

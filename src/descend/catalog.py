@@ -74,6 +74,7 @@ RANDOM_SEARCH: tuple[str, str] = (
 #: Every loss of :data:`descend.losses.LOSSES`, in its order.
 LOSSES: dict[str, Loss] = {
     "mse": Loss("mean squared error (1/m) Σ (ŷ − y)²", kind="regression"),
+    "half-mse": Loss("half the mean squared error (1/(2m)) Σ (ŷ − y)², seed 002's cost j", kind="regression"),
     "mae": Loss("mean absolute error (1/m) Σ |ŷ − y|", kind="regression"),
     "mape": Loss("mean absolute percentage error, in percent: (100/m) Σ |y − ŷ| / max(|y|, eps)", kind="regression"),
     "huber": Loss("Huber loss: quadratic below delta, linear above", kind="regression"),

@@ -1794,15 +1794,15 @@ def _epochs_done(plan: Any, steps: int) -> Tensor:
 class Runs:
     """The result of :func:`train` (and :func:`descend.fit`).
 
-    - ``summary``: a pandas DataFrame, one row per run: its configuration (the optimizer, every
-      hyperparameter in effect — ``lr`` included —, batch size, seed, and ``start`` when given), final and
-      best training loss (on the whole training set), final validation/test loss and accuracy (and
-      ``final_<split>_loss_original``, in the target's units, when the problem's regression target was
-      standardised), ``steps_done`` (fewer than planned after Ctrl-C or a stop, 0 for a run whose group never
-      started; where a run was pruned, the step it was pruned at), steps to target, the run's ``status`` and
-      ``status_at`` (:mod:`descend.outcomes`: ok, diverged, left-domain, pruned, interrupted), ``diverged`` and ``diverged_at``, the
-      ``distance`` to the problem's known answer (where there is one), wall time ``seconds`` (the cohort's
-      time shared among its runs; with ``compile=True`` the compile time is apart, in ``compile_seconds``).
+    - ``summary``: a pandas DataFrame, one row per run: its configuration (the optimizer, every hyperparameter in
+      effect — ``lr`` included —, batch size, seed, and ``start`` when given), final and best training loss (on the
+      whole training set), final validation/test loss and accuracy (and ``final_<split>_loss_original``, in the
+      target's units, when the problem's regression target was standardised), ``steps_done`` (fewer than planned
+      after Ctrl-C or a stop, 0 for a run whose group never started; where a run was pruned, the step it was pruned
+      at), steps to target, the run's ``status`` and ``status_at`` (:mod:`descend.outcomes`: ok, diverged,
+      left-domain, pruned, interrupted), ``diverged`` and ``diverged_at``, the ``distance`` to the problem's known
+      answer (where there is one), wall time ``seconds`` (the cohort's time shared among its runs; with
+      ``compile=True`` the compile time is apart, in ``compile_seconds``).
     - ``curves``: a long DataFrame (run, step, epoch, split, metric, value; epoch = epochs completed before
       that step, fractional within an epoch): the batch loss at every step (split ``"batch"``; NaN for a
       batch with no valid sample), the train/validation/test loss and accuracy every ``eval_every`` steps,

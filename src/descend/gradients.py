@@ -107,8 +107,9 @@ def linear_mse_grad(
 
         ∂J/∂w = (2/m) Σᵢ (ŷᵢ − yᵢ) xᵢ,        ∂J/∂b = (2/m) Σᵢ (ŷᵢ − yᵢ).
 
-    (Seed 002 writes the cost with 1/(2n), which halves both gradients; here J is the plain mean, the same
-    as :func:`descend.losses.mse`.)
+    (Seed 002 writes the cost with 1/(2n), which halves both gradients: that cost is
+    :func:`descend.losses.half_mse`, ``loss="half-mse"``; here J is the plain mean, the same as
+    :func:`descend.losses.mse`.)
 
     Supported shapes (K = number of runs):
 

@@ -7,8 +7,8 @@ L⁽ⁱ⁾ the loss of sample i and J the cost. Every loss is a pure function::
 
 Samples and features
     The first axis of ``pred`` (after the run axis, see below) is the sample axis B. Axes after it are
-    feature axes. The per-sample loss L⁽ⁱ⁾ of the element-wise losses (``mse``, ``mae``, ``mape``, ``huber``,
-    ``bce``, ``bce_with_logits``) is the **mean** over the feature elements of sample i (the Keras
+    feature axes. The per-sample loss L⁽ⁱ⁾ of the element-wise losses (``mse``, ``half_mse``, ``mae``, ``mape``,
+    ``huber``, ``bce``, ``bce_with_logits``) is the **mean** over the feature elements of sample i (the Keras
     convention), so that ``reduction="mean"`` equals torch.nn.functional's ``"mean"`` (the mean over all
     elements) for any shape. ``reduction="sum"`` is Σᵢ L⁽ⁱ⁾, which equals torch's ``"sum"`` when each sample
     has a single element (target ``[B]`` or ``[B, 1]``) and torch's ``"sum"`` divided by the number of
@@ -72,6 +72,7 @@ __all__ = [
     "mae",
     "mape",
     "mse",
+    "half_mse",
 ]
 
 Reduction = Literal["mean", "sum", "none"]
@@ -290,6 +291,25 @@ def mse(
     """
     pred, target, has_runs = _prepare(pred, target, reduction, runs)
     return _finish((pred - target) ** 2, pred, has_runs, mask, reduction)
+
+
+def half_mse(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    reduction: Reduction = "mean",
+    mask: torch.Tensor | None = None,
+    runs: bool | None = None,
+) -> torch.Tensor:
+    r"""Half the mean squared error, seed 002's cost: L⁽ⁱ⁾ = ½(ŷᵢ − yᵢ)², J = (1/(2m)) Σᵢ (ŷᵢ − yᵢ)².
+
+    For the line ŷ = θ₀ + θ₁x its gradient is the mean error, ∂J/∂θ₀ = (1/m) Σᵢ (ŷᵢ − yᵢ) and ∂J/∂θ₁ =
+    (1/m) Σᵢ (ŷᵢ − yᵢ)·xᵢ, the seed's derivatives: half :func:`mse`'s, so the same learning rate takes half the
+    step. Equals ``0.5 * torch.nn.functional.mse_loss`` (as :func:`mse` equals ``mse_loss``). Run axis, mask and
+    reductions: see the module docstring.
+    """
+    pred, target, has_runs = _prepare(pred, target, reduction, runs)
+    return _finish(0.5 * (pred - target) ** 2, pred, has_runs, mask, reduction)
 
 
 def mae(
@@ -567,6 +587,7 @@ LOSSES: dict[str, LossInfo] = {
     info.name: info
     for info in (
         LossInfo("mse", mse, LISTED["mse"].description, LISTED["mse"].kind),
+        LossInfo("half-mse", half_mse, LISTED["half-mse"].description, LISTED["half-mse"].kind),
         LossInfo("mae", mae, LISTED["mae"].description, LISTED["mae"].kind),
         LossInfo("mape", mape, LISTED["mape"].description, LISTED["mape"].kind),
         LossInfo("huber", huber, LISTED["huber"].description, LISTED["huber"].kind),
@@ -581,6 +602,7 @@ LOSSES: dict[str, LossInfo] = {
 #: Other accepted spellings for :func:`get_loss` (after lower-casing and ``_`` → ``-``).
 LOSS_ALIASES: dict[str, str] = {
     "mean-squared-error": "mse",
+    "half-mean-squared-error": "half-mse",
     "mean-absolute-error": "mae",
     "l1": "mae",
     "mean-absolute-percentage-error": "mape",

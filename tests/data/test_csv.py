@@ -563,7 +563,8 @@ def test_numbers_in_disguise_are_refused_with_what_reads_them():
     (a European spreadsheet's export), numbers with a stray 'n/a', whole numbers with a class per price."""
     g = np.random.default_rng(0)
     euro = "x;price\n" + "".join(f"{v:.3f};{100 + 10 * v:.2f}\n".replace(".", ",") for v in g.normal(size=30))
-    with pytest.raises(DataError, match=r"CSV input: column 'price' holds numbers written with a decimal comma \('.*' at row 0 "
+    with pytest.raises(DataError, match=r"CSV input: column 'price' holds numbers written with a decimal comma "
+                                        r"\('.*' at row 0 "
                                         r"\(line 2\)\), which would be read as text: read the file with "
                                         r"decimal=','$"):
         from_csv(io.StringIO(euro), "price", sep=";")

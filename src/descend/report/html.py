@@ -166,7 +166,8 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
 
     ``table``: a pandas DataFrame, one row per optimizer label (the index), one column per metric; numbers
     are shown with 4 significant digits, rates and accuracies as percentages, NaN as "—", strings (e.g. a
-    censored "> 400" steps to target) as they are. ``winners``: metric column → the winning labels (one or several that tie), highlighted.
+    censored "> 400" steps to target) as they are. ``winners``: metric column → the winning labels (one, or
+    several that tie), highlighted.
     ``summary``: one row per run (index ``run``) with at least the columns ``label, lr, seed,
     final_train_loss`` and each run's ``status`` (or, from an older summary, ``diverged``); ``curves``: the
     long table ``run, step, split, metric, value`` (and ``epoch``) of :attr:`descend.Runs.curves`.
