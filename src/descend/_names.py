@@ -16,6 +16,15 @@ def close_matches(name: str, choices: Iterable[str]) -> str:
     return "; did you mean " + " or ".join(repr(f) for f in found) + "?"
 
 
+def ordinal(n: int) -> str:
+    """The ordinal of ``n`` in English, as a figure's legend says "every 2nd update".
+
+    >>> [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 22, 32, 101)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '22nd', '32nd', '101st']
+    """
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
 def check_names(given: Iterable[str], allowed: Iterable[str], *, what: str = "option",
                 hint: Callable[[str], str] | None = None) -> None:
     """Raise a ValueError for the first name in ``given`` that is not in ``allowed`` (``hint(name)``, when

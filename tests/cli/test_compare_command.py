@@ -51,7 +51,7 @@ def test_compare_ellipse_writes_the_report_figures_csv_and_json(tmp_path):
         assert f">{label}<" in html
     assert "<script src=" not in html and descend.__version__ in html
     # figures: PNG of the size the figure declares, and SVG (asked for)
-    for stem in ("loss-step", "loss-epoch", "batch-regimes", "grad-norms", "landscape"):
+    for stem in ("loss-step", "loss-epoch", "batch-regimes", "grad-norms", "landscape", "fitted-model"):
         png = matplotlib.image.imread(out / "figures" / f"{stem}.png")
         assert png.ndim == 3 and png.shape[0] > 200 and png.shape[1] > 300, stem
         assert (out / "figures" / f"{stem}.svg").read_text().lstrip().startswith(("<?xml", "<svg"))

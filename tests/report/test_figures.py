@@ -757,3 +757,43 @@ def test_save_writes_the_formats_asked_for(tmp_path):
     for bad in ((), ("pdf",), "png"):
         with pytest.raises(ValueError, match="formats="):
             F.save(F.lr_sensitivity(summary), tmp_path, "bad", formats=bad)
+
+
+def test_the_data_and_each_optimizers_fitted_model():
+    """Seed 004's figures 6-10 (the orbit over its samples) and seed 003's fitted line: the samples, each label's
+    model along x, the known answer dashed, a representative that does not count named in the legend."""
+    x = np.linspace(-1, 1, 50)
+    xs = np.linspace(-1, 1, 400)
+    fits = {"gd": (xs, 2 * xs), "adam": (xs, 1.9 * xs + 0.1), "sgd": (xs, np.full(400, np.nan))}
+    fig = F.fitted_model((x, 2 * x + 0.1), fits, truth=(xs, 2 * xs + 0.05), title="line",
+                         colours={"gd": "#111111", "adam": "#222222", "sgd": "#333333"}, notes={"sgd": "diverged"})
+    (ax,) = fig.axes
+    (dots,) = ax.collections
+    np.testing.assert_array_equal(dots.get_offsets(), np.column_stack([x, 2 * x + 0.1]))
+    lines = {line.get_label(): line for line in ax.lines}
+    np.testing.assert_array_equal(lines["adam"].get_ydata(), 1.9 * xs + 0.1)
+    assert lines["gd"].get_color() == "#111111" and lines["known answer"].get_linestyle() == "--"
+    assert len(lines["sgd (diverged)"].get_xdata()) == 0  # named, nothing drawn
+    assert "training data (50 samples)" in _legend_texts(fig)
+    _inside_figure(fig)
+    with pytest.raises(ValueError, match="data must be \\(x, y\\) of the same length"):
+        F.fitted_model((x, x[:3]), fits)
+
+
+def test_the_report_draws_the_fitted_model_of_a_one_feature_regression_at_each_representatives_end():
+    from descend import tasks
+    from descend.report.build import fitted_models
+
+    line = tasks.get("line")
+    paths = {3: np.array([[0.0, 0.0], [1.5, -0.5]]), 7: np.array([[0.0, 0.0], [np.nan, np.nan]])}
+    got = fitted_models(line, paths, {3: "gd", 7: "adam", 9: "sgd"}, {3: "ok", 7: "diverged"})
+    x = line.data.train.x.reshape(-1).double().numpy()
+    np.testing.assert_array_equal(got["data"][0], x)
+    xs, ys = got["fits"]["gd"]
+    assert xs[0] == x.min() and xs[-1] == x.max() and len(xs) == 400
+    np.testing.assert_allclose(ys, 1.5 * xs - 0.5, rtol=1e-12, atol=1e-12)  # ŷ = w·x + b at the run's end
+    known = line.known.points[0]
+    np.testing.assert_allclose(got["truth"][1], known["w"] * xs + known["b"], rtol=1e-12, atol=1e-12)
+    assert set(got["fits"]) == {"gd", "adam"} and got["notes"] == {"adam": "diverged"}
+    assert fitted_models(tasks.get("himmelblau"), paths, {3: "gd"}, {}) is None  # no data: no such figure
+    assert fitted_models(tasks.get("digits"), paths, {3: "gd"}, {}) is None  # 64 features

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .._names import ordinal
 from . import warm
 from .commands import compare_command, python_snippet, run_spec_code
 from .state import (
@@ -544,7 +545,7 @@ def _thinned(size: Any, epoch: Any) -> tuple[Any, int, str]:
     number = np.arange(len(epoch))
     if not callable(size):
         every = _every(size)
-        return number[number % every == 0], every, f"every {_ordinal(every)} update" if every > 1 else ""
+        return number[number % every == 0], every, f"every {ordinal(every)} update" if every > 1 else ""
     sizes = [size(int(e)) for e in np.floor(np.asarray(epoch, dtype=np.float64))]
     keep, seen, small = [], {}, {}
     for i, b in enumerate(sizes):
@@ -555,15 +556,8 @@ def _thinned(size: Any, epoch: Any) -> tuple[Any, int, str]:
         if _every(b) > 1:
             small[b] = _every(b)
     every = max(small.values(), default=1)
-    words = "; ".join(f"every {_ordinal(n)} update of batch {b}" for b, n in small.items())
+    words = "; ".join(f"every {ordinal(n)} update of batch {b}" for b, n in small.items())
     return np.asarray(keep, dtype=np.int64), every, words
-
-
-def _ordinal(n: int) -> str:
-    """>>> [_ordinal(n) for n in (1, 2, 3, 4, 11, 22, 32)]
-    ['1st', '2nd', '3rd', '4th', '11th', '22nd', '32nd']"""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def _ellipse_batches(state: EllipseState) -> dict[str, Any]:

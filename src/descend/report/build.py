@@ -214,7 +214,48 @@ def _one_torch_thread() -> Iterator[None]:
 #: How long each drawing takes, roughly, relative to the others (measured: the gradient norms and the batch
 #: sizes' panels about 2.5 times a loss figure): the order in which they are handed out.
 COST = {"grad-norms": 5, "batch-regimes": 5, "paths": 4, "lr-sensitivity": 3, "landscape": 3, "parameter-steps": 3,
-        "lr-batch": 2, "loss-step": 1, "loss-epoch": 1}
+        "lr-batch": 2, "fitted-model": 1, "loss-step": 1, "loss-epoch": 1}
+
+#: Points along x at which a one-feature regression's fitted models are drawn.
+FIT_POINTS = 400
+
+
+def fitted_models(task: Any, paths: Mapping[int, Any], representatives: Mapping[int, str],
+                  status: Mapping[int, str]) -> dict[str, Any] | None:
+    """What the "data and fitted model" figure draws for a regression on one feature whose runs recorded their
+    paths (the line, the ellipse): the training samples, each label's model along x at the parameters its
+    representative run ended with (``representatives``: run → label, the selection's), the known answer's, and
+    a word for a representative that does not count; None for any other task."""
+    import torch
+
+    from .. import outcomes
+
+    data = getattr(task, "data", None)
+    train = getattr(data, "train", None)
+    x = getattr(train, "x", None)
+    if x is None or getattr(task, "kind", None) != "regression" or x.ndim != 2 or x.shape[1] != 1 or len(x) < 2:
+        return None
+    model, names = task.model, tuple(task.model.names)
+    runs = [run for run in representatives if run in paths and np.shape(paths[run])[-1] == len(names)]
+    if not runs:
+        return None
+    grid = torch.linspace(float(x.min()), float(x.max()), FIT_POINTS, dtype=torch.float64).unsqueeze(1)
+
+    def along(point: Any) -> Any:
+        params = tuple(torch.as_tensor([float(v)], dtype=torch.float64) for v in point)
+        with torch.no_grad():
+            return model.forward(params, grid, logits=True).reshape(-1).numpy()
+
+    xs = grid.reshape(-1).numpy()
+    fits = {representatives[run]: (xs, along(np.asarray(paths[run])[-1])) for run in runs}
+    notes = {representatives[run]: outcomes.STATUSES.get(status.get(run, outcomes.OK), status.get(run))
+             for run in runs if status.get(run, outcomes.OK) != outcomes.OK}
+    known = getattr(task, "known", None)
+    truth = None
+    if known is not None and known.points and all(n in known.points[0] for n in names):
+        truth = (xs, along([known.points[0][n] for n in names]))
+    return {"data": (x.reshape(-1).double().numpy(), train.y.reshape(-1).double().numpy()), "fits": fits,
+            "truth": truth, "notes": notes}
 
 
 #: The contour grids' resolutions: the landscape figure's and the animation's (their functions' defaults).
@@ -295,6 +336,11 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
             "grad-norms": ("Gradient norm per parameter tensor", "grad_norms", (final, final_curves, selection),
                            dict(title=title, colours=colours)),
         }
+        fitted = fitted_models(task, comparison.paths, selection.representatives(), status)
+        if fitted is not None:
+            drawn["fitted-model"] = ("The training data and each optimizer's fitted model", "fitted_model",
+                                     (fitted["data"], fitted["fits"]),
+                                     dict(truth=fitted["truth"], notes=fitted["notes"], title=title, colours=colours))
         if single:
             drawn["parameter-steps"] = (f"{parameter} after each step", "parameter_steps", (final, single),
                                         dict(name=parameter, known=known, title=title, colours=colours))

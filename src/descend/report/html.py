@@ -75,6 +75,9 @@ VIEWS = {
                         "step, one panel per optimizer and a line per learning rate: a rate below 1/c creeps "
                         "towards the answer, one between 1/c and 2/c overshoots it and oscillates while "
                         "converging, one above 2/c runs away (c the curvature)."),
+    "fitted-model": ("fig-loss", "The data and the fitted models", "The training samples (grey) and the model "
+                     "each optimizer ended with (its representative run), the known answer dashed: where the loss "
+                     "curves say how close each came, this shows what the difference looks like in the data."),
     "paths": ("fig-surface3d", "The paths as an animation", "Every optimizer's path drawn step by step over the "
               "contours (with --mp4, the report's folder holds it as a video too)."),
 }

@@ -35,6 +35,7 @@ The figures:
 - :func:`batch_regimes` — GD vs SGD vs mini-batch vs hybrid batch sizes, the training loss per update (seed
   004's figure 3), each batch size at the configuration the selection chose for it.
 - :func:`parameter_steps` — a one-parameter task's parameter after each step, one panel per learning rate.
+- :func:`fitted_model` — the training data of a one-feature regression and the model each optimizer fitted.
 - :func:`grad_norms` — per-parameter (or per-layer) gradient norms over the steps of each label's
   representative run in the selection.
 - :func:`landscape` — a 2-D cost's contours and 3-D surface with every optimizer's path.
@@ -58,6 +59,7 @@ _WHERE = {
     "animate": ".animation",
     "animate_files": ".animation",
     "batch_regimes": ".curves",
+    "fitted_model": ".curves",
     "grad_norms": ".curves",
     "loss_curves": ".curves",
     "lr_batch_heatmap": ".curves",
@@ -86,6 +88,7 @@ if TYPE_CHECKING:
     from .animation import animate, animate_files
     from .curves import (
         batch_regimes,
+        fitted_model,
         grad_norms,
         loss_curves,
         lr_batch_heatmap,
@@ -100,6 +103,7 @@ __all__ = [
     "animate",
     "animate_files",
     "batch_regimes",
+    "fitted_model",
     "grad_norms",
     "landscape",
     "loss_curves",

@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from ... import outcomes
+from ..._names import ordinal
 from ...selection import Selection
 from ..colours import markers as marker_shapes
 from .grid import _thin
@@ -488,10 +489,6 @@ def _regime_axis(ends: Mapping[str, tuple[float, float]]) -> str:
     return "epoch" if spread["epoch"] < spread["step"] else "step"
 
 
-def _ordinal(k: int) -> str:
-    return f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"
-
-
 @_styled
 def batch_regimes(
     summary: pd.DataFrame, curves: pd.DataFrame, selection: Selection, *, title: str = "", split: str | None = None,
@@ -591,7 +588,7 @@ def batch_regimes(
     # the thinning named once when every batch size has the same, else after each name
     shared = len(set(thinning.values())) == 1
     for ax, handles in legends.items():
-        names = [name if shared or thinning.get(name, 1) == 1 else f"{name} · dots: every {_ordinal(thinning[name])}"
+        names = [name if shared or thinning.get(name, 1) == 1 else f"{name} · dots: every {ordinal(thinning[name])}"
                  for name, _ in handles]
         ax.legend(handles=[Line2D([], [], color=colour, marker="o", markersize=3, label=name)
                            for name, (_, colour) in zip(names, handles)],
@@ -601,7 +598,7 @@ def batch_regimes(
     key = [Line2D([], [], color="0.3", label=f"line: {line_name}")]
     if thinning:
         every = next(iter(thinning.values())) if shared else None
-        which = ("every update" if every == 1 else f"every {_ordinal(every)} update" if every else "thinned as named")
+        which = ("every update" if every == 1 else f"every {ordinal(every)} update" if every else "thinned as named")
         key.append(Line2D([], [], color="0.3", linestyle="none", marker="o", markersize=3,
                           label=f"dots: the loss of the update's batch, one run ({which})"))
     _legend(fig, key, ncols=len(key))
@@ -794,4 +791,42 @@ def parameter_steps(
         ax.set_ylabel(name)
     _legend(fig, _status_handles(marked))
     _suptitle(fig, title, f"{name} after each step (median over seeds), one panel per optimizer")
+    return fig
+
+
+@_styled
+def fitted_model(data: tuple[np.ndarray, np.ndarray], fits: Mapping[str, tuple[np.ndarray, np.ndarray]], *,
+                 truth: tuple[np.ndarray, np.ndarray] | None = None, title: str = "",
+                 colours: Mapping[str, str] | None = None, notes: Mapping[str, str] | None = None,
+                 xlabel: str = "x", ylabel: str = "y") -> Figure:
+    """The training data and the model each optimizer fitted, as seed 004's figures 6-10 show the transfer orbit
+    (and seed 003 the fitted line): the samples ``data = (x, y)`` as dots, ``fits[label] = (xs, ŷ)`` the
+    model's prediction along x at the parameters its representative run ended with (NaN where the model is not
+    defined: a gap), each in its label's colour, and ``truth`` (the known answer's model, dashed). ``notes``:
+    label → a word for the legend (a run that diverged draws no curve: its note says so)."""
+    title = _check_title(title)
+    x, y = (np.asarray(v, dtype=float).ravel() for v in data)
+    if x.shape != y.shape or not len(x):
+        raise ValueError(f"data must be (x, y) of the same length, not shapes {x.shape} and {y.shape}")
+    if not isinstance(fits, Mapping):
+        raise ValueError(f"fits must be a dict (label -> (xs, predictions)), not {type(fits).__name__}")
+    notes = dict(notes or {})
+    palette = dict(colours or {})
+    fig = Figure(figsize=(7.2, 4.6), layout="constrained")
+    ax = fig.subplots()
+    ax.scatter(x, y, s=6, color="0.55", alpha=0.6, linewidths=0, label=f"training data ({len(x)} samples)", zorder=1)
+    if truth is not None:
+        tx, ty = (np.asarray(v, dtype=float).ravel() for v in truth)
+        ax.plot(tx, ty, color="0.1", linestyle="--", linewidth=1.2, label="known answer", zorder=5)
+    for k, (label, (xs, ys)) in enumerate(fits.items()):
+        xs, ys = np.asarray(xs, dtype=float).ravel(), np.asarray(ys, dtype=float).ravel()
+        name = label + (f" ({notes[label]})" if label in notes else "")
+        if not np.isfinite(ys).any():
+            ax.plot([], [], color=palette.get(label, f"C{k}"), linewidth=1.8, label=name)
+            continue
+        ax.plot(xs, ys, color=palette.get(label, f"C{k}"), linewidth=1.8, label=name, zorder=4)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="best", fontsize=8)
+    _suptitle(fig, title, "the training data and the model each optimizer fitted (its representative run)")
     return fig
