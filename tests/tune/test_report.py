@@ -14,10 +14,10 @@ from optuna.trial import TrialState
 
 import descend
 from descend.report.colours import BASE
+from descend.report.html import _cell_text
 from descend.tune.report import (
     best_so_far_chart,
     best_so_far_figure,
-    final_stats,
     lr_figure,
     trial_kinds,
     write_report,
@@ -90,14 +90,17 @@ def test_lr_sensitivity_draws_each_trial_at_its_lr_and_marks_the_diverged(result
                                                if status == "diverged")
 
 
-def test_the_final_re_runs_are_reported_as_mean_and_sd_over_the_seeds(result):
-    stats = final_stats(result)
+def test_the_final_re_runs_are_reported_as_mean_and_sd_over_the_seeds_in_one_table(result, tmp_path):
+    """The terminal and table.csv gave the median over the seeds, the page the mean ± sd, each computed apart."""
+    stats = result.table
     summary = result.final.summary
+    page = write_report(result, tmp_path).read_text()
     for optimizer in ("gd", "adam"):
         mine = summary[(summary["optimizer"] == optimizer) & (summary["status"] == "ok")]["final_test_loss"]
-        assert stats.loc[optimizer, "seeds"] == 2
-        assert stats.loc[optimizer, "test loss mean"] == pytest.approx(float(np.mean(mine)))
-        assert stats.loc[optimizer, "test loss sd"] == pytest.approx(float(np.std(mine, ddof=1)))
+        assert stats.loc[optimizer, "seeds"] == 2 and stats.loc[optimizer, "no result"] == 0
+        assert stats.loc[optimizer, "test loss"] == pytest.approx(float(np.mean(mine)), rel=1e-12)
+        assert stats.loc[optimizer, "test loss sd"] == pytest.approx(float(np.std(mine, ddof=1)), rel=1e-12)
+        assert f"{_cell_text('test loss', stats.loc[optimizer, 'test loss'])} \u00b1 " in page
 
 
 def test_the_page_works_offline_and_shows_each_view_once(result, tmp_path):

@@ -173,7 +173,8 @@ _RESULTS = ("seeds", "test loss", "test accuracy", "divergence rate")
 
 def _title(result: Any) -> str:
     """The heading of the results: the objective, and the test data where the re-runs have some."""
-    tested = "; re-runs on test data" if any(str(c).startswith("test") for c in result.table.columns) else ""
+    tested = ("; re-runs on test data (means over the seeds)" if any(str(c).startswith("test")
+                                                                      for c in result.table.columns) else "")
     return f"descend tune: best of each study on {result.target.key}{tested}"
 
 

@@ -35,7 +35,7 @@ import numpy as np
 
 from .. import outcomes
 
-__all__ = ["FAILED", "best_so_far", "final_stats", "importances", "trial_kinds", "write_report"]
+__all__ = ["FAILED", "best_so_far", "importances", "trial_kinds", "write_report"]
 
 #: The kind of a trial that ended without a result of its own: failed (its run was interrupted and the
 #: trial re-queued, it was asked beyond the budget, or it was told no finite value).
@@ -122,34 +122,6 @@ def best_so_far(trials: Any, direction: str, *, by: str = "number") -> dict[str,
         best = values.cummin() if direction == "minimize" else values.cummax()
         out[optimizer] = mine.assign(best=best.to_numpy())
     return out
-
-
-def final_stats(result: Any) -> Any:
-    """One row per optimizer re-run with its best configuration: ``seeds`` (runs), ``counted`` (runs with a
-    result: :func:`descend.outcomes.counts`), ``no result`` (the others, e.g. diverged) and, for the final
-    train loss, test loss and test accuracy where the task has them, the mean and the sample standard
-    deviation over the runs that count (``test loss mean``, ``test loss sd``; NaN sd for one run). Empty
-    without final re-runs."""
-    import pandas as pd
-
-    if result.final is None:
-        return pd.DataFrame()
-    summary = result.final.summary
-    rows = {}
-    for optimizer in dict.fromkeys(summary["optimizer"]):
-        mine = summary[summary["optimizer"] == optimizer]
-        counted = mine[mine["status"].map(outcomes.counts).astype(bool)]
-        row: dict[str, Any] = {"seeds": len(mine), "counted": len(counted), "no result": len(mine) - len(counted)}
-        for column, name in (("final_train_loss", "train loss"), ("final_test_loss", "test loss"),
-                             ("final_test_accuracy", "test accuracy")):
-            if column not in mine or not np.isfinite(pd.to_numeric(mine[column], errors="coerce")).any():
-                continue
-            values = pd.to_numeric(counted[column], errors="coerce")
-            values = values[np.isfinite(values)]
-            row[f"{name} mean"] = float(values.mean()) if len(values) else math.nan
-            row[f"{name} sd"] = float(values.std(ddof=1)) if len(values) > 1 else math.nan
-        rows[str(optimizer)] = row
-    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def _target(trial: Any) -> float:
@@ -575,7 +547,7 @@ def _cell(column: str, value: Any) -> str:
 def _mean_sd(row: Mapping[str, Any], name: str) -> str:
     from ..report.html import _cell_text
 
-    mean, sd = row.get(f"{name} mean", math.nan), row.get(f"{name} sd", math.nan)
+    mean, sd = row.get(name, math.nan), row.get(f"{name} sd", math.nan)
     if not isinstance(mean, float) or not math.isfinite(mean):
         return "\u2014"
     if not math.isfinite(sd):
@@ -586,9 +558,9 @@ def _mean_sd(row: Mapping[str, Any], name: str) -> str:
 def _best_section(result: Any, stats: Any, colours: Mapping[str, str], optimizers: list[str]) -> str:
     from ..report.html import _cell_text, _esc
 
-    metrics = [m for m in ("train loss", "test loss", "test accuracy") if f"{m} mean" in stats.columns]
+    metrics = [m for m in ("train loss", "test loss", "test accuracy") if m in stats.columns]
     head = ["optimizer", "trial", f"best {_objective(result)}", "configuration"]
-    if len(stats):
+    if "seeds" in stats.columns:
         head += ["seeds"] + [f"{m} (mean \u00b1 sd)" for m in metrics] + ["no result"]
     rows = []
     for optimizer in optimizers:
@@ -601,7 +573,7 @@ def _best_section(result: Any, stats: Any, colours: Mapping[str, str], optimizer
             config = ", ".join(f"{k}={_cell(k, v)}" for k, v in best["config"].items())
             cells += [f"<td>{best['trial']}</td>", f"<td>{_esc(_cell_text(_objective(result), best['value']))}</td>",
                       f"<td class=\"config\">{_esc(config)}</td>"]
-            if len(stats):
+            if "seeds" in stats.columns:
                 row = stats.loc[optimizer].to_dict() if optimizer in stats.index else {}
                 cells.append(f"<td>{int(row.get('seeds', 0))}</td>")
                 cells += [f"<td>{_esc(_mean_sd(row, m))}</td>" for m in metrics]
@@ -788,7 +760,7 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool) -> Pat
     files = ("<section id=\"files\">\n<h2>Files</h2>\n<p class=\"caption\">Every trial is in <code>trials.csv"
              "</code> (one row per trial: its optimizer, number, state, value, parameters, seed and status); the "
              "static figures are in <code>figures/</code>.</p>\n</section>")
-    body = "\n".join(["\n".join(header), _best_section(result, final_stats(result), colours, _optimizers(result, trials)),
+    body = "\n".join(["\n".join(header), _best_section(result, result.table, colours, _optimizers(result, trials)),
                       _study_section(result, command), *sections, files])
     path = out / "report.html"
     _atomic(path, _page(title, body, version))

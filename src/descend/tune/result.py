@@ -96,24 +96,35 @@ def best_trials(studies: Mapping[str, Any], spaces: Mapping[str, Space], batch_s
 
 
 def final_table(best: Mapping[str, Mapping[str, Any]], final: Any, target: Any) -> Any:
-    """One row per optimizer: its best trial's value and, over the re-runs, the medians of the final
-    losses (train, validation, test) and test accuracy, and the share of runs that diverged."""
+    """One row per optimizer: its best trial's value and configuration (a full batch as ``"full"``) and, over
+    its re-runs, ``seeds`` (runs), ``no result`` (runs without one: :func:`descend.outcomes.counts`), the mean
+    of the final losses (train, validation, test) and test accuracy over the runs with a result, each with its
+    sample standard deviation (``test loss sd``; NaN for one run), and the share of runs that diverged. The
+    terminal, ``table.csv`` and the report all read this table."""
+    import numpy as np
     import pandas as pd
+
+    from .. import outcomes
 
     rows = {}
     summary = final.summary if final is not None else None
     for optimizer, b in best.items():
         row: dict[str, Any] = {"trial": b["trial"], f"best {target.split} {target.metric}": b["value"]}
-        row.update({k: v for k, v in b["config"].items()})
+        row.update({k: ("full" if k == BATCH_SIZE and v is None else v) for k, v in b["config"].items()})
         if summary is not None:
             mine = summary[summary["optimizer"] == optimizer]
-            ok = mine[mine["status"] == "ok"]
+            counted = mine[mine["status"].map(outcomes.counts).astype(bool)]
             row["seeds"] = len(mine)
             for column, label in (("final_train_loss", "train loss"), ("final_validation_loss", "validation loss"),
                                   ("final_test_loss", "test loss"), ("final_test_accuracy", "test accuracy")):
-                if column in mine:
-                    row[label] = float(ok[column].median()) if len(ok) else math.nan
-            row["divergence rate"] = float((mine["status"] == "diverged").mean()) if len(mine) else math.nan
+                if column not in mine or not np.isfinite(pd.to_numeric(mine[column], errors="coerce")).any():
+                    continue
+                values = pd.to_numeric(counted[column], errors="coerce")
+                values = values[np.isfinite(values)]
+                row[label] = float(values.mean()) if len(values) else math.nan
+                row[f"{label} sd"] = float(values.std(ddof=1)) if len(values) > 1 else math.nan
+            row["no result"] = len(mine) - len(counted)
+            row["divergence rate"] = float((mine["status"] == outcomes.DIVERGED).mean()) if len(mine) else math.nan
         rows[optimizer] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "optimizer"
