@@ -1,7 +1,10 @@
 """Cohorts that share a plan train as one program (a group): each cohort's numbers are those it gets alone.
 
 The group's step evaluates the model and its gradient once for all rows and applies each cohort's own rule to
-its rows (``descend.engine._Joint``); every operation is per row, so the comparison here is bit for bit.
+its rows (``descend.engine._Joint``); every operation is per row, so the comparison here is bit for bit, except for
+networks: MKL's batched matrix products may round a row differently with how many rows share the call (about
+1e-16 relative in float64, 3e-8 in float32 after tens of steps, on this AVX-512 machine), so a network group is
+compared to round-off.
 """
 
 from __future__ import annotations
@@ -30,21 +33,27 @@ def _equal(a: list, b: list) -> bool:
     return len(a) == len(b) and all(x == y or (_missing(x) and _missing(y)) for x, y in zip(a, b))
 
 
-def _assert_same(together, alone: list, optimizers: list[str]) -> None:
+def _assert_same(together, alone: list, optimizers: list[str], rtol: float = 0.0) -> None:
+    """Each optimizer's runs in the group equal its fit alone: bit for bit, or (``rtol``) to that relative
+    round-off in every parameter, curve value and number of the summary."""
     summary = together.summary
     curves = together.curves
     for name, runs in zip(optimizers, alone):
         mine = summary[summary.optimizer == name]
         for column in runs.summary.columns.drop("seconds"):  # results and the hyperparameters in effect
-            assert _equal(mine[column].tolist(), runs.summary[column].tolist()), (name, column)
+            got, want = mine[column].tolist(), runs.summary[column].tolist()
+            if rtol and all(isinstance(v, float) for v in got + want):
+                assert got == pytest.approx(want, rel=rtol, abs=rtol, nan_ok=True), (name, column)
+            else:
+                assert _equal(got, want), (name, column)
         for j, (i, k) in enumerate(zip(mine.index, runs.summary.index)):
             for n in together.names:
-                assert torch.equal(together.params[i][n], runs.params[k][n]), (name, j, n)
+                torch.testing.assert_close(together.params[i][n], runs.params[k][n], rtol=rtol, atol=rtol)
             if together.paths:
                 assert (together.paths[i] == runs.paths[k]).all()
             a = curves[curves.run == i].drop(columns="run").reset_index(drop=True)
             b = runs.curves[runs.curves.run == k].drop(columns="run").reset_index(drop=True)
-            pd.testing.assert_frame_equal(a, b, check_exact=True)
+            pd.testing.assert_frame_equal(a, b, check_exact=not rtol, rtol=rtol or 1e-5, atol=rtol or 1e-8)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -63,7 +72,7 @@ def test_a_network_group_with_minibatches_and_two_seeds_equals_each_alone():
                   dtype=torch.float64)
     names = ["sgd", "adam"]
     together = descend.fit(optimizer=names, **common)
-    _assert_same(together, _alone(common, names), names)
+    _assert_same(together, _alone(common, names), names, rtol=1e-12)
 
 
 def test_a_diverging_run_of_one_cohort_freezes_alone_and_the_others_train_on():

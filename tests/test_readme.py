@@ -13,7 +13,13 @@ BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
 def test_readme_python_blocks_run(code):
-    exec(compile(code, str(README), "exec"), {})
+    from descend import optim
+
+    try:
+        exec(compile(code, str(README), "exec"), {})
+    finally:  # an optimizer a block registered (descend.optim.register) is not left to the other tests
+        for name in optim.available(own=False):
+            optim.unregister(name)
 
 
 def test_readme_has_the_two_setup_commands_and_ci_runs_the_second():

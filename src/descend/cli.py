@@ -465,17 +465,17 @@ def report_command(
     typer.echo(f"report: {html}")
 
 
-_SHOWN = ("lr", "batch size", "final train loss", "test loss", "test accuracy", "steps to target", "divergence rate",
-          "distance to answer")
+_SHOWN = ("lr", "batch size", "final train loss", "test loss", "test loss (target's units)", "test accuracy",
+          "steps to target", "divergence rate", "distance to answer")
 
 #: How the terminal table heads a column (the report has the full names).
 _HEADS = {"final train loss": "train loss", "divergence rate": "diverged", "distance to answer": "distance",
-          "batch size": "batch", "steps to target": "to target"}
+          "batch size": "batch", "steps to target": "to target", "test loss (target's units)": "test, target units"}
 
 #: The columns a narrow terminal drops first (those the same in every row before the others); the optimizer,
 #: its training loss and at least one more column are always shown.
 _DROPPED_FIRST = ("distance to answer", "batch size", "steps to target", "divergence rate", "lr", "test loss",
-                  "test accuracy")
+                  "test loss (target's units)", "test accuracy")
 
 
 def _compact(frame: Any) -> Any:

@@ -56,6 +56,7 @@ METRICS: dict[str, str] = {
     "best train loss": "min",
     "validation loss": "min",
     "test loss": "min",
+    "test loss (target's units)": "min",
     "test accuracy": "max",
     "steps to target": "min",
     "epochs to target": "min",
@@ -534,6 +535,8 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
             column = f"final_{split}_loss"
             if column in best:
                 row[f"{split} loss"] = ok[column].median() if len(ok) else math.nan
+        if "final_test_loss_original" in best:  # a standardised regression target: the loss in its own units
+            row["test loss (target's units)"] = ok["final_test_loss_original"].median() if len(ok) else math.nan
         if "final_test_accuracy" in best:
             row["test accuracy"] = ok["final_test_accuracy"].median() if len(ok) else math.nan
         if config.target is not None:

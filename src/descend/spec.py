@@ -120,6 +120,9 @@ def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, see
     [('gd', 0.1), ('gd', 0.01), ('adam', 0.1), ('adam', 0.01)]
     """
     points = starts(model, start) if start is not None else None
+    for name in optimizer if isinstance(optimizer, list) else [optimizer]:
+        if not isinstance(name, str):  # before the grid hashes them
+            _known(name)
     lr, batch_size, seed = _plain("lr", lr), _plain("batch_size", batch_size), _plain("seed", seed)
     hyperparameters = {k: _plain(k, v) for k, v in hyperparameters.items()}
     combos = expand_grid(optimizer=optimizer, lr=lr, batch_size=batch_size, seed=seed, start=points,
@@ -179,6 +182,11 @@ def _known(name: Any) -> tuple[str, tuple[str, ...]]:
     """The canonical optimizer name and the hyperparameters it takes."""
     if isinstance(name, str) and name.lower() == random_search.NAME:
         return random_search.NAME, tuple(random_search.DEFAULTS)
+    from .optim import OptimizerInfo
+
+    if isinstance(name, OptimizerInfo):
+        raise ValueError(f"optimizer=OptimizerInfo({name.name!r}, ...): an optimizer is given by its name; add one of "
+                         f"your own with descend.optim.register(info), then optimizer={name.name!r}")
     if not isinstance(name, str):
         raise ValueError(f"optimizer={name!r} must be a name such as 'adam'")
     info = get_optimizer(name)

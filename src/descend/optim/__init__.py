@@ -5,7 +5,8 @@ Pure rules (one readable implementation per algorithm, equations in each docstri
     state = adam_init(params)
     params, state = adam_update(grads, state, params, lr=torch.tensor([1e-3, 1e-2]))  # K = 2 runs
 
-Registry: ``get("adam")`` gives defaults, allowed ranges, state size and a description.
+Registry: ``get("adam")`` gives defaults, allowed ranges, state size and a description; ``register(info)`` adds an
+optimizer of one's own (an :class:`OptimizerInfo` of its pure rule), which ``descend.fit`` then trains by name.
 Classes: ``SGD, Momentum, Adagrad, Adadelta, RMSprop, Adam, AdamW, Adamax, NAdam, RAdam``.
 Conventions: ``conventions.preset("rmsprop", "optax")``, or ``RMSprop(params, lr, convention="optax")``.
 """
@@ -48,7 +49,8 @@ from .classes import (
     RMSprop,
 )
 from .conventions import CONVENTIONS, preset
-from .registry import OPTIMIZERS, Hyperparameter, OptimizerInfo, Option, available, get
+from .._checks import Interval
+from .registry import OPTIMIZERS, Hyperparameter, OptimizerInfo, Option, available, get, register, unregister
 from .sgd import (
     GDState,
     MomentumState,
@@ -62,7 +64,8 @@ from .sgd import (
 )
 
 __all__ = [
-    "CONVENTIONS", "preset", "OPTIMIZERS", "Hyperparameter", "Option", "OptimizerInfo", "available", "get",
+    "CONVENTIONS", "preset", "OPTIMIZERS", "Hyperparameter", "Option", "OptimizerInfo", "Interval", "available", "get",
+    "register", "unregister",
     "SGD", "Momentum", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
     "GDState", "MomentumState", "SGDState", "AdagradState", "AdadeltaState", "RMSpropState",
     "AdamState", "AdamaxState", "NAdamState", "RAdamState",

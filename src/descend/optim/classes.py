@@ -95,7 +95,9 @@ class _Adapter(torch.optim.Optimizer):
             )
         try:  # torch's signatures make an unknown keyword argument a TypeError; the message names close matches
             check_names(unknown, [name for name in (*defaults, *_FLAGS, "convention", *self.info.names)
-                                  if name not in self.info.fixed], what=f"argument for {type(self).__name__}")
+                                  if name not in self.info.fixed  # nor beta1/beta2 where the class takes betas=
+                                  and not (name in ("beta1", "beta2") and "betas" in defaults)],
+                        what=f"argument for {type(self).__name__}")
         except ValueError as e:
             raise TypeError(str(e)) from None
         if convention != "torch":

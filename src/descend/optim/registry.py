@@ -365,8 +365,66 @@ _ALL = (
     ),
 )
 
-#: Every optimizer by name.
-OPTIMIZERS: Mapping[str, OptimizerInfo] = MappingProxyType({info.name: info for info in _ALL})
+_REGISTRY: dict[str, OptimizerInfo] = {info.name: info for info in _ALL}
+_BUILT_IN = frozenset(_REGISTRY)
+
+#: Every optimizer by name: descend's own, then those added with :func:`register` (a read-only view).
+OPTIMIZERS: Mapping[str, OptimizerInfo] = MappingProxyType(_REGISTRY)
+
+
+def register(info: OptimizerInfo, *, replace: bool = False) -> OptimizerInfo:
+    """Add an optimizer of one's own to the registry, so that ``descend.fit``, the engine, ``descend.tune`` and
+    :func:`descend.compare.compare` train it by name beside descend's own, on the same batches and starts.
+
+    ``info`` is an :class:`OptimizerInfo`: a lower-case ``name`` (letters, digits, ``-``), a one-line
+    ``description``, the pure rule ``init(params) -> state`` and ``update(grads, state, params, **hyper) ->
+    (params, state)`` (a state a NamedTuple whose fields are tensors or tuples of tensors, ``step`` first, as
+    descend's own rules: see :func:`descend.optim.sgd.momentum_update`), and its hyperparameters, ``lr`` among
+    them, with their defaults and allowed ranges (:class:`Hyperparameter`, ``descend.optim.Interval``). The
+    rule must take each hyperparameter as a number or a ``[K]`` tensor, one value per run (the run axis:
+    ``descend.optim._base.per_run``). It is tried once on two runs of a small parameter before it is added, so
+    that a rule that cannot work is refused here, with its own error. A name of descend's own is refused;
+    another registered one is replaced only with ``replace=True``. Returns ``info``; :func:`unregister` takes
+    it out. The registry lives in the process: register in each process that trains (a ``descend`` command
+    line does not see it).
+    """
+    import re
+
+    if not isinstance(info, OptimizerInfo):
+        raise TypeError(f"register() takes a descend.optim.OptimizerInfo, not {type(info).__name__}")
+    name = info.name
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", name):
+        raise ValueError(f"optimizer name {name!r}: use lower-case letters, digits and '-', starting with a letter")
+    if name in _BUILT_IN:
+        raise ValueError(f"{name!r} is one of descend's own optimizers; register yours under another name")
+    if name in _REGISTRY and not replace:
+        raise ValueError(f"an optimizer {name!r} is registered already; give replace=True to replace it")
+    if "lr" not in {h.name for h in info.hyperparameters}:
+        raise ValueError(f"optimizer {name!r} has no hyperparameter 'lr': every optimizer takes a learning rate")
+    if len(set(info.names)) != len(info.names):
+        raise ValueError(f"optimizer {name!r} names a hyperparameter or option twice: {list(info.names)}")
+    try:  # the rule on two runs of a [2, 3] parameter, each hyperparameter at its default
+        config = info.configure(runs=2)
+        params = (torch.zeros(2, 3, dtype=torch.float64),)
+        state = info.init_state(params, config)
+        new, _ = info.update((torch.ones(2, 3, dtype=torch.float64),), state, params, **info.update_kwargs(config))
+        if len(new) != 1 or tuple(new[0].shape) != (2, 3):
+            raise ValueError(f"update returned parameters of shapes {[tuple(p.shape) for p in new]} for one "
+                             "parameter of shape (2, 3)")
+    except Exception as e:  # noqa: BLE001 - the rule's own error, named
+        raise ValueError(f"optimizer {name!r} cannot be trained: its rule failed on a first step "
+                         f"({type(e).__name__}: {e})") from None
+    _REGISTRY[name] = info
+    return info
+
+
+def unregister(name: str) -> None:
+    """Take an optimizer added with :func:`register` out of the registry (descend's own stay)."""
+    if name in _BUILT_IN:
+        raise ValueError(f"{name!r} is one of descend's own optimizers; only registered ones can be taken out")
+    if name not in _REGISTRY:
+        raise ValueError(f"no registered optimizer {name!r} (registered: {', '.join(available(own=False)) or 'none'})")
+    del _REGISTRY[name]
 
 
 def get(name: str) -> OptimizerInfo:
@@ -379,5 +437,6 @@ def get(name: str) -> OptimizerInfo:
     return OPTIMIZERS[key]
 
 
-def available() -> list[str]:
-    return list(OPTIMIZERS)
+def available(*, own: bool = True) -> list[str]:
+    """The optimizers' names: descend's own and the registered ones (``own=False``: the registered ones only)."""
+    return [n for n in OPTIMIZERS if own or n not in _BUILT_IN]

@@ -99,6 +99,9 @@ _GLOSSARY = {
     "final train loss": "the loss on the whole training set at the end of the run (lower is better)",
     "best train loss": "the lowest training-set loss seen during the run",
     "test loss": "the loss on held-out test data at the end: how well the model generalises",
+    "test loss (target's units)": "the test loss with the predictions and targets in the target column's own "
+                                  "units (the training standardised the target): for MSE, a squared error in "
+                                  "those units; for MAE, an error in them",
     "test accuracy": "the share of test samples classified correctly at the end (higher is better)",
     "validation loss": "the loss on the validation split at the end",
     "validation accuracy": "the share of validation samples classified correctly at the end",

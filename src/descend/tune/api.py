@@ -200,6 +200,12 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
 
     names = {**NAMES, **(names or {})}
     built = _task(task, names)
+    from ..optim import OptimizerInfo
+
+    if isinstance(optimizer, OptimizerInfo) or (isinstance(optimizer, (list, tuple)) and any(
+            isinstance(o, OptimizerInfo) for o in optimizer)):
+        raise ValueError(f"{names['optimizer']}: an optimizer is given by its name; add one of your own with "
+                         "descend.optim.register(info), then give its name")
     optimizers = [optimizer] if isinstance(optimizer, str) else list(optimizer or [])
     if not optimizers:
         raise ValueError(f"{names['optimizer']}: give at least one optimizer, e.g. adam")

@@ -1,0 +1,130 @@
+"""An optimizer of one's own, registered (descend.optim.register): trained by name beside descend's own, equal to a
+plain torch loop of the same rule, in fit, compare and tune; a rule that cannot work refused when registered."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pytest
+import torch
+
+import descend
+from descend.optim import Hyperparameter, Interval, OptimizerInfo
+from descend.optim._base import new_step, per_run, zeros_like
+
+
+class LionState(NamedTuple):
+    step: torch.Tensor
+    m: tuple
+
+
+def lion_init(params):
+    return LionState(new_step(params), zeros_like(params))
+
+
+def lion_update(grads, state, params, *, lr=1e-4, beta1=0.9, beta2=0.99, weight_decay=0.0):
+    """Lion: c = β₁·m + (1 − β₁)·g, w ← w − α·(sign(c) + λ·w), m ← β₂·m + (1 − β₂)·g."""
+    new_params, new_m = [], []
+    for w, g, m in zip(params, grads, state.m):
+        c = per_run(beta1, w) * m + (1 - per_run(beta1, w)) * g
+        new_params.append(w - per_run(lr, w) * (torch.sign(c) + per_run(weight_decay, w) * w))
+        new_m.append(per_run(beta2, w) * m + (1 - per_run(beta2, w)) * g)
+    return tuple(new_params), LionState(state.step + 1, tuple(new_m))
+
+
+HYPER = (Hyperparameter("lr", 1e-4, Interval(0.0), "α", "learning rate"),
+         Hyperparameter("beta1", 0.9, Interval(0.0, 1.0), "β₁", "interpolation of m and g"),
+         Hyperparameter("beta2", 0.99, Interval(0.0, 1.0), "β₂", "decay of m"),
+         Hyperparameter("weight_decay", 0.0, Interval(0.0), "λ", "decoupled weight decay"))
+LION = OptimizerInfo("lion", "Lion: the sign of an interpolated momentum", lion_init, lion_update, HYPER, ())
+
+
+@pytest.fixture
+def lion():
+    descend.optim.register(LION)
+    yield LION
+    descend.optim.unregister("lion")
+
+
+def rosenbrock(x, y):
+    return (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
+
+
+def test_a_registered_rule_trains_by_name_as_a_plain_torch_loop_of_it(lion):
+    lrs, beta1s = [1e-3, 3e-3], [0.9, 0.5]
+    runs = descend.fit(task="rosenbrock", optimizer="lion", lr=lrs, beta1=beta1s, steps=40, dtype=torch.float64,
+                       record_path=True, compile=False)
+    start = runs.paths[0][0]
+    for run, row in runs.summary.iterrows():
+        w = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+        m = torch.zeros(2, dtype=torch.float64)
+        path = [w.detach().clone()]
+        for _ in range(40):  # the rule by hand, one run at a time
+            (g,) = torch.autograd.grad(rosenbrock(w[0], w[1]), w)
+            with torch.no_grad():
+                c = row["beta1"] * m + (1 - row["beta1"]) * g
+                w -= row["lr"] * torch.sign(c)
+                m = 0.99 * m + 0.01 * g
+            path.append(w.detach().clone())
+        torch.testing.assert_close(torch.as_tensor(runs.paths[run]), torch.stack(path), rtol=1e-12, atol=1e-12)
+    assert list(runs.summary["status"]) == ["ok"] * 4
+
+
+def test_descends_own_runs_are_the_same_beside_a_registered_one(lion):
+    common = dict(task="himmelblau", lr=[0.01, 0.1], seed=[0, 1], steps=60, compile=False)
+    alone = descend.fit(optimizer="adam", **common).summary
+    beside = descend.fit(optimizer=["adam", "lion"], **common).summary
+    mine = beside[beside["optimizer"] == "adam"].reset_index(drop=True)
+    assert mine["final_train_loss"].tolist() == alone.reset_index(drop=True)["final_train_loss"].tolist()
+    assert set(beside["optimizer"]) == {"adam", "lion"} and descend.optim.get("lion") is lion
+
+
+def test_compare_and_tune_take_a_registered_optimizer(lion, tmp_path):
+    from descend import compare as C
+    from descend.report.build import write_report
+
+    config, task = C.resolve("rosenbrock", optimizers=["adam", "lion"], lr="0.01", steps=30, seeds=1)
+    comparison = C.compare(config, task)
+    assert list(comparison.table.index) == ["adam", "lion"]
+    assert comparison.table.loc["lion", "state bytes / parameter"] == 4  # one state tensor of float32
+    assert write_report(comparison, tmp_path / "report", animation=False).exists()
+    result = descend.tune("rosenbrock", optimizer="lion", trials=4, cohort=4, steps=20, seeds=1)
+    assert list(result.table.index) == ["lion"] and result.table.loc["lion", "seeds"] == 1
+
+
+def test_what_cannot_be_registered_is_refused_with_why(lion):
+    def broken(grads, state, params, *, lr=1e-3):
+        raise RuntimeError("not written yet")
+
+    cases = [
+        (LION, "an optimizer 'lion' is registered already; give replace=True"),
+        (OptimizerInfo("adam", "mine", lion_init, lion_update, HYPER, ()), "'adam' is one of descend's own"),
+        (OptimizerInfo("My Lion", "mine", lion_init, lion_update, HYPER, ()), "use lower-case letters"),
+        (OptimizerInfo("nolr", "mine", lion_init, lion_update, HYPER[1:], ()), "has no hyperparameter 'lr'"),
+        (OptimizerInfo("broken", "mine", lion_init, broken, HYPER[:1], ()),
+         "'broken' cannot be trained: its rule failed on a first step \\(RuntimeError: not written yet\\)"),
+    ]
+    for info, message in cases:
+        with pytest.raises(ValueError, match=message):
+            descend.optim.register(info)
+    with pytest.raises(TypeError, match="takes a descend.optim.OptimizerInfo, not str"):
+        descend.optim.register("lion")
+    assert descend.optim.register(LION, replace=True) is LION
+    with pytest.raises(ValueError, match="'sgd' is one of descend's own optimizers"):
+        descend.optim.unregister("sgd")
+    with pytest.raises(ValueError, match="optimizer=OptimizerInfo\\('lion', ...\\): an optimizer is given by its "
+                                         "name; .* then optimizer='lion'"):
+        descend.fit(task="rosenbrock", optimizer=["adam", LION], steps=3)
+    with pytest.raises(ValueError, match="an optimizer is given by its name"):
+        descend.tune("rosenbrock", optimizer=LION, trials=2, cohort=2)
+
+
+def test_unregister_takes_it_out():
+    descend.optim.register(LION)
+    assert descend.optim.available(own=False) == ["lion"]
+    descend.optim.unregister("lion")
+    assert "lion" not in descend.optim.OPTIMIZERS and descend.optim.available(own=False) == []
+    with pytest.raises(ValueError, match="unknown optimizer 'lion'"):
+        descend.fit(task="rosenbrock", optimizer="lion", steps=3)
+    with pytest.raises(ValueError, match="no registered optimizer 'lion' \\(registered: none\\)"):
+        descend.optim.unregister("lion")
