@@ -87,3 +87,29 @@ def test_each_widget_loads_with_no_console_error(page, path):
     if result["widget"] == "curvature":
         assert result["regime"] == "diverging" and result["status"] == "diverged"
     assert page.external == [] and page.errors == []
+
+
+def test_curvature_view_follows_a_growing_run_sliders_hit_round_values_and_text_is_refused(page):
+    """The w axis stayed at ±2.5 while a diverging run left it; the sliders could not land on α = 1 or c = 1.1; a
+    text typed in a number box was dropped without a word."""
+    page.open("/curvature?lr=2.2&steps=20")
+    width = lambda: page.page.evaluate("document.getElementById('parabola').layout.xaxis.range[1]")  # noqa: E731
+    assert width() == pytest.approx(2.5)
+    for _ in range(12):
+        page.page.locator("#step").click()
+    page.page.wait_for_function("descendPlay.step() >= 12", timeout=20_000)
+    w = page.result()["path"][13]
+    assert width() == pytest.approx(1.1 * abs(w), rel=1e-6)  # the next iterate in view
+    page.page.evaluate("(() => { const s = document.getElementById('s-lr'); s.value = 0; "
+                       "s.dispatchEvent(new Event('input')); })()")  # log10(α) = 0
+    page.wait_for_result("r.state.lr === 1")
+    page.page.evaluate("(() => { const s = document.getElementById('s-curvature'); s.value = 1.1; "
+                       "s.dispatchEvent(new Event('input')); })()")
+    page.wait_for_result("r.state.curvature === 1.1")
+    box = page.page.locator("#f-lr")  # a number box that a text (or nothing) leaves empty
+    box.fill("")
+    box.dispatch_event("change")
+    error = page.page.locator('.error[data-error-for="lr"]')
+    error.wait_for(state="visible", timeout=10_000)
+    assert "give a number (0 to 5)" in error.inner_text() and page.result()["state"]["lr"] == 1
+    assert page.external == [] and page.errors == []

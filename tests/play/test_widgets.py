@@ -186,6 +186,8 @@ def test_curvature_names_the_regime(lr, regime, status):
     runs = descend.fit(model=descend.landscapes.parabola(1.0).model((1.5,)), loss="value", optimizer="gd", lr=lr,
                        steps=60, compile=False)
     np.testing.assert_array_equal(w, runs.paths[0][: len(w), 0])
+    # the parabola is drawn wide enough to hold every iterate (a growing run stays on the drawn curve)
+    assert result["curve"]["w"][-1] == pytest.approx(max(2.5, 1.1 * float(np.abs(w[np.isfinite(w)]).max())))
 
 
 def test_ellipse_paths_and_batch_sizes():
@@ -208,6 +210,10 @@ def test_ellipse_paths_and_batch_sizes():
         np.testing.assert_allclose(cost, surface, rtol=1e-5)
     labels = [b["label"] for b in result["batches"]]
     assert labels == ["full", "32", "hybrid(32→512)"]
+    # the command of the paths trains them as the widget does, on the whole training set (the task's default batch
+    # sizes ran instead: another training)
+    first = result["command"].splitlines()[0]
+    assert "--batch-size full" in first and first.startswith("descend compare ellipse --optimizer gd --lr 0.1")
     assert [b["updates"] for b in result["batches"]] == [1, 16, 16]
 
 

@@ -285,7 +285,10 @@ def curvature(state: CurvatureState) -> dict[str, Any]:
     predicted = cost[:-1] + slope[:-1] * (w[1:] - w[:-1])
     error = cost[1:] - predicted
     kind, words = _regime(state.lr * state.curvature)
-    curve_w = torch.linspace(-2.5, 2.5, 201, dtype=torch.float64)
+    # the parabola over its own span, widened to every iterate: a run that grows stays on the drawn curve
+    finite = w[torch.isfinite(w)]
+    span = max(2.5, 1.1 * float(finite.abs().max())) if len(finite) else 2.5
+    curve_w = torch.linspace(-span, span, 201, dtype=torch.float64)
     code = f"descend.landscapes.parabola({state.curvature!r})"
     python = "\n".join([
         "import descend", "",
@@ -483,7 +486,7 @@ def ellipse(state: EllipseState) -> dict[str, Any]:
     colours = _colours(labels)
     for run in paths["runs"]:
         run["colour"] = colours[run["label"]]
-    base = {"task": "ellipse", "steps": state.steps, "start": list(state.start)}
+    base = {"task": "ellipse", "steps": state.steps, "start": list(state.start), "batch_size": ["full"]}
     command, note = _commands(_grouped(state.optimizers, base))
     sizes = [b if b in ("full", "hybrid") else int(b) for b in state.batch_sizes]
     batch_command, _ = _commands([{"task": "ellipse", "optimizer": [state.batch_optimizer], "lr": [state.batch_lr],

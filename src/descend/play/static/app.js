@@ -63,8 +63,9 @@ const fmt = (v, d = 4) => (v === null || v === undefined) ? "—" : (Math.abs(v)
 const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 const DRAG = { ...CONFIG, edits: { shapePosition: true } };
 function layout(title, extra = {}) {
-  return { title: { text: title, font: { size: 14 } }, margin: { l: 55, r: 15, t: 40, b: 45 }, legend: { orientation: "h", y: -0.18 },
-           hovermode: "closest", ...extra };
+  // the legend in a row under the title, where no axis title or tick label can sit
+  return { title: { text: title, font: { size: 14 }, y: 0.98, yanchor: "top" }, margin: { l: 55, r: 15, t: 70, b: 45 },
+           legend: { orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom" }, hovermode: "closest", ...extra };
 }
 function plotDiv(id, cls = "") {
   let div = document.getElementById(id);
@@ -146,11 +147,18 @@ function numberControl(name, p, { log = LOG_FIELDS.has(name), onset } = {}) {
   const integer = b.type === "integer";
   const number = el("input", { type: "number", id: `f-${name}`, step: integer ? 1 : "any", min: b.min, max: b.max, "aria-label": name });
   const lo = log ? Math.log10(Math.max(b.min || 1e-4, 1e-4)) : b.min, hi = log ? Math.log10(b.max) : b.max;
-  const slider = el("input", { type: "range", id: `s-${name}`, min: lo, max: hi, step: integer ? 1 : (hi - lo) / 200, "aria-label": `${name} slider` });
+  // a linear slider moves by a round step (1, 2 or 5 × 10^k: 1/c and 2/c can be hit exactly); a log slider finely,
+  // its value rounded to 2 significant digits (1, 1.1, ..., 2, ...)
+  const niceStep = (span) => { const p = Math.pow(10, Math.floor(Math.log10(span / 200))); return [1, 2, 5, 10].map((k) => k * p).find((s) => span / s <= 200); };
+  const slider = el("input", { type: "range", id: `s-${name}`, min: lo, max: hi, step: integer ? 1 : log ? (hi - lo) / 1000 : niceStep(hi - lo), "aria-label": `${name} slider` });
   const apply = (v, delay) => (onset ? onset(v, delay) : set(name, v, delay));
-  number.addEventListener("change", () => { const v = integer ? parseInt(number.value, 10) : parseFloat(number.value); if (!Number.isNaN(v)) apply(v, 0); });
+  number.addEventListener("change", () => {
+    const v = integer ? parseInt(number.value, 10) : parseFloat(number.value);
+    if (Number.isNaN(v)) { showErrors([{ field: name, message: `give a number (${b.min ?? "−∞"} to ${b.max ?? "∞"})` }]); return; }
+    apply(v, 0);
+  });
   slider.addEventListener("input", () => {
-    let v = parseFloat(slider.value); if (log) v = +Math.pow(10, v).toPrecision(3);
+    let v = parseFloat(slider.value); v = log ? +Math.pow(10, v).toPrecision(2) : +v.toPrecision(12);
     number.value = v; apply(integer ? Math.round(v) : v, 200);
   });
   const row = el("div", { class: "row" }, slider, number);
@@ -379,9 +387,13 @@ function frame() {
 function renderLandscape() {
   const r = RESULT, g = r.grid, names = r.names || ["x", "y"];
   const div = plotDiv("contour");
-  const traces = [{ type: "contour", x: g.x, y: g.y, z: g.shown, colorscale: "Viridis", reversescale: true, ncontours: 30,
+  // a surface flat over the domain (a constant, or beyond float32) has no contours: Plotly's contour would fail
+  const shown = g.shown.flat().filter((v) => v !== null && Number.isFinite(v));
+  const flat = !shown.length || Math.min(...shown) === Math.max(...shown);
+  const traces = flat ? [] : [{ type: "contour", x: g.x, y: g.y, z: g.shown, colorscale: "Viridis", reversescale: true, ncontours: 30,
                     contours: { coloring: "heatmap" }, colorbar: { title: { text: g.shown_label }, thickness: 12 },
                     hovertemplate: `${names[0]} %{x:.3g}, ${names[1]} %{y:.3g}<extra></extra>`, name: "J" }];
+  if (flat) showErrors([{ field: "", message: "the surface shows no contours: its values are the same (or not finite in float32) everywhere on this domain" }]);
   if (r.critical_points) traces.push(...criticalTraces(r.critical_points));
   if (r.truth) traces.push({ type: "scatter", mode: "markers", name: "ground truth", x: [r.truth.A], y: [r.truth.B],
                              marker: { symbol: "star", size: 15, color: "gold", line: { color: "black", width: 1 } } });
@@ -412,7 +424,9 @@ function render3d() {
   const r = RESULT, g = r.grid;
   const div = plotDiv("surface3d");
   const shown = (c) => (c === null ? null : g.log ? Math.log10(1 + c - g.zmin) : c);
-  const traces = [{ type: "surface", x: g.x, y: g.y, z: g.shown, colorscale: "Viridis", reversescale: true, showscale: false, opacity: 0.9, name: "J" }];
+  const values = g.shown.flat().filter((v) => v !== null && Number.isFinite(v));
+  const flat = !values.length || Math.min(...values) === Math.max(...values);  // nothing to draw in 3-D either
+  const traces = flat ? [] : [{ type: "surface", x: g.x, y: g.y, z: g.shown, colorscale: "Viridis", reversescale: true, showscale: false, opacity: 0.9, name: "J" }];
   for (const run of r.runs) traces.push({ type: "scatter3d", mode: "lines", name: run.label, x: col(run.path, 0), y: col(run.path, 1),
                                           z: run.cost.map(shown), line: { color: run.colour, width: 5 } });
   Plotly.react(div, traces, layout("3-D view", { scene: { xaxis: { title: { text: "x" } }, yaxis: { title: { text: "y" } }, zaxis: { title: { text: g.shown_label } } },
@@ -453,7 +467,8 @@ function renderLine() {
   Plotly.react(div, [
     { type: "contour", x: g.w, y: g.b, z: g.cost, colorscale: "Viridis", reversescale: true, ncontours: 30, contours: { coloring: "heatmap" },
       colorbar: { title: { text: "J(w, b)" }, thickness: 12 }, hovertemplate: "w %{x:.3g}, b %{y:.3g}: J %{z:.4g}<extra></extra>", name: "J" },
-    { type: "scatter", mode: "markers", name: "ground truth", x: [r.truth.w], y: [r.truth.b], marker: { color: "#1f5fd6", size: 12, line: { color: "white", width: 2 } } },
+    // a ring, so that the least-squares star and the path's end, which lie near it, do not hide it
+    { type: "scatter", mode: "markers", name: "ground truth", x: [r.truth.w], y: [r.truth.b], marker: { symbol: "circle-open", color: "#1f5fd6", size: 20, line: { color: "#1f5fd6", width: 3 } } },
     { type: "scatter", mode: "markers", name: "least squares (the minimum)", x: [r.least_squares.w], y: [r.least_squares.b], marker: { symbol: "star", color: "gold", size: 14, line: { color: "black", width: 1 } } },
     { type: "scatter", mode: "lines+markers", name: `path (${r.optimizer})${statusText(r)}`, x: [], y: [], line: { color: "#e0201b" }, marker: { size: 3, color: "#e0201b" } },
   ], layout("cost J(w, b) over the training set", { xaxis: { title: { text: "w" }, range: xr }, yaxis: { title: { text: "b" }, range: yr },
@@ -463,7 +478,7 @@ function renderLine() {
   const xs = r.data.x, lo = Math.min(...xs), hi = Math.max(...xs);
   Plotly.react(data, [
     { type: "scatter", mode: "markers", name: `training set (${r.train_size} of m = ${r.state.m})`, x: r.data.x, y: r.data.y, marker: { color: "#777", size: 5 } },
-    { type: "scatter", mode: "lines", name: `ground truth y = ${r.truth.w}x + ${r.truth.b}`, x: [lo, hi], y: [r.truth.w * lo + r.truth.b, r.truth.w * hi + r.truth.b], line: { color: "#1f5fd6", width: 3 } },
+    { type: "scatter", mode: "lines", name: `ground truth y = ${r.truth.w}x ${r.truth.b < 0 ? "−" : "+"} ${Math.abs(r.truth.b)}`, x: [lo, hi], y: [r.truth.w * lo + r.truth.b, r.truth.w * hi + r.truth.b], line: { color: "#1f5fd6", width: 3 } },
     { type: "scatter", mode: "lines", name: "model ŷ = w·x + b", x: [lo, hi], y: [0, 0], line: { color: "#e0201b", width: 3 } },
   ], layout("the data and the fitted line", { xaxis: { title: { text: "x" } }, yaxis: { title: { text: "y" } } }), CONFIG);
   const costs = plotDiv("costs", "wide short");
@@ -507,13 +522,19 @@ function renderCurvature() {
     { type: "scatter", mode: "lines+markers", name: "iterates", x: [], y: [], line: { color: "#999", dash: "dot" }, marker: { color: "#1f5fd6", size: 8 } },
     { type: "scatter", mode: "lines", name: "tangent (the linear model GD follows)", x: [], y: [], line: { color: "#ff8c00", width: 2 } },
     { type: "scatter", mode: "lines+markers", name: "approximation error", x: [], y: [], line: { color: "#d62728", width: 3 }, marker: { size: 6 } },
-  ], layout("gradient descent on a parabola", { xaxis: { title: { text: "w" }, range: [-2.5, 2.5] },
-                                                yaxis: { title: { text: "J" }, range: curvatureRange(r) } }), CONFIG);
+  ], layout("gradient descent on a parabola", { xaxis: { title: { text: "w" }, range: curvatureSpan(r, 1) },
+                                                yaxis: { title: { text: "J" }, range: curvatureRange(r, 1) } }), CONFIG);
 }
-function curvatureRange(r) {  // J from the first iterate's height down to the lowest tangent prediction
+// the view follows the iterates shown so far (up to step t): a run that grows stays in view as it grows
+function curvatureSpan(r, t) {  // w: ±2.5, or wider to hold every iterate up to the next one
+  const w = r.path.slice(0, t + 2).filter((v) => v !== null && Number.isFinite(v)).map(Math.abs);
+  return [-1, 1].map((s) => s * Math.max(2.5, 1.1 * Math.max(0, ...w)));
+}
+function curvatureRange(r, t) {  // J: from the highest of those iterates down to the lowest tangent prediction
   const finite = (v) => v !== null && Number.isFinite(v);
-  const top = Math.max(Math.max(...r.curve.cost) / 2, 1.3 * r.cost[0]);
-  const low = Math.min(0, ...r.predicted.filter(finite));
+  const span = curvatureSpan(r, t)[1];
+  const top = Math.max(r.state.curvature * span * span / 4, 1.3 * Math.max(...r.cost.slice(0, t + 2).filter(finite)));
+  const low = Math.min(0, ...r.predicted.slice(0, t + 1).filter(finite));
   return [Math.max(low * 1.1, -top) - 0.05 * top, top];
 }
 function frameCurvature() {
@@ -527,6 +548,8 @@ function frameCurvature() {
   let ex = [], ey = [];
   if (t + 1 < n) { ex = [r.path[t + 1], r.path[t + 1]]; ey = [r.predicted[t], r.cost[t + 1]]; }
   Plotly.restyle(div, { x: [pts, tx, ex], y: [costs, ty, ey] }, [1, 2, 3]);
+  const xr = curvatureSpan(r, t), yr = curvatureRange(r, t), now = div.layout.xaxis.range || [];
+  if (now[0] !== xr[0] || now[1] !== xr[1]) Plotly.relayout(div, { "xaxis.range": xr, "yaxis.range": yr });
   let text = `α·c = ${fmt(r.state.lr * r.state.curvature)}: each step multiplies w by 1 − αc = ${fmt(r.factor)} (1/c = ${fmt(r.thresholds.one_step)}, 2/c = ${fmt(r.thresholds.diverge)})`;
   text += `\niteration ${t}: w = ${fmt(w, 6)}, J(w) = ${fmt(J, 6)}, slope J'(w) = c·w = ${fmt(s, 6)}`;
   if (t + 1 < n) text += `\n  w ← w − α·J'(w) = ${fmt(w, 6)} − ${r.state.lr} × ${fmt(s, 6)} = ${fmt(r.path[t + 1], 6)}` +
@@ -552,7 +575,7 @@ function renderVanishing() {
   const loss = plotDiv("loss");
   Plotly.react(loss, [{ type: "scatter", mode: "lines+markers", name: "training loss", x: r.loss_step, y: r.loss },
                       { type: "scatter", mode: "lines+markers", name: "training accuracy", x: r.accuracy_step, y: r.accuracy, yaxis: "y2" }],
-    layout(`training (${r.status})`, { xaxis: { title: { text: "step" } }, yaxis: { title: { text: "BCE" } },
+    layout(`training (${r.status})`, { margin: { l: 55, r: 60, t: 70, b: 45 }, xaxis: { title: { text: "step" } }, yaxis: { title: { text: "BCE" } },
                                         yaxis2: { title: { text: "accuracy" }, overlaying: "y", side: "right", range: [0, 1] } }), CONFIG);
   const ratio = r.first_norms[0] && r.first_norms[n - 1] ? r.first_norms[0] / r.first_norms[n - 1] : null;
   $("#explain").textContent = ratio ? `at the first step the first layer's gradient norm is ${fmt(ratio)} × the output layer's` : "";
@@ -566,7 +589,8 @@ function renderTune() {
   for (const t of r.trials) (by[t.optimizer] = by[t.optimizer] || []).push(t);
   Plotly.react(div, Object.entries(by).map(([name, list]) => ({ type: "scatter", mode: "markers", name, x: list.map((t) => t.lr), y: list.map((t) => t.value),
                                                                  text: list.map((t) => `trial ${t.number} (${t.state})`) })),
-    layout("every trial: learning rate against the objective", { xaxis: { title: { text: "lr" }, type: "log" }, yaxis: { title: { text: "objective" }, type: "log" } }), CONFIG);
+    layout("every trial: learning rate against the objective", { xaxis: { title: { text: "lr" }, type: "log" },
+      yaxis: { title: { text: "objective" }, type: r.trials.every((t) => t.value === null || t.value > 0) ? "log" : "linear" } }), CONFIG);
   const rows = r.best.map((b) => `<tr><td>${b.optimizer}</td><td>${fmt(b.value)}</td><td>${Object.entries(b.config).map(([k, v]) => `${k} = ${fmt(v)}`).join(", ")}</td></tr>`).join("");
   $("#explain").innerHTML = `<table id="best"><tr><th>optimizer</th><th>best objective</th><th>settings</th></tr>${rows}</table>` +
     `<p>${r.trials.length} trials in ${r.seconds.toFixed(1)} s. ${r.notes.join(" ")}</p>` +
@@ -596,7 +620,10 @@ async function main() {
   $("#svg").addEventListener("click", () => download("svg"));
   document.querySelectorAll("button.copy").forEach((b) => b.addEventListener("click", () => {
     const text = document.getElementById(b.dataset.copy).textContent;
-    if (navigator.clipboard) navigator.clipboard.writeText(text).then(() => (b.textContent = "copied"), () => {});
+    const label = b.textContent;
+    if (navigator.clipboard) navigator.clipboard.writeText(text).then(() => {
+      b.textContent = "copied"; setTimeout(() => (b.textContent = label), 1500);
+    }, () => {});
   }));
   syncControls();
   const query = location.search.replace(/^\?/, "");
