@@ -106,3 +106,15 @@ def test_an_ellipse_hybrid_batch_size_in_a_url_is_one_item_and_a_batch_size_is_g
     assert EllipseState.from_query(state.to_query()) == state
     with pytest.raises(ValueError, match="batch size full is given twice"):
         EllipseState.from_query("batch_sizes=full,full")
+
+
+def test_too_many_tune_trials_are_refused_beside_the_trials_control():
+    """The check across the optimizers and the trials came back with no field, so the page showed it nowhere."""
+    from descend.play.state import errors_of
+
+    with pytest.raises(ValueError) as error:
+        TuneState(target="landscape", trials=48)
+    (got,) = errors_of(error.value)
+    assert got["field"] == "trials"
+    assert got["message"] == ("trials: 4 optimizers × 48 trials = 192; at most 96 trials per request (at most 24 "
+                              "trials for 4 optimizers)")

@@ -473,8 +473,9 @@ class TuneState(WidgetState):
                              + "; ".join(m["message"] for m in errors_of(e))) from None
         names = _tuned_names(state)
         if len(names) * self.trials > 96:
-            raise ValueError(f"{len(names)} optimizers × {self.trials} trials = {len(names) * self.trials}; at most "
-                             "96 trials per request")
+            raise ValueError(f"trials: {len(names)} optimizers × {self.trials} trials = {len(names) * self.trials}; "
+                             f"at most 96 trials per request (at most {96 // len(names)} trials for {len(names)} "
+                             "optimizers)")
         return self
 
     def target_state(self) -> WidgetState:
