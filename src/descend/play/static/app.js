@@ -565,20 +565,27 @@ function renderVanishing() {
   const n = r.layers.length;
   const colour = (i) => `hsl(${Math.round(260 - 220 * i / Math.max(1, n - 1))}, 70%, 45%)`;
   const div = plotDiv("norms", "wide");
+  // a norm of exactly 0 (a zero initialisation) has no place on a log axis: then the axes are linear
+  const positive = [...r.norms.flat(), ...r.first_norms, ...r.final_norms].every((v) => v === null || v > 0);
+  const scale = positive ? "log" : "linear";
   Plotly.react(div, r.norms.map((norms, i) => ({ type: "scatter", mode: "lines", name: r.layers[i], x: r.steps, y: norms, line: { color: colour(i) } })),
     layout(`gradient norm of each layer's weights (${r.state.depth} × ${r.state.activation}, ${r.state.init} init)`,
-           { xaxis: { title: { text: "step" } }, yaxis: { title: { text: "‖∂J/∂W‖" }, type: "log" } }), CONFIG);
+           { xaxis: { title: { text: "step" } }, yaxis: { title: { text: "‖∂J/∂W‖" }, type: scale } }), CONFIG);
   const bars = plotDiv("final");
   Plotly.react(bars, [{ type: "bar", name: "first step", x: r.layers, y: r.first_norms, marker: { color: r.layers.map((_, i) => colour(i)) } },
                       { type: "bar", name: "last step", x: r.layers, y: r.final_norms, marker: { color: "#bbb" } }],
-    layout("by layer, input → output", { yaxis: { title: { text: "‖∂J/∂W‖" }, type: "log" }, barmode: "group" }), CONFIG);
+    layout("by layer, input → output", { yaxis: { title: { text: "‖∂J/∂W‖" }, type: scale }, barmode: "group" }), CONFIG);
   const loss = plotDiv("loss");
   Plotly.react(loss, [{ type: "scatter", mode: "lines+markers", name: "training loss", x: r.loss_step, y: r.loss },
                       { type: "scatter", mode: "lines+markers", name: "training accuracy", x: r.accuracy_step, y: r.accuracy, yaxis: "y2" }],
     layout(`training (${r.status})`, { margin: { l: 55, r: 60, t: 70, b: 45 }, xaxis: { title: { text: "step" } }, yaxis: { title: { text: "BCE" } },
                                         yaxis2: { title: { text: "accuracy" }, overlaying: "y", side: "right", range: [0, 1] } }), CONFIG);
   const ratio = r.first_norms[0] && r.first_norms[n - 1] ? r.first_norms[0] / r.first_norms[n - 1] : null;
-  $("#explain").textContent = ratio ? `at the first step the first layer's gradient norm is ${fmt(ratio)} × the output layer's` : "";
+  const zero = r.layers.filter((_, i) => r.first_norms[i] === 0);
+  $("#explain").textContent = ratio ? `at the first step the first layer's gradient norm is ${fmt(ratio)} × the output layer's`
+    : zero.length ? `at the first step the gradient of ${zero.join(", ")} is exactly 0: no signal reaches ${zero.length > 1 ? "those layers" : "that layer"} (with ${r.state.init} init, every unit of a layer computes the same thing)`
+    : "";
+  if (r.status !== "ok" && r.status_at !== null && r.status_at !== undefined) $("#explain").textContent += ` · ${r.status} at step ${r.status_at}`;
 }
 
 // 6 · tune
