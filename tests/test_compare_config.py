@@ -27,6 +27,7 @@ def toml(value: Any) -> str:
 
 #: A valid value of every key (as the command line writes it, and as TOML / JSON do).
 VALID = {
+    "plugin": (["json"], ["json"]),  # an importable module (a file's path is kept absolute)
     "task": ("line", "line"),
     "csv": ("data.csv", "data.csv"),
     "column": ("y", "y"),

@@ -639,7 +639,7 @@ def landscape_command(
 
 
 @app.command("tune", cls=_Command)
-@_with_settings(Config, keys=DATA_KEYS)
+@_with_settings(Config, keys=(*DATA_KEYS, "plugin"))
 def tune_command(
     task: Optional[str] = typer.Argument(None, metavar="TASK", show_default=False,
                                          help="A task (descend list tasks), a landscape, or a formula in x, y."),
@@ -698,6 +698,7 @@ def tune_command(
       descend tune digits --space "lr=1e-4..1e-1:log, batch_size=16|32|64" --epochs 5 --metric accuracy
       descend tune digits --storage postgresql://user:pw@host:5432/db --study digits   (each worker)
       descend tune --csv sales.csv --column price --sep ';' --drop id --dropna
+      descend tune digits -o adam -o lion --plugin lion.py   (an optimizer of one's own, registered by the file)
     """
     from .tune.command import main as tune_main
 

@@ -321,6 +321,52 @@ def _parse_sep(value: Any, name: str) -> str:
     return {"tab": "\t", "\\t": "\t", "space": " "}.get(value.strip().lower(), value)
 
 
+#: The plugins this process imported: their absolute path (or module name) → the module.
+_PLUGINS: dict[str, Any] = {}
+
+
+def load_plugin(given: str, name: str = "--plugin") -> str:
+    """Import a plugin once per process: a Python file (``lion.py``, ``path/to/lion.py``) or an importable module
+    (``mypkg.optimizers``), which registers what it adds (``descend.optim.register``). Returns what a written
+    configuration keeps: the file's absolute path, or the module's name. A missing file, or an error raised
+    while importing it, is a ValueError naming ``name``."""
+    import importlib
+    import importlib.util
+    import os
+
+    text = schema.text(given, name).strip()
+    is_file = text.endswith(".py") or os.sep in text or "/" in text
+    key = os.path.abspath(os.path.expanduser(text)) if is_file else text
+    if key in _PLUGINS:
+        return key
+    if is_file and not os.path.isfile(key):
+        raise ValueError(f"{name} {text!r}: no such file ({key})")
+    try:
+        if is_file:  # as Python runs a script: its folder first on the path, so that it imports its neighbours
+            import sys
+
+            folder = os.path.dirname(key)
+            if folder not in sys.path:
+                sys.path.insert(0, folder)
+            spec = importlib.util.spec_from_file_location(f"descend_plugin_{len(_PLUGINS)}", key)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(text)
+    except Exception as e:  # noqa: BLE001 - the plugin's own error, on one line
+        raise ValueError(f"{name} {text!r} failed while it was imported: {type(e).__name__}: "
+                         f"{str(e).splitlines()[0] if str(e) else ''}") from None
+    _PLUGINS[key] = module
+    return key
+
+
+def _parse_plugins(value: Any, name: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ValueError(f"{name} {value!r}: give a Python file, e.g. lion.py")
+    return tuple(load_plugin(item, name) for item in items)
+
+
 def _parse_decimal(value: Any, name: str) -> str:
     if not isinstance(value, str) or len(value.strip()) != 1 or value.strip().isalnum():
         raise ValueError(f"{name} {value!r}: give the decimal mark, one character such as ',' or '.'")
@@ -397,6 +443,11 @@ class Config(schema.Schema):
 
     _noun = "key"
 
+    # first: a plugin may register the optimizers (and tasks) that the settings below name
+    plugin: tuple[str, ...] | None = schema.setting(
+        None, repeat=True, metavar="FILE.py", parse=_parse_plugins, dump=list,
+        help="A Python file (or module) to import first, repeatable: it registers optimizers of its own "
+             "(descend.optim.register) that -o can then name.")
     task: Any = schema.setting(
         None, argument=True, metavar="TASK", parse=_parse_task, written=lambda v, c: c.csv is None,
         dump=lambda v: v if isinstance(v, str) else v.name,

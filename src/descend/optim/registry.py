@@ -385,8 +385,8 @@ def register(info: OptimizerInfo, *, replace: bool = False) -> OptimizerInfo:
     ``descend.optim._base.per_run``). It is tried once on two runs of a small parameter before it is added, so
     that a rule that cannot work is refused here, with its own error. A name of descend's own is refused;
     another registered one is replaced only with ``replace=True``. Returns ``info``; :func:`unregister` takes
-    it out. The registry lives in the process: register in each process that trains (a ``descend`` command
-    line does not see it).
+    it out. The registry lives in the process: register in each process that trains (on the command line,
+    ``--plugin FILE.py`` imports a file that registers it).
     """
     import re
 
@@ -432,7 +432,8 @@ def get(name: str) -> OptimizerInfo:
     key = name.lower().replace("_", "-")
     if key not in OPTIMIZERS:
         raise ValueError(
-            f"unknown optimizer {name!r}{close_matches(key, OPTIMIZERS)} (available: {', '.join(OPTIMIZERS)})"
+            f"unknown optimizer {name!r}{close_matches(key, OPTIMIZERS)} (available: {', '.join(OPTIMIZERS)}; one of "
+            "your own: descend.optim.register, or --plugin FILE.py on the command line)"
         )
     return OPTIMIZERS[key]
 

@@ -51,6 +51,14 @@ def _task(task: str | None, csv: str | None, column: str | None, data: Mapping[s
     return data_task(task, csv=csv, column=column, **data)
 
 
+def _plugins(given: Any) -> tuple[str, ...]:
+    """``--plugin`` files (or modules), imported once each as ``descend compare`` imports them."""
+    from ..compare_config import load_plugin
+
+    items = [given] if isinstance(given, str) else list(given or [])
+    return tuple(load_plugin(item, "--plugin") for item in items)
+
+
 def _number(text: Any, flag: str, kind: type) -> Any:
     if text is None or isinstance(text, kind) and not isinstance(text, bool):
         return text
@@ -215,6 +223,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
 
     try:
         data = {k: v for k, v in (data or {}).items() if v is not None}
+        plugins = _plugins(data.pop("plugin", None))  # first: they may register the optimizers -o names
         built = _task(task, csv, column, data)
         trials = _number(trials, "--trials", int) if trials is not None else api.DEFAULT_TRIALS
         cohort = _number(cohort, "--cohort", int)
@@ -251,7 +260,8 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     from ..compare_config import Config
 
     flags = Config.flags()
-    given = {"--csv": csv, "--column": column, **{flags[k]: v for k, v in data.items()},
+    given = {"--plugin": list(plugins) or None, "--csv": csv, "--column": column,
+             **{flags[k]: v for k, v in data.items()},
              "--space": list(space or []) or None, "--trials": plan.trials,
              "--cohort": plan.cohort, "--sampler": plan.sampler, "--pruner": plan.pruner, "--steps": steps,
              "--epochs": epochs, "--batch-size": batch_size, "--metric": plan.target.metric, "--seed": plan.seed,

@@ -1,0 +1,96 @@
+"""``--plugin FILE.py``: an optimizer of one's own, registered by a Python file, named by -o in descend compare and
+descend tune, kept in config.toml (its absolute path) so that the report rebuilds; a plugin that cannot be
+imported is one line naming the flag."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from descend import compare_config, optim
+from descend.cli import app
+
+runner = CliRunner()
+
+SIGNUM = '''
+import torch
+from typing import NamedTuple
+import descend
+from descend.optim import Hyperparameter, Interval, OptimizerInfo
+from descend.optim._base import new_step, per_run
+
+
+class State(NamedTuple):
+    step: torch.Tensor
+
+
+def init(params):
+    return State(new_step(params))
+
+
+def update(grads, state, params, *, lr=0.01):
+    """signSGD: w <- w - lr * sign(g)."""
+    return tuple(w - per_run(lr, w) * torch.sign(g) for w, g in zip(params, grads)), State(state.step + 1)
+
+
+descend.optim.register(OptimizerInfo("signum-test", "signSGD", init, update,
+                                     (Hyperparameter("lr", 0.01, Interval(0.0), "α", "learning rate"),), ()))
+'''
+
+
+@pytest.fixture
+def plugin(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "rule.py").write_text(SIGNUM)
+    (folder / "signum_plugin.py").write_text("import rule  # a neighbour, imported as a script would\n")
+    yield folder / "signum_plugin.py"
+    forget()
+
+
+def forget() -> None:
+    """What a new process would not hold: the registered optimizer, the imported plugin and its neighbour."""
+    for name in optim.available(own=False):
+        optim.unregister(name)
+    compare_config._PLUGINS.clear()
+    sys.modules.pop("rule", None)
+
+
+def test_compare_names_a_plugins_optimizer_and_the_report_rebuilds_from_anywhere(plugin, tmp_path, monkeypatch):
+    out = tmp_path / "r"
+    monkeypatch.chdir(plugin.parent)
+    result = runner.invoke(app, ["compare", "rosenbrock", "-o", "adam", "-o", "signum-test", "--plugin",
+                                 plugin.name, "--lr", "0.01", "--steps", "20", "--seeds", "1", "--quiet",
+                                 "--no-animation", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f'plugin = [\n    "{plugin}",\n]' in (out / "config.toml").read_text()
+    monkeypatch.chdir(tmp_path)
+    forget()  # as in a new process: the plugin is imported again, from config.toml
+    again = runner.invoke(app, ["report", str(out), "--out", str(tmp_path / "r2")])
+    assert again.exit_code == 0, again.output
+    assert "signum-test" in optim.OPTIMIZERS
+
+
+def test_tune_names_a_plugins_optimizer_and_resumes_with_it(plugin, tmp_path):
+    result = runner.invoke(app, ["tune", "rosenbrock", "-o", "signum-test", "--plugin", str(plugin), "--trials", "4",
+                                 "--cohort", "4", "--steps", "20", "--seeds", "1", "--quiet", "--out",
+                                 str(tmp_path / "t")], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert f"-o signum-test --plugin {plugin} " in result.stdout
+
+
+def test_a_plugin_that_cannot_be_imported_is_one_line_naming_the_flag(tmp_path):
+    (tmp_path / "broken.py").write_text("raise RuntimeError('half written')\n")
+    for args, message in [
+        (["--plugin", str(tmp_path / "none.py")], f"--plugin '{tmp_path / 'none.py'}': no such file"),
+        (["--plugin", str(tmp_path / "broken.py")], "failed while it was imported: RuntimeError: half written"),
+        ([], "unknown optimizer 'signum-test' (available: gd, "),
+    ]:
+        result = runner.invoke(app, ["compare", "rosenbrock", "-o", "signum-test", *args, "--out",
+                                     str(tmp_path / "never")])
+        assert result.exit_code == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "never").exists()
+    result = runner.invoke(app, ["compare", "rosenbrock", "-o", "signum-test", "--out", str(tmp_path / "never")])
+    assert "--plugin FILE.py on the command line" in result.stderr
