@@ -93,8 +93,10 @@ function showErrors(errors) {
 
 // ---------------------------------------------------------------------------------------------- state & server
 
+let REFUSED = false;  // the last request's state was refused (HTTP 422)
 async function request(body) {
   const seq = ++SEQ;
+  REFUSED = false;
   $("#status").textContent = "computing…";
   const started = performance.now();
   let response;
@@ -102,7 +104,7 @@ async function request(body) {
   else response = await fetch(`/api/${WIDGET}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   const data = await response.json();
   if (seq !== SEQ) return null;  // a later request answers instead
-  if (response.status === 422) { showErrors(data.errors); $("#status").textContent = "not computed: see the message"; return null; }
+  if (response.status === 422) { REFUSED = true; showErrors(data.errors); $("#status").textContent = "not computed: see the message"; return null; }
   if (!response.ok) { showErrors([{ field: "", message: data.detail || response.statusText }]); return null; }
   clearErrors();
   const ms = performance.now() - started;
@@ -122,6 +124,13 @@ function recompute(delay = 0) {
   PENDING = setTimeout(async () => {
     const data = await request(STATE);
     if (data) accept(data);
+    else if (REFUSED && RESULT) {  // a refused list (a 7th optimizer, none left): back to the rows on the page
+      for (const name of ["optimizers", "batch_sizes"]) {
+        if (RESULT.state[name] === undefined) continue;
+        STATE = { ...STATE, [name]: RESULT.state[name] };
+        if (SYNC[name]) SYNC[name](RESULT.state[name]);
+      }
+    }
   }, delay);
 }
 function set(field, value, delay = 0) {
