@@ -575,6 +575,11 @@ def test_numbers_in_disguise_are_refused_with_what_reads_them():
     commas = pd.DataFrame({"x": ["0,5", "1,25", "2,0"] * 4, "y": np.arange(12.0)})
     with pytest.raises(DataError, match=r"column 'x' holds numbers written with a decimal comma"):  # a feature
         from_frame(commas, "y")
+    thousands = pd.DataFrame({"x": ["12,500", "1,250", "980,000"] * 4, "y": np.arange(12.0)})  # which comma?
+    with pytest.raises(DataError, match=r"column 'x' holds numbers written with a comma \('12,500' at row 0\), .* "
+                                        r"if the comma separates thousands \(12,500 = 12500\), take it out of the "
+                                        r"file; if it is the decimal mark, read the file with decimal=','$"):
+        from_frame(thousands, "y")
 
     rows = [f"{v:.1f},{w:.2f},{'ab'[i % 2]}" for i, (v, w) in enumerate(g.normal(size=(40, 2)))]
     rows[3] = "n/a ," + rows[3].split(",", 1)[1]
