@@ -85,8 +85,9 @@ def test_training_keeps_freed_blocks_in_the_heap_so_their_pages_are_not_faulted_
     handed_back = _run(DESCEND_MALLOC="system")
     assert kept["before"] is None and kept["after"] == "set" and kept["large"] is None  # no block over 32 MB
     assert handed_back["after"] == "not set: DESCEND_MALLOC=system"
-    # measured on one thread: 2,800-6,200 against 18,700-31,000, quiet or beside two spinning processes
-    assert kept["faults"] < handed_back["faults"] / 2, (kept, handed_back)
+    # measured on one thread: 2,800-6,200 against 18,700-31,000, quiet or beside two spinning processes; a full CI
+    # run once counted 5,903 against 11,670 (glibc's own thresholds move as blocks are freed, and so does its count)
+    assert kept["faults"] < handed_back["faults"] / 1.5, (kept, handed_back)
 
 
 def test_a_cohort_of_blocks_over_32_mb_keeps_them_in_the_heap_too():
