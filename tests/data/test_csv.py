@@ -580,6 +580,9 @@ def test_numbers_in_disguise_are_refused_with_what_reads_them():
                                         r"if the comma separates thousands \(12,500 = 12500\), take it out of the "
                                         r"file; if it is the decimal mark, read the file with decimal=','$"):
         from_frame(thousands, "y")
+    decimals = pd.DataFrame({"x": ["0,125", "1,250", "-0,500"] * 4, "y": np.arange(12.0)})  # 0,125: a decimal comma
+    with pytest.raises(DataError, match=r"column 'x' holds numbers written with a decimal comma"):
+        from_frame(decimals, "y")
 
     rows = [f"{v:.1f},{w:.2f},{'ab'[i % 2]}" for i, (v, w) in enumerate(g.normal(size=(40, 2)))]
     rows[3] = "n/a ," + rows[3].split(",", 1)[1]

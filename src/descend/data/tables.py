@@ -235,7 +235,7 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
     listed = values.tolist()
     if all(comma_number(listed[i]) for i in bad):
         i = int(bad[0])
-        if all(re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+", listed[j].strip()) for j in bad):  # 12,500: which comma?
+        if all(re.fullmatch(r"[-+]?[1-9]\d{0,2}(,\d{3})+", listed[j].strip()) for j in bad):  # 12,500: which comma?
             raise DataError(_literal(f"column {c!r} holds numbers written with a comma ({listed[i]!r} at {rows(i)}), "
                                      "which would be read as text: if the comma separates thousands (12,500 = "
                                      "12500), take it out of the file; if it is the decimal mark, read the file "
