@@ -1880,7 +1880,7 @@ class Runs:
             if compiled:
                 row["compile_seconds"] = res.compile_seconds / len(res.cohort.runs)
             rows.append(row)
-        trained = {run.index for run, _, _ in self._located()}
+        trained = {row["run"] for row in rows}
         for run in self.runs:  # a stop before its group: in the table, with no step taken and no metric
             if run.index not in trained:
                 row = {"run": run.index, "optimizer": run.optimizer, "batch_size": _label(run.batch_size),

@@ -540,27 +540,21 @@ def _every(size: Any) -> int:
     return 32 if size == 1 else 2 if isinstance(size, int) and size <= 32 else 1
 
 
-def _thinned(size: Any, epoch: Any) -> tuple[Any, int, str]:
-    """The updates of a batch-size curve that are plotted (their 0-based numbers), the thinning of its smaller
-    batches, and the legend's words for it: a hybrid is thinned as its batch size is in each epoch."""
-    import numpy as np
-
+def _thinned(size: Any, epoch: Any) -> tuple[Any, str]:
+    """The updates of a batch-size curve that are plotted (their 0-based numbers) and the legend's words for the
+    thinning: a hybrid is thinned as its batch size is in each epoch."""
     number = np.arange(len(epoch))
     if not callable(size):
         every = _every(size)
-        return number[number % every == 0], every, f"every {ordinal(every)} update" if every > 1 else ""
+        return number[number % every == 0], f"every {ordinal(every)} update" if every > 1 else ""
     sizes = [size(int(e)) for e in np.floor(np.asarray(epoch, dtype=np.float64))]
-    keep, seen, small = [], {}, {}
+    keep, seen = [], {}
     for i, b in enumerate(sizes):
-        k = seen.get(b, 0)
-        seen[b] = k + 1
-        if k % _every(b) == 0:
+        seen[b] = seen.get(b, 0) + 1
+        if (seen[b] - 1) % _every(b) == 0:
             keep.append(i)
-        if _every(b) > 1:
-            small[b] = _every(b)
-    every = max(small.values(), default=1)
-    words = "; ".join(f"every {ordinal(n)} update of batch {b}" for b, n in small.items())
-    return np.asarray(keep, dtype=np.int64), every, words
+    words = "; ".join(f"every {ordinal(_every(b))} update of batch {b}" for b in seen if _every(b) > 1)
+    return np.asarray(keep, dtype=np.int64), words
 
 
 def _ellipse_batches(state: EllipseState) -> dict[str, Any]:
@@ -581,11 +575,11 @@ def _ellipse_batches(state: EllipseState) -> dict[str, Any]:
     out = []
     for i, b in enumerate(sizes):
         _, batch_epoch, batch_loss = runs.curve(i, "loss", "batch")
-        kept, every, thinning = _thinned(b, batch_epoch)
+        kept, thinning = _thinned(b, batch_epoch)
         _, train_epoch, train_loss = runs.curve(i, "loss", "train")
         status, at = _status(runs.summary, i)
         label = batch_label(b)
-        out.append({"label": label, "colour": colours.get(label, "#9467bd"), "every": every, "thinning": thinning,
+        out.append({"label": label, "colour": colours.get(label, "#9467bd"), "thinning": thinning,
                     "updates": len(batch_loss), "update": kept.tolist(), "epoch": _list(batch_epoch[kept]),
                     "loss": _list(batch_loss[kept]), "train_epoch": _list(train_epoch),
                     "train_loss": _list(train_loss),

@@ -229,6 +229,8 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
             raise ValueError(f"{name} must be a pandas DataFrame, not {type(value).__name__}")
     if not isinstance(winners, Mapping):
         raise ValueError(f"winners must be a dict (metric column -> labels), not {type(winners).__name__}")
+    if budget is not None and not isinstance(budget, str):
+        raise ValueError(f"budget must be a str or None, not {type(budget).__name__}")
     summary = _check_summary(summary)
     if curves.empty and not len(curves.columns):
         curves = curves.reindex(columns=list(_CURVES_COLUMNS))
@@ -285,11 +287,9 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
     charts = [(heading, caption, div_id, None, figure) if isinstance(figure, str) else
               (heading, caption, div_id, _chart(figure, div_id, height), None)
               for heading, caption, div_id, height, figure in figures]
-    if budget is not None and not isinstance(budget, str):
-        raise ValueError(f"budget must be a str or None, not {type(budget).__name__}")
     return Prepared(title=title, intro=intro, mode=mode, version=version, summary=summary, curves=curves,
-                    budget=budget,
-                    charts=charts, tables=[_table_section(table, winners, colours, table_notes), _runs_details(summary)],
+                    budget=budget, charts=charts,
+                    tables=[_table_section(table, winners, colours, table_notes), _runs_details(summary)],
                     configuration=_config_section(config_text, version))
 
 
@@ -427,7 +427,8 @@ def _max(column: Any) -> float | None:
     return None if values.empty else float(values.max())
 
 
-def _table_section(table: Any, winners: dict[str, list[str]], colours: dict[str, str], table_notes: list[str]) -> str:
+def _table_section(table: Any, winners: dict[str, list[str]], colours: dict[str, str],
+                   table_notes: list[str]) -> str:
     """The summary table: one row per optimizer with the columns a reader compares first; the secondary
     columns (:data:`SECONDARY_COLUMNS`) in a second table under "More columns", collapsed, so that the table
     fits a 1,280 px window."""

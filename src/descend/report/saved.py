@@ -335,8 +335,10 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
         raise ValueError(f"{what}: its task cannot be rebuilt from config.toml: {e}") from None
     known = {f.name for f in dataclasses.fields(compare.Comparison)}
     kwargs = {k: v for k, v in record.get("fields", {}).items() if k in known}
-    if isinstance(kwargs.get("winners"), dict):  # an earlier release saved one label per metric
-        kwargs["winners"] = {k: [v] if isinstance(v, str) else list(v) for k, v in kwargs["winners"].items()}
+    if isinstance(kwargs.get("winners"), dict):  # as the page reads them: an earlier release saved one label each
+        from .html import _check_winners
+
+        kwargs["winners"] = _check_winners(kwargs["winners"], table)
     if "selection" in record and "selection" in known:
         from ..selection import Selection
 
