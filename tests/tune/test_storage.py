@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import optuna
+import pandas as pd
 import pytest
 import torch
 from optuna.trial import TrialState
@@ -46,6 +47,38 @@ def test_re_running_resumes_the_study_keeping_every_finished_trial(tmp_path, kin
     assert {t.number: (t.params, t.value, t.datetime_complete) for t in trials[:8]} == before
     done = descend.tune("line", trials=12, cohort=4, storage=target, **SEARCH)
     assert done.outcomes["adam"].told == 0 and len(done.trials) == 12
+
+
+@pytest.mark.parametrize("kind", ["journal", "sqlite"])
+def test_a_finished_search_run_again_reads_its_re_runs_from_the_study(tmp_path, kind, monkeypatch):
+    """The final re-runs are kept in the study: the same command again trains nothing, and gives the same numbers;
+    a larger budget whose best configuration is another re-runs that one."""
+    from descend import engine
+
+    target = str(tmp_path / "study.journal") if kind == "journal" else f"sqlite:///{tmp_path / 'study.db'}"
+    search = {**SEARCH, "optimizer": ["gd", "adam"], "space": None, "seeds": 2}
+    first = descend.tune("line", trials=4, cohort=4, storage=target, **search)
+    assert first.final is not None and len(first.final_summary) == 4
+    pd.testing.assert_frame_equal(first.final_summary, first.final.summary)
+    trained = []
+    train = engine.train
+    monkeypatch.setattr(engine, "train", lambda problem, specs, **kw: trained.append(specs) or train(problem, specs,
+                                                                                                      **kw))
+    again = descend.tune("line", trials=4, cohort=4, storage=target, **search)
+    assert trained == [] and again.final is None
+    assert "the re-runs of gd, adam were read from the study" in " ".join(again.notes)
+    pd.testing.assert_frame_equal(again.final_summary, first.final_summary, check_dtype=False, check_exact=True)
+    pd.testing.assert_frame_equal(again.table, first.table, check_exact=True)
+    # another budget: gd's best may stay (its re-runs read), adam's is trained again if its best moved
+    more = descend.tune("line", trials=8, cohort=4, storage=target, **search)
+    stayed = [name for name in ("gd", "adam") if more.best[name]["trial"] == first.best[name]["trial"]]
+    read = [note for note in more.notes if "were read from the study" in note]
+    assert read == ([f"the re-runs of {', '.join(stayed)} were read from the study: trained before with the same "
+                     "configuration, seeds and budget"] if stayed else [])
+    assert more.final is not None and set(more.final.summary["optimizer"]) == {"gd", "adam"} - set(stayed)
+    for name in ("gd", "adam"):
+        rows = more.final_summary[more.final_summary["optimizer"] == name]
+        assert list(rows["lr"].unique()) == [more.best[name]["config"]["lr"]] and len(rows) == 2
 
 
 def test_a_resumed_study_does_not_compute_the_first_cohort_again(tmp_path, monkeypatch):

@@ -509,28 +509,101 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
                              "command again to resume; no final re-runs")
             elif timed_out:
                 notes.append(f"stopped by the timeout after {p.timeout:g} s; run again to resume")
+            summary = None
             if best and p.seeds and not interrupted:
-                specs = []
+                specs = {}
                 for name, b in best.items():
                     config = dict(b["config"])
                     batch = config.pop(BATCH_SIZE, p.batch_size)
-                    specs += [RunSpec(name, config, batch, s, None, dict(p.schedules), p.clip_norm, p.clip_value)
-                              for s in range(p.seeds)]
-                final = engine.train(p.problem, specs, steps=p.budget.steps, epochs=p.budget.epochs,
-                                     eval_every=p.eval_every, stop=event, record_grad_norms=False,
-                                     **({"dtype": dtype} if dtype is not None else {}), compile=compile)
-                if final.interrupted:
-                    interrupted = True
-                    notes.append("interrupted during the final re-runs: they are left out")
-                    final = None
+                    specs[name] = [RunSpec(name, config, batch, s, None, dict(p.schedules), p.clip_norm, p.clip_value)
+                                   for s in range(p.seeds)]
+                homes = _homes(studies, p.spaces)
+                keys = {name: _final_key(runs, p, dtype) for name, runs in specs.items()}
+                kept = {name: rows for name in specs
+                        if (rows := _kept_final(homes.get(name), name, keys[name])) is not None}
+                if kept:
+                    notes.append("the re-runs of " + ", ".join(kept) + " were read from the study: trained before with "
+                                 "the same configuration, seeds and budget")
+                todo = [spec for name in specs if name not in kept for spec in specs[name]]
+                if todo:
+                    final = engine.train(p.problem, todo, steps=p.budget.steps, epochs=p.budget.epochs,
+                                         eval_every=p.eval_every, stop=event, record_grad_norms=False,
+                                         **({"dtype": dtype} if dtype is not None else {}), compile=compile)
+                    if final.interrupted:
+                        interrupted = True
+                        notes.append("interrupted during the final re-runs: they are left out")
+                        final = None
+                    else:
+                        trained = final.summary
+                        for name in specs:
+                            if name not in kept:
+                                kept[name] = trained[trained["optimizer"] == name]
+                                _keep_final(homes.get(name), name, keys[name], kept[name])
+                if not interrupted:
+                    import pandas as pd
+
+                    summary = pd.concat([kept[name] for name in specs], ignore_index=True)
+                    summary.index.name = "run"
     finally:
         if watcher is not None:
             watcher.set()
     storage_text = p.storage if p.storage == ":memory:" else storage_module.mask(p.storage)
     return TuneResult(studies=studies, spaces=dict(p.spaces), best=best, trials=trials_frame(studies), final=final,
-                      table=final_table(best, final, p.target), target=p.target, storage=storage_text,
+                      final_summary=summary, table=final_table(best, summary, p.target), target=p.target,
+                      storage=storage_text,
                       names={name: p.study_name(name) for name, _ in p.optimizers}, interrupted=interrupted,
                       timed_out=timed_out, seconds=time.perf_counter() - started, outcomes=outcomes, notes=notes)
+
+
+#: A study's user attribute holding the final re-runs of its best configurations: optimizer → ``key`` (what was
+#: re-run: :func:`_final_key`) and ``summary`` (their rows of the summary, as CSV: floats read back exactly).
+FINAL = "descend:final"
+
+
+def _homes(studies: Mapping[str, Any], spaces: Mapping[str, Space | ChoiceSpace]) -> dict[str, Any]:
+    """Optimizer → the study its trials are in (a choice of optimizers shares one)."""
+    homes = {}
+    for label, study in studies.items():
+        space = spaces[label]
+        for name in (space.optimizers if isinstance(space, ChoiceSpace) else [label]):
+            homes[name] = study
+    return homes
+
+
+def _final_key(specs: Sequence[Any], p: Plan, dtype: Any) -> str | None:
+    """Everything the re-runs' numbers depend on, as text (None with schedules: functions, not data)."""
+    if p.schedules:
+        return None
+    runs = [(s.optimizer, sorted(s.hyper.items()), s.batch_size, s.seed, s.clip_norm, s.clip_value) for s in specs]
+    return repr((runs, p.budget.text(), p.eval_every, str(dtype), task_identity(p.task), _version(__name__)))
+
+
+def _kept_final(study: Any, name: str, key: str | None) -> Any:
+    """The summary rows of ``name``'s re-runs kept in ``study`` for ``key``, or None."""
+    import io
+
+    import pandas as pd
+
+    if study is None or key is None:
+        return None
+    kept = study.user_attrs.get(FINAL, {})
+    entry = kept.get(name) if isinstance(kept, dict) else None
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return None
+    try:
+        return pd.read_csv(io.StringIO(entry["summary"]), index_col=0)
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def _keep_final(study: Any, name: str, key: str | None, rows: Any) -> None:
+    """Keep ``name``'s re-runs in ``study``, so that running the search again does not train them again."""
+    if study is None or key is None:
+        return
+    kept = study.user_attrs.get(FINAL, {})
+    kept = dict(kept) if isinstance(kept, dict) else {}
+    kept[name] = {"key": key, "summary": rows.to_csv()}
+    study.set_user_attr(FINAL, kept)
 
 
 def best_of(studies: Mapping[str, Any], spaces: Mapping[str, Space | ChoiceSpace],

@@ -581,7 +581,7 @@ def _best_section(result: Any, stats: Any, colours: Mapping[str, str], optimizer
         rows.append("<tr>" + "".join(cells) + "</tr>")
     wide = " class=\"config\""
     header = "".join(f"<th scope=\"col\"{wide if h == 'configuration' else ''}>{_esc(h)}</th>" for h in head)
-    if result.final is not None:
+    if result.final_summary is not None:
         seeds = int(stats["seeds"].max()) if len(stats) else 0
         caption = (f"Each optimizer's best trial on {_objective(result)} and its configuration, re-run over the "
                    f"whole budget with {seeds} seed{'s' * (seeds != 1)} (0..{seeds - 1}) and measured on test "

@@ -23,9 +23,12 @@ class TuneResult:
       and the fixed ones, and the batch size), ``seed``;
     - ``trials``: a DataFrame, one row per trial of every study (``optimizer``, ``number``, ``state``,
       ``value``, each parameter, ``seed``, ``status``, ``seconds``);
-    - ``final``: the :class:`descend.Runs` of every best configuration re-run with ``seeds`` seeds over the
-      whole budget (None when the search was interrupted, or ``seeds=0``); ``table``: one row per
-      optimizer, its best value and the medians of the re-runs on test data;
+    - ``final_summary``: the summary (one row per run, as :attr:`descend.Runs.summary`) of every best
+      configuration re-run with ``seeds`` seeds over the whole budget (None when the search was interrupted, or
+      ``seeds=0``); the re-runs are kept in the study, and a search run again with the same best
+      configurations reads them rather than training them again; ``final``: the :class:`descend.Runs` of the
+      re-runs trained in this call (None when none was); ``table``: one row per optimizer, its best value and
+      the mean ± sd of the re-runs on test data (:func:`final_table`);
     - ``interrupted`` (Ctrl-C or a stop: what finished is kept in the study), ``timed_out``, ``storage`` (the
       storage URL, password hidden), ``names`` (optimizer → study name), ``notes``.
     """
@@ -44,6 +47,7 @@ class TuneResult:
     seconds: float = 0.0
     outcomes: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    final_summary: Any = None
 
     @property
     def study(self) -> Any:
@@ -95,19 +99,18 @@ def best_trials(studies: Mapping[str, Any], spaces: Mapping[str, Space], batch_s
     return out
 
 
-def final_table(best: Mapping[str, Mapping[str, Any]], final: Any, target: Any) -> Any:
+def final_table(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any) -> Any:
     """One row per optimizer: its best trial's value and configuration (a full batch as ``"full"``) and, over
     its re-runs, ``seeds`` (runs), ``no result`` (runs without one: :func:`descend.outcomes.counts`), the mean
     of the final losses (train, validation, test) and test accuracy over the runs with a result, each with its
     sample standard deviation (``test loss sd``; NaN for one run), and the share of runs that diverged. The
-    terminal, ``table.csv`` and the report all read this table."""
+    terminal, ``table.csv`` and the report all read this table. ``summary``: the re-runs' summary, or None."""
     import numpy as np
     import pandas as pd
 
     from .. import outcomes
 
     rows = {}
-    summary = final.summary if final is not None else None
     for optimizer, b in best.items():
         row: dict[str, Any] = {"trial": b["trial"], f"best {target.split} {target.metric}": b["value"]}
         row.update({k: ("full" if k == BATCH_SIZE and v is None else v) for k, v in b["config"].items()})
@@ -178,7 +181,7 @@ def write(result: TuneResult, out: Path, *, command: str | None = None) -> list[
     if result.table is not None and len(result.table):
         _atomic(out / "table.csv", result.table.to_csv())
         written.append(out / "table.csv")
-    if result.final is not None:
-        _atomic(out / "final_summary.csv", result.final.summary.to_csv())
+    if result.final_summary is not None:
+        _atomic(out / "final_summary.csv", result.final_summary.to_csv())
         written.append(out / "final_summary.csv")
     return written
