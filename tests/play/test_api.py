@@ -66,7 +66,7 @@ def test_every_widget_answers(client, widget, query):
     ("/api/landscape?landscape=sin(x)%2B", "landscape", "formula"),
     ("/api/landscape?optimizers=adam;lr=0&steps=10", "optimizers.0.lr", "0 < lr ≤ 10"),
     ("/api/landscape?grid=1000", "grid", "20 ≤ grid ≤ 150"),
-    ("/api/line?batch_size=100", "batch_size", "1..38"),
+    ("/api/line?batch_size=100", "batch_size", "1..64"),
     ("/api/vanishing?depth=40", "depth", "1 ≤ depth ≤ 12"),
     ("/api/curvature?bogus=1", "bogus", "extra"),
     ("/api/landscape?optimizers=adam;lr&steps=10", "optimizers.0", "'lr' is not key=value"),

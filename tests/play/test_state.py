@@ -72,7 +72,7 @@ def _refused(cls, query):
     (LandscapeState, "start=1", "start", []),
     (LandscapeState, "start=1,inf", "start", ["finite"]),
     (LandscapeState, "nonsense=1", "nonsense", ["extra"]),
-    (LineState, "batch_size=500", "batch_size", ["larger than the training set", "1..38"]),
+    (LineState, "batch_size=500", "batch_size", ["larger than the training set (m = 64)", "1..64"]),
     (LineState, "m=2", "m", ["8 ≤ m ≤ 1024"]),
     (CurvatureState, "lr=abc", "lr", ["number"]),
     (VanishingState, "activation=softmax", "activation", ["sigmoid"]),

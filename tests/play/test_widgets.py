@@ -149,7 +149,7 @@ def test_line_fit_is_descend_fit_on_the_line_task():
     task = descend.tasks.get("line", m=64, slope=2.0, intercept=-1.0, noise=0.5, data_seed=0, start=(1.0, 2.0))
     runs = descend.fit(task=task, optimizer="gd", lr=0.2, batch_size=8, steps=25, compile=False)
     np.testing.assert_array_equal(np.array(result["path"]), runs.paths[0])
-    assert result["path"][0] == [1.0, 2.0] and result["train_size"] == 38
+    assert result["path"][0] == [1.0, 2.0] and result["train_size"] == 64  # m is the training set, as in seed 003
     assert len(result["batch_loss"]) == 25 and result["batch_label"] == "mini-batches of 8"
     # the full-set cost along the path is the task's cost J(w, b)
     w, b = runs.paths[0][-1]

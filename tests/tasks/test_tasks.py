@@ -94,6 +94,33 @@ def test_line_every_optimizer_reaches_least_squares(optimizer):
     assert runs.summary["distance"].iloc[0] < 1e-3
 
 
+@pytest.mark.parametrize("m", [2, 3, 64, 120, 512, 1023])
+def test_line_m_is_the_training_set_size_as_in_seed_003(m):
+    """J = (1/m) Σ over the training set: m counts the training samples; validation and test are drawn besides."""
+    task = tasks.get("line", m=m)
+    train, validation, test = (len(part.x) for part in (task.data.train, task.data.validation, task.data.test))
+    assert train == m and validation == test == max(1, round(0.2 * (train + validation + test)))
+    # the Hessian the task states, (2/m)[[Σx², Σx], [Σx, m]], is that of its cost over the m training samples
+    x = task.data.train.x.double()[:, 0]
+    hessian = 2 / m * torch.tensor([[float((x * x).sum()), float(x.sum())], [float(x.sum()), m]], dtype=torch.float64)
+    lam = float(torch.linalg.eigvalsh(hessian).max())
+    assert f"λ_max = {lam:.4g}" in dict(task.facts)["Hessian"]
+    assert f"m = {m} samples" in task.description
+
+
+def test_line_default_draws_the_200_samples_it_always_drew():
+    import numpy as np
+
+    from descend.tasks import generators
+
+    task = tasks.get("line")
+    drawn = generators.line(200, seed=0).x.reshape(-1)
+    parts = torch.cat([task.data.train.x, task.data.validation.x, task.data.test.x]).reshape(-1).numpy()
+    assert len(task.data.train.x) == 120 and np.array_equal(np.sort(parts), np.sort(np.asarray(drawn, np.float32)))
+    with pytest.raises(ValueError, match="m=1 must be a whole number of training samples, at least 2"):
+        tasks.get("line", m=1)
+
+
 def test_line_least_squares_is_a_critical_point_of_the_task_cost():
     task = tasks.get("line")
     point = task.known.points[0]

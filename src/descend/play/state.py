@@ -17,7 +17,6 @@ True
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
@@ -264,7 +263,7 @@ class LineState(WidgetState):
 
     widget: ClassVar[str] = "line"
 
-    m: int = Field(64, ge=8, le=1024, description="samples generated (60% train, 20% validation, 20% test)")
+    m: int = Field(64, ge=8, le=1024, description="training set size m (validation and test samples besides)")
     noise: float = Field(0.5, ge=0, le=5, description="noise σ on y")
     data_seed: int = Field(0, ge=0, le=10**6, description="seed of the data set")
     slope: float = Field(2.0, ge=-5, le=5, description="true w")
@@ -290,23 +289,10 @@ class LineState(WidgetState):
 
     @model_validator(mode="after")
     def _batch(self) -> LineState:
-        train = _train_size(self.m)
-        if self.batch_size > train:
-            raise ValueError(f"batch_size {self.batch_size} is larger than the training set ({train} of the m = "
-                             f"{self.m} samples); give 1..{train}, or 0 for the whole set")
+        if self.batch_size > self.m:
+            raise ValueError(f"batch_size {self.batch_size} is larger than the training set (m = {self.m}); give "
+                             f"1..{self.m}, or 0 for the whole set")
         return self
-
-
-@functools.lru_cache(maxsize=64)
-def _train_size(m: int) -> int:
-    """How many of m samples the line task trains on (its train / validation / test split)."""
-    import numpy as np
-
-    from ..data import split
-    from ..data.dataset import as_dataset
-
-    ds = as_dataset(np.zeros((m, 1)), np.zeros(m), feature_names=("x",), kind="regression")
-    return len(split(ds, validation=0.2, test=0.2, seed=0).train)
 
 
 class CurvatureState(WidgetState):

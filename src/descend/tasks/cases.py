@@ -39,6 +39,28 @@ def _splits(ds: data_module.Dataset, seed: int, *, standardize: bool = False) ->
     return data_module.split(ds, validation=0.2, test=0.2, seed=seed, standardize=standardize)
 
 
+def line_samples(m: int) -> int:
+    """How many samples the line task draws for a training set of ``m`` (the fewest whose split, a fifth each
+    for validation and test, leaves m to train on).
+
+    >>> line_samples(120), line_samples(64), line_samples(2)
+    (200, 106, 4)
+    """
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2:
+        raise ValueError(f"m={m!r} must be a whole number of training samples, at least 2 (a line has two parameters)")
+    m = int(m)
+    n = max(3, math.floor(m / 0.6) - 2)
+    while _train_of(n) < m:
+        n += 1
+    return n
+
+
+def _train_of(n: int) -> int:
+    """The training samples of n after the task's split (a fifth each for validation and test, at least one)."""
+    held = max(1, int(round(0.2 * n)))
+    return n - 2 * held
+
+
 def _linear_formula(terms: list[tuple[float, str]], intercept: float, *, intercept_first: bool = False) -> str:
     """A linear formula with each sign written once: ``50 + 2.5·floor_area − 0.8·age`` (``intercept_first``),
     ``2x − 1``; zero terms are left out."""
@@ -93,9 +115,11 @@ class _LineFn:
 
 
 @register("line")  # its summary and group: descend.catalog.TASKS
-def line(m: int = 200, slope: float = 2.0, intercept: float = -1.0, noise: float = 0.5, data_seed: int = 0,
+def line(m: int = 120, slope: float = 2.0, intercept: float = -1.0, noise: float = 0.5, data_seed: int = 0,
          start: tuple[float, float] = (-2.0, 3.0), steps: int = 300) -> Task:
-    """Fit a line to ``m`` noisy samples of y = ``slope``·x + ``intercept`` (MSE, full batch by default).
+    """Fit a line to a training set of ``m`` noisy samples of y = ``slope``·x + ``intercept`` (MSE, full batch
+    by default); as in seed 003, ``m`` is the size of the training set. Validation and test samples are drawn
+    besides, a fifth of the whole each (:func:`line_samples`: 200 samples in all for m = 120).
 
     The known answer is the least-squares solution on the training split, computed in closed form — which
     is not the ground-truth line: the noise moves it. The cost J(w, b) = (1/m)Σ(w xᵢ + b − yᵢ)² is a
@@ -105,7 +129,8 @@ def line(m: int = 200, slope: float = 2.0, intercept: float = -1.0, noise: float
     y = 2x − 1 + ε: mean about −1, std about 2.4), and the point of seed 003's widget is to recover w and b
     in the seed's units, which standardising y would rescale.
     """
-    gen = generators.line(m, slope=slope, intercept=intercept, noise=noise, seed=data_seed)
+    total = line_samples(m)
+    gen = generators.line(total, slope=slope, intercept=intercept, noise=noise, seed=data_seed)
     ds = data_module.as_dataset(np.asarray(gen.x, dtype=np.float64).reshape(-1, 1), np.asarray(gen.y, dtype=np.float64),
                                 feature_names=("x",), kind="regression")
     splits = _splits(ds, data_seed)
@@ -121,7 +146,8 @@ def line(m: int = 200, slope: float = 2.0, intercept: float = -1.0, noise: float
     cost = float(((w * x + b - y) ** 2).mean())
     return Task(
         name="line", title="Line fit", summary="ŷ = w·x + b on noisy samples of a line",
-        description=(f"{m} samples of the line y = {_linear_formula([(slope, 'x')], intercept)} with Gaussian noise σ = {noise:g} "
+        description=(f"A training set of m = {m} samples (and {total - m} held out for validation and test) of the "
+                     f"line y = {_linear_formula([(slope, 'x')], intercept)} with Gaussian noise σ = {noise:g} "
                      f"(x uniform in [−2, 2], seed {data_seed}); the model ŷ = w·x + b starts at (w, b) = "
                      f"({start[0]:g}, {start[1]:g}) and minimises the mean squared error. The answer is known in "
                      "closed form (least squares on the training split); the cost is a quadratic bowl."),

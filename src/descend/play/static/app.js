@@ -486,7 +486,7 @@ function renderLine() {
   const data = plotDiv("data");
   const xs = r.data.x, lo = Math.min(...xs), hi = Math.max(...xs);
   Plotly.react(data, [
-    { type: "scatter", mode: "markers", name: `training set (${r.train_size} of m = ${r.state.m})`, x: r.data.x, y: r.data.y, marker: { color: "#777", size: 5 } },
+    { type: "scatter", mode: "markers", name: `training set (m = ${r.train_size})`, x: r.data.x, y: r.data.y, marker: { color: "#777", size: 5 } },
     { type: "scatter", mode: "lines", name: `ground truth y = ${r.truth.w}x ${r.truth.b < 0 ? "−" : "+"} ${Math.abs(r.truth.b)}`, x: [lo, hi], y: [r.truth.w * lo + r.truth.b, r.truth.w * hi + r.truth.b], line: { color: "#1f5fd6", width: 3 } },
     { type: "scatter", mode: "lines", name: "model ŷ = w·x + b", x: [lo, hi], y: [0, 0], line: { color: "#e0201b", width: 3 } },
   ], layout("the data and the fitted line", { xaxis: { title: { text: "x" } }, yaxis: { title: { text: "y" } } }), CONFIG);
