@@ -611,3 +611,24 @@ def test_convention_fills_every_argument_not_given(name, convention):
 def test_unknown_convention_is_refused():
     with pytest.raises(ValueError, match="unknown convention 'jax'"):
         D.Adam([Parameter(torch.zeros(2))], convention="jax")
+
+
+def test_a_compiled_step_takes_torchs_steps_without_a_warning_of_descends_own():
+    """torch.compile(opt.step), as torch's docs compile torch.optim's: the same numbers as torch's eager step, and no
+    warning about descend's code (Dynamo warned of a functools cache it traced through, once per process)."""
+    torch.manual_seed(0)
+    ours, theirs = torch.nn.Linear(4, 1).double(), torch.nn.Linear(4, 1).double()
+    theirs.load_state_dict(ours.state_dict())
+    opts = D.Adam(ours.parameters(), lr=1e-2), torch.optim.Adam(theirs.parameters(), lr=1e-2)
+    x, y = torch.randn(32, 4, dtype=torch.float64), torch.randn(32, 1, dtype=torch.float64)
+    step = torch.compile(opts[0].step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            for model, opt, take in zip((ours, theirs), opts, (step, opts[1].step)):
+                opt.zero_grad()
+                torch.nn.functional.mse_loss(model(x), y).backward()
+                take()
+            for p, q in zip(ours.parameters(), theirs.parameters()):
+                torch.testing.assert_close(p, q, rtol=1e-12, atol=1e-14)
+    assert not [str(w.message) for w in caught if "descend" in str(w.message) or "descend" in w.filename]

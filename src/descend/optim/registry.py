@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +75,11 @@ class OptimizerInfo:
     init_args: tuple[str, ...] = ()
     fixed: Mapping[str, object] = field(default_factory=dict)
     torch_class: str | None = None
+    #: the names ``update`` takes, read once from its signature (a step inside torch.compile reads this set)
+    update_args: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "update_args", frozenset(inspect.signature(self.update).parameters))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -120,8 +124,7 @@ class OptimizerInfo:
 
     def update_kwargs(self, config: Mapping[str, object]) -> dict[str, object]:
         """The part of a ``configure`` result that ``update`` takes (init-only values dropped)."""
-        accepted = _parameters(self.update)
-        return {k: v for k, v in config.items() if k in accepted}
+        return {k: v for k, v in config.items() if k in self.update_args}
 
     def init_state(self, params: Sequence[Tensor], config: Mapping[str, object]) -> Any:
         """``init(params)`` with the options it needs taken from ``config``."""
@@ -132,11 +135,6 @@ class OptimizerInfo:
         config = self.configure(**given)
         state = self.init_state((torch.zeros(()),), config)
         return sum(len(f) for f in state if isinstance(f, tuple))
-
-
-@functools.cache
-def _parameters(fn: Callable[..., Any]) -> frozenset[str]:
-    return frozenset(inspect.signature(fn).parameters)
 
 
 def _all_positive(x: object) -> bool:
