@@ -425,6 +425,9 @@ def compare_command(
         Console().print(_table_of(_compact(comparison.table), comparison.winners, title))
         for note in comparison.table_notes:
             typer.echo(f"note: {note}")
+    for note in comparison.notes if comparison.interrupted else []:  # why the table's cells are empty
+        if note.startswith("interrupted"):
+            typer.echo(f"note: {note}", err=True)
     typer.echo(f"report: {html}")
     if comparison.interrupted:
         raise typer.Exit(130)

@@ -250,6 +250,8 @@ def test_ctrl_c_leaves_a_readable_partial_report(tmp_path):
     stdout, stderr = process.communicate(timeout=300)
     assert process.returncode == 130, (stdout, stderr)
     assert "interrupted" in stderr and "Traceback" not in stderr
+    # the table's cells are empty (a run cut short has no result): the terminal says why
+    assert "cut short before the end of their budget" in stderr and "win nothing" in stderr, stderr
     summary = pd.read_csv(out / "summary.csv", index_col=0)
     assert len(summary) >= 1 and (summary["steps_done"] < 400000).all()
     assert "interrupted" in (out / "report.html").read_text()
