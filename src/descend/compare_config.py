@@ -309,9 +309,19 @@ def _parse_target(value: Any, name: str) -> float:
 
 
 def _parse_columns(value: Any, name: str) -> tuple[str, ...]:
-    items = value.split(",") if isinstance(value, str) else value
+    """Column names: a list (a settings file's), or one text of names separated by commas, read as a CSV line so
+    that a name holding a comma can be given in double quotes (``id,"price, usd"``)."""
+    import csv
+
+    items: Any = value
+    if isinstance(value, str):
+        try:
+            items = next(csv.reader([value], skipinitialspace=True, strict=True), [])
+        except csv.Error:
+            items = None
     if not isinstance(items, (list, tuple)) or not items or not all(isinstance(c, str) and c.strip() for c in items):
-        raise ValueError(f"{name} {value!r}: give column names separated by commas, e.g. id,name")
+        raise ValueError(f"{name} {value!r}: give column names separated by commas, e.g. id,name (a name with a "
+                         "comma in double quotes: id,\"price, usd\")")
     return tuple(c.strip() for c in items)
 
 
@@ -465,10 +475,12 @@ class Config(schema.Schema):
              "say how many as well). Default: decimals are regression, whole numbers and text classes.")
     features: tuple[str, ...] | None = schema.setting(
         None, metavar="COLUMNS", parse=_parse_columns, dump=list, written=lambda v, c: c.csv is not None,
-        help="The CSV columns to predict from, comma-separated (default: every other column).")
+        help="The CSV columns to predict from, comma-separated (a name with a comma in double quotes; default: "
+             "every other column).")
     drop: tuple[str, ...] | None = schema.setting(
         None, metavar="COLUMNS", parse=_parse_columns, dump=list, written=lambda v, c: c.csv is not None,
-        help="CSV columns to leave out, comma-separated, e.g. an ID column.")
+        help="CSV columns to leave out, comma-separated (a name with a comma in double quotes), e.g. an ID "
+             "column.")
     dropna: bool | None = schema.setting(
         None, switch=True, metavar="BOOLEAN", parse=schema.boolean, written=lambda v, c: c.csv is not None and v,
         help="Drop the CSV rows that have a missing value (default: refuse them, counted per column).")
@@ -705,8 +717,9 @@ def _spelling(names: Mapping[str, str]) -> Callable[[str, Any], str]:
             return f"{name} = {value!r}"
         if value is True:
             return name
-        if isinstance(value, (list, tuple)):
-            value = ",".join(str(v) for v in value)
+        if isinstance(value, (list, tuple)):  # as _parse_columns reads it back: a name with a comma quoted
+            value = ",".join('"' + str(v).replace('"', '""') + '"' if "," in str(v) or '"' in str(v) else str(v)
+                             for v in value)
         value = {"\t": "tab", " ": "space"}.get(value, value) if isinstance(value, str) else value
         return f"{name} {shlex.quote(str(value))}"
 

@@ -456,6 +456,22 @@ def test_csv_flags_reach_the_report_and_its_config(tmp_path):
     assert (tmp_path / "again" / "config.toml").read_text().split("\n", 2)[2] == written.split("\n", 2)[2]
 
 
+def test_a_column_whose_name_holds_a_comma_is_given_in_double_quotes(tmp_path):
+    path = tmp_path / "sales.csv"
+    rows = ["size,\"row, id\",\"price, usd\""] + [f"{i % 7 + 1},{i + 1},{2 * (i % 7) + 3.5 + i % 2}"
+                                                  for i in range(40)]
+    path.write_text("\n".join(rows) + "\n")
+    # a column numbering the rows is refused, its fix naming the column as the flag reads it back
+    refused = runner.invoke(app, ["compare", "--csv", str(path), "--column", "price, usd", *SMALL, "--out",
+                                  str(tmp_path / "no")])
+    assert refused.exit_code == 2 and "--drop '\"row, id\"'" in refused.output, refused.output
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "price, usd", "--drop", '"row, id"',
+                                 *SMALL, "-o", "adam", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert 'drop = [\n    "row, id",\n]' in (out / "config.toml").read_text()
+
+
 @pytest.mark.parametrize("args, message", [
     (["line", "--loss", "bce"], "--loss bce is a classification loss; task 'line' is regression: choose one of mse"),
     (["rosenbrock", "--loss", "mse"], "task 'rosenbrock' is a landscape, whose cost is the function itself"),
