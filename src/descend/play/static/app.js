@@ -12,7 +12,7 @@ const WIDGETS = {
   tune: "6 · Tune it",
 };
 const INTROS = {
-  line: "Fit ŷ = w·x + b to m noisy samples of a ground-truth line (blue) with gradient descent on the cost " +
+  line: "Fit ŷ = w·x + b to a training set of m noisy samples of a ground-truth line (blue) with gradient descent on the cost " +
     "J(w, b) = (1/m) Σ (w·xᵢ + b − yᵢ)². Drag the red dot to choose the initialisation; the batch size is the " +
     "whole training set (GD), 1 (SGD) or anything between (mini-batch).",
   curvature: "Gradient descent on the parabola J(w) = c·w²/2: each step follows the tangent (the linear " +
