@@ -55,6 +55,10 @@ def _compare(command):
             i += 1
             continue
         entry = by_flag[word]
+        if entry.setting.switch:
+            data[entry.key] = not word.startswith("--no-")
+            i += 1
+            continue
         if entry.setting.repeat:
             data.setdefault(entry.key, []).append(words[i + 1])
         else:
@@ -212,8 +216,12 @@ def test_ellipse_paths_and_batch_sizes():
     assert labels == ["full", "32", "hybrid(32→512)"]
     # the command of the paths trains them as the widget does, on the whole training set (the task's default batch
     # sizes ran instead: another training)
-    first = result["command"].splitlines()[0]
+    lines = result["command"].splitlines()
+    first = lines[0]
     assert "--batch-size full" in first and first.startswith("descend compare ellipse --optimizer gd --lr 0.1")
+    # each command writes its own folder: pasted together, the second would find the first's report there
+    assert [line.rsplit(" --out ", 1)[1] for line in lines] == ["reports/ellipse", "reports/ellipse-2",
+                                                               "reports/ellipse-batches"]
     assert [b["updates"] for b in result["batches"]] == [1, 16, 16]
 
 

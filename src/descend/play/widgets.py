@@ -149,14 +149,30 @@ def _status(summary: Any, i: int) -> tuple[str, int | None]:
     return str(row["status"]), (None if at is None or (isinstance(at, float) and math.isnan(at)) else int(at))
 
 
-def _commands(groups: Sequence[dict[str, Any]]) -> tuple[str | None, str]:
+def _commands(groups: Sequence[dict[str, Any]], *, compiled: bool = False,
+              out: str | None = None) -> tuple[str | None, str]:
     """One ``descend compare`` command per group of settings (optimizers sharing a learning rate and schedule:
-    a comparison runs each optimizer at each of its learning rates), or None with the reason."""
+    a comparison runs each optimizer at each of its learning rates), or None with the reason. ``compiled``: the
+    widget's numbers came from compiled programs, and so do the command's (``--compile``: compiled and eager
+    steps agree to round-off, which a long path of small batches amplifies). Each command writes its own report
+    folder (``out``, default ``reports/TASK``; ``-2``, ``-3``, ... after it for the next groups), so that the
+    lines can be pasted together."""
+    import re
+    import shlex
+
+    lines = []
     try:
-        return "\n".join(compare_command(g, config_file=f"play{i + 1 if len(groups) > 1 else ''}.toml")
-                         for i, g in enumerate(groups)), ""
+        for i, g in enumerate(groups):
+            settings = {**g, **({"compile": True} if compiled else {})}
+            text = compare_command(settings, config_file=f"play{i + 1 if len(groups) > 1 else ''}.toml")
+            slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(g["task"])).strip("-")[:60] or "task"  # as compare's
+            folder = out or (None if len(groups) == 1 else f"reports/{slug}")
+            if folder is not None:
+                text += " --out " + shlex.quote(folder if i == 0 else f"{folder}-{i + 1}")
+            lines.append(text)
     except ValueError as e:
         return None, f"descend compare cannot say this: {e}"
+    return "\n".join(lines), ""
 
 
 def _grouped(entries: Sequence[OptimizerEntry], base: dict[str, Any]) -> list[dict[str, Any]]:
@@ -228,7 +244,7 @@ def line(state: LineState) -> dict[str, Any]:
     settings = {"task": "line", "optimizer": [state.optimizer], "lr": [state.lr], "steps": state.steps, "seeds": 1,
                 "start": list(state.start), "batch_size": [batch if batch else "full"],
                 "task_options": {k: v for k, v in task.options.items() if k != "start"}}
-    command, note = _commands([settings])
+    command, note = _commands([settings], compiled=compiled)
     return {
         **_common(state),
         "title": "Line fit",
@@ -440,7 +456,7 @@ def landscape(state: LandscapeState) -> dict[str, Any]:
     base = dict(settings or {}, steps=state.steps)
     if settings is not None and batch is not None:
         base["batch_size"] = [batch]
-    command, note = _commands(_grouped(state.optimizers, base)) if settings is not None else (
+    command, note = _commands(_grouped(state.optimizers, base), compiled=compiled) if settings is not None else (
         None, "descend compare has no gradient noise for a typed formula; use the Python below")
     return {
         **_common(state),
@@ -487,10 +503,11 @@ def ellipse(state: EllipseState) -> dict[str, Any]:
     for run in paths["runs"]:
         run["colour"] = colours[run["label"]]
     base = {"task": "ellipse", "steps": state.steps, "start": list(state.start), "batch_size": ["full"]}
-    command, note = _commands(_grouped(state.optimizers, base))
+    command, note = _commands(_grouped(state.optimizers, base), compiled=paths["compiled"])
     sizes = [b if b in ("full", "hybrid") else int(b) for b in state.batch_sizes]
     batch_command, _ = _commands([{"task": "ellipse", "optimizer": [state.batch_optimizer], "lr": [state.batch_lr],
-                                   "epochs": state.epochs, "seeds": 1, "batch_size": [str(s) for s in sizes]}])
+                                   "epochs": state.epochs, "seeds": 1, "batch_size": [str(s) for s in sizes]}],
+                                 compiled=batches["batches_compiled"], out="reports/ellipse-batches")
     specs = [_spec_code(e, state.steps) for e in state.optimizers]
     from ..compare import parse_batch_sizes
 
@@ -623,7 +640,7 @@ def vanishing(state: VanishingState) -> dict[str, Any]:
     first_step = [n[0] if n else None for n in norms]
     settings = {"task": "vanishing", "optimizer": [state.optimizer], "lr": [state.lr], "steps": state.steps,
                 "seeds": 1, "init": state.init, "task_options": options}
-    command, note = _commands([settings])
+    command, note = _commands([settings], compiled=compiled)
     return {
         **_common(state),
         "title": "Vanishing and exploding gradients",
