@@ -504,9 +504,8 @@ def ellipse(state: EllipseState) -> dict[str, Any]:
         run["colour"] = colours[run["label"]]
     base = {"task": "ellipse", "steps": state.steps, "start": list(state.start), "batch_size": ["full"]}
     command, note = _commands(_grouped(state.optimizers, base), compiled=paths["compiled"])
-    sizes = [b if b in ("full", "hybrid") else int(b) for b in state.batch_sizes]
     batch_command, _ = _commands([{"task": "ellipse", "optimizer": [state.batch_optimizer], "lr": [state.batch_lr],
-                                   "epochs": state.epochs, "seeds": 1, "batch_size": [str(s) for s in sizes]}],
+                                   "epochs": state.epochs, "seeds": 1, "batch_size": list(state.batch_sizes)}],
                                  compiled=batches["batches_compiled"], out="reports/ellipse-batches")
     specs = [_spec_code(e, state.steps) for e in state.optimizers]
     from ..compare import parse_batch_sizes
