@@ -321,3 +321,20 @@ def test_the_ellipse_takes_a_hybrid_of_ones_own_and_says_it_in_its_command():
     result = widgets.ellipse(EllipseState(steps=10, epochs=2, grid=20, batch_sizes=("full", "hybrid(16,1,256)")))
     assert [b["label"] for b in result["batches"]] == ["full", "hybrid(16→256)"]
     assert "--batch-size 'full,hybrid(16,1,256)' --epochs 2" in result["command"].splitlines()[-1]
+
+
+def test_tune_names_what_it_minimised_and_counts_the_trials_it_cannot_draw():
+    """Its best value is a validation loss on a few held-out samples, not the cost J the line widget shows."""
+    line = LineState(m=16, batch_size=4, steps=30)
+    result = widgets.tune(TuneState(target="line", query=line.to_query(), trials=6))
+    held = len(descend.tasks.get("line", m=16).data.validation.x)
+    assert result["objective"] == f"validation loss ({held} held-out samples)"
+    missing = sum(1 for t in result["trials"] if t["value"] is None)
+    assert any(f"{missing} of the 6 trials have no value" in n for n in result["notes"]) == bool(missing)
+
+
+def test_the_line_fit_draws_the_cost_around_a_start_typed_far_away():
+    result = widgets.line(LineState(start=(15.0, -15.0), steps=5))
+    (w0, w1), (b0, b1) = result["grid"]["domain"]
+    assert w0 < 15.0 < w1 and b0 < -15.0 < b1
+    assert result["grid"]["w"][0] == w0 and result["grid"]["b"][-1] == b1

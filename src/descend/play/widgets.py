@@ -234,8 +234,12 @@ def line(state: LineState) -> dict[str, Any]:
     if status == "diverged" and at is not None:
         path = path[: at + 1]
     surface = task.surface
-    w, b, j = surface.grid(state.grid)
+    # the task's domain is drawn around its own start; the state's (a typed one may be far) is drawn too
+    domain = _domain(surface.domain, [state.start])
+    axes = [torch.linspace(low, high, state.grid, dtype=torch.float64) for low, high in domain]
+    w, b = torch.meshgrid(*axes, indexing="xy")
     with torch.no_grad():
+        j = surface.cost(w, b)
         cost = surface.cost(torch.as_tensor(path[:, 0]), torch.as_tensor(path[:, 1])).numpy()
     batch_loss = runs.curve(0, "loss", "batch")[2]
     x = task.data.train.x.double()[:, 0].numpy()
@@ -251,7 +255,7 @@ def line(state: LineState) -> dict[str, Any]:
         "train_size": len(x), "data": {"x": _list(x), "y": _list(y)},
         "truth": {"w": state.slope, "b": state.intercept},
         "least_squares": {"w": float(ls["w"]), "b": float(ls["b"]), "cost": task.known.value},
-        "grid": {"w": _list(w[0]), "b": _list(b[:, 0]), "cost": _list(j), "domain": _list(surface.domain)},
+        "grid": {"w": _list(w[0]), "b": _list(b[:, 0]), "cost": _list(j), "domain": _list(domain)},
         "path": _list(path), "cost": _list(cost), "batch_loss": _list(batch_loss[: len(path) - 1]),
         "status": status, "status_at": at, "lr": state.lr, "optimizer": state.optimizer,
         "batch_label": "GD: the whole training set" if batch is None or batch >= len(x) else (
@@ -714,7 +718,15 @@ def tune(state: TuneState) -> dict[str, Any]:
                      "value": None if value is None or not math.isfinite(float(value)) else float(value),
                      "lr": _list([row.get("lr", math.nan)])[0]})
     applied = _applied(target, {b["optimizer"]: b["config"] for b in best})
+    # what the search minimised, in words: a few held-out samples' loss is not the cost J the widget shows
+    objective = f"{result.target.split} {result.target.metric}"
+    held = getattr(getattr(task, "data", None), result.target.split, None)
+    if held is not None and result.target.split != "train":
+        objective += f" ({len(held.x)} held-out samples)"
     notes = list(result.notes)
+    missing = sum(1 for r in rows if r["value"] is None)
+    if missing:
+        notes.append(f"{missing} of the {len(rows)} trials have no value to draw (diverged or stopped)")
     if result.timed_out:
         notes.append(f"stopped starting new trials after {TUNE_SECONDS:g} s: the best of what finished")
     python = "\n".join(["import descend", "", f"task = {code}",
@@ -724,6 +736,7 @@ def tune(state: TuneState) -> dict[str, Any]:
     return {
         **_common(state),
         "title": "Tune it", "target": state.target, "best": best, "trials": rows, "seconds": seconds,
+        "objective": objective,
         "timed_out": bool(result.timed_out), "notes": notes, "applied_query": applied,
         "command": None, "command_note": "descend tune's command line takes the same search: see descend tune --help",
         "python": python,

@@ -67,6 +67,11 @@ function layout(title, extra = {}) {
   return { title: { text: title, font: { size: 14 }, y: 0.98, yanchor: "top" }, margin: { l: 55, r: 15, t: 70, b: 45 },
            legend: { orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom" }, hovermode: "closest", ...extra };
 }
+function yRange(values) {
+  const lo = Math.min(...values), hi = Math.max(...values), pad = 0.08 * (hi - lo || 1);
+  return [lo - pad, hi + pad];
+}
+
 function plotDiv(id, cls = "") {
   let div = document.getElementById(id);
   if (!div) { div = el("div", { id, class: "plot " + cls }); $("#plots").append(div); }
@@ -471,6 +476,7 @@ function renderBatches() {
 // 1 · line fit
 function renderLine() {
   const r = RESULT, g = r.grid;
+  for (const id of ["#s-batch_size", "#f-batch_size"]) { const c = $(id); if (c) c.max = r.state.m; }  // 0..m
   const div = plotDiv("contour");
   const xr = [g.w[0], g.w[g.w.length - 1]], yr = [g.b[0], g.b[g.b.length - 1]];
   Plotly.react(div, [
@@ -489,7 +495,9 @@ function renderLine() {
     { type: "scatter", mode: "markers", name: `training set (m = ${r.train_size})`, x: r.data.x, y: r.data.y, marker: { color: "#777", size: 5 } },
     { type: "scatter", mode: "lines", name: `ground truth y = ${r.truth.w}x ${r.truth.b < 0 ? "−" : "+"} ${Math.abs(r.truth.b)}`, x: [lo, hi], y: [r.truth.w * lo + r.truth.b, r.truth.w * hi + r.truth.b], line: { color: "#1f5fd6", width: 3 } },
     { type: "scatter", mode: "lines", name: "model ŷ = w·x + b", x: [lo, hi], y: [0, 0], line: { color: "#e0201b", width: 3 } },
-  ], layout("the data and the fitted line", { xaxis: { title: { text: "x" } }, yaxis: { title: { text: "y" } } }), CONFIG);
+  ], layout("the data and the fitted line", { xaxis: { title: { text: "x" } },
+    // the data's range (and the truth's), not the model's: a diverging line would flatten the points into one
+    yaxis: { title: { text: "y" }, range: yRange([...r.data.y, r.truth.w * lo + r.truth.b, r.truth.w * hi + r.truth.b]) } }), CONFIG);
   const costs = plotDiv("costs", "wide short");
   const steps = r.cost.map((_, i) => i);
   Plotly.react(costs, [
@@ -605,10 +613,10 @@ function renderTune() {
   for (const t of r.trials) (by[t.optimizer] = by[t.optimizer] || []).push(t);
   Plotly.react(div, Object.entries(by).map(([name, list]) => ({ type: "scatter", mode: "markers", name, x: list.map((t) => t.lr), y: list.map((t) => t.value),
                                                                  text: list.map((t) => `trial ${t.number} (${t.state})`) })),
-    layout("every trial: learning rate against the objective", { xaxis: { title: { text: "lr" }, type: "log" },
-      yaxis: { title: { text: "objective" }, type: r.trials.every((t) => t.value === null || t.value > 0) ? "log" : "linear" } }), CONFIG);
+    layout(`every trial: learning rate against the ${r.objective}`, { xaxis: { title: { text: "lr" }, type: "log" },
+      yaxis: { title: { text: r.objective }, type: r.trials.every((t) => t.value === null || t.value > 0) ? "log" : "linear" } }), CONFIG);
   const rows = r.best.map((b) => `<tr><td>${b.optimizer}</td><td>${fmt(b.value)}</td><td>${Object.entries(b.config).map(([k, v]) => `${k} = ${fmt(v)}`).join(", ")}</td></tr>`).join("");
-  $("#explain").innerHTML = `<table id="best"><tr><th>optimizer</th><th>best objective</th><th>settings</th></tr>${rows}</table>` +
+  $("#explain").innerHTML = `<table id="best"><tr><th>optimizer</th><th>best ${r.objective}</th><th>settings</th></tr>${rows}</table>` +
     `<p>${r.trials.length} trials in ${r.seconds.toFixed(1)} s. ${r.notes.join(" ")}</p>` +
     `<p><a id="apply" href="/${r.target}?${r.applied_query}">Open the ${r.target} widget with these settings →</a></p>`;
 }
