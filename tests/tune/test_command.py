@@ -141,6 +141,22 @@ def test_bad_input_is_one_line_naming_the_option_and_nothing_is_written(tmp_path
     assert not out.exists()
 
 
+@pytest.mark.parametrize("task, args", [
+    ("rosenbrock", ["--batch-size", "32"]),
+    ("rosenbrock", ["--space", "batch_size=4|full"]),
+    ("x**2 + y**2", ["--batch-size", "2"]),
+])
+def test_a_batch_size_for_a_task_without_data_is_refused_before_a_study_is_written(tmp_path, task, args):
+    """A landscape's cost is one function: a whole-number batch size was refused by the engine, after the study
+    had been made with it (whose recorded batch size then refused the corrected command)."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tune", task, *FAST, *args, "--out", str(out)])
+    assert result.exit_code == 2 and not out.exists(), result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and args[0] in lines[0] and "has no data" in lines[0] and "allowed: full" in lines[0]
+    assert runner.invoke(app, ["tune", task, *FAST, "--batch-size", "full", "--out", str(out)]).exit_code == 0
+
+
 def test_an_unknown_task_or_formula_is_refused():
     result = runner.invoke(app, ["tune", "nosuchtask", *FAST])
     assert result.exit_code == 2 and "unknown task 'nosuchtask'" in result.stderr

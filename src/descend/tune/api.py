@@ -256,7 +256,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     except ValueError as e:
         raise ValueError(f"{names['task']}: {e}") from None
     target = Target("validation" if "validation" in problem.evals else "train", metric)
-    batch = _batch_size(batch_size, built, names)
+    batch = _batch_size(batch_size, built, names, problem.samples)
     texts, shared = _spaces_by_optimizer(space, labels, names)
     for members in studies:
         if len(members) > 1 and shared is not None:  # in a choice, each item goes to the optimizers that have it
@@ -281,7 +281,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         if not spaces[name].searched and not any(len(m) > 1 and name in dict(m) for m in studies):
             raise ValueError(f"{names['space']} {texts[name]!r}: nothing to search for {name} (every item is fixed); "
                              "give a range LOW..HIGH or choices A|B")
-        _check_batch_sizes(spaces[name], built, names)  # before any study is created (nothing written)
+        _check_batch_sizes(spaces[name], built, names, problem.samples)  # before any study is created
         defaults = dict(spaces[name].defaults)
         defaults.setdefault(BATCH_SIZE, batch)
         spaces[name] = Space(spaces[name].optimizer, spaces[name].params, defaults)
@@ -320,7 +320,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                 clip_norm=clip_norm, clip_value=clip_value, names=names, notes=notes, schedules=dict(schedules or {}))
 
 
-def _batch_size(batch_size: Any, task: Any, names: Mapping[str, str]) -> Any:
+def _batch_size(batch_size: Any, task: Any, names: Mapping[str, str], samples: int) -> Any:
     """The batch size of every run whose space does not search it: the task's first by default."""
     from ..data import hybrid
 
@@ -339,28 +339,31 @@ def _batch_size(batch_size: Any, task: Any, names: Mapping[str, str]) -> Any:
                              f"number); to search it: {names['space']} 'batch_size=full|32|128'")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"{names['batch_size']} {batch_size!r}: give full or a positive whole number")
-    beyond = _beyond_training_set(batch_size, task)
+    beyond = _beyond_training_set(batch_size, task, samples)
     if beyond:
         raise ValueError(f"{names['batch_size']} {batch_size} {beyond}")
     return batch_size
 
 
-def _beyond_training_set(batch_size: Any, task: Any) -> str | None:
-    """Why a whole-number ``batch_size`` cannot train ``task`` (it is larger than the training set), or None."""
-    data = getattr(task, "data", None)
-    if data is None or isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= len(data.train):
+def _beyond_training_set(batch_size: Any, task: Any, samples: int) -> str | None:
+    """Why a whole-number ``batch_size`` cannot train ``task``, whose problem has ``samples`` training samples (it
+    is larger than the training set, or the task's cost is one function with no samples to batch), or None."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= samples:
         return None
-    return (f"is larger than the training set of task {task.name!r} ({len(data.train)} samples); allowed: "
-            f"1..{len(data.train)}, or full")
+    if getattr(task, "data", None) is None and samples == 1:
+        return (f"does not apply: task {task.name!r} has no data (its cost is one function, with no samples to "
+                "batch); allowed: full")
+    return (f"is larger than the training set of task {task.name!r} ({samples} samples); allowed: "
+            f"1..{samples}, or full")
 
 
-def _check_batch_sizes(space: Space, task: Any, names: Mapping[str, str]) -> None:
+def _check_batch_sizes(space: Space, task: Any, names: Mapping[str, str], samples: int) -> None:
     """Refuse a searched or fixed batch size larger than the task's training set, naming the space's flag."""
     for param in space.params:
         if param.name != BATCH_SIZE:
             continue
         for value in param.choices if param.kind == "choice" else (param.value,) if param.kind == "fixed" else ():
-            beyond = _beyond_training_set(value, task)
+            beyond = _beyond_training_set(value, task, samples)
             if beyond:
                 raise ValueError(f"{names['space']}: batch_size={value} {beyond}")
 
