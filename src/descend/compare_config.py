@@ -758,7 +758,11 @@ def _check_batch_sizes(sizes: Sequence[Any], task: Any, where: str, names: Mappi
                        given: bool) -> None:
     """Refuse a batch size larger than the training set, saying how many rows the data set has."""
     data = getattr(task, "data", None)
-    if data is None:
+    if data is None:  # a landscape: one function, one "sample" (a noisy one has data)
+        wrong = [b for b in sizes if isinstance(b, int) and not isinstance(b, bool) and b > 1]
+        if wrong:
+            raise ValueError(f"{names['batch_size']} {wrong[0]} does not apply: {where} has no data (its cost is "
+                             f"one function, with no samples to batch); give {names['batch_size']} full")
         return
     m = len(data.train)
     total = m + sum(len(p) for p in (data.validation, data.test) if p is not None)

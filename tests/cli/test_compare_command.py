@@ -484,6 +484,8 @@ def test_a_column_whose_name_holds_a_comma_is_given_in_double_quotes(tmp_path):
     (["line", "--start", "a,b"], "--start 'a,b': give the start's coordinates as numbers"),
     (["ellipse", "--sep", ";"], "--sep applies to a CSV file (--csv PATH --column COL), not to a task"),
     (["ellipse", "--dropna"], "--dropna applies to a CSV file"),
+    (["rosenbrock", "--batch-size", "32"], "--batch-size 32 does not apply: task 'rosenbrock' has no data (its cost is "
+                                           "one function, with no samples to batch); give --batch-size full"),
     (["line", "--kind", "regresion"], "did you mean 'regression'"),
 ])
 def test_new_flags_refuse_what_does_not_apply_in_the_cli_words(tmp_path, args, message):
