@@ -258,6 +258,13 @@ def test_resuming_with_another_formula_or_csv_column_is_refused(tmp_path):
     assert runner.invoke(app, [*table, "--column", "price"]).exit_code == 0
     again = runner.invoke(app, [*table, "--column", "b"])
     assert again.exit_code == 2 and "was made with task" in again.output, again.output
+    # the same file edited since: its study (and the re-runs kept in it) describe other data
+    journal = (tmp_path / "csv" / "study.journal").read_bytes()
+    csv.write_text("a,b,price\n" + "".join(f"{i % 7},{(3 * i) % 5},{3 * i + 1}.5\n" for i in range(30)))
+    edited = runner.invoke(app, [*table, "--column", "price"])
+    assert edited.exit_code == 2 and "error: --csv: study 'data' was made from other data" in edited.stderr, \
+        edited.output
+    assert (tmp_path / "csv" / "study.journal").read_bytes() == journal
 
 
 def test_a_batch_size_beyond_the_training_set_is_refused_before_the_study_exists(tmp_path):

@@ -25,7 +25,7 @@ from .space import BATCH_SIZE, ChoiceSpace, Space, share, space_for
 NAMES = {"task": "task", "optimizer": "optimizer", "space": "space", "trials": "trials", "cohort": "cohort",
          "sampler": "sampler", "pruner": "pruner", "steps": "steps", "epochs": "epochs", "seeds": "seeds",
          "storage": "storage", "study": "study", "timeout": "timeout", "metric": "metric", "batch_size": "batch_size",
-         "out": "out", "seed": "seed", "eval_every": "eval_every"}
+         "out": "out", "seed": "seed", "eval_every": "eval_every", "csv": "task"}
 
 DEFAULT_TRIALS = 64
 DEFAULT_COHORT = 16
@@ -388,6 +388,8 @@ def open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float) -> 
     attrs = {"descend:task": p.task.name, "descend:task_identity": task_identity(p.task),
              "descend:budget": p.budget.text(), "descend:batch_size": repr(p.batch_size),
              "descend:version": _version(__name__)}
+    if (digest := data_digest(p.task)) is not None:
+        attrs["descend:data"] = digest
     plans = {}
     for name, _ in p.optimizers:
         plans[name] = open_study(store, p.study_name(name), p.spaces[name], sampler=p.sampler, seed=p.seed,
@@ -408,6 +410,22 @@ def task_identity(task: Any) -> str:
     formula = dict(task.facts).get("formula")
     parts = [f"{k}={v!r}" for k, v in sorted(task.options.items())] + ([f"formula={formula}"] if formula else [])
     return "; ".join([task.name, *parts])
+
+
+def data_digest(task: Any) -> str | None:
+    """For a task read from a file (a CSV file's ``path`` among its options): a digest of the numbers it trains
+    and evaluates on, compared when a study is resumed (the file may have been edited since), else None."""
+    import hashlib
+
+    data = getattr(task, "data", None)
+    if "path" not in getattr(task, "options", {}) or data is None:
+        return None
+    digest = hashlib.sha256()
+    for part in (data.train, data.validation, data.test):
+        for tensor in (() if part is None else (part.x, part.y)):
+            digest.update(str((tuple(tensor.shape), tensor.dtype)).encode())
+            digest.update(tensor.detach().contiguous().cpu().numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def _version(package: str) -> str:
@@ -578,7 +596,8 @@ def _final_key(specs: Sequence[Any], p: Plan, dtype: Any) -> str | None:
     if p.schedules:
         return None
     runs = [(s.optimizer, sorted(s.hyper.items()), s.batch_size, s.seed, s.clip_norm, s.clip_value) for s in specs]
-    return repr((runs, p.budget.text(), p.eval_every, str(dtype), task_identity(p.task), _version(__name__)))
+    return repr((runs, p.budget.text(), p.eval_every, str(dtype), task_identity(p.task), data_digest(p.task),
+                 _version(__name__)))
 
 
 def _kept_final(study: Any, name: str, key: str | None) -> Any:

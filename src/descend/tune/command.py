@@ -24,7 +24,8 @@ from typing import Any
 FLAGS = {"task": "TASK", "optimizer": "--optimizer", "space": "--space", "trials": "--trials", "cohort": "--cohort",
          "sampler": "--sampler", "pruner": "--pruner", "steps": "--steps", "epochs": "--epochs", "seeds": "--seeds",
          "storage": "--storage", "study": "--study", "timeout": "--timeout", "metric": "--metric",
-         "batch_size": "--batch-size", "out": "--out", "seed": "--seed", "eval_every": "--eval-every"}
+         "batch_size": "--batch-size", "out": "--out", "seed": "--seed", "eval_every": "--eval-every",
+         "csv": "--csv"}
 
 EXAMPLES = """\
 Examples:
