@@ -561,10 +561,7 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
                                 kept[name] = trained[trained["optimizer"] == name]
                                 _keep_final(homes.get(name), name, keys[name], kept[name])
                 if not interrupted:
-                    import pandas as pd
-
-                    summary = pd.concat([kept[name] for name in specs], ignore_index=True)
-                    summary.index.name = "run"
+                    summary = _joined([kept[name] for name in specs])
     finally:
         if watcher is not None:
             watcher.set()
@@ -579,6 +576,26 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
 #: A study's user attribute holding the final re-runs of its best configurations: optimizer → ``key`` (what was
 #: re-run: :func:`_final_key`) and ``summary`` (their rows of the summary, as CSV: floats read back exactly).
 FINAL = "descend:final"
+
+
+def _joined(parts: Sequence[Any]) -> Any:
+    """The optimizers' summary rows as one summary, as the engine writes it for them trained together. A column one
+    optimizer leaves empty (another's True/False option) reads back from CSV as floats, which joined to the other's
+    booleans made them 1.0/0.0: such a column is joined as Python objects, as the engine's is."""
+    import pandas as pd
+
+    order = list(dict.fromkeys(c for part in parts for c in part.columns))
+    joined = {}
+    for column in order:
+        pieces = [p[column].reset_index(drop=True) if column in p.columns else pd.Series([math.nan] * len(p))
+                  for p in parts]
+        filled = [piece for piece in pieces if not piece.isna().all()]
+        if len(filled) < len(pieces) and any(piece.dtype == bool for piece in filled):
+            pieces = [piece.astype(object) for piece in pieces]
+        joined[column] = pd.concat(pieces, ignore_index=True)
+    summary = pd.DataFrame(joined)
+    summary.index.name = "run"
+    return summary
 
 
 def _homes(studies: Mapping[str, Any], spaces: Mapping[str, Space | ChoiceSpace]) -> dict[str, Any]:
