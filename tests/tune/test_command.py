@@ -336,7 +336,7 @@ def test_ctrl_c_while_the_report_is_written_says_so_and_leaves_no_earlier_page(t
 
     out = tmp_path / "out"
     first = runner.invoke(app, ["tune", "line", "-o", "gd", *FAST, "--out", str(out)])
-    assert first.exit_code == 0 and (out / "report.html").exists()
+    assert first.exit_code == 0 and (out / "report.html").exists() and list((out / "figures").glob("*.png"))
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -347,7 +347,19 @@ def test_ctrl_c_while_the_report_is_written_says_so_and_leaves_no_earlier_page(t
     assert again.exit_code == 130
     assert f"interrupted while writing the results to {str(out)!r}: the study keeps every trial" in again.stderr
     assert not (out / "report.html").exists() and json.loads((out / "best.json").read_text())["best"]
+    assert not list((out / "figures").glob("*"))  # nor its figures
     monkeypatch.undo()
     third = runner.invoke(app, ["tune", "line", "-o", "gd", *[a if a != "8" else "12" for a in FAST], "--out",
                                 str(out)])
     assert third.exit_code == 0 and (out / "report.html").exists()
+
+
+def test_a_search_run_again_without_re_runs_leaves_no_earlier_re_runs_in_its_folder(tmp_path):
+    out = tmp_path / "out"
+    args = ["tune", "line", "-o", "adam", "--steps", "30", "--trials", "4", "--cohort", "4", "--quiet", "--out", str(out)]
+    assert runner.invoke(app, [*args, "--seeds", "2"]).exit_code == 0
+    assert (out / "final_summary.csv").exists() and "seeds" in (out / "table.csv").read_text()
+    again = runner.invoke(app, [*args, "--seeds", "0"])
+    assert again.exit_code == 0, again.output
+    assert not (out / "final_summary.csv").exists() and "seeds" not in (out / "table.csv").read_text()
+    assert "final_summary.csv" not in again.output

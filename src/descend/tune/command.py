@@ -272,10 +272,12 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     writing = time.time()
 
     def no_stale_page() -> None:
-        """An earlier search's report.html does not stay beside this search's results as if it were theirs."""
-        page = out_dir / "report.html"
-        if page.exists() and page.stat().st_mtime < writing:
-            page.unlink()
+        """An earlier search's report.html and its figures do not stay beside this search's results as if they
+        were theirs."""
+        stale = [out_dir / "report.html", *(out_dir / "figures").glob("*")]
+        for path in stale:
+            if path.is_file() and path.stat().st_mtime < writing:
+                path.unlink()
 
     try:
         written = write(result, out_dir, command=command)

@@ -165,7 +165,8 @@ def _plain(value: Any) -> Any:
 
 def write(result: TuneResult, out: Path, *, command: str | None = None) -> list[Path]:
     """Write the result's files into ``out``: ``trials.csv``, ``best.json`` (with the storage, the studies
-    and how to resume), ``table.csv`` and, after the final re-runs, ``final_summary.csv``. Each file is
+    and how to resume), ``table.csv`` and, after the final re-runs, ``final_summary.csv`` (removed when this
+    search has none). Each file is
     replaced whole (written aside, then renamed); an interrupted search writes ``best.json`` with
     ``"interrupted": true``, so its files never look like a finished one's."""
     out = Path(out)
@@ -178,10 +179,14 @@ def write(result: TuneResult, out: Path, *, command: str | None = None) -> list[
             "notes": result.notes, "resume": command}
     _atomic(out / "best.json", json.dumps(_plain(meta), indent=2) + "\n")
     written.append(out / "best.json")
-    if result.table is not None and len(result.table):
-        _atomic(out / "table.csv", result.table.to_csv())
-        written.append(out / "table.csv")
-    if result.final_summary is not None:
-        _atomic(out / "final_summary.csv", result.final_summary.to_csv())
-        written.append(out / "final_summary.csv")
+    # a file this search has no content for goes: an earlier search's (re-runs with --seeds 2, then --seeds 0)
+    # would stay beside files that say there is none
+    files = {"table.csv": result.table if result.table is not None and len(result.table) else None,
+             "final_summary.csv": result.final_summary}
+    for name, frame in files.items():
+        if frame is not None:
+            _atomic(out / name, frame.to_csv())
+            written.append(out / name)
+        else:
+            (out / name).unlink(missing_ok=True)
     return written
