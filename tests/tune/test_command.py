@@ -363,3 +363,28 @@ def test_a_search_run_again_without_re_runs_leaves_no_earlier_re_runs_in_its_fol
     assert again.exit_code == 0, again.output
     assert not (out / "final_summary.csv").exists() and "seeds" not in (out / "table.csv").read_text()
     assert "final_summary.csv" not in again.output
+
+
+def test_a_resumed_study_says_what_it_holds():
+    """It counted every trial (failed ones and their queued copies too) as done."""
+    import optuna
+
+    from descend.tune.command import _resumed_text
+
+    study = optuna.create_study()
+    for value in (1.0, 2.0):
+        study.add_trial(optuna.trial.create_trial(params={}, distributions={}, value=value))
+    study.add_trial(optuna.trial.create_trial(params={}, distributions={}, state=optuna.trial.TrialState.FAIL))
+    study.enqueue_trial({})
+    assert _resumed_text(study) == "2 trials done, 1 queued to train again"
+    study.ask()  # the queued one, now running
+    assert _resumed_text(study) == "2 trials done, 1 running in another worker or left by a stopped one"
+    assert _resumed_text(optuna.create_study()) == ""
+
+
+def test_a_resumed_search_says_so_on_its_first_lines(tmp_path):
+    out = tmp_path / "out"
+    args = ["tune", "line", "-o", "adam", "--steps", "20", "--cohort", "4", "--seeds", "0", "--out", str(out)]
+    assert runner.invoke(app, [*args, "--trials", "4", "--quiet"]).exit_code == 0
+    again = runner.invoke(app, [*args, "--trials", "8"])
+    assert again.exit_code == 0 and "(resumed: 4 trials done)" in again.stderr, again.stderr

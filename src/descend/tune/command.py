@@ -37,6 +37,24 @@ Examples:
   descend tune digits --storage postgresql://user:password@host:5432/db --study digits-adam   (on each machine)"""
 
 
+def _resumed_text(study: Any) -> str:
+    """What a resumed study holds, in words: the trials done (complete or pruned), those queued to be trained again
+    (an interrupted search's), and those another worker runs or a stopped one left; "" for none. Failed trials
+    are left out: each has its queued copy."""
+    from optuna.trial import TrialState
+
+    counts: dict[TrialState, int] = {}
+    for trial in study.get_trials(deepcopy=False):
+        counts[trial.state] = counts.get(trial.state, 0) + 1
+    done = counts.get(TrialState.COMPLETE, 0) + counts.get(TrialState.PRUNED, 0)
+    parts = [f"{done} trial{'s' * (done != 1)} done"] if done else []
+    if waiting := counts.get(TrialState.WAITING, 0):
+        parts.append(f"{waiting} queued to train again")
+    if running := counts.get(TrialState.RUNNING, 0):
+        parts.append(f"{running} running in another worker or left by a stopped one")
+    return ", ".join(parts)
+
+
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
@@ -244,13 +262,13 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         return _fail(str(e))
     where = plan.storage if storage is None else mask(plan.storage)
     names = {name: plan.study_name(name) for name, _ in plan.optimizers}
-    resumed = {name: len(opened[1][name].study.get_trials(deepcopy=False)) for name in names}
+    resumed = {name: _resumed_text(opened[1][name].study) for name in names}
     if not quiet:
         lines = [f"tuning {', '.join(names)} on {built.name}: {plan.trials} trials each, cohorts of {plan.cohort}, "
                  f"{plan.sampler} sampler, pruner {plan.pruner}, {plan.budget.text()}"]
         for name, study_name in names.items():
             lines.append(f"  study {study_name!r} in {where}" + (
-                f" (resumed: {resumed[name]} trials already)" if resumed[name] and not opened[1][name].created else ""))
+                f" (resumed: {resumed[name]})" if resumed[name] and not opened[1][name].created else ""))
         lines.append("Ctrl-C stops after telling Optuna what finished; the same command resumes")
         print("\n".join(lines), file=sys.stderr)
     try:
