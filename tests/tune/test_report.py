@@ -152,3 +152,9 @@ def test_an_interrupted_search_reports_what_finished(tmp_path):
     page = write_report(result, tmp_path, command="descend tune line -o adam").read_text()
     assert "descend tune line (interrupted)" in page and "<b>Interrupted.</b>" in page
     assert "the search was interrupted" in page and "descend tune line -o adam" in page
+
+
+def test_a_task_without_test_data_is_not_said_to_be_measured_on_it(tmp_path):
+    result = descend.tune("rosenbrock", optimizer="adam", trials=4, cohort=4, steps=20, seeds=2)
+    html = write_report(result, tmp_path).read_text()
+    assert "measured on the training cost (the task has no test data)" in html and "on test data" not in html

@@ -583,9 +583,11 @@ def _best_section(result: Any, stats: Any, colours: Mapping[str, str], optimizer
     header = "".join(f"<th scope=\"col\"{wide if h == 'configuration' else ''}>{_esc(h)}</th>" for h in head)
     if result.final_summary is not None:
         seeds = int(stats["seeds"].max()) if len(stats) else 0
+        measured = ("measured on test data" if "test loss" in stats.columns
+                    else "measured on the training cost (the task has no test data)")
         caption = (f"Each optimizer's best trial on {_objective(result)} and its configuration, re-run over the "
-                   f"whole budget with {seeds} seed{'s' * (seeds != 1)} (0..{seeds - 1}) and measured on test "
-                   "data: the mean \u00b1 the standard deviation over the seeds whose run has a result; "
+                   f"whole budget with {seeds} seed{'s' * (seeds != 1)} (0..{seeds - 1}) and {measured}: the mean "
+                   "\u00b1 the standard deviation over the seeds whose run has a result; "
                    "\u201cno result\u201d counts the others (diverged).")
     else:
         caption = (f"Each optimizer's best trial on {_objective(result)} and its configuration. No final re-runs: "
