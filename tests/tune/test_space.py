@@ -179,3 +179,16 @@ def test_a_space_given_for_every_optimizer_of_a_choice_is_shared_item_by_item():
     with pytest.raises(ValueError, match=r"^--space 'bta1=0\.8\.\.0\.9': none of adam, sgd has a hyperparameter "
                                          r"'bta1'; did you mean 'beta1'"):
         share("lr=1e-3..1:log, bta1=0.8..0.9", ["adam", "sgd"])
+
+
+def test_an_optimizers_own_space_adds_to_the_space_for_all():
+    """It replaced it: --space 'lr=...' --space 'sgd: momentum=...' left sgd's lr fixed, which no output showed."""
+    from descend.tune import api
+
+    plan = api.plan("digits", optimizer=["adam", "sgd"], trials=4, cohort=4, steps=5,
+                    space=["lr=1e-3..1e-1:log, beta1=0.8..0.99", "sgd: momentum=0..0.9"])
+    assert plan.spaces["sgd"].text() == "lr=0.001..0.1:log, momentum=0..0.9"  # adam's beta1 is not sgd's
+    assert plan.spaces["adam"].text() == "lr=0.001..0.1:log, beta1=0.8..0.99"
+    plan = api.plan("digits", optimizer=["adam", "sgd"], trials=4, cohort=4, steps=5,
+                    space=["lr=1e-3..1e-1:log", "sgd: lr=1e-2..1:log, momentum=0..0.9"])
+    assert plan.spaces["sgd"].text() == "lr=0.01..1:log, momentum=0..0.9"  # an item it names replaces the shared one

@@ -142,7 +142,9 @@ def _spaces_by_optimizer(space: Any, optimizers: Sequence[str],
                 r"^\s*([A-Za-z][\w-]*)\s*:\s*([A-Za-z_]\w*\s*=.*)$", text)
             items.append((m.group(1), m.group(2)) if m else (None, text))
     # texts for all are one space together, and so are the texts of one optimizer (a name given twice is then
-    # refused by the parser); an optimizer's own space replaces the one for all
+    # refused by the parser); an optimizer's own space adds to the one for all, replacing the items it names
+    # (``--space 'lr=1e-3..1e-1:log' --space 'sgd: momentum=0..0.9'``: sgd searches both), and leaves out the
+    # items for all that it does not have (adam's beta1 for sgd)
     shared_texts: list[str] = []
     own: dict[str, list[str]] = {}
     for key, text in items:
@@ -159,8 +161,26 @@ def _spaces_by_optimizer(space: Any, optimizers: Sequence[str],
         own.setdefault(name, []).append(text)
     shared = ", ".join(shared_texts) if shared_texts else None
     for name in optimizers:
-        out[name] = ", ".join(own[name]) if name in own else shared
+        if name not in own:
+            out[name] = shared
+            continue
+        mine = [item for text in own[name] for item in _items(text)]
+        named = {_item_name(item) for item in mine}
+        has = {*get(name).names, BATCH_SIZE}
+        inherited = [item for item in _items(shared or "") if _item_name(item) not in named
+                     and _item_name(item) in has]
+        out[name] = ", ".join(inherited + mine)
     return out, shared
+
+
+def _items(text: str) -> list[str]:
+    """The items of a space's text, ``name=...`` each (a comma separates them; a step or a log mark is part of
+    its item)."""
+    return [item.strip() for item in re.split(r",\s*(?=[A-Za-z_][\w-]*\s*=)", text) if item.strip()]
+
+
+def _item_name(item: str) -> str:
+    return item.partition("=")[0].strip()
 
 
 def _parse_choice(text: Any, names: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
@@ -710,8 +730,9 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     own hyperparameters are conditional (``adam:lr``, ``sgd:momentum``, suggested only when it is chosen;
     TPE with ``group``; tpe or random only); the result still holds the best configuration of each
     optimizer, and each is re-run. ``space``: the mini-language of :mod:`descend.tune.space` (one text
-    for every optimizer, ``{optimizer: text}``, or texts prefixed ``"OPTIMIZER: ..."``; in a choice, each
-    item of a text for all goes to the optimizers that have it); by default each optimizer's
+    for every optimizer, ``{optimizer: text}``, or texts prefixed ``"OPTIMIZER: ..."``, which add to the text
+    for all for that optimizer, replacing the items they name; in a choice, each item of a text for all goes
+    to the optimizers that have it); by default each optimizer's
     :func:`descend.tune.space.default_space`. ``sampler``: tpe (default), gp, cmaes, qmc,
     random or grid, seeded with ``seed``. ``pruner``: none (default), sha or median
     (:mod:`descend.tune.pruning`). ``metric``: the validation loss (default) or accuracy, on the training
