@@ -4,6 +4,7 @@ and a field added to the schema appears in all three."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -362,3 +363,11 @@ def test_a_budget_without_the_tuned_mode_is_refused():
         Config.from_dict({"task": "digits", "mode": "same-lr", "budget": 3},
                          names={"budget": "--budget", "mode": "--mode"})
     assert Config.from_dict({"task": "digits", "mode": "tuned", "budget": 3}).budget == 3
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"task": "line", "column": "price"}, "column applies to a CSV file (csv PATH column COL), not to a task"),
+])
+def test_a_csv_option_with_a_task_is_refused(data, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Config.from_dict(data).resolved()

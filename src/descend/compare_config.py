@@ -594,7 +594,7 @@ class Config(schema.Schema):
             raise ValueError(f"give {names['task']} (see `descend list tasks`), a landscape formula, or "
                              f"{names['csv']} PATH {names['column']} COL")
         else:
-            given = [k for k in _CSV_KEYS if get(k) is not None]
+            given = [k for k in ("column", *_CSV_KEYS) if get(k) is not None]
             if given:
                 raise ValueError(f"{names[given[0]]} applies to a CSV file ({names['csv']} PATH "
                                  f"{names['column']} COL), not to a task")
@@ -645,6 +645,9 @@ class Config(schema.Schema):
                 raise ValueError(f"{names['start']} {','.join(f'{v:g}' for v in self.start)}: "
                                  f"{str(e).partition(' is not allowed; ')[2] or e}") from None
             raise
+        if self.standardize_target and task.kind in ("binary", "multiclass"):
+            raise ValueError(f"{names['standardize_target']}: {where} is {task.kind} classification (column "
+                             f"{self.column!r} holds classes), which has no scale to standardize; leave it out")
         if self.loss is not None and "loss" not in folded:
             _check_loss(self.loss, task, names)
         if self.init is not None:

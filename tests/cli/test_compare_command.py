@@ -456,6 +456,18 @@ def test_csv_flags_reach_the_report_and_its_config(tmp_path):
     assert (tmp_path / "again" / "config.toml").read_text().split("\n", 2)[2] == written.split("\n", 2)[2]
 
 
+def test_standardizing_a_class_column_is_refused(tmp_path):
+    """--standardize-target on a column of classes was accepted and did nothing."""
+    path = tmp_path / "churn.csv"
+    path.write_text("a,b,left\n" + "".join(f"{i % 5}.5,{(7 * i) % 11}.25,{'yes' if i % 3 else 'no'}\n"
+                                            for i in range(40)))
+    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "left", "--standardize-target", *SMALL,
+                                 "--out", str(tmp_path / "never")])
+    assert result.exit_code == 2 and not (tmp_path / "never").exists()
+    assert "--standardize-target: --csv" in result.output and "is binary classification (column 'left' holds " \
+        "classes), which has no scale to standardize; leave it out" in result.output, result.output
+
+
 def test_a_column_whose_name_holds_a_comma_is_given_in_double_quotes(tmp_path):
     path = tmp_path / "sales.csv"
     rows = ["size,\"row, id\",\"price, usd\""] + [f"{i % 7 + 1},{i + 1},{2 * (i % 7) + 3.5 + i % 2}"
