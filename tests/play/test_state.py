@@ -118,3 +118,13 @@ def test_too_many_tune_trials_are_refused_beside_the_trials_control():
     assert got["field"] == "trials"
     assert got["message"] == ("trials: 4 optimizers × 48 trials = 192; at most 96 trials per request (at most 24 "
                               "trials for 4 optimizers)")
+
+
+def test_an_optimizers_error_counts_it_as_the_page_does():
+    """optimizers.1.lr was the message's words for the second optimizer's learning rate."""
+    from descend.play.state import errors_of
+
+    with pytest.raises(Exception) as caught:
+        LandscapeState.from_query("optimizers=gd;lr=0.1&optimizers=momentum;lr=0")
+    (error,) = errors_of(caught.value)
+    assert error["field"] == "optimizers.1.lr" and error["message"].startswith("optimizer 2's lr = "), error

@@ -545,12 +545,12 @@ def errors_of(error: Exception) -> list[dict[str, str]]:
         if bounds or e.get("type") in ("int_parsing", "float_parsing", "int_from_float", "literal_error",
                                        "string_too_long", "extra_forbidden"):
             shown = given if not isinstance(given, (dict, list)) else json.dumps(given)
-            message = f"{field or 'value'} = {shown!r}: {message[0].lower()}{message[1:]}"
+            message = f"{_spoken(field) or 'value'} = {shown!r}: {message[0].lower()}{message[1:]}"
             allowed = _allowed(error.title, loc)
             if allowed:
                 message += f" (allowed: {allowed})"
         elif field and not message.startswith(field):
-            message = f"{field}: {message}"
+            message = f"{_spoken(field)}: {message}"
         if not field:  # a check across fields: the message starts with the field it is about
             first = message.split(" ", 1)[0].rstrip(":")
             model = {cls.__name__: cls for cls in STATES.values()}.get(error.title)
@@ -558,6 +558,12 @@ def errors_of(error: Exception) -> list[dict[str, str]]:
                 field = first
         out.append({"field": field, "message": message})
     return out
+
+
+def _spoken(field: str) -> str:
+    """A field's path as the page's reader counts: ``optimizers.1.lr`` is optimizer 2's lr."""
+    return re.sub(r"^optimizers\.(\d+)(?:\.(\w+))?", lambda m: f"optimizer {int(m[1]) + 1}"
+                  + (f"'s {m[2]}" if m[2] else ""), field)
 
 
 def _allowed(title: str, loc: list[str]) -> str:
