@@ -367,7 +367,7 @@ function criticalTraces(points) {
   const kinds = {};
   for (const p of points) (kinds[p.kind] = kinds[p.kind] || []).push(p);
   return Object.entries(kinds).map(([kind, list]) => ({
-    type: "scatter", mode: "markers", name: kind === "minimum" ? "minima" : kind === "saddle" ? "saddle points" : kind + "s",
+    type: "scatter", mode: "markers", name: { minimum: "minima", maximum: "maxima", saddle: "saddle points", degenerate: "degenerate points" }[kind] || kind,
     x: list.map((p) => p.point[0]), y: list.map((p) => p.point[1]), hovertemplate: `${kind} (%{x:.4g}, %{y:.4g})<extra></extra>`,
     marker: { symbol: POINT_SYMBOLS[kind][0], size: POINT_SYMBOLS[kind][1], color: POINT_SYMBOLS[kind][2], line: { color: "black", width: 1 } },
   }));
@@ -552,7 +552,7 @@ function curvatureRange(r, t) {  // J: from the highest of those iterates down t
   const span = curvatureSpan(r, t)[1];
   const top = Math.max(r.state.curvature * span * span / 4, 1.3 * Math.max(...r.cost.slice(0, t + 2).filter(finite)));
   const low = Math.min(0, ...r.predicted.slice(0, t + 1).filter(finite));
-  return [Math.max(low * 1.1, -top) - 0.05 * top, top];
+  return [Math.max(low * 1.1, -4 * top) - 0.05 * top, top];  // the tangent's prediction in view, within reason
 }
 function frameCurvature() {
   const r = RESULT, div = document.getElementById("parabola");
@@ -561,7 +561,9 @@ function frameCurvature() {
   const t = Math.min(T, n - 1);
   const pts = r.path.slice(0, t + 1), costs = r.cost.slice(0, t + 1);
   const w = r.path[t], J = r.cost[t], s = r.slope[t];
-  const tx = [w - 1, w + 1], ty = [J - s, J + s];
+  // the tangent reaches the next iterate, where the error bar stands (a step may move w by more than 1)
+  const reach = t + 1 < n && Number.isFinite(r.path[t + 1]) ? Math.max(1, 1.15 * Math.abs(r.path[t + 1] - w)) : 1;
+  const tx = [w - reach, w + reach], ty = [J - s * reach, J + s * reach];
   let ex = [], ey = [];
   if (t + 1 < n) { ex = [r.path[t + 1], r.path[t + 1]]; ey = [r.predicted[t], r.cost[t + 1]]; }
   Plotly.restyle(div, { x: [pts, tx, ex], y: [costs, ty, ey] }, [1, 2, 3]);
