@@ -398,3 +398,12 @@ def test_after_the_timeout_the_progress_counts_the_last_cohort(monkeypatch):
     assert result.timed_out and len(result.trials) == 4
     studies = [e for e in events if e["kind"] == "study"]
     assert studies[-1]["done"] == 4
+
+
+def test_the_trials_write_a_searched_batch_size_as_the_table_does():
+    """trials.csv wrote 32.0 and a blank for the full batch, table.csv and the report 32 and full."""
+    result = descend.tune("line", optimizer="adam", space="lr=1e-3..1:log, batch_size=full|32", trials=4, cohort=4,
+                          steps=10, seeds=0)
+    assert sorted(map(str, result.trials["batch_size"])) == ["32", "32", "full", "full"]
+    text = result.trials.to_csv(index=False)
+    assert ",full," in text and ",32," in text and "32.0" not in text

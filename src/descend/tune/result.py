@@ -66,6 +66,8 @@ def trials_frame(studies: Mapping[str, Any]) -> Any:
                 t.datetime_complete is not None and t.datetime_start is not None) else math.nan
             row = {"optimizer": optimizer, "number": t.number, "state": t.state.name, "value": t.value}
             row.update(t.params)
+            if BATCH_SIZE in t.params:  # as table.csv and the report write it: the full batch is "full", not blank
+                row[BATCH_SIZE] = "full" if t.params[BATCH_SIZE] is None else t.params[BATCH_SIZE]
             row.update({"seed": info.get("seed"), "status": info.get("status"), "steps": info.get("steps"),
                         "role": t.user_attrs.get("descend:role"), "retry_of": t.system_attrs.get("failed_trial"),
                         "seconds": seconds})
