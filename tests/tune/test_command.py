@@ -388,3 +388,17 @@ def test_a_resumed_search_says_so_on_its_first_lines(tmp_path):
     assert runner.invoke(app, [*args, "--trials", "4", "--quiet"]).exit_code == 0
     again = runner.invoke(app, [*args, "--trials", "8"])
     assert again.exit_code == 0 and "(resumed: 4 trials done)" in again.stderr, again.stderr
+
+
+def test_a_standardised_target_shows_its_test_loss_in_its_own_units_as_compare_does(tmp_path):
+    csv = tmp_path / "homes.csv"
+    rows = [(40 + (37 * i) % 160, 1 + i % 6, (i * 7919) % 20000) for i in range(60)]
+    csv.write_text("area,rooms,price\n" + "".join(f"{a}.5,{r},{3000 * a + 10000 * r + e}.5\n" for a, r, e in rows))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tune", "--csv", str(csv), "--column", "price", *FAST, "--out", str(out)],
+                           env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    table = (out / "table.csv").read_text().splitlines()[0]
+    assert "test loss (target's units)" in table
+    assert "test loss (target's units)" in result.stdout and "test loss (target&#x27;s units)" in (
+        out / "report.html").read_text()

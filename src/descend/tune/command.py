@@ -197,7 +197,7 @@ def _listing(result: Any) -> str:
 
 
 #: The re-runs' columns the terminal shows, in this order, where the result has them.
-_RESULTS = ("seeds", "test loss", "test accuracy", "divergence rate")
+_RESULTS = ("seeds", "test loss", "test loss (target's units)", "test accuracy", "divergence rate")
 
 
 def _title(result: Any) -> str:

@@ -558,7 +558,8 @@ def _mean_sd(row: Mapping[str, Any], name: str) -> str:
 def _best_section(result: Any, stats: Any, colours: Mapping[str, str], optimizers: list[str]) -> str:
     from ..report.html import _cell_text, _esc
 
-    metrics = [m for m in ("train loss", "test loss", "test accuracy") if m in stats.columns]
+    metrics = [m for m in ("train loss", "test loss", "test loss (target's units)", "test accuracy")
+               if m in stats.columns]
     head = ["optimizer", "trial", f"best {_objective(result)}", "configuration"]
     if "seeds" in stats.columns:
         head += ["seeds"] + [f"{m} (mean \u00b1 sd)" for m in metrics] + ["no result"]

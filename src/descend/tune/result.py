@@ -104,7 +104,8 @@ def best_trials(studies: Mapping[str, Any], spaces: Mapping[str, Space], batch_s
 def final_table(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any) -> Any:
     """One row per optimizer: its best trial's value and configuration (a full batch as ``"full"``) and, over
     its re-runs, ``seeds`` (runs), ``no result`` (runs without one: :func:`descend.outcomes.counts`), the mean
-    of the final losses (train, validation, test) and test accuracy over the runs with a result, each with its
+    of the final losses (train, validation, test; for a standardised regression target also the test loss in
+    its own units, ``test loss (target's units)``) and test accuracy over the runs with a result, each with its
     sample standard deviation (``test loss sd``; NaN for one run), and the share of runs that diverged. The
     terminal, ``table.csv`` and the report all read this table. ``summary``: the re-runs' summary, or None."""
     import numpy as np
@@ -121,7 +122,10 @@ def final_table(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any
             counted = mine[mine["status"].map(outcomes.counts).astype(bool)]
             row["seeds"] = len(mine)
             for column, label in (("final_train_loss", "train loss"), ("final_validation_loss", "validation loss"),
-                                  ("final_test_loss", "test loss"), ("final_test_accuracy", "test accuracy")):
+                                  ("final_test_loss", "test loss"),
+                                  # a standardised regression target: the test loss in the target's own units
+                                  ("final_test_loss_original", "test loss (target's units)"),
+                                  ("final_test_accuracy", "test accuracy")):
                 if column not in mine or not np.isfinite(pd.to_numeric(mine[column], errors="coerce")).any():
                     continue
                 values = pd.to_numeric(counted[column], errors="coerce")
