@@ -400,5 +400,6 @@ def test_a_standardised_target_shows_its_test_loss_in_its_own_units_as_compare_d
     assert result.exit_code == 0, result.output
     table = (out / "table.csv").read_text().splitlines()[0]
     assert "test loss (target's units)" in table
-    assert "test loss (target's units)" in result.stdout and "test loss (target&#x27;s units)" in (
-        out / "report.html").read_text()
+    page = (out / "report.html").read_text()
+    assert "test loss (target's units)" in result.stdout and "test loss (target&#x27;s units)" in page
+    assert "<b>Task:</b> 60 rows of homes.csv: regression of the column &#x27;price&#x27; from 2 features" in page

@@ -596,7 +596,8 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
                       final_summary=summary, table=final_table(best, summary, p.target), target=p.target,
                       storage=storage_text,
                       names={name: p.study_name(name) for name, _ in p.optimizers}, interrupted=interrupted,
-                      timed_out=timed_out, seconds=time.perf_counter() - started, outcomes=outcomes, notes=notes)
+                      timed_out=timed_out, seconds=time.perf_counter() - started, outcomes=outcomes, notes=notes,
+                      description=str(getattr(p.task, "description", "") or ""))
 
 
 #: A study's user attribute holding the final re-runs of its best configurations: optimizer → ``key`` (what was

@@ -755,7 +755,9 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool) -> Pat
     if budget:
         meta.append(f"<span><b>Budget:</b> {_esc(budget)} per trial</span>")
     meta.append(f"<span><b>Time:</b> {result.seconds:.1f} s</span>")
-    header = [f"<header>\n<h1>{_esc(title)}</h1>", *notes, f"<p class=\"meta\">{''.join(meta)}</p>",
+    described = [f"<p class=\"meta\"><b>Task:</b> {_esc(result.description)}</p>"] if getattr(
+        result, "description", "") else []
+    header = [f"<header>\n<h1>{_esc(title)}</h1>", *notes, *described, f"<p class=\"meta\">{''.join(meta)}</p>",
               f"<p class=\"meta\"><b>Trials:</b> {_esc(_counts_text(trials))}</p>"]
     if result.notes:
         header.append("<ul class=\"notes\">" + "".join(f"<li>{_esc(n)}</li>" for n in result.notes) + "</ul>")

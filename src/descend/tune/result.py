@@ -30,7 +30,8 @@ class TuneResult:
       re-runs trained in this call (None when none was); ``table``: one row per optimizer, its best value and
       the mean ± sd of the re-runs on test data (:func:`final_table`);
     - ``interrupted`` (Ctrl-C or a stop: what finished is kept in the study), ``timed_out``, ``storage`` (the
-      storage URL, password hidden), ``names`` (optimizer → study name), ``notes``.
+      storage URL, password hidden), ``names`` (optimizer → study name), ``notes``, ``description`` (the
+      task's, as its card gives it).
     """
 
     studies: dict[str, Any]
@@ -48,6 +49,8 @@ class TuneResult:
     outcomes: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     final_summary: Any = None
+    #: the task's description (its card's text: a CSV file's rows, column, features and split)
+    description: str = ""
 
     @property
     def study(self) -> Any:
