@@ -113,3 +113,18 @@ def test_curvature_view_follows_a_growing_run_sliders_hit_round_values_and_text_
     error.wait_for(state="visible", timeout=10_000)
     assert "give a number (0 to 5)" in error.inner_text() and page.result()["state"]["lr"] == 1
     assert page.external == [] and page.errors == []
+
+
+def test_on_a_phone_the_figures_come_first_then_the_controls_then_the_commands(page):
+    page.page.set_viewport_size({"width": 390, "height": 900})
+    page.open("/line?steps=20")
+    tops = page.page.evaluate("() => ['#plots', '#controls', '.export'].map("
+                              "(s) => document.querySelector(s).getBoundingClientRect().top)")
+    assert tops == sorted(tops), tops
+    width = page.page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, width  # nothing wider than the screen
+    page.page.set_viewport_size({"width": 1300, "height": 950})  # side by side again: controls left of figures
+    lefts = page.page.evaluate("() => ['#controls', '#plots'].map((s) => document.querySelector(s)"
+                               ".getBoundingClientRect().left)")
+    assert lefts[0] < lefts[1]
+    assert not page.errors
