@@ -64,8 +64,11 @@ const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: [
 const DRAG = { ...CONFIG, edits: { shapePosition: true } };
 function layout(title, extra = {}) {
   // the legend in a row under the title, where no axis title or tick label can sit
-  return { title: { text: title, font: { size: 14 }, y: 0.98, yanchor: "top" }, margin: { l: 55, r: 15, t: 70, b: 45 },
-           legend: { orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom" }, hovermode: "closest", ...extra };
+  const out = { title: { text: title, font: { size: 14 }, y: 0.98, yanchor: "top" }, margin: { l: 55, r: 15, t: 70, b: 45 },
+                legend: { orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom" }, hovermode: "closest", ...extra };
+  // a log axis says 10⁻⁶, not 1µ (SI prefixes read as units)
+  for (const k of Object.keys(out)) if (/^[xy]axis\d*$/.test(k) && out[k] && out[k].type === "log") out[k] = { exponentformat: "power", ...out[k] };
+  return out;
 }
 function yRange(values) {
   const lo = Math.min(...values), hi = Math.max(...values), pad = 0.08 * (hi - lo || 1);
@@ -598,7 +601,7 @@ function renderVanishing() {
   Plotly.react(loss, [{ type: "scatter", mode: "lines+markers", name: "training loss", x: r.loss_step, y: r.loss },
                       { type: "scatter", mode: "lines+markers", name: "training accuracy", x: r.accuracy_step, y: r.accuracy, yaxis: "y2" }],
     layout(`training (${r.status})`, { margin: { l: 55, r: 60, t: 70, b: 45 }, xaxis: { title: { text: "step" } }, yaxis: { title: { text: "BCE" } },
-                                        yaxis2: { title: { text: "accuracy" }, overlaying: "y", side: "right", range: [0, 1] } }), CONFIG);
+                                        yaxis2: { title: { text: "accuracy" }, overlaying: "y", side: "right", range: [0, 1], tickmode: "linear", tick0: 0, dtick: 0.2 } }), CONFIG);
   const ratio = r.first_norms[0] && r.first_norms[n - 1] ? r.first_norms[0] / r.first_norms[n - 1] : null;
   const zero = r.layers.filter((_, i) => r.first_norms[i] === 0);
   $("#explain").textContent = ratio ? `at the first step the first layer's gradient norm is ${fmt(ratio)} × the output layer's`
