@@ -656,7 +656,8 @@ def tune_command(
     space: Optional[list[str]] = typer.Option(
         None, metavar="SPACE", help="What to search: 'lr=1e-5..1e-1:log, beta1=0.8..0.999, nesterov=true|false, "
         "batch_size=16|32, eps=1e-8' (ranges, choices, fixed values); 'OPTIMIZER: ...' adds to it for one "
-        "optimizer (its items replace those of the same name), repeatable. Default: lr around the task's rate and the optimizer's own hyperparameters."),
+        "optimizer (its items replace those of the same name), repeatable. Default: lr around the task's rate "
+        "and the optimizer's own hyperparameters."),
     trials: Optional[str] = typer.Option(None, metavar="INTEGER", help="Trials per optimizer, complete or pruned, "
                                          "counting those a resumed study holds (default 64)."),
     cohort: Optional[str] = typer.Option(None, metavar="INTEGER", help="Trials trained together as one batched "

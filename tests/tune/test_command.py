@@ -356,7 +356,8 @@ def test_ctrl_c_while_the_report_is_written_says_so_and_leaves_no_earlier_page(t
 
 def test_a_search_run_again_without_re_runs_leaves_no_earlier_re_runs_in_its_folder(tmp_path):
     out = tmp_path / "out"
-    args = ["tune", "line", "-o", "adam", "--steps", "30", "--trials", "4", "--cohort", "4", "--quiet", "--out", str(out)]
+    args = ["tune", "line", "-o", "adam", "--steps", "30", "--trials", "4", "--cohort", "4", "--quiet", "--out",
+            str(out)]
     assert runner.invoke(app, [*args, "--seeds", "2"]).exit_code == 0
     assert (out / "final_summary.csv").exists() and "seeds" in (out / "table.csv").read_text()
     again = runner.invoke(app, [*args, "--seeds", "0"])

@@ -273,9 +273,10 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
             raise ValueError(f"{names[flag]}: {where} was made with {what} {stored[key]!r}, not "
                              f"{attrs[key]!r}; give the same to resume it, or another {names['study']} name")
     if "descend:data" in stored and "descend:data" in attrs and stored["descend:data"] != attrs["descend:data"]:
-        raise ValueError(f"{names.get('csv', names['task'])}: {where} was made from other data: the file's rows or values have changed "
-                         f"since (digest {stored['descend:data']}, now {attrs['descend:data']}); give another "
-                         f"{names['study']} name (or output directory) to search the new data")
+        raise ValueError(f"{names.get('csv', names['task'])}: {where} was made from other data: the file's rows "
+                         f"or values have changed since (digest {stored['descend:data']}, now "
+                         f"{attrs['descend:data']}); give another {names['study']} name (or output directory) to "
+                         "search the new data")
 
 
 # -- the runner -----------------------------------------------------------------------------------------------
