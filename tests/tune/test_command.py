@@ -404,3 +404,14 @@ def test_a_standardised_target_shows_its_test_loss_in_its_own_units_as_compare_d
     page = (out / "report.html").read_text()
     assert "test loss (target's units)" in result.stdout and "test loss (target&#x27;s units)" in page
     assert "<b>Task:</b> 60 rows of homes.csv: regression of the column &#x27;price&#x27; from 2 features" in page
+
+
+def test_sqlites_in_memory_database_is_a_study_in_memory_with_nothing_to_resume(tmp_path):
+    """--storage sqlite:// printed a resume line whose storage no other command can open."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tune", "line", "-o", "adam", "--steps", "20", "--trials", "4", "--cohort", "4",
+                                 "--seeds", "0", "--storage", "sqlite://", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "resume or add workers" not in result.stdout and "in memory, gone with this command" in result.stdout
+    assert "nothing resumes it" in result.stderr and not list(out.glob("*.journal"))
+    assert json.loads((out / "best.json").read_text())["resume"] is None

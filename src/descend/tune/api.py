@@ -216,7 +216,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     argument (``names``: how the interface spells it). Nothing is trained and no study is opened."""
     from ..optim import get
     from .runner import METRICS, SAMPLERS, Budget, Target, grid_size
-    from .storage import check
+    from .storage import check, in_memory
 
     names = {**NAMES, **(names or {})}
     built = _task(task, names)
@@ -333,6 +333,8 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         storage = str(Path(out) / "study.journal") if out is not None else ":memory:"
     if storage != ":memory:":
         storage = check(storage, names["storage"])
+        if in_memory(storage):  # SQLite's in-memory database: a study no other run can open
+            storage = ":memory:"
     study_name = study if study is not None else _slug(built.name)
     if not isinstance(study_name, str) or not study_name.strip():
         raise ValueError(f"{names['study']} {study!r}: give a name for the study")

@@ -271,7 +271,8 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         for name, study_name in names.items():
             lines.append(f"  study {study_name!r} in {where}" + (
                 f" (resumed: {resumed[name]})" if resumed[name] and not opened[1][name].created else ""))
-        lines.append("Ctrl-C stops after telling Optuna what finished; the same command resumes")
+        lines.append("Ctrl-C stops after telling Optuna what finished; " + (
+            "the study is in memory: nothing resumes it" if plan.storage == ":memory:" else "the same command resumes"))
         print("\n".join(lines), file=sys.stderr)
     try:
         with _Bar(plan.trials * len(names), quiet, metric=plan.target.metric) as bar:
@@ -288,7 +289,8 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
              "--epochs": epochs, "--batch-size": batch_size, "--metric": plan.target.metric, "--seed": plan.seed,
              "--seeds": None if plan.seeds == api.DEFAULT_SEEDS else plan.seeds,  # the re-runs, when not the default
              "--storage": plan.storage, "--study": plan.study, "--out": str(out_dir)}
-    command = mask(resume_command(task, list(optimizer or ["adam"]), given))
+    # the command that resumes the search, or None where nothing can (a study in memory)
+    command = None if plan.storage == ":memory:" else mask(resume_command(task, list(optimizer or ["adam"]), given))
     writing = time.time()
 
     def no_stale_page() -> None:
@@ -308,15 +310,20 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
             print(f"note: the report could not be written: {type(e).__name__}: {e}", file=sys.stderr)
     except KeyboardInterrupt:  # the study holds every trial; only what is drawn from it is cut short
         no_stale_page()
-        print(f"interrupted while writing the results to {str(out_dir)!r}: the study keeps every trial; the report "
-              f"is not written; the same command writes it: {command}", file=sys.stderr)
+        print(f"interrupted while writing the results to {str(out_dir)!r}: " + (
+            f"the study keeps every trial; the report is not written; the same command writes it: {command}"
+            if command else "the report is not written (the study was in memory)"), file=sys.stderr)
         return 130
     if len(result.table):
         _print_table(result)
     for note in result.notes:
         print(f"note: {note}")
-    print(f"study: {', '.join(repr(n) for n in names.values())} in {where}")
-    print(f"resume or add workers: {command}")
+    if plan.storage == ":memory:":  # nothing to resume: the study ends with this command
+        print(f"study: {', '.join(repr(n) for n in names.values())} in memory, gone with this command (without "
+              f"--storage, OUT/study.journal keeps it)")
+    else:
+        print(f"study: {', '.join(repr(n) for n in names.values())} in {where}")
+        print(f"resume or add workers: {command}")
     print(f"results: {', '.join(str(p) for p in written)}")
     return 130 if result.interrupted else 0
 

@@ -139,6 +139,20 @@ def _url(target: str) -> str:
     return target
 
 
+def in_memory(url: str) -> bool:
+    """Whether ``url`` is SQLite's in-memory database (``sqlite://``, ``sqlite:///:memory:``): a study there is
+    gone with the process, as descend's own in-memory storage."""
+    if not url.lower().startswith("sqlite"):
+        return False
+    from sqlalchemy.engine import make_url
+
+    try:
+        database = make_url(url).database
+    except Exception:  # noqa: BLE001 - a malformed URL is refused where the storage is opened
+        return False
+    return not database or database == ":memory:"
+
+
 def _sqlite_folder(url: str, what: str) -> None:
     """A SQLite file's folder, created when missing, as a journal file's is (SQLite itself refuses it with
     "unable to open database file")."""
