@@ -205,6 +205,18 @@ def test_a_decimal_comma_file_is_refused_naming_decimal_and_read_with_it(tmp_pat
     assert "decimal = \",\"" in (tmp_path / "r" / "config.toml").read_text()
 
 
+def test_a_decimal_point_file_read_with_a_decimal_comma_says_so(tmp_path):
+    """--decimal , on a file written 1.5 read every number as text: the target was refused as an identifier."""
+    rng = np.random.default_rng(0)
+    rows = "".join(f"{a:.3f},{b:.3f},{a - 2 * b:.3f}\n" for a, b in rng.normal(size=(60, 2)))
+    (tmp_path / "d.csv").write_text("a,b,y\n" + rows)
+    result = runner.invoke(app, ["compare", "--csv", str(tmp_path / "d.csv"), "--column", "y", "--decimal", ",",
+                                 *SMALL, "--out", str(tmp_path / "no")])
+    assert result.exit_code == 2 and not (tmp_path / "no").exists()
+    assert "column 'a' holds numbers written with a decimal point" in result.stderr, result.stderr
+    assert result.stderr.rstrip().endswith("read the file with --decimal .")
+
+
 def test_landscape_command_draws_paths(tmp_path):
     result = runner.invoke(app, ["landscape", "himmelblau", "-o", "gd", "-o", "adam", "--lr", "0.01", "--start",
                                  "0,0", "--steps", "30", "--out", str(tmp_path), "--animate",

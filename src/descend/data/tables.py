@@ -785,11 +785,28 @@ def from_csv(
 
     rows = _Rows(frame, lines=lines, file=True)
     try:
+        _check_decimal_point(frame, read_csv_kwargs.get("decimal"), rows)
         return _from_table(frame, target, kind, features, categorical, dtype, max_categories, rows, drop, dropna)
     except DataError as err:
         raise err.prefixed(_literal(f"{where}: ")) from None
     except ValueError as err:
         raise ValueError(f"{where}: {err}") from None
+
+
+def _check_decimal_point(frame: Any, decimal: object, rows: Any) -> None:
+    """With another decimal mark than the point (``decimal=","``), a column whose every cell is a number written
+    with a point (``1.5``) was read as text, and then refused as an identifier or one-hot encoded: refused here,
+    saying the file's numbers use the point."""
+    if decimal in (None, "."):
+        return
+    for c in frame.columns:
+        values = frame[c].dropna().tolist()
+        if values and all(isinstance(v, str) and re.fullmatch(r"\s*[-+]?\d*\.\d+(e[-+]?\d+)?\s*", v, re.I)
+                          for v in values):
+            i = int(np.flatnonzero(frame[c].notna().to_numpy())[0])
+            raise DataError(_literal(f"column {c!r} holds numbers written with a decimal point ({values[0]!r} at "
+                                     f"{rows(i)}), which the decimal mark {decimal!r} reads as text: read the file "
+                                     "with ") + "⟨decimal⟩", {"decimal": ("decimal", ".")})
 
 
 def _repeated_names(header: str, options: Mapping[str, Any]) -> list[str]:
