@@ -61,6 +61,16 @@ function el(tag, attrs = {}, ...children) {
 }
 const fmt = (v, d = 4) => (v === null || v === undefined) ? "—" : (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)) ? v.toExponential(d - 1) : (+v.toPrecision(d)).toString();
 const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+// a legend in a row under the title may wrap to several rows (six optimizers, a phone's width): the top margin
+// grows to hold the title and the legend, which otherwise sat on the title
+function fitLegend(gd) {
+  const L = gd && gd._fullLayout;
+  if (!L || !L.showlegend || !L.legend || !L.legend._height) return;
+  const need = Math.ceil(34 + L.legend._height);
+  if (Math.abs((L.margin.t || 0) - need) > 2 && need > 70) Plotly.relayout(gd, { "margin.t": need });
+}
+const plotlyReact = Plotly.react.bind(Plotly);
+Plotly.react = (...args) => plotlyReact(...args).then((gd) => { fitLegend(gd); return gd; });
 const DRAG = { ...CONFIG, edits: { shapePosition: true } };
 function layout(title, extra = {}) {
   // the legend in a row under the title, where no axis title or tick label can sit
