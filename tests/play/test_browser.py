@@ -128,3 +128,16 @@ def test_on_a_phone_the_figures_come_first_then_the_controls_then_the_commands(p
                                ".getBoundingClientRect().left)")
     assert lefts[0] < lefts[1]
     assert not page.errors
+
+
+def test_a_legend_of_many_rows_does_not_sit_on_the_title(page):
+    optimizers = "&".join(f"optimizers={o};lr=0.01" for o in ("gd", "momentum", "nesterov", "rmsprop", "adam",
+                                                              "adagrad"))
+    page.page.set_viewport_size({"width": 390, "height": 900})
+    page.open(f"/landscape?steps=20&{optimizers}")
+    page.page.wait_for_timeout(500)  # the margin is set once the legend is drawn
+    boxes = page.page.evaluate("""() => { const d = document.getElementById('contour');
+        const t = d.querySelector('.gtitle').getBoundingClientRect(), l = d.querySelector('.legend').getBoundingClientRect();
+        return [t.bottom, l.top]; }""")
+    assert boxes[0] <= boxes[1] + 1, boxes
+    assert not page.errors
