@@ -610,7 +610,7 @@ function renderVanishing() {
   const loss = plotDiv("loss");
   Plotly.react(loss, [{ type: "scatter", mode: "lines+markers", name: "training loss", x: r.loss_step, y: r.loss },
                       { type: "scatter", mode: "lines+markers", name: "training accuracy", x: r.accuracy_step, y: r.accuracy, yaxis: "y2" }],
-    layout(`training (${r.status})`, { margin: { l: 55, r: 60, t: 70, b: 45 }, xaxis: { title: { text: "step" } }, yaxis: { title: { text: "BCE" } },
+    layout(`training loss and accuracy${statusText(r)}`, { margin: { l: 55, r: 60, t: 70, b: 45 }, xaxis: { title: { text: "step" } }, yaxis: { title: { text: "BCE" } },
                                         yaxis2: { title: { text: "accuracy" }, overlaying: "y", side: "right", range: [0, 1], tickmode: "linear", tick0: 0, dtick: 0.2 } }), CONFIG);
   const ratio = r.first_norms[0] && r.first_norms[n - 1] ? r.first_norms[0] / r.first_norms[n - 1] : null;
   const zero = r.layers.filter((_, i) => r.first_norms[i] === 0);
