@@ -430,7 +430,9 @@ function renderLandscape() {
                   line: { color: run.colour, width: 2 }, marker: { size: 3, color: run.colour } });
   }
   const xr = r.domain[0], yr = r.domain[1];
-  Plotly.react(div, traces, layout(`${r.title}: J = ${r.formula || "(x + 0.26185)²/A² + y²/B² fit"}`, {
+  const heading = !r.formula ? `${r.title}: J(A, B), the MSE of the ellipse (x + 0.26185)²/A² + y²/B² = 1`
+    : r.title === r.formula ? `J = ${r.formula}` : `${r.title}: J = ${r.formula}`;  // a typed formula is its own title
+  Plotly.react(div, traces, layout(heading, {
     xaxis: { title: { text: names[0] }, range: xr }, yaxis: { title: { text: names[1] }, range: yr },
     shapes: startShape(r.start[0], r.start[1]) }), DRAG);
   div.dataset.first = first;
