@@ -586,7 +586,8 @@ function frameCurvature() {
   if (now[0] !== xr[0] || now[1] !== xr[1]) Plotly.relayout(div, { "xaxis.range": xr, "yaxis.range": yr });
   let text = `α·c = ${fmt(r.state.lr * r.state.curvature)}: each step multiplies w by 1 − αc = ${fmt(r.factor)} (1/c = ${fmt(r.thresholds.one_step)}, 2/c = ${fmt(r.thresholds.diverge)})`;
   text += `\niteration ${t}: w = ${fmt(w, 6)}, J(w) = ${fmt(J, 6)}, slope J'(w) = c·w = ${fmt(s, 6)}`;
-  if (t + 1 < n) text += `\n  w ← w − α·J'(w) = ${fmt(w, 6)} − ${r.state.lr} × ${fmt(s, 6)} = ${fmt(r.path[t + 1], 6)}` +
+  const term = (v) => (v < 0 ? `(${fmt(v, 6)})` : fmt(v, 6));  // w − α × (−1.5), not w − α × -1.5
+  if (t + 1 < n) text += `\n  w ← w − α·J'(w) = ${fmt(w, 6)} − ${r.state.lr} × ${term(s)} = ${fmt(r.path[t + 1], 6)}` +
     `\n  the tangent predicts J = ${fmt(r.predicted[t], 6)} there; J is ${fmt(r.cost[t + 1], 6)}: approximation error ${fmt(r.error[t], 6)}`;
   if (r.status !== "ok") text += `\n${r.status} at step ${r.status_at}`;
   $("#explain").innerHTML = "";
