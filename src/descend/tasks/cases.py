@@ -35,8 +35,12 @@ ELLIPSE_A = 1.261845
 ELLIPSE_B = 1.234378
 
 
+#: The share of a case study's samples held out for validation, and the same for test.
+_HELD = 0.2
+
+
 def _splits(ds: data_module.Dataset, seed: int, *, standardize: bool = False) -> data_module.Splits:
-    return data_module.split(ds, validation=0.2, test=0.2, seed=seed, standardize=standardize)
+    return data_module.split(ds, validation=_HELD, test=_HELD, seed=seed, standardize=standardize)
 
 
 def line_samples(m: int) -> int:
@@ -49,16 +53,17 @@ def line_samples(m: int) -> int:
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2:
         raise ValueError(f"m={m!r} must be a whole number of training samples, at least 2 (a line has two parameters)")
     m = int(m)
-    n = max(3, math.floor(m / 0.6) - 2)
+    n = max(3, math.floor(m / (1 - 2 * _HELD)) - 2)
     while _train_of(n) < m:
         n += 1
     return n
 
 
 def _train_of(n: int) -> int:
-    """The training samples of n after the task's split (a fifth each for validation and test, at least one)."""
-    held = max(1, int(round(0.2 * n)))
-    return n - 2 * held
+    """The training samples of n after the task's split (:func:`_splits`, counted as the split counts them)."""
+    from ..data.splits import _share
+
+    return n - _share("validation", _HELD, n) - _share("test", _HELD, n)
 
 
 def _linear_formula(terms: list[tuple[float, str]], intercept: float, *, intercept_first: bool = False) -> str:
