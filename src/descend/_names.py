@@ -25,6 +25,18 @@ def ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
+def slug(name: object, empty: str = "task") -> str:
+    """``name`` as a folder or study name: runs of characters other than letters, digits, ``_``, ``.`` and ``-``
+    made one ``-``, at most 60 characters (``empty`` when nothing is left).
+
+    >>> slug("x**2 + 10*sin(y)"), slug("***")
+    ('x-2-10-sin-y', 'task')
+    """
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name)).strip("-")[:60] or empty
+
+
 def check_names(given: Iterable[str], allowed: Iterable[str], *, what: str = "option",
                 hint: Callable[[str], str] | None = None) -> None:
     """Raise a ValueError for the first name in ``given`` that is not in ``allowed`` (``hint(name)``, when

@@ -487,9 +487,9 @@ def _compact(frame: Any) -> Any:
 
 
 def _slug(name: str) -> str:
-    import re
+    from ._names import slug
 
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:60] or "task"
+    return slug(name)
 
 
 def _number(value: float, column: str) -> str:

@@ -157,16 +157,16 @@ def _commands(groups: Sequence[dict[str, Any]], *, compiled: bool = False,
     steps agree to round-off, which a long path of small batches amplifies). Each command writes its own report
     folder (``out``, default ``reports/TASK``; ``-2``, ``-3``, ... after it for the next groups), so that the
     lines can be pasted together."""
-    import re
     import shlex
+
+    from .._names import slug
 
     lines = []
     try:
         for i, g in enumerate(groups):
             settings = {**g, **({"compile": True} if compiled else {})}
             text = compare_command(settings, config_file=f"play{i + 1 if len(groups) > 1 else ''}.toml")
-            slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(g["task"])).strip("-")[:60] or "task"  # as compare's
-            folder = out or (None if len(groups) == 1 else f"reports/{slug}")
+            folder = out or (None if len(groups) == 1 else f"reports/{slug(g['task'])}")
             if folder is not None:
                 text += " --out " + shlex.quote(folder if i == 0 else f"{folder}-{i + 1}")
             lines.append(text)

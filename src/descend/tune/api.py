@@ -59,6 +59,8 @@ class Plan:
     #: every run's schedules (:class:`descend.spec.RunSpec`'s), e.g. descend compare's --schedule; not in the study
     schedules: Mapping[str, Callable[[int], Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: a digest of a file task's numbers (:func:`data_digest`), computed once; None for other tasks
+    data: str | None = None
 
     def study_name(self, optimizer: str) -> str:
         return self.study if len(self.optimizers) == 1 else f"{self.study}-{optimizer}"
@@ -345,7 +347,8 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     return Plan(task=built, problem=problem, optimizers=studied, spaces=spaces, trials=trials, cohort=cohort,
                 sampler=sampler, pruner=pruner, budget=budget, target=target, batch_size=batch, seeds=seeds,
                 storage=storage, study=study_name.strip(), timeout=timeout, seed=seed, eval_every=eval_every,
-                clip_norm=clip_norm, clip_value=clip_value, names=names, notes=notes, schedules=dict(schedules or {}))
+                clip_norm=clip_norm, clip_value=clip_value, names=names, notes=notes, schedules=dict(schedules or {}),
+                data=data_digest(built))
 
 
 def _batch_size(batch_size: Any, task: Any, names: Mapping[str, str], samples: int) -> Any:
@@ -397,7 +400,9 @@ def _check_batch_sizes(space: Space, task: Any, names: Mapping[str, str], sample
 
 
 def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name)).strip("-")[:60] or "study"
+    from .._names import slug
+
+    return slug(name, "study")
 
 
 def open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float) -> tuple[Any, dict[str, Any]]:
@@ -416,8 +421,8 @@ def open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float) -> 
     attrs = {"descend:task": p.task.name, "descend:task_identity": task_identity(p.task),
              "descend:budget": p.budget.text(), "descend:batch_size": repr(p.batch_size),
              "descend:version": _version(__name__)}
-    if (digest := data_digest(p.task)) is not None:
-        attrs["descend:data"] = digest
+    if p.data is not None:
+        attrs["descend:data"] = p.data
     plans = {}
     for name, _ in p.optimizers:
         plans[name] = open_study(store, p.study_name(name), p.spaces[name], sampler=p.sampler, seed=p.seed,
@@ -642,7 +647,7 @@ def _final_key(specs: Sequence[Any], p: Plan, dtype: Any) -> str | None:
     if p.schedules:
         return None
     runs = [(s.optimizer, sorted(s.hyper.items()), s.batch_size, s.seed, s.clip_norm, s.clip_value) for s in specs]
-    return repr((runs, p.budget.text(), p.eval_every, str(dtype), task_identity(p.task), data_digest(p.task),
+    return repr((runs, p.budget.text(), p.eval_every, str(dtype), task_identity(p.task), p.data,
                  _version(__name__)))
 
 

@@ -72,10 +72,9 @@ def _task(task: str | None, csv: str | None, column: str | None, data: Mapping[s
 
 def _plugins(given: Any) -> tuple[str, ...]:
     """``--plugin`` files (or modules), imported once each as ``descend compare`` imports them."""
-    from ..compare_config import load_plugin
+    from ..compare_config import _parse_plugins
 
-    items = [given] if isinstance(given, str) else list(given or [])
-    return tuple(load_plugin(item, "--plugin") for item in items)
+    return _parse_plugins(given, "--plugin") if given else ()
 
 
 def _number(text: Any, flag: str, kind: type) -> Any:
@@ -263,6 +262,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     except ValueError as e:
         return _fail(str(e))
     where = plan.storage if storage is None else mask(plan.storage)
+    in_memory = plan.storage == ":memory:"  # a study that ends with this command: nothing resumes it
     names = {name: plan.study_name(name) for name, _ in plan.optimizers}
     resumed = {name: _resumed_text(opened[1][name].study) for name in names}
     if not quiet:
@@ -272,7 +272,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
             lines.append(f"  study {study_name!r} in {where}" + (
                 f" (resumed: {resumed[name]})" if resumed[name] and not opened[1][name].created else ""))
         lines.append("Ctrl-C stops after telling Optuna what finished; " + (
-            "the study is in memory: nothing resumes it" if plan.storage == ":memory:" else "the same command resumes"))
+            "the study is in memory: nothing resumes it" if in_memory else "the same command resumes"))
         print("\n".join(lines), file=sys.stderr)
     try:
         with _Bar(plan.trials * len(names), quiet, metric=plan.target.metric) as bar:
@@ -289,8 +289,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
              "--epochs": epochs, "--batch-size": batch_size, "--metric": plan.target.metric, "--seed": plan.seed,
              "--seeds": None if plan.seeds == api.DEFAULT_SEEDS else plan.seeds,  # the re-runs, when not the default
              "--storage": plan.storage, "--study": plan.study, "--out": str(out_dir)}
-    # the command that resumes the search, or None where nothing can (a study in memory)
-    command = None if plan.storage == ":memory:" else mask(resume_command(task, list(optimizer or ["adam"]), given))
+    command = None if in_memory else mask(resume_command(task, list(optimizer or ["adam"]), given))
     writing = time.time()
 
     def no_stale_page() -> None:
@@ -318,7 +317,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         _print_table(result)
     for note in result.notes:
         print(f"note: {note}")
-    if plan.storage == ":memory:":  # nothing to resume: the study ends with this command
+    if in_memory:
         print(f"study: {', '.join(repr(n) for n in names.values())} in memory, gone with this command (without "
               f"--storage, OUT/study.journal keeps it)")
     else:

@@ -139,31 +139,29 @@ def _url(target: str) -> str:
     return target
 
 
-def in_memory(url: str) -> bool:
-    """Whether ``url`` is SQLite's in-memory database (``sqlite://``, ``sqlite:///:memory:``): a study there is
-    gone with the process, as descend's own in-memory storage."""
+def _sqlite_database(url: str) -> str | None:
+    """The database a SQLite URL names (``""`` or ``":memory:"`` for SQLite's in-memory one), or None for
+    another URL or a malformed one (SQLAlchemy's own error is raised where the storage is opened)."""
     if not url.lower().startswith("sqlite"):
-        return False
+        return None
     from sqlalchemy.engine import make_url
 
     try:
-        database = make_url(url).database
-    except Exception:  # noqa: BLE001 - a malformed URL is refused where the storage is opened
-        return False
-    return not database or database == ":memory:"
+        return make_url(url).database or ""
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def in_memory(url: str) -> bool:
+    """Whether ``url`` is SQLite's in-memory database (``sqlite://``, ``sqlite:///:memory:``): a study there is
+    gone with the process, as descend's own in-memory storage."""
+    return _sqlite_database(url) in ("", ":memory:")
 
 
 def _sqlite_folder(url: str, what: str) -> None:
     """A SQLite file's folder, created when missing, as a journal file's is (SQLite itself refuses it with
     "unable to open database file")."""
-    if not url.lower().startswith("sqlite"):
-        return
-    from sqlalchemy.engine import make_url
-
-    try:
-        database = make_url(url).database
-    except Exception:  # a malformed URL: SQLAlchemy's own error, raised where the storage is opened
-        return
+    database = _sqlite_database(url)
     if database and database != ":memory:" and not database.startswith("file:"):
         folder = Path(database).expanduser().parent
         try:
