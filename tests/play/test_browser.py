@@ -146,3 +146,18 @@ def test_a_legend_of_many_rows_does_not_sit_on_the_title(page):
         return [t.bottom, l.top]; }""")
     assert boxes[0] <= boxes[1] + 1, boxes
     assert not page.errors
+
+
+def test_a_title_wider_than_a_phone_breaks_into_lines_inside_its_figure(page):
+    """The ellipse's title ran past both edges of a 390-pixel figure; it breaks between words, and the top margin
+    holds its lines and the legend under them."""
+    page.page.set_viewport_size({"width": 390, "height": 900})
+    page.open("/ellipse?steps=20&epochs=1&batch_sizes=full&batch_sizes=32&grid=20")
+    page.page.wait_for_timeout(500)  # the title is broken once it is drawn
+    boxes = page.page.evaluate("""() => { const d = document.getElementById('contour'), f = d.getBoundingClientRect();
+        const t = d.querySelector('.gtitle').getBoundingClientRect(), l = d.querySelector('.legend').getBoundingClientRect();
+        return { left: t.left - f.left, right: f.right - t.right, bottom: t.bottom, legend: l.top,
+                 lines: d.layout.title.text.split('<br>').length }; }""")
+    assert boxes["lines"] >= 2 and boxes["left"] >= 0 and boxes["right"] >= 0, boxes
+    assert boxes["bottom"] <= boxes["legend"] + 1, boxes
+    assert not page.errors

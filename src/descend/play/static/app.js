@@ -61,16 +61,43 @@ function el(tag, attrs = {}, ...children) {
 }
 const fmt = (v, d = 4) => (v === null || v === undefined) ? "—" : (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)) ? v.toExponential(d - 1) : (+v.toPrecision(d)).toString();
 const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
-// a legend in a row under the title may wrap to several rows (six optimizers, a phone's width): the top margin
-// grows to hold the title and the legend, which otherwise sat on the title
-function fitLegend(gd) {
+// a title wider than its figure (a long one, a phone's width) breaks between words into as many lines as it
+// needs, and a legend in a row under the title may wrap to several rows (six optimizers): the top margin grows
+// to hold both, which otherwise were cut at the figure's edges or sat on each other
+const TEXT_WIDTH = document.createElement("canvas").getContext("2d");
+function titleLines(text, font, width) {
+  TEXT_WIDTH.font = `${font.size}px ${font.family}`;
+  const shown = (t) => TEXT_WIDTH.measureText(t.replace(/<[^>]*>/g, "")).width;
+  const lines = [];
+  for (const word of text.split(/ (?![^<]*>)/)) {  // a space inside a tag (<span style="...">) is not a break
+    const last = lines.length ? lines[lines.length - 1] + " " + word : null;
+    if (last !== null && shown(last) <= width) lines[lines.length - 1] = last;
+    else lines.push(word);
+  }
+  return lines;
+}
+async function fitTitleAndLegend(gd) {
   const L = gd && gd._fullLayout;
-  if (!L || !L.showlegend || !L.legend || !L.legend._height) return;
-  const need = Math.ceil(34 + L.legend._height);
-  if (Math.abs((L.margin.t || 0) - need) > 2 && need > 70) Plotly.relayout(gd, { "margin.t": need });
+  if (!L || !L.margin) return;
+  const update = {};
+  let extra = 0;  // the title's lines after its first
+  const text = gd.layout && gd.layout.title && gd.layout.title.text;
+  if (text && !text.includes("<br>") && L.title && L.title.font) {
+    const lines = titleLines(text, L.title.font, L.width - 20);
+    if (lines.length > 1) { update["title.text"] = lines.join("<br>"); extra = (lines.length - 1) * 1.3 * L.title.font.size; }
+  } else if (text && L.title && L.title.font) extra = (text.split("<br>").length - 1) * 1.3 * L.title.font.size;
+  const legend = L.showlegend && L.legend && L.legend._height ? L.legend._height : 0;
+  const need = Math.ceil(34 + extra + legend);
+  if (Math.abs((L.margin.t || 0) - need) > 2 && need > 70) update["margin.t"] = need;
+  if (!Object.keys(update).length) return;
+  await Plotly.relayout(gd, update);
+  // plotly.js anchors a title of several lines by its first: "top" then puts the block above the figure's edge
+  const drawn = update["title.text"] && gd.querySelector(".gtitle");
+  const top = drawn ? drawn.getBBox().y : 4;
+  if (top < 4) await Plotly.relayout(gd, { "title.y": L.title.y - (4 - top) / L.height });
 }
 const plotlyReact = Plotly.react.bind(Plotly);
-Plotly.react = (...args) => plotlyReact(...args).then((gd) => { fitLegend(gd); return gd; });
+Plotly.react = (...args) => plotlyReact(...args).then(async (gd) => { await fitTitleAndLegend(gd); return gd; });
 const DRAG = { ...CONFIG, edits: { shapePosition: true } };
 function layout(title, extra = {}) {
   // the legend in a row under the title, where no axis title or tick label can sit
