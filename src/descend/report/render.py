@@ -292,16 +292,26 @@ def stop_fork_server() -> None:
     process, tearing down the modules it imported (about a third of a second) while whoever reads the command's
     output waits: its standard output is the command's. It is told with SIGTERM, whose default action it keeps
     (it ends at once, imports nothing, writes nothing); every worker it forked has ended by then (:class:`Drawing`
-    waits for them). A later :func:`warm_up` or report starts another."""
+    waits for them). It is then reaped and multiprocessing told that it ended: a killed process ends its other
+    threads (numpy's BLAS pool) after its first, and meanwhile looks ended in /proc but not to ``waitpid``, so that
+    multiprocessing, asked at once for another, kept the ending one. A later :func:`warm_up` or report starts
+    another."""
     forkserver = sys.modules.get("multiprocessing.forkserver")
-    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    server = getattr(forkserver, "_forkserver", None)
+    pid = getattr(server, "_forkserver_pid", None)
     if pid is None:
         return
     import signal
 
     try:
-        os.kill(pid, signal.SIGTERM)  # not reaped here: multiprocessing reaps it when it starts another
+        os.kill(pid, signal.SIGTERM)
     except OSError:  # already gone
+        pass
+    try:
+        server._stop()  # closes its "alive" pipe, waits for it and forgets its pid and address
+    except ChildProcessError:  # reaped elsewhere
+        server._forkserver_pid = server._forkserver_address = None
+    except AttributeError:  # no _stop in this Python: multiprocessing reaps it when it starts another
         pass
 
 
