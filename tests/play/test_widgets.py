@@ -4,6 +4,7 @@ seeded state gives the same result twice, a diverging run is drawn up to where i
 from __future__ import annotations
 
 import json
+import math
 import shlex
 
 import numpy as np
@@ -253,6 +254,18 @@ def test_vanishing_records_every_layer():
     first = result["first_norms"]
     assert first[0] < first[-1]  # sigmoid: the first layer's gradient is the smallest's side
     assert "--config play.toml" in result["command"] and 'init = "xavier"' in result["command"]
+
+
+def test_vanishing_draws_a_diverged_run_up_to_where_it_diverged():
+    """Its curves went on to the budget with empty values (an axis of 200 steps for a run that ended at 10), and
+    the last step's bars were all empty (non-finite): they are the last finite norms."""
+    result = widgets.vanishing(VanishingState(depth=8, activation="relu", lr=10, steps=200))
+    at = result["status_at"]
+    assert result["status"] == "diverged" and at < 50
+    assert result["steps"][-1] == at and result["loss_step"][-1] <= at and result["accuracy_step"][-1] <= at
+    assert all(len(n) == len(result["steps"]) for n in result["norms"])
+    assert all(v is not None and math.isfinite(v) for v in result["final_norms"])
+    assert result["final_norms"] == [next(v for v in reversed(n) if v is not None) for n in result["norms"]]
 
 
 def test_tune_finds_settings_and_fills_them_into_the_other_widget():

@@ -629,17 +629,22 @@ def vanishing(state: VanishingState) -> dict[str, Any]:
     runs = _fit(task, [_spec(entry, state.steps)], steps=state.steps, grad_norms=True)
     compiled = _compiled(runs)
     names = [n for n in runs.names if n.endswith(".weight")]
+    status, at = _status(runs.summary, 0)
+    # a run that diverged is drawn up to that step (its records after it are empty: the axis ended at the budget)
+    last = at if status != "ok" and at is not None else math.inf
     norms = []
     steps = None
     for name in names:
-        at, _, values = runs.curve(0, f"grad_norm:{name}")
+        when, _, values = runs.curve(0, f"grad_norm:{name}")
+        values = values[when <= last]
         keep = _thin(len(values), 250)
-        steps = at[keep]
+        steps = when[when <= last][keep]
         norms.append(_list(values[keep]))
     loss_step, _, loss = runs.curve(0, "loss")
     accuracy_step, _, accuracy = runs.curve(0, "accuracy")
-    status, at = _status(runs.summary, 0)
-    first_last = [n[-1] if n else None for n in norms]
+    loss, loss_step = loss[loss_step <= last], loss_step[loss_step <= last]
+    accuracy, accuracy_step = accuracy[accuracy_step <= last], accuracy_step[accuracy_step <= last]
+    first_last = [next((v for v in reversed(n) if v is not None), None) for n in norms]  # the last finite one
     first_step = [n[0] if n else None for n in norms]
     settings = {"task": "vanishing", "optimizer": [state.optimizer], "lr": [state.lr], "steps": state.steps,
                 "seeds": 1, "init": state.init, "task_options": options}

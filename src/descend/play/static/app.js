@@ -635,7 +635,7 @@ function renderVanishing() {
            { xaxis: { title: { text: "step" } }, yaxis: { title: { text: "‖∂J/∂W‖" }, type: scale } }), CONFIG);
   const bars = plotDiv("final");
   Plotly.react(bars, [{ type: "bar", name: "first step", x: r.layers, y: r.first_norms, marker: { color: r.layers.map((_, i) => colour(i)) } },
-                      { type: "bar", name: "last step", x: r.layers, y: r.final_norms, marker: { color: "#bbb" } }],
+                      { type: "bar", name: r.status === "ok" ? "last step" : "last finite step", x: r.layers, y: r.final_norms, marker: { color: "#bbb" } }],
     layout("by layer, input → output", { yaxis: { title: { text: "‖∂J/∂W‖" }, type: scale }, barmode: "group" }), CONFIG);
   const loss = plotDiv("loss");
   Plotly.react(loss, [{ type: "scatter", mode: "lines+markers", name: "training loss", x: r.loss_step, y: r.loss },
