@@ -632,3 +632,153 @@ def test_a_compiled_step_takes_torchs_steps_without_a_warning_of_descends_own():
             for p, q in zip(ours.parameters(), theirs.parameters()):
                 torch.testing.assert_close(p, q, rtol=1e-12, atol=1e-14)
     assert not [str(w.message) for w in caught if "descend" in str(w.message) or "descend" in w.filename]
+
+
+# -- the state as torch keeps it: tensors of each parameter's own, updated in place ---------------------------------
+
+
+@pytest.mark.parametrize("name", OFFERED)
+def test_state_tensors_are_updated_in_place_and_each_parameter_has_its_own(name):
+    """descend's state tensors took the new values' storage at each step (``set_``): a view of one, or its memory
+    shared with another process (Hogwild training), went stale; parameters that stepped together shared one step
+    tensor, so that changing one parameter's step changed the others'."""
+    a, b = (torch.zeros(4, dtype=torch.float64, requires_grad=True) for _ in range(2))
+    kwargs = dict(lr=0.1, momentum=0.9) if name in ("SGD", "RMSprop") else dict(lr=0.1)
+    opt = getattr(D, name)([a, b], **kwargs)
+    for t in range(2):
+        a.grad, b.grad = torch.full_like(a, 1.0 + t), torch.full_like(b, 2.0 - t)
+        if t == 0:
+            opt.step()
+            before = {key: (value, value[:2] if value.ndim else None) for key, value in opt.state[a].items()}
+        else:
+            opt.step()
+    assert before  # every optimizer here keeps state with these settings
+    for key, (tensor, view) in before.items():
+        assert opt.state[a][key] is tensor, key
+        if view is not None:
+            assert torch.equal(view, tensor[:2]), key
+    for key, value in opt.state[a].items():
+        assert value is not opt.state[b][key], key
+    if "step" in opt.state[a]:
+        opt.state[a]["step"].zero_()
+        assert float(opt.state[b]["step"]) == 2.0
+
+
+def test_shared_state_sees_another_process_step():
+    """Hogwild: the parameters and the optimizer's state in shared memory, a step taken in a child process is
+    seen by the parent, as with torch.optim."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork here")
+    w = torch.zeros(4, dtype=torch.float64, requires_grad=True)
+    w.share_memory_()
+    opt = D.Adam([w], lr=0.1)
+    w.grad = torch.zeros_like(w)
+    opt.step()
+    for value in opt.state[w].values():
+        value.share_memory_()
+    w.grad = torch.ones_like(w)
+    child = multiprocessing.get_context("fork").Process(target=opt.step)
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    assert float(opt.state[w]["step"]) == 2.0 and opt.state[w]["exp_avg"][0].item() == pytest.approx(0.1)
+
+
+def test_adagrad_share_memory():
+    w = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    opt = D.Adagrad([w], lr=0.1)
+    opt.share_memory()
+    assert opt.state[w]["sum"].is_shared()
+    w.grad = torch.ones_like(w)
+    opt.step()
+    assert opt.state[w]["sum"].is_shared() and opt.state[w]["sum"][0].item() == 1.0
+
+
+def test_nadam_resumed_with_products_of_different_steps_matches_torch():
+    """Two parameters with the same step count but different μ products (β₁ cycled by OneCycleLR while each
+    stepped at other times) were given the first one's product after loading."""
+    generator = torch.Generator().manual_seed(0)
+    start = [torch.randn(3, dtype=torch.float64, generator=generator) for _ in range(2)]
+    grads = [[torch.randn(3, dtype=torch.float64, generator=generator) for _ in start] for _ in range(8)]
+
+    def first_half(module):
+        ws = [p.clone().requires_grad_() for p in start]
+        opt = module.NAdam(ws, lr=0.01)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=20)
+        for t in range(4):  # the first steps at t = 0, 1, the second at t = 2, 3
+            for i, (w, g) in enumerate(zip(ws, grads[t])):
+                w.grad = g.clone() if (i == 0) == (t < 2) else None
+            opt.step()
+            schedule.step()
+        return ws, opt
+
+    def resume(module, ws, saved):
+        ws = [w.detach().clone().requires_grad_() for w in ws]
+        opt = module.NAdam(ws, lr=0.01)
+        opt.load_state_dict(copy.deepcopy(saved))
+        for t in range(4, 8):
+            for w, g in zip(ws, grads[t]):
+                w.grad = g.clone()
+            opt.step()
+        return ws
+
+    theirs, their_opt = first_half(torch.optim)
+    expected = resume(torch.optim, theirs, their_opt.state_dict())
+    ours, our_opt = first_half(D)
+    for saved_by, (params, opt) in {"torch": (theirs, their_opt), "descend": (ours, our_opt)}.items():
+        for got, want in zip(resume(D, params, opt.state_dict()), expected):
+            torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-14, msg=f"saved by {saved_by}")
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+@pytest.mark.parametrize("name", OFFERED)
+def test_a_copied_or_pickled_optimizer_steps_as_the_original(name, how):
+    import io
+
+    w = torch.linspace(-1, 1, 5, dtype=torch.float64, requires_grad=True)
+    opt = getattr(D, name)([w], lr=0.05)
+    w.grad = torch.cos(w.detach())
+    opt.step()
+    if how == "deepcopy":
+        w2, opt2 = copy.deepcopy((w, opt))
+    else:
+        buffer = io.BytesIO()
+        torch.save((w, opt), buffer)
+        buffer.seek(0)
+        w2, opt2 = torch.load(buffer, weights_only=False)
+    for param, o in ((w, opt), (w2, opt2)):
+        param.grad = torch.sin(param.detach())
+        o.step()
+    assert torch.equal(w, w2)
+
+
+def test_adagrad_refuses_a_group_initial_value_torch_would_ignore():
+    a, b = (torch.zeros(2, dtype=torch.float64, requires_grad=True) for _ in range(2))
+    with pytest.raises(ValueError, match="ignores it and starts every sum at the constructor's"):
+        D.Adagrad([{"params": [a]}, {"params": [b], "initial_accumulator_value": 0.5}], lr=0.1,
+                  initial_accumulator_value=0.1)
+    opt = D.Adagrad([{"params": [a], "initial_accumulator_value": 0.1}], lr=0.1, initial_accumulator_value=0.1)
+    opt.add_param_group({"params": [b], "initial_accumulator_value": 0.5})  # added later: its own value
+    assert opt.state[b]["sum"][0].item() == 0.5 and opt.state[a]["sum"][0].item() == 0.1
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad"])
+def test_a_flag_torch_does_not_take_is_refused(name):
+    w = torch.zeros(2, requires_grad=True)
+    with pytest.raises(TypeError) as torch_error:
+        getattr(torch.optim, name)([w], capturable=True)
+    with pytest.raises(TypeError, match="capturable"):
+        getattr(D, name)([w], capturable=True)
+    assert "capturable" in str(torch_error.value)
+
+
+def test_sgd_without_momentum_keeps_no_state_and_a_state_dict_hook_may_drop_the_state():
+    w = torch.zeros(2, requires_grad=True)
+    opt = D.SGD([w], lr=0.1)
+    w.grad = torch.ones_like(w)
+    opt.step()
+    assert len(opt.state) == 0 and opt.state_dict()["state"] == {}
+    opt.register_state_dict_post_hook(lambda o, packed: {"param_groups": packed["param_groups"]})
+    assert list(opt.state_dict()) == ["param_groups"]

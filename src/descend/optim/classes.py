@@ -8,6 +8,9 @@ and behaves as it does where torch defines the behaviour:
   first step or with parameters that never had a gradient;
 - a state entry that a changed hyperparameter needs later (momentum switched on by ``OneCycleLR`` or
   ``CyclicLR``, or by hand) is created when it is first needed; torch's SGD starts that buffer at ``g``;
+- each parameter has state tensors of its own (its step count too), updated in place: a reference to one, a
+  view of it, or its memory shared with other processes (``share_memory_()``) sees every step; an optimizer
+  can be copied, pickled and saved whole;
 - complex parameters are updated as pairs of real numbers (``torch.view_as_real``), as torch does;
 - sparse gradients (``nn.Embedding(sparse=True)``) are accepted by SGD and Adagrad, as by torch; they
   are made dense before the rule, so the state is dense (the result equals torch's sparse update, whose
@@ -94,7 +97,7 @@ class _Adapter(torch.optim.Optimizer):
                 f"write betas=({b1!r}, {b2!r}) (the pure rules take beta1 and beta2; descend.fit takes either form)"
             )
         try:  # torch's signatures make an unknown keyword argument a TypeError; the message names close matches
-            check_names(unknown, [name for name in (*defaults, *_FLAGS, "convention", *self.info.names)
+            check_names(unknown, [name for name in (*defaults, "convention", *self.info.names)
                                   if name not in self.info.fixed  # nor beta1/beta2 where the class takes betas=
                                   and not (name in ("beta1", "beta2") and "betas" in defaults)],
                         what=f"argument for {type(self).__name__}")
@@ -110,9 +113,25 @@ class _Adapter(torch.optim.Optimizer):
             )
         if defaults.get("fused") and defaults.get("foreach"):
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
-        self._compiled = None
-        self._record_type = type(self.info.init_state((), self.info.defaults))
+        self._derived()
+        self._constructing = True
         super().__init__(params, defaults)
+        self._constructing = False
+
+    def _derived(self) -> None:
+        """What the class derives from its rule: the state record's type and its scalars' names (the step
+        count, NAdam's μ product; the other fields hold a tensor per parameter), no compiled step yet."""
+        template = self.info.init_state((), self.info.defaults)
+        self._record_type = type(template)
+        self._scalar_names = tuple(n for n, v in zip(template._fields, template) if not isinstance(v, tuple))
+        self._compiled = None
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickled or copied (``copy.deepcopy``, ``torch.load``): torch.optim keeps the defaults, state and
+        groups; what descend derives from them is made again."""
+        super().__setstate__(state)
+        self._derived()
+        self._constructing = False
 
     def _apply_convention(self, defaults: dict[str, Any], convention: str) -> None:
         """``convention="optax"`` or ``"keras"``: that library's defaults and forms for every argument not given.
@@ -199,7 +218,7 @@ class _Adapter(torch.optim.Optimizer):
         return tuple(name for name, value in zip(template._fields, template) if isinstance(value, tuple) and value)
 
     def _start_state(self, params: list[Tensor], config: Mapping[str, Any]) -> None:
-        """A fresh state for ``params``, with one step count (t = 0) shared between them."""
+        """A fresh state for ``params`` (t = 0), each with tensors of its own, as torch's."""
         record = self.info.init_state([_real(p) for p in params], config)
         for i, p in enumerate(params):
             state = self.state[p]
@@ -208,18 +227,21 @@ class _Adapter(torch.optim.Optimizer):
                 if isinstance(value, tuple):
                     if value:
                         state[self.state_keys[name]] = _like(p, value[i])
-                else:  # a scalar shared by the group: the step count, NAdam's μ product
-                    state[self.state_keys.get(name, name)] = value if name == "step" else self._scalar(value)
+                elif name == "step":
+                    if self.keeps_step:
+                        state[name] = value.clone()
+                else:  # a scalar of the rule's own (NAdam's μ product)
+                    state[self.state_keys.get(name, name)] = self._scalar(value).clone()
 
     def _complete_state(self, params: list[Tensor], config: Mapping[str, Any]) -> None:
         """Create the state the rule needs and the parameters lack, as torch does when it is first needed."""
+        if not self.keeps_step:  # SGD: a missing buffer is the rule's first step, see _record
+            return
         needed = self._needed(config)
         fresh = []
         for p in params:
             state = self.state[p]
             missing = [n for n in needed if state.get(self.state_keys[n]) is None]
-            if not self.keeps_step:  # SGD: a missing buffer is the rule's first step, see _record
-                continue
             if not state:
                 fresh.append(p)
             elif missing:  # e.g. RMSprop's momentum switched on after some steps: the buffer starts at 0
@@ -235,7 +257,7 @@ class _Adapter(torch.optim.Optimizer):
         Without a step count (SGD) the parameters share the presence of their buffer (see ``_bucket``): t = 0
         and a fresh buffer when it is absent, else t = 1.
         """
-        first = self.state[params[0]]
+        first = self.state.get(params[0], {})
         if not self.keeps_step:
             fresh = self.info.init_state([_real(p) for p in params], config)
         fields = {}
@@ -251,34 +273,42 @@ class _Adapter(torch.optim.Optimizer):
             elif name == "step" and not self.keeps_step:
                 has_buffer = any(first.get(self.state_keys[n]) is not None for n in needed)
                 fields[name] = fresh.step + float(has_buffer)
-            else:  # one value shared by the group
+            else:  # a scalar, equal for every parameter of the bucket (_buckets)
                 fields[name] = first[key]
         return self._record_type(**fields)
 
-    def _bucket(self, p: Tensor, needed: Sequence[str]) -> object:
-        """Parameters that share a step count step together: torch's per-parameter step, kept once."""
-        state = self.state[p]
-        if not self.keeps_step:
-            return tuple(state.get(self.state_keys[n]) is not None for n in needed)
-        return id(state["step"])
+    def _buckets(self, params: list[Tensor], needed: Sequence[str]) -> list[list[int]]:
+        """The parameters that step together, as one call of the rule: those whose scalars (the step count,
+        NAdam's μ product) are equal, in value and dtype, so that the rule's one value is each one's own.
+        Without a step count (SGD), those whose buffers are all present or all absent."""
+        scalars = [self.state_keys.get(name, name) for name in self._scalar_names]
+        buckets: dict[object, list[int]] = {}
+        for i, p in enumerate(params):
+            state = self.state.get(p, {})
+            if not self.keeps_step:
+                key: object = tuple(state.get(self.state_keys[n]) is not None for n in needed)
+            else:
+                key = tuple((tuple(state[k].reshape(-1).tolist()), state[k].dtype) for k in scalars)  # one per run
+            buckets.setdefault(key, []).append(i)
+        return list(buckets.values())
 
     def _store(self, params: list[Tensor], record: Any) -> None:
-        """Write the rule's new state into ``self.state``: a per-parameter tensor into the one already there,
-        as torch.optim does (it takes the new one's storage, no copy: a reference to ``state[p]["exp_avg"]``
-        sees the new values); a scalar shared by the parameters that step together (the step count, NAdam's μ
-        product) as a new tensor, since parameters outside this step may share the old one. The rule keeps the
-        μ product in the dtype it is given (torch's loading casts it to the parameters' dtype)."""
+        """Write the rule's new state into ``self.state`` in place, as torch.optim does: into the tensors
+        already there (a reference to ``state[p]["exp_avg"]``, a view of it, or its memory shared with other
+        processes by ``share_memory_()``, sees each step), each parameter's step count and NAdam's μ product
+        included. The rule keeps the μ product in the dtype it is given (torch's loading casts it to the
+        parameters' dtype)."""
+        targets: list[Tensor] = []
+        values: list[Tensor] = []
         for i, p in enumerate(params):
-            state = self.state[p]
             for name, value in zip(record._fields, record):
                 if isinstance(value, tuple):
                     if value:
-                        _put(state, self.state_keys[name], _like(p, value[i]))
-                elif name == "step":
-                    if self.keeps_step:
-                        state[name] = value
-                else:
-                    state[self.state_keys.get(name, name)] = value
+                        _put(self.state[p], self.state_keys[name], _like(p, value[i]), targets, values)
+                elif name != "step" or self.keeps_step:
+                    _put(self.state[p], self.state_keys.get(name, name), value, targets, values)
+        if targets:
+            torch._foreach_copy_(targets, values)
 
     def _scalar(self, x: Any) -> Tensor:
         """A scalar of the state other than the step (NAdam's μ product) in torch's dtype for it: float64 when
@@ -306,10 +336,7 @@ class _Adapter(torch.optim.Optimizer):
             self._complete_state(params, config)
             needed = self._needed(config)
             kwargs = self.info.update_kwargs(config)
-            buckets: dict[int, list[int]] = {}
-            for i, p in enumerate(params):
-                buckets.setdefault(self._bucket(p, needed), []).append(i)
-            for members in buckets.values():
+            for members in self._buckets(params, needed):
                 bucket = [params[i] for i in members]
                 record = self._record(bucket, needed, config)
                 reals = [_real(p) for p in bucket]
@@ -359,16 +386,6 @@ class _Adapter(torch.optim.Optimizer):
         # the per-parameter tensors were updated in place: keep them (not their views); take the new scalars
         return type(record)(*(old if isinstance(old, tuple) else n for old, n in zip(record, new)))
 
-    def state_dict(self) -> dict[str, Any]:
-        """torch's format; every parameter gets its own copy of the group's shared scalars (the step)."""
-        packed = super().state_dict()
-        packed["state"] = {
-            index: {key: value.clone() if isinstance(value, Tensor) and value.ndim == 0 else value
-                    for key, value in state.items()}
-            for index, state in packed["state"].items()
-        }
-        return packed
-
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """torch's loading; a group's settings the saved groups lack (descend's switches, when loading a
         state_dict saved by torch.optim) keep their values instead of vanishing."""
@@ -377,24 +394,23 @@ class _Adapter(torch.optim.Optimizer):
         for group, old in zip(self.param_groups, before):
             for key, value in old.items():
                 group.setdefault(key, value)
-            self._share_steps(group["params"])
+            self._loaded_scalars(group["params"])
 
-    def _share_steps(self, params: list[Tensor]) -> None:
-        """After loading, parameters whose step counts are equal share one step tensor again.
-
-        A parameter without state (saved before its first step) keeps none: it starts at its first step.
-        """
-        shared: dict[float, Tensor] = {}
+    def _loaded_scalars(self, params: list[Tensor]) -> None:
+        """After loading, each parameter's step count is a float64 0-d tensor of its own (an int or a float32
+        one in an older or torch's state_dict), NAdam's μ product a 0-d tensor as torch's loading cast it (to
+        the parameter's dtype). A parameter without state (saved before its first step) keeps none: it starts
+        at its first step."""
         for p in params:
-            state = self.state[p]
+            state = self.state.get(p)
+            if not state:
+                continue
             if not self.keeps_step:
                 state.pop("step", None)
-            if not state or not self.keeps_step:
                 continue
-            step = torch.as_tensor(state["step"], dtype=torch.float64).reshape(())
-            state["step"] = shared.setdefault(float(step), step)
-            if "mu_product" in state:  # as torch's loading cast it (to the parameter's dtype), as torch keeps it
-                state["mu_product"] = torch.as_tensor(state["mu_product"]).reshape(())
+            state["step"] = torch.as_tensor(state["step"], dtype=torch.float64).reshape(()).clone()
+            if "mu_product" in state:
+                state["mu_product"] = torch.as_tensor(state["mu_product"]).reshape(()).clone()
 
 
 def _update_in_place(update: Any, params: list[Tensor], grads: list[Tensor], record: Any, config: dict) -> Any:
@@ -440,14 +456,33 @@ def _capturable_devices() -> list[str]:
     return list(_get_capturable_supported_devices())
 
 
-def _put(state: dict[str, Any], key: str, new: Tensor) -> None:
-    """``state[key] = new``, in place where a tensor of the same kind is there: it takes ``new``'s storage."""
+def _put(state: dict[str, Any], key: str, new: Tensor, targets: list[Tensor], values: list[Tensor]) -> None:
+    """``state[key] = new``, into the tensor there where it is of the same shape and kind, so that every reference
+    to it sees the new values (else, a sparse buffer from torch's SGD or another dtype after loading, ``new`` in
+    its place). A tensor whose memory nothing else uses takes ``new``'s memory (``set_``: no copy, and the memory
+    the step freed is the old one, which the next step's temporaries reuse); one whose memory is shared with
+    other processes (``share_memory_()``, Hogwild training) or seen through a view, and a 0-d scalar (each
+    parameter's own step count), is copied into (appended to ``targets`` and ``values``, for one
+    ``_foreach_copy_``)."""
     old = state.get(key)
     if isinstance(old, Tensor) and old is not new and old.dtype == new.dtype and old.device == new.device \
-            and not old.is_sparse:
-        old.set_(new)
+            and old.shape == new.shape and not old.is_sparse:
+        if new.ndim == 0 or old.is_shared() or _storage_users(old) > 1:
+            targets.append(old)
+            values.append(new)
+        else:
+            old.set_(new)
     else:
-        state[key] = new
+        state[key] = new.clone() if new.ndim == 0 else new
+
+
+def _storage_users(t: Tensor) -> int:
+    """How many tensors use ``t``'s memory (1: ``t`` alone; a view of it, or ``t`` a view, adds one); 2 where
+    torch does not say."""
+    count = getattr(torch._C, "_storage_Use_Count", None)
+    if count is None:
+        return 2
+    return count(t.untyped_storage()._cdata) - 1  # less the storage object made here
 
 
 def _one_value(x: Any) -> Any:
@@ -538,6 +573,27 @@ class Adagrad(_Adapter):
                         initial_accumulator_value=initial_accumulator_value, eps=eps, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, fused=fused, eps_mode=eps_mode)
         super().__init__(params, defaults, unknown)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """torch's Adagrad starts the sums of the groups given to its constructor at the constructor's
+        ``initial_accumulator_value`` and ignores a group's own: a group that sets another is refused rather
+        than started otherwise than torch would. (A group added later starts at its own value; torch's
+        Adagrad creates no state for it and fails at its first step.)"""
+        if getattr(self, "_constructing", False) and "initial_accumulator_value" in param_group:
+            own, constructor = param_group["initial_accumulator_value"], self.defaults["initial_accumulator_value"]
+            if bool(torch.as_tensor(own != constructor).any()):
+                raise ValueError(
+                    f"a param group's initial_accumulator_value={own!r}: torch.optim.Adagrad ignores it and starts "
+                    f"every sum at the constructor's ({constructor!r}); pass it to the constructor, or add the "
+                    "group with add_param_group after construction, where it is used")
+        super().add_param_group(param_group)
+
+    def share_memory(self) -> None:
+        """torch's: the sums in shared memory (for several processes stepping one model: every state tensor
+        is updated in place, so they stay shared)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p]["sum"].share_memory_()
 
 
 class Adadelta(_Adapter):
