@@ -614,3 +614,21 @@ def test_labels_that_differ_only_by_spaces_or_case_and_repeated_header_names_are
     with pytest.raises(ValueError, match=r"CSV input names the columns 'x' more than once \(pandas would read them "
                                          r"as 'x', 'x.1'\): give each column its own name in the header"):
         from_csv(io.StringIO(text), "y")
+
+
+def test_dropna_keeps_a_column_of_whole_numbers_whole(tmp_path):
+    """A class column with an empty cell is read as floats (pandas' NaN); once that row is dropped it was read as a
+    regression target, the kind inferred before the drop."""
+    path = write(tmp_path, "x,label\n" + "".join(f"{i / 10},{i % 3}\n" for i in range(30)) + "0.5,\n")
+    ds = from_csv(path, "label", dropna=True)
+    assert ds.kind == "multiclass" and ds.classes == (0, 1, 2) and ds.dropped == 1
+    binary = write(tmp_path, "x,y\n" + "".join(f"{i / 4},{i % 2}\n" for i in range(20)) + "3,\n", "binary.csv")
+    assert from_csv(binary, "y", dropna=True).kind == "binary"
+    prices = write(tmp_path, "x,y\n" + "".join(f"{i / 4},{i * 1.5}\n" for i in range(20)) + "3,\n", "prices.csv")
+    assert from_csv(prices, "y", dropna=True).kind == "regression"  # not whole numbers: still a number
+
+
+def test_dropna_that_leaves_no_rows_names_the_empty_columns():
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "empty": [None, None, None], "t": ["x", "y", "x"]})
+    with pytest.raises(ValueError, match=r"column 'empty' is empty.*leave it out with drop=\['empty'\]"):
+        from_frame(frame, "t", dropna=True)

@@ -387,3 +387,24 @@ def test_a_model_surface_in_chunks_is_each_point_alone_bit_for_bit(name):
     for i in rng.choice(aa.numel(), size=40, replace=False):
         alone = objective.value(task.model, (aa.reshape(-1)[i:i + 1], bb.reshape(-1)[i:i + 1]), x, y)
         assert torch.equal(alone.nan_to_num(-1.0), grid.reshape(-1)[i:i + 1].nan_to_num(-1.0))
+
+
+def test_the_majority_baseline_is_the_training_splits_class_scored_on_test(tmp_path):
+    """The card's baseline counted the test split's own most frequent class (0.575 here), which no model can
+    know; it is the training split's (0.425)."""
+    import pandas as pd
+
+    from descend.tasks import real
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    path = tmp_path / "bought.csv"
+    pd.DataFrame({"x1": x, "member": rng.choice(["yes", "no"], 200), "bought": np.where(x > 0, "yes", "no")}
+                 ).to_csv(path, index=False)
+    task = real.from_csv(path, "bought")
+    train, test = task.data.train.y.long().reshape(-1), task.data.test.y.long().reshape(-1)
+    majority = int(torch.bincount(train).argmax())
+    baseline = float(dict(task.facts)["baseline"].rsplit(" ", 1)[-1])
+    assert "training split's most frequent class" in dict(task.facts)["baseline"]
+    assert baseline == pytest.approx(float((test == majority).double().mean()), abs=5e-4)
+    assert baseline != pytest.approx(float(torch.bincount(test).max()) / len(test), abs=5e-4)  # this split's case

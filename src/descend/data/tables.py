@@ -387,18 +387,34 @@ def _from_table(
     types = {c: _column_type(pd, series[c], c in forced) for c in used}
     dropped = 0
     if dropna:
+        frame_before = frame
         keep = np.ones(m, dtype=bool)
         for c in used:
             keep &= ~_missing(pd, series[c], types[c])
         dropped = m - int(keep.sum())
         if dropped == m:
-            raise ValueError(f"every one of the {m} rows has a missing value in a used column; dropna=True would "
-                             "leave no rows")
+            empty = [c for c in used if c != target and _missing(pd, series[c], types[c]).all()]
+            if empty and len(empty) < len(features):
+                listed = f"column {empty[0]!r} is" if len(empty) == 1 else f"columns {_few(empty)} are"
+                raise DataError(_literal(f"{listed} empty (a missing value in every one of the {m} rows), so "
+                                         "dropping the rows with missing values would leave none; leave ")
+                                + ("it" if len(empty) == 1 else "them") + " out with ⟨drop⟩",
+                                {"drop": ("drop", [_plain(c) for c in empty])})
+            raise DataError(_literal(f"every one of the {m} rows has a missing value in a used column; ")
+                            + "⟨dropna⟩ would leave no rows: fill them in, or leave out the columns with most of "
+                            "them", {"dropna": ("dropna", True)})
         if dropped:
             frame = frame[keep]
             m = len(frame)
             series = {c: frame[c] for c in used}
             rows = rows.subset(frame, keep)
+            # a column of whole numbers with empty cells was read as floats because of them: without those rows
+            # it is the whole numbers it is (a target of classes 0/1/2 stays classes, not a regression)
+            for c in used:
+                if types[c] == "float" and _missing(pd, frame_before[c], "float").any():
+                    values = series[c].to_numpy(dtype=np.float64)
+                    if bool(np.all(values == np.round(values))) and bool(np.all(np.abs(values) < 2**53)):
+                        series[c], types[c] = series[c].astype(np.int64), "integer"
     for c in used:
         if types[c] == "unsupported":
             fixes = (
