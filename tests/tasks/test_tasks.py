@@ -408,3 +408,24 @@ def test_the_majority_baseline_is_the_training_splits_class_scored_on_test(tmp_p
     assert "training split's most frequent class" in dict(task.facts)["baseline"]
     assert baseline == pytest.approx(float((test == majority).double().mean()), abs=5e-4)
     assert baseline != pytest.approx(float(torch.bincount(test).max()) / len(test), abs=5e-4)  # this split's case
+
+
+@pytest.mark.parametrize("rows", [[6], [0, 9, 17, 30, 44]], ids=["one", "five"])
+def test_a_target_whose_squared_error_overflows_is_refused_before_training(tmp_path, rows):
+    """A value of 1e30 among values near 1 made every loss on its split infinite ("ok", and the first learning rate
+    of a tie chosen); in several rows, the losses in the target's units."""
+    import pandas as pd
+
+    from descend.tasks import real
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=50), "b": rng.normal(size=50)})
+    frame["y"] = frame.a + frame.b
+    frame.loc[rows, "y"] = 1e30
+    frame.to_csv(tmp_path / "huge.csv", index=False)
+    with pytest.raises(ValueError, match=rf"target column 'y' has the value 1e\+30 \(row {rows[0] + 1} of 50\), "
+                                         "whose squared error overflows float32"):
+        real.from_csv(tmp_path / "huge.csv", "y")
+    frame.loc[rows, "y"] = 1e6  # far, but its losses fit
+    frame.to_csv(tmp_path / "far.csv", index=False)
+    assert real.from_csv(tmp_path / "far.csv", "y").kind == "regression"

@@ -48,6 +48,26 @@ def target_fact(target: str, splits: data_module.Splits) -> str:
             "keeps its units); the losses are also reported in its units (final_<split>_loss_original)")
 
 
+def _check_squares(ds: data_module.Dataset, splits: data_module.Splits, standardized: bool) -> None:
+    """A regression target whose squared error overflows the data's dtype (a value of 1e30 among values near 1)
+    makes every run's loss infinite on the split that holds it, where no run can be told from another: refused,
+    naming the value, before anything trains."""
+    y = ds.y.to(torch.float64).reshape(len(ds), -1)
+    centred = [y]  # the errors in the target's units, and standardised (as the model learns it)
+    if standardized:
+        mean = splits.target_mean.to(torch.float64)
+        centred = [y - mean, (y - mean) / splits.target_std.to(torch.float64)]
+    limit = torch.finfo(ds.y.dtype).max ** 0.5 / 10  # the square of a tenth of it, summed over a few rows, fits
+    far = torch.stack([c.abs().amax(dim=1) for c in centred]).amax(dim=0) > limit
+    if far.any():
+        i = int(y.abs().amax(dim=1).argmax())  # the largest value
+        raise ValueError(
+            f"target column {ds.target_name!r} has the value {float(y[i].abs().max()):g} (row {i + 1} of "
+            f"{len(ds)}), whose squared error overflows "
+            f"{str(ds.y.dtype).replace('torch.', '')}: every loss on a split holding it would be infinite. Drop or "
+            "correct those rows, or rescale the column")
+
+
 def _show(value: Any) -> str:
     t = torch.as_tensor(value, dtype=torch.float64).reshape(-1)
     return f"{t.item():.6g}" if t.numel() == 1 else "[" + ", ".join(f"{v:.4g}" for v in t.tolist()) + "]"
@@ -82,6 +102,8 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
     standardize_target = standardize_target and ds.kind == "regression"
     splits = data_module.split(ds, validation=0.2, test=0.2, seed=data_seed, standardize=True,
                                standardize_target=standardize_target)
+    if ds.kind == "regression":
+        _check_squares(ds, splits, standardize_target)
     classes = len(ds.classes) if ds.classes is not None else 1
     model = _model(ds.kind, ds.x.shape[1], classes, hidden)
     known, facts, lr_range = None, [], (1e-3, 1e-1)
