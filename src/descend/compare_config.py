@@ -720,6 +720,8 @@ def _spelling(names: Mapping[str, str]) -> Callable[[str, Any], str]:
             return f"{name} = {value!r}"
         if value is True:
             return name
+        if value is False and name.startswith("--"):  # a switch's other side
+            return "--no-" + name[2:]
         if isinstance(value, (list, tuple)):  # as _parse_columns reads it back: a name with a comma quoted
             value = ",".join('"' + str(v).replace('"', '""') + '"' if "," in str(v) or '"' in str(v) else str(v)
                              for v in value)
@@ -755,6 +757,11 @@ def _check_loss(loss: str, task: Any, names: Mapping[str, str]) -> None:
         what = {"binary": "binary classification", "multiclass": "classification"}.get(task.kind, task.kind)
         raise ValueError(f"{names['loss']} {loss} is a {LOSSES[loss].kind} loss; task {task.name!r} is "
                          f"{what}: choose one of {', '.join(allowed)}")
+    if loss == "mape" and getattr(getattr(task, "data", None), "target_standardized", False):
+        raise ValueError(f"{names['loss']} mape divides each error by the target |y|, and task {task.name!r} "
+                         "standardises its target on the training split (centred on 0: rows near the mean would "
+                         "weigh most): train on the column's own values with "
+                         f"{_spelling(names)('standardize_target', False)}, or choose another loss")
 
 
 def _check_batch_sizes(sizes: Sequence[Any], task: Any, where: str, names: Mapping[str, str], *,

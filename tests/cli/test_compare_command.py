@@ -511,6 +511,10 @@ def test_a_column_whose_name_holds_a_comma_is_given_in_double_quotes(tmp_path):
     (["rosenbrock", "--batch-size", "32"], "--batch-size 32 does not apply: task 'rosenbrock' has no data (its cost is "
                                            "one function, with no samples to batch); give --batch-size full"),
     (["line", "--kind", "regresion"], "did you mean 'regression'"),
+    (["diabetes", "--loss", "mape"], "--loss mape divides each error by the target |y|, and task 'diabetes' "
+                                     "standardises its target on the training split (centred on 0: rows near the "
+                                     "mean would weigh most): train on the column's own values with "
+                                     "--no-standardize-target"),
 ])
 def test_new_flags_refuse_what_does_not_apply_in_the_cli_words(tmp_path, args, message):
     result = runner.invoke(app, ["compare", *args, "--out", str(tmp_path / "never")])
