@@ -383,6 +383,12 @@ def _parse_decimal(value: Any, name: str) -> str:
     return value.strip()
 
 
+def _parse_thousands(value: Any, name: str) -> str:
+    if not isinstance(value, str) or len(value) != 1 or value.isalnum():
+        raise ValueError(f"{name} {value!r}: give the thousands separator, one character such as '.' or ','")
+    return value
+
+
 def _absolute(path: str) -> str:
     """A CSV file's path as the written configuration keeps it: absolute, so that the report is rebuilt (and the
     comparison re-run) from any directory."""
@@ -493,6 +499,10 @@ class Config(schema.Schema):
     decimal: str | None = schema.setting(
         None, metavar="TEXT", parse=_parse_decimal, written=lambda v, c: c.csv is not None,
         help="The CSV file's decimal mark: ',' for numbers written 0,5 (default: '.').")
+    thousands: str | None = schema.setting(
+        None, metavar="TEXT", parse=_parse_thousands, written=lambda v, c: c.csv is not None,
+        help="The CSV file's thousands separator: '.' for numbers written 1.234,5 (with --decimal ','), ',' for "
+             "1,234.5 (default: none).")
     standardize_target: bool | None = schema.setting(
         None, switch=True, metavar="BOOLEAN", parse=schema.boolean,
         help="Standardise a regression target on the training split (default for --csv, house-prices and "
@@ -683,7 +693,7 @@ class Config(schema.Schema):
 
 #: The settings that apply to a CSV file only (keys of :class:`Config`, options of
 #: :func:`descend.tasks.real.from_csv` and :func:`descend.data.from_csv`).
-_CSV_KEYS = ("kind", "features", "drop", "dropna", "sep", "encoding", "decimal")
+_CSV_KEYS = ("kind", "features", "drop", "dropna", "sep", "encoding", "decimal", "thousands")
 
 #: The settings that say how a task's data is read: a CSV file's (:data:`_CSV_KEYS`) and the target's
 #: standardisation; ``descend tune`` takes them as ``descend compare`` does (:func:`data_task`).

@@ -549,3 +549,22 @@ def test_random_search_alone_writes_its_report(tmp_path):
     assert result.exit_code == 0, result.output
     summary = pd.read_csv(tmp_path / "r" / "summary.csv")
     assert summary["lr"].isna().all() and (tmp_path / "r" / "report.html").exists()
+
+
+def test_a_file_with_thousands_separators_names_both_flags_and_reads_with_them(tmp_path):
+    path = tmp_path / "euro.csv"
+    path.write_text("area;price\n" + "".join(f"{100 + i},5;{i % 7 + 1}.{275 + i:03d},16\n" for i in range(40)))
+    for given in ([], ["--decimal", ","]):
+        refused = runner.invoke(app, ["compare", "--csv", str(path), "--column", "price", "--sep", ";", *given, *SMALL,
+                                      "--out", str(tmp_path / "no")])
+        assert refused.exit_code == 2 and "read the file with --decimal , --thousands ." in refused.output, \
+            refused.output
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "price", "--sep", ";", "--decimal", ",",
+                                 "--thousands", ".", *SMALL, "-o", "adam", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert 'thousands = "."' in (out / "config.toml").read_text()
+    same = runner.invoke(app, ["compare", "--csv", str(path), "--column", "price", "--sep", ";", "--decimal", ",",
+                               "--thousands", ",", *SMALL, "--out", str(tmp_path / "no")])
+    assert same.exit_code == 2 and "--thousands , and --decimal , name the same character" in same.output, \
+        same.output

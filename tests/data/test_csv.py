@@ -577,8 +577,8 @@ def test_numbers_in_disguise_are_refused_with_what_reads_them():
         from_frame(commas, "y")
     thousands = pd.DataFrame({"x": ["12,500", "1,250", "980,000"] * 4, "y": np.arange(12.0)})  # which comma?
     with pytest.raises(DataError, match=r"column 'x' holds numbers written with a comma \('12,500' at row 0\), .* "
-                                        r"if the comma separates thousands \(12,500 = 12500\), take it out of the "
-                                        r"file; if it is the decimal mark, read the file with decimal=','$"):
+                                        r"if the comma separates thousands \(12,500 = 12500\), read the file with "
+                                        r"thousands=','; if it is the decimal mark, with decimal=','$"):
         from_frame(thousands, "y")
     decimals = pd.DataFrame({"x": ["0,125", "1,250", "-0,500"] * 4, "y": np.arange(12.0)})  # 0,125: a decimal comma
     with pytest.raises(DataError, match=r"column 'x' holds numbers written with a decimal comma"):
@@ -632,3 +632,23 @@ def test_dropna_that_leaves_no_rows_names_the_empty_columns():
     frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "empty": [None, None, None], "t": ["x", "y", "x"]})
     with pytest.raises(ValueError, match=r"column 'empty' is empty.*leave it out with drop=\['empty'\]"):
         from_frame(frame, "t", dropna=True)
+
+
+def test_thousands_separators_are_named_and_read_with_thousands(tmp_path):
+    """'347.275,16' read with decimal=',' was refused with "read the file with decimal=','", which it was."""
+    euro = write(tmp_path, "area;price\n" + "".join(f"{100 + i},5;{i + 1}.{275 + i:03d},16\n" for i in range(12)),
+                 "euro.csv")
+    for given in ({}, {"decimal": ","}):
+        with pytest.raises(ValueError, match=r"column 'price' holds numbers written with '\.' between thousands "
+                                             r"\('1\.275,16' at row 0 \(line 2\)\), which would be read as text: read "
+                                             r"the file with decimal=',' thousands='\.'"):
+            from_csv(euro, "price", sep=";", **given)
+    ds = from_csv(euro, "price", sep=";", decimal=",", thousands=".")
+    assert ds.y[:2].tolist() == pytest.approx([1275.16, 2276.16])
+    us = write(tmp_path, "area,price\n" + "".join(f"{100 + i},\"{i + 1},{275 + i:03d}.5\"\n" for i in range(12)),
+               "us.csv")
+    with pytest.raises(ValueError, match=r"with ',' between thousands .* read the file with thousands=','"):
+        from_csv(us, "price")
+    assert from_csv(us, "price", thousands=",").y[0].item() == pytest.approx(1275.5)
+    with pytest.raises(ValueError, match=r"thousands=',' and decimal=',' name the same character"):
+        from_csv(us, "price", thousands=",", decimal=",")

@@ -233,13 +233,24 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
         return True
 
     listed = values.tolist()
+    grouped = [listed[i].strip() if isinstance(listed[i], str) else "" for i in bad]
+    for pattern, decimal, thousands in ((r"[-+]?\d{1,3}(\.\d{3})+(,\d+)?", ",", "."),
+                                        (r"[-+]?\d{1,3}(,\d{3})+\.\d+", ".", ",")):
+        if all(re.fullmatch(pattern, v) for v in grouped) and any(thousands in v for v in grouped):
+            i = int(bad[0])
+            fixes = {"thousands": ("thousands", thousands)}
+            if decimal != ".":
+                fixes["decimal"] = ("decimal", decimal)
+            raise DataError(_literal(f"column {c!r} holds numbers written with {thousands!r} between thousands "
+                                     f"({listed[i]!r} at {rows(i)}), which would be read as text: read the file "
+                                     "with ") + ("⟨decimal⟩ " if decimal != "." else "") + "⟨thousands⟩", fixes)
     if all(comma_number(listed[i]) for i in bad):
         i = int(bad[0])
         if all(re.fullmatch(r"[-+]?[1-9]\d{0,2}(,\d{3})+", listed[j].strip()) for j in bad):  # 12,500: which comma?
             raise DataError(_literal(f"column {c!r} holds numbers written with a comma ({listed[i]!r} at {rows(i)}), "
                                      "which would be read as text: if the comma separates thousands (12,500 = "
-                                     "12500), take it out of the file; if it is the decimal mark, read the file "
-                                     "with ") + "⟨decimal⟩", {"decimal": ("decimal", ",")})
+                                     "12500), read the file with ") + "⟨thousands⟩; if it is the decimal mark, "
+                            "with ⟨decimal⟩", {"decimal": ("decimal", ","), "thousands": ("thousands", ",")})
         raise DataError(_literal(f"column {c!r} holds numbers written with a decimal comma ({listed[i]!r} at "
                                  f"{rows(i)}), which would be read as text: read the file with ") + "⟨decimal⟩",
                         {"decimal": ("decimal", ",")})
@@ -726,6 +737,11 @@ def from_csv(
         if read_csv_kwargs.get(option) not in (None, False):
             raise ValueError(f"{option}={read_csv_kwargs[option]!r} is not supported: from_csv reads the whole file")
     encoding = read_csv_kwargs.get("encoding") or "utf-8-sig"
+    thousands, decimal = read_csv_kwargs.get("thousands"), read_csv_kwargs.get("decimal") or "."
+    if thousands is not None and thousands == decimal:
+        raise DataError("⟨thousands⟩ and ⟨decimal⟩ name the same character: a number's decimal mark and the "
+                        "separator of its thousands differ (1.234,5 or 1,234.5)",
+                        {"thousands": ("thousands", thousands), "decimal": ("decimal", decimal)})
 
     if isinstance(path, (str, os.PathLike)):
         name = os.fsdecode(path)
