@@ -39,6 +39,7 @@ VALID = {
     "sep": (";", ";"),
     "encoding": ("latin-1", "latin-1"),
     "decimal": (",", ","),
+    "thousands": (".", "."),
     "standardize_target": (False, False),
     "loss": ("huber", "huber"),
     "init": ("xavier", "xavier"),
