@@ -40,6 +40,7 @@ VALID = {
     "encoding": ("latin-1", "latin-1"),
     "decimal": (",", ","),
     "thousands": (".", "."),
+    "max_categories": (200, 200),
     "standardize_target": (False, False),
     "loss": ("huber", "huber"),
     "init": ("xavier", "xavier"),

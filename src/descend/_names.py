@@ -8,9 +8,17 @@ import difflib
 from collections.abc import Callable, Iterable
 
 
+def near(name: str, choices: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The choices closest to ``name``, case aside (``PRICE`` finds ``price``), as they are spelt."""
+    spelt: dict[str, str] = {}
+    for choice in choices:
+        spelt.setdefault(choice.lower(), choice)
+    return [spelt[f] for f in difflib.get_close_matches(name.lower(), list(spelt), n=n, cutoff=cutoff)]
+
+
 def close_matches(name: str, choices: Iterable[str]) -> str:
     """A ``"; did you mean 'x'?"`` suffix for an error message, or ``""`` when nothing is close."""
-    found = difflib.get_close_matches(name, list(dict.fromkeys(choices)), n=3, cutoff=0.6)
+    found = near(name, choices)
     if not found:
         return ""
     return "; did you mean " + " or ".join(repr(f) for f in found) + "?"

@@ -10,6 +10,7 @@ optimizer, the tasks for a task) on first use.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -499,6 +500,10 @@ class Config(schema.Schema):
     decimal: str | None = schema.setting(
         None, metavar="TEXT", parse=_parse_decimal, written=lambda v, c: c.csv is not None,
         help="The CSV file's decimal mark: ',' for numbers written 0,5 (default: '.').")
+    max_categories: int | None = schema.setting(
+        None, metavar="INTEGER", parse=schema.whole(1), written=lambda v, c: c.csv is not None,
+        help="The most distinct values a text column may have to be one-hot encoded (default: 100; more is "
+             "refused as a likely identifier).")
     thousands: str | None = schema.setting(
         None, metavar="TEXT", parse=_parse_thousands, written=lambda v, c: c.csv is not None,
         help="The CSV file's thousands separator: '.' for numbers written 1.234,5 (with --decimal ','), ',' for "
@@ -693,7 +698,7 @@ class Config(schema.Schema):
 
 #: The settings that apply to a CSV file only (keys of :class:`Config`, options of
 #: :func:`descend.tasks.real.from_csv` and :func:`descend.data.from_csv`).
-_CSV_KEYS = ("kind", "features", "drop", "dropna", "sep", "encoding", "decimal", "thousands")
+_CSV_KEYS = ("kind", "features", "drop", "dropna", "sep", "encoding", "decimal", "thousands", "max_categories")
 
 #: The settings that say how a task's data is read: a CSV file's (:data:`_CSV_KEYS`) and the target's
 #: standardisation; ``descend tune`` takes them as ``descend compare`` does (:func:`data_task`).
@@ -831,6 +836,11 @@ def get_task(task: Any, *, task_options: Mapping[str, Any] | None = None, csv: s
     word = re.fullmatch(r"[A-Za-z_][\w-]*", task.strip()) and task.strip() not in ("x", "y")
     if word:
         return tasks.get(task, **options)
+    if task.strip().lower().endswith((".csv", ".tsv", ".txt", ".csv.gz")) or os.path.isfile(task):
+        import shlex
+
+        raise ValueError(f"{_clipped(task)} is a file, not a task: read it with --csv {shlex.quote(task)} --column "
+                         "COL (COL: the column to predict)")
     try:
         return tasks.get(task, **options)
     except ValueError:

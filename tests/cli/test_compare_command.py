@@ -568,3 +568,22 @@ def test_a_file_with_thousands_separators_names_both_flags_and_reads_with_them(t
                                "--thousands", ",", *SMALL, "--out", str(tmp_path / "no")])
     assert same.exit_code == 2 and "--thousands , and --decimal , name the same character" in same.output, \
         same.output
+
+
+def test_a_file_as_task_points_to_csv_and_max_categories_is_a_flag(tmp_path):
+    path = tmp_path / "zip.csv"
+    rng = np.random.default_rng(0)
+    path.write_text("zip,a,y\n" + "".join(f"Z{rng.integers(0, 150)},{v:.4f},{2 * v:.4f}\n"
+                                          for v in rng.normal(size=300)))
+    as_task = runner.invoke(app, ["compare", str(path), "--out", str(tmp_path / "no")])
+    assert as_task.exit_code == 2 and f"is a file, not a task: read it with --csv {path} --column COL" \
+        in as_task.output, as_task.output
+    refused = runner.invoke(app, ["compare", "--csv", str(path), "--column", "Y", *SMALL, "--out", str(tmp_path / "no")])
+    assert refused.exit_code == 2 and "did you mean --column y?" in refused.output, refused.output  # case aside
+    many = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", *SMALL, "--out", str(tmp_path / "no")])
+    assert many.exit_code == 2 and "or raise --max-categories 1" in many.output, many.output
+    flag = many.output.split("raise ")[1].split(" if")[0]
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", *flag.split(), *SMALL, "-o", "adam",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import difflib
 import importlib
 import io
 import numbers
@@ -18,6 +17,7 @@ import numpy as np
 import torch
 
 from descend._checks import check_choice, close_matches
+from descend._names import near as _near
 
 from .dataset import KINDS, Dataset, Kind, _float_dtype, _whole, as_dataset
 
@@ -360,7 +360,7 @@ def _from_table(
             listed = _literal(f" (its one column is {labels[0][:60]!r}): the names are not split into columns; "
                               f"the separator is probably {_show_sep(sep)}: read it with ") + "⟨sep⟩"
             fixes["sep"] = ("sep", sep)
-        near = difflib.get_close_matches(str(target), labels, n=3, cutoff=0.6)
+        near = _near(str(target), labels)
         fixes.update({f"near{i}": ("target", label) for i, label in enumerate(near)})
         suggestion = "; did you mean " + " or ".join(f"⟨near{i}⟩" for i in range(len(near))) + "?" if near else ""
         raise DataError(f"⟨target⟩ is not a column of the {'file' if rows.file else 'DataFrame'}{suggestion}"
@@ -596,8 +596,8 @@ def _from_table(
                 else "it is probably an identifier (ID) column"
             )
             raise DataError(
-                _literal(f"column {c!r} is categorical with {len(categories)} distinct values, more than "
-                         f"max_categories={max_categories}, so one-hot encoding would add {len(categories)} "
+                _literal(f"column {c!r} is categorical with {len(categories)} distinct values, more than the "
+                         f"{max_categories} allowed, so one-hot encoding would add {len(categories)} "
                          f"features; {why}. Leave it out with ") + "⟨drop⟩, or raise ⟨max⟩ if it really is "
                 "categorical", {"drop": ("drop", [_plain(c)]), "max": ("max_categories", len(categories))})
         # not scikit-learn's OneHotEncoder: it refuses a column mixing numbers and text, which a CSV file may hold
@@ -780,6 +780,10 @@ def from_csv(
     else:
         raise ValueError(f"path={path!r} must be a file path or an open file, not {type(path).__name__}")
 
+    sep = read_csv_kwargs.get("sep")
+    if isinstance(sep, str) and len(sep) > 1 and "engine" not in read_csv_kwargs:
+        # pandas reads a longer separator as a pattern, with its Python engine, and warns that it does
+        read_csv_kwargs = {**read_csv_kwargs, "engine": "python"}
     try:
         frame = pd.read_csv(source, **read_csv_kwargs)
     except pd.errors.EmptyDataError:
