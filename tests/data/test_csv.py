@@ -652,3 +652,18 @@ def test_thousands_separators_are_named_and_read_with_thousands(tmp_path):
     assert from_csv(us, "price", thousands=",").y[0].item() == pytest.approx(1275.5)
     with pytest.raises(ValueError, match=r"thousands=',' and decimal=',' name the same character"):
         from_csv(us, "price", thousands=",", decimal=",")
+
+
+def test_a_name_with_a_comma_split_on_the_way_and_a_file_without_header_are_said(tmp_path):
+    path = write(tmp_path, '"size, m2",city,price\n' + "".join(f"{30 + i},{'AB'[i % 2]},{100 + 3 * i}\n"
+                                                             for i in range(12)))
+    with pytest.raises(DataError, match=r"drop=\['size', 'm2'\]: 'size' is not a column; the column 'size, m2' holds "
+                                        r"a comma, which separates the names: give it as drop=\['size, m2'\]"):
+        from_csv(path, "price", drop=["size", "m2"])
+    bare = write(tmp_path, "".join(f"{(i + 1) / 7:.3f},{(i + 2) / 3:.3f},{i:.1f}\n" for i in range(12)), "bare.csv")
+    with pytest.raises(DataError, match=r"its first line holds numbers, so the file seems to have no header"):
+        from_csv(bare, "y")
+    zeros = write(tmp_path, "".join(f"{i / 7:.3f},{i / 3:.3f},{i:.1f}\n" for i in range(12)), "zeros.csv")
+    with pytest.raises(ValueError, match=r"names the columns '0\.000' more than once \(pandas would read them as "
+                                         r"'0\.000', '0\.000\.1'\): its first line holds numbers"):
+        from_csv(zeros, "y")

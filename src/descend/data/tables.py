@@ -303,6 +303,13 @@ def _column_names(name: str, given: object, columns: list, target: object) -> li
     for c in given:
         if c not in columns:
             listed = f" (columns: {', '.join(labels)})" if len(labels) <= 20 else f" ({len(labels)} columns)"
+            # a name holding a comma, split at it on the way ("size, m2" read as size and m2): said whole
+            whole = [label for label in labels if "," in label and [p.strip() for p in label.split(",")]
+                     == [str(g).strip() for g in given]]
+            if whole:
+                raise DataError("⟨option⟩: " + _literal(f"{c!r} is not a column; the column {whole[0]!r} holds a "
+                                                        "comma, which separates the names: give it as ")
+                                + "⟨whole⟩", {**option, "whole": (name, [whole[0]])})
             raise DataError(
                 "⟨option⟩: " + _literal(f"{c!r} is not a column{close_matches(str(c), labels)}{listed}"), option)
         if c == target:
@@ -313,6 +320,17 @@ def _column_names(name: str, given: object, columns: list, target: object) -> li
             raise DataError("⟨option⟩ " + _literal(f"lists the column {c!r} twice"), option)
         seen.add(c)
     return list(given)
+
+
+def _numeric_name(label: str) -> bool:
+    """Whether a column's name is a number (pandas names a repeated one ``1.5.1``): a file without a header."""
+    for text in (label, re.sub(r"\.\d+$", "", label)):
+        try:
+            float(text)
+            return True
+        except ValueError:
+            pass
+    return False
 
 
 def _check_table_options(kind: object, dtype: object, max_categories: object, dropna: object = False,
@@ -360,6 +378,9 @@ def _from_table(
             listed = _literal(f" (its one column is {labels[0][:60]!r}): the names are not split into columns; "
                               f"the separator is probably {_show_sep(sep)}: read it with ") + "⟨sep⟩"
             fixes["sep"] = ("sep", sep)
+        elif rows.file and len(labels) > 1 and all(_numeric_name(label) for label in labels):
+            listed += _literal(": its first line holds numbers, so the file seems to have no header; add a line "
+                               "of column names at its top")
         near = _near(str(target), labels)
         fixes.update({f"near{i}": ("target", label) for i, label in enumerate(near)})
         suggestion = "; did you mean " + " or ".join(f"⟨near{i}⟩" for i in range(len(near))) + "?" if near else ""
@@ -809,9 +830,12 @@ def from_csv(
         raise ValueError(f"{where} has no data rows, only a header ({header})")
     twice = _repeated_names(_first_line(text), read_csv_kwargs)
     if twice:
+        read = [str(c) for c in frame.columns if str(c) in twice or re.sub(r"\.\d+$", "", str(c)) in twice]
+        bare = all(_numeric_name(str(c)) for c in frame.columns)
         raise ValueError(f"{where} names the columns {_few(twice)} more than once (pandas would read them as "
-                         f"{', '.join(repr(str(c)) for c in frame.columns if str(c).split('.')[0] in twice)}): "
-                         "give each column its own name in the header")
+                         f"{', '.join(repr(c) for c in read)}): "
+                         + ("its first line holds numbers, so the file seems to have no header; add a line of "
+                            "column names at its top" if bare else "give each column its own name in the header"))
 
     def lines() -> list[int] | None:
         try:
