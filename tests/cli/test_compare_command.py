@@ -578,7 +578,8 @@ def test_a_file_as_task_points_to_csv_and_max_categories_is_a_flag(tmp_path):
     as_task = runner.invoke(app, ["compare", str(path), "--out", str(tmp_path / "no")])
     assert as_task.exit_code == 2 and f"is a file, not a task: read it with --csv {path} --column COL" \
         in as_task.output, as_task.output
-    refused = runner.invoke(app, ["compare", "--csv", str(path), "--column", "Y", *SMALL, "--out", str(tmp_path / "no")])
+    refused = runner.invoke(app, ["compare", "--csv", str(path), "--column", "Y", *SMALL, "--out",
+                                  str(tmp_path / "no")])
     assert refused.exit_code == 2 and "did you mean --column y?" in refused.output, refused.output  # case aside
     many = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", *SMALL, "--out", str(tmp_path / "no")])
     assert many.exit_code == 2 and "or raise --max-categories 1" in many.output, many.output
