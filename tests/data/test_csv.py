@@ -667,3 +667,14 @@ def test_a_name_with_a_comma_split_on_the_way_and_a_file_without_header_are_said
     with pytest.raises(ValueError, match=r"names the columns '0\.000' more than once \(pandas would read them as "
                                          r"'0\.000', '0\.000\.1'\): its first line holds numbers"):
         from_csv(zeros, "y")
+
+
+def test_a_text_target_of_classes_seen_once_or_twice_asks_for_kind():
+    """Accepted silently (0 % accuracy), where the same classes written as whole numbers asked for kind=."""
+    frame = pd.DataFrame({"x": np.arange(60) / 7, "label": [f"c{i % 50}" for i in range(60)]})
+    with pytest.raises(DataError, match=r"target column 'label' holds 50 classes in 60 rows .* too few for a "
+                                        r"classifier to learn them .* use kind='classification'"):
+        from_frame(frame, "label")
+    assert from_frame(frame, "label", "classification").kind == "multiclass"
+    few = pd.DataFrame({"x": np.arange(60) / 7, "label": [f"c{i % 20}" for i in range(60)]})  # three rows each
+    assert from_frame(few, "label").kind == "multiclass"

@@ -235,7 +235,7 @@ def test_resuming_a_choice_with_other_optimizers_is_refused_naming_the_flag(tmp_
     result = runner.invoke(app, ["tune", "line", "-o", "adam|rmsprop", *FAST, "--out", str(out)])
     assert result.exit_code == 2
     assert result.stderr.strip() == ("error: --optimizer: study 'line' was made with adam|sgd, not adam|rmsprop; give "
-                                     "the same to resume it, or another --study name")
+                                     "the same to resume it, or another --study name (or --out directory)")
     result = runner.invoke(app, ["tune", "line", "-o", "adam", *FAST, "--out", str(out)])
     assert result.exit_code == 2
     assert "error: --optimizer: study 'line' was made with adam|sgd, not one optimizer;" in result.stderr

@@ -525,6 +525,11 @@ def _from_table(
                                  "classes: to predict it as a number use ") + "⟨regression⟩, to keep the classes "
                         "⟨classification⟩", {"regression": ("kind", "regression"),
                                              "classification": ("kind", "classification")})
+    if kind is None and ttype == "category" and len(distinct) > max(_MANY_CLASSES, m // 2) and len(distinct) < m:
+        raise DataError(_literal(f"target column {target!r} holds {len(distinct)} classes in {m} rows (e.g. "
+                                 f"{_few(distinct)}): most are on one or two rows, too few for a classifier to "
+                                 "learn them (the training split holds 60 % of the rows); to train on them anyway "
+                                 "use ") + "⟨classification⟩", {"classification": ("kind", "classification")})
     if kind in (None, "classification"):
         if len(distinct) == 2:
             kind = "binary"

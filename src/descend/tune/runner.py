@@ -254,29 +254,30 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
                 names: Mapping[str, str]) -> None:
     stored = study.user_attrs
     where = f"study {name!r}"
+    # a search not meant as a resume (another task, the same default output directory) changes either
+    other = f"another {names['study']} name (or {names['out']} directory)"
     if study.direction.name.lower() != target.direction or stored.get("descend:metric", target.key) != target.key:
         raise ValueError(f"{names['metric']}: {where} optimizes {stored.get('descend:metric', '?')} "
-                         f"({study.direction.name.lower()}), not {target.key}; give that metric or another "
-                         f"{names['study']} name")
+                         f"({study.direction.name.lower()}), not {target.key}; give that metric or "
+                         f"{other}")
     if stored.get("descend:space", space.text()) != space.text():
         chose, choose = (text.partition(";")[0].partition("optimizer=")[2] if text.startswith("optimizer=")
                          else "one optimizer" for text in (str(stored["descend:space"]), space.text()))
         if chose != choose:  # a choice of optimizers against another, or against one optimizer
             raise ValueError(f"{names['optimizer']}: {where} was made with {chose}, not {choose}; give the same to "
-                             f"resume it, or another {names['study']} name")
+                             f"resume it, or {other}")
         raise ValueError(f"{names['space']}: {where} searches {stored['descend:space']!r}, not {space.text()!r}; "
-                         f"give that space to resume it, or another {names['study']} name")
+                         f"give that space to resume it, or {other}")
     for key, flag in (("descend:budget", "steps"), ("descend:batch_size", "batch_size"), ("descend:task", "task"),
                       ("descend:task_identity", "task")):
         if key in stored and key in attrs and stored[key] != attrs[key]:
             what = "task" if key == "descend:task_identity" else key.split(":")[1]
             raise ValueError(f"{names[flag]}: {where} was made with {what} {stored[key]!r}, not "
-                             f"{attrs[key]!r}; give the same to resume it, or another {names['study']} name")
+                             f"{attrs[key]!r}; give the same to resume it, or {other}")
     if "descend:data" in stored and "descend:data" in attrs and stored["descend:data"] != attrs["descend:data"]:
         raise ValueError(f"{names.get('csv', names['task'])}: {where} was made from other data: the file's rows "
                          f"or values have changed since (digest {stored['descend:data']}, now "
-                         f"{attrs['descend:data']}); give another {names['study']} name (or output directory) to "
-                         "search the new data")
+                         f"{attrs['descend:data']}); give {other} to search the new data")
 
 
 # -- the runner -----------------------------------------------------------------------------------------------
