@@ -415,3 +415,16 @@ def test_sqlites_in_memory_database_is_a_study_in_memory_with_nothing_to_resume(
     assert "resume or add workers" not in result.stdout and "in memory, gone with this command" in result.stdout
     assert "nothing resumes it" in result.stderr and not list(out.glob("*.journal"))
     assert json.loads((out / "best.json").read_text())["resume"] is None
+
+
+def test_an_optimizer_whose_every_trial_diverged_is_explained(tmp_path):
+    """Every trial diverged: the search printed no table and no word ("best -"), best.json an empty "best"."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tune", "rosenbrock", "-o", "sgd", "--space", "lr=10..100:log", "--trials", "4",
+                                 "--cohort", "4", "--steps", "50", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    note = ("sgd: none of its 4 trials reached a finite value (4 diverged), so it has no best configuration and no "
+            "re-runs; search smaller learning rates (--space)")
+    assert note in " ".join(result.stdout.split())
+    saved = json.loads((out / "best.json").read_text())
+    assert saved["best"] == {} and note in saved["notes"]

@@ -557,7 +557,7 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
             studies = {name: plans[name].study for name, _ in p.optimizers}
             best = best_of(studies, p.spaces, p.batch_size)
             final = None
-            notes = list(p.notes)
+            notes = list(p.notes) + _without_best(studies, p.spaces, best, p.names)
             if interrupted:
                 notes.append("interrupted (Ctrl-C or a stop): the finished trials are kept in the study; run the same "
                              "command again to resume; no final re-runs")
@@ -677,6 +677,33 @@ def _keep_final(study: Any, name: str, key: str | None, rows: Any) -> None:
     kept = dict(kept) if isinstance(kept, dict) else {}
     kept[name] = {"key": key, "summary": rows.to_csv()}
     study.set_user_attr(FINAL, kept)
+
+
+def _without_best(studies: Mapping[str, Any], spaces: Mapping[str, Space | ChoiceSpace], best: Mapping[str, Any],
+                  names: Mapping[str, str]) -> list[str]:
+    """A note per optimizer whose trials all ended without a finite value (diverged, failed or pruned before
+    any): it has no best configuration and no re-runs, which the table and report would otherwise leave
+    unexplained."""
+    from optuna.trial import TrialState
+
+    notes = []
+    for label, study in studies.items():
+        space = spaces[label]
+        trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED))
+        chosen = space.optimizers if isinstance(space, ChoiceSpace) else [label]
+        for name in chosen:
+            if name in best:
+                continue
+            mine = [t for t in trials if not isinstance(space, ChoiceSpace) or t.params.get("optimizer") == name]
+            if not mine:
+                continue
+            diverged = sum(t.state == TrialState.COMPLETE for t in mine)
+            failed = sum(t.state == TrialState.FAIL for t in mine)
+            ended = ", ".join(f"{n} {what}" for n, what in ((diverged, "diverged"), (failed, "failed"),
+                                                            (len(mine) - diverged - failed, "pruned")) if n)
+            notes.append(f"{name}: none of its {len(mine)} trials reached a finite value ({ended}), so it has no "
+                         f"best configuration and no re-runs; search smaller learning rates ({names['space']})")
+    return notes
 
 
 def best_of(studies: Mapping[str, Any], spaces: Mapping[str, Space | ChoiceSpace],
