@@ -782,3 +782,20 @@ def test_sgd_without_momentum_keeps_no_state_and_a_state_dict_hook_may_drop_the_
     assert len(opt.state) == 0 and opt.state_dict()["state"] == {}
     opt.register_state_dict_post_hook(lambda o, packed: {"param_groups": packed["param_groups"]})
     assert list(opt.state_dict()) == ["param_groups"]
+
+
+def test_run_axis_scalars_stay_each_parameters_own():
+    """NAdam's μ product with a run axis ([K]) is one tensor for a bucket: each parameter must keep a copy, or the
+    one that stops stepping moves with the other."""
+    a = torch.zeros(3, 2, dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(3, 4, dtype=torch.float64, requires_grad=True)
+    betas = (torch.tensor([0.9, 0.8, 0.7], dtype=torch.float64), 0.999)
+    opt = D.NAdam([a, b], lr=torch.tensor([0.1, 0.2, 0.3], dtype=torch.float64), betas=betas)
+    for t in range(3):
+        a.grad = torch.ones_like(a)
+        b.grad = torch.ones_like(b) if t == 0 else None
+        opt.step()
+        if t == 0:
+            after_one = opt.state[b]["mu_product"].clone()
+    assert torch.equal(opt.state[b]["mu_product"], after_one)
+    assert not torch.equal(opt.state[a]["mu_product"], after_one)

@@ -254,7 +254,7 @@ class _Adapter(torch.optim.Optimizer):
     def _record(self, params: list[Tensor], needed: Sequence[str], config: Mapping[str, Any]) -> Any:
         """The rule's state record for ``params`` (real views of complex state; unused fields empty).
 
-        Without a step count (SGD) the parameters share the presence of their buffer (see ``_bucket``): t = 0
+        Without a step count (SGD) the parameters share the presence of their buffer (see ``_buckets``): t = 0
         and a fresh buffer when it is absent, else t = 1.
         """
         first = self.state.get(params[0], {})
@@ -305,8 +305,8 @@ class _Adapter(torch.optim.Optimizer):
                 if isinstance(value, tuple):
                     if value:
                         _put(self.state[p], self.state_keys[name], _like(p, value[i]), targets, values)
-                elif name != "step" or self.keeps_step:
-                    _put(self.state[p], self.state_keys.get(name, name), value, targets, values)
+                elif name != "step" or self.keeps_step:  # one value for the bucket: each parameter its copy
+                    _put(self.state[p], self.state_keys.get(name, name), value, targets, values, copy=True)
         if targets:
             torch._foreach_copy_(targets, values)
 
@@ -456,24 +456,25 @@ def _capturable_devices() -> list[str]:
     return list(_get_capturable_supported_devices())
 
 
-def _put(state: dict[str, Any], key: str, new: Tensor, targets: list[Tensor], values: list[Tensor]) -> None:
+def _put(state: dict[str, Any], key: str, new: Tensor, targets: list[Tensor], values: list[Tensor], *,
+         copy: bool = False) -> None:
     """``state[key] = new``, into the tensor there where it is of the same shape and kind, so that every reference
     to it sees the new values (else, a sparse buffer from torch's SGD or another dtype after loading, ``new`` in
     its place). A tensor whose memory nothing else uses takes ``new``'s memory (``set_``: no copy, and the memory
     the step freed is the old one, which the next step's temporaries reuse); one whose memory is shared with
-    other processes (``share_memory_()``, Hogwild training) or seen through a view, and a 0-d scalar (each
-    parameter's own step count), is copied into (appended to ``targets`` and ``values``, for one
-    ``_foreach_copy_``)."""
+    other processes (``share_memory_()``, Hogwild training) or seen through a view, and any with ``copy`` (a
+    value the rule gives a whole bucket: the step count, NAdam's μ product), is copied into (appended to
+    ``targets`` and ``values``, for one ``_foreach_copy_``)."""
     old = state.get(key)
     if isinstance(old, Tensor) and old is not new and old.dtype == new.dtype and old.device == new.device \
             and old.shape == new.shape and not old.is_sparse:
-        if new.ndim == 0 or old.is_shared() or _storage_users(old) > 1:
+        if copy or old.is_shared() or _storage_users(old) > 1:
             targets.append(old)
             values.append(new)
         else:
             old.set_(new)
     else:
-        state[key] = new.clone() if new.ndim == 0 else new
+        state[key] = new.clone() if copy else new
 
 
 def _storage_users(t: Tensor) -> int:
