@@ -171,3 +171,41 @@ def test_half_mse_is_seed_002s_cost_whose_gradient_is_half_mses():
     torch.testing.assert_close(torch.as_tensor(half.paths[0]), torch.as_tensor(full.paths[0]), rtol=1e-12, atol=1e-12)
     assert half.summary["final_train_loss"].iloc[0] == pytest.approx(full.summary["final_train_loss"].iloc[0] / 2,
                                                                       rel=1e-12)
+
+
+def test_stop_at_target_stops_after_the_updates_that_reached_it():
+    """The update of the step whose loss met the target was applied (the parameters were those of one step more)
+    and steps_done said the whole budget."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(100, 4, generator=g, dtype=torch.float64)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5], [3.0]], dtype=torch.float64)
+    kw = dict(model=descend.models.MLP((4, 8, 1)), data=(x, y), optimizer="adam", lr=0.1, compile=False,
+              dtype=torch.float64)
+    runs = descend.fit(steps=100, target=1.0, stop_at_target=True, **kw)
+    n = int(runs.summary.steps_to_target[0])
+    assert 0 < n < 100 and runs.summary.steps_done[0] == n
+    alone = descend.fit(steps=n, **kw)
+    for name, value in runs.params[0].items():
+        assert torch.equal(value, alone.params[0][name]), name
+
+
+def test_a_tasks_known_answer_is_not_measured_on_another_model():
+    """descend.fit(task=..., model=another) raised KeyError in its summary: the distance to the task's answer,
+    which names the task model's parameters."""
+    runs = descend.fit(task="line", model=descend.models.Linear(1), steps=5, compile=False)
+    assert "distance" not in runs.summary and len(runs.summary) == 1
+    assert descend.fit(task="line", steps=5, compile=False).summary["distance"].notna().all()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(model=torch.nn.Linear(4, 1)), r"model=Linear\(\.\.\.\) is a torch\.nn\.Module: wrap it as "
+                                        r"descend\.models\.ModuleModel\(module\)"),
+    (dict(model="mlp"), r"model='mlp' is not a descend model"),
+    (dict(model=descend.models.Linear(4), loss=torch.nn.functional.mse_loss),
+     r"loss=mse_loss does not take mask, runs: a loss function of one's own is called as"),
+    (dict(model=descend.models.Linear(4), progress=3), r"progress=3 must be a function"),
+])
+def test_a_model_loss_or_hook_descend_cannot_call_is_refused_before_training(kwargs, message):
+    x, y = torch.randn(64, 4), torch.randn(64, 1)
+    with pytest.raises(ValueError, match=message):
+        descend.fit(data=(x, y), steps=5, compile=False, **kwargs)

@@ -720,11 +720,16 @@ def train_cohort(
                 fresh = torch.isinf(bound) & torch.isfinite(recorded)
                 bound = torch.where(fresh, outcomes.DIVERGENCE_FACTOR * recorded.abs().clamp(min=1.0), bound)
                 bounded = bool(torch.isfinite(bound).all())
+            reached = None
             if stopping_at_target:  # NaN (a stopped run) never reaches it; without a stop, read after training
                 target_at = torch.where((target_at < 0) & (recorded <= target), t, target_at)
-            if not bool(all_move):  # a host read, cheap on CPU: the masking only when a run stops moving
+                # a run at the target before this update stops there: the update is not applied (t updates done)
+                reached = target_at == t
+                reached = reached if bool(reached.any()) else None
+            if not bool(all_move) or reached is not None:  # host reads, cheap on CPU: masking only when one stops
                 stop_runs(moving & ~finite, _DIVERGED, t)
-                keep = moving & finite if rows is None else (moving & finite)[rows]
+                still = moving & finite if reached is None else moving & finite & ~reached
+                keep = still if rows is None else still[rows]
                 new_flat, new_state = _freeze(keep, new_flat, flat), freeze(keep, new_state, state)
             loss_rows.add(recorded)
             if norm_rows is not None:
@@ -797,6 +802,7 @@ def train_cohort(
             interrupted=interrupted,
             compile_seconds=compile_seconds * share,
             evals_original={key: v[:, j].clone() for key, v in original_.items()},
+            stopped_at_target=stopping_at_target,
         ))
     return results[0] if isinstance(cohort, Cohort) else results
 
@@ -1868,7 +1874,9 @@ class Runs:
             for split, values in res.evals_original.items():
                 row[f"final_{split}_loss_original"] = values[-1, j].item()
             status, at = STATUS_CODES[int(res.status[j])], int(res.status_at[j])
-            row["steps_done"] = at if status == outcomes.PRUNED else int(res.train_loss.shape[0])
+            reached = res.stopped_at_target and res.target_at[j] >= 0
+            row["steps_done"] = at if status == outcomes.PRUNED else (
+                int(res.target_at[j]) if reached else int(res.train_loss.shape[0]))
             row["steps_to_target"] = int(res.target_at[j]) if res.target_at[j] >= 0 else None
             row["status"] = status
             row["status_at"] = at if at >= 0 else None

@@ -8,6 +8,7 @@ training data and the splits it is evaluated on, and what is known about the ans
 
 from __future__ import annotations
 
+import inspect
 import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -118,6 +119,26 @@ def make_objective(model: Any, loss: Any, kind: str) -> Objective:
         return _OBJECTIVES.setdefault(objective, objective)
 
 
+def _check_loss_signature(loss: Callable[..., Any]) -> None:
+    """A loss function of one's own is called as descend's are: ``loss(pred, target, reduction="mean", mask=...,
+    runs=True)``, returning one value per run ``[K]`` (``pred`` is ``[K, m, out]``); a function that cannot take
+    those keywords (``torch.nn.functional.mse_loss``) is refused before training, saying so."""
+    try:
+        parameters = inspect.signature(loss).parameters
+    except (TypeError, ValueError):  # a builtin without a signature: its own error, where it is called
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    missing = [name for name in ("reduction", "mask", "runs") if name not in parameters]
+    if missing:
+        name = getattr(loss, "__qualname__", None) or type(loss).__name__
+        raise ValueError(
+            f"loss={name} does not take {', '.join(missing)}: a loss function of one's own is called as "
+            "loss(pred, target, reduction='mean', mask=None, runs=True), pred being [K, m, out] for K runs, and "
+            "returns one value per run [K] (mask: the samples that count, or None); see descend.losses.mse, or give "
+            "a loss by name (descend list losses)")
+
+
 def _objective(model: Any, loss: Any, kind: str) -> Objective:
     output = getattr(model, "output", "identity")
     if loss == "value":
@@ -126,6 +147,7 @@ def _objective(model: Any, loss: Any, kind: str) -> Objective:
         loss = {"sigmoid": "bce", "softmax": "cross-entropy"}.get(output, "cross-entropy" if kind == "multiclass"
                                                                   else "mse")
     if callable(loss):
+        _check_loss_signature(loss)
         return Objective(loss, logits=False, kind=kind)
     info = losses.get_loss(loss)
     if kind == "multiclass" and info.name != "cross-entropy":
@@ -177,6 +199,18 @@ class Problem:
         return self.target_mean is not None and self.target_std is not None
 
 
+def _check_model(model: Any) -> None:
+    """A model is one of descend's (what the engine calls: ``names``, ``init``, ``forward``); a torch module is
+    wrapped first, by choice of how it starts."""
+    if isinstance(model, torch.nn.Module):
+        raise ValueError(f"model={type(model).__name__}(...) is a torch.nn.Module: wrap it as "
+                         "descend.models.ModuleModel(module), which trains a copy of its parameters per run")
+    missing = [name for name in ("names", "init", "forward") if not hasattr(model, name)]
+    if missing:
+        raise ValueError(f"model={model!r} is not a descend model (it has no {missing[0]}): give one of "
+                         "descend.models (MLP, Linear, ModuleModel(torch module), ...), or task=... for a task's")
+
+
 def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: float = 0.0, test: float = 0.0,
             standardize: bool = False, standardize_target: bool = False, split_seed: int = 0,
             dtype: torch.dtype = torch.float32, known: Any = None, name: str = "") -> Problem:
@@ -189,6 +223,7 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
     """
     from . import data as data_module
 
+    _check_model(model)
     splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, standardize_target, dtype)
     objective = make_objective(model, loss, kind)
     if objective.kind == "multiclass":

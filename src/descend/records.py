@@ -33,6 +33,8 @@ class CohortResult:
     epochs: Tensor | None = None  #: [T + 1] epochs completed before each step and at the end (float64)
     compile_seconds: float = 0.0  #: time spent compiling the step (``compile=True``), not in ``seconds``
     evals_original: dict[str, Tensor] = field(default_factory=dict)  #: split → [E, K] loss in the target's units
+    #: trained with ``stop_at_target``: a run whose ``target_at`` is set stopped there, after that many updates
+    stopped_at_target: bool = False
 
     @property
     def diverged_at(self) -> Tensor:

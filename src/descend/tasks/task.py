@@ -26,6 +26,16 @@ class Known:
     label: str
     value: float | None = None
 
+    def applies_to(self, model: Any) -> bool:
+        """Whether the points are of ``model``'s parameters (names and shapes): a task's answer is not that of
+        another model put in its place (``descend.fit(task="line", model=...)``)."""
+        try:
+            shapes = dict(zip(model.names, model.shapes()))
+        except (AttributeError, TypeError):
+            return False
+        return all(name in shapes and tuple(torch.as_tensor(value).shape) == tuple(shapes[name])
+                   for point in self.points for name, value in point.items())
+
     def distance(self, params: Mapping[str, Tensor]) -> float:
         """Distance of ``params`` (one run: ``{name: tensor}``) to the nearest known point."""
         best = math.inf
@@ -177,8 +187,9 @@ class Task:
         ``loss``) and known answer."""
         from ..problem import problem
 
-        return problem(self.model if model is None else model, self.data,
-                       loss=self.loss if loss == "auto" else loss, known=self.known, name=self.name)
+        chosen = self.model if model is None else model
+        known = self.known if self.known is not None and self.known.applies_to(chosen) else None
+        return problem(chosen, self.data, loss=self.loss if loss == "auto" else loss, known=known, name=self.name)
 
     def fit(self, *, model: Any = None, loss: Any = "auto", steps: int | None = None, epochs: int | None = None,
             **kwargs: Any) -> Any:
