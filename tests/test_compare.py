@@ -76,8 +76,8 @@ def test_a_run_that_left_the_domain_has_its_own_rate_and_never_wins():
     assert table.loc["rmsprop", "left-domain rate"] == pytest.approx(1 / 3)
     assert table.loc["rmsprop", "final train loss"] == pytest.approx(0.45)  # the median of the runs that count
     assert np.isnan(table.loc["gd", "final train loss"])
-    assert not any("gd" in won for won in winners.values())  # not even "ms / step", where it is the fastest
-    assert set(winners["ms / step"]) <= {"rmsprop", "adam"} and winners["final train loss"] == ["adam"]
+    assert not any("gd" in won for won in winners.values())
+    assert "ms / step" not in winners and winners["final train loss"] == ["adam"]  # time is shared out: no winner
     assert winners["divergence rate"] == ["rmsprop"]  # gd diverged no more (0 %), but it is out
     assert winners["left-domain rate"] == ["adam"]
     # without such a run, no such column
@@ -255,10 +255,10 @@ def test_ctrl_c_during_the_warm_up_step_stops_the_comparison():
 
 def test_a_row_whose_runs_were_all_cut_short_wins_nothing():
     """Runs cut short by an interruption have no result (descend.outcomes): a row of them wins no metric, even
-    one its numbers would win (its time per step), as a row whose runs all diverged."""
-    table = pd.DataFrame({"final train loss": [0.5, np.nan], "ms / step": [2.0, 1.0], "interrupted rate": [0.0, 1.0]},
-                         index=pd.Index(["adam", "sgd"], name="optimizer"))
-    assert C.winners(table) == {"ms / step": ["adam"]}
+    one its numbers would win (its distance), as a row whose runs all diverged."""
+    table = pd.DataFrame({"final train loss": [0.5, np.nan], "distance to answer": [2.0, 1.0],
+                          "interrupted rate": [0.0, 1.0]}, index=pd.Index(["adam", "sgd"], name="optimizer"))
+    assert C.winners(table) == {"distance to answer": ["adam"]}
 
 
 def test_labels_that_tie_all_win():
@@ -269,3 +269,15 @@ def test_labels_that_tie_all_win():
     assert C.winners(table) == {"final train loss": ["momentum", "rmsprop"], "divergence rate": ["sgd", "momentum",
                                                                                                  "adam"],
                                 "test accuracy": ["momentum", "rmsprop", "adam"]}
+
+
+def test_values_equal_within_round_off_tie_and_a_metric_all_tie_on_has_no_winner():
+    """Winners were declared on float noise: five optimizers at 0.2447 differing by 1.5e-8, distances of 1.4e-45
+    and 2.8e-45 (float32 subnormals)."""
+    import pandas as pd
+
+    table = pd.DataFrame({"final train loss": [0.24470001, 0.2447, 0.24470002], "distance to answer": [1.4e-45,
+                          2.8e-45, 0.5], "test loss": [0.3, 0.2, 0.2000000001]}, index=["gd", "adam", "rmsprop"])
+    won = C.winners(table)
+    assert "final train loss" not in won
+    assert won["distance to answer"] == ["gd", "adam"] and won["test loss"] == ["adam", "rmsprop"]

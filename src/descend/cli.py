@@ -500,8 +500,10 @@ def _number(value: float, column: str) -> str:
 
     if math.isnan(value):
         return "—"
-    if column in ("divergence rate", "test accuracy"):
+    if column == "divergence rate":
         return f"{value:.0%}"
+    if column == "test accuracy":  # 99.5 %, not 100 %
+        return f"{value:.1%}"
     return re.sub(r"e([+-])0*(\d)", lambda m: "e" + ("-" if m.group(1) == "-" else "") + m.group(2), f"{value:.4g}")
 
 

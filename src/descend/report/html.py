@@ -105,7 +105,8 @@ _GLOSSARY = {
     "test accuracy": "the share of test samples classified correctly at the end (higher is better)",
     "validation loss": "the loss on the validation split at the end",
     "validation accuracy": "the share of validation samples classified correctly at the end",
-    "steps to target": "the first step at which the training loss reached the target; "
+    "steps to target": "the first step at which the loss of the step's batch (the training loss, for a full-batch "
+                       "run) reached the target; "
                        "\u201c> N\u201d means not within the N steps of the budget",
     "seeds": "the number of runs (seeds) of the row's configuration behind its medians and rates",
     "divergence rate": "the share of the row's runs (its seeds) that diverged: the training loss or the parameters "
@@ -117,7 +118,8 @@ _GLOSSARY = {
                         "budget: they have no result and win nothing",
     "generalisation gap": "test loss minus training loss: how much worse the model does on unseen data",
     "state bytes / parameter": "the memory the optimizer keeps per model parameter (momentum, moments, ...)",
-    "ms / step": "wall time per training step, in milliseconds",
+    "ms / step": "wall time per training step and run, in milliseconds: the runs trained together (one program "
+                 "for several optimizers and seeds) share out their time, so it compares little and wins nothing",
     "distance to answer": "the distance of the final parameters from the known best parameters",
 }
 
@@ -788,7 +790,8 @@ def _loss_caption(curves: Any, summary: Any, chosen: dict[str, list[int]], epoch
             f"against the step{' (or the epoch: the buttons above the chart)' if epochs else ''}: thin lines are "
             f"{which}, the bold line "
             "their median; lower and sooner is better, and a line that stops early belongs to a run that diverged or "
-            "left the model's domain (each run's status is in the details under the table).")
+            "left the model's domain, or whose loss reached exactly 0, which a log axis cannot show (each run's "
+            "status is in the details under the table).")
 
 
 def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colours: dict[str, str]) -> Any:

@@ -42,5 +42,5 @@ def note(pairs: Sequence[tuple[str, str]]) -> str:
     if not pairs:
         return ""
     said = "; ".join(f"{a} and {b}" for a, b in pairs)
-    return (f"{said} follow the same path (within {TOLERANCE:.0%} of the plot at every step): the later is "
+    return (f"{said} follow the same path (within {TOLERANCE:.0%} of the plot at every step): the latter is "
             "drawn on top, the earlier shows as its wider edge")
