@@ -120,7 +120,9 @@ _GLOSSARY = {
     "state bytes / parameter": "the memory the optimizer keeps per model parameter (momentum, moments, ...)",
     "ms / step": "wall time per training step and run, in milliseconds: the runs trained together (one program "
                  "for several optimizers and seeds) share out their time, so it compares little and wins nothing",
-    "distance to answer": "the distance of the final parameters from the known best parameters",
+    "distance to answer": "the distance of the final parameters from the task's known answer (its card says which: "
+                          "a minimum, a least-squares solution, or the ground truth that generated the data, "
+                          "which noise moves the cost's minimum away from)",
 }
 
 _CSS = """
@@ -1134,6 +1136,7 @@ def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dic
     for kind, point in surface.points:
         marks.setdefault(str(kind), []).append(tuple(float(v) for v in point))
     symbols = {"start": ("circle-open", "circle-open", "black", 13), "minimum": ("star", "diamond", "gold", 16),
+               "ground truth": ("star", "diamond", "gold", 16),
                "saddle": ("x", "x", "#444", 11), "maximum": ("triangle-up", "square", "#b22", 12)}
     for kind, where in marks.items():
         if not where:

@@ -286,7 +286,7 @@ def ellipse(n: int = 512, noise: float = 0.1, data_seed: int = 0, start: tuple[f
     model = models.ellipse(*_two_numbers(start, ("w_A", "w_B")))
     surface = model_surface(model, "mse", splits.train.x, splits.train.y, ("w_a", "w_b"),
                             ((0.05, 2.0), (0.2, 2.2)), log_scale=True,
-                            points=(("minimum", (ELLIPSE_A, ELLIPSE_B)),))
+                            points=(("ground truth", (ELLIPSE_A, ELLIPSE_B)),))
     return Task(
         name="ellipse", title="Earth–Mars transfer orbit (ellipse)",
         summary="find A and B of (x + c)²/A² + y²/B² = 1 from noisy samples",

@@ -21,7 +21,7 @@ The tables (pandas DataFrames):
 
 For landscapes, ``surface`` is any object with ``names`` (two parameter names), ``domain``
 (``((a0, a1), (b0, b1))``), ``log_scale`` (bool), ``points`` (``(kind, (a, b))`` pairs, kind "minimum",
-"saddle", "maximum" or "degenerate") and ``grid(n) -> (A, B, J)`` ([n, n] tensors, meshgrid "xy");
+"saddle", "maximum", "degenerate" or "ground truth") and ``grid(n) -> (A, B, J)`` ([n, n] tensors, meshgrid "xy");
 ``paths`` maps a run to its positions, an array [T + 1, 2], and ``labels`` a run to its label.
 
 What is drawn for an optimizer is what the comparison selected (:class:`descend.selection.Selection`):

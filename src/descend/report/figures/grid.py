@@ -14,6 +14,7 @@ from matplotlib import colors as mcolors
 #: Markers of the critical points of a landscape: kind -> (marker, size, face colour, legend name).
 POINT_STYLES = {
     "minimum": ("*", 15, "gold", "minimum"),
+    "ground truth": ("*", 15, "gold", "ground truth"),  # what generated the data (the ellipse's): near a minimum
     "saddle": ("X", 9, "black", "saddle"),
     "maximum": ("^", 9, "white", "maximum"),
     "degenerate": ("D", 8, "silver", "degenerate point"),
