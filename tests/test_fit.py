@@ -209,3 +209,15 @@ def test_a_model_loss_or_hook_descend_cannot_call_is_refused_before_training(kwa
     x, y = torch.randn(64, 4), torch.randn(64, 1)
     with pytest.raises(ValueError, match=message):
         descend.fit(data=(x, y), steps=5, compile=False, **kwargs)
+
+
+def test_two_class_labels_train_a_model_with_an_output_per_class():
+    """Integer labels 0/1 were read as binary (one output, y as [m, 1] floats), so a model with two outputs failed
+    on the loss's shapes, although fit promises cross-entropy for integer class labels."""
+    x = torch.randn(64, 4, generator=torch.Generator().manual_seed(0))
+    y = (x[:, 0] > 0).long()
+    runs = descend.fit(model=descend.models.Linear(4, 2), data=(x, y), steps=50, lr=0.1, compile=False)
+    assert runs.summary["final_train_accuracy"].iloc[0] > 0.9
+    alike = descend.fit(model=descend.models.Linear(4, 2), data=descend.data.as_dataset(x, y, kind="multiclass"),
+                        steps=50, lr=0.1, compile=False)
+    assert runs.summary["final_train_loss"].iloc[0] == alike.summary["final_train_loss"].iloc[0]

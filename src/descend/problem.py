@@ -224,7 +224,8 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
     from . import data as data_module
 
     _check_model(model)
-    splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, standardize_target, dtype)
+    splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, standardize_target, dtype,
+                           model)
     objective = make_objective(model, loss, kind)
     if objective.kind == "multiclass":
         _check_classes(model, splits.train)
@@ -243,18 +244,33 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
 
 
 def _splits(data: Any, data_module: Any, validation: float, test: float, seed: int, standardize: bool,
-            standardize_target: bool, dtype: torch.dtype) -> tuple[Any, str]:
+            standardize_target: bool, dtype: torch.dtype, model: Any) -> tuple[Any, str]:
     if data is None:  # a landscape: the model's output is the cost, no samples
         dummy = data_module.as_dataset(torch.zeros(1, 1), torch.zeros(1), kind="regression", dtype=dtype)
         return data_module.Splits(dummy, None, None, None, None), "cost"
     if isinstance(data, data_module.Splits):
         return data, data.train.kind
     if isinstance(data, tuple) and len(data) == 2:
-        data = data_module.as_dataset(*data, dtype=dtype)
+        x, y = data
+        # integer labels of two classes are binary (one output), unless the model has an output per class
+        two = (isinstance(y, Tensor) and y.ndim == 1 and not y.is_floating_point() and len(y)
+               and bool(((y == 0) | (y == 1)).all()) and _outputs(model, x) == 2)
+        data = data_module.as_dataset(x, y, dtype=dtype, **({"kind": "multiclass"} if two else {}))
     if not isinstance(data, data_module.Dataset):
         raise ValueError("data must be (x, y), a descend.data.Dataset or descend.data.Splits")
     return data_module.split(data.to(dtype), validation=validation, test=test, seed=seed, standardize=standardize,
                              standardize_target=standardize_target), data.kind
+
+
+def _outputs(model: Any, x: Any) -> int | None:
+    """How many outputs ``model`` has for the samples ``x`` (None when it cannot say: its own error is raised
+    where it is trained)."""
+    try:
+        x = torch.as_tensor(x)
+        params = model.init([0], dtype=x.dtype if x.is_floating_point() else torch.float32)
+        return int(model.forward(params, x[:2].to(params[0].dtype), logits=True).shape[-1])
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _check_classes(model: Any, train: Any) -> None:
