@@ -221,3 +221,18 @@ def test_two_class_labels_train_a_model_with_an_output_per_class():
     alike = descend.fit(model=descend.models.Linear(4, 2), data=descend.data.as_dataset(x, y, kind="multiclass"),
                         steps=50, lr=0.1, compile=False)
     assert runs.summary["final_train_loss"].iloc[0] == alike.summary["final_train_loss"].iloc[0]
+
+
+@pytest.mark.parametrize("optimizer, hyper, schedules, message", [
+    ("adam", {"beta1": 0.9}, {"beta1": lambda t: 1.2},
+     r"the schedule of 'beta1' takes it to 1\.08 at step 0 \(0\.9 × 1\.2\), outside what adam allows"),
+    ("sgd", {"momentum": 0.5, "dampening": 0.5}, {"dampening": lambda t: 1.0 + t / 10},
+     r"the schedule of 'dampening' takes it to 1\.45 at step 19"),
+    ("sgd", {"momentum": 0.5}, {"nesterov": lambda t: 1.0}, r"nesterov is an option of sgd .* which a schedule"),
+])
+def test_a_schedule_that_takes_a_hyperparameter_out_of_range_is_refused(optimizer, hyper, schedules, message):
+    """beta1 = 0.9 scheduled × 1.2 trained as 1.08, the summary saying 0.9 and "ok"; a switch was scaled."""
+    x, y = torch.randn(64, 4), torch.randn(64, 1)
+    with pytest.raises(ValueError, match=message):
+        descend.fit(model=descend.models.Linear(4), data=(x, y), optimizer=optimizer, steps=20, compile=False,
+                    schedules=schedules, **hyper)

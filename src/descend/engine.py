@@ -276,7 +276,14 @@ def _cohort_hyper(cohort: Cohort, info: Any) -> dict[str, Any]:
 def _schedule_factors(cohort: Cohort, steps: int) -> dict[str, Tensor]:
     """For each scheduled hyperparameter, its factor at every step for every run ``[T, K]`` (float64)."""
     factors: dict[str, Tensor] = {}
+    try:
+        info = get_optimizer(cohort.optimizer)
+    except ValueError:  # random search: its own checks
+        info = None
     for name in sorted({n for run in cohort.runs for n in run.spec.schedules}):
+        if info is not None and name in {o.name for o in info.options}:
+            raise ValueError(f"schedules[{name!r}]: {name} is an option of {info.name} (a switch or a choice), which "
+                             "a schedule, a multiplier, cannot scale; schedule a number such as lr or momentum")
         table = torch.ones(steps, len(cohort.runs), dtype=torch.float64)
         by_schedule: dict[int, list[int]] = {}
         for j, run in enumerate(cohort.runs):
@@ -292,8 +299,34 @@ def _schedule_factors(cohort: Cohort, steps: int) -> dict[str, Tensor]:
                 raise ValueError(f"the schedule of {name!r} gives {values[t].item():g} at step {t}: a factor of a "
                                  "hyperparameter must be >= 0")
             table[:, columns] = values.unsqueeze(1)
+            if info is not None:
+                _check_scheduled(info, name, values, [cohort.runs[j] for j in columns])
         factors[name] = table
     return factors
+
+
+def _check_scheduled(info: Any, name: str, factors: Tensor, runs: Sequence[Run]) -> None:
+    """Each run's ``name`` times its schedule stays where the optimizer allows it at every step (β₁ = 0.9 × 1.2
+    trained as 1.08 while the summary said 0.9 and "ok"): refused before training, naming the step."""
+    from ._checks import check_hyperparameter
+
+    allowed = next((h.allowed for h in info.hyperparameters if h.name == name), None)
+    if allowed is None:
+        return
+    low, high = int(factors.argmin()), int(factors.argmax())
+    for run in runs:
+        base = run.hyper.get(name, info.defaults.get(name))
+        if isinstance(base, Tensor) or base is None:
+            continue
+        for t in dict.fromkeys((low, high)):
+            value = float(base) * float(factors[t])
+            if not math.isfinite(value):  # a factor grown past the largest float: the run diverges, a result
+                continue
+            try:
+                check_hyperparameter(name, value, allowed)
+            except ValueError as e:
+                raise ValueError(f"the schedule of {name!r} takes it to {value:g} at step {t} ({float(base):g} × "
+                                 f"{float(factors[t]):g}), outside what {info.name} allows: {e}") from None
 
 
 def _one_number(value: Any) -> float:
