@@ -266,8 +266,8 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
         ("Loss during training", _loss_caption(curves, summary, chosen, epochs=bool(loss.layout.updatemenus)),
          "fig-loss", 480, loss),
         ("Learning-rate sensitivity", "Final training loss against the learning rate, one marker per run (at the "
-         "top, the runs without a result: \u00d7 diverged, \u25c7 left the model's domain); the dotted line joins "
-         "the medians over seeds, and a wide flat valley means the optimizer forgives a poorly chosen learning "
+         "top, the runs without a result: \u00d7 diverged, \u25c7 left the model's domain); a dotted line joins "
+         "the medians over seeds (one per batch size), and a wide flat valley means the optimizer forgives a poorly chosen learning "
          "rate.", "fig-lr", 440,
          _lr_figure(summary, order, colours)),
     ]
@@ -924,6 +924,8 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
     status = statuses(summary)
     failed = ~status.map(outcomes.counts).astype(bool)
     at = status_steps(summary)
+    batch = (summary["batch_size"].astype(str) if "batch_size" in summary
+             else pd.Series("", index=summary.index, dtype=object))
     usable = lr.notna() & (lr > 0)
     if not bool(usable.any()):
         return "No run has a single numeric learning rate, so there is no sensitivity chart."
@@ -939,11 +941,15 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
         mine = summary["label"].astype(str) == label
         good = mine & ok
         hover = [_esc(f"{label}: {_run_text(summary, run)}") for run in summary.index[good]]
-        if bool(good.any()):
-            medians = final[good].groupby(lr[good]).median().sort_index()
+        # the medians over seeds, one line per batch size (pooled, one median mixed a full batch's runs with
+        # mini-batches' and matched neither the table nor the still figure's panels)
+        for size in (pd.unique(batch[good]) if bool(good.any()) else ()):
+            rows = good & (batch == size)
+            medians = final[rows].groupby(lr[rows]).median().sort_index()
             traces.append(go.Scatter(x=medians.index.to_numpy(dtype=np.float64), y=medians.to_numpy(dtype=np.float64),
                                      mode="lines", line=dict(color=colours[label], width=1.5, dash="dot"),
-                                     legendgroup=label, showlegend=False, hoverinfo="skip"))
+                                     legendgroup=label, showlegend=False, hoverinfo="text",
+                                     hovertext=_esc(f"{label}, batch {size}: median over seeds")))
         traces.append(go.Scatter(x=lr[good].to_numpy(dtype=np.float64), y=final[good].to_numpy(dtype=np.float64),
                                  mode="markers", name=_esc(label), legendgroup=label, text=hover,
                                  marker=dict(color=colours[label], size=9, symbol="circle"),
