@@ -196,7 +196,7 @@ def test_sections_in_order_with_captions_config_and_version(tmp_path):
     _, text = report(tmp_path, notes=["run interrupted: 6 of 8 runs finished"])
     order = ["<h1>Rosenbrock</h1>", "Find the minimum", "Comparison mode:", "60 steps per run", "6 of 8 runs",
              "<h2>Summary</h2>", "<h2>Loss during training</h2>", "<h2>Learning-rate sensitivity</h2>",
-             "<h2>Gradient norms per layer</h2>", "<h2>Configuration</h2>", "</main>"]
+             "<h2>Gradient norms per parameter tensor</h2>", "<h2>Configuration</h2>", "</main>"]
     positions = [text.index(marker) for marker in order]
     assert positions == sorted(positions)
     assert "60 steps per run (\u2248 6 epochs); 8 runs, 2 seeds" in text  # epochs before step 59, extrapolated

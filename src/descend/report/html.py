@@ -48,9 +48,6 @@ __all__ = ["write_html"]
 #: The most points drawn per run and curve (loss curves, gradient norms, paths); longer runs are thinned.
 MAX_POINTS = 500
 
-#: Colours of the parameter tensors in the gradient-norm chart (optimizers' colours: descend.report.colours).
-TENSOR_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
-                  "#7f7f7f", "#bcbd22")
 #: Plotly marker symbols of the runs that do not count, by status (the table and hover text name them).
 STATUS_SYMBOLS = {outcomes.DIVERGED: "x", outcomes.LEFT_DOMAIN: "diamond-open", outcomes.PRUNED: "line-ns-open",
                   outcomes.INTERRUPTED: "triangle-right-open"}
@@ -275,9 +272,9 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
     if grads is not None:
         which = "one representative run per optimizer (choose it in the menu)" if grads.layout.updatemenus else \
             "a representative run"
-        figures.append(("Gradient norms per layer", f"The gradient norm of every parameter tensor during {which}: "
-                        "norms that shrink layer after layer point to vanishing gradients, sudden spikes to "
-                        "instability.", "fig-grad", 440, grads))
+        figures.append(("Gradient norms per parameter tensor", f"The gradient norm of every parameter tensor during "
+                        f"{which}, coloured by depth: norms that shrink layer after layer point to vanishing "
+                        "gradients, sudden spikes to instability.", "fig-grad", 440, grads))
     if surface is not None:
         contour, surface3d, names, coincide = _surface_figures(surface, paths, run_labels, summary, colours, markers)
         figures.append(("The cost surface seen from above", f"Each run's path over the cost J({names}) from the "
@@ -993,6 +990,10 @@ def _grad_figure(summary: Any, curves: Any, shown: dict[str, int]) -> Any:
     if grads.empty:
         return None
     names = list(dict.fromkeys(str(m).split(":", 1)[1] for m in pd.unique(grads["metric"])))
+    # coloured by depth as the still figure is (viridis): the optimizers' colours would say another thing here
+    from plotly.colors import sample_colorscale
+
+    depth = sample_colorscale("Viridis", [0.9 * k / max(1, len(names) - 1) for k in range(len(names))])
     traces, groups, titles = [], [], []
     recorded = set(grads["run"])
     for label, run in shown.items():
@@ -1007,7 +1008,7 @@ def _grad_figure(summary: Any, curves: Any, shown: dict[str, int]) -> Any:
             y = rows["value"].to_numpy(dtype=np.float64)
             i = _thin(len(y), _last_finite(y))
             traces.append(go.Scatter(x=rows["step"].to_numpy()[i], y=y[i], mode="lines", name=_esc(name),
-                                     line=dict(color=TENSOR_COLOURS[k % len(TENSOR_COLOURS)], width=1.5),
+                                     line=dict(color=depth[k], width=1.5),
                                      visible=not groups, hovertemplate="%{fullData.name}<br>step %{x}<br>norm "
                                      "%{y:.4g}<extra></extra>"))
         groups.append((label, start, len(traces)))
