@@ -673,3 +673,16 @@ def test_the_lr_chart_draws_a_median_line_per_batch_size():
                                                    "adam, batch full: median over seeds"]
     full = next(t for t in lines if "full" in t.hovertext)
     assert list(full.y) == pytest.approx([0.01 * 1.1 * 1.01, 0.01 * 1.1 * 1.1])
+
+
+def test_a_path_ending_outside_the_map_is_named_under_it():
+    """The ellipse's momentum converged to the mirror answer (−A, B), outside the map's w_A > 0: a stub, no word."""
+    from types import SimpleNamespace
+
+    from descend.report import html
+
+    surface = SimpleNamespace(domain=((0.05, 2.0), (0.25, 2.2)))
+    paths = {3: np.array([[0.1, 1.8], [-1.262, 1.235]]), 4: np.array([[0.1, 1.8], [1.26, 1.23]])}
+    assert html._outside(surface, paths, {3: "momentum (lr 0.01)", 4: "adam (lr 0.05)"}) == \
+        "the path of momentum (lr 0.01) ends outside the map, at (-1.262, 1.235)"
+    assert html._outside(surface, {4: paths[4]}, {4: "adam"}) == ""

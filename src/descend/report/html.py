@@ -277,10 +277,12 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
                         "gradients, sudden spikes to instability.", "fig-grad", 440, grads))
     if surface is not None:
         contour, surface3d, names, coincide = _surface_figures(surface, paths, run_labels, summary, colours, markers)
+        away = _outside(surface, paths, run_labels)
         figures.append(("The cost surface seen from above", f"Each run's path over the cost J({names}) from the "
-                        "start (open circle) towards the minimum (star), ending on its optimizer's marker: look "
-                        "for zig-zags across a valley, overshooting, and which runs get there."
-                        + (f" Note: {coincide}." if coincide else ""), "fig-contour", 600, contour))
+                        "start (open circle) towards the known answer (star), ending on its optimizer's marker: "
+                        "look for zig-zags across a valley, overshooting, and which runs get there."
+                        + (f" Note: {coincide}." if coincide else "") + (f" Note: {away}." if away else ""),
+                        "fig-contour", 600, contour))
         figures.append(("The cost surface in 3-D", "The same cost as a surface (height J, coloured as the map "
                         "above) with the paths drawn on it: drag to turn it and see the valleys and plateaus the "
                         "optimizers had to cross.", "fig-surface3d", 560, surface3d))
@@ -1050,6 +1052,22 @@ def _mark_sizes(count: int, k: int, n: int, size: float) -> list[float]:
         sizes[np.clip(np.round(at), 1, count - 2).astype(np.int64)] = size
     sizes[-1] = 1.5 * size
     return sizes.tolist()
+
+
+def _outside(surface: Any, paths: dict[int, np.ndarray], run_labels: dict[int, str]) -> str:
+    """The runs whose path ends outside the map's domain (the ellipse's momentum at the mirror answer −A), which
+    the map would otherwise show as a stub with no word: "" when none does."""
+    domain = getattr(surface, "domain", None)
+    if domain is None:
+        return ""
+    (a0, a1), (b0, b1) = domain
+    ends = []
+    for run, path in paths.items():
+        end = np.asarray(path, dtype=np.float64)[-1]
+        if np.all(np.isfinite(end)) and not (a0 <= end[0] <= a1 and b0 <= end[1] <= b1):
+            ends.append(f"the path of {run_labels.get(run, run)} ends outside the map, at ({end[0]:.4g}, "
+                        f"{end[1]:.4g})")
+    return "; ".join(ends)
 
 
 def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dict[int, str], summary: Any,
