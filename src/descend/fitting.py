@@ -97,10 +97,10 @@ def fit(
     if schedules is not None:
         budget = steps if steps is not None or epochs is not None or task is None else _task_steps(task)
         schedules = _schedules(schedules, budget)
-    for name, hook in (("progress", progress), ("monitor", monitor)):
+    for name, hook, argument in (("progress", progress, "a dict of the step and cohort"),
+                                 ("monitor", monitor, "a descend.engine.Monitor")):
         if hook is not None and not callable(hook):
-            raise ValueError(f"{name}={hook!r} must be a function (called with "
-                             f"{'the step' if name == 'progress' else 'a descend.engine.Monitor'}), or None")
+            raise ValueError(f"{name}={hook!r} must be a function (called with {argument}), or None")
     options = dict(drop_last=drop_last, eval_every=eval_every, target=target, stop_at_target=stop_at_target,
                    record_path=record_path, record_grad_norms=record_grad_norms, dtype=dtype, compile=compile,
                    progress=progress, monitor=monitor, stop=stop)

@@ -155,7 +155,8 @@ def test_a_title_wider_than_a_phone_breaks_into_lines_inside_its_figure(page):
     page.open("/ellipse?steps=20&epochs=1&batch_sizes=full&batch_sizes=32&grid=20")
     page.page.wait_for_timeout(500)  # the title is broken once it is drawn
     boxes = page.page.evaluate("""() => { const d = document.getElementById('contour'), f = d.getBoundingClientRect();
-        const t = d.querySelector('.gtitle').getBoundingClientRect(), l = d.querySelector('.legend').getBoundingClientRect();
+        const t = d.querySelector('.gtitle').getBoundingClientRect();
+        const l = d.querySelector('.legend').getBoundingClientRect();
         return { left: t.left - f.left, right: f.right - t.right, bottom: t.bottom, legend: l.top,
                  lines: d.layout.title.text.split('<br>').length }; }""")
     assert boxes["lines"] >= 2 and boxes["left"] >= 0 and boxes["right"] >= 0, boxes

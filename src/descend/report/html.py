@@ -264,8 +264,8 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
          "fig-loss", 480, loss),
         ("Learning-rate sensitivity", "Final training loss against the learning rate, one marker per run (at the "
          "top, the runs without a result: \u00d7 diverged, \u25c7 left the model's domain); a dotted line joins "
-         "the medians over seeds (one per batch size), and a wide flat valley means the optimizer forgives a poorly chosen learning "
-         "rate.", "fig-lr", 440,
+         "the medians over seeds (one per batch size), and a wide flat valley means the optimizer forgives a poorly "
+         "chosen learning rate.", "fig-lr", 440,
          _lr_figure(summary, order, colours)),
     ]
     grads = _grad_figure(summary, curves, shown)

@@ -44,8 +44,9 @@ def target_fact(target: str, splits: data_module.Splits) -> str:
     """The card line of a standardised regression target: its training mean and std, and where the losses in
     its own units are."""
     mean, std = (_show(v) for v in (splits.target_mean, splits.target_std))
-    return (f"{target!r} standardised with the training split's mean {mean} and std {std} (--no-standardize-target, "
-            "or standardize_target=False, keeps its units); the losses are also reported in its units (final_<split>_loss_original)")
+    return (f"{target!r} standardised with the training split's mean {mean} and std {std} "
+            "(--no-standardize-target, or standardize_target=False, keeps its units); the losses are also reported "
+            "in its units (final_<split>_loss_original)")
 
 
 def _check_squares(ds: data_module.Dataset, splits: data_module.Splits, standardized: bool) -> None:
