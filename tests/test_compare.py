@@ -208,6 +208,10 @@ def test_tuned_mode_searches_with_the_comparisons_schedule():
 
 @pytest.mark.parametrize("lr", ["0.1", "0.1,0.1"])
 def test_tuned_mode_refuses_an_lr_that_bounds_no_range(lr):
+    if "," in lr:  # a rate given twice is refused as the flag is read, in every mode
+        with pytest.raises(ValueError, match=r"^--lr 0\.1,0\.1: 0\.1 is given twice"):
+            C.resolve("line", optimizers=["gd"], mode="tuned", budget=3, steps=5, lr=lr)
+        return
     config, task = C.resolve("line", optimizers=["gd"], mode="tuned", budget=3, steps=5, lr=lr)
     fit = task.fit
 

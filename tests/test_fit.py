@@ -236,3 +236,15 @@ def test_a_schedule_that_takes_a_hyperparameter_out_of_range_is_refused(optimize
     with pytest.raises(ValueError, match=message):
         descend.fit(model=descend.models.Linear(4), data=(x, y), optimizer=optimizer, steps=20, compile=False,
                     schedules=schedules, **hyper)
+
+
+def test_one_hot_targets_have_an_accuracy():
+    """One-hot float targets failed in the accuracy's comparison of predicted and given classes."""
+    x = torch.randn(64, 4, generator=torch.Generator().manual_seed(0))
+    labels = torch.randint(0, 3, (64,), generator=torch.Generator().manual_seed(1))
+    one_hot = torch.nn.functional.one_hot(labels, 3).float()
+    runs = descend.fit(model=descend.models.Linear(4, 3, output="softmax"), data=(x, one_hot), steps=5,
+                       compile=False)
+    w, b = runs.params[0]["weight"], runs.params[0]["bias"]  # [4, 3] and [3]
+    expected = float(((x @ w + b).argmax(-1) == labels).double().mean())
+    assert runs.summary["final_train_accuracy"].iloc[0] == pytest.approx(expected)

@@ -264,11 +264,18 @@ def _parse_optimizers(value: Any, name: str) -> tuple[OptimizerSpec, ...]:
 
 def _parse_lr(value: Any, name: str) -> tuple[float, ...]:
     if isinstance(value, str):
-        return tuple(parse_values(value, name))
-    items = value if isinstance(value, (list, tuple)) else [value]
-    if not items or not all(isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in items):
-        raise ValueError(f"{name} {value!r}: give positive numbers such as 0.1,0.01 or a log range 1e-4..1e-1[:N]")
-    return tuple(_positive(str(v), name, str(value)) for v in items)
+        rates = tuple(parse_values(value, name))
+    else:
+        items = value if isinstance(value, (list, tuple)) else [value]
+        if not items or not all(isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in items):
+            raise ValueError(f"{name} {value!r}: give positive numbers such as 0.1,0.01 or a log range "
+                             "1e-4..1e-1[:N]")
+        rates = tuple(_positive(str(v), name, str(value)) for v in items)
+    twice = next((r for r in rates if rates.count(r) > 1), None)
+    if twice is not None:  # one run per rate (and seed): a repeat would be dropped
+        raise ValueError(f"{name} {value if isinstance(value, str) else ','.join(map(str, rates))}: {twice:g} is "
+                         "given twice; each rate is one configuration (its repeats are its seeds)")
+    return rates
 
 
 def _parse_batch_sizes(value: Any, name: str) -> tuple[Any, ...]:

@@ -588,3 +588,8 @@ def test_a_file_as_task_points_to_csv_and_max_categories_is_a_flag(tmp_path):
     result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", *flag.split(), *SMALL, "-o", "adam",
                                  "--out", str(out)])
     assert result.exit_code == 0, result.output
+
+
+def test_a_learning_rate_given_twice_is_refused_naming_the_flag(tmp_path):
+    result = runner.invoke(app, ["compare", "line", *SMALL, "--lr", "0.1,0.1", "--out", str(tmp_path / "no")])
+    assert result.exit_code == 2 and "--lr 0.1,0.1: 0.1 is given twice" in result.output, result.output
