@@ -277,12 +277,8 @@ def _outputs(model: Any, x: Any) -> int | None:
 def _check_classes(model: Any, train: Any) -> None:
     """A model for C classes has C outputs (one raw score, or probability, per class)."""
     classes = int(train.n_classes or 0)
-    try:
-        params = model.init([0], dtype=train.x.dtype)
-        outputs = int(model.forward(params, train.x[:2], logits=True).shape[-1])
-    except Exception:  # the model's own error, raised where it is trained
-        return
-    if classes and outputs != classes:
+    outputs = _outputs(model, train.x)
+    if classes and outputs is not None and outputs != classes:
         raise ValueError(f"y holds class labels of {classes} classes (0..{classes - 1}) but the model has {outputs} "
                          f"output{'s' * (outputs != 1)}: a classifier needs one output per class, e.g. "
                          f"descend.models.MLP(({train.x.shape[1]}, 32, {classes})) or Linear({train.x.shape[1]}, "

@@ -322,9 +322,14 @@ def _column_names(name: str, given: object, columns: list, target: object) -> li
     return list(given)
 
 
+def _unmangled(label: str) -> str:
+    """A column's name without the ``.1``, ``.2``, ... pandas appends to a name the header repeats."""
+    return re.sub(r"\.\d+$", "", label)
+
+
 def _numeric_name(label: str) -> bool:
     """Whether a column's name is a number (pandas names a repeated one ``1.5.1``): a file without a header."""
-    for text in (label, re.sub(r"\.\d+$", "", label)):
+    for text in (label, _unmangled(label)):
         try:
             float(text)
             return True
@@ -419,13 +424,11 @@ def _from_table(
     types = {c: _column_type(pd, series[c], c in forced) for c in used}
     dropped = 0
     if dropna:
-        frame_before = frame
-        keep = np.ones(m, dtype=bool)
-        for c in used:
-            keep &= ~_missing(pd, series[c], types[c])
+        gaps = {c: _missing(pd, series[c], types[c]) for c in used}
+        keep = ~np.logical_or.reduce(list(gaps.values()))
         dropped = m - int(keep.sum())
         if dropped == m:
-            empty = [c for c in used if c != target and _missing(pd, series[c], types[c]).all()]
+            empty = [c for c in used if c != target and gaps[c].all()]
             if empty and len(empty) < len(features):
                 listed = f"column {empty[0]!r} is" if len(empty) == 1 else f"columns {_few(empty)} are"
                 raise DataError(_literal(f"{listed} empty (a missing value in every one of the {m} rows), so "
@@ -443,7 +446,7 @@ def _from_table(
             # a column of whole numbers with empty cells was read as floats because of them: without those rows
             # it is the whole numbers it is (a target of classes 0/1/2 stays classes, not a regression)
             for c in used:
-                if types[c] == "float" and _missing(pd, frame_before[c], "float").any():
+                if types[c] == "float" and gaps[c].any():
                     values = series[c].to_numpy(dtype=np.float64)
                     if bool(np.all(values == np.round(values))) and bool(np.all(np.abs(values) < 2**53)):
                         series[c], types[c] = series[c].astype(np.int64), "integer"
@@ -835,7 +838,7 @@ def from_csv(
         raise ValueError(f"{where} has no data rows, only a header ({header})")
     twice = _repeated_names(_first_line(text), read_csv_kwargs)
     if twice:
-        read = [str(c) for c in frame.columns if str(c) in twice or re.sub(r"\.\d+$", "", str(c)) in twice]
+        read = [str(c) for c in frame.columns if str(c) in twice or _unmangled(str(c)) in twice]
         bare = all(_numeric_name(str(c)) for c in frame.columns)
         raise ValueError(f"{where} names the columns {_few(twice)} more than once (pandas would read them as "
                          f"{', '.join(repr(c) for c in read)}): "

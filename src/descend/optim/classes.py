@@ -59,7 +59,6 @@ from .conventions import preset
 from .registry import OptimizerInfo, get
 
 _IGNORED = ("params", "param_names", "foreach", "capturable", "differentiable", "fused", "convention")
-_FLAGS = ("foreach", "capturable", "differentiable", "fused")
 
 
 class _Adapter(torch.optim.Optimizer):
