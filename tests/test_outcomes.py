@@ -64,6 +64,28 @@ def test_runs_that_leave_the_ellipse_domain_are_marked_and_never_drawn_as_zero()
     assert not outcomes.counts("left-domain") and not outcomes.counts("diverged") and outcomes.counts("ok")
 
 
+def test_leaving_the_domain_is_decided_at_its_step_however_often_the_runs_are_evaluated():
+    # decided at evaluations, a run's status depended on eval_every: with 0 the runs that left stayed "ok" (and
+    # counted, at their distance); with 50 they were found at step 50, having stepped on with no gradient
+    def trained(eval_every: int) -> descend.Runs:
+        return descend.fit(task="ellipse", optimizer=["rmsprop", "momentum"], lr=[0.01, 0.05], batch_size=[None, 1, 32],
+                           seed=[0, 1], steps=120, eval_every=eval_every, dtype=torch.float64, compile=False)
+
+    every = trained(1)
+    left = every.summary["status"] == "left-domain"
+    assert left.sum() >= 3 and (every.summary.loc[left, "status_at"] < 30).all()
+    for eval_every in (0, 7, 50):
+        runs = trained(eval_every)
+        assert runs.summary["status"].tolist() == every.summary["status"].tolist()
+        np.testing.assert_array_equal(runs.summary["status_at"], every.summary["status_at"])
+        assert runs.params.keys() == every.params.keys()
+        for run, mine in runs.params.items():
+            for name, value in mine.items():
+                torch.testing.assert_close(value, every.params[run][name], rtol=0, atol=0)
+        batch = runs.curves.query("split == 'batch'")["value"].to_numpy()
+        np.testing.assert_array_equal(batch, every.curves.query("split == 'batch'")["value"].to_numpy())
+
+
 def test_random_search_is_an_algorithm_like_the_others():
     from descend.optim import random_search
 

@@ -631,28 +631,39 @@ def train_cohort(
     rows: Tensor | None = None
     held = flat
     live_healthy = True  # every row in the program is healthy
+    held_back = False  # rows of stopped runs kept in the program until the next evaluation (dropped())
 
     def stop_runs(which: Tensor, code: int, t: int) -> None:
-        nonlocal healthy, all_healthy, live_healthy
+        nonlocal healthy, all_healthy, live_healthy, held_back
         which = which & healthy
         status.masked_fill_(which, code)
         status_at.masked_fill_(which, t)
         healthy = status == _OK
         all_healthy = bool(healthy.all())
         live_healthy = all_healthy if rows is None else bool(healthy[rows].all())
+        if held_back and bool(which.any()):  # a run stopped: drop rows again
+            held_back = False
 
     def every_run(live: Tensor) -> Tensor:
         """The parameters of all k runs: the rows in the program from ``live``, the others as they stopped."""
         return live if rows is None else held.index_copy(0, rows, live)
 
     def dropped() -> None:
-        """Drop the rows of the runs that have stopped since the last call (not all of them: then no row)."""
-        nonlocal rows, held, flat, state, kwargs, factors, update, freeze, live_healthy, drop_stopped
-        keep = (healthy if rows is None else healthy[rows]).nonzero().squeeze(1)
+        """Drop the rows of the runs that have stopped since the last call (not all of them: then no row). A run
+        that left the domain between evaluations stays until the next one, which evaluates it where it stopped (as
+        for a run frozen in place: a dropped run's evaluations keep the values of its last)."""
+        nonlocal rows, held, flat, state, kwargs, factors, update, freeze, live_healthy, drop_stopped, held_back
+        keep = healthy
+        if evals and eval_every:
+            waiting = (status == _LEFT_DOMAIN) & (status_at > (eval_steps[-1] if eval_steps else -1))
+            held_back, keep = bool(waiting.any()), keep | waiting
+        keep = (keep if rows is None else keep[rows]).nonzero().squeeze(1)
+        n = flat.shape[0]
+        if len(keep) == n:  # nothing to drop yet
+            return
         if len(keep) == 0:
             drop_stopped = False  # every run stopped: nothing left to save
             return
-        n = flat.shape[0]
         if isinstance(update, _Joint):  # a group: each cohort's rows apart, a cohort with none left out
             joint, kept_state, kept_kwargs, kept_factors = update.subset(keep, state, kwargs, factors)
             rules: tuple[Any, Any] = (joint, joint.freeze)
@@ -665,9 +676,11 @@ def train_cohort(
                kept_kwargs, kept_factors, *rules)
         # at once: an interruption sees the old rows or the new
         held, rows, flat, state, kwargs, factors, update, freeze = new
-        live_healthy = True
+        live_healthy = not held_back
 
     def evaluate(step: int, last_batch: Tensor | None) -> None:
+        nonlocal held_back
+        held_back = False  # the rows held back for this evaluation may go
         eval_steps.append(step)
         shown = status != _DIVERGED
         with torch.no_grad():
@@ -759,9 +772,19 @@ def train_cohort(
                 # a run at the target before this update stops there: the update is not applied (t updates done)
                 reached = target_at == t
                 reached = reached if bool(reached.any()) else None
-            if not bool(all_move) or reached is not None:  # host reads, cheap on CPU: masking only when one stops
+            left = None
+            if masked:  # a batch with no valid sample: are the parameters outside the domain for every sample?
+                suspect = moving & torch.isnan(recorded)
+                if bool(suspect.any()):
+                    left = suspect & _outside(model, unflatten(every_run(flat)), x)
+                    left = left if bool(left.any()) else None
+            if not bool(all_move) or reached is not None or left is not None:  # host reads, cheap on CPU
                 stop_runs(moving & ~finite, _DIVERGED, t)
                 still = moving & finite if reached is None else moving & finite & ~reached
+                if left is not None:  # stopped before this step, as an evaluation at this step would have
+                    stop_runs(left, _LEFT_DOMAIN, t)
+                    still = still & ~left
+                    norms = None if norms is None else torch.where(left.unsqueeze(1), math.nan, norms)
                 keep = still if rows is None else still[rows]
                 new_flat, new_state = _freeze(keep, new_flat, flat), freeze(keep, new_state, state)
             loss_rows.add(recorded)
@@ -769,7 +792,7 @@ def train_cohort(
                 norm_rows.add(norms)
             flat, state = new_flat, new_state
             done = t + 1
-            if not live_healthy and drop_stopped and step_fn is eager_step and not probing:
+            if not live_healthy and not held_back and drop_stopped and step_fn is eager_step and not probing:
                 dropped()
             hooks.progress(t)
             if threads is not None and step_fn is eager_step:
@@ -838,6 +861,14 @@ def train_cohort(
             stopped_at_target=stopping_at_target,
         ))
     return results[0] if isinstance(cohort, Cohort) else results
+
+
+def _outside(model: Any, params: Sequence[Tensor], x: Tensor) -> Tensor:
+    """``[K]``: the runs whose parameters are outside the model's domain for every training sample, the definition
+    of "left-domain" (:mod:`descend.outcomes`). Checked at the step where a run's batch had no valid sample, so that
+    the status and its step do not depend on how often the runs are evaluated."""
+    with torch.no_grad():
+        return ~model.valid(params, x).any(dim=-1)
 
 
 def _last(values: list[Tensor] | None) -> Tensor | float:

@@ -11,7 +11,9 @@ step it took effect (``status_at``); none of them re-derives it from the losses.
   the same rule; the task's card says the landscape is unbounded.
 - ``"left-domain"``: its parameters left the region where the model is defined for any training sample
   (the ellipse's square root of a negative number): its loss on the whole training set is undefined (NaN),
-  so it has no gradient and no result. It is not divergence, but it never wins a metric either.
+  so it has no gradient and no result. It is not divergence, but it never wins a metric either. It is found at
+  the step it happens (the first whose batch has no valid sample while the whole training set has none either),
+  however often the runs are evaluated.
 - ``"pruned"``: a search stopped it early (``prune``) at that step; its records stop there.
 - ``"interrupted"``: training was stopped (Ctrl-C, a stop request, a search's timeout) before the run reached
   the end of its budget; its records stop at the last complete step. It has no result: a run cut short is not
