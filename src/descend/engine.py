@@ -46,7 +46,7 @@ import statistics
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -568,7 +568,8 @@ def train_cohort(
         return out
 
     # every split's evaluation: eager, or one compiled program where the steps are compiled (_CompiledEval)
-    compiled_eval = _CompiledEval(model, objective, sizes_, shapes_, evals, problem.target_mean, problem.target_std)
+    compiled_eval = _CompiledEval(problem.evaluation_model, objective, sizes_, shapes_, evals, problem.target_mean,
+                                  problem.target_std)
     eval_fn: Callable[[Tensor], list[tuple[Tensor, Tensor | None, Tensor | None]]] = compiled_eval.eager
 
     evaluate_compiled = True  # once the steps are compiled
@@ -1727,17 +1728,33 @@ def _train_group(problem: Problem, group: Sequence[Cohort], indices: Any, every:
                  **options: Any) -> list[CohortResult]:
     """One group's training (:func:`train_cohort`, or a random search's own loop), its results' epochs filled in."""
     first = group[0]
-    if first.optimizer == RANDOM_SEARCH:  # gradient-free: the algorithm's own loop, the same records
-        done = [random_search.train_cohort(problem, first, len(indices), eval_every=every, target=options["target"],
-                                           dtype=options["dtype"], hooks=hooks)]
-    else:
-        members = [run for cohort in group for run in cohort.runs]
-        update = len(members) * _parameter_count(problem.model, options["dtype"])
-        with cohort_threads(update * _widest_batch(indices), update) as threads:
-            done = train_cohort(problem, group, indices, eval_every=every, hooks=hooks, threads=threads, **options)
+    members = [run for cohort in group for run in cohort.runs]
+    with _seeded_generator(run.seed for run in members):
+        if first.optimizer == RANDOM_SEARCH:  # gradient-free: the algorithm's own loop, the same records
+            done = [random_search.train_cohort(problem, first, len(indices), eval_every=every,
+                                               target=options["target"], dtype=options["dtype"], hooks=hooks)]
+        else:
+            update = len(members) * _parameter_count(problem.model, options["dtype"])
+            with cohort_threads(update * _widest_batch(indices), update) as threads:
+                done = train_cohort(problem, group, indices, eval_every=every, hooks=hooks, threads=threads,
+                                    **options)
     for result in done:
         result.epochs = _epochs_done(shared, len(result.train_loss))
     return done
+
+
+@contextlib.contextmanager
+def _seeded_generator(seeds: Iterable[int]) -> Iterator[None]:
+    """torch's global generator seeded from a group's run seeds while it trains, then as it was: what a model draws
+    during training (a module's dropout, :class:`descend.models.ModuleModel`) is the same in every call, in either
+    process of a comparison, and the caller's own draws are left as they were. descend itself draws nothing from
+    it (each batch order and initialisation has a generator of its own)."""
+    mixed = 0
+    for seed in seeds:
+        mixed = (mixed * 1_000_003 + int(seed) + 1) % (1 << 63)
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(mixed)
+        yield
 
 
 def _train_in_two_processes(problem: Problem, runs: list[Run], groups: list[list[Cohort]],

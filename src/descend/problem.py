@@ -191,6 +191,13 @@ class Problem:
         return tuple(self.model.names)
 
     @property
+    def evaluation_model(self) -> Any:
+        """The model as evaluations run it: ``model.for_evaluation()`` where it has one (a module's dropout off,
+        :class:`descend.models.ModuleModel`), else the model itself."""
+        method = getattr(self.model, "for_evaluation", None)
+        return method() if callable(method) else self.model
+
+    @property
     def samples(self) -> int:
         """Training samples m (what a batch plan draws from)."""
         return int(self.train[0].shape[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 import torch
 from torch import nn
@@ -350,6 +351,54 @@ def test_module_model_init_module_output_and_global_rng_untouched() -> None:
     x = data(4, per_run=False)
     torch.testing.assert_close(soft.forward(kept, x), torch.softmax(soft.forward(kept, x, logits=True), -1))
     torch.testing.assert_close(soft.forward(kept, x)[0], soft.to_torch(kept, 0)(x))
+
+
+def _dropout_net() -> nn.Sequential:
+    return nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 1))
+
+
+def test_a_module_with_dropout_is_evaluated_without_it_and_trains_the_same_in_every_call() -> None:
+    # dropout was active in the evaluations (the recorded losses were those of random sub-networks) and drew from
+    # torch's global generator: two identical fits differed, and training moved the caller's random state
+    torch.manual_seed(0)
+    x = torch.randn(200, 4)
+    y = 2 * x[:, :1] + 0.1 * torch.randn(200, 1)
+    model = ModuleModel(_dropout_net())
+    state = torch.random.get_rng_state()
+    first = descend.fit(model=model, data=(x, y), optimizer="adam", lr=0.01, steps=40, seed=[0, 1])
+    assert torch.equal(state, torch.random.get_rng_state()), "the caller's generator is left as it was"
+    again = descend.fit(model=model, data=(x, y), optimizer="adam", lr=0.01, steps=40, seed=[0, 1])
+    pd.testing.assert_frame_equal(first.curves, again.curves)
+    for run in (0, 1):
+        twin = model.to_torch([first.params[run][name].unsqueeze(0) for name in model.names], 0)
+        evaluated = nn.functional.mse_loss(twin.eval()(x), y).item()
+        assert first.summary.loc[run, "final_train_loss"] == pytest.approx(evaluated, rel=1e-5)
+        twin.train()
+        assert nn.functional.mse_loss(twin(x), y).item() != pytest.approx(evaluated, rel=1e-2)
+    assert model.module.training, "the user's module keeps its mode"
+
+
+def test_frozen_parameters_of_a_module_are_not_trained_and_keep_their_values() -> None:
+    # every parameter was trained, requires_grad=False or not, and init="reset" redrew the frozen ones too
+    torch.manual_seed(0)
+    module = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 1))
+    module[0].weight.requires_grad_(False)
+    kept = module[0].weight.detach().clone()
+    model = ModuleModel(module)
+    assert model.names == ("0.bias", "2.weight", "2.bias") and model.shapes() == ((6,), (1, 6), (1,))
+    x, y = torch.randn(50, 4), torch.randn(50, 1)
+    runs = descend.fit(model=model, data=(x, y), optimizer="sgd", lr=0.1, steps=20, seed=[0, 1], dtype=F64)
+    assert set(runs.params[0]) == {"0.bias", "2.weight", "2.bias"}
+    for run in (0, 1):
+        twin = model.to_torch([runs.params[run][name].unsqueeze(0) for name in model.names], 0)
+        assert torch.equal(twin[0].weight, kept.to(F64)), "the frozen weight as the module holds it, in the runs' dtype"
+        loss = nn.functional.mse_loss(twin(x.to(F64)), y.to(F64)).item()
+        assert runs.summary.loc[run, "final_train_loss"] == pytest.approx(loss, rel=1e-12)
+    assert torch.equal(module[0].weight, kept)
+    module[0].bias.requires_grad_(False)
+    module[2].requires_grad_(False)
+    with pytest.raises(ValueError, match=r"every parameter of module has requires_grad=False"):
+        ModuleModel(module)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -28,7 +28,9 @@ class RunModel(Protocol):
 
     Optional, for the engine's step: ``model.unchecked()``, the same model without the argument checks of every
     call of ``forward`` and ``valid`` (the engine calls it after a cohort's first step), and ``model.grad``, the
-    hand-derived gradient of a cost surface's output (see :class:`Parametric`).
+    hand-derived gradient of a cost surface's output (see :class:`Parametric`). For its evaluations:
+    ``model.for_evaluation()``, the model as it is evaluated where that differs from training (a module's dropout
+    off, see :class:`ModuleModel`; ``Problem.evaluation_model``).
     """
 
     names: tuple[str, ...]

@@ -33,12 +33,21 @@ class ModuleModel(_Base):
     ``nn.Linear`` layers gets exactly the parameters torch draws when building it after
     ``torch.manual_seed(seeds[k])``. ``init="module"``: the module's current values for every run.
 
-    Buffers are taken from the module as they are, shared by all runs and never updated: a module whose
-    forward changes buffers (BatchNorm tracking running statistics, in training mode) is refused with a
-    ValueError that says what to use instead (``track_running_stats=False``, ``module.eval()``, LayerNorm).
-    Random layers (dropout) draw independently per run. ``input_ndim`` is the number of axes of one run's x
-    (default 2, ``[B, D]``); x with one more axis is per run. The module's output per run must be ``[B]`` or
-    ``[B, out]``; ``output`` (an activation applied after the module) lets the module return logits.
+    Only the parameters that require a gradient are trained (``names``): a frozen one
+    (``requires_grad=False``, a pretrained layer kept as it is) keeps the module's value in every run, is never
+    reset, and is shared by all runs like the buffers. Buffers are taken from the module as they are, shared by
+    all runs and never updated: a module whose forward changes buffers (BatchNorm tracking running statistics,
+    in training mode) is refused with a ValueError that says what to use instead (``track_running_stats=False``,
+    ``module.eval()``, LayerNorm). Frozen parameters and floating-point buffers are used in the runs' dtype.
+
+    Training steps run the module as it is (``module.training``: dropout active); evaluations run it in
+    evaluation mode (:meth:`for_evaluation`: a copy after ``eval()``, dropout off), as a torch loop calls
+    ``model.eval()`` before validating. Random layers draw independently per run, from torch's generator, which
+    :func:`descend.fit` seeds from the runs' seeds for the time of training (and then restores): the same call
+    gives the same numbers, and a run's dropout masks depend on the runs it trains with. ``input_ndim`` is the
+    number of axes of one run's x (default 2, ``[B, D]``); x with one more axis is per run. The module's output
+    per run must be ``[B]`` or ``[B, out]``; ``output`` (an activation applied after the module) lets the module
+    return logits.
     """
 
     module: nn.Module
@@ -53,6 +62,9 @@ class ModuleModel(_Base):
             raise ValueError(f"module must be a torch.nn.Module, not {type(module).__name__}")
         if not any(True for _ in module.parameters()):
             raise ValueError("module has no parameters: there is nothing to train")
+        if not any(p.requires_grad for p in module.parameters()):
+            raise ValueError("every parameter of module has requires_grad=False: there is nothing to train (set "
+                             "requires_grad=True on those to train)")
         _check_buffers(module)
         set_ = object.__setattr__
         set_(self, "module", module)
@@ -62,10 +74,31 @@ class ModuleModel(_Base):
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.module.named_parameters())
+        """The trained parameters' names (those that require a gradient), in ``named_parameters()`` order."""
+        return tuple(name for name, p in self.module.named_parameters() if p.requires_grad)
 
     def shapes(self) -> tuple[tuple[int, ...], ...]:
-        return tuple(tuple(p.shape) for _, p in self.module.named_parameters())
+        return tuple(tuple(p.shape) for _, p in self.module.named_parameters() if p.requires_grad)
+
+    def _fixed(self, dtype: torch.dtype) -> dict[str, Tensor]:
+        """The frozen parameters and the buffers, as every run uses them (floating point ones in ``dtype``)."""
+        fixed = {name: p.detach() for name, p in self.module.named_parameters() if not p.requires_grad}
+        fixed.update(self.module.named_buffers())
+        return {name: t.to(dtype) if t.is_floating_point() else t for name, t in fixed.items()}
+
+    def for_evaluation(self) -> ModuleModel:
+        """This model with its module in evaluation mode (dropout off; BatchNorm with running statistics reads
+        them), for the engine's evaluations; itself when the module is in evaluation mode already."""
+        if not any(m.training for m in self.module.modules()):
+            return self
+        cached = self.__dict__.get("_evaluation")
+        if cached is None:
+            # the submodules copied (their modes), the parameters and buffers shared: later changes show in both
+            shared = {id(t): t for t in (*self.module.parameters(), *self.module.buffers())}
+            cached = ModuleModel(copy.deepcopy(self.module, shared).eval(), self.init_scheme, output=self.output,
+                                 input_ndim=self.input_ndim)
+            object.__setattr__(self, "_evaluation", cached)
+        return cached
 
     @property
     def layers(self) -> tuple[str, ...]:
@@ -100,11 +133,11 @@ class ModuleModel(_Base):
         """``[K, B, out]``: the module for every run (then ``output`` unless ``logits=True``)."""
         params, k = self._check_params(params)
         x, per_run = self._check_x(x, k, params[0].dtype, in_features=None, sample_ndim=self.input_ndim)
-        buffers = dict(self.module.named_buffers())
+        fixed = self._fixed(params[0].dtype)
         module = self.module
 
         def one(p: dict[str, Tensor], xx: Tensor) -> Tensor:
-            return torch.func.functional_call(module, (p, buffers), (xx,))
+            return torch.func.functional_call(module, (p, fixed), (xx,))
 
         p = dict(zip(self.names, params))
         y = torch.func.vmap(one, in_dims=(0, 0 if per_run else None), randomness="different")(p, x)
@@ -128,9 +161,11 @@ class ModuleModel(_Base):
         params, n = self._check_params(params)
         k = _Dense._run_index(k, n)
         m = copy.deepcopy(self.module).to(dtype=params[0].dtype, device=params[0].device)
+        trained = dict(zip(self.names, params))
         with torch.no_grad():
-            for (name, p), value in zip(m.named_parameters(), params):
-                p.copy_(value[k])
+            for name, p in m.named_parameters():
+                if name in trained:
+                    p.copy_(trained[name][k])
         if logits or self.output == "identity":
             return m
         return nn.Sequential(m, nn.Sigmoid() if self.output == "sigmoid" else nn.Softmax(dim=-1))
