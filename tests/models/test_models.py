@@ -378,6 +378,26 @@ def test_a_module_with_dropout_is_evaluated_without_it_and_trains_the_same_in_ev
     assert model.module.training, "the user's module keeps its mode"
 
 
+def test_a_convolutional_module_trains_on_images_as_a_torch_loop_does() -> None:
+    # x of more than two axes was refused by fit's data check ("x must be [m, D]"), so input_ndim could not be used
+    torch.manual_seed(0)
+    x, y = torch.randn(40, 1, 6, 6, dtype=F64), torch.randint(0, 3, (40,))
+    module = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Tanh(), nn.Flatten(), nn.Linear(2 * 4 * 4, 3)).double()
+    model = ModuleModel(module, input_ndim=4, output="softmax")
+    runs = descend.fit(model=model, data=(x, y), optimizer="sgd", lr=0.1, steps=15, seed=[0, 1], dtype=F64)
+    for run in (0, 1):
+        twin = model.to_torch(model.init([run], dtype=F64), 0, logits=True)
+        opt = torch.optim.SGD(twin.parameters(), lr=0.1)
+        for _ in range(15):
+            opt.zero_grad()
+            nn.functional.cross_entropy(twin(x), y).backward()
+            opt.step()
+        for name, value in twin.named_parameters():
+            torch.testing.assert_close(runs.params[run][name], value.detach(), rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match=r"x has shape \[40, 1, 6, 6\].*x\.reshape\(len\(x\), -1\).*input_ndim=4"):
+        descend.fit(model=MLP((36, 4, 3), output="softmax"), data=(x, y), steps=1)
+
+
 def test_frozen_parameters_of_a_module_are_not_trained_and_keep_their_values() -> None:
     # every parameter was trained, requires_grad=False or not, and init="reset" redrew the frozen ones too
     torch.manual_seed(0)

@@ -64,7 +64,8 @@ def _value(t: torch.Tensor) -> str:
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """m samples: features ``x [m, D]`` and targets ``y``.
+    """m samples: features ``x [m, D]`` (or ``[m, ...]``: an image ``[m, C, H, W]``, for a model that takes it,
+    such as a :class:`descend.models.ModuleModel` with ``input_ndim``) and targets ``y``.
 
     ``y`` is ``[m]`` or ``[m, out]`` floating point for ``kind="regression"`` and ``kind="binary"`` (binary
     targets are 0/1 labels or probabilities in [0, 1]), and ``[m]`` int64 class indices in ``0..C-1`` for
@@ -86,9 +87,9 @@ class Dataset:
 
     def __post_init__(self) -> None:
         x, y = self.x, self.y
-        if not isinstance(x, torch.Tensor) or x.ndim != 2 or not x.is_floating_point():
+        if not isinstance(x, torch.Tensor) or x.ndim < 2 or not x.is_floating_point():
             shape = list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"x must be a floating-point tensor of shape [m, D], not {shape}")
+            raise ValueError(f"x must be a floating-point tensor of shape [m, D] (or [m, ...]), not {shape}")
         if not isinstance(y, torch.Tensor):
             raise ValueError(f"y must be a torch.Tensor, not {type(y).__name__}")
         if y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
@@ -99,8 +100,9 @@ class Dataset:
         names = self.feature_names
         if isinstance(names, str) or not isinstance(names, Sequence) or not all(isinstance(n, str) for n in names):
             raise ValueError(f"feature_names={names!r} must be a sequence of strings, one per feature")
-        if len(names) != x.shape[1]:
-            raise ValueError(f"feature_names has {len(names)} names but x has {x.shape[1]} features (columns)")
+        if len(names) != self.n_features:
+            raise ValueError(f"feature_names has {len(names)} names but x has {self.n_features} features"
+                             f"{_features_of(x)}")
         object.__setattr__(self, "feature_names", tuple(names))
         if not isinstance(self.target_name, str):
             raise ValueError(f"target_name={self.target_name!r} must be a string")
@@ -137,8 +139,8 @@ class Dataset:
 
     @property
     def n_features(self) -> int:
-        """D, the number of features (columns of x)."""
-        return self.x.shape[1]
+        """D, the number of features: the columns of x, or the numbers of one sample ``x[i]`` when x has more axes."""
+        return math.prod(self.x.shape[1:])
 
     @property
     def n_classes(self) -> int | None:
@@ -238,6 +240,8 @@ def _check_finite(name: str, original: torch.Tensor, converted: torch.Tensor, co
     bad = ~torch.isfinite(converted)
     if not bad.any():
         return
+    if original.ndim > 2:  # a sample of several axes: its numbers in order, as feature_names counts them
+        original, bad = original.reshape(original.shape[0], -1), bad.reshape(bad.shape[0], -1)
     where = bad.nonzero()[0].tolist()
     row = where[0]
     place = f"row {row}"
@@ -250,6 +254,11 @@ def _check_finite(name: str, original: torch.Tensor, converted: torch.Tensor, co
     else:
         what = f"the value {_value(value)}, which overflows {converted.dtype},"
     raise ValueError(f"{name} has {what} at {place}; remove or impute it (every value must be finite)")
+
+
+def _features_of(x: torch.Tensor) -> str:
+    """How x's features are counted, for a message: its columns, or the numbers of each sample."""
+    return " (columns)" if x.ndim == 2 else f" (the {math.prod(x.shape[1:])} numbers of each sample {list(x.shape[1:])})"
 
 
 def _infer_kind(y: torch.Tensor) -> str:
@@ -354,8 +363,8 @@ def as_dataset(
     y_raw = _to_tensor("y", y)
     if x_raw.ndim == 1:
         x_raw = x_raw.unsqueeze(1)
-    if x_raw.ndim != 2:
-        raise ValueError(f"x has shape {list(x_raw.shape)}; x must be [m, D] (or [m] for a single feature)")
+    if x_raw.ndim == 0:
+        raise ValueError("x is a single number; x must be [m, D] (or [m] for a single feature, [m, ...] for images)")
     if y_raw.ndim not in (1, 2):
         raise ValueError(f"y has shape {list(y_raw.shape)}; y must be [m] or [m, out]")
     m = x_raw.shape[0]
@@ -363,14 +372,14 @@ def as_dataset(
         raise ValueError("x is empty (0 samples); a data set needs at least one sample")
     if y_raw.shape[0] != m:
         raise ValueError(f"x has {m} rows but y has {y_raw.shape[0]}; x and y need one row per sample")
-    if x_raw.shape[1] == 0:
-        raise ValueError("x has 0 features (columns); a data set needs at least one feature")
+    if x_raw[0].numel() == 0:
+        raise ValueError(f"x has 0 features (shape {list(x_raw.shape)}); a data set needs at least one feature")
     if y_raw.ndim == 2 and y_raw.shape[1] == 0:
         raise ValueError("y has 0 columns; y must be [m] or [m, out] with out >= 1")
     if y_raw.device != x_raw.device:
         y_raw = y_raw.to(x_raw.device)
 
-    d = x_raw.shape[1]
+    d = math.prod(x_raw.shape[1:])
     if feature_names is None:
         names = default_names if default_names is not None else tuple(f"x{j}" for j in range(d))
     else:
@@ -380,7 +389,7 @@ def as_dataset(
         if not all(isinstance(n, str) for n in names):
             raise ValueError(f"feature_names={feature_names!r} must contain strings only")
         if len(names) != d:
-            raise ValueError(f"feature_names has {len(names)} names but x has {d} features (columns)")
+            raise ValueError(f"feature_names has {len(names)} names but x has {d} features{_features_of(x_raw)}")
 
     x_out = x_raw.to(dtype, copy=True)
     _check_finite("x", x_raw, x_out, names)

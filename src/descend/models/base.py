@@ -196,6 +196,9 @@ class _Base:
             if sample_ndim != 2:
                 what = f"{sample_ndim} axes (shared by all runs) or {sample_ndim + 1} (a leading run axis K)"
             hint = " (for one feature use x[:, None])" if x.ndim == sample_ndim - 1 else ""
+            if x.ndim > sample_ndim + 1:  # images for a dense model
+                hint = (" (flatten each sample, x.reshape(len(x), -1), or train a torch.nn.Module that takes this "
+                        f"shape: ModuleModel(module, input_ndim={x.ndim}))")
             raise ValueError(f"x has shape {list(x.shape)}; allowed: {what}{hint}")
         per_run = x.ndim == sample_ndim + 1
         if in_features is not None and x.shape[-1] != in_features:
