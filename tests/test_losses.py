@@ -305,6 +305,22 @@ def test_bce_on_probabilities_zero_and_one_is_finite() -> None:
     assert torch.isfinite(p.grad).all()
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, F64])
+def test_bce_pushes_a_confident_wrong_prediction_back_as_torch_does(dtype) -> None:
+    # the clamped log had a zero gradient at p = 1 for y = 0 (and at p = 0 for y = 1): a saturated wrong prediction
+    # got no push back at all; torch's is (p - y) / max(p(1 - p), 1e-12)
+    p = torch.tensor([0.0, 1e-30, 0.3, 1 - 1e-7, 1.0, 1.0, 0.0], dtype=dtype)
+    y = torch.tensor([0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0], dtype=dtype)
+    mine, theirs = p.clone().requires_grad_(), p.clone().requires_grad_()
+    got = L.bce(mine, y, reduction="none")
+    expected = F.binary_cross_entropy(theirs, y, reduction="none")
+    torch.testing.assert_close(got, expected, rtol=0, atol=0)
+    got.sum().backward()
+    expected.sum().backward()
+    torch.testing.assert_close(mine.grad, theirs.grad, rtol=0, atol=0)
+    assert mine.grad[4] > 1e11 and mine.grad[6] < -1e11
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Run axis
 # ---------------------------------------------------------------------------------------------------------

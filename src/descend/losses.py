@@ -78,9 +78,6 @@ __all__ = [
 Reduction = Literal["mean", "sum", "none"]
 REDUCTIONS: tuple[str, ...] = ("mean", "sum", "none")
 
-#: torch.nn.functional.binary_cross_entropy clamps each log term at this value.
-_LOG_CLAMP = -100.0
-
 
 # ---------------------------------------------------------------------------------------------------------
 # Shared checks and reduction
@@ -261,15 +258,6 @@ def _positive_number(name: str, value: object) -> float:
     return float(value)
 
 
-def _clamped_log(p: torch.Tensor) -> torch.Tensor:
-    """log(p) clamped at -100 like torch's binary_cross_entropy; finite value and gradient at p = 0."""
-    positive = p > 0
-    safe = torch.where(positive, p, torch.ones((), dtype=p.dtype, device=p.device))
-    return torch.where(positive, torch.log(safe), torch.full((), _LOG_CLAMP, dtype=p.dtype, device=p.device)).clamp(
-        min=_LOG_CLAMP
-    )
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Regression
 # ---------------------------------------------------------------------------------------------------------
@@ -439,16 +427,18 @@ def bce(
 ) -> torch.Tensor:
     r"""Binary cross-entropy on probabilities ŷ ∈ [0, 1] (e.g. a sigmoid output), targets y ∈ [0, 1].
 
-    L⁽ⁱ⁾ = −(yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)), J = (1/m) Σᵢ L⁽ⁱ⁾. As in
-    ``torch.nn.functional.binary_cross_entropy`` (which this equals, element-wise), each log is clamped
-    at −100, so ŷ = 0 or 1 gives a finite loss (and here a finite gradient). With feature axes L⁽ⁱ⁾ is the
-    mean over the elements of sample i. Prefer ``bce_with_logits`` on raw scores: it is more accurate.
-    Values of pred or target outside [0, 1] raise a ValueError.
+    L⁽ⁱ⁾ = −(yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)), J = (1/m) Σᵢ L⁽ⁱ⁾. Each sample's value and gradient are
+    ``torch.nn.functional.binary_cross_entropy``'s (computed by it): each log clamped at −100, so ŷ = 0 or 1
+    gives a finite loss, and the gradient (ŷ − y)/max(ŷ(1 − ŷ), 10⁻¹²), so that a confident wrong prediction
+    (ŷ = 1 for y = 0) still gets a large push back rather than the zero gradient of a clamped log. With feature
+    axes L⁽ⁱ⁾ is the mean over the elements of sample i. Prefer ``bce_with_logits`` on raw scores: it is more
+    accurate. Values of pred or target outside [0, 1] raise a ValueError.
     """
     pred, target, has_runs = _prepare(pred, target, reduction, runs)
     _check_in_unit("pred", pred, "bce (probabilities; use bce_with_logits for raw scores)")
     _check_in_unit("target", target, "bce (binary labels or probabilities)")
-    values = -(target * _clamped_log(pred) + (1.0 - target) * _clamped_log(1.0 - pred))
+    pred_, target_ = torch.broadcast_tensors(pred, target.to(pred.dtype))
+    values = torch.nn.functional.binary_cross_entropy(pred_, target_, reduction="none")
     return _finish(values, pred, has_runs, mask, reduction)
 
 
