@@ -248,3 +248,19 @@ def test_one_hot_targets_have_an_accuracy():
     w, b = runs.params[0]["weight"], runs.params[0]["bias"]  # [4, 3] and [3]
     expected = float(((x @ w + b).argmax(-1) == labels).double().mean())
     assert runs.summary["final_train_accuracy"].iloc[0] == pytest.approx(expected)
+
+
+def test_a_list_of_clipping_thresholds_is_a_grid_axis_each_run_as_alone():
+    # clip_norm=[...] was refused ("must be a positive number or None") although every other list expands
+    common = dict(task="line", optimizer=["gd", "adam"], lr=0.5, steps=40, seed=[0, 1], dtype=torch.float64,
+                  compile=False)
+    runs = descend.fit(clip_norm=[0.5, None], clip_value=[None, 0.2], **common)
+    summary = runs.summary
+    assert len(summary) == 2 * 2 * 2 * 2 and {"clip_norm", "clip_value"} <= set(summary.columns)
+    for (norm, value), rows in summary.groupby(["clip_norm", "clip_value"], dropna=False):
+        alone = descend.fit(clip_norm=None if norm != norm else norm, clip_value=None if value != value else value,
+                            **common).summary
+        got = rows.drop(columns=["clip_norm", "clip_value", "seconds"]).reset_index(drop=True)
+        expected = alone.drop(columns=[c for c in ("clip_norm", "clip_value", "seconds") if c in alone])
+        assert got.equals(expected.reset_index(drop=True))
+    assert "clip_norm" not in descend.fit(**common).summary.columns

@@ -1946,6 +1946,9 @@ class Runs:
             row.update({k: v for k, v in run.hyper.items()})
             if any(r.start is not None for r in self.runs):
                 row["start"] = run.start
+            for clip in ("clip_norm", "clip_value"):  # where some run clips: each run's threshold (None: none)
+                if any(getattr(other.cohort, clip) is not None for other in self.results):
+                    row[clip] = getattr(res.cohort, clip)
             for (split, metric), values in res.evals.items():
                 column = values[:, j]
                 row[f"final_{split}_{metric}"] = column[-1].item()

@@ -41,8 +41,8 @@ def fit(
     eval_every: int | None = None,
     target: float | None = None,
     stop_at_target: bool = False,
-    clip_norm: float | None = None,
-    clip_value: float | None = None,
+    clip_norm: Any = None,
+    clip_value: Any = None,
     schedules: Mapping[str, Callable[[int], Any]] | None = None,
     progress: Callable[[Mapping[str, Any]], Any] | None = None,
     monitor: Callable[[engine.Monitor], Any] | None = None,
@@ -56,8 +56,10 @@ def fit(
     """Train ``model`` on ``data`` with every configuration of the sweep; one batched program per cohort, or per
     group of cohorts that share their batches (:func:`descend.engine.plan_groups`).
 
-    Any of ``optimizer``, ``lr``, ``batch_size``, ``seed`` and the optimizer hyperparameters (``beta1``,
-    ``momentum``, ``weight_decay``, ...) given as a **list** expands into the grid of all combinations. A
+    Any of ``optimizer``, ``lr``, ``batch_size``, ``seed``, the optimizer hyperparameters (``beta1``,
+    ``momentum``, ``weight_decay``, ...) and the gradient clipping thresholds ``clip_norm`` and ``clip_value`` (by
+    global norm per run, by value; None for none; the summary then shows each run's) given as a **list** expands
+    into the grid of all combinations. A
     hyperparameter applies to the optimizers that have it: ``optimizer=["sgd", "adam"], momentum=[0.5, 0.9]``
     gives two SGD runs and one Adam run. Configurations that are not a grid (a search drawing each run's
     hyperparameters independently) are given as ``runs=[descend.spec.RunSpec(...), ...]`` instead.

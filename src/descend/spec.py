@@ -107,7 +107,7 @@ def expand_grid(**arguments: Any) -> list[dict[str, Any]]:
 
 def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, seed: Any = 0, start: Any = None,
          model: Any = None, schedules: Mapping[str, Callable[[int], Any]] | None = None,
-         clip_norm: float | None = None, clip_value: float | None = None,
+         clip_norm: Any = None, clip_value: Any = None,
          lrs: Mapping[str, float] | None = None, **hyperparameters: Any) -> list[RunSpec]:
     """Run specifications for every combination of the arguments given as lists, checked.
 
@@ -124,13 +124,14 @@ def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, see
         if not isinstance(name, str):  # before the grid hashes them
             _known(name)
     lr, batch_size, seed = _plain("lr", lr), _plain("batch_size", batch_size), _plain("seed", seed)
+    clip_norm, clip_value = _plain("clip_norm", clip_norm), _plain("clip_value", clip_value)
     hyperparameters = {k: _plain(k, v) for k, v in hyperparameters.items()}
     combos = expand_grid(optimizer=optimizer, lr=lr, batch_size=batch_size, seed=seed, start=points,
-                         **hyperparameters)
+                         clip_norm=clip_norm, clip_value=clip_value, **hyperparameters)
     names = {combo["optimizer"] for combo in combos}
     known = {n: _known(n) for n in names}
-    given = {k for combo in combos for k, v in combo.items() if v is not None} - {"optimizer", "batch_size", "seed",
-                                                                                     "start"}
+    given = {k for combo in combos for k, v in combo.items() if v is not None} - {
+        "optimizer", "batch_size", "seed", "start", "clip_norm", "clip_value"}
     everything = {h for _, hypers in known.values() for h in hypers}
     check_names(sorted(given), everything, what=f"hyperparameter for {', '.join(sorted(map(str, names)))}")
     specs, seen = [], set()
@@ -139,12 +140,13 @@ def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, see
         hyper = {k: v for k, v in combo.items() if k in hypers and v is not None}
         if "lr" in hypers and "lr" not in hyper and lrs and lrs.get(name) is not None:
             hyper["lr"] = float(lrs[name])
-        key = (name, repr(sorted(hyper.items(), key=str)), repr(combo["batch_size"]), combo["seed"], combo["start"])
+        key = (name, repr(sorted(hyper.items(), key=str)), repr(combo["batch_size"]), combo["seed"], combo["start"],
+               combo["clip_norm"], combo["clip_value"])
         if key in seen:
             continue
         seen.add(key)
         spec = RunSpec(name, hyper, combo["batch_size"], combo["seed"], combo["start"], dict(schedules or {}),
-                       clip_norm, clip_value)
+                       combo["clip_norm"], combo["clip_value"])
         try:
             specs.append(spec.resolved())
         except ValueError as e:
