@@ -428,3 +428,16 @@ def test_an_optimizer_whose_every_trial_diverged_is_explained(tmp_path):
     assert note in " ".join(result.stdout.split())
     saved = json.loads((out / "best.json").read_text())
     assert saved["best"] == {} and note in saved["notes"]
+
+
+def test_resuming_with_another_optimizer_of_the_same_space_is_refused(tmp_path):
+    # adam and radam search the same default space: radam's search resumed adam's study and reported adam's best
+    # trial as radam's
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["tune", "line", "-o", "adam", *FAST, "--out", str(out)]).exit_code == 0
+    size = (out / "study.journal").stat().st_size
+    result = runner.invoke(app, ["tune", "line", "-o", "radam", *FAST, "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("error: --optimizer: study 'line' tunes adam, not radam; give adam to resume it, "
+                                     "or another --study name (or --out directory)")
+    assert (out / "study.journal").stat().st_size == size

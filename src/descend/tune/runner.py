@@ -224,7 +224,8 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
         _check_same(study, name, space, target, attrs, names)
         return StudyPlan(space.optimizer, space, study, False, trials, sampler)
     study.set_user_attr(READY, False)
-    for key, value in {"descend:space": space.text(), "descend:metric": target.key, **attrs}.items():
+    for key, value in {"descend:optimizer": space.optimizer, "descend:space": space.text(), "descend:metric": target.key,
+                       **attrs}.items():
         study.set_user_attr(key, value)
     for params, role in points[:first]:
         study.enqueue_trial(params, user_attrs={ROLE: role})
@@ -260,6 +261,10 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
         raise ValueError(f"{names['metric']}: {where} optimizes {stored.get('descend:metric', '?')} "
                          f"({study.direction.name.lower()}), not {target.key}; give that metric or "
                          f"{other}")
+    tuned = str(stored.get("descend:optimizer", space.optimizer))
+    if tuned != space.optimizer and "|" not in tuned + space.optimizer:  # (a choice's are told apart below)
+        raise ValueError(f"{names['optimizer']}: {where} tunes {tuned}, not {space.optimizer}; give {tuned} to "
+                         f"resume it, or {other}")
     if stored.get("descend:space", space.text()) != space.text():
         chose, choose = (text.partition(";")[0].partition("optimizer=")[2] if text.startswith("optimizer=")
                          else "one optimizer" for text in (str(stored["descend:space"]), space.text()))
