@@ -23,6 +23,16 @@ def test_good_spaces_parse_to_their_canonical_text(text, canonical):
     assert parse_space(space.text(), "adam").text() == canonical  # the canonical text reads back the same
 
 
+def test_a_space_without_lr_trains_at_the_task_s_rate_and_says_so():
+    # every trial took the library's default rate (adam's 1e-3, where the task's rate is 0.05), and no table
+    # showed it
+    space = space_for("adam", "beta1=0.5..0.99", lr=0.05)
+    assert space.text() == "beta1=0.5..0.99, lr=0.05"
+    assert space.values({"beta1": 0.7}) == {"lr": 0.05, "beta1": 0.7}
+    assert space_for("adam", "beta1=0.5..0.99").values({"beta1": 0.7})["lr"] == 0.001
+    assert space_for("adam", "lr=1e-3..1e-1:log", lr=0.05).text() == "lr=0.001..0.1:log"
+
+
 def test_kinds_of_items():
     space = parse_space("lr=1e-5..1e-1:log, beta1=0.9|0.99, eps=1e-6, batch_size=full|32", "adam")
     lr, beta1, eps, batch = space.params
@@ -40,6 +50,7 @@ def test_kinds_of_items():
     ("   ", "is empty"),
     ("lr", "'lr': an item is NAME=LOW..HIGH[:log], NAME=A|B|C or NAME=VALUE"),
     ("lr=1e-5..", "'lr=1e-5..': a range LOW..HIGH needs both ends"),
+    ("lr=1e-3...1e-1", "'lr=1e-3...1e-1': a range is LOW..HIGH, with two dots"),  # was read as 0.001..0.01
     ("lr=a..b", "'lr=a..b': 'a' is not a number"),
     ("lr=0.1..0.01", "needs LOW < HIGH"),
     ("lr=0..1:log", "a log range needs LOW > 0"),

@@ -367,6 +367,9 @@ def parse_space(text: str, optimizer: str, *, what: str = "--space", defaults: M
             raise ValueError(f"{what}: {name} is both fixed by --optimizer {info.name}:{name}={_show(value)} and "
                              "searched; give it in one place")
         params.append(Param(name, "fixed", value=value))
+    if "lr" in numeric and "lr" not in (p.name for p in params) and defaults and "lr" in defaults:
+        # not searched: the baseline's rate (the task's for this optimizer), fixed and shown, not the library's
+        params.append(Param("lr", "fixed", value=float(defaults["lr"])))
     _check_together(params, info, what)
     return Space(info.name, tuple(params), dict(defaults or {}))
 
@@ -381,6 +384,8 @@ def _param(name: str, body: str, item: str, what: str, numeric: Mapping[str, Int
             raise ValueError(f"{what} {item!r}: give batch sizes as choices, e.g. batch_size=16|32|64 (each batch "
                              "size trains as its own cohort)")
         rng, *flags = [part.strip() for part in body.split(":")]
+        if "..." in rng:
+            raise ValueError(f"{what} {item!r}: a range is LOW..HIGH, with two dots, e.g. {name}=1e-5..1e-1:log")
         lo_text, _, hi_text = rng.partition("..")
         if not lo_text.strip() or not hi_text.strip():
             raise ValueError(f"{what} {item!r}: a range LOW..HIGH needs both ends, e.g. {name}=1e-5..1e-1:log")
