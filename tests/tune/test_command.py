@@ -120,6 +120,9 @@ def test_accuracies_are_shown_as_percentages(tmp_path):
     (["--storage", "postgresql://me:secret@127.0.0.1:1/db"],
      "error: --storage postgresql://me:***@127.0.0.1:1/db: cannot use it: "),
     (["--storage", "redis://localhost"], "error: --storage redis://localhost: unknown database 'redis'"),
+    (["--storage", "sqlite://x.db"], "error: --storage 'sqlite://x.db': a SQLite file is sqlite:///x.db (three "
+                                     "slashes"),  # with two it was a study in memory, gone with the command
+    (["--out", "/proc/descend-out"], "error: --out '/proc/descend-out' cannot be written"),  # found after the search
     (["--cohort", "9"], "error: --cohort 9 is larger than the trial budget --trials 8; give --cohort 1..8"),
     (["--trials", "0"], "error: --trials 0: a whole number >= 1 is required"),
     (["--trials", "many"], "error: --trials 'many': a whole number is required"),
@@ -441,3 +444,15 @@ def test_resuming_with_another_optimizer_of_the_same_space_is_refused(tmp_path):
     assert result.stderr.strip() == ("error: --optimizer: study 'line' tunes adam, not radam; give adam to resume it, "
                                      "or another --study name (or --out directory)")
     assert (out / "study.journal").stat().st_size == size
+
+
+def test_a_search_does_not_write_into_a_comparison_s_report(tmp_path):
+    # its report.html, table.csv and figures replaced those of the comparison, beside the comparison's other files
+    out = tmp_path / "cmp"
+    assert runner.invoke(app, ["compare", "line", "-o", "gd", "--steps", "20", "--out", str(out)]).exit_code == 0
+    before = {f: f.read_bytes() for f in out.rglob("*") if f.is_file()}
+    result = runner.invoke(app, ["tune", "line", *FAST, "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"error: --out {str(out)!r} holds a report of descend compare; a search writes "
+                                     "files of its own: give another directory")
+    assert {f: f.read_bytes() for f in out.rglob("*") if f.is_file()} == before

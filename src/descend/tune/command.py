@@ -236,6 +236,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     exit code: 0, 2 for bad input (one line on stderr, nothing trained or written), 130 after Ctrl-C.
     ``data``: how the task's data is read, as ``descend compare`` takes it (``{"sep": ";", "dropna": True}``,
     keys of :data:`descend.compare_config.DATA_KEYS`)."""
+    from ..report import saved
     from . import api
     from .report import write_report
     from .result import write
@@ -253,6 +254,10 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         out_dir = Path(out) if out is not None else Path("reports") / f"tune-{api._slug(built.name)}"
         if out_dir.exists() and not out_dir.is_dir():
             raise ValueError(f"--out {str(out_dir)!r} is a file; give a directory")
+        if (out_dir / "comparison.json").is_file():  # its report.html and table.csv would be replaced
+            raise ValueError(f"--out {str(out_dir)!r} holds a report of descend compare; a search writes files of "
+                             "its own: give another directory")
+        saved.writable(out_dir)  # before any training, not after the whole search
         plan = api.plan(built, optimizer=list(optimizer or ["adam"]), space=list(space) if space else None,
                         trials=trials, cohort=cohort, sampler=sampler, pruner=pruner, steps=steps, epochs=epochs,
                         seeds=seeds, storage=storage, study=study, timeout=timeout, out=out_dir, metric=metric,
