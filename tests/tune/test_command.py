@@ -456,3 +456,24 @@ def test_a_search_does_not_write_into_a_comparison_s_report(tmp_path):
     assert result.stderr.strip() == (f"error: --out {str(out)!r} holds a report of descend compare; a search writes "
                                      "files of its own: give another directory")
     assert {f: f.read_bytes() for f in out.rglob("*") if f.is_file()} == before
+
+
+def test_a_search_stopped_before_any_trial_finished_is_not_called_diverged():
+    # every trial cut short was counted as failed: "none of its 8 trials reached a finite value ... search smaller
+    # learning rates"
+    import threading
+
+    import descend
+
+    stop, calls = threading.Event(), []
+
+    def progress(event):
+        calls.append(event)
+        if len(calls) > 3:
+            stop.set()
+
+    result = descend.tune("line", optimizer=["adam", "sgd"], trials=8, cohort=8, steps=5000, seeds=1, stop=stop,
+                          progress=progress)
+    assert result.best == {}
+    assert not any("finite value" in note for note in result.notes), result.notes
+    assert any(note.startswith("interrupted") for note in result.notes)
