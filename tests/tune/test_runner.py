@@ -407,3 +407,22 @@ def test_the_trials_write_a_searched_batch_size_as_the_table_does():
     assert sorted(map(str, result.trials["batch_size"])) == ["32", "32", "full", "full"]
     text = result.trials.to_csv(index=False)
     assert ",full," in text and ",32," in text and "32.0" not in text
+
+
+def test_trials_of_equal_accuracy_are_ranked_by_their_loss_then_their_number():
+    # a small validation set gives many equal accuracies: the first of them won, often at an extreme learning rate
+    import optuna
+
+    from descend.tune.result import best_trials
+    from descend.tune.runner import INFO
+    from descend.tune.space import parse_space
+
+    space = parse_space("lr=1e-4..1:log", "adam")
+    study = optuna.create_study(direction="maximize")
+    for value, loss, lr in ((0.9, 0.40, 0.6), (0.95, 0.35, 0.8), (0.95, 0.12, 0.001), (0.95, None, 0.01)):
+        info = {"status": "ok", "seed": 0, "steps": 10, **({"loss": loss} if loss is not None else {})}
+        study.add_trial(optuna.trial.create_trial(
+            params={"lr": lr}, distributions={"lr": optuna.distributions.FloatDistribution(1e-4, 1, log=True)},
+            value=value, user_attrs={INFO: info}))
+    best = best_trials({"adam": study}, {"adam": space}, None)["adam"]
+    assert (best["trial"], best["config"]["lr"]) == (2, 0.001)

@@ -713,11 +713,12 @@ def _without_best(studies: Mapping[str, Any], spaces: Mapping[str, Space | Choic
 def best_of(studies: Mapping[str, Any], spaces: Mapping[str, Space | ChoiceSpace],
             batch_size: Any) -> dict[str, dict[str, Any]]:
     """Optimizer → its best complete trial (:func:`descend.tune.result.best_trials`); a study with a choice
-    of optimizers gives the best trial of each optimizer chosen in it (ties: the lower number), with its
+    of optimizers gives the best trial of each optimizer chosen in it (ties: :func:`runner.ranked`), with its
     ``params`` without the ``OPTIMIZER:`` prefix."""
     from optuna.trial import TrialState
 
     from .result import best_trials
+    from .runner import ranked
 
     out: dict[str, dict[str, Any]] = {}
     for label, study in studies.items():
@@ -732,7 +733,7 @@ def best_of(studies: Mapping[str, Any], spaces: Mapping[str, Space | ChoiceSpace
             mine = [t for t in done if t.params.get("optimizer") == name]
             if not mine:
                 continue
-            trial = min(mine, key=lambda t: (sign * t.value, t.number))
+            trial = min(mine, key=lambda t: ranked(t, sign))
             _, own = space.own(trial.params)
             _, config = space.run(trial.params)
             config.setdefault(BATCH_SIZE, batch_size)

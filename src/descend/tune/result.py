@@ -88,6 +88,8 @@ def best_trials(studies: Mapping[str, Any], spaces: Mapping[str, Space], batch_s
     without one are left out."""
     from optuna.trial import TrialState
 
+    from .runner import ranked
+
     out = {}
     for optimizer, study in studies.items():
         done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
@@ -95,7 +97,7 @@ def best_trials(studies: Mapping[str, Any], spaces: Mapping[str, Space], batch_s
         if not done:
             continue
         sign = 1 if study.direction.name.lower() == "minimize" else -1
-        trial = min(done, key=lambda t: (sign * t.value, t.number))
+        trial = min(done, key=lambda t: ranked(t, sign))
         config = spaces[optimizer].values(trial.params)
         config.setdefault(BATCH_SIZE, batch_size)
         info = trial.user_attrs.get("descend", {})

@@ -80,6 +80,20 @@ class Target:
     def direction(self) -> str:
         return "maximize" if self.metric == "accuracy" else "minimize"
 
+    @property
+    def loss_column(self) -> str:
+        """The loss on the same split: what decides between trials of equal accuracy (:func:`ranked`)."""
+        return f"final_{self.split}_loss"
+
+
+def ranked(trial: Any, sign: int) -> tuple[float, float, int]:
+    """How trials are ordered, best first: by value, then (for an accuracy, where a small validation set gives
+    many ties) by the lower loss on the same split, then by the lower number."""
+    info = trial.user_attrs.get(INFO)
+    loss = info.get("loss") if isinstance(info, dict) else None
+    return sign * trial.value, loss if isinstance(loss, (int, float)) and math.isfinite(loss) else math.inf, \
+        trial.number
+
 
 def _masks(problem: Any) -> bool:
     """Whether the problem's model masks samples out (as the engine decides it: ``valid`` is not None)."""
@@ -494,6 +508,8 @@ class Runner:
                 reports = monitor.values.get(local, {})
                 results[i] = {"status": status, "seed": seeds[i], "value": value, "reports": reports,
                               "steps": int(row["steps_done"])}
+                if self.target.metric != "loss" and self.target.loss_column in row:  # what breaks a tie
+                    results[i]["loss"] = float(row[self.target.loss_column])
             for i, step in enumerate(checkpoints):
                 while len(earlier) <= i:
                     earlier.append([])
@@ -525,7 +541,8 @@ class Runner:
                 storage_module.retry(study, frozen, max_retry=None, reason="interrupted")
                 self.outcome.retried += 1
                 continue
-            trial.set_user_attr(INFO, {"status": status, "seed": result["seed"], "steps": result["steps"]})
+            trial.set_user_attr(INFO, {"status": status, "seed": result["seed"], "steps": result["steps"],
+                                       **({"loss": result["loss"]} if "loss" in result else {})})
             for step, value in sorted(result["reports"].items()):
                 trial.report(value if math.isfinite(value) else worst, step)
             if status == outcomes.PRUNED:

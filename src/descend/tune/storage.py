@@ -74,9 +74,9 @@ def check(target: str, what: str = "--storage") -> str:
             except ImportError:
                 raise ValueError(f"{what} {mask(target)}: PostgreSQL needs psycopg; pip install 'psycopg[binary]'"
                                  ) from None
-        elif scheme.startswith("sqlite") and not target.split("://", 1)[1].startswith("/"):
+        elif scheme.startswith("sqlite") and target.split("://", 1)[1][:1] not in ("", "/"):  # sqlite:// is memory
             rest = target.split("://", 1)[1]
-            raise ValueError(f"{what} {target!r}: a SQLite file is sqlite:///{rest or 'study.db'} (three slashes, "
+            raise ValueError(f"{what} {target!r}: a SQLite file is sqlite:///{rest} (three slashes, "
                              f"four for an absolute path: sqlite:////home/me/study.db); with two the study would live "
                              "in memory and be gone with the command")
         elif not scheme.startswith(("sqlite", "mysql", "mariadb", "oracle", "mssql")):
