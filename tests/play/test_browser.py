@@ -162,3 +162,39 @@ def test_a_title_wider_than_a_phone_breaks_into_lines_inside_its_figure(page):
     assert boxes["lines"] >= 2 and boxes["left"] >= 0 and boxes["right"] >= 0, boxes
     assert boxes["bottom"] <= boxes["legend"] + 1, boxes
     assert not page.errors
+
+
+def test_a_refused_value_puts_the_controls_back_and_later_changes_recompute(page):
+    # the refused value stayed in the page's state: every later change was refused with it, the figures kept the
+    # old run while the controls showed the new values
+    page.open("/line?batch_size=32&steps=20")
+    m = page.page.locator("#f-m")
+    m.fill("16")
+    m.press("Enter")
+    page.page.wait_for_function("document.querySelector('#errors').textContent.includes('larger')", timeout=30_000)
+    page.page.wait_for_function("descendPlay.state().m === 64", timeout=30_000)
+    assert m.input_value() == "64" and "larger than the training set" in page.page.locator("#errors").inner_text()
+    noise = page.page.locator("#f-noise")
+    noise.fill("3")
+    noise.press("Enter")
+    page.wait_for_result("r.state.noise === 3")
+    assert page.page.locator("#errors").inner_text() == ""
+    # a link with a refused value: the defaults, computed, and what the link asked for
+    page.open("/line?start=100,100")
+    result = page.result()
+    assert result is not None and result["state"]["start"] != [100, 100]
+    assert "the link's" in page.page.locator("#errors").inner_text()
+    assert page.external == [] and [e for e in page.errors if "status of 422" not in e] == []
+
+
+@pytest.mark.parametrize("name, text", [("step", "step:step_size=20,gamma=0.3"),
+                                        ("multistep", "multistep:milestones=30;45,gamma=0.3"),
+                                        ("cosine_restarts", "cosine_restarts:period=15")])
+def test_a_schedule_with_parameters_is_given_them_for_the_steps(page, name, text):
+    # step, multistep, exponential, inverse_time and cosine_restarts were refused: "needs step_size", with no
+    # place on the page to give it
+    page.open("/landscape?steps=60&optimizers=gd;lr=0.01&optimizers=adam;lr=0.05")
+    page.page.locator('select[aria-label="schedule of optimizer 2"]').select_option(name)
+    page.wait_for_result(f"r.state.optimizers[1].schedule === {text!r}")
+    assert page.page.locator("#errors").inner_text() == ""
+    assert text in page.result()["command"]

@@ -138,7 +138,7 @@ function showErrors(errors) {
 
 // ---------------------------------------------------------------------------------------------- state & server
 
-let REFUSED = false;  // the last request's state was refused (HTTP 422)
+let REFUSED = false, REFUSALS = [];  // the last request's state was refused (HTTP 422), and why
 async function request(body) {
   const seq = ++SEQ;
   REFUSED = false;
@@ -149,7 +149,11 @@ async function request(body) {
   else response = await fetch(`/api/${WIDGET}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   const data = await response.json();
   if (seq !== SEQ) return null;  // a later request answers instead
-  if (response.status === 422) { REFUSED = true; showErrors(data.errors); $("#status").textContent = "not computed: see the message"; return null; }
+  if (response.status === 422) {
+    REFUSED = true; REFUSALS = data.errors; showErrors(data.errors);
+    $("#status").textContent = "not computed: see the message (the figures and controls keep the last values computed)";
+    return null;
+  }
   if (!response.ok) { showErrors([{ field: "", message: data.detail || response.statusText }]); return null; }
   clearErrors();
   const ms = performance.now() - started;
@@ -169,12 +173,12 @@ function recompute(delay = 0) {
   PENDING = setTimeout(async () => {
     const data = await request(STATE);
     if (data) accept(data);
-    else if (REFUSED && RESULT) {  // a refused list (a 7th optimizer, none left): back to the rows on the page
-      for (const name of ["optimizers", "batch_sizes"]) {
-        if (RESULT.state[name] === undefined) continue;
-        STATE = { ...STATE, [name]: RESULT.state[name] };
-        if (SYNC[name]) SYNC[name](RESULT.state[name]);
-      }
+    else if (REFUSED && RESULT) {
+      // every control back to the state the figures show (a refused value kept in the state refused every later
+      // change too), the message next to the control that was refused (rebuilt rows lose it: shown again)
+      STATE = { ...RESULT.state };
+      syncControls();
+      showErrors(REFUSALS);
     }
   }, delay);
 }
@@ -335,11 +339,27 @@ function optimizerRow(o, i) {
     c.addEventListener("change", () => update({ hyper: { ...o.hyper, [opt.name]: c.checked } }));
     row.append(el("label", { title: opt.description }, opt.name), c);
   }
-  const schedule = el("select", { "aria-label": `schedule of optimizer ${i + 1}` }, el("option", { value: "" }, "constant / decay"),
+  const schedule = el("select", { "aria-label": `schedule of optimizer ${i + 1}`, title: o.schedule }, el("option", { value: "" }, "constant / decay"),
     ...META.schedules.map((s) => el("option", { value: s, selected: o.schedule.split(":")[0] === s }, s)));
-  schedule.addEventListener("change", () => update({ schedule: schedule.value, decay: schedule.value ? 0 : o.decay }));
+  schedule.addEventListener("change", () => {
+    const text = scheduleText(schedule.value, STATE.steps || 100);
+    update({ schedule: text, decay: text ? 0 : o.decay });
+  });
   row.append(el("label", {}, "schedule"), schedule, el("span", { class: "error", "data-error-for": `optimizers.${i}` }));
   return row;
+}
+// A schedule that takes more than the number of steps, with its parameters sized to the steps it is chosen for
+// (as the command line spells them: descend compare --schedule): each decays the rate about tenfold in all.
+function scheduleText(name, steps) {
+  const at = (f) => Math.max(1, Math.round(steps * f));
+  switch (name) {
+    case "step": return `step:step_size=${at(1 / 3)},gamma=0.3`;
+    case "multistep": return `multistep:milestones=${at(1 / 2)};${at(3 / 4)},gamma=0.3`;
+    case "exponential": return `exponential:gamma=${+Math.pow(0.1, 1 / steps).toPrecision(6)}`;
+    case "inverse_time": return `inverse_time:decay=${+(9 / steps).toPrecision(3)}`;
+    case "cosine_restarts": return `cosine_restarts:period=${at(1 / 4)}`;
+    default: return name;
+  }
 }
 function syncControls() {
   for (const [name, sync] of Object.entries(SYNC)) if (sync && STATE[name] !== undefined) sync(STATE[name]);
@@ -699,6 +719,12 @@ async function main() {
   if (WIDGET === "tune" && !query) { $("#status").textContent = "choose the problem and press “Run the search”"; window.descendPlayReady = true; return; }
   const data = await request(query);
   if (data) accept(data);
+  else if (REFUSED && query) {  // a link with a refused value: the default state, and what was refused in the link
+    const refused = REFUSALS;
+    const fallback = await request("");
+    if (fallback) accept(fallback);
+    showErrors(refused.map((e) => ({ ...e, message: `the link's ${e.message} (showing the defaults instead)` })));
+  }
   window.descendPlayReady = true;
 }
 window.descendPlay = {
