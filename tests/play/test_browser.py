@@ -198,3 +198,16 @@ def test_a_schedule_with_parameters_is_given_them_for_the_steps(page, name, text
     page.wait_for_result(f"r.state.optimizers[1].schedule === {text!r}")
     assert page.page.locator("#errors").inner_text() == ""
     assert text in page.result()["command"]
+
+
+def test_the_3d_view_keeps_the_domain_when_a_path_runs_away(page):
+    # gd at lr 0.01 diverges on Rosenbrock: the 3-D axes stretched to its path (x up to 700), the surface a speck
+    page.open("/landscape?landscape=rosenbrock&steps=60")
+    assert any(run["status"] == "diverged" for run in page.result()["runs"])
+    domain = page.result()["domain"]
+    scene = page.page.evaluate("(() => { const s = document.getElementById('surface3d')._fullLayout.scene; "
+                               "return [s.xaxis.range, s.yaxis.range]; })()")
+    assert scene == domain
+    drawn = page.page.evaluate("document.getElementById('surface3d').data.filter((t) => t.type === 'scatter3d')"
+                               ".flatMap((t) => t.x.filter((v) => v !== null))")
+    assert drawn and all(domain[0][0] <= x <= domain[0][1] for x in drawn)

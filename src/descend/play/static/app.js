@@ -503,9 +503,22 @@ function render3d() {
   const values = g.shown.flat().filter((v) => v !== null && Number.isFinite(v));
   const flat = !values.length || Math.min(...values) === Math.max(...values);  // nothing to draw in 3-D either
   const traces = flat ? [] : [{ type: "surface", x: g.x, y: g.y, z: g.shown, colorscale: "Viridis", reversescale: true, showscale: false, opacity: 0.9, name: "J" }];
-  for (const run of r.runs) traces.push({ type: "scatter3d", mode: "lines", name: run.label, x: col(run.path, 0), y: col(run.path, 1),
-                                          z: run.cost.map(shown), line: { color: run.colour, width: 5 } });
-  Plotly.react(div, traces, layout("3-D view", { scene: { xaxis: { title: { text: "x" } }, yaxis: { title: { text: "y" } }, zaxis: { title: { text: g.shown_label } } },
+  // the box is the domain and the surface's heights, as on the contour: a path that runs away (diverges, leaves the
+  // domain) is drawn while it is inside, not by stretching the axes until the surface is a speck
+  const [xr, yr] = r.domain, names = r.names || ["x", "y"];
+  const lo = flat ? null : Math.min(...values), hi = flat ? null : Math.max(...values);
+  const inside = (x, y, z) => x >= xr[0] && x <= xr[1] && y >= yr[0] && y <= yr[1] && z !== null && Number.isFinite(z) &&
+    (lo === null || (z >= lo && z <= hi));
+  for (const run of r.runs) {
+    const xs = col(run.path, 0), ys = col(run.path, 1), zs = run.cost.map(shown);
+    const keep = xs.map((x, i) => inside(x, ys[i], zs[i]));
+    traces.push({ type: "scatter3d", mode: "lines", name: run.label, x: xs.map((x, i) => (keep[i] ? x : null)),
+                  y: ys.map((y, i) => (keep[i] ? y : null)), z: zs.map((z, i) => (keep[i] ? z : null)),
+                  line: { color: run.colour, width: 5 }, connectgaps: false });
+  }
+  const zaxis = { title: { text: g.shown_label }, ...(lo === null ? {} : { range: [lo, hi] }) };
+  Plotly.react(div, traces, layout("3-D view", { scene: { xaxis: { title: { text: names[0] }, range: xr },
+                                                          yaxis: { title: { text: names[1] }, range: yr }, zaxis },
                                                margin: { l: 0, r: 0, t: 40, b: 0 }, showlegend: false }), CONFIG);
 }
 function frameLandscape() {
