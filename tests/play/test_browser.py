@@ -211,3 +211,16 @@ def test_the_3d_view_keeps_the_domain_when_a_path_runs_away(page):
     drawn = page.page.evaluate("document.getElementById('surface3d').data.filter((t) => t.type === 'scatter3d')"
                                ".flatMap((t) => t.x.filter((v) => v !== null))")
     assert drawn and all(domain[0][0] <= x <= domain[0][1] for x in drawn)
+
+
+def test_controls_offer_no_value_the_server_refuses(page):
+    # the steps slider went to 2000 with 4 optimizers (refused: at most 6000 steps in all); "+ add optimizer" stayed
+    # enabled at 6 (a 7th refused)
+    page.open("/landscape?steps=60")
+    assert len(page.result()["state"]["optimizers"]) == 4
+    assert page.page.locator("#s-steps").get_attribute("max") == "1500"
+    add = page.page.locator("#add-optimizer")
+    for n in (5, 6):
+        add.click()
+        page.wait_for_result(f"r.state.optimizers.length === {n}")
+    assert add.is_disabled() and page.page.locator("#s-steps").get_attribute("max") == "1000"

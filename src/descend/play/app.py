@@ -129,7 +129,7 @@ def _meta() -> dict[str, Any]:
     from .. import landscapes
     from ..optim import OPTIMIZERS
     from ..schedules import SCHEDULES
-    from .state import KEY_HYPERPARAMETERS
+    from .state import KEY_HYPERPARAMETERS, MAX_LANDSCAPE_WORK, MAX_OPTIMIZERS
 
     optimizers = {}
     for name, info in OPTIMIZERS.items():
@@ -144,6 +144,7 @@ def _meta() -> dict[str, Any]:
               if s.dim == 2]
     return {"optimizers": optimizers, "landscapes": scapes,
             "schedules": [s for s in SCHEDULES if s not in ("warmup", "constant")],
+            "limits": {"optimizers": MAX_OPTIMIZERS, "landscape_work": MAX_LANDSCAPE_WORK},
             "widgets": {name: {"doc": (cls.__doc__ or "").strip(), "schema": cls.model_json_schema()}
                         for name, cls in STATES.items()}}
 

@@ -309,6 +309,13 @@ function optimizerList() {
   SYNC.optimizers = (list) => {
     rows.textContent = "";
     list.forEach((o, i) => rows.append(optimizerRow(o, i)));
+    // no control offers what the server refuses: a 7th optimizer, more steps than the work per request allows
+    const limits = META.limits || {};
+    $("#add-optimizer").disabled = list.length >= (limits.optimizers || Infinity);
+    if (WIDGET === "landscape" && limits.landscape_work) {
+      const most = Math.min(schemaOf().properties.steps.maximum, Math.floor(limits.landscape_work / Math.max(1, list.length)));
+      for (const id of ["#s-steps", "#f-steps"]) { const c = document.querySelector(id); if (c) c.max = most; }
+    }
   };
   return box;
 }
