@@ -351,3 +351,14 @@ def test_the_line_fit_draws_the_cost_around_a_start_typed_far_away():
     (w0, w1), (b0, b1) = result["grid"]["domain"]
     assert w0 < 15.0 < w1 and b0 < -15.0 < b1
     assert result["grid"]["w"][0] == w0 and result["grid"]["b"][-1] == b1
+
+
+def test_the_ellipse_from_a_negative_a_draws_the_mirror_answer_its_paths_reach():
+    # the map grew to hold the start only: the paths ended at A = -1.26, the mirror answer, off the map
+    result = widgets.ellipse(EllipseState(start=(-1.0, 1.8), steps=100, epochs=1, batch_sizes=("full",), grid=20))
+    (a_low, a_high), (b_low, b_high) = result["domain"]
+    for run in result["runs"]:
+        assert run["status"] == "ok"
+        a, b = run["final"]
+        assert a_low <= a <= a_high and b_low <= b <= b_high
+    assert min(run["final"][0] for run in result["runs"]) < -1.2

@@ -126,7 +126,7 @@ def create_app() -> Any:
 
 def _meta() -> dict[str, Any]:
     """What the page's controls offer, from descend's registries and the states' fields."""
-    from .. import landscapes
+    from .. import landscapes, outcomes
     from ..optim import OPTIMIZERS
     from ..schedules import SCHEDULES
     from .state import KEY_HYPERPARAMETERS, MAX_LANDSCAPE_WORK, MAX_OPTIMIZERS
@@ -145,6 +145,7 @@ def _meta() -> dict[str, Any]:
     return {"optimizers": optimizers, "landscapes": scapes,
             "schedules": [s for s in SCHEDULES if s not in ("warmup", "constant")],
             "limits": {"optimizers": MAX_OPTIMIZERS, "landscape_work": MAX_LANDSCAPE_WORK},
+            "statuses": dict(outcomes.STATUSES),  # a run's status in words (descend.outcomes decides them)
             "widgets": {name: {"doc": (cls.__doc__ or "").strip(), "schema": cls.model_json_schema()}
                         for name, cls in STATES.items()}}
 

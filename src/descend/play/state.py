@@ -374,7 +374,9 @@ class EllipseState(WidgetState):
     @field_validator("start", mode="before")
     @classmethod
     def _start(cls, value: Any) -> tuple[float, float]:
-        return _point(_pair(value), 5.0)
+        a, b = _point(_pair(value), 5.0)
+        _some_sample_valid(a, b)
+        return a, b
 
     @field_validator("optimizers")
     @classmethod
@@ -406,6 +408,20 @@ class EllipseState(WidgetState):
         if twice:  # the same runs twice, as the same optimizer twice on the landscape widget is refused
             raise ValueError(f"batch size {twice[0]} is given twice")
         return value
+
+
+def _some_sample_valid(a: float, b: float) -> None:
+    """Refuse an ellipse start where no sample of the orbit is on the ellipse (|x + c| <= |A| for none): every
+    run would have left the model's domain before its first step, with nothing to show."""
+    import torch
+
+    from .. import tasks
+
+    task = tasks.get("ellipse")
+    x = task.data.train.x
+    if not bool(task.model.valid([torch.tensor([a], dtype=x.dtype), torch.tensor([b], dtype=x.dtype)], x).any()):
+        raise ValueError(f"A = {a:g}: no sample of the orbit is on an ellipse this narrow (its x + 0.26185 must be "
+                         "within ±A for some sample); the Earth–Mars orbit has A = 1.26")
 
 
 class VanishingState(WidgetState):

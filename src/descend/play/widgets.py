@@ -496,7 +496,9 @@ def ellipse(state: EllipseState) -> dict[str, Any]:
     paths = _ellipse_paths(state, task)
     batches = _ellipse_batches(state)
     surface = task.surface
-    domain = _domain(surface.domain, [state.start])
+    # around the start and every finished path (from A < 0 the paths go to the mirror answer, -A)
+    domain = _domain(surface.domain, [state.start, *(point for run in paths["runs"] if run["status"] == "ok"
+                                                     for point in run["path"])])
     key = f"ellipse-surface:{domain}:{state.grid}"
     grid = _cached(key)
     if grid is None:

@@ -439,9 +439,10 @@ function criticalTraces(points) {
     marker: { symbol: POINT_SYMBOLS[kind][0], size: POINT_SYMBOLS[kind][1], color: POINT_SYMBOLS[kind][2], line: { color: "black", width: 1 } },
   }));
 }
+function statusWords(run) { return (META.statuses && META.statuses[run.status]) || run.status; }
 function statusText(run) {
   if (run.status === "ok") return "";
-  return ` — ${run.status}${run.status_at !== null ? " at step " + run.status_at : ""}`;
+  return ` — ${statusWords(run)}${run.status_at !== null ? " at step " + run.status_at : ""}`;
 }
 function render() {
   if (!RESULT) return;
@@ -500,7 +501,7 @@ function renderLandscape() {
   if (WIDGET === "landscape") render3d();
   if (WIDGET === "ellipse") renderBatches();
   const rows = r.runs.map((run) => `<tr><td><span class="swatch" style="background:${run.colour};display:inline-block;width:10px;height:10px;border-radius:50%"></span> ${run.label}</td>` +
-    `<td>(${run.final.map((v) => fmt(v)).join(", ")})</td><td>${fmt(run.final_cost ?? run.cost[run.cost.length - 1])}</td><td>${run.status}${run.status_at !== null ? " at " + run.status_at : ""}</td></tr>`).join("");
+    `<td>(${run.final.map((v) => fmt(v)).join(", ")})</td><td>${fmt(run.final_cost ?? run.cost[run.cost.length - 1])}</td><td>${statusWords(run)}${run.status_at !== null ? " at step " + run.status_at : ""}</td></tr>`).join("");
   $("#explain").innerHTML = `<table><tr><th>optimizer</th><th>end (${names.join(", ")})</th><th>J at the end</th><th>status</th></tr>${rows}</table>`;
 }
 function render3d() {
