@@ -477,3 +477,17 @@ def test_a_search_stopped_before_any_trial_finished_is_not_called_diverged():
     assert result.best == {}
     assert not any("finite value" in note for note in result.notes), result.notes
     assert any(note.startswith("interrupted") for note in result.notes)
+
+
+def test_resuming_with_other_task_settings_names_their_flags_in_the_user_s_words(tmp_path):
+    # the refusals named TASK with descend's record of the task ('diabetes; data_seed=0; hidden=()'), and a full
+    # batch as Python's None
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["tune", "diabetes", *FAST, "--out", str(out)]).exit_code == 0
+    settings = runner.invoke(app, ["tune", "diabetes", *FAST, "--out", str(out), "--no-standardize-target"])
+    assert settings.exit_code == 2
+    assert settings.stderr.startswith("error: --standardize-target: study 'diabetes' was made with standardize_target "
+                                      "not set (the task's default), not standardize_target=False;")
+    batch = runner.invoke(app, ["tune", "diabetes", *FAST, "--out", str(out), "--batch-size", "32"])
+    assert batch.exit_code == 2
+    assert batch.stderr.startswith("error: --batch-size: study 'diabetes' was made with batch_size full, not 32;")

@@ -290,13 +290,52 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
     for key, flag in (("descend:budget", "steps"), ("descend:batch_size", "batch_size"), ("descend:task", "task"),
                       ("descend:task_identity", "task")):
         if key in stored and key in attrs and stored[key] != attrs[key]:
+            if key == "descend:task_identity" and _only_settings(stored[key], attrs[key]):
+                raise ValueError(_other_settings(stored[key], attrs[key], where, other, names))
             what = "task" if key == "descend:task_identity" else key.split(":")[1]
-            raise ValueError(f"{names[flag]}: {where} was made with {what} {stored[key]!r}, not "
-                             f"{attrs[key]!r}; give the same to resume it, or {other}")
+            then, now = (_shown(key, v) for v in (stored[key], attrs[key]))
+            raise ValueError(f"{names[flag]}: {where} was made with {what} {then}, not {now}; give the same to "
+                             f"resume it, or {other}")
     if "descend:data" in stored and "descend:data" in attrs and stored["descend:data"] != attrs["descend:data"]:
         raise ValueError(f"{names.get('csv', names['task'])}: {where} was made from other data: the file's rows "
                          f"or values have changed since (digest {stored['descend:data']}, now "
                          f"{attrs['descend:data']}); give {other} to search the new data")
+
+
+def _shown(key: str, value: Any) -> str:
+    """A study's recorded setting as the user gives it (a full batch is ``full``, not Python's None)."""
+    if key == "descend:batch_size":
+        return "full" if value == "None" else str(value)
+    return repr(value)
+
+
+def _settings(identity: str) -> tuple[str, dict[str, str]]:
+    """A task's identity (:func:`descend.tune.api.task_identity`) as its name and its settings."""
+    name, *parts = str(identity).split("; ")
+    return name, dict(part.partition("=")[::2] for part in parts)
+
+
+def _only_settings(then: str, now: str) -> bool:
+    """Whether two identities are one task under other settings (not another formula, file or column)."""
+    (name, before), (other_name, after) = _settings(then), _settings(now)
+    changed = {k for k in {*before, *after} if before.get(k) != after.get(k)}
+    return name == other_name and not changed & {"formula", "path", "column", "target"}
+
+
+def _other_settings(then: str, now: str, where: str, other: str, names: Mapping[str, str]) -> str:
+    """The refusal of a study resumed with the same task under other settings, naming the settings that differ
+    (as flags on the command line: ``--no-standardize-target``)."""
+    (_, before), (_, after) = _settings(then), _settings(now)
+    changed = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
+
+    def said(settings: Mapping[str, str]) -> str:
+        return ", ".join(f"{k}={settings[k]}" if k in settings else f"{k} not set (the task's default)"
+                         for k in changed)
+
+    cli = names.get("study") == "--study"
+    flag = (", ".join("--" + k.replace("_", "-") for k in changed) if cli else ", ".join(changed)) or names["task"]
+    return (f"{flag}: {where} was made with {said(before)}, not {said(after)}; give the same to resume it, or "
+            f"{other}")
 
 
 # -- the runner -----------------------------------------------------------------------------------------------
