@@ -142,17 +142,31 @@ class Search:
     def text(self) -> str:
         """One line for a report: what was searched, how, and how it was chosen."""
         per = "per optimizer" + (" and batch size" if self.batch_sizes > 1 else "")
+        if spread_only(self.trials_per):
+            return (f"learning rate searched with descend tune: {self.trials_per} trials {per} in one cohort, the "
+                    "task's rate for the optimizer and a scrambled Sobol spread, log-uniform over its range (a "
+                    f"{self.sampler} model of the results would only start after a first cohort); the best trial on "
+                    "validation loss re-run with every seed")
         return (f"learning rate searched with descend tune: {self.sampler} sampler (seed {self.seed}), "
                 f"{self.trials_per} trials {per} in cohorts of {self.cohort}, log-uniform over each optimizer's "
                 "range; the best trial on validation loss re-run with every seed")
 
 
+def spread_only(budget: int) -> bool:
+    """Whether tuned mode's search of ``budget`` trials is its first cohort alone: the baseline and a spread of
+    the range, with no trial drawn from the sampler's model of the results."""
+    return budget <= _cohort(budget)
+
+
 def mode_text(config: Config) -> str:
     """The comparison's mode as every table, figure and page of its report names it: ``same-lr``,
-    ``defaults``, or ``tuned (tpe search, 7 trials per optimizer)``."""
+    ``defaults``, ``tuned (a spread of 7 trials per optimizer)`` (a budget of one cohort: :func:`spread_only`) or
+    ``tuned (tpe search, 32 trials per optimizer)``."""
     if config.mode != "tuned":
         return config.mode
     per = "per optimizer" + (" and batch size" if len(config.batch_size or ()) > 1 else "")
+    if spread_only(config.budget):
+        return f"tuned (a spread of {config.budget} trials {per})"
     return f"tuned ({SEARCH_SAMPLER} search, {config.budget} trials {per})"
 
 

@@ -528,8 +528,9 @@ class Config(schema.Schema):
         "same-lr", metavar="same-lr|defaults|tuned", parse=schema.choice(*MODES),
         help="same-lr (default): every optimizer at the same learning rates; defaults: each at its own; "
              "tuned: each optimizer's learning rate searched as descend tune does (tpe, seeded, --budget trials "
-             "per optimizer and batch size, over its own range or --lr's lowest..highest), the best on "
-             "validation loss re-run with --seeds seeds.")
+             "per optimizer and batch size, over its own range or --lr's lowest..highest; a budget of up to 16 "
+             "is one cohort: the task's rate and a Sobol spread), the best on validation loss re-run with "
+             "--seeds seeds.")
     lr: tuple[float, ...] | None = schema.setting(
         None, metavar="RATES", parse=_parse_lr, dump=lambda v: ",".join(repr(float(x)) for x in v),
         help="Learning rates: 0.1,0.01 or a log range 1e-4..1e-1[:N]. Default: three across the task's range.")

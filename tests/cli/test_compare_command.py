@@ -313,7 +313,7 @@ def test_tuned_mode_runs_budget_trials_per_optimizer_and_names_its_search(tmp_pa
         assert lr == best["lr"]  # the best trial's learning rate
         assert {r["lr"] for r in record["runs"] if r["label"] == label} == {lr}  # is the one every run used
     assert not list(out.glob("*.journal")) and not list(out.glob("*.db"))  # the study stayed in memory
-    assert "<b>Comparison mode:</b> tuned (tpe search, 3 trials per optimizer)" in (out / "report.html").read_text()
+    assert "<b>Comparison mode:</b> tuned (a spread of 3 trials per optimizer)" in (out / "report.html").read_text()
     assert "budget = 3" in (out / "config.toml").read_text()
 
 

@@ -648,10 +648,10 @@ def test_the_header_and_the_note_count_the_same_runs(tmp_path):
     assert header.group(1) == note.group(1) == str(len(comparison.summary))
     assert note.group(2) == str(searched)
     # the mode, as the header and the note name it: with the search's sampler and budget
-    assert "<b>Comparison mode:</b> tuned (tpe search, 2 trials per optimizer)" in text
-    assert "mode tuned (tpe search, 2 trials per optimizer);" in text
-    assert ("how each learning rate was chosen: learning rate searched with descend tune: tpe sampler (seed 0), "
-            "2 trials per optimizer in cohorts of 2") in text
+    assert "<b>Comparison mode:</b> tuned (a spread of 2 trials per optimizer)" in text
+    assert "mode tuned (a spread of 2 trials per optimizer);" in text
+    assert ("how each learning rate was chosen: learning rate searched with descend tune: 2 trials per optimizer "
+            "in one cohort, the task") in text and "rate for the optimizer and a scrambled Sobol spread" in text
     assert (tmp_path / "out" / "figures" / "parameter-steps.png").is_file()  # a one-parameter task
     assert "<h2>The parameter after each step</h2>" in text
 
