@@ -426,3 +426,21 @@ def test_trials_of_equal_accuracy_are_ranked_by_their_loss_then_their_number():
             value=value, user_attrs={INFO: info}))
     best = best_trials({"adam": study}, {"adam": space}, None)["adam"]
     assert (best["trial"], best["config"]["lr"]) == (2, 0.001)
+
+
+def test_the_trials_table_keeps_whole_numbers_whole_beside_a_failed_trial():
+    # a FAIL row (no seed, no steps) turned every seed, steps and retry_of of trials.csv into floats (12.0, 3000.0)
+    import io
+
+    import optuna
+
+    from descend.tune.result import trials_frame
+
+    study = optuna.create_study()
+    study.add_trial(optuna.trial.create_trial(params={}, distributions={}, value=1.0,
+                                              user_attrs={"descend": {"seed": 12, "steps": 3000, "status": "ok"}}))
+    study.add_trial(optuna.trial.create_trial(params={}, distributions={}, state=optuna.trial.TrialState.FAIL))
+    out = io.StringIO()
+    trials_frame({"adam": study}).to_csv(out, index=False)
+    rows = out.getvalue().splitlines()
+    assert rows[1].startswith("adam,0,COMPLETE,1.0,12,ok,3000,") and ".0," not in rows[1].split("1.0,", 1)[1]

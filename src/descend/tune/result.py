@@ -79,6 +79,8 @@ def trials_frame(studies: Mapping[str, Any]) -> Any:
     frame = pd.DataFrame(rows)
     if not len(frame):
         return pd.DataFrame(columns=columns)
+    for whole in ("seed", "steps", "retry_of"):  # whole numbers with gaps (a failed trial's), not floats
+        frame[whole] = pd.array([None if v is None or v != v else int(v) for v in frame[whole]], dtype="Int64")
     params = [c for c in frame.columns if c not in columns]
     return frame[columns[:4] + params + columns[4:]]
 
