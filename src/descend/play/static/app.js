@@ -729,11 +729,20 @@ async function main() {
   $("#png").addEventListener("click", () => download("png"));
   $("#svg").addEventListener("click", () => download("svg"));
   document.querySelectorAll("button.copy").forEach((b) => b.addEventListener("click", () => {
-    const text = document.getElementById(b.dataset.copy).textContent;
+    const source = document.getElementById(b.dataset.copy), text = source.textContent;
     const label = b.textContent;
-    if (navigator.clipboard) navigator.clipboard.writeText(text).then(() => {
-      b.textContent = "copied"; setTimeout(() => (b.textContent = label), 1500);
-    }, () => {});
+    const done = (word) => { b.textContent = word; setTimeout(() => (b.textContent = label), 1500); };
+    // the clipboard API exists only on localhost or HTTPS: served to a classroom (--host 0.0.0.0) the text is
+    // copied by selecting it, or left selected for Ctrl+C
+    const bySelection = () => {
+      const range = document.createRange(); range.selectNodeContents(source);
+      const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+      let copied = false;
+      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+      done(copied ? "copied" : "selected: Ctrl+C");
+    };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(() => done("copied"), bySelection);
+    else bySelection();
   }));
   syncControls();
   const query = location.search.replace(/^\?/, "");
