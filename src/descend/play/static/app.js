@@ -97,7 +97,20 @@ async function fitTitleAndLegend(gd) {
   if (top < 4) await Plotly.relayout(gd, { "title.y": L.title.y - (4 - top) / L.height });
 }
 const plotlyReact = Plotly.react.bind(Plotly);
-Plotly.react = (...args) => plotlyReact(...args).then(async (gd) => { await fitTitleAndLegend(gd); return gd; });
+Plotly.react = (...args) => plotlyReact(...args).then(async (gd) => { await fitTitleAndLegend(gd); await decadeTicks(gd); return gd; });
+// A log axis spanning a decade or more is labelled at whole decades, with unlabelled minor ticks between: Plotly's
+// own labels 2 and 5 between the decades (a lone "5" under a "1" reads as 5 < 1)
+async function decadeTicks(gd) {
+  const update = {};
+  for (const [name, ax] of Object.entries(gd._fullLayout || {})) {
+    if (!/^[xy]axis\d*$/.test(name) || !ax || ax.type !== "log" || !Array.isArray(ax.range)) continue;
+    if (Math.abs(ax.range[1] - ax.range[0]) >= 1 && typeof ax.dtick === "string" && ax.dtick.startsWith("D")) {
+      update[`${name}.dtick`] = 1;
+      update[`${name}.minor`] = { dtick: "D1", ticklen: 3, showgrid: false };
+    }
+  }
+  if (Object.keys(update).length) await Plotly.relayout(gd, update);
+}
 const DRAG = { ...CONFIG, edits: { shapePosition: true } };
 function layout(title, extra = {}) {
   // the legend in a row under the title, where no axis title or tick label can sit
@@ -677,7 +690,8 @@ function renderVanishing() {
   const bars = plotDiv("final");
   Plotly.react(bars, [{ type: "bar", name: "first step", x: r.layers, y: r.first_norms, marker: { color: r.layers.map((_, i) => colour(i)) } },
                       { type: "bar", name: r.status === "ok" ? "last step" : "last finite step", x: r.layers, y: r.final_norms, marker: { color: "#bbb" } }],
-    layout("by layer, input → output", { yaxis: { title: { text: "‖∂J/∂W‖" }, type: scale }, barmode: "group" }), CONFIG);
+    layout("by layer, input → output", { xaxis: { automargin: true, tickangle: "auto" }, yaxis: { title: { text: "‖∂J/∂W‖" }, type: scale },
+                                         barmode: "group" }), CONFIG);
   const loss = plotDiv("loss");
   Plotly.react(loss, [{ type: "scatter", mode: "lines+markers", name: "training loss", x: r.loss_step, y: r.loss },
                       { type: "scatter", mode: "lines+markers", name: "training accuracy", x: r.accuracy_step, y: r.accuracy, yaxis: "y2" }],
@@ -697,10 +711,29 @@ function renderTune() {
   const div = plotDiv("trials", "wide");
   const by = {};
   for (const t of r.trials) (by[t.optimizer] = by[t.optimizer] || []).push(t);
-  Plotly.react(div, Object.entries(by).map(([name, list]) => ({ type: "scatter", mode: "markers", name, x: list.map((t) => t.lr), y: list.map((t) => t.value),
-                                                                 text: list.map((t) => `trial ${t.number} (${t.state})`) })),
-    layout(`every trial: learning rate against the ${r.objective}`, { xaxis: { title: { text: "lr" }, type: "log" },
-      yaxis: { title: { text: r.objective }, type: r.trials.every((t) => t.value === null || t.value > 0) ? "log" : "linear" } }), CONFIG);
+  // a few trials far above the rest (a rate near divergence) would squash every other onto the axis: the axis ends
+  // a little above the upper quartile's spread and such a trial is an open triangle at its top, its value on hover
+  const log = r.trials.every((t) => t.value === null || t.value > 0);
+  const scale = (v) => (log ? Math.log10(v) : v), unscale = (v) => (log ? Math.pow(10, v) : v);
+  const finite = r.trials.map((t) => t.value).filter((v) => v !== null && Number.isFinite(v)).map(scale).sort((a, b) => a - b);
+  let top = null;
+  if (finite.length >= 4) {
+    const low = finite[0], q3 = finite[Math.floor(0.75 * (finite.length - 1))], high = finite[finite.length - 1];
+    const edge = q3 + 2 * (q3 - low || 1);
+    if (high > edge) top = edge;
+  }
+  const over = (t) => top !== null && t.value !== null && Number.isFinite(t.value) && scale(t.value) > top;
+  const yaxis = { title: { text: r.objective }, type: log ? "log" : "linear" };
+  if (top !== null) {
+    const pad = 0.04 * (top - finite[0] || 1);
+    yaxis.range = [finite[0] - pad, top + pad];
+  }
+  Plotly.react(div, Object.entries(by).map(([name, list]) => ({
+    type: "scatter", mode: "markers", name, x: list.map((t) => t.lr), y: list.map((t) => (over(t) ? unscale(top) : t.value)),
+    marker: { symbol: list.map((t) => (over(t) ? "triangle-up-open" : "circle")), size: list.map((t) => (over(t) ? 9 : 7)) },
+    text: list.map((t) => `trial ${t.number} (${t.state}): ${fmt(t.value)}${over(t) ? ", above the axis" : ""}`) })),
+    layout(`every trial: learning rate against the ${r.objective}` + (top !== null ? " (△: above the axis)" : ""),
+           { xaxis: { title: { text: "lr" }, type: "log" }, yaxis }), CONFIG);
   const rows = r.best.map((b) => `<tr><td>${b.optimizer}</td><td>${fmt(b.value)}</td><td>${Object.entries(b.config).map(([k, v]) => `${k} = ${fmt(v)}`).join(", ")}</td></tr>`).join("");
   $("#explain").innerHTML = `<table id="best"><tr><th>optimizer</th><th>best ${r.objective}</th><th>settings</th></tr>${rows}</table>` +
     `<p>${r.trials.length} trials in ${r.seconds.toFixed(1)} s. ${r.notes.join(" ")}</p>` +
