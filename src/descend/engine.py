@@ -773,13 +773,15 @@ def train_cohort(
                 # a run at the target before this update stops there: the update is not applied (t updates done)
                 reached = target_at == t
                 reached = reached if bool(reached.any()) else None
-            left = None
-            if masked:  # a batch with no valid sample: are the parameters outside the domain for every sample?
-                suspect = moving & torch.isnan(recorded)
-                if bool(suspect.any()):
-                    left = suspect & _outside(model, unflatten(every_run(flat)), x)
-                    left = left if bool(left.any()) else None
-            if not bool(all_move) or reached is not None or left is not None:  # host reads, cheap on CPU
+            if not bool(all_move) or reached is not None:  # host reads, cheap on CPU: masking only when one stops
+                left = None
+                if masked:  # a batch with no valid sample: are the parameters outside the domain for every sample?
+                    suspect = moving & torch.isnan(recorded)
+                    if bool(suspect.any()):  # those runs alone: usually one or two
+                        which = suspect.nonzero().squeeze(1)
+                        outside = _outside(model, unflatten(every_run(flat).index_select(0, which)), x)
+                        left = torch.zeros_like(suspect).index_put_((which,), outside)
+                        left = left if bool(left.any()) else None
                 stop_runs(moving & ~finite, _DIVERGED, t)
                 still = moving & finite if reached is None else moving & finite & ~reached
                 if left is not None:  # stopped before this step, as an evaluation at this step would have
@@ -1123,7 +1125,10 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
         recorded = cost64
     else:
         recorded = torch.where(healthy if valid is None else healthy & valid, cost64, math.nan)
-    return new_w, new_state, recorded, norms, finite, (finite if known.moving else moving & finite).all()
+    every = finite if known.moving else moving & finite
+    if valid is not None:  # a batch with no valid sample: the host checks whether the run left the model's domain
+        every = every & (valid if known.moving else valid | ~moving)
+    return new_w, new_state, recorded, norms, finite, every.all()
 
 
 #: When a cohort's operations are large enough to share out between threads. ``work`` = runs × batch ×
