@@ -120,6 +120,8 @@ def test_accuracies_are_shown_as_percentages(tmp_path):
     (["--storage", "postgresql://me:secret@127.0.0.1:1/db"],
      "error: --storage postgresql://me:***@127.0.0.1:1/db: cannot use it: "),
     (["--storage", "redis://localhost"], "error: --storage redis://localhost: unknown database 'redis'"),
+    (["--storage", "/etc/passwd/x.journal"], "error: --storage '/etc/passwd/x.journal' cannot be opened: "
+                                            "'/etc/passwd' is a file, not a directory"),  # it said "File exists"
     (["--storage", "sqlite://x.db"], "error: --storage 'sqlite://x.db': a SQLite file is sqlite:///x.db (three "
                                      "slashes"),  # with two it was a study in memory, gone with the command
     (["--out", "/proc/descend-out"], "error: --out '/proc/descend-out' cannot be written"),  # found after the search

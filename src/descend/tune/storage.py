@@ -185,6 +185,9 @@ def open_storage(target: str, *, what: str = "--storage", heartbeat_interval: in
     target = check(target, what)
     if not is_url(target):
         path = Path(target)
+        blocking = next((a for a in path.parents if a.exists() and not a.is_dir()), None)
+        if blocking is not None:
+            raise ValueError(f"{what} {target!r} cannot be opened: {str(blocking)!r} is a file, not a directory")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             return _journal(path)
