@@ -381,10 +381,13 @@ def test_a_resumed_study_says_what_it_holds():
     for value in (1.0, 2.0):
         study.add_trial(optuna.trial.create_trial(params={}, distributions={}, value=value))
     study.add_trial(optuna.trial.create_trial(params={}, distributions={}, state=optuna.trial.TrialState.FAIL))
-    study.enqueue_trial({})
+    storage_module.retry(study, study.trials[-1], max_retry=None, reason="interrupted")
     assert _resumed_text(study) == "2 trials done, 1 queued to train again"
-    study.ask()  # the queued one, now running
-    assert _resumed_text(study) == "2 trials done, 1 running in another worker or left by a stopped one"
+    study.enqueue_trial({})  # a first cohort's point that never began (a study stopped before it): not "again"
+    assert _resumed_text(study) == "2 trials done, 1 queued to train again, 1 queued, not begun yet"
+    study.ask()  # the retry, now running
+    assert _resumed_text(study) == ("2 trials done, 1 queued, not begun yet, 1 running in another worker or left by a "
+                                    "stopped one")
     assert _resumed_text(optuna.create_study()) == ""
 
 

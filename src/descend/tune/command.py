@@ -44,12 +44,16 @@ def _resumed_text(study: Any) -> str:
     from optuna.trial import TrialState
 
     counts: dict[TrialState, int] = {}
+    retries = 0  # waiting trials that repeat one cut short; the others were queued (a first cohort) and never began
     for trial in study.get_trials(deepcopy=False):
         counts[trial.state] = counts.get(trial.state, 0) + 1
+        retries += trial.state == TrialState.WAITING and "failed_trial" in trial.system_attrs
     done = counts.get(TrialState.COMPLETE, 0) + counts.get(TrialState.PRUNED, 0)
     parts = [f"{done} trial{'s' * (done != 1)} done"] if done else []
-    if waiting := counts.get(TrialState.WAITING, 0):
-        parts.append(f"{waiting} queued to train again")
+    if retries:
+        parts.append(f"{retries} queued to train again")
+    if fresh := counts.get(TrialState.WAITING, 0) - retries:
+        parts.append(f"{fresh} queued, not begun yet")
     if running := counts.get(TrialState.RUNNING, 0):
         parts.append(f"{running} running in another worker or left by a stopped one")
     return ", ".join(parts)
