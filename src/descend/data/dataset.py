@@ -258,7 +258,8 @@ def _check_finite(name: str, original: torch.Tensor, converted: torch.Tensor, co
 
 def _features_of(x: torch.Tensor) -> str:
     """How x's features are counted, for a message: its columns, or the numbers of each sample."""
-    return " (columns)" if x.ndim == 2 else f" (the {math.prod(x.shape[1:])} numbers of each sample {list(x.shape[1:])})"
+    sample = list(x.shape[1:])
+    return " (columns)" if x.ndim == 2 else f" (the {math.prod(sample)} numbers of each sample {sample})"
 
 
 def _infer_kind(y: torch.Tensor) -> str:

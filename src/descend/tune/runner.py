@@ -238,8 +238,8 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
         _check_same(study, name, space, target, attrs, names)
         return StudyPlan(space.optimizer, space, study, False, trials, sampler)
     study.set_user_attr(READY, False)
-    for key, value in {"descend:optimizer": space.optimizer, "descend:space": space.text(), "descend:metric": target.key,
-                       **attrs}.items():
+    recorded = {"descend:optimizer": space.optimizer, "descend:space": space.text(), "descend:metric": target.key}
+    for key, value in {**recorded, **attrs}.items():
         study.set_user_attr(key, value)
     for params, role in points[:first]:
         study.enqueue_trial(params, user_attrs={ROLE: role})
