@@ -293,5 +293,6 @@ def test_a_storage_in_a_missing_folder_is_created_there_and_one_under_a_file_is_
     assert [p.name for p in (tmp_path / "a" / "b").iterdir()][:1] == ["study.journal" if kind == "journal"
                                                                      else "study.db"]
     (tmp_path / "file").write_text("")
-    with pytest.raises(ValueError, match="--storage .*file/x.*(cannot be created|cannot be opened): Not a directory"):
+    with pytest.raises(ValueError, match="--storage .*file/x.*(cannot be created|cannot be opened): (Not a directory|"
+                                         ".*file' is a file, not a directory)"):
         storage_module.open_storage(target(tmp_path / "file" / "x"), what="--storage")
