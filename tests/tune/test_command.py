@@ -100,6 +100,8 @@ def test_accuracies_are_shown_as_percentages(tmp_path):
     (["--space", "beta1=0.8..1.0"], "error: --space 'beta1=0.8..1.0': beta1=1 is outside what adam allows"),
     (["--space", "lr=-1..1"], "lr=-1 is outside what adam allows for lr, [0, inf)"),
     (["-o", "sgd", "--space", "lr=1e-3..1:log, beta1=0.8..0.9"], "sgd has no hyperparameter 'beta1'"),
+    (["-o", "adam", "-o", "sgd", "--space", "lr=1e-3..1:log, bta1=0.8..0.9"],
+     "error: --space 'bta1=0.8..0.9': none of adam, sgd has a hyperparameter 'bta1'; did you mean 'beta1'"),
     (["-o", "rmsprop", "--space", "beta=0.8..0.99"], "error: --space 'beta=0.8..0.99': rmsprop has no hyperparameter "
                                                     "'beta'; β (decay of the squared-gradient EMA s) is named 'alpha'"),
     (["--space", "sgd: momentum=0..0.9"], "error: --space sgd: ...: sgd is not one of the optimizers tuned"),
@@ -496,3 +498,13 @@ def test_resuming_with_other_task_settings_names_their_flags_in_the_user_s_words
     batch = runner.invoke(app, ["tune", "diabetes", *FAST, "--out", str(out), "--batch-size", "32"])
     assert batch.exit_code == 2
     assert batch.stderr.startswith("error: --batch-size: study 'diabetes' was made with batch_size full, not 32;")
+
+
+def test_a_space_for_several_optimizers_gives_each_the_items_it_has():
+    # -o adam -o sgd --space "lr=..., beta1=..." was refused (sgd has no beta1), where -o "adam|sgd" and a space of
+    # sgd's own beside it gave each optimizer the items it has
+    from descend.tune import api
+
+    plan = api.plan("line", optimizer=["adam", "sgd"], space="lr=1e-3..1:log, beta1=0.8..0.9", trials=4, cohort=4)
+    assert plan.spaces["adam"].text() == "lr=0.001..1:log, beta1=0.8..0.9"
+    assert plan.spaces["sgd"].text() == "lr=0.001..1:log"

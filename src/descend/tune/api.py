@@ -162,9 +162,12 @@ def _spaces_by_optimizer(space: Any, optimizers: Sequence[str],
                              f"({', '.join(optimizers)}); add {names['optimizer']} {name}")
         own.setdefault(name, []).append(text)
     shared = ", ".join(shared_texts) if shared_texts else None
+    # with several optimizers, each item for all goes to those that have it (as in a choice: adam's beta1 is not
+    # sgd's), and one that none has is refused with the close matches
+    split = share(shared, list(optimizers), what=names["space"]) if shared and len(optimizers) > 1 else None
     for name in optimizers:
         if name not in own:
-            out[name] = shared
+            out[name] = shared if split is None else split[name]
             continue
         mine = [item for text in own[name] for item in _items(text)]
         named = {_item_name(item) for item in mine}
