@@ -508,3 +508,18 @@ def test_a_space_for_several_optimizers_gives_each_the_items_it_has():
     plan = api.plan("line", optimizer=["adam", "sgd"], space="lr=1e-3..1:log, beta1=0.8..0.9", trials=4, cohort=4)
     assert plan.spaces["adam"].text() == "lr=0.001..1:log, beta1=0.8..0.9"
     assert plan.spaces["sgd"].text() == "lr=0.001..1:log"
+
+
+def test_resuming_with_another_sampler_or_seed_is_said(tmp_path):
+    # accepted without a word: the study's later trials were drawn otherwise than its first
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["tune", "line", *FAST, "--out", str(out)]).exit_code == 0
+    again = runner.invoke(app, ["tune", "line", *FAST, "--trials", "12", "--out", str(out), "--sampler", "random",
+                                "--seed", "3"], env={"COLUMNS": "400"})
+    assert again.exit_code == 0, again.output
+    said = " ".join(again.output.split())
+    assert "study 'line' was begun with --sampler tpe and goes on with random" in said
+    assert "study 'line' was begun with --seed 0 and goes on with 3" in said
+    quiet = runner.invoke(app, ["tune", "line", *FAST, "--trials", "12", "--out", str(out), "--sampler", "random",
+                                "--seed", "3"], env={"COLUMNS": "400"})
+    assert "was begun with --sampler" in " ".join(quiet.output.split()), "the study's first search decides"

@@ -423,7 +423,8 @@ def open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float) -> 
                              grace_period=max(1, int(grace_period)))
     attrs = {"descend:task": p.task.name, "descend:task_identity": task_identity(p.task),
              "descend:budget": p.budget.text(), "descend:batch_size": repr(p.batch_size),
-             "descend:version": _version(__name__)}
+             "descend:version": _version(__name__), "descend:sampler": p.sampler, "descend:pruner": p.pruner,
+             "descend:seed": p.seed}
     if p.data is not None:
         attrs["descend:data"] = p.data
     plans = {}
@@ -560,7 +561,8 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
             studies = {name: plans[name].study for name, _ in p.optimizers}
             best = best_of(studies, p.spaces, p.batch_size)
             final = None
-            notes = list(p.notes) + _without_best(studies, p.spaces, best, p.names)
+            notes = [*p.notes, *(note for plan in plans.values() for note in plan.notes),
+                     *_without_best(studies, p.spaces, best, p.names)]
             if interrupted:
                 notes.append("interrupted (Ctrl-C or a stop): the finished trials are kept in the study; run the same "
                              "command again to resume; no final re-runs")

@@ -201,6 +201,7 @@ class StudyPlan:
     created: bool
     trials: int
     sampler: str
+    notes: tuple[str, ...] = ()  #: a resumed study's settings that differ from its first search's
 
 
 def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int, cohort: int, trials: int,
@@ -236,7 +237,7 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
     if not created:
         _wait_ready(study)
         _check_same(study, name, space, target, attrs, names)
-        return StudyPlan(space.optimizer, space, study, False, trials, sampler)
+        return StudyPlan(space.optimizer, space, study, False, trials, sampler, _changed(study, name, attrs, names))
     study.set_user_attr(READY, False)
     recorded = {"descend:optimizer": space.optimizer, "descend:space": space.text(), "descend:metric": target.key}
     for key, value in {**recorded, **attrs}.items():
@@ -300,6 +301,18 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
         raise ValueError(f"{names.get('csv', names['task'])}: {where} was made from other data: the file's rows "
                          f"or values have changed since (digest {stored['descend:data']}, now "
                          f"{attrs['descend:data']}); give {other} to search the new data")
+
+
+#: Settings a study may be resumed with that differ from its first search's (a note, not a refusal): key → flag.
+MAY_CHANGE = {"descend:sampler": "sampler", "descend:pruner": "pruner", "descend:seed": "seed"}
+
+
+def _changed(study: Any, name: str, attrs: Mapping[str, Any], names: Mapping[str, str]) -> tuple[str, ...]:
+    """A note per setting of :data:`MAY_CHANGE` that this search gives otherwise than the study's first did."""
+    stored = study.user_attrs
+    return tuple(f"study {name!r} was begun with {names[flag]} {stored[key]} and goes on with {attrs[key]}: its "
+                 "later trials are drawn (or pruned) otherwise than its first"
+                 for key, flag in MAY_CHANGE.items() if key in stored and key in attrs and stored[key] != attrs[key])
 
 
 def _shown(key: str, value: Any) -> str:
