@@ -523,3 +523,11 @@ def test_resuming_with_another_sampler_or_seed_is_said(tmp_path):
     quiet = runner.invoke(app, ["tune", "line", *FAST, "--trials", "12", "--out", str(out), "--sampler", "random",
                                 "--seed", "3"], env={"COLUMNS": "400"})
     assert "was begun with --sampler" in " ".join(quiet.output.split()), "the study's first search decides"
+
+
+def test_a_landscape_s_re_runs_show_their_training_loss_in_the_terminal(tmp_path):
+    # a task without test data: the re-runs' one result (their training loss) was in table.csv, not in the terminal
+    result = runner.invoke(app, ["tune", "rosenbrock", *FAST, "--out", str(tmp_path / "out")], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "re-runs on the training data (means over the seeds)" in result.stdout
+    assert "train loss" in result.stdout.split("descend tune:")[1]

@@ -153,7 +153,7 @@ def _table(result: Any, compact: bool = False) -> Any:
     table.add_column("trial", justify="right", no_wrap=True)
     table.add_column(f"best{split}{result.target.metric}", justify="right", no_wrap=True)
     table.add_column("configuration", overflow="fold")
-    results = [c for c in _RESULTS if c in frame.columns]
+    results = _result_columns(frame)
     for column in results:
         header = {"divergence rate": "diverged"}.get(column, column).replace(" ", split)
         table.add_column(header, justify="right", no_wrap=True)
@@ -195,7 +195,7 @@ def _listing(result: Any) -> str:
         lines.append(f"{optimizer}: trial {best['trial']}, best {result.target.metric} "
                      f"{_value(result.target.metric, best['value'])}")
         lines += [f"  {k}={_short(v)}" for k, v in best["config"].items()]
-        lines += [f"  {c}: {_value(c, row[c])}" for c in _RESULTS if c in frame.columns]
+        lines += [f"  {c}: {_value(c, row[c])}" for c in _result_columns(frame)]
     return "\n".join(lines)
 
 
@@ -203,10 +203,20 @@ def _listing(result: Any) -> str:
 _RESULTS = ("seeds", "test loss", "test loss (target's units)", "test accuracy", "divergence rate")
 
 
+def _result_columns(frame: Any) -> list[str]:
+    """The re-runs' columns to show: :data:`_RESULTS`, and for a task without test data (a landscape) the
+    re-runs' training loss, their only result (it was in table.csv and the report, not in the terminal)."""
+    shown = [c for c in _RESULTS if c in frame.columns]
+    if "test loss" not in frame.columns and "train loss" in frame.columns:
+        shown.insert(1 if "seeds" in shown else 0, "train loss")
+    return shown
+
+
 def _title(result: Any) -> str:
     """The heading of the results: the objective, and the test data where the re-runs have some."""
-    tested = ("; re-runs on test data (means over the seeds)" if any(str(c).startswith("test")
-                                                                      for c in result.table.columns) else "")
+    columns = [str(c) for c in result.table.columns]
+    tested = ("; re-runs on test data (means over the seeds)" if any(c.startswith("test") for c in columns) else
+              "; re-runs on the training data (means over the seeds)" if "train loss" in columns else "")
     return f"descend tune: best of each study on {result.target.key}{tested}"
 
 

@@ -754,7 +754,8 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool) -> Pat
     meta = [f"<span><b>Objective:</b> {_esc(objective)} ({_esc(direction)})</span>"]
     if budget:
         meta.append(f"<span><b>Budget:</b> {_esc(budget)} per trial</span>")
-    meta.append(f"<span><b>Time:</b> {result.seconds:.1f} s</span>")
+    meta.append(f"<span><b>Time:</b> {result.seconds:.1f} s (this command's search and re-runs, without its "
+                "start-up and this report)</span>")
     described = [f"<p class=\"meta\"><b>Task:</b> {_esc(result.description)}</p>"] if getattr(
         result, "description", "") else []
     header = [f"<header>\n<h1>{_esc(title)}</h1>", *notes, *described, f"<p class=\"meta\">{''.join(meta)}</p>",
