@@ -135,7 +135,7 @@ class _Bar:
         rate = event.get("rate")
         self.progress.update(self.task, completed=min(completed, self.total), description=f"tuning {event['optimizer']}",
                              done=f"{done}/{self.total} trials" if done <= self.total else
-                             f"{done} trials (more than the budget of {self.total}: nothing to train)",
+                             f"{done}/{self.total} trials: budget met",  # short: a narrow terminal cut it
                              best="-" if best is None else _value(self.metric, best),
                              rate="-" if rate is None else f"{rate:.3g}")
 
