@@ -142,7 +142,7 @@ class Search:
     def text(self) -> str:
         """One line for a report: what was searched, how, and how it was chosen."""
         per = "per optimizer" + (" and batch size" if self.batch_sizes > 1 else "")
-        if spread_only(self.trials_per):
+        if self.trials_per <= self.cohort:  # one cohort: no trial drawn from the sampler's model (spread_only)
             return (f"learning rate searched with descend tune: {self.trials_per} trials {per} in one cohort, the "
                     "task's rate for the optimizer and a scrambled Sobol spread, log-uniform over its range (a "
                     f"{self.sampler} model of the results would only start after a first cohort); the best trial on "
@@ -155,7 +155,9 @@ class Search:
 def spread_only(budget: int) -> bool:
     """Whether tuned mode's search of ``budget`` trials is its first cohort alone: the baseline and a spread of
     the range, with no trial drawn from the sampler's model of the results."""
-    return budget <= _cohort(budget)
+    from .tune.api import DEFAULT_COHORT
+
+    return budget <= DEFAULT_COHORT
 
 
 def mode_text(config: Config) -> str:

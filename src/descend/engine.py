@@ -1079,9 +1079,10 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
     not ``healthy``, and for a batch with no valid sample); the gradient norm of every parameter tensor
     ``[K, P]`` (or None); whether each run stays within :mod:`descend.outcomes`' definition — its cost
     finite and ``|J| ≤ bound``, its new parameters finite — computed in the same pass as the update; and
-    whether every ``moving`` run (ok and not stopped at the target) does, when the new values can be taken
-    as they are. A run whose batch has no valid sample gets no gradient (as in seed 004), whatever the
-    model's masked-out branch would give. With ``compile=True`` all of it is one compiled program.
+    whether every ``moving`` run (ok and not stopped at the target) does and, for a model that masks samples,
+    had a valid sample in its batch, when the new values can be taken as they are (otherwise the host checks
+    whether a run left the model's domain). A run whose batch has no valid sample gets no gradient (as in seed
+    004), whatever the model's masked-out branch would give. With ``compile=True`` all of it is one compiled program.
 
     ``index=None`` is the whole training set in its order (``x`` itself, no gather). ``gradient`` is the
     model's hand-derived gradient (:func:`hand_gradient`): the cost is then evaluated without a graph and

@@ -47,7 +47,7 @@ def train_cohort(problem: Any, cohort: Any, steps: int, *, eval_every: int = 0, 
     """Every run of ``cohort`` draws ``steps`` candidates; the result has the engine's format."""
 
     started = time.perf_counter()
-    model, objective = problem.model, problem.objective
+    model, objective, evaluated = problem.model, problem.objective, problem.evaluation_model
     x, y = problem.train
     k = len(cohort.runs)
     scale = torch.tensor([float(run.hyper["scale"]) for run in cohort.runs], dtype=dtype)
@@ -86,9 +86,9 @@ def train_cohort(problem: Any, cohort: Any, steps: int, *, eval_every: int = 0, 
                 if eval_every and ((t + 1) % eval_every == 0 or t + 1 == steps):
                     eval_steps.append(t + 1)
                     for split, (xs, ys) in problem.evals.items():
-                        value = objective.value(problem.evaluation_model, best, xs, ys, empty=math.nan)
+                        value = objective.value(evaluated, best, xs, ys, empty=math.nan)
                         eval_values.setdefault((split, "loss"), []).append(value.double())
-                        acc = objective.accuracy(problem.evaluation_model, best, xs, ys)
+                        acc = objective.accuracy(evaluated, best, xs, ys)
                         if acc is not None:
                             eval_values.setdefault((split, "accuracy"), []).append(acc)
                     if hooks is not None:
