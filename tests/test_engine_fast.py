@@ -99,6 +99,8 @@ ELLIPSE = tasks.get("ellipse")
 LINE = tasks.get("line")
 X = torch.randn(48, 3, generator=torch.Generator().manual_seed(0))
 Y = torch.sin(X.sum(dim=1, keepdim=True))
+LABELS = torch.arange(48) % 10  # 10 classes, each sample's at random
+LABELS = LABELS[torch.randperm(48, generator=torch.Generator().manual_seed(1))]
 
 
 def _user_surface(x, y):  # through vmap: no broadcasting mark
@@ -132,6 +134,24 @@ TRAININGS = {
     "mlp full batch": lambda dtype: descend.fit(model=MLP((3, 8, 1)), data=(X, Y), optimizer=["sgd", "adam"],
                                                 lr=[1e-2, 60.0], seed=[0, 1], steps=30, eval_every=5,
                                                 monitor=_prune_first_at(10), dtype=dtype, compile=False),
+    # dense models' written-out backward pass (descend.models.dense._DenseBackward) from the loss's
+    # (descend.losses.cost_and_grad): each hidden activation, the narrow layer's transposed product (10 classes over
+    # batches of 32 per run), the full batch's labels shared by every run, several outputs, no bias
+    "mlp classifier": lambda dtype: descend.fit(model=MLP((3, 8, 6, 10), hidden="relu", output="softmax"),
+                                                data=(X, LABELS), optimizer=["sgd", "adam"], lr=[0.05, 40.0],
+                                                batch_size=32, seed=[0, 1], steps=30, eval_every=5, dtype=dtype,
+                                                compile=False),
+    "mlp classifier full batch": lambda dtype: descend.fit(model=MLP((3, 8, 10), hidden="sigmoid", output="softmax"),
+                                                           data=(X, LABELS), optimizer="momentum", lr=[0.1, 1.0],
+                                                           seed=[0, 1], steps=30, eval_every=5, dtype=dtype,
+                                                           compile=False),
+    "linear two outputs": lambda dtype: descend.fit(model=models.Linear(3, 2, bias=False),
+                                                    data=(X, torch.cat([Y, -2 * Y], dim=1)), optimizer="rmsprop",
+                                                    lr=[0.01, 0.1], batch_size=12, seed=[0, 1], steps=30,
+                                                    eval_every=5, dtype=dtype, compile=False),
+    "mlp linear hidden": lambda dtype: descend.fit(model=MLP((3, 5, 4, 3), hidden="linear", output="softmax"),
+                                                   data=(X, LABELS % 3), optimizer="adam", lr=0.05, batch_size=40,
+                                                   seed=[0, 1], steps=30, dtype=dtype, compile=False),
     # landscapes: divergence, clipping by value, a path, gradient norms; a user function through vmap
     "himmelblau": lambda dtype: descend.fit(model=landscapes.get("himmelblau").model(init_noise=0.5), data=None,
                                             loss="value", optimizer=["gd", "momentum", "adam"], lr=[0.01, 0.2],
@@ -314,6 +334,32 @@ def test_the_hand_gradient_is_decided_in_one_place():
         dataclasses.replace(scape, grad=None, exact_grad=True)
     with pytest.raises(ValueError, match="grad is for a cost surface"):
         Parametric(lambda p, x: p["a"] * x[0], {"a": 1.0}, grad=lambda p: (p["a"],))
+    # dense models: their written-out backward pass from the MSE's or the class labels' cross-entropy, eager only
+    for model, data, loss in ((MLP((3, 8, 10), output="softmax"), (X, LABELS), "auto"),
+                              (MLP((3, 8, 1)), (X, Y), "auto"), (models.Linear(3, 1), (X, Y), "mse"),
+                              (MLP((3, 4, 10)), (X, LABELS), "cross-entropy")):
+        dense = engine.hand_gradient(make_problem(model, data, loss=loss))
+        assert isinstance(dense, engine._HandBackward) and not dense.in_compiled, (model, loss)
+    for model, data, loss in ((MLP((3, 8, 1), output="sigmoid"), (X, (Y > 0).float()), "auto"),  # bce on logits
+                              (MLP((3, 8, 1)), (X, Y), "huber"), (MLP((3, 8, 1), output="sigmoid"), (X, Y), "mse"),
+                              (MLP((3, 4, 10), output="softmax"), (X, torch.eye(10)[LABELS]), "cross-entropy")):
+        assert engine.hand_gradient(make_problem(model, data, loss=loss)) is None, (model, loss)
+
+
+def test_a_compiled_step_traces_autograds_pass_for_a_dense_model(monkeypatch):
+    seen = []
+    init = engine._CompiledStep.__init__
+
+    def recorded(self, *args):
+        seen.append(args[-1])
+        init(self, *args)
+
+    monkeypatch.setattr(engine._CompiledStep, "__init__", recorded)
+    descend.fit(model=MLP((3, 4, 10), output="softmax"), data=(X, LABELS), optimizer="sgd", lr=0.1, steps=2,
+                compile="cached")
+    assert seen and all(gradient is None for gradient in seen)
+    descend.fit(model=LINE.model, data=LINE.data, optimizer="sgd", lr=0.1, steps=2, compile="cached")
+    assert seen[-1] is not None  # the line fit's, traced
 
 
 def test_a_constant_gradient_component_is_broadcast_to_the_runs():

@@ -600,3 +600,49 @@ def test_log_softmax_classes_takes_the_class_major_route_where_it_is_faster() ->
         L.log_softmax_classes(torch.randn(4, 300, 40))  # many classes: torch's last-axis kernel
         L.log_softmax_classes(torch.randn(3, 10))  # few rows
     assert [dim for _, dim in calls] == [-2, -2, -1, -1]
+
+
+# -- the cost and its gradient without a graph (losses.cost_and_grad) -------------------------------------------
+
+
+def _cost_and_grad_cases():
+    g = torch.Generator().manual_seed(3)
+
+    def randn(*shape):
+        return torch.randn(*shape, generator=g, dtype=torch.float64)
+
+    yield "mse, one output, target shared", L.mse, randn(4, 30, 1), randn(30, 1)
+    yield "mse, three outputs per run", L.mse, randn(4, 30, 3) * 50, randn(4, 30, 3)
+    yield "cross-entropy, rows read class-major", L.cross_entropy, randn(4, 80, 10) * 3, torch.arange(80) % 10
+    yield "cross-entropy, rows as laid out", L.cross_entropy, randn(3, 20, 5), torch.randint(0, 5, (3, 20), generator=g)
+    yield ("cross-entropy, scores laid out class-major", L.cross_entropy, randn(4, 10, 50).transpose(1, 2) * 5,
+           torch.randint(0, 10, (50,), generator=g).to(torch.int32))
+    yield "cross-entropy, 20 classes", L.cross_entropy, randn(2, 300, 20) * 30, torch.randint(0, 20, (300,), generator=g)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("name, loss, pred, target", list(_cost_and_grad_cases()),
+                         ids=[c[0] for c in _cost_and_grad_cases()])
+def test_cost_and_grad_is_autograds_backward_pass_bit_for_bit(name, loss, pred, target, dtype):
+    pred = pred.to(dtype)
+    target = target.to(dtype) if target.is_floating_point() else target
+    cost, grad = L.cost_and_grad(loss, target)(pred, target)
+    leaf = pred.detach().clone().requires_grad_()
+    expected = loss(leaf, target, reduction="mean", runs=True)
+    (expected_grad,) = torch.autograd.grad(expected.sum(), leaf)
+    assert cost.dtype == dtype and torch.equal(cost, expected.detach())
+    assert grad.shape == pred.shape and torch.equal(grad, expected_grad)
+
+
+def test_cost_and_grad_only_for_the_forms_it_writes_out():
+    labels, probs = torch.tensor([0, 2, 1]), torch.eye(3)
+    assert L.cost_and_grad(L.cross_entropy, labels) is not None
+    assert L.cost_and_grad(L.cross_entropy, probs) is None  # probability targets: autograd's
+    for loss in (L.bce, L.bce_with_logits, L.half_mse, L.mae, L.huber):
+        assert L.cost_and_grad(loss, probs) is None
+
+
+def test_cost_and_grad_checks_the_class_labels_as_the_loss_does():
+    pred, labels = torch.zeros(2, 3, 4), torch.tensor([0, 4, 1])
+    with pytest.raises(ValueError, match=r"class label 4; labels must lie in \[0, 4\)"):
+        L.cost_and_grad(L.cross_entropy, labels)(pred, labels)

@@ -47,6 +47,7 @@ Every loss raises a ``ValueError`` naming the argument for bad shapes, dtypes, v
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -483,11 +484,28 @@ def log_softmax_classes(pred: torch.Tensor) -> torch.Tensor:
     ulp apart from 8 classes); ``tests/test_losses.py`` checks both routes against
     ``torch.nn.functional.cross_entropy``.
     """
-    if pred.ndim >= 2 and pred.device.type == "cpu" and (
-            (pred.stride(-2) == 1 and pred.shape[-2] > 1)
-            or (pred.shape[-1] < FEW_CLASSES and pred.numel() >= 256 * pred.shape[-1])):
+    if _class_major(pred):
         return torch.log_softmax(pred.transpose(-1, -2), dim=-2).transpose(-1, -2)
     return torch.log_softmax(pred, dim=-1)
+
+
+def _class_major(pred: torch.Tensor) -> bool:
+    """Whether :func:`log_softmax_classes` reads ``pred`` as ``[..., C, B]`` (decided here, for the written-out
+    backward pass of :func:`cost_and_grad` too)."""
+    return pred.ndim >= 2 and pred.device.type == "cpu" and (
+        (pred.stride(-2) == 1 and pred.shape[-2] > 1)
+        or (pred.shape[-1] < FEW_CLASSES and pred.numel() >= 256 * pred.shape[-1]))
+
+
+def _labels(target: torch.Tensor, pred: torch.Tensor) -> torch.Tensor:
+    """Integer class labels as int64 on ``pred``'s device, each checked to lie in [0, C)."""
+    n_classes = pred.shape[-1]
+    labels = target.to(device=pred.device, dtype=torch.int64)
+    bad = (labels < 0) | (labels >= n_classes)
+    if _reading_values() and bad.any():
+        v = int(labels[bad].reshape(-1)[0])
+        raise ValueError(f"target contains the class label {v}; labels must lie in [0, {n_classes}) (C = {n_classes})")
+    return labels
 
 
 def cross_entropy(
@@ -538,13 +556,7 @@ def cross_entropy(
     if indices:
         note = f" (integer class labels are matched against pred without its class axis C = {n_classes})"
         has_runs = _has_run_axis(pred, target, runs, pred_shape=tuple(pred.shape[:-1]), note=note)
-        labels = target.to(device=pred.device, dtype=torch.int64)
-        bad = (labels < 0) | (labels >= n_classes)
-        if _reading_values() and bad.any():
-            v = int(labels[bad].reshape(-1)[0])
-            raise ValueError(
-                f"target contains the class label {v}; labels must lie in [0, {n_classes}) (C = {n_classes})"
-            )
+        labels = _labels(target, pred)
         labels = labels.expand(pred.shape[:-1])
         values = -log_p.gather(-1, labels.unsqueeze(-1)).squeeze(-1)
     else:
@@ -556,6 +568,70 @@ def cross_entropy(
         # 0 · log ŷ counts as 0 even where ŷ = 0 (log_softmax of -inf logits).
         values = -torch.where(probs > 0, probs * log_p, torch.zeros((), dtype=pred.dtype, device=pred.device)).sum(-1)
     return _finish(values, pred, has_runs, mask, reduction)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The cost and its gradient without a graph
+# ---------------------------------------------------------------------------------------------------------
+
+
+def cost_and_grad(loss: Callable[..., torch.Tensor], target: torch.Tensor,
+                  ) -> Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None:
+    r"""``loss``'s cost per run with its gradient with respect to ``pred``, without autograd, or None.
+
+    For :func:`mse` and for :func:`cross_entropy` from logits with integer class labels (``target``'s dtype
+    decides), the returned function computes ``J = loss(pred, target, reduction="mean", runs=True)`` (``[K]``,
+    ``pred`` ``[K, B, ...]``) and ∂(Σ_runs J)/∂pred with the operations autograd's backward pass runs for it,
+    node by node, so that the numbers are autograd's bit for bit (``tests/test_losses.py``):
+
+    .. code-block:: text
+
+        mse:            ∂J/∂ŷᵢ = 2(ŷᵢ − yᵢ) / (m·F)             (F features per sample)
+        cross_entropy:  ∂J/∂zᵢ = (softmax(zᵢ) − onehot(yᵢ)) / m
+
+    A model that writes out its own backward pass continues from there (:meth:`descend.models.MLP.with_backward`;
+    the engine's step takes it, :func:`descend.engine.hand_gradient`). The checks that read values (class labels
+    in [0, C)) run as the loss's do; the other checks are the caller's (the loss's own first call).
+    """
+    if loss is mse:
+        return _mse_and_grad
+    if loss is cross_entropy and target.dtype in _INT_DTYPES:
+        return _cross_entropy_and_grad
+    return None
+
+
+def _ones_over(count: torch.Tensor, shape: torch.Size) -> torch.Tensor:
+    """The backward pass of ``Σ_runs (total / count)``: 1 spread over the runs, divided by ``count``."""
+    return torch.ones((), dtype=count.dtype, device=count.device).expand(shape) / count
+
+
+def _mse_and_grad(pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    d = pred - target.to(pred.dtype)
+    dims = tuple(range(2, d.ndim))
+    per = (d ** 2).mean(dim=dims) if dims else d ** 2
+    count = torch.tensor(float(max(per.shape[-1], 1)), dtype=per.dtype, device=per.device)
+    cost = per.sum(dim=-1) / count
+    # backward: ÷ count, Σᵢ, the mean over the features, (ŷ − y)² (pow's 2·d¹, d¹ exact)
+    g = _ones_over(count, cost.shape).unsqueeze(-1).expand(per.shape)
+    if dims:
+        g = g.reshape(*per.shape, *(1,) * len(dims)).expand(d.shape) / math.prod(d.shape[2:])
+    return cost, g * (2.0 * d)
+
+
+def _cross_entropy_and_grad(pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    index = _labels(target, pred).expand(pred.shape[:-1]).unsqueeze(-1)
+    major = _class_major(pred)  # as log_softmax_classes reads pred
+    log_p_t = torch.log_softmax(pred.transpose(-1, -2), dim=-2) if major else torch.log_softmax(pred, dim=-1)
+    log_p = log_p_t.transpose(-1, -2) if major else log_p_t
+    values = -log_p.gather(-1, index).squeeze(-1)
+    count = torch.tensor(float(max(values.shape[-1], 1)), dtype=values.dtype, device=values.device)
+    cost = values.sum(dim=-1) / count
+    # backward: ÷ count, Σᵢ, the minus, the gather (a scatter into zeros), the log-softmax
+    g = _ones_over(count, cost.shape).unsqueeze(-1).expand(values.shape).neg().unsqueeze(-1)
+    g = torch.zeros(log_p.shape, dtype=g.dtype, device=g.device).scatter_add_(-1, index, g)
+    if major:
+        return cost, torch._log_softmax_backward_data(g.transpose(-1, -2), log_p_t, -2, pred.dtype).transpose(-1, -2)
+    return cost, torch._log_softmax_backward_data(g, log_p_t, -1, pred.dtype)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -220,6 +220,16 @@ class _Dense(_Base):
         checked its parameters and data once: the engine, after the first step of a cohort."""
         return _UncheckedDense(self)
 
+    def with_backward(self, cost_and_grad: Callable[[Tensor, Tensor], tuple[Tensor, Tensor]], *, logits: bool,
+                      ) -> _DenseBackward | None:
+        """The cost and its gradient for every parameter, the backward pass written out (:class:`_DenseBackward`),
+        from a loss's cost and gradient with respect to the model's output (:func:`descend.losses.cost_and_grad`)
+        applied to the raw scores (``logits=True``, or an identity output); None where the loss meets a sigmoid or
+        softmax output."""
+        if not logits and self.output != "identity":
+            return None
+        return _DenseBackward(self, cost_and_grad)
+
     def valid(self, params: Sequence[Tensor], x: Tensor) -> None:
         """Every sample counts: None."""
         return None
@@ -318,6 +328,62 @@ class _UncheckedDense:
         return None
 
 
+#: Each hidden activation's backward pass as autograd computes it, from the gradient and the activation's output
+#: (None: the identity, no operation).
+_ACT_BACKWARD: dict[str, Callable[[Tensor, Tensor], Tensor] | None] = {
+    "tanh": torch.ops.aten.tanh_backward,
+    "sigmoid": torch.ops.aten.sigmoid_backward,
+    "relu": lambda grad, out: torch.ops.aten.threshold_backward(grad, out, 0),
+    "linear": None,
+}
+
+
+class _DenseBackward:
+    r"""A dense model's cost and gradients without autograd: the forward pass of :meth:`_Dense._forward` (each
+    layer's :func:`_affine` in the form it takes), the loss's cost and ∂J/∂z of the last layer, then each layer's
+    backward pass as autograd's runs it, node by node, so that the numbers are autograd's bit for bit
+    (``tests/models/test_dense.py``)::
+
+        ∂J/∂b = Σ_batch ∂J/∂z,    ∂J/∂W = hᵀ ∂J/∂z,    ∂J/∂h = ∂J/∂z Wᵀ,    ∂J/∂z_prev = act'(·) ∂J/∂h
+
+    (the narrow layer's transposed product through the transposes of its own form). The engine's eager step
+    takes it where the loss has such a form (:func:`descend.engine.hand_gradient`): a step without a graph.
+    Called as ``(params, x, y)`` with the parameters ``[K, ...]`` and a batch ``x [B, D]`` or ``[K, B, D]``;
+    returns the cost ``[K]``, None (every sample counts) and one gradient per parameter."""
+
+    def __init__(self, model: _Dense, cost_and_grad: Callable[[Tensor, Tensor], tuple[Tensor, Tensor]]) -> None:
+        self.model, self.cost_and_grad = model, cost_and_grad
+        self.act, self.act_backward = _ACT[model.hidden], _ACT_BACKWARD[model.hidden]
+
+    def __call__(self, params: Sequence[Tensor], x: Tensor, y: Tensor) -> tuple[Tensor, None, tuple[Tensor, ...]]:
+        layers = self.model._split(tuple(params))
+        h = x if x.dtype == params[0].dtype else x.to(params[0].dtype)
+        saved = []  # each layer's input (after the hidden activation) and whether its product was transposed
+        for i, (w, b) in enumerate(layers):
+            if h.ndim == 2:
+                h = h.expand(w.shape[0], *h.shape)
+            narrow = _narrow(h, w)
+            saved.append((h, narrow))
+            z = _affine(h, w, b)
+            h = self.act(z) if i < len(layers) - 1 else z
+        cost, grad = self.cost_and_grad(h, y)
+        grads: list[Tensor] = []
+        for i in range(len(layers) - 1, -1, -1):
+            (w, b), (h, narrow) = layers[i], saved[i]
+            if b is not None:
+                grads.append(grad.sum(dim=1))
+            if narrow:  # z = (wᵀ hᵀ)ᵀ
+                grad_t = grad.transpose(1, 2)
+                grads.append(torch.bmm(grad_t, h).transpose(1, 2))
+                grad = torch.bmm(w, grad_t).transpose(1, 2) if i else grad
+            else:  # z = h w
+                grads.append(torch.bmm(h.transpose(1, 2), grad))
+                grad = torch.bmm(grad, w.transpose(1, 2)) if i else grad
+            if i and self.act_backward is not None:
+                grad = self.act_backward(grad, h)
+        return cost, None, tuple(reversed(grads))
+
+
 def _nested_list(v: Any) -> Any:
     return [_nested_list(u) for u in v] if isinstance(v, tuple) else v
 
@@ -336,11 +402,16 @@ def _affine(h: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
     """
     if h.ndim == 2:
         h = h.expand(w.shape[0], *h.shape)
-    if w.shape[-1] < 16 and h.shape[-2] >= 32:
+    if _narrow(h, w):
         z = torch.bmm(w.transpose(1, 2), h.transpose(1, 2)).transpose(1, 2)
     else:
         z = torch.bmm(h, w)
     return z if b is None else z + b.unsqueeze(1)
+
+
+def _narrow(h: Tensor, w: Tensor) -> bool:
+    """Whether :func:`_affine` takes the transposed product: a narrow output over a batch of 32 or more."""
+    return w.shape[-1] < 16 and h.shape[-2] >= 32
 
 
 @dataclass(frozen=True, init=False, repr=False)
