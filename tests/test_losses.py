@@ -617,7 +617,8 @@ def _cost_and_grad_cases():
     yield "cross-entropy, rows as laid out", L.cross_entropy, randn(3, 20, 5), torch.randint(0, 5, (3, 20), generator=g)
     yield ("cross-entropy, scores laid out class-major", L.cross_entropy, randn(4, 10, 50).transpose(1, 2) * 5,
            torch.randint(0, 10, (50,), generator=g).to(torch.int32))
-    yield "cross-entropy, 20 classes", L.cross_entropy, randn(2, 300, 20) * 30, torch.randint(0, 20, (300,), generator=g)
+    yield ("cross-entropy, 20 classes", L.cross_entropy, randn(2, 300, 20) * 30,
+           torch.randint(0, 20, (300,), generator=g))
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
