@@ -928,7 +928,7 @@ def hand_gradient(problem: Problem) -> Callable[..., Any] | None:
       dense models, :class:`descend.models.MLP`) from a loss that writes out its gradient with respect to the
       model's output (:func:`descend.losses.cost_and_grad`: the MSE, cross-entropy with class labels). Eager
       steps only (``in_compiled`` False): it saves autograd's bookkeeping, about a fifth of the reference sweep's
-      forward and backward pass (1.06 ms against 0.85 at K = 64), which a compiled program does not pay, and a
+      forward and backward pass (0.85 ms against 1.06 at K = 64), which a compiled program does not pay, and a
       compiled step keeps the program traced from autograd's pass.
 
     The one place where that is decided: :func:`_step` (eager, and compiled where ``in_compiled``) takes it from
