@@ -224,3 +224,37 @@ def test_controls_offer_no_value_the_server_refuses(page):
         add.click()
         page.wait_for_result(f"r.state.optimizers.length === {n}")
     assert add.is_disabled() and page.page.locator("#s-steps").get_attribute("max") == "1000"
+
+
+@pytest.mark.parametrize("form", ["png", "svg"])
+def test_the_export_buttons_hold_every_figure_as_the_page_shows_them(page, form, tmp_path):
+    page.open(LANDSCAPE)
+    boxes = page.page.evaluate("""[...document.querySelectorAll('#plots .plot')].filter(d => d.offsetParent !== null)
+        .map(d => { const r = d.getBoundingClientRect(), p = document.querySelector('#plots').getBoundingClientRect();
+                    return [r.left - p.left, r.top - p.top, r.width, r.height]; })""")
+    assert len(boxes) == 3  # the map, the 3-D view, the costs
+    width = round(max(x + w for x, _, w, _ in boxes))
+    height = round(max(y + h for _, y, _, h in boxes))
+    with page.page.expect_download() as download:
+        page.page.locator(f"#{form}").click()
+    path = tmp_path / f"figures.{form}"
+    download.value.save_as(path)
+    assert download.value.suggested_filename == f"descend-landscape.{form}"
+    if form == "png":
+        from PIL import Image
+
+        with Image.open(path) as image:  # twice the page's pixels
+            assert abs(image.width - 2 * width) <= 2 and abs(image.height - 2 * height) <= 2
+            # the lowest figure (the costs, full width) is drawn, not left white
+            lowest = max(boxes, key=lambda b: b[1])
+            strip = image.crop((0, round(2 * lowest[1]), image.width, image.height)).convert("L")
+            assert strip.getextrema()[0] < 128
+    else:
+        import xml.etree.ElementTree as ET
+
+        root = ET.parse(path).getroot()
+        images = root.findall("{http://www.w3.org/2000/svg}image")
+        assert abs(float(root.get("width")) - width) <= 1 and abs(float(root.get("height")) - height) <= 1
+        assert len(images) == 3
+        assert all(i.get("href").startswith("data:image/svg+xml") for i in images)
+    assert [e for e in page.errors] == []

@@ -743,9 +743,46 @@ function renderTune() {
 // ---------------------------------------------------------------------------------------------- export
 
 function mainPlot() { return document.querySelector("#plots .plot"); }
-function download(format) {
-  const div = mainPlot();
-  if (div) Plotly.downloadImage(div, { format, filename: `descend-${WIDGET}`, width: div.clientWidth, height: div.clientHeight });
+// Every figure on the page as one image, laid out as the page shows them (each figure's own camera button, in
+// its mode bar, exports that figure alone): a PNG at twice the screen's pixels, or an SVG holding each figure's
+// SVG as it is (vector), on white.
+async function pageImage(format) {
+  const divs = [...document.querySelectorAll("#plots .plot")].filter((d) => d.data && d.offsetParent !== null);
+  if (!divs.length) return null;
+  const box = $("#plots").getBoundingClientRect(), scale = format === "png" ? 2 : 1;
+  const parts = await Promise.all(divs.map(async (d) => {
+    const r = d.getBoundingClientRect(), width = Math.round(r.width), height = Math.round(r.height);
+    const url = await Plotly.toImage(d, { format, width, height, scale });
+    return { x: Math.round(r.left - box.left), y: Math.round(r.top - box.top), width, height, url };
+  }));
+  const width = Math.max(...parts.map((p) => p.x + p.width)), height = Math.max(...parts.map((p) => p.y + p.height));
+  if (format === "svg") {
+    const images = parts.map((p) => `<image x="${p.x}" y="${p.y}" width="${p.width}" height="${p.height}" ` +
+      `href="${p.url.replace(/&/g, "&amp;").replace(/"/g, "&quot;")}"/>`).join("");
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+      `viewBox="0 0 ${width} ${height}"><rect width="100%" height="100%" fill="white"/>${images}</svg>`;
+    return { url: URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" })), width, height };
+  }
+  const canvas = Object.assign(document.createElement("canvas"), { width: width * scale, height: height * scale });
+  const context = canvas.getContext("2d");
+  context.fillStyle = "white";
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  for (const p of parts) {
+    const image = new Image();
+    await new Promise((done, fail) => { image.onload = done; image.onerror = fail; image.src = p.url; });
+    context.drawImage(image, p.x * scale, p.y * scale, p.width * scale, p.height * scale);
+  }
+  const blob = await new Promise((done) => canvas.toBlob(done, "image/png"));
+  return { url: URL.createObjectURL(blob), width: canvas.width, height: canvas.height };
+}
+async function download(format) {
+  const image = await pageImage(format);
+  if (!image) return;
+  const link = Object.assign(document.createElement("a"), { href: image.url, download: `descend-${WIDGET}.${format}` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(image.url), 10_000);
 }
 
 // ---------------------------------------------------------------------------------------------- start
