@@ -149,6 +149,9 @@ TRAININGS = {
                                                     data=(X, torch.cat([Y, -2 * Y], dim=1)), optimizer="rmsprop",
                                                     lr=[0.01, 0.1], batch_size=12, seed=[0, 1], steps=30,
                                                     eval_every=5, dtype=dtype, compile=False),
+    "mlp binary": lambda dtype: descend.fit(model=MLP((3, 6, 1), output="sigmoid"), data=(X, (Y > 0).float()),
+                                            optimizer=["sgd", "adam"], lr=[0.1, 30.0], batch_size=16, seed=[0, 1],
+                                            steps=30, eval_every=5, dtype=dtype, compile=False),
     "mlp linear hidden": lambda dtype: descend.fit(model=MLP((3, 5, 4, 3), hidden="linear", output="softmax"),
                                                    data=(X, LABELS % 3), optimizer="adam", lr=0.05, batch_size=40,
                                                    seed=[0, 1], steps=30, dtype=dtype, compile=False),
@@ -337,11 +340,12 @@ def test_the_hand_gradient_is_decided_in_one_place():
     # dense models: their written-out backward pass from the MSE's or the class labels' cross-entropy, eager only
     for model, data, loss in ((MLP((3, 8, 10), output="softmax"), (X, LABELS), "auto"),
                               (MLP((3, 8, 1)), (X, Y), "auto"), (models.Linear(3, 1), (X, Y), "mse"),
-                              (MLP((3, 4, 10)), (X, LABELS), "cross-entropy")):
+                              (MLP((3, 4, 10)), (X, LABELS), "cross-entropy"),
+                              (MLP((3, 8, 1), output="sigmoid"), (X, (Y > 0).float()), "auto"),  # bce on logits
+                              (MLP((3, 8, 1)), (X, (Y > 0).float()), "bce-logits")):
         dense = engine.hand_gradient(make_problem(model, data, loss=loss))
         assert isinstance(dense, engine._HandBackward) and not dense.in_compiled, (model, loss)
-    for model, data, loss in ((MLP((3, 8, 1), output="sigmoid"), (X, (Y > 0).float()), "auto"),  # bce on logits
-                              (MLP((3, 8, 1)), (X, Y), "huber"), (MLP((3, 8, 1), output="sigmoid"), (X, Y), "mse"),
+    for model, data, loss in ((MLP((3, 8, 1)), (X, Y), "huber"), (MLP((3, 8, 1), output="sigmoid"), (X, Y), "mse"),
                               (MLP((3, 4, 10), output="softmax"), (X, torch.eye(10)[LABELS]), "cross-entropy")):
         assert engine.hand_gradient(make_problem(model, data, loss=loss)) is None, (model, loss)
 

@@ -613,6 +613,8 @@ def _cost_and_grad_cases():
 
     yield "mse, one output, target shared", L.mse, randn(4, 30, 1), randn(30, 1)
     yield "mse, three outputs per run", L.mse, randn(4, 30, 3) * 50, randn(4, 30, 3)
+    yield "bce on logits, one output", L.bce_with_logits, randn(4, 64, 1) * 5, (randn(64, 1) > 0).double()
+    yield "bce on logits, two outputs per run", L.bce_with_logits, randn(3, 50, 2) * 30, randn(3, 50, 2).sigmoid()
     yield "cross-entropy, rows read class-major", L.cross_entropy, randn(4, 80, 10) * 3, torch.arange(80) % 10
     yield "cross-entropy, rows as laid out", L.cross_entropy, randn(3, 20, 5), torch.randint(0, 5, (3, 20), generator=g)
     yield ("cross-entropy, scores laid out class-major", L.cross_entropy, randn(4, 10, 50).transpose(1, 2) * 5,
@@ -639,7 +641,8 @@ def test_cost_and_grad_only_for_the_forms_it_writes_out():
     labels, probs = torch.tensor([0, 2, 1]), torch.eye(3)
     assert L.cost_and_grad(L.cross_entropy, labels) is not None
     assert L.cost_and_grad(L.cross_entropy, probs) is None  # probability targets: autograd's
-    for loss in (L.bce, L.bce_with_logits, L.half_mse, L.mae, L.huber):
+    assert L.cost_and_grad(L.bce_with_logits, probs) is not None
+    for loss in (L.bce, L.half_mse, L.mae, L.huber):
         assert L.cost_and_grad(loss, probs) is None
 
 

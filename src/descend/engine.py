@@ -926,7 +926,7 @@ def hand_gradient(problem: Problem) -> Callable[..., Any] | None:
 
     - the cost and its gradient of a model that writes out its own backward pass (``model.with_backward``: the
       dense models, :class:`descend.models.MLP`) from a loss that writes out its gradient with respect to the
-      model's output (:func:`descend.losses.cost_and_grad`: the MSE, cross-entropy with class labels). Eager
+      model's output (:func:`descend.losses.cost_and_grad`: the MSE, BCE on logits, class labels' cross-entropy). Eager
       steps only (``in_compiled`` False): it saves autograd's bookkeeping, about a fifth of the reference sweep's
       forward and backward pass (0.85 ms against 1.06 at K = 64), which a compiled program does not pay, and a
       compiled step keeps the program traced from autograd's pass.

@@ -579,15 +579,16 @@ def cost_and_grad(loss: Callable[..., torch.Tensor], target: torch.Tensor,
                   ) -> Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None:
     r"""``loss``'s cost per run with its gradient with respect to ``pred``, without autograd, or None.
 
-    For :func:`mse` and for :func:`cross_entropy` from logits with integer class labels (``target``'s dtype
+    For :func:`mse`, :func:`bce_with_logits` and :func:`cross_entropy` from logits with integer class labels (``target``'s dtype
     decides), the returned function computes ``J = loss(pred, target, reduction="mean", runs=True)`` (``[K]``,
     ``pred`` ``[K, B, ...]``) and ∂(Σ_runs J)/∂pred with the operations autograd's backward pass runs for it,
     node by node, so that the numbers are autograd's bit for bit (``tests/test_losses.py``):
 
     .. code-block:: text
 
-        mse:            ∂J/∂ŷᵢ = 2(ŷᵢ − yᵢ) / (m·F)             (F features per sample)
-        cross_entropy:  ∂J/∂zᵢ = (softmax(zᵢ) − onehot(yᵢ)) / m
+        mse:              ∂J/∂ŷᵢ = 2(ŷᵢ − yᵢ) / (m·F)             (F features per sample)
+        bce_with_logits:  ∂J/∂zᵢ = (σ(zᵢ) − yᵢ) / (m·F)
+        cross_entropy:    ∂J/∂zᵢ = (softmax(zᵢ) − onehot(yᵢ)) / m
 
     A model that writes out its own backward pass continues from there (:meth:`descend.models.MLP.with_backward`;
     the engine's step takes it, :func:`descend.engine.hand_gradient`). The checks that read values (class labels
@@ -595,6 +596,8 @@ def cost_and_grad(loss: Callable[..., torch.Tensor], target: torch.Tensor,
     """
     if loss is mse:
         return _mse_and_grad
+    if loss is bce_with_logits:
+        return _bce_with_logits_and_grad
     if loss is cross_entropy and target.dtype in _INT_DTYPES:
         return _cross_entropy_and_grad
     return None
@@ -616,6 +619,25 @@ def _mse_and_grad(pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tenso
     if dims:
         g = g.reshape(*per.shape, *(1,) * len(dims)).expand(d.shape) / math.prod(d.shape[2:])
     return cost, g * (2.0 * d)
+
+
+def _bce_with_logits_and_grad(z: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    y = target.to(z.dtype)
+    _check_in_unit("target", y, "bce_with_logits (binary labels or probabilities)")
+    e = torch.exp(-z.abs())
+    values = z.clamp(min=0) - z * y + torch.log1p(e)
+    dims = tuple(range(2, values.ndim))
+    per = values.mean(dim=dims) if dims else values
+    count = torch.tensor(float(max(per.shape[-1], 1)), dtype=per.dtype, device=per.device)
+    cost = per.sum(dim=-1) / count
+    # backward: ÷ count, Σᵢ, the mean over the features; then the three terms' gradients, summed in the order
+    # autograd's buffer receives them: log(1 + e^{−|z|}) (its log1p, exp, minus and |·|), −z·y, then max(z, 0)
+    g = _ones_over(count, cost.shape).unsqueeze(-1).expand(per.shape)
+    if dims:
+        g = g.reshape(*per.shape, *(1,) * len(dims)).expand(values.shape) / math.prod(values.shape[2:])
+    softplus = ((g / (e + 1)) * e).neg() * z.sgn()
+    product = g.neg() * y
+    return cost, (softplus + product) + torch.where(z >= 0, g, torch.zeros((), dtype=g.dtype, device=g.device))
 
 
 def _cross_entropy_and_grad(pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
