@@ -579,10 +579,10 @@ def cost_and_grad(loss: Callable[..., torch.Tensor], target: torch.Tensor,
                   ) -> Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None:
     r"""``loss``'s cost per run with its gradient with respect to ``pred``, without autograd, or None.
 
-    For :func:`mse`, :func:`bce_with_logits` and :func:`cross_entropy` from logits with integer class labels (``target``'s dtype
-    decides), the returned function computes ``J = loss(pred, target, reduction="mean", runs=True)`` (``[K]``,
-    ``pred`` ``[K, B, ...]``) and ∂(Σ_runs J)/∂pred with the operations autograd's backward pass runs for it,
-    node by node, so that the numbers are autograd's bit for bit (``tests/test_losses.py``):
+    For :func:`mse`, :func:`bce_with_logits` and :func:`cross_entropy` from logits with integer class labels
+    (``target``'s dtype decides), the returned function computes ``J = loss(pred, target, reduction="mean",
+    runs=True)`` (``[K]``, ``pred`` ``[K, B, ...]``) and ∂(Σ_runs J)/∂pred with the operations autograd's backward
+    pass runs for it, node by node, so that the numbers are autograd's bit for bit (``tests/test_losses.py``):
 
     .. code-block:: text
 
@@ -592,7 +592,8 @@ def cost_and_grad(loss: Callable[..., torch.Tensor], target: torch.Tensor,
 
     A model that writes out its own backward pass continues from there (:meth:`descend.models.MLP.with_backward`;
     the engine's step takes it, :func:`descend.engine.hand_gradient`). The checks that read values (class labels
-    in [0, C)) run as the loss's do; the other checks are the caller's (the loss's own first call).
+    in [0, C), targets in [0, 1]) run as the loss's do; the other checks are the caller's (the loss's own first
+    call).
     """
     if loss is mse:
         return _mse_and_grad

@@ -341,8 +341,8 @@ _ACT_BACKWARD: dict[str, Callable[[Tensor, Tensor], Tensor] | None] = {
 class _DenseBackward:
     r"""A dense model's cost and gradients without autograd: the forward pass of :meth:`_Dense._forward` (each
     layer's :func:`_affine` in the form it takes), the loss's cost and ∂J/∂z of the last layer, then each layer's
-    backward pass as autograd's runs it, node by node, so that the numbers are autograd's bit for bit
-    (``tests/models/test_dense.py``)::
+    backward pass as autograd's runs it, node by node, so that the numbers are autograd's bit for bit (whole
+    trainings in ``tests/test_engine_fast.py``)::
 
         ∂J/∂b = Σ_batch ∂J/∂z,    ∂J/∂W = hᵀ ∂J/∂z,    ∂J/∂h = ∂J/∂z Wᵀ,    ∂J/∂z_prev = act'(·) ∂J/∂h
 
