@@ -7,6 +7,7 @@ import math
 import pickle
 import warnings
 
+import numpy as np
 import pytest
 import torch
 from torch.optim import lr_scheduler as L
@@ -366,3 +367,17 @@ def test_a_rate_growing_beyond_the_largest_float_is_infinite_and_its_run_diverge
     runs = descend.fit(model=descend.landscapes.get("booth").model((1.0, -2.5)), loss="value", optimizer="gd",
                        lr=0.01, steps=60, schedules={"lr": S.exponential(1.0, gamma=1e10)})
     assert runs.summary.status[0] == "diverged"
+
+
+def test_a_schedules_factor_keeps_double_precision_in_a_float64_training():
+    # a Python float factor was read through torch's default dtype: 0.1 became 0.10000000149, and a float64
+    # training's rate was off torch's by 6e-8 relative
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 3, generator=g, dtype=torch.float64)
+    kw = dict(model=descend.models.Linear(3, 1), data=(x, x.sum(1, keepdim=True)), optimizer="sgd", steps=20,
+              dtype=torch.float64, compile=False)
+    plain = descend.fit(lr=0.1, **kw)
+    scheduled = descend.fit(lr=1.0, schedules={"lr": lambda t: 0.1}, **kw)
+    assert torch.equal(plain.params[0]["weight"], scheduled.params[0]["weight"])
+    numpy_factor = descend.fit(lr=1.0, schedules={"lr": lambda t: np.float64(0.1)}, **kw)
+    assert torch.equal(plain.params[0]["weight"], numpy_factor.params[0]["weight"])

@@ -331,8 +331,12 @@ def _check_scheduled(info: Any, name: str, factors: Tensor, runs: Sequence[Run])
 
 
 def _one_number(value: Any) -> float:
-    """A schedule's value at one step as a number, NaN unless it holds exactly one."""
-    value = torch.as_tensor(value)
+    """A schedule's value at one step as a number, NaN unless it holds exactly one. A Python or NumPy number keeps
+    its double precision (``torch.as_tensor`` would round a Python float to float32, 6e-8 relative, a float64
+    training's rate then off torch's by as much); a tensor keeps its own dtype's value."""
+    if isinstance(value, numbers.Real):
+        return float(value)
+    value = value if isinstance(value, Tensor) else torch.as_tensor(value, dtype=torch.float64)
     return float(value.reshape(-1)[0]) if value.numel() == 1 else math.nan
 
 
