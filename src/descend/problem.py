@@ -275,8 +275,11 @@ def _outputs(model: Any, x: Any) -> int | None:
     where it is trained)."""
     try:
         x = torch.as_tensor(x)
-        params = model.init([0], dtype=x.dtype if x.is_floating_point() else torch.float32)
-        return int(model.forward(params, x[:2].to(params[0].dtype), logits=True).shape[-1])
+        # a module's dropout (and any draw of its own) must not move the caller's random state, which training
+        # leaves as it was (descend.models.ModuleModel)
+        with torch.random.fork_rng(devices=[]):
+            params = model.init([0], dtype=x.dtype if x.is_floating_point() else torch.float32)
+            return int(model.forward(params, x[:2].to(params[0].dtype), logits=True).shape[-1])
     except Exception:  # noqa: BLE001
         return None
 

@@ -378,6 +378,17 @@ def test_a_module_with_dropout_is_evaluated_without_it_and_trains_the_same_in_ev
     assert model.module.training, "the user's module keeps its mode"
 
 
+def test_a_classifier_with_dropout_leaves_the_callers_random_state_as_it_was() -> None:
+    # the check that the model has one output per class ran a forward in training mode, outside training's own
+    # generator: with class labels, fit moved the caller's random state
+    x = torch.randn(60, 4, generator=torch.Generator().manual_seed(0))
+    model = ModuleModel(nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2)))
+    torch.manual_seed(5)
+    state = torch.random.get_rng_state()
+    descend.fit(model=model, data=(x, (x[:, 0] > 0).long()), optimizer="sgd", lr=0.1, steps=3, compile=False)
+    assert torch.equal(state, torch.random.get_rng_state())
+
+
 def test_a_convolutional_module_trains_on_images_as_a_torch_loop_does() -> None:
     # x of more than two axes was refused by fit's data check ("x must be [m, D]"), so input_ndim could not be used
     torch.manual_seed(0)
