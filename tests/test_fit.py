@@ -264,3 +264,18 @@ def test_a_list_of_clipping_thresholds_is_a_grid_axis_each_run_as_alone():
         expected = alone.drop(columns=[c for c in ("clip_norm", "clip_value", "seconds") if c in alone])
         assert got.equals(expected.reset_index(drop=True))
     assert "clip_norm" not in descend.fit(**common).summary.columns
+
+
+def test_an_epoch_that_drops_its_last_partial_batch_still_counts_one():
+    # the epochs column divided the samples taken by m: with drop_last, an epoch of 50 samples in batches of 12
+    # ended at 0.96 epochs, and the run's last evaluation (after 3 epochs) said 2.96
+    x = torch.randn(50, 3, generator=torch.Generator().manual_seed(0))
+    runs = descend.fit(model=descend.models.Linear(3, 1), data=(x, x.sum(1, keepdim=True)), optimizer="sgd",
+                       lr=0.01, batch_size=12, epochs=3, drop_last=True, eval_every=4, compile=False)
+    batch = runs.curves.query("split == 'batch'").sort_values("step")
+    assert batch["epoch"].tolist()[:5] == pytest.approx([0.0, 0.25, 0.5, 0.75, 1.0])
+    assert runs.curves.query("split == 'train'")["epoch"].max() == 3.0
+    kept = descend.fit(model=descend.models.Linear(3, 1), data=(x, x.sum(1, keepdim=True)), optimizer="sgd",
+                       lr=0.01, batch_size=12, epochs=1, compile=False)
+    assert kept.curves.query("split == 'batch'").sort_values("step")["epoch"].tolist() == pytest.approx(
+        [0.0, 0.24, 0.48, 0.72, 0.96])  # the fifth batch (2 samples) ends the epoch after the last recorded step

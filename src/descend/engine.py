@@ -1913,8 +1913,14 @@ def _reporter(progress: Callable[[Mapping[str, Any]], Any], c: int, cohorts: int
 
 
 def _epochs_done(plan: Any, steps: int) -> Tensor:
-    """``[steps + 1]`` epochs completed before each step and after the last one (fractions within an epoch)."""
-    done = plan.epochs[:steps].double() + (plan.starts[:steps] + plan.sizes[:steps]).double() / plan.m
+    """``[steps + 1]`` epochs completed before each step and after the last one (fractions within an epoch: of
+    the samples the epoch visits, all m unless it drops its last partial batch, so that a completed epoch counts
+    one whatever ``drop_last``)."""
+    epochs, ends = plan.epochs[:steps], (plan.starts[:steps] + plan.sizes[:steps]).double()
+    last = plan.last_in_epoch[:steps]
+    visits = torch.full((int(epochs.max()) + 1 if steps else 1,), float(plan.m), dtype=torch.float64)
+    visits[epochs[last]] = ends[last]  # an epoch that ends within the plan: the samples its batches took
+    done = epochs.double() + ends / visits[epochs]
     return torch.cat([torch.zeros(1, dtype=torch.float64), done])
 
 
