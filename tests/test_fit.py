@@ -279,3 +279,12 @@ def test_an_epoch_that_drops_its_last_partial_batch_still_counts_one():
                        lr=0.01, batch_size=12, epochs=1, compile=False)
     assert kept.curves.query("split == 'batch'").sort_values("step")["epoch"].tolist() == pytest.approx(
         [0.0, 0.24, 0.48, 0.72, 0.96])  # the fifth batch (2 samples) ends the epoch after the last recorded step
+
+
+def test_labels_outside_the_classes_present_say_how_fit_declares_them():
+    x, y = torch.randn(20, 3), torch.tensor([1, 2] * 10)
+    with pytest.raises(ValueError, match=r"descend\.data\.as_dataset\(x, y, classes=range\(C\)\) as fit's data"):
+        descend.fit(model=descend.models.Linear(3, 3, output="softmax"), data=(x, y), steps=2, compile=False)
+    runs = descend.fit(model=descend.models.Linear(3, 3, output="softmax"),
+                       data=descend.data.as_dataset(x, y, classes=range(3)), steps=2, compile=False)
+    assert runs.summary["status"].tolist() == ["ok"]

@@ -465,7 +465,8 @@ def _class_labels(y: torch.Tensor, classes: tuple | None) -> torch.Tensor:
             raise ValueError(f"classes={classes!r} has {len(classes)} entries; a classifier needs at least 2 classes")
         c, how = len(classes), f"C = {len(classes)} classes given"
     else:
-        c, how = int(present.numel()), f"C = {present.numel()} distinct labels; pass classes= to declare C"
+        c, how = int(present.numel()), (f"C = {present.numel()} distinct labels; declare C with classes=, e.g. "
+                                       f"descend.data.as_dataset(x, y, classes=range(C)) as fit's data")
     if present.numel() < 2:
         raise ValueError(
             f"y has a single class (every label is {int(present[0])}); a classifier needs at least 2 classes"
