@@ -288,3 +288,18 @@ def test_labels_outside_the_classes_present_say_how_fit_declares_them():
     runs = descend.fit(model=descend.models.Linear(3, 3, output="softmax"),
                        data=descend.data.as_dataset(x, y, classes=range(3)), steps=2, compile=False)
     assert runs.summary["status"].tolist() == ["ok"]
+
+
+def test_a_diverged_runs_steps_done_are_the_steps_it_took():
+    # steps_done said the whole budget for a run that diverged at step 2 (a pruned run's said where it stopped)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(40, 3, generator=g, dtype=torch.float64)
+    kw = dict(model=descend.models.MLP((3, 8, 1)), data=(x, x.sum(1, keepdim=True)), optimizer="sgd",
+              dtype=torch.float64, compile=False)
+    runs = descend.fit(lr=[0.01, 50.0], steps=30, **kw)
+    ok, diverged = runs.summary.iloc[0], runs.summary.iloc[1]
+    assert ok["status"] == "ok" and ok["steps_done"] == 30
+    assert diverged["status"] == "diverged" and diverged["steps_done"] == diverged["status_at"] < 30
+    alone = descend.fit(lr=50.0, steps=int(diverged["steps_done"]), **kw)  # those steps, and no other, were taken
+    assert alone.summary.iloc[0]["status"] == "ok"
+    assert all(torch.equal(alone.params[0][n], runs.params[1][n]) for n in runs.params[1])

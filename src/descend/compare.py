@@ -571,7 +571,10 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
         spec = specs[label]
         if spec.name != RANDOM_SEARCH:
             row["state bytes / parameter"] = get(spec.name).state_tensors(**spec.options) * itemsize
-        row["ms / step"] = float((best["seconds"] / best["steps_done"].clip(lower=1)).median() * 1e3)
+        # a run's seconds are its cohort's shared out, over the steps the cohort ran: those of a run that did not
+        # stop (a stopped run's steps_done is where it stopped)
+        timed = ok if len(ok) else best
+        row["ms / step"] = float((timed["seconds"] / timed["steps_done"].clip(lower=1)).median() * 1e3)
         if "distance" in best:
             row["distance to answer"] = ok["distance"].median() if len(ok) else math.nan
         rows[label] = row

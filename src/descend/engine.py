@@ -1932,8 +1932,8 @@ class Runs:
       effect — ``lr`` included —, batch size, seed, and ``start`` when given), final and best training loss (on the
       whole training set), final validation/test loss and accuracy (and ``final_<split>_loss_original``, in the
       target's units, when the problem's regression target was standardised), ``steps_done`` (fewer than planned
-      after Ctrl-C or a stop, 0 for a run whose group never started; where a run was pruned, the step it was pruned
-      at), steps to target, the run's ``status`` and ``status_at`` (:mod:`descend.outcomes`: ok, diverged,
+      after Ctrl-C or a stop, 0 for a run whose group never started; where a run was pruned, diverged or left the
+      model's domain, the step it stopped at: the steps it took), steps to target, the run's ``status`` and ``status_at`` (:mod:`descend.outcomes`: ok, diverged,
       left-domain, pruned, interrupted), ``diverged`` and ``diverged_at``, the ``distance`` to the problem's known
       answer (where there is one), wall time ``seconds`` (the cohort's time shared among its runs; with
       ``compile=True`` the compile time is apart, in ``compile_seconds``).
@@ -2006,7 +2006,8 @@ class Runs:
                 row[f"final_{split}_loss_original"] = values[-1, j].item()
             status, at = STATUS_CODES[int(res.status[j])], int(res.status_at[j])
             reached = res.stopped_at_target and res.target_at[j] >= 0
-            row["steps_done"] = at if status == outcomes.PRUNED else (
+            # a run stopped (pruned, diverged, left the domain) took the steps before the one it stopped at
+            row["steps_done"] = at if status in (outcomes.PRUNED, outcomes.DIVERGED, outcomes.LEFT_DOMAIN) else (
                 int(res.target_at[j]) if reached else int(res.train_loss.shape[0]))
             row["steps_to_target"] = int(res.target_at[j]) if res.target_at[j] >= 0 else None
             row["status"] = status
