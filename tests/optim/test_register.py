@@ -128,3 +128,63 @@ def test_unregister_takes_it_out():
         descend.fit(task="rosenbrock", optimizer="lion", steps=3)
     with pytest.raises(ValueError, match="no registered optimizer 'lion' \\(registered: none\\)"):
         descend.optim.unregister("lion")
+
+
+class _State(NamedTuple):
+    step: torch.Tensor
+
+
+def _stateless(params):
+    return _State(new_step(params))
+
+
+def _lars(grads, state, params, *, lr=0.1):  # each parameter tensor moved by lr·g/‖g‖: a norm per tensor
+    return tuple(w - per_run(lr, w) * g / g.norm() for w, g in zip(params, grads)), _State(state.step + 1)
+
+
+def _forgets_per_run(grads, state, params, *, lr=0.1):
+    return tuple(w - lr * g for w, g in zip(params, grads)), _State(state.step + 1)
+
+
+def _one_number(grads, state, params, *, lr=0.1):
+    return tuple(w - float(lr) * g for w, g in zip(params, grads)), _State(state.step + 1)
+
+
+def _float64(grads, state, params, *, lr=0.1):  # a [K] tensor used as float64 on float32 parameters
+    return tuple(w - lr.view(-1, 1) * g if isinstance(lr, torch.Tensor) else w - lr * g
+                 for w, g in zip(params, grads)), _State(state.step + 1)
+
+
+def _dict_state(params):
+    return {"step": new_step(params)}
+
+
+def _plain(grads, state, params, *, lr=0.1):
+    return tuple(w - per_run(lr, w) * g for w, g in zip(params, grads)), state
+
+
+LR = (Hyperparameter("lr", 0.1, Interval(0.0), "α", "learning rate"),)
+BETA = Hyperparameter("beta", 0.5, Interval(0.0, 1.0), "β", "a decay")
+
+
+@pytest.mark.parametrize("info, message", [
+    (OptimizerInfo("lars", "per tensor", _stateless, _lars, LR, ()), "does not treat each number apart.*LARS"),
+    (OptimizerInfo("noperrun", "mine", _stateless, _forgets_per_run, LR, ()),
+     "failed on a step as the engine takes it \\(two runs, each hyperparameter a \\[K\\] tensor"),
+    (OptimizerInfo("scalar", "mine", _stateless, _one_number, LR, ()), "failed on a step as the engine takes it"),
+    (OptimizerInfo("widens", "mine", _stateless, _float64, LR, ()), "float32 parameters came back as torch.float64"),
+    (OptimizerInfo("dictstate", "mine", _dict_state, _plain, LR, ()), "the state must be a NamedTuple"),
+    (OptimizerInfo("unused", "mine", _stateless, _plain, LR + (BETA,), ()),
+     "declares 'beta' but its update does not take it"),
+    (OptimizerInfo("steps", "mine", _stateless, _plain, LR + (Hyperparameter("steps", 1.0, Interval(0.0), "s", "s"),),
+                   ()), "'steps' is a name descend.fit or the summary uses already"),
+    (OptimizerInfo("label", "mine", _stateless, _plain, LR + (Hyperparameter("label", 1.0, Interval(0.0), "s", "s"),),
+                   ()), "'label' is a name descend.fit or the summary uses already"),
+])
+def test_a_rule_that_would_train_wrong_is_refused_when_registered(info, message):
+    # each was accepted and then trained silently wrong (a norm over every parameter at once, one run's rate for
+    # another's parameters, float64 parameters), failed deep in training without naming the optimizer, ignored a
+    # declared hyperparameter, or took an argument of fit's
+    with pytest.raises(ValueError, match=message):
+        descend.optim.register(info)
+    assert info.name not in descend.optim.available(own=False)

@@ -401,6 +401,7 @@ def register(info: OptimizerInfo, *, replace: bool = False) -> OptimizerInfo:
         raise ValueError(f"optimizer {name!r} has no hyperparameter 'lr': every optimizer takes a learning rate")
     if len(set(info.names)) != len(info.names):
         raise ValueError(f"optimizer {name!r} names a hyperparameter or option twice: {list(info.names)}")
+    _check_own_names(info)
     try:  # the rule on two runs of a [2, 3] parameter, each hyperparameter at its default
         config = info.configure(runs=2)
         params = (torch.zeros(2, 3, dtype=torch.float64),)
@@ -412,8 +413,81 @@ def register(info: OptimizerInfo, *, replace: bool = False) -> OptimizerInfo:
     except Exception as e:  # noqa: BLE001 - the rule's own error, named
         raise ValueError(f"optimizer {name!r} cannot be trained: its rule failed on a first step "
                          f"({type(e).__name__}: {e})") from None
+    _check_as_trained(info)
     _REGISTRY[name] = info
     return info
+
+
+#: Names a registered optimizer's hyperparameter or option cannot take: ``descend.fit``'s own arguments (``lr``
+#: aside) and the summary's columns that are not configuration.
+def _reserved() -> frozenset[str]:
+    from descend.fitting import fit
+    from descend.selection import RESULT_COLUMNS
+
+    return (frozenset(inspect.signature(fit).parameters) - {"lr", "hyperparameters"}) | RESULT_COLUMNS
+
+
+def _check_own_names(info: OptimizerInfo) -> None:
+    """Every hyperparameter and option is one the rule takes (``update``'s keyword or ``init_args``), and none is
+    a name of ``descend.fit`` or of the summary, where it would be read as theirs."""
+    taken = [n for n in info.names if n in _reserved()]
+    if taken:
+        raise ValueError(f"optimizer {info.name!r}: {', '.join(map(repr, taken))} is a name descend.fit or the summary "
+                         "uses already (a batch size, a seed, a step budget, a result); name the hyperparameter "
+                         "otherwise")
+    parameters = inspect.signature(info.update).parameters.values()
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        unused = [n for n in info.names if n not in info.update_args and n not in info.init_args]
+        if unused:
+            raise ValueError(f"optimizer {info.name!r} declares {', '.join(map(repr, unused))} but its update does not "
+                             "take it (nor does init, through init_args): its value would change nothing")
+
+
+def _check_as_trained(info: OptimizerInfo) -> None:
+    """The rule as the engine calls it: one flat ``[K, n]`` tensor of float32 parameters per cohort, each
+    hyperparameter a number or a ``[K]`` tensor of the runs' values. Its state must be a NamedTuple; the new
+    parameters keep their dtype; and the rule must treat every number alike, each run's and each element's apart
+    from the others (elementwise), since the engine updates a run's parameters as one vector: a rule that takes
+    a norm per parameter tensor or per run (LARS, LAMB) would get other numbers there than in a loop over its
+    tensors, so it is refused here rather than trained wrong."""
+    name, k, n = info.name, 2, 6
+    g = torch.Generator().manual_seed(0)
+    w = torch.randn(k, n, generator=g, dtype=torch.float64)
+    grad = torch.randn(k, n, generator=g, dtype=torch.float64)
+
+    def step(params: tuple[Tensor, ...], grads: tuple[Tensor, ...], runs: int, hyper: Mapping[str, object]):
+        config = info.configure(runs=runs, **hyper)
+        state = info.init_state(params, config)
+        if not (isinstance(state, tuple) and hasattr(state, "_fields")):
+            raise ValueError(f"init returned a {type(state).__name__}; the state must be a NamedTuple (fields of "
+                             "tensors or tuples of tensors, as descend.optim.sgd.MomentumState)")
+        new, _ = info.update(grads, state, params, **info.update_kwargs(config))
+        return new
+
+    try:
+        per_run = {h.name: torch.tensor([h.default, h.default], dtype=torch.float64) for h in info.hyperparameters
+                   if isinstance(h.default, (int, float)) and not isinstance(h.default, bool)}
+        whole = step((w,), (grad,), k, per_run)
+        parts = step((w[:, :2], w[:, 2:]), (grad[:, :2], grad[:, 2:]), k, per_run)
+        alone = step((w[:1],), (grad[:1],), 1, {})
+        single = step((w.float(),), (grad.float(),), k, per_run)
+    except Exception as e:  # noqa: BLE001 - the rule's own error, named
+        raise ValueError(f"optimizer {name!r} cannot be trained: its rule failed on a step as the engine takes it "
+                         f"(two runs, each hyperparameter a [K] tensor of the runs' values: descend.optim._base."
+                         f"per_run; {type(e).__name__}: {e})") from None
+    if single[0].dtype != torch.float32:
+        raise ValueError(f"optimizer {name!r}: float32 parameters came back as {single[0].dtype}; a [K] tensor "
+                         "hyperparameter must take the parameters' dtype (descend.optim._base.per_run does)")
+    # to round-off: a vectorised kernel and its scalar tail may round a transcendental function apart by an ulp,
+    # where a norm per tensor or per run moves every number by far more
+    same = (torch.allclose(whole[0], torch.cat([parts[0], parts[1]], dim=1), rtol=1e-10, atol=1e-12)
+            and torch.allclose(whole[0][:1], alone[0], rtol=1e-10, atol=1e-12))
+    if not same:
+        raise ValueError(f"optimizer {name!r} does not treat each number apart: its step on a run's parameters as one "
+                         "tensor differs from its step on them in two parts, or on one run alone from the same run "
+                         "beside another. descend updates all of a run's parameters as one vector, so only an "
+                         "elementwise rule trains right (a norm per parameter tensor, as LARS or LAMB take, is not "
+                         "supported)")
 
 
 def unregister(name: str) -> None:
