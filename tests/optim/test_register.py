@@ -188,3 +188,20 @@ def test_a_rule_that_would_train_wrong_is_refused_when_registered(info, message)
     with pytest.raises(ValueError, match=message):
         descend.optim.register(info)
     assert info.name not in descend.optim.available(own=False)
+
+
+def test_the_default_search_of_a_rule_stays_in_its_own_learning_rate_range(tmp_path):
+    # the default space (two decades either side of the rate: 0.001..10) went past a plugin's allowed [0, 1): the
+    # search failed after its first cohort began, leaving a study that could not be resumed with a valid space
+    capped = OptimizerInfo("capped", "mine", _stateless, _plain,
+                           (Hyperparameter("lr", 0.1, Interval(0.0, 1.0), "α", "learning rate"),), ())
+    descend.optim.register(capped)
+    try:
+        from descend.tune.space import default_space
+
+        assert default_space("capped").text() == "lr=0.001..0.999:log"
+        result = descend.tune("rosenbrock", optimizer="capped", trials=8, cohort=8, steps=20, seeds=0,
+                              storage=str(tmp_path / "s.journal"))
+        assert len(result.trials) == 8 and (result.trials["lr"] < 1).all()
+    finally:
+        descend.optim.unregister("capped")

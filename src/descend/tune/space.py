@@ -472,6 +472,16 @@ def _check_together(params: Sequence[Param], info: Any, what: str) -> None:
                              "above 0, e.g. momentum=0.5..0.99")
 
 
+def _inside(lo: float, hi: float, allowed: Interval) -> tuple[float, float]:
+    """``lo..hi`` narrowed to the ``allowed`` interval (an open end kept a thousandth inside): an optimizer of
+    one's own may allow a smaller learning rate range than two decades either side of its rate."""
+    if hi > allowed.high or (hi == allowed.high and not allowed.closed_high):
+        hi = allowed.high if allowed.closed_high else allowed.high - 1e-3 * (allowed.high - max(allowed.low, 0.0))
+    if lo < allowed.low or (lo == allowed.low and not allowed.closed_low):
+        lo = allowed.low if allowed.closed_low and allowed.low > 0 else allowed.low + 1e-3 * (hi - allowed.low)
+    return lo, hi
+
+
 def default_space(optimizer: str, *, lr: float | None = None, fixed: Mapping[str, Any] | None = None) -> Space:
     """The space searched when none is given: ``lr`` log-uniform over ``LR_DECADES`` decades either side of
     ``lr`` (the task's rate for the optimizer, else its default), and the optimizer's own hyperparameters of
@@ -482,8 +492,8 @@ def default_space(optimizer: str, *, lr: float | None = None, fixed: Mapping[str
     """
     numeric, _, info = _allowed(optimizer)
     centre = float(lr) if lr is not None else float(info.defaults["lr"])
-    lo = float(f"{centre / 10 ** LR_DECADES:.1g}")
-    hi = float(f"{centre * 10 ** LR_DECADES:.1g}")
+    lo, hi = _inside(float(f"{centre / 10 ** LR_DECADES:.1g}"), float(f"{centre * 10 ** LR_DECADES:.1g}"),
+                     numeric["lr"])
     fixed = dict(fixed or {})
     params = [Param("lr", "float", lo, hi, True)] if "lr" not in fixed else []
     own = dict(OWN_DEFAULTS.get(info.name, {}))
