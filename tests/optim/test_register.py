@@ -163,6 +163,10 @@ def _plain(grads, state, params, *, lr=0.1):
     return tuple(w - per_run(lr, w) * g for w, g in zip(params, grads)), state
 
 
+def _truncates(grads, state, params, *, lr=0.1):  # right for the registration's first (2, 3) parameter only
+    return tuple((w - per_run(lr, w) * g)[..., :3] for w, g in zip(params, grads)), _State(state.step + 1)
+
+
 LR = (Hyperparameter("lr", 0.1, Interval(0.0), "α", "learning rate"),)
 BETA = Hyperparameter("beta", 0.5, Interval(0.0, 1.0), "β", "a decay")
 
@@ -174,6 +178,8 @@ BETA = Hyperparameter("beta", 0.5, Interval(0.0, 1.0), "β", "a decay")
     (OptimizerInfo("scalar", "mine", _stateless, _one_number, LR, ()), "failed on a step as the engine takes it"),
     (OptimizerInfo("widens", "mine", _stateless, _float64, LR, ()), "float32 parameters came back as torch.float64"),
     (OptimizerInfo("dictstate", "mine", _dict_state, _plain, LR, ()), "the state must be a NamedTuple"),
+    (OptimizerInfo("truncates", "mine", _stateless, _truncates, LR, ()),
+     "update returned parameters of shapes \[\(2, 3\)\] for parameters of shapes \[\(2, 6\)\]"),
     (OptimizerInfo("unused", "mine", _stateless, _plain, LR + (BETA,), ()),
      "declares 'beta' but its update does not take it"),
     (OptimizerInfo("steps", "mine", _stateless, _plain, LR + (Hyperparameter("steps", 1.0, Interval(0.0), "s", "s"),),

@@ -462,6 +462,10 @@ def _check_as_trained(info: OptimizerInfo) -> None:
             raise ValueError(f"init returned a {type(state).__name__}; the state must be a NamedTuple (fields of "
                              "tensors or tuples of tensors, as descend.optim.sgd.MomentumState)")
         new, _ = info.update(grads, state, params, **info.update_kwargs(config))
+        shapes = [tuple(p.shape) for p in new]
+        if shapes != [tuple(p.shape) for p in params]:
+            raise ValueError(f"update returned parameters of shapes {shapes} for parameters of shapes "
+                             f"{[tuple(p.shape) for p in params]}")
         return new
 
     try:
