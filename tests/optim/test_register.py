@@ -179,7 +179,7 @@ BETA = Hyperparameter("beta", 0.5, Interval(0.0, 1.0), "β", "a decay")
     (OptimizerInfo("widens", "mine", _stateless, _float64, LR, ()), "float32 parameters came back as torch.float64"),
     (OptimizerInfo("dictstate", "mine", _dict_state, _plain, LR, ()), "the state must be a NamedTuple"),
     (OptimizerInfo("truncates", "mine", _stateless, _truncates, LR, ()),
-     "update returned parameters of shapes \[\(2, 3\)\] for parameters of shapes \[\(2, 6\)\]"),
+     r"update returned parameters of shapes \[\(2, 3\)\] for parameters of shapes \[\(2, 6\)\]"),
     (OptimizerInfo("unused", "mine", _stateless, _plain, LR + (BETA,), ()),
      "declares 'beta' but its update does not take it"),
     (OptimizerInfo("steps", "mine", _stateless, _plain, LR + (Hyperparameter("steps", 1.0, Interval(0.0), "s", "s"),),
