@@ -357,6 +357,8 @@ def load_plugin(given: str, name: str = "--plugin") -> str:
     key = os.path.abspath(os.path.expanduser(text)) if is_file else text
     if key in _PLUGINS:
         return key
+    if is_file and os.path.isdir(key):
+        raise ValueError(f"{name} {text!r}: a folder ({key}); give the Python file that registers the optimizer")
     if is_file and not os.path.isfile(key):
         raise ValueError(f"{name} {text!r}: no such file ({key})")
     try:
@@ -692,6 +694,8 @@ class Config(schema.Schema):
 
             lo, hi = task.lr_range
             lr = tuple(float(f"{v:.3g}") for v in np.geomspace(lo, hi, 3))
+        if self.lr is not None:  # each rate given, against each optimizer's own range (a plugin's may be narrow)
+            _check_rates(lr, specs, names["lr"])
         parse_schedule(self.schedule, steps or 1, what=names["schedule"])  # checked now, built per fit
         # a formula is kept as typed, so that the written configuration re-creates the same task
         given = self.task
@@ -702,6 +706,19 @@ class Config(schema.Schema):
         return replace(self, task=name, optimizers=specs, lr=lr, steps=steps, batch_size=batch_sizes,
                        task_options=_csv_options(task) if self.csv is not None else dict(task.options),
                        **folded), task
+
+
+def _check_rates(rates: Sequence[float], specs: Sequence[OptimizerSpec], flag: str) -> None:
+    """Every learning rate of ``flag`` is one each optimizer that takes it allows, before anything trains."""
+    from .optim import get
+
+    for spec in specs:
+        if "lr" in spec.options:  # its own rate, given with the optimizer
+            continue
+        allowed = next(h.allowed for h in get(spec.name).hyperparameters if h.name == "lr")
+        for rate in rates:
+            if not allowed.contains(float(rate)):
+                raise ValueError(f"{flag} {rate:g}: {spec.name} takes a learning rate in {allowed}")
 
 
 #: The settings that apply to a CSV file only (keys of :class:`Config`, options of

@@ -94,3 +94,21 @@ def test_a_plugin_that_cannot_be_imported_is_one_line_naming_the_flag(tmp_path):
         assert not (tmp_path / "never").exists()
     result = runner.invoke(app, ["compare", "rosenbrock", "-o", "signum-test", "--out", str(tmp_path / "never")])
     assert "--plugin FILE.py on the command line" in result.stderr
+    result = runner.invoke(app, ["compare", "rosenbrock", "-o", "signum-test", "--plugin", str(tmp_path), "--out",
+                                 str(tmp_path / "never")])  # a folder was "no such file"
+    assert result.exit_code == 2 and f"--plugin '{tmp_path}': a folder" in result.stderr
+
+
+def test_a_rate_outside_a_plugins_own_range_is_refused_naming_the_flag_before_training(tmp_path):
+    # it was refused by fit, after the comparison had begun, as "run 1 (capped, {'lr': 2.0}): ..."
+    (tmp_path / "capped.py").write_text(SIGNUM.replace('"signum-test"', '"capped-test"').replace(
+        'Interval(0.0), "α"', 'Interval(0.0, 1.0), "α"'))
+    try:
+        result = runner.invoke(app, ["compare", "rosenbrock", "-o", "adam", "-o", "capped-test", "--plugin",
+                                     str(tmp_path / "capped.py"), "--lr", "0.01,2", "--steps", "5",
+                                     "--out", str(tmp_path / "never")])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip() == "error: --lr 2: capped-test takes a learning rate in [0, 1)"
+        assert not (tmp_path / "never").exists()
+    finally:
+        forget()
