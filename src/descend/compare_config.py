@@ -710,10 +710,10 @@ class Config(schema.Schema):
 
 def _check_rates(rates: Sequence[float], specs: Sequence[OptimizerSpec], flag: str) -> None:
     """Every learning rate of ``flag`` is one each optimizer that takes it allows, before anything trains."""
-    from .optim import get
+    from .optim import OPTIMIZERS, get
 
     for spec in specs:
-        if "lr" in spec.options:  # its own rate, given with the optimizer
+        if "lr" in spec.options or spec.name not in OPTIMIZERS:  # its own rate given; random search (its step)
             continue
         allowed = next(h.allowed for h in get(spec.name).hyperparameters if h.name == "lr")
         for rate in rates:
