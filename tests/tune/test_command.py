@@ -223,7 +223,8 @@ def test_ctrl_c_stops_after_telling_what_finished(tmp_path):
 
 def test_a_choice_of_optimizers_in_one_study(tmp_path):
     out = tmp_path / "out"
-    result = runner.invoke(app, ["tune", "line", "-o", "adam|sgd", *FAST, "--out", str(out)], env={"COLUMNS": "150"})
+    loud = [a for a in FAST if a != "--quiet"]
+    result = runner.invoke(app, ["tune", "line", "-o", "adam|sgd", *loud, "--out", str(out)], env={"COLUMNS": "150"})
     assert result.exit_code == 0, result.output
     assert "study: 'line' in " in result.stdout and "resume or add workers: descend tune line -o 'adam|sgd'" in \
         result.stdout
@@ -233,6 +234,7 @@ def test_a_choice_of_optimizers_in_one_study(tmp_path):
     assert "│ adam " in result.stdout and "│ sgd " in result.stdout
     study = optuna.load_study(study_name="line", storage=storage_module.open_storage(str(out / "study.journal")))
     assert len(study.trials) == 8 and {t.params["optimizer"] for t in study.trials} == {"adam", "sgd"}
+    assert "tuning adam|sgd on line: 8 trials, cohorts of" in result.stderr  # in all, not "each"
 
 
 def test_resuming_with_other_optimizers_is_refused_naming_the_flag(tmp_path):

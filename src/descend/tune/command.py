@@ -285,7 +285,8 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     names = {name: plan.study_name(name) for name, _ in plan.optimizers}
     resumed = {name: _resumed_text(opened[1][name].study) for name in names}
     if not quiet:
-        lines = [f"tuning {', '.join(names)} on {built.name}: {plan.trials} trials each, cohorts of {plan.cohort}, "
+        each = " each" if len(names) > 1 else ""  # one study (one optimizer, or a choice among several): in all
+        lines = [f"tuning {', '.join(names)} on {built.name}: {plan.trials} trials{each}, cohorts of {plan.cohort}, "
                  f"{plan.sampler} sampler, pruner {plan.pruner}, {plan.budget.text()}"]
         for name, study_name in names.items():
             lines.append(f"  study {study_name!r} in {where}" + (
