@@ -112,3 +112,22 @@ def test_a_rate_outside_a_plugins_own_range_is_refused_naming_the_flag_before_tr
         assert not (tmp_path / "never").exists()
     finally:
         forget()
+
+
+def test_a_study_resumed_after_its_rule_was_edited_is_refused(plugin, tmp_path):
+    # the edited rule's trials were added to the old rule's study, and the old re-runs reported as the new rule's
+    def tune(trials):
+        return runner.invoke(app, ["tune", "rosenbrock", "-o", "signum-test", "--plugin", str(plugin), "--trials",
+                                   str(trials), "--cohort", "4", "--steps", "10", "--seeds", "1", "--quiet", "--out",
+                                   str(tmp_path / "t")])
+
+    assert tune(4).exit_code == 0
+    forget()
+    rule = plugin.parent / "rule.py"
+    rule.write_text(rule.read_text().replace("torch.sign(g)", "torch.sign(g) * 0.5"))
+    result = tune(8)
+    assert result.exit_code == 2
+    assert "--optimizer: study 'rosenbrock' was made with another rule of signum-test" in result.stderr
+    forget()
+    rule.write_text(SIGNUM)  # the rule as it was: the study resumes
+    assert tune(8).exit_code == 0

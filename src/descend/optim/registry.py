@@ -494,6 +494,26 @@ def _check_as_trained(info: OptimizerInfo) -> None:
                          "supported)")
 
 
+def rule_digest(name: str) -> str:
+    """For an optimizer added with :func:`register`: a digest of its rule (the source of ``init`` and ``update``,
+    its hyperparameters and options), so that a search resumed after the rule was edited can tell; ``""`` for
+    descend's own (their rules come with descend's version)."""
+    import hashlib
+
+    info = get(name)
+    if info.name in _BUILT_IN:
+        return ""
+    parts = []
+    for function in (info.init, info.update):
+        try:
+            parts.append(inspect.getsource(function))
+        except (OSError, TypeError):  # defined where no source is kept (an interactive session): its code
+            code = getattr(function, "__code__", None)
+            parts.append(repr(code.co_code + repr(code.co_consts).encode()) if code is not None else repr(function))
+    parts.append(repr((info.hyperparameters, info.options, info.init_args, dict(info.fixed))))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
 def unregister(name: str) -> None:
     """Take an optimizer added with :func:`register` out of the registry (descend's own stay)."""
     if name in _BUILT_IN:

@@ -239,7 +239,8 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
         _check_same(study, name, space, target, attrs, names)
         return StudyPlan(space.optimizer, space, study, False, trials, sampler, _changed(study, name, attrs, names))
     study.set_user_attr(READY, False)
-    recorded = {"descend:optimizer": space.optimizer, "descend:space": space.text(), "descend:metric": target.key}
+    recorded = {"descend:optimizer": space.optimizer, "descend:space": space.text(), "descend:metric": target.key,
+                "descend:rules": _rules(space)}
     for key, value in {**recorded, **attrs}.items():
         study.set_user_attr(key, value)
     for params, role in points[:first]:
@@ -264,6 +265,14 @@ def _wait_ready(study: Any, *, timeout: float = READY_TIMEOUT, unmarked: float =
         if marked is None and (waited >= unmarked or study.get_trials(deepcopy=False)):
             return
         time.sleep(0.1)
+
+
+def _rules(space: Space) -> str:
+    """The digests of the study's optimizers of one's own (:func:`descend.optim.registry.rule_digest`), as
+    ``name=digest`` items; empty for descend's own."""
+    from ..optim.registry import rule_digest
+
+    return ", ".join(f"{n}={d}" for n in space.optimizer.split("|") if (d := rule_digest(n)))
 
 
 def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapping[str, Any],
@@ -297,6 +306,11 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
             then, now = (_shown(key, v) for v in (stored[key], attrs[key]))
             raise ValueError(f"{names[flag]}: {where} was made with {what} {then}, not {now}; give the same to "
                              f"resume it, or {other}")
+    if stored.get("descend:rules") and stored["descend:rules"] != _rules(space):
+        raise ValueError(f"{names['optimizer']}: {where} was made with another rule of "
+                         f"{space.optimizer} (its init or update, or its hyperparameters, have been edited since: "
+                         f"{stored['descend:rules']}, now {_rules(space) or 'none'}); its trials would mix the two "
+                         f"rules: give {other} to search the edited rule")
     if "descend:data" in stored and "descend:data" in attrs and stored["descend:data"] != attrs["descend:data"]:
         raise ValueError(f"{names.get('csv', names['task'])}: {where} was made from other data: the file's rows "
                          f"or values have changed since (digest {stored['descend:data']}, now "
