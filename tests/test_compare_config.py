@@ -373,3 +373,15 @@ def test_a_budget_without_the_tuned_mode_is_refused():
 def test_a_csv_option_with_a_task_is_refused(data, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         Config.from_dict(data).resolved()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("adam:beta1=0.8;0.9", "beta1='0.8;0.9' is one value, not several; to compare several, give --optimizer once "
+                           "for each, e.g. --optimizer adam:beta1=0.8"),
+    ("adam:beta1=0.8,beta1=0.9", "beta1 is given twice; one value per optimizer"),
+])
+def test_an_optimizers_option_is_one_value_given_once(text, message):
+    # several values said "must be a number or a tensor of shape [K]", which no command line can give; an option
+    # given twice kept the last without a word
+    with pytest.raises(ValueError, match=re.escape(message)):
+        C.parse_optimizer(text)

@@ -94,7 +94,14 @@ def parse_optimizer(text: str, what: str = "--optimizer") -> OptimizerSpec:
             if not eq or not key.strip() or not value.strip():
                 raise ValueError(f"{what} {text!r}: options are key=value pairs separated by commas, "
                                  f"e.g. sgd:momentum=0.9,nesterov=true ({part.strip()!r} is not)")
+            if key.strip() in options:  # the last would have won without a word
+                raise ValueError(f"{what} {text!r}: {key.strip()} is given twice; one value per optimizer (to compare "
+                                 f"several, give {what} once for each)")
             options[key.strip()] = parse_scalar(value, f"{what} {text!r}")
+            if isinstance(options[key.strip()], str) and any(c in value for c in ";|"):
+                raise ValueError(f"{what} {text!r}: {key.strip()}={value.strip()!r} is one value, not several; to "
+                                 f"compare several, give {what} once for each, e.g. {what} "
+                                 f"{name}:{key.strip()}={value.replace('|', ';').split(';')[0].strip()}")
     if name == RANDOM_SEARCH:
         try:
             check_names(list(options), RANDOM_SEARCH_DEFAULTS, what=f"option of {name}")

@@ -95,6 +95,7 @@ def test_accuracies_are_shown_as_percentages(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--space", "lr=1e-5.."], "error: --space 'lr=1e-5..': a range LOW..HIGH needs both ends"),
     (["--space", ""], "error: --space '' is empty"),
+    (["-o", "adam:beta1=0.8,beta1=0.9"], "error: --optimizer 'adam:beta1=0.8,beta1=0.9': beta1 is given twice"),
     (["--space", "bta1=0.8..0.9"], "error: --space 'bta1=0.8..0.9': adam has no hyperparameter 'bta1'; did you "
                                    "mean 'beta1'"),
     (["--space", "beta1=0.8..1.0"], "error: --space 'beta1=0.8..1.0': beta1=1 is outside what adam allows"),

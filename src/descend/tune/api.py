@@ -108,6 +108,9 @@ def parse_optimizer(text: Any, names: Mapping[str, str]) -> tuple[str, dict[str,
         if not eq or not key.strip():
             raise ValueError(f"{names['optimizer']} {text!r}: fixed values are key=value pairs, e.g. "
                              "sgd:nesterov=true,momentum=0.9")
+        if key.strip() in fixed:  # the last would have won without a word
+            raise ValueError(f"{names['optimizer']} {text!r}: {key.strip()} is given twice; give each value once "
+                             f"(a range to search goes in {names['space']})")
         fixed[key.strip()] = parse_scalar(value, f"{names['optimizer']} {text!r}")
     try:
         from .._checks import check_names
