@@ -531,3 +531,11 @@ def test_a_module_updating_its_running_statistics_is_refused_with_what_to_use():
     frozen.train()  # put back in training mode after construction: refused when training starts
     with pytest.raises(ValueError, match=r"BatchNorm1d '1'"):
         descend.fit(model=model, data=(x, y), steps=1)
+
+
+def test_a_module_that_cannot_take_the_samples_says_so_in_their_terms() -> None:
+    # torch's vmap error about "batch2 tensor" dimensions came through as it was, a RuntimeError
+    model = ModuleModel(nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1)))
+    x = torch.randn(30, 3)
+    with pytest.raises(ValueError, match=r"the module cannot take samples of shape \[3\] \(x \[30, 3\]\): "):
+        descend.fit(model=model, data=(x, x.sum(1, keepdim=True)), optimizer="sgd", lr=0.1, steps=3, compile=False)

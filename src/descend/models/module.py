@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from descend._compile import checking
+
 from .base import OUTPUTS, RunModel, _Base, _choice, _dtype, _positive_int, _seeds
 from .dense import _Dense
 
@@ -140,7 +142,16 @@ class ModuleModel(_Base):
             return torch.func.functional_call(module, (p, fixed), (xx,))
 
         p = dict(zip(self.names, params))
-        y = torch.func.vmap(one, in_dims=(0, 0 if per_run else None), randomness="different")(p, x)
+        batched = torch.func.vmap(one, in_dims=(0, 0 if per_run else None), randomness="different")
+        if checking():  # a first call: a module that cannot take these samples says so in the samples' terms
+            try:
+                y = batched(p, x)
+            except RuntimeError as e:
+                sample = list(x.shape[2:] if per_run else x.shape[1:])
+                raise ValueError(f"the module cannot take samples of shape {sample} (x {list(x.shape)}): "
+                                 f"{str(e).splitlines()[0]}") from e
+        else:
+            y = batched(p, x)
         b = x.shape[1] if per_run else x.shape[0]
         if y.ndim == 2:
             y = y.unsqueeze(-1)
