@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -29,6 +29,7 @@ from .._checks import (
     run_axis_length,
 )
 from ..catalog import OPTIMIZERS as LISTED  # the descriptions `descend list` shows without torch
+from ..selection import RESULT_COLUMNS
 from . import adam, adaptive, sgd
 
 
@@ -418,13 +419,19 @@ def register(info: OptimizerInfo, *, replace: bool = False) -> OptimizerInfo:
     return info
 
 
-#: Names a registered optimizer's hyperparameter or option cannot take: ``descend.fit``'s own arguments (``lr``
-#: aside) and the summary's columns that are not configuration.
-def _reserved() -> frozenset[str]:
-    from descend.fitting import fit
-    from descend.selection import RESULT_COLUMNS
+#: Names a registered optimizer's hyperparameter or option cannot take: the summary's columns that are not
+#: configuration, and ``descend.fit``'s own arguments (``lr`` aside), which :mod:`descend.fitting` adds here when it
+#: is imported (:func:`reserve`; this module is below it).
+RESERVED: set[str] = set(RESULT_COLUMNS)
 
-    return (frozenset(inspect.signature(fit).parameters) - {"lr", "hyperparameters"}) | RESULT_COLUMNS
+
+def reserve(names: Iterable[str]) -> None:
+    """Add ``names`` to :data:`RESERVED`."""
+    RESERVED.update(names)
+
+
+def _reserved() -> set[str]:
+    return RESERVED
 
 
 def _check_own_names(info: OptimizerInfo) -> None:
