@@ -430,14 +430,10 @@ def reserve(names: Iterable[str]) -> None:
     RESERVED.update(names)
 
 
-def _reserved() -> set[str]:
-    return RESERVED
-
-
 def _check_own_names(info: OptimizerInfo) -> None:
     """Every hyperparameter and option is one the rule takes (``update``'s keyword or ``init_args``), and none is
     a name of ``descend.fit`` or of the summary, where it would be read as theirs."""
-    taken = [n for n in info.names if n in _reserved()]
+    taken = [n for n in info.names if n in RESERVED]
     if taken:
         raise ValueError(f"optimizer {info.name!r}: {', '.join(map(repr, taken))} is a name descend.fit or the summary "
                          "uses already (a batch size, a seed, a step budget, a result); name the hyperparameter "
