@@ -930,10 +930,10 @@ def hand_gradient(problem: Problem) -> Callable[..., Any] | None:
 
     - the cost and its gradient of a model that writes out its own backward pass (``model.with_backward``: the
       dense models, :class:`descend.models.MLP`) from a loss that writes out its gradient with respect to the
-      model's output (:func:`descend.losses.cost_and_grad`: the MSE, BCE on logits, class labels' cross-entropy). Eager
-      steps only (``in_compiled`` False): it saves autograd's bookkeeping, about a fifth of the reference sweep's
-      forward and backward pass (0.85 ms against 1.06 at K = 64), which a compiled program does not pay, and a
-      compiled step keeps the program traced from autograd's pass.
+      model's output (:func:`descend.losses.cost_and_grad`: the MSE, BCE on logits, class labels'
+      cross-entropy). Eager steps only (``in_compiled`` False): it saves autograd's bookkeeping, about a fifth of
+      the reference sweep's forward and backward pass (0.85 ms against 1.06 at K = 64), which a compiled program
+      does not pay, and a compiled step keeps the program traced from autograd's pass.
 
     The one place where that is decided: :func:`_step` (eager, and compiled where ``in_compiled``) takes it from
     here, and evaluates the cost without a graph and takes no backward pass."""
@@ -1933,9 +1933,9 @@ class Runs:
       whole training set), final validation/test loss and accuracy (and ``final_<split>_loss_original``, in the
       target's units, when the problem's regression target was standardised), ``steps_done`` (fewer than planned
       after Ctrl-C or a stop, 0 for a run whose group never started; where a run was pruned, diverged or left the
-      model's domain, the step it stopped at: the steps it took), steps to target, the run's ``status`` and ``status_at`` (:mod:`descend.outcomes`: ok, diverged,
-      left-domain, pruned, interrupted), ``diverged`` and ``diverged_at``, the ``distance`` to the problem's known
-      answer (where there is one), wall time ``seconds`` (the cohort's time shared among its runs; with
+      model's domain, the step it stopped at: the steps it took), steps to target, the run's ``status`` and
+      ``status_at`` (:mod:`descend.outcomes`: ok, diverged, left-domain, pruned, interrupted), ``diverged`` and
+      ``diverged_at``, the ``distance`` to the problem's known answer (where there is one), wall time ``seconds`` (the cohort's time shared among its runs; with
       ``compile=True`` the compile time is apart, in ``compile_seconds``).
     - ``curves``: a long DataFrame (run, step, epoch, split, metric, value; epoch = epochs completed before
       that step, fractional within an epoch): the batch loss at every step (split ``"batch"``; NaN for a
