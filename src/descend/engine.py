@@ -1935,8 +1935,9 @@ class Runs:
       after Ctrl-C or a stop, 0 for a run whose group never started; where a run was pruned, diverged or left the
       model's domain, the step it stopped at: the steps it took), steps to target, the run's ``status`` and
       ``status_at`` (:mod:`descend.outcomes`: ok, diverged, left-domain, pruned, interrupted), ``diverged`` and
-      ``diverged_at``, the ``distance`` to the problem's known answer (where there is one), wall time ``seconds`` (the cohort's time shared among its runs; with
-      ``compile=True`` the compile time is apart, in ``compile_seconds``).
+      ``diverged_at``, the ``distance`` to the problem's known answer (where there is one), wall time
+      ``seconds`` (the cohort's time shared among its runs; with ``compile=True`` the compile time is apart, in
+      ``compile_seconds``).
     - ``curves``: a long DataFrame (run, step, epoch, split, metric, value; epoch = epochs completed before
       that step, fractional within an epoch): the batch loss at every step (split ``"batch"``; NaN for a
       batch with no valid sample), the train/validation/test loss and accuracy every ``eval_every`` steps,
