@@ -30,7 +30,9 @@ def test_another_process_counts_and_this_ones_time_is_its_own():
     finally:
         child.kill()
         child.wait()
-    assert others.cores is not None and others.cores >= 0.3  # about one core, less where the machine is crowded
+    # about one core, less where the machine is crowded (0.297 was measured on a shared CI machine): a process that
+    # did not count would give about 0
+    assert others.cores is not None and others.cores >= 0.15
     # this process's own work shows in its own time (however crowded the machine: spin until it does)
     own, deadline = _machine.own_seconds(), time.perf_counter() + 30
     while _machine.own_seconds() - own < 0.2 and time.perf_counter() < deadline:
