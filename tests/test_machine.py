@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -19,20 +21,33 @@ def _spin(seconds: float) -> None:
         pass
 
 
+def _cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (user and system, from /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_another_process_counts_and_this_ones_time_is_its_own():
-    # a child spinning one core is another process until it has been waited for
-    spin = "import time\nend = time.time() + 30\nwhile time.time() < end: pass"
+    # a child spinning one core is another process until it has been waited for: what it took while it was watched
+    # (its own CPU time, however little a crowded machine gave it) is among what others took
+    spin = "import time\nend = time.time() + 60\nwhile time.time() < end: pass"
     child = subprocess.Popen([sys.executable, "-c", spin])
     try:
         time.sleep(0.3)  # started
+        started = time.perf_counter()
+        deadline = started + 30
         with _machine.Others() as others:
-            time.sleep(1.0)
+            before = _cpu_seconds(child.pid)
+            while _cpu_seconds(child.pid) - before < 0.5 and time.perf_counter() < deadline:
+                time.sleep(0.1)
+            childs = _cpu_seconds(child.pid) - before
+        watched = time.perf_counter() - started
     finally:
         child.kill()
         child.wait()
-    # about one core, less where the machine is crowded (0.297 was measured on a shared CI machine): a process that
-    # did not count would give about 0
-    assert others.cores is not None and others.cores >= 0.15
+    assert childs >= 0.5
+    # both counts are in ticks of 10 ms, read a few microseconds apart: 0.05 s is five ticks
+    assert others.cores is not None and others.cores * watched >= childs - 0.05
     # this process's own work shows in its own time (however crowded the machine: spin until it does)
     own, deadline = _machine.own_seconds(), time.perf_counter() + 30
     while _machine.own_seconds() - own < 0.2 and time.perf_counter() < deadline:
