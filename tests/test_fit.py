@@ -3,6 +3,7 @@ obvious way, and a misspelt argument named as fit's own."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -184,6 +185,12 @@ def test_stop_at_target_stops_after_the_updates_that_reached_it():
     runs = descend.fit(steps=100, target=1.0, stop_at_target=True, **kw)
     n = int(runs.summary.steps_to_target[0])
     assert 0 < n < 100 and runs.summary.steps_done[0] == n
+    # nothing is recorded after the stop (the losses and gradient norms at the frozen parameters read as a plateau)
+    step, _, loss = runs.curve(0, "loss", "batch")
+    assert step.tolist() == list(range(100)) and loss[n] <= 1.0 < loss[:n].min() and np.isnan(loss[n + 1:]).all()
+    for name in runs.names:
+        _, _, norm = runs.curve(0, f"grad_norm:{name}", "train")
+        assert np.isfinite(norm[:n + 1]).all() and np.isnan(norm[n + 1:]).all()
     alone = descend.fit(steps=n, **kw)
     for name, value in runs.params[0].items():
         assert torch.equal(value, alone.params[0][name]), name

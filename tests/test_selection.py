@@ -118,3 +118,24 @@ def test_an_old_summary_without_status_is_read_from_diverged():
 def test_statuses_fill_missing_values_as_ok(column):
     frame = pd.DataFrame({column: [None, "diverged" if column == "status" else True]})
     assert list(statuses(frame)) == ["ok", "diverged"]
+
+
+def test_a_fit_summary_without_labels_is_chosen_per_optimizer():
+    """select() on descend.fit's summary (no label column) chose nothing, silently."""
+    import torch
+
+    import descend
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 3, generator=g)
+    y = x @ torch.tensor([[1.0], [2.0], [-1.0]])
+    runs = descend.fit(model=descend.models.Linear(3, 1), data=(x, y), optimizer=["gd", "adam"],
+                       lr=[1e-3, 1e-1], seed=[0, 1], steps=30, compile=False)
+    summary = runs.summary
+    chosen = select(summary).chosen
+    assert list(chosen) == ["gd", "adam"]
+    for name, choice in chosen.items():
+        rows = summary[summary["optimizer"] == name]
+        medians = rows.groupby("lr")["final_train_loss"].median()
+        assert choice.optimizer == name and choice.config["lr"] == medians.idxmin() == 0.1
+        assert set(choice.runs) == set(rows.index[rows["lr"] == 0.1]) and choice.representative in choice.runs

@@ -832,6 +832,12 @@ def train_cohort(
         path[steps] = flat
     if target is not None and not stopping_at_target:
         target_at = _first_reached(train_loss, target)
+    if stopping_at_target and bool((target_at >= 0).any()):
+        # a run stopped at its target took no step after it: nothing is recorded there (it sat frozen in place,
+        # and its batch losses and gradient norms at the frozen parameters would read like a plateau)
+        after = torch.arange(steps).unsqueeze(1) > torch.where(target_at >= 0, target_at, steps)
+        train_loss = train_loss.masked_fill(after, math.nan)
+        grad_norms = None if grad_norms is None else grad_norms.masked_fill(after.unsqueeze(2), math.nan)
     if eval_every and evals and (not eval_steps or eval_steps[-1] != steps):
         try:
             evaluate(steps, train_loss[steps - 1] if steps else None)

@@ -225,10 +225,13 @@ def select(summary: Any, *, by: str | None = None, one_seed: Mapping[str, Iterab
     """Decide, per label of ``summary`` (one row per run, index ``run``; columns ``label``, ``seed``, the
     configuration, ``status`` or ``diverged``, and ``by``), the configuration it is reported at, its runs
     and its representative run, by the rule of this module. ``by`` defaults to :func:`criterion`;
-    ``one_seed`` (label → batch sizes run with one seed) is passed on as it is."""
+    ``one_seed`` (label → batch sizes run with one seed) is passed on as it is. A summary without labels
+    (:func:`descend.fit`'s) is labelled by its ``optimizer`` column: each optimizer's best configuration."""
     if by is None:
         by = criterion(summary)
     one_seed = {str(k): tuple(str(b) for b in v) for k, v in (one_seed or {}).items() if v}
+    if "label" not in summary and "optimizer" in summary:
+        summary = summary.assign(label=summary["optimizer"])
     if not len(summary) or "label" not in summary:
         return Selection(by=by, chosen={}, one_seed=one_seed)
     final = summary[summary["phase"] == "final"] if "phase" in summary else summary
