@@ -20,7 +20,8 @@ step it took effect (``status_at``); none of them re-derives it from the losses.
   compared with runs that finished.
 
 A run that stops any of these ways takes no more steps: its training losses and gradient norms are NaN from
-that step, and its evaluations keep the values of the parameters it stopped at.
+that step, and its evaluations keep the values of the parameters it stopped at. So does a run stopped at its
+target (``stop_at_target``), from the step after the one whose loss reached it.
 """
 
 from __future__ import annotations
