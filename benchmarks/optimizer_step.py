@@ -20,6 +20,7 @@ Usage::
 
     python benchmarks/optimizer_step.py                      # the full table (several minutes)
     python benchmarks/optimizer_step.py --params 2e6 --only adam,sgd --no-fused
+    python benchmarks/optimizer_step.py --params 2400 --tensors 4 --repeats 300 --warmup 20 --no-fused   # small
     python benchmarks/optimizer_step.py --markdown           # the table as Markdown, for the README
 """
 
@@ -301,16 +302,22 @@ def measure_bandwidth(torch: Any, n: int) -> float:
 # -- the table ----------------------------------------------------------------------------------------------------
 
 
+def _ms(seconds: float) -> str:
+    """Milliseconds, to 0.1 ms from 10 ms up, else to three significant digits (a small model's step)."""
+    ms = seconds * 1e3
+    return f"{ms:.1f}" if ms >= 10 else f"{ms:.3g}"
+
+
 def cells(row: Row, fused: bool) -> list[str]:
     """One table line; ``!`` marks a time taken while another process loaded the CPU."""
     best = row.torch_best
     mark = lambda mode: "!" if mode in row.loaded else ""  # noqa: E731
     label = row.algo.label + (" (WRONG RESULTS)" if row.problems else "")
-    out = [label, f"{best[0] * 1e3:.1f}{mark(best[1])} ({best[1]})" if best else "n/a"]
+    out = [label, f"{_ms(best[0])}{mark(best[1])} ({best[1]})" if best else "n/a"]
     for mode in ("eager", "fused") if fused else ("eager",):
         value = getattr(row, mode)
         if isinstance(value, float):
-            out += [f"{value * 1e3:.1f}{mark(mode)}", f"{value / best[0]:.2f}x" if best else "n/a"]
+            out += [f"{_ms(value)}{mark(mode)}", f"{value / best[0]:.2f}x" if best else "n/a"]
         else:
             out += ["error" if value else "-", "-"]
     if fused:
@@ -394,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         parts = []
         for mode, t in row.torch_times.items():
             if isinstance(t, float):
-                parts.append(f"{mode} {t * 1e3:.1f}" + ("!" if mode in row.loaded else ""))
+                parts.append(f"{mode} {_ms(t)}" + ("!" if mode in row.loaded else ""))
             else:
                 parts.append(f"{mode} unavailable ({t})")
         for mode in ("eager", "fused"):

@@ -212,9 +212,20 @@ class _Adapter(torch.optim.Optimizer):
     # -- state: one named record per group of parameters that share a step count ----------------
 
     def _needed(self, config: Mapping[str, Any]) -> tuple[str, ...]:
-        """The per-parameter state fields the rule uses with ``config`` (a momentum buffer only with μ ≠ 0)."""
+        """The per-parameter state fields the rule uses with ``config`` (a momentum buffer only with μ ≠ 0).
+
+        They follow from the options ``init`` takes (``init_args``): found once per distinct set of their values
+        where those are plain numbers, flags or words (read at every step)."""
+        options = tuple((name, config[name]) for name in self.info.init_args)
+        plain = all(value is None or type(value) in (bool, int, float, str) for _, value in options)
+        cache = self.__dict__.setdefault("_needed_for", {})
+        if plain and options in cache:
+            return cache[options]
         template = self.info.init_state((torch.zeros(()),), config)
-        return tuple(name for name, value in zip(template._fields, template) if isinstance(value, tuple) and value)
+        needed = tuple(name for name, value in zip(template._fields, template) if isinstance(value, tuple) and value)
+        if plain:
+            cache[options] = needed
+        return needed
 
     def _start_state(self, params: list[Tensor], config: Mapping[str, Any]) -> None:
         """A fresh state for ``params`` (t = 0), each with tensors of its own, as torch's."""
@@ -232,11 +243,11 @@ class _Adapter(torch.optim.Optimizer):
                 else:  # a scalar of the rule's own (NAdam's μ product)
                     state[self.state_keys.get(name, name)] = self._scalar(value).clone()
 
-    def _complete_state(self, params: list[Tensor], config: Mapping[str, Any]) -> None:
-        """Create the state the rule needs and the parameters lack, as torch does when it is first needed."""
+    def _complete_state(self, params: list[Tensor], config: Mapping[str, Any], needed: Sequence[str]) -> None:
+        """Create the state the rule needs (``needed``, :meth:`_needed`) and the parameters lack, as torch does
+        when it is first needed."""
         if not self.keeps_step:  # SGD: a missing buffer is the rule's first step, see _record
             return
-        needed = self._needed(config)
         fresh = []
         for p in params:
             state = self.state[p]
@@ -332,8 +343,8 @@ class _Adapter(torch.optim.Optimizer):
                 continue
             config = {**self.info.defaults, **self._given(group)}  # checked when the group was added
             grads = [self._gradient(p, config) for p in params]
-            self._complete_state(params, config)
             needed = self._needed(config)
+            self._complete_state(params, config, needed)
             kwargs = self.info.update_kwargs(config)
             for members in self._buckets(params, needed):
                 bucket = [params[i] for i in members]
@@ -467,7 +478,7 @@ def _put(state: dict[str, Any], key: str, new: Tensor, targets: list[Tensor], va
     old = state.get(key)
     if isinstance(old, Tensor) and old is not new and old.dtype == new.dtype and old.device == new.device \
             and old.shape == new.shape and not old.is_sparse:
-        if copy or old.is_shared() or _storage_users(old) > 1:
+        if copy or _shared_or_seen(old):
             targets.append(old)
             values.append(new)
         else:
@@ -476,13 +487,15 @@ def _put(state: dict[str, Any], key: str, new: Tensor, targets: list[Tensor], va
         state[key] = new.clone() if copy else new
 
 
-def _storage_users(t: Tensor) -> int:
-    """How many tensors use ``t``'s memory (1: ``t`` alone; a view of it, or ``t`` a view, adds one); 2 where
-    torch does not say."""
+def _shared_or_seen(t: Tensor) -> bool:
+    """Whether ``t``'s memory is shared with other processes (``share_memory_()``) or used by another tensor too
+    (a view of it, or ``t`` a view); True where torch does not say. ``Tensor.is_shared`` in one look at the
+    storage (it builds a TypedStorage, a tenth of a small step's time)."""
+    storage = t.untyped_storage()
+    if storage.is_shared():
+        return True
     count = getattr(torch._C, "_storage_Use_Count", None)
-    if count is None:
-        return 2
-    return count(t.untyped_storage()._cdata) - 1  # less the storage object made here
+    return count is None or count(storage._cdata) - 1 > 1  # less the storage object made here
 
 
 def _one_value(x: Any) -> Any:

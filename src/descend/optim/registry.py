@@ -78,13 +78,13 @@ class OptimizerInfo:
     torch_class: str | None = None
     #: the names ``update`` takes, read once from its signature (a step inside torch.compile reads this set)
     update_args: frozenset[str] = field(init=False, repr=False, compare=False)
+    #: every hyperparameter's and option's name, in order (read at every step of a torch.optim-like class)
+    names: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "update_args", frozenset(inspect.signature(self.update).parameters))
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(h.name for h in self.hyperparameters) + tuple(o.name for o in self.options)
+        object.__setattr__(self, "names", tuple(h.name for h in self.hyperparameters)
+                           + tuple(o.name for o in self.options))
 
     @property
     def defaults(self) -> dict[str, object]:
