@@ -211,3 +211,42 @@ def test_the_default_search_of_a_rule_stays_in_its_own_learning_rate_range(tmp_p
         assert len(result.trials) == 8 and (result.trials["lr"] < 1).all()
     finally:
         descend.optim.unregister("capped")
+
+
+def test_a_plugin_says_what_descend_tune_searches_by_default(tmp_path):
+    # a registered optimizer was searched over lr alone when --space was left out, while descend's own had their
+    # own hyperparameters searched too (Adam's β₁): a comparison of tuned optimizers that favoured the built-ins
+    import dataclasses
+
+    from descend.tune.space import default_space
+
+    mine = dataclasses.replace(LION, name="lion-searched", searched={"beta1": (0.8, 0.95, False),
+                                                                     "weight_decay": (1e-4, 1e-1, True)})
+    descend.optim.register(mine)
+    try:
+        assert default_space("lion-searched", lr=1e-3).text() == (
+            "lr=1e-05..0.1:log, beta1=0.8..0.95, weight_decay=0.0001..0.1:log")
+        result = descend.tune("rosenbrock", optimizer="lion-searched", trials=8, cohort=8, steps=10, seeds=0,
+                              storage=str(tmp_path / "s.journal"))
+        trials = result.trials
+        assert trials["beta1"].between(0.8, 0.95).all() and trials["weight_decay"].between(1e-4, 1e-1).all()
+        assert trials["beta1"].nunique() > 1
+    finally:
+        descend.optim.unregister("lion-searched")
+
+
+@pytest.mark.parametrize("searched, message", [
+    ({"lr": (1e-4, 1e-1, True)}, r"searched\['lr'\]: lr is always searched"),
+    ({"beta": (0.5, 0.9, False)}, r"searched\['beta'\]: not one of its hyperparameters \(beta1, beta2, weight_decay"),
+    ({"beta1": (0.9, 0.5, False)}, r"0.9..0.5; give finite low < high"),
+    ({"beta1": (0.5, 1.5, False)}, r"0.5..1.5 is not inside beta1's allowed range \[0, 1\)"),
+    ({"weight_decay": (0.0, 0.1, True)}, r"on a log scale needs low > 0"),
+    ({"beta1": (0.5, 0.9)}, r"give \(low, high, log\)"),
+    ({"beta1": (0.5, 0.9, "yes")}, r"log = 'yes', give True"),
+])
+def test_a_default_search_the_rule_cannot_take_is_refused_when_registered(searched, message):
+    import dataclasses
+
+    with pytest.raises(ValueError, match=message):
+        descend.optim.register(dataclasses.replace(LION, name="lion-bad", searched=searched))
+    assert "lion-bad" not in descend.optim.available(own=False)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -76,6 +77,9 @@ class OptimizerInfo:
     init_args: tuple[str, ...] = ()
     fixed: Mapping[str, object] = field(default_factory=dict)
     torch_class: str | None = None
+    #: what ``descend tune`` searches by default besides ``lr`` (which it searches log-uniformly around the task's
+    #: rate): the hyperparameters that change the rule's behaviour most, name → ``(low, high, log)``
+    searched: Mapping[str, tuple[float, float, bool]] = field(default_factory=lambda: MappingProxyType({}))
     #: the names ``update`` takes, read once from its signature (a step inside torch.compile reads this set)
     update_args: frozenset[str] = field(init=False, repr=False, compare=False)
     #: every hyperparameter's and option's name, in order (read at every step of a torch.optim-like class)
@@ -185,6 +189,10 @@ _ADAM_OPTIONS = (
     Option("amsgrad_max", "raw", ("raw", "corrected"), "AMSGrad max over raw s (torch) or ŝ (optax)"),
 )
 _MOMENTUM = Hyperparameter("momentum", 0.0, NONNEGATIVE, "μ", "heavy-ball momentum factor")
+
+#: The default searches (``OptimizerInfo.searched``) of the optimizers that share them.
+_SEARCH_BETA1 = MappingProxyType({"beta1": (0.5, 0.99, False)})
+_SEARCH_MOMENTUM = MappingProxyType({"momentum": (0.5, 0.99, False)})
 _SGD_HYPER = (_lr(1e-3), _MOMENTUM, Hyperparameter("dampening", 0.0, UNIT, "τ", "dampening of the buffer"), _WD)
 _NESTEROV = Option("nesterov", False, (False, True), "Nesterov momentum (NAG)")
 _SGD_OPTIONS = (_NESTEROV, _MAXIMIZE, _LR_IN_BUFFER)
@@ -213,6 +221,7 @@ _ALL = (
         sgd.momentum_update,
         (_lr(1e-2), Hyperparameter("beta", 0.9, UNIT_OPEN, "β", "decay of the velocity EMA"), _WD),
         (Option("bias_correction", False, (False, True), "divide v by 1 − βᵗ"), _MAXIMIZE),
+        searched=MappingProxyType({"beta": (0.5, 0.99, False)}),
     ),
     OptimizerInfo(
         "sgd",
@@ -223,6 +232,7 @@ _ALL = (
         _SGD_OPTIONS,
         init_args=("momentum",),
         torch_class="SGD",
+        searched=MappingProxyType({"momentum": (0.0, 0.99, False)}),
     ),
     OptimizerInfo(
         "nesterov",
@@ -234,6 +244,7 @@ _ALL = (
         init_args=("momentum",),
         fixed=MappingProxyType({"nesterov": True}),
         torch_class="SGD",
+        searched=_SEARCH_MOMENTUM,
     ),
     OptimizerInfo(
         "adagrad",
@@ -259,6 +270,7 @@ _ALL = (
         (_lr(1.0), Hyperparameter("rho", 0.9, UNIT, "ρ", "decay of both running averages"), _eps(1e-6), _WD),
         (_MAXIMIZE,),
         torch_class="Adadelta",
+        searched=MappingProxyType({"rho": (0.8, 0.99, False)}),
     ),
     OptimizerInfo(
         "rmsprop",
@@ -283,6 +295,7 @@ _ALL = (
         ),
         init_args=("momentum", "centered", "initial_scale"),
         torch_class="RMSprop",
+        searched=MappingProxyType({"alpha": (0.9, 0.999, False)}),
     ),
     OptimizerInfo(
         "adam",
@@ -293,6 +306,7 @@ _ALL = (
         _ADAM_OPTIONS,
         init_args=("amsgrad",),
         torch_class="Adam",
+        searched=_SEARCH_BETA1,
     ),
     OptimizerInfo(
         "amsgrad",
@@ -304,6 +318,7 @@ _ALL = (
         init_args=("amsgrad",),
         fixed=MappingProxyType({"amsgrad": True}),
         torch_class="Adam",
+        searched=_SEARCH_BETA1,
     ),
     OptimizerInfo(
         "adamw",
@@ -315,6 +330,7 @@ _ALL = (
         init_args=("amsgrad",),
         fixed=MappingProxyType({"decoupled_weight_decay": True}),
         torch_class="AdamW",
+        searched=MappingProxyType({"beta1": (0.5, 0.99, False), "weight_decay": (1e-5, 1e-1, True)}),
     ),
     OptimizerInfo(
         "adamax",
@@ -327,6 +343,7 @@ _ALL = (
             Option("eps_mode", "inside", ("inside", "outside"), "ε inside the max (torch, optax) or added to u (Keras)"),
         ),
         torch_class="Adamax",
+        searched=_SEARCH_BETA1,
     ),
     OptimizerInfo(
         "nadam",
@@ -347,6 +364,7 @@ _ALL = (
             Option("momentum_schedule", True, (True, False), "μₜ = β₁(1 − ½·0.96^(tψ)) (torch) or μₜ = β₁ (optax)"),
         ),
         torch_class="NAdam",
+        searched=_SEARCH_BETA1,
     ),
     OptimizerInfo(
         "radam",
@@ -361,6 +379,7 @@ _ALL = (
             Option("threshold_inclusive", False, (False, True), "rectify from ρₜ ≥ 5 (optax) instead of ρₜ > 5"),
         ),
         torch_class="RAdam",
+        searched=_SEARCH_BETA1,
     ),
 )
 
@@ -403,6 +422,7 @@ def register(info: OptimizerInfo, *, replace: bool = False) -> OptimizerInfo:
     if len(set(info.names)) != len(info.names):
         raise ValueError(f"optimizer {name!r} names a hyperparameter or option twice: {list(info.names)}")
     _check_own_names(info)
+    _check_searched(info)
     try:  # the rule on two runs of a [2, 3] parameter, each hyperparameter at its default
         config = info.configure(runs=2)
         params = (torch.zeros(2, 3, dtype=torch.float64),)
@@ -428,6 +448,32 @@ RESERVED: set[str] = set(RESULT_COLUMNS)
 def reserve(names: Iterable[str]) -> None:
     """Add ``names`` to :data:`RESERVED`."""
     RESERVED.update(names)
+
+
+def _check_searched(info: OptimizerInfo) -> None:
+    """What ``descend tune`` searches by default (``info.searched``): hyperparameters of the rule other than ``lr``,
+    each ``(low, high, log)`` with finite ``low < high`` inside its allowed range (``low > 0`` on a log scale)."""
+    numeric = {h.name: h.allowed for h in info.hyperparameters}
+    for name, bounds in dict(info.searched).items():
+        where = f"optimizer {info.name!r}: searched[{name!r}]"
+        if name == "lr":
+            raise ValueError(f"{where}: lr is always searched (log-uniformly around the task's rate); leave it out")
+        if name not in numeric:
+            others = ", ".join(n for n in numeric if n != "lr") or "none but lr"
+            raise ValueError(f"{where}: not one of its hyperparameters ({others})")
+        try:
+            low, high, log = bounds
+            low, high = float(low), float(high)
+        except (TypeError, ValueError):
+            raise ValueError(f"{where} = {bounds!r}: give (low, high, log), e.g. (0.5, 0.99, False)") from None
+        if not isinstance(log, bool):
+            raise ValueError(f"{where}: log = {log!r}, give True (a log scale) or False")
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise ValueError(f"{where}: {low:g}..{high:g}; give finite low < high")
+        if log and low <= 0:
+            raise ValueError(f"{where}: {low:g}..{high:g} on a log scale needs low > 0")
+        if not (numeric[name].contains(low) and numeric[name].contains(high)):
+            raise ValueError(f"{where}: {low:g}..{high:g} is not inside {name}'s allowed range {numeric[name]}")
 
 
 def _check_own_names(info: OptimizerInfo) -> None:

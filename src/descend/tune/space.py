@@ -36,22 +36,6 @@ from typing import Any
 from .._checks import Interval, close_matches
 from ..compare_config import parse_scalar
 
-#: The hyperparameters searched by default besides ``lr`` (log-uniform around the task's rate), per
-#: optimizer: the ones that change its behaviour most. ``(low, high, log)``.
-OWN_DEFAULTS: Mapping[str, Mapping[str, tuple[float, float, bool]]] = {
-    "momentum": {"beta": (0.5, 0.99, False)},
-    "sgd": {"momentum": (0.0, 0.99, False)},
-    "nesterov": {"momentum": (0.5, 0.99, False)},
-    "rmsprop": {"alpha": (0.9, 0.999, False)},
-    "adadelta": {"rho": (0.8, 0.99, False)},
-    "adam": {"beta1": (0.5, 0.99, False)},
-    "amsgrad": {"beta1": (0.5, 0.99, False)},
-    "adamax": {"beta1": (0.5, 0.99, False)},
-    "nadam": {"beta1": (0.5, 0.99, False)},
-    "radam": {"beta1": (0.5, 0.99, False)},
-    "adamw": {"beta1": (0.5, 0.99, False), "weight_decay": (1e-5, 1e-1, True)},
-}
-
 #: How far the default ``lr`` range reaches on either side of the task's rate for the optimizer (decades).
 LR_DECADES = 2.0
 
@@ -484,8 +468,8 @@ def _inside(lo: float, hi: float, allowed: Interval) -> tuple[float, float]:
 
 def default_space(optimizer: str, *, lr: float | None = None, fixed: Mapping[str, Any] | None = None) -> Space:
     """The space searched when none is given: ``lr`` log-uniform over ``LR_DECADES`` decades either side of
-    ``lr`` (the task's rate for the optimizer, else its default), and the optimizer's own hyperparameters of
-    :data:`OWN_DEFAULTS`.
+    ``lr`` (the task's rate for the optimizer, else its default), and the optimizer's own hyperparameters that
+    its registry entry says are searched (``OptimizerInfo.searched``: Adam's β₁, SGD's momentum, ...).
 
     >>> default_space("adam").text()
     'lr=1e-05..0.1:log, beta1=0.5..0.99'
@@ -496,10 +480,10 @@ def default_space(optimizer: str, *, lr: float | None = None, fixed: Mapping[str
                      numeric["lr"])
     fixed = dict(fixed or {})
     params = [Param("lr", "float", lo, hi, True)] if "lr" not in fixed else []
-    own = dict(OWN_DEFAULTS.get(info.name, {}))
+    own = dict(info.searched)
     baseline = {k: v for k, v in info.defaults.items() if k in numeric and k != "lr"}
     if fixed.get("nesterov") is True and "momentum" in own:  # sgd:nesterov=true: Nesterov needs momentum > 0,
-        own["momentum"] = OWN_DEFAULTS["nesterov"]["momentum"]  # searched as for the nesterov variant,
+        own["momentum"] = _allowed("nesterov")[2].searched["momentum"]  # searched as for the nesterov variant,
         baseline["momentum"] = 0.9  # from its default
     for name, (low, high, log) in own.items():
         if name not in fixed:
