@@ -188,11 +188,9 @@ _ADAM_OPTIONS = (
     Option("eps_mode", "outside", ("outside", "inside", "uncorrected"), "√ŝ+ε (torch), √(ŝ+ε), or Keras's √s+ε"),
     Option("amsgrad_max", "raw", ("raw", "corrected"), "AMSGrad max over raw s (torch) or ŝ (optax)"),
 )
-_MOMENTUM = Hyperparameter("momentum", 0.0, NONNEGATIVE, "μ", "heavy-ball momentum factor")
-
-#: The default searches (``OptimizerInfo.searched``) of the optimizers that share them.
+#: The default search (``OptimizerInfo.searched``) of the Adam family.
 _SEARCH_BETA1 = MappingProxyType({"beta1": (0.5, 0.99, False)})
-_SEARCH_MOMENTUM = MappingProxyType({"momentum": (0.5, 0.99, False)})
+_MOMENTUM = Hyperparameter("momentum", 0.0, NONNEGATIVE, "μ", "heavy-ball momentum factor")
 _SGD_HYPER = (_lr(1e-3), _MOMENTUM, Hyperparameter("dampening", 0.0, UNIT, "τ", "dampening of the buffer"), _WD)
 _NESTEROV = Option("nesterov", False, (False, True), "Nesterov momentum (NAG)")
 _SGD_OPTIONS = (_NESTEROV, _MAXIMIZE, _LR_IN_BUFFER)
@@ -244,7 +242,7 @@ _ALL = (
         init_args=("momentum",),
         fixed=MappingProxyType({"nesterov": True}),
         torch_class="SGD",
-        searched=_SEARCH_MOMENTUM,
+        searched=MappingProxyType({"momentum": (0.5, 0.99, False)}),
     ),
     OptimizerInfo(
         "adagrad",
