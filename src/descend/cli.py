@@ -560,15 +560,20 @@ def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, widt
 
 @app.command("show", cls=_Command)
 def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
-                                       help="A report directory written by descend compare.")) -> None:
-    """Print a finished comparison's summary table."""
+                                       help="A report directory written by descend compare or descend tune.")) -> None:
+    """Print a finished comparison's summary table, or a search's best configurations."""
     import pandas as pd
 
     path = Path(report) / "table.csv"
     if not Path(report).is_dir():
-        _fail(f"{str(report)!r} is not a directory; give a report directory written by descend compare")
+        _fail(f"{str(report)!r} is not a directory; give a report directory written by descend compare or tune")
     if not path.exists():
-        _fail(f"{str(report)!r} holds no descend report (no table.csv); run descend compare first")
+        _fail(f"{str(report)!r} holds no descend report (no table.csv); run descend compare or tune first")
+    if not (Path(report) / "comparison.json").exists() and (Path(report) / "best.json").exists():
+        from .tune.command import show as show_search
+
+        show_search(Path(report))
+        return
     from .compare import winners
 
     frame = pd.read_csv(path, index_col=0)

@@ -53,6 +53,23 @@ def test_a_search_prints_its_table_and_how_to_resume(tmp_path):
     assert len(frame) == 1 + 16
 
 
+
+def test_descend_show_prints_a_search_s_table_as_the_search_did(tmp_path):
+    # descend show on a search's directory printed a comparison's table under "report DIR": the learning rate
+    # alone, without the best trials, the other hyperparameters searched, the studies or how to resume them
+    out = tmp_path / "out"
+    searched = runner.invoke(app, ["tune", "line", "-o", "adam", *FAST, "--out", str(out)], env={"COLUMNS": "150"})
+    assert searched.exit_code == 0, searched.output
+    shown = runner.invoke(app, ["show", str(out)], env={"COLUMNS": "150"})
+    assert shown.exit_code == 0, shown.output
+    table = [line for line in searched.stdout.splitlines() if line[:1] in "┏┃┡│└"]
+    assert table and table == [line for line in shown.stdout.splitlines() if line[:1] in "┏┃┡│└"]
+    best = json.loads((out / "best.json").read_text())["best"]["adam"]
+    assert "beta1=" + _short(best["config"]["beta1"]) in shown.stdout
+    for line in ("study: 'line' in ", "resume or add workers: descend tune line -o adam"):
+        assert line in searched.stdout and line in shown.stdout
+    assert shown.stdout.startswith(f"search results in {out}")
+
 def test_the_table_fits_a_narrow_terminal_with_every_hyperparameter_whole(tmp_path):
     out = tmp_path / "out"
     args = ["tune", "line", "-o", "adam", "-o", "rmsprop", *FAST, "--out", str(out)]

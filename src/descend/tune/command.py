@@ -347,6 +347,32 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     return 130 if result.interrupted else 0
 
 
+def show(directory: Path) -> None:
+    """``descend show`` on a search's directory: the table ``descend tune`` printed at its end, read from its
+    ``best.json`` and ``table.csv``, its notes, where its studies are and how to resume them."""
+    import json
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from .runner import Target
+
+    best = json.loads((directory / "best.json").read_text())
+    split, metric = str(best["target"]).split("_", 1)  # written as Target.key, "{split}_{metric}"
+    table = pd.read_csv(directory / "table.csv", index_col=0)
+    table.index = table.index.astype(str)
+    ended = " (interrupted)" if best.get("interrupted") else " (timed out)" if best.get("timed_out") else ""
+    print(f"search results in {directory}{ended}")
+    if len(table):
+        _print_table(SimpleNamespace(table=table, best=best["best"], target=Target(split, metric)))
+    for note in best.get("notes", []):
+        print(f"note: {note}")
+    where = best.get("storage") or "memory, gone with the search that ran it"
+    print(f"study: {', '.join(repr(n) for n in best['studies'].values())} in {where}")
+    if best.get("resume"):
+        print(f"resume or add workers: {best['resume']}")
+
+
 def resume_command(task: str | None, optimizers: Sequence[str], options: Mapping[str, Any]) -> str:
     """The command that resumes this search (or adds a worker to it): every option that decides the study,
     spelled out, so that a worker on another machine runs the same search.
