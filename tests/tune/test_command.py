@@ -4,6 +4,7 @@ nothing trained or written) and Ctrl-C (exit code 130, finished trials kept)."""
 from __future__ import annotations
 
 import json
+import shlex
 import signal
 import subprocess
 import sys
@@ -69,6 +70,16 @@ def test_descend_show_prints_a_search_s_table_as_the_search_did(tmp_path):
     for line in ("study: 'line' in ", "resume or add workers: descend tune line -o adam"):
         assert line in searched.stdout and line in shown.stdout
     assert shown.stdout.startswith(f"search results in {out}")
+    # descend report on it said "run the comparison again": the search's own command writes its report again
+    (out / "report.html").unlink()
+    before = {name: (out / name).read_text() for name in ("trials.csv", "final_summary.csv")}
+    rebuilt = runner.invoke(app, ["report", str(out)])
+    resume = next(line for line in searched.stdout.splitlines() if line.startswith("resume or add workers: "))
+    assert rebuilt.exit_code == 2 and "holds a search of descend tune, not a comparison" in rebuilt.output
+    assert resume.removeprefix("resume or add workers: ") in rebuilt.output.replace("\n", "")
+    again = runner.invoke(app, shlex.split(resume.removeprefix("resume or add workers: descend ")))
+    assert again.exit_code == 0 and (out / "report.html").exists()
+    assert before == {name: (out / name).read_text() for name in before}  # nothing trained again
 
 def test_the_table_fits_a_narrow_terminal_with_every_hyperparameter_whole(tmp_path):
     out = tmp_path / "out"

@@ -305,6 +305,14 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
     if not directory.is_dir():
         raise ValueError(f"{what} is not a directory; give a report directory written by descend compare")
     path = directory / RECORD
+    if not path.is_file() and (directory / "best.json").is_file():  # a search's directory (descend tune)
+        try:
+            resume = json.loads((directory / "best.json").read_text(encoding="utf-8")).get("resume")
+        except (OSError, ValueError, AttributeError):
+            resume = None
+        raise ValueError(f"{what} holds a search of descend tune, not a comparison: the command that ran it writes "
+                         "its report again without training (the study keeps every trial and re-run)"
+                         + (f": {resume}" if resume else ""))
     if not path.is_file():
         raise ValueError(f"{what} holds no saved results ({RECORD}): it was not written by descend compare, or "
                          "by a version before descend report existed; run the comparison again")
