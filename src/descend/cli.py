@@ -572,7 +572,11 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
     if not (Path(report) / "comparison.json").exists() and (Path(report) / "best.json").exists():
         from .tune.command import show as show_search
 
-        show_search(Path(report))
+        try:
+            show_search(Path(report))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+            _fail(f"{str(report)!r}: its best.json cannot be read ({type(e).__name__}: {e}); the command of the "
+                  "search that wrote it writes it again")
         return
     from .compare import winners
 

@@ -80,6 +80,10 @@ def test_descend_show_prints_a_search_s_table_as_the_search_did(tmp_path):
     again = runner.invoke(app, shlex.split(resume.removeprefix("resume or add workers: descend ")))
     assert again.exit_code == 0 and (out / "report.html").exists()
     assert before == {name: (out / name).read_text() for name in before}  # nothing trained again
+    (out / "best.json").write_text('{"studies": {}}')  # cut short by hand: one line, no traceback
+    broken = runner.invoke(app, ["show", str(out)])
+    assert broken.exit_code == 2 and "its best.json cannot be read" in broken.output
+    assert "Traceback" not in broken.output
 
 def test_the_table_fits_a_narrow_terminal_with_every_hyperparameter_whole(tmp_path):
     out = tmp_path / "out"
