@@ -46,8 +46,9 @@ def test_another_process_counts_and_this_ones_time_is_its_own():
         child.kill()
         child.wait()
     assert childs >= 0.5
-    # both counts are in ticks of 10 ms, read a few microseconds apart: 0.05 s is five ticks
-    assert others.cores is not None and others.cores * watched >= childs - 0.05
+    # both counts are in ticks of 10 ms, sampled by the kernel apart (the machine's per core, the process's scaled
+    # from its run time): a tenth and five ticks of slack; a count that left the child out gives about 0
+    assert others.cores is not None and others.cores * watched >= 0.9 * childs - 0.05
     # this process's own work shows in its own time (however crowded the machine: spin until it does)
     own, deadline = _machine.own_seconds(), time.perf_counter() + 30
     while _machine.own_seconds() - own < 0.2 and time.perf_counter() < deadline:
