@@ -54,7 +54,6 @@ def test_a_search_prints_its_table_and_how_to_resume(tmp_path):
     assert len(frame) == 1 + 16
 
 
-
 def test_descend_show_prints_a_search_s_table_as_the_search_did(tmp_path):
     # descend show on a search's directory printed a comparison's table under "report DIR": the learning rate
     # alone, without the best trials, the other hyperparameters searched, the studies or how to resume them
@@ -84,6 +83,7 @@ def test_descend_show_prints_a_search_s_table_as_the_search_did(tmp_path):
     broken = runner.invoke(app, ["show", str(out)])
     assert broken.exit_code == 2 and "its best.json cannot be read" in broken.output
     assert "Traceback" not in broken.output
+
 
 def test_the_table_fits_a_narrow_terminal_with_every_hyperparameter_whole(tmp_path):
     out = tmp_path / "out"

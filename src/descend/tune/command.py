@@ -16,7 +16,7 @@ import re
 import shlex
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -333,18 +333,24 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
             f"the study keeps every trial; the report is not written; the same command writes it: {command}"
             if command else "the report is not written (the study was in memory)"), file=sys.stderr)
         return 130
-    if len(result.table):
-        _print_table(result)
-    for note in result.notes:
-        print(f"note: {note}")
-    if in_memory:
-        print(f"study: {', '.join(repr(n) for n in names.values())} in memory, gone with this command (without "
-              f"--storage, OUT/study.journal keeps it)")
-    else:
-        print(f"study: {', '.join(repr(n) for n in names.values())} in {where}")
-        print(f"resume or add workers: {command}")
+    _print_outcome(result, result.notes, names.values(),
+                   "memory, gone with this command (without --storage, OUT/study.journal keeps it)" if in_memory
+                   else where, None if in_memory else command)
     print(f"results: {', '.join(str(p) for p in written)}")
     return 130 if result.interrupted else 0
+
+
+def _print_outcome(result: Any, notes: Sequence[str], studies: Iterable[str], where: str, command: str | None
+                   ) -> None:
+    """What a search ends with (and ``descend show`` prints again): the table of its best configurations, its
+    notes, where its studies are and the command that resumes them."""
+    if len(result.table):
+        _print_table(result)
+    for note in notes:
+        print(f"note: {note}")
+    print(f"study: {', '.join(repr(n) for n in studies)} in {where}")
+    if command:
+        print(f"resume or add workers: {command}")
 
 
 def show(directory: Path) -> None:
@@ -363,14 +369,9 @@ def show(directory: Path) -> None:
     table.index = table.index.astype(str)
     ended = " (interrupted)" if best.get("interrupted") else " (timed out)" if best.get("timed_out") else ""
     print(f"search results in {directory}{ended}")
-    if len(table):
-        _print_table(SimpleNamespace(table=table, best=best["best"], target=Target(split, metric)))
-    for note in best.get("notes", []):
-        print(f"note: {note}")
-    where = best.get("storage") or "memory, gone with the search that ran it"
-    print(f"study: {', '.join(repr(n) for n in best['studies'].values())} in {where}")
-    if best.get("resume"):
-        print(f"resume or add workers: {best['resume']}")
+    _print_outcome(SimpleNamespace(table=table, best=best["best"], target=Target(split, metric)),
+                   best.get("notes", []), best["studies"].values(),
+                   best.get("storage") or "memory, gone with the search that ran it", best.get("resume"))
 
 
 def resume_command(task: str | None, optimizers: Sequence[str], options: Mapping[str, Any]) -> str:

@@ -474,6 +474,8 @@ def default_space(optimizer: str, *, lr: float | None = None, fixed: Mapping[str
     >>> default_space("adam").text()
     'lr=1e-05..0.1:log, beta1=0.5..0.99'
     """
+    from ..optim import get as info_of
+
     numeric, _, info = _allowed(optimizer)
     centre = float(lr) if lr is not None else float(info.defaults["lr"])
     lo, hi = _inside(float(f"{centre / 10 ** LR_DECADES:.1g}"), float(f"{centre * 10 ** LR_DECADES:.1g}"),
@@ -483,7 +485,7 @@ def default_space(optimizer: str, *, lr: float | None = None, fixed: Mapping[str
     own = dict(info.searched)
     baseline = {k: v for k, v in info.defaults.items() if k in numeric and k != "lr"}
     if fixed.get("nesterov") is True and "momentum" in own:  # sgd:nesterov=true: Nesterov needs momentum > 0,
-        own["momentum"] = _allowed("nesterov")[2].searched["momentum"]  # searched as for the nesterov variant,
+        own["momentum"] = info_of("nesterov").searched["momentum"]  # searched as for the nesterov variant,
         baseline["momentum"] = 0.9  # from its default
     for name, (low, high, log) in own.items():
         if name not in fixed:
