@@ -274,6 +274,9 @@ def test_the_heartbeat_beats_for_the_running_trials(tmp_path):
     ("", "storage is empty"),
     ("study.txt", "give a journal file ending in .journal"),
     ("redis://localhost/0", "unknown database 'redis'"),
+    ("mysql://user:secret@localhost/db", "storage mysql://user:***@localhost/db: the database driver for 'mysql' is "
+                                         "not installed (Python module MySQLdb)"),
+    ("mysql+nosuch://localhost/db", "SQLAlchemy knows no such database driver"),
     ("postgresql://user:secret@127.0.0.1:1/db", "storage postgresql://user:***@127.0.0.1:1/db: cannot use it: "),
 ])
 def test_a_storage_that_cannot_work_is_one_line_without_its_password(target, message):

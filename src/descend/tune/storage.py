@@ -82,10 +82,28 @@ def check(target: str, what: str = "--storage") -> str:
         elif not scheme.startswith(("sqlite", "mysql", "mariadb", "oracle", "mssql")):
             raise ValueError(f"{what} {mask(target)}: unknown database {scheme!r}; give a journal file "
                              "(study.journal), sqlite:///study.db or postgresql://user:password@host:port/database")
+        else:
+            _check_driver(target, scheme, what)
     elif not is_journal(target):
         raise ValueError(f"{what} {target!r}: give a journal file ending in .journal, or a database URL such as "
                          "sqlite:///study.db or postgresql://user:password@host:port/database")
     return target
+
+
+def _check_driver(target: str, scheme: str, what: str) -> None:
+    """Refuse a database URL whose SQLAlchemy driver is not installed (``mysql://`` needs ``MySQLdb``,
+    ``mysql+pymysql://`` ``pymysql``) or does not exist, naming the module, before anything is written."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        make_url(target).get_dialect().import_dbapi()
+    except ImportError as e:
+        raise ValueError(f"{what} {mask(target)}: the database driver for {scheme!r} is not installed (Python module "
+                         f"{e.name or e}); install it, or give a journal file (study.journal), sqlite:///study.db or "
+                         "postgresql://user:password@host:port/database") from None
+    except (ArgumentError, NoSuchModuleError) as e:
+        raise ValueError(f"{what} {mask(target)}: SQLAlchemy knows no such database driver ({_reason(e)})") from None
 
 
 _JOURNALS: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
