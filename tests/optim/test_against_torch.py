@@ -188,8 +188,10 @@ def share_torch_state(ours_opt, ours, oracles):
 
 
 def step_deviation(a, b):
-    """max |a − b| / (RTOL·|b| + ATOL): at most 1 passes."""
-    return ((a - b).abs() / (RTOL * b.abs() + ATOL)).max().item()
+    """max |a − b| / (RTOL·|b| + ATOL): at most 1 passes. Equal entries (infinities, NaN on both sides) count 0 and
+    a NaN on one side only counts ∞ (a NaN would otherwise vanish in the callers' ``max(worst, ...)``)."""
+    apart = ((a - b).abs() / (RTOL * b.abs() + ATOL)).nan_to_num(nan=math.inf)
+    return torch.where((a == b) | (a.isnan() & b.isnan()), 0.0, apart).max().item()
 
 
 def check_each_step(ours_opt, ours, oracles, x, y, steps=STEPS):

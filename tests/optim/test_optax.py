@@ -13,6 +13,7 @@ must fail when a switch of its preset is set otherwise (``WRONG``): the comparis
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -231,7 +232,8 @@ def _worst(got, expected) -> float:
     """The largest deviation in units of the tolerance (1e-12·|expected| + 1e-15)."""
     worst = 0.0
     for a, b in zip(tuple(got), tuple(expected), strict=True):
-        worst = max(worst, ((a - b).abs() / (TOLERANCE * b.abs() + 1e-15)).max().item())
+        apart = ((a - b).abs() / (TOLERANCE * b.abs() + 1e-15)).nan_to_num(nan=math.inf)  # a NaN on one side: ∞
+        worst = max(worst, torch.where((a == b) | (a.isnan() & b.isnan()), 0.0, apart).max().item())
     return worst
 
 

@@ -21,8 +21,10 @@ Every input passes, or is refused for a reason written in ``REFUSED`` below.
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 
+import numpy as np
 import pytest
 import torch
 from torch.nn import Parameter
@@ -108,7 +110,12 @@ def build(cls, values, kwargs):
 
 
 def deviation(a, b):
-    return ((a - b).abs() / (RTOL * b.abs() + ATOL)).max().item() if a.numel() else 0.0
+    """max |a − b| / (RTOL·|b| + ATOL): at most 1 passes. Equal entries (infinities, NaN on both sides) count 0 and
+    a NaN on one side only counts ∞ (a NaN would otherwise vanish in the callers' ``max(worst, ...)``)."""
+    if not a.numel():
+        return 0.0
+    apart = ((a - b).abs() / (RTOL * b.abs() + ATOL)).nan_to_num(nan=math.inf)
+    return torch.where((a == b) | (a.isnan() & b.isnan()), 0.0, apart).max().item()
 
 
 def compare_state(ours, theirs, ours_params, their_params):
@@ -462,8 +469,9 @@ def test_sgd_sparse_gradients_match_torch(kwargs):
 
 
 @pytest.mark.parametrize("kwargs", [dict(lr=0.1), dict(lr=0.1, lr_decay=0.1), dict(lr=0.1, initial_accumulator_value=0.2),
-                                    dict(lr=0.1, maximize=True)])
+                                    dict(lr=0.1, maximize=True), dict(lr=0.1, eps=0.0)])
 def test_adagrad_sparse_gradients_match_torch(kwargs):
+    """With ε = 0 the rows no gradient has held yet (sum 0) would be 0/0 in the dense rule: torch leaves them."""
     _sparse_against_torch("Adagrad", kwargs)
 
 
@@ -760,8 +768,31 @@ def test_adagrad_refuses_a_group_initial_value_torch_would_ignore():
         D.Adagrad([{"params": [a]}, {"params": [b], "initial_accumulator_value": 0.5}], lr=0.1,
                   initial_accumulator_value=0.1)
     opt = D.Adagrad([{"params": [a], "initial_accumulator_value": 0.1}], lr=0.1, initial_accumulator_value=0.1)
-    opt.add_param_group({"params": [b], "initial_accumulator_value": 0.5})  # added later: its own value
-    assert opt.state[b]["sum"][0].item() == 0.5 and opt.state[a]["sum"][0].item() == 0.1
+    with pytest.raises(ValueError, match="ignores it and starts every sum at the constructor's"):
+        opt.add_param_group({"params": [b], "initial_accumulator_value": 0.5})  # torch ignores it here too
+    assert len(opt.param_groups) == 1 and opt.state[a]["sum"][0].item() == 0.1
+
+
+def test_adagrad_starts_a_group_added_later_at_its_first_gradient_as_torch():
+    """torch 2.13 creates no state for a group added after construction until its first gradient, then starts its
+    sums at the constructor's initial_accumulator_value (descend created them at once, from the group's own)."""
+    results = []
+    for module in (torch.optim, D):
+        a, b = (Parameter(torch.ones(3, dtype=torch.float64)) for _ in range(2))
+        opt = module.Adagrad([a], lr=0.1, initial_accumulator_value=0.3)
+        opt.add_param_group({"params": [b], "lr": 0.2})
+        empty = (dict(opt.state.get(b, {})), opt.state_dict()["state"].get(1))
+        a.grad = torch.full_like(a, 0.5)
+        opt.step()  # b has no gradient yet: no state
+        before_b = dict(opt.state.get(b, {}))
+        for _ in range(2):
+            a.grad, b.grad = torch.full_like(a, 0.5), torch.full_like(b, 2.0)
+            opt.step()
+        results.append((empty, before_b, b.detach().clone(), opt.state[b]["sum"].clone(), opt.state[b]["step"]))
+    (t_empty, t_before, t_b, t_sum, t_step), (d_empty, d_before, d_b, d_sum, d_step) = results
+    assert t_empty == d_empty == ({}, None) and t_before == d_before == {}
+    assert torch.equal(d_sum, t_sum) and float(d_step) == float(t_step) == 2
+    torch.testing.assert_close(d_b, t_b, rtol=1e-14, atol=0)
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adagrad"])
@@ -799,3 +830,25 @@ def test_run_axis_scalars_stay_each_parameters_own():
             after_one = opt.state[b]["mu_product"].clone()
     assert torch.equal(opt.state[b]["mu_product"], after_one)
     assert not torch.equal(opt.state[a]["mu_product"], after_one)
+
+
+@pytest.mark.parametrize("name, kwargs, rtol", [
+    ("Adam", dict(lr=np.array(1e-2), weight_decay=np.float32(0.01), eps=np.float32(1e-8)), 1e-14),
+    ("SGD", dict(lr=np.array(0.05), momentum=np.float64(0.9)), 1e-14),
+    ("RMSprop", dict(lr=np.float32(1e-2), alpha=np.float32(0.9)), 1e-14),
+    ("Adagrad", dict(lr=np.int64(1)), 1e-14),
+    # torch's Adam computes lr / (1 − β₁ᵗ) in Python, float32 for a NumPy float32 (NEP 50); descend in float64
+    ("Adam", dict(lr=np.float32(1e-2)), 1e-8),
+])
+def test_numpy_numbers_are_taken_as_torch_takes_them(name, kwargs, rtol):
+    """A learning rate read from a NumPy array (np.float32, a 0-d array) was refused ("must be a number or a
+    tensor"), where torch.optim takes it, and was taken once written into a param group by hand."""
+    results = []
+    for module in (torch.optim, D):
+        w = Parameter(torch.linspace(-1, 1, 5, dtype=torch.float64))
+        opt = getattr(module, name)([w], **kwargs)
+        for _ in range(3):
+            w.grad = torch.sin(3 * w.detach())
+            opt.step()
+        results.append(w.detach().clone())
+    torch.testing.assert_close(results[1], results[0], rtol=rtol, atol=1e-15)

@@ -67,10 +67,15 @@ class _Adapter(torch.optim.Optimizer):
     info: ClassVar[OptimizerInfo]
     #: record field → key in ``self.state[p]`` (torch's name, so that state dicts load both ways)
     state_keys: ClassVar[Mapping[str, str]]
-    #: torch creates this optimizer's state in the constructor (Adagrad), not at the first step
+    #: torch creates this optimizer's state in the constructor (Adagrad), not at the first step (except for a
+    #: group added later, whose state starts at its first gradient, as torch's)
     eager_state: ClassVar[bool] = False
     #: torch accepts sparse gradients for this optimizer (SGD, Adagrad)
     supports_sparse: ClassVar[bool] = False
+    #: torch's update with a sparse gradient moves only the entries the gradient holds (Adagrad; SGD's momentum
+    #: buffer moves the entries of earlier gradients too): the others keep their values, whatever the dense rule
+    #: computes for them (Adagrad with ε = 0 divides 0 by 0 where the sum is still 0)
+    sparse_moves_held_only: ClassVar[bool] = False
     #: torch keeps no step count for this optimizer (SGD): the rule's ``t`` only says whether the momentum
     #: buffer is new, so it is read from the buffer's presence (absent: the first step, ``b = g``)
     keeps_step: ClassVar[bool] = True
@@ -206,7 +211,7 @@ class _Adapter(torch.optim.Optimizer):
         except ValueError:
             self.param_groups.pop()
             raise
-        if self.eager_state:
+        if self.eager_state and getattr(self, "_constructing", False):  # a group added later: at its first step
             self._start_state(group["params"], config)
 
     # -- state: one named record per group of parameters that share a step count ----------------
@@ -355,6 +360,9 @@ class _Adapter(torch.optim.Optimizer):
                     record = self._fused_update(reals, bucket_grads, record, kwargs)
                 else:
                     new_params, record = self.info.update(bucket_grads, record, reals, **kwargs)
+                    if self.sparse_moves_held_only:
+                        new_params = [_held_only(bucket[j], new, old) for j, (new, old) in enumerate(zip(new_params,
+                                                                                                         reals))]
                     torch._foreach_copy_(reals, list(new_params))
                 self._store(bucket, record)
         return loss
@@ -499,10 +507,27 @@ def _shared_or_seen(t: Tensor) -> bool:
 
 
 def _one_value(x: Any) -> Any:
-    """A tensor with one element and more than one dimension, or shape [1], as a 0-d tensor (torch's tensor lr)."""
-    if isinstance(x, Tensor) and x.numel() == 1 and x.ndim > 0:
-        return x.reshape(())
+    """A tensor with one element and more than one dimension, or shape [1], as a 0-d tensor (torch's tensor lr);
+    a NumPy number (``np.float32(1e-3)``, a 0-d array), which torch.optim takes, as the Python number it holds."""
+    if isinstance(x, Tensor):
+        return x.reshape(()) if x.numel() == 1 and x.ndim > 0 else x
+    if type(x).__module__ == "numpy" and getattr(x, "ndim", None) == 0 and x.dtype.kind in "iuf":
+        return x.item()
     return x
+
+
+def _held_only(p: Tensor, new: Tensor, old: Tensor) -> Tensor:
+    """``new`` where ``p``'s sparse gradient holds an entry, ``old`` elsewhere (real views of ``p``); ``new`` itself
+    for a dense gradient."""
+    g = p.grad
+    if g is None or not g.is_sparse:
+        return new
+    g = g.coalesce()
+    held = torch.sparse_coo_tensor(g.indices(), torch.ones_like(g.values(), dtype=torch.float32), g.shape).to_dense()
+    held = held.real != 0 if held.is_complex() else held != 0
+    if p.is_complex():  # the real view's pairs
+        held = held.unsqueeze(-1).expand(*held.shape, 2)
+    return torch.where(held, new, old)
 
 
 def _real(t: Tensor) -> Tensor:
@@ -579,6 +604,7 @@ class Adagrad(_Adapter):
     state_keys = {"s": "sum"}
     eager_state = True
     supports_sparse = True
+    sparse_moves_held_only = True
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None, eps_mode="outside", **unknown):
@@ -588,17 +614,16 @@ class Adagrad(_Adapter):
         super().__init__(params, defaults, unknown)
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
-        """torch's Adagrad starts the sums of the groups given to its constructor at the constructor's
-        ``initial_accumulator_value`` and ignores a group's own: a group that sets another is refused rather
-        than started otherwise than torch would. (A group added later starts at its own value; torch's
-        Adagrad creates no state for it and fails at its first step.)"""
-        if getattr(self, "_constructing", False) and "initial_accumulator_value" in param_group:
+        """torch's Adagrad starts every sum at the constructor's ``initial_accumulator_value`` and ignores a
+        group's own: the sums of the constructor's groups at once, those of a group added later at their first
+        gradient. A group that sets another value is refused rather than started otherwise than torch would."""
+        if "initial_accumulator_value" in param_group:
             own, constructor = param_group["initial_accumulator_value"], self.defaults["initial_accumulator_value"]
             if bool(torch.as_tensor(own != constructor).any()):
                 raise ValueError(
                     f"a param group's initial_accumulator_value={own!r}: torch.optim.Adagrad ignores it and starts "
-                    f"every sum at the constructor's ({constructor!r}); pass it to the constructor, or add the "
-                    "group with add_param_group after construction, where it is used")
+                    f"every sum at the constructor's ({constructor!r}); give that value to the constructor of an "
+                    "optimizer for these parameters")
         super().add_param_group(param_group)
 
     def share_memory(self) -> None:
