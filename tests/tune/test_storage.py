@@ -299,3 +299,31 @@ def test_a_storage_in_a_missing_folder_is_created_there_and_one_under_a_file_is_
     with pytest.raises(ValueError, match="--storage .*file/x.*(cannot be created|cannot be opened): (Not a directory|"
                                          ".*file' is a file, not a directory)"):
         storage_module.open_storage(target(tmp_path / "file" / "x"), what="--storage")
+
+
+def test_a_journal_cut_short_by_a_crash_resumes(tmp_path):
+    """A last line without its newline (a crash or a full disk while writing) is skipped by Optuna's reader; the next
+    operation was appended to it, joining the two into a line no reader could parse: the study was lost."""
+    path = tmp_path / "s.journal"
+    study = optuna.create_study(storage=storage_module.open_storage(str(path)), study_name="s")
+    study.enqueue_trial({"x": 0.25})
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    study.tell(trial, 1.0)
+    with open(path, "ab") as f:
+        f.write(b'{"op_code": 5, "worker_id": "cut')  # half an operation
+    again = optuna.load_study(storage=storage_module.open_storage(str(path)), study_name="s")
+    trial = again.ask()
+    trial.suggest_float("x", 0, 1)
+    again.tell(trial, 2.0)
+    fresh = optuna.load_study(storage=storage_module.open_storage(str(path)), study_name="s")
+    assert [t.value for t in fresh.get_trials()] == [1.0, 2.0] and fresh.trials[0].params == {"x": 0.25}
+    assert path.read_bytes().endswith(b"\n") and b"cut" not in path.read_bytes()
+
+
+def test_a_file_that_is_not_a_journal_is_refused_before_anything_is_written(tmp_path):
+    path = tmp_path / "notes.journal"
+    path.write_text("garbage\nmore\n")
+    with pytest.raises(ValueError, match=r"--storage '.*notes.journal' is not a study journal \(its first line"):
+        storage_module.open_storage(str(path))
+    assert path.read_text() == "garbage\nmore\n"

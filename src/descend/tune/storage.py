@@ -8,7 +8,8 @@
   per trial; descend's journal (:class:`CohortJournal`) writes the same lines under the same lock and forces
   them to the disk once per cohort (:func:`sync`: after asking its trials, after telling them). A killed
   process loses nothing it wrote (the operating system holds it); a crash of the machine loses at most the
-  operations since the last sync, and Optuna's reader skips a last line cut short.
+  operations since the last sync, and Optuna's reader skips a last line cut short, which descend's next write
+  removes (written after it, the next line would join it into one that no reader can parse).
 - ``sqlite:///study.db``: Optuna's RDB storage on SQLite (one machine, few processes).
 - ``postgresql://user:password@host:port/db`` (or ``postgresql+psycopg://...``): the distributed
   engine; every worker runs the same command with the same ``--storage`` and ``--study``.
@@ -128,7 +129,8 @@ def _journal(path: Path) -> Any:
             text = "\n".join(json.dumps(log, separators=(",", ":")) for log in logs) + "\n"
             self._own_lock.acquire()
             try:
-                with open(self._own_path, "ab") as f:  # closing it hands the bytes to the operating system
+                with open(self._own_path, "r+b") as f:  # closing it hands the bytes to the operating system
+                    _cut_unfinished_line(f)
                     f.write(text.encode("utf-8"))
             finally:
                 self._own_lock.release()
@@ -144,6 +146,50 @@ def _journal(path: Path) -> Any:
     storage = optuna.storages.JournalStorage(backend)
     _JOURNALS[storage] = backend
     return storage
+
+
+def _check_journal(path: Path, target: str, what: str) -> None:
+    """Refuse a file that is not a study journal (its first line is not one of Optuna's operations): another file
+    named by mistake, before anything is appended to it. An empty file, or one not there yet, is a new journal."""
+    if not path.is_file():
+        return
+    with open(path, "rb") as f:
+        first = f.readline(1 << 20)
+    if not first.endswith(b"\n"):  # empty, or a first operation cut short (a crash): Optuna's reader skips it
+        return
+    try:
+        operation = json.loads(first)
+    except ValueError:
+        operation = None
+    if not isinstance(operation, dict) or "op_code" not in operation:
+        raise ValueError(f"{what} {target!r} is not a study journal (its first line is not an operation of Optuna's "
+                         "journal); name a journal file of descend tune or Optuna, or a new file")
+
+
+def _cut_unfinished_line(f: Any) -> None:
+    """Leave ``f`` (a journal open for reading and writing, under its lock) at its end, less a last line cut short.
+
+    Every writer ends each operation's line with a newline under the lock, so a last line without one was cut
+    short by a crash or a full disk; Optuna's reader skips it, but a line appended after it would join it into
+    one line that no reader can parse, and the study could no longer be read."""
+    end = f.seek(0, os.SEEK_END)
+    if end == 0:
+        return
+    f.seek(end - 1)
+    if f.read(1) == b"\n":
+        return
+    at = end
+    while at > 0:  # the last newline, read backwards in blocks
+        start = max(0, at - 65536)
+        f.seek(start)
+        block = f.read(at - start)
+        cut = block.rfind(b"\n")
+        if cut >= 0:
+            at = start + cut + 1
+            break
+        at = start
+    f.truncate(at)
+    f.seek(at)
 
 
 def sync(storage: Any) -> None:
@@ -208,6 +254,7 @@ def open_storage(target: str, *, what: str = "--storage", heartbeat_interval: in
             raise ValueError(f"{what} {target!r} cannot be opened: {str(blocking)!r} is a file, not a directory")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _check_journal(path, target, what)
             return _journal(path)
         except OSError as e:
             raise ValueError(f"{what} {target!r} cannot be opened: {e.strerror or e}") from None
