@@ -567,17 +567,19 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
     path = Path(report) / "table.csv"
     if not Path(report).is_dir():
         _fail(f"{str(report)!r} is not a directory; give a report directory written by descend compare or tune")
-    if not path.exists():
-        _fail(f"{str(report)!r} holds no descend report (no table.csv); run descend compare or tune first")
     if not (Path(report) / "comparison.json").exists() and (Path(report) / "best.json").exists():
         from .tune.command import show as show_search
 
-        try:
+        try:  # a search: its table.csv is absent when no trial finished
             show_search(Path(report))
+        except BrokenPipeError:  # the reader of the output went away (descend show DIR | head)
+            raise
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             _fail(f"{str(report)!r}: its best.json cannot be read ({type(e).__name__}: {e}); the command of the "
                   "search that wrote it writes it again")
         return
+    if not path.exists():
+        _fail(f"{str(report)!r} holds no descend report (no table.csv); run descend compare or tune first")
     from .compare import winners
 
     frame = pd.read_csv(path, index_col=0)

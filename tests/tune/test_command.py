@@ -85,6 +85,19 @@ def test_descend_show_prints_a_search_s_table_as_the_search_did(tmp_path):
     assert "Traceback" not in broken.output
 
 
+def test_descend_show_on_a_search_without_a_finished_trial_prints_why(tmp_path):
+    """Every trial diverged, so the search wrote no table.csv: descend show called the directory "no descend
+    report" (exit 2) where the search itself had printed its note, studies and resume command."""
+    out = tmp_path / "out"
+    searched = runner.invoke(app, ["tune", "rosenbrock", "-o", "gd", "--space", "lr=10..100:log", "--trials", "4",
+                                   "--cohort", "4", "--steps", "20", "--seeds", "1", "--out", str(out)])
+    assert searched.exit_code == 0 and not (out / "table.csv").exists(), searched.output
+    shown = runner.invoke(app, ["show", str(out)])
+    assert shown.exit_code == 0, shown.output
+    ending = searched.stdout[searched.stdout.index("note: gd: none of its 4 trials"):].split("results: ")[0]
+    assert shown.stdout == f"search results in {out}\n" + ending
+
+
 def test_the_table_fits_a_narrow_terminal_with_every_hyperparameter_whole(tmp_path):
     out = tmp_path / "out"
     args = ["tune", "line", "-o", "adam", "-o", "rmsprop", *FAST, "--out", str(out)]
@@ -155,6 +168,7 @@ def test_accuracies_are_shown_as_percentages(tmp_path):
     (["--storage", "postgresql://me:secret@127.0.0.1:1/db"],
      "error: --storage postgresql://me:***@127.0.0.1:1/db: cannot use it: "),
     (["--storage", "redis://localhost"], "error: --storage redis://localhost: unknown database 'redis'"),
+    (["--storage", "study.txt"], "error: --storage 'study.txt': give a journal file ending in .journal"),
     (["--storage", "/etc/passwd/x.journal"], "error: --storage '/etc/passwd/x.journal' cannot be opened: "
                                             "'/etc/passwd' is a file, not a directory"),  # it said "File exists"
     (["--storage", "sqlite://x.db"], "error: --storage 'sqlite://x.db': a SQLite file is sqlite:///x.db (three "
@@ -179,6 +193,18 @@ def test_bad_input_is_one_line_naming_the_option_and_nothing_is_written(tmp_path
     assert len(lines) == 1 and message in lines[0], result.stderr
     assert "secret" not in result.output and "Traceback" not in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("kind", ["journal", "sqlite"])
+def test_a_storage_file_at_the_output_directory_is_refused_before_training(tmp_path, kind):
+    """--storage same.journal --out same.journal trained the whole search, then failed to write its results
+    (FileExistsError, a traceback)."""
+    out = tmp_path / ("same.journal" if kind == "journal" else "same.db")
+    storage = str(out) if kind == "journal" else f"sqlite:///{out}"
+    result = runner.invoke(app, ["tune", "line", "--trials", "4", "--cohort", "2", "--steps", "20", "--seeds", "1",
+                                 "--storage", storage, "--out", str(out)])
+    assert result.exit_code == 2 and not out.exists(), result.output
+    assert f"error: --out {str(out)!r} is the study's file (--storage)" in result.stderr
 
 
 @pytest.mark.parametrize("task, args", [

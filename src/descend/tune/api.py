@@ -224,7 +224,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     argument (``names``: how the interface spells it). Nothing is trained and no study is opened."""
     from ..optim import get
     from .runner import METRICS, SAMPLERS, Budget, Target, grid_size
-    from .storage import check, in_memory
+    from .storage import check, in_memory, storage_file
 
     names = {**NAMES, **(names or {})}
     built = _task(task, names)
@@ -343,6 +343,10 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         storage = check(storage, names["storage"])
         if in_memory(storage):  # SQLite's in-memory database: a study no other run can open
             storage = ":memory:"
+        file = storage_file(storage)
+        if out is not None and file is not None and Path(out).resolve() == Path(file).resolve():
+            raise ValueError(f"{names['out']} {str(out)!r} is the study's file ({names['storage']}); the results "
+                             "need a directory of their own (by default the study is kept in it, as study.journal)")
     study_name = study if study is not None else _slug(built.name)
     if not isinstance(study_name, str) or not study_name.strip():
         raise ValueError(f"{names['study']} {study!r}: give a name for the study")

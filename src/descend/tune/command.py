@@ -365,13 +365,18 @@ def show(directory: Path) -> None:
 
     best = json.loads((directory / "best.json").read_text())
     split, metric = str(best["target"]).split("_", 1)  # written as Target.key, "{split}_{metric}"
-    table = pd.read_csv(directory / "table.csv", index_col=0)
-    table.index = table.index.astype(str)
+    if (directory / "table.csv").exists():
+        table = pd.read_csv(directory / "table.csv", index_col=0)
+        table.index = table.index.astype(str)
+    else:  # no trial finished (every one diverged, or the search stopped first): its notes say why
+        table = pd.DataFrame()
     ended = " (interrupted)" if best.get("interrupted") else " (timed out)" if best.get("timed_out") else ""
     print(f"search results in {directory}{ended}")
+    storage = best.get("storage")
     _print_outcome(SimpleNamespace(table=table, best=best["best"], target=Target(split, metric)),
                    best.get("notes", []), best["studies"].values(),
-                   best.get("storage") or "memory, gone with the search that ran it", best.get("resume"))
+                   storage if storage and storage != ":memory:" else "memory, gone with the search that ran it",
+                   best.get("resume"))
 
 
 def resume_command(task: str | None, optimizers: Sequence[str], options: Mapping[str, Any]) -> str:

@@ -208,6 +208,14 @@ def _url(target: str) -> str:
     return target
 
 
+def storage_file(target: str) -> str | None:
+    """The file a storage keeps its study in: a journal's path, a SQLite database's; None for a server's."""
+    if not is_url(target):
+        return target if target != ":memory:" else None
+    database = _sqlite_database(target)
+    return database if database not in (None, "", ":memory:") else None
+
+
 def _sqlite_database(url: str) -> str | None:
     """The database a SQLite URL names (``""`` or ``":memory:"`` for SQLite's in-memory one), or None for
     another URL or a malformed one (SQLAlchemy's own error is raised where the storage is opened)."""
