@@ -296,6 +296,23 @@ def test_a_choice_of_optimizers_in_one_study(tmp_path):
     assert "tuning adam|sgd on line: 8 trials, cohorts of" in result.stderr  # in all, not "each"
 
 
+def test_a_grid_search_resumed_with_another_grid_is_refused(tmp_path):
+    """A grid search resumed with a larger --trials trained points of a second grid beside the first (repeating some
+    configurations, leaving most of the new grid out) and called the budget done."""
+    out = tmp_path / "out"
+    argv = ["tune", "line", "--sampler", "grid", "--cohort", "4", "--steps", "20", "--seeds", "1", "--out", str(out)]
+    first = runner.invoke(app, [*argv, "--trials", "10"])
+    assert first.exit_code == 0, first.output
+    before = (out / "study.journal").read_bytes()
+    finer = runner.invoke(app, [*argv, "--trials", "20"])
+    assert finer.exit_code == 2, finer.output
+    assert "error: --trials: study 'line' searches a grid of 9 points: lr 0.0005, 0.05, 5; beta1 0.5, 0.745, 0.99, " \
+           "not one of 16 points (a grid search's budget is its grid); give --trials 9 to resume it" in finer.stderr
+    assert (out / "study.journal").read_bytes() == before
+    again = runner.invoke(app, [*argv, "--trials", "9"])  # the same grid: resumed, nothing trained again
+    assert again.exit_code == 0 and "resumed: 9 trials done" in again.stderr, again.output
+
+
 def test_resuming_with_other_optimizers_is_refused_naming_the_flag(tmp_path):
     # radam resumed adam's study (the optimizer was not recorded) and reported adam's best trial as radam's
     single = tmp_path / "single"

@@ -218,6 +218,10 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
 
     made = make_sampler(sampler, space, seed=seed, cohort=cohort, trials=trials)
     first = min(cohort, trials)
+    if sampler == "grid":  # its points follow from the budget: a study resumed with another would mix two grids
+        points_ = grid(space, trials)
+        attrs = {**attrs, "descend:grid": f"{math.prod(len(v) for v in points_.values())} points: " + "; ".join(
+            f"{k} " + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in vs) for k, vs in points_.items())}
     created = False
     points: list[tuple[dict[str, Any], str]] = []
     try:
@@ -297,6 +301,11 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
                              f"resume it, or {other}")
         raise ValueError(f"{names['space']}: {where} searches {stored['descend:space']!r}, not {space.text()!r}; "
                          f"give that space to resume it, or {other}")
+    if "descend:grid" in stored and "descend:grid" in attrs and stored["descend:grid"] != attrs["descend:grid"]:
+        then, now = (str(v).partition(" points")[0] for v in (stored["descend:grid"], attrs["descend:grid"]))
+        raise ValueError(f"{names['trials']}: {where} searches a grid of {stored['descend:grid']}, not one of {now} "
+                         f"points (a grid search's budget is its grid); give {names['trials']} {then} to resume it, "
+                         f"or {other}")
     for key, flag in (("descend:budget", "steps"), ("descend:batch_size", "batch_size"), ("descend:task", "task"),
                       ("descend:task_identity", "task")):
         if key in stored and key in attrs and stored[key] != attrs[key]:
