@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 from torch._inductor.runtime.cache_dir_utils import default_cache_dir
 
@@ -421,3 +427,37 @@ def test_cached_runs_eagerly_when_the_steps_program_is_ready_but_the_evaluations
         again = descend.fit(compile="cached", **common)
     assert (again.summary["compile_seconds"] > 0).all() and not calls
     assert np.array_equal(again.curves["value"].to_numpy(), compiled.curves["value"].to_numpy(), equal_nan=True)
+
+
+def test_ctrl_c_during_the_compiler_s_first_import_leaves_it_whole():
+    """A Ctrl-C while a fit's first compile imported Dynamo left ``torch._dynamo`` half made: the fit ended as
+    interrupted, and every later compile of the process failed ("partially initialized module 'torch._dynamo' has
+    no attribute 'decorators'"). The imports now finish first; the Ctrl-C takes effect after them."""
+    code = """
+import os, signal, sys, threading
+import torch
+from descend import _compile
+assert "torch._dynamo" not in sys.modules
+threading.Timer(0.05, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+try:
+    _compile.import_compiler()
+    print("no interrupt")
+except KeyboardInterrupt:
+    print("interrupted after the imports:", all(name in sys.modules for name in _compile.COMPILER_MODULES))
+import torch._dynamo.decorators
+print("compiles:", torch.compile(lambda x: x + 1, backend="eager")(torch.ones(2)).tolist())
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["interrupted after the imports: True", "compiles: [2.0, 2.0]"]
+
+
+def test_interrupt_after_holds_ctrl_c_back_to_the_end_of_its_block():
+    ran = []
+    with pytest.raises(KeyboardInterrupt):
+        with _compile.interrupt_after():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)
+            ran.append("after the signal")
+    assert ran == ["after the signal"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

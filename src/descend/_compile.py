@@ -107,10 +107,55 @@ def cache_directory() -> Path:
     return Path(root) / f"inductor-{PROGRAM_FORMAT}"
 
 
+#: The compiler's modules, imported by the first compile of a process: Dynamo and Inductor (about a second).
+COMPILER_MODULES = ("torch._dynamo", "torch.fx.experimental.proxy_tensor", "torch._inductor.config",
+                    "torch._inductor.compile_fx",
+                    "torch._inductor.cpp_builder", "torch._inductor.cpu_vec_isa", "torch._inductor.lowering")
+
+
+@contextlib.contextmanager
+def interrupt_after() -> Iterator[None]:
+    """Hold Ctrl-C back until the block has run, then act on it (``KeyboardInterrupt`` by default).
+
+    An import cut short by ``KeyboardInterrupt`` leaves the modules it had finished without the package that
+    imports them (``torch._dynamo.utils`` without ``torch._dynamo``): every later compile of the process then
+    fails ("module 'torch._dynamo' has no attribute 'utils'"), in a notebook until its kernel restarts. Only the
+    main thread receives signals; elsewhere the block runs as it is."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        if callable(previous):
+            previous(signal.SIGINT, None)
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+
+def import_compiler() -> None:
+    """Import :data:`COMPILER_MODULES` whole: a Ctrl-C during the imports takes effect once they are done."""
+    import importlib
+
+    if all(name in sys.modules for name in COMPILER_MODULES):
+        return
+    with interrupt_after():
+        for name in COMPILER_MODULES:
+            importlib.import_module(name)
+
+
 def prepare_inductor() -> None:
-    """What every compile of descend needs first: Inductor's cache in :func:`cache_directory`
-    (:func:`use_cache_directory`), its lowering of ``descend::per_step`` (:func:`lower_per_step`), and the
-    vector instruction sets found on this machine before (:func:`known_vector_sets`)."""
+    """What every compile of descend needs first: the compiler's modules imported whole (:func:`import_compiler`),
+    Inductor's cache in :func:`cache_directory` (:func:`use_cache_directory`), its lowering of
+    ``descend::per_step`` (:func:`lower_per_step`), and the vector instruction sets found on this machine before
+    (:func:`known_vector_sets`)."""
+    import_compiler()
     use_cache_directory()
     lower_per_step()
     known_vector_sets()

@@ -59,6 +59,7 @@ from ._compile import (
     checking,
     compiled_before,
     fingerprint,
+    import_compiler,
     load_package,
     package_name,
     packaged,
@@ -1473,6 +1474,7 @@ def _compile_step(model: Any, objective: Objective, update: Callable[..., Any], 
     The program returns ``new_w, recorded, norms, finite, all_move`` and then the new state's tensors
     (``norms`` is a placeholder when they are not recorded).
     """
+    import_compiler()  # whole, before a Ctrl-C can cut an import short
     program = load_package(name)
     if program is not None:
         return program
