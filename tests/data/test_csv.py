@@ -509,6 +509,9 @@ def test_id_columns_and_id_targets_are_refused_with_the_option_that_fixes_them()
                                         r"identifier \(ID\) or row number.*leave it out with drop=\['label'\]$"):
         from_frame(df, "y", drop=["id"])
     assert from_frame(df, "y", drop=["id", "label"]).feature_names == ("x",)
+    gaps = df.assign(x=np.where(np.arange(m) % 7 == 3, np.nan, df["x"]))  # dropna leaves rows 0-2, 4-9, 11-...
+    with pytest.raises(DataError, match=r"column 'label' numbers the rows \(0 to 39, each once\)"):
+        from_frame(gaps, "y", drop=["id"], dropna=True)  # it was a feature once the rows with gaps were dropped
     assert from_frame(df.assign(label=np.arange(m) + 1990), "y", drop=["id"]).feature_names == ("x", "label")
     with pytest.raises(DataError, match=r"target column 'label' has a different value in every row \(40 classes for "
                                         r"40 rows.*to predict it as a number, use kind='regression'$"):
@@ -645,6 +648,17 @@ def test_thousands_separators_are_named_and_read_with_thousands(tmp_path):
             from_csv(euro, "price", sep=";", **given)
     ds = from_csv(euro, "price", sep=";", decimal=",", thousands=".")
     assert ds.y[:2].tolist() == pytest.approx([1275.16, 2276.16])
+    # a price under 1,000 has no separator: with it, the column was said to hold decimal commas, read with
+    # decimal=',' (given or not) and refused again with the same advice
+    under = write(tmp_path, "area;price\n407,5;407,96\n" + "".join(f"{100 + i},5;{i + 1}.{275 + i:03d},16\n"
+                                                                   for i in range(11)), "under.csv")
+    for given in ({}, {"decimal": ","}):
+        with pytest.raises(ValueError, match=r"column 'price' holds numbers written with '\.' between thousands "
+                                             r"\('1\.275,16' at row 1 \(line 3\)\), .* read the file with "
+                                             r"decimal=',' thousands='\.'"):
+            from_csv(under, "price", sep=";", **given)
+    assert from_csv(under, "price", sep=";", decimal=",", thousands=".").y[:2].tolist() == pytest.approx(
+        [407.96, 1275.16])
     us = write(tmp_path, "area,price\n" + "".join(f"{100 + i},\"{i + 1},{275 + i:03d}.5\"\n" for i in range(12)),
                "us.csv")
     with pytest.raises(ValueError, match=r"with ',' between thousands .* read the file with thousands=','"):

@@ -210,6 +210,15 @@ def _column_type(pd: Any, series: Any, forced: bool) -> str:
     return "unsupported"
 
 
+def _numbers_the_rows(values: Any) -> tuple[int, int] | None:
+    """``(first, last)`` when ``values`` number the rows, each once, from 0 or 1 (an ID or row number); else None."""
+    ordered = np.sort(values)
+    if len(ordered) and ordered[0] in (0, 1) and ordered[-1] - ordered[0] == len(ordered) - 1 \
+            and bool(np.all(np.diff(ordered) == 1)):
+        return int(ordered[0]), int(ordered[-1])
+    return None
+
+
 def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target: bool, strays: bool = True) -> None:
     """A text column that is numbers in disguise is refused rather than one-hot encoded (or read as classes):
     numbers written with a decimal comma (``0,5``: read with ``decimal=","``), and (with ``strays``) numbers with
@@ -234,10 +243,11 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
 
     listed = values.tolist()
     grouped = [listed[i].strip() if isinstance(listed[i], str) else "" for i in bad]
-    for pattern, decimal, thousands in ((r"[-+]?\d{1,3}(\.\d{3})+(,\d+)?", ",", "."),
+    # (a number under 1000 has no separator: 407,96 among 10.377,19)
+    for pattern, decimal, thousands in ((r"[-+]?\d{1,3}(\.\d{3})*(,\d+)?", ",", "."),
                                         (r"[-+]?\d{1,3}(,\d{3})+\.\d+", ".", ",")):
         if all(re.fullmatch(pattern, v) for v in grouped) and any(thousands in v for v in grouped):
-            i = int(bad[0])
+            i = int(next(j for j, v in zip(bad, grouped) if thousands in v))  # an example with the separator
             fixes = {"thousands": ("thousands", thousands)}
             if decimal != ".":
                 fixes["decimal"] = ("decimal", decimal)
@@ -423,6 +433,9 @@ def _from_table(
     series = {c: frame[c] for c in used}
     types = {c: _column_type(pd, series[c], c in forced) for c in used}
     dropped = 0
+    # an ID column numbers the rows of the file (as read), not the rows left once those with gaps are dropped
+    numbering = {c: _numbers_the_rows(series[c].to_numpy(dtype=np.float64)) for c in features
+                 if types[c] == "integer" and m >= _ID_ROWS and c not in forced}
     if dropna:
         gaps = {c: _missing(pd, series[c], types[c]) for c in used}
         keep = ~np.logical_or.reduce(list(gaps.values()))
@@ -595,14 +608,13 @@ def _from_table(
     # The features: numeric columns as they are, categorical columns one-hot, in the order of `features`.
     blocks, names = [], []
     for c in features:
-        if types[c] == "integer" and m >= _ID_ROWS and c not in forced:
-            ordered = np.sort(numbers_of[c])
-            if ordered[0] in (0, 1) and ordered[-1] - ordered[0] == m - 1 and bool(np.all(np.diff(ordered) == 1)):
-                raise DataError(
-                    _literal(f"column {c!r} numbers the rows ({int(ordered[0])} to {int(ordered[-1])}, each "
-                             "once): it looks like an identifier (ID) or row "
-                             "number, which can't predict anything; leave it out with ") + "⟨drop⟩",
-                    {"drop": ("drop", [_plain(c)])})
+        span = numbering.get(c)
+        if span is None and types[c] == "integer" and m >= _ID_ROWS and c not in forced:
+            span = _numbers_the_rows(numbers_of[c])
+        if span is not None:
+            raise DataError(_literal(f"column {c!r} numbers the rows ({span[0]} to {span[1]}, each once): it looks like "
+                                     "an identifier (ID) or row number, which can't predict anything; leave it out "
+                                     "with ") + "⟨drop⟩", {"drop": ("drop", [_plain(c)])})
         if types[c] != "category":
             blocks.append(numbers_of[c][:, None])
             names.append(str(c))
