@@ -259,6 +259,10 @@ def test_no_features_and_unknown_features():
         from_frame(frame()[["grade"]], "grade")
     with pytest.raises(ValueError, match=r"features=\[\] leaves no feature columns"):
         from_frame(frame(), "grade", features=[])
+    with pytest.raises(DataError, match=r"^drop=\['age', 'city'\] leaves no feature columns") as info:
+        from_frame(frame()[["age", "city", "grade"]], "grade", drop=["age", "city"])
+    # the command line's user reads the flag (it said "drop=[...]"): a DataError spells its fix for each interface
+    assert info.value.render(lambda key, value: f"--{key} {','.join(value)}").startswith("--drop age,city leaves")
     with pytest.raises(ValueError, match=r"features=\['age', 'cty'\]: 'cty' is not a column; did you mean 'city'\?"):
         from_frame(frame(), "grade", features=["age", "cty"])
     with pytest.raises(ValueError, match=r"features=\['age', 'grade'\] lists the target column 'grade'"):

@@ -407,13 +407,13 @@ def _from_table(
         drop = _column_names("drop", drop, columns, target)
         features = [c for c in columns if c != target and c not in drop]
         if not features:
-            raise ValueError(f"drop={drop!r} leaves no feature columns; keep at least one")
+            raise DataError("⟨given⟩ leaves no feature columns; keep at least one", {"given": ("drop", drop)})
     if features is None:
         features = [c for c in columns if c != target]
         if not features:
             raise ValueError(
-                f"no feature columns left: the DataFrame has only the target column {target!r}; a data set needs "
-                "at least one feature"
+                f"no feature columns left: the {'file' if rows.file else 'DataFrame'} has only the target column "
+                f"{target!r}; a data set needs at least one feature"
             )
     else:
         features = _column_names("features", features, columns, target)
@@ -521,7 +521,7 @@ def _from_table(
                     i = int(big.argmax())
                     raise ValueError(
                         f"column {c!r} has the value {values[i]:g} at {rows(i)}, which overflows {dtype} (largest "
-                        f"{largest:g}); pass dtype=torch.float64 or rescale the column"
+                        f"{largest:g}); rescale the column (divide it by a power of ten)"
                     )
 
     # The target.
