@@ -89,7 +89,8 @@ def test_tensor_and_numpy_hyperparameters_are_values_of_the_grid():
     assert tensor.summary["final_train_loss"].tolist() == listed.summary["final_train_loss"].tolist()
     scalar = descend.fit(lr=torch.tensor(0.1), beta1=np.float64(0.8), seed=np.int64(1), **common)
     assert scalar.summary[["lr", "beta1", "seed"]].iloc[0].tolist() == [0.1, 0.8, 1]
-    assert len(descend.fit(batch_size=[np.int64(8), 8], **common).summary) == 1  # the same run once
+    with pytest.raises(ValueError, match=r"batch_size lists 8 twice"):  # the same value: not silently one run
+        descend.fit(batch_size=[np.int64(8), 8], **common)
     with pytest.raises(ValueError, match=r"lr is a tensor of shape \(2, 2\)"):
         descend.fit(lr=torch.ones(2, 2), **common)
 

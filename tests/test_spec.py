@@ -77,6 +77,15 @@ def test_grid_is_one_helper_that_produces_specifications():
     assert specs[0].hyper["nesterov"] is False, "defaults filled in"
 
 
+def test_a_grid_value_given_twice_is_refused():
+    """fit(lr=[0.1, 0.1]) trained one run: the results no longer lined up with the values given."""
+    with pytest.raises(ValueError, match=r"^lr lists 0.1 twice: each value of a grid is a run of its own"):
+        grid(optimizer="sgd", lr=[0.1, 0.01, 0.1])
+    with pytest.raises(ValueError, match=r"^batch_size lists None twice"):
+        grid(optimizer="sgd", batch_size=[None, 8, None])
+    assert len(grid(optimizer=["sgd", "adam"], momentum=[0.5, 0.9])) == 3  # Adam has no momentum: one run
+
+
 def test_runs_and_grid_arguments_are_not_mixed():
     x, y = data()
     with pytest.raises(ValueError, match="give runs=.* or grid arguments \\(lr\\)"):

@@ -177,6 +177,9 @@ def parse_batch_sizes(text: str, what: str = "--batch-size") -> list[Any]:
         else:
             raise ValueError(f"{what} {text!r}: {part.strip()!r} is not a batch size; use full (GD), 1 (SGD), "
                              "a positive whole number, or hybrid")
+        if out[-1] in out[:-1]:  # one run per batch size (and seed): a repeat would be dropped
+            raise ValueError(f"{what} {text!r}: {batch_label(out[-1])} is given twice; each batch size is one "
+                             "configuration (its repeats are its seeds)")
     return out
 
 

@@ -102,6 +102,11 @@ def expand_grid(**arguments: Any) -> list[dict[str, Any]]:
     for key, v in zip(keys, values):
         if len(v) == 0:
             raise ValueError(f"{key} is an empty list; give at least one value")
+        shown = [repr(x) for x in v]
+        twice = next((x for i, x in enumerate(shown) if x in shown[:i]), None)
+        if twice is not None and key != "start":  # (a start's points are checked where they are made)
+            raise ValueError(f"{key} lists {twice} twice: each value of a grid is a run of its own, and the results "
+                             f"are in the order of the values; give each once (another seed repeats a run)")
     return [dict(zip(keys, combo)) for combo in itertools.product(*values)]
 
 
