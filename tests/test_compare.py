@@ -3,6 +3,7 @@ the notes that qualify the table."""
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
@@ -212,7 +213,10 @@ def test_tuned_mode_refuses_an_lr_that_bounds_no_range(lr):
         with pytest.raises(ValueError, match=r"^--lr 0\.1,0\.1: 0\.1 is given twice"):
             C.resolve("line", optimizers=["gd"], mode="tuned", budget=3, steps=5, lr=lr)
         return
-    config, task = C.resolve("line", optimizers=["gd"], mode="tuned", budget=3, steps=5, lr=lr)
+    with pytest.raises(ValueError, match=r"^--lr 0\.1: --mode tuned searches the learning rate between"):
+        C.resolve("line", optimizers=["gd"], mode="tuned", budget=3, steps=5, lr=lr)  # before any output
+    config, task = C.resolve("line", optimizers=["gd"], mode="tuned", budget=3, steps=5, lr="0.1,1")
+    config = dataclasses.replace(config, lr=(0.1,))  # a configuration made otherwise: compare refuses it too
     fit = task.fit
 
     def never(**kwargs):  # the refusal comes before any training

@@ -706,6 +706,11 @@ class Config(schema.Schema):
             lr = tuple(float(f"{v:.3g}") for v in np.geomspace(lo, hi, 3))
         if self.lr is not None:  # each rate given, against each optimizer's own range (a plugin's may be narrow)
             _check_rates(lr, specs, names["lr"])
+            if self.mode == "tuned" and not min(lr) < max(lr):  # (descend.compare.lr_range, before any output)
+                raise ValueError(f"{names['lr']} {','.join(f'{v:g}' for v in lr)}: {names['mode']} tuned searches "
+                                 f"the learning rate between the lowest and highest value of {names['lr']}; give two "
+                                 f"different values or a range LOW..HIGH (or leave {names['lr']} out: each "
+                                 "optimizer's own range)")
         parse_schedule(self.schedule, steps or 1, what=names["schedule"])  # checked now, built per fit
         # a formula is kept as typed, so that the written configuration re-creates the same task
         given = self.task

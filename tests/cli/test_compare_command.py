@@ -158,6 +158,8 @@ def test_bad_input_exits_with_code_2_and_one_line(tmp_path):
         result = runner.invoke(app, [*args, "--out", str(tmp_path / "never")])
         assert result.exit_code == 2, (args, result.output)
         assert message in result.output and "Traceback" not in result.output, (args, result.output)
+        # nothing before it (--mode tuned's --lr was refused under the header and a progress bar at 0 %)
+        assert len([line for line in result.output.splitlines() if line.strip()]) == 1, (args, result.output)
     assert not (tmp_path / "never").exists()
 
 
