@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import shlex
 import sys
 from enum import Enum
 from collections.abc import Mapping, Sequence
@@ -53,6 +54,20 @@ class _Command(typer.core.TyperCommand):
         for param in self.params:
             if type(param) is typer.core.TyperArgument:
                 param.__class__ = _Argument
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Click's parsing; a formula that starts with a minus (``-x**2 - y**2``) reads as an unknown option, so
+        its error says how to give it: after ``--``."""
+        given = list(args)  # (the parser consumes the list)
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as e:  # Click's NoSuchOption (Typer's copy of Click, or Click)
+            name = str(getattr(e, "option_name", "")) if type(e).__name__ == "NoSuchOption" else ""
+            if name in ("-x", "-y") or any(ch in name for ch in "*+/()^ ."):
+                typed = next((a for a in given if a.startswith(name)), name)  # the whole formula
+                e.message = (f"No such option: {name}. A formula that starts with a minus goes after --, which ends "
+                             f"the options: descend {ctx.info_name} [OPTIONS] -- {shlex.quote(typed)}")
+            raise
 
 
 app = typer.Typer(

@@ -598,3 +598,15 @@ def test_a_learning_rate_given_twice_is_refused_naming_the_flag(tmp_path):
     # a batch size twice was trained once, silently: the table had fewer rows than the flag asked for
     result = runner.invoke(app, ["compare", "line", *SMALL, "--batch-size", "8,full,8", "--out", str(tmp_path / "no")])
     assert result.exit_code == 2 and "--batch-size '8,full,8': 8 is given twice" in result.output, result.output
+
+
+def test_a_formula_starting_with_a_minus_is_told_to_go_after_the_double_dash(tmp_path):
+    """'-x**2 - y**2' read as an unknown option -x: the error said no more, and neither --help nor the README
+    said how to give it."""
+    result = runner.invoke(app, ["compare", "-x**2 - y**2", "--out", str(tmp_path / "no")])
+    assert result.exit_code == 2 and not (tmp_path / "no").exists()
+    assert ("No such option: -x. A formula that starts with a minus goes after --, which ends the options: descend "
+            "compare [OPTIONS] -- '-x**2 - y**2'") in result.output
+    assert "goes after --" not in runner.invoke(app, ["compare", "--bogus"]).output
+    shown = runner.invoke(app, ["compare", *SMALL, "-o", "gd", "--out", str(tmp_path / "r"), "--", "-x**2 + y**2"])
+    assert shown.exit_code == 0, shown.output

@@ -696,3 +696,15 @@ def test_a_text_target_of_classes_seen_once_or_twice_asks_for_kind():
     assert from_frame(frame, "label", "classification").kind == "multiclass"
     few = pd.DataFrame({"x": np.arange(60) / 7, "label": [f"c{i % 20}" for i in range(60)]})  # three rows each
     assert from_frame(few, "label").kind == "multiclass"
+
+
+def test_a_column_float32_cannot_tell_apart_is_refused_with_the_fix():
+    """300 times in seconds since 1970, within five minutes, were read in float32 before being standardised: they
+    became 3 values, without a word, and the model learnt from those."""
+    k = np.random.default_rng(0).permutation(300).astype(float)
+    df = pd.DataFrame({"t": 1.7e9 + k, "z": np.linspace(-1, 1, 300), "y": k / 100})
+    with pytest.raises(ValueError, match=r"column 't' has 300 distinct values, which float32 reads as 3 \(values near "
+                                         r"1\.7e\+09 .*subtract a value from the column first \(such as 1\.7e\+09"):
+        from_frame(df, "y")
+    assert from_frame(df, "y", dtype=torch.float64).x[:, 0].unique().numel() == 300
+    assert from_frame(df.assign(t=k), "y").x[:, 0].unique().numel() == 300  # the fix it names

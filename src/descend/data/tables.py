@@ -210,6 +210,21 @@ def _column_type(pd: Any, series: Any, forced: bool) -> str:
     return "unsupported"
 
 
+def _check_resolution(values: Any, c: object, dtype: torch.dtype) -> None:
+    """Refuse a column whose values ``dtype`` cannot tell apart: numbers far from 0 that differ little (times in
+    seconds since 1970, say) are read in ``dtype`` before they are standardised, and would merge into a few values
+    without a word (300 distinct times within five minutes of each other become 3 in float32)."""
+    if dtype == torch.float64 or len(values) < 10:
+        return
+    exact = np.unique(values)
+    kept = np.unique(values.astype(torch.empty((), dtype=dtype).numpy().dtype)) if dtype != torch.bfloat16 else exact
+    if len(exact) >= 10 and len(kept) < len(exact) / 2:
+        offset = float(exact[0])
+        raise ValueError(f"column {c!r} has {len(exact)} distinct values, which {str(dtype).replace('torch.', '')} "
+                         f"reads as {len(kept)} (values near {offset:.6g} that differ by less than it can tell "
+                         f"apart); subtract a value from the column first (such as {offset:.6g}, its smallest)")
+
+
 def _numbers_the_rows(values: Any) -> tuple[int, int] | None:
     """``(first, last)`` when ``values`` number the rows, each once, from 0 or 1 (an ID or row number); else None."""
     ordered = np.sort(values)
@@ -523,6 +538,7 @@ def _from_table(
                         f"column {c!r} has the value {values[i]:g} at {rows(i)}, which overflows {dtype} (largest "
                         f"{largest:g}); rescale the column (divide it by a power of ten)"
                     )
+                _check_resolution(values, c, dtype)
 
     # The target.
     ttype = types[target]
