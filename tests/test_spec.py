@@ -90,6 +90,10 @@ def test_runs_and_grid_arguments_are_not_mixed():
     x, y = data()
     with pytest.raises(ValueError, match="give runs=.* or grid arguments \\(lr\\)"):
         descend.fit(model=MODEL, data=(x, y), runs=[RunSpec("adam")], lr=0.1, steps=2)
+    import numpy as np  # an array of rates: NumPy's "truth value of an array is ambiguous" instead
+
+    with pytest.raises(ValueError, match="give runs=.* or grid arguments \\(lr\\)"):
+        descend.fit(model=MODEL, data=(x, y), runs=[RunSpec("adam")], lr=np.array([0.1, 0.2]), steps=2)
     with pytest.raises(ValueError, match="run 1 is dict"):
         engine.train(problem(MODEL, (x, y)), [RunSpec("adam"), {"optimizer": "adam"}], steps=2)
 
@@ -122,3 +126,17 @@ def test_a_task_without_lr_uses_the_tasks_learning_rates_and_the_summary_shows_t
     # with the task's learning rates every optimizer the task knows ends near the known answer
     known = summary[summary["optimizer"].isin(list(task.lrs))]
     assert len(known) >= 3 and (known["distance"] < 0.05).all(), known[["optimizer", "lr", "distance"]]
+
+
+def test_a_seed_beyond_64_bits_and_a_schedule_that_gives_no_number_are_said():
+    """seed=2**70 failed in torch ("Overflow when unpacking long long"); a schedule giving a string, in torch's
+    tensor constructor ("new(): invalid data type 'str'")."""
+    import descend
+
+    with pytest.raises(ValueError, match=r"seed=1180591620717411303424 is out of range: a seed is a whole number "
+                                         r"below 2\*\*62"):
+        descend.fit(task="line", seed=2**70, steps=2)
+    with pytest.raises(ValueError, match=r"^the schedule of 'lr' gave 'a' at step 0; it must give one number per step"):
+        descend.fit(task="line", steps=2, schedules={"lr": lambda t: "a"})
+    with pytest.raises(ValueError, match=r"^the schedule of 'lr' gave nan at step 1"):
+        descend.fit(task="line", steps=2, schedules={"lr": lambda t: 1.0 if t == 0 else float("nan")})

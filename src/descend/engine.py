@@ -293,9 +293,18 @@ def _schedule_factors(cohort: Cohort, steps: int) -> dict[str, Tensor]:
                 by_schedule.setdefault(id(run.spec.schedules[name]), []).append(j)
         for columns in by_schedule.values():
             schedule = cohort.runs[columns[0]].spec.schedules[name]
-            values = torch.tensor([_one_number(schedule(t)) for t in range(steps)], dtype=torch.float64)
-            if torch.isnan(values).any():
-                raise ValueError(f"the schedule of {name!r} must give one number per step")
+            given = [schedule(t) for t in range(steps)]
+            numbers_ = []
+            for t, value in enumerate(given):
+                try:
+                    number = _one_number(value)
+                except (TypeError, ValueError, RuntimeError):
+                    number = math.nan
+                if math.isnan(number):
+                    raise ValueError(f"the schedule of {name!r} gave {value!r} at step {t}; it must give one number "
+                                     "per step (a multiplier of the value)")
+                numbers_.append(number)
+            values = torch.tensor(numbers_, dtype=torch.float64)
             if (values < 0).any():  # a negative rate would climb instead of descending, with status "ok"
                 t = int(torch.nonzero(values < 0)[0, 0])
                 raise ValueError(f"the schedule of {name!r} gives {values[t].item():g} at step {t}: a factor of a "

@@ -55,6 +55,8 @@ class RunSpec:
             raise ValueError(f"optimizer={self.optimizer!r} must be a name such as 'adam'")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"seed={self.seed!r} must be an int")
+        if not -(2**62) <= self.seed < 2**62:  # torch's generators take 64-bit seeds; descend derives others from it
+            raise ValueError(f"seed={self.seed!r} is out of range: a seed is a whole number below 2**62")
         for name, value in (("clip_norm", self.clip_norm), ("clip_value", self.clip_value)):
             if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name}={value!r} must be a positive number or None")
