@@ -1483,10 +1483,10 @@ def _compile_step(model: Any, objective: Objective, update: Callable[..., Any], 
     The program returns ``new_w, recorded, norms, finite, all_move`` and then the new state's tensors
     (``norms`` is a placeholder when they are not recorded).
     """
-    import_compiler()  # whole, before a Ctrl-C can cut an import short
-    program = load_package(name)
+    program = load_package(name)  # (reading a package imports no compiler)
     if program is not None:
         return program
+    import_compiler()  # whole, before a Ctrl-C can cut an import short
     from torch.fx.experimental.proxy_tensor import make_fx
 
     prepare_inductor()
