@@ -455,3 +455,19 @@ def test_the_trials_table_keeps_whole_numbers_whole_beside_a_failed_trial():
     trials_frame({"adam": study}).to_csv(out, index=False)
     rows = out.getvalue().splitlines()
     assert rows[1].startswith("adam,0,COMPLETE,1.0,12,ok,3000,") and ".0," not in rows[1].split("1.0,", 1)[1]
+
+
+def test_the_python_api_takes_numpy_counts_and_refuses_bad_arguments_before_a_study_exists(tmp_path):
+    """trials=np.int64(4) was refused as "a whole number >= 1"; space=123 was a bare TypeError; progress=5 and
+    stop=5 were refused only once the study had been created and the search begun."""
+    import numpy as np
+
+    assert len(descend.tune("line", trials=np.int64(4), cohort=np.int64(2), steps=10, seeds=1).trials) == 4
+    out = tmp_path / "out"
+    for kwargs, message in ((dict(trials=4.0), r"^trials 4\.0: a whole number is required, not float$"),
+                            (dict(space=123), r"^space 123: give the space as text"),
+                            (dict(progress=5), r"^progress=5 must be a callable"),
+                            (dict(stop=5), r"^stop=5 must be a threading\.Event or a callable")):
+        with pytest.raises(ValueError, match=message):
+            descend.tune("line", **{"trials": 4, "cohort": 2, "steps": 10, "seeds": 1, "out": out, **kwargs})
+        assert not out.exists()

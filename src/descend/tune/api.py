@@ -8,6 +8,7 @@ configuration of each is re-run with ``seeds`` seeds over the whole budget and r
 from __future__ import annotations
 
 import math
+import numbers
 import re
 import signal
 import threading
@@ -138,6 +139,9 @@ def _spaces_by_optimizer(space: Any, optimizers: Sequence[str],
     if isinstance(space, Mapping):
         items = [(k, v) for k, v in space.items()]
     else:
+        if not isinstance(space, (str, list, tuple)):
+            raise ValueError(f"{names['space']} {space!r}: give the space as text, e.g. 'lr=1e-5..1e-1:log' (or a "
+                             "list of texts, or a dict of them by optimizer)")
         texts = [space] if isinstance(space, str) else list(space)
         items = []
         for text in texts:
@@ -208,9 +212,12 @@ def _parse_choice(text: Any, names: Mapping[str, str]) -> list[tuple[str, dict[s
 
 
 def _whole(value: Any, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+    """``value`` as a Python int (a NumPy integer is one), refused unless a whole number >= ``low``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} {value!r}: a whole number is required, not {type(value).__name__}")
+    if value < low:
         raise ValueError(f"{name} {value!r}: a whole number >= {low} is required")
-    return value
+    return int(value)
 
 
 def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int = DEFAULT_TRIALS,
@@ -808,6 +815,10 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         >>> len(result.trials), sorted(result.best), len(result.final.summary)
         (8, ['gd'], 2)
     """
+    if progress is not None and not callable(progress):  # before the studies are opened, not at the first cohort
+        raise ValueError(f"progress={progress!r} must be a callable taking a dict (or None)")
+    if stop is not None and not (isinstance(stop, threading.Event) or callable(stop)):
+        raise ValueError(f"stop={stop!r} must be a threading.Event or a callable returning True to stop")
     p = plan(task, optimizer=optimizer, space=space, trials=trials, cohort=cohort, sampler=sampler, pruner=pruner,
              steps=steps, epochs=epochs, seeds=seeds, storage=storage, study=study, timeout=timeout, out=out,
              metric=metric, batch_size=batch_size, seed=seed, eval_every=eval_every, loss=loss,
