@@ -70,6 +70,8 @@ def test_every_widget_answers(client, widget, query):
     ("/api/vanishing?depth=40", "depth", "1 ≤ depth ≤ 12"),
     ("/api/curvature?bogus=1", "bogus", "extra"),
     ("/api/landscape?optimizers=adam;lr&steps=10", "optimizers.0", "'lr' is not key=value"),
+    ("/api/landscape?optimizers=adam;beta1=0.9;beta1=0.8&steps=10", "optimizers.0", "beta1 is given twice"),
+    ("/api/landscape?optimizers=adam;lr=0.1;lr=0.2&steps=10", "optimizers.0", "lr is given twice"),
     ("/api/tune?target=landscape&query=optimizers%3Dadam%3Blr", "query", "query (the landscape widget's state): "),
     ("/api/tune?target=landscape&query=landscape%3Dfoo(x)", "query", "unknown function 'foo'"),
 ])
