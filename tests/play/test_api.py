@@ -165,3 +165,13 @@ def test_serve_warns_for_every_address_and_prints_the_url(monkeypatch):
     printed.clear()
     app_module.serve("127.0.0.1", port, open_browser=False, echo=printed.append, compile=False)
     assert len(printed) == 1 and "warning" not in printed[0]
+
+
+def test_true_is_not_a_number_and_a_huge_one_is_not_echoed_whole(client):
+    """{"steps": true} trained one step; a 400-digit steps was echoed whole in its 422."""
+    got = client.post("/api/landscape", json={"steps": True})
+    assert got.status_code == 422
+    assert got.json()["errors"] == [{"field": "steps", "message": "steps = true: a number is required"}]
+    got = client.post("/api/landscape", json={"steps": 10**400})
+    message = got.json()["errors"][0]["message"]
+    assert got.status_code == 422 and "..." in message and len(message) < 160, message

@@ -54,6 +54,15 @@ class WidgetState(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_a_number(cls, value: Any, info: Any) -> Any:
+        """``{"steps": true}`` was read as 1 step: a JSON true or false where a number is asked for is refused."""
+        field = cls.model_fields.get(info.field_name)
+        if isinstance(value, bool) and field is not None and field.annotation in (int, float):
+            raise ValueError(f"{info.field_name} = {str(value).lower()}: a number is required")
+        return value
+
     #: the widget's name in URLs (``/landscape``, ``/api/landscape``)
     widget: ClassVar[str] = ""
 
@@ -563,7 +572,7 @@ def errors_of(error: Exception) -> list[dict[str, str]]:
         if bounds or e.get("type") in ("int_parsing", "float_parsing", "int_from_float", "literal_error",
                                        "string_too_long", "extra_forbidden"):
             shown = given if not isinstance(given, (dict, list)) else json.dumps(given)
-            message = f"{_spoken(field) or 'value'} = {shown!r}: {message[0].lower()}{message[1:]}"
+            message = f"{_spoken(field) or 'value'} = {_shown(shown, 60)}: {message[0].lower()}{message[1:]}"
             allowed = _allowed(error.title, loc)
             if allowed:
                 message += f" (allowed: {allowed})"
