@@ -1652,12 +1652,12 @@ def train(
     (1-based index and count of the groups), ``step`` and ``steps`` of that group, ``runs`` in it,
     ``runs_done``, ``runs_total`` and ``members`` (the cohorts in the group). ``monitor`` is called after every
     evaluation with a :class:`Monitor` (each run's current metrics; it may ``prune`` runs or ``stop``).
-    ``stop`` is a ``threading.Event`` or a callable checked
-    before every step (a compile, 10-30 s for a new shape, runs to its end first; so does the import of the
-    compiler under Ctrl-C, :func:`descend._compile.import_compiler`). Ctrl-C or a stop ends training cleanly: the result holds every finished cohort and the
-    steps the current one completed (``Runs.interrupted`` is True, the summary's ``steps_done`` says how far
-    each run got; a run of a group that never started is in the summary, ``interrupted`` at 0 steps, with no
-    metrics and no curves).
+    ``stop`` is a ``threading.Event`` or a callable checked before every step (a compile, 10-30 s for a new shape,
+    runs to its end first; so does the import of the compiler under Ctrl-C,
+    :func:`descend._compile.import_compiler`). Ctrl-C or a stop ends training cleanly: the result holds every
+    finished cohort and the steps the current one completed (``Runs.interrupted`` is True, the summary's
+    ``steps_done`` says how far each run got; a run of a group that never started is in the summary, ``interrupted``
+    at 0 steps, with no metrics and no curves).
 
     ``processes=2`` trains the groups in two processes, this one and a forked child (:mod:`descend._forked`),
     when there are several groups, each small enough for one thread at any batch size (:func:`shared_out`), with

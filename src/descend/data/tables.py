@@ -628,9 +628,9 @@ def _from_table(
         if span is None and types[c] == "integer" and m >= _ID_ROWS and c not in forced:
             span = _numbers_the_rows(numbers_of[c])
         if span is not None:
-            raise DataError(_literal(f"column {c!r} numbers the rows ({span[0]} to {span[1]}, each once): it looks like "
-                                     "an identifier (ID) or row number, which can't predict anything; leave it out "
-                                     "with ") + "⟨drop⟩", {"drop": ("drop", [_plain(c)])})
+            raise DataError(_literal(f"column {c!r} numbers the rows ({span[0]} to {span[1]}, each once): it looks "
+                                     "like an identifier (ID) or row number, which can't predict anything; leave it "
+                                     "out with ") + "⟨drop⟩", {"drop": ("drop", [_plain(c)])})
         if types[c] != "category":
             blocks.append(numbers_of[c][:, None])
             names.append(str(c))

@@ -361,8 +361,7 @@ class _Adapter(torch.optim.Optimizer):
                 else:
                     new_params, record = self.info.update(bucket_grads, record, reals, **kwargs)
                     if self.sparse_moves_held_only:
-                        new_params = [_held_only(bucket[j], new, old) for j, (new, old) in enumerate(zip(new_params,
-                                                                                                         reals))]
+                        new_params = [_held_only(p, new, old) for p, new, old in zip(bucket, new_params, reals)]
                     torch._foreach_copy_(reals, list(new_params))
                 self._store(bucket, record)
         return loss
@@ -524,7 +523,7 @@ def _held_only(p: Tensor, new: Tensor, old: Tensor) -> Tensor:
         return new
     g = g.coalesce()
     held = torch.sparse_coo_tensor(g.indices(), torch.ones_like(g.values(), dtype=torch.float32), g.shape).to_dense()
-    held = held.real != 0 if held.is_complex() else held != 0
+    held = held != 0
     if p.is_complex():  # the real view's pairs
         held = held.unsqueeze(-1).expand(*held.shape, 2)
     return torch.where(held, new, old)
