@@ -433,14 +433,9 @@ def _cohort(budget: int) -> int:
 def lr_range(config: Config) -> tuple[float, float] | None:
     """The learning rates tuned mode searches between when ``--lr`` is given (its lowest and highest value,
     the same range for every optimizer); None: each optimizer's own range (see :func:`search`)."""
-    if config.lr is None:
-        return None
-    lo, hi = min(config.lr), max(config.lr)
-    if not lo < hi:
-        raise ValueError(f"--lr {','.join(f'{v:g}' for v in config.lr)}: --mode tuned searches the learning rate "
-                         "between the lowest and highest value of --lr; give two different values or a range "
-                         "LOW..HIGH (or leave --lr out: each optimizer's own range)")
-    return lo, hi
+    from .compare_config import tuned_range
+
+    return None if config.lr is None else tuned_range(config.lr, Config.flags())
 
 
 def search_space(spec: OptimizerSpec, task: Any, config: Config) -> str:

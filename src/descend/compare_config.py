@@ -707,11 +707,8 @@ class Config(schema.Schema):
             lr = tuple(float(f"{v:.3g}") for v in np.geomspace(lo, hi, 3))
         if self.lr is not None:  # each rate given, against each optimizer's own range (a plugin's may be narrow)
             _check_rates(lr, specs, names["lr"])
-            if self.mode == "tuned" and not min(lr) < max(lr):  # (descend.compare.lr_range, before any output)
-                raise ValueError(f"{names['lr']} {','.join(f'{v:g}' for v in lr)}: {names['mode']} tuned searches "
-                                 f"the learning rate between the lowest and highest value of {names['lr']}; give two "
-                                 f"different values or a range LOW..HIGH (or leave {names['lr']} out: each "
-                                 "optimizer's own range)")
+            if self.mode == "tuned":  # before any output
+                tuned_range(lr, names)
         parse_schedule(self.schedule, steps or 1, what=names["schedule"])  # checked now, built per fit
         # a formula is kept as typed, so that the written configuration re-creates the same task
         given = self.task
@@ -722,6 +719,17 @@ class Config(schema.Schema):
         return replace(self, task=name, optimizers=specs, lr=lr, steps=steps, batch_size=batch_sizes,
                        task_options=_csv_options(task) if self.csv is not None else dict(task.options),
                        **folded), task
+
+
+def tuned_range(rates: Sequence[float], names: Mapping[str, str]) -> tuple[float, float]:
+    """The learning rates tuned mode searches between when rates are given: their lowest and highest, refused when
+    they bound no range (``names``: how the interface spells ``lr`` and ``mode``)."""
+    lo, hi = min(rates), max(rates)
+    if not lo < hi:
+        raise ValueError(f"{names['lr']} {','.join(f'{v:g}' for v in rates)}: {names['mode']} tuned searches the "
+                         f"learning rate between the lowest and highest value of {names['lr']}; give two different "
+                         f"values or a range LOW..HIGH (or leave {names['lr']} out: each optimizer's own range)")
+    return lo, hi
 
 
 def _check_rates(rates: Sequence[float], specs: Sequence[OptimizerSpec], flag: str) -> None:

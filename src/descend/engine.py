@@ -293,9 +293,9 @@ def _schedule_factors(cohort: Cohort, steps: int) -> dict[str, Tensor]:
                 by_schedule.setdefault(id(run.spec.schedules[name]), []).append(j)
         for columns in by_schedule.values():
             schedule = cohort.runs[columns[0]].spec.schedules[name]
-            given = [schedule(t) for t in range(steps)]
             numbers_ = []
-            for t, value in enumerate(given):
+            for t in range(steps):
+                value = schedule(t)
                 try:
                     number = _one_number(value)
                 except (TypeError, ValueError, RuntimeError):

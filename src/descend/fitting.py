@@ -112,9 +112,10 @@ def fit(
     grid = dict(optimizer=optimizer, lr=lr, batch_size=batch_size, seed=seed, start=start, schedules=schedules,
                 clip_norm=clip_norm, clip_value=clip_value, **hyperparameters)
     if runs is not None:
-        defaults = {"optimizer": "adam", "seed": 0}  # (by identity first: an array compared with == is an array)
-        given = [k for k, v in grid.items() if not (v is defaults.get(k) or isinstance(v, (str, int, type(None)))
-                                                     and v == defaults.get(k))]
+        defaults = {"optimizer": "adam", "seed": 0}  # the others default to None
+        # (a value compared only as a plain word or number: an array compared with == is an array)
+        given = [k for k, v in grid.items()
+                 if not (v is None if k not in defaults else type(v) in (str, int) and v == defaults[k])]
         if given:
             raise ValueError(f"give runs=[RunSpec, ...] or grid arguments ({', '.join(given)}), not both: "
                              "a RunSpec holds its own optimizer, hyperparameters, batch size, seed and schedules")

@@ -625,7 +625,7 @@ def _from_table(
     blocks, names = [], []
     for c in features:
         span = numbering.get(c)
-        if span is None and types[c] == "integer" and m >= _ID_ROWS and c not in forced:
+        if span is None and dropped and types[c] == "integer" and m >= _ID_ROWS and c not in forced:  # the kept rows
             span = _numbers_the_rows(numbers_of[c])
         if span is not None:
             raise DataError(_literal(f"column {c!r} numbers the rows ({span[0]} to {span[1]}, each once): it looks "

@@ -237,7 +237,7 @@ class OptimizerEntry(BaseModel):
             key = key.strip()
             if not eq or not key:
                 raise ValueError(f"{where}: {part!r} is not key=value (write e.g. adam;lr=0.05;beta1=0.9)")
-            if key in data or key in data["hyper"]:  # the last one silently won
+            if key in data["hyper"] or key in ("lr", "decay", "schedule") and key in data:  # the last one won
                 raise ValueError(f"{where}: {key} is given twice in {text!r}; give it once")
             if key in ("lr", "decay", "schedule"):
                 data[key] = value.strip()

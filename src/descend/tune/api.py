@@ -329,11 +329,10 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     if sampler == "grid":
         sizes = {name: grid_size(s, trials) for name, s in spaces.items()}
         if max(sizes.values()) < trials:
-            from .runner import grid
+            from .runner import grid_text
 
             largest = max(sizes, key=sizes.get)
-            values = "; ".join(f"{k} " + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in vs)
-                               for k, vs in grid(spaces[largest], trials).items())
+            values = grid_text(spaces[largest], trials)
             notes.append(f"grid sampler: {sizes[largest]} grid points ({values}: each range's values from its low "
                          f"end to its high end), fewer than {trials} trials; the budget becomes the grid (more "
                          f"{names['trials']} make it finer)")

@@ -188,6 +188,12 @@ def grid_size(space: Space, trials: int) -> int:
     return math.prod(len(v) for v in grid(space, trials).values())
 
 
+def grid_text(space: Space, trials: int) -> str:
+    """The values of :func:`grid`, as said to the user: ``lr 0.0005, 0.05, 5; beta1 0.5, 0.745, 0.99``."""
+    return "; ".join(f"{k} " + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in vs)
+                     for k, vs in grid(space, trials).items())
+
+
 # -- opening a study ------------------------------------------------------------------------------------------
 
 
@@ -219,9 +225,7 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
     made = make_sampler(sampler, space, seed=seed, cohort=cohort, trials=trials)
     first = min(cohort, trials)
     if sampler == "grid":  # its points follow from the budget: a study resumed with another would mix two grids
-        points_ = grid(space, trials)
-        attrs = {**attrs, "descend:grid": f"{math.prod(len(v) for v in points_.values())} points: " + "; ".join(
-            f"{k} " + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in vs) for k, vs in points_.items())}
+        attrs = {**attrs, "descend:grid": f"{grid_size(space, trials)} points: {grid_text(space, trials)}"}
     created = False
     points: list[tuple[dict[str, Any], str]] = []
     try:
