@@ -529,3 +529,75 @@ def test_an_unknown_keyword_argument_is_a_type_error_as_in_torch():
     assert "betas" in allowed and "beta1" not in allowed  # the class takes betas=, as torch's (beta1= is refused)
     with pytest.raises(TypeError, match="decoupled_weight_decay"):  # AdamW's is not a choice, in torch neither
         D.AdamW(params, decoupled_weight_decay=False)
+
+
+@pytest.mark.parametrize("name, kw, group", [
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True), {"momentum": 0.0}),  # a group without momentum: plain SGD
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True), {"dampening": 0.1}),  # d = g + μ·b, b dampened
+    ("Adam", dict(lr=0.01), {"betas": (torch.tensor(0.8, dtype=torch.float64), 0.99)}),
+])
+def test_a_group_need_not_meet_the_constructors_conditions_as_in_torch(name, kw, group):
+    """torch checks Nesterov's conditions and betas of one kind on the constructor's arguments only: a group's own
+    values are trained, and descend's numbers are torch's."""
+    x, y, init = problem(6)
+    trajectories = []
+    for cls, ulps in ((getattr(D, name), 0), (getattr(torch.optim, name), 0), (getattr(torch.optim, name), 4)):
+        params = [moved_by_ulps(p, ulps).requires_grad_() if ulps else p.clone().requires_grad_() for p in init]
+        opt = cls([{"params": [params[0]]}, {"params": [params[1]], **group}], **kw)
+        trajectories.append(train(opt, params, x, y, 30))
+    ours, theirs, moved = trajectories
+    assert max_diff(moved, theirs) <= GUARD, "well-conditioned"
+    assert max_diff(ours, theirs) <= TOL
+    for cls in (D.SGD, torch.optim.SGD):  # the constructor's own arguments are checked, as torch checks them
+        with pytest.raises(ValueError, match="Nesterov momentum requires a momentum and zero dampening"):
+            cls([{"params": [init[0].clone()], "momentum": 0.9}], lr=0.1, nesterov=True)
+
+
+def test_a_descend_switch_in_a_group_is_read_only_when_the_constructor_took_it():
+    """A group dict shared with SGD code (``"nesterov": True``) means nothing to torch's RMSprop: nor to descend's,
+    unless descend's own switch was given to the constructor."""
+    x, y, init = problem(7)
+    trajectories = []
+    for cls, extra in ((D.RMSprop, {}), (torch.optim.RMSprop, {}), (D.RMSprop, {"nesterov": False})):
+        params = [p.clone().requires_grad_() for p in init]
+        opt = cls([{"params": params, "momentum": 0.9, "nesterov": True}], lr=0.01, **extra)
+        trajectories.append(train(opt, params, x, y, 10))
+    ours, theirs, switched = trajectories
+    assert max_diff(ours, theirs) <= TOL
+    assert max_diff(switched, theirs) > 1e-3  # given to the constructor, the group's switch is read
+
+
+def test_adamw_refuses_a_group_that_would_follow_adams_rule():
+    params = [torch.zeros(2, requires_grad=True), torch.zeros(3, requires_grad=True)]
+    opt = D.AdamW([{"params": [params[0]]}], lr=0.1)
+    with pytest.raises(ValueError, match="param group 1: AdamW's param groups keep decoupled_weight_decay=True"):
+        opt.add_param_group({"params": [params[1]], "decoupled_weight_decay": False})
+    assert len(opt.param_groups) == 1
+
+
+def test_a_refused_group_is_not_kept_and_names_itself():
+    """A group refused by add_param_group leaves the optimizer as it was (the corrected group can be added), and
+    the message names the group and what was wrong."""
+    w, b = torch.zeros(2, requires_grad=True), torch.zeros(3, requires_grad=True)
+    opt = D.Adam([w], lr=0.1)
+    with pytest.raises(TypeError, match=r"param group 1: betas must be a pair \(β₁, β₂\), not 0.9"):
+        opt.add_param_group({"params": [b], "betas": 0.9})
+    with pytest.raises(ValueError, match=r"param group 1: lr=-0.1 is out of range"):
+        opt.add_param_group({"params": [b], "lr": -0.1})
+    assert len(opt.param_groups) == 1
+    opt.add_param_group({"params": [b], "betas": (0.8, 0.9)})
+    assert opt.param_groups[1]["betas"] == (0.8, 0.9)
+    with pytest.raises(ValueError, match=r"^Invalid learning rate|^lr=-1"):  # the constructor's: no group named
+        D.Adam([w], lr=-1.0)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad"])
+def test_fused_with_a_sparse_gradient_is_refused_as_torch_refuses_it(name):
+    for cls in (getattr(D, name), getattr(torch.optim, name)):
+        embedding = torch.nn.Embedding(4, 2, sparse=True)
+        before = embedding.weight.detach().clone()
+        opt = cls(embedding.parameters(), lr=0.1, fused=True)
+        embedding(torch.tensor([0])).sum().backward()
+        with pytest.raises(RuntimeError, match="does not support sparse"):
+            opt.step()
+        assert torch.equal(embedding.weight.detach(), before)

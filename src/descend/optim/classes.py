@@ -56,7 +56,7 @@ from torch import Tensor
 from .._checks import check_names, run_axis_length
 from .._compile import allow_programs
 from .conventions import preset
-from .registry import OptimizerInfo, get
+from .registry import OptimizerInfo, _all_positive, _any_nonzero, get
 
 _IGNORED = ("params", "param_names", "foreach", "capturable", "differentiable", "fused", "convention")
 
@@ -117,6 +117,12 @@ class _Adapter(torch.optim.Optimizer):
             )
         if defaults.get("fused") and defaults.get("foreach"):
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        if self.betas_alike:  # torch checks the constructor's betas, not a group's
+            b1, b2 = defaults["betas"]
+            if isinstance(b1, Tensor) != isinstance(b2, Tensor):
+                raise ValueError("betas must be either both floats or both Tensors")
+            if isinstance(b1, Tensor) and defaults.get("foreach") and not defaults.get("capturable"):
+                raise ValueError("betas[0] as a Tensor is not supported for capturable=False and foreach=True")
         self._derived()
         self._constructing = True
         super().__init__(params, defaults)
@@ -166,15 +172,25 @@ class _Adapter(torch.optim.Optimizer):
         given = {}
         for key, value in group.items():
             if key == "betas":
-                given["beta1"], given["beta2"] = (_one_value(b) for b in value)
-            elif key in self.info.names and key not in _IGNORED and key not in self.info.fixed:
+                try:
+                    given["beta1"], given["beta2"] = (_one_value(b) for b in value)
+                except (TypeError, ValueError):
+                    raise TypeError(f"betas must be a pair (β₁, β₂), not {value!r}") from None
+            elif key in self.defaults and key in self.info.names and key not in _IGNORED and key not in self.info.fixed:
                 given[key] = _one_value(value)
         return given
 
     def _config(self, group: Mapping[str, Any]) -> dict[str, Any]:
         """Check a param group and return the full keyword arguments of the pure rule."""
         self._check_torch_refusals(group)
-        return self.info.configure(runs=_runs(self._given(group), group["params"]), **self._given(group))
+        for key, value in self.info.fixed.items():  # AdamW's groups say decoupled_weight_decay=True, as torch's
+            if key in group and group[key] != value:
+                raise ValueError(
+                    f"{type(self).__name__}'s param groups keep {key}={value!r}; with {key}={group[key]!r} a group "
+                    "follows another optimizer's rule: give its parameters an optimizer of their own"
+                )
+        given = self._given(group)
+        return self.info.configure(runs=_runs(given, group["params"]), group=True, **given)
 
     def _check_torch_refusals(self, group: Mapping[str, Any]) -> None:
         """What torch.optim refuses for this group, refused with torch's words (and error types)."""
@@ -184,12 +200,6 @@ class _Adapter(torch.optim.Optimizer):
             raise ValueError("Tensor lr must be 1-element (or have shape [K], one value per run)")
         if tensor_lr and foreach and not capturable and self._torch_refuses_tensor_lr_with_foreach:
             raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
-        if self.betas_alike and "betas" in group:
-            b1, b2 = group["betas"]
-            if isinstance(b1, Tensor) != isinstance(b2, Tensor):
-                raise ValueError("betas must be either both floats or both Tensors")
-            if isinstance(b1, Tensor) and foreach and not capturable:
-                raise ValueError("betas[0] as a Tensor is not supported for capturable=False and foreach=True")
         if capturable:
             supported = _capturable_devices()
             for p in group["params"]:
@@ -204,13 +214,16 @@ class _Adapter(torch.optim.Optimizer):
     _torch_refuses_tensor_lr_with_foreach: ClassVar[bool] = False
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
+        own = set(param_group) - {"params", "param_names"}  # torch's fills in the defaults: what the group set
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         try:
             config = self._config(group)
-        except ValueError:
+        except (ValueError, TypeError) as e:
             self.param_groups.pop()
-            raise
+            if not own:  # the constructor's arguments: torch's words
+                raise
+            raise type(e)(f"param group {len(self.param_groups)}: {e}") from None
         if self.eager_state and getattr(self, "_constructing", False):  # a group added later: at its first step
             self._start_state(group["params"], config)
 
@@ -346,6 +359,9 @@ class _Adapter(torch.optim.Optimizer):
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
                 continue
+            if group.get("fused") and any(p.grad.is_sparse for p in params):
+                raise RuntimeError(f"`fused` does not support sparse grad (torch.optim's {type(self).__name__} "
+                                   "refuses it too): leave fused unset")
             config = {**self.info.defaults, **self._given(group)}  # checked when the group was added
             grads = [self._gradient(p, config) for p in params]
             needed = self._needed(config)
@@ -578,9 +594,20 @@ class SGD(_Adapter):
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None, **unknown):
+        if nesterov and (not _all_positive(momentum) or _any_nonzero(dampening)):  # the constructor's, as torch
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening "
+                             "(nesterov=True needs momentum > 0 and dampening = 0 for every run)")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
                         maximize=maximize, foreach=foreach, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults, unknown)
+
+    def _given(self, group: Mapping[str, Any]) -> dict[str, Any]:
+        """A group's ``nesterov`` with its own momentum 0 is plain SGD, as in torch (which skips momentum then)."""
+        given = super()._given(group)
+        momentum = given.get("momentum", 0)
+        if given.get("nesterov") and not isinstance(momentum, Tensor) and momentum == 0:
+            given["nesterov"] = False
+        return given
 
 
 class Momentum(_Adapter):

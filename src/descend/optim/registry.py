@@ -106,11 +106,13 @@ class OptimizerInfo:
         match = [h for h in self.hyperparameters if symbol is not None and h.symbol == symbol]
         return f"; {symbol} ({match[0].description}) is named {match[0].name!r}" if match else ""
 
-    def configure(self, runs: int | None = None, **given: object) -> dict[str, object]:
+    def configure(self, runs: int | None = None, *, group: bool = False, **given: object) -> dict[str, object]:
         """Check ``given`` hyperparameters and options; return the full keyword arguments of ``update``.
 
         ``runs`` is K, the length of the parameters' run axis, when they have one. Raises a
-        ``ValueError`` naming the argument, its value and what is allowed.
+        ``ValueError`` naming the argument, its value and what is allowed. ``group=True``: a torch.optim param
+        group, whose Nesterov conditions torch checks on the constructor's arguments only (a group's own
+        dampening enters the buffer of ``d = g + μ·b``; its momentum 0 is plain SGD, which the class sets).
         """
         check_names(given, self.names, what=f"hyperparameter for {self.name}", hint=self.symbol_hint)
         for name, value in given.items():
@@ -122,7 +124,7 @@ class OptimizerInfo:
         for o in self.options:
             check_choice(o.name, config[o.name], o.choices)
         run_axis_length({h.name: config[h.name] for h in self.hyperparameters})  # all [K] of one length
-        if config.get("nesterov"):
+        if config.get("nesterov") and not group:
             if not _all_positive(config["momentum"]) or _any_nonzero(config.get("dampening", 0.0)):
                 raise ValueError("nesterov=True needs momentum > 0 and dampening = 0 (for every run)")
         return config
