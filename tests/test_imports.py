@@ -36,7 +36,9 @@ def test_the_parts_load_on_first_use():
         import descend.tune.space  # the subpackage's modules do not take the function's name
         from descend.tune import parse_space
         assert callable(descend.tune) and descend.tune.__module__ == "descend.tune.api" and parse_space
-        assert {"fit", "optim", "tune", "RunSpec"} <= set(dir(descend))
+        assert {"fit", "optim", "tune", "RunSpec", "compare", "spec"} <= set(dir(descend))
+        assert not {"sys", "importlib", "types", "Any", "TYPE_CHECKING"} & set(dir(descend))  # tab completion
+        assert descend.compare.Config and callable(descend.spec.grid)  # the README names them so
         try:
             descend.fitt
         except AttributeError as e:

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 #: attribute of it, or None for the module itself).
 _LAZY = {
     "clipping": (".clipping", None),
+    "compare": (".compare", None),
+    "spec": (".spec", None),
     "data": (".data", None),
     "landscapes": (".landscapes", None),
     "losses": (".losses", None),
@@ -51,8 +53,9 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+def __dir__() -> list[str]:  # the package's names, not the modules this file imports
+    return sorted(name for name in set(globals()) | set(_LAZY)
+                  if name not in ("importlib", "sys", "types", "TYPE_CHECKING", "Any"))
 
 
 class _Package(types.ModuleType):

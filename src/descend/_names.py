@@ -45,6 +45,24 @@ def slug(name: object, empty: str = "task") -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name)).strip("-")[:60] or empty
 
 
+def folder_name(task: object) -> str:
+    """A task's folder (and file) name in ``reports/``: :func:`slug` of its name, and for a typed formula (every one
+    named ``formula``) ``formula-`` with the formula's slug and the start of its digest, so that two formulas'
+    reports do not share a folder (``x+y`` and ``x-y`` have one slug).
+
+    >>> from types import SimpleNamespace as Task
+    >>> folder_name(Task(name="ellipse", facts=())), folder_name(Task(name="formula", facts=(("formula", "x-y"),)))
+    ('ellipse', 'formula-x-y-aace07')
+    """
+    import hashlib
+    import re
+
+    text = dict(getattr(task, "facts", ())).get("formula") if task.name == "formula" else None
+    if not text:
+        return slug(task.name)
+    return re.sub(r"-+", "-", f"formula-{slug(text, '')[:40]}-{hashlib.sha1(text.encode()).hexdigest()[:6]}")
+
+
 def check_names(given: Iterable[str], allowed: Iterable[str], *, what: str = "option",
                 hint: Callable[[str], str] | None = None) -> None:
     """Raise a ValueError for the first name in ``given`` that is not in ``allowed`` (``hint(name)``, when

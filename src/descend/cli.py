@@ -360,7 +360,7 @@ class _Progress:
 def compare_command(
     config: Optional[Path] = typer.Option(None, metavar="FILE", help="A TOML file of the comparison's settings: "
                                           "the keys of these options (and task_options), not the switches --force, "
-                                          "--quiet, --no-animation, --svg and --mp4; the options given here win."),
+                                          "--quiet, --no-animation, --svg and --mp4; an option given on the command line wins over the file."),
     force: bool = typer.Option(False, "--force", help="Replace the report already in --out (its files only: a "
                                "directory holding anything else is refused)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar; print only where the report is."),
@@ -403,7 +403,7 @@ def compare_command(
         for warning in caught:
             typer.echo(f"note: {warning.message}", err=True)
         resolved, built = given.resolved(names=Config.flags())
-        out_dir = check_out(given.out or Path("reports") / _slug(built.name), force=force)
+        out_dir = check_out(given.out or Path("reports") / folder_name(built), force=force)
         check_json(given.json, out_dir)
     except ValueError as e:
         _fail(str(e))
@@ -501,10 +501,10 @@ def _compact(frame: Any) -> Any:
     return frame[[c for c in _SHOWN if c in frame.columns]]
 
 
-def _slug(name: str) -> str:
-    from ._names import slug
+def folder_name(task: Any) -> str:
+    from ._names import folder_name
 
-    return slug(name)
+    return folder_name(task)
 
 
 def _number(value: float, column: str) -> str:
@@ -622,9 +622,9 @@ def landscape_command(
     lr: Optional[str] = typer.Option(None, metavar="RATES", help="Learning rates (default: the landscape's range)."),
     start: Optional[str] = typer.Option(None, metavar="X,Y", help="Start point X,Y (default: the landscape's)."),
     steps: int = typer.Option(300, metavar="INTEGER", help="Steps per optimizer."),
-    out: Path = typer.Option(Path("reports"), metavar="DIRECTORY", help="Directory for the figure."),
+    out: Path = typer.Option(Path("reports"), metavar="DIRECTORY", help="Directory for the figure (PNG and SVG)."),
     animate: Optional[Path] = typer.Option(None, metavar="FILE",
-                                           help="Also write an animation: FILE.gif or FILE.mp4."),
+                                           help="Also write an animation: FILE.gif or FILE.mp4 (a path of its own, not inside --out)."),
 ) -> None:
     """Paths of several optimizers over one landscape: a contour and 3-D figure (and an animation)."""
     from . import compare as cmp
@@ -656,7 +656,7 @@ def landscape_command(
     labels = {int(i): f"{row['label']} lr={row['lr']:g}" for i, row in comparison.summary.iterrows()}
     status = {int(i): s for i, s in statuses(comparison.summary).items()}
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"landscape-{_slug(task.name)}"
+    stem = f"landscape-{folder_name(task)}"
     figure = figures.landscape(task.surface, comparison.paths, labels, title=f"{task.title}: optimizer paths",
                                status=status)
     written = figures.save(figure, out, stem)

@@ -495,10 +495,11 @@ class Config(schema.Schema):
         None, metavar="COLUMN", parse=schema.text, written=lambda v, c: c.csv is not None,
         help="The CSV column to predict.")
     kind: str | None = schema.setting(
-        None, metavar="regression|classification", written=lambda v, c: c.csv is not None,
+        None, metavar="regression|classification|binary|multiclass", written=lambda v, c: c.csv is not None,
         parse=schema.choice("regression", "classification", "binary", "multiclass"),
-        help="What --column is: numbers to predict (regression) or classes (classification; binary or multiclass "
-             "say how many as well). Default: decimals are regression, whole numbers and text classes.")
+        help="What --column is: numbers to predict (regression) or classes (classification; binary for two classes "
+             "and multiclass for more are accepted too). Default: decimals are regression, whole numbers and text "
+             "classes.")
     features: tuple[str, ...] | None = schema.setting(
         None, metavar="COLUMNS", parse=_parse_columns, dump=list, written=lambda v, c: c.csv is not None,
         help="The CSV columns to predict from, comma-separated (a name with a comma in double quotes; default: "
@@ -548,7 +549,8 @@ class Config(schema.Schema):
         help="Learning rates: 0.1,0.01 or a log range 1e-4..1e-1[:N]. Default: three across the task's range.")
     batch_size: tuple[Any, ...] | None = schema.setting(
         None, metavar="SIZES", parse=_parse_batch_sizes, dump=lambda v: ",".join(batch_text(b) for b in v),
-        help="full (GD), 1 (SGD), 32, hybrid, ... comma-separated. Default: the task's.")
+        help="full (GD), 1 (SGD), 32, hybrid, ... comma-separated. hybrid: batches of 32 for 8 epochs, then of 512; "
+             "hybrid(16,4,256) sets the three. Default: the task's.")
     steps: int | None = schema.setting(
         None, metavar="INTEGER", parse=schema.whole(1), help="Training steps per run (default: the task's).")
     epochs: int | None = schema.setting(
@@ -597,7 +599,7 @@ class Config(schema.Schema):
         help="Report directory (default: reports/TASK).")
     json: str | None = schema.setting(
         None, metavar="FILE", parse=schema.path, written=False,
-        help="Also write one JSON record per run and optimizer.")
+        help="Also write FILE, one JSON document: the settings, the winners and a record per run.")
 
     @classmethod
     def _before(cls, data: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:

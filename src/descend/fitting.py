@@ -72,8 +72,8 @@ def fit(
     configuration starts from the same initial parameters and sees the same batches (paired runs).
     ``task`` (a name from ``descend list tasks`` or a :class:`descend.tasks.Task`) supplies the model, the
     data (already split), the loss, the known answer, and when not given the task's default number of steps
-    and, per optimizer, the task's learning rate known to work (``Task.lrs``; the optimizer's default where
-    the task has none); a ``model`` or ``loss`` given as well replaces the task's. The summary always shows
+    and, per optimizer, the task's learning rate for it (:meth:`Task.default_lr`: the one known to work; for plain
+    gradient steps without one, the geometric middle of the task's ``lr_range``; else the optimizer's default); a ``model`` or ``loss`` given as well replaces the task's. The summary always shows
     every hyperparameter in effect, ``lr`` included.
     ``start`` sets the initial parameters instead of the model's initialisation: one point (numbers in the
     model's parameter order, when every parameter is a scalar, as for a landscape's ``(x, y)``; or a dict

@@ -610,3 +610,15 @@ def test_a_formula_starting_with_a_minus_is_told_to_go_after_the_double_dash(tmp
     assert "goes after --" not in runner.invoke(app, ["compare", "--bogus"]).output
     shown = runner.invoke(app, ["compare", *SMALL, "-o", "gd", "--out", str(tmp_path / "r"), "--", "-x**2 + y**2"])
     assert shown.exit_code == 0, shown.output
+
+
+def test_two_formulas_compared_with_the_default_out_write_two_reports(tmp_path, monkeypatch):
+    """Every formula is a task named 'formula': the README's two formula lines, run in a row, stopped at the second
+    ('reports/formula' already holds a report)."""
+    monkeypatch.chdir(tmp_path)
+    for formula in ("x**2 + 10*sin(y)", "x**2 - 10*sin(y)"):
+        result = runner.invoke(app, ["compare", formula, *SMALL, "-o", "adam"])
+        assert result.exit_code == 0, result.output
+    folders = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert len(folders) == 2 and all(f.startswith("formula-x-2-") for f in folders), folders
+    assert all((tmp_path / "reports" / f / "report.html").exists() for f in folders)

@@ -38,7 +38,7 @@ def test_a_drag_after_the_first_answer_runs_compiled_with_compiled_numbers():
     assert "--compile" not in first["command"]
     commands = moved["command"].splitlines()
     assert len(commands) == 2 and all("--compile" in c for c in commands)
-    assert [c.rsplit(" --out ", 1)[1] for c in commands] == ["reports/booth", "reports/booth-2"]
+    assert [c.rsplit(" --out ", 1)[1] for c in commands] == ["reports/play-booth", "reports/play-booth-2"]
     specs = [RunSpec("adam", {"lr": 0.05}, None, 0, (1.0, -2.5)), RunSpec("momentum", {"lr": 0.01}, None, 0, (1.0, -2.5))]
     task = tasks.landscape_task("booth", start=(1.0, -2.5))  # as the Python snippet builds it
     compiled = descend.fit(task=task, runs=specs, steps=40, compile=True)

@@ -169,7 +169,7 @@ def _compare_toml(command):
     import tomllib
 
     lines = command.splitlines()
-    assert lines[0].startswith("cat > play.toml <<'EOF'") and lines[-1] == "descend compare --config play.toml"
+    assert lines[0].startswith("cat > play.toml <<'EOF'") and lines[-1] == "descend compare --config play.toml --out reports/play-line"
     data = tomllib.loads("\n".join(lines[1:-2]))
     config, task = compare_module.Config.from_dict(data).resolved()
     return compare_module.compare(config, task)
@@ -221,8 +221,8 @@ def test_ellipse_paths_and_batch_sizes():
     first = lines[0]
     assert "--batch-size full" in first and first.startswith("descend compare ellipse --optimizer gd --lr 0.1")
     # each command writes its own folder: pasted together, the second would find the first's report there
-    assert [line.rsplit(" --out ", 1)[1] for line in lines] == ["reports/ellipse", "reports/ellipse-2",
-                                                               "reports/ellipse-batches"]
+    assert [line.rsplit(" --out ", 1)[1] for line in lines] == ["reports/play-ellipse", "reports/play-ellipse-2",
+                                                               "reports/play-ellipse-batches"]
     assert [b["updates"] for b in result["batches"]] == [1, 16, 16]
 
 

@@ -169,8 +169,8 @@ def test_without_optuna_dashboard_the_command_says_how_to_install_it(study: Path
     monkeypatch.setattr(dashboard, "installed", lambda: False)
     result = runner.invoke(app, ["dashboard", str(study), "--no-browser"])
     assert result.exit_code == 2
-    assert result.stderr.strip() == ("error: descend dashboard needs optuna-dashboard: "
-                                     "pip install 'descend[dashboard]'")
+    assert result.stderr.strip() == ("error: descend dashboard needs optuna-dashboard: pip install optuna-dashboard "
+                                     "(or pip install -e '.[dashboard]' in descend's clone)")
 
 
 def test_a_child_that_cannot_start_is_a_one_line_error():

@@ -155,8 +155,8 @@ def _commands(groups: Sequence[dict[str, Any]], *, compiled: bool = False,
     a comparison runs each optimizer at each of its learning rates), or None with the reason. ``compiled``: the
     widget's numbers came from compiled programs, and so do the command's (``--compile``: compiled and eager
     steps agree to round-off, which a long path of small batches amplifies). Each command writes its own report
-    folder (``out``, default ``reports/TASK``; ``-2``, ``-3``, ... after it for the next groups), so that the
-    lines can be pasted together."""
+    folder (``out``, default ``reports/play-TASK``, apart from ``descend compare TASK``'s own ``reports/TASK``;
+    ``-2``, ``-3``, ... after it for the next groups), so that the lines can be pasted together."""
     import shlex
 
     from .._names import slug
@@ -166,9 +166,8 @@ def _commands(groups: Sequence[dict[str, Any]], *, compiled: bool = False,
         for i, g in enumerate(groups):
             settings = {**g, **({"compile": True} if compiled else {})}
             text = compare_command(settings, config_file=f"play{i + 1 if len(groups) > 1 else ''}.toml")
-            folder = out or (None if len(groups) == 1 else f"reports/{slug(g['task'])}")
-            if folder is not None:
-                text += " --out " + shlex.quote(folder if i == 0 else f"{folder}-{i + 1}")
+            folder = out or f"reports/play-{slug(g['task'])}"
+            text += " --out " + shlex.quote(folder if i == 0 else f"{folder}-{i + 1}")
             lines.append(text)
     except ValueError as e:
         return None, f"descend compare cannot say this: {e}"
@@ -512,7 +511,7 @@ def ellipse(state: EllipseState) -> dict[str, Any]:
     command, note = _commands(_grouped(state.optimizers, base), compiled=paths["compiled"])
     batch_command, _ = _commands([{"task": "ellipse", "optimizer": [state.batch_optimizer], "lr": [state.batch_lr],
                                    "epochs": state.epochs, "seeds": 1, "batch_size": list(state.batch_sizes)}],
-                                 compiled=batches["batches_compiled"], out="reports/ellipse-batches")
+                                 compiled=batches["batches_compiled"], out="reports/play-ellipse-batches")
     specs = [_spec_code(e, state.steps) for e in state.optimizers]
     from ..compare import parse_batch_sizes
 

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._names import folder_name
+
 #: How each argument of :func:`descend.tune.plan` is spelled on the command line.
 FLAGS = {"task": "TASK", "optimizer": "--optimizer", "space": "--space", "trials": "--trials", "cohort": "--cohort",
          "sampler": "--sampler", "pruner": "--pruner", "steps": "--steps", "epochs": "--epochs", "seeds": "--seeds",
@@ -265,7 +267,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         steps, epochs = _number(steps, "--steps", int), _number(epochs, "--epochs", int)
         seeds, seed = _number(seeds, "--seeds", int), _number(seed, "--seed", int)
         timeout = _number(timeout, "--timeout", float)
-        out_dir = Path(out) if out is not None else Path("reports") / f"tune-{api._slug(built.name)}"
+        out_dir = Path(out) if out is not None else Path("reports") / f"tune-{folder_name(built)}"
         if out_dir.exists() and not out_dir.is_dir():
             raise ValueError(f"--out {str(out_dir)!r} is a file; give a directory")
         if (out_dir / "comparison.json").is_file():  # its report.html and table.csv would be replaced

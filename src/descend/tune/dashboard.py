@@ -11,7 +11,8 @@ Python's threading WSGI server, listening on ``host:port``; it cannot be mounted
 server), opened with descend's own :func:`descend.tune.storage.open_storage` (a journal file with the lock
 descend tune uses), and stopped with it (Ctrl-C, or :meth:`Dashboard.stop`).
 
-optuna-dashboard is an optional dependency: ``pip install 'descend[dashboard]'``.
+optuna-dashboard is an optional dependency: ``pip install -e '.[dashboard]'`` in descend's clone, or
+``pip install optuna-dashboard``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from typing import Any
 #: The file ``descend tune --out DIR`` keeps its studies in (its default storage).
 JOURNAL = "study.journal"
 
-MISSING = "descend dashboard needs optuna-dashboard: pip install 'descend[dashboard]'"
+MISSING = ("descend dashboard needs optuna-dashboard: pip install optuna-dashboard (or pip install -e '.[dashboard]' "
+           "in descend's clone)")
 
 #: Seconds the child process may take to listen (it imports optuna, optuna-dashboard and descend's storage).
 START_TIMEOUT = 120.0
