@@ -4,6 +4,8 @@ message, the page and plotly.js are served from the package; the command's port 
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -175,3 +177,45 @@ def test_true_is_not_a_number_and_a_huge_one_is_not_echoed_whole(client):
     got = client.post("/api/landscape", json={"steps": 10**400})
     message = got.json()["errors"][0]["message"]
     assert got.status_code == 422 and "..." in message and len(message) < 160, message
+    for start in (list(range(100_000)), ",".join(["1"] * 3000)):  # a start of many numbers was echoed whole
+        got = client.post("/api/landscape", json={"start": start})
+        message = got.json()["errors"][0]["message"]
+        assert got.status_code == 422 and "give two numbers" in message and len(message) < 200, message[:300]
+
+
+def test_a_deeply_nested_body_is_refused_not_a_server_error(client):
+    """A body nested thousands of levels deep raised RecursionError: a 500, and a traceback in the terminal."""
+    body = "[" * 100_000 + "]" * 100_000
+    got = client.post("/api/landscape", content=body, headers={"Content-Type": "application/json"})
+    assert got.status_code == 422, got.text[:200]
+    for depth in (500, 5_000, 100_000):
+        body = '{"steps": 5, "start": ' + "[" * depth + "1" + "]" * depth + "}"
+        got = client.post("/api/landscape", content=body, headers={"Content-Type": "application/json"})
+        assert got.status_code == 422 and len(got.text) < 400, got.text[:200]
+
+
+def test_a_request_whose_page_went_away_does_not_train_when_its_turn_comes(server, monkeypatch):
+    """A page that asks for a newer state cancels its older requests; those still waiting for their turn to train
+    (behind another request's training) used to train one after another for no one, delaying the newest answer by
+    their whole time. The answer's ``seconds`` leaves out the wait."""
+    import httpx
+
+    from descend.play import widgets
+
+    trained, fit = [], descend.fit
+    monkeypatch.setattr(descend, "fit", lambda **kwargs: trained.append(kwargs["lr"]) or fit(**kwargs))
+    widgets.clear_cache()
+    with widgets._TRAINING:  # another request's training
+        with pytest.raises(httpx.TimeoutException):  # the page gives up on this one (a newer state was asked)
+            httpx.get(f"{server}/api/curvature?lr=0.31", timeout=0.5)
+        time.sleep(0.3)  # the server sees the closed connection
+        held = time.perf_counter()
+        later = []
+        thread = threading.Thread(target=lambda: later.append(httpx.get(f"{server}/api/curvature?lr=0.32", timeout=60)))
+        thread.start()
+        time.sleep(0.5)
+    thread.join(60)
+    waited = time.perf_counter() - held
+    assert trained == [0.32], "the request the page left trained all the same"
+    answer = later[0].json()
+    assert later[0].status_code == 200 and answer["seconds"] < waited - 0.4, (answer["seconds"], waited)

@@ -258,3 +258,60 @@ def test_the_export_buttons_hold_every_figure_as_the_page_shows_them(page, form,
         assert len(images) == 3
         assert all(i.get("href").startswith("data:image/svg+xml") for i in images)
     assert [e for e in page.errors] == []
+
+
+def test_no_figure_offers_to_send_its_data_to_plotlys_cloud(page):
+    """plotly.js 4 adds a "Share chart..." button to every mode bar, which uploads the figure's data."""
+    page.open("/line?steps=20")
+    page.page.hover("#contour")
+    assert page.page.locator(".modebar-btn").count() > 0  # the mode bar is there, without that button
+    assert page.page.locator('.modebar-btn[data-title="Share chart..."]').count() == 0
+
+
+def test_space_on_a_focused_button_presses_it(page):
+    """Space anywhere played or paused the animation, also on a focused button (add an optimizer, remove one)."""
+    page.open(LANDSCAPE)
+    page.page.get_by_role("button", name="+ add optimizer").focus()
+    page.page.keyboard.press(" ")
+    page.page.wait_for_function("descendPlay.state().optimizers.length === 3", timeout=30_000)
+
+
+def test_whole_number_fields_read_the_number_typed(page):
+    """parseInt read "1e2" steps as 1 and "2.5" as 2."""
+    page.open("/line?steps=20")
+    steps = page.page.locator("#f-steps")
+    steps.fill("1e2")
+    steps.press("Enter")
+    page.wait_for_result("r.state.steps === 100")
+    steps.fill("2.5")
+    steps.press("Enter")
+    error = page.page.locator('.error[data-error-for="steps"]')
+    error.wait_for(state="visible", timeout=30_000)
+    assert "give a whole number" in error.inner_text() and page.result()["state"]["steps"] == 100
+
+
+def test_a_link_with_one_refused_value_keeps_its_other_values(page):
+    page.open("/line?m=5&lr=0.3")
+    result = page.result()
+    assert result["state"]["lr"] == 0.3 and result["state"]["m"] != 5
+    assert "the link's" in page.page.locator("#errors").inner_text()
+
+
+def test_the_page_says_when_the_server_does_not_answer(page):
+    """A stopped server (or an answer that is not JSON) left the page on "computing…" for good, the controls
+    showing values the figures did not."""
+    page.open("/line?steps=20")
+    page.page.route("**/api/line*", lambda route: route.abort())
+    noise = page.page.locator("#f-noise")
+    shown = page.result()["state"]["noise"]
+    noise.fill("3")
+    noise.press("Enter")
+    page.page.wait_for_function("document.querySelector('#errors').textContent.includes('did not answer')",
+                                timeout=30_000)
+    assert page.page.evaluate("descendPlay.state().noise") == shown and float(noise.input_value()) == shown
+    assert "not computed" in page.page.locator("#status").inner_text()
+    page.page.unroute("**/api/line*")
+    noise.fill("2")
+    noise.press("Enter")
+    page.wait_for_result("r.state.noise === 2")
+    assert page.page.locator("#errors").inner_text() == ""

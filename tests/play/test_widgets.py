@@ -277,6 +277,21 @@ def test_tune_finds_settings_and_fills_them_into_the_other_widget():
     assert applied.steps == 30 and applied.landscape == "booth"
 
 
+@pytest.mark.parametrize("kind", ["landscape", "line"])
+def test_tune_searches_only_learning_rates_the_other_widget_takes(kind):
+    """Adadelta's default range reaches lr 100, past the widgets' 10: a best trial there made the link back refused
+    (the landscape's whole search thrown away with a 422 about a field never set, the line widget opened with its
+    defaults)."""
+    target = (LandscapeState(landscape="himmelblau", steps=20, optimizers=(OptimizerEntry(name="adadelta", lr=1.0),))
+              if kind == "landscape" else LineState(optimizer="adadelta", lr=1.0, steps=20))
+    result = widgets.tune(TuneState(target=kind, query=target.to_query(), trials=8))
+    assert 0 < max(t["lr"] for t in result["trials"]) <= widgets.WIDGET_LR_MAX
+    assert "..10:log" in result["python"]
+    applied = type(target).from_query(result["applied_query"])  # the link back is taken
+    lr = applied.lr if kind == "line" else applied.optimizers[0].lr
+    assert lr == pytest.approx(result["best"][0]["config"]["lr"])
+
+
 @pytest.mark.parametrize("target", [
     LineState(optimizer="adam", steps=30, start=(0.5, -1.0)),
     LandscapeState(landscape="booth", steps=30, start=(1.0, -2.5), optimizers=(OptimizerEntry(name="adam", lr=0.05),)),

@@ -31,7 +31,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from .state import STATES, errors_of
-from .widgets import PlayError, compute
+from .widgets import Cancelled, PlayError, compute
 
 STATIC = Path(__file__).parent / "static"
 
@@ -64,14 +64,42 @@ def create_app() -> Any:
             errors = errors_of(error)
         return JSONResponse({"errors": errors}, status_code=422)
 
-    def answer(widget: str, data: Any, *, query: bool) -> Any:
+    def answer(widget: str, data: Any, *, query: bool, cancelled: Any = None) -> Any:
         if widget not in STATES:
             raise HTTPException(404, f"no widget {widget!r}; the widgets are {', '.join(STATES)}")
         try:
             state = _state(widget, data, query=query)
-            return compute(state)
+            return compute(state, cancelled)
         except (ValidationError, ValueError) as e:
             return refused(e)
+        except RecursionError:
+            return JSONResponse({"errors": [{"field": "", "message": "the state is nested too deeply: see "
+                                             "/api/meta for its fields"}]}, status_code=422)
+        except Cancelled:  # the page went away (or asked for a newer state) before this one's turn to train
+            return Response(status_code=499)
+
+    async def answer_while_connected(widget: str, data: Any, request: Request, *, query: bool) -> Any:
+        """:func:`answer` in a worker thread, told when the page has closed the request meanwhile: a page that
+        asks for a newer state (a slider dragged, a key held) cancels its older requests, and those that still
+        wait for their turn to train then give it up, instead of training one after another for no one."""
+        import anyio
+        from starlette.concurrency import run_in_threadpool
+
+        if widget not in STATES:  # raised here, not inside the task group (which would wrap it)
+            raise HTTPException(404, f"no widget {widget!r}; the widgets are {', '.join(STATES)}")
+        gone = threading.Event()
+
+        async def watch() -> None:
+            while not await request.is_disconnected():
+                await anyio.sleep(0.05)
+            gone.set()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch)
+            try:
+                return await run_in_threadpool(lambda: answer(widget, data, query=query, cancelled=gone.is_set))
+            finally:
+                group.cancel_scope.cancel()
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     def plotly_bundle() -> Any:
@@ -93,19 +121,17 @@ def create_app() -> Any:
                         headers={"Content-Disposition": f'attachment; filename="descend-{widget}.csv"'})
 
     @app.get("/api/{widget}")
-    def get_widget(widget: str, request: Request) -> Any:
-        return answer(widget, str(request.url.query), query=True)
+    async def get_widget(widget: str, request: Request) -> Any:
+        return await answer_while_connected(widget, str(request.url.query), request, query=True)
 
     @app.post("/api/{widget}")
     async def post_widget(widget: str, request: Request) -> Any:
         try:
             body = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             return JSONResponse({"errors": [{"field": "", "message": "the body must be the state as JSON"}]},
                                 status_code=422)
-        from starlette.concurrency import run_in_threadpool
-
-        return await run_in_threadpool(answer, widget, body, query=False)
+        return await answer_while_connected(widget, body, request, query=False)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Any:

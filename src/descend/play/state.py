@@ -512,7 +512,7 @@ def _pair(value: Any) -> Any:
     if isinstance(value, str):
         value = [p.strip() for p in value.split(",")]
     if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ValueError(f"{value!r}: give two numbers, x,y")
+        raise ValueError(f"{_shown(value)}: give two numbers, x,y")
     try:
         return tuple(float(v) for v in value)
     except (TypeError, ValueError, OverflowError):  # an integer beyond any float overflows

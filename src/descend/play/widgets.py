@@ -11,13 +11,14 @@ runs one request at a time (two cores are better used by one run than shared by 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,27 @@ _TRAINING = threading.Lock()
 _CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 CACHE_SIZE = 256
+
+
+class Cancelled(Exception):
+    """The request went away (its page asked for a newer state) while it waited for its turn to train."""
+
+
+#: The current request's ``cancelled()`` (see :func:`compute`) and the seconds it waited for its turn.
+_REQUEST = threading.local()
+
+
+@contextlib.contextmanager
+def _training() -> Iterator[None]:
+    """One training at a time. A request whose page went away while it waited stops here (:class:`Cancelled`)
+    rather than train for no one, and its wait is not counted in its ``seconds``."""
+    asked = time.perf_counter()
+    with _TRAINING:
+        _REQUEST.waited = getattr(_REQUEST, "waited", 0.0) + time.perf_counter() - asked
+        cancelled = getattr(_REQUEST, "cancelled", None)
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+        yield
 
 
 class PlayError(ValueError):
@@ -104,7 +126,7 @@ def _fit(task: Any, specs: Sequence[Any], *, grad_norms: bool = False, **budget:
     if getattr(_PREPARING, "on", False):  # building a default state's programs on the side (prepare_defaults)
         return descend.fit(compile=True, **kwargs)
     warming = warm.enabled() and not isinstance(task.model, ModuleModel)
-    with _TRAINING:
+    with _training():
         runs = descend.fit(compile="cached" if warming else False, **kwargs)
     if warming and not _compiled(runs):
         warm.submit(lambda: descend.fit(compile=True, **kwargs))
@@ -290,7 +312,7 @@ def curvature(state: CurvatureState) -> dict[str, Any]:
     from .. import landscapes
 
     scape = landscapes.parabola(state.curvature)
-    with _TRAINING:
+    with _training():
         runs = descend.fit(model=scape.model((state.start,)), loss="value", optimizer="gd", lr=state.lr,
                            steps=state.steps, compile=False)
     path = runs.paths[0][:, 0]
@@ -673,6 +695,18 @@ def vanishing(state: VanishingState) -> dict[str, Any]:
 TUNE_SECONDS = 20.0
 
 
+#: The largest learning rate the other widgets take (their ``lr`` fields): a search's range ends there, so that its
+#: best configuration can be carried back to them.
+WIDGET_LR_MAX = 10.0
+
+
+def _within_widgets(space: Any) -> Any:
+    """``space`` with its ``lr`` range ending at :data:`WIDGET_LR_MAX` (Adadelta's default range reaches 100)."""
+    params = tuple(dataclasses.replace(p, high=min(p.high, WIDGET_LR_MAX), low=min(p.low, WIDGET_LR_MAX / 10))
+                   if p.name == "lr" and p.kind == "float" else p for p in space.params)
+    return dataclasses.replace(space, params=params)
+
+
 def tune(state: TuneState) -> dict[str, Any]:
     """A small search by :func:`descend.tune` over each optimizer of another widget's problem (its task, start,
     steps and batch size): the best configuration found per optimizer, every trial, and the other widget's URL
@@ -694,8 +728,7 @@ def tune(state: TuneState) -> dict[str, Any]:
     elif isinstance(target, LineState):
         task, code = _line_task(target, with_start=True)
         names, steps, batch = [target.optimizer], target.steps, (target.batch_size or None)
-        lr = default_space(target.optimizer, lr=task.default_lr(target.optimizer)).params[0]
-        space = lr.text()
+        space = _within_widgets(default_space(target.optimizer, lr=task.default_lr(target.optimizer))).params[0].text()
     else:
         from .. import tasks
 
@@ -703,11 +736,13 @@ def tune(state: TuneState) -> dict[str, Any]:
         code = f"descend.tasks.get('ellipse', start={tuple(target.start)!r})"
         names = list(dict.fromkeys(e.name for e in target.optimizers))
         steps, batch = target.steps, None
+    if space is None:  # each optimizer's default space, its lr within what the other widget takes
+        space = {name: _within_widgets(default_space(name, lr=task.default_lr(name))).text() for name in names}
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    started = time.perf_counter()
-    with _TRAINING:
+    with _training():
+        started = time.perf_counter()
         result = descend.tune(task, optimizer=names, space=space, trials=state.trials, cohort=min(state.trials, 16),
                               steps=steps, seeds=1, sampler=state.sampler, seed=0, compile=False,
                               batch_size=batch, timeout=TUNE_SECONDS)
@@ -801,15 +836,22 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
-def compute(state: WidgetState) -> dict[str, Any]:
+def compute(state: WidgetState, cancelled: Callable[[], bool] | None = None) -> dict[str, Any]:
     """The widget's result for ``state``, from the cache when the same state was computed before (``cached``
-    says which, ``seconds`` how long the computation took)."""
+    says which, ``seconds`` how long the computation took, without the wait for another request's training).
+
+    ``cancelled()`` true when the request's turn to train comes (the page went away, or asked for a newer state
+    meanwhile): :class:`Cancelled` is raised instead of training, and nothing is cached."""
     key = state.key()
     cached = _cached(key)
     if cached is not None:
         return {**cached, "cached": True}
-    started = time.perf_counter()
-    result = WIDGETS[state.widget](state)
-    result["seconds"] = time.perf_counter() - started
+    _REQUEST.cancelled, _REQUEST.waited = cancelled, 0.0
+    try:
+        started = time.perf_counter()
+        result = WIDGETS[state.widget](state)
+        result["seconds"] = time.perf_counter() - started - _REQUEST.waited
+    finally:
+        _REQUEST.cancelled = None
     _store(key, result)
     return {**result, "cached": False}

@@ -60,7 +60,8 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 const fmt = (v, d = 4) => (v === null || v === undefined) ? "—" : (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)) ? v.toExponential(d - 1) : (+v.toPrecision(d)).toString();
-const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+// no "share" button: plotly.js offers to send a figure's data to Plotly's cloud, and nothing here leaves the machine
+const CONFIG = { responsive: true, displaylogo: false, showSendToCloud: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 // a title wider than its figure (a long one, a phone's width) breaks between words into as many lines as it
 // needs, and a legend in a row under the title may wrap to several rows (six optimizers): the top margin grows
 // to hold both, which otherwise were cut at the figure's edges or sat on each other
@@ -151,23 +152,37 @@ function showErrors(errors) {
 
 // ---------------------------------------------------------------------------------------------- state & server
 
-let REFUSED = false, REFUSALS = [];  // the last request's state was refused (HTTP 422), and why
+let REFUSED = false, REFUSALS = [];  // the last request's state was refused (HTTP 422, or no answer), and why
+let INFLIGHT = null;  // the request of the newest state, which a newer one cancels
 async function request(body) {
   const seq = ++SEQ;
   REFUSED = false;
+  // an older state's answer would be dropped: the server gives its training up if it has not begun yet
+  if (INFLIGHT) INFLIGHT.abort();
+  const controller = INFLIGHT = new AbortController();
   $("#status").textContent = "computing…";
   const started = performance.now();
-  let response;
-  if (typeof body === "string") response = await fetch(`/api/${WIDGET}${body ? "?" + body : ""}`);
-  else response = await fetch(`/api/${WIDGET}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  const data = await response.json();
-  if (seq !== SEQ) return null;  // a later request answers instead
-  if (response.status === 422) {
-    REFUSED = true; REFUSALS = data.errors; showErrors(data.errors);
+  let response, data;
+  try {
+    if (typeof body === "string") response = await fetch(`/api/${WIDGET}${body ? "?" + body : ""}`, { signal: controller.signal });
+    else response = await fetch(`/api/${WIDGET}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal: controller.signal });
+    data = await response.json();
+  } catch (error) {  // aborted for a newer state, or no server (stopped), or an answer that is not JSON
+    if (seq !== SEQ) return null;
+    const message = response ? `the server answered ${response.status} ${response.statusText}: see its terminal`
+      : "the server did not answer: is descend play still running?";
+    REFUSED = true; REFUSALS = [{ field: "", message }]; showErrors(REFUSALS);
     $("#status").textContent = "not computed: see the message (the figures and controls keep the last values computed)";
     return null;
   }
-  if (!response.ok) { showErrors([{ field: "", message: data.detail || response.statusText }]); return null; }
+  if (seq !== SEQ) return null;  // a later request answers instead
+  if (response.status === 422 || !response.ok) {
+    REFUSED = true;
+    REFUSALS = response.status === 422 ? data.errors : [{ field: "", message: data.detail || response.statusText }];
+    showErrors(REFUSALS);
+    $("#status").textContent = "not computed: see the message (the figures and controls keep the last values computed)";
+    return null;
+  }
   clearErrors();
   const ms = performance.now() - started;
   $("#status").textContent = `${data.cached ? "from the cache" : `computed by descend in ${(data.seconds * 1000).toFixed(0)} ms`} · ` +
@@ -224,8 +239,12 @@ function numberControl(name, p, { log = LOG_FIELDS.has(name), onset } = {}) {
   const slider = el("input", { type: "range", id: `s-${name}`, min: lo, max: hi, step: integer ? 1 : log ? (hi - lo) / 1000 : niceStep(hi - lo), "aria-label": `${name} slider` });
   const apply = (v, delay) => (onset ? onset(v, delay) : set(name, v, delay));
   number.addEventListener("change", () => {
-    const v = integer ? parseInt(number.value, 10) : parseFloat(number.value);
-    if (Number.isNaN(v)) { showErrors([{ field: name, message: `give a number (${b.min ?? "−∞"} to ${b.max ?? "∞"})` }]); return; }
+    // Number, not parseInt: "1e3" is 1000 steps (parseInt read 1), and "2.9" is refused rather than read as 2
+    const v = number.value.trim() === "" ? NaN : Number(number.value);
+    if (Number.isNaN(v) || (integer && !Number.isInteger(v))) {
+      showErrors([{ field: name, message: `give a ${integer ? "whole number" : "number"} (${b.min ?? "−∞"} to ${b.max ?? "∞"})` }]);
+      return;
+    }
     apply(v, 0);
   });
   slider.addEventListener("input", () => {
@@ -346,7 +365,11 @@ function optimizerRow(o, i) {
     el("div", { class: "head" }, el("span", { class: "swatch", style: `background:${colour || "#999"}` }), select, remove));
   const num = (label, value, onchange, attrs = {}) => {
     const input = el("input", { type: "number", step: "any", value, "aria-label": `${label} of optimizer ${i + 1}`, ...attrs });
-    input.addEventListener("change", () => { const v = parseFloat(input.value); if (!Number.isNaN(v)) onchange(v); });
+    input.addEventListener("change", () => {
+      const v = input.value.trim() === "" ? NaN : Number(input.value);
+      if (Number.isNaN(v)) showErrors([{ field: `optimizers.${i}`, message: `${label} of optimizer ${i + 1}: give a number` }]);
+      else onchange(v);
+    });
     row.append(el("label", {}, label), input);
   };
   num("lr α", o.lr, (v) => update({ lr: v }), { "data-opt": "lr", min: 0 });
@@ -417,7 +440,8 @@ function setupPlayer() {
   $("#reset").addEventListener("click", () => { stop(); setT(0); });
   $("#t").addEventListener("input", () => { stop(); setT(parseInt($("#t").value, 10)); });
   document.addEventListener("keydown", (e) => {
-    if (["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement.tagName)) return;
+    // a focused control keeps its keys (Space presses a button, arrows move a slider or a selection)
+    if (["INPUT", "SELECT", "TEXTAREA", "BUTTON", "A"].includes(document.activeElement.tagName)) return;
     if (e.key === " ") { e.preventDefault(); play(); }
     else if (e.key === "ArrowRight") { stop(); setT(T + 1); }
     else if (e.key === "ArrowLeft") { stop(); setT(T - 1); }
@@ -819,11 +843,15 @@ async function main() {
   if (WIDGET === "tune" && !query) { $("#status").textContent = "choose the problem and press “Run the search”"; window.descendPlayReady = true; return; }
   const data = await request(query);
   if (data) accept(data);
-  else if (REFUSED && query) {  // a link with a refused value: the default state, and what was refused in the link
-    const refused = REFUSALS;
-    const fallback = await request("");
+  else if (REFUSED && query) {  // a link with a refused value: the link without it, and what was refused in it
+    const refused = REFUSALS, keys = new Set(refused.map((e) => (e.field || "").split(".")[0]));
+    const params = new URLSearchParams(query);
+    keys.forEach((k) => params.delete(k));
+    let fallback = keys.has("") ? null : await request(params.toString());
+    const defaults = !fallback;
+    if (!fallback) fallback = await request("");
     if (fallback) accept(fallback);
-    showErrors(refused.map((e) => ({ ...e, message: `the link's ${e.message} (showing the defaults instead)` })));
+    showErrors(refused.map((e) => ({ ...e, message: `the link's ${e.message} (showing ${defaults ? "the defaults" : "the default for it"} instead)` })));
   }
   window.descendPlayReady = true;
 }
