@@ -44,6 +44,7 @@ def test_landscape_offline_slider_url_command_and_formula_error(page):
     error.wait_for(state="visible", timeout=30_000)
     assert "'^' is not allowed" in error.inner_text() and "use ** for powers" in error.inner_text()
     assert page.result()["state"]["landscape"] == "himmelblau"
+    assert box.input_value() == "x^2 + y"  # kept to be corrected (it came back as "himmelblau")
     assert page.external == []
     # the browser logs the refused request itself (HTTP 422), nothing else
     assert [e for e in page.errors if "status of 422" not in e] == []
@@ -315,3 +316,17 @@ def test_the_page_says_when_the_server_does_not_answer(page):
     noise.press("Enter")
     page.wait_for_result("r.state.noise === 2")
     assert page.page.locator("#errors").inner_text() == ""
+
+
+def test_a_start_dragged_where_it_is_refused_goes_back(page):
+    """Dragged past the allowed ±20 the start was refused, but its dot stayed where it was dropped, off the plot."""
+    page.open("/line?steps=20")
+    x, y = page.page.evaluate("descendPlay.toPixel('contour', -2, 3)")
+    page.page.mouse.move(x, y)
+    page.page.mouse.down()
+    page.page.mouse.move(x + 5, y, steps=3)
+    page.page.mouse.move(x + 900, y, steps=10)
+    page.page.mouse.up()
+    page.page.wait_for_function("document.querySelector('#errors').textContent !== ''", timeout=30_000)
+    page.page.wait_for_function("(() => { const s = document.getElementById('contour').layout.shapes[0]; "
+                                "return s.xanchor === -2 && s.yanchor === 3; })()", timeout=30_000)

@@ -204,8 +204,14 @@ function recompute(delay = 0) {
     else if (REFUSED && RESULT) {
       // every control back to the state the figures show (a refused value kept in the state refused every later
       // change too), the message next to the control that was refused (rebuilt rows lose it: shown again)
+      const fields = new Set(REFUSALS.map((e) => (e.field || "").split(".")[0]));
+      // a refused formula stays in its box, to be corrected rather than typed again
+      const typed = [...fields].map((f) => document.getElementById(`f-${f}`)).filter((box) => box && box.type === "text")
+        .map((box) => [box, box.value]);
       STATE = { ...RESULT.state };
       syncControls();
+      typed.forEach(([box, value]) => (box.value = value));
+      if (fields.has("start")) render();  // a start dragged where it is refused goes back where the figures have it
       showErrors(REFUSALS);
     }
   }, delay);
