@@ -330,3 +330,14 @@ def test_a_start_dragged_where_it_is_refused_goes_back(page):
     page.page.wait_for_function("document.querySelector('#errors').textContent !== ''", timeout=30_000)
     page.page.wait_for_function("(() => { const s = document.getElementById('contour').layout.shapes[0]; "
                                 "return s.xanchor === -2 && s.yanchor === 3; })()", timeout=30_000)
+
+
+def test_a_batch_size_from_a_link_has_a_box_of_its_own(page):
+    """batch_sizes=full,8 in a link: 8 had no box, so the first change dropped it unseen."""
+    page.open("/ellipse?batch_sizes=full,8&epochs=1")
+    assert page.result()["state"]["batch_sizes"] == ["full", "8"]
+    eight = page.page.locator("#f-batch-8")
+    assert eight.is_checked()
+    page.page.locator("#f-batch-32").check()
+    page.wait_for_result("r.state.batch_sizes.length === 3")
+    assert set(page.result()["state"]["batch_sizes"]) == {"full", "32", "8"}

@@ -326,14 +326,20 @@ function startControl(name, p) {
   return row;
 }
 function batchSizes() {
-  const box = el("div", { class: "row" });
-  const boxes = ["full", "1", "32", "hybrid"].map((b) => {
+  const box = el("div", { class: "row" }), boxes = [];
+  const add = (b) => {
     const c = el("input", { type: "checkbox", value: b, id: `f-batch-${b}` });
     c.addEventListener("change", () => set("batch_sizes", boxes.filter((x) => x.checked).map((x) => x.value)));
     box.append(el("label", {}, c, ` ${b}`));
-    return c;
-  });
-  box.sync = (v) => boxes.forEach((c) => (c.checked = v.includes(c.value)));
+    boxes.push(c);
+  };
+  ["full", "1", "32", "hybrid"].forEach(add);
+  // a size from a link (8, hybrid(16,4,256)) gets a box of its own: seen, and unchecked like the others
+  box.sync = (v) => {
+    const sizes = v.map(String);
+    sizes.filter((b) => !boxes.some((c) => c.value === b)).forEach(add);
+    boxes.forEach((c) => (c.checked = sizes.includes(c.value)));
+  };
   return box;
 }
 function optimizerList() {
