@@ -622,3 +622,21 @@ def test_two_formulas_compared_with_the_default_out_write_two_reports(tmp_path, 
     folders = sorted(p.name for p in (tmp_path / "reports").iterdir())
     assert len(folders) == 2 and all(f.startswith("formula-x-2-") for f in folders), folders
     assert all((tmp_path / "reports" / f / "report.html").exists() for f in folders)
+
+
+def test_json_never_replaces_a_file_that_is_not_descends(tmp_path):
+    """--json sales.csv (the data file itself) turned the CSV into JSON, and the next run could not read it."""
+    data = tmp_path / "sales.csv"
+    x = np.random.default_rng(0).normal(size=(60, 2))
+    pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "price": x @ [1.0, -2.0]}).to_csv(data, index=False)
+    before = data.read_text()
+    result = runner.invoke(app, ["compare", "--csv", str(data), "--column", "price", *SMALL, "-o", "adam",
+                                 "--out", str(tmp_path / "r"), "--json", str(data)])
+    assert result.exit_code == 2 and "--json" in result.output and "is not a JSON file of descend's" in result.output
+    assert data.read_text() == before and not (tmp_path / "r").exists()
+    record = tmp_path / "runs.json"  # an earlier --json of descend's is replaced, as before
+    for out in ("r1", "r2"):
+        result = runner.invoke(app, ["compare", "line", *SMALL, "-o", "adam", "--out", str(tmp_path / out), "--json",
+                                     str(record)])
+        assert result.exit_code == 0, result.output
+    assert json.loads(record.read_text())["descend"]

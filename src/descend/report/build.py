@@ -62,7 +62,22 @@ def check_json(json_path: str | Path | None, out: str | Path) -> None:
         return
     if Path(json_path).is_dir():
         raise ValueError(f"--json {str(json_path)!r} is a directory; give a file name")
+    if Path(json_path).exists() and not _descend_json(Path(json_path)):  # a data file, a config: never replaced
+        raise ValueError(f"--json {str(json_path)!r} exists and is not a JSON file of descend's (the runs would "
+                         "replace it): give another name")
     saved.writable(Path(json_path), "--json")
+
+
+def _descend_json(path: Path) -> bool:
+    """Whether ``path`` begins as the JSON file of an earlier ``--json`` (``{"descend": ...``): that one is replaced."""
+    import re
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(256)
+    except OSError:
+        return False
+    return re.match(rb'\s*\{\s*"descend"\s*:', head) is not None
 
 
 def _inside(path: str | Path | None, out: str | Path) -> str | None:
