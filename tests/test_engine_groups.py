@@ -278,3 +278,26 @@ def test_a_groups_planned_steps_are_its_plans_steps(batch_size, drop_last):
         plan = descend.data.batches(600, batch_size=batch_size, seed=0, drop_last=drop_last, **budget)
         assert plan_length(600, batch_size, drop_last=drop_last, steps=budget.get("steps"),
                            epochs=budget.get("epochs")) == len(plan.indices)
+
+
+def test_a_ctrl_c_while_the_child_is_forked_interrupts_the_training(monkeypatch):
+    """A Ctrl-C arriving while the process forked was lost in the hooks around the fork (the whole budget then
+    trained, and the command exited 0) or ended the child before its handler was set (the parent then trained the
+    child's groups too). It is held back during the fork, then both processes stop before their first step."""
+    import os
+    import signal
+
+    from descend import _forked
+
+    problem, specs = _ellipse_specs()
+    fork = os.fork
+
+    def fork_on_ctrl_c():
+        os.kill(os.getpid(), signal.SIGINT)  # the terminal's Ctrl-C, arriving as the process forks
+        return fork()
+
+    monkeypatch.setattr(os, "fork", fork_on_ctrl_c)
+    runs = engine.train(problem, specs, steps=400, compile=False, processes=2)
+    monkeypatch.setattr(os, "fork", fork)
+    assert set(runs.summary["status"]) == {"interrupted"}, runs.summary["status"].value_counts()
+    assert runs.summary["steps_done"].max() < 400

@@ -24,6 +24,7 @@ import select
 import signal
 import struct
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -86,6 +87,10 @@ def _interrupted_once(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+#: No handler of Ctrl-C was replaced (not the main thread, or already put back).
+_NOT_HELD = object()
+
+
 class Child:
     """``work(send)`` in a forked child, where ``send(event)`` passes a progress event to the parent; its result
     comes back through :meth:`result`."""
@@ -93,7 +98,16 @@ class Child:
     def __init__(self, work: Callable[[Callable[[Any], None]], Any]) -> None:
         global started
         reading, writing = os.pipe()
-        pid = os.fork()
+        # Ctrl-C noted, not raised, while the process forks: raised in the hooks that run around a fork, it was lost
+        # (the whole budget then trained) or ended the child before its handler was set; :meth:`release` acts on it
+        self.came = False
+        self._previous = (signal.signal(signal.SIGINT, self._note)
+                          if threading.current_thread() is threading.main_thread() else _NOT_HELD)
+        try:
+            pid = os.fork()
+        except BaseException:
+            self.release()
+            raise
         if pid == 0:  # the child: compute, send, leave without running anything of the parent's
             global _IN_CHILD
             _IN_CHILD = True
@@ -101,6 +115,9 @@ class Child:
             try:
                 os.close(reading)
                 _in_child()
+                if self.came:  # a Ctrl-C while the process forked: the interrupt its handler raises
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)
+                    raise KeyboardInterrupt
                 result = work(lambda event: _send(writing, ("progress", event)))
                 _send(writing, ("result", result))
             except BaseException as e:  # noqa: BLE001  (the parent trains these groups itself)
@@ -137,6 +154,20 @@ class Child:
                 yield message
                 if message[0] != "progress":
                     return
+
+    def _note(self, signum: int, frame: Any) -> None:
+        self.came = True
+
+    def release(self) -> bool:
+        """Ctrl-C acts again in this process (the parent); True when one came while the child was being made: it
+        is then passed on to the child, and the caller has been interrupted before its first step."""
+        if self._previous is _NOT_HELD:
+            return False
+        signal.signal(signal.SIGINT, self._previous)
+        self._previous = _NOT_HELD
+        if self.came and hasattr(self, "pid"):
+            self.interrupt()
+        return self.came
 
     def poll(self, progress: Callable[[Any], None]) -> None:
         """Pass on the progress events that have arrived, without waiting (nothing more once the result is in)."""

@@ -422,7 +422,9 @@ def compare_command(
     except ValueError as e:  # a configuration the checks above could not foresee
         _fail(str(e))
     timings["training"] = time.perf_counter() - started - timings["task"]
-    if comparison.interrupted and not len(comparison.summary):
+    summary = comparison.summary
+    if comparison.interrupted and (not len(summary) or "final_train_loss" not in summary
+                                   or not (summary.get("steps_done", 0) > 0).any()):
         typer.echo("interrupted before any run finished a step: no report written", err=True)
         raise typer.Exit(130)
     if comparison.interrupted:

@@ -1883,7 +1883,7 @@ def _train_in_two_processes(problem: Problem, runs: list[Run], groups: list[list
         tell(c, t, steps)
 
     try:
-        done, interrupted = train_these(mine, own_step)
+        done, interrupted = ({}, True) if child.release() else train_these(mine, own_step)
     except BaseException:
         child.interrupt()
         child.result(lambda _: None)
