@@ -299,5 +299,5 @@ def test_a_ctrl_c_while_the_child_is_forked_interrupts_the_training(monkeypatch)
     monkeypatch.setattr(os, "fork", fork_on_ctrl_c)
     runs = engine.train(problem, specs, steps=400, compile=False, processes=2)
     monkeypatch.setattr(os, "fork", fork)
-    assert set(runs.summary["status"]) == {"interrupted"}, runs.summary["status"].value_counts()
+    assert runs.interrupted and set(runs.summary["status"]) == {"interrupted"}, runs.summary["status"].value_counts()
     assert runs.summary["steps_done"].max() < 400

@@ -424,7 +424,7 @@ def compare_command(
     timings["training"] = time.perf_counter() - started - timings["task"]
     summary = comparison.summary
     if comparison.interrupted and (not len(summary) or "final_train_loss" not in summary
-                                   or not (summary.get("steps_done", 0) > 0).any()):
+                    or not (summary.get("steps_done", 0) > 0).any()):
         typer.echo("interrupted before any run finished a step: no report written", err=True)
         raise typer.Exit(130)
     if comparison.interrupted:

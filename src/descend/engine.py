@@ -1981,8 +1981,10 @@ class Runs:
 
     @property
     def interrupted(self) -> bool:
-        """True when Ctrl-C or a stop ended training: the results cover what finished (``summary["steps_done"]``)."""
-        return any(result.interrupted for result in self.results)
+        """True when Ctrl-C or a stop ended training: the results cover what finished (``summary["steps_done"]``),
+        and a run whose group never started has none."""
+        trained = sum(len(result.cohort.runs) for result in self.results)
+        return any(result.interrupted for result in self.results) or trained < len(self.runs)
 
     @property
     def params(self) -> dict[int, dict[str, Tensor]]:
