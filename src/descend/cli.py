@@ -60,7 +60,7 @@ class _Command(typer.core.TyperCommand):
         its error says how to give it: after ``--``."""
         given = list(args)  # (the parser consumes the list)
         try:
-            return super().parse_args(ctx, args)
+            rest = super().parse_args(ctx, args)
         except Exception as e:  # Click's NoSuchOption (Typer's copy of Click, or Click)
             name = str(getattr(e, "option_name", "")) if type(e).__name__ == "NoSuchOption" else ""
             if name in ("-x", "-y") or any(ch in name for ch in "*+/()^ ."):
@@ -68,6 +68,31 @@ class _Command(typer.core.TyperCommand):
                 e.message = (f"No such option: {name}. A formula that starts with a minus goes after --, which ends "
                              f"the options: descend {ctx.info_name} [OPTIONS] -- {shlex.quote(typed)}")
             raise
+        self._check_given_once(ctx, given)
+        return rest
+
+    #: Options whose one value may list several, comma-separated (a second flag's value would be lost).
+    LISTS = ("lr", "batch_size", "drop", "features")
+
+    def _check_given_once(self, ctx: Any, given: list[str]) -> None:
+        """An option of one value given twice (``--lr 0.1 --lr 0.01``) kept the last, without a word."""
+        end = given.index("--") if "--" in given else len(given)
+        for param in self.params:
+            if param.param_type_name != "option" or param.multiple or param.is_flag:
+                continue
+            names = [*param.opts, *param.secondary_opts]
+            values = []
+            for i, token in enumerate(given[:end]):
+                if token in names:
+                    values.append(given[i + 1] if i + 1 < end else "")
+                elif token.startswith("--") and "=" in token and token.split("=", 1)[0] in names:
+                    values.append(token.split("=", 1)[1])
+            if len(values) > 1:
+                flag = max(names, key=len)
+                hint = (f"; several values go in one, comma-separated: {flag} {shlex.quote(','.join(values))}"
+                        if param.name in self.LISTS else "")
+                times = "twice" if len(values) == 2 else f"{len(values)} times"
+                _fail(f"{flag} is given {times} ({', '.join(values)}): give it once{hint}")
 
 
 app = typer.Typer(

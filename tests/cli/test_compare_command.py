@@ -153,6 +153,11 @@ def test_bad_input_exits_with_code_2_and_one_line(tmp_path):
         (["compare", "ellipse", "--mode", "tuned", "--budget", "1"], "--budget 1: a whole number >= 2"),
         (["compare", "ellipse", "--mode", "tuned", "--lr", "0.1"], "--lr 0.1: --mode tuned searches the learning "
                                                                   "rate between the lowest and highest value"),
+        # a second value of a one-value option was kept alone, without a word
+        (["compare", "line", "--lr", "0.1", "--lr", "0.01"], "--lr is given twice (0.1, 0.01): give it once; several "
+                                                             "values go in one, comma-separated: --lr 0.1,0.01"),
+        (["compare", "line", "--steps=10", "--steps", "20"], "--steps is given twice (10, 20): give it once"),
+        (["compare", "--csv", str(bad_csv), "--csv", "b.csv"], "--csv is given twice"),
     ]
     for args, message in cases:
         result = runner.invoke(app, [*args, "--out", str(tmp_path / "never")])
@@ -593,7 +598,7 @@ def test_a_file_as_task_points_to_csv_and_max_categories_is_a_flag(tmp_path):
 
 
 def test_a_learning_rate_given_twice_is_refused_naming_the_flag(tmp_path):
-    result = runner.invoke(app, ["compare", "line", *SMALL, "--lr", "0.1,0.1", "--out", str(tmp_path / "no")])
+    result = runner.invoke(app, ["compare", "line", "--steps", "20", "--quiet", "--lr", "0.1,0.1", "--out", str(tmp_path / "no")])
     assert result.exit_code == 2 and "--lr 0.1,0.1: 0.1 is given twice" in result.output, result.output
     # a batch size twice was trained once, silently: the table had fewer rows than the flag asked for
     result = runner.invoke(app, ["compare", "line", *SMALL, "--batch-size", "8,full,8", "--out", str(tmp_path / "no")])

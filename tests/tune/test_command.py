@@ -24,6 +24,12 @@ runner = CliRunner()
 FAST = ["--steps", "30", "--trials", "8", "--cohort", "4", "--seeds", "2", "--quiet"]
 
 
+def more(argv: list[str], flag: str, value: str) -> list[str]:
+    """``argv`` with ``flag``'s value replaced (a command line refuses an option given twice)."""
+    i = argv.index(flag)
+    return [*argv[:i + 1], value, *argv[i + 2:]]
+
+
 def test_help_shows_examples_and_every_option():
     result = runner.invoke(app, ["tune", "--help"], env={"COLUMNS": "120"})
     assert result.exit_code == 0
@@ -185,8 +191,9 @@ def test_accuracies_are_shown_as_percentages(tmp_path):
 ])
 def test_bad_input_is_one_line_naming_the_option_and_nothing_is_written(tmp_path, args, message):
     out = tmp_path / "out"
-    argv = ["tune", "line", "--trials", "8", "--cohort", "4", "--steps", "30", "--out", str(out)]
-    # the later of two equal options wins on the command line: the case's own value replaces the default above
+    # the case's own value replaces the default (an option given twice is refused)
+    defaults = {"--trials": "8", "--cohort": "4", "--steps": "30", "--out": str(out)}
+    argv = ["tune", "line", *[x for flag, value in defaults.items() if flag not in args for x in (flag, value)]]
     result = runner.invoke(app, [*argv, *args])
     assert result.exit_code == 2, result.output
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -590,13 +597,13 @@ def test_resuming_with_another_sampler_or_seed_is_said(tmp_path):
     # accepted without a word: the study's later trials were drawn otherwise than its first
     out = tmp_path / "out"
     assert runner.invoke(app, ["tune", "line", *FAST, "--out", str(out)]).exit_code == 0
-    again = runner.invoke(app, ["tune", "line", *FAST, "--trials", "12", "--out", str(out), "--sampler", "random",
+    again = runner.invoke(app, ["tune", "line", *more(FAST, "--trials", "12"), "--out", str(out), "--sampler", "random",
                                 "--seed", "3"], env={"COLUMNS": "400"})
     assert again.exit_code == 0, again.output
     said = " ".join(again.output.split())
     assert "study 'line' was begun with --sampler tpe and goes on with random" in said
     assert "study 'line' was begun with --seed 0 and goes on with 3" in said
-    quiet = runner.invoke(app, ["tune", "line", *FAST, "--trials", "12", "--out", str(out), "--sampler", "random",
+    quiet = runner.invoke(app, ["tune", "line", *more(FAST, "--trials", "12"), "--out", str(out), "--sampler", "random",
                                 "--seed", "3"], env={"COLUMNS": "400"})
     assert "was begun with --sampler" in " ".join(quiet.output.split()), "the study's first search decides"
 
