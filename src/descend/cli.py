@@ -235,6 +235,12 @@ def card(task: str = typer.Argument(..., metavar="TASK",
 # -- compare -----------------------------------------------------------------------------------------------------
 
 
+def out_of_memory(what: str) -> str:
+    """The words for a training that ran out of memory (its batch plans and records grow with the steps)."""
+    return (f"not enough memory for this {what}: give fewer --steps (or --epochs), fewer runs (--lr values, --seeds, "
+            "optimizers) or a smaller --batch-size")
+
+
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
@@ -446,6 +452,10 @@ def compare_command(
             comparison = cmp.compare(resolved, built, progress=bar)
     except ValueError as e:  # a configuration the checks above could not foresee
         _fail(str(e))
+    except (MemoryError, RuntimeError) as e:  # torch's "can't allocate memory" is a RuntimeError
+        if not isinstance(e, MemoryError) and "allocat" not in str(e):
+            raise
+        _fail(out_of_memory("comparison"))
     timings["training"] = time.perf_counter() - started - timings["task"]
     summary = comparison.summary
     if comparison.interrupted and (not len(summary) or "final_train_loss" not in summary

@@ -123,6 +123,10 @@ def parse_optimizer(text: str, what: str = "--optimizer") -> OptimizerSpec:
     return OptimizerSpec(info.name, options)
 
 
+#: The most values a range LOW..HIGH:N gives (each is a configuration trained, times the seeds and optimizers).
+MAX_RANGE = 1000
+
+
 def parse_values(text: str, what: str = "--lr") -> list[float]:
     """``"0.1"``, ``"0.1,0.01"`` or a log range ``"1e-4..1e-1"`` (7 points) / ``"1e-4..1e-1:4"`` (4 points).
 
@@ -134,8 +138,8 @@ def parse_values(text: str, what: str = "--lr") -> list[float]:
     if m:
         lo, hi = _positive(m.group(1), what, t), _positive(m.group(2), what, t)
         n = int(m.group(3) or 7)
-        if lo >= hi or n < 2:
-            raise ValueError(f"{what} {t!r}: a range LOW..HIGH[:N] needs 0 < LOW < HIGH and N >= 2")
+        if lo >= hi or not 2 <= n <= MAX_RANGE:
+            raise ValueError(f"{what} {t!r}: a range LOW..HIGH[:N] needs 0 < LOW < HIGH and N from 2 to {MAX_RANGE:,}")
         import numpy as np
 
         return [float(f"{v:.6g}") for v in np.geomspace(lo, hi, n)]
@@ -281,7 +285,8 @@ def _parse_lr(value: Any, name: str) -> tuple[float, ...]:
             raise ValueError(f"{name} {value!r}: give positive numbers such as 0.1,0.01 or a log range "
                              "1e-4..1e-1[:N]")
         rates = tuple(_positive(str(v), name, str(value)) for v in items)
-    twice = next((r for r in rates if rates.count(r) > 1), None)
+    seen: set[float] = set()
+    twice = next((r for r in rates if r in seen or seen.add(r)), None)
     if twice is not None:  # one run per rate (and seed): a repeat would be dropped
         raise ValueError(f"{name} {value if isinstance(value, str) else ','.join(map(str, rates))}: {twice:g} is "
                          "given twice; each rate is one configuration (its repeats are its seeds)")

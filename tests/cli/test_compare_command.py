@@ -158,6 +158,8 @@ def test_bad_input_exits_with_code_2_and_one_line(tmp_path):
                                                              "values go in one, comma-separated: --lr 0.1,0.01"),
         (["compare", "line", "--steps=10", "--steps", "20"], "--steps is given twice (10, 20): give it once"),
         (["compare", "--csv", str(bad_csv), "--csv", "b.csv"], "--csv is given twice"),
+        # 20,000 rates: checked for repeats in quadratic time, minutes before any word
+        (["compare", "line", "--lr", "1e-3..1e-1:20000"], "N from 2 to 1,000"),
     ]
     for args, message in cases:
         result = runner.invoke(app, [*args, "--out", str(tmp_path / "never")])
@@ -645,3 +647,17 @@ def test_json_never_replaces_a_file_that_is_not_descends(tmp_path):
                                      str(record)])
         assert result.exit_code == 0, result.output
     assert json.loads(record.read_text())["descend"]
+
+
+def test_a_comparison_out_of_memory_is_one_line_naming_the_flags(tmp_path, monkeypatch):
+    """--steps 99999999999 ended in a 90-line traceback (MemoryError while planning the batches)."""
+    import descend.compare as cmp
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(cmp, "compare", no_memory)
+    result = runner.invoke(app, ["compare", "line", *SMALL, "-o", "adam", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1].startswith("error: not enough memory for this comparison: give "
+                                                             "fewer --steps")
