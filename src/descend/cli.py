@@ -569,10 +569,15 @@ def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, widt
     """
     from rich.markup import escape
 
-    width = width or Console().width
+    console = Console()
+    width = width or console.width
+    colour = console.color_system is not None  # none with NO_COLOR, or into a file or a pipe
+    labels = [str(label) for label in frame.index]
     cells = {str(c): [_number(v, str(c)) if isinstance(v, float) else str(v) for v in frame[c]]
              for c in frame.columns}
-    labels = [str(label) for label in frame.index]
+    if not colour:  # the best cells marked by a star, as the caption says
+        cells = {c: [f"{t}*" if label in winners.get(c, ()) else t for label, t in zip(labels, texts)]
+                 for c, texts in cells.items()}
     heads = {c: _HEADS.get(c, c) for c in cells}
     need = {c: max([len(t) for t in cells[c]] + [len(w) for w in heads[c].split()]) for c in cells}
     label_min = min(max([len(w) for label in labels for w in label.split()] + [len("optimizer")]), 18)
@@ -601,9 +606,11 @@ def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, widt
         table.add_column(heads[c], justify="right", width=need[c], no_wrap=False)
     for i, label in enumerate(labels):
         row = [escape(cells[c][i]) for c in kept]
-        row = [f"[green]{t}[/green]" if label in winners.get(c, ()) else t for c, t in zip(kept, row)]
+        if colour:
+            row = [f"[green]{t}[/green]" if label in winners.get(c, ()) else t for c, t in zip(kept, row)]
         table.add_row(escape(label), *row)
-    notes = ["green: best per metric"] if any(winners.get(c) for c in kept) else []
+    best = "green: best per metric" if colour else "*: best per metric"
+    notes = [best] if any(winners.get(c) for c in kept) else []
     if dropped:
         notes.append(f"not shown at this width: {', '.join(heads[c] for c in dropped)} (the report has every column)")
     table.caption = "; ".join(notes) or None
