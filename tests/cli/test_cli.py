@@ -124,6 +124,7 @@ def test_the_report_fork_server_is_stopped_and_can_start_again():
     """``stop_fork_server`` ends the idle fork server at once (the command's output is then complete when the
     command ends, not a third of a second later), and a later report starts another."""
     import multiprocessing
+    import signal
     from pathlib import Path
 
     from descend.report import render
@@ -149,6 +150,12 @@ def test_the_report_fork_server_is_stopped_and_can_start_again():
     render.warm_up()  # multiprocessing starts another
     second = forkserver._forkserver._forkserver_pid
     assert second != first and state(second) in "RSD"
+    # Ctrl-C, sent by the terminal to every process of the command, is ignored by the server from its start (one
+    # that came while it imported the figure modules printed a traceback); this process still takes it
+    ignored = int(next(line for line in Path(f"/proc/{second}/status").read_text().splitlines()
+                       if line.startswith("SigIgn:")).split()[1], 16)
+    assert ignored & (1 << (signal.SIGINT - 1))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     render.stop_fork_server()
 
 

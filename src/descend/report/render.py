@@ -280,11 +280,22 @@ def warm_up() -> None:
     from multiprocessing import forkserver
 
     multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    # the server inherits Ctrl-C ignored: the terminal sends it to every process of the command, and one that came
+    # while the server imported the figure modules printed its traceback (the command itself stops as it does);
+    # only the few milliseconds of starting the server are deaf to it here
+    import signal
+    import threading
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
         with _main_not_imported():
             forkserver.ensure_running()
     except (OSError, ValueError):  # no processes here: the report draws in its own process
         pass
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
 
 
 def stop_fork_server() -> None:
