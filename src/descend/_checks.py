@@ -99,6 +99,8 @@ def check_hyperparameter(
             reason = "is not finite" if not math.isfinite(v) else "is out of range"
             raise ValueError(f"{name}={v:g} {reason}; allowed: {allowed}")
         return value
+    if isinstance(value, str):  # from a command line or a file: the words of a number's field
+        raise ValueError(f"{name}={value!r} must be a number; allowed: {allowed}")
     if not isinstance(value, torch.Tensor):
         raise ValueError(
             f"{name}={value!r} must be a number or a tensor of shape [K] (one value per run), "

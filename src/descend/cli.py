@@ -258,6 +258,8 @@ def _read_config(path: Path, schema: type = Config) -> dict[str, Any]:
         data = tomllib.loads(Path(path).read_text())
     except FileNotFoundError:
         raise ValueError(f"--config {str(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise ValueError(f"--config {str(path)!r} is a directory; give the TOML file of the settings") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ValueError(f"--config {str(path)!r} cannot be read: {e}") from None
     except tomllib.TOMLDecodeError as e:

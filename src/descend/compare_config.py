@@ -219,8 +219,8 @@ def parse_schedule(text: str | None, steps: int, what: str = "--schedule"
     name, _, rest = str(text).strip().partition(":")
     key = name.strip().lower().replace("-", "_")
     if key == "warmup":
-        raise ValueError(f"{what} {text!r}: warmup wraps another schedule, which a flag cannot hold; use one_cycle "
-                         "(a warm-up then annealing), or descend.schedules.warmup(...) from Python")
+        raise ValueError(f"{what} {text!r}: warmup wraps another schedule, which {what} cannot hold; use one_cycle "
+                         "(a warm-up, then annealing)")
     if key not in SCHEDULES:
         allowed = [s for s in SCHEDULES if s != "warmup"]
         raise ValueError(f"{what} {text!r}: unknown schedule{close_matches(key, allowed)} "

@@ -222,7 +222,7 @@ class multistep:
             raise ValueError(f"milestones={m!r} must be a non-empty list of step numbers (ints)")
         for i, x in enumerate(m):
             if isinstance(x, bool) or not isinstance(x, numbers.Integral) or x < 1:
-                raise ValueError(f"milestones[{i}]={x!r} must be an int step number; allowed: [1, inf)")
+                raise ValueError(f"milestones[{i}]={x!r} must be a whole number of steps; allowed: [1, inf)")
             if i > 0 and x <= m[i - 1]:
                 raise ValueError(
                     f"milestones={list(m)!r} must be strictly increasing: milestones[{i}]={x} <= "

@@ -160,6 +160,11 @@ def test_bad_input_exits_with_code_2_and_one_line(tmp_path):
         (["compare", "--csv", str(bad_csv), "--csv", "b.csv"], "--csv is given twice"),
         # 20,000 rates: checked for repeats in quadratic time, minutes before any word
         (["compare", "line", "--lr", "1e-3..1e-1:20000"], "N from 2 to 1,000"),
+        # in the command line's words (they spoke of tensors, Errno 21 and Python)
+        (["compare", "line", "-o", "adam:beta1=abc"], "beta1='abc' must be a number; allowed: [0, 1)"),
+        (["compare", "--config", str(tmp_path)], "is a directory; give the TOML file of the settings"),
+        (["compare", "line", "--schedule", "warmup"], "which --schedule cannot hold; use one_cycle"),
+        (["compare", "line", "--schedule", "multistep:milestones=abc"], "must be a whole number of steps"),
     ]
     for args, message in cases:
         result = runner.invoke(app, [*args, "--out", str(tmp_path / "never")])
