@@ -393,7 +393,8 @@ class _Progress:
 def compare_command(
     config: Optional[Path] = typer.Option(None, metavar="FILE", help="A TOML file of the comparison's settings: "
                                           "the keys of these options (and task_options), not the switches --force, "
-                                          "--quiet, --no-animation, --svg and --mp4; an option given on the command line wins over the file."),
+                                          "--quiet, --no-animation, --svg and --mp4; an option given on the command "
+                                          "line wins over the file."),
     force: bool = typer.Option(False, "--force", help="Replace the report already in --out (its files only: a "
                                "directory holding anything else is refused)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar; print only where the report is."),
@@ -626,6 +627,8 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
     import pandas as pd
 
     path = Path(report) / "table.csv"
+    if not Path(report).exists():
+        _fail(f"{str(report)!r} does not exist; give a report directory written by descend compare or tune")
     if not Path(report).is_dir():
         _fail(f"{str(report)!r} is not a directory; give a report directory written by descend compare or tune")
     if not (Path(report) / "comparison.json").exists() and (Path(report) / "best.json").exists():
@@ -639,6 +642,9 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
             _fail(f"{str(report)!r}: its best.json cannot be read ({type(e).__name__}: {e}); the command of the "
                   "search that wrote it writes it again")
         return
+    if not path.exists() and (Path(report) / "study.journal").exists():  # a search stopped before its first result
+        _fail(f"{str(report)!r} holds the study of a search stopped before it wrote its results (study.journal): the "
+              f"descend tune command that began it resumes it, its finished trials kept (--out {str(report)!r})")
     if not path.exists():
         _fail(f"{str(report)!r} holds no descend report (no table.csv); run descend compare or tune first")
     from .compare import winners
@@ -669,8 +675,8 @@ def landscape_command(
     start: Optional[str] = typer.Option(None, metavar="X,Y", help="Start point X,Y (default: the landscape's)."),
     steps: int = typer.Option(300, metavar="INTEGER", help="Steps per optimizer."),
     out: Path = typer.Option(Path("reports"), metavar="DIRECTORY", help="Directory for the figure (PNG and SVG)."),
-    animate: Optional[Path] = typer.Option(None, metavar="FILE",
-                                           help="Also write an animation: FILE.gif or FILE.mp4 (a path of its own, not inside --out)."),
+    animate: Optional[Path] = typer.Option(None, metavar="FILE", help="Also write an animation: FILE.gif or FILE.mp4 "
+                                           "(a path of its own, not inside --out)."),
 ) -> None:
     """Paths of several optimizers over one landscape: a contour and 3-D figure (and an animation)."""
     from . import compare as cmp

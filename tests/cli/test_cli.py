@@ -226,3 +226,15 @@ def test_the_terminal_table_fits_and_never_splits_a_number(tmp_path, width):
         assert "not shown at this width" in result.stdout
     else:
         assert "not shown" not in result.stdout or "distance" in result.stdout
+
+
+def test_show_says_what_a_directory_holds_when_it_holds_no_results(tmp_path):
+    """A search killed before its first results (kill -9) left only its study: show said it held no report, and
+    a path that does not exist was called "not a directory"."""
+    (tmp_path / "killed").mkdir()
+    (tmp_path / "killed" / "study.journal").write_text("")
+    result = runner.invoke(app, ["show", str(tmp_path / "killed")])
+    assert result.exit_code == 2 and "holds the study of a search stopped before it wrote its results" in result.output
+    assert "resumes it" in result.output
+    result = runner.invoke(app, ["show", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "does not exist" in result.output

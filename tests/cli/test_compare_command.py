@@ -605,7 +605,8 @@ def test_a_file_as_task_points_to_csv_and_max_categories_is_a_flag(tmp_path):
 
 
 def test_a_learning_rate_given_twice_is_refused_naming_the_flag(tmp_path):
-    result = runner.invoke(app, ["compare", "line", "--steps", "20", "--quiet", "--lr", "0.1,0.1", "--out", str(tmp_path / "no")])
+    result = runner.invoke(app, ["compare", "line", "--steps", "20", "--quiet", "--lr", "0.1,0.1", "--out",
+                                 str(tmp_path / "no")])
     assert result.exit_code == 2 and "--lr 0.1,0.1: 0.1 is given twice" in result.output, result.output
     # a batch size twice was trained once, silently: the table had fewer rows than the flag asked for
     result = runner.invoke(app, ["compare", "line", *SMALL, "--batch-size", "8,full,8", "--out", str(tmp_path / "no")])

@@ -169,7 +169,8 @@ def _compare_toml(command):
     import tomllib
 
     lines = command.splitlines()
-    assert lines[0].startswith("cat > play.toml <<'EOF'") and lines[-1] == "descend compare --config play.toml --out reports/play-line"
+    assert lines[0].startswith("cat > play.toml <<'EOF'")
+    assert lines[-1] == "descend compare --config play.toml --out reports/play-line"
     data = tomllib.loads("\n".join(lines[1:-2]))
     config, task = compare_module.Config.from_dict(data).resolved()
     return compare_module.compare(config, task)
