@@ -165,6 +165,8 @@ def test_bad_input_exits_with_code_2_and_one_line(tmp_path):
         (["compare", "--config", str(tmp_path)], "is a directory; give the TOML file of the settings"),
         (["compare", "line", "--schedule", "warmup"], "which --schedule cannot hold; use one_cycle"),
         (["compare", "line", "--schedule", "multistep:milestones=abc"], "must be a whole number of steps"),
+        # a start where the cost is not a number trained and was reported as diverged at once
+        (["compare", "sqrt(x) + y**2", "--start", "-1,1"], "--start -1,1: the cost is nan there"),
     ]
     for args, message in cases:
         result = runner.invoke(app, [*args, "--out", str(tmp_path / "never")])

@@ -143,6 +143,13 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
         points = tuple((cp.kind, tuple(cp.point)) for cp in scape.critical_points)
         surface = Surface(tuple(scape.names), scape.f, tuple(scape.domain), scape.log_scale, points)
     first = scape.start if start is None else tuple(start)
+    if len(first) == len(scape.names):  # a start where f is not a number (a formula's, given) trains nothing
+        import torch
+
+        at = float(scape.f(*(torch.tensor(float(v), dtype=torch.float64) for v in first)))
+        if math.isnan(at) or math.isinf(at):
+            raise ValueError(f"start={','.join(f'{v:g}' for v in first)} is not allowed; the cost is {at:g} there "
+                             f"({scape.formula}): start where it is a finite number")
     facts = [("formula", scape.formula), ("start", ", ".join(f"{v:g}" for v in first)),
              ("critical", scape.points_summary())]
     registered = landscapes.LANDSCAPES.get(scape.name) is scape
