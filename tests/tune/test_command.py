@@ -614,3 +614,16 @@ def test_a_landscape_s_re_runs_show_their_training_loss_in_the_terminal(tmp_path
     assert result.exit_code == 0, result.output
     assert "re-runs on the training data (means over the seeds)" in result.stdout
     assert "train loss" in result.stdout.split("descend tune:")[1]
+
+
+def test_a_search_into_another_searchs_results_is_refused(tmp_path):
+    """Another task's search with the same --out replaced the first one's best.json, table and report."""
+    out = tmp_path / "out"
+    args = ["--trials", "4", "--cohort", "4", "--steps", "20", "--seeds", "1", "--quiet", "--out", str(out)]
+    assert runner.invoke(app, ["tune", "rosenbrock", *args]).exit_code == 0
+    best = (out / "best.json").read_text()
+    other = runner.invoke(app, ["tune", "booth", *args])
+    assert other.exit_code == 2 and "holds the results of another search (study 'rosenbrock')" in other.stderr
+    assert "that search goes on with: descend tune rosenbrock" in other.stderr
+    assert (out / "best.json").read_text() == best
+    assert runner.invoke(app, ["tune", "rosenbrock", *args]).exit_code == 0  # the same search goes on

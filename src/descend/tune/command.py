@@ -83,6 +83,22 @@ def _plugins(given: Any) -> tuple[str, ...]:
     return _parse_plugins(given, "--plugin") if given else ()
 
 
+def _check_other_search(out_dir: Path, studies: set[str]) -> None:
+    """Refuse an --out that holds another search's results (its best.json, table and report would be replaced)."""
+    import json
+
+    try:
+        record = json.loads((out_dir / "best.json").read_text())
+        theirs = set(record["studies"].values())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none, or not one to keep
+        return
+    if not theirs <= studies:
+        resume = record.get("resume")
+        raise ValueError(f"--out {str(out_dir)!r} holds the results of another search (study "
+                         f"{', '.join(sorted(map(repr, theirs)))}), which this one would replace: give another "
+                         "directory" + (f" (that search goes on with: {resume})" if resume else ""))
+
+
 def _number(text: Any, flag: str, kind: type) -> Any:
     if text is None or isinstance(text, kind) and not isinstance(text, bool):
         return text
@@ -279,6 +295,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
                         seeds=seeds, storage=storage, study=study, timeout=timeout, out=out_dir, metric=metric,
                         batch_size=batch_size if batch_size is not None else "task", seed=seed, names=FLAGS,
                         **options)
+        _check_other_search(out_dir, {plan.study_name(name) for name, _ in plan.optimizers})
         opened = api.open_studies(plan, heartbeat_interval=10, grace_period=60)
     except ValueError as e:
         return _fail(str(e))
