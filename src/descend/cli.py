@@ -220,12 +220,13 @@ def list_(what: str = typer.Argument(
 
 @app.command("card", cls=_Command)
 def card(task: str = typer.Argument(..., metavar="TASK",
-                                    help="A task or landscape name (see `descend list tasks`).")) -> None:
+                                    help="A task or landscape name (see `descend list tasks`), or a formula in x, y "
+                                         "such as 'x**2 + 10*sin(y)'.")) -> None:
     """Print a task's card: what it is, its data, model, loss, known answer and sensible learning rates."""
-    from .tasks import get
+    from .compare_config import get_task
 
     try:
-        built = get(task)
+        built = get_task(task)  # what descend compare and tune take as TASK
     except ValueError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None

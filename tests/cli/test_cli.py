@@ -238,3 +238,19 @@ def test_show_says_what_a_directory_holds_when_it_holds_no_results(tmp_path):
     assert "resumes it" in result.output
     result = runner.invoke(app, ["show", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_card_takes_a_formula_as_compare_and_tune_do():
+    result = runner.invoke(app, ["card", "x**2 + 3*y**2"])
+    assert result.exit_code == 0 and "The 2-D cost surface J = x**2 + 3*y**2" in result.output
+
+
+def test_a_comparison_into_a_searchs_directory_is_refused_without_offering_force(tmp_path):
+    """compare --out TUNE_DIR said to use --force, which was then refused (the study's files are not a report's)."""
+    out = tmp_path / "search"
+    assert runner.invoke(app, ["tune", "booth", "--trials", "2", "--cohort", "2", "--steps", "10", "--seeds", "1",
+                               "--quiet", "--out", str(out)]).exit_code == 0
+    for force in ([], ["--force"]):
+        result = runner.invoke(app, ["compare", "line", "--steps", "5", *force, "--out", str(out)])
+        assert result.exit_code == 2 and "holds the results of descend tune" in result.output
+        assert "--force" not in result.output
