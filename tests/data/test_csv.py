@@ -708,3 +708,15 @@ def test_a_column_float32_cannot_tell_apart_is_refused_with_the_fix():
         from_frame(df, "y")
     assert from_frame(df, "y", dtype=torch.float64).x[:, 0].unique().numel() == 300
     assert from_frame(df.assign(t=k), "y").x[:, 0].unique().numel() == 300  # the fix it names
+
+
+def test_numbers_written_with_a_currency_or_percent_sign_are_named(tmp_path):
+    """'$102.49' prices were refused as an identifier with the advice to predict another column (the user's
+    target), and a column of '12%' as an identifier to drop."""
+    rows = [(50 + 3 * i, 100 + 7 * (i % 9) + 0.25 * i, (i * 7) % 30 + 1) for i in range(60)]
+    prices = write(tmp_path, "size,price,share\n" + "".join(f"{a},${b:.2f},{c}%\n" for a, b, c in rows), "p.csv")
+    with pytest.raises(ValueError, match=r"column 'price' holds numbers written with '\$' \('\$100\.00' at row 0 "
+                                         r"\(line 2\)\), which would be read as text: remove '\$' from its cells"):
+        from_csv(prices, "price")
+    with pytest.raises(ValueError, match=r"column 'share' holds numbers written with '%' \('1%' at row 0"):
+        from_csv(prices, "size", kind="regression", drop=["price"])

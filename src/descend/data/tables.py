@@ -279,6 +279,12 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
         raise DataError(_literal(f"column {c!r} holds numbers written with a decimal comma ({listed[i]!r} at "
                                  f"{rows(i)}), which would be read as text: read the file with ") + "⟨decimal⟩",
                         {"decimal": ("decimal", ",")})
+    symbol = _symbol_of([listed[i] for i in bad])
+    if symbol is not None:  # $102.49, 12 %: refused as an identifier, or read as classes
+        i = int(bad[0])
+        raise DataError(_literal(f"column {c!r} holds numbers written with {symbol!r} ({listed[i]!r} at {rows(i)}), "
+                                 f"which would be read as text: remove {symbol!r} from its cells (in a spreadsheet, "
+                                 "format the column as plain numbers) and save the file again"))
     m = len(listed)
     texts = _sorted(list(dict.fromkeys(listed[i] for i in bad)))
     numbers = len(set(values[~parsed].tolist()))
@@ -293,6 +299,26 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
                                  f"first at {rows(i)}), so {what} would be read as text: fix those cells, or empty "
                                  "them (an empty cell is a missing value: ") + "⟨dropna⟩ drops its row)" + out,
                         fixes)
+
+
+_SYMBOLED = re.compile(r"\s*([$€£¥%])?\s*[-+]?\s*([$€£¥])?\s*\d[\d,]*(\.\d+)?\s*([$€£¥%])?\s*")
+
+
+def _symbol_of(cells: Sequence[object]) -> str | None:
+    """The currency or percent sign every one of ``cells`` writes around a number (``$102.49``, ``-€5``,
+    ``12 %``), or None.
+
+    >>> _symbol_of(["$102.49", "$5", "-$3.10"]), _symbol_of(["12%", "7.5 %"]), _symbol_of(["$5", "n/a"])
+    ('$', '%', None)
+    """
+    symbols = set()
+    for cell in cells:
+        match = _SYMBOLED.fullmatch(cell) if isinstance(cell, str) else None
+        found = [g for g in (match.group(1), match.group(2), match.group(4)) if g] if match else []
+        if len(found) != 1:
+            return None
+        symbols.add(found[0])
+    return symbols.pop() if len(symbols) == 1 else None
 
 
 def _check_labels(distinct: Sequence[object], target: object) -> None:
