@@ -341,3 +341,24 @@ def test_a_batch_size_from_a_link_has_a_box_of_its_own(page):
     page.page.locator("#f-batch-32").check()
     page.wait_for_result("r.state.batch_sizes.length === 3")
     assert set(page.result()["state"]["batch_sizes"]) == {"full", "32", "8"}
+
+
+def test_keyboard_focus_stays_on_an_optimizer_rows_control(page):
+    """A change in an optimizer's row built the rows again and the focus fell to the top of the page; the last
+    optimizer's × stayed active (removing it is refused)."""
+    page.open(LANDSCAPE)
+    lr = page.page.get_by_label("lr α of optimizer 2")
+    lr.fill("0.02")
+    lr.press("Tab")  # the change, then the focus moves on to the next control of the row
+    page.wait_for_result("r.state.optimizers[1].lr === 0.02")
+    assert page.page.evaluate("document.activeElement.getAttribute('aria-label')") == "decay of optimizer 2"
+    page.page.get_by_label("remove optimizer 2").click()
+    page.wait_for_result("r.state.optimizers.length === 1")
+    assert page.page.get_by_label("remove optimizer 1").is_disabled()
+
+
+def test_the_csv_link_appears_with_the_first_numbers(page):
+    page.open("/tune")
+    assert page.page.locator("#csv").is_hidden()  # before a search there are no numbers (it downloaded the page)
+    page.open("/line?steps=20")
+    assert page.page.locator("#csv").is_visible()

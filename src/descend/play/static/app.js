@@ -351,8 +351,13 @@ function optimizerList() {
     set("optimizers", [...STATE.optimizers, { name, lr: META.optimizers[name].lr, decay: 0, schedule: "", hyper: {} }]);
   } }, "+ add optimizer"), el("span", { class: "error", "data-error-for": "optimizers" }));
   SYNC.optimizers = (list) => {
+    // the rows are built again: the control that had the keyboard's focus gets it back (it fell to the page's top)
+    const focused = rows.contains(document.activeElement) ? document.activeElement.getAttribute("aria-label") : null;
     rows.textContent = "";
     list.forEach((o, i) => rows.append(optimizerRow(o, i)));
+    rows.querySelectorAll("button[aria-label^='remove optimizer']").forEach((b) => (b.disabled = list.length <= 1));
+    const again = focused && [...rows.querySelectorAll("[aria-label]")].find((e) => e.getAttribute("aria-label") === focused);
+    if (again) again.focus();
     // no control offers what the server refuses: a 7th optimizer, more steps than the work per request allows
     const limits = META.limits || {};
     $("#add-optimizer").disabled = list.length >= (limits.optimizers || Infinity);
@@ -501,6 +506,7 @@ function render() {
   $("#command-note").textContent = RESULT.command_note || "";
   $("#python").textContent = RESULT.python || "";
   $("#csv").href = `/api/${WIDGET}.csv${RESULT.query ? "?" + RESULT.query : ""}`;
+  $("#csv").hidden = false;  // no numbers before a first result (a search not yet run): the link downloaded the page
   if (["line", "landscape", "ellipse"].includes(WIDGET)) {
     $("#tunelink").hidden = false;
     $("#tunelink").href = `/tune?target=${WIDGET}&query=${encodeURIComponent(RESULT.query)}`;
