@@ -362,3 +362,16 @@ def test_the_csv_link_appears_with_the_first_numbers(page):
     assert page.page.locator("#csv").is_hidden()  # before a search there are no numbers (it downloaded the page)
     page.open("/line?steps=20")
     assert page.page.locator("#csv").is_visible()
+
+
+def test_a_refused_value_does_not_undo_a_change_made_with_it(page):
+    """A refused value typed while a valid change was on its way put every control back, the valid change too."""
+    page.open("/line?batch_size=32&steps=20")
+    shown = page.result()["state"]
+    page.page.evaluate("""() => {  // two changes before an answer: a valid noise, a training set smaller than a batch
+        const change = (id, v) => { const e = document.querySelector(id); e.value = v; e.dispatchEvent(new Event("change")); };
+        change("#f-noise", "2"); change("#f-m", "16");
+    }""")
+    page.wait_for_result("r.state.noise === 2")
+    assert page.result()["state"]["m"] == shown["m"] and page.page.locator("#f-m").input_value() == str(shown["m"])
+    assert "larger than the training set" in page.page.locator("#errors").inner_text()

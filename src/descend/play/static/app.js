@@ -202,22 +202,33 @@ function recompute(delay = 0) {
     const data = await request(STATE);
     if (data) accept(data);
     else if (REFUSED && RESULT) {
-      // every control back to the state the figures show (a refused value kept in the state refused every later
-      // change too), the message next to the control that was refused (rebuilt rows lose it: shown again)
+      // the refused controls back to the state the figures show (a refused value kept in the state refused every
+      // later change too), the message next to each (rebuilt rows lose it: shown again). Other changes made with
+      // them (typed while an answer was on its way) are kept and computed, once: if refused again, every control
+      // goes back
       const fields = new Set(REFUSALS.map((e) => (e.field || "").split(".")[0]));
+      const refusals = REFUSALS, every = fields.has("");
+      if (LAST_SET) fields.add(LAST_SET);  // a refusal may name another field (a batch larger than the new m)
       // a refused formula stays in its box, to be corrected rather than typed again
       const typed = [...fields].map((f) => document.getElementById(`f-${f}`)).filter((box) => box && box.type === "text")
         .map((box) => [box, box.value]);
-      STATE = { ...RESULT.state };
+      STATE = every ? { ...RESULT.state } : { ...STATE, ...Object.fromEntries([...fields].filter((f) => f in RESULT.state).map((f) => [f, RESULT.state[f]])) };
       syncControls();
       typed.forEach(([box, value]) => (box.value = value));
       if (fields.has("start")) render();  // a start dragged where it is refused goes back where the figures have it
-      showErrors(REFUSALS);
+      showErrors(refusals);
+      if (!every && JSON.stringify(STATE) !== JSON.stringify(RESULT.state)) {
+        const data = await request(STATE);
+        if (data) { accept(data); showErrors(refusals); }
+        else if (REFUSED) { STATE = { ...RESULT.state }; syncControls(); showErrors([...refusals, ...REFUSALS]); }
+      }
     }
   }, delay);
 }
+let LAST_SET = null;  // the control changed last: with the fields a refusal names, the one put back
 function set(field, value, delay = 0) {
   STATE = { ...STATE, [field]: value };
+  LAST_SET = field;
   if (WIDGET !== "tune") recompute(delay);  // a search runs when its button is pressed
 }
 
