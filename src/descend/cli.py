@@ -67,9 +67,23 @@ class _Command(typer.core.TyperCommand):
                 typed = next((a for a in given if a.startswith(name)), name)  # the whole formula
                 e.message = (f"No such option: {name}. A formula that starts with a minus goes after --, which ends "
                              f"the options: descend {ctx.info_name} [OPTIONS] -- {shlex.quote(typed)}")
+            elif (taken := self._value_forgotten(given)) is not None and hasattr(e, "message"):
+                flag, other = taken  # --steps --lr 0.1: --steps took "--lr" as its value, and 0.1 was left over
+                e.message = f"{flag} needs a value (it took the option {other} as its value): give {flag} VALUE"
             raise
         self._check_given_once(ctx, given)
         return rest
+
+    def _value_forgotten(self, given: list[str]) -> tuple[str, str] | None:
+        """An option given no value, followed by another option (which it then took as its value)."""
+        flags = {name: param for param in self.params if param.param_type_name == "option"
+                 for name in (*param.opts, *param.secondary_opts)}
+        end = given.index("--") if "--" in given else len(given)
+        for token, following in zip(given[:end], given[1:end]):
+            param = flags.get(token)
+            if param is not None and not param.is_flag and following in flags:
+                return token, following
+        return None
 
     #: Options whose one value may list several, comma-separated (a second flag's value would be lost).
     LISTS = ("lr", "batch_size", "drop", "features")

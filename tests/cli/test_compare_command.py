@@ -669,3 +669,10 @@ def test_a_comparison_out_of_memory_is_one_line_naming_the_flags(tmp_path, monke
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.output.strip().splitlines()[-1].startswith("error: not enough memory for this comparison: give "
                                                              "fewer --steps")
+
+
+def test_an_option_given_no_value_is_named(tmp_path):
+    """--steps --lr 0.1: --steps took "--lr" as its value, and the error spoke of an extra argument 0.1."""
+    result = runner.invoke(app, ["compare", "line", "--steps", "--lr", "0.1", "--out", str(tmp_path / "no")])
+    assert result.exit_code == 2 and not (tmp_path / "no").exists()
+    assert "--steps needs a value (it took the option --lr as its value): give --steps VALUE" in result.output
