@@ -714,7 +714,8 @@ def landscape_command(
         resolved, task = cmp.resolve(name, optimizers=optimizer or None, lr=lr, steps=steps, seeds=1,
                                      task_options={"start": point} if point else None)
         if task.surface is None:
-            raise ValueError(f"{name!r} is not a 2-D landscape")
+            raise ValueError(f"{name!r} is not a 2-D landscape (its paths cannot be drawn on a map); descend compare "
+                             f"{shlex.quote(name)} trains and reports it")
     except ValueError as e:
         _fail(str(e))
     comparison = cmp.compare(resolved, task)

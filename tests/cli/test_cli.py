@@ -254,3 +254,8 @@ def test_a_comparison_into_a_searchs_directory_is_refused_without_offering_force
         result = runner.invoke(app, ["compare", "line", "--steps", "5", *force, "--out", str(out)])
         assert result.exit_code == 2 and "holds the results of descend tune" in result.output
         assert "--force" not in result.output
+
+
+def test_landscape_of_a_one_parameter_landscape_says_what_to_run_instead():
+    result = runner.invoke(app, ["landscape", "parabola"])
+    assert result.exit_code == 2 and "descend compare parabola trains and reports it" in result.output
