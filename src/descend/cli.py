@@ -669,7 +669,10 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
     title, notes = f"report {report}", []
     try:  # the task the report compared on, and what qualifies its table (an interruption, ...)
         record = json.loads((Path(report) / "comparison.json").read_text())
-        title = f"{record['task']} ({report})" + (" — interrupted" if record["fields"].get("interrupted") else "")
+        task = record["task"]
+        if task == "formula" and config.exists():  # a formula's task is named formula: the formula says more
+            task = _read_config(config).get("task") or task
+        title = f"{task} ({report})" + (" — interrupted" if record["fields"].get("interrupted") else "")
         notes = [str(n) for n in [*record["fields"].get("notes", []), *record["fields"].get("table_notes", [])]]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass

@@ -259,3 +259,11 @@ def test_a_comparison_into_a_searchs_directory_is_refused_without_offering_force
 def test_landscape_of_a_one_parameter_landscape_says_what_to_run_instead():
     result = runner.invoke(app, ["landscape", "parabola"])
     assert result.exit_code == 2 and "descend compare parabola trains and reports it" in result.output
+
+
+def test_show_titles_a_formulas_report_with_the_formula(tmp_path):
+    out = tmp_path / "r"
+    assert runner.invoke(app, ["compare", "x**2 + 3*y**2", "--steps", "5", "--seeds", "1", "-o", "adam", "--quiet",
+                               "--out", str(out)]).exit_code == 0
+    result = runner.invoke(app, ["show", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and result.stdout.lstrip().startswith("x**2 + 3*y**2 ("), result.stdout[:200]
