@@ -250,12 +250,6 @@ def card(task: str = typer.Argument(..., metavar="TASK",
 # -- compare -----------------------------------------------------------------------------------------------------
 
 
-def out_of_memory(what: str) -> str:
-    """The words for a training that ran out of memory (its batch plans and records grow with the steps)."""
-    return (f"not enough memory for this {what}: give fewer --steps (or --epochs), fewer runs (--lr values, --seeds, "
-            "optimizers) or a smaller --batch-size")
-
-
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
@@ -473,6 +467,8 @@ def compare_command(
     except (MemoryError, RuntimeError) as e:  # torch's "can't allocate memory" is a RuntimeError
         if not isinstance(e, MemoryError) and "allocat" not in str(e):
             raise
+        from .compare_config import out_of_memory
+
         _fail(out_of_memory("comparison"))
     timings["training"] = time.perf_counter() - started - timings["task"]
     summary = comparison.summary

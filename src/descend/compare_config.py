@@ -123,6 +123,12 @@ def parse_optimizer(text: str, what: str = "--optimizer") -> OptimizerSpec:
     return OptimizerSpec(info.name, options)
 
 
+def out_of_memory(what: str) -> str:
+    """The words for a training that ran out of memory (its batch plans and records grow with the steps)."""
+    return (f"not enough memory for this {what}: give fewer --steps (or --epochs), fewer runs (--lr values, --seeds, "
+            "optimizers) or a smaller --batch-size")
+
+
 #: The most values a range LOW..HIGH:N gives (each is a configuration trained, times the seeds and optimizers).
 MAX_RANGE = 1000
 

@@ -321,7 +321,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     except (MemoryError, RuntimeError) as e:  # torch's "can't allocate memory" is a RuntimeError
         if not isinstance(e, MemoryError) and "allocat" not in str(e):
             raise
-        from ..cli import out_of_memory
+        from ..compare_config import out_of_memory
 
         return _fail(out_of_memory("search") + "; the trials that finished are kept")
     from ..compare_config import Config
