@@ -163,7 +163,8 @@ class Child:
         is then passed on to the child, and the caller has been interrupted before its first step."""
         if self._previous is _NOT_HELD:
             return False
-        signal.signal(signal.SIGINT, self._previous)
+        # None: a handler set outside Python (an embedding program), which cannot be put back: the default then
+        signal.signal(signal.SIGINT, signal.default_int_handler if self._previous is None else self._previous)
         self._previous = _NOT_HELD
         if self.came and hasattr(self, "pid"):
             self.interrupt()
