@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
+from ._names import folder_name
 from .compare_config import DATA_KEYS, Config
 
 
@@ -44,6 +45,11 @@ class _Argument(typer.core.TyperArgument):
     def _usage_display_name(self) -> str:
         name = self.display_name_raw
         return name if self.required else f"[{name}]"
+
+
+def _options_part(given: list[str]) -> list[str]:
+    """The words of a command line before ``--`` (after it, none is an option)."""
+    return given[:given.index("--")] if "--" in given else given
 
 
 class _Command(typer.core.TyperCommand):
@@ -78,8 +84,8 @@ class _Command(typer.core.TyperCommand):
         """An option given no value, followed by another option (which it then took as its value)."""
         flags = {name: param for param in self.params if param.param_type_name == "option"
                  for name in (*param.opts, *param.secondary_opts)}
-        end = given.index("--") if "--" in given else len(given)
-        for token, following in zip(given[:end], given[1:end]):
+        options = _options_part(given)
+        for token, following in zip(options, options[1:]):
             param = flags.get(token)
             if param is not None and not param.is_flag and following in flags:
                 return token, following
@@ -90,15 +96,15 @@ class _Command(typer.core.TyperCommand):
 
     def _check_given_once(self, ctx: Any, given: list[str]) -> None:
         """An option of one value given twice (``--lr 0.1 --lr 0.01``) kept the last, without a word."""
-        end = given.index("--") if "--" in given else len(given)
+        options = _options_part(given)
         for param in self.params:
             if param.param_type_name != "option" or param.multiple or param.is_flag:
                 continue
             names = [*param.opts, *param.secondary_opts]
             values = []
-            for i, token in enumerate(given[:end]):
+            for i, token in enumerate(options):
                 if token in names:
-                    values.append(given[i + 1] if i + 1 < end else "")
+                    values.append(options[i + 1] if i + 1 < len(options) else "")
                 elif token.startswith("--") and "=" in token and token.split("=", 1)[0] in names:
                     values.append(token.split("=", 1)[1])
             if len(values) > 1:
@@ -464,16 +470,15 @@ def compare_command(
             comparison = cmp.compare(resolved, built, progress=bar)
     except ValueError as e:  # a configuration the checks above could not foresee
         _fail(str(e))
-    except (MemoryError, RuntimeError) as e:  # torch's "can't allocate memory" is a RuntimeError
-        if not isinstance(e, MemoryError) and "allocat" not in str(e):
-            raise
+    except (MemoryError, RuntimeError) as e:
         from .compare_config import out_of_memory
 
-        _fail(out_of_memory("comparison"))
+        if (message := out_of_memory(e, "comparison")) is None:
+            raise
+        _fail(message)
     timings["training"] = time.perf_counter() - started - timings["task"]
     summary = comparison.summary
-    if comparison.interrupted and (not len(summary) or "final_train_loss" not in summary
-                    or not (summary.get("steps_done", 0) > 0).any()):
+    if comparison.interrupted and ("steps_done" not in summary or not (summary["steps_done"] > 0).any()):
         typer.echo("interrupted before any run finished a step: no report written", err=True)
         raise typer.Exit(130)
     if comparison.interrupted:
@@ -550,12 +555,6 @@ _DROPPED_FIRST = ("distance to answer", "batch size", "steps to target", "diverg
 def _compact(frame: Any) -> Any:
     """The columns a terminal table may show; the report has them all."""
     return frame[[c for c in _SHOWN if c in frame.columns]]
-
-
-def folder_name(task: Any) -> str:
-    from ._names import folder_name
-
-    return folder_name(task)
 
 
 def _number(value: float, column: str) -> str:

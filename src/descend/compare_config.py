@@ -123,8 +123,11 @@ def parse_optimizer(text: str, what: str = "--optimizer") -> OptimizerSpec:
     return OptimizerSpec(info.name, options)
 
 
-def out_of_memory(what: str) -> str:
-    """The words for a training that ran out of memory (its batch plans and records grow with the steps)."""
+def out_of_memory(error: BaseException, what: str) -> str | None:
+    """The words for ``error`` when a training ran out of memory (its batch plans and records grow with the
+    steps: Python's MemoryError, or torch's "can't allocate memory", a RuntimeError), else None."""
+    if not isinstance(error, MemoryError) and "allocat" not in str(error):
+        return None
     return (f"not enough memory for this {what}: give fewer --steps (or --epochs), fewer runs (--lr values, --seeds, "
             "optimizers) or a smaller --batch-size")
 

@@ -73,7 +73,8 @@ def fit(
     ``task`` (a name from ``descend list tasks`` or a :class:`descend.tasks.Task`) supplies the model, the
     data (already split), the loss, the known answer, and when not given the task's default number of steps
     and, per optimizer, the task's learning rate for it (:meth:`Task.default_lr`: the one known to work; for plain
-    gradient steps without one, the geometric middle of the task's ``lr_range``; else the optimizer's default); a ``model`` or ``loss`` given as well replaces the task's. The summary always shows
+    gradient steps without one, the geometric middle of the task's ``lr_range``; else the optimizer's default); a
+    ``model`` or ``loss`` given as well replaces the task's. The summary always shows
     every hyperparameter in effect, ``lr`` included.
     ``start`` sets the initial parameters instead of the model's initialisation: one point (numbers in the
     model's parameter order, when every parameter is a scalar, as for a landscape's ``(x, y)``; or a dict

@@ -64,9 +64,12 @@ def create_app() -> Any:
             errors = errors_of(error)
         return JSONResponse({"errors": errors}, status_code=422)
 
-    def answer(widget: str, data: Any, *, query: bool, cancelled: Any = None) -> Any:
+    def known(widget: str) -> None:
         if widget not in STATES:
             raise HTTPException(404, f"no widget {widget!r}; the widgets are {', '.join(STATES)}")
+
+    def answer(widget: str, data: Any, *, query: bool, cancelled: Any = None) -> Any:
+        known(widget)
         try:
             state = _state(widget, data, query=query)
             return compute(state, cancelled)
@@ -85,8 +88,7 @@ def create_app() -> Any:
         import anyio
         from starlette.concurrency import run_in_threadpool
 
-        if widget not in STATES:  # raised here, not inside the task group (which would wrap it)
-            raise HTTPException(404, f"no widget {widget!r}; the widgets are {', '.join(STATES)}")
+        known(widget)  # raised here, not inside the task group (which would wrap it)
         gone = threading.Event()
 
         async def watch() -> None:

@@ -147,7 +147,7 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
         import torch
 
         at = float(scape.f(*(torch.tensor(float(v), dtype=torch.float64) for v in first)))
-        if math.isnan(at) or math.isinf(at):
+        if not math.isfinite(at):
             raise ValueError(f"start={','.join(f'{v:g}' for v in first)} is not allowed; the cost is {at:g} there "
                              f"({scape.formula}): start where it is a finite number")
     facts = [("formula", scape.formula), ("start", ", ".join(f"{v:g}" for v in first)),

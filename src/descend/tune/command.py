@@ -318,12 +318,12 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
             result = api.run(plan, progress=bar, opened=opened, compile=compile)
     except ValueError as e:  # a configuration the checks could not foresee
         return _fail(str(e))
-    except (MemoryError, RuntimeError) as e:  # torch's "can't allocate memory" is a RuntimeError
-        if not isinstance(e, MemoryError) and "allocat" not in str(e):
-            raise
+    except (MemoryError, RuntimeError) as e:
         from ..compare_config import out_of_memory
 
-        return _fail(out_of_memory("search") + "; the trials that finished are kept")
+        if (message := out_of_memory(e, "search")) is None:
+            raise
+        return _fail(message + "; the trials that finished are kept")
     from ..compare_config import Config
 
     flags = Config.flags()
