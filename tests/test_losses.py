@@ -295,6 +295,33 @@ def test_bce_with_logits_is_finite_and_exact_for_huge_logits() -> None:
     torch.testing.assert_close(z.grad, torch.sigmoid(z.detach()) - y)
 
 
+def test_bce_with_logits_gradient_at_a_zero_logit_is_torchs() -> None:
+    """At z = 0, where a model initialised at zero starts, ∂L/∂z = σ(0) − y = 0.5 − y, as torch's backward gives
+    (max(z, 0) and |z| written out, autograd took 1 − y there): the loss, the cost and gradient without a graph,
+    and one step of logistic regression from zeros against torch.optim."""
+    y = torch.tensor([0.0, 1.0, 0.0, 1.0], dtype=F64)
+    z = torch.zeros(4, dtype=F64, requires_grad=True)
+    L.bce_with_logits(z, y).backward()
+    torch.testing.assert_close(z.grad, (0.5 - y) / 4, rtol=0, atol=0)
+    cost, grad = L.cost_and_grad(L.bce_with_logits, y)(torch.zeros(2, 4, 1, dtype=F64), y.reshape(4, 1))
+    torch.testing.assert_close(grad, ((0.5 - y) / 4).reshape(1, 4, 1).expand(2, 4, 1), rtol=0, atol=0)
+    torch.testing.assert_close(cost, torch.full((2,), float(np.log(2.0)), dtype=F64))
+
+    import descend
+
+    task = descend.tasks.get("student-performance")  # logistic regression from zeros, BCE on logits
+    x, target = (t.to(F64) for t in task.problem().train)
+    runs = descend.fit(task=task, optimizer="gd", lr=0.5, steps=1, dtype=F64, compile=False)
+    reference = torch.nn.Linear(x.shape[1], 1, dtype=F64)
+    torch.nn.init.zeros_(reference.weight), torch.nn.init.zeros_(reference.bias)
+    F.binary_cross_entropy_with_logits(reference(x), target.reshape(reference(x).shape)).backward()
+    torch.optim.SGD(reference.parameters(), lr=0.5).step()
+    assert float(reference.bias) == pytest.approx(0.5 * (float(target.mean()) - 0.5), rel=1e-12)
+    torch.testing.assert_close(runs.params[0]["bias"].reshape(-1), reference.bias.detach(), rtol=1e-14, atol=1e-15)
+    torch.testing.assert_close(runs.params[0]["weight"].reshape(-1), reference.weight.detach().reshape(-1),
+                               rtol=1e-14, atol=1e-15)
+
+
 def test_bce_on_probabilities_zero_and_one_is_finite() -> None:
     p = torch.tensor([0.0, 0.0, 1.0, 1.0], dtype=F64, requires_grad=True)
     y = torch.tensor([0.0, 1.0, 0.0, 1.0], dtype=F64)

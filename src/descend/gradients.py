@@ -251,7 +251,7 @@ def ellipse_grad(
     y: torch.Tensor,
     offset: float = ELLIPSE_OFFSET,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""The seed's hand-derived gradients of :func:`ellipse_loss` (the two equations after eq. 18).
+    r"""The seed's hand-derived gradients of :func:`ellipse_loss` (seed 004's two equations numbered 29).
 
         ∂L/∂w_A = (1/N′) Σ_{i valid} 2(ŷᵢ − yᵢ) · (xᵢ + c)²/ŷᵢ · w_B²/w_A³
 

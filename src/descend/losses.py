@@ -453,14 +453,16 @@ def bce_with_logits(
 ) -> torch.Tensor:
     r"""Binary cross-entropy on logits z (ŷ = σ(z)), targets y ∈ [0, 1].
 
-    L⁽ⁱ⁾ = −(yᵢ log σ(zᵢ) + (1 − yᵢ) log(1 − σ(zᵢ))), computed stably as
-    max(zᵢ, 0) − zᵢ yᵢ + log(1 + e^{−|zᵢ|}), finite for any finite z. Equals
-    ``torch.nn.functional.binary_cross_entropy_with_logits`` element-wise (without weight/pos_weight); with
-    feature axes L⁽ⁱ⁾ is the mean over the elements of sample i. Targets outside [0, 1] raise a ValueError.
+    L⁽ⁱ⁾ = −(yᵢ log σ(zᵢ) + (1 − yᵢ) log(1 − σ(zᵢ))), with ∂L⁽ⁱ⁾/∂zᵢ = σ(zᵢ) − yᵢ: computed by
+    ``torch.nn.functional.binary_cross_entropy_with_logits`` (without weight/pos_weight; stable, finite for any
+    finite z), whose backward pass is that derivative everywhere (written out with max(z, 0) and |z|, autograd
+    would take 1 − y at z = 0, where a model initialised at zero starts). With feature axes L⁽ⁱ⁾ is the mean over
+    the elements of sample i. Targets outside [0, 1] raise a ValueError.
     """
     pred, target, has_runs = _prepare(pred, target, reduction, runs)
     _check_in_unit("target", target, "bce_with_logits (binary labels or probabilities)")
-    values = pred.clamp(min=0) - pred * target + torch.log1p(torch.exp(-pred.abs()))
+    pred_, target_ = torch.broadcast_tensors(pred, target.to(pred.dtype))
+    values = torch.nn.functional.binary_cross_entropy_with_logits(pred_, target_, reduction="none")
     return _finish(values, pred, has_runs, mask, reduction)
 
 
@@ -625,20 +627,17 @@ def _mse_and_grad(pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tenso
 def _bce_with_logits_and_grad(z: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     y = target.to(z.dtype)
     _check_in_unit("target", y, "bce_with_logits (binary labels or probabilities)")
-    e = torch.exp(-z.abs())
-    values = z.clamp(min=0) - z * y + torch.log1p(e)
+    z_, y = torch.broadcast_tensors(z, y)
+    values = torch.nn.functional.binary_cross_entropy_with_logits(z_, y, reduction="none")
     dims = tuple(range(2, values.ndim))
     per = values.mean(dim=dims) if dims else values
     count = torch.tensor(float(max(per.shape[-1], 1)), dtype=per.dtype, device=per.device)
     cost = per.sum(dim=-1) / count
-    # backward: ÷ count, Σᵢ, the mean over the features; then the three terms' gradients, summed in the order
-    # autograd's buffer receives them: log(1 + e^{−|z|}) (its log1p, exp, minus and |·|), −z·y, then max(z, 0)
+    # backward: ÷ count, Σᵢ, the mean over the features; then torch's backward of the loss, (σ(z) − y)·g
     g = _ones_over(count, cost.shape).unsqueeze(-1).expand(per.shape)
     if dims:
         g = g.reshape(*per.shape, *(1,) * len(dims)).expand(values.shape) / math.prod(values.shape[2:])
-    softplus = ((g / (e + 1)) * e).neg() * z.sgn()
-    product = g.neg() * y
-    return cost, (softplus + product) + torch.where(z >= 0, g, torch.zeros((), dtype=g.dtype, device=g.device))
+    return cost, (torch.sigmoid(z_) - y) * g
 
 
 def _cross_entropy_and_grad(pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -797,3 +797,41 @@ def test_the_report_draws_the_fitted_model_of_a_one_feature_regression_at_each_r
     assert set(got["fits"]) == {"gd", "adam"} and got["notes"] == {"adam": "diverged"}
     assert fitted_models(tasks.get("himmelblau"), paths, {3: "gd"}, {}) is None  # no data: no such figure
     assert fitted_models(tasks.get("digits"), paths, {3: "gd"}, {}) is None  # 64 features
+    assert got["scene"] is None  # the line has no setting to draw
+
+
+def test_the_ellipses_fitted_model_is_drawn_in_seed_004s_scene():
+    """Seed 004's Figure 6: Earth's orbit (1 AU, blue) and Mars's (1.5237 AU, red) around the Sun, the launch from
+    Earth at the transfer orbit's perihelion and the arrival at its aphelion, x and y at one scale."""
+    from descend import tasks
+    from descend.report.build import fitted_models
+    from descend.tasks.cases import ELLIPSE_A, ELLIPSE_OFFSET
+
+    ellipse = tasks.get("ellipse")
+    scene = ellipse.scene
+    radii = {label.split("'")[0]: radius for label, _, radius, _ in scene.circles}
+    assert radii == {"Earth": 1.0, "Mars": 1.5237}
+    assert abs((ELLIPSE_A - ELLIPSE_OFFSET) - radii["Earth"]) < 1e-4  # the orbit leaves Earth's circle ...
+    assert abs((ELLIPSE_A + ELLIPSE_OFFSET) - radii["Mars"]) < 1e-4  # ... and meets Mars's
+    points = {label: xy for label, xy, _, _ in scene.points}
+    assert points == {"the Sun": (0.0, 0.0), "launch from Earth": (1.0, 0.0), "arrival at Mars": (-1.5237, 0.0)}
+    got = fitted_models(ellipse, {3: np.array([[0.1, 1.8], [ELLIPSE_A, 1.234378]])}, {3: "adam"}, {})
+    assert got["scene"] is scene
+    fig = F.fitted_model(got["data"], got["fits"], truth=got["truth"], scene=got["scene"], title="ellipse")
+    (ax,) = fig.axes
+    lines = {line.get_label(): line for line in ax.lines}
+    mars = lines["Mars's orbit (1.5237 AU)"]
+    np.testing.assert_allclose(np.hypot(mars.get_xdata(), mars.get_ydata()), 1.5237, rtol=1e-12)
+    assert mars.get_xdata().min() == pytest.approx(-1.5237, abs=1e-3) and max(mars.get_xdata()) > 1.52
+    assert mars.get_color() == "tab:red" and lines["Earth's orbit (1 AU)"].get_color() == "tab:blue"
+    assert lines["arrival at Mars"].get_xdata()[0] == -1.5237 and lines["the Sun"].get_marker() == "*"
+    assert ax.get_aspect() == 1.0
+    fig.draw_without_rendering()
+    x0, x1 = ax.get_xlim()
+    assert x0 < -1.5237 and x1 > 1.5237 and ax.get_ylim()[0] < 0  # every circle across, the points in view
+    box = fig.bbox
+    for label in (ax.xaxis.label, ax.yaxis.label):  # the one scale does not push the axes' labels off the figure
+        extent = label.get_window_extent()
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1 and box.y0 <= extent.y0, label.get_text()
+    assert {"training data (512 samples)", "known answer", "adam", "launch from Earth"} <= set(_legend_texts(fig))
+    _inside_figure(fig)

@@ -243,7 +243,8 @@ def fitted_models(task: Any, paths: Mapping[int, Any], representatives: Mapping[
     """What the "data and fitted model" figure draws for a regression on one feature whose runs recorded their
     paths (the line, the ellipse): the training samples, each label's model along x at the parameters its
     representative run ended with (``representatives``: run → label, the selection's), the known answer's, and
-    a word for a representative that does not count; None for any other task."""
+    a word for a representative that does not count, and the task's :class:`~descend.tasks.Scene` (or None); None
+    for any other task."""
     import torch
 
     from .. import outcomes
@@ -273,7 +274,7 @@ def fitted_models(task: Any, paths: Mapping[int, Any], representatives: Mapping[
     if known is not None and known.points and all(n in known.points[0] for n in names):
         truth = (xs, along([known.points[0][n] for n in names]))
     return {"data": (x.reshape(-1).double().numpy(), train.y.reshape(-1).double().numpy()), "fits": fits,
-            "truth": truth, "notes": notes}
+            "truth": truth, "notes": notes, "scene": getattr(task, "scene", None)}
 
 
 #: The contour grids' resolutions: the landscape figure's and the animation's (their functions' defaults).
@@ -358,7 +359,8 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
         if fitted is not None:
             drawn["fitted-model"] = ("The training data and each optimizer's fitted model", "fitted_model",
                                      (fitted["data"], fitted["fits"]),
-                                     dict(truth=fitted["truth"], notes=fitted["notes"], title=title, colours=colours))
+                                     dict(truth=fitted["truth"], notes=fitted["notes"], scene=fitted["scene"],
+                                          title=title, colours=colours))
         if single:
             drawn["parameter-steps"] = (f"{parameter} after each step", "parameter_steps", (final, single),
                                         dict(name=parameter, known=known, title=title, colours=colours))

@@ -34,6 +34,7 @@ from .task import (  # noqa: F401
     PLAIN_GRADIENT_STEPS,
     TASKS,
     Known,
+    Scene,
     Surface,
     Task,
     _key,
@@ -41,7 +42,7 @@ from .task import (  # noqa: F401
     register,
 )
 
-__all__ = ["Task", "Known", "Surface", "TASKS", "get", "names", "formula", "landscape_task", "register",
+__all__ = ["Task", "Known", "Surface", "Scene", "TASKS", "get", "names", "formula", "landscape_task", "register",
            "option_names"]
 
 

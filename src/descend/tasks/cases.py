@@ -28,11 +28,14 @@ from .. import models
 from ..gradients import ELLIPSE_OFFSET
 from . import generators
 from .real import target_fact
-from .task import Known, Task, model_surface, register
+from .task import Known, Scene, Task, model_surface, register
 
 #: Seed 004's transfer orbit: semi-axes A, B (AU) and the focus offset c of (x + c)²/A² + y²/B² = 1.
 ELLIPSE_A = 1.261845
 ELLIPSE_B = 1.234378
+#: The radii of Earth's and Mars's orbits, taken as circles around the Sun (seed 004, AU): the transfer orbit leaves
+#: the first at its perihelion, A − c, and meets the second at its aphelion, A + c.
+EARTH_ORBIT, MARS_ORBIT = 1.0, 1.5237
 
 
 #: The share of a case study's samples held out for validation, and the same for test.
@@ -301,8 +304,13 @@ def ellipse(n: int = 512, noise: float = 0.1, data_seed: int = 0, start: tuple[f
         known=Known(({"w_a": ELLIPSE_A, "w_b": ELLIPSE_B}, {"w_a": -ELLIPSE_A, "w_b": ELLIPSE_B}),
                     "ground truth (A, B; the model depends on w_A², so −A is as good)"),
         surface=surface,
-        facts=(("gradients", "hand-derived in descend.gradients.ellipse_grad (seed 004 eqs. 19–20), equal to autograd"),),
+        facts=(("gradients", "hand-derived in descend.gradients.ellipse_grad (seed 004 eq. 29), equal to autograd"),),
         options=dict(n=n, noise=noise, data_seed=data_seed, start=start),
+        scene=Scene(  # seed 004's Figure 6
+            circles=(("Earth's orbit (1 AU)", (0.0, 0.0), EARTH_ORBIT, "tab:blue"),
+                     (f"Mars's orbit ({MARS_ORBIT} AU)", (0.0, 0.0), MARS_ORBIT, "tab:red")),
+            points=(("the Sun", (0.0, 0.0), "gold", "*"), ("launch from Earth", (EARTH_ORBIT, 0.0), "tab:blue", "o"),
+                    ("arrival at Mars", (-MARS_ORBIT, 0.0), "tab:red", "o"))),
     )
 
 

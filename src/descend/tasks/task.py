@@ -1,5 +1,5 @@
-"""A task and what is known about it: :class:`Task`, :class:`Known`, :class:`Surface`, and the registry of built-in
-tasks that :mod:`descend.tasks.cases` and :mod:`descend.tasks.real` fill."""
+"""A task and what is known about it: :class:`Task`, :class:`Known`, :class:`Surface`, :class:`Scene`, and the
+registry of built-in tasks that :mod:`descend.tasks.cases` and :mod:`descend.tasks.real` fill."""
 
 from __future__ import annotations
 
@@ -105,6 +105,19 @@ class Surface:
         return thread
 
 
+@dataclass(frozen=True)
+class Scene:
+    """What a case study's data figure draws around its samples, in the data's own units: the setting the seed
+    draws with them (seed 004's Figure 6: the Sun, Earth's and Mars's circular orbits, the launch and the
+    arrival), so that a report shows the fitted model where the seed shows it.
+
+    ``circles`` are ``(label, (x, y) centre, radius, colour)``, ``points`` ``(label, (x, y), colour, marker)``
+    (a Matplotlib marker); the figure keeps x and y at one scale (a circle is drawn round)."""
+
+    circles: tuple[tuple[str, tuple[float, float], float, str], ...] = ()
+    points: tuple[tuple[str, tuple[float, float], str, str], ...] = ()
+
+
 #: A model surface evaluates this many (grid point, sample) pairs at a time: its temporaries then stay in the
 #: CPU's cache (1 MB each in float64). The ellipse's report grids took 0.97 s on one thread 4,096 points at a
 #: time (16 MB temporaries), 0.32 s 256 at a time; the values are the same, each point being one reduction.
@@ -158,7 +171,8 @@ class Task:
     rates geometrically spaced across it, so it is chosen, and measured, to hold a rate at which each of
     the task's ``optimizers`` does well within ``steps``), ``optimizers`` and ``batch_sizes``, and ``lrs``,
     a learning rate known to work per optimizer (measured, for the defaults of a comparison); ``known``,
-    what is known about the answer, and ``surface``, the cost over the two parameters when there are two.
+    what is known about the answer, and ``surface``, the cost over the two parameters when there are two;
+    ``scene``, what the figure of the data and the fitted model draws around the samples (a case study's setting).
     ``bounded_below`` is False for a cost that goes to −∞ (the saddles, McCormick outside its plot domain):
     a run that escapes to −∞ is counted as diverged. ``facts`` are extra lines for the card.
     """
@@ -181,6 +195,7 @@ class Task:
     facts: tuple[tuple[str, str], ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
     bounded_below: bool = True
+    scene: Scene | None = None
 
     def problem(self, *, model: Any = None, loss: Any = "auto") -> Any:
         """The :class:`descend.problem.Problem` this task trains on: its model (or ``model``), data, loss (or

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -798,12 +799,14 @@ def parameter_steps(
 def fitted_model(data: tuple[np.ndarray, np.ndarray], fits: Mapping[str, tuple[np.ndarray, np.ndarray]], *,
                  truth: tuple[np.ndarray, np.ndarray] | None = None, title: str = "",
                  colours: Mapping[str, str] | None = None, notes: Mapping[str, str] | None = None,
-                 xlabel: str = "x", ylabel: str = "y") -> Figure:
+                 xlabel: str = "x", ylabel: str = "y", scene: Any = None) -> Figure:
     """The training data and the model each optimizer fitted, as seed 004's figures 6-10 show the transfer orbit
     (and seed 003 the fitted line): the samples ``data = (x, y)`` as dots, ``fits[label] = (xs, ŷ)`` the
     model's prediction along x at the parameters its representative run ended with (NaN where the model is not
     defined: a gap), each in its label's colour, and ``truth`` (the known answer's model, dashed). ``notes``:
-    label → a word for the legend (a run that diverged draws no curve: its note says so)."""
+    label → a word for the legend (a run that diverged draws no curve: its note says so). ``scene`` (a
+    :class:`descend.tasks.Scene`: seed 004's Sun, orbits, launch and arrival) is drawn around the data, x and y at
+    one scale."""
     title = _check_title(title)
     x, y = (np.asarray(v, dtype=float).ravel() for v in data)
     if x.shape != y.shape or not len(x):
@@ -812,7 +815,7 @@ def fitted_model(data: tuple[np.ndarray, np.ndarray], fits: Mapping[str, tuple[n
         raise ValueError(f"fits must be a dict (label -> (xs, predictions)), not {type(fits).__name__}")
     notes = dict(notes or {})
     palette = dict(colours or {})
-    fig = Figure(figsize=(7.2, 4.6), layout="constrained")
+    fig = Figure(figsize=(7.2, 4.6) if scene is None else (9.0, 4.6), layout="constrained")  # legend beside
     ax = fig.subplots()
     ax.scatter(x, y, s=6, color="0.55", alpha=0.6, linewidths=0, label=f"training data ({len(x)} samples)", zorder=1)
     if truth is not None:
@@ -825,8 +828,28 @@ def fitted_model(data: tuple[np.ndarray, np.ndarray], fits: Mapping[str, tuple[n
             ax.plot([], [], color=palette.get(label, f"C{k}"), linewidth=1.8, label=name)
             continue
         ax.plot(xs, ys, color=palette.get(label, f"C{k}"), linewidth=1.8, label=name, zorder=4)
+    if scene is not None:
+        _draw_scene(ax, scene)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(loc="best", fontsize=8)
+    if scene is not None:  # more entries than the data leaves room for: beside the axes
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, borderaxespad=0.0)
+    else:
+        ax.legend(loc="best", fontsize=8)
     _suptitle(fig, title, "the training data and the model each optimizer fitted (its representative run)")
     return fig
+
+
+def _draw_scene(ax: Any, scene: Any) -> None:
+    """A case study's setting under its data (:class:`descend.tasks.Scene`): thin dotted circles and marked
+    points, x and y at one scale. Each circle is drawn over its upper half and a little below (the ellipse's
+    samples are the upper half of the transfer orbit: whole circles would halve the data's room)."""
+    theta = np.linspace(-0.15, np.pi + 0.15, 241)
+    for label, (cx, cy), radius, colour in scene.circles:
+        ax.plot(cx + radius * np.cos(theta), cy + radius * np.sin(theta), color=colour, linestyle=":", linewidth=1.2,
+                label=label, zorder=0)
+    for label, (px, py), colour, marker in scene.points:
+        ax.plot([px], [py], linestyle="none", marker=marker, markersize=11 if marker == "*" else 7, color=colour,
+                markeredgecolor="black", markeredgewidth=0.6, label=label, zorder=6)
+    ax.set_aspect("equal", adjustable="datalim")  # the limits grow to the one scale (a shrunk box would move the
+    # axis labels off the figure)
