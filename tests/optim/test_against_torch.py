@@ -273,6 +273,7 @@ LRS = torch.logspace(-3, -1, K)
 RUN_CASES = [
     ("SGD", dict(lr=LRS, momentum=torch.linspace(0.0, 0.9, K), weight_decay=torch.linspace(0, 0.1, K))),
     ("SGD", dict(lr=LRS, momentum=torch.linspace(0.1, 0.9, K), nesterov=True)),
+    ("SGD", dict(lr=LRS, momentum=torch.linspace(0.0, 0.9, K), dampening=0.5)),  # run 0: no momentum, τ ignored
     ("Adagrad", dict(lr=LRS, lr_decay=torch.linspace(0, 0.1, K), eps=torch.logspace(-10, -4, K))),
     ("Adadelta", dict(lr=LRS * 10, rho=torch.linspace(0.5, 0.95, K))),
     ("RMSprop", dict(lr=LRS / 100, alpha=torch.linspace(0.8, 0.99, K), momentum=torch.linspace(0, 0.9, K),

@@ -354,6 +354,8 @@ SETTINGS = [
      "initial_scale": _per_run(0.0, 0.1, 0.5, 1.0)}),
     ("rmsprop-torch-nesterov", "rmsprop", {"momentum": MOMENTA, "nesterov": True, "bias_correction": True}),
     ("sgd-keras-nesterov", "sgd", {**preset("sgd", "keras"), "momentum": MOMENTA, "nesterov": True}),
+    # torch ignores τ without momentum: a run with μ = 0 beside runs with momentum (a buffer) is plain SGD
+    ("sgd-dampened-some-without-momentum", "sgd", {"momentum": _per_run(0.0, 0.5, 0.9, 0.0), "dampening": 0.5}),
     ("adam-eps-root", "adam", {"eps": 1e-3, "eps_root": EPS_ROOTS}),
     ("adam-keras-eps-root", "adam", {**preset("adam", "keras"), "eps": 1e-3, "eps_root": EPS_ROOTS}),
     ("amsgrad-optax-eps-root", "amsgrad", {**preset("amsgrad", "optax"), "eps": 1e-3, "eps_root": EPS_ROOTS}),

@@ -149,7 +149,8 @@ def sgd_update(
 
     Symbols: ``α`` = ``lr`` (torch's γ), ``μ`` = ``momentum``, ``τ`` = ``dampening``,
     ``λ`` = ``weight_decay`` (added to ``g`` first). Nesterov momentum (NAG, seed 002) needs μ > 0 and
-    τ = 0. With μ = 0 this is plain gradient descent.
+    τ = 0. With μ = 0 this is plain gradient descent, whatever τ (torch keeps no buffer then; a run with μ = 0
+    among runs with momentum has a buffer, written b = g).
 
     ``lr_in_buffer=True`` (Keras) multiplies α into the buffer instead of the step:
 
@@ -172,6 +173,11 @@ def sgd_update(
         raise ValueError("this SGD state has no momentum buffer: create it with sgd_init(params, momentum=...)")
     first = (t == 1).to(torch.float64)
     buffer_weight = first + (1 - first) * (1 - in_float64(dampening))  # 1 on the first step, else 1 − τ
+    # a run without momentum is plain SGD (b = g, d = g) whatever its τ, as in torch (which keeps no buffer then)
+    if isinstance(momentum, Tensor):
+        buffer_weight = torch.where(momentum == 0, 1.0, buffer_weight)
+    elif momentum == 0:
+        buffer_weight = 1.0
     new_params, new_b = [], []
     for i, (w, g) in enumerate(zip(params, grads)):
         g = direction(g, w, weight_decay, maximize)
