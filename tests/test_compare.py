@@ -289,3 +289,16 @@ def test_values_equal_within_round_off_tie_and_a_metric_all_tie_on_has_no_winner
     won = C.winners(table)
     assert "final train loss" not in won
     assert won["distance to answer"] == ["gd", "adam"] and won["test loss"] == ["adam", "rmsprop"]
+
+
+def test_the_one_configuration_that_reached_the_target_wins_steps_and_epochs_to_target():
+    """Adam reached --target at step 21, SGD did not ("> 68"): the metric named no winner (one number left)."""
+    table = pd.DataFrame({"steps to target": ["> 68", 21.0, "> 68"], "epochs to target": [C.NOT_REACHED, 0.62,
+                          C.NOT_REACHED], "divergence rate": [0.0, 0.0, 0.0]}, index=["sgd", "adam", "gd"])
+    won = C.winners(table)
+    assert won["steps to target"] == ["adam"] and won["epochs to target"] == ["adam"]
+    table = pd.DataFrame({"steps to target": ["> 68", "> 68"], "epochs to target": [C.NOT_REACHED] * 2},
+                         index=["sgd", "adam"])
+    assert C.winners(table) == {}  # none reached it: no winner
+    table = pd.DataFrame({"steps to target": [30.0, 21.0, "> 68"]}, index=["sgd", "adam", "gd"])
+    assert C.winners(table) == {"steps to target": ["adam"]}

@@ -557,7 +557,7 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
                 row["epochs to target"] = _epochs_at(curves, best, reached)
             else:
                 row["steps to target"] = f"> {steps_done}"
-                row["epochs to target"] = "not reached"
+                row["epochs to target"] = NOT_REACHED
         row["divergence rate"] = float((mine == outcomes.DIVERGED).mean())
         for s in other:
             row[f"{s} rate"] = float((mine == s).mean())
@@ -580,12 +580,16 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
 
 #: The table's columns that are shares of a row's runs without a result.
 RATES = ("divergence rate", "left-domain rate", "pruned rate", "interrupted rate")
+#: A configuration some of whose runs did not reach ``--target``: its "steps to target" is "> N" (the steps it
+#: ran), its "epochs to target" this; :func:`winners` ranks both after every number.
+NOT_REACHED = "not reached"
 
 
 def winners(table: Any) -> dict[str, list[str]]:
     """The labels that win each metric of :data:`METRICS` in ``table`` (smallest |gap| for the generalisation
     gap), in the table's order: several when their values are equal; metrics where every label ties are left
-    out. A row none of whose runs has a result (its rates of :data:`RATES` add up to 1) wins nothing."""
+    out. A row none of whose runs has a result (its rates of :data:`RATES` add up to 1) wins nothing; a target
+    not reached ranks after every number of steps (one configuration that reached it wins)."""
     import pandas as pd
 
     rates = [c for c in RATES if c in table]
@@ -597,6 +601,9 @@ def winners(table: Any) -> dict[str, list[str]]:
         if column not in table:
             continue
         values = pd.to_numeric(table[column], errors="coerce")
+        if column in ("steps to target", "epochs to target"):  # not reached: after every number of steps
+            text = table[column].astype(str)
+            values = values.mask(text.str.startswith(">") | (text == NOT_REACHED), math.inf)
         if column == "generalisation gap":
             values = values.abs()
         if values.notna().sum() < 1 or values.nunique(dropna=True) < 2:
@@ -607,7 +614,8 @@ def winners(table: Any) -> dict[str, list[str]]:
         best = values.min() if sense == "min" else values.max()
         # equal within round-off (1e-6 of the value, or both below 1e-30: float32's subnormals) is a tie, and a
         # metric every label ties on has no winner (five optimizers at 0.2447 differing by 1e-8)
-        tied = (values - best).abs() <= 1e-6 * values.abs().clip(lower=abs(best)) + 1e-30
+        tied = (values == best) | (np.isfinite(values) & ((values - best).abs() <= 1e-6 * values.abs().clip(
+            lower=abs(best)) + 1e-30))
         if bool(tied[values.notna()].all()) and len(values.dropna()) > 1:
             continue
         out[column] = [str(label) for label in values.index[tied]]
