@@ -57,10 +57,15 @@ def folder_name(task: object) -> str:
     import hashlib
     import re
 
-    text = dict(getattr(task, "facts", ())).get("formula") if task.name == "formula" else None
+    text = formula_of(task)
     if not text:
         return slug(task.name)
     return re.sub(r"-+", "-", f"formula-{slug(text, '')[:40]}-{hashlib.sha1(text.encode()).hexdigest()[:6]}")
+
+
+def formula_of(task: object) -> str | None:
+    """The formula a typed formula's task was made from (every one is named ``formula``), else None."""
+    return dict(getattr(task, "facts", ())).get("formula") if getattr(task, "name", None) == "formula" else None
 
 
 def check_names(given: Iterable[str], allowed: Iterable[str], *, what: str = "option",

@@ -686,3 +686,20 @@ def test_a_path_ending_outside_the_map_is_named_under_it():
     assert html._outside(surface, paths, {3: "momentum (lr 0.01)", 4: "adam (lr 0.05)"}) == \
         "the path of momentum (lr 0.01) ends outside the map, at (-1.262, 1.235)"
     assert html._outside(surface, {4: paths[4]}, {4: "adam"}) == ""
+
+
+def test_the_pages_title_is_a_command_that_compares_on_its_task():
+    """A formula's and a CSV file's pages were titled "descend compare formula" and "descend compare reg", commands
+    that fail ("unknown task")."""
+    from types import SimpleNamespace
+
+    from descend import tasks
+    from descend.compare_config import resolve
+    from descend.report.build import page_title
+
+    config, task = resolve("x**2 + 10*sin(y)")
+    assert page_title(task, config) == "descend compare 'x**2 + 10*sin(y)'"
+    assert page_title(tasks.get("ellipse"), SimpleNamespace(csv=None)) == "descend compare ellipse"
+    csv = SimpleNamespace(csv="my data/sales.csv", column="unit price")
+    assert page_title(SimpleNamespace(name="sales", facts=()), csv) == (
+        "descend compare --csv 'my data/sales.csv' --column 'unit price'")

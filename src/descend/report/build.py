@@ -175,6 +175,23 @@ def path_labels(selection: Any, summary: Any) -> dict[int, str]:
     return out
 
 
+def page_title(task: Any, config: Any) -> str:
+    """The report's title: the command that compares on its task, as it is typed (``descend compare ellipse``,
+    ``descend compare 'x**2 + 10*sin(y)'``, ``descend compare --csv sales.csv --column price``), the task's
+    other options left out."""
+    import shlex
+
+    from .._names import formula_of
+
+    csv = getattr(config, "csv", None)
+    if csv is not None:
+        column = getattr(config, "column", None)
+        return f"descend compare --csv {shlex.quote(str(csv))}" + (
+            f" --column {shlex.quote(str(column))}" if column is not None else "")
+    formula = formula_of(task)
+    return f"descend compare {shlex.quote(formula) if formula else task.name}"
+
+
 def budget_text(config: Any) -> str | None:
     """The budget each run of a comparison was given, as its report says it: ``"400 steps"``, ``"50 epochs"``."""
     for count, unit in ((config.steps, "step"), (config.epochs, "epoch")):
@@ -418,7 +435,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
         with timings("html charts"):
             intro = task.card()
             with _one_torch_thread():  # the HTML's own grid of the surface
-                page = prepare_html(title=f"descend compare {task.name}", table=comparison.table,
+                page = prepare_html(title=page_title(task, config), table=comparison.table,
                                     winners=comparison.winners, intro=intro, summary=final, curves=curves,
                                     config_text=toml_text, version=comparison.version, mode=mode,
                                     surface=surface, paths=paths or None, labels=named, selection=selection,
