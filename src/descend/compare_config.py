@@ -700,8 +700,8 @@ class Config(schema.Schema):
         if self.standardize_target and task.kind in ("binary", "multiclass"):
             raise ValueError(f"{names['standardize_target']}: {where} is {task.kind} classification (column "
                              f"{self.column!r} holds classes), which has no scale to standardize; leave it out")
-        if self.loss is not None and "loss" not in folded:
-            _check_loss(self.loss, task, names)
+        if self.loss is not None:  # also where the task takes the loss as its own option (house-prices)
+            _check_loss(self.loss, task, names, the_tasks_own="loss" in folded)
         if self.init is not None:
             from .models import with_init
 
@@ -824,15 +824,17 @@ def _not_an_option(key: str, value: Any, where: str, names: Mapping[str, str]) -
             f"{shown}")
 
 
-def _check_loss(loss: str, task: Any, names: Mapping[str, str]) -> None:
-    """Refuse a loss that does not fit the task's kind (before any training)."""
+def _check_loss(loss: str, task: Any, names: Mapping[str, str], *, the_tasks_own: bool = False) -> None:
+    """Refuse a loss that does not fit the task's kind (before any training). ``the_tasks_own``: the task was
+    built with this loss as its option, so its loss is the one given (no longer one it allows of its own)."""
     from .losses import LOSSES
 
     if task.kind == "cost":
         raise ValueError(f"{names['loss']} {loss}: task {task.name!r} is a landscape, whose cost is the function "
                          "itself; a loss applies to a task with data")
-    allowed = {"binary": ["bce", "bce-logits"], "multiclass": ["cross-entropy"]}.get(
-        task.kind, [n for n, info in LOSSES.items() if info.kind == "regression" or n == task.loss])
+    regression = [n for n, info in LOSSES.items()
+                  if info.kind == "regression" or (n == task.loss and not the_tasks_own)]
+    allowed = {"binary": ["bce", "bce-logits"], "multiclass": ["cross-entropy"]}.get(task.kind, regression)
     if loss not in allowed:
         what = {"binary": "binary classification", "multiclass": "classification"}.get(task.kind, task.kind)
         raise ValueError(f"{names['loss']} {loss} is a {LOSSES[loss].kind} loss; task {task.name!r} is "

@@ -531,6 +531,11 @@ def test_a_column_whose_name_holds_a_comma_is_given_in_double_quotes(tmp_path):
                                      "standardises its target on the training split (centred on 0: rows near the "
                                      "mean would weigh most): train on the column's own values with "
                                      "--no-standardize-target"),
+    # house-prices takes the loss as its own option: it was built with it, unchecked
+    (["house-prices", "--loss", "mape"], "--loss mape divides each error by the target |y|, and task 'house-prices' "
+                                         "standardises its target"),
+    (["house-prices", "--loss", "cross-entropy"], "--loss cross-entropy is a classification loss; task "
+                                                  "'house-prices' is regression: choose one of mse"),
 ])
 def test_new_flags_refuse_what_does_not_apply_in_the_cli_words(tmp_path, args, message):
     result = runner.invoke(app, ["compare", *args, "--out", str(tmp_path / "never")])
