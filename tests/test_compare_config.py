@@ -300,6 +300,8 @@ def test_parse_optimizer_values_batch_sizes_and_schedules():
     assert len(C.parse_values("1e-4..1")) == 7
     sizes = C.parse_batch_sizes("full,1,32,hybrid,hybrid(16,4,256)")
     assert sizes[:3] == [None, 1, 32] and [C.batch_label(b) for b in sizes[3:]] == ["hybrid(32→512)", "hybrid(16→256)"]
+    ends_full = C.parse_batch_sizes("hybrid(16,4,full)")  # full batches after 4 epochs, written back as read
+    assert ends_full[0].then is None and C.parse_batch_sizes(C.batch_text(ends_full[0])) == ends_full
     name, schedule = C.parse_schedule("step:step_size=10,gamma=0.5", 100)
     assert schedule(0) == 1.0 and schedule(10) == 0.5
     assert C.parse_schedule("cosine", 100)[1](100) == pytest.approx(0.0)
@@ -332,6 +334,11 @@ def test_parse_optimizer_values_batch_sizes_and_schedules():
     (lambda: C.resolve("elipse"), "did you mean 'ellipse'"),
     (lambda: C.resolve("x**2 + foo(y)"), "unknown function 'foo'"),
     (lambda: C.resolve("ellipse", epochs=3, schedule="cosine"), "total_steps"),
+    # a hybrid's second size was checked only when training reached it, epochs later (120 training rows)
+    (lambda: C.resolve("line", batch_size="hybrid", steps=100), r"--batch-size hybrid\(32,8,512\): its batches of "
+     r"512 after 8 epochs are larger than the training set of task 'line' \(200 rows, 120 of them for training\); "
+     r"give hybrid\(32,8,full\)"),
+    (lambda: C.resolve("line", batch_size="hybrid(200,2,full)"), "its first batches of 200 are larger"),
 ])
 def test_bad_input_is_refused_before_training(call, message):
     with pytest.raises(ValueError, match=message):

@@ -170,7 +170,8 @@ def _positive(part: str, what: str, whole: str) -> float:
 
 
 def parse_batch_sizes(text: str, what: str = "--batch-size") -> list[Any]:
-    """``"full,1,32,hybrid"`` → ``[None, 1, 32, hybrid(32, 8, 512)]``; ``hybrid(16,4,256)`` sets its parts."""
+    """``"full,1,32,hybrid"`` → ``[None, 1, 32, hybrid(32, 8, 512)]``; ``hybrid(16,4,256)`` sets its parts (its
+    last may be ``full``)."""
     from .data import hybrid
 
     out: list[Any] = []
@@ -182,9 +183,11 @@ def parse_batch_sizes(text: str, what: str = "--batch-size") -> list[Any]:
             out.append(hybrid())
         elif p.startswith("hybrid(") and p.endswith(")"):
             args = [a.strip() for a in p[7:-1].split(",")]
-            if len(args) != 3 or not all(a.isdigit() for a in args):
-                raise ValueError(f"{what} {text!r}: hybrid(FIRST,EPOCHS,THEN) takes three whole numbers")
-            out.append(hybrid(int(args[0]), int(args[1]), int(args[2])))
+            if len(args) != 3 or not all(a.isdigit() for a in args[:2]) or not (
+                    args[2].isdigit() or args[2] == "full"):
+                raise ValueError(f"{what} {text!r}: hybrid(FIRST,EPOCHS,THEN) takes three whole numbers (THEN may be "
+                                 "full: the whole training set)")
+            out.append(hybrid(int(args[0]), int(args[1]), None if args[2] == "full" else int(args[2])))
         elif p.isdigit() and int(p) > 0:
             out.append(int(p))
         else:
@@ -214,7 +217,7 @@ def batch_text(b: Any) -> str:
     if b is None:
         return "full"
     if isinstance(b, hybrid):
-        return f"hybrid({b.first},{b.epochs},{b.then})"
+        return f"hybrid({b.first},{b.epochs},{'full' if b.then is None else b.then})"
     return str(b)
 
 
@@ -564,7 +567,7 @@ class Config(schema.Schema):
     batch_size: tuple[Any, ...] | None = schema.setting(
         None, metavar="SIZES", parse=_parse_batch_sizes, dump=lambda v: ",".join(batch_text(b) for b in v),
         help="full (GD), 1 (SGD), 32, hybrid, ... comma-separated. hybrid: batches of 32 for 8 epochs, then of 512; "
-             "hybrid(16,4,256) sets the three. Default: the task's.")
+             "hybrid(16,4,256) sets the three, hybrid(32,8,full) ends on full batches. Default: the task's.")
     steps: int | None = schema.setting(
         None, metavar="INTEGER", parse=schema.whole(1), help="Training steps per run (default: the task's).")
     epochs: int | None = schema.setting(
@@ -856,15 +859,24 @@ def _check_batch_sizes(sizes: Sequence[Any], task: Any, where: str, names: Mappi
             raise ValueError(f"{names['batch_size']} {wrong[0]} does not apply: {where} has no data (its cost is "
                              f"one function, with no samples to batch); give {names['batch_size']} full")
         return
+    from .data import hybrid
+
     m = len(data.train)
     total = m + sum(len(p) for p in (data.validation, data.test) if p is not None)
+    rows = f"{total} rows, {m} of them for training" if total != m else f"{m} rows"
     too_big = [b for b in sizes if isinstance(b, int) and not isinstance(b, bool) and b > m]
     if too_big:
-        rows = f"{total} rows, {m} of them for training" if total != m else f"{m} rows"
         fix = (f"give {names['batch_size']} 1..{m} or full" if given else
                f"its default batch size {too_big[0]} does not fit; give {names['batch_size']} 1..{m} or full")
         raise ValueError(f"{names['batch_size']} {too_big[0]} is larger than the training set of {where} "
                          f"({rows}): {fix}")
+    for b in sizes:  # both of a hybrid's sizes, before any training (its second one is used epochs later)
+        if isinstance(b, hybrid) and (b.first > m or (b.then or 0) > m):
+            which = (f"its first batches of {b.first} are" if b.first > m else
+                     f"its batches of {b.then} after {b.epochs} epochs are")
+            first = min(b.first, m)
+            raise ValueError(f"{names['batch_size']} {batch_text(b)}: {which} larger than the training set of {where} "
+                             f"({rows}); give hybrid({first},{b.epochs},full) (full batches then) or sizes up to {m}")
 
 
 def _csv_options(task: Any) -> dict[str, Any]:
