@@ -138,7 +138,9 @@ def final_table(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any
                 values = pd.to_numeric(counted[column], errors="coerce")
                 values = values[np.isfinite(values)]
                 row[label] = float(values.mean()) if len(values) else math.nan
-                row[f"{label} sd"] = float(values.std(ddof=1)) if len(values) > 1 else math.nan
+                # equal values' sd is 0 (pandas' two-pass std left 1.4e-16 of their mean's rounding: "± 1.4e-14%")
+                row[f"{label} sd"] = (math.nan if len(values) < 2 else 0.0 if values.nunique() == 1
+                                      else float(values.std(ddof=1)))
             row["no result"] = len(mine) - len(counted)
             row["divergence rate"] = float((mine["status"] == outcomes.DIVERGED).mean()) if len(mine) else math.nan
         rows[optimizer] = row
