@@ -84,6 +84,7 @@ class Dataset:
     kind: Kind = "regression"
     classes: tuple | None = None
     dropped: int = 0  #: rows left out for missing values when the data set was read (``dropna=True``)
+    encoded: tuple[str, ...] = ()  #: a table's categorical columns, one-hot encoded (``"column=value"`` features)
 
     def __post_init__(self) -> None:
         x, y = self.x, self.y

@@ -648,7 +648,7 @@ def _from_table(
         classes = tuple(_plain(v) for v in distinct)
 
     # The features: numeric columns as they are, categorical columns one-hot, in the order of `features`.
-    blocks, names = [], []
+    blocks, names, encoded = [], [], []
     for c in features:
         span = numbering.get(c)
         if span is None and dropped and types[c] == "integer" and m >= _ID_ROWS and c not in forced:  # the kept rows
@@ -689,6 +689,7 @@ def _from_table(
         onehot[np.arange(m), np.fromiter((code[v] for v in values), np.int64, m)] = 1.0
         blocks.append(onehot)
         names.extend(f"{c}={_plain(v)}" for v in categories)
+        encoded.append(str(c))
     if len(set(names)) != len(names):
         twice = _sorted({n for n in names if names.count(n) > 1})
         raise ValueError(
@@ -696,7 +697,7 @@ def _from_table(
         )
     x = torch.from_numpy(np.concatenate(blocks, axis=1))
     ds = as_dataset(x, torch.from_numpy(y), kind=kind, feature_names=names, classes=classes, dtype=dtype)
-    return dataclasses.replace(ds, target_name=str(target), dropped=dropped)
+    return dataclasses.replace(ds, target_name=str(target), dropped=dropped, encoded=tuple(encoded))
 
 
 def _literal(text: str) -> str:

@@ -105,6 +105,8 @@ _GLOSSARY = {
     "steps to target": "the first step at which the loss of the step's batch (the training loss, for a full-batch "
                        "run) reached the target; "
                        "\u201c> N\u201d means not within the N steps of the budget",
+    "epochs to target": "the epochs the steps to target took (passes over the training set; a full-batch step is "
+                        "one epoch); \u201cnot reached\u201d when some of the row's runs did not reach the target",
     "seeds": "the number of runs (seeds) of the row's configuration behind its medians and rates",
     "divergence rate": "the share of the row's runs (its seeds) that diverged: the training loss or the parameters "
                        "became non-finite, or the loss grew beyond 10\u2076 \u00d7 max(|J\u2080|, 1)",

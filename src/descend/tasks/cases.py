@@ -336,7 +336,7 @@ def student_performance(m: int = 1000, hidden: tuple[int, ...] = (), data_seed: 
         description=f"{gen.description} Drawn with data seed {data_seed}.",
         model=model, data=splits, loss="bce", kind="binary", steps=steps, lr_range=(0.01, 1.0),
         optimizers=("gd", "momentum", "rmsprop", "adam"), batch_sizes=(None, 1, 32),
-        facts=(("Bayes", f"the best accuracy any classifier can expect on these rows: {bayes:.3f}"),),
+        facts=(("Bayes", f"the best accuracy any classifier can expect on these rows: {100 * bayes:.2f}%"),),
         options=dict(m=m, hidden=hidden, data_seed=data_seed),
     )
 

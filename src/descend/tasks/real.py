@@ -130,7 +130,7 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
         majority = int(torch.bincount(splits.train.y.long().reshape(-1), minlength=classes).argmax())
         test = splits.test.y.long().reshape(-1)
         facts.append(("baseline", f"always predicting the training split's most frequent class: test accuracy "
-                                  f"{float((test == majority).double().mean()):.3f}"))
+                                  f"{100 * float((test == majority).double().mean()):.2f}%"))  # as the table shows it
     return Task(
         name=name, title=title, summary=summary, description=description, model=model, data=splits,
         loss=_loss(ds.kind), kind=ds.kind, steps=steps, lr_range=lr_range,
@@ -183,6 +183,17 @@ def iris(hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300) -> Task:
     return _sklearn_task("iris", "Iris species", hidden, data_seed, steps)
 
 
+def _features_text(ds: Any) -> str:
+    """``"3 features"``, or with categorical columns ``"7 features (the categorical column 'city' one-hot
+    encoded)"``."""
+    n = ds.x.shape[1]
+    text = f"{n} feature{'s' * (n != 1)}"
+    if ds.encoded:
+        columns = ", ".join(repr(c) for c in ds.encoded)
+        text += f" (the categorical column{'s' * (len(ds.encoded) != 1)} {columns} one-hot encoded)"
+    return text
+
+
 def from_csv(path: str | Path, target: str, kind: str | None = None, *, hidden: Any = _HIDDEN, data_seed: int = 0,
              steps: int = 300, standardize_target: bool = True, **csv_options: Any) -> Task:
     """A task on a CSV file: column ``target`` is predicted from the others (categorical ones one-hot).
@@ -204,8 +215,7 @@ def from_csv(path: str | Path, target: str, kind: str | None = None, *, hidden: 
     return dataset_task(
         ds, name=name, title=f"{name} (CSV)", summary=f"{what} of {target!r} from {Path(path).name}",
         description=(f"{len(ds)} rows of {Path(path).name}{dropped}: {what} of the column {target!r} from "
-                     f"{ds.x.shape[1]} feature{'s' * (ds.x.shape[1] != 1)} (categorical columns one-hot encoded), "
-                     "split 60/20/20 with seed "
+                     f"{_features_text(ds)}, split 60/20/20 with seed "
                      f"{data_seed}, {scaled} standardised on the training split."),
         hidden=hidden, data_seed=data_seed, steps=steps, standardize_target=standardize_target,
         options=dict(path=str(path), target=target, kind=ds.kind, hidden=hidden, data_seed=data_seed,
