@@ -191,6 +191,23 @@ def test_lr_sensitivity_one_line_per_label_per_batch_size_and_divergences_at_the
     assert len(one.axes) == 1 and "final test loss" in one.axes[0].get_ylabel()
 
 
+def test_lr_sensitivity_counts_a_run_without_a_result_as_infinite_as_the_choice_does():
+    """At an lr where 4 of 5 seeds diverged the line went through the one survivor (a good-looking rate the
+    comparison's rule rejects); where 2 of 5 did, through the survivors' median, not the rule's."""
+    rows = []
+    for lr, losses in ((0.1, [1.0, 2.0, 3.0, 4.0, 5.0]), (0.2, [1.5, 2.5, 3.5, None, None]),
+                       (0.4, [0.5, None, None, None, None])):
+        rows += [dict(run=len(rows) + k, label="gd", lr=lr, batch_size="full", seed=k, status="diverged"
+                      if v is None else "ok", final_train_loss=np.nan if v is None else v)
+                 for k, v in enumerate(losses)]
+    (ax,) = F.lr_sensitivity(pd.DataFrame(rows)).axes
+    (line,) = [line for line in ax.lines if line.get_marker() == "o"]
+    assert list(line.get_xdata()) == [0.1, 0.2]  # 0.4: only its × marks
+    assert list(line.get_ydata()) == [3.0, 3.5]  # 0.2: the median of 1.5, 2.5, 3.5, ∞, ∞
+    (mark,) = _x_marks(ax)
+    assert sorted(mark.get_xdata()) == pytest.approx([0.2, 0.4])
+
+
 def test_lr_batch_heatmap_cells_colours_and_divergences():
     fig = F.lr_batch_heatmap(SUMMARY)
     images = [ax for ax in fig.axes if ax.images]

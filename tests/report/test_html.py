@@ -673,6 +673,12 @@ def test_the_lr_chart_draws_a_median_line_per_batch_size():
                                                    "adam, batch full: median over seeds"]
     full = next(t for t in lines if "full" in t.hovertext)
     assert list(full.y) == pytest.approx([0.01 * 1.1 * 1.01, 0.01 * 1.1 * 1.1])
+    # a run without a result counts as +∞, as the choice counts it: 2 of 3 seeds diverged at lr 0.1, no median
+    summary.loc[(summary.lr == 0.1) & (summary.batch_size == "full") & (summary.seed > 0), "status"] = "diverged"
+    summary.loc[(summary.lr == 0.01) & (summary.batch_size == "full") & (summary.seed == 0), "status"] = "diverged"
+    figure = html._lr_figure(summary, ["adam"], {"adam": "#1f77b4"})
+    full = next(t for t in figure.data if t.mode == "lines" and "full" in (t.hovertext or ""))
+    assert list(full.x) == [0.01] and list(full.y) == pytest.approx([0.01 * 1.2 * 1.01])  # of 1.1, 1.2 and ∞
 
 
 def test_a_path_ending_outside_the_map_is_named_under_it():

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .. import outcomes
-from ..selection import Selection, status_steps, statuses
+from ..selection import Selection, scores, status_steps, statuses
 from . import overlap
 from .colours import PLOTLY_SYMBOLS, optimizer_of
 from .colours import colours as palette_of
@@ -266,8 +266,9 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
          "fig-loss", 480, loss),
         ("Learning-rate sensitivity", "Final training loss against the learning rate, one marker per run (at the "
          "top, the runs without a result: \u00d7 diverged, \u25c7 left the model's domain); a dotted line joins "
-         "the medians over seeds (one per batch size), and a wide flat valley means the optimizer forgives a poorly "
-         "chosen learning rate.", "fig-lr", 440,
+         "the medians over seeds (one per batch size; a run without a result counts as infinite, as in the choice "
+         "of each optimizer's configuration, so a rate where half of the runs or more failed has none), and a "
+         "wide flat valley means the optimizer forgives a poorly chosen learning rate.", "fig-lr", 440,
          _lr_figure(summary, order, colours)),
     ]
     grads = _grad_figure(summary, curves, shown)
@@ -943,10 +944,12 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
         good = mine & ok
         hover = [_esc(f"{label}: {_run_text(summary, run)}") for run in summary.index[good]]
         # the medians over seeds, one line per batch size (pooled, one median mixed a full batch's runs with
-        # mini-batches' and matched neither the table nor the still figure's panels)
+        # mini-batches' and matched neither the table nor the still figure's panels); a run without a result
+        # counts as +∞, as in the comparison's choice: an lr where half of the runs or more failed has no median
         for size in (pd.unique(batch[good]) if bool(good.any()) else ()):
-            rows = good & (batch == size)
-            medians = final[rows].groupby(lr[rows]).median().sort_index()
+            rows = mine & usable & (batch == size)
+            medians = scores(summary[rows], "final_train_loss").groupby(lr[rows]).median().sort_index()
+            medians = medians[np.isfinite(medians.to_numpy(dtype=np.float64))]
             traces.append(go.Scatter(x=medians.index.to_numpy(dtype=np.float64), y=medians.to_numpy(dtype=np.float64),
                                      mode="lines", line=dict(color=colours[label], width=1.5, dash="dot"),
                                      legendgroup=label, showlegend=False, hoverinfo="text",

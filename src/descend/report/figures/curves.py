@@ -17,7 +17,7 @@ from matplotlib.patches import Rectangle
 
 from ... import outcomes
 from ..._names import ordinal
-from ...selection import Selection
+from ...selection import Selection, scores
 from ..colours import markers as marker_shapes
 from .grid import _thin
 from .style import (
@@ -309,11 +309,12 @@ def _log_metric(metric: str, values: pd.Series) -> bool:
 def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", title: str = "",
                    colours: Mapping[str, str] | None = None) -> Figure:
     """``metric`` (default the final training loss) against the learning rate, both on log scales: one
-    line per label through the median over seeds at each lr, with the inter-quartile band where there
-    are at least two finite seeds. Runs that do not count (diverged, left the model's domain, pruned) are
-    left out of the median and drawn at the top edge of the axes with their status's mark (× diverged,
-    ◆ left the model's domain), one per lr where any run has it. When the batch size varies, one panel
-    per batch size.
+    line per label through the median over seeds at each lr, with the inter-quartile band where it is finite.
+    A run that does not count (diverged, left the model's domain, pruned) enters the median as +∞, as in the
+    comparison's choice (:func:`descend.selection.scores`): an lr where half of the runs or more have no result
+    draws no point (its one survivor's value would look like a good rate), only the marks at the top edge of
+    the axes, one per status and lr where any run has it (× diverged, ◆ left the model's domain). When the
+    batch size varies, one panel per batch size.
 
     Runs without a learning rate (NaN) are left out; it is an error if no run has one.
     """
@@ -336,16 +337,18 @@ def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", t
         rows_b = s[s["batch_size"] == batch]
         for j, label in enumerate(labels):
             rows = rows_b[rows_b["label"] == label]
-            ok = rows[rows["counts"] & np.isfinite(rows[metric])]
-            if log_y:
-                ok = ok[ok[metric] > 0]
-            if len(ok):
-                stats = ok.groupby("lr")[metric].agg(["median", "count"])
-                q = ok.groupby("lr")[metric].quantile([0.25, 0.75]).unstack()
-                ax.plot(stats.index, stats["median"], color=colours[label], marker="o", markersize=4, label=label)
-                if (stats["count"] >= 2).any():
-                    band = stats["count"] >= 2
-                    ax.fill_between(stats.index, q[0.25].where(band), q[0.75].where(band),
+            score = scores(rows, metric)
+            if log_y:  # a value the log axis cannot show is left out, as before the rule
+                score = score[~(np.isfinite(score) & (score <= 0))]
+            by_lr = score.groupby(rows["lr"].loc[score.index])
+            median, q = by_lr.median(), by_lr.quantile([0.25, 0.75]).unstack() if len(score) else None
+            drawn = np.isfinite(median.to_numpy(dtype=float))
+            if drawn.any():
+                ax.plot(median.index[drawn], median[drawn], color=colours[label], marker="o", markersize=4,
+                        label=label)
+                band = drawn & np.isfinite(q[0.75].to_numpy(dtype=float)) & (q[0.25] < q[0.75]).to_numpy()
+                if band.any():
+                    ax.fill_between(median.index[drawn], q[0.25].where(band)[drawn], q[0.75].where(band)[drawn],
                                     color=colours[label], alpha=0.15, linewidth=0)
             nudge = 10 ** (0.03 * (j - (len(labels) - 1) / 2))  # labels' marks side by side, not on top
             for k, status in enumerate(st for st in STATUS_MARKS if (rows["status"] == st).any()):
