@@ -237,6 +237,13 @@ def test_batch_regimes_one_line_per_batch_size_at_its_best_lr():
         names = [t.get_text() for t in ax.get_legend().get_texts()]
         assert names == ["mini-batch (32), lr=0.1", "GD (full batch), lr=0.1"]
     assert {ax.get_title() for ax in axes} == set(LABELS)
+    # one panel: the key under it (the line's and the dots' meaning) fits the narrow figure, one entry a row
+    one = _where(label=LABELS[0])
+    fig = F.batch_regimes(one, CURVES[CURVES.run.isin(one.index)], select(one), title="toy")
+    fig.draw_without_rendering()
+    (key,) = fig.legends
+    extent, box = key.get_window_extent(), fig.bbox
+    assert box.x0 <= extent.x0 and extent.x1 <= box.x1, (extent, box)
 
 
 # ---------------------------------------------------------------------------------------------------------

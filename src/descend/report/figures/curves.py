@@ -504,8 +504,10 @@ def batch_regimes(
     legend when the label's lr varies), in its own colour (GD black):
 
     - dots: the loss of every update's batch (the curves' "batch" split: one sample for SGD, the whole
-      training set for GD) of the configuration's representative run, thinned as the seed thins them: every
-      k-th update, k the smallest that leaves at most :data:`REGIME_DOTS` dots (named in the legend);
+      training set for GD) of the configuration's representative run, thinned as the seed thins them, by a
+      rule for any budget (the seed's 12 epochs of 512 samples show every 32nd update of SGD and every 2nd of
+      batches of 32): every k-th update, k the smallest that leaves at most :data:`REGIME_DOTS` dots (named in
+      the legend);
     - a line: ``split``'s loss — "train", the whole training set as evaluated (the default when the curves
       have it), or "batch" — the median over seeds with the inter-quartile band.
 
@@ -605,7 +607,7 @@ def batch_regimes(
         which = ("every update" if every == 1 else f"every {ordinal(every)} update" if every else "thinned as named")
         key.append(Line2D([], [], color="0.3", linestyle="none", marker="o", markersize=3,
                           label=f"dots: the loss of the update's batch, one run ({which})"))
-    _legend(fig, key, ncols=len(key))
+    _legend(fig, key, ncols=len(key) if cols_n > 1 else 1)  # one panel is too narrow for the two side by side
     _suptitle(fig, title, "batch size: GD vs SGD vs mini-batch vs hybrid, training loss per "
               + ("update" if x == "step" else "epoch"))
     return fig
