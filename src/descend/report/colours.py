@@ -22,7 +22,14 @@ from collections.abc import Iterable, Mapping
 
 from matplotlib import colors as mcolors
 
-__all__ = ["BASE", "EXTRA", "MARKERS", "PLOTLY_SYMBOLS", "colours", "markers", "optimizer_of"]
+__all__ = ["BASE", "COST_COLOURMAP", "COST_COLORSCALE", "EXTRA", "MARKERS", "PLOTLY_SYMBOLS", "colours", "markers",
+           "optimizer_of"]
+
+#: The colours of a cost J (contours, surfaces, the animation's frames): viridis reversed, the lighter the
+#: colour, the smaller the cost, as seed 003 reads its figures; Matplotlib's name, and Plotly's scale with its
+#: direction (the playground's page, ``descend/play/static/app.js``, draws ``"Viridis"`` reversed alike).
+COST_COLOURMAP = "viridis_r"
+COST_COLORSCALE = dict(colorscale="Viridis", reversescale=True)
 
 #: The colour of every optimizer of the registry (and of random search), by registry name.
 BASE: dict[str, str] = {

@@ -37,7 +37,7 @@ import numpy as np
 from .. import outcomes
 from ..selection import Selection, scores, status_steps, statuses
 from . import overlap
-from .colours import PLOTLY_SYMBOLS, optimizer_of
+from .colours import COST_COLORSCALE, PLOTLY_SYMBOLS, optimizer_of
 from .colours import colours as palette_of
 from .colours import markers as marker_shapes
 from .ticks import label as tick_label
@@ -1119,11 +1119,11 @@ def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dic
         ticks = {}
         value_hover = "J %{z:.4g}"
     point_hover = f"{_esc(names[0])} %{{x:.4g}}<br>{_esc(names[1])} %{{y:.4g}}<br>"
-    contour = [go.Contour(x=a, y=b, z=z, colorscale="Viridis", ncontours=30, opacity=0.8,
+    contour = [go.Contour(x=a, y=b, z=z, **COST_COLORSCALE, ncontours=30, opacity=0.8,
                           contours=dict(coloring="fill", showlines=True), line=dict(width=0.5, color="white"),
                           colorbar=dict(title=dict(text=colour_name, side="right"), **ticks),
                           hovertemplate=point_hover + value_hover + "<extra></extra>", name="cost")]
-    solid = [go.Surface(x=a, y=b, z=height.astype(np.float32), surfacecolor=z, colorscale="Viridis", opacity=0.9,
+    solid = [go.Surface(x=a, y=b, z=height.astype(np.float32), surfacecolor=z, **COST_COLORSCALE, opacity=0.9,
                         showscale=False, name="cost",
                         hovertemplate=point_hover + "J %{z:.4g}<extra></extra>")]
     lift = 0.01 * float(np.nanmax(height) - np.nanmin(height)) if np.isfinite(height).any() else 0.0

@@ -531,7 +531,8 @@ function frame() {
   ({ line: frameLine, curvature: frameCurvature, landscape: frameLandscape, ellipse: frameLandscape })[WIDGET]?.();
 }
 
-// 3 · landscape (and the ellipse's paths)
+// 3 · landscape (and the ellipse's paths). A cost's colours are Viridis reversed, the lighter the smaller, as in
+// every report (descend.report.colours.COST_COLORSCALE)
 function renderLandscape() {
   const r = RESULT, g = r.grid, names = r.names || ["x", "y"];
   const div = plotDiv("contour");

@@ -18,6 +18,7 @@ from matplotlib.patches import Rectangle
 from ... import outcomes
 from ..._names import ordinal
 from ...selection import Selection, scores
+from ..colours import COST_COLOURMAP
 from ..colours import markers as marker_shapes
 from .grid import _thin
 from .style import (
@@ -426,7 +427,7 @@ def lr_batch_heatmap(
     width = max(4.2, 0.75 * len(lrs) + 1.6)
     fig = Figure(figsize=(width * cols_n + 1.2, (0.55 * len(batches) + 1.6) * rows_n + 0.6), layout="constrained")
     axes = fig.subplots(rows_n, cols_n, squeeze=False).ravel()
-    cmap = matplotlib.colormaps["viridis"]
+    cmap = matplotlib.colormaps[COST_COLOURMAP]  # a loss is a cost: lighter is smaller, as on the landscapes
     norm = mcolors.Normalize(vmin, vmax)
     image = None
     for k, (ax, name) in enumerate(zip(axes, labels)):

@@ -13,6 +13,7 @@ from matplotlib.lines import Line2D
 
 from ... import outcomes
 from .. import overlap
+from ..colours import COST_COLOURMAP
 from ..colours import colours as palette_of
 from ..colours import markers as marker_shapes
 from .grid import (  # noqa: F401 - the animation takes these from here
@@ -86,7 +87,8 @@ def _start_point(start: object, paths: dict) -> np.ndarray | None:
 
 def _contour_panel(fig: Figure, ax, grid: _Grid, *, colorbar: bool = True) -> None:
     extend = "min" if grid.log else "neither"
-    filled = ax.contourf(grid.A, grid.B, grid.Z, levels=grid.levels, norm=grid.norm, cmap="viridis", extend=extend)
+    filled = ax.contourf(grid.A, grid.B, grid.Z, levels=grid.levels, norm=grid.norm, cmap=COST_COLOURMAP,
+                         extend=extend)
     ax.contour(grid.A, grid.B, grid.Z, levels=grid.levels[::3], colors="white", linewidths=0.4, alpha=0.45)
     if colorbar:
         name = "J − min J (log colour scale)" if grid.log else "J"
@@ -234,7 +236,7 @@ def landscape(
 
     # z = J on a linear scale, coloured like the contours (log colours on a log landscape: a log z would
     # alias a narrow valley into spikes)
-    facecolors = matplotlib.colormaps["viridis"](grid.norm(grid.Z))
+    facecolors = matplotlib.colormaps[COST_COLOURMAP](grid.norm(grid.Z))
     ax3.plot_surface(grid.A, grid.B, grid.J, facecolors=facecolors, rcount=60, ccount=60, linewidth=0,
                      antialiased=False, shade=False, alpha=0.9, zorder=1, rasterized=True)
     heights = grid.J[np.isfinite(grid.J)]
