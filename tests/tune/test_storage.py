@@ -327,3 +327,29 @@ def test_a_file_that_is_not_a_journal_is_refused_before_anything_is_written(tmp_
     with pytest.raises(ValueError, match=r"--storage '.*notes.journal' is not a study journal \(its first line"):
         storage_module.open_storage(str(path))
     assert path.read_text() == "garbage\nmore\n"
+
+
+def test_on_sqlite_one_worker_at_a_time_takes_queued_trials(tmp_path):
+    """SQLite ignores the row lock by which Optuna hands a queued trial to one worker: two workers of one command
+    both took the first cohort's queued trials, trained them twice, and one stopped with a traceback telling a
+    trial the other had finished. The asks of a cohort are taken under a lock of the file beside the database."""
+    database = tmp_path / "s.db"
+    storage = storage_module.open_storage(f"sqlite:///{database}")
+    held = "import fcntl, sys; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)"
+    with storage_module.taking_trials(storage):
+        assert subprocess.run([sys.executable, "-c", held, f"{database}.lock"]).returncode != 0  # held here
+    assert subprocess.run([sys.executable, "-c", held, f"{database}.lock"]).returncode == 0  # and let go
+    journal = tmp_path / "s.journal"
+    with storage_module.taking_trials(storage_module.open_storage(str(journal))):  # its own lock: none needed
+        assert not Path(f"{journal}.lock").exists()
+
+    command = [sys.executable, "-m", "descend", "tune", "line", "-o", "adam", "--trials", "16", "--cohort", "8",
+               "--steps", "40", "--seeds", "0", "--quiet", "--storage", f"sqlite:///{database}", "--study", "w"]
+    workers = [subprocess.Popen([*command, "--out", str(tmp_path / name)], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True) for name in ("a", "b")]
+    outputs = [worker.communicate(timeout=300)[0] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], outputs
+    study = load(f"sqlite:///{database}", "w")
+    assert states(study) == {"COMPLETE": 16}  # none failed for another worker's, none trained twice
+    seeds = [t.user_attrs["descend"]["seed"] for t in study.get_trials()]
+    assert sorted(seeds) == list(range(16))

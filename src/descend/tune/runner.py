@@ -441,7 +441,9 @@ class Runner:
                     self.outcome.interrupted = True
                     break
                 t0 = time.perf_counter()
-                self.outcome.retried_stale += storage_module.fail_stale(self.study, grace_period=self.grace_period)
+                with storage_module.taking_trials(self.study._storage):
+                    self.outcome.retried_stale += storage_module.fail_stale(self.study,
+                                                                            grace_period=self.grace_period)
                 trials = self.study.get_trials(deepcopy=False)
                 self.outcome.storage_seconds += time.perf_counter() - t0
                 count = {state: 0 for state in TrialState}
@@ -492,13 +494,18 @@ class Runner:
         with warnings.catch_warnings():
             # descend beats for the trials itself (storage.Heartbeat); Optuna's note assumes study.optimize
             warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed")
-            expect = getattr(study.sampler, "expect", None)
-            if expect is not None:  # the cohort TPE draws the n asks together (descend.tune.tpe)
-                expect(n)
-            for _ in range(n):
-                trial = study.ask()
-                params = space.suggest(trial)
-                asked.append((trial, params))
+            with storage_module.taking_trials(storage):  # one worker at a time takes queued trials (SQLite)
+                if storage_module.takes_turns(storage):  # what another worker asked meanwhile is counted
+                    n = min(n, self._free())
+                    if n <= 0:
+                        return
+                expect = getattr(study.sampler, "expect", None)
+                if expect is not None:  # the cohort TPE draws the n asks together (descend.tune.tpe)
+                    expect(n)
+                for _ in range(n):
+                    trial = study.ask()
+                    params = space.suggest(trial)
+                    asked.append((trial, params))
         for trial, _ in asked:
             storage.set_trial_system_attr(trial._trial_id, storage_module.WORKER_KEY, self.worker)
         storage_module.sync(storage)  # the cohort's trials are on the disk before it trains
@@ -518,6 +525,13 @@ class Runner:
             beat.remove(trial._trial_id for trial, _ in asked)
             beat.remove(trial._trial_id for trial, _ in over)
         self.outcome.cohorts += 1
+
+    def _free(self) -> int:
+        """The trials of the budget not finished or running yet."""
+        from optuna.trial import TrialState
+
+        taken = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+        return self.plan.trials - len(self.study.get_trials(deepcopy=False, states=taken))
 
     def _over_budget(self, asked: Sequence[tuple[Any, dict[str, Any]]]) -> list[tuple[Any, dict[str, Any]]]:
         """The asked trials beyond the budget: another worker asked at the same moment. A trial's rank among

@@ -25,6 +25,7 @@ system attribute of the trial.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -33,7 +34,7 @@ import socket
 import threading
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -303,6 +304,50 @@ def _is_rdb(storage: Any) -> bool:
     import optuna
 
     return isinstance(storage, optuna.storages.RDBStorage)
+
+
+def _sqlite_file(storage: Any) -> str | None:
+    """The database file of a study on SQLite (Optuna's cache around its RDB storage looked through), else None
+    (a journal file, PostgreSQL, SQLite in memory)."""
+    storage = getattr(storage, "_backend", storage)
+    url = str(getattr(storage, "url", "") or "")
+    if not _is_rdb(storage) or not url.lower().startswith("sqlite"):
+        return None
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    return database if database and database != ":memory:" else None
+
+
+def takes_turns(storage: Any) -> bool:
+    """Whether :func:`taking_trials` holds a lock for ``storage`` (a study on an SQLite file)."""
+    return _sqlite_file(storage) is not None
+
+
+@contextlib.contextmanager
+def taking_trials(storage: Any) -> Iterator[None]:
+    """Hold, against the other processes of this machine, the right to take queued trials from ``storage`` and
+    to re-queue stale ones: the cohort's asks, :func:`fail_stale`.
+
+    Optuna's RDB storage hands a WAITING trial (the first cohort's spread, a baseline, a retry) to one worker
+    alone by locking its row (``SELECT ... FOR UPDATE``), which SQLite ignores: two workers on one SQLite file
+    both took a queued trial, trained it, and the second to tell it stopped with a traceback
+    (``UpdateFinishedTrialError``). On SQLite the asks of a cohort are therefore taken under an exclusive lock
+    of the file ``DATABASE.lock`` beside the database (``fcntl.flock``; the file stays, empty), and the cohort
+    counts the budget left under it (no trial asked beyond the budget, told FAIL). A journal file (its own lock)
+    and PostgreSQL (the row lock) need none."""
+    database = _sqlite_file(storage)
+    if database is None:
+        yield
+        return
+    import fcntl
+
+    with open(database + ".lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 # -- heartbeat --------------------------------------------------------------------------------------------------
