@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import optuna
 import pytest
 from typer.testing import CliRunner
@@ -627,3 +628,43 @@ def test_a_search_into_another_searchs_results_is_refused(tmp_path):
     assert "that search goes on with: descend tune rosenbrock" in other.stderr
     assert (out / "best.json").read_text() == best
     assert runner.invoke(app, ["tune", "rosenbrock", *args]).exit_code == 0  # the same search goes on
+
+
+def test_the_printed_resume_command_resumes_from_any_folder(tmp_path, monkeypatch):
+    """A search run with relative paths printed --storage res/study.journal --out res (and --csv data.csv): from
+    another folder that command started a new study there. The paths are absolute, and a study resumed with its
+    CSV file named by another path is the same task (the digest of the numbers tells an edited file)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2))
+    lines = ["a,b,y"] + [f"{a:.4f},{b:.4f},{1.5 * a - 2 * b:.4f}" for a, b in x]
+    (tmp_path / "data.csv").write_text("\n".join(lines) + "\n")
+    monkeypatch.chdir(tmp_path)
+    searched = runner.invoke(app, ["tune", "--csv", "data.csv", "--column", "y", "-o", "adam", "--trials", "4",
+                                   "--cohort", "4", "--steps", "10", "--seeds", "0", "--quiet", "--out", "res"])
+    assert searched.exit_code == 0, searched.output
+    resume = next(line for line in searched.stdout.splitlines() if line.startswith("resume or add workers: "))
+    words = shlex.split(resume.removeprefix("resume or add workers: descend "))
+    assert [words[words.index(flag) + 1] for flag in ("--csv", "--storage", "--out")] == [
+        str(tmp_path / "data.csv"), str(tmp_path / "res" / "study.journal"), str(tmp_path / "res")]
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    again = runner.invoke(app, [*words[:words.index("--trials") + 1], "8", *words[words.index("--trials") + 2:]])
+    assert again.exit_code == 0, again.output
+    assert not (tmp_path / "elsewhere" / "res").exists()
+    assert len((tmp_path / "res" / "trials.csv").read_text().splitlines()) == 1 + 8  # the same study, 4 more
+
+
+def test_a_refused_resume_names_the_flag_given(tmp_path):
+    """--epochs where the study trained --steps was refused naming --steps; another task without --space was
+    refused naming --space (its default space differs), whose advice would only meet the task's refusal next."""
+    out = str(tmp_path / "out")
+    first = runner.invoke(app, ["tune", "line", "-o", "adam", "--trials", "4", "--cohort", "4", "--steps", "10",
+                                "--seeds", "0", "--quiet", "--out", out, "--study", "s"])
+    assert first.exit_code == 0, first.output
+    epochs = runner.invoke(app, ["tune", "line", "-o", "adam", "--trials", "4", "--cohort", "4", "--epochs", "2",
+                                 "--seeds", "0", "--quiet", "--out", out, "--study", "s"])
+    assert epochs.exit_code == 2 and "error: --epochs: study 's' was made with budget" in epochs.output
+    task = runner.invoke(app, ["tune", "rosenbrock", "-o", "adam", "--trials", "4", "--cohort", "4", "--steps", "10",
+                               "--seeds", "0", "--quiet", "--storage", str(tmp_path / "out" / "study.journal"),
+                               "--out", str(tmp_path / "other"), "--study", "s"])
+    assert task.exit_code == 2 and "error: TASK: study 's' was made with task 'line', not 'rosenbrock'" in task.output

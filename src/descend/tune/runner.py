@@ -289,6 +289,15 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
     where = f"study {name!r}"
     # a search not meant as a resume (another task, the same default output directory) changes either
     other = f"another {names['study']} name (or {names['out']} directory)"
+    # the task first: another task's objective (with or without validation data) or default space
+    # differs too, and giving those would only be refused next
+    for key in ("descend:task", "descend:task_identity"):
+        if key in stored and key in attrs and not _same_task(key, stored[key], attrs[key]):
+            if key == "descend:task_identity" and _only_settings(stored[key], attrs[key]):
+                raise ValueError(_other_settings(stored[key], attrs[key], where, other, names))
+            then, now = (_shown(key, v) for v in (stored[key], attrs[key]))
+            raise ValueError(f"{names['task']}: {where} was made with task {then}, not {now}; give the same to "
+                             f"resume it, or {other}")
     if study.direction.name.lower() != target.direction or stored.get("descend:metric", target.key) != target.key:
         raise ValueError(f"{names['metric']}: {where} optimizes {stored.get('descend:metric', '?')} "
                          f"({study.direction.name.lower()}), not {target.key}; give that metric or "
@@ -310,15 +319,13 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
         raise ValueError(f"{names['trials']}: {where} searches a grid of {stored['descend:grid']}, not one of {now} "
                          f"points (a grid search's budget is its grid); give {names['trials']} {then} to resume it, "
                          f"or {other}")
-    for key, flag in (("descend:budget", "steps"), ("descend:batch_size", "batch_size"), ("descend:task", "task"),
-                      ("descend:task_identity", "task")):
+    for key in ("descend:budget", "descend:batch_size"):
         if key in stored and key in attrs and stored[key] != attrs[key]:
-            if key == "descend:task_identity" and _only_settings(stored[key], attrs[key]):
-                raise ValueError(_other_settings(stored[key], attrs[key], where, other, names))
-            what = "task" if key == "descend:task_identity" else key.split(":")[1]
+            # the flag given now (--epochs 2 where the study trained steps=20 names --epochs)
+            flag = "batch_size" if key == "descend:batch_size" else str(attrs[key]).partition("=")[0]
             then, now = (_shown(key, v) for v in (stored[key], attrs[key]))
-            raise ValueError(f"{names[flag]}: {where} was made with {what} {then}, not {now}; give the same to "
-                             f"resume it, or {other}")
+            raise ValueError(f"{names.get(flag, names['steps'])}: {where} was made with {key.split(':')[1]} {then}, "
+                             f"not {now}; give the same to resume it, or {other}")
     if stored.get("descend:rules") and stored["descend:rules"] != _rules(space):
         raise ValueError(f"{names['optimizer']}: {where} was made with another rule of "
                          f"{space.optimizer} (its init or update, or its hyperparameters, have been edited since: "
@@ -353,6 +360,17 @@ def _settings(identity: str) -> tuple[str, dict[str, str]]:
     """A task's identity (:func:`descend.tune.api.task_identity`) as its name and its settings."""
     name, *parts = str(identity).split("; ")
     return name, dict(part.partition("=")[::2] for part in parts)
+
+
+def _same_task(key: str, then: str, now: str) -> bool:
+    """Whether a study's task (``key``: its name, or its identity) is the task given now. A CSV file's path is
+    not compared: the same file named from another folder (the command that resumes a search names it by its
+    absolute path) is the same task, and the digest of its numbers (``descend:data``) tells an edited file."""
+    if key != "descend:task_identity":
+        return then == now
+    (name, before), (other_name, after) = _settings(then), _settings(now)
+    before.pop("path", None), after.pop("path", None)
+    return name == other_name and before == after
 
 
 def _only_settings(then: str, now: str) -> bool:
