@@ -173,3 +173,27 @@ def test_equal_values_over_the_seeds_have_an_sd_of_zero():
     assert pd.Series([14 / 15] * 3).std(ddof=1) != 0  # what was shown
     assert table.loc["adam", "test accuracy sd"] == 0.0
     assert table.loc["adam", "test loss sd"] == pytest.approx(0.1, rel=1e-12)
+
+
+@pytest.mark.parametrize("direction", ["maximize", "minimize"])
+def test_optunas_charts_draw_the_best_trials_darkest_in_either_direction(direction):
+    """Optuna reverses its colour scale whenever a target is given: the best accuracies were the palest."""
+    import optuna
+
+    from descend.tune.report import _optuna_charts
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction=direction, sampler=optuna.samplers.RandomSampler(seed=0))
+
+    def objective(trial):
+        trial.set_user_attr("descend", {"status": "ok"})
+        return trial.suggest_float("a", 0, 1) + trial.suggest_float("b", 0, 1)
+
+    study.optimize(objective, n_trials=12)
+    charts = {div: figure for _, _, div, figure in _optuna_charts("adam", study, ["a", "b"], None, "value", False)}
+    (contour,) = [t for t in charts["fig-contour-adam"].data if t.type == "contour"]
+    assert contour.reversescale is (direction == "minimize")  # Optuna's own choice for the study's direction
+    assert contour.reversescale == optuna.visualization.plot_contour(study).data[0].reversescale
+    (scale,) = [t for t in charts["fig-parallel-adam"].data
+                if t.marker is not None and t.marker.reversescale is not None]
+    assert scale.marker.reversescale is (direction == "minimize")

@@ -132,6 +132,16 @@ def _target(trial: Any) -> float:
     return float(trial.value) if _kind(trial.state.name, status, trial.value) == outcomes.OK else math.nan
 
 
+def _with_results(study: Any) -> Any:
+    """A study in memory holding ``study``'s trials with a result (:func:`_target`), for Optuna's figures drawn
+    without a ``target``: they then colour by the study's direction, the best trials darkest."""
+    import optuna
+
+    copy = optuna.create_study(direction=study.direction)
+    copy.add_trials([t for t in study.get_trials(deepcopy=False) if math.isfinite(_target(t))])
+    return copy
+
+
 def _counted(study: Any) -> int:
     return sum(1 for t in study.get_trials(deepcopy=False) if math.isfinite(_target(t)))
 
@@ -500,7 +510,10 @@ def _optuna_charts(optimizer: str, study: Any, searched: list[str], found: Mappi
             if not n:
                 return none
             try:
-                figure = function(study, *args, target=_target, target_name=objective, **kwargs)
+                if function is vis.plot_slice or study.direction.name != "MAXIMIZE":
+                    figure = function(study, *args, target=_target, target_name=objective, **kwargs)
+                else:  # Optuna reverses the colours whenever a target is given: the best accuracy was the palest
+                    figure = function(_with_results(study), *args, target_name=objective, **kwargs)
             except (ValueError, RuntimeError, KeyError, IndexError) as e:
                 return f"Optuna could not draw it: {str(e).splitlines()[0] if str(e) else type(e).__name__}."
             figure.update_layout(width=None, title=None)
