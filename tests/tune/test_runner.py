@@ -391,12 +391,12 @@ def test_after_the_timeout_the_progress_counts_the_last_cohort(monkeypatch):
     import types
 
     import descend
-    from descend.tune import runner as runner_module
+    from descend.tune import api
 
     later = [0.0]  # the clock jumps past the deadline once the first cohort trains
     clock = types.SimpleNamespace(time=lambda: time.time() + later[0], perf_counter=time.perf_counter,
                                   monotonic=time.monotonic, sleep=time.sleep)
-    monkeypatch.setattr(runner_module, "time", clock)
+    monkeypatch.setattr(api, "time", clock)
     events = []
 
     def progress(event):
@@ -471,3 +471,34 @@ def test_the_python_api_takes_numpy_counts_and_refuses_bad_arguments_before_a_st
         with pytest.raises(ValueError, match=message):
             descend.tune("line", **{"trials": 4, "cohort": 2, "steps": 10, "seeds": 1, "out": out, **kwargs})
         assert not out.exists()
+
+
+def test_several_optimizers_advance_in_turn_so_that_a_timeout_stops_them_alike(monkeypatch):
+    """With --timeout and several -o, the studies ran one after another: adam took every cohort before the
+    timeout and sgd none, and the table had no row for it."""
+    import time
+    import types
+
+    import descend
+    from descend.tune import api
+
+    later = [0.0]  # the clock jumps past the deadline while sgd's first cohort trains
+    clock = types.SimpleNamespace(time=lambda: time.time() + later[0], perf_counter=time.perf_counter,
+                                  monotonic=time.monotonic, sleep=time.sleep)
+    monkeypatch.setattr(api, "time", clock)
+    order = []
+
+    def progress(event):
+        if event["kind"] == "step":
+            order.append(event["optimizer"])
+            if event["optimizer"] == "sgd":
+                later[0] = 1e6
+
+    result = descend.tune("line", optimizer=["adam", "sgd"], space="lr=1e-3..1e-1:log", trials=16, cohort=4,
+                          steps=10, seeds=0, timeout=3600, progress=progress)
+    assert result.timed_out
+    assert {name: outcome.told for name, outcome in result.outcomes.items()} == {"adam": 4, "sgd": 4}
+    assert list(dict.fromkeys(order)) == ["adam", "sgd"] and set(result.table.index) == {"adam", "sgd"}
+    untimed = descend.tune("line", optimizer=["adam", "sgd"], space="lr=1e-3..1e-1:log", trials=8, cohort=4,
+                           steps=10, seeds=0)
+    assert {name: outcome.told for name, outcome in untimed.outcomes.items()} == {"adam": 8, "sgd": 8}

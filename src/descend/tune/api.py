@@ -556,21 +556,28 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
     interrupted = timed_out = False
     try:
         with _Interrupt(event):
-            for name, _ in p.optimizers:
-                if event.is_set():
-                    interrupted = True
+            # the studies advance in turn, a cohort each, so that a timeout (checked at the start of a round)
+            # stops them at the same point: one after another, the last ones were left unsearched
+            runners = {name: Runner(p.problem, plans[name], cohort=p.cohort, budget=p.budget, target=p.target,
+                                    pruner=p.pruner, batch_size=p.batch_size, eval_every=p.eval_every, stop=event,
+                                    progress=forward(name), heartbeat_interval=interval, grace_period=grace,
+                                    clip_norm=p.clip_norm, clip_value=p.clip_value, dtype=dtype, compile=compile,
+                                    schedules=p.schedules) for name, _ in p.optimizers}
+            active = list(runners)
+            while active and not interrupted:
+                if deadline is not None and time.time() >= deadline:
+                    timed_out = True
                     break
-                runner = Runner(p.problem, plans[name], cohort=p.cohort, budget=p.budget, target=p.target,
-                                pruner=p.pruner, batch_size=p.batch_size, eval_every=p.eval_every, stop=event,
-                                progress=forward(name), heartbeat_interval=interval, grace_period=grace,
-                                deadline=deadline, clip_norm=p.clip_norm, clip_value=p.clip_value, dtype=dtype,
-                                compile=compile, schedules=p.schedules)
-                outcome = runner.run()
-                outcomes[name] = outcome
-                interrupted = interrupted or outcome.interrupted
-                timed_out = timed_out or outcome.timed_out
-                if interrupted or timed_out:
-                    break
+                for name in list(active):
+                    if event.is_set():
+                        interrupted = True
+                        break
+                    outcomes[name] = runners[name].run(cohorts=1)
+                    interrupted = interrupted or outcomes[name].interrupted
+                    if runners[name].finished:
+                        active.remove(name)
+                    if interrupted:
+                        break
             studies = {name: plans[name].study for name, _ in p.optimizers}
             best = best_of(studies, p.spaces, p.batch_size)
             final = None

@@ -441,6 +441,8 @@ class Runner:
         self.clip_norm, self.clip_value, self.dtype, self.compile = clip_norm, clip_value, dtype, compile
         self.schedules = dict(schedules or {})  # every trial's, e.g. {"lr": cosine}: descend compare's --schedule
         self.worker = storage_module.worker_id()
+        self.finished = False  #: the study's budget is spent (by this worker or others)
+        self._counted: tuple[int, int] | None = None  # the last count the progress was told
         self.best: float | None = None
         self.outcome = Outcome()
 
@@ -448,11 +450,15 @@ class Runner:
     def study(self) -> Any:
         return self.plan.study
 
-    def run(self) -> Outcome:
+    def run(self, cohorts: int | None = None) -> Outcome:
+        """Train cohorts until the budget is spent (:attr:`finished`), a stop or the deadline; with ``cohorts``,
+        return after that many turns (a cohort, or a wait for other workers' trials), so that several studies
+        advance in turn (:func:`descend.tune.api.run`). The outcome adds up over calls."""
         from optuna.trial import TrialState
 
         started = time.perf_counter()
         beat = storage_module.Heartbeat(self.study._storage, self.heartbeat_interval)
+        turns = 0
         try:
             while True:
                 if self.stop.is_set():
@@ -470,12 +476,18 @@ class Runner:
                 done = count[TrialState.COMPLETE] + count[TrialState.PRUNED]
                 self._best(trials)
                 # counted before the timeout ends the search, so that the progress shows the last cohort's trials
-                self._event("study", done=done, running=count[TrialState.RUNNING])
+                if (done, count[TrialState.RUNNING]) != self._counted:  # once per count, over calls of run
+                    self._counted = (done, count[TrialState.RUNNING])
+                    self._event("study", done=done, running=count[TrialState.RUNNING])
                 if done >= self.plan.trials:
+                    self.finished = True
                     break
                 if self.deadline is not None and time.time() >= self.deadline:
                     self.outcome.timed_out = True
                     break
+                if cohorts is not None and turns >= cohorts:
+                    break
+                turns += 1
                 free = self.plan.trials - done - count[TrialState.RUNNING]
                 if free <= 0:  # the rest is being trained by other workers: wait for them (or for them to die)
                     self.stop.wait(min(self.heartbeat_interval, 2.0))
@@ -484,7 +496,7 @@ class Runner:
         finally:
             beat.close()
             storage_module.sync(self.study._storage)
-        self.outcome.seconds = time.perf_counter() - started
+        self.outcome.seconds += time.perf_counter() - started
         return self.outcome
 
     def _best(self, trials: Sequence[Any]) -> None:
