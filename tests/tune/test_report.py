@@ -197,3 +197,30 @@ def test_optunas_charts_draw_the_best_trials_darkest_in_either_direction(directi
     (scale,) = [t for t in charts["fig-parallel-adam"].data
                 if t.marker is not None and t.marker.reversescale is not None]
     assert scale.marker.reversescale is (direction == "minimize")
+
+
+def test_the_contour_of_a_choice_study_draws_two_parameters_its_trials_have_together():
+    """The top pair of "adam|sgd" was optimizer × adam:lr: Optuna filled sgd's row, which has no adam:lr, with
+    values interpolated from adam's trials."""
+    import optuna
+
+    from descend.tune.report import _optuna_charts, _pair
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+
+    def objective(trial):
+        trial.set_user_attr("descend", {"status": "ok"})
+        name = trial.suggest_categorical("optimizer", ["adam", "sgd"])
+        lr = trial.suggest_float(f"{name}:lr", 1e-3, 1, log=True)
+        return lr + (trial.suggest_float("adam:beta1", 0.5, 0.99) if name == "adam" else
+                     trial.suggest_float("sgd:momentum", 0.0, 0.9))
+
+    study.optimize(objective, n_trials=16)
+    ranked = ["optimizer", "adam:lr", "sgd:lr", "sgd:momentum", "adam:beta1"]
+    assert _pair(study, ranked) == ("adam:lr", "adam:beta1")  # adam:lr × sgd:lr: never in one trial
+    assert _pair(study, ["optimizer", "adam:lr"]) is None
+    charts = {div: (heading, figure) for heading, _, div, figure in _optuna_charts(
+        "adam|sgd", study, ranked, {p: 1 / len(ranked) for p in ranked}, "value", False)}
+    heading, figure = charts["fig-contour-adam-sgd"]
+    assert heading == "adam|sgd: adam:lr \u00d7 adam:beta1" and not isinstance(figure, str)

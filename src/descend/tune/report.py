@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,21 @@ def _target(trial: Any) -> float:
     info = trial.user_attrs.get("descend")
     status = info.get("status") if isinstance(info, dict) else None
     return float(trial.value) if _kind(trial.state.name, status, trial.value) == outcomes.OK else math.nan
+
+
+def _pair(study: Any, ranked: Sequence[str]) -> tuple[str, str] | None:
+    """The two parameters of the contour: the first pair in ``ranked`` (by importance) that two trials with a
+    result both have, the choice of optimizer left out. In a choice study, ``optimizer × adam:lr`` had ``adam:lr``
+    in adam's trials alone, and Optuna's contour filled sgd's row between them with values no trial had."""
+    from .space import OPTIMIZER
+
+    trials = [t.params for t in study.get_trials(deepcopy=False) if math.isfinite(_target(t))]
+    names = [p for p in ranked if p != OPTIMIZER]
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            if sum(first in params and second in params for params in trials) >= 2:
+                return first, second
+    return None
 
 
 def _with_results(study: Any) -> Any:
@@ -525,17 +540,21 @@ def _optuna_charts(optimizer: str, study: Any, searched: list[str], found: Mappi
                     f"fig-slice-{slug}", draw(vis.plot_slice)))
         if log and not isinstance(out[-1][3], str):  # a loss over decades, as every chart of the page
             out[-1][3].update_yaxes(type="log")
-        if len(searched) >= 2:
-            ranked = sorted(found, key=lambda p: -found[p]) if found else []
-            pair = (ranked + [p for p in searched if p not in ranked])[:2]
-            how = "its two most important parameters" if found else "its first two parameters (no importances)"
+        ranked = sorted(found, key=lambda p: -found[p]) if found else []
+        pair = _pair(study, ranked + [p for p in searched if p not in ranked]) if n >= 2 else None
+        if pair is not None:
+            important = found and all(p in ranked[:2] for p in pair)
+            how = ("its two most important parameters" if important else "the most important two it searched "
+                   "together" if found else "its first two parameters (no importances)")
             out.append((f"{optimizer}: {pair[0]} \u00d7 {pair[1]}", f"The {objective} of {optimizer}'s trials over "
                         f"{how}, interpolated between the trials (dots): where the best region lies and how the two "
-                        "interact.", f"fig-contour-{slug}", draw(vis.plot_contour, params=pair) if n >= 2 else
-                        "Fewer than two trials with a result: no contour."))
+                        "interact.", f"fig-contour-{slug}", draw(vis.plot_contour, params=pair)))
         else:
-            out.append((f"{optimizer}: contour of the top pair", "", f"fig-contour-{slug}",
-                        f"{optimizer} searched one parameter ({', '.join(searched)}): no pair to draw."))
+            why = (f"{optimizer} searched one parameter ({', '.join(searched)}): no pair to draw." if len(searched) < 2
+                   else "Fewer than two trials with a result: no contour." if n < 2 else
+                   f"No two parameters of {optimizer} were searched together in two trials with a result (each "
+                   "optimizer's own are searched when it is chosen): no pair to draw.")
+            out.append((f"{optimizer}: contour of the top pair", "", f"fig-contour-{slug}", why))
         out.append((f"{optimizer}: parallel coordinates", f"One line per trial of {optimizer} with a result, through "
                     f"its value of each parameter to its {objective} (colour): follow the best lines back to the "
                     "values they share.", f"fig-parallel-{slug}", draw(vis.plot_parallel_coordinate)))

@@ -17,7 +17,8 @@ from .space import BATCH_SIZE, Space
 class TuneResult:
     """The result of :func:`descend.tune`.
 
-    - ``studies``: optimizer → its ``optuna.Study`` (``study``: the first one);
+    - ``studies``: optimizer → its ``optuna.Study`` (``study``: the first one); a choice among optimizers is one
+      study, under its ``"adam|sgd"``;
     - ``best``: optimizer → the best complete trial: ``trial`` (number), ``value`` (the objective on
       validation data), ``params`` (what was searched), ``config`` (every value the run used: the searched
       and the fixed ones, and the batch size), ``seed``;
