@@ -557,21 +557,6 @@ def _compact(frame: Any) -> Any:
     return frame[[c for c in _SHOWN if c in frame.columns]]
 
 
-def _number(value: float, column: str) -> str:
-    """A cell's text: a share as a percentage, other numbers with 4 significant digits and a short exponent
-    (``1.235e4``, ``1.5e-7``), NaN as a dash."""
-    import math
-    import re
-
-    if math.isnan(value):
-        return "—"
-    if column == "divergence rate":
-        return f"{value:.0%}"
-    if column == "test accuracy":  # 99.5 %, not 100 %
-        return f"{value:.1%}"
-    return re.sub(r"e([+-])0*(\d)", lambda m: "e" + ("-" if m.group(1) == "-" else "") + m.group(2), f"{value:.4g}")
-
-
 def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, width: int | None = None) -> Table:
     """The summary table for a terminal ``width`` columns wide (default: the console's).
 
@@ -586,8 +571,9 @@ def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, widt
     width = width or console.width
     colour = console.color_system is not None  # none with NO_COLOR, or into a file or a pipe
     labels = [str(label) for label in frame.index]
-    cells = {str(c): [_number(v, str(c)) if isinstance(v, float) else str(v) for v in frame[c]]
-             for c in frame.columns}
+    from .report.cells import terminal_text  # the report's own cell text (descend show reads it back as text)
+
+    cells = {str(c): [terminal_text(str(c), v) for v in frame[c]] for c in frame.columns}
     if not colour:  # the best cells marked by a star, as the caption says
         cells = {c: [f"{t}*" if label in winners.get(c, ()) else t for label, t in zip(labels, texts)]
                  for c, texts in cells.items()}

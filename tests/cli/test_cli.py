@@ -267,3 +267,22 @@ def test_show_titles_a_formulas_report_with_the_formula(tmp_path):
                                "--out", str(out)]).exit_code == 0
     result = runner.invoke(app, ["show", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0 and result.stdout.lstrip().startswith("x**2 + 3*y**2"), result.stdout[:200]
+
+
+def test_a_terminal_tables_cells_read_as_the_reports():
+    """descend show printed 90.0% and 21.0 where the page said 89.97% and 21 (table.csv read back as text)."""
+    import io
+
+    import pandas as pd
+    from rich.console import Console
+
+    from descend.cli import _table_of
+    from descend.report.html import _cell_text
+
+    frame = pd.read_csv(io.StringIO("optimizer,test accuracy,steps to target,final train loss\n"
+                                    "sgd,0.899721,21.0,12345.6\nadam,0.95,> 68,1.5e-07\n"), index_col=0)
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    console.print(_table_of(frame, {"test accuracy": ["adam"]}, "t", width=200))
+    text = console.file.getvalue()
+    assert _cell_text("test accuracy", 0.899721) == "89.97%" and "89.97%" in text and "95%" in text
+    assert " 21 " in text and "> 68" in text and "1.235e4" in text and "1.5e-7" in text

@@ -37,6 +37,7 @@ import numpy as np
 from .. import outcomes
 from ..selection import Selection, scores, status_steps, statuses
 from . import overlap
+from .cells import _cell_text, _key, _number  # noqa: F401 - the page's cells, as the terminal's
 from .colours import COST_COLORSCALE, PLOTLY_SYMBOLS, optimizer_of
 from .colours import colours as palette_of
 from .colours import markers as marker_shapes
@@ -676,52 +677,6 @@ def _check_paths(paths: Any) -> dict[int, np.ndarray]:
 
 def _esc(text: str) -> str:
     return html.escape(str(text), quote=True)
-
-
-def _key(column: str) -> str:
-    return str(column).replace("_", " ").strip().lower()
-
-
-def _cell_text(column: str, value: Any) -> str:
-    """The text of one table cell: 4 significant digits, rates and accuracies in %, "—" for missing.
-
-    >>> _cell_text("test accuracy", 0.97331), _cell_text("final train loss", 0.000123456)
-    ('97.33%', '0.0001235')
-    >>> _cell_text("steps to target", 120.0), _cell_text("steps to target", "> 400"), _cell_text("ms / step", None)
-    ('120', '> 400', '—')
-    >>> _cell_text("divergence rate", 0.25), _cell_text("lr", 0.5), _cell_text("diverged", True)
-    ('25%', '0.5', 'yes')
-    """
-    if value is None:
-        return "\u2014"
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        value = float(value)
-        if math.isnan(value):
-            return "\u2014"
-        key = _key(column)
-        if "accuracy" in key or ("rate" in key.split() and "learning" not in key):
-            return _number(100.0 * value) + "%"
-        return _number(value)
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return "\u2014"
-    except (TypeError, ValueError):
-        pass
-    return str(value)
-
-
-def _number(value: float) -> str:
-    if math.isinf(value):
-        return "\u221e" if value > 0 else "\u2212\u221e"
-    if value.is_integer() and abs(value) < 1e6:
-        return str(int(value))
-    return f"{value:.4g}"
 
 
 def _numpy(x: Any) -> np.ndarray:
