@@ -567,13 +567,14 @@ def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, widt
     """
     from rich.markup import escape
 
+    from .report.cells import column_texts, terminal_text  # the report's cell text (descend show reads it as text)
+
     console = Console()
     width = width or console.width
     colour = console.color_system is not None  # none with NO_COLOR, or into a file or a pipe
     labels = [str(label) for label in frame.index]
-    from .report.cells import terminal_text  # the report's own cell text (descend show reads it back as text)
-
-    cells = {str(c): [terminal_text(str(c), v) for v in frame[c]] for c in frame.columns}
+    cells = {str(c): column_texts(str(c), frame[c], [label in winners.get(str(c), ()) for label in labels],
+                                  terminal_text) for c in frame.columns}
     if not colour:  # the best cells marked by a star, as the caption says
         cells = {c: [f"{t}*" if label in winners.get(c, ()) else t for label, t in zip(labels, texts)]
                  for c, texts in cells.items()}

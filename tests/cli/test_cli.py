@@ -286,3 +286,23 @@ def test_a_terminal_tables_cells_read_as_the_reports():
     text = console.file.getvalue()
     assert _cell_text("test accuracy", 0.899721) == "89.97%" and "89.97%" in text and "95%" in text
     assert " 21 " in text and "> 68" in text and "1.235e4" in text and "1.5e-7" in text
+
+
+def test_a_winner_is_shown_with_the_digits_that_tell_it_from_the_cells_it_beat():
+    """Both models at chance: 0.69297 marked best over 0.69299, both shown as 0.693 (terminal and page)."""
+    import io
+
+    import pandas as pd
+    from rich.console import Console
+
+    from descend.cli import _table_of
+    from descend.report.html import _table_html
+
+    frame = pd.DataFrame({"final train loss": [0.69297, 0.69299], "test loss": [0.5, 0.5]}, index=["adam", "sgd"])
+    winners = {"final train loss": ["adam"], "test loss": ["adam", "sgd"]}
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    console.print(_table_of(frame, winners, "t", width=200))
+    text = console.file.getvalue()
+    assert "0.69297*" in text and "0.69299 " in text and text.count("0.5*") == 2  # a tie keeps its digits
+    page = _table_html(frame, list(frame.columns), winners, {"adam": "#000", "sgd": "#111"})
+    assert ">0.69297</td>" in page and ">0.69299</td>" in page and page.count(">0.5</td>") == 2

@@ -17,8 +17,8 @@ def _key(column: str) -> str:
     return str(column).replace("_", " ").strip().lower()
 
 
-def _cell_text(column: str, value: Any) -> str:
-    """The text of one table cell: 4 significant digits, rates and accuracies in %, "—" for missing.
+def _cell_text(column: str, value: Any, digits: int = 4) -> str:
+    """The text of one table cell: 4 significant digits (``digits``), rates and accuracies in %, "—" for missing.
 
     >>> _cell_text("test accuracy", 0.97331), _cell_text("final train loss", 0.000123456)
     ('97.33%', '0.0001235')
@@ -39,8 +39,8 @@ def _cell_text(column: str, value: Any) -> str:
             return "\u2014"
         key = _key(column)
         if "accuracy" in key or ("rate" in key.split() and "learning" not in key):
-            return _number(100.0 * value) + "%"
-        return _number(value)
+            return _number(100.0 * value, digits) + "%"
+        return _number(value, digits)
     try:
         import pandas as pd
 
@@ -51,15 +51,42 @@ def _cell_text(column: str, value: Any) -> str:
     return str(value)
 
 
-def _number(value: float) -> str:
+def _number(value: float, digits: int = 4) -> str:
     if math.isinf(value):
         return "\u221e" if value > 0 else "\u2212\u221e"
     if value.is_integer() and abs(value) < 1e6:
         return str(int(value))
-    return f"{value:.4g}"
+    return f"{value:.{digits}g}"
 
 
-def terminal_text(column: str, value: Any) -> str:
+#: The most significant digits a column shows to tell its winner from a cell that differs (:func:`column_texts`).
+MAX_DIGITS = 8
+
+
+def column_texts(column: str, values: Any, best: Any, text: Any = None) -> list[str]:
+    """The texts of one column's cells (``text``: :func:`_cell_text` or :func:`terminal_text`), ``best`` whether
+    each is a winner: 4 significant digits, or as many more (up to :data:`MAX_DIGITS`) as it takes for no winner
+    to read as a cell it beat (0.69297 marked best over 0.69299 read "0.693" twice).
+
+    >>> column_texts("final train loss", [0.69297, 0.69299, 0.5], [True, False, False])
+    ['0.69297', '0.69299', '0.5']
+    """
+    text = text or _cell_text
+    values, best = list(values), [bool(b) for b in best]
+    for digits in range(4, MAX_DIGITS + 1):
+        texts = [text(column, v, digits) for v in values]
+        beaten = {t for t, b, v in zip(texts, best, values) if not b}
+        if not any(b and t in beaten and not _equal(v, values, texts, t) for t, b, v in zip(texts, best, values)):
+            return texts
+    return texts
+
+
+def _equal(value: Any, values: list[Any], texts: list[str], shown: str) -> bool:
+    """Whether every cell reading ``shown`` holds ``value`` itself (a tie: the same text is right)."""
+    return all(v == value for v, t in zip(values, texts) if t == shown)
+
+
+def terminal_text(column: str, value: Any, digits: int = 4) -> str:
     """:func:`_cell_text` with a short exponent (``1.235e4``, ``1.5e-7``), for a terminal's narrow columns; a
     number read back as text (a ``table.csv`` column holding ``21.0`` beside ``> 68``) is a number.
 
@@ -73,5 +100,5 @@ def terminal_text(column: str, value: Any) -> str:
             value = float(value)
         except ValueError:
             return value
-    text = _cell_text(column, value)
+    text = _cell_text(column, value, digits)
     return re.sub(r"e([+-])0*(\d)", lambda m: "e" + ("-" if m.group(1) == "-" else "") + m.group(2), text)

@@ -37,7 +37,7 @@ import numpy as np
 from .. import outcomes
 from ..selection import Selection, scores, status_steps, statuses
 from . import overlap
-from .cells import _cell_text, _key, _number  # noqa: F401 - the page's cells, as the terminal's
+from .cells import _cell_text, _key, _number, column_texts  # noqa: F401 - the page's cells, the terminal's
 from .colours import COST_COLORSCALE, PLOTLY_SYMBOLS, optimizer_of
 from .colours import colours as palette_of
 from .colours import markers as marker_shapes
@@ -468,17 +468,19 @@ def _table_html(table: Any, columns: list[str], winners: dict[str, list[str]], c
     """One table of ``columns`` of ``table``, a row per optimizer, the winner of each column highlighted."""
     position = {str(c): k for k, c in enumerate(table.columns)}
     head = "<th scope=\"col\">optimizer</th>" + "".join(f"<th scope=\"col\">{_esc(c)}</th>" for c in columns)
+    labels = [str(label) for label in table.index]
+    texts = {column: column_texts(column, table.iloc[:, position[column]], [label in winners.get(column, ())
+                                                                            for label in labels])
+             for column in columns}  # as many digits as tell each winner from the cells it beat
     rows = []
-    for label, row in zip(table.index, table.itertuples(index=False)):
-        label = str(label)
+    for k, label in enumerate(labels):
         cells = [f"<th scope=\"row\"><span class=\"swatch\" style=\"background:{colours[label]}\"></span>"
                  f"{_esc(label)}</th>"]
         for column in columns:
-            value = row[position[column]]
             if label in winners.get(column, ()):
-                cells.append(f"<td class=\"best\" title=\"best {_esc(column)}\">{_esc(_cell_text(column, value))}</td>")
+                cells.append(f"<td class=\"best\" title=\"best {_esc(column)}\">{_esc(texts[column][k])}</td>")
             else:
-                cells.append(f"<td>{_esc(_cell_text(column, value))}</td>")
+                cells.append(f"<td>{_esc(texts[column][k])}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
 
