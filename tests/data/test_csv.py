@@ -720,3 +720,39 @@ def test_numbers_written_with_a_currency_or_percent_sign_are_named(tmp_path):
         from_csv(prices, "price")
     with pytest.raises(ValueError, match=r"column 'share' holds numbers written with '%' \('1%' at row 0"):
         from_csv(prices, "size", kind="regression", drop=["price"])
+
+
+def test_what_an_export_writes_is_read_as_it_is_meant():
+    """Four files read without a word as something they are not: lines ending in a separator shifted every column
+    one place; 89 whole-number prices in 1,000 rows (or 3, 5, 7, 11, 13 dollars) were classes; a 0.0/1.0 column was
+    a regression; an exported "Total" line dropped by dropna left its column of room counts one-hot encoded."""
+    shifted = from_csv(io.StringIO("x1,x2,price\n1.5,2.5,3.5,\n-1.0,0.5,2.0,\n4.0,1.0,0.5,\n"), "price")
+    assert shifted.feature_names == ("x1", "x2") and shifted.x[:, 0].tolist() == [1.5, -1.0, 4.0]
+    assert shifted.y.tolist() == [3.5, 2.0, 0.5]
+    rng = np.random.default_rng(0)
+    prices = pd.DataFrame({"size": rng.normal(size=1000), "price": rng.integers(150, 250, 1000)})
+    with pytest.raises(DataError, match=r"target column 'price' holds whole numbers with \d+ distinct values in 1000 "
+                                        r"rows .* read as \d+ classes: to predict it as a number use"):
+        from_frame(prices, "price")
+    assert from_frame(prices, "price", kind="regression").kind == "regression"
+    dollars = pd.DataFrame({"size": [0.5, 1.5] * 5, "price": [3, 5, 7, 11, 13] * 2})
+    with pytest.raises(DataError, match=r"whole numbers 3, 5, 7, 11, 13, not classes numbered without gaps"):
+        from_frame(dollars, "price")
+    assert from_frame(dollars, "price", kind="classification").classes == (3, 5, 7, 11, 13)
+    assert from_frame(pd.DataFrame({"x": [0.5] * 6, "t": [1, 2, 3, 1, 2, 3]}), "t").kind == "multiclass"  # labels
+    flags = from_csv(io.StringIO("x,label\n0.5,1.0\n1.5,0.0\n2.5,1.0\n"), "label")
+    assert flags.kind == "binary" and flags.classes == (0, 1) and flags.y.tolist() == [1.0, 0.0, 1.0]
+    footer = from_csv(io.StringIO("rooms,area,price\n3,70.5,200\n2,50.0,150\n4,90.0,260\nTotal,,610\n"), "price",
+                      dropna=True)
+    assert footer.feature_names == ("rooms", "area") and footer.encoded == () and footer.dropped == 1
+    assert footer.x[:, 0].tolist() == [3.0, 2.0, 4.0]
+
+
+def test_dropna_is_not_offered_when_every_row_has_a_missing_value():
+    """An export whose lines end in a separator has an empty last column: --dropna was offered, and refused next."""
+    text = "x;y;price;\n" + "".join(f"{i};{i % 3};{2 * i};\n" for i in range(12))
+    with pytest.raises(DataError) as refused:
+        from_csv(io.StringIO(text), "price", sep=";")
+    message = str(refused.value)
+    assert "dropna" not in message and "'Unnamed: 3'" in message and "the lines end in a separator" in message
+    assert "leave out the column with drop=['Unnamed: 3'], or fill them in" in message

@@ -437,7 +437,7 @@ def _from_table(
         elif rows.file and len(labels) > 1 and all(_numeric_name(label) for label in labels):
             listed += _literal(": its first line holds numbers, so the file seems to have no header; add a line "
                                "of column names at its top")
-        near = _near(str(target), labels)
+        near = _near(str(target), labels) if sep is None else []  # the one column is the whole line: not a match
         fixes.update({f"near{i}": ("target", label) for i, label in enumerate(near)})
         suggestion = "; did you mean " + " or ".join(f"⟨near{i}⟩" for i in range(len(near))) + "?" if near else ""
         raise DataError(f"⟨target⟩ is not a column of the {'file' if rows.file else 'DataFrame'}{suggestion}"
@@ -500,7 +500,12 @@ def _from_table(
             # a column of whole numbers with empty cells was read as floats because of them: without those rows
             # it is the whole numbers it is (a target of classes 0/1/2 stays classes, not a regression)
             for c in used:
-                if types[c] == "float" and gaps[c].any():
+                was_text = types[c] == "category" and c not in forced
+                if was_text:  # numbers read as text because of a dropped row (an exported "Total" line)
+                    numbers = pd.to_numeric(series[c], errors="coerce")
+                    if bool(numbers.notna().all()):
+                        series[c], types[c] = numbers, _column_type(pd, numbers, False)
+                if types[c] == "float" and (gaps[c].any() or was_text):
                     values = series[c].to_numpy(dtype=np.float64)
                     if bool(np.all(values == np.round(values))) and bool(np.all(np.abs(values) < 2**53)):
                         series[c], types[c] = series[c].astype(np.int64), "integer"
@@ -531,16 +536,23 @@ def _from_table(
         bad = [c for c in used if masks[c].any()]
         counts = ", ".join(f"{c!r}: {int(masks[c].sum())}" for c in bad)
         n = int(any_missing.sum())
-        fixes = {"dropna": ("dropna", True)}
+        fixes = {"dropna": ("dropna", True)} if n < m else {}  # dropping every row leaves nothing to train on
         features_bad = [c for c in bad if c != target]
         columns_fix = ""
         if features_bad and len(features_bad) < len(features):
             fixes["drop"] = ("drop", [_plain(c) for c in features_bad])
-            columns_fix = ", leave out the column" + ("s" if len(features_bad) > 1 else "") + " with ⟨drop⟩"
+            columns_fix = ("leave out the column" + ("s" if len(features_bad) > 1 else "") + " with ⟨drop⟩")
+        unnamed = [c for c in features_bad if str(c).startswith("Unnamed: ") and masks[c].all()]
+        why = _literal(f" (an empty column named {unnamed[0]!r} by the reader: the lines end in a separator)"
+                       if unnamed else "")
+        if n < m:
+            fix = "drop those rows with ⟨dropna⟩" + (", " + columns_fix if columns_fix else "")
+        else:
+            fix = columns_fix or "fill them in or leave out the columns that hold them"
         raise DataError(
             _literal(f"column {column!r} has a missing value ({what}) at {rows(first)}; {n} of {m} rows have "
-                     f"missing values (per column: {counts}); drop those rows with ")
-            + f"⟨dropna⟩{columns_fix}, or fill them in (missing values are never dropped silently)", fixes)
+                     f"missing values (per column: {counts})") + why + "; " + fix
+            + ", or fill them in (missing values are never dropped silently)", fixes)
 
     # Numbers: finite, and within the range of dtype.
     largest = torch.finfo(dtype).max
@@ -570,19 +582,29 @@ def _from_table(
     ttype = types[target]
     y_series = series[target]
     if kind is None and ttype == "float":
-        kind = "regression"
+        values = y_series.to_numpy(dtype=np.float64)
+        if bool(np.isin(values, (0.0, 1.0)).all()) and len(np.unique(values)) == 2:  # 0.0/1.0: binary labels
+            y_series, ttype = y_series.astype(np.int64), "integer"
+        else:
+            kind = "regression"
     if ttype == "category" and kind in (None, "regression"):
         _check_text_numbers(pd, y_series, target, rows, is_target=True, strays=kind is None)
     distinct = [] if kind == "regression" else _sorted(list(dict.fromkeys(y_series.tolist())))
     numeric = ttype in ("bool", "integer", "float")
     if kind != "regression":
         _check_labels(distinct, target)
-    if kind is None and ttype == "integer" and len(distinct) > max(_MANY_CLASSES, m // 10) and len(distinct) < m:
-        raise DataError(_literal(f"target column {target!r} holds whole numbers with {len(distinct)} distinct values "
-                                 f"in {m} rows (e.g. {_few(distinct)}), which would be read as {len(distinct)} "
-                                 "classes: to predict it as a number use ") + "⟨regression⟩, to keep the classes "
-                        "⟨classification⟩", {"regression": ("kind", "regression"),
-                                             "classification": ("kind", "classification")})
+    # whole numbers are classes only when they look like labels: at most _MANY_CLASSES of them, numbered without
+    # gaps (0/1/2, 1..5); a price of 3, 5, 7, 11 or 13 dollars, or 89 prices in 1,000 rows, is a number
+    labels_like = len(distinct) <= _MANY_CLASSES and (len(distinct) <= 2 or (
+        max(distinct) - min(distinct) + 1 == len(distinct) if all(isinstance(v, int) for v in distinct) else True))
+    if kind is None and ttype == "integer" and not labels_like and len(distinct) < m:
+        many = len(distinct) > _MANY_CLASSES
+        why = (f"with {len(distinct)} distinct values in {m} rows (e.g. {_few(distinct)})" if many
+               else f"{_few(distinct)}, not classes numbered without gaps (0, 1, 2, ...)")
+        raise DataError(_literal(f"target column {target!r} holds whole numbers {why}, which would be read as "
+                                 f"{len(distinct)} classes: to predict it as a number use ") + "⟨regression⟩, to "
+                        "keep the classes ⟨classification⟩", {"regression": ("kind", "regression"),
+                                                              "classification": ("kind", "classification")})
     if kind is None and ttype == "category" and len(distinct) > max(_MANY_CLASSES, m // 2) and len(distinct) < m:
         raise DataError(_literal(f"target column {target!r} holds {len(distinct)} classes in {m} rows (e.g. "
                                  f"{_few(distinct)}): most are on one or two rows, too few for a classifier to "
@@ -868,6 +890,9 @@ def from_csv(
     if isinstance(sep, str) and len(sep) > 1 and "engine" not in read_csv_kwargs:
         # pandas reads a longer separator as a pattern, with its Python engine, and warns that it does
         read_csv_kwargs = {**read_csv_kwargs, "engine": "python"}
+    # lines with one field more than the header (each ends in a separator, as some exports write them) made
+    # pandas take the first column as the rows' index: every column was read one place off
+    read_csv_kwargs = {"index_col": False, **read_csv_kwargs}
     try:
         frame = pd.read_csv(source, **read_csv_kwargs)
     except pd.errors.EmptyDataError:
@@ -935,7 +960,8 @@ def _check_decimal_point(frame: Any, decimal: object, rows: Any) -> None:
 def _repeated_names(header: str, options: Mapping[str, Any]) -> list[str]:
     """The names a CSV header line gives more than once (read as pandas' default header reads it; none when
     the options say the header is elsewhere)."""
-    if any(options.get(k) is not None for k in ("header", "names", "skiprows", "comment", "index_col", "usecols")):
+    if any(options.get(k) not in (None, False) for k in ("header", "names", "skiprows", "comment", "index_col",
+                                                        "usecols")):
         return []
     sep = options.get("sep", options.get("delimiter")) or ","
     if len(sep) != 1:
