@@ -742,6 +742,8 @@ def test_what_an_export_writes_is_read_as_it_is_meant():
     assert from_frame(pd.DataFrame({"x": [0.5] * 6, "t": [1, 2, 3, 1, 2, 3]}), "t").kind == "multiclass"  # labels
     flags = from_csv(io.StringIO("x,label\n0.5,1.0\n1.5,0.0\n2.5,1.0\n"), "label")
     assert flags.kind == "binary" and flags.classes == (0, 1) and flags.y.tolist() == [1.0, 0.0, 1.0]
+    spaced = from_csv(io.StringIO("size, colour, price\n1, red, 2\n2, blue, 3\n3, red, 5\n"), "price")
+    assert spaced.feature_names == ("size", "colour=blue", "colour=red")
     footer = from_csv(io.StringIO("rooms,area,price\n3,70.5,200\n2,50.0,150\n4,90.0,260\nTotal,,610\n"), "price",
                       dropna=True)
     assert footer.feature_names == ("rooms", "area") and footer.encoded == () and footer.dropped == 1

@@ -891,8 +891,9 @@ def from_csv(
         # pandas reads a longer separator as a pattern, with its Python engine, and warns that it does
         read_csv_kwargs = {**read_csv_kwargs, "engine": "python"}
     # lines with one field more than the header (each ends in a separator, as some exports write them) made
-    # pandas take the first column as the rows' index: every column was read one place off
-    read_csv_kwargs = {"index_col": False, **read_csv_kwargs}
+    # pandas take the first column as the rows' index: every column was read one place off; and a space after
+    # each separator ("size, colour, price") made the names " colour" and the features " colour= blue"
+    read_csv_kwargs = {"index_col": False, "skipinitialspace": True, **read_csv_kwargs}
     try:
         frame = pd.read_csv(source, **read_csv_kwargs)
     except pd.errors.EmptyDataError:
