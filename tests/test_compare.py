@@ -117,11 +117,20 @@ def test_the_ellipse_runs_one_seed_per_full_batch_configuration_and_says_why(tmp
 
 
 def test_an_unbounded_landscape_says_so_in_the_table_notes():
-    selection = select(summary([{"label": "gd", "lr": 0.1, "seed": 0, "loss": -1e3}]))
+    from descend.landscapes import UNBOUNDED_NOTE
+
+    rows = summary([{"label": "gd", "lr": 0.1, "seed": 0, "loss": -1e3}, {"label": "adam", "lr": 0.1, "seed": 0,
+                                                                          "loss": -1.91332}])  # float32's minimum
+    selection = select(rows)
     unbounded = SimpleNamespace(bounded_below=False)
-    assert C.table_notes(selection, unbounded, seeds=1) == [
-        "unbounded below: a run that escapes to −∞ is counted as diverged"]
+    assert C.table_notes(selection, unbounded, seeds=1) == [UNBOUNDED_NOTE]
+    assert "10⁶ × max(|J₀|, 1)" in UNBOUNDED_NOTE  # what the rule is: a slow escape may stay within it
     assert C.table_notes(selection, SimpleNamespace(), seeds=1) == []  # bounded unless the task says otherwise
+    # McCormick: nesterov escaped along the valley to J = −171, 0 % diverged, and won the training loss
+    mccormick = SimpleNamespace(bounded_below=False, known=SimpleNamespace(value=-1.9133))
+    assert C.table_notes(selection, mccormick, seeds=1, summary=rows) == [
+        UNBOUNDED_NOTE, "gd (J = -1000) ended below the lowest point of the plot domain (J = -1.913): escaping toward "
+        "−∞, slower than the divergence rule sees, not a better minimum"]
 
 
 # -- modes, targets and interruptions (moved from tests/cli, where the command is tested) ----------------------

@@ -377,3 +377,18 @@ def test_long_formula_message_is_a_window():
     line, caret = str(err).splitlines()[1:]
     column = caret.index("^")
     assert line.startswith("  ...") and line[column:column + 3] == "foo"
+
+
+def test_a_start_chosen_for_a_formula_is_finite_as_given():
+    """log(x·y): the start picked on the grid (y = −2.8e-16, finite) was rounded to y = −0.0, where the cost is
+    −∞, and the formula was refused for a start the user never gave."""
+    import math
+
+    import torch
+
+    from descend import tasks
+
+    for text in ("log(x*y)", "log(x*y) + x**2"):
+        task = tasks.formula(text)  # refused before: "start=-3.8,-0 is not allowed; the cost is -inf there"
+        a, b = (torch.tensor(float(p), dtype=torch.float64) for p in task.model.init([0]))
+        assert math.isfinite(float(task.surface.cost(a, b))) and float(b) != 0.0

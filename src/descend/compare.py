@@ -339,7 +339,8 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
                                    selection=selection)
     return Comparison(config=config, task=task, summary=summary, curves=curve, table=table, winners=winners,
                       paths=paths, interrupted=interrupted, seconds=time.perf_counter() - started, notes=notes,
-                      selection=selection, table_notes=table_notes(selection, task, seeds=config.seeds),
+                      selection=selection,
+                      table_notes=table_notes(selection, task, seeds=config.seeds, summary=summary),
                       search=found)
 
 
@@ -381,9 +382,11 @@ def _init_ignores_seed(model: Any) -> bool:
     return all(torch.equal(p[0], p[1]) for p in model.init([0, 1]))
 
 
-def table_notes(selection: Selection, task: Any, *, seeds: int) -> list[str]:
-    """What qualifies the table's numbers: the configurations run with one seed and why, and a landscape
-    that is unbounded below."""
+def table_notes(selection: Selection, task: Any, *, seeds: int, summary: Any = None) -> list[str]:
+    """What qualifies the table's numbers: the configurations run with one seed and why, a landscape that is
+    unbounded below, and on it the optimizers whose reported run ended below the lowest point of the plot domain
+    (McCormick's valley falls linearly: a run escaping along it stays far from the divergence bound, and its cost,
+    lower than any minimum's, is not a better result)."""
     out = []
     if seeds > 1:
         by_batch: dict[str, list[str]] = {}
@@ -395,7 +398,19 @@ def table_notes(selection: Selection, task: Any, *, seeds: int) -> list[str]:
             out.append(f"one seed instead of {seeds} for {', '.join(labels)} at {where}: it draws no mini-batches "
                        "and the initial parameters do not depend on the seed, so every seed would give the same run")
     if not getattr(task, "bounded_below", True):
-        out.append("unbounded below: a run that escapes to −∞ is counted as diverged")
+        from .landscapes import UNBOUNDED_NOTE
+
+        out.append(UNBOUNDED_NOTE)
+        lowest = getattr(getattr(task, "known", None), "value", None)
+        if summary is not None and lowest is not None and "final_train_loss" in summary:
+            below = [(label, float(summary.loc[run, "final_train_loss"]))
+                     for run, label in selection.representatives().items()
+                     # below by more than float32's rounding of the minimum itself
+                     if float(summary.loc[run, "final_train_loss"]) < lowest - 1e-4 * max(1.0, abs(lowest))]
+            if below:
+                ended = ", ".join(f"{label} (J = {value:.4g})" for label, value in below)
+                out.append(f"{ended} ended below the lowest point of the plot domain (J = {lowest:.4g}): escaping "
+                           "toward −∞, slower than the divergence rule sees, not a better minimum")
     return out
 
 

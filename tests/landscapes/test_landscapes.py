@@ -160,7 +160,7 @@ def test_bounded_below_says_whether_f_goes_to_minus_infinity(name):
         ray = {"saddle": (0.0, 1.0), "monkey-saddle": (-1.0, 0.0), "mccormick": (-1.0, -1.0)}[name]
         far = [land(*(t * d for d in ray)).item() for t in (1e2, 1e4, 1e6)]
         assert far[0] > far[1] > far[2] and far[2] < -1e5
-        assert "unbounded below: a run that escapes to −∞ is counted as diverged" in land.card()
+        assert "unbounded below: a run that escapes to −∞ is counted as diverged once |J| passes" in land.card()
     if land.bounded_below:
         assert "unbounded" not in land.card()
 

@@ -17,7 +17,8 @@ from descend._checks import check_choice
 KINDS = ("minimum", "saddle", "maximum", "degenerate")
 
 #: The card line of a landscape (and its task) with no minimum, going to −∞.
-UNBOUNDED_NOTE = "unbounded below: a run that escapes to −∞ is counted as diverged"
+UNBOUNDED_NOTE = ("unbounded below: a run that escapes to −∞ is counted as diverged once |J| passes 10⁶ × max(|J₀|, 1) "
+                  "(the rule of every run); one that falls slowly may end lower than any minimum within its budget")
 
 #: The forms of :class:`NoisyLandscape`.
 NOISE_FORMS = ("additive", "shift")

@@ -85,6 +85,13 @@ def _finite_start(f: Callable[..., Tensor], domain, text: str) -> tuple[float, f
     x, y, finite = _finite_grid(f, domain)
     if not finite.any():
         raise ValueError(f"the formula {text!r} is not finite anywhere in domain={domain}; give another domain")
+    # the start is given rounded to 12 decimals: finite where it is given (log(x·y) is finite at the grid's
+    # y = −2.8e-16, not at the −0.0 it rounds to)
+    x, y = torch.round(x, decimals=12), torch.round(y, decimals=12)
+    with torch.no_grad():
+        finite = finite & torch.isfinite(f(x, y))
+    if not finite.any():
+        raise ValueError(f"the formula {text!r} is not finite anywhere in domain={domain}; give another domain")
     distance = torch.where(finite, (x - target[0]) ** 2 + (y - target[1]) ** 2, torch.inf)
     i = int(distance.argmin())
-    return (round(x.reshape(-1)[i].item(), 12), round(y.reshape(-1)[i].item(), 12))
+    return (x.reshape(-1)[i].item(), y.reshape(-1)[i].item())
