@@ -222,6 +222,8 @@ REFUSED = [
     ("x^2", 1, 1, "use ** for powers"),
     ("(x)^(2)", 3, 1, "use ** for powers"),
     ("2x", 1, 1, "write 2*x"),
+    # a function without parentheses was told to multiply ("write sin*x"), which was refused next
+    ("sin x + y", 4, 1, "'sin' is a function: call it with parentheses, sin(x)"),
     ("3 y + 1", 2, 1, "write 3*y"),
     ("2sin(x)", 1, 3, "write 2*sin"),
     ("2(x + 1)", 1, 1, "write 2*(...)"),

@@ -476,6 +476,9 @@ class _Compiler:
                 after.lastgroup == "name" and not keyword.iskeyword(after.group()))
             is_call = before.lastgroup == "name" and after.group() == "("
             is_typo = after.group().startswith(".") and after.start() == before.end()  # as in 1..2
+            if ends_operand and starts_operand and before.group() in FUNCTIONS and not is_call:  # sin x
+                return self.error(after.start(), f"{before.group()!r} is a function: call it with parentheses, "
+                                  f"{before.group()}({after.group()})", after.end())
             if ends_operand and starts_operand and not is_call and not is_typo:
                 left = before.group() if before.group() != ")" else "(...)"
                 right = after.group() if after.group() != "(" else "(...)"
