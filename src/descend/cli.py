@@ -718,8 +718,24 @@ def landscape_command(
         figures.animate(task.surface, comparison.paths, labels, animate, title=task.title, status=status)
         typer.echo(f"animation: {animate}")
     Console().print(_table_of(_compact(comparison.table), comparison.winners, f"{task.title} — same-lr"))
-    for note in comparison.table_notes:
+    for note in [*comparison.table_notes, *_off_the_map(task.surface.domain, comparison.paths, labels)]:
         typer.echo(f"note: {note}")
+
+
+def _off_the_map(domain: Any, paths: Mapping[int, Any], labels: Mapping[int, str]) -> list[str]:
+    """The runs whose path the figure cannot show: every point outside the plotted domain (a --start far off),
+    which the figure left out without a word."""
+    import numpy as np
+
+    (x0, x1), (y0, y1) = domain
+    out = []
+    for run, path in paths.items():
+        xy = np.asarray(path, dtype=np.float64).reshape(len(path), -1)[:, :2]
+        inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+        if len(xy) and not inside.any():
+            out.append(f"the path of {labels.get(run, run)} lies outside the map (x in [{x0:g}, {x1:g}], y in "
+                       f"[{y0:g}, {y1:g}]): it starts at ({xy[0, 0]:.4g}, {xy[0, 1]:.4g}); give a --start inside it")
+    return out
 
 
 @app.command("tune", cls=_Command)
