@@ -141,7 +141,8 @@ class Landscape:
     :meth:`hessian`, :meth:`grid`, :meth:`model`, :meth:`noisy` and :meth:`card` build on it.
 
     ``lr_range`` is a range of learning rates with which plain gradient descent from ``start`` stays finite
-    and decreases f over a few hundred steps (the upper end is close to where it stops doing so).
+    and decreases f over a few hundred steps (for most landscapes the upper end is close to where it stops doing
+    so; on Ackley and the three-hump camel GD still descends at 5-50 times it).
     ``log_scale`` says the contours read better with log colours (f spans many decades); ``smooth=False``
     marks a function that is not differentiable everywhere (Ackley, at its minimum); ``bounded_below=False``
     one that goes to −∞ (the saddles; McCormick outside its plot domain): a run that escapes downhill for
