@@ -541,14 +541,14 @@ def _from_table(
         columns_fix = ""
         if features_bad and len(features_bad) < len(features):
             fixes["drop"] = ("drop", [_plain(c) for c in features_bad])
-            columns_fix = ("leave out the column" + ("s" if len(features_bad) > 1 else "") + " with ⟨drop⟩")
+            columns_fix = "leave out the column" + ("s" if len(features_bad) > 1 else "") + " with ⟨drop⟩"
         unnamed = [c for c in features_bad if str(c).startswith("Unnamed: ") and masks[c].all()]
         why = _literal(f" (an empty column named {unnamed[0]!r} by the reader: the lines end in a separator)"
                        if unnamed else "")
         if n < m:
             fix = "drop those rows with ⟨dropna⟩" + (", " + columns_fix if columns_fix else "")
         else:
-            fix = columns_fix or "fill them in or leave out the columns that hold them"
+            fix = columns_fix or "leave out the columns that hold them"
         raise DataError(
             _literal(f"column {column!r} has a missing value ({what}) at {rows(first)}; {n} of {m} rows have "
                      f"missing values (per column: {counts})") + why + "; " + fix
