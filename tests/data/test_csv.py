@@ -758,3 +758,11 @@ def test_dropna_is_not_offered_when_every_row_has_a_missing_value():
     message = str(refused.value)
     assert "dropna" not in message and "'Unnamed: 3'" in message and "the lines end in a separator" in message
     assert "leave out the column with drop=['Unnamed: 3'], or fill them in" in message
+
+
+def test_a_features_categories_that_differ_only_by_spaces_or_case_are_refused_as_a_targets_are():
+    """'red', 'red ' and 'Red' were three one-hot features without a word (in the target they were refused)."""
+    text = "size,colour,price\n1,red,2\n2,red ,3\n3,Red,5\n4,blue,4\n"
+    with pytest.raises(DataError, match=r"column 'colour' has values that differ only by spaces or case \('Red', "
+                                        r"'red', 'red '\), which would be separate categories"):
+        from_csv(io.StringIO(text), "price")

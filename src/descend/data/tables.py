@@ -321,9 +321,9 @@ def _symbol_of(cells: Sequence[object]) -> str | None:
     return symbols.pop() if len(symbols) == 1 else None
 
 
-def _check_labels(distinct: Sequence[object], target: object) -> None:
+def _check_labels(distinct: Sequence[object], target: object, feature: bool = False) -> None:
     """Class labels that differ only by spaces or case (``'Yes'``, ``'yes '``) are refused: they would be
-    separate classes."""
+    separate classes (in a ``feature``'s categories, separate one-hot features)."""
     groups: dict[str, list[object]] = {}
     for v in distinct:
         if isinstance(v, str):
@@ -331,8 +331,10 @@ def _check_labels(distinct: Sequence[object], target: object) -> None:
     alike = [g for g in groups.values() if len(g) > 1]
     if alike:
         shown = "; ".join(", ".join(repr(v) for v in g) for g in alike[:3])
-        raise DataError(_literal(f"target column {target!r} has labels that differ only by spaces or case ({shown}), "
-                                 "which would be separate classes: write each class one way in the file"))
+        what, values, would = (("column", "values", "categories (one-hot features)") if feature else
+                               ("target column", "labels", "classes"))
+        raise DataError(_literal(f"{what} {target!r} has {values} that differ only by spaces or case ({shown}), "
+                                 f"which would be separate {would}: write each one way in the file"))
 
 
 def _missing(pd: Any, series: Any, kind: str) -> np.ndarray:
@@ -687,6 +689,7 @@ def _from_table(
         if c not in forced:
             _check_text_numbers(pd, series[c], c, rows, is_target=False)
         categories = _sorted(list(dict.fromkeys(values)))
+        _check_labels(categories, c, feature=True)  # 'red' and 'red ' would be two features
         if c not in forced and m >= _ID_ROWS and len(categories) == m:
             raise DataError(
                 _literal(f"column {c!r} has a different text in every row ({m} of {m}, e.g. {_few(categories)}): "
