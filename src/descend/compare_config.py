@@ -421,8 +421,10 @@ def _parse_decimal(value: Any, name: str) -> str:
 
 
 def _parse_thousands(value: Any, name: str) -> str:
+    value = {"space": " "}.get(value, value) if isinstance(value, str) else value  # as a fix spells it
     if not isinstance(value, str) or len(value) != 1 or value.isalnum():
-        raise ValueError(f"{name} {value!r}: give the thousands separator, one character such as '.' or ','")
+        raise ValueError(f"{name} {value!r}: give the thousands separator, one character such as '.', ',' or "
+                         "space")
     return value
 
 

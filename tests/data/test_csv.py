@@ -766,3 +766,16 @@ def test_a_features_categories_that_differ_only_by_spaces_or_case_are_refused_as
     with pytest.raises(DataError, match=r"column 'colour' has values that differ only by spaces or case \('Red', "
                                         r"'red', 'red '\), which would be separate categories"):
         from_csv(io.StringIO(text), "price")
+
+
+def test_thousands_written_with_a_space_are_named_and_read():
+    """1 117,60 (a French export) was refused as an identifier, the fix --thousands ' ' never named."""
+    text = "x;price\n-1,5;1 117,60\n0,5;1 420,00\n2,5;980,10\n1,0;1 050,00\n"
+    with pytest.raises(DataError, match=r"column 'price' holds numbers written with ' ' between thousands "
+                                        r"\('1 117,60' at row 0 \(line 2\)\)"):
+        from_csv(io.StringIO(text), "price", sep=";", decimal=",")
+    ds = from_csv(io.StringIO(text), "price", sep=";", decimal=",", thousands=" ")
+    assert ds.y.tolist() == pytest.approx([1117.6, 1420.0, 980.1, 1050.0])
+    from descend.compare_config import Config
+
+    assert Config.from_dict({"csv": "a.csv", "column": "price", "thousands": "space"}).thousands == " "

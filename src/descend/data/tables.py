@@ -260,7 +260,9 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
     grouped = [listed[i].strip() if isinstance(listed[i], str) else "" for i in bad]
     # (a number under 1000 has no separator: 407,96 among 10.377,19)
     for pattern, decimal, thousands in ((r"[-+]?\d{1,3}(\.\d{3})*(,\d+)?", ",", "."),
-                                        (r"[-+]?\d{1,3}(,\d{3})+\.\d+", ".", ",")):
+                                        (r"[-+]?\d{1,3}(,\d{3})+\.\d+", ".", ","),
+                                        (r"[-+]?\d{1,3}( \d{3})*(,\d+)?", ",", " "),  # 1 117,60 (French)
+                                        (r"[-+]?\d{1,3}( \d{3})+(\.\d+)?", ".", " ")):
         if all(re.fullmatch(pattern, v) for v in grouped) and any(thousands in v for v in grouped):
             i = int(next(j for j, v in zip(bad, grouped) if thousands in v))  # an example with the separator
             fixes = {"thousands": ("thousands", thousands)}
