@@ -403,13 +403,14 @@ def table_notes(selection: Selection, task: Any, *, seeds: int, summary: Any = N
         out.append(UNBOUNDED_NOTE)
         lowest = getattr(getattr(task, "known", None), "value", None)
         if summary is not None and lowest is not None and "final_train_loss" in summary:
-            below = [(label, float(summary.loc[run, "final_train_loss"]))
-                     for run, label in selection.representatives().items()
-                     # below by more than float32's rounding of the minimum itself
-                     if float(summary.loc[run, "final_train_loss"]) < lowest - 1e-4 * max(1.0, abs(lowest))]
+            ended = {label: float(summary.loc[run, "final_train_loss"])
+                     for run, label in selection.representatives().items()}
+            # below by more than float32's rounding of the minimum itself
+            below = [(label, value) for label, value in ended.items()
+                     if value < lowest - 1e-4 * max(1.0, abs(lowest))]
             if below:
-                ended = ", ".join(f"{label} (J = {value:.4g})" for label, value in below)
-                out.append(f"{ended} ended below the lowest point of the plot domain (J = {lowest:.4g}): escaping "
+                named = ", ".join(f"{label} (J = {value:.4g})" for label, value in below)
+                out.append(f"{named} ended below the lowest point of the plot domain (J = {lowest:.4g}): escaping "
                            "toward −∞, slower than the divergence rule sees, not a better minimum")
     return out
 

@@ -546,7 +546,7 @@ class Config(schema.Schema):
     thousands: str | None = schema.setting(
         None, metavar="TEXT", parse=_parse_thousands, written=lambda v, c: c.csv is not None,
         help="The CSV file's thousands separator: '.' for numbers written 1.234,5 (with --decimal ','), ',' for "
-             "1,234.5 (default: none).")
+             "1,234.5, space for 1 234,5 (default: none).")
     standardize_target: bool | None = schema.setting(
         None, switch=True, metavar="BOOLEAN", parse=schema.boolean,
         help="Standardise a regression target on the training split (default for --csv, house-prices and "

@@ -83,8 +83,6 @@ def _finite_start(f: Callable[..., Tensor], domain, text: str) -> tuple[float, f
         if torch.isfinite(f(*(torch.tensor(t, dtype=torch.float64) for t in target))).all():
             return target
     x, y, finite = _finite_grid(f, domain)
-    if not finite.any():
-        raise ValueError(f"the formula {text!r} is not finite anywhere in domain={domain}; give another domain")
     # the start is given rounded to 12 decimals: finite where it is given (log(x·y) is finite at the grid's
     # y = −2.8e-16, not at the −0.0 it rounds to)
     x, y = torch.round(x, decimals=12), torch.round(y, decimals=12)

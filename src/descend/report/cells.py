@@ -1,5 +1,6 @@
-"""The text of a table's cell, decided once for the report's page, ``descend show`` and the terminal tables of
-``descend compare`` and ``descend tune``: 4 significant digits, rates and accuracies in %, "—" for missing.
+"""The text of a table's cell, decided once for the report's page and the terminal's tables (``descend compare``,
+``descend show``, the accuracies of ``descend tune``'s): 4 significant digits, rates and accuracies in %, "—" for
+missing.
 
 Light to import (the command line's tables read it without the report's libraries)."""
 

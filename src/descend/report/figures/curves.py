@@ -342,9 +342,10 @@ def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", t
             if log_y:  # a value the log axis cannot show is left out, as before the rule
                 score = score[~(np.isfinite(score) & (score <= 0))]
             by_lr = score.groupby(rows["lr"].loc[score.index])
-            median, q = by_lr.median(), by_lr.quantile([0.25, 0.75]).unstack() if len(score) else None
+            median = by_lr.median()
             drawn = np.isfinite(median.to_numpy(dtype=float))
             if drawn.any():
+                q = by_lr.quantile([0.25, 0.75]).unstack()
                 ax.plot(median.index[drawn], median[drawn], color=colours[label], marker="o", markersize=4,
                         label=label)
                 band = drawn & np.isfinite(q[0.75].to_numpy(dtype=float)) & (q[0.25] < q[0.75]).to_numpy()
