@@ -197,6 +197,53 @@ def test_stop_at_target_stops_after_the_updates_that_reached_it():
         assert torch.equal(value, alone.params[0][name]), name
 
 
+def _noisy_line(n: int = 200) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, 3, generator=g, dtype=torch.float64)
+    return x, x @ torch.tensor([[1.0], [-2.0], [0.5]], dtype=torch.float64) + 0.5 * torch.randn(n, 1, generator=g,
+                                                                                                 dtype=torch.float64)
+
+
+def test_a_mini_batch_reaches_the_target_when_the_training_loss_does_not_when_one_batch_does():
+    """A mini-batch's loss is one batch's: a lucky batch (one sample's loss 0.38 at step 1, the training loss
+    7.9) said the run had reached the target at step 1. The steps to the target are those of the first evaluation
+    of the training split at or below it; a full batch's loss is the training loss, read at every step."""
+    kw = dict(model=descend.models.Linear(3, 1), data=_noisy_line(), optimizer="sgd", lr=0.01, steps=300,
+              target=0.5, eval_every=10, compile=False, dtype=torch.float64)
+    runs = descend.fit(batch_size=[1, None], **kw)
+    _, _, batch = runs.curve(0, "loss", "batch")
+    assert (batch[:5] <= 0.5).any()  # a lucky batch early on, far from the target
+    for j in (0, 1):
+        step, _, train = runs.curve(j, "loss", "train")
+        first = int(step[np.argmax(train <= 0.5)])
+        assert train.min() <= 0.5 and (train[step < first] > 0.5).all()
+        reached = int(runs.summary.steps_to_target[j])
+        if j == 0:  # known at the evaluations only
+            assert reached == first > 50
+        else:  # known at every step: at or before the first evaluation that shows it
+            _, _, loss = runs.curve(j, "loss", "batch")
+            assert first - 10 < reached <= first and loss[reached] <= 0.5 < loss[:reached].min()
+    stopped = descend.fit(batch_size=[1, None], stop_at_target=True, **kw)
+    for j in (0, 1):
+        n = int(stopped.summary.steps_to_target[j])
+        assert n == runs.summary.steps_to_target[j] and stopped.summary.steps_done[j] == n
+        assert stopped.summary.final_train_loss[j] <= 0.5
+
+
+def test_a_hybrid_batch_reads_the_target_at_every_step_once_its_batch_is_whole():
+    """seed 004's hybrid: mini-batches, then the whole training set, whose loss is read at every step."""
+    kw = dict(model=descend.models.Linear(3, 1), data=_noisy_line(64), optimizer="sgd", lr=0.02, steps=120,
+              eval_every=50, compile=False, dtype=torch.float64, batch_size=descend.data.hybrid(8, 2, None))
+    free = descend.fit(**kw)
+    _, _, loss = free.curve(0, "loss", "batch")
+    # steps 0-15 are mini-batches (2 epochs of 8 batches); a target that the whole batches reach first at step t
+    t = 30
+    target = float((loss[16:t].min() + loss[t]) / 2) if loss[t] < loss[16:t].min() else None
+    assert target is not None and loss[16:t].min() > target >= loss[t]
+    runs = descend.fit(target=target, **kw)
+    assert int(runs.summary.steps_to_target[0]) == t
+
+
 def test_a_tasks_known_answer_is_not_measured_on_another_model():
     """descend.fit(task=..., model=another) raised KeyError in its summary: the distance to the task's answer,
     which names the task model's parameters."""

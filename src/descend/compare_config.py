@@ -580,8 +580,8 @@ class Config(schema.Schema):
              "multistep:milestones=100;200,gamma=0.1, ... (descend list schedules)")
     target: float | None = schema.setting(
         None, metavar="NUMBER", parse=_parse_target,
-        help="Target loss: steps and epochs to reach it are reported (in the loss's units as trained: of the "
-             "standardised target where it is standardised).")
+        help="Target training loss: steps and epochs to reach it are reported (in the loss's units as trained: of "
+             "the standardised target where it is standardised; after mini-batches, read at the evaluations).")
     loss: str | None = schema.setting(
         None, metavar="NAME", parse=_parse_loss,
         help="The loss instead of the task's, e.g. mae or huber (descend list losses).")

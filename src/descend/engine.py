@@ -638,6 +638,9 @@ def train_cohort(
     eval_values: dict[tuple[str, str], list[Tensor]] = {}
     original: dict[str, list[Tensor]] = {}
     masked = model.valid(unflatten(flat[:1]), x[:1]) is not None
+    # a step whose batch is the whole training set records the training loss itself, at every step; after a
+    # mini-batch, only the evaluations of the training split tell whether a run reached the target
+    whole = [index.shape[-1] == x.shape[0] for index in plan] if target is not None else []
 
     healthy = torch.ones(k, dtype=torch.bool)  # status "ok", updated where a status is set
     all_healthy = True  # healthy.all(), read once where a status is set
@@ -695,7 +698,7 @@ def train_cohort(
         live_healthy = not held_back
 
     def evaluate(step: int, last_batch: Tensor | None) -> None:
-        nonlocal held_back
+        nonlocal held_back, target_at
         held_back = False  # the rows held back for this evaluation may go
         eval_steps.append(step)
         shown = status != _DIVERGED
@@ -712,6 +715,8 @@ def train_cohort(
                 # undefined on every training sample: no gradient and no result (descend.outcomes)
                 stop_runs(torch.isnan(value), _LEFT_DOMAIN if masked else _DIVERGED, step)
                 shown = status != _DIVERGED
+                if target is not None:  # NaN never reaches it; with stop_at_target the run stops here
+                    target_at = torch.where((target_at < 0) & healthy & (value <= target), step, target_at)
             eval_values.setdefault((split, "loss"), []).append(torch.where(shown, value, math.nan))
             if acc is not None:
                 eval_values.setdefault((split, "accuracy"), []).append(torch.where(shown, acc, math.nan))
@@ -783,7 +788,9 @@ def train_cohort(
                 bound = torch.where(fresh, outcomes.DIVERGENCE_FACTOR * recorded.abs().clamp(min=1.0), bound)
                 bounded = bool(torch.isfinite(bound).all())
             reached = None
-            if stopping_at_target:  # NaN (a stopped run) never reaches it; without a stop, read after training
+            # a whole batch's loss is the training loss (NaN, a stopped run, never reaches it); without a stop, the
+            # steps to the target are read after training
+            if stopping_at_target and whole[t]:
                 target_at = torch.where((target_at < 0) & (recorded <= target), t, target_at)
                 # a run at the target before this update stops there: the update is not applied (t updates done)
                 reached = target_at == t
@@ -840,8 +847,9 @@ def train_cohort(
 
     if path is not None:
         path[steps] = flat
-    if target is not None and not stopping_at_target:
-        target_at = _first_reached(train_loss, target)
+    if target is not None and not stopping_at_target:  # the earlier of the whole batches' and the evaluations'
+        exact = _first_reached(train_loss.masked_fill(~torch.tensor(whole[:steps]).unsqueeze(1), math.nan), target)
+        target_at = torch.where((exact >= 0) & ((target_at < 0) | (exact < target_at)), exact, target_at)
     if stopping_at_target and bool((target_at >= 0).any()):
         # a run stopped at its target took no step after it: nothing is recorded there (it sat frozen in place,
         # and its batch losses and gradient norms at the frozen parameters would read like a plateau)
@@ -1630,6 +1638,11 @@ def train(
     initial parameters and sees the same batches (paired runs). ``eval_every`` (default: 20 evaluations
     per run) sets how often the splits of ``problem.evals`` are evaluated: at step 0, every ``eval_every``
     steps and at the end; ``eval_start=False`` leaves out step 0 (a search without pruning reads only the last).
+    A run reaches ``target`` at the first step where its training loss is at most the target: read at every step
+    where the step's batch is the whole training set (a landscape, a full batch, a hybrid's full phase), whose
+    loss is the training loss, and otherwise at the evaluations of the training split (a mini-batch's loss is
+    one batch's: a lucky batch is not the training loss), so to within ``eval_every`` steps; with
+    ``stop_at_target`` the run stops there, its parameters those the training loss was measured at.
     ``compile=True`` traces each group's step into one program compiled by Inductor (torch.compile's
     compiler), the evaluations as one more: about 10-17 s per group and batch shape the first time on a 2-core
     machine, 3-5 s from Inductor's on-disk cache after that (the summary's ``compile_seconds``, apart from

@@ -25,7 +25,9 @@ class CohortResult:
     grad_norms: Tensor | None  #: [T, K, P] norm of each parameter tensor's gradient per run
     status: Tensor  #: [K] code of each run's status (index into STATUS_CODES)
     status_at: Tensor  #: [K] step its status took effect, −1 for a run that is "ok"
-    target_at: Tensor  #: [K] first step whose training loss ≤ target, −1 if none
+    #: [K] first step whose training loss ≤ target, −1 if none: a whole batch's loss, or an evaluation of the
+    #: training split after mini-batches (:func:`descend.engine.train`)
+    target_at: Tensor
     params: tuple[Tensor, ...]  #: final parameters [K, ...]
     path: Tensor | None  #: [T + 1, K, n_params] parameters before each step and at the end
     seconds: float
