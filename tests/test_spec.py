@@ -134,9 +134,39 @@ def test_a_seed_beyond_64_bits_and_a_schedule_that_gives_no_number_are_said():
     import descend
 
     with pytest.raises(ValueError, match=r"seed=1180591620717411303424 is out of range: a seed is a whole number "
-                                         r"below 2\*\*62"):
+                                         r"in \[0, 2\*\*62\)"):
         descend.fit(task="line", seed=2**70, steps=2)
     with pytest.raises(ValueError, match=r"^the schedule of 'lr' gave 'a' at step 0; it must give one number per step"):
         descend.fit(task="line", steps=2, schedules={"lr": lambda t: "a"})
     with pytest.raises(ValueError, match=r"^the schedule of 'lr' gave nan at step 1"):
         descend.fit(task="line", steps=2, schedules={"lr": lambda t: 1.0 if t == 0 else float("nan")})
+
+
+def test_a_negative_seed_a_schedules_class_and_warmup_by_name_are_said_naming_the_run_and_field():
+    """seed=-1 passed the specification and failed in the batches without naming the run; the class
+    descend.schedules.cosine in a RunSpec failed at step 0 in Python's words (``__init__() missing 1 required
+    positional argument``); warmup by name suggested warmup(1.0, schedule=...), which gives schedule twice."""
+    x, y = data()
+    with pytest.raises(ValueError, match=r"^run 1 \(sgd, .*\): seed=-1 is out of range: a seed is a whole number in "
+                                         r"\[0, 2\*\*62\)"):
+        descend.fit(model=MODEL, data=(x, y), optimizer="sgd", seed=[0, -1], batch_size=8, steps=2)
+    with pytest.raises(ValueError, match=r"^run 0 \(sgd, .*\): schedules\['lr'\] is the class cosine; give a schedule "
+                                         r"made from it, such as descend.schedules.cosine\(1.0, ...\)"):
+        descend.fit(model=MODEL, data=(x, y), steps=2,
+                    runs=[RunSpec("sgd", {"lr": 0.1}, schedules={"lr": descend.schedules.cosine})])
+    with pytest.raises(ValueError, match=r"warmup needs schedule, warmup_steps, which fit can't choose; give "
+                                         r"descend.schedules.warmup\(schedule=..., warmup_steps=...\)") as caught:
+        descend.fit(model=MODEL, data=(x, y), steps=2, schedules={"lr": "warmup"})
+    suggested = descend.schedules.warmup(schedule=descend.schedules.constant(1.0), warmup_steps=2)  # as suggested
+    assert suggested(0) == 0.0 and "warmup(" in str(caught.value)
+    with pytest.raises(ValueError, match=r"give descend.schedules.step\(1.0, step_size=...\)"):
+        descend.fit(model=MODEL, data=(x, y), steps=2, schedules={"lr": "step"})
+
+
+def test_runs_differing_only_by_their_schedules_are_told_apart_in_the_summary():
+    x, y = data()
+    runs = descend.fit(model=MODEL, data=(x, y), steps=3, dtype=torch.float64,
+                       runs=[RunSpec("sgd", {"lr": 0.1}),
+                             RunSpec("sgd", {"lr": 0.1}, schedules={"lr": descend.schedules.exponential(1.0, 0.5)})])
+    assert runs.summary["schedules"].tolist() == ["none", "lr: exponential(value=1.0, gamma=0.5)"]
+    assert "schedules" not in descend.fit(model=MODEL, data=(x, y), steps=3, optimizer="sgd").summary

@@ -128,6 +128,12 @@ class Cohort:
     clip_value: float | None = None
 
 
+def _schedules_text(spec: RunSpec) -> str:
+    """A run's schedules for its row of the summary: ``lr: cosine(value=1.0, total_steps=100, min_value=0.0)``
+    (a function of one's own by its name); empty without one."""
+    return "; ".join(f"{name}: {text}" for name, text in spec.to_dict()["schedules"].items())
+
+
 def plan_cohorts(runs: Sequence[Run]) -> list[Cohort]:
     """Group runs by what batching cannot share: the algorithm and its switches, the batch regime, the
     clipping and which hyperparameters are scheduled (each run's schedule may differ)."""
@@ -2027,6 +2033,8 @@ class Runs:
             row.update({k: v for k, v in run.hyper.items()})
             if any(r.start is not None for r in self.runs):
                 row["start"] = run.start
+            if any(r.spec.schedules for r in self.runs):  # runs differing only by their schedules told apart
+                row["schedules"] = _schedules_text(run.spec) or "none"
             for clip in ("clip_norm", "clip_value"):  # where some run clips: each run's threshold (None: none)
                 if any(getattr(other.cohort, clip) is not None for other in self.results):
                     row[clip] = getattr(res.cohort, clip)
@@ -2061,6 +2069,8 @@ class Runs:
                        "seed": run.seed, **run.hyper}
                 if any(r.start is not None for r in self.runs):
                     row["start"] = run.start
+                if any(r.spec.schedules for r in self.runs):
+                    row["schedules"] = _schedules_text(run.spec) or "none"
                 row.update(steps_done=0, steps_to_target=None, status=outcomes.INTERRUPTED, status_at=0,
                            diverged=False, diverged_at=None, seconds=0.0)
                 rows.append(row)

@@ -223,8 +223,8 @@ def _schedules(schedules: Any, steps: int | None) -> Mapping[str, Callable[[int]
         if info is None:
             out[name] = schedule
             continue
-        first = "max_value" if "max_value" in info.parameters else "value"
-        kwargs: dict[str, Any] = {first: 1.0}
+        first = next((p for p in ("max_value", "value") if p in info.parameters), None)  # warmup has neither
+        kwargs: dict[str, Any] = {} if first is None else {first: 1.0}
         if "total_steps" in info.parameters:
             if steps is None:
                 raise ValueError(f"schedules[{name!r}]: {info.name} lasts total_steps, which an epochs= budget leaves "
@@ -232,9 +232,9 @@ def _schedules(schedules: Any, steps: int | None) -> Mapping[str, Callable[[int]
             kwargs["total_steps"] = int(steps)
         missing = [p for p in info.required if p not in kwargs]
         if missing:
-            example = ", ".join(f"{p}=..." for p in missing)
+            example = ", ".join(["1.0"] * (first is not None) + [f"{p}=..." for p in missing])
             raise ValueError(f"schedules[{name!r}]: {info.name} needs {', '.join(missing)}, which fit can't choose; "
-                             f"give descend.schedules.{info.name}(1.0, {example}) (a multiplier of {name})")
+                             f"give descend.schedules.{info.name}({example}) (a multiplier of {name})")
         out[name] = get_schedule(info.name, **kwargs)
     return out
 

@@ -55,8 +55,8 @@ class RunSpec:
             raise ValueError(f"optimizer={self.optimizer!r} must be a name such as 'adam'")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"seed={self.seed!r} must be an int")
-        if not -(2**62) <= self.seed < 2**62:  # torch's generators take 64-bit seeds; descend derives others from it
-            raise ValueError(f"seed={self.seed!r} is out of range: a seed is a whole number below 2**62")
+        if not 0 <= self.seed < 2**62:  # the model's and the batches' generators; descend derives others from it
+            raise ValueError(f"seed={self.seed!r} is out of range: a seed is a whole number in [0, 2**62)")
         for name, value in (("clip_norm", self.clip_norm), ("clip_value", self.clip_value)):
             if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name}={value!r} must be a positive number or None")
@@ -72,6 +72,10 @@ class RunSpec:
         schedules = dict(self.schedules or {})
         check_names(list(schedules), allowed, what=f"scheduled hyperparameter for {name}")
         for key, schedule in schedules.items():
+            if isinstance(schedule, type):  # descend.schedules.cosine, not cosine(1.0, total_steps): fails at step 0
+                raise ValueError(f"schedules[{key!r}] is the class {schedule.__name__}; give a schedule made from "
+                                 f"it, such as descend.schedules.{schedule.__name__}(1.0, ...) with its settings "
+                                 "(descend.fit also takes the name or the class, and fills in what it can)")
             if not callable(schedule):
                 raise ValueError(f"schedules[{key!r}] must be a function of the step t, such as "
                                  "descend.schedules.cosine(1.0, total_steps)")
