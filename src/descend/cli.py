@@ -639,6 +639,12 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
             _fail(f"{str(report)!r}: its best.json cannot be read ({type(e).__name__}: {e}); the command of the "
                   "search that wrote it writes it again")
         return
+    from .tune.command import MARKER
+
+    if (Path(report) / MARKER).exists() and not (Path(report) / "comparison.json").exists():  # no best.json
+        _fail(f"{str(report)!r} holds a search whose results were not all written (it stopped before, or while, "
+              "writing them; best.json, written last, is missing): the descend tune command that began it writes "
+              f"them, its finished trials kept (--out {str(report)!r})")
     if not path.exists() and (Path(report) / "study.journal").exists():  # a search stopped before its first result
         _fail(f"{str(report)!r} holds the study of a search stopped before it wrote its results (study.journal): the "
               f"descend tune command that began it resumes it, its finished trials kept (--out {str(report)!r})")

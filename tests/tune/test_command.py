@@ -53,7 +53,8 @@ def test_a_search_prints_its_table_and_how_to_resume(tmp_path):
     best = json.loads((out / "best.json").read_text())
     assert best["interrupted"] is False and set(best["best"]) == {"gd", "adam"}
     assert best["studies"] == {"gd": "line-gd", "adam": "line-adam"}
-    assert sorted(p.name for p in out.iterdir()) == ["best.json", "figures", "final_summary.csv", "report.html",
+    assert sorted(p.name for p in out.iterdir()) == [".descend-tune", "best.json", "figures", "final_summary.csv",
+                                                     "report.html",
                                                      "study.journal", "table.csv", "trials.csv"]
     again = runner.invoke(app, ["tune", "line", "-o", "gd", "-o", "adam", *FAST, "--out", str(out)])
     assert again.exit_code == 0  # resumed: the budget is already spent, nothing is trained again
@@ -668,3 +669,73 @@ def test_a_refused_resume_names_the_flag_given(tmp_path):
                                "--seeds", "0", "--quiet", "--storage", str(tmp_path / "out" / "study.journal"),
                                "--out", str(tmp_path / "other"), "--study", "s"])
     assert task.exit_code == 2 and "error: TASK: study 's' was made with task 'line', not 'rosenbrock'" in task.output
+
+
+def test_an_out_of_ones_own_is_refused_before_any_work_and_left_as_it_was(tmp_path):
+    """--out holding a report.html, table.csv and figures of one's own: the search replaced them without a
+    word (descend compare refuses such a directory)."""
+    out = tmp_path / "mine"
+    (out / "figures").mkdir(parents=True)
+    for name in ("report.html", "table.csv", "figures/best-so-far.png"):
+        (out / name).write_text("mine")
+    result = runner.invoke(app, ["tune", "line", "-o", "gd", *FAST, "--out", str(out)])
+    assert result.exit_code == 2 and result.stderr.startswith(f"error: --out {str(out)!r} is not empty (")
+    assert "holds no search of descend tune; a search takes a directory of its own" in result.stderr
+    assert sorted(p.name for p in out.rglob("*")) == ["best-so-far.png", "figures", "report.html", "table.csv"]
+    assert all(p.read_text() == "mine" for p in out.rglob("*") if p.is_file())
+    # a folder holding only the study's journal (--storage DIR/study.journal --out DIR) is taken
+    held = tmp_path / "held"
+    result = runner.invoke(app, ["tune", "line", "-o", "gd", *FAST, "--storage", str(held / "study.journal"),
+                                 "--out", str(held)])
+    assert result.exit_code == 0, result.output
+
+
+class _Killed(BaseException):
+    """A process killed: nothing after it runs (no handler of descend's sees it)."""
+
+
+def test_a_search_killed_while_writing_leaves_no_record_and_show_says_so(tmp_path, monkeypatch):
+    """kill -9 while the report was drawn left the new tables beside the earlier search's report.html and figures
+    under a best.json that said nothing was amiss: best.json is now removed first and written last."""
+    from descend.tune import report
+
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["tune", "line", "-o", "gd", *FAST, "--out", str(out)]).exit_code == 0
+
+    def killed(*args, **kwargs):
+        raise _Killed
+
+    monkeypatch.setattr(report, "write_report", killed)
+    more = [a if a != "8" else "12" for a in FAST]
+    with pytest.raises(_Killed):
+        runner.invoke(app, ["tune", "line", "-o", "gd", *more, "--out", str(out)], catch_exceptions=False)
+    assert not (out / "best.json").exists() and not (out / "report.html").exists()
+    assert len(open(out / "trials.csv").readlines()) == 13  # the new tables; nothing says they are whole
+    monkeypatch.undo()
+    shown = runner.invoke(app, ["show", str(out)])
+    assert shown.exit_code == 2 and "holds a search whose results were not all written" in shown.stderr
+    compared = runner.invoke(app, ["compare", "line", "--steps", "5", "--out", str(out)])
+    assert compared.exit_code == 2 and "holds the results of descend tune" in compared.stderr
+    again = runner.invoke(app, ["tune", "line", "-o", "gd", *more, "--out", str(out)])
+    assert again.exit_code == 0 and json.loads((out / "best.json").read_text())["best"]
+    assert "12 trials" in (out / "report.html").read_text()
+
+
+def test_results_that_cannot_be_written_are_one_line_and_the_study_keeps_the_trials(tmp_path, monkeypatch):
+    """A full disk while the results were written ended in a traceback from the atomic write."""
+    from descend.tune import result as result_module
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(result_module, "write_files", full)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tune", "line", "-o", "gd", *FAST, "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: the results could not be written to {str(out)!r} (No space left on "
+                                    "device); the study keeps every trial; the same command writes them: descend tune")
+    assert "Traceback" not in result.output and not (out / "best.json").exists()
+    monkeypatch.undo()
+    again = runner.invoke(app, ["tune", "line", "-o", "gd", *FAST, "--out", str(out)])
+    assert again.exit_code == 0 and (out / "best.json").exists()
+    assert len(json.loads((out / "best.json").read_text())["best"]) == 1

@@ -33,7 +33,8 @@ def check_out(out: str | Path, *, force: bool = False) -> Path:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {str(out)!r} is a file; give a directory for the report")
-    if out.is_dir() and (out / "best.json").is_file() and not (out / "comparison.json").exists():
+    if out.is_dir() and ((out / "best.json").is_file() or (out / ".descend-tune").is_file()) and not (
+            out / "comparison.json").exists():
         raise ValueError(f"--out {str(out)!r} holds the results of descend tune (best.json, its study); a comparison "
                          "writes files of its own: give another directory")
     if out.is_dir():

@@ -11,6 +11,7 @@ Errors are one line naming the option, exit code 2; Ctrl-C stops after telling O
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import shlex
@@ -97,6 +98,40 @@ def _check_other_search(out_dir: Path, studies: set[str]) -> None:
         raise ValueError(f"--out {str(out_dir)!r} holds the results of another search (study "
                          f"{', '.join(sorted(map(repr, theirs)))}), which this one would replace: give another "
                          "directory" + (f" (that search goes on with: {resume})" if resume else ""))
+
+
+#: The file a search leaves in its --out when it takes the directory (kept there): an --out that is not empty
+#: must hold it (or an earlier release's best.json), so that a directory of one's own is never written into.
+MARKER = ".descend-tune"
+
+
+def _check_own(out_dir: Path) -> None:
+    """Refuse, before any work, an --out that holds files no search wrote (``report.html``, ``table.csv`` and
+    ``figures/`` of one's own would be replaced). A new or empty directory is taken; so is one holding only a
+    study's journal or database (``--storage DIR/study.journal --out DIR``) or hidden files."""
+    from ..report import saved
+
+    if not out_dir.is_dir():
+        return
+    names = saved.entries(out_dir)
+    if MARKER in names or "best.json" in names:
+        return
+    other = [n for n in names if not (n.startswith(".") or n.endswith((".journal", ".lock", ".db", ".sqlite",
+                                                                         ".sqlite3")))]
+    if other:
+        shown = ", ".join(repr(f) for f in other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
+        raise ValueError(f"--out {str(out_dir)!r} is not empty ({shown}) and holds no search of descend tune; a "
+                         "search takes a directory of its own: give a new or empty one")
+
+
+def _take(out_dir: Path) -> None:
+    """Mark ``out_dir`` as a search's (:data:`MARKER`), once its checks passed."""
+    from .._files import write_text
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if not (out_dir / MARKER).exists():
+        write_text(out_dir / MARKER, "descend tune writes its results here; best.json, written last, says they "
+                                     "are whole\n")
 
 
 def _number(text: Any, flag: str, kind: type) -> Any:
@@ -271,7 +306,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     from ..report import saved
     from . import api
     from .report import write_report
-    from .result import write
+    from .result import RECORD, write_files, write_record
     from .storage import mask
 
     try:
@@ -296,9 +331,14 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
                         batch_size=batch_size if batch_size is not None else "task", seed=seed, names=FLAGS,
                         **options)
         _check_other_search(out_dir, {plan.study_name(name) for name, _ in plan.optimizers})
+        _check_own(out_dir)
         opened = api.open_studies(plan, heartbeat_interval=10, grace_period=60)
+        _take(out_dir)
     except ValueError as e:
         return _fail(str(e))
+    except OSError as e:  # a full disk, a directory gone: what the checks could not see
+        return _fail(f"the study could not be opened or --out {str(out_dir)!r} written: "
+                     f"{e.strerror or e}{f' ({e.filename})' if getattr(e, 'filename', None) else ''}")
     where = plan.storage if storage is None else mask(plan.storage)
     in_memory = plan.storage == ":memory:"  # a study that ends with this command: nothing resumes it
     names = {name: plan.study_name(name) for name, _ in plan.optimizers}
@@ -340,25 +380,45 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
 
     def no_stale_page() -> None:
         """An earlier search's report.html and its figures do not stay beside this search's results as if they
-        were theirs."""
+        were theirs (a figure this search does not draw, the page when this one's could not be written)."""
         stale = [out_dir / "report.html", *(out_dir / "figures").glob("*")]
         for path in stale:
             if path.is_file() and path.stat().st_mtime < writing:
                 path.unlink()
 
-    try:
-        written = write(result, out_dir, command=command)
+    again = f"; the study keeps every trial; the same command writes them: {command}" if command else (
+        " (the study was in memory)")
+    tables = False
+    try:  # the record first out, last in: a process killed in between leaves no best.json (descend show says so)
+        (out_dir / RECORD).unlink(missing_ok=True)
+        (out_dir / "report.html").unlink(missing_ok=True)
+        written = write_files(result, out_dir)
+        tables = True
         try:
             written.append(write_report(result, out_dir, command=command))
+        except OSError:
+            raise
         except Exception as e:  # noqa: BLE001 - a report that cannot be drawn never costs the search's results
-            no_stale_page()
             print(f"note: the report could not be written: {type(e).__name__}: {e}", file=sys.stderr)
+        no_stale_page()
+        written.append(write_record(result, out_dir, command=command))
     except KeyboardInterrupt:  # the study holds every trial; only what is drawn from it is cut short
         no_stale_page()
+        whole, tables = tables, False
+        if whole:  # the tables are whole: the record says so (the page is not written, its figures are gone)
+            with contextlib.suppress(OSError, KeyboardInterrupt):
+                write_record(result, out_dir, command=command)
+                tables = True
         print(f"interrupted while writing the results to {str(out_dir)!r}: " + (
             f"the study keeps every trial; the report is not written; the same command writes it: {command}"
-            if command else "the report is not written (the study was in memory)"), file=sys.stderr)
+            if tables and command else "the report is not written (the study was in memory)" if tables
+            else f"the results are not written{again}"), file=sys.stderr)
         return 130
+    except OSError as e:
+        no_stale_page()
+        print(f"error: the results could not be written to {str(out_dir)!r} ({e.strerror or e}){again}",
+              file=sys.stderr)
+        return 1
     _print_outcome(result, result.notes, names.values(),
                    "memory, gone with this command (without --storage, OUT/study.journal keeps it)" if in_memory
                    else where, None if in_memory else command)

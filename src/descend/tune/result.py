@@ -179,22 +179,38 @@ def _plain(value: Any) -> Any:
     return repr(value)
 
 
+#: The record of a search's results, written last: a directory without it holds no finished writing.
+RECORD = "best.json"
+
+
 def write(result: TuneResult, out: Path, *, command: str | None = None) -> list[Path]:
-    """Write the result's files into ``out``: ``trials.csv``, ``best.json`` (with the storage, the studies
-    and how to resume), ``table.csv`` and, after the final re-runs, ``final_summary.csv`` (removed when this
-    search has none). Each file is
-    replaced whole (written aside, then renamed); an interrupted search writes ``best.json`` with
+    """Write the result's files into ``out``: ``trials.csv``, ``table.csv``, after the final re-runs
+    ``final_summary.csv`` (removed when this search has none), and last ``best.json`` (with the storage, the
+    studies and how to resume). Each file is replaced whole (written aside, then renamed), and ``best.json`` is
+    removed before the others are written: a process killed in between leaves no ``best.json``, never an
+    earlier search's beside this one's files. An interrupted search writes ``best.json`` with
     ``"interrupted": true``, so its files never look like a finished one's."""
     out = Path(out)
-    written = []
-    _atomic(out / "trials.csv", result.trials.to_csv(index=False))
-    written.append(out / "trials.csv")
+    (out / RECORD).unlink(missing_ok=True)
+    return [*write_files(result, out), write_record(result, out, command=command)]
+
+
+def write_record(result: TuneResult, out: Path, *, command: str | None = None) -> Path:
+    """Write ``best.json``, the record that the files beside it are this search's and whole (see :func:`write`)."""
     meta = {"storage": result.storage, "studies": result.names, "target": f"{result.target.key}",
             "direction": result.target.direction, "interrupted": result.interrupted,
             "timed_out": result.timed_out, "best": result.best, "spaces": {k: s.text() for k, s in result.spaces.items()},
             "notes": result.notes, "resume": command}
-    _atomic(out / "best.json", json.dumps(_plain(meta), indent=2) + "\n")
-    written.append(out / "best.json")
+    _atomic(Path(out) / RECORD, json.dumps(_plain(meta), indent=2) + "\n")
+    return Path(out) / RECORD
+
+
+def write_files(result: TuneResult, out: Path) -> list[Path]:
+    """The result's tables (``trials.csv``, ``table.csv``, ``final_summary.csv``), without the record."""
+    out = Path(out)
+    written = []
+    _atomic(out / "trials.csv", result.trials.to_csv(index=False))
+    written.append(out / "trials.csv")
     # a file this search has no content for goes: an earlier search's (re-runs with --seeds 2, then --seeds 0)
     # would stay beside files that say there is none
     files = {"table.csv": result.table if result.table is not None and len(result.table) else None,
