@@ -18,7 +18,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,7 @@ from .state import (
     TuneState,
     VanishingState,
     WidgetState,
+    _short,
 )
 
 __all__ = ["compute", "curvature", "ellipse", "landscape", "line", "tune", "vanishing", "WIDGETS", "clear_cache"]
@@ -712,68 +713,74 @@ def tune(state: TuneState) -> dict[str, Any]:
     steps and batch size): the best configuration found per optimizer, every trial, and the other widget's URL
     with the best settings filled in."""
     import descend
-    from ..tune.space import default_space
 
     # the other widget's problem, from its start; the space is what the link back can carry (_applied): the line
-    # widget sets lr alone, the others lr and each optimizer's own hyperparameters (the default space's)
+    # widget sets lr alone, the others lr and each optimizer's own hyperparameters (the default space's), the
+    # rest of each row (its switches, decay or schedule) as the row has them
     target = state.target_state()
-    space = None
     if isinstance(target, LandscapeState):
         try:
             task, _, code, _ = _landscape_task(target, with_start=True)
         except PlayError as e:  # the other widget's control is this widget's query
             raise PlayError("query", f"query (the landscape widget's state): {e}") from None
-        names = list(dict.fromkeys(e.name for e in target.optimizers))
         steps, batch = target.steps, (target.batch_size if target.noise > 0 else None)
     elif isinstance(target, LineState):
         task, code = _line_task(target, with_start=True)
-        names, steps, batch = [target.optimizer], target.steps, (target.batch_size or None)
-        space = _within_widgets(default_space(target.optimizer, lr=task.default_lr(target.optimizer))).params[0].text()
+        steps, batch = target.steps, (target.batch_size or None)
     else:
         from .. import tasks
 
         task = tasks.get("ellipse", start=tuple(target.start))
         code = f"descend.tasks.get('ellipse', start={tuple(target.start)!r})"
-        names = list(dict.fromkeys(e.name for e in target.optimizers))
         steps, batch = target.steps, None
-    if space is None:  # each optimizer's default space, its lr within what the other widget takes
-        space = {name: _within_widgets(default_space(name, lr=task.default_lr(name))).text() for name in names}
+    searches = _searches(target, task)
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    best, rows, notes, configs, timed_out, calls = [], [], [], {}, False, []
     with _training():
         started = time.perf_counter()
-        result = descend.tune(task, optimizer=names, space=space, trials=state.trials, cohort=min(state.trials, 16),
-                              steps=steps, seeds=1, sampler=state.sampler, seed=0, compile=False,
-                              batch_size=batch, timeout=TUNE_SECONDS)
+        for search in searches:  # one descend.tune per schedule and per repeated optimizer: each row as it is
+            left = max(0.01, TUNE_SECONDS - (time.perf_counter() - started))  # a first cohort at least
+            arguments = dict(optimizer=list(search.spaces), space=search.spaces, trials=state.trials,
+                             cohort=min(state.trials, 16), steps=steps, seeds=1, sampler=state.sampler, seed=0,
+                             batch_size=batch, timeout=left if len(searches) > 1 else TUNE_SECONDS)
+            result = descend.tune(task, compile=False, schedules=search.schedules(steps), **arguments)
+            calls.append((search, arguments))
+            timed_out = timed_out or bool(result.timed_out)
+            notes += [n for n in result.notes if n not in notes]
+            for name, info in result.best.items():
+                config = {k: v for k, v in info["config"].items() if k != "batch_size"}
+                best.append({"optimizer": search.labels[name], "value": info["value"], "trial": info["trial"],
+                             "config": config})
+                configs[search.labels[name]] = config
+            for _, row in result.trials.iterrows():
+                value = row.get("value")
+                rows.append({"optimizer": search.labels[row["optimizer"]], "number": int(row["number"]),
+                             "state": row["state"],
+                             "value": None if value is None or not math.isfinite(float(value)) else float(value),
+                             "lr": _list([row.get("lr", math.nan)])[0]})
     seconds = time.perf_counter() - started
-    best = []
-    for name, info in result.best.items():
-        config = {k: v for k, v in info["config"].items() if k != "batch_size"}
-        best.append({"optimizer": name, "value": info["value"], "trial": info["trial"], "config": config})
-    trials = result.trials
-    rows = []
-    for _, row in trials.iterrows():
-        value = row.get("value")
-        rows.append({"optimizer": row["optimizer"], "number": int(row["number"]), "state": row["state"],
-                     "value": None if value is None or not math.isfinite(float(value)) else float(value),
-                     "lr": _list([row.get("lr", math.nan)])[0]})
-    applied = _applied(target, {b["optimizer"]: b["config"] for b in best})
+    applied = _applied(target, configs)
     # what the search minimised, in words: a few held-out samples' loss is not the cost J the widget shows
     objective = f"{result.target.split} {result.target.metric}"
     held = getattr(getattr(task, "data", None), result.target.split, None)
     if held is not None and result.target.split != "train":
         objective += f" ({len(held.x)} held-out samples)"
-    notes = list(result.notes)
     missing = sum(1 for r in rows if r["value"] is None)
     if missing:
         notes.append(f"{missing} of the {len(rows)} trials have no value to draw (diverged or stopped)")
-    if result.timed_out:
+    if timed_out:
         notes.append(f"stopped starting new trials after {TUNE_SECONDS:g} s: the best of what finished")
-    python = "\n".join(["import descend", "", f"task = {code}",
-                        f"result = descend.tune(task, optimizer={names!r}, space={space!r}, trials={state.trials}, "
-                        f"cohort={min(state.trials, 16)}, steps={steps}, seeds=1, sampler={state.sampler!r}, seed=0, "
-                        f"batch_size={batch!r}, timeout={TUNE_SECONDS!r})", "print(result.table)"])
+    scheduled = any(search.schedule for search, _ in calls)
+    python = ["import descend", *(["from descend.compare import parse_schedule"] if scheduled else []), "",
+              f"task = {code}"]
+    for i, (search, arguments) in enumerate(calls):
+        name = "result" if len(calls) == 1 else f"result_{i + 1}"
+        words = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+        schedule = f", schedules={{'lr': parse_schedule({search.schedule!r}, {steps})[1]}}" if search.schedule else ""
+        python += [f"{name} = descend.tune(task, {words}{schedule})", f"print({name}.table)"]
+    python = "\n".join(python)
     return {
         **_common(state),
         "title": "Tune it", "target": state.target, "best": best, "trials": rows, "seconds": seconds,
@@ -784,8 +791,64 @@ def tune(state: TuneState) -> dict[str, Any]:
     }
 
 
+@dataclasses.dataclass
+class _Search:
+    """One :func:`descend.tune` of the tune widget: rows of the other widget with one schedule (or none) and
+    distinct optimizers; ``spaces``: optimizer → the searched space's text (the row's switches and other values
+    fixed in it); ``labels``: optimizer → the row's label in the answer; ``entries``: label → the row."""
+
+    schedule: str | None
+    spaces: dict[str, str] = dataclasses.field(default_factory=dict)
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)
+    entries: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def schedules(self, steps: int) -> dict[str, Any]:
+        from ..compare import parse_schedule
+
+        return {"lr": parse_schedule(self.schedule, steps)[1]} if self.schedule else {}
+
+
+def _searches(target: WidgetState, task: Any) -> list[_Search]:
+    """The searches of the tune widget for the other widget's rows: each row's default space (its lr within what
+    the widgets take), with what the row sets beyond it (nesterov, amsgrad, eps, ...) fixed, and its decay or
+    schedule applied to every trial; rows of one schedule and distinct optimizers share a search."""
+    from ..tune.space import default_space
+
+    if isinstance(target, LineState):  # lr alone: the line widget sets nothing else
+        name = target.optimizer
+        space = _within_widgets(default_space(name, lr=task.default_lr(name))).params[0].text()
+        return [_Search(None, {name: space}, {name: name}, {name: None})]
+    searches: list[_Search] = []
+    for e in target.optimizers:
+        label, fixed, schedule = _tuned_row(e)
+        if any(label in s.entries for s in searches):  # the same row twice: one search
+            continue
+        search = next((s for s in searches if s.schedule == schedule and e.name not in s.spaces), None)
+        if search is None:
+            search = _Search(schedule)
+            searches.append(search)
+        search.spaces[e.name] = _within_widgets(default_space(e.name, lr=task.default_lr(e.name), fixed=fixed)).text()
+        search.labels[e.name] = label
+        search.entries[label] = e
+    return searches
+
+
+def _tuned_row(e: OptimizerEntry) -> tuple[str, dict[str, Any], str | None]:
+    """A row of the other widget as the tune widget searches it: its label in the answer (the optimizer, and what
+    stays as the row has it), the values fixed (switches such as nesterov, values the default space does not
+    search, a momentum of 0: plain SGD stays plain) and its decay or schedule."""
+    from ..optim import get as info_of
+
+    searched = set(info_of(e.name).searched) | {"lr"}
+    fixed = {k: v for k, v in e.hyper.items() if k not in searched or (k == "momentum" and not v)}
+    schedule = _schedule_text(e)
+    parts = [f"{k}={_short(v)}" for k, v in fixed.items()] + ([schedule] if schedule else [])
+    return (f"{e.name} ({', '.join(parts)})" if parts else e.name), fixed, schedule
+
+
 def _applied(target: WidgetState, configs: dict[str, dict[str, Any]]) -> str:
-    """The target widget's query string with each optimizer's best settings filled in."""
+    """The target widget's query string with each row's best settings filled in (``configs``: by the row's label,
+    :func:`_tuned_row`)."""
     from .state import KEY_HYPERPARAMETERS
 
     if isinstance(target, LineState):
@@ -793,7 +856,7 @@ def _applied(target: WidgetState, configs: dict[str, dict[str, Any]]) -> str:
         return target.model_copy(update={"lr": float(config.get("lr", target.lr))}).to_query()
     entries = []
     for e in target.optimizers:
-        config = configs.get(e.name)
+        config = configs.get(_tuned_row(e)[0])
         if config is None:
             entries.append(e)
             continue

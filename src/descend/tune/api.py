@@ -789,7 +789,7 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
          seed: int = 0, eval_every: int | None = None, loss: Any = None, clip_norm: float | None = None,
          clip_value: float | None = None, progress: Callable[[Mapping[str, Any]], Any] | None = None,
          stop: Any = None, heartbeat_interval: float | None = None, grace_period: float | None = None,
-         compile: bool = False, dtype: Any = None) -> Any:
+         compile: bool = False, dtype: Any = None, schedules: Mapping[str, Callable[[int], Any]] | None = None) -> Any:
     """Search hyperparameters of one or more optimizers on ``task`` with Optuna, ``cohort`` trials trained as
     one batched program at a time; returns a :class:`descend.tune.result.TuneResult`.
 
@@ -811,7 +811,9 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     steps). ``storage``: a journal file, ``sqlite:///...`` or ``postgresql://...`` (default:
     ``out/study.journal`` when ``out`` is given, else in memory); re-running with the same storage and
     study resumes it. ``timeout``: no new cohort after that many seconds. ``seeds``: re-runs of each
-    best configuration (seeds 0..seeds-1), reported on test data. Ctrl-C (or ``stop``: an Event or a
+    best configuration (seeds 0..seeds-1), reported on test data. ``schedules``: every trial's and re-run's
+    schedules as :class:`descend.spec.RunSpec` takes them (``{"lr": descend.schedules.cosine(1.0, 500)}``, a
+    multiplier of the searched rate; not part of the study). Ctrl-C (or ``stop``: an Event or a
     callable) ends the current cohort after its step, tells Optuna what finished and re-queues the rest.
 
     Example:
@@ -828,7 +830,7 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     p = plan(task, optimizer=optimizer, space=space, trials=trials, cohort=cohort, sampler=sampler, pruner=pruner,
              steps=steps, epochs=epochs, seeds=seeds, storage=storage, study=study, timeout=timeout, out=out,
              metric=metric, batch_size=batch_size, seed=seed, eval_every=eval_every, loss=loss,
-             clip_norm=clip_norm, clip_value=clip_value)
+             clip_norm=clip_norm, clip_value=clip_value, schedules=schedules)
     result = run(p, progress=progress, stop=stop, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
                  compile=compile, dtype=dtype)
     if out is not None:
