@@ -29,7 +29,11 @@ EXAMPLES = [
                                       hyper={"momentum": 0.9, "nesterov": True}),
                    )),
     EllipseState(start=(0.3, 1.5), steps=150, batch_optimizer="momentum", batch_lr=0.02, epochs=2,
-                 batch_sizes=("full", "16"), optimizers=(OptimizerEntry(name="rmsprop", lr=0.003),)),
+                 batch_sizes=("full", "16"), optimizers=(OptimizerEntry(name="rmsprop", lr=0.003),
+                                                        # the page's multistep: a ; inside the entry's own ;s
+                                                        OptimizerEntry(name="gd", lr=0.01, hyper={},
+                                                                       schedule="multistep:milestones=75;112,gamma=0.3"),
+                                                        )),
     VanishingState(depth=4, width=8, activation="relu", init="he", optimizer="adam", lr=0.01, steps=50),
     TuneState(target="line", query="lr=0.2&steps=40", trials=8, sampler="random"),
 ]

@@ -269,6 +269,22 @@ def test_vanishing_draws_a_diverged_run_up_to_where_it_diverged():
     assert result["final_norms"] == [next(v for v in reversed(n) if v is not None) for n in result["norms"]]
 
 
+@pytest.mark.parametrize("lr", [0.5, 2.5])
+def test_the_parabola_is_drawn_smoothly_in_every_view_the_page_takes(lr):
+    """A diverging run's parabola was 201 points over ±2439, one every 24: in the page's view of the first steps
+    (±5.6) a V whose points were 16× above the cost of the iterates on it. Every view (±2.5, or 1.1·max|w| of the
+    iterates shown so far, as app.js's curvatureSpan) holds at least 134 points, its largest gap a hundredth of it."""
+    result = widgets.curvature(CurvatureState(curvature=1.0, lr=lr, start=1.5, steps=25))
+    w = np.array(result["curve"]["w"])
+    assert np.allclose(result["curve"]["cost"], w**2 / 2, rtol=1e-12)
+    path = [abs(v) for v in result["path"] if v is not None and math.isfinite(v)]
+    for t in range(len(path)):
+        span = max(2.5, 1.1 * max(path[: t + 2]))
+        inside = w[np.abs(w) <= span]
+        assert len(inside) >= 134 and np.diff(inside).max() <= span / 66, (t, span)
+        assert inside.min() <= -span * 0.98 and inside.max() >= span * 0.98  # to within the next spacing
+
+
 def test_tune_finds_settings_and_fills_them_into_the_other_widget():
     target = LandscapeState(landscape="booth", steps=30, optimizers=(OptimizerEntry(name="gd", lr=0.001),))
     result = widgets.tune(TuneState(target="landscape", query=target.to_query(), trials=4))

@@ -232,9 +232,14 @@ class OptimizerEntry(BaseModel):
         """``adam;lr=0.05;beta1=0.8`` → the fields of an entry (validated when the state is)."""
         name, *rest = text.split(";")
         data: dict[str, Any] = {"name": name.strip(), "hyper": {}}
+        last = ""
         for part in rest:
             key, eq, value = part.partition("=")
             key = key.strip()
+            if "schedule" in data and last == "schedule" and not re.fullmatch(r"[A-Za-z_]\w*", key):
+                data["schedule"] += ";" + part  # a schedule's own list: multistep:milestones=150;225,gamma=0.3
+                continue
+            last = key
             if not eq or not key:
                 raise ValueError(f"{where}: {part!r} is not key=value (write e.g. adam;lr=0.05;beta1=0.9)")
             if key in data["hyper"] or key in ("lr", "decay", "schedule") and key in data:  # the last one won

@@ -327,10 +327,14 @@ def curvature(state: CurvatureState) -> dict[str, Any]:
     predicted = cost[:-1] + slope[:-1] * (w[1:] - w[:-1])
     error = cost[1:] - predicted
     kind, words = _regime(state.lr * state.curvature)
-    # the parabola over its own span, widened to every iterate: a run that grows stays on the drawn curve
+    # the parabola over its own span, widened to every iterate: a run that grows stays on the drawn curve. The page's
+    # view follows the iterates shown so far (±2.5, or 1.1·max|w|): 201 points over each of a ladder of spans, each
+    # 1.5× the last, so that every view holds at least 134 (over the whole span alone, a diverging run's first
+    # steps saw a few straight segments)
     finite = w[torch.isfinite(w)]
     span = max(2.5, 1.1 * float(finite.abs().max())) if len(finite) else 2.5
-    curve_w = torch.linspace(-span, span, 201, dtype=torch.float64)
+    ladder = [2.5 * 1.5**i for i in range(int(math.log(span / 2.5, 1.5)) + 1) if 2.5 * 1.5**i < span] + [span]
+    curve_w = torch.unique(torch.cat([torch.linspace(-s, s, 201, dtype=torch.float64) for s in ladder]))
     code = f"descend.landscapes.parabola({state.curvature!r})"
     python = "\n".join([
         "import descend", "",
