@@ -76,6 +76,12 @@ def test_every_widget_answers(client, widget, query):
     ("/api/landscape?optimizers=adam;lr=0.1;lr=0.2&steps=10", "optimizers.0", "lr is given twice"),
     ("/api/tune?target=landscape&query=optimizers%3Dadam%3Blr", "query", "query (the landscape widget's state): "),
     ("/api/tune?target=landscape&query=landscape%3Dfoo(x)", "query", "unknown function 'foo'"),
+    # every optimizer "diverged at step 0" where the formula is not a number at the start
+    ("/api/landscape?landscape=sqrt(x)%2By**2&start=-1,0&steps=10", "start", "start=-1,0 is not allowed; the cost "
+                                                                            "is nan there"),
+    # a schedule checked with its row at 100 steps; the state's one step is too few for it
+    ("/api/landscape?optimizers=adam&optimizers=adam;schedule=one_cycle&steps=1", "optimizers.1",
+     "optimizer 2: schedule 'one_cycle': total_steps=1 is out of range"),
 ])
 def test_a_refused_state_is_422_naming_the_field(client, path, field, words):
     got = client.get(path)

@@ -211,3 +211,26 @@ def test_a_server_started_again_answers_compiled_from_the_packages(tmp_path):
     assert again["compiled"] and not again["queued"]
     compiled = run("read")
     assert compiled["paths"] == again["paths"]
+
+
+def test_a_fit_partly_compiled_answers_all_eager_as_its_script_says(monkeypatch):
+    """Groups compiled for an earlier state beside a new one (a batch size ticked): the answer said eager and its
+    script compile=False, but part of its numbers came from compiled programs (another order of operations). Such
+    a fit is trained again eagerly: the answer is its script's, bit for bit."""
+    calls = []
+    real_fit = descend.fit
+
+    def fit(**kwargs):
+        calls.append(kwargs["compile"])
+        runs = real_fit(**{**kwargs, "compile": False})
+        if kwargs["compile"] == "cached":  # as if the first group's programs were held, the second's not
+            runs.results[0].compile_seconds = 0.5
+        return runs
+
+    monkeypatch.setattr(descend, "fit", fit)
+    warm.set_enabled(True)
+    monkeypatch.setattr(warm, "submit", lambda job: None)  # nothing compiled on the side here
+    widgets.clear_cache()
+    state = STATES["ellipse"](batch_sizes=("full", "1", "13"), epochs=1, steps=5)
+    result = widgets.compute(state)
+    assert calls == ["cached", False] * 2 and result["batches_compiled"] is False  # the paths, the batch sizes

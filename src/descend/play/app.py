@@ -245,7 +245,15 @@ def check_port(host: str, port: int) -> None:
 
 
 def url_of(host: str, port: int) -> str:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+    """The address a browser opens: every interface's (0.0.0.0, ::) through the loopback one; an IPv6 address in
+    brackets.
+
+    >>> url_of("0.0.0.0", 8000), url_of("::", 8000), url_of("::1", 8000), url_of("fe80::1", 80)
+    ('http://127.0.0.1:8000/', 'http://[::1]:8000/', 'http://[::1]:8000/', 'http://[fe80::1]:80/')
+    """
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
     return f"http://{shown}:{port}/"
 
 

@@ -96,14 +96,17 @@ def _schedule_text(entry: OptimizerEntry) -> str | None:
     return None
 
 
-def _spec(entry: OptimizerEntry, steps: int, batch_size: Any = None, start: Any = None) -> Any:
-    """The entry's run; ``start`` given to the run rather than the task, so that every start shares one model
-    (and one compiled program, :mod:`descend.play.warm`): the same initial values either way."""
+def _spec(entry: OptimizerEntry, steps: int, batch_size: Any = None, start: Any = None, index: int = 0) -> Any:
+    """The entry's run (``index``: its row); ``start`` given to the run rather than the task, so that every start
+    shares one model (and one compiled program, :mod:`descend.play.warm`): the same initial values either way."""
     from ..compare import parse_schedule
     from ..spec import RunSpec
 
     text = _schedule_text(entry)
-    schedules = {"lr": parse_schedule(text, steps)[1]} if text else {}
+    try:  # checked at 100 steps with the row; the state's steps may be too few for it (one_cycle at 1 step)
+        schedules = {"lr": parse_schedule(text, steps, what="schedule")[1]} if text else {}
+    except ValueError as e:
+        raise PlayError(f"optimizers.{index}", f"optimizer {index + 1}: {e} (at steps={steps})") from None
     return RunSpec(entry.name, {"lr": entry.lr, **entry.hyper}, batch_size, 0,
                    None if start is None else tuple(start), schedules)
 
@@ -129,6 +132,9 @@ def _fit(task: Any, specs: Sequence[Any], *, grad_norms: bool = False, **budget:
     warming = warm.enabled() and not isinstance(task.model, ModuleModel)
     with _training():
         runs = descend.fit(compile="cached" if warming else False, **kwargs)
+        compiled = [result.compile_seconds > 0 for result in runs.results]
+        if any(compiled) and not all(compiled):  # groups compiled for an earlier state beside new ones: the
+            runs = descend.fit(compile=False, **kwargs)  # answer all eager, as its script (compile=False) gives it
     if warming and not _compiled(runs):
         warm.submit(lambda: descend.fit(compile=True, **kwargs))
     return runs
@@ -398,6 +404,8 @@ def _landscape_task(state: LandscapeState, with_start: bool = False) -> tuple[An
             built = (tasks.landscape_task(scape, **noise) if noise else tasks.formula(text), scape)
             _store(cache_key, built)
         task, scape = built
+        if start is not None:  # the runs start there: a start where the formula is not a number trains nothing
+            tasks.check_start(scape, start)
         if with_start and start is not None:
             task = (tasks.landscape_task(landscapes.from_formula(text, start=start), **noise) if noise
                     else tasks.formula(text, start=start))
@@ -459,7 +467,7 @@ def landscape(state: LandscapeState) -> dict[str, Any]:
     cost J(w_t) at every step; a diverging run is drawn up to where it diverged, with its status."""
     task, scape, code, settings = _landscape_task(state)
     batch = state.batch_size if state.noise > 0 else None
-    specs = [_spec(e, state.steps, batch, state.start) for e in state.optimizers]
+    specs = [_spec(e, state.steps, batch, state.start, i) for i, e in enumerate(state.optimizers)]
     try:
         runs = _fit(task, specs, steps=state.steps)
     except ValueError as e:
@@ -564,7 +572,8 @@ def _ellipse_paths(state: EllipseState, task: Any) -> dict[str, Any]:
     cached = _cached(key)
     if cached is not None:
         return cached
-    runs = _fit(task, [_spec(e, state.steps, start=state.start) for e in state.optimizers], steps=state.steps)
+    runs = _fit(task, [_spec(e, state.steps, start=state.start, index=i) for i, e in enumerate(state.optimizers)],
+                steps=state.steps)
     out = []
     for i, entry in enumerate(state.optimizers):
         path = runs.paths[i]

@@ -113,6 +113,19 @@ def _check_options(name: str, build: Callable[..., Any], options: Mapping[str, A
     check_names(list(options), allowed, what=f"option of task {name!r}")
 
 
+def check_start(scape: Any, start: Sequence[float]) -> None:
+    """Refuse a start where the landscape's cost is not a number (a formula's, given: it would train nothing,
+    every run diverged at step 0)."""
+    if len(start) != len(scape.names):
+        return
+    import torch
+
+    at = float(scape.f(*(torch.tensor(float(v), dtype=torch.float64) for v in start)))
+    if not math.isfinite(at):
+        raise ValueError(f"start={','.join(f'{v:g}' for v in start)} is not allowed; the cost is {at:g} there "
+                         f"({scape.formula}): start where it is a finite number")
+
+
 def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: str = "additive",
                    data_seed: int = 0, steps: int | None = None, start: Sequence[float] | None = None) -> Task:
     """A task on a 2-D landscape (a name or a :class:`descend.landscapes.Landscape`).
@@ -144,13 +157,7 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
         points = tuple((cp.kind, tuple(cp.point)) for cp in scape.critical_points)
         surface = Surface(tuple(scape.names), scape.f, tuple(scape.domain), scape.log_scale, points)
     first = scape.start if start is None else tuple(start)
-    if len(first) == len(scape.names):  # a start where f is not a number (a formula's, given) trains nothing
-        import torch
-
-        at = float(scape.f(*(torch.tensor(float(v), dtype=torch.float64) for v in first)))
-        if not math.isfinite(at):
-            raise ValueError(f"start={','.join(f'{v:g}' for v in first)} is not allowed; the cost is {at:g} there "
-                             f"({scape.formula}): start where it is a finite number")
+    check_start(scape, first)
     facts = [("formula", scape.formula), ("start", ", ".join(f"{v:g}" for v in first)),
              ("critical", scape.points_summary())]
     registered = landscapes.LANDSCAPES.get(scape.name) is scape
