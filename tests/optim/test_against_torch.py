@@ -530,6 +530,23 @@ def test_an_unknown_keyword_argument_is_a_type_error_as_in_torch():
     assert "betas" in allowed and "beta1" not in allowed  # the class takes betas=, as torch's (beta1= is refused)
     with pytest.raises(TypeError, match="decoupled_weight_decay"):  # AdamW's is not a choice, in torch neither
         D.AdamW(params, decoupled_weight_decay=False)
+    with pytest.raises(TypeError, match=r"Adam takes betas=\(β₁, β₂\) as torch.optim does, not beta1"):  # was a
+        D.Adam(params, beta1=0.8)  # ValueError: code catching torch's TypeError missed it
+
+
+def test_adamw_loading_adams_state_dict_keeps_its_groups_decoupled_as_torch():
+    """torch's AdamW.__setstate__ sets decoupled_weight_decay=True in every group it loads; descend's kept the
+    saved False (stepping as AdamW all the same), and its state_dict then made torch's Adam step as Adam."""
+    p = torch.nn.Parameter(torch.randn(4, dtype=torch.float64))
+    adam = torch.optim.Adam([p], lr=0.1, weight_decay=0.5)
+    p.grad = torch.randn(4, dtype=torch.float64)
+    adam.step()
+    for lib in (torch.optim, D):
+        q = torch.nn.Parameter(p.detach().clone())
+        opt = lib.AdamW([q], lr=0.1, weight_decay=0.5)
+        opt.load_state_dict(adam.state_dict())
+        assert opt.param_groups[0]["decoupled_weight_decay"] is True, lib.__name__
+        assert opt.state_dict()["param_groups"][0]["decoupled_weight_decay"] is True
 
 
 @pytest.mark.parametrize("name, kw, group", [

@@ -96,7 +96,7 @@ class _Adapter(torch.optim.Optimizer):
         split = [name for name in ("beta1", "beta2") if name in unknown]
         if split and "betas" in defaults:
             b1, b2 = (unknown.get(name, default) for name, default in zip(("beta1", "beta2"), defaults["betas"]))
-            raise ValueError(
+            raise TypeError(  # an argument torch's class does not take, as every other: a TypeError
                 f"{type(self).__name__} takes betas=(β₁, β₂) as torch.optim does, not {' and '.join(split)}: "
                 f"write betas=({b1!r}, {b2!r}) (the pure rules take beta1 and beta2; descend.fit takes either form)"
             )
@@ -140,6 +140,8 @@ class _Adapter(torch.optim.Optimizer):
         """Unpickled or copied (``copy.deepcopy``, ``torch.load``): torch.optim keeps the defaults, state and
         groups; what descend derives from them is made again."""
         super().__setstate__(state)
+        for group in self.param_groups:  # AdamW's groups say decoupled_weight_decay=True after loading a state_dict
+            group.update(self.info.fixed)  # of Adam's, as torch's AdamW.__setstate__ makes them, and step so
         self._derived()
         self._constructing = False
 
