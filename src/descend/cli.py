@@ -479,7 +479,9 @@ def compare_command(
     timings["training"] = time.perf_counter() - started - timings["task"]
     summary = comparison.summary
     if comparison.interrupted and ("steps_done" not in summary or not (summary["steps_done"] > 0).any()):
-        typer.echo("interrupted before any run finished a step: no report written", err=True)
+        typer.echo("interrupted during the learning-rate search, before any re-run of its best trials (the runs the "
+                   "report is made of): no report written" if resolved.mode == "tuned" else
+                   "interrupted before any run finished a step: no report written", err=True)
         raise typer.Exit(130)
     if comparison.interrupted:
         typer.echo("interrupted: writing the report from what finished", err=True)
@@ -726,6 +728,11 @@ def landscape_command(
     Console().print(_table_of(_compact(comparison.table), comparison.winners, f"{task.title} — same-lr"))
     for note in [*comparison.table_notes, *_off_the_map(task.surface.domain, comparison.paths, labels)]:
         typer.echo(f"note: {note}")
+    if comparison.interrupted:  # as descend compare: why the table's cells are empty, and exit code 130
+        for note in comparison.notes:
+            if note.startswith("interrupted"):
+                typer.echo(f"note: {note}", err=True)
+        raise typer.Exit(130)
 
 
 def _off_the_map(domain: Any, paths: Mapping[int, Any], labels: Mapping[int, str]) -> list[str]:

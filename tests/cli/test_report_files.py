@@ -152,3 +152,63 @@ def test_svg_and_mp4_are_written_only_when_asked_and_a_rebuild_keeps_the_choice(
     # and the flags add or drop them
     assert runner.invoke(app, ["report", str(plain), "--svg"]).exit_code == 0
     assert "figures/landscape.svg" in files(plain) and "paths.mp4" not in files(plain)
+
+
+def test_json_naming_the_reports_own_directory_is_refused_before_training(tmp_path, no_training):
+    """--json j1 --out j1 trained, wrote the report, then said it could not be written and "it is as it was"."""
+    out = tmp_path / "j1"
+    result = runner.invoke(app, [*PARABOLA, "--out", str(out), "--json", str(out)])
+    assert result.exit_code == 2 and "is the report's directory (--out); give a file name" in result.output
+    assert not out.exists()
+
+
+def test_a_json_file_that_cannot_be_written_leaves_the_report_as_it_was(tmp_path, monkeypatch):
+    """The --json file was written after the report was in place; its failure said the report was as it was."""
+    from descend.report import saved
+
+    out, runs = tmp_path / "r", tmp_path / "runs.json"
+    real = saved.write_text
+
+    def full(path, text, *args, **kwargs):
+        if path == runs:
+            raise OSError(28, "No space left on device")
+        return real(path, text, *args, **kwargs)
+
+    monkeypatch.setattr(saved, "write_text", full)
+    result = runner.invoke(app, [*PARABOLA, "--out", str(out), "--json", str(runs)])
+    assert result.exit_code == 2 and "it is as it was" in result.output
+    assert not out.exists() and not runs.exists()
+
+
+def _interrupted_at_first_step(monkeypatch):
+    """C.compare with Ctrl-C (a SIGINT to this process, as a terminal sends it) at the first step of training."""
+    import signal
+
+    real = C.compare
+
+    def compare(config, task, **kwargs):
+        sent = []
+
+        def progress(event):
+            if not sent:
+                sent.append(True)
+                signal.raise_signal(signal.SIGINT)
+        return real(config, task, progress=progress)
+
+    monkeypatch.setattr(C, "compare", compare)
+
+
+def test_ctrl_c_in_descend_landscape_says_so_and_exits_130(tmp_path, monkeypatch):
+    """It exited 0 with a table of dashes and no word."""
+    _interrupted_at_first_step(monkeypatch)
+    result = runner.invoke(app, ["landscape", "rosenbrock", "--steps", "50", "-o", "gd", "--out", str(tmp_path)])
+    assert result.exit_code == 130 and "note: interrupted" in result.stderr, result.output
+
+
+def test_ctrl_c_in_a_tuned_comparisons_search_says_what_was_lost(tmp_path, monkeypatch):
+    """It said no run had finished a step, after thousands of the search's steps."""
+    _interrupted_at_first_step(monkeypatch)
+    result = runner.invoke(app, ["compare", "line", "--mode", "tuned", "--budget", "3", *TINY, "-o", "gd",
+                                 "--no-animation", "--out", str(tmp_path / "t")])
+    assert result.exit_code == 130
+    assert "interrupted during the learning-rate search, before any re-run of its best trials" in result.stderr

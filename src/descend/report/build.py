@@ -58,6 +58,9 @@ def check_json(json_path: str | Path | None, out: str | Path) -> None:
     """Refuse, before any work starts, a --json file that cannot be written (or that the report writes)."""
     if json_path is None:
         return
+    if os.path.abspath(json_path) == os.path.abspath(out):
+        raise ValueError(f"--json {str(json_path)!r} is the report's directory (--out); give a file name, such as "
+                         "runs.json")
     inner = _inside(json_path, out)
     if inner is not None:
         if inner.split("/")[0] in (*REPORT_FILES, saved.RECORD, TIMINGS, "figures", "paths.npz", "paths.gif",
@@ -221,12 +224,12 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     timings.command.update(command or {})
     out = check_out(out, force=force)
     inner = _inside(json_path, out)
+    if json_path is not None and inner is None:  # first: a file that cannot be written leaves the report as it was
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text(Path(json_path), json.dumps(records(comparison), indent=1))
     with saved.staged(out) as staging:
         _write(comparison, staging, json_name=inner, figures=figures, animation=animation, svg=svg, mp4=mp4,
                timings=timings)
-    if json_path is not None and inner is None:
-        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        saved.write_text(Path(json_path), json.dumps(records(comparison), indent=1))
     return out / "report.html"
 
 
