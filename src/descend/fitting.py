@@ -15,7 +15,6 @@ import torch
 
 from . import engine
 from .problem import problem as make_problem
-from .optim.registry import reserve
 from .spec import RunSpec
 
 
@@ -238,6 +237,3 @@ def _schedules(schedules: Any, steps: int | None) -> Mapping[str, Callable[[int]
         out[name] = get_schedule(info.name, **kwargs)
     return out
 
-
-# fit's own arguments are names no optimizer of one's own may give a hyperparameter (descend.optim.register)
-reserve(set(inspect.signature(fit).parameters) - {"lr", "hyperparameters"})

@@ -183,9 +183,16 @@ BETA = Hyperparameter("beta", 0.5, Interval(0.0, 1.0), "β", "a decay")
     (OptimizerInfo("unused", "mine", _stateless, _plain, LR + (BETA,), ()),
      "declares 'beta' but its update does not take it"),
     (OptimizerInfo("steps", "mine", _stateless, _plain, LR + (Hyperparameter("steps", 1.0, Interval(0.0), "s", "s"),),
-                   ()), "'steps' is a name descend.fit or the summary uses already"),
+                   ()), "'steps' is a name descend.fit, the summary or descend tune's trials use already"),
     (OptimizerInfo("label", "mine", _stateless, _plain, LR + (Hyperparameter("label", 1.0, Interval(0.0), "s", "s"),),
-                   ()), "'label' is a name descend.fit or the summary uses already"),
+                   ()), "'label' is a name descend.fit, the summary or descend tune's trials use already"),
+    # a trial's objective: with a hyperparameter named so, the trials table held the hyperparameter instead
+    (OptimizerInfo("valued", "mine", _stateless, _plain, LR + (Hyperparameter("value", 1.0, Interval(0.0), "v", "v"),),
+                   ()), "'value' is a name descend.fit, the summary or descend tune's trials use already"),
+    (OptimizerInfo("nanrule", "mine", _stateless, lambda grads, state, params, *, lr=0.1: (
+        tuple(w + per_run(lr, w) * g / 0.0 * 0.0 for w, g in zip(params, grads)), _State(state.step + 1)), LR, ()),
+     "its rule returned NaN or inf on a first step"),  # was said not to be elementwise
+    (OptimizerInfo("random-search", "mine", _stateless, _plain, LR, ()), "'random-search' is one of descend's own"),
 ])
 def test_a_rule_that_would_train_wrong_is_refused_when_registered(info, message):
     # each was accepted and then trained silently wrong (a norm over every parameter at once, one run's rate for
@@ -250,3 +257,79 @@ def test_a_default_search_the_rule_cannot_take_is_refused_when_registered(search
     with pytest.raises(ValueError, match=message):
         descend.optim.register(dataclasses.replace(LION, name="lion-bad", searched=searched))
     assert "lion-bad" not in descend.optim.available(own=False)
+
+
+def test_reserved_names_are_fits_arguments_and_the_trials_columns_whatever_is_imported():
+    """RESERVED held fit's arguments only once descend.fitting was imported: a plugin that imports descend.optim
+    alone (as --plugin files do) registered a hyperparameter named steps, and descend tune's trials lost it."""
+    import inspect
+    import subprocess
+    import sys
+
+    from descend.optim.registry import FIT_ARGUMENTS, RESERVED, TRIAL_COLUMNS
+
+    assert FIT_ARGUMENTS == set(inspect.signature(descend.fit).parameters) - {"lr", "hyperparameters"}
+    assert FIT_ARGUMENTS | TRIAL_COLUMNS <= RESERVED
+    trials = descend.tune("rosenbrock", optimizer="adam", space="lr=1e-3..1e-1:log", trials=2, cohort=2, steps=3,
+                          seeds=0).trials
+    assert set(trials.columns) == TRIAL_COLUMNS | {"lr"}  # besides the searched parameters, exactly those
+    code = ("import sys, descend.optim as o; from descend.optim import Hyperparameter, Interval, OptimizerInfo\n"
+            "sys.path.insert(0, %r)\nfrom test_register import _stateless, _plain, LR\n"
+            "o.register(OptimizerInfo('multi', 'm', _stateless, _plain, LR + (Hyperparameter('steps', 1.0, "
+            "Interval(0.0), 's', 's'),), ()))" % str(__import__("pathlib").Path(__file__).parent))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1 and "'steps' is a name descend.fit" in result.stderr, result.stderr
+
+
+def _signed(grads, state, params, **hyper):  # its hyperparameters through **hyper
+    lr, beta = hyper.get("lr", 1.0), hyper.get("beta", 0.0)
+    return tuple(w - per_run(lr, w) * (g + per_run(beta, w) * w) for w, g in zip(params, grads)), _State(
+        state.step + 1)
+
+
+def test_a_rule_taking_its_hyperparameters_through_keywords_gets_them():
+    """update(grads, state, params, **hyper) was accepted, then given none of them: every learning rate trained
+    the rule's own default, while the summary listed the rates."""
+    info = OptimizerInfo("kwrule", "mine", _stateless, _signed, LR + (BETA,), ())
+    descend.optim.register(info)
+    try:
+        runs = descend.fit(task="rosenbrock", optimizer="kwrule", lr=[0.001, 0.0001], beta=[0.0, 0.5], steps=3,
+                           dtype=torch.float64, compile=False)
+        for i, row in runs.summary.iterrows():
+            w = torch.tensor(descend.landscapes.get("rosenbrock").start, dtype=torch.float64).requires_grad_()
+            for _ in range(3):
+                (g,) = torch.autograd.grad(rosenbrock(*w), w)
+                w = (w - row["lr"] * (g + row["beta"] * w)).detach().requires_grad_()
+            assert torch.allclose(torch.as_tensor(runs.paths[i][-1]), w.detach(), rtol=1e-12, atol=1e-12)
+    finally:
+        descend.optim.unregister("kwrule")
+
+
+class _SignState(NamedTuple):
+    step: torch.Tensor
+    m: tuple
+
+
+def _sign_update(grads, state, params, *, lr=0.01, beta=0.9, nesterov=False):
+    ws, ms = [], []
+    for w, g, m in zip(params, grads, state.m):
+        m = per_run(beta, w) * m + (1 - per_run(beta, w)) * g
+        d = (1 - per_run(beta, w)) * g + per_run(beta, w) * m if nesterov else m
+        ws.append(w - per_run(lr, w) * torch.sign(d))
+        ms.append(m)
+    return tuple(ws), _SignState(state.step + 1, tuple(ms))
+
+
+def test_an_option_of_ones_own_named_nesterov_is_not_sgds():
+    """SGD's check (nesterov needs momentum > 0) ran on every optimizer with a nesterov option: a KeyError for a
+    rule without momentum (a traceback on the command line)."""
+    from descend.optim import Option
+
+    info = OptimizerInfo("signb", "mine", lambda params: _SignState(new_step(params), zeros_like(params)),
+                         _sign_update, LR + (BETA,), (Option("nesterov", False, (False, True), "its own form"),))
+    descend.optim.register(info)
+    try:
+        runs = descend.fit(task="himmelblau", optimizer="signb", nesterov=True, lr=0.01, steps=5, compile=False)
+        assert runs.summary["status"].tolist() == ["ok"]
+    finally:
+        descend.optim.unregister("signb")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -30,6 +30,7 @@ from .._checks import (
     run_axis_length,
 )
 from ..catalog import OPTIMIZERS as LISTED  # the descriptions `descend list` shows without torch
+from ..catalog import RANDOM_SEARCH
 from ..selection import RESULT_COLUMNS
 from . import adam, adaptive, sgd
 
@@ -86,9 +87,13 @@ class OptimizerInfo:
     names: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "update_args", frozenset(inspect.signature(self.update).parameters))
         object.__setattr__(self, "names", tuple(h.name for h in self.hyperparameters)
                            + tuple(o.name for o in self.options))
+        parameters = inspect.signature(self.update).parameters
+        takes = frozenset(parameters)
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):  # update(g, s, p, **hyper)
+            takes = takes | frozenset(self.names)  # takes every hyperparameter and option (none was passed)
+        object.__setattr__(self, "update_args", takes)
 
     @property
     def defaults(self) -> dict[str, object]:
@@ -124,7 +129,8 @@ class OptimizerInfo:
         for o in self.options:
             check_choice(o.name, config[o.name], o.choices)
         run_axis_length({h.name: config[h.name] for h in self.hyperparameters})  # all [K] of one length
-        if config.get("nesterov") and not group:
+        if config.get("nesterov") and not group and self.name in _BUILT_IN:  # SGD's Nesterov (a rule of one's
+            # own may name an option nesterov for its own meaning)
             if not _all_positive(config["momentum"]) or _any_nonzero(config.get("dampening", 0.0)):
                 raise ValueError("nesterov=True needs momentum > 0 and dampening = 0 (for every run)")
         return config
@@ -413,7 +419,7 @@ def register(info: OptimizerInfo, *, replace: bool = False) -> OptimizerInfo:
     name = info.name
     if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", name):
         raise ValueError(f"optimizer name {name!r}: use lower-case letters, digits and '-', starting with a letter")
-    if name in _BUILT_IN:
+    if name in _BUILT_IN or name == RANDOM_SEARCH[0]:  # random search is the engine's own, found before the registry
         raise ValueError(f"{name!r} is one of descend's own optimizers; register yours under another name")
     if name in _REGISTRY and not replace:
         raise ValueError(f"an optimizer {name!r} is registered already; give replace=True to replace it")
@@ -439,15 +445,20 @@ def register(info: OptimizerInfo, *, replace: bool = False) -> OptimizerInfo:
     return info
 
 
+#: ``descend.fit``'s own arguments (``lr`` and ``hyperparameters`` aside), named here because this module is below
+#: it (a plugin imports descend.optim alone); tests/optim/test_register.py checks them against fit's signature.
+FIT_ARGUMENTS = frozenset({
+    "batch_size", "clip_norm", "clip_value", "compile", "data", "drop_last", "dtype", "epochs", "eval_every", "loss",
+    "model", "monitor", "optimizer", "progress", "record_grad_norms", "record_path", "runs", "schedules", "seed",
+    "split_seed", "standardize", "standardize_target", "start", "steps", "stop", "stop_at_target", "target", "task",
+    "test", "validation",
+})
+#: The columns of ``descend tune``'s trials table besides the searched parameters (descend.tune.result.trials_frame)
+TRIAL_COLUMNS = frozenset({"optimizer", "number", "state", "value", "seed", "status", "steps", "role", "retry_of",
+                           "seconds"})
 #: Names a registered optimizer's hyperparameter or option cannot take: the summary's columns that are not
-#: configuration, and ``descend.fit``'s own arguments (``lr`` aside), which :mod:`descend.fitting` adds here when it
-#: is imported (:func:`reserve`; this module is below it).
-RESERVED: set[str] = set(RESULT_COLUMNS)
-
-
-def reserve(names: Iterable[str]) -> None:
-    """Add ``names`` to :data:`RESERVED`."""
-    RESERVED.update(names)
+#: configuration, ``descend.fit``'s arguments and the trials table's columns, where it would be read as theirs.
+RESERVED: frozenset[str] = RESULT_COLUMNS | FIT_ARGUMENTS | TRIAL_COLUMNS
 
 
 def _check_searched(info: OptimizerInfo) -> None:
@@ -481,9 +492,9 @@ def _check_own_names(info: OptimizerInfo) -> None:
     a name of ``descend.fit`` or of the summary, where it would be read as theirs."""
     taken = [n for n in info.names if n in RESERVED]
     if taken:
-        raise ValueError(f"optimizer {info.name!r}: {', '.join(map(repr, taken))} is a name descend.fit or the summary "
-                         "uses already (a batch size, a seed, a step budget, a result); name the hyperparameter "
-                         "otherwise")
+        raise ValueError(f"optimizer {info.name!r}: {', '.join(map(repr, taken))} is a name descend.fit, the summary or "
+                         "descend tune's trials use already (a batch size, a seed, a step budget, a result, a trial's "
+                         "value); name the hyperparameter otherwise")
     parameters = inspect.signature(info.update).parameters.values()
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
         unused = [n for n in info.names if n not in info.update_args and n not in info.init_args]
@@ -531,6 +542,10 @@ def _check_as_trained(info: OptimizerInfo) -> None:
     if single[0].dtype != torch.float32:
         raise ValueError(f"optimizer {name!r}: float32 parameters came back as {single[0].dtype}; a [K] tensor "
                          "hyperparameter must take the parameters' dtype (descend.optim._base.per_run does)")
+    if not all(bool(torch.isfinite(p).all()) for p in (*whole, *parts, *alone)):  # NaN equals nothing below
+        raise ValueError(f"optimizer {name!r}: its rule returned NaN or inf on a first step (random parameters and "
+                         "gradients, each hyperparameter at its default): check its arithmetic there (a division "
+                         "by a state that starts at 0, a square root of a negative number)")
     # to round-off: a vectorised kernel and its scalar tail may round a transcendental function apart by an ulp,
     # where a norm per tensor or per run moves every number by far more
     same = (torch.allclose(whole[0], torch.cat([parts[0], parts[1]], dim=1), rtol=1e-10, atol=1e-12)
