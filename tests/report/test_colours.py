@@ -55,6 +55,30 @@ def test_an_optimizer_has_its_colour_whatever_else_is_compared_and_in_any_order(
     assert P.colours(["lbfgs"])["lbfgs"] == P.colours(["adam", "lbfgs"])["lbfgs"] in P.EXTRA
 
 
+def _lab(colour: str) -> np.ndarray:
+    """CIELAB (D65) of an sRGB colour."""
+    rgb = np.array(mcolors.to_rgb(colour))
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ linear
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_optimizers_of_ones_own_get_colours_apart_from_descends_and_from_each_other():
+    """Lion and Adan (registered) shared one colour, told apart by their markers alone, and the extra colours were
+    shades of gd's blue, momentum's orange and rmsprop's green: where a new optimizer is compared with them."""
+    extra = [_lab(c) for c in P.EXTRA]
+    for i, colour in enumerate(extra):
+        assert min(np.linalg.norm(colour - _lab(b)) for b in P.BASE.values()) >= 25, P.EXTRA[i]
+        assert all(np.linalg.norm(colour - other) >= 25 for other in extra[:i]), P.EXTRA[i]
+    assert P.base("lion") == P.base("adan")  # their checksums pick one colour
+    both = P.colours(["adam", "lion", "adan"])
+    assert both["lion"] != both["adan"] and both["adan"] == P.base("adan")  # the first in alphabetical order keeps it
+    names = [f"own{i}" for i in range(10)]
+    assert len(set(P.colours(names).values())) == 10  # ten of one's own: ten colours
+
+
 def test_two_labels_of_one_optimizer_are_distinguishable_and_the_plain_one_keeps_its_colour():
     labels = {"sgd": "sgd", "sgd(momentum=0.9)": "sgd", "sgd(momentum=0.9, nesterov=true)": "sgd", "adam": "adam"}
     colours = P.colours(labels)

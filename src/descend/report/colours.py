@@ -3,7 +3,9 @@ shape by its place among the labels compared.
 
 The same optimizer has the same colour in every PNG, SVG, animation frame and HTML chart of every report
 descend writes, whatever else is compared: :data:`BASE` fixes a colour per registry name (an optimizer not
-listed gets one of :data:`EXTRA`, chosen by a checksum of its name, so it is stable too). When several
+listed, one of one's own, gets one of :data:`EXTRA`, none of them near a colour of :data:`BASE`, chosen by a
+checksum of its name, so it is stable too; where two such optimizers of one report would share it, the later in
+alphabetical order takes the next free one). When several
 labels of one optimizer are compared (``sgd`` and ``sgd(momentum=0.9)``), the plain label (or, without one,
 the first in sorted order) keeps the optimizer's colour and the others get darker and lighter shades of it,
 so every label stays distinguishable.
@@ -48,9 +50,11 @@ BASE: dict[str, str] = {
     "radam": "#843c39",  # brick
     "random-search": "#7b4173",  # plum
 }
-#: Colours for an optimizer that :data:`BASE` does not list, picked by the CRC-32 of its name.
-EXTRA = ("#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363", "#6baed6", "#fd8d3c", "#74c476", "#9e9ac8",
-         "#969696")
+#: Colours for an optimizer that :data:`BASE` does not list, picked by the CRC-32 of its name: each at least 25
+#: apart (CIELAB ΔE) from every colour of :data:`BASE` and from each other (the earlier ten were shades of gd's
+#: blue, momentum's orange and rmsprop's green), and dark enough to read on white.
+EXTRA = ("#1b9e77", "#e7298a", "#e6ab02", "#a6761d", "#222222", "#01665e", "#fb8072", "#3f007d", "#9e0142",
+         "#00441b")
 #: How far the k-th extra label of one optimizer moves from its colour: < 0 towards black, > 0 towards white.
 SHADES = (0.0, -0.4, 0.45, -0.65, 0.7, -0.2, 0.25, -0.55, 0.6)
 
@@ -93,12 +97,31 @@ def colours(labels: Mapping[str, str] | Iterable[str]) -> dict[str, str]:
     by_optimizer: dict[str, list[str]] = {}
     for label, name in pairs.items():
         by_optimizer.setdefault(name, []).append(label)
+    own = _own_colours(sorted(name for name in by_optimizer if name not in BASE))
     out: dict[str, str] = {}
     for name, mine in by_optimizer.items():
         ordered = sorted(mine, key=lambda label: (label.strip().lower() != name, label))
         for k, label in enumerate(ordered):
-            out[label] = shade(base(name), k)
+            out[label] = shade(own.get(name) or base(name), k)
     return {label: out[label] for label in pairs}
+
+
+def _own_colours(names: list[str]) -> dict[str, str]:
+    """The colours of optimizers that :data:`BASE` does not list, compared in one report (``names`` sorted): each
+    its own (:func:`base`), unless an earlier one took it: then the next :data:`EXTRA` colour free.
+
+    >>> _own_colours(["adan", "lion"]) == {"adan": base("adan"), "lion": EXTRA[EXTRA.index(base("adan")) + 1]}
+    True
+    """
+    taken: dict[str, str] = {}
+    for name in names:
+        at = EXTRA.index(base(name))
+        for step in range(len(EXTRA)):
+            colour = EXTRA[(at + step) % len(EXTRA)]
+            if colour not in taken.values() or step == len(EXTRA) - 1:  # more than ten: shared at last
+                break
+        taken[name] = colour
+    return taken
 
 
 #: The marker shapes (matplotlib's names) that tell labels apart where their lines or paths overlap: the k-th
