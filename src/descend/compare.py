@@ -45,6 +45,7 @@ from .compare_config import (  # noqa: F401  (the settings, split out so that th
     parse_schedule,
     parse_values,
     resolve,
+    unrecorded_plugins,
 )
 from .data import hybrid  # noqa: F401
 from .models import INITS  # noqa: F401
@@ -200,6 +201,10 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     budget = {"steps": config.steps} if config.steps is not None else {"epochs": config.epochs}
     _, schedule = parse_schedule(config.schedule, config.steps or 1)  # resolve() refused epochs + total_steps
     summaries, curves, paths, interrupted, notes = [], [], {}, False, []
+    for name in unrecorded_plugins(list(dict.fromkeys(spec.name for spec in config.optimizers)), config.plugin):
+        notes.append(f"{name} is an optimizer of one's own registered in this process, not by a plugin of this "
+                     f"comparison: its config.toml cannot name it, so descend report and --config need the file that "
+                     f"registers it (plugin = [\"FILE.py\"] in config.toml, or --plugin FILE.py)")
     if config.init is not None:  # the task's model, initialised as asked (its card and report show it)
         from .models import with_init
 

@@ -388,6 +388,10 @@ def load_plugin(given: str, name: str = "--plugin") -> str:
         raise ValueError(f"{name} {text!r}: a folder ({key}); give the Python file that registers the optimizer")
     if is_file and not os.path.isfile(key):
         raise ValueError(f"{name} {text!r}: no such file ({key})")
+    imported = _imported(key) if is_file else None
+    if imported is not None:  # ``import lion`` ran it already: again, it would register its optimizer twice
+        _PLUGINS[key] = imported
+        return key
     try:
         if is_file:  # as Python runs a script: its folder first on the path, so that it imports its neighbours
             import sys
@@ -405,6 +409,41 @@ def load_plugin(given: str, name: str = "--plugin") -> str:
                          f"{str(e).splitlines()[0] if str(e) else ''}") from None
     _PLUGINS[key] = module
     return key
+
+
+def _imported(path: str) -> Any:
+    """The module already imported from the file ``path`` (an absolute path), or None."""
+    import os
+    import sys
+
+    for module in list(sys.modules.values()):
+        where = getattr(module, "__file__", None)
+        if isinstance(where, str) and os.path.abspath(where) == path:
+            return module
+    return None
+
+
+def unrecorded_plugins(optimizers: Sequence[str], plugins: Sequence[str] | None) -> list[str]:
+    """The optimizers of one's own among ``optimizers`` whose rule no plugin of ``plugins`` (a configuration's,
+    as :func:`load_plugin` keeps them) defines: registered by an import in this process, which a written
+    configuration cannot name, so ``descend report`` and ``--config`` cannot rebuild them."""
+    import os
+    import sys
+
+    from .catalog import RANDOM_SEARCH
+    from .optim import get
+    from .optim.registry import _BUILT_IN
+
+    kept = set(plugins or ())
+    out = []
+    for name in optimizers:
+        if name in _BUILT_IN or name == RANDOM_SEARCH[0]:
+            continue
+        module_name = getattr(get(name).update, "__module__", "")
+        where = getattr(sys.modules.get(module_name), "__file__", None)
+        if module_name not in kept and not (isinstance(where, str) and os.path.abspath(where) in kept):
+            out.append(name)
+    return out
 
 
 def _parse_plugins(value: Any, name: str) -> tuple[str, ...]:

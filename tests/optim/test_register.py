@@ -333,3 +333,30 @@ def test_an_option_of_ones_own_named_nesterov_is_not_sgds():
         assert runs.summary["status"].tolist() == ["ok"]
     finally:
         descend.optim.unregister("signb")
+
+
+def test_a_plugin_imported_before_is_not_run_twice_and_one_registered_by_import_is_noted(tmp_path, monkeypatch):
+    """``import lion`` then plugin=["lion.py"] ran the file again ("registered already; give replace=True"); a
+    comparison of an optimizer registered by an import wrote a config.toml that descend report could not rebuild
+    from, without a word."""
+    from descend import compare as C
+
+    (tmp_path / "mylion.py").write_text(  # the rule written in the plugin, as the README's Lion
+        "import dataclasses, descend\nfrom test_register import LION, lion_update\n"
+        "def update(grads, state, params, *, lr=1e-4, beta1=0.9, beta2=0.99, weight_decay=0.0):\n"
+        "    return lion_update(grads, state, params, lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay)\n"
+        "descend.optim.register(dataclasses.replace(LION, update=update))\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.syspath_prepend(str(__import__("pathlib").Path(__file__).parent))
+    import importlib
+
+    importlib.import_module("mylion")  # registers lion
+    try:
+        config, task = C.resolve("line", optimizers=["gd", "lion"], steps=3, seeds=1, lr="0.01")
+        notes = C.compare(config, task).notes
+        assert any(n.startswith("lion is an optimizer of one's own registered in this process") for n in notes)
+        config, task = C.resolve("line", optimizers=["gd", "lion"], steps=3, seeds=1, lr="0.01",
+                                 plugin=[str(tmp_path / "mylion.py")])
+        assert not any("optimizer of one's own" in n for n in C.compare(config, task).notes)
+    finally:
+        descend.optim.unregister("lion")
