@@ -638,8 +638,9 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
         except BrokenPipeError:  # the reader of the output went away (descend show DIR | head)
             raise
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-            _fail(f"{str(report)!r}: its best.json cannot be read ({type(e).__name__}: {e}); the command of the "
-                  "search that wrote it writes it again")
+            _fail(f"{str(report)!r}: its results cannot be read (best.json, table.csv: {type(e).__name__}: "
+                  f"{str(e).splitlines()[0] if str(e) else ''}); the command of the search that wrote them writes "
+                  "them again")
         return
     from .tune.command import MARKER
 
@@ -654,7 +655,11 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
         _fail(f"{str(report)!r} holds no descend report (no table.csv); run descend compare or tune first")
     from .compare import winners
 
-    frame = pd.read_csv(path, index_col=0)
+    try:
+        frame = pd.read_csv(path, index_col=0)
+    except (OSError, ValueError, UnicodeDecodeError) as e:  # pandas' ParserError and EmptyDataError are ValueErrors
+        _fail(f"{str(report)!r}: its table.csv cannot be read ({type(e).__name__}: {str(e).splitlines()[0]}); "
+              f"descend report {shlex.quote(str(report))} writes it again from the saved results")
     config = Path(report) / "config.toml"
     title, notes = f"report {report}", []
     try:  # the task the report compared on, and what qualifies its table (an interruption, ...)
@@ -664,8 +669,14 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
             task = _read_config(config).get("task") or task
         title = f"{task} ({report})" + (" — interrupted" if record["fields"].get("interrupted") else "")
         notes = [str(n) for n in [*record["fields"].get("notes", []), *record["fields"].get("table_notes", [])]]
+        from .report.saved import frame_from_json
+
+        rows = len(frame_from_json(record["table"]))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
+        rows = None
+    if rows is not None and rows != len(frame):  # cut short or edited: its rows are not the comparison's
+        _fail(f"{str(report)!r}: its table.csv has {len(frame)} rows where the comparison had {rows}; descend report "
+              f"{shlex.quote(str(report))} writes it again from the saved results")
     Console().print(_table_of(_compact(frame), winners(frame), title))
     for note in notes:
         typer.echo(f"note: {note}")

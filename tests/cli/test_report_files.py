@@ -212,3 +212,31 @@ def test_ctrl_c_in_a_tuned_comparisons_search_says_what_was_lost(tmp_path, monke
                                  "--no-animation", "--out", str(tmp_path / "t")])
     assert result.exit_code == 130
     assert "interrupted during the learning-rate search, before any re-run of its best trials" in result.stderr
+
+
+def test_damaged_saved_files_are_one_line_errors_never_a_traceback_nor_a_shorter_table(tmp_path, landscape_report):
+    """descend show gave pandas' traceback for a damaged table.csv and showed fewer optimizers for one cut short;
+    descend report gave BadZipFile for a damaged paths.npz and rebuilt a report from a curves.csv cut short."""
+    def copy(name):
+        out = tmp_path / name
+        shutil.copytree(landscape_report, out)
+        return out
+
+    broken = copy("broken")
+    (broken / "table.csv").write_bytes(b'optimizer,"lr\n\x00\xff')
+    result = runner.invoke(app, ["show", str(broken)])
+    assert result.exit_code == 2 and "its table.csv cannot be read" in result.output and "Traceback" not in result.output
+    short = copy("short")
+    lines = (short / "table.csv").read_text().splitlines(keepends=True)
+    (short / "table.csv").write_text("".join(lines[:-1]))
+    result = runner.invoke(app, ["show", str(short)])
+    assert result.exit_code == 2 and "its table.csv has 1 rows where the comparison had 2" in result.output
+    zipped = copy("zipped")
+    (zipped / "paths.npz").write_bytes((zipped / "paths.npz").read_bytes()[:100])
+    result = runner.invoke(app, ["report", str(zipped), "--out", str(tmp_path / "again")])
+    assert result.exit_code == 2 and "its saved results cannot be read" in result.output, result.output
+    cut = copy("cut")
+    lines = (cut / "curves.csv").read_text().splitlines(keepends=True)
+    (cut / "curves.csv").write_text("".join(lines[: len(lines) // 2]))
+    result = runner.invoke(app, ["report", str(cut), "--out", str(tmp_path / "again2")])
+    assert result.exit_code == 2 and "curves.csv has" in result.output and "cut short or edited" in result.output

@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 import uuid
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -278,6 +279,7 @@ def save(comparison: Any, directory: Path, *, drawn: dict[str, bool]) -> None:
     record["summary"] = frame_to_json(comparison.summary)
     record["table"] = frame_to_json(comparison.table)
     record["curves"] = {str(c): str(t) for c, t in comparison.curves.dtypes.items()}
+    record["curves_rows"] = len(comparison.curves)  # a curves.csv cut short is told from a whole one
     (directory / RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
@@ -330,12 +332,15 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
         dtypes = record["curves"]
         exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}  # 3: the default
         curves = pd.read_csv(directory / "curves.csv", **exact)
+        if "curves_rows" in record and len(curves) != record["curves_rows"]:
+            raise ValueError(f"curves.csv has {len(curves)} rows of the {record['curves_rows']} written: it was cut "
+                             "short or edited")
         curves = curves.reindex(columns=list(dtypes)).astype(dtypes)
         paths: dict[int, np.ndarray] = {}
         if (directory / "paths.npz").is_file():
             with np.load(directory / "paths.npz", allow_pickle=False) as saved:
                 paths = {int(k[3:]): saved[k] for k in saved.files}
-    except (OSError, ValueError, KeyError, TypeError) as e:
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as e:  # a paths.npz cut short: not a zip
         raise ValueError(f"{what}: its saved results cannot be read ({e})") from None
     try:
         config, task = compare.Config.from_dict(settings, what=f"key in {directory / 'config.toml'}").resolved()
