@@ -911,11 +911,25 @@ def main() -> None:
 def run() -> None:
     """The ``descend`` program (its console script and ``python -m descend``): :func:`main`, then the end of the
     process (:func:`_exit`)."""
+    _writable_streams()
     try:
         main()
     except SystemExit as e:
         _exit(e)
         raise
+
+
+def _writable_streams() -> None:
+    """Output to a terminal or file whose encoding lacks descend's characters (an ISO-8859-1 locale: "—", "α",
+    "≤"): each such character written as "?", not a UnicodeEncodeError after the work is done."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        try:
+            "—α≤".encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if callable(reconfigure):
+                reconfigure(errors="replace")
 
 
 def _exit(end: SystemExit) -> None:

@@ -306,3 +306,13 @@ def test_a_winner_is_shown_with_the_digits_that_tell_it_from_the_cells_it_beat()
     assert "0.69297*" in text and "0.69299 " in text and text.count("0.5*") == 2  # a tie keeps its digits
     page = _table_html(frame, list(frame.columns), winners, {"adam": "#000", "sgd": "#111"})
     assert ">0.69297</td>" in page and ">0.69299</td>" in page and page.count(">0.5</td>") == 2
+
+
+def test_output_in_an_encoding_without_descends_characters_is_written_not_a_crash():
+    """With an ISO-8859-1 terminal (PYTHONIOENCODING=latin-1 stands in for its locale), descend list, card and
+    compare's table ended in UnicodeEncodeError on "—" (compare after writing its report)."""
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    for args in (["list"], ["card", "rosenbrock"]):
+        result = subprocess.run([sys.executable, "-m", "descend", *args], capture_output=True, env=env)
+        assert result.returncode == 0 and b"UnicodeEncodeError" not in result.stderr, result.stderr[-300:]
+        assert b"?" in result.stdout  # the characters latin-1 lacks, as "?"

@@ -240,3 +240,19 @@ def test_damaged_saved_files_are_one_line_errors_never_a_traceback_nor_a_shorter
     (cut / "curves.csv").write_text("".join(lines[: len(lines) // 2]))
     result = runner.invoke(app, ["report", str(cut), "--out", str(tmp_path / "again2")])
     assert result.exit_code == 2 and "curves.csv has" in result.output and "cut short or edited" in result.output
+
+
+def test_the_folder_the_command_runs_in_is_refused_as_out_before_any_work(tmp_path, monkeypatch, no_training,
+                                                                          landscape_report):
+    """--out . trained, then failed renaming the folder in use ("Device or resource busy"); --out "$PWD" replaced
+    it, leaving the shell in a deleted folder; descend report . inside a report failed alike."""
+    monkeypatch.chdir(tmp_path)
+    for out in (".", str(tmp_path), ".."):
+        result = runner.invoke(app, [*PARABOLA, "--out", out])
+        assert result.exit_code == 2 and "is the folder this command runs in (or holds it)" in result.output, out
+    inside = tmp_path / "copy"
+    shutil.copytree(landscape_report, inside)
+    monkeypatch.chdir(inside)
+    result = runner.invoke(app, ["report", "."])
+    assert result.exit_code == 2 and "is the folder this command runs in" in result.output, result.output
+    assert sorted(os.listdir(inside)) == sorted(os.listdir(landscape_report))

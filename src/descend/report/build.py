@@ -33,6 +33,11 @@ def check_out(out: str | Path, *, force: bool = False) -> Path:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {str(out)!r} is a file; give a directory for the report")
+    here, where = os.path.abspath(os.getcwd()), os.path.abspath(out)
+    if here == where or here.startswith(where.rstrip(os.sep) + os.sep):  # moved into place whole: not a folder in use
+        raise ValueError(f"--out {str(out)!r} is the folder this command runs in (or holds it): a report is written "
+                         "aside and moved into place whole, which the folder in use cannot be; give another folder, "
+                         "or run the command from outside it")
     if out.is_dir() and ((out / "best.json").is_file() or (out / ".descend-tune").is_file()) and not (
             out / "comparison.json").exists():
         raise ValueError(f"--out {str(out)!r} holds the results of descend tune (best.json, its study); a comparison "
