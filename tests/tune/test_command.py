@@ -739,3 +739,17 @@ def test_results_that_cannot_be_written_are_one_line_and_the_study_keeps_the_tri
     again = runner.invoke(app, ["tune", "line", "-o", "gd", *FAST, "--out", str(out)])
     assert again.exit_code == 0 and (out / "best.json").exists()
     assert len(json.loads((out / "best.json").read_text())["best"]) == 1
+
+
+def test_a_study_that_cannot_be_opened_for_a_full_disk_is_one_line(tmp_path, monkeypatch):
+    """A full disk at the start ended in a traceback from Optuna's journal."""
+    from descend.tune import api
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(tmp_path / "out" / "study.journal"))
+
+    monkeypatch.setattr(api, "open_studies", full)
+    result = runner.invoke(app, ["tune", "line", "-o", "gd", *FAST, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.startswith("error: the study could not be opened or --out ") and "No space left" in \
+        result.stderr
