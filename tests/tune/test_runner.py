@@ -502,3 +502,88 @@ def test_several_optimizers_advance_in_turn_so_that_a_timeout_stops_them_alike(m
     untimed = descend.tune("line", optimizer=["adam", "sgd"], space="lr=1e-3..1e-1:log", trials=8, cohort=4,
                            steps=10, seeds=0)
     assert {name: outcome.told for name, outcome in untimed.outcomes.items()} == {"adam": 8, "sgd": 8}
+
+
+@pytest.mark.parametrize("pruner", ["sha", "median"])
+def test_a_stop_mid_cohort_with_a_pruner_queues_the_unfinished_trials_again(pruner):
+    """With a pruner, the trials a stop cut short were told COMPLETE with the worst value (the engine's final
+    evaluation reached the pruner, which read "no run ok" as "every run pruned"): never trained again, and the
+    sampler told they were the worst configurations."""
+    import threading
+
+    stop = threading.Event()
+
+    def progress(event):
+        if event.get("kind") == "step" and event.get("step", 0) >= 45:
+            stop.set()
+
+    result = descend.tune("line", optimizer="adam", space="lr=1e-3..1e-1:log", trials=8, cohort=8, steps=90,
+                          batch_size=8, pruner=pruner, seeds=0, progress=progress, stop=stop)
+    assert result.interrupted
+    trials = result.studies["adam"].trials
+    cut = [t for t in trials if t.state == TrialState.FAIL]
+    assert cut and all(t.user_attrs["descend"]["status"] == "interrupted" for t in cut)
+    assert not [t for t in trials if t.state == TrialState.COMPLETE and not math.isfinite(t.value)]
+    waiting = [t for t in trials if t.state == TrialState.WAITING]
+    assert sorted(t.params["lr"] for t in waiting) == sorted(t.params["lr"] for t in cut)  # the same again
+
+
+def test_successive_halving_over_groups_does_not_depend_on_the_order_of_the_trials(tmp_path):
+    """A cohort of two optimizers trains as two groups, the later judged with the earlier's values too: in the
+    order of first appearance, three of eight decisions changed with the order of the same trials."""
+    configs = [("adam", 0.3), ("adam", 0.05), ("adam", 0.01), ("adam", 0.002),
+               ("gd", 0.3), ("gd", 0.1), ("gd", 0.03), ("gd", 0.01)]
+
+    def search(order, path):
+        study = optuna.create_study(study_name="s", storage=optuna.storages.JournalStorage(
+            optuna.storages.journal.JournalFileBackend(str(path))))
+        for i in order:
+            name, lr = configs[i]
+            study.enqueue_trial({"optimizer": name, f"{name}:lr": lr})
+        result = descend.tune("line", optimizer="adam|gd", space="lr=1e-3..1:log", trials=8, cohort=8, steps=90,
+                              pruner="sha", seeds=0, storage=str(path), study="s", eval_every=10)
+        return {(t.params["optimizer"], t.params[f"{t.params['optimizer']}:lr"]): (t.state, t.value)
+                for t in result.studies["adam|gd"].trials}
+
+    first = search(range(8), tmp_path / "a.journal")
+    again = search([*range(4, 8), *range(4)], tmp_path / "b.journal")
+    assert first == again and {s for s, _ in first.values()} == {TrialState.COMPLETE, TrialState.PRUNED}
+
+
+def test_median_pruning_judges_a_runs_best_value_so_far_as_optunas():
+    """A run at 0.4 at the first checkpoint and 0.62 at the second (the others' median 0.60) was pruned;
+    Optuna's MedianPruner compares the best value so far, and keeps it."""
+    study = optuna.create_study(pruner=optuna.pruners.MedianPruner())
+    for a, b in [(1.0, 0.50), (1.1, 0.55), (1.2, 0.60), (1.3, 0.65), (1.4, 0.70)]:
+        trial = study.ask()
+        trial.report(a, 10)
+        trial.report(b, 20)
+        study.tell(trial, b)
+    trial = study.ask()
+    optunas = []
+    for step, value in ((10, 0.4), (20, 0.62)):
+        trial.report(value, step)
+        optunas.append(trial.should_prune())
+    monitor = pruning.CohortPruner("median", "validation_loss", "minimize", [10, 20],
+                                   pruning.prior_values(study.get_trials(), "median", 2))
+    ours = []
+    for step, value in ((10, 0.4), (20, 0.62)):
+        event = engine.Monitor(step, [engine.Run(0, RunSpec("adam", {"lr": 0.1}).resolved())],
+                               {"validation_loss": torch.tensor([value], dtype=torch.float64)}, ["ok"])
+        monitor(event)
+        ours.append(bool(event.pruned))
+    assert ours == optunas == [False, False]
+
+
+def test_earlier_trials_of_another_pruner_are_not_compared_at_other_checkpoints():
+    """A study resumed with another pruner compared values by position: median's second checkpoint (step 18)
+    stood for sha's first (step 30)."""
+    from types import SimpleNamespace
+
+    def trial(pruner, values):
+        return SimpleNamespace(state=TrialState.COMPLETE, intermediate_values=values,
+                               user_attrs={"descend": {"status": "ok", "pruner": pruner}})
+
+    trials = [trial("median", {9: 5.0, 18: 4.0}), trial("sha", {10: 3.0, 30: 2.0}),
+              SimpleNamespace(state=TrialState.COMPLETE, intermediate_values={10: 1.5, 30: 1.0}, user_attrs={})]
+    assert pruning.prior_values(trials, "sha", 2) == [[3.0, 1.5], [2.0, 1.0]]  # an earlier release's trial: kept

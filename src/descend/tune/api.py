@@ -730,8 +730,12 @@ def _without_best(studies: Mapping[str, Any], spaces: Mapping[str, Space | Choic
             failed = sum(t.state == TrialState.FAIL for t in mine)
             ended = ", ".join(f"{n} {what}" for n, what in ((diverged, "diverged"), (failed, "failed"),
                                                             (len(mine) - diverged - failed, "pruned")) if n)
-            notes.append(f"{name}: none of its {len(mine)} trials reached a finite value ({ended}), so it has no "
-                         f"best configuration and no re-runs; search smaller learning rates ({names['space']})")
+            if diverged or failed:
+                notes.append(f"{name}: none of its {len(mine)} trials reached a finite value ({ended}), so it has no "
+                             f"best configuration and no re-runs; search smaller learning rates ({names['space']})")
+            else:  # pruned, with finite values: the ones that would complete were cut short or are still to come
+                notes.append(f"{name}: none of its {len(mine)} trials completed ({ended}), so it has no best "
+                             "configuration and no re-runs yet; the same command resumes the search")
     return notes
 
 

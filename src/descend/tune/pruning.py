@@ -31,7 +31,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import outcomes
+
 PRUNERS = ("none", "sha", "median")
+#: A run's statuses that end it for good (a run cut short by Ctrl-C, interrupted, is trained again).
+STOPPED = frozenset({outcomes.PRUNED, outcomes.DIVERGED, outcomes.LEFT_DOMAIN})
 
 #: Successive halving's reduction factor and number of rungs; the median rule's checkpoints and start-up.
 ETA = 3
@@ -69,6 +73,14 @@ def checkpoint_steps(kind: str, steps: int, eval_every: int, *, eta: int = ETA, 
     return out
 
 
+def _best(values: Any, direction: str) -> float:
+    """The best of a run's values so far (NaN left out, as Optuna's pruners do); NaN when it has none."""
+    finite = [v for v in values if not math.isnan(v)]
+    if not finite:
+        return math.nan
+    return min(finite) if direction == "minimize" else max(finite)
+
+
 def worst(direction: str) -> float:
     return math.inf if direction == "minimize" else -math.inf
 
@@ -100,10 +112,12 @@ class CohortPruner:
     all_stopped: bool = False  #: every run of the cohort was frozen, so the cohort was stopped
 
     def __call__(self, event: Any) -> None:
-        if self.kind != "none" and not any(status == "ok" for status in event.status):
+        if self.kind != "none" and all(status in STOPPED for status in event.status):
             self.all_stopped = True  # every run is pruned or diverged: the rest of the cohort would train nothing
             event.stop()
             return
+        if any(status == outcomes.INTERRUPTED for status in event.status):  # Ctrl-C: the final evaluation of runs cut
+            return  # short, which decides nothing (they are trained again)
         if event.step not in self.checkpoints:
             return
         i = list(self.checkpoints).index(event.step)
@@ -114,7 +128,10 @@ class CohortPruner:
         for j, run in enumerate(event.runs):
             if event.status[j] in ("ok",):
                 self.values.setdefault(run.index, {})[event.step] = float(values[j])
-        prune = self.decide([float(values[j]) for j in alive], self.prior[i] if i < len(self.prior) else ())
+        mine = [float(values[j]) for j in alive]
+        if self.kind == "median":  # as Optuna's MedianPruner: each run's best value so far against the median
+            mine = [_best(self.values[event.runs[j].index].values(), self.direction) for j in alive]
+        prune = self.decide(mine, self.prior[i] if i < len(self.prior) else ())
         chosen = [event.runs[j].index for j, p in zip(alive, prune) if p]
         if chosen:
             event.prune(chosen)
@@ -145,14 +162,19 @@ class CohortPruner:
 
 def prior_values(trials: Sequence[Any], kind: str, count: int) -> list[list[float]]:
     """What earlier trials reached at each of ``count`` checkpoints, from their reported intermediate values
-    (the i-th reported value is checkpoint i: descend reports exactly at its checkpoints). ``"sha"`` counts
-    completed and pruned trials, ``"median"`` completed ones only."""
+    (the i-th reported value is checkpoint i: descend reports exactly at its checkpoints, the same fractions of
+    the budget whatever the batch size). Only trials trained with the same pruner (a study resumed with another
+    has other checkpoints: median's second is sha's first): each told trial records its pruner. ``"sha"``
+    counts completed and pruned trials, ``"median"`` completed ones only."""
     from optuna.trial import TrialState
 
     states = (TrialState.COMPLETE, TrialState.PRUNED) if kind == "sha" else (TrialState.COMPLETE,)
     out: list[list[float]] = [[] for _ in range(count)]
     for trial in trials:
         if trial.state not in states:
+            continue
+        info = trial.user_attrs.get("descend")
+        if isinstance(info, dict) and info.get("pruner", kind) != kind:
             continue
         reported = [v for _, v in sorted(trial.intermediate_values.items())]
         for i, value in enumerate(reported[:count]):

@@ -596,6 +596,9 @@ class Runner:
         for i, spec in enumerate(specs):
             resolved = spec.resolved()
             groups.setdefault(repr((resolved.optimizer, spec.batch_size, resolved.options)), []).append(i)
+        # in an order of their own, not of the trials': successive halving judges a group with the values of the
+        # groups trained before it, and its decisions must not depend on the order of the cohort's trials
+        groups = dict(sorted(groups.items()))
         results: dict[int, dict[str, Any]] = {i: {"status": None, "seed": seeds[i]} for i in range(len(asked))}
         cohort_trials = self.study.get_trials(deepcopy=False) if self.pruner != "none" else []
         earlier: list[list[float]] = []
@@ -619,7 +622,8 @@ class Runner:
                                 **({"dtype": self.dtype} if self.dtype is not None else {}), compile=self.compile)
             self.outcome.train_seconds += time.perf_counter() - t0
             rows = runs.summary.to_dict("index")  # one conversion, not a pandas row lookup per trial
-            stopped_by_user = runs.interrupted and not monitor.all_stopped
+            # Ctrl-C or a stop: the runs it cut short are trained again (their last values are not results)
+            stopped_by_user = self.stop.is_set() or (runs.interrupted and not monitor.all_stopped)
             for local, i in enumerate(members):
                 row = rows.get(local)
                 if row is None:
@@ -665,7 +669,7 @@ class Runner:
                 self.outcome.retried += 1
                 continue
             trial.set_user_attr(INFO, {"status": status, "seed": result["seed"], "steps": result["steps"],
-                                       **({"loss": result["loss"]} if "loss" in result else {})})
+                                       "pruner": self.pruner, **({"loss": result["loss"]} if "loss" in result else {})})
             for step, value in sorted(result["reports"].items()):
                 trial.report(value if math.isfinite(value) else worst, step)
             if status == outcomes.PRUNED:
