@@ -170,3 +170,14 @@ def test_runs_differing_only_by_their_schedules_are_told_apart_in_the_summary():
                              RunSpec("sgd", {"lr": 0.1}, schedules={"lr": descend.schedules.exponential(1.0, 0.5)})])
     assert runs.summary["schedules"].tolist() == ["none", "lr: exponential(value=1.0, gamma=0.5)"]
     assert "schedules" not in descend.fit(model=MODEL, data=(x, y), steps=3, optimizer="sgd").summary
+
+
+def test_a_hyperparameter_spelt_as_its_symbol_gets_its_name_from_python_too():
+    """The command line said "β ... is named 'alpha'" for rmsprop:beta=0.9; descend.fit and the classes listed
+    the allowed names only."""
+    with pytest.raises(ValueError, match=r"unknown hyperparameter for rmsprop 'beta'; β \(.*\) is named 'alpha'"):
+        descend.fit(task="rosenbrock", optimizer="rmsprop", beta=0.9, steps=2)
+    with pytest.raises(ValueError, match=r"'alpha'; α \(.*\) is named 'lr'"):
+        descend.fit(task="rosenbrock", optimizer=["adam", "sgd"], alpha=0.1, steps=2)
+    with pytest.raises(TypeError, match=r"unknown argument for RMSprop 'beta'; β \(.*\) is named 'alpha'"):
+        descend.optim.RMSprop([torch.zeros(2, requires_grad=True)], beta=0.9)

@@ -66,7 +66,7 @@ class RunSpec:
         else:
             info = get_optimizer(self.optimizer)
             name, allowed = info.name, ("lr", *info.names)
-            check_names(list(self.hyper), allowed, what=f"hyperparameter for {info.name}")
+            check_names(list(self.hyper), allowed, what=f"hyperparameter for {info.name}", hint=info.symbol_hint)
             info.configure(**self.hyper)
             hyper = {**info.defaults, **self.hyper}
         schedules = dict(self.schedules or {})
@@ -144,7 +144,10 @@ def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, see
     given = {k for combo in combos for k, v in combo.items() if v is not None} - {
         "optimizer", "batch_size", "seed", "start", "clip_norm", "clip_value"}
     everything = {h for _, hypers in known.values() for h in hypers}
-    check_names(sorted(given), everything, what=f"hyperparameter for {', '.join(sorted(map(str, names)))}")
+    # a name spelt as a symbol (beta for RMSprop's β, named alpha): the name it has, as the command line says
+    hints = [get_optimizer(name).symbol_hint for name, _ in known.values() if name != random_search.NAME]
+    check_names(sorted(given), everything, what=f"hyperparameter for {', '.join(sorted(map(str, names)))}",
+                hint=lambda given_name: next((h(given_name) for h in hints if h(given_name)), ""))
     specs, seen = [], set()
     for combo in combos:
         name, hypers = known[combo["optimizer"]]

@@ -586,7 +586,7 @@ def test_loading_a_torch_state_dict_keeps_descends_own_options():
 @pytest.mark.parametrize("name", ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"])
 def test_beta1_and_beta2_are_explained(name):
     """The pure rules and descend.fit take beta1/beta2; the classes take torch's betas=(β₁, β₂) and say so."""
-    with pytest.raises(ValueError, match=r"betas=\(0\.8, 0\.999\)"):
+    with pytest.raises(TypeError, match=r"betas=\(0\.8, 0\.999\)"):
         getattr(D, name)([Parameter(torch.zeros(2))], beta1=0.8)
 
 

@@ -89,7 +89,7 @@ def test_descend_show_prints_a_search_s_table_as_the_search_did(tmp_path):
     assert before == {name: (out / name).read_text() for name in before}  # nothing trained again
     (out / "best.json").write_text('{"studies": {}}')  # cut short by hand: one line, no traceback
     broken = runner.invoke(app, ["show", str(out)])
-    assert broken.exit_code == 2 and "its best.json cannot be read" in broken.output
+    assert broken.exit_code == 2 and "its results cannot be read (best.json, table.csv: KeyError" in broken.output
     assert "Traceback" not in broken.output
 
 

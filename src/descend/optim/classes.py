@@ -104,7 +104,7 @@ class _Adapter(torch.optim.Optimizer):
             check_names(unknown, [name for name in (*defaults, "convention", *self.info.names)
                                   if name not in self.info.fixed  # nor beta1/beta2 where the class takes betas=
                                   and not (name in ("beta1", "beta2") and "betas" in defaults)],
-                        what=f"argument for {type(self).__name__}")
+                        what=f"argument for {type(self).__name__}", hint=self.info.symbol_hint)
         except ValueError as e:
             raise TypeError(str(e)) from None
         if convention != "torch":
