@@ -219,7 +219,7 @@ def _landscapes() -> Table:
     return table
 
 
-@app.command("list", cls=_Command)
+@app.command("list", cls=_Command, short_help='List the optimizers, losses, schedules, tasks and landscapes.')
 def list_(what: str = typer.Argument(
     What.all.value, metavar="KIND", show_default=False,
     help="What to list: all (default), optimizers, losses, schedules, tasks or landscapes.")) -> None:
@@ -238,7 +238,7 @@ def list_(what: str = typer.Argument(
             console.print()
 
 
-@app.command("card", cls=_Command)
+@app.command("card", cls=_Command, short_help="Print a task's card: its data, model, loss and known answer.")
 def card(task: str = typer.Argument(..., metavar="TASK",
                                     help="A task or landscape name (see `descend list tasks`), or a formula in x, y "
                                          "such as 'x**2 + 10*sin(y)'.")) -> None:
@@ -403,7 +403,7 @@ class _Progress:
                                  rate=f"{self.steps / elapsed:,.0f}")
 
 
-@app.command("compare", cls=_Command)
+@app.command("compare", cls=_Command, short_help='Compare optimizers on a task and write a report.')
 @_with_settings(Config)
 def compare_command(
     config: Optional[Path] = typer.Option(None, metavar="FILE", help="A TOML file of the comparison's settings: "
@@ -506,11 +506,11 @@ def compare_command(
         raise typer.Exit(130)
 
 
-@app.command("report", cls=_Command)
+@app.command("report", cls=_Command, short_help='Rebuild a report from its saved results.')
 def report_command(
     report: Path = typer.Argument(..., metavar="DIRECTORY", help="A report directory written by descend compare."),
     out: Optional[Path] = typer.Option(None, metavar="DIRECTORY", help="Write the rebuilt report here instead "
-                                       "of replacing DIR's."),
+                                       "of replacing DIRECTORY's."),
     force: bool = typer.Option(False, "--force", help="Replace a report already in --out."),
     no_animation: bool = typer.Option(False, "--no-animation", help="Skip the GIF of the paths (2-D tasks)."),
     svg: Optional[bool] = typer.Option(None, "--svg/--no-svg", help="Write (or not) every figure as SVG too; by "
@@ -619,7 +619,7 @@ def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, widt
     return table
 
 
-@app.command("show", cls=_Command)
+@app.command("show", cls=_Command, short_help="Print a report's table, or a search's best settings.")
 def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
                                        help="A report directory written by descend compare or descend tune.")) -> None:
     """Print a finished comparison's summary table, or a search's best configurations."""
@@ -684,18 +684,19 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
         typer.echo(config.read_text())
 
 
-@app.command("landscape", cls=_Command)
+@app.command("landscape", cls=_Command, short_help="Draw optimizers' paths over a two-parameter landscape.")
 def landscape_command(
     name: str = typer.Argument(..., metavar="LANDSCAPE",
                                help="A landscape (descend list landscapes) or a formula in x and y."),
     optimizer: Optional[list[str]] = typer.Option(None, "--optimizer", "-o", metavar="NAME[:KEY=VALUE,...]",
-                                                  help="An optimizer, repeatable, e.g. -o gd -o adam."),
-    lr: Optional[str] = typer.Option(None, metavar="RATES", help="Learning rates (default: the landscape's range)."),
+                                                  help="An optimizer, repeatable, e.g. -o gd -o adam (default: the "
+                                                       "landscape's own choice of optimizers)."),
+    lr: Optional[str] = typer.Option(None, metavar="RATES", help="Learning rates: 0.1,0.01 or 1e-4..1e-1[:N] (N "
+                                     "log-spaced; default: the landscape's range)."),
     start: Optional[str] = typer.Option(None, metavar="X,Y", help="Start point X,Y (default: the landscape's)."),
     steps: int = typer.Option(300, metavar="INTEGER", help="Steps per optimizer."),
     out: Path = typer.Option(Path("reports"), metavar="DIRECTORY", help="Directory for the figure (PNG and SVG)."),
-    animate: Optional[Path] = typer.Option(None, metavar="FILE", help="Also write an animation: FILE.gif or FILE.mp4 "
-                                           "(a path of its own, not inside --out)."),
+    animate: Optional[Path] = typer.Option(None, metavar="FILE", help="Also write an animation: FILE.gif or FILE.mp4."),
 ) -> None:
     """Paths of several optimizers over one landscape: a contour and 3-D figure (and an animation)."""
     from . import compare as cmp
@@ -762,7 +763,7 @@ def _off_the_map(domain: Any, paths: Mapping[int, Any], labels: Mapping[int, str
     return out
 
 
-@app.command("tune", cls=_Command)
+@app.command("tune", cls=_Command, short_help='Search hyperparameters (Optuna), many trials at once.')
 @_with_settings(Config, keys=(*DATA_KEYS, "plugin"))
 def tune_command(
     task: Optional[str] = typer.Argument(None, metavar="TASK", show_default=False,
@@ -835,7 +836,7 @@ def tune_command(
         raise typer.Exit(code)
 
 
-@app.command("play", cls=_Command)
+@app.command("play", cls=_Command, short_help="The tutorials' interactive widgets, in a browser.")
 def play_command(
     host: str = typer.Option("127.0.0.1", metavar="HOST", help="The address to listen on; 0.0.0.0 serves every "
                              "machine that can reach this one (a warning says so)."),
@@ -861,7 +862,7 @@ def play_command(
         _fail(str(e))
 
 
-@app.command("dashboard", cls=_Command)
+@app.command("dashboard", cls=_Command, short_help="Optuna's dashboard for the studies of descend tune.")
 def dashboard_command(
     directory: Optional[str] = typer.Argument(None, metavar="OUT_DIR", show_default=False,
                                               help="An output directory of descend tune (its study.journal)."),
