@@ -4,6 +4,7 @@ the notes that qualify the table."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -311,3 +312,33 @@ def test_the_one_configuration_that_reached_the_target_wins_steps_and_epochs_to_
     assert C.winners(table) == {}  # none reached it: no winner
     table = pd.DataFrame({"steps to target": [30.0, 21.0, "> 68"]}, index=["sgd", "adam", "gd"])
     assert C.winners(table) == {"steps to target": ["adam"]}
+
+
+def test_epochs_to_target_of_a_run_that_reached_it_at_the_last_evaluation():
+    """A run whose training loss reached the target only after its last update (the final evaluation) had no
+    batch row at that step: its epochs to target were dropped (an empty cell, no winner)."""
+    config, task = C.resolve("line", optimizers=["gd", "adam"], lr="0.1", batch_size="full", steps=10, target=0.9,
+                             seeds=1)
+    comparison = C.compare(config, task)
+    assert comparison.table.loc["gd", "steps to target"] == 10 and comparison.table.loc["gd", "epochs to target"] == 10
+    assert comparison.winners["epochs to target"] == ["gd"]
+
+
+def test_two_hybrid_regimes_differing_in_their_epochs_are_two_configurations():
+    """hybrid(16,1,full) and hybrid(16,4,full) were both labelled hybrid(16→full): one configuration of both's
+    runs, its medians mixing them."""
+    config, task = C.resolve("line", optimizers=["gd"], lr="0.1", batch_size="hybrid(16,1,full),hybrid(16,4,full)",
+                             steps=30, seeds=1)
+    comparison = C.compare(config, task)
+    assert sorted(set(comparison.summary["batch_size"])) == ["hybrid(16 for 1 epoch→full)",
+                                                              "hybrid(16 for 4 epochs→full)"]
+
+
+def test_steps_to_target_is_a_median_over_the_runs_with_a_result():
+    """A run that diverged (every other cell of its row "—") showed 0 steps to target, and "> N" counted the step
+    a diverged run stopped at as the budget."""
+    config, task = C.resolve("x**2 + y**2", optimizers=["gd", "adam"], lr="1.5", start=(0.1, 0.1), steps=40,
+                             target=0.05, seeds=1)
+    table = C.compare(config, task).table
+    assert table.loc["gd", "divergence rate"] == 1.0 and math.isnan(table.loc["gd", "steps to target"])
+    assert table.loc["adam", "steps to target"] == 0

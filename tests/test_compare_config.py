@@ -299,7 +299,8 @@ def test_parse_optimizer_values_batch_sizes_and_schedules():
     assert C.parse_values("1e-4..1e-1:4") == [0.0001, 0.001, 0.01, 0.1]
     assert len(C.parse_values("1e-4..1")) == 7
     sizes = C.parse_batch_sizes("full,1,32,hybrid,hybrid(16,4,256)")
-    assert sizes[:3] == [None, 1, 32] and [C.batch_label(b) for b in sizes[3:]] == ["hybrid(32→512)", "hybrid(16→256)"]
+    assert sizes[:3] == [None, 1, 32] and [C.batch_label(b) for b in sizes[3:]] == ["hybrid(32→512)",
+                                                                                  "hybrid(16 for 4 epochs→256)"]
     ends_full = C.parse_batch_sizes("hybrid(16,4,full)")  # full batches after 4 epochs, written back as read
     assert ends_full[0].then is None and C.parse_batch_sizes(C.batch_text(ends_full[0])) == ends_full
     name, schedule = C.parse_schedule("step:step_size=10,gamma=0.5", 100)

@@ -570,14 +570,15 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
             row["test loss (target's units)"] = ok["final_test_loss_original"].median() if len(ok) else math.nan
         if "final_test_accuracy" in best:
             row["test accuracy"] = ok["final_test_accuracy"].median() if len(ok) else math.nan
-        if config.target is not None:
-            reached = best["steps_to_target"]
-            steps_done = int(best["steps_done"].max())
-            if reached.notna().all() and len(reached):
+        if config.target is not None:  # over the runs with a result, as every median of the row (a run that
+            reached = ok["steps_to_target"]  # touched the target and then diverged has none)
+            if not len(ok):
+                row["steps to target"] = row["epochs to target"] = math.nan
+            elif reached.notna().all():
                 row["steps to target"] = float(reached.median())
-                row["epochs to target"] = _epochs_at(curves, best, reached)
-            else:
-                row["steps to target"] = f"> {steps_done}"
+                row["epochs to target"] = _epochs_at(curves, ok, reached)
+            else:  # the budget: the steps the runs with a result took
+                row["steps to target"] = f"> {int(ok['steps_done'].max())}"
                 row["epochs to target"] = NOT_REACHED
         row["divergence rate"] = float((mine == outcomes.DIVERGED).mean())
         for s in other:
@@ -644,9 +645,11 @@ def winners(table: Any) -> dict[str, list[str]]:
 
 
 def _epochs_at(curves: Any, rows: Any, reached: Any) -> float:
+    """The median over ``rows`` of the epochs done at each run's step ``reached``: a step's batch row, or the
+    training split's evaluation after the last update (a run that reached the target there has no batch row)."""
     values = []
     for run, step in zip(rows.index, reached):
-        c = curves[(curves["run"] == run) & (curves["split"] == "batch") & (curves["step"] == int(step))]
+        c = curves[(curves["run"] == run) & (curves["step"] == int(step)) & curves["split"].isin(("batch", "train"))]
         if len(c):
             values.append(float(c["epoch"].iloc[0]))
     return float(np.median(values)) if values else math.nan

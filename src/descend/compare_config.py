@@ -200,13 +200,22 @@ def parse_batch_sizes(text: str, what: str = "--batch-size") -> list[Any]:
 
 
 def batch_label(b: Any) -> str:
-    """How a batch size is shown: ``full``, ``1``, ``32``, ``hybrid(32→512)``."""
+    """How a batch size is shown: ``full``, ``1``, ``32``, ``hybrid(32→512)`` (seed 004's 8 epochs of the first
+    size), ``hybrid(16 for 1 epoch→full)`` (other epochs, said: the label is what tells two regimes apart).
+
+    >>> from descend.data import hybrid
+    >>> batch_label(hybrid()), batch_label(hybrid(16, 1, None)), batch_label(hybrid(16, 4, None))
+    ('hybrid(32→512)', 'hybrid(16 for 1 epoch→full)', 'hybrid(16 for 4 epochs→full)')
+    """
     from .data import hybrid
 
     if b is None:
         return "full"
     if isinstance(b, hybrid):
-        return f"hybrid({b.first}→{'full' if b.then is None else b.then})"
+        then = "full" if b.then is None else b.then
+        if b.epochs == hybrid.__dataclass_fields__["epochs"].default:
+            return f"hybrid({b.first}→{then})"
+        return f"hybrid({b.first} for {b.epochs} epoch{'s' * (b.epochs != 1)}→{then})"
     return str(b)
 
 

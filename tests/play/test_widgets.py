@@ -390,7 +390,7 @@ def test_every_widgets_python_runs_in_a_fresh_interpreter(tmp_path):
 def test_the_ellipse_takes_a_hybrid_of_ones_own_and_says_it_in_its_command():
     """hybrid(16,1,256) passed the state's check, then failed on int() while the command was written."""
     result = widgets.ellipse(EllipseState(steps=10, epochs=2, grid=20, batch_sizes=("full", "hybrid(16,1,256)")))
-    assert [b["label"] for b in result["batches"]] == ["full", "hybrid(16→256)"]
+    assert [b["label"] for b in result["batches"]] == ["full", "hybrid(16 for 1 epoch→256)"]
     assert "--batch-size 'full,hybrid(16,1,256)' --epochs 2" in result["command"].splitlines()[-1]
 
 
