@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import html
 import math
-import numbers
 import os
 import pathlib
 import urllib.parse
