@@ -498,9 +498,7 @@ def compare_command(
         Console().print(_table_of(_compact(comparison.table), comparison.winners, title))
         for note in comparison.table_notes:
             typer.echo(f"note: {note}")
-    for note in comparison.notes if comparison.interrupted else []:  # why the table's cells are empty
-        if note.startswith("interrupted"):
-            typer.echo(f"note: {note}", err=True)
+    _interruption_notes(comparison)
     typer.echo(f"report: {html}")
     if comparison.interrupted:
         raise typer.Exit(130)
@@ -642,9 +640,9 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
                   f"{str(e).splitlines()[0] if str(e) else ''}); the command of the search that wrote them writes "
                   "them again")
         return
-    from .tune.command import MARKER
+    from .report.saved import TUNE_MARKER
 
-    if (Path(report) / MARKER).exists() and not (Path(report) / "comparison.json").exists():  # no best.json
+    if (Path(report) / TUNE_MARKER).exists() and not (Path(report) / "comparison.json").exists():  # no best.json
         _fail(f"{str(report)!r} holds a search whose results were not all written (it stopped before, or while, "
               "writing them; best.json, written last, is missing): the descend tune command that began it writes "
               f"them, its finished trials kept (--out {str(report)!r})")
@@ -741,10 +739,15 @@ def landscape_command(
     for note in [*comparison.table_notes, *_off_the_map(task.surface.domain, comparison.paths, labels)]:
         typer.echo(f"note: {note}")
     if comparison.interrupted:  # as descend compare: why the table's cells are empty, and exit code 130
-        for note in comparison.notes:
-            if note.startswith("interrupted"):
-                typer.echo(f"note: {note}", err=True)
+        _interruption_notes(comparison)
         raise typer.Exit(130)
+
+
+def _interruption_notes(comparison: Any) -> None:
+    """After Ctrl-C: the comparison's notes on what it cut short (why the table's cells are empty), on stderr."""
+    for note in comparison.notes if comparison.interrupted else []:
+        if note.startswith("interrupted"):
+            typer.echo(f"note: {note}", err=True)
 
 
 def _off_the_map(domain: Any, paths: Mapping[int, Any], labels: Mapping[int, str]) -> list[str]:

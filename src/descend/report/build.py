@@ -38,7 +38,7 @@ def check_out(out: str | Path, *, force: bool = False) -> Path:
         raise ValueError(f"--out {str(out)!r} is the folder this command runs in (or holds it): a report is written "
                          "aside and moved into place whole, which the folder in use cannot be; give another folder, "
                          "or run the command from outside it")
-    if out.is_dir() and ((out / "best.json").is_file() or (out / ".descend-tune").is_file()) and not (
+    if out.is_dir() and ((out / "best.json").is_file() or (out / saved.TUNE_MARKER).is_file()) and not (
             out / "comparison.json").exists():
         raise ValueError(f"--out {str(out)!r} holds the results of descend tune (best.json, its study); a comparison "
                          "writes files of its own: give another directory")

@@ -36,6 +36,9 @@ from .._files import write_text  # noqa: F401  (the report writes its files with
 
 #: The record of a report: its saved results and the list of its files.
 RECORD = "comparison.json"
+#: The file descend tune leaves in a folder it takes (descend.tune.command): such a folder is a search's, not a
+#: comparison's, with or without its best.json.
+TUNE_MARKER = ".descend-tune"
 #: Format of :data:`RECORD` (raised when what it holds changes incompatibly).
 FORMAT = 1
 #: What a report written before :data:`RECORD` existed holds (read as its files by :func:`report_files`).

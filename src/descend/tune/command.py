@@ -100,21 +100,18 @@ def _check_other_search(out_dir: Path, studies: set[str]) -> None:
                          "directory" + (f" (that search goes on with: {resume})" if resume else ""))
 
 
-#: The file a search leaves in its --out when it takes the directory (kept there): an --out that is not empty
-#: must hold it (or an earlier release's best.json), so that a directory of one's own is never written into.
-MARKER = ".descend-tune"
-
-
 def _check_own(out_dir: Path) -> None:
     """Refuse, before any work, an --out that holds files no search wrote (``report.html``, ``table.csv`` and
-    ``figures/`` of one's own would be replaced). A new or empty directory is taken; so is one holding only a
-    study's journal or database (``--storage DIR/study.journal --out DIR``) or hidden files."""
+    ``figures/`` of one's own would be replaced). A folder a search took holds its marker
+    (:data:`descend.report.saved.TUNE_MARKER`, kept there) or an earlier release's best.json. A new or empty
+    directory is taken; so is one holding only a study's journal or database (``--storage DIR/study.journal
+    --out DIR``) or hidden files."""
     from ..report import saved
 
     if not out_dir.is_dir():
         return
     names = saved.entries(out_dir)
-    if MARKER in names or "best.json" in names:
+    if saved.TUNE_MARKER in names or "best.json" in names:
         return
     other = [n for n in names if not (n.startswith(".") or n.endswith((".journal", ".lock", ".db", ".sqlite",
                                                                          ".sqlite3")))]
@@ -125,12 +122,13 @@ def _check_own(out_dir: Path) -> None:
 
 
 def _take(out_dir: Path) -> None:
-    """Mark ``out_dir`` as a search's (:data:`MARKER`), once its checks passed."""
+    """Mark ``out_dir`` as a search's (:data:`descend.report.saved.TUNE_MARKER`), once its checks passed."""
     from .._files import write_text
+    from ..report.saved import TUNE_MARKER
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    if not (out_dir / MARKER).exists():
-        write_text(out_dir / MARKER, "descend tune writes its results here; best.json, written last, says they "
+    if not (out_dir / TUNE_MARKER).exists():
+        write_text(out_dir / TUNE_MARKER, "descend tune writes its results here; best.json, written last, says they "
                                      "are whole\n")
 
 
