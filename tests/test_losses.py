@@ -5,6 +5,7 @@ bad input against its ValueError."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -462,6 +463,33 @@ def test_mask_per_run_and_all_masked_run(case: str) -> None:
             torch.testing.assert_close(got[k], expected, rtol=1e-12, atol=1e-12)
         assert got[-1].item() == 0.0
         assert fn(pred, target, mask=mask, runs=runs, reduction="sum", **kw)[-1].item() == 0.0
+
+
+def _poisoned(values: torch.Tensor, excluded: torch.Tensor) -> torch.Tensor:
+    """``values`` with the excluded samples' entries made what a missing value looks like: NaN, or the label -1."""
+    keep = excluded.reshape(excluded.shape + (1,) * (values.ndim - excluded.ndim))
+    bad = torch.full((), -1 if not values.is_floating_point() else math.nan, dtype=values.dtype)
+    return torch.where(keep, bad, values)
+
+
+@pytest.mark.parametrize("per_run", [False, True], ids=["shared-target", "per-run-target"])
+@pytest.mark.parametrize("case", RUN_CASES)
+def test_masked_samples_reach_neither_the_cost_nor_the_gradient_whatever_they_hold(case: str, per_run: bool) -> None:
+    # a mask for missing targets: NaN there (a label of -1) gave the same cost but 0 · NaN in the gradient
+    fn, kw, make = RUN_CASES[case]
+    pred, shared, per_run_target = make(gen(17))
+    target = per_run_target if per_run else shared
+    mask = sample_mask(K, B, g=gen(18))
+    mask[-1] = False
+    p_clean, p_poisoned = pred.clone().requires_grad_(), _poisoned(pred, ~mask).requires_grad_()
+    clean = fn(p_clean, target, mask=mask, runs=True, **kw)
+    bad_target = _poisoned(target, ~mask if per_run else ~mask.any(dim=0))
+    poisoned = fn(p_poisoned, bad_target, mask=mask, runs=True, **kw)
+    assert torch.equal(poisoned, clean)
+    (g_clean,) = torch.autograd.grad(clean.sum(), p_clean)
+    (g_poisoned,) = torch.autograd.grad(poisoned.sum(), p_poisoned)
+    assert torch.equal(g_poisoned, g_clean)
+    assert torch.isfinite(g_poisoned).all() and (g_poisoned[~mask] == 0).all()
 
 
 def test_shared_mask_with_run_axis_and_masked_gradient() -> None:

@@ -79,3 +79,26 @@ def test_multiclass_accuracy_counts_argmax_hits_with_ties_nan_and_infinities(dty
     got = Objective(loss=descend.losses.cross_entropy, logits=True, kind="multiclass")._accuracy_of(pred, y)
     assert torch.equal(got, expected)
     assert 0 < got.min() and got.max() < 1
+
+
+@pytest.mark.parametrize("targets", ["labels", "floats"])
+def test_bce_logits_on_a_raw_output_is_a_binary_classifier_deciding_at_a_logit_of_zero(targets):
+    # bce-logits reads an identity output as a logit: σ(z) > 0.5 is z > 0; the accuracy thresholded the raw
+    # output at 0.5 (0.825 for a classifier right on every sample), and 0/1 float targets reported no accuracy
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(200, 2, generator=g, dtype=F64)
+    y = (x[:, 0] > 0).long() if targets == "labels" else (x[:, 0] > 0).to(F64)
+    model = descend.models.Linear(2, 1)
+    built = problem(model, (x, y), loss="bce-logits", dtype=F64)
+    assert built.objective.kind == "binary"
+    params = (torch.tensor([[[1.0], [0.0]]], dtype=F64), torch.tensor([[0.0]], dtype=F64))
+    xt, yt = built.train
+    z = model.forward(params, xt)[0, :, 0]
+    assert ((z > 0) & (z < 0.5)).any(), "some logits between 0 and 0.5: where the two thresholds disagree"
+    assert built.objective.accuracy(model, params, xt, yt).item() == 1.0
+    runs = descend.fit(model=model, data=(x, y), loss="bce-logits", optimizer="adam", lr=0.1, steps=100, dtype=F64,
+                       compile=False)
+    p = runs.params[0]
+    z = model.forward((p["weight"][None], p["bias"][None]), x)[0, :, 0]
+    expected = ((z > 0) == (y > 0.5)).to(F64).mean().item()
+    assert runs.summary.iloc[0]["final_train_accuracy"] == pytest.approx(expected, abs=1e-12)

@@ -40,7 +40,8 @@ Mask
     ``mask`` (optional, boolean ``[B]``, or ``[K, B]`` with a run axis) excludes the samples where it is
     False: ``"mean"`` averages over the N′ valid samples only, J = (1/N′) Σ_{i valid} L⁽ⁱ⁾ (the seed's
     eq. 18), ``"sum"`` sums over them, and ``"none"`` returns 0 for the excluded samples. A run with no valid
-    sample (and an empty batch) has mean 0, not NaN. Masked samples contribute exactly 0 to the gradient.
+    sample (and an empty batch) has mean 0, not NaN. Masked samples contribute exactly 0 to the cost and to the
+    gradient, whatever their values: a missing target given as NaN, or a class label of -1, may stand there.
 
 Every loss raises a ``ValueError`` naming the argument for bad shapes, dtypes, values and options.
 """
@@ -212,25 +213,42 @@ def _reduce(per: torch.Tensor, mask: torch.Tensor | None, reduction: str) -> tor
 
 def _finish(
     values: torch.Tensor,
-    pred: torch.Tensor,
     has_runs: bool,
-    mask: object,
+    mask: torch.Tensor | None,
     reduction: str,
     how: str = "mean",
 ) -> torch.Tensor:
-    per = _per_sample(values, has_runs, how)
-    checked = None if mask is None else _check_mask(mask, tuple(per.shape), has_runs, pred)
-    return _reduce(per, checked, reduction)
+    """Reduce the elementwise ``values`` to each sample's and over the samples (``mask`` checked by
+    :func:`_excluding`)."""
+    return _reduce(_per_sample(values, has_runs, how), mask, reduction)
+
+
+def _excluding(mask: object, pred: torch.Tensor, has_runs: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """``mask`` checked against pred's samples (``[B]`` or ``[K, B]``), and the same mask with pred's other axes
+    (of size 1) to select from pred and from targets shaped as it (:func:`_zeroed`)."""
+    checked = _check_mask(mask, tuple(pred.shape[:2] if has_runs else pred.shape[:1]), has_runs, pred)
+    return checked, checked.reshape(checked.shape + (1,) * (pred.ndim - (2 if has_runs else 1)))
+
+
+def _zeroed(keep: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+    """``values`` with the excluded samples' entries set to 0, before any loss is computed from them: a NaN, an
+    infinity or an out-of-range label there (a missing target) then reaches neither the cost nor, as 0 · NaN,
+    the gradient (``torch.where``'s backward pass gives an excluded entry exactly 0); the other entries are
+    untouched, bit for bit. A shared target ``[B, ...]`` with a per-run mask comes out per run."""
+    return torch.where(keep, values, torch.zeros((), dtype=values.dtype, device=values.device))
 
 
 def _prepare(
-    pred: object, target: object, reduction: str, runs: bool | None
-) -> tuple[torch.Tensor, torch.Tensor, bool]:
+    pred: object, target: object, reduction: str, runs: bool | None, mask: object
+) -> tuple[torch.Tensor, torch.Tensor, bool, torch.Tensor | None]:
     _check_options(reduction, runs)
     pred = _check_pred(pred)
     target = _real_target(target, pred)
     has_runs = _has_run_axis(pred, target, runs)
-    return pred, target, has_runs
+    if mask is None:
+        return pred, target, has_runs, None
+    checked, keep = _excluding(mask, pred, has_runs)
+    return _zeroed(keep, pred), _zeroed(keep, target), has_runs, checked
 
 
 def _reading_values() -> bool:
@@ -278,8 +296,8 @@ def mse(
     ``torch.nn.functional.mse_loss`` for ``reduction="mean"`` (any shape) and for ``"sum"``/``"none"`` when
     each sample has one element. Run axis, mask and reductions: see the module docstring.
     """
-    pred, target, has_runs = _prepare(pred, target, reduction, runs)
-    return _finish((pred - target) ** 2, pred, has_runs, mask, reduction)
+    pred, target, has_runs, mask = _prepare(pred, target, reduction, runs, mask)
+    return _finish((pred - target) ** 2, has_runs, mask, reduction)
 
 
 def half_mse(
@@ -297,8 +315,8 @@ def half_mse(
     step. Equals ``0.5 * torch.nn.functional.mse_loss`` (as :func:`mse` equals ``mse_loss``). Run axis, mask and
     reductions: see the module docstring.
     """
-    pred, target, has_runs = _prepare(pred, target, reduction, runs)
-    return _finish(0.5 * (pred - target) ** 2, pred, has_runs, mask, reduction)
+    pred, target, has_runs, mask = _prepare(pred, target, reduction, runs, mask)
+    return _finish(0.5 * (pred - target) ** 2, has_runs, mask, reduction)
 
 
 def mae(
@@ -315,8 +333,8 @@ def mae(
     ``torch.nn.functional.l1_loss`` for ``reduction="mean"`` (any shape) and for ``"sum"``/``"none"`` when
     each sample has one element.
     """
-    pred, target, has_runs = _prepare(pred, target, reduction, runs)
-    return _finish((pred - target).abs(), pred, has_runs, mask, reduction)
+    pred, target, has_runs, mask = _prepare(pred, target, reduction, runs, mask)
+    return _finish((pred - target).abs(), has_runs, mask, reduction)
 
 
 def mape(
@@ -336,9 +354,9 @@ def mape(
     the mean over the elements of sample i. There is no torch.nn.functional equivalent.
     """
     eps = _positive_number("eps", eps)
-    pred, target, has_runs = _prepare(pred, target, reduction, runs)
+    pred, target, has_runs, mask = _prepare(pred, target, reduction, runs, mask)
     values = 100.0 * (target - pred).abs() / target.abs().clamp(min=eps)
-    return _finish(values, pred, has_runs, mask, reduction)
+    return _finish(values, has_runs, mask, reduction)
 
 
 def huber(
@@ -357,10 +375,10 @@ def huber(
     the mean over the elements of sample i. ``delta`` is a positive number.
     """
     delta = _positive_number("delta", delta)
-    pred, target, has_runs = _prepare(pred, target, reduction, runs)
+    pred, target, has_runs, mask = _prepare(pred, target, reduction, runs, mask)
     err = (pred - target).abs()
     values = torch.where(err < delta, 0.5 * err**2, delta * (err - 0.5 * delta))
-    return _finish(values, pred, has_runs, mask, reduction)
+    return _finish(values, has_runs, mask, reduction)
 
 
 def l2(
@@ -377,8 +395,8 @@ def l2(
     J = (1/m) Σᵢ ‖y⁽ⁱ⁾ − ŷ⁽ⁱ⁾‖²₂. For a scalar target (``[B]``) it is the same as ``mse``. Equals
     ``torch.nn.functional.mse_loss(pred, target, reduction="sum") / m`` for ``reduction="mean"``.
     """
-    pred, target, has_runs = _prepare(pred, target, reduction, runs)
-    return _finish((target - pred) ** 2, pred, has_runs, mask, reduction, how="sum")
+    pred, target, has_runs, mask = _prepare(pred, target, reduction, runs, mask)
+    return _finish((target - pred) ** 2, has_runs, mask, reduction, how="sum")
 
 
 def bbox(
@@ -410,7 +428,10 @@ def bbox(
         raise ValueError(
             f"pred has shape {list(pred.shape)}: with a run axis bbox needs pred of shape [K, B, 4]"
         )
-    return _finish((target - pred) ** 2, pred, has_runs, mask, reduction, how="sum")
+    if mask is not None:
+        mask, keep = _excluding(mask, pred, has_runs)
+        pred, target = _zeroed(keep, pred), _zeroed(keep, target)
+    return _finish((target - pred) ** 2, has_runs, mask, reduction, how="sum")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -435,12 +456,12 @@ def bce(
     axes L⁽ⁱ⁾ is the mean over the elements of sample i. Prefer ``bce_with_logits`` on raw scores: it is more
     accurate. Values of pred or target outside [0, 1] raise a ValueError.
     """
-    pred, target, has_runs = _prepare(pred, target, reduction, runs)
+    pred, target, has_runs, mask = _prepare(pred, target, reduction, runs, mask)
     _check_in_unit("pred", pred, "bce (probabilities; use bce_with_logits for raw scores)")
     _check_in_unit("target", target, "bce (binary labels or probabilities)")
     pred_, target_ = torch.broadcast_tensors(pred, target.to(pred.dtype))
     values = torch.nn.functional.binary_cross_entropy(pred_, target_, reduction="none")
-    return _finish(values, pred, has_runs, mask, reduction)
+    return _finish(values, has_runs, mask, reduction)
 
 
 def bce_with_logits(
@@ -459,11 +480,11 @@ def bce_with_logits(
     would take 1 − y at z = 0, where a model initialised at zero starts). With feature axes L⁽ⁱ⁾ is the mean over
     the elements of sample i. Targets outside [0, 1] raise a ValueError.
     """
-    pred, target, has_runs = _prepare(pred, target, reduction, runs)
+    pred, target, has_runs, mask = _prepare(pred, target, reduction, runs, mask)
     _check_in_unit("target", target, "bce_with_logits (binary labels or probabilities)")
     pred_, target_ = torch.broadcast_tensors(pred, target.to(pred.dtype))
     values = torch.nn.functional.binary_cross_entropy_with_logits(pred_, target_, reduction="none")
-    return _finish(values, pred, has_runs, mask, reduction)
+    return _finish(values, has_runs, mask, reduction)
 
 
 _INT_DTYPES = (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8)
@@ -535,7 +556,8 @@ def cross_entropy(
 
     - integer dtype with one axis less than ``pred`` (the class axis): class indices in [0, C), shape
       ``[B]`` (or ``[K, B]`` with ``runs=True``); L⁽ⁱ⁾ = −log ŷ_{yᵢ}⁽ⁱ⁾. An index outside [0, C) raises a
-      ValueError (torch's ``ignore_index`` is not supported: use ``mask``);
+      ValueError (torch's ``ignore_index`` is not supported: exclude such samples with ``mask``, where any
+      label may stand);
     - floating dtype (or bool, or an integer one-hot with the shape of ``pred``): one-hot or probability
       vectors over the last axis, values in [0, 1], shape ``[B, C]`` (or ``[K, B, C]``).
     """
@@ -548,28 +570,35 @@ def cross_entropy(
     if pred.ndim < 1 or pred.shape[-1] < 1:
         raise ValueError(f"pred has shape {list(pred.shape)}; cross_entropy needs a class axis C (last) of size >= 1")
     n_classes = pred.shape[-1]
+    indices = target.dtype in _INT_DTYPES and target.ndim != pred.ndim
+    if indices:
+        note = f" (integer class labels are matched against pred without its class axis C = {n_classes})"
+        has_runs = _has_run_axis(pred, target, runs, pred_shape=tuple(pred.shape[:-1]), note=note)
+    else:
+        if target.is_complex():
+            raise ValueError(f"target has dtype {target.dtype}; a real-valued tensor is required")
+        target = target.to(pred.dtype)
+        has_runs = _has_run_axis(pred, target, runs, note=" (probability / one-hot targets have the class axis C last)")
+    if mask is not None:  # the excluded samples' scores and targets (a label of -1 too) set to 0 first
+        mask, keep = _excluding(mask, pred, has_runs)
+        pred = _zeroed(keep, pred)
+        target = _zeroed(mask if indices else keep, target)
     if from_logits:
         log_p = log_softmax_classes(pred)
     else:
         _check_in_unit("pred", pred, "cross_entropy with from_logits=False (probabilities)")
         log_p = torch.log(pred.clamp(min=eps, max=1.0))
 
-    indices = target.dtype in _INT_DTYPES and target.ndim != pred.ndim
     if indices:
-        note = f" (integer class labels are matched against pred without its class axis C = {n_classes})"
-        has_runs = _has_run_axis(pred, target, runs, pred_shape=tuple(pred.shape[:-1]), note=note)
         labels = _labels(target, pred)
         labels = labels.expand(pred.shape[:-1])
         values = -log_p.gather(-1, labels.unsqueeze(-1)).squeeze(-1)
     else:
-        if target.is_complex():
-            raise ValueError(f"target has dtype {target.dtype}; a real-valued tensor is required")
-        probs = target.to(pred.dtype)
-        has_runs = _has_run_axis(pred, probs, runs, note=" (probability / one-hot targets have the class axis C last)")
+        probs = target
         _check_in_unit("target", probs, "cross_entropy (one-hot or probability vectors)")
         # 0 · log ŷ counts as 0 even where ŷ = 0 (log_softmax of -inf logits).
         values = -torch.where(probs > 0, probs * log_p, torch.zeros((), dtype=pred.dtype, device=pred.device)).sum(-1)
-    return _finish(values, pred, has_runs, mask, reduction)
+    return _finish(values, has_runs, mask, reduction)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -94,7 +94,9 @@ class Objective:
             labels = y.max(dim=-1).indices if y.ndim == pred.ndim - 1 and y.ndim > 1 else y  # one-hot or shares
             correct = pred.max(dim=-1).indices == labels
         else:
-            threshold = 0.0 if self.logits else 0.5
+            # a logit's decision boundary is 0: the sigmoid's output asked for as logits, or a raw output that the
+            # loss reads as one (bce-logits on an identity output)
+            threshold = 0.0 if self.logits or self.loss is losses.bce_with_logits else 0.5
             correct = (pred > threshold) == (y > 0.5)
             correct = correct.reshape(correct.shape[0], -1)
         return correct.to(torch.float64).mean(dim=-1)
@@ -163,6 +165,8 @@ def _objective(model: Any, loss: Any, kind: str) -> Objective:
                          "output='sigmoid'")
     if info.name == "cross-entropy" and output == "softmax":
         return Objective(losses.cross_entropy, logits=True, kind="multiclass")
+    if info.name in ("bce", "bce-logits"):  # a binary classifier whatever the targets' type (0/1 floats or labels)
+        return Objective(info.fn, logits=False, kind="binary")
     return Objective(info.fn, logits=False, kind=kind if info.kind == "classification" else "regression")
 
 
