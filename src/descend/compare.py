@@ -590,8 +590,9 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
             row["state bytes / parameter"] = get(spec.name).state_tensors(**spec.options) * itemsize
         # a run's seconds are its cohort's shared out, over the steps the cohort ran: those of a run that did not
         # stop (a stopped run's steps_done is where it stopped)
-        timed = ok if len(ok) else best
-        row["ms / step"] = float((timed["seconds"] / timed["steps_done"].clip(lower=1)).median() * 1e3)
+        # (a row without one has no time per step: a run that diverged at step 1 held its cohort's start-up alone)
+        row["ms / step"] = float((ok["seconds"] / ok["steps_done"].clip(lower=1)).median() * 1e3) if len(ok) \
+            else math.nan
         if "distance" in best:
             row["distance to answer"] = ok["distance"].median() if len(ok) else math.nan
         rows[label] = row
@@ -602,6 +603,9 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
 
 #: The table's columns that are shares of a row's runs without a result.
 RATES = ("divergence rate", "left-domain rate", "pruned rate", "interrupted rate")
+#: The table's columns that are properties of the rule, not of its runs: a row whose runs all failed still has
+#: them, and may win them.
+RULE_METRICS = ("state bytes / parameter",)
 #: A configuration some of whose runs did not reach ``--target``: its "steps to target" is "> N" (the steps it
 #: ran), its "epochs to target" this; :func:`winners` ranks both after every number.
 NOT_REACHED = "not reached"
@@ -610,7 +614,8 @@ NOT_REACHED = "not reached"
 def winners(table: Any) -> dict[str, list[str]]:
     """The labels that win each metric of :data:`METRICS` in ``table`` (smallest |gap| for the generalisation
     gap), in the table's order: several when their values are equal; metrics where every label ties are left
-    out. A row none of whose runs has a result (its rates of :data:`RATES` add up to 1) wins nothing; a target
+    out. A row none of whose runs has a result (its rates of :data:`RATES` add up to 1) wins nothing but the
+    rule's own properties (:data:`RULE_METRICS`); a target
     not reached ranks after every number of steps (one configuration that reached it wins)."""
     import pandas as pd
 
@@ -630,7 +635,8 @@ def winners(table: Any) -> dict[str, list[str]]:
             values = values.abs()
         if values.notna().sum() < 1 or values.nunique(dropna=True) < 2:
             continue
-        values = values[~failed]
+        if column not in RULE_METRICS:
+            values = values[~failed]
         if values.notna().sum() < 1:
             continue
         best = values.min() if sense == "min" else values.max()

@@ -284,7 +284,7 @@ def test_charts_are_valid_json_with_one_legend_entry_per_label(tmp_path):
     line = [t for t in data if t.get("mode") == "lines+text"]
     assert len(line) == 1 and line[0]["text"][0] == "diverged" and array(line[0]["y"]).tolist() == [top, top]
     data, layout, _ = found["fig-grad"]
-    assert [t["name"] for t in data] == ["w", "b", "w", "b"]
+    assert [t["name"] for t in data] == ["b", "w", "b", "w"]  # by depth (colours.depth_order)
     assert [t["visible"] for t in data] == [True, True, False, False]
     buttons = layout["updatemenus"][0]["buttons"]
     assert [b["label"] for b in buttons] == list(LABELS)
@@ -709,3 +709,45 @@ def test_the_pages_title_is_a_command_that_compares_on_its_task():
     csv = SimpleNamespace(csv="my data/sales.csv", column="unit price")
     assert page_title(SimpleNamespace(name="sales", facts=()), csv) == (
         "descend compare --csv 'my data/sales.csv' --column 'unit price'")
+
+
+def test_a_run_that_blew_up_leaves_the_loss_chart_at_its_top_as_in_the_still_figure(tmp_path):
+    # the still figure caps a log axis at 100 x the largest first value; the chart autoscaled to 1e15, its
+    # other lines squashed into the bottom third
+    from descend.report.ticks import CAP
+
+    _, text = report(tmp_path)
+    assert "range" not in figures(text)["fig-loss"][1]["yaxis"]  # nothing blew up: Plotly's own range
+    summary, curves, table, winners = frames()
+    blew = (curves["metric"] == "loss") & (curves["run"] < 4) & (curves["step"] > 40)  # every gd run
+    curves.loc[blew, "value"] = 10.0 ** (curves.loc[blew, "step"] - 25)  # up to 1e34
+    _, text = report(tmp_path, name="blew.html", curves=curves)
+    data, layout, _ = figures(text)["fig-loss"]
+    low, top = layout["yaxis"]["range"]
+    first = 1.1 * 2.01  # frames(): every batch line starts at 2.01, every test line at 1.1 x that
+    assert top == pytest.approx(np.log10(CAP * first))
+    smallest = min(np.nanmin(array(t["y"])) for t in data)
+    assert low < np.log10(smallest) < top
+    assert all(float(v) <= CAP * first for v in layout["yaxis"].get("tickvals", []))
+
+
+def test_the_gradient_norm_chart_colours_each_parameter_as_the_still_figure_does(tmp_path):
+    # the chart coloured parameters in the order the curves first named them (layer0.weight dark), the still
+    # figure in natural order (layer0.bias dark): one parameter, two colours in one report
+    from matplotlib import colors
+
+    from descend.report.colours import depth_colours
+    from descend.report.figures import grad_norms
+
+    summary, curves, table, winners = frames()
+    grads = curves["metric"].str.startswith("grad_norm:")
+    curves.loc[grads, "metric"] = curves.loc[grads, "metric"].map({"grad_norm:w": "grad_norm:layer0.weight",
+                                                                   "grad_norm:b": "grad_norm:layer0.bias"})
+    _, text = report(tmp_path, curves=curves)
+    data, _, _ = figures(text)["fig-grad"]
+    expected = depth_colours(["layer0.weight", "layer0.bias"])
+    assert list(expected) == ["layer0.bias", "layer0.weight"]
+    assert {t["name"]: t["line"]["color"] for t in data} == expected
+    still = grad_norms(summary, curves, run=0)
+    (ax,) = [ax for ax in still.axes if ax.get_visible()]
+    assert {line.get_label(): colors.to_hex(line.get_color()) for line in ax.lines} == expected

@@ -141,3 +141,29 @@ def markers(labels: Iterable[str]) -> dict[str, str]:
     {'gd': 'o', 'momentum': 's', 'adam': '^'}
     """
     return {label: MARKERS[k % len(MARKERS)] for k, label in enumerate(dict.fromkeys(map(str, labels)))}
+
+
+def depth_order(names: Iterable[str]) -> list[str]:
+    """Parameter (or layer) names from the input to the output: in natural order, ``layer2`` before
+    ``layer10``, a layer's bias before its weight (the order every gradient-norm figure draws and colours them).
+
+    >>> depth_order(["layer10.weight", "layer2.weight", "layer2.bias"])
+    ['layer2.bias', 'layer2.weight', 'layer10.weight']
+    """
+    return sorted(dict.fromkeys(map(str, names)), key=lambda name: [
+        int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)])
+
+
+def depth_colours(names: Iterable[str]) -> dict[str, str]:
+    """The colour of each parameter or layer in a gradient-norm figure, by depth (:func:`depth_order`): viridis
+    from its darkest to 90 % of the way, the same in the still figures and the HTML charts (an optimizer's
+    colour would say another thing there).
+
+    >>> depth_colours(["b", "a"])
+    {'a': '#440154', 'b': '#bddf26'}
+    """
+    import matplotlib
+
+    ordered = depth_order(names)
+    cmap = matplotlib.colormaps["viridis"]
+    return {name: mcolors.to_hex(cmap(0.9 * k / max(1, len(ordered) - 1))) for k, name in enumerate(ordered)}

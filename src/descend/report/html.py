@@ -37,11 +37,11 @@ from .. import outcomes
 from ..selection import Selection, scores, status_steps, statuses
 from . import overlap
 from .cells import _cell_text, _key, _number, column_texts  # noqa: F401 - the page's cells, the terminal's
-from .colours import COST_COLORSCALE, PLOTLY_SYMBOLS, optimizer_of
+from .colours import COST_COLORSCALE, PLOTLY_SYMBOLS, depth_colours, optimizer_of
 from .colours import colours as palette_of
 from .colours import markers as marker_shapes
 from .ticks import label as tick_label
-from .ticks import round_log_ticks
+from .ticks import capped_top, round_log_ticks
 
 __all__ = ["write_html"]
 
@@ -763,6 +763,7 @@ def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colour
     held = _held_out_split(curves)
     styles = [("batch", "solid", "")] + ([(held, "dash", f" ({held})")] if held else [])
     traces, owners = [], []  # owners: the run whose epochs each trace's steps are
+    references = []  # each line's first finite value: where a log axis is capped (ticks.capped_top)
     for n, (label, runs) in enumerate(chosen.items()):
         width = max(1.8, 3.6 - 1.8 * n / max(len(chosen) - 1, 1))  # each label's line narrower than the one
         # before: a line drawn over another leaves it showing as an edge
@@ -789,6 +790,8 @@ def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colour
                 median = table.iloc[:, 0].to_numpy(dtype=np.float64)
                 name = f"{label}{suffix}: {_run_text(summary, table.columns[0])}"
             i = _thin(len(median), _last_finite(median))
+            finite = median[np.isfinite(median)]
+            references += [float(finite[0])] if finite.size else []
             first = split == "batch"
             traces.append(go.Scatter(x=steps[i], y=median[i], name=_esc(label), meta=_esc(name),
                                      line=dict(color=colours[label], width=width if first else width - 0.5,
@@ -799,7 +802,12 @@ def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colour
     log = _log_axis(figure)
     figure.update_layout(xaxis_title="step", yaxis_title="loss" + (" (log scale)" if log else ""),
                          legend_title_text="optimizer", hovermode="closest")
-    figure.update_yaxes(type="log" if log else "linear", **(_log_ticks(figure) if log else {}))
+    top = capped_top(references) if log else None
+    figure.update_yaxes(type="log" if log else "linear", **(_log_ticks(figure, top=top) if log else {}))
+    if top is not None:  # a run that blew up leaves the chart at its top, as in the still figure
+        low, high = _positive_range(figure)
+        if high > top:
+            figure.update_yaxes(range=[math.log10(low) - 0.05 * math.log10(top / low), math.log10(top)])
     _epoch_toggle(figure, loss, owners)
     return figure
 
@@ -851,15 +859,22 @@ def _log_axis(figure: Any) -> bool:
     return log
 
 
-def _log_ticks(figure: Any, axis: str = "y") -> dict[str, Any]:
-    """Tick settings of a log axis over the finite positive values its traces draw: powers of ten as 10^k when
-    they span two or more, else the round ticks of :func:`descend.report.ticks.round_log_ticks` as plain
-    numbers, never Plotly's crowd of minor digit labels."""
+def _positive_range(figure: Any, axis: str = "y") -> tuple[float, float]:
+    """The smallest and largest finite positive values the figure's traces draw on ``axis`` (NaN, NaN for
+    none)."""
     values = [np.asarray(getattr(t, axis), dtype=np.float64) for t in figure.data if getattr(t, axis) is not None]
     values = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in values]) if values else np.array([])
-    if not values.size:
+    return (float(values.min()), float(values.max())) if values.size else (math.nan, math.nan)
+
+
+def _log_ticks(figure: Any, axis: str = "y", top: float | None = None) -> dict[str, Any]:
+    """Tick settings of a log axis over the finite positive values its traces draw (up to ``top``, where the
+    axis is capped): powers of ten as 10^k when they span two or more, else the round ticks of
+    :func:`descend.report.ticks.round_log_ticks` as plain numbers, never Plotly's crowd of minor digit labels."""
+    low, high = _positive_range(figure, axis)
+    if math.isnan(low):
         return {}
-    low, high = float(values.min()), float(values.max())
+    high = high if top is None else min(high, top)
     ticks = round_log_ticks(low, high)
     if ticks is None:
         decades = math.log10(high / low)
@@ -954,11 +969,9 @@ def _grad_figure(summary: Any, curves: Any, shown: dict[str, int]) -> Any:
     grads = curves[curves["metric"].isin(wanted) & curves["run"].isin(summary.index)]
     if grads.empty:
         return None
-    names = list(dict.fromkeys(str(m).split(":", 1)[1] for m in pd.unique(grads["metric"])))
-    # coloured by depth as the still figure is (viridis): the optimizers' colours would say another thing here
-    from plotly.colors import sample_colorscale
-
-    depth = sample_colorscale("Viridis", [0.9 * k / max(1, len(names) - 1) for k in range(len(names))])
+    # in the order and the colours of the still figure's (by depth: colours.depth_colours)
+    depth = depth_colours(str(m).split(":", 1)[1] for m in pd.unique(grads["metric"]))
+    names = list(depth)
     traces, groups, titles = [], [], []
     recorded = set(grads["run"])
     for label, run in shown.items():
@@ -966,14 +979,14 @@ def _grad_figure(summary: Any, curves: Any, shown: dict[str, int]) -> Any:
             continue
         mine = grads[grads["run"] == run]
         start = len(traces)
-        for k, name in enumerate(names):
+        for name in names:
             rows = mine[mine["metric"] == f"grad_norm:{name}"].drop_duplicates("step", keep="last").sort_values("step")
             if rows.empty:
                 continue
             y = rows["value"].to_numpy(dtype=np.float64)
             i = _thin(len(y), _last_finite(y))
             traces.append(go.Scatter(x=rows["step"].to_numpy()[i], y=y[i], mode="lines", name=_esc(name),
-                                     line=dict(color=depth[k], width=1.5),
+                                     line=dict(color=depth[name], width=1.5),
                                      visible=not groups, hovertemplate="%{fullData.name}<br>step %{x}<br>norm "
                                      "%{y:.4g}<extra></extra>"))
         groups.append((label, start, len(traces)))

@@ -1,4 +1,5 @@
-"""Where a log axis is labelled, shared by the static figures and the HTML charts.
+"""Where a log axis is labelled, and how high a loss axis reaches, shared by the static figures and the HTML
+charts.
 
 An axis spanning two powers of ten or more is labelled at the powers of ten (10^k). A shorter one would
 carry a single label (matplotlib) or every digit of the decade (Plotly's crowd of minor labels): it is
@@ -17,6 +18,22 @@ from __future__ import annotations
 
 import math
 import re
+
+
+#: A loss axis on a log scale reaches at most this many times the largest first value of its lines.
+CAP = 1e2
+
+
+def capped_top(references: list[float]) -> float | None:
+    """The top of a loss axis on a log scale: :data:`CAP` × the largest of ``references`` (each line's first
+    finite value), so that a run that blew up (to 10¹⁵) does not squash the others into the bottom of the axis;
+    None without a positive finite reference.
+
+    >>> capped_top([0.5, 2.0, float("nan")])
+    200.0
+    """
+    finite = [r for r in references if math.isfinite(r) and r > 0]
+    return CAP * max(finite) if finite else None
 
 
 def round_log_ticks(low: float, high: float) -> list[float] | None:

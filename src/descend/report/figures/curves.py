@@ -19,7 +19,9 @@ from ... import outcomes
 from ..._names import ordinal
 from ...selection import Selection, scores
 from ..colours import COST_COLOURMAP
+from ..colours import depth_colours, depth_order
 from ..colours import markers as marker_shapes
+from ..ticks import capped_top
 from .grid import _thin
 from .style import (
     GRAD_PREFIX,
@@ -39,7 +41,6 @@ from .style import (
     _log_ticks,
     _log_y,
     _metric_name,
-    _natural_key,
     _panel_grid,
     _regime_colours,
     _regime_name,
@@ -134,12 +135,12 @@ def _status_marks(s: pd.DataFrame, runs: Sequence, xs: np.ndarray, table: pd.Dat
 
 
 def _cap_log_top(ax, references: list[float]) -> float:
-    """Keep a run that blew up from squashing a log axis: the top is at most 100 × the largest first
-    value of the lines. Returns the top."""
+    """Keep a run that blew up from squashing a log axis: the top is at most :func:`capped_top` of the lines'
+    first values. Returns the top."""
     bottom, top = ax.get_ylim()
-    finite = [r for r in references if np.isfinite(r) and r > 0]
-    if finite and top > 1e2 * max(finite):
-        top = 1e2 * max(finite)
+    cap = capped_top(references)
+    if cap is not None and top > cap:
+        top = cap
         ax.set_ylim(bottom, top)
     return top
 
@@ -653,12 +654,12 @@ def grad_norms(
                   if c.representative is not None and c.representative in s.index][:MAX_PANELS]
         if not chosen:
             raise ValueError("selection has no representative run in summary")
-    names = sorted({m[len(GRAD_PREFIX):] for m in c["metric"].unique()}, key=_natural_key)
+    names = depth_order(m[len(GRAD_PREFIX):] for m in c["metric"].unique())
     if by == "auto":
         by = "parameter" if len(names) <= 8 else "layer"
     group = {n: (n.rsplit(".", 1)[0] if by == "layer" else n) for n in names}
     lines = list(dict.fromkeys(group[n] for n in names))
-    line_colours = dict(zip(lines, matplotlib.colormaps["viridis"](np.linspace(0, 0.9, len(lines)))))
+    line_colours = depth_colours(lines)
     label_colours = _colours(s, colours)
 
     rows_n, cols_n = _panel_grid(len(chosen))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -179,10 +178,6 @@ def _suptitle(fig: Figure, title: str, what: str) -> None:
         parts = [title, what] if title else [what]
         text = "\n".join(line for part in parts for line in textwrap.wrap(part, room))
     fig.suptitle(text)
-
-
-def _natural_key(name: str) -> list:
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def _panel_grid(n: int) -> tuple[int, int]:
