@@ -36,6 +36,7 @@ VALID = {
     "features": ("a,b", ["a", "b"]),
     "drop": ("id", ["id"]),
     "dropna": (True, True),
+    "na_values": ("?,-", ["?", "-"]),
     "sep": (";", ";"),
     "encoding": ("latin-1", "latin-1"),
     "decimal": (",", ","),

@@ -352,6 +352,23 @@ def _parse_target(value: Any, name: str) -> float:
     return schema.finite(value, name)
 
 
+def _parse_na_values(value: Any, name: str) -> tuple[str, ...]:
+    """The texts that mark a missing value: a list, or one text of them separated by commas (read as a CSV line,
+    so that a text holding a comma can be given in double quotes)."""
+    import csv
+
+    items: Any = value
+    if isinstance(value, str):
+        try:
+            items = next(csv.reader([value], skipinitialspace=True, strict=True), [])
+        except csv.Error:
+            items = None
+    if not isinstance(items, (list, tuple)) or not items or not all(isinstance(c, str) and c.strip() for c in items):
+        raise ValueError(f"{name} {value!r}: give the texts that mark a missing value, separated by commas, e.g. "
+                         "'?' or '?,-'")
+    return tuple(c.strip() for c in items)
+
+
 def _parse_columns(value: Any, name: str) -> tuple[str, ...]:
     """Column names: a list (a settings file's), or one text of names separated by commas, read as a CSV line so
     that a name holding a comma can be given in double quotes (``id,"price, usd"``)."""
@@ -468,11 +485,16 @@ def _parse_decimal(value: Any, name: str) -> str:
     return value.strip()
 
 
+#: Characters a command line spells by name (a fix's spelling, and what --sep and --thousands read back).
+SPELLED = {"\t": "tab", " ": "space", "\u00a0": "nbsp", "\u202f": "narrow-nbsp"}
+
+
 def _parse_thousands(value: Any, name: str) -> str:
-    value = {"space": " "}.get(value, value) if isinstance(value, str) else value  # as a fix spells it
+    named = {word: char for char, word in SPELLED.items() if char != "\t"}
+    value = named.get(value, value) if isinstance(value, str) else value  # as a fix spells it
     if not isinstance(value, str) or len(value) != 1 or value.isalnum():
-        raise ValueError(f"{name} {value!r}: give the thousands separator, one character such as '.', ',' or "
-                         "space")
+        raise ValueError(f"{name} {value!r}: give the thousands separator, one character such as '.', ',', "
+                         "space or nbsp (a no-break space)")
     return value
 
 
@@ -578,6 +600,10 @@ class Config(schema.Schema):
     dropna: bool | None = schema.setting(
         None, switch=True, metavar="BOOLEAN", parse=schema.boolean, written=lambda v, c: c.csv is not None and v,
         help="Drop the CSV rows that have a missing value (default: refuse them, counted per column).")
+    na_values: tuple[str, ...] | None = schema.setting(
+        None, metavar="TEXTS", parse=_parse_na_values, dump=list, written=lambda v, c: c.csv is not None,
+        help="Texts that mark a missing value in the CSV file, comma-separated, e.g. '?' (besides an empty cell and "
+             "pandas' NA, N/A, null, NaN, ...); --dropna then drops their rows.")
     sep: str | None = schema.setting(
         None, metavar="TEXT", parse=_parse_sep, written=lambda v, c: c.csv is not None,
         help="The CSV file's separator between columns, e.g. ';' or tab (default: ',').")
@@ -594,7 +620,7 @@ class Config(schema.Schema):
     thousands: str | None = schema.setting(
         None, metavar="TEXT", parse=_parse_thousands, written=lambda v, c: c.csv is not None,
         help="The CSV file's thousands separator: '.' for numbers written 1.234,5 (with --decimal ','), ',' for "
-             "1,234.5, space for 1 234,5 (default: none).")
+             "1,234.5, space for 1 234,5, nbsp for a no-break space (default: none).")
     standardize_target: bool | None = schema.setting(
         None, switch=True, metavar="BOOLEAN", parse=schema.boolean,
         help="Standardise a regression target on the training split (default for --csv, house-prices and "
@@ -816,7 +842,8 @@ def _check_rates(rates: Sequence[float], specs: Sequence[OptimizerSpec], flag: s
 
 #: The settings that apply to a CSV file only (keys of :class:`Config`, options of
 #: :func:`descend.tasks.real.from_csv` and :func:`descend.data.from_csv`).
-_CSV_KEYS = ("kind", "features", "drop", "dropna", "sep", "encoding", "decimal", "thousands", "max_categories")
+_CSV_KEYS = ("kind", "features", "drop", "dropna", "na_values", "sep", "encoding", "decimal", "thousands",
+             "max_categories")
 
 #: The settings that say how a task's data is read: a CSV file's (:data:`_CSV_KEYS`) and the target's
 #: standardisation; ``descend tune`` takes them as ``descend compare`` does (:func:`data_task`).
@@ -858,7 +885,7 @@ def _spelling(names: Mapping[str, str]) -> Callable[[str, Any], str]:
         if isinstance(value, (list, tuple)):  # as _parse_columns reads it back: a name with a comma quoted
             value = ",".join('"' + str(v).replace('"', '""') + '"' if "," in str(v) or '"' in str(v) else str(v)
                              for v in value)
-        value = {"\t": "tab", " ": "space"}.get(value, value) if isinstance(value, str) else value
+        value = SPELLED.get(value, value) if isinstance(value, str) else value
         return f"{name} {shlex.quote(str(value))}"
 
     return spell

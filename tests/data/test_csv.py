@@ -5,6 +5,7 @@ data sets shipped inside scikit-learn, compared with scikit-learn's own arrays).
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -779,3 +780,73 @@ def test_thousands_written_with_a_space_are_named_and_read():
     from descend.compare_config import Config
 
     assert Config.from_dict({"csv": "a.csv", "column": "price", "thousands": "space"}).thousands == " "
+
+
+def test_lines_with_more_fields_than_the_header_are_refused_unless_the_extra_fields_are_empty():
+    """A row index without a name in the header (pandas' to_csv(index_label=False)) and an unquoted comma in a
+    value were read one place off, the real target dropped with only pandas' warning: refused, naming the line.
+    Lines that end in a separator (an empty extra field) are still read as meant."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x1": rng.normal(size=12), "x2": rng.normal(size=12), "y": rng.normal(size=12)})
+    unnamed_index = frame.to_csv(index_label=False)
+    assert unnamed_index.splitlines()[0] == "x1,x2,y" and unnamed_index.splitlines()[1].startswith("0,")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing of pandas' reaches the user: the error says it all
+        with pytest.raises(ValueError, match=r"CSV input: line 2 has 4 fields where its header names 3 columns, "
+                                             r"so the fields after the 3rd would be lost .* or a column of row "
+                                             r"numbers without a name in the header"):
+            from_csv(io.StringIO(unnamed_index), "y")
+        text = "city,x,y\n" + "".join(f"Lyon, France,{i / 10},{i / 5}\n" for i in range(12))
+        with pytest.raises(ValueError, match=r"line 2 has 4 fields .* a separator inside a value that is not in "
+                                             r"double quotes"):
+            from_csv(io.StringIO(text), "y")
+        semicolons = "x1;x2;y\n" + "".join(f"0,{i};1,{i};2,{i}\n" for i in range(12))  # read with ','
+        with pytest.raises(DataError, match=r"line 2 has 4 fields where its header names 1 column: its first line "
+                                            r"has ';' between names, so the separator is probably that"):
+            from_csv(io.StringIO(semicolons), "y")
+        quoted = "city,x,y\n" + "".join(f'"Lyon, France",{i / 10},{i / 5}\n' for i in range(12))
+        assert from_csv(io.StringIO(quoted), "y").y.tolist() == pytest.approx([i / 5 for i in range(12)])
+
+
+def test_a_column_of_numbers_with_a_missing_value_marker_is_refused_however_many_rows_hold_it(tmp_path):
+    """'?' in 15 of 100 rows (UCI's missing value) made a 0/1 target three classes ('?' one of them), a numeric
+    feature 49 one-hot columns and a regression target "85 classes": refused, with the option that reads it."""
+    rng = np.random.default_rng(1)
+    age = [("?" if i % 7 == 0 else str(int(v))) for i, v in enumerate(rng.integers(20, 70, 100))]
+    label = [("?" if i % 6 == 0 else str(v)) for i, v in enumerate(rng.integers(0, 2, 100))]
+    text = "age,x,label\n" + "".join(f"{a},{x:.3f},{b}\n" for a, x, b in zip(age, rng.normal(size=100), label))
+    with pytest.raises(DataError) as refused:
+        from_csv(io.StringIO(text), "x")
+    message = str(refused.value)
+    assert "column 'age' holds numbers except '?' (15 of 100 rows" in message
+    assert "seems to mark a missing value" in message and "na_values=['?']" in message
+    with pytest.raises(DataError, match=r"column 'label' holds numbers except '\?' \(17 of 100 rows.* the target"):
+        from_csv(io.StringIO(text), "label", drop=["age"])
+    ds = from_csv(io.StringIO(text), "label", na_values=["?"], dropna=True)
+    assert ds.kind == "binary" and ds.classes == (0, 1) and ds.feature_names == ("age", "x")
+    assert ds.dropped == sum(a == "?" or b == "?" for a, b in zip(age, label))
+    # the command line's words: --na-values, kept in the configuration
+    from descend.compare_config import Config
+
+    path = tmp_path / "uci.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=r"read it as missing with --na-values '\?' \(then --dropna drops those"):
+        Config.from_dict({"csv": str(path), "column": "x"}).resolved(names=Config.flags())
+    config = Config.from_dict({"csv": str(path), "column": "label", "na_values": "?", "dropna": True})
+    assert config.na_values == ("?",) and config.resolved()[1].kind == "binary"
+    assert config.to_dict()["na_values"] == ["?"]
+
+
+def test_thousands_written_with_a_no_break_space_are_named_and_read():
+    """French spreadsheets write 110 923,00 with a no-break space; pandas' C engine ignored thousands='\\xa0'
+    without a word (the column then refused as an identifier), and the error never named the option."""
+    text = "surface;prix\n" + "".join(f"{60 + i};1{i}\u00a0923,00\n" for i in range(12))
+    with pytest.raises(DataError, match=r"column 'prix' holds numbers written with a no-break space between "
+                                        r"thousands"):
+        from_csv(io.StringIO(text), "prix", sep=";", decimal=",")
+    ds = from_csv(io.StringIO(text), "prix", sep=";", decimal=",", thousands="\u00a0")
+    assert ds.y.tolist() == pytest.approx([float(f"1{i}923") for i in range(12)])
+    from descend.compare_config import Config, _spelling
+
+    assert Config.from_dict({"csv": "a.csv", "column": "prix", "thousands": "nbsp"}).thousands == "\u00a0"
+    assert _spelling(Config.flags())("thousands", "\u00a0") == "--thousands nbsp"

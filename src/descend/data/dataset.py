@@ -209,7 +209,7 @@ def _to_tensor(name: str, value: object) -> torch.Tensor:
             if not _is_numeric_column(frame[col]):
                 raise ValueError(
                     f"{name}: column {str(col)!r} (column {j}) has dtype {frame[col].dtype}; only numeric columns "
-                    "are supported (one-hot encoding of categorical columns is not supported yet)"
+                    "are taken here: descend.data.from_frame(frame, target=...) one-hot encodes text columns"
                 )
         if all(pd.api.types.is_integer_dtype(frame[c].dtype) or pd.api.types.is_bool_dtype(frame[c].dtype)
                for c in frame.columns) and not frame.isna().any().any():
@@ -344,7 +344,7 @@ def as_dataset(
             if not _is_numeric_column(series):
                 raise ValueError(
                     f"target column {target!r} has dtype {series.dtype}; targets must be numeric here (class labels "
-                    "as integers 0..C-1; encoding categorical targets is not supported yet)"
+                    "as integers 0..C-1): descend.data.from_frame(frame, target=...) reads text labels as classes"
                 )
             y = series
             target_name = str(target)

@@ -10,6 +10,7 @@ import io
 import numbers
 import os
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ import torch
 
 from descend._checks import check_choice, close_matches
 from descend._names import near as _near
+from descend._names import ordinal
 
 from .dataset import KINDS, Dataset, Kind, _float_dtype, _whole, as_dataset
 
@@ -234,6 +236,14 @@ def _numbers_the_rows(values: Any) -> tuple[int, int] | None:
     return None
 
 
+#: Cells that mark a missing value in some exports and data sets (UCI's "?"), which pandas does not read as one.
+_MISSING_MARKER = re.compile(r"[?*.\-_]+|missing|unknown|undefined|not available|n\.a\.", re.IGNORECASE)
+
+#: The spaces written between thousands: a space, a no-break space (French spreadsheets' exports) and a narrow
+#: no-break space.
+_SPACES = (" ", "\u00a0", "\u202f")
+
+
 def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target: bool, strays: bool = True) -> None:
     """A text column that is numbers in disguise is refused rather than one-hot encoded (or read as classes):
     numbers written with a decimal comma (``0,5``: read with ``decimal=","``), and (with ``strays``) numbers with
@@ -259,16 +269,17 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
     listed = values.tolist()
     grouped = [listed[i].strip() if isinstance(listed[i], str) else "" for i in bad]
     # (a number under 1000 has no separator: 407,96 among 10.377,19)
+    spaced = [(rf"[-+]?\d{{1,3}}({space}\d{{3}})*(,\d+)?", ",", space) for space in _SPACES]  # 1 117,60 (French)
+    spaced += [(rf"[-+]?\d{{1,3}}({space}\d{{3}})+(\.\d+)?", ".", space) for space in _SPACES]
     for pattern, decimal, thousands in ((r"[-+]?\d{1,3}(\.\d{3})*(,\d+)?", ",", "."),
-                                        (r"[-+]?\d{1,3}(,\d{3})+\.\d+", ".", ","),
-                                        (r"[-+]?\d{1,3}( \d{3})*(,\d+)?", ",", " "),  # 1 117,60 (French)
-                                        (r"[-+]?\d{1,3}( \d{3})+(\.\d+)?", ".", " ")):
+                                        (r"[-+]?\d{1,3}(,\d{3})+\.\d+", ".", ","), *spaced):
         if all(re.fullmatch(pattern, v) for v in grouped) and any(thousands in v for v in grouped):
             i = int(next(j for j, v in zip(bad, grouped) if thousands in v))  # an example with the separator
             fixes = {"thousands": ("thousands", thousands)}
             if decimal != ".":
                 fixes["decimal"] = ("decimal", decimal)
-            raise DataError(_literal(f"column {c!r} holds numbers written with {thousands!r} between thousands "
+            raise DataError(_literal(f"column {c!r} holds numbers written with {_show_char(thousands)} between "
+                                     "thousands "
                                      f"({listed[i]!r} at {rows(i)}), which would be read as text: read the file "
                                      "with ") + ("⟨decimal⟩ " if decimal != "." else "") + "⟨thousands⟩", fixes)
     if all(comma_number(listed[i]) for i in bad):
@@ -290,6 +301,18 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
     m = len(listed)
     texts = _sorted(list(dict.fromkeys(listed[i] for i in bad)))
     numbers = len(set(values[~parsed].tolist()))
+    markers = [t for t in texts if isinstance(t, str) and _MISSING_MARKER.fullmatch(t.strip())]
+    if markers and len(markers) == len(texts) and numbers >= 2:
+        # "?" in 14 of 100 rows is a missing value however many rows hold it: read as text, such a column was
+        # one-hot encoded (a target: "?" one of its classes, or a regression refused as "85 classes")
+        i = int(bad[0])
+        fixes = {"na_values": ("na_values", [t.strip() for t in markers]), "dropna": ("dropna", True)}
+        what = "the target" if is_target else "it"
+        raise DataError(_literal(f"column {c!r} holds numbers except {_few(texts)} ({len(bad)} of {m} rows, the "
+                                 f"first at {rows(i)}), which seem{'s' if len(texts) == 1 else ''} to mark a "
+                                 f"missing value, so {what} would be read as text: read "
+                                 f"{'it' if len(texts) == 1 else 'them'} as missing with ") + "⟨na_values⟩"
+                        + " (then ⟨dropna⟩ drops those rows)", fixes)
     if strays and len(bad) <= max(1, m // 10) and len(texts) <= 3 and numbers >= 2:
         i = int(bad[0])
         what = "the target" if is_target else "it"
@@ -747,6 +770,11 @@ def _show_sep(sep: str) -> str:
     return {"\t": "a tab", " ": "a space"}.get(sep, repr(sep))
 
 
+def _show_char(char: str) -> str:
+    """A separator as a message names it: the no-break spaces by name (their repr is an escape), others quoted."""
+    return {"\u00a0": "a no-break space", "\u202f": "a narrow no-break space"}.get(char, repr(char))
+
+
 def from_frame(
     frame: Any,
     target: object,
@@ -899,8 +927,18 @@ def from_csv(
     # pandas take the first column as the rows' index: every column was read one place off; and a space after
     # each separator ("size, colour, price") made the names " colour" and the features " colour= blue"
     read_csv_kwargs = {"index_col": False, "skipinitialspace": True, **read_csv_kwargs}
+    thousands = read_csv_kwargs.get("thousands")
+    if isinstance(thousands, str) and len(thousands.encode(encoding, errors="replace")) > 1 \
+            and "engine" not in read_csv_kwargs:
+        # pandas' C engine ignores a thousands separator of more than one byte (a no-break space in UTF-8,
+        # as French spreadsheets write 1 234,5), without a word; its Python engine reads it
+        read_csv_kwargs = {**read_csv_kwargs, "engine": "python"}
+    if read_csv_kwargs.get("engine", "c") == "c" and "low_memory" not in read_csv_kwargs:
+        read_csv_kwargs = {**read_csv_kwargs, "low_memory": False}  # a column's type from all of it, not chunks
     try:
-        frame = pd.read_csv(source, **read_csv_kwargs)
+        with warnings.catch_warnings(record=True) as caught:  # pandas' warnings are this function's errors
+            warnings.simplefilter("always")
+            frame = pd.read_csv(source, **read_csv_kwargs)
     except pd.errors.EmptyDataError:
         raise ValueError(f"{where} has no data rows: it holds no header either, only blank lines") from None
     except UnicodeDecodeError as err:
@@ -919,6 +957,8 @@ def from_csv(
         raise ValueError(f"{where} could not be parsed as CSV: {reason}") from None
     except OSError as err:
         raise ValueError(f"{where} could not be read: {err.strerror or err}") from None
+    if any("does not match length of data" in str(w.message) for w in caught):
+        _check_extra_fields(text, read_csv_kwargs, len(frame.columns), where)
     if len(frame) == 0:
         header = ", ".join(str(c) for c in frame.columns)
         raise ValueError(f"{where} has no data rows, only a header ({header})")
@@ -945,6 +985,41 @@ def from_csv(
         raise err.prefixed(_literal(f"{where}: ")) from None
     except ValueError as err:
         raise ValueError(f"{where}: {err}") from None
+
+
+def _check_extra_fields(text: Callable[[], str], options: Mapping[str, Any], width: int, where: str) -> None:
+    """Lines with more fields than the header names columns: pandas keeps the first ``width`` of each
+    (``index_col=False``) and drops the rest. That is right for lines that end in a separator (an empty last
+    field), and silently wrong otherwise: the columns read one place off (a column of row numbers without a name
+    in the header) or a value cut in two (``Lyon, France`` not in double quotes). Refused, naming the line."""
+    sep = options.get("sep", options.get("delimiter")) or ","
+    quote = options.get("quotechar", '"')
+    found = None
+    if isinstance(sep, str) and len(sep) == 1 and isinstance(quote, str) and len(quote) == 1 \
+            and not (_LAYOUT_OPTIONS & set(options)):
+        try:
+            reader = csv.reader(io.StringIO(text(), newline=""), delimiter=sep, quotechar=quote,
+                                skipinitialspace=True)
+            for record in reader:
+                if len(record) > width and any(field.strip() for field in record[width:]):
+                    found = (reader.line_num, len(record))
+                    break
+        except (OSError, ValueError, LookupError, csv.Error):
+            found = None
+        else:
+            if found is None:
+                return  # every extra field is empty: lines ending in a separator
+    at = f"line {found[0]} has {found[1]} fields" if found else "some lines have more fields"
+    columns = f"{width} column{'s' if width != 1 else ''}"
+    guess = _likely_separator(_first_line(text)) if options.get("sep", options.get("delimiter")) is None else None
+    if guess is not None and guess != ",":
+        raise DataError(_literal(f"{where}: {at} where its header names {columns}: its first line has "
+                                 f"{_show_sep(guess)} between names, so the separator is probably that: read it "
+                                 "with ") + "⟨sep⟩", {"sep": ("sep", guess)})
+    raise ValueError(f"{where}: {at} where its header names {columns}, so the fields after the {ordinal(width)} "
+                     "would be lost and the others read under the wrong names: a separator inside a value that is "
+                     "not in double quotes (\"Lyon, France\"), or a column of row numbers without a name in the "
+                     "header; put such values in double quotes, or give every column a name")
 
 
 def _check_decimal_point(frame: Any, decimal: object, rows: Any) -> None:
