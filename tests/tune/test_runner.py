@@ -587,3 +587,78 @@ def test_earlier_trials_of_another_pruner_are_not_compared_at_other_checkpoints(
     trials = [trial("median", {9: 5.0, 18: 4.0}), trial("sha", {10: 3.0, 30: 2.0}),
               SimpleNamespace(state=TrialState.COMPLETE, intermediate_values={10: 1.5, 30: 1.0}, user_attrs={})]
     assert pruning.prior_values(trials, "sha", 2) == [[3.0, 1.5], [2.0, 1.0]]  # an earlier release's trial: kept
+
+
+def test_a_choice_study_writes_each_optimizer_s_batch_size_as_the_table_does():
+    """In a choice study, "adam:batch_size" wrote the full batch as a blank (the same as "adam not chosen")
+    and 16 as 16.0."""
+    result = descend.tune("line", optimizer="adam|sgd", space="lr=1e-3..1e-1:log, batch_size=16|full",
+                          sampler="random", trials=8, cohort=4, steps=5, seeds=0)
+    text = result.trials.to_csv(index=False)
+    assert "16.0" not in text
+    for name in ("adam", "sgd"):
+        mine = result.trials[result.trials["optimizer"] == name][f"{name}:batch_size"]
+        assert set(map(str, mine)) <= {"16", "full"} and len(mine)
+        assert result.trials[result.trials["optimizer"] != name][f"{name}:batch_size"].isna().all()
+
+
+def test_the_grid_stays_inside_its_ranges_and_each_study_stops_at_its_own_grid(tmp_path):
+    """Rounded to six digits, beta1=0.5..0.9999999's end became 1 (the search ended in an error, its trials left
+    running), lr=0.00123456789..0.123456789 trained above its range; with -o adam -o gd, adam's grid of 9 points
+    padded gd's budget of 10 with a repeat."""
+    from descend.tune.runner import grid
+    from descend.tune.space import parse_space
+
+    space = parse_space("lr=0.00123456789..0.123456789:log, beta1=0.5..0.9999999", "adam")
+    values = grid(space, 4)
+    assert values["beta1"] == [0.5, 0.9999999] and max(values["lr"]) <= 0.123456789
+    assert min(values["lr"]) >= 0.00123456789
+    result = descend.tune("x**2 + y**2", optimizer=["adam", "gd"], sampler="grid", trials=10, cohort=5, steps=5,
+                          seeds=0)
+    for name in ("adam", "gd"):
+        mine = result.trials[result.trials["optimizer"] == name]
+        params = [c for c in ("lr", "beta1") if c in mine and mine[c].notna().any()]
+        assert not mine.duplicated(subset=params).any(), f"{name} repeated a grid point"
+    assert (result.trials["optimizer"] == "adam").sum() == 9 and (result.trials["optimizer"] == "gd").sum() == 10
+    assert any("adam's grid has 9 points" in note for note in result.notes)
+
+
+def test_a_stepped_int_range_draws_on_its_step_and_a_seed_past_numpy_s_is_refused_before_a_study_exists(tmp_path):
+    """lr=1..9:int:step=2 drew 4 and 6 (the step was kept in the space's text, never used); --seed 2**32 ended
+    in Optuna's "Seed must be between 0 and 2**32 - 1" after creating the study's file."""
+    from descend.tune.space import parse_space
+
+    space = parse_space("lr=1..9:int:step=2", "sgd")
+    (lr,) = space.searched
+    assert [lr.from_unit(u) for u in (0.0, 0.3, 0.55, 0.99)] == [1, 3, 5, 9] and lr.clip(4) in (3, 5)
+    result = descend.tune("x**2 + y**2", optimizer="sgd", space="lr=1..9:int:step=2", sampler="random", trials=8,
+                          cohort=4, steps=2, seeds=0)
+    assert set(result.trials["lr"]) <= {1, 3, 5, 7, 9}
+    with pytest.raises(ValueError, match=r"an int range takes a whole step, e.g\. step=2"):
+        parse_space("lr=1..9:int:step=0.5", "sgd")
+    with pytest.raises(ValueError, match=r"e\.g\. lr=1\.\.7:int:step=3"):
+        parse_space("lr=1..8:int:step=3", "sgd")
+    out = tmp_path / "big-seed"
+    with pytest.raises(ValueError, match=r"^seed 4294967296: a whole number from 0 to 4294967295 is required$"):
+        descend.tune("rosenbrock", trials=4, cohort=2, steps=5, seed=2**32, out=out)
+    assert not out.exists()
+
+
+def test_the_python_api_refuses_an_out_holding_another_search_as_the_command_line_does(tmp_path):
+    """descend.tune(out=DIR) replaced another search's trials.csv, table.csv and best.json and left its
+    report.html beside them; the command line refused the same directory."""
+    first = tmp_path / "first"
+    descend.tune("line", optimizer="gd", trials=2, cohort=2, steps=5, seeds=0, out=first)
+    (first / "report.html").write_text("<html>an earlier page</html>")
+    before = {p.name: p.read_bytes() for p in first.iterdir() if p.is_file()}
+    with pytest.raises(ValueError, match=r"^out= '.*first' holds the results of another search \(study 'line'\)"):
+        descend.tune("rosenbrock", optimizer="adam", trials=2, cohort=2, steps=5, seeds=0, out=first)
+    assert {p.name: p.read_bytes() for p in first.iterdir() if p.is_file()} == before
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match=r"holds no search of descend tune"):
+        descend.tune("line", optimizer="gd", trials=2, cohort=2, steps=5, seeds=0, out=mine)
+    # the same search resumed: its tables written again, the earlier page (not drawn by the API) removed
+    descend.tune("line", optimizer="gd", trials=4, cohort=2, steps=5, seeds=0, out=first)
+    assert not (first / "report.html").exists() and (first / "best.json").exists()

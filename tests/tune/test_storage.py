@@ -104,8 +104,8 @@ def test_a_resumed_study_does_not_compute_the_first_cohort_again(tmp_path, monke
 def test_the_default_storage_is_a_journal_file_in_the_output_directory(tmp_path):
     result = descend.tune("line", trials=4, cohort=4, out=tmp_path / "out", **SEARCH)
     assert result.storage == str(tmp_path / "out" / "study.journal")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["best.json", "study.journal", "table.csv",
-                                                                   "trials.csv"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".descend-tune", "best.json", "study.journal",
+                                                                   "table.csv", "trials.csv"]
     assert len(load(result.storage).get_trials()) == 4
 
 

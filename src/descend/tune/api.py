@@ -211,13 +211,19 @@ def _parse_choice(text: Any, names: Mapping[str, str]) -> list[tuple[str, dict[s
     return members
 
 
-def _whole(value: Any, name: str, low: int) -> int:
-    """``value`` as a Python int (a NumPy integer is one), refused unless a whole number >= ``low``."""
+def _whole(value: Any, name: str, low: int, high: int | None = None) -> int:
+    """``value`` as a Python int (a NumPy integer is one), refused unless a whole number in [``low``, ``high``]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"{name} {value!r}: a whole number is required, not {type(value).__name__}")
+    if high is not None and not low <= value <= high:
+        raise ValueError(f"{name} {value!r}: a whole number from {low} to {high} is required")
     if value < low:
         raise ValueError(f"{name} {value!r}: a whole number >= {low} is required")
     return int(value)
+
+
+#: The largest sampler seed: Optuna's samplers take NumPy's seeds, 0 to 2³² − 1.
+MAX_SEED = 2**32 - 1
 
 
 def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int = DEFAULT_TRIALS,
@@ -273,7 +279,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                              f"{names['steps']}")
     budget = Budget(steps if steps is not None or epochs is not None else built.steps, epochs)
     seeds = _whole(seeds, names["seeds"], 0)
-    seed = _whole(seed, names["seed"], 0)
+    seed = _whole(seed, names["seed"], 0, MAX_SEED)
     if eval_every is not None:
         _whole(eval_every, names["eval_every"], 1)
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
@@ -327,10 +333,10 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         raise ValueError(f"clip_value {clip_value!r}: a positive number is required")
     notes = []
     if sampler == "grid":
+        from .runner import grid_text
+
         sizes = {name: grid_size(s, trials) for name, s in spaces.items()}
         if max(sizes.values()) < trials:
-            from .runner import grid_text
-
             largest = max(sizes, key=sizes.get)
             values = grid_text(spaces[largest], trials)
             notes.append(f"grid sampler: {sizes[largest]} grid points ({values}: each range's values from its low "
@@ -338,6 +344,10 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                          f"{names['trials']} make it finer)")
             trials = max(sizes.values())
             cohort = min(cohort, trials)
+        for name, space_ in spaces.items():  # a smaller grid than the budget: searched once, never repeated
+            if (size := grid_size(space_, trials)) < trials and len(spaces) > 1:
+                notes.append(f"grid sampler: {name}'s grid has {size} points ({grid_text(space_, trials)}), "
+                             f"searched in {size} trials of the {trials}")
     if sampler == "cmaes":  # said once here, instead of Optuna's warning at every trial
         chosen = sorted({p.name for s in spaces.values() for p in s.searched if p.kind == "choice"})
         if chosen:
@@ -531,7 +541,7 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
             raise ValueError("stop must be a threading.Event or a callable returning True to stop")
         watcher = _watch(stop, event)
     deadline = time.time() + p.timeout if p.timeout is not None else None
-    total = p.trials * len(plans)
+    total = sum(plan.trials for plan in plans.values())
     outcomes = {}
     done_before: dict[str, int] = {}
     done_at_start: dict[str, int] = {}  # what each study held when this search first counted it (a resume)
@@ -814,7 +824,9 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     data for a task without a validation split. Budget: ``steps`` or ``epochs`` (default: the task's
     steps). ``storage``: a journal file, ``sqlite:///...`` or ``postgresql://...`` (default:
     ``out/study.journal`` when ``out`` is given, else in memory); re-running with the same storage and
-    study resumes it. ``timeout``: no new cohort after that many seconds. ``seeds``: re-runs of each
+    study resumes it. ``out``: a directory of the search's own, where its tables and best.json are written
+    (one holding another search's results, a comparison's or other files is refused before any work, as the
+    command line refuses it). ``timeout``: no new cohort after that many seconds. ``seeds``: re-runs of each
     best configuration (seeds 0..seeds-1), reported on test data. ``schedules``: every trial's and re-run's
     schedules as :class:`descend.spec.RunSpec` takes them (``{"lr": descend.schedules.cosine(1.0, 500)}``, a
     multiplier of the searched rate; not part of the study). Ctrl-C (or ``stop``: an Event or a
@@ -835,10 +847,15 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
              steps=steps, epochs=epochs, seeds=seeds, storage=storage, study=study, timeout=timeout, out=out,
              metric=metric, batch_size=batch_size, seed=seed, eval_every=eval_every, loss=loss,
              clip_norm=clip_norm, clip_value=clip_value, schedules=schedules)
+    if out is not None:  # a directory of its own, refused before any work as the command line refuses it
+        from .result import check_out, take
+
+        check_out(Path(out), {p.study_name(name) for name, _ in p.optimizers}, "out=")
     result = run(p, progress=progress, stop=stop, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
                  compile=compile, dtype=dtype)
     if out is not None:
         from .result import write
 
+        take(Path(out))
         write(result, Path(out))
     return result

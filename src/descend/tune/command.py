@@ -84,54 +84,6 @@ def _plugins(given: Any) -> tuple[str, ...]:
     return _parse_plugins(given, "--plugin") if given else ()
 
 
-def _check_other_search(out_dir: Path, studies: set[str]) -> None:
-    """Refuse an --out that holds another search's results (its best.json, table and report would be replaced)."""
-    import json
-
-    try:
-        record = json.loads((out_dir / "best.json").read_text())
-        theirs = set(record["studies"].values())
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none, or not one to keep
-        return
-    if not theirs <= studies:
-        resume = record.get("resume")
-        raise ValueError(f"--out {str(out_dir)!r} holds the results of another search (study "
-                         f"{', '.join(sorted(map(repr, theirs)))}), which this one would replace: give another "
-                         "directory" + (f" (that search goes on with: {resume})" if resume else ""))
-
-
-def _check_own(out_dir: Path) -> None:
-    """Refuse, before any work, an --out that holds files no search wrote (``report.html``, ``table.csv`` and
-    ``figures/`` of one's own would be replaced). A folder a search took holds its marker
-    (:data:`descend.report.saved.TUNE_MARKER`, kept there) or an earlier release's best.json. A new or empty
-    directory is taken; so is one holding only a study's journal or database (``--storage DIR/study.journal
-    --out DIR``) or hidden files."""
-    from ..report import saved
-
-    if not out_dir.is_dir():
-        return
-    names = saved.entries(out_dir)
-    if saved.TUNE_MARKER in names or "best.json" in names:
-        return
-    other = [n for n in names if not (n.startswith(".") or n.endswith((".journal", ".lock", ".db", ".sqlite",
-                                                                         ".sqlite3")))]
-    if other:
-        shown = ", ".join(repr(f) for f in other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
-        raise ValueError(f"--out {str(out_dir)!r} is not empty ({shown}) and holds no search of descend tune; a "
-                         "search takes a directory of its own: give a new or empty one")
-
-
-def _take(out_dir: Path) -> None:
-    """Mark ``out_dir`` as a search's (:data:`descend.report.saved.TUNE_MARKER`), once its checks passed."""
-    from .._files import write_text
-    from ..report.saved import TUNE_MARKER
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if not (out_dir / TUNE_MARKER).exists():
-        write_text(out_dir / TUNE_MARKER, "descend tune writes its results here; best.json, written last, says they "
-                                     "are whole\n")
-
-
 def _number(text: Any, flag: str, kind: type) -> Any:
     if text is None or isinstance(text, kind) and not isinstance(text, bool):
         return text
@@ -304,7 +256,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     from ..report import saved
     from . import api
     from .report import write_report
-    from .result import RECORD, write_files, write_record
+    from .result import RECORD, check_out, take, write_files, write_record
     from .storage import mask
 
     try:
@@ -317,21 +269,16 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         seeds, seed = _number(seeds, "--seeds", int), _number(seed, "--seed", int)
         timeout = _number(timeout, "--timeout", float)
         out_dir = Path(out) if out is not None else Path("reports") / f"tune-{folder_name(built)}"
-        if out_dir.exists() and not out_dir.is_dir():
-            raise ValueError(f"--out {str(out_dir)!r} is a file; give a directory")
-        if (out_dir / "comparison.json").is_file():  # its report.html and table.csv would be replaced
-            raise ValueError(f"--out {str(out_dir)!r} holds a report of descend compare; a search writes files of "
-                             "its own: give another directory")
+        check_out(out_dir, None, "--out")
         saved.writable(out_dir)  # before any training, not after the whole search
         plan = api.plan(built, optimizer=list(optimizer or ["adam"]), space=list(space) if space else None,
                         trials=trials, cohort=cohort, sampler=sampler, pruner=pruner, steps=steps, epochs=epochs,
                         seeds=seeds, storage=storage, study=study, timeout=timeout, out=out_dir, metric=metric,
                         batch_size=batch_size if batch_size is not None else "task", seed=seed, names=FLAGS,
                         **options)
-        _check_other_search(out_dir, {plan.study_name(name) for name, _ in plan.optimizers})
-        _check_own(out_dir)
+        check_out(out_dir, {plan.study_name(name) for name, _ in plan.optimizers}, "--out")
         opened = api.open_studies(plan, heartbeat_interval=10, grace_period=60)
-        _take(out_dir)
+        take(out_dir)
     except ValueError as e:
         return _fail(str(e))
     except OSError as e:  # a full disk, a directory gone: what the checks could not see

@@ -70,8 +70,10 @@ def trials_frame(studies: Mapping[str, Any]) -> Any:
                 t.datetime_complete is not None and t.datetime_start is not None) else math.nan
             row = {"optimizer": optimizer, "number": t.number, "state": t.state.name, "value": t.value}
             row.update(t.params)
-            if BATCH_SIZE in t.params:  # as table.csv and the report write it: the full batch is "full", not blank
-                row[BATCH_SIZE] = "full" if t.params[BATCH_SIZE] is None else t.params[BATCH_SIZE]
+            for key, value in t.params.items():  # as table.csv and the report write it: the full batch is "full",
+                # not blank (a choice study's "adam:batch_size" too, where blank is "adam not chosen")
+                if value is None and (key == BATCH_SIZE or key.endswith(f":{BATCH_SIZE}")):
+                    row[key] = "full"
             row.update({"seed": info.get("seed"), "status": info.get("status"), "steps": info.get("steps"),
                         "role": t.user_attrs.get("descend:role"), "retry_of": t.system_attrs.get("failed_trial"),
                         "seconds": seconds})
@@ -183,6 +185,58 @@ def _plain(value: Any) -> Any:
 RECORD = "best.json"
 
 
+def check_out(out: Path, studies: set[str] | None, flag: str) -> None:
+    """Refuse, before any work, an output directory a search would write over what is not its own: a file, a
+    report of ``descend compare``, another search's results (its best.json names other studies; ``studies``
+    None: not checked yet), or files no search wrote (``report.html``, ``table.csv`` and ``figures/`` of one's
+    own). A folder a search took holds its marker (:data:`descend.report.saved.TUNE_MARKER`, kept there) or an
+    earlier release's best.json. A new or empty directory is taken; so is one holding only a study's journal or
+    database (``--storage DIR/study.journal --out DIR``) or hidden files. ``flag``: how the interface names the
+    directory (``--out``, ``out=``)."""
+    from ..report import saved
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{flag} {str(out)!r} is a file; give a directory")
+    if not out.is_dir():
+        return
+    if (out / "comparison.json").is_file():  # its report.html and table.csv would be replaced
+        raise ValueError(f"{flag} {str(out)!r} holds a report of descend compare; a search writes files of its own: "
+                         "give another directory")
+    if studies is not None:
+        try:
+            record = json.loads((out / RECORD).read_text())
+            theirs = set(record["studies"].values())
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none, or not one to keep
+            theirs = None
+        if theirs is not None and not theirs <= studies:
+            resume = record.get("resume")
+            raise ValueError(f"{flag} {str(out)!r} holds the results of another search (study "
+                             f"{', '.join(sorted(map(repr, theirs)))}), which this one would replace: give another "
+                             "directory" + (f" (that search goes on with: {resume})" if resume else ""))
+    names = saved.entries(out)
+    if saved.TUNE_MARKER in names or RECORD in names:
+        return
+    other = [n for n in names if not (n.startswith(".") or n.endswith((".journal", ".lock", ".db", ".sqlite",
+                                                                         ".sqlite3")))]
+    if other:
+        shown = ", ".join(repr(f) for f in other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
+        raise ValueError(f"{flag} {str(out)!r} is not empty ({shown}) and holds no search of descend tune; a "
+                         "search takes a directory of its own: give a new or empty one")
+
+
+def take(out: Path) -> None:
+    """Mark ``out`` as a search's (:data:`descend.report.saved.TUNE_MARKER`), once :func:`check_out` passed."""
+    from .._files import write_text
+    from ..report.saved import TUNE_MARKER
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out / TUNE_MARKER).exists():
+        write_text(out / TUNE_MARKER, "descend tune writes its results here; best.json, written last, says they "
+                                      "are whole\n")
+
+
 def write(result: TuneResult, out: Path, *, command: str | None = None) -> list[Path]:
     """Write the result's files into ``out``: ``trials.csv``, ``table.csv``, after the final re-runs
     ``final_summary.csv`` (removed when this search has none), and last ``best.json`` (with the storage, the
@@ -192,6 +246,10 @@ def write(result: TuneResult, out: Path, *, command: str | None = None) -> list[
     ``"interrupted": true``, so its files never look like a finished one's."""
     out = Path(out)
     (out / RECORD).unlink(missing_ok=True)
+    # a page this write does not draw: an earlier run's report.html and figures would stay beside these tables
+    for stale in [out / "report.html", *(out / "figures").glob("*")]:
+        if stale.is_file():
+            stale.unlink()
     return [*write_files(result, out), write_record(result, out, command=command)]
 
 

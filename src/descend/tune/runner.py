@@ -180,8 +180,16 @@ def grid(space: Space, trials: int) -> dict[str, list[Any]]:
             out[p.name] = list(p.choices)
         else:
             values = [p.from_unit(i / (n - 1) if n > 1 else 0.5) if i < n - 1 else p.clip(p.high) for i in range(n)]
-            out[p.name] = list(dict.fromkeys(float(f"{v:.6g}") if p.kind == "float" else v for v in values))
+            # six digits to show (0.000123457), never one past an end of the range (0.9999999 is not 1)
+            out[p.name] = list(dict.fromkeys(_rounded(v, p) if p.kind == "float" else v for v in values))
     return out
+
+
+def _rounded(value: float, p: Any) -> float:
+    """``value`` to six significant digits where that stays in ``p``'s range (and on its step), else as it is."""
+    short = float(f"{value:.6g}")
+    on_step = p.step is None or abs((short - p.low) / p.step - round((short - p.low) / p.step)) < 1e-9
+    return short if p.low <= short <= p.high and on_step else value
 
 
 def grid_size(space: Space, trials: int) -> int:
@@ -226,6 +234,9 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
     first = min(cohort, trials)
     if sampler == "grid":  # its points follow from the budget: a study resumed with another would mix two grids
         attrs = {**attrs, "descend:grid": f"{grid_size(space, trials)} points: {grid_text(space, trials)}"}
+        # a study's budget is its own grid where that is smaller (another optimizer's larger grid set the
+        # budget): past it, the sampler would repeat points
+        trials = min(trials, grid_size(space, trials))
     created = False
     points: list[tuple[dict[str, Any], str]] = []
     try:

@@ -47,7 +47,7 @@ class Param:
     """One searched (or fixed) dimension of a space.
 
     ``kind`` is ``"float"`` (``low``..``high``, ``log``, optional ``step``), ``"int"`` (whole numbers
-    ``low``..``high``, ``log``), ``"choice"`` (``choices``) or ``"fixed"`` (``value``, not searched).
+    ``low``..``high``, ``log``, optional whole ``step``), ``"choice"`` (``choices``) or ``"fixed"`` (``value``, not searched).
     """
 
     name: str
@@ -78,7 +78,8 @@ class Param:
         if self.kind == "float":
             return trial.suggest_float(self.name, self.low, self.high, log=self.log, step=self.step)
         if self.kind == "int":
-            return trial.suggest_int(self.name, int(self.low), int(self.high), log=self.log)
+            return trial.suggest_int(self.name, int(self.low), int(self.high), log=self.log,
+                                     step=1 if self.step is None else int(self.step))
         if self.kind == "choice":
             return trial.suggest_categorical(self.name, list(self.choices))
         return self.value
@@ -93,10 +94,10 @@ class Param:
             value = math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
         else:
             value = lo + u * (hi - lo)
-        if self.kind == "int":
-            return int(min(max(round(value), lo), hi))
         if self.step is not None:
             value = lo + round((value - lo) / self.step) * self.step
+        if self.kind == "int":
+            return int(min(max(round(value), lo), hi))
         return float(min(max(value, lo), hi))
 
     def clip(self, value: Any) -> Any:
@@ -106,11 +107,11 @@ class Param:
         if self.kind == "fixed":
             return self.value
         v = min(max(float(value), float(self.low)), float(self.high))
-        if self.kind == "int":
-            return int(round(v))
         if self.step is not None:
             v = float(self.low) + round((v - float(self.low)) / self.step) * self.step
             v = min(v, float(self.high))
+        if self.kind == "int":
+            return int(round(v))
         return v
 
 
@@ -398,9 +399,12 @@ def _param(name: str, body: str, item: str, what: str, numeric: Mapping[str, Int
             # Optuna would move HIGH down to the grid, and a point drawn at HIGH would fall off it
             raise ValueError(f"{what} {item!r}: {_show(hi)} − {_show(lo)} is not a whole number of steps of "
                              f"{_show(step)}; end the range on the grid, e.g. {name}={_show(lo)}.."
-                             f"{_show(float(f'{lo + math.floor(n) * step:.12g}'))}:step={_show(step)}")
+                             f"{_show(float(f'{lo + math.floor(n) * step:.12g}'))}"
+                             f"{':int' if kind == 'int' else ''}:step={_show(step)}")
         if kind == "int" and not (lo.is_integer() and hi.is_integer()):
             raise ValueError(f"{what} {item!r}: an int range needs whole numbers at both ends")
+        if kind == "int" and step is not None and not float(step).is_integer():
+            raise ValueError(f"{what} {item!r}: an int range takes a whole step, e.g. step=2")
         allowed = numeric[name]
         _check_in(name, (lo, hi), allowed, item, what, optimizer)
         return Param(name, kind, lo, hi, log, step)
