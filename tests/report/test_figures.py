@@ -126,6 +126,9 @@ def test_loss_curves_band_needs_two_seeds():
     fig = F.loss_curves(_where(seed=0), CURVES)
     ax = fig.axes[0]
     assert len(_bands(ax)) == 0 and len(_data_lines(ax, "-")) == 8
+    # nor does its title claim one (a median over seeds, a band) where each configuration ran one seed
+    assert fig.get_suptitle().endswith("(one run per configuration)")
+    assert F.loss_curves(SUMMARY, CURVES).get_suptitle().endswith("(median over seeds, band: inter-quartile range)")
 
 
 def test_loss_curves_divergence_mark_sits_at_the_divergence_step_and_the_line_stops():

@@ -751,3 +751,17 @@ def test_the_gradient_norm_chart_colours_each_parameter_as_the_still_figure_does
     still = grad_norms(summary, curves, run=0)
     (ax,) = [ax for ax in still.axes if ax.get_visible()]
     assert {line.get_label(): colors.to_hex(line.get_color()) for line in ax.lines} == expected
+
+
+def test_an_optimizer_whose_runs_all_failed_is_named_in_the_learning_rate_chart_s_legend(tmp_path):
+    # its legend entry was on its (empty) trace of results, which Plotly does not show: only a "×" at the top
+    summary, curves, table, winners = frames()
+    gd = summary["label"] == "gd"
+    summary.loc[gd, "diverged"], summary.loc[gd, "diverged_at"], summary.loc[gd, "final_train_loss"] = True, 5, np.nan
+    _, text = report(tmp_path, summary=summary)
+    data, _, _ = figures(text)["fig-lr"]
+    shown = [t for t in data if t.get("showlegend", True) and t.get("name") and t.get("mode") != "lines+text"
+             and len(array(t["x"]))]
+    assert sorted(t["name"] for t in shown) == ["adam", "gd"]
+    (mark,) = [t for t in shown if t["name"] == "gd"]
+    assert mark["marker"]["symbol"] == "x" and len(array(mark["x"])) == 4

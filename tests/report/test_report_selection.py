@@ -161,3 +161,18 @@ def test_the_html_charts_show_the_selection(report):
         path = comparison.paths[choice.representative]
         (line,) = [t for t in lines if np.allclose(np.column_stack([array(t["x"]), array(t["y"])]), path)]
         assert line["line"]["color"] == colours[choice.label]
+
+
+def test_the_header_counts_the_seeds_each_configuration_ran(tmp_path):
+    """A landscape from a fixed start with full batches cannot differ by seed: every configuration ran one, and
+    the header said "3 seeds per configuration (one where seeds cannot differ...)"."""
+    config, task = C.resolve("rosenbrock", optimizers=["gd", "adam"], lr="0.001", seeds=3, steps=10)
+    comparison = C.compare(config, task)
+    assert comparison.summary.groupby("label")["seed"].nunique().max() == 1
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DESCEND_REPORT_WORKERS", "0")
+        patch.setattr(F, "save", lambda *args, **kwargs: None)
+        patch.setattr(F, "animate_files", lambda *args, **kwargs: None)
+        text = build.write_report(comparison, tmp_path / "out").read_text()
+    assert "; 1 seed per configuration (not 3: seeds cannot differ here, see under the table)" in text
+    assert "3 seeds per configuration" not in text

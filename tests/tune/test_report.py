@@ -224,3 +224,28 @@ def test_the_contour_of_a_choice_study_draws_two_parameters_its_trials_have_toge
         "adam|sgd", study, ranked, {p: 1 / len(ranked) for p in ranked}, "value", False)}
     heading, figure = charts["fig-contour-adam-sgd"]
     assert heading == "adam|sgd: adam:lr \u00d7 adam:beta1" and not isinstance(figure, str)
+
+
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_every_trial_s_line_of_the_parallel_coordinates_can_be_seen_the_best_darkest(direction):
+    # Optuna colours the worst trial white (at half opacity, on a white page): its line could not be seen
+    import warnings
+
+    import optuna
+    import optuna.visualization as vis
+    from plotly.colors import unlabel_rgb
+
+    from descend.tune.report import _visible
+
+    study = optuna.create_study(direction=direction, sampler=optuna.samplers.RandomSampler(seed=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study.optimize(lambda t: t.suggest_float("x", 0, 1) ** 2 + t.suggest_float("y", 0, 1), n_trials=8)
+        figure = _visible(vis.plot_parallel_coordinate(study))
+    lines = [t for t in figure.data if t.mode == "lines"]
+    brightness = [sum(unlabel_rgb(t.line.color)) for t in lines]
+    assert len(lines) == 8 and max(brightness) < 3 * 235  # none white: the palest is light blue
+    values = [t.value for t in study.trials]
+    best = values.index(min(values) if direction == "minimize" else max(values))
+    worst = values.index(max(values) if direction == "minimize" else min(values))
+    assert brightness[best] == min(brightness) and brightness[worst] == max(brightness)

@@ -462,16 +462,28 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
                          f"figure {job.name} skipped: {done.skipped}")
         elif done.drawn:
             images[caption] = job.files[0] if job.files else f"figures/{job.name}.png"
-    one_seed = " (one where seeds cannot differ: see under the table)" if selection.one_seed else ""
+    seeds = config.seeds
+    if selection.one_seed and _seeds_run(final) == 1:  # every configuration ran one: none had seeds to differ
+        seeds, one_seed = 1, f" (not {config.seeds}: seeds cannot differ here, see under the table)"
+    else:
+        one_seed = " (one where seeds cannot differ: see under the table)" if selection.one_seed else ""
     # the runs the header's budget counts (the final comparison's), and apart from them a search's trials
     found = getattr(comparison, "search", None)
     searched = len(found.trials) if found is not None and found.trials is not None else len(summary) - len(final)
     search = f" (and {searched} trial{'s' * (searched != 1)} of the learning-rate search)" if searched else ""
     notes.append(f"{len(final)} run{'s' * (len(final) != 1)}{search} in {comparison.seconds:.1f} s; mode "
-                 f"{mode}; {config.seeds} seed{'s' * (config.seeds != 1)} per configuration{one_seed}")
+                 f"{mode}; {seeds} seed{'s' * (seeds != 1)} per configuration{one_seed}")
     if found is not None:  # how tuned mode chose what each row reports
         notes.append(f"how each learning rate was chosen: {found.text()}")
     with timings("html"):
         page.write(out / "report.html", images=images, notes=notes)
     timings.write(out)
     saved.finish(out)
+
+
+def _seeds_run(final: Any) -> int:
+    """The most seeds any configuration of the final comparison ran (0 for none)."""
+    keys = [c for c in ("label", "lr", "batch_size") if c in final]
+    if "seed" not in final or not keys or not len(final):
+        return 0
+    return int(final.astype({k: str for k in keys}).groupby(keys)["seed"].nunique().max())

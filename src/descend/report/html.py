@@ -927,8 +927,10 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
                                      mode="lines", line=dict(color=colours[label], width=1.5, dash="dot"),
                                      legendgroup=label, showlegend=False, hoverinfo="text",
                                      hovertext=_esc(f"{label}, batch {size}: median over seeds")))
+        named = bool(good.any())  # Plotly shows no legend entry for an empty trace: a label whose runs all
+        # failed is named by its first mark at the top
         traces.append(go.Scatter(x=lr[good].to_numpy(dtype=np.float64), y=final[good].to_numpy(dtype=np.float64),
-                                 mode="markers", name=_esc(label), legendgroup=label, text=hover,
+                                 mode="markers", name=_esc(label), legendgroup=label, text=hover, showlegend=named,
                                  marker=dict(color=colours[label], size=9, symbol="circle"),
                                  hovertemplate="%{text}<br>final train loss %{y:.4g}<extra></extra>"))
         for kind, symbol in STATUS_SYMBOLS.items():  # the runs without a result, at the top, by status
@@ -940,9 +942,11 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
                           + (f" at step {_cell_text('step', step)}" if np.isfinite(step) else ""))
                      for run, step in zip(summary.index[bad], at[bad])]
             traces.append(go.Scatter(x=lr[bad].to_numpy(dtype=np.float64), y=np.full(int(bad.sum()), top),
-                                     mode="markers", name=_esc(f"{label} ({words})"), legendgroup=label,
-                                     showlegend=False, text=hover, hovertemplate="%{text}<extra></extra>",
+                                     mode="markers", name=_esc(label if not named else f"{label} ({words})"),
+                                     legendgroup=label, showlegend=not named, text=hover,
+                                     hovertemplate="%{text}<extra></extra>",
                                      marker=dict(color=colours[label], size=12, symbol=symbol)))
+            named = True
     figure = go.Figure(traces)
     figure.update_xaxes(type="log", title_text="learning rate (log scale)", **_log_ticks(figure, "x"))
     figure.update_yaxes(type="log" if log_y else "linear",

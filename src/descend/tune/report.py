@@ -557,8 +557,38 @@ def _optuna_charts(optimizer: str, study: Any, searched: list[str], found: Mappi
             out.append((f"{optimizer}: contour of the top pair", "", f"fig-contour-{slug}", why))
         out.append((f"{optimizer}: parallel coordinates", f"One line per trial of {optimizer} with a result, through "
                     f"its value of each parameter to its {objective} (colour): follow the best lines back to the "
-                    "values they share.", f"fig-parallel-{slug}", draw(vis.plot_parallel_coordinate)))
+                    "values they share.", f"fig-parallel-{slug}", _visible(draw(vis.plot_parallel_coordinate))))
     return out
+
+
+#: Where the colours of the parallel-coordinates lines start on Optuna's scale (Blues): its palest end, the
+#: worst trials, is white at half opacity on a white page.
+PALEST = 0.35
+
+
+def _visible(figure: Any) -> Any:
+    """Optuna's parallel-coordinates figure with its lines' colours taken from the darker part of their scale
+    (from :data:`PALEST` on), the colour bar with them: every trial's line can be seen, the best still darkest."""
+    if isinstance(figure, str):
+        return figure
+    from plotly.colors import sample_colorscale, unlabel_rgb
+
+    bars = [t for t in figure.data if getattr(t, "marker", None) is not None and t.marker.colorscale]
+    if not bars:
+        return figure
+    scale = [list(stop) for stop in bars[0].marker.colorscale]
+    positions = [i / 255 for i in range(256)]
+    samples = [unlabel_rgb(c) for c in sample_colorscale(scale, positions)]
+    for trace in figure.data:
+        colour = getattr(getattr(trace, "line", None), "color", None)
+        if trace.mode != "lines" or not isinstance(colour, str) or not colour.startswith("rgb"):
+            continue
+        rgb = unlabel_rgb(colour)
+        at = min(range(256), key=lambda i: sum((a - b) ** 2 for a, b in zip(samples[i], rgb)))
+        trace.line.color = sample_colorscale(scale, PALEST + (1 - PALEST) * positions[at])[0]
+    darker = sample_colorscale(scale, [PALEST + (1 - PALEST) * k / 8 for k in range(9)])
+    bars[0].marker.colorscale = [[k / 8, c] for k, c in enumerate(darker)]
+    return figure
 
 
 # -- the page -----------------------------------------------------------------------------------------------

@@ -292,7 +292,9 @@ def loss_curves(
                 for sp in present]
     handles += _status_handles(status for status, _ in (m for m, _ in marks))
     _legend_right(ax, handles)
-    _suptitle(fig, title, f"loss against {x} (median over seeds, band: inter-quartile range)")
+    several = any(len(runs) > 1 for _, _, _, runs, *_ in configurations)  # one seed each: no median, no band
+    _suptitle(fig, title, f"loss against {x} (" + ("median over seeds, band: inter-quartile range" if several
+                                                   else "one run per configuration") + ")")
     return fig
 
 
