@@ -208,7 +208,7 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     if config.init is not None:  # the task's model, initialised as asked (its card and report show it)
         from .models import with_init
 
-        task = replace(task, model=with_init(task.model, config.init))
+        task = replace(task, model=with_init(task.model, config.init, config.init_scale))
     extra = _fit_settings(config, task)
     one_seed: dict[str, list[str]] = {}
     offset = 0

@@ -662,6 +662,11 @@ class Config(schema.Schema):
     init: str | None = schema.setting(
         None, metavar="|".join(INITS), parse=schema.choice(*INITS),
         help="How a network's weights start (Linear and MLP models) instead of the task's.")
+    init_scale: float | None = schema.setting(
+        None, metavar="NUMBER", parse=_positive_number,
+        help="With --init normal, the weights' standard deviation; with --init uniform, their bound (default: 0.01 "
+             "and 1/sqrt(fan-in)). Large weights make gradients explode: vanishing --init normal --init-scale 1 "
+             "with hidden = 'relu' in its task options.")
     start: tuple[float, ...] | None = schema.setting(
         None, metavar="X,Y", parse=_parse_point, dump=list,
         help="Where a landscape, a formula, line or ellipse starts: its parameters, e.g. -1.5,2.")
@@ -781,11 +786,15 @@ class Config(schema.Schema):
                              f"{self.column!r} holds classes), which has no scale to standardize; leave it out")
         if self.loss is not None:  # also where the task takes the loss as its own option (house-prices)
             _check_loss(self.loss, task, names, the_tasks_own="loss" in folded)
+        if self.init_scale is not None and self.init not in ("normal", "uniform"):
+            raise ValueError(f"{names['init_scale']} {self.init_scale:g} is the scale of {names['init']} normal (its "
+                             f"standard deviation) or uniform (its bound); add one of them"
+                             + (f", not {names['init']} {self.init}" if self.init is not None else ""))
         if self.init is not None:
             from .models import with_init
 
             try:
-                with_init(task.model, self.init)
+                with_init(task.model, self.init, self.init_scale)
             except ValueError:
                 raise ValueError(f"{names['init']} {self.init}: the model of {where} starts from given values of its "
                                  f"named parameters ({', '.join(task.model.names)}), not from drawn weights; set "

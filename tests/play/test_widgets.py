@@ -420,3 +420,19 @@ def test_the_ellipse_from_a_negative_a_draws_the_mirror_answer_its_paths_reach()
         a, b = run["final"]
         assert a_low <= a <= a_high and b_low <= b <= b_high
     assert min(run["final"][0] for run in result["runs"]) < -1.2
+
+
+def test_vanishing_shows_exploding_gradients_with_a_large_weight_scale_and_its_command_says_so():
+    """Seed 002's exploding gradients had no setting in the widget: every init kept its own scale."""
+    result = widgets.vanishing(VanishingState(depth=8, activation="relu", init="normal", init_scale=1.0, lr=0.1,
+                                              steps=20))
+    he = widgets.vanishing(VanishingState(depth=8, activation="relu", init="he", lr=0.1, steps=20))
+    assert result["status"] == "diverged" and he["status"] == "ok"
+    assert all(a > 100 * b for a, b in zip(result["first_norms"], he["first_norms"]))
+    assert "init_scale = 1.0" in result["command"] and "with_init(task.model, 'normal', 1.0)" in result["python"]
+    from descend.play.state import errors_of
+
+    with pytest.raises(ValueError) as refused:
+        VanishingState(init="xavier", init_scale=1.0)
+    (error,) = errors_of(refused.value)
+    assert error["field"] == "init_scale" and "scale of init normal" in error["message"]

@@ -434,3 +434,24 @@ def test_a_target_whose_squared_error_overflows_is_refused_before_training(tmp_p
     frame.loc[rows, "y"] = 1e6  # far, but its losses fit
     frame.to_csv(tmp_path / "far.csv", index=False)
     assert real.from_csv(tmp_path / "far.csv", "y").kind == "regression"
+
+
+def test_exploding_gradients_with_large_weights():
+    """Seed 002's exploding gradients: the same ReLU network from N(0, 1) weights (each layer multiplies the
+    signal by about 2.8) has gradients 10³ times He's, and SGD diverges to NaN at every rate of the task's range
+    where He's start trains."""
+    he = tasks.get("vanishing", hidden="relu")
+    large = tasks.get("vanishing", hidden="relu", init="normal", init_scale=1.0)
+    assert large.model.init_scheme == "normal" and large.model.init_scale == 1.0
+    assert large.options["init_scale"] == 1.0 and "exploding" in large.description
+    norms = {}
+    for name, task in (("he", he), ("large", large)):
+        runs = task.fit(optimizer="sgd", lr=[0.01, 0.1, 1.0], steps=20, compile=False)
+        first = runs.curves[(runs.curves["step"] == 0) & runs.curves["metric"].str.startswith("grad_norm:")
+                            & runs.curves["metric"].str.endswith(".weight")]
+        norms[name] = first[first["run"] == 0]["value"].to_numpy()
+        statuses = list(runs.summary["status"])
+        assert statuses == (["ok"] * 3 if name == "he" else ["diverged"] * 3), (name, statuses)
+    assert (norms["large"] > 100 * norms["he"]).all()
+    with pytest.raises(ValueError, match="init_scale"):
+        tasks.get("vanishing", init_scale=1.0)  # xavier's scale is its own

@@ -70,8 +70,15 @@ from .module import ModuleModel, to_torch
 from .parametric import Parametric, ellipse, landscape
 
 
-def with_init(model: RunModel, init: str) -> RunModel:
-    """The same :class:`Linear` or :class:`MLP` with another initialisation (one of :data:`INITS`).
+def with_init(model: RunModel, init: str, scale: float | None = None) -> RunModel:
+    """The same :class:`Linear` or :class:`MLP` with another initialisation (one of :data:`INITS`); ``scale``:
+    its ``init_scale``, the bound a of ``"uniform"`` or the standard deviation σ of ``"normal"`` (None: theirs,
+    1/√fan_in and 0.01).
+
+    A large scale shows seed 002's exploding gradients: ReLU units with N(0, σ²) weights multiply the signal by
+    about σ√(width/2) per layer (2.8 with σ = 1 and 16 units), and the gradients of a deep network explode
+    (``descend.tasks.get("vanishing", hidden="relu", init="normal", init_scale=1.0)``, or ``--init normal
+    --init-scale 1`` on the command line).
 
     Other models start from given values (a :class:`Parametric` model's start point, a
     :class:`ModuleModel`'s module) and are refused with a ValueError saying so.
@@ -80,9 +87,9 @@ def with_init(model: RunModel, init: str) -> RunModel:
 
     init = _choice("init", init, INITS)
     if isinstance(model, Linear):
-        return Linear(model.in_features, model.out_features, model.output, init, model.bias)
+        return Linear(model.in_features, model.out_features, model.output, init, model.bias, init_scale=scale)
     if isinstance(model, MLP):
-        return MLP(model.sizes, model.hidden, model.output, init, model.bias)
+        return MLP(model.sizes, model.hidden, model.output, init, model.bias, init_scale=scale)
     what = ("starts from given values of its named parameters (a start point)" if isinstance(model, Parametric)
             else "is initialised by its own module")
     raise ValueError(f"init={init!r}: the model {type(model).__name__} {what}; an initialisation scheme applies to "

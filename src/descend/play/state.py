@@ -450,6 +450,8 @@ class VanishingState(WidgetState):
     activation: Literal["sigmoid", "tanh", "relu"] = Field("sigmoid", description="hidden activation")
     init: Literal["xavier", "he", "normal", "uniform", "torch", "zeros"] = Field(
         "xavier", description="weight initialisation (xavier for sigmoid and tanh, he for relu)")
+    init_scale: float | None = Field(None, gt=0, le=10, description="weight scale: σ of normal, bound of uniform "
+                                     "(empty: 0.01 and 1/√fan-in); normal, relu and 1 make gradients explode")
     optimizer: str = Field("sgd", description="optimizer")
     lr: float = Field(0.5, gt=0, le=10, description="learning rate α")
     steps: int = Field(200, ge=1, le=500, description="steps (whole training set)")
@@ -469,6 +471,13 @@ class VanishingState(WidgetState):
         if value not in INITS:
             raise ValueError(f"init {value!r}: choose one of {', '.join(INITS)}")
         return value
+
+    @model_validator(mode="after")
+    def _scale(self) -> VanishingState:
+        if self.init_scale is not None and self.init not in ("normal", "uniform"):
+            raise ValueError(f"init_scale {self.init_scale:g} is the scale of init normal (σ) or uniform (its bound), "
+                             f"not of {self.init}; choose one of them, or leave init_scale empty")
+        return self
 
 
 class TuneState(WidgetState):

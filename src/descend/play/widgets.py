@@ -660,8 +660,9 @@ def vanishing(state: VanishingState) -> dict[str, Any]:
     options = dict(depth=state.depth, width=state.width, hidden=state.activation)
     task = tasks.get("vanishing", **options)
     code = "descend.tasks.get('vanishing', " + ", ".join(f"{k}={v!r}" for k, v in options.items()) + ")"
-    task = dataclasses.replace(task, model=with_init(task.model, state.init))
-    code = f"dataclasses.replace(task := {code}, model=descend.models.with_init(task.model, {state.init!r}))"
+    task = dataclasses.replace(task, model=with_init(task.model, state.init, state.init_scale))
+    scale = f", {state.init_scale!r}" if state.init_scale is not None else ""
+    code = f"dataclasses.replace(task := {code}, model=descend.models.with_init(task.model, {state.init!r}{scale}))"
     entry = OptimizerEntry(name=state.optimizer, lr=state.lr)
     runs = _fit(task, [_spec(entry, state.steps)], steps=state.steps, grad_norms=True)
     compiled = _compiled(runs)
@@ -684,7 +685,8 @@ def vanishing(state: VanishingState) -> dict[str, Any]:
     first_last = [next((v for v in reversed(n) if v is not None), None) for n in norms]  # the last finite one
     first_step = [n[0] if n else None for n in norms]
     settings = {"task": "vanishing", "optimizer": [state.optimizer], "lr": [state.lr], "steps": state.steps,
-                "seeds": 1, "init": state.init, "task_options": options}
+                "seeds": 1, "init": state.init, "task_options": options,
+                **({"init_scale": state.init_scale} if state.init_scale is not None else {})}
     command, note = _commands([settings], compiled=compiled)
     return {
         **_common(state),

@@ -378,12 +378,19 @@ def bbox(m: int = 2000, size: int = 16, hidden: tuple[int, ...] = (64,), data_se
 
 @register("vanishing")  # its summary and group: descend.catalog.TASKS
 def vanishing(depth: int = 8, width: int = 16, hidden: str = "sigmoid", m: int = 1000, data_seed: int = 0,
-              steps: int = 500) -> Task:
+              steps: int = 500, init: str | None = None, init_scale: float | None = None) -> Task:
     """A ``depth``-layer MLP (``hidden`` activations, sigmoid output, BCE) on two concentric noisy circles.
 
     With sigmoid hidden units (σ' ≤ 1/4) the gradient shrinks layer by layer on the way back, so the first
-    layers barely learn; ``hidden="relu"`` is the same network without the shrinking. Compare the per-layer
-    gradient norms that :func:`descend.fit` records (``runs.curves`` metric ``grad_norm:layer0.weight``, ...).
+    layers barely learn; ``hidden="relu"`` is the same network without the shrinking. Seed 002's exploding
+    gradients are the other way: weights so large that every layer multiplies the signal, as ReLU units with
+    N(0, σ²) weights do by about σ√(width/2) (``hidden="relu", init="normal", init_scale=1.0``: about 2.8 per
+    layer; every layer's gradient is then 10³-10⁴ times He's, and SGD diverges to NaN within two steps at every
+    rate of the task's range, where the same network from He's weights trains at 0.01 and 0.1). ``init`` is the
+    weights' scheme (default: Glorot for sigmoid and tanh, He for ReLU) and ``init_scale`` its scale (σ of
+    ``"normal"``, the bound of ``"uniform"``). Compare
+    the per-layer gradient norms that :func:`descend.fit` records (``runs.curves`` metric
+    ``grad_norm:layer0.weight``, ...).
     """
     from ..data.cache import cached_arrays
 
@@ -402,17 +409,27 @@ def vanishing(depth: int = 8, width: int = 16, hidden: str = "sigmoid", m: int =
                                 kind="binary")
     splits = _splits(ds, data_seed)
     # each activation with its usual initialisation: Glorot for sigmoid/tanh, He for ReLU
-    init = "he" if hidden == "relu" else "xavier"
-    model = models.MLP((2, *([width] * depth), 1), hidden=hidden, output="sigmoid", init=init)
+    scheme = init if init is not None else "he" if hidden == "relu" else "xavier"
+    model = models.MLP((2, *([width] * depth), 1), hidden=hidden, output="sigmoid", init=scheme,
+                       init_scale=init_scale)
+    scaled = f", {scheme} weights of scale {init_scale:g}" if init_scale is not None else (
+        f", {scheme} weights" if init is not None else "")
     return Task(
         name="vanishing", title="Vanishing gradients",
         summary=f"a {depth}-layer {hidden} MLP on two circles; per-layer gradient norms",
         description=(f"Two noisy concentric circles ({m} points, scikit-learn's make_circles, seed {data_seed}); a "
-                     f"{depth}-hidden-layer MLP of width {width} with {hidden} units. With sigmoid units each layer "
-                     "multiplies the backward signal by at most 1/4, so the early layers' gradients are orders of "
-                     "magnitude smaller than the last layer's; compare with hidden='relu'."),
+                     f"{depth}-hidden-layer MLP of width {width} with {hidden} units{scaled}. With sigmoid units "
+                     "each layer multiplies the backward signal by at most 1/4, so the early layers' gradients are "
+                     "orders of magnitude smaller than the last layer's (vanishing); compare with hidden='relu', and "
+                     "with weights so large that every layer multiplies the signal (exploding: hidden='relu', "
+                     "init='normal', init_scale=1.0 gives gradients 10³-10⁴ times larger, and every run "
+                     "diverges)."),
         model=model, data=splits, loss="bce", kind="binary", steps=steps, lr_range=(0.01, 1.0),
         optimizers=("sgd", "momentum", "rmsprop", "adam"),
-        facts=(("compare", "descend.tasks.get('vanishing', hidden='relu') is the same network with ReLU units"),),
-        options=dict(depth=depth, width=width, hidden=hidden, m=m, data_seed=data_seed),
+        facts=(("compare", "descend.tasks.get('vanishing', hidden='relu') is the same network with ReLU units"),
+               ("exploding", "descend.tasks.get('vanishing', hidden='relu', init='normal', init_scale=1.0): each "
+                             "layer multiplies the signal by about 2.8, and the gradients explode")),
+        options=dict(depth=depth, width=width, hidden=hidden, m=m, data_seed=data_seed,
+                     **({"init": init} if init is not None else {}),
+                     **({"init_scale": init_scale} if init_scale is not None else {})),
     )

@@ -8,7 +8,7 @@ const WIDGETS = {
   curvature: "2 · Learning rate & curvature",
   landscape: "3 · Optimizers on a landscape",
   ellipse: "4 · Earth–Mars ellipse",
-  vanishing: "5 · Vanishing gradients",
+  vanishing: "5 · Vanishing and exploding gradients",
   tune: "6 · Tune it",
 };
 const INTROS = {
@@ -25,7 +25,8 @@ const INTROS = {
     "A = 0.1, B = 1.8. Top: each optimizer's path over the cost surface. Bottom: gradient descent with the whole " +
     "set (GD), one sample (SGD), mini-batches of 32 and the hybrid (32 for 8 epochs, then 512).",
   vanishing: "Seed 002: a deep MLP on two noisy circles. With sigmoid units each layer multiplies the backward " +
-    "signal by at most 1/4, so the first layers' gradients vanish; change the depth, activation and " +
+    "signal by at most 1/4, so the first layers' gradients vanish; with weights too large (relu, init normal, " +
+    "weight scale 1) every layer multiplies it and the gradients explode. Change the depth, activation and " +
     "initialisation and watch the gradient norm of every layer during training.",
   tune: "A small hyperparameter search with descend tune (Optuna, trials trained as one batched program) for the " +
     "problem of another widget: the best settings found per optimizer, and a link back with them filled in.",
@@ -255,7 +256,9 @@ function numberControl(name, p, { log = LOG_FIELDS.has(name), onset } = {}) {
   const niceStep = (span) => { const p = Math.pow(10, Math.floor(Math.log10(span / 200))); return [1, 2, 5, 10].map((k) => k * p).find((s) => span / s <= 200); };
   const slider = el("input", { type: "range", id: `s-${name}`, min: lo, max: hi, step: integer ? 1 : log ? (hi - lo) / 1000 : niceStep(hi - lo), "aria-label": `${name} slider` });
   const apply = (v, delay) => (onset ? onset(v, delay) : set(name, v, delay));
+  const nullable = Array.isArray(p.anyOf) && p.anyOf.some((a) => a.type === "null");
   number.addEventListener("change", () => {
+    if (nullable && number.value.trim() === "") { apply(null, 0); return; }  // empty: the field's own default
     // Number, not parseInt: "1e3" is 1000 steps (parseInt read 1), and "2.9" is refused rather than read as 2
     const v = number.value.trim() === "" ? NaN : Number(number.value);
     if (Number.isNaN(v) || (integer && !Number.isInteger(v))) {
@@ -269,7 +272,7 @@ function numberControl(name, p, { log = LOG_FIELDS.has(name), onset } = {}) {
     number.value = v; apply(integer ? Math.round(v) : v, 200);
   });
   const row = el("div", { class: "row" }, slider, number);
-  row.sync = (v) => { number.value = v; slider.value = log ? Math.log10(v) : v; };
+  row.sync = (v) => { number.value = v ?? ""; if (v !== null && v !== undefined) slider.value = log ? Math.log10(v) : v; };
   return row;
 }
 function field(name, label, control, hint) {
