@@ -850,3 +850,27 @@ def test_thousands_written_with_a_no_break_space_are_named_and_read():
 
     assert Config.from_dict({"csv": "a.csv", "column": "prix", "thousands": "nbsp"}).thousands == "\u00a0"
     assert _spelling(Config.flags())("thousands", "\u00a0") == "--thousands nbsp"
+
+
+def test_dropna_keeps_a_column_written_with_decimals_a_column_of_decimals():
+    """1.0/2.0/3.0 is a regression target (decimals are regression), but the same file with one empty cell and
+    dropna=True became three classes: the gap had made pandas read floats, and they were turned back into the
+    whole numbers pandas would have read, whatever the file wrote."""
+    rows = [(0.1 * i, f"{1 + i % 3}.0") for i in range(30)]
+    whole = "x,score\n" + "".join(f"{x:.1f},{y}\n" for x, y in rows)
+    gap = whole + "0.5,\n"
+    assert from_csv(io.StringIO(whole), "score").kind == "regression"
+    assert from_csv(io.StringIO(gap), "score", dropna=True).kind == "regression"
+    labels = "x,score\n" + "".join(f"{x:.1f},{y[0]}\n" for x, y in rows) + "0.5,\n"  # written 1, 2, 3: classes
+    assert from_csv(io.StringIO(labels), "score", dropna=True).kind == "multiclass"
+    commas = "x;score\n" + "".join(f"{x:.1f}".replace(".", ",") + f";{y.replace('.', ',')}\n" for x, y in rows)
+    assert from_csv(io.StringIO(commas + "0,5;\n"), "score", sep=";", decimal=",", dropna=True).kind == "regression"
+
+
+def test_excel_s_separator_line_is_read_as_the_separator():
+    """A first line "sep=;" (Excel's, naming the separator) was read as the header: the suggested --sep ';' then
+    failed with "not a column (columns: sep=, Unnamed: 1)"."""
+    text = "sep=;\nx1;x2;y\n" + "".join(f"{i / 10};{i % 3};{i / 5}\n" for i in range(12))
+    for options in ({}, {"sep": ";"}):
+        ds = from_csv(io.StringIO(text), "y", **options)
+        assert ds.feature_names == ("x1", "x2") and ds.y.tolist() == pytest.approx([i / 5 for i in range(12)])

@@ -428,8 +428,12 @@ def test_a_target_whose_squared_error_overflows_is_refused_before_training(tmp_p
     frame["y"] = frame.a + frame.b
     frame.loc[rows, "y"] = 1e30
     frame.to_csv(tmp_path / "huge.csv", index=False)
-    with pytest.raises(ValueError, match=rf"target column 'y' has the value 1e\+30 \(row {rows[0] + 1} of 50\), "
-                                         "whose squared error overflows float32"):
+    # named with its file, and counted as the rows of the data (the errors about cells name "row 5 (line 7)")
+    from descend._names import ordinal
+
+    with pytest.raises(ValueError, match=rf"^CSV file '.*huge.csv': target column 'y' has the value 1e\+30 \(in "
+                                         rf"the {ordinal(rows[0] + 1)} of its 50 rows\), whose squared error "
+                                         "overflows float32"):
         real.from_csv(tmp_path / "huge.csv", "y")
     frame.loc[rows, "y"] = 1e6  # far, but its losses fit
     frame.to_csv(tmp_path / "far.csv", index=False)

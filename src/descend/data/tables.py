@@ -436,7 +436,10 @@ def _from_table(
     rows: _Rows | None,
     drop: Sequence[object] | None = None,
     dropna: bool = False,
+    decimals: Callable[[object], bool] | None = None,
 ) -> Dataset:
+    """:func:`from_frame`'s work. ``decimals(c)``: whether a CSV file writes column ``c``'s numbers with a
+    decimal point (1.0, 2.0), which keeps it a column of decimals once ``dropna`` drops its empty cells."""
     pd = importlib.import_module("pandas")
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"frame must be a pandas DataFrame, not {type(frame).__name__}")
@@ -532,7 +535,8 @@ def _from_table(
                     numbers = pd.to_numeric(series[c], errors="coerce")
                     if bool(numbers.notna().all()):
                         series[c], types[c] = numbers, _column_type(pd, numbers, False)
-                if types[c] == "float" and (gaps[c].any() or was_text):
+                if types[c] == "float" and (gaps[c].any() or was_text) and not (
+                        decimals is not None and not was_text and decimals(c)):  # 1.0, 2.0 in the file: decimals
                     values = series[c].to_numpy(dtype=np.float64)
                     if bool(np.all(values == np.round(values))) and bool(np.all(np.abs(values) < 2**53)):
                         series[c], types[c] = series[c].astype(np.int64), "integer"
@@ -919,6 +923,11 @@ def from_csv(
     else:
         raise ValueError(f"path={path!r} must be a file path or an open file, not {type(path).__name__}")
 
+    excel = re.fullmatch(r"\s*sep=(.)\s*", _first_line(text))
+    if excel and not (_LAYOUT_OPTIONS & set(read_csv_kwargs)):
+        # Excel's first line "sep=;" names the separator (a file saved for Excel in a locale whose decimal mark is
+        # the comma): read as the header, it made the columns "sep=" and "Unnamed: 1"
+        read_csv_kwargs = {"sep": excel.group(1), **read_csv_kwargs, "skiprows": 1}
     sep = read_csv_kwargs.get("sep")
     if isinstance(sep, str) and len(sep) > 1 and "engine" not in read_csv_kwargs:
         # pandas reads a longer separator as a pattern, with its Python engine, and warns that it does
@@ -980,11 +989,38 @@ def from_csv(
     rows = _Rows(frame, lines=lines, file=True)
     try:
         _check_decimal_point(frame, read_csv_kwargs.get("decimal"), rows)
-        return _from_table(frame, target, kind, features, categorical, dtype, max_categories, rows, drop, dropna)
+        return _from_table(frame, target, kind, features, categorical, dtype, max_categories, rows, drop, dropna,
+                           decimals=_written_decimals(text, read_csv_kwargs) if dropna else None)
     except DataError as err:
         raise err.prefixed(_literal(f"{where}: ")) from None
     except ValueError as err:
         raise ValueError(f"{where}: {err}") from None
+
+
+def _written_decimals(text: Callable[[], str], options: Mapping[str, Any]) -> Callable[[object], bool]:
+    """Whether the file writes a column's numbers with a decimal mark or an exponent (``1.0``, ``2e3``), read
+    from its text once asked: a column of floats with empty cells is whole numbers (pandas' floats because of
+    the gaps) unless so written."""
+    found: dict[object, bool] = {}
+    raw: list[Any] = []
+
+    def decimals(column: object) -> bool:
+        if not raw:
+            pd = importlib.import_module("pandas")
+            kept = {k: v for k, v in options.items() if k not in ("dtype", "converters", "thousands", "na_values",
+                                                                   "keep_default_na", "low_memory")}
+            try:
+                raw.append(pd.read_csv(io.StringIO(text()), dtype=str, keep_default_na=False, **kept))
+            except (OSError, ValueError, LookupError):
+                raw.append(None)
+        frame = raw[0]
+        if column not in found:
+            mark = re.escape(options.get("decimal") or ".")
+            found[column] = frame is not None and column in frame and bool(
+                frame[column].str.contains(rf"{mark}|\d[eE][-+]?\d", regex=True).any())
+        return found[column]
+
+    return decimals
 
 
 def _check_extra_fields(text: Callable[[], str], options: Mapping[str, Any], width: int, where: str) -> None:

@@ -13,6 +13,8 @@ optimizers.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ import torch
 
 from .. import data as data_module
 from .. import models
+from .._names import ordinal
 from .task import Known, Task, register
 
 _HIDDEN = (32,)
@@ -49,6 +52,10 @@ def target_fact(target: str, splits: data_module.Splits) -> str:
             "in its units (final_<split>_loss_original)")
 
 
+class _TooLarge(ValueError):
+    """A regression target whose squared error overflows (:func:`_check_squares`)."""
+
+
 def _check_squares(ds: data_module.Dataset, splits: data_module.Splits, standardized: bool) -> None:
     """A regression target whose squared error overflows the data's dtype (a value of 1e30 among values near 1)
     makes every run's loss infinite on the split that holds it, where no run can be told from another: refused,
@@ -62,9 +69,9 @@ def _check_squares(ds: data_module.Dataset, splits: data_module.Splits, standard
     far = torch.stack([c.abs().amax(dim=1) for c in centred]).amax(dim=0) > limit
     if far.any():
         i = int(y.abs().amax(dim=1).argmax())  # the largest value
-        raise ValueError(
-            f"target column {ds.target_name!r} has the value {float(y[i].abs().max()):g} (row {i + 1} of "
-            f"{len(ds)}), whose squared error overflows "
+        raise _TooLarge(
+            f"target column {ds.target_name!r} has the value {float(y[i].abs().max()):g} (in the {ordinal(i + 1)} of "
+            f"its {len(ds)} rows{' kept' if ds.dropped else ''}), whose squared error overflows "
             f"{str(ds.y.dtype).replace('torch.', '')}: every loss on a split holding it would be infinite. Drop or "
             "correct those rows, or rescale the column")
 
@@ -209,6 +216,14 @@ def from_csv(path: str | Path, target: str, kind: str | None = None, *, hidden: 
     """
     ds = data_module.from_csv(path, target, kind, **csv_options)
     name = Path(path).stem
+    try:
+        return _csv_task(ds, path, target, name, hidden, data_seed, steps, standardize_target, csv_options)
+    except _TooLarge as e:  # a value the file holds: named with the file, as every other one
+        raise ValueError(f"CSV file {os.fsdecode(path)!r}: {e}") from None
+
+
+def _csv_task(ds: Any, path: str | Path, target: str, name: str, hidden: Any, data_seed: int, steps: int,
+              standardize_target: bool, csv_options: Mapping[str, Any]) -> Task:
     dropped = f" ({ds.dropped} rows with missing values dropped)" if ds.dropped else ""
     what = {"regression": "regression", "binary": "binary classification", "multiclass": "classification"}[ds.kind]
     scaled = "features and target" if standardize_target is True and ds.kind == "regression" else "features"
