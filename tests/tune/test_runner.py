@@ -662,3 +662,15 @@ def test_the_python_api_refuses_an_out_holding_another_search_as_the_command_lin
     # the same search resumed: its tables written again, the earlier page (not drawn by the API) removed
     descend.tune("line", optimizer="gd", trials=4, cohort=2, steps=5, seeds=0, out=first)
     assert not (first / "report.html").exists() and (first / "best.json").exists()
+
+
+def test_the_gp_sampler_says_nothing_of_the_worst_value_a_diverged_trial_is_told():
+    # Optuna's "Clip non-finite values to the min/max finite values for GP fittings." came raw at every ask
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = descend.tune("rosenbrock", optimizer="gd", space="lr=1e-4..1:log", sampler="gp", trials=24,
+                              cohort=8, steps=50, seeds=0)
+    assert (result.trials["status"].iloc[:16] == "diverged").any()  # before the last cohort's asks
+    assert not [w for w in caught if "Clip non-finite" in str(w.message)]

@@ -320,8 +320,10 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                 raise ValueError(f"{names['optimizer']} {name}: {e}") from None
             raise
         if not spaces[name].searched and not any(len(m) > 1 and name in dict(m) for m in studies):
-            raise ValueError(f"{names['space']} {texts[name]!r}: nothing to search for {name} (every item is fixed); "
-                             "give a range LOW..HIGH or choices A|B")
+            empty = not (texts[name] or "").replace(",", "").strip() if isinstance(texts[name], str) else False
+            raise ValueError(f"{names['space']} {texts[name]!r}: " + ("the space is empty" if empty else
+                             f"nothing to search for {name} (every item is fixed)")
+                             + "; give a range LOW..HIGH or choices A|B")
         _check_batch_sizes(spaces[name], built, names, problem.samples)  # before any study is created
         defaults = dict(spaces[name].defaults)
         defaults.setdefault(BATCH_SIZE, batch)

@@ -535,6 +535,9 @@ class Runner:
         with warnings.catch_warnings():
             # descend beats for the trials itself (storage.Heartbeat); Optuna's note assumes study.optimize
             warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed")
+            # a diverged trial is told the worst value on purpose (the sampler learns to avoid it); the GP sampler
+            # clips it to the worst finite one and says so at every ask
+            warnings.filterwarnings("ignore", message="Clip non-finite values")
             with storage_module.taking_trials(storage):  # one worker at a time takes queued trials (SQLite)
                 if storage_module.takes_turns(storage):  # what another worker asked meanwhile is counted
                     n = min(n, self._free())
