@@ -679,7 +679,8 @@ def test_the_every_step_loss_is_named_by_its_batches():
 
     assert names(_where(batch_size="full")) == ["training loss (full batch, every step)"]
     assert names(_where(batch_size="32")) == ["training loss (mini-batch)"]
-    assert names(SUMMARY) == ["training loss (every step: its batch, the full set for GD)"]
+    # "the full set for GD" read as the optimizer gd where gd ran mini-batches and adam the full set
+    assert names(SUMMARY) == ["training loss (every step: its batch, the whole set for full-batch runs)"]
 
 
 def _per_epoch_budget():

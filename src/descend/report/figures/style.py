@@ -159,7 +159,7 @@ def _split_name(split: str, batch_sizes: Iterable[str] = ()) -> str:
     if sizes and sizes <= {"full"}:
         return "training loss (full batch, every step)"
     if "full" in sizes:
-        return "training loss (every step: its batch, the full set for GD)"
+        return "training loss (every step: its batch, the whole set for full-batch runs)"
     return SPLIT_NAMES["batch"]
 
 
