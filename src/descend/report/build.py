@@ -335,13 +335,16 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     from . import render
     from .colours import colours as palette_of
     from .colours import markers as marker_shapes
-    from .html import prepare_html
+    from .html import SEARCH_METRIC, prepare_html, search_runs
 
     task, config = comparison.task, comparison.config
     mode = mode_text(config)  # with tuned mode's search: its sampler and trials per optimizer
     title = f"{task.title} — {mode}"
     summary, curves = comparison.summary, comparison.curves
     final = summary[summary["phase"] == "final"] if "phase" in summary else summary
+    # tuned mode: each optimizer at its one chosen rate; the learning-rate figures draw its search instead
+    found = getattr(comparison, "search", None)
+    searched_runs = search_runs(found.trials) if found is not None else None
     surface = task.surface
     # what each optimizer is shown at, decided once by compare(), and its one colour in every figure
     selection = selection_of(comparison)
@@ -374,7 +377,9 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
             "loss-epoch": ("Loss against epoch", "loss_curves", (best, best_curves),
                            dict(x="epoch", title=title, colours=colours, markers=markers)),
             "lr-sensitivity": ("Learning-rate sensitivity (× = diverged)", "lr_sensitivity", (summary,),
-                               dict(title=title, colours=colours)),
+                               dict(title=title, colours=colours)) if searched_runs is None else
+                              ("Learning-rate sensitivity of the search (× = diverged)", "lr_sensitivity",
+                               (searched_runs,), dict(title=title, colours=colours, metric=SEARCH_METRIC)),
             "lr-batch": ("Learning rate × batch size", "lr_batch_heatmap", (final,), dict(title=title)),
             "batch-regimes": ("GD, SGD, mini-batch and hybrid batch sizes", "batch_regimes",
                               (final, final_curves, selection), dict(title=title)),
@@ -449,7 +454,8 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
                                     config_text=toml_text, version=comparison.version, mode=mode,
                                     surface=surface, paths=paths or None, labels=named, selection=selection,
                                     colours=colours, markers=markers, budget=budget_text(config),
-                                    table_notes=list(getattr(comparison, "table_notes", [])))
+                                    table_notes=list(getattr(comparison, "table_notes", [])),
+                                    search_runs=searched_runs)
         with timings("waiting for the drawings"):
             results.update({done.name: done for done in drawing.results()})
         timings.phases["drawings"] = time.perf_counter() - started
@@ -468,7 +474,6 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     else:
         one_seed = " (one where seeds cannot differ: see under the table)" if selection.one_seed else ""
     # the runs the header's budget counts (the final comparison's), and apart from them a search's trials
-    found = getattr(comparison, "search", None)
     searched = len(found.trials) if found is not None and found.trials is not None else len(summary) - len(final)
     search = f" (and {searched} trial{'s' * (searched != 1)} of the learning-rate search)" if searched else ""
     notes.append(f"{len(final)} run{'s' * (len(final) != 1)}{search} in {comparison.seconds:.1f} s; mode "

@@ -172,7 +172,7 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
                images: Mapping[str, str] | None = None, notes: list[str] | None = None,
                selection: Selection, colours: Mapping[str, str] | None = None,
                table_notes: list[str] | None = None, markers: Mapping[str, str] | None = None,
-               budget: str | None = None) -> pathlib.Path:
+               budget: str | None = None, search_runs: Any = None) -> pathlib.Path:
     """Write the HTML report of a comparison to ``path`` and return that path.
 
     ``table``: a pandas DataFrame, one row per optimizer label (the index), one column per metric; numbers
@@ -204,14 +204,17 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
     embedded (data: URIs, links included), so the page works when moved alone. ``markers``: label → marker
     shape (:data:`descend.report.colours.MARKERS`; default :func:`descend.report.colours.markers` of the
     labels in the table's order), worn by each optimizer's path. ``notes``: short lines shown under the
-    header. Bad input raises :class:`ValueError` naming the argument or column.
+    header. ``search_runs`` (tuned mode): the learning-rate search's trials as runs (:func:`search_runs`), which
+    the learning-rate chart draws instead of the final runs, each at its optimizer's one chosen rate. Bad input
+    raises :class:`ValueError` naming the argument or column.
     """
     notes = _check_strings(notes, "notes")
     images = _check_images(images)
     return prepare_html(title=title, intro=intro, table=table, winners=winners, summary=summary, curves=curves,
                         config_text=config_text, version=version, mode=mode, surface=surface, paths=paths,
                         labels=labels, selection=selection, colours=colours, table_notes=table_notes,
-                        markers=markers, budget=budget).write(path, images=images, notes=notes)
+                        markers=markers, budget=budget, search_runs=search_runs).write(path, images=images,
+                                                                                        notes=notes)
 
 
 def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, Any], summary: Any, curves: Any,
@@ -219,7 +222,7 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
                  paths: Mapping[int, Any] | None = None, labels: Mapping[int, str] | None = None,
                  selection: Selection, colours: Mapping[str, str] | None = None,
                  table_notes: list[str] | None = None, markers: Mapping[str, str] | None = None,
-                 budget: str | None = None) -> "Prepared":
+                 budget: str | None = None, search_runs: Any = None) -> "Prepared":
     """The part of :func:`write_html` that does not depend on the static figures or the notes (the charts, the
     tables, the configuration): :meth:`Prepared.write` finishes the page once the figures are drawn. A report
     prepares its page while other processes draw its figures; the page is the same as :func:`write_html`'s."""
@@ -271,7 +274,13 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
          "the medians over seeds (one per batch size; a run without a result counts as infinite, as in the choice "
          "of each optimizer's configuration, so a rate where half of the runs or more failed has none), and a "
          "wide flat valley means the optimizer forgives a poorly chosen learning rate.", "fig-lr", 440,
-         _lr_figure(summary, order, colours)),
+         _lr_figure(summary, order, colours)) if search_runs is None else
+        ("Learning-rate sensitivity", "Tuned mode reports each optimizer at the one learning rate its search chose, "
+         "so this chart shows the search: its validation loss (the search's objective) against the learning rate, "
+         "one marker per trial (at the top, the trials without a result: \u00d7 diverged); a dotted line joins the "
+         "trials of one batch size, and a wide flat valley means the optimizer forgives a poorly chosen learning "
+         "rate.", "fig-lr", 440,
+         _lr_figure(search_runs, order, colours, metric=SEARCH_METRIC, what="trial")),
     ]
     grads = _grad_figure(summary, curves, shown)
     if grads is not None:
@@ -890,12 +899,46 @@ def _status_text(summary: Any, run: int) -> str:
     return "" if outcomes.counts(status) else f", {outcomes.STATUSES.get(status, status)}"
 
 
-def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
+#: The column of :func:`search_runs` the learning-rate chart draws in tuned mode: each trial's objective.
+SEARCH_METRIC = "final_validation_loss"
+
+
+def search_runs(trials: Any) -> Any:
+    """Tuned mode's search trials (:attr:`descend.compare.Search.trials`) as runs of a summary: ``label``,
+    ``lr``, ``batch_size``, ``seed``, the trial's value as :data:`SEARCH_METRIC` and its ``status``, indexed by
+    ``run`` (0, 1, ...; ``trial`` keeps each study's trial number). Trials that did not finish are left out."""
+    import pandas as pd
+
+    if trials is None or not len(trials) or "lr" not in trials:
+        return None
+    done = trials[trials["status"].notna()] if "status" in trials else trials.iloc[:0]
+    if not len(done):
+        return None
+    frame = pd.DataFrame({"label": done["label"].astype(str).to_numpy(), "lr": pd.to_numeric(done["lr"]).to_numpy(),
+                          "batch_size": done["batch_size"].astype(str).to_numpy(),
+                          "seed": done["seed"].to_numpy() if "seed" in done else 0,
+                          SEARCH_METRIC: pd.to_numeric(done["value"], errors="coerce").to_numpy(),
+                          "status": done["status"].astype(str).to_numpy(),
+                          "trial": done["number"].to_numpy() if "number" in done else range(len(done))})
+    frame.index.name = "run"
+    return frame
+
+
+def _lr_figure(summary: Any, order: list[str], colours: dict[str, str], *, metric: str = "final_train_loss",
+               what: str = "run") -> Any:
+    """The learning-rate chart: ``metric`` against ``lr``, one marker per ``what`` (a run of the comparison, or
+    a trial of tuned mode's search: :func:`search_runs`)."""
     import pandas as pd
     import plotly.graph_objects as go
 
+    def called(run: Any) -> str:
+        if what == "run":
+            return _run_text(summary, run)
+        row = summary.loc[run]
+        return f"trial {int(row['trial'])}, lr {_cell_text('lr', row['lr'])}, batch {row['batch_size']}"
+
     lr = pd.to_numeric(summary["lr"], errors="coerce")
-    final = pd.to_numeric(summary["final_train_loss"], errors="coerce")
+    final = pd.to_numeric(summary[metric], errors="coerce")
     status = statuses(summary)
     failed = ~status.map(outcomes.counts).astype(bool)
     at = status_steps(summary)
@@ -915,30 +958,31 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
     for label in order:
         mine = summary["label"].astype(str) == label
         good = mine & ok
-        hover = [_esc(f"{label}: {_run_text(summary, run)}") for run in summary.index[good]]
+        hover = [_esc(f"{label}: {called(run)}") for run in summary.index[good]]
         # the medians over seeds, one line per batch size (pooled, one median mixed a full batch's runs with
         # mini-batches' and matched neither the table nor the still figure's panels); a run without a result
         # counts as +∞, as in the comparison's choice: an lr where half of the runs or more failed has no median
         for size in (pd.unique(batch[good]) if bool(good.any()) else ()):
             rows = mine & usable & (batch == size)
-            medians = scores(summary[rows], "final_train_loss").groupby(lr[rows]).median().sort_index()
+            medians = scores(summary[rows], metric).groupby(lr[rows]).median().sort_index()
             medians = medians[np.isfinite(medians.to_numpy(dtype=np.float64))]
             traces.append(go.Scatter(x=medians.index.to_numpy(dtype=np.float64), y=medians.to_numpy(dtype=np.float64),
                                      mode="lines", line=dict(color=colours[label], width=1.5, dash="dot"),
                                      legendgroup=label, showlegend=False, hoverinfo="text",
-                                     hovertext=_esc(f"{label}, batch {size}: median over seeds")))
+                                     hovertext=_esc(f"{label}, batch {size}: median over seeds" if what == "run"
+                                                    else f"{label}, batch {size}: its trials")))
         named = bool(good.any())  # Plotly shows no legend entry for an empty trace: a label whose runs all
         # failed is named by its first mark at the top
         traces.append(go.Scatter(x=lr[good].to_numpy(dtype=np.float64), y=final[good].to_numpy(dtype=np.float64),
                                  mode="markers", name=_esc(label), legendgroup=label, text=hover, showlegend=named,
                                  marker=dict(color=colours[label], size=9, symbol="circle"),
-                                 hovertemplate="%{text}<br>final train loss %{y:.4g}<extra></extra>"))
+                                 hovertemplate="%{text}<br>" + _metric_words(metric) + " %{y:.4g}<extra></extra>"))
         for kind, symbol in STATUS_SYMBOLS.items():  # the runs without a result, at the top, by status
             bad = mine & usable & (status == kind)
             if not bool(bad.any()):
                 continue
             words = outcomes.STATUSES[kind]
-            hover = [_esc(f"{label}: {_run_text(summary, run)}: {words}"
+            hover = [_esc(f"{label}: {called(run)}: {words}"
                           + (f" at step {_cell_text('step', step)}" if np.isfinite(step) else ""))
                      for run, step in zip(summary.index[bad], at[bad])]
             traces.append(go.Scatter(x=lr[bad].to_numpy(dtype=np.float64), y=np.full(int(bad.sum()), top),
@@ -950,7 +994,7 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
     figure = go.Figure(traces)
     figure.update_xaxes(type="log", title_text="learning rate (log scale)", **_log_ticks(figure, "x"))
     figure.update_yaxes(type="log" if log_y else "linear",
-                        title_text="final training loss" + (" (log scale)" if log_y else ""),
+                        title_text=_metric_words(metric) + (" (log scale)" if log_y else ""),
                         **(_log_ticks(figure) if log_y else {}))
     present = [kind for kind in STATUS_SYMBOLS if bool((usable & (status == kind)).any())]
     if present:  # a dotted line at the height of the marks (a trace: log-safe)
@@ -962,6 +1006,11 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str]) -> Any:
                                     textfont=dict(color="#666")))
     figure.update_layout(legend_title_text="optimizer")
     return figure
+
+
+def _metric_words(metric: str) -> str:
+    """A summary column as an axis says it: ``final_train_loss`` → "final training loss"."""
+    return metric.replace("_", " ").replace("train ", "training ")
 
 
 def _grad_figure(summary: Any, curves: Any, shown: dict[str, int]) -> Any:
