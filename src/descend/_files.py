@@ -5,6 +5,27 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+#: The file descend tune leaves in a folder it takes (descend.tune.result.take): such a folder is a search's, not
+#: a comparison's, with or without its best.json.
+TUNE_MARKER = ".descend-tune"
+
+
+def entries(directory: Path) -> list[str]:
+    """Every file (and symbolic link, and empty directory) under ``directory``, as a relative POSIX path."""
+    out = []
+    for root, dirs, files in os.walk(directory, followlinks=False):
+        here = Path(root).relative_to(directory)
+        for name in files:
+            out.append((here / name).as_posix())
+        for name in list(dirs):
+            full = Path(root) / name
+            if full.is_symlink():
+                out.append((here / name).as_posix())
+                dirs.remove(name)
+            elif not any(full.iterdir()):
+                out.append((here / name).as_posix() + "/")
+    return sorted(out)
+
 
 def write_text(path: Path | str, text: str) -> None:
     """Write ``text`` to ``path`` in one move (a temporary file next to it, then renamed): a killed process

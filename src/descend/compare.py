@@ -362,29 +362,11 @@ def _fit_settings(config: Config, task: Any) -> dict[str, Any]:
 
 
 def seeds_can_differ(task: Any, spec: OptimizerSpec, batch_size: Any) -> bool:
-    """Whether two seeds can give two different runs of ``spec`` at ``batch_size`` on ``task``.
+    """Whether two seeds can give two different runs of ``spec`` at ``batch_size`` on ``task``
+    (:func:`descend.spec.seeds_can_differ`, which ``descend tune``'s re-runs read too)."""
+    from .spec import seeds_can_differ as decided
 
-    A seed draws three things: the initial parameters w₀ (``task.model.init``), the order of the
-    mini-batches, and random search's candidates. So seeds cannot differ when the optimizer draws nothing
-    (every gradient rule), the batch is the whole training set at every step (``None``, or b ≥ m: the
-    batches are ``arange(m)``; a hybrid schedule starts with mini-batches) or there is no data (an exact
-    landscape), and w₀ is the same for every seed (the ellipse's A = 0.1, B = 1.8; a landscape's start).
-    """
-    from .engine import RANDOM_SEARCH
-
-    if spec.name == RANDOM_SEARCH:
-        return True
-    data = getattr(task, "data", None)
-    if data is not None and batch_size is not None:
-        m = len(data.train)
-        if not (isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size >= m):
-            return True
-    return not _init_ignores_seed(task.model)
-
-
-def _init_ignores_seed(model: Any) -> bool:
-    """Whether ``model.init`` gives the same initial parameters for seeds 0 and 1."""
-    return all(torch.equal(p[0], p[1]) for p in model.init([0, 1]))
+    return decided(task, spec.name, batch_size)
 
 
 def table_notes(selection: Selection, task: Any, *, seeds: int, summary: Any = None) -> list[str]:

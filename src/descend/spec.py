@@ -256,3 +256,25 @@ def _start(model: Any, point: Any, i: int | None) -> tuple[float, ...]:
     if not all(math.isfinite(v) for v in values):
         raise ValueError(f"{where}={point!r} has a non-finite value; starts must be finite")
     return tuple(values)
+
+
+def seeds_can_differ(task: Any, optimizer: str, batch_size: Any) -> bool:
+    """Whether two seeds can give two different runs of ``optimizer`` at ``batch_size`` on ``task`` (decided
+    here for ``descend compare``, which runs such a configuration once, and for ``descend tune``'s re-runs).
+
+    A seed draws three things: the initial parameters w₀ (``task.model.init``), the order of the
+    mini-batches, and random search's candidates. So seeds cannot differ when the optimizer draws nothing
+    (every gradient rule), the batch is the whole training set at every step (``None``, or b ≥ m: the
+    batches are ``arange(m)``; a hybrid schedule starts with mini-batches) or there is no data (an exact
+    landscape), and w₀ is the same for every seed (the ellipse's A = 0.1, B = 1.8; a landscape's start).
+    """
+    import torch
+
+    if optimizer == random_search.NAME:
+        return True
+    data = getattr(task, "data", None)
+    if data is not None and batch_size is not None:
+        m = len(data.train)
+        if not (isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size >= m):
+            return True
+    return not all(torch.equal(p[0], p[1]) for p in task.model.init([0, 1]))

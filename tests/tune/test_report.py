@@ -31,7 +31,7 @@ def result(tmp_path_factory):
     """Two optimizers, some of gd's trials diverged (its range reaches far beyond 2/curvature)."""
     storage = tmp_path_factory.mktemp("study") / "study.journal"
     return descend.tune("line", optimizer=["gd", "adam"], space=SPACE, trials=8, cohort=8, steps=30, seeds=2,
-                        storage=str(storage))
+                        batch_size=16, storage=str(storage))  # mini-batches: seeds that differ, re-run twice
 
 
 def told(study) -> list[tuple[int, float, str]]:

@@ -219,7 +219,8 @@ def test_diverged_trials_are_told_the_worst_value():
 
 
 def test_the_result_holds_the_best_configuration_and_its_seeded_re_runs():
-    result = descend.tune("line", optimizer=["gd", "adam"], trials=8, cohort=8, steps=40, seeds=3, **F64)
+    result = descend.tune("line", optimizer=["gd", "adam"], trials=8, cohort=8, steps=40, seeds=3, batch_size=16,
+                          **F64)
     assert set(result.studies) == {"gd", "adam"} and result.names == {"gd": "line-gd", "adam": "line-adam"}
     for name, study in result.studies.items():
         best = result.best[name]
@@ -674,3 +675,12 @@ def test_the_gp_sampler_says_nothing_of_the_worst_value_a_diverged_trial_is_told
                               cohort=8, steps=50, seeds=0)
     assert (result.trials["status"].iloc[:16] == "diverged").any()  # before the last cohort's asks
     assert not [w for w in caught if "Clip non-finite" in str(w.message)]
+
+
+def test_seeds_that_cannot_differ_are_re_run_once_as_descend_compare_runs_them():
+    """A full-batch search from one start re-ran its best configuration with 3 identical seeds and reported a
+    spread of ± 0; descend compare runs such a configuration once (descend.spec.seeds_can_differ decides both)."""
+    full = descend.tune("line", optimizer="gd", trials=4, cohort=4, steps=10, seeds=3, batch_size="full")
+    assert len(full.final_summary) == 1 and any("one re-run of gd, not 3" in n for n in full.notes)
+    batches = descend.tune("line", optimizer="gd", trials=4, cohort=4, steps=10, seeds=3, batch_size=16)
+    assert sorted(batches.final_summary["seed"]) == [0, 1, 2] and not any("one re-run" in n for n in batches.notes)

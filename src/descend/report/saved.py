@@ -32,13 +32,11 @@ from typing import Any
 
 import numpy as np
 
+from .._files import TUNE_MARKER, entries  # noqa: F401  (a tune folder's marker; read here, named there)
 from .._files import write_text  # noqa: F401  (the report writes its files with it)
 
 #: The record of a report: its saved results and the list of its files.
 RECORD = "comparison.json"
-#: The file descend tune leaves in a folder it takes (descend.tune.command): such a folder is a search's, not a
-#: comparison's, with or without its best.json.
-TUNE_MARKER = ".descend-tune"
 #: Format of :data:`RECORD` (raised when what it holds changes incompatibly).
 FORMAT = 1
 #: What a report written before :data:`RECORD` existed holds (read as its files by :func:`report_files`).
@@ -48,23 +46,6 @@ _OWN = ("config", "task", "summary", "curves", "table", "paths", "selection")
 
 
 # -- which files are a report's ---------------------------------------------------------------------------------
-
-
-def entries(directory: Path) -> list[str]:
-    """Every file (and symbolic link, and empty directory) under ``directory``, as a relative POSIX path."""
-    out = []
-    for root, dirs, files in os.walk(directory, followlinks=False):
-        here = Path(root).relative_to(directory)
-        for name in files:
-            out.append((here / name).as_posix())
-        for name in list(dirs):
-            full = Path(root) / name
-            if full.is_symlink():
-                out.append((here / name).as_posix())
-                dirs.remove(name)
-            elif not any(full.iterdir()):
-                out.append((here / name).as_posix() + "/")
-    return sorted(out)
 
 
 def report_files(directory: Path) -> set[str] | None:

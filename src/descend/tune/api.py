@@ -602,12 +602,22 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
                 notes.append(f"stopped by the timeout after {p.timeout:g} s; run again to resume")
             summary = None
             if best and p.seeds and not interrupted:
-                specs = {}
+                from ..spec import seeds_can_differ
+
+                specs, alike = {}, []
                 for name, b in best.items():
                     config = dict(b["config"])
                     batch = config.pop(BATCH_SIZE, p.batch_size)
+                    # seeds that cannot differ (full batches from one start) would give the same run N times
+                    # and a spread of ± 0: one re-run, as descend compare runs one (descend.spec decides both)
+                    seeds = p.seeds if seeds_can_differ(p.task, name, batch) else 1
+                    if seeds < p.seeds:
+                        alike.append(name)
                     specs[name] = [RunSpec(name, config, batch, s, None, dict(p.schedules), p.clip_norm, p.clip_value)
-                                   for s in range(p.seeds)]
+                                   for s in range(seeds)]
+                if alike:
+                    notes.append(f"one re-run of {', '.join(alike)}, not {p.seeds}: seeds cannot differ there (the "
+                                 "same start for every seed and the whole training set at every step)")
                 homes = _homes(studies, p.spaces)
                 keys = {name: _final_key(runs, p, dtype) for name, runs in specs.items()}
                 kept = {name: rows for name in specs
@@ -837,7 +847,7 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     Example:
         >>> import descend
         >>> result = descend.tune("line", optimizer="gd", space="lr=1e-3..1:log", trials=8, cohort=8,
-        ...                       steps=50, seeds=2)
+        ...                       steps=50, seeds=2, batch_size=16)
         >>> len(result.trials), sorted(result.best), len(result.final.summary)
         (8, ['gd'], 2)
     """

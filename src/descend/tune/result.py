@@ -189,11 +189,11 @@ def check_out(out: Path, studies: set[str] | None, flag: str) -> None:
     """Refuse, before any work, an output directory a search would write over what is not its own: a file, a
     report of ``descend compare``, another search's results (its best.json names other studies; ``studies``
     None: not checked yet), or files no search wrote (``report.html``, ``table.csv`` and ``figures/`` of one's
-    own). A folder a search took holds its marker (:data:`descend.report.saved.TUNE_MARKER`, kept there) or an
+    own). A folder a search took holds its marker (:data:`descend._files.TUNE_MARKER`, kept there) or an
     earlier release's best.json. A new or empty directory is taken; so is one holding only a study's journal or
     database (``--storage DIR/study.journal --out DIR``) or hidden files. ``flag``: how the interface names the
     directory (``--out``, ``out=``)."""
-    from ..report import saved
+    from .._files import TUNE_MARKER, entries
 
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -214,8 +214,8 @@ def check_out(out: Path, studies: set[str] | None, flag: str) -> None:
             raise ValueError(f"{flag} {str(out)!r} holds the results of another search (study "
                              f"{', '.join(sorted(map(repr, theirs)))}), which this one would replace: give another "
                              "directory" + (f" (that search goes on with: {resume})" if resume else ""))
-    names = saved.entries(out)
-    if saved.TUNE_MARKER in names or RECORD in names:
+    names = entries(out)
+    if TUNE_MARKER in names or RECORD in names:
         return
     other = [n for n in names if not (n.startswith(".") or n.endswith((".journal", ".lock", ".db", ".sqlite",
                                                                          ".sqlite3")))]
@@ -226,9 +226,8 @@ def check_out(out: Path, studies: set[str] | None, flag: str) -> None:
 
 
 def take(out: Path) -> None:
-    """Mark ``out`` as a search's (:data:`descend.report.saved.TUNE_MARKER`), once :func:`check_out` passed."""
-    from .._files import write_text
-    from ..report.saved import TUNE_MARKER
+    """Mark ``out`` as a search's (:data:`descend._files.TUNE_MARKER`), once :func:`check_out` passed."""
+    from .._files import TUNE_MARKER, write_text
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
