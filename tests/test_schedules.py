@@ -381,3 +381,13 @@ def test_a_schedules_factor_keeps_double_precision_in_a_float64_training():
     assert torch.equal(plain.params[0]["weight"], scheduled.params[0]["weight"])
     numpy_factor = descend.fit(lr=1.0, schedules={"lr": lambda t: np.float64(0.1)}, **kw)
     assert torch.equal(plain.params[0]["weight"], numpy_factor.params[0]["weight"])
+
+
+def test_a_run_axis_value_of_zero_stays_zero_where_gamma_to_the_t_overflows():
+    # exponential(tensor([0., 1.]), gamma=1e10)(100) gave [nan, inf] where the Python-number path gives 0 and inf
+    for gamma in (1e10, torch.tensor([1e10, 1e10])):
+        got = exponential(torch.tensor([0.0, 1.0], dtype=torch.float64), gamma=gamma)(100)
+        assert got[0].item() == 0.0 and got[1].item() == math.inf
+    assert exponential(0.0, gamma=1e10)(100) == 0.0
+    assert torch.equal(exponential(torch.tensor([0.0, 2.0], dtype=torch.float64), gamma=0.5)(3),
+                       torch.tensor([0.0, 0.25], dtype=torch.float64))

@@ -110,11 +110,14 @@ def _same_runs(obj: object, *names: str) -> None:
 def _decayed(value: Value, gamma: Value, n: float | int) -> Value:
     """``value · gamma^n``. A power of Python numbers beyond the largest float is ∞, as the product of n factors
     (torch's schedulers multiply step by step) reaches, rather than Python's OverflowError: a run whose rate
-    grows without bound diverges, a result rather than a crash."""
+    grows without bound diverges, a result rather than a crash; a value of 0 stays 0 (per run too)."""
     try:
-        return value * gamma**n
+        out = value * gamma**n
     except OverflowError:
-        return value * math.inf if not (isinstance(value, (int, float)) and value == 0) else 0.0
+        out = value * math.inf if not (isinstance(value, (int, float)) and value == 0) else 0.0
+    if isinstance(out, torch.Tensor) and isinstance(value, torch.Tensor):  # per run: a value of 0 stays 0 where
+        out = torch.where(value == 0, torch.zeros_like(out), out)  # γⁿ overflowed (0 · ∞ would be NaN)
+    return out
 
 
 def _step_number(t: object) -> float | int:
