@@ -79,7 +79,10 @@ def adam_update(
     ``λ`` = ``weight_decay``: added to ``g`` (L2, torch's Adam) or, with
     ``decoupled_weight_decay=True`` (AdamW), applied as ``w ← w·(1 − αλ)`` before the moments.
     AMSGrad (``amsgrad=True``) divides by the running maximum of the second moment instead of ŝ.
-    Seed 003 prints the correction as ``(1 − β)ᵗ``: a typo for ``1 − βᵗ``.
+    Seed 003 prints the correction as ``(1 − β)ᵗ``: a typo for ``1 − βᵗ``; seed 002 corrects ``m_{t+1}``
+    with ``1 − β₁ᵗ`` (one step behind, and a division by zero at t = 0): here t counts the updates, 1 at the
+    first (torch's, optax's, the paper's). Seed 004 gives β₂ = 0.99 as the usual value; the default is the
+    paper's and torch's 0.999 (``beta2=0.99`` for the seed's).
 
     Where libraries differ (defaults are torch's; switches reproduce the others):
 

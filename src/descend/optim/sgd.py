@@ -94,7 +94,11 @@ def momentum_update(
         w ← w − α·v̂                  (eq. 6)
 
     ``v`` is a weighted average of past gradients, ``(1 − β) Σₖ βᵗ⁻ᵏ gₖ`` (eq. 7), so the step keeps
-    its direction through noise and oscillations. ``β = 0`` gives plain gradient descent.
+    its direction through noise and oscillations. ``β = 0`` gives plain gradient descent. Being an average of
+    gradients, ``v`` is about as large as ``g``: at the same α the steps are about gradient descent's, and
+    momentum's speed comes from the larger α it stands (on Rosenbrock at α = 1e-3 the two end alike; at 0.02,
+    where gradient descent diverges, momentum converges). Its state is one tensor per parameter, as
+    RMSprop's (seed 003's table gives momentum less memory than RMSprop: both keep one; Adam keeps two).
 
     Symbols: ``α`` = ``lr``, ``β`` = ``beta`` (typical 0.9), ``λ`` = ``weight_decay`` (added to ``g``).
 
