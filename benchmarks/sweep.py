@@ -17,11 +17,16 @@ median over rounds with the range, and each ratio is the median of the ratios me
   saves). ``later runs``: the user's cache directory, where a run with ``compile=True`` of the same shape left its
   programs as packages (the benchmark makes sure of that first, untimed): "auto" reads them in milliseconds and
   runs compiled from the first step. And ``compiled``: the same call with ``compile=True`` (compile time
-  excluded: a warm-up fit compiles first).
+  excluded: the benchmark compiles each shape into packages first, untimed; a first compile's cost is
+  ``benchmarks/compile_cache.py``'s).
 - ``torch loop``: what users write today, a Python loop over runs of torch.nn + torch.optim.Adam. Its cost per
   run-step does not depend on K, so it is measured on ``min(K, --loop-runs)`` runs.
 - ``jax``: ``jax.vmap`` + ``jax.jit`` over optax's Adam with the learning rate injected per run, compile time
   excluded; only when JAX and optax are importable (``pip install jax jaxlib optax``).
+
+Each process's first call (T steps of K runs: JAX's includes its tracing and compiling, descend's its first steps
+or the reading of its packages; the loop's is scaled from its runs to K) is timed apart, before the passes, as
+the "first call": what a user waits for when a script trains one sweep (imports and data excluded).
 
 Usage::
 
@@ -58,14 +63,14 @@ def data(seed: int = 0):
     return torch.randn(N, D, generator=g), torch.randint(0, CLASSES, (N,), generator=g)
 
 
-def descend_compiled(k: int, steps: int) -> Callable[[], float]:
+def descend_compiled(k: int, steps: int) -> tuple[float, Callable[[], float]]:
     return descend_eager(k, steps, compile=True)
 
 
-def descend_eager(k: int, steps: int, compile: bool | str = "auto") -> Callable[[], float]:
+def descend_eager(k: int, steps: int, compile: bool | str = "auto") -> tuple[float, Callable[[], float]]:
     """``descend.fit`` with the K learning rates as a list: one cohort, one batched program. The default call
     (``compile="auto"``: compiled where the programs are on disk, else eager at T = 200, where compiling never
-    pays)."""
+    pays). The first call (its one-time costs, compiling included) is timed apart and warms the passes up."""
     import torch
 
     import descend
@@ -74,7 +79,6 @@ def descend_eager(k: int, steps: int, compile: bool | str = "auto") -> Callable[
     model = descend.models.MLP((D, HIDDEN, CLASSES), hidden="tanh", output="softmax")
     sweep = dict(model=model, data=(x, y), optimizer="adam", lr=learning_rates(k), batch_size=BATCH,
                  eval_every=0, record_grad_norms=False, compile=compile)
-    descend.fit(steps=5, **sweep)  # warm-up: a short sweep of the same shape (compiles, with compile=True)
 
     def one_pass() -> float:
         start = time.perf_counter()
@@ -83,10 +87,10 @@ def descend_eager(k: int, steps: int, compile: bool | str = "auto") -> Callable[
         assert torch.isfinite(runs.results[0].train_loss[-1]).any()
         return seconds
 
-    return one_pass
+    return one_pass(), one_pass  # the first call compiles (compile=True) or reads the packages ("auto")
 
 
-def torch_loop(k: int, steps: int) -> Callable[[], float]:
+def torch_loop(k: int, steps: int) -> tuple[float, Callable[[], float]]:
     """What users write today: a Python loop over runs of torch.nn + torch.optim.Adam."""
     import torch
 
@@ -106,12 +110,12 @@ def torch_loop(k: int, steps: int) -> Callable[[], float]:
                 opt.step()
         return time.perf_counter() - start
 
-    one_pass()  # warm-up
-    return one_pass
+    return one_pass(), one_pass  # the first pass warms up
 
 
-def jax_vmap(k: int, steps: int) -> Callable[[], float]:
-    """``jax.vmap`` + ``jax.jit`` over optax's Adam with the learning rate injected per run."""
+def jax_vmap(k: int, steps: int) -> tuple[float, Callable[[], float]]:
+    """``jax.vmap`` + ``jax.jit`` over optax's Adam with the learning rate injected per run. Its first call
+    includes tracing and compiling the step (XLA's)."""
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -144,10 +148,12 @@ def jax_vmap(k: int, steps: int) -> Callable[[], float]:
         updates, state = opt.update(grads, state, p)
         return optax.apply_updates(p, updates), state
 
+    first = time.perf_counter()
     step = jax.jit(jax.vmap(one_step, in_axes=(0, 0, None)))
     keys = jax.random.split(jax.random.PRNGKey(0), k)
     start_p, start_state = jax.vmap(one_run_init)(keys, jnp.asarray(learning_rates(k)))
     jax.block_until_ready(step(start_p, start_state, order[0]))  # compile
+    compiling = time.perf_counter() - first
 
     def one_pass() -> float:
         p, state = start_p, start_state
@@ -157,7 +163,7 @@ def jax_vmap(k: int, steps: int) -> Callable[[], float]:
         jax.block_until_ready(p)
         return time.perf_counter() - start
 
-    return one_pass
+    return compiling + one_pass(), one_pass
 
 
 IMPLEMENTATIONS = {"descend-first": descend_eager, "descend": descend_eager, "descend-compiled": descend_compiled,
@@ -167,10 +173,10 @@ IMPLEMENTATIONS = {"descend-first": descend_eager, "descend": descend_eager, "de
 def worker(impl: str, k: int, steps: int, repeats: int, hidden: int, batch: int) -> None:
     global HIDDEN, BATCH
     HIDDEN, BATCH = hidden, batch
-    one_pass = IMPLEMENTATIONS[impl](k, steps)
+    first, one_pass = IMPLEMENTATIONS[impl](k, steps)
     seconds = statistics.median(one_pass() for _ in range(repeats))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "first": first}))
 
 
 def measure(impl: str, k: int, steps: int, repeats: int, hidden: int, batch: int) -> dict | None:
@@ -238,7 +244,9 @@ def main(argv: list[str] | None = None) -> int:
             for impl in order:
                 runs = min(k, args.loop_runs) if impl == "torch-loop" else k
                 result = measure(impl, runs, args.steps, args.repeats, h, b)
-                figure = None if result is None else (result["seconds"] / (runs * args.steps) * 1e6, result["peak_mb"])
+                # (µs per run-step, peak MB, the first call's seconds for K runs: the loop's scaled from its runs)
+                figure = None if result is None else (result["seconds"] / (runs * args.steps) * 1e6, result["peak_mb"],
+                                                      result["first"] * k / runs)
                 figures[k, h, b][impl].append(figure)
             print(f"  round {r + 1}, K = {k}, hidden {h}, batch {b}: " + ", ".join(
                 f"{i} {figures[k, h, b][i][-1][0]:.1f} µs" for i in impls if figures[k, h, b][i][-1]))
@@ -255,16 +263,23 @@ def print_table(figures: dict[tuple[int, int, int], dict[str, list]], has_jax: b
             return f"{values[0]:.1f}"
         return f"{statistics.median(values):.1f} ({min(values):.0f}–{max(values):.0f})"
 
-    def ratio(top: list, bottom: list, digits: int) -> str:
-        """Median over rounds of top / bottom, each pair measured in the same round."""
-        pairs = [a[0] / b[0] for a, b in zip(top, bottom) if a and b]
+    def ratio(top: list, bottom: list, digits: int, at: int = 0) -> str:
+        """Median over rounds of top / bottom (figure ``at``), each pair measured in the same round."""
+        pairs = [a[at] / b[at] for a, b in zip(top, bottom) if a and b]
         return f"{statistics.median(pairs):.{digits}f}×" if pairs else "—"
+
+    def first_call(impl_figures: list) -> str:
+        values = [f[2] for f in impl_figures if f]
+        return f"{statistics.median(values):.2f}" if values else "—"
 
     header = ["K", "hidden", "batch", "default, first run µs/run-step", "default, later runs", "compiled",
               "torch loop", "speed-up vs loop (first / later runs)"]
     if has_jax:
         header += ["JAX", "JAX / descend (first / later runs)"]
-    header += ["peak MB (first / later / compiled / loop" + (" / JAX)" if has_jax else ")")]
+    header += ["peak MB (first / later / compiled / loop" + (" / JAX)" if has_jax else ")"),
+               "first call s (first / later runs / loop" + (" / JAX)" if has_jax else ")")]
+    if has_jax:
+        header += ["first call: JAX / descend (first / later runs)"]
     lines = []
     for (k, h, b), row in figures.items():
         d1, d, dc, loop, jx = (row.get(i, []) for i in ("descend-first", "descend", "descend-compiled", "torch-loop",
@@ -275,6 +290,9 @@ def print_table(figures: dict[tuple[int, int, int], dict[str, list]], has_jax: b
             cells += [cell(jx), f"{ratio(jx, d1, 2)} / {ratio(jx, d, 2)}"]
         peaks = [max((f[1] for f in col if f), default=None) for col in (d1, d, dc, loop, jx) if col]
         cells.append(" / ".join(f"{p:.0f}" for p in peaks if p is not None))
+        cells.append(" / ".join(first_call(col) for col in (d1, d, loop, jx) if col))
+        if has_jax:
+            cells.append(f"{ratio(jx, d1, 2, at=2)} / {ratio(jx, d, 2, at=2)}")
         lines.append(cells)
     if markdown:
         print("| " + " | ".join(header) + " |")
@@ -287,6 +305,8 @@ def print_table(figures: dict[tuple[int, int, int], dict[str, list]], has_jax: b
         for cells in lines:
             print("  ".join(c.ljust(w) for c, w in zip(cells, widths)))
     print("µs per run-step: median over rounds (range); ratios: median of the ratios within each round.")
+    print("first call: a process's first call of T steps for K runs, its one-time costs included (JAX's tracing "
+          "and compiling; descend's first steps, or reading its packages); imports and data excluded")
     print("speed-up = loop µs / descend µs (aim for the default call ≥ 45× at K = 64); JAX / descend ≥ 1 means descend is faster")
 
 

@@ -1807,7 +1807,7 @@ def _train_group(problem: Problem, group: Sequence[Cohort], indices: Any, every:
     """One group's training (:func:`train_cohort`, or a random search's own loop), its results' epochs filled in."""
     first = group[0]
     members = [run for cohort in group for run in cohort.runs]
-    with _seeded_generator(run.seed for run in members):
+    with _seeded_generator((run.seed for run in members), draws=_draws_random(problem.model)):
         if first.optimizer == RANDOM_SEARCH:  # gradient-free: the algorithm's own loop, the same records
             done = [random_search.train_cohort(problem, first, len(indices), eval_every=every,
                                                target=options["target"], dtype=options["dtype"], hooks=hooks)]
@@ -1821,17 +1821,33 @@ def _train_group(problem: Problem, group: Sequence[Cohort], indices: Any, every:
     return done
 
 
+def _draws_random(model: Any) -> bool:
+    """Whether a model may draw from torch's global generator while it trains: a module of one's own (its dropout,
+    :class:`descend.models.ModuleModel`); descend's own models draw nothing."""
+    from .models import ModuleModel
+
+    return isinstance(model, ModuleModel)
+
+
 @contextlib.contextmanager
-def _seeded_generator(seeds: Iterable[int]) -> Iterator[None]:
+def _seeded_generator(seeds: Iterable[int], *, draws: bool = True) -> Iterator[None]:
     """torch's global generator seeded from a group's run seeds while it trains, then as it was: what a model draws
     during training (a module's dropout, :class:`descend.models.ModuleModel`) is the same in every call, in either
     process of a comparison, and the caller's own draws are left as they were. descend itself draws nothing from
-    it (each batch order and initialisation has a generator of its own)."""
+    it (each batch order and initialisation has a generator of its own). The generator is the process's: a
+    model that ``draws`` holds it for its group's training, so that two such fits in two threads give the numbers
+    of one after the other (their draws interleaved otherwise); the others train side by side."""
+    from .models.module import global_generator
+
     mixed = 0
     for seed in seeds:
         mixed = (mixed * 1_000_003 + int(seed) + 1) % (1 << 63)
-    with torch.random.fork_rng(devices=[]):
-        torch.default_generator.manual_seed(mixed)
+    if not draws:
+        with torch.random.fork_rng(devices=[]):
+            torch.default_generator.manual_seed(mixed)
+            yield
+        return
+    with global_generator(mixed):
         yield
 
 

@@ -281,7 +281,9 @@ def _outputs(model: Any, x: Any) -> int | None:
         x = torch.as_tensor(x)
         # a module's dropout (and any draw of its own) must not move the caller's random state, which training
         # leaves as it was (descend.models.ModuleModel)
-        with torch.random.fork_rng(devices=[]):
+        from .models.module import global_generator
+
+        with global_generator():
             params = model.init([0], dtype=x.dtype if x.is_floating_point() else torch.float32)
             return int(model.forward(params, x[:2].to(params[0].dtype), logits=True).shape[-1])
     except Exception:  # noqa: BLE001

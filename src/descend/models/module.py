@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -13,6 +15,20 @@ from descend._compile import checking
 
 from .base import OUTPUTS, RunModel, _Base, _choice, _dtype, _positive_int, _seeds
 from .dense import _Dense
+
+#: torch's global generator is the process's: every use of it by descend (a module's initialisation from a seed,
+#: its dropout while a group trains) holds this lock, so that two fits in two threads neither interleave their
+#: draws nor restore each other's states (:func:`global_generator`).
+_GLOBAL_GENERATOR = threading.RLock()
+
+
+@contextlib.contextmanager
+def global_generator(seed: int | None = None) -> Iterator[None]:
+    """torch's global generator for this thread alone, seeded with ``seed`` (None: as it is), then as it was."""
+    with _GLOBAL_GENERATOR, torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.default_generator.manual_seed(seed)
+        yield
 
 # ---------------------------------------------------------------------------------------------------------
 # ModuleModel: any torch.nn.Module
@@ -121,8 +137,7 @@ class ModuleModel(_Base):
         for seed in seeds:
             m = copy.deepcopy(self.module).to(device="cpu", dtype=dtype)
             if self.init_scheme == "reset":
-                with torch.random.fork_rng(devices=[]):
-                    torch.manual_seed(seed)
+                with global_generator(seed):
                     for sub in m.modules():
                         reset = getattr(sub, "reset_parameters", None)
                         if callable(reset):
