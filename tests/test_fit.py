@@ -358,3 +358,28 @@ def test_a_diverged_runs_steps_done_are_the_steps_it_took():
     alone = descend.fit(lr=50.0, steps=int(diverged["steps_done"]), **kw)  # those steps, and no other, were taken
     assert alone.summary.iloc[0]["status"] == "ok"
     assert all(torch.equal(alone.params[0][n], runs.params[1][n]) for n in runs.params[1])
+
+
+def test_python_callers_get_what_they_give_or_an_error_before_any_training():
+    """A RunSpec's lr as a [K] tensor passed the checks and failed when its group started (after another group
+    had trained); as a 0-d tensor it put tensor(0.01) in the summary; steps=np.int64(5) was refused as not a whole
+    number; a landscape task's model replaced by another was minimised as the cost; RunSpecs without lr on a task
+    took the optimizer's default where optimizer="gd" takes the task's; repr(runs) printed the data."""
+    import numpy as np
+
+    from descend.spec import RunSpec
+
+    with pytest.raises(ValueError, match=r"a RunSpec is one run, so lr is one number"):
+        descend.fit(task="line", runs=[RunSpec("gd"), RunSpec("adam", {"lr": torch.tensor([0.01, 0.1])})], steps=5)
+    runs = descend.fit(task="line", runs=[RunSpec("adam", {"lr": np.float64(0.1)}, seed=np.int64(2)),
+                                          RunSpec("adam", {"lr": torch.tensor(0.5, dtype=torch.float64)})], steps=5)
+    assert runs.summary["lr"].tolist() == [0.1, 0.5] and runs.summary["lr"].dtype == np.float64
+    assert runs.summary["seed"].tolist() == [2, 0]
+    assert descend.fit(task="line", steps=np.int64(5)).summary["steps_done"].tolist() == [5]
+    with pytest.raises(ValueError, match=r"task 'himmelblau' is a cost landscape, whose model is the cost"):
+        descend.fit(task="himmelblau", model=descend.models.Linear(1), steps=5)
+    spec = descend.fit(task="line", runs=[RunSpec("gd"), RunSpec("adam"), RunSpec("adam", {"lr": 0.01})], steps=5)
+    grid = descend.fit(task="line", optimizer=["gd", "adam"], steps=5)
+    assert spec.summary["lr"].tolist() == grid.summary["lr"].tolist() + [0.01]
+    text = repr(spec)
+    assert text == "<Runs: 3 runs of gd, adam on line, 5 steps; 3 ok>" and str(spec) == text

@@ -1688,8 +1688,9 @@ def train(
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one budget: steps=... or epochs=...")
     for name, value in (("steps", steps), ("epochs", epochs)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1):
             raise ValueError(f"{name}={value!r} must be a whole number >= 1")
+    steps, epochs = (None if v is None else int(v) for v in (steps, epochs))  # a NumPy integer is one
     if compile not in (True, False, "auto", "cached"):
         raise ValueError(f"compile={compile!r} is not allowed; choose True, False, 'auto' or 'cached'")
     _check_records(eval_every, target, stop_at_target)
@@ -2002,6 +2003,18 @@ class Runs:
     runs: list[Run]
     results: list[CohortResult]
     problem: Problem
+
+    def __repr__(self) -> str:
+        """One line (the dataclass's repr printed the problem's data and every tensor: 11,000 characters)."""
+        summary = self.summary
+        optimizers = list(dict.fromkeys(summary["optimizer"])) if "optimizer" in summary else []
+        steps = max((len(result.train_loss) for result in self.results), default=0)
+        counted = summary["status"].value_counts(sort=False) if "status" in summary else {}
+        statuses = ", ".join(f"{n} {s}" for s, n in counted.items())
+        name = getattr(self.problem, "name", None)
+        return (f"<Runs: {len(self.runs)} run{'s' * (len(self.runs) != 1)} of {', '.join(optimizers) or 'nothing'}"
+                f"{f' on {name}' if name else ''}, {steps} steps{'; ' + statuses if statuses else ''}"
+                f"{'; interrupted' if self.interrupted else ''}>")
 
     @property
     def names(self) -> tuple[str, ...]:

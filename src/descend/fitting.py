@@ -138,7 +138,8 @@ def fit(
                              "split data=(x, y) or a descend.data.Dataset")
         if runs is not None:
             steps = task.steps if steps is None and epochs is None else steps
-            return engine.train(task.problem(model=model, loss=loss), runs, steps=steps, epochs=epochs, **options)
+            return engine.train(task.problem(model=model, loss=loss), _task_rates(task, runs), steps=steps,
+                                epochs=epochs, **options)
         return task.fit(model=model, loss=loss, steps=steps, epochs=epochs, **grid, **options)
     if model is None:
         raise ValueError("give model=... (a descend.models model) or task=... (see `descend list tasks`)")
@@ -156,6 +157,23 @@ def fit(
     if runs is not None:
         return engine.train(problem, runs, steps=steps, epochs=epochs, **options)
     return engine.sweep(problem, steps=steps, epochs=epochs, **grid, **options)
+
+
+def _task_rates(task: Any, runs: Any) -> Any:
+    """``runs`` with the task's learning rate (:meth:`descend.tasks.Task.default_lr`) where a RunSpec gives none,
+    as the grid arguments take it (``optimizer="gd"`` on line trains at 0.3, where gd's own default is 0.01)."""
+    import dataclasses
+
+    from .spec import RunSpec
+
+    if not isinstance(runs, (list, tuple)):
+        return runs  # refused by the engine, naming what it takes
+    out = []
+    for spec in runs:
+        rate = task.default_lr(spec.optimizer) if isinstance(spec, RunSpec) and isinstance(spec.optimizer, str) \
+            and isinstance(spec.hyper, Mapping) and "lr" not in spec.hyper else None
+        out.append(dataclasses.replace(spec, hyper={**spec.hyper, "lr": rate}) if rate is not None else spec)
+    return out
 
 
 #: fit's arguments that split and standardise data=(x, y) or a Dataset, at their defaults

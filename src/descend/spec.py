@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -53,8 +54,17 @@ class RunSpec:
         """
         if not isinstance(self.optimizer, str):
             raise ValueError(f"optimizer={self.optimizer!r} must be a name such as 'adam'")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
             raise ValueError(f"seed={self.seed!r} must be an int")
+        seed = int(self.seed)  # a NumPy integer is one
+        hyper = dict(self.hyper)
+        for key, value in hyper.items():  # one run: one number each (a tensor of K values is K runs: descend.fit)
+            if type(value).__module__.split(".")[0] in ("torch", "numpy") and hasattr(value, "ndim"):
+                if value.ndim != 0:
+                    raise ValueError(f"{key}={value!r}: a RunSpec is one run, so {key} is one number; several values "
+                                     f"are several runs: one RunSpec each, or descend.fit({key}=[...])")
+                hyper[key] = value.item()
+        self = replace(self, seed=seed, hyper=hyper)
         if not 0 <= self.seed < 2**62:  # the model's and the batches' generators; descend derives others from it
             raise ValueError(f"seed={self.seed!r} is out of range: a seed is a whole number in [0, 2**62)")
         for name, value in (("clip_norm", self.clip_norm), ("clip_value", self.clip_value)):

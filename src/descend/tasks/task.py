@@ -203,6 +203,11 @@ class Task:
         from ..problem import problem
 
         chosen = self.model if model is None else model
+        if model is not None and self.data is None and getattr(model, "uses_data", True):
+            # a landscape's model is its cost J itself: another model's output would be minimised as the cost
+            raise ValueError(f"model={type(model).__name__}: task {self.name!r} is a cost landscape, whose model is "
+                             "the cost J(x, y) itself, not one to replace; set where it starts with start=..., or "
+                             "give data=(x, y) without task= to train a model of one's own")
         known = self.known if self.known is not None and self.known.applies_to(chosen) else None
         return problem(chosen, self.data, loss=self.loss if loss == "auto" else loss, known=known, name=self.name)
 
