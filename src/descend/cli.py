@@ -703,7 +703,7 @@ def landscape_command(
     try:
         point = None
         if start is not None:
-            parts = [p for p in start.split(",") if p.strip()]
+            parts = start.split(",")  # "1,,2" is not two numbers
             try:
                 point = tuple(float(p) for p in parts)
             except ValueError:
@@ -712,6 +712,12 @@ def landscape_command(
                 raise ValueError(f"--start {start!r}: give two numbers X,Y")
         if animate is not None and animate.suffix.lower() not in (".gif", ".mp4"):
             raise ValueError(f"--animate {str(animate)!r}: the file must end in .gif or .mp4")
+        if animate is not None:  # before training, as --out: where the animation goes must take a file
+            if animate.is_dir():
+                raise ValueError(f"--animate {str(animate)!r} is a directory; give a file name ending in .gif or .mp4")
+            folder = next((p for p in animate.absolute().parents if p.exists()), None)  # the rest is made
+            if folder is not None and not folder.is_dir():
+                raise ValueError(f"--animate {str(animate)!r}: {str(folder)!r} is a file, not a directory")
         if out.exists() and not out.is_dir():  # before training: a figure cannot go there
             raise ValueError(f"--out {str(out)!r} is a file; give a directory for the figure")
         resolved, task = cmp.resolve(name, optimizers=optimizer or None, lr=lr, steps=steps, seeds=1,
@@ -732,9 +738,11 @@ def landscape_command(
                                status=status)
     written = figures.save(figure, out, stem)
     typer.echo(f"figure: {written[0]}")
-    if animate is not None:
+    if animate is not None and comparison.paths:
         figures.animate(task.surface, comparison.paths, labels, animate, title=task.title, status=status)
         typer.echo(f"animation: {animate}")
+    elif animate is not None:  # a Ctrl-C before any run finished: nothing to animate
+        typer.echo(f"note: no animation: no run finished ({animate} is not written)")
     Console().print(_table_of(_compact(comparison.table), comparison.winners, f"{task.title} — same-lr"))
     for note in [*comparison.table_notes, *_off_the_map(task.surface.domain, comparison.paths, labels)]:
         typer.echo(f"note: {note}")

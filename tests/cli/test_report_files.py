@@ -205,6 +205,35 @@ def test_ctrl_c_in_descend_landscape_says_so_and_exits_130(tmp_path, monkeypatch
     assert result.exit_code == 130 and "note: interrupted" in result.stderr, result.output
 
 
+def test_descend_landscape_checks_animate_and_start_before_training_and_animates_nothing_after_an_early_ctrl_c(
+        tmp_path, monkeypatch):
+    """--animate DIR/d.gif (a directory) or FILE/a.gif ended in a traceback after training; "1,,2" was read as
+    (1, 2); a Ctrl-C before any run finished ended in "paths is empty: there is nothing to animate"."""
+    (tmp_path / "d.gif").mkdir()
+    (tmp_path / "plain").write_text("x")
+    for animate, message in ((tmp_path / "d.gif", "is a directory; give a file name ending in .gif or .mp4"),
+                             (tmp_path / "plain" / "a.gif", "is a file, not a directory")):
+        result = runner.invoke(app, ["landscape", "rosenbrock", "--steps", "5", "--out", str(tmp_path / "o"),
+                                     "--animate", str(animate)])
+        assert result.exit_code == 2 and message in result.stderr and not (tmp_path / "o").exists()
+    result = runner.invoke(app, ["landscape", "rosenbrock", "--start", "1,,2", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "give two numbers X,Y" in result.stderr
+    from descend import compare as C
+
+    real = C.compare
+
+    def nothing_finished(config, task, progress=None):
+        import dataclasses
+
+        return dataclasses.replace(real(config, task, progress=progress), paths={}, interrupted=True)
+
+    monkeypatch.setattr(C, "compare", nothing_finished)
+    result = runner.invoke(app, ["landscape", "rosenbrock", "--steps", "5", "-o", "gd", "--out", str(tmp_path / "o"),
+                                 "--animate", str(tmp_path / "o" / "a.gif")])
+    assert result.exit_code == 130 and "no animation: no run finished" in result.output + result.stderr
+    assert not (tmp_path / "o" / "a.gif").exists() and "Traceback" not in result.output
+
+
 def test_ctrl_c_in_a_tuned_comparisons_search_says_what_was_lost(tmp_path, monkeypatch):
     """It said no run had finished a step, after thousands of the search's steps."""
     _interrupted_at_first_step(monkeypatch)

@@ -506,6 +506,22 @@ def test_bad_input(call, match):
 # -- landscapes from a formula --------------------------------------------------------------------------
 
 
+def test_a_formula_starts_where_its_gradient_is_finite():
+    """sqrt(x*y) started at (-3.8, -0.0), where it is finite and its gradient (nan, -inf): every optimizer diverged
+    at its first step."""
+    from descend.landscapes import from_formula
+
+    for text in ("sqrt(x*y)", "sqrt(x)+y**2", "log(x*y)"):
+        land = from_formula(text)
+        point = [torch.tensor(v, dtype=torch.float64) for v in land.start]
+        assert all(torch.isfinite(g).all() for g in land.gradient(*point)), (text, land.start)
+    from descend.compare_config import get_task
+
+    runs = descend.fit(task=get_task("sqrt(x*y)"), optimizer="gd", lr=0.01, steps=5, compile=False)
+    status_at = runs.summary["status_at"].iloc[0]
+    assert status_at is None or status_at != status_at or status_at > 1  # its first steps are steps
+
+
 def test_from_formula():
     formula = pytest.importorskip("descend.formula")
     from descend.landscapes import from_formula

@@ -790,3 +790,24 @@ def test_in_tuned_mode_the_learning_rate_chart_draws_the_search_s_trials(tmp_pat
     assert "this chart shows the search: its validation loss" in text
     _, plain = report(tmp_path, name="plain.html")
     assert "this chart shows the search" not in plain
+
+
+def test_a_surface_higher_than_float32_holds_is_a_gap_without_numpy_s_warning(tmp_path):
+    # exp(exp(x)) reaches 1e64 at x = 5: cast to float32 for the charts, NumPy warned of an overflow on the terminal
+    import warnings
+
+    grid = Rosenbrock().grid
+
+    @dataclass(frozen=True)
+    class Huge(Rosenbrock):
+        def grid(self, n):
+            a, b, cost = grid(n)
+            return a, b, torch.where(a > 1.5, torch.full_like(cost, 1e64), cost)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, text = report(tmp_path, surface=Huge())
+    data, _, _ = figures(text)["fig-surface3d"]
+    z = np.asarray([np.nan if v is None else v for row in data[0]["z"] for v in row], dtype=float) \
+        if isinstance(data[0]["z"], list) else array(data[0]["z"])
+    assert np.isnan(z).any() and np.isfinite(z).any()

@@ -34,8 +34,9 @@ they do for real data (see :class:`NoisyLandscape`). Its model takes the samples
 points.
 
 The registry :data:`LANDSCAPES` holds every named landscape; :func:`get` finds one by name. The formulas and
-critical points follow the reference table ``landscapes.md``; each was re-derived and refined by Newton's
-method (public visualisations get some of them wrong).
+critical points are the standard test functions'; each critical point was re-derived and refined by Newton's
+method (public visualisations get some of them wrong), and ``tests/landscapes`` checks every one (a zero
+gradient, the Hessian's signature, the value).
 """
 
 from __future__ import annotations

@@ -76,18 +76,28 @@ def _finite_box(f: Callable[..., Tensor], box, text: str) -> tuple[tuple[float, 
     return domain
 
 
+def _usable(f: Callable[..., Tensor], x: Tensor, y: Tensor) -> Tensor:
+    """Where a start can be: f and its gradient finite (sqrt(x·y) is finite at (−3.8, −0.0), its gradient not:
+    every optimizer diverged at its first step)."""
+    x, y = x.detach().clone().requires_grad_(True), y.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        value = torch.broadcast_to(f(x, y), x.shape)
+        gx, gy = torch.autograd.grad(value.sum(), (x, y), allow_unused=True) if value.requires_grad else (None, None)
+    gx = torch.zeros_like(x) if gx is None else gx
+    gy = torch.zeros_like(y) if gy is None else gy
+    return torch.isfinite(value.detach()) & torch.isfinite(gx) & torch.isfinite(gy)
+
+
 def _finite_start(f: Callable[..., Tensor], domain, text: str) -> tuple[float, float]:
     (x0, x1), (y0, y1) = domain
     target = (x0 + 0.125 * (x1 - x0), y1 - 0.125 * (y1 - y0))  # 3/4 of the way from the centre to (x0, y1)
-    with torch.no_grad():
-        if torch.isfinite(f(*(torch.tensor(t, dtype=torch.float64) for t in target))).all():
-            return target
+    if _usable(f, *(torch.tensor(t, dtype=torch.float64) for t in target)).all():
+        return target
     x, y, finite = _finite_grid(f, domain)
     # the start is given rounded to 12 decimals: finite where it is given (log(x·y) is finite at the grid's
     # y = −2.8e-16, not at the −0.0 it rounds to)
     x, y = torch.round(x, decimals=12), torch.round(y, decimals=12)
-    with torch.no_grad():
-        finite = finite & torch.isfinite(f(x, y))
+    finite = finite & _usable(f, x, y)
     if not finite.any():
         raise ValueError(f"the formula {text!r} is not finite anywhere in domain={domain}; give another domain")
     distance = torch.where(finite, (x - target[0]) ** 2 + (y - target[1]) ** 2, torch.inf)

@@ -1120,6 +1120,10 @@ def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dic
         raise ValueError(f"surface.grid(n) returned shapes {a_grid.shape}, {b_grid.shape}, {cost.shape}; expected "
                          "three [n, n] meshgrids with indexing='xy'")
     a, b = a_grid[0, :], b_grid[:, 0]
+    # the charts hold float32 (half the bytes): a height beyond its range (exp(exp(x)) at x = 5) is a gap, as a
+    # non-finite one, not an overflow to ∞ with NumPy's warning on the terminal
+    with np.errstate(invalid="ignore", over="ignore"):
+        cost = np.where(np.abs(cost) <= np.finfo(np.float32).max, cost, np.nan)
     finite = cost[np.isfinite(cost)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     log_scale = bool(surface.log_scale)
