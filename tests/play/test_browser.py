@@ -375,3 +375,22 @@ def test_a_refused_value_does_not_undo_a_change_made_with_it(page):
     page.wait_for_result("r.state.noise === 2")
     assert page.result()["state"]["m"] == shown["m"] and page.page.locator("#f-m").input_value() == str(shown["m"])
     assert "larger than the training set" in page.page.locator("#errors").inner_text()
+
+
+def test_a_log_slider_moves_with_the_arrow_keys_and_an_empty_scale_sets_its_slider_low(page):
+    """An arrow key moved lr by 0.7 %, rounded away to 2 digits: the slider snapped back and the keyboard could not
+    move it. The weight scale's slider stood at its top (10) while the field was empty (σ = 0.01)."""
+    page.open("/line?steps=20&lr=0.1")
+    slider = page.page.locator("#s-lr")
+    slider.focus()
+    for _ in range(3):  # the next value of two digits each time
+        slider.press("ArrowRight")
+    page.wait_for_result("r.state.lr === 0.13")
+    for _ in range(4):  # and down into the decade below: 0.12, 0.11, 0.1, 0.099
+        slider.press("ArrowLeft")
+    page.wait_for_result("r.state.lr === 0.099")
+    page.open("/vanishing?depth=2&width=4&steps=5&init=normal")
+    low = page.page.evaluate("+document.getElementById('s-init_scale').min")
+    assert page.page.evaluate("+document.getElementById('s-init_scale').value") == pytest.approx(low)
+    assert page.page.locator("#f-init_scale").input_value() == ""
+    assert page.external == [] and page.errors == []

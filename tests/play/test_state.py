@@ -134,3 +134,13 @@ def test_an_optimizers_error_counts_it_as_the_page_does():
         LandscapeState.from_query("optimizers=gd;lr=0.1&optimizers=momentum;lr=0")
     (error,) = errors_of(caught.value)
     assert error["field"] == "optimizers.1.lr" and error["message"].startswith("optimizer 2's lr = "), error
+
+
+def test_an_empty_value_of_a_field_that_may_be_empty_is_its_default():
+    # a link with init_scale= (the page's empty field) was refused as "input should be a valid number"
+    from descend.play.state import VanishingState
+
+    assert VanishingState.from_query("init=normal&init_scale=").init_scale is None
+    assert VanishingState.from_query("init=normal&init_scale=0.5").init_scale == 0.5
+    with pytest.raises(ValueError):
+        VanishingState.from_query("depth=")  # a field that cannot be empty still refuses it

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import typing
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
@@ -47,6 +48,11 @@ KEY_HYPERPARAMETERS = ("beta", "beta1", "beta2", "momentum", "alpha", "rho", "ep
 MAX_OPTIMIZERS = 6
 MAX_LANDSCAPE_WORK = 6000  # optimizers × steps
 MAX_FORMULA = 200  # characters (the parser's own limit; it also refuses nesting deeper than 50 levels)
+
+
+def _nullable(annotation: Any) -> bool:
+    """Whether a field's type takes None (``float | None``)."""
+    return type(None) in typing.get_args(annotation)
 
 
 class WidgetState(BaseModel):
@@ -107,6 +113,8 @@ class WidgetState(BaseModel):
                 # commas inside parentheses belong to the item: hybrid(32,8,512) is one batch size
                 data[key] = ([part.strip() for part in re.split(r",(?![^()]*\))", values[-1])]
                              if values[-1].strip() else [])
+            elif values[-1] == "" and _nullable(info.annotation):
+                data[key] = None  # an empty value of a field that may be empty (init_scale=): its default
             else:
                 data[key] = values[-1]
         return cls.model_validate(data)

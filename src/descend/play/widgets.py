@@ -764,10 +764,17 @@ def tune(state: TuneState) -> dict[str, Any]:
             calls.append((search, arguments))
             timed_out = timed_out or bool(result.timed_out)
             notes += [n for n in result.notes if n not in notes]
+            # the link back trains seed 0, as every widget does, where the best trial trained with the seed of its
+            # number: with sampled batches the two differ; the seed-0 re-run (seeds=1) is what the link shows
+            final = result.final_summary
             for name, info in result.best.items():
                 config = {k: v for k, v in info["config"].items() if k != "batch_size"}
+                mine = final[final["optimizer"] == name] if final is not None and "optimizer" in final else None
+                column = result.target.column
+                link = (float(mine[column].iloc[0]) if mine is not None and len(mine) and column in mine
+                        and math.isfinite(float(mine[column].iloc[0])) else None)
                 best.append({"optimizer": search.labels[name], "value": info["value"], "trial": info["trial"],
-                             "config": config})
+                             "seed": info.get("seed"), "link_value": link, "config": config})
                 configs[search.labels[name]] = config
             for _, row in result.trials.iterrows():
                 value = row.get("value")

@@ -252,12 +252,17 @@ function numberControl(name, p, { log = LOG_FIELDS.has(name), onset } = {}) {
   const number = el("input", { type: "number", id: `f-${name}`, step: integer ? 1 : "any", min: b.min, max: b.max, "aria-label": name });
   const lo = log ? Math.log10(Math.max(b.min || 1e-4, 1e-4)) : b.min, hi = log ? Math.log10(b.max) : b.max;
   // a linear slider moves by a round step (1, 2 or 5 × 10^k: 1/c and 2/c can be hit exactly); a log slider finely,
-  // its value rounded to 2 significant digits (1, 1.1, ..., 2, ...)
+  // its value rounded to 2 significant digits (1, 1.1, ..., 2, ...), and its arrow keys go to the next such value
+  // (the slider's own step, 0.7 %, was rounded away: the slider snapped back and the keyboard could not move it)
   const niceStep = (span) => { const p = Math.pow(10, Math.floor(Math.log10(span / 200))); return [1, 2, 5, 10].map((k) => k * p).find((s) => span / s <= 200); };
   const slider = el("input", { type: "range", id: `s-${name}`, min: lo, max: hi, step: integer ? 1 : log ? (hi - lo) / 1000 : niceStep(hi - lo), "aria-label": `${name} slider` });
   const apply = (v, delay) => (onset ? onset(v, delay) : set(name, v, delay));
   const nullable = Array.isArray(p.anyOf) && p.anyOf.some((a) => a.type === "null");
   number.addEventListener("change", () => {
+    if (number.validity && number.validity.badInput) {  // text the browser cannot read as a number reads as ""
+      showErrors([{ field: name, message: `give a ${integer ? "whole number" : "number"} (${b.min ?? "−∞"} to ${b.max ?? "∞"})` }]);
+      return;
+    }
     if (nullable && number.value.trim() === "") { apply(null, 0); return; }  // empty: the field's own default
     // Number, not parseInt: "1e3" is 1000 steps (parseInt read 1), and "2.9" is refused rather than read as 2
     const v = number.value.trim() === "" ? NaN : Number(number.value);
@@ -271,8 +276,24 @@ function numberControl(name, p, { log = LOG_FIELDS.has(name), onset } = {}) {
     let v = parseFloat(slider.value); v = log ? +Math.pow(10, v).toPrecision(2) : +v.toPrecision(12);
     number.value = v; apply(integer ? Math.round(v) : v, 200);
   });
+  if (log) {
+    slider.addEventListener("keydown", (event) => {
+      const up = event.key === "ArrowRight" || event.key === "ArrowUp";
+      if (!up && event.key !== "ArrowLeft" && event.key !== "ArrowDown") return;
+      event.preventDefault();
+      const current = Number(number.value) || Math.pow(10, parseFloat(slider.value));
+      const unit = Math.pow(10, Math.floor(Math.log10(current) + 1e-9) - 1);  // the second digit's place
+      let v = (Math.round(current / unit) + (up ? 1 : -1)) * unit;
+      if (!up && v < 10 * unit - 1e-12 * unit) v = current - unit / 10;  // 0.10 down: 0.099, the decade below
+      v = +v.toPrecision(2);
+      const low = Math.pow(10, lo), high = Math.pow(10, hi);
+      if (v < low || v > high) return;
+      number.value = v; slider.value = Math.log10(v); apply(v, 200);
+    });
+  }
   const row = el("div", { class: "row" }, slider, number);
-  row.sync = (v) => { number.value = v ?? ""; if (v !== null && v !== undefined) slider.value = log ? Math.log10(v) : v; };
+  // an empty (nullable) field: the slider at its low end, not where the last value left it (10 for a scale of 0.01)
+  row.sync = (v) => { number.value = v ?? ""; slider.value = v === null || v === undefined ? lo : log ? Math.log10(v) : v; };
   return row;
 }
 function field(name, label, control, hint) {
@@ -791,8 +812,9 @@ function renderTune() {
     text: list.map((t) => `trial ${t.number} (${t.state}): ${fmt(t.value)}${over(t) ? ", above the axis" : ""}`) })),
     layout(`every trial: learning rate against the ${r.objective}` + (top !== null ? " (△: above the axis)" : ""),
            { xaxis: { title: { text: "lr" }, type: "log" }, yaxis }), CONFIG);
-  const rows = r.best.map((b) => `<tr><td>${b.optimizer}</td><td>${fmt(b.value)}</td><td>${Object.entries(b.config).map(([k, v]) => `${k} = ${fmt(v)}`).join(", ")}</td></tr>`).join("");
-  $("#explain").innerHTML = `<table id="best"><tr><th>optimizer</th><th>best ${r.objective}</th><th>settings</th></tr>${rows}</table>` +
+  // the link trains seed 0, as the widgets do; the best trial trained with its own seed (sampled batches differ)
+  const rows = r.best.map((b) => `<tr><td>${b.optimizer}</td><td>${fmt(b.value)} (trial ${b.trial})</td><td>${fmt(b.link_value)}</td><td>${Object.entries(b.config).map(([k, v]) => `${k} = ${fmt(v)}`).join(", ")}</td></tr>`).join("");
+  $("#explain").innerHTML = `<table id="best"><tr><th>optimizer</th><th>best ${r.objective}</th><th>with seed 0, as the link trains it</th><th>settings</th></tr>${rows}</table>` +
     `<p>${r.trials.length} trials in ${r.seconds.toFixed(1)} s. ${r.notes.join(" ")}</p>` +
     `<p><a id="apply" href="/${r.target}?${r.applied_query}">Open the ${r.target} widget with these settings →</a></p>`;
 }
