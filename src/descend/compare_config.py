@@ -352,9 +352,9 @@ def _parse_target(value: Any, name: str) -> float:
     return schema.finite(value, name)
 
 
-def _parse_na_values(value: Any, name: str) -> tuple[str, ...]:
-    """The texts that mark a missing value: a list, or one text of them separated by commas (read as a CSV line,
-    so that a text holding a comma can be given in double quotes)."""
+def _listed(value: Any) -> tuple[str, ...] | None:
+    """A list's texts (a settings file's), or one text's items separated by commas, read as a CSV line so that an
+    item holding a comma can be given in double quotes (``id,"price, usd"``); None when that is not what it is."""
     import csv
 
     items: Any = value
@@ -362,28 +362,28 @@ def _parse_na_values(value: Any, name: str) -> tuple[str, ...]:
         try:
             items = next(csv.reader([value], skipinitialspace=True, strict=True), [])
         except csv.Error:
-            items = None
+            return None
     if not isinstance(items, (list, tuple)) or not items or not all(isinstance(c, str) and c.strip() for c in items):
+        return None
+    return tuple(c.strip() for c in items)
+
+
+def _parse_na_values(value: Any, name: str) -> tuple[str, ...]:
+    """The texts that mark a missing value (:func:`_listed`)."""
+    texts = _listed(value)
+    if texts is None:
         raise ValueError(f"{name} {value!r}: give the texts that mark a missing value, separated by commas, e.g. "
                          "'?' or '?,-'")
-    return tuple(c.strip() for c in items)
+    return texts
 
 
 def _parse_columns(value: Any, name: str) -> tuple[str, ...]:
-    """Column names: a list (a settings file's), or one text of names separated by commas, read as a CSV line so
-    that a name holding a comma can be given in double quotes (``id,"price, usd"``)."""
-    import csv
-
-    items: Any = value
-    if isinstance(value, str):
-        try:
-            items = next(csv.reader([value], skipinitialspace=True, strict=True), [])
-        except csv.Error:
-            items = None
-    if not isinstance(items, (list, tuple)) or not items or not all(isinstance(c, str) and c.strip() for c in items):
+    """Column names (:func:`_listed`)."""
+    columns = _listed(value)
+    if columns is None:
         raise ValueError(f"{name} {value!r}: give column names separated by commas, e.g. id,name (a name with a "
                          "comma in double quotes: id,\"price, usd\")")
-    return tuple(c.strip() for c in items)
+    return columns
 
 
 def _parse_sep(value: Any, name: str) -> str:
