@@ -299,7 +299,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
             "the study is in memory: nothing resumes it" if in_memory else "the same command resumes"))
         print("\n".join(lines), file=sys.stderr)
     try:
-        with _Bar(plan.trials * len(names), quiet, metric=plan.target.metric) as bar:
+        with _Bar(sum(p.trials for p in opened[1].values()), quiet, metric=plan.target.metric) as bar:
             result = api.run(plan, progress=bar, opened=opened, compile=compile)
     except ValueError as e:  # a configuration the checks could not foresee
         return _fail(str(e))
