@@ -368,22 +368,21 @@ def _listed(value: Any) -> tuple[str, ...] | None:
     return tuple(c.strip() for c in items)
 
 
-def _parse_na_values(value: Any, name: str) -> tuple[str, ...]:
-    """The texts that mark a missing value (:func:`_listed`)."""
-    texts = _listed(value)
-    if texts is None:
-        raise ValueError(f"{name} {value!r}: give the texts that mark a missing value, separated by commas, e.g. "
-                         "'?' or '?,-'")
-    return texts
+def _parse_listed(wanted: str) -> Callable[[Any, str], tuple[str, ...]]:
+    """A parser of :func:`_listed` texts, refusing anything else as not ``wanted``."""
+    def parse(value: Any, name: str) -> tuple[str, ...]:
+        texts = _listed(value)
+        if texts is None:
+            raise ValueError(f"{name} {value!r}: give {wanted}")
+        return texts
+
+    return parse
 
 
-def _parse_columns(value: Any, name: str) -> tuple[str, ...]:
-    """Column names (:func:`_listed`)."""
-    columns = _listed(value)
-    if columns is None:
-        raise ValueError(f"{name} {value!r}: give column names separated by commas, e.g. id,name (a name with a "
-                         "comma in double quotes: id,\"price, usd\")")
-    return columns
+#: The texts that mark a missing value, and column names.
+_parse_na_values = _parse_listed("the texts that mark a missing value, separated by commas, e.g. '?' or '?,-'")
+_parse_columns = _parse_listed("column names separated by commas, e.g. id,name (a name with a comma in double "
+                               "quotes: id,\"price, usd\")")
 
 
 def _parse_sep(value: Any, name: str) -> str:

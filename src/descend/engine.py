@@ -1843,12 +1843,7 @@ def _seeded_generator(seeds: Iterable[int], *, draws: bool = True) -> Iterator[N
     mixed = 0
     for seed in seeds:
         mixed = (mixed * 1_000_003 + int(seed) + 1) % (1 << 63)
-    if not draws:
-        with torch.random.fork_rng(devices=[]):
-            torch.default_generator.manual_seed(mixed)
-            yield
-        return
-    with global_generator(mixed):
+    with global_generator(mixed, hold=draws):
         yield
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import importlib
 import io
 import numbers
@@ -922,6 +923,7 @@ def from_csv(
 
     else:
         raise ValueError(f"path={path!r} must be a file path or an open file, not {type(path).__name__}")
+    text = functools.cache(text)  # read once, however many checks read it (the separator line, the header, ...)
 
     excel = re.fullmatch(r"\s*sep=(.)\s*", _first_line(text))
     if excel and not (_LAYOUT_OPTIONS & set(read_csv_kwargs)):

@@ -23,9 +23,10 @@ _GLOBAL_GENERATOR = threading.RLock()
 
 
 @contextlib.contextmanager
-def global_generator(seed: int | None = None) -> Iterator[None]:
-    """torch's global generator for this thread alone, seeded with ``seed`` (None: as it is), then as it was."""
-    with _GLOBAL_GENERATOR, torch.random.fork_rng(devices=[]):
+def global_generator(seed: int | None = None, *, hold: bool = True) -> Iterator[None]:
+    """torch's global generator seeded with ``seed`` (None: as it is), then as it was; for this thread alone
+    with ``hold`` (without it, for code that draws nothing from it but must leave it as it was)."""
+    with _GLOBAL_GENERATOR if hold else contextlib.nullcontext(), torch.random.fork_rng(devices=[]):
         if seed is not None:
             torch.default_generator.manual_seed(seed)
         yield
