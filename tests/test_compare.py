@@ -175,6 +175,11 @@ def test_tuned_mode_reruns_the_best_trial_of_a_descend_tune_search():
         assert comparison.table.loc[name, "lr"] == best["params"]["lr"]
     assert set(comparison.table.index) == {"gd", "adam"} and "test loss" in comparison.table
     assert C.mode_text(config) == "tuned (tpe search, 18 trials per optimizer)"
+    # each optimizer's own range, named in the report's line (it said "over each optimizer's range" only, and
+    # an optimizer the task names no rate for is searched around its own default: a range unlike the others')
+    spans = {name: _oracle_space(name, task).removeprefix("lr=").removesuffix(":log") for name in ("gd", "adam")}
+    assert spans["gd"] != spans["adam"]
+    assert f"log-uniform over {spans['gd']} for gd, {spans['adam']} for adam;" in search.text()
 
 
 def test_tuned_mode_gives_the_same_result_twice():

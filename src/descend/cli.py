@@ -682,6 +682,9 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
         typer.echo(config.read_text())
 
 
+_PLUGIN_HELP = next(e.setting.help for e in Config.entries() if e.key == "plugin")  # as compare and tune say it
+
+
 @app.command("landscape", cls=_Command, short_help="Draw optimizers' paths over a two-parameter landscape.")
 def landscape_command(
     name: str = typer.Argument(..., metavar="LANDSCAPE",
@@ -695,6 +698,7 @@ def landscape_command(
     steps: int = typer.Option(300, metavar="INTEGER", help="Steps per optimizer."),
     out: Path = typer.Option(Path("reports"), metavar="DIRECTORY", help="Directory for the figure (PNG and SVG)."),
     animate: Optional[Path] = typer.Option(None, metavar="FILE", help="Also write an animation: FILE.gif or FILE.mp4."),
+    plugin: Optional[list[str]] = typer.Option(None, metavar="FILE.py", help=_PLUGIN_HELP),
 ) -> None:
     """Paths of several optimizers over one landscape: a contour and 3-D figure (and an animation)."""
     from . import compare as cmp
@@ -721,7 +725,7 @@ def landscape_command(
         if out.exists() and not out.is_dir():  # before training: a figure cannot go there
             raise ValueError(f"--out {str(out)!r} is a file; give a directory for the figure")
         resolved, task = cmp.resolve(name, optimizers=optimizer or None, lr=lr, steps=steps, seeds=1,
-                                     task_options={"start": point} if point else None)
+                                     task_options={"start": point} if point else None, plugin=plugin or None)
         if task.surface is None:
             raise ValueError(f"{name!r} is not a 2-D landscape (its paths cannot be drawn on a map); descend compare "
                              f"{shlex.quote(name)} trains and reports it")

@@ -141,16 +141,26 @@ class Search:
                    int(data["batch_sizes"]), dict(data["spaces"]), chosen, trials)
 
     def text(self) -> str:
-        """One line for a report: what was searched, how, and how it was chosen."""
+        """One line for a report: what was searched, how, over which range for each optimizer, and how it was
+        chosen."""
         per = "per optimizer" + (" and batch size" if self.batch_sizes > 1 else "")
         if self.trials_per <= self.cohort:  # one cohort: no trial drawn from the sampler's model (spread_only)
             return (f"learning rate searched with descend tune: {self.trials_per} trials {per} in one cohort, the "
-                    "task's rate for the optimizer and a scrambled Sobol spread, log-uniform over its range (a "
-                    f"{self.sampler} model of the results would only start after a first cohort); the best trial on "
-                    "validation loss re-run with every seed")
+                    "optimizer's baseline rate (the task's rate for it, else its own default) and a scrambled Sobol "
+                    f"spread, log-uniform over {self.ranges()} (a {self.sampler} model of the results would only "
+                    "start after a first cohort); the best trial on validation loss re-run with every seed")
         return (f"learning rate searched with descend tune: {self.sampler} sampler (seed {self.seed}), "
-                f"{self.trials_per} trials {per} in cohorts of {self.cohort}, log-uniform over each optimizer's "
-                "range; the best trial on validation loss re-run with every seed")
+                f"{self.trials_per} trials {per} in cohorts of {self.cohort}, log-uniform over {self.ranges()}; "
+                "the best trial on validation loss re-run with every seed")
+
+    def ranges(self) -> str:
+        """The learning rates each optimizer's search spanned: "0.0001..1 for every optimizer", or each label's
+        own ("0.0001..1 for sgd, 1e-05..0.1 for lion": an optimizer the task names no rate for is searched
+        around its own default, see :func:`search_space`)."""
+        spans = {label: text.removeprefix("lr=").removesuffix(":log") for label, text in self.spaces.items()}
+        if len(set(spans.values())) == 1:
+            return f"{next(iter(spans.values()))} for every optimizer"
+        return ", ".join(f"{span} for {label}" for label, span in spans.items())
 
 
 def spread_only(budget: int) -> bool:

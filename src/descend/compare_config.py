@@ -393,6 +393,9 @@ def _parse_sep(value: Any, name: str) -> str:
 
 #: The plugins this process imported: their absolute path (or module name) → the module.
 _PLUGINS: dict[str, Any] = {}
+#: The optimizers each plugin of :data:`_PLUGINS` registered while it was imported (by itself or by a module it
+#: imported): what :func:`unrecorded_plugins` counts as named by the plugin.
+_REGISTERED_BY: dict[str, frozenset[str]] = {}
 
 
 def load_plugin(given: str, name: str = "--plugin") -> str:
@@ -417,6 +420,9 @@ def load_plugin(given: str, name: str = "--plugin") -> str:
     if imported is not None:  # ``import lion`` ran it already: again, it would register its optimizer twice
         _PLUGINS[key] = imported
         return key
+    from .optim import available
+
+    before = set(available(own=False))
     try:
         if is_file:  # as Python runs a script: its folder first on the path, so that it imports its neighbours
             import sys
@@ -426,13 +432,21 @@ def load_plugin(given: str, name: str = "--plugin") -> str:
                 sys.path.insert(0, folder)
             spec = importlib.util.spec_from_file_location(f"descend_plugin_{len(_PLUGINS)}", key)
             module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            # in sys.modules, as an import puts it: its rules' __module__ then leads back to this file
+            # (unrecorded_plugins), and pickling or dataclasses inside the plugin find their module
+            sys.modules[spec.name] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[spec.name]
+                raise
         else:
             module = importlib.import_module(text)
     except Exception as e:  # noqa: BLE001 - the plugin's own error, on one line
         raise ValueError(f"{name} {text!r} failed while it was imported: {type(e).__name__}: "
                          f"{str(e).splitlines()[0] if str(e) else ''}") from None
     _PLUGINS[key] = module
+    _REGISTERED_BY[key] = frozenset(set(available(own=False)) - before)
     return key
 
 
@@ -463,6 +477,8 @@ def unrecorded_plugins(optimizers: Sequence[str], plugins: Sequence[str] | None)
     out = []
     for name in optimizers:
         if name in _BUILT_IN or name == RANDOM_SEARCH[0]:
+            continue
+        if any(name in _REGISTERED_BY.get(key, ()) for key in kept):  # registered while a kept plugin was imported
             continue
         module_name = getattr(get(name).update, "__module__", "")
         where = getattr(sys.modules.get(module_name), "__file__", None)

@@ -41,6 +41,9 @@ RESULT_COLUMNS = frozenset({
     "run", "label", "phase", "seed", "optimizer", "status", "status_at", "diverged", "diverged_at", "steps_done",
     "steps_to_target", "distance", "seconds", "compile_seconds", "best_train_loss",
 })
+#: Prefixes of the summary's result columns (``final_train_loss``, ``final_test_accuracy``, ...) and of its
+#: private ones: a column starting with one of them is never part of a configuration.
+RESULT_PREFIXES = ("final_", "_")
 #: Configuration columns always part of a chosen configuration (when the summary has them).
 ALWAYS = ("lr", "batch_size")
 
@@ -167,9 +170,8 @@ def criterion(summary: Any) -> str:
 
 def config_columns(summary: Any) -> list[str]:
     """The summary's configuration columns: every column that is not a result (:data:`RESULT_COLUMNS`,
-    ``final_*``), ``lr`` and ``batch_size`` first."""
-    columns = [c for c in summary.columns
-               if c not in RESULT_COLUMNS and not str(c).startswith("final_") and not str(c).startswith("_")]
+    :data:`RESULT_PREFIXES`), ``lr`` and ``batch_size`` first."""
+    columns = [c for c in summary.columns if c not in RESULT_COLUMNS and not str(c).startswith(RESULT_PREFIXES)]
     return [c for c in ALWAYS if c in columns] + [c for c in columns if c not in ALWAYS]
 
 

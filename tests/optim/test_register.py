@@ -183,12 +183,19 @@ BETA = Hyperparameter("beta", 0.5, Interval(0.0, 1.0), "β", "a decay")
     (OptimizerInfo("unused", "mine", _stateless, _plain, LR + (BETA,), ()),
      "declares 'beta' but its update does not take it"),
     (OptimizerInfo("steps", "mine", _stateless, _plain, LR + (Hyperparameter("steps", 1.0, Interval(0.0), "s", "s"),),
-                   ()), "'steps' is a name descend.fit, the summary or descend tune's trials use already"),
+                   ()), "'steps' is a name descend.fit, the summary or descend tune's tables use already"),
     (OptimizerInfo("label", "mine", _stateless, _plain, LR + (Hyperparameter("label", 1.0, Interval(0.0), "s", "s"),),
-                   ()), "'label' is a name descend.fit, the summary or descend tune's trials use already"),
+                   ()), "'label' is a name descend.fit, the summary or descend tune's tables use already"),
     # a trial's objective: with a hyperparameter named so, the trials table held the hyperparameter instead
     (OptimizerInfo("valued", "mine", _stateless, _plain, LR + (Hyperparameter("value", 1.0, Interval(0.0), "v", "v"),),
-                   ()), "'value' is a name descend.fit, the summary or descend tune's trials use already"),
+                   ()), "'value' is a name descend.fit, the summary or descend tune's tables use already"),
+    # AdaBound's final_lr: read as a result by descend.selection, two rates chosen between as one configuration
+    (OptimizerInfo("bounded", "mine", _stateless, _plain, LR + (Hyperparameter("final_lr", 0.1, Interval(0.0), "f",
+                                                                                "f"),), ()),
+     "'final_lr' starts with 'final_' or '_', which marks the summary's results"),
+    # the re-runs' count in descend tune's table.csv: a searched hyperparameter named so was replaced by it
+    (OptimizerInfo("seeded", "mine", _stateless, _plain, LR + (Hyperparameter("seeds", 1.0, Interval(0.0), "s", "s"),),
+                   ()), "'seeds' is a name descend.fit, the summary or descend tune's tables use already"),
     (OptimizerInfo("nanrule", "mine", _stateless, lambda grads, state, params, *, lr=0.1: (
         tuple(w + per_run(lr, w) * g / 0.0 * 0.0 for w, g in zip(params, grads)), _State(state.step + 1)), LR, ()),
      "its rule returned NaN or inf on a first step"),  # was said not to be elementwise

@@ -50,6 +50,19 @@ def test_a_search_prints_its_table_and_how_to_resume(tmp_path):
     resume = next(line for line in result.stdout.splitlines() if line.startswith("resume or add workers:"))
     assert " --seeds 2 " in resume  # the re-runs as given (left out when they are the default 3)
     assert "│ gd " in result.stdout and "│ adam " in result.stdout
+    # what each study searches, said as it starts and in the report: the optimizers' ranges differ (gd's around
+    # the task's middle, Adam's around its own default), which nothing showed
+    from descend.tune.space import default_space
+
+    report = (out / "report.html").read_text()
+    for name in ("gd", "adam"):
+        text = default_space(name, lr=__import__("descend").tasks.get("line").default_lr(name)).text()
+        assert f"{name}: <code>{text}</code>" in report
+    said = runner.invoke(app, ["tune", "line", "-o", "gd", "-o", "adam", "--steps", "5", "--trials", "2", "--cohort",
+                               "2", "--seeds", "0", "--storage", ":memory:", "--out", str(tmp_path / "said")])
+    assert said.exit_code == 0, said.output
+    assert "study 'line-gd' in :memory:\n    searching lr=0.003..30:log\n" in said.stderr
+    assert "study 'line-adam' in :memory:\n    searching lr=0.0005..5:log, beta1=0.5..0.99\n" in said.stderr
     best = json.loads((out / "best.json").read_text())
     assert best["interrupted"] is False and set(best["best"]) == {"gd", "adam"}
     assert best["studies"] == {"gd": "line-gd", "adam": "line-adam"}

@@ -31,7 +31,7 @@ from .._checks import (
 )
 from ..catalog import OPTIMIZERS as LISTED  # the descriptions `descend list` shows without torch
 from ..catalog import RANDOM_SEARCH
-from ..selection import RESULT_COLUMNS
+from ..selection import RESULT_COLUMNS, RESULT_PREFIXES
 from . import adam, adaptive, sgd
 
 
@@ -453,12 +453,17 @@ FIT_ARGUMENTS = frozenset({
     "split_seed", "standardize", "standardize_target", "start", "steps", "stop", "stop_at_target", "target", "task",
     "test", "validation",
 })
-#: The columns of ``descend tune``'s trials table besides the searched parameters (descend.tune.result.trials_frame)
-TRIAL_COLUMNS = frozenset({"optimizer", "number", "state", "value", "seed", "status", "steps", "role", "retry_of",
-                           "seconds"})
+#: The columns of ``descend tune``'s trials table besides the searched parameters, in its order
+#: (descend.tune.result.trials_frame puts the parameters after the first four).
+TRIAL_ORDER = ("optimizer", "number", "state", "value", "seed", "status", "steps", "role", "retry_of", "seconds")
+TRIAL_COLUMNS = frozenset(TRIAL_ORDER)
+#: The columns of ``descend tune``'s table of best configurations (``table.csv``) besides the configuration's that
+#: a hyperparameter could be named (descend.tune.result.final_table; its other columns have spaces in their names).
+TABLE_COLUMNS = frozenset({"trial", "seeds"})
 #: Names a registered optimizer's hyperparameter or option cannot take: the summary's columns that are not
-#: configuration, ``descend.fit``'s arguments and the trials table's columns, where it would be read as theirs.
-RESERVED: frozenset[str] = RESULT_COLUMNS | FIT_ARGUMENTS | TRIAL_COLUMNS
+#: configuration, ``descend.fit``'s arguments and the tune tables' columns, where it would be read as theirs; and
+#: none may start with :data:`descend.selection.RESULT_PREFIXES` (a summary column read as a result).
+RESERVED: frozenset[str] = RESULT_COLUMNS | FIT_ARGUMENTS | TRIAL_COLUMNS | TABLE_COLUMNS
 
 
 def _check_searched(info: OptimizerInfo) -> None:
@@ -493,8 +498,14 @@ def _check_own_names(info: OptimizerInfo) -> None:
     taken = [n for n in info.names if n in RESERVED]
     if taken:
         raise ValueError(f"optimizer {info.name!r}: {', '.join(map(repr, taken))} is a name descend.fit, the summary or "
-                         "descend tune's trials use already (a batch size, a seed, a step budget, a result, a trial's "
+                         "descend tune's tables use already (a batch size, a seed, a step budget, a result, a trial's "
                          "value); name the hyperparameter otherwise")
+    prefixed = [n for n in info.names if n.startswith(RESULT_PREFIXES)]
+    if prefixed:
+        raise ValueError(f"optimizer {info.name!r}: {', '.join(map(repr, prefixed))} starts with "
+                         f"{' or '.join(map(repr, RESULT_PREFIXES))}, which marks the summary's results (final_train_loss, "
+                         "...): its column would not be read as part of a configuration; name the hyperparameter "
+                         "otherwise (e.g. 'lr_final' for 'final_lr')")
     parameters = inspect.signature(info.update).parameters.values()
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
         unused = [n for n in info.names if n not in info.update_args and n not in info.init_args]

@@ -295,6 +295,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         for name, study_name in names.items():
             lines.append(f"  study {study_name!r} in {where}" + (
                 f" (resumed: {resumed[name]})" if resumed[name] and not opened[1][name].created else ""))
+            lines.append(f"    searching {plan.spaces[name].text()}")
         lines.append("Ctrl-C stops after telling Optuna what finished; " + (
             "the study is in memory: nothing resumes it" if in_memory else "the same command resumes"))
         print("\n".join(lines), file=sys.stderr)

@@ -822,6 +822,10 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool) -> Pat
         result, "description", "") else []
     header = [f"<header>\n<h1>{_esc(title)}</h1>", *notes, *described, f"<p class=\"meta\">{''.join(meta)}</p>",
               f"<p class=\"meta\"><b>Trials:</b> {_esc(_counts_text(trials))}</p>"]
+    if result.spaces:  # what each study searched: the ranges are the search's, and may differ between optimizers
+        header.append("<p class=\"meta\"><b>Searched:</b> " + "; ".join(
+            f"{_esc(optimizer)}: <code>{_esc(space.text())}</code>" for optimizer, space in result.spaces.items())
+            + "</p>")
     if result.notes:
         header.append("<ul class=\"notes\">" + "".join(f"<li>{_esc(n)}</li>" for n in result.notes) + "</ul>")
     header.append("</header>")

@@ -62,6 +62,8 @@ def trials_frame(studies: Mapping[str, Any]) -> Any:
     """Every trial of every study, one row each (see :class:`TuneResult`)."""
     import pandas as pd
 
+    from ..optim.registry import TRIAL_ORDER
+
     rows = []
     for optimizer, study in studies.items():
         for t in study.get_trials(deepcopy=False):
@@ -78,7 +80,7 @@ def trials_frame(studies: Mapping[str, Any]) -> Any:
                         "role": t.user_attrs.get("descend:role"), "retry_of": t.system_attrs.get("failed_trial"),
                         "seconds": seconds})
             rows.append(row)
-    columns = ["optimizer", "number", "state", "value", "seed", "status", "steps", "role", "retry_of", "seconds"]
+    columns = list(TRIAL_ORDER)
     frame = pd.DataFrame(rows)
     if not len(frame):
         return pd.DataFrame(columns=columns)
