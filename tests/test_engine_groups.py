@@ -301,3 +301,37 @@ def test_a_ctrl_c_while_the_child_is_forked_interrupts_the_training(monkeypatch)
     monkeypatch.setattr(os, "fork", fork)
     assert runs.interrupted and set(runs.summary["status"]) == {"interrupted"}, runs.summary["status"].value_counts()
     assert runs.summary["steps_done"].max() < 400
+
+
+def test_a_compiled_step_sees_each_runs_own_nadam_momentum_product():
+    """NAdam's Πₜ is 0-d at t = 0 and one per run once β₁ differs between runs: the compiled step, traced from
+    the initial state, read every run's Πₜ as the first run's (1e-3 off at step 2, growing; status "ok")."""
+    from descend.spec import RunSpec
+
+    scape = landscapes.get("himmelblau")
+    runs = [RunSpec("nadam", {"lr": 0.1, "beta1": beta1}) for beta1 in (0.8, 0.95)] + [
+        RunSpec("nadam", {"lr": 0.1, "beta1": 0.9, "momentum_decay": 0.002}), RunSpec("adam", {"lr": 0.1})]
+    common = dict(model=scape.model((0.0, 0.0)), data=None, loss="value", runs=runs, steps=8, dtype=torch.float64)
+    eager, compiled = descend.fit(compile=False, **common), descend.fit(compile=True, **common)
+    assert compiled.summary["compile_seconds"].gt(0).all()
+    for i in eager.params:
+        for n in eager.names:
+            torch.testing.assert_close(compiled.params[i][n], eager.params[i][n], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", descend.optim.available())
+def test_a_cohorts_initial_state_has_the_shapes_of_every_later_step(name):
+    """What a compiled step is traced from: each state tensor in the shape its rule keeps it in (engine._settled),
+    with every hyperparameter one value per run."""
+    from descend import engine
+
+    info = descend.optim.get(name)
+    numbers = {h.name: torch.tensor([h.default, h.default * 0.9 if 0 < h.default < 1 else h.default])
+               for h in info.hyperparameters if isinstance(h.default, float) and h.name != "lr"}
+    config = info.configure(runs=2, **numbers)
+    kwargs = info.update_kwargs(config)
+    params = torch.randn(2, 5, dtype=torch.float64)
+    state = engine._settled(info, config, kwargs, params)
+    after = info.update((torch.randn(2, 5, dtype=torch.float64),), state, (params,), **kwargs)[1]
+    shapes = [tuple(t.shape) for t in torch.utils._pytree.tree_leaves(state)]
+    assert shapes == [tuple(t.shape) for t in torch.utils._pytree.tree_leaves(after)]

@@ -468,6 +468,33 @@ def _member_key(name: str) -> tuple[int, str]:
     return int(i), key
 
 
+def _settled(info: Any, config: Mapping[str, Any], kwargs: Mapping[str, Any], params: Tensor) -> Any:
+    """The initial state of a cohort whose parameters are ``params`` ``[K, n]``, in the shapes its rule keeps it in
+    from the first step on. A rule may make a value shared by the runs one per run at its first step (NAdam's
+    momentum product Πₜ is 0-d at t = 0 and ``[K]`` once β₁ differs between runs): a compiled step, traced once
+    from the initial state, would then read every run's value as the first run's. The shapes are found on a
+    one-column slice, ``[K, 1]`` (a step of K numbers, not of the model), and each value that grows is broadcast
+    to its later shape: the same numbers, in the shape every step sees."""
+    state = info.init_state((params,), config)
+    probe = params[:, :1]
+    small = info.init_state((probe,), config)
+    after = info.update((torch.zeros_like(probe),), small, (probe,), **kwargs)[1]
+    return _grown(state, small, after)
+
+
+def _grown(state: Any, small: Any, after: Any) -> Any:
+    """``state`` with each tensor whose probe (``small``) changed shape in a step (``after``) broadcast to it."""
+    if isinstance(state, Tensor):
+        if isinstance(after, Tensor) and small.shape != after.shape and state.shape == small.shape:
+            return state.expand(after.shape).clone()
+        return state
+    if isinstance(state, tuple) and hasattr(state, "_fields"):
+        return type(state)(*(_grown(*fields) for fields in zip(state, small, after)))
+    if isinstance(state, tuple):
+        return tuple(_grown(*fields) for fields in zip(state, small, after))
+    return state
+
+
 def _rules(group: Sequence[Cohort], flat: Tensor, steps: int) -> tuple[Any, ...]:
     """The update, its keyword arguments, the schedules' factors, the initial state and the freezing of stopped
     runs' state, for one cohort (its rule itself) or a group (:class:`_Joint`)."""
@@ -476,8 +503,9 @@ def _rules(group: Sequence[Cohort], flat: Tensor, steps: int) -> tuple[Any, ...]
         info = get_optimizer(cohort.optimizer)
         k = len(cohort.runs)
         config = info.configure(runs=k, **_cohort_hyper(cohort, info))
-        parts.append((info.update, info.update_kwargs(config), _schedule_factors(cohort, steps),
-                      info.init_state((flat[at:at + k],), config), (at, at + k)))
+        kwargs = info.update_kwargs(config)
+        parts.append((info.update, kwargs, _schedule_factors(cohort, steps),
+                      _settled(info, config, kwargs, flat[at:at + k]), (at, at + k)))
         at += k
     if len(parts) == 1:
         update, kwargs, factors, state, _ = parts[0]
