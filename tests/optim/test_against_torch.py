@@ -619,3 +619,49 @@ def test_fused_with_a_sparse_gradient_is_refused_as_torch_refuses_it(name):
         with pytest.raises(RuntimeError, match="does not support sparse"):
             opt.step()
         assert torch.equal(embedding.weight.detach(), before)
+
+
+def test_adamw_refuses_a_group_changed_to_adams_rule_after_it_was_added():
+    """A group set to decoupled_weight_decay=False after construction (torch's AdamW then steps it as Adam) was
+    neither refused nor followed: descend went on stepping it as AdamW."""
+    p = torch.nn.Parameter(torch.ones(3))
+    opt = D.AdamW([p], lr=0.1, weight_decay=0.5)
+    opt.param_groups[0]["decoupled_weight_decay"] = False
+    p.grad = torch.ones(3)
+    with pytest.raises(ValueError, match="AdamW's param groups keep decoupled_weight_decay=True; with "
+                                         "decoupled_weight_decay=False"):
+        opt.step()
+    assert torch.equal(p.detach(), torch.ones(3))
+
+
+@pytest.mark.parametrize("kw", [dict(momentum_decay=torch.tensor(4e-3, dtype=torch.float64)),
+                                dict(betas=(torch.tensor(0.9, dtype=torch.float64),
+                                            torch.tensor(0.999, dtype=torch.float64)))])
+def test_nadam_with_float64_tensor_hyperparameters_keeps_torchs_momentum_product(kw):
+    """torch multiplies its float32 Πₜ by a float64 tensor μ in float64 and rounds once; descend rounded μ to
+    float32 first, as for a number: 7e-9 off in Πₜ, 2e-9 relative in the parameters."""
+    torch.set_default_dtype(torch.float32)  # torch's Πₜ in float32, as a user's default (the fixture restores it)
+    torch.manual_seed(0)
+    init = torch.randn(5, dtype=torch.float64)
+    ours, theirs = torch.nn.Parameter(init.clone()), torch.nn.Parameter(init.clone())
+    a, b = D.NAdam([ours], lr=0.1, **kw), torch.optim.NAdam([theirs], lr=0.1, **kw)
+    for _ in range(20):
+        grad = torch.randn(5, dtype=torch.float64)
+        ours.grad, theirs.grad = grad.clone(), grad.clone()
+        a.step()
+        b.step()
+    assert a.state[ours]["mu_product"].item() == b.state[theirs]["mu_product"].item()
+    torch.testing.assert_close(ours.detach(), theirs.detach(), rtol=1e-12, atol=1e-15)
+
+
+def test_a_scheduler_cycling_momentum_does_not_grow_the_optimizer():
+    """CyclicLR and OneCycleLR set a new momentum at every step: SGD and RMSprop remembered the state fields of
+    each value, one entry per step for ever (250 MB per million steps)."""
+    p = torch.nn.Parameter(torch.ones(3))
+    opt = D.SGD([p], lr=0.1, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=7)
+    for _ in range(200):
+        p.grad = torch.ones(3)
+        opt.step()
+        scheduler.step()
+    assert len(opt.__dict__.get("_needed_for", {})) <= 16

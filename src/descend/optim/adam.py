@@ -258,9 +258,13 @@ def nadam_update(
         mu_next = beta1_ * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
     else:
         mu = mu_next = beta1_ * torch.ones_like(t)
-    # Πₜ is kept, and multiplied, in its state's dtype: float64 from nadam_init; torch.optim.NAdam keeps it
-    # in the default dtype (float32 unless changed), and descend's class does as torch does
-    mu_product = state.mu_product * mu.to(state.mu_product.dtype)
+    # Πₜ is kept in its state's dtype: float64 from nadam_init; torch.optim.NAdam keeps it in the default dtype
+    # (float32 unless changed), and descend's class does as torch does. torch multiplies by a number μ rounded to
+    # that dtype first, by a tensor μ (tensor betas or ψ) in the wider dtype, rounded once: so does this
+    if isinstance(beta1, Tensor) or isinstance(momentum_decay, Tensor):
+        mu_product = (state.mu_product.to(torch.float64) * mu).to(state.mu_product.dtype)
+    else:
+        mu_product = state.mu_product * mu.to(state.mu_product.dtype)
     product = mu_product.to(torch.float64)  # and used in float64, as torch does
     gradient_weight = per_step((1 - mu) / (1 - product))
     momentum_weight = per_step(mu_next / (1 - product * mu_next))

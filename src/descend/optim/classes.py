@@ -61,6 +61,10 @@ from .registry import OptimizerInfo, _all_positive, _any_nonzero, get
 _IGNORED = ("params", "param_names", "foreach", "capturable", "differentiable", "fused", "convention")
 
 
+#: How many sets of ``init`` options an optimizer remembers the state fields of (:meth:`_Adapter._needed`).
+_NEEDED_CACHE = 16
+
+
 class _Adapter(torch.optim.Optimizer):
     """Base of the torch-compatible classes. Subclasses set ``info`` and ``state_keys``."""
 
@@ -185,14 +189,19 @@ class _Adapter(torch.optim.Optimizer):
     def _config(self, group: Mapping[str, Any]) -> dict[str, Any]:
         """Check a param group and return the full keyword arguments of the pure rule."""
         self._check_torch_refusals(group)
-        for key, value in self.info.fixed.items():  # AdamW's groups say decoupled_weight_decay=True, as torch's
+        self._check_fixed(group)
+        given = self._given(group)
+        return self.info.configure(runs=_runs(given, group["params"]), group=True, **given)
+
+    def _check_fixed(self, group: Mapping[str, Any]) -> None:
+        """A group keeps the values this class fixes (AdamW's ``decoupled_weight_decay=True``, as torch's groups
+        say it): when a group is added, and at every step, since a group may be changed in between."""
+        for key, value in self.info.fixed.items():
             if key in group and group[key] != value:
                 raise ValueError(
                     f"{type(self).__name__}'s param groups keep {key}={value!r}; with {key}={group[key]!r} a group "
                     "follows another optimizer's rule: give its parameters an optimizer of their own"
                 )
-        given = self._given(group)
-        return self.info.configure(runs=_runs(given, group["params"]), group=True, **given)
 
     def _check_torch_refusals(self, group: Mapping[str, Any]) -> None:
         """What torch.optim refuses for this group, refused with torch's words (and error types)."""
@@ -241,6 +250,8 @@ class _Adapter(torch.optim.Optimizer):
         cache = self.__dict__.setdefault("_needed_for", {})
         if plain and options in cache:
             return cache[options]
+        if len(cache) >= _NEEDED_CACHE:  # a scheduler cycling SGD's momentum gives a new value at every step
+            cache.clear()
         template = self.info.init_state((torch.zeros(()),), config)
         needed = tuple(name for name, value in zip(template._fields, template) if isinstance(value, tuple) and value)
         if plain:
@@ -364,7 +375,8 @@ class _Adapter(torch.optim.Optimizer):
             if group.get("fused") and any(p.grad.is_sparse for p in params):
                 raise RuntimeError(f"`fused` does not support sparse grad (torch.optim's {type(self).__name__} "
                                    "refuses it too): leave fused unset")
-            config = {**self.info.defaults, **self._given(group)}  # checked when the group was added
+            self._check_fixed(group)  # the rest was checked when the group was added
+            config = {**self.info.defaults, **self._given(group)}
             grads = [self._gradient(p, config) for p in params]
             needed = self._needed(config)
             self._complete_state(params, config, needed)
