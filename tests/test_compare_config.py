@@ -147,10 +147,12 @@ def test_the_three_interfaces_read_the_same_configuration(tmp_path, captured):
 def test_to_dict_and_from_dict_round_trip_and_rerun_the_same_resolved_config():
     from descend.compare import resolve
 
-    config, _ = resolve("ellipse", optimizers=["gd", "sgd:momentum=0.9"], lr=[0.0123456789, 0.1], steps=7,
-                        batch_size="full,hybrid(16,2,64)", target=0.25)
+    config, _ = resolve("ellipse", optimizers=["gd", "sgd:momentum=0.9", "adam:beta1=0.9123456789"],
+                        lr=[0.0123456789, 0.1], steps=7, batch_size="full,hybrid(16,2,64)", target=0.25)
     data = config.to_dict()
     assert data["lr"] == "0.0123456789,0.1", "learning rates are written to the last digit"
+    # and so are an optimizer's own values (they were rounded to six digits: 0.912346, another run)
+    assert data["optimizer"] == ["gd", "sgd:momentum=0.9", "adam:beta1=0.9123456789"]
     again, _ = Config.from_dict(data).resolved()
     assert again.to_dict() == data
     assert "out" not in data and "json" not in data  # where a report went is not what was compared
@@ -369,6 +371,23 @@ def test_a_csv_tasks_options_are_written_so_that_a_rerun_is_the_same(tmp_path):
     assert default.task_options == {} and task.data.target_mean is not None
 
 
+def test_a_formulas_start_and_domain_are_written_so_that_a_rerun_is_the_same():
+    """A formula's start (--start, or [task_options]) and domain were left out of config.toml: its re-run started
+    from the formula's default start, and descend report redrew the map over the default domain."""
+    from descend.compare import resolve
+
+    config, task = resolve("x**2 + 10*sin(y)", optimizers=["adam"], lr="0.01", steps=5, seeds=1, start=(1.0, 1.0))
+    assert dict(task.facts)["start"] == "1, 1"
+    assert config.to_dict()["task_options"]["start"] == [1.0, 1.0]
+    config, task = resolve("x**2 + y**2", optimizers=["gd"], lr="0.9", steps=5, seeds=1,
+                           task_options={"domain": [[-0.5, 0.5], [-0.5, 0.5]], "start": [0.4, 0.4]})
+    data = config.to_dict()
+    assert data["task_options"] == {"start": [0.4, 0.4], "domain": [[-0.5, 0.5], [-0.5, 0.5]]}
+    again, rebuilt = Config.from_dict(data).resolved()
+    assert again.to_dict() == data
+    assert rebuilt.surface.domain == task.surface.domain == ((-0.5, 0.5), (-0.5, 0.5))
+
+
 def test_a_budget_without_the_tuned_mode_is_refused():
     """--budget is read by the tuned mode's search alone: with another mode it was ignored silently."""
     with pytest.raises(ValueError, match="--budget 3 is the trial budget of --mode tuned"):
@@ -395,3 +414,18 @@ def test_an_optimizers_option_is_one_value_given_once(text, message):
     # given twice kept the last without a word
     with pytest.raises(ValueError, match=re.escape(message)):
         C.parse_optimizer(text)
+
+
+@pytest.mark.parametrize("task, csv, options, message", [
+    ("rosenbrock", None, {"noize": 0.5}, "unknown option of task 'rosenbrock' 'noize'; did you mean 'noise'?"),
+    ("x**2 + y**2", None, {"noise": 0.5}, r"unknown option of task 'x\*\*2 \+ y\*\*2' 'noise' \(allowed: domain, "),
+    (None, True, {"hiden": [8]}, "unknown option of csv .*'hiden'; did you mean 'hidden'?"),
+])
+def test_a_misspelt_task_option_of_a_landscape_formula_or_csv_file_is_named(task, csv, options, message, tmp_path):
+    """A built-in task's misspelt option was named with its close match; a landscape's, a formula's and a CSV
+    file's was a TypeError from deep inside (a traceback on the command line)."""
+    path = tmp_path / "xy.csv"
+    path.write_text("x,y\n" + "\n".join(f"{i},{2 * i + 1}" for i in range(40)))
+    settings = dict(csv=str(path), column="y") if csv else dict(task=task)
+    with pytest.raises(ValueError, match=message):
+        Config(task_options=options, **settings).resolved()

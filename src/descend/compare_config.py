@@ -40,13 +40,17 @@ class OptimizerSpec:
         return f"{self.name}(" + ", ".join(f"{k}={_show(v)}" for k, v in self.options.items()) + ")"
 
     def to_text(self) -> str:
+        """As ``-o`` takes it, every number written in full (a configuration re-runs it exactly; the label
+        rounds it for the eye)."""
         if not self.options:
             return self.name
-        return self.name + ":" + ",".join(f"{k}={_show(v)}" for k, v in self.options.items())
+        return self.name + ":" + ",".join(f"{k}={_show(v, exact=True)}" for k, v in self.options.items())
 
 
-def _show(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v).lower() if isinstance(v, bool) else str(v)
+def _show(v: Any, *, exact: bool = False) -> str:
+    if isinstance(v, float):
+        return repr(v) if exact else f"{v:g}"
+    return str(v).lower() if isinstance(v, bool) else str(v)
 
 
 def parse_scalar(text: str, what: str) -> Any:
@@ -777,6 +781,9 @@ class Config(schema.Schema):
         where = f"{names['csv']} {self.csv}" if self.csv is not None else f"task {self.task!r}"
         folded: dict[str, Any] = {}
         accepts = option_names(self.task, csv=self.csv)
+        if isinstance(self.task, str) or self.csv is not None:  # a misspelt option: named, not a TypeError
+            check_names(list(self.task_options), [*accepts, *(_CSV_KEYS[1:] if self.csv is not None else ())],
+                        what=f"option of {where}")
         for key, value in (("standardize_target", self.standardize_target), ("start", self.start),
                            ("loss", self.loss)):
             if value is not None and key in accepts:  # the task's own option: its card says so

@@ -23,6 +23,7 @@ built-in ones with one line each, and every task has a :meth:`Task.card`.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 import re
@@ -203,7 +204,12 @@ def formula(text: str, *, domain: Any = None, start: Any = None, steps: int | No
         raise FormulaError(scape.formula, None, f"it uses neither {' nor '.join(scape.names)}: its landscape is "
                            "flat, with nothing for an optimizer to minimise; write a formula in x and y, such as "
                            "x**2 + 10*sin(y)")
-    return landscape_task(scape, steps=steps)
+    task = landscape_task(scape, steps=steps, start=start)
+    if domain is None:
+        return task
+    # what it was made with, so that a written configuration re-makes it (landscape_task keeps the start)
+    return dataclasses.replace(task, options={**task.options,
+                                              "domain": tuple(tuple(float(v) for v in d) for d in scape.domain)})
 
 
 from . import cases, real  # noqa: E402,F401  (registers the built-in tasks)
