@@ -99,8 +99,10 @@ def test_figures_draw_each_optimizer_in_its_colour():
     curves = pd.DataFrame({"run": [0, 0, 1, 1], "step": [0, 1, 0, 1], "epoch": [0, 1, 0, 1], "split": "batch",
                            "metric": "loss", "value": [2.0, 1.0, 3.0, 2.0]})
     ax = F.loss_curves(summary, curves).axes[0]
-    drawn = {line.get_label(): mcolors.to_hex(line.get_color()) for line in ax.lines}
+    drawn = {line.get_label(): mcolors.to_hex(line.get_color()) for line in ax.lines
+             if not line.get_label().startswith("_")}
     assert drawn == {"gd": P.BASE["gd"], "adam": P.BASE["adam"]}
+    assert {mcolors.to_hex(line.get_color()) for line in ax.lines} == set(drawn.values())  # their marks too
     paths, labels = _paths()
     flat = F.landscape(Bowl(), paths, labels).axes[0]
     assert {mcolors.to_hex(line.get_color()) for line in flat.lines if len(line.get_xdata()) > 2} == {

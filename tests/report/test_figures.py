@@ -863,3 +863,20 @@ def test_the_ellipses_fitted_model_is_drawn_in_seed_004s_scene():
         assert box.x0 <= extent.x0 and extent.x1 <= box.x1 and box.y0 <= extent.y0, label.get_text()
     assert {"training data (512 samples)", "known answer", "adam", "launch from Earth"} <= set(_legend_texts(fig))
     _inside_figure(fig)
+
+
+def test_loss_curves_of_long_runs_that_all_diverged_early_are_drawn_and_saved(tmp_path):
+    """Over 1,000 points matplotlib draws only the visible slice of a line, and the markers' positions indexed
+    that slice: when every run diverged at step 2 (the x-axis then spans [0, 2]) the figure failed to save, and
+    with it the whole report of `descend compare rosenbrock --lr 1e3`."""
+    steps = 1500
+    summary = pd.DataFrame({"label": ["gd", "adam"], "optimizer": ["gd", "adam"], "lr": [1e3, 1e3],
+                            "batch_size": ["full", "full"], "seed": [0, 0], "final_train_loss": [np.nan, np.nan],
+                            "status": ["diverged", "diverged"], "status_at": [2, 2]},
+                           index=pd.Index([0, 1], name="run"))
+    values = np.full(steps, np.nan)
+    values[:2] = [5.0, 1e6]
+    curves = pd.concat([pd.DataFrame({"run": run, "step": np.arange(steps), "epoch": np.arange(steps),
+                                      "split": "batch", "metric": "loss", "value": values}) for run in (0, 1)])
+    written = F.save(F.loss_curves(summary, curves), tmp_path, "loss")
+    assert written and all(path.stat().st_size > 0 for path in written)

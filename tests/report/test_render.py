@@ -237,3 +237,17 @@ def test_workers_end_when_the_writer_is_killed(tmp_path):
     out, err = process.communicate(timeout=120)  # EOF only once every process holding the pipes has ended
     assert process.returncode == -9, err
     assert not (tmp_path / "report").exists()
+
+
+def test_a_figure_that_fails_is_a_note_and_the_others_are_drawn(tmp_path, monkeypatch):
+    """A figure whose drawing or saving failed (matplotlib's markers of a line of over 1,000 points) ended the
+    whole report: nothing was written."""
+    from descend.report import figures
+
+    def broken(*args, **kwargs):
+        raise TypeError("markevery=[20, 220] is iterable but not a valid numpy fancy index")
+
+    monkeypatch.setattr(figures, "broken", broken, raising=False)
+    done = render.run(render.Job("broken", "broken"), tmp_path)
+    assert not done.drawn and done.skipped == ("it could not be drawn (TypeError: markevery=[20, 220] is iterable "
+                                               "but not a valid numpy fancy index)")

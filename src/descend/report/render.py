@@ -65,18 +65,24 @@ def run(job: Job, directory: str | Path) -> Done:
     directory = Path(directory)
     times: dict[str, float] = {"began": time.time()}
     started = time.perf_counter()
+    draw = None if job.files else getattr(figures, job.function)  # a name of no figure: descend's own error
     try:
         if job.files:
             figures.animate_files(*job.args, [directory / f for f in job.files], **job.kwargs, times=times)
             return Done(job.name, True, None, {"process": os.getpid(), **times, "total": time.perf_counter() - started})
-        figure = getattr(figures, job.function)(*job.args, **job.kwargs)
+        figure = draw(*job.args, **job.kwargs)
+        times["draw"] = time.perf_counter() - started
+        if figure is None:  # nothing to draw, and nothing to say
+            return Done(job.name, False, None, {"process": os.getpid(), **times, "total": times["draw"]})
+        figures.save(figure, directory / "figures", job.name, formats=job.formats, times=times)
     except ValueError as e:  # nothing to draw (e.g. an interrupted run before its first step)
         return Done(job.name, False, str(e), {"process": os.getpid(), "began": times["began"],
                                               "total": time.perf_counter() - started})
-    times["draw"] = time.perf_counter() - started
-    if figure is None:  # nothing to draw, and nothing to say
-        return Done(job.name, False, None, {"process": os.getpid(), **times, "total": times["draw"]})
-    figures.save(figure, directory / "figures", job.name, formats=job.formats, times=times)
+    except (OSError, MemoryError):  # the disk or the machine: the report cannot be whole, as the caller says
+        raise
+    except Exception as e:  # noqa: BLE001 - one figure that fails is said in the report, not the end of it
+        return Done(job.name, False, f"it could not be drawn ({type(e).__name__}: {e})",
+                    {"process": os.getpid(), "began": times["began"], "total": time.perf_counter() - started})
     return Done(job.name, True, None, {"process": os.getpid(), **times, "total": time.perf_counter() - started})
 
 

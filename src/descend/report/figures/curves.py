@@ -174,18 +174,20 @@ MARKS_PER_LINE = 10
 
 def _mark_every(ax, line, marker: str, j: int, n: int) -> None:
     """Put ``marker`` on ``line`` MARKS_PER_LINE times, evenly, the j-th of n lines starting a little later
-    than the one before, so that the markers of lines on top of each other fall side by side."""
-    count = len(line.get_xdata())
+    than the one before, so that the markers of lines on top of each other fall side by side.
+
+    The marks are a line of their own, without a stroke: matplotlib draws only the visible slice of a sorted
+    line of over 1,000 points, and its ``markevery`` positions would index that slice (a run that diverged
+    early leaves a narrow slice, and the figure failed)."""
+    xs, ys = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
+    count = len(xs)
     if count < 2:
         return
     spacing = count / MARKS_PER_LINE
     start = spacing * (j + 0.5) / max(n, 1)
     at = np.unique(np.minimum(np.arange(start, count, spacing).astype(int), count - 1))
-    line.set_marker(marker)
-    line.set_markevery(at.tolist())
-    line.set_markersize(5)
-    line.set_markeredgecolor("white")
-    line.set_markeredgewidth(0.6)
+    ax.plot(xs[at], ys[at], linestyle="none", marker=marker, color=line.get_color(), markersize=5,
+            markeredgecolor="white", markeredgewidth=0.6, zorder=line.get_zorder(), label="_nolegend_")
 
 
 # ---------------------------------------------------------------------------------------------------------
