@@ -859,7 +859,7 @@ def play_command(
     no_browser: bool = typer.Option(False, "--no-browser", help="Print the URL only; do not open a browser."),
     no_compile: bool = typer.Option(False, "--no-compile", help="Always train eagerly. By default a widget's "
                                     "first answer is eager and its program is compiled on the side, so that the "
-                                    "next answers of the same shapes (a drag, a slider) come compiled, 3-6x sooner."),
+                                    "next answers of the same shapes (a drag, a slider) come compiled, 3-8x sooner."),
 ) -> None:
     """The seeds' interactive widgets in a browser, computed by descend: a local web server until Ctrl-C.
 

@@ -147,6 +147,11 @@ def parse_values(text: str, what: str = "--lr") -> list[float]:
     [0.001, 0.01, 0.1]
     """
     t = str(text).strip()
+    if "..." in t:  # 1e-3...1e-1 read as 1e-3 .. .1e-1 (0.01): another range than the one meant
+        raise ValueError(f"{what} {t!r}: a range is LOW..HIGH[:N], with two dots, e.g. {t.replace('...', '..')}")
+    if re.fullmatch(r"0,\d+|\d+,0\d*", t):  # 0,01: a decimal comma, not the rates 0 and 1
+        raise ValueError(f"{what} {t!r}: decimals take a point, {what} {t.replace(',', '.')} (a comma separates "
+                         "several values: 0.1,0.01)")
     m = re.fullmatch(r"([^.:][^:]*?)\.\.([^:]+)(?::(\d+))?", t)
     if m:
         lo, hi = _positive(m.group(1), what, t), _positive(m.group(2), what, t)
@@ -352,7 +357,8 @@ def _parse_target(value: Any, name: str) -> float:
         try:
             value = float(value.strip())
         except ValueError:
-            raise ValueError(f"{name} {value!r} must be a number (the target loss)") from None
+            raise ValueError(f"{name} {value!r} must be a number (the target loss)"
+                             f"{schema.decimal_comma(value, name)}") from None
     return schema.finite(value, name)
 
 
@@ -488,6 +494,24 @@ def unrecorded_plugins(optimizers: Sequence[str], plugins: Sequence[str] | None)
         where = getattr(sys.modules.get(module_name), "__file__", None)
         if module_name not in kept and not (isinstance(where, str) and os.path.abspath(where) in kept):
             out.append(name)
+    return out
+
+
+def _parse_task_options(value: Any, name: str) -> dict[str, Any]:
+    """A table of the task's options (a TOML table, a dict), or the command line's ``KEY=VALUE`` items: each value a
+    number, true/false or a word (``hidden=relu``), or several numbers separated by commas (``start=1,2``)."""
+    if isinstance(value, Mapping):
+        return schema.table(value, name)
+    items = [value] if isinstance(value, str) else list(value)
+    out: dict[str, Any] = {}
+    for item in items:
+        key, eq, text = str(item).partition("=")
+        if not eq or not key.strip() or not text.strip():
+            raise ValueError(f"{name} {item!r}: give KEY=VALUE, e.g. {name} hidden=relu")
+        if key.strip() in out:
+            raise ValueError(f"{name} {item!r}: {key.strip()} is given twice")
+        parts = [parse_scalar(part, f"{name} {item!r}") for part in text.split(",")]
+        out[key.strip()] = parts[0] if len(parts) == 1 else parts
     return out
 
 
@@ -662,7 +686,8 @@ class Config(schema.Schema):
     batch_size: tuple[Any, ...] | None = schema.setting(
         None, metavar="SIZES", parse=_parse_batch_sizes, dump=lambda v: ",".join(batch_text(b) for b in v),
         help="full (GD), 1 (SGD), 32, hybrid, ... comma-separated. hybrid: batches of 32 for 8 epochs, then of 512; "
-             "hybrid(16,4,256) sets the three, hybrid(32,8,full) ends on full batches. Default: the task's.")
+             "'hybrid(16,4,256)' sets the three, 'hybrid(32,8,full)' ends on full batches (quoted: the shell reads "
+             "brackets). Default: the task's.")
     steps: int | None = schema.setting(
         None, metavar="INTEGER", parse=schema.whole(1), help="Training steps per run (default: the task's).")
     epochs: int | None = schema.setting(
@@ -670,7 +695,7 @@ class Config(schema.Schema):
     schedule: str | None = schema.setting(
         None, metavar="NAME[:KEY=VALUE,...]", parse=_parse_schedule,
         help="Learning-rate schedule: cosine, step:step_size=100,gamma=0.5, one_cycle, "
-             "multistep:milestones=100;200,gamma=0.1, ... (descend list schedules)")
+             "'multistep:milestones=100;200,gamma=0.1' (quoted: the shell reads ;), ... (descend list schedules)")
     target: float | None = schema.setting(
         None, metavar="NUMBER", parse=_parse_target,
         help="Target training loss: steps and epochs to reach it are reported (in the loss's units as trained: of "
@@ -684,8 +709,8 @@ class Config(schema.Schema):
     init_scale: float | None = schema.setting(
         None, metavar="NUMBER", parse=_positive_number,
         help="With --init normal, the weights' standard deviation; with --init uniform, their bound (default: 0.01 "
-             "and 1/sqrt(fan-in)). Large weights make gradients explode: vanishing --init normal --init-scale 1 "
-             "with hidden = 'relu' in its task options.")
+             "and 1/sqrt(fan-in)). Large weights make gradients explode: vanishing --task-option hidden=relu "
+             "--init normal --init-scale 1.")
     start: tuple[float, ...] | None = schema.setting(
         None, metavar="X,Y", parse=_parse_point, dump=list,
         help="Where a landscape, a formula, line or ellipse starts: its parameters, e.g. -1.5,2.")
@@ -707,10 +732,10 @@ class Config(schema.Schema):
              "and batch shape the first time; later runs of the same shapes read the programs from disk at once. "
              "Default: no.")
     task_options: Mapping[str, Any] = schema.setting(
-        default_factory=dict, flags=(), metavar="TABLE", parse=schema.table, dump=_plain_options,
-        written=lambda v, c: bool(v),
-        help="Options of the task (a TOML table), e.g. the start of a landscape; the written configuration "
-             "holds every option in effect.")
+        default_factory=dict, flags=("--task-option",), repeat=True, metavar="KEY=VALUE", parse=_parse_task_options,
+        dump=_plain_options, written=lambda v, c: bool(v),
+        help="An option of the task, repeatable: --task-option hidden=relu (descend card TASK lists them; in a "
+             "configuration file, a [task_options] table). The written configuration holds every option in effect.")
     out: str | None = schema.setting(
         None, metavar="DIRECTORY", parse=schema.path, written=False,
         help="Report directory (default: reports/TASK).")
@@ -726,6 +751,8 @@ class Config(schema.Schema):
                 float(target.strip())
             except ValueError:
                 if data.get("csv") is None or data.get("column") is not None:
+                    if comma := schema.decimal_comma(target, names["target"]):
+                        raise ValueError(f"{names['target']} {target!r} must be a number (the target loss){comma}")
                     raise ValueError(f"{names['target']} {target!r} must be a number (the target loss); with "
                                      f"{names['csv']} PATH it may name the column") from None
                 data = {k: v for k, v in data.items() if k != "target"}

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -175,13 +176,21 @@ def whole(low: int) -> Parse:
     return parse
 
 
+def decimal_comma(text: str, name: str) -> str:
+    """A hint for a number written with a decimal comma (``0,5``): "" when ``text`` is not one."""
+    t = text.strip()
+    if re.fullmatch(r"[-+]?\d+,\d+", t):
+        return f" (decimals take a point: {name} {t.replace(',', '.')})"
+    return ""
+
+
 def finite(value: Any, name: str) -> float:
     """A finite number (int, float or its text) as a float."""
     if isinstance(value, str):
         try:
             value = float(value.strip())
         except ValueError:
-            raise ValueError(f"{name} {value!r}: a finite number is required") from None
+            raise ValueError(f"{name} {value!r}: a finite number is required{decimal_comma(value, name)}") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValueError(f"{name} {value!r}: a finite number is required")
     return float(value)

@@ -15,6 +15,7 @@ import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
+import tomllib
 from typer.testing import CliRunner
 
 import descend
@@ -542,6 +543,18 @@ def test_a_column_whose_name_holds_a_comma_is_given_in_double_quotes(tmp_path):
                                          "standardises its target"),
     (["house-prices", "--loss", "cross-entropy"], "--loss cross-entropy is a classification loss; task "
                                                   "'house-prices' is regression: choose one of mse"),
+    # a novice's typing: three dots trained 0.001..0.01 (.1e-1), a decimal comma said "'0' must be positive",
+    # -o adam,sgd suggested amsgrad, --task-option without a value
+    (["line", "--lr", "1e-3...1e-1:3"], "--lr '1e-3...1e-1:3': a range is LOW..HIGH[:N], with two dots, e.g. "
+                                        "1e-3..1e-1:3"),
+    (["line", "--lr", "0,01"], "--lr '0,01': decimals take a point, --lr 0.01"),
+    (["line", "--target", "0,1"], "(decimals take a point: --target 0.1)"),
+    (["line", "-o", "adam,sgd"], "'adam,sgd' names 2 optimizers; give each on its own (on the command line: -o adam "
+                                 "-o sgd)"),
+    (["vanishing", "--task-option", "hidden"], "--task-option 'hidden': give KEY=VALUE, e.g. --task-option "
+                                               "hidden=relu"),
+    (["vanishing", "--task-option", "hiden=relu"], "unknown option of task 'vanishing' 'hiden'; did you mean "
+                                                   "'hidden'?"),
 ])
 def test_new_flags_refuse_what_does_not_apply_in_the_cli_words(tmp_path, args, message):
     result = runner.invoke(app, ["compare", *args, "--out", str(tmp_path / "never")])
@@ -687,3 +700,15 @@ def test_an_option_given_no_value_is_named(tmp_path):
     result = runner.invoke(app, ["compare", "line", "--steps", "--lr", "0.1", "--out", str(tmp_path / "no")])
     assert result.exit_code == 2 and not (tmp_path / "no").exists()
     assert "--steps needs a value (it took the option --lr as its value): give --steps VALUE" in result.output
+
+
+def test_a_task_option_from_the_command_line_builds_the_task_and_is_written(tmp_path):
+    """Seed 002's exploding gradients needed hidden="relu", which only a configuration file could give."""
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "vanishing", "--task-option", "hidden=relu", "--task-option", "depth=8",
+                                 "--init", "normal", "--init-scale", "1", "-o", "sgd", "--lr", "0.1", "--seeds", "1",
+                                 "--steps", "5", "--quiet", "--no-animation", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = tomllib.loads((out / "config.toml").read_text())["task_options"]
+    assert written["hidden"] == "relu" and written["depth"] == 8
+    assert (pd.read_csv(out / "summary.csv")["status"] == "diverged").all()  # the gradients explode

@@ -601,6 +601,10 @@ def unregister(name: str) -> None:
 def get(name: str) -> OptimizerInfo:
     """The optimizer called ``name`` (case-insensitive); a ValueError lists the close matches."""
     key = name.lower().replace("_", "-")
+    parts = [p.strip() for p in key.split(",")]
+    if len(parts) > 1 and all(p in OPTIMIZERS or p == RANDOM_SEARCH[0] for p in parts):  # as --lr lists its rates
+        raise ValueError(f"{name!r} names {len(parts)} optimizers; give each on its own (on the command line: "
+                         + " ".join(f"-o {p}" for p in parts) + ")")
     if key not in OPTIMIZERS:
         raise ValueError(
             f"unknown optimizer {name!r}{close_matches(key, OPTIMIZERS)} (available: {', '.join(OPTIMIZERS)}; one of "

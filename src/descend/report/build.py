@@ -108,7 +108,7 @@ def config_toml(comparison: Any) -> str:
     import tomli_w
 
     data = comparison.config.to_dict()
-    return ("# descend compare --config config.toml re-runs this comparison\n"
+    return ("# descend compare --config config.toml --out NEW_FOLDER re-runs this comparison\n"
             f"# descend {comparison.version}\n" + tomli_w.dumps(_plain(data)))
 
 

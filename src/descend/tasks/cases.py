@@ -422,7 +422,7 @@ def vanishing(depth: int = 8, width: int = 16, hidden: str = "sigmoid", m: int =
                      "each layer multiplies the backward signal by at most 1/4, so the early layers' gradients are "
                      "orders of magnitude smaller than the last layer's (vanishing); compare with hidden='relu', and "
                      "with weights so large that every layer multiplies the signal (exploding: hidden='relu', "
-                     "init='normal', init_scale=1.0 gives gradients 10³-10⁴ times larger, and every run "
+                     "init='normal', init_scale=1.0 gives gradients 10³-10⁴ times larger, and every SGD run "
                      "diverges)."),
         model=model, data=splits, loss="bce", kind="binary", steps=steps, lr_range=(0.01, 1.0),
         optimizers=("sgd", "momentum", "rmsprop", "adam"),
