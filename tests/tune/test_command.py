@@ -766,3 +766,29 @@ def test_a_study_that_cannot_be_opened_for_a_full_disk_is_one_line(tmp_path, mon
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.stderr.startswith("error: the study could not be opened or --out ") and "No space left" in \
         result.stderr
+
+
+def test_a_disk_that_fills_during_the_search_is_one_line_and_the_study_resumes(tmp_path, monkeypatch):
+    """The journal's write failing mid-search (a full disk) ended in Optuna's traceback."""
+    from descend.tune import storage as storage_module
+
+    cut = storage_module._cut_unfinished_line  # called before each append to the journal
+    calls = {"n": 0}
+
+    def fills(f):
+        calls["n"] += 1
+        if calls["n"] > 45:  # after the first cohort was told, before the second (68 appends in all)
+            raise OSError(28, "No space left on device", str(tmp_path / "out" / "study.journal"))
+        return cut(f)
+
+    monkeypatch.setattr(storage_module, "_cut_unfinished_line", fills)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tune", "line", "-o", "gd", *FAST, "--out", str(out)])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert result.stderr.startswith("error: the study could not be written: No space left on device (") and \
+        "the same command resumes the search" in result.stderr
+    monkeypatch.undo()
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(out / "study.journal")))
+    trials = optuna.load_study(study_name="line", storage=storage).get_trials()
+    # what was told before is kept (the rest, left running, is retried by the next run once stale)
+    assert any(t.state == optuna.trial.TrialState.COMPLETE for t in trials)

@@ -310,6 +310,11 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         if (message := out_of_memory(e, "search")) is None:
             raise
         return _fail(message + "; the trials that finished are kept")
+    except OSError as e:  # a full disk, a storage gone mid-search: what finished was told and is kept
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        _fail(f"the study could not be written: {e.strerror or e}{where}; the trials told before are kept in it, "
+              "and the same command resumes the search once this is fixed")
+        return 1  # not the input's fault: the machine's, as a report that cannot be written
     from ..compare_config import Config
 
     flags = Config.flags()
