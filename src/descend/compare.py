@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from . import __version__, outcomes
+from ._compile import interrupt_after
 from .compare_config import (  # noqa: F401  (the settings, split out so that the command line starts light)
     MODES,
     Config,
@@ -238,7 +239,6 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     def fit(parts: Sequence[tuple[OptimizerSpec, Sequence[float] | None, list[Any], list[int], str]]) -> bool:
         """Train every part (an optimizer at its learning rates, batch sizes and seeds) in one engine call, so
         that optimizers sharing their batches train as one group (the same numbers as each alone)."""
-        nonlocal offset
         specs, labels, sizes = [], [], []
         for spec, lrs, batch_sizes, run_seeds, _ in parts:
             mine = specs_of(spec, lrs, batch_sizes, run_seeds)
@@ -247,6 +247,13 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
             sizes.append(len(mine))
         result = train(problem, specs, target=config.target, progress=progress, dtype=dtype, compile=config.compile,
                        processes=processes(), **budget)
+        with interrupt_after(act=False) as caught:  # what finished is kept whole, whenever Ctrl-C comes
+            keep(result, parts, labels, sizes)
+        return result.interrupted or bool(caught)
+
+    def keep(result: Any, parts: Sequence[tuple[Any, ...]], labels: list[str], sizes: list[int]) -> None:
+        """Sort the runs of ``result`` into each part's summary, curves and paths."""
+        nonlocal offset
         combined = result.summary
         by_index = {r.index: r for r in result.runs}
         hyper = list(dict.fromkeys(k for r in result.runs for k in r.hyper))
@@ -272,7 +279,6 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
             paths[k + offset] = path
         curves.append(curve)
         offset += len(result.runs)
-        return result.interrupted
 
     # in the modes without a search every optimizer's runs are known at once: collected, then one fit
     pending: list[tuple[OptimizerSpec, Sequence[float] | None, list[Any], list[int], str]] = []
@@ -334,6 +340,18 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
             interrupted = fit(pending)
         except KeyboardInterrupt:  # before the first step (training itself returns what it finished)
             interrupted = True
+    with interrupt_after(act=False):  # a Ctrl-C once training is over: the comparison is finished all
+        # the same (a second one, or one while the report is written, is the command's to handle)
+        return _finished(config, task, summaries, curves, paths, interrupted, notes, found, trials, one_seed, dtype,
+                         started)
+
+
+def _finished(config: Config, task: Any, summaries: list[Any], curves: list[Any], paths: dict[int, Any],
+              interrupted: bool, notes: list[str], found: Any, trials: list[Any], one_seed: dict[str, list[str]],
+              dtype: torch.dtype, started: float) -> Comparison:
+    """The comparison from the runs that finished: their summary, curves, table and winners, and its notes."""
+    import pandas as pd
+
     summary = pd.concat(summaries) if summaries else pd.DataFrame()
     if len(summary) and "lr" not in summary:  # random search alone: no learning rate, as its rows have beside others
         summary.insert(list(summary.columns).index("seed") + 1, "lr", math.nan)
