@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 #: The file descend tune leaves in a folder it takes (descend.tune.result.take): such a folder is a search's, not
@@ -37,4 +39,21 @@ def write_text(path: Path | str, text: str) -> None:
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def written_aside(paths: Sequence[Path | str]) -> Iterator[list[Path]]:
+    """Temporary names next to ``paths`` (hidden, with the same suffix, so that a writer choosing its format by the
+    suffix still does): the block writes them, and each is then renamed over its path; an error or Ctrl-C in the
+    block removes them. A killed writer leaves the old files or the new ones, never half of one."""
+    finals = [Path(p) for p in paths]
+    partials = [p.with_name(f".{p.stem}.partial-{os.getpid()}{p.suffix}") for p in finals]
+    try:
+        yield partials
+        for partial, final in zip(partials, finals):
+            os.replace(partial, final)
+    except BaseException:
+        for partial in partials:
+            partial.unlink(missing_ok=True)
         raise

@@ -880,3 +880,37 @@ def test_loss_curves_of_long_runs_that_all_diverged_early_are_drawn_and_saved(tm
                                       "split": "batch", "metric": "loss", "value": values}) for run in (0, 1)])
     written = F.save(F.loss_curves(summary, curves), tmp_path, "loss")
     assert written and all(path.stat().st_size > 0 for path in written)
+
+
+def test_a_figure_or_animation_cut_short_leaves_the_previous_file_whole(tmp_path, monkeypatch):
+    """descend landscape --animate wrote into its file directly: a Ctrl-C while the GIF was written left 0 bytes
+    where a good animation had been, and kill -9 a file of one frame; its figures likewise."""
+    from descend.report.figures import animation
+
+    previous = tmp_path / "paths.gif"
+    previous.write_bytes(b"the previous animation")
+
+    def cut_short(surface, paths, labels, outs, **kwargs):
+        outs[0].write_bytes(b"GIF89a half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(animation, "_animate", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        F.animate(None, {}, {}, previous)
+    assert previous.read_bytes() == b"the previous animation" and sorted(tmp_path.iterdir()) == [previous]
+
+    figure = Figure()
+    figure.add_subplot().plot([0, 1], [1, 0])
+    (tmp_path / "fig.png").write_bytes(b"the previous figure")
+    original = Figure.savefig
+
+    def fails_on_svg(self, path, **kwargs):
+        original(self, path, **kwargs)
+        if str(path).endswith(".svg"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Figure, "savefig", fails_on_svg)
+    with pytest.raises(KeyboardInterrupt):
+        F.save(figure, tmp_path, "fig")
+    assert (tmp_path / "fig.png").read_bytes() == b"the previous figure"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fig.png", "paths.gif"]

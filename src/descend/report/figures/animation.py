@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from ..._files import written_aside
 from .saving import _freeze_layout
 from .style import _check_title, _legend_right, _styled, _suptitle
 from .surface import (
@@ -98,12 +99,13 @@ def animate_files(
         raise ValueError(f"fps={fps!r} must be a positive number")
     times = {} if times is None else times
     # an MP4's frames need an even number of pixels each way: a size that is not is drawn again for it
-    groups: dict[bool, list[Path]] = {}
-    for out in outs:
-        groups.setdefault(out.suffix.lower() == ".mp4" and not _even(dpi), []).append(out)
-    for resized, group in groups.items():
-        _animate(surface, paths, labels, group, fps=fps, max_frames=max_frames, title=title, dpi=dpi, n=n,
-                 status=status, colours=colours, markers=markers, times=times, resize=resized)
+    with written_aside(outs) as partials:  # each written aside, then renamed: never half an animation
+        groups: dict[bool, list[Path]] = {}
+        for out, partial in zip(outs, partials):
+            groups.setdefault(out.suffix.lower() == ".mp4" and not _even(dpi), []).append(partial)
+        for resized, group in groups.items():
+            _animate(surface, paths, labels, group, fps=fps, max_frames=max_frames, title=title, dpi=dpi, n=n,
+                     status=status, colours=colours, markers=markers, times=times, resize=resized)
     return outs
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import matplotlib
 from matplotlib.figure import Figure
 
+from ..._files import written_aside
+
 # ---------------------------------------------------------------------------------------------------------
 # Saving
 # ---------------------------------------------------------------------------------------------------------
@@ -64,13 +66,13 @@ def save(fig: Figure, directory: str | Path, stem: str, *, formats: tuple[str, .
     plain_log_labels(fig)  # 10⁻² as text, not mathtext: the same labels, parsed in no time
     _freeze_layout(fig)  # lay out once for every file (savefig would lay out twice for each)
     times["layout"] = time.perf_counter() - started
-    with matplotlib.rc_context({"svg.hashsalt": "descend"}):
-        for file in files:
+    with matplotlib.rc_context({"svg.hashsalt": "descend"}), written_aside(files) as partials:
+        for file, partial in zip(files, partials):  # each written aside, then renamed: never half a file
             started = time.perf_counter()
             if file.suffix == ".png":
-                fig.savefig(file, dpi=120, facecolor="white")
+                fig.savefig(partial, dpi=120, facecolor="white")
             else:
-                fig.savefig(file, facecolor="white", metadata={"Date": None})
+                fig.savefig(partial, facecolor="white", metadata={"Date": None})
             times[file.suffix[1:]] = time.perf_counter() - started
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
