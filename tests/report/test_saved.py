@@ -111,8 +111,8 @@ def test_frames_keep_their_types_and_values_exactly():
     assert again["d"].tolist()[1:] == [30, "> 20"] and type(again["d"].iloc[1]) is int
 
 
-class Boom(Exception):
-    pass
+class Boom(OSError):
+    """A full disk (a figure that fails otherwise is a note in the report: tests/report/test_render.py)."""
 
 
 @pytest.mark.parametrize("fails_in", ["descend.report.figures.save",
