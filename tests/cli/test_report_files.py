@@ -53,6 +53,29 @@ def test_an_unwritable_out_fails_before_training_with_one_line(tmp_path, no_trai
     assert a_file.read_text() == "mine" and sorted(os.listdir(tmp_path)) == ["notes.txt"]
 
 
+def test_an_out_name_too_long_for_the_file_system_fails_before_training(tmp_path, no_training):
+    """A name of 240 characters passed the check and failed once trained (the report is staged under a longer
+    one); one of 300 was a traceback."""
+    for length in (240, 300):
+        out = tmp_path / ("n" * length)
+        result = runner.invoke(app, [*PARABOLA, "--out", str(out)])
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        assert result.output.count("\n") == 1 and "cannot be written" in result.output, result.output
+
+
+def test_an_out_that_is_a_link_to_a_folder_writes_into_that_folder_and_keeps_the_link(tmp_path):
+    """The link itself was replaced by a folder, and a hidden copy of it left behind for ever."""
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(target, target_is_directory=True)
+    for force in ([], ["--force"]):  # a new report, then one replacing it
+        result = runner.invoke(app, [*PARABOLA, *force, "--out", str(link)])
+        assert result.exit_code == 0, result.output
+    assert link.is_symlink() and (target / "report.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "link"]
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only directory")
 def test_a_read_only_parent_fails_before_training(tmp_path, no_training):
     locked = tmp_path / "locked"

@@ -31,6 +31,12 @@ def check_out(out: str | Path, *, force: bool = False) -> Path:
     already holds a report (unless ``force``: then the new report replaces that report's files, and only
     those), or holds anything a report did not write (never removed, with or without ``force``)."""
     out = Path(out)
+    try:
+        out.exists()
+    except OSError as e:  # a name too long for the file system, ...: before any training
+        raise ValueError(f"--out {str(out)!r} cannot be written: {e.strerror or e}") from None
+    if out.is_symlink() and out.is_dir():  # a link to a folder: the report goes into the folder, the link stays
+        out = Path(os.path.realpath(out))
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {str(out)!r} is a file; give a directory for the report")
     here, where = os.path.abspath(os.getcwd()), os.path.abspath(out)

@@ -78,8 +78,8 @@ def writable(out: Path, what: str = "--out") -> None:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise ValueError(f"{what} {str(out)!r} cannot be written: {str(ancestor)!r} is a file, not a directory")
-    try:
-        probe = tempfile.mkdtemp(dir=ancestor, prefix=".descend-probe-")
+    try:  # the longest name the report's writing gives a folder there (staged's, with its 8 random characters)
+        probe = tempfile.mkdtemp(dir=ancestor, prefix=f".{Path(out).name}.partial-{os.getpid()}-")
         os.rmdir(probe)
     except OSError as e:
         raise ValueError(f"{what} {str(out)!r} cannot be written: {e.strerror or e} in {str(ancestor)!r}") from None
