@@ -28,7 +28,7 @@ from .. import models
 from ..gradients import ELLIPSE_OFFSET
 from . import generators
 from .real import target_fact
-from .task import Known, Scene, Task, model_surface, register
+from .task import Known, Scene, Task, least_squares, model_surface, register
 
 #: Seed 004's transfer orbit: semi-axes A, B (AU) and the focus offset c of (x + c)²/A² + y²/B² = 1.
 ELLIPSE_A = 1.261845
@@ -209,7 +209,7 @@ def house_prices(m: int = 500, loss: str = "mse", outliers: float = 0.02, data_s
         units = "standardised features and price"
     x, y = splits.train.x.double(), splits.train.y.double().reshape(-1)
     design = torch.cat([x, torch.ones(len(x), 1, dtype=torch.float64)], dim=1)
-    ls = torch.linalg.lstsq(design, y.unsqueeze(1)).solution.reshape(-1)
+    ls = least_squares(design, y)
     lam, lr_range = _gd_range(2 * design.T @ design / len(x))
     truth = _linear_formula([(coef[n], f"·{n}") for n in names], gen.truth["intercept"], intercept_first=True)
     return Task(

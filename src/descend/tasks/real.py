@@ -23,7 +23,7 @@ import torch
 from .. import data as data_module
 from .. import models
 from .._names import ordinal
-from .task import Known, Task, register
+from .task import Known, Task, least_squares, register
 
 _HIDDEN = (32,)
 
@@ -119,7 +119,7 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
         # linear regression with MSE: the answer is known in closed form, and GD is stable iff α < 2/λ_max
         x, y = splits.train.x.double(), splits.train.y.double()
         design = torch.cat([x, torch.ones(len(x), 1, dtype=torch.float64)], dim=1)
-        solution = torch.linalg.lstsq(design, y.unsqueeze(1)).solution.reshape(-1)
+        solution = least_squares(design, y)
         residual = design @ solution - y
         units = "standardised features and target" if standardize_target else "standardised features"
         known = Known(({"weight": solution[:-1].reshape(-1, 1), "bias": solution[-1:]},),

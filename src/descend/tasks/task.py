@@ -146,6 +146,17 @@ def model_surface(model: Any, objective_loss: Any, x: Tensor, y: Tensor, names: 
     return Surface(names, cost, domain, log_scale, points)
 
 
+def least_squares(design: Any, y: Any) -> Any:
+    """The least-squares solution of ``design @ w ≈ y`` (float64 tensors), the same to the last bit at every call:
+    NumPy's SVD solver (``torch.linalg.lstsq`` with MKL answers in other last bits from one call to the next,
+    and a task's known answer, its distance column, changed between two runs of one comparison)."""
+    import numpy as np
+    import torch
+
+    solution = np.linalg.lstsq(design.numpy(), y.numpy(), rcond=None)[0]
+    return torch.from_numpy(np.ascontiguousarray(solution)).to(torch.float64)
+
+
 def _canonical(optimizer: str) -> str:
     """The registry name of an optimizer (``"Adam"`` → ``"adam"``; unknown names raise with suggestions)."""
     from ..optim import get as get_optimizer
