@@ -441,7 +441,7 @@ def compare_command(
     # which may take both cores: descend.engine.train's processes)
     warm_up()
     from . import compare as cmp
-    from .report.build import check_json, check_out, write_report
+    from .report.build import ReportExists, check_json, check_out, write_report
     from .report.timings import since_start
 
     started, startup = time.perf_counter(), since_start()  # what the report's timings.json records
@@ -485,9 +485,12 @@ def compare_command(
         raise typer.Exit(130)
     if comparison.interrupted:
         typer.echo("interrupted: writing the report from what finished", err=True)
-    try:
+    try:  # checked again as at the start: a report another command wrote there meanwhile is not replaced
         html = write_report(comparison, out_dir, json_path=given.json, animation=not no_animation, svg=svg, mp4=mp4,
-                            force=True, command={k: v for k, v in timings.items() if v is not None})
+                            force=force, command={k: v for k, v in timings.items() if v is not None})
+    except ReportExists:
+        _fail(f"--out {str(out_dir)!r}: another command wrote a report there while this one trained; it is kept, "
+              "and this comparison's report is not written (run it again with another --out, or --force)")
     except KeyboardInterrupt:
         typer.echo(f"interrupted while writing the report: {out_dir} is as it was", err=True)
         raise typer.Exit(130) from None

@@ -308,3 +308,25 @@ def test_the_folder_the_command_runs_in_is_refused_as_out_before_any_work(tmp_pa
     result = runner.invoke(app, ["report", "."])
     assert result.exit_code == 2 and "is the folder this command runs in" in result.output, result.output
     assert sorted(os.listdir(inside)) == sorted(os.listdir(landscape_report))
+
+
+def test_a_report_written_to_out_by_another_command_meanwhile_is_kept(tmp_path, monkeypatch):
+    """Two comparisons into one --out: the one that finished last replaced the other's report without a word."""
+    out = tmp_path / "same"
+    compare = C.compare
+
+    calls = []
+
+    def other_command_writes_first(config, task, **kwargs):
+        calls.append(1)
+        comparison = compare(config, task, **kwargs)
+        if len(calls) == 1:  # while this one trained
+            assert runner.invoke(app, [*PARABOLA, "--out", str(out)]).exit_code == 0
+        return comparison
+
+    monkeypatch.setattr(C, "compare", other_command_writes_first)
+    result = runner.invoke(app, [*PARABOLA, "--lr", "0.05", "--out", str(out)])
+    monkeypatch.undo()
+    assert result.exit_code == 2 and "another command wrote a report there while this one trained" in result.output
+    before = (out / "config.toml").read_text()
+    assert 'lr = "0.05"' not in before  # the other's report, whole
