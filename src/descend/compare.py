@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from . import __version__, outcomes
-from ._compile import interrupt_after
+from ._interrupts import interrupt_after
 from .compare_config import (  # noqa: F401  (the settings, split out so that the command line starts light)
     MODES,
     Config,

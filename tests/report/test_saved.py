@@ -235,3 +235,24 @@ def test_winners_saved_as_one_label_by_an_earlier_release_read_back_as_lists(com
     (old / "comparison.json").write_text(json.dumps(record))
     again, _ = saved.load(old)
     assert again.winners == {k: v[:1] for k, v in comparison.winners.items()}
+
+
+def test_a_ctrl_c_while_the_new_report_is_moved_in_is_spent_on_a_whole_report(tmp_path, monkeypatch):
+    """A Ctrl-C while the previous report was removed (the new one already in place) ended the command with "it is
+    as it was"; one between the two moves left no report at all."""
+    import signal
+
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "report.html").write_text("the previous report")
+    rmtree = shutil.rmtree
+
+    def interrupted(path, *args, **kwargs):
+        if ".old-" in str(path):
+            os.kill(os.getpid(), signal.SIGINT)
+        return rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(saved.shutil, "rmtree", interrupted)
+    with saved.staged(out) as staging:
+        (staging / "report.html").write_text("the new report")
+    assert (out / "report.html").read_text() == "the new report" and sorted(os.listdir(tmp_path)) == ["r"]

@@ -34,6 +34,7 @@ import numpy as np
 
 from .._files import TUNE_MARKER, entries  # noqa: F401  (a tune folder's marker; read here, named there)
 from .._files import write_text  # noqa: F401  (the report writes its files with it)
+from .._interrupts import interrupt_after
 
 #: The record of a report: its saved results and the list of its files.
 RECORD = "comparison.json"
@@ -101,17 +102,21 @@ def staged(out: Path) -> Iterator[Path]:
     os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a report directory is like any other
     try:
         yield staging
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-            os.rename(out, old)
-            try:
+        # the swap whole, whenever Ctrl-C comes: once the new report is in place the command has written it (a
+        # Ctrl-C between the two moves left no report at all, one while the old was removed a new report said to
+        # be "as it was"); after the swap the Ctrl-C is spent
+        with interrupt_after(act=False):
+            if out.exists():
+                old = out.parent / f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+                os.rename(out, old)
+                try:
+                    os.rename(staging, out)
+                except OSError:
+                    os.rename(old, out)
+                    raise
+                shutil.rmtree(old, ignore_errors=True)
+            else:
                 os.rename(staging, out)
-            except OSError:
-                os.rename(old, out)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
