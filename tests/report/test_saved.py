@@ -256,3 +256,16 @@ def test_a_ctrl_c_while_the_new_report_is_moved_in_is_spent_on_a_whole_report(tm
     with saved.staged(out) as staging:
         (staging / "report.html").write_text("the new report")
     assert (out / "report.html").read_text() == "the new report" and sorted(os.listdir(tmp_path)) == ["r"]
+
+
+def test_a_config_toml_edited_after_the_report_was_written_is_refused_by_descend_report(written, tmp_path):
+    """descend report rebuilt the page from an edited config.toml: "60 steps per run" and another noise over curves
+    that ended at step 50, the figures of the task redrawn from other data, and no word of it."""
+    edited = tmp_path / "edited"
+    shutil.copytree(written, edited)
+    text = (edited / "config.toml").read_text()
+    (edited / "config.toml").write_text(text.replace("steps = ", "steps = 1").replace("seeds = ", "seeds = 1", 1))
+    with pytest.raises(ValueError, match=r"config.toml was changed after the report was written \(seeds: .* when "
+                                         r"written, .* now; steps: "):
+        saved.load(edited)
+    saved.load(written)  # as written: read

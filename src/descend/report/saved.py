@@ -247,7 +247,7 @@ def save(comparison: Any, directory: Path, *, drawn: dict[str, bool]) -> None:
         np.savez_compressed(directory / "paths.npz", **{f"run{int(k)}": np.asarray(v, dtype=np.float64)
                                                         for k, v in comparison.paths.items()})
     record: dict[str, Any] = {"format": FORMAT, "descend": comparison.version, "task": comparison.task.name,
-                              "drawn": drawn}
+                              "drawn": drawn, "config": _settings(comparison.config)}
     fields = {}
     for f in dataclasses.fields(comparison):
         if f.name in _OWN:
@@ -270,6 +270,11 @@ def save(comparison: Any, directory: Path, *, drawn: dict[str, bool]) -> None:
     record["curves"] = {str(c): str(t) for c, t in comparison.curves.dtypes.items()}
     record["curves_rows"] = len(comparison.curves)  # a curves.csv cut short is told from a whole one
     (directory / RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+
+def _settings(config: Any) -> Any:
+    """The configuration as comparison.json keeps it (what config.toml held when the report was written)."""
+    return json.loads(json.dumps(config.to_dict()))
 
 
 def finish(directory: Path) -> None:
@@ -335,6 +340,14 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
         config, task = compare.Config.from_dict(settings, what=f"key in {directory / 'config.toml'}").resolved()
     except ValueError as e:
         raise ValueError(f"{what}: its task cannot be rebuilt from config.toml: {e}") from None
+    kept = record.get("config")
+    if kept is not None and _settings(config) != kept:  # edited since: it no longer describes these results
+        now = _settings(config)
+        changed = sorted(k for k in {*kept, *now} if kept.get(k) != now.get(k))
+        shown = "; ".join(f"{k}: {kept.get(k)!r} when written, {now.get(k)!r} now" for k in changed[:3])
+        raise ValueError(f"{what}: config.toml was changed after the report was written ({shown}), so it no longer "
+                         "describes the saved results; restore it, or run the comparison it now describes: "
+                         f"descend compare --config {directory / 'config.toml'} --out NEW_FOLDER")
     known = {f.name for f in dataclasses.fields(compare.Comparison)}
     kwargs = {k: v for k, v in record.get("fields", {}).items() if k in known}
     if isinstance(kwargs.get("winners"), dict):  # as the page reads them: an earlier release saved one label each
