@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pytest
+import tomllib
 import typer
 from typer.testing import CliRunner
 
@@ -429,3 +430,26 @@ def test_a_misspelt_task_option_of_a_landscape_formula_or_csv_file_is_named(task
     settings = dict(csv=str(path), column="y") if csv else dict(task=task)
     with pytest.raises(ValueError, match=message):
         Config(task_options=options, **settings).resolved()
+
+
+@pytest.mark.parametrize("file, given, gone", [
+    ('task = "ellipse"\nsteps = 20\n', {"epochs": 2}, "steps"),
+    ('task = "ellipse"\nlr = "0.01,0.1"\n', {"mode": "defaults"}, "lr"),
+    ('task = "line"\nmode = "tuned"\nbudget = 3\n', {"mode": "same-lr"}, "budget"),
+    ('csv = "data.csv"\ncolumn = "y"\nsep = ";"\n', {"task": "line"}, "csv"),
+    ('task = "line"\n[task_options]\nnoise = 0.5\n', {"csv": "data.csv", "column": "y"}, "task_options"),
+])
+def test_a_flag_replaces_the_config_files_settings_it_cannot_go_with(tmp_path, file, given, gone):
+    """README: "the options given on the command line win"; --epochs over a report's config.toml (which holds its
+    steps) was refused as "steps or --epochs, not both", as were another mode, another task and --csv."""
+    from descend import cli
+
+    path = tmp_path / "config.toml"
+    path.write_text(file)
+    config = cli._settings(Config, given, path)
+    assert getattr(config, gone) in (None, {}, (), Config().budget) and getattr(config, gone) != \
+        tomllib.loads(file)[gone]  # the file's value gone: the default, or nothing
+    for key, value in given.items():
+        assert getattr(config, key) is not None
+    same = cli._settings(Config, {"mode": "tuned"} if "mode" in file else {}, path) if "budget" in file else None
+    assert same is None or same.budget == 3  # the file's own mode again: nothing replaced

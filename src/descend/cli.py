@@ -342,12 +342,20 @@ def _settings(schema: type, given: dict[str, Any], config: Optional[Path]) -> An
     if config is not None:
         data = _read_config(config, schema)
         names.update({key: f"{key} (in {config})" for key in data})
+    from_file = dict(data)
+    flagged = {}
     for name, value in given.items():
         entry = entries[name]
         if value is None or (entry.setting.repeat and not value):
             continue
-        data[entry.key] = list(value) if entry.setting.repeat else value
+        flagged[entry.key] = data[entry.key] = list(value) if entry.setting.repeat else value
         names[entry.key] = entry.flag
+    replaces = schema.replaces() if hasattr(schema, "replaces") else {}
+    for key, value in flagged.items():  # --epochs over a file's steps, another task over the file's data, ...
+        if key in replaces and from_file.get(key) != value:
+            for other in replaces[key]:
+                if other in from_file and other not in flagged:
+                    del data[other]
     return schema.from_dict(data, names=names)
 
 

@@ -611,6 +611,11 @@ class Config(schema.Schema):
 
     _noun = "key"
 
+    @classmethod
+    def replaces(cls) -> Mapping[str, tuple[str, ...]]:
+        """:data:`REPLACES`: what a setting given on the command line takes out of a --config file's."""
+        return REPLACES
+
     # first: a plugin may register the optimizers (and tasks) that the settings below name
     plugin: tuple[str, ...] | None = schema.setting(
         None, repeat=True, metavar="FILE.py", parse=_parse_plugins, dump=list,
@@ -906,6 +911,14 @@ _CSV_KEYS = ("kind", "features", "drop", "dropna", "na_values", "sep", "encoding
 #: The settings that say how a task's data is read: a CSV file's (:data:`_CSV_KEYS`) and the target's
 #: standardisation; ``descend tune`` takes them as ``descend compare`` does (:func:`data_task`).
 DATA_KEYS = (*_CSV_KEYS, "standardize_target")
+#: What a setting given on the command line replaces of a --config file's, when it differs from the file's: the
+#: settings that cannot go with it (steps and epochs), or that belonged to what it changes (another task: the
+#: file's data and task options; another mode: the learning rates and budget the file's mode had).
+REPLACES: dict[str, tuple[str, ...]] = {
+    "steps": ("epochs",), "epochs": ("steps",),
+    "task": ("csv", "column", "task_options", *DATA_KEYS), "csv": ("task", "task_options"),
+    "mode": ("lr", "budget"),
+}
 
 
 def data_task(task: Any, *, csv: str | None = None, column: str | None = None,
