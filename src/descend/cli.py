@@ -16,7 +16,9 @@
 from __future__ import annotations
 
 import inspect
+import itertools
 import json
+import re
 import os
 import shlex
 import sys
@@ -76,6 +78,10 @@ class _Command(typer.core.TyperCommand):
             elif (taken := self._value_forgotten(given)) is not None and hasattr(e, "message"):
                 flag, other = taken  # --steps --lr 0.1: --steps took "--lr" as its value, and 0.1 was left over
                 e.message = f"{flag} needs a value (it took the option {other} as its value): give {flag} VALUE"
+            elif (spaced := self._spaced_list(given)) is not None and "unexpected extra argument" in str(e):
+                flag, values = spaced  # --lr 0.01 0.1: the second value left over as an argument
+                _fail(f"{flag} takes several values in one, separated by commas without spaces: {flag} "
+                      f"{shlex.quote(','.join(values))}")
             raise
         self._check_given_once(ctx, given)
         return rest
@@ -93,6 +99,22 @@ class _Command(typer.core.TyperCommand):
 
     #: Options whose one value may list several, comma-separated (a second flag's value would be lost).
     LISTS = ("lr", "batch_size", "drop", "features")
+
+    def _spaced_list(self, given: list[str]) -> tuple[str, list[str]] | None:
+        """A list option (or a point, ``--start X,Y``) whose values were separated by spaces: the flag and its values
+        (``--lr 0.01 0.1``), or None."""
+        flags = {name: param for param in self.params if param.param_type_name == "option"
+                 for name in (*param.opts, *param.secondary_opts)}
+        options = _options_part(given)
+        for i, token in enumerate(options):
+            param = flags.get(token)
+            if param is None or param.name not in (*self.LISTS, "start"):
+                continue
+            values = list(itertools.takewhile(lambda t: not t.startswith("--") and not re.fullmatch(r"-[A-Za-z]", t),
+                                              options[i + 1:]))
+            if len(values) > 1 and all(re.fullmatch(r"[-+0-9.eE,]+|full|hybrid\S*", v) for v in values[1:]):
+                return max([*param.opts, *param.secondary_opts], key=len), values
+        return None
 
     def _check_given_once(self, ctx: Any, given: list[str]) -> None:
         """An option of one value given twice (``--lr 0.1 --lr 0.01``) kept the last, without a word."""

@@ -1062,6 +1062,11 @@ def get_task(task: Any, *, task_options: Mapping[str, Any] | None = None, csv: s
     # bracket, a number) was meant as a formula, and is refused for what is wrong with it as one
     word = re.fullmatch(r"[A-Za-z_][\w-]*", task.strip()) and task.strip() not in ("x", "y")
     if word:
+        from .optim import OPTIMIZERS
+
+        if task.strip().lower() in OPTIMIZERS and task.strip().lower() not in tasks.TASKS:  # -o adam sgd
+            raise ValueError(f"{task.strip()!r} is an optimizer, not a task: give each optimizer with its own -o "
+                             f"(-o adam -o {task.strip()}), and the task (descend list tasks)")
         return tasks.get(task, **options)
     if task.strip().lower().endswith((".csv", ".tsv", ".txt", ".csv.gz")) or os.path.isfile(task):
         import shlex

@@ -553,6 +553,12 @@ def test_a_column_whose_name_holds_a_comma_is_given_in_double_quotes(tmp_path):
                                  "-o sgd)"),
     (["vanishing", "--task-option", "hidden"], "--task-option 'hidden': give KEY=VALUE, e.g. --task-option "
                                                "hidden=relu"),
+    # lists separated by spaces: Click's usage block, not naming the flag; -o adam sgd: "unknown task 'sgd'"
+    (["line", "--lr", "0.01", "0.1"], "--lr takes several values in one, separated by commas without spaces: --lr "
+                                      "0.01,0.1"),
+    (["rosenbrock", "--start", "-1.5", "2"], "--start -1.5,2"),
+    (["-o", "adam", "sgd"], "'sgd' is an optimizer, not a task: give each optimizer with its own -o (-o adam -o "
+                            "sgd)"),
     (["vanishing", "--task-option", "hiden=relu"], "unknown option of task 'vanishing' 'hiden'; did you mean "
                                                    "'hidden'?"),
 ])
