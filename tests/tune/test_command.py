@@ -792,3 +792,23 @@ def test_a_disk_that_fills_during_the_search_is_one_line_and_the_study_resumes(t
     trials = optuna.load_study(study_name="line", storage=storage).get_trials()
     # what was told before is kept (the rest, left running, is retried by the next run once stale)
     assert any(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+
+
+def test_a_database_that_stops_answering_mid_search_is_one_line(tmp_path, monkeypatch):
+    """PostgreSQL stopped or restarted while a cohort was told: a 650-line traceback, exit code 1."""
+    import sqlalchemy.exc
+
+    from descend.tune.runner import Runner
+
+    def stopped(self, asked, results):
+        try:
+            raise sqlalchemy.exc.OperationalError("UPDATE trials", {}, Exception(
+                "terminating connection due to administrator command\nSSL connection has been closed"))
+        except sqlalchemy.exc.OperationalError as e:
+            raise optuna.exceptions.StorageInternalError("An exception is raised during the commit.") from e
+
+    monkeypatch.setattr(Runner, "_tell", stopped)
+    result = runner.invoke(app, ["tune", "line", "-o", "gd", *FAST, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert result.stderr.startswith("error: the study's database stopped answering (terminating connection due to "
+                                    "administrator command); the trials told before are kept")

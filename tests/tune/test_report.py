@@ -249,3 +249,16 @@ def test_every_trial_s_line_of_the_parallel_coordinates_can_be_seen_the_best_dar
     best = values.index(min(values) if direction == "minimize" else max(values))
     worst = values.index(max(values) if direction == "minimize" else min(values))
     assert brightness[best] == min(brightness) and brightness[worst] == max(brightness)
+
+
+def test_trials_asked_beyond_the_budget_or_cut_short_are_not_counted_as_failed_runs():
+    """Workers sharing a study ask beyond its budget and tell those trials FAIL untrained, and a stop re-queues the
+    trials it cut short: the report counted both as failed ("16 trials (10 with a result, 6 failed)")."""
+    import pandas as pd
+
+    from descend.tune.report import FAILED, _counts_text
+
+    trials = pd.DataFrame({"optimizer": "adam", "kind": ["ok"] * 3 + [FAILED] * 4,
+                           "status": ["ok"] * 3 + ["over-budget", "over-budget", "interrupted", None]})
+    assert _counts_text(trials) == ("adam: 7 trials (3 with a result, 1 failed, 2 asked once the budget was spent, "
+                                    "never trained, 1 cut short by a stop and retried)")

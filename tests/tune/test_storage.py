@@ -256,6 +256,40 @@ def test_a_trial_whose_heartbeat_stopped_is_failed_and_retried_once(tmp_path):
     assert trials[3].params == trials[1].params and trials[3].system_attrs["failed_trial"] == stale.number
 
 
+def test_a_suspended_worker_of_this_machine_keeps_its_trials_and_one_that_lost_them_goes_on(tmp_path):
+    """A worker stopped for longer than the grace period (Ctrl-Z, a laptop's sleep) had its trials failed by
+    another, and crashed when it resumed ("Trial#4 has already finished and can not be updated")."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from descend.tune.runner import Outcome, Runner
+
+    study = optuna.create_study(storage=storage_module.open_storage(str(tmp_path / "s.journal")), study_name="s")
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    suspended = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        suspended.send_signal(signal.SIGSTOP)
+        worker = f"{socket.gethostname()}:{suspended.pid}:{storage_module._started(suspended.pid)}"
+        study._storage.set_trial_system_attr(trial._trial_id, storage_module.WORKER_KEY, worker)
+        study._storage.set_trial_system_attr(trial._trial_id, storage_module.BEAT_KEY, time.time() - 1000)
+        assert storage_module.fail_stale(study, grace_period=10) == []  # it runs: it beats again when resumed
+    finally:
+        suspended.kill()
+        suspended.wait()
+    assert storage_module.fail_stale(study, grace_period=10) == [trial.number]  # gone: at once
+    # the worker that lost it (another machine's, resumed) tells its result: left to the retry, no crash
+    runner = Runner.__new__(Runner)
+    runner.plan = type("Plan", (), {"study": study})()
+    runner.outcome, runner.pruner = Outcome(), "none"
+    runner.target = type("Target", (), {"direction": "minimize"})()
+    runner._tell([(trial, {})], {0: {"status": "ok", "seed": 0, "steps": 5, "reports": {}, "value": 1.0}})
+    assert runner.outcome.taken == 1 and runner.outcome.told == 0
+    assert [t.state.name for t in study.get_trials()] == ["FAIL", "WAITING"]
+
+
 def test_the_heartbeat_beats_for_the_running_trials(tmp_path):
     study = optuna.create_study(storage=storage_module.open_storage(str(tmp_path / "s.journal")), study_name="s")
     trial = study.ask()

@@ -62,6 +62,24 @@ def _resumed_text(study: Any) -> str:
     return ", ".join(parts)
 
 
+def _database_failure(error: BaseException) -> str | None:
+    """The database's own words when ``error`` (or what caused it) is a database that failed (a server stopped or
+    restarted, a dropped connection: Optuna's StorageInternalError around SQLAlchemy's), else None."""
+    import optuna
+
+    from .storage import _reason
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if type(seen).__module__.startswith("sqlalchemy") and type(seen).__name__ in (
+                "OperationalError", "InterfaceError", "DisconnectionError"):
+            return _reason(seen)
+        seen = seen.__cause__ or seen.__context__
+    if isinstance(error, optuna.exceptions.StorageInternalError):
+        return str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+    return None
+
+
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
@@ -315,6 +333,12 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         _fail(f"the study could not be written: {e.strerror or e}{where}; the trials told before are kept in it, "
               "and the same command resumes the search once this is fixed")
         return 1  # not the input's fault: the machine's, as a report that cannot be written
+    except Exception as e:  # noqa: BLE001 - a database that stopped answering mid-search, else raised as it is
+        if (reason := _database_failure(e)) is None:
+            raise
+        _fail(f"the study's database stopped answering ({reason}); the trials told before are kept in it, and the "
+              "same command resumes the search (retrying the cohort it was training) once it answers again")
+        return 1
     from ..compare_config import Config
 
     flags = Config.flags()

@@ -688,8 +688,16 @@ def _counts_text(trials: Any) -> str:
     for optimizer in dict.fromkeys(trials["optimizer"]):
         mine = trials[trials["optimizer"] == optimizer]
         kinds = mine["kind"].value_counts()
+        # failed trials that are no failure of a run: asked beyond the budget by a worker that found it spent (never
+        # trained), and cut short by a stop (trained again as their retry)
+        aside = {status: int(((mine["kind"] == FAILED) & (mine["status"] == status)).sum())
+                 for status in ("over-budget", "interrupted")}
         words = [f"{int(kinds.get(outcomes.OK, 0))} with a result"]
-        words += [f"{int(kinds[k])} {w}" for k, w in NO_RESULT.items() if kinds.get(k, 0)]
+        words += [f"{int(kinds[k]) - (sum(aside.values()) if k == FAILED else 0)} {w}" for k, w in NO_RESULT.items()
+                  if kinds.get(k, 0) - (sum(aside.values()) if k == FAILED else 0)]
+        words += [f"{n} {w}" for status, w in (("over-budget", "asked once the budget was spent, never trained"),
+                                               ("interrupted", "cut short by a stop and retried"))
+                  if (n := aside[status])]
         unfinished = int(mine["kind"].isna().sum())
         if unfinished:
             words.append(f"{unfinished} running or queued")

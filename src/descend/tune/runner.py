@@ -418,6 +418,7 @@ class Outcome:
     pruned: int = 0
     retried: int = 0
     over_budget: int = 0
+    taken: int = 0  #: trials another worker failed as stale while this one trained them (it was suspended)
     cohorts: int = 0
     interrupted: bool = False
     timed_out: bool = False
@@ -666,7 +667,7 @@ class Runner:
 
     def _tell(self, asked: Sequence[tuple[Any, dict[str, Any]]], results: Mapping[int, Mapping[str, Any]]) -> None:
         """Tell every trial in the order of its number (see the module's docstring)."""
-        from optuna.trial import TrialState
+        import optuna
 
         study = self.study
         worst = pruning.worst(self.target.direction)
@@ -675,23 +676,32 @@ class Runner:
         for i in order:
             trial, _ = asked[i]
             result = results[i]
-            status = result["status"]
-            if status is None:  # not finished before the stop: failed, and re-queued with the same parameters
-                trial.set_user_attr(INFO, {"status": "interrupted", "seed": result["seed"]})
-                frozen = study.tell(trial, state=TrialState.FAIL)
-                storage_module.retry(study, frozen, max_retry=None, reason="interrupted")
-                self.outcome.retried += 1
-                continue
-            trial.set_user_attr(INFO, {"status": status, "seed": result["seed"], "steps": result["steps"],
-                                       "pruner": self.pruner, **({"loss": result["loss"]} if "loss" in result else {})})
-            for step, value in sorted(result["reports"].items()):
-                trial.report(value if math.isfinite(value) else worst, step)
-            if status == outcomes.PRUNED:
-                study.tell(trial, state=TrialState.PRUNED)
-                self.outcome.pruned += 1
-            else:
-                value = result["value"]
-                study.tell(trial, value if status == outcomes.OK and math.isfinite(value) else worst)
-            self.outcome.told += 1
+            try:
+                self._tell_one(study, trial, result, worst)
+            except optuna.exceptions.UpdateFinishedTrialError:  # failed as stale by another worker meanwhile (this
+                self.outcome.taken += 1  # one was suspended): its retry is that worker's; this result is not told
         storage_module.sync(study._storage)  # the cohort's results are on the disk
         self.outcome.storage_seconds += time.perf_counter() - t0
+
+    def _tell_one(self, study: Any, trial: Any, result: Mapping[str, Any], worst: float) -> None:
+        """Tell one trial its result: its value, PRUNED, or (not finished before a stop) FAIL and a retry."""
+        from optuna.trial import TrialState
+
+        status = result["status"]
+        if status is None:  # not finished before the stop: failed, and re-queued with the same parameters
+            trial.set_user_attr(INFO, {"status": "interrupted", "seed": result["seed"]})
+            frozen = study.tell(trial, state=TrialState.FAIL)
+            storage_module.retry(study, frozen, max_retry=None, reason="interrupted")
+            self.outcome.retried += 1
+            return
+        trial.set_user_attr(INFO, {"status": status, "seed": result["seed"], "steps": result["steps"],
+                                   "pruner": self.pruner, **({"loss": result["loss"]} if "loss" in result else {})})
+        for step, value in sorted(result["reports"].items()):
+            trial.report(value if math.isfinite(value) else worst, step)
+        if status == outcomes.PRUNED:
+            study.tell(trial, state=TrialState.PRUNED)
+            self.outcome.pruned += 1
+        else:
+            value = result["value"]
+            study.tell(trial, value if status == outcomes.OK and math.isfinite(value) else worst)
+        self.outcome.told += 1

@@ -19,8 +19,11 @@ thread beats for the running trials of this process every few seconds (Optuna's 
 inside ``study.optimize``); before each cohort, :func:`fail_stale` fails the trials whose heartbeat is older
 than the grace period (or whose process, on this machine, is gone) and re-creates each as a WAITING
 trial with the same parameters, which the next ``ask()`` takes: the retry trains with the same seed. On
-RDB storage the beat is Optuna's own ``record_heartbeat`` (the database's clock); on a journal file, a
-system attribute of the trial.
+every storage the beat is a system attribute of the trial, stamped by the worker's clock (Optuna's own heartbeat
+table knows nothing of a trial asked outside ``study.optimize``, so such a trial would never be found stale):
+workers on several machines need clocks that agree to well within the grace period, as NTP keeps them. A worker of
+this machine that still runs (suspended with Ctrl-Z, say) is never taken for dead; should another machine's worker
+fail its trials meanwhile, it leaves them to their retries when it resumes.
 """
 
 from __future__ import annotations
@@ -365,13 +368,15 @@ def _started(pid: int) -> str:
         return "?"
 
 
-def _dead_here(worker: Any) -> bool:
-    """Whether ``worker`` (a :func:`worker_id`) names a process of this machine that no longer runs."""
+def _dead_here(worker: Any) -> bool | None:
+    """Whether ``worker`` (a :func:`worker_id`) names a process of this machine that no longer runs: True, False
+    when it still runs (stopped or suspended too: it goes on when resumed), None when that cannot be told (another
+    machine's, or a process this user may not signal)."""
     if not isinstance(worker, str) or worker.count(":") < 2:
-        return False
+        return None
     host, pid_text, start = worker.rsplit(":", 2)
     if host != socket.gethostname() or not pid_text.isdigit():
-        return False
+        return None
     pid = int(pid_text)
     if pid == os.getpid():
         return False
@@ -380,8 +385,11 @@ def _dead_here(worker: Any) -> bool:
     except ProcessLookupError:
         return True
     except PermissionError:
-        return False
-    return start != "?" and _started(pid) not in ("?", start)
+        return None
+    if start == "?":
+        return None
+    started = _started(pid)
+    return None if started == "?" else started != start
 
 
 class Heartbeat:
@@ -416,10 +424,7 @@ class Heartbeat:
         now = time.time()
         for trial_id in ids:
             try:
-                if _is_rdb(self.storage):
-                    self.storage.record_heartbeat(trial_id)
-                else:
-                    self.storage.set_trial_system_attr(trial_id, BEAT_KEY, now)
+                self.storage.set_trial_system_attr(trial_id, BEAT_KEY, now)
             except Exception:  # a finished trial, a dropped connection: the next beat tries again
                 self.errors += 1
 
@@ -437,27 +442,25 @@ def fail_stale(study: Any, *, grace_period: float = GRACE_PERIOD, max_retry: int
     """Fail the RUNNING trials of ``study`` whose worker is gone, and re-create each as a WAITING trial with
     the same parameters (at most ``max_retry`` times per original trial). Returns the numbers failed here.
 
-    A trial is stale when its heartbeat is older than ``grace_period`` seconds (on RDB storage: Optuna's
-    own heartbeat table), or at once when its worker was a process of this machine that no longer runs.
+    A trial is stale at once when its worker was a process of this machine that no longer runs, never while that
+    process runs, and otherwise when its heartbeat is older than ``grace_period`` seconds.
     Two workers doing this at the same time fail each trial once: the storage refuses the second update.
     """
     import optuna
     from optuna.trial import TrialState
 
     storage = study._storage
-    study_id = study._study_id
     running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     if not running:
         return []
     stale: set[int] = set()
-    if _is_rdb(storage):
-        stale.update(storage._get_stale_trial_ids(study_id))
     now = time.time()
     for trial in running:
         beat = trial.system_attrs.get(BEAT_KEY)
-        if _dead_here(trial.system_attrs.get(WORKER_KEY)):
+        dead = _dead_here(trial.system_attrs.get(WORKER_KEY))
+        if dead:
             stale.add(trial._trial_id)
-        elif not _is_rdb(storage):
+        elif dead is None:  # another machine's (or unknown): by the age of its last beat
             started = trial.datetime_start.timestamp() if trial.datetime_start is not None else now
             last = float(beat) if isinstance(beat, (int, float)) else started
             if now - last > grace_period:
