@@ -226,6 +226,22 @@ def test_each_run_of_a_cohort_equals_the_same_configuration_alone():
         assert abs(alone.paths[0][-1] - alone.paths[0][0]).max() > 1e-3, "the runs must move"
 
 
+@pytest.mark.parametrize("optimizer, other", [("adam", {"beta2": 0.99}), ("rmsprop", {"alpha": 0.9}),
+                                              ("adam", {"beta1": 0.5})])
+def test_a_run_beside_one_with_another_decay_is_the_run_alone_to_the_bit(optimizer, other):
+    """A run at the default β₂ beside one at 0.99 takes β₂ as a [K] tensor, whose EMA of squares rounded otherwise
+    than the number's (1 ulp at step 7 on Himmelblau, float64), against the README's "bit for bit"."""
+    scape = descend.landscapes.get("himmelblau")
+    common = dict(model=scape.model((0.0, 0.0)), data=None, loss="value", optimizer=optimizer, lr=0.05, steps=40,
+                  dtype=torch.float64, record_path=True, compile=False)
+    alone = descend.fit(**common)
+    (name, value), = other.items()
+    default = descend.optim.get(optimizer).defaults[name]
+    beside = descend.fit(**common, **{name: [default, value]})
+    assert beside.summary[name].tolist() == [default, value]
+    assert torch.equal(torch.as_tensor(beside.paths[0]), torch.as_tensor(alone.paths[0]))
+
+
 @pytest.mark.parametrize("index_shape", [(7,), (3, 5)], ids=["shared batch", "a batch per run"])
 @pytest.mark.parametrize("data_shape", [(11,), (11, 4), (11, 2, 3)], ids=["targets", "features", "images"])
 def test_a_batch_is_gathered_as_advanced_indexing_gathers_it(index_shape, data_shape):

@@ -97,10 +97,13 @@ def in_float64(x: Hyper) -> Hyper:
 def ema_sq(avg: Tensor, g: Tensor, decay: Hyper) -> Tensor:
     """Exponential moving average of squares ``decay·avg + (1 − decay)·g²`` (``decay`` as given, see :func:`ema`).
 
-    With a number ``decay`` this is torch's own ``addcmul`` kernel, so that both round alike.
+    It is torch's own ``addcmul`` kernel, so that it rounds as torch.optim does: ``fma((1 − decay)·g, g,
+    decay·avg)``; a ``[K]`` ``decay`` takes the same kernel as ``addcmul(decay·avg, (1 − decay)·g, g)``, so that a
+    run rounds alike whether its decay is a number or one of K values (a run trained beside others with another
+    β₂ is the run trained alone, to the bit).
     """
     if isinstance(decay, Tensor):  # the weight 1 − decay in float64 first, as in :func:`ema`
-        return per_run(decay, avg) * avg + per_run(1 - in_float64(decay), avg) * g * g
+        return torch.addcmul(per_run(decay, avg) * avg, per_run(1 - in_float64(decay), avg) * g, g)
     return torch.addcmul(avg * decay, g, g, value=1 - decay)
 
 
