@@ -64,6 +64,7 @@ def test_a_search_prints_its_table_and_how_to_resume(tmp_path):
     assert "study 'line-gd' in :memory:\n    searching lr=0.003..30:log\n" in said.stderr
     assert "study 'line-adam' in :memory:\n    searching lr=0.0005..5:log, beta1=0.5..0.99\n" in said.stderr
     best = json.loads((out / "best.json").read_text())
+    assert Path(best["storage"]).is_absolute()  # descend show from another folder names the study's file
     assert best["interrupted"] is False and set(best["best"]) == {"gd", "adam"}
     assert best["studies"] == {"gd": "line-gd", "adam": "line-adam"}
     assert sorted(p.name for p in out.iterdir()) == [".descend-tune", "best.json", "figures", "final_summary.csv",
@@ -812,3 +813,14 @@ def test_a_database_that_stops_answering_mid_search_is_one_line(tmp_path, monkey
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     assert result.stderr.startswith("error: the study's database stopped answering (terminating connection due to "
                                     "administrator command); the trials told before are kept")
+
+
+def test_a_resume_line_with_a_masked_password_says_so(capsys):
+    """The printed line held *** for the password and failed as printed, while the README says it resumes."""
+    import pandas as pd
+
+    from descend.tune.command import _print_outcome
+
+    result = type("R", (), {"table": pd.DataFrame()})()
+    _print_outcome(result, [], ["s"], "postgresql://u:***@h/db", "descend tune line --storage postgresql://u:***@h/db")
+    assert "(with the database's password in place of ***)" in capsys.readouterr().out

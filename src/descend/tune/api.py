@@ -7,6 +7,7 @@ configuration of each is re-run with ``seeds`` seeds over the whole budget and r
 
 from __future__ import annotations
 
+import os
 import math
 import numbers
 import re
@@ -645,7 +646,8 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
     finally:
         if watcher is not None:
             watcher.set()
-    storage_text = p.storage if p.storage == ":memory:" else storage_module.mask(p.storage)
+    storage_text = (p.storage if p.storage == ":memory:" else storage_module.mask(p.storage)
+                    if storage_module.is_url(p.storage) else os.path.abspath(p.storage))  # a journal: from anywhere
     return TuneResult(studies=studies, spaces=dict(p.spaces), best=best, trials=trials_frame(studies), final=final,
                       final_summary=summary, table=final_table(best, summary, p.target), target=p.target,
                       storage=storage_text,
