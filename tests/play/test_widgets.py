@@ -148,7 +148,7 @@ def test_compute_caches_by_state_and_gives_the_same_numbers():
     assert json.dumps(strip(first)) == json.dumps(strip(third))
 
 
-def test_line_fit_is_descend_fit_on_the_line_task():
+def test_line_fit_is_descend_fit_on_the_line_task(tmp_path):
     state = LineState(m=64, start=(1.0, 2.0), lr=0.2, batch_size=8, steps=25)
     result = widgets.line(state)
     task = descend.tasks.get("line", m=64, slope=2.0, intercept=-1.0, noise=0.5, data_seed=0, start=(1.0, 2.0))
@@ -160,20 +160,25 @@ def test_line_fit_is_descend_fit_on_the_line_task():
     w, b = runs.paths[0][-1]
     x, y = task.data.train.x.double()[:, 0].numpy(), task.data.train.y.double().reshape(-1).numpy()
     assert result["cost"][-1] == pytest.approx(float(np.mean((w * x + b - y) ** 2)), rel=1e-12)
-    comparison = _compare_toml(result["command"])
-    np.testing.assert_array_equal(np.array(result["path"]), next(iter(comparison.paths.values())))
+    assert "--task-option m=64 " in result["command"]  # the line's options as the command line takes them
+    paths = _run_command(result["command"], tmp_path)
+    np.testing.assert_array_equal(np.array(result["path"]), paths[0])
 
 
-def _compare_toml(command):
-    """Run a ``cat > play.toml <<'EOF' ... EOF`` + ``descend compare --config play.toml`` command."""
-    import tomllib
+def _run_command(command, folder):
+    """Run a widget's ``descend compare ...`` command as a user pastes it (its report in ``folder``): its paths."""
+    from typer.testing import CliRunner
 
-    lines = command.splitlines()
-    assert lines[0].startswith("cat > play.toml <<'EOF'")
-    assert lines[-1] == "descend compare --config play.toml --out reports/play-line"
-    data = tomllib.loads("\n".join(lines[1:-2]))
-    config, task = compare_module.Config.from_dict(data).resolved()
-    return compare_module.compare(config, task)
+    from descend.cli import app
+
+    argv = shlex.split(command)
+    assert argv[:2] == ["descend", "compare"]
+    out = argv.index("--out")
+    argv[out + 1] = str(folder / "report")
+    result = CliRunner().invoke(app, [*argv[1:], "--quiet", "--no-animation"])
+    assert result.exit_code == 0, result.output
+    with np.load(folder / "report" / "paths.npz") as saved:
+        return {int(k[3:]): saved[k] for k in saved.files}
 
 
 @pytest.mark.parametrize("lr, regime, status", [(0.5, "slow", "ok"), (1.0, "one-step", "ok"),
@@ -254,7 +259,8 @@ def test_vanishing_records_every_layer():
     assert all(len(n) == 10 for n in result["norms"])
     first = result["first_norms"]
     assert first[0] < first[-1]  # sigmoid: the first layer's gradient is the smallest's side
-    assert "--config play.toml" in result["command"] and 'init = "xavier"' in result["command"]
+    assert "--task-option depth=4 --task-option width=8 --task-option hidden=sigmoid" in result["command"]
+    assert "--init xavier" in result["command"]
 
 
 def test_vanishing_draws_a_diverged_run_up_to_where_it_diverged():
@@ -429,7 +435,8 @@ def test_vanishing_shows_exploding_gradients_with_a_large_weight_scale_and_its_c
     he = widgets.vanishing(VanishingState(depth=8, activation="relu", init="he", lr=0.1, steps=20))
     assert result["status"] == "diverged" and he["status"] == "ok"
     assert all(a > 100 * b for a, b in zip(result["first_norms"], he["first_norms"]))
-    assert "init_scale = 1.0" in result["command"] and "with_init(task.model, 'normal', 1.0)" in result["python"]
+    assert "--init normal --init-scale 1.0" in result["command"] and "--task-option hidden=relu" in result["command"]
+    assert "with_init(task.model, 'normal', 1.0)" in result["python"]
     from descend.play.state import errors_of
 
     with pytest.raises(ValueError) as refused:

@@ -2,8 +2,9 @@
 
 The command is written from :class:`descend.compare.Config`, the schema ``descend compare`` is generated from:
 :func:`compare_command` checks the settings with :meth:`Config.from_dict` and spells each one with its flag, so
-a command shown here is one the command line accepts. Settings that have no flag (a task's options, such as
-the line's ``m`` or a landscape's gradient noise) make it a small TOML file read with ``--config``.
+a command shown here is one the command line accepts. A task's options (the line's ``m``, a landscape's gradient
+noise) are ``--task-option KEY=VALUE`` items; one that cannot be written so makes it a small TOML file read with
+``--config``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def compare_command(settings: Mapping[str, Any], *, config_file: str = "play.tom
     config = Config.from_dict(dict(settings))  # refused here, with its message, if the CLI would refuse it
     entries = {e.key: e for e in Config.entries()}
     data = {k: v for k, v in config.to_dict().items() if k == "seeds" or v != _dumped(entries[k])}
-    if any(not entries[k].flags and not entries[k].setting.argument for k in data):
+    if any(not entries[k].flags and not entries[k].setting.argument for k in data) or any(
+            isinstance(v, Mapping) and _items(v) is None for v in data.values()):
         import tomli_w
 
         body = tomli_w.dumps(data).strip()
@@ -42,12 +44,32 @@ def compare_command(settings: Mapping[str, Any], *, config_file: str = "play.tom
         if entry.setting.switch:
             parts.append(flag if value else f"--no-{flag[2:]}")
         elif entry.setting.repeat:
-            for v in value:
+            for v in (_items(value) if isinstance(value, Mapping) else value):  # a table: one KEY=VALUE each
                 parts += [flag, shlex.quote(str(v))]
         else:
             text = ",".join(_number(v) for v in value) if isinstance(value, (list, tuple)) else _number(value)
             parts += [flag, shlex.quote(text)]
     return " ".join(parts)
+
+
+def _items(table: Mapping[str, Any]) -> list[str] | None:
+    """A table (``--task-option``'s) as the flag's ``KEY=VALUE`` items, each read back as the same value (a number,
+    true/false, a word, or numbers separated by commas); None when a value cannot be written so (a list of
+    pairs, a word that reads as a number): the command is then a TOML file."""
+    from ..compare_config import parse_scalar
+
+    def text(v: Any) -> str:
+        return str(v).lower() if isinstance(v, bool) else _number(v)
+
+    out = []
+    for key, value in table.items():
+        values = list(value) if isinstance(value, (list, tuple)) else [value]
+        if not values or any(isinstance(v, (list, tuple, Mapping)) or "," in text(v) for v in values):
+            return None
+        if [parse_scalar(text(v), key) for v in values] != values:
+            return None
+        out.append(f"{key}={','.join(text(v) for v in values)}")
+    return out
 
 
 def _dumped(entry: Any) -> Any:
