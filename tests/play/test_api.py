@@ -225,3 +225,13 @@ def test_a_request_whose_page_went_away_does_not_train_when_its_turn_comes(serve
     assert trained == [0.32], "the request the page left trained all the same"
     answer = later[0].json()
     assert later[0].status_code == 200 and answer["seconds"] < waited - 0.4, (answer["seconds"], waited)
+
+
+@pytest.mark.parametrize("body", [{"optimizers": [{"name": "adam", "lr": True}]},
+                                  {"optimizers": [{"name": "adam", "lr": 0.01, "decay": True}]},
+                                  {"start": [True, False]}])
+def test_a_json_true_where_a_number_goes_is_refused_in_an_optimizer_and_a_start(client, body):
+    """{"steps": true} was refused, but {"lr": true} in an optimizer trained at 1.0 and a start of [true, false]
+    started at (1, 0)."""
+    got = client.post("/api/landscape", json=body)
+    assert got.status_code == 422, got.json()

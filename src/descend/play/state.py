@@ -156,6 +156,15 @@ class OptimizerEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_a_number(cls, value: Any, info: Any) -> Any:
+        """``{"lr": true}`` was read as a rate of 1.0: as in :class:`WidgetState`, refused."""
+        field = cls.model_fields.get(info.field_name)
+        if isinstance(value, bool) and field is not None and field.annotation in (int, float, float | None):
+            raise ValueError(f"{info.field_name} = {str(value).lower()}: a number is required")
+        return value
+
     name: str = Field("adam", description="optimizer (descend list optimizers)")
     lr: float = Field(0.01, gt=0, le=10, description="learning rate α")
     decay: float = Field(0.0, ge=0, le=10, description="inverse-time decay: α/(1 + decay·t)")
@@ -535,6 +544,8 @@ def _pair(value: Any) -> Any:
         value = [p.strip() for p in value.split(",")]
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise ValueError(f"{_shown(value)}: give two numbers, x,y")
+    if any(isinstance(v, bool) for v in value):  # JSON's true read as 1.0
+        raise ValueError(f"{_shown(value)}: give two numbers, x,y (not true or false)")
     try:
         return tuple(float(v) for v in value)
     except (TypeError, ValueError, OverflowError):  # an integer beyond any float overflows
