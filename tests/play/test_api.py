@@ -235,3 +235,10 @@ def test_a_json_true_where_a_number_goes_is_refused_in_an_optimizer_and_a_start(
     started at (1, 0)."""
     got = client.post("/api/landscape", json=body)
     assert got.status_code == 422, got.json()
+
+
+def test_a_batch_size_given_twice_in_other_digits_is_refused(client):
+    """32,３２ (fullwidth digits) passed the ellipse's "given twice" check: two identical runs, and a command that
+    descend compare refuses."""
+    got = client.get("/api/ellipse?epochs=2&batch_sizes=32,%EF%BC%93%EF%BC%92")
+    assert got.status_code == 422 and "batch size 32 is given twice" in str(got.json()), got.json()

@@ -432,13 +432,16 @@ class EllipseState(WidgetState):
             raise ValueError("choose at least one batch size")
         if len(value) > 6:
             raise ValueError(f"{len(value)} batch sizes; at most 6")
+        from ..compare_config import batch_text
+
+        sizes = []
         for v in value:
-            parse_batch_sizes(v, what="batch size")
+            sizes.append(batch_text(parse_batch_sizes(v, what="batch size")[0]))
             if v.strip().isdigit() and int(v) > 512:
                 raise ValueError(f"batch size {v} is larger than the 512 training samples")
-        value = tuple(v.strip().lower() for v in value)
-        twice = sorted({v for v in value if value.count(v) > 1})
-        if twice:  # the same runs twice, as the same optimizer twice on the landscape widget is refused
+        value = tuple(str(int(v)) if v.strip().isdigit() else v.strip().lower() for v in value)  # ３２ is 32
+        twice = sorted({size for size in sizes if sizes.count(size) > 1})
+        if twice:  # the same runs twice (as written, or in other digits), as on the landscape widget: refused
             raise ValueError(f"batch size {twice[0]} is given twice")
         return value
 
