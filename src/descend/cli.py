@@ -506,6 +506,9 @@ def compare_command(
         if (message := out_of_memory(e, "comparison")) is None:
             raise
         _fail(message)
+    except KeyboardInterrupt:  # before training started (it keeps what finished): said, not a silent 130
+        typer.echo("interrupted before any run finished a step: no report written", err=True)
+        raise typer.Exit(130) from None
     timings["training"] = time.perf_counter() - started - timings["task"]
     summary = comparison.summary
     if comparison.interrupted and ("steps_done" not in summary or not (summary["steps_done"] > 0).any()):

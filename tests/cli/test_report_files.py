@@ -330,3 +330,15 @@ def test_a_report_written_to_out_by_another_command_meanwhile_is_kept(tmp_path, 
     assert result.exit_code == 2 and "another command wrote a report there while this one trained" in result.output
     before = (out / "config.toml").read_text()
     assert 'lr = "0.05"' not in before  # the other's report, whole
+
+
+def test_a_ctrl_c_before_training_starts_says_so(tmp_path, monkeypatch):
+    """A Ctrl-C while the task's data or the first step was prepared ended the command with exit 130 and no word."""
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(C, "compare", interrupted)
+    result = runner.invoke(app, [*PARABOLA, "--out", str(tmp_path / "r")])
+    assert result.exit_code == 130 and "interrupted before any run finished a step: no report written" in \
+        result.stderr, result.output
+    assert not (tmp_path / "r").exists()
