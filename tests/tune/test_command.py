@@ -4,6 +4,7 @@ nothing trained or written) and Ctrl-C (exit code 130, finished trials kept)."""
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import signal
 import subprocess
@@ -101,6 +102,14 @@ def test_descend_show_prints_a_search_s_table_as_the_search_did(tmp_path):
     again = runner.invoke(app, shlex.split(resume.removeprefix("resume or add workers: descend ")))
     assert again.exit_code == 0 and (out / "report.html").exists()
     assert before == {name: (out / name).read_text() for name in before}  # nothing trained again
+    # moved: its resume line named the old folder, and started a new study there
+    moved = tmp_path / "moved"
+    out.rename(moved)
+    shown = runner.invoke(app, ["show", str(moved)], env={"COLUMNS": "300"})
+    assert f"note: this search was written in {out} and moved here" in shown.stdout
+    assert f"--storage {moved / 'study.journal'}" in shown.stdout and f"--out {moved}" in shown.stdout
+    assert str(out) + os.sep not in shown.stdout.split("moved here")[1]
+    moved.rename(out)
     (out / "best.json").write_text('{"studies": {}}')  # cut short by hand: one line, no traceback
     broken = runner.invoke(app, ["show", str(out)])
     assert broken.exit_code == 2 and "its results cannot be read (best.json, table.csv: KeyError" in broken.output
