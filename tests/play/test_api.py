@@ -242,3 +242,37 @@ def test_a_batch_size_given_twice_in_other_digits_is_refused(client):
     descend compare refuses."""
     got = client.get("/api/ellipse?epochs=2&batch_sizes=32,%EF%BC%93%EF%BC%92")
     assert got.status_code == 422 and "batch size 32 is given twice" in str(got.json()), got.json()
+
+
+def test_the_page_is_served_while_many_answers_wait_to_train():
+    """Answers waiting for their turn to train held every worker thread (AnyIO's 40): with 60 of them waiting, the
+    page's requests took 17 s and more."""
+    import threading
+    import time
+
+    from descend.play import widgets
+
+    widgets.clear_cache()
+    waiting, got, answers = [], {}, []
+    # one event loop for every request, as the server has (a client outside `with` starts one per request)
+    with TestClient(app_module.create_app()) as shared:
+        widgets._TRAINING.acquire()  # a long training: every answer below waits for its turn
+        try:
+            def answered(url):
+                answers.append(shared.get(url).status_code)
+
+            for i in range(45):
+                thread = threading.Thread(target=answered, args=(f"/api/curvature?steps={20 + i}",), daemon=True)
+                thread.start()
+                waiting.append(thread)
+            time.sleep(1.0)
+            meta = threading.Thread(target=lambda: got.update(status=shared.get("/api/meta").status_code),
+                                    daemon=True)
+            meta.start()
+            meta.join(10)
+            in_time = not meta.is_alive()  # (it never came while the training lasted)
+        finally:
+            widgets._TRAINING.release()
+        for thread in waiting:
+            thread.join(60)
+    assert in_time and got == {"status": 200} and answers == [200] * 45

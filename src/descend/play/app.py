@@ -48,8 +48,16 @@ def _state(widget: str, data: Any, *, query: bool) -> Any:
     return cls.from_query(data) if query else cls.model_validate(data)
 
 
+#: Widget answers computed in threads at one time (their trainings take turns; the page's other requests, served
+#: from the other threads, never wait behind them).
+ANSWER_THREADS = 4
+
+
 def create_app() -> Any:
     """The FastAPI application."""
+    import pandas  # noqa: F401  (here, once: the first answers, in several threads at once, each imported it
+    # and some saw it half made: "partially initialized module 'pandas' has no attribute 'DataFrame'")
+
     from .. import __version__
 
     # no Swagger page: FastAPI's loads its scripts from a CDN, and nothing here is fetched from the web (the
@@ -81,12 +89,15 @@ def create_app() -> Any:
         except Cancelled:  # the page went away (or asked for a newer state) before this one's turn to train
             return Response(status_code=499)
 
+    import anyio
+
+    answering = anyio.CapacityLimiter(ANSWER_THREADS)
+
     async def answer_while_connected(widget: str, data: Any, request: Request, *, query: bool) -> Any:
         """:func:`answer` in a worker thread, told when the page has closed the request meanwhile: a page that
         asks for a newer state (a slider dragged, a key held) cancels its older requests, and those that still
         wait for their turn to train then give it up, instead of training one after another for no one."""
-        import anyio
-        from starlette.concurrency import run_in_threadpool
+        import anyio.to_thread
 
         known(widget)  # raised here, not inside the task group (which would wrap it)
         gone = threading.Event()
@@ -95,11 +106,14 @@ def create_app() -> Any:
             while not await request.is_disconnected():
                 await anyio.sleep(0.05)
             gone.set()
+            group.cancel_scope.cancel()  # one still waiting for a thread gives up at once
 
         async with anyio.create_task_group() as group:
             group.start_soon(watch)
-            try:
-                return await run_in_threadpool(lambda: answer(widget, data, query=query, cancelled=gone.is_set))
+            try:  # at most ANSWER_THREADS answers in threads, the others waiting in the event loop: the page,
+                # its files and /api/meta keep the rest of the threads however many answers wait to train
+                return await anyio.to_thread.run_sync(
+                    lambda: answer(widget, data, query=query, cancelled=gone.is_set), limiter=answering)
             finally:
                 group.cancel_scope.cancel()
 
