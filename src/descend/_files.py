@@ -32,14 +32,8 @@ def entries(directory: Path) -> list[str]:
 def write_text(path: Path | str, text: str) -> None:
     """Write ``text`` to ``path`` in one move (a temporary file next to it, then renamed): a killed process
     leaves the old file or the new one, never half of one. The file gets the user's usual permissions."""
-    path = Path(path)
-    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
+    with written_aside([path]) as (partial,):
         partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 @contextlib.contextmanager

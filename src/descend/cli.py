@@ -18,8 +18,8 @@ from __future__ import annotations
 import inspect
 import itertools
 import json
-import re
 import os
+import re
 import shlex
 import sys
 from enum import Enum
@@ -372,7 +372,7 @@ def _settings(schema: type, given: dict[str, Any], config: Optional[Path]) -> An
             continue
         flagged[entry.key] = data[entry.key] = list(value) if entry.setting.repeat else value
         names[entry.key] = entry.flag
-    replaces = schema.replaces() if hasattr(schema, "replaces") else {}
+    replaces = schema.replaces()
     for key, value in flagged.items():  # --epochs over a file's steps, another task over the file's data, ...
         if key in replaces and from_file.get(key) != value:
             for other in replaces[key]:

@@ -96,6 +96,12 @@ class Schema:
             object.__setattr__(self, entry.name, entry.setting.parse(value, entry.key))
 
     @classmethod
+    def replaces(cls) -> Mapping[str, tuple[str, ...]]:
+        """What a setting given on the command line takes out of a --config file's settings (key -> keys): none
+        unless a schema says so."""
+        return {}
+
+    @classmethod
     def entries(cls) -> list[Entry]:
         out = []
         for f in dataclasses.fields(cls):

@@ -55,6 +55,15 @@ def _nullable(annotation: Any) -> bool:
     return type(None) in typing.get_args(annotation)
 
 
+def _no_bool_for_a_number(model: Any, value: Any, info: Any) -> Any:
+    """``{"steps": true}`` was read as 1 step, ``{"lr": true}`` in an optimizer as a rate of 1.0: a JSON true or false
+    where a number is asked for is refused (every model's fields, through its ``field_validator``)."""
+    field = model.model_fields.get(info.field_name)
+    if isinstance(value, bool) and field is not None and field.annotation in (int, float, int | None, float | None):
+        raise ValueError(f"{info.field_name} = {str(value).lower()}: a number is required")
+    return value
+
+
 class WidgetState(BaseModel):
     """The base of every widget's state: frozen, no unknown fields, and a URL query string form."""
 
@@ -63,11 +72,7 @@ class WidgetState(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_bool_for_a_number(cls, value: Any, info: Any) -> Any:
-        """``{"steps": true}`` was read as 1 step: a JSON true or false where a number is asked for is refused."""
-        field = cls.model_fields.get(info.field_name)
-        if isinstance(value, bool) and field is not None and field.annotation in (int, float):
-            raise ValueError(f"{info.field_name} = {str(value).lower()}: a number is required")
-        return value
+        return _no_bool_for_a_number(cls, value, info)
 
     #: the widget's name in URLs (``/landscape``, ``/api/landscape``)
     widget: ClassVar[str] = ""
@@ -159,11 +164,7 @@ class OptimizerEntry(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_bool_for_a_number(cls, value: Any, info: Any) -> Any:
-        """``{"lr": true}`` was read as a rate of 1.0: as in :class:`WidgetState`, refused."""
-        field = cls.model_fields.get(info.field_name)
-        if isinstance(value, bool) and field is not None and field.annotation in (int, float, float | None):
-            raise ValueError(f"{info.field_name} = {str(value).lower()}: a number is required")
-        return value
+        return _no_bool_for_a_number(cls, value, info)
 
     name: str = Field("adam", description="optimizer (descend list optimizers)")
     lr: float = Field(0.01, gt=0, le=10, description="learning rate α")

@@ -7,9 +7,9 @@ configuration of each is re-run with ``seeds`` seeds over the whole budget and r
 
 from __future__ import annotations
 
-import os
 import math
 import numbers
+import os
 import re
 import signal
 import threading

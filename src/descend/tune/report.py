@@ -684,6 +684,8 @@ def _study_section(result: Any, command: str | None) -> str:
 
 
 def _counts_text(trials: Any) -> str:
+    from .runner import OVER_BUDGET
+
     parts = []
     for optimizer in dict.fromkeys(trials["optimizer"]):
         mine = trials[trials["optimizer"] == optimizer]
@@ -691,12 +693,13 @@ def _counts_text(trials: Any) -> str:
         # failed trials that are no failure of a run: asked beyond the budget by a worker that found it spent (never
         # trained), and cut short by a stop (trained again as their retry)
         aside = {status: int(((mine["kind"] == FAILED) & (mine["status"] == status)).sum())
-                 for status in ("over-budget", "interrupted")}
+                 for status in (OVER_BUDGET, outcomes.INTERRUPTED)}
+        counts = {k: int(kinds.get(k, 0)) for k in NO_RESULT}
+        counts[FAILED] -= sum(aside.values())
         words = [f"{int(kinds.get(outcomes.OK, 0))} with a result"]
-        words += [f"{int(kinds[k]) - (sum(aside.values()) if k == FAILED else 0)} {w}" for k, w in NO_RESULT.items()
-                  if kinds.get(k, 0) - (sum(aside.values()) if k == FAILED else 0)]
-        words += [f"{n} {w}" for status, w in (("over-budget", "asked once the budget was spent, never trained"),
-                                               ("interrupted", "cut short by a stop and retried"))
+        words += [f"{counts[k]} {w}" for k, w in NO_RESULT.items() if counts[k]]
+        words += [f"{n} {w}" for status, w in ((OVER_BUDGET, "asked once the budget was spent, never trained"),
+                                               (outcomes.INTERRUPTED, "cut short by a stop and retried"))
                   if (n := aside[status])]
         unfinished = int(mine["kind"].isna().sum())
         if unfinished:

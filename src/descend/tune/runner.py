@@ -54,6 +54,8 @@ METRICS = ("loss", "accuracy")
 
 #: The user attribute every told trial carries: its seed, status, steps done.
 INFO = "descend"
+#: The status of a trial asked once the study's budget was spent (by other workers): told FAIL, never trained.
+OVER_BUDGET = "over-budget"
 ROLE = "descend:role"
 #: The study attribute its creator sets once the first cohort is queued; how long a worker waits for it.
 READY = "descend:ready"
@@ -557,7 +559,7 @@ class Runner:
         beat.add(trial._trial_id for trial, _ in asked)
         over = self._over_budget(asked)
         for trial, _ in over:
-            trial.set_user_attr(INFO, {"status": "over-budget"})
+            trial.set_user_attr(INFO, {"status": OVER_BUDGET})
             study.tell(trial, state=TrialState.FAIL)
         self.outcome.over_budget += len(over)
         asked = [item for item in asked if item not in over]
