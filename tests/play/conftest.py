@@ -38,7 +38,8 @@ def eager_widgets():
 
 @pytest.fixture(scope="session")
 def server():
-    """The playground served by uvicorn on 127.0.0.1 at a free port; its base URL."""
+    """The playground served by uvicorn on 127.0.0.1 at a free port, answering loopback names only (as `descend
+    play` serves it); its base URL."""
     import uvicorn
 
     from descend.play import create_app
@@ -46,7 +47,7 @@ def server():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    instance = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    instance = uvicorn.Server(uvicorn.Config(create_app(local_only=True), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

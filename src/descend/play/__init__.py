@@ -12,11 +12,11 @@ from .state import STATES, WidgetState, errors_of
 from .widgets import WIDGETS, compute
 
 
-def create_app():  # noqa: ANN201  (imports FastAPI only when the server is wanted)
-    """The FastAPI application of the playground (see :mod:`descend.play.app`)."""
+def create_app(*, local_only: bool = False):  # noqa: ANN201  (imports FastAPI only when the server is wanted)
+    """The FastAPI application of the playground (see :func:`descend.play.app.create_app`)."""
     from .app import create_app as create
 
-    return create()
+    return create(local_only=local_only)
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = True, echo=print,  # noqa: ANN001

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
 import socket
 import sys
@@ -48,13 +49,53 @@ def _state(widget: str, data: Any, *, query: bool) -> Any:
     return cls.from_query(data) if query else cls.model_validate(data)
 
 
+#: The largest body a POST may have: a widget's state is a few hundred bytes of JSON; a larger body is refused
+#: (HTTP 413) before it is read whole.
+MAX_BODY = 64 * 1024
+
+#: The names a playground served on a loopback address answers to (any port): a request naming another host
+#: (a web page in the browser that had its own name resolved to 127.0.0.1, "DNS rebinding") is refused with
+#: HTTP 400, so that no other site can make this machine train or read its answers.
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def host_name(header: str) -> str:
+    """The host name of an HTTP ``Host`` header, without its port; an IPv6 address without brackets.
+
+    >>> host_name("localhost:8000"), host_name("[::1]:8000"), host_name("127.0.0.1"), host_name("[::1]")
+    ('localhost', '::1', '127.0.0.1', '::1')
+    """
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].partition("]")[0]
+    return header.rpartition(":")[0] if header.count(":") == 1 else header
+
+
+class _LoopbackNamesOnly:
+    """ASGI middleware: an HTTP request whose ``Host`` is not one of :data:`LOOPBACK_NAMES` gets HTTP 400."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            if (name := host_name(host)) not in LOOPBACK_NAMES:
+                message = f"this playground answers only at localhost or 127.0.0.1, not at {name or 'no host'!r}"
+                await JSONResponse({"errors": [{"field": "", "message": message}]}, status_code=400)(
+                    scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 #: Widget answers computed in threads at one time (their trainings take turns; the page's other requests, served
 #: from the other threads, never wait behind them).
 ANSWER_THREADS = 4
 
 
-def create_app() -> Any:
-    """The FastAPI application."""
+def create_app(*, local_only: bool = False) -> Any:
+    """The FastAPI application. ``local_only``: answer only requests whose ``Host`` is a loopback name
+    (:data:`LOOPBACK_NAMES`), as :func:`serve` does on a loopback address."""
     import pandas  # noqa: F401  (here, once: the first answers, in several threads at once, each imported it
     # and some saw it half made: "partially initialized module 'pandas' has no attribute 'DataFrame'")
 
@@ -64,6 +105,10 @@ def create_app() -> Any:
     # schema stays at /api/openapi.json)
     app = FastAPI(title="descend play", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json")
+
+    if local_only:  # a plain ASGI layer: Starlette's BaseHTTPMiddleware would hide a closed connection from the
+        # answers (answer_while_connected)
+        app.add_middleware(_LoopbackNamesOnly)
 
     def refused(error: Exception) -> JSONResponse:
         if isinstance(error, PlayError):
@@ -142,8 +187,20 @@ def create_app() -> Any:
 
     @app.post("/api/{widget}")
     async def post_widget(widget: str, request: Request) -> Any:
+        too_large = JSONResponse({"errors": [{"field": "", "message": f"the body is larger than {MAX_BODY // 1024} "
+                                              "KB; a widget's state is a few hundred bytes of JSON"}]},
+                                 status_code=413)
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY:
+            return too_large
+        chunks, size = [], 0
+        async for chunk in request.stream():  # a body sent in chunks, with no length, is counted as it comes
+            size += len(chunk)
+            if size > MAX_BODY:
+                return too_large
+            chunks.append(chunk)
         try:
-            body = await request.json()
+            body = json.loads(b"".join(chunks))
         except (ValueError, RecursionError):
             return JSONResponse({"errors": [{"field": "", "message": "the body must be the state as JSON"}]},
                                 status_code=422)
@@ -291,7 +348,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
         from .widgets import prepare_defaults
 
         prepare_defaults()  # the default states' programs, built on the side while the server starts
-    config = uvicorn.Config(create_app(), host=host, port=port, log_level="warning")
+    local = host in ("127.0.0.1", "localhost", "::1")
+    config = uvicorn.Config(create_app(local_only=local), host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)
     if open_browser:
         threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
