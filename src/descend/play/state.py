@@ -112,6 +112,11 @@ class WidgetState(BaseModel):
                 data[key] = values[-1]  # refused as an unknown field, with its name
                 continue
             kind = _kind(info.annotation)
+            if kind != "entries" and len(values) > 1 and len(set(values)) > 1:  # steps=5&steps=6: which one?
+                message = (f"{key}: given {len(values)} times ({', '.join(_shown(v, 20) for v in values[:3])}"
+                           f"{', ...' if len(values) > 3 else ''}); give it once")
+                raise ValidationError.from_exception_data(cls.__name__, [
+                    {"type": "value_error", "loc": (key,), "input": values, "ctx": {"error": ValueError(message)}}])
             if kind == "entries":
                 data[key] = [OptimizerEntry.from_text(v, where=f"{key}.{i}") for i, v in enumerate(values)]
             elif kind == "tuple":
@@ -437,9 +442,12 @@ class EllipseState(WidgetState):
 
         sizes = []
         for v in value:
-            sizes.append(batch_text(parse_batch_sizes(v, what="batch size")[0]))
-            if v.strip().isdigit() and int(v) > 512:
-                raise ValueError(f"batch size {v} is larger than the 512 training samples")
+            size = parse_batch_sizes(v, what="batch size")[0]
+            sizes.append(batch_text(size))
+            for number in (size.first, size.then) if hasattr(size, "first") else (size,):  # a hybrid's two sizes
+                if isinstance(number, int) and number > 512:
+                    which = f"{v.strip()}: {number}" if hasattr(size, "first") else str(number)
+                    raise ValueError(f"batch size {which} is larger than the 512 training samples")
         value = tuple(str(int(v)) if v.strip().isdigit() else v.strip().lower() for v in value)  # ３２ is 32
         twice = sorted({size for size in sizes if sizes.count(size) > 1})
         if twice:  # the same runs twice (as written, or in other digits), as on the landscape widget: refused
