@@ -307,6 +307,9 @@ def _read_config(path: Path, schema: type = Config) -> dict[str, Any]:
         raise ValueError(f"--config {str(path)!r}: {switches[0]} is a switch of the command, not a setting of the "
                          f"comparison; give {flag} on the command line")
     check_names(list(data), schema.keys(), what=f"key in {path}")
+    csv = data.get("csv")
+    if isinstance(csv, str) and csv.strip() and not Path(csv).expanduser().is_absolute():
+        data["csv"] = str(Path(path).parent / csv)  # as a file names its data: from the file's own folder
     return data
 
 
@@ -438,8 +441,9 @@ class _Progress:
 def compare_command(
     config: Optional[Path] = typer.Option(None, metavar="FILE", help="A TOML file of the comparison's settings: "
                                           "the keys of these options (and task_options), not the switches --force, "
-                                          "--quiet, --no-animation, --svg and --mp4; an option given on the command "
-                                          "line wins over the file."),
+                                          "--quiet, --no-animation, --svg and --mp4; a relative csv path in it is "
+                                          "read from its folder; an option given on the command line wins over the "
+                                          "file."),
     force: bool = typer.Option(False, "--force", help="Replace the report already in --out (its files only: a "
                                "directory holding anything else is refused)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar; print only where the report is."),

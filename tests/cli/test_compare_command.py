@@ -718,3 +718,22 @@ def test_a_task_option_from_the_command_line_builds_the_task_and_is_written(tmp_
     written = tomllib.loads((out / "config.toml").read_text())["task_options"]
     assert written["hidden"] == "relu" and written["depth"] == 8
     assert (pd.read_csv(out / "summary.csv")["status"] == "diverged").all()  # the gradients explode
+
+
+def test_a_relative_csv_path_in_a_config_file_is_read_from_the_files_folder(tmp_path, monkeypatch):
+    """A hand-written configuration file beside its data was read from the working folder instead: run from
+    elsewhere, "does not exist" (or another file of the same name)."""
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    (project / "data" / "sales.csv").write_text("size,price\n" + "".join(f"{i % 7 + 1},{2 * (i % 7) + 3.5}\n"
+                                                                       for i in range(30)))
+    (project / "settings.toml").write_text('csv = "data/sales.csv"\ncolumn = "price"\noptimizer = ["adam"]\n'
+                                           "steps = 5\nseeds = 1\nlr = 0.05\n")
+    monkeypatch.chdir(tmp_path)  # not the file's folder
+    result = runner.invoke(app, ["compare", "--config", "project/settings.toml", "--out", "r", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert tomllib.loads((tmp_path / "r" / "config.toml").read_text())["csv"] == str(project / "data" / "sales.csv")
+    # a path given on the command line is still the working folder's
+    result = runner.invoke(app, ["compare", "--config", "project/settings.toml", "--csv", "data/sales.csv",
+                                 "--out", "r2", "--quiet"])
+    assert result.exit_code == 2 and "data/sales.csv" in result.output, result.output
