@@ -835,8 +835,9 @@ def tune_command(
         "batch_size=16|32, eps=1e-8' (ranges, choices, fixed values); 'OPTIMIZER: ...' adds to it for one "
         "optimizer (its items replace those of the same name), repeatable. Default: lr around the task's rate "
         "and the optimizer's own hyperparameters."),
-    trials: Optional[str] = typer.Option(None, metavar="INTEGER", help="Trials per optimizer, complete or pruned, "
-                                         "counting those a resumed study holds (default 64)."),
+    trials: Optional[str] = typer.Option(None, metavar="INTEGER", help="Trials per optimizer (for a choice such as "
+                                         "-o 'adam|sgd', of the one study), complete or pruned, counting those a "
+                                         "resumed study holds (default 64)."),
     cohort: Optional[str] = typer.Option(None, metavar="INTEGER", help="Trials trained together as one batched "
                                          "program (default 16)."),
     sampler: str = typer.Option("tpe", metavar="tpe|gp|cmaes|qmc|random|grid", help="Optuna's sampler."),
@@ -856,7 +857,9 @@ def tune_command(
                                           "postgresql://user:password@host:port/db for several workers."),
     study: Optional[str] = typer.Option(None, metavar="NAME", help="The study's name (default: the task's; "
                                         "NAME-OPTIMIZER for several optimizers)."),
-    timeout: Optional[str] = typer.Option(None, metavar="SECONDS", help="Start no new cohort after this long."),
+    timeout: Optional[str] = typer.Option(None, metavar="SECONDS", help="Start no new cohort after this long (with several --optimizer, "
+                                          "no new round of one cohort per optimizer: the studies stop at the same "
+                                          "point)."),
     seed: str = typer.Option("0", metavar="INTEGER", help="The sampler's seed."),
     out: Optional[str] = typer.Option(None, metavar="DIRECTORY", help="Where the results go (default: "
                                       "reports/tune-TASK)."),

@@ -142,9 +142,13 @@ def test_pruning_decisions_do_not_depend_on_the_order_of_the_runs(kind):
 def test_successive_halving_keeps_the_best_third_of_the_cohort_and_the_earlier_trials():
     pruner = pruning.CohortPruner("sha", "validation_loss", "minimize", [10])
     assert pruner.decide([5, 1, 4, 2, 3, 6], []) == [True, False, True, False, True, True]
-    # earlier trials at the same checkpoint count: of 5 values the best 2 go on, one of them from this cohort
-    assert pruner.decide([5, 1, 4], [0.1, 2.0]) == [True, False, True]
-    assert pruner.decide([5, 1, 4], [0.1, 0.2]) == [True, True, True]
+    # earlier trials at the same checkpoint count: of 6 values the best 2 go on, one of them from this cohort
+    assert pruner.decide([5, 1, 4], [0.1, 2.0, 3.0]) == [True, False, True]
+    assert pruner.decide([5, 1, 4], [0.1, 0.2, 3.0]) == [True, True, True]
+    # ⌊N/η⌋ as Optuna's SuccessiveHalvingPruner and ASHA keep (⌈N/η⌉ kept 2 of 4, half of them)
+    assert pruner.decide([4, 1, 3, 2], []) == [True, False, True, True]
+    assert sum(not p for p in pruner.decide(list(range(8)), [])) == 2
+    assert sum(not p for p in pruner.decide(list(range(16)), [])) == 5
     assert pruner.decide([1, math.nan], []) == [False, True]  # a non-finite value is the worst
     maximize = pruning.CohortPruner("sha", "validation_accuracy", "maximize", [10])
     assert maximize.decide([0.9, 0.5, 0.7], []) == [False, True, True]
@@ -325,9 +329,9 @@ def test_successive_halving_over_a_cohort_that_mixes_optimizers():
     is pruned its cohort stops without stopping the other's (gd and adadelta share their switches, so grouping
     by switches alone would put them in one call, and stopping gd's runs would leave adadelta's untrained and
     re-queued)."""
-    # sampler seed 3: a second cohort with gd's trials and an adadelta trial good enough to finish
+    # sampler seed 11: a second cohort with gd's trials and an adadelta trial good enough to finish
     result = descend.tune("line", optimizer="adadelta|gd", space=["gd: lr=1e-6..1e-5:log"], trials=18, cohort=9,
-                          pruner="sha", batch_size=16, steps=90, eval_every=10, seeds=0, seed=3, **F64)
+                          pruner="sha", batch_size=16, steps=90, eval_every=10, seeds=0, seed=11, **F64)
     trials = result.study.get_trials()
     assert len(trials) == 18 and {t.state for t in trials} <= {TrialState.COMPLETE, TrialState.PRUNED}
     assert result.outcomes["adadelta|gd"].retried == 0
@@ -529,9 +533,37 @@ def test_a_stop_mid_cohort_with_a_pruner_queues_the_unfinished_trials_again(prun
     assert sorted(t.params["lr"] for t in waiting) == sorted(t.params["lr"] for t in cut)  # the same again
 
 
+def test_successive_halving_judges_each_optimizer_of_a_choice_from_its_own_values_and_earlier_cohorts(tmp_path):
+    """A cohort of two optimizers trains as two programs, one after the other: the second was judged against the
+    first's values too, the first against none of the second's (adam, first in order, kept a trial worse than a
+    pruned one of sgd). Each is judged as its trials alone now: the same decisions as a study of that optimizer."""
+    configs = [("adam", 0.3), ("adam", 0.05), ("adam", 0.01), ("adam", 0.002),
+               ("gd", 0.3), ("gd", 0.1), ("gd", 0.03), ("gd", 0.01)]
+
+    def search(optimizer, chosen, path):
+        study = optuna.create_study(study_name="s", storage=optuna.storages.JournalStorage(
+            optuna.storages.journal.JournalFileBackend(str(path))))
+        for name, lr in chosen:
+            study.enqueue_trial({"optimizer": name, f"{name}:lr": lr} if "|" in optimizer else {"lr": lr})
+        result = descend.tune("line", optimizer=optimizer, space="lr=1e-3..1:log", trials=len(chosen),
+                              cohort=len(chosen), steps=90, pruner="sha", seeds=0, storage=str(path), study="s",
+                              eval_every=10)
+        out = {}
+        for t in result.studies[optimizer].trials:
+            name = t.params.get("optimizer", optimizer)
+            out[name, t.params.get(f"{name}:lr", t.params.get("lr"))] = (t.state, t.user_attrs["descend"]["steps"])
+        return out
+
+    both = search("adam|gd", configs, tmp_path / "both.journal")
+    alone = {**search("adam", configs[:4], tmp_path / "adam.journal"),
+             **search("gd", configs[4:], tmp_path / "gd.journal")}
+    assert both == alone
+    assert {s for s, _ in alone.values()} == {TrialState.COMPLETE, TrialState.PRUNED}
+
+
 def test_successive_halving_over_groups_does_not_depend_on_the_order_of_the_trials(tmp_path):
-    """A cohort of two optimizers trains as two groups, the later judged with the earlier's values too: in the
-    order of first appearance, three of eight decisions changed with the order of the same trials."""
+    """A cohort of two optimizers trains as two groups (once judged in the order of first appearance, the later
+    with the earlier's values: three of eight decisions changed with the order of the same trials)."""
     configs = [("adam", 0.3), ("adam", 0.05), ("adam", 0.01), ("adam", 0.002),
                ("gd", 0.3), ("gd", 0.1), ("gd", 0.03), ("gd", 0.01)]
 
@@ -684,3 +716,21 @@ def test_seeds_that_cannot_differ_are_re_run_once_as_descend_compare_runs_them()
     assert len(full.final_summary) == 1 and any("one re-run of gd, not 3" in n for n in full.notes)
     batches = descend.tune("line", optimizer="gd", trials=4, cohort=4, steps=10, seeds=3, batch_size=16)
     assert sorted(batches.final_summary["seed"]) == [0, 1, 2] and not any("one re-run" in n for n in batches.notes)
+
+
+@pytest.mark.parametrize("change, words", [
+    (dict(loss="mae"), "loss: study 'line' was made with loss=mse, not loss=mae"),
+    (dict(clip_norm=1e-3), "clip_norm: study 'line' was made with clip_norm=None, not clip_norm=0.001"),
+    (dict(clip_value=0.5), "clip_value: study 'line' was made with clip_value=None, not clip_value=0.5"),
+    (dict(dtype=torch.float32), "dtype: study 'line' was made with dtype=float64, not dtype=float32"),
+])
+def test_resuming_with_another_loss_clipping_or_dtype_is_refused_and_the_study_untouched(tmp_path, change, words):
+    """The study was resumed without a word: another loss's trials beside the first's in one ranking, its best
+    value and re-runs read back as those of the new loss ("trained before with the same configuration")."""
+    storage = f"{tmp_path}/study.journal"
+    search = {**SEARCH, "trials": 4, "cohort": 4, "seeds": 1}
+    descend.tune("line", storage=storage, **search)
+    with pytest.raises(ValueError) as refused:
+        descend.tune("line", storage=storage, **{**search, "trials": 8, **change})
+    assert words in str(refused.value), str(refused.value)
+    assert len(descend.tune("line", storage=storage, **search).study.trials) == 4  # the same settings resume it

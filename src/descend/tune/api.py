@@ -434,8 +434,22 @@ def _slug(name: str) -> str:
     return slug(name, "study")
 
 
-def open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float) -> tuple[Any, dict[str, Any]]:
-    """The storage and every optimizer's study (created or loaded and checked), before any training."""
+def training_text(p: Plan, dtype: Any = None) -> str:
+    """How a study's trials train beyond the task, the space and the budget: the loss, the clipping and the
+    dtype, as ``key=value`` items (compared when a study is resumed: its trials would otherwise mix two
+    objectives, or clipped and unclipped runs)."""
+    loss = p.problem.objective.loss
+    name = getattr(loss, "__qualname__", None) or type(loss).__qualname__
+    module = getattr(loss, "__module__", None) or type(loss).__module__
+    shown = name if module == "descend.losses" else f"{module}.{name}"
+    return (f"loss={shown}; clip_norm={p.clip_norm}; clip_value={p.clip_value}; "
+            f"dtype={str(dtype or 'torch.float32').removeprefix('torch.')}")
+
+
+def open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float,
+                 dtype: Any = None) -> tuple[Any, dict[str, Any]]:
+    """The storage and every optimizer's study (created or loaded and checked), before any training; ``dtype``
+    is the one the trials train in (None: float32, :func:`descend.engine.train`'s)."""
     import optuna
 
     from .runner import open_study
@@ -450,7 +464,7 @@ def open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float) -> 
     attrs = {"descend:task": p.task.name, "descend:task_identity": task_identity(p.task),
              "descend:budget": p.budget.text(), "descend:batch_size": repr(p.batch_size),
              "descend:version": _version(__name__), "descend:sampler": p.sampler, "descend:pruner": p.pruner,
-             "descend:seed": p.seed}
+             "descend:seed": p.seed, "descend:training": training_text(p, dtype)}
     if p.data is not None:
         attrs["descend:data"] = p.data
     plans = {}
@@ -536,7 +550,8 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
     interval = storage_module.HEARTBEAT_INTERVAL if heartbeat_interval is None else heartbeat_interval
     grace = storage_module.GRACE_PERIOD if grace_period is None else grace_period
     started = time.perf_counter()
-    _, plans = opened if opened is not None else open_studies(p, heartbeat_interval=interval, grace_period=grace)
+    _, plans = opened if opened is not None else open_studies(p, heartbeat_interval=interval, grace_period=grace,
+                                                              dtype=dtype)
     event = stop if isinstance(stop, threading.Event) else threading.Event()
     watcher = None
     if stop is not None and not isinstance(stop, threading.Event):
@@ -696,7 +711,7 @@ def _final_key(specs: Sequence[Any], p: Plan, dtype: Any) -> str | None:
     if p.schedules:
         return None
     runs = [(s.optimizer, sorted(s.hyper.items()), s.batch_size, s.seed, s.clip_norm, s.clip_value) for s in specs]
-    return repr((runs, p.budget.text(), p.eval_every, str(dtype), task_identity(p.task), p.data,
+    return repr((runs, p.budget.text(), p.eval_every, training_text(p, dtype), task_identity(p.task), p.data,
                  _version(__name__)))
 
 
@@ -840,7 +855,8 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     ``out/study.journal`` when ``out`` is given, else in memory); re-running with the same storage and
     study resumes it. ``out``: a directory of the search's own, where its tables and best.json are written
     (one holding another search's results, a comparison's or other files is refused before any work, as the
-    command line refuses it). ``timeout``: no new cohort after that many seconds. ``seeds``: re-runs of each
+    command line refuses it). ``timeout``: no new cohort after that many seconds (with several optimizers, no new
+    round of one cohort per optimizer's study). ``seeds``: re-runs of each
     best configuration (seeds 0..seeds-1), reported on test data. ``schedules``: every trial's and re-run's
     schedules as :class:`descend.spec.RunSpec` takes them (``{"lr": descend.schedules.cosine(1.0, 500)}``, a
     multiplier of the searched rate; not part of the study). Ctrl-C (or ``stop``: an Event or a

@@ -3,13 +3,17 @@
 Optuna's successive-halving and Hyperband pruners compare a trial against the rung values written so
 far, so in a cohort that reports all at once their decisions depend on the order of the calls (a trial
 reported first is compared with fewer values). descend holds every run of the cohort: at a checkpoint it
-decides for all of them together, from the cohort's values and the values earlier trials of the study reached
-at the same checkpoint, and a pruned run is frozen in place by the engine (``Monitor.prune``). The decision
-depends on the set of values, never on an order.
+decides for all of them together, from the cohort's values and the values earlier cohorts' trials of the study
+reached at the same checkpoint, and a pruned run is frozen in place by the engine (``Monitor.prune``). The
+decision depends on the set of values, never on an order. A cohort that trains as several programs (a choice of
+optimizers, or a searched batch size: one per optimizer and batch size, trained one after another) is decided
+program by program, each from its own values and the earlier cohorts': no optimizer is judged against more
+values than another for coming later.
 
 - ``"sha"`` (asynchronous successive halving over the cohort): checkpoints at the fractions
-  η⁻ⁿ, …, η⁻¹ of the budget; at each, a run is kept when its value is among the best ⌈N/η⌉ of the
-  N values at that checkpoint (this cohort's runs still training and the earlier trials that reached it).
+  η⁻ⁿ, …, η⁻¹ of the budget; at each, a run is kept when its value is among the best ⌊N/η⌋ (at least one)
+  of the N values at that checkpoint (this cohort's runs still training and the earlier cohorts' trials that
+  reached it), as Optuna's SuccessiveHalvingPruner and asynchronous successive halving (Li et al., 2020) keep.
 - ``"median"``: checkpoints at every tenth of the budget from the first; a run is pruned when its value is
   worse than the median, at the same checkpoint, of the completed trials of earlier cohorts (once at
   least ``startup`` of them exist: nothing is pruned in a study's first cohort), as Optuna's MedianPruner.
@@ -147,7 +151,7 @@ class CohortPruner:
         scores = [_score(v, self.direction) for v in values]
         if self.kind == "sha":
             pool = sorted(scores + [_score(v, self.direction) for v in prior])
-            keep = max(1, math.ceil(len(pool) / self.eta))
+            keep = max(1, len(pool) // self.eta)  # Optuna's and ASHA's ⌊N/η⌋, at least one
             threshold = pool[keep - 1]
             return [s > threshold or math.isinf(s) for s in scores]
         if self.kind == "median":

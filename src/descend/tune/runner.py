@@ -332,6 +332,14 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
         raise ValueError(f"{names['trials']}: {where} searches a grid of {stored['descend:grid']}, not one of {now} "
                          f"points (a grid search's budget is its grid); give {names['trials']} {then} to resume it, "
                          f"or {other}")
+    if "descend:training" in stored and "descend:training" in attrs and stored["descend:training"] != attrs[
+            "descend:training"]:  # another loss, clipping or dtype: another objective, or other runs
+        (_, before), (_, after) = (_settings(f"-; {v}") for v in (stored["descend:training"], attrs["descend:training"]))
+        changed = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
+        raise ValueError(f"{', '.join(names.get(k, k) for k in changed)}: {where} was made with "
+                         f"{', '.join(f'{k}={before.get(k)}' for k in changed)}, not "
+                         f"{', '.join(f'{k}={after.get(k)}' for k in changed)}; give the same to resume it, or "
+                         f"{other}")
     for key in ("descend:budget", "descend:batch_size"):
         if key in stored and key in attrs and stored[key] != attrs[key]:
             # the flag given now (--epochs 2 where the study trained steps=20 names --epochs)
@@ -613,12 +621,12 @@ class Runner:
         for i, spec in enumerate(specs):
             resolved = spec.resolved()
             groups.setdefault(repr((resolved.optimizer, spec.batch_size, resolved.options)), []).append(i)
-        # in an order of their own, not of the trials': successive halving judges a group with the values of the
-        # groups trained before it, and its decisions must not depend on the order of the cohort's trials
+        # in an order of their own, not of the trials'; each group is judged from its own values and the earlier
+        # cohorts' (descend.tune.pruning), never from the groups trained before it: those would judge a later
+        # optimizer against more values than the first
         groups = dict(sorted(groups.items()))
         results: dict[int, dict[str, Any]] = {i: {"status": None, "seed": seeds[i]} for i in range(len(asked))}
         cohort_trials = self.study.get_trials(deepcopy=False) if self.pruner != "none" else []
-        earlier: list[list[float]] = []
         for members in groups.values():
             if self.stop.is_set():
                 break
@@ -627,8 +635,6 @@ class Runner:
             every = self.eval_every if self.eval_every is not None else pruning.evaluation_every(self.pruner, steps)
             checkpoints = pruning.checkpoint_steps(self.pruner, steps, every)
             prior = pruning.prior_values(cohort_trials, self.pruner, len(checkpoints))
-            if self.pruner == "sha":  # the earlier groups of this cohort count as earlier trials
-                prior = [p + (earlier[i] if i < len(earlier) else []) for i, p in enumerate(prior)]
             monitor = pruning.CohortPruner(self.pruner, self.target.key, self.target.direction, checkpoints, prior)
             t0 = time.perf_counter()
             runs = engine.train(self.problem, [specs[i] for i in members], steps=self.budget.steps,
@@ -654,10 +660,6 @@ class Runner:
                               "steps": int(row["steps_done"])}
                 if self.target.metric != "loss" and self.target.loss_column in row:  # what breaks a tie
                     results[i]["loss"] = float(row[self.target.loss_column])
-            for i, step in enumerate(checkpoints):
-                while len(earlier) <= i:
-                    earlier.append([])
-                earlier[i].extend(r.get(step) for r in monitor.values.values() if r.get(step) is not None)
         return results
 
     def _step_progress(self, k: int) -> Callable[[Mapping[str, Any]], None]:
