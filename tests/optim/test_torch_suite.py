@@ -672,6 +672,30 @@ def test_state_tensors_are_updated_in_place_and_each_parameter_has_its_own(name)
         assert float(opt.state[b]["step"]) == 2.0
 
 
+@pytest.mark.parametrize("name", ["Adam", "RMSprop", "SGD"])
+def test_a_dlpack_view_of_the_state_sees_each_step(name):
+    """NumPy's (or JAX's) from_dlpack view holds the state tensor, not a second reference to its memory: the step
+    took new memory for the state and freed the old, and the view read freed memory (4.66e-310) as torch's does
+    not."""
+    import numpy as np
+
+    results = []
+    for module in (torch.optim, D):
+        w = torch.nn.Parameter(torch.arange(4, dtype=torch.float64))
+        opt = getattr(module, name)([w], lr=0.1, **({"momentum": 0.9} if name == "SGD" else {}))
+        w.grad = torch.full_like(w, 0.5)
+        opt.step()
+        key = {"Adam": "exp_avg_sq", "RMSprop": "square_avg", "SGD": "momentum_buffer"}[name]
+        view = np.from_dlpack(opt.state[w][key])
+        for _ in range(3):
+            w.grad = torch.full_like(w, 0.25) + w.detach()
+            opt.step()
+            np.testing.assert_array_equal(view, opt.state[w][key].numpy())
+        view[0] = 7.0  # and written through, as torch's state is
+        results.append((opt.state[w][key][0].item(), w.detach().clone()))
+    assert results[1][0] == 7.0 and torch.allclose(results[0][1], results[1][1], rtol=1e-13, atol=0)
+
+
 def test_shared_state_sees_another_process_step():
     """Hogwild: the parameters and the optimizer's state in shared memory, a step taken in a child process is
     seen by the parent, as with torch.optim."""

@@ -526,8 +526,12 @@ def _put(state: dict[str, Any], key: str, new: Tensor, targets: list[Tensor], va
 
 def _shared_or_seen(t: Tensor) -> bool:
     """Whether ``t``'s memory is shared with other processes (``share_memory_()``) or used by another tensor too
-    (a view of it, or ``t`` a view); True where torch does not say. ``Tensor.is_shared`` in one look at the
-    storage (it builds a TypedStorage, a tenth of a small step's time)."""
+    (a view of it, or ``t`` a view), or ``t`` itself is held outside Python (a DLPack export: NumPy's, JAX's or
+    another torch's ``from_dlpack`` view, which holds the tensor, not a second reference to its memory); True
+    where torch does not say. ``Tensor.is_shared`` in one look at the storage (it builds a TypedStorage, a tenth
+    of a small step's time)."""
+    if getattr(t, "_use_count", lambda: 2)() > 1:
+        return True
     storage = t.untyped_storage()
     if storage.is_shared():
         return True
