@@ -737,3 +737,35 @@ def test_a_relative_csv_path_in_a_config_file_is_read_from_the_files_folder(tmp_
     result = runner.invoke(app, ["compare", "--config", "project/settings.toml", "--csv", "data/sales.csv",
                                  "--out", "r2", "--quiet"])
     assert result.exit_code == 2 and "data/sales.csv" in result.output, result.output
+
+
+def test_a_path_that_ends_beyond_the_domain_is_drawn_whole_on_a_map_grown_to_hold_it(tmp_path):
+    """The ellipse's momentum, at the mirror answer −A, was a stub at the start of the map and the legend named it
+    with no mark: the map (its figures, animation and chart alike) now holds every finished path."""
+    config = tmp_path / "far.toml"
+    config.write_text('task = "(x-3)**2 + (y-3)**2"\noptimizer = ["gd"]\nlr = 0.1\nsteps = 60\nseeds = 1\n'
+                      "[task_options]\ndomain = [[-1.0, 1.0], [-1.0, 1.0]]\nstart = [0.5, 0.5]\n")
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "--config", str(config), "--out", str(out), "--quiet", "--no-animation"])
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text()
+    assert "ends outside the map" not in page
+    # the domain of the task is unchanged (its configuration, re-run, is the same comparison)
+    assert tomllib.loads((out / "config.toml").read_text())["task_options"]["domain"] == [[-1.0, 1.0], [-1.0, 1.0]]
+
+
+def test_a_surface_holding_points_grows_only_where_they_are_outside():
+    from descend.tasks.task import Surface
+
+    surface = Surface(("x", "y"), lambda a, b: a * a + b * b, ((-1.0, 1.0), (-1.0, 1.0)))
+    assert surface.holding([(0.5, 0.5), (float("nan"), 7.0)]).domain == ((-1.0, 1.0), (-1.0, 7.4))
+    assert surface.holding([(0.5, 0.5)]) is surface
+    grown = surface.holding([(3.0, 0.0)])
+    a, b, j = grown.grid(5)
+    assert float(a.max()) == pytest.approx(3.2) and torch_equal(j, a * a + b * b)
+
+
+def torch_equal(x, y):
+    import torch
+
+    return bool(torch.equal(x, y))

@@ -263,7 +263,7 @@ def line(state: LineState) -> dict[str, Any]:
         path = path[: at + 1]
     surface = task.surface
     # the task's domain is drawn around its own start; the state's (a typed one may be far) is drawn too
-    domain = _domain(surface.domain, [state.start])
+    domain = _grown(surface.domain, [state.start])
     axes = [torch.linspace(low, high, state.grid, dtype=torch.float64) for low, high in domain]
     w, b = torch.meshgrid(*axes, indexing="xy")
     with torch.no_grad():
@@ -433,17 +433,11 @@ def _critical_points(scape: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _domain(domain: Sequence[Sequence[float]], points: Sequence[Sequence[float]]) -> tuple[tuple[float, float], ...]:
-    """The plot domain grown to hold ``points`` (with a margin)."""
-    out = []
-    for axis, (low, high) in enumerate(domain):
-        values = [p[axis] for p in points if p is not None and math.isfinite(p[axis])]
-        lo, hi = min([low, *values]), max([high, *values])
-        if lo < low or hi > high:
-            pad = 0.05 * (hi - lo)
-            lo, hi = (lo - pad if lo < low else lo), (hi + pad if hi > high else hi)
-        out.append((float(lo), float(hi)))
-    return tuple(out)
+def _grown(domain: Sequence[Sequence[float]], points: Sequence[Sequence[float]]) -> tuple[tuple[float, float], ...]:
+    """:func:`descend.tasks.task.grown_domain` (imported when a widget draws: not at the module's import)."""
+    from ..tasks.task import grown_domain
+
+    return grown_domain(domain, points)
 
 
 def _surface(f: Callable[..., Any], domain: Sequence[Sequence[float]], n: int, log: bool) -> dict[str, Any]:
@@ -490,7 +484,7 @@ def landscape(state: LandscapeState) -> dict[str, Any]:
                          "schedule": _schedule_text(entry), "path": _list(path), "cost": _list(cost),
                          "status": status, "status_at": at, "final": _list(path[-1]),
                          "final_cost": _list(cost[-1:])[0]})
-    domain = _domain(scape.domain, [start])
+    domain = _grown(scape.domain, [start])
     base = dict(settings or {}, steps=state.steps)
     if settings is not None and batch is not None:
         base["batch_size"] = [batch]
@@ -531,7 +525,7 @@ def ellipse(state: EllipseState) -> dict[str, Any]:
     batches = _ellipse_batches(state)
     surface = task.surface
     # around the start and every finished path (from A < 0 the paths go to the mirror answer, -A)
-    domain = _domain(surface.domain, [state.start, *(point for run in paths["runs"] if run["status"] == "ok"
+    domain = _grown(surface.domain, [state.start, *(point for run in paths["runs"] if run["status"] == "ok"
                                                      for point in run["path"])])
     key = f"ellipse-surface:{domain}:{state.grid}"
     grid = _cached(key)

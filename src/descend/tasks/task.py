@@ -3,9 +3,10 @@ registry of built-in tasks that :mod:`descend.tasks.cases` and :mod:`descend.tas
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,27 @@ def _fmt(v: Any) -> str:
     return "[" + ", ".join(f"{x:.4g}" for x in t.reshape(-1).tolist()) + "]"
 
 
+def grown_domain(domain: Sequence[Sequence[float]], points: Sequence[Sequence[float] | None],
+                 ) -> tuple[tuple[float, float], ...]:
+    """A plot domain grown to hold ``points`` (their finite coordinates), by 5 % of the new span beyond each point
+    outside; the domain itself where every point is inside.
+
+    >>> grown_domain(((0.0, 1.0), (0.0, 1.0)), [(0.5, 0.5)])
+    ((0.0, 1.0), (0.0, 1.0))
+    >>> grown_domain(((0.0, 1.0), (0.0, 1.0)), [(-1.0, 0.5), (float("nan"), 3.0)])
+    ((-1.1, 1.0), (0.0, 3.15))
+    """
+    out = []
+    for axis, (low, high) in enumerate(domain):
+        values = [p[axis] for p in points if p is not None and math.isfinite(p[axis])]
+        lo, hi = min([low, *values]), max([high, *values])
+        if lo < low or hi > high:
+            pad = 0.05 * (hi - lo)
+            lo, hi = (lo - pad if lo < low else lo), (hi + pad if hi > high else hi)
+        out.append((float(lo), float(hi)))
+    return tuple(out)
+
+
 _GRID_LOCK = threading.Lock()  # one grid evaluated at a time: a prefetch and a report never compute it twice
 
 
@@ -94,6 +116,13 @@ class Surface:
                 with torch.no_grad():
                     self._grids[n] = (aa, bb, self.cost(aa, bb))
             return tuple(t.clone() for t in self._grids[n])  # type: ignore[return-value]
+
+    def holding(self, points: Iterable[Sequence[float]]) -> Surface:
+        """This surface over its domain grown to hold ``points`` (the finite ones, with a margin: see
+        :func:`grown_domain`), or itself when they are all inside: a path that ends beyond the domain (the
+        ellipse's momentum at the mirror answer −A) is drawn whole, not as a stub."""
+        domain = grown_domain(self.domain, list(points))
+        return self if domain == tuple(tuple(d) for d in self.domain) else dataclasses.replace(self, domain=domain)
 
     def prefetch(self, sizes: Iterable[int]) -> threading.Thread:
         """Evaluate the grids of ``sizes`` in a background thread (the large tensor operations leave the GIL, so
