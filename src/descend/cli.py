@@ -526,7 +526,7 @@ def compare_command(
         html = write_report(comparison, out_dir, json_path=given.json, animation=not no_animation, svg=svg, mp4=mp4,
                             force=force, command={k: v for k, v in timings.items() if v is not None})
     except ReportExists:
-        _fail(f"--out {str(out_dir)!r}: another command wrote a report there while this one trained; it is kept, "
+        _fail(f"--out {str(out_dir)!r}: another command wrote a report there while this one ran; it is kept, "
               "and this comparison's report is not written (run it again with another --out, or --force)")
     except KeyboardInterrupt:
         typer.echo(f"interrupted while writing the report: {out_dir} is as it was", err=True)

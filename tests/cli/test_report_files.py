@@ -327,9 +327,32 @@ def test_a_report_written_to_out_by_another_command_meanwhile_is_kept(tmp_path, 
     monkeypatch.setattr(C, "compare", other_command_writes_first)
     result = runner.invoke(app, [*PARABOLA, "--lr", "0.05", "--out", str(out)])
     monkeypatch.undo()
-    assert result.exit_code == 2 and "another command wrote a report there while this one trained" in result.output
+    assert result.exit_code == 2 and "another command wrote a report there while this one ran" in result.output
     before = (out / "config.toml").read_text()
     assert 'lr = "0.05"' not in before  # the other's report, whole
+
+
+def test_a_report_written_to_out_while_the_figures_are_drawn_is_kept(tmp_path, monkeypatch):
+    """The second check came before the figures were drawn (seconds): a report written meanwhile was moved aside
+    and removed, and both commands said they wrote theirs."""
+    from descend.report import build
+
+    out = tmp_path / "same"
+    write = build._write
+    calls = []
+
+    def other_command_writes_meanwhile(*args, **kwargs):
+        write(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 1:  # while this one drew its figures
+            assert runner.invoke(app, [*PARABOLA, "--out", str(out)]).exit_code == 0
+
+    monkeypatch.setattr(build, "_write", other_command_writes_meanwhile)
+    result = runner.invoke(app, [*PARABOLA, "--lr", "0.05", "--out", str(out)])
+    monkeypatch.undo()
+    assert result.exit_code == 2 and "another command wrote a report there" in result.output, result.output
+    assert 'lr = "0.05"' not in (out / "config.toml").read_text()  # the other's report, whole
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # nothing left aside
 
 
 def test_a_ctrl_c_before_training_starts_says_so(tmp_path, monkeypatch):

@@ -56,3 +56,24 @@ def test_an_unwritable_cache_is_no_error(monkeypatch, tmp_path):
     got = cache.cached_arrays("thing", (1,), lambda: calls.append(1) or {"a": np.arange(3)})
     again = cache.cached_arrays("thing", (1,), lambda: calls.append(1) or {"a": np.arange(3)})
     assert calls == [1, 1] and np.array_equal(got["a"], again["a"])
+
+
+@pytest.mark.parametrize("damage", ["empty", "cut", "changed"])
+def test_a_damaged_cache_file_is_built_again(monkeypatch, tmp_path, damage):
+    """An empty file ended every later command with "Aborted!" (EOFError), a cut or changed one with a BadZipFile
+    traceback, until the user found and removed the hidden file."""
+    monkeypatch.setattr(cache, "_directory", lambda: tmp_path)
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"a": np.arange(1000.0), "names": ["x", "y"]}
+
+    cache.cached_arrays("thing", (1,), build)
+    (path,) = tmp_path.glob("thing-*.npz")
+    data = path.read_bytes()
+    path.write_bytes({"empty": b"", "cut": data[: len(data) // 2],
+                      "changed": data[:200] + bytes([data[200] ^ 0xFF]) + data[201:]}[damage])
+    got = cache.cached_arrays("thing", (1,), build)
+    assert calls == [1, 1] and np.array_equal(got["a"], np.arange(1000.0)) and got["names"] == ["x", "y"]
+    assert cache.cached_arrays("thing", (1,), build)["names"] == ["x", "y"] and calls == [1, 1]  # written again

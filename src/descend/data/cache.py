@@ -45,8 +45,8 @@ def cached_arrays(name: str, arguments: tuple[Any, ...], build: Callable[[], dic
     try:
         with np.load(path, allow_pickle=False) as stored:
             return {k: _plain(stored[k]) for k in stored.files}
-    except (OSError, ValueError, KeyError):
-        pass
+    except Exception:  # noqa: BLE001  (missing, or damaged: an empty file is EOFError, a cut or changed one
+        pass  # zipfile.BadZipFile or zlib.error; any such is rebuilt, as without the cache)
     arrays = build()
     temporary = None
     try:

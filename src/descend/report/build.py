@@ -238,7 +238,8 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     if json_path is not None and inner is None:  # first: a file that cannot be written leaves the report as it was
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)
         saved.write_text(Path(json_path), json.dumps(records(comparison), indent=1))
-    with saved.staged(out) as staging:
+    # checked again once drawn (seconds later): a report another command wrote meanwhile is kept
+    with saved.staged(out, recheck=lambda: check_out(out, force=force)) as staging:
         _write(comparison, staging, json_name=inner, figures=figures, animation=animation, svg=svg, mp4=mp4,
                timings=timings)
     return out / "report.html"

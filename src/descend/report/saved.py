@@ -26,7 +26,7 @@ import shutil
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -87,10 +87,11 @@ def writable(out: Path, what: str = "--out") -> None:
 
 
 @contextlib.contextmanager
-def staged(out: Path) -> Iterator[Path]:
+def staged(out: Path, recheck: Callable[[], Any] | None = None) -> Iterator[Path]:
     """A new hidden directory next to ``out`` to write a report into; when the block ends without an error
     it replaces ``out`` (a previous report is moved aside, the new one moved in, the old one removed),
-    otherwise it is removed and ``out`` is untouched. A process killed meanwhile leaves ``out`` as it was
+    otherwise it is removed and ``out`` is untouched. ``recheck``, called just before ``out`` is replaced,
+    refuses (by raising) what was written to ``out`` while the report was drawn: another command's report. A process killed meanwhile leaves ``out`` as it was
     (or, killed between the two moves, no ``out``), never a half-written report; its leftovers are hidden
     (``.NAME.partial-PID-...``) and removed by the next report written next to them."""
     out = Path(out)
@@ -106,6 +107,8 @@ def staged(out: Path) -> Iterator[Path]:
         # Ctrl-C between the two moves left no report at all, one while the old was removed a new report said to
         # be "as it was"); after the swap the Ctrl-C is spent
         with interrupt_after(act=False):
+            if recheck is not None:
+                recheck()
             if out.exists():
                 old = out.parent / f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
                 os.rename(out, old)
