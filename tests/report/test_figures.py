@@ -914,3 +914,39 @@ def test_a_figure_or_animation_cut_short_leaves_the_previous_file_whole(tmp_path
         F.save(figure, tmp_path, "fig")
     assert (tmp_path / "fig.png").read_bytes() == b"the previous figure"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fig.png", "paths.gif"]
+
+
+def _many_labels(n):
+    """The toy comparison with its first label's runs copied under n labels of one's own."""
+    base = SUMMARY[SUMMARY.label == LABELS[0]]
+    rows, curves = [], []
+    for k in range(n):
+        offset = 1000 * (k + 1)
+        rows.append(base.assign(label=f"{LABELS[0]}(v={k})").rename(index=lambda r: r + offset))
+        c = CURVES[CURVES.run.isin(base.index)].copy()
+        c["run"] += offset
+        curves.append(c)
+    summary = pd.concat(rows)
+    summary.index.name = "run"
+    return summary, pd.concat(curves, ignore_index=True)
+
+
+def test_a_figure_of_one_panel_per_optimizer_draws_them_all_or_says_how_many_it_leaves_out(monkeypatch):
+    """Past six optimizers the panels were cut without a word (lr × batch size kept the first six by name, the
+    batch-size and gradient figures the first six given): a seventh optimizer was in the table and in no figure."""
+    from descend.report.figures import style
+
+    summary, curves = _many_labels(8)
+    selection = select(summary)
+    figures = {"lr_batch": lambda: F.lr_batch_heatmap(summary), "regimes": lambda: F.batch_regimes(
+        summary, curves, selection), "grad_norms": lambda: F.grad_norms(summary, curves, selection)}
+    for name, draw in figures.items():
+        fig = draw()
+        titles = {ax.get_title().split("\n")[0] for ax in fig.axes if ax.get_visible() and ax.get_title()}
+        assert titles == set(summary.label), (name, titles)
+        assert "optimizers)" not in fig._suptitle.get_text()
+    monkeypatch.setattr(style, "MAX_PANELS", 3)
+    for name, draw in figures.items():
+        fig = draw()
+        assert len({ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_title()}) == 3, name
+        assert "(the first 3 of 8 optimizers)" in fig._suptitle.get_text().replace("\n", " "), name

@@ -25,7 +25,6 @@ from ..ticks import capped_top
 from .grid import _thin
 from .style import (
     GRAD_PREFIX,
-    MAX_PANELS,
     SPLIT_STYLES,
     SPLITS,
     STATUS_MARKS,
@@ -42,6 +41,7 @@ from .style import (
     _log_y,
     _metric_name,
     _panel_grid,
+    _panels,
     _regime_colours,
     _regime_name,
     _same,
@@ -387,10 +387,11 @@ def lr_batch_heatmap(
     summary: pd.DataFrame, *, metric: str = "final_train_loss", label: str | None = None, title: str = ""
 ) -> Figure | None:
     """Learning rate (x) × batch size (y, categorical) coloured by the median over seeds of log10(metric)
-    (of the metric itself if it is not a positive loss), one panel per label (only ``label`` if given,
-    at most 6). A cell where no run counts is hatched and marked with their status ("div" diverged, "left
-    dom." left the model's domain); where some runs do not count, the cell says how many of each ("1/3
-    div") and its colour is the median of the others; a missing combination is blank.
+    (of the metric itself if it is not a positive loss), one panel per label (only ``label`` if given; at
+    most 24, the title says how many are left out). A cell where no run counts is hatched and marked with
+    their status ("div" diverged, "left dom." left the model's domain); where some runs do not count, the
+    cell says how many of each ("1/3 div") and its colour is the median of the others; a missing
+    combination is blank.
     Each cell also shows the median value. Returns None if the learning rate or the batch size does not
     vary (there is no grid to draw).
     """
@@ -409,7 +410,7 @@ def lr_batch_heatmap(
     log_c = _log_metric(metric, values[s["counts"]])
     shown = np.log10(values.where(values > 0)) if log_c else values
     s = s.assign(_shown=shown)
-    labels = sorted(s["label"].unique())[:MAX_PANELS]
+    labels, more = _panels(sorted(s["label"].unique()))
 
     grids = {}
     for name in labels:
@@ -469,7 +470,7 @@ def lr_batch_heatmap(
         ax.set_visible(False)
     shown_name = f"log10 {_metric_name(metric)}" if log_c else _metric_name(metric)
     fig.colorbar(image, ax=list(axes[: len(labels)]), label=f"median over seeds of {shown_name}")
-    _suptitle(fig, title, f"learning rate × batch size: {_metric_name(metric)}")
+    _suptitle(fig, title, f"learning rate × batch size: {_metric_name(metric)}{more}")
     return fig
 
 
@@ -506,9 +507,10 @@ def batch_regimes(
     x: str = "auto"
 ) -> Figure:
     """The training loss per update for every batch size — full batch (GD), 1 (SGD), mini-batches, hybrid
-    schedules — as seed 004's figure 3 shows them: one panel per label of ``selection`` (at most 6), log y,
-    each batch size at the configuration ``selection.by_batch`` chose for it (its learning rate named in the
-    legend when the label's lr varies), in its own colour (GD black):
+    schedules — as seed 004's figure 3 shows them: one panel per label of ``selection`` (at most 24, the
+    title says how many are left out), log y, each batch size at the configuration ``selection.by_batch``
+    chose for it (its learning rate named in the legend when the label's lr varies), in its own colour (GD
+    black):
 
     - dots: the loss of every update's batch (the curves' "batch" split: one sample for SGD, the whole
       training set for GD) of the configuration's representative run, thinned as the seed thins them, by a
@@ -535,7 +537,7 @@ def batch_regimes(
     lines, per_update = c[c["split"] == split], c[c["split"] == "batch"]
     if lines.empty:
         raise ValueError(f"curves holds no training loss (split {split!r}, metric 'loss')")
-    labels = [label for label in selection.by_batch if label in set(s["label"])][:MAX_PANELS]
+    labels, more = _panels([label for label in selection.by_batch if label in set(s["label"])])
     if not labels:
         raise ValueError("selection chose no batch size for the labels of summary")
     batches = sorted({b for label in labels for b in selection.by_batch[label]}, key=_batch_key)
@@ -616,7 +618,7 @@ def batch_regimes(
                           label=f"dots: the loss of the update's batch, one run ({which})"))
     _legend(fig, key, ncols=len(key) if cols_n > 1 else 1)  # one panel is too narrow for the two side by side
     _suptitle(fig, title, "batch size: GD vs SGD vs mini-batch vs hybrid, training loss per "
-              + ("update" if x == "step" else "epoch"))
+              + ("update" if x == "step" else "epoch") + more)
     return fig
 
 
@@ -635,8 +637,8 @@ def grad_norms(
     before the last '.', e.g. "layer0.weight" and "layer0.bias", combined as the norm of their joint
     gradient, sqrt(Σ norm²)); ``by="auto"`` is per parameter up to 8 tensors, else per layer. Lines are
     coloured by depth (viridis, in the parameters' natural order). One panel per label of ``selection``
-    (at most 6), each showing the label's representative run there; or only ``run`` if given (then no
-    selection is needed). A panel's title is in its label's colour.
+    (at most 24, the title says how many are left out), each showing the label's representative run
+    there; or only ``run`` if given (then no selection is needed). A panel's title is in its label's colour.
     """
     title = _check_title(title)
     if by not in ("auto", "parameter", "layer"):
@@ -651,11 +653,11 @@ def grad_norms(
     if run is not None:
         if run not in s.index:
             raise ValueError(f"run={run!r} is not in the summary")
-        chosen = [(s.at[run, "label"], run)]
+        chosen, more = [(s.at[run, "label"], run)], ""
     else:
         selection = _check_selection(selection)
-        chosen = [(label, c.representative) for label, c in selection.chosen.items()
-                  if c.representative is not None and c.representative in s.index][:MAX_PANELS]
+        chosen, more = _panels([(label, c.representative) for label, c in selection.chosen.items()
+                                if c.representative is not None and c.representative in s.index])
         if not chosen:
             raise ValueError("selection has no representative run in summary")
     names = depth_order(m[len(GRAD_PREFIX):] for m in c["metric"].unique())
@@ -704,7 +706,8 @@ def grad_norms(
         ax.set_ylabel("gradient norm ‖∇J‖₂ (log scale)")
     handles = [Line2D([], [], color=line_colours[line], label=line) for line in lines]
     _legend_right(axes[min(cols_n, len(chosen)) - 1], handles, title="layer" if by == "layer" else "parameter")
-    _suptitle(fig, title, "gradient norm per " + ("layer" if by == "layer" else "parameter tensor") + " over steps")
+    _suptitle(fig, title, "gradient norm per " + ("layer" if by == "layer" else "parameter tensor") + " over steps"
+              + more)
     return fig
 
 
@@ -718,7 +721,7 @@ def parameter_steps(
     summary: pd.DataFrame, paths: Mapping[object, np.ndarray], *, name: str = "w", title: str = "",
     known: Sequence[float] = (), colours: Mapping[str, str] | None = None
 ) -> Figure:
-    """The parameter of a one-parameter task against the step: one panel per label (at most 6, its title in
+    """The parameter of a one-parameter task against the step: one panel per label (at most 24, its title in
     the label's colour), one line per learning rate (per learning rate and batch size when that varies, in
     the colours of a sequential scale, darker for smaller rates) — the median over seeds of ``paths[run]``
     (``[T + 1]`` or ``[T + 1, 1]``: the start, then the value after each step) — and the ``known`` answers as
@@ -749,7 +752,7 @@ def parameter_steps(
     s = s.loc[[run for run in s.index if run in values]]
     label_colours = _colours(s, colours)
     known = [float(k) for k in known]
-    labels = sorted(s["label"].unique())[:MAX_PANELS]
+    labels, more = _panels(sorted(s["label"].unique()))
 
     starts = [v[0] for v in values.values() if len(v) and np.isfinite(v[0])]
     anchors = np.array(starts + known, dtype=float)
@@ -803,7 +806,7 @@ def parameter_steps(
     for ax in axes[::cols_n]:
         ax.set_ylabel(name)
     _legend(fig, _status_handles(marked))
-    _suptitle(fig, title, f"{name} after each step (median over seeds), one panel per optimizer")
+    _suptitle(fig, title, f"{name} after each step (median over seeds), one panel per optimizer{more}")
     return fig
 
 

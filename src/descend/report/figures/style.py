@@ -54,7 +54,9 @@ SPLIT_NAMES = {
     "test": "test loss",
 }
 X_LABELS = {"step": "step (optimizer updates)", "epoch": "epoch (passes over the training set)"}
-MAX_PANELS = 6
+#: The panels a figure of one panel per optimizer draws at most (eight rows of three); past it, its title says
+#: which part of the optimizers it shows (:func:`_panels`).
+MAX_PANELS = 24
 GRAD_PREFIX = "grad_norm:"
 DIVERGED_MARK = {"marker": "x", "markersize": 8, "markeredgewidth": 2.0, "linestyle": "none"}
 #: How a run that does not count is marked, by status (the legend says :data:`descend.outcomes.STATUSES`).
@@ -178,6 +180,15 @@ def _suptitle(fig: Figure, title: str, what: str) -> None:
         parts = [title, what] if title else [what]
         text = "\n".join(line for part in parts for line in textwrap.wrap(part, room))
     fig.suptitle(text)
+
+
+def _panels(labels: list) -> tuple[list, str]:
+    """The optimizers a figure of one panel each draws (at most :data:`MAX_PANELS`) and, when that leaves some
+    out, the words its title adds to say so ("" when it draws them all)."""
+    labels = list(labels)
+    if len(labels) <= MAX_PANELS:
+        return labels, ""
+    return labels[:MAX_PANELS], f" (the first {MAX_PANELS} of {len(labels)} optimizers)"
 
 
 def _panel_grid(n: int) -> tuple[int, int]:
