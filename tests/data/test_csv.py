@@ -91,9 +91,12 @@ def test_regression_target(mixed):
     assert ds.feature_names == FEATURES[:-1]
     assert torch.equal(ds.x, torch.tensor([row[:-1] for row in X], dtype=torch.float32))
     assert ds.y.tolist() == [1.5, 2.0, 3.5, 0.5]
-    # An integer column can be a regression target when asked for; inferred, it would be multiclass.
+    # An integer column can be a regression target when asked for; whole numbers with gaps are neither read as
+    # classes nor as numbers without --kind (four ages in four rows were four classes, without a word)
     assert from_csv(mixed, "age", "regression").y.tolist() == [30.0, 41.0, 25.0, 60.0]
-    ages = from_csv(mixed, "age")
+    with pytest.raises(DataError, match="holds whole numbers 25, 30, 41, 60, not classes numbered without gaps"):
+        from_csv(mixed, "age")
+    ages = from_csv(mixed, "age", "classification")
     assert ages.kind == "multiclass" and ages.classes == (25, 30, 41, 60) and ages.y.tolist() == [1, 2, 0, 3]
 
 
@@ -740,13 +743,17 @@ def test_what_an_export_writes_is_read_as_it_is_meant():
     with pytest.raises(DataError, match=r"whole numbers 3, 5, 7, 11, 13, not classes numbered without gaps"):
         from_frame(dollars, "price")
     assert from_frame(dollars, "price", kind="classification").classes == (3, 5, 7, 11, 13)
+    # each once, in fewer rows than an identifier's check needs: read as 5 classes of one row each, without a word
+    with pytest.raises(DataError, match=r"whole numbers 3, 5, 7, 11, 13, not classes numbered without gaps"):
+        from_frame(dollars.head(5), "price")
     assert from_frame(pd.DataFrame({"x": [0.5] * 6, "t": [1, 2, 3, 1, 2, 3]}), "t").kind == "multiclass"  # labels
     flags = from_csv(io.StringIO("x,label\n0.5,1.0\n1.5,0.0\n2.5,1.0\n"), "label")
     assert flags.kind == "binary" and flags.classes == (0, 1) and flags.y.tolist() == [1.0, 0.0, 1.0]
-    spaced = from_csv(io.StringIO("size, colour, price\n1, red, 2\n2, blue, 3\n3, red, 5\n"), "price")
+    spaced = from_csv(io.StringIO("size, colour, price\n1, red, 2\n2, blue, 3\n3, red, 5\n"), "price",
+                      kind="regression")
     assert spaced.feature_names == ("size", "colour=blue", "colour=red")
     footer = from_csv(io.StringIO("rooms,area,price\n3,70.5,200\n2,50.0,150\n4,90.0,260\nTotal,,610\n"), "price",
-                      dropna=True)
+                      dropna=True, kind="regression")
     assert footer.feature_names == ("rooms", "area") and footer.encoded == () and footer.dropped == 1
     assert footer.x[:, 0].tolist() == [3.0, 2.0, 4.0]
 

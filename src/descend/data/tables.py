@@ -629,7 +629,8 @@ def _from_table(
     # gaps (0/1/2, 1..5); a price of 3, 5, 7, 11 or 13 dollars, or 89 prices in 1,000 rows, is a number
     labels_like = len(distinct) <= _MANY_CLASSES and (len(distinct) <= 2 or (
         max(distinct) - min(distinct) + 1 == len(distinct) if all(isinstance(v, int) for v in distinct) else True))
-    if kind is None and ttype == "integer" and not labels_like and len(distinct) < m:
+    # (a value different in every row of ten or more is refused below as an identifier; in fewer rows, here)
+    if kind is None and ttype == "integer" and not labels_like and (len(distinct) < m or m < _ID_ROWS):
         many = len(distinct) > _MANY_CLASSES
         why = (f"with {len(distinct)} distinct values in {m} rows (e.g. {_few(distinct)})" if many
                else f"{_few(distinct)}, not classes numbered without gaps (0, 1, 2, ...)")
