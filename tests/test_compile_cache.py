@@ -461,3 +461,14 @@ def test_interrupt_after_holds_ctrl_c_back_to_the_end_of_its_block():
             ran.append("after the signal")
     assert ran == ["after the signal"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize("value, named", [("1", True), ("0", False), ("off", False), ("No", False),
+                                          ("false", False)])
+def test_packages_are_turned_off_by_the_usual_words(monkeypatch, tmp_path, value, named):
+    """Only "0" turned them off: DESCEND_PACKAGES=no left them on without a word."""
+    from descend import _compile
+
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("DESCEND_PACKAGES", value)
+    assert (_compile.package_name(("a key", 1)) is not None) == named

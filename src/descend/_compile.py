@@ -377,8 +377,10 @@ def package_name(key: Any) -> str | None:
     torch's version, the CPU's flags, Inductor's settings from the environment and descend's source), the same in
     every process; None where the key cannot be named (:func:`_describe`), on a machine whose CPU flags
     cannot be read, where the packages cannot be written, or when the environment variable ``DESCEND_PACKAGES``
-    is ``0`` (programs are then compiled in each process, from Inductor's on-disk cache after the first time)."""
-    if os.environ.get("DESCEND_PACKAGES", "1").strip() == "0" or _cpu_flags() is None:
+    is ``0`` (or ``no``, ``false``, ``off``; programs are then compiled in each process, from Inductor's on-disk
+    cache after the first time)."""
+    off = os.environ.get("DESCEND_PACKAGES", "1").strip().lower() in ("0", "no", "false", "off")
+    if off or _cpu_flags() is None:
         return None
     directory = packages_directory()
     try:

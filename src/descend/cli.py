@@ -473,7 +473,10 @@ def compare_command(
 
     # the report's drawing processes get ready on the other core while this one imports torch (before training,
     # which may take both cores: descend.engine.train's processes)
-    warm_up()
+    try:
+        warm_up()
+    except ValueError as e:  # DESCEND_REPORT_WORKERS that is not a number of processes: before any work
+        _fail(str(e))
     from . import compare as cmp
     from .report.build import ReportExists, check_json, check_out, write_report
     from .report.timings import since_start
@@ -611,7 +614,8 @@ def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, widt
 
     console = Console()
     width = width or console.width
-    colour = console.color_system is not None  # none with NO_COLOR, or into a file or a pipe
+    colour = console.color_system is not None and not console.no_color  # none into a file or a pipe; NO_COLOR keeps
+    # a colour system in rich, which then strips the colours as it renders: the stars mark the best cells there too
     labels = [str(label) for label in frame.index]
     cells = {str(c): column_texts(str(c), frame[c], [label in winners.get(str(c), ()) for label in labels],
                                   terminal_text) for c in frame.columns}
@@ -1007,7 +1011,8 @@ def _exit(end: SystemExit) -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):  # a closed or broken pipe: nothing more can be written
+        except (OSError, ValueError, AttributeError):  # a closed or broken pipe, or a stream closed before the
+            # process started (`>&-`: Python's is then None): nothing more can be written
             pass
     os._exit(code)
 

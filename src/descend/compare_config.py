@@ -541,6 +541,21 @@ def _parse_thousands(value: Any, name: str) -> str:
     return value
 
 
+def _csv_path(value: Any, name: str) -> str:
+    """A CSV file's path, whose name the files descend writes in UTF-8 can hold: a name in another encoding (a
+    Latin-1 é) trained and then failed to write the report (and a search printed a resume line that named
+    another file)."""
+    value = schema.path(value, name)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        raise ValueError(f"{name} {shown!r}: the file's name is not UTF-8 text, which what descend writes (a "
+                         "report's config.toml, a search's resume line) cannot name; rename the file (or copy it to "
+                         "a name in UTF-8)") from None
+    return value
+
+
 def _absolute(path: str) -> str:
     """A CSV file's path as the written configuration keeps it: absolute, so that the report is rebuilt (and the
     comparison re-run) from any directory."""
@@ -626,7 +641,7 @@ class Config(schema.Schema):
         dump=lambda v: v if isinstance(v, str) else v.name,
         help="A task (descend list tasks), a landscape, or a formula in x, y such as 'x**2 + 10*sin(y)'.")
     csv: str | None = schema.setting(
-        None, metavar="PATH", parse=schema.path, dump=_absolute,
+        None, metavar="PATH", parse=_csv_path, dump=_absolute,
         help="A CSV file as the task: --csv PATH --column COL.")
     column: str | None = schema.setting(
         None, metavar="COLUMN", parse=schema.text, written=lambda v, c: c.csv is not None,

@@ -769,3 +769,46 @@ def torch_equal(x, y):
     import torch
 
     return bool(torch.equal(x, y))
+
+
+@pytest.mark.parametrize("value, words", [("two", "DESCEND_REPORT_WORKERS='two' must be a whole number"),
+                                          ("-4", "DESCEND_REPORT_WORKERS=-4 must be at least 0")])
+def test_a_bad_report_workers_variable_is_one_line_before_any_work(tmp_path, monkeypatch, value, words):
+    """'two' was a traceback; -4 was taken as 0 without a word."""
+    monkeypatch.setenv("DESCEND_REPORT_WORKERS", value)
+    result = runner.invoke(app, ["compare", "parabola", *SMALL, "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and words in result.output and not (tmp_path / "r").exists(), result.output
+
+
+@pytest.mark.parametrize("closed", ["1", "2"])
+def test_a_command_with_a_closed_standard_stream_ends_as_it_would_otherwise(closed):
+    """With stdout or stderr closed (`>&-`), every command ended on a traceback and exit 1 once done."""
+    done = subprocess.run(["bash", "-c", f'"{sys.executable}" -m descend list {closed}>&-'], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and "Traceback" not in done.stderr + done.stdout, done.stderr[-500:]
+
+
+def test_with_no_color_the_best_cells_are_starred_as_the_caption_says(monkeypatch):
+    """NO_COLOR in a terminal: rich keeps its colour system and strips the green as it renders, so the best cells
+    had neither colour nor star, under a caption that said "green: best per metric"."""
+    from rich.console import Console
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    table = cli._table_of(pd.DataFrame({"final train loss": [0.1, 0.2]}, index=["adam", "sgd"]),
+                          {"final train loss": ["adam"]}, "t", width=80)
+    console = Console(width=80)
+    with console.capture() as captured:
+        console.print(table)
+    text = captured.get()
+    assert "0.1*" in text and "*: best per metric" in text and "green" not in text, text
+
+
+def test_a_csv_file_whose_name_is_not_utf8_is_refused_before_training(tmp_path):
+    """A Latin-1 é in the file's name: trained, then the report failed ("surrogates not allowed")."""
+    name = os.fsdecode(b"caf\xe9.csv")
+    (tmp_path / name).write_text("a,y\n" + "".join(f"{(7 * i) % 11 / 3:.3f},{i * 0.5 + 1.25}\n" for i in range(30)))
+    result = runner.invoke(app, ["compare", "--csv", str(tmp_path / name), "--column", "y", *SMALL, "--out",
+                                 str(tmp_path / "r")])
+    assert result.exit_code == 2 and "the file's name is not UTF-8 text" in result.output, result.output
+    assert not (tmp_path / "r").exists()

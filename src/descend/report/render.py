@@ -93,8 +93,10 @@ def workers(jobs: int) -> int:
     from .._machine import usable_cores
 
     count = whole_number_variable(WORKERS_VARIABLE, "0: draw in this process")
+    if count is not None and count < 0:
+        raise ValueError(f"{WORKERS_VARIABLE}={count} must be at least 0 (0: draw in this process)")
     if count is not None:
-        return max(0, min(count, jobs))
+        return min(count, jobs)
     cores = usable_cores()
     return 0 if cores < 2 or jobs < 2 else min(cores, jobs)
 
