@@ -119,3 +119,13 @@ def test_the_gif_keeps_every_label_in_its_exact_colour_in_every_frame(tmp_path):
         pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
         for name in ("gd", "momentum"):  # the legend's swatch at least, in every frame
             assert (pixels == _rgb(P.BASE[name])).all(axis=1).sum() >= 10, (frame, name)
+
+
+def test_many_labels_of_one_optimizer_each_have_a_colour_and_a_colour_with_a_shape():
+    """The tenth label of one optimizer took the first's colour (sgd and sgd(momentum=0.9) were both #9467bd), and
+    with thirteen the same colour and the same marker: two identical entries in a legend."""
+    labels = ["sgd"] + [f"sgd(momentum=0.{k:02d})" for k in range(1, 30)]
+    got, shapes = P.colours(labels), P.markers(labels)
+    assert len(set(got[label] for label in labels[:17])) == 17  # then the shades repeat, with other markers
+    assert len({(got[label], shapes[label]) for label in labels}) == len(labels)
+    assert got["sgd"] == P.BASE["sgd"]

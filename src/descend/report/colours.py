@@ -55,8 +55,11 @@ BASE: dict[str, str] = {
 #: blue, momentum's orange and rmsprop's green), and dark enough to read on white.
 EXTRA = ("#1b9e77", "#e7298a", "#e6ab02", "#a6761d", "#222222", "#01665e", "#fb8072", "#3f007d", "#9e0142",
          "#00441b")
-#: How far the k-th extra label of one optimizer moves from its colour: < 0 towards black, > 0 towards white.
-SHADES = (0.0, -0.4, 0.45, -0.65, 0.7, -0.2, 0.25, -0.55, 0.6)
+#: How far the k-th extra label of one optimizer moves from its colour: < 0 towards black, > 0 towards white; the
+#: last eight halve the steps between the first nine (seventeen labels of one optimizer, then the shades repeat:
+#: their markers differ, :func:`markers`).
+SHADES = (0.0, -0.4, 0.45, -0.65, 0.7, -0.2, 0.25, -0.55, 0.6,
+          -0.3, 0.35, -0.6, 0.65, -0.1, 0.125, -0.475, 0.525)
 
 
 def optimizer_of(label: str) -> str:
@@ -75,8 +78,13 @@ def base(optimizer: str) -> str:
 
 
 def shade(colour: str, k: int) -> str:
-    """The k-th shade of a colour (k = 0: the colour itself), as #rrggbb."""
-    t = SHADES[k % len(SHADES)] * (0.85 ** (k // len(SHADES)))
+    """The k-th shade of a colour (k = 0: the colour itself), as #rrggbb; past :data:`SHADES`, those away from the
+    colour again (the tenth label was once the colour itself, the first's).
+
+    >>> len({shade("#9467bd", k) for k in range(17)}), shade("#9467bd", 17) == shade("#9467bd", 1)
+    (17, True)
+    """
+    t = SHADES[k] if k < len(SHADES) else SHADES[1 + (k - 1) % (len(SHADES) - 1)]
     r, g, b = mcolors.to_rgb(colour)
     mixed = [c * (1 + t) if t < 0 else c + (1 - c) * t for c in (r, g, b)]
     return mcolors.to_hex([min(max(c, 0.0), 1.0) for c in mixed])
@@ -135,7 +143,8 @@ PLOTLY_SYMBOLS = {"o": "circle", "s": "square", "^": "triangle-up", "D": "diamon
 
 def markers(labels: Iterable[str]) -> dict[str, str]:
     """The marker shape of every label, in the order given (a report gives its labels' order, as for
-    :func:`colours`): the k-th label gets ``MARKERS[k]``, so labels drawn together never share a shape.
+    :func:`colours`): the k-th label gets ``MARKERS[k]``, so that up to twelve labels drawn together never
+    share a shape (past twelve the shapes repeat; two labels that share one differ in colour).
 
     >>> markers(["gd", "momentum", "adam"])
     {'gd': 'o', 'momentum': 's', 'adam': '^'}
