@@ -347,6 +347,12 @@ def test_csv_value_errors_name_the_line(tmp_path):
     path = write(tmp_path, "x,t\n1,a\n2,b\ninf,a\n")
     with pytest.raises(ValueError, match=r"data\.csv': column 'x' has an infinite value \(inf\) at row 2 \(line 4\)"):
         from_csv(path, "t")
+    # the fix, in the options of the file's reading (dropna alone keeps an infinite value: it is not missing)
+    path = write(tmp_path, "x,t\n1,a\n2,b\ninf,a\n-inf,b\n" + "".join(f"{i % 7 + 0.5},{'ab'[i % 2]}\n" for i in range(12)))
+    with pytest.raises(DataError, match=r"to drop those rows read them as missing with na_values=\['-inf', 'inf'\] "
+                                        r"and dropna=True"):
+        from_csv(path, "t", dropna=True)
+    assert from_csv(path, "t", na_values=["-inf", "inf"], dropna=True).dropped == 2
     path = write(tmp_path, "x,t\n1,2.5\n2,oops\n3,1\n")
     with pytest.raises(
         ValueError, match=r"data\.csv': target column 't' has the non-numeric value 'oops' at row 1 \(line 3\)"

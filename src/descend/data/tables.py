@@ -444,6 +444,7 @@ def _from_table(
     pd = importlib.import_module("pandas")
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"frame must be a pandas DataFrame, not {type(frame).__name__}")
+    from_file = rows is not None  # a CSV file's rows (its lines); a DataFrame's are its index
     rows = rows if rows is not None else _Rows(frame)
     columns = list(frame.columns)
     labels = [str(c) for c in columns]
@@ -596,10 +597,15 @@ def _from_table(
             inf = np.isinf(values)
             if inf.any():
                 i = int(inf.argmax())
-                raise ValueError(
-                    f"column {c!r} has an infinite value ({values[i]:g}) at {rows(i)}; {int(inf.sum())} of {m} rows "
-                    "have infinite values in this column, and every value must be finite: drop, clip or impute them"
-                )
+                said = f"column {c!r} has an infinite value ({values[i]:g}) at {rows(i)}; {int(inf.sum())} of {m} rows " \
+                       "have infinite values in this column, and every value must be finite"
+                if not from_file:  # a DataFrame: its own methods drop, clip or impute
+                    raise ValueError(said + ": drop, clip or impute them")
+                # a CSV file: its texts read as missing values, then their rows dropped (dropna alone keeps them)
+                texts = sorted({"inf" if v > 0 else "-inf" for v in values[inf]})
+                raise DataError(_literal(said + ": to drop those rows read them as missing with ") + "⟨na_values⟩ "
+                                "and ⟨dropna⟩, or clip or impute them",
+                                {"na_values": ("na_values", texts), "dropna": ("dropna", True)})
             if c in features or kind == "regression" or (kind is None and types[c] == "float"):
                 big = np.abs(values) > largest
                 if big.any():
