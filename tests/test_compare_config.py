@@ -453,3 +453,13 @@ def test_a_flag_replaces_the_config_files_settings_it_cannot_go_with(tmp_path, f
         assert getattr(config, key) is not None
     same = cli._settings(Config, {"mode": "tuned"} if "mode" in file else {}, path) if "budget" in file else None
     assert same is None or same.budget == 3  # the file's own mode again: nothing replaced
+
+
+def test_an_optimizers_unknown_option_lists_what_it_may_set_and_not_lr():
+    """The list of allowed keys named lr, which the same entry refuses ("give learning rates with --lr")."""
+    from descend.compare_config import parse_optimizer
+
+    with pytest.raises(ValueError) as refused:
+        parse_optimizer("adam:foo=1", what="--optimizer")
+    allowed = str(refused.value).partition("(allowed: ")[2]
+    assert "beta1" in allowed and "lr" not in allowed.replace("decoupled", "").split(", "), str(refused.value)

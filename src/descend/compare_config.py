@@ -120,7 +120,9 @@ def parse_optimizer(text: str, what: str = "--optimizer") -> OptimizerSpec:
         lr = "--lr" if what.startswith("--") else "lr"
         raise ValueError(f"{what} {text!r}: give learning rates with {lr} (they are what a comparison varies)")
     try:
-        check_names(list(options), info.names, what=f"hyperparameter of {info.name}", hint=info.symbol_hint)
+        # (not lr: a comparison's rates are --lr's, refused above)
+        check_names(list(options), [n for n in info.names if n != "lr"], what=f"hyperparameter of {info.name}",
+                    hint=info.symbol_hint)
         info.configure(**options)
     except ValueError as e:
         raise ValueError(f"{what} {text!r}: {e}") from None
