@@ -365,3 +365,24 @@ def test_a_ctrl_c_before_training_starts_says_so(tmp_path, monkeypatch):
     assert result.exit_code == 130 and "interrupted before any run finished a step: no report written" in \
         result.stderr, result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_a_csv_report_is_rebuilt_byte_for_byte_and_an_edited_file_is_refused(tmp_path, monkeypatch):
+    """Given by a relative path, the rebuilt page named the file by its absolute one (not the same bytes); the file
+    edited since, the rebuild described the new data beside results trained on the old, without a word."""
+    monkeypatch.chdir(tmp_path)
+    rows = "".join(f"{(7 * i) % 11 / 3:.3f},{(3 * i) % 5 / 2:.2f},{i % 7 * 0.5 + 1.25}\n" for i in range(40))
+    (tmp_path / "one.csv").write_text("a,b,y\n" + rows)
+    result = runner.invoke(app, ["compare", "--csv", "one.csv", "--column", "y", "-o", "adam", "--steps", "5",
+                                 "--seeds", "1", "--lr", "0.01", "--quiet", "--out", "r"])
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "r" / "report.html").read_bytes()
+    assert str(tmp_path / "one.csv").encode() in written
+    result = runner.invoke(app, ["report", "r"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r" / "report.html").read_bytes() == written
+    (tmp_path / "one.csv").write_text("a,b,y\n" + rows.replace(",1.25\n", ",9.75\n"))
+    result = runner.invoke(app, ["report", "r"])
+    assert result.exit_code == 2 and "one.csv was changed after the report was written" in result.output, \
+        result.output
+    assert (tmp_path / "r" / "report.html").read_bytes() == written

@@ -708,9 +708,9 @@ def test_the_pages_title_is_a_command_that_compares_on_its_task():
     config, task = resolve("x**2 + 10*sin(y)")
     assert page_title(task, config) == "descend compare 'x**2 + 10*sin(y)'"
     assert page_title(tasks.get("ellipse"), SimpleNamespace(csv=None)) == "descend compare ellipse"
-    csv = SimpleNamespace(csv="my data/sales.csv", column="unit price")
+    csv = SimpleNamespace(csv="/my data/sales.csv", column="unit price")
     assert page_title(SimpleNamespace(name="sales", facts=()), csv) == (
-        "descend compare --csv 'my data/sales.csv' --column 'unit price'")
+        "descend compare --csv '/my data/sales.csv' --column 'unit price'")
 
 
 def test_a_run_that_blew_up_leaves_the_loss_chart_at_its_top_as_in_the_still_figure(tmp_path):

@@ -192,14 +192,15 @@ def path_labels(selection: Any, summary: Any) -> dict[int, str]:
 
 def page_title(task: Any, config: Any) -> str:
     """The report's title: the command that compares on its task, as it is typed (``descend compare ellipse``,
-    ``descend compare 'x**2 + 10*sin(y)'``, ``descend compare --csv sales.csv --column price``), the task's
-    other options left out."""
+    ``descend compare 'x**2 + 10*sin(y)'``, ``descend compare --csv /data/sales.csv --column price``: a file by
+    its absolute path), the task's other options left out."""
     import shlex
 
     from .._names import formula_of
 
     csv = getattr(config, "csv", None)
-    if csv is not None:
+    if csv is not None:  # by its absolute path, as config.toml names it: the same page when descend report rebuilds
+        csv = os.path.abspath(csv)
         column = getattr(config, "column", None)
         return f"descend compare --csv {shlex.quote(str(csv))}" + (
             f" --column {shlex.quote(str(column))}" if column is not None else "")

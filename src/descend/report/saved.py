@@ -249,8 +249,12 @@ def save(comparison: Any, directory: Path, *, drawn: dict[str, bool]) -> None:
     if comparison.paths:
         np.savez_compressed(directory / "paths.npz", **{f"run{int(k)}": np.asarray(v, dtype=np.float64)
                                                         for k, v in comparison.paths.items()})
+    from ..tasks.task import data_digest
+
     record: dict[str, Any] = {"format": FORMAT, "descend": comparison.version, "task": comparison.task.name,
                               "drawn": drawn, "config": _settings(comparison.config)}
+    if (digest := data_digest(comparison.task)) is not None:  # a CSV file's numbers, checked by a rebuild
+        record["data"] = digest
     fields = {}
     for f in dataclasses.fields(comparison):
         if f.name in _OWN:
@@ -351,6 +355,13 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
         raise ValueError(f"{what}: config.toml was changed after the report was written ({shown}), so it no longer "
                          "describes the saved results; restore it, or run the comparison it now describes: "
                          f"descend compare --config {directory / 'config.toml'} --out NEW_FOLDER")
+    if record.get("data") is not None:
+        from ..tasks.task import data_digest
+
+        if data_digest(task) != record["data"]:  # the file edited since: its card would describe other data
+            raise ValueError(f"{what}: the CSV file {config.csv} was changed after the report was written: its "
+                             "numbers are not those the runs trained on; restore it, or run the comparison again: "
+                             f"descend compare --config {directory / 'config.toml'} --out NEW_FOLDER")
     known = {f.name for f in dataclasses.fields(compare.Comparison)}
     kwargs = {k: v for k, v in record.get("fields", {}).items() if k in known}
     if isinstance(kwargs.get("winners"), dict):  # as the page reads them: an earlier release saved one label each

@@ -362,3 +362,20 @@ def register(name: str, summary: str | None = None, group: str | None = None
 
 def _key(name: str) -> str:
     return name.strip().lower().replace("_", "-").replace(" ", "-")
+
+
+def data_digest(task: Any) -> str | None:
+    """For a task read from a file (a CSV file's ``path`` among its options): a digest of the numbers it trains
+    and evaluates on, compared when a study is resumed or a report rebuilt (the file may have been edited
+    since), else None."""
+    import hashlib
+
+    data = getattr(task, "data", None)
+    if "path" not in getattr(task, "options", {}) or data is None:
+        return None
+    digest = hashlib.sha256()
+    for part in (data.train, data.validation, data.test):
+        for tensor in (() if part is None else (part.x, part.y)):
+            digest.update(str((tuple(tensor.shape), tensor.dtype)).encode())
+            digest.update(tensor.detach().contiguous().cpu().numpy().tobytes())
+    return digest.hexdigest()[:16]

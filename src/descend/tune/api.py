@@ -61,7 +61,7 @@ class Plan:
     #: every run's schedules (:class:`descend.spec.RunSpec`'s), e.g. descend compare's --schedule; not in the study
     schedules: Mapping[str, Callable[[int], Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    #: a digest of a file task's numbers (:func:`data_digest`), computed once; None for other tasks
+    #: a digest of a file task's numbers (:func:`descend.tasks.task.data_digest`), computed once; None for others
     data: str | None = None
 
     def study_name(self, optimizer: str) -> str:
@@ -377,7 +377,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                 sampler=sampler, pruner=pruner, budget=budget, target=target, batch_size=batch, seeds=seeds,
                 storage=storage, study=study_name.strip(), timeout=timeout, seed=seed, eval_every=eval_every,
                 clip_norm=clip_norm, clip_value=clip_value, names=names, notes=notes, schedules=dict(schedules or {}),
-                data=data_digest(built))
+                data=_data_digest(built))
 
 
 def _batch_size(batch_size: Any, task: Any, names: Mapping[str, str], samples: int) -> Any:
@@ -489,20 +489,10 @@ def task_identity(task: Any) -> str:
     return "; ".join([task.name, *parts])
 
 
-def data_digest(task: Any) -> str | None:
-    """For a task read from a file (a CSV file's ``path`` among its options): a digest of the numbers it trains
-    and evaluates on, compared when a study is resumed (the file may have been edited since), else None."""
-    import hashlib
+def _data_digest(task: Any) -> str | None:
+    from ..tasks.task import data_digest
 
-    data = getattr(task, "data", None)
-    if "path" not in getattr(task, "options", {}) or data is None:
-        return None
-    digest = hashlib.sha256()
-    for part in (data.train, data.validation, data.test):
-        for tensor in (() if part is None else (part.x, part.y)):
-            digest.update(str((tuple(tensor.shape), tensor.dtype)).encode())
-            digest.update(tensor.detach().contiguous().cpu().numpy().tobytes())
-    return digest.hexdigest()[:16]
+    return data_digest(task)
 
 
 def _version(package: str) -> str:
