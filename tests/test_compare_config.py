@@ -463,3 +463,13 @@ def test_an_optimizers_unknown_option_lists_what_it_may_set_and_not_lr():
         parse_optimizer("adam:foo=1", what="--optimizer")
     allowed = str(refused.value).partition("(allowed: ")[2]
     assert "beta1" in allowed and "lr" not in allowed.replace("decoupled", "").split(", "), str(refused.value)
+
+
+@pytest.mark.parametrize("text, words", [("hybrid(0,8,64)", "--batch-size 'hybrid(0,8,64)': first=0"),
+                                         ("hybrid(32,8,0)", "--batch-size 'hybrid(32,8,0)': then=0")])
+def test_a_hybrid_with_a_part_of_zero_names_the_flag(text, words):
+    from descend.compare_config import parse_batch_sizes
+
+    with pytest.raises(ValueError) as refused:
+        parse_batch_sizes(text)
+    assert str(refused.value).startswith(words), str(refused.value)

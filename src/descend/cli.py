@@ -361,6 +361,11 @@ def _with_settings(schema: type, keys: Sequence[str] | None = None) -> Any:
 def _settings(schema: type, given: dict[str, Any], config: Optional[Path]) -> Any:
     """The schema's instance from a --config file and the command line's options (which win), each checked;
     an error names the setting as the user gave it (``--lr``, or ``lr (in FILE)``)."""
+    return _named_settings(schema, given, config)[0]
+
+
+def _named_settings(schema: type, given: dict[str, Any], config: Optional[Path]) -> tuple[Any, dict[str, str]]:
+    """:func:`_settings`, and each setting's name as the user gave it, for the checks made later (the task's)."""
     entries = {e.name: e for e in schema.entries()}
     data: dict[str, Any] = {}
     names = schema.flags()
@@ -381,7 +386,7 @@ def _settings(schema: type, given: dict[str, Any], config: Optional[Path]) -> An
             for other in replaces[key]:
                 if other in from_file and other not in flagged:
                     del data[other]
-    return schema.from_dict(data, names=names)
+    return schema.from_dict(data, names=names), names
 
 
 class _Progress:
@@ -473,6 +478,9 @@ def compare_command(
 
     # the report's drawing processes get ready on the other core while this one imports torch (before training,
     # which may take both cores: descend.engine.train's processes)
+    if mp4 and no_animation:  # the video is the animation's: nothing would be written, without a word
+        _fail("--mp4 writes the animation of the paths as a video, and --no-animation writes no animation: give "
+              "one of them")
     try:
         warm_up()
     except ValueError as e:  # DESCEND_REPORT_WORKERS that is not a number of processes: before any work
@@ -485,10 +493,10 @@ def compare_command(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", FutureWarning)
-            given = _settings(Config, settings, config)
+            given, names = _named_settings(Config, settings, config)
         for warning in caught:
             typer.echo(f"note: {warning.message}", err=True)
-        resolved, built = given.resolved(names=Config.flags())
+        resolved, built = given.resolved(names=names)  # a file's value named as the file's: "start (in FILE)"
         out_dir = check_out(given.out or Path("reports") / folder_name(built), force=force)
         check_json(given.json, out_dir)
     except ValueError as e:
@@ -568,6 +576,10 @@ def report_command(
         target = check_out(out if out is not None else report, force=force or out is None)
     except ValueError as e:
         _fail(str(e))
+    if mp4 and (no_animation or not drawn.get("animation", True)):  # the video is the animation's
+        _fail("--mp4 writes the animation of the paths as a video, and " + (
+            "--no-animation writes no animation: give one of them" if no_animation else
+            f"{report} has no animation (it was written with --no-animation): run the comparison again without it"))
     try:
         # a report saved before --svg and --mp4 existed had both
         html = write_report(comparison, target, figures=drawn.get("figures", True),

@@ -198,7 +198,10 @@ def parse_batch_sizes(text: str, what: str = "--batch-size") -> list[Any]:
                     args[2].isdigit() or args[2] == "full"):
                 raise ValueError(f"{what} {text!r}: hybrid(FIRST,EPOCHS,THEN) takes three whole numbers (THEN may be "
                                  "full: the whole training set)")
-            out.append(hybrid(int(args[0]), int(args[1]), None if args[2] == "full" else int(args[2])))
+            try:
+                out.append(hybrid(int(args[0]), int(args[1]), None if args[2] == "full" else int(args[2])))
+            except ValueError as e:  # a part of 0: "first=0 is out of range; allowed: [1, inf)", in the flag's words
+                raise ValueError(f"{what} {text!r}: {e}") from None
         elif p.isdigit() and int(p) > 0:
             out.append(int(p))
         else:
@@ -831,8 +834,11 @@ class Config(schema.Schema):
         folded: dict[str, Any] = {}
         accepts = option_names(self.task, csv=self.csv)
         if isinstance(self.task, str) or self.csv is not None:  # a misspelt option: named, not a TypeError
-            check_names(list(self.task_options), [*accepts, *(_CSV_KEYS[1:] if self.csv is not None else ())],
-                        what=f"option of {where}")
+            try:
+                check_names(list(self.task_options), [*accepts, *(_CSV_KEYS[1:] if self.csv is not None else ())],
+                            what=f"option of {where}")
+            except ValueError as e:
+                raise ValueError(f"{names['task_options']}: {e}") from None
         for key, value in (("standardize_target", self.standardize_target), ("start", self.start),
                            ("loss", self.loss)):
             if value is not None and key in accepts:  # the task's own option: its card says so
@@ -851,6 +857,9 @@ class Config(schema.Schema):
             if "start" in folded and str(e).startswith("start="):
                 raise ValueError(f"{names['start']} {','.join(f'{v:g}' for v in self.start)}: "
                                  f"{str(e).partition(' is not allowed; ')[2] or e}") from None
+            given_option = next((k for k in self.task_options if str(e).startswith(f"{k}=")), None)
+            if given_option is not None:  # --task-option m=abc: "m='abc' must be a whole number", and where
+                raise ValueError(f"{names['task_options']} {given_option}: {e}") from None
             raise
         if self.standardize_target and task.kind in ("binary", "multiclass"):
             raise ValueError(f"{names['standardize_target']}: {where} is {task.kind} classification (column "

@@ -812,3 +812,30 @@ def test_a_csv_file_whose_name_is_not_utf8_is_refused_before_training(tmp_path):
                                  str(tmp_path / "r")])
     assert result.exit_code == 2 and "the file's name is not UTF-8 text" in result.output, result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_a_value_from_a_config_file_is_named_as_the_files_when_the_task_refuses_it(tmp_path):
+    """The checks that need the task named a file's value by its flag (--start 1: ...), which the user never gave."""
+    config = tmp_path / "bad.toml"
+    config.write_text('task = "line"\nstart = [1.0]\n')
+    result = runner.invoke(app, ["compare", "--config", str(config), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and f"start (in {config}) 1: give 2 numbers (w, b)" in result.output, result.output
+    config.write_text('task = "line"\nbatch_size = "500"\n')
+    result = runner.invoke(app, ["compare", "--config", str(config), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and f"batch_size (in {config}) 500 is larger" in result.output, result.output
+    result = runner.invoke(app, ["compare", "--config", str(config), "--batch-size", "800", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--batch-size 800 is larger" in result.output, result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--task-option", "m=abc"], "--task-option m: m='abc' must be a whole number"),
+    (["--task-option", "nope=1"], "--task-option: unknown option of task 'line' 'nope'"),
+    (["--batch-size", "hybrid(0,8,64)"], "--batch-size 'hybrid(0,8,64)': first=0 is out of range"),
+    (["--mp4", "--no-animation"], "--mp4 writes the animation of the paths as a video, and --no-animation writes "
+                                  "no animation"),
+])
+def test_what_the_flags_are_refused_for_names_the_flag(tmp_path, args, message):
+    """Each was a message naming a Python argument or none (m='abc' ..., first=0 ...), or no word at all (--mp4
+    with --no-animation wrote no video)."""
+    result = runner.invoke(app, ["compare", "line", *args, "--out", str(tmp_path / "never")])
+    assert result.exit_code == 2 and message in result.output and not (tmp_path / "never").exists(), result.output
