@@ -86,7 +86,7 @@ def _refused(cls, query):
     (EllipseState, "batch_sizes=hybrid(4096,8,full)", "batch_sizes", ["4096 is larger than the 512"]),
     # a value given twice kept the last without a word (the same value twice is the same state)
     (LandscapeState, "steps=5&steps=6", "steps", ["given 2 times ('5', '6'); give it once"]),
-    (EllipseState, "batch_sizes=1&batch_sizes=32", "batch_sizes", ["given 2 times"]),
+    (EllipseState, "batch_sizes=32&batch_sizes=32", "batch_sizes", ["batch size 32 is given twice"]),
     # every run left the model's domain at step 0, its cost figure empty, with no word why
     (EllipseState, "start=0,1.8", "start", ["A = 0: no sample of the orbit is on an ellipse this narrow"]),
     (TuneState, "target=line&query=lr%3D-1", "query", ["lr", "greater than 0"]),
@@ -154,3 +154,9 @@ def test_an_empty_value_of_a_field_that_may_be_empty_is_its_default():
 
 def test_a_value_given_twice_alike_is_the_state_given_once():
     assert LandscapeState.from_query("steps=5&steps=5") == LandscapeState.from_query("steps=5")
+
+
+def test_a_list_given_under_its_key_several_times_is_every_item():
+    """batch_sizes=full&batch_sizes=32 compared batch size 32 alone."""
+    assert EllipseState.from_query("batch_sizes=full&batch_sizes=32,hybrid(32,8,512)").batch_sizes == (
+        "full", "32", "hybrid(32,8,512)")

@@ -112,7 +112,7 @@ class WidgetState(BaseModel):
                 data[key] = values[-1]  # refused as an unknown field, with its name
                 continue
             kind = _kind(info.annotation)
-            if kind != "entries" and len(values) > 1 and len(set(values)) > 1:  # steps=5&steps=6: which one?
+            if kind == "scalar" and len(values) > 1 and len(set(values)) > 1:  # steps=5&steps=6: which one?
                 message = (f"{key}: given {len(values)} times ({', '.join(_shown(v, 20) for v in values[:3])}"
                            f"{', ...' if len(values) > 3 else ''}); give it once")
                 raise ValidationError.from_exception_data(cls.__name__, [
@@ -120,9 +120,10 @@ class WidgetState(BaseModel):
             if kind == "entries":
                 data[key] = [OptimizerEntry.from_text(v, where=f"{key}.{i}") for i, v in enumerate(values)]
             elif kind == "tuple":
-                # commas inside parentheses belong to the item: hybrid(32,8,512) is one batch size
-                data[key] = ([part.strip() for part in re.split(r",(?![^()]*\))", values[-1])]
-                             if values[-1].strip() else [])
+                # commas inside parentheses belong to the item: hybrid(32,8,512) is one batch size; the key given
+                # several times gives them all (batch_sizes=full&batch_sizes=32 kept only 32)
+                data[key] = [part.strip() for value in values if value.strip()
+                             for part in re.split(r",(?![^()]*\))", value)]
             elif values[-1] == "" and _nullable(info.annotation):
                 data[key] = None  # an empty value of a field that may be empty (init_scale=): its default
             else:
