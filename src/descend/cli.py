@@ -787,7 +787,23 @@ def landscape_command(
                              f"{shlex.quote(name)} trains and reports it")
     except ValueError as e:
         _fail(str(e))
-    comparison = cmp.compare(resolved, task)
+    try:
+        comparison = cmp.compare(resolved, task)
+    except ValueError as e:  # a configuration the checks above could not foresee
+        _fail(str(e))
+    except (MemoryError, RuntimeError) as e:
+        from .compare_config import out_of_memory
+
+        if (message := out_of_memory(e, "figure", "fewer --steps or fewer runs (--lr values, -o)")) is None:
+            raise
+        _fail(message)
+    except KeyboardInterrupt:  # before training started: said, not a silent 130
+        typer.echo("interrupted before any run finished a step: no figure written", err=True)
+        raise typer.Exit(130) from None
+    summary = comparison.summary
+    if comparison.interrupted and ("steps_done" not in summary or not (summary["steps_done"] > 0).any()):
+        typer.echo("interrupted before any run finished a step: no figure written", err=True)
+        raise typer.Exit(130)
     from .selection import statuses
 
     labels = {int(i): f"{row['label']} lr={row['lr']:g}" for i, row in comparison.summary.iterrows()}

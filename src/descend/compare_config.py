@@ -129,13 +129,15 @@ def parse_optimizer(text: str, what: str = "--optimizer") -> OptimizerSpec:
     return OptimizerSpec(info.name, options)
 
 
-def out_of_memory(error: BaseException, what: str) -> str | None:
+def out_of_memory(error: BaseException, what: str,
+                  fewer: str = "fewer --steps (or --epochs), fewer runs (--lr values, --seeds, optimizers) or a "
+                               "smaller --batch-size") -> str | None:
     """The words for ``error`` when a training ran out of memory (its batch plans and records grow with the
-    steps: Python's MemoryError, or torch's "can't allocate memory", a RuntimeError), else None."""
+    steps: Python's MemoryError, or torch's "can't allocate memory", a RuntimeError), else None; ``fewer``
+    says which flags of the command make it smaller."""
     if not isinstance(error, MemoryError) and "allocat" not in str(error):
         return None
-    return (f"not enough memory for this {what}: give fewer --steps (or --epochs), fewer runs (--lr values, --seeds, "
-            "optimizers) or a smaller --batch-size")
+    return f"not enough memory for this {what}: give {fewer}"
 
 
 #: The most values a range LOW..HIGH:N gives (each is a configuration trained, times the seeds and optimizers).

@@ -228,6 +228,36 @@ def test_ctrl_c_in_descend_landscape_says_so_and_exits_130(tmp_path, monkeypatch
     assert result.exit_code == 130 and "note: interrupted" in result.stderr, result.output
 
 
+def test_descend_landscape_before_any_step_or_out_of_memory_writes_no_figure(tmp_path, monkeypatch):
+    """A Ctrl-C before the first step wrote an empty figure and a table with no row; --steps 1000000000000 ended in
+    a traceback (MemoryError while planning the batches), where descend compare says it in one line."""
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(C, "compare", interrupted)
+    result = runner.invoke(app, ["landscape", "rosenbrock", "--steps", "5", "-o", "gd", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 130 and "interrupted before any run finished a step: no figure written" in \
+        result.stderr, result.output
+    assert not (tmp_path / "o").exists()
+    monkeypatch.undo()
+    result = runner.invoke(app, ["landscape", "rosenbrock", "--steps", "1000000000000", "-o", "gd", "--out",
+                                 str(tmp_path / "o")])
+    assert result.exit_code == 2 and "Traceback" not in result.output and not (tmp_path / "o").exists()
+    assert result.stderr.strip().splitlines()[-1] == ("error: not enough memory for this figure: give fewer --steps "
+                                                      "or fewer runs (--lr values, -o)")
+    real = C.compare
+
+    def none_stepped(config, task, progress=None):
+        import dataclasses
+
+        done = real(config, task, progress=progress)
+        return dataclasses.replace(done, summary=done.summary.assign(steps_done=0), interrupted=True)
+
+    monkeypatch.setattr(C, "compare", none_stepped)
+    result = runner.invoke(app, ["landscape", "rosenbrock", "--steps", "5", "-o", "gd", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 130 and "no figure written" in result.stderr and not (tmp_path / "o").exists()
+
+
 def test_descend_landscape_checks_animate_and_start_before_training_and_animates_nothing_after_an_early_ctrl_c(
         tmp_path, monkeypatch):
     """--animate DIR/d.gif (a directory) or FILE/a.gif ended in a traceback after training; "1,,2" was read as
