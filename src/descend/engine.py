@@ -622,7 +622,13 @@ def train_cohort(
     eval_fn: Callable[[Tensor], list[tuple[Tensor, Tensor | None, Tensor | None]]] = compiled_eval.eager
 
     evaluate_compiled = True  # once the steps are compiled
-    if compile in ("cached", "auto") and steps:
+    # a module of one's own may draw from torch's generator (its dropout), and a compiled program draws other numbers
+    # (Inductor's own generator): "auto" and "cached" run it compiled only once eager steps have drawn nothing
+    draws = _draws_random(problem.model) and compile in ("cached", "auto")
+    drawn_from = torch.random.get_rng_state() if draws else None
+    if draws and compile == "cached":
+        compile = False
+    if compile in ("cached", "auto") and steps and not draws:
         # the programs this process holds, or reads from their packages on disk in milliseconds, run from the first
         # step; otherwise "cached" trains eagerly (never a compile) and "auto" decides after its probe
         candidate, hyper_0, shapes_0 = compiled_step(), _scheduled(kwargs, factors, 0), _shapes(plan)
@@ -794,7 +800,9 @@ def train_cohort(
                     before = not cached and candidate.compiled_before(hyper_t, state, flat, x, y, shapes_t)
                     # steps held by the process: free; then the evaluation too only if it is held
                     evaluate_compiled = not cached or compiled_eval.cached(flat)
-                    if worth_compiling(per_step, steps - t, cached, before):
+                    # a model that drew random numbers stays eager: a compiled step would draw other masks
+                    drew = drawn_from is not None and not torch.equal(torch.random.get_rng_state(), drawn_from)
+                    if not drew and worth_compiling(per_step, steps - t, cached, before):
                         compile_seconds = compile_all(candidate, t)
                         step_fn = candidate
             if hooks.stop_requested():

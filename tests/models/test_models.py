@@ -378,6 +378,30 @@ def test_a_module_with_dropout_is_evaluated_without_it_and_trains_the_same_in_ev
     assert model.module.training, "the user's module keeps its mode"
 
 
+def test_compile_auto_keeps_a_module_that_drew_random_numbers_eager(monkeypatch) -> None:
+    # a long run (or a slow machine) under the default compile="auto" compiled the rest after its probe, and the
+    # compiled program drew its dropout masks from Inductor's generator: final losses up to a third apart from the
+    # same call run eagerly, the numbers depending on the machine's speed
+    from collections import OrderedDict
+
+    from descend import engine
+
+    torch.manual_seed(0)
+    x = torch.randn(64, 4)
+    y = 2 * x[:, :1] + 0.1 * torch.randn(64, 1)
+    model = ModuleModel(_dropout_net())
+    common = dict(model=model, data=(x, y), optimizer="adam", lr=0.01, steps=engine.PROBE_STEPS + 8, seed=[0, 1],
+                  batch_size=16)
+    eager = descend.fit(compile=False, **common)
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    monkeypatch.setattr(engine, "COMPILE_SECONDS", 0.0)  # compiling free: every remaining step would pay
+    monkeypatch.setattr(engine, "COMPILE_SECONDS_AGAIN", 0.0)
+    for compile in ("auto", "cached"):
+        default = descend.fit(compile=compile, **common)
+        assert "compile_seconds" not in default.summary and len(engine._PROGRAMS) == 0, compile
+        pd.testing.assert_frame_equal(default.curves, eager.curves)
+
+
 def test_a_classifier_with_dropout_leaves_the_callers_random_state_as_it_was() -> None:
     # the check that the model has one output per class ran a forward in training mode, outside training's own
     # generator: with class labels, fit moved the caller's random state
