@@ -1222,7 +1222,8 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
     # only when they are within a factor n of the dtype's largest number, which is diverging too)
     cost64 = cost.to(torch.float64)
     within = cost64.abs() <= bound  # false for NaN, and for ±inf once every bound is finite
-    finite = (within if known.bounded else torch.isfinite(cost) & within) & torch.isfinite(new_w.sum(dim=1))
+    # |sum| < ∞ is isfinite(sum) (false for NaN and ±∞) in two operations rather than isfinite's four
+    finite = (within if known.bounded else torch.isfinite(cost) & within) & (new_w.sum(dim=1).abs() < math.inf)
     if valid is None and known.healthy:
         recorded = cost64
     else:

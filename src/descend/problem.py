@@ -104,8 +104,10 @@ class Objective:
 
 def _value_loss(pred: Tensor, target: Tensor, *, reduction: str = "mean", mask: Tensor | None = None,
                 runs: bool | None = True) -> Tensor:
-    """The model's output is the cost itself (a 2-D landscape): J = mean of the output per run."""
-    return pred.flatten(1).mean(dim=1)
+    """The model's output is the cost itself (a 2-D landscape): J = mean of the output per run (the output itself
+    where it is one number: the same value, without an operation)."""
+    flat = pred.flatten(1)
+    return flat.view(-1) if flat.shape[1] == 1 else flat.mean(dim=1)
 
 
 # The same Objective object for the same inputs, so that compiled steps are reused across fits.

@@ -112,7 +112,7 @@ def bias_correction(beta: Hyper, t: Tensor) -> Tensor:
 
     Computed in float64 (``t`` is the float64 step count) whatever the dtype of a tensor ``beta``.
     """
-    return per_step(1 - in_float64(beta) ** t)
+    return per_step(1.0 - in_float64(beta) ** t)
 
 
 # A plain library op (a copy) that torch.compile cannot see into. descend._compile.lower_per_step gives Inductor

@@ -103,7 +103,7 @@ def adam_update(
 
     :mod:`descend.optim.conventions` holds optax's and Keras's settings (``preset("adam", "keras")``).
     """
-    t = state.step + 1
+    t = state.step + 1.0
     c1, c2 = bias_correction(beta1, t), bias_correction(beta2, t)
     if amsgrad and not state.s_max:
         raise ValueError("this Adam state has no running maximum: create it with adam_init(params, amsgrad=True)")
@@ -177,7 +177,7 @@ def adamax_update(
     with ``eps_mode="outside"``. The two differ once ``β₂·u`` wins the max: torch's ε then decays
     with u, Keras's stays ε.
     """
-    t = state.step + 1
+    t = state.step + 1.0
     c1 = bias_correction(beta1, t)
     new_params, new_v, new_u = [], [], []
     for w, g, v, u in zip(params, grads, state.v, state.u):
@@ -250,12 +250,12 @@ def nadam_update(
       ψ gives it: ``ψ = 0`` is ``μₜ = β₁/2``, only ψ → ∞ tends to it).
     - ``eps_root`` = ``ε̄`` (optax's, default 0): ``D = √(s/(1 − β₂ᵗ) + ε̄) + ε``.
     """
-    t = state.step + 1
+    t = state.step + 1.0
     c2 = bias_correction(beta2, t)
     beta1_, psi = in_float64(beta1), in_float64(momentum_decay)
     if momentum_schedule:
-        mu = beta1_ * (1 - 0.5 * 0.96 ** (t * psi))
-        mu_next = beta1_ * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+        mu = beta1_ * (1.0 - 0.5 * 0.96 ** (t * psi))
+        mu_next = beta1_ * (1.0 - 0.5 * 0.96 ** ((t + 1.0) * psi))
     else:
         mu = mu_next = beta1_ * torch.ones_like(t)
     # Πₜ is kept in its state's dtype: float64 from nadam_init; torch.optim.NAdam keeps it in the default dtype
@@ -266,8 +266,8 @@ def nadam_update(
     else:
         mu_product = state.mu_product * mu.to(state.mu_product.dtype)
     product = mu_product.to(torch.float64)  # and used in float64, as torch does
-    gradient_weight = per_step((1 - mu) / (1 - product))
-    momentum_weight = per_step(mu_next / (1 - product * mu_next))
+    gradient_weight = per_step((1.0 - mu) / (1.0 - product))
+    momentum_weight = per_step(mu_next / (1.0 - product * mu_next))
     new_params, new_v, new_s = [], [], []
     for w, g, v, s in zip(params, grads, state.v, state.s):
         g, w = with_weight_decay(g, w, lr, weight_decay, decoupled_weight_decay, maximize)
@@ -334,7 +334,7 @@ def radam_update(
     only through ε, most in the first rectified steps. ρₜ = 5 exactly is rare (it needs a β₂ for which
     the computed ρₜ lands on 5.0) but then the two take different branches.
     """
-    t = state.step + 1
+    t = state.step + 1.0
     c1, c2 = bias_correction(beta1, t), bias_correction(beta2, t)
     b2 = in_float64(beta2)
     rho_inf = 2 / (1 - b2) - 1

@@ -73,8 +73,8 @@ def adagrad_update(
     accumulator at 0.1 and put ε = 1e-7 inside the root, with no lr_decay: reproduce them with
     ``adagrad_init(params, initial_accumulator_value=0.1)`` and ``eps=1e-7, eps_mode="inside"``.
     """
-    t = state.step + 1
-    lr_t = in_float64(lr) / (1 + (t - 1) * in_float64(lr_decay))
+    t = state.step + 1.0
+    lr_t = in_float64(lr) / (1.0 + (t - 1.0) * in_float64(lr_decay))
     new_params, new_s = [], []
     for w, g, s in zip(params, grads, state.s):
         g = direction(g, w, weight_decay, maximize)
@@ -118,7 +118,7 @@ def adadelta_update(
     none), ``λ`` = ``weight_decay``. Matches ``torch.optim.Adadelta`` (lr 1.0, ρ 0.9, ε 1e-6);
     Keras's default is lr 1e-3, ρ 0.95, ε 1e-7.
     """
-    t = state.step + 1
+    t = state.step + 1.0
     new_params, new_s, new_u = [], [], []
     for w, g, s, u in zip(params, grads, state.s, state.u):
         g = direction(g, w, weight_decay, maximize)
@@ -207,7 +207,7 @@ def rmsprop_update(
     holds both sets. Allowed ``β`` is ``[0, 1]``: torch also accepts β > 1, where ``1 − β < 0`` gives
     g² a negative weight, so s can turn negative and its root NaN; descend refuses it.
     """
-    t = state.step + 1
+    t = state.step + 1.0
     if not state.b and (isinstance(momentum, Tensor) or momentum != 0):
         raise ValueError("this RMSprop state has no momentum buffer: create it with rmsprop_init(params, momentum=...)")
     if centered and not state.g_avg:

@@ -62,7 +62,7 @@ def gd_update(
     new_params = tuple(
         w - per_run(lr, w) * direction(g, w, weight_decay, maximize) for w, g in zip(params, grads)
     )
-    return new_params, GDState(step=state.step + 1)
+    return new_params, GDState(step=state.step + 1.0)
 
 
 class MomentumState(NamedTuple):
@@ -107,7 +107,7 @@ def momentum_update(
     same α; Keras's ``SGD(momentum)`` folds α into the buffer (``m ← μm − αg``). optax's ``sgd`` with
     momentum is torch's form. Without bias correction the first steps are short (v starts at 0).
     """
-    t = state.step + 1
+    t = state.step + 1.0
     correction = _base.bias_correction(beta, t) if bias_correction else None
     new_params, new_v = [], []
     for w, g, v in zip(params, grads, state.v):
@@ -172,11 +172,11 @@ def sgd_update(
     dampening, but ``τ > 1`` gives the gradient a negative weight in the buffer (the buffer then climbs)
     and ``τ < 0`` a weight above 1, so descend refuses both.
     """
-    t = state.step + 1
+    t = state.step + 1.0
     if not state.b and (isinstance(momentum, Tensor) or momentum != 0):
         raise ValueError("this SGD state has no momentum buffer: create it with sgd_init(params, momentum=...)")
     first = (t == 1).to(torch.float64)
-    buffer_weight = first + (1 - first) * (1 - in_float64(dampening))  # 1 on the first step, else 1 − τ
+    buffer_weight = first + (1.0 - first) * (1.0 - in_float64(dampening))  # 1 on the first step, else 1 − τ
     # a run without momentum is plain SGD (b = g, d = g) whatever its τ, as in torch (which keeps no buffer then)
     if isinstance(momentum, Tensor):
         buffer_weight = torch.where(momentum == 0, 1.0, buffer_weight)
