@@ -1,27 +1,13 @@
-"""Fixtures of the browser tests: a real uvicorn server on a free loopback port, and Debian's Chromium driven by
-Playwright (no browser is downloaded). Without /usr/bin/chromium the browser tests are skipped, except under
-CI=true, where they fail: CI installs it (.ci/run)."""
+"""Fixtures of the browser tests: a real uvicorn server on a free loopback port, and a page of Debian's Chromium
+(the ``browser`` fixture of tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import threading
 import time
 
 import pytest
-
-CHROMIUM = os.environ.get("DESCEND_CHROMIUM", "/usr/bin/chromium")
-#: Chromium as root in a container, kept off the network it would otherwise keep trying to reach.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI installs it: apt-get install -y chromium)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)
@@ -58,21 +44,6 @@ def server():
     yield f"http://127.0.0.1:{port}"
     instance.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        _missing(f"no Chromium at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"),
-                                     args=ARGS)
-        yield instance
-        instance.close()
 
 
 class Page:

@@ -194,6 +194,28 @@ def test_lr_sensitivity_one_line_per_label_per_batch_size_and_divergences_at_the
     assert len(one.axes) == 1 and "final test loss" in one.axes[0].get_ylabel()
 
 
+def test_lr_sensitivity_says_median_over_seeds_only_where_a_point_has_several_runs():
+    """A tuned comparison's chart of its search (one trial per point) was titled "(median over seeds)"."""
+    assert F.lr_sensitivity(SUMMARY).get_suptitle().replace("\n", " ").endswith("(median over seeds)")
+    single = SUMMARY.drop_duplicates(["label", "batch_size", "lr"])
+    assert F.lr_sensitivity(single).get_suptitle().replace("\n", " ").endswith("(one run per point)")
+
+
+def test_the_lr_batch_caption_reads_the_colours_as_they_are_drawn():
+    """The caption said a dark row was a forgiving batch size; dark is the largest loss (viridis reversed)."""
+    import matplotlib
+
+    from descend.report.colours import COST_COLOURMAP
+    from descend.report.html import VIEWS
+
+    def luminance(rgba):
+        return 0.2126 * rgba[0] + 0.7152 * rgba[1] + 0.0722 * rgba[2]
+
+    cmap = matplotlib.colormaps[COST_COLOURMAP]
+    assert luminance(cmap(0.0)) > luminance(cmap(1.0))  # the smallest loss is the lightest colour
+    assert "a light row that stays light across learning rates is a batch size that forgives" in VIEWS["lr-batch"][2]
+
+
 def test_lr_sensitivity_counts_a_run_without_a_result_as_infinite_as_the_choice_does():
     """At an lr where 4 of 5 seeds diverged the line went through the one survivor (a good-looking rate the
     comparison's rule rejects); where 2 of 5 did, through the survivors' median, not the rule's."""

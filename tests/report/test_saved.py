@@ -101,6 +101,18 @@ def test_a_tuned_comparisons_search_reads_back_equal(tmp_path):
     assert saved.load(tmp_path / "out")[0].search is not None
 
 
+def test_a_tuned_comparison_draws_no_grid_of_rates_it_did_not_try(tmp_path):
+    """Its learning rate × batch size figure put every optimizer's tuned rates in one grid: most cells blank."""
+    config, task = C.resolve("line", optimizers=["gd", "adam"], mode="tuned", budget=3, steps=10, seeds=1,
+                             batch_size=[8, None])
+    out = build.write_report(C.compare(config, task), tmp_path / "out", animation=False).parent
+    figures = {p.stem for p in (out / "figures").iterdir()}
+    assert "lr-sensitivity" in figures and "batch-regimes" in figures and "lr-batch" not in figures
+    config, task = C.resolve("line", optimizers=["gd"], lr=[0.01, 0.1], steps=10, seeds=1, batch_size=[8, None])
+    out = build.write_report(C.compare(config, task), tmp_path / "grid", animation=False).parent
+    assert (out / "figures" / "lr-batch.png").is_file()
+
+
 def test_frames_keep_their_types_and_values_exactly():
     frame = pd.DataFrame({"a": [0.1, np.nan, np.inf], "b": [1, 2, 3], "c": ["x", "y", None],
                           "d": [None, 30, "> 20"], "e": [True, False, True]},

@@ -262,3 +262,23 @@ def test_trials_asked_beyond_the_budget_or_cut_short_are_not_counted_as_failed_r
                            "status": ["ok"] * 3 + ["over-budget", "over-budget", "interrupted", None]})
     assert _counts_text(trials) == ("adam: 7 trials (3 with a result, 1 failed, 2 asked once the budget was spent, "
                                     "never trained, 1 cut short by a stop and retried)")
+
+
+def test_the_page_prints_whole_and_a_long_title_wraps_on_a_phone(result, tmp_path, browser):
+    """Printed (to paper or PDF), the table of best configurations was cut at the page's edge: it sat in a box that
+    scrolls sideways, which paper cannot; at 375 px a title naming a CSV file by its absolute path did not wrap."""
+    path = write_report(result, tmp_path)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    page.goto(path.as_uri())
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 700, "height": 1000})  # about A4's printable width
+    widest = "Math.max(...[...document.querySelectorAll('table')].map(t => t.getBoundingClientRect().right))"
+    assert page.evaluate("document.querySelectorAll('table').length") > 0
+    assert page.evaluate(f"{widest} <= document.documentElement.clientWidth"), page.evaluate(widest)
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.evaluate("document.querySelector('h1').textContent = '/home/someone/' + 'data/'.repeat(12) + 'prices.csv'")
+    assert page.evaluate("document.querySelector('h1').scrollWidth <= document.querySelector('h1').clientWidth")
+    context.close()

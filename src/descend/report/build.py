@@ -417,6 +417,8 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
                                         dict(name=parameter, known=known, title=title, colours=colours))
         if final["batch_size"].nunique() < 2:
             drawn.pop("batch-regimes")
+        if searched_runs is not None:  # a grid of rates, each at every batch size: a tuned one's are its own
+            drawn.pop("lr-batch")
         if "lr" not in summary or summary["lr"].nunique() < 2:  # random search alone has no learning rate
             drawn.pop("lr-sensitivity")
         formats = ("png", "svg") if svg else ("png",)  # the page shows the PNGs; SVGs only when asked

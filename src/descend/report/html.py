@@ -61,8 +61,8 @@ STILLS = {"fig-loss": ("loss-step", "loss-epoch"), "fig-lr": ("lr-sensitivity",)
 VIEWS = {
     "lr-batch": ("fig-lr", "Learning rate \u00d7 batch size", "The final training loss of every learning rate and "
                  "batch size (the median over seeds, its value in the cell; hatched: no run of the cell has a "
-                 "result): a dark row that stays dark across learning rates is a batch size that forgives the "
-                 "choice of rate."),
+                 "result; the lighter, the smaller the loss): a light row that stays light across learning rates "
+                 "is a batch size that forgives the choice of rate."),
     "batch-regimes": ("fig-lr", "GD, SGD, mini-batch and hybrid batch sizes", "The training loss per update of "
                       "every batch size: the dots are the loss of each update's own batch (one sample for SGD, the "
                       "whole set for GD), thinned as the legend says, the line the loss on the whole training set. "
@@ -130,7 +130,7 @@ _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
        color: #222; background: #fff; margin: 0; line-height: 1.5; }
 main { max-width: 1120px; margin: 0 auto; padding: 1.5rem 1.5rem 3rem; }
-h1 { font-size: 1.7rem; margin: 0.2rem 0 0.6rem; }
+h1 { font-size: 1.7rem; margin: 0.2rem 0 0.6rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.3rem; margin: 2.2rem 0 0.5rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
 .intro { white-space: pre-line; margin: 0.4rem 0 0.8rem; }
 .meta { color: #444; margin: 0.2rem 0; }
@@ -160,6 +160,14 @@ figure.still { margin: 0.4rem 0; text-align: center; }
 .downloads .file { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.85rem; }
 .downloads .hint { color: #888; }
 footer { margin-top: 2.5rem; color: #666; font-size: 0.9rem; border-top: 1px solid #ddd; padding-top: 0.5rem; }
+@media print {  /* a printed page cannot scroll: wide tables wrap their cells, figures stay whole on a page */
+  main { max-width: none; padding: 0; }
+  .scroll { overflow: visible; }
+  table { font-size: 0.75rem; }
+  th, td { white-space: normal; padding: 0.2rem 0.3rem; overflow-wrap: anywhere; }
+  thead th { min-width: 0; }
+  .figure, figure.still, img, tr { break-inside: avoid; }
+}
 """
 
 

@@ -378,7 +378,9 @@ def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", t
     handles = [Line2D([], [], color=colours[label], marker="o", markersize=4, label=label) for label in labels]
     handles += _status_handles(marked)
     _legend_right(axes[-1], handles)
-    _suptitle(fig, title, f"learning-rate sensitivity: {_metric_name(metric)} (median over seeds)")
+    several = bool((s.groupby(["label", "batch_size", "lr"]).size() > 1).any())  # a search's trials: one run each
+    _suptitle(fig, title, f"learning-rate sensitivity: {_metric_name(metric)} "
+              + ("(median over seeds)" if several else "(one run per point)"))
     return fig
 
 
