@@ -77,6 +77,14 @@ def test_every_sampler_runs_cohorts(sampler):
                                           "values from its low end to its high end), fewer than 8 trials"), result.notes
 
 
+def test_a_grid_larger_than_the_budget_says_how_much_of_it_is_trained():
+    """Two values of each range at least: with a budget of 3 the grid of 2 × 2 points trained 3 without a word."""
+    result = descend.tune("line", trials=3, cohort=3, sampler="grid", **SEARCH)
+    assert (result.trials["state"] == "COMPLETE").sum() == 3
+    assert "grid sampler: the grid has 4 points (lr 0.001, 0.5; beta1 0.5, 0.99), more than the 3 trials: only 3 of " \
+           "them are trained (give trials 4 for all)" in result.notes, result.notes
+
+
 def test_successive_halving_prunes_as_masking_and_tells_the_last_value():
     result = descend.tune("line", trials=9, cohort=9, pruner="sha", **{**SEARCH, "steps": 90})
     trials = result.study.get_trials()
@@ -734,3 +742,20 @@ def test_resuming_with_another_loss_clipping_or_dtype_is_refused_and_the_study_u
         descend.tune("line", storage=storage, **{**search, "trials": 8, **change})
     assert words in str(refused.value), str(refused.value)
     assert len(descend.tune("line", storage=storage, **search).study.trials) == 4  # the same settings resume it
+
+
+def test_a_study_of_optunas_own_under_the_same_name_is_refused_and_left_as_it_was(tmp_path):
+    """A plain Optuna study named as descend's default (the task's name) was resumed without a check: its trials
+    counted in the budget and one of them, whose value was its own objective's, was printed as the best loss."""
+    import optuna
+
+    from descend.tune.storage import open_storage
+
+    storage = f"{tmp_path}/study.journal"
+    theirs = optuna.create_study(study_name="line", storage=open_storage(storage))
+    theirs.optimize(lambda trial: trial.suggest_float("lr", 1e-3, 1e-2), n_trials=3)
+    with pytest.raises(ValueError, match="study: study 'line' was not made by descend tune .*; give another study "
+                                         "name"):
+        descend.tune("line", storage=storage, **{**SEARCH, "trials": 4, "cohort": 4})
+    again = optuna.load_study(study_name="line", storage=open_storage(storage))
+    assert len(again.trials) == 3 and again.user_attrs == {}

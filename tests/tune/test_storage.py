@@ -361,6 +361,27 @@ def test_a_file_that_is_not_a_journal_is_refused_before_anything_is_written(tmp_
     assert path.read_text() == "garbage\nmore\n"
 
 
+def test_a_one_line_file_or_a_journal_with_a_damaged_line_is_refused_and_left_as_it_was(tmp_path):
+    """A text file of one line without its newline was taken for an operation cut short by a crash, cut away and
+    made a journal (the user's notes lost); a journal with a line that is not an operation failed in Optuna's JSON
+    reader ("Expecting value: line 1 column 1"), after a new study's operation had been appended to it."""
+    notes = tmp_path / "notes.log"
+    notes.write_text("my notes, no newline at the end")
+    with pytest.raises(ValueError, match=r"--storage '.*notes.log' is not a study journal \(its first line"):
+        storage_module.open_storage(str(notes))
+    assert notes.read_text() == "my notes, no newline at the end"
+    damaged = tmp_path / "s.journal"
+    damaged.write_text('{"op_code": 0, "worker_id": "x", "study_name": "s", "directions": [1]}\nthis is not json\n')
+    before = damaged.read_bytes()
+    with pytest.raises(ValueError, match=r"--storage '.*s.journal': line 2 of the journal is not an operation of "
+                                         r"Optuna's journal \(the file was changed or damaged\)"):
+        storage_module.open_storage(str(damaged))
+    assert damaged.read_bytes() == before
+    cut = tmp_path / "cut.journal"  # an operation cut short, first or later: skipped by the readers, resumed
+    cut.write_bytes(b'{"op_code": 0, "worker_id": "cut')
+    storage_module.open_storage(str(cut))
+
+
 def test_on_sqlite_one_worker_at_a_time_takes_queued_trials(tmp_path):
     """SQLite ignores the row lock by which Optuna hands a queued trial to one worker: two workers of one command
     both took the first cohort's queued trials, trained them twice, and one stopped with a traceback telling a

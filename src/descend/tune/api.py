@@ -351,6 +351,11 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
             if (size := grid_size(space_, trials)) < trials and len(spaces) > 1:
                 notes.append(f"grid sampler: {name}'s grid has {size} points ({grid_text(space_, trials)}), "
                              f"searched in {size} trials of the {trials}")
+            elif size > trials:  # two values of each range at least, every choice: more points than the budget
+                whose = f"{name}'s grid" if len(spaces) > 1 else "the grid"
+                notes.append(f"grid sampler: {whose} has {size} points ({grid_text(space_, trials)}), more than "
+                             f"the {trials} trials: only {trials} of them are trained (give {names['trials']} "
+                             f"{size} for all)")
     if sampler == "cmaes":  # said once here, instead of Optuna's warning at every trial
         chosen = sorted({p.name for s in spaces.values() for p in s.searched if p.kind == "choice"})
         if chosen:

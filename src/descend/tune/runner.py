@@ -275,7 +275,7 @@ def _wait_ready(study: Any, *, timeout: float = READY_TIMEOUT, unmarked: float =
 
     A study not marked at all is waited for ``unmarked`` seconds while it has no trial (its creator may be
     between creating it and marking it); one made by plain Optuna, or by a creator that died before
-    marking it ready, is used after the wait.
+    marking it ready, is then checked (and one that records no search refused, :func:`_check_same`).
     """
     started = time.monotonic()
     while True:
@@ -302,6 +302,10 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
     where = f"study {name!r}"
     # a search not meant as a resume (another task, the same default output directory) changes either
     other = f"another {names['study']} name (or {names['out']} directory)"
+    if "descend:space" not in stored:  # plain Optuna's, of another objective: its values are not this search's
+        raise ValueError(f"{names['study']}: {where} was not made by descend tune (it records no search space: "
+                         "a study of Optuna's own, or one whose creator stopped before recording it); give "
+                         f"{other}")
     # the task first: another task's objective (with or without validation data) or default space
     # differs too, and giving those would only be refused next
     for key in ("descend:task", "descend:task_identity"):

@@ -152,22 +152,35 @@ def _journal(path: Path) -> Any:
     return storage
 
 
+#: How every operation of Optuna's journal begins (descend writes it without spaces, Optuna with).
+_OPERATION = re.compile(rb'\s*\{\s*"op_code"\s*:')
+
+
 def _check_journal(path: Path, target: str, what: str) -> None:
-    """Refuse a file that is not a study journal (its first line is not one of Optuna's operations): another file
-    named by mistake, before anything is appended to it. An empty file, or one not there yet, is a new journal."""
+    """Refuse a file that is not a study journal, before anything is appended to it: another file named by mistake
+    (its first line, even cut short, is not one of Optuna's operations), or a journal with a line no reader can
+    parse (Optuna's reader fails on it, after its own first write). An empty file, or one not there yet, is a new
+    journal; a last line without its newline is an operation cut short by a crash, which the readers skip."""
     if not path.is_file():
         return
     with open(path, "rb") as f:
-        first = f.readline(1 << 20)
-    if not first.endswith(b"\n"):  # empty, or a first operation cut short (a crash): Optuna's reader skips it
-        return
-    try:
-        operation = json.loads(first)
-    except ValueError:
-        operation = None
-    if not isinstance(operation, dict) or "op_code" not in operation:
-        raise ValueError(f"{what} {target!r} is not a study journal (its first line is not an operation of Optuna's "
-                         "journal); name a journal file of descend tune or Optuna, or a new file")
+        for number, line in enumerate(f, start=1):
+            if not line.endswith(b"\n"):  # the last line, cut short: it must at least begin as an operation
+                whole = number > 1 or _OPERATION.match(line) is not None
+                operation = {"op_code": None} if whole else None
+            else:
+                try:
+                    operation = json.loads(line)
+                except ValueError:
+                    operation = None
+            if isinstance(operation, dict) and "op_code" in operation:
+                continue
+            if number == 1:
+                raise ValueError(f"{what} {target!r} is not a study journal (its first line is not an operation of "
+                                 "Optuna's journal); name a journal file of descend tune or Optuna, or a new file")
+            raise ValueError(f"{what} {target!r}: line {number} of the journal is not an operation of Optuna's "
+                             "journal (the file was changed or damaged), so its studies cannot be read; restore "
+                             "it from a copy, or name a new file")
 
 
 def _cut_unfinished_line(f: Any) -> None:
