@@ -759,3 +759,68 @@ def test_a_study_of_optunas_own_under_the_same_name_is_refused_and_left_as_it_wa
         descend.tune("line", storage=storage, **{**SEARCH, "trials": 4, "cohort": 4})
     again = optuna.load_study(study_name="line", storage=open_storage(storage))
     assert len(again.trials) == 3 and again.user_attrs == {}
+
+
+def test_an_optimizers_own_space_adds_to_its_default_space_when_no_space_is_shared():
+    """--space 'sgd: momentum=0..0.9' alone held sgd's rate at the task's default (its lr search lost), while adam kept
+    its default space: --help says an optimizer's items add to the space and replace those of the same name."""
+    from descend.tune.space import default_space
+
+    result = descend.tune("line", optimizer=["adam|sgd"], space="sgd: momentum=0..0.9", trials=4, cohort=4, steps=10,
+                          seeds=0)
+    (text,) = [s.text() for s in result.spaces.values()]
+    sgd_default = default_space("sgd", lr=descend.tasks.get("line").default_lr("sgd")).text()
+    lr = next(item for item in sgd_default.split(", ") if item.startswith("lr="))
+    assert f"sgd: {lr}, momentum=0..0.9" in text, text
+
+
+def test_a_sqlite_database_of_another_application_is_refused_and_left_as_it_was(tmp_path):
+    """Optuna added its thirteen tables to a database named by mistake (a text file as a journal was refused)."""
+    import sqlite3
+
+    from descend.tune.storage import open_storage
+
+    database = tmp_path / "app.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE customers (id INTEGER)")
+    before = database.read_bytes()
+    with pytest.raises(ValueError, match=r"--storage sqlite:///.*app.db: the database holds other tables \(customers\) "
+                                         "and no study of Optuna's"):
+        open_storage(f"sqlite:///{database}")
+    assert database.read_bytes() == before
+    open_storage(f"sqlite:///{tmp_path / 'new.db'}")  # a new one, and one of Optuna's, are opened
+    open_storage(f"sqlite:///{tmp_path / 'new.db'}")
+
+
+def test_a_relative_sqlite_storage_is_recorded_by_its_absolute_path(tmp_path, monkeypatch):
+    """best.json kept sqlite:///s.db as given: descend show from another folder named another file."""
+    monkeypatch.chdir(tmp_path)
+    result = descend.tune("line", storage="sqlite:///s.db", **{**SEARCH, "trials": 2, "cohort": 2})
+    assert result.storage == f"sqlite:///{tmp_path / 's.db'}"
+
+
+def test_resuming_with_another_fixed_option_names_the_optimizers_options(tmp_path):
+    """-o adam:amsgrad=true against an adam study was refused naming only the space, which was not given."""
+    storage = f"{tmp_path}/study.journal"
+    search = {**SEARCH, "trials": 2, "cohort": 2}
+    descend.tune("line", storage=storage, **search)
+    with pytest.raises(ValueError, match=r"^optimizer's options or space: study 'line' searches "):
+        descend.tune("line", storage=storage, **{**search, "optimizer": "adam:amsgrad=true"})
+
+
+def test_a_search_result_pickles_and_its_sampler_draws_as_before():
+    """TuneResult, its studies and their samplers failed to pickle (a sampler class made inside a function), where
+    a plain optuna.Study pickles."""
+    import pickle
+
+    result = descend.tune("line", **{**SEARCH, "trials": 4, "cohort": 4})
+    again = pickle.loads(pickle.dumps(result))
+    assert again.best == result.best and len(again.study.trials) == 4
+    sampler = pickle.loads(pickle.dumps(result.study.sampler))
+    assert type(sampler).__name__ == type(result.study.sampler).__name__
+    for s in (sampler, result.study.sampler):
+        s.reseed_rng()
+    first, second = (s.sample_independent(result.study, result.study.trials[0], "lr",
+                                          result.study.trials[0].distributions["lr"]) for s in (sampler,
+                                                                                             result.study.sampler))
+    assert math.isfinite(first) and math.isfinite(second)

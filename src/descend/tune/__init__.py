@@ -10,6 +10,10 @@ cohort (every parameter with a leading run axis K, every hyperparameter a tensor
 - :mod:`descend.tune.result`: what :func:`tune` returns and writes.
 
 Optuna is imported only when a search runs.
+
+``descend.tune`` is also the function (``descend.tune("digits", ...)``), so a module of this package is imported
+with ``from``: ``from descend.tune.result import TuneResult`` or ``from descend.tune import result``
+(``import descend.tune.result as result`` finds the function where it looks for the package).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from typing import Any
 
 from .._checks import close_matches
 from . import pruning
-from .space import BATCH_SIZE, ChoiceSpace, Space, share, space_for
+from .space import BATCH_SIZE, ChoiceSpace, Space, default_space, share, space_for
 
 #: How each argument is named in errors, in Python; the command line passes its flags instead.
 NAMES = {"task": "task", "optimizer": "optimizer", "space": "space", "trials": "trials", "cohort": "cohort",
@@ -178,12 +178,22 @@ def _spaces_by_optimizer(space: Any, optimizers: Sequence[str],
             out[name] = shared if split is None else split[name]
             continue
         mine = [item for text in own[name] for item in _items(text)]
-        named = {_item_name(item) for item in mine}
-        has = {*get(name).names, BATCH_SIZE}
-        inherited = [item for item in _items(shared or "") if _item_name(item) not in named
-                     and _item_name(item) in has]
-        out[name] = ", ".join(inherited + mine)
+        if shared is None:  # it adds to the default space, which the caller knows (the task's rate): marked
+            out[name] = _ADDS + ", ".join(mine)
+            continue
+        out[name] = _merged(shared, mine, {*get(name).names, BATCH_SIZE})
     return out, shared
+
+
+#: A text of one optimizer's own items that add to its default space (:func:`_spaces_by_optimizer`).
+_ADDS = "\0adds: "
+
+
+def _merged(base: str, mine: Sequence[str], has: set[str]) -> str:
+    """The items of ``base`` that the optimizer has (``has``) and ``mine`` does not name, then ``mine``."""
+    named = {_item_name(item) for item in mine}
+    inherited = [item for item in _items(base) if _item_name(item) not in named and _item_name(item) in has]
+    return ", ".join(inherited + list(mine))
 
 
 def _items(text: str) -> list[str]:
@@ -238,7 +248,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     argument (``names``: how the interface spells it). Nothing is trained and no study is opened."""
     from ..optim import get
     from .runner import METRICS, SAMPLERS, Budget, Target, grid_size
-    from .storage import check, in_memory, storage_file
+    from .storage import absolute, check, in_memory, storage_file
 
     names = {**NAMES, **(names or {})}
     built = _task(task, names)
@@ -314,6 +324,11 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     spaces = {}
     for name, fixed in parsed:
         lr = built.default_lr(name)
+        if isinstance(texts[name], str) and texts[name].startswith(_ADDS):  # "sgd: momentum=0..0.9" alone
+            from ..optim import get
+
+            base = default_space(name, lr=lr, fixed=fixed).text()
+            texts[name] = _merged(base, _items(texts[name][len(_ADDS):]), {*get(name).names, BATCH_SIZE})
         try:
             spaces[name] = space_for(name, texts[name], lr=lr, fixed=fixed, what=names["space"])
         except ValueError as e:
@@ -364,7 +379,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     if storage is None:
         storage = str(Path(out) / "study.journal") if out is not None else ":memory:"
     if storage != ":memory:":
-        storage = check(storage, names["storage"])
+        storage = absolute(check(storage, names["storage"]))  # the same file from any folder (descend show)
         if in_memory(storage):  # SQLite's in-memory database: a study no other run can open
             storage = ":memory:"
         file = storage_file(storage)

@@ -350,7 +350,9 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
              "--epochs": epochs, "--batch-size": batch_size, "--metric": plan.target.metric, "--seed": plan.seed,
              "--seeds": None if plan.seeds == api.DEFAULT_SEEDS else plan.seeds,  # the re-runs, when not the default
              "--storage": plan.storage, "--study": plan.study, "--out": str(out_dir)}
-    given.update({flag: _absolute(given[flag]) for flag in ("--csv", "--storage", "--out")})  # from any folder
+    from .storage import absolute
+
+    given.update({flag: absolute(given[flag]) for flag in ("--csv", "--storage", "--out")})  # from any folder
     command = None if in_memory else mask(resume_command(task, list(optimizer or ["adam"]), given))
     writing = time.time()
 
@@ -451,29 +453,6 @@ def show(directory: Path) -> None:
                    best.get("notes", []), best["studies"].values(),
                    storage if storage and storage != ":memory:" else "memory, gone with the search that ran it",
                    resume)
-
-
-def _absolute(where: str | None) -> str | None:
-    """A file's path, a journal's or an SQLite database's (``sqlite:///study.db``) made absolute, so that the
-    command that resumes a search runs from any folder (a relative one started a new study where it ran); a
-    server's URL, or nothing, as it is.
-
-    >>> _absolute("td/study.journal") == str(Path.cwd() / "td" / "study.journal")
-    True
-    >>> _absolute("sqlite:///s.db") == f"sqlite:///{Path.cwd() / 's.db'}", _absolute("postgresql://me@db/d")
-    (True, 'postgresql://me@db/d')
-    """
-    from .storage import is_url
-
-    if where is None or where == ":memory:":
-        return where
-    text = str(where)
-    if text.lower().startswith("sqlite:///"):
-        path = text[len("sqlite:///"):]
-        return text if not path or path.startswith("/") else "sqlite:///" + str(Path(path).resolve())
-    if is_url(text):
-        return text
-    return str(Path(text).resolve())
 
 
 def resume_command(task: str | None, optimizers: Sequence[str], options: Mapping[str, Any]) -> str:

@@ -302,10 +302,11 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
     where = f"study {name!r}"
     # a search not meant as a resume (another task, the same default output directory) changes either
     other = f"another {names['study']} name (or {names['out']} directory)"
-    if "descend:space" not in stored:  # plain Optuna's, of another objective: its values are not this search's
-        raise ValueError(f"{names['study']}: {where} was not made by descend tune (it records no search space: "
-                         "a study of Optuna's own, or one whose creator stopped before recording it); give "
-                         f"{other}")
+    # plain Optuna's with finished trials, of another objective: its values are not this search's (one that only
+    # holds trials queued for descend to train, enqueue_trial, is resumed)
+    if "descend:space" not in stored and any(t.state.is_finished() for t in study.get_trials(deepcopy=False)):
+        raise ValueError(f"{names['study']}: {where} was not made by descend tune (it records no search space, and "
+                         "its finished trials are another objective's); give " + other)
     # the task first: another task's objective (with or without validation data) or default space
     # differs too, and giving those would only be refused next
     for key in ("descend:task", "descend:task_identity"):
@@ -329,8 +330,12 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
         if chose != choose:  # a choice of optimizers against another, or against one optimizer
             raise ValueError(f"{names['optimizer']}: {where} was made with {chose}, not {choose}; give the same to "
                              f"resume it, or {other}")
-        raise ValueError(f"{names['space']}: {where} searches {stored['descend:space']!r}, not {space.text()!r}; "
-                         f"give that space to resume it, or {other}")
+        # only fixed values differ (-o adam:amsgrad=true, or amsgrad=true in --space): both flags may have set them
+        searched = [{item for item in text.split(", ") if ".." in item or "|" in item}
+                    for text in (str(stored["descend:space"]), space.text())]
+        flag = names["space"] if searched[0] != searched[1] else f"{names['optimizer']}'s options or {names['space']}"
+        raise ValueError(f"{flag}: {where} searches {stored['descend:space']!r}, not {space.text()!r}; give that "
+                         f"space to resume it, or {other}")
     if "descend:grid" in stored and "descend:grid" in attrs and stored["descend:grid"] != attrs["descend:grid"]:
         then, now = (str(v).partition(" points")[0] for v in (stored["descend:grid"], attrs["descend:grid"]))
         raise ValueError(f"{names['trials']}: {where} searches a grid of {stored['descend:grid']}, not one of {now} "

@@ -10,6 +10,8 @@ for the same seed however its cohorts were split among workers, and makes no two
 
 from __future__ import annotations
 
+import functools
+
 from typing import Any
 
 #: The random states of Optuna's samplers (``_rng``, each a ``LazyRandomState``), and of the samplers they
@@ -51,5 +53,16 @@ def per_trial(cls: type, seed: int | None, **options: Any) -> Any:
             reseed_for(self, seed, trial)
             super().before_trial(study, trial)
 
+        def __reduce__(self) -> tuple[Any, ...]:
+            # a class made here cannot be pickled by name: the sampler is built again (every trial reseeds it, so
+            # a new one draws what this one would)
+            return _built_again, (getattr(self, "_descend_rebuild", functools.partial(per_trial, cls)), seed,
+                                  dict(options))
+
     PerTrial.__name__ = PerTrial.__qualname__ = cls.__name__
     return PerTrial(seed=seed, **options)
+
+
+def _built_again(rebuild: Any, seed: int | None, options: dict[str, Any]) -> Any:
+    """A pickled :func:`per_trial` sampler, built again by ``rebuild(seed, **options)``."""
+    return rebuild(seed, **options)

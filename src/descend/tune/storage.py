@@ -60,6 +60,28 @@ def is_url(text: str) -> bool:
     return bool(re.match(r"^[A-Za-z][\w+.-]*://", str(text)))
 
 
+def absolute(where: str | None) -> str | None:
+    """A file's path, a journal's or an SQLite database's (``sqlite:///study.db``) made absolute, so that the
+    command that resumes a search runs from any folder (a relative one started a new study where it ran); a
+    server's URL, or nothing, as it is.
+
+    >>> absolute("td/study.journal") == str(Path.cwd() / "td" / "study.journal")
+    True
+    >>> absolute("sqlite:///s.db") == f"sqlite:///{Path.cwd() / 's.db'}", absolute("postgresql://me@db/d")
+    (True, 'postgresql://me@db/d')
+    """
+    if where is None or where == ":memory:":
+        return where
+    text = str(where)
+    if text.lower().startswith("sqlite:///"):
+        path = text[len("sqlite:///"):]
+        kept = not path or path.startswith(("/", "file:")) or path == ":memory:"
+        return text if kept else "sqlite:///" + str(Path(path).resolve())
+    if is_url(text):
+        return text
+    return str(Path(text).resolve())
+
+
 def is_journal(target: str) -> bool:
     return not is_url(target) and str(target).endswith((".journal", ".log"))
 
@@ -265,6 +287,32 @@ def _sqlite_folder(url: str, what: str) -> None:
                              f"{e.strerror or e}") from None
 
 
+#: Tables of Optuna's RDB storage, one of which a database that holds its studies has.
+_OPTUNA_TABLES = {"studies", "version_info", "alembic_version"}
+
+
+def _check_sqlite(url: str, what: str) -> None:
+    """Refuse a SQLite file that holds another application's tables and none of Optuna's (named by mistake: Optuna
+    would add its thirteen tables to it), before anything is written to it, as a file that is not a journal is."""
+    import sqlite3
+
+    database = _sqlite_database(url)
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).expanduser()
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return  # not a SQLite file, or locked: the storage says so when it opens it
+    if tables and not tables & _OPTUNA_TABLES:
+        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+        raise ValueError(f"{what} {mask(url)}: the database holds other tables ({shown}) and no study of Optuna's; "
+                         "name a database of descend tune or Optuna, or a new file")
+
+
 def open_storage(target: str, *, what: str = "--storage", heartbeat_interval: int = HEARTBEAT_INTERVAL,
                  grace_period: int = GRACE_PERIOD) -> Any:
     """The Optuna storage at ``target`` (checked with :func:`check`), connected: an unreachable server or
@@ -285,6 +333,7 @@ def open_storage(target: str, *, what: str = "--storage", heartbeat_interval: in
             raise ValueError(f"{what} {target!r} cannot be opened: {e.strerror or e}") from None
     url = _url(target)
     _sqlite_folder(url, what)
+    _check_sqlite(url, what)
     engine_kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("postgresql"):
         engine_kwargs["connect_args"] = {"connect_timeout": 10}

@@ -290,7 +290,14 @@ def cohort_tpe(**options: Any) -> Any:
             ret[param_name] = dist.to_external_repr(ret[param_name])
         return ret
 
-    return per_trial(CohortTPE, options.pop("seed", None), **options)  # each trial's draws from its own seed
+    seed = options.pop("seed", None)
+    sampler = per_trial(CohortTPE, seed, **options)  # each trial's draws from its own seed
+    sampler._descend_rebuild = _cohort_tpe_again  # pickled: built again (seeding.per_trial)
+    return sampler
+
+
+def _cohort_tpe_again(seed: int | None, **options: Any) -> Any:
+    return cohort_tpe(seed=seed, **options)
 
 
 def _can_draw_together() -> bool:
