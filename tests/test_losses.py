@@ -705,3 +705,16 @@ def test_cost_and_grad_checks_the_class_labels_as_the_loss_does():
     pred, labels = torch.zeros(2, 3, 4), torch.tensor([0, 4, 1])
     with pytest.raises(ValueError, match=r"class label 4; labels must lie in \[0, 4\)"):
         L.cost_and_grad(L.cross_entropy, labels)(pred, labels)
+
+
+def test_the_commonest_shape_mistakes_are_named_rather_than_read_as_a_run_axis():
+    """mse(pred [B, 1], target [B]) and cross_entropy with float class labels [B] both said only "with a run axis
+    (K = B) target must have shape ..."."""
+    with pytest.raises(ValueError, match=r"read as a run axis: without one, give target \[5, 1\] "
+                                         r"\(target.reshape\(5, 1\)\)"):
+        L.mse(torch.randn(5, 1), torch.randn(5))
+    with pytest.raises(ValueError, match=r"class labels are whole numbers of an integer dtype \(target.long\(\)\)"):
+        L.cross_entropy(torch.randn(6, 4), torch.tensor([0.0, 1, 2, 3, 0, 1]))
+    labels = torch.tensor([0, 1, 2, 3, 0, 1])
+    logits = torch.randn(6, 4)
+    assert torch.allclose(L.cross_entropy(logits, labels), torch.nn.functional.cross_entropy(logits, labels))

@@ -391,3 +391,24 @@ def test_a_run_axis_value_of_zero_stays_zero_where_gamma_to_the_t_overflows():
     assert exponential(0.0, gamma=1e10)(100) == 0.0
     assert torch.equal(exponential(torch.tensor([0.0, 2.0], dtype=torch.float64), gamma=0.5)(3),
                        torch.tensor([0.0, 0.25], dtype=torch.float64))
+
+
+def test_schedule_hyperparameters_checks_a_descend_optimizers_values_before_setting_them():
+    """beta1=constant(1.0) on descend's Adam turned the parameters into NaN (Adam(betas=(1, 0.999)) is refused), and
+    a schedule of 2 runs on an optimizer of 3 was torch's broadcasting error at the next step."""
+    import descend.optim as O
+
+    p = torch.nn.Parameter(torch.ones(2))
+    adam = O.Adam([p], lr=0.1)
+    with pytest.raises(ValueError, match=r"ScheduleHyperparameters at step 0: beta1=1 is out of range; allowed: "
+                                         r"\[0, 1\)"):
+        ScheduleHyperparameters(adam, beta1=constant(1.0))
+    assert adam.param_groups[0]["betas"] == (0.9, 0.999)  # left as it was
+    hyper = ScheduleHyperparameters(adam, beta1=lambda t: 0.9 if t < 2 else 1.0)
+    hyper.step()
+    with pytest.raises(ValueError, match="at step 2: beta1=1 is out of range"):
+        hyper.step()
+    q = torch.nn.Parameter(torch.zeros(3, 2))
+    sgd = O.SGD([q], lr=torch.tensor([0.1, 0.2, 0.3]))
+    with pytest.raises(ValueError, match="run axis of K = 2 runs, but parameter 0 has shape"):
+        ScheduleHyperparameters(sgd, lr=cosine(torch.tensor([0.1, 0.2]), 10))

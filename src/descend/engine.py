@@ -47,7 +47,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import torch
@@ -75,7 +75,7 @@ from .optim import get as get_optimizer
 from .optim import random_search
 from .problem import Objective, Problem, make_objective
 from .records import STATUS_CODES, CohortResult, per_run
-from .spec import RunSpec, expand_grid, grid
+from .spec import RunSpec, check_flat_start, expand_grid, grid
 
 __all__ = ["Cohort", "CohortResult", "Monitor", "Objective", "Problem", "Run", "RunSpec", "Runs", "expand_grid",
            "grid", "make_objective", "plan_cohorts", "plan_groups", "sweep", "train", "train_cohort"]
@@ -1741,6 +1741,8 @@ def train(
             raise ValueError(f"run {i} is {type(spec).__name__}; give descend.spec.RunSpec values")
         try:
             resolved.append(spec.resolved())
+            if spec.start is not None:
+                resolved[-1] = replace(resolved[-1], start=check_flat_start(problem.model, spec.start, "start"))
         except ValueError as e:
             raise ValueError(f"run {i} ({spec.optimizer}, {dict(spec.hyper)}): {e}") from None
     hooks = _Hooks(None, monitor, stop)
@@ -2010,7 +2012,7 @@ def _epochs_done(plan: Any, steps: int) -> Tensor:
     return torch.cat([torch.zeros(1, dtype=torch.float64), done])
 
 
-@dataclass
+@dataclass(eq=False)  # results hold tensors: == is identity (a field-wise == would compare tensors)
 class Runs:
     """The result of :func:`train` (and :func:`descend.fit`).
 

@@ -152,9 +152,13 @@ def _has_run_axis(
                 f"the axes [K, B] (runs, samples){note}"
             )
         if t != p[1:] and t != p:
+            hint = ""
+            if runs is None and t == p[: len(t)] and p[-1] == 1:  # [B] beside [B, 1]: read as a run axis
+                hint = (f"; pred has one more axis than target, read as a run axis: without one, give target "
+                        f"{list(p)} (target.reshape({', '.join(map(str, p))}))")
             fail(
                 f"with a run axis (K = {p[0]}) target must have shape {list(p[1:])} (shared by all runs) "
-                f"or {list(p)} (one per run)"
+                f"or {list(p)} (one per run){hint}"
             )
     else:
         if len(p) < 1:
@@ -577,6 +581,11 @@ def cross_entropy(
     else:
         if target.is_complex():
             raise ValueError(f"target has dtype {target.dtype}; a real-valued tensor is required")
+        if runs is None and tuple(target.shape) == tuple(pred.shape[:-1]) and bool(
+                (target == torch.round(target)).all()):  # labels as floats: read as probabilities, a run axis
+            raise ValueError(f"target has shape {list(target.shape)} and dtype {target.dtype}: class labels are whole "
+                             f"numbers of an integer dtype (target.long()); a float target holds probabilities, "
+                             f"shape {list(pred.shape)} (the class axis C = {n_classes} last)")
         target = target.to(pred.dtype)
         has_runs = _has_run_axis(pred, target, runs, note=" (probability / one-hot targets have the class axis C last)")
     if mask is not None:  # the excluded samples' scores and targets (a label of -1 too) set to 0 first

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -244,12 +245,19 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
     if objective.kind == "multiclass":
         _check_classes(model, splits.train)
     x_train, y_train = _arrays(splits.train, objective)
+    if objective.kind in ("regression", "binary") and y_train.ndim == 2:
+        _check_outputs(model, x_train, y_train.shape[1], objective.kind)
     evals = {"train": (x_train, y_train)}
     for split_name in ("validation", "test"):
         part = getattr(splits, split_name)
         if part is not None and len(part):
             evals[split_name] = _arrays(part, objective)
     mean, std = getattr(splits, "target_mean", None), getattr(splits, "target_std", None)
+    if objective.loss is losses.mape and mean is not None and std is not None:
+        raise ValueError("loss='mape' divides each error by the target |y|, and the target is standardised on the "
+                         "training split (centred on 0: rows near the mean would weigh most); train on the target's "
+                         "own values (standardize_target=False; a task's with descend.tasks.get(name, standardize_target=False)), or "
+                         "choose another loss")
     if objective.kind != "regression" or mean is None or std is None:
         mean = std = None
     else:
@@ -263,17 +271,38 @@ def _splits(data: Any, data_module: Any, validation: float, test: float, seed: i
         dummy = data_module.as_dataset(torch.zeros(1, 1), torch.zeros(1), kind="regression", dtype=dtype)
         return data_module.Splits(dummy, None, None, None, None), "cost"
     if isinstance(data, data_module.Splits):
+        for part in ("train", "validation", "test"):
+            if getattr(data, part) is not None:
+                data_module.check_values(getattr(data, part), f"the {part} split's ")
         return data, data.train.kind
+    if isinstance(data, data_module.Dataset):  # built directly: its values unchecked (as_dataset checks them)
+        data_module.check_values(data)
     if isinstance(data, tuple) and len(data) == 2:
         x, y = data
-        # integer labels of two classes are binary (one output), unless the model has an output per class
-        two = (isinstance(y, Tensor) and y.ndim == 1 and not y.is_floating_point() and len(y)
-               and bool(((y == 0) | (y == 1)).all()) and _outputs(model, x) == 2)
-        data = data_module.as_dataset(x, y, dtype=dtype, **({"kind": "multiclass"} if two else {}))
+        # integer labels of two classes are binary (one output), unless the model has an output per class (or
+        # more: classes the data does not hold, which the check of classes names), whatever holds the labels
+        labels = _labels(y)
+        two = (labels is not None and len(labels) and bool(((labels == 0) | (labels == 1)).all())
+               and (_outputs(model, x) or 0) >= 2)
+        data = data_module.as_dataset(x, labels if two else y, dtype=dtype, **({"kind": "multiclass"} if two else {}))
     if not isinstance(data, data_module.Dataset):
         raise ValueError("data must be (x, y), a descend.data.Dataset or descend.data.Splits")
     return data_module.split(data.to(dtype), validation=validation, test=test, seed=seed, standardize=standardize,
                              standardize_target=standardize_target), data.kind
+
+
+def _labels(y: Any) -> Tensor | None:
+    """``y`` as a 1-D tensor of integers (a tensor, an array, a list or a Series; a column ``[m, 1]`` as its
+    values), or None where it is not integers."""
+    try:
+        labels = y if isinstance(y, Tensor) else torch.as_tensor(np.array(y))  # a copy: read-only arrays too
+    except Exception:  # noqa: BLE001 - not numbers: as_dataset says what is wrong
+        return None
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.ndim != 1 or labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
+        return None
+    return labels
 
 
 def _outputs(model: Any, x: Any) -> int | None:
@@ -290,6 +319,17 @@ def _outputs(model: Any, x: Any) -> int | None:
             return int(model.forward(params, x[:2].to(params[0].dtype), logits=True).shape[-1])
     except Exception:  # noqa: BLE001
         return None
+
+
+def _check_outputs(model: Any, x: Tensor, columns: int, kind: str) -> None:
+    """A model for ``columns`` target values per sample has as many outputs (the loss would name its run axis)."""
+    outputs = _outputs(model, x)
+    if outputs is None or outputs == columns:
+        return
+    labels = " (or, for class labels, y as whole numbers: y.long())" if columns == 1 else ""
+    raise ValueError(f"y has {columns} value{'s' * (columns != 1)} per sample ({kind}) but the model has {outputs} "
+                     f"output{'s' * (outputs != 1)}: give a model with {columns} output{'s' * (columns != 1)}"
+                     f"{labels}")
 
 
 def _check_classes(model: Any, train: Any) -> None:

@@ -642,15 +642,29 @@ class ScheduleHyperparameters:
         self._apply()
 
     def _apply(self) -> None:
-        for name, schedule in self.schedules.items():
-            value = schedule(self.t)
-            for group in self.optimizer.param_groups:
-                if name in group or name not in _BETAS:
-                    group[name] = value
+        values = {name: schedule(self.t) for name, schedule in self.schedules.items()}
+        new_groups = []
+        for group in self.optimizer.param_groups:
+            new = dict(group)
+            for name, value in values.items():
+                if name in new or name not in _BETAS:
+                    new[name] = value
                 else:
-                    betas = list(group["betas"])
+                    betas = list(new["betas"])
                     betas[_BETAS[name]] = value
-                    group["betas"] = tuple(betas)
+                    new["betas"] = tuple(betas)
+            new_groups.append(new)
+        # a descend optimizer checks a group as its constructor does (the range, the number of runs), before the
+        # values are set: torch.optim's own read whatever they are given
+        check = getattr(self.optimizer, "_config", None)
+        for i, new in enumerate(new_groups if callable(check) else []):
+            try:
+                check(new)
+            except (ValueError, TypeError) as e:
+                where = f" (param group {i})" if len(new_groups) > 1 else ""
+                raise ValueError(f"ScheduleHyperparameters at step {self.t}{where}: {e}") from None
+        for group, new in zip(self.optimizer.param_groups, new_groups):
+            group.update({k: v for k, v in new.items() if k != "params"})
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self.schedules.items())

@@ -238,6 +238,22 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def check_flat_start(model: Any, start: Any, where: str) -> tuple[float, ...]:
+    """A :class:`RunSpec`'s ``start``: one number per value of the model's parameters, in their order (what
+    :func:`starts` makes of a point), finite; a ``ValueError`` naming ``where`` otherwise."""
+    import torch
+
+    count = sum(int(torch.Size(shape).numel()) for shape in model.shapes())
+    if isinstance(start, (str, bytes)) or not isinstance(start, Sequence) or len(start) != count or not all(
+            _is_number(v) for v in start):
+        raise ValueError(f"{where}={start!r} must be {count} numbers, one per value of the model's parameters "
+                         f"({', '.join(model.names)}, in order); descend.fit(start=...) takes a point or a dict")
+    values = tuple(float(v) for v in start)
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"{where}={start!r} has a non-finite value; starts must be finite")
+    return values
+
+
 def _start(model: Any, point: Any, i: int | None) -> tuple[float, ...]:
     import torch
 

@@ -257,6 +257,14 @@ def _check_finite(name: str, original: torch.Tensor, converted: torch.Tensor, co
     raise ValueError(f"{name} has {what} at {place}; remove or impute it (every value must be finite)")
 
 
+def check_values(data: Dataset, name: str = "") -> None:
+    """The values :func:`as_dataset` checks, for a :class:`Dataset` built directly (whose construction checks
+    shapes, dtypes and names only): every x and y finite, the first one that is not named by row and column."""
+    _check_finite(f"{name}x", data.x, data.x, data.feature_names)
+    if data.y.is_floating_point():
+        _check_finite(f"{name}y", data.y, data.y, None)
+
+
 def _features_of(x: torch.Tensor) -> str:
     """How x's features are counted, for a message: its columns, or the numbers of each sample."""
     sample = list(x.shape[1:])
@@ -475,8 +483,11 @@ def _class_labels(y: torch.Tensor, classes: tuple | None) -> torch.Tensor:
     bad = (labels < 0) | (labels >= c)
     if bad.any():
         i = int(bad.nonzero()[0])
+        number = "" if classes is not None else (
+            "; if y is a number to predict rather than a class, give it as floats (y.float(), or "
+            "descend.data.as_dataset(x, y, kind='regression'))")
         raise ValueError(
             f"y: class label {int(labels[i])} at row {i} is not in 0..{c - 1} ({how}); "
-            "kind='multiclass' needs labels 0..C-1"
+            f"kind='multiclass' needs labels 0..C-1{number}"
         )
     return labels
