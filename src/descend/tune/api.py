@@ -325,8 +325,6 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     for name, fixed in parsed:
         lr = built.default_lr(name)
         if isinstance(texts[name], str) and texts[name].startswith(_ADDS):  # "sgd: momentum=0..0.9" alone
-            from ..optim import get
-
             base = default_space(name, lr=lr, fixed=fixed).text()
             texts[name] = _merged(base, _items(texts[name][len(_ADDS):]), {*get(name).names, BATCH_SIZE})
         try:
