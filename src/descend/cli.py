@@ -781,7 +781,7 @@ def landscape_command(
         if out.exists() and not out.is_dir():  # before training: a figure cannot go there
             raise ValueError(f"--out {str(out)!r} is a file; give a directory for the figure")
         resolved, task = cmp.resolve(name, optimizers=optimizer or None, lr=lr, steps=steps, seeds=1,
-                                     task_options={"start": point} if point else None, plugin=plugin or None)
+                                     start=start if point else None, plugin=plugin or None)
         if task.surface is None:
             raise ValueError(f"{name!r} is not a 2-D landscape (its paths cannot be drawn on a map); descend compare "
                              f"{shlex.quote(name)} trains and reports it")
@@ -810,17 +810,27 @@ def landscape_command(
     status = {int(i): s for i, s in statuses(comparison.summary).items()}
     out.mkdir(parents=True, exist_ok=True)
     stem = f"landscape-{folder_name(task)}"
-    figure = figures.landscape(task.surface, comparison.paths, labels, title=f"{task.title}: optimizer paths",
+    from .report.build import holding_paths
+
+    surface = holding_paths(task.surface, comparison.paths, status)  # a finished path drawn whole, as in a report
+    figure = figures.landscape(surface, comparison.paths, labels, title=f"{task.title}: optimizer paths",
                                status=status)
     written = figures.save(figure, out, stem)
     typer.echo(f"figure: {written[0]}")
+    # random search samples points: no path to draw (its best is in the table)
+    pathless = sorted({str(row["label"]) for i, row in comparison.summary.iterrows() if int(i) not in comparison.paths
+                       and int(row.get("steps_done", 1) or 0) > 0})
     if animate is not None and comparison.paths:
-        figures.animate(task.surface, comparison.paths, labels, animate, title=task.title, status=status)
+        figures.animate(surface, comparison.paths, labels, animate, title=task.title, status=status)
         typer.echo(f"animation: {animate}")
-    elif animate is not None:  # a Ctrl-C before any run finished: nothing to animate
-        typer.echo(f"note: no animation: no run finished ({animate} is not written)")
+    elif animate is not None:  # a Ctrl-C before any run finished, or only optimizers without a path
+        why = f"{', '.join(pathless)} has no path" if pathless and not comparison.interrupted else "no run finished"
+        typer.echo(f"note: no animation: {why} ({animate} is not written)")
+    if pathless:
+        typer.echo(f"note: {', '.join(pathless)} samples points rather than following a path: not drawn (its best "
+                   "point is in the table)")
     Console().print(_table_of(_compact(comparison.table), comparison.winners, f"{task.title} — same-lr"))
-    for note in [*comparison.table_notes, *_off_the_map(task.surface.domain, comparison.paths, labels)]:
+    for note in [*comparison.table_notes, *_off_the_map(surface.domain, comparison.paths, labels)]:
         typer.echo(f"note: {note}")
     if comparison.interrupted:  # as descend compare: why the table's cells are empty, and exit code 130
         _interruption_notes(comparison)

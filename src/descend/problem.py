@@ -256,8 +256,8 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
     if objective.loss is losses.mape and mean is not None and std is not None:
         raise ValueError("loss='mape' divides each error by the target |y|, and the target is standardised on the "
                          "training split (centred on 0: rows near the mean would weigh most); train on the target's "
-                         "own values (standardize_target=False; a task's with descend.tasks.get(name, standardize_target=False)), or "
-                         "choose another loss")
+                         "own values (standardize_target=False; a task's with descend.tasks.get(name, "
+                         "standardize_target=False)), or choose another loss")
     if objective.kind != "regression" or mean is None or std is None:
         mean = std = None
     else:

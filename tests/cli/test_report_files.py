@@ -258,6 +258,33 @@ def test_descend_landscape_before_any_step_or_out_of_memory_writes_no_figure(tmp
     assert result.exit_code == 130 and "no figure written" in result.stderr and not (tmp_path / "o").exists()
 
 
+def test_descend_landscape_names_its_start_and_says_random_search_has_no_path(tmp_path):
+    """--start nan,0 was refused as "--task-option start", a flag descend landscape does not have; random search's
+    row was in the table and in no figure, and alone with --animate the note said that no run had finished."""
+    result = runner.invoke(app, ["landscape", "himmelblau", "--start", "nan,0", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and result.stderr.startswith("error: --start 'nan,0': "), result.output
+    result = runner.invoke(app, ["landscape", "himmelblau", "-o", "random-search", "--steps", "5", "--out",
+                                 str(tmp_path / "o"), "--animate", str(tmp_path / "o" / "a.gif")])
+    assert result.exit_code == 0, result.output
+    assert "note: no animation: random-search has no path" in result.output
+    assert "note: random-search samples points rather than following a path: not drawn" in result.output
+
+
+def test_descend_landscape_draws_a_path_that_walks_off_the_domain_whole(tmp_path, monkeypatch):
+    """x + y**2 at lr 0.1 ends at x = -13.75: the figure cut its path at the domain's edge, x = -5, with no word
+    (a report's map grows to hold every finished path; descend landscape now draws the same map)."""
+    from descend.report import figures
+
+    drawn = []
+    real = figures.landscape
+    monkeypatch.setattr(figures, "landscape", lambda surface, *a, **k: drawn.append(surface) or real(surface, *a, **k))
+    result = runner.invoke(app, ["landscape", "x + y**2", "--lr", "0.1", "--steps", "100", "-o", "gd", "--out",
+                                 str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    (x0, x1), _ = drawn[0].domain
+    assert x0 < -13.75 and x1 == 5.0
+
+
 def test_descend_landscape_checks_animate_and_start_before_training_and_animates_nothing_after_an_early_ctrl_c(
         tmp_path, monkeypatch):
     """--animate DIR/d.gif (a directory) or FILE/a.gif ended in a traceback after training; "1,,2" was read as

@@ -371,6 +371,23 @@ def test_a_formula_without_x_or_y_is_refused():
     assert tasks.formula("x**2").name == "formula"  # one variable is enough
 
 
+def test_a_formula_of_one_value_everywhere_is_refused_and_a_domain_keeps_its_boundary():
+    """'x*0' passed the check of names and printed Matplotlib's warning of identical limits; the automatic domain of
+    sqrt(x) + y**2 began at x = 0.1, its minimum (0, 0) off the map (the grid's -2.8e-16 where 0 belongs); a domain
+    error told a command-line user to "give domain=((x0, x1), (y0, y1))"."""
+    from descend import landscapes
+    from descend.formula import FormulaError
+
+    for text in ("x*0", "0*x + 0*y"):
+        with pytest.raises(FormulaError, match="it takes one value everywhere: its landscape is flat"):
+            tasks.formula(text)
+    assert landscapes.from_formula("sqrt(x) + y**2").domain == ((0.0, 5.0), (-5.0, 5.0))
+    assert landscapes.from_formula("sqrt(x - 1) + y**2").domain[0] == (1.0, 5.0)
+    with pytest.raises(ValueError, match=r"not finite anywhere in \[-5, 5\]²; give the domain to draw: .* on the "
+                                         r"command line a --config file with the line task_options = \{domain = "):
+        landscapes.from_formula("log(log(x - 10)) + y**2")
+
+
 @pytest.mark.parametrize("name", ["ellipse", "line"])
 def test_a_model_surface_in_chunks_is_each_point_alone_bit_for_bit(name):
     """A model surface evaluates its grid a few hundred points at a time (:data:`descend.tasks.task.

@@ -55,8 +55,15 @@ def from_formula(
     )
 
 
+#: How to give a formula's domain, from Python and from the command line (where a --task-option cannot hold it).
+DOMAIN_HINT = ("give the domain to draw: domain=((x0, x1), (y0, y1)) in Python, or on the command line a "
+               "--config file with the line task_options = {domain = [[x0, x1], [y0, y1]]}")
+
+
 def _finite_grid(f: Callable[..., Tensor], domain, n: int = 101) -> tuple[Tensor, Tensor, Tensor]:
-    axes = [torch.linspace(low, high, n, dtype=torch.float64) for low, high in domain]
+    # rounded to 12 decimals: linspace(-5, 5, 101) puts -2.8e-16 where 0 belongs (sqrt(x) is NaN there, and the
+    # domain lost the column at x = 0)
+    axes = [torch.round(torch.linspace(low, high, n, dtype=torch.float64), decimals=12) for low, high in domain]
     x, y = torch.meshgrid(*axes, indexing="xy")
     with torch.no_grad():
         finite = torch.isfinite(torch.broadcast_to(f(x, y), x.shape))
@@ -66,14 +73,24 @@ def _finite_grid(f: Callable[..., Tensor], domain, n: int = 101) -> tuple[Tensor
 def _finite_box(f: Callable[..., Tensor], box, text: str) -> tuple[tuple[float, float], ...]:
     x, y, finite = _finite_grid(f, box)
     if not finite.any():
-        raise ValueError(f"the formula {text!r} is not finite anywhere in [-5, 5]²; give domain=((x0, x1), (y0, y1))")
-    domain = tuple((round(c[finite].min().item(), 12), round(c[finite].max().item(), 12)) for c in (x, y))
+        raise ValueError(f"the formula {text!r} is not finite anywhere in [-5, 5]²; {DOMAIN_HINT}")
+    domain = tuple((round(c[finite].min().item(), 12) + 0.0, round(c[finite].max().item(), 12) + 0.0)
+                   for c in (x, y))  # (+ 0.0: never -0)
     for n, (low, high) in zip("xy", domain):
         if not low < high:
             raise ValueError(
-                f"the formula {text!r} is finite only at {n} = {low:g} in [-5, 5]²; give domain=((x0, x1), (y0, y1))"
+                f"the formula {text!r} is finite only at {n} = {low:g} in [-5, 5]²; {DOMAIN_HINT}"
             )
     return domain
+
+
+def is_flat(f: Callable[..., Tensor], domain) -> bool:
+    """Whether ``f`` takes one value wherever it is finite on a grid over ``domain`` (``x*0``: nothing to
+    minimise, and a surface Matplotlib cannot scale)."""
+    x, y, finite = _finite_grid(f, domain)
+    with torch.no_grad():
+        values = torch.broadcast_to(f(x, y), x.shape)[finite]
+    return bool(values.numel()) and bool((values == values[0]).all())
 
 
 def _usable(f: Callable[..., Tensor], x: Tensor, y: Tensor) -> Tensor:

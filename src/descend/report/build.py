@@ -315,6 +315,18 @@ def fitted_models(task: Any, paths: Mapping[int, Any], representatives: Mapping[
 LANDSCAPE_GRID, ANIMATION_GRID = 150, 120
 
 
+def holding_paths(surface: Any, paths: Mapping[int, Any], status: Mapping[int, str]) -> Any:
+    """``surface`` over a domain that holds every finished path whole (the ellipse's momentum can end at the mirror
+    answer −A, beyond the task's domain: a stub on the map; ``x + y**2`` walks off any box); a diverged one ends
+    where it may. The map of a report and of ``descend landscape`` alike."""
+    from .. import outcomes
+
+    if not paths or not hasattr(surface, "holding"):
+        return surface
+    ends = [_last_finite(path) for k, path in paths.items() if status.get(k) == outcomes.OK]
+    return surface.holding([end for end in ends if end is not None])
+
+
 def _last_finite(path: Any) -> Any:
     """A path's last point whose coordinates are all finite (a run that stopped records NaN after); None if none."""
     points = np.asarray(path, dtype=np.float64)
@@ -345,7 +357,6 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     The figures and the animation are drawn by :mod:`descend.report.render`'s jobs (in worker processes when
     there are cores to spare) while this process writes the results and prepares the HTML page; the page is
     finished once they are drawn. ``timings`` records each phase (:mod:`descend.report.timings`)."""
-    from .. import outcomes
     from ..compare import mode_text
     from ..selection import statuses
     from . import render
@@ -371,10 +382,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     shown = path_labels(selection, summary)
     paths = {k: v for k, v in comparison.paths.items() if k in shown} if surface is not None else {}
     named = {k: shown[k] for k in paths}
-    if paths and hasattr(surface, "holding"):  # every finished path drawn whole (the ellipse's momentum can end at
-        # the mirror answer −A, beyond the task's domain: a stub on the map); a diverged one ends where it may
-        ends = [_last_finite(path) for k, path in paths.items() if status.get(k) == outcomes.OK]
-        surface = surface.holding([end for end in ends if end is not None])
+    surface = holding_paths(surface, paths, status)
     path_colours = {named[k]: colours[selection.representatives()[k]] for k in paths}
     path_markers = {named[k]: markers[selection.representatives()[k]] for k in paths}
     # a one-parameter task: its parameter after each step, every run of the final comparison

@@ -198,12 +198,14 @@ def formula(text: str, *, domain: Any = None, start: Any = None, steps: int | No
     """
     from .. import landscapes
     from ..formula import FormulaError
+    from ..landscapes.formula import is_flat
 
     scape = landscapes.from_formula(text, domain=domain, start=start)
-    if not any(re.search(rf"\b{v}\b", scape.formula) for v in scape.names):
-        raise FormulaError(scape.formula, None, f"it uses neither {' nor '.join(scape.names)}: its landscape is "
-                           "flat, with nothing for an optimizer to minimise; write a formula in x and y, such as "
-                           "x**2 + 10*sin(y)")
+    uses = any(re.search(rf"\b{v}\b", scape.formula) for v in scape.names)
+    if not uses or is_flat(scape.f, scape.domain):
+        why = "it takes one value everywhere" if uses else f"it uses neither {' nor '.join(scape.names)}"
+        raise FormulaError(scape.formula, None, f"{why}: its landscape is flat, with nothing for an optimizer to "
+                           "minimise; write a formula in x and y, such as x**2 + 10*sin(y)")
     task = landscape_task(scape, steps=steps, start=start)
     if domain is None:
         return task
