@@ -248,10 +248,14 @@ def test_landscape_command_draws_paths(tmp_path):
     assert bad.exit_code == 2 and "--out" in bad.output and "is a file" in bad.output, bad.output
     assert a_file.read_text() == "mine"
     assert "outside the map" not in result.output
-    # a start far off the map: the figure has no path to draw, and said nothing
-    off = runner.invoke(app, ["landscape", "booth", "--start", "20,-20", "-o", "gd", "--lr", "0.01", "--steps", "5",
+    # a start far off the map: a finished path is drawn on a map grown to hold it; a diverged one, which the map
+    # does not follow, had no path to draw, and said nothing
+    held = runner.invoke(app, ["landscape", "booth", "--start", "20,-20", "-o", "gd", "--lr", "0.01", "--steps", "5",
+                               "--out", str(tmp_path / "held")])
+    assert held.exit_code == 0 and "outside the map" not in held.output, held.output
+    off = runner.invoke(app, ["landscape", "booth", "--start", "20,-20", "-o", "gd", "--lr", "1", "--steps", "5",
                               "--out", str(tmp_path / "off")])
-    assert off.exit_code == 0 and "note: the path of gd lr=0.01 lies outside the map (x in [-10, 10], y in [-10, " \
+    assert off.exit_code == 0 and "note: the path of gd lr=1 lies outside the map (x in [-10, 10], y in [-10, " \
         "10]): it starts at (20, -20); give a --start inside it" in off.output.replace("\n", " "), off.output
 
 
