@@ -1695,7 +1695,9 @@ def train(
     milliseconds, without tracing or importing Inductor. ``compile="auto"`` (the default) runs a group compiled
     from its first step when this process holds its programs or their packages are on disk; otherwise it times
     the first steps in eager mode and compiles the rest when the time saved exceeds what compiling costs
-    (:func:`worth_compiling`: less when a process of this user compiled the same programs before).
+    (:func:`worth_compiling`: less when a process of this user compiled the same programs before); a module of
+    one's own that drew random numbers in those steps (its dropout) stays eager, as a compiled program would draw
+    other masks.
     ``compile=False`` never compiles. ``compile="cached"`` runs a group compiled only when this process holds its
     programs (the step's and the evaluation's) or reads them from their packages, eagerly otherwise (steps and
     evaluations alike), and never compiles: for a server that answers at once and compiles on the side
