@@ -408,6 +408,7 @@ def test_schedule_hyperparameters_checks_a_descend_optimizers_values_before_sett
     hyper.step()
     with pytest.raises(ValueError, match="at step 2: beta1=1 is out of range"):
         hyper.step()
+    assert hyper.t == 1 and adam.param_groups[0]["betas"] == (0.9, 0.999)
     q = torch.nn.Parameter(torch.zeros(3, 2))
     sgd = O.SGD([q], lr=torch.tensor([0.1, 0.2, 0.3]))
     with pytest.raises(ValueError, match="run axis of K = 2 runs, but parameter 0 has shape"):

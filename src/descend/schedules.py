@@ -627,9 +627,14 @@ class ScheduleHyperparameters:
         self._apply()
 
     def step(self) -> None:
-        """Advance to the next step and set each hyperparameter to its schedule's value there."""
+        """Advance to the next step and set each hyperparameter to its schedule's value there (a value the
+        optimizer refuses leaves the step and the hyperparameters as they were)."""
         self.t += 1
-        self._apply()
+        try:
+            self._apply()
+        except ValueError:
+            self.t -= 1
+            raise
 
     def state_dict(self) -> dict[str, int]:
         """The step count (schedules are pure, so that is all there is to save)."""
