@@ -31,7 +31,8 @@ import time
 from pathlib import Path
 
 CASES = {
-    "reference sweep, K = 64": "dict(task=sweep_task(), optimizer='adam', lr=[1e-3] * 64, batch_size=32, steps=30)",
+    "reference sweep, K = 64": "dict(task=sweep_task(), optimizer='adam', lr=learning_rates(64), batch_size=32, "
+                               "steps=30)",
     "digits, 4 optimizers × 3 lrs": "dict(task='digits', optimizer=['gd', 'momentum', 'rmsprop', 'adam'], "
                                     "lr=[0.01, 0.03, 0.1], batch_size=32, steps=30)",
     "ellipse, 4 optimizers": "dict(task='ellipse', optimizer=['gd', 'momentum', 'rmsprop', 'adam'], steps=30)",
@@ -45,6 +46,7 @@ def worker(case: str) -> None:
     import descend
 
     sys.path.insert(0, os.path.dirname(__file__))
+    from sweep import learning_rates  # noqa: F401  (its K log-spaced rates)
     from tune import sweep_task  # noqa: F401  (the reference workload as a task)
 
     kwargs = eval(SET_UP if case == "set-up" else CASES[case])  # noqa: S307  (this file's own table)
@@ -65,9 +67,10 @@ def main(argv: list[str] | None = None) -> int:
 
     def run(row: str, case: str, env: dict[str, str]) -> None:
         started = time.perf_counter()
-        out = subprocess.run([sys.executable, __file__, "--worker", case], env=env, capture_output=True, text=True,
-                             check=True)
+        out = subprocess.run([sys.executable, __file__, "--worker", case], env=env, capture_output=True, text=True)
         wall = time.perf_counter() - started
+        if out.returncode != 0:  # the worker's own error, not a bare CalledProcessError
+            raise SystemExit(f"case {case!r} failed (exit {out.returncode}):\n{out.stderr.strip()[-2000:]}")
         times.setdefault(row, []).append((json.loads(out.stdout.strip().splitlines()[-1])["compile"], wall))
 
     for r in range(args.rounds):

@@ -467,3 +467,24 @@ def test_whole_numbers_read_as_classes_say_how_to_train_them_as_numbers():
         descend.fit(model=descend.models.Linear(2), data=(x, prices), steps=2)
     assert descend.fit(model=descend.models.Linear(2), data=(x, prices.float()), steps=2).summary["final_train_loss"] \
         .notna().all()
+
+
+def test_a_schedule_of_a_hyperparameter_that_is_zero_is_refused_and_no_budget_is_named_first():
+    """weight_decay=0 with schedules={"weight_decay": constant(0.5)} trained as no schedule (a schedule multiplies
+    its hyperparameter) while the summary named the schedule; with no budget at all, the schedule's words about an
+    epochs= budget came first."""
+    x = torch.randn(10, 2, generator=torch.Generator().manual_seed(0))
+    y = x.sum(1, keepdim=True)
+    with pytest.raises(ValueError, match=r"the schedule of 'weight_decay' multiplies weight_decay, which is 0 for this "
+                                         r"run of adamw, so it would do nothing; give weight_decay=1"):
+        descend.fit(model=descend.models.Linear(2), data=(x, y), optimizer="adamw", weight_decay=0.0, steps=5,
+                    schedules={"weight_decay": S.constant(0.5)})
+    with pytest.raises(ValueError, match="momentum, which is 0 for this run of sgd"):
+        descend.fit(model=descend.models.Linear(2), data=(x, y), optimizer="sgd", steps=5,
+                    schedules={"momentum": S.constant(0.9)})
+    scheduled = descend.fit(model=descend.models.Linear(2), data=(x, y), optimizer="adamw", weight_decay=1.0,
+                            steps=5, schedules={"weight_decay": S.constant(0.5)})
+    plain = descend.fit(model=descend.models.Linear(2), data=(x, y), optimizer="adamw", weight_decay=0.5, steps=5)
+    assert scheduled.summary["final_train_loss"].tolist() == plain.summary["final_train_loss"].tolist()
+    with pytest.raises(ValueError, match="give exactly one budget: steps=... or epochs=..."):
+        descend.fit(model=descend.models.Linear(2), data=(x, y), schedules={"lr": "cosine"})

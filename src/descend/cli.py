@@ -208,6 +208,9 @@ def _schedules() -> Table:
     table.add_column("description")
     for name, description in SCHEDULES.items():
         table.add_row(name, description)
+    table.caption = ("--schedule NAME multiplies each run's --lr: its value (max_value for one_cycle) is 1, so that "
+                     "cosine:min_value=0.01 anneals to a hundredth of --lr and one_cycle:max_value=10 peaks at ten "
+                     "times it")
     return table
 
 

@@ -335,6 +335,10 @@ def _check_scheduled(info: Any, name: str, factors: Tensor, runs: Sequence[Run])
         base = run.hyper.get(name, info.defaults.get(name))
         if isinstance(base, Tensor) or base is None:
             continue
+        if float(base) == 0.0 and bool((factors != 1).any()):  # 0 × any factor: a schedule that does nothing
+            raise ValueError(f"the schedule of {name!r} multiplies {name}, which is 0 for this run of {info.name}, "
+                             f"so it would do nothing; give {name}=1 for the schedule to give the value itself, or "
+                             "the base it scales")
         for t in dict.fromkeys((low, high)):
             value = float(base) * float(factors[t])
             if not math.isfinite(value):  # a factor grown past the largest float: the run diverges, a result

@@ -100,6 +100,8 @@ def fit(
     """
     hyperparameters = _hyperparameters(hyperparameters)
     if schedules is not None:
+        if task is None and (steps is None) == (epochs is None):  # before the schedules' own words on a budget
+            raise ValueError("give exactly one budget: steps=... or epochs=...")
         budget = steps if steps is not None or epochs is not None or task is None else _task_steps(task)
         schedules = _schedules(schedules, budget)
     for name, hook, argument in (("progress", progress, "a dict of the step and cohort"),
