@@ -25,8 +25,9 @@ median over rounds with the range, and each ratio is the median of the ratios me
   excluded; only when JAX and optax are importable (``pip install jax jaxlib optax``).
 
 Each process's first call (T steps of K runs: JAX's includes its tracing and compiling, descend's its first steps
-or the reading of its packages; the loop's is scaled from its runs to K) is timed apart, before the passes, as
-the "first call": what a user waits for when a script trains one sweep (imports and data excluded).
+or the reading of its packages; the loop's is its one-time costs plus its pass scaled from its runs to K) is timed
+apart, before the passes, as the "first call": what a user waits for when a script trains one sweep (imports and
+data excluded).
 
 Usage::
 
@@ -244,9 +245,11 @@ def main(argv: list[str] | None = None) -> int:
             for impl in order:
                 runs = min(k, args.loop_runs) if impl == "torch-loop" else k
                 result = measure(impl, runs, args.steps, args.repeats, h, b)
-                # (µs per run-step, peak MB, the first call's seconds for K runs: the loop's scaled from its runs)
-                figure = None if result is None else (result["seconds"] / (runs * args.steps) * 1e6, result["peak_mb"],
-                                                      result["first"] * k / runs)
+                # (µs per run-step, peak MB, the first call's seconds for K runs: the loop's one-time costs once,
+                # plus its pass of `runs` runs scaled to K)
+                figure = None if result is None else (
+                    result["seconds"] / (runs * args.steps) * 1e6, result["peak_mb"],
+                    result["first"] + result["seconds"] * (k / runs - 1))
                 figures[k, h, b][impl].append(figure)
             print(f"  round {r + 1}, K = {k}, hidden {h}, batch {b}: " + ", ".join(
                 f"{i} {figures[k, h, b][i][-1][0]:.1f} µs" for i in impls if figures[k, h, b][i][-1]))

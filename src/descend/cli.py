@@ -313,6 +313,13 @@ def _read_config(path: Path, schema: type = Config) -> dict[str, Any]:
     csv = data.get("csv")
     if isinstance(csv, str) and csv.strip() and not Path(csv).expanduser().is_absolute():
         data["csv"] = str(Path(path).parent / csv)  # as a file names its data: from the file's own folder
+    plugins = data.get("plugin")
+    if isinstance(plugins, (list, str)):  # a plugin file the same way (a module's name is imported as it is)
+        def beside(p: Any) -> Any:
+            file = isinstance(p, str) and (p.endswith(".py") or "/" in p) and not Path(p).expanduser().is_absolute()
+            return str(Path(path).parent / p) if file else p
+
+        data["plugin"] = [beside(p) for p in plugins] if isinstance(plugins, list) else beside(plugins)
     return data
 
 
@@ -449,9 +456,9 @@ class _Progress:
 def compare_command(
     config: Optional[Path] = typer.Option(None, metavar="FILE", help="A TOML file of the comparison's settings: "
                                           "the keys of these options (and task_options), not the switches --force, "
-                                          "--quiet, --no-animation, --svg and --mp4; a relative csv path in it is "
-                                          "read from its folder; an option given on the command line wins over the "
-                                          "file."),
+                                          "--quiet, --no-animation, --svg and --mp4; a relative csv or plugin path in "
+                                          "it is read from its folder; an option given on the command line wins over "
+                                          "the file."),
     force: bool = typer.Option(False, "--force", help="Replace the report already in --out (its files only: a "
                                "directory holding anything else is refused)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar; print only where the report is."),

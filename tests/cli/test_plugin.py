@@ -79,6 +79,18 @@ def test_compare_names_a_plugins_optimizer_and_the_report_rebuilds_from_anywhere
     assert "signum-test" in optim.OPTIMIZERS
 
 
+def test_a_relative_plugin_in_a_config_file_is_read_from_the_files_folder(plugin, tmp_path, monkeypatch):
+    """plugin = ["signum_plugin.py"] in a file beside it worked only from that folder ("no such file"), where a
+    relative csv path in the same file is read from the file's folder."""
+    (plugin.parent / "cfg.toml").write_text(f'task = "rosenbrock"\nplugin = ["{plugin.name}"]\noptimizer = '
+                                            '["signum-test"]\nsteps = 5\nseeds = 1\nlr = "0.01"\n')
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["compare", "--config", str(plugin.parent / "cfg.toml"), "--quiet", "--no-animation",
+                                 "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert f'"{plugin}"' in (tmp_path / "r" / "config.toml").read_text()
+
+
 def test_tune_names_a_plugins_optimizer_and_resumes_with_it(plugin, tmp_path):
     result = runner.invoke(app, ["tune", "rosenbrock", "-o", "signum-test", "--plugin", str(plugin), "--trials", "4",
                                  "--cohort", "4", "--steps", "20", "--seeds", "1", "--quiet", "--out",

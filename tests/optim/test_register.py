@@ -134,6 +134,16 @@ class _State(NamedTuple):
     step: torch.Tensor
 
 
+class _MState(NamedTuple):
+    step: torch.Tensor
+    m: tuple
+
+
+def _m_update(grads, state, params, *, lr=0.1, beta=0.5):
+    ms = tuple(per_run(beta, w) * m + g for w, g, m in zip(params, grads, state.m))
+    return tuple(w - per_run(lr, w) * m for w, m in zip(params, ms)), _MState(state.step + 1, ms)
+
+
 def _stateless(params):
     return _State(new_step(params))
 
@@ -200,6 +210,25 @@ BETA = Hyperparameter("beta", 0.5, Interval(0.0, 1.0), "β", "a decay")
         tuple(w + per_run(lr, w) * g / 0.0 * 0.0 for w, g in zip(params, grads)), _State(state.step + 1)), LR, ()),
      "its rule returned NaN or inf on a first step"),  # was said not to be elementwise
     (OptimizerInfo("random-search", "mine", _stateless, _plain, LR, ()), "'random-search' is one of descend's own"),
+    # each passed and ended the command line in a traceback: a state update made as a dict, None, an int or a list
+    (OptimizerInfo("dictafter", "mine", _stateless, lambda grads, state, params, *, lr=0.1: (
+        tuple(w - per_run(lr, w) * g for w, g in zip(params, grads)), {"step": state.step + 1}), LR, ()),
+     "update returned a dict state; it must return the state init made \\(_State\\)"),
+    (OptimizerInfo("intafter", "mine", _stateless, lambda grads, state, params, *, lr=0.1: (
+        tuple(w - per_run(lr, w) * g for w, g in zip(params, grads)), _State(1)), LR, ()),
+     "update returned step=1; it must be a tensor"),
+    (OptimizerInfo("listfield", "mine", lambda params: _MState(new_step(params), [torch.zeros_like(p) for p in params]),
+                   _m_update, LR + (BETA,), ()), "init made m a list; each field of the state must be a tensor"),
+    # a rule that couples the runs through its state (the last gradient's norm over all of them) showed only from
+    # its second step: registered, its runs' numbers depended on the runs beside them
+    (OptimizerInfo("coupled", "mine", lambda params: _MState(new_step(params), zeros_like(params)),
+                   lambda grads, state, params, *, lr=0.1, beta=0.5: (
+                       tuple(w - per_run(lr, w) * g / (1 + m.norm()) for w, g, m in zip(params, grads, state.m)),
+                       _MState(state.step + 1, tuple(grads))), LR + (BETA,), ()),
+     "does not treat each number apart"),
+    # a range given as a tuple (or None) failed as "its rule failed on a first step (AttributeError: ...)"
+    (OptimizerInfo("tuplerange", "mine", _stateless, _plain, (Hyperparameter("lr", 0.1, (0, 1), "α", "rate"),), ()),
+     r"hyperparameter 'lr' has allowed=\(0, 1\); give a descend.optim.Interval"),
 ])
 def test_a_rule_that_would_train_wrong_is_refused_when_registered(info, message):
     # each was accepted and then trained silently wrong (a norm over every parameter at once, one run's rate for
@@ -338,8 +367,56 @@ def test_an_option_of_ones_own_named_nesterov_is_not_sgds():
     try:
         runs = descend.fit(task="himmelblau", optimizer="signb", nesterov=True, lr=0.01, steps=5, compile=False)
         assert runs.summary["status"].tolist() == ["ok"]
+        # descend tune gave it SGD's momentum ("unknown hyperparameter for signb 'momentum'", "nesterov=true needs
+        # momentum > 0")
+        fixed = descend.tune("himmelblau", optimizer="signb:nesterov=true", trials=2, cohort=2, steps=5, seeds=0)
+        assert len(fixed.trials) == 2
+        chosen = descend.tune("himmelblau", optimizer="signb", space="lr=1e-3..1e-1:log, nesterov=true|false",
+                              trials=2, cohort=2, steps=5, seeds=0)
+        assert "nesterov" in chosen.trials
     finally:
         descend.optim.unregister("signb")
+
+
+def test_a_rules_digest_covers_the_helpers_and_constants_of_its_file(tmp_path):
+    """A search resumed after a plugin's helper (or a constant its update reads) changed mixed two rules: the digest
+    read the source of init and update alone."""
+    import importlib.util
+
+    from descend.optim.registry import rule_digest
+
+    text = """
+from typing import NamedTuple
+import torch
+from descend.optim import Hyperparameter, Interval, OptimizerInfo, register
+from descend.optim._base import new_step, per_run
+SCALE = {scale}
+class S(NamedTuple):
+    step: torch.Tensor
+def init(params):
+    return S(new_step(params))
+def scaled(lr, w):
+    return per_run(lr, w) * SCALE
+def update(grads, state, params, *, lr=0.1):
+    return tuple(w - scaled(lr, w) * g for w, g in zip(params, grads)), S(state.step + 1)
+register(OptimizerInfo("scaledgd", "mine", init, update, (Hyperparameter("lr", 0.1, Interval(0.0), "a", "b"),), ()))
+"""
+    digests = []
+    for scale in (1.0, 1.5):
+        path = tmp_path / f"scaled_{int(scale * 10)}.py"
+        path.write_text(text.format(scale=scale))
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        import sys
+
+        sys.modules[path.stem] = module
+        try:
+            spec.loader.exec_module(module)
+            digests.append(rule_digest("scaledgd"))
+        finally:
+            descend.optim.unregister("scaledgd")
+            sys.modules.pop(path.stem)
+    assert digests[0] != digests[1]
 
 
 def test_a_plugin_imported_before_is_not_run_twice_and_one_registered_by_import_is_noted(tmp_path, monkeypatch):

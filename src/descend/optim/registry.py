@@ -425,6 +425,10 @@ def register(info: OptimizerInfo, *, replace: bool = False) -> OptimizerInfo:
         raise ValueError(f"an optimizer {name!r} is registered already; give replace=True to replace it")
     if "lr" not in {h.name for h in info.hyperparameters}:
         raise ValueError(f"optimizer {name!r} has no hyperparameter 'lr': every optimizer takes a learning rate")
+    for h in info.hyperparameters:  # (the checks of every value read it: a tuple failed as "the rule failed")
+        if not isinstance(h.allowed, Interval):
+            raise ValueError(f"optimizer {name!r}: hyperparameter {h.name!r} has allowed={h.allowed!r}; give a "
+                             "descend.optim.Interval, e.g. Interval(0, 1, closed_high=False) for [0, 1)")
     if len(set(info.names)) != len(info.names):
         raise ValueError(f"optimizer {name!r} names a hyperparameter or option twice: {list(info.names)}")
     _check_own_names(info)
@@ -532,12 +536,17 @@ def _check_as_trained(info: OptimizerInfo) -> None:
         if not (isinstance(state, tuple) and hasattr(state, "_fields")):
             raise ValueError(f"init returned a {type(state).__name__}; the state must be a NamedTuple (fields of "
                              "tensors or tuples of tensors, as descend.optim.sgd.MomentumState)")
-        new, _ = info.update(grads, state, params, **info.update_kwargs(config))
-        shapes = [tuple(p.shape) for p in new]
-        if shapes != [tuple(p.shape) for p in params]:
-            raise ValueError(f"update returned parameters of shapes {shapes} for parameters of shapes "
-                             f"{[tuple(p.shape) for p in params]}")
-        return new
+        # two steps: a rule that couples the runs through its state (a norm of the last gradient over all of
+        # them) shows only once the state holds something
+        for _ in range(2):
+            new, after = info.update(grads, state, params, **info.update_kwargs(config))
+            _check_state(state, after)
+            shapes = [tuple(p.shape) for p in new]
+            if shapes != [tuple(p.shape) for p in params]:
+                raise ValueError(f"update returned parameters of shapes {shapes} for parameters of shapes "
+                                 f"{[tuple(p.shape) for p in params]}")
+            params, state = tuple(new), after
+        return params
 
     try:
         per_run = {h.name: torch.tensor([h.default, h.default], dtype=torch.float64) for h in info.hyperparameters
@@ -569,9 +578,28 @@ def _check_as_trained(info: OptimizerInfo) -> None:
                          "supported)")
 
 
+def _check_state(made: Any, returned: Any) -> None:
+    """The state ``update`` returns is the kind ``init`` made: the same NamedTuple, a tensor where it held a tensor,
+    a tuple of as many tensors where it held a tuple (the engine keeps it between steps field by field)."""
+    for field, value in zip(made._fields, made):
+        if not (isinstance(value, Tensor) or isinstance(value, tuple) and all(isinstance(t, Tensor) for t in value)):
+            raise ValueError(f"init made {field} a {type(value).__name__}; each field of the state must be a tensor "
+                             "or a tuple of tensors (one per parameter)")
+    if type(returned) is not type(made):
+        raise ValueError(f"update returned a {type(returned).__name__} state; it must return the state init made "
+                         f"({type(made).__name__}), with its new values")
+    for field, before, after in zip(made._fields, made, returned):
+        if isinstance(before, Tensor) and not isinstance(after, Tensor):
+            raise ValueError(f"update returned {field}={after!r}; it must be a tensor, as init made it")
+        if isinstance(before, tuple) and not (isinstance(after, tuple) and len(after) == len(before)
+                                              and all(isinstance(t, Tensor) for t in after)):
+            raise ValueError(f"update returned {field} as a {type(after).__name__}; it must be a tuple of "
+                             f"{len(before)} tensor(s), as init made it")
+
+
 def rule_digest(name: str) -> str:
-    """For an optimizer added with :func:`register`: a digest of its rule (the source of ``init`` and ``update``,
-    its hyperparameters and options), so that a search resumed after the rule was edited can tell; ``""`` for
+    """For an optimizer added with :func:`register`: a digest of its rule (the source of the module of ``init``
+    and of ``update``, the helpers and constants they call included; its hyperparameters and options), so that a search resumed after the rule was edited can tell; ``""`` for
     descend's own (their rules come with descend's version)."""
     import hashlib
 
@@ -581,7 +609,9 @@ def rule_digest(name: str) -> str:
     parts = []
     for function in (info.init, info.update):
         try:
-            parts.append(inspect.getsource(function))
+            # the whole module (a plugin file): the helpers and constants the rule calls are part of it
+            module = inspect.getmodule(function)
+            parts.append(inspect.getsource(module) if module is not None else inspect.getsource(function))
         except (OSError, TypeError):  # defined where no source is kept (an interactive session): its code
             code = getattr(function, "__code__", None)
             parts.append(repr(code.co_code + repr(code.co_consts).encode()) if code is not None else repr(function))

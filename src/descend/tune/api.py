@@ -119,8 +119,8 @@ def parse_optimizer(text: Any, names: Mapping[str, str]) -> tuple[str, dict[str,
 
         check_names(list(fixed), info.names, what=f"hyperparameter of {info.name}")
         # each value alone: nesterov=true needs momentum > 0, which the space gives (checked with it, space.py)
-        info.configure(**({"momentum": 0.9} if fixed.get("nesterov") is True and "momentum" not in fixed else {}),
-                       **fixed)
+        sgd_nesterov = fixed.get("nesterov") is True and "momentum" not in fixed and "momentum" in info.names
+        info.configure(**({"momentum": 0.9} if sgd_nesterov else {}), **fixed)
     except ValueError as e:
         raise ValueError(f"{names['optimizer']} {text!r}: {e}") from None
     return info.name, fixed

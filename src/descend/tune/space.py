@@ -451,6 +451,8 @@ def _check_together(params: Sequence[Param], info: Any, what: str) -> None:
     """Refuse combinations the optimizer refuses for every point (nesterov without momentum)."""
     by_name = {p.name: p for p in params}
     nesterov = by_name.get("nesterov")
+    if "momentum" not in getattr(info, "names", ()):  # an option of that name in a rule of one's own: its own
+        return
     if nesterov is not None and (nesterov.value is True or True in nesterov.choices):
         momentum = by_name.get("momentum")
         low = (momentum.value if momentum.kind == "fixed" else momentum.low if momentum.kind != "choice"
