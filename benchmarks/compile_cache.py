@@ -46,8 +46,8 @@ def worker(case: str) -> None:
     import descend
 
     sys.path.insert(0, os.path.dirname(__file__))
-    from sweep import learning_rates  # noqa: F401  (its K log-spaced rates)
-    from tune import sweep_task  # noqa: F401  (the reference workload as a task)
+    from sweep import learning_rates  # noqa: F401  (its K log-spaced rates, read by eval below)
+    from tune import sweep_task  # noqa: F401  (the reference workload as a task, read by eval below)
 
     kwargs = eval(SET_UP if case == "set-up" else CASES[case])  # noqa: S307  (this file's own table)
     runs = descend.fit(compile=True, **kwargs)

@@ -581,19 +581,19 @@ def _check_as_trained(info: OptimizerInfo) -> None:
 def _check_state(made: Any, returned: Any) -> None:
     """The state ``update`` returns is the kind ``init`` made: the same NamedTuple, a tensor where it held a tensor,
     a tuple of as many tensors where it held a tuple (the engine keeps it between steps field by field)."""
-    for field, value in zip(made._fields, made):
+    for name, value in zip(made._fields, made):
         if not (isinstance(value, Tensor) or isinstance(value, tuple) and all(isinstance(t, Tensor) for t in value)):
-            raise ValueError(f"init made {field} a {type(value).__name__}; each field of the state must be a tensor "
+            raise ValueError(f"init made {name} a {type(value).__name__}; each field of the state must be a tensor "
                              "or a tuple of tensors (one per parameter)")
     if type(returned) is not type(made):
         raise ValueError(f"update returned a {type(returned).__name__} state; it must return the state init made "
                          f"({type(made).__name__}), with its new values")
-    for field, before, after in zip(made._fields, made, returned):
+    for name, before, after in zip(made._fields, made, returned):
         if isinstance(before, Tensor) and not isinstance(after, Tensor):
-            raise ValueError(f"update returned {field}={after!r}; it must be a tensor, as init made it")
+            raise ValueError(f"update returned {name}={after!r}; it must be a tensor, as init made it")
         if isinstance(before, tuple) and not (isinstance(after, tuple) and len(after) == len(before)
                                               and all(isinstance(t, Tensor) for t in after)):
-            raise ValueError(f"update returned {field} as a {type(after).__name__}; it must be a tuple of "
+            raise ValueError(f"update returned {name} as a {type(after).__name__}; it must be a tuple of "
                              f"{len(before)} tensor(s), as init made it")
 
 
