@@ -259,8 +259,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", metavar="DIR", help="keep every report in DIR")
     parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown (README)")
     parser.add_argument("--startup", action="store_true", help="time the start-up commands instead (import "
-                        "descend, descend --help, descend list)")
+                        "descend, descend --help, descend list, descend list tasks), at least 5 rounds")
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds takes a positive number")
     if args.startup:
         startup(max(args.rounds, 5), args.baseline, args.max_busy, args.wait, args.force)
         return 0

@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="calls of each evaluator per size (default 3)")
     parser.add_argument("--choice", action="store_true", help="add an integer and a categorical parameter")
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error("--repeats takes a positive number")
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)

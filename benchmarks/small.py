@@ -9,9 +9,9 @@ call of each implementation is discarded), median over ``--repeats``:
   group: one program), on a first run (no package on disk, ``DESCEND_PACKAGES=0``: ``compile="auto"`` finds that
   500 steps never pay for compiling, so eager) and on later runs (the group's package on disk, which the compiled
   row writes: "auto" reads it and runs compiled; the process's programs are dropped first, as in a new process);
-- ``descend.fit, hand gradient``: the same with Himmelblau declared ``exact_grad`` (its hand-derived gradient is
-  autograd's own operations, so the same numbers): the engine takes the landscape's gradient instead of autograd's
-  (the default row once the registry declares it);
+- ``descend.fit, autograd's gradient``: the same with Himmelblau's ``exact_grad`` taken off, so that the engine
+  takes autograd's backward pass instead of the landscape's hand-derived gradient (the registry declares it: its
+  operations are autograd's own, the same numbers), which the default rows take: what the hand gradient saves;
 - ``descend.fit, compiled``: ``compile=True`` after a warm-up fit in the same process (compile time excluded:
   what a long-lived server such as the playground pays per request once the programs exist);
 - ``descend rules``: descend's pure update rules with the landscape's hand gradient, eager torch, the loop in
@@ -42,7 +42,7 @@ def himmelblau(x, y):
     return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
 
 
-def run_fit(compile_: bool | str, hand_gradient: bool = False, packages: bool = True,
+def run_fit(compile_: bool | str, hand_gradient: bool = True, packages: bool = True,
             ) -> dict[str, tuple[float, float]]:
     import dataclasses
 
@@ -51,8 +51,8 @@ def run_fit(compile_: bool | str, hand_gradient: bool = False, packages: bool = 
 
     os.environ["DESCEND_PACKAGES"] = "1" if packages else "0"
 
-    scape = landscapes.get("himmelblau")
-    model = (dataclasses.replace(scape, exact_grad=True) if hand_gradient else scape).model(START)
+    scape = landscapes.get("himmelblau")  # its registry entry declares exact_grad: the hand gradient by default
+    model = (scape if hand_gradient else dataclasses.replace(scape, exact_grad=False)).model(START)
     runs = descend.fit(model=model, data=None, loss="value", optimizer=list(OPTIMIZERS), lr=LR, steps=STEPS,
                        eval_every=0, record_grad_norms=False, compile=compile_, dtype=torch.float64)
     return {row.optimizer: (float(runs.params[i]["x"]), float(runs.params[i]["y"]))
@@ -155,12 +155,15 @@ def timed(fn, repeats: int) -> tuple[float, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--repeats", type=int, default=5, help="timed calls of each row, after a warm-up (default 5)")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error("--repeats takes a positive number")
     load = os.getloadavg()[0]
     rows = [("descend.fit (default), first run", lambda: run_fit("auto", packages=False)),
-            ("descend.fit, hand gradient, first run", lambda: run_fit("auto", hand_gradient=True, packages=False)),
+            ("descend.fit, autograd's gradient, first run",
+             lambda: run_fit("auto", hand_gradient=False, packages=False)),
             ("descend.fit, compiled", lambda: run_fit(True)),
             ("descend.fit (default), later runs", later_run),
             ("descend rules + hand gradient", run_rules), ("torch.optim loop", run_torch_loop)]

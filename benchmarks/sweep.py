@@ -64,6 +64,11 @@ def data(seed: int = 0):
     return torch.randn(N, D, generator=g), torch.randint(0, CLASSES, (N,), generator=g)
 
 
+#: Per pass of descend's default call in this worker: whether it ran compiled (the later runs must, from their
+#: packages; a package not found, for a source edited since it was written, runs eagerly and is said so).
+COMPILED: list[bool] = []
+
+
 def descend_compiled(k: int, steps: int) -> tuple[float, Callable[[], float]]:
     return descend_eager(k, steps, compile=True)
 
@@ -86,6 +91,7 @@ def descend_eager(k: int, steps: int, compile: bool | str = "auto") -> tuple[flo
         runs = descend.fit(steps=steps, **sweep)
         seconds = time.perf_counter() - start
         assert torch.isfinite(runs.results[0].train_loss[-1]).any()
+        COMPILED.append("compile_seconds" in runs.summary)  # whether the steps ran compiled (a package read)
         return seconds
 
     return one_pass(), one_pass  # the first call compiles (compile=True) or reads the packages ("auto")
@@ -177,7 +183,7 @@ def worker(impl: str, k: int, steps: int, repeats: int, hidden: int, batch: int)
     first, one_pass = IMPLEMENTATIONS[impl](k, steps)
     seconds = statistics.median(one_pass() for _ in range(repeats))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "first": first}))
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "first": first, "compiled": all(COMPILED)}))
 
 
 def measure(impl: str, k: int, steps: int, repeats: int, hidden: int, batch: int) -> dict | None:
@@ -245,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
             for impl in order:
                 runs = min(k, args.loop_runs) if impl == "torch-loop" else k
                 result = measure(impl, runs, args.steps, args.repeats, h, b)
+                if impl == "descend" and result is not None and not result.get("compiled", True):
+                    print(f"  note: K = {k}, hidden {h}, batch {b}: the default call's later run ran eagerly (its "
+                          "package was not read): this cell is not a later run's")
                 # (µs per run-step, peak MB, the first call's seconds for K runs: the loop's one-time costs once,
                 # plus its pass of `runs` runs scaled to K)
                 figure = None if result is None else (

@@ -1355,9 +1355,9 @@ def worth_compiling(eager_seconds_per_step: float, remaining_steps: int, cached:
 
     ``cached``: this process already holds the programs (a second fit of the same shapes), so compiling is
     free and always pays. Otherwise compile when ``remaining · t_eager · (1 − COMPILED_FRACTION)`` exceeds
-    what compiling costs: ``COMPILE_SECONDS`` the first time (at K = 64 on the reference sweep, 4 ms per eager
-    step, after about 11,000 steps), ``COMPILE_SECONDS_AGAIN`` when ``compiled_before`` (a process of this user
-    compiled the same programs, :func:`descend._compile.compiled_before`: about 1,900 steps there).
+    what compiling costs: ``COMPILE_SECONDS`` the first time (at K = 64 on the reference sweep, about 1.4 ms per
+    eager step, after about 32,000 steps), ``COMPILE_SECONDS_AGAIN`` when ``compiled_before`` (a process of this
+    user compiled the same programs, :func:`descend._compile.compiled_before`: about 5,300 steps there).
     """
     if remaining_steps <= 0:
         return False
@@ -1691,8 +1691,8 @@ def train(
     one batch's: a lucky batch is not the training loss), so to within ``eval_every`` steps; with
     ``stop_at_target`` the run stops there, its parameters those the training loss was measured at.
     ``compile=True`` traces each group's step into one program compiled by Inductor (torch.compile's
-    compiler), the evaluations as one more: about 10-17 s per group and batch shape the first time on a 2-core
-    machine, 3-5 s from Inductor's on-disk cache after that (the summary's ``compile_seconds``, apart from
+    compiler), the evaluations as one more: about 23-32 s per group and batch shape the first time on a 2-core
+    machine (into a package; 10-17 s in the process alone), 3-5 s from Inductor's on-disk cache after that (the summary's ``compile_seconds``, apart from
     ``seconds``), then each step 2-4× faster (see benchmarks/sweep.py); it pays off for long runs and large
     sweeps. Each compiled program is also written as a package (AOTInductor) named after everything its trace
     depends on and descend's own code (:func:`descend._compile.package_name`); a later process reads it in
