@@ -761,17 +761,18 @@ def test_a_study_of_optunas_own_under_the_same_name_is_refused_and_left_as_it_wa
     assert len(again.trials) == 3 and again.user_attrs == {}
 
 
-def test_an_optimizers_own_space_adds_to_its_default_space_when_no_space_is_shared():
-    """--space 'sgd: momentum=0..0.9' alone held sgd's rate at the task's default (its lr search lost), while adam kept
-    its default space: --help says an optimizer's items add to the space and replace those of the same name."""
-    from descend.tune.space import default_space
+def test_an_optimizers_own_space_given_alone_is_its_whole_space_as_help_says():
+    """--space 'sgd: momentum=0..0.9' alone: sgd searches momentum alone (its rate at the task's), adam its default;
+    --help said only that such items add to the space for all."""
+    from descend.cli import app
+    from typer.testing import CliRunner
 
     result = descend.tune("line", optimizer=["adam|sgd"], space="sgd: momentum=0..0.9", trials=4, cohort=4, steps=10,
                           seeds=0)
     (text,) = [s.text() for s in result.spaces.values()]
-    sgd_default = default_space("sgd", lr=descend.tasks.get("line").default_lr("sgd")).text()
-    lr = next(item for item in sgd_default.split(", ") if item.startswith("lr="))
-    assert f"sgd: {lr}, momentum=0..0.9" in text, text
+    assert "sgd: momentum=0..0.9" in text and "adam: lr=" in text, text
+    help_text = " ".join(CliRunner().invoke(app, ["tune", "--help"], env={"COLUMNS": "200"}).output.split())
+    assert "given alone, it is that optimizer's whole space" in help_text.replace("│", " ").replace("  ", " ")
 
 
 def test_a_sqlite_database_of_another_application_is_refused_and_left_as_it_was(tmp_path):

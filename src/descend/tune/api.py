@@ -21,7 +21,7 @@ from typing import Any
 
 from .._checks import close_matches
 from . import pruning
-from .space import BATCH_SIZE, ChoiceSpace, Space, default_space, share, space_for
+from .space import BATCH_SIZE, ChoiceSpace, Space, share, space_for
 
 #: How each argument is named in errors, in Python; the command line passes its flags instead.
 NAMES = {"task": "task", "optimizer": "optimizer", "space": "space", "trials": "trials", "cohort": "cohort",
@@ -178,15 +178,10 @@ def _spaces_by_optimizer(space: Any, optimizers: Sequence[str],
             out[name] = shared if split is None else split[name]
             continue
         mine = [item for text in own[name] for item in _items(text)]
-        if shared is None:  # it adds to the default space, which the caller knows (the task's rate): marked
-            out[name] = _ADDS + ", ".join(mine)
-            continue
-        out[name] = _merged(shared, mine, {*get(name).names, BATCH_SIZE})
+        # with no space for all, an optimizer's own items are its whole space (the playground's link to descend
+        # tune gives "adam: lr=..." to search the rate alone)
+        out[name] = _merged(shared or "", mine, {*get(name).names, BATCH_SIZE})
     return out, shared
-
-
-#: A text of one optimizer's own items that add to its default space (:func:`_spaces_by_optimizer`).
-_ADDS = "\0adds: "
 
 
 def _merged(base: str, mine: Sequence[str], has: set[str]) -> str:
@@ -324,9 +319,6 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     spaces = {}
     for name, fixed in parsed:
         lr = built.default_lr(name)
-        if isinstance(texts[name], str) and texts[name].startswith(_ADDS):  # "sgd: momentum=0..0.9" alone
-            base = default_space(name, lr=lr, fixed=fixed).text()
-            texts[name] = _merged(base, _items(texts[name][len(_ADDS):]), {*get(name).names, BATCH_SIZE})
         try:
             spaces[name] = space_for(name, texts[name], lr=lr, fixed=fixed, what=names["space"])
         except ValueError as e:
