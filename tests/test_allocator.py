@@ -166,3 +166,16 @@ def test_the_numbers_are_the_same_either_way():
                              timeout=300, check=True)
         texts.append(out.stdout.strip().splitlines()[-1])
     assert texts[0] == texts[1]
+
+
+def test_a_value_of_descend_malloc_it_does_not_read_is_refused_before_training(monkeypatch):
+    """DESCEND_MALLOC=sytem (or off) kept the settings on without a word: only "system" turned them off."""
+    import descend
+
+    for value in ("system", "off", "0", "False", " "):
+        monkeypatch.setenv("DESCEND_MALLOC", value)
+        _allocator.check_variable()
+    monkeypatch.setenv("DESCEND_MALLOC", "sytem")
+    with pytest.raises(ValueError, match="DESCEND_MALLOC='sytem': give DESCEND_MALLOC=system to keep the C "
+                                         "library's own allocator settings, or leave it unset"):
+        descend.fit(task="himmelblau", optimizer="gd", lr=0.01, steps=2)

@@ -28,7 +28,8 @@ against 1.0 GB, an eager fit's 2.8 against 1.2 GB (its out-of-place temporaries 
 
 It does nothing where the C library is not glibc, where another allocator is preloaded (jemalloc, tcmalloc,
 mimalloc), where the environment already sets one of glibc's ``MALLOC_*_`` tunables (the user's choice is kept),
-or with ``DESCEND_MALLOC=system`` in the environment.
+or with ``DESCEND_MALLOC=system`` in the environment (or ``0``, ``no``, ``false``, ``off``; another value is
+refused before training, :func:`check_variable`).
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ import os
 import threading
 from typing import Any
 
-__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "keep_freed_memory", "large_blocks_kept", "large_blocks_unmapped",
-           "state"]
+__all__ = ["MMAP_THRESHOLD", "SYSTEM_VALUES", "TRIM_THRESHOLD", "check_variable", "keep_freed_memory",
+           "large_blocks_kept", "large_blocks_unmapped", "state"]
 
 #: glibc's largest ``M_MMAP_THRESHOLD`` on 64-bit systems (``DEFAULT_MMAP_THRESHOLD_MAX``).
 MMAP_THRESHOLD = 32 * 2**20
@@ -57,10 +58,23 @@ _LOCK = threading.Lock()
 _STATE: dict[str, Any] = {"state": None, "trim": TRIM_THRESHOLD, "unmapped": False}
 
 
+#: The values of :data:`VARIABLE` that keep glibc's defaults (``system``, and the words for "off").
+SYSTEM_VALUES = ("system", "0", "no", "false", "off")
+
+
+def check_variable() -> None:
+    """Refuse a value of :data:`VARIABLE` that says nothing this module reads (``DESCEND_MALLOC=sytem`` kept the
+    settings on without a word): unset, empty, or one of :data:`SYSTEM_VALUES`."""
+    value = os.environ.get(VARIABLE, "").strip().lower()
+    if value and value not in SYSTEM_VALUES:
+        raise ValueError(f"{VARIABLE}={os.environ[VARIABLE]!r}: give {VARIABLE}=system to keep the C library's own "
+                         "allocator settings, or leave it unset")
+
+
 def _why_not() -> str | None:
     """Why the settings are not made in this process (None: they can be)."""
-    if os.environ.get(VARIABLE, "").strip().lower() == "system":
-        return f"{VARIABLE}=system"
+    if os.environ.get(VARIABLE, "").strip().lower() in SYSTEM_VALUES:
+        return f"{VARIABLE}={os.environ[VARIABLE].strip()}"
     tunables = [name for name in _OWN_TUNABLES if name in os.environ]
     if tunables or "GLIBC_TUNABLES" in os.environ and "glibc.malloc" in os.environ["GLIBC_TUNABLES"]:
         return "the environment sets malloc's tunables (" + ", ".join(tunables or ["GLIBC_TUNABLES"]) + ")"

@@ -69,7 +69,7 @@ from ._compile import (
     traced,
     tracing,
 )
-from ._allocator import keep_freed_memory
+from ._allocator import check_variable, keep_freed_memory
 from ._machine import spare_cores
 from .optim import get as get_optimizer
 from .optim import random_search
@@ -1730,6 +1730,7 @@ def train(
     """
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one budget: steps=... or epochs=...")
+    check_variable()  # DESCEND_MALLOC, read when training starts: a value it does not read is said before
     for name, value in (("steps", steps), ("epochs", epochs)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1):
             raise ValueError(f"{name}={value!r} must be a whole number >= 1")
