@@ -488,3 +488,10 @@ def test_a_schedule_of_a_hyperparameter_that_is_zero_is_refused_and_no_budget_is
     assert scheduled.summary["final_train_loss"].tolist() == plain.summary["final_train_loss"].tolist()
     with pytest.raises(ValueError, match="give exactly one budget: steps=... or epochs=..."):
         descend.fit(model=descend.models.Linear(2), data=(x, y), schedules={"lr": "cosine"})
+
+
+def test_a_budget_beyond_memory_is_a_memory_error_that_says_what_to_give():
+    """steps=10**12 was a MemoryError with no words (the command line said what to do, Python did not)."""
+    with pytest.raises(MemoryError, match=r"not enough memory for this training \(steps=1000000000000\): its batch "
+                                          r"plan and records grow with the steps and the runs; give fewer steps"):
+        descend.fit(task="himmelblau", optimizer="adam", lr=0.01, steps=10**12)

@@ -7,6 +7,8 @@ both to :func:`descend.engine.train`. A search that draws its configurations its
 
 from __future__ import annotations
 
+import functools
+
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -18,6 +20,24 @@ from .problem import problem as make_problem
 from .spec import RunSpec
 
 
+def _memory_said(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` with a bare ``MemoryError`` (no words: a batch plan or records of ``steps=10**12``) said: what
+    grows with the budget, and what to give instead (still a MemoryError, as the command line reads it)."""
+    @functools.wraps(function)
+    def said(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except MemoryError as e:
+            if str(e):
+                raise
+            budget = {k: kwargs[k] for k in ("steps", "epochs") if kwargs.get(k) is not None}
+            raise MemoryError(f"not enough memory for this training ({', '.join(f'{k}={v}' for k, v in budget.items())}"
+                              "): its batch plan and records grow with the steps and the runs; give fewer steps (or "
+                              "epochs), fewer runs or a larger batch size") from None
+    return said
+
+
+@_memory_said
 def fit(
     *,
     model: Any = None,
