@@ -495,3 +495,11 @@ def test_a_budget_beyond_memory_is_a_memory_error_that_says_what_to_give():
     with pytest.raises(MemoryError, match=r"not enough memory for this training \(steps=1000000000000\): its batch "
                                           r"plan and records grow with the steps and the runs; give fewer steps"):
         descend.fit(task="himmelblau", optimizer="adam", lr=0.01, steps=10**12)
+
+
+def test_a_full_batch_beside_mini_batches_is_none_in_the_summary_not_nan():
+    """batch_size=[None, 8] gave a float column: NaN and 8.0."""
+    x = torch.randn(32, 2)
+    y = x.sum(1, keepdim=True)
+    summary = descend.fit(model=descend.models.Linear(2), data=(x, y), batch_size=[None, 8], steps=3).summary
+    assert summary["batch_size"].tolist() == [None, 8]

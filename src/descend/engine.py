@@ -2144,7 +2144,10 @@ class Runs:
                 row.update(steps_done=0, steps_to_target=None, status=outcomes.INTERRUPTED, status_at=0,
                            diverged=False, diverged_at=None, seconds=0.0)
                 rows.append(row)
-        return pd.DataFrame(rows).set_index("run").sort_index()
+        frame = pd.DataFrame(rows)
+        if frame["batch_size"].isna().any():  # None (the full batch) beside numbers: kept as given, not 8.0 and NaN
+            frame["batch_size"] = pd.Series([row["batch_size"] for row in rows], dtype=object, index=frame.index)
+        return frame.set_index("run").sort_index()
 
     def _curves_of(self, res: CohortResult, j: int) -> Iterator[tuple[str, str, Any, Any, Any]]:
         """Row ``j`` of a cohort's records as curves ``(split, metric, step, epoch, value)``: the batch loss at
