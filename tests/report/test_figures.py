@@ -131,6 +131,18 @@ def test_loss_curves_band_needs_two_seeds():
     assert F.loss_curves(SUMMARY, CURVES).get_suptitle().endswith("(median over seeds, band: inter-quartile range)")
 
 
+def test_loss_curves_say_when_a_loss_of_exactly_zero_ends_a_line_on_the_log_axis():
+    """Adam reaching Himmelblau's minimum to the last bit (a loss of 0.0) ended its line with no word why."""
+    curves = CURVES.copy()
+    first = curves.index[(curves["split"] == "batch") & (curves["metric"] == "loss")][-1]
+    curves.loc[first, "value"] = 0.0
+    fig = F.loss_curves(SUMMARY, curves)
+    assert fig.axes[0].get_yscale() == "log"
+    assert fig.get_suptitle().replace("\n", " ").endswith("; a loss of exactly 0 has no place on the log axis: a "
+                                                           "line ends there")
+    assert "exactly 0" not in F.loss_curves(SUMMARY, CURVES).get_suptitle()
+
+
 def test_loss_curves_divergence_mark_sits_at_the_divergence_step_and_the_line_stops():
     label, lr, batch, _ = DIVERGED
     summary = _where(label=label, lr=lr, batch_size=batch)

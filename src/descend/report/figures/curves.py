@@ -295,8 +295,11 @@ def loss_curves(
     handles += _status_handles(status for status, _ in (m for m, _ in marks))
     _legend_right(ax, handles)
     several = any(len(runs) > 1 for _, _, _, runs, *_ in configurations)  # one seed each: no median, no band
+    # a loss of exactly 0 (Adam reaching Himmelblau's minimum to the last bit): its line ended without a word
+    zero = log and any(bool((by_split[sp]["value"] == 0).any()) for sp in present)
     _suptitle(fig, title, f"loss against {x} (" + ("median over seeds, band: inter-quartile range" if several
-                                                   else "one run per configuration") + ")")
+                                                   else "one run per configuration") + ")"
+              + ("; a loss of exactly 0 has no place on the log axis: a line ends there" if zero else ""))
     return fig
 
 
