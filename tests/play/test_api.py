@@ -310,3 +310,30 @@ def test_served_on_a_loopback_address_it_answers_only_to_loopback_names():
 def test_host_names_of_host_headers():
     assert [app_module.host_name(h) for h in ("localhost:8000", "[::1]:8000", "::1", "127.0.0.1", "a.b:1")] == [
         "localhost", "::1", "::1", "127.0.0.1", "a.b"]
+
+
+def test_a_post_with_a_query_is_refused_and_a_read_only_path_is_405(client):
+    """POST /api/line?steps=5 answered with the default 100 steps (the query dropped without a word); POST /api/meta
+    and POST /api/line.csv were taken for widgets named "meta" and "line.csv" (404)."""
+    refused = client.post("/api/line?steps=5", json={})
+    assert refused.status_code == 422 and "a POST reads the state from its JSON body, not from the query " \
+        "(steps=5)" in refused.json()["errors"][0]["message"]
+    assert client.post("/api/line", json={"steps": 5}).json()["state"]["steps"] == 5
+    for path in ("/api/meta", "/api/line.csv"):
+        answer = client.post(path, json={})
+        assert answer.status_code == 405 and answer.headers["allow"] == "GET", (path, answer.text)
+
+
+def test_a_formula_finite_nowhere_is_refused_in_the_playgrounds_words(client):
+    """The 422 said to give domain=((x0, x1), (y0, y1)) in Python or a --config file: the widget has no domain."""
+    answer = client.get("/api/landscape", params={"landscape": "log(log(x - 10)) + y**2"})
+    message = answer.json()["errors"][0]["message"]
+    assert answer.status_code == 422 and "somewhere in [-5, 5]² (the playground draws it where it is)" in message
+    assert "--config" not in message and "domain=" not in message
+
+
+def test_an_integer_fields_range_is_written_as_whole_numbers(client):
+    """data_seed's range said "≤ 1e+06", a form the field itself refuses."""
+    answer = client.get("/api/line", params={"data_seed": "-1"})
+    message = answer.json()["errors"][0]["message"]
+    assert answer.status_code == 422 and "1000000" in message and "1e+06" not in message, message

@@ -185,8 +185,18 @@ def create_app(*, local_only: bool = False) -> Any:
     async def get_widget(widget: str, request: Request) -> Any:
         return await answer_while_connected(widget, str(request.url.query), request, query=True)
 
+    @app.api_route("/api/meta", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    @app.api_route("/api/{widget}.csv", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    def read_only(request: Request) -> Any:  # read by GET: not taken for a widget named "meta" or "line.csv"
+        return JSONResponse({"errors": [{"field": "", "message": f"{request.url.path} is read with GET"}]},
+                            status_code=405, headers={"Allow": "GET"})
+
     @app.post("/api/{widget}")
     async def post_widget(widget: str, request: Request) -> Any:
+        if request.url.query:  # a POST reads its body: settings in the query were dropped without a word
+            return JSONResponse({"errors": [{"field": "", "message": "a POST reads the state from its JSON body, not "
+                                             f"from the query ({request.url.query[:100]}): put the settings in the "
+                                             "body, or send them as a GET query"}]}, status_code=422)
         too_large = JSONResponse({"errors": [{"field": "", "message": f"the body is larger than {MAX_BODY // 1024} "
                                               "KB; a widget's state is a few hundred bytes of JSON"}]},
                                  status_code=413)

@@ -663,6 +663,9 @@ def _allowed(title: str, loc: list[str]) -> str:
                     high, high_open = v, is_open
     if low is None and high is None:
         return ""
-    left = "" if low is None else f"{low:g} {'<' if low_open else '≤'} "
-    right = "" if high is None else f" {'<' if high_open else '≤'} {high:g}"
+    def shown(v: float) -> str:  # a whole number as one (a field that takes 1000000 refuses "1e+06")
+        return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else f"{v:g}"
+
+    left = "" if low is None else f"{shown(low)} {'<' if low_open else '≤'} "
+    right = "" if high is None else f" {'<' if high_open else '≤'} {shown(high)}"
     return f"{left}{name}{right}"

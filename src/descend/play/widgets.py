@@ -421,7 +421,12 @@ def _landscape_task(state: LandscapeState, with_start: bool = False) -> tuple[An
     except FormulaError as e:
         raise PlayError("landscape", str(e)) from None
     except ValueError as e:
-        raise PlayError("start" if "start" in str(e) else "landscape", str(e)) from None
+        from ..landscapes.formula import DOMAIN_HINT
+
+        # the widget draws a formula over the domain found for it: the library's advice on giving one is not its
+        text = str(e).replace(DOMAIN_HINT, "write a formula that is a finite number somewhere in [-5, 5]² (the "
+                                           "playground draws it where it is)")
+        raise PlayError("start" if "start" in text else "landscape", text) from None
 
 
 def _critical_points(scape: Any) -> list[dict[str, Any]]:
