@@ -160,3 +160,16 @@ def test_a_list_given_under_its_key_several_times_is_every_item():
     """batch_sizes=full&batch_sizes=32 compared batch size 32 alone."""
     assert EllipseState.from_query("batch_sizes=full&batch_sizes=32,hybrid(32,8,512)").batch_sizes == (
         "full", "32", "hybrid(32,8,512)")
+
+
+def test_one_optimizer_twice_is_told_by_its_settings_not_its_six_digit_label():
+    """adam at lr 0.1 and 0.1000001 was refused as "the same settings" (labels of six digits), while amsgrad=1 beside
+    amsgrad=true, or no beta1 beside beta1=0.9 (its default), trained the same run twice."""
+    from descend.play.state import STATES
+
+    apart = STATES["landscape"].from_query("landscape=booth&optimizers=adam;lr=0.1&optimizers=adam;lr=0.1000001")
+    assert [e.label for e in apart.optimizers] == ["adam(lr=0.1)", "adam(lr=0.1000001)"]
+    for twice in ("adam;lr=0.1;amsgrad=1&optimizers=adam;lr=0.1;amsgrad=true",
+                  "adam;lr=0.1&optimizers=adam;lr=0.1;beta1=0.9"):
+        with pytest.raises(ValueError, match="name one optimizer twice with the same settings"):
+            STATES["landscape"].from_query(f"landscape=booth&optimizers={twice}")

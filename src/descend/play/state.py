@@ -233,11 +233,20 @@ class OptimizerEntry(BaseModel):
             parse_schedule(self.schedule, 100, what="schedule")
         return self
 
+    def settings(self) -> tuple[Any, ...]:
+        """What trains: the optimizer's name, every hyperparameter as the registry configures it (defaults filled
+        in, values in their type), the decay and the schedule."""
+        from ..optim import get
+
+        config = get(self.name).configure(lr=self.lr, **self.hyper)
+        return (get(self.name).name, tuple(sorted(config.items())), float(self.decay or 0),
+                self.schedule.strip())
+
     @property
     def label(self) -> str:
-        parts = [f"lr={self.lr:g}"] + [f"{k}={_short(v)}" for k, v in self.hyper.items()]
+        parts = [f"lr={_short(float(self.lr))}"] + [f"{k}={_short(v)}" for k, v in self.hyper.items()]
         if self.decay:
-            parts.append(f"decay={self.decay:g}")
+            parts.append(f"decay={_short(float(self.decay))}")
         if self.schedule.strip():
             parts.append(self.schedule.strip())
         return f"{self.name}({', '.join(parts)})"
@@ -277,7 +286,7 @@ class OptimizerEntry(BaseModel):
 
 
 def _short(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v).lower()
+    return f"{v:.10g}" if isinstance(v, float) else str(v).lower()  # (0.1 and 0.1000001 named apart)
 
 
 def _entries(*items: tuple[str, float]) -> tuple[OptimizerEntry, ...]:
@@ -290,8 +299,11 @@ def _check_entries(value: tuple[OptimizerEntry, ...]) -> tuple[OptimizerEntry, .
     if len(value) > MAX_OPTIMIZERS:
         raise ValueError(f"{len(value)} optimizers; at most {MAX_OPTIMIZERS} per request")
     labels = [e.label for e in value]
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"{', '.join(labels)} names one optimizer twice with the same settings")
+    settings = [e.settings() for e in value]  # as trained: amsgrad=1 is amsgrad=true, no beta1 its default
+    twice = next((i for i, s in enumerate(settings) if s in settings[:i]), None)
+    if twice is not None:
+        first = settings.index(settings[twice])
+        raise ValueError(f"{labels[first]} and {labels[twice]} name one optimizer twice with the same settings")
     return value
 
 
