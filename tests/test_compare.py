@@ -282,10 +282,16 @@ def test_ctrl_c_during_the_warm_up_step_stops_the_comparison():
 
 def test_a_row_whose_runs_were_all_cut_short_wins_nothing():
     """Runs cut short by an interruption have no result (descend.outcomes): a row of them wins no metric, even
-    one its numbers would win (its distance), as a row whose runs all diverged."""
+    one its numbers would win (its distance), as a row whose runs all diverged; and the one row with results wins
+    each metric (it won the distance, where the other row had a number, but not the training loss, where the other
+    had none: an optimizer whose rival diverged everywhere won nothing but the divergence rate)."""
     table = pd.DataFrame({"final train loss": [0.5, np.nan], "distance to answer": [2.0, 1.0],
                           "interrupted rate": [0.0, 1.0]}, index=pd.Index(["adam", "sgd"], name="optimizer"))
-    assert C.winners(table) == {"distance to answer": ["adam"]}
+    assert C.winners(table) == {"final train loss": ["adam"], "distance to answer": ["adam"]}
+    diverged = pd.DataFrame({"final train loss": [0.5, np.nan], "divergence rate": [0.0, 1.0]},
+                            index=pd.Index(["adam", "gd"], name="optimizer"))
+    assert C.winners(diverged) == {"final train loss": ["adam"], "divergence rate": ["adam"]}
+    assert C.winners(diverged.loc[["adam"]]) == {}  # one optimizer: nothing to win against
 
 
 def test_labels_that_tie_all_win():

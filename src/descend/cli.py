@@ -557,7 +557,8 @@ def compare_command(
     if not quiet:
         title = f"{built.title} — {cmp.mode_text(resolved)}"
         Console().print(_table_of(_compact(comparison.table), comparison.winners, title))
-        for note in comparison.table_notes:
+        # the table's notes, and the comparison's (an optimizer whose every search trial diverged is in no row)
+        for note in [*comparison.table_notes, *(n for n in comparison.notes if not n.startswith("interrupted"))]:
             typer.echo(f"note: {note}")
     _interruption_notes(comparison)
     typer.echo(f"report: {html}")
@@ -609,17 +610,30 @@ _SHOWN = ("lr", "batch size", "final train loss", "test loss", "test loss (targe
 
 #: How the terminal table heads a column (the report has the full names).
 _HEADS = {"final train loss": "train loss", "divergence rate": "diverged", "distance to answer": "distance",
-          "batch size": "batch", "steps to target": "to target", "test loss (target's units)": "test, target units"}
+          "batch size": "batch", "steps to target": "to target", "test loss (target's units)": "test, target units",
+          "left-domain rate": "left domain", "pruned rate": "pruned", "interrupted rate": "interrupted"}
 
 #: The columns a narrow terminal drops first (those the same in every row before the others); the optimizer,
 #: its training loss and at least one more column are always shown.
-_DROPPED_FIRST = ("distance to answer", "batch size", "steps to target", "divergence rate", "lr", "test loss",
-                  "test loss (target's units)", "test accuracy")
+_DROPPED_FIRST = ("distance to answer", "batch size", "steps to target", "interrupted rate", "pruned rate",
+                  "left-domain rate", "divergence rate", "lr", "test loss", "test loss (target's units)",
+                  "test accuracy")
+
+
+#: Rates of runs without a result besides divergence: shown where some run has them (an ellipse row of dashes
+#: said "diverged 0%" where every run had left the model's domain).
+_SHOWN_WHEN_SOME = ("left-domain rate", "pruned rate", "interrupted rate")
 
 
 def _compact(frame: Any) -> Any:
     """The columns a terminal table may show; the report has them all."""
-    return frame[[c for c in _SHOWN if c in frame.columns]]
+    import pandas as pd
+
+    some = [c for c in _SHOWN_WHEN_SOME if c in frame.columns
+            and bool((pd.to_numeric(frame[c], errors="coerce").fillna(0) > 0).any())]
+    shown = [c for c in _SHOWN if c in frame.columns]
+    at = shown.index("divergence rate") + 1 if "divergence rate" in shown else len(shown)
+    return frame[shown[:at] + some + shown[at:]]
 
 
 def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, width: int | None = None) -> Table:

@@ -556,8 +556,9 @@ def train_cohort(
     Ctrl-C (KeyboardInterrupt) or a stop request ends the cohort after the last complete step: the result
     covers the steps done, ``interrupted=True``.
 
-    A run that stops (pruned by a monitor, diverged, left the model's domain) is frozen: it records NaN for its
-    later steps and gradient norms, and its evaluations keep the values of its parameters as they stopped. With
+    A run that stops (pruned by a monitor, diverged, left the model's domain) is frozen: the step it stopped at
+    records the loss and gradient norms that stopped it, its later steps NaN, and its later evaluations keep the
+    values of its parameters as they stopped (a diverged run's are NaN: :mod:`descend.outcomes`). With
     ``drop_stopped`` (the default) eager steps also drop the rows of stopped runs from the program (in a group,
     each cohort's own; a cohort with none left leaves it), so that they cost nothing and the other runs' steps
     need no masking; the records are the same as with the rows kept in place. A compiled step keeps its rows

@@ -19,9 +19,10 @@ step it took effect (``status_at``); none of them re-derives it from the losses.
   the end of its budget; its records stop at the last complete step. It has no result: a run cut short is not
   compared with runs that finished.
 
-A run that stops any of these ways takes no more steps: its training losses and gradient norms are NaN from
-that step, and its evaluations keep the values of the parameters it stopped at. So does a run stopped at its
-target (``stop_at_target``), from the step after the one whose loss reached it.
+A run that stops any of these ways takes no more steps: the step it stopped at records the loss and the gradient
+norms that stopped it, its later ones are NaN, and its later evaluations keep the values of the parameters it
+stopped at, but for a diverged run's, which are NaN (it has no result). So does a run stopped at its target
+(``stop_at_target``), from the step after the one whose loss reached it.
 """
 
 from __future__ import annotations

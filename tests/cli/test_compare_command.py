@@ -843,3 +843,21 @@ def test_what_the_flags_are_refused_for_names_the_flag(tmp_path, args, message):
     with --no-animation wrote no video)."""
     result = runner.invoke(app, ["compare", "line", *args, "--out", str(tmp_path / "never")])
     assert result.exit_code == 2 and message in result.output and not (tmp_path / "never").exists(), result.output
+
+
+def test_the_terminal_says_why_a_row_has_no_result_and_which_optimizer_has_no_row(tmp_path):
+    """An ellipse row of dashes said "diverged 0%" where every run had left the model's domain (no such column on
+    the terminal), and in tuned mode an optimizer whose every search trial diverged was in no row, unsaid."""
+    import pandas as pd
+
+    from descend.cli import _compact
+
+    table = pd.DataFrame({"lr": [0.01, 0.01], "final train loss": [None, 0.04], "divergence rate": [0.0, 0.0],
+                          "left-domain rate": [1.0, 0.0], "pruned rate": [0.0, 0.0]}, index=["rmsprop", "gd"])
+    assert list(_compact(table).columns) == ["lr", "final train loss", "divergence rate", "left-domain rate"]
+    assert "left-domain rate" not in _compact(table.assign(**{"left-domain rate": 0.0})).columns
+    result = runner.invoke(app, ["compare", "rosenbrock", "-o", "gd", "-o", "adam", "--mode", "tuned", "--lr",
+                                 "5..30", "--budget", "2", "--steps", "20", "--seeds", "1", "--no-animation", "--out",
+                                 str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert "note: gd: every trial of the learning-rate search diverged" in result.output, result.output
