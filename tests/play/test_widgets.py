@@ -461,3 +461,17 @@ def test_tune_says_what_its_link_back_gives_where_sampled_batches_make_seeds_dif
     seeded = descend.fit(task=task, runs=[RunSpec("adam", {"lr": applied.lr}, batch_size=8, seed=best["seed"])],
                          steps=60, compile=False)
     assert best["value"] == pytest.approx(float(seeded.summary["final_validation_loss"].iloc[0]), rel=1e-12)
+
+
+def test_the_tune_widget_names_a_diverged_trial_as_descend_tune_does():
+    """A diverged trial (told +inf, COMPLETE to Optuna) was "COMPLETE" with no value in the widget, its CSV and its
+    chart's hover text, where descend tune's trials.csv says "diverged"."""
+    from descend.play.app import to_csv
+
+    result = widgets.tune(TuneState(target="landscape", query="landscape=rosenbrock&optimizers=gd;lr=0.001&steps=100",
+                                    trials=8))
+    statuses = {t["status"] for t in result["trials"]}
+    assert "diverged" in statuses and statuses <= {"ok", "diverged", "left-domain", "pruned", "interrupted"}
+    diverged = next(t for t in result["trials"] if t["status"] == "diverged")
+    assert diverged["state"] == "COMPLETE" and diverged["value"] is None
+    assert to_csv(result).splitlines()[0].startswith("optimizer,trial,state,status,value,lr")

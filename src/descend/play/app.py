@@ -293,9 +293,10 @@ def to_csv(result: dict[str, Any]) -> str:
         for i, step in enumerate(result["steps"]):
             writer.writerow([step, *(norms[i] for norms in result["norms"])])
     elif widget == "tune":
-        writer.writerow(["optimizer", "trial", "state", "value", "lr"])
+        writer.writerow(["optimizer", "trial", "state", "status", "value", "lr"])
         for row in result["trials"]:
-            writer.writerow([row["optimizer"], row["number"], row["state"], row["value"], row["lr"]])
+            writer.writerow([row["optimizer"], row["number"], row["state"], row.get("status") or "", row["value"],
+                             row["lr"]])
     return out.getvalue()
 
 

@@ -777,8 +777,10 @@ def tune(state: TuneState) -> dict[str, Any]:
                 configs[search.labels[name]] = config
             for _, row in result.trials.iterrows():
                 value = row.get("value")
+                status = row.get("status")  # descend tune's (a diverged trial is COMPLETE to Optuna, told +inf)
                 rows.append({"optimizer": search.labels[row["optimizer"]], "number": int(row["number"]),
                              "state": row["state"],
+                             "status": status if isinstance(status, str) else None,
                              "value": None if value is None or not math.isfinite(float(value)) else float(value),
                              "lr": _list([row.get("lr", math.nan)])[0]})
     seconds = time.perf_counter() - started

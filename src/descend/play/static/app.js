@@ -809,7 +809,7 @@ function renderTune() {
   Plotly.react(div, Object.entries(by).map(([name, list]) => ({
     type: "scatter", mode: "markers", name, x: list.map((t) => t.lr), y: list.map((t) => (over(t) ? unscale(top) : t.value)),
     marker: { symbol: list.map((t) => (over(t) ? "triangle-up-open" : "circle")), size: list.map((t) => (over(t) ? 9 : 7)) },
-    text: list.map((t) => `trial ${t.number} (${t.state}): ${fmt(t.value)}${over(t) ? ", above the axis" : ""}`) })),
+    text: list.map((t) => `trial ${t.number} (${t.status || t.state}): ${fmt(t.value)}${over(t) ? ", above the axis" : ""}`) })),
     layout(`every trial: learning rate against the ${r.objective}` + (top !== null ? " (△: above the axis)" : ""),
            { xaxis: { title: { text: "lr" }, type: "log" }, yaxis }), CONFIG);
   // the link trains seed 0, as the widgets do; the best trial trained with its own seed (sampled batches differ)
