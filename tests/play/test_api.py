@@ -337,3 +337,16 @@ def test_an_integer_fields_range_is_written_as_whole_numbers(client):
     answer = client.get("/api/line", params={"data_seed": "-1"})
     message = answer.json()["errors"][0]["message"]
     assert answer.status_code == 422 and "1000000" in message and "1e+06" not in message, message
+
+
+def test_a_body_of_the_wrong_shape_is_told_in_json_not_in_pydantics_class_names(client):
+    """A top-level list, or an optimizer's text form inside a JSON list, was refused as "Input should be a valid
+    dictionary or instance of LandscapeState" (OptimizerEntry): names of descend's Python classes."""
+    for body, field, words in (([1, 2], "", "the widget's state must be a JSON object of settings"),
+                               ({"optimizers": ["adam;lr=0.05"]}, "optimizers.0",
+                                "an optimizer must be a JSON object of settings ({\"name\": \"adam\", \"lr\": 0.05}; "
+                                "the text adam;lr=0.05 is a query string's form)")):
+        answer = client.post("/api/landscape", json=body)
+        (error,) = answer.json()["errors"]
+        assert answer.status_code == 422 and error["field"] == field and words in error["message"], error
+        assert "instance of" not in error["message"]

@@ -624,6 +624,11 @@ def errors_of(error: Exception) -> list[dict[str, str]]:
         message = e.get("msg", "not allowed")
         if message.startswith("Value error, "):
             message = message[len("Value error, "):]
+        if e.get("type") in ("model_type", "model_attributes_type", "dict_type"):  # not "instance of LineState"
+            what = "an optimizer" if loc and loc[0] == "optimizers" else "the widget's state"
+            message = (f"{what} must be a JSON object of settings"
+                       + (' ({"name": "adam", "lr": 0.05}; the text adam;lr=0.05 is a query string\'s form)'
+                          if loc and loc[0] == "optimizers" else ' ({"steps": 100, ...})'))
         ctx = e.get("ctx") or {}
         bounds = {k: ctx[k] for k in ("ge", "gt", "le", "lt") if k in ctx}
         given = e.get("input")
