@@ -823,7 +823,9 @@ class Config(schema.Schema):
         if get("epochs") is not None and schedule and "total_steps" not in schedule and _needs_total(schedule):
             raise ValueError(f"{names['schedule']} {schedule!r} lasts a number of steps, which an "
                              f"{names['epochs']} budget leaves to the batch size; give it, e.g. "
-                             f"{str(schedule).partition(':')[0].strip()}:total_steps=2000, or use {names['steps']}")
+                             f"{str(schedule).partition(':')[0].strip()}:total_steps=2000, or use "
+                             # the file's steps is what --epochs took out: the flag that gives steps again
+                             f"{'--steps' if ' (in ' in names['steps'] else names['steps']}")
         return values
 
     def resolved(self, *, names: Mapping[str, str] | None = None) -> tuple[Config, Any]:

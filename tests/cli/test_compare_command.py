@@ -861,3 +861,13 @@ def test_the_terminal_says_why_a_row_has_no_result_and_which_optimizer_has_no_ro
                                  str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     assert "note: gd: every trial of the learning-rate search diverged" in result.output, result.output
+
+
+def test_a_schedule_from_a_config_file_under_epochs_names_the_flag_that_gives_steps(tmp_path):
+    """--config FILE --epochs 3 with the file's cosine: the advice was to use "steps (in FILE)", the very setting
+    --epochs took out."""
+    config = tmp_path / "c.toml"
+    config.write_text('task = "line"\noptimizer = ["sgd"]\nseeds = 1\nsteps = 20\nschedule = "cosine"\n')
+    result = runner.invoke(app, ["compare", "--config", str(config), "--epochs", "3", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and result.stderr.strip().endswith("cosine:total_steps=2000, or use --steps"), \
+        result.output
