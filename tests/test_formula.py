@@ -394,3 +394,11 @@ def test_a_start_chosen_for_a_formula_is_finite_as_given():
         task = tasks.formula(text)  # refused before: "start=-3.8,-0 is not allowed; the cost is -inf there"
         a, b = (torch.tensor(float(p), dtype=torch.float64) for p in task.model.init([0]))
         assert math.isfinite(float(task.surface.cost(a, b))) and float(b) != 0.0
+
+
+def test_a_called_lambda_is_refused_as_a_lambda_not_for_a_missing_star():
+    """(lambda: 1)() was refused for a missing '*' before '(' (write (...)*(...)), which is not what is wrong."""
+    with pytest.raises(FormulaError, match="lambda expressions are not allowed"):
+        parse("(lambda: 1)()")
+    with pytest.raises(FormulaError, match=r"missing '\*' before '\('"):
+        parse("(x + 1)(y)")

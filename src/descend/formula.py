@@ -596,8 +596,8 @@ class _Compiler:
 
     def call(self, node: ast.Call) -> Evaluator:
         func = node.func
-        if isinstance(func, ast.Attribute):
-            return self.expr(func)  # reports the attribute access
+        if isinstance(func, (ast.Attribute, ast.Lambda)):
+            return self.expr(func)  # reports the attribute access, or the lambda (not a missing '*')
         paren = self.text.find("(", func.end_col_offset)
         name = func.id if isinstance(func, ast.Name) else None
         if name is None or name in self.variables or name in CONSTANTS:

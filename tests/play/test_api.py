@@ -350,3 +350,12 @@ def test_a_body_of_the_wrong_shape_is_told_in_json_not_in_pydantics_class_names(
         (error,) = answer.json()["errors"]
         assert answer.status_code == 422 and error["field"] == field and words in error["message"], error
         assert "instance of" not in error["message"]
+
+
+def test_a_null_or_a_nan_is_refused_with_the_fields_range(client):
+    """steps: null and lr: NaN were refused without the range the field allows ("steps: Input should be a valid
+    integer")."""
+    for body, words in (('{"steps": null}', "steps = null: input should be a valid integer (allowed: 1 ≤ steps ≤"),
+                        ('{"lr": NaN}', "lr = nan: input should be a finite number (allowed: 0 < lr ≤")):
+        answer = client.post("/api/line", content=body, headers={"content-type": "application/json"})
+        assert answer.status_code == 422 and words in answer.json()["errors"][0]["message"], answer.text

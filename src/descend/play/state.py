@@ -633,9 +633,11 @@ def errors_of(error: Exception) -> list[dict[str, str]]:
         bounds = {k: ctx[k] for k in ("ge", "gt", "le", "lt") if k in ctx}
         given = e.get("input")
         if bounds or e.get("type") in ("int_parsing", "float_parsing", "int_from_float", "literal_error",
-                                       "string_too_long", "extra_forbidden"):
+                                       "string_too_long", "extra_forbidden", "int_type", "float_type",
+                                       "finite_number"):
             shown = given if not isinstance(given, (dict, list)) else json.dumps(given)
-            message = f"{_spoken(field) or 'value'} = {_shown(shown, 60)}: {message[0].lower()}{message[1:]}"
+            text = "null" if given is None else _shown(shown, 60)  # JSON's word, not Python's None
+            message = f"{_spoken(field) or 'value'} = {text}: {message[0].lower()}{message[1:]}"
             allowed = _allowed(error.title, loc)
             if allowed:
                 message += f" (allowed: {allowed})"
