@@ -359,3 +359,17 @@ def test_a_null_or_a_nan_is_refused_with_the_fields_range(client):
                         ('{"lr": NaN}', "lr = nan: input should be a finite number (allowed: 0 < lr ≤")):
         answer = client.post("/api/line", content=body, headers={"content-type": "application/json"})
         assert answer.status_code == 422 and words in answer.json()["errors"][0]["message"], answer.text
+
+
+def test_a_plus_sign_typed_in_a_link_is_explained(client):
+    """landscape=x**2+y**2 typed in the address bar reached the formula as 'x**2 y**2' (a query reads '+' as a
+    space), and the error advised "write 2*y": it says how to write a plus sign in a link; %2B trains."""
+    refused = client.get("/api/landscape?landscape=x**2+y**2&steps=5")
+    message = refused.json()["errors"][0]["message"]
+    assert refused.status_code == 422 and "write a plus sign as %2B" in message, message
+    assert client.get("/api/landscape?landscape=x**2%2By**2&steps=5").status_code == 200
+    other = client.get("/api/landscape?landscape=x**2%20y**2&steps=5")  # a space typed as one: no word about '+'
+    assert other.status_code == 422 and "%2B" not in other.json()["errors"][0]["message"]
+    lr = client.get("/api/landscape?optimizers=adam;lr=1e+3&steps=5").json()["errors"][0]
+    assert lr["field"].startswith("optimizers") and "%2B" in lr["message"], lr
+    assert "%2B" not in client.get("/api/landscape?landscape=x+y&steps=0").json()["errors"][0]["message"]

@@ -23,6 +23,7 @@ import os
 import socket
 import sys
 import threading
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,16 @@ MAX_BODY = 64 * 1024
 #: (a web page in the browser that had its own name resolved to 127.0.0.1, "DNS rebinding") is refused with
 #: HTTP 400, so that no other site can make this machine train or read its answers.
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def plus_fields(query: str) -> set[str]:
+    """The fields of a query string whose value holds a literal '+' (which a query reads as a space)."""
+    fields = set()
+    for item in query.lstrip("?").split("&"):
+        key, _, value = item.partition("=")
+        if "+" in value:
+            fields.add(urllib.parse.unquote_plus(key))
+    return fields
 
 
 def host_name(header: str) -> str:
@@ -117,6 +128,18 @@ def create_app(*, local_only: bool = False) -> Any:
             errors = errors_of(error)
         return JSONResponse({"errors": errors}, status_code=422)
 
+    def with_plus_hint(answer: JSONResponse, query: str) -> JSONResponse:
+        """A refused query whose field was typed with a '+' (x**2+y**2 in a link): a query reads '+' as a space,
+        and the error, about the text with a space, did not say so."""
+        plus = plus_fields(query)
+        errors = json.loads(answer.body)["errors"]
+        if not any(error["field"].split(".")[0] in plus for error in errors):
+            return answer
+        for error in errors:
+            if error["field"].split(".")[0] in plus:
+                error["message"] += "\n(in a link, '+' stands for a space: write a plus sign as %2B)"
+        return JSONResponse({"errors": errors}, status_code=answer.status_code)
+
     def known(widget: str) -> None:
         if widget not in STATES:
             raise HTTPException(404, f"no widget {widget!r}; the widgets are {', '.join(STATES)}")
@@ -127,7 +150,8 @@ def create_app(*, local_only: bool = False) -> Any:
             state = _state(widget, data, query=query)
             return compute(state, cancelled)
         except (ValidationError, ValueError) as e:
-            return refused(e)
+            answer = refused(e)
+            return with_plus_hint(answer, data) if query else answer
         except RecursionError:
             return JSONResponse({"errors": [{"field": "", "message": "the state is nested too deeply: see "
                                              "/api/meta for its fields"}]}, status_code=422)
