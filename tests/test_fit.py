@@ -338,6 +338,16 @@ def test_an_epoch_that_drops_its_last_partial_batch_still_counts_one():
         [0.0, 0.24, 0.48, 0.72, 0.96])  # the fifth batch (2 samples) ends the epoch after the last recorded step
 
 
+def test_an_epoch_cut_short_by_the_steps_budget_counts_the_samples_it_would_visit():
+    # with drop_last and a steps budget that ends within an epoch, that epoch's fraction divided by m (2.6 after
+    # 8 batches of 30 of 100 samples) where its complete epochs divide by the 90 they visit (2 + 60/90)
+    x = torch.randn(100, 3, generator=torch.Generator().manual_seed(0))
+    runs = descend.fit(model=descend.models.Linear(3, 1), data=(x, x.sum(1, keepdim=True)), optimizer="sgd",
+                       lr=0.01, batch_size=30, steps=8, drop_last=True, eval_every=1, compile=False)
+    epochs = runs.curves.query("split == 'train' and metric == 'loss'").sort_values("step")["epoch"].tolist()
+    assert epochs == pytest.approx([0, 1 / 3, 2 / 3, 1, 4 / 3, 5 / 3, 2, 7 / 3, 8 / 3])
+
+
 def test_labels_outside_the_classes_present_say_how_fit_declares_them():
     x, y = torch.randn(20, 3), torch.tensor([1, 2] * 10)
     with pytest.raises(ValueError, match=r"descend\.data\.as_dataset\(x, y, classes=range\(C\)\) as fit's data"):

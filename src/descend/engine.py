@@ -2013,9 +2013,12 @@ def _epochs_done(plan: Any, steps: int) -> Tensor:
     the samples the epoch visits, all m unless it drops its last partial batch, so that a completed epoch counts
     one whatever ``drop_last``)."""
     epochs, ends = plan.epochs[:steps], (plan.starts[:steps] + plan.sizes[:steps]).double()
-    last = plan.last_in_epoch[:steps]
-    visits = torch.full((int(epochs.max()) + 1 if steps else 1,), float(plan.m), dtype=torch.float64)
-    visits[epochs[last]] = ends[last]  # an epoch that ends within the plan: the samples its batches took
+    if plan.visits is not None:  # the samples each epoch visits, whether or not the plan takes it to its end
+        visits = plan.visits.double()
+    else:  # a plan built by hand: m, or what an epoch that ends within the plan took
+        last = plan.last_in_epoch[:steps]
+        visits = torch.full((int(epochs.max()) + 1 if steps else 1,), float(plan.m), dtype=torch.float64)
+        visits[epochs[last]] = ends[last]
     done = epochs.double() + ends / visits[epochs]
     return torch.cat([torch.zeros(1, dtype=torch.float64), done])
 

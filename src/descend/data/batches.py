@@ -74,7 +74,8 @@ class BatchPlan:
     The per-step tensors ``[T]`` are ``sizes`` (int64, the batch size b of each of the T steps), ``epochs``
     (int64, each step's 0-based epoch), ``starts`` (int64, where the batch starts in its epoch's order) and
     ``last_in_epoch`` (bool, whether the step completes its epoch). ``m`` is the number of training samples
-    and ``seeds`` the data seed of each run (one entry unless stacked).
+    and ``seeds`` the data seed of each run (one entry unless stacked); ``visits`` (int64 ``[epochs]``) the samples
+    each epoch visits, m or, with ``drop_last``, its full batches' (None for a plan built by hand).
 
     Use: ``len(plan)`` is T; ``plan[t]`` the index tensor of step t (``[b_t]`` or ``[K, b_t]``, a view);
     ``for batch in plan`` yields :class:`Batch` objects; ``plan.indices`` is the list of all index tensors.
@@ -87,6 +88,7 @@ class BatchPlan:
     starts: torch.Tensor
     last_in_epoch: torch.Tensor
     seeds: tuple[int, ...]
+    visits: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "orders", tuple(self.orders))
@@ -243,15 +245,16 @@ def batches(
             sizes_e.append(b)
             counts.append(_steps_per_epoch(m, b, drop_last))
             sum_counts += counts[-1]
-        sizes, epoch_of, starts, last = _layout(m, tuple(sizes_e), tuple(counts), steps)
+        sizes, epoch_of, starts, last, visits = _layout(m, tuple(sizes_e), tuple(counts), steps)
     else:
         b = _batch_size(batch_size, 0, m)
-        sizes_e, (sizes, epoch_of, starts, last) = _fixed_layout(m, b, steps, epochs, drop_last)
+        sizes_e, (sizes, epoch_of, starts, last, visits) = _fixed_layout(m, b, steps, epochs, drop_last)
     g = torch.Generator().manual_seed(seed)
     full_order = torch.arange(m)
     orders = [full_order if b == m else torch.randperm(m, generator=g) for b in sizes_e]
     return BatchPlan(
-        m=m, orders=tuple(orders), sizes=sizes, epochs=epoch_of, starts=starts, last_in_epoch=last, seeds=(seed,)
+        m=m, orders=tuple(orders), sizes=sizes, epochs=epoch_of, starts=starts, last_in_epoch=last, seeds=(seed,),
+        visits=visits,
     )
 
 
@@ -267,7 +270,8 @@ def _fixed_layout(m: int, b: int, steps: int | None, epochs: int | None, drop_la
 
 def _layout(m: int, sizes_e: tuple[int, ...], counts: tuple[int, ...], steps: int | None,
             ) -> tuple[torch.Tensor, ...]:
-    """Each step's batch size, epoch, start in its epoch's order and whether it ends its epoch, from each
+    """Each step's batch size, epoch, start in its epoch's order and whether it ends its epoch, and the samples
+    each epoch visits (all m, or the full batches' with ``drop_last``, planned to its end or not), from each
     epoch's batch size and number of steps (``steps``, when given, may stop the last epoch early)."""
     counts_l = list(counts)
     full_counts = torch.tensor(counts_l, dtype=torch.int64)
@@ -283,7 +287,8 @@ def _layout(m: int, sizes_e: tuple[int, ...], counts: tuple[int, ...], steps: in
     starts = j * b_t
     sizes = torch.minimum(b_t, m - starts)  # the kept partial batch holds the m mod b left over
     last = j == full_counts[epoch_of] - 1
-    return sizes, epoch_of, starts, last
+    visits = torch.clamp(full_counts * b_e, max=m)
+    return sizes, epoch_of, starts, last, visits
 
 
 def stack_plans(
@@ -347,7 +352,9 @@ def stack_plans(
                 f"at step {t} run 0 (seed {run_seeds[0]}) has a batch of {int(ref.sizes[t])} samples but "
                 f"run {k} (seed {run_seeds[k]}) has {int(p.sizes[t])}"
             )
-        elif not (torch.equal(p.epochs, ref.epochs) and torch.equal(p.starts, ref.starts)):
+        elif not (torch.equal(p.epochs, ref.epochs) and torch.equal(p.starts, ref.starts)
+                  and (p.visits is None) == (ref.visits is None)
+                  and (p.visits is None or torch.equal(p.visits, ref.visits))):
             t = int(((p.epochs != ref.epochs) | (p.starts != ref.starts)).nonzero()[0])
             why = f"at step {t} runs 0 and {k} are at different points of their epochs"
         if why is not None:
@@ -370,4 +377,5 @@ def stack_plans(
         starts=ref.starts,
         last_in_epoch=ref.last_in_epoch,
         seeds=tuple(int(s) for s in run_seeds),
+        visits=ref.visits,
     )
