@@ -316,8 +316,10 @@ def _read_config(path: Path, schema: type = Config) -> dict[str, Any]:
     plugins = data.get("plugin")
     if isinstance(plugins, (list, str)):  # a plugin file the same way (a module's name is imported as it is)
         def beside(p: Any) -> Any:
-            file = isinstance(p, str) and (p.endswith(".py") or "/" in p) and not Path(p).expanduser().is_absolute()
-            return str(Path(path).parent / p) if file else p
+            from .compare_config import plugin_is_file
+
+            file = isinstance(p, str) and plugin_is_file(p) and not Path(p.strip()).expanduser().is_absolute()
+            return str(Path(path).parent / p.strip()) if file else p
 
         data["plugin"] = [beside(p) for p in plugins] if isinstance(plugins, list) else beside(plugins)
     return data
@@ -535,8 +537,7 @@ def compare_command(
         typer.echo("interrupted before any run finished a step: no report written", err=True)
         raise typer.Exit(130) from None
     timings["training"] = time.perf_counter() - started - timings["task"]
-    summary = comparison.summary
-    if comparison.interrupted and ("steps_done" not in summary or not (summary["steps_done"] > 0).any()):
+    if comparison.stopped_before_any_step:
         typer.echo("interrupted during the learning-rate search, before any re-run of its best trials (the runs the "
                    "report is made of): no report written" if resolved.mode == "tuned" else
                    "interrupted before any run finished a step: no report written", err=True)
@@ -824,8 +825,7 @@ def landscape_command(
     except KeyboardInterrupt:  # before training started: said, not a silent 130
         typer.echo("interrupted before any run finished a step: no figure written", err=True)
         raise typer.Exit(130) from None
-    summary = comparison.summary
-    if comparison.interrupted and ("steps_done" not in summary or not (summary["steps_done"] > 0).any()):
+    if comparison.stopped_before_any_step:
         typer.echo("interrupted before any run finished a step: no figure written", err=True)
         raise typer.Exit(130)
     from .selection import statuses

@@ -99,6 +99,13 @@ class Comparison:
     table_notes: list[str] = field(default_factory=list)
     search: Search | None = None  #: tuned mode: how each optimizer's learning rate was searched and chosen
 
+    @property
+    def stopped_before_any_step(self) -> bool:
+        """Interrupted before any run finished a step (in tuned mode, before any re-run of its best trials): there
+        is nothing to report or draw."""
+        steps = self.summary["steps_done"] if "steps_done" in self.summary else None
+        return self.interrupted and (steps is None or not (steps > 0).any())
+
 
 #: Tuned mode's search: :func:`descend.tune`'s default sampler, seeded with :data:`SEARCH_SEED`.
 SEARCH_SAMPLER = "tpe"

@@ -415,6 +415,14 @@ _PLUGINS: dict[str, Any] = {}
 _REGISTERED_BY: dict[str, frozenset[str]] = {}
 
 
+def plugin_is_file(text: str) -> bool:
+    """Whether a plugin is named as a Python file (``lion.py``, ``path/to/lion``) rather than an importable module."""
+    import os
+
+    text = text.strip()
+    return text.endswith(".py") or os.sep in text or "/" in text
+
+
 def load_plugin(given: str, name: str = "--plugin") -> str:
     """Import a plugin once per process: a Python file (``lion.py``, ``path/to/lion.py``) or an importable module
     (``mypkg.optimizers``), which registers what it adds (``descend.optim.register``). Returns what a written
@@ -425,7 +433,7 @@ def load_plugin(given: str, name: str = "--plugin") -> str:
     import os
 
     text = schema.text(given, name).strip()
-    is_file = text.endswith(".py") or os.sep in text or "/" in text
+    is_file = plugin_is_file(text)
     key = os.path.abspath(os.path.expanduser(text)) if is_file else text
     if key in _PLUGINS:
         return key
