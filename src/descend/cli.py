@@ -874,13 +874,18 @@ def _off_the_map(domain: Any, paths: Mapping[int, Any], labels: Mapping[int, str
     import numpy as np
 
     (x0, x1), (y0, y1) = domain
-    out = []
+    by_start: dict[str, list[str]] = {}  # one note per start (every run of a --start far off shares it)
     for run, path in paths.items():
         xy = np.asarray(path, dtype=np.float64).reshape(len(path), -1)[:, :2]
         inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
         if len(xy) and not inside.any():
-            out.append(f"the path of {labels.get(run, run)} lies outside the map (x in [{x0:g}, {x1:g}], y in "
-                       f"[{y0:g}, {y1:g}]): it starts at ({xy[0, 0]:.4g}, {xy[0, 1]:.4g}); give a --start inside it")
+            by_start.setdefault(f"({xy[0, 0]:.4g}, {xy[0, 1]:.4g})", []).append(str(labels.get(run, run)))
+    out = []
+    for start, runs in by_start.items():
+        whose = (f"the path of {runs[0]} lies" if len(runs) == 1 else
+                 f"the paths of {', '.join(runs) if len(runs) <= 3 else f'{len(runs)} runs ({runs[0]}, ...)'} lie")
+        out.append(f"{whose} outside the map (x in [{x0:g}, {x1:g}], y in [{y0:g}, {y1:g}]): "
+                   f"{'it starts' if len(runs) == 1 else 'they start'} at {start}; give a --start inside it")
     return out
 
 

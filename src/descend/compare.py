@@ -434,6 +434,13 @@ def table_notes(selection: Selection, task: Any, *, seeds: int, summary: Any = N
                 named = ", ".join(f"{label} (J = {value:.4g})" for label, value in below)
                 out.append(f"{named} ended below the lowest point of the plot domain (J = {lowest:.4g}): escaping "
                            "toward −∞, slower than the divergence rule sees, not a better minimum")
+    if summary is not None and len(summary) and "diverged_at" in summary and "label" in summary:
+        at_start = summary["diverged_at"] == 0  # before any update: the start itself
+        if at_start.any():
+            labels = list(dict.fromkeys(summary.loc[at_start, "label"]))
+            who = "every run" if at_start.all() else f"the runs of {', '.join(map(str, labels))}"
+            out.append(f"{who} diverged at step 0, before any update: the cost or its gradient at the initial "
+                       "parameters is not a finite number in the precision trained (float32 reaches 3.4e+38)")
     return out
 
 

@@ -259,6 +259,17 @@ def test_landscape_command_draws_paths(tmp_path):
         "10]): it starts at (20, -20); give a --start inside it" in off.output.replace("\n", " "), off.output
 
 
+def test_a_start_whose_cost_overflows_says_why_every_run_diverged_in_one_note_per_start(tmp_path):
+    """--start 1e20,1e20 on Rosenbrock (a cost of 1e82, beyond float32): every run "diverged" at step 0 without a
+    word on why, and the map's note was printed once per run (15 times with the default grid)."""
+    result = runner.invoke(app, ["landscape", "rosenbrock", "--start", "1e20,1e20", "-o", "gd", "-o", "adam", "--lr",
+                                 "0.001,0.01", "--steps", "5", "--out", str(tmp_path)])
+    text = result.output.replace("\n", " ")
+    assert result.exit_code == 0 and "every run diverged at step 0, before any update: the cost or its gradient " \
+        "at the initial parameters is not a finite number" in text, result.output
+    assert text.count("outside the map") == 1 and "the paths of 4 runs (gd lr=0.001, ...) lie outside the map" in text
+
+
 @pytest.mark.parametrize("task, start, words", [
     ("ellipse", "1", "--start 1: give 2 numbers (w_A, w_B)"),
     ("line", "1,2,3", "--start 1,2,3: give 2 numbers (w, b)"),
