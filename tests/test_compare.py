@@ -329,6 +329,39 @@ def test_the_one_configuration_that_reached_the_target_wins_steps_and_epochs_to_
     assert C.winners(table) == {"steps to target": ["adam"]}
 
 
+def test_a_target_no_one_reached_is_not_won_and_the_rates_of_a_failed_row_still_compete():
+    """SGD all diverged, Adam never reached --target: Adam, the only row with a result, won "steps to target" with
+    "> 200"; and SGD at 100 % diverged against Adam and AdamW at 0 % named no winner of the divergence rate (the
+    failed row left out, the two 0 % a tie of everyone)."""
+    table = pd.DataFrame({"final train loss": [math.nan, 0.9], "steps to target": [math.nan, "> 200"],
+                          "epochs to target": [math.nan, C.NOT_REACHED], "divergence rate": [1.0, 0.0]},
+                         index=["sgd", "adam"])
+    assert C.winners(table) == {"final train loss": ["adam"], "divergence rate": ["adam"]}
+    table = pd.DataFrame({"final train loss": [math.nan, 0.9, 0.8], "divergence rate": [1.0, 0.0, 0.0]},
+                         index=["sgd", "adam", "adamw"])
+    assert C.winners(table) == {"final train loss": ["adamw"], "divergence rate": ["adam", "adamw"]}
+
+
+def test_a_seed_that_diverged_before_the_target_missed_it():
+    """SGD's seeds reached the target at steps 10 and 12 and its third diverged at step 5: its steps to target
+    were 11 (the median of the two that finished), and it won against Adam's 21, whose three seeds all reached it."""
+    config, task = C.resolve("iris", optimizers=["sgd", "adam"], target=0.5, seeds=3, lr="0.1", batch_size="16",
+                             steps=100)
+    rows = []
+    for label, reached in (("sgd", [10, 12, None]), ("adam", [20, 21, 22])):
+        for seed, at in enumerate(reached):
+            failed = at is None
+            rows.append(dict(label=label, optimizer=label, seed=seed, lr=0.1, batch_size="16", phase="final",
+                             final_train_loss=math.nan if failed else 0.3, best_train_loss=math.nan if failed else 0.3,
+                             steps_to_target=at, status="diverged" if failed else "ok", status_at=5 if failed else None,
+                             steps_done=5 if failed else 100, seconds=0.01))
+    summary = pd.DataFrame(rows).rename_axis("run")
+    table, won = C.metrics_table(summary, pd.DataFrame(columns=["run", "step", "epoch", "split", "metric", "value"]),
+                                 task, config)
+    assert table.loc["sgd", "steps to target"] == "> 100" and table.loc["sgd", "epochs to target"] == C.NOT_REACHED
+    assert table.loc["adam", "steps to target"] == 21 and won["steps to target"] == ["adam"]
+
+
 def test_epochs_to_target_of_a_run_that_reached_it_at_the_last_evaluation():
     """A run whose training loss reached the target only after its last update (the final evaluation) had no
     batch row at that step: its epochs to target were dropped (an empty cell, no winner)."""

@@ -594,13 +594,16 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
             row["test loss (target's units)"] = ok["final_test_loss_original"].median() if len(ok) else math.nan
         if "final_test_accuracy" in best:
             row["test accuracy"] = ok["final_test_accuracy"].median() if len(ok) else math.nan
-        if config.target is not None:  # over the runs with a result, as every median of the row (a run that
-            reached = ok["steps_to_target"]  # touched the target and then diverged has none)
+        if config.target is not None:  # over the seeds that ran their course or failed: one that diverged (or
+            # left the domain) before reaching the target missed it, as one that ran out of steps did; one cut
+            # short (interrupted, pruned) is neither
+            counted = best[mine.isin([outcomes.OK, outcomes.DIVERGED, outcomes.LEFT_DOMAIN])]
+            reached = counted["steps_to_target"]
             if not len(ok):
                 row["steps to target"] = row["epochs to target"] = math.nan
             elif reached.notna().all():
                 row["steps to target"] = float(reached.median())
-                row["epochs to target"] = _epochs_at(curves, ok, reached)
+                row["epochs to target"] = _epochs_at(curves, counted, reached)
             else:  # the budget: the steps the runs with a result took
                 row["steps to target"] = f"> {int(ok['steps_done'].max())}"
                 row["epochs to target"] = NOT_REACHED
@@ -639,8 +642,9 @@ def winners(table: Any) -> dict[str, list[str]]:
     """The labels that win each metric of :data:`METRICS` in ``table`` (smallest |gap| for the generalisation
     gap), in the table's order: several when their values are equal; metrics where every label ties are left
     out. A row none of whose runs has a result (its rates of :data:`RATES` add up to 1) wins nothing but the
-    rule's own properties (:data:`RULE_METRICS`); a target
-    not reached ranks after every number of steps (one configuration that reached it wins)."""
+    rule's own properties (:data:`RULE_METRICS`) and the rates themselves (which describe exactly those runs); a
+    target not reached ranks after every number of steps (one configuration that reached it wins), and no one
+    wins a target that none reached."""
     import pandas as pd
 
     rates = [c for c in RATES if c in table]
@@ -659,11 +663,13 @@ def winners(table: Any) -> dict[str, list[str]]:
             values = values.abs()
         if len(values) < 2:  # one optimizer: nothing to win against
             continue
-        if column not in RULE_METRICS:  # a label whose every run failed has no result here: the others compete
-            values = values[~failed]
+        if column not in RULE_METRICS and column not in RATES:  # a label whose every run failed has no result
+            values = values[~failed]  # here: the others compete (its rates are its result)
         if values.notna().sum() < 1:
             continue
         best = values.min() if sense == "min" else values.max()
+        if not math.isfinite(best):  # a target no one reached: nothing to win
+            continue
         # equal within round-off (1e-6 of the value, or both below 1e-30: float32's subnormals) is a tie, and a
         # metric every label ties on has no winner (five optimizers at 0.2447 differing by 1e-8)
         tied = (values == best) | (np.isfinite(values) & ((values - best).abs() <= 1e-6 * values.abs().clip(

@@ -102,8 +102,8 @@ _GLOSSARY = {
     "test accuracy": "the share of test samples classified correctly at the end (higher is better)",
     "validation loss": "the loss on the validation split at the end",
     "validation accuracy": "the share of validation samples classified correctly at the end",
-    "steps to target": "the first step at which the training loss reached the target (the median over the runs "
-                       "with a result): read at every step of a full batch and of a hybrid's full phase (its loss "
+    "steps to target": "the first step at which the training loss reached the target (the median over the row's "
+                       "seeds; a seed that diverged before reaching it missed it): read at every step of a full batch and of a hybrid's full phase (its loss "
                        "is the training loss), at the evaluations of the training split after mini-batches (one "
                        "batch's loss is not the training loss); "
                        "\u201c> N\u201d means not within the N steps of the budget",
