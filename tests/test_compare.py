@@ -208,11 +208,38 @@ def test_a_diverging_trial_is_never_chosen_and_a_search_that_only_diverges_is_a_
     assert gd.set_index("number").loc[chosen["trial"], "status"] == "ok" and np.isfinite(chosen["value"])
     assert comparison.table.loc["gd", "divergence rate"] == 0.0
 
-    config, task = C.resolve("line", optimizers=["gd"], mode="tuned", budget=3, steps=40, seeds=1, lr="20..100")
+    # every trial diverged: the optimizer had no row in the table, the JSON or the winners (as if the comparison
+    # held one optimizer fewer); its row is the lowest rate tried, re-run with every seed, and a note says so
+    config, task = C.resolve("line", optimizers=["gd", "adam"], mode="tuned", budget=3, steps=40, seeds=2,
+                             lr="20..100")
     comparison = C.compare(config, task)
-    assert (comparison.search.trials["status"] == "diverged").all() and len(comparison.search.trials) == 3
-    assert comparison.search.chosen == {} and len(comparison.summary) == 0
-    assert comparison.notes == ["gd: every trial of the learning-rate search diverged"]
+    gd = comparison.search.trials[comparison.search.trials.label == "gd"]
+    assert (gd["status"] == "diverged").all() and len(gd) == 3
+    chosen = comparison.search.chosen[("gd", "full")]
+    assert chosen["diverged"] and chosen["params"]["lr"] == gd["lr"].min() and chosen["value"] is None
+    assert comparison.table.loc["gd", "divergence rate"] == 1.0 and "adam" in comparison.winners["divergence rate"]
+    lowest = f"{gd['lr'].min():.4g}"
+    assert comparison.notes == [f"gd: every trial of the learning-rate search diverged; its row is the lowest rate "
+                                f"tried (lr={lowest}), re-run with every seed"]
+    assert "(where every trial diverged, the lowest rate tried)" in comparison.search.text()
+    from descend.report.build import records
+
+    assert comparison.notes[0] in records(comparison)["notes"]  # the --json file says it too
+
+
+def test_a_tuned_search_on_a_landscape_says_it_chose_on_the_training_loss_and_names_what_it_did_not_search(
+        tmp_path):
+    """A landscape has no validation split: the search chose on the training loss and said "the best trial on
+    validation loss"; random search, never searched, was counted among the optimizers of "for every optimizer"."""
+    config, task = C.resolve("x**2 + 3*y**2", optimizers=["gd", "random-search"], mode="tuned", budget=3,
+                             steps=20, seeds=1)
+    comparison = C.compare(config, task)
+    found = comparison.search
+    assert found.objective == "final_train_loss" and found.unsearched == ["random-search"]
+    text = found.text()
+    assert "the best trial on training loss" in text and "validation" not in text
+    assert "for gd" in text and "for every optimizer" not in text and "random-search not searched" in text
+    assert C.Search.from_dict(found.to_dict()).text() == text
 
 
 def test_tuned_mode_searches_with_the_comparisons_schedule():

@@ -132,6 +132,11 @@ class Search:
     spaces: dict[str, str] = field(default_factory=dict)
     chosen: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     trials: Any = None
+    #: the summary column the search chose on (its objective): the validation loss, or the training loss on a
+    #: task without a validation split (a landscape)
+    objective: str = "final_validation_loss"
+    #: the labels not searched (random search, which has no learning rate): trained as in the other modes
+    unsearched: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything but the trials, as JSON (``chosen`` a list with ``label`` and ``batch_size``);
@@ -139,35 +144,47 @@ class Search:
         return {"sampler": self.sampler, "seed": self.seed, "trials_per": self.trials_per, "cohort": self.cohort,
                 "batch_sizes": self.batch_sizes, "spaces": dict(self.spaces),
                 "chosen": [{"label": label, "batch_size": batch, **chosen}
-                           for (label, batch), chosen in self.chosen.items()]}
+                           for (label, batch), chosen in self.chosen.items()],
+                "objective": self.objective, "unsearched": list(self.unsearched)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], trials: Any = None) -> Search:
         chosen = {(c["label"], c["batch_size"]): {k: v for k, v in c.items() if k not in ("label", "batch_size")}
                   for c in data["chosen"]}
         return cls(data["sampler"], int(data["seed"]), int(data["trials_per"]), int(data["cohort"]),
-                   int(data["batch_sizes"]), dict(data["spaces"]), chosen, trials)
+                   int(data["batch_sizes"]), dict(data["spaces"]), chosen, trials,
+                   str(data.get("objective", "final_validation_loss")), list(data.get("unsearched", ())))
+
+    @property
+    def objective_words(self) -> str:
+        """The objective as a sentence says it: "validation loss", "training loss"."""
+        return self.objective.removeprefix("final_").replace("_", " ").replace("train ", "training ")
 
     def text(self) -> str:
         """One line for a report: what was searched, how, over which range for each optimizer, and how it was
         chosen."""
         per = "per optimizer" + (" and batch size" if self.batch_sizes > 1 else "")
+        chosen = f"the best trial on {self.objective_words} re-run with every seed"
+        if any(c.get("diverged") for c in self.chosen.values()):
+            chosen += " (where every trial diverged, the lowest rate tried)"
+        if self.unsearched:
+            chosen += f"; {', '.join(self.unsearched)} not searched (no learning rate), run as in the other modes"
         if self.trials_per <= self.cohort:  # one cohort: no trial drawn from the sampler's model (spread_only)
             return (f"learning rate searched with descend tune: {self.trials_per} trials {per} in one cohort, the "
                     "optimizer's baseline rate (the task's rate for it, else its own default) and a scrambled Sobol "
                     f"spread, log-uniform over {self.ranges()} (a {self.sampler} model of the results would only "
-                    "start after a first cohort); the best trial on validation loss re-run with every seed")
+                    f"start after a first cohort); {chosen}")
         return (f"learning rate searched with descend tune: {self.sampler} sampler (seed {self.seed}), "
                 f"{self.trials_per} trials {per} in cohorts of {self.cohort}, log-uniform over {self.ranges()}; "
-                "the best trial on validation loss re-run with every seed")
+                f"{chosen}")
 
     def ranges(self) -> str:
         """The learning rates each optimizer's search spanned: "0.0001..1 for every optimizer", or each label's
         own ("0.0001..1 for sgd, 1e-05..0.1 for lion": an optimizer the task names no rate for is searched
         around its own default, see :func:`search_space`)."""
         spans = {label: text.removeprefix("lr=").removesuffix(":log") for label, text in self.spaces.items()}
-        if len(set(spans.values())) == 1:
-            return f"{next(iter(spans.values()))} for every optimizer"
+        if len(set(spans.values())) == 1 and (len(spans) > 1 or not self.unsearched):
+            return f"{next(iter(spans.values()))} for every optimizer" + (" searched" if self.unsearched else "")
         return ", ".join(f"{span} for {label}" for label, span in spans.items())
 
 
@@ -311,7 +328,8 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
 
     found = None
     if config.mode == "tuned":
-        found = Search(SEARCH_SAMPLER, SEARCH_SEED, config.budget, _cohort(config.budget), len(config.batch_size))
+        found = Search(SEARCH_SAMPLER, SEARCH_SEED, config.budget, _cohort(config.budget), len(config.batch_size),
+                       unsearched=[spec.label for spec in config.optimizers if spec.name == RANDOM_SEARCH])
     trials: list[Any] = []
 
     def searched(spec: OptimizerSpec, b: Any) -> tuple[bool, dict[str, Any] | None]:
@@ -322,10 +340,16 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         frame = result.trials.assign(label=spec.label, batch_size=batch_label(b))
         trials.append(frame[["label", "batch_size"] + [c for c in frame.columns
                                                           if c not in ("label", "batch_size", "optimizer")]])
+        found.objective = result.target.column
         best = result.best.get(spec.name)
         if best is not None and not result.interrupted:
             found.chosen[(spec.label, batch_label(b))] = {"trial": best["trial"], "value": best["value"],
                                                           "params": dict(best["params"])}
+        elif not result.interrupted and len(frame) and "lr" in frame:  # every trial diverged: the lowest rate
+            # tried, re-run as any choice is, so that the optimizer has its row (its divergence rate) in the table
+            lowest = frame.loc[pd.to_numeric(frame["lr"]).idxmin()]
+            found.chosen[(spec.label, batch_label(b))] = {"trial": int(lowest["number"]), "value": None,
+                                                          "params": {"lr": float(lowest["lr"])}, "diverged": True}
         return result.interrupted, found.chosen.get((spec.label, batch_label(b)))
 
     # one step of the first optimizer, discarded: the first fit of a process pays one-time costs (imports,
@@ -460,9 +484,11 @@ def _one(spec: OptimizerSpec, config: Config, seeds: list[int], run: Callable[..
         if interrupted:
             return True, notes
         if best is None:
-            where = f" at batch size {batch_label(b)}" if len(config.batch_size) > 1 else ""
-            notes.append(f"{spec.label}: every trial of the learning-rate search diverged{where}")
             continue
+        if best.get("diverged"):
+            where = f" at batch size {batch_label(b)}" if len(config.batch_size) > 1 else ""
+            notes.append(f"{spec.label}: every trial of the learning-rate search diverged{where}; its row is the "
+                         f"lowest rate tried (lr={best['params']['lr']:.4g}), re-run with every seed")
         if run(spec, [best["params"]["lr"]], seeds, "final", [b]):
             return True, notes
     return False, notes

@@ -772,7 +772,7 @@ def test_an_optimizer_whose_runs_all_failed_is_named_in_the_learning_rate_chart_
 def test_in_tuned_mode_the_learning_rate_chart_draws_the_search_s_trials(tmp_path):
     """Tuned mode reports each optimizer at its one chosen rate: the chart had one learning rate per optimizer
     under a caption about "a wide flat valley", while the search's trials that swept the rate were not drawn."""
-    from descend.report.html import SEARCH_METRIC, search_runs
+    from descend.report.html import search_runs
 
     trials = pd.DataFrame({"label": ["gd"] * 4 + ["adam"] * 4, "batch_size": ["full"] * 8,
                            "number": [0, 1, 2, 3] * 2, "state": ["COMPLETE"] * 7 + ["RUNNING"],
@@ -780,7 +780,7 @@ def test_in_tuned_mode_the_learning_rate_chart_draws_the_search_s_trials(tmp_pat
                            "lr": [1e-3, 1e-2, 1e-1, 1.0, 1e-3, 1e-2, 1e-1, 1.0], "seed": [0, 1, 2, 3] * 2,
                            "status": ["ok", "ok", "ok", "diverged", "ok", "ok", "ok", None]})
     runs = search_runs(trials)
-    assert len(runs) == 7 and list(runs[SEARCH_METRIC].iloc[:3]) == [2.0, 0.5, 0.1]  # the running one left out
+    assert len(runs) == 7 and list(runs["final_validation_loss"].iloc[:3]) == [2.0, 0.5, 0.1]  # the running one left out
     _, text = report(tmp_path, search_runs=runs)
     data, layout, _ = figures(text)["fig-lr"]
     dots = {t["name"]: sorted(array(t["x"]).tolist()) for t in data if t.get("mode") == "markers"

@@ -152,7 +152,8 @@ def records(comparison: Any) -> dict[str, Any]:
             "config": _plain(comparison.config.to_dict()), "interrupted": comparison.interrupted,
             "winners": comparison.winners, "optimizers": optimizers, "runs": runs,
             "selection": selection.to_dict() if (selection := getattr(comparison, "selection", None)) else None,
-            "notes": list(getattr(comparison, "table_notes", [])), "search": _search(comparison, clean)}
+            "notes": list(dict.fromkeys([*getattr(comparison, "table_notes", []), *getattr(comparison, "notes", [])])),
+            "search": _search(comparison, clean)}
 
 
 def _search(comparison: Any, clean: Any) -> dict[str, Any] | None:
@@ -362,7 +363,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     from . import render
     from .colours import colours as palette_of
     from .colours import markers as marker_shapes
-    from .html import SEARCH_METRIC, prepare_html, search_runs
+    from .html import prepare_html, search_objective, search_runs
 
     task, config = comparison.task, comparison.config
     mode = mode_text(config)  # with tuned mode's search: its sampler and trials per optimizer
@@ -371,7 +372,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     final = summary[summary["phase"] == "final"] if "phase" in summary else summary
     # tuned mode: each optimizer at its one chosen rate; the learning-rate figures draw its search instead
     found = getattr(comparison, "search", None)
-    searched_runs = search_runs(found.trials) if found is not None else None
+    searched_runs = search_runs(found.trials, found.objective) if found is not None else None
     surface = task.surface
     # what each optimizer is shown at, decided once by compare(), and its one colour in every figure
     selection = selection_of(comparison)
@@ -407,7 +408,8 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
             "lr-sensitivity": ("Learning-rate sensitivity (× = diverged)", "lr_sensitivity", (summary,),
                                dict(title=title, colours=colours)) if searched_runs is None else
                               ("Learning-rate sensitivity of the search (× = diverged)", "lr_sensitivity",
-                               (searched_runs,), dict(title=title, colours=colours, metric=SEARCH_METRIC)),
+                               (searched_runs,),
+                               dict(title=title, colours=colours, metric=search_objective(searched_runs))),
             "lr-batch": ("Learning rate × batch size", "lr_batch_heatmap", (final,), dict(title=title)),
             "batch-regimes": ("GD, SGD, mini-batch and hybrid batch sizes", "batch_regimes",
                               (final, final_curves, selection), dict(title=title)),

@@ -284,11 +284,11 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
          "wide flat valley means the optimizer forgives a poorly chosen learning rate.", "fig-lr", 440,
          _lr_figure(summary, order, colours)) if search_runs is None else
         ("Learning-rate sensitivity", "Tuned mode reports each optimizer at the one learning rate its search chose, "
-         "so this chart shows the search: its validation loss (the search's objective) against the learning rate, "
-         "one marker per trial (at the top, the trials without a result: \u00d7 diverged); a dotted line joins the "
+         f"so this chart shows the search: its {_objective_words(search_runs)} (the search's objective) against the "
+         "learning rate, one marker per trial (at the top, the trials without a result: \u00d7 diverged); a dotted line joins the "
          "trials of one batch size, and a wide flat valley means the optimizer forgives a poorly chosen learning "
          "rate.", "fig-lr", 440,
-         _lr_figure(search_runs, order, colours, metric=SEARCH_METRIC, what="trial")),
+         _lr_figure(search_runs, order, colours, metric=search_objective(search_runs), what="trial")),
     ]
     grads = _grad_figure(summary, curves, shown)
     if grads is not None:
@@ -907,14 +907,11 @@ def _status_text(summary: Any, run: int) -> str:
     return "" if outcomes.counts(status) else f", {outcomes.STATUSES.get(status, status)}"
 
 
-#: The column of :func:`search_runs` the learning-rate chart draws in tuned mode: each trial's objective.
-SEARCH_METRIC = "final_validation_loss"
-
-
-def search_runs(trials: Any) -> Any:
+def search_runs(trials: Any, objective: str = "final_validation_loss") -> Any:
     """Tuned mode's search trials (:attr:`descend.compare.Search.trials`) as runs of a summary: ``label``,
-    ``lr``, ``batch_size``, ``seed``, the trial's value as :data:`SEARCH_METRIC` and its ``status``, indexed by
-    ``run`` (0, 1, ...; ``trial`` keeps each study's trial number). Trials that did not finish are left out."""
+    ``lr``, ``batch_size``, ``seed``, the trial's value as the column of the search's ``objective``
+    (:attr:`descend.compare.Search.objective`) and its ``status``, indexed by ``run`` (0, 1, ...; ``trial`` keeps
+    each study's trial number). Trials that did not finish are left out."""
     import pandas as pd
 
     if trials is None or not len(trials) or "lr" not in trials:
@@ -925,7 +922,7 @@ def search_runs(trials: Any) -> Any:
     frame = pd.DataFrame({"label": done["label"].astype(str).to_numpy(), "lr": pd.to_numeric(done["lr"]).to_numpy(),
                           "batch_size": done["batch_size"].astype(str).to_numpy(),
                           "seed": done["seed"].to_numpy() if "seed" in done else 0,
-                          SEARCH_METRIC: pd.to_numeric(done["value"], errors="coerce").to_numpy(),
+                          objective: pd.to_numeric(done["value"], errors="coerce").to_numpy(),
                           "status": done["status"].astype(str).to_numpy(),
                           "trial": done["number"].to_numpy() if "number" in done else range(len(done))})
     frame.index.name = "run"
@@ -1014,6 +1011,15 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str], *, metri
                                     textfont=dict(color="#666")))
     figure.update_layout(legend_title_text="optimizer")
     return figure
+
+
+def search_objective(searched: Any) -> str:
+    """The column of :func:`search_runs`'s frame that holds each trial's objective (the one ``final_`` column)."""
+    return next(c for c in searched.columns if str(c).startswith("final_"))
+
+
+def _objective_words(searched: Any) -> str:
+    return _metric_words(search_objective(searched)).removeprefix("final ")
 
 
 def _metric_words(metric: str) -> str:
