@@ -357,6 +357,21 @@ def test_keyboard_focus_stays_on_an_optimizer_rows_control(page):
     assert page.page.get_by_label("remove optimizer 1").is_disabled()
 
 
+def test_the_arrow_keys_browse_the_optimizer_menu_past_a_name_another_row_holds(page):
+    """ArrowDown on optimizer 1 (gd) chose momentum, optimizer 2's at its defaults: refused as one optimizer twice,
+    the menu went back to gd, and the arrows never got past momentum. Such a name is offered disabled."""
+    page.open("/landscape?steps=30")
+    names = [o["name"] for o in page.result()["state"]["optimizers"]]
+    assert names == ["gd", "momentum", "rmsprop", "adam"]
+    menu = page.page.get_by_label("optimizer 1", exact=True)
+    assert menu.locator("option[value=momentum]").is_disabled() and not menu.locator("option[value=sgd]").is_disabled()
+    menu.focus()
+    page.page.keyboard.press("ArrowDown")
+    page.wait_for_result("r.state.optimizers[0].name !== 'gd'")
+    assert page.result()["state"]["optimizers"][0]["name"] not in names
+    assert [e for e in page.errors if "status of 422" in e] == []
+
+
 def test_the_csv_link_appears_with_the_first_numbers(page):
     page.open("/tune")
     assert page.page.locator("#csv").is_hidden()  # before a search there are no numbers (it downloaded the page)

@@ -410,7 +410,16 @@ function optimizerRow(o, i) {
     const list = STATE.optimizers.map((x, j) => (j === i ? { ...x, ...patch } : x));
     set("optimizers", list);
   };
-  const select = el("select", { "aria-label": `optimizer ${i + 1}` }, ...Object.keys(META.optimizers).map((n) => el("option", { value: n, selected: n === o.name }, n)));
+  // a name that would repeat another row as it is (that row at its defaults, this row's decay and schedule) is
+  // offered disabled: the server refuses the pair, and the arrow keys, which choose as they move, skip it
+  const defaultOf = (n, k) => ((META.optimizers[n].hyper || []).find((h) => h.name === k) || {}).default;
+  const repeats = (n) => STATE.optimizers.some((x, j) => j !== i && x.name === n && x.lr === META.optimizers[n].lr
+    && (x.decay || 0) === (o.decay || 0) && (x.schedule || "") === (o.schedule || "")
+    && Object.entries(x.hyper || {}).every(([k, v]) => v === defaultOf(n, k)));
+  const select = el("select", { "aria-label": `optimizer ${i + 1}` }, ...Object.keys(META.optimizers).map((n) => {
+    const taken = n !== o.name && repeats(n);
+    return el("option", { value: n, selected: n === o.name, disabled: taken, title: taken ? `${n} at its defaults is another row already` : "" }, n);
+  }));
   select.addEventListener("change", () => update({ name: select.value, lr: META.optimizers[select.value].lr, hyper: {} }));
   const remove = el("button", { type: "button", "aria-label": `remove optimizer ${i + 1}`, onclick: () => set("optimizers", STATE.optimizers.filter((_, j) => j !== i)) }, "×");
   const row = el("div", { class: "opt", "data-index": i },
