@@ -188,7 +188,7 @@ def test_writes_one_offline_page_with_the_bundle_once(tmp_path):
             assert "://" not in value and "cdn.plot.ly" not in value and not value.startswith("//"), (tag, attrs)
     css = text[text.index("<style>"):text.index("</style>")]
     assert "http" not in css and "url(" not in css
-    assert len(page.scripts) == 2 + 3  # the PlotlyConfig line, the bundle, one script per chart
+    assert len(page.scripts) == 3 + 3  # the PlotlyConfig line, the bundle, the menus' keys, one script per chart
     assert not list(tmp_path.glob("*.partial"))
 
 
@@ -241,7 +241,7 @@ def test_user_strings_are_escaped(tmp_path):
     assert "<script>alert" not in text and "</script><" not in text.replace("</script>\n<", "")
     assert text.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") >= 8
     page = parse(text)
-    assert len(page.scripts) == 5  # no script came in with the user's strings
+    assert len(page.scripts) == 6  # no script came in with the user's strings
     data, _, _ = figures(text)["fig-loss"]
     assert {t["name"] for t in data if t.get("showlegend")} == {"gd", "adam &lt;script&gt;alert(&quot;x&quot;)"
                                                                 "&lt;/script&gt;"}
@@ -813,3 +813,36 @@ def test_a_surface_higher_than_float32_holds_is_a_gap_without_numpy_s_warning(tm
     z = np.asarray([np.nan if v is None else v for row in data[0]["z"] for v in row], dtype=float) \
         if isinstance(data[0]["z"], list) else array(data[0]["z"])
     assert np.isnan(z).any() and np.isfinite(z).any()
+
+
+def test_the_figures_menus_and_toolbar_are_reached_and_pressed_with_the_keyboard(tmp_path, browser):
+    """plotly.js draws a figure's menus in SVG, which took no focus: "against epoch" and the gradient norms'
+    optimizer menu could not be reached from the keyboard, and the toolbar's buttons were Tab stops while
+    invisible (shown on hover only)."""
+    path, text = report(tmp_path)
+    assert "against epoch" in text
+    context = browser.new_context(offline=True, viewport={"width": 1024, "height": 768})
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri())
+        page.wait_for_function("document.querySelectorAll('g.updatemenu-button').length > 0")
+        seen = []
+        for _ in range(200):  # Tab through the page until "against epoch", noting what the focus shows
+            page.keyboard.press("Tab")
+            focused = page.evaluate("""() => { const e = document.activeElement;
+                const group = e.closest('.modebar-group');
+                return [e.getAttribute('aria-label') || '', group ? getComputedStyle(group).opacity : null]; }""")
+            seen.append(focused)
+            if focused[0] == "against epoch":
+                break
+        assert seen[-1][0] == "against epoch", seen
+        assert all(opacity in (None, "1") for _, opacity in seen), seen  # no Tab stop on a hidden button
+        title = "el => el.layout.xaxis.title.text"
+        plot = page.locator("g.updatemenu-button:focus").locator("xpath=ancestor::div[contains(@class, "
+                                                                 "'js-plotly-plot')]")
+        assert plot.evaluate(title) == "step"
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.activeElement.getAttribute('aria-label') === 'against epoch'")
+        assert plot.evaluate(title).startswith("epoch")
+    finally:
+        context.close()

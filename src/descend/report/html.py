@@ -127,6 +127,12 @@ _GLOSSARY = {
 }
 
 _CSS = """
+/* plotly.js's toolbar shows on hover: a button reached with Tab shows it too, and where the focus is */
+.js-plotly-plot .plotly .modebar--hover > .modebar-group:focus-within { opacity: 1; }
+.js-plotly-plot .plotly .modebar-btn:focus-visible { outline: 2px solid #1a73e8; outline-offset: 1px; }
+g.updatemenu-button:focus rect, g.updatemenu-header:focus rect { stroke: #1a73e8 !important;
+  stroke-width: 2px !important; }
+g.updatemenu-button:focus, g.updatemenu-header:focus { outline: none; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
        color: #222; background: #fff; margin: 0; line-height: 1.5; }
 main { max-width: 1120px; margin: 0 auto; padding: 1.5rem 1.5rem 3rem; }
@@ -392,8 +398,40 @@ def _page(title: str, body: str, version: str) -> str:
         f"<script>{bundle}</script>\n</head>\n<body>\n<main>\n{body}\n"
         f"<footer>Made with descend {_esc(version)}; charts by plotly.js "
         f"{_esc(plotly.offline.get_plotlyjs_version())}, embedded in this file (it works offline).</footer>\n"
-        "</main>\n</body>\n</html>\n"
+        f"</main>\n<script>{_KEYBOARD_JS}</script>\n</body>\n</html>\n"
     )
+
+
+#: plotly.js draws a figure's menus (against step / against epoch, the optimizer of the gradient norms) in SVG,
+#: which takes no keyboard focus: each of their buttons gets one, Enter or Space presses it, and the focus stays on
+#: the menu that plotly.js draws again after a press.
+_KEYBOARD_JS = """
+(function () {
+  var MENU = "g.updatemenu-button, g.updatemenu-header";
+  function keyed(root) {
+    root.querySelectorAll(MENU).forEach(function (b) {
+      if (b.getAttribute("tabindex") === "0") return;
+      b.setAttribute("tabindex", "0");
+      b.setAttribute("role", "button");
+      var label = b.textContent.trim();
+      if (label) b.setAttribute("aria-label", label);
+      b.addEventListener("keydown", function (e) {
+        if (e.key !== "Enter" && e.key !== " ") return;
+        e.preventDefault();
+        var plot = b.closest(".js-plotly-plot");
+        b.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+        setTimeout(function () {
+          var again = plot && Array.prototype.find.call(plot.querySelectorAll(MENU), function (x) {
+            return x.textContent.trim() === label; });
+          if (again) { keyed(plot); again.focus(); }
+        }, 50);
+      });
+    });
+  }
+  new MutationObserver(function () { keyed(document); }).observe(document.body, { childList: true, subtree: true });
+  keyed(document);
+})();
+"""
 
 
 def _header(title: str, intro: str, mode: str, version: str, summary: Any, curves: Any,
