@@ -343,6 +343,16 @@ def test_values_equal_within_round_off_tie_and_a_metric_all_tie_on_has_no_winner
     assert won["distance to answer"] == ["gd", "adam"] and won["test loss"] == ["adam", "rmsprop"]
 
 
+def test_the_smallest_generalisation_gap_in_magnitude_wins_whatever_its_sign():
+    """A test loss below the training loss gives a negative gap: the winner is the smallest |gap|, not the most
+    negative (the tables tested had only positive gaps)."""
+    table = pd.DataFrame({"generalisation gap": [-0.3, 0.05, 0.2, -0.1]},
+                         index=pd.Index(["sgd", "adam", "rmsprop", "gd"], name="optimizer"))
+    assert C.winners(table) == {"generalisation gap": ["adam"]}
+    assert C.winners(table.assign(**{"generalisation gap": [-0.3, 0.1, 0.2, -0.1]})) == {
+        "generalisation gap": ["adam", "gd"]}  # +0.1 and -0.1 tie
+
+
 def test_the_one_configuration_that_reached_the_target_wins_steps_and_epochs_to_target():
     """Adam reached --target at step 21, SGD did not ("> 68"): the metric named no winner (one number left)."""
     table = pd.DataFrame({"steps to target": ["> 68", 21.0, "> 68"], "epochs to target": [C.NOT_REACHED, 0.62,

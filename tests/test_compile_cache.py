@@ -353,6 +353,25 @@ def test_the_least_recently_used_packages_and_stale_partial_ones_are_dropped(tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == [".d.1.2.partial.pt2", "b.pt2", "c.pt2"]
 
 
+def test_reading_a_package_makes_it_the_most_recently_used(monkeypatch, tmp_path):
+    """A package read back is used: its time is refreshed, so that the oldest written but recently read one outlives
+    a newer one never read (the test above sets the times itself, and none read a package)."""
+    import torch
+
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(torch._C._aoti, "AOTIModelPackageLoader", lambda *args: object())  # any file reads
+    directory = _compile.packages_directory()
+    directory.mkdir(parents=True)
+    now = time.time()
+    for i, name in enumerate(["old", "new"]):
+        (directory / f"{name}.pt2").write_text(name)
+        os.utime(directory / f"{name}.pt2", (now - 1000 + i, now - 1000 + i))
+    assert _compile.load_package("old") is not None
+    assert (directory / "old.pt2").stat().st_mtime > now - 100
+    _compile._prune(directory, keep=1)
+    assert sorted(p.name for p in directory.iterdir()) == ["old.pt2"]
+
+
 @pytest.mark.skipif(__import__("torch").get_num_threads() < 2, reason="one intra-op thread only")
 def test_auto_takes_a_package_compiled_for_another_thread_count(monkeypatch, tmp_path):
     """A program is compiled for a thread count (the cohort's when it was compiled: how many cores other processes

@@ -149,9 +149,18 @@ TRAININGS = {
                                                     data=(X, torch.cat([Y, -2 * Y], dim=1)), optimizer="rmsprop",
                                                     lr=[0.01, 0.1], batch_size=12, seed=[0, 1], steps=30,
                                                     eval_every=5, dtype=dtype, compile=False),
+    # three outputs: the MSE's mean over the features divides by 3, which no power of two's reciprocal stands for
+    "linear three outputs": lambda dtype: descend.fit(model=models.Linear(3, 3, bias=False),
+                                                      data=(X, torch.cat([Y, -2 * Y, Y ** 2], dim=1)),
+                                                      optimizer="rmsprop", lr=[0.01, 0.1], batch_size=12, seed=[0, 1],
+                                                      steps=30, eval_every=5, dtype=dtype, compile=False),
     "mlp binary": lambda dtype: descend.fit(model=MLP((3, 6, 1), output="sigmoid"), data=(X, (Y > 0).float()),
                                             optimizer=["sgd", "adam"], lr=[0.1, 30.0], batch_size=16, seed=[0, 1],
                                             steps=30, eval_every=5, dtype=dtype, compile=False),
+    # batches of 12: the mean over a batch whose size is not a power of two
+    "mlp binary batch 12": lambda dtype: descend.fit(model=MLP((3, 6, 1), output="sigmoid"), data=(X, (Y > 0).float()),
+                                                     optimizer="adam", lr=[0.01, 0.3], batch_size=12, seed=[0, 1],
+                                                     steps=30, eval_every=5, dtype=dtype, compile=False),
     "mlp linear hidden": lambda dtype: descend.fit(model=MLP((3, 5, 4, 3), hidden="linear", output="softmax"),
                                                    data=(X, LABELS % 3), optimizer="adam", lr=0.05, batch_size=40,
                                                    seed=[0, 1], steps=30, dtype=dtype, compile=False),

@@ -105,6 +105,20 @@ def test_groups_are_cohorts_with_one_plan_and_one_clipping():
     assert engine.plan_groups([a, c, d, e, f, g, b]) == [[a, b], [c], [d], [e], [f], [g]]
 
 
+def test_groups_that_differ_by_clip_value_each_equal_their_runs_fitted_alone():
+    """Cohorts clipped by different values are different groups: the clipping around the update is the group's,
+    so gd clipped at 5.0 beside adam and gd at 0.1 trains as gd at 5.0 alone (only clip_norm was checked)."""
+    scape = landscapes.get("himmelblau")
+    common = dict(model=scape.model((-1.0, 1.0)), data=None, loss="value", steps=30, compile=False, dtype=torch.float64)
+    specs = [RunSpec(name, {"lr": 0.05}, clip_value=clip) for name in ("gd", "adam") for clip in (0.1, 5.0)]
+    together = descend.fit(runs=specs, **common)
+    for i, spec in enumerate(specs):
+        alone = descend.fit(runs=[spec], **common)
+        assert together.summary.loc[i, "final_train_loss"] == alone.summary.loc[0, "final_train_loss"], spec
+        for n in together.names:
+            assert torch.equal(together.params[i][n], alone.params[0][n]), spec
+
+
 def test_a_monitor_sees_each_cohort_on_its_own():
     x = torch.linspace(-1, 1, 32, dtype=torch.float64).unsqueeze(1)
     seen = []

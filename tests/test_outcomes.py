@@ -47,6 +47,22 @@ def test_the_bound_is_relative_to_the_runs_own_first_loss():
     assert math.isfinite(batch[at]), "the loss that crossed the bound is recorded as it was"
 
 
+def test_a_run_starting_below_minus_one_diverges_past_a_million_times_its_first_loss():
+    """A first loss J0 < -1 sets the bound at 1e6·|J0|, not 1e6 (only positive or small J0 were tested): the run
+    escaping to -infinity on -5 - x² - y² diverges at the first step whose |J| passes 1e6·|J0|, not before."""
+    task = descend.tasks.formula("-5 - x**2 - y**2")
+    runs = descend.fit(task=task, optimizer="gd", lr=0.5, steps=20, dtype=torch.float64)
+    summary = runs.summary
+    assert summary["status"].tolist() == ["diverged"]
+    batch = runs.curves.query("run == 0 and split == 'batch'")["value"].to_numpy()
+    at = int(summary.loc[0, "status_at"])
+    assert batch[0] < -10, "a first loss whose magnitude is well above 1"
+    bound = outcomes.divergence_bound(batch[0])
+    assert bound == 1e6 * abs(batch[0])
+    assert abs(batch[at - 1]) <= bound < abs(batch[at])
+    assert abs(batch[at - 1]) > 1e6 * 2, "a step between 1e6 and the bound, where a bound of 1e6 would stop it"
+
+
 def test_runs_that_leave_the_ellipse_domain_are_marked_and_never_drawn_as_zero():
     # rmsprop at lr 0.01 with batch 1, 32 or the hybrid schedule sends A to 0, where no sample is valid: its
     # train, validation and test losses are NaN; it was reported as not diverged, its batch loss 0 every step

@@ -73,6 +73,17 @@ def test_a_run_without_a_result_never_wins_the_choice_nor_represents_it():
     assert choice.config["lr"] == 0.1 and choice.runs == (0, 1) and choice.representative == 1
 
 
+def test_the_representative_of_an_even_number_of_seeds_is_the_lower_of_the_two_middle_runs():
+    """Of four seeds (validation 0.4, 0.1, 0.3, 0.2) the representative is the run at 0.2, and of two the better
+    one: only odd counts, or two seeds of which one failed, were tested."""
+    four = select(summary([{"lr": 0.01, "seed": s, "train": 0.5, "validation": v}
+                           for s, v in enumerate([0.4, 0.1, 0.3, 0.2])])).chosen["adam"]
+    assert four.runs == (0, 1, 2, 3) and four.representative == 3
+    two = select(summary([{"lr": 0.01, "seed": s, "train": 0.5, "validation": v}
+                          for s, v in enumerate([0.7, 0.6])])).chosen["adam"]
+    assert two.representative == 1
+
+
 def test_labels_batch_sizes_other_varying_fields_and_tuning_runs():
     rows = summary(
         [{"label": label, "lr": lr, "batch_size": b, "seed": 0, "train": t, "validation": t}

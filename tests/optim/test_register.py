@@ -239,6 +239,20 @@ def test_a_rule_that_would_train_wrong_is_refused_when_registered(info, message)
     assert info.name not in descend.optim.available(own=False)
 
 
+def test_a_rule_that_couples_the_runs_elementwise_within_each_is_refused_when_registered():
+    """A rule that scales each number by the mean |g| over the runs (dim 0) is elementwise within a run, so its step
+    in two parts equals its step whole; only one run alone against the same run beside another shows it, and that
+    check was untested."""
+    def runmix(grads, state, params, *, lr=0.1):
+        return (tuple(w - per_run(lr, w) * g / (1 + g.abs().mean(dim=0, keepdim=True)) for w, g in zip(params, grads)),
+                _State(state.step + 1))
+
+    info = OptimizerInfo("runmix", "couples the runs", _stateless, runmix, LR, ())
+    with pytest.raises(ValueError, match="on one run alone from the same run beside another"):
+        descend.optim.register(info)
+    assert "runmix" not in descend.optim.available(own=False)
+
+
 def test_the_default_search_of_a_rule_stays_in_its_own_learning_rate_range(tmp_path):
     # the default space (two decades either side of the rate: 0.001..10) went past a plugin's allowed [0, 1): the
     # search failed after its first cohort began, leaving a study that could not be resumed with a valid space

@@ -100,6 +100,18 @@ def test_a_state_that_is_not_allowed_is_refused_naming_the_field(cls, query, fie
         assert word in text, (word, text)
 
 
+def test_the_landscape_work_limit_accepts_exactly_the_work_it_states():
+    """The message says "at most 6000": 2000 steps × 3 optimizers and 1500 × 4 are allowed, one step more for four
+    is not (only work far above the limit was tested)."""
+    def query(steps, count):
+        return f"steps={steps}&" + "&".join(f"optimizers=adam;lr=0.0{i + 1}" for i in range(count))
+
+    assert LandscapeState.from_query(query(2000, 3)).steps == 2000
+    assert len(LandscapeState.from_query(query(1500, 4)).optimizers) == 4
+    errors = _refused(LandscapeState, query(1501, 4))
+    assert [e["field"] for e in errors] == ["steps"] and "= 6004; at most 6000" in errors[0]["message"], errors
+
+
 def test_an_entry_reads_back_from_its_text():
     entry = OptimizerEntry(name="Adam", lr=0.05, hyper={"beta2": 0.99, "amsgrad": True})
     assert entry.name == "adam"

@@ -270,6 +270,28 @@ def test_a_ctrl_c_while_the_new_report_is_moved_in_is_spent_on_a_whole_report(tm
     assert (out / "report.html").read_text() == "the new report" and sorted(os.listdir(tmp_path)) == ["r"]
 
 
+def test_a_writer_still_running_keeps_its_staging_directory_and_a_dead_ones_is_swept(tmp_path):
+    """Leftovers are removed once their process is gone: the folders of a writer still at work next to the same
+    report are left alone (only a dead writer's were tested)."""
+    out = tmp_path / "r"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live = [tmp_path / f".r.partial-{running.pid}-abc", tmp_path / f".r.old-{running.pid}-1234abcd"]
+        dead = [tmp_path / f".r.partial-{gone.pid}-abc", tmp_path / f".r.old-{gone.pid}-1234abcd"]
+        for folder in live + dead:
+            folder.mkdir()
+            (folder / "report.html").write_text("being written")
+        with saved.staged(out) as staging:
+            (staging / "report.html").write_text("the new report")
+        assert sorted(os.listdir(tmp_path)) == sorted(["r", *(p.name for p in live)])
+        assert all((folder / "report.html").read_text() == "being written" for folder in live)
+    finally:
+        running.kill()
+        running.wait()
+
+
 def test_a_config_toml_edited_after_the_report_was_written_is_refused_by_descend_report(written, tmp_path):
     """descend report rebuilt the page from an edited config.toml: "60 steps per run" and another noise over curves
     that ended at step 50, the figures of the task redrawn from other data, and no word of it."""
