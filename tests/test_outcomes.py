@@ -89,7 +89,8 @@ def test_leaving_the_domain_is_decided_at_its_step_however_often_the_runs_are_ev
 
     every = trained(1)
     left = every.summary["status"] == "left-domain"
-    assert left.sum() >= 3 and (every.summary.loc[left, "status_at"] < 30).all()
+    during = every.summary.loc[left, "status_at"] < 120  # the others ended where the model holds for few samples
+    assert during.sum() >= 3 and (every.summary.loc[left, "status_at"][during] < 30).all()
     for eval_every in (0, 7, 50):
         runs = trained(eval_every)
         assert runs.summary["status"].tolist() == every.summary["status"].tolist()
@@ -100,6 +101,28 @@ def test_leaving_the_domain_is_decided_at_its_step_however_often_the_runs_are_ev
                 torch.testing.assert_close(value, every.params[run][name], rtol=0, atol=0)
         batch = runs.curves.query("split == 'batch'")["value"].to_numpy()
         np.testing.assert_array_equal(batch, every.curves.query("split == 'batch'")["value"].to_numpy())
+
+
+def test_a_run_that_ends_where_the_model_holds_for_few_samples_has_left_its_domain():
+    """The ellipse's Adam at lr 0.01, batch 32, ended at w_A = 0.006 after 20 steps, where 2 of 512 training samples
+    and 1 of 128 test samples are valid: its test loss over that one sample (0.0024, below the noise) was the best
+    of the table, and its validation loss made it Adam's representative. It has no result now."""
+    runs = descend.fit(task="ellipse", optimizer="adam", lr=[0.01, 0.1], batch_size=[32, None], steps=20,
+                       dtype=torch.float64, compile=False)
+    task = descend.tasks.get("ellipse")
+    x = task.data.train.x.to(torch.float64)
+    start = [torch.tensor([value], dtype=torch.float64) for _, _, value in task.model.start]
+    start_held = float(task.model.valid(start, x).double().mean())  # 27 of 512 samples at the seed's (0.1, 1.8)
+    assert start_held < descend.outcomes.DOMAIN_SHARE
+    for run, row in runs.summary.iterrows():
+        params = [runs.params[run][name].unsqueeze(0) for name in task.model.names]
+        held = float(task.model.valid(params, x).double().mean())
+        if held < min(descend.outcomes.DOMAIN_SHARE, start_held):  # at its last step, or where none held any more
+            assert row["status"] == "left-domain" and row["status_at"] <= 20, (run, held)
+        else:
+            assert row["status"] == "ok", (run, held)
+    ended = runs.summary.query("status == 'left-domain' and status_at == 20")
+    assert len(ended) and "ok" in runs.summary["status"].tolist()
 
 
 def test_random_search_is_an_algorithm_like_the_others():

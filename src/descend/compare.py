@@ -668,9 +668,9 @@ def winners(table: Any) -> dict[str, list[str]]:
     """The labels that win each metric of :data:`METRICS` in ``table`` (smallest |gap| for the generalisation
     gap), in the table's order: several when their values are equal; metrics where every label ties are left
     out. A row none of whose runs has a result (its rates of :data:`RATES` add up to 1) wins nothing but the
-    rule's own properties (:data:`RULE_METRICS`) and the rates themselves (which describe exactly those runs); a
-    target not reached ranks after every number of steps (one configuration that reached it wins), and no one
-    wins a target that none reached."""
+    rule's own properties (:data:`RULE_METRICS`), though its rates count against the others (beside a row 100 %
+    diverged, two at 0 % win the divergence rate rather than tie as everyone); a target not reached ranks after
+    every number of steps (one configuration that reached it wins), and no one wins a target that none reached."""
     import pandas as pd
 
     rates = [c for c in RATES if c in table]
@@ -689,20 +689,24 @@ def winners(table: Any) -> dict[str, list[str]]:
             values = values.abs()
         if len(values) < 2:  # one optimizer: nothing to win against
             continue
-        if column not in RULE_METRICS and column not in RATES:  # a label whose every run failed has no result
-            values = values[~failed]  # here: the others compete (its rates are its result)
-        if values.notna().sum() < 1:
+        # a label whose every run failed has no result to win with; its rates still count against the others
+        # (SGD 100 % diverged beside Adam's and AdamW's 0 %: those two win, not a tie of everyone)
+        candidates = values if column in RULE_METRICS else values[~failed]
+        if candidates.notna().sum() < 1:
             continue
-        best = values.min() if sense == "min" else values.max()
+        best = candidates.min() if sense == "min" else candidates.max()
         if not math.isfinite(best):  # a target no one reached: nothing to win
             continue
-        # equal within round-off (1e-6 of the value, or both below 1e-30: float32's subnormals) is a tie, and a
-        # metric every label ties on has no winner (five optimizers at 0.2447 differing by 1e-8)
-        tied = (values == best) | (np.isfinite(values) & ((values - best).abs() <= 1e-6 * values.abs().clip(
-            lower=abs(best)) + 1e-30))
-        if bool(tied[values.notna()].all()) and len(values.dropna()) > 1:
+
+        def tied(among: Any) -> Any:  # equal to the best within round-off (1e-6 of the value, or both below 1e-30:
+            # float32's subnormals)
+            return (among == best) | (np.isfinite(among) & ((among - best).abs() <= 1e-6 * among.abs().clip(
+                lower=abs(best)) + 1e-30))
+
+        # a metric every label ties on has no winner (five optimizers at 0.2447 differing by 1e-8)
+        if bool(tied(values)[values.notna()].all()) and len(values.dropna()) > 1:
             continue
-        out[column] = [str(label) for label in values.index[tied]]
+        out[column] = [str(label) for label in candidates.index[tied(candidates)]]
     return out
 
 

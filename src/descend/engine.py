@@ -683,6 +683,9 @@ def train_cohort(
     eval_values: dict[tuple[str, str], list[Tensor]] = {}
     original: dict[str, list[Tensor]] = {}
     masked = model.valid(unflatten(flat[:1]), x[:1]) is not None
+    if masked:  # the share of the training samples the model holds for at each run's start (descend.outcomes)
+        with torch.no_grad():
+            held_at_start = model.valid(unflatten(flat), x).to(torch.float64).mean(dim=-1)
     # a step whose batch is the whole training set records the training loss itself, at every step; after a
     # mini-batch, only the evaluations of the training split tell whether a run reached the target
     whole = [index.shape[-1] == x.shape[0] for index in plan] if target is not None else []
@@ -915,6 +918,13 @@ def train_cohort(
     evals_ = {key: torch.stack(v) for key, v in eval_values.items() if v}
     original_ = {key: torch.stack(v) for key, v in original.items() if v}
     params = unflatten(flat)
+    if masked and steps:  # a run that ends where the model holds for a minority of the training samples, fewer
+        # than at its start, has left its domain as well (descend.outcomes): its losses average over those few
+        with torch.no_grad():
+            held = model.valid(params, x).to(torch.float64).mean(dim=-1)
+        few = (status == _OK) & (held < outcomes.DOMAIN_SHARE) & (held < held_at_start)
+        status.masked_fill_(few, _LEFT_DOMAIN)
+        status_at.masked_fill_(few, steps)
     results = []
     # each cohort's time: the group's shared out by runs, except its own rule's eager steps, which are its own
     own = list(getattr(update, "spent", None) or [0.0] * len(group))

@@ -13,7 +13,11 @@ step it took effect (``status_at``); none of them re-derives it from the losses.
   (the ellipse's square root of a negative number): its loss on the whole training set is undefined (NaN),
   so it has no gradient and no result. It is not divergence, but it never wins a metric either. It is found at
   the step it happens (the first whose batch has no valid sample while the whole training set has none either),
-  however often the runs are evaluated.
+  however often the runs are evaluated. A run that ends where the model is defined for fewer than
+  :data:`DOMAIN_SHARE` of the training samples, and for fewer than at its start, has left it too (at its last
+  step): its losses, means over the samples where it is defined (the seed's N′), would rest on a few of them (1 of
+  128 test samples gave the ellipse's best test loss, below the noise) and fit no data. (The ellipse starts where
+  the model holds for 5 % of the samples: a short run still on its way in has not left.)
 - ``"pruned"``: a search stopped it early (``prune``) at that step; its records stop there.
 - ``"interrupted"``: training was stopped (Ctrl-C, a stop request, a search's timeout) before the run reached
   the end of its budget; its records stop at the last complete step. It has no result: a run cut short is not
@@ -46,6 +50,10 @@ STATUSES: dict[str, str] = {
 
 #: A run has diverged once |J| exceeds this factor times max(|J₀|, 1) (J₀: its loss at its first step).
 DIVERGENCE_FACTOR = 1e6
+
+#: A run whose final parameters leave the model defined for fewer than this share of the training samples (and for
+#: fewer than its start did) has left the model's domain (see the module's docstring).
+DOMAIN_SHARE = 0.5
 
 
 def divergence_bound(initial_loss: float) -> float:
