@@ -60,6 +60,23 @@ MAX_BODY = 64 * 1024
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is this machine's loopback: ``localhost``, 127.0.0.0/8 or
+    ::1 (``--host 127.0.0.2`` is as private as 127.0.0.1).
+
+    >>> [is_loopback(h) for h in ("localhost", "127.0.0.2", "::1", "0.0.0.0", "192.168.1.5", "example.org")]
+    [True, True, True, False, False, False]
+    """
+    import ipaddress
+
+    if host.strip().lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip()).is_loopback
+    except ValueError:
+        return False
+
+
 def plus_fields(query: str) -> set[str]:
     """The fields of a query string whose value holds a literal '+' (which a query reads as a space)."""
     fields = set()
@@ -83,7 +100,8 @@ def host_name(header: str) -> str:
 
 
 class _LoopbackNamesOnly:
-    """ASGI middleware: an HTTP request whose ``Host`` is not one of :data:`LOOPBACK_NAMES` gets HTTP 400."""
+    """ASGI middleware: an HTTP request whose ``Host`` is not one of :data:`LOOPBACK_NAMES` or a loopback address
+    (:func:`is_loopback`) gets HTTP 400."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -91,7 +109,7 @@ class _LoopbackNamesOnly:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
-            if (name := host_name(host)) not in LOOPBACK_NAMES:
+            if not is_loopback(name := host_name(host)):
                 message = f"this playground answers only at localhost or 127.0.0.1, not at {name or 'no host'!r}"
                 await JSONResponse({"errors": [{"field": "", "message": message}]}, status_code=400)(
                     scope, receive, send)
@@ -198,9 +216,9 @@ def create_app(*, local_only: bool = False) -> Any:
         return _meta()
 
     @app.get("/api/{widget}.csv")
-    def csv(widget: str, request: Request) -> Any:
-        result = answer(widget, str(request.url.query), query=True)
-        if isinstance(result, JSONResponse):
+    async def csv(widget: str, request: Request) -> Any:  # within the answers' limit, given up when the page goes
+        result = await answer_while_connected(widget, str(request.url.query), request, query=True)
+        if isinstance(result, Response):  # refused (422), or its page went away (499)
             return result
         return Response(to_csv(result), media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="descend-{widget}.csv"'})
@@ -375,7 +393,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
     check_port(host, port)
     warm.set_enabled(compile)
     url = url_of(host, port)
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    local = is_loopback(host)
+    if not local:
         echo(f"warning: --host {host} serves the playground to every machine that can reach this one; it runs "
              "training on request and has no login")
     echo(f"descend play: {url}  (Ctrl-C to stop)")
@@ -383,15 +402,24 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
         from .widgets import prepare_defaults
 
         prepare_defaults()  # the default states' programs, built on the side while the server starts
-    local = host in ("127.0.0.1", "localhost", "::1")
     config = uvicorn.Config(create_app(local_only=local), host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)
     if open_browser:
         threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
+    import signal
+
+    def terminated(number: int, frame: Any) -> None:  # SIGTERM (kill, a service manager) ends the process as Ctrl-C
+        raise KeyboardInterrupt  # does: through the wait for a compile below (uvicorn, once stopped, raises the
+        # signal it caught again, and SIGTERM's default action ended the process there and then)
+
+    previous = signal.signal(signal.SIGTERM, terminated) if threading.current_thread() is threading.main_thread() \
+        else None
     try:
-        server.run()  # until Ctrl-C (re-raised once the server has stopped)
+        server.run()  # until Ctrl-C or SIGTERM (raised again once the server has stopped)
     finally:
         _stop_compiling(echo)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _stop_compiling(echo: Any) -> None:
