@@ -431,3 +431,16 @@ def test_a_plus_sign_typed_in_a_link_is_explained(client):
     lr = client.get("/api/landscape?optimizers=adam;lr=1e+3&steps=5").json()["errors"][0]
     assert lr["field"].startswith("optimizers") and "%2B" in lr["message"], lr
     assert "%2B" not in client.get("/api/landscape?landscape=x+y&steps=0").json()["errors"][0]["message"]
+
+
+def test_an_unknown_optimizer_is_refused_in_the_playgrounds_words(client):
+    """The 422 advised "descend.optim.register, or --plugin FILE.py on the command line" (descend play has no
+    --plugin) and, for 'adam,sgd', "-o adam -o sgd"."""
+    for path, field in (("/api/landscape?optimizers=adamm;lr=0.01", "optimizers.0.name"),
+                        ("/api/line?optimizer=adamm", "optimizer")):
+        error = client.get(path).json()["errors"][0]
+        assert error["field"] == field and "did you mean 'adam'" in error["message"], error
+        assert "the playground offers: gd, momentum" in error["message"]
+        assert "--plugin" not in error["message"] and "register" not in error["message"]
+    error = client.get("/api/line?optimizer=adam,sgd").json()["errors"][0]
+    assert "names several optimizers; give one" in error["message"] and "-o" not in error["message"], error

@@ -135,6 +135,22 @@ class WidgetState(BaseModel):
         return f"{self.widget}:" + json.dumps(self.model_dump(mode="json"), sort_keys=True)
 
 
+def _optimizer_name(value: str) -> str:
+    """An optimizer's name as the registry spells it, or a ValueError in the playground's words: the library's
+    advice (descend.optim.register, --plugin, -o) is for Python and the command line, which a page has not."""
+    from .._checks import close_matches
+    from ..optim import OPTIMIZERS, get
+
+    try:
+        return get(value.strip()).name
+    except ValueError:
+        key = value.strip().lower().replace("_", "-")
+        if "," in key:
+            raise ValueError(f"{value!r} names several optimizers; give one") from None
+        raise ValueError(f"unknown optimizer {value!r}{close_matches(key, OPTIMIZERS)} (the playground offers: "
+                         f"{', '.join(OPTIMIZERS)})") from None
+
+
 def _kind(annotation: Any) -> str:
     text = str(annotation)
     if "OptimizerEntry" in text:
@@ -181,9 +197,7 @@ class OptimizerEntry(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        from ..optim import get
-
-        return get(value.strip()).name
+        return _optimizer_name(value)
 
     @field_validator("schedule")
     @classmethod
@@ -335,9 +349,7 @@ class LineState(WidgetState):
     @field_validator("optimizer")
     @classmethod
     def _optimizer(cls, value: str) -> str:
-        from ..optim import get
-
-        return get(value.strip()).name
+        return _optimizer_name(value)
 
     @model_validator(mode="after")
     def _batch(self) -> LineState:
@@ -501,9 +513,7 @@ class VanishingState(WidgetState):
     @field_validator("optimizer")
     @classmethod
     def _optimizer(cls, value: str) -> str:
-        from ..optim import get
-
-        return get(value.strip()).name
+        return _optimizer_name(value)
 
     @field_validator("init")
     @classmethod
