@@ -769,7 +769,8 @@ _PLUGIN_HELP = next(e.setting.help for e in Config.entries() if e.key == "plugin
 @app.command("landscape", cls=_Command, short_help="Draw optimizers' paths over a two-parameter landscape.")
 def landscape_command(
     name: str = typer.Argument(..., metavar="LANDSCAPE",
-                               help="A landscape (descend list landscapes) or a formula in x and y."),
+                               help="A landscape (descend list landscapes), a formula in x and y, or a task "
+                                    "with two parameters (ellipse, line)."),
     optimizer: Optional[list[str]] = typer.Option(None, "--optimizer", "-o", metavar="NAME[:KEY=VALUE,...]",
                                                   help="An optimizer, repeatable, e.g. -o gd -o adam (default: the "
                                                        "landscape's own choice of optimizers)."),

@@ -265,8 +265,9 @@ class exponential:
 
 @dataclass(frozen=True, eq=False)
 class inverse_time:
-    """Inverse-time decay: ``f(t) = value / (1 + decay · t)``; the seeds' "learning rate decay",
-    ``α = α₀ / (1 + decay_rate · epoch_num)``.
+    """Inverse-time decay: ``f(t) = value / (1 + decay · t)``, t counting the steps: the decay the playground's
+    landscape widget gives each optimizer (seed 003's "Learning Rate Decay" control, whose formula the seed does not
+    print).
 
     Keras: ``InverseTimeDecay(value, decay_steps=1, decay_rate=decay)``; torch has no class for it
     (``LambdaLR(lambda t: 1 / (1 + decay * t))``).

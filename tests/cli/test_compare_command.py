@@ -73,6 +73,11 @@ def test_compare_ellipse_writes_the_report_figures_csv_and_json(tmp_path):
     adam_runs = [r for r in records["runs"] if r["label"] == "adam"]
     assert [r["final_train_loss"] for r in adam_runs] == runs.summary["final_train_loss"].tolist()
     assert records["config"]["task"] == "ellipse" and records["descend"] == descend.__version__
+    # what the numbers depend on, for a reader who must reproduce them (PyTorch's version was in no file)
+    import torch
+
+    assert records["versions"]["torch"] == torch.__version__ and records["versions"]["python"].count(".") == 2
+    assert json.loads((out / "comparison.json").read_text())["versions"] == records["versions"]
     # a report directory is not overwritten without --force
     again = runner.invoke(app, ["compare", "ellipse", *SMALL, "--out", str(out)])
     assert again.exit_code == 2 and "--force" in again.output and "Traceback" not in again.output

@@ -174,7 +174,8 @@ def _text(value: Any) -> str:
 class OptimizerEntry(BaseModel):
     """One optimizer of a widget: its registry name, learning rate, decay and key hyperparameters.
 
-    ``decay`` is the seeds' inverse-time decay α_t = α/(1 + decay·t); ``schedule`` any schedule of
+    ``decay`` is an inverse-time decay α_t = α/(1 + decay·t), t counting the steps (seed 003's "Learning Rate Decay"
+    control, whose formula the seed does not print); ``schedule`` any schedule of
     :mod:`descend.schedules` in ``descend compare --schedule``'s words (``cosine``, ``step:step_size=100,gamma=0.5``),
     as a multiplier of ``lr``; give one of them. ``hyper`` holds the other hyperparameters (``beta1``,
     ``momentum``, ...), checked against the optimizer's allowed ranges by descend's registry.

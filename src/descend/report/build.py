@@ -130,7 +130,9 @@ def _plain(value: Any) -> Any:
 
 def records(comparison: Any) -> dict[str, Any]:
     """The JSON document: one record per run and one per optimizer, plus the configuration, the winners and the
-    selection (which configuration, runs and representative run stand for each optimizer)."""
+    selection (which configuration, runs and representative run stand for each optimizer), the versions its numbers
+    depend on and, for a CSV file, its data's digest."""
+    from ..tasks.task import data_digest
 
     def clean(v: Any) -> Any:
         if isinstance(v, (np.floating, float)):
@@ -153,7 +155,8 @@ def records(comparison: Any) -> dict[str, Any]:
             "winners": comparison.winners, "optimizers": optimizers, "runs": runs,
             "selection": selection.to_dict() if (selection := getattr(comparison, "selection", None)) else None,
             "notes": list(dict.fromkeys([*getattr(comparison, "table_notes", []), *getattr(comparison, "notes", [])])),
-            "search": _search(comparison, clean)}
+            "search": _search(comparison, clean), "versions": saved.versions(),
+            **({"data": digest} if (digest := data_digest(comparison.task)) is not None else {})}
 
 
 def _search(comparison: Any, clean: Any) -> dict[str, Any] | None:

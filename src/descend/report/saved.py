@@ -252,7 +252,7 @@ def save(comparison: Any, directory: Path, *, drawn: dict[str, bool]) -> None:
     from ..tasks.task import data_digest
 
     record: dict[str, Any] = {"format": FORMAT, "descend": comparison.version, "task": comparison.task.name,
-                              "drawn": drawn, "config": _settings(comparison.config)}
+                              "drawn": drawn, "config": _settings(comparison.config), "versions": versions()}
     if (digest := data_digest(comparison.task)) is not None:  # a CSV file's numbers, checked by a rebuild
         record["data"] = digest
     fields = {}
@@ -377,3 +377,18 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
     comparison = compare.Comparison(config=config, task=task, summary=summary, curves=curves, table=table,
                                     paths=paths, **kwargs)
     return comparison, dict(record.get("drawn", {}))
+
+
+def versions() -> dict[str, str]:
+    """The versions a comparison's numbers depend on, as its files record them: descend, Python, PyTorch, NumPy and
+    pandas (a float32 run differs in its last bits from one version of PyTorch to another)."""
+    import platform
+
+    import numpy
+    import pandas
+    import torch
+
+    from .. import __version__
+
+    return {"descend": __version__, "python": platform.python_version(), "torch": torch.__version__,
+            "numpy": numpy.__version__, "pandas": pandas.__version__}

@@ -102,7 +102,8 @@ class _LineFn:
 
     def mse_and_grad(self, p: dict[str, Tensor], x: Tensor, y: Tensor) -> tuple[Tensor, None, tuple[Tensor, ...]]:
         r"""J = (1/m) Σᵢ (w·xᵢ + b − yᵢ)² per run and its gradient, without autograd: with gᵢ = 2(ŷᵢ − yᵢ)/m,
-        ∂J/∂w = Σᵢ gᵢ·xᵢ and ∂J/∂b = Σᵢ gᵢ (seed 003's gradients), computed as autograd's backward pass of
+        ∂J/∂w = Σᵢ gᵢ·xᵢ and ∂J/∂b = Σᵢ gᵢ (seed 002's derivatives in θ₁, θ₀, whose cost is half this one's, so
+        twice its gradient), computed as autograd's backward pass of
         this model and :func:`descend.losses.mse` computes them, so the same numbers bit for bit (see
         :meth:`descend.models.Parametric.mse_and_grad`). ``p`` holds ``[K]`` parameters, ``x`` and ``y`` are
         ``[B, 1]`` or ``[K, B, 1]``. Returns J ``[K]``, None (no sample is masked) and (∂J/∂w, ∂J/∂b), each ``[K]``."""

@@ -163,7 +163,7 @@ class _Bar:
 
 
 def _table(result: Any, compact: bool = False) -> Any:
-    """The terminal table: per optimizer its best trial, value and configuration, and the re-runs' medians.
+    """The terminal table: per optimizer its best trial, value and configuration, and the re-runs' means.
     ``compact`` (for a terminal too narrow for the table on one line a row) puts each hyperparameter and each
     word of a header on a line of its own, without padding, instead of letting Rich cut them anywhere."""
     from rich.table import Table

@@ -512,15 +512,17 @@ def batch_regimes(
     x: str = "auto"
 ) -> Figure:
     """The training loss per update for every batch size — full batch (GD), 1 (SGD), mini-batches, hybrid
-    schedules — as seed 004's figure 3 shows them: one panel per label of ``selection`` (at most 24, the
+    schedules — the regimes seed 004's figure 3 compares (over equal epochs, as a budget in epochs and the
+    playground's widget show them; under a budget in steps each regime takes the same number of updates, so SGD
+    sees a fraction of an epoch where GD sees the budget's): one panel per label of ``selection`` (at most 24, the
     title says how many are left out), log y, each batch size at the configuration ``selection.by_batch``
     chose for it (its learning rate named in the legend when the label's lr varies), in its own colour (GD
     black):
 
     - dots: the loss of every update's batch (the curves' "batch" split: one sample for SGD, the whole
       training set for GD) of the configuration's representative run, thinned as the seed thins them, by a
-      rule for any budget (the seed's 12 epochs of 512 samples show every 32nd update of SGD and every 2nd of
-      batches of 32): every k-th update, k the smallest that leaves at most :data:`REGIME_DOTS` dots (named in
+      rule for any budget (seed 004's figure shows every 32nd update of SGD and every 2nd of batches of 32 on its
+      512 samples): every k-th update, k the smallest that leaves at most :data:`REGIME_DOTS` dots (named in
       the legend);
     - a line: ``split``'s loss — "train", the whole training set as evaluated (the default when the curves
       have it), or "batch" — the median over seeds with the inter-quartile band.
