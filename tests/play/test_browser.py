@@ -116,6 +116,17 @@ def test_curvature_view_follows_a_growing_run_sliders_hit_round_values_and_text_
     assert page.external == [] and page.errors == []
 
 
+def test_a_rate_just_past_2_over_c_is_not_shown_as_2_beside_diverges(page):
+    """α = 0.6667 at c = 3 (the 2/c the page shows, to 4 digits) was labelled "α > 2/c: ... diverges" beside
+    "α·c = 2" and "1 − αc = -1", which say it oscillates for ever."""
+    page.open("/curvature?curvature=3&lr=0.6667&steps=5")
+    assert page.page.locator("#regime").get_attribute("data-regime") == "diverging"
+    text = page.page.locator("#update").inner_text()
+    assert "α·c = 2.0001:" in text and "1 − αc = -1.0001" in text, text
+    page.open("/curvature?curvature=2&lr=1&steps=5")  # exactly 2/c: no digits added
+    assert "α·c = 2:" in page.page.locator("#update").inner_text()
+
+
 def test_on_a_phone_the_figures_come_first_then_the_controls_then_the_commands(page):
     page.page.set_viewport_size({"width": 390, "height": 900})
     page.open("/line?steps=20")

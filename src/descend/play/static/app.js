@@ -752,7 +752,10 @@ function frameCurvature() {
   Plotly.restyle(div, { x: [pts, tx, ex], y: [costs, ty, ey] }, [1, 2, 3]);
   const xr = curvatureSpan(r, t), yr = curvatureRange(r, t), now = div.layout.xaxis.range || [];
   if (now[0] !== xr[0] || now[1] !== xr[1]) Plotly.relayout(div, { "xaxis.range": xr, "yaxis.range": yr });
-  let text = `α·c = ${fmt(r.state.lr * r.state.curvature)}: each step multiplies w by 1 − αc = ${fmt(r.factor)} (1/c = ${fmt(r.thresholds.one_step)}, 2/c = ${fmt(r.thresholds.diverge)})`;
+  // a number that would round to a threshold it is not (α·c = 2.0001 shown as 2 beside "α > 2/c: diverges") is
+  // given the digits that tell them apart
+  const apart = (v, marks) => { let d = 4; while (d < 12 && marks.some((m) => v !== m && Number(fmt(v, d)) === m)) d += 1; return fmt(v, d); };
+  let text = `α·c = ${apart(r.state.lr * r.state.curvature, [1, 2])}: each step multiplies w by 1 − αc = ${apart(r.factor, [0, -1])} (1/c = ${fmt(r.thresholds.one_step)}, 2/c = ${fmt(r.thresholds.diverge)})`;
   text += `\niteration ${t}: w = ${fmt(w, 6)}, J(w) = ${fmt(J, 6)}, slope J'(w) = c·w = ${fmt(s, 6)}`;
   const term = (v) => (v < 0 ? `(${fmt(v, 6)})` : fmt(v, 6));  // w − α × (−1.5), not w − α × -1.5
   if (t + 1 < n) text += `\n  w ← w − α·J'(w) = ${fmt(w, 6)} − ${r.state.lr} × ${term(s)} = ${fmt(r.path[t + 1], 6)}` +
