@@ -116,6 +116,18 @@ def test_curvature_view_follows_a_growing_run_sliders_hit_round_values_and_text_
     assert page.external == [] and page.errors == []
 
 
+def test_the_line_fits_m_slider_offers_no_m_below_the_batch_size(page):
+    """With batch size 32, Home on the m slider (or a drag below 32) was refused and m jumped back to 64."""
+    page.open("/line?batch_size=32&steps=5")
+    assert page.page.locator("#s-m").get_attribute("min") == "32"
+    page.page.locator("#s-m").focus()
+    page.page.keyboard.press("Home")
+    page.wait_for_result("r.state.m === 32")
+    assert [e for e in page.errors if "status of 422" in e] == []
+    page.open("/line?steps=5")  # the whole set as the batch: m down to its own least
+    assert page.page.locator("#s-m").get_attribute("min") == "8"
+
+
 def test_a_rate_just_past_2_over_c_is_not_shown_as_2_beside_diverges(page):
     """α = 0.6667 at c = 3 (the 2/c the page shows, to 4 digits) was labelled "α > 2/c: ... diverges" beside
     "α·c = 2" and "1 − αc = -1", which say it oscillates for ever."""

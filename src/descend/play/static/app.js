@@ -660,6 +660,9 @@ function renderBatches() {
 function renderLine() {
   const r = RESULT, g = r.grid;
   for (const id of ["#s-batch_size", "#f-batch_size"]) { const c = $(id); if (c) c.max = r.state.m; }  // 0..m
+  // and m no smaller than the batch size (the server refuses a batch larger than the training set)
+  const least = Math.max(schemaOf().properties.m.minimum, r.state.batch_size);
+  for (const id of ["#s-m", "#f-m"]) { const c = $(id); if (c) c.min = least; }
   const div = plotDiv("contour");
   const xr = [g.w[0], g.w[g.w.length - 1]], yr = [g.b[0], g.b[g.b.length - 1]];
   Plotly.react(div, [
