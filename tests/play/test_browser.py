@@ -128,6 +128,16 @@ def test_the_line_fits_m_slider_offers_no_m_below_the_batch_size(page):
     assert page.page.locator("#s-m").get_attribute("min") == "8"
 
 
+def test_the_init_scale_is_offered_only_beside_an_init_that_takes_one(page):
+    """With the default init (xavier) the init_scale slider was offered, and every value of it refused."""
+    page.open("/vanishing?depth=2&width=4&steps=5")
+    assert page.result()["state"]["init"] not in ("normal", "uniform")
+    assert page.page.locator("#s-init_scale").is_disabled() and page.page.locator("#f-init_scale").is_disabled()
+    page.page.locator("#f-init").select_option("normal")
+    page.wait_for_result("r.state.init === 'normal'")
+    assert page.page.locator("#s-init_scale").is_enabled()
+
+
 def test_a_rate_just_past_2_over_c_is_not_shown_as_2_beside_diverges(page):
     """α = 0.6667 at c = 3 (the 2/c the page shows, to 4 digits) was labelled "α > 2/c: ... diverges" beside
     "α·c = 2" and "1 − αc = -1", which say it oscillates for ever."""

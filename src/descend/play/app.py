@@ -280,7 +280,7 @@ def _meta() -> dict[str, Any]:
     from .. import landscapes, outcomes
     from ..optim import OPTIMIZERS
     from ..schedules import SCHEDULES
-    from .state import KEY_HYPERPARAMETERS, MAX_LANDSCAPE_WORK, MAX_OPTIMIZERS
+    from .state import KEY_HYPERPARAMETERS, MAX_LANDSCAPE_WORK, MAX_OPTIMIZERS, SCALED_INITS
 
     optimizers = {}
     for name, info in OPTIMIZERS.items():
@@ -296,6 +296,7 @@ def _meta() -> dict[str, Any]:
     return {"optimizers": optimizers, "landscapes": scapes,
             "schedules": [s for s in SCHEDULES if s not in ("warmup", "constant")],
             "limits": {"optimizers": MAX_OPTIMIZERS, "landscape_work": MAX_LANDSCAPE_WORK},
+            "scaled_inits": list(SCALED_INITS),  # the inits that take init_scale (the vanishing widget)
             "statuses": dict(outcomes.STATUSES),  # a run's status in words (descend.outcomes decides them)
             "widgets": {name: {"doc": (cls.__doc__ or "").strip(), "schema": cls.model_json_schema()}
                         for name, cls in STATES.items()}}

@@ -44,6 +44,8 @@ __all__ = [
 KEY_HYPERPARAMETERS = ("beta", "beta1", "beta2", "momentum", "alpha", "rho", "eps", "weight_decay", "dampening",
                        "nesterov", "bias_correction", "centered", "amsgrad")
 
+#: The initialisations of the vanishing-gradients widget that take ``init_scale`` (the page offers it only beside them).
+SCALED_INITS = ("normal", "uniform")
 #: Bounds of the work of one request.
 MAX_OPTIMIZERS = 6
 MAX_LANDSCAPE_WORK = 6000  # optimizers × steps
@@ -527,7 +529,7 @@ class VanishingState(WidgetState):
 
     @model_validator(mode="after")
     def _scale(self) -> VanishingState:
-        if self.init_scale is not None and self.init not in ("normal", "uniform"):
+        if self.init_scale is not None and self.init not in SCALED_INITS:
             raise ValueError(f"init_scale {self.init_scale:g} is the scale of init normal (σ) or uniform (its bound), "
                              f"not of {self.init}; choose one of them, or leave init_scale empty")
         return self

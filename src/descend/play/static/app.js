@@ -467,6 +467,13 @@ function scheduleText(name, steps) {
 }
 function syncControls() {
   for (const [name, sync] of Object.entries(SYNC)) if (sync && STATE[name] !== undefined) sync(STATE[name]);
+  // init_scale beside an init that takes no scale (xavier, ...) is refused: not offered there
+  const scale = document.querySelector('.field[data-field="init_scale"]');
+  if (scale && STATE.init !== undefined) {
+    const usable = (META.scaled_inits || []).includes(STATE.init);
+    scale.querySelectorAll("input, select").forEach((c) => (c.disabled = !usable));
+    scale.title = usable ? "" : `init ${STATE.init} takes no scale: choose ${(META.scaled_inits || []).join(" or ")} to set one`;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- player
