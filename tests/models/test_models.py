@@ -563,3 +563,16 @@ def test_a_module_that_cannot_take_the_samples_says_so_in_their_terms() -> None:
     x = torch.randn(30, 3)
     with pytest.raises(ValueError, match=r"the module cannot take samples of shape \[3\] \(x \[30, 3\]\): "):
         descend.fit(model=model, data=(x, x.sum(1, keepdim=True)), optimizer="sgd", lr=0.1, steps=3, compile=False)
+
+
+def test_the_activation_that_changes_nothing_is_linear_or_identity_in_either_place() -> None:
+    """The seeds' "Linear" activation: MLP took hidden="linear" and refused "identity", and output="identity"
+    while refusing "linear"; both names are taken in both places, as one activation."""
+    same = descend.models.MLP((3, 4, 2), hidden="identity", output="linear")
+    plain = descend.models.MLP((3, 4, 2), hidden="linear", output="identity")
+    assert (same.hidden, same.output) == (plain.hidden, plain.output) == ("linear", "identity")
+    x = torch.randn(5, 3)
+    a, b = same.init([0, 1]), plain.init([0, 1])
+    assert torch.equal(same.forward(a, x), plain.forward(b, x))
+    with pytest.raises(ValueError, match="did you mean 'linear'"):
+        descend.models.MLP((3, 4, 2), hidden="linaer")

@@ -18,6 +18,8 @@ from descend.catalog import INITS  # noqa: F401  (decided there: the command lin
 HIDDEN: tuple[str, ...] = ("tanh", "sigmoid", "relu", "linear")
 #: Output activations of every model.
 OUTPUTS: tuple[str, ...] = ("identity", "sigmoid", "softmax")
+#: The other name of the activation that changes nothing (the seeds' "Linear"), taken for the one each list holds.
+ALIASES: dict[str, str] = {"identity": "linear", "linear": "identity"}
 
 _NORMAL_STD = 0.01
 
@@ -56,7 +58,10 @@ class RunModel(Protocol):
 
 
 def _choice(arg: str, value: object, choices: Sequence[str]) -> str:
-    """``value`` if it is one of ``choices``; else a ValueError with close matches."""
+    """``value`` if it is one of ``choices`` (or the other name of one, :data:`ALIASES`: "linear" and "identity");
+    else a ValueError with close matches."""
+    if isinstance(value, str) and value not in choices and ALIASES.get(value) in choices:
+        return ALIASES[value]
     if not isinstance(value, str) or value not in choices:
         hint = close_matches(value, choices) if isinstance(value, str) else ""
         raise ValueError(f"{arg}={value!r} is not allowed{hint} (allowed: {', '.join(map(repr, choices))})")
