@@ -198,6 +198,27 @@ def test_a_title_wider_than_a_phone_breaks_into_lines_inside_its_figure(page):
     assert not page.errors
 
 
+def test_on_a_touch_screen_the_toolbar_sits_above_every_title(browser, server):
+    """plotly.js shows its toolbar at all times on a touch screen, and it was drawn over every figure's title."""
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/vanishing?steps=20")
+        page.wait_for_function("window.descendPlayReady === true", timeout=90_000)
+        page.wait_for_timeout(500)  # titles are broken into lines once drawn
+        overlaps = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map((d) => {
+            const bar = d.querySelector('.modebar'), title = d.querySelector('.gtitle');
+            if (!bar || !title) return null;
+            const b = bar.getBoundingClientRect(), t = title.getBoundingClientRect();
+            return [d.id, getComputedStyle(bar.parentElement).opacity, b.bottom - t.top,
+                    Math.min(b.right, t.right) - Math.max(b.left, t.left)]; }).filter(Boolean)""")
+        assert overlaps, "no figure with a title"
+        for name, _, vertical, horizontal in overlaps:
+            assert vertical <= 1 or horizontal <= 0, (name, vertical, horizontal)  # no overlap
+    finally:
+        context.close()
+
+
 def test_a_refused_value_puts_the_controls_back_and_later_changes_recompute(page):
     # the refused value stayed in the page's state: every later change was refused with it, the figures kept the
     # old run while the controls showed the new values

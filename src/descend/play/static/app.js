@@ -78,6 +78,8 @@ function titleLines(text, font, width) {
   }
   return lines;
 }
+// on a touch screen plotly.js shows its toolbar at all times, over the top of the figure: the title starts below it
+const TOOLBAR = window.matchMedia && window.matchMedia("(hover: none)").matches ? 30 : 0;
 async function fitTitleAndLegend(gd) {
   const L = gd && gd._fullLayout;
   if (!L || !L.margin) return;
@@ -89,7 +91,7 @@ async function fitTitleAndLegend(gd) {
     if (lines.length > 1) { update["title.text"] = lines.join("<br>"); extra = (lines.length - 1) * 1.3 * L.title.font.size; }
   } else if (text && L.title && L.title.font) extra = (text.split("<br>").length - 1) * 1.3 * L.title.font.size;
   const legend = L.showlegend && L.legend && L.legend._height ? L.legend._height : 0;
-  const need = Math.ceil(34 + extra + legend);
+  const need = Math.ceil(34 + TOOLBAR + extra + legend);
   if (Math.abs((L.margin.t || 0) - need) > 2 && need > 70) update["margin.t"] = need;
   if (!Object.keys(update).length) return;
   await Plotly.relayout(gd, update);
@@ -116,7 +118,7 @@ async function decadeTicks(gd) {
 const DRAG = { ...CONFIG, edits: { shapePosition: true } };
 function layout(title, extra = {}) {
   // the legend in a row under the title, where no axis title or tick label can sit
-  const out = { title: { text: title, font: { size: 14 }, y: 0.98, yanchor: "top" }, margin: { l: 55, r: 15, t: 70, b: 45 },
+  const out = { title: { text: title, font: { size: 14 }, y: 0.98, yanchor: "top", pad: { t: TOOLBAR } }, margin: { l: 55, r: 15, t: 70 + TOOLBAR, b: 45 },
                 legend: { orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom" }, hovermode: "closest", ...extra };
   // a log axis says 10⁻⁶, not 1µ (SI prefixes read as units)
   for (const k of Object.keys(out)) if (/^[xy]axis\d*$/.test(k) && out[k] && out[k].type === "log") out[k] = { exponentformat: "power", ...out[k] };
