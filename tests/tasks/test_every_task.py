@@ -51,3 +51,18 @@ def test_every_task_batched_equals_alone(name):
         alone = engine.train(built, [spec], steps=3)
         for n in built.names:
             torch.testing.assert_close(together.params[i][n], alone.params[0][n], rtol=1e-5, atol=1e-6)
+
+
+def test_a_process_that_ends_while_a_surface_is_prefetched_ends_cleanly():
+    """The prefetch thread was a daemon: a process that ended while it was inside a torch operation (Ctrl-C in a
+    comparison's first seconds, a script that returned) aborted at the interpreter's end, "terminate called without
+    an active exception", status 134 (one run in three)."""
+    import subprocess
+    import sys
+
+    script = ("import time, descend\n"
+              "descend.tasks.get('line').surface.prefetch([800])\n"
+              "time.sleep(0.2)\n")
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0 and "terminate called" not in done.stderr, (done.returncode, done.stderr[-500:])

@@ -127,9 +127,11 @@ class Surface:
     def prefetch(self, sizes: Iterable[int]) -> threading.Thread:
         """Evaluate the grids of ``sizes`` in a background thread (the large tensor operations leave the GIL, so
         this runs beside a training on the other core) and return it; :meth:`grid` then takes them as made.
-        The values do not depend on the number of intra-op threads (each grid point is one whole reduction)."""
-        thread = threading.Thread(target=lambda: [self.grid(int(n)) for n in sizes], name="descend-surface",
-                                  daemon=True)
+        The values do not depend on the number of intra-op threads (each grid point is one whole reduction).
+        Not a daemon: a process that ends meanwhile (Ctrl-C in the first seconds of a comparison) waits for it, as
+        a daemon thread inside a torch operation at the interpreter's end aborted the process ("terminate called
+        without an active exception", status 134)."""
+        thread = threading.Thread(target=lambda: [self.grid(int(n)) for n in sizes], name="descend-surface")
         thread.start()
         return thread
 
