@@ -219,6 +219,21 @@ def test_on_a_touch_screen_the_toolbar_sits_above_every_title(browser, server):
         context.close()
 
 
+def test_on_a_phone_an_axis_title_stays_clear_of_a_tall_legend(page):
+    """The ellipse's batch figure at 375 px: its eight legend rows left the plot so little height that the y axis's
+    title ran up into the legend. The figure grows instead."""
+    page.page.set_viewport_size({"width": 375, "height": 740})
+    page.open("/ellipse")
+    page.page.wait_for_timeout(500)
+    boxes = page.page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map((d) => {
+        const y = d.querySelector('.g-ytitle'), legend = d.querySelector('.legend');
+        if (!y || !legend || !y.getBBox().height) return null;
+        return [d.id, y.getBoundingClientRect().top, legend.getBoundingClientRect().bottom]; }).filter(Boolean)""")
+    assert any(name == "batches" for name, _, _ in boxes), boxes
+    for name, title_top, legend_bottom in boxes:
+        assert title_top >= legend_bottom - 1, (name, title_top, legend_bottom)
+
+
 def test_a_refused_value_puts_the_controls_back_and_later_changes_recompute(page):
     # the refused value stayed in the page's state: every later change was refused with it, the figures kept the
     # old run while the controls showed the new values

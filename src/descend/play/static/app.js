@@ -80,6 +80,7 @@ function titleLines(text, font, width) {
 }
 // on a touch screen plotly.js shows its toolbar at all times, over the top of the figure: the title starts below it
 const TOOLBAR = window.matchMedia && window.matchMedia("(hover: none)").matches ? 30 : 0;
+const MIN_PLOT = 230;  // the least height of a figure's plotting area, in pixels
 async function fitTitleAndLegend(gd) {
   const L = gd && gd._fullLayout;
   if (!L || !L.margin) return;
@@ -93,6 +94,15 @@ async function fitTitleAndLegend(gd) {
   const legend = L.showlegend && L.legend && L.legend._height ? L.legend._height : 0;
   const need = Math.ceil(34 + TOOLBAR + extra + legend);
   if (Math.abs((L.margin.t || 0) - need) > 2 && need > 70) update["margin.t"] = need;
+  // a legend of many rows (a narrow screen) leaves the plot too little height for its axis title: the figure grows
+  const above = update["margin.t"] !== undefined ? update["margin.t"] : L.margin.t;
+  const natural = gd.dataset.natural ? Number(gd.dataset.natural) : L.height;
+  const tall = above + L.margin.b + MIN_PLOT > natural ? Math.ceil(above + L.margin.b + MIN_PLOT) : null;
+  if (tall !== null && Math.abs(tall - L.height) > 2) {
+    gd.dataset.natural = natural; gd.style.height = `${tall}px`; update.height = tall;
+  } else if (tall === null && gd.dataset.natural && Math.abs(natural - L.height) > 2) {
+    gd.style.height = ""; update.height = natural; delete gd.dataset.natural;
+  }
   if (!Object.keys(update).length) return;
   await Plotly.relayout(gd, update);
   // plotly.js anchors a title of several lines by its first: "top" then puts the block above the figure's edge
