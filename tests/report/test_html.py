@@ -846,3 +846,39 @@ def test_the_figures_menus_and_toolbar_are_reached_and_pressed_with_the_keyboard
         assert plot.evaluate(title).startswith("epoch")
     finally:
         context.close()
+
+
+def test_on_a_phone_legends_go_under_the_plots_and_titles_and_menus_stay_inside(tmp_path, browser):
+    """At 375 px a legend beside each chart left the plot a sliver, the gradient norms' title ran past the
+    figure's right edge and its menu sat on it; at a desktop's width nothing moves."""
+    path, _ = report(tmp_path)
+    shapes = """() => [...document.querySelectorAll('.js-plotly-plot')].map((d) => {
+        const f = d.getBoundingClientRect(), box = (s) => { const e = d.querySelector(s);
+            return e && e.getBBox().width ? e.getBoundingClientRect() : null; };
+        const t = box('.gtitle'), m = box('.updatemenu-header'), l = box('.legend');
+        return {id: d.id, legend: d._fullLayout.showlegend ? d._fullLayout.legend.orientation : null,
+                plot: d._fullLayout._size.w, width: f.width, height: f.height, layout: d._fullLayout.height,
+                title: t && [t.left - f.left, f.right - t.right, t.top], menu: m && m.bottom,
+                under: l && l.top >= f.top + d._fullLayout.margin.t + d._fullLayout._size.h}; })"""
+    for width, narrow in ((375, True), (1100, False)):
+        context = browser.new_context(offline=True, viewport={"width": width, "height": 800})
+        try:
+            page = context.new_page()
+            page.goto(path.as_uri())
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length > 0")
+            page.wait_for_timeout(1500)
+            figures = page.evaluate(shapes)
+        finally:
+            context.close()
+        with_legend = [f for f in figures if f["legend"]]
+        assert with_legend, figures
+        for f in figures:
+            assert abs(f["height"] - f["layout"]) <= 1, f  # the box holds the whole figure
+            if narrow:
+                assert f["legend"] in (None, "h") and (f["legend"] is None or f["under"]), f
+                assert f["plot"] >= 0.6 * f["width"], f
+                if f["title"]:
+                    assert f["title"][0] >= 0 and f["title"][1] >= 0, f
+                    assert f["menu"] is None or f["menu"] <= f["title"][2] + 1, f
+        if not narrow:
+            assert any(f["legend"] == "v" for f in with_legend), figures

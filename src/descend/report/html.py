@@ -431,6 +431,75 @@ _KEYBOARD_JS = """
   new MutationObserver(function () { keyed(document); }).observe(document.body, { childList: true, subtree: true });
   keyed(document);
 })();
+""" + """
+(function () {
+  // On a narrow screen (a phone): a legend beside the plot left it a sliver, it goes under the plot and the figure
+  // grows to hold it; a title wider than the figure breaks between words; a menu goes above the title, not on it.
+  var NARROW = 560, pen = document.createElement("canvas").getContext("2d");
+  function broken(text, font, width) {
+    pen.font = font.size + "px " + font.family;
+    var out = [], line = "";
+    text.split(" ").forEach(function (word) {
+      var longer = line ? line + " " + word : word;
+      if (line && pen.measureText(longer.replace(/<[^>]+>/g, "")).width > width) { out.push(line); line = word; }
+      else line = longer;
+    });
+    if (line) out.push(line);
+    return out;
+  }
+  function fit(gd) {
+    var L = gd._fullLayout;
+    if (!L || !L.width || L.width >= NARROW || gd.dataset.fitting) return;
+    var update = {}, menus = gd.layout.updatemenus || [], menu = menus.length > 0 && menus[0].type === "dropdown";
+    var text = gd.layout.title && gd.layout.title.text, wide = L.legend && L.showlegend && L.legend.orientation !== "h";
+    if (text && text.indexOf("<br>") < 0) {
+      var lines = broken(text, L.title.font, L.width - 24);
+      if (lines.length > 1) update["title.text"] = lines.join("<br>");
+    }
+    if (!gd.dataset.narrow && wide) {
+      update["legend.orientation"] = "h"; update["legend.x"] = 0; update["legend.xanchor"] = "left";
+      update["legend.yref"] = "container"; update["legend.y"] = 0; update["legend.yanchor"] = "bottom";
+    }
+    if (!Object.keys(update).length && gd.dataset.narrow) return;
+    gd.dataset.fitting = "1";
+    var first = !gd.dataset.narrow;
+    gd.dataset.narrow = "1";
+    Plotly.relayout(gd, update).then(function () {
+      var F = gd._fullLayout, more = {};
+      var rows = ((gd.layout.title && gd.layout.title.text) || "").split("<br>").length;
+      var titled = text ? Math.ceil(rows * 1.3 * F.title.font.size) + 12 : 0;
+      if (menu) {  // the menu at the top left, the title under it
+        more["updatemenus[0].x"] = 0; more["updatemenus[0].xanchor"] = "left";
+        more["updatemenus[0].yanchor"] = "top";
+        var top = Math.max(F.margin.t, 62 + titled);
+        more["updatemenus[0].y"] = 1 + (top - 4) / F._size.h;
+        more["margin.t"] = top;
+        if (text) {
+          more["title.yref"] = "container"; more["title.yanchor"] = "top";
+          more["title.y"] = 1 - 58 / (F.height + top - F.margin.t);
+        }
+      } else if (text && F.margin.t < titled + 8) more["margin.t"] = titled + 8;
+      if (first && wide) {  // the figure grows by the legend's rows under it
+        var legend = Math.ceil(F.legend._height || 0) + 6;
+        more["margin.b"] = F.margin.b + legend;
+        more.height = F.height + legend + ((more["margin.t"] || F.margin.t) - F.margin.t);
+      } else if (more["margin.t"]) more.height = F.height + more["margin.t"] - F.margin.t;
+      if (more.height) {  // the figure's box grows with it (plotly.js draws within the box's height)
+        gd.style.height = more.height + "px";
+        if (gd.parentElement && gd.parentElement.style.height) gd.parentElement.style.height = more.height + "px";
+      }
+      return Plotly.relayout(gd, more);
+    }).then(function () { delete gd.dataset.fitting; }, function () { delete gd.dataset.fitting; });
+  }
+  function all() { document.querySelectorAll(".js-plotly-plot").forEach(fit); }
+  window.addEventListener("load", function () {
+    all();
+    document.querySelectorAll(".js-plotly-plot").forEach(function (gd) {
+      if (gd.on) gd.on("plotly_afterplot", function () { fit(gd); });  // a menu that sets another title
+    });
+  });
+  window.addEventListener("resize", all);
+})();
 """
 
 
