@@ -234,6 +234,21 @@ def test_on_a_phone_an_axis_title_stays_clear_of_a_tall_legend(page):
         assert title_top >= legend_bottom - 1, (name, title_top, legend_bottom)
 
 
+def test_the_3d_view_starts_farther_on_a_phone_and_keeps_the_readers_camera(page):
+    """At 375 px plotly.js's default camera cut the z axis's numbers and title at the left edge; and every new
+    answer turned the view back to the default camera."""
+    page.page.set_viewport_size({"width": 375, "height": 740})
+    page.open("/landscape?steps=30")
+    eye = "document.getElementById('surface3d').layout.scene.camera.eye"
+    assert page.page.evaluate(f"{eye}.x") == 1.6
+    page.page.evaluate("Plotly.relayout('surface3d', {'scene.camera': {eye: {x: 0.5, y: -2, z: 1}}})")
+    page.page.locator("#s-steps").focus()
+    page.page.keyboard.press("ArrowRight")
+    page.wait_for_result("r.state.steps === 31")
+    page.page.wait_for_timeout(300)
+    assert page.page.evaluate(f"[{eye}.x, {eye}.y]") == [0.5, -2]
+
+
 def test_a_refused_value_puts_the_controls_back_and_later_changes_recompute(page):
     # the refused value stayed in the page's state: every later change was refused with it, the figures kept the
     # old run while the controls showed the new values

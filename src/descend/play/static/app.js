@@ -644,8 +644,13 @@ function render3d() {
                   line: { color: run.colour, width: 5 }, connectgaps: false });
   }
   const zaxis = { title: { text: g.shown_label }, ...(lo === null ? {} : { range: [lo, hi] }) };
+  // the camera as the reader turned it; at first, on a narrow screen, farther than plotly.js's (1.25, 1.25, 1.25),
+  // whose view cut the z axis's numbers and title at a phone's left edge
+  const turned = div.layout && div.layout.scene && div.layout.scene.camera;
+  const camera = turned || (div.clientWidth < 560 ? { eye: { x: 1.6, y: 1.6, z: 1.25 } } : undefined);
   Plotly.react(div, traces, layout("3-D view", { scene: { xaxis: { title: { text: names[0] }, range: xr },
-                                                          yaxis: { title: { text: names[1] }, range: yr }, zaxis },
+                                                          yaxis: { title: { text: names[1] }, range: yr }, zaxis,
+                                                          ...(camera ? { camera } : {}) },
                                                margin: { l: 0, r: 0, t: 40, b: 0 }, showlegend: false }), CONFIG);
 }
 function frameLandscape() {
