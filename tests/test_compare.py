@@ -460,3 +460,20 @@ def test_a_ctrl_c_after_training_keeps_every_run_that_finished(where, monkeypatc
     assert len(comparison.summary) == 6 and set(comparison.summary["label"]) == {"gd", "momentum", "adam"}
     assert (comparison.summary["status"] == "ok").all() and comparison.curves["run"].nunique() == 6
     assert comparison.interrupted == (where == "sorting the runs")  # a Ctrl-C after everything: nothing cut
+
+
+def test_a_run_that_found_the_other_answer_of_the_ellipse_is_named_in_a_note():
+    """Momentum and Adam at batch 32 ended at the mirror answer (−A, B), reported with a distance as small as the
+    ground truth's and no word: seed 004 says every optimizer ends near A = 1.26."""
+    config, task = C.resolve("ellipse", optimizers=["momentum", "adam", "gd"], lr="0.01", batch_size="32", seeds=1)
+    comparison = C.compare(config, task)
+    ends = {label: np.asarray(comparison.paths[run])[-1] for run, label in
+            comparison.selection.representatives().items()}
+    mirrored = [label for label, end in ends.items() if end[0] < 0]
+    notes = [n for n in comparison.table_notes if "ended nearest" in n]
+    if mirrored:
+        assert len(notes) == 1 and notes[0].startswith(", ".join(mirrored) + " ended nearest (w_a = -1.262"), notes
+        assert "−A is as good" in notes[0]
+    else:
+        assert notes == []
+    assert any(end[0] < 0 for end in ends.values()) and any(end[0] > 0 for end in ends.values()), ends

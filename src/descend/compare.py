@@ -404,7 +404,7 @@ def _finished(config: Config, task: Any, summaries: list[Any], curves: list[Any]
     return Comparison(config=config, task=task, summary=summary, curves=curve, table=table, winners=winners,
                       paths=paths, interrupted=interrupted, seconds=time.perf_counter() - started, notes=notes,
                       selection=selection,
-                      table_notes=table_notes(selection, task, seeds=config.seeds, summary=summary),
+                      table_notes=table_notes(selection, task, seeds=config.seeds, summary=summary, paths=paths),
                       search=found)
 
 
@@ -428,7 +428,8 @@ def seeds_can_differ(task: Any, spec: OptimizerSpec, batch_size: Any) -> bool:
     return decided(task, spec.name, batch_size)
 
 
-def table_notes(selection: Selection, task: Any, *, seeds: int, summary: Any = None) -> list[str]:
+def table_notes(selection: Selection, task: Any, *, seeds: int, summary: Any = None,
+                paths: Mapping[int, Any] | None = None) -> list[str]:
     """What qualifies the table's numbers: the configurations run with one seed and why, a landscape that is
     unbounded below, and on it the optimizers whose reported run ended below the lowest point of the plot domain
     (McCormick's valley falls linearly: a run escaping along it stays far from the divergence bound, and its cost,
@@ -465,7 +466,38 @@ def table_notes(selection: Selection, task: Any, *, seeds: int, summary: Any = N
             who = "every run" if at_start.all() else f"the runs of {', '.join(map(str, labels))}"
             out.append(f"{who} diverged at step 0, before any update: the cost or its gradient at the initial "
                        "parameters is not a finite number in the precision trained (float32 reaches 3.4e+38)")
+    out.extend(_other_answers(selection, task, paths or {}))
     return out
+
+
+def _other_answers(selection: Selection, task: Any, paths: Mapping[int, Any]) -> list[str]:
+    """Where a task has several equally good answers (the ellipse's (A, B) and (−A, B)), the optimizers whose
+    reported run ended nearest another than the first: its distance to the answer is as small, and the note says
+    which answer it found (seed 004 names the first)."""
+    known = getattr(task, "known", None)
+    names = list(getattr(getattr(task, "model", None), "names", ()))
+    if len(getattr(known, "points", ())) < 2 or not names:
+        return []
+    found: dict[int, list[str]] = {}
+    for run, label in selection.representatives().items():
+        path = paths.get(run)
+        rows = np.asarray(path, dtype=np.float64).reshape(len(path), -1) if path is not None and len(path) else None
+        if rows is None or rows.shape[1] < len(names):
+            continue
+        finite = rows[np.isfinite(rows).all(axis=1)]
+        if not len(finite):
+            continue
+        end = dict(zip(names, finite[-1]))
+        gaps = [math.sqrt(sum((end[n] - float(v)) ** 2 for n, v in point.items() if n in end))
+                for point in known.points]
+        nearest = int(np.argmin(gaps))
+        if nearest:
+            found.setdefault(nearest, []).append(str(label))
+    def text(point: Mapping[str, Any]) -> str:
+        return "(" + ", ".join(f"{n} = {float(v):.4g}" for n, v in point.items()) + ")"
+
+    return [f"{', '.join(labels)} ended nearest {text(known.points[i])}, not {text(known.points[0])}: "
+            f"{known.label}" for i, labels in found.items()]
 
 
 def _one(spec: OptimizerSpec, config: Config, seeds: list[int], run: Callable[..., bool],
