@@ -170,3 +170,23 @@ BAD = [
 def test_bad_arguments_raise_value_error_naming_them(build, match):
     with pytest.raises(ValueError, match=match):
         build()
+
+
+@pytest.mark.parametrize("half", [torch.bfloat16, torch.float16])
+def test_half_precision_gradients_beside_float32_are_clipped_as_torch_clips_them(half):
+    """The factor was rounded to the gradient's dtype before multiplying: a bfloat16 gradient beside a float32 one
+    had 96 of 1,000 entries an ulp away from clip_grad_norm_'s (torch multiplies by the float32 factor)."""
+    g = torch.Generator().manual_seed(0)
+    grads = [torch.randn(1000, generator=g) * 3, (torch.randn(1000, generator=g) * 2).to(half)]
+    params = [torch.zeros_like(x, requires_grad=True) for x in grads]
+    for p, x in zip(params, grads):
+        p.grad = x.clone()
+    clip_grad_norm_(params, 1.0)
+    for got, p in zip(clip_by_global_norm(grads, 1.0), params):
+        assert got.dtype == p.grad.dtype and torch.equal(got, p.grad)
+    for got, p in zip(clip_by_norm(grads, 1.0), grads):  # each alone, as clip_grad_norm_ of that one tensor
+        alone = p.clone().requires_grad_(False)
+        leaf = torch.zeros_like(alone, requires_grad=True)
+        leaf.grad = alone
+        clip_grad_norm_([leaf], 1.0)
+        assert torch.equal(got, leaf.grad)

@@ -143,7 +143,8 @@ def clip_by_norm(
 
     With ``run_axis=True`` (or a ``[K]`` ``max_norm``) the norm is taken per run, over ``g_i[k]``. Each
     ``g_i`` comes out as torch.nn.utils.clip_grad_norm_ would leave it if it were the only parameter.
-    optax's ``clip_by_block_rms`` and Keras's ``clipnorm=`` clip per tensor too (without the 1e-6).
+    Keras's ``clipnorm=`` clips per tensor too (without the 1e-6); optax's ``clip_by_block_rms`` clips per tensor
+    by another measure, the root mean square ‖g_i‖/√n (it is not this clip).
 
     >>> clip_by_norm([torch.tensor([3.0, 4.0]), torch.tensor([0.1])], max_norm=1.0)
     [tensor([0.6000, 0.8000]), tensor([0.1000])]
@@ -185,5 +186,7 @@ def _scale(max_norm: float | torch.Tensor, norm: torch.Tensor, g: torch.Tensor) 
         max_norm = max_norm.detach().to(device=norm.device, dtype=norm.dtype)
         max_norm = float(max_norm) if max_norm.ndim == 0 else max_norm
     coef = torch.clamp(max_norm / (norm + EPS), max=1.0)
-    coef = coef.to(device=g.device, dtype=g.dtype)
-    return coef.reshape([-1] + [1] * (g.ndim - 1)) if coef.ndim == 1 else coef
+    if coef.ndim == 0:  # as torch multiplies: a half-precision gradient by the factor unrounded (rounding it to
+        return coef.to(device=g.device)  # bfloat16 first moved 96 entries of 1,000 by an ulp)
+    coef = coef.to(device=g.device, dtype=g.dtype)  # per run: in the gradient's dtype, which a [K] factor would widen
+    return coef.reshape([-1] + [1] * (g.ndim - 1))

@@ -354,8 +354,8 @@ def mape(
 
     J = (100/m) Σᵢ |yᵢ − ŷᵢ| / max(|yᵢ|, eps). The factor 100 and the ``eps`` clamp of the denominator
     (which keeps a target of 0 from dividing by zero) are those of Keras' ``mean_absolute_percentage_error``
-    (eps = 1e-7 there too); torchmetrics uses the same clamp but no factor 100. With feature axes, L⁽ⁱ⁾ is
-    the mean over the elements of sample i. There is no torch.nn.functional equivalent.
+    (eps = 1e-7 there too); torchmetrics clamps the same way at 1.17e-6 and has no factor 100. With feature axes,
+    L⁽ⁱ⁾ is the mean over the elements of sample i. There is no torch.nn.functional equivalent.
     """
     eps = _positive_number("eps", eps)
     pred, target, has_runs, mask = _prepare(pred, target, reduction, runs, mask)

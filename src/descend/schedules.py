@@ -446,8 +446,9 @@ class one_cycle:
 
     torch: ``OneCycleLR(max_lr=max_value, total_steps=T, pct_start, anneal_strategy=anneal, div_factor,
     final_div_factor, three_phase)`` learning rates for t = 0 .. T − 1 (torch refuses to step past T and does
-    not stay at ``final``; its momentum cycling is a separate schedule here). optax: ``cosine_onecycle_schedule``
-    / ``linear_onecycle_schedule``.
+    not stay at ``final``; its momentum cycling is a separate schedule here). optax's ``cosine_onecycle_schedule``
+    and ``linear_onecycle_schedule`` are other schedules (the cosine one peaks a step later and ends at T; the
+    linear one has three phases of its own, the second ending at 85 % of the steps).
 
     >>> f = one_cycle(1.0, total_steps=100, pct_start=0.25, div_factor=10.0, final_div_factor=100.0)
     >>> [round(f(t), 6) for t in (0, 24, 99, 500)]

@@ -56,8 +56,8 @@ def direction(g: Tensor, w: Tensor, weight_decay: Hyper, maximize: bool) -> Tens
     """
     if maximize:
         g = -g
-    if isinstance(weight_decay, Tensor):
-        return g + per_run(weight_decay, w) * w
+    if isinstance(weight_decay, Tensor):  # g + λ·w rounded once, as torch.add(g, w, alpha=λ) for a number λ
+        return torch.addcmul(g, per_run(weight_decay, w), w)
     return torch.add(g, w, alpha=weight_decay) if weight_decay != 0 else g
 
 
@@ -87,6 +87,12 @@ def ema(avg: Tensor, x: Tensor, decay: Hyper) -> Tensor:
     if isinstance(decay, Tensor):
         return torch.lerp(avg, x, per_run(1 - in_float64(decay), avg))
     return torch.lerp(avg, x, 1 - decay)
+
+
+def over(x: Hyper, t: Tensor) -> Tensor:
+    """``x / t`` rounded once, for a number ``x`` as for a tensor (``number / tensor`` is torch's
+    ``t.reciprocal() * number``: two roundings, where torch.optim divides Python numbers once)."""
+    return (x if isinstance(x, Tensor) else torch.tensor(x, dtype=t.dtype, device=t.device)) / t
 
 
 def in_float64(x: Hyper) -> Hyper:

@@ -23,6 +23,7 @@ from ._base import (
     ema_sq,
     in_float64,
     new_step,
+    over,
     per_run,
     per_step,
     with_weight_decay,
@@ -126,13 +127,17 @@ def adam_update(
         if eps_mode == "inside":
             denominator = torch.sqrt(s_hat + eps_ + per_run(eps_root, w) if _nonzero(eps_root) else s_hat + eps_)
         else:
+            # √ŝ = √s / √(1 − β₂ᵗ), in torch's order so that both round alike
+            plain = (lambda: torch.sqrt(s_used) if corrected else torch.sqrt(s_used) / torch.sqrt(c2_))
             if _nonzero(eps_root):
                 sqrt_s_hat = torch.sqrt(s_hat + per_run(eps_root, w))
-            else:  # √ŝ = √s / √(1 − β₂ᵗ), in torch's order so that both round alike
-                sqrt_s_hat = torch.sqrt(s_used) if corrected else torch.sqrt(s_used) / torch.sqrt(c2_)
+                if isinstance(eps_root, Tensor):  # a run whose ε̄ is 0 among others' steps as it does alone
+                    sqrt_s_hat = torch.where(per_run(eps_root, w) != 0, sqrt_s_hat, plain())
+            else:
+                sqrt_s_hat = plain()
             # Keras's ε-hat puts ε on the uncorrected root: (√s + ε)/√(1 − β₂ᵗ) = √ŝ + ε/√(1 − β₂ᵗ)
-            denominator = sqrt_s_hat + (eps_ if eps_mode == "outside" else eps_ / torch.sqrt(c2_))
-        new_params.append(w - per_run(in_float64(lr) / c1, w) * v / denominator)
+            denominator = sqrt_s_hat + (eps_ if eps_mode == "outside" else over(eps_, torch.sqrt(c2_)))
+        new_params.append(w - per_run(over(in_float64(lr), c1), w) * v / denominator)
     new_state = AdamState(step=t, v=tuple(new_v), s=tuple(new_s), s_max=tuple(new_s_max))
     return tuple(new_params), new_state
 
@@ -189,7 +194,7 @@ def adamax_update(
         else:
             u = torch.maximum(per_run(beta2, w) * u, g.abs())
             denominator = u + per_run(eps, w)
-        new_params.append(w - per_run(in_float64(lr) / c1, w) * v / denominator)
+        new_params.append(w - per_run(over(in_float64(lr), c1), w) * v / denominator)
         new_v.append(v)
         new_u.append(u)
     return tuple(new_params), AdamaxState(step=t, v=tuple(new_v), u=tuple(new_u))
@@ -330,7 +335,7 @@ def radam_update(
         threshold_inclusive=True:  the rectified step from ρₜ ≥ 5 (torch: ρₜ > 5)
         eps_root = ε̄ (default 0):  √ŝ becomes √(ŝ + ε̄)  (with "uncorrected": ε/√(1 − β₂ᵗ) is added to it)
 
-    The torch form equals ``eps_mode="outside"`` with ε·√(1 − β₂ᵗ) in place of ε, so the two differ
+    The torch form equals ``eps_mode="outside"`` with ε/√(1 − β₂ᵗ) in place of ε, so the two differ
     only through ε, most in the first rectified steps. ρₜ = 5 exactly is rare (it needs a β₂ for which
     the computed ρₜ lands on 5.0) but then the two take different branches.
     """
@@ -342,7 +347,8 @@ def radam_update(
     adaptive = per_step(rho_t >= 5 if threshold_inclusive else rho_t > 5)
     ratio = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
     r_t = torch.sqrt(torch.where(adaptive, ratio, torch.ones_like(ratio)))
-    rectification = per_step(r_t * torch.sqrt(c2) if eps_mode == "uncorrected" and not _nonzero(eps_root) else r_t)
+    plain_rectification = per_step(r_t * torch.sqrt(c2))  # torch's order, on the uncorrected root
+    rectification = plain_rectification if eps_mode == "uncorrected" and not _nonzero(eps_root) else per_step(r_t)
     new_params, new_v, new_s = [], [], []
     for w, g, v, s in zip(params, grads, state.v, state.s):
         g, w = with_weight_decay(g, w, lr, weight_decay, decoupled_weight_decay, maximize)
@@ -355,8 +361,12 @@ def radam_update(
         else:
             c2_ = per_run(c2, w)
             s_hat = s / c2_ + per_run(eps_root, w) if _nonzero(eps_root) else s / c2_
-            denominator = torch.sqrt(s_hat) + (eps_ if eps_mode == "outside" else eps_ / torch.sqrt(c2_))
+            denominator = torch.sqrt(s_hat) + (eps_ if eps_mode == "outside" else over(eps_, torch.sqrt(c2_)))
         scale = per_run(rectification, w) / denominator
+        if eps_mode == "uncorrected" and isinstance(eps_root, Tensor):  # a run whose ε̄ is 0 among others' steps
+            # as it does alone: torch's order
+            scale = torch.where(per_run(eps_root, w) != 0, scale,
+                                per_run(plain_rectification, w) / (torch.sqrt(s) + eps_))
         step = torch.where(per_run(adaptive, w), v_hat * scale, v_hat)
         new_params.append(w - per_run(lr, w) * step)
         new_v.append(v)

@@ -74,11 +74,11 @@ def adagrad_update(
     ``adagrad_init(params, initial_accumulator_value=0.1)`` and ``eps=1e-7, eps_mode="inside"``.
     """
     t = state.step + 1.0
-    lr_t = in_float64(lr) / (1.0 + (t - 1.0) * in_float64(lr_decay))
+    lr_t = _base.over(in_float64(lr), 1.0 + (t - 1.0) * in_float64(lr_decay))
     new_params, new_s = [], []
     for w, g, s in zip(params, grads, state.s):
         g = direction(g, w, weight_decay, maximize)
-        s = s + g * g
+        s = torch.addcmul(s, g, g)  # s + g² rounded once, as torch.optim.Adagrad's addcmul_ (s + g*g rounds twice)
         new_params.append(w - per_run(lr_t, w) * g / root(s, per_run(eps, w), eps_mode))
         new_s.append(s)
     return tuple(new_params), AdagradState(step=t, s=tuple(new_s))
@@ -234,7 +234,12 @@ def rmsprop_update(
             b = mu * state.b[i] + step
             new_b.append(b)
             d = step + mu * b if nesterov else b
-            new_params.append(w - d if lr_in_buffer else w - lr_ * d)
+            updated = w - d if lr_in_buffer else w - lr_ * d
+            if not lr_in_buffer and isinstance(momentum, Tensor):  # a run whose μ is 0 among others' steps as it
+                updated = torch.where(mu != 0, updated, w - lr_ * g / denominator)  # does alone: w − (α·g)/D
+            elif not lr_in_buffer and momentum == 0:  # (a buffer from a state trained beside others' momentum)
+                updated = w - lr_ * g / denominator
+            new_params.append(updated)
         else:
             new_params.append(w - lr_ * g / denominator)
     return tuple(new_params), RMSpropState(step=t, s=tuple(new_s), g_avg=tuple(new_g_avg), b=tuple(new_b))
