@@ -513,3 +513,20 @@ def test_a_full_batch_beside_mini_batches_is_none_in_the_summary_not_nan():
     y = x.sum(1, keepdim=True)
     summary = descend.fit(model=descend.models.Linear(2), data=(x, y), batch_size=[None, 8], steps=3).summary
     assert summary["batch_size"].tolist() == [None, 8]
+
+
+def test_a_huber_loss_in_the_targets_units_is_the_trained_loss_there():
+    """With a standardised target, "test loss (target's units)" was the Huber loss with δ = 1 on raw errors (6.09
+    on a price column), not the trained loss, whose δ applies to standardised errors: σ²·H_δ(e/σ) = H_{δσ}(e)
+    (32.08). MSE's and MAE's were right (σ² and σ times the standardised loss)."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(200, 3, generator=g, dtype=torch.float64)
+    y = 40 * x[:, :1] + 5 * torch.randn(200, 1, generator=g, dtype=torch.float64) + 300
+    for loss, power in (("huber", 2), ("mse", 2), ("mae", 1)):
+        runs = descend.fit(model=descend.models.Linear(3, 1), data=(x, y), loss=loss, lr=0.05, steps=30,
+                           test=0.25, standardize=True, standardize_target=True, dtype=torch.float64, compile=False)
+        row = runs.summary.iloc[0]
+        problem = descend.problem.problem(descend.models.Linear(3, 1), (x, y), loss=loss, test=0.25,
+                                          standardize=True, standardize_target=True)
+        sigma = float(problem.target_std)  # the training split's σ
+        assert row["final_test_loss_original"] == pytest.approx(sigma ** power * row["final_test_loss"], rel=1e-6), loss

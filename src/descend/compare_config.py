@@ -665,8 +665,8 @@ class Config(schema.Schema):
         None, metavar="regression|classification|binary|multiclass", written=lambda v, c: c.csv is not None,
         parse=schema.choice("regression", "classification", "binary", "multiclass"),
         help="What --column is: numbers to predict (regression) or classes (classification; binary for two classes "
-             "and multiclass for more are accepted too). Default: decimals are regression, whole numbers and text "
-             "classes.")
+             "and multiclass for more are accepted too). Default: decimals are regression (but a column of 0.0 and "
+             "1.0 alone is binary), whole numbers and text classes.")
     features: tuple[str, ...] | None = schema.setting(
         None, metavar="COLUMNS", parse=_parse_columns, dump=list, written=lambda v, c: c.csv is not None,
         help="The CSV columns to predict from, comma-separated (a name with a comma in double quotes; default: "

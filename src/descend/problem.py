@@ -71,10 +71,19 @@ class Objective:
     def original_units(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor, mean: Tensor,
                        std: Tensor) -> Tensor:
         """The cost per run with predictions and targets mapped back from a standardised target:
-        ``ŷ·σ + μ`` against ``y·σ + μ`` (NaN for a run with no valid sample)."""
-        pred = self.predict(model, params, x) * std + mean
+        ``ŷ·σ + μ`` against ``y·σ + μ`` (NaN for a run with no valid sample). The Huber loss, whose δ was applied
+        to standardised errors, is the trained loss in the target's units: σ²·H_δ(e/σ) = H_{δσ}(e), per output."""
         mask = model.valid(params, x)
-        value = self.loss(pred, y * std + mean, reduction="mean", mask=mask, runs=True)
+        if self.loss is losses.huber:
+            pred, scale = self.predict(model, params, x), (std * std).reshape(-1)
+            if scale.numel() == 1:
+                value = self.loss(pred, y, reduction="mean", mask=mask, runs=True) * scale[0]
+            else:  # the mean over the outputs of each one's loss in its own units
+                value = sum(self.loss(pred[..., j], y[..., j], reduction="mean", mask=mask, runs=True) * scale[j]
+                            for j in range(scale.numel())) / scale.numel()
+        else:
+            pred = self.predict(model, params, x) * std + mean
+            value = self.loss(pred, y * std + mean, reduction="mean", mask=mask, runs=True)
         if mask is not None:
             value = torch.where(mask.reshape(mask.shape[0], -1).any(dim=1), value, math.nan)
         return value

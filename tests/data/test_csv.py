@@ -331,7 +331,8 @@ def test_csv_missing_value_names_file_row_and_line(tmp_path):
     path = write(tmp_path, 'a,b,t\n1,x,p\n\n2,"y\nz",q\n3,,p\n')
     with pytest.raises(
         ValueError,
-        match=r"^CSV file '.*data\.csv': column 'b' has a missing value \(an empty field or NA\) at row 2 \(line 6\); "
+        match=r"^CSV file '.*data\.csv': column 'b' has a missing value \(an empty field, or a text read as a missing "
+        r"value \(NA, N/A, None, null, NaN, \.\.\.\)\) at row 2 \(line 6\); "
         r"1 of 3 rows have missing values .*drop those rows with dropna=True, leave out the column with drop=\['b'\]",
     ):
         from_csv(path, "t")
@@ -339,8 +340,13 @@ def test_csv_missing_value_names_file_row_and_line(tmp_path):
     with pytest.raises(ValueError, match=r"column 'b' has a missing value .* at row 2 \(line 6\)"):
         from_csv(path, "t", keep_default_na=False)
     # With read_csv options that move lines, only the row label is given.
-    with pytest.raises(ValueError, match=r"column 'b' has a missing value \(an empty field or NA\) at row 1; "):
+    with pytest.raises(ValueError, match=r"column 'b' has a missing value \(an empty field, or a text .*\) at row 1; "):
         from_csv(path, "t", skiprows=[1])
+    # "None" in a text column is read as missing: the error says which texts may have been (it said "NA" alone)
+    none = write(tmp_path, "a,b,t\n1,yes,p\n2,None,q\n3,no,p\n")
+    with pytest.raises(ValueError, match=r"column 'b' has a missing value \(an empty field, or a text read as a "
+                                         r"missing value \(NA, N/A, None, null"):
+        from_csv(none, "t")
 
 
 def test_csv_value_errors_name_the_line(tmp_path):

@@ -484,3 +484,18 @@ def test_a_linear_regressions_known_answer_is_the_same_at_every_call():
     answers = {tuple(torch.cat([torch.as_tensor(v).reshape(-1) for v in tasks.get("diabetes").known.points[0].values()
                                 ]).tolist()) for _ in range(8)}
     assert len(answers) == 1
+
+
+def test_a_split_whose_training_rows_hold_one_class_is_refused(tmp_path):
+    """The split is not stratified: 4 'pos' rows of 50 all fell into validation and test, the classifier trained
+    on 'neg' alone, and the table showed a test accuracy of 80 % without a word."""
+    from descend.data import Dataset, split
+    from descend.tasks import real
+
+    probe = Dataset(torch.zeros(50, 1), torch.arange(50.0), ("x",), "y", "regression")
+    training = set(split(probe, validation=0.2, test=0.2, seed=0).train.y.long().tolist())
+    outside = [i for i in range(50) if i not in training][:4]
+    lines = ["x,label"] + [f"{i * 0.1},{'pos' if i in outside else 'neg'}" for i in range(50)]
+    (tmp_path / "rare.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=r"training rows of 'rare' .* hold only the class 'neg'.*data_seed"):
+        real.from_csv(tmp_path / "rare.csv", "label")

@@ -560,8 +560,8 @@ def _from_table(
         first = int(any_missing.argmax())
         column = next(c for c in used if masks[c][first])
         value = series[column].iloc[first]
-        if rows.file:
-            what = "an empty field or NA"
+        if rows.file:  # the text is gone: the reader took it for a missing value
+            what = "an empty field, or a text read as a missing value (NA, N/A, None, null, NaN, ...)"
         elif isinstance(value, str):
             what = "an empty string" if not value else f"the blank string {value!r}"
         else:
@@ -813,7 +813,8 @@ def from_frame(
     values, not on the row order. The encoded columns take the place of the original one. A categorical
     column with more than ``max_categories`` distinct values is refused (it is probably an ID column).
 
-    Target and ``kind``. When ``kind`` is None it is inferred: a float target → ``"regression"``; otherwise
+    Target and ``kind``. When ``kind`` is None it is inferred: a float target → ``"regression"``, but for one that
+    holds exactly the values 0.0 and 1.0 (binary labels written as decimals) → ``"binary"``; otherwise
     (integer, boolean, text, category) a target with exactly 2 distinct values → ``"binary"`` and one with
     more → ``"multiclass"``. Regression needs a numeric target. For ``"binary"`` the 2 distinct values, sorted,
     become 0 and 1 and ``classes`` holds the original values (e.g. ``("fail", "pass")``); for ``"multiclass"``

@@ -91,6 +91,23 @@ def _check_hidden(hidden: Any) -> tuple[int, ...]:
     return tuple(hidden)
 
 
+def _check_training_classes(name: str, ds: Any, splits: Any, data_seed: int) -> None:
+    """Refuse a split whose training rows hold one class only (the split is not stratified: a class of a few rows
+    can fall wholly into validation and test): a classifier trained on them learns nothing, and its accuracy
+    would still be reported."""
+    labels = splits.train.y
+    if labels.ndim > 1:  # one-hot or shares: the class each row is
+        labels = labels.argmax(dim=-1)
+    present = torch.unique(labels.to(torch.int64)).tolist()
+    if len(present) > 1:
+        return
+    classes = list(ds.classes) if ds.classes is not None else [0, 1]
+    only = classes[int(present[0])] if present and 0 <= int(present[0]) < len(classes) else present
+    raise ValueError(f"the training rows of {name!r} (60 % of its {len(ds)}, split with data_seed={data_seed}) hold "
+                     f"only the class {only!r}: a classifier trained on them learns nothing; give more rows of the "
+                     "other classes, or another split: data_seed=N (on the command line --task-option data_seed=N)")
+
+
 def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str, description: str,
                  hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300, standardize_target: bool = True,
                  options: dict[str, Any] | None = None) -> Task:
@@ -112,6 +129,8 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
                                standardize_target=standardize_target)
     if ds.kind == "regression":
         _check_squares(ds, splits, standardize_target)
+    else:
+        _check_training_classes(name, ds, splits, data_seed)
     classes = len(ds.classes) if ds.classes is not None else 1
     model = _model(ds.kind, ds.x.shape[1], classes, hidden)
     known, facts, lr_range = None, [], (1e-3, 1e-1)
