@@ -133,8 +133,21 @@ def test_a_search_whose_every_trial_diverged_gets_a_report(tmp_path):
     result = descend.tune("line", optimizer="gd", space="lr=10..100:log", trials=4, cohort=4, steps=20, seeds=2)
     assert set(trial_kinds(result)["kind"]) == {"diverged"}
     page = write_report(result, tmp_path).read_text()
-    assert "No trial has a result yet" in page and "no trial with a result" in page
+    assert "No trial has a result (each one diverged" in page and "no trial with a result" in page
     assert "4 diverged" in page
+    # "yet" said a finished search might still draw something; its best-so-far figure drew marks over an axis of
+    # nothing (−0.04..0.04) and was linked from the page
+    assert "has a result yet" not in page and "best-so-far.png" not in page
+    assert not (tmp_path / "figures" / "best-so-far.png").exists()
+
+
+def test_a_choice_of_optimizers_says_which_parameters_its_importances_leave_out(tmp_path):
+    """-o 'adam|sgd': Optuna ranks only the parameters every trial has, so the chart gave "optimizer" 100 % and
+    dropped adam's and sgd's own without a word; and the page did not say how many trials it rests on."""
+    result = descend.tune("iris", optimizer="adam|sgd", trials=24, cohort=12, steps=40, seeds=0)
+    page = write_report(result, tmp_path).read_text()
+    assert "searched only in some of its trials, when their optimizer was chosen" in page
+    assert re.search(r"fANOVA over the trials with a result: \d+ for ", page), page[page.find("Parameter imp"):][:800]
 
 
 def test_an_interrupted_search_reports_what_finished(tmp_path):
@@ -277,6 +290,18 @@ def test_the_page_prints_whole_and_a_long_title_wraps_on_a_phone(result, tmp_pat
     widest = "Math.max(...[...document.querySelectorAll('table')].map(t => t.getBoundingClientRect().right))"
     assert page.evaluate("document.querySelectorAll('table').length") > 0
     assert page.evaluate(f"{widest} <= document.documentElement.clientWidth"), page.evaluate(widest)
+    # a heading cell keeps its words whole ("optimize|r", "tria|l" broke mid-word while the table had room)
+    page.set_viewport_size({"width": 480, "height": 1000})  # a narrow printed page: room is short
+    broken = page.evaluate("""[...document.querySelectorAll('thead th')].flatMap((th) => {
+        const out = [], walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (const m of node.textContent.matchAll(/\\S+/g)) {  // a word laid out on two lines has two boxes
+                const range = document.createRange();
+                range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+                if (range.getClientRects().length > 1) out.push(m[0]);
+            } }
+        return out; })""")
+    assert broken == [], broken
     page.emulate_media(media="screen")
     page.set_viewport_size({"width": 375, "height": 800})
     page.evaluate("document.querySelector('h1').textContent = '/home/someone/' + 'data/'.repeat(12) + 'prices.csv'")

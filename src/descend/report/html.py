@@ -170,9 +170,11 @@ footer { margin-top: 2.5rem; color: #666; font-size: 0.9rem; border-top: 1px sol
   main { max-width: none; padding: 0; }
   .scroll { overflow: visible; }
   table { font-size: 0.75rem; }
-  th, td { white-space: normal; padding: 0.2rem 0.3rem; overflow-wrap: anywhere; }
-  thead th { min-width: 0; }
+  th, td { white-space: normal; padding: 0.2rem 0.3rem; }
+  td { overflow-wrap: anywhere; }  /* a long path or configuration breaks; a heading keeps its words whole */
+  thead th { min-width: 0; overflow-wrap: normal; }
   .figure, figure.still, img, tr { break-inside: avoid; }
+  h2, h3, .caption { break-after: avoid-page; }  /* a heading and its caption stay with their figure */
 }
 """
 

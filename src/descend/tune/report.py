@@ -673,6 +673,8 @@ def _study_section(result: Any, command: str | None) -> str:
     elif command:
         how = ("Run this command again to resume the search (its budget counts the trials already done), or on "
                "other machines at the same time to add workers (with a PostgreSQL storage):")
+        if mask(command) != command:
+            how = how[:-1] + ", with the database's password in place of ***:"
         text = f"<pre class=\"command\">{_esc(mask(command))}</pre>\n"
     else:
         how = ("Call descend.tune again with the same task, optimizers, space, budget, storage and study to resume "
@@ -764,8 +766,9 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool) -> Pat
     found, why = importances(result)
 
     stills: dict[str, str] = {}
-    if figures:
-        drawn = {"best-so-far": best_so_far_figure(result, trials, title=str(task)),
+    has_result = bool((trials["kind"] == outcomes.OK).any()) if len(trials) else False
+    if figures:  # no best so far where no trial has a result (the figure drew marks over an axis of nothing)
+        drawn = {"best-so-far": best_so_far_figure(result, trials, title=str(task)) if has_result else None,
                  "lr-sensitivity": lr_figure(result, trials, title=str(task)),
                  "importances": importance_figure(result, found, title=str(task))}
         for stem, fig in drawn.items():
@@ -780,8 +783,8 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool) -> Pat
     better = "lower" if direction == "minimize" else "higher"
     objective = _objective(result)
     sections = []
-    empty = "No trial has a result yet, so there is nothing to draw."
-    has_result = bool((trials["kind"] == outcomes.OK).any()) if len(trials) else False
+    empty = ("No trial has a result (each one diverged, was pruned or failed), so there is nothing to draw."
+             if len(trials) else "No trial has been told yet, so there is nothing to draw.")
     for by, heading, caption, div_id in (
             ("number", "Best so far against trial", f"The best {objective} told so far ({better} is better) after "
              "each trial, one line per optimizer, over every trial's own value (dots); a trial without a result "
@@ -801,10 +804,17 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool) -> Pat
         links("lr-sensitivity"), "No study searched the learning rate (lr), so there is no sensitivity chart."))
     importance = importance_chart(result, found)
     reasons = "; ".join(why[o] for o in result.studies if o in why)
+    counted = ", ".join(f"{_counted(study)} for {o}" for o, study in result.studies.items() if o in found)
+    # Optuna ranks the parameters every trial has: in a choice of optimizers, each one's own are left out
+    unranked = {o: [p for p in _searched(result, o) if p not in found[o]] for o in found}
+    unranked_text = "; ".join(f"for {o}, {', '.join(ps)} (searched only in some of its trials, when their optimizer "
+                              "was chosen) cannot be ranked: the importances are over what every trial has"
+                              for o, ps in unranked.items() if ps)
     sections.append(_figure_section(
         "Parameter importances", "How much of the variation of the objective each searched parameter explains "
-        "(Optuna's fANOVA over the trials with a result)." + (f" Not estimated for {reasons}." if reasons and found
-                                                               else ""),
+        f"(Optuna's fANOVA over the trials with a result: {counted or 'none'})."
+        + (f" Not estimated for {reasons}." if reasons and found else "")
+        + (f" Note: {unranked_text}." if unranked_text else ""),
         "fig-importance", _chart(importance, "fig-importance", 120 + 40 * sum(map(len, found.values())))
         if importance is not None else None, links("importances"),
         f"No parameter importances: {reasons}." if reasons else "No parameter importances."))
