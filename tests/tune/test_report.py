@@ -56,7 +56,7 @@ def test_best_so_far_is_the_running_minimum_of_the_told_values_in_each_optimizer
     # the diverged trials (told inf) are marks at the top edge, in axes coordinates: no axis reaches inf
     diverged = [n for n, _, status in told(result.studies["gd"]) if status == "diverged"]
     (marks,) = [line for line in by_trial.lines if line.get_gid() == "diverged:gd"]
-    assert list(marks.get_xdata()) == diverged and marks.get_marker() == "x"
+    assert [round(v) for v in marks.get_xdata()] == diverged and marks.get_marker() == "x"  # beside the other's
     assert all(math.isfinite(limit) for limit in by_trial.get_ylim())
     assert by_trial.get_xlabel() == "trial" and "wall time" in by_time.get_xlabel()
     assert by_trial.get_ylabel().startswith("best validation loss so far")
@@ -307,3 +307,16 @@ def test_the_page_prints_whole_and_a_long_title_wraps_on_a_phone(result, tmp_pat
     page.evaluate("document.querySelector('h1').textContent = '/home/someone/' + 'data/'.repeat(12) + 'prices.csv'")
     assert page.evaluate("document.querySelector('h1').scrollWidth <= document.querySelector('h1').clientWidth")
     context.close()
+
+
+def test_two_optimizers_marks_for_the_same_trial_number_stand_side_by_side():
+    """adam's trial 6 and sgd's trial 6, both diverged, were one mark over the other: 10 marks for 11 trials."""
+    import pandas as pd
+
+    from descend.tune.report import _plotly_marks
+
+    trials = pd.DataFrame({"optimizer": ["adam", "sgd", "adam"], "number": [6, 6, 7], "kind": ["diverged"] * 3,
+                           "value": [math.nan] * 3})
+    traces = _plotly_marks(trials, "number", 1.0, {"adam": "#000", "sgd": "#111"})
+    xs = [float(v) for t in traces for v in t.x]
+    assert len(set(xs)) == 3 and all(abs(v - round(v)) <= 0.3 for v in xs), xs

@@ -252,20 +252,28 @@ def _objective(result: Any) -> str:
 # -- static figures (matplotlib) --------------------------------------------------------------------------
 
 
+def _beside(x: str, i: int, n: int) -> float:
+    """The shift of the ``i``-th of ``n`` optimizers' marks along a trial-number axis, so that trial 6 of adam and
+    trial 6 of sgd, both diverged, are two marks side by side, not one over the other (within ±0.3 of the trial)."""
+    return (i - (n - 1) / 2) * min(0.2, 0.6 / n) if x == "number" and n > 1 else 0.0
+
+
 def _no_result_marks(ax: Any, trials: Any, x: str, colours: Mapping[str, str], marked: set[str]) -> None:
     """The trials without a result at the top edge of ``ax`` (axes coordinates: they set no limit)."""
     from ..report.figures.style import STATUS_MARKS
 
     marks = {**STATUS_MARKS, FAILED: {"marker": "o", "markersize": 6, "markeredgewidth": 1.5,
                                       "markerfacecolor": "none", "linestyle": "none"}}
-    for optimizer in dict.fromkeys(trials["optimizer"]):
+    optimizers = list(dict.fromkeys(trials["optimizer"]))
+    for i, optimizer in enumerate(optimizers):
         mine = trials[trials["optimizer"] == optimizer]
         for k, kind in enumerate(NO_RESULT):
             rows = mine[(mine["kind"] == kind) & np.isfinite(mine[x].to_numpy(dtype=float))]
             if not len(rows):
                 continue
             marked.add(kind)
-            ax.plot(rows[x].to_numpy(dtype=float), np.full(len(rows), 1.0 - 0.04 * k), color=colours[optimizer],
+            ax.plot(rows[x].to_numpy(dtype=float) + _beside(x, i, len(optimizers)), np.full(len(rows), 1.0 - 0.04 * k),
+                    color=colours[optimizer],
                     clip_on=False, transform=ax.get_xaxis_transform(), zorder=5, gid=f"{kind}:{optimizer}",
                     **marks[kind])
 
@@ -394,14 +402,16 @@ def _plotly_marks(trials: Any, x: str, top: float, colours: Mapping[str, str]) -
     from ..report.html import _esc
 
     traces = []
-    for optimizer in dict.fromkeys(trials["optimizer"]):
+    optimizers = list(dict.fromkeys(trials["optimizer"]))
+    for i, optimizer in enumerate(optimizers):
         mine = trials[trials["optimizer"] == optimizer]
         for kind, words in NO_RESULT.items():
             rows = mine[(mine["kind"] == kind) & np.isfinite(mine[x].to_numpy(dtype=float))]
             if not len(rows):
                 continue
             text = [_esc(f"{optimizer} trial {n}: {words}") for n in rows["number"]]
-            traces.append(go.Scatter(x=rows[x].to_numpy(dtype=float), y=np.full(len(rows), top), mode="markers",
+            traces.append(go.Scatter(x=rows[x].to_numpy(dtype=float) + _beside(x, i, len(optimizers)),
+                                     y=np.full(len(rows), top), mode="markers",
                                      name=_esc(f"{optimizer} ({words})"), legendgroup=optimizer, showlegend=False,
                                      text=text, hovertemplate="%{text}<extra></extra>",
                                      marker=dict(color=colours[optimizer], size=11, symbol=SYMBOLS[kind])))
