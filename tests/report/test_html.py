@@ -780,7 +780,8 @@ def test_in_tuned_mode_the_learning_rate_chart_draws_the_search_s_trials(tmp_pat
                            "lr": [1e-3, 1e-2, 1e-1, 1.0, 1e-3, 1e-2, 1e-1, 1.0], "seed": [0, 1, 2, 3] * 2,
                            "status": ["ok", "ok", "ok", "diverged", "ok", "ok", "ok", None]})
     runs = search_runs(trials)
-    assert len(runs) == 7 and list(runs["final_validation_loss"].iloc[:3]) == [2.0, 0.5, 0.1]  # the running one left out
+    # the running one left out
+    assert len(runs) == 7 and list(runs["final_validation_loss"].iloc[:3]) == [2.0, 0.5, 0.1]
     _, text = report(tmp_path, search_runs=runs)
     data, layout, _ = figures(text)["fig-lr"]
     dots = {t["name"]: sorted(array(t["x"]).tolist()) for t in data if t.get("mode") == "markers"

@@ -103,9 +103,9 @@ _GLOSSARY = {
     "validation loss": "the loss on the validation split at the end",
     "validation accuracy": "the share of validation samples classified correctly at the end",
     "steps to target": "the first step at which the training loss reached the target (the median over the row's "
-                       "seeds; a seed that diverged before reaching it missed it): read at every step of a full batch and of a hybrid's full phase (its loss "
-                       "is the training loss), at the evaluations of the training split after mini-batches (one "
-                       "batch's loss is not the training loss); "
+                       "seeds; a seed that diverged before reaching it missed it): read at every step of a full "
+                       "batch and of a hybrid's full phase (its loss is the training loss), at the evaluations of "
+                       "the training split after mini-batches (one batch's loss is not the training loss); "
                        "\u201c> N\u201d means not within the N steps of the budget",
     "epochs to target": "the epochs the steps to target took (passes over the training set; a full-batch step is "
                         "one epoch); \u201cnot reached\u201d when some of the row's runs did not reach the target",
@@ -293,9 +293,9 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
          _lr_figure(summary, order, colours)) if search_runs is None else
         ("Learning-rate sensitivity", "Tuned mode reports each optimizer at the one learning rate its search chose, "
          f"so this chart shows the search: its {_objective_words(search_runs)} (the search's objective) against the "
-         "learning rate, one marker per trial (at the top, the trials without a result: \u00d7 diverged); a dotted line joins the "
-         "trials of one batch size, and a wide flat valley means the optimizer forgives a poorly chosen learning "
-         "rate.", "fig-lr", 440,
+         "learning rate, one marker per trial (at the top, the trials without a result: \u00d7 diverged); a dotted "
+         "line joins the trials of one batch size, and a wide flat valley means the optimizer forgives a poorly "
+         "chosen learning rate.", "fig-lr", 440,
          _lr_figure(search_runs, order, colours, metric=search_objective(search_runs), what="trial")),
     ]
     grads = _grad_figure(summary, curves, shown)
