@@ -499,3 +499,22 @@ def test_a_split_whose_training_rows_hold_one_class_is_refused(tmp_path):
     (tmp_path / "rare.csv").write_text("\n".join(lines) + "\n")
     with pytest.raises(ValueError, match=r"training rows of 'rare' .* hold only the class 'neg'.*data_seed"):
         real.from_csv(tmp_path / "rare.csv", "label")
+
+
+def test_a_class_with_no_training_row_is_said_on_the_card(tmp_path):
+    """A multiclass file whose rare class fell wholly into validation and test trained without a word; its rows
+    there can only be errors."""
+    from descend.data import Dataset, split
+    from descend.tasks import real
+
+    probe = Dataset(torch.zeros(60, 1), torch.arange(60.0), ("x",), "y", "regression")
+    training = set(split(probe, validation=0.2, test=0.2, seed=0).train.y.long().tolist())
+    outside = [i for i in range(60) if i not in training][:3]
+    labels = ["a", "b"] * 30
+    for i in outside:
+        labels[i] = "rare"
+    lines = ["x,label"] + [f"{i * 0.1},{label}" for i, label in enumerate(labels)]
+    (tmp_path / "three.csv").write_text("\n".join(lines) + "\n")
+    task = real.from_csv(tmp_path / "three.csv", "label")
+    facts = dict(task.facts)
+    assert facts["unseen"].startswith("class rare has no training row"), facts

@@ -157,6 +157,12 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
         test = splits.test.y.long().reshape(-1)
         facts.append(("baseline", f"always predicting the training split's most frequent class: test accuracy "
                                   f"{100 * float((test == majority).double().mean()):.2f}%"))  # as the table shows it
+        counts = torch.bincount(splits.train.y.long().reshape(-1), minlength=classes)
+        unseen = [str(ds.classes[c]) if ds.classes is not None else str(c) for c in range(classes) if counts[c] == 0]
+        if unseen:  # the split is not stratified: a rare class may have no training row (no model can learn it)
+            which = f"class {unseen[0]} has" if len(unseen) == 1 else f"classes {', '.join(unseen)} have"
+            facts.append(("unseen", f"{which} no training row (the split is not stratified): no model learns "
+                                    "it, and its validation and test rows count as errors"))
     return Task(
         name=name, title=title, summary=summary, description=description, model=model, data=splits,
         loss=_loss(ds.kind), kind=ds.kind, steps=steps, lr_range=lr_range,
