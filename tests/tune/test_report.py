@@ -101,6 +101,9 @@ def test_the_final_re_runs_are_reported_as_mean_and_sd_over_the_seeds_in_one_tab
         assert stats.loc[optimizer, "test loss"] == pytest.approx(float(np.mean(mine)), rel=1e-12)
         assert stats.loc[optimizer, "test loss sd"] == pytest.approx(float(np.std(mine, ddof=1)), rel=1e-12)
         assert f"{_cell_text('test loss', stats.loc[optimizer, 'test loss'])} \u00b1 " in page
+        # the re-runs' own validation loss beside the chosen trial's (the best of many trials is a lucky one)
+        assert f"{_cell_text('validation loss', stats.loc[optimizer, 'validation loss'])} \u00b1 " in page
+    assert "validation loss (mean \u00b1 sd)" in page
 
 
 def test_the_page_works_offline_and_shows_each_view_once(result, tmp_path):
@@ -110,6 +113,7 @@ def test_the_page_works_offline_and_shows_each_view_once(result, tmp_path):
     assert not re.search(r"<script[^>]*\ssrc\s*=\s*[\"']?\s*(https?:)?//", page, re.I)
     assert not re.search(r"<link[^>]*href\s*=\s*[\"']?\s*(https?:)?//", page, re.I)
     assert "s3cret" not in page and "postgresql://me:***@db.example:5432/tune" in page
+    assert re.search(r"with the database(&#x27;|')s password in place of \*\*\*", page)  # said, as the terminal
     for div in ("fig-best-trial", "fig-best-time", "fig-lr", "fig-importance", "fig-slice-adam", "fig-contour-adam",
                 "fig-parallel-adam", "fig-slice-gd", "fig-parallel-gd"):
         assert page.count(f'id="{div}"') == 1, div
