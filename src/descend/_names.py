@@ -24,6 +24,15 @@ def close_matches(name: str, choices: Iterable[str]) -> str:
     return "; did you mean " + " or ".join(repr(f) for f in found) + "?"
 
 
+def metric_words(metric: str) -> str:
+    """A summary column as words: ``final_train_loss`` → "final training loss".
+
+    >>> metric_words("final_train_loss"), metric_words("final_validation_accuracy")
+    ('final training loss', 'final validation accuracy')
+    """
+    return metric.replace("_", " ").replace("train ", "training ")
+
+
 def ordinal(n: int) -> str:
     """The ordinal of ``n`` in English, as a figure's legend says "every 2nd update".
 

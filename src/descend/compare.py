@@ -158,7 +158,9 @@ class Search:
     @property
     def objective_words(self) -> str:
         """The objective as a sentence says it: "validation loss", "training loss"."""
-        return self.objective.removeprefix("final_").replace("_", " ").replace("train ", "training ")
+        from ._names import metric_words
+
+        return metric_words(self.objective).removeprefix("final ")
 
     def text(self) -> str:
         """One line for a report: what was searched, how, over which range for each optimizer, and how it was
@@ -493,6 +495,7 @@ def _other_answers(selection: Selection, task: Any, paths: Mapping[int, Any]) ->
         nearest = int(np.argmin(gaps))
         if nearest:
             found.setdefault(nearest, []).append(str(label))
+
     def text(point: Mapping[str, Any]) -> str:
         return "(" + ", ".join(f"{n} = {float(v):.4g}" for n, v in point.items()) + ")"
 

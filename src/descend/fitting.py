@@ -8,7 +8,6 @@ both to :func:`descend.engine.train`. A search that draws its configurations its
 from __future__ import annotations
 
 import functools
-
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any

@@ -595,3 +595,13 @@ def test_split_needs_a_dataset_and_training_samples():
         split(np.zeros((10, 2)))
     with pytest.raises(ValueError, match=r"of 2 samples leave no training samples"):
         split(numbered(2), validation=0.4, test=0.4)
+
+
+def test_plans_that_differ_only_in_the_samples_their_epochs_visit_are_refused_in_words():
+    """Two runs cut short within their first epoch, one dropping its last partial batch: the same batches so far,
+    other epochs; stacking them raised an IndexError where it names the difference."""
+    kept = batches(100, batch_size=30, seed=0, steps=2)
+    dropped = batches(100, batch_size=30, seed=1, steps=2, drop_last=True)
+    assert torch.equal(kept.sizes, dropped.sizes) and torch.equal(kept.starts, dropped.starts)
+    with pytest.raises(ValueError, match="visit different samples per epoch"):
+        stack_plans([kept, dropped])

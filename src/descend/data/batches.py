@@ -352,11 +352,12 @@ def stack_plans(
                 f"at step {t} run 0 (seed {run_seeds[0]}) has a batch of {int(ref.sizes[t])} samples but "
                 f"run {k} (seed {run_seeds[k]}) has {int(p.sizes[t])}"
             )
-        elif not (torch.equal(p.epochs, ref.epochs) and torch.equal(p.starts, ref.starts)
-                  and (p.visits is None) == (ref.visits is None)
-                  and (p.visits is None or torch.equal(p.visits, ref.visits))):
+        elif not (torch.equal(p.epochs, ref.epochs) and torch.equal(p.starts, ref.starts)):
             t = int(((p.epochs != ref.epochs) | (p.starts != ref.starts)).nonzero()[0])
             why = f"at step {t} runs 0 and {k} are at different points of their epochs"
+        elif not ((p.visits is None and ref.visits is None) or (p.visits is not None and ref.visits is not None
+                                                                and torch.equal(p.visits, ref.visits))):
+            why = f"runs 0 and {k} visit different samples per epoch (one drops its last partial batch)"
         if why is not None:
             raise ValueError(
                 f"the runs can't share a cohort: {why}; every run needs the same batch sizes at every step"

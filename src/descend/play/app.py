@@ -151,12 +151,10 @@ def create_app(*, local_only: bool = False) -> Any:
         and the error, about the text with a space, did not say so."""
         plus = plus_fields(query)
         errors = json.loads(answer.body)["errors"]
-        if not any(error["field"].split(".")[0] in plus for error in errors):
-            return answer
-        for error in errors:
-            if error["field"].split(".")[0] in plus:
-                error["message"] += "\n(in a link, '+' stands for a space: write a plus sign as %2B)"
-        return JSONResponse({"errors": errors}, status_code=answer.status_code)
+        typed = [error for error in errors if error["field"].split(".")[0] in plus]
+        for error in typed:
+            error["message"] += "\n(in a link, '+' stands for a space: write a plus sign as %2B)"
+        return JSONResponse({"errors": errors}, status_code=answer.status_code) if typed else answer
 
     def known(widget: str) -> None:
         if widget not in STATES:

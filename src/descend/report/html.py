@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from .. import outcomes
+from .._names import metric_words
 from ..selection import Selection, scores, status_steps, statuses
 from . import overlap
 from .cells import _cell_text, _key, _number, column_texts  # noqa: F401 - the page's cells, the terminal's
@@ -1090,7 +1091,7 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str], *, metri
         traces.append(go.Scatter(x=lr[good].to_numpy(dtype=np.float64), y=final[good].to_numpy(dtype=np.float64),
                                  mode="markers", name=_esc(label), legendgroup=label, text=hover, showlegend=named,
                                  marker=dict(color=colours[label], size=9, symbol="circle"),
-                                 hovertemplate="%{text}<br>" + _metric_words(metric) + " %{y:.4g}<extra></extra>"))
+                                 hovertemplate="%{text}<br>" + metric_words(metric) + " %{y:.4g}<extra></extra>"))
         for kind, symbol in STATUS_SYMBOLS.items():  # the runs without a result, at the top, by status
             bad = mine & usable & (status == kind)
             if not bool(bad.any()):
@@ -1108,7 +1109,7 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str], *, metri
     figure = go.Figure(traces)
     figure.update_xaxes(type="log", title_text="learning rate (log scale)", **_log_ticks(figure, "x"))
     figure.update_yaxes(type="log" if log_y else "linear",
-                        title_text=_metric_words(metric) + (" (log scale)" if log_y else ""),
+                        title_text=metric_words(metric) + (" (log scale)" if log_y else ""),
                         **(_log_ticks(figure) if log_y else {}))
     present = [kind for kind in STATUS_SYMBOLS if bool((usable & (status == kind)).any())]
     if present:  # a dotted line at the height of the marks (a trace: log-safe)
@@ -1128,12 +1129,7 @@ def search_objective(searched: Any) -> str:
 
 
 def _objective_words(searched: Any) -> str:
-    return _metric_words(search_objective(searched)).removeprefix("final ")
-
-
-def _metric_words(metric: str) -> str:
-    """A summary column as an axis says it: ``final_train_loss`` → "final training loss"."""
-    return metric.replace("_", " ").replace("train ", "training ")
+    return metric_words(search_objective(searched)).removeprefix("final ")
 
 
 def _grad_figure(summary: Any, curves: Any, shown: dict[str, int]) -> Any:

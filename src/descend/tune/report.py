@@ -273,9 +273,8 @@ def _no_result_marks(ax: Any, trials: Any, x: str, colours: Mapping[str, str], m
                 continue
             marked.add(kind)
             ax.plot(rows[x].to_numpy(dtype=float) + _beside(x, i, len(optimizers)), np.full(len(rows), 1.0 - 0.04 * k),
-                    color=colours[optimizer],
-                    clip_on=False, transform=ax.get_xaxis_transform(), zorder=5, gid=f"{kind}:{optimizer}",
-                    **marks[kind])
+                    color=colours[optimizer], clip_on=False, transform=ax.get_xaxis_transform(), zorder=5,
+                    gid=f"{kind}:{optimizer}", **marks[kind])
 
 
 def _handles(marked: set[str]) -> list[Any]:
