@@ -883,3 +883,37 @@ def test_on_a_phone_legends_go_under_the_plots_and_titles_and_menus_stay_inside(
                     assert f["menu"] is None or f["menu"] <= f["title"][2] + 1, f
         if not narrow:
             assert any(f["legend"] == "v" for f in with_legend), figures
+
+
+def test_a_page_opened_narrow_and_widened_is_drawn_as_a_wide_page(tmp_path, browser):
+    """A window opened narrow (a projector's split screen, a phone turned) and made wide kept the phone's layout:
+    legends under the plots, titles broken, menus above them, on a desktop's width."""
+    path, _ = report(tmp_path)
+    drawn = """() => [...document.querySelectorAll('.js-plotly-plot')].map((d) => {
+        const L = d._fullLayout, m = L.updatemenus && L.updatemenus[0];
+        return [d.id, L.showlegend ? L.legend.orientation : null, L.width, L.height, L.margin.t, L.margin.b,
+                d.getBoundingClientRect().height, (L.title && L.title.text) || '', m ? [m.x, m.y, m.xanchor] : null];
+        })"""
+    seen = {}
+    for widths in ((1100,), (375, 500, 1100)):
+        context = browser.new_context(offline=True, viewport={"width": widths[0], "height": 800})
+        try:
+            page = context.new_page()
+            page.goto(path.as_uri())
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length > 0")
+            page.wait_for_timeout(1500)
+            for width in widths[1:]:
+                assert any(f[1] == "h" for f in page.evaluate(drawn))  # narrow first: legends under the plots
+                page.set_viewport_size({"width": width, "height": 800})
+                page.wait_for_timeout(1500)
+                boxes = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map((d) => "
+                                      "d.getBoundingClientRect().width)")
+                # still narrow (a phone turned) or wide: each figure as wide as its box (a given height had
+                # pinned the width, and the figures stayed 315 px wide)
+                assert [round(f[2]) for f in page.evaluate(drawn)] == [round(b) for b in boxes]
+            seen[widths] = page.evaluate(drawn)
+        finally:
+            context.close()
+    wide, widened = seen[(1100,)], seen[(375, 500, 1100)]
+    assert any(f[1] == "v" for f in wide) and any("<br>" not in f[7] and f[8] for f in wide), wide
+    assert widened == wide

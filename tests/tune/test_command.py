@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -71,6 +72,13 @@ def test_a_search_prints_its_table_and_how_to_resume(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [".descend-tune", "best.json", "figures", "final_summary.csv",
                                                      "report.html",
                                                      "study.journal", "table.csv", "trials.csv"]
+    # the page's list of files names each of them (it named trials.csv and figures/ alone), and no other
+    files = report[report.index('<section id="files">'):]
+    named = set(re.findall(r"<li><code>([^<]+)</code>", files))
+    assert named == {"trials.csv", "table.csv", "final_summary.csv", "figures/", "best.json", "study.journal"}
+    in_memory = (tmp_path / "said" / "report.html").read_text()
+    named = set(re.findall(r"<li><code>([^<]+)</code>", in_memory[in_memory.index('<section id="files">'):]))
+    assert named == {"trials.csv", "table.csv", "figures/", "best.json"}  # no re-runs, no study file
     again = runner.invoke(app, ["tune", "line", "-o", "gd", "-o", "adam", *FAST, "--out", str(out)])
     assert again.exit_code == 0  # resumed: the budget is already spent, nothing is trained again
     frame = (out / "trials.csv").read_text().splitlines()

@@ -450,14 +450,47 @@ _KEYBOARD_JS = """
     if (line) out.push(line);
     return out;
   }
+  function value(layout, key) {  // "updatemenus[0].x" in a figure's layout (undefined where it is not set)
+    return key.split("[").join(".").split("]").join("").split(".").reduce(function (at, part) {
+      return at === undefined || at === null ? undefined : at[part];
+    }, layout);
+  }
+  function keep(gd, update) {  // each setting's value as the page drew it, before its first change
+    var was = gd._descendWide || (gd._descendWide = {
+      layout: {}, height: gd.style.height, outer: gd.parentElement ? gd.parentElement.style.height : ""});
+    Object.keys(update).forEach(function (key) {
+      if (key !== "title.text" && !(key in was.layout)) {
+        var v = value(gd.layout, key);
+        was.layout[key] = v === undefined ? null : v;  // null: plotly.js's own default again
+      }
+    });
+  }
+  function loose() {  // a height given to plotly.js pins the width it had, and a figure whose width and height are
+    // both given is never resized with its box: the width let go as plotly.js's own resizing does (a relayout of
+    // the width to null would take it back to the page's first width)
+    if (this && this.layout) delete this.layout.width;
+  }
+  function widen(gd) {  // wide again (a window made wider, a phone turned): the figure as the page drew it
+    var was = gd._descendWide, text = gd.layout.title && gd.layout.title.text;
+    var back = Object.assign({}, was.layout);
+    if (gd._descendTitle && text === gd._descendTitle[1]) back["title.text"] = gd._descendTitle[0];
+    delete gd._descendWide; delete gd._descendTitle; delete gd.dataset.narrow;
+    gd.style.height = was.height;
+    if (gd.parentElement) gd.parentElement.style.height = was.outer;
+    if (back.height === null) back.height = parseFloat(was.height) || null;
+    gd.dataset.fitting = "1";
+    Plotly.relayout(gd, back).then(function () { return loose.call(gd); }).then(function () { delete gd.dataset.fitting; }, function () {
+      delete gd.dataset.fitting; });
+  }
   function fit(gd) {
     var L = gd._fullLayout;
-    if (!L || !L.width || L.width >= NARROW || gd.dataset.fitting) return;
+    if (!L || !L.width || gd.dataset.fitting) return;
+    if (L.width >= NARROW) { if (gd.dataset.narrow && gd._descendWide) widen(gd); return; }
     var update = {}, menus = gd.layout.updatemenus || [], menu = menus.length > 0 && menus[0].type === "dropdown";
     var text = gd.layout.title && gd.layout.title.text, wide = L.legend && L.showlegend && L.legend.orientation !== "h";
     if (text && text.indexOf("<br>") < 0) {
       var lines = broken(text, L.title.font, L.width - 24);
-      if (lines.length > 1) update["title.text"] = lines.join("<br>");
+      if (lines.length > 1) { update["title.text"] = lines.join("<br>"); gd._descendTitle = [text, lines.join("<br>")]; }
     }
     if (!gd.dataset.narrow && wide) {
       update["legend.orientation"] = "h"; update["legend.x"] = 0; update["legend.xanchor"] = "left";
@@ -467,6 +500,7 @@ _KEYBOARD_JS = """
     gd.dataset.fitting = "1";
     var first = !gd.dataset.narrow;
     gd.dataset.narrow = "1";
+    keep(gd, update);
     Plotly.relayout(gd, update).then(function () {
       var F = gd._fullLayout, more = {};
       var rows = ((gd.layout.title && gd.layout.title.text) || "").split("<br>").length;
@@ -491,7 +525,8 @@ _KEYBOARD_JS = """
         gd.style.height = more.height + "px";
         if (gd.parentElement && gd.parentElement.style.height) gd.parentElement.style.height = more.height + "px";
       }
-      return Plotly.relayout(gd, more);
+      keep(gd, more);
+      return Plotly.relayout(gd, more).then(function () { return loose.call(gd); });
     }).then(function () { delete gd.dataset.fitting; }, function () { delete gd.dataset.fitting; });
   }
   function all() { document.querySelectorAll(".js-plotly-plot").forEach(fit); }

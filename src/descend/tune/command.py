@@ -373,7 +373,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         written = write_files(result, out_dir)
         tables = True
         try:
-            written.append(write_report(result, out_dir, command=command))
+            written.append(write_report(result, out_dir, command=command, record=True))
         except OSError:
             raise
         except Exception as e:  # noqa: BLE001 - a report that cannot be drawn never costs the search's results

@@ -697,6 +697,34 @@ def _study_section(result: Any, command: str | None) -> str:
             f"{_esc(how)}</p>\n{text}</section>")
 
 
+def _files_section(result: Any, out: Path, stills: Mapping[str, str], *, record: bool) -> str:
+    """What the search wrote beside the page, each file with what it holds: the tables the result has, the
+    figures drawn, the record ``best.json`` where the caller writes it (``record``), and the study's own file
+    where it lives in ``out``."""
+    from ..report.html import _esc
+    from .result import RECORD
+    from .storage import is_journal
+
+    files = [("trials.csv", "every trial, one row each: its optimizer, number, state, value, parameters, seed and "
+                            "status")]
+    if result.table is not None and len(result.table):
+        files.append(("table.csv", "the best configuration of each optimizer, with its re-runs' means and spreads "
+                                   "on every split"))
+    if result.final_summary is not None:
+        files.append(("final_summary.csv", "each re-run of the best configurations alone, one row per seed"))
+    if stills:
+        files.append(("figures/", "the static figures of this page (PNG and SVG)"))
+    if record:
+        files.append((RECORD, "the storage, the studies, the best configurations and the command that resumes "
+                              "the search; written last, so that the files beside it are whole"))
+    storage = Path(str(result.storage))
+    if is_journal(str(result.storage)) and storage.resolve().parent == out.resolve():
+        files.append((storage.name, "the study itself (Optuna's journal file): every trial, to resume the search "
+                                    "or open it with descend dashboard"))
+    items = "".join(f"<li><code>{_esc(name)}</code>: {_esc(what)}</li>" for name, what in files)
+    return f"<section id=\"files\">\n<h2>Files</h2>\n<ul class=\"caption\">{items}</ul>\n</section>"
+
+
 def _counts_text(trials: Any) -> str:
     from .runner import OVER_BUDGET
 
@@ -740,11 +768,14 @@ def _page(title: str, body: str, version: str) -> str:
         "</main>\n</body>\n</html>\n")
 
 
-def write_report(result: Any, out: str | Path, *, command: str | None = None, figures: bool = True) -> Path:
+def write_report(result: Any, out: str | Path, *, command: str | None = None, figures: bool = True,
+                 record: bool = False) -> Path:
     """Write the report of a search (a :class:`descend.tune.result.TuneResult`) into the directory ``out``:
     ``report.html``, the static figures under ``figures/`` (unless ``figures`` is false) and ``trials.csv``
     if ``out`` does not hold it (see the module's docstring). ``command``: the command that resumes the search
-    (``descend tune`` passes it; its password is masked). Returns report.html's path.
+    (``descend tune`` passes it; its password is masked). ``record``: whether the caller writes ``best.json``
+    beside it (:func:`descend.tune.result.write` and ``descend tune`` do), which the page's list of files names.
+    Returns report.html's path.
 
     Works with whatever finished: an interrupted search's report says so at its top and has no final re-runs;
     a study with one parameter, too few trials or none with a result says why a view is missing instead of
@@ -755,12 +786,12 @@ def write_report(result: Any, out: str | Path, *, command: str | None = None, fi
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # not a line per trial left out of a figure
     try:
-        return _write(result, Path(out), command=command, figures=figures)
+        return _write(result, Path(out), command=command, figures=figures, record=record)
     finally:
         optuna.logging.set_verbosity(verbosity)
 
 
-def _write(result: Any, out: Path, *, command: str | None, figures: bool) -> Path:
+def _write(result: Any, out: Path, *, command: str | None, figures: bool, record: bool) -> Path:
     from ..report.figures.saving import save
     from ..report.html import _chart, _downloads, _esc, _figure_section
     from .result import _atomic
@@ -862,11 +893,9 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool) -> Pat
     if result.notes:
         header.append("<ul class=\"notes\">" + "".join(f"<li>{_esc(n)}</li>" for n in result.notes) + "</ul>")
     header.append("</header>")
-    files = ("<section id=\"files\">\n<h2>Files</h2>\n<p class=\"caption\">Every trial is in <code>trials.csv"
-             "</code> (one row per trial: its optimizer, number, state, value, parameters, seed and status); the "
-             "static figures are in <code>figures/</code>.</p>\n</section>")
     body = "\n".join(["\n".join(header), _best_section(result, result.table, colours, _optimizers(result, trials)),
-                      _study_section(result, command), *sections, files])
+                      _study_section(result, command), *sections,
+                      _files_section(result, out, stills, record=record)])
     path = out / "report.html"
     _atomic(path, _page(title, body, version))
     return path
