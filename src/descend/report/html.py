@@ -479,8 +479,8 @@ _KEYBOARD_JS = """
     if (gd.parentElement) gd.parentElement.style.height = was.outer;
     if (back.height === null) back.height = parseFloat(was.height) || null;
     gd.dataset.fitting = "1";
-    Plotly.relayout(gd, back).then(function () { return loose.call(gd); }).then(function () { delete gd.dataset.fitting; }, function () {
-      delete gd.dataset.fitting; });
+    var done = function () { delete gd.dataset.fitting; };
+    Plotly.relayout(gd, back).then(function () { return loose.call(gd); }).then(done, done);
   }
   function fit(gd) {
     var L = gd._fullLayout;
@@ -490,7 +490,10 @@ _KEYBOARD_JS = """
     var text = gd.layout.title && gd.layout.title.text, wide = L.legend && L.showlegend && L.legend.orientation !== "h";
     if (text && text.indexOf("<br>") < 0) {
       var lines = broken(text, L.title.font, L.width - 24);
-      if (lines.length > 1) { update["title.text"] = lines.join("<br>"); gd._descendTitle = [text, lines.join("<br>")]; }
+      if (lines.length > 1) {
+        update["title.text"] = lines.join("<br>");
+        gd._descendTitle = [text, update["title.text"]];
+      }
     }
     if (!gd.dataset.narrow && wide) {
       update["legend.orientation"] = "h"; update["legend.x"] = 0; update["legend.xanchor"] = "left";
