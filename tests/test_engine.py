@@ -18,6 +18,7 @@ import contextlib
 import math
 import sys
 
+import numpy as np
 import pytest
 import torch
 
@@ -571,6 +572,17 @@ def test_progress_reports_every_step_and_ctrl_c_keeps_what_finished():
     cut = summary.index[second][0]
     assert curves[(curves.run == cut) & (curves.split == "batch")]["step"].max() == 11
     assert set(curves.columns) == {"run", "step", "epoch", "split", "metric", "value"}
+
+
+def test_a_run_given_as_other_than_its_index_is_said():
+    """curve("0") said there was no run 0, beside run 0."""
+    x = torch.randn(20, 1)
+    runs = descend.fit(model=descend.models.Linear(1), data=(x, 2 * x), optimizer="sgd", lr=0.01, steps=2,
+                       compile=False)
+    assert len(runs.curve(0)[2]) == len(runs.curve(np.int64(0))[2]) == 3  # at steps 0, 1 and 2
+    for run in ("0", 0.0, True):
+        with pytest.raises(KeyError, match=r"run=.*: a run is its index, a whole number 0..0"):
+            runs.curve(run)
 
 
 def test_curves_epochs_follow_the_batch_plan():

@@ -92,6 +92,25 @@ def test_monitor_can_stop_and_refuses_an_unknown_run():
         descend.fit(data=data(), steps=5, eval_every=5, monitor=bad, **KW)
 
 
+@pytest.mark.parametrize("how", [lambda event: [event.runs[0]], lambda event: event.runs[0], lambda event: 0,
+                                 lambda event: [torch.tensor(0)]])
+def test_monitor_prunes_the_runs_it_is_given_or_their_indices_one_or_a_list(how):
+    """The README's event.prune([run, ...]) failed with int()'s TypeError on a run, and prune(0) said 'int' object
+    is not iterable."""
+    runs = descend.fit(data=data(), steps=20, eval_every=10, monitor=lambda event: event.step == 10 and
+                       event.prune(how(event)), **KW)
+    assert runs.summary["status"].tolist() == ["pruned", "ok", "ok"]
+
+
+@pytest.mark.parametrize("given", [["0"], "first", [0.0]])
+def test_monitor_refuses_what_is_not_a_run_naming_what_it_takes(given):
+    def bad(event):
+        event.prune(given)
+
+    with pytest.raises(ValueError, match=r"prune\(.*\): give runs of this cohort \(event.runs\) or their indices"):
+        descend.fit(data=data(), steps=5, eval_every=5, monitor=bad, **KW)
+
+
 def test_two_fits_in_two_threads_equal_the_same_fits_one_after_the_other():
     x, y = data()
     jobs = [dict(optimizer="adam", lr=[1e-3, 1e-2]), dict(optimizer="sgd", lr=[0.05, 0.1], momentum=0.9)]

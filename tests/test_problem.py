@@ -102,3 +102,60 @@ def test_bce_logits_on_a_raw_output_is_a_binary_classifier_deciding_at_a_logit_o
     z = model.forward((p["weight"][None], p["bias"][None]), x)[0, :, 0]
     expected = ((z > 0) == (y > 0.5)).to(F64).mean().item()
     assert runs.summary.iloc[0]["final_train_accuracy"] == pytest.approx(expected, abs=1e-12)
+
+
+# -- what a user's data and loss make of the problem (a Python user's edge cases) -------------------------------
+
+
+def _labelled(n: int = 60, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 3, generator=g, dtype=torch.float64)
+    return x, (x[:, 0] - x[:, 1] > 0).long()
+
+
+def test_labels_of_two_classes_for_one_raw_output_take_binary_cross_entropy_on_logits():
+    """loss="auto" fitted integer 0/1 labels by the MSE, as a regression without an accuracy, where the data set
+    itself reads them as binary."""
+    x, y = _labelled()
+    auto = problem(descend.models.MLP((3, 4, 1)), (x, y), dtype=torch.float64)
+    given = problem(descend.models.MLP((3, 4, 1)), (x, y), loss="bce-logits", dtype=torch.float64)
+    assert auto.objective == given.objective and auto.objective.kind == "binary"
+    assert auto.objective.loss is descend.losses.bce_with_logits
+    runs = descend.fit(model=descend.models.MLP((3, 4, 1)), data=(x, y), optimizer="adam", lr=0.05, steps=5,
+                       compile=False, dtype=torch.float64)
+    assert "final_train_accuracy" in runs.summary
+    # floats stay a regression target, and a sigmoid output keeps its bce
+    floats = problem(descend.models.MLP((3, 4, 1)), (x, y.double() * 2.5), dtype=torch.float64)
+    assert floats.objective.kind == "regression" and floats.objective.loss is descend.losses.mse
+
+
+def test_cross_entropy_on_one_hot_rows_is_a_classification_with_its_accuracy():
+    x, y = _labelled()
+    onehot = torch.nn.functional.one_hot(y, 2).double()
+    kw = dict(model=descend.models.MLP((3, 4, 2)), optimizer="adam", lr=0.05, steps=5, compile=False,
+              dtype=torch.float64)
+    labels = descend.fit(data=(x, y), **kw).summary
+    rows = descend.fit(data=(x, onehot), loss="cross-entropy", **kw).summary
+    assert rows["final_train_accuracy"].tolist() == labels["final_train_accuracy"].tolist()
+    assert rows["final_train_loss"].tolist() == pytest.approx(labels["final_train_loss"].tolist(), rel=1e-12)
+    with pytest.raises(ValueError, match=r"standardize_target=True standardises a regression target, but "
+                                         r"loss='cross-entropy' takes class labels"):
+        descend.fit(data=(x, onehot), loss="cross-entropy", standardize_target=True, **kw)
+
+
+@pytest.mark.parametrize("reduce, said", [(lambda e: e.mean(), "one number"),
+                                          (lambda e: e.mean(dim=-1), r"shape \[2, 2\]")])
+def test_a_loss_of_ones_own_returning_other_than_a_value_per_run_is_refused_before_training(reduce, said):
+    """It trained, then failed deep in the engine (an IndexError, or a size mismatch after every step)."""
+    x = torch.randn(16, 3, dtype=torch.float64)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5]], dtype=torch.float64)
+
+    def mine(pred, target, reduction="mean", mask=None, runs=True):
+        return reduce((pred - target) ** 2)
+
+    steps = []
+    with pytest.raises(ValueError, match=rf"loss=.*mine returned {said} for 2 runs of 2 samples, where a loss "
+                                         r"returns one value per run, shape \[K\]"):
+        descend.fit(model=descend.models.Linear(3), data=(x, y), loss=mine, optimizer="sgd", lr=0.1, steps=5,
+                    compile=False, progress=lambda event: steps.append(event))
+    assert steps == []

@@ -84,6 +84,40 @@ def test_a_grid_value_given_twice_is_refused():
     with pytest.raises(ValueError, match=r"^batch_size lists None twice"):
         grid(optimizer="sgd", batch_size=[None, 8, None])
     assert len(grid(optimizer=["sgd", "adam"], momentum=[0.5, 0.9])) == 3  # Adam has no momentum: one run
+    # equal values written differently were two identical runs, and two spellings of a name one run
+    with pytest.raises(ValueError, match=r"^lr lists 1 and 1.0, the same value: each value"):
+        grid(optimizer="sgd", lr=[1, 1.0])
+    with pytest.raises(ValueError, match=r"^momentum lists 0 and 0.0, the same value"):
+        grid(optimizer="sgd", momentum=[0, 0.0])
+    with pytest.raises(ValueError, match=r"^optimizer lists 'adam' and 'Adam', the same optimizer \(adam\)"):
+        grid(optimizer=["adam", "Adam"])
+    assert [s.seed for s in grid(optimizer="sgd", seed=[0, 1])] == [0, 1]
+    assert [s.hyper["nesterov"] for s in grid(optimizer="sgd", momentum=0.5, nesterov=[True, False])] == [
+        True, False]
+
+
+def test_a_schedule_applies_to_the_optimizers_whose_hyperparameter_it_schedules():
+    """As a hyperparameter's values do: momentum=[0.5, 0.9] gave two SGD runs and one Adam run, but a schedule
+    of momentum was refused because Adam has none."""
+    from descend.schedules import cosine
+
+    schedule = cosine(1.0, 10)
+    specs = grid(optimizer=["sgd", "adam"], momentum=[0.5, 0.9], schedules={"momentum": schedule, "lr": schedule})
+    assert [(s.optimizer, sorted(s.schedules)) for s in specs] == [
+        ("sgd", ["lr", "momentum"]), ("sgd", ["lr", "momentum"]), ("adam", ["lr"])]
+    with pytest.raises(ValueError, match=r"unknown scheduled hyperparameter for adam, sgd 'momentun'; did you mean "
+                                         r"'momentum'"):
+        grid(optimizer=["sgd", "adam"], schedules={"momentun": schedule})
+
+
+@pytest.mark.parametrize("spec, said", [
+    (RunSpec("adam", {"lr": [0.1, 0.2]}), r"lr=\[0.1, 0.2\]: a RunSpec is one run, so lr is one number"),
+    (RunSpec("adam", None), r"hyper=None must be a dict of hyperparameter names and values"),
+    (RunSpec("adam", {"lr": 0.1}, schedules=[abs]), r"schedules=\[.*\] must be a dict of hyperparameter names"),
+])
+def test_a_run_specification_of_the_wrong_form_is_said_in_its_fields_words(spec, said):
+    with pytest.raises(ValueError, match=said):
+        spec.resolved()
 
 
 def test_runs_and_grid_arguments_are_not_mixed():

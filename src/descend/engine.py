@@ -158,8 +158,9 @@ class Monitor:
     ``step`` (updates done), ``runs`` (the :class:`Run` objects of the cohort, in the order of the arrays),
     ``metrics``: name → float64 ``[K]`` (``batch_loss`` of the last step, ``train_loss``,
     ``validation_loss``, ``test_loss``, accuracies), ``status``: each run's status (see
-    :mod:`descend.outcomes`). ``prune(run_indices)`` freezes those runs at this step with status
-    ``"pruned"``; ``stop()`` ends the training as Ctrl-C does, keeping what finished.
+    :mod:`descend.outcomes`). ``prune(runs)`` freezes those runs at this step with status ``"pruned"`` (runs
+    of ``runs`` or their indices ``Run.index``, a list or one); ``stop()`` ends the training as Ctrl-C does,
+    keeping what finished.
     """
 
     step: int
@@ -169,12 +170,24 @@ class Monitor:
     pruned: set[int] = field(default_factory=set)
     stopped: bool = False
 
-    def prune(self, run_indices: Sequence[int]) -> None:
+    def prune(self, runs: Sequence[Run | int] | Run | int) -> None:
         indices = {run.index for run in self.runs}
-        for i in run_indices:
-            if int(i) not in indices:
-                raise ValueError(f"prune({i!r}): run {i} is not in this cohort; its runs are {sorted(indices)}")
-            self.pruned.add(int(i))
+        one = isinstance(runs, (Run, numbers.Integral)) or not isinstance(runs, Iterable)
+        chosen = [runs] if one or (isinstance(runs, Tensor) and runs.ndim == 0) else list(runs)
+        which = []
+        for run in chosen:  # each checked before any is pruned
+            if isinstance(run, Run):
+                i = run.index
+            elif isinstance(run, numbers.Integral) and not isinstance(run, bool) or (
+                    isinstance(run, Tensor) and run.ndim == 0 and not run.is_floating_point()):
+                i = int(run)
+            else:
+                raise ValueError(f"prune({run!r}): give runs of this cohort (event.runs) or their indices "
+                                 f"(run.index), one or a list")
+            if i not in indices:
+                raise ValueError(f"prune({run!r}): run {i} is not in this cohort; its runs are {sorted(indices)}")
+            which.append(i)
+        self.pruned.update(which)
 
     def stop(self) -> None:
         self.stopped = True
@@ -1762,7 +1775,8 @@ def train(
             if spec.start is not None:
                 resolved[-1] = replace(resolved[-1], start=check_flat_start(problem.model, spec.start, "start"))
         except ValueError as e:
-            raise ValueError(f"run {i} ({spec.optimizer}, {dict(spec.hyper)}): {e}") from None
+            hyper = dict(spec.hyper) if isinstance(spec.hyper, Mapping) else spec.hyper
+            raise ValueError(f"run {i} ({spec.optimizer}, {hyper}): {e}") from None
     hooks = _Hooks(None, monitor, stop)
     runs = [Run(i, spec) for i, spec in enumerate(resolved)]
     m = problem.samples
@@ -2198,6 +2212,10 @@ class Runs:
     def _curves_of_run(self, run: int) -> dict[tuple[str, str], tuple[Any, Any, Any]]:
         """Every curve of one run by (split, metric), gathered at its first :meth:`curve` (a widget reads a dozen)."""
         cache = self.__dict__.setdefault("_run_curves", {})
+        if isinstance(run, bool) or not isinstance(run, numbers.Integral):  # "0" said there was no run 0
+            raise KeyError(f"run={run!r}: a run is its index, a whole number 0..{len(self.runs) - 1} (the summary's "
+                           "index)")
+        run = int(run)
         if run not in cache:
             for r, res, j in self._located():
                 if r.index == run:

@@ -105,7 +105,8 @@ def fit(
     ``{"lr": "cosine"}``) is built as a multiplier from 1 over the ``steps`` budget. ``betas=(b1, b2)``, as
     torch's Adam takes them, is the same as ``beta1=b1, beta2=b2``. With ``loss="auto"`` the loss follows the
     model's output and the targets: BCE for a sigmoid, cross-entropy for a softmax or for integer class
-    labels (multiclass, on the model's raw scores), MSE otherwise. ``dtype`` is the precision every run trains and
+    labels (multiclass, on the model's raw scores), BCE on logits for labels of two classes and one raw output,
+    MSE otherwise. ``dtype`` is the precision every run trains and
     is evaluated in (float32 by default, whatever the data's: float64 data are rounded to it; ``torch.float64``
     for double precision, as the checks against torch.optim use).
 

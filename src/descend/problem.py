@@ -154,13 +154,19 @@ def _check_loss_signature(loss: Callable[..., Any]) -> None:
             "a loss by name (descend list losses)")
 
 
+def _loss_name(loss: Any) -> str:
+    return repr(loss) if isinstance(loss, str) else getattr(loss, "__qualname__", None) or type(loss).__name__
+
+
 def _objective(model: Any, loss: Any, kind: str) -> Objective:
     output = getattr(model, "output", "identity")
     if loss == "value":
         return Objective(_value_loss, logits=False, kind="cost")
-    if loss == "auto":  # integer class labels (multiclass data) take cross-entropy whatever the output
+    if loss == "auto":  # integer class labels (multiclass data) take cross-entropy whatever the output, labels
+        # of two classes for one raw output binary cross-entropy on it as a logit (they were fitted by the MSE)
         loss = {"sigmoid": "bce", "softmax": "cross-entropy"}.get(output, "cross-entropy" if kind == "multiclass"
-                                                                  else "mse")
+                                                                  else "bce-logits" if kind == "binary"
+                                                                  and output == "identity" else "mse")
     if callable(loss):
         _check_loss_signature(loss)
         return Objective(loss, logits=False, kind=kind)
@@ -179,6 +185,9 @@ def _objective(model: Any, loss: Any, kind: str) -> Objective:
         return Objective(losses.cross_entropy, logits=True, kind="multiclass")
     if info.name in ("bce", "bce-logits"):  # a binary classifier whatever the targets' type (0/1 floats or labels)
         return Objective(info.fn, logits=False, kind="binary")
+    if info.name == "cross-entropy":  # a classifier whatever the targets' type (labels, one-hot or shares): its
+        # accuracy is recorded (one-hot floats were read as a regression target, without one)
+        return Objective(info.fn, logits=False, kind="multiclass")
     return Objective(info.fn, logits=False, kind=kind if info.kind == "classification" else "regression")
 
 
@@ -251,11 +260,17 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
     splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, standardize_target, dtype,
                            model)
     objective = make_objective(model, loss, kind)
+    if standardize_target and objective.kind in ("binary", "multiclass"):
+        raise ValueError(f"standardize_target=True standardises a regression target, but loss={_loss_name(loss)} "
+                         f"takes {'labels of two classes' if objective.kind == 'binary' else 'class labels'} "
+                         "(integers, one-hot rows or probabilities): leave standardize_target=False")
     if objective.kind == "multiclass":
         _check_classes(model, splits.train)
     x_train, y_train = _arrays(splits.train, objective)
     if objective.kind in ("regression", "binary") and y_train.ndim == 2:
         _check_outputs(model, x_train, y_train.shape[1], objective.kind)
+    if callable(loss) and objective.kind != "cost":
+        _check_loss_output(model, objective, x_train, y_train)
     evals = {"train": (x_train, y_train)}
     for split_name in ("validation", "test"):
         part = getattr(splits, split_name)
@@ -328,6 +343,26 @@ def _outputs(model: Any, x: Any) -> int | None:
             return int(model.forward(params, x[:2].to(params[0].dtype), logits=True).shape[-1])
     except Exception:  # noqa: BLE001
         return None
+
+
+def _check_loss_output(model: Any, objective: Objective, x: Tensor, y: Tensor) -> None:
+    """A loss of one's own returns one value per run: tried on two runs and two samples before training (a single
+    number, or a value per sample, failed deep in the engine once training had begun). A loss or model that
+    raises here is left to raise where it is trained, with its own error."""
+    from .models.module import global_generator
+
+    try:
+        with global_generator():
+            params = model.init([0, 1], dtype=x.dtype)
+            value, _ = objective.value_and_valid(model, params, x[:2], y[:2])
+    except Exception:  # noqa: BLE001
+        return
+    shape = tuple(value.shape) if isinstance(value, Tensor) else None
+    if shape != (2,):
+        got = f"a {type(value).__name__}" if shape is None else "one number" if shape == () else f"shape {list(shape)}"
+        raise ValueError(f"loss={_loss_name(objective.loss)} returned {got} for 2 runs of 2 samples, where a loss "
+                         "returns one value per run, shape [K] (pred is [K, m, out]: reduce the samples and outputs "
+                         "of each run, e.g. ((pred - target) ** 2).mean(dim=(1, 2)), as descend.losses.mse does)")
 
 
 def _check_outputs(model: Any, x: Tensor, columns: int, kind: str) -> None:

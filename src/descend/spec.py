@@ -57,10 +57,16 @@ class RunSpec:
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
             raise ValueError(f"seed={self.seed!r} must be an int")
         seed = int(self.seed)  # a NumPy integer is one
+        for what, given in (("hyper", self.hyper), ("schedules", self.schedules)):
+            if given is not None and not isinstance(given, Mapping) or what == "hyper" and given is None:
+                example = "{'lr': 0.1}" if what == "hyper" else "{'lr': descend.schedules.cosine(1.0, 100)}"
+                raise ValueError(f"{what}={given!r} must be a dict of hyperparameter names and values, such as "
+                                 f"{example}")
         hyper = dict(self.hyper)
         for key, value in hyper.items():  # one run: one number each (a tensor of K values is K runs: descend.fit)
-            if type(value).__module__.split(".")[0] in ("torch", "numpy") and hasattr(value, "ndim"):
-                if value.ndim != 0:
+            several = isinstance(value, (list, tuple)) and key != "betas"
+            if several or type(value).__module__.split(".")[0] in ("torch", "numpy") and hasattr(value, "ndim"):
+                if several or value.ndim != 0:
                     raise ValueError(f"{key}={value!r}: a RunSpec is one run, so {key} is one number; several values "
                                      f"are several runs: one RunSpec each, or descend.fit({key}=[...])")
                 hyper[key] = value.item()
@@ -118,12 +124,22 @@ def expand_grid(**arguments: Any) -> list[dict[str, Any]]:
     for key, v in zip(keys, values):
         if len(v) == 0:
             raise ValueError(f"{key} is an empty list; give at least one value")
-        shown = [repr(x) for x in v]
-        twice = next((x for i, x in enumerate(shown) if x in shown[:i]), None)
+        same = [_same_value(x) for x in v]  # 1 and 1.0 are one value (they trained as two identical runs)
+        twice = next(((same.index(x), i) for i, x in enumerate(same) if x in same[:i]), None)
         if twice is not None and key != "start":  # (a start's points are checked where they are made)
-            raise ValueError(f"{key} lists {twice} twice: each value of a grid is a run of its own, and the results "
+            first, second = repr(v[twice[0]]), repr(v[twice[1]])
+            listed = f"{second} twice" if first == second else f"{first} and {second}, the same value"
+            raise ValueError(f"{key} lists {listed}: each value of a grid is a run of its own, and the results "
                              f"are in the order of the values; give each once (another seed repeats a run)")
     return [dict(zip(keys, combo)) for combo in itertools.product(*values)]
+
+
+def _same_value(x: Any) -> Any:
+    """What makes two values of a grid's list the same run: a number by its value (1 is 1.0), anything else by its
+    text (a bool is not a number here: True is not 1)."""
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and x == x:
+        return ("number", float(x))
+    return ("text", repr(x))
 
 
 def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, seed: Any = 0, start: Any = None,
@@ -133,7 +149,8 @@ def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, see
     """Run specifications for every combination of the arguments given as lists, checked.
 
     A hyperparameter applies to the optimizers that have it: ``optimizer=["sgd", "adam"], momentum=[0.5,
-    0.9]`` gives two SGD runs and one Adam run; a name no optimizer has is an error. With no ``lr``, each
+    0.9]`` gives two SGD runs and one Adam run, and a schedule of momentum schedules the SGD runs'; a name no
+    optimizer has is an error. With no ``lr``, each
     optimizer takes ``lrs[name]`` when given and not None (a task's learning rate for it), else its default.
     ``start`` (one point or a list of points, see :func:`starts`) needs the ``model``.
 
@@ -151,6 +168,12 @@ def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, see
                          clip_norm=clip_norm, clip_value=clip_value, **hyperparameters)
     names = {combo["optimizer"] for combo in combos}
     known = {n: _known(n) for n in names}
+    by_name: dict[str, Any] = {}
+    for given_name in optimizer if isinstance(optimizer, list) else [optimizer]:  # in the order given
+        other = by_name.setdefault(known[given_name][0], given_name)
+        if other != given_name:  # 'adam' and 'Adam': one optimizer, whose runs were merged without a word
+            raise ValueError(f"optimizer lists {other!r} and {given_name!r}, the same optimizer "
+                             f"({known[given_name][0]}): give each once")
     given = {k for combo in combos for k, v in combo.items() if v is not None} - {
         "optimizer", "batch_size", "seed", "start", "clip_norm", "clip_value"}
     everything = {h for _, hypers in known.values() for h in hypers}
@@ -158,6 +181,9 @@ def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, see
     hints = [get_optimizer(name).symbol_hint for name, _ in known.values() if name != random_search.NAME]
     check_names(sorted(given), everything, what=f"hyperparameter for {', '.join(sorted(map(str, names)))}",
                 hint=lambda given_name: next((h(given_name) for h in hints if h(given_name)), ""))
+    # a schedule applies to the optimizers whose hyperparameter it schedules, as a hyperparameter's values do
+    check_names(sorted(schedules or {}), everything, what=f"scheduled hyperparameter for "
+                f"{', '.join(sorted(map(str, names)))}")
     specs, seen = [], set()
     for combo in combos:
         name, hypers = known[combo["optimizer"]]
@@ -169,8 +195,9 @@ def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, see
         if key in seen:
             continue
         seen.add(key)
-        spec = RunSpec(name, hyper, combo["batch_size"], combo["seed"], combo["start"], dict(schedules or {}),
-                       combo["clip_norm"], combo["clip_value"])
+        spec = RunSpec(name, hyper, combo["batch_size"], combo["seed"], combo["start"],
+                       {k: f for k, f in (schedules or {}).items() if k in hypers}, combo["clip_norm"],
+                       combo["clip_value"])
         try:
             specs.append(spec.resolved())
         except ValueError as e:

@@ -576,3 +576,20 @@ def test_the_activation_that_changes_nothing_is_linear_or_identity_in_either_pla
     assert torch.equal(same.forward(a, x), plain.forward(b, x))
     with pytest.raises(ValueError, match="did you mean 'linear'"):
         descend.models.MLP((3, 4, 2), hidden="linaer")
+
+
+def test_a_module_whose_forward_returns_a_tuple_is_told_to_return_one_tensor() -> None:
+    """(prediction, extra), as many modules return: an AttributeError ('tuple' object has no attribute 'ndim')."""
+
+    class Two(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = nn.Linear(3, 1)
+
+        def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            return self.layer(x), x.mean()
+
+    x, y = torch.randn(16, 3), torch.randn(16, 1)
+    with pytest.raises(ValueError, match=r"the module's forward returned a tuple, where descend trains a module "
+                                         r"whose forward returns one tensor"):
+        descend.fit(model=ModuleModel(Two()), data=(x, y), optimizer="sgd", lr=0.1, steps=2, compile=False)

@@ -155,7 +155,12 @@ class ModuleModel(_Base):
         module = self.module
 
         def one(p: dict[str, Tensor], xx: Tensor) -> Tensor:
-            return torch.func.functional_call(module, (p, fixed), (xx,))
+            out = torch.func.functional_call(module, (p, fixed), (xx,))
+            if not isinstance(out, Tensor):  # (prediction, extra): an AttributeError ('tuple' ... 'ndim') below
+                raise ValueError(f"the module's forward returned a {type(out).__name__}, where descend trains a "
+                                 "module whose forward returns one tensor, [B] or [B, out]: wrap it in a module that "
+                                 "returns the prediction alone")
+            return out
 
         p = dict(zip(self.names, params))
         batched = torch.func.vmap(one, in_dims=(0, 0 if per_run else None), randomness="different")
