@@ -452,6 +452,33 @@ def test_fused_compiled_rule_equals_eager(name):
     assert max_diff(compiled, eager) <= 1e-12
 
 
+def test_a_rate_per_run_under_a_scheduler_of_one_number_is_refused_before_a_step():
+    """OneCycleLR computes the rate from its own max_lr and fill_ed a [K] rate with it: every run then trained at
+    the same rate, silently. A number rate under it, and a [K] rate scaled by StepLR (which torch refuses itself),
+    are as before."""
+    w = torch.nn.Parameter(torch.zeros(3, 2))
+    opt = D.SGD([w], lr=torch.tensor([1e-3, 1e-2, 1e-1]))
+    torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=10)
+    w.grad = torch.ones(3, 2)
+    with pytest.raises(ValueError, match=r"param group 0's lr holds one value per run \(\[3\]\), and a torch "
+                                         r"scheduler that computes the rate from one number"):
+        opt.step()
+    assert torch.equal(w.detach(), torch.zeros(3, 2))
+    for cls in (D.SGD, torch.optim.SGD):  # a number rate: torch's schedule, step for step
+        v = torch.nn.Parameter(torch.zeros(3, 2))
+        opt = cls([v], lr=0.1)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=10)
+        for _ in range(3):
+            v.grad = torch.ones(3, 2)
+            opt.step()
+            schedule.step()
+        if cls is D.SGD:
+            ours = v.detach().clone()
+    assert torch.equal(ours, v.detach())
+    with pytest.raises(RuntimeError, match="fill_ only supports 0-dimension value tensor"):
+        torch.optim.lr_scheduler.StepLR(D.SGD([w], lr=torch.tensor([1e-3, 1e-2, 1e-1])), step_size=2).step()
+
+
 def test_keys_of_ones_own_in_a_param_group_are_kept_as_torch_keeps_them():
     """torch.optim keeps any key in a param group (a name, a scheduler's initial_lr): so does descend, in the
     constructor and in add_param_group, and the numbers are torch's."""
@@ -688,3 +715,20 @@ def test_a_number_lr_over_the_bias_correction_is_torchs_one_division(name, kw, l
         assert torch.equal(ours.detach(), theirs.detach())
         with torch.no_grad():
             ours.copy_(theirs)  # the next step from torch's parameters
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Adadelta", "RMSprop", "NAdam",
+                                  "RAdam"])
+def test_parameters_on_the_meta_device_step_as_torchs_do(name):
+    """A model built on the meta device (no memory, as for deferred initialisation): torch.optim steps it, its
+    step counts on the CPU; every class but SGD failed ("Cannot copy out of meta tensor; no data!")."""
+    states = []
+    for cls in (getattr(D, name), getattr(torch.optim, name)):
+        p = torch.nn.Parameter(torch.zeros(3, device="meta"))
+        opt = cls([p], lr=0.1, **({"momentum": 0.9} if name == "SGD" else {}))
+        for _ in range(2):
+            p.grad = torch.ones(3, device="meta")
+            opt.step()
+        states.append({k: v.device.type for k, v in opt.state[p].items() if isinstance(v, torch.Tensor)})
+        assert p.device.type == "meta"
+    assert states[0] == states[1]

@@ -44,9 +44,11 @@ def zeros_like(params: Sequence[Tensor]) -> Tensors:
 
 
 def new_step(params: Sequence[Tensor]) -> Tensor:
-    """The step count t = 0 (float64, on the parameters' device)."""
+    """The step count t = 0 (float64, on the parameters' device; on the CPU for parameters on the ``meta``
+    device, which holds no values: torch.optim keeps its step counts there)."""
     device = params[0].device if len(params) else None
-    return torch.zeros((), dtype=torch.float64, device=device)
+    return torch.zeros((), dtype=torch.float64, device="cpu" if device is not None and device.type == "meta"
+                       else device)
 
 
 def direction(g: Tensor, w: Tensor, weight_decay: Hyper, maximize: bool) -> Tensor:

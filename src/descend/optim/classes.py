@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -368,7 +369,7 @@ class _Adapter(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        for group in self.param_groups:
+        for index, group in enumerate(self.param_groups):
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
                 continue
@@ -376,6 +377,7 @@ class _Adapter(torch.optim.Optimizer):
                 raise RuntimeError(f"`fused` does not support sparse grad (torch.optim's {type(self).__name__} "
                                    "refuses it too): leave fused unset")
             self._check_fixed(group)  # the rest was checked when the group was added
+            _check_runs_rate(group, index)
             config = {**self.info.defaults, **self._given(group)}
             grads = [self._gradient(p, config) for p in params]
             needed = self._needed(config)
@@ -561,6 +563,21 @@ def _held_only(p: Tensor, new: Tensor, old: Tensor) -> Tensor:
     if p.is_complex():  # the real view's pairs
         held = held.unsqueeze(-1).expand(*held.shape, 2)
     return torch.where(held, new, old)
+
+
+
+def _check_runs_rate(group: Mapping[str, Any], index: int) -> None:
+    """A group's ``[K]`` rate (one per run) under a torch scheduler that computes the rate from numbers of its own
+    (OneCycleLR's ``max_lr``: its ``initial_lr`` is a number): the scheduler filled every run with the same rate
+    (``fill_``), silently; refused at the step. (Schedulers that scale the group's rate, StepLR or LambdaLR,
+    refuse a ``[K]`` rate themselves.)"""
+    lr, initial = group.get("lr"), group.get("initial_lr")
+    if isinstance(lr, Tensor) and lr.ndim == 1 and lr.numel() > 1 and isinstance(initial, numbers.Real):
+        raise ValueError(
+            f"param group {index}'s lr holds one value per run ([{lr.numel()}]), and a torch scheduler that "
+            f"computes the rate from one number (initial_lr={initial!r}: OneCycleLR, say) set the same rate for "
+            "every run; schedule a [K] rate with descend.schedules.ScheduleHyperparameters, or give the runs a "
+            "number lr")
 
 
 def _real(t: Tensor) -> Tensor:
