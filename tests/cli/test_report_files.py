@@ -443,3 +443,15 @@ def test_a_csv_report_is_rebuilt_byte_for_byte_and_an_edited_file_is_refused(tmp
     assert result.exit_code == 2 and "one.csv was changed after the report was written" in result.output, \
         result.output
     assert (tmp_path / "r" / "report.html").read_bytes() == written
+    # a row with a missing value added since: the rebuild advised "dropna = True", which an edited config.toml is
+    # then refused for; and a file moved away
+    (tmp_path / "one.csv").write_text("a,b,y\n" + rows + "1.0,2.0,\n")
+    for change in ("gained a row", "moved"):
+        if change == "moved":
+            (tmp_path / "one.csv").rename(tmp_path / "elsewhere.csv")
+        result = runner.invoke(app, ["report", "r"])
+        assert result.exit_code == 2, result.output
+        assert "one.csv' no longer reads as the data the runs trained on (" in result.output, result.output
+        assert "it was changed or moved after the report was written; restore it" in result.output
+        assert "dropna" not in result.output
+        assert (tmp_path / "r" / "report.html").read_bytes() == written

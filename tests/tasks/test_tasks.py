@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -22,6 +23,10 @@ def test_every_task_builds_trains_and_has_a_card(name):
     assert task.title in card and task.description in card and "lr range" in card
     if task.known is not None:
         assert task.known.label in card
+    # every option --task-option takes (the help says the card lists them; it listed none)
+    (options,) = [line for line in card.splitlines() if line.startswith("options:")]
+    listed = re.findall(r"(?:^|, )([a-z_]\w*)(?==|,|$)", options.split(" (--task-option")[0][len("options:"):].strip())
+    assert listed == list(tasks.option_names(name)), options
     runs = task.fit(optimizer=["sgd", "adam"], lr=1e-3, steps=3, eval_every=1)
     summary = runs.summary
     assert len(summary) == 2 and not summary["diverged"].any()
@@ -347,6 +352,12 @@ def test_a_card_says_each_thing_once_and_writes_signs_once(name):
         assert tasks.get(name).description.count(f"{m} ") == 1, name
     if name in LANDSCAPES:
         assert "critical:" in card
+
+
+def test_a_cards_options_show_the_values_the_task_was_built_with():
+    card = tasks.get("line", slope=-0.5, m=60).card()
+    assert "options:    m=60, slope=-0.5, intercept=-1.0, noise=0.5, data_seed=0" in card
+    assert "--task-option KEY=VALUE on the command line" in card
 
 
 def test_case_study_truth_lines_read_as_formulas():

@@ -29,12 +29,21 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 
 
 def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m descend.play.screenshots",
+        description="Screenshots of every widget of descend play by headless Chromium (Debian's /usr/bin/chromium "
+                    "through Playwright): play-WIDGET.png in DIRECTORY. Nothing is fetched from the web.")
+    parser.add_argument("directory", nargs="?", default="docs/images",
+                        help="where the pictures go (default: docs/images, relative to the current folder)")
+    # --help and a mistyped option answer here: "--help" was taken as the directory, after 20 s of screenshots
+    out = Path(parser.parse_args(sys.argv[1:] if argv is None else argv).directory)
     import uvicorn
     from playwright.sync_api import sync_playwright
 
     from .app import create_app
 
-    out = Path((argv if argv is not None else sys.argv[1:] or ["docs/images"])[0])
     out.mkdir(parents=True, exist_ok=True)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -346,6 +346,13 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
     try:
         config, task = compare.Config.from_dict(settings, what=f"key in {directory / 'config.toml'}").resolved()
     except ValueError as e:
+        if record.get("data") is not None:  # a CSV file's task: the file no longer reads as it did (its own advice,
+            # "dropna = True", is for a new comparison: config.toml edited is refused below)
+            first = str(e).split("; ")[0]
+            raise ValueError(f"{what}: the CSV file {settings.get('csv', '')!r} no longer reads as the data the runs "
+                             f"trained on ({first}): it was changed or moved after the report was written; restore "
+                             "it, or run a new comparison on it: descend compare --config "
+                             f"{directory / 'config.toml'} --out NEW_FOLDER") from None
         raise ValueError(f"{what}: its task cannot be rebuilt from config.toml: {e}") from None
     kept = record.get("config")
     if kept is not None and _settings(config) != kept:  # edited since: it no longer describes these results

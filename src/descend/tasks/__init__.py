@@ -86,6 +86,27 @@ def get(name: str, **options: Any) -> Task:
     return build(**options)
 
 
+def option_defaults(task: Any, *, csv: Any = None) -> dict[str, Any]:
+    """:func:`option_names` with each option's default (``inspect.Parameter.empty`` where it has none)."""
+    build = _builder(task, csv)
+    if build is None:
+        return dict.fromkeys(option_names(task, csv=csv), inspect.Parameter.empty)
+    parameters = inspect.signature(build).parameters
+    return {name: parameters[name].default for name in option_names(task, csv=csv)}
+
+
+def _builder(task: Any, csv: Any) -> Callable[..., Any] | None:
+    from .. import landscapes
+
+    if csv is not None:
+        return real.from_csv
+    if not isinstance(task, str):
+        return None
+    if _key(task) in TASKS:
+        return TASKS[_key(task)].build
+    return landscape_task if _key(task) in landscapes.LANDSCAPES else formula
+
+
 def option_names(task: Any, *, csv: Any = None) -> tuple[str, ...]:
     """The options a task takes (``get(task, **options)``): a built-in task's builder's, a landscape's
     (:func:`landscape_task`), a formula's (:func:`formula`), a CSV file's (with ``csv``:

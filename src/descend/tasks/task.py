@@ -317,11 +317,29 @@ class Task:
             lines.append(f"known:      {self.known.describe()}")
         for key, value in self.facts:
             lines.append(f"{key + ':':<11} {value}")
+        options = self._options_text()
+        if options:
+            lines.append(f"options:    {options} (--task-option KEY=VALUE on the command line, "
+                         "descend.tasks.get(TASK, KEY=VALUE) in Python)")
         if not self.bounded_below:
             from ..landscapes import UNBOUNDED_NOTE
 
             lines.append(UNBOUNDED_NOTE)
         return "\n".join(lines)
+
+    def _options_text(self) -> str:
+        """The options this task takes, each with the value it was built with (its default where not given)."""
+        import inspect
+
+        from . import option_defaults
+
+        try:
+            defaults = option_defaults(self.name)
+        except Exception:  # noqa: BLE001 - a task of one's own, built another way: no options to list
+            return ""
+        return ", ".join(f"{name}={self.options[name]!r}" if name in self.options else
+                         name if default is inspect.Parameter.empty else f"{name}={default!r}"
+                         for name, default in defaults.items())
 
     def __repr__(self) -> str:
         opts = "".join(f", {k}={v!r}" for k, v in self.options.items())
