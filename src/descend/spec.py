@@ -150,8 +150,8 @@ def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, see
 
     A hyperparameter applies to the optimizers that have it: ``optimizer=["sgd", "adam"], momentum=[0.5,
     0.9]`` gives two SGD runs and one Adam run, and a schedule of momentum schedules the SGD runs'; a name no
-    optimizer has is an error. With no ``lr``, each
-    optimizer takes ``lrs[name]`` when given and not None (a task's learning rate for it), else its default.
+    optimizer has is an error. With no ``lr``, each optimizer takes ``lrs[name]`` when given and not None (a
+    task's learning rate for it), else its default.
     ``start`` (one point or a list of points, see :func:`starts`) needs the ``model``.
 
     >>> [(s.optimizer, s.hyper["lr"]) for s in grid(optimizer=["gd", "adam"], lr=[0.1, 0.01])]
