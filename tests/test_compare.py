@@ -477,3 +477,12 @@ def test_a_run_that_found_the_other_answer_of_the_ellipse_is_named_in_a_note():
     else:
         assert notes == []
     assert any(end[0] < 0 for end in ends.values()) and any(end[0] > 0 for end in ends.values()), ends
+
+
+def test_compare_given_a_config_not_yet_resolved_says_so():
+    """Config.from_dict(...) handed to compare() was a bare TypeError ('NoneType' object is not iterable)."""
+    given = C.Config.from_dict({"task": "line", "steps": 5, "seeds": 1, "lr": "0.1"})
+    with pytest.raises(ValueError, match=r"config has not been resolved .*config, task = config\.resolved\(\)"):
+        C.compare(given, tasks.get("line"))
+    resolved, task = given.resolved()
+    assert len(C.compare(resolved, task).summary) == 4  # gd, momentum, rmsprop and adam at one rate

@@ -18,7 +18,7 @@ The protocol (after DeepOBS, AlgoPerf and Crowded Valley, see the README):
   chooses (the lowest median validation loss), which every table, figure and chart of the report shows;
 - **seeds that cannot differ** (full batch, an initialisation that ignores the seed) are run once.
 
-:func:`compare` returns a :class:`Comparison`; :func:`descend.report.write_report` turns it into files.
+:func:`compare` returns a :class:`Comparison`; :func:`descend.report.build.write_report` turns it into files.
 """
 
 from __future__ import annotations
@@ -231,6 +231,9 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     from .engine import RANDOM_SEARCH, train
     from .optim import get
 
+    if config.optimizers is None or config.batch_size is None or (config.steps is None and config.epochs is None):
+        raise ValueError("config has not been resolved (its optimizers, batch sizes or budget are still the task's "
+                         "to decide): give config, task = config.resolved(), or descend.compare.resolve(TASK, ...)")
     started = time.perf_counter()
     if config.mode == "tuned":
         lr_range(config)  # a --lr that cannot bound a search is refused before any training

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 
+import numpy as np
 import optuna
 import pytest
 import torch
@@ -15,6 +16,7 @@ import descend
 from descend import engine
 from descend.spec import RunSpec
 from descend.tune import pruning
+from descend.tune.storage import open_storage
 
 F64 = dict(dtype=torch.float64)
 # line has 120 training samples: with mini-batches of 16 the seed draws the batches, so it matters
@@ -864,3 +866,118 @@ def test_a_search_result_pickles_and_its_sampler_draws_as_before():
                                           result.study.trials[0].distributions["lr"]) for s in (sampler,
                                                                                              result.study.sampler))
     assert math.isfinite(first) and math.isfinite(second)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(dtype="float64"), r"^dtype='float64' is not allowed; a floating-point torch\.dtype is required"),
+    (dict(compile="yes"), r"^compile='yes' is not allowed"),
+    (dict(schedules={"lrr": abs}), r"^schedules: unknown scheduled hyperparameter for adam 'lrr'; did you mean"),
+    (dict(heartbeat_interval=-1), r"^heartbeat_interval=-1 must be a positive number of seconds"),
+    (dict(grace_period="x"), r"^grace_period='x' must be a positive number of seconds"),
+    (dict(space={"adam": 5}), r"^space \{'adam': 5\}: give each optimizer's space as text"),
+    (dict(optimizer=5), r"^optimizer 5: give an optimizer's name"),
+])
+def test_arguments_the_engine_refused_mid_search_are_refused_before_a_study_is_written(tmp_path, kwargs, message):
+    """dtype, compile and schedules were checked at the first cohort: the study was created (and recorded the
+    refused dtype as its own, refusing the corrected call), and 8 trials were left running."""
+    storage = tmp_path / "study.journal"
+    with pytest.raises(ValueError, match=message):
+        descend.tune("line", **{"optimizer": "adam", "trials": 4, "cohort": 4, "steps": 10, "seeds": 0,
+                                "storage": storage, **kwargs})
+    assert not storage.exists()
+
+
+def test_an_error_in_the_middle_of_a_cohort_re_queues_its_trials_and_the_next_search_finishes(tmp_path):
+    """A progress callback that raised left the asked trials RUNNING: the next search of the same process took them
+    for a live worker's and waited for them forever."""
+    import threading
+
+    storage = tmp_path / "study.journal"
+    search = dict(optimizer="adam", trials=8, cohort=8, steps=10, seeds=0, storage=storage, study="s")
+
+    def broken(event):
+        if event["kind"] == "step":
+            raise RuntimeError("a callback of one's own")
+
+    with pytest.raises(RuntimeError, match="a callback of one's own"):
+        descend.tune("line", progress=broken, **search)
+    states = [t.state for t in optuna.load_study(study_name="s", storage=open_storage(
+        str(storage))).get_trials(deepcopy=False)]
+    assert TrialState.RUNNING not in states and states.count(TrialState.FAIL) == 8
+    guard = threading.Timer(120, lambda: stop.set())  # a hang fails the test instead of stalling it
+    stop = threading.Event()
+    guard.start()
+    try:
+        result = descend.tune("line", stop=stop, **search)
+    finally:
+        guard.cancel()
+    assert not result.interrupted
+    done = result.trials[result.trials["state"] == "COMPLETE"]
+    assert len(done) == 8 and sorted(done["retry_of"].dropna()) == list(range(8))  # the same parameters again
+
+
+def test_a_stop_callable_that_raises_stops_the_search_and_its_error_is_raised():
+    """It printed a traceback in its thread, and the search never stopped."""
+    calls = []
+
+    def stop():
+        calls.append(1)
+        if len(calls) > 2:
+            raise RuntimeError("my stop broke")
+        return False
+
+    with pytest.raises(RuntimeError, match="my stop broke"):
+        descend.tune("line", optimizer="adam", trials=256, cohort=8, steps=300, seeds=0, stop=stop)
+
+
+def test_a_study_resumed_with_another_loss_of_ones_own_or_another_model_is_refused(tmp_path):
+    """Two notebook functions named loss (MSE, then 100 × MSE) were one loss to the study: the second search read
+    back the first's best value and re-runs; so was a Task of one's own with another initialisation."""
+    import dataclasses
+
+    from descend.losses import mse
+    from descend.models import with_init
+
+    def scaled(factor):
+        def loss(pred, target, reduction="mean", mask=None, runs=True):
+            return factor * mse(pred, target, reduction=reduction, mask=mask, runs=runs)
+
+        return loss
+
+    storage = f"{tmp_path}/study.journal"
+    search = dict(optimizer="adam", trials=4, cohort=4, steps=10, seeds=1, storage=storage, study="s")
+    descend.tune("line", loss=scaled(1.0), **search)
+    assert len(descend.tune("line", loss=scaled(1.0), **search).study.trials) == 4  # the same loss resumes
+    with pytest.raises(ValueError, match=r"^loss: study 's' was made with loss=.*loss#\w{12}, not loss=.*loss#\w{12}"):
+        descend.tune("line", loss=scaled(100.0), **search)
+    # a study made before the loss's code was recorded resumes with a loss of the same name
+    study = optuna.load_study(study_name="s", storage=open_storage(storage))
+    study.set_user_attr("descend:training", study.user_attrs["descend:training"].split("#")[0] + "; clip_norm=None; "
+                        "clip_value=None; dtype=float32")
+    assert len(descend.tune("line", loss=scaled(100.0), **search).study.trials) == 4
+    # a task of one's own with another model under the same name and options
+    iris = descend.tasks.get("iris")
+    kw = dict(search, storage=f"{tmp_path}/iris.journal", loss=None)
+    descend.tune(iris, **kw)
+    with pytest.raises(ValueError, match=r"^model: study 's' was made with model=MLP\(.*init='torch'.*\), not "
+                                         r"model=MLP\(.*init='zeros'"):
+        descend.tune(dataclasses.replace(iris, model=with_init(iris.model, "zeros")), **kw)
+
+
+def test_resuming_with_a_setting_written_as_another_number_type_is_the_same_setting(tmp_path):
+    storage = f"{tmp_path}/study.journal"
+    search = dict(optimizer="adam", trials=4, cohort=4, steps=10, seeds=0, storage=storage)
+    descend.tune("line", clip_norm=1, **search)
+    assert len(descend.tune("line", clip_norm=1.0, **search).study.trials) == 4
+
+
+def test_a_search_leaves_optunas_log_level_and_prints_one_line_of_itself():
+    before = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.DEBUG)
+    try:
+        result = descend.tune("line", batch_size=np.int64(16), trials=2, cohort=2, steps=5, seeds=0)
+        assert optuna.logging.get_verbosity() == optuna.logging.DEBUG
+    finally:
+        optuna.logging.set_verbosity(before)
+    assert repr(result).startswith("TuneResult(2 trials of adam; best validation_loss: {adam: ") and len(
+        repr(result)) < 200

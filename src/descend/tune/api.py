@@ -14,7 +14,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,8 @@ from .space import BATCH_SIZE, ChoiceSpace, Space, share, space_for
 NAMES = {"task": "task", "optimizer": "optimizer", "space": "space", "trials": "trials", "cohort": "cohort",
          "sampler": "sampler", "pruner": "pruner", "steps": "steps", "epochs": "epochs", "seeds": "seeds",
          "storage": "storage", "study": "study", "timeout": "timeout", "metric": "metric", "batch_size": "batch_size",
-         "out": "out", "seed": "seed", "eval_every": "eval_every", "csv": "task"}
+         "out": "out", "seed": "seed", "eval_every": "eval_every", "csv": "task", "loss": "loss",
+         "schedules": "schedules"}
 
 DEFAULT_TRIALS = 64
 DEFAULT_COHORT = 16
@@ -139,6 +140,10 @@ def _spaces_by_optimizer(space: Any, optimizers: Sequence[str],
         return out, shared
     if isinstance(space, Mapping):
         items = [(k, v) for k, v in space.items()]
+        for key, text in items:  # the texts of a dict are read as those of a list are
+            if not isinstance(text, str):
+                raise ValueError(f"{names['space']} {{{key!r}: {text!r}}}: give each optimizer's space as text, "
+                                 "e.g. {'adam': 'lr=1e-5..1e-1:log, beta1=0.8..0.999'}")
     else:
         if not isinstance(space, (str, list, tuple)):
             raise ValueError(f"{names['space']} {space!r}: give the space as text, e.g. 'lr=1e-5..1e-1:log' (or a "
@@ -253,6 +258,10 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
             isinstance(o, OptimizerInfo) for o in optimizer)):
         raise ValueError(f"{names['optimizer']}: an optimizer is given by its name; add one of your own with "
                          "descend.optim.register(info), then give its name")
+    if not (optimizer is None or isinstance(optimizer, (str, list, tuple))) or isinstance(optimizer, (list, tuple)) \
+            and not all(isinstance(o, str) for o in optimizer):
+        raise ValueError(f"{names['optimizer']} {optimizer!r}: give an optimizer's name, e.g. 'adam', or a list "
+                         "of names")
     optimizers = [optimizer] if isinstance(optimizer, str) else list(optimizer or [])
     if not optimizers:
         raise ValueError(f"{names['optimizer']}: give at least one optimizer, e.g. adam")
@@ -300,8 +309,8 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                          "use loss")
     try:
         problem = built.problem(loss=loss if loss is not None else "auto")
-    except ValueError as e:
-        raise ValueError(f"{names['task']}: {e}") from None
+    except ValueError as e:  # the loss given, or the task's own
+        raise ValueError(f"{names['loss'] if loss is not None else names['task']}: {e}") from None
     target = Target("validation" if "validation" in problem.evals else "train", metric)
     batch = _batch_size(batch_size, built, names, problem.samples)
     texts, shared = _spaces_by_optimizer(space, labels, names)
@@ -335,6 +344,14 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         defaults.setdefault(BATCH_SIZE, batch)
         spaces[name] = Space(spaces[name].optimizer, spaces[name].params, defaults)
         get(name)
+    if schedules:  # checked as every trial's RunSpec checks them, for each optimizer searched
+        from ..spec import RunSpec
+
+        for name, _ in parsed:
+            try:
+                RunSpec(name, {}, schedules=schedules).resolved()
+            except ValueError as e:
+                raise ValueError(f"{names['schedules']}: {e}") from None
     if clip_norm is not None and not (isinstance(clip_norm, (int, float)) and clip_norm > 0):
         raise ValueError(f"clip_norm {clip_norm!r}: a positive number is required")
     if clip_value is not None and not (isinstance(clip_value, (int, float)) and clip_value > 0):
@@ -407,8 +424,9 @@ def _batch_size(batch_size: Any, task: Any, names: Mapping[str, str], samples: i
         else:
             raise ValueError(f"{names['batch_size']} {batch_size!r}: give one batch size (full or a positive whole "
                              f"number); to search it: {names['space']} 'batch_size=full|32|128'")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
         raise ValueError(f"{names['batch_size']} {batch_size!r}: give full or a positive whole number")
+    batch_size = int(batch_size)  # a NumPy integer is one, as trials= and steps= take them
     beyond = _beyond_training_set(batch_size, task, samples)
     if beyond:
         raise ValueError(f"{names['batch_size']} {batch_size} {beyond}")
@@ -451,9 +469,44 @@ def training_text(p: Plan, dtype: Any = None) -> str:
     loss = p.problem.objective.loss
     name = getattr(loss, "__qualname__", None) or type(loss).__qualname__
     module = getattr(loss, "__module__", None) or type(loss).__module__
-    shown = name if module == "descend.losses" else f"{module}.{name}"
+    # a loss of one's own by its name and a digest of its code: two notebook functions named loss (or two lambdas)
+    # were one loss, and a study of one resumed with the other reported the first one's numbers
+    shown = name if module == "descend.losses" else f"{module}.{name}#{code_digest(loss)}"
     return (f"loss={shown}; clip_norm={p.clip_norm}; clip_value={p.clip_value}; "
             f"dtype={str(dtype or 'torch.float32').removeprefix('torch.')}")
+
+
+def code_digest(function: Any) -> str:
+    """A digest of what a function of one's own computes: its source where Python has it (the same in every
+    process and Python version), else its code object; with its closure's and defaults' values (a factory's
+    ``scaled(100)`` and ``scaled(1)`` share their code). 12 hexadecimal digits."""
+    import hashlib
+    import inspect
+    import types
+
+    target = function if isinstance(function, types.FunctionType) else getattr(type(function), "__call__", function)
+    digest = hashlib.sha256()
+    try:
+        digest.update(inspect.getsource(target).encode())
+    except (OSError, TypeError):
+        code = getattr(target, "__code__", None)
+
+        def parts(c: Any) -> Iterator[bytes]:
+            yield c.co_code + repr(c.co_names).encode()
+            for k in c.co_consts:
+                yield from parts(k) if isinstance(k, types.CodeType) else [repr(k).encode()]
+
+        for part in parts(code) if code is not None else [repr(target).encode()]:
+            digest.update(part)
+    cells = getattr(function, "__closure__", None) or ()
+    values = [getattr(function, "__defaults__", None), getattr(function, "__kwdefaults__", None)]
+    for cell in cells:
+        try:
+            values.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            values.append(None)
+    digest.update(repr(values).encode())
+    return digest.hexdigest()[:12]
 
 
 def open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float,
@@ -491,12 +544,19 @@ def task_identity(task: Any) -> str:
     columns of one file both ``data``: resuming one's study with the other mixed their trials.
 
     >>> from descend import tasks
-    >>> task_identity(tasks.formula("x**2 + y**2"))
+    >>> task_identity(tasks.formula("x**2 + y**2")).split("; model=")[0]
     'formula; formula=x**2 + y**2'
     """
     formula = dict(task.facts).get("formula")
     parts = [f"{k}={v!r}" for k, v in sorted(task.options.items())] + ([f"formula={formula}"] if formula else [])
-    return "; ".join([task.name, *parts])
+    # the model too: a Task of one's own with another model (descend.models.with_init) under the same name and
+    # options resumed the first one's study and read back its re-runs (studies made before hold no model=)
+    model = repr(task.model)
+    if len(model) > 160 or "\n" in model or "; " in model:
+        import hashlib
+
+        model = hashlib.sha256(model.encode()).hexdigest()[:12]
+    return "; ".join([task.name, *parts, f"model={model}"])
 
 
 def _data_digest(task: Any) -> str | None:
@@ -661,6 +721,8 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
     finally:
         if watcher is not None:
             watcher.set()
+    if watcher is not None and watcher.error is not None:
+        raise watcher.error
     storage_text = (p.storage if p.storage == ":memory:" else storage_module.mask(p.storage)
                     if storage_module.is_url(p.storage) else os.path.abspath(p.storage))  # a journal: from anywhere
     return TuneResult(studies=studies, spaces=dict(p.spaces), best=best, trials=trials_frame(studies), final=final,
@@ -811,13 +873,26 @@ def best_of(studies: Mapping[str, Any], spaces: Mapping[str, Space | ChoiceSpace
     return out
 
 
-def _watch(stop: Callable[[], Any], event: threading.Event) -> threading.Event:
-    """A thread that sets ``event`` once ``stop()`` returns True; the returned event ends it."""
-    done = threading.Event()
+class _Watcher(threading.Event):
+    """The end of a :func:`_watch` thread, and the error ``stop()`` raised (None)."""
+
+    error: BaseException | None = None
+
+
+def _watch(stop: Callable[[], Any], event: threading.Event) -> _Watcher:
+    """A thread that sets ``event`` once ``stop()`` returns True, or raises (the search stops as after Ctrl-C, and
+    the error is raised once what finished is kept: it printed a traceback and the search never stopped); the
+    returned event ends it."""
+    done = _Watcher()
 
     def loop() -> None:
         while not done.wait(0.05):
-            if stop():
+            try:
+                asked = stop()
+            except Exception as e:  # noqa: BLE001 - raised in the caller's thread, after the search
+                done.error = e
+                asked = True
+            if asked:
                 event.set()
                 return
 
@@ -862,6 +937,19 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     multiplier of the searched rate; not part of the study). Ctrl-C (or ``stop``: an Event or a
     callable) ends the current cohort after its step, tells Optuna what finished and re-queues the rest.
 
+    How each trial trains: ``batch_size`` (the task's first by default; ``None`` or ``"full"`` for the full
+    batch; ``space`` may search it instead, ``batch_size=full|32|128``), ``eval_every`` (steps between the
+    evaluations a pruner reads; by default as the pruner needs), ``loss`` (a name or a loss of one's own, as
+    :func:`descend.fit` takes it; a study remembers it, and its code, and refuses to be resumed with another),
+    ``clip_norm`` / ``clip_value`` (as :class:`descend.spec.RunSpec`), ``dtype`` (float32 by default), ``compile``
+    (as :func:`descend.engine.train`). ``progress``: called with a dict at each study's count (``kind``
+    ``"study"``) and every 10 steps of a cohort (``"step"``, with ``step``, ``steps`` and ``runs``), each with
+    ``optimizer``, ``done``, ``total``, ``best``, ``rate`` (trials a second, or None) and ``elapsed`` seconds.
+    ``heartbeat_interval`` and ``grace_period`` (seconds): how often this worker tells the storage its trials
+    are alive, and how long another machine's silent worker is waited for before its trials are retried
+    (:mod:`descend.tune.storage`). Every argument is checked before a study is opened or written; an error in
+    the middle of a cohort (a callback of one's own) fails and re-queues its trials, as Ctrl-C does.
+
     Example:
         >>> import descend
         >>> result = descend.tune("line", optimizer="gd", space="lr=1e-3..1:log", trials=8, cohort=8,
@@ -873,6 +961,17 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         raise ValueError(f"progress={progress!r} must be a callable taking a dict (or None)")
     if stop is not None and not (isinstance(stop, threading.Event) or callable(stop)):
         raise ValueError(f"stop={stop!r} must be a threading.Event or a callable returning True to stop")
+    # what the engine would refuse only at the first cohort, the study created (and, for dtype, written into it)
+    if compile not in (True, False, "auto", "cached"):
+        raise ValueError(f"compile={compile!r} is not allowed; choose True, False, 'auto' or 'cached'")
+    if dtype is not None:
+        from ..models.base import _dtype
+
+        _dtype(dtype)
+    for name, seconds in (("heartbeat_interval", heartbeat_interval), ("grace_period", grace_period)):
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                    or not math.isfinite(seconds) or seconds <= 0):
+            raise ValueError(f"{name}={seconds!r} must be a positive number of seconds (or None)")
     p = plan(task, optimizer=optimizer, space=space, trials=trials, cohort=cohort, sampler=sampler, pruner=pruner,
              steps=steps, epochs=epochs, seeds=seeds, storage=storage, study=study, timeout=timeout, out=out,
              metric=metric, batch_size=batch_size, seed=seed, eval_every=eval_every, loss=loss,
@@ -881,8 +980,14 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         from .result import check_out, take
 
         check_out(Path(out), {p.study_name(name) for name, _ in p.optimizers}, "out=")
-    result = run(p, progress=progress, stop=stop, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
-                 compile=compile, dtype=dtype)
+    import optuna
+
+    verbosity = optuna.logging.get_verbosity()  # Optuna's log level is the caller's again afterwards
+    try:
+        result = run(p, progress=progress, stop=stop, heartbeat_interval=heartbeat_interval,
+                     grace_period=grace_period, compile=compile, dtype=dtype)
+    finally:
+        optuna.logging.set_verbosity(verbosity)
     if out is not None:
         from .result import write
 

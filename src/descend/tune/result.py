@@ -57,6 +57,15 @@ class TuneResult:
     def study(self) -> Any:
         return next(iter(self.studies.values()))
 
+    def __repr__(self) -> str:
+        """One line a notebook can read (the dataclass's printed every study object and table: 3 kB)."""
+        best = ", ".join(f"{name}: {info.get('value'):.4g}" if isinstance(info.get("value"), float) else name
+                         for name, info in self.best.items())
+        state = " interrupted" if self.interrupted else " timed out" if self.timed_out else ""
+        return (f"TuneResult({len(self.trials)} trials of {', '.join(self.names)}; best {self.target.key}: "
+                f"{{{best}}}; re-runs: {0 if self.final_summary is None else len(self.final_summary)}; "
+                f"storage {self.storage!r}{state})")
+
 
 def trials_frame(studies: Mapping[str, Any]) -> Any:
     """Every trial of every study, one row each (see :class:`TuneResult`)."""

@@ -34,6 +34,7 @@ per row.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -341,10 +342,9 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
         raise ValueError(f"{names['trials']}: {where} searches a grid of {stored['descend:grid']}, not one of {now} "
                          f"points (a grid search's budget is its grid); give {names['trials']} {then} to resume it, "
                          f"or {other}")
-    if "descend:training" in stored and "descend:training" in attrs and stored["descend:training"] != attrs[
-            "descend:training"]:  # another loss, clipping or dtype: another objective, or other runs
+    if "descend:training" in stored and "descend:training" in attrs and (changed := _changed_training(
+            stored["descend:training"], attrs["descend:training"])):  # another loss, clipping or dtype
         (_, before), (_, after) = (_settings(f"-; {v}") for v in (stored["descend:training"], attrs["descend:training"]))
-        changed = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
         raise ValueError(f"{', '.join(names.get(k, k) for k in changed)}: {where} was made with "
                          f"{', '.join(f'{k}={before.get(k)}' for k in changed)}, not "
                          f"{', '.join(f'{k}={after.get(k)}' for k in changed)}; give the same to resume it, or "
@@ -392,6 +392,24 @@ def _settings(identity: str) -> tuple[str, dict[str, str]]:
     return name, dict(part.partition("=")[::2] for part in parts)
 
 
+def _changed_training(then: str, now: str) -> list[str]:
+    """The settings of :func:`descend.tune.api.training_text` that differ: a number by its value (clip_norm=1 is
+    1.0), a loss of one's own by its name alone where a study made before its code's digest was kept has none."""
+    (_, before), (_, after) = _settings(f"-; {then}"), _settings(f"-; {now}")
+
+    def same(key: str, a: str | None, b: str | None) -> bool:
+        if a is None or b is None or a == b:
+            return a == b
+        if key == "loss" and ("#" in a) != ("#" in b):
+            return a.partition("#")[0] == b.partition("#")[0]
+        try:
+            return float(a) == float(b)
+        except ValueError:
+            return False
+
+    return sorted(k for k in {*before, *after} if not same(k, before.get(k), after.get(k)))
+
+
 def _same_task(key: str, then: str, now: str) -> bool:
     """Whether a study's task (``key``: its name, or its identity) is the task given now. A CSV file's path is
     not compared: the same file named from another folder (the command that resumes a search names it by its
@@ -400,6 +418,8 @@ def _same_task(key: str, then: str, now: str) -> bool:
         return then == now
     (name, before), (other_name, after) = _settings(then), _settings(now)
     before.pop("path", None), after.pop("path", None)
+    if "model" not in before:  # a study made before the model was part of a task's identity
+        after.pop("model", None)
     return name == other_name and before == after
 
 
@@ -415,6 +435,8 @@ def _other_settings(then: str, now: str, where: str, other: str, names: Mapping[
     (as flags on the command line: ``--no-standardize-target``)."""
     (_, before), (_, after) = _settings(then), _settings(now)
     changed = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
+    if len(changed) > 1 and "model" in changed:  # a task's settings that build another model: said by them
+        changed.remove("model")
 
     def said(settings: Mapping[str, str]) -> str:
         return ", ".join(f"{k}={settings[k]}" if k in settings else f"{k} not set (the task's default)"
@@ -583,7 +605,16 @@ class Runner:
         self.outcome.storage_seconds += time.perf_counter() - t0
         try:
             if asked:
-                results = self._train(asked)
+                try:
+                    results = self._train(asked)
+                except BaseException:
+                    # an error in the middle of the cohort (a callback of one's own, a setting the engine refuses):
+                    # its trials are failed and re-queued with their parameters, as after Ctrl-C; left running, a
+                    # later search of this process took them for a live worker's and waited for them forever
+                    with contextlib.suppress(Exception):
+                        self._tell(asked, {i: {"status": None, "seed": self._seed(trial)}
+                                           for i, (trial, _) in enumerate(asked)})
+                    raise
                 self._tell(asked, results)
         finally:
             beat.remove(trial._trial_id for trial, _ in asked)
