@@ -386,6 +386,7 @@ def test_resuming_with_another_formula_or_csv_column_is_refused(tmp_path):
     journal = (out / "study.journal").read_bytes()
     other = runner.invoke(app, ["tune", "x**2 + y**2", "-o", "adam", *FAST, "--out", str(out)])
     assert other.exit_code == 2 and "was made with task" in other.output and "x**2 + y**2" in other.output
+    assert "model=" not in other.output  # the task as given, its model following from it
     assert (out / "study.journal").read_bytes() == journal
     csv = tmp_path / "data.csv"
     csv.write_text("a,b,price\n" + "".join(f"{i % 7},{(3 * i) % 5},{2 * i + 1}.5\n" for i in range(40)))

@@ -383,6 +383,8 @@ def _shown(key: str, value: Any) -> str:
     """A study's recorded setting as the user gives it (a full batch is ``full``, not Python's None)."""
     if key == "descend:batch_size":
         return "full" if value == "None" else str(value)
+    if key == "descend:task_identity":  # the task as given: its model follows from it
+        return repr("; ".join(part for part in str(value).split("; ") if not part.startswith("model=")))
     return repr(value)
 
 
