@@ -25,8 +25,11 @@ def test_every_task_builds_trains_and_has_a_card(name):
         assert task.known.label in card
     # every option --task-option takes (the help says the card lists them; it listed none)
     (options,) = [line for line in card.splitlines() if line.startswith("options:")]
-    listed = re.findall(r"(?:^|, )([a-z_]\w*)(?==|,|$)", options.split(" (--task-option")[0][len("options:"):].strip())
-    assert listed == list(tasks.option_names(name)), options
+    given, _, unset = options.split(" (--task-option")[0][len("options:"):].strip().partition(
+        "; unset (the task's own): ")
+    listed = re.findall(r"(?:^|, )([a-z_]\w*)=", given) + (unset.split(", ") if unset else [])
+    assert sorted(listed) == sorted(tasks.option_names(name)), options
+    assert "None" not in given and "'" not in given  # as --task-option takes them, not Python's reprs
     runs = task.fit(optimizer=["sgd", "adam"], lr=1e-3, steps=3, eval_every=1)
     summary = runs.summary
     assert len(summary) == 2 and not summary["diverged"].any()
@@ -356,7 +359,9 @@ def test_a_card_says_each_thing_once_and_writes_signs_once(name):
 
 def test_a_cards_options_show_the_values_the_task_was_built_with():
     card = tasks.get("line", slope=-0.5, m=60).card()
-    assert "options:    m=60, slope=-0.5, intercept=-1.0, noise=0.5, data_seed=0" in card
+    assert "options:    m=60, slope=-0.5, intercept=-1, noise=0.5, data_seed=0, start=-2,3, steps=300 (" in card
+    card = tasks.get("rosenbrock", noise=0.1).card()
+    assert "options:    noise=0.1, m=256, form=additive, data_seed=0; unset (the task's own): steps, start" in card
     assert "--task-option KEY=VALUE on the command line" in card
 
 

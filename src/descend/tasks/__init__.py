@@ -77,13 +77,18 @@ def get(name: str, **options: Any) -> Task:
     if key in TASKS:
         build = TASKS[key].build
     elif key in landscapes.LANDSCAPES:
-        return landscape_task(key, **options)
+        return _described(landscape_task(key, **options), key)
     else:
         everything = [*TASKS, *landscapes.LANDSCAPES]
         raise ValueError(f"unknown task {name!r}{close_matches(key, everything)}; "
                          f"see `descend list tasks` and `descend list landscapes`")
     _check_options(key, build, options)
-    return build(**options)
+    return _described(build(**options), key)
+
+
+def _described(task: Task, name: str) -> Task:
+    """``task`` with every option its builder takes and its default, for its card (:func:`option_defaults`)."""
+    return dataclasses.replace(task, option_defaults=option_defaults(name))
 
 
 def option_defaults(task: Any, *, csv: Any = None) -> dict[str, Any]:
@@ -227,7 +232,8 @@ def formula(text: str, *, domain: Any = None, start: Any = None, steps: int | No
         why = "it takes one value everywhere" if uses else f"it uses neither {' nor '.join(scape.names)}"
         raise FormulaError(scape.formula, None, f"{why}: its landscape is flat, with nothing for an optimizer to "
                            "minimise; write a formula in x and y, such as x**2 + 10*sin(y)")
-    task = landscape_task(scape, steps=steps, start=start)
+    task = dataclasses.replace(landscape_task(scape, steps=steps, start=start),
+                               option_defaults=option_defaults(text))
     if domain is None:
         return task
     # what it was made with, so that a written configuration re-makes it (landscape_task keeps the start)

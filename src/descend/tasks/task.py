@@ -201,6 +201,15 @@ def _canonical(optimizer: str) -> str:
 PLAIN_GRADIENT_STEPS = ("gd", "sgd", "momentum", "nesterov")
 
 
+def _option_text(value: Any) -> str:
+    """An option's value as ``--task-option KEY=VALUE`` takes it: ``-2,3`` for a point, a name without quotes."""
+    if isinstance(value, (tuple, list)):
+        return ",".join(_option_text(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 @dataclass(frozen=True, eq=False)
 class Task:
     """Everything needed to train and compare optimizers on one problem.
@@ -238,6 +247,8 @@ class Task:
     options: Mapping[str, Any] = field(default_factory=dict)
     bounded_below: bool = True
     scene: Scene | None = None
+    #: every option its builder takes, with its default (set by :func:`descend.tasks.get`; the card lists them)
+    option_defaults: Mapping[str, Any] = field(default_factory=dict)
 
     def problem(self, *, model: Any = None, loss: Any = "auto") -> Any:
         """The :class:`descend.problem.Problem` this task trains on: its model (or ``model``), data, loss (or
@@ -328,18 +339,17 @@ class Task:
         return "\n".join(lines)
 
     def _options_text(self) -> str:
-        """The options this task takes, each with the value it was built with (its default where not given)."""
+        """The options this task takes, each with the value it was built with (its default where not given), as
+        ``--task-option`` takes them (``start=-2,3``, not Python's tuple); those left unset (None: the task's
+        own) named apart."""
         import inspect
 
-        from . import option_defaults
-
-        try:
-            defaults = option_defaults(self.name)
-        except Exception:  # noqa: BLE001 - a task of one's own, built another way: no options to list
-            return ""
-        return ", ".join(f"{name}={self.options[name]!r}" if name in self.options else
-                         name if default is inspect.Parameter.empty else f"{name}={default!r}"
-                         for name, default in defaults.items())
+        values = {name: self.options.get(name, default) for name, default in self.option_defaults.items()}
+        given = [f"{name}={_option_text(v)}" for name, v in values.items()
+                 if v is not None and v is not inspect.Parameter.empty]
+        unset = [name for name, v in values.items() if v is None or v is inspect.Parameter.empty]
+        return "; ".join(part for part in (", ".join(given), "unset (the task's own): " + ", ".join(unset)
+                                           if unset else "") if part)
 
     def __repr__(self) -> str:
         opts = "".join(f", {k}={v!r}" for k, v in self.options.items())
