@@ -486,3 +486,15 @@ def test_compare_given_a_config_not_yet_resolved_says_so():
         C.compare(given, tasks.get("line"))
     resolved, task = given.resolved()
     assert len(C.compare(resolved, task).summary) == 4  # gd, momentum, rmsprop and adam at one rate
+
+
+@pytest.mark.parametrize("mode", ["tuned", "same-lr"])
+def test_the_trainings_planned_are_the_trainings_done(mode):
+    """With random search in tuned mode (no learning rate, so no search) the progress bar ended at 83-88 %: its
+    whole counted a search for every optimizer."""
+    config, task = C.Config.from_dict({"task": "line", "optimizer": ["adam", "random-search"], "mode": mode,
+                                       "steps": 5, "seeds": 1, "lr": "0.01,0.1", "batch_size": "full,16",
+                                       **({"budget": 2} if mode == "tuned" else {})}).resolved()
+    done = []
+    C.compare(config, task, progress=lambda e: done.append(e.get("members", 1)) if e["step"] == e["steps"] else None)
+    assert sum(done) == C.trainings(config) == (6 if mode == "tuned" else 4)

@@ -408,6 +408,24 @@ def test_random_search_keeps_the_best_candidate():
         descend.fit(model=model, data=(x, y), optimizer="random-search", steps=5, distribution="grid")
 
 
+def test_random_search_reports_a_standardised_targets_losses_in_its_units_as_the_engine_does():
+    """Its final_test_loss_original was missing, so a report's "test loss (target's units)" left it out (and
+    starred a worse optimizer)."""
+    x = torch.linspace(-1, 1, 64, dtype=torch.float64).unsqueeze(1)
+    y = 300 * x + 2000
+    runs = descend.fit(model=descend.models.Linear(1), data=(x, y), optimizer="random-search", steps=30, seed=[0, 1],
+                       validation=0.25, standardize_target=True, dtype=torch.float64)
+    summary = runs.summary
+    splits = runs.problem
+    mean, std = splits.target_mean, splits.target_std
+    xv, yv = splits.evals["validation"]
+    for run in (0, 1):
+        w, b = runs.params[run]["weight"], runs.params[run]["bias"]
+        pred = (xv @ w.reshape(1, 1) + b) * std + mean
+        expected = torch.mean((pred - (yv * std + mean)) ** 2).item()
+        assert summary.loc[run, "final_validation_loss_original"] == pytest.approx(expected, rel=1e-12)
+
+
 def test_schedule_and_gradient_clipping_equal_the_torch_loop():
     """schedules={"lr": factor(t)} multiplies each run's lr (torch's LambdaLR); clip_norm clips per run."""
     x, y = regression_data(6)

@@ -513,7 +513,6 @@ def compare_command(
         check_json(given.json, out_dir)
     except ValueError as e:
         _fail(str(e))
-    fits = len(resolved.optimizers) * (2 if resolved.mode == "tuned" else 1)
     if not quiet:
         n = len(resolved.optimizers)
         typer.echo(f"training {n} optimizer{'s' * (n != 1)} on {built.name}, {cmp.mode_text(resolved)}; "
@@ -523,7 +522,7 @@ def compare_command(
 
     prefetch_surface(built, animation=not no_animation)  # and its surface's grids are evaluated there too
     try:
-        with _Progress(fits * len(resolved.batch_size), quiet) as bar:
+        with _Progress(cmp.trainings(resolved), quiet) as bar:
             comparison = cmp.compare(resolved, built, progress=bar)
     except ValueError as e:  # a configuration the checks above could not foresee
         _fail(str(e))

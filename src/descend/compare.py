@@ -334,7 +334,7 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     found = None
     if config.mode == "tuned":
         found = Search(SEARCH_SAMPLER, SEARCH_SEED, config.budget, _cohort(config.budget), len(config.batch_size),
-                       unsearched=[spec.label for spec in config.optimizers if spec.name == RANDOM_SEARCH])
+                       unsearched=unsearched(config))
     trials: list[Any] = []
 
     def searched(spec: OptimizerSpec, b: Any) -> tuple[bool, dict[str, Any] | None]:
@@ -465,12 +465,20 @@ def table_notes(selection: Selection, task: Any, *, seeds: int, summary: Any = N
                 out.append(f"{named} ended below the lowest point of the plot domain (J = {lowest:.4g}): escaping "
                            "toward −∞, slower than the divergence rule sees, not a better minimum")
     if summary is not None and len(summary) and "diverged_at" in summary and "label" in summary:
-        at_start = summary["diverged_at"] == 0  # before any update: the start itself
-        if at_start.any():
-            labels = list(dict.fromkeys(summary.loc[at_start, "label"]))
-            who = "every run" if at_start.all() else f"the runs of {', '.join(map(str, labels))}"
-            out.append(f"{who} diverged at step 0, before any update: the cost or its gradient at the initial "
-                       "parameters is not a finite number in the precision trained (float32 reaches 3.4e+38)")
+        at_start = summary["diverged_at"] == 0  # at the first step: the start itself, or the first update
+        # the start's cost was evaluated and finite: the first update overflowed (lr 1e38), not the start
+        best = summary["best_train_loss"].to_numpy(dtype=float) if "best_train_loss" in summary else None
+        finite_start = at_start & (np.isfinite(best) if best is not None else False)
+        precision = "in the precision trained (float32 reaches 3.4e+38)"
+        for which, why in ((at_start & ~finite_start, "diverged at step 0, before any update: the cost or its "
+                            f"gradient at the initial parameters is not a finite number {precision}"),
+                           (finite_start, "diverged at the first update: the cost at the start is finite, but the "
+                            f"parameters after one step are not finite numbers {precision}, a learning rate too "
+                            "large for them")):
+            if which.any():
+                labels = list(dict.fromkeys(summary.loc[which, "label"]))
+                who = "every run" if which.all() else f"the runs of {', '.join(map(str, labels))}"
+                out.append(f"{who} {why}")
     out.extend(_other_answers(selection, task, paths or {}))
     return out
 
@@ -545,6 +553,20 @@ def lr_range(config: Config) -> tuple[float, float] | None:
     from .compare_config import tuned_range
 
     return None if config.lr is None else tuned_range(config.lr, Config.flags())
+
+
+def unsearched(config: Config) -> list[str]:
+    """The optimizers tuned mode trains without a search (random search: no learning rate to search)."""
+    from .engine import RANDOM_SEARCH
+
+    return [spec.label for spec in config.optimizers if spec.name == RANDOM_SEARCH] if config.mode == "tuned" else []
+
+
+def trainings(config: Config) -> int:
+    """How many trainings of a cohort the comparison plans, one per optimizer and batch size, and in tuned mode a
+    search before each (the progress bar's whole: it ended at 83 % where random search has no search)."""
+    searches = len(config.optimizers) - len(unsearched(config)) if config.mode == "tuned" else 0
+    return (len(config.optimizers) + searches) * len(config.batch_size)
 
 
 def search_space(spec: OptimizerSpec, task: Any, config: Config) -> str:

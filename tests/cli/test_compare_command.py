@@ -275,6 +275,18 @@ def test_a_start_whose_cost_overflows_says_why_every_run_diverged_in_one_note_pe
     assert text.count("outside the map") == 1 and "the paths of 4 runs (gd lr=0.001, ...) lie outside the map" in text
 
 
+def test_a_first_update_that_overflows_is_not_said_to_be_the_start(tmp_path):
+    """At lr 1e38 Adam's first step leaves float32 (its start's cost is 1.23): the note said the cost at the initial
+    parameters was not a finite number."""
+    result = runner.invoke(app, ["compare", "iris", "-o", "sgd", "-o", "adam", "--lr", "1e38", "--steps", "3",
+                                 "--seeds", "1", "--out", str(tmp_path / "r")])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "the runs of adam diverged at the first update: the cost at the start is finite, but the parameters " \
+        "after one step are not finite numbers" in text, text
+    assert "before any update" not in text
+
+
 @pytest.mark.parametrize("task, start, words", [
     ("ellipse", "1", "--start 1: give 2 numbers (w_A, w_B)"),
     ("line", "1,2,3", "--start 1,2,3: give 2 numbers (w, b)"),
@@ -285,6 +297,18 @@ def test_a_start_of_the_wrong_length_is_one_line_naming_the_flag(tmp_path, task,
     accepted, the last ignored."""
     result = runner.invoke(app, ["compare", task, "--start", start, "--steps", "5", "--out", str(tmp_path / "r")])
     assert result.exit_code == 2 and words in result.output, result.output
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("start", ["1", "abc", "None", "[1,2]", "1,2,3", "12"])
+def test_a_landscapes_start_as_a_task_option_is_checked_in_the_flags_words(tmp_path, start):
+    """start=1 was a traceback (TypeError: 'int' object is not iterable), start=abc "Unknown format code 'g'",
+    start=[1,2] "could not convert string to float"."""
+    result = runner.invoke(app, ["compare", "rosenbrock", "-o", "adam", "--steps", "3", "--task-option",
+                                 f"start={start}", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output.startswith("error: --task-option start: start=") and result.output.rstrip().endswith(
+        "is not allowed; give 2 numbers (x, y)"), result.output
     assert not (tmp_path / "r").exists()
 
 

@@ -62,6 +62,9 @@ def train_cohort(problem: Any, cohort: Any, steps: int, *, eval_every: int = 0, 
     status_at = torch.full((k,), -1, dtype=torch.long)
     eval_steps: list[int] = []
     eval_values: dict[tuple[str, str], list[torch.Tensor]] = {}
+    original: dict[str, list[torch.Tensor]] = {}  # a standardised target's losses in its own units, as the engine's
+    mean, std = ((problem.target_mean.to(dtype), problem.target_std.to(dtype)) if problem.standardized
+                 else (None, None))
     interrupted, done = False, 0
     try:
         with torch.no_grad():
@@ -91,6 +94,9 @@ def train_cohort(problem: Any, cohort: Any, steps: int, *, eval_every: int = 0, 
                         acc = objective.accuracy(evaluated, best, xs, ys)
                         if acc is not None:
                             eval_values.setdefault((split, "accuracy"), []).append(acc)
+                        if mean is not None:
+                            original.setdefault(split, []).append(
+                                objective.original_units(evaluated, best, xs, ys, mean, std).double())
                     if hooks is not None:
                         metrics = {f"{split}_{metric}": v[-1] for (split, metric), v in eval_values.items()}
                         pruned = hooks.report(cohort, t + 1, {"batch_loss": sampled[t], **metrics}, status)
@@ -104,12 +110,14 @@ def train_cohort(problem: Any, cohort: Any, steps: int, *, eval_every: int = 0, 
         interrupted = True
     if interrupted:
         sampled = sampled[:done]
-        complete = min([len(eval_steps), *(len(v) for v in eval_values.values())])
+        complete = min([len(eval_steps), *(len(v) for v in [*eval_values.values(), *original.values()])])
         del eval_steps[complete:]
         eval_values = {key: v[:complete] for key, v in eval_values.items()}
+        original = {key: v[:complete] for key, v in original.items()}
     return CohortResult(
         cohort=cohort, train_loss=sampled, eval_steps=eval_steps,
         evals={key: torch.stack(v) for key, v in eval_values.items() if v}, grad_norms=None,
         status=status, status_at=status_at, target_at=target_at, params=best, path=None,
         seconds=time.perf_counter() - started, interrupted=interrupted,
+        evals_original={key: torch.stack(v) for key, v in original.items() if v},
     )

@@ -183,6 +183,17 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
     if len(scape.names) == 2:
         points = tuple((cp.kind, tuple(cp.point)) for cp in scape.critical_points)
         surface = Surface(tuple(scape.names), scape.f, tuple(scape.domain), scape.log_scale, points)
+    if start is not None:  # --task-option start=1 was a TypeError, start=abc "Unknown format code 'g'"
+        try:
+            if isinstance(start, (str, bytes)):  # "12" is not the point (1, 2)
+                raise TypeError
+            given = tuple(float(v) for v in start)  # a list, a tuple, a NumPy array or a tensor of numbers
+        except (TypeError, ValueError, OverflowError):
+            given = ()
+        if len(given) != len(scape.names) or not all(math.isfinite(v) for v in given):
+            raise ValueError(f"start={start!r} is not allowed; give {len(scape.names)} numbers "
+                             f"({', '.join(scape.names)})")
+        start = given
     first = scape.start if start is None else tuple(start)
     check_start(scape, first)
     facts = [("formula", scape.formula), ("start", ", ".join(f"{v:g}" for v in first)),

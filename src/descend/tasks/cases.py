@@ -258,6 +258,8 @@ def _two_numbers(start: Any, names: tuple[str, str]) -> tuple[float, float]:
     """A task's start: two finite numbers, or the landscapes' one-line refusal (``descend compare`` names its
     flag)."""
     try:
+        if isinstance(start, (str, bytes)):  # "12" is not the point (1, 2)
+            raise TypeError
         values = tuple(float(v) for v in start)
     except (TypeError, ValueError, OverflowError):
         values = ()
