@@ -312,6 +312,19 @@ def test_a_landscapes_start_as_a_task_option_is_checked_in_the_flags_words(tmp_p
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize("task, option", [("rosenbrock", "data_seed=abc"), ("rosenbrock", "m=0"),
+                                          ("line", "steps=abc"), ("digits", "steps=0"), ("rosenbrock", "steps=abc")])
+def test_a_task_option_of_the_wrong_kind_names_the_option(tmp_path, task, option):
+    """data_seed=abc on a noisy landscape said "seed='abc' is not allowed", steps=abc "steps 'abc'", naming
+    neither the option nor --task-option (and with --steps given, steps=abc was kept on the task)."""
+    key = option.partition("=")[0]
+    result = runner.invoke(app, ["compare", task, "-o", "adam", "--steps", "3", "--task-option", "noise=0.1"
+                                 if task == "rosenbrock" else "data_seed=0", "--task-option", option,
+                                 "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and result.output.startswith(f"error: --task-option {key}: {key}="), result.output
+    assert "is not allowed; a whole number >= " in result.output and not (tmp_path / "r").exists()
+
+
 def test_ctrl_c_leaves_a_readable_partial_report(tmp_path):
     out = tmp_path / "partial"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

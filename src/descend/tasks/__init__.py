@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
+import numbers
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -172,6 +173,12 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
         raise ValueError(f"landscape={landscape!r} must be a landscape name or a descend.landscapes.Landscape")
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not math.isfinite(noise) or noise < 0:
         raise ValueError(f"noise={noise!r} is not allowed; a number >= 0 is required (0: the exact landscape)")
+    # in the option's own name (the noisy landscape's refusals named seed and samples)
+    for name, value, low in (("m", m, 1), ("data_seed", data_seed, 0)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise ValueError(f"{name}={value!r} is not allowed; a whole number >= {low} is required")
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1):
+        raise ValueError(f"steps={steps!r} is not allowed; a whole number >= 1 is required")
     global_minima = [cp for cp in scape.critical_points if cp.kind == "minimum" and cp.is_global]
     known = None
     if global_minima:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -249,6 +250,12 @@ class Task:
     scene: Scene | None = None
     #: every option its builder takes, with its default (set by :func:`descend.tasks.get`; the card lists them)
     option_defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # a task's budget given as an option (--task-option steps=abc) is said in the option's name, before any
+        # comparison reads it ("steps 'abc'" named no option)
+        if isinstance(self.steps, bool) or not isinstance(self.steps, numbers.Integral) or self.steps < 1:
+            raise ValueError(f"steps={self.steps!r} is not allowed; a whole number >= 1 is required")
 
     def problem(self, *, model: Any = None, loss: Any = "auto") -> Any:
         """The :class:`descend.problem.Problem` this task trains on: its model (or ``model``), data, loss (or
