@@ -981,3 +981,20 @@ def test_a_search_leaves_optunas_log_level_and_prints_one_line_of_itself():
         optuna.logging.set_verbosity(before)
     assert repr(result).startswith("TuneResult(2 trials of adam; best validation_loss: {adam: ") and len(
         repr(result)) < 200
+
+
+def test_a_loss_of_ones_own_is_known_by_the_same_digest_in_every_process():
+    """A closure over a function printed its memory address, and a set among a lambda's constants orders itself by
+    the process's string hashes: a study would have refused its own loss in the next process."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import torch.nn.functional as F\nfrom descend.tune.api import code_digest\n"
+              "def make(f, k):\n    def loss(pred, target, reduction='mean', mask=None, runs=True):\n"
+              "        return k * f(pred, target)\n    return loss\n"
+              "g = eval('lambda p, t, **k: p * len({1, 2, \"a\"})')\n"
+              "print(code_digest(make(F.mse_loss, 2.0)), code_digest(make(F.mse_loss, 3.0)), code_digest(g))\n")
+    seen = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout.split() for seed in ("1", "2")]
+    assert seen[0] == seen[1] and len(set(seen[0])) == 3, seen

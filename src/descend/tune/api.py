@@ -493,8 +493,9 @@ def code_digest(function: Any) -> str:
 
         def parts(c: Any) -> Iterator[bytes]:
             yield c.co_code + repr(c.co_names).encode()
-            for k in c.co_consts:
-                yield from parts(k) if isinstance(k, types.CodeType) else [repr(k).encode()]
+            for k in c.co_consts:  # a frozenset's order is its strings' hashes', another in every process
+                yield from parts(k) if isinstance(k, types.CodeType) else [
+                    repr(sorted(map(repr, k)) if isinstance(k, frozenset) else k).encode()]
 
         for part in parts(code) if code is not None else [repr(target).encode()]:
             digest.update(part)
@@ -505,7 +506,8 @@ def code_digest(function: Any) -> str:
             values.append(cell.cell_contents)
         except ValueError:  # an empty cell
             values.append(None)
-    digest.update(repr(values).encode())
+    # the same in every process: without memory addresses (a closure over a function, <function f at 0x7f...>)
+    digest.update(re.sub(r" at 0x[0-9a-fA-F]+", "", repr(values)).encode())
     return digest.hexdigest()[:12]
 
 
