@@ -565,7 +565,6 @@ def _held_only(p: Tensor, new: Tensor, old: Tensor) -> Tensor:
     return torch.where(held, new, old)
 
 
-
 def _check_runs_rate(group: Mapping[str, Any], index: int) -> None:
     """A group's ``[K]`` rate (one per run) under a torch scheduler that computes the rate from numbers of its own
     (OneCycleLR's ``max_lr``: its ``initial_lr`` is a number): the scheduler filled every run with the same rate
