@@ -102,6 +102,8 @@ def option_defaults(task: Any, *, csv: Any = None) -> dict[str, Any]:
 
 
 def _builder(task: Any, csv: Any) -> Callable[..., Any] | None:
+    """The function that builds ``task`` from its options: a built-in task's, a landscape's, a formula's, a CSV
+    file's (with ``csv``); None for anything else."""
     from .. import landscapes
 
     if csv is not None:
@@ -117,20 +119,11 @@ def option_names(task: Any, *, csv: Any = None) -> tuple[str, ...]:
     """The options a task takes (``get(task, **options)``): a built-in task's builder's, a landscape's
     (:func:`landscape_task`), a formula's (:func:`formula`), a CSV file's (with ``csv``:
     :func:`descend.tasks.real.from_csv`'s own); those a built :class:`Task` was made with."""
-    from .. import landscapes
-
-    if csv is not None:
-        build: Callable[..., Any] = real.from_csv
-    elif isinstance(task, Task):
+    if csv is None and isinstance(task, Task):
         return tuple(task.options)
-    elif not isinstance(task, str):
+    build = _builder(task, csv)
+    if build is None:
         return ()
-    elif _key(task) in TASKS:
-        build = TASKS[_key(task)].build
-    elif _key(task) in landscapes.LANDSCAPES:
-        build = landscape_task
-    else:
-        build = formula
     skip = {"path", "target", "kind", "landscape", "text"}
     return tuple(p.name for p in inspect.signature(build).parameters.values()
                  if p.kind is not inspect.Parameter.VAR_KEYWORD and p.name not in skip)
