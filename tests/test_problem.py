@@ -141,6 +141,8 @@ def test_cross_entropy_on_one_hot_rows_is_a_classification_with_its_accuracy():
     with pytest.raises(ValueError, match=r"standardize_target=True standardises a regression target, but "
                                          r"loss='cross-entropy' takes class labels"):
         descend.fit(data=(x, onehot), loss="cross-entropy", standardize_target=True, **kw)
+    with pytest.raises(ValueError, match=r"y has 2 values per sample \(multiclass\) but the model has 3 outputs"):
+        descend.fit(data=(x, onehot), loss="cross-entropy", **{**kw, "model": descend.models.MLP((3, 4, 3))})
 
 
 @pytest.mark.parametrize("reduce, said", [(lambda e: e.mean(), "one number"),

@@ -267,7 +267,7 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
     if objective.kind == "multiclass":
         _check_classes(model, splits.train)
     x_train, y_train = _arrays(splits.train, objective)
-    if objective.kind in ("regression", "binary") and y_train.ndim == 2:
+    if y_train.ndim == 2 and objective.kind in ("regression", "binary", "multiclass"):  # (one-hot rows: a class each)
         _check_outputs(model, x_train, y_train.shape[1], objective.kind)
     if callable(loss) and objective.kind != "cost":
         _check_loss_output(model, objective, x_train, y_train)
