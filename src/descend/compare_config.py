@@ -107,8 +107,11 @@ def parse_optimizer(text: str, what: str = "--optimizer") -> OptimizerSpec:
                                  f"compare several, give {what} once for each, e.g. {what} "
                                  f"{name}:{key.strip()}={value.replace('|', ';').split(';')[0].strip()}")
     if name == RANDOM_SEARCH:
+        from .optim import random_search
+
         try:
             check_names(list(options), RANDOM_SEARCH_DEFAULTS, what=f"option of {name}")
+            random_search.configure(**options)  # scale=0: refused here, not by the first run's training
         except ValueError as e:
             raise ValueError(f"{what} {text!r}: {e}") from None
         return OptimizerSpec(name, options)
@@ -123,10 +126,18 @@ def parse_optimizer(text: str, what: str = "--optimizer") -> OptimizerSpec:
         # (not lr: a comparison's rates are --lr's, refused above)
         check_names(list(options), [n for n in info.names if n != "lr"], what=f"hyperparameter of {info.name}",
                     hint=info.symbol_hint)
+        options = as_switches(info, options)
         info.configure(**options)
     except ValueError as e:
         raise ValueError(f"{what} {text!r}: {e}") from None
     return OptimizerSpec(info.name, options)
+
+
+def as_switches(info: Any, options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` with a switch given as 1 or 0 (``amsgrad=1``) made True or False, as its rule reads it: it ran
+    as True, and the summary and the label said 1."""
+    return {k: bool(v) if isinstance(info.defaults.get(k), bool) and not isinstance(v, bool) and v in (0, 1)
+            else v for k, v in options.items()}
 
 
 def out_of_memory(error: BaseException, what: str,
@@ -156,7 +167,7 @@ def parse_values(text: str, what: str = "--lr") -> list[float]:
     if re.fullmatch(r"0,\d+|\d+,0\d*", t):  # 0,01: a decimal comma, not the rates 0 and 1
         raise ValueError(f"{what} {t!r}: decimals take a point, {what} {t.replace(',', '.')} (a comma separates "
                          "several values: 0.1,0.01)")
-    m = re.fullmatch(r"([^.:][^:]*?)\.\.([^:]+)(?::(\d+))?", t)
+    m = re.fullmatch(r"([^:]*?[^.:])\.\.([^:]+)(?::(\d+))?", t)  # .001..0.1 too: a low end may start with a dot
     if m:
         lo, hi = _positive(m.group(1), what, t), _positive(m.group(2), what, t)
         n = int(m.group(3) or 7)
@@ -204,7 +215,7 @@ def parse_batch_sizes(text: str, what: str = "--batch-size") -> list[Any]:
                 out.append(hybrid(int(args[0]), int(args[1]), None if args[2] == "full" else int(args[2])))
             except ValueError as e:  # a part of 0: "first=0 is out of range; allowed: [1, inf)", in the flag's words
                 raise ValueError(f"{what} {text!r}: {e}") from None
-        elif p.isdigit() and int(p) > 0:
+        elif p.isascii() and p.isdigit() and int(p) > 0:  # (² is a digit to Python, and not a number to int())
             out.append(int(p))
         else:
             raise ValueError(f"{what} {text!r}: {part.strip()!r} is not a batch size; use full (GD), 1 (SGD), "
@@ -267,6 +278,8 @@ def parse_schedule(text: str | None, steps: int, what: str = "--schedule"
         k, eq, v = part.partition("=")
         if not eq:
             raise ValueError(f"{what} {text!r}: options are key=value pairs, e.g. step:step_size=100,gamma=0.5")
+        if k.strip() in kwargs:  # the last one won without a word (-o and --task-option refuse a repeat)
+            raise ValueError(f"{what} {text!r}: {k.strip()} is given twice")
         # a list (multistep's milestones) is its values separated by semicolons: milestones=100;200
         kwargs[k.strip()] = ([parse_scalar(u, f"{what} {text!r}") for u in v.split(";") if u.strip()] if ";" in v
                              else parse_scalar(v, f"{what} {text!r}"))
@@ -852,6 +865,12 @@ class Config(schema.Schema):
                             what=f"option of {where}")
             except ValueError as e:
                 raise ValueError(f"{names['task_options']}: {e}") from None
+        for key in ("standardize_target", "start", "loss", "steps", "init", "init_scale"):
+            if getattr(self, key) is not None and key in self.task_options:  # one of them won without a word
+                given = self.task_options[key]
+                shown = ",".join(map(str, given)) if isinstance(given, (list, tuple)) else str(given)
+                raise ValueError(f"{names[key]} and {names['task_options']} {key}={shown} both set {key}; give it "
+                                 "in one place")
         for key, value in (("standardize_target", self.standardize_target), ("start", self.start),
                            ("loss", self.loss)):
             if value is not None and key in accepts:  # the task's own option: its card says so

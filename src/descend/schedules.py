@@ -93,10 +93,14 @@ def _real(obj: object, name: str, allowed: Interval) -> None:
 
 
 def _count(obj: object, name: str, minimum: int) -> None:
-    """Check a step count: a Python int ``>= minimum``."""
+    """Check a step count (or ``period_mult``, a whole multiplier): a whole number ``>= minimum`` (10.0, as the
+    command line reads 1e1, is 10)."""
     value = getattr(obj, name)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name}={value!r} must be a whole number of steps (an int), not {type(value).__name__}")
+        what = "a whole number (the growth of each period)" if name == "period_mult" else "a whole number of steps"
+        raise ValueError(f"{name}={value!r} must be {what}")
     if value < minimum:
         raise ValueError(f"{name}={value} is out of range; allowed: [{minimum}, inf)")
     object.__setattr__(obj, name, int(value))

@@ -318,7 +318,8 @@ def test_a_task_option_of_the_wrong_kind_names_the_option(tmp_path, task, option
     """data_seed=abc on a noisy landscape said "seed='abc' is not allowed", steps=abc "steps 'abc'", naming
     neither the option nor --task-option (and with --steps given, steps=abc was kept on the task)."""
     key = option.partition("=")[0]
-    result = runner.invoke(app, ["compare", task, "-o", "adam", "--steps", "3", "--task-option", "noise=0.1"
+    budget = [] if key == "steps" else ["--steps", "3"]  # (both: refused as a setting given twice)
+    result = runner.invoke(app, ["compare", task, "-o", "adam", *budget, "--task-option", "noise=0.1"
                                  if task == "rosenbrock" else "data_seed=0", "--task-option", option,
                                  "--out", str(tmp_path / "r")])
     assert result.exit_code == 2 and result.output.startswith(f"error: --task-option {key}: {key}="), result.output
@@ -885,7 +886,16 @@ def test_a_value_from_a_config_file_is_named_as_the_files_when_the_task_refuses_
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--task-option", "m=abc"], "--task-option m: m='abc' must be a whole number"),
+    (["--task-option", "m=abc"], "--task-option m: m='abc' is not allowed; a whole number >= 1 is required"),
+    # a key given twice, or a setting given in two places: one of them won without a word
+    (["--schedule", "step:gamma=0.5,gamma=0.1,step_size=5"], "--schedule 'step:gamma=0.5,gamma=0.1,step_size=5': "
+                                                             "gamma is given twice"),
+    (["--task-option", "steps=7", "--steps", "3"], "--steps and --task-option steps=7 both set steps; give it in "
+                                                   "one place"),
+    (["--task-option", "start=1,2", "--start", "3,4"], "--start and --task-option start=1,2 both set start"),
+    (["--task-option", "data_seed=1.5"], "--task-option data_seed: data_seed=1.5 is not allowed; a whole number"),
+    (["-o", "random-search:scale=0"], "--optimizer 'random-search:scale=0': scale=0 is out of range"),
+    (["--batch-size", "\u00b2"], "--batch-size '\u00b2': '\u00b2' is not a batch size"),
     (["--task-option", "nope=1"], "--task-option: unknown option of task 'line' 'nope'"),
     (["--batch-size", "hybrid(0,8,64)"], "--batch-size 'hybrid(0,8,64)': first=0 is out of range"),
     (["--mp4", "--no-animation"], "--mp4 writes the animation of the paths as a video, and --no-animation writes "
@@ -924,3 +934,39 @@ def test_a_schedule_from_a_config_file_under_epochs_names_the_flag_that_gives_st
     result = runner.invoke(app, ["compare", "--config", str(config), "--epochs", "3", "--out", str(tmp_path / "r")])
     assert result.exit_code == 2 and result.stderr.strip().endswith("cosine:total_steps=2000, or use --steps"), \
         result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["ellipse", "--task-option", "n=5.5"], "--task-option n: n=5.5 is not allowed; a whole number >= 1"),
+    (["ellipse", "--task-option", "n=0"], "--task-option n: n=0 is not allowed"),
+    (["rosenbrock", "--task-option", "form=bogus"], "--task-option form: form='bogus' is not allowed; choose one of"),
+    (["vanishing", "--task-option", "init=xavier", "--init", "he"], "--init and --task-option init=xavier both set "
+                                                                     "init; give it in one place"),
+    (["iris", "--task-option", "hidden=32.0"], "give the hidden layers' widths, positive whole numbers (32, or "
+                                               "64,16 for two layers"),
+])
+def test_a_task_option_is_read_as_given_or_refused_in_its_own_name(tmp_path, args, message):
+    """The ellipse's n=5.5 said "n=7.5", n=0 "x is empty"; form=bogus vanished without noise; --init won over the
+    task's own init without a word; hidden's advice, (32,) or (), was what the command line cannot write."""
+    result = runner.invoke(app, ["compare", *args, "-o", "adam", "--steps", "3", "--seeds", "1",
+                                 "--out", str(tmp_path / "never")])
+    assert result.exit_code == 2 and message in result.output and not (tmp_path / "never").exists(), result.output
+
+
+def test_what_the_small_languages_mean_is_what_runs(tmp_path):
+    """--lr .001..0.1 was "not a number"; -o adam:amsgrad=1 ran as True but was recorded and labelled 1;
+    step_size=1e1 was refused as a float; iris's hidden=none is a linear model."""
+    import pandas as pd
+
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "iris", "-o", "adam:amsgrad=1", "--lr", ".001..0.1:2", "--schedule",
+                                 "step:step_size=1e1,gamma=0.5", "--task-option", "hidden=none", "--steps", "3",
+                                 "--seeds", "1", "--quiet", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["lr"]) == {0.001, 0.1} and set(summary["amsgrad"].astype(str)) == {"True"}
+    assert set(summary["label"]) == {"adam(amsgrad=true)"}
+    assert "step_size=10" in summary["schedules"][0]
+    from descend import tasks
+
+    assert tasks.get("iris", hidden="none").model.sizes == (4, 3)  # no hidden layer, as hidden=() in Python

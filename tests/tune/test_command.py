@@ -221,6 +221,11 @@ def test_accuracies_are_shown_as_percentages(tmp_path):
     (["--epochs", "2", "--steps", "3"], "error: give --steps or --epochs, not both"),
     (["--batch-size", "1000"], "error: --batch-size 1000 is larger than the training set"),
     (["--timeout", "-1"], "error: --timeout -1.0: a positive number of seconds is required"),
+    # the space's batch size won over --batch-size's without a word; equal choices were two choices
+    (["--batch-size", "full", "--space", "lr=1e-3..1e-1:log, batch_size=32"], "error: --batch-size and --space's "
+     "batch_size both set the batch size of adam's trials; give it in one place"),
+    (["--space", "lr=1|1.0"], "error: --space 'lr=1|1.0': a choice is given twice"),
+    (["--space", "lr=1e-3..1e-1:log, amsgrad=true|1"], "error: --space 'amsgrad=true|1': a choice is given twice"),
 ])
 def test_bad_input_is_one_line_naming_the_option_and_nothing_is_written(tmp_path, args, message):
     out = tmp_path / "out"
@@ -842,3 +847,11 @@ def test_a_resume_line_with_a_masked_password_says_so(capsys):
     result = type("R", (), {"table": pd.DataFrame()})()
     _print_outcome(result, [], ["s"], "postgresql://u:***@h/db", "descend tune line --storage postgresql://u:***@h/db")
     assert "(with the database's password in place of ***)" in capsys.readouterr().out
+
+
+def test_a_switch_given_as_1_is_true_as_descend_compare_reads_it(tmp_path):
+    """-o sgd:nesterov=1 was refused ("nesterov=True needs momentum > 0"), where nesterov=true was taken."""
+    result = runner.invoke(app, ["tune", "line", "-o", "sgd:nesterov=1", *FAST, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    space = json.loads((tmp_path / "out" / "best.json").read_text())["spaces"]["sgd"]
+    assert space.endswith(", nesterov=true"), space

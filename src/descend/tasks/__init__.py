@@ -84,7 +84,22 @@ def get(name: str, **options: Any) -> Task:
         raise ValueError(f"unknown task {name!r}{close_matches(key, everything)}; "
                          f"see `descend list tasks` and `descend list landscapes`")
     _check_options(key, build, options)
+    _check_counts(options)
     return _described(build(**options), key)
+
+
+#: The options every task reads alike: a count of samples, and the seed of its data.
+_COUNTS = {"m": 1, "n": 1, "data_seed": 0, "steps": 1}
+
+
+def _check_counts(options: Mapping[str, Any]) -> None:
+    """Every option of :data:`_COUNTS` given (None: the task's own) is a whole number from its least value, said in
+    the option's name (the ellipse's n=5.5 said "n=7.5", a line's data_seed=1.5 "seed=1.5": the names and values
+    of what the task computed from them)."""
+    for name, low in _COUNTS.items():
+        value = options.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low):
+            raise ValueError(f"{name}={value!r} is not allowed; a whole number >= {low} is required")
 
 
 def _described(task: Task, name: str) -> Task:
@@ -166,12 +181,10 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
         raise ValueError(f"landscape={landscape!r} must be a landscape name or a descend.landscapes.Landscape")
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not math.isfinite(noise) or noise < 0:
         raise ValueError(f"noise={noise!r} is not allowed; a number >= 0 is required (0: the exact landscape)")
-    # in the option's own name (the noisy landscape's refusals named seed and samples)
-    for name, value, low in (("m", m, 1), ("data_seed", data_seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-            raise ValueError(f"{name}={value!r} is not allowed; a whole number >= {low} is required")
-    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1):
-        raise ValueError(f"steps={steps!r} is not allowed; a whole number >= 1 is required")
+    # in the option's own name (the noisy landscape's refusals named seed and samples), checked with or without noise
+    _check_counts({"m": m, "data_seed": data_seed, "steps": steps})
+    if form not in ("additive", "shift"):  # only a noisy landscape read it: form=bogus vanished without a word
+        raise ValueError(f"form={form!r} is not allowed; choose one of 'additive', 'shift'")
     global_minima = [cp for cp in scape.critical_points if cp.kind == "minimum" and cp.is_global]
     known = None
     if global_minima:

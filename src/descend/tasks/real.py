@@ -84,10 +84,12 @@ def _show(value: Any) -> str:
 def _check_hidden(hidden: Any) -> tuple[int, ...]:
     if isinstance(hidden, int) and not isinstance(hidden, bool):
         hidden = (hidden,)
+    if hidden is None or isinstance(hidden, str) and hidden.strip().lower() == "none":  # hidden=none: no hidden
+        hidden = ()  # layer, as () is in Python (which the command line cannot write)
     if not isinstance(hidden, (tuple, list)) or not all(isinstance(h, int) and not isinstance(h, bool) and h > 0
                                                          for h in hidden):
-        raise ValueError(f"hidden={hidden!r} must be a tuple of positive layer widths, e.g. (32,), or () for a "
-                         "linear model")
+        raise ValueError(f"hidden={hidden!r} is not allowed; give the hidden layers' widths, positive whole numbers "
+                         "(32, or 64,16 for two layers; (32,) in Python), or none for a linear model")
     return tuple(hidden)
 
 

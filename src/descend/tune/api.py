@@ -93,7 +93,7 @@ def _task(task: Any, names: Mapping[str, str]) -> Any:
 
 def parse_optimizer(text: Any, names: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
     """``"adam"`` or ``"sgd:nesterov=true,momentum=0.9"`` → (registry name, fixed values), checked."""
-    from ..compare_config import parse_scalar
+    from ..compare_config import as_switches, parse_scalar
     from ..optim import get
 
     if not isinstance(text, str) or not text.strip():
@@ -119,6 +119,7 @@ def parse_optimizer(text: Any, names: Mapping[str, str]) -> tuple[str, dict[str,
         from .._checks import check_names
 
         check_names(list(fixed), info.names, what=f"hyperparameter of {info.name}")
+        fixed = as_switches(info, fixed)  # nesterov=1 is nesterov=True, as descend compare reads it
         # each value alone: nesterov=true needs momentum > 0, which the space gives (checked with it, space.py)
         sgd_nesterov = fixed.get("nesterov") is True and "momentum" not in fixed and "momentum" in info.names
         info.configure(**({"momentum": 0.9} if sgd_nesterov else {}), **fixed)
@@ -340,6 +341,10 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                              f"nothing to search for {name} (every item is fixed)")
                              + "; give a range LOW..HIGH or choices A|B")
         _check_batch_sizes(spaces[name], built, names, problem.samples)  # before any study is created
+        in_space = BATCH_SIZE in spaces[name].defaults or any(q.name == BATCH_SIZE for q in spaces[name].params)
+        if in_space and not (isinstance(batch_size, str) and batch_size == "task"):  # the space's won silently
+            raise ValueError(f"{names['batch_size']} and {names['space']}'s {BATCH_SIZE} both set the batch size "
+                             f"of {name}'s trials; give it in one place")
         defaults = dict(spaces[name].defaults)
         defaults.setdefault(BATCH_SIZE, batch)
         spaces[name] = Space(spaces[name].optimizer, spaces[name].params, defaults)

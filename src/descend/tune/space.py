@@ -418,12 +418,16 @@ def _param(name: str, body: str, item: str, what: str, numeric: Mapping[str, Int
             if v not in options[name]:
                 raise ValueError(f"{what} {item!r}: {name}={_show(v)} is not allowed for {optimizer}; choose "
                                  + " or ".join(_show(c) for c in options[name]))
+        # each as its option's own value (amsgrad=1 is True): true|1 are one choice, not two
+        values = [next(c for c in options[name] if c == v) for v in values]
     else:
         bad = [v for v in values if isinstance(v, (bool, str))]
         if bad:
             raise ValueError(f"{what} {item!r}: {_show(bad[0])} is not a number (a range is LOW..HIGH[:log])")
         _check_in(name, [float(v) for v in values], numeric[name], item, what, optimizer)
-    if len(set(map(repr, values))) != len(values):
+    same = [("number", float(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else ("text", repr(v))
+            for v in values]  # lr=1|1.0 are one value, as 0.01|0.010 are
+    if len(set(same)) != len(values):
         raise ValueError(f"{what} {item!r}: a choice is given twice")
     if len(values) == 1:
         return Param(name, "fixed", value=values[0])
