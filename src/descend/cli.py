@@ -34,6 +34,7 @@ from rich.table import Table
 
 from . import __version__
 from ._names import folder_name
+from ._streams import Unbroken
 from .compare_config import DATA_KEYS, Config
 
 
@@ -422,7 +423,7 @@ class _Progress:
             TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
             TextColumn("{task.fields[runs]} runs"), TextColumn("{task.fields[rate]} steps/s"),
             TextColumn("•"), TimeElapsedColumn(), TextColumn("elapsed •"), TimeRemainingColumn(), TextColumn("left"),
-            console=Console(stderr=True), disable=quiet, transient=False,
+            console=Console(file=Unbroken(), stderr=True), disable=quiet, transient=False,
         )
         self.task = self.progress.add_task("training", total=total_cohorts, runs=0, rate="-")
         self.started = None
@@ -805,6 +806,9 @@ def landscape_command(
                 raise ValueError(f"--animate {str(animate)!r}: {str(folder)!r} is a file, not a directory")
         if out.exists() and not out.is_dir():  # before training: a figure cannot go there
             raise ValueError(f"--out {str(out)!r} is a file; give a directory for the figure")
+        from .report import saved
+
+        saved.writable_into(out)  # a read-only folder, a file on the way: said before training, not a traceback
         resolved, task = cmp.resolve(name, optimizers=optimizer or None, lr=lr, steps=steps, seeds=1,
                                      start=start if point else None, plugin=plugin or None)
         if task.surface is None:
@@ -1043,6 +1047,9 @@ def run() -> None:
     """The ``descend`` program (its console script and ``python -m descend``): :func:`main`, then the end of the
     process (:func:`_exit`)."""
     _writable_streams()
+    # what goes to standard error (progress, notes, the lines that say where the study is) is a courtesy: once its
+    # reader has gone (2>&1 | head -1) the work goes on to its files instead of ending at the next line written
+    sys.stderr = Unbroken(sys.stderr)
     try:
         main()
     except SystemExit as e:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from html.parser import HTMLParser
+from pathlib import Path
 
 import matplotlib.image
 import numpy as np
@@ -252,6 +253,12 @@ def test_landscape_command_draws_paths(tmp_path):
     bad = runner.invoke(app, ["landscape", "himmelblau", "-o", "gd", "--steps", "5", "--out", str(a_file)])
     assert bad.exit_code == 2 and "--out" in bad.output and "is a file" in bad.output, bad.output
     assert a_file.read_text() == "mine"
+    # a directory under a file, or where nothing can be created: a traceback after the training (NotADirectoryError,
+    # PermissionError), where compare and tune say it before
+    for where, words in ((a_file / "x", "is a file, not a directory"), (Path("/proc/descend-x"), "cannot be written")):
+        bad = runner.invoke(app, ["landscape", "himmelblau", "-o", "gd", "--steps", "5", "--out", str(where)])
+        assert bad.exit_code == 2 and f"error: --out '{where}' cannot be written" in bad.output and words in \
+            bad.output and bad.exception is None or isinstance(bad.exception, SystemExit), bad.output
     assert "outside the map" not in result.output
     # a start far off the map: a finished path is drawn on a map grown to hold it; a diverged one, which the map
     # does not follow, had no path to draw, and said nothing
@@ -745,6 +752,23 @@ def test_json_never_replaces_a_file_that_is_not_descends(tmp_path):
     assert json.loads(record.read_text())["descend"]
 
 
+def test_json_to_standard_output_is_refused_before_any_work(tmp_path, monkeypatch):
+    """--json /dev/stdout into a pipe hung for ever (reading the pipe to see whether it held descend's JSON), and
+    --json - wrote a file named - without a word."""
+    monkeypatch.chdir(tmp_path)
+    read, write = os.pipe()  # a pipe, as | cat gives (its writer closed: a regression reads EOF instead of hanging)
+    os.close(write)
+    try:
+        for given, words in ((f"/dev/fd/{read}", "is not a regular file (a device or a pipe)"),
+                             ("-", "--json -: the results are written whole to a file")):
+            result = runner.invoke(app, ["compare", "line", *SMALL, "-o", "adam", "--out", str(tmp_path / "r"),
+                                         "--json", given])
+            assert result.exit_code == 2 and words in result.output, result.output
+            assert not (tmp_path / "r").exists() and not (tmp_path / "-").exists()
+    finally:
+        os.close(read)
+
+
 def test_a_comparison_out_of_memory_is_one_line_naming_the_flags(tmp_path, monkeypatch):
     """--steps 99999999999 ended in a 90-line traceback (MemoryError while planning the batches)."""
     import descend.compare as cmp
@@ -970,3 +994,21 @@ def test_what_the_small_languages_mean_is_what_runs(tmp_path):
     from descend import tasks
 
     assert tasks.get("iris", hidden="none").model.sizes == (4, 3)  # no hidden layer, as hidden=() in Python
+
+
+@pytest.mark.parametrize("command", [
+    ["compare", "line", "--steps", "5", "--seeds", "1", "-o", "adam"],
+    ["tune", "line", "--steps", "5", "--trials", "2", "--cohort", "2", "--seeds", "1"],
+])
+def test_a_standard_error_whose_reader_has_gone_leaves_the_work_whole(tmp_path, command):
+    """descend compare ... 2>&1 | head -1: the progress bar's next write (or the line saying where the study is)
+    ended the process, exit 1, no report, and the search's trials trained for nothing."""
+    read, write = os.pipe()
+    os.close(read)  # no reader: every write to standard error fails
+    try:
+        done = subprocess.run([sys.executable, "-m", "descend", *command, "--out", str(tmp_path / "r")],
+                              stdout=subprocess.PIPE, stderr=write, text=True, timeout=300)
+    finally:
+        os.close(write)
+    assert done.returncode == 0, done.stdout
+    assert (tmp_path / "r" / "report.html").is_file() and "report.html" in done.stdout, done.stdout

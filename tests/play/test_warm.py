@@ -174,6 +174,27 @@ def test_descend_play_stops_after_the_program_being_compiled_and_drops_those_wai
     assert said == []
 
 
+def test_a_stop_whose_message_cannot_be_written_still_waits_for_the_program_being_compiled():
+    """descend play | head -1: the message went to a closed pipe, and its BrokenPipeError skipped the wait, so the
+    process could end inside a compile (which torch aborts)."""
+    import threading
+    import time
+
+    warm.set_enabled(True)
+    release, ran = threading.Event(), []
+    warm.submit(lambda: (release.wait(30), ran.append("running")))
+    started = time.monotonic()
+    while not warm.running() and time.monotonic() - started < 10:
+        time.sleep(0.01)
+
+    def closed_pipe(message):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    threading.Timer(0.3, release.set).start()
+    app_module._stop_compiling(closed_pipe)
+    assert ran == ["running"] and not warm.running()
+
+
 def test_a_server_started_again_answers_compiled_from_the_packages(tmp_path):
     """The programs compiled on the side are kept as packages: a new process answers the same state compiled from
     its first request, with the same numbers bit for bit, and queues nothing."""

@@ -428,7 +428,10 @@ def _stop_compiling(echo: Any) -> None:
     from . import warm
 
     if warm.running():
-        echo("descend play: stopping once the program being compiled is done (Ctrl-C again to stop now)")
+        try:
+            echo("descend play: stopping once the program being compiled is done (Ctrl-C again to stop now)")
+        except OSError:  # its reader gone (descend play | head -1): the wait below must still happen
+            pass
     try:
         warm.stop()
     except KeyboardInterrupt:

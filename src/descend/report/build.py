@@ -78,8 +78,15 @@ def check_json(json_path: str | Path | None, out: str | Path) -> None:
                                    "paths.mp4"):
             raise ValueError(f"--json {str(json_path)!r} is a file of the report itself; give another name")
         return
+    if str(json_path).strip() == "-":  # the shell's "standard output": a file named - was written silently
+        raise ValueError("--json -: the results are written whole to a file, then moved into place, which standard "
+                         "output cannot be; give a file name, such as runs.json (then cat it)")
     if Path(json_path).is_dir():
         raise ValueError(f"--json {str(json_path)!r} is a directory; give a file name")
+    if Path(json_path).exists() and not Path(json_path).is_file():  # /dev/stdout, a pipe: reading it to see
+        # whether it was descend's hung, waiting for the pipe's writer, which is this process
+        raise ValueError(f"--json {str(json_path)!r} is not a regular file (a device or a pipe): the results are "
+                         "written whole to a file, then moved into place; give a file name, such as runs.json")
     if Path(json_path).exists() and not _descend_json(Path(json_path)):  # a data file, a config: never replaced
         raise ValueError(f"--json {str(json_path)!r} exists and is not a JSON file of descend's (the runs would "
                          "replace it): give another name")

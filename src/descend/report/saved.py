@@ -86,6 +86,18 @@ def writable(out: Path, what: str = "--out") -> None:
         raise ValueError(f"{what} {str(out)!r} cannot be written: {e.strerror or e} in {str(ancestor)!r}") from None
 
 
+def writable_into(out: Path, what: str = "--out") -> None:
+    """Raise a one-line ValueError unless files can be written into the directory ``out``: an existing one this
+    process can write into, or one it can create (:func:`writable`)."""
+    if not Path(out).is_dir():
+        writable(out, what)
+        return
+    try:
+        os.rmdir(tempfile.mkdtemp(dir=out, prefix=".descend-probe-"))
+    except OSError as e:
+        raise ValueError(f"{what} {str(out)!r} cannot be written: {e.strerror or e}") from None
+
+
 @contextlib.contextmanager
 def staged(out: Path, recheck: Callable[[], Any] | None = None) -> Iterator[Path]:
     """A new hidden directory next to ``out`` to write a report into; when the block ends without an error

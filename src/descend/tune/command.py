@@ -118,6 +118,8 @@ class _Bar:
 
     def __init__(self, total: int, quiet: bool, metric: str = "loss") -> None:
         from rich.console import Console
+
+        from .._streams import Unbroken
         from rich.progress import (
             BarColumn,
             Progress,
@@ -131,7 +133,7 @@ class _Bar:
             TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[done]}"),
             TextColumn("best {task.fields[best]}"), TextColumn("{task.fields[rate]}/s"), TextColumn("•"),
             TimeElapsedColumn(), TextColumn("•"), TimeRemainingColumn(), TextColumn("left"),
-            console=Console(stderr=True), disable=quiet, transient=False)
+            console=Console(file=Unbroken(), stderr=True), disable=quiet, transient=False)
         self.total = total
         self.metric = metric
         self.task = self.progress.add_task("tuning", total=total, done=f"0/{total} trials", best="-", rate="-")
