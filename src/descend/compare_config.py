@@ -215,7 +215,7 @@ def parse_batch_sizes(text: str, what: str = "--batch-size") -> list[Any]:
                 out.append(hybrid(int(args[0]), int(args[1]), None if args[2] == "full" else int(args[2])))
             except ValueError as e:  # a part of 0: "first=0 is out of range; allowed: [1, inf)", in the flag's words
                 raise ValueError(f"{what} {text!r}: {e}") from None
-        elif p.isascii() and p.isdigit() and int(p) > 0:  # (² is a digit to Python, and not a number to int())
+        elif p.isdecimal() and int(p) > 0:  # (² is a digit to Python, not a number to int(); ３２ is 32 to both)
             out.append(int(p))
         else:
             raise ValueError(f"{what} {text!r}: {part.strip()!r} is not a batch size; use full (GD), 1 (SGD), "
