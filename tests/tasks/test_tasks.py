@@ -360,6 +360,9 @@ def test_a_card_says_each_thing_once_and_writes_signs_once(name):
 def test_a_cards_options_show_the_values_the_task_was_built_with():
     card = tasks.get("line", slope=-0.5, m=60).card()
     assert "options:    m=60, slope=-0.5, intercept=-1, noise=0.5, data_seed=0, start=-2,3, steps=300 (" in card
+    card = tasks.get("student-performance").card()  # no hidden layer: none, as --task-option takes it, not blank
+    assert "hidden=none" in card and tasks.get("student-performance", hidden="none").model.__class__.__name__ == \
+        tasks.get("student-performance").model.__class__.__name__
     card = tasks.get("rosenbrock", noise=0.1).card()
     assert "options:    noise=0.1, m=256, form=additive, data_seed=0; unset (the task's own): steps, start" in card
     assert "--task-option KEY=VALUE on the command line" in card

@@ -326,8 +326,11 @@ def ellipse(n: int = 512, noise: float = 0.1, data_seed: int = 0, start: tuple[f
 def student_performance(m: int = 1000, hidden: tuple[int, ...] = (), data_seed: int = 0, steps: int = 300) -> Task:
     """Predict pass/fail from gender, group, parental education, lunch, test preparation, absences and a
     prior score (categorical columns one-hot encoded, standardised), with logistic regression
-    (``hidden=()``) or an MLP (``hidden=(16,)``) and binary cross-entropy.
+    (``hidden=()``, or ``none`` on the command line) or an MLP (``hidden=(16,)``) and binary cross-entropy.
     """
+    from .real import _check_hidden
+
+    hidden = _check_hidden(hidden)  # hidden=none, as the real data sets take it
     gen = generators.student_performance(m, seed=data_seed)
     ds = data_module.from_frame(gen.frame, target=gen.target, kind="binary")
     splits = _splits(ds, data_seed, standardize=True)

@@ -204,8 +204,8 @@ PLAIN_GRADIENT_STEPS = ("gd", "sgd", "momentum", "nesterov")
 
 def _option_text(value: Any) -> str:
     """An option's value as ``--task-option KEY=VALUE`` takes it: ``-2,3`` for a point, a name without quotes."""
-    if isinstance(value, (tuple, list)):
-        return ",".join(_option_text(v) for v in value)
+    if isinstance(value, (tuple, list)):  # no hidden layer, hidden=(): none, as --task-option takes it
+        return ",".join(_option_text(v) for v in value) if value else "none"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
