@@ -5,6 +5,9 @@ step to round-off."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -151,19 +154,23 @@ def test_a_process_that_ends_while_a_program_is_compiled_on_the_side_waits_for_i
     assert "terminate called" not in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]
 
 
-def test_descend_play_stops_after_the_program_being_compiled_and_drops_those_waiting():
-    import threading
-    import time
-
+def _compiling() -> tuple[list[str], threading.Event]:
+    """A program "being compiled" on the side (a job that waits): what it appends to, and the event that ends it
+    0.3 s later."""
     warm.set_enabled(True)
     release, ran = threading.Event(), []
     warm.submit(lambda: (release.wait(30), ran.append("running")))
     started = time.monotonic()
     while not warm.running() and time.monotonic() - started < 10:
         time.sleep(0.01)
+    threading.Timer(0.3, release.set).start()
+    return ran, release
+
+
+def test_descend_play_stops_after_the_program_being_compiled_and_drops_those_waiting():
+    ran, _ = _compiling()
     warm.prepare([lambda: ran.append("waiting")])
     said = []
-    threading.Timer(0.3, release.set).start()
     app_module._stop_compiling(said.append)
     assert ran == ["running"] and not warm.pending()  # the one that ran finished; the waiting one never ran
     assert said and "stopping once the program being compiled is done" in said[0]
@@ -177,20 +184,11 @@ def test_descend_play_stops_after_the_program_being_compiled_and_drops_those_wai
 def test_a_stop_whose_message_cannot_be_written_still_waits_for_the_program_being_compiled():
     """descend play | head -1: the message went to a closed pipe, and its BrokenPipeError skipped the wait, so the
     process could end inside a compile (which torch aborts)."""
-    import threading
-    import time
-
-    warm.set_enabled(True)
-    release, ran = threading.Event(), []
-    warm.submit(lambda: (release.wait(30), ran.append("running")))
-    started = time.monotonic()
-    while not warm.running() and time.monotonic() - started < 10:
-        time.sleep(0.01)
+    ran, _ = _compiling()
 
     def closed_pipe(message):
         raise BrokenPipeError(32, "Broken pipe")
 
-    threading.Timer(0.3, release.set).start()
     app_module._stop_compiling(closed_pipe)
     assert ran == ["running"] and not warm.running()
 
