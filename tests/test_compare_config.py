@@ -473,3 +473,13 @@ def test_a_hybrid_with_a_part_of_zero_names_the_flag(text, words):
     with pytest.raises(ValueError) as refused:
         parse_batch_sizes(text)
     assert str(refused.value).startswith(words), str(refused.value)
+
+
+def test_a_choice_is_read_in_any_case_as_batch_sizes_and_optimizers_are():
+    """--batch-size FULL and -o ADAM were taken, --mode SAME-LR and --init NORMAL refused."""
+    config = Config.from_dict({"task": "line", "mode": "SAME-LR", "init": "Normal", "optimizer": ["ADAM"],
+                               "batch_size": "FULL"})
+    assert (config.mode, config.init, config.optimizers[0].name, config.batch_size) == (
+        "same-lr", "normal", "adam", (None,))
+    with pytest.raises(ValueError, match=r"mode 'same lr' is not allowed; did you mean 'same-lr'"):
+        Config.from_dict({"task": "line", "mode": "same lr"})

@@ -226,13 +226,14 @@ def path(value: Any, name: str) -> str:
 
 
 def choice(*allowed: str) -> Parse:
-    """One of ``allowed``."""
+    """One of ``allowed``, in any case (``SAME-LR`` is same-lr, as ``FULL`` is a full batch and ``ADAM`` adam)."""
 
     def parse(value: Any, name: str) -> str:
-        if value not in allowed:
+        found = next((a for a in allowed if isinstance(value, str) and value.strip().lower() == a.lower()), None)
+        if found is None:
             raise ValueError(f"{name} {value!r} is not allowed{close_matches(str(value), allowed)}; choose one of "
                              f"{', '.join(allowed)}")
-        return value
+        return found
 
     return parse
 
