@@ -124,7 +124,7 @@ def expand_grid(**arguments: Any) -> list[dict[str, Any]]:
     for key, v in zip(keys, values):
         if len(v) == 0:
             raise ValueError(f"{key} is an empty list; give at least one value")
-        same = [_same_value(x) for x in v]  # 1 and 1.0 are one value (they trained as two identical runs)
+        same = [same_value(x) for x in v]  # 1 and 1.0 are one value (they trained as two identical runs)
         twice = next(((same.index(x), i) for i, x in enumerate(same) if x in same[:i]), None)
         if twice is not None and key != "start":  # (a start's points are checked where they are made)
             first, second = repr(v[twice[0]]), repr(v[twice[1]])
@@ -134,9 +134,9 @@ def expand_grid(**arguments: Any) -> list[dict[str, Any]]:
     return [dict(zip(keys, combo)) for combo in itertools.product(*values)]
 
 
-def _same_value(x: Any) -> Any:
-    """What makes two values of a grid's list the same run: a number by its value (1 is 1.0), anything else by its
-    text (a bool is not a number here: True is not 1)."""
+def same_value(x: Any) -> Any:
+    """What makes two values of a list the same value (a grid's runs, a search space's choices): a number by its
+    value (1 is 1.0), anything else by its text (a bool is not a number here: True is not 1)."""
     if isinstance(x, (int, float)) and not isinstance(x, bool) and x == x:
         return ("number", float(x))
     return ("text", repr(x))

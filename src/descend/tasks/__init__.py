@@ -89,7 +89,7 @@ def get(name: str, **options: Any) -> Task:
 
 
 #: The options every task reads alike: a count of samples, and the seed of its data.
-_COUNTS = {"m": 1, "n": 1, "data_seed": 0, "steps": 1}
+_COUNTS = {"m": 1, "n": 1, "data_seed": 0}  # (a task's steps: checked where every task is made, Task itself)
 
 
 def _check_counts(options: Mapping[str, Any]) -> None:
@@ -182,7 +182,7 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not math.isfinite(noise) or noise < 0:
         raise ValueError(f"noise={noise!r} is not allowed; a number >= 0 is required (0: the exact landscape)")
     # in the option's own name (the noisy landscape's refusals named seed and samples), checked with or without noise
-    _check_counts({"m": m, "data_seed": data_seed, "steps": steps})
+    _check_counts({"m": m, "data_seed": data_seed})
     if form not in ("additive", "shift"):  # only a noisy landscape read it: form=bogus vanished without a word
         raise ValueError(f"form={form!r} is not allowed; choose one of 'additive', 'shift'")
     global_minima = [cp for cp in scape.critical_points if cp.kind == "minimum" and cp.is_global]

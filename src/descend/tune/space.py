@@ -35,6 +35,7 @@ from typing import Any
 
 from .._checks import Interval, close_matches
 from ..compare_config import parse_scalar
+from ..spec import same_value
 
 #: How far the default ``lr`` range reaches on either side of the task's rate for the optimizer (decades).
 LR_DECADES = 2.0
@@ -425,9 +426,7 @@ def _param(name: str, body: str, item: str, what: str, numeric: Mapping[str, Int
         if bad:
             raise ValueError(f"{what} {item!r}: {_show(bad[0])} is not a number (a range is LOW..HIGH[:log])")
         _check_in(name, [float(v) for v in values], numeric[name], item, what, optimizer)
-    same = [("number", float(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else ("text", repr(v))
-            for v in values]  # lr=1|1.0 are one value, as 0.01|0.010 are
-    if len(set(same)) != len(values):
+    if len({same_value(v) for v in values}) != len(values):  # lr=1|1.0 are one value, as 0.01|0.010 are
         raise ValueError(f"{what} {item!r}: a choice is given twice")
     if len(values) == 1:
         return Param(name, "fixed", value=values[0])
