@@ -182,6 +182,14 @@ def test_the_eager_shortcuts_give_the_plain_steps_numbers_bit_for_bit(name, dtyp
     _assert_bitwise(fast, _records(TRAININGS[name](dtype)))
 
 
+@pytest.mark.parametrize("name", ["ellipse", "line mini-batch", "mlp", "mlp binary", "mlp linear hidden"])
+def test_the_eager_shortcuts_in_half_precision_give_the_plain_steps_numbers_bit_for_bit(name, plain):
+    """float16: the costs are summed and divided in float32 (descend.losses.accumulator), as autograd's pass."""
+    fast = _records(TRAININGS[name](torch.float16))
+    plain()
+    _assert_bitwise(fast, _records(TRAININGS[name](torch.float16)))
+
+
 def test_the_trainings_cover_what_the_shortcuts_decide():
     """The comparisons above see runs leave the domain, diverge, be pruned, reach the target and stop there."""
     assert set(TRAININGS["ellipse"](torch.float32).summary["status"]) == {"ok", "diverged"}

@@ -678,7 +678,8 @@ def _cost_and_grad_cases():
            torch.randint(0, 20, (300,), generator=g))
 
 
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16],
+                         ids=["float32", "float64", "float16", "bfloat16"])
 @pytest.mark.parametrize("name, loss, pred, target", list(_cost_and_grad_cases()),
                          ids=[c[0] for c in _cost_and_grad_cases()])
 def test_cost_and_grad_is_autograds_backward_pass_bit_for_bit(name, loss, pred, target, dtype):
@@ -718,3 +719,63 @@ def test_the_commonest_shape_mistakes_are_named_rather_than_read_as_a_run_axis()
     labels = torch.tensor([0, 1, 2, 3, 0, 1])
     logits = torch.randn(6, 4)
     assert torch.allclose(L.cross_entropy(logits, labels), torch.nn.functional.cross_entropy(logits, labels))
+
+
+# -- half precisions, infinite errors, ambiguous shapes ------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=["float16", "bfloat16"])
+@pytest.mark.parametrize("name, ours, theirs", [
+    ("mse", L.mse, F.mse_loss),
+    ("mae", L.mae, F.l1_loss),
+    ("bce_with_logits", L.bce_with_logits, F.binary_cross_entropy_with_logits),
+])
+def test_half_precision_means_are_summed_in_float32_as_torchs(name, ours, theirs, dtype):
+    """A float16 sum of 1,000 losses of about 100 is past 65,504: the mean was inf (a linear fit of 2,000 samples
+    in float16 was "diverged" at step 0), and a count of 70,000 samples was inf in float16, the mean 0."""
+    for batch, scale in ((1000, 10.0), (70_000, 0.01), (1001, 0.01)):
+        pred = (torch.linspace(-1, 1, batch) * scale).to(dtype).reshape(batch, 1)
+        target = (-pred if name != "bce_with_logits" else (pred < 0).to(dtype))
+        if name == "bce_with_logits":
+            pred = pred * 10
+        leaf, other = pred.clone().requires_grad_(), pred.clone().requires_grad_()
+        got, want = ours(leaf, target), theirs(other, target)
+        assert torch.isfinite(got) and got.dtype == dtype and torch.equal(got, want), (batch, got, want)
+        got.backward(), want.backward()  # torch's backward kernels multiply in another order: to round-off
+        torch.testing.assert_close(leaf.grad.float(), other.grad.float(), rtol=1e-2, atol=1e-7)
+    # with a run axis and a mask: each run's mean over its valid samples
+    pred = torch.full((2, 3000, 1), 12.0, dtype=dtype)
+    mask = torch.ones(2, 3000, dtype=torch.bool)
+    mask[1, 1000:] = False
+    assert torch.equal(L.mse(pred, torch.zeros(3000, 1, dtype=dtype), mask=mask), torch.full((2,), 144.0, dtype=dtype))
+
+
+def test_a_half_precision_fit_of_many_samples_trains_as_torchs():
+    import descend
+
+    x = torch.randn(2000, 1, generator=torch.Generator().manual_seed(0))
+    runs = descend.fit(model=descend.models.Linear(1), data=(x, 10 * torch.ones(2000, 1)), optimizer="sgd",
+                       lr=1e-3, steps=3, dtype=torch.float16, compile=False)
+    row = runs.summary.iloc[0]
+    assert row["status"] == "ok" and 50 < row["final_train_loss"] < 150
+
+
+def test_huber_gradient_at_an_infinite_error_is_delta_as_torchs():
+    for value in (math.inf, -math.inf):
+        leaf, other = (torch.tensor([value, 0.5, -3.0], requires_grad=True) for _ in range(2))
+        got, want = L.huber(leaf, torch.zeros(3)), F.huber_loss(other, torch.zeros(3))
+        got.backward(), want.backward()
+        assert got == want and torch.equal(leaf.grad, other.grad)
+    pred = torch.tensor([400.0, 0.5], dtype=torch.float16, requires_grad=True)  # ½·400² is past float16's range
+    L.huber(pred, torch.zeros(2, dtype=torch.float16)).backward()
+    assert pred.grad.tolist() == [0.5, 0.25]
+
+
+def test_shared_one_hot_rows_are_a_target_when_runs_samples_and_classes_are_as_many():
+    """K = B = C: a shared one-hot target [B, C] has the shape of pred [K, B, C] without its class axis, and was
+    refused as class labels given as floats."""
+    logits = torch.randn(3, 3, 3, generator=torch.Generator().manual_seed(0))
+    one_hot = F.one_hot(torch.tensor([0, 2, 1]), 3).float()
+    assert torch.equal(L.cross_entropy(logits, one_hot), L.cross_entropy(logits, torch.tensor([0, 2, 1])))
+    with pytest.raises(ValueError, match="class labels are whole numbers of an integer dtype"):
+        L.cross_entropy(logits, torch.tensor([[0.0, 2, 1], [1, 1, 0], [2, 0, 0]]))

@@ -413,3 +413,9 @@ def test_schedule_hyperparameters_checks_a_descend_optimizers_values_before_sett
     sgd = O.SGD([q], lr=torch.tensor([0.1, 0.2, 0.3]))
     with pytest.raises(ValueError, match="run axis of K = 2 runs, but parameter 0 has shape"):
         ScheduleHyperparameters(sgd, lr=cosine(torch.tensor([0.1, 0.2]), 10))
+
+
+def test_a_one_cycle_too_short_for_its_warm_up_says_what_to_change():
+    with pytest.raises(ValueError, match=r"total_steps=2 \(the run's steps\) leaves the warm-up phase .* give "
+                                         r"pct_start above 0\.5 \(pct_start=0\.5\), or more than 3\.33 steps"):
+        one_cycle(1.0, total_steps=2)

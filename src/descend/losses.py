@@ -199,20 +199,36 @@ def _per_sample(values: torch.Tensor, has_runs: bool, how: str) -> torch.Tensor:
     return values.mean(dim=dims) if how == "mean" else values.sum(dim=dims)
 
 
+def accumulator(dtype: torch.dtype) -> torch.dtype:
+    """The dtype a batch's losses are summed and divided in: float32 for the half precisions, as torch's own
+    reductions accumulate (a float16 sum of 1,000 losses of 100 is past its largest number, 65,504, and so is a
+    count of 65,505 samples), else ``dtype`` itself. The cost is returned in ``dtype``."""
+    return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
+
+
+def sample_mean(per: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
+    """Σᵢ ``per`` / ``count`` over the last axis, summed and divided in :func:`accumulator`'s dtype (``count``'s),
+    returned in ``per``'s."""
+    mean = per.sum(dim=-1, dtype=count.dtype) / count
+    return mean if mean.dtype == per.dtype else mean.to(per.dtype)
+
+
+def _count(per: torch.Tensor) -> torch.Tensor:
+    """The number of samples of ``per [K?, B]`` (at least 1), in :func:`accumulator`'s dtype."""
+    return torch.tensor(float(max(per.shape[-1], 1)), dtype=accumulator(per.dtype), device=per.device)
+
+
 def _reduce(per: torch.Tensor, mask: torch.Tensor | None, reduction: str) -> torch.Tensor:
     """Reduce per-sample values ``[B]`` or ``[K, B]`` over the sample axis (the last axis)."""
     if mask is not None:
         per = torch.where(mask, per, torch.zeros((), dtype=per.dtype, device=per.device))
     if reduction == "none":
         return per
-    total = per.sum(dim=-1)
     if reduction == "sum":
-        return total
-    if mask is None:
-        count = torch.tensor(float(max(per.shape[-1], 1)), dtype=per.dtype, device=per.device)
-    else:
-        count = mask.sum(dim=-1).to(per.dtype).clamp(min=1.0)
-    return total / count
+        total = per.sum(dim=-1, dtype=accumulator(per.dtype))
+        return total if total.dtype == per.dtype else total.to(per.dtype)
+    count = _count(per) if mask is None else mask.sum(dim=-1).to(accumulator(per.dtype)).clamp(min=1.0)
+    return sample_mean(per, count)
 
 
 def _finish(
@@ -381,7 +397,10 @@ def huber(
     delta = _positive_number("delta", delta)
     pred, target, has_runs, mask = _prepare(pred, target, reduction, runs, mask)
     err = (pred - target).abs()
-    values = torch.where(err < delta, 0.5 * err**2, delta * (err - 0.5 * delta))
+    small = err < delta
+    # the square of the small errors only: an infinite one's would give the gradient 0·∞ = NaN (torch's is ±δ)
+    quadratic = torch.where(small, err, torch.zeros((), dtype=err.dtype, device=err.device))
+    values = torch.where(small, 0.5 * quadratic**2, delta * (err - 0.5 * delta))
     return _finish(values, has_runs, mask, reduction)
 
 
@@ -535,6 +554,12 @@ def _labels(target: torch.Tensor, pred: torch.Tensor) -> torch.Tensor:
     return labels
 
 
+def _one_hot_rows(target: torch.Tensor, n_classes: int) -> bool:
+    """Whether ``target``'s last axis holds one-hot vectors over the ``n_classes`` classes."""
+    return target.shape[-1] == n_classes and bool(((target == 0) | (target == 1)).all()) and bool(
+        (target.sum(dim=-1) == 1).all())
+
+
 def cross_entropy(
     pred: torch.Tensor,
     target: torch.Tensor,
@@ -582,7 +607,9 @@ def cross_entropy(
         if target.is_complex():
             raise ValueError(f"target has dtype {target.dtype}; a real-valued tensor is required")
         if runs is None and tuple(target.shape) == tuple(pred.shape[:-1]) and bool(
-                (target == torch.round(target)).all()):  # labels as floats: read as probabilities, a run axis
+                (target == torch.round(target)).all()) and not _one_hot_rows(target, n_classes):
+            # labels as floats: read as probabilities, a run axis (rows of one-hot vectors, shared by K = B runs of
+            # B = C samples, are what they say)
             raise ValueError(f"target has shape {list(target.shape)} and dtype {target.dtype}: class labels are whole "
                              f"numbers of an integer dtype (target.long()); a float target holds probabilities, "
                              f"shape {list(pred.shape)} (the class axis C = {n_classes} last)")
@@ -644,19 +671,21 @@ def cost_and_grad(loss: Callable[..., torch.Tensor], target: torch.Tensor,
     return None
 
 
-def _ones_over(count: torch.Tensor, shape: torch.Size) -> torch.Tensor:
-    """The backward pass of ``Σ_runs (total / count)``: 1 spread over the runs, divided by ``count``."""
-    return torch.ones((), dtype=count.dtype, device=count.device).expand(shape) / count
+def ones_over(count: torch.Tensor, shape: torch.Size, dtype: torch.dtype) -> torch.Tensor:
+    """The backward pass of ``Σ_runs`` :func:`sample_mean`: 1 spread over the runs, divided by ``count`` (in its
+    dtype), in ``dtype``."""
+    g = torch.ones((), dtype=count.dtype, device=count.device).expand(shape) / count
+    return g if g.dtype == dtype else g.to(dtype)
 
 
 def _mse_and_grad(pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     d = pred - target.to(pred.dtype)
     dims = tuple(range(2, d.ndim))
     per = (d ** 2).mean(dim=dims) if dims else d ** 2
-    count = torch.tensor(float(max(per.shape[-1], 1)), dtype=per.dtype, device=per.device)
-    cost = per.sum(dim=-1) / count
+    count = _count(per)
+    cost = sample_mean(per, count)
     # backward: ÷ count, Σᵢ, the mean over the features, (ŷ − y)² (pow's 2·d¹, d¹ exact)
-    g = _ones_over(count, cost.shape).unsqueeze(-1).expand(per.shape)
+    g = ones_over(count, cost.shape, per.dtype).unsqueeze(-1).expand(per.shape)
     if dims:
         g = g.reshape(*per.shape, *(1,) * len(dims)).expand(d.shape) / math.prod(d.shape[2:])
     return cost, g * (2.0 * d)
@@ -669,10 +698,10 @@ def _bce_with_logits_and_grad(z: torch.Tensor, target: torch.Tensor) -> tuple[to
     values = torch.nn.functional.binary_cross_entropy_with_logits(z_, y, reduction="none")
     dims = tuple(range(2, values.ndim))
     per = values.mean(dim=dims) if dims else values
-    count = torch.tensor(float(max(per.shape[-1], 1)), dtype=per.dtype, device=per.device)
-    cost = per.sum(dim=-1) / count
+    count = _count(per)
+    cost = sample_mean(per, count)
     # backward: ÷ count, Σᵢ, the mean over the features; then torch's backward of the loss, (σ(z) − y)·g
-    g = _ones_over(count, cost.shape).unsqueeze(-1).expand(per.shape)
+    g = ones_over(count, cost.shape, per.dtype).unsqueeze(-1).expand(per.shape)
     if dims:
         g = g.reshape(*per.shape, *(1,) * len(dims)).expand(values.shape) / math.prod(values.shape[2:])
     return cost, (torch.sigmoid(z_) - y) * g
@@ -684,10 +713,10 @@ def _cross_entropy_and_grad(pred: torch.Tensor, target: torch.Tensor) -> tuple[t
     log_p_t = torch.log_softmax(pred.transpose(-1, -2), dim=-2) if major else torch.log_softmax(pred, dim=-1)
     log_p = log_p_t.transpose(-1, -2) if major else log_p_t
     values = -log_p.gather(-1, index).squeeze(-1)
-    count = torch.tensor(float(max(values.shape[-1], 1)), dtype=values.dtype, device=values.device)
-    cost = values.sum(dim=-1) / count
+    count = _count(values)
+    cost = sample_mean(values, count)
     # backward: ÷ count, Σᵢ, the minus, the gather (a scatter into zeros), the log-softmax
-    g = _ones_over(count, cost.shape).unsqueeze(-1).expand(values.shape).neg().unsqueeze(-1)
+    g = ones_over(count, cost.shape, values.dtype).unsqueeze(-1).expand(values.shape).neg().unsqueeze(-1)
     g = torch.zeros(log_p.shape, dtype=g.dtype, device=g.device).scatter_add_(-1, index, g)
     if major:
         return cost, torch._log_softmax_backward_data(g.transpose(-1, -2), log_p_t, -2, pred.dtype).transpose(-1, -2)

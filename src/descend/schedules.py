@@ -481,8 +481,10 @@ class one_cycle:
         warm = self.pct_start * self.total_steps
         if warm - 1 <= 0:
             raise ValueError(
-                f"pct_start={self.pct_start:g} with total_steps={self.total_steps} leaves the warm-up phase "
-                f"pct_start·total_steps − 1 = {warm - 1:g} steps; it must be longer than 0 steps"
+                f"pct_start={self.pct_start:g} with total_steps={self.total_steps} (the run's steps) leaves the "
+                f"warm-up phase pct_start·total_steps − 1 = {warm - 1:g} steps, and it must be longer than 0: give "
+                f"pct_start above {1 / self.total_steps:.3g} (pct_start=0.5), or more than {1 / self.pct_start:.3g} "
+                "steps"
             )
         if self.three_phase and 2 * warm - 2 >= self.total_steps - 1:
             raise ValueError(

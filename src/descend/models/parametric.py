@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from descend import losses
 from descend._checks import ANY as _ANY
 from descend._checks import NONNEGATIVE
 from descend.gradients import ELLIPSE_OFFSET
@@ -352,10 +353,10 @@ class _EllipseFn:
         s = torch.sqrt(torch.where(ok, r, torch.ones_like(r)))
         d = torch.where(ok, w_b * s, torch.zeros_like(s)).unsqueeze(-1) - y  # ŷ − y, [K, B, 1] as forward gives ŷ
         per = torch.where(ok, (d ** 2).mean(dim=(2,)), torch.zeros((), dtype=d.dtype))
-        count = ok.sum(dim=-1).to(d.dtype).clamp(min=1.0)
-        cost = per.sum(dim=-1) / count
+        count = ok.sum(dim=-1).to(losses.accumulator(d.dtype)).clamp(min=1.0)
+        cost = losses.sample_mean(per, count)
         # backward from Σ_runs J: ÷ count, Σᵢ, the mask, the mean over one output, (ŷ − y)², the mask of ŷ
-        g = torch.where(ok, (torch.ones_like(cost) / count).unsqueeze(-1), 0.0)
+        g = torch.where(ok, losses.ones_over(count, cost.shape, cost.dtype).unsqueeze(-1), 0.0)
         g = torch.where(ok, g * (2.0 * d.squeeze(-1)), 0.0)
         grad_b = (g * s).sum(dim=1)  # w_B · s: ∂/∂w_B summed over the samples it was broadcast to
         g = torch.where(ok, (g * w_b) / (2 * s), 0.0)  # ∂/∂s, then √'s and the mask of r

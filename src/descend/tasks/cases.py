@@ -24,6 +24,7 @@ import torch
 from torch import Tensor
 
 from .. import data as data_module
+from .. import losses
 from .. import models
 from ..gradients import ELLIPSE_OFFSET
 from . import generators
@@ -112,10 +113,10 @@ class _LineFn:
         x0 = x[..., 0]
         d = (w * x0 + b).unsqueeze(-1) - y  # ŷ − y, [K, B, 1]
         per = (d ** 2).mean(dim=(2,))
-        m = torch.tensor(float(max(per.shape[-1], 1)), dtype=per.dtype)  # the loss's count, as losses.mse takes it
-        cost = per.sum(dim=-1) / m
+        m = torch.tensor(float(max(per.shape[-1], 1)), dtype=losses.accumulator(per.dtype))  # as losses.mse counts
+        cost = losses.sample_mean(per, m)
         # backward from Σ_runs J: ÷ m, Σᵢ, the mean over one output, (ŷ − y)², then w·x + b
-        g = (torch.ones_like(cost) / m).unsqueeze(-1)
+        g = losses.ones_over(m, cost.shape, cost.dtype).unsqueeze(-1)
         g = g * (2.0 * d.squeeze(-1))
         return cost, None, ((g * x0).sum(dim=1), g.sum(dim=1))
 
