@@ -227,6 +227,20 @@ def test_a_diverging_trial_is_never_chosen_and_a_search_that_only_diverges_is_a_
     assert comparison.notes[0] in records(comparison)["notes"]  # the --json file says it too
 
 
+def test_a_tuned_search_whose_trials_left_the_domain_says_so_not_that_they_diverged():
+    """Every trial of AdaGrad's search left the ellipse's domain: the note and the report said "every trial of the
+    learning-rate search diverged", beside a table at 0 % diverged and 100 % left the domain."""
+    config, task = C.resolve("ellipse", optimizers=["adagrad", "rmsprop"], mode="tuned", budget=2, steps=100,
+                             seeds=1, lr="0.03..0.032", batch_size=["1"])
+    comparison = C.compare(config, task)
+    ada = comparison.search.trials[comparison.search.trials.label == "adagrad"]
+    assert (ada["status"] == "left-domain").all()
+    assert comparison.notes == ["adagrad: every trial of the learning-rate search left the model's domain; its row is "
+                                "the lowest rate tried (lr=0.03), re-run with every seed"]
+    assert "(where every trial left the model's domain, the lowest rate tried)" in comparison.search.text()
+    assert C._failed_words(ada.assign(status=["diverged", "left-domain"])) == "diverged or left the model's domain"
+
+
 def test_a_tuned_search_on_a_landscape_says_it_chose_on_the_training_loss_and_names_what_it_did_not_search(
         tmp_path):
     """A landscape has no validation split: the search chose on the training loss and said "the best trial on
@@ -326,9 +340,24 @@ def test_labels_that_tie_all_win():
     table = pd.DataFrame({"final train loss": [0.5, 0.2, 0.2, 0.9], "divergence rate": [0.0, 0.0, 0.5, 0.0],
                           "test accuracy": [0.9, 0.95, 0.95, 0.95]},
                          index=pd.Index(["sgd", "momentum", "rmsprop", "adam"], name="optimizer"))
-    assert C.winners(table) == {"final train loss": ["momentum", "rmsprop"], "divergence rate": ["sgd", "momentum",
-                                                                                                 "adam"],
-                                "test accuracy": ["momentum", "rmsprop", "adam"]}
+    assert C.winners(table.assign(**{"divergence rate": [0.0, 0.0, 0.25, 0.0]})) == {
+        "final train loss": ["momentum", "rmsprop"], "divergence rate": ["sgd", "momentum", "adam"],
+        "test accuracy": ["momentum", "rmsprop", "adam"]}
+    # half of rmsprop's runs diverged: the rule scores its median +∞ (no result), so it wins nothing
+    assert C.winners(table) == {"final train loss": ["momentum"], "divergence rate": ["sgd", "momentum", "adam"],
+                                "test accuracy": ["momentum", "adam"]}
+
+
+def test_a_row_most_of_whose_runs_failed_wins_nothing_as_the_rule_gives_it_no_result():
+    """Adam with 3 of 5 runs out of the ellipse's domain (median score +∞ by the selection's rule) was starred best
+    in every loss for the medians of its two survivors, beside AdaDelta's five finished runs."""
+    from descend.selection import without_result
+
+    table = pd.DataFrame({"final train loss": [0.01, 0.28], "test loss": [0.02, 0.3], "divergence rate": [0.0, 0.0],
+                          "left-domain rate": [0.6, 0.0]}, index=pd.Index(["adam", "adadelta"], name="optimizer"))
+    assert C.winners(table) == {"final train loss": ["adadelta"], "test loss": ["adadelta"],
+                                "left-domain rate": ["adadelta"]}
+    assert without_result(0.5) and without_result(0.6) and not without_result(0.4)
 
 
 def test_values_equal_within_round_off_tie_and_a_metric_all_tie_on_has_no_winner():

@@ -50,7 +50,7 @@ from .compare_config import (  # noqa: F401  (the settings, split out so that th
 )
 from .data import hybrid  # noqa: F401
 from .models import INITS  # noqa: F401
-from .selection import Selection, select, statuses
+from .selection import Selection, select, statuses, without_result
 
 #: The per-optimizer metrics of the table, and whether lower (min) or higher (max) wins.
 METRICS: dict[str, str] = {
@@ -167,8 +167,11 @@ class Search:
         chosen."""
         per = "per optimizer" + (" and batch size" if self.batch_sizes > 1 else "")
         chosen = f"the best trial on {self.objective_words} re-run with every seed"
-        if any(c.get("diverged") for c in self.chosen.values()):
-            chosen += " (where every trial diverged, the lowest rate tried)"
+        failed = [c for c in self.chosen.values() if c.get("diverged")]
+        if failed:
+            words = {c.get("failed", "diverged") for c in failed}
+            chosen += (f" (where every trial {words.pop() if len(words) == 1 else 'failed'}, the lowest rate "
+                       "tried)")
         if self.unsearched:
             chosen += f"; {', '.join(self.unsearched)} not searched (no learning rate), run as in the other modes"
         if self.trials_per <= self.cohort:  # one cohort: no trial drawn from the sampler's model (spread_only)
@@ -350,11 +353,13 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         if best is not None and not result.interrupted:
             found.chosen[(spec.label, batch_label(b))] = {"trial": best["trial"], "value": best["value"],
                                                           "params": dict(best["params"])}
-        elif not result.interrupted and len(frame) and "lr" in frame:  # every trial diverged: the lowest rate
-            # tried, re-run as any choice is, so that the optimizer has its row (its divergence rate) in the table
+        elif not result.interrupted and len(frame) and "lr" in frame:  # no trial has a result: the lowest rate
+            # tried, re-run as any choice is, so that the optimizer has its row (its failure rates) in the table;
+            # what the trials did, in words, decided here ("diverged": True is kept for the reports written before)
             lowest = frame.loc[pd.to_numeric(frame["lr"]).idxmin()]
             found.chosen[(spec.label, batch_label(b))] = {"trial": int(lowest["number"]), "value": None,
-                                                          "params": {"lr": float(lowest["lr"])}, "diverged": True}
+                                                          "params": {"lr": float(lowest["lr"])}, "diverged": True,
+                                                          "failed": _failed_words(frame)}
         return result.interrupted, found.chosen.get((spec.label, batch_label(b)))
 
     # one step of the first optimizer, discarded: the first fit of a process pays one-time costs (imports,
@@ -533,11 +538,20 @@ def _one(spec: OptimizerSpec, config: Config, seeds: list[int], run: Callable[..
             continue
         if best.get("diverged"):
             where = f" at batch size {batch_label(b)}" if len(config.batch_size) > 1 else ""
-            notes.append(f"{spec.label}: every trial of the learning-rate search diverged{where}; its row is the "
+            notes.append(f"{spec.label}: every trial of the learning-rate search {best.get('failed', 'diverged')}"
+                         f"{where}; its row is the "
                          f"lowest rate tried (lr={best['params']['lr']:.4g}), re-run with every seed")
         if run(spec, [best["params"]["lr"]], seeds, "final", [b]):
             return True, notes
     return False, notes
+
+
+def _failed_words(trials: Any) -> str:
+    """What a search's trials, none of which has a result, did: "diverged", "left the model's domain", or both."""
+    seen = set(trials["status"]) if "status" in trials else {outcomes.DIVERGED}
+    words = [w for status, w in ((outcomes.DIVERGED, "diverged"), (outcomes.LEFT_DOMAIN, "left the model's domain"))
+             if status in seen]
+    return " or ".join(words) if words else "failed"
 
 
 def _cohort(budget: int) -> int:
@@ -727,8 +741,9 @@ NOT_REACHED = "not reached"
 def winners(table: Any) -> dict[str, list[str]]:
     """The labels that win each metric of :data:`METRICS` in ``table`` (smallest |gap| for the generalisation
     gap), in the table's order: several when their values are equal; metrics where every label ties are left
-    out. A row none of whose runs has a result (its rates of :data:`RATES` add up to 1) wins nothing but the
-    rule's own properties (:data:`RULE_METRICS`), though its rates count against the others (beside a row 100 %
+    out. A row without a result by the selection's rule (half its runs or more without one, its rates of
+    :data:`RATES` adding up to 0.5 or more: :func:`descend.selection.without_result`) wins nothing but the rule's
+    own properties (:data:`RULE_METRICS`), though its rates count against the others (beside a row 100 %
     diverged, two at 0 % win the divergence rate rather than tie as everyone); a target not reached ranks after
     every number of steps (one configuration that reached it wins), and no one wins a target that none reached."""
     import pandas as pd
@@ -736,7 +751,7 @@ def winners(table: Any) -> dict[str, list[str]]:
     rates = [c for c in RATES if c in table]
     failed = pd.Series(False, index=table.index)
     if rates:
-        failed = table[rates].apply(pd.to_numeric, errors="coerce").fillna(0).sum(axis=1) >= 1 - 1e-9
+        failed = table[rates].apply(pd.to_numeric, errors="coerce").fillna(0).sum(axis=1).map(without_result)
     out = {}
     for column, sense in METRICS.items():
         if column not in table:
@@ -749,7 +764,8 @@ def winners(table: Any) -> dict[str, list[str]]:
             values = values.abs()
         if len(values) < 2:  # one optimizer: nothing to win against
             continue
-        # a label whose every run failed has no result to win with; its rates still count against the others
+        # a label most of whose runs failed has no result to win with (the rule scored its median +∞, and its
+        # medians here are those of a few survivors); its rates still count against the others
         # (SGD 100 % diverged beside Adam's and AdamW's 0 %: those two win, not a tie of everyone)
         candidates = values if column in RULE_METRICS else values[~failed]
         if candidates.notna().sum() < 1:

@@ -194,6 +194,13 @@ def scores(rows: Any, by: str) -> Any:
     return values.astype(float)
 
 
+def without_result(share_not_counting: float) -> bool:
+    """Whether a configuration with this share of runs that do not count has no result by the rule: half of them
+    or more, so that the median of its runs' :func:`scores` (theirs +∞) is +∞. Such a configuration wins no metric
+    of a table, whatever the medians of its other runs (:func:`descend.compare.winners`)."""
+    return share_not_counting >= 0.5 - 1e-9
+
+
 def best(rows: Any, by: str, columns: Iterable[str]) -> tuple[dict[str, Any], list[int]]:
     """The configuration of ``rows`` that the rule chooses: (values, its runs)."""
     score = scores(rows, by)

@@ -842,6 +842,21 @@ def test_the_data_and_each_optimizers_fitted_model():
         F.fitted_model((x, x[:3]), fits)
 
 
+def test_dollars_in_the_users_names_are_drawn_as_they_are_not_as_mathtext():
+    """A CSV named "cost $_per_$ unit.csv" (the task's title) failed to parse as mathtext: the report lost every
+    static figure and `descend tune` its whole report; "budget $10k-$20k" lost its dollars."""
+    xs = np.linspace(-1, 1, 20)
+    for name in ("cost $_per_$ unit", "budget $10k-$20k", "us$ vs eur$"):
+        fig = F.fitted_model((xs, xs), {"adam $x$": (xs, xs)}, title=name, xlabel=f"{name} x", ylabel="$y$")
+        FigureCanvasAgg(fig).draw()  # mathtext would raise here for the first name
+        (ax,) = fig.axes
+        texts = [fig._suptitle, ax.xaxis.label, ax.yaxis.label, *ax.get_legend().get_texts()]
+        drawn = [t._preprocess_math(t.get_text()) for t in texts]
+        assert all(not math_ for _, math_ in drawn)
+        assert drawn[0][0].startswith(name) and drawn[1][0] == f"{name} x" and drawn[2][0] == "$y$"
+        assert "adam $x$" in [text for text, _ in drawn[3:]]
+
+
 def test_the_report_draws_the_fitted_model_of_a_one_feature_regression_at_each_representatives_end():
     from descend import tasks
     from descend.report.build import fitted_models

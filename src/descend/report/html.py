@@ -294,7 +294,8 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
          _lr_figure(summary, order, colours)) if search_runs is None else
         ("Learning-rate sensitivity", "Tuned mode reports each optimizer at the one learning rate its search chose, "
          f"so this chart shows the search: its {_objective_words(search_runs)} (the search's objective) against the "
-         "learning rate, one marker per trial (at the top, the trials without a result: \u00d7 diverged); a dotted "
+         "learning rate, one marker per trial (at the top, the trials without a result: \u00d7 diverged, \u25c7 left "
+         "the model's domain); a dotted "
          "line joins the trials of one batch size, and a wide flat valley means the optimizer forgives a poorly "
          "chosen learning rate.", "fig-lr", 440,
          _lr_figure(search_runs, order, colours, metric=search_objective(search_runs), what="trial")),

@@ -51,6 +51,7 @@ from .style import (
     _styled,
     _summary,
     _suptitle,
+    literal,
 )
 
 # ---------------------------------------------------------------------------------------------------------
@@ -845,15 +846,15 @@ def fitted_model(data: tuple[np.ndarray, np.ndarray], fits: Mapping[str, tuple[n
         ax.plot(tx, ty, color="0.1", linestyle="--", linewidth=1.2, label="known answer", zorder=5)
     for k, (label, (xs, ys)) in enumerate(fits.items()):
         xs, ys = np.asarray(xs, dtype=float).ravel(), np.asarray(ys, dtype=float).ravel()
-        name = label + (f" ({notes[label]})" if label in notes else "")
+        name = literal(label + (f" ({notes[label]})" if label in notes else ""))
         if not np.isfinite(ys).any():
             ax.plot([], [], color=palette.get(label, f"C{k}"), linewidth=1.8, label=name)
             continue
         ax.plot(xs, ys, color=palette.get(label, f"C{k}"), linewidth=1.8, label=name, zorder=4)
     if scene is not None:
         _draw_scene(ax, scene)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_xlabel(literal(xlabel))
+    ax.set_ylabel(literal(ylabel))
     if scene is not None:  # more entries than the data leaves room for: beside the axes
         ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, borderaxespad=0.0)
     else:

@@ -169,6 +169,13 @@ def _split_name(split: str, batch_sizes: Iterable[str] = ()) -> str:
 _EM = 0.62
 
 
+def literal(text: str) -> str:
+    """``text`` as matplotlib draws it letter for letter: a ``$`` escaped, so that a name of the user's (a CSV file
+    "cost $ per $ unit.csv", a column) is not read as mathtext between two of them (which dropped the dollars,
+    or failed to parse and cost the report its figures)."""
+    return text.replace("$", r"\$")
+
+
 def _suptitle(fig: Figure, title: str, what: str) -> None:
     """The figure's title "title — what", wrapped to the figure's width (the title on one line, what the
     figure shows on the next, each wrapped again if needed) so that no side is ever clipped."""
@@ -179,7 +186,7 @@ def _suptitle(fig: Figure, title: str, what: str) -> None:
     if len(text) > room:
         parts = [title, what] if title else [what]
         text = "\n".join(line for part in parts for line in textwrap.wrap(part, room))
-    fig.suptitle(text)
+    fig.suptitle(literal(text))
 
 
 def _panels(labels: list) -> tuple[list, str]:

@@ -39,6 +39,7 @@ from .style import (
     _status_handles,
     _styled,
     _suptitle,
+    literal,
 )
 
 # ---------------------------------------------------------------------------------------------------------
@@ -103,8 +104,8 @@ def _contour_panel(fig: Figure, ax, grid: _Grid, *, colorbar: bool = True) -> No
     if 1 / 3 <= ratio <= 3:
         ax.set_aspect("equal", adjustable="box")
     ax.set_autoscale_on(False)  # nothing drawn later (a diverged path) may move the view
-    ax.set_xlabel(grid.names[0])
-    ax.set_ylabel(grid.names[1])
+    ax.set_xlabel(literal(grid.names[0]))
+    ax.set_ylabel(literal(grid.names[1]))
     ax.grid(False)
 
 
@@ -245,8 +246,8 @@ def landscape(
     ax3.set_ylim(b0, b1)
     ax3.set_zlim(float(heights.min()), float(heights.max()))
     ax3.set_autoscale_on(False)
-    ax3.set_xlabel(grid.names[0])
-    ax3.set_ylabel(grid.names[1])
+    ax3.set_xlabel(literal(grid.names[0]))
+    ax3.set_ylabel(literal(grid.names[1]))
     ax3.set_zlabel("J")
 
     shapes = _path_markers(run_labels, markers)
