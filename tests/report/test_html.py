@@ -516,6 +516,20 @@ def test_charts_read_the_status_of_each_run_never_its_values(tmp_path):
     assert line["text"][0] == "diverged / left the model's domain"
 
 
+def test_the_learning_rate_chart_shows_what_the_configurations_were_chosen_on(tmp_path):
+    """The table's configurations were chosen on the validation loss, the chart showed the training loss: on iris
+    Adam's row was lr 0.032 while the chart's lowest median was at 0.18."""
+    summary, curves, table, winners = frames()
+    summary["final_validation_loss"] = 10 + summary["final_train_loss"]
+    _, text = report(tmp_path, summary=summary)
+    data, layout, _ = figures(text)["fig-lr"]
+    points = [t for t in data if t.get("mode") == "markers" and t["marker"]["symbol"] == "circle"]
+    assert points and all(min(array(t["y"]).tolist()) >= 10 for t in points)
+    assert layout["yaxis"]["title"]["text"].startswith("final validation loss")
+    assert "The final validation loss (what each optimizer&#x27;s configuration is chosen on) against" in text \
+        or "The final validation loss (what each optimizer's configuration is chosen on) against" in text
+
+
 def test_a_batch_without_a_valid_sample_is_a_gap_on_the_log_chart(tmp_path):
     summary, curves, table, winners = frames()
     batch = (curves["split"] == "batch") & (curves["run"] == 2)  # gd at lr 0.1, its selected configuration
@@ -917,3 +931,26 @@ def test_a_page_opened_narrow_and_widened_is_drawn_as_a_wide_page(tmp_path, brow
     wide, widened = seen[(1100,)], seen[(375, 500, 1100)]
     assert any(f[1] == "v" for f in wide) and any("<br>" not in f[7] and f[8] for f in wide), wide
     assert widened == wide
+
+
+def test_the_collapsed_sections_are_printed_open(tmp_path, browser):
+    """A report printed or saved as PDF left out the glossary ("What the columns mean"), "More columns" and the
+    runs: only their titles were printed."""
+    path, text = report(tmp_path)
+    context = browser.new_context(offline=True, viewport={"width": 1024, "height": 768})
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri())
+        glossary = page.locator("details", has_text="What the columns mean").locator("dd").first
+        assert not glossary.is_visible()  # on screen: collapsed
+        page.emulate_media(media="print")
+        assert glossary.is_visible()  # printed: open
+        page.emulate_media(media="screen")
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")  # a browser's print dialog
+        assert page.evaluate("[...document.querySelectorAll('details')].every(d => d.open)")
+        page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+        assert page.evaluate("[...document.querySelectorAll('details')].every(d => !d.open)")
+        pdf = page.pdf()
+        assert pdf.startswith(b"%PDF")
+    finally:
+        context.close()

@@ -176,6 +176,9 @@ footer { margin-top: 2.5rem; color: #666; font-size: 0.9rem; border-top: 1px sol
   thead th { min-width: 0; overflow-wrap: normal; }
   .figure, figure.still, img, tr { break-inside: avoid; }
   h2, h3, .caption { break-after: avoid-page; }  /* a heading and its caption stay with their figure */
+  /* the collapsed sections (the glossary, more columns, the runs) are printed open: a page cannot be clicked */
+  details::details-content { content-visibility: visible; display: block; }
+  details > summary { list-style: none; font-weight: bold; }
 }
 """
 
@@ -283,15 +286,18 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
     shown = {label: c.representative for label, c in selection.chosen.items() if c.representative in summary.index}
 
     loss = _loss_figure(summary, curves, chosen, colours)
+    # the chart of the learning rates shows what the configurations were chosen on (the selection's column)
+    chosen_on = selection.by if selection.by in summary else "final_train_loss"
     figures = [
         ("Loss during training", _loss_caption(curves, summary, chosen, epochs=bool(loss.layout.updatemenus)),
          "fig-loss", 480, loss),
-        ("Learning-rate sensitivity", "Final training loss against the learning rate, one marker per run (at the "
+        ("Learning-rate sensitivity", f"The {metric_words(chosen_on)} (what each optimizer's configuration is "
+         "chosen on) against the learning rate, one marker per run (at the "
          "top, the runs without a result: \u00d7 diverged, \u25c7 left the model's domain); a dotted line joins "
          "the medians over seeds (one per batch size; a run without a result counts as infinite, as in the choice "
          "of each optimizer's configuration, so a rate where half of the runs or more failed has none), and a "
          "wide flat valley means the optimizer forgives a poorly chosen learning rate.", "fig-lr", 440,
-         _lr_figure(summary, order, colours)) if search_runs is None else
+         _lr_figure(summary, order, colours, metric=chosen_on)) if search_runs is None else
         ("Learning-rate sensitivity", "Tuned mode reports each optimizer at the one learning rate its search chose, "
          f"so this chart shows the search: its {_objective_words(search_runs)} (the search's objective) against the "
          "learning rate, one marker per trial (at the top, the trials without a result: \u00d7 diverged, \u25c7 left "
@@ -324,7 +330,7 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
               for heading, caption, div_id, height, figure in figures]
     return Prepared(title=title, intro=intro, mode=mode, version=version, summary=summary, curves=curves,
                     budget=budget, charts=charts,
-                    tables=[_table_section(table, winners, colours, table_notes), _runs_details(summary)],
+                    tables=[_table_section(table, winners, colours, table_notes, selection), _runs_details(summary)],
                     configuration=_config_section(config_text, version))
 
 
@@ -402,7 +408,7 @@ def _page(title: str, body: str, version: str) -> str:
         f"<script>{bundle}</script>\n</head>\n<body>\n<main>\n{body}\n"
         f"<footer>Made with descend {_esc(version)}; charts by plotly.js "
         f"{_esc(plotly.offline.get_plotlyjs_version())}, embedded in this file (it works offline).</footer>\n"
-        f"</main>\n<script>{_KEYBOARD_JS}</script>\n</body>\n</html>\n"
+        f"</main>\n<script>{_KEYBOARD_JS}{PRINT_JS}</script>\n</body>\n</html>\n"
     )
 
 
@@ -545,6 +551,22 @@ _KEYBOARD_JS = """
 """
 
 
+#: Printing from a browser's dialog opens every collapsed section first and closes them again afterwards (the print
+#: style shows their contents too, where the browser knows ``::details-content``).
+PRINT_JS = """
+(function () {
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details:not([open])").forEach(function (d) { d.open = true; opened.push(d); });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+  });
+})();
+"""
+
+
 def _header(title: str, intro: str, mode: str, version: str, summary: Any, curves: Any,
             notes: list[str], budget: str | None = None) -> str:
     meta = [f"<span><b>Comparison mode:</b> {_esc(mode)}</span>",
@@ -602,16 +624,19 @@ def _max(column: Any) -> float | None:
 
 
 def _table_section(table: Any, winners: dict[str, list[str]], colours: dict[str, str],
-                   table_notes: list[str]) -> str:
+                   table_notes: list[str], selection: Selection) -> str:
     """The summary table: one row per optimizer with the columns a reader compares first; the secondary
     columns (:data:`SECONDARY_COLUMNS`) in a second table under "More columns", collapsed, so that the table
-    fits a 1,280 px window."""
+    fits a 1,280 px window. Its caption says how each row was chosen (the selection's rule and column)."""
     columns = [str(c) for c in table.columns]
     secondary = [c for c in columns if _key(c) in SECONDARY_COLUMNS]
     primary = [c for c in columns if c not in secondary]
     out = ["<section id=\"summary\">", "<h2>Summary</h2>",
-           "<p class=\"caption\">One row per optimizer; in each column the best value (the winner of that "
-           "metric) is in bold on green.</p>",
+           "<p class=\"caption\">One row per optimizer, at its configuration with the lowest median "
+           f"{_esc(metric_words(selection.by))} over its seeds (a run without a result counts as infinite there, so "
+           "a configuration where half of the runs or more failed is chosen last); its numbers are medians over the "
+           "seeds whose run has a result. In each column the best value (the winner of that metric) is in bold on "
+           "green.</p>",
            f"<div class=\"scroll\">{_table_html(table, primary, winners, colours)}</div>"]
     if secondary:
         out.append(f"<details class=\"more\"><summary>More columns: {_esc(', '.join(secondary))}</summary>"

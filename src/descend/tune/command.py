@@ -228,11 +228,16 @@ _RESULTS = ("seeds", "test loss", "test loss (target's units)", "test accuracy",
 
 
 def _result_columns(frame: Any) -> list[str]:
-    """The re-runs' columns to show: :data:`_RESULTS`, and for a task without test data (a landscape) the
-    re-runs' training loss, their only result (it was in table.csv and the report, not in the terminal)."""
+    """The re-runs' columns to show: :data:`_RESULTS`, for a task without test data (a landscape) the re-runs'
+    training loss, their only result (it was in table.csv and the report, not in the terminal), and the runs
+    without a result where there are some."""
     shown = [c for c in _RESULTS if c in frame.columns]
     if "test loss" not in frame.columns and "train loss" in frame.columns:
         shown.insert(1 if "seeds" in shown else 0, "train loss")
+    if "no result" in frame.columns and bool((frame["no result"].fillna(0) > 0).any()):
+        # the means are over the runs with a result: say how many had none (3 of 5 runs out of the ellipse's
+        # domain showed "seeds 5, test loss 0.2759, diverged 0%", the mean of two runs)
+        shown.insert(shown.index("seeds") + 1 if "seeds" in shown else 0, "no result")
     return shown
 
 

@@ -663,7 +663,7 @@ def _best_section(result: Any, stats: Any, colours: Mapping[str, str], optimizer
         caption = (f"Each optimizer's best trial on {_objective(result)} and its configuration, re-run over the "
                    f"whole budget with {seeds} seed{'s' * (seeds != 1)} (0..{seeds - 1}) and {measured}: the mean "
                    "\u00b1 the standard deviation over the seeds whose run has a result; "
-                   "\u201cno result\u201d counts the others (diverged).")
+                   "\u201cno result\u201d counts the others (they diverged or left the model's domain).")
     else:
         caption = (f"Each optimizer's best trial on {_objective(result)} and its configuration. No final re-runs: "
                    + ("the search was interrupted." if result.interrupted else "seeds=0, or no trial has a result."))
@@ -754,7 +754,7 @@ def _page(title: str, body: str, version: str) -> str:
     import plotly.offline
 
     from ..report.html import _CSS as CSS
-    from ..report.html import _esc
+    from ..report.html import PRINT_JS, _esc
 
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -765,7 +765,7 @@ def _page(title: str, body: str, version: str) -> str:
         f"<script>{plotly.offline.get_plotlyjs()}</script>\n</head>\n<body>\n<main>\n{body}\n"
         f"<footer>Made with descend {_esc(version)}; charts by plotly.js "
         f"{_esc(plotly.offline.get_plotlyjs_version())}, embedded in this file (it works offline).</footer>\n"
-        "</main>\n</body>\n</html>\n")
+        f"</main>\n<script>{PRINT_JS}</script>\n</body>\n</html>\n")
 
 
 def write_report(result: Any, out: str | Path, *, command: str | None = None, figures: bool = True,
