@@ -475,3 +475,30 @@ def test_the_tune_widget_names_a_diverged_trial_as_descend_tune_does():
     diverged = next(t for t in result["trials"] if t["status"] == "diverged")
     assert diverged["state"] == "COMPLETE" and diverged["value"] is None
     assert to_csv(result).splitlines()[0].startswith("optimizer,trial,state,status,value,lr")
+
+
+def test_rows_are_coloured_as_the_report_of_their_commands_colours_them():
+    """The colour went by the row's own label, which starts with its learning rate: of sgd at lr 0.1 and
+    sgd(momentum=0.9) at 0.01 the second took SGD's own colour (its text sorts first), where the report of the
+    commands the widget prints gives it to the plain sgd."""
+    from descend.report.colours import BASE, colours
+
+    state = LandscapeState.model_validate({"landscape": "himmelblau", "steps": 5, "grid": 20, "optimizers": [
+        {"name": "sgd", "lr": 0.1}, {"name": "sgd", "lr": 0.01, "hyper": {"momentum": 0.9}}]})
+    got = {run["label"]: run["colour"] for run in widgets.landscape(state)["runs"]}
+    report = colours({"sgd": "sgd", "sgd(momentum=0.9)": "sgd"})
+    assert got == {"sgd(lr=0.1)": BASE["sgd"], "sgd(lr=0.01, momentum=0.9)": report["sgd(momentum=0.9)"]}
+    # one optimizer at two rates, which a report would name alike: still two colours
+    state = LandscapeState.model_validate({"landscape": "himmelblau", "steps": 5, "grid": 20, "optimizers": [
+        {"name": "adam", "lr": 0.1}, {"name": "adam", "lr": 0.01}]})
+    assert len({run["colour"] for run in widgets.landscape(state)["runs"]}) == 2
+
+
+def test_the_batch_size_chart_colours_batch_sizes_as_the_reports_figure():
+    """Batch sizes 8, 64 and a hybrid all got one purple, and full, 1 and 32 the colours of GD, Adam and
+    RMSprop."""
+    from descend.report.colours import regime_colours
+
+    state = EllipseState.model_validate({"steps": 5, "grid": 20, "epochs": 1, "batch_sizes": ["full", "8", "64"]})
+    rows = {row["label"]: row["colour"] for row in widgets._ellipse_batches(state)["batches"]}
+    assert rows == regime_colours(["full", "8", "64"]) and len(set(rows.values())) == 3

@@ -166,10 +166,19 @@ def _compiled(runs: Any) -> bool:
     return all(result.compile_seconds > 0 for result in runs.results)
 
 
-def _colours(labels: dict[str, str]) -> dict[str, str]:
+def _colours(entries: Sequence[OptimizerEntry]) -> dict[str, str]:
+    """Each row's colour (by its label), as the report of the widget's ``descend compare`` commands gives it: by
+    the label the comparison names the optimizer with, its hyperparameters without the learning rate
+    (``sgd(momentum=0.9)``), so that the plain ``sgd`` keeps SGD's own colour whatever the rows' learning rates;
+    rows a report would name alike (one optimizer at two learning rates) are told apart by their whole labels."""
+    from ..compare_config import OptimizerSpec
     from ..report.colours import colours
 
-    return colours(labels)
+    named = {e.label: OptimizerSpec(e.name, dict(e.hyper)).label for e in entries}
+    if len(set(named.values())) < len(named):
+        return colours({e.label: e.name for e in entries})
+    by_name = colours({named[e.label]: e.name for e in entries})
+    return {label: by_name[name] for label, name in named.items()}
 
 
 def _status(summary: Any, i: int) -> tuple[str, int | None]:
@@ -473,8 +482,7 @@ def landscape(state: LandscapeState) -> dict[str, Any]:
         raise PlayError("start" if "start" in str(e) else "optimizers", str(e)) from None
     compiled = _compiled(runs)
     start = list(runs.paths[0][0]) if state.start is None else [float(v) for v in state.start]
-    labels = {e.label: e.name for e in state.optimizers}
-    colours = _colours(labels)
+    colours = _colours(state.optimizers)
     out_runs, ends = [], [start]
     for i, entry in enumerate(state.optimizers):
         path = runs.paths[i]
@@ -537,8 +545,7 @@ def ellipse(state: EllipseState) -> dict[str, Any]:
     if grid is None:
         grid = _surface(lambda a, b: surface.cost(a, b), domain, state.grid, True)
         _store(key, grid)
-    labels = {e.label: e.name for e in state.optimizers}
-    colours = _colours(labels)
+    colours = _colours(state.optimizers)
     for run in paths["runs"]:
         run["colour"] = colours[run["label"]]
     base = {"task": "ellipse", "steps": state.steps, "start": list(state.start), "batch_size": ["full"]}
@@ -617,6 +624,7 @@ def _ellipse_batches(state: EllipseState) -> dict[str, Any]:
     """Seed 004's figure 3 from its start (A, B) = (0.1, 1.8), whatever start the paths take."""
     from .. import tasks
     from ..compare import batch_label, parse_batch_sizes
+    from ..report.colours import regime_colours
 
     key = f"ellipse-batches:{state.batch_optimizer}:{state.batch_lr}:{state.epochs}:{state.batch_sizes}"
     cached = _cached(key)
@@ -627,7 +635,7 @@ def _ellipse_batches(state: EllipseState) -> dict[str, Any]:
     sizes = [b for s in state.batch_sizes for b in parse_batch_sizes(s)]
     specs = [RunSpec(state.batch_optimizer, {"lr": state.batch_lr}, b, 0) for b in sizes]
     runs = _fit(tasks.get("ellipse"), specs, epochs=state.epochs)
-    colours = {"full": "#1f77b4", "1": "#d62728", "32": "#2ca02c"}
+    colours = regime_colours([batch_label(b) for b in sizes])  # the report's batch-size figure's
     out = []
     for i, b in enumerate(sizes):
         _, batch_epoch, batch_loss = runs.curve(i, "loss", "batch")
@@ -635,7 +643,7 @@ def _ellipse_batches(state: EllipseState) -> dict[str, Any]:
         _, train_epoch, train_loss = runs.curve(i, "loss", "train")
         status, at = _status(runs.summary, i)
         label = batch_label(b)
-        out.append({"label": label, "colour": colours.get(label, "#9467bd"), "thinning": thinning,
+        out.append({"label": label, "colour": colours[label], "thinning": thinning,
                     "updates": len(batch_loss), "update": kept.tolist(), "epoch": _list(batch_epoch[kept]),
                     "loss": _list(batch_loss[kept]), "train_epoch": _list(train_epoch),
                     "train_loss": _list(train_loss),

@@ -24,8 +24,8 @@ from collections.abc import Iterable, Mapping
 
 from matplotlib import colors as mcolors
 
-__all__ = ["BASE", "COST_COLOURMAP", "COST_COLORSCALE", "EXTRA", "MARKERS", "PLOTLY_SYMBOLS", "colours", "markers",
-           "optimizer_of"]
+__all__ = ["BASE", "COST_COLOURMAP", "COST_COLORSCALE", "EXTRA", "MARKERS", "PLOTLY_SYMBOLS", "batch_order", "colours",
+           "markers", "optimizer_of", "regime_colours"]
 
 #: The colours of a cost J (contours, surfaces, the animation's frames): viridis reversed, the lighter the
 #: colour, the smaller the cost, as seed 003 reads its figures; Matplotlib's name, and Plotly's scale with its
@@ -176,3 +176,28 @@ def depth_colours(names: Iterable[str]) -> dict[str, str]:
     ordered = depth_order(names)
     cmap = matplotlib.colormaps["viridis"]
     return {name: mcolors.to_hex(cmap(0.9 * k / max(1, len(ordered) - 1))) for k, name in enumerate(ordered)}
+
+
+def batch_order(batch_size: str) -> tuple:
+    """Sort batch sizes (as shown: ``"32"``, ``"full"``, a hybrid's text): numbers ascending, then hybrid
+    schedules, then the full batch."""
+    text = str(batch_size)
+    if text.isdigit():
+        return (0, int(text), text)
+    if text == "full":
+        return (2, 0, text)
+    return (1, 0, text)
+
+
+def regime_colours(batch_sizes: Iterable[str]) -> dict[str, str]:
+    """Batch sizes' colours (the report's batch-size figure's, the playground's chart of them): the full batch
+    black, the others Dark2 in :func:`batch_order`.
+
+    >>> regime_colours(["32", "full", "1"])
+    {'1': '#d95f02', '32': '#1b9e77', 'full': '#222222'}
+    """
+    dark2 = ("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
+    others = [b for b in sorted(batch_sizes, key=batch_order) if b != "full"]
+    colours = {b: dark2[i % len(dark2)] for i, b in enumerate(others)}
+    colours["full"] = "#222222"
+    return colours

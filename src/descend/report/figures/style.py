@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import math
 import textwrap
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import matplotlib
@@ -19,7 +19,9 @@ from matplotlib.lines import Line2D
 
 from ... import outcomes
 from ...selection import status_steps, statuses
+from ..colours import batch_order as _batch_key
 from ..colours import colours as palette_of
+from ..colours import regime_colours as _regime_colours
 from ..ticks import label as tick_label
 from ..ticks import plain_power, round_log_ticks
 from .grid import MAX_POINTS, POINT_STYLES  # noqa: F401 - shared with every figure
@@ -113,14 +115,6 @@ def _shade(colour: str, i: int, n: int) -> tuple[float, float, float]:
     return tuple(np.clip(mixed, 0, 1))
 
 
-def _batch_key(batch_size: str) -> tuple:
-    """Sort batch sizes: numbers ascending, then hybrid schedules, then the full batch."""
-    text = str(batch_size)
-    if text.isdigit():
-        return (0, int(text), text)
-    if text == "full":
-        return (2, 0, text)
-    return (1, 0, text)
 
 
 def _regime_name(batch_size: str) -> str:
@@ -134,13 +128,6 @@ def _regime_name(batch_size: str) -> str:
     return text
 
 
-def _regime_colours(batch_sizes: Sequence[str]) -> dict[str, str]:
-    """Batch sizes' colours in :func:`batch_regimes`: the full batch black, the others Dark2 in order."""
-    dark2 = ("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
-    others = [b for b in sorted(batch_sizes, key=_batch_key) if b != "full"]
-    colours = {b: dark2[i % len(dark2)] for i, b in enumerate(others)}
-    colours["full"] = "#222222"
-    return colours
 
 
 def _batch_text(batch_size: str) -> str:
