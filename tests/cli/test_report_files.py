@@ -455,3 +455,31 @@ def test_a_csv_report_is_rebuilt_byte_for_byte_and_an_edited_file_is_refused(tmp
         assert "it was changed or moved after the report was written; restore it" in result.output
         assert "dropna" not in result.output
         assert (tmp_path / "r" / "report.html").read_bytes() == written
+
+
+def test_a_csv_report_moved_with_its_file_is_rebuilt_and_config_may_name_the_files_new_place(tmp_path, monkeypatch):
+    """A project folder (data.csv and the report beside it) moved or zipped: `descend report` refused it whatever
+    config.toml said (its csv the old absolute path; the new path refused as config.toml changed; a relative path
+    read from the working directory, not from config.toml's folder as `descend compare --config` reads it)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    rows = "".join(f"{(7 * i) % 11 / 3:.3f},{(3 * i) % 5 / 2:.2f},{i % 7 * 0.5 + 1.25}\n" for i in range(40))
+    (project / "data.csv").write_text("a,b,y\n" + rows)
+    result = runner.invoke(app, ["compare", "--csv", "data.csv", "--column", "y", "-o", "adam", "--steps", "5",
+                                 "--seeds", "1", "--lr", "0.01", "--quiet", "--out", "r"])
+    assert result.exit_code == 0, result.output
+    moved = tmp_path / "moved"
+    project.rename(moved)
+    monkeypatch.chdir(tmp_path)
+    config = moved / "r" / "config.toml"
+    for k, csv in enumerate((None, str(moved / "data.csv"), "../data.csv")):  # as written, edited, relative
+        if csv is not None:
+            text = config.read_text()
+            line = next(line for line in text.splitlines() if line.startswith("csv = "))
+            config.write_text(text.replace(line, f"csv = {json.dumps(csv)}"))
+        result = runner.invoke(app, ["report", str(moved / "r"), "--out", str(tmp_path / f"again-{k}")])
+        assert result.exit_code == 0, (csv, result.output)
+    (moved / "data.csv").write_text("a,b,y\n" + rows.replace(",1.25\n", ",9.75\n"))  # other numbers: refused
+    result = runner.invoke(app, ["report", str(moved / "r"), "--out", str(tmp_path / "edited")])
+    assert result.exit_code == 2 and "was changed after the report was written" in result.output, result.output

@@ -26,7 +26,7 @@ import shutil
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -304,6 +304,31 @@ def finish(directory: Path) -> None:
     path.write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
+def _data_digest(task: Any) -> str:
+    from ..tasks.task import data_digest
+
+    return data_digest(task)
+
+
+def _find_csv(settings: dict[str, Any], directory: Path, record: Mapping[str, Any]) -> None:
+    """Where a CSV file's comparison reads its file: ``csv`` of config.toml, a relative path from config.toml's
+    own folder (as ``descend compare --config`` reads it); where that file is gone, the file of the same name in
+    the report's folder or beside it, where a folder moved or zipped with its data has it (its numbers are then
+    checked against those the runs trained on, :func:`load`)."""
+    csv = settings.get("csv")
+    if not isinstance(csv, str) or not csv.strip() or record.get("data") is None:
+        return
+    given = Path(csv).expanduser()
+    if not given.is_absolute():
+        given = directory / given
+    if not given.exists():
+        for candidate in (directory / given.name, directory.parent / given.name):
+            if candidate.is_file():
+                given = candidate
+                break
+    settings["csv"] = str(given)
+
+
 def load(directory: Path) -> tuple[Any, dict[str, bool]]:
     """The comparison a report directory was written from, rebuilt from its saved results (its task from
     config.toml), and what the report drew. Raises a one-line ValueError for a directory that is not a
@@ -321,12 +346,15 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
         raise ValueError(f"{what} is not a directory; give a report directory written by descend compare")
     path = directory / RECORD
     if not path.is_file() and (directory / "best.json").is_file():  # a search's directory (descend tune)
+        from ..tune.result import where_now
+
         try:
-            resume = json.loads((directory / "best.json").read_text(encoding="utf-8")).get("resume")
-        except (OSError, ValueError, AttributeError):
-            resume = None
+            resume, _, old = where_now(directory, json.loads((directory / "best.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, AttributeError, TypeError):
+            resume, old = None, None
+        moved = f" (the folder was written in {old} and moved here: the command names this folder)" if old else ""
         raise ValueError(f"{what} holds a search of descend tune, not a comparison: the command that ran it writes "
-                         "its report again without training (the study keeps every trial and re-run)"
+                         f"its report again without training (the study keeps every trial and re-run){moved}"
                          + (f": {resume}" if resume else ""))
     if not path.is_file():
         raise ValueError(f"{what} holds no saved results ({RECORD}): it was not written by descend compare, or "
@@ -355,6 +383,7 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
                 paths = {int(k[3:]): saved[k] for k in saved.files}
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as e:  # a paths.npz cut short: not a zip
         raise ValueError(f"{what}: its saved results cannot be read ({e})") from None
+    _find_csv(settings, directory, record)
     try:
         config, task = compare.Config.from_dict(settings, what=f"key in {directory / 'config.toml'}").resolved()
     except ValueError as e:
@@ -367,17 +396,19 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
                              f"{directory / 'config.toml'} --out NEW_FOLDER") from None
         raise ValueError(f"{what}: its task cannot be rebuilt from config.toml: {e}") from None
     kept = record.get("config")
-    if kept is not None and _settings(config) != kept:  # edited since: it no longer describes these results
-        now = _settings(config)
-        changed = sorted(k for k in {*kept, *now} if kept.get(k) != now.get(k))
+    same_data = record.get("data") is not None and _data_digest(task) == record["data"]
+    now = _settings(config)
+    # edited since: it no longer describes these results
+    changed = sorted(k for k in {*kept, *now} if kept.get(k) != now.get(k)) if kept is not None else []
+    if changed == ["csv"] and same_data:  # the file moved (with the folder, or config.toml names its new place):
+        changed = []  # the same numbers, which is what the results depend on
+    if changed:
         shown = "; ".join(f"{k}: {kept.get(k)!r} when written, {now.get(k)!r} now" for k in changed[:3])
         raise ValueError(f"{what}: config.toml was changed after the report was written ({shown}), so it no longer "
                          "describes the saved results; restore it, or run the comparison it now describes: "
                          f"descend compare --config {directory / 'config.toml'} --out NEW_FOLDER")
     if record.get("data") is not None:
-        from ..tasks.task import data_digest
-
-        if data_digest(task) != record["data"]:  # the file edited since: its card would describe other data
+        if not same_data:  # the file edited since: its card would describe other data
             raise ValueError(f"{what}: the CSV file {config.csv} was changed after the report was written: its "
                              "numbers are not those the runs trained on; restore it, or run the comparison again: "
                              f"descend compare --config {directory / 'config.toml'} --out NEW_FOLDER")

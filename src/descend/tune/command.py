@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import re
 import shlex
 import sys
@@ -434,6 +433,7 @@ def show(directory: Path) -> None:
 
     import pandas as pd
 
+    from .result import where_now
     from .runner import Target
 
     best = json.loads((directory / "best.json").read_text())
@@ -445,16 +445,8 @@ def show(directory: Path) -> None:
         table = pd.DataFrame()
     ended = " (interrupted)" if best.get("interrupted") else " (timed out)" if best.get("timed_out") else ""
     print(f"search results in {directory}{ended}")
-    storage, resume = best.get("storage"), best.get("resume")
-    words = shlex.split(resume) if resume else []
-    old = words[words.index("--out") + 1] if "--out" in words[:-1] else None
-    here = os.path.abspath(directory)
-    if old is not None and os.path.isabs(old) and old != here:  # the folder was moved: its journal with it
-        def moved(path: str) -> str:
-            return here + path[len(old):] if path == old or path.startswith(old + os.sep) else path
-
-        resume = " ".join(shlex.quote(moved(w)) for w in words)
-        storage = moved(storage) if isinstance(storage, str) else storage
+    resume, storage, old = where_now(directory, best)
+    if old is not None:  # the folder was moved: its journal with it
         print(f"note: this search was written in {old} and moved here: the paths below are this folder's")
     _print_outcome(SimpleNamespace(table=table, best=best["best"], target=Target(split, metric)),
                    best.get("notes", []), best["studies"].values(),

@@ -688,6 +688,10 @@ def _study_section(result: Any, command: str | None) -> str:
         if mask(command) != command:
             how = how[:-1] + ", with the database's password in place of ***:"
         text = f"<pre class=\"command\">{_esc(mask(command))}</pre>\n"
+        if "--out" in command:  # the paths are where the folder was written: a moved folder has its journal with it
+            text += ("<p class=\"caption\">Its paths are where this folder was written; if the folder has moved, "
+                     "<code>descend show FOLDER</code> prints the command with the folder's new paths (run as written, "
+                     "it would start a new study at the old place).</p>\n")
     else:
         how = ("Call descend.tune again with the same task, optimizers, space, budget, storage and study to resume "
                "the search.")

@@ -290,3 +290,25 @@ def write_files(result: TuneResult, out: Path) -> list[Path]:
         else:
             (out / name).unlink(missing_ok=True)
     return written
+
+
+def where_now(directory: str | Path, best: Mapping[str, Any]) -> tuple[str | None, Any, str | None]:
+    """A search folder's resume command and storage (``best.json``'s ``resume`` and ``storage``) with the paths
+    under the folder where it was written (its ``--out``) moved to where ``directory`` is now, and that old place
+    (None when the folder was not moved): the journal moved with the folder, and the command as written would
+    start a new study at the old place. ``descend show`` and ``descend report`` say both."""
+    import os
+    import shlex
+
+    storage, resume = best.get("storage"), best.get("resume")
+    words = shlex.split(resume) if isinstance(resume, str) and resume else []
+    old = words[words.index("--out") + 1] if "--out" in words[:-1] else None
+    here = os.path.abspath(directory)
+    if old is None or not os.path.isabs(old) or old == here:
+        return resume, storage, None
+
+    def moved(path: str) -> str:
+        return here + path[len(old):] if path == old or path.startswith(old + os.sep) else path
+
+    return (" ".join(shlex.quote(moved(w)) for w in words), moved(storage) if isinstance(storage, str) else storage,
+            old)
