@@ -507,6 +507,21 @@ def test_a_budget_beyond_memory_is_a_memory_error_that_says_what_to_give():
         descend.fit(task="himmelblau", optimizer="adam", lr=0.01, steps=10**12)
 
 
+def test_torchs_failed_allocation_is_a_memory_error_that_says_what_to_give(monkeypatch):
+    """Under `ulimit -v` torch raised its own RuntimeError ("std::bad_alloc"), which descend.fit passed on as it was."""
+    from descend import engine
+
+    def no_memory(*args, **kwargs):
+        raise RuntimeError("std::bad_alloc")
+
+    monkeypatch.setattr(engine, "train", no_memory)
+    with pytest.raises(MemoryError, match=r"not enough memory for this training \(steps=5\)"):
+        descend.fit(task="himmelblau", optimizer="adam", lr=0.01, steps=5)
+    monkeypatch.setattr(engine, "train", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("a shape mismatch")))
+    with pytest.raises(RuntimeError, match="a shape mismatch"):  # any other error as it is
+        descend.fit(task="himmelblau", optimizer="adam", lr=0.01, steps=5)
+
+
 def test_a_full_batch_beside_mini_batches_is_none_in_the_summary_not_nan():
     """batch_size=[None, 8] gave a float column: NaN and 8.0."""
     x = torch.randn(32, 2)

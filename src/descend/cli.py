@@ -528,9 +528,9 @@ def compare_command(
     except ValueError as e:  # a configuration the checks above could not foresee
         _fail(str(e))
     except (MemoryError, RuntimeError) as e:
-        from .compare_config import out_of_memory
+        from .compare_config import no_space, out_of_memory
 
-        if (message := out_of_memory(e, "comparison")) is None:
+        if (message := out_of_memory(e, "comparison") or no_space(e)) is None:
             raise
         _fail(message)
     except KeyboardInterrupt:  # before training started (it keeps what finished): said, not a silent 130
@@ -836,20 +836,26 @@ def landscape_command(
 
     labels = {int(i): f"{row['label']} lr={row['lr']:g}" for i, row in comparison.summary.iterrows()}
     status = {int(i): s for i, s in statuses(comparison.summary).items()}
-    out.mkdir(parents=True, exist_ok=True)
     stem = f"landscape-{folder_name(task)}"
     from .report.build import holding_paths
 
     surface = holding_paths(task.surface, comparison.paths, status)  # a finished path drawn whole, as in a report
     figure = figures.landscape(surface, comparison.paths, labels, title=f"{task.title}: optimizer paths",
                                status=status)
-    written = figures.save(figure, out, stem)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        written = figures.save(figure, out, stem)
+    except OSError as e:  # a full disk: one line, as a report that cannot be written
+        _fail(f"--out {str(out)!r}: the figure could not be written ({e.strerror or e})")
     typer.echo(f"figure: {written[0]}")
     # random search samples points: no path to draw (its best is in the table)
     pathless = sorted({str(row["label"]) for i, row in comparison.summary.iterrows() if int(i) not in comparison.paths
                        and int(row.get("steps_done", 1) or 0) > 0})
     if animate is not None and comparison.paths:
-        figures.animate(surface, comparison.paths, labels, animate, title=task.title, status=status)
+        try:
+            figures.animate(surface, comparison.paths, labels, animate, title=task.title, status=status)
+        except OSError as e:
+            _fail(f"--animate {str(animate)!r}: the animation could not be written ({e.strerror or e})")
         typer.echo(f"animation: {animate}")
     elif animate is not None:  # a Ctrl-C before any run finished, or only optimizers without a path
         why = f"{', '.join(pathless)} has no path" if pathless and not comparison.interrupted else "no run finished"

@@ -146,9 +146,27 @@ def out_of_memory(error: BaseException, what: str,
     """The words for ``error`` when a training ran out of memory (its batch plans and records grow with the
     steps: Python's MemoryError, or torch's "can't allocate memory", a RuntimeError), else None; ``fewer``
     says which flags of the command make it smaller."""
-    if not isinstance(error, MemoryError) and "allocat" not in str(error):
+    if not isinstance(error, MemoryError) and "allocat" not in str(error) and "bad_alloc" not in str(error):
         return None
     return f"not enough memory for this {what}: give {fewer}"
+
+
+def no_space(error: BaseException) -> str | None:
+    """The words for ``error`` when compiling ran out of disk space for its programs (Inductor wraps the OSError
+    in an error of its own, a RuntimeError, after pages of compiler output), else None."""
+    import errno
+
+    seen: BaseException | None = error
+    for _ in range(8):  # the error, and what it was raised from
+        if seen is None:
+            return None
+        if (isinstance(seen, OSError) and seen.errno == errno.ENOSPC) or "No space left on device" in str(seen):
+            from ._compile import cache_directory
+
+            return (f"no space left on the device for the compiled programs (in {cache_directory()}): free some "
+                    "space there, set DESCEND_CACHE_DIR to a folder with room, or train without --compile")
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 #: The most values a range LOW..HIGH:N gives (each is a configuration trained, times the seeds and optimizers).

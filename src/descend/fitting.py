@@ -20,14 +20,17 @@ from .spec import RunSpec
 
 
 def _memory_said(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``function`` with a bare ``MemoryError`` (no words: a batch plan or records of ``steps=10**12``) said: what
+    """``function`` with a bare ``MemoryError`` (no words: a batch plan or records of ``steps=10**12``), or torch's
+    RuntimeError of an allocation that failed ("std::bad_alloc"), said: what
     grows with the budget, and what to give instead (still a MemoryError, as the command line reads it)."""
     @functools.wraps(function)
     def said(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except MemoryError as e:
-            if str(e):
+        except (MemoryError, RuntimeError) as e:
+            # torch's own words (a RuntimeError: "std::bad_alloc", "can't allocate memory") say no more than bare
+            if isinstance(e, MemoryError) and str(e) or isinstance(e, RuntimeError) and not (
+                    "bad_alloc" in str(e) or "can't allocate memory" in str(e)):
                 raise
             budget = {k: kwargs[k] for k in ("steps", "epochs") if kwargs.get(k) is not None}
             raise MemoryError(f"not enough memory for this training ({', '.join(f'{k}={v}' for k, v in budget.items())}"

@@ -783,6 +783,34 @@ def test_a_comparison_out_of_memory_is_one_line_naming_the_flags(tmp_path, monke
                                                              "fewer --steps")
 
 
+def test_torchs_failed_allocation_and_a_full_compile_cache_are_one_line_each(tmp_path, monkeypatch):
+    """Under `ulimit -v` torch's "std::bad_alloc" (a RuntimeError) was an 89-line traceback; a compile cache on a
+    full disk (with --compile) 3,282 lines ending in Inductor's CppCompileError."""
+    import errno
+
+    import descend.compare as cmp
+
+    for error, words in ((RuntimeError("std::bad_alloc"), "error: not enough memory for this comparison: give "),
+                         (RuntimeError("CppCompileError: C++ compile error"), None)):
+        def failing(*args, error=error, **kwargs):
+            raise error
+
+        if words is None:  # as Inductor raises it: its own error, raised from the disk's
+            try:
+                try:
+                    raise OSError(errno.ENOSPC, "No space left on device")
+                except OSError as e:
+                    raise RuntimeError("InductorError: CppCompileError: C++ compile error") from e
+            except RuntimeError as e:
+                error = e
+            words = "error: no space left on the device for the compiled programs (in "
+        monkeypatch.setattr(cmp, "compare", lambda *a, error=error, **k: (_ for _ in ()).throw(error))
+        result = runner.invoke(app, ["compare", "line", *SMALL, "-o", "adam", "--out", str(tmp_path / "r")])
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        assert result.output.strip().splitlines()[-1].startswith(words), result.output
+    assert "set DESCEND_CACHE_DIR to a folder with room, or train without --compile" in result.output
+
+
 def test_an_option_given_no_value_is_named(tmp_path):
     """--steps --lr 0.1: --steps took "--lr" as its value, and the error spoke of an extra argument 0.1."""
     result = runner.invoke(app, ["compare", "line", "--steps", "--lr", "0.1", "--out", str(tmp_path / "no")])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -193,14 +194,34 @@ def test_a_json_file_that_cannot_be_written_leaves_the_report_as_it_was(tmp_path
     real = saved.write_text
 
     def full(path, text, *args, **kwargs):
-        if path == runs:
+        if Path(path).name.startswith(".runs.json"):  # written aside first
             raise OSError(28, "No space left on device")
         return real(path, text, *args, **kwargs)
 
     monkeypatch.setattr(saved, "write_text", full)
     result = runner.invoke(app, [*PARABOLA, "--out", str(out), "--json", str(runs)])
     assert result.exit_code == 2 and "it is as it was" in result.output
-    assert not out.exists() and not runs.exists()
+    assert f"(--json {str(runs)!r}: No space left on device)" in result.output, result.output  # not --out's disk
+    assert not out.exists() and not runs.exists() and not list(tmp_path.iterdir())
+
+
+def test_a_report_that_cannot_be_written_leaves_the_json_file_as_it_was(tmp_path, monkeypatch):
+    """The --json file was in place before the report failed (a full disk, SIGTERM while drawing), while the
+    command said everything was as it was."""
+    from descend.report import build
+
+    out, runs = tmp_path / "r", tmp_path / "runs.json"
+    result = runner.invoke(app, [*PARABOLA, "--out", str(out), "--json", str(runs)])
+    assert result.exit_code == 0, result.output
+    before = runs.read_bytes()
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build, "_write", full)
+    result = runner.invoke(app, [*PARABOLA, "--out", str(out), "--json", str(runs), "--force"])
+    assert result.exit_code == 2 and "it is as it was" in result.output
+    assert runs.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["r", "runs.json"]
 
 
 def _interrupted_at_first_step(monkeypatch):
@@ -483,3 +504,24 @@ def test_a_csv_report_moved_with_its_file_is_rebuilt_and_config_may_name_the_fil
     (moved / "data.csv").write_text("a,b,y\n" + rows.replace(",1.25\n", ",9.75\n"))  # other numbers: refused
     result = runner.invoke(app, ["report", str(moved / "r"), "--out", str(tmp_path / "edited")])
     assert result.exit_code == 2 and "was changed after the report was written" in result.output, result.output
+
+
+def test_descend_landscape_on_a_full_disk_is_one_line(tmp_path, monkeypatch):
+    """--out or --animate on a full disk ended in a 160-182-line traceback."""
+    from descend.report import figures
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(figures, "save", full)
+    result = runner.invoke(app, ["landscape", "rosenbrock", "--steps", "5", "-o", "gd", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert result.stderr.strip().splitlines()[-1] == (f"error: --out {str(tmp_path / 'o')!r}: the figure could not "
+                                                      "be written (No space left on device)")
+    monkeypatch.undo()
+    monkeypatch.setattr(figures, "animate", full)
+    gif = tmp_path / "a.gif"
+    result = runner.invoke(app, ["landscape", "rosenbrock", "--steps", "5", "-o", "gd", "--out", str(tmp_path / "o"),
+                                 "--animate", str(gif)])
+    assert result.exit_code == 2 and result.stderr.strip().splitlines()[-1] == (
+        f"error: --animate {str(gif)!r}: the animation could not be written (No space left on device)")

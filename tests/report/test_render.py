@@ -11,6 +11,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import time
 from dataclasses import dataclass
 
 import imageio.v3 as iio
@@ -251,3 +252,30 @@ def test_a_figure_that_fails_is_a_note_and_the_others_are_drawn(tmp_path, monkey
     done = render.run(render.Job("broken", "broken"), tmp_path)
     assert not done.drawn and done.skipped == ("it could not be drawn (TypeError: markevery=[20, 220] is iterable "
                                                "but not a valid numpy fancy index)")
+
+
+def test_a_job_no_worker_can_be_started_for_is_drawn_here(tmp_path, monkeypatch):
+    """With 16-22 file descriptors the pool was made, then starting a worker failed (EMFILE): a comparison that
+    had trained lost its report ("Too many open files"), where a pool that cannot be made draws here."""
+    import errno
+    from concurrent.futures import ProcessPoolExecutor
+
+    def no_descriptors(self, *args, **kwargs):
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    from descend.report import figures
+
+    def here(*args, **kwargs):  # known in this process only: a job drawn here finds it
+        raise TypeError("drawn in the writer's process")
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", no_descriptors)
+    monkeypatch.setattr(figures, "here", here, raising=False)
+    with render.Drawing(tmp_path, 2) as drawing:
+        drawing.submit(render.Job("a", "here"))
+        for _ in range(3000):  # until the pool's thread has taken the job (results() draws what it has not)
+            with drawing._condition:
+                if not drawing._pending:
+                    break
+            time.sleep(0.01)
+        (done,) = drawing.results()
+    assert done.skipped == "it could not be drawn (TypeError: drawn in the writer's process)"

@@ -220,7 +220,7 @@ def test_accuracies_are_shown_as_percentages(tmp_path):
     (["--metric", "los"], "error: --metric 'los': unknown metric; did you mean 'loss'?"),
     (["--epochs", "2", "--steps", "3"], "error: give --steps or --epochs, not both"),
     (["--batch-size", "1000"], "error: --batch-size 1000 is larger than the training set"),
-    (["--timeout", "-1"], "error: --timeout -1.0: a positive number of seconds is required"),
+    (["--timeout", "-1"], "error: --timeout -1.0: a positive, finite number of seconds is required"),
     # the space's batch size won over --batch-size's without a word; equal choices were two choices
     (["--batch-size", "full", "--space", "lr=1e-3..1e-1:log, batch_size=32"], "error: --batch-size and --space's "
      "batch_size both set the batch size of adam's trials; give it in one place"),

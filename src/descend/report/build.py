@@ -247,13 +247,28 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     timings.command.update(command or {})
     out = check_out(out, force=force)
     inner = _inside(json_path, out)
-    if json_path is not None and inner is None:  # first: a file that cannot be written leaves the report as it was
-        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        saved.write_text(Path(json_path), json.dumps(records(comparison), indent=1))
-    # checked again once drawn (seconds later): a report another command wrote meanwhile is kept
-    with saved.staged(out, recheck=lambda: check_out(out, force=force)) as staging:
-        _write(comparison, staging, json_name=inner, figures=figures, animation=animation, svg=svg, mp4=mp4,
-               timings=timings)
+    pending = None
+    if json_path is not None and inner is None:  # first, aside: a file that cannot be written (a full disk) leaves
+        # the report as it was, and it is put in place only with the report (a report that fails leaves it too)
+        target = Path(json_path)
+        pending = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            saved.write_text(pending, json.dumps(records(comparison), indent=1))
+        except OSError as e:
+            pending.unlink(missing_ok=True)
+            raise ValueError(f"--json {str(json_path)!r}: {e.strerror or e}") from None
+    try:
+        # checked again once drawn (seconds later): a report another command wrote meanwhile is kept
+        with saved.staged(out, recheck=lambda: check_out(out, force=force)) as staging:
+            _write(comparison, staging, json_name=inner, figures=figures, animation=animation, svg=svg, mp4=mp4,
+                   timings=timings)
+    except BaseException:
+        if pending is not None:
+            pending.unlink(missing_ok=True)
+        raise
+    if pending is not None:
+        os.replace(pending, json_path)
     return out / "report.html"
 
 

@@ -207,6 +207,13 @@ class Drawing:
             try:
                 with _main_not_imported():
                     future = executor.submit(run, job, self.directory)
+            except OSError:  # no worker could be started (too many open files, no memory for a process): drawn
+                # here, as when the pool could not be made (with 16-22 file descriptors a comparison that had
+                # trained lost its report)
+                with self._condition:
+                    self._here.append((index, job))
+                self._finished(None)
+                continue
             except BaseException as e:  # a broken pool: raised by results()
                 self.futures[index] = e
                 self._finished(None)

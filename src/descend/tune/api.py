@@ -300,7 +300,8 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         _whole(eval_every, names["eval_every"], 1)
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
                                 or not math.isfinite(timeout) or timeout <= 0):
-        raise ValueError(f"{names['timeout']} {timeout!r}: a positive number of seconds is required")
+        raise ValueError(f"{names['timeout']} {timeout!r}: a positive, finite number of seconds is required (no "
+                         "timeout: leave it out)")
     if not isinstance(metric, str) or metric.strip().lower() not in METRICS:
         raise ValueError(f"{names['metric']} {metric!r}: unknown metric{close_matches(str(metric), METRICS)} "
                          f"(allowed: {', '.join(METRICS)})")

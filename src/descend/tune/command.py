@@ -330,9 +330,11 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     except ValueError as e:  # a configuration the checks could not foresee
         return _fail(str(e))
     except (MemoryError, RuntimeError) as e:
-        from ..compare_config import out_of_memory
+        from ..compare_config import no_space, out_of_memory
 
-        if (message := out_of_memory(e, "search")) is None:
+        message = out_of_memory(e, "search", fewer="fewer --steps (or --epochs), a smaller --cohort (the trials "
+                                "trained together) or a smaller --batch-size") or no_space(e)
+        if message is None:
             raise
         return _fail(message + "; the trials that finished are kept")
     except OSError as e:  # a full disk, a storage gone mid-search: what finished was told and is kept
