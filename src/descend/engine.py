@@ -1894,11 +1894,11 @@ def _train_group(problem: Problem, group: Sequence[Cohort], indices: Any, every:
 
 
 def _draws_random(model: Any) -> bool:
-    """Whether a model may draw from torch's global generator while it trains: a module of one's own (its dropout,
-    :class:`descend.models.ModuleModel`); descend's own models draw nothing."""
-    from .models import ModuleModel
+    """Whether a model may draw from torch's global generator while it trains
+    (:func:`descend.models.module.draws_random`)."""
+    from .models.module import draws_random
 
-    return isinstance(model, ModuleModel)
+    return draws_random(model)
 
 
 @contextlib.contextmanager
@@ -1908,13 +1908,18 @@ def _seeded_generator(seeds: Iterable[int], *, draws: bool = True) -> Iterator[N
     process of a comparison, and the caller's own draws are left as they were. descend itself draws nothing from
     it (each batch order and initialisation has a generator of its own). The generator is the process's: a
     model that ``draws`` holds it for its group's training, so that two such fits in two threads give the numbers
-    of one after the other (their draws interleaved otherwise); the others train side by side."""
+    of one after the other (their draws interleaved otherwise); the others train side by side and leave it alone
+    (seeding it and putting it back as it was, without holding it, took back what other threads drew meanwhile
+    and reseeded a dropout fit in another thread in the middle of its steps)."""
     from .models.module import global_generator
 
+    if not draws:
+        yield
+        return
     mixed = 0
     for seed in seeds:
         mixed = (mixed * 1_000_003 + int(seed) + 1) % (1 << 63)
-    with global_generator(mixed, hold=draws):
+    with global_generator(mixed):
         yield
 
 

@@ -336,9 +336,9 @@ def _outputs(model: Any, x: Any) -> int | None:
         x = torch.as_tensor(x)
         # a module's dropout (and any draw of its own) must not move the caller's random state, which training
         # leaves as it was (descend.models.ModuleModel)
-        from .models.module import global_generator
+        from .models.module import guarded
 
-        with global_generator():
+        with guarded(model):
             params = model.init([0], dtype=x.dtype if x.is_floating_point() else torch.float32)
             return int(model.forward(params, x[:2].to(params[0].dtype), logits=True).shape[-1])
     except Exception:  # noqa: BLE001
@@ -349,10 +349,10 @@ def _check_loss_output(model: Any, objective: Objective, x: Tensor, y: Tensor) -
     """A loss of one's own returns one value per run: tried on two runs and two samples before training (a single
     number, or a value per sample, failed deep in the engine once training had begun). A loss or model that
     raises here is left to raise where it is trained, with its own error."""
-    from .models.module import global_generator
+    from .models.module import guarded
 
     try:
-        with global_generator():
+        with guarded(model):
             params = model.init([0, 1], dtype=x.dtype)
             value, _ = objective.value_and_valid(model, params, x[:2], y[:2])
     except Exception:  # noqa: BLE001

@@ -983,6 +983,57 @@ def test_a_search_leaves_optunas_log_level_and_prints_one_line_of_itself():
         repr(result)) < 200
 
 
+def test_searches_in_a_comparison_the_playground_and_two_threads_leave_optunas_log_level():
+    """A comparison's tuned mode and the playground's search left Optuna at WARNING; two searches in two threads
+    each put back the level it found, one of them the other's WARNING."""
+    import threading
+
+    from descend import compare as C
+    from descend.play import widgets
+    from descend.play.state import TuneState
+
+    before = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.INFO)
+    try:
+        config, task = C.resolve("line", optimizers=["gd"], mode="tuned", budget=2, steps=5, seeds=1)
+        C.compare(config, task)
+        assert optuna.logging.get_verbosity() == optuna.logging.INFO
+        widgets.compute(TuneState.model_validate({"trials": 4}))
+        assert optuna.logging.get_verbosity() == optuna.logging.INFO
+        for _ in range(3):
+            threads = [threading.Thread(target=descend.tune, args=("line",),
+                                        kwargs=dict(trials=4, cohort=2, steps=20, seeds=0)) for _ in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert optuna.logging.get_verbosity() == optuna.logging.INFO
+    finally:
+        optuna.logging.set_verbosity(before)
+
+
+def test_a_stop_or_a_progress_callback_raising_keyboard_interrupt_ends_the_search_as_ctrl_c():
+    """A stop() raising KeyboardInterrupt killed its watching thread and the search went on to its end; a progress
+    callback raising it cut every cohort at its first step, and the search asked the same trials again forever."""
+    def stop():
+        raise KeyboardInterrupt
+
+    result = descend.tune("line", trials=16, cohort=4, steps=3000, seeds=1, stop=stop)  # stop() asked each 50 ms
+    assert result.outcomes["adam"].interrupted and result.outcomes["adam"].told < 16
+
+    def progress(event):
+        if event.get("kind") not in ("study",):
+            raise KeyboardInterrupt
+
+    import threading
+    done = []
+    searching = threading.Thread(target=lambda: done.append(descend.tune("line", trials=8, cohort=4, steps=30,
+                                                                         seeds=1, progress=progress)), daemon=True)
+    searching.start()
+    searching.join(60)
+    assert done and done[0].outcomes["adam"].interrupted
+
+
 def test_a_loss_of_ones_own_is_known_by_the_same_digest_in_every_process():
     """A closure over a function printed its memory address, and a set among a lambda's constants orders itself by
     the process's string hashes: a study would have refused its own loss in the next process."""

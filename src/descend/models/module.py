@@ -23,13 +23,24 @@ _GLOBAL_GENERATOR = threading.RLock()
 
 
 @contextlib.contextmanager
-def global_generator(seed: int | None = None, *, hold: bool = True) -> Iterator[None]:
-    """torch's global generator seeded with ``seed`` (None: as it is), then as it was; for this thread alone
-    with ``hold`` (without it, for code that draws nothing from it but must leave it as it was)."""
-    with _GLOBAL_GENERATOR if hold else contextlib.nullcontext(), torch.random.fork_rng(devices=[]):
+def global_generator(seed: int | None = None) -> Iterator[None]:
+    """torch's global generator seeded with ``seed`` (None: as it is), for this thread alone, then as it was."""
+    with _GLOBAL_GENERATOR, torch.random.fork_rng(devices=[]):
         if seed is not None:
             torch.default_generator.manual_seed(seed)
         yield
+
+
+def draws_random(model: object) -> bool:
+    """Whether ``model`` may draw from torch's global generator (a module of one's own: its dropout,
+    :class:`ModuleModel`); descend's own models draw nothing, and leave the generator alone (holding it and
+    putting it back as it was would take back what the caller's other threads drew meanwhile)."""
+    return isinstance(model, ModuleModel)
+
+
+def guarded(model: object) -> contextlib.AbstractContextManager:
+    """:func:`global_generator` for a model that :func:`draws_random`, else nothing."""
+    return global_generator() if draws_random(model) else contextlib.nullcontext()
 
 # ---------------------------------------------------------------------------------------------------------
 # ModuleModel: any torch.nn.Module

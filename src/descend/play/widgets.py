@@ -756,9 +756,6 @@ def tune(state: TuneState) -> dict[str, Any]:
         code = f"descend.tasks.get('ellipse', start={tuple(target.start)!r})"
         steps, batch = target.steps, None
     searches = _searches(target, task)
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     best, rows, notes, configs, timed_out, calls = [], [], [], {}, False, []
     with _training():
         started = time.perf_counter()

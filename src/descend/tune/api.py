@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .._checks import close_matches
-from . import pruning
+from . import logs, pruning
 from .space import BATCH_SIZE, ChoiceSpace, Space, share, space_for
 
 #: How each argument is named in errors, in Python; the command line passes its flags instead.
@@ -521,12 +521,17 @@ def open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float,
                  dtype: Any = None) -> tuple[Any, dict[str, Any]]:
     """The storage and every optimizer's study (created or loaded and checked), before any training; ``dtype``
     is the one the trials train in (None: float32, :func:`descend.engine.train`'s)."""
+    with logs.quiet():
+        return _open_studies(p, heartbeat_interval=heartbeat_interval, grace_period=grace_period, dtype=dtype)
+
+
+def _open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float, dtype: Any
+                  ) -> tuple[Any, dict[str, Any]]:
     import optuna
 
     from .runner import open_study
     from .storage import open_storage
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     if p.storage == ":memory:":
         store = optuna.storages.InMemoryStorage()
     else:
@@ -608,7 +613,15 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
         heartbeat_interval: float | None = None, grace_period: float | None = None, compile: bool = False,
         dtype: Any = None, opened: tuple[Any, dict[str, Any]] | None = None) -> Any:
     """Run a checked :class:`Plan`: every study to its budget, then the final re-runs. Returns a
-    :class:`descend.tune.result.TuneResult`."""
+    :class:`descend.tune.result.TuneResult`. Optuna logs only warnings meanwhile (:func:`descend.tune.logs.quiet`)."""
+    with logs.quiet():
+        return _run(p, progress=progress, stop=stop, heartbeat_interval=heartbeat_interval,
+                    grace_period=grace_period, compile=compile, dtype=dtype, opened=opened)
+
+
+def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: Any,
+         heartbeat_interval: float | None, grace_period: float | None, compile: bool, dtype: Any,
+         opened: tuple[Any, dict[str, Any]] | None) -> Any:
     from .. import engine
     from ..spec import RunSpec
     from . import storage as storage_module
@@ -897,6 +910,8 @@ def _watch(stop: Callable[[], Any], event: threading.Event) -> _Watcher:
         while not done.wait(0.05):
             try:
                 asked = stop()
+            except KeyboardInterrupt:  # as Ctrl-C: the search stops, keeping what finished (the thread died and
+                asked = True  # the search went on to its end)
             except Exception as e:  # noqa: BLE001 - raised in the caller's thread, after the search
                 done.error = e
                 asked = True
@@ -988,14 +1003,8 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         from .result import check_out, take
 
         check_out(Path(out), {p.study_name(name) for name, _ in p.optimizers}, "out=")
-    import optuna
-
-    verbosity = optuna.logging.get_verbosity()  # Optuna's log level is the caller's again afterwards
-    try:
-        result = run(p, progress=progress, stop=stop, heartbeat_interval=heartbeat_interval,
-                     grace_period=grace_period, compile=compile, dtype=dtype)
-    finally:
-        optuna.logging.set_verbosity(verbosity)
+    result = run(p, progress=progress, stop=stop, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
+                 compile=compile, dtype=dtype)  # Optuna's log level is the caller's again afterwards (logs.quiet)
     if out is not None:
         from .result import write
 

@@ -787,12 +787,10 @@ def write_report(result: Any, out: str | Path, *, command: str | None = None, fi
     """
     import optuna
 
-    verbosity = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(optuna.logging.ERROR)  # not a line per trial left out of a figure
-    try:
+    from .logs import quiet
+
+    with quiet(optuna.logging.ERROR):  # not a line per trial left out of a figure
         return _write(result, Path(out), command=command, figures=figures, record=record)
-    finally:
-        optuna.logging.set_verbosity(verbosity)
 
 
 def _write(result: Any, out: Path, *, command: str | None, figures: bool, record: bool) -> Path:

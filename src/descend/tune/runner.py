@@ -491,6 +491,9 @@ class Runner:
         self.problem, self.plan, self.cohort, self.budget, self.target = problem, plan, cohort, budget, target
         self.pruner, self.batch_size, self.eval_every = pruner, batch_size, eval_every
         self.stop = stop if stop is not None else threading.Event()
+        #: a cohort was cut short by something other than ``stop`` (a KeyboardInterrupt raised by a progress
+        #: callback): the search ends as after Ctrl-C (it asked the same trials again, cohort after cohort, forever)
+        self.cut_short = False
         self.progress = progress
         self.heartbeat_interval, self.grace_period, self.deadline = heartbeat_interval, grace_period, deadline
         self.clip_norm, self.clip_value, self.dtype, self.compile = clip_norm, clip_value, dtype, compile
@@ -516,7 +519,7 @@ class Runner:
         turns = 0
         try:
             while True:
-                if self.stop.is_set():
+                if self.stop.is_set() or self.cut_short:
                     self.outcome.interrupted = True
                     break
                 t0 = time.perf_counter()
@@ -689,6 +692,7 @@ class Runner:
             rows = runs.summary.to_dict("index")  # one conversion, not a pandas row lookup per trial
             # Ctrl-C or a stop: the runs it cut short are trained again (their last values are not results)
             stopped_by_user = self.stop.is_set() or (runs.interrupted and not monitor.all_stopped)
+            self.cut_short = self.cut_short or stopped_by_user
             for local, i in enumerate(members):
                 row = rows.get(local)
                 if row is None:
