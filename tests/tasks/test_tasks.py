@@ -357,6 +357,19 @@ def test_a_card_says_each_thing_once_and_writes_signs_once(name):
         assert "critical:" in card
 
 
+@pytest.mark.parametrize("name, words", [
+    ("rosenbrock", "model:      the point itself, parameters x, y (starting at x = -1.5, y = 2.0)"),
+    ("house-prices", "model:      linear, 5 inputs → 1 output (no output function, with a bias; weights at zero)"),
+    ("digits", "model:      network 64 → 32 → 10 (1 hidden layer of tanh, a softmax output; weights drawn as torch.nn "
+               "draws them)"),
+    ("ellipse", "model:      a function of the data, parameters w_a, w_b (starting at w_a = 0.1, w_b = 1.8)"),
+])
+def test_a_card_says_its_model_in_words_not_as_python(name, words):
+    """The report's introduction and `descend card` showed Python reprs to the reader: Parametric(fn=landscape(
+    'rosenbrock'), params={'x': -1.5, ...}, uses_data=False), MLP(sizes=(5, 32, 1), hidden='tanh', ...)."""
+    assert words in tasks.get(name).card().splitlines()
+
+
 def test_a_cards_options_show_the_values_the_task_was_built_with():
     card = tasks.get("line", slope=-0.5, m=60).card()
     assert "options:    m=60, slope=-0.5, intercept=-1, noise=0.5, data_seed=0, start=-2,3, steps=300 (" in card

@@ -132,6 +132,20 @@ class _Dense(_Base):
             frozen.append((name, shape, values))
         return tuple(frozen)
 
+    def _init_words(self) -> str:
+        """How the weights start, in words (a task's card)."""
+        scheme = self.init_scheme
+        if not isinstance(scheme, str):
+            return "weights given"
+        scale = "" if self.init_scale is None else f", scale {self.init_scale:g}"
+        return {"torch": "weights drawn as torch.nn draws them", "zeros": "weights at zero",
+                "uniform": f"uniform weights{scale}", "normal": f"normal weights{scale}",
+                "xavier": "Glorot (Xavier) weights", "he": "He (Kaiming) weights"}.get(scheme, f"init {scheme}")
+
+    def _output_words(self) -> str:
+        return {"identity": "no output function", "sigmoid": "a sigmoid output",
+                "softmax": "a softmax output"}.get(self.output, f"{self.output} output")
+
     def _init_repr(self) -> str:
         if isinstance(self.init_scheme, str):
             return repr(self.init_scheme)
@@ -468,6 +482,12 @@ class Linear(_Dense):
     def layers(self) -> tuple[str, ...]:
         return self.names
 
+    def describe(self) -> str:
+        """The model in words, as a task's card says it."""
+        outs = f"{self.out_features} output{'s' * (self.out_features != 1)}"
+        return (f"linear, {self.in_features} input{'s' * (self.in_features != 1)} → {outs} "
+                f"({self._output_words()}{', with a bias' if self.bias else ', no bias'}; {self._init_words()})")
+
     def __repr__(self) -> str:
         extra = "" if self.init_scale is None else f", init_scale={self.init_scale!r}"
         return (
@@ -531,6 +551,14 @@ class MLP(_Dense):
     @property
     def layers(self) -> tuple[str, ...]:
         return tuple(f"layer{i}" for i in range(self.n_layers))
+
+    def describe(self) -> str:
+        """The model in words, as a task's card says it."""
+        layers = len(self.sizes) - 2
+        hidden = (f"{layers} hidden layer{'s' * (layers != 1)} of {self.hidden}" if self.hidden != "linear"
+                  else f"{layers} linear hidden layer{'s' * (layers != 1)}")
+        return (f"network {' → '.join(str(n) for n in self.sizes)} ({hidden}, {self._output_words()}"
+                f"{'' if self.bias else ', no biases'}; {self._init_words()})")
 
     def __repr__(self) -> str:
         extra = "" if self.init_scale is None else f", init_scale={self.init_scale!r}"

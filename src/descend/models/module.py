@@ -213,6 +213,11 @@ class ModuleModel(_Base):
             return m
         return nn.Sequential(m, nn.Sigmoid() if self.output == "sigmoid" else nn.Softmax(dim=-1))
 
+    def describe(self) -> str:
+        """The model in words, as a task's card says it."""
+        count = sum(p.numel() for p in self.module.parameters() if p.requires_grad)
+        return f"a torch.nn module, {self.module.__class__.__name__} ({count:,} trained parameters)"
+
     def __repr__(self) -> str:
         extra = "" if self.output == "identity" else f", output={self.output!r}"
         extra += "" if self.input_ndim == 2 else f", input_ndim={self.input_ndim}"

@@ -218,6 +218,12 @@ class Parametric(_Base):
             raise ValueError(f"valid returned {shape} for one run; expected a bool tensor [B] with B = {x.shape[-2]}")
         return mask.to(torch.bool)
 
+    def describe(self) -> str:
+        """The model in words, as a task's card says it: its parameters and where they start."""
+        start = ", ".join(f"{n} = {_nested_list(v)}" for n, _, v in self.start)
+        what = "the point itself" if not self.uses_data else "a function of the data"
+        return f"{what}, parameters {', '.join(n for n, _, _ in self.start)} (starting at {start})"
+
     def __repr__(self) -> str:
         start = ", ".join(f"{n!r}: {_nested_list(v)}" for n, _, v in self.start)
         parts = [f"fn={_name(self.fn)}", f"params={{{start}}}"]

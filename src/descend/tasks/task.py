@@ -323,7 +323,8 @@ class Task:
                          f"{self.kind}")
         else:
             lines.append("data:       none (the cost is a function of the parameters alone)")
-        lines.append(f"model:      {self.model!r}")
+        describe = getattr(self.model, "describe", None)  # in words; a model of one's own by its repr
+        lines.append(f"model:      {describe() if callable(describe) else repr(self.model)}")
         lines.append(f"loss:       {self.loss}")
         lines.append(f"budget:     {self.steps} steps by default")
         lines.append(f"lr range:   {self.lr_range[0]:g} .. {self.lr_range[1]:g} (the default comparison's grid: "
