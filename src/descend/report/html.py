@@ -93,6 +93,11 @@ _CURVES_COLUMNS = ("run", "step", "split", "metric", "value")
 _CONFIG = {"displaylogo": False, "responsive": True}
 
 #: What the usual columns of the summary table mean (shown under the table for the columns present).
+def _power(value: float) -> str:
+    """A power of ten as the page writes it: ``1e6`` → ``10⁶``."""
+    return "10" + str(round(math.log10(value))).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
 _GLOSSARY = {
     "final train loss": "the loss on the whole training set at the end of the run (lower is better)",
     "best train loss": "the lowest training-set loss seen during the run",
@@ -112,7 +117,8 @@ _GLOSSARY = {
                         "one epoch); \u201cnot reached\u201d when some of the row's runs did not reach the target",
     "seeds": "the number of runs (seeds) of the row's configuration behind its medians and rates",
     "divergence rate": "the share of the row's runs (its seeds) that diverged: the training loss or the parameters "
-                       "became non-finite, or the loss grew beyond 10\u2076 \u00d7 max(|J\u2080|, 1)",
+                       f"became non-finite, or the loss grew beyond {_power(outcomes.DIVERGENCE_FACTOR)} \u00d7 "
+                       "max(|J\u2080|, 1)",
     "left-domain rate": "the share of the row's runs whose parameters left the region where the model is defined "
                         "for any training sample: they have no result and win nothing",
     "pruned rate": "the share of the row's runs a search stopped early",
