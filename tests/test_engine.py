@@ -554,6 +554,13 @@ def test_compiled_step_marks_divergence_and_stops_at_target_like_eager():
         for n in MODEL.names:
             torch.testing.assert_close(moved.params[run][n], eager.params[run][n], rtol=1e-12, atol=1e-13)
             torch.testing.assert_close(compiled.params[run][n], eager.params[run][n], rtol=1e-9, atol=1e-10)
+    # every record, the target step's too: the program was traced with one tensor for the runs still healthy and
+    # those still moving, and read the second for the first (NaN at the step a run reached its target)
+    columns = ["run", "step", "split", "metric"]
+    e, c = (r.curves.sort_values(columns).reset_index(drop=True) for r in (eager, compiled))
+    assert e[columns].equals(c[columns])
+    assert (e["value"].isna() == c["value"].isna()).all()
+    assert c["value"].to_numpy() == pytest.approx(e["value"].to_numpy(), rel=1e-9, abs=1e-10, nan_ok=True)
 
 
 def test_progress_reports_every_step_and_ctrl_c_keeps_what_finished():

@@ -302,9 +302,6 @@ def _schedule_factors(cohort: Cohort, steps: int) -> dict[str, Tensor]:
     except ValueError:  # random search: its own checks
         info = None
     for name in sorted({n for run in cohort.runs for n in run.spec.schedules}):
-        if info is not None and name in {o.name for o in info.options}:
-            raise ValueError(f"schedules[{name!r}]: {name} is an option of {info.name} (a switch or a choice), which "
-                             "a schedule, a multiplier, cannot scale; schedule a number such as lr or momentum")
         table = torch.ones(steps, len(cohort.runs), dtype=torch.float64)
         by_schedule: dict[int, list[int]] = {}
         for j, run in enumerate(cohort.runs):
@@ -789,7 +786,11 @@ def train_cohort(
         for offset, member in zip(offsets, group):
             mine = slice(offset, offset + len(member.runs))
             for position in hooks.report(member, step, {name: v[mine] for name, v in metrics.items()}, status[mine]):
-                stop_runs(torch.arange(k) == offset + position, _PRUNED, step)
+                # a run that stopped at its target has finished: a search cannot prune it afterwards (it was
+                # "pruned" with the steps of the others, after reaching the target in fewer)
+                done_at_target = stopping_at_target and bool(target_at[offset + position] >= 0)
+                if not done_at_target:
+                    stop_runs(torch.arange(k) == offset + position, _PRUNED, step)
 
     moving = healthy  # still updated: ok and, with stop_at_target, not yet at the target
     interrupted, done, compile_seconds = False, 0, 0.0
@@ -799,8 +800,10 @@ def train_cohort(
         the seconds it took."""
         nonlocal eval_fn
         compiling = time.perf_counter()
-        for index in _shapes(plan):
-            fn(_scheduled(kwargs, factors, t), flat, state, moving, moving, bound, x, y, index)
+        for index in _shapes(plan):  # healthy and moving as two tensors: a trace given one tensor for both takes
+            # them as one input, and the program read moving where healthy was meant (a run stopped at its target
+            # recorded NaN at that step, where the eager step records its loss)
+            fn(_scheduled(kwargs, factors, t), flat, state, healthy, moving.clone(), bound, x, y, index)
         if evals and eval_every and evaluate_compiled:
             compiled_eval.prepare(flat)
             eval_fn = compiled_eval
@@ -1882,7 +1885,8 @@ def _train_group(problem: Problem, group: Sequence[Cohort], indices: Any, every:
     with _seeded_generator((run.seed for run in members), draws=_draws_random(problem.model)):
         if first.optimizer == RANDOM_SEARCH:  # gradient-free: the algorithm's own loop, the same records
             done = [random_search.train_cohort(problem, first, len(indices), eval_every=every,
-                                               target=options["target"], dtype=options["dtype"], hooks=hooks)]
+                                               target=options["target"], stop_at_target=options["stop_at_target"],
+                                               dtype=options["dtype"], hooks=hooks)]
         else:
             update = len(members) * _parameter_count(problem.model, options["dtype"])
             with cohort_threads(update * _widest_batch(indices), update) as threads:

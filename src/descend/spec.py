@@ -87,6 +87,16 @@ class RunSpec:
             hyper = {**info.defaults, **self.hyper}
         schedules = dict(self.schedules or {})
         check_names(list(schedules), allowed, what=f"scheduled hyperparameter for {name}")
+        if name != random_search.NAME:  # what a schedule, a multiplier of a number at every step, can scale
+            for key in schedules:
+                if key in {o.name for o in info.options}:
+                    raise ValueError(f"schedules[{key!r}]: {key} is an option of {name} (a switch or a choice), which "
+                                     "a schedule, a multiplier, cannot scale; schedule a number such as lr or "
+                                     "momentum")
+                if key not in info.update_args:  # initial_accumulator_value: read once, by the rule's init
+                    raise ValueError(f"schedules[{key!r}]: {key} sets where {name}'s state starts, once, before the "
+                                     "first step, so a schedule, a multiplier at every step, has nothing to scale; "
+                                     "give it as a value, and schedule a number the steps use, such as lr")
         for key, schedule in schedules.items():
             if isinstance(schedule, type):  # descend.schedules.cosine, not cosine(1.0, total_steps): fails at step 0
                 raise ValueError(f"schedules[{key!r}] is the class {schedule.__name__}; give a schedule made from "
@@ -142,6 +152,14 @@ def same_value(x: Any) -> Any:
     return ("text", repr(x))
 
 
+
+def schedules_for(optimizer: str, schedules: Mapping[str, Callable[[int], Any]] | None) -> dict[str, Any]:
+    """The schedules of ``schedules`` that apply to ``optimizer``: those of its hyperparameters (a schedule of
+    momentum schedules the SGD runs of a grid or a search, and leaves Adam's alone, as a hyperparameter's values
+    do). A name no optimizer has is refused where the schedules are given (:func:`grid`, ``descend.tune``)."""
+    hypers = _known(optimizer)[1]
+    return {k: f for k, f in (schedules or {}).items() if k in hypers}
+
 def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, seed: Any = 0, start: Any = None,
          model: Any = None, schedules: Mapping[str, Callable[[int], Any]] | None = None,
          clip_norm: Any = None, clip_value: Any = None,
@@ -196,8 +214,7 @@ def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, see
             continue
         seen.add(key)
         spec = RunSpec(name, hyper, combo["batch_size"], combo["seed"], combo["start"],
-                       {k: f for k, f in (schedules or {}).items() if k in hypers}, combo["clip_norm"],
-                       combo["clip_value"])
+                       schedules_for(name, schedules), combo["clip_norm"], combo["clip_value"])
         try:
             specs.append(spec.resolved())
         except ValueError as e:

@@ -21,8 +21,8 @@ import torch
 
 from .._checks import POSITIVE, check_choice, check_hyperparameter, check_names
 from ..catalog import RANDOM_SEARCH  # its name and description, as `descend list` shows them
-from ..outcomes import PRUNED
-from ..records import CohortResult, per_run
+from ..outcomes import INTERRUPTED, PRUNED
+from ..records import STATUS_CODES, CohortResult, per_run
 
 #: Its registry name (``descend list optimizers`` shows it; ``fit(optimizer="random-search")``).
 NAME = RANDOM_SEARCH[0]
@@ -43,8 +43,10 @@ def configure(**given: Any) -> dict[str, Any]:
 
 
 def train_cohort(problem: Any, cohort: Any, steps: int, *, eval_every: int = 0, target: float | None = None,
-                 dtype: torch.dtype = torch.float32, hooks: Any = None) -> Any:
-    """Every run of ``cohort`` draws ``steps`` candidates; the result has the engine's format."""
+                 stop_at_target: bool = False, dtype: torch.dtype = torch.float32, hooks: Any = None) -> Any:
+    """Every run of ``cohort`` draws ``steps`` candidates; the result has the engine's format. With
+    ``stop_at_target`` a run whose best cost reached ``target`` draws no more, as a gradient run stops there; a stop
+    request (``hooks``) or Ctrl-C cuts the runs still drawing short: status interrupted, as the engine's."""
 
     started = time.perf_counter()
     model, objective, evaluated = problem.model, problem.objective, problem.evaluation_model
@@ -79,7 +81,7 @@ def train_cohort(problem: Any, cohort: Any, steps: int, *, eval_every: int = 0, 
                     candidate.append(torch.stack(draws) * per_run(scale, like))
                 # a candidate that leaves no valid sample (a masked model) cannot be the best
                 cost = objective.value(model, candidate, x, y, empty=math.nan).double()
-                alive = status == 0
+                alive = (status == 0) & (target_at < 0) if stop_at_target else status == 0
                 sampled[t] = torch.where(alive, cost, math.nan)
                 better = alive & torch.isfinite(cost) & (cost < best_cost)
                 best = tuple(torch.where(per_run(better, b), c, b) for c, b in zip(candidate, best))
@@ -109,6 +111,10 @@ def train_cohort(problem: Any, cohort: Any, steps: int, *, eval_every: int = 0, 
     except KeyboardInterrupt:
         interrupted = True
     if interrupted:
+        if done < steps:  # the runs still drawing are cut short (descend.outcomes), not finished
+            cut = (status == 0) & ~(target_at >= 0 if stop_at_target else torch.zeros(k, dtype=torch.bool))
+            status.masked_fill_(cut, STATUS_CODES.index(INTERRUPTED))
+            status_at.masked_fill_(cut, done)
         sampled = sampled[:done]
         complete = min([len(eval_steps), *(len(v) for v in [*eval_values.values(), *original.values()])])
         del eval_steps[complete:]
@@ -118,6 +124,6 @@ def train_cohort(problem: Any, cohort: Any, steps: int, *, eval_every: int = 0, 
         cohort=cohort, train_loss=sampled, eval_steps=eval_steps,
         evals={key: torch.stack(v) for key, v in eval_values.items() if v}, grad_norms=None,
         status=status, status_at=status_at, target_at=target_at, params=best, path=None,
-        seconds=time.perf_counter() - started, interrupted=interrupted,
+        seconds=time.perf_counter() - started, interrupted=interrupted, stopped_at_target=stop_at_target,
         evals_original={key: torch.stack(v) for key, v in original.items() if v},
     )

@@ -350,14 +350,32 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         defaults.setdefault(BATCH_SIZE, batch)
         spaces[name] = Space(spaces[name].optimizer, spaces[name].params, defaults)
         get(name)
-    if schedules:  # checked as every trial's RunSpec checks them, for each optimizer searched
-        from ..spec import RunSpec
+    if schedules:  # checked as every trial's RunSpec checks them, for each optimizer searched (a schedule applies
+        # to those that have its hyperparameter, as in a grid), and where a trial may have it at 0 (a schedule of it
+        # is refused there, after the study was written: every retry failed again)
+        from ..spec import RunSpec, schedules_for
 
-        for name, _ in parsed:
+        owned = ({k for name, _ in parsed for k in schedules_for(name, schedules)} if isinstance(schedules, Mapping)
+                 else set())
+        if not isinstance(schedules, Mapping) or set(schedules) - owned:
             try:
-                RunSpec(name, {}, schedules=schedules).resolved()
+                RunSpec(parsed[0][0], {}, schedules=schedules).resolved()  # its words for what is wrong
             except ValueError as e:
                 raise ValueError(f"{names['schedules']}: {e}") from None
+        for name, _ in parsed:
+            mine = schedules_for(name, schedules)
+            try:
+                RunSpec(name, {}, schedules=mine).resolved()
+            except ValueError as e:
+                raise ValueError(f"{names['schedules']}: {e}") from None
+            for key in mine:
+                if 0.0 in _possible_values(spaces[name], key):
+                    searched = any(q.name == key for q in spaces[name].params)
+                    where = f"{names['space']} reaches 0" if searched else f"{name}'s default, 0, not searched"
+                    raise ValueError(f"{names['schedules']}: the schedule of {key!r} multiplies {key}, which "
+                                     f"{name}'s trials may have at 0 ({where}), where a schedule does nothing; search "
+                                     f"{key} over a range above 0 in {names['space']} (such as {key}=0.1..0.99), or "
+                                     "leave its schedule out")
     if clip_norm is not None and not (isinstance(clip_norm, (int, float)) and clip_norm > 0):
         raise ValueError(f"clip_norm {clip_norm!r}: a positive number is required")
     if clip_value is not None and not (isinstance(clip_value, (int, float)) and clip_value > 0):
@@ -517,6 +535,22 @@ def code_digest(function: Any) -> str:
     return digest.hexdigest()[:12]
 
 
+def _possible_values(space: Space, name: str) -> set[float]:
+    """The values of hyperparameter ``name`` at the ends of what ``space``'s trials may take: the optimizer's
+    default where the space leaves it out, else its range's ends, its choices or its fixed value (the baseline trial
+    takes the default moved into the range); numbers only."""
+    from ..optim import get
+
+    param = next((q for q in space.params if q.name == name), None)
+    if param is None:
+        values: list[Any] = [dict(space.defaults).get(name, get(space.optimizer).defaults.get(name))]
+    elif param.kind == "fixed":
+        values = [param.value]
+    else:
+        values = list(param.choices) if param.kind == "choice" else [param.low, param.high]
+    return {float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
 def open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float,
                  dtype: Any = None) -> tuple[Any, dict[str, Any]]:
     """The storage and every optimizer's study (created or loaded and checked), before any training; ``dtype``
@@ -623,7 +657,7 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
          heartbeat_interval: float | None, grace_period: float | None, compile: bool, dtype: Any,
          opened: tuple[Any, dict[str, Any]] | None) -> Any:
     from .. import engine
-    from ..spec import RunSpec
+    from ..spec import RunSpec, schedules_for
     from . import storage as storage_module
     from .result import TuneResult, final_table, trials_frame
     from .runner import Runner
@@ -710,8 +744,8 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
                     seeds = p.seeds if seeds_can_differ(p.task, name, batch) else 1
                     if seeds < p.seeds:
                         alike.append(name)
-                    specs[name] = [RunSpec(name, config, batch, s, None, dict(p.schedules), p.clip_norm, p.clip_value)
-                                   for s in range(seeds)]
+                    specs[name] = [RunSpec(name, config, batch, s, None, schedules_for(name, p.schedules),
+                                           p.clip_norm, p.clip_value) for s in range(seeds)]
                 if alike:
                     notes.append(f"one re-run of {', '.join(alike)}, not {p.seeds}: seeds cannot differ there (the "
                                  "same start for every seed and the whole training set at every step)")

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import engine, outcomes
-from ..spec import RunSpec
+from ..spec import RunSpec, schedules_for
 from . import pruning
 from . import storage as storage_module
 from .seeding import per_trial
@@ -650,8 +650,8 @@ class Runner:
     def _spec(self, params: Mapping[str, Any], seed: int) -> RunSpec:
         optimizer, values = self.plan.space.run(params)
         batch_size = values.pop(BATCH_SIZE, self.batch_size)
-        return RunSpec(optimizer, values, batch_size, seed, None, dict(self.schedules), self.clip_norm,
-                       self.clip_value)
+        return RunSpec(optimizer, values, batch_size, seed, None, schedules_for(optimizer, self.schedules),
+                       self.clip_norm, self.clip_value)
 
     def _train(self, asked: Sequence[tuple[Any, dict[str, Any]]]) -> dict[int, dict[str, Any]]:
         """Train the asked trials, one engine call per group that shares a program (the engine's cohort: the
