@@ -545,3 +545,13 @@ def test_a_huber_loss_in_the_targets_units_is_the_trained_loss_there():
                                           standardize=True, standardize_target=True)
         sigma = float(problem.target_std)  # the training split's σ
         assert row["final_test_loss_original"] == pytest.approx(sigma ** power * row["final_test_loss"], rel=1e-6), loss
+
+
+@pytest.mark.parametrize("optimizer, name", [("adagrad", "initial_accumulator_value"), ("rmsprop", "initial_scale")])
+def test_a_schedule_of_what_only_the_state_starts_from_is_refused_before_training(optimizer, name):
+    """A bare KeyError inside training: the step's update never takes it."""
+    from descend.schedules import constant
+
+    with pytest.raises(ValueError, match=rf"schedules\['{name}'\]: {name} sets where {optimizer}'s state starts, "
+                                         "once, before the first step"):
+        descend.fit(task="line", optimizer=optimizer, lr=0.01, steps=3, schedules={name: constant(0.9)})

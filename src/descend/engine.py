@@ -572,7 +572,8 @@ def train_cohort(
     ``drop_stopped`` (the default) eager steps also drop the rows of stopped runs from the program (in a group,
     each cohort's own; a cohort with none left leaves it), so that they cost nothing and the other runs' steps
     need no masking; the records are the same as with the rows kept in place. A compiled step keeps its rows
-    (another number of rows would be another program).
+    (another number of rows would be another program), and so does a model that draws random numbers (a module's
+    dropout: its masks are drawn for the rows in the program, so fewer rows would give the others other masks).
 
     Evaluations come at step 0 (not with ``eval_start=False``), every ``eval_every`` steps and at the end; a run
     dropped before the first of them has NaN for its evaluations.
@@ -609,6 +610,8 @@ def train_cohort(
     def unflatten(w: Tensor) -> tuple[Tensor, ...]:
         return _unflatten(w, sizes_, shapes_)
 
+    if _draws_random(problem.model):  # its draws are per row of the program: the rows stay, as the runs' masks
+        drop_stopped = False
     gradient = hand_gradient(problem)
 
     def compiled_step() -> _CompiledStep:
@@ -1789,6 +1792,15 @@ def train(
     # ends its cohort)
     groups = plan_groups(cohorts) if monitor is None else [[c] for c in cohorts]
     _check_groups(groups, m, steps=steps, epochs=epochs, drop_last=drop_last)  # before the first group trains
+    if eval_every == 0:  # no evaluation: what is read at evaluations would never be read
+        batched = next((run for run in runs if run.spec.batch_size is not None), None)
+        if monitor is not None:
+            raise ValueError("monitor=...: a monitor is called after each evaluation, and eval_every=0 makes none; "
+                             "give eval_every=N")
+        if target is not None and batched is not None:
+            raise ValueError(f"target={target!r}: after a mini-batch step the training loss is read at the "
+                             f"evaluations (run {batched.index} has batch_size={batched.spec.batch_size!r}), and "
+                             "eval_every=0 makes none; give eval_every=N")
     plan = functools.partial(_prepare_group, m=m, steps=steps, epochs=epochs, drop_last=drop_last,
                              eval_every=eval_every)
     options = dict(target=target, stop_at_target=stop_at_target, record_path=record_path,

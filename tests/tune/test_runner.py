@@ -1049,3 +1049,24 @@ def test_a_loss_of_ones_own_is_known_by_the_same_digest_in_every_process():
     seen = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout.split() for seed in ("1", "2")]
     assert seen[0] == seen[1] and len(set(seen[0])) == 3, seen
+
+
+def test_a_searchs_schedules_apply_to_the_optimizers_that_have_them_and_a_zero_is_refused_first(tmp_path):
+    """SGD's default space lets momentum be 0 (its baseline trial, SGD's default): the engine refused the schedule
+    of momentum there after the study was written, and every retry failed again; a momentum schedule beside Adam
+    (in a choice or as two studies) was refused outright, where a grid applies it to the SGD runs."""
+    from descend.schedules import cosine
+
+    schedules = {"momentum": cosine(1.0, 30, min_value=0.5)}
+    common = dict(trials=4, cohort=4, steps=30, seeds=0, batch_size=8, schedules=schedules)
+    out = tmp_path / "refused"
+    for space, words in ((None, r"space reaches 0"), ("lr=0.01..0.1:log", r"sgd's default, 0, not searched")):
+        with pytest.raises(ValueError, match=r"^schedules: the schedule of 'momentum' multiplies momentum, which "
+                                             rf"sgd's trials may have at 0 \({words}\)"):
+            descend.tune("line", optimizer="sgd", space=space, out=out, **common)
+    assert not out.exists()
+    space = "lr=0.01..0.1:log, momentum=0.1..0.9"
+    for optimizer in ("adam|sgd", ["adam", "sgd"]):
+        result = descend.tune("line", optimizer=optimizer, space=space if optimizer == "adam|sgd" else
+                              {"adam": "lr=0.01..0.1:log", "sgd": space}, **common)
+        assert all(np.isfinite(b["value"]) for b in result.best.values())
