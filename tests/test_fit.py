@@ -555,3 +555,11 @@ def test_a_schedule_of_what_only_the_state_starts_from_is_refused_before_trainin
     with pytest.raises(ValueError, match=rf"schedules\['{name}'\]: {name} sets where {optimizer}'s state starts, "
                                          "once, before the first step"):
         descend.fit(task="line", optimizer=optimizer, lr=0.01, steps=3, schedules={name: constant(0.9)})
+
+
+def test_a_switch_of_the_records_is_true_or_false():
+    """record_path="no" recorded the paths."""
+    with pytest.raises(ValueError, match=r"record_path='no' must be True or False \(or None\)"):
+        descend.fit(task="line", optimizer="gd", steps=3, record_path="no")
+    with pytest.raises(ValueError, match=r"record_grad_norms=1 must be True or False"):
+        descend.fit(task="line", optimizer="gd", steps=3, record_grad_norms=1)

@@ -377,6 +377,14 @@ def _settings(schema: type, given: dict[str, Any], config: Optional[Path]) -> An
     return _named_settings(schema, given, config)[0]
 
 
+def _check_mp4(mp4: Any, task: Any) -> None:
+    """--mp4 for a task without paths to animate (no two-parameter surface): refused, as with --no-animation (no
+    video was written, without a word)."""
+    if mp4 and getattr(task, "surface", None) is None:
+        raise ValueError(f"--mp4 writes the animation of the paths over a two-parameter task's surface, and task "
+                         f"{task.name!r} has none (its report has no animation): leave --mp4 out")
+
+
 def _named_settings(schema: type, given: dict[str, Any], config: Optional[Path]) -> tuple[Any, dict[str, str]]:
     """:func:`_settings`, and each setting's name as the user gave it, for the checks made later (the task's)."""
     entries = {e.name: e for e in schema.entries()}
@@ -512,6 +520,7 @@ def compare_command(
         resolved, built = given.resolved(names=names)  # a file's value named as the file's: "start (in FILE)"
         out_dir = check_out(given.out or Path("reports") / folder_name(built), force=force)
         check_json(given.json, out_dir)
+        _check_mp4(mp4, built)
     except ValueError as e:
         _fail(str(e))
     if not quiet:
@@ -586,6 +595,10 @@ def report_command(
     try:
         comparison, drawn = load(report)  # first: what is wrong with DIRECTORY is said of it, not of --out
         target = check_out(out if out is not None else report, force=force or out is None)
+    except ValueError as e:
+        _fail(str(e))
+    try:
+        _check_mp4(mp4, comparison.task)
     except ValueError as e:
         _fail(str(e))
     if mp4 and (no_animation or not drawn.get("animation", True)):  # the video is the animation's
@@ -778,7 +791,7 @@ def landscape_command(
                                      "log-spaced; default: the landscape's range)."),
     start: Optional[str] = typer.Option(None, metavar="X,Y", help="Start point X,Y (default: the landscape's)."),
     steps: int = typer.Option(300, metavar="INTEGER", help="Steps per optimizer."),
-    out: Path = typer.Option(Path("reports"), metavar="DIRECTORY", help="Directory for the figure (PNG and SVG)."),
+    out: str = typer.Option("reports", metavar="DIRECTORY", help="Directory for the figure (PNG and SVG)."),
     animate: Optional[Path] = typer.Option(None, metavar="FILE", help="Also write an animation: FILE.gif or FILE.mp4."),
     plugin: Optional[list[str]] = typer.Option(None, metavar="FILE.py", help=_PLUGIN_HELP),
 ) -> None:
@@ -787,6 +800,9 @@ def landscape_command(
     from .report import figures
 
     try:
+        if not out.strip():  # Path("") is the working directory: the figures were written there
+            raise ValueError("--out '': give a directory")
+        out = Path(out)
         point = None
         if start is not None:
             parts = start.split(",")  # "1,,2" is not two numbers

@@ -464,6 +464,8 @@ def load_plugin(given: str, name: str = "--plugin") -> str:
     import os
 
     text = schema.text(given, name).strip()
+    if not text.endswith(".py") and os.path.isfile(os.path.expanduser(text)):  # lion.txt: no loader reads it
+        raise ValueError(f"{name} {text!r}: a file that is not Python (a plugin is a .py file, or a module's name)")
     is_file = plugin_is_file(text)
     key = os.path.abspath(os.path.expanduser(text)) if is_file else text
     if key in _PLUGINS:
@@ -1063,8 +1065,10 @@ def _check_loss(loss: str, task: Any, names: Mapping[str, str], *, the_tasks_own
                   if info.kind == "regression" or (n == task.loss and not the_tasks_own)]
     allowed = {"binary": ["bce", "bce-logits"], "multiclass": ["cross-entropy"]}.get(task.kind, regression)
     if loss not in allowed:
-        what = {"binary": "binary classification", "multiclass": "classification"}.get(task.kind, task.kind)
-        raise ValueError(f"{names['loss']} {loss} is a {LOSSES[loss].kind} loss; task {task.name!r} is "
+        what = {"binary": "binary classification", "multiclass": "multiclass classification"}.get(task.kind, task.kind)
+        kind = {"bce": "binary classification", "bce-logits": "binary classification",
+                "cross-entropy": "multiclass classification"}.get(loss, LOSSES[loss].kind)
+        raise ValueError(f"{names['loss']} {loss} is a {kind} loss; task {task.name!r} is "
                          f"{what}: choose one of {', '.join(allowed)}")
     if loss == "mape" and getattr(getattr(task, "data", None), "target_standardized", False):
         raise ValueError(f"{names['loss']} mape divides each error by the target |y|, and task {task.name!r} "
@@ -1141,14 +1145,14 @@ def get_task(task: Any, *, task_options: Mapping[str, Any] | None = None, csv: s
         from .optim import OPTIMIZERS
 
         if task.strip().lower() in OPTIMIZERS and task.strip().lower() not in tasks.TASKS:  # -o adam sgd
-            raise ValueError(f"{task.strip()!r} is an optimizer, not a task: give each optimizer with its own -o "
-                             f"(-o adam -o {task.strip()}), and the task (descend list tasks)")
+            raise ValueError(f"{task.strip()!r} is an optimizer, not a task: name a task (descend list tasks); an "
+                             f"optimizer is given apart (-o {task.strip()})")
         return tasks.get(task, **options)
     if task.strip().lower().endswith((".csv", ".tsv", ".txt", ".csv.gz")) or os.path.isfile(task):
         import shlex
 
-        raise ValueError(f"{_clipped(task)} is a file, not a task: read it with --csv {shlex.quote(task)} --column "
-                         "COL (COL: the column to predict)")
+        raise ValueError(f"{_clipped(task)} is a file, not a task: descend compare and descend tune read a CSV file "
+                         f"with --csv {shlex.quote(task)} --column COL (COL: the column to predict)")
     try:
         return tasks.get(task, **options)
     except ValueError:

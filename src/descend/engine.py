@@ -1767,7 +1767,8 @@ def train(
     steps, epochs = (None if v is None else int(v) for v in (steps, epochs))  # a NumPy integer is one
     if compile not in (True, False, "auto", "cached"):
         raise ValueError(f"compile={compile!r} is not allowed; choose True, False, 'auto' or 'cached'")
-    _check_records(eval_every, target, stop_at_target)
+    _check_records(eval_every, target, stop_at_target, record_path=record_path, record_grad_norms=record_grad_norms,
+                   eval_start=eval_start)
     if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
         raise ValueError(f"processes={processes!r} must be a whole number >= 1")
     if not specs:
@@ -1828,8 +1829,13 @@ def train(
     return Runs(runs, results, problem)
 
 
-def _check_records(eval_every: Any, target: Any, stop_at_target: Any) -> None:
-    """The options a run's records depend on, refused before any work when they make no sense."""
+def _check_records(eval_every: Any, target: Any, stop_at_target: Any, **switches: Any) -> None:
+    """The options a run's records depend on, refused before any work when they make no sense; ``switches``
+    (``record_path=...``) are True or False (``record_path="no"`` recorded the paths)."""
+    for name, value in {"stop_at_target": stop_at_target, **switches}.items():
+        if not isinstance(value, bool) and not (name == "record_path" and value is None):  # None: where drawn
+            raise ValueError(f"{name}={value!r} must be True or False" + (" (or None)" if name == "record_path"
+                                                                           else ""))
     if eval_every is not None and (isinstance(eval_every, bool) or not isinstance(eval_every, numbers.Integral)
                                    or eval_every < 0):
         raise ValueError(f"eval_every={eval_every!r} must be a whole number of steps >= 1 (0: no evaluations; "

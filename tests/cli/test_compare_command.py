@@ -585,7 +585,8 @@ def test_a_column_whose_name_holds_a_comma_is_given_in_double_quotes(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["line", "--loss", "bce"], "--loss bce is a classification loss; task 'line' is regression: choose one of mse"),
+    (["line", "--loss", "bce"], "--loss bce is a binary classification loss; task 'line' is regression: choose one "
+                                "of mse"),
     (["rosenbrock", "--loss", "mse"], "task 'rosenbrock' is a landscape, whose cost is the function itself"),
     (["line", "--loss", "msee"], "--loss 'msee': unknown loss 'msee'; did you mean 'mse'?"),
     (["line", "--init", "zeros"], "--init zeros: the model of task 'line' starts from given values of its named "
@@ -606,7 +607,7 @@ def test_a_column_whose_name_holds_a_comma_is_given_in_double_quotes(tmp_path):
     # house-prices takes the loss as its own option: it was built with it, unchecked
     (["house-prices", "--loss", "mape"], "--loss mape divides each error by the target |y|, and task 'house-prices' "
                                          "standardises its target"),
-    (["house-prices", "--loss", "cross-entropy"], "--loss cross-entropy is a classification loss; task "
+    (["house-prices", "--loss", "cross-entropy"], "--loss cross-entropy is a multiclass classification loss; task "
                                                   "'house-prices' is regression: choose one of mse"),
     # a novice's typing: three dots trained 0.001..0.01 (.1e-1), a decimal comma said "'0' must be positive",
     # -o adam,sgd suggested amsgrad, --task-option without a value
@@ -622,8 +623,10 @@ def test_a_column_whose_name_holds_a_comma_is_given_in_double_quotes(tmp_path):
     (["line", "--lr", "0.01", "0.1"], "--lr takes several values in one, separated by commas without spaces: --lr "
                                       "0.01,0.1"),
     (["rosenbrock", "--start", "-1.5", "2"], "--start -1.5,2"),
-    (["-o", "adam", "sgd"], "'sgd' is an optimizer, not a task: give each optimizer with its own -o (-o adam -o "
-                            "sgd)"),
+    (["-o", "adam", "sgd"], "'sgd' is an optimizer, not a task: name a task (descend list tasks); an optimizer is "
+                            "given apart (-o sgd)"),
+    (["iris", "--loss", "bce"], "--loss bce is a binary classification loss; task 'iris' is multiclass classification: "
+                                "choose one of cross-entropy"),
     (["vanishing", "--task-option", "hiden=relu"], "unknown option of task 'vanishing' 'hiden'; did you mean "
                                                    "'hidden'?"),
 ])
@@ -687,7 +690,8 @@ def test_a_file_as_task_points_to_csv_and_max_categories_is_a_flag(tmp_path):
     path.write_text("zip,a,y\n" + "".join(f"Z{rng.integers(0, 150)},{v:.4f},{2 * v:.4f}\n"
                                           for v in rng.normal(size=300)))
     as_task = runner.invoke(app, ["compare", str(path), "--out", str(tmp_path / "no")])
-    assert as_task.exit_code == 2 and f"is a file, not a task: read it with --csv {path} --column COL" \
+    assert as_task.exit_code == 2 and f"is a file, not a task: descend compare and descend tune read a CSV file " \
+        f"with --csv {path} --column COL" \
         in as_task.output, as_task.output
     refused = runner.invoke(app, ["compare", "--csv", str(path), "--column", "Y", *SMALL, "--out",
                                   str(tmp_path / "no")])
@@ -1040,3 +1044,23 @@ def test_a_standard_error_whose_reader_has_gone_leaves_the_work_whole(tmp_path, 
         os.close(write)
     assert done.returncode == 0, done.stdout
     assert (tmp_path / "r" / "report.html").is_file() and "report.html" in done.stdout, done.stdout
+
+
+def test_flags_that_did_nothing_or_led_nowhere_are_refused_before_any_work(tmp_path, monkeypatch):
+    """--mp4 on a task without paths wrote no video without a word; --plugin with a file that is not Python was an
+    AttributeError ('NoneType' object has no attribute 'loader'); --out '' wrote tune's search and landscape's
+    figures into the working directory."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lion.txt").write_text("x = 1\n")
+    cases = [
+        (["compare", "iris", "--mp4", "--out", "r"], "--mp4 writes the animation of the paths over a two-parameter "
+                                                    "task's surface, and task 'iris' has none"),
+        (["compare", "line", "-o", "adam", "--plugin", "./lion.txt", "--out", "r"],
+         "--plugin './lion.txt': a file that is not Python (a plugin is a .py file, or a module's name)"),
+        (["tune", "line", "--trials", "4", "--cohort", "4", "--steps", "5", "--out", ""], "--out '': give a directory"),
+        (["landscape", "rosenbrock", "--steps", "5", "--out", ""], "--out '': give a directory"),
+    ]
+    for args, words in cases:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and words in result.output, (args, result.output)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lion.txt"]

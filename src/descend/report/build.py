@@ -246,6 +246,7 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     timings = Timings()
     timings.command.update(command or {})
     out = check_out(out, force=force)
+    check_json(json_path, out)  # before any drawing (the command line checks it before training, too)
     inner = _inside(json_path, out)
     pending = None
     if json_path is not None and inner is None:  # first, aside: a file that cannot be written (a full disk) leaves

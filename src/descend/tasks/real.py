@@ -107,7 +107,8 @@ def _check_training_classes(name: str, ds: Any, splits: Any, data_seed: int) -> 
     only = classes[int(present[0])] if present and 0 <= int(present[0]) < len(classes) else present
     raise ValueError(f"the training rows of {name!r} (60 % of its {len(ds)}, split with data_seed={data_seed}) hold "
                      f"only the class {only!r}: a classifier trained on them learns nothing; give more rows of the "
-                     "other classes, or another split: data_seed=N (on the command line --task-option data_seed=N)")
+                     "other classes, or another split (the task's option data_seed=N: --task-option data_seed=N in "
+                     "descend compare, descend.tasks.get(..., data_seed=N) in Python)")
 
 
 def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str, description: str,

@@ -1036,7 +1036,7 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     if out is not None:  # a directory of its own, refused before any work as the command line refuses it
         from .result import check_out, take
 
-        check_out(Path(out), {p.study_name(name) for name, _ in p.optimizers}, "out=")
+        check_out(Path(out), {p.study_name(name) for name, _ in p.optimizers}, "out")
     result = run(p, progress=progress, stop=stop, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
                  compile=compile, dtype=dtype)  # Optuna's log level is the caller's again afterwards (logs.quiet)
     if out is not None:

@@ -293,6 +293,8 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         steps, epochs = _number(steps, "--steps", int), _number(epochs, "--epochs", int)
         seeds, seed = _number(seeds, "--seeds", int), _number(seed, "--seed", int)
         timeout = _number(timeout, "--timeout", float)
+        if out is not None and not str(out).strip():  # Path("") is the working directory: written there
+            raise ValueError("--out '': give a directory")
         out_dir = Path(out) if out is not None else Path("reports") / f"tune-{folder_name(built)}"
         check_out(out_dir, None, "--out")
         saved.writable(out_dir)  # before any training, not after the whole search

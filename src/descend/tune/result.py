@@ -203,7 +203,7 @@ def check_out(out: Path, studies: set[str] | None, flag: str) -> None:
     own). A folder a search took holds its marker (:data:`descend._files.TUNE_MARKER`, kept there) or an
     earlier release's best.json. A new or empty directory is taken; so is one holding only a study's journal or
     database (``--storage DIR/study.journal --out DIR``) or hidden files. ``flag``: how the interface names the
-    directory (``--out``, ``out=``)."""
+    directory (``--out``, ``out``)."""
     from .._files import TUNE_MARKER, entries
 
     out = Path(out)
