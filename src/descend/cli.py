@@ -617,6 +617,9 @@ def report_command(
     except (OSError, ValueError) as e:
         _fail(f"the report could not be written to {str(target)!r} ({e}); it is as it was")
     typer.echo(f"report: {html}")
+    for note in comparison.notes:  # what a report of an earlier descend lets go unchecked (load says it)
+        if note.startswith("this report was written by an earlier descend"):
+            typer.echo(f"note: {note}", err=True)
 
 
 _SHOWN = ("lr", "batch size", "final train loss", "test loss", "test loss (target's units)", "test accuracy",

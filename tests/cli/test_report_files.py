@@ -525,3 +525,23 @@ def test_descend_landscape_on_a_full_disk_is_one_line(tmp_path, monkeypatch):
                                  "--animate", str(gif)])
     assert result.exit_code == 2 and result.stderr.strip().splitlines()[-1] == (
         f"error: --animate {str(gif)!r}: the animation could not be written (No space left on device)")
+
+
+def test_a_report_of_an_earlier_descend_says_what_it_cannot_check(tmp_path, monkeypatch):
+    """A report written before comparison.json kept its settings and its CSV file's digest was rebuilt from an
+    edited config.toml or a changed file, describing them beside results trained on others, without a word."""
+    monkeypatch.chdir(tmp_path)
+    rows = "".join(f"{(7 * i) % 11 / 3:.3f},{(3 * i) % 5 / 2:.2f},{i % 7 * 0.5 + 1.25}\n" for i in range(40))
+    (tmp_path / "one.csv").write_text("a,b,y\n" + rows)
+    result = runner.invoke(app, ["compare", "--csv", "one.csv", "--column", "y", "-o", "adam", "--steps", "5",
+                                 "--seeds", "1", "--lr", "0.01", "--quiet", "--out", "r"])
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "r" / "comparison.json").read_text())
+    for key in ("config", "data"):  # as an earlier release wrote it
+        record.pop(key)
+    (tmp_path / "r" / "comparison.json").write_text(json.dumps(record))
+    result = runner.invoke(app, ["report", "r", "--out", "again"])
+    assert result.exit_code == 0, result.output
+    assert ("note: this report was written by an earlier descend, which did not record its settings or the CSV "
+            "file's numbers: config.toml and the files it names are taken as they are now") in result.stderr
+    assert "which did not record its settings" in (tmp_path / "again" / "report.html").read_text()

@@ -1070,3 +1070,45 @@ def test_a_searchs_schedules_apply_to_the_optimizers_that_have_them_and_a_zero_i
         result = descend.tune("line", optimizer=optimizer, space=space if optimizer == "adam|sgd" else
                               {"adam": "lr=0.01..0.1:log", "sgd": space}, **common)
         assert all(np.isfinite(b["value"]) for b in result.best.values())
+
+
+def test_a_study_resumed_with_other_schedules_is_refused(tmp_path):
+    """Its trials would mix two kinds of training without a word (another loss, clipping or dtype was refused)."""
+    from descend.schedules import cosine
+
+    storage = f"{tmp_path}/study.journal"
+    search = dict(optimizer="adam", trials=4, cohort=4, steps=10, seeds=0, storage=storage)
+    descend.tune("line", schedules={"lr": cosine(1.0, 10)}, **search)
+    assert len(descend.tune("line", schedules={"lr": cosine(1.0, 10)}, **search).study.trials) == 4
+    for other in ({"lr": cosine(1.0, 10, min_value=0.5)}, {}, {"lr": lambda t: 0.9 ** t}):
+        with pytest.raises(ValueError, match=r"^schedules: study 'line' was made with schedules=lr:cosine\(value=1.0, "
+                                             r"total_steps=10, min_value=0.0\), not schedules="):
+            descend.tune("line", schedules=other, **search)
+
+
+def test_a_study_made_before_its_training_was_recorded_says_what_is_not_checked(tmp_path):
+    """A study of an earlier descend (no record of the task's settings, the data or the loss) resumed with another
+    CSV column or another loss, and mixed two objectives' trials without a word."""
+    from descend.tune import api
+    from descend.tune.runner import RECORDED, open_study
+
+    plan = api.plan("line", optimizer="adam", trials=4, cohort=4, steps=5, seeds=0, storage=f"{tmp_path}/s.journal")
+    store, plans = api.open_studies(plan, heartbeat_interval=10, grace_period=60)
+    study = plans["adam"].study
+    then = {k: v for k, v in study.user_attrs.items() if k not in RECORDED and k != "descend:ready"}
+    old = optuna.create_study(study_name="old", storage=store)  # as an earlier descend left it
+    for key, value in then.items():
+        old.set_user_attr(key, value)
+    old.set_user_attr("descend:ready", True)
+    now = {**then, **{k: study.user_attrs[k] for k in RECORDED if k in study.user_attrs}}
+    resumed = open_study(store, "old", plans["adam"].space, sampler="tpe", seed=0, cohort=4, trials=4,
+                         target=_target(plan), attrs=now,
+                         names=plan.names)
+    assert any("was made by an earlier descend, which did not record the task's settings" in n and
+               "the loss, clipping and dtype" in n for n in resumed.notes), resumed.notes
+
+
+def _target(plan):
+    from descend.tune.runner import Target
+
+    return Target(plan.target.split, plan.target.metric)

@@ -424,6 +424,12 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
         kwargs["selection"] = Selection.from_dict(record["selection"])
     if "search" in record and "search" in known:
         kwargs["search"] = compare.Search.from_dict(record["search"], frame_from_json(record["search"]["trials"]))
+    unchecked = [words for key, words in (("config", "its settings"), ("data", "the CSV file's numbers"))
+                 if record.get(key) is None and (key != "data" or settings.get("csv"))]
+    if unchecked:  # a report of an earlier descend: what it did not record cannot be checked against the files
+        kwargs["notes"] = [*kwargs.get("notes", []), f"this report was written by an earlier descend, which did not "
+                           f"record {' or '.join(unchecked)}: config.toml and the files it names are taken as they "
+                           "are now"]
     comparison = compare.Comparison(config=config, task=task, summary=summary, curves=curves, table=table,
                                     paths=paths, **kwargs)
     return comparison, dict(record.get("drawn", {}))

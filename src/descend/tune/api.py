@@ -497,7 +497,23 @@ def training_text(p: Plan, dtype: Any = None) -> str:
     # were one loss, and a study of one resumed with the other reported the first one's numbers
     shown = name if module == "descend.losses" else f"{module}.{name}#{code_digest(loss)}"
     return (f"loss={shown}; clip_norm={p.clip_norm}; clip_value={p.clip_value}; "
-            f"dtype={str(dtype or 'torch.float32').removeprefix('torch.')}")
+            f"dtype={str(dtype or 'torch.float32').removeprefix('torch.')}; schedules={_schedules_text(p.schedules)}")
+
+
+def _schedules_text(schedules: Mapping[str, Any]) -> str:
+    """Every trial's schedules as text: descend's own by their settings (``lr:cosine(value=1.0, ...)``), one's own
+    function by its name and a digest of its code (a study resumed with other schedules mixed two kinds of trial)."""
+    if not schedules:
+        return "none"
+    parts = []
+    for key in sorted(schedules):
+        f = schedules[key]
+        if type(f).__module__ == "descend.schedules":
+            parts.append(f"{key}:{f!r}")
+        else:
+            name = getattr(f, "__qualname__", None) or type(f).__qualname__
+            parts.append(f"{key}:{name}#{code_digest(f)}")
+    return ",".join(parts)
 
 
 def code_digest(function: Any) -> str:

@@ -371,12 +371,24 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
 MAY_CHANGE = {"descend:sampler": "sampler", "descend:pruner": "pruner", "descend:seed": "seed"}
 
 
+#: What a study records of how its trials train, in words, for a study made by an earlier descend without them.
+RECORDED = {"descend:task_identity": "the task's settings", "descend:data": "the data's numbers",
+            "descend:training": "the loss, clipping and dtype"}
+
+
 def _changed(study: Any, name: str, attrs: Mapping[str, Any], names: Mapping[str, str]) -> tuple[str, ...]:
-    """A note per setting of :data:`MAY_CHANGE` that this search gives otherwise than the study's first did."""
+    """A note per setting of :data:`MAY_CHANGE` that this search gives otherwise than the study's first did, and one
+    for what a study made by an earlier descend did not record (:data:`RECORDED`): those are not checked, and a
+    resume with others would mix two kinds of trial."""
     stored = study.user_attrs
-    return tuple(f"study {name!r} was begun with {names[flag]} {stored[key]} and goes on with {attrs[key]}: its "
-                 "later trials are drawn (or pruned) otherwise than its first"
-                 for key, flag in MAY_CHANGE.items() if key in stored and key in attrs and stored[key] != attrs[key])
+    notes = [f"study {name!r} was begun with {names[flag]} {stored[key]} and goes on with {attrs[key]}: its "
+             "later trials are drawn (or pruned) otherwise than its first"
+             for key, flag in MAY_CHANGE.items() if key in stored and key in attrs and stored[key] != attrs[key]]
+    unknown = [words for key, words in RECORDED.items() if key in attrs and key not in stored]
+    if unknown and "descend:space" in stored:
+        notes.append(f"study {name!r} was made by an earlier descend, which did not record {', '.join(unknown)}: "
+                     "they are not checked, so resume it with the settings it was made with")
+    return tuple(notes)
 
 
 def _shown(key: str, value: Any) -> str:
@@ -400,6 +412,8 @@ def _changed_training(then: str, now: str) -> list[str]:
     (_, before), (_, after) = _settings(f"-; {then}"), _settings(f"-; {now}")
 
     def same(key: str, a: str | None, b: str | None) -> bool:
+        if key == "schedules" and a is None:  # a study made before its schedules were kept: not known
+            return True
         if a is None or b is None or a == b:
             return a == b
         if key == "loss" and ("#" in a) != ("#" in b):
