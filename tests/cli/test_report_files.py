@@ -445,15 +445,22 @@ def test_a_ctrl_c_before_training_starts_says_so(tmp_path, monkeypatch):
     assert not (tmp_path / "r").exists()
 
 
+def _csv_report(folder, name="one.csv", out="r"):
+    """A comparison of a small CSV file written into ``folder`` (the working directory), named relatively: the rows
+    of its file (without the header)."""
+    rows = "".join(f"{(7 * i) % 11 / 3:.3f},{(3 * i) % 5 / 2:.2f},{i % 7 * 0.5 + 1.25}\n" for i in range(40))
+    (folder / name).write_text("a,b,y\n" + rows)
+    result = runner.invoke(app, ["compare", "--csv", name, "--column", "y", "-o", "adam", "--steps", "5",
+                                 "--seeds", "1", "--lr", "0.01", "--quiet", "--out", out])
+    assert result.exit_code == 0, result.output
+    return rows
+
+
 def test_a_csv_report_is_rebuilt_byte_for_byte_and_an_edited_file_is_refused(tmp_path, monkeypatch):
     """Given by a relative path, the rebuilt page named the file by its absolute one (not the same bytes); the file
     edited since, the rebuild described the new data beside results trained on the old, without a word."""
     monkeypatch.chdir(tmp_path)
-    rows = "".join(f"{(7 * i) % 11 / 3:.3f},{(3 * i) % 5 / 2:.2f},{i % 7 * 0.5 + 1.25}\n" for i in range(40))
-    (tmp_path / "one.csv").write_text("a,b,y\n" + rows)
-    result = runner.invoke(app, ["compare", "--csv", "one.csv", "--column", "y", "-o", "adam", "--steps", "5",
-                                 "--seeds", "1", "--lr", "0.01", "--quiet", "--out", "r"])
-    assert result.exit_code == 0, result.output
+    rows = _csv_report(tmp_path)
     written = (tmp_path / "r" / "report.html").read_bytes()
     assert str(tmp_path / "one.csv").encode() in written
     result = runner.invoke(app, ["report", "r"])
@@ -485,11 +492,7 @@ def test_a_csv_report_moved_with_its_file_is_rebuilt_and_config_may_name_the_fil
     project = tmp_path / "project"
     project.mkdir()
     monkeypatch.chdir(project)
-    rows = "".join(f"{(7 * i) % 11 / 3:.3f},{(3 * i) % 5 / 2:.2f},{i % 7 * 0.5 + 1.25}\n" for i in range(40))
-    (project / "data.csv").write_text("a,b,y\n" + rows)
-    result = runner.invoke(app, ["compare", "--csv", "data.csv", "--column", "y", "-o", "adam", "--steps", "5",
-                                 "--seeds", "1", "--lr", "0.01", "--quiet", "--out", "r"])
-    assert result.exit_code == 0, result.output
+    rows = _csv_report(project, "data.csv")
     moved = tmp_path / "moved"
     project.rename(moved)
     monkeypatch.chdir(tmp_path)
@@ -531,11 +534,7 @@ def test_a_report_of_an_earlier_descend_says_what_it_cannot_check(tmp_path, monk
     """A report written before comparison.json kept its settings and its CSV file's digest was rebuilt from an
     edited config.toml or a changed file, describing them beside results trained on others, without a word."""
     monkeypatch.chdir(tmp_path)
-    rows = "".join(f"{(7 * i) % 11 / 3:.3f},{(3 * i) % 5 / 2:.2f},{i % 7 * 0.5 + 1.25}\n" for i in range(40))
-    (tmp_path / "one.csv").write_text("a,b,y\n" + rows)
-    result = runner.invoke(app, ["compare", "--csv", "one.csv", "--column", "y", "-o", "adam", "--steps", "5",
-                                 "--seeds", "1", "--lr", "0.01", "--quiet", "--out", "r"])
-    assert result.exit_code == 0, result.output
+    _csv_report(tmp_path)
     record = json.loads((tmp_path / "r" / "comparison.json").read_text())
     for key in ("config", "data"):  # as an earlier release wrote it
         record.pop(key)
