@@ -733,7 +733,7 @@ def test_the_python_api_refuses_an_out_holding_another_search_as_the_command_lin
     descend.tune("line", optimizer="gd", trials=2, cohort=2, steps=5, seeds=0, out=first)
     (first / "report.html").write_text("<html>an earlier page</html>")
     before = {p.name: p.read_bytes() for p in first.iterdir() if p.is_file()}
-    with pytest.raises(ValueError, match=r"^out= '.*first' holds the results of another search \(study 'line'\)"):
+    with pytest.raises(ValueError, match=r"^out '.*first' holds the results of another search \(study 'line'\)"):
         descend.tune("rosenbrock", optimizer="adam", trials=2, cohort=2, steps=5, seeds=0, out=first)
     assert {p.name: p.read_bytes() for p in first.iterdir() if p.is_file()} == before
     mine = tmp_path / "mine"
