@@ -152,13 +152,13 @@ def same_value(x: Any) -> Any:
     return ("text", repr(x))
 
 
-
 def schedules_for(optimizer: str, schedules: Mapping[str, Callable[[int], Any]] | None) -> dict[str, Any]:
     """The schedules of ``schedules`` that apply to ``optimizer``: those of its hyperparameters (a schedule of
     momentum schedules the SGD runs of a grid or a search, and leaves Adam's alone, as a hyperparameter's values
     do). A name no optimizer has is refused where the schedules are given (:func:`grid`, ``descend.tune``)."""
     hypers = _known(optimizer)[1]
     return {k: f for k, f in (schedules or {}).items() if k in hypers}
+
 
 def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, seed: Any = 0, start: Any = None,
          model: Any = None, schedules: Mapping[str, Callable[[int], Any]] | None = None,

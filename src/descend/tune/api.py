@@ -370,8 +370,9 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                 raise ValueError(f"{names['schedules']}: {e}") from None
             for key in mine:
                 if 0.0 in _possible_values(spaces[name], key):
-                    searched = any(q.name == key for q in spaces[name].params)
-                    where = f"{names['space']} reaches 0" if searched else f"{name}'s default, 0, not searched"
+                    given = next((q for q in spaces[name].params if q.name == key), None)
+                    where = (f"{name}'s default, 0, not searched" if given is None else
+                             f"{names['space']} fixes it at 0" if given.kind == "fixed" else f"{names['space']} reaches 0")
                     raise ValueError(f"{names['schedules']}: the schedule of {key!r} multiplies {key}, which "
                                      f"{name}'s trials may have at 0 ({where}), where a schedule does nothing; search "
                                      f"{key} over a range above 0 in {names['space']} (such as {key}=0.1..0.99), or "
