@@ -117,6 +117,12 @@ def test_descend_show_prints_a_search_s_table_as_the_search_did(tmp_path):
     assert f"note: this search was written in {out} and moved here" in shown.stdout
     assert f"--storage {moved / 'study.journal'}" in shown.stdout and f"--out {moved}" in shown.stdout
     assert str(out) + os.sep not in shown.stdout.split("moved here")[1]
+    # descend report on the moved folder gave the old command, which would start a new study at the old place
+    rebuilt = runner.invoke(app, ["report", str(moved)], env={"COLUMNS": "300"})
+    told = rebuilt.output.replace("\n", "")
+    assert f"(the folder was written in {out} and moved here: the command names this folder)" in told
+    assert f"--storage {moved / 'study.journal'}" in told and f"--out {moved}" in told
+    assert "descend show FOLDER</code> prints the command with the folder" in (moved / "report.html").read_text()
     moved.rename(out)
     (out / "best.json").write_text('{"studies": {}}')  # cut short by hand: one line, no traceback
     broken = runner.invoke(app, ["show", str(out)])
