@@ -150,3 +150,15 @@ def test_a_fit_summary_without_labels_is_chosen_per_optimizer():
         medians = rows.groupby("lr")["final_train_loss"].median()
         assert choice.optimizer == name and choice.config["lr"] == medians.idxmin() == 0.1
         assert set(choice.runs) == set(rows.index[rows["lr"] == 0.1]) and choice.representative in choice.runs
+
+
+def test_a_label_names_its_optimizer_by_one_rule_for_the_choice_and_the_colours():
+    """Without an optimizer column the choice read "adam:beta1=0.8" as the optimizer "adam:beta1=0.8" (its text
+    before a bracket), where the colours read "adam": the page coloured it #3f007d, the figures Adam's red."""
+    from descend.report.colours import colours
+
+    rows = summary([{"label": "adam:beta1=0.8", "lr": 0.1, "seed": 0, "train": 0.2},
+                    {"label": "sgd(momentum=0.9)", "lr": 0.1, "seed": 0, "train": 0.3}]).drop(columns="optimizer")
+    chosen = select(rows).chosen
+    assert [c.optimizer for c in chosen.values()] == ["adam", "sgd"]
+    assert colours({label: c.optimizer for label, c in chosen.items()}) == colours(list(chosen))

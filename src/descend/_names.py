@@ -5,6 +5,7 @@ torch is needed)."""
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable
 
 
@@ -88,3 +89,15 @@ def check_names(given: Iterable[str], allowed: Iterable[str], *, what: str = "op
                 f"unknown {what} {name!r}{(hint and hint(name)) or close_matches(name, allowed)} "
                 f"(allowed: {', '.join(sorted(allowed))})"
             )
+
+
+def optimizer_of(label: str) -> str:
+    """The registry name a label starts with: ``"sgd(momentum=0.9)"`` → ``"sgd"``, ``"adam (lr 0.01)"`` →
+    ``"adam"``, ``"adam:beta1=0.8"`` → ``"adam"`` (the one rule: a report's colours and the selection's choices
+    read it).
+
+    >>> optimizer_of("sgd(momentum=0.9) (lr 0.1)"), optimizer_of("Adam:beta1=0.8")
+    ('sgd', 'adam')
+    """
+    match = re.match(r"\s*([A-Za-z][\w-]*)", str(label))
+    return match.group(1).lower() if match else str(label).strip().lower()

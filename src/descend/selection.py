@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from . import outcomes
+from ._names import optimizer_of
 
 #: Summary columns that are results or bookkeeping, never part of a run's configuration.
 RESULT_COLUMNS = frozenset({
@@ -224,7 +225,7 @@ def representative(rows: Any, runs: list[int], by: str) -> int:
 
 def _choice(rows: Any, label: str, by: str, columns: list[str]) -> Choice:
     values, runs = best(rows, by, columns)
-    optimizer = str(rows["optimizer"].iloc[0]) if "optimizer" in rows else label.split("(")[0].strip()
+    optimizer = str(rows["optimizer"].iloc[0]) if "optimizer" in rows else optimizer_of(label)
     return Choice(label=label, optimizer=optimizer, config=values, runs=tuple(runs),
                   representative=representative(rows, runs, by))
 

@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping
 
 from matplotlib import colors as mcolors
 
+from .._names import optimizer_of  # decided there: the selection reads it too
+
 __all__ = ["BASE", "COST_COLOURMAP", "COST_COLORSCALE", "EXTRA", "MARKERS", "PLOTLY_SYMBOLS", "batch_order", "colours",
            "markers", "optimizer_of", "regime_colours"]
 
@@ -60,13 +62,6 @@ EXTRA = ("#1b9e77", "#e7298a", "#e6ab02", "#a6761d", "#222222", "#01665e", "#fb8
 #: their markers differ, :func:`markers`).
 SHADES = (0.0, -0.4, 0.45, -0.65, 0.7, -0.2, 0.25, -0.55, 0.6,
           -0.3, 0.35, -0.6, 0.65, -0.1, 0.125, -0.475, 0.525)
-
-
-def optimizer_of(label: str) -> str:
-    """The registry name a label starts with: ``"sgd(momentum=0.9)"`` → ``"sgd"``, ``"adam (lr 0.01)"`` →
-    ``"adam"``."""
-    match = re.match(r"\s*([A-Za-z][\w-]*)", str(label))
-    return match.group(1).lower() if match else str(label).strip().lower()
 
 
 def base(optimizer: str) -> str:
