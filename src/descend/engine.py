@@ -74,7 +74,7 @@ from ._machine import spare_cores
 from .optim import get as get_optimizer
 from .optim import random_search
 from .problem import Objective, Problem, make_objective
-from .records import STATUS_CODES, CohortResult, per_run
+from .records import STATUS_CODES, CohortResult, cut_short, per_run
 from .spec import RunSpec, check_flat_start, expand_grid, grid
 
 __all__ = ["Cohort", "CohortResult", "Monitor", "Objective", "Problem", "Run", "RunSpec", "Runs", "expand_grid",
@@ -899,10 +899,7 @@ def train_cohort(
             recorded_rows.flush(done)
     if interrupted:
         if done < steps:  # the runs still training are cut short (descend.outcomes), not finished
-            finished = target_at >= 0 if stopping_at_target else torch.zeros(k, dtype=torch.bool)
-            cut = (status == _OK) & ~finished
-            status.masked_fill_(cut, STATUS_CODES.index(outcomes.INTERRUPTED))
-            status_at.masked_fill_(cut, done)
+            cut_short(status, status_at, target_at, stopped_at_target=stopping_at_target, done=done)
         steps = done
         train_loss = train_loss[:steps]
         grad_norms = None if grad_norms is None else grad_norms[:steps]
@@ -1719,7 +1716,9 @@ def train(
     where the step's batch is the whole training set (a landscape, a full batch, a hybrid's full phase), whose
     loss is the training loss, and otherwise at the evaluations of the training split (a mini-batch's loss is
     one batch's: a lucky batch is not the training loss), so to within ``eval_every`` steps; with
-    ``stop_at_target`` the run stops there, its parameters those the training loss was measured at.
+    ``stop_at_target`` the run stops there, its parameters those the training loss was measured at. With
+    ``eval_every=0`` there are no evaluations, so a ``monitor`` (called after each) or a ``target`` with
+    mini-batches (read at them) is refused.
     ``compile=True`` traces each group's step into one program compiled by Inductor (torch.compile's
     compiler), the evaluations as one more: about 23-32 s per group and batch shape the first time on a 2-core
     machine (into a package; 10-17 s in the process alone), 3-5 s from Inductor's on-disk cache after that (the summary's ``compile_seconds``, apart from

@@ -209,8 +209,7 @@ def accumulator(dtype: torch.dtype) -> torch.dtype:
 def sample_mean(per: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
     """Σᵢ ``per`` / ``count`` over the last axis, summed and divided in :func:`accumulator`'s dtype (``count``'s),
     returned in ``per``'s."""
-    mean = per.sum(dim=-1, dtype=count.dtype) / count
-    return mean if mean.dtype == per.dtype else mean.to(per.dtype)
+    return (per.sum(dim=-1, dtype=count.dtype) / count).to(per.dtype)  # (.to: itself where the dtypes are one)
 
 
 def _count(per: torch.Tensor) -> torch.Tensor:
@@ -225,8 +224,7 @@ def _reduce(per: torch.Tensor, mask: torch.Tensor | None, reduction: str) -> tor
     if reduction == "none":
         return per
     if reduction == "sum":
-        total = per.sum(dim=-1, dtype=accumulator(per.dtype))
-        return total if total.dtype == per.dtype else total.to(per.dtype)
+        return per.sum(dim=-1, dtype=accumulator(per.dtype)).to(per.dtype)
     count = _count(per) if mask is None else mask.sum(dim=-1).to(accumulator(per.dtype)).clamp(min=1.0)
     return sample_mean(per, count)
 
@@ -674,8 +672,7 @@ def cost_and_grad(loss: Callable[..., torch.Tensor], target: torch.Tensor,
 def ones_over(count: torch.Tensor, shape: torch.Size, dtype: torch.dtype) -> torch.Tensor:
     """The backward pass of ``Σ_runs`` :func:`sample_mean`: 1 spread over the runs, divided by ``count`` (in its
     dtype), in ``dtype``."""
-    g = torch.ones((), dtype=count.dtype, device=count.device).expand(shape) / count
-    return g if g.dtype == dtype else g.to(dtype)
+    return (torch.ones((), dtype=count.dtype, device=count.device).expand(shape) / count).to(dtype)
 
 
 def _mse_and_grad(pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

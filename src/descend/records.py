@@ -44,6 +44,16 @@ class CohortResult:
         return torch.where(self.status == STATUS_CODES.index(outcomes.DIVERGED), self.status_at, -1)
 
 
+def cut_short(status: Tensor, status_at: Tensor, target_at: Tensor, *, stopped_at_target: bool, done: int) -> None:
+    """Mark the runs still training when a stop or Ctrl-C came after ``done`` steps as interrupted there (in place):
+    cut short (:mod:`descend.outcomes`), not finished; a run already at its target with ``stopped_at_target`` had
+    finished. Every algorithm's training loop reads this rule (the engine's, random search's)."""
+    finished = target_at >= 0 if stopped_at_target else torch.zeros_like(status, dtype=torch.bool)
+    cut = (status == STATUS_CODES.index(outcomes.OK)) & ~finished
+    status.masked_fill_(cut, STATUS_CODES.index(outcomes.INTERRUPTED))
+    status_at.masked_fill_(cut, done)
+
+
 def per_run(x: Tensor, like: Tensor) -> Tensor:
     """A [K] tensor shaped to broadcast against ``like`` [K, ...]."""
     return x.view(-1, *([1] * (like.ndim - 1)))

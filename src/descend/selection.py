@@ -142,6 +142,11 @@ class Selection:
         """run → label, the representative run of each label (labels without one are left out)."""
         return {c.representative: label for label, c in self.chosen.items() if c.representative is not None}
 
+    def chosen_on(self, summary: Any) -> str:
+        """The column of ``summary`` the configurations were chosen on (:attr:`by`), which a chart of the learning
+        rates shows; the final training loss where ``summary`` lacks it."""
+        return self.by if self.by in summary else "final_train_loss"
+
     def optimizers(self) -> dict[str, str]:
         """label → registry name of its optimizer (what :func:`descend.report.colours.colours` is keyed by)."""
         return {label: c.optimizer for label, c in self.chosen.items()}

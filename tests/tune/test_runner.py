@@ -1105,7 +1105,7 @@ def test_a_study_made_before_its_training_was_recorded_says_what_is_not_checked(
                          target=_target(plan), attrs=now,
                          names=plan.names)
     assert any("was made by an earlier descend, which did not record the task's settings" in n and
-               "the loss, clipping and dtype" in n for n in resumed.notes), resumed.notes
+               "the loss, clipping, dtype and schedules" in n for n in resumed.notes), resumed.notes
 
 
 def _target(plan):

@@ -21,8 +21,8 @@ import torch
 
 from .._checks import POSITIVE, check_choice, check_hyperparameter, check_names
 from ..catalog import RANDOM_SEARCH  # its name and description, as `descend list` shows them
-from ..outcomes import INTERRUPTED, PRUNED
-from ..records import STATUS_CODES, CohortResult, per_run
+from ..outcomes import PRUNED
+from ..records import CohortResult, cut_short, per_run
 
 #: Its registry name (``descend list optimizers`` shows it; ``fit(optimizer="random-search")``).
 NAME = RANDOM_SEARCH[0]
@@ -112,9 +112,7 @@ def train_cohort(problem: Any, cohort: Any, steps: int, *, eval_every: int = 0, 
         interrupted = True
     if interrupted:
         if done < steps:  # the runs still drawing are cut short (descend.outcomes), not finished
-            cut = (status == 0) & ~(target_at >= 0 if stop_at_target else torch.zeros(k, dtype=torch.bool))
-            status.masked_fill_(cut, STATUS_CODES.index(INTERRUPTED))
-            status_at.masked_fill_(cut, done)
+            cut_short(status, status_at, target_at, stopped_at_target=stop_at_target, done=done)
         sampled = sampled[:done]
         complete = min([len(eval_steps), *(len(v) for v in [*eval_values.values(), *original.values()])])
         del eval_steps[complete:]

@@ -432,8 +432,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
             "loss-epoch": ("Loss against epoch", "loss_curves", (best, best_curves),
                            dict(x="epoch", title=title, colours=colours, markers=markers)),
             "lr-sensitivity": ("Learning-rate sensitivity (× = diverged)", "lr_sensitivity", (summary,),
-                               dict(title=title, colours=colours,
-                                    metric=selection.by if selection.by in summary else "final_train_loss"))
+                               dict(title=title, colours=colours, metric=selection.chosen_on(summary)))
                               if searched_runs is None else
                               ("Learning-rate sensitivity of the search (× = diverged)", "lr_sensitivity",
                                (searched_runs,),

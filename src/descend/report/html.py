@@ -292,8 +292,7 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
     shown = {label: c.representative for label, c in selection.chosen.items() if c.representative in summary.index}
 
     loss = _loss_figure(summary, curves, chosen, colours)
-    # the chart of the learning rates shows what the configurations were chosen on (the selection's column)
-    chosen_on = selection.by if selection.by in summary else "final_train_loss"
+    chosen_on = selection.chosen_on(summary)  # what the chart of the learning rates shows
     figures = [
         ("Loss during training", _loss_caption(curves, summary, chosen, epochs=bool(loss.layout.updatemenus)),
          "fig-loss", 480, loss),

@@ -373,7 +373,7 @@ MAY_CHANGE = {"descend:sampler": "sampler", "descend:pruner": "pruner", "descend
 
 #: What a study records of how its trials train, in words, for a study made by an earlier descend without them.
 RECORDED = {"descend:task_identity": "the task's settings", "descend:data": "the data's numbers",
-            "descend:training": "the loss, clipping and dtype"}
+            "descend:training": "the loss, clipping, dtype and schedules"}
 
 
 def _changed(study: Any, name: str, attrs: Mapping[str, Any], names: Mapping[str, str]) -> tuple[str, ...]:
