@@ -542,3 +542,54 @@ def test_a_tiny_cohorts_eager_step_converts_no_number_to_another_dtype():
 
     conversions(5)
     assert conversions(40) == conversions(20) == 0
+
+
+def _inference_mode_of_steps(monkeypatch, **fit) -> tuple[list[bool], descend.Runs]:
+    """Whether each eager step ran in torch's inference mode, and the fit's runs."""
+    seen, step = [], engine._step
+
+    def spied(*args, **kwargs):
+        seen.append(torch.is_inference_mode_enabled())
+        return step(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_step", spied)
+    runs = descend.fit(compile=False, eval_every=0, **fit)
+    return seen, runs
+
+
+def test_a_step_without_autograd_runs_in_inference_mode_and_its_results_are_ordinary_tensors(monkeypatch):
+    """The eager step of descend's own gradients (a landscape's, the ellipse's MSE, a dense model's backward pass)
+    runs in torch's inference mode, which leaves out autograd's bookkeeping of every operation; a step that takes
+    autograd's backward pass does not (it could not), nor a model's ``grad`` of one's own, which may use autograd
+    (here ``torch.func.grad``). The results are ordinary tensors: they take part in autograd and in-place updates
+    afterwards, as before."""
+    cases = [
+        (True, dict(model=landscapes.get("himmelblau").model((-1.0, 1.0)), data=None, loss="value",
+                    optimizer=["gd", "adam"], lr=0.01, steps=4, dtype=torch.float64)),
+        (True, dict(model=ELLIPSE.model, data=ELLIPSE.data, optimizer="adam", lr=0.01, steps=4)),
+        (True, dict(model=MLP((3, 8, 10), output="softmax"), data=(X, LABELS), optimizer="adam", lr=0.01, steps=4)),
+        (False, dict(model=MLP((3, 8, 1)), data=(X, Y), loss="huber", optimizer="adam", lr=0.01, steps=4)),
+        (False, dict(model=landscapes.from_formula("x**2 + 3*y**2").model(), data=None, loss="value",
+                     optimizer="adam", lr=0.01, steps=4)),
+    ]
+
+    def bowl(p, x=None):
+        return p["a"] ** 2 + 3 * p["b"] ** 2
+
+    def by_autograd(p):  # a user's gradient computed by torch.func: it needs autograd
+        return torch.func.vmap(torch.func.grad(lambda a, b: bowl({"a": a, "b": b}), argnums=(0, 1)))(p["a"], p["b"])
+
+    own = Parametric(bowl, {"a": 1.0, "b": -1.0}, uses_data=False, grad=by_autograd)
+    cases.append((False, dict(model=own, data=None, loss="value", optimizer="adam", lr=0.1, steps=4)))
+    for inference, fit in cases:
+        seen, runs = _inference_mode_of_steps(monkeypatch, **fit)
+        assert seen == [inference] * 4, fit["model"]
+        assert (runs.summary["status"] == "ok").all(), fit["model"]
+        params = runs.results[0].params[0]
+        assert not params.is_inference() and not runs.results[0].train_loss.is_inference()
+        assert (params.clone().requires_grad_() * 2).sum().requires_grad
+        params.add_(0.0)  # an in-place update of a result (an inference tensor would refuse it)
+    # the user's gradient trained its runs (autograd's own gradient of the same surface, to round-off)
+    plain = descend.fit(model=Parametric(bowl, {"a": 1.0, "b": -1.0}, uses_data=False), data=None, loss="value",
+                        optimizer="adam", lr=0.1, steps=4, compile=False)
+    assert torch.allclose(runs.results[0].train_loss, plain.results[0].train_loss, rtol=1e-6, atol=0)
