@@ -697,7 +697,7 @@ def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, widt
         need[c] += grow
         spare -= grow
     label_width = min(label_full, label_min + max(spare, 0))
-    table = Table(title=title, title_justify="left")
+    table = Table(title=escape(title), title_justify="left")  # a CSV file's or folder's name: its text as it is
     table.add_column("optimizer", style="bold", overflow="fold", width=max(label_width, len("optimizer")))
     for c in kept:
         table.add_column(heads[c], justify="right", width=need[c], no_wrap=False)

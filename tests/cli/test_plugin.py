@@ -170,3 +170,32 @@ def test_landscape_draws_a_plugins_optimizer(plugin, tmp_path):
                                  "--lr", "0.01", "--steps", "10", "--out", str(tmp_path / "l")])
     assert result.exit_code == 0, result.output
     assert "signum-test" in result.stdout and (tmp_path / "l" / "landscape-himmelblau.png").is_file()
+
+
+def test_names_and_values_in_square_brackets_are_shown_as_they_are_never_read_as_markup(tmp_path):
+    """The terminal's tables print the user's text as it is: an option value "[bold]b" kept its brackets only in the
+    files (the table showed "b"), and "x[/]" ended the search, after it had trained, in Rich's MarkupError; a report
+    folder named "exp[/x]" did the same to descend show, and "[lr sweep]" vanished from its title."""
+    rule = SIGNUM.replace("from descend.optim import Hyperparameter, Interval, OptimizerInfo",
+                          "from descend.optim import Hyperparameter, Interval, OptimizerInfo, Option")
+    rule = rule.replace("*, lr=0.01)", "*, lr=0.01, mode='plain')").replace(
+        '"learning rate"),), ()))', '"learning rate"),), (Option("mode", "plain", ("plain", "x[/]", "[bold]b"), "a mode"),)))')
+    (tmp_path / "brackets.py").write_text(rule)
+    try:
+        for mode in ("[bold]b", "x[/]"):
+            out = tmp_path / f"exp[/x] [{mode}]"
+            args = ["tune", "rosenbrock", "-o", f"signum-test:mode={mode}", "--plugin", str(tmp_path / "brackets.py"),
+                    "--trials", "2", "--cohort", "2", "--steps", "5", "--seeds", "1", "--out", str(out)]
+            for result in (runner.invoke(app, args, env={"COLUMNS": "300"}),
+                           runner.invoke(app, ["show", str(out)], env={"COLUMNS": "300"})):
+                assert result.exit_code == 0, result.output
+                assert f"mode={mode}" in result.stdout
+        out = tmp_path / "exp[/x] [lr sweep]"
+        compared = runner.invoke(app, ["compare", "rosenbrock", "-o", "adam", "--steps", "5", "--seeds", "1", "--lr",
+                                       "0.01", "--no-animation", "--out", str(out)], env={"COLUMNS": "300"})
+        assert compared.exit_code == 0, compared.output
+        shown = runner.invoke(app, ["show", str(out)], env={"COLUMNS": "300"})
+        assert shown.exit_code == 0, shown.output
+        assert "exp[/x]" in shown.stdout and "[lr sweep])" in shown.stdout  # (the title may wrap)
+    finally:
+        forget()

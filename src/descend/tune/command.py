@@ -167,10 +167,12 @@ def _table(result: Any, compact: bool = False) -> Any:
     """The terminal table: per optimizer its best trial, value and configuration, and the re-runs' means.
     ``compact`` (for a terminal too narrow for the table on one line a row) puts each hyperparameter and each
     word of a header on a line of its own, without padding, instead of letting Rich cut them anywhere."""
+    from rich.markup import escape
     from rich.table import Table
 
     frame = result.table
-    table = Table(title=_title(result), title_justify="left", padding=(0, 0) if compact else (0, 1))
+    # names and values as they are (a CSV file's name, a plugin's option "mode=[bold]b"), never read as markup
+    table = Table(title=escape(_title(result)), title_justify="left", padding=(0, 0) if compact else (0, 1))
     split = "\n" if compact else " "
     table.add_column("optimizer", style="bold")
     table.add_column("trial", justify="right", no_wrap=True)
@@ -185,7 +187,7 @@ def _table(result: Any, compact: bool = False) -> Any:
         config = ("," + split).join(f"{k}={_short(v)}" for k, v in best["config"].items())
         cells = [str(best["trial"]), _value(result.target.metric, best["value"]), config]
         cells += [_value(c, row[c]) for c in results]
-        table.add_row(str(optimizer), *cells)
+        table.add_row(escape(str(optimizer)), *(escape(cell) for cell in cells))
     return table
 
 
@@ -203,7 +205,7 @@ def _print_table(result: Any) -> None:
     if width(table) > console.width:
         table = _table(result, compact=True)
     if width(table) > console.width:  # narrower still: a line per value, nothing cut
-        console.print(_listing(result), soft_wrap=True, highlight=False)
+        console.print(_listing(result), soft_wrap=True, highlight=False, markup=False)
         return
     console.print(table)
 

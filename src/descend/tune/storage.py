@@ -52,8 +52,15 @@ WORKER_KEY = "descend:worker"
 
 
 def mask(url: str) -> str:
-    """A storage URL with its password hidden: ``postgresql://user:***@host/db``."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", str(url))
+    """A storage URL with its password hidden, in the user part or the query string (libpq takes both).
+
+    >>> mask("postgresql://me:pw@db/d"), mask("postgresql://:pw@db/d")
+    ('postgresql://me:***@db/d', 'postgresql://:***@db/d')
+    >>> mask("postgresql://me@db:5432/d?sslmode=require&password=pw"), mask("postgresql://db:5432/d")
+    ('postgresql://me@db:5432/d?sslmode=require&password=***', 'postgresql://db:5432/d')
+    """
+    text = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(url))
+    return re.sub(r"([?&](?:password|passwd|pwd)=)[^&#]*", r"\1***", text, flags=re.IGNORECASE)
 
 
 def is_url(text: str) -> bool:
