@@ -564,6 +564,12 @@ def compare_command(
         raise typer.Exit(130) from None
     except (OSError, ValueError) as e:  # e.g. the disk filled up; out_dir is as it was
         _fail(f"the report could not be written to {str(out_dir)!r} ({e}); it is as it was")
+    except MemoryError:  # its figures and files of every step of every run, after the training
+        from .compare_config import out_of_memory
+
+        fewer = "fewer --steps (or --epochs) or fewer runs (--lr values, --seeds, optimizers)"
+        _fail(f"the report could not be written to {str(out_dir)!r}, which is as it was: "
+              f"{out_of_memory(MemoryError(), 'report', fewer)}")
     if not quiet:
         title = f"{built.title} — {cmp.mode_text(resolved)}"
         Console().print(_table_of(_compact(comparison.table), comparison.winners, title))

@@ -787,6 +787,22 @@ def test_a_comparison_out_of_memory_is_one_line_naming_the_flags(tmp_path, monke
                                                              "fewer --steps")
 
 
+def test_a_report_out_of_memory_after_the_training_is_one_line_naming_the_flags(tmp_path, monkeypatch):
+    """100 runs × 30,000 steps trained, then the report's files ran out of memory: a traceback, exit 1."""
+    import descend.report.build as build
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(build, "write_report", no_memory)
+    result = runner.invoke(app, ["compare", "line", *SMALL, "-o", "adam", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith(f"error: the report could not be written to {str(tmp_path / 'r')!r}, which is as it was: "
+                           "not enough memory for this report: give fewer --steps"), last
+    assert not (tmp_path / "r").exists()
+
+
 def test_torchs_failed_allocation_and_a_full_compile_cache_are_one_line_each(tmp_path, monkeypatch):
     """Under `ulimit -v` torch's "std::bad_alloc" (a RuntimeError) was an 89-line traceback; a compile cache on a
     full disk (with --compile) 3,282 lines ending in Inductor's CppCompileError."""

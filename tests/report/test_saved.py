@@ -237,6 +237,26 @@ def test_the_curves_csv_is_pandas_text_exactly():
         assert saved.csv_text(other) == other.to_csv(index=False)
 
 
+def test_a_table_is_written_a_chunk_of_rows_at_a_time_with_pandas_text_exactly(tmp_path, monkeypatch):
+    """saved.write_csv writes the curves a chunk of rows at a time (the whole text of 3 million rows took 2 GB
+    more than the table, and the report of a finished training was lost to a MemoryError): the file is
+    to_csv's text, whichever way each chunk is written (a chunk with a comma in a string is pandas' own)."""
+    import numpy as np
+    import pandas as pd
+
+    monkeypatch.setattr(saved, "CSV_ROWS", 7)
+    n = 50
+    frame = pd.DataFrame({"step": np.arange(n), "value": np.linspace(-1, 1, n) ** 3,
+                          "metric": ["loss"] * 30 + ["a,b"] * 5 + ["x"] * 15})
+    for table in (frame, frame.iloc[:0], frame.iloc[:7], frame.iloc[:8]):
+        saved.write_csv(table, tmp_path / "t.csv")
+        assert (tmp_path / "t.csv").read_bytes() == table.to_csv(index=False).encode()
+    written = []
+    monkeypatch.setattr(saved, "csv_text", lambda chunk, header: written.append(len(chunk)) or "")
+    saved.write_csv(frame, tmp_path / "t.csv")
+    assert written == [7] * 7 + [1]
+
+
 def test_winners_saved_as_one_label_by_an_earlier_release_read_back_as_lists(comparison, written, tmp_path):
     """An earlier release saved one label per metric; a tie now names every label that ties."""
     old = tmp_path / "old"
