@@ -297,10 +297,34 @@ def test_long_runs_are_thinned(tmp_path):
     path, text = report(tmp_path, summary=summary, curves=curves, table=table, winners=winners, selection=at_01)
     data, _, _ = figures(text)["fig-loss"]
     lengths = [len(array(t["x"])) for t in data]
-    assert max(lengths) <= MAX_POINTS + 1
+    assert max(lengths) <= MAX_POINTS + 3
     diverged = [t for t in data if "run 7," in t["meta"] and t["line"]["dash"] == "solid"][0]
     assert array(diverged["x"])[np.isfinite(array(diverged["y"]))].max() == DIVERGED_AT - 1  # its last value kept
     assert path.stat().st_size < 6_000_000
+
+
+def test_a_long_runs_spikes_stay_on_the_charts_at_their_steps_and_heights(tmp_path):
+    """Evenly spaced points showed 9 of a 60,000-step run's 1,093 spikes above 1e-6 and missed its highest by 25×:
+    each stretch's lowest and highest loss (and gradient norm) are drawn now, at their own steps."""
+    summary, curves, table, winners = frames(steps=5000)
+    spikes = np.arange(7, 5000, 397)  # a step in a stretch of its own each (stretches of 20 steps)
+    height = 10.0 + np.arange(len(spikes))
+    for metric in ("loss", "grad_norm:w"):
+        for run in (0, 1):
+            rows = curves.index[(curves["run"] == run) & (curves["metric"] == metric) & curves["step"].isin(spikes)
+                                & curves["split"].isin(["batch", "train"])]
+            curves.loc[rows, "value"] = height
+    path, text = report(tmp_path, summary=summary, curves=curves, table=table, winners=winners)
+    assert "the lowest and the highest loss of each of 250 stretches" in text
+    data, _, _ = figures(text)["fig-loss"]
+    run0 = [t for t in data if t["meta"].startswith(f"{summary.loc[0, 'label']}: ") and "run 0," in t["meta"]]
+    median = [t for t in data if t["meta"] == f"{summary.loc[0, 'label']}: median of 2 runs"]
+    for trace in run0 + median:
+        x, y = array(trace["x"]), array(trace["y"])
+        assert len(x) <= MAX_POINTS + 3 and (np.diff(x) > 0).all()
+        np.testing.assert_array_equal(y[np.isin(x, spikes)], height)
+    norms = [t for t in figures(text)["fig-grad"][0] if t["name"] == "w"]
+    assert any(np.isin(spikes, array(t["x"])).all() and array(t["y"]).max() == height.max() for t in norms)
 
 
 def test_surface_charts_only_with_a_surface(tmp_path):
