@@ -6,6 +6,7 @@ import math
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -214,6 +215,28 @@ def test_csv_task(tmp_path):
     raw = tasks.real.from_csv(path, "price", hidden=(), standardize_target=False)
     assert raw.data.target_mean is None and raw.options["standardize_target"] is False
     assert torch.allclose(raw.data.test.y, task.data.test.y * task.data.target_std + task.data.target_mean)
+
+
+def test_a_linear_fit_with_a_whole_set_of_least_squares_solutions_states_it_and_measures_no_distance(tmp_path):
+    """More features than training rows, or a one-hot of every category beside the bias: the least squares have a
+    whole set of solutions. The card said "λ_min = -4.64e-15 (condition number -3.32e+15)" and the table measured
+    each run's distance to one of them (gd at an exact minimum, 7.9e-15, was 0.50 from "the answer")."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(100, 200))
+    frame = pd.DataFrame(x, columns=[f"f{i}" for i in range(200)]).assign(y=x[:, :5].sum(axis=1))
+    frame.to_csv(tmp_path / "wide.csv", index=False)
+    wide = tasks.real.from_csv(tmp_path / "wide.csv", "y", hidden=())
+    assert wide.known is None
+    assert "λ_min = 0: singular (the 201 weights and bias have 60 independent directions in the 60 training rows)" \
+        in dict(wide.facts)["Hessian"]
+    runs = wide.fit(optimizer="gd", lr=0.01, steps=3)
+    assert not any("distance" in column for column in runs.summary.columns)
+    one_hot = pd.DataFrame({"size": rng.uniform(1, 3, 60), "colour": rng.choice(["red", "blue"], 60)})
+    one_hot.assign(price=2 * one_hot["size"] + (one_hot["colour"] == "red")).to_csv(tmp_path / "shop.csv", index=False)
+    shop = tasks.real.from_csv(tmp_path / "shop.csv", "price", hidden=())
+    assert shop.known is None and "singular (the 4 weights and bias have 3 independent" in dict(shop.facts)["Hessian"]
+    full_rank = tasks.real.from_csv(tmp_path / "shop.csv", "price", hidden=(), drop=["colour"])
+    assert full_rank.known is not None and "condition number" in dict(full_rank.facts)["Hessian"]
 
 
 # -- starts: K starts × optimizers × learning rates in one program --------------------------------------------------

@@ -141,17 +141,25 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
         # linear regression with MSE: the answer is known in closed form, and GD is stable iff α < 2/λ_max
         x, y = splits.train.x.double(), splits.train.y.double()
         design = torch.cat([x, torch.ones(len(x), 1, dtype=torch.float64)], dim=1)
-        solution = least_squares(design, y)
-        residual = design @ solution - y
-        units = "standardised features and target" if standardize_target else "standardised features"
-        known = Known(({"weight": solution[:-1].reshape(-1, 1), "bias": solution[-1:]},),
-                      f"least-squares solution (training split, {units})",
-                      float((residual**2).mean()))
         eigenvalues = torch.linalg.eigvalsh(2 * design.T @ design / len(x))
         lam_min, lam_max = float(eigenvalues.min()), float(eigenvalues.max())
         lr_range = (0.05 / lam_max, 1.8 / lam_max)
-        facts.append(("Hessian", f"λ_max = {lam_max:.4g}, λ_min = {lam_min:.3g} (condition number "
-                                 f"{lam_max / lam_min:.3g}); GD stable iff α < {2 / lam_max:.4g}"))
+        rank = int(torch.linalg.matrix_rank(design))
+        if rank == design.shape[1]:
+            solution = least_squares(design, y)
+            residual = design @ solution - y
+            units = "standardised features and target" if standardize_target else "standardised features"
+            known = Known(({"weight": solution[:-1].reshape(-1, 1), "bias": solution[-1:]},),
+                          f"least-squares solution (training split, {units})",
+                          float((residual**2).mean()))
+            facts.append(("Hessian", f"λ_max = {lam_max:.4g}, λ_min = {lam_min:.3g} (condition number "
+                                     f"{lam_max / lam_min:.3g}); GD stable iff α < {2 / lam_max:.4g}"))
+        else:  # more weights than independent training rows: a whole set of least-squares solutions, not one
+            # answer to measure a distance to (one of them, as the answer, put a run at an exact minimum 0.5 away)
+            facts.append(("Hessian", f"λ_max = {lam_max:.4g}, λ_min = 0: singular (the {design.shape[1]} weights "
+                                     f"and bias have {rank} independent directions in the {len(x)} training rows), "
+                                     "so every point of a whole set of weights is a least-squares solution and no "
+                                     f"distance to the answer is measured; GD stable iff α < {2 / lam_max:.4g}"))
     if standardize_target:
         facts.append(("target", target_fact(ds.target_name, splits)))
     if ds.kind in ("binary", "multiclass"):
