@@ -328,6 +328,9 @@ def test_parse_optimizer_values_batch_sizes_and_schedules():
     (lambda: C.parse_optimizer("sgd:momentun=0.9"), "momentum"),
     (lambda: C.parse_optimizer("sgd:momentum=-1"), "momentum"),
     (lambda: C.parse_optimizer("adam:lr=0.1"), "--lr"),
+    # a switch in the command line's words (it said "choose one of False, True")
+    (lambda: C.parse_optimizer("adam:amsgrad=maybe"), r"amsgrad=maybe is not allowed; choose true or false$"),
+    (lambda: C.parse_optimizer("sgd:momentum=0.9,nesterov=2"), r"nesterov=2 is not allowed; choose true or false$"),
     (lambda: C.parse_values("1e-1..1e-4"), "LOW < HIGH"),
     (lambda: C.parse_values("0.1,abc"), "'abc' is not a number"),
     (lambda: C.parse_values("-1"), "positive"),

@@ -127,6 +127,10 @@ def parse_optimizer(text: str, what: str = "--optimizer") -> OptimizerSpec:
         check_names(list(options), [n for n in info.names if n != "lr"], what=f"hyperparameter of {info.name}",
                     hint=info.symbol_hint)
         options = as_switches(info, options)
+        for option in info.options:  # a switch in the words of the command line and of config.toml, not Python's
+            given = options.get(option.name, option.default)
+            if set(option.choices) == {False, True} and not isinstance(given, bool):
+                raise ValueError(f"{option.name}={given} is not allowed; choose true or false")
         info.configure(**options)
     except ValueError as e:
         raise ValueError(f"{what} {text!r}: {e}") from None
