@@ -978,3 +978,21 @@ def test_the_collapsed_sections_are_printed_open(tmp_path, browser):
         assert pdf.startswith(b"%PDF")
     finally:
         context.close()
+
+
+def test_the_3d_surface_is_left_out_of_a_printed_page_with_a_note_in_its_place(tmp_path, browser):
+    """WebGL's 3-D surface printed as an empty box under its heading and caption."""
+    path, _ = report(tmp_path, surface=Rosenbrock(), paths=fake_paths())
+    context = browser.new_context(offline=True, viewport={"width": 1024, "height": 768})
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length > 0")
+        chart, note = page.locator("#surface3d .figure"), page.locator("#surface3d .on-paper")
+        others = page.locator("#contour .figure")
+        assert chart.is_visible() and not note.is_visible() and others.is_visible()  # on screen
+        page.emulate_media(media="print")
+        assert not chart.is_visible() and note.is_visible() and others.is_visible()  # printed: the note instead
+        assert "The map above shows the same paths" in note.inner_text()
+    finally:
+        context.close()

@@ -173,6 +173,7 @@ figure.still { margin: 0.4rem 0; text-align: center; }
 .downloads .file { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.85rem; }
 .downloads .hint { color: #888; }
 footer { margin-top: 2.5rem; color: #666; font-size: 0.9rem; border-top: 1px solid #ddd; padding-top: 0.5rem; }
+.on-paper { display: none; }
 @media print {  /* a printed page cannot scroll: wide tables wrap their cells, figures stay whole on a page */
   main { max-width: none; padding: 0; }
   .scroll { overflow: visible; }
@@ -185,6 +186,8 @@ footer { margin-top: 2.5rem; color: #666; font-size: 0.9rem; border-top: 1px sol
   /* the collapsed sections (the glossary, more columns, the runs) are printed open: a page cannot be clicked */
   details::details-content { content-visibility: visible; display: block; }
   details > summary { list-style: none; font-weight: bold; }
+  .on-screen { display: none; }  /* a chart paper cannot show (a 3-D view prints blank): its note instead */
+  .on-paper { display: block; }
 }
 """
 
@@ -722,15 +725,24 @@ def _white_template() -> dict[str, Any]:
     return plotly.io.templates["plotly_white"].to_plotly_json()
 
 
+#: Charts a printed page cannot show, and what it says in their place: the 3-D surface is drawn by WebGL, which
+#: prints as a blank box.
+ON_SCREEN_ONLY = {"fig-surface3d": "Printed, this view is left out: it is drawn in 3-D for the screen, where it "
+                                   "turns with the mouse. The map above shows the same paths over the same cost."}
+
+
 def _figure_section(heading: str, caption: str, div_id: str, chart: str | None, downloads: str = "",
                     reason: str | None = None) -> str:
     """A chart's section: ``chart`` the HTML of its div (:func:`_chart`); None when there is nothing to draw,
-    and ``reason`` says why."""
+    and ``reason`` says why. A chart of :data:`ON_SCREEN_ONLY` is replaced by its note on paper."""
     if chart is None:  # nothing to draw: say why
         return (f"<section>\n<h2>{_esc(heading)}</h2>\n<p class=\"caption\">{_esc(reason or '')}</p>\n{downloads}"
                 "</section>")
+    screen = " on-screen" if div_id in ON_SCREEN_ONLY else ""
+    paper = f"<p class=\"on-paper\">{_esc(ON_SCREEN_ONLY[div_id])}</p>\n" if screen else ""
     return (f"<section id=\"{_esc(div_id.removeprefix('fig-'))}\">\n<h2>{_esc(heading)}</h2>\n"
-            f"<p class=\"caption\">{_esc(caption)}</p>\n<div class=\"figure\">{chart}</div>\n{downloads}</section>")
+            f"<p class=\"caption\">{_esc(caption)}</p>\n{paper}<div class=\"figure{screen}\">{chart}</div>\n"
+            f"{downloads}</section>")
 
 
 def _downloads(files: list[tuple[str, str]], directory: pathlib.Path, link: bool = True) -> str:
