@@ -220,6 +220,8 @@ def test_accuracies_are_shown_as_percentages(tmp_path):
                                      "slashes"),  # with two it was a study in memory, gone with the command
     (["--out", "/proc/descend-out"], "error: --out '/proc/descend-out' cannot be written"),  # found after the search
     (["--cohort", "9"], "error: --cohort 9 is larger than the trial budget --trials 8; give --cohort 1..8"),
+    (["-o", "adam|sgd|rmsprop", "--trials", "2", "--cohort", "1"], "error: --trials 2 is smaller than the 3 "
+     "optimizers of --optimizer adam|sgd|rmsprop, each of which gets a first trial at its defaults; give --trials 3"),
     (["--trials", "0"], "error: --trials 0: a whole number >= 1 is required"),
     (["--trials", "many"], "error: --trials 'many': a whole number is required"),
     (["--metric", "accuracy"], "error: --metric accuracy: task 'line' is regression, which has no accuracy"),

@@ -334,6 +334,20 @@ def test_a_choice_reports_the_best_configuration_of_each_optimizer_and_re_runs_e
     assert list(result.table.index) == ["adam", "sgd"]
 
 
+def test_a_choice_with_cohorts_smaller_than_its_optimizers_starts_each_optimizer_from_its_defaults():
+    """Only the first cohort's share of the baselines was queued: with cohorts of one, sgd and rmsprop had no trial
+    at their defaults, and an optimizer the sampler never drew had no row in the results at all."""
+    result = descend.tune("line", trials=3, cohort=1, seed=1, **{**CHOICE, "optimizer": "adam|sgd|rmsprop"})
+    trials = result.study.get_trials()
+    assert [(t.params["optimizer"], t.user_attrs["descend:role"]) for t in trials] == [
+        ("adam", "baseline"), ("sgd", "baseline"), ("rmsprop", "baseline")]
+    assert sorted(result.best) == ["adam", "rmsprop", "sgd"] and list(result.table.index) == ["adam", "sgd", "rmsprop"]
+    # a budget that cannot hold them is refused before any study is written
+    with pytest.raises(ValueError, match=r"^trials 2 is smaller than the 3 optimizers of optimizer adam\|sgd\|rmsprop, "
+                                         r"each of which gets a first trial at its defaults; give trials 3 or more$"):
+        descend.tune("line", trials=2, cohort=1, **{**CHOICE, "optimizer": "adam|sgd|rmsprop"})
+
+
 def test_successive_halving_over_a_cohort_that_mixes_optimizers():
     """Each optimizer trains as its own engine cohort, with its own call of the engine: when every run of one
     is pruned its cohort stops without stopping the other's (gd and adadelta share their switches, so grouping

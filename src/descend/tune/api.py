@@ -276,6 +276,12 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     if cohort > trials:
         raise ValueError(f"{names['cohort']} {cohort} is larger than the trial budget {names['trials']} {trials}; "
                          f"give {names['cohort']} 1..{trials}")
+    for members in studies:  # each optimizer of a choice starts from a trial at its defaults (its baseline)
+        if len(members) > trials:
+            label = "|".join(name for name, _ in members)
+            raise ValueError(f"{names['trials']} {trials} is smaller than the {len(members)} optimizers of "
+                             f"{names['optimizer']} {label}, each of which gets a first trial at its defaults; give "
+                             f"{names['trials']} {len(members)} or more")
     if not isinstance(sampler, str) or sampler.strip().lower() not in SAMPLERS:
         raise ValueError(f"{names['sampler']} {sampler!r}: unknown sampler{close_matches(str(sampler), SAMPLERS)} "
                          f"(allowed: {', '.join(SAMPLERS)})")

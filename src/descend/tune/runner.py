@@ -227,7 +227,7 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
     refused (naming the option), before anything is written to it.
 
     The process that creates the study marks it not ready, writes its attributes and enqueues the first
-    cohort (the baseline and the spread points), then marks it ready; a worker that loads it meanwhile waits
+    cohort (the baseline, one per optimizer of a choice, and the spread points), then marks it ready; a worker that loads it meanwhile waits
     for that, so it neither checks against attributes not yet written nor asks trials before the first
     cohort is queued (which would leave queued trials beyond the budget).
     """
@@ -247,7 +247,8 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
     except KeyError:
         # the first cohort's points, computed before the study exists (the window in which another worker
         # finds it not ready stays short) and only for a new study: a resumed one never reads them
-        if sampler != "grid":
+        if sampler != "grid":  # every optimizer's of a choice, even past the first cohort (api.plan checks that
+            # the budget holds them): one left out might never be drawn, and its optimizer never reported
             points += [(p, "baseline") for p in space.baselines()]
         if sampler in ("tpe", "gp"):
             points += [(p, "spread") for p in space.spread(first - len(points), seed)]
@@ -265,7 +266,7 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
                 "descend:rules": _rules(space)}
     for key, value in {**recorded, **attrs}.items():
         study.set_user_attr(key, value)
-    for params, role in points[:first]:
+    for params, role in points:
         study.enqueue_trial(params, user_attrs={ROLE: role})
     study.set_user_attr(READY, True)
     return StudyPlan(space.optimizer, space, study, True, trials, sampler)
