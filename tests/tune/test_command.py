@@ -876,3 +876,29 @@ def test_the_terminal_counts_the_re_runs_without_a_result_where_there_are_some()
                           "divergence rate": [0.0, 0.0]}, index=["adam", "sgd"])
     assert _result_columns(frame) == ["seeds", "no result", "test loss", "divergence rate"]
     assert _result_columns(frame.assign(**{"no result": [0, 0]})) == ["seeds", "test loss", "divergence rate"]
+
+
+@pytest.mark.parametrize("sampler, pruner, said", [
+    ("gp", "sha", "note: gp sampler with pruner sha: GP learns only from completed trials and draws at random until 10 "
+                  "have completed; successive halving completes about 1 trial in 9, so it stays a random search for "
+                  "about 90 trials (--pruner none trains every trial to the end)"),
+    ("cmaes", "median", "note: cmaes sampler with pruner median: CMA-ES learns only from completed trials and advances "
+                        "a generation once 4 of them have completed (a cohort, without a pruner); the median rule "
+                        "completes only the trials never worse than the median at a checkpoint, so a generation takes "
+                        "more than a cohort (--pruner none trains every trial to the end)"),
+])
+def test_a_sampler_that_learns_from_completed_trials_only_says_what_a_pruner_costs_it_before_the_search(
+        tmp_path, sampler, pruner, said):
+    """Optuna's GP and CMA-ES learn only from completed trials, and successive halving completes about 1 trial in
+    9: GP stayed a random search and CMA-ES advanced a generation every ~9 cohorts, without a word."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tune", "line", "--sampler", sampler, "--pruner", pruner, "--steps", "20",
+                                 "--trials", "4", "--cohort", "4", "--seeds", "0", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.split("\n")
+    assert lines[0].startswith("tuning adam on line") and said in lines
+    assert lines.index(said) < next(i for i, line in enumerate(lines) if "trials best" in line)  # before the bar
+    assert said not in result.stdout  # once, before the search starts
+    assert said.removeprefix("note: ") in json.loads((out / "best.json").read_text())["notes"]  # the report's too
+    trials = optuna.load_study(study_name="line", storage=storage_module.open_storage(str(out / "study.journal")))
+    assert {t.user_attrs["descend"]["pruner"] for t in trials.trials} == {pruner}  # the pruner stays the one given

@@ -414,6 +414,8 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         if chosen:
             notes.append(f"cmaes sampler: {', '.join(chosen)} (choices) sampled independently at random; CMA-ES "
                          "models the ranges")
+    if (note := _pruned_unseen(sampler, pruner, cohort, names)) is not None:
+        notes.append(note)
     if storage is None:
         storage = str(Path(out) / "study.journal") if out is not None else ":memory:"
     if storage != ":memory:":
@@ -436,6 +438,27 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                 storage=storage, study=study_name.strip(), timeout=timeout, seed=seed, eval_every=eval_every,
                 clip_norm=clip_norm, clip_value=clip_value, names=names, notes=notes, schedules=dict(schedules or {}),
                 data=_data_digest(built))
+
+
+def _pruned_unseen(sampler: str, pruner: str, cohort: int, names: Mapping[str, str]) -> str | None:
+    """What a pruner costs a sampler that learns from completed trials only (Optuna's GP and CMA-ES: a pruned
+    trial teaches them nothing), said before the search starts; None where it costs nothing. The pruner stays the
+    one given."""
+    from .runner import cmaes_popsize
+
+    if pruner == "none" or sampler not in ("gp", "cmaes"):
+        return None
+    sha = pruner == "sha"
+    done = ("successive halving completes about 1 trial in 9" if sha else
+            "the median rule completes only the trials never worse than the median at a checkpoint")
+    if sampler == "gp":
+        learns = ("GP learns only from completed trials and draws at random until 10 have completed; "
+                  f"{done}, so it stays a random search " + ("for about 90 trials" if sha else "for longer"))
+    else:
+        learns = (f"CMA-ES learns only from completed trials and advances a generation once {cmaes_popsize(cohort)} "
+                  f"of them have completed (a cohort, without a pruner); {done}, so a generation takes "
+                  + ("about 9 cohorts" if sha else "more than a cohort"))
+    return f"{sampler} sampler with pruner {pruner}: {learns} ({names['pruner']} none trains every trial to the end)"
 
 
 def _batch_size(batch_size: Any, task: Any, names: Mapping[str, str], samples: int) -> Any:

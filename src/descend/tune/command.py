@@ -317,6 +317,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     in_memory = plan.storage == ":memory:"  # a study that ends with this command: nothing resumes it
     names = {name: plan.study_name(name) for name, _ in plan.optimizers}
     resumed = {name: _resumed_text(opened[1][name].study) for name in names}
+    said: list[str] = []  # the plan's notes, said before the search starts (and not again at its end)
     if not quiet:
         each = " each" if len(names) > 1 else ""  # one study (one optimizer, or a choice among several): in all
         lines = [f"tuning {', '.join(names)} on {built.name}: {plan.trials} trials{each}, cohorts of {plan.cohort}, "
@@ -327,6 +328,8 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
             lines.append(f"    searching {plan.spaces[name].text()}")
         lines.append("Ctrl-C stops after telling Optuna what finished; " + (
             "the study is in memory: nothing resumes it" if in_memory else "the same command resumes"))
+        said = list(plan.notes)
+        lines += [f"note: {note}" for note in said]
         print("\n".join(lines), file=sys.stderr)
     try:
         with _Bar(sum(p.trials for p in opened[1].values()), quiet, metric=plan.target.metric) as bar:
@@ -409,7 +412,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         print(f"error: the results could not be written to {str(out_dir)!r} ({e.strerror or e}){again}",
               file=sys.stderr)
         return 1
-    _print_outcome(result, result.notes, names.values(),
+    _print_outcome(result, [note for note in result.notes if note not in said], names.values(),
                    "memory, gone with this command (without --storage, OUT/study.journal keeps it)" if in_memory
                    else where, None if in_memory else command)
     print(f"results: {', '.join(str(p) for p in written)}")

@@ -17,8 +17,9 @@ cohort then mixes optimizers, each trained as its own engine cohort). Each cohor
    after Ctrl-C or a stop, a trial that had not finished is failed and re-queued with the same parameters,
    so a re-run trains it again, and every finished trial is kept.
 
-A new study gets, as its first trials, each optimizer's defaults (the baseline) and a Sobol spread of
-the space (model-based samplers draw their first trials at random, having seen nothing).
+A new study gets, as its first trials, each optimizer's defaults (the baseline) and, for TPE and GP, a Sobol
+spread of the space (they draw their first trials at random, having seen nothing; CMA-ES too, until a trial has
+completed, and then its first generation around the defaults).
 
 A pruned run's row leaves the batched program (the engine drops the rows of stopped runs from an eager
 cohort, :func:`descend.engine.train_cohort`), so the rest of the cohort trains on fewer rows; its records are
@@ -139,7 +140,7 @@ def make_sampler(name: str, space: Space | ChoiceSpace, *, seed: int, cohort: in
         if name == "cmaes":
             x0 = {p.name: v for p, v in zip(space.searched, space.baseline().values()) if p.kind != "choice"}
             # choices are drawn at random: the plan's note says so once, not Optuna's warning at every trial
-            return optuna.samplers.CmaEsSampler(seed=seed, x0=x0 or None, popsize=max(4, cohort),
+            return optuna.samplers.CmaEsSampler(seed=seed, x0=x0 or None, popsize=cmaes_popsize(cohort),
                                                 warn_independent_sampling=False)
         if name == "qmc":
             return optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed,
@@ -149,6 +150,11 @@ def make_sampler(name: str, space: Space | ChoiceSpace, *, seed: int, cohort: in
         if name == "grid":
             return _Grid(grid(space, trials), seed=seed)
     raise ValueError(f"unknown sampler {name!r}")
+
+
+def cmaes_popsize(cohort: int) -> int:
+    """CMA-ES's population: a generation per cohort of completed trials (four at least)."""
+    return max(4, cohort)
 
 
 def _grid_sampler() -> type:
