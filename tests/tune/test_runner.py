@@ -142,7 +142,7 @@ def test_pruning_decisions_do_not_depend_on_the_order_of_the_runs(kind):
     for _ in range(5):
         order = list(range(12))
         rng.shuffle(order)
-        pruner = pruning.CohortPruner(kind, "validation_loss", "minimize", [10], prior)
+        pruner = pruning.CohortPruner(kind, "validation_loss", "minimize", [10], prior, completed=7)
         event = _event(values, order)
         pruner(event)
         decided.append(frozenset(event.pruned))
@@ -199,9 +199,43 @@ def test_a_study_whose_cohort_diverges_entirely_stops_the_cohort_early(monkeypat
 
 
 def test_median_pruning_needs_completed_trials_first():
-    pruner = pruning.CohortPruner("median", "validation_loss", "minimize", [10])
-    assert pruner.decide([5, 1, 4], [1, 2, 3]) == [False] * 3  # fewer than 5 completed trials
+    pruner = pruning.CohortPruner("median", "validation_loss", "minimize", [10], completed=4)
+    assert pruner.decide([5, 1, 2.5], [1, 2, 3, 4]) == [False] * 3  # fewer than 5 completed trials
+    pruner = pruning.CohortPruner("median", "validation_loss", "minimize", [10], completed=5)
     assert pruner.decide([5, 1, 2.5], [1, 2, 3, 4, 5]) == [True, False, False]
+    # five completed trials, of which three reached this checkpoint: their median decides, as Optuna's
+    assert pruner.decide([5, 1, 2.5], [1, 2, 3]) == [True, False, True]
+    assert pruner.decide([5, 1, 2.5], []) == [False] * 3  # none reached it: nothing to compare with
+    assert pruner.decide([5, 1, 2.5], [math.nan, 2]) == [True, False, True]  # NaN left out, as numpy.nanpercentile
+
+
+def test_median_pruning_starts_once_the_study_holds_five_completed_trials_as_optunas():
+    """The start-up counted the values at the checkpoint, not the completed trials: earlier trials that diverged
+    before a checkpoint (told complete, with the worst value) switched pruning off there."""
+    from optuna.trial import create_trial
+
+    earlier = [create_trial(state=TrialState.COMPLETE, value=1.0 + i, intermediate_values={2: 2.0 + i, 4: 0.5 + i})
+               for i in range(4)]
+    earlier += [create_trial(state=TrialState.COMPLETE, value=math.inf, intermediate_values={2: 3.0})
+                for _ in range(5)]
+    study = optuna.create_study(pruner=optuna.pruners.MedianPruner())
+    for t in earlier:
+        study.add_trial(t)
+    trial = study.ask()
+    optunas = []
+    for step in (2, 4):
+        trial.report(2.9, step)
+        optunas.append(trial.should_prune())
+    trials = study.get_trials()[:9]
+    monitor = pruning.CohortPruner("median", "validation_loss", "minimize", [2, 4],
+                                   pruning.prior_values(trials, "median", 2), completed=pruning.completed(trials))
+    ours = []
+    for step in (2, 4):
+        event = engine.Monitor(step, [engine.Run(0, RunSpec("adam", {"lr": 0.1}).resolved())],
+                               {"validation_loss": torch.tensor([2.9], dtype=torch.float64)}, ["ok"])
+        monitor(event)
+        ours.append(bool(event.pruned))
+    assert ours == optunas == [False, True]
 
 
 def test_a_cohort_whose_runs_are_all_pruned_stops():
@@ -622,7 +656,7 @@ def test_median_pruning_judges_a_runs_best_value_so_far_as_optunas():
         trial.report(value, step)
         optunas.append(trial.should_prune())
     monitor = pruning.CohortPruner("median", "validation_loss", "minimize", [10, 20],
-                                   pruning.prior_values(study.get_trials(), "median", 2))
+                                   pruning.prior_values(study.get_trials(), "median", 2), completed=5)
     ours = []
     for step, value in ((10, 0.4), (20, 0.62)):
         event = engine.Monitor(step, [engine.Run(0, RunSpec("adam", {"lr": 0.1}).resolved())],
@@ -656,7 +690,7 @@ def test_median_pruning_over_an_even_number_of_earlier_trials_decides_as_optunas
         study.tell(trial, value)
     prior = pruning.prior_values(study.get_trials(), "median", 1)[0]
     assert sorted(prior) == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
-    pruner = pruning.CohortPruner("median", "validation_loss", "minimize", [10])
+    pruner = pruning.CohortPruner("median", "validation_loss", "minimize", [10], completed=6)
     values = [3.4, 3.6, 3.9, 4.1]
     optunas = []
     for value in values:

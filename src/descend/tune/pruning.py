@@ -14,9 +14,11 @@ values than another for coming later.
   η⁻ⁿ, …, η⁻¹ of the budget; at each, a run is kept when its value is among the best ⌊N/η⌋ (at least one)
   of the N values at that checkpoint (this cohort's runs still training and the earlier cohorts' trials that
   reached it), as Optuna's SuccessiveHalvingPruner and asynchronous successive halving (Li et al., 2020) keep.
-- ``"median"``: checkpoints at every tenth of the budget from the first; a run is pruned when its value is
-  worse than the median, at the same checkpoint, of the completed trials of earlier cohorts (once at
-  least ``startup`` of them exist: nothing is pruned in a study's first cohort), as Optuna's MedianPruner.
+- ``"median"``: checkpoints at every tenth of the budget from the first; a run is pruned when its best value so
+  far is worse than the median of the values the completed trials of earlier cohorts reached at the same
+  checkpoint, as Optuna's MedianPruner (``n_startup_trials=5``): nothing is pruned until the study holds
+  ``startup`` completed trials (nothing in its first cohort), whatever checkpoint they reached (a trial that
+  diverged before it counts, as one told complete), nor at a checkpoint none of them reached.
 - ``"none"``: no checkpoint.
 
 The values are kept in memory during training; they are written to the study (``trial.report``) after
@@ -101,7 +103,9 @@ class CohortPruner:
     """The ``monitor`` of one cohort: records the objective at its checkpoints and prunes.
 
     ``prior[i]`` holds the values earlier trials reached at checkpoint ``i`` (for ``"median"``: the
-    completed trials only). After training, :attr:`values` (run index → {step: value}) are what is reported.
+    completed trials only), and ``completed`` counts the study's completed trials before this cohort (the
+    median rule's start-up, :func:`completed`). After training, :attr:`values` (run index → {step: value}) are
+    what is reported.
     """
 
     kind: str
@@ -111,6 +115,7 @@ class CohortPruner:
     prior: Sequence[Sequence[float]] = ()
     eta: int = ETA
     startup: int = MEDIAN_STARTUP
+    completed: int = 0
     values: dict[int, dict[int, float]] = field(default_factory=dict)
     pruned: dict[int, int] = field(default_factory=dict)  #: run index → step it was pruned at
     all_stopped: bool = False  #: every run of the cohort was frozen, so the cohort was stopped
@@ -147,7 +152,10 @@ class CohortPruner:
 
     def decide(self, values: Sequence[float], prior: Sequence[float]) -> list[bool]:
         """Which of ``values`` (this cohort's runs still training) to prune, given the earlier trials' values
-        at the same checkpoint. Depends on the multiset of values only, not on their order."""
+        at the same checkpoint. Depends on the multiset of values only, not on their order. The median rule
+        prunes nothing before the study holds ``startup`` completed trials (:attr:`completed`), as Optuna's
+        ``n_startup_trials``, nor where no earlier value at the checkpoint is a number (NaN left out, as Optuna's
+        ``numpy.nanpercentile``)."""
         scores = [_score(v, self.direction) for v in values]
         if self.kind == "sha":
             pool = sorted(scores + [_score(v, self.direction) for v in prior])
@@ -155,13 +163,21 @@ class CohortPruner:
             threshold = pool[keep - 1]
             return [s > threshold or math.isinf(s) for s in scores]
         if self.kind == "median":
-            finite = sorted(_score(v, self.direction) for v in prior)
-            if len(finite) < self.startup:
+            known = sorted(_score(v, self.direction) for v in prior if not math.isnan(v))
+            if self.completed < self.startup or not known:
                 return [False] * len(scores)
-            n = len(finite)
-            median = finite[n // 2] if n % 2 else 0.5 * (finite[n // 2 - 1] + finite[n // 2])
+            n = len(known)
+            median = known[n // 2] if n % 2 else 0.5 * (known[n // 2 - 1] + known[n // 2])
             return [s > median for s in scores]
         return [False] * len(scores)
+
+
+def completed(trials: Sequence[Any]) -> int:
+    """How many of ``trials`` are complete, whatever they reached or were trained with: the count behind the median
+    rule's start-up, as Optuna's MedianPruner counts the study's completed trials."""
+    from optuna.trial import TrialState
+
+    return sum(trial.state == TrialState.COMPLETE for trial in trials)
 
 
 def prior_values(trials: Sequence[Any], kind: str, count: int) -> list[list[float]]:

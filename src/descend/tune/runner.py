@@ -701,7 +701,8 @@ class Runner:
             every = self.eval_every if self.eval_every is not None else pruning.evaluation_every(self.pruner, steps)
             checkpoints = pruning.checkpoint_steps(self.pruner, steps, every)
             prior = pruning.prior_values(cohort_trials, self.pruner, len(checkpoints))
-            monitor = pruning.CohortPruner(self.pruner, self.target.key, self.target.direction, checkpoints, prior)
+            monitor = pruning.CohortPruner(self.pruner, self.target.key, self.target.direction, checkpoints, prior,
+                                           completed=pruning.completed(cohort_trials))
             t0 = time.perf_counter()
             runs = engine.train(self.problem, [specs[i] for i in members], steps=self.budget.steps,
                                 epochs=self.budget.epochs, eval_every=every,
