@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 import numpy as np
 import optuna
@@ -196,6 +197,33 @@ def test_a_study_whose_cohort_diverges_entirely_stops_the_cohort_early(monkeypat
     assert trained == [10]
     # each trial records the steps it took before it diverged
     assert all(1 <= t.user_attrs["descend"]["steps"] < 10 for t in trials)
+
+
+@pytest.mark.parametrize("pruner, every, message", [
+    ("sha", 50, "eval_every 50: pruner sha checks at 1/9 and 1/3 of the 45 steps (steps 5 and 15), and evaluations "
+                "every 50 steps reach none of them before the end; give eval_every 5 (the default) or leave it out"),
+    ("sha", 20, "eval_every 20: pruner sha checks at 1/9 and 1/3 of the 45 steps (steps 5 and 15), and evaluations "
+                "every 20 steps fall on one step for both (20); give eval_every 5 (the default) or leave it out"),
+    ("median", 45, "eval_every 45: pruner median checks at every tenth of the 45 steps from the first (step 5), and "
+                   "evaluations every 45 steps reach none of them before the end; give eval_every 5 (the default)"),
+])
+def test_an_eval_every_that_loses_a_pruning_checkpoint_is_refused_before_the_study_is_written(tmp_path, pruner, every,
+                                                                                             message):
+    """eval_every at or past the budget pruned nothing, and one between the rungs merged successive halving's two
+    checkpoints into one (a third kept where a ninth is), without a word."""
+    storage = str(tmp_path / "s.journal")
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        descend.tune("line", trials=9, cohort=9, pruner=pruner, storage=storage, **{**SEARCH, "steps": 45,
+                                                                                  "eval_every": every})
+    assert not (tmp_path / "s.journal").exists()
+    # each batch size a trial may take counts: 2 epochs are 16 steps at 16 a batch (checked at 4 and 8, kept) and 8
+    # at 32 (both at 4)
+    with pytest.raises(ValueError, match=r"^eval_every 4: pruner sha checks at 1/9 and 1/3 of the 8 steps \(steps 1 "
+                                         r"and 3\), and evaluations every 4 steps fall on one step for both \(4\)"):
+        descend.tune("line", trials=9, cohort=9, pruner="sha", space="lr=1e-3..0.5:log, batch_size=16|32", epochs=2,
+                     seeds=0, eval_every=4)
+    # what keeps each checkpoint is taken: successive halving at a coarser cadence, the median rule checking less often
+    assert pruning.lost_checkpoints("sha", 45, 7) is None and pruning.lost_checkpoints("median", 45, 20) is None
 
 
 def test_median_pruning_needs_completed_trials_first():

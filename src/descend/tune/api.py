@@ -356,6 +356,10 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         defaults.setdefault(BATCH_SIZE, batch)
         spaces[name] = Space(spaces[name].optimizer, spaces[name].params, defaults)
         get(name)
+    if eval_every is not None and pruner != "none":  # at every budget in steps a trial may train with
+        for steps_ in sorted({budget.steps_for(problem, size) for s in spaces.values() for size in _batch_sizes(s)}):
+            if (lost := pruning.lost_checkpoints(pruner, steps_, eval_every, what=names["eval_every"])) is not None:
+                raise ValueError(f"{names['eval_every']} {eval_every}: {lost}")
     if schedules:  # checked as every trial's RunSpec checks them, for each optimizer searched (a schedule applies
         # to those that have its hyperparameter, as in a grid), and where a trial may have it at 0 (a schedule of it
         # is refused there, after the study was written: every retry failed again)
@@ -579,6 +583,14 @@ def code_digest(function: Any) -> str:
     # the same in every process: without memory addresses (a closure over a function, <function f at 0x7f...>)
     digest.update(re.sub(r" at 0x[0-9a-fA-F]+", "", repr(values)).encode())
     return digest.hexdigest()[:12]
+
+
+def _batch_sizes(space: Space) -> list[Any]:
+    """The batch sizes ``space``'s trials may train at (None: the full batch)."""
+    param = next((q for q in space.params if q.name == BATCH_SIZE), None)
+    if param is None:
+        return [dict(space.defaults).get(BATCH_SIZE)]
+    return list(param.choices) if param.kind == "choice" else [param.value]
 
 
 def _possible_values(space: Space, name: str) -> set[float]:
@@ -1042,7 +1054,8 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
 
     How each trial trains: ``batch_size`` (the task's first by default; ``None`` or ``"full"`` for the full
     batch; ``space`` may search it instead, ``batch_size=full|32|128``), ``eval_every`` (steps between the
-    evaluations a pruner reads; by default as the pruner needs), ``loss`` (a name or a loss of one's own, as
+    evaluations a pruner reads; by default as the pruner needs; one that loses a checkpoint is refused,
+    :func:`descend.tune.pruning.lost_checkpoints`), ``loss`` (a name or a loss of one's own, as
     :func:`descend.fit` takes it; a study remembers it, and its code, and refuses to be resumed with another),
     ``clip_norm`` / ``clip_value`` (as :class:`descend.spec.RunSpec`), ``dtype`` (float32 by default), ``compile``
     (as :func:`descend.engine.train`). ``progress``: called with a dict at each study's count (``kind``

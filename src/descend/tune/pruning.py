@@ -79,6 +79,34 @@ def checkpoint_steps(kind: str, steps: int, eval_every: int, *, eta: int = ETA, 
     return out
 
 
+def lost_checkpoints(kind: str, steps: int, eval_every: int, *, what: str = "eval_every") -> str | None:
+    """Why evaluations every ``eval_every`` steps cannot carry the checkpoints of pruner ``kind`` over ``steps``
+    steps, or None when they can: successive halving needs an evaluation of its own for each rung before the end
+    (two rungs on one step would keep a third where it keeps a ninth, none would prune nothing), the median rule
+    one for some tenth at least (it checks at each evaluation from the first tenth: fewer only check less often).
+    Only what the default cadence (:func:`evaluation_every`) keeps is asked for; ``what`` names the setting.
+
+    >>> lost_checkpoints("sha", 45, 5) is None
+    True
+    >>> lost_checkpoints("sha", 45, 20)
+    'pruner sha checks at 1/9 and 1/3 of the 45 steps (steps 5 and 15), and evaluations every 20 steps fall on one step for both (20); give eval_every 5 (the default) or leave it out'
+    """
+    default = checkpoint_steps(kind, steps, evaluation_every(kind, steps))
+    given = checkpoint_steps(kind, steps, eval_every)
+    if len(given) >= (len(default) if kind == "sha" else min(1, len(default))):
+        return None
+    if kind == "sha":
+        wanted = " and ".join(f"1/{round(1 / f)}" for f in fractions(kind))
+        reached = (f"fall on one step for both ({given[0]})" if given else "reach none of them before the end")
+        checks = (f"checks at {wanted} of the {steps} steps (step{'s' if len(default) > 1 else ''} "
+                  f"{' and '.join(map(str, default))})")
+    else:
+        checks = f"checks at every tenth of the {steps} steps from the first (step {default[0]})"
+        reached = "reach none of them before the end"
+    return (f"pruner {kind} {checks}, and evaluations every {eval_every} steps {reached}; give "
+            f"{what} {evaluation_every(kind, steps)} (the default) or leave it out")
+
+
 def _best(values: Any, direction: str) -> float:
     """The best of a run's values so far (NaN left out, as Optuna's pruners do); NaN when it has none."""
     finite = [v for v in values if not math.isnan(v)]
