@@ -10,7 +10,7 @@ views, and the trials as CSV.
   study's storage (password masked) and the exact command that resumes it, then the views: best so far
   against the trial number and against wall time (one line per optimizer), learning-rate sensitivity,
   parameter importances, and for each optimizer Optuna's slice plot, the contour of its two most important
-  parameters and parallel coordinates;
+  parameters (from its best :data:`CONTOUR_TRIALS` trials where it has more) and parallel coordinates;
 - ``figures/best-so-far.png`` (both best-so-far panels), ``figures/lr-sensitivity.png`` and
   ``figures/importances.png`` (matplotlib, each with its SVG, as :func:`descend.report.figures.save` writes
   them);
@@ -49,6 +49,9 @@ SYMBOLS = {outcomes.DIVERGED: "x", outcomes.LEFT_DOMAIN: "diamond-open", outcome
            FAILED: "circle-open"}
 #: The fewest trials with a result for which parameter importances are estimated.
 MIN_IMPORTANCE_TRIALS = 4
+#: The most trials a contour is drawn from (the best of them): Optuna's contour is a grid with a cell for each
+#: distinct pair of values, so its size grows with the square of the trials (48 MB of a page at 2,000 trials).
+CONTOUR_TRIALS = 300
 #: The static figures, by file stem: the caption of their download link.
 STILLS = {"best-so-far": "Best so far against trial and wall time", "lr-sensitivity": "Learning-rate sensitivity",
           "importances": "Parameter importances"}
@@ -155,6 +158,22 @@ def _with_results(study: Any) -> Any:
     copy = optuna.create_study(direction=study.direction)
     copy.add_trials([t for t in study.get_trials(deepcopy=False) if math.isfinite(_target(t))])
     return copy
+
+
+def _best_trials(study: Any, params: Sequence[str], most: int) -> tuple[Any, int]:
+    """``study``, or a study in memory holding its best ``most`` trials with a result and every one of ``params``
+    where it has more (ties by trial number); with the number of those it has."""
+    import optuna
+
+    having = [t for t in study.get_trials(deepcopy=False)
+              if math.isfinite(_target(t)) and all(p in t.params for p in params)]
+    if len(having) <= most:
+        return study, len(having)
+    sign = -1.0 if study.direction.name == "MAXIMIZE" else 1.0
+    best = sorted(having, key=lambda t: (sign * _target(t), t.number))[:most]
+    copy = optuna.create_study(direction=study.direction)
+    copy.add_trials(sorted(best, key=lambda t: t.number))
+    return copy, len(having)
 
 
 def _counted(study: Any) -> int:
@@ -530,14 +549,14 @@ def _optuna_charts(optimizer: str, study: Any, searched: list[str], found: Mappi
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
 
-        def draw(function: Any, *args: Any, **kwargs: Any) -> Any:
+        def draw(function: Any, *args: Any, source: Any = study, **kwargs: Any) -> Any:
             if not n:
                 return none
             try:
-                if function is vis.plot_slice or study.direction.name != "MAXIMIZE":
-                    figure = function(study, *args, target=_target, target_name=objective, **kwargs)
+                if function is vis.plot_slice or source.direction.name != "MAXIMIZE":
+                    figure = function(source, *args, target=_target, target_name=objective, **kwargs)
                 else:  # Optuna reverses the colours whenever a target is given: the best accuracy was the palest
-                    figure = function(_with_results(study), *args, target_name=objective, **kwargs)
+                    figure = function(_with_results(source), *args, target_name=objective, **kwargs)
             except (ValueError, RuntimeError, KeyError, IndexError) as e:
                 return f"Optuna could not draw it: {str(e).splitlines()[0] if str(e) else type(e).__name__}."
             figure.update_layout(width=None, title=None)
@@ -555,9 +574,12 @@ def _optuna_charts(optimizer: str, study: Any, searched: list[str], found: Mappi
             important = found and all(p in ranked[:2] for p in pair)
             how = ("its two most important parameters" if important else "the most important two it searched "
                    "together" if found else "its first two parameters (no importances)")
-            out.append((f"{optimizer}: {pair[0]} \u00d7 {pair[1]}", f"The {objective} of {optimizer}'s trials over "
-                        f"{how}, interpolated between the trials (dots): where the best region lies and how the two "
-                        "interact.", f"fig-contour-{slug}", draw(vis.plot_contour, params=pair)))
+            source, drawn = _best_trials(study, pair, CONTOUR_TRIALS)
+            which = (f"the best {CONTOUR_TRIALS} of {optimizer}'s {drawn} trials with both (a contour of every "
+                     "trial grows with the square of their number)" if source is not study else f"{optimizer}'s trials")
+            out.append((f"{optimizer}: {pair[0]} \u00d7 {pair[1]}", f"The {objective} of {which} over {how}, "
+                        "interpolated between the trials (dots): where the best region lies and how the two interact.",
+                        f"fig-contour-{slug}", draw(vis.plot_contour, params=pair, source=source)))
         else:
             why = (f"{optimizer} searched one parameter ({', '.join(searched)}): no pair to draw." if len(searched) < 2
                    else "Fewer than two trials with a result: no contour." if n < 2 else
