@@ -89,7 +89,8 @@ def lost_checkpoints(kind: str, steps: int, eval_every: int, *, what: str = "eva
     >>> lost_checkpoints("sha", 45, 5) is None
     True
     >>> lost_checkpoints("sha", 45, 20)
-    'pruner sha checks at 1/9 and 1/3 of the 45 steps (steps 5 and 15), and evaluations every 20 steps fall on one step for both (20); give eval_every 5 (the default) or leave it out'
+    'pruner sha checks at 1/9 and 1/3 of the 45 steps (steps 5 and 15), and evaluations every 20 steps fall on \
+one step for both (20); give eval_every 5 (the default) or leave it out'
     """
     default = checkpoint_steps(kind, steps, evaluation_every(kind, steps))
     given = checkpoint_steps(kind, steps, eval_every)

@@ -233,9 +233,10 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
     refused (naming the option), before anything is written to it.
 
     The process that creates the study marks it not ready, writes its attributes and enqueues the first
-    cohort (the baseline, one per optimizer of a choice, and the spread points), then marks it ready; a worker that loads it meanwhile waits
-    for that, so it neither checks against attributes not yet written nor asks trials before the first
-    cohort is queued (which would leave queued trials beyond the budget).
+    cohort (the baseline, one per optimizer of a choice even past the first cohort, and the spread points), then
+    marks it ready; a worker that loads it meanwhile waits for that, so it neither checks against attributes not
+    yet written nor asks trials before the first cohort is queued (which would leave queued trials beyond the
+    budget).
     """
     import optuna
 
