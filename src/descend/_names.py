@@ -25,6 +25,49 @@ def close_matches(name: str, choices: Iterable[str]) -> str:
     return "; did you mean " + " or ".join(repr(f) for f in found) + "?"
 
 
+#: One item of a comma-separated list: in double quotes (a quote inside doubled), kept as it is, or without them,
+#: up to the next comma.
+_ITEM = re.compile(r'\s*(?:"((?:[^"]|"")*)"\s*|([^",\s][^,]*|))(?=,|\Z)')
+
+
+def split_items(text: str) -> list[str] | None:
+    """A comma-separated list's items, read as the command line's ``--features`` and ``--na-values`` take them: an
+    item in double quotes is kept exactly, spaces at its ends too (``id,"price, usd"``, ``"trail "``; a quote
+    inside doubled), any other item with the spaces at its ends removed. None when a quote is not closed, or text
+    follows a closing quote. :func:`join_items` writes a list back.
+
+    >>> split_items(' a , "trail ","x, y","a ""b"" c"')
+    ['a', 'trail ', 'x, y', 'a "b" c']
+    >>> split_items('"open'), split_items('"a"b')
+    (None, None)
+    """
+    items: list[str] = []
+    pos = 0
+    while True:
+        match = _ITEM.match(text, pos)
+        if match is None:
+            return None
+        quoted, plain = match.groups()
+        items.append(quoted.replace('""', '"') if quoted is not None else plain.strip())
+        pos = match.end() + 1  # past the comma
+        if match.end() == len(text):
+            return items
+
+
+def join_items(items: Iterable[object]) -> str:
+    """Items as one comma-separated text that :func:`split_items` reads back the same: an item holding a comma or
+    a double quote, or with spaces at its ends, in double quotes.
+
+    >>> join_items(["a", "trail ", "x, y", 'a "b" c'])
+    'a,"trail ","x, y","a ""b"" c"'
+    >>> split_items(join_items([" both ", "a"]))
+    [' both ', 'a']
+    """
+    texts = [str(item) for item in items]
+    return ",".join('"' + t.replace('"', '""') + '"' if "," in t or '"' in t or t != t.strip() else t
+                    for t in texts)
+
+
 def metric_words(metric: str) -> str:
     """A summary column as words: ``final_train_loss`` → "final training loss".
 

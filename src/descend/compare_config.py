@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import schema
-from ._names import check_names, close_matches
+from ._names import check_names, close_matches, join_items, split_items
 from .catalog import INITS
 
 MODES = ("same-lr", "defaults", "tuned")
@@ -405,19 +405,14 @@ def _parse_target(value: Any, name: str) -> float:
 
 
 def _listed(value: Any) -> tuple[str, ...] | None:
-    """A list's texts (a settings file's), or one text's items separated by commas, read as a CSV line so that an
-    item holding a comma can be given in double quotes (``id,"price, usd"``); None when that is not what it is."""
-    import csv
-
-    items: Any = value
-    if isinstance(value, str):
-        try:
-            items = next(csv.reader([value], skipinitialspace=True, strict=True), [])
-        except csv.Error:
-            return None
+    """A list's texts (a settings file's, each kept as it is), or one text's items separated by commas
+    (:func:`~descend._names.split_items`: an item in double quotes is kept as it is, so that a name holding a comma
+    or with spaces at its ends can be given, ``id,"price, usd"``; any other without the spaces at its ends); None
+    when that is not what it is (an item with nothing but spaces included)."""
+    items: Any = split_items(value) if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)) or not items or not all(isinstance(c, str) and c.strip() for c in items):
         return None
-    return tuple(c.strip() for c in items)
+    return tuple(items)
 
 
 def _parse_listed(wanted: str) -> Callable[[Any, str], tuple[str, ...]]:
@@ -433,8 +428,8 @@ def _parse_listed(wanted: str) -> Callable[[Any, str], tuple[str, ...]]:
 
 #: The texts that mark a missing value, and column names.
 _parse_na_values = _parse_listed("the texts that mark a missing value, separated by commas, e.g. '?' or '?,-'")
-_parse_columns = _parse_listed("column names separated by commas, e.g. id,name (a name with a comma in double "
-                               "quotes: id,\"price, usd\")")
+_parse_columns = _parse_listed("column names separated by commas, e.g. id,name (a name with a comma, or spaces "
+                               "at its ends, in double quotes: id,\"price, usd\")")
 
 
 def _parse_sep(value: Any, name: str) -> str:
@@ -706,12 +701,12 @@ class Config(schema.Schema):
              "1.0 alone is binary), whole numbers and text classes.")
     features: tuple[str, ...] | None = schema.setting(
         None, metavar="COLUMNS", parse=_parse_columns, dump=list, written=lambda v, c: c.csv is not None,
-        help="The CSV columns to predict from, comma-separated (a name with a comma in double quotes; default: "
-             "every other column).")
+        help="The CSV columns to predict from, comma-separated (a name with a comma, or spaces at its ends, in "
+             "double quotes; default: every other column).")
     drop: tuple[str, ...] | None = schema.setting(
         None, metavar="COLUMNS", parse=_parse_columns, dump=list, written=lambda v, c: c.csv is not None,
-        help="CSV columns to leave out, comma-separated (a name with a comma in double quotes), e.g. an ID "
-             "column.")
+        help="CSV columns to leave out, comma-separated (a name with a comma, or spaces at its ends, in double "
+             "quotes), e.g. an ID column.")
     dropna: bool | None = schema.setting(
         None, switch=True, metavar="BOOLEAN", parse=schema.boolean, written=lambda v, c: c.csv is not None and v,
         help="Drop the CSV rows that have a missing value (default: refuse them, counted per column).")
@@ -1036,8 +1031,7 @@ def _spelling(names: Mapping[str, str]) -> Callable[[str, Any], str]:
         if value is False and name.startswith("--"):  # a switch's other side
             return "--no-" + name[2:]
         if isinstance(value, (list, tuple)):  # as _parse_columns reads it back: a name with a comma quoted
-            value = ",".join('"' + str(v).replace('"', '""') + '"' if "," in str(v) or '"' in str(v) else str(v)
-                             for v in value)
+            value = join_items(value)
         value = SPELLED.get(value, value) if isinstance(value, str) else value
         return f"{name} {shlex.quote(str(value))}"
 

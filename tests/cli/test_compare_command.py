@@ -584,6 +584,30 @@ def test_a_column_whose_name_holds_a_comma_is_given_in_double_quotes(tmp_path):
     assert 'drop = [\n    "row, id",\n]' in (out / "config.toml").read_text()
 
 
+def test_a_column_whose_name_has_spaces_at_its_ends_is_given_in_double_quotes(tmp_path):
+    """--features '"trail ",a' was read as trail and a (a quoted name lost its spaces): it could not be named."""
+    path = tmp_path / "trail.csv"
+    path.write_text("a,trail ,y\n" + "".join(f"{i % 7}.5,{i % 5}.25,{i % 7 + 2 * (i % 5)}.75\n" for i in range(40)))
+    # unquoted, the spaces at an item's ends are not its own: the advice spells the name quoted, as typed
+    refused = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", "--features", "trail ,a", *SMALL,
+                                  "--out", str(tmp_path / "no")])
+    assert refused.exit_code == 2 and "'trail' is not a column; did you mean --features '\"trail \",a'?" \
+        in refused.output, refused.output
+    for flag, given in (("--features", '"trail ",a'), ("--drop", ' "trail "')):
+        out = tmp_path / flag[2:]
+        result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", flag, given, *SMALL, "-o", "adam",
+                                     "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        written = tomllib.loads((out / "config.toml").read_text())
+        assert written.get("features", ["trail ", "a"]) == ["trail ", "a"] and written.get("drop", ["trail "]) == \
+            ["trail "], written
+    # and a settings file's list keeps each name as it is
+    (tmp_path / "c.toml").write_text(f'csv = "{path}"\ncolumn = "y"\nfeatures = ["trail "]\n')
+    result = runner.invoke(app, ["compare", "--config", str(tmp_path / "c.toml"), *SMALL, "-o", "adam", "--out",
+                                 str(tmp_path / "toml")])
+    assert result.exit_code == 0, result.output
+
+
 @pytest.mark.parametrize("args, message", [
     (["line", "--loss", "bce"], "--loss bce is a binary classification loss; task 'line' is regression: choose one "
                                 "of mse"),

@@ -269,6 +269,9 @@ def test_no_features_and_unknown_features():
     assert info.value.render(lambda key, value: f"--{key} {','.join(value)}").startswith("--drop age,city leaves")
     with pytest.raises(ValueError, match=r"features=\['age', 'cty'\]: 'cty' is not a column; did you mean 'city'\?"):
         from_frame(frame(), "grade", features=["age", "cty"])
+    # a name with spaces at its ends: the advice is the whole option, for the command line to quote it
+    with pytest.raises(DataError, match=r"'trail' is not a column; did you mean features=\['trail ', 'age'\]\?"):
+        from_frame(frame().rename(columns={"city": "trail "}), "grade", features=["trail", "age"])
     with pytest.raises(ValueError, match=r"features=\['age', 'grade'\] lists the target column 'grade'"):
         from_frame(frame(), "grade", features=["age", "grade"])
     with pytest.raises(ValueError, match=r"features='age' must be a list of column names, e.g. features=\['age'\]"):

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from descend._checks import check_choice, close_matches
+from descend._names import join_items
 from descend._names import near as _near
 from descend._names import ordinal
 
@@ -389,6 +390,13 @@ def _column_names(name: str, given: object, columns: list, target: object) -> li
                 raise DataError("⟨option⟩: " + _literal(f"{c!r} is not a column; the column {whole[0]!r} holds a "
                                                         "comma, which separates the names: give it as ")
                                 + "⟨whole⟩", {**option, "whole": (name, [whole[0]])})
+            near = _near(str(c), labels)
+            if any(join_items([label]) != label for label in near):  # spaces at its ends: the whole option spelt
+                fixes = {f"near{i}": (name, [label if g == c else _plain(g) for g in given])
+                         for i, label in enumerate(near)}
+                raise DataError("⟨option⟩: " + _literal(f"{c!r} is not a column; did you mean ")
+                                + " or ".join(f"⟨near{i}⟩" for i in range(len(near))) + "?" + _literal(listed),
+                                {**option, **fixes})
             raise DataError(
                 "⟨option⟩: " + _literal(f"{c!r} is not a column{close_matches(str(c), labels)}{listed}"), option)
         if c == target:
