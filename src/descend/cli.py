@@ -963,7 +963,7 @@ def tune_command(
                                           "(default OUT/study.journal), sqlite:///study.db, or "
                                           "postgresql://user:password@host:port/db for several workers."),
     study: Optional[str] = typer.Option(None, metavar="NAME", help="The study's name (default: the task's; "
-                                        "NAME-OPTIMIZER for several optimizers)."),
+                                        "NAME-OPTIMIZER for several optimizers; at most 512 characters)."),
     timeout: Optional[str] = typer.Option(None, metavar="SECONDS", help="Start no new cohort after this long (with several --optimizer, "
                                           "no new round of one cohort per optimizer: the studies stop at the same "
                                           "point)."),

@@ -234,6 +234,11 @@ def test_accuracies_are_shown_as_percentages(tmp_path):
      "batch_size both set the batch size of adam's trials; give it in one place"),
     (["--space", "lr=1|1.0"], "error: --space 'lr=1|1.0': a choice is given twice"),
     (["--space", "lr=1e-3..1e-1:log, amsgrad=true|1"], "error: --space 'amsgrad=true|1': a choice is given twice"),
+    # a database refused it with a traceback, having created the first optimizer's study of several
+    (["--study", "s" * 600], f"error: --study {'s' * 30!r}... (600 characters): a study's name is at most 512 "
+                             "characters; give a shorter one"),
+    (["-o", "adam", "-o", "rmsprop", "--study", "q" * 506], "512 characters, and each optimizer's study adds its name "
+                                                            "('...-rmsprop': 514 characters)"),
 ])
 def test_bad_input_is_one_line_naming_the_option_and_nothing_is_written(tmp_path, args, message):
     out = tmp_path / "out"

@@ -82,3 +82,14 @@ def test_resume_on_postgresql(postgres):
               dtype=torch.float64)
     assert descend.tune("line", trials=4, cohort=4, **kw).outcomes["gd"].told == 4
     assert descend.tune("line", trials=6, cohort=4, **kw).outcomes["gd"].told == 2
+
+
+def test_a_study_name_longer_than_the_database_takes_is_refused_before_any_study_is_created(postgres):
+    """A 506-character --study with two optimizers: the '-adam' study (511 characters) was created, then the
+    '-rmsprop' one (514) failed with a traceback, leaving the first behind."""
+    name = f"long-{uuid.uuid4().hex[:8]}-".ljust(506, "q")
+    with pytest.raises(ValueError, match=r"^study 'long-.*\(506 characters\): a study's name is at most 512"):
+        descend.tune("line", optimizer=["adam", "rmsprop"], trials=2, cohort=2, steps=5, seeds=0, storage=postgres,
+                     study=name)
+    storage = storage_module.open_storage(postgres)
+    assert not [s for s in storage.get_all_studies() if s.study_name.startswith(name[:14])]

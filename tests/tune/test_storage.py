@@ -406,3 +406,9 @@ def test_on_sqlite_one_worker_at_a_time_takes_queued_trials(tmp_path):
     assert states(study) == {"COMPLETE": 16}  # none failed for another worker's, none trained twice
     seeds = [t.user_attrs["descend"]["seed"] for t in study.get_trials()]
     assert sorted(seeds) == list(range(16))
+
+
+def test_the_longest_study_name_is_the_one_a_database_takes():
+    from optuna.storages._rdb import models
+
+    assert storage_module.MAX_STUDY_NAME == models.MAX_INDEXED_STRING_LENGTH

@@ -437,11 +437,29 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
               ChoiceSpace(tuple(spaces[name] for name, _ in members)) for members in studies}
     spaces = {(s.optimizer if isinstance(s, ChoiceSpace) else label): s for label, s in spaces.items()}
     studied = [(members[0] if len(members) == 1 else ("|".join(n for n, _ in members), {})) for members in studies]
-    return Plan(task=built, problem=problem, optimizers=studied, spaces=spaces, trials=trials, cohort=cohort,
-                sampler=sampler, pruner=pruner, budget=budget, target=target, batch_size=batch, seeds=seeds,
-                storage=storage, study=study_name.strip(), timeout=timeout, seed=seed, eval_every=eval_every,
-                clip_norm=clip_norm, clip_value=clip_value, names=names, notes=notes, schedules=dict(schedules or {}),
-                data=_data_digest(built))
+    planned = Plan(task=built, problem=problem, optimizers=studied, spaces=spaces, trials=trials, cohort=cohort,
+                   sampler=sampler, pruner=pruner, budget=budget, target=target, batch_size=batch, seeds=seeds,
+                   storage=storage, study=study_name.strip(), timeout=timeout, seed=seed, eval_every=eval_every,
+                   clip_norm=clip_norm, clip_value=clip_value, names=names, notes=notes,
+                   schedules=dict(schedules or {}), data=_data_digest(built))
+    _check_study_names(planned)
+    return planned
+
+
+def _check_study_names(p: Plan) -> None:
+    """Refuse a study name (``study``, or with several optimizers each ``study-optimizer``) longer than a storage
+    takes (:data:`descend.tune.storage.MAX_STUDY_NAME`), naming the study argument, before any study is created
+    (a database refused the second optimizer's study after the first was made)."""
+    from .storage import MAX_STUDY_NAME
+
+    longest = max((p.study_name(name) for name, _ in p.optimizers), key=len)
+    if len(longest) <= MAX_STUDY_NAME:
+        return
+    shown = repr(p.study) if len(p.study) <= 40 else f"{p.study[:30]!r}... ({len(p.study)} characters)"
+    added = "" if longest == p.study else (f", and each optimizer's study adds its name ('...{longest[len(p.study):]}'"
+                                           f": {len(longest)} characters)")
+    raise ValueError(f"{p.names['study']} {shown}: a study's name is at most {MAX_STUDY_NAME} characters{added}; "
+                     "give a shorter one")
 
 
 def _pruned_unseen(sampler: str, pruner: str, cohort: int, names: Mapping[str, str]) -> str | None:
@@ -1043,7 +1061,8 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     data for a task without a validation split. Budget: ``steps`` or ``epochs`` (default: the task's
     steps). ``storage``: a journal file, ``sqlite:///...`` or ``postgresql://...`` (default:
     ``out/study.journal`` when ``out`` is given, else in memory); re-running with the same storage and
-    study resumes it. ``out``: a directory of the search's own, where its tables and best.json are written
+    study resumes it (``study``: the study's name, by default the task's; ``study-optimizer`` for each of several
+    optimizers; at most 512 characters, as a database takes). ``out``: a directory of the search's own, where its tables and best.json are written
     (one holding another search's results, a comparison's or other files is refused before any work, as the
     command line refuses it). ``timeout``: no new cohort after that many seconds (with several optimizers, no new
     round of one cohort per optimizer's study). ``seeds``: re-runs of each

@@ -47,6 +47,11 @@ GRACE_PERIOD = 60
 #: How many times a trial whose worker died is retried with the same parameters.
 MAX_RETRY = 2
 
+#: The longest study name a storage takes: a database's (Optuna's column of study names holds 512 characters,
+#: optuna.storages._rdb.models.MAX_INDEXED_STRING_LENGTH), and so every storage's, so that a study can be copied
+#: into a database.
+MAX_STUDY_NAME = 512
+
 BEAT_KEY = "descend:heartbeat"
 WORKER_KEY = "descend:worker"
 
