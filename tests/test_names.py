@@ -31,3 +31,19 @@ def test_a_quoted_name_in_a_setting_or_a_toml_list_keeps_its_spaces():
     for bad in ('"open', '"a"b', "a,,b", '" "'):
         with pytest.raises(ValueError, match=r"features .*: give column names separated by commas"):
             Config(csv="data.csv", column="y", features=bad)
+
+
+@pytest.mark.parametrize("name, expected", [
+    (".", "task"), ("..", "task"), ("...", "task"), ("", "task"), (".hidden", "hidden"), ("data.", "data"),
+    ("x**2 + 10*sin(y)", "x-2-10-sin-y"), ("sales[v2]", "sales-v2"), ("v1.2", "v1.2"),
+])
+def test_a_slug_is_never_a_dot_folder(name, expected):
+    """The CSV file '..csv' (its stem '.') made the report folder reports/. and '...csv' reports/.."""
+    assert _names.slug(name) == expected
+
+
+def test_a_csv_files_folder_is_named_csv_when_its_name_leaves_nothing():
+    from types import SimpleNamespace as Task
+
+    assert _names.folder_name(Task(name=".", facts=(), options={"path": "data/..csv"})) == "csv"
+    assert _names.folder_name(Task(name="..", facts=(), options={"path": "data/...csv"})) == "csv"

@@ -88,31 +88,35 @@ def ordinal(n: int) -> str:
 
 def slug(name: object, empty: str = "task") -> str:
     """``name`` as a folder or study name: runs of characters other than letters, digits, ``_``, ``.`` and ``-``
-    made one ``-``, at most 60 characters (``empty`` when nothing is left).
+    made one ``-``, no ``-`` or ``.`` at either end (never ``.`` or ``..``, nor a hidden folder), at most 60
+    characters (``empty`` when nothing is left).
 
-    >>> slug("x**2 + 10*sin(y)"), slug("***")
-    ('x-2-10-sin-y', 'task')
+    >>> slug("x**2 + 10*sin(y)"), slug("***"), slug(".."), slug(".data."), slug("..", "csv")
+    ('x-2-10-sin-y', 'task', 'task', 'data', 'csv')
     """
     import re
 
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name)).strip("-")[:60] or empty
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name)).strip("-.")[:60] or empty
 
 
 def folder_name(task: object) -> str:
-    """A task's folder (and file) name in ``reports/``: :func:`slug` of its name, and for a typed formula (every one
-    named ``formula``) ``formula-`` with the formula's slug and the start of its digest, so that two formulas'
-    reports do not share a folder (``x+y`` and ``x-y`` have one slug).
+    """A task's folder (and file) name in ``reports/``: :func:`slug` of its name (``csv`` for a CSV file's task
+    whose name leaves nothing, the file ``..csv``), and for a typed formula (every one named ``formula``)
+    ``formula-`` with the formula's slug and the start of its digest, so that two formulas' reports do not share a
+    folder (``x+y`` and ``x-y`` have one slug).
 
     >>> from types import SimpleNamespace as Task
     >>> folder_name(Task(name="ellipse", facts=())), folder_name(Task(name="formula", facts=(("formula", "x-y"),)))
     ('ellipse', 'formula-x-y-aace07')
+    >>> folder_name(Task(name=".", facts=(), options={"path": "..csv"}))
+    'csv'
     """
     import hashlib
     import re
 
     text = formula_of(task)
     if not text:
-        return slug(task.name)
+        return slug(task.name, "csv" if "path" in getattr(task, "options", {}) else "task")
     return re.sub(r"-+", "-", f"formula-{slug(text, '')[:40]}-{hashlib.sha1(text.encode()).hexdigest()[:6]}")
 
 

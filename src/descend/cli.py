@@ -508,6 +508,7 @@ def compare_command(
         _fail(str(e))
     from . import compare as cmp
     from .report.build import ReportExists, check_json, check_out, write_report
+    from .report.saved import DEFAULT_OUT
     from .report.timings import since_start
 
     started, startup = time.perf_counter(), since_start()  # what the report's timings.json records
@@ -518,7 +519,8 @@ def compare_command(
         for warning in caught:
             typer.echo(f"note: {warning.message}", err=True)
         resolved, built = given.resolved(names=names)  # a file's value named as the file's: "start (in FILE)"
-        out_dir = check_out(given.out or Path("reports") / folder_name(built), force=force)
+        out_dir = check_out(given.out or Path("reports") / folder_name(built), force=force,
+                            flag="--out" if given.out else DEFAULT_OUT)
         check_json(given.json, out_dir)
         _check_mp4(mp4, built)
     except ValueError as e:
@@ -600,7 +602,8 @@ def report_command(
 
     try:
         comparison, drawn = load(report)  # first: what is wrong with DIRECTORY is said of it, not of --out
-        target = check_out(out if out is not None else report, force=force or out is None)
+        target = check_out(out if out is not None else report, force=force or out is None,
+                           flag="--out" if out is not None else "DIRECTORY")
     except ValueError as e:
         _fail(str(e))
     try:

@@ -584,6 +584,24 @@ def test_a_column_whose_name_holds_a_comma_is_given_in_double_quotes(tmp_path):
     assert 'drop = [\n    "row, id",\n]' in (out / "config.toml").read_text()
 
 
+def test_a_csv_file_named_dot_dot_csv_has_a_report_folder_of_its_own(tmp_path, monkeypatch):
+    """'..csv' (stem '.') wrote its report into reports/. itself; '...csv' (stem '..') was refused as --out
+    'reports/..', an option not given."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    rows = "a,b,y\n" + "".join(f"{i % 7}.5,{i % 5}.25,{i % 7 + 2 * (i % 5)}.75\n" for i in range(40))
+    for name in ("..csv", "...csv"):
+        (tmp_path / "data" / name).write_text(rows)
+    first = runner.invoke(app, ["compare", "--csv", "data/..csv", "--column", "y", "-o", "adam", *SMALL])
+    assert first.exit_code == 0 and "report: reports/csv/report.html" in first.output, first.output
+    # the same default folder: the message names the default, not an --out the user did not give
+    second = runner.invoke(app, ["compare", "--csv", "data/...csv", "--column", "y", "-o", "adam", *SMALL])
+    assert second.exit_code == 2 and second.stderr.strip() == (
+        "error: the default --out 'reports/csv' already holds a report; use --force to overwrite it or choose another "
+        "directory"), second.output
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["csv"]
+
+
 def test_a_column_whose_name_has_spaces_at_its_ends_is_given_in_double_quotes(tmp_path):
     """--features '"trail ",a' was read as trail and a (a quoted name lost its spaces): it could not be named."""
     path = tmp_path / "trail.csv"

@@ -26,42 +26,43 @@ class ReportExists(ValueError):
     """The output directory already holds a report."""
 
 
-def check_out(out: str | Path, *, force: bool = False) -> Path:
+def check_out(out: str | Path, *, force: bool = False, flag: str = "--out") -> Path:
     """The output directory, checked before any work starts. Refused when it is a file, cannot be written,
     already holds a report (unless ``force``: then the new report replaces that report's files, and only
-    those), or holds anything a report did not write (never removed, with or without ``force``)."""
+    those), or holds anything a report did not write (never removed, with or without ``force``). ``flag``: how
+    the messages name the directory (``"the default --out"`` when the user gave none)."""
     out = Path(out)
     try:
         out.exists()
     except OSError as e:  # a name too long for the file system, ...: before any training
-        raise ValueError(f"--out {str(out)!r} cannot be written: {e.strerror or e}") from None
+        raise ValueError(f"{flag} {str(out)!r} cannot be written: {e.strerror or e}") from None
     if out.is_symlink() and out.is_dir():  # a link to a folder: the report goes into the folder, the link stays
         out = Path(os.path.realpath(out))
     if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {str(out)!r} is a file; give a directory for the report")
+        raise ValueError(f"{flag} {str(out)!r} is a file; give a directory for the report")
     here, where = os.path.abspath(os.getcwd()), os.path.abspath(out)
     if here == where or here.startswith(where.rstrip(os.sep) + os.sep):  # moved into place whole: not a folder in use
-        raise ValueError(f"--out {str(out)!r} is the folder this command runs in (or holds it): a report is written "
+        raise ValueError(f"{flag} {str(out)!r} is the folder this command runs in (or holds it): a report is written "
                          "aside and moved into place whole, which the folder in use cannot be; give another folder, "
                          "or run the command from outside it")
     if out.is_dir() and ((out / "best.json").is_file() or (out / saved.TUNE_MARKER).is_file()) and not (
             out / "comparison.json").exists():
-        raise ValueError(f"--out {str(out)!r} holds the results of descend tune (best.json, its study); a comparison "
+        raise ValueError(f"{flag} {str(out)!r} holds the results of descend tune (best.json, its study); a comparison "
                          "writes files of its own: give another directory")
     if out.is_dir():
         ours = saved.report_files(out)
         if ours is not None and not force:
-            raise ReportExists(f"--out {str(out)!r} already holds a report; use --force to overwrite it or choose "
+            raise ReportExists(f"{flag} {str(out)!r} already holds a report; use --force to overwrite it or choose "
                                "another directory")
         other = [f for f in saved.entries(out) if f not in (ours or set())]
         if other:
             shown = ", ".join(repr(f) for f in other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
             if ours is None:
-                raise ValueError(f"--out {str(out)!r} is not empty ({shown}) and holds no descend report; a report "
+                raise ValueError(f"{flag} {str(out)!r} is not empty ({shown}) and holds no descend report; a report "
                                  "takes a directory of its own: give a new or empty one")
-            raise ValueError(f"--out {str(out)!r} holds files its report did not write ({shown}); --force replaces "
+            raise ValueError(f"{flag} {str(out)!r} holds files its report did not write ({shown}); --force replaces "
                              "only a report's own files: move them away or choose another directory")
-    saved.writable(out)
+    saved.writable(out, flag)
     return out
 
 

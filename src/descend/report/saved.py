@@ -36,6 +36,10 @@ from .._files import TUNE_MARKER, entries  # noqa: F401  (a tune folder's marker
 from .._files import write_text  # noqa: F401  (the report writes its files with it)
 from .._interrupts import interrupt_after
 
+#: How a message names the output directory the command chose, --out not given (reports/TASK): the user is
+#: not told an option they did not give is wrong, and learns the one that changes it.
+DEFAULT_OUT = "the default --out"
+
 #: The record of a report: its saved results and the list of its files.
 RECORD = "comparison.json"
 #: Format of :data:`RECORD` (raised when what it holds changes incompatibly).

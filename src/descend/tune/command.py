@@ -298,14 +298,15 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         if out is not None and not str(out).strip():  # Path("") is the working directory: written there
             raise ValueError("--out '': give a directory")
         out_dir = Path(out) if out is not None else Path("reports") / f"tune-{folder_name(built)}"
-        check_out(out_dir, None, "--out")
-        saved.writable(out_dir)  # before any training, not after the whole search
+        flag = "--out" if out is not None else saved.DEFAULT_OUT
+        check_out(out_dir, None, flag)
+        saved.writable(out_dir, flag)  # before any training, not after the whole search
         plan = api.plan(built, optimizer=list(optimizer or ["adam"]), space=list(space) if space else None,
                         trials=trials, cohort=cohort, sampler=sampler, pruner=pruner, steps=steps, epochs=epochs,
                         seeds=seeds, storage=storage, study=study, timeout=timeout, out=out_dir, metric=metric,
                         batch_size=batch_size if batch_size is not None else "task", seed=seed, names=FLAGS,
                         **options)
-        check_out(out_dir, {plan.study_name(name) for name, _ in plan.optimizers}, "--out")
+        check_out(out_dir, {plan.study_name(name) for name, _ in plan.optimizers}, flag)
         opened = api.open_studies(plan, heartbeat_interval=10, grace_period=60)
         take(out_dir)
     except ValueError as e:
