@@ -721,6 +721,31 @@ def test_a_refused_resume_names_the_flag_given(tmp_path):
     assert task.exit_code == 2 and "error: TASK: study 's' was made with task 'line', not 'rosenbrock'" in task.output
 
 
+def test_two_csv_files_of_one_name_in_one_storage_are_told_apart_by_the_study_name(tmp_path):
+    """Two data.csv files tuned into one --storage: the refusal began "TASK:" (--csv was given) and advised another
+    --out directory, which cannot help: the study is in the storage given, whatever --out is."""
+    for folder, column in (("A", "label"), ("B", "y")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "data.csv").write_text(f"a,b,{column}\n" + "".join(
+            f"{i % 7}.5,{i % 5}.25,{i % 2 if column == 'label' else f'{i % 7 + i % 5}.5'}\n" for i in range(40)))
+    storage = f"sqlite:///{tmp_path / 's.db'}"
+    common = ["-o", "adam", "--trials", "2", "--cohort", "2", "--steps", "5", "--seeds", "0", "--quiet",
+              "--storage", storage]
+    first = runner.invoke(app, ["tune", "--csv", str(tmp_path / "A" / "data.csv"), "--column", "label", *common,
+                                "--out", str(tmp_path / "tA")])
+    assert first.exit_code == 0, first.output
+    for out in ("tB", "tOther"):
+        other = runner.invoke(app, ["tune", "--csv", str(tmp_path / "B" / "data.csv"), "--column", "y", *common,
+                                    "--out", str(tmp_path / out)])
+        assert other.exit_code == 2, other.output
+        line = other.stderr.strip()
+        assert line.startswith("error: --csv: study 'data' was made with task ") and \
+            line.endswith("; give the same to resume it, or another --study name"), line
+    renamed = runner.invoke(app, ["tune", "--csv", str(tmp_path / "B" / "data.csv"), "--column", "y", *common,
+                                  "--study", "data-b", "--out", str(tmp_path / "tB")])
+    assert renamed.exit_code == 0, renamed.output
+
+
 def test_an_out_of_ones_own_is_refused_before_any_work_and_left_as_it_was(tmp_path):
     """--out holding a report.html, table.csv and figures of one's own: the search replaced them without a
     word (descend compare refuses such a directory)."""

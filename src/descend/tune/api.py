@@ -64,6 +64,9 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     #: a digest of a file task's numbers (:func:`descend.tasks.task.data_digest`), computed once; None for others
     data: str | None = None
+    #: whether the studies are kept in ``out`` (``out/study.journal``, no storage given): then another ``out``
+    #: keeps another search apart from them, as another study name does
+    kept_in_out: bool = False
 
     def study_name(self, optimizer: str) -> str:
         return self.study if len(self.optimizers) == 1 else f"{self.study}-{optimizer}"
@@ -253,6 +256,8 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
 
     names = {**NAMES, **(names or {})}
     built = _task(task, names)
+    if "path" in built.options:  # a CSV file's task: named by the argument that gave it (--csv, not TASK)
+        names["task"] = names["csv"]
     from ..optim import OptimizerInfo
 
     if isinstance(optimizer, OptimizerInfo) or (isinstance(optimizer, (list, tuple)) and any(
@@ -420,6 +425,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                          "models the ranges")
     if (note := _pruned_unseen(sampler, pruner, cohort, names)) is not None:
         notes.append(note)
+    kept_in_out = storage is None and out is not None
     if storage is None:
         storage = str(Path(out) / "study.journal") if out is not None else ":memory:"
     if storage != ":memory:":
@@ -441,7 +447,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                    sampler=sampler, pruner=pruner, budget=budget, target=target, batch_size=batch, seeds=seeds,
                    storage=storage, study=study_name.strip(), timeout=timeout, seed=seed, eval_every=eval_every,
                    clip_norm=clip_norm, clip_value=clip_value, names=names, notes=notes,
-                   schedules=dict(schedules or {}), data=_data_digest(built))
+                   schedules=dict(schedules or {}), data=_data_digest(built), kept_in_out=kept_in_out)
     _check_study_names(planned)
     return planned
 
@@ -657,7 +663,7 @@ def _open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float, dt
     for name, _ in p.optimizers:
         plans[name] = open_study(store, p.study_name(name), p.spaces[name], sampler=p.sampler, seed=p.seed,
                                  cohort=p.cohort, trials=p.trials, target=p.target,
-                                 attrs=attrs, names=p.names)
+                                 attrs=attrs, names=p.names, kept_in_out=p.kept_in_out)
     return store, plans
 
 

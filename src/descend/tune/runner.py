@@ -228,9 +228,11 @@ class StudyPlan:
 
 
 def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int, cohort: int, trials: int,
-               target: Target, attrs: Mapping[str, Any], names: Mapping[str, str]) -> StudyPlan:
+               target: Target, attrs: Mapping[str, Any], names: Mapping[str, str],
+               kept_in_out: bool = False) -> StudyPlan:
     """Load the study ``name`` or create it; a loaded study made with another space, objective or budget is
-    refused (naming the option), before anything is written to it.
+    refused (naming the option, and advising another study name, or another output directory when the study is
+    ``kept_in_out``: no storage was given), before anything is written to it.
 
     The process that creates the study marks it not ready, writes its attributes and enqueues the first
     cohort (the baseline, one per optimizer of a choice even past the first cohort, and the spread points), then
@@ -266,7 +268,7 @@ def open_study(storage: Any, name: str, space: Space, *, sampler: str, seed: int
             study = optuna.load_study(study_name=name, storage=storage, sampler=made)
     if not created:
         _wait_ready(study)
-        _check_same(study, name, space, target, attrs, names)
+        _check_same(study, name, space, target, attrs, names, kept_in_out)
         return StudyPlan(space.optimizer, space, study, False, trials, sampler, _changed(study, name, attrs, names))
     study.set_user_attr(READY, False)
     recorded = {"descend:optimizer": space.optimizer, "descend:space": space.text(), "descend:metric": target.key,
@@ -306,11 +308,12 @@ def _rules(space: Space) -> str:
 
 
 def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapping[str, Any],
-                names: Mapping[str, str]) -> None:
+                names: Mapping[str, str], kept_in_out: bool = False) -> None:
     stored = study.user_attrs
     where = f"study {name!r}"
-    # a search not meant as a resume (another task, the same default output directory) changes either
-    other = f"another {names['study']} name (or {names['out']} directory)"
+    # a search not meant as a resume (another task, the same default output directory) changes either; in a
+    # storage given, shared by every output directory, only the study's name tells two searches apart
+    other = f"another {names['study']} name" + (f" (or {names['out']} directory)" if kept_in_out else "")
     # plain Optuna's with finished trials, of another objective: its values are not this search's (one that only
     # holds trials queued for descend to train, enqueue_trial, is resumed)
     if "descend:space" not in stored and any(t.state.is_finished() for t in study.get_trials(deepcopy=False)):
