@@ -47,3 +47,17 @@ def test_a_csv_files_folder_is_named_csv_when_its_name_leaves_nothing():
 
     assert _names.folder_name(Task(name=".", facts=(), options={"path": "data/..csv"})) == "csv"
     assert _names.folder_name(Task(name="..", facts=(), options={"path": "data/...csv"})) == "csv"
+
+
+def test_a_name_with_control_characters_is_shown_escaped_and_typed_back_the_same():
+    """A column or study name holding ESC, BEL or a newline reached the terminal as it was."""
+    import subprocess
+
+    assert _names.printable("x\x1b[2J\x1b[Hcleared b\x07\r\n\x9b") == "x\\x1b[2J\\x1b[Hcleared b\\x07\\r\\n\\x9b"
+    for name in ("売上データ", "ünïcode 😀", "tab-free, commas, 'quotes'"):
+        assert _names.printable(name) == name
+    for name in ("s\x1b[2Jx", "it's \\ \x07", "plain", "two words"):
+        word = _names.shell_word(name)
+        assert _names.printable(word) == word
+        typed = subprocess.run(["bash", "-c", f"printf %s {word}"], capture_output=True, check=True).stdout
+        assert typed.decode() == name

@@ -68,6 +68,35 @@ def join_items(items: Iterable[object]) -> str:
                     for t in texts)
 
 
+def printable(text: object) -> str:
+    r"""``text`` with its control characters (ESC, BEL, CR, a newline, ...: Unicode's category Cc) written as a
+    Python string literal writes them (``\x1b``, ``\n``), so that a name from a file or the command line shown in a
+    message cannot clear the terminal or move its cursor; any other text, in any script, as it is. The one rule for
+    a name shown on the terminal (:func:`shell_word` for one in a command to copy).
+
+    >>> print(printable("x\x1b[2Jcleared"), printable("b\x07\r\n"), printable("売上 ü"))
+    x\x1b[2Jcleared b\x07\r\n 売上 ü
+    """
+    import unicodedata
+
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) == "Cc" else c for c in str(text))
+
+
+def shell_word(text: object) -> str:
+    r"""``text`` as one word of a command shown to copy: quoted as :func:`shlex.quote` does, and one holding control
+    characters in the shell's ``$'...'`` with them escaped (:func:`printable`), which types the same text.
+
+    >>> print(shell_word("a b"), shell_word("plain"), shell_word("it's\x1b[2J"))
+    'a b' plain $'it\'s\x1b[2J'
+    """
+    import shlex
+
+    text = str(text)
+    if printable(text) == text:
+        return shlex.quote(text)
+    return "$'" + printable(text.replace("\\", "\\\\").replace("'", "\\'")) + "'"
+
+
 def metric_words(metric: str) -> str:
     """A summary column as words: ``final_train_loss`` → "final training loss".
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import schema
-from ._names import check_names, close_matches, join_items, split_items
+from ._names import check_names, close_matches, join_items, shell_word, split_items
 from .catalog import INITS
 
 MODES = ("same-lr", "defaults", "tuned")
@@ -1017,8 +1017,6 @@ def _spelling(names: Mapping[str, str]) -> Callable[[str, Any], str]:
     on the command line (``--encoding latin-1``, ``--dropna``, ``--drop id,name``), a key of a settings file
     or request body (``encoding = 'latin-1'``), and an option that is not a setting as one of
     ``task_options``."""
-    import shlex
-
     def spell(key: str, value: Any) -> str:
         key = {"target": "column"}.get(key, key)  # the data's target is the column to predict
         name = names.get(key)
@@ -1033,7 +1031,7 @@ def _spelling(names: Mapping[str, str]) -> Callable[[str, Any], str]:
         if isinstance(value, (list, tuple)):  # as _parse_columns reads it back: a name with a comma quoted
             value = join_items(value)
         value = SPELLED.get(value, value) if isinstance(value, str) else value
-        return f"{name} {shlex.quote(str(value))}"
+        return f"{name} {shell_word(value)}"
 
     return spell
 

@@ -258,6 +258,24 @@ def test_more_than_two_values_for_binary():
         from_frame(many, "t", "binary")
 
 
+def test_column_names_with_control_characters_are_listed_escaped(tmp_path):
+    """A header holding ESC sequences and BEL reached the terminal as it was in the list of columns (the screen
+    cleared); other names, in any script, are listed as they are."""
+    path = tmp_path / "esc.csv"
+    names = ["a", "x\x1b[2J\x1b[Hcleared", "b\x07", "売上", "y"]
+    pd.DataFrame({n: [i % 7 for i in range(30)] for n in names}).to_csv(path, index=False)
+    for call in (lambda: from_csv(path, "nope"), lambda: from_csv(path, "y", features=["nope"]),
+                 lambda: from_csv(path, "y", drop=["nope"])):
+        with pytest.raises(DataError) as info:
+            call()
+        message = str(info.value)
+        assert "(columns: a, x\\x1b[2J\\x1b[Hcleared, b\\x07, 売上, y)" in message, message
+        assert not any(c in message for c in "\x1b\x07\r\n"), message
+    (tmp_path / "header.csv").write_text("a,b\x1b[2J\n")
+    with pytest.raises(ValueError, match=r"has no data rows, only a header \(a, b\\x1b\[2J\)"):
+        from_csv(tmp_path / "header.csv", "a")
+
+
 def test_no_features_and_unknown_features():
     with pytest.raises(ValueError, match=r"no feature columns left: the DataFrame has only the target column 'grade'"):
         from_frame(frame()[["grade"]], "grade")

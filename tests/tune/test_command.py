@@ -746,6 +746,24 @@ def test_two_csv_files_of_one_name_in_one_storage_are_told_apart_by_the_study_na
     assert renamed.exit_code == 0, renamed.output
 
 
+def test_a_study_name_with_control_characters_is_printed_escaped_and_resumes_as_printed(tmp_path):
+    """--study with an ESC sequence: the resume line printed it raw, which cleared the terminal."""
+    out = tmp_path / "out"
+    argv = ["tune", "line", "-o", "adam", "--trials", "2", "--cohort", "2", "--steps", "5", "--seeds", "0", "--quiet",
+            "--out", str(out)]
+    result = runner.invoke(app, [*argv, "--study", "s\x1b[2Jx"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+    assert "study: 's\\x1b[2Jx' in " in result.stdout
+    resume = next(line for line in result.stdout.splitlines() if line.startswith("resume or add workers:"))
+    assert " --study $'s\\x1b[2Jx' " in resume
+    # the printed line, run by the shell, resumes the same study
+    command = resume.partition(": ")[2].replace("descend tune", f"{shlex.quote(sys.executable)} -m descend tune", 1)
+    again = subprocess.run(["bash", "-c", command.replace("--trials 2", "--trials 3")], capture_output=True,
+                           text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, timeout=300)
+    assert again.returncode == 0 and "resumed: 2 trials done" in again.stderr, again.stderr
+
+
 def test_an_out_of_ones_own_is_refused_before_any_work_and_left_as_it_was(tmp_path):
     """--out holding a report.html, table.csv and figures of one's own: the search replaced them without a
     word (descend compare refuses such a directory)."""

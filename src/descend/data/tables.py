@@ -12,14 +12,14 @@ import numbers
 import os
 import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
 from descend._checks import check_choice, close_matches
-from descend._names import join_items
+from descend._names import join_items, printable
 from descend._names import near as _near
 from descend._names import ordinal
 
@@ -109,6 +109,11 @@ def _sorted(values: Sequence[object]) -> list:
         return sorted(values)
     except TypeError:
         return sorted(values, key=lambda v: (type(v).__name__, str(v)))
+
+
+def _names_shown(names: Iterable[object]) -> str:
+    """Column names listed in a message, as they are but for control characters (escaped, :func:`printable`)."""
+    return ", ".join(printable(name) for name in names)
 
 
 def _few(values: Sequence[object]) -> str:
@@ -382,7 +387,7 @@ def _column_names(name: str, given: object, columns: list, target: object) -> li
     option = {"option": (name, [_plain(c) for c in given])}  # spelled as the interface names the option
     for c in given:
         if c not in columns:
-            listed = f" (columns: {', '.join(labels)})" if len(labels) <= 20 else f" ({len(labels)} columns)"
+            listed = f" (columns: {_names_shown(labels)})" if len(labels) <= 20 else f" ({len(labels)} columns)"
             # a name holding a comma, split at it on the way ("size, m2" read as size and m2): said whole
             whole = [label for label in labels if "," in label and [p.strip() for p in label.split(",")]
                      == [str(g).strip() for g in given]]
@@ -467,7 +472,7 @@ def _from_table(
         found = False
     if not found:
         fixes: dict[str, tuple[str, Any]] = {"target": ("target", target)}
-        listed = _literal(f" (columns: {', '.join(labels)})" if len(labels) <= 20 else
+        listed = _literal(f" (columns: {_names_shown(labels)})" if len(labels) <= 20 else
                           f" (it has {len(labels)} columns)")
         sep = _likely_separator(labels[0]) if len(labels) == 1 else None
         if sep is not None:
@@ -987,7 +992,7 @@ def from_csv(
     if any("does not match length of data" in str(w.message) for w in caught):
         _check_extra_fields(text, read_csv_kwargs, len(frame.columns), where)
     if len(frame) == 0:
-        header = ", ".join(str(c) for c in frame.columns)
+        header = _names_shown(frame.columns)
         raise ValueError(f"{where} has no data rows, only a header ({header})")
     twice = _repeated_names(_first_line(text), read_csv_kwargs)
     if twice:

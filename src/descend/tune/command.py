@@ -14,14 +14,13 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-import shlex
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .._names import folder_name
+from .._names import folder_name, shell_word
 
 #: How each argument of :func:`descend.tune.plan` is spelled on the command line.
 FLAGS = {"task": "TASK", "optimizer": "--optimizer", "space": "--space", "trials": "--trials", "cohort": "--cohort",
@@ -481,7 +480,7 @@ def resume_command(task: str | None, optimizers: Sequence[str], options: Mapping
         for item in value if isinstance(value, list) else [value]:
             if item is not None:
                 words += [flag, str(item)]
-    return " ".join(shlex.quote(w) for w in words)
+    return " ".join(shell_word(w) for w in words)
 
 
 def help_text() -> str:

@@ -301,7 +301,9 @@ def where_now(directory: str | Path, best: Mapping[str, Any]) -> tuple[str | Non
     import shlex
 
     storage, resume = best.get("storage"), best.get("resume")
-    words = shlex.split(resume) if isinstance(resume, str) and resume else []
+    # a word in $'...' (a name holding control characters, :func:`descend._names.shell_word`) is not read back
+    # by shlex: such a command is said as it was written
+    words = shlex.split(resume) if isinstance(resume, str) and resume and "$'" not in resume else []
     old = words[words.index("--out") + 1] if "--out" in words[:-1] else None
     here = os.path.abspath(directory)
     if old is None or not os.path.isabs(old) or old == here:
