@@ -584,6 +584,19 @@ def test_a_column_whose_name_holds_a_comma_is_given_in_double_quotes(tmp_path):
     assert 'drop = [\n    "row, id",\n]' in (out / "config.toml").read_text()
 
 
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_quiet_prints_only_the_report_for_a_file_named_in_japanese(tmp_path, workers):
+    """売上データ.csv: --quiet printed 61 lines of matplotlib's 'Glyph ... missing from font(s)' warnings, from the
+    process writing the report and from its drawing workers."""
+    path = tmp_path / "売上データ.csv"
+    path.write_text("a,b,label\n" + "".join(f"{i % 7}.5,{i % 5}.25,{'yes' if i % 3 else 'no'}\n" for i in range(40)))
+    done = subprocess.run([sys.executable, "-m", "descend", "compare", "--csv", str(path), "--column", "label", "-o",
+                           "adam", "-o", "sgd", *SMALL, "--out", str(tmp_path / "r")], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "DESCEND_REPORT_WORKERS": workers})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and done.stdout == f"report: {tmp_path / 'r' / 'report.html'}\n", (done.stdout, done.stderr)
+
+
 def test_a_csv_file_named_dot_dot_csv_has_a_report_folder_of_its_own(tmp_path, monkeypatch):
     """'..csv' (stem '.') wrote its report into reports/. itself; '...csv' (stem '..') was refused as --out
     'reports/..', an option not given."""

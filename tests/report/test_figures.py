@@ -999,3 +999,43 @@ def test_a_figure_of_one_panel_per_optimizer_draws_them_all_or_says_how_many_it_
         fig = draw()
         assert len({ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_title()}) == 3, name
         assert "(the first 3 of 8 optimizers)" in fig._suptitle.get_text().replace("\n", " "), name
+
+
+def test_a_title_in_a_script_no_font_has_draws_without_a_warning(tmp_path):
+    """A CSV file named 売上データ.csv: every figure warned 'Glyph ... missing from font(s) DejaVu Sans' once per
+    character and drawing (61 lines under --quiet); the characters are boxes, the report's HTML shows the text."""
+    import warnings
+
+    from descend.report.figures.style import styled
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        with styled():
+            fig = Figure(figsize=(3, 2), layout="constrained")
+            fig.suptitle("売上データ 😀")
+            fig.subplots().set_title("売上データ")
+        assert [p.name for p in F.save(fig, tmp_path, "cjk")] == ["cjk.png", "cjk.svg"]
+
+
+def test_an_installed_font_covering_what_the_font_in_use_lacks_draws_it(monkeypatch, tmp_path):
+    """The fallback fonts installed are added after the font family in use (matplotlib draws a character the first
+    lacks with the next one that has it): here Liberation Sans, which has no snowman, falls back on DejaVu Sans."""
+    import warnings
+
+    import matplotlib
+
+    from descend.report.figures import style
+
+    assert style.fallback_fonts(["DejaVu Sans", "Droid Sans Fallback", "Noto Sans CJK JP"]) == (
+        "Noto Sans CJK JP", "Droid Sans Fallback")
+    monkeypatch.setattr(style, "_installed_fallbacks", lambda: ("DejaVu Sans",))
+    with matplotlib.rc_context({"font.family": ["Liberation Sans"]}):
+        with style.styled():
+            assert matplotlib.rcParams["font.family"] == ["Liberation Sans", "DejaVu Sans"]
+            fig = Figure(figsize=(3, 2))
+            fig.suptitle("snow ☃")
+        assert matplotlib.rcParams["font.family"] == ["Liberation Sans"]  # nothing lasting
+    with warnings.catch_warnings(record=True) as caught:  # drawn outside quiet_glyphs: a missing glyph would warn
+        warnings.simplefilter("always")
+        FigureCanvasAgg(fig).draw()
+    assert not [w for w in caught if "missing from font" in str(w.message)], [str(w.message) for w in caught]

@@ -308,17 +308,16 @@ def _handles(marked: set[str]) -> list[Any]:
 def best_so_far_figure(result: Any, trials: Any | None = None, *, title: str = "") -> Any:
     """Two panels: the best value so far against the trial number and against wall time, one line per optimizer
     (a step at each improvement) over its trials' values (dots); trials without a result marked at the top."""
-    import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    from ..report.figures.style import STYLE, _legend_right, _log_ticks, _suptitle
+    from ..report.figures.style import _legend_right, _log_ticks, _suptitle, styled
 
     trials = trial_kinds(result) if trials is None else trials
     colours = _colours(result, trials)
     direction = result.target.direction
     log = _log_values(trials, direction)
-    with matplotlib.rc_context(STYLE):
+    with styled():
         fig = Figure(figsize=(10.5, 4.2), layout="constrained")
         axes = fig.subplots(1, 2, sharey=True)
         marked: set[str] = set()
@@ -346,18 +345,17 @@ def best_so_far_figure(result: Any, trials: Any | None = None, *, title: str = "
 def lr_figure(result: Any, trials: Any | None = None, *, title: str = "") -> Any | None:
     """Every trial's value against its learning rate (log scale), one colour per optimizer; trials without a
     result marked at the top by their status. None when no study searched ``lr``."""
-    import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    from ..report.figures.style import STYLE, _legend_right, _log_ticks, _suptitle
+    from ..report.figures.style import _legend_right, _log_ticks, _suptitle, styled
 
     trials = trial_kinds(result) if trials is None else trials
     if "lr" not in trials or not np.isfinite(trials["lr"].to_numpy(dtype=float)).any():
         return None
     colours = _colours(result, trials)
     log = _log_values(trials, result.target.direction)
-    with matplotlib.rc_context(STYLE):
+    with styled():
         fig = Figure(figsize=(7.5, 4.2), layout="constrained")
         ax = fig.subplots()
         marked: set[str] = set()
@@ -385,16 +383,15 @@ def lr_figure(result: Any, trials: Any | None = None, *, title: str = "") -> Any
 def importance_figure(result: Any, found: Mapping[str, Mapping[str, float]], *, title: str = "") -> Any | None:
     """Horizontal bars: each parameter's importance, one bar per optimizer that searched it (its colour). None
     without importances."""
-    import matplotlib
     from matplotlib.figure import Figure
 
-    from ..report.figures.style import STYLE, _legend_right, _suptitle
+    from ..report.figures.style import _legend_right, _suptitle, styled
 
     if not found:
         return None
     colours = _colours(result)
     params = list(dict.fromkeys(p for values in found.values() for p in values))
-    with matplotlib.rc_context(STYLE):
+    with styled():
         fig = Figure(figsize=(7.5, 1.2 + 0.45 * len(params) * max(1, len(found)) ** 0.5), layout="constrained")
         ax = fig.subplots()
         width = 0.8 / len(found)

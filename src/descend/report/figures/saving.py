@@ -61,12 +61,13 @@ def save(fig: Figure, directory: str | Path, stem: str, *, formats: tuple[str, .
     directory.mkdir(parents=True, exist_ok=True)
     files = [directory / f"{stem}.{f}" for f in dict.fromkeys(formats)]
     started = time.perf_counter()
-    from .style import plain_log_labels
+    from .style import plain_log_labels, quiet_glyphs
 
     plain_log_labels(fig)  # 10⁻² as text, not mathtext: the same labels, parsed in no time
-    _freeze_layout(fig)  # lay out once for every file (savefig would lay out twice for each)
+    with quiet_glyphs():
+        _freeze_layout(fig)  # lay out once for every file (savefig would lay out twice for each)
     times["layout"] = time.perf_counter() - started
-    with matplotlib.rc_context({"svg.hashsalt": "descend"}), written_aside(files) as partials:
+    with matplotlib.rc_context({"svg.hashsalt": "descend"}), quiet_glyphs(), written_aside(files) as partials:
         for file, partial in zip(files, partials):  # each written aside, then renamed: never half a file
             started = time.perf_counter()
             if file.suffix == ".png":

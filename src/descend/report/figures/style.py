@@ -3,10 +3,12 @@ marks of a run's status, the order of batch sizes, and the checks of the tables 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import textwrap
-from collections.abc import Callable, Iterable, Mapping
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import matplotlib
@@ -81,12 +83,60 @@ STATUS_SHORT = {outcomes.DIVERGED: "div", outcomes.LEFT_DOMAIN: "left dom.", out
 # ---------------------------------------------------------------------------------------------------------
 
 
+#: Fonts covering scripts that matplotlib's DejaVu Sans lacks (Chinese, Japanese, Korean, symbols): those installed
+#: draw the characters the font in use has no glyph for (a CSV file named 売上データ.csv, in a figure's title).
+#: None is ever downloaded.
+FALLBACK_FONTS = ("Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK KR", "Source Han Sans",
+                  "Source Han Sans JP", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Droid Sans Fallback",
+                  "IPAexGothic", "IPAGothic", "TakaoGothic", "VL Gothic", "Noto Sans", "Noto Emoji", "Symbola")
+
+
+def fallback_fonts(installed: Iterable[str] | None = None) -> tuple[str, ...]:
+    """The fonts of :data:`FALLBACK_FONTS` among ``installed`` (font family names; by default those matplotlib's
+    font manager found on this system), in that order.
+
+    >>> fallback_fonts(["DejaVu Sans", "WenQuanYi Zen Hei", "Noto Sans CJK JP"])
+    ('Noto Sans CJK JP', 'WenQuanYi Zen Hei')
+    """
+    if installed is None:
+        return _installed_fallbacks()
+    names = set(installed)
+    return tuple(name for name in FALLBACK_FONTS if name in names)
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_fallbacks() -> tuple[str, ...]:
+    return fallback_fonts({font.name for font in font_manager.fontManager.ttflist})
+
+
+@contextlib.contextmanager
+def quiet_glyphs() -> Iterator[None]:
+    """Draw without matplotlib's warning for each character no font in use has (one per character and drawing: 61
+    lines under --quiet for a file named in Japanese on a system without such a font): the character is drawn as
+    a box, and the report's HTML shows the text."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
+        yield
+
+
+@contextlib.contextmanager
+def styled() -> Iterator[None]:
+    """The settings every figure is built in, none of them lasting: :data:`STYLE`, the installed fallback fonts
+    (:func:`fallback_fonts`) after the font family in use, and :func:`quiet_glyphs`."""
+    with matplotlib.rc_context(STYLE), quiet_glyphs():
+        family = list(matplotlib.rcParams["font.family"])
+        extra = [name for name in fallback_fonts() if name not in family]
+        if extra:
+            matplotlib.rcParams["font.family"] = family + extra  # undone with the rest when the context ends
+        yield
+
+
 def _styled(function: Callable) -> Callable:
-    """Build the figure inside ``rc_context(STYLE)`` so that no global matplotlib state changes."""
+    """Build the figure inside :func:`styled` so that no global matplotlib state changes."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        with matplotlib.rc_context(STYLE):
+        with styled():
             return function(*args, **kwargs)
 
     return wrapper
