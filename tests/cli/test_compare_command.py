@@ -828,33 +828,22 @@ def test_json_to_standard_output_is_refused_before_any_work(tmp_path, monkeypatc
         os.close(read)
 
 
-def test_a_comparison_out_of_memory_is_one_line_naming_the_flags(tmp_path, monkeypatch):
-    """--steps 99999999999 ended in a 90-line traceback (MemoryError while planning the batches)."""
-    import descend.compare as cmp
-
+@pytest.mark.parametrize("where, words", [
+    # --steps 99999999999 ended in a 90-line traceback (MemoryError while planning the batches)
+    ("descend.compare.compare", "error: not enough memory for this comparison: give fewer --steps"),
+    # 100 runs × 30,000 steps trained, then the report's files ran out of memory: a traceback, exit 1
+    ("descend.report.build.write_report", "error: the report could not be written to {out!r}, which is as it was: "
+                                          "not enough memory for this report: give fewer --steps"),
+])
+def test_a_comparison_or_its_report_out_of_memory_is_one_line_naming_the_flags(tmp_path, monkeypatch, where, words):
     def no_memory(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(cmp, "compare", no_memory)
-    result = runner.invoke(app, ["compare", "line", *SMALL, "-o", "adam", "--out", str(tmp_path / "r")])
+    monkeypatch.setattr(where, no_memory)
+    out = str(tmp_path / "r")
+    result = runner.invoke(app, ["compare", "line", *SMALL, "-o", "adam", "--out", out])
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert result.output.strip().splitlines()[-1].startswith("error: not enough memory for this comparison: give "
-                                                             "fewer --steps")
-
-
-def test_a_report_out_of_memory_after_the_training_is_one_line_naming_the_flags(tmp_path, monkeypatch):
-    """100 runs × 30,000 steps trained, then the report's files ran out of memory: a traceback, exit 1."""
-    import descend.report.build as build
-
-    def no_memory(*args, **kwargs):
-        raise MemoryError
-
-    monkeypatch.setattr(build, "write_report", no_memory)
-    result = runner.invoke(app, ["compare", "line", *SMALL, "-o", "adam", "--out", str(tmp_path / "r")])
-    assert result.exit_code == 2 and "Traceback" not in result.output
-    last = result.output.strip().splitlines()[-1]
-    assert last.startswith(f"error: the report could not be written to {str(tmp_path / 'r')!r}, which is as it was: "
-                           "not enough memory for this report: give fewer --steps"), last
+    assert result.output.strip().splitlines()[-1].startswith(words.format(out=out)), result.output
     assert not (tmp_path / "r").exists()
 
 
