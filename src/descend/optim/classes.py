@@ -172,9 +172,13 @@ class _Adapter(torch.optim.Optimizer):
     def _given(self, group: Mapping[str, Any]) -> dict[str, Any]:
         """The rule's keyword arguments set by a param group (``betas`` split in two).
 
-        A one-element tensor (torch's tensor lr) is one value for all parameters, a 0-d tensor. Other keys
-        of a group are the user's, as in torch.optim (a ``"name"``, a scheduler's ``"initial_lr"``): kept in
-        the group, not read.
+        A one-element tensor (torch's tensor lr) is one value for all parameters, a 0-d tensor. Every key that
+        names a setting of the rule is read, whether or not this optimizer's constructor was given it: a switch
+        such as ``eps_root`` or a convention's ``lr_in_buffer`` comes into a group from a loaded state dict (a
+        fresh ``RMSprop(params)`` loading one of ``RMSprop(params, convention="optax")``'s) or is set on a group
+        by hand, and the rule follows it, as a torch.optim group's settings are what it steps with. Other keys of
+        a group are the user's, as in torch.optim (a ``"name"``, a scheduler's ``"initial_lr"``): kept in the
+        group, not read.
         """
         given = {}
         for key, value in group.items():
@@ -183,7 +187,7 @@ class _Adapter(torch.optim.Optimizer):
                     given["beta1"], given["beta2"] = (_one_value(b) for b in value)
                 except (TypeError, ValueError):
                     raise TypeError(f"betas must be a pair (β₁, β₂), not {value!r}") from None
-            elif key in self.defaults and key in self.info.names and key not in _IGNORED and key not in self.info.fixed:
+            elif key in self.info.names and key not in _IGNORED and key not in self.info.fixed:
                 given[key] = _one_value(value)
         return given
 
