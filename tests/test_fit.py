@@ -563,3 +563,26 @@ def test_a_switch_of_the_records_is_true_or_false():
         descend.fit(task="line", optimizer="gd", steps=3, record_path="no")
     with pytest.raises(ValueError, match=r"record_grad_norms=1 must be True or False"):
         descend.fit(task="line", optimizer="gd", steps=3, record_grad_norms=1)
+
+
+def test_what_a_runs_hands_out_is_the_callers_to_change():
+    """``params``, ``paths`` and ``curve()`` gave views of the records: ``value /= value[0]`` on a curve made the
+    summary's final training loss 0.0946 instead of 16.09, ``params[0][name].add_(1)`` moved the distance to the
+    answer, ``paths[0] *= 2`` doubled later reads. Each is a copy now, as the summary is."""
+    runs = descend.fit(task="himmelblau", optimizer="adam", lr=[0.01, 0.1], steps=20, eval_every=5)
+    summary, curves = runs.summary, runs.curves
+    params = {run: {n: p.clone() for n, p in named.items()} for run, named in runs.params.items()}
+    paths = {run: path.copy() for run, path in runs.paths.items()}
+    for run in (0, 1):
+        for split, metric in (("train", "loss"), ("batch", "loss")):
+            step, epoch, value = runs.curve(run, metric, split)
+            value /= value[0]
+            epoch += 1
+            step += 1
+        for p in runs.params[run].values():
+            p.add_(1.0)
+        runs.paths[run][:] *= 2
+    del runs.__dict__["_summary"]  # built again from the records
+    assert runs.summary.equals(summary) and runs.curves.equals(curves)
+    assert all(torch.equal(runs.params[run][n], p) for run in params for n, p in params[run].items())
+    assert all(np.array_equal(runs.paths[run], path) for run, path in paths.items())

@@ -2157,11 +2157,15 @@ class Runs:
 
     @property
     def params(self) -> dict[int, dict[str, Tensor]]:
-        return {run.index: {n: p[j] for n, p in zip(self.names, res.params)} for run, res, j in self._located()}
+        """Each run's final parameters by name: copies, so that changing them (``add_``) changes nothing here (the
+        summary's distance to the answer, a later read)."""
+        return {run.index: {n: p[j].clone() for n, p in zip(self.names, res.params)}
+                for run, res, j in self._located()}
 
     @property
     def paths(self) -> dict[int, Any]:
-        return {run.index: res.path[:, j].numpy() for run, res, j in self._located() if res.path is not None}
+        """Each recorded run's parameters after every step, ``[steps + 1, n]`` arrays: copies, as :attr:`params`."""
+        return {run.index: res.path[:, j].numpy().copy() for run, res, j in self._located() if res.path is not None}
 
     @property
     def summary(self) -> Any:
@@ -2244,9 +2248,10 @@ class Runs:
                        res.grad_norms[:, j, i].numpy())
 
     def curve(self, run: int, metric: str = "loss", split: str = "train") -> tuple[Any, Any, Any]:
-        """One run's curve as arrays ``(step, epoch, value)``: the rows of :attr:`curves` for that run, split
-        and metric (``split="batch"`` for the loss of every step's batch; ``metric="grad_norm:<name>"`` for a
-        parameter tensor's gradient norm at every step), without building the whole table.
+        """One run's curve as arrays ``(step, epoch, value)`` of its own (changing them changes nothing here): the
+        rows of :attr:`curves` for that run, split and metric (``split="batch"`` for the loss of every step's
+        batch; ``metric="grad_norm:<name>"`` for a parameter tensor's gradient norm at every step), without
+        building the whole table.
 
         Example:
             >>> import descend
@@ -2259,7 +2264,8 @@ class Runs:
         if (split, metric) not in curves:
             raise KeyError(f"no {split}/{metric} curve (recorded: {', '.join(f'{s}/{m}' for s, m in curves)})")
         step, epoch, value = curves[split, metric]
-        return torch.tensor(step, dtype=torch.long).numpy(), epoch, value
+        # copies: the arrays are views of the records, which a caller's "value /= value[0]" would change
+        return torch.tensor(step, dtype=torch.long).numpy(), epoch.copy(), value.copy()
 
     def _curves_of_run(self, run: int) -> dict[tuple[str, str], tuple[Any, Any, Any]]:
         """Every curve of one run by (split, metric), gathered at its first :meth:`curve` (a widget reads a dozen)."""
