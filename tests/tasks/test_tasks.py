@@ -573,3 +573,18 @@ def test_a_class_with_no_training_row_is_said_on_the_card(tmp_path):
     task = real.from_csv(tmp_path / "three.csv", "label")
     facts = dict(task.facts)
     assert facts["unseen"].startswith("class rare has no training row"), facts
+
+
+@pytest.mark.parametrize("name", ["line", "ellipse", "iris", "rosenbrock"])
+def test_a_task_pickles_and_its_surface_computes_the_same_after(name):
+    """The line's and the ellipse's cost surface was a closure: neither task (nor a comparison on it) could be
+    sent to a worker process ("Can't pickle local object 'model_surface.<locals>.cost'")."""
+    import pickle
+
+    task = tasks.get(name)
+    again = pickle.loads(pickle.dumps(task))
+    assert again.name == task.name
+    if task.surface is not None:
+        a, b = torch.meshgrid(torch.linspace(-1, 1, 5, dtype=torch.float64),
+                              torch.linspace(0.5, 2, 4, dtype=torch.float64), indexing="xy")
+        assert torch.equal(again.surface.cost(a, b), task.surface.cost(a, b))

@@ -168,14 +168,21 @@ def model_surface(model: Any, objective_loss: Any, x: Tensor, y: Tensor, names: 
     if y64.ndim == 1:
         y64 = y64.unsqueeze(1)
     rows = max(1, SURFACE_CHUNK // max(1, x64.shape[0]))
+    return Surface(names, _ModelCost(model, objective, x64, y64, rows), domain, log_scale, points)
 
-    def cost(a: Tensor, b: Tensor) -> Tensor:
-        flat = (a.reshape(-1), b.reshape(-1))
-        values = [objective.value(model, (flat[0][i:i + rows], flat[1][i:i + rows]), x64, y64)
+
+class _ModelCost:
+    """A model's training cost at a grid of its two parameters ``(a, b)``, ``rows`` runs at a time: a class, not a
+    closure, so that a task holding it pickles (to a worker process, with a comparison)."""
+
+    def __init__(self, model: Any, objective: Any, x: Tensor, y: Tensor, rows: int) -> None:
+        self.model, self.objective, self.x, self.y, self.rows = model, objective, x, y, rows
+
+    def __call__(self, a: Tensor, b: Tensor) -> Tensor:
+        flat, rows = (a.reshape(-1), b.reshape(-1)), self.rows
+        values = [self.objective.value(self.model, (flat[0][i:i + rows], flat[1][i:i + rows]), self.x, self.y)
                   for i in range(0, flat[0].numel(), rows)]
         return torch.cat(values).reshape(a.shape)
-
-    return Surface(names, cost, domain, log_scale, points)
 
 
 def least_squares(design: Any, y: Any) -> Any:
