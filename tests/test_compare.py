@@ -527,3 +527,11 @@ def test_the_trainings_planned_are_the_trainings_done(mode):
     done = []
     C.compare(config, task, progress=lambda e: done.append(e.get("members", 1)) if e["step"] == e["steps"] else None)
     assert sum(done) == C.trainings(config) == (6 if mode == "tuned" else 4)
+
+
+def test_a_comparisons_repr_is_one_line():
+    """The dataclass's repr printed every run's path and the tables: 220,000 characters for the ellipse's default
+    comparison, in a notebook's output."""
+    config_, task = C.resolve("rosenbrock", optimizers=["adam", "sgd"], steps=5, seeds=1, lr="0.01,0.1")
+    text = repr(C.compare(config_, task))
+    assert text == "<Comparison: rosenbrock, same-lr mode, 4 runs of adam, sgd>", text

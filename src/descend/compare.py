@@ -99,6 +99,14 @@ class Comparison:
     table_notes: list[str] = field(default_factory=list)
     search: Search | None = None  #: tuned mode: how each optimizer's learning rate was searched and chosen
 
+    def __repr__(self) -> str:
+        """One line (the dataclass's printed every run's path and the tables: 220,000 characters for the ellipse's
+        default comparison)."""
+        labels = list(self.table.index) if self.table is not None else []
+        state = ", interrupted" if self.interrupted else ""
+        return (f"<Comparison: {getattr(self.task, 'name', self.task)}, {self.config.mode} mode, {len(self.summary)} "
+                f"run{'s' * (len(self.summary) != 1)} of {', '.join(map(str, labels)) or 'nothing'}{state}>")
+
     @property
     def stopped_before_any_step(self) -> bool:
         """Interrupted before any run finished a step (in tuned mode, before any re-run of its best trials): there
