@@ -593,3 +593,13 @@ def test_a_module_whose_forward_returns_a_tuple_is_told_to_return_one_tensor() -
     with pytest.raises(ValueError, match=r"the module's forward returned a tuple, where descend trains a module "
                                          r"whose forward returns one tensor"):
         descend.fit(model=ModuleModel(Two()), data=(x, y), optimizer="sgd", lr=0.1, steps=2, compile=False)
+
+
+def test_a_large_parameters_start_is_its_shape_and_range_in_the_models_text():
+    """repr() and the card's describe() listed every starting value: a 64 × 64 weight made 20,670 characters."""
+    from descend.models import Parametric
+
+    start = {"w": torch.linspace(-1, 1, 4096).reshape(64, 64), "b": 0.5}
+    model = Parametric(lambda p, x: (x @ p["w"]).sum(-1, keepdim=True), start)
+    assert "'w': <64×64 values from -1 to 1>, 'b': 0.5" in repr(model) and len(repr(model)) < 200
+    assert "w = <64×64 values from -1 to 1>, b = 0.5" in model.describe()

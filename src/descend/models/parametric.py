@@ -220,12 +220,12 @@ class Parametric(_Base):
 
     def describe(self) -> str:
         """The model in words, as a task's card says it: its parameters and where they start."""
-        start = ", ".join(f"{n} = {_nested_list(v)}" for n, _, v in self.start)
+        start = ", ".join(f"{n} = {_start_text(v, shape)}" for n, shape, v in self.start)
         what = "the point itself" if not self.uses_data else "a function of the data"
         return f"{what}, parameters {', '.join(n for n, _, _ in self.start)} (starting at {start})"
 
     def __repr__(self) -> str:
-        start = ", ".join(f"{n!r}: {_nested_list(v)}" for n, _, v in self.start)
+        start = ", ".join(f"{n!r}: {_start_text(v, shape)}" for n, shape, v in self.start)
         parts = [f"fn={_name(self.fn)}", f"params={{{start}}}"]
         if self.valid_fn is not None:
             parts.append(f"valid={_name(self.valid_fn)}")
@@ -300,6 +300,24 @@ def _broadcast(f: Callable, names: tuple[str, ...], params: tuple[Tensor, ...], 
     if x is None:
         return f(dict(zip(names, params)), None)
     return f({n: t.reshape(k, 1, *t.shape[1:]) for n, t in zip(names, params)}, x)
+
+
+#: The most starting values a model's text lists; a larger parameter is its shape and range.
+SHOWN_VALUES = 16
+
+
+def _start_text(values: Any, shape: tuple[int, ...]) -> str:
+    """A parameter's starting values as a model's repr and card show them: the values, or for more than
+    :data:`SHOWN_VALUES` its shape and range (a 64 × 64 weight printed 20,000 characters).
+
+    >>> _start_text((1.0, 2.0), (2,)), _start_text(tuple(float(i) for i in range(20)), (4, 5))
+    ('[1.0, 2.0]', '<4×5 values from 0 to 19>')
+    """
+    count = math.prod(shape)
+    if count <= SHOWN_VALUES:
+        return str(_nested_list(values))
+    flat = torch.tensor(values, dtype=torch.float64).reshape(-1)
+    return f"<{'×'.join(map(str, shape))} values from {float(flat.min()):.4g} to {float(flat.max()):.4g}>"
 
 
 def _name(f: object) -> str:
