@@ -215,3 +215,16 @@ def test_a_hyperparameter_spelt_as_its_symbol_gets_its_name_from_python_too():
         descend.fit(task="rosenbrock", optimizer=["adam", "sgd"], alpha=0.1, steps=2)
     with pytest.raises(TypeError, match=r"unknown argument for RMSprop 'beta'; β \(.*\) is named 'alpha'"):
         descend.optim.RMSprop([torch.zeros(2, requires_grad=True)], beta=0.9)
+
+
+def test_a_specs_plain_values_go_to_json_with_a_hybrid_batch_as_the_summary_writes_it():
+    """to_dict() said "plain values" and kept a hybrid batch size as an object, which json.dumps refused."""
+    import json
+
+    from descend.data import hybrid
+    from descend.spec import RunSpec
+
+    spec = RunSpec("adam", {"lr": 0.01}, batch_size=hybrid(32, 8, 512), seed=3)
+    plain = json.loads(json.dumps(spec.to_dict()))
+    assert plain["batch_size"] == "hybrid(first=32, epochs=8, then=512)" and plain["seed"] == 3
+    assert RunSpec("adam", {"lr": 0.01}, batch_size=None).to_dict()["batch_size"] is None

@@ -75,7 +75,7 @@ from .optim import get as get_optimizer
 from .optim import random_search
 from .problem import Objective, Problem, make_objective
 from .records import STATUS_CODES, CohortResult, cut_short, per_run
-from .spec import RunSpec, check_flat_start, expand_grid, grid
+from .spec import RunSpec, batch_label, check_flat_start, expand_grid, grid
 
 __all__ = ["Cohort", "CohortResult", "Monitor", "Objective", "Problem", "Run", "RunSpec", "Runs", "expand_grid",
            "grid", "make_objective", "plan_cohorts", "plan_groups", "sweep", "train", "train_cohort"]
@@ -2182,7 +2182,7 @@ class Runs:
         compiled = any(res.compile_seconds for res in self.results)
         known = self.problem.known
         for run, res, j in self._located():
-            row: dict[str, Any] = {"run": run.index, "optimizer": run.optimizer, "batch_size": _label(run.batch_size),
+            row: dict[str, Any] = {"run": run.index, "optimizer": run.optimizer, "batch_size": batch_label(run.batch_size),
                                    "seed": run.seed}
             row.update({k: v for k, v in run.hyper.items()})
             if any(r.start is not None for r in self.runs):
@@ -2219,7 +2219,7 @@ class Runs:
         trained = {row["run"] for row in rows}
         for run in self.runs:  # a stop before its group: in the table, with no step taken and no metric
             if run.index not in trained:
-                row = {"run": run.index, "optimizer": run.optimizer, "batch_size": _label(run.batch_size),
+                row = {"run": run.index, "optimizer": run.optimizer, "batch_size": batch_label(run.batch_size),
                        "seed": run.seed, **run.hyper}
                 if any(r.start is not None for r in self.runs):
                     row["start"] = run.start
@@ -2316,6 +2316,3 @@ class Runs:
                              "metric": pd.array(np.repeat(metric_of, counts), dtype="str"),
                              "value": joined(values, np.float64)})
 
-
-def _label(batch_size: Any) -> Any:
-    return batch_size if batch_size is None or isinstance(batch_size, int) else repr(batch_size)
