@@ -2182,8 +2182,8 @@ class Runs:
         compiled = any(res.compile_seconds for res in self.results)
         known = self.problem.known
         for run, res, j in self._located():
-            row: dict[str, Any] = {"run": run.index, "optimizer": run.optimizer, "batch_size": batch_label(run.batch_size),
-                                   "seed": run.seed}
+            row: dict[str, Any] = {"run": run.index, "optimizer": run.optimizer,
+                                   "batch_size": batch_label(run.batch_size), "seed": run.seed}
             row.update({k: v for k, v in run.hyper.items()})
             if any(r.start is not None for r in self.runs):
                 row["start"] = run.start
