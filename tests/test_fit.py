@@ -586,3 +586,24 @@ def test_what_a_runs_hands_out_is_the_callers_to_change():
     assert runs.summary.equals(summary) and runs.curves.equals(curves)
     assert all(torch.equal(runs.params[run][n], p) for run in params for n, p in params[run].items())
     assert all(np.array_equal(runs.paths[run], path) for run, path in paths.items())
+
+
+def test_a_hybrid_batch_too_large_for_the_training_set_is_refused_before_any_group_trains(tmp_path):
+    """descend.fit(batch_size=[32, hybrid()]) on the line's 120 training samples trained the batch-32 group, then
+    failed at the hybrid's epoch 8, losing it ("batch_size(8)=512"); descend.tune created its study and failed
+    every trial. Both refuse it before any work, naming the schedule and the epoch; a budget that never reaches
+    the large phase trains."""
+    import descend.data as data
+
+    started = []
+    words = r"batch_size=hybrid\(first=32, epochs=8, then=512\) gives batches of 512 from epoch 8, which the budget"
+    with pytest.raises(ValueError, match=words):
+        descend.fit(task="line", optimizer="gd", batch_size=[32, data.hybrid()], steps=2000,
+                    progress=lambda event: started.append(event))
+    assert not started
+    with pytest.raises(ValueError, match=words):
+        descend.tune("line", optimizer="gd", trials=4, cohort=2, steps=100, seeds=0, out=str(tmp_path / "t"),
+                     batch_size=data.hybrid())
+    assert not (tmp_path / "t").exists()
+    runs = descend.fit(task="line", optimizer="gd", batch_size=data.hybrid(), epochs=8)  # epochs 0-7: batches of 32
+    assert (runs.summary["status"] == "ok").all()

@@ -1877,12 +1877,12 @@ def _check_groups(groups: Sequence[Sequence[Cohort]], m: int, *, steps: int | No
     """What a group's batches and schedules would refuse when it starts, checked for every group before the first
     trains: a batch size larger than the training set, a schedule giving no number or a negative one (the
     batches themselves are planned when each group starts, :func:`_prepare_group`)."""
-    from .data.batches import _batch_size, plan_length
+    from .data.batches import check_sizes, plan_length
 
     for group in groups:
         batch_size = group[0].batch_size
-        if not callable(batch_size):  # a schedule of batch sizes (hybrid) is checked epoch by epoch as planned
-            _batch_size(batch_size, 0, m)
+        # a schedule of batch sizes (hybrid) at every epoch the budget reaches
+        check_sizes(m, batch_size, steps=steps, epochs=epochs, drop_last=drop_last)
         length = plan_length(m, batch_size, steps=steps, epochs=epochs, drop_last=drop_last)
         for cohort in group:
             _schedule_factors(cohort, length)

@@ -184,6 +184,35 @@ def _steps_per_epoch(m: int, b: int, drop_last: bool) -> int:
     return full + (1 if rest and not drop_last else 0)
 
 
+def check_sizes(m: int, batch_size: BatchSize, *, steps: int | None, epochs: int | None, drop_last: bool) -> None:
+    """Refuse, before any training, a batch size that does not fit the m training samples at some epoch the budget
+    reaches: for a schedule of batch sizes (:class:`hybrid`), each epoch's, so that a later phase larger than the
+    training set is not met epochs into training (the groups trained before it lost).
+
+    >>> check_sizes(120, hybrid(), steps=None, epochs=3, drop_last=False)  # epochs 0-2 take batches of 32
+    >>> check_sizes(120, hybrid(), steps=100, epochs=None, drop_last=False)
+    Traceback (most recent call last):
+    ...
+    ValueError: batch_size=hybrid(first=32, epochs=8, then=512) gives batches of 512 from epoch 8, which the budget reaches, larger than the training set (120 samples); allowed: 1..120 at every epoch, or None for the full set
+    """
+    if not callable(batch_size):
+        _batch_size(batch_size, 0, m)
+        return
+    epoch, done = 0, 0
+    while (epoch < epochs) if epochs is not None else (done < (steps or 0)):
+        try:
+            b = _batch_size(batch_size, epoch, m)
+        except ValueError:
+            value = batch_size(epoch)
+            if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > m:
+                raise ValueError(f"batch_size={batch_size!r} gives batches of {value} from epoch {epoch}, which the "
+                                 f"budget reaches, larger than the training set ({_samples(m)}); allowed: 1..{m} at "
+                                 "every epoch, or None for the full set") from None
+            raise
+        done += _steps_per_epoch(m, b, drop_last)
+        epoch += 1
+
+
 def plan_length(m: int, batch_size: BatchSize, *, steps: int | None, epochs: int | None, drop_last: bool) -> int:
     """How many steps :func:`batches` plans for m samples, without planning them: ``steps``, or the batches of
     every epoch (a batch-size schedule's included)."""

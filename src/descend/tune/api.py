@@ -326,6 +326,11 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         raise ValueError(f"{names['loss'] if loss is not None else names['task']}: {e}") from None
     target = Target("validation" if "validation" in problem.evals else "train", metric)
     batch = _batch_size(batch_size, built, names, problem.samples)
+    if callable(batch):  # a schedule of batch sizes (hybrid): every epoch the budget reaches, before any study
+        from ..data.batches import check_sizes  # (its words name batch_size=, which only Python can give)
+
+        check_sizes(problem.samples, batch, steps=budget.steps if budget.epochs is None else None,
+                    epochs=budget.epochs, drop_last=False)
     texts, shared = _spaces_by_optimizer(space, labels, names)
     for members in studies:
         if len(members) > 1 and shared is not None:  # in a choice, each item goes to the optimizers that have it
