@@ -277,6 +277,17 @@ def test_noisy_landscape_task_has_real_gradient_noise():
     assert not np.allclose(single.paths[0], exact.paths[0], atol=1e-3)
 
 
+def test_a_shifted_noisy_landscapes_card_describes_the_smoothed_risk_it_trains():
+    """The card of himmelblau with form="shift" described f and f's minima; what trains is (1/m) Σ f(w − ξᵢ),
+    whose minimum from (3, 2) is at (2.59, 1.45). The additive form trains f itself and says so."""
+    shifted = tasks.get("himmelblau", noise=1.0, form="shift").card()
+    assert "The smoothed risk J(w) = (1/256) Σᵢ f(w − ξᵢ) of the 2-D cost f = (x² + y − 11)²" in shifted
+    assert "the critical points listed are f's, not J's" in shifted and "The 2-D cost surface J =" not in shifted
+    assert "(of f; the smoothed risk's move away from them)" in shifted
+    additive = tasks.get("himmelblau", noise=1.0).card()
+    assert "The 2-D cost surface J = (x² + y − 11)²" in additive and "smoothed" not in additive
+
+
 def test_formula_task():
     pytest.importorskip("descend.formula")
     task = tasks.formula("(x - 1)**2 + 2*(y + 0.5)**2", start=(3.0, 2.0))

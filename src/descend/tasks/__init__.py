@@ -228,10 +228,19 @@ def landscape_task(landscape: Any, *, noise: float = 0.0, m: int = 256, form: st
         summary = scape.title
     notes = f" {scape.notes[0].upper()}{scape.notes[1:]}" if scape.notes else ""
     notes = notes if not notes or notes.endswith(".") else notes + "."
+    dimensions = "1" if len(scape.names) == 1 else "2"
+    description = (f"The {dimensions}-D cost surface J = {scape.formula}; the parameters are the coordinates "
+                   f"({', '.join(scape.names)}).{notes}")
+    if noise > 0 and form != "additive":  # what trains is f smoothed by the samples' shifts, not f
+        description = (f"The smoothed risk J(w) = (1/{m}) Σᵢ f(w − ξᵢ) of the {dimensions}-D cost "
+                       f"f = {scape.formula}, over {m} shifts ξᵢ of σ = {noise:g}: its minima move away from f's, and "
+                       "shallow ones can vanish (the critical points listed are f's, not J's). The parameters are the "
+                       f"coordinates ({', '.join(scape.names)}).{notes}")
+        facts = [(key, f"{value} (of f; the smoothed risk's move away from them)" if key == "critical" else value)
+                 for key, value in facts]
     return Task(
         name=scape.name, title=scape.title, summary=summary,
-        description=f"The {'1' if len(scape.names) == 1 else '2'}-D cost surface J = {scape.formula}; the "
-                    f"parameters are the coordinates ({', '.join(scape.names)}).{notes}",
+        description=description,
         model=model, data=data, loss="value", kind="cost", steps=steps or defaults.steps,
         lr_range=tuple(defaults.lr_range), optimizers=("gd", "momentum", "nesterov", "rmsprop", "adam"),
         batch_sizes=(None,) if noise == 0 else (None, 1, 32), lrs=dict(defaults.lrs),
