@@ -486,3 +486,18 @@ def test_a_choice_is_read_in_any_case_as_batch_sizes_and_optimizers_are():
         "same-lr", "normal", "adam", (None,))
     with pytest.raises(ValueError, match=r"mode 'same lr' is not allowed; did you mean 'same-lr'"):
         Config.from_dict({"task": "line", "mode": "same lr"})
+
+
+def test_a_configuration_read_back_from_its_dict_equals_it_and_says_it_is_no_key():
+    """A file's list of numbers came back as a list where the configuration held a tuple (the ellipse's start), so
+    Config.from_dict(cfg.to_dict()) != cfg; hash(cfg) said "unhashable type: 'dict'" (the configuration is a value
+    with mappings, not a key: it says so), and an OptimizerSpec, a small value, could not be a key at all."""
+    config_, _ = C.resolve("ellipse", optimizers=["adam", "sgd:momentum=0.9"], steps=30, seeds=2, lr=[0.01, 0.1])
+    assert C.Config.from_dict(config_.to_dict()) == config_
+    assert C.Config.from_dict(config_.to_dict()).resolved()[0] == config_
+    with pytest.raises(TypeError, match="unhashable type: 'Config'"):
+        hash(config_)
+    a, b = C.parse_optimizer("sgd:momentum=0.9,nesterov=true"), C.parse_optimizer("sgd:nesterov=true,momentum=0.9")
+    assert a == b and hash(a) == hash(b) and len({a, b, C.parse_optimizer("adam")}) == 2
+    assert C.Config.from_dict({"task": "ellipse", "task_options": {"start": [0.1, 1.8]}}).task_options["start"] == \
+        (0.1, 1.8)

@@ -28,10 +28,14 @@ MODES = ("same-lr", "defaults", "tuned")
 
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """An optimizer of a comparison: its registry name, fixed hyperparameters, and the label shown."""
+    """An optimizer of a comparison: its registry name, fixed hyperparameters, and the label shown. Equal specs
+    hash alike (a dict key, a set)."""
 
     name: str
     options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __hash__(self) -> int:  # the dataclass's hashed the options' dict: "unhashable type: 'dict'"
+        return hash((self.name, tuple(sorted(self.options.items()))))
 
     @property
     def label(self) -> str:
@@ -547,8 +551,9 @@ def unrecorded_plugins(optimizers: Sequence[str], plugins: Sequence[str] | None)
 def _parse_task_options(value: Any, name: str) -> dict[str, Any]:
     """A table of the task's options (a TOML table, a dict), or the command line's ``KEY=VALUE`` items: each value a
     number, true/false or a word (``hidden=relu``), or several numbers separated by commas (``start=1,2``)."""
-    if isinstance(value, Mapping):
-        return schema.table(value, name)
+    if isinstance(value, Mapping):  # several numbers as a tuple, as the task's own options hold them (a file's
+        # list read back equals the configuration written)
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in schema.table(value, name).items()}
     items = [value] if isinstance(value, str) else list(value)
     out: dict[str, Any] = {}
     for item in items:
@@ -558,7 +563,7 @@ def _parse_task_options(value: Any, name: str) -> dict[str, Any]:
         if key.strip() in out:
             raise ValueError(f"{name} {item!r}: {key.strip()} is given twice")
         parts = [parse_scalar(part, f"{name} {item!r}") for part in text.split(",")]
-        out[key.strip()] = parts[0] if len(parts) == 1 else parts
+        out[key.strip()] = parts[0] if len(parts) == 1 else tuple(parts)
     return out
 
 
@@ -670,6 +675,8 @@ class Config(schema.Schema):
     resolved configuration written with the results (config.toml), which :meth:`from_dict` reads back to
     the same comparison. Adding a setting is one field here: the command line's option is generated from it.
     """
+
+    __hash__ = None  # type: ignore[assignment]  # its settings hold mappings and lists: a value, not a key
 
     _noun = "key"
 
