@@ -360,9 +360,9 @@ def test_state_dict_round_trip_mid_run(name):
                                       ("NAdam", dict(convention="optax")), ("RAdam", dict(convention="optax"))])
 def test_a_switch_the_constructor_was_not_given_is_followed_from_a_loaded_state_dict(name, kw):
     """A fresh optimizer built without a switch (eps_root, lr_in_buffer, a convention's forms) loading the state
-    dict of one built with it continues as the saved one, as a torch.optim group's settings are what it steps with:
-    the switch showed in the loaded groups and was ignored (RMSprop's optax form 0.18 away after 3 steps, SGD's
-    Keras form 2.3). So is one set on a group by hand."""
+    dict of one built with it continues as the saved one: the switch showed in the loaded groups and was ignored
+    (RMSprop's optax form 0.18 away after 3 steps, SGD's Keras form 2.3). A switch set on a group by hand is still
+    read only when the constructor took it (a foreign key to torch's class: the test below)."""
     x, y, init = problem(2)
     straight = [p.clone().requires_grad_() for p in init]
     expected = train(getattr(D, name)(straight, lr=0.01, **kw), straight, x, y, 20)
@@ -373,11 +373,6 @@ def test_a_switch_the_constructor_was_not_given_is_followed_from_a_loaded_state_
     fresh = getattr(D, name)(resumed, lr=0.01)
     fresh.load_state_dict(copy.deepcopy(opt.state_dict()))
     assert max_diff(train(fresh, resumed, x, y, 10), expected[10:]) == 0.0
-    if "eps_root" in kw:
-        by_hand = [p.clone().requires_grad_() for p in init]
-        plain = getattr(D, name)(by_hand, lr=0.01)
-        plain.param_groups[0]["eps_root"] = kw["eps_root"]
-        assert max_diff(train(plain, by_hand, x, y, 20), expected) == 0.0
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam", "NAdam", "RAdam"])

@@ -172,13 +172,11 @@ class _Adapter(torch.optim.Optimizer):
     def _given(self, group: Mapping[str, Any]) -> dict[str, Any]:
         """The rule's keyword arguments set by a param group (``betas`` split in two).
 
-        A one-element tensor (torch's tensor lr) is one value for all parameters, a 0-d tensor. Every key that
-        names a setting of the rule is read, whether or not this optimizer's constructor was given it: a switch
-        such as ``eps_root`` or a convention's ``lr_in_buffer`` comes into a group from a loaded state dict (a
-        fresh ``RMSprop(params)`` loading one of ``RMSprop(params, convention="optax")``'s) or is set on a group
-        by hand, and the rule follows it, as a torch.optim group's settings are what it steps with. Other keys of
-        a group are the user's, as in torch.optim (a ``"name"``, a scheduler's ``"initial_lr"``): kept in the
-        group, not read.
+        A one-element tensor (torch's tensor lr) is one value for all parameters, a 0-d tensor. Other keys
+        of a group are the user's, as in torch.optim (a ``"name"``, a scheduler's ``"initial_lr"``): kept in
+        the group, not read; so is a switch of descend's that torch's class does not have (``"nesterov"`` in a
+        group dict shared with SGD code, given to RMSprop) unless the constructor took it, or a state dict saved
+        by descend's class with it was loaded (:meth:`load_state_dict`).
         """
         given = {}
         for key, value in group.items():
@@ -187,7 +185,7 @@ class _Adapter(torch.optim.Optimizer):
                     given["beta1"], given["beta2"] = (_one_value(b) for b in value)
                 except (TypeError, ValueError):
                     raise TypeError(f"betas must be a pair (β₁, β₂), not {value!r}") from None
-            elif key in self.info.names and key not in _IGNORED and key not in self.info.fixed:
+            elif key in self.defaults and key in self.info.names and key not in _IGNORED and key not in self.info.fixed:
                 given[key] = _one_value(value)
         return given
 
@@ -441,10 +439,18 @@ class _Adapter(torch.optim.Optimizer):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """torch's loading; a group's settings the saved groups lack (descend's switches, when loading a
-        state_dict saved by torch.optim) keep their values instead of vanishing."""
+        state_dict saved by torch.optim) keep their values instead of vanishing. A state dict saved by descend's
+        class (its groups name their ``convention``) brings the switches its constructor was given (``eps_root``,
+        a convention's ``lr_in_buffer``), which this optimizer then reads as if its constructor had taken them:
+        a fresh ``RMSprop(params)`` loading ``RMSprop(params, convention="optax")``'s continues as that one (it
+        showed the optax settings in its groups and stepped with torch's)."""
         before = [{k: v for k, v in group.items() if k != "params"} for group in self.param_groups]
         super().load_state_dict(state_dict)
         for group, old in zip(self.param_groups, before):
+            if "convention" in group:  # saved by descend's class: its switches are settings, not foreign keys
+                for key, value in group.items():
+                    if key in self.info.names and key not in _IGNORED and key not in self.info.fixed:
+                        self.defaults.setdefault(key, value)
             for key, value in old.items():
                 group.setdefault(key, value)
             self._loaded_scalars(group["params"])
