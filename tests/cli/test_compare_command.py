@@ -594,7 +594,8 @@ def test_quiet_prints_only_the_report_for_a_file_named_in_japanese(tmp_path, wor
                            "adam", "-o", "sgd", *SMALL, "--out", str(tmp_path / "r")], capture_output=True, text=True,
                           timeout=300, env={**os.environ, "DESCEND_REPORT_WORKERS": workers})
     assert done.returncode == 0, done.stderr
-    assert done.stderr == "" and done.stdout == f"report: {tmp_path / 'r' / 'report.html'}\n", (done.stdout, done.stderr)
+    assert done.stderr == "", done.stderr
+    assert done.stdout == f"report: {tmp_path / 'r' / 'report.html'}\n", done.stdout
 
 
 def test_a_csv_file_named_dot_dot_csv_has_a_report_folder_of_its_own(tmp_path, monkeypatch):

@@ -178,8 +178,9 @@ def test_names_and_values_in_square_brackets_are_shown_as_they_are_never_read_as
     folder named "exp[/x]" did the same to descend show, and "[lr sweep]" vanished from its title."""
     rule = SIGNUM.replace("from descend.optim import Hyperparameter, Interval, OptimizerInfo",
                           "from descend.optim import Hyperparameter, Interval, OptimizerInfo, Option")
+    option = 'Option("mode", "plain", ("plain", "x[/]", "[bold]b"), "a mode")'
     rule = rule.replace("*, lr=0.01)", "*, lr=0.01, mode='plain')").replace(
-        '"learning rate"),), ()))', '"learning rate"),), (Option("mode", "plain", ("plain", "x[/]", "[bold]b"), "a mode"),)))')
+        '"learning rate"),), ()))', f'"learning rate"),), ({option},)))')
     (tmp_path / "brackets.py").write_text(rule)
     try:
         for mode in ("[bold]b", "x[/]"):

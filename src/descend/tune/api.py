@@ -1075,8 +1075,8 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     study resumes it (``study``: the study's name, by default the task's; ``study-optimizer`` for each of several
     optimizers; at most 512 characters, as a database takes). ``out``: a directory of the search's own, where its
     tables and best.json are written (one holding another search's results, a comparison's or other files is
-    refused before any work, as the command line refuses it). ``timeout``: no new cohort after that many seconds (with several optimizers, no new
-    round of one cohort per optimizer's study). ``seeds``: re-runs of each
+    refused before any work, as the command line refuses it). ``timeout``: no new cohort after that many seconds
+    (with several optimizers, no new round of one cohort per optimizer's study). ``seeds``: re-runs of each
     best configuration (seeds 0..seeds-1), reported on test data. ``schedules``: every trial's and re-run's
     schedules as :class:`descend.spec.RunSpec` takes them (``{"lr": descend.schedules.cosine(1.0, 500)}``, a
     multiplier of the searched rate; not part of the study). Ctrl-C (or ``stop``: an Event or a
