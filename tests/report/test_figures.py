@@ -122,6 +122,29 @@ def test_loss_curves_one_median_per_configuration_and_split_with_bands_and_a_div
     assert all(colours["sgd(momentum=0.9)"] != line.get_color() for line in _data_lines(ax, "-"))
 
 
+def test_a_long_runs_spikes_stay_in_the_static_figures_as_on_the_page():
+    """The static median and gradient-norm lines of a long run kept every k-th step, passing over its spikes, where
+    the page's charts keep each stretch's lowest and highest value: both keep them now (one rule,
+    descend.report.thinning)."""
+    steps = np.arange(20_000)
+    loss = 1.0 / (1 + steps) + 1e-4
+    spikes = np.arange(11, 20_000, 997)
+    loss[spikes] = 5.0 + np.arange(len(spikes))
+    summary = pd.DataFrame([{"run": 0, "label": "adam", "optimizer": "adam", "lr": 0.01, "batch_size": "full",
+                             "seed": 0, "final_train_loss": loss[-1], "best_train_loss": loss.min(),
+                             "steps_to_target": np.nan, "diverged": False, "diverged_at": np.nan}]).set_index("run")
+    curves = pd.concat([pd.DataFrame({"run": 0, "step": steps, "epoch": steps.astype(float), "split": split,
+                                      "metric": metric, "value": loss})
+                        for split, metric in (("batch", "loss"), ("train", "grad_norm:w"))], ignore_index=True)
+    line = _data_lines(F.loss_curves(summary, curves, splits=("batch",)).axes[0], "-")[0]
+    x, y = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
+    assert len(x) <= F.MAX_POINTS + 2 and set(spikes) <= set(x.astype(int))
+    assert y.max() == loss.max()
+    norms = F.grad_norms(summary, curves, run=0)
+    drawn = [line for ax in norms.axes for line in ax.lines if line.get_label() == "w"]
+    assert drawn and set(spikes) <= set(np.asarray(drawn[0].get_xdata()).astype(int))
+
+
 def test_loss_curves_band_needs_two_seeds():
     fig = F.loss_curves(_where(seed=0), CURVES)
     ax = fig.axes[0]

@@ -41,6 +41,7 @@ from .cells import _cell_text, _key, _number, column_texts  # noqa: F401 - the p
 from .colours import COST_COLORSCALE, PLOTLY_SYMBOLS, depth_colours, optimizer_of
 from .colours import colours as palette_of
 from .colours import markers as marker_shapes
+from .thinning import extremes
 from .ticks import label as tick_label
 from .ticks import capped_top, round_log_ticks
 
@@ -902,29 +903,15 @@ def _numpy(x: Any) -> np.ndarray:
 
 
 def _thin(n: int, keep: int | None = None, values: np.ndarray | None = None) -> np.ndarray:
-    """At most about MAX_POINTS indices of ``n`` (always the first and the last), plus ``keep``.
-
-    With the curve's ``values``, the steps are cut into MAX_POINTS / 2 stretches and each stretch's lowest and
-    highest value are kept, in order (min-max decimation): a spike or a plateau of a long run stays on the chart
-    at its own step and height, where evenly spaced points showed 9 of 1,093 steps above 1e-6 after step 20,000
-    of a 60,000-step run and missed its highest value by 25× (the static figure showed them). Without ``values``,
-    evenly spaced indices."""
+    """At most about MAX_POINTS indices of ``n`` (always the first and the last), plus ``keep``: with the curve's
+    ``values``, each stretch's lowest and highest (:func:`descend.report.thinning.extremes`, as the static figures
+    draw them), else evenly spaced ones."""
     if n <= MAX_POINTS:
         index = np.arange(n)
     elif values is None:
         index = np.unique(np.linspace(0, n - 1, MAX_POINTS).round().astype(np.int64))
     else:
-        stretches = MAX_POINTS // 2
-        size = -(-n // stretches)  # steps per stretch, the last one shorter
-        padded = np.full(stretches * size, np.nan)
-        padded[:n] = values
-        rows = padded.reshape(stretches, size)
-        start = np.arange(stretches) * size
-        # NaN is neither the lowest nor the highest (a stretch of NaN alone keeps its first step, which is NaN)
-        lowest = np.where(np.isnan(rows), np.inf, rows).argmin(axis=1)
-        highest = np.where(np.isnan(rows), -np.inf, rows).argmax(axis=1)
-        index = np.concatenate([[0, n - 1], start + lowest, start + highest])
-        index = np.unique(index[index < n])
+        index = extremes(np.asarray(values, dtype=float), MAX_POINTS)
     if keep is not None and 0 <= keep < n:
         index = np.union1d(index, [keep])
     return index

@@ -105,7 +105,7 @@ def _draw_median(ax, data: pd.DataFrame, *, x: str, colour, linestyle: str, name
     xs, table = _table(data, x, positive)
     values = table.to_numpy(float)
     q1, median, q3 = _row_quantiles(values, (0.25, 0.5, 0.75))
-    keep = _thin(len(xs))
+    keep = _thin(len(xs), median)  # a long run's spikes kept, as on the page
     ax.plot(xs[keep], median[keep], color=colour, linestyle=linestyle, label=name, linewidth=linewidth)
     if values.shape[1] >= 2:
         enough = np.isfinite(values).sum(axis=1) >= 2
@@ -688,11 +688,11 @@ def grad_norms(
             table = keyed[~keyed.index.duplicated()].unstack("metric").sort_index()
             table.columns = [m[len(GRAD_PREFIX):] for m in table.columns]
             squares = (table.astype(float) ** 2).T.groupby(lambda n: group[n], sort=False).sum(min_count=1).T
-            keep = _thin(len(table))
             for line in lines:
                 if line in squares:
                     norm = np.sqrt(squares[line].to_numpy(float))
                     norm[~(norm > 0)] = np.nan  # a norm of 0 (a batch with no valid sample) is a gap on the log axis
+                    keep = _thin(len(norm), norm)  # each line's spikes kept, as on the page
                     ax.plot(table.index.to_numpy(float)[keep], norm[keep], color=line_colours[line], linewidth=1.2,
                             label=line)
         ax.set_yscale("log", nonpositive="mask")  # a norm of 0 (no valid sample) is a gap

@@ -22,10 +22,16 @@ POINT_STYLES = {
 MAX_POINTS = 2000  # a line longer than this is thinned (every k-th point; never smoothed)
 
 
-def _thin(n: int) -> np.ndarray:
-    """Indices of at most MAX_POINTS evenly spaced points, the last one included."""
+def _thin(n: int, values: np.ndarray | None = None) -> np.ndarray:
+    """Indices of at most about MAX_POINTS points, the last one included: with the line's ``values``, each stretch's
+    lowest and highest (:func:`descend.report.thinning.extremes`, as the page's charts draw them), else evenly
+    spaced ones."""
     if n <= MAX_POINTS:
         return np.arange(n)
+    if values is not None:
+        from ..thinning import extremes
+
+        return extremes(np.asarray(values, dtype=float), MAX_POINTS)
     index = np.arange(0, n, math.ceil(n / MAX_POINTS))
     return index if index[-1] == n - 1 else np.append(index, n - 1)
 
