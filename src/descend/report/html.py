@@ -902,17 +902,11 @@ def _numpy(x: Any) -> np.ndarray:
 # -- charts ---------------------------------------------------------------------------------------------
 
 
-def _thin(n: int, keep: int | None = None, values: np.ndarray | None = None) -> np.ndarray:
-    """At most about MAX_POINTS indices of ``n`` (always the first and the last), plus ``keep``: with the curve's
-    ``values``, each stretch's lowest and highest (:func:`descend.report.thinning.extremes`, as the static figures
-    draw them), else evenly spaced ones."""
-    if n <= MAX_POINTS:
-        index = np.arange(n)
-    elif values is None:
-        index = np.unique(np.linspace(0, n - 1, MAX_POINTS).round().astype(np.int64))
-    else:
-        index = extremes(np.asarray(values, dtype=float), MAX_POINTS)
-    if keep is not None and 0 <= keep < n:
+def _thin(values: np.ndarray, keep: int | None = None) -> np.ndarray:
+    """The indices of a line's ``values`` drawn: at most about MAX_POINTS, each stretch's lowest and highest
+    (:func:`descend.report.thinning.extremes`, as the static figures draw them), plus ``keep``."""
+    index = extremes(np.asarray(values, dtype=float), MAX_POINTS)
+    if keep is not None and 0 <= keep < len(values):
         index = np.union1d(index, [keep])
     return index
 
@@ -993,7 +987,7 @@ def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colour
             if table.shape[1] > 1:
                 for run in table.columns:
                     y = table[run].to_numpy(dtype=np.float64)
-                    i = _thin(len(y), _last_finite(y), y)
+                    i = _thin(y, _last_finite(y))
                     traces.append(go.Scatter(x=steps[i], y=y[i], name=_esc(label),
                                              meta=_esc(f"{label}{suffix}: {_run_text(summary, run)}"
                                                        f"{_status_text(summary, run)}"),
@@ -1005,7 +999,7 @@ def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colour
             else:
                 median = table.iloc[:, 0].to_numpy(dtype=np.float64)
                 name = f"{label}{suffix}: {_run_text(summary, table.columns[0])}"
-            i = _thin(len(median), _last_finite(median), median)
+            i = _thin(median, _last_finite(median))
             finite = median[np.isfinite(median)]
             references += [float(finite[0])] if finite.size else []
             first = split == "batch"
@@ -1245,7 +1239,7 @@ def _grad_figure(summary: Any, curves: Any, shown: dict[str, int]) -> Any:
             if rows.empty:
                 continue
             y = rows["value"].to_numpy(dtype=np.float64)
-            i = _thin(len(y), _last_finite(y), y)
+            i = _thin(y, _last_finite(y))
             traces.append(go.Scatter(x=rows["step"].to_numpy()[i], y=y[i], mode="lines", name=_esc(name),
                                      line=dict(color=depth[name], width=1.5),
                                      visible=not groups, hovertemplate="%{fullData.name}<br>step %{x}<br>norm "
