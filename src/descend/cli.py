@@ -1022,11 +1022,11 @@ def play_command(
       descend play --port 8001 --no-browser
     """
     from .play import serve
-    from .play.app import PortBusy
+    from .play.app import PageMissing, PortBusy
 
     try:
         serve(host=host, port=port, open_browser=not no_browser, echo=typer.echo, compile=not no_compile)
-    except PortBusy as e:
+    except (PortBusy, PageMissing) as e:
         _fail(str(e))
 
 

@@ -444,3 +444,26 @@ def test_an_unknown_optimizer_is_refused_in_the_playgrounds_words(client):
         assert "--plugin" not in error["message"] and "register" not in error["message"]
     error = client.get("/api/line?optimizer=adam,sgd").json()["errors"][0]
     assert "names several optimizers; give one" in error["message"] and "-o" not in error["message"], error
+
+
+def test_an_installation_without_the_page_says_so_in_one_line_before_compiling(monkeypatch, tmp_path):
+    """A wheel built without the package's data lacked the page: `descend play` printed its address, started
+    compiling the default widgets, ended in a traceback ("Directory '.../static' does not exist") and lingered until
+    the compile was done (28-87 s)."""
+    from typer.testing import CliRunner
+
+    from descend.cli import app
+    from descend.play import widgets
+
+    monkeypatch.setattr(app_module, "STATIC", tmp_path / "static")  # no page files
+    monkeypatch.setattr(app_module, "check_port", lambda host, port: None)
+    compiled = []
+    monkeypatch.setattr(widgets, "prepare_defaults", lambda: compiled.append(True))
+    result = CliRunner().invoke(app, ["play", "--port", "8123", "--no-browser"])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output, result.output
+    assert "lacks the playground's page (index.html, app.js, style.css" in result.output
+    assert "pip install --force-reinstall descend" in result.output and "http://" not in result.output
+    assert not compiled
+    with pytest.raises(app_module.PageMissing):
+        app_module.create_app()

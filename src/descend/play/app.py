@@ -36,6 +36,21 @@ from .state import STATES, errors_of
 from .widgets import Cancelled, PlayError, compute
 
 STATIC = Path(__file__).parent / "static"
+#: The page's files, which the package carries (pyproject.toml's package data; tests/test_packaging.py).
+PAGE_FILES = ("index.html", "app.js", "style.css")
+
+
+class PageMissing(RuntimeError):
+    """This installation of descend lacks the playground's page: the message says how to get it."""
+
+
+def check_page() -> None:
+    """Raise :class:`PageMissing` when a file of the page is not in the package (an installation built without
+    its package data)."""
+    missing = [name for name in PAGE_FILES if not (STATIC / name).is_file()]
+    if missing:
+        raise PageMissing(f"this installation of descend lacks the playground's page ({', '.join(missing)} in "
+                          f"{STATIC}); reinstall descend: pip install --force-reinstall descend")
 
 
 def plotly_js() -> Path:
@@ -124,7 +139,9 @@ ANSWER_THREADS = 4
 
 def create_app(*, local_only: bool = False) -> Any:
     """The FastAPI application. ``local_only``: answer only requests whose ``Host`` is a loopback name
-    (:data:`LOOPBACK_NAMES`), as :func:`serve` does on a loopback address."""
+    (:data:`LOOPBACK_NAMES`), as :func:`serve` does on a loopback address. Raises :class:`PageMissing` when the
+    page's files are not in the package."""
+    check_page()
     import pandas  # noqa: F401  (here, once: the first answers, in several threads at once, each imported it
     # and some saw it half made: "partially initialized module 'pandas' has no attribute 'DataFrame'")
 
@@ -383,7 +400,8 @@ def url_of(host: str, port: int) -> str:
 def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = True, echo: Any = print,
           compile: bool = True) -> None:
     """Serve the playground with uvicorn on ``host:port`` until Ctrl-C; print the URL and, when ``open_browser``
-    and a browser is available, open it. Raises :class:`PortBusy` before starting when the port is taken.
+    and a browser is available, open it. Raises :class:`PortBusy` before starting when the port is taken, and
+    :class:`PageMissing` when the page is not in the package (before anything is compiled).
     ``compile``: widgets use compiled programs built on the side (:mod:`descend.play.warm`), else always eager."""
     import uvicorn
 
@@ -393,6 +411,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
     warm.set_enabled(compile)
     url = url_of(host, port)
     local = is_loopback(host)
+    app = create_app(local_only=local)  # before the compiling starts: an app that cannot be made ends it at once
     if not local:
         echo(f"warning: --host {host} serves the playground to every machine that can reach this one; it runs "
              "training on request and has no login")
@@ -401,7 +420,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
         from .widgets import prepare_defaults
 
         prepare_defaults()  # the default states' programs, built on the side while the server starts
-    config = uvicorn.Config(create_app(local_only=local), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)
     if open_browser:
         threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
