@@ -21,6 +21,20 @@ if TYPE_CHECKING:  # torch is imported where a check needs it: the command line'
 
 Number = float | int
 
+#: The floating-point types descend computes in (torch's float8 types have no arithmetic on the CPU: a model or a
+#: loss would fail deep inside torch after the work had started).
+FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
+
+
+def check_float_dtype(name: str, dtype: object) -> "torch.dtype":
+    """``dtype`` when it is one of :data:`FLOAT_DTYPES`, else a ``ValueError`` naming ``name`` and those allowed."""
+    import torch
+
+    if not isinstance(dtype, torch.dtype) or str(dtype).removeprefix("torch.") not in FLOAT_DTYPES:
+        raise ValueError(f"{name}={dtype!r} is not allowed; give a floating-point torch dtype: "
+                         + ", ".join(f"torch.{d}" for d in FLOAT_DTYPES))
+    return dtype
+
 
 @dataclass(frozen=True)
 class Interval:

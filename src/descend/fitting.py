@@ -114,7 +114,9 @@ def fit(
     does not saturate, without the clamp of the probabilities' form (torch's ``binary_cross_entropy`` stops log at
     −100). ``dtype`` is the precision every run trains and
     is evaluated in (float32 by default, whatever the data's: float64 data are rounded to it; ``torch.float64``
-    for double precision, as the checks against torch.optim use).
+    for double precision, as the checks against torch.optim use). In ``torch.float16`` a hyperparameter that
+    differs between runs is held in float16 too, so a learning rate below about 6e-5 loses precision (1e-7 by
+    19 %, 1e-8 becomes 0), and Adam's ε = 1e-8 is 0 there as in torch.optim: train such values in float32.
 
     Example:
         >>> import torch, descend

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from descend._checks import UNIT_OPEN, check_choice, check_hyperparameter, close_matches
+from descend._checks import UNIT_OPEN, check_choice, check_float_dtype, check_hyperparameter, close_matches
 
 Kind = Literal["regression", "binary", "multiclass"]
 KINDS: tuple[str, ...] = ("regression", "binary", "multiclass")
@@ -45,11 +45,7 @@ def _fraction(name: str, value: object) -> float:
 
 
 def _float_dtype(name: str, dtype: object) -> torch.dtype:
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise ValueError(
-            f"{name}={dtype!r} must be a floating-point torch dtype such as torch.float32 or torch.float64"
-        )
-    return dtype
+    return check_float_dtype(name, dtype)
 
 
 def _value(t: torch.Tensor) -> str:

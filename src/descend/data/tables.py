@@ -226,7 +226,7 @@ def _check_resolution(values: Any, c: object, dtype: torch.dtype) -> None:
     if dtype == torch.float64 or len(values) < 10:
         return
     exact = np.unique(values)
-    kept = np.unique(values.astype(torch.empty((), dtype=dtype).numpy().dtype)) if dtype != torch.bfloat16 else exact
+    kept = torch.unique(torch.from_numpy(exact.astype(np.float64)).to(dtype))  # torch's rounding (bfloat16 too)
     if len(exact) >= 10 and len(kept) < len(exact) / 2:
         offset = float(exact[0])
         raise ValueError(f"column {c!r} has {len(exact)} distinct values, which {str(dtype).replace('torch.', '')} "

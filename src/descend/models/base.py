@@ -11,7 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 import torch
 from torch import Tensor
 
-from descend._checks import POSITIVE, check_hyperparameter, close_matches
+from descend._checks import POSITIVE, check_float_dtype, check_hyperparameter, close_matches
 from descend.catalog import INITS  # noqa: F401  (decided there: the command line reads it without torch)
 
 #: Hidden activations of :class:`MLP`.
@@ -100,9 +100,7 @@ def _seeds(seeds: object) -> list[int]:
 
 
 def _dtype(dtype: object) -> torch.dtype:
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise ValueError(f"dtype={dtype!r} is not allowed; a floating-point torch.dtype is required")
-    return dtype
+    return check_float_dtype("dtype", dtype)
 
 
 def _generator(seed: int) -> torch.Generator:
