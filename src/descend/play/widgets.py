@@ -659,10 +659,11 @@ def _ellipse_batches(state: EllipseState) -> dict[str, Any]:
 
 
 def vanishing(state: VanishingState) -> dict[str, Any]:
-    """Seed 002: a deep MLP on two circles; the gradient norm of every layer's weights at every step, and the
-    training loss and accuracy."""
+    """Seed 002: a deep MLP on two circles; the gradient norm of every layer's weights at every step (each layer in
+    the colour the report's gradient-norm figures give it), and the training loss and accuracy."""
     from .. import tasks
     from ..models import with_init
+    from ..report.colours import depth_colours
 
     options = dict(depth=state.depth, width=state.width, hidden=state.activation)
     task = tasks.get("vanishing", **options)
@@ -695,10 +696,12 @@ def vanishing(state: VanishingState) -> dict[str, Any]:
                 "seeds": 1, "init": state.init, "task_options": options,
                 **({"init_scale": state.init_scale} if state.init_scale is not None else {})}
     command, note = _commands([settings], compiled=compiled)
+    colours = depth_colours(names)  # the report's gradient-norm figures' (viridis by depth)
     return {
         **_common(state),
         "title": "Vanishing and exploding gradients",
         "layers": [f"layer {i + 1}" if i < len(names) - 1 else "output" for i in range(len(names))],
+        "colours": [colours[name] for name in names],
         "steps": _list(steps if steps is not None else []), "norms": norms, "final_norms": first_last,
         "first_norms": first_step,
         "loss_step": _list(loss_step), "loss": _list(loss),

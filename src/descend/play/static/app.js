@@ -257,17 +257,23 @@ function bounds(p) {
   const any = p.anyOf ? p.anyOf.find((a) => a.type === "number" || a.type === "integer") || p : p;
   return { min: any.minimum ?? any.exclusiveMinimum, max: any.maximum ?? any.exclusiveMaximum, type: any.type || p.type };
 }
+// a control's visible label, which is also its accessible name (the number box is named by its <label for>)
+function labelOf(name, p) { return p.description || name; }
 const LOG_FIELDS = new Set(["lr", "batch_lr"]);
 function numberControl(name, p, { log = LOG_FIELDS.has(name), onset } = {}) {
   const b = bounds(p);
   const integer = b.type === "integer";
-  const number = el("input", { type: "number", id: `f-${name}`, step: integer ? 1 : "any", min: b.min, max: b.max, "aria-label": name });
+  const number = el("input", { type: "number", id: `f-${name}`, step: integer ? 1 : "any", min: b.min, max: b.max });
   const lo = log ? Math.log10(Math.max(b.min || 1e-4, 1e-4)) : b.min, hi = log ? Math.log10(b.max) : b.max;
   // a linear slider moves by a round step (1, 2 or 5 × 10^k: 1/c and 2/c can be hit exactly); a log slider finely,
   // its value rounded to 2 significant digits (1, 1.1, ..., 2, ...), and its arrow keys go to the next such value
   // (the slider's own step, 0.7 %, was rounded away: the slider snapped back and the keyboard could not move it)
   const niceStep = (span) => { const p = Math.pow(10, Math.floor(Math.log10(span / 200))); return [1, 2, 5, 10].map((k) => k * p).find((s) => span / s <= 200); };
-  const slider = el("input", { type: "range", id: `s-${name}`, min: lo, max: hi, step: integer ? 1 : log ? (hi - lo) / 1000 : niceStep(hi - lo), "aria-label": `${name} slider` });
+  const slider = el("input", { type: "range", id: `s-${name}`, min: lo, max: hi, step: integer ? 1 : log ? (hi - lo) / 1000 : niceStep(hi - lo), "aria-label": `${labelOf(name, p)} slider` });
+  // a log slider's own value is the exponent (-1 for 0.1): a screen reader says the value itself
+  const valueText = (v) => {
+    if (log) slider.setAttribute("aria-valuetext", v === null || v === undefined || v === "" ? "none" : String(v));
+  };
   const apply = (v, delay) => (onset ? onset(v, delay) : set(name, v, delay));
   const nullable = Array.isArray(p.anyOf) && p.anyOf.some((a) => a.type === "null");
   number.addEventListener("change", () => {
@@ -286,7 +292,7 @@ function numberControl(name, p, { log = LOG_FIELDS.has(name), onset } = {}) {
   });
   slider.addEventListener("input", () => {
     let v = parseFloat(slider.value); v = log ? +Math.pow(10, v).toPrecision(2) : +v.toPrecision(12);
-    number.value = v; apply(integer ? Math.round(v) : v, 200);
+    number.value = v; valueText(v); apply(integer ? Math.round(v) : v, 200);
   });
   if (log) {
     slider.addEventListener("keydown", (event) => {
@@ -300,16 +306,16 @@ function numberControl(name, p, { log = LOG_FIELDS.has(name), onset } = {}) {
       v = +v.toPrecision(2);
       const low = Math.pow(10, lo), high = Math.pow(10, hi);
       if (v < low || v > high) return;
-      number.value = v; slider.value = Math.log10(v); apply(v, 200);
+      number.value = v; slider.value = Math.log10(v); valueText(v); apply(v, 200);
     });
   }
   const row = el("div", { class: "row" }, slider, number);
   // an empty (nullable) field: the slider at its low end, not where the last value left it (10 for a scale of 0.01)
-  row.sync = (v) => { number.value = v ?? ""; slider.value = v === null || v === undefined ? lo : log ? Math.log10(v) : v; };
+  row.sync = (v) => { number.value = v ?? ""; slider.value = v === null || v === undefined ? lo : log ? Math.log10(v) : v; valueText(v); };
   return row;
 }
 function field(name, label, control, hint) {
-  const box = el("div", { class: "field", "data-field": name }, el("label", { for: `f-${name}` }, label), control);
+  const box = el("div", { class: "field", "data-field": name }, el("label", { for: `f-${name}`, id: `l-${name}` }, label), control);
   if (hint) box.append(el("span", { class: "hint" }, hint));
   box.append(el("span", { class: "error", "data-error-for": name }));
   return box;
@@ -319,7 +325,7 @@ function buildControls() {
   const form = $("#controls"); form.textContent = "";
   const props = schemaOf().properties;
   for (const [name, p] of Object.entries(props)) {
-    const label = p.description || name;
+    const label = labelOf(name, p);
     let control;
     if (name === "optimizers") { form.append(optimizerList()); continue; }
     if (name === "start") { control = startControl(name, p); }
@@ -354,9 +360,12 @@ function buildControls() {
   }
 }
 function startControl(name, p) {
-  const x = el("input", { type: "number", id: "f-start", step: "any", "aria-label": "start x" });
-  const y = el("input", { type: "number", id: "f-start-y", step: "any", "aria-label": "start y" });
   const single = WIDGET === "curvature";
+  // one number (curvature's w) is named by the field's label; a pair by the label and the coordinate it holds
+  // ("initial (w, b), w"), the coordinates read from the label's "(w, b)"
+  const label = labelOf(name, p), pair = label.match(/\(([^(),]+),\s*([^(),]+)\)/) || [null, "first", "second"];
+  const x = el("input", { type: "number", id: "f-start", step: "any", "aria-label": single ? null : `${label}, ${pair[1]}` });
+  const y = el("input", { type: "number", id: "f-start-y", step: "any", "aria-label": `${label}, ${pair[2]}` });
   const apply = () => {
     if (single) { const v = parseFloat(x.value); if (!Number.isNaN(v)) set("start", v); return; }
     const a = parseFloat(x.value), b = parseFloat(y.value);
@@ -373,7 +382,8 @@ function startControl(name, p) {
   return row;
 }
 function batchSizes() {
-  const box = el("div", { class: "row" }), boxes = [];
+  // its checkboxes, each named by its size, are a group named by the field's label
+  const box = el("div", { class: "row", role: "group", "aria-labelledby": "l-batch_sizes" }), boxes = [];
   const add = (b) => {
     const c = el("input", { type: "checkbox", value: b, id: `f-batch-${b}` });
     c.addEventListener("change", () => set("batch_sizes", boxes.filter((x) => x.checked).map((x) => x.value)));
@@ -390,8 +400,8 @@ function batchSizes() {
   return box;
 }
 function optimizerList() {
-  const box = el("div", { class: "field", "data-field": "optimizers" }, el("label", {}, "Optimizers"));
-  const rows = el("div", { id: "optimizers" });
+  const box = el("div", { class: "field", "data-field": "optimizers" }, el("label", { id: "l-optimizers" }, "Optimizers"));
+  const rows = el("div", { id: "optimizers", role: "group", "aria-labelledby": "l-optimizers" });
   box.append(rows, el("button", { type: "button", id: "add-optimizer", onclick: () => {
     const used = new Set(STATE.optimizers.map((o) => o.name));
     const name = ["gd", "momentum", "rmsprop", "adam", "nesterov", "adagrad", "adamw", "nadam"].find((n) => !used.has(n)) || "adam";
@@ -423,27 +433,32 @@ function optimizerRow(o, i) {
     set("optimizers", list);
   };
   // a name that would repeat another row as it is (that row at its defaults, this row's decay and schedule) is
-  // offered disabled: the server refuses the pair, and the arrow keys, which choose as they move, skip it
+  // offered disabled: the server refuses the pair, and the arrow keys, which choose as they move, skip it. Its
+  // text says why (a title shows only on hover, and to no screen reader)
   const defaultOf = (n, k) => ((META.optimizers[n].hyper || []).find((h) => h.name === k) || {}).default;
   const repeats = (n) => STATE.optimizers.some((x, j) => j !== i && x.name === n && x.lr === META.optimizers[n].lr
     && (x.decay || 0) === (o.decay || 0) && (x.schedule || "") === (o.schedule || "")
     && Object.entries(x.hyper || {}).every(([k, v]) => v === defaultOf(n, k)));
   const select = el("select", { "aria-label": `optimizer ${i + 1}` }, ...Object.keys(META.optimizers).map((n) => {
     const taken = n !== o.name && repeats(n);
-    return el("option", { value: n, selected: n === o.name, disabled: taken, title: taken ? `${n} at its defaults is another row already` : "" }, n);
+    return el("option", { value: n, selected: n === o.name, disabled: taken, title: taken ? `${n} at its defaults is another row already` : "" },
+              taken ? `${n} (another row has it at its defaults)` : n);
   }));
   select.addEventListener("change", () => update({ name: select.value, lr: META.optimizers[select.value].lr, hyper: {} }));
   const remove = el("button", { type: "button", "aria-label": `remove optimizer ${i + 1}`, onclick: () => set("optimizers", STATE.optimizers.filter((_, j) => j !== i)) }, "×");
   const row = el("div", { class: "opt", "data-index": i },
     el("div", { class: "head" }, el("span", { class: "swatch", style: `background:${colour || "#999"}` }), select, remove));
+  // each label is the label of its control (a click on it reaches the control)
+  const id = (key) => `o${i}-${key}`;
   const num = (label, value, onchange, attrs = {}) => {
-    const input = el("input", { type: "number", step: "any", value, "aria-label": `${label} of optimizer ${i + 1}`, ...attrs });
+    const input = el("input", { type: "number", step: "any", value, id: id(attrs["data-opt"]),
+                                "aria-label": `${label} of optimizer ${i + 1}`, ...attrs });
     input.addEventListener("change", () => {
       const v = input.value.trim() === "" ? NaN : Number(input.value);
       if (Number.isNaN(v)) showErrors([{ field: `optimizers.${i}`, message: `${label} of optimizer ${i + 1}: give a number` }]);
       else onchange(v);
     });
-    row.append(el("label", {}, label), input);
+    row.append(el("label", { for: input.id }, label), input);
   };
   num("lr α", o.lr, (v) => update({ lr: v }), { "data-opt": "lr", min: 0 });
   num("decay", o.decay, (v) => update({ decay: v }), { "data-opt": "decay", min: 0 });
@@ -451,17 +466,21 @@ function optimizerRow(o, i) {
     num(`${h.name} ${h.symbol}`, o.hyper[h.name] ?? h.default, (v) => update({ hyper: { ...o.hyper, [h.name]: v } }), { "data-opt": h.name });
   }
   for (const opt of info.options.filter((x) => ROW_OPTIONS.has(x.name) || x.name in o.hyper)) {
-    const c = el("input", { type: "checkbox", checked: !!(o.hyper[opt.name] ?? opt.default), "aria-label": `${opt.name} of optimizer ${i + 1}` });
+    // what the switch does: a title on hover, and the checkbox's description for a screen reader
+    const c = el("input", { type: "checkbox", id: id(opt.name), checked: !!(o.hyper[opt.name] ?? opt.default),
+                            "aria-label": `${opt.name} of optimizer ${i + 1}`, "aria-describedby": `${id(opt.name)}-about`,
+                            title: opt.description });
     c.addEventListener("change", () => update({ hyper: { ...o.hyper, [opt.name]: c.checked } }));
-    row.append(el("label", { title: opt.description }, opt.name), c);
+    row.append(el("label", { for: c.id, title: opt.description }, opt.name), c,
+               el("span", { id: `${c.id}-about`, hidden: true }, opt.description));
   }
-  const schedule = el("select", { "aria-label": `schedule of optimizer ${i + 1}`, title: o.schedule }, el("option", { value: "" }, "constant / decay"),
+  const schedule = el("select", { id: id("schedule"), "aria-label": `schedule of optimizer ${i + 1}`, title: o.schedule }, el("option", { value: "" }, "constant / decay"),
     ...META.schedules.map((s) => el("option", { value: s, selected: o.schedule.split(":")[0] === s }, s)));
   schedule.addEventListener("change", () => {
     const text = scheduleText(schedule.value, STATE.steps || 100);
     update({ schedule: text, decay: text ? 0 : o.decay });
   });
-  row.append(el("label", {}, "schedule"), schedule, el("span", { class: "error", "data-error-for": `optimizers.${i}` }));
+  row.append(el("label", { for: schedule.id }, "schedule"), schedule, el("span", { class: "error", "data-error-for": `optimizers.${i}` }));
   return row;
 }
 // A schedule that takes more than the number of steps, with its parameters sized to the steps it is chosen for
@@ -500,11 +519,17 @@ function setT(t) {
   $("#t").value = T; $("#tlabel").textContent = `step ${T} / ${maxT()}`;
   frame();
 }
-function stop() { clearInterval(TIMER); TIMER = null; $("#play").textContent = "▶ play"; }
+// the play button says what pressing it does, to the eye and to a screen reader alike
+function playButton(playing) {
+  const button = $("#play");
+  button.textContent = playing ? "❚❚ pause" : "▶ play";
+  button.setAttribute("aria-label", playing ? "pause" : "play");
+}
+function stop() { clearInterval(TIMER); TIMER = null; playButton(false); }
 function play() {
   if (TIMER) { stop(); return; }
   if (T >= maxT()) setT(0);
-  $("#play").textContent = "❚❚ pause";
+  playButton(true);
   TIMER = setInterval(() => {
     const speed = parseInt($("#speed").value, 10) * (WIDGET === "curvature" ? 0.25 : 1);
     const next = T + Math.max(1, Math.round(speed));
@@ -796,7 +821,7 @@ function frameCurvature() {
 function renderVanishing() {
   const r = RESULT;
   const n = r.layers.length;
-  const colour = (i) => `hsl(${Math.round(260 - 220 * i / Math.max(1, n - 1))}, 70%, 45%)`;
+  const colour = (i) => r.colours[i];  // the server's: the report's colours by depth
   const div = plotDiv("norms", "wide");
   // a norm of exactly 0 (a zero initialisation) has no place on a log axis: then the axes are linear
   const positive = [...r.norms.flat(), ...r.first_norms, ...r.final_norms].every((v) => v === null || v > 0);
@@ -918,8 +943,12 @@ async function main() {
   $("#svg").addEventListener("click", () => download("svg"));
   document.querySelectorAll("button.copy").forEach((b) => b.addEventListener("click", () => {
     const source = document.getElementById(b.dataset.copy), text = source.textContent;
-    const label = b.textContent;
-    const done = (word) => { b.textContent = word; setTimeout(() => (b.textContent = label), 1500); };
+    const label = b.textContent, name = b.getAttribute("aria-label");
+    // what happened, shown and said ("copy command: copied"), then the button as it was
+    const done = (word) => {
+      b.textContent = word; b.setAttribute("aria-label", `${name}: ${word}`);
+      setTimeout(() => { b.textContent = label; b.setAttribute("aria-label", name); }, 1500);
+    };
     // the clipboard API exists only on localhost or HTTPS: served to a classroom (--host 0.0.0.0) the text is
     // copied by selecting it, or left selected for Ctrl+C
     const bySelection = () => {
