@@ -338,6 +338,31 @@ def test_only_what_descends_code_decides_names_a_package(monkeypatch):
     _compile._named.cache_clear()
 
 
+def test_a_key_without_a_name_is_not_kept_alive_by_the_names_cache(monkeypatch, tmp_path):
+    """Every fit asks for its groups' package names (compile="auto"); a key holding a closure, new at every call of a
+    notebook's loop, was kept in the names' cache (up to 1,024 of them) with the model or loss and every tensor it
+    captured: 4 MB more resident memory per call, though nothing was compiled."""
+    import gc
+    import weakref
+
+    import torch
+
+    monkeypatch.setenv("DESCEND_PACKAGES", "1")
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    captured = torch.ones(1000)
+    seen = weakref.ref(captured)
+
+    def model(x):
+        return x * captured
+
+    before = _compile._named.cache_info().currsize
+    assert _compile.package_name(("descend", model)) is None
+    del model, captured
+    gc.collect()
+    assert seen() is None, "the names' cache keeps the closure and its tensor alive"
+    assert _compile._named.cache_info().currsize == before
+
+
 def test_the_least_recently_used_packages_and_stale_partial_ones_are_dropped(tmp_path):
     import os
     import time

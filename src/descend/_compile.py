@@ -392,18 +392,19 @@ def package_name(key: Any) -> str | None:
     settings = tuple(sorted((k, v) for k, v in os.environ.items()  # Inductor's settings a user chose (not its cache)
                             if k.startswith("TORCHINDUCTOR_") and k != "TORCHINDUCTOR_CACHE_DIR"))
     try:
-        return _named(key, settings)
-    except TypeError:  # an unhashable key: named each time
-        return _named.__wrapped__(key, settings)
+        try:
+            return _named(key, settings)
+        except TypeError:  # an unhashable key: named each time
+            return _named.__wrapped__(key, settings)
+    except _Unnameable:  # not kept in the cache: such a key (a closure's, a lambda's) is new at every call, and the
+        return None  # cache would keep what it holds alive (a model or a loss and the tensors it captured)
 
 
 @functools.lru_cache(maxsize=1024)
-def _named(key: Any, settings: tuple[tuple[str, str], ...]) -> str | None:
-    """:func:`package_name` once the environment allows packages (a cohort's fit asks for its names every time)."""
-    try:
-        description = _describe(key)
-    except _Unnameable:
-        return None
+def _named(key: Any, settings: tuple[tuple[str, str], ...]) -> str:
+    """:func:`package_name` once the environment allows packages (a cohort's fit asks for its names every time);
+    raises :class:`_Unnameable` for a key that has no name."""
+    description = _describe(key)
     text = repr((PACKAGE_FORMAT, torch.__version__, tuple(sys.version_info[:2]), platform.machine(), _cpu_flags(),
                  settings, _source_digest(), description))
     return hashlib.sha256(text.encode()).hexdigest()[:40]
