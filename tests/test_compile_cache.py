@@ -349,15 +349,14 @@ def test_a_key_without_a_name_is_not_kept_alive_by_the_names_cache(monkeypatch, 
 
     monkeypatch.setenv("DESCEND_PACKAGES", "1")
     monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
-    captured = torch.ones(1000)
-    seen = weakref.ref(captured)
+    def closure():
+        captured = torch.ones(1000)
+        return (lambda x: x * captured), weakref.ref(captured)
 
-    def model(x):
-        return x * captured
-
+    model, seen = closure()
     before = _compile._named.cache_info().currsize
     assert _compile.package_name(("descend", model)) is None
-    del model, captured
+    del model
     gc.collect()
     assert seen() is None, "the names' cache keeps the closure and its tensor alive"
     assert _compile._named.cache_info().currsize == before
