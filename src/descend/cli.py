@@ -507,7 +507,7 @@ def compare_command(
     except ValueError as e:  # DESCEND_REPORT_WORKERS that is not a number of processes: before any work
         _fail(str(e))
     from . import compare as cmp
-    from .report.build import ReportExists, check_json, check_out, write_report
+    from .report.build import CLI_NAMES, ReportExists, check_json, check_out, write_report
     from .report.saved import DEFAULT_OUT
     from .report.timings import since_start
 
@@ -557,7 +557,8 @@ def compare_command(
         typer.echo("interrupted: writing the report from what finished", err=True)
     try:  # checked again as at the start: a report another command wrote there meanwhile is not replaced
         html = write_report(comparison, out_dir, json_path=given.json, animation=not no_animation, svg=svg, mp4=mp4,
-                            force=force, command={k: v for k, v in timings.items() if v is not None})
+                            force=force, command={k: v for k, v in timings.items() if v is not None},
+                            names=CLI_NAMES)
     except ReportExists:
         _fail(f"--out {str(out_dir)!r}: another command wrote a report there while this one ran; it is kept, "
               "and this comparison's report is not written (run it again with another --out, or --force)")
@@ -597,7 +598,7 @@ def report_command(
                                        "too; by default as the report did."),
 ) -> None:
     """Rebuild a report's figures and HTML from its saved results (no training)."""
-    from .report.build import check_out, write_report
+    from .report.build import CLI_NAMES, check_out, write_report
     from .report.saved import load
 
     try:
@@ -619,7 +620,7 @@ def report_command(
         html = write_report(comparison, target, figures=drawn.get("figures", True),
                             animation=drawn.get("animation", True) and not no_animation,
                             svg=drawn.get("svg", True) if svg is None else svg,
-                            mp4=drawn.get("mp4", True) if mp4 is None else mp4, force=True)
+                            mp4=drawn.get("mp4", True) if mp4 is None else mp4, force=True, names=CLI_NAMES)
     except KeyboardInterrupt:
         typer.echo(f"interrupted while writing the report: {target} is as it was", err=True)
         raise typer.Exit(130) from None

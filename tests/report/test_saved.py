@@ -323,3 +323,21 @@ def test_a_config_toml_edited_after_the_report_was_written_is_refused_by_descend
                                          r"written, .* now; steps: "):
         saved.load(edited)
     saved.load(written)  # as written: read
+
+
+def test_write_report_speaks_to_a_python_caller_in_its_arguments(small, tmp_path):
+    """A second write_report into the same folder said "use --force to overwrite it" to a Python caller, who has
+    force=True; a --json path likewise."""
+    out = tmp_path / "out"
+    build.write_report(small, out, animation=False, figures=False)
+    with pytest.raises(build.ReportExists) as info:
+        build.write_report(small, out, animation=False, figures=False)
+    assert f"out {str(out)!r} already holds a report; use force=True to overwrite it" in str(info.value)
+    (out / "mine.txt").write_text("")
+    with pytest.raises(ValueError) as info:
+        build.write_report(small, out, animation=False, figures=False, force=True)
+    assert "force=True replaces only a report's own files" in str(info.value) and "--" not in str(info.value)
+    with pytest.raises(ValueError, match=r"^json_path -: the results are written whole"):
+        build.write_report(small, tmp_path / "other", json_path="-", animation=False, figures=False)
+    with pytest.raises(ValueError, match=r"is the report's directory \(out\)"):
+        build.write_report(small, tmp_path / "other", json_path=tmp_path / "other", animation=False, figures=False)

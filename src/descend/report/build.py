@@ -22,15 +22,22 @@ from .timings import Timings
 REPORT_FILES = ("report.html", "summary.csv", "curves.csv", "table.csv", "config.toml")
 
 
+#: How the messages of :func:`write_report` name its arguments: to a Python caller, and on the command line (which
+#: checks them in its own words before training, and passes these to the report's checks after it).
+PYTHON_NAMES = {"out": "out", "force": "force=True", "json": "json_path"}
+CLI_NAMES = {"out": "--out", "force": "--force", "json": "--json"}
+
+
 class ReportExists(ValueError):
     """The output directory already holds a report."""
 
 
-def check_out(out: str | Path, *, force: bool = False, flag: str = "--out") -> Path:
+def check_out(out: str | Path, *, force: bool = False, flag: str = "--out", force_flag: str = "--force") -> Path:
     """The output directory, checked before any work starts. Refused when it is a file, cannot be written,
     already holds a report (unless ``force``: then the new report replaces that report's files, and only
     those), or holds anything a report did not write (never removed, with or without ``force``). ``flag``: how
-    the messages name the directory (``"the default --out"`` when the user gave none)."""
+    the messages name the directory (``"the default --out"`` when the user gave none); ``force_flag``: how they name
+    ``force`` (``"force=True"`` to a Python caller)."""
     out = Path(out)
     try:
         out.exists()
@@ -52,7 +59,7 @@ def check_out(out: str | Path, *, force: bool = False, flag: str = "--out") -> P
     if out.is_dir():
         ours = saved.report_files(out)
         if ours is not None and not force:
-            raise ReportExists(f"{flag} {str(out)!r} already holds a report; use --force to overwrite it or choose "
+            raise ReportExists(f"{flag} {str(out)!r} already holds a report; use {force_flag} to overwrite it or choose "
                                "another directory")
         other = [f for f in saved.entries(out) if f not in (ours or set())]
         if other:
@@ -60,38 +67,39 @@ def check_out(out: str | Path, *, force: bool = False, flag: str = "--out") -> P
             if ours is None:
                 raise ValueError(f"{flag} {str(out)!r} is not empty ({shown}) and holds no descend report; a report "
                                  "takes a directory of its own: give a new or empty one")
-            raise ValueError(f"{flag} {str(out)!r} holds files its report did not write ({shown}); --force replaces "
+            raise ValueError(f"{flag} {str(out)!r} holds files its report did not write ({shown}); {force_flag} replaces "
                              "only a report's own files: move them away or choose another directory")
     saved.writable(out, flag)
     return out
 
 
-def check_json(json_path: str | Path | None, out: str | Path) -> None:
-    """Refuse, before any work starts, a --json file that cannot be written (or that the report writes)."""
+def check_json(json_path: str | Path | None, out: str | Path, *, flag: str = "--json", out_flag: str = "--out") -> None:
+    """Refuse, before any work starts, a --json file that cannot be written (or that the report writes). ``flag``
+    and ``out_flag``: how the messages name the two (``"json_path"`` and ``"out"`` to a Python caller)."""
     if json_path is None:
         return
     if os.path.abspath(json_path) == os.path.abspath(out):
-        raise ValueError(f"--json {str(json_path)!r} is the report's directory (--out); give a file name, such as "
+        raise ValueError(f"{flag} {str(json_path)!r} is the report's directory ({out_flag}); give a file name, such as "
                          "runs.json")
     inner = _inside(json_path, out)
     if inner is not None:
         if inner.split("/")[0] in (*REPORT_FILES, saved.RECORD, TIMINGS, "figures", "paths.npz", "paths.gif",
                                    "paths.mp4"):
-            raise ValueError(f"--json {str(json_path)!r} is a file of the report itself; give another name")
+            raise ValueError(f"{flag} {str(json_path)!r} is a file of the report itself; give another name")
         return
     if str(json_path).strip() == "-":  # the shell's "standard output": a file named - was written silently
-        raise ValueError("--json -: the results are written whole to a file, then moved into place, which standard "
+        raise ValueError(f"{flag} -: the results are written whole to a file, then moved into place, which standard "
                          "output cannot be; give a file name, such as runs.json (then cat it)")
     if Path(json_path).is_dir():
-        raise ValueError(f"--json {str(json_path)!r} is a directory; give a file name")
+        raise ValueError(f"{flag} {str(json_path)!r} is a directory; give a file name")
     if Path(json_path).exists() and not Path(json_path).is_file():  # /dev/stdout, a pipe: reading it to see
         # whether it was descend's hung, waiting for the pipe's writer, which is this process
-        raise ValueError(f"--json {str(json_path)!r} is not a regular file (a device or a pipe): the results are "
+        raise ValueError(f"{flag} {str(json_path)!r} is not a regular file (a device or a pipe): the results are "
                          "written whole to a file, then moved into place; give a file name, such as runs.json")
     if Path(json_path).exists() and not _descend_json(Path(json_path)):  # a data file, a config: never replaced
-        raise ValueError(f"--json {str(json_path)!r} exists and is not a JSON file of descend's (the runs would "
+        raise ValueError(f"{flag} {str(json_path)!r} exists and is not a JSON file of descend's (the runs would "
                          "replace it): give another name")
-    saved.writable(Path(json_path), "--json")
+    saved.writable(Path(json_path), flag)
 
 
 def _descend_json(path: Path) -> bool:
@@ -230,7 +238,7 @@ def budget_text(config: Any) -> str | None:
 
 def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | None = None, figures: bool = True,
                  animation: bool = True, svg: bool = False, mp4: bool = False, force: bool = False,
-                 command: Mapping[str, float] | None = None) -> Path:
+                 command: Mapping[str, float] | None = None, names: Mapping[str, str] = PYTHON_NAMES) -> Path:
     """Write ``comparison`` into ``out``: report.html (self-contained: its figures and animation embedded),
     figures/*.png (and *.svg with ``svg``), paths.gif for 2-D tasks (and paths.mp4 with ``mp4``), summary.csv,
     curves.csv, table.csv, config.toml, the saved
@@ -242,12 +250,13 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     The report is written into a hidden directory next to ``out`` and moved into place once complete, so an
     error, Ctrl-C or a killed process leaves the previous report (or nothing), never half of one. ``out`` is
     checked first (:func:`check_out`): with ``force`` a previous report's files are replaced, and a directory
-    holding anything else is refused.
+    holding anything else is refused. ``names``: how messages name ``out``, ``force`` and ``json_path``
+    (:data:`PYTHON_NAMES`; the command line passes :data:`CLI_NAMES`).
     """
     timings = Timings()
     timings.command.update(command or {})
-    out = check_out(out, force=force)
-    check_json(json_path, out)  # before any drawing (the command line checks it before training, too)
+    out = check_out(out, force=force, flag=names["out"], force_flag=names["force"])
+    check_json(json_path, out, flag=names["json"], out_flag=names["out"])  # before any drawing (the command line checks it before training, too)
     inner = _inside(json_path, out)
     pending = None
     if json_path is not None and inner is None:  # first, aside: a file that cannot be written (a full disk) leaves
@@ -259,10 +268,11 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
             saved.write_text(pending, json.dumps(records(comparison), indent=1))
         except OSError as e:
             pending.unlink(missing_ok=True)
-            raise ValueError(f"--json {str(json_path)!r}: {e.strerror or e}") from None
+            raise ValueError(f"{names['json']} {str(json_path)!r}: {e.strerror or e}") from None
     try:
         # checked again once drawn (seconds later): a report another command wrote meanwhile is kept
-        with saved.staged(out, recheck=lambda: check_out(out, force=force)) as staging:
+        with saved.staged(out, recheck=lambda: check_out(out, force=force, flag=names["out"],
+                                                                 force_flag=names["force"])) as staging:
             _write(comparison, staging, json_name=inner, figures=figures, animation=animation, svg=svg, mp4=mp4,
                    timings=timings)
     except BaseException:
