@@ -431,7 +431,7 @@ def test_dataset_to_and_subset():
             lambda: as_dataset(np.zeros((3, 2)), [0.0, 1, 2], feature_names=["a"]),
             "feature_names has 1 names but x has 2",
         ),
-        (lambda: as_dataset(np.zeros((3, 1)), [0.0, 1, 2], dtype=torch.int32), "dtype=torch.int32 is not allowed; give a floating"),
+        (lambda: as_dataset(np.zeros((3, 1)), [0.0, 1, 2], dtype=torch.int32), "dtype=torch.int32 is not allowed"),
         (lambda: as_dataset(np.zeros((3, 1)), [0.0, 1, 2], classes=["a", "b"]), "classes=.* only for kind='binary'"),
         (lambda: as_dataset(np.zeros((3, 1))), "y is required"),
         (lambda: as_dataset([["a"], ["b"]], [0.0, 1]), "x has dtype <U1; numeric values are required"),

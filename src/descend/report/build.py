@@ -59,16 +59,16 @@ def check_out(out: str | Path, *, force: bool = False, flag: str = "--out", forc
     if out.is_dir():
         ours = saved.report_files(out)
         if ours is not None and not force:
-            raise ReportExists(f"{flag} {str(out)!r} already holds a report; use {force_flag} to overwrite it or choose "
-                               "another directory")
+            raise ReportExists(f"{flag} {str(out)!r} already holds a report; use {force_flag} to overwrite it or "
+                               "choose another directory")
         other = [f for f in saved.entries(out) if f not in (ours or set())]
         if other:
             shown = ", ".join(repr(f) for f in other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
             if ours is None:
                 raise ValueError(f"{flag} {str(out)!r} is not empty ({shown}) and holds no descend report; a report "
                                  "takes a directory of its own: give a new or empty one")
-            raise ValueError(f"{flag} {str(out)!r} holds files its report did not write ({shown}); {force_flag} replaces "
-                             "only a report's own files: move them away or choose another directory")
+            raise ValueError(f"{flag} {str(out)!r} holds files its report did not write ({shown}); {force_flag} "
+                             "replaces only a report's own files: move them away or choose another directory")
     saved.writable(out, flag)
     return out
 
