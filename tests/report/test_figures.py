@@ -288,6 +288,42 @@ def test_lr_batch_heatmap_cells_colours_and_divergences():
     assert F.lr_batch_heatmap(_where(batch_size="32")) is None
 
 
+def _contrast(first, second) -> float:
+    """WCAG 2.x contrast of two matplotlib colours, computed here apart from descend's own."""
+    def lum(colour):
+        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in matplotlib.colors.to_rgb(colour)]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    high, low = sorted((lum(first), lum(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_heatmap_values_are_readable_on_every_colour_of_the_map():
+    """White on viridis's green and teal cells was 2.22:1 (the text's colour went by sum(RGB) < 1.5), in 7 pt:
+    each value is now black or white by contrast, at least 4.5:1 on every colour of the map, in 8 pt or more."""
+    from descend.report.colours import COST_COLOURMAP, text_colour
+
+    cmap = matplotlib.colormaps[COST_COLOURMAP]
+    assert min(_contrast(text_colour(cmap(v)), cmap(v)) for v in np.linspace(0, 1, 1001)) >= 4.5
+    lrs = np.geomspace(1e-3, 1, 24)  # 48 cells whose values span the whole map
+    rows = [dict(run=k, label="gd", lr=lr, batch_size=batch, seed=0, final_train_loss=10 ** (k / 12))
+            for k, (lr, batch) in enumerate((lr, b) for b in ("full", "32") for lr in lrs)]
+    fig = F.lr_batch_heatmap(pd.DataFrame(rows))
+    ax = [ax for ax in fig.axes if ax.images][0]
+    image = ax.images[0]
+    grid = image.get_array()
+    assert len(ax.texts) == 48
+    for text in ax.texts:
+        j, i = (round(v) for v in text.get_position())
+        cell = image.cmap(image.norm(grid[i, j]))
+        assert _contrast(text.get_color(), cell) >= 4.5, (text.get_text(), text.get_color(), cell)
+        assert text.get_fontsize() >= 8
+    # the legends that were 7 pt: the batch sizes' key, a one-parameter task's lines
+    for fig in (F.batch_regimes(SUMMARY, CURVES, SELECTION),
+                F.parameter_steps(SUMMARY, {run: np.linspace(1.0, 0.0, 11) for run in SUMMARY.index})):
+        sizes = [t.get_fontsize() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+        assert sizes and min(sizes) >= 8
+
+
 def test_batch_regimes_one_line_per_batch_size_at_its_best_lr():
     fig = F.batch_regimes(SUMMARY, CURVES, SELECTION, title="toy")
     axes = [ax for ax in fig.axes if ax.get_visible()]

@@ -27,7 +27,7 @@ from matplotlib import colors as mcolors
 from .._names import optimizer_of  # decided there: the selection reads it too
 
 __all__ = ["BASE", "COST_COLOURMAP", "COST_COLORSCALE", "EXTRA", "MARKERS", "PLOTLY_SYMBOLS", "batch_order", "colours",
-           "markers", "optimizer_of", "regime_colours"]
+           "contrast", "markers", "optimizer_of", "regime_colours", "text_colour"]
 
 #: The colours of a cost J (contours, surfaces, the animation's frames): viridis reversed, the lighter the
 #: colour, the smaller the cost, as seed 003 reads its figures; Matplotlib's name, and Plotly's scale with its
@@ -145,6 +145,37 @@ def markers(labels: Iterable[str]) -> dict[str, str]:
     {'gd': 'o', 'momentum': 's', 'adam': '^'}
     """
     return {label: MARKERS[k % len(MARKERS)] for k, label in enumerate(dict.fromkeys(map(str, labels)))}
+
+
+def luminance(colour: str | tuple) -> float:
+    """The relative luminance of a colour (WCAG 2.x: its linear sRGB weighted 0.2126, 0.7152, 0.0722), from 0
+    (black) to 1 (white).
+
+    >>> luminance("#ffffff"), luminance("#000000")
+    (1.0, 0.0)
+    """
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in mcolors.to_rgb(colour)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: str | tuple, second: str | tuple) -> float:
+    """The contrast ratio of two colours (WCAG 2.x), from 1 (the same) to 21 (black on white); text needs 4.5.
+
+    >>> round(contrast("#888888", "#ffffff"), 2), round(contrast("#000000", "#ffffff"), 1)
+    (3.54, 21.0)
+    """
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def text_colour(background: str | tuple) -> str:
+    """Black or white, whichever contrasts more with ``background`` (:func:`contrast`): the colour of a value
+    written on a coloured cell. On every colour of viridis, either gives at least 4.5.
+
+    >>> text_colour("#50c46a"), text_colour("#440154")
+    ('black', 'white')
+    """
+    return "black" if contrast("#000000", background) >= contrast("#ffffff", background) else "white"
 
 
 def depth_order(names: Iterable[str]) -> list[str]:

@@ -19,7 +19,7 @@ from ... import outcomes
 from ..._names import ordinal
 from ...selection import Selection, scores
 from ..colours import COST_COLOURMAP
-from ..colours import depth_colours, depth_order
+from ..colours import depth_colours, depth_order, text_colour
 from ..colours import markers as marker_shapes
 from ..ticks import capped_top
 from .grid import _thin
@@ -28,6 +28,7 @@ from .style import (
     SPLIT_STYLES,
     SPLITS,
     STATUS_MARKS,
+    SMALLEST_TEXT,
     STATUS_SHORT,
     X_LABELS,
     _batch_key,
@@ -460,11 +461,11 @@ def lr_batch_heatmap(
                     ax.text(j, i, words, ha="center", va="center", fontsize=8, color="0.15", fontweight="bold")
                     continue
                 value = grid[i, j]
-                dark = np.isfinite(value) and sum(cmap(norm(value))[:3]) < 1.5
+                ink = text_colour(cmap(norm(value))) if np.isfinite(value) else "black"
                 text = "" if not np.isfinite(value) else f"{10 ** value if log_c else value:.2g}"
                 for st, n in failed.items():
                     text += f"\n{n}/{total} {STATUS_SHORT.get(st, st)}"
-                ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if dark else "black")
+                ax.text(j, i, text, ha="center", va="center", fontsize=SMALLEST_TEXT, color=ink)
         ax.set_xticks(range(len(lrs)), [f"{lr:g}" for lr in lrs])
         first_column = k % cols_n == 0
         ax.set_yticks(range(len(batches)), [str(b) for b in batches] if first_column else [])
@@ -615,7 +616,7 @@ def batch_regimes(
                  for name, _ in handles]
         ax.legend(handles=[Line2D([], [], color=colour, marker="o", markersize=3, label=name)
                            for name, (_, colour) in zip(names, handles)],
-                  loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, fontsize=7)
+                  loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, fontsize=SMALLEST_TEXT)
     line_name = ("the whole training set, median over seeds (band: inter-quartile range)" if split == "train"
                  else "the loss of each update's batch, median over seeds (band: inter-quartile range)")
     key = [Line2D([], [], color="0.3", label=f"line: {line_name}")]
@@ -808,7 +809,7 @@ def parameter_steps(
         ax.set_ylim(*limits)
         ax.set_title(label, color=label_colours[label])
         ax.set_xlabel(X_LABELS["step"])
-        ax.legend(loc="upper right", fontsize=7)
+        ax.legend(loc="upper right", fontsize=SMALLEST_TEXT)
     for ax in axes[len(labels):]:
         ax.set_visible(False)
     for ax in axes[::cols_n]:

@@ -48,6 +48,10 @@ STYLE = {
     "svg.hashsalt": "descend",  # reproducible SVG ids
 }
 
+#: The smallest text of any figure, in points (a heat map's cell values, a crowded legend): a figure on a page
+#: is shown smaller than drawn (a report's 1,656 px heat map at 1,122 css px), and 7 pt read as about 6.
+SMALLEST_TEXT = 8
+
 SPLITS = ("batch", "train", "validation", "test")
 #: Line styles of the splits in :func:`loss_curves`: the training loss solid, held-out losses dashed.
 SPLIT_STYLES = {"batch": "-", "train": "-", "validation": ":", "test": "--"}
