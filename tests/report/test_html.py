@@ -996,3 +996,37 @@ def test_the_3d_surface_is_left_out_of_a_printed_page_with_a_note_in_its_place(t
         assert "The map above shows the same paths" in note.inner_text()
     finally:
         context.close()
+
+
+def _contrast(first: str, second: str) -> float:
+    """WCAG 2.x contrast of two colours (#rgb or #rrggbb), computed here apart from descend's own."""
+    def lum(colour):
+        h = colour.lstrip("#")
+        h = "".join(c * 2 for c in h) if len(h) == 3 else h
+        c = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    high, low = sorted((lum(first), lum(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_every_text_colour_of_the_pages_style_reads_on_white(tmp_path):
+    """The download links' hint "(the files are in the report's folder)" was #888 on white, 3.54:1; the compare
+    report and the search report share the style."""
+    from descend.report.html import _CSS
+
+    colours = re.findall(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{3,6})", _CSS)
+    assert colours and min(_contrast(c, "#fff") for c in colours) >= 4.5, colours
+    hint = re.search(r"\.downloads \.hint \{ color: (#[0-9a-fA-F]+)", _CSS).group(1)
+    assert _contrast(hint, "#fff") >= 4.5
+
+
+def test_the_3d_views_minimum_is_outlined_as_on_the_map(tmp_path):
+    """The 3-D view's gold minimum had no outline and sat on the surface's yellow end, 1.11:1."""
+    _, text = report(tmp_path, surface=Rosenbrock(), paths=fake_paths(runs=[0, 4]))
+    data, _, _ = figures(text)["fig-surface3d"]
+    (minimum,) = [t for t in data if t.get("name") == "minimum"]
+    line = minimum["marker"]["line"]
+    lowest = "#fde725"  # viridis reversed: the colour of the lowest cost, where a minimum lies
+    assert line["width"] >= 1.5 and _contrast(line["color"] if line["color"].startswith("#") else
+                                              {"black": "#000"}[line["color"]], lowest) >= 3
