@@ -1030,3 +1030,34 @@ def test_the_3d_views_minimum_is_outlined_as_on_the_map(tmp_path):
     lowest = "#fde725"  # viridis reversed: the colour of the lowest cost, where a minimum lies
     assert line["width"] >= 1.5 and _contrast(line["color"] if line["color"].startswith("#") else
                                               {"black": "#000"}[line["color"]], lowest) >= 3
+
+
+def test_the_animation_stands_still_for_reduced_motion_and_every_image_says_what_it_shows(tmp_path):
+    """paths.gif played again and again in a plain <img>, whatever the reader's browser asked for (WCAG 2.2.2), and
+    every image's alt text was its section's heading again."""
+    images = _static_files(tmp_path)
+    (tmp_path / "figures" / "landscape.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"L" * 40)
+    (tmp_path / "paths.gif").write_bytes(b"GIF89a" + b"G" * 40)
+    images.update({"The cost surface with every optimizer's path": "figures/landscape.png",
+                   "Animation of the paths": "paths.gif"})
+    _, text = report(tmp_path, images=images, surface=Rosenbrock(), paths=fake_paths(runs=[0, 4]))
+    page = parse(text)
+    gif = base64.b64encode((tmp_path / "paths.gif").read_bytes()).decode()
+    still = base64.b64encode((tmp_path / "figures" / "landscape.png").read_bytes()).decode()
+    section = text[text.index("<section id=\"paths\">"):]
+    section = section[: section.index("</section>")]
+    picture = re.search(r"<picture>(.*?)</picture>", section)
+    assert picture, section[:300]
+    source = re.search(r"<source ([^>]*)>", picture.group(1)).group(1)
+    assert "media=\"(prefers-reduced-motion: reduce)\"" in source and still in source
+    img = re.search(r"<img ([^>]*)>", picture.group(1)).group(1)
+    assert gif in img
+    headings = set(re.findall(r"<h2>(.*?)</h2>", text))
+    alts = {attrs["alt"] for tag, attrs in page.attrs if tag == "img"}
+    assert len(alts) == 4  # the animation and the three views that only have a still
+    for alt in alts:
+        assert alt not in headings and html.escape(alt) not in headings
+    animation = next(alt for alt in alts if alt.startswith("Animation"))
+    assert "gd" in animation and "adam" in animation and "(x, y)" in animation  # its optimizers and axes
+    heat = next(alt for alt in alts if alt.startswith("Heat maps"))
+    assert "gd and adam" in heat and "0.01 and 0.1" in heat and "full" in heat

@@ -78,8 +78,12 @@ VIEWS = {
                      "each optimizer ended with (its representative run), the known answer dashed: where the loss "
                      "curves say how close each came, this shows what the difference looks like in the data."),
     "paths": ("fig-surface3d", "The paths as an animation", "Every optimizer's path drawn step by step over the "
-              "contours (with --mp4, the report's folder holds it as a video too)."),
+              "contours, again and again (with --mp4, the report's folder holds it as a video too); a browser set to "
+              "reduce motion shows the still map of the paths instead."),
 }
+#: The still figure (by file stem) a browser that asks for reduced motion shows in place of an animation: the
+#: map of every path, as the animation's last frame shows it.
+STILL_OF = {"paths": "landscape"}
 #: The labels of the static figures' download links.
 _KINDS = {".png": "PNG", ".svg": "SVG", ".gif": "GIF", ".mp4": "MP4"}
 #: Table columns shown under "more columns" (every other column is in the table itself).
@@ -339,8 +343,11 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
     charts = [(heading, caption, div_id, None, figure) if isinstance(figure, str) else
               (heading, caption, div_id, _chart(figure, div_id, height), None)
               for heading, caption, div_id, height, figure in figures]
+    alts = _alt_texts(summary, order, [run_labels.get(run, f"run {run}") for run in sorted(paths)],
+                      tuple(str(n) for n in surface.names) if surface is not None else None,
+                      metric_words(chosen_on if search_runs is None else search_objective(search_runs)))
     return Prepared(title=title, intro=intro, mode=mode, version=version, summary=summary, curves=curves,
-                    budget=budget, charts=charts,
+                    budget=budget, charts=charts, alts=alts,
                     tables=[_table_section(table, winners, colours, table_notes, selection), _runs_details(summary)],
                     configuration=_config_section(config_text, version))
 
@@ -350,10 +357,11 @@ class Prepared:
 
     def __init__(self, *, title: str, intro: str, mode: str, version: str, summary: Any, curves: Any,
                  charts: list[tuple[str, str, str, str | None, str | None]], tables: list[str],
-                 configuration: str, budget: str | None = None) -> None:
+                 configuration: str, budget: str | None = None, alts: Mapping[str, str] | None = None) -> None:
         self.title, self.intro, self.mode, self.version, self.budget = title, intro, mode, version, budget
         self.summary, self.curves = summary, curves
         self.charts, self.tables, self.configuration = charts, tables, configuration
+        self.alts = dict(alts or {})  # file stem -> what its figure shows (:func:`_alt_texts`)
 
     def write(self, path: str | os.PathLike, *, images: Mapping[str, str] | None = None,
               notes: list[str] | None = None) -> pathlib.Path:
@@ -367,10 +375,16 @@ class Prepared:
                  *self.tables]
         placed: set[str] = set()
 
+        def still(key: str, heading: str, caption: str, name: str, more: list[tuple[str, str]] = ()) -> str:
+            stem = pathlib.PurePosixPath(name).stem
+            calm = stills[STILL_OF.get(stem, "")][1] if STILL_OF.get(stem) in stills else None
+            return _still_section(key, heading, caption, name, directory, more,
+                                  alt=self.alts.get(stem, heading), calm=calm)
+
         def views_after(div_id: str) -> None:
             for stem, (after, heading, caption) in VIEWS.items():
                 if after == div_id and stem in stills:
-                    parts.append(_still_section(stem, heading, caption, stills[stem][1], directory))
+                    parts.append(still(stem, heading, caption, stills[stem][1]))
                     placed.add(stem)
 
         drawn_ids = {div_id for _, _, div_id, _, _ in self.charts}  # every view, a chart or its reason
@@ -378,7 +392,7 @@ class Prepared:
             links = [stills[stem] for stem in STILLS.get(div_id, ()) if stem in stills]
             placed.update(stem for stem in STILLS.get(div_id, ()) if stem in stills)
             if chart is None and links:  # no chart to draw: its still instead
-                parts.append(_still_section(div_id, heading, reason, links[0][1], directory, links[1:]))
+                parts.append(still(div_id, heading, reason, links[0][1], links[1:]))
             else:
                 parts.append(_figure_section(heading, caption, div_id, chart, _downloads(links, directory), reason))
             views_after(div_id)
@@ -387,14 +401,14 @@ class Prepared:
                 for stem in stems:
                     if stem in stills and stem not in placed:
                         caption, name = stills[stem]
-                        parts.append(_still_section(stem, caption, "", name, directory))
+                        parts.append(still(stem, caption, "", name))
                         placed.add(stem)
         for div_id in ("fig-lr", "fig-surface3d"):
             if div_id not in drawn_ids:
                 views_after(div_id)
         others = [(caption, name) for stem, (caption, name) in stills.items() if stem not in placed]
         for caption, name in others:
-            parts.append(_still_section(pathlib.PurePosixPath(name).stem, caption, "", name, directory))
+            parts.append(still(pathlib.PurePosixPath(name).stem, caption, "", name))
         parts.append(self.configuration)
         page = _page(self.title, "\n".join(parts), self.version)
 
@@ -773,13 +787,69 @@ def _downloads(files: list[tuple[str, str]], directory: pathlib.Path, link: bool
 
 
 def _still_section(key: str, heading: str, caption: str, name: str, directory: pathlib.Path,
-                   more: list[tuple[str, str]] = ()) -> str:
-    """A view that only has a static figure: the image (embedded), its caption and its download link."""
-    image = (f"<figure class=\"still\"><img src=\"{_esc(_image_source(name, directory))}\" alt=\"{_esc(heading)}\">"
-             "</figure>")
+                   more: list[tuple[str, str]] = (), *, alt: str | None = None, calm: str | None = None) -> str:
+    """A view that only has a static figure: the image (embedded), its caption and its download link. ``alt``:
+    what the figure shows, for a reader who cannot see it (:func:`_alt_texts`; the heading without one).
+    ``calm``: the still figure shown instead of an animation (``name``) to a reader whose browser asks for
+    reduced motion (WCAG 2.2.2: the GIF plays again and again, with no control to pause it)."""
+    img = f"<img src=\"{_esc(_image_source(name, directory))}\" alt=\"{_esc(alt or heading)}\">"
+    if calm is not None:
+        img = (f"<picture><source media=\"(prefers-reduced-motion: reduce)\" "
+               f"srcset=\"{_esc(_image_source(calm, directory))}\">{img}</picture>")
+    image = f"<figure class=\"still\">{img}</figure>"
     text = f"<p class=\"caption\">{_esc(caption)}</p>\n" if caption else ""
     links = _downloads([(heading, name)], directory, link=False) + _downloads(list(more), directory)
     return f"<section id=\"{_esc(key)}\">\n<h2>{_esc(heading)}</h2>\n{text}{image}\n{links}</section>"
+
+
+def _listed(words: list[str]) -> str:
+    """Words as a list in a sentence: "gd, momentum and adam"."""
+    words = [str(w) for w in words]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1] if words else "none"
+
+
+def _alt_texts(summary: Any, order: list[str], path_labels: list[str], names: tuple[str, ...] | None,
+               chosen_on: str) -> dict[str, str]:
+    """What each static figure of a comparison shows (by file stem), for the alt text of its image: its axes and
+    its optimizers, from the runs it was drawn from (``summary``, the labels in ``order``, the labels of the paths
+    and the surface's parameter ``names``), so that a reader who cannot see it learns more than its heading."""
+    import pandas as pd
+
+    from .colours import batch_order
+
+    labels = _listed(order)
+    lr = pd.to_numeric(summary["lr"], errors="coerce") if "lr" in summary else pd.Series(dtype=float)
+    lrs = sorted(float(v) for v in lr.unique() if np.isfinite(v) and v > 0)
+    rates = _listed([f"{v:g}" for v in lrs]) if len(lrs) <= 6 else f"{lrs[0]:g} to {lrs[-1]:g}"
+    sizes = (sorted(map(str, summary["batch_size"].astype(str).unique()), key=batch_order)
+             if "batch_size" in summary else [])
+    batches = _listed(sizes)
+    alts = {
+        "loss-step": f"Line chart of the loss (y) against the step (x), one line per optimizer, each "
+                     f"with its own marker shape: {labels}.",
+        "loss-epoch": f"Line chart of the loss (y) against the epoch (x), one line per optimizer, each "
+                      f"with its own marker shape: {labels}.",
+        "lr-sensitivity": f"Line chart of the {chosen_on} (y) against the learning rate (x, log scale: {rates}), one "
+                          f"line per optimizer, each with its own marker shape: {labels}; runs without a result "
+                          "are marked at the top.",
+        "lr-batch": f"Heat maps, one per optimizer ({labels}), of the final training loss at each learning rate "
+                    f"(x: {rates}) and batch size (y: {batches}), its value written in each cell.",
+        "batch-regimes": f"Line charts, one per optimizer ({labels}), of the training loss (y) against the update "
+                         f"(x), one line per batch size: {batches}.",
+        "grad-norms": f"Line charts, one per optimizer ({labels}), of the gradient norm (y, log scale) of each "
+                      "parameter tensor against the step (x).",
+        "parameter-steps": f"Line charts, one per optimizer ({labels}), of the task's one parameter (y) after each "
+                           f"step (x), one line per learning rate: {rates}.",
+        "fitted-model": f"Scatter of the training data with the model each optimizer fitted drawn over it: {labels}.",
+    }
+    if names is not None and path_labels:
+        paths, over = _listed(list(dict.fromkeys(path_labels))), f"({names[0]}, {names[1]})"
+        alts["landscape"] = (f"Contour map of the cost J over {over} ({names[0]} on x, {names[1]} on y) with the path "
+                             f"of each optimizer from the start towards the minimum, each with its own marker shape: "
+                             f"{paths}; beside it the same cost as a 3-D surface with the paths on it.")
+        alts["paths"] = (f"Animation of the paths of {paths}, drawn step by step over the contour map of the cost J "
+                         f"over {over}, {names[0]} on x and {names[1]} on y.")
+    return alts
 
 
 def _config_section(config_text: str, version: str) -> str:
