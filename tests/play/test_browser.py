@@ -493,3 +493,21 @@ def test_a_log_slider_moves_with_the_arrow_keys_and_an_empty_scale_sets_its_slid
     assert page.page.evaluate("+document.getElementById('s-init_scale').value") == pytest.approx(low)
     assert page.page.locator("#f-init_scale").input_value() == ""
     assert page.external == [] and page.errors == []
+
+
+def test_the_paths_and_the_cost_chart_draw_each_run_in_its_shape_not_its_colour_alone(page):
+    """Momentum's orange and rmsprop's green are one olive to a protanope: the paths and "cost J against step" were
+    told apart by colour alone."""
+    page.open("/landscape?steps=30&optimizers=momentum;lr=0.01&optimizers=rmsprop;lr=0.01")
+    runs = page.result()["runs"]
+    symbols = [run["symbol"] for run in runs]
+    assert len(set(symbols)) == 2
+    paths = page.page.evaluate("document.getElementById('contour').data.filter((t) => t.mode === 'lines+markers')"
+                               ".map((t) => t.marker.symbol)")
+    assert paths == symbols
+    costs = page.page.evaluate("document.getElementById('costs').data.map((t) => [t.marker.symbol, "
+                               "t.marker.maxdisplayed])")
+    assert costs == [[symbol, runs[0]["marks"]] for symbol in symbols]
+    dashes = page.page.evaluate("document.getElementById('surface3d').data.filter((t) => t.type === 'scatter3d')"
+                                ".map((t) => t.line.dash)")
+    assert dashes == [run["dash"] for run in runs] and len(set(dashes)) == 2

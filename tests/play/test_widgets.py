@@ -502,3 +502,23 @@ def test_the_batch_size_chart_colours_batch_sizes_as_the_reports_figure():
     state = EllipseState.model_validate({"steps": 5, "grid": 20, "epochs": 1, "batch_sizes": ["full", "8", "64"]})
     rows = {row["label"]: row["colour"] for row in widgets._ellipse_batches(state)["batches"]}
     assert rows == regime_colours(["full", "8", "64"]) and len(set(rows.values())) == 3
+
+
+def test_each_row_has_its_marker_shape_as_a_report_draws_its_label():
+    """Momentum's orange and rmsprop's green are one olive to a protanope, and the paths and the cost charts told
+    the rows apart by colour alone: each run now carries the shape (and the dash that goes with it) a report gives
+    its label, from the same decision as its colour."""
+    from descend.report.colours import MARKS_PER_LINE, styles
+
+    state = LandscapeState.model_validate({"landscape": "himmelblau", "steps": 5, "grid": 20, "optimizers": [
+        {"name": "gd", "lr": 0.01}, {"name": "momentum", "lr": 0.01}, {"name": "rmsprop", "lr": 0.01}]})
+    runs = widgets.landscape(state)["runs"]
+    looks = styles({"gd": "gd", "momentum": "momentum", "rmsprop": "rmsprop"})
+    for run, look in zip(runs, looks.values()):
+        assert (run["colour"], run["marker"], run["symbol"], run["dash"]) == (look.colour, look.marker, look.symbol,
+                                                                              look.dash)
+        assert run["marks"] == MARKS_PER_LINE
+    assert len({run["symbol"] for run in runs}) == len({run["dash"] for run in runs}) == 3
+    result = widgets.ellipse(EllipseState(steps=10, grid=20))
+    assert len({run["symbol"] for run in result["runs"]}) == len(result["runs"]) > 1
+    assert all(run["symbol"] and run["dash"] for run in result["runs"])

@@ -129,3 +129,16 @@ def test_many_labels_of_one_optimizer_each_have_a_colour_and_a_colour_with_a_sha
     assert len(set(got[label] for label in labels[:17])) == 17  # then the shades repeat, with other markers
     assert len({(got[label], shapes[label]) for label in labels}) == len(labels)
     assert got["sgd"] == P.BASE["sgd"]
+
+
+def test_a_labels_style_is_its_colour_and_its_shape_and_the_dash_goes_with_the_shape():
+    """One decision for every figure: :func:`styles` gives each label the colour of :func:`colours` and the shape
+    of :func:`markers`; the Plotly symbol and the line dash (a 3-D path's) follow from the shape."""
+    labels = {"gd": "gd", "momentum": "momentum", "rmsprop": "rmsprop", "adam": "adam"}
+    looks = P.styles(labels)
+    assert {k: s.colour for k, s in looks.items()} == P.colours(labels)
+    assert {k: s.marker for k, s in looks.items()} == P.markers(labels)
+    assert len({s.symbol for s in looks.values()}) == len({s.dash for s in looks.values()}) == 4
+    assert all(s.symbol == P.PLOTLY_SYMBOLS[s.marker] for s in looks.values())
+    assert looks["momentum"].marker != looks["rmsprop"].marker  # one olive under protanopia, two shapes
+    assert P.styles(labels, order=["adam", "rmsprop", "momentum", "gd"])["adam"].marker == P.MARKERS[0]

@@ -216,7 +216,8 @@ def test_lr_sensitivity_one_line_per_label_per_batch_size_and_divergences_at_the
     mini, full = fig.axes  # batch sizes in order: numbers, hybrid schedules, the full batch
     assert (mini.get_title(), full.get_title()) == ("mini-batch (32)", "GD (full batch)")
     for ax in (full, mini):
-        lines = [line for line in ax.lines if line.get_marker() == "o"]
+        lines = [line for line in ax.lines if line.get_linestyle() != "None"]  # not the status marks
+        assert [line.get_marker() for line in lines] == ["o", "s"]  # each label's own shape, as in every figure
         assert len(lines) == len(LABELS)
         assert [list(line.get_xdata()) for line in lines] == [list(LRS)] * 2
         assert ax.get_xscale() == "log" and ax.get_yscale() == "log"

@@ -23,6 +23,7 @@ LRS = (0.01, 0.1)
 SEEDS = (0, 1)
 STEPS = 60
 DIVERGED_RUN, DIVERGED_AT = 7, 30  # adam, lr 0.1, seed 1
+STATUS = {"x", "diamond-open", "line-ns-open", "triangle-right-open"}  # the marks of runs without a result
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
@@ -530,7 +531,7 @@ def test_charts_read_the_status_of_each_run_never_its_values(tmp_path):
     summary.loc[2, "final_train_loss"] = np.inf  # an infinite loss is not a status: the run stays "ok"
     _, text = report(tmp_path, summary=summary.drop(columns=["diverged", "diverged_at"]))
     data, _, _ = figures(text)["fig-lr"]
-    marks = {t["marker"]["symbol"]: t for t in data if t.get("mode") == "markers" and t["marker"]["symbol"] != "circle"}
+    marks = {t["marker"]["symbol"]: t for t in data if t.get("mode") == "markers" and t["marker"]["symbol"] in STATUS}
     assert set(marks) == {"x", "diamond-open"}
     assert array(marks["diamond-open"]["x"]).tolist() == [0.1]
     assert marks["diamond-open"]["text"] == [
@@ -547,7 +548,7 @@ def test_the_learning_rate_chart_shows_what_the_configurations_were_chosen_on(tm
     summary["final_validation_loss"] = 10 + summary["final_train_loss"]
     _, text = report(tmp_path, summary=summary)
     data, layout, _ = figures(text)["fig-lr"]
-    points = [t for t in data if t.get("mode") == "markers" and t["marker"]["symbol"] == "circle"]
+    points = [t for t in data if t.get("mode") == "markers" and t["marker"]["symbol"] not in STATUS]
     assert points and all(min(array(t["y"]).tolist()) >= 10 for t in points)
     assert layout["yaxis"]["title"]["text"].startswith("final validation loss")
     assert "The final validation loss (what each optimizer&#x27;s configuration is chosen on) against" in text \
@@ -702,12 +703,13 @@ def test_the_lr_chart_draws_a_median_line_per_batch_size():
     import pandas as pd
 
     from descend.report import html
+    from descend.report.colours import Style
 
     rows = [{"label": "adam", "lr": lr, "batch_size": batch, "seed": seed, "status": "ok",
              "final_train_loss": (0.01 if batch == "full" else 0.07) * (1 + seed / 10) * (1 + lr)}
             for lr in (0.01, 0.1) for batch in ("full", "32") for seed in range(3)]
     summary = pd.DataFrame(rows)
-    figure = html._lr_figure(summary, ["adam"], {"adam": "#1f77b4"})
+    figure = html._lr_figure(summary, ["adam"], {"adam": Style("#1f77b4", "o")})
     lines = [t for t in figure.data if t.mode == "lines" and t.hovertext]
     assert sorted(t.hovertext for t in lines) == ["adam, batch 32: median over seeds",
                                                    "adam, batch full: median over seeds"]
@@ -716,7 +718,7 @@ def test_the_lr_chart_draws_a_median_line_per_batch_size():
     # a run without a result counts as +∞, as the choice counts it: 2 of 3 seeds diverged at lr 0.1, no median
     summary.loc[(summary.lr == 0.1) & (summary.batch_size == "full") & (summary.seed > 0), "status"] = "diverged"
     summary.loc[(summary.lr == 0.01) & (summary.batch_size == "full") & (summary.seed == 0), "status"] = "diverged"
-    figure = html._lr_figure(summary, ["adam"], {"adam": "#1f77b4"})
+    figure = html._lr_figure(summary, ["adam"], {"adam": Style("#1f77b4", "o")})
     full = next(t for t in figure.data if t.mode == "lines" and "full" in (t.hovertext or ""))
     assert list(full.x) == [0.01] and list(full.y) == pytest.approx([0.01 * 1.2 * 1.01])  # of 1.1, 1.2 and ∞
 
@@ -823,7 +825,7 @@ def test_in_tuned_mode_the_learning_rate_chart_draws_the_search_s_trials(tmp_pat
     _, text = report(tmp_path, search_runs=runs)
     data, layout, _ = figures(text)["fig-lr"]
     dots = {t["name"]: sorted(array(t["x"]).tolist()) for t in data if t.get("mode") == "markers"
-            and t["marker"]["symbol"] == "circle"}
+            and t["marker"]["symbol"] not in STATUS}
     assert dots == {"gd": [1e-3, 1e-2, 1e-1], "adam": [1e-3, 1e-2, 1e-1]}
     (cross,) = [t for t in data if t.get("mode") == "markers" and t["marker"]["symbol"] == "x"]
     assert array(cross["x"]).tolist() == [1.0] and "trial 3" in cross["text"][0]
@@ -1061,3 +1063,30 @@ def test_the_animation_stands_still_for_reduced_motion_and_every_image_says_what
     assert "gd" in animation and "adam" in animation and "(x, y)" in animation  # its optimizers and axes
     heat = next(alt for alt in alts if alt.startswith("Heat maps"))
     assert "gd and adam" in heat and "0.01 and 0.1" in heat and "full" in heat
+
+
+def test_every_chart_tells_the_optimizers_apart_by_their_shape_not_by_colour_alone(tmp_path):
+    """Momentum's orange and rmsprop's green are one olive to a protanope: the loss chart drew plain lines, the
+    learning-rate chart a circle for every optimizer and the 3-D view plain lines, told apart by colour alone."""
+    from descend.report.colours import MARKS_PER_LINE, styles
+
+    _, text = report(tmp_path, surface=Rosenbrock(), paths=fake_paths(runs=[0, 4]))
+    found = figures(text)
+    looks = styles({"gd": "gd", "adam": "adam"})  # the table's order
+    symbol = {label: look.symbol for label, look in looks.items()}
+    assert len(set(symbol.values())) == 2
+
+    def named(data, test):
+        return {t["name"].split(":")[0].split(" \u2014")[0]: t for t in data if test(t)}
+
+    loss = named(found["fig-loss"][0], lambda t: t.get("showlegend") is not False and t.get("legendgroup"))
+    assert {label: t["marker"]["symbol"] for label, t in loss.items()} == symbol
+    assert all(t["mode"] == "lines+markers" and t["marker"]["maxdisplayed"] == MARKS_PER_LINE for t in loss.values())
+    lr = named(found["fig-lr"][0], lambda t: t.get("mode") == "markers" and t["marker"]["symbol"] not in STATUS)
+    assert {label: t["marker"]["symbol"] for label, t in lr.items()} == symbol
+    contour = named(found["fig-contour"][0], lambda t: t.get("mode") == "lines+markers")
+    assert {label: t["marker"]["symbol"] for label, t in contour.items()} == symbol
+    solid = named(found["fig-surface3d"][0], lambda t: t["type"] == "scatter3d" and t.get("mode") == "lines")
+    dashes = {label: look.dash for label, look in looks.items()}
+    assert {label: t["line"]["dash"] for label, t in solid.items()} == dashes
+    assert len({t["line"]["dash"] for t in solid.values()}) == 2

@@ -65,7 +65,8 @@ def test_best_so_far_is_the_running_minimum_of_the_told_values_in_each_optimizer
 
 def test_the_interactive_best_so_far_draws_the_same_lines(result):
     chart = best_so_far_chart(result, trial_kinds(result), "number")
-    lines = {trace.name: trace for trace in chart.data if trace.mode == "lines" and trace.showlegend is not False}
+    lines = {trace.name: trace for trace in chart.data
+             if trace.mode == "lines+markers" and trace.showlegend is not False}
     for optimizer, study in result.studies.items():
         ok = [v for _, v, status in told(study) if status == "ok"]
         np.testing.assert_allclose(lines[optimizer].y, np.minimum.accumulate(ok))
@@ -364,3 +365,41 @@ def test_two_optimizers_marks_for_the_same_trial_number_stand_side_by_side():
     traces = _plotly_marks(trials, "number", 1.0, {"adam": "#000", "sgd": "#111"})
     xs = [float(v) for t in traces for v in t.x]
     assert len(set(xs)) == 3 and all(abs(v - round(v)) <= 0.3 for v in xs), xs
+
+
+def test_every_figure_and_chart_tells_the_optimizers_apart_by_their_shape_not_by_colour_alone(result):
+    """Momentum's orange and rmsprop's green are one olive to a protanope: the best-so-far, learning-rate and
+    importance figures and charts told the optimizers apart by colour alone."""
+    from descend.report.colours import styles
+    from descend.tune.report import importance_chart, importance_figure, importances, lr_chart
+
+    looks = styles({"gd": "gd", "adam": "adam"})  # the studies' order: one shape each, in every view
+    assert looks["gd"].marker != looks["adam"].marker
+    trials = trial_kinds(result)
+    best = best_so_far_figure(result, trials)
+    for ax in best.axes[:2]:
+        for optimizer, look in looks.items():
+            for kind in ("best", "trials"):
+                (line,) = [line for line in ax.lines if line.get_gid() == f"{kind}:{optimizer}"]
+                assert line.get_marker() == look.marker, (kind, optimizer)
+    legend = {text.get_text(): handle for text, handle in zip(best.axes[1].get_legend().get_texts(),
+                                                              best.axes[1].get_legend().legend_handles)}
+    assert {o: legend[o].get_marker() for o in looks} == {o: look.marker for o, look in looks.items()}
+    lr = lr_figure(result, trials).axes[0]
+    for optimizer, look in looks.items():
+        (points,) = [line for line in lr.lines if line.get_gid() == f"trials:{optimizer}"]
+        assert points.get_marker() == look.marker
+    symbols = {o: look.symbol for o, look in looks.items()}
+    for chart in (best_so_far_chart(result, trials, "number"), best_so_far_chart(result, trials, "elapsed"),
+                  lr_chart(result, trials)):
+        drawn = [(t.name, t.marker.symbol) for t in chart.data if t.name in looks]  # its trials, its line
+        assert drawn and all(symbol == symbols[name] for name, symbol in drawn), drawn
+    found, _ = importances(result)
+    assert list(found) == ["adam"]  # gd searched its lr alone
+    chart = importance_chart(result, found)
+    (ends,) = [t for t in chart.data if t.type == "scatter"]
+    assert ends.marker.symbol == symbols["adam"] and ends.showlegend is not False
+    assert chart.layout.scattermode == "group"
+    figure = importance_figure(result, found).axes[0]
+    (ends,) = [line for line in figure.lines if line.get_gid() == "shape:adam"]
+    assert ends.get_marker() == looks["adam"].marker

@@ -181,6 +181,21 @@ def _colours(entries: Sequence[OptimizerEntry]) -> dict[str, str]:
     return {label: by_name[name] for label, name in named.items()}
 
 
+def _looks(entries: Sequence[OptimizerEntry]) -> dict[str, dict[str, str]]:
+    """Each row's colour (:func:`_colours`) and marker shape, as every report draws a label
+    (:func:`descend.report.colours.styles`: the k-th row the k-th shape): its ``colour``, its ``marker``
+    (matplotlib's name), the same shape in Plotly's name (``symbol``), the line ``dash`` that goes with it, and
+    how many times a line of many points carries the shape (``marks``), so that rows whose colours look alike to a
+    colour-blind reader are told apart."""
+    from ..report.colours import MARKS_PER_LINE, Style, markers
+
+    colours = _colours(entries)
+    shapes = markers(e.label for e in entries)
+    looks = {label: Style(colour, shapes[label]) for label, colour in colours.items()}
+    return {label: {"colour": look.colour, "marker": look.marker, "symbol": look.symbol, "dash": look.dash,
+                    "marks": MARKS_PER_LINE} for label, look in looks.items()}
+
+
 def _status(summary: Any, i: int) -> tuple[str, int | None]:
     row = summary.loc[i]
     at = row.get("status_at")
@@ -482,7 +497,7 @@ def landscape(state: LandscapeState) -> dict[str, Any]:
         raise PlayError("start" if "start" in str(e) else "optimizers", str(e)) from None
     compiled = _compiled(runs)
     start = list(runs.paths[0][0]) if state.start is None else [float(v) for v in state.start]
-    colours = _colours(state.optimizers)
+    looks = _looks(state.optimizers)
     out_runs, ends = [], [start]
     for i, entry in enumerate(state.optimizers):
         path = runs.paths[i]
@@ -492,7 +507,7 @@ def landscape(state: LandscapeState) -> dict[str, Any]:
         with torch.no_grad():
             cost = scape.f(torch.as_tensor(path[:, 0]), torch.as_tensor(path[:, 1])).double().numpy()
         ends.append(path[-1].tolist())
-        out_runs.append({"label": entry.label, "optimizer": entry.name, "colour": colours[entry.label],
+        out_runs.append({"label": entry.label, "optimizer": entry.name, **looks[entry.label],
                          "hyper": {k: v for k, v in runs.summary.loc[i].items() if k in _hyper_names(entry.name)},
                          "schedule": _schedule_text(entry), "path": _list(path), "cost": _list(cost),
                          "status": status, "status_at": at, "final": _list(path[-1]),
@@ -545,9 +560,9 @@ def ellipse(state: EllipseState) -> dict[str, Any]:
     if grid is None:
         grid = _surface(lambda a, b: surface.cost(a, b), domain, state.grid, True)
         _store(key, grid)
-    colours = _colours(state.optimizers)
+    looks = _looks(state.optimizers)
     for run in paths["runs"]:
-        run["colour"] = colours[run["label"]]
+        run.update(looks[run["label"]])
     base = {"task": "ellipse", "steps": state.steps, "start": list(state.start), "batch_size": ["full"]}
     command, note = _commands(_grouped(state.optimizers, base), compiled=paths["compiled"])
     batch_command, _ = _commands([{"task": "ellipse", "optimizer": [state.batch_optimizer], "lr": [state.batch_lr],

@@ -398,8 +398,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     from ..compare import mode_text
     from ..selection import statuses
     from . import render
-    from .colours import colours as palette_of
-    from .colours import markers as marker_shapes
+    from .colours import styles
     from .html import prepare_html, search_objective, search_runs
 
     task, config = comparison.task, comparison.config
@@ -413,8 +412,9 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     surface = task.surface
     # what each optimizer is shown at, decided once by compare(), and its one colour in every figure
     selection = selection_of(comparison)
-    colours = palette_of(selection.optimizers())
-    markers = marker_shapes(selection.optimizers())  # each optimizer's marker shape, as its colour: one for all
+    looks = styles(selection.optimizers())  # each optimizer's colour and marker shape: one for every figure
+    colours = {label: look.colour for label, look in looks.items()}
+    markers = {label: look.marker for label, look in looks.items()}
     status = statuses(summary).to_dict()
     # on the landscape, one path per optimizer: its representative run in the selection
     shown = path_labels(selection, summary)
@@ -443,11 +443,13 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
             "loss-epoch": ("Loss against epoch", "loss_curves", (best, best_curves),
                            dict(x="epoch", title=title, colours=colours, markers=markers)),
             "lr-sensitivity": ("Learning-rate sensitivity (× = diverged)", "lr_sensitivity", (summary,),
-                               dict(title=title, colours=colours, metric=selection.chosen_on(summary)))
+                               dict(title=title, colours=colours, markers=markers,
+                                    metric=selection.chosen_on(summary)))
                               if searched_runs is None else
                               ("Learning-rate sensitivity of the search (× = diverged)", "lr_sensitivity",
                                (searched_runs,),
-                               dict(title=title, colours=colours, metric=search_objective(searched_runs))),
+                               dict(title=title, colours=colours, markers=markers,
+                                    metric=search_objective(searched_runs))),
             "lr-batch": ("Learning rate × batch size", "lr_batch_heatmap", (final,), dict(title=title)),
             "batch-regimes": ("GD, SGD, mini-batch and hybrid batch sizes", "batch_regimes",
                               (final, final_curves, selection), dict(title=title)),
@@ -459,7 +461,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
             drawn["fitted-model"] = ("The training data and each optimizer's fitted model", "fitted_model",
                                      (fitted["data"], fitted["fits"]),
                                      dict(truth=fitted["truth"], notes=fitted["notes"], scene=fitted["scene"],
-                                          title=title, colours=colours))
+                                          title=title, colours=colours, markers=markers))
         if single:
             drawn["parameter-steps"] = (f"{parameter} after each step", "parameter_steps", (final, single),
                                         dict(name=parameter, known=known, title=title, colours=colours))

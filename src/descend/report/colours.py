@@ -1,5 +1,7 @@
 """The one palette of every report: an optimizer's colour is keyed by its registry name, and its marker
-shape by its place among the labels compared.
+shape by its place among the labels compared. Every figure that tells labels apart by colour tells them apart
+by that shape too (:func:`styles`, :class:`Style`): some pairs of the palette look alike to a colour-blind
+reader (momentum's orange and rmsprop's green under protanopia).
 
 The same optimizer has the same colour in every PNG, SVG, animation frame and HTML chart of every report
 descend writes, whatever else is compared: :data:`BASE` fixes a colour per registry name (an optimizer not
@@ -21,13 +23,16 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
+import numpy as np
 from matplotlib import colors as mcolors
 
 from .._names import optimizer_of  # decided there: the selection reads it too
 
-__all__ = ["BASE", "COST_COLOURMAP", "COST_COLORSCALE", "EXTRA", "MARKERS", "PLOTLY_SYMBOLS", "batch_order", "colours",
-           "contrast", "markers", "optimizer_of", "regime_colours", "text_colour"]
+__all__ = ["BASE", "COST_COLOURMAP", "COST_COLORSCALE", "DASHES", "EXTRA", "MARKERS", "MARKS_PER_LINE",
+           "PLOTLY_SYMBOLS", "Style", "batch_order", "colours", "contrast", "marks_at", "markers", "optimizer_of",
+           "regime_colours", "styles", "text_colour"]
 
 #: The colours of a cost J (contours, surfaces, the animation's frames): viridis reversed, the lighter the
 #: colour, the smaller the cost, as seed 003 reads its figures; Matplotlib's name, and Plotly's scale with its
@@ -145,6 +150,73 @@ def markers(labels: Iterable[str]) -> dict[str, str]:
     {'gd': 'o', 'momentum': 's', 'adam': '^'}
     """
     return {label: MARKERS[k % len(MARKERS)] for k, label in enumerate(dict.fromkeys(map(str, labels)))}
+
+
+#: How many times a line carries its label's marker shape where its points are too many to mark each (a loss
+#: curve, a best so far, a cost against the step): evenly, :func:`marks_at` in a still figure, Plotly's
+#: ``marker.maxdisplayed`` in a page's chart.
+MARKS_PER_LINE = 10
+#: The line dash (Plotly's names, the same in 2-D and 3-D) that goes with each marker shape of :data:`MARKERS`, in
+#: turn: for a line that cannot carry its shape (plotly.js draws a 3-D marker in eight shapes only, so a path on a
+#: 3-D surface is told apart by its dash).
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a label is drawn in every figure: its ``colour`` (:func:`colours`) and its ``marker`` shape
+    (matplotlib's name, :func:`markers`), with what the shape decides: its Plotly :attr:`symbol` and its line
+    :attr:`dash`.
+
+    >>> Style("#ff7f0e", "s").symbol, Style("#ff7f0e", "s").dash
+    ('square', 'dash')
+    """
+
+    colour: str
+    marker: str
+
+    @property
+    def symbol(self) -> str:
+        """The marker shape in Plotly's name (:data:`PLOTLY_SYMBOLS`)."""
+        return PLOTLY_SYMBOLS.get(self.marker, "circle")
+
+    @property
+    def dash(self) -> str:
+        """The line dash that goes with the shape (:data:`DASHES`)."""
+        at = MARKERS.index(self.marker) if self.marker in MARKERS else 0
+        return DASHES[at % len(DASHES)]
+
+
+def styles(labels: Mapping[str, str] | Iterable[str], order: Iterable[str] | None = None) -> dict[str, Style]:
+    """Every label's :class:`Style`, in the order of ``labels``: its colour, :func:`colours` of ``labels`` (a dict
+    label → optimizer, or a list of labels), and its marker shape, :func:`markers` of the labels in ``order``
+    (default: the order of ``labels``; it must hold every label). Every figure of a report reads its labels'
+    styles from here, so that a label has one colour and one shape throughout.
+
+    >>> {label: (s.colour, s.marker) for label, s in styles(["momentum", "rmsprop"]).items()}
+    {'momentum': ('#ff7f0e', 'o'), 'rmsprop': ('#2ca02c', 's')}
+    """
+    palette = colours(labels)
+    shapes = markers(order if order is not None else palette)
+    missing = [label for label in palette if label not in shapes]
+    if missing:
+        raise ValueError(f"order has no place for {', '.join(map(repr, missing))}")
+    return {label: Style(palette[label], shapes[label]) for label in palette}
+
+
+def marks_at(count: int, k: int = 0, n: int = 1) -> list[int]:
+    """Where a line of ``count`` points carries its marker shape: :data:`MARKS_PER_LINE` times, evenly, the k-th
+    of n lines starting a little later than the one before, so that the marks of lines on top of each other fall
+    side by side.
+
+    >>> marks_at(100), marks_at(100, 1, 2)
+    ([5, 15, 25, 35, 45, 55, 65, 75, 85, 95], [7, 17, 27, 37, 47, 57, 67, 77, 87, 97])
+    """
+    if count < 2:
+        return []
+    spacing = count / MARKS_PER_LINE
+    start = spacing * (k + 0.5) / max(n, 1)
+    return np.unique(np.minimum(np.arange(start, count, spacing).astype(int), count - 1)).tolist()
 
 
 def luminance(colour: str | tuple) -> float:

@@ -38,7 +38,7 @@ from .._names import metric_words
 from ..selection import Selection, scores, status_steps, statuses
 from . import overlap
 from .cells import _cell_text, _key, _number, column_texts  # noqa: F401 - the page's cells, the terminal's
-from .colours import COST_COLORSCALE, PLOTLY_SYMBOLS, depth_colours, optimizer_of
+from .colours import COST_COLORSCALE, MARKS_PER_LINE, Style, depth_colours, optimizer_of
 from .colours import colours as palette_of
 from .colours import markers as marker_shapes
 from .thinning import extremes
@@ -296,10 +296,11 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
         markers = marker_shapes(order)
     elif not isinstance(markers, Mapping) or any(label not in markers for label in order):
         raise ValueError("markers must be a dict (label -> marker shape) with every label of the table and summary")
+    looks = {label: Style(colours[label], markers[label]) for label in order}  # each label's colour and shape
     chosen = {label: [run for run in c.runs if run in summary.index] for label, c in selection.chosen.items()}
     shown = {label: c.representative for label, c in selection.chosen.items() if c.representative in summary.index}
 
-    loss = _loss_figure(summary, curves, chosen, colours)
+    loss = _loss_figure(summary, curves, chosen, looks)
     chosen_on = selection.chosen_on(summary)  # what the chart of the learning rates shows
     figures = [
         ("Loss during training", _loss_caption(curves, summary, chosen, epochs=bool(loss.layout.updatemenus)),
@@ -310,14 +311,14 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
          "the medians over seeds (one per batch size; a run without a result counts as infinite, as in the choice "
          "of each optimizer's configuration, so a rate where half of the runs or more failed has none), and a "
          "wide flat valley means the optimizer forgives a poorly chosen learning rate.", "fig-lr", 440,
-         _lr_figure(summary, order, colours, metric=chosen_on)) if search_runs is None else
+         _lr_figure(summary, order, looks, metric=chosen_on)) if search_runs is None else
         ("Learning-rate sensitivity", "Tuned mode reports each optimizer at the one learning rate its search chose, "
          f"so this chart shows the search: its {_objective_words(search_runs)} (the search's objective) against the "
          "learning rate, one marker per trial (at the top, the trials without a result: \u00d7 diverged, \u25c7 left "
          "the model's domain); a dotted "
          "line joins the trials of one batch size, and a wide flat valley means the optimizer forgives a poorly "
          "chosen learning rate.", "fig-lr", 440,
-         _lr_figure(search_runs, order, colours, metric=search_objective(search_runs), what="trial")),
+         _lr_figure(search_runs, order, looks, metric=search_objective(search_runs), what="trial")),
     ]
     grads = _grad_figure(summary, curves, shown)
     if grads is not None:
@@ -337,7 +338,7 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
                         + (f" Note: {coincide}." if coincide else "") + (f" Note: {away}." if away else ""),
                         "fig-contour", 600, contour))
         figures.append(("The cost surface in 3-D", "The same cost as a surface (height J, coloured as the map "
-                        "above) with the paths drawn on it: drag to turn it and see the valleys and plateaus the "
+                        "above) with the paths drawn on it, each in its optimizer's line dash: drag to turn it and see the valleys and plateaus the "
                         "optimizers had to cross.", "fig-surface3d", 560, surface3d))
     # each view: its chart's HTML, or (no chart to draw) the reason in place of the caption
     charts = [(heading, caption, div_id, None, figure) if isinstance(figure, str) else
@@ -1030,14 +1031,19 @@ def _loss_caption(curves: Any, summary: Any, chosen: dict[str, list[int]], epoch
     return (f"Training loss of each step's batch (solid; the whole training set for a full-batch run){dashed} "
             f"against the step{' (or the epoch: the buttons above the chart)' if epochs else ''}: thin lines are "
             f"{which}, the bold line "
-            "their median; lower and sooner is better, and a line that stops early belongs to a run that diverged or "
+            "their median, marked with its optimizer's shape; lower and sooner is better, and a line that stops early belongs to a run that diverged or "
             "left the model's domain, or whose loss reached exactly 0, which a log axis cannot show (each run's "
             f"status is in the details under the table). A line of more than {MAX_POINTS} steps is drawn through "
             f"the lowest and the highest loss of each of {MAX_POINTS // 2} stretches of its steps.")
 
 
-def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colours: dict[str, str]) -> Any:
+def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], looks: dict[str, Style]) -> Any:
+    """The loss chart: each label's median line in its colour, carrying its marker shape
+    :data:`descend.report.colours.MARKS_PER_LINE` times (Plotly's ``maxdisplayed``: evenly, and the lines' marks
+    apart), as the still figure does; its runs' lines thin and pale."""
     import plotly.graph_objects as go
+
+    colours = {label: look.colour for label, look in looks.items()}
 
     loss = curves[(curves["metric"] == "loss") & curves["run"].isin(summary.index)]
     held = _held_out_split(curves)
@@ -1076,7 +1082,9 @@ def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], colour
             traces.append(go.Scatter(x=steps[i], y=median[i], name=_esc(label), meta=_esc(name),
                                      line=dict(color=colours[label], width=width if first else width - 0.5,
                                                dash=dash),
-                                     showlegend=first, **common))
+                                     showlegend=first, **{**common, "mode": "lines+markers"},
+                                     marker=dict(symbol=looks[label].symbol, size=9, color=colours[label],
+                                                 line=dict(color="white", width=1), maxdisplayed=MARKS_PER_LINE)))
             owners.append(table.columns[0])
     figure = go.Figure(traces)
     log = _log_axis(figure)
@@ -1192,12 +1200,14 @@ def search_runs(trials: Any, objective: str = "final_validation_loss") -> Any:
     return frame
 
 
-def _lr_figure(summary: Any, order: list[str], colours: dict[str, str], *, metric: str = "final_train_loss",
+def _lr_figure(summary: Any, order: list[str], looks: dict[str, Style], *, metric: str = "final_train_loss",
                what: str = "run") -> Any:
     """The learning-rate chart: ``metric`` against ``lr``, one marker per ``what`` (a run of the comparison, or
-    a trial of tuned mode's search: :func:`search_runs`)."""
+    a trial of tuned mode's search: :func:`search_runs`) in its label's colour and shape."""
     import pandas as pd
     import plotly.graph_objects as go
+
+    colours = {label: look.colour for label, look in looks.items()}
 
     def called(run: Any) -> str:
         if what == "run":
@@ -1243,7 +1253,7 @@ def _lr_figure(summary: Any, order: list[str], colours: dict[str, str], *, metri
         # failed is named by its first mark at the top
         traces.append(go.Scatter(x=lr[good].to_numpy(dtype=np.float64), y=final[good].to_numpy(dtype=np.float64),
                                  mode="markers", name=_esc(label), legendgroup=label, text=hover, showlegend=named,
-                                 marker=dict(color=colours[label], size=9, symbol="circle"),
+                                 marker=dict(color=colours[label], size=9, symbol=looks[label].symbol),
                                  hovertemplate="%{text}<br>" + metric_words(metric) + " %{y:.4g}<extra></extra>"))
         for kind, symbol in STATUS_SYMBOLS.items():  # the runs without a result, at the top, by status
             bad = mine & usable & (status == kind)
@@ -1435,8 +1445,8 @@ def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dic
     for k, (run, path) in enumerate(drawn):
         label = run_labels.get(run, f"run {run}")
         own = str(summary.at[run, "label"]) if run in summary.index else label  # the colour is the optimizer's
-        colour = colours[own] if own in colours else palette_of([own])[own]
-        symbol = PLOTLY_SYMBOLS.get(markers.get(own, "o"), "circle")
+        look = Style(colours[own] if own in colours else palette_of([own])[own], markers.get(own, "o"))
+        colour, symbol = look.colour, look.symbol
         points = _thin_path(path, span / 1000)
         if len(points) == 0:
             continue
@@ -1457,7 +1467,8 @@ def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dic
                                   hovertemplate="%{text}<br>(%{x:.4g}, %{y:.4g})<extra></extra>"))
         solid.append(go.Scatter3d(x=points[:, 0], y=points[:, 1], z=_interpolate(a, b, height, points) + lift,
                                   mode="lines", name=_esc(text), legendgroup=label, showlegend=first,
-                                  line=dict(color=colour, width=max(3.0, width + 1.5)),
+                                  # plotly.js has few 3-D marker shapes: the path's dash goes with its shape
+                                  line=dict(color=colour, width=max(3.0, width + 1.5), dash=look.dash),
                                   hovertemplate=name + "<extra></extra>"))
         start = (round(float(points[0, 0]), 9), round(float(points[0, 1]), 9))
         if start not in starts:

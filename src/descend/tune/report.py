@@ -234,13 +234,21 @@ def _optimizers(result: Any, trials: Any) -> list[str]:
     return list(dict.fromkeys([*map(str, trials["optimizer"]), *result.best]))
 
 
-def _colours(result: Any, trials: Any | None = None) -> dict[str, str]:
-    """Each optimizer's colour (:mod:`descend.report.colours`: keyed by its registry name, the same in every
-    report) and each study's (a study that chooses the optimizer has a colour of its own)."""
-    from ..report.colours import colours
+def _styles(result: Any, trials: Any | None = None) -> dict[str, Any]:
+    """Each optimizer's colour and marker shape (:func:`descend.report.colours.styles`: the colour keyed by its
+    registry name, the same in every report) and each study's (a study that chooses the optimizer has one of its
+    own): the shapes in the order of the optimizers the report shows, then of the studies, in every figure alike
+    (``trials``: :func:`trial_kinds` of the result, read here when not given)."""
+    from ..report.colours import styles
 
-    names = [*(_optimizers(result, trials) if trials is not None else []), *result.studies]
-    return colours({name: name for name in dict.fromkeys(names)})
+    trials = trial_kinds(result) if trials is None else trials
+    names = [*_optimizers(result, trials), *result.studies]
+    return styles({name: name for name in dict.fromkeys(names)})
+
+
+def _colours(result: Any, trials: Any | None = None) -> dict[str, str]:
+    """Each optimizer's colour and each study's (:func:`_styles`)."""
+    return {name: look.colour for name, look in _styles(result, trials).items()}
 
 
 def _top(values: np.ndarray, log: bool) -> float:
@@ -311,10 +319,12 @@ def best_so_far_figure(result: Any, trials: Any | None = None, *, title: str = "
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
+    from ..report.colours import marks_at
     from ..report.figures.style import _legend_right, _log_ticks, _suptitle, styled
 
     trials = trial_kinds(result) if trials is None else trials
-    colours = _colours(result, trials)
+    looks = _styles(result, trials)
+    colours = {name: look.colour for name, look in looks.items()}
     direction = result.target.direction
     log = _log_values(trials, direction)
     with styled():
@@ -322,12 +332,15 @@ def best_so_far_figure(result: Any, trials: Any | None = None, *, title: str = "
         axes = fig.subplots(1, 2, sharey=True)
         marked: set[str] = set()
         for ax, x, label in zip(axes, ("number", "elapsed"), ("trial", "wall time (s since the study started)")):
-            for optimizer, rows in best_so_far(trials, direction, by=x).items():
+            lines = best_so_far(trials, direction, by=x)
+            for k, (optimizer, rows) in enumerate(lines.items()):
                 xs = rows[x].to_numpy(dtype=float)
-                ax.plot(xs, rows["value"].to_numpy(dtype=float), "o", color=colours[optimizer], markersize=3,
-                        alpha=0.35, gid=f"trials:{optimizer}")
+                shape = looks[optimizer].marker  # each optimizer's shape, as its colour: the trials and its line
+                ax.plot(xs, rows["value"].to_numpy(dtype=float), linestyle="none", marker=shape,
+                        color=colours[optimizer], markersize=4, alpha=0.35, gid=f"trials:{optimizer}")
                 ax.step(xs, rows["best"].to_numpy(dtype=float), where="post", color=colours[optimizer],
-                        linewidth=2, label=optimizer, gid=f"best:{optimizer}")
+                        linewidth=2, label=optimizer, gid=f"best:{optimizer}", marker=shape, markersize=6,
+                        markeredgecolor="white", markeredgewidth=0.6, markevery=marks_at(len(xs), k, len(lines)))
             _no_result_marks(ax, trials, x, colours, marked)
             ax.set_xlabel(label)
         if log:
@@ -335,7 +348,8 @@ def best_so_far_figure(result: Any, trials: Any | None = None, *, title: str = "
             axes[0].autoscale_view()
             _log_ticks(axes[0])
         axes[0].set_ylabel(f"best {_objective(result)} so far" + (" (log scale)" if log else ""))
-        handles = [Line2D([], [], color=colours[o], linewidth=2, label=o) for o in _optimizers(result, trials)]
+        handles = [Line2D([], [], color=colours[o], linewidth=2, marker=looks[o].marker, markersize=6,
+                          markeredgecolor="white", markeredgewidth=0.6, label=o) for o in _optimizers(result, trials)]
         _legend_right(axes[1], handles + _handles(marked))
         _suptitle(fig, title, f"best {_objective(result)} so far ({'lower' if direction == 'minimize' else 'higher'}"
                   " is better)")
@@ -353,7 +367,8 @@ def lr_figure(result: Any, trials: Any | None = None, *, title: str = "") -> Any
     trials = trial_kinds(result) if trials is None else trials
     if "lr" not in trials or not np.isfinite(trials["lr"].to_numpy(dtype=float)).any():
         return None
-    colours = _colours(result, trials)
+    looks = _styles(result, trials)
+    colours = {name: look.colour for name, look in looks.items()}
     log = _log_values(trials, result.target.direction)
     with styled():
         fig = Figure(figsize=(7.5, 4.2), layout="constrained")
@@ -362,8 +377,9 @@ def lr_figure(result: Any, trials: Any | None = None, *, title: str = "") -> Any
         for optimizer in _optimizers(result, trials):
             rows = trials[(trials["optimizer"] == optimizer) & (trials["kind"] == outcomes.OK)]
             rows = rows[np.isfinite(rows["lr"].to_numpy(dtype=float))].sort_values("lr")
-            ax.plot(rows["lr"].to_numpy(dtype=float), rows["value"].to_numpy(dtype=float), "o",
-                    color=colours[optimizer], markersize=5, label=optimizer, gid=f"trials:{optimizer}")
+            ax.plot(rows["lr"].to_numpy(dtype=float), rows["value"].to_numpy(dtype=float), linestyle="none",
+                    marker=looks[optimizer].marker, color=colours[optimizer], markersize=5, label=optimizer,
+                    gid=f"trials:{optimizer}")
         _no_result_marks(ax, trials[np.isfinite(trials["lr"].to_numpy(dtype=float))], "lr", colours, marked)
         ax.set_xscale("log")
         if log:
@@ -373,7 +389,7 @@ def lr_figure(result: Any, trials: Any | None = None, *, title: str = "") -> Any
         _log_ticks(ax)
         ax.set_xlabel("learning rate (log scale)")
         ax.set_ylabel(_objective(result) + (" (log scale)" if log else ""))
-        handles = [Line2D([], [], color=colours[o], marker="o", linestyle="none", label=o)
+        handles = [Line2D([], [], color=colours[o], marker=looks[o].marker, linestyle="none", label=o)
                    for o in _optimizers(result, trials)]
         _legend_right(ax, handles + _handles(marked))
         _suptitle(fig, title, f"learning-rate sensitivity: each trial's {_objective(result)}")
@@ -381,29 +397,39 @@ def lr_figure(result: Any, trials: Any | None = None, *, title: str = "") -> Any
 
 
 def importance_figure(result: Any, found: Mapping[str, Mapping[str, float]], *, title: str = "") -> Any | None:
-    """Horizontal bars: each parameter's importance, one bar per optimizer that searched it (its colour). None
-    without importances."""
+    """Horizontal bars: each parameter's importance, one bar per optimizer that searched it (its colour, ending on
+    its marker shape). None without importances."""
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
     from ..report.figures.style import _legend_right, _suptitle, styled
 
     if not found:
         return None
-    colours = _colours(result)
+    looks = _styles(result)
     params = list(dict.fromkeys(p for values in found.values() for p in values))
     with styled():
         fig = Figure(figsize=(7.5, 1.2 + 0.45 * len(params) * max(1, len(found)) ** 0.5), layout="constrained")
         ax = fig.subplots()
         width = 0.8 / len(found)
+        handles = []
         for k, (optimizer, values) in enumerate(found.items()):
             at = [i for i, p in enumerate(params) if p in values]
-            ax.barh(np.array(at) - 0.4 + width * (k + 0.5), [values[params[i]] for i in at], height=width,
-                    color=colours[optimizer], label=optimizer, gid=f"importance:{optimizer}")
+            where, sizes = np.array(at) - 0.4 + width * (k + 0.5), [values[params[i]] for i in at]
+            look = looks[optimizer]
+            bars = ax.barh(where, sizes, height=width, color=look.colour, label=optimizer,
+                           gid=f"importance:{optimizer}")
+            # each bar ends on its optimizer's shape, as the optimizer is marked in every figure
+            shape = dict(marker=look.marker, markersize=7, color=look.colour, markeredgecolor="white",
+                         markeredgewidth=0.8)
+            ax.plot(sizes, where, linestyle="none", clip_on=False, zorder=3, gid=f"shape:{optimizer}", **shape)
+            handles.append((bars.patches[0] if bars.patches else Line2D([], [], color=look.colour),
+                            Line2D([], [], linestyle="none", **shape)))
         ax.set_yticks(range(len(params)), params)
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
         ax.set_xlabel("importance (fANOVA over the trials with a result; each optimizer's sum to 1)")
-        _legend_right(ax, ax.get_legend_handles_labels()[0])
+        _legend_right(ax, handles, labels=list(found))
         _suptitle(fig, title, "parameter importances")
     return fig
 
@@ -452,9 +478,11 @@ def best_so_far_chart(result: Any, trials: Any, by: str) -> Any:
     """The interactive best-so-far chart against ``by`` (``"number"`` or ``"elapsed"``)."""
     import plotly.graph_objects as go
 
+    from ..report.colours import MARKS_PER_LINE
     from ..report.html import _esc, _log_ticks
 
-    colours = _colours(result, trials)
+    looks = _styles(result, trials)
+    colours = {name: look.colour for name, look in looks.items()}
     direction = result.target.direction
     log = _log_values(trials, direction)
     lines = best_so_far(trials, direction, by=by)
@@ -463,11 +491,14 @@ def best_so_far_chart(result: Any, trials: Any, by: str) -> Any:
     for optimizer, rows in lines.items():
         xs = rows[by].to_numpy(dtype=float)
         text = [_esc(f"{optimizer} trial {n}") for n in rows["number"]]
+        symbol = looks[optimizer].symbol  # each optimizer's shape, as its colour: its trials and its line
         traces.append(go.Scatter(x=xs, y=rows["value"].to_numpy(dtype=float), mode="markers", name=_esc(optimizer),
                                  legendgroup=optimizer, showlegend=False, text=text, opacity=0.45,
-                                 marker=dict(color=colours[optimizer], size=6),
+                                 marker=dict(color=colours[optimizer], size=7, symbol=symbol),
                                  hovertemplate=f"%{{text}}<br>{what} %{{x:.4g}}<br>value %{{y:.4g}}<extra></extra>"))
-        traces.append(go.Scatter(x=xs, y=rows["best"].to_numpy(dtype=float), mode="lines", name=_esc(optimizer),
+        traces.append(go.Scatter(x=xs, y=rows["best"].to_numpy(dtype=float), mode="lines+markers", name=_esc(optimizer),
+                                 marker=dict(color=colours[optimizer], size=9, symbol=symbol,
+                                             line=dict(color="white", width=1), maxdisplayed=MARKS_PER_LINE),
                                  legendgroup=optimizer, line=dict(color=colours[optimizer], width=2.5, shape="hv"),
                                  hovertemplate=f"{_esc(optimizer)}<br>{what} %{{x:.4g}}<br>best so far %{{y:.4g}}"
                                                "<extra></extra>"))
@@ -491,7 +522,8 @@ def lr_chart(result: Any, trials: Any) -> Any | None:
 
     if "lr" not in trials or not np.isfinite(trials["lr"].to_numpy(dtype=float)).any():
         return None
-    colours = _colours(result, trials)
+    looks = _styles(result, trials)
+    colours = {name: look.colour for name, look in looks.items()}
     log = _log_values(trials, result.target.direction)
     with_lr = trials[np.isfinite(trials["lr"].to_numpy(dtype=float))]
     traces = []
@@ -500,7 +532,7 @@ def lr_chart(result: Any, trials: Any) -> Any | None:
         text = [_esc(f"{optimizer} trial {n}") for n in rows["number"]]
         traces.append(go.Scatter(x=rows["lr"].to_numpy(dtype=float), y=rows["value"].to_numpy(dtype=float),
                                  mode="markers", name=_esc(optimizer), legendgroup=optimizer, text=text,
-                                 marker=dict(color=colours[optimizer], size=9),
+                                 marker=dict(color=colours[optimizer], size=9, symbol=looks[optimizer].symbol),
                                  hovertemplate="%{text}<br>lr %{x:.4g}<br>value %{y:.4g}<extra></extra>"))
     top = _top(with_lr[with_lr["kind"] == outcomes.OK]["value"].to_numpy(dtype=float), log)
     traces += _plotly_marks(with_lr, "lr", top, colours)
@@ -520,14 +552,20 @@ def importance_chart(result: Any, found: Mapping[str, Mapping[str, float]]) -> A
 
     if not found:
         return None
-    colours = _colours(result)
+    looks = _styles(result)
     params = list(dict.fromkeys(p for values in found.values() for p in values))
-    traces = [go.Bar(y=[p for p in params if p in values], x=[values[p] for p in params if p in values],
-                     orientation="h", name=_esc(optimizer), marker=dict(color=colours[optimizer]),
-                     hovertemplate="%{y}: %{x:.3f}<extra>" + _esc(optimizer) + "</extra>")
-              for optimizer, values in found.items()]
+    traces = []
+    for optimizer, values in found.items():  # each optimizer's bars end on its shape, which names it in the legend
+        ys, xs = [p for p in params if p in values], [values[p] for p in params if p in values]
+        look, hover = looks[optimizer], "%{y}: %{x:.3f}<extra>" + _esc(optimizer) + "</extra>"
+        traces.append(go.Bar(y=ys, x=xs, orientation="h", name=_esc(optimizer), marker=dict(color=look.colour),
+                             legendgroup=optimizer, offsetgroup=optimizer, showlegend=False, hovertemplate=hover))
+        traces.append(go.Scatter(y=ys, x=xs, orientation="h", mode="markers", name=_esc(optimizer),
+                                 legendgroup=optimizer, offsetgroup=optimizer, cliponaxis=False, hovertemplate=hover,
+                                 marker=dict(color=look.colour, symbol=look.symbol, size=11,
+                                             line=dict(color="white", width=1))))
     figure = go.Figure(traces)
-    figure.update_layout(barmode="group", legend_title_text="optimizer")
+    figure.update_layout(barmode="group", scattermode="group", legend_title_text="optimizer")
     figure.update_xaxes(range=[0, 1], title_text="importance (fANOVA; each optimizer's sum to 1)")
     figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=params)
     return figure

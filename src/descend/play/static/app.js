@@ -624,9 +624,12 @@ function renderLandscape() {
   if (r.truth) traces.push({ type: "scatter", mode: "markers", name: "ground truth", x: [r.truth.A], y: [r.truth.B],
                              marker: { symbol: "star", size: 15, color: "gold", line: { color: "black", width: 1 } } });
   const first = traces.length;
+  // each run in its colour and its marker shape at every iterate (descend.report.colours.styles, sent by the server):
+  // two colours alike to a colour-blind reader (momentum's orange, rmsprop's green) are still two shapes
   for (const run of r.runs) {
     traces.push({ type: "scatter", mode: "lines+markers", name: run.label + statusText(run), x: [], y: [],
-                  line: { color: run.colour, width: 2 }, marker: { size: 3, color: run.colour } });
+                  line: { color: run.colour, width: 2 },
+                  marker: { size: 7, color: run.colour, symbol: run.symbol, line: { color: "white", width: 1 } } });
   }
   const xr = r.domain[0], yr = r.domain[1];
   const heading = !r.formula ? `${r.title}: J(A, B), the MSE of the ellipse (x + 0.26185)²/A² + y²/B² = 1`
@@ -638,8 +641,12 @@ function renderLandscape() {
   onDrag(div, (x, y) => set("start", [x, y]));
   const costs = plotDiv("costs", "short");
   const positive = r.runs.every((run) => run.cost.every((c) => c === null || c > 0));
-  Plotly.react(costs, r.runs.map((run) => ({ type: "scatter", mode: "lines", name: run.label, x: run.cost.map((_, i) => i), y: run.cost,
-                                               line: { color: run.colour } })),
+  // its marker shape run.marks times along each line (descend.report.colours.MARKS_PER_LINE), as a report's loss chart
+  Plotly.react(costs, r.runs.map((run) => ({ type: "scatter", mode: "lines+markers", name: run.label,
+                                               x: run.cost.map((_, i) => i), y: run.cost, line: { color: run.colour },
+                                               marker: { color: run.colour, symbol: run.symbol, size: 8,
+                                                         maxdisplayed: run.marks, line: { color: "white", width: 1 } },
+                                             })),
     layout("cost J against step", { xaxis: { title: { text: "step" } }, yaxis: { title: { text: "J" }, type: positive ? "log" : "linear" },
                                       shapes: [{ type: "line", xref: "x", yref: "paper", x0: 0, x1: 0, y0: 0, y1: 1, line: { color: "#888", dash: "dot" } }] }), CONFIG);
   if (WIDGET === "landscape") render3d();
@@ -666,7 +673,8 @@ function render3d() {
     const keep = xs.map((x, i) => inside(x, ys[i], zs[i]));
     traces.push({ type: "scatter3d", mode: "lines", name: run.label, x: xs.map((x, i) => (keep[i] ? x : null)),
                   y: ys.map((y, i) => (keep[i] ? y : null)), z: zs.map((z, i) => (keep[i] ? z : null)),
-                  line: { color: run.colour, width: 5 }, connectgaps: false });
+                  // plotly.js has few 3-D marker shapes: each run's line dash (descend.report.colours.Style.dash)
+                  line: { color: run.colour, width: 5, dash: run.dash }, connectgaps: false });
   }
   const zaxis = { title: { text: g.shown_label }, ...(lo === null ? {} : { range: [lo, hi] }) };
   // the camera as the reader turned it; at first, on a narrow screen, farther than plotly.js's (1.25, 1.25, 1.25),

@@ -20,6 +20,7 @@ from ..._names import ordinal
 from ...selection import Selection, scores
 from ..colours import COST_COLOURMAP
 from ..colours import depth_colours, depth_order, text_colour
+from ..colours import marks_at
 from ..colours import markers as marker_shapes
 from ..ticks import capped_top
 from .grid import _thin
@@ -170,24 +171,18 @@ def _markers(s: pd.DataFrame, given: Mapping[str, str] | None) -> dict[str, str]
     return {label: given[label] for label in labels}
 
 
-#: How many markers a line carries in :func:`loss_curves` (and a path in the landscape).
-MARKS_PER_LINE = 10
-
-
 def _mark_every(ax, line, marker: str, j: int, n: int) -> None:
-    """Put ``marker`` on ``line`` MARKS_PER_LINE times, evenly, the j-th of n lines starting a little later
-    than the one before, so that the markers of lines on top of each other fall side by side.
+    """Put ``marker`` on ``line`` :data:`descend.report.colours.MARKS_PER_LINE` times, evenly, the j-th of n lines
+    starting a little later than the one before (:func:`descend.report.colours.marks_at`), so that the markers of
+    lines on top of each other fall side by side.
 
     The marks are a line of their own, without a stroke: matplotlib draws only the visible slice of a sorted
     line of over 1,000 points, and its ``markevery`` positions would index that slice (a run that diverged
     early leaves a narrow slice, and the figure failed)."""
     xs, ys = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
-    count = len(xs)
-    if count < 2:
+    at = marks_at(len(xs), j, n)
+    if not at:
         return
-    spacing = count / MARKS_PER_LINE
-    start = spacing * (j + 0.5) / max(n, 1)
-    at = np.unique(np.minimum(np.arange(start, count, spacing).astype(int), count - 1))
     ax.plot(xs[at], ys[at], linestyle="none", marker=marker, color=line.get_color(), markersize=5,
             markeredgecolor="white", markeredgewidth=0.6, zorder=line.get_zorder(), label="_nolegend_")
 
@@ -318,20 +313,22 @@ def _log_metric(metric: str, values: pd.Series) -> bool:
 
 @_styled
 def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", title: str = "",
-                   colours: Mapping[str, str] | None = None) -> Figure:
+                   colours: Mapping[str, str] | None = None, markers: Mapping[str, str] | None = None) -> Figure:
     """``metric`` (default the final training loss) against the learning rate, both on log scales: one
     line per label through the median over seeds at each lr, with the inter-quartile band where it is finite.
     A run that does not count (diverged, left the model's domain, pruned) enters the median as +∞, as in the
     comparison's choice (:func:`descend.selection.scores`): an lr where half of the runs or more have no result
     draws no point (its one survivor's value would look like a good rate), only the marks at the top edge of
     the axes, one per status and lr where any run has it (× diverged, ◆ left the model's domain). When the
-    batch size varies, one panel per batch size.
+    batch size varies, one panel per batch size. Each label's line carries its marker shape (``markers``, label →
+    matplotlib marker, else :func:`descend.report.colours.markers` of the labels), as in every figure.
 
     Runs without a learning rate (NaN) are left out; it is an error if no run has one.
     """
     title = _check_title(title)
     s = _summary(summary, ["label", "lr", metric])
     colours = _colours(s, colours)
+    markers = _markers(s, markers)
     s = s[np.isfinite(s["lr"]) & (s["lr"] > 0)]
     if s.empty:
         raise ValueError("lr_sensitivity needs runs with a learning rate, but column 'lr' has no positive value")
@@ -356,7 +353,7 @@ def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", t
             drawn = np.isfinite(median.to_numpy(dtype=float))
             if drawn.any():
                 q = by_lr.quantile([0.25, 0.75]).unstack()
-                ax.plot(median.index[drawn], median[drawn], color=colours[label], marker="o", markersize=4,
+                ax.plot(median.index[drawn], median[drawn], color=colours[label], marker=markers[label], markersize=5,
                         label=label)
                 band = drawn & np.isfinite(q[0.75].to_numpy(dtype=float)) & (q[0.25] < q[0.75]).to_numpy()
                 if band.any():
@@ -380,7 +377,8 @@ def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", t
         ax.autoscale_view()
         _log_ticks(ax, "x")
     axes[0].set_ylabel(_metric_name(metric) + (" (log scale)" if log_y else ""))
-    handles = [Line2D([], [], color=colours[label], marker="o", markersize=4, label=label) for label in labels]
+    handles = [Line2D([], [], color=colours[label], marker=markers[label], markersize=5, label=label)
+               for label in labels]
     handles += _status_handles(marked)
     _legend_right(axes[-1], handles)
     several = bool((s.groupby(["label", "batch_size", "lr"]).size() > 1).any())  # a search's trials: one run each
@@ -823,14 +821,16 @@ def parameter_steps(
 def fitted_model(data: tuple[np.ndarray, np.ndarray], fits: Mapping[str, tuple[np.ndarray, np.ndarray]], *,
                  truth: tuple[np.ndarray, np.ndarray] | None = None, title: str = "",
                  colours: Mapping[str, str] | None = None, notes: Mapping[str, str] | None = None,
-                 xlabel: str = "x", ylabel: str = "y", scene: Any = None) -> Figure:
+                 xlabel: str = "x", ylabel: str = "y", scene: Any = None,
+                 markers: Mapping[str, str] | None = None) -> Figure:
     """The training data and the model each optimizer fitted, as seed 004's figures 6-10 show the transfer orbit
     (and seed 003 the fitted line): the samples ``data = (x, y)`` as dots, ``fits[label] = (xs, ŷ)`` the
     model's prediction along x at the parameters its representative run ended with (NaN where the model is not
     defined: a gap), each in its label's colour, and ``truth`` (the known answer's model, dashed). ``notes``:
     label → a word for the legend (a run that diverged draws no curve: its note says so). ``scene`` (a
     :class:`descend.tasks.Scene`: seed 004's Sun, orbits, launch and arrival) is drawn around the data, x and y at
-    one scale."""
+    one scale. Each model carries its label's marker shape (``markers``, else :func:`descend.report.colours.markers`
+    of the labels) along its curve, in the legend too."""
     title = _check_title(title)
     x, y = (np.asarray(v, dtype=float).ravel() for v in data)
     if x.shape != y.shape or not len(x):
@@ -839,6 +839,8 @@ def fitted_model(data: tuple[np.ndarray, np.ndarray], fits: Mapping[str, tuple[n
         raise ValueError(f"fits must be a dict (label -> (xs, predictions)), not {type(fits).__name__}")
     notes = dict(notes or {})
     palette = dict(colours or {})
+    shapes = dict(markers) if markers is not None else marker_shapes(fits)
+    keys: dict[str, Line2D] = {}
     fig = Figure(figsize=(7.2, 4.6) if scene is None else (9.0, 4.6), layout="constrained")  # legend beside
     ax = fig.subplots()
     ax.scatter(x, y, s=6, color="0.55", alpha=0.6, linewidths=0, label=f"training data ({len(x)} samples)", zorder=1)
@@ -848,18 +850,24 @@ def fitted_model(data: tuple[np.ndarray, np.ndarray], fits: Mapping[str, tuple[n
     for k, (label, (xs, ys)) in enumerate(fits.items()):
         xs, ys = np.asarray(xs, dtype=float).ravel(), np.asarray(ys, dtype=float).ravel()
         name = literal(label + (f" ({notes[label]})" if label in notes else ""))
+        colour, marker = palette.get(label, f"C{k}"), shapes.get(label, "o")
+        keys[name] = Line2D([], [], color=colour, linewidth=1.8, marker=marker, markersize=5, markeredgecolor="white",
+                            markeredgewidth=0.6)  # the legend's entry: the line and its shape
         if not np.isfinite(ys).any():
-            ax.plot([], [], color=palette.get(label, f"C{k}"), linewidth=1.8, label=name)
+            ax.plot([], [], color=colour, linewidth=1.8, label=name)
             continue
-        ax.plot(xs, ys, color=palette.get(label, f"C{k}"), linewidth=1.8, label=name, zorder=4)
+        (line,) = ax.plot(xs, ys, color=colour, linewidth=1.8, label=name, zorder=4)
+        _mark_every(ax, line, marker, k, len(fits))
     if scene is not None:
         _draw_scene(ax, scene)
     ax.set_xlabel(literal(xlabel))
     ax.set_ylabel(literal(ylabel))
+    handles, names = ax.get_legend_handles_labels()
+    handles = [keys.get(name, handle) for handle, name in zip(handles, names)]
     if scene is not None:  # more entries than the data leaves room for: beside the axes
-        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, borderaxespad=0.0)
+        ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, borderaxespad=0.0)
     else:
-        ax.legend(loc="best", fontsize=8)
+        ax.legend(handles, names, loc="best", fontsize=8)
     _suptitle(fig, title, "the training data and the model each optimizer fitted (its representative run)")
     return fig
 
