@@ -1060,7 +1060,7 @@ def test_the_animation_stands_still_for_reduced_motion_and_every_image_says_what
     for alt in alts:
         assert alt not in headings and html.escape(alt) not in headings
     animation = next(alt for alt in alts if alt.startswith("Animation"))
-    assert "gd" in animation and "adam" in animation and "(x, y)" in animation  # its optimizers and axes
+    assert "gd" in animation and "adam" in animation and "(x horizontally, y vertically)" in animation  # and axes
     heat = next(alt for alt in alts if alt.startswith("Heat maps"))
     assert "gd and adam" in heat and "0.01 and 0.1" in heat and "full" in heat
 

@@ -844,12 +844,13 @@ def _alt_texts(summary: Any, order: list[str], path_labels: list[str], names: tu
         "fitted-model": f"Scatter of the training data with the model each optimizer fitted drawn over it: {labels}.",
     }
     if names is not None and path_labels:
-        paths, over = _listed(list(dict.fromkeys(path_labels))), f"({names[0]}, {names[1]})"
-        alts["landscape"] = (f"Contour map of the cost J over {over} ({names[0]} on x, {names[1]} on y) with the path "
-                             f"of each optimizer from the start towards the minimum, each with its own marker shape: "
-                             f"{paths}; beside it the same cost as a 3-D surface with the paths on it.")
+        paths = _listed(list(dict.fromkeys(path_labels)))
+        over = f"({names[0]} horizontally, {names[1]} vertically)"
+        alts["landscape"] = (f"Contour map of the cost J over {over} with the path of each optimizer from the start "
+                             f"towards the minimum, each with its own marker shape: {paths}; beside it the same cost "
+                             "as a 3-D surface with the paths on it.")
         alts["paths"] = (f"Animation of the paths of {paths}, drawn step by step over the contour map of the cost J "
-                         f"over {over}, {names[0]} on x and {names[1]} on y.")
+                         f"over {over}.")
     return alts
 
 
