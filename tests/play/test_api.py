@@ -467,3 +467,25 @@ def test_an_installation_without_the_page_says_so_in_one_line_before_compiling(m
     assert not compiled
     with pytest.raises(app_module.PageMissing):
         app_module.create_app()
+
+
+def test_every_widgets_csv_is_one_table_whose_numbers_read_as_numbers(client):
+    """The ellipse's CSV was two tables in one file (its paths, a blank line, then a second header for the batch
+    losses): pandas read that header as a row and every path column as text."""
+    import csv
+    import io
+
+    import pandas as pd
+
+    for widget, query in (("landscape", "steps=5"), ("line", "steps=5"), ("curvature", "lr=1.9&steps=5"),
+                          ("vanishing", "depth=2&width=4&steps=5"),
+                          ("ellipse", "steps=10&epochs=1&batch_sizes=full,32&grid=20&optimizers=adam;lr=0.05")):
+        text = client.get(f"/api/{widget}.csv?{query}").text
+        rows = list(csv.reader(io.StringIO(text)))
+        assert all(rows) and {len(row) for row in rows} == {len(rows[0])}, (widget, rows[:3])
+        table = pd.read_csv(io.StringIO(text))
+        assert pd.api.types.is_numeric_dtype(table["step"]), (widget, table.dtypes)
+    assert set(table["series"]) == {"path", "batch loss"}
+    assert set(table.loc[table["series"] == "batch loss", "label"]) == {"full", "32"}
+    for column in ("A", "B", "cost", "epoch", "batch_loss"):
+        assert pd.api.types.is_numeric_dtype(table[column]), column

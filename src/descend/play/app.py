@@ -334,18 +334,21 @@ def to_csv(result: dict[str, Any]) -> str:
         for t, (w, cost, slope) in enumerate(zip(result["path"], result["cost"], result["slope"])):
             more = [result["predicted"][t], result["error"][t]] if t < len(result["predicted"]) else [None, None]
             writer.writerow([t, w, cost, slope, *more])
-    elif widget in ("landscape", "ellipse"):
+    elif widget == "landscape":
         names = result.get("names", ["x", "y"])
         writer.writerow(["optimizer", "step", *names, "cost", "status"])
         for run in result["runs"]:
             for t, (point, cost) in enumerate(zip(run["path"], run["cost"])):
                 writer.writerow([run["label"], t, *point, cost, run["status"]])
-        if widget == "ellipse":
-            writer.writerow([])
-            writer.writerow(["batch_size", "update", "epoch", "batch_loss"])
-            for b in result["batches"]:
-                for update, epoch, loss in zip(b["update"], b["epoch"], b["loss"]):
-                    writer.writerow([b["label"], update, epoch, loss])
+    elif widget == "ellipse":  # one table: each optimizer's path, then each batch size's losses per update
+        names = result.get("names", ["A", "B"])
+        writer.writerow(["series", "label", "step", *names, "cost", "status", "epoch", "batch_loss"])
+        for run in result["runs"]:
+            for t, (point, cost) in enumerate(zip(run["path"], run["cost"])):
+                writer.writerow(["path", run["label"], t, *point, cost, run["status"], None, None])
+        for b in result["batches"]:
+            for update, epoch, loss in zip(b["update"], b["epoch"], b["loss"]):
+                writer.writerow(["batch loss", b["label"], update, *[None] * len(names), None, None, epoch, loss])
     elif widget == "vanishing":
         writer.writerow(["step", *(f"grad_norm {name}" for name in result["layers"])])
         for i, step in enumerate(result["steps"]):
