@@ -750,12 +750,14 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
     from .report.saved import TUNE_MARKER
 
     if (Path(report) / TUNE_MARKER).exists() and not (Path(report) / "comparison.json").exists():  # no best.json
-        _fail(f"{str(report)!r} holds a search whose results were not all written (it stopped before, or while, "
-              "writing them; best.json, written last, is missing): the descend tune command that began it writes "
-              f"them, its finished trials kept (--out {str(report)!r})")
-    if not path.exists() and (Path(report) / "study.journal").exists():  # a search stopped before its first result
-        _fail(f"{str(report)!r} holds the study of a search stopped before it wrote its results (study.journal): the "
-              f"descend tune command that began it resumes it, its finished trials kept (--out {str(report)!r})")
+        _fail(f"{str(report)!r} holds a search whose results are not all written (best.json, written last, is "
+              "missing): either it is still running, and writes them when it ends, or it stopped before or while "
+              "writing them, and the descend tune command that began it writes them, its finished trials kept "
+              f"(--out {str(report)!r})")
+    if not path.exists() and (Path(report) / "study.journal").exists():  # a search before its first result
+        _fail(f"{str(report)!r} holds the study of a search that has not written its results (study.journal): either "
+              "it is still running, and writes them when it ends, or it stopped before, and the descend tune command "
+              f"that began it resumes it, its finished trials kept (--out {str(report)!r})")
     if not path.exists():
         _fail(f"{str(report)!r} holds no descend report (no table.csv); run descend compare or tune first")
     from .compare import winners

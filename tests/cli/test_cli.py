@@ -234,7 +234,8 @@ def test_show_says_what_a_directory_holds_when_it_holds_no_results(tmp_path):
     (tmp_path / "killed").mkdir()
     (tmp_path / "killed" / "study.journal").write_text("")
     result = runner.invoke(app, ["show", str(tmp_path / "killed")])
-    assert result.exit_code == 2 and "holds the study of a search stopped before it wrote its results" in result.output
+    assert result.exit_code == 2 and "holds the study of a search that has not written its results" in result.output
+    assert "either it is still running" in result.output
     assert "resumes it" in result.output
     result = runner.invoke(app, ["show", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "does not exist" in result.output

@@ -806,7 +806,8 @@ def test_a_search_killed_while_writing_leaves_no_record_and_show_says_so(tmp_pat
     assert len(open(out / "trials.csv").readlines()) == 13  # the new tables; nothing says they are whole
     monkeypatch.undo()
     shown = runner.invoke(app, ["show", str(out)])
-    assert shown.exit_code == 2 and "holds a search whose results were not all written" in shown.stderr
+    assert shown.exit_code == 2 and "holds a search whose results are not all written" in shown.stderr
+    assert "either it is still running" in shown.stderr  # a search that is still training says nothing else
     compared = runner.invoke(app, ["compare", "line", "--steps", "5", "--out", str(out)])
     assert compared.exit_code == 2 and "holds the results of descend tune" in compared.stderr
     again = runner.invoke(app, ["tune", "line", "-o", "gd", *more, "--out", str(out)])
