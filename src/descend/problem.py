@@ -311,7 +311,9 @@ def _splits(data: Any, data_module: Any, validation: float, test: float, seed: i
         data = data_module.as_dataset(x, labels if two else y, dtype=dtype, **({"kind": "multiclass"} if two else {}))
     if not isinstance(data, data_module.Dataset):
         raise ValueError("data must be (x, y), a descend.data.Dataset or descend.data.Splits")
-    return data_module.split(data.to(dtype), validation=validation, test=test, seed=seed, standardize=standardize,
+    converted = data.to(dtype)
+    data_module.check_converted(data, converted)  # a Dataset built in float64, trained in float16: 1e5 overflows
+    return data_module.split(converted, validation=validation, test=test, seed=seed, standardize=standardize,
                              standardize_target=standardize_target), data.kind
 
 

@@ -625,3 +625,20 @@ def test_a_float8_dtype_is_refused_before_any_work_naming_those_allowed(tmp_path
             descend.tune("line", optimizer="gd", trials=2, cohort=2, steps=2, dtype=dtype,
                          storage=f"sqlite:///{tmp_path / 'study.db'}")
         assert not (tmp_path / "study.db").exists()
+
+
+def test_a_dataset_whose_values_overflow_the_training_dtype_is_refused_naming_the_value():
+    """A float64 Dataset with features of 1e5 trained in float16 became infinite without a word (the run "diverged"
+    at step 0); the same numbers as arrays were refused, but with "remove or impute it" about a finite value."""
+    import descend
+    from descend.data import Dataset
+
+    x = torch.tensor([[1.0, 2.0], [3.0, 1e5]], dtype=torch.float64)
+    y = torch.tensor([[0.5], [1.0]], dtype=torch.float64)
+    words = r"x has the value (1e\+05|100000), which overflows torch.float16, at row 1, feature '(b|x1)' \(column 1\); " \
+            r"rescale it .*or train in torch.float32"
+    model = descend.models.Linear(2, 1)
+    with pytest.raises(ValueError, match=words):
+        descend.fit(model=model, data=Dataset(x, y, ("a", "b")), steps=2, dtype=torch.float16)
+    with pytest.raises(ValueError, match=words):
+        descend.fit(model=model, data=(x.numpy(), y.numpy()), steps=2, dtype=torch.float16)

@@ -951,3 +951,35 @@ def test_a_sampler_that_learns_from_completed_trials_only_says_what_a_pruner_cos
     assert said.removeprefix("note: ") in json.loads((out / "best.json").read_text())["notes"]  # the report's too
     trials = optuna.load_study(study_name="line", storage=storage_module.open_storage(str(out / "study.journal")))
     assert {t.user_attrs["descend"]["pruner"] for t in trials.trials} == {pruner}  # the pruner stays the one given
+
+
+def test_two_searches_given_one_out_at_the_same_time_never_both_write_there(tmp_path, monkeypatch):
+    """Two searches of other studies started together with the same --out both checked it at their start (no
+    best.json yet), both trained and both said "results: OUT/..."; the folder held one search's results, and the
+    other's were lost without a word."""
+    from descend.tune import result as result_module
+
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["tune", "line", "-o", "gd", "--study", "s-gd", *FAST, "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    # a search that took the folder and has not written yet: its marker names its study
+    taken = tmp_path / "taken"
+    result_module.take(taken, {"s-adam"})
+    other = runner.invoke(app, ["tune", "line", "-o", "sgd", "--study", "s-sgd", *FAST, "--out", str(taken)])
+    assert other.exit_code == 2 and "is taken by another search (study 's-adam')" in other.stderr, other.output
+    # both began before either took it: the one that ends second is told, and writes nothing there
+    real, calls = result_module.check_out, []
+
+    def meanwhile(folder, studies, flag):
+        calls.append(studies)
+        if len(calls) == 3:  # the check before writing: the other search wrote its results meanwhile
+            (Path(folder) / "best.json").write_text(json.dumps({"studies": {"adam": "s-adam"}}))
+        return real(folder, studies, flag)
+
+    monkeypatch.setattr(result_module, "check_out", meanwhile)
+    racing = tmp_path / "racing"
+    late = runner.invoke(app, ["tune", "line", "-o", "sgd", "--study", "s-sgd", *FAST, "--out", str(racing)])
+    assert late.exit_code == 1, late.output
+    assert "holds the results of another search (study 's-adam')" in late.stderr
+    assert "this search's results are not written there: its study keeps every trial" in late.stderr
+    assert not (racing / "trials.csv").exists() and "results:" not in late.stdout

@@ -822,6 +822,28 @@ def test_the_python_api_refuses_an_out_holding_another_search_as_the_command_lin
     assert not (first / "report.html").exists() and (first / "best.json").exists()
 
 
+def test_the_python_api_does_not_write_over_a_search_that_wrote_to_its_out_meanwhile(tmp_path, monkeypatch):
+    """Two searches given one out at the same time: the one that ends second wrote over the other's results. It
+    returns its result, writes nothing there and warns, saying how to write them elsewhere."""
+    import json
+
+    from descend.tune import result as result_module
+
+    real, calls = result_module.check_out, []
+
+    def meanwhile(folder, studies, flag):
+        calls.append(studies)
+        if len(calls) == 2:  # the check before writing: the other search wrote its results meanwhile
+            (folder / "best.json").write_text(json.dumps({"studies": {"adam": "other"}}))
+        return real(folder, studies, flag)
+
+    monkeypatch.setattr(result_module, "check_out", meanwhile)
+    out = tmp_path / "out"
+    with pytest.warns(UserWarning, match=r"holds the results of another search \(study 'other'\).*not written there"):
+        result = descend.tune("line", optimizer="gd", trials=2, cohort=2, steps=5, seeds=0, out=out)
+    assert len(result.trials) == 2 and not (out / "trials.csv").exists()
+
+
 def test_the_gp_sampler_says_nothing_of_the_worst_value_a_diverged_trial_is_told():
     # Optuna's "Clip non-finite values to the min/max finite values for GP fittings." came raw at every ask
     import warnings
@@ -945,7 +967,7 @@ def test_a_search_result_pickles_and_its_sampler_draws_as_before():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(dtype="float64"), r"^dtype='float64' is not allowed; a floating-point torch\.dtype is required"),
+    (dict(dtype="float64"), r"^dtype='float64' is not allowed; give a floating-point torch dtype: torch.float16"),
     (dict(compile="yes"), r"^compile='yes' is not allowed"),
     (dict(schedules={"lrr": abs}), r"^schedules: unknown scheduled hyperparameter for adam 'lrr'; did you mean"),
     (dict(heartbeat_interval=-1), r"^heartbeat_interval=-1 must be a positive number of seconds"),

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 from .batches import Batch, BatchPlan, batches, hybrid, stack_plans  # noqa: F401
 from .bundled import SKLEARN_DATASETS, load_sklearn  # noqa: F401
-from .dataset import KINDS, BatchSize, Dataset, Kind, as_dataset, check_values  # noqa: F401
+from .dataset import KINDS, BatchSize, Dataset, Kind, as_dataset, check_converted, check_values  # noqa: F401
 from .splits import Splits, split  # noqa: F401
 from .tables import DataError, from_csv, from_frame  # noqa: F401
 
@@ -62,6 +62,7 @@ __all__ = [
     "KINDS",
     "Dataset",
     "as_dataset",
+    "check_converted",
     "check_values",
     "Splits",
     "split",

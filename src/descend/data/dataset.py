@@ -247,10 +247,19 @@ def _check_finite(name: str, original: torch.Tensor, converted: torch.Tensor, co
         place += f", feature {columns[col]!r} (column {col})" if columns is not None else f", column {col}"
     value = original[tuple(where)]
     if original.is_floating_point() and not math.isfinite(value.item()):
-        what = f"a non-finite value ({_value(value)})"
-    else:
-        what = f"the value {_value(value)}, which overflows {converted.dtype},"
-    raise ValueError(f"{name} has {what} at {place}; remove or impute it (every value must be finite)")
+        raise ValueError(f"{name} has a non-finite value ({_value(value)}) at {place}; remove or impute it (every "
+                         "value must be finite)")
+    wide = "torch.float32" if converted.dtype in (torch.float16, torch.bfloat16) else "torch.float64"
+    raise ValueError(f"{name} has the value {_value(value)}, which overflows {converted.dtype}, at {place}; rescale "
+                     f"it (every value must be finite in the training dtype), or train in {wide}")
+
+
+def check_converted(data: Dataset, converted: Dataset, name: str = "") -> None:
+    """The values of ``data`` that ``converted`` (``data.to(dtype)``) cannot hold: a finite x or y beyond the range
+    of the training dtype (1e5 in float16) is named by row and column, rather than trained as infinite."""
+    _check_finite(f"{name}x", data.x, converted.x, data.feature_names)
+    if converted.y.is_floating_point():
+        _check_finite(f"{name}y", data.y, converted.y, None)
 
 
 def check_values(data: Dataset, name: str = "") -> None:

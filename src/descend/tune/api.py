@@ -14,6 +14,7 @@ import re
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1125,12 +1126,20 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     if out is not None:  # a directory of its own, refused before any work as the command line refuses it
         from .result import check_out, take
 
-        check_out(Path(out), {p.study_name(name) for name, _ in p.optimizers}, "out")
+        studies = {p.study_name(name) for name, _ in p.optimizers}
+        check_out(Path(out), studies, "out")
+        take(Path(out), studies)  # named: another search given this out before this one writes is refused
     result = run(p, progress=progress, stop=stop, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
                  compile=compile, dtype=dtype)  # Optuna's log level is the caller's again afterwards (logs.quiet)
     if out is not None:
         from .result import write
 
-        take(Path(out))
+        try:  # again: a search started at the same time with the same out may have written there meanwhile
+            check_out(Path(out), studies, "out")
+        except ValueError as e:
+            warnings.warn(f"{e}; this search's results are not written there (its study keeps every trial): write "
+                          "them elsewhere with: from descend.tune.result import write; write(result, DIRECTORY)",
+                          stacklevel=2)
+            return result
         write(result, Path(out))
     return result

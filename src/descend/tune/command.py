@@ -305,9 +305,10 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
                         seeds=seeds, storage=storage, study=study, timeout=timeout, out=out_dir, metric=metric,
                         batch_size=batch_size if batch_size is not None else "task", seed=seed, names=FLAGS,
                         **options)
-        check_out(out_dir, {plan.study_name(name) for name, _ in plan.optimizers}, flag)
+        studies = {plan.study_name(name) for name, _ in plan.optimizers}
+        check_out(out_dir, studies, flag)
         opened = api.open_studies(plan, heartbeat_interval=10, grace_period=60)
-        take(out_dir)
+        take(out_dir, studies)
     except ValueError as e:
         return _fail(str(e))
     except OSError as e:  # a full disk, a directory gone: what the checks could not see
@@ -381,6 +382,12 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
 
     again = f"; the study keeps every trial; the same command writes them: {command}" if command else (
         " (the study was in memory)")
+    try:  # again: a search started at the same time with the same --out may have taken it, or written there
+        check_out(out_dir, studies, flag)
+    except ValueError as e:
+        print(f"error: {e}; this search's results are not written there: its study keeps every trial, and the same "
+              "command with another --out writes them", file=sys.stderr)
+        return 1
     tables = False
     try:  # the record first out, last in: a process killed in between leaves no best.json (descend show says so)
         (out_dir / RECORD).unlink(missing_ok=True)

@@ -219,12 +219,16 @@ def check_out(out: Path, studies: set[str] | None, flag: str) -> None:
             record = json.loads((out / RECORD).read_text())
             theirs = set(record["studies"].values())
         except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none, or not one to keep
-            theirs = None
+            record, theirs = None, _marked(out)  # a search that took the folder and has not written its results
         if theirs is not None and not theirs <= studies:
+            named = ", ".join(sorted(map(repr, theirs)))
+            if record is None:
+                raise ValueError(f"{flag} {str(out)!r} is taken by another search (study {named}), which writes its "
+                                 "results there when it ends: give another directory")
             resume = record.get("resume")
-            raise ValueError(f"{flag} {str(out)!r} holds the results of another search (study "
-                             f"{', '.join(sorted(map(repr, theirs)))}), which this one would replace: give another "
-                             "directory" + (f" (that search goes on with: {resume})" if resume else ""))
+            raise ValueError(f"{flag} {str(out)!r} holds the results of another search (study {named}), which this "
+                             "one would replace: give another directory" + (
+                                 f" (that search goes on with: {resume})" if resume else ""))
     names = entries(out)
     if TUNE_MARKER in names or RECORD in names:
         return
@@ -236,15 +240,31 @@ def check_out(out: Path, studies: set[str] | None, flag: str) -> None:
                          "search takes a directory of its own: give a new or empty one")
 
 
-def take(out: Path) -> None:
-    """Mark ``out`` as a search's (:data:`descend._files.TUNE_MARKER`), once :func:`check_out` passed."""
+def take(out: Path, studies: set[str] | None = None) -> None:
+    """Mark ``out`` as a search's (:data:`descend._files.TUNE_MARKER`), once :func:`check_out` passed, naming its
+    ``studies``: another search started with the same ``out`` before this one has written its results is refused
+    by :func:`check_out` then, as it is once they are written (by their best.json)."""
     from .._files import TUNE_MARKER, write_text
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if not (out / TUNE_MARKER).exists():
+        named = f"studies: {json.dumps(sorted(studies))}\n" if studies else ""
         write_text(out / TUNE_MARKER, "descend tune writes its results here; best.json, written last, says they "
-                                      "are whole\n")
+                                      f"are whole\n{named}")
+
+
+def _marked(out: Path) -> set[str] | None:
+    """The studies of the search that took ``out`` (its marker's ``studies:`` line; None: not named)."""
+    from .._files import TUNE_MARKER
+
+    try:
+        for line in (Path(out) / TUNE_MARKER).read_text().splitlines():
+            if line.startswith("studies: "):
+                return set(json.loads(line.removeprefix("studies: ")))
+    except (OSError, ValueError, TypeError):
+        pass
+    return None
 
 
 def write(result: TuneResult, out: Path, *, command: str | None = None) -> list[Path]:
