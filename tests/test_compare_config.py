@@ -501,3 +501,86 @@ def test_a_configuration_read_back_from_its_dict_equals_it_and_says_it_is_no_key
     assert a == b and hash(a) == hash(b) and len({a, b, C.parse_optimizer("adam")}) == 2
     assert C.Config.from_dict({"task": "ellipse", "task_options": {"start": [0.1, 1.8]}}).task_options["start"] == \
         (0.1, 1.8)
+
+
+@pytest.mark.parametrize("file, given, key, value", [
+    # what descend compare writes for line, house-prices and diabetes: the task's own option in [task_options]
+    ('task = "line"\n[task_options]\nstart = [-2.0, 3.0]\n', {"start": "1,1"}, "start", (1.0, 1.0)),
+    ('task = "house-prices"\n[task_options]\nloss = "huber"\n', {"loss": "mae"}, "loss", "mae"),
+    ('task = "diabetes"\n[task_options]\nstandardize_target = false\n', {"standardize_target": True},
+     "standardize_target", True),
+])
+def test_a_flag_wins_over_the_config_files_task_option_of_the_same_setting(tmp_path, file, given, key, value):
+    """A report's config.toml re-run with --start, --loss or --standardize-target was refused ("--start and
+    task_options (in FILE) start=-2.0,3.0 both set start; give it in one place"), though the command line wins."""
+    path = tmp_path / "config.toml"
+    path.write_text(file)
+    config = cli._settings(Config, given, path)
+    assert getattr(config, key) == value and key not in config.task_options
+    task = config.resolved()[1]
+    assert task.data.target_standardized if key == "standardize_target" else task.options[key] == value
+
+
+def test_a_task_option_flag_wins_over_the_config_files_setting_and_one_source_may_not_give_it_twice(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('task = "line"\nstart = [1.0, 2.0]\n')
+    config = cli._settings(Config, {"task_options": ["start=3,4"]}, path)
+    assert config.start is None and config.resolved()[1].options["start"] == (3, 4)
+    path.write_text('task = "line"\nstart = [1.0, 2.0]\n[task_options]\nstart = [-2.0, 3.0]\n')
+    config, names, _ = cli._named_settings(Config, {}, path)
+    with pytest.raises(ValueError, match=re.escape(f"start (in {path}) and task_options (in {path}) start=-2.0,3.0 "
+                                                   "both set start; give it in one place")):
+        config.resolved(names=names)
+    path.write_text('task = "line"\n')
+    config, names, _ = cli._named_settings(Config, {"start": "3,4", "task_options": ["start=1,2"]}, path)
+    with pytest.raises(ValueError, match="--start and --task-option start=1,2 both set start"):
+        config.resolved(names=names)
+
+
+def test_drop_on_the_command_line_replaces_the_config_files_features(tmp_path):
+    """A file's features = [...] with --drop id was refused as "give features (in FILE) ... or --drop ..., not
+    both": the command line's choice of columns replaces the file's."""
+    data = tmp_path / "d.csv"
+    data.write_text("id,a,b,y\n" + "".join(f"{i},{i % 7}.5,{i % 5}.25,{i % 3}.75\n" for i in range(40)))
+    path = tmp_path / "c.toml"
+    path.write_text(f'csv = "{data}"\ncolumn = "y"\nfeatures = ["a", "b"]\n')
+    config = cli._settings(Config, {"drop": "id"}, path)
+    assert config.features is None and config.drop == ("id",)
+    path.write_text(f'csv = "{data}"\ncolumn = "y"\ndrop = ["id"]\n')
+    config = cli._settings(Config, {"features": "a"}, path)
+    assert config.features == ("a",) and config.drop is None
+
+
+def test_a_task_option_flag_is_merged_into_the_config_files_task_options(tmp_path):
+    """--task-option depth=2 with a file's [task_options] hidden = "relu", width = 8 trained width 16 and sigmoid:
+    the file's whole table was replaced."""
+    path = tmp_path / "c.toml"
+    path.write_text('task = "vanishing"\n[task_options]\nhidden = "relu"\nwidth = 8\n')
+    config = cli._settings(Config, {"task_options": ["depth=2", "width=4"]}, path)
+    assert dict(config.task_options) == {"hidden": "relu", "width": 4, "depth": 2}
+    options = config.resolved()[1].options
+    assert (options["hidden"], options["width"], options["depth"]) == ("relu", 4, 2)
+    # another task: the file's table was the other task's
+    config = cli._settings(Config, {"task": "line", "task_options": ["start=1,1"]}, path)
+    assert dict(config.task_options) == {"start": (1, 1)}
+
+
+@pytest.mark.parametrize("file, mode, kept, gone", [
+    ('task = "line"\nbudget = 3\n', "tuned", {"budget": 3}, []),
+    ('task = "line"\nlr = "0.01,0.02"\n', "tuned", {"lr": (0.01, 0.02)}, []),
+    ('task = "line"\nmode = "tuned"\nlr = "0.01,0.02"\nbudget = 3\n', "same-lr", {"lr": (0.01, 0.02)}, ["budget"]),
+    ('task = "line"\nmode = "tuned"\nlr = "0.01,0.02"\nbudget = 3\n', "defaults", {}, ["budget", "lr"]),
+])
+def test_a_mode_on_the_command_line_takes_out_only_what_cannot_go_with_it_and_says_so(tmp_path, file, mode, kept,
+                                                                                       gone):
+    """--mode tuned dropped a file's budget and learning rates, both of which tuned mode reads (a file's budget = 3
+    alone was refused with "add --mode tuned", which then ran 7 trials), and said nothing."""
+    path = tmp_path / "c.toml"
+    path.write_text(file)
+    config, _, notes = cli._named_settings(Config, {"mode": mode}, path)
+    assert config.mode == mode and {k: getattr(config, k) for k in kept} == kept
+    assert [n.partition(" (in ")[0] for n in notes] == [f"--mode {mode} takes out {key}" for key in gone], notes
+    if "budget" in gone:
+        assert config.budget == Config().budget
+    if "lr" in gone:
+        assert config.lr is None

@@ -385,29 +385,25 @@ def _check_mp4(mp4: Any, task: Any) -> None:
                          f"{task.name!r} has none (its report has no animation): leave --mp4 out")
 
 
-def _named_settings(schema: type, given: dict[str, Any], config: Optional[Path]) -> tuple[Any, dict[str, str]]:
-    """:func:`_settings`, and each setting's name as the user gave it, for the checks made later (the task's)."""
+def _named_settings(schema: type, given: dict[str, Any],
+                    config: Optional[Path]) -> tuple[Any, dict[str, str], list[str]]:
+    """:func:`_settings`, each setting's name as the user gave it, for the checks made later (the task's), and
+    the notes on what of the --config file the command line took out (:meth:`descend.schema.Schema.overlay`)."""
     entries = {e.name: e for e in schema.entries()}
     data: dict[str, Any] = {}
     names = schema.flags()
     if config is not None:
         data = _read_config(config, schema)
         names.update({key: f"{key} (in {config})" for key in data})
-    from_file = dict(data)
     flagged = {}
     for name, value in given.items():
         entry = entries[name]
         if value is None or (entry.setting.repeat and not value):
             continue
-        flagged[entry.key] = data[entry.key] = list(value) if entry.setting.repeat else value
+        flagged[entry.key] = list(value) if entry.setting.repeat else value
         names[entry.key] = entry.flag
-    replaces = schema.replaces()
-    for key, value in flagged.items():  # --epochs over a file's steps, another task over the file's data, ...
-        if key in replaces and from_file.get(key) != value:
-            for other in replaces[key]:
-                if other in from_file and other not in flagged:
-                    del data[other]
-    return schema.from_dict(data, names=names), names
+    data, notes = schema.overlay(data, flagged, str(config)) if config is not None else (flagged, [])
+    return schema.from_dict(data, names=names), names, notes
 
 
 class _Progress:
@@ -515,9 +511,9 @@ def compare_command(
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", FutureWarning)
-            given, names = _named_settings(Config, settings, config)
-        for warning in caught:
-            typer.echo(f"note: {warning.message}", err=True)
+            given, names, notes = _named_settings(Config, settings, config)
+        for note in [*(str(warning.message) for warning in caught), *notes]:
+            typer.echo(f"note: {note}", err=True)
         resolved, built = given.resolved(names=names)  # a file's value named as the file's: "start (in FILE)"
         out_dir = check_out(given.out or Path("reports") / folder_name(built), force=force,
                             flag="--out" if given.out else DEFAULT_OUT)

@@ -681,9 +681,45 @@ class Config(schema.Schema):
     _noun = "key"
 
     @classmethod
-    def replaces(cls) -> Mapping[str, tuple[str, ...]]:
-        """:data:`REPLACES`: what a setting given on the command line takes out of a --config file's."""
-        return REPLACES
+    def overlay(cls, file: Mapping[str, Any], given: Mapping[str, Any],
+                where: str) -> tuple[dict[str, Any], list[str]]:
+        """The settings of a --config file (``where``) with the command line's over them, each given one replacing
+        the file's wherever the file holds it: a setting a task also takes as its own option
+        (:data:`TASK_SETTINGS`, such as ``--start``) replaces the file's ``task_options`` one, and ``--task-option
+        start=...`` the file's ``start``; the ``--task-option`` items are merged into the file's ``task_options``.
+        The file's settings that cannot go with a given one are taken out (:data:`REPLACES`; another mode's
+        budget or learning rates: :func:`not_with_mode`, said in a note). One source giving a setting twice (two
+        flags, or two places of the file) is left for :meth:`resolved` to refuse. Returns the settings and the
+        notes."""
+        data, notes = {**file, **given}, []
+        file = dict(file)
+        for key, value in given.items():  # --epochs over a file's steps, another task over the file's data, ...
+            if key in REPLACES and file.get(key) != value:
+                for other in REPLACES[key]:
+                    if other not in given:
+                        data.pop(other, None)
+                    file.pop(other, None)
+        if "mode" in given:  # what cannot go with the mode given, and only that
+            flags = cls.flags()
+            mode = schema.choice(*MODES)(given["mode"], flags["mode"])
+            for key, why in not_with_mode(mode).items():
+                if key in data and key not in given:
+                    shown = ",".join(map(str, data[key])) if isinstance(data[key], (list, tuple)) else data[key]
+                    notes.append(f"{flags['mode']} {mode} takes out {key} (in {where}) {shown}: {why}")
+                    del data[key]
+        table: dict[str, Any] = {}
+        if "task_options" in file:  # (not taken out with the file's task)
+            table = {k: v for k, v in _parse_task_options(file["task_options"], f"task_options (in {where})").items()
+                     if not (k in TASK_SETTINGS and k in given)}  # --start over the file's task_options start
+        if "task_options" in given:
+            options = _parse_task_options(given["task_options"], cls.flags()["task_options"])
+            for key in options:  # --task-option start=... over the file's start
+                if key in TASK_SETTINGS and key in file and key not in given:
+                    data.pop(key, None)
+            table.update(options)
+        if "task_options" in data:
+            data["task_options"] = table
+        return data, notes
 
     # first: a plugin may register the optimizers (and tasks) that the settings below name
     plugin: tuple[str, ...] | None = schema.setting(
@@ -860,10 +896,11 @@ class Config(schema.Schema):
                              "leave out), not both")
         if get("steps") is not None and get("epochs") is not None:
             raise ValueError(f"give {names['steps']} or {names['epochs']}, not both")
-        if get("budget") is not None and get("mode") != "tuned":  # read only by the tuned mode's search
+        unfit = not_with_mode(get("mode") or MODES[0])
+        if get("budget") is not None and "budget" in unfit:  # read only by the tuned mode's search
             raise ValueError(f"{names['budget']} {get('budget')} is the trial budget of {names['mode']} tuned; "
                              f"add {names['mode']} tuned, or drop {names['budget']}")
-        if get("mode") == "defaults" and get("lr") is not None:
+        if get("lr") is not None and "lr" in unfit:
             raise ValueError(f"{names['mode']} defaults runs every optimizer at its default learning rate; drop "
                              f"{names['lr']} (or use {names['mode']} same-lr)")
         schedule = get("schedule")
@@ -891,7 +928,7 @@ class Config(schema.Schema):
                             what=f"option of {where}")
             except ValueError as e:
                 raise ValueError(f"{names['task_options']}: {e}") from None
-        for key in ("standardize_target", "start", "loss", "steps", "init", "init_scale"):
+        for key in TASK_SETTINGS:
             if getattr(self, key) is not None and key in self.task_options:  # one of them won without a word
                 given = self.task_options[key]
                 shown = ",".join(map(str, given)) if isinstance(given, (list, tuple)) else str(given)
@@ -996,13 +1033,30 @@ _CSV_KEYS = ("kind", "features", "drop", "dropna", "na_values", "sep", "encoding
 #: standardisation; ``descend tune`` takes them as ``descend compare`` does (:func:`data_task`).
 DATA_KEYS = (*_CSV_KEYS, "standardize_target")
 #: What a setting given on the command line replaces of a --config file's, when it differs from the file's: the
-#: settings that cannot go with it (steps and epochs), or that belonged to what it changes (another task: the
-#: file's data and task options; another mode: the learning rates and budget the file's mode had).
+#: settings that cannot go with it (steps and epochs; the columns to use and those to leave out), or that belonged
+#: to what it changes (another task: the file's data and task options). Another mode: :func:`not_with_mode`.
 REPLACES: dict[str, tuple[str, ...]] = {
-    "steps": ("epochs",), "epochs": ("steps",),
+    "steps": ("epochs",), "epochs": ("steps",), "features": ("drop",), "drop": ("features",),
     "task": ("csv", "column", "task_options", *DATA_KEYS), "csv": ("task", "task_options"),
-    "mode": ("lr", "budget"),
 }
+
+#: The settings that a task may also take as an option of its own (``task_options``): one value, given in one place.
+TASK_SETTINGS = ("standardize_target", "start", "loss", "steps", "init", "init_scale")
+
+
+def not_with_mode(mode: str) -> dict[str, str]:
+    """The settings that cannot go with ``mode``, and why: the trial budget in any mode but tuned (only its search
+    reads it), the learning rates in defaults mode (each optimizer at its own).
+
+    >>> list(not_with_mode("same-lr")), list(not_with_mode("defaults")), list(not_with_mode("tuned"))
+    (['budget'], ['budget', 'lr'], [])
+    """
+    out = {}
+    if mode != "tuned":
+        out["budget"] = "the trial budget of tuned mode's learning-rate search"
+    if mode == "defaults":
+        out["lr"] = "defaults runs every optimizer at its default learning rate"
+    return out
 
 
 def data_task(task: Any, *, csv: str | None = None, column: str | None = None,

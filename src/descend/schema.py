@@ -96,10 +96,12 @@ class Schema:
             object.__setattr__(self, entry.name, entry.setting.parse(value, entry.key))
 
     @classmethod
-    def replaces(cls) -> Mapping[str, tuple[str, ...]]:
-        """What a setting given on the command line takes out of a --config file's settings (key -> keys): none
-        unless a schema says so."""
-        return {}
+    def overlay(cls, file: Mapping[str, Any], given: Mapping[str, Any],
+                where: str) -> tuple[dict[str, Any], list[str]]:
+        """The settings of a --config file (``where``) with those given on the command line over them (key ->
+        value as given, each winning over the file's), and the notes that say what of the file's was taken out
+        without being given again: here none, each given setting replacing the file's of the same key."""
+        return {**file, **given}, []
 
     @classmethod
     def entries(cls) -> list[Entry]:

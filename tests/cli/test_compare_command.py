@@ -1125,3 +1125,22 @@ def test_flags_that_did_nothing_or_led_nowhere_are_refused_before_any_work(tmp_p
         result = runner.invoke(app, args)
         assert result.exit_code == 2 and words in result.output, (args, result.output)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lion.txt"]
+
+
+def test_a_reports_config_is_rerun_with_start_and_another_mode_given_on_the_command_line(tmp_path):
+    """config.toml holds line's start in [task_options]: re-running it with --start was refused ("--start and
+    task_options (in FILE) start=-2.0,3.0 both set start"), though the command line wins over the file; a mode given
+    takes out what of the file cannot go with it, and says so."""
+    first = tmp_path / "first"
+    result = runner.invoke(app, ["compare", "line", "-o", "gd", *SMALL, "--no-animation", "--out", str(first)])
+    assert result.exit_code == 0, result.output
+    config = first / "config.toml"
+    assert "start" in tomllib.loads(config.read_text())["task_options"]
+    again = tmp_path / "again"
+    result = runner.invoke(app, ["compare", "--config", str(config), "--start", "1,1", "--mode", "defaults",
+                                 "--no-animation", "--quiet", "--out", str(again)])
+    assert result.exit_code == 0, result.output
+    assert f"note: --mode defaults takes out lr (in {config}) 0.05: defaults runs every optimizer at its default " \
+        "learning rate" in result.stderr, result.output
+    written = tomllib.loads((again / "config.toml").read_text())
+    assert written["task_options"]["start"] == [1.0, 1.0] and written["mode"] == "defaults" and "lr" not in written
