@@ -535,3 +535,21 @@ def test_a_comparisons_repr_is_one_line():
     config_, task = C.resolve("rosenbrock", optimizers=["adam", "sgd"], steps=5, seeds=1, lr="0.01,0.1")
     text = repr(C.compare(config_, task))
     assert text == "<Comparison: rosenbrock, same-lr mode, 4 runs of adam, sgd>", text
+
+
+@pytest.mark.parametrize("mode", ["same-lr", "tuned"])
+def test_a_schedule_applies_to_the_optimizers_with_a_learning_rate_and_random_search_trains_without_it(mode):
+    """--schedule with -o random-search failed once training had started, in the engine's words ("unknown scheduled
+    hyperparameter for random-search 'lr'"), and took the other optimizers' runs with it."""
+    config, task = C.resolve("line", optimizers=["gd", "random-search"], mode=mode, lr="0.01,0.1", steps=5, seeds=1,
+                             schedule="cosine", **({"budget": 2} if mode == "tuned" else {}))
+    result = C.compare(config, task)
+    final = result.summary[result.summary["phase"] == "final"]
+    assert set(final["optimizer"]) == {"gd", "random-search"}
+    assert "random-search has no learning rate for the schedule cosine to multiply: trained without it" in \
+        result.notes, result.notes
+    alone = C.compare(*C.resolve("line", optimizers=["gd"], lr="0.01,0.1", steps=5, seeds=1))
+    scheduled = final[final["optimizer"] == "gd"] if mode == "same-lr" else None
+    if scheduled is not None:  # gd's runs still follow the schedule: not the runs without one
+        assert not np.allclose(scheduled["final_train_loss"].to_numpy(),
+                               alone.summary["final_train_loss"].to_numpy())

@@ -256,6 +256,10 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         notes.append(f"{name} is an optimizer of one's own registered in this process, not by a plugin of this "
                      f"comparison: its config.toml cannot name it, so descend report and --config need the file that "
                      f"registers it (plugin = [\"FILE.py\"] in config.toml, or --plugin FILE.py)")
+    unscheduled = [spec.label for spec in config.optimizers if spec.name == RANDOM_SEARCH]
+    if schedule is not None and unscheduled:
+        notes.append(f"{', '.join(unscheduled)} {'has' if len(unscheduled) == 1 else 'have'} no learning rate for "
+                     f"the schedule {config.schedule} to multiply: trained without it")
     if config.init is not None:  # the task's model, initialised as asked (its card and report show it)
         from .models import with_init
 
@@ -271,10 +275,11 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         """The runs ``task.fit`` would train for this optimizer (its grid, in its order)."""
         if lrs is None and spec.name != RANDOM_SEARCH:  # defaults mode: the optimizer's default, not the task's
             lrs = [float(get(spec.name).defaults["lr"])]
+        # random search has no learning rate for the schedule to multiply: trained without it (said in a note)
         return task.runs(optimizer=spec.name, lr=list(lrs) if lrs is not None else None, batch_size=batch_sizes,
                          seed=run_seeds, model=problem.model, schedules={"lr": schedule} if schedule is not None
-                         else None, clip_norm=extra.get("clip_norm"), clip_value=extra.get("clip_value"),
-                         **dict(spec.options))
+                         and spec.name != RANDOM_SEARCH else None, clip_norm=extra.get("clip_norm"),
+                         clip_value=extra.get("clip_value"), **dict(spec.options))
 
     def fit(parts: Sequence[tuple[OptimizerSpec, Sequence[float] | None, list[Any], list[int], str]]) -> bool:
         """Train every part (an optimizer at its learning rates, batch sizes and seeds) in one engine call, so

@@ -805,7 +805,8 @@ class Config(schema.Schema):
     schedule: str | None = schema.setting(
         None, metavar="NAME[:KEY=VALUE,...]", parse=_parse_schedule,
         help="Learning-rate schedule, a multiplier of each run's --lr (its value is 1: cosine:min_value=0.01 anneals "
-             "to a hundredth of --lr): cosine, step:step_size=100,gamma=0.5, one_cycle, "
+             "to a hundredth of --lr; random search, which has none, trains without it): cosine, "
+             "step:step_size=100,gamma=0.5, one_cycle, "
              "'multistep:milestones=100;200,gamma=0.1' (quoted: the shell reads ;), ... (descend list schedules)")
     target: float | None = schema.setting(
         None, metavar="NUMBER", parse=_parse_target,
