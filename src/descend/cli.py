@@ -613,10 +613,11 @@ def report_command(
             f"{report} has no animation (it was written with --no-animation): run the comparison again without it"))
     try:
         # a report saved before --svg and --mp4 existed had both
-        html = write_report(comparison, target, figures=drawn.get("figures", True),
-                            animation=drawn.get("animation", True) and not no_animation,
+        animation = drawn.get("animation", True) and not no_animation  # and the video with it, unless asked
+        html = write_report(comparison, target, figures=drawn.get("figures", True), animation=animation,
                             svg=drawn.get("svg", True) if svg is None else svg,
-                            mp4=drawn.get("mp4", True) if mp4 is None else mp4, force=True, names=CLI_NAMES)
+                            mp4=(drawn.get("mp4", True) and animation) if mp4 is None else mp4, force=True,
+                            names=CLI_NAMES)
     except KeyboardInterrupt:
         typer.echo(f"interrupted while writing the report: {target} is as it was", err=True)
         raise typer.Exit(130) from None

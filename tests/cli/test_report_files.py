@@ -544,3 +544,18 @@ def test_a_report_of_an_earlier_descend_says_what_it_cannot_check(tmp_path, monk
     assert ("note: this report was written by an earlier descend, which did not record its settings or the CSV "
             "file's numbers: config.toml and the files it names are taken as they are now") in result.stderr
     assert "which did not record its settings" in (tmp_path / "again" / "report.html").read_text()
+
+
+def test_a_rebuild_without_the_animation_records_no_video(tmp_path, landscape_report):
+    """descend report DIR --no-animation on a report made with --mp4 wrote no paths.mp4 but kept drawn.mp4: true in
+    comparison.json, so every later rebuild said the report had a video."""
+    rebuilt = tmp_path / "rebuilt"
+    result = runner.invoke(app, ["report", str(landscape_report), "--out", str(rebuilt), "--no-animation"])
+    assert result.exit_code == 0, result.output
+    assert not [f for f in files(rebuilt) if f.endswith((".gif", ".mp4"))]
+    drawn = json.loads((rebuilt / "comparison.json").read_text())["drawn"]
+    assert drawn["animation"] is False and drawn["mp4"] is False and drawn["svg"] is True, drawn
+    again = tmp_path / "again"
+    result = runner.invoke(app, ["report", str(rebuilt), "--out", str(again)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((again / "comparison.json").read_text())["drawn"]["mp4"] is False

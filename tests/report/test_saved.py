@@ -344,3 +344,17 @@ def test_write_report_speaks_to_a_python_caller_in_its_arguments(small, tmp_path
         build.write_report(small, tmp_path / "other", json_path="-", animation=False, figures=False)
     with pytest.raises(ValueError, match=r"is the report's directory \(out\)"):
         build.write_report(small, tmp_path / "other", json_path=tmp_path / "other", animation=False, figures=False)
+
+
+def test_write_report_records_the_extra_files_it_wrote_and_refuses_a_video_without_the_animation(small, tmp_path):
+    """write_report(animation=False, mp4=True) wrote no video and recorded mp4: true (the command line refuses
+    --mp4 --no-animation); with figures=False, svg=True wrote no SVG and recorded svg: true, which every later
+    descend report then claimed again."""
+    with pytest.raises(ValueError, match=r"^mp4=True writes the animation of the paths as a video, and "
+                                         r"animation=False writes no animation: give one of them"):
+        build.write_report(small, tmp_path / "never", animation=False, mp4=True)
+    assert not (tmp_path / "never").exists()
+    out = tmp_path / "out"
+    build.write_report(small, out, figures=False, svg=True)
+    drawn = json.loads((out / "comparison.json").read_text())["drawn"]
+    assert drawn["svg"] is False and drawn["mp4"] is False and not list(out.rglob("*.svg"))

@@ -251,8 +251,13 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     error, Ctrl-C or a killed process leaves the previous report (or nothing), never half of one. ``out`` is
     checked first (:func:`check_out`): with ``force`` a previous report's files are replaced, and a directory
     holding anything else is refused. ``names``: how messages name ``out``, ``force`` and ``json_path``
-    (:data:`PYTHON_NAMES`; the command line passes :data:`CLI_NAMES`).
+    (:data:`PYTHON_NAMES`; the command line passes :data:`CLI_NAMES`). ``mp4`` without ``animation`` is refused
+    (the video is the animation's); comparison.json records the extra files as written (no SVG without
+    ``figures``, no video where no animation is drawn), which ``descend report`` writes again by default.
     """
+    if mp4 and not animation:  # nothing would be written, and the report would say it was
+        raise ValueError("mp4=True writes the animation of the paths as a video, and animation=False writes no "
+                         "animation: give one of them")
     timings = Timings()
     timings.command.update(command or {})
     out = check_out(out, force=force, flag=names["out"], force_flag=names["force"])
@@ -479,7 +484,8 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
                                           dict(title=title, status=status, colours=path_colours,
                                                markers=path_markers, n=LANDSCAPE_GRID), formats=formats),
                                "The cost surface with every optimizer's path"))
-    if figures and len(final) and animation and surface is not None and paths:
+    animated = bool(figures and len(final) and animation and surface is not None and paths)
+    if animated:
         on_surface.append((render.Job("paths", "animate_files", (None, paths, named),
                                       dict(title=title, max_frames=40, dpi=80, status=status, colours=path_colours,
                                            markers=path_markers, n=ANIMATION_GRID),
@@ -512,7 +518,9 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
                         job.args = (evaluated, *job.args[1:])
                         drawing.submit(job)
         with timings("results"):
-            saved.save(comparison, out, drawn={"figures": figures, "animation": animation, "svg": svg, "mp4": mp4})
+            # what was written: the SVGs are the figures', the video the animation's
+            saved.save(comparison, out, drawn={"figures": figures, "animation": animation, "svg": figures and svg,
+                                               "mp4": mp4 and animated})
             toml_text = config_toml(comparison)
             (out / "config.toml").write_text(toml_text, encoding="utf-8")
             if json_name is not None:
