@@ -607,3 +607,16 @@ def test_a_hybrid_batch_too_large_for_the_training_set_is_refused_before_any_gro
     assert not (tmp_path / "t").exists()
     runs = descend.fit(task="line", optimizer="gd", batch_size=data.hybrid(), epochs=8)  # epochs 0-7: batches of 32
     assert (runs.summary["status"] == "ok").all()
+
+
+def test_a_full_batch_is_given_as_a_comparison_writes_it():
+    """descend.fit(batch_size="full") was refused ("must be a whole number of samples"), though a comparison's
+    summary writes "full" and descend.tune and the command line take it."""
+    common = dict(task="line", optimizer="gd", lr=0.1, steps=5, compile=False)
+    full = descend.fit(batch_size="full", **common).summary
+    assert full.drop(columns="seconds").equals(descend.fit(**common).summary.drop(columns="seconds"))
+    assert full["batch_size"].tolist() == [None]
+    both = descend.fit(batch_size=["full", 8], **common).summary
+    assert both["batch_size"].tolist() == [None, 8]
+    with pytest.raises(ValueError, match=r"^batch_size 'fulll': 'fulll' is not a batch size; use full"):
+        descend.fit(batch_size="fulll", **common)

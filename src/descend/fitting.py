@@ -81,7 +81,8 @@ def fit(
     Any of ``optimizer``, ``lr``, ``batch_size``, ``seed``, the optimizer hyperparameters (``beta1``,
     ``momentum``, ``weight_decay``, ...) and the gradient clipping thresholds ``clip_norm`` and ``clip_value`` (by
     global norm per run, by value; None for none; the summary then shows each run's) given as a **list** expands
-    into the grid of all combinations. A
+    into the grid of all combinations (a batch size is None or ``"full"`` for the whole training set, a whole
+    number, a :class:`descend.data.hybrid`, or a text of the command line's ``--batch-size``). A
     hyperparameter applies to the optimizers that have it: ``optimizer=["sgd", "adam"], momentum=[0.5, 0.9]``
     gives two SGD runs and one Adam run. Configurations that are not a grid (a search drawing each run's
     hyperparameters independently) are given as ``runs=[descend.spec.RunSpec(...), ...]`` instead.
@@ -149,6 +150,7 @@ def fit(
         if given:
             raise ValueError(f"give runs=[RunSpec, ...] or grid arguments ({', '.join(given)}), not both: "
                              "a RunSpec holds its own optimizer, hyperparameters, batch size, seed and schedules")
+    grid["batch_size"] = _batch_sizes(batch_size)  # "full" as a comparison writes it (refused with runs, above)
     splitting = {name: value for name, value in (("validation", validation), ("test", test),
                                                   ("standardize", standardize),
                                                   ("standardize_target", standardize_target),
@@ -235,6 +237,22 @@ def _hyperparameters(given: dict[str, Any]) -> dict[str, Any]:
         if name not in known and close_matches(name, own):
             raise ValueError(f"fit() has no argument {name!r}{close_matches(name, own)}; the other keyword "
                              "arguments are optimizer hyperparameters (see descend.optim.get(name).names)")
+    return given
+
+
+def _batch_sizes(given: Any) -> Any:
+    """``batch_size`` with a text read as the command line reads it
+    (:func:`descend.compare_config.parse_batch_sizes`: ``"full"`` is None, the whole training set, as a
+    comparison's summary writes it; ``"32"``, ``"hybrid"``; several separated by commas are a grid axis, as a list
+    is), in a list too; any other value as it is."""
+    from .compare_config import parse_batch_sizes
+
+    if isinstance(given, str):
+        sizes = parse_batch_sizes(given, what="batch_size")
+        return sizes[0] if len(sizes) == 1 else sizes
+    if isinstance(given, list) and any(isinstance(b, str) for b in given):
+        return [size for b in given for size in (parse_batch_sizes(b, what="batch_size") if isinstance(b, str)
+                                                 else [b])]
     return given
 
 
