@@ -585,7 +585,8 @@ def compare_command(
 def report_command(
     report: Path = typer.Argument(..., metavar="DIRECTORY", help="A report directory written by descend compare."),
     out: Optional[Path] = typer.Option(None, metavar="DIRECTORY", help="Write the rebuilt report here instead "
-                                       "of replacing DIRECTORY's."),
+                                       "of replacing DIRECTORY's (DIRECTORY is left as it is); a --json file "
+                                       "inside DIRECTORY is written there too, at the same place."),
     force: bool = typer.Option(False, "--force", help="Replace a report already in --out."),
     no_animation: bool = typer.Option(False, "--no-animation", help="Skip the GIF of the paths (2-D tasks)."),
     svg: Optional[bool] = typer.Option(None, "--svg/--no-svg", help="Write (or not) every figure as SVG too; by "
@@ -593,8 +594,13 @@ def report_command(
     mp4: Optional[bool] = typer.Option(None, "--mp4/--no-mp4", help="Write (or not) the animation as paths.mp4 "
                                        "too; by default as the report did."),
 ) -> None:
-    """Rebuild a report's figures and HTML from its saved results (no training)."""
-    from .report.build import CLI_NAMES, check_out, write_report
+    """Rebuild a report's figures and HTML from its saved results (no training).
+
+    The JSON file of --json, where the comparison wrote it inside the report's directory, is part of the report:
+    it is written again from the saved results (and with --out, into the new directory at the same place). One
+    written outside the report's directory is not touched.
+    """
+    from .report.build import CLI_NAMES, check_out, json_inside, write_report
     from .report.saved import load
 
     try:
@@ -611,10 +617,12 @@ def report_command(
         _fail("--mp4 writes the animation of the paths as a video, and " + (
             "--no-animation writes no animation: give one of them" if no_animation else
             f"{report} has no animation (it was written with --no-animation): run the comparison again without it"))
+    inner = json_inside(report)  # the --json file the report holds: written again, not dropped
     try:
         # a report saved before --svg and --mp4 existed had both
         animation = drawn.get("animation", True) and not no_animation  # and the video with it, unless asked
-        html = write_report(comparison, target, figures=drawn.get("figures", True), animation=animation,
+        html = write_report(comparison, target, json_path=target / inner if inner is not None else None,
+                            figures=drawn.get("figures", True), animation=animation,
                             svg=drawn.get("svg", True) if svg is None else svg,
                             mp4=(drawn.get("mp4", True) and animation) if mp4 is None else mp4, force=True,
                             names=CLI_NAMES)

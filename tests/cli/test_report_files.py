@@ -224,6 +224,40 @@ def test_a_report_that_cannot_be_written_leaves_the_json_file_as_it_was(tmp_path
     assert runs.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["r", "runs.json"]
 
 
+def test_descend_report_writes_again_the_json_file_inside_the_report(tmp_path):
+    """`descend report DIR` deleted the --json file the comparison wrote inside DIR (listed among its files),
+    silently, exit 0; --out OTHER left it out too."""
+    out = tmp_path / "r"
+    result = runner.invoke(app, [*PARABOLA, "--out", str(out), "--json", str(out / "data" / "runs.json")])
+    assert result.exit_code == 0, result.output
+    before = (out / "data" / "runs.json").read_bytes()
+    result = runner.invoke(app, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "data" / "runs.json").read_bytes() == before  # written again from the saved results: the same
+    assert json.loads((out / "comparison.json").read_text())["json"] == "data/runs.json"
+    assert "data/runs.json" in json.loads((out / "comparison.json").read_text())["files"]
+    # elsewhere: the rebuilt report holds it too, at the same place, and the original keeps its own
+    result = runner.invoke(app, ["report", str(out), "--out", str(tmp_path / "other")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "other" / "data" / "runs.json").read_bytes() == before
+    assert (out / "data" / "runs.json").read_bytes() == before
+    # a report of an earlier descend, whose comparison.json lists the file without naming it
+    record = json.loads((out / "comparison.json").read_text())
+    del record["json"]
+    (out / "comparison.json").write_text(json.dumps(record))
+    result = runner.invoke(app, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "data" / "runs.json").read_bytes() == before
+    # a --json file outside the report is not the report's: a rebuild neither writes nor removes it
+    outside = tmp_path / "runs.json"
+    result = runner.invoke(app, [*PARABOLA, "--out", str(tmp_path / "s"), "--json", str(outside)])
+    assert result.exit_code == 0, result.output
+    outside.write_text("{\"descend\": \"mine\"}")
+    assert json.loads((tmp_path / "s" / "comparison.json").read_text())["json"] is None
+    assert runner.invoke(app, ["report", str(tmp_path / "s")]).exit_code == 0
+    assert outside.read_text() == "{\"descend\": \"mine\"}" and not (tmp_path / "s" / "runs.json").exists()
+
+
 def _interrupted_at_first_step(monkeypatch):
     """C.compare with Ctrl-C (a SIGINT to this process, as a terminal sends it) at the first step of training."""
     import signal

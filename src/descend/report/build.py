@@ -83,8 +83,7 @@ def check_json(json_path: str | Path | None, out: str | Path, *, flag: str = "--
                          "runs.json")
     inner = _inside(json_path, out)
     if inner is not None:
-        if inner.split("/")[0] in (*REPORT_FILES, saved.RECORD, TIMINGS, "figures", "paths.npz", "paths.gif",
-                                   "paths.mp4"):
+        if _report_own(inner):
             raise ValueError(f"{flag} {str(json_path)!r} is a file of the report itself; give another name")
         return
     if str(json_path).strip() == "-":  # the shell's "standard output": a file named - was written silently
@@ -100,6 +99,37 @@ def check_json(json_path: str | Path | None, out: str | Path, *, flag: str = "--
         raise ValueError(f"{flag} {str(json_path)!r} exists and is not a JSON file of descend's (the runs would "
                          "replace it): give another name")
     saved.writable(Path(json_path), flag)
+
+
+def _report_own(inner: str) -> bool:
+    """Whether ``inner``, a path inside a report's directory (POSIX), is one of the files the report itself writes
+    (not the JSON file of ``--json``, which the user names)."""
+    return inner.split("/")[0] in (*REPORT_FILES, saved.RECORD, TIMINGS, "figures", "paths.npz", "paths.gif",
+                                   "paths.mp4")
+
+
+def json_inside(directory: str | Path) -> str | None:
+    """The JSON file of ``--json`` that the report in ``directory`` holds, as a path inside it (POSIX), or None:
+    the one its :data:`~descend.report.saved.RECORD` names or, in a report of an earlier descend, which did not
+    name it, the one file it lists that is not the report's own. ``descend report`` writes it again."""
+    try:
+        record = json.loads((Path(directory) / saved.RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    if "json" in record:
+        found = [record["json"]]
+    else:
+        listed = record.get("files")
+        found = [f for f in listed if isinstance(f, str) and not _report_own(f)] if isinstance(listed, list) else []
+    if len(found) != 1 or not isinstance(found[0], str):
+        return None
+    inner = found[0]
+    # a name inside the directory, not the directory itself nor one of the report's own files
+    if Path(inner).is_absolute() or any(part in ("", ".", "..") for part in inner.split("/")) or _report_own(inner):
+        return None
+    return inner
 
 
 def _descend_json(path: Path) -> bool:
@@ -520,7 +550,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
         with timings("results"):
             # what was written: the SVGs are the figures', the video the animation's
             saved.save(comparison, out, drawn={"figures": figures, "animation": animation, "svg": figures and svg,
-                                               "mp4": mp4 and animated})
+                                               "mp4": mp4 and animated}, json_name=json_name)
             toml_text = config_toml(comparison)
             (out / "config.toml").write_text(toml_text, encoding="utf-8")
             if json_name is not None:

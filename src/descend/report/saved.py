@@ -8,7 +8,8 @@ needs to rebuild them without training again:
 - ``comparison.json``: the comparison's own record: the summary and table with their exact types, the
   curves' column types, the winners, notes, interruption, time, version, the selection of the runs that
   stand for each optimizer (when the comparison made one), tuned mode's search (its settings, the trial
-  chosen per optimizer and batch size, every trial), what the report drew, and ``files``, the list
+  chosen per optimizer and batch size, every trial), what the report drew, ``json``, the JSON file of
+  ``--json`` written inside the report (or null; ``descend report`` writes it again), and ``files``, the list
   of every file the report wrote (what ``--force`` removes, and nothing else);
 - ``paths.npz``: each run's path, for tasks with two parameters.
 
@@ -265,9 +266,10 @@ def csv_text(frame: Any, header: bool = True) -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def save(comparison: Any, directory: Path, *, drawn: dict[str, bool]) -> None:
+def save(comparison: Any, directory: Path, *, drawn: dict[str, bool], json_name: str | None = None) -> None:
     """Write the results that :func:`load` needs into ``directory`` (CSV files, paths.npz, comparison.json
-    without its list of files: :func:`finish` adds it)."""
+    without its list of files: :func:`finish` adds it). ``json_name``: the JSON file of ``--json`` that the
+    report holds (its path inside ``directory``), which comparison.json names so that a rebuild writes it again."""
     import dataclasses
 
     directory = Path(directory)
@@ -280,7 +282,8 @@ def save(comparison: Any, directory: Path, *, drawn: dict[str, bool]) -> None:
     from ..tasks.task import data_digest
 
     record: dict[str, Any] = {"format": FORMAT, "descend": comparison.version, "task": comparison.task.name,
-                              "drawn": drawn, "config": _settings(comparison.config), "versions": versions()}
+                              "drawn": drawn, "json": json_name, "config": _settings(comparison.config),
+                              "versions": versions()}
     if (digest := data_digest(comparison.task)) is not None:  # a CSV file's numbers, checked by a rebuild
         record["data"] = digest
     fields = {}
