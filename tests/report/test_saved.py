@@ -104,6 +104,21 @@ def test_a_tuned_comparisons_search_reads_back_equal(tmp_path):
     assert saved.load(tmp_path / "out")[0].search is not None
 
 
+def test_the_json_document_writes_pandas_missing_values_as_null_as_comparison_json_does(tmp_path):
+    """A tuned comparison's --json wrote every trial's retry_of (a nullable integer) as the text "<NA>", where
+    comparison.json's copy of the same trials has null."""
+    config, task = C.resolve("rosenbrock", optimizers=["adam"], mode="tuned", budget=3, steps=10, seeds=1)
+    comparison = C.compare(config, task)
+    assert str(comparison.search.trials["retry_of"].dtype) == "Int64"
+    document = json.loads(json.dumps(build.records(comparison)))
+    assert [trial["retry_of"] for trial in document["search"]["trials"]] == [None] * 3
+    column = saved.frame_to_json(comparison.search.trials)["columns"]
+    assert [c["values"] for c in column if c["name"] == "retry_of"] == [[None] * 3]
+    for value in (pd.NA, pd.NaT, np.int64(3), np.float32(0.5), np.bool_(True)):  # one rule for both files
+        assert saved.python_value(value) == saved._cell(value)
+    assert saved.python_value(pd.NA) is None and type(saved.python_value(np.int64(3))) is int
+
+
 def test_a_tuned_comparison_draws_no_grid_of_rates_it_did_not_try(tmp_path):
     """Its learning rate × batch size figure put every optimizer's tuned rates in one grid: most cells blank."""
     config, task = C.resolve("line", optimizers=["gd", "adam"], mode="tuned", budget=3, steps=10, seeds=1,

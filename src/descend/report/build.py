@@ -181,12 +181,9 @@ def records(comparison: Any) -> dict[str, Any]:
     from ..tasks.task import data_digest
 
     def clean(v: Any) -> Any:
-        if isinstance(v, (np.floating, float)):
-            return None if not math.isfinite(float(v)) else float(v)
-        if isinstance(v, (np.integer,)):
-            return int(v)
-        if isinstance(v, (np.bool_,)):
-            return bool(v)
+        v = saved.python_value(v)  # pandas' missing integer is null, not the text "<NA>"
+        if isinstance(v, float):
+            return None if not math.isfinite(v) else v
         if isinstance(v, tuple):
             return list(v)
         if v is None or isinstance(v, (str, int, bool, list, dict)):

@@ -165,23 +165,29 @@ def _alive(pid: int) -> bool:
 # -- saving and reading the results -----------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> Any:
-    """One value as JSON: numpy scalars as Python's, non-finite floats as {"float": "nan"}."""
+def python_value(value: Any) -> Any:
+    """One value of a table as Python's own, as every JSON file of descend writes it: a numpy scalar as its
+    Python value, pandas' missing values (``pd.NA``, of a nullable integer column such as a search's
+    ``retry_of``, and ``pd.NaT``) as None, anything else as it is. What a non-finite float becomes is the
+    caller's to say (null in ``--json``, read back exactly from comparison.json)."""
+    import pandas as pd
+
     if isinstance(value, np.generic):
         value = value.item()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def _cell(value: Any) -> Any:
+    """One value as JSON (:func:`python_value`), non-finite floats as {"float": "nan"}."""
+    value = python_value(value)
     if isinstance(value, float) and not math.isfinite(value):
         return {"float": repr(value)}
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (list, tuple)):
         return [_cell(v) for v in value]
-    try:
-        import pandas as pd
-
-        if value is pd.NA or value is pd.NaT:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
     return str(value)
 
 
