@@ -511,6 +511,30 @@ def test_the_trials_write_a_searched_batch_size_as_the_table_does():
     assert ",full," in text and ",32," in text and "32.0" not in text
 
 
+def test_every_file_of_a_search_writes_the_full_batch_as_full(tmp_path):
+    """trials.csv and table.csv wrote the full batch "full", best.json null and final_summary.csv a blank; a
+    search run again, its re-runs read back from the study, wrote gd's 16 as 16.0 beside that blank."""
+    import json
+
+    out = tmp_path / "out"
+    space = {"adam": "lr=1e-3..1e-1:log, batch_size=full", "gd": "lr=1e-3..1e-1:log, batch_size=16"}
+    for _ in range(2):  # trained, then read back from the study
+        result = descend.tune("line", optimizer=["adam", "gd"], space=space, trials=2, cohort=2, steps=10, seeds=2,
+                              out=out)
+        assert result.final_summary["batch_size"].tolist() == ["full", 16, 16]
+        summary = (out / "final_summary.csv").read_text().splitlines()
+        assert [line.split(",")[1:3] for line in summary[1:]] == [["adam", "full"], ["gd", "16"], ["gd", "16"]]
+        best = json.loads((out / "best.json").read_text())["best"]
+        assert best["adam"]["config"]["batch_size"] == "full" and best["gd"]["config"]["batch_size"] == 16
+        assert result.best["adam"]["config"]["batch_size"] is None  # as descend.tune and descend.train take it
+        table = (out / "table.csv").read_text()
+        assert table.startswith("optimizer,") and ",full," in table
+    result = descend.tune("line", optimizer="adam", space="lr=1e-3..1e-1:log, batch_size=full|16", trials=4,
+                          cohort=4, steps=10, seeds=0, sampler="random", out=tmp_path / "searched")
+    best = json.loads((tmp_path / "searched" / "best.json").read_text())["best"]["adam"]
+    assert best["params"]["batch_size"] == best["config"]["batch_size"] in ("full", 16)
+
+
 def test_trials_of_equal_accuracy_are_ranked_by_their_loss_then_their_number():
     # a small validation set gives many equal accuracies: the first of them won, often at an extreme learning rate
     import optuna

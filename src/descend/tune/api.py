@@ -747,7 +747,7 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
     from .. import engine
     from ..spec import RunSpec, schedules_for
     from . import storage as storage_module
-    from .result import TuneResult, final_table, trials_frame
+    from .result import TuneResult, batch_shown, final_table, trials_frame
     from .runner import Runner
 
     interval = storage_module.HEARTBEAT_INTERVAL if heartbeat_interval is None else heartbeat_interval
@@ -861,6 +861,9 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
                                 _keep_final(homes.get(name), name, keys[name], kept[name])
                 if not interrupted:
                     summary = _joined([kept[name] for name in specs])
+                    # each re-run's batch size as the search's other files write it ("full", not blank; not 32.0
+                    # beside a blank in rows read back from the study): the batch it trained with
+                    summary["batch_size"] = [batch_shown(specs[name][0].batch_size) for name in summary["optimizer"]]
     finally:
         if watcher is not None:
             watcher.set()

@@ -21,15 +21,17 @@ class TuneResult:
       study, under its ``"adam|sgd"``;
     - ``best``: optimizer → the best complete trial: ``trial`` (number), ``value`` (the objective on
       validation data), ``params`` (what was searched), ``config`` (every value the run used: the searched
-      and the fixed ones, and the batch size), ``seed``;
+      and the fixed ones, and the batch size: None for the full batch, as :func:`descend.tune` takes it;
+      best.json writes it ``"full"``, :func:`batch_shown`), ``seed``;
     - ``trials``: a DataFrame, one row per trial of every study (``optimizer``, ``number``, ``state``,
       ``value``, each parameter, ``seed``, ``status``, ``seconds``);
-    - ``final_summary``: the summary (one row per run, as :attr:`descend.Runs.summary`) of every best
-      configuration re-run with ``seeds`` seeds over the whole budget (None when the search was interrupted, or
-      ``seeds=0``); the re-runs are kept in the study, and a search run again with the same best
-      configurations reads them rather than training them again; ``final``: the :class:`descend.Runs` of the
-      re-runs trained in this call (None when none was); ``table``: one row per optimizer, its best value and
-      the mean ± sd of the re-runs on test data (:func:`final_table`);
+    - ``final_summary``: the summary (one row per run, as :attr:`descend.Runs.summary`, its ``batch_size`` as
+      the search's other tables write it: :func:`batch_shown`) of every best configuration re-run with
+      ``seeds`` seeds over the whole budget (None when the search was interrupted, or ``seeds=0``); the re-runs
+      are kept in the study, and a search run again with the same best configurations reads them rather than
+      training them again; ``final``: the :class:`descend.Runs` of the re-runs trained in this call (None when
+      none was); ``table``: one row per optimizer, its best value and the mean ± sd of the re-runs on test data
+      (:func:`final_table`);
     - ``interrupted`` (Ctrl-C or a stop: what finished is kept in the study), ``timed_out``, ``storage`` (the
       storage URL, password hidden), ``names`` (optimizer → study name), ``notes``, ``description`` (the
       task's, as its card gives it).
@@ -67,6 +69,25 @@ class TuneResult:
                 f"storage {self.storage!r}{state})")
 
 
+def batch_shown(batch_size: Any) -> Any:
+    """A batch size as a search's files write it (trials.csv, table.csv, final_summary.csv, best.json), as
+    descend compare's do: a whole number as it is, the full batch and a hybrid by their label
+    (:func:`descend.compare_config.batch_label`).
+
+    >>> batch_shown(None), batch_shown(32)
+    ('full', 32)
+    """
+    from ..compare_config import batch_label
+
+    return batch_size if isinstance(batch_size, int) and not isinstance(batch_size, bool) else batch_label(batch_size)
+
+
+def _batches_shown(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` (a trial's parameters, a configuration) with each batch size (``batch_size``, and a choice
+    study's ``adam:batch_size``) as :func:`batch_shown` writes it."""
+    return {k: batch_shown(v) if k == BATCH_SIZE or k.endswith(f":{BATCH_SIZE}") else v for k, v in values.items()}
+
+
 def trials_frame(studies: Mapping[str, Any]) -> Any:
     """Every trial of every study, one row each (see :class:`TuneResult`)."""
     import pandas as pd
@@ -80,11 +101,9 @@ def trials_frame(studies: Mapping[str, Any]) -> Any:
             seconds = (t.datetime_complete - t.datetime_start).total_seconds() if (
                 t.datetime_complete is not None and t.datetime_start is not None) else math.nan
             row = {"optimizer": optimizer, "number": t.number, "state": t.state.name, "value": t.value}
-            row.update(t.params)
-            for key, value in t.params.items():  # as table.csv and the report write it: the full batch is "full",
-                # not blank (a choice study's "adam:batch_size" too, where blank is "adam not chosen")
-                if value is None and (key == BATCH_SIZE or key.endswith(f":{BATCH_SIZE}")):
-                    row[key] = "full"
+            # as table.csv and the report write it: the full batch is "full", not blank (a choice study's
+            # "adam:batch_size" too, where blank is "adam not chosen")
+            row.update(_batches_shown(t.params))
             row.update({"seed": info.get("seed"), "status": info.get("status"), "steps": info.get("steps"),
                         "role": t.user_attrs.get("descend:role"), "retry_of": t.system_attrs.get("failed_trial"),
                         "seconds": seconds})
@@ -137,7 +156,7 @@ def final_table(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any
     rows = {}
     for optimizer, b in best.items():
         row: dict[str, Any] = {"trial": b["trial"], f"best {target.split} {target.metric}": b["value"]}
-        row.update({k: ("full" if k == BATCH_SIZE and v is None else v) for k, v in b["config"].items()})
+        row.update(_batches_shown(b["config"]))
         if summary is not None:
             mine = summary[summary["optimizer"] == optimizer]
             counted = mine[mine["status"].map(outcomes.counts).astype(bool)]
@@ -287,7 +306,10 @@ def write_record(result: TuneResult, out: Path, *, command: str | None = None) -
     """Write ``best.json``, the record that the files beside it are this search's and whole (see :func:`write`)."""
     meta = {"storage": result.storage, "studies": result.names, "target": f"{result.target.key}",
             "direction": result.target.direction, "interrupted": result.interrupted,
-            "timed_out": result.timed_out, "best": result.best, "spaces": {k: s.text() for k, s in result.spaces.items()},
+            "timed_out": result.timed_out,
+            "best": {name: {**b, **{k: _batches_shown(b[k]) for k in ("params", "config") if k in b}}
+                     for name, b in result.best.items()},
+            "spaces": {k: s.text() for k, s in result.spaces.items()},
             "notes": result.notes, "resume": command}
     _atomic(Path(out) / RECORD, json.dumps(_plain(meta), indent=2) + "\n")
     return Path(out) / RECORD
