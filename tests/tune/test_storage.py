@@ -175,6 +175,50 @@ def test_a_stop_keeps_the_finished_trials_and_re_queues_the_rest_with_their_para
     assert {n: v for n, v in complete.items()} == {t.number: t.value for t in study.get_trials()[:4]}
 
 
+def test_trials_csv_gives_a_stopped_trial_its_status_once_and_its_retry_none(tmp_path):
+    """After Ctrl-C the retries queued for the cut trials (never run) were written "interrupted" as the trials they
+    repeat, so that counting that status counted each cut trial twice."""
+    stop = threading.Event()
+
+    def progress(event):
+        if event["kind"] == "step" and event["done"] >= 4 and event["step"] >= 20:
+            stop.set()  # in the middle of the second cohort
+
+    result = descend.tune("line", trials=12, cohort=4, storage=str(tmp_path / "study.journal"), progress=progress,
+                          stop=stop, **SEARCH)
+    trials = result.trials.set_index("number")
+    failed, waiting = trials[trials["state"] == "FAIL"], trials[trials["state"] == "WAITING"]
+    assert len(failed) == len(waiting) == 4
+    assert failed["status"].tolist() == ["interrupted"] * 4 and waiting["status"].isna().all()
+    assert (trials["status"] == "interrupted").sum() == 4
+    # each retry trains with the seed of the trial it repeats, and says so
+    assert waiting["seed"].tolist() == waiting["retry_of"].tolist() == failed.index.tolist()
+    assert failed["seed"].tolist() == failed.index.tolist()
+    for t in load(str(tmp_path / "study.journal")).get_trials():
+        if t.state == TrialState.WAITING:
+            assert "descend" not in t.user_attrs  # what the failed trial's run was is not the retry's
+
+
+def test_trials_csv_says_a_trial_failed_as_stale_and_its_seed(tmp_path):
+    """The trials of a worker killed with kill -9, failed by the next worker, had no status and no seed."""
+    from descend.tune.report import _counts_text, trial_kinds
+    from descend.tune.result import trials_frame
+
+    study = optuna.create_study(storage=storage_module.open_storage(str(tmp_path / "s.journal")), study_name="s")
+    stale = study.ask()
+    stale.suggest_float("lr", 0.1, 1)
+    study._storage.set_trial_system_attr(stale._trial_id, storage_module.BEAT_KEY, time.time() - 30)
+    assert storage_module.fail_stale(study, grace_period=10) == [stale.number]
+    trials = trials_frame({"adam": study}).set_index("number")
+    assert trials.loc[0, "state"] == "FAIL" and trials.loc[0, "status"] == "stale" and trials.loc[0, "seed"] == 0
+    assert trials.loc[1, "state"] == "WAITING" and pd.isna(trials.loc[1, "status"]) and trials.loc[1, "seed"] == 0
+    assert "failed_trial" not in study.get_trials()[0].system_attrs
+    assert storage_module.FAILED_KEY not in study.get_trials()[1].system_attrs  # the retry has not failed
+    # the search's page counts it as no failure of its run
+    text = _counts_text(trial_kinds(type("R", (), {"studies": {"adam": study}})()))
+    assert "1 left running by a worker that stopped, and retried" in text and "failed" not in text, text
+
+
 SLOW_WORKER = """
 import sys, time
 import torch

@@ -958,14 +958,15 @@ def _without_best(studies: Mapping[str, Any], spaces: Mapping[str, Space | Choic
     unexplained."""
     from optuna.trial import TrialState
 
-    from .runner import INFO
+    from .runner import RETRIED, trial_status
 
     notes = []
     for label, study in studies.items():
         space = spaces[label]
         trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED))
-        # a trial cut short by Ctrl-C failed and was queued again: it neither diverged nor failed to train
-        trials = [t for t in trials if (t.user_attrs.get(INFO) or {}).get("status") != "interrupted"]
+        # a trial cut short by Ctrl-C (or left by a worker that stopped) failed and was queued again: it neither
+        # diverged nor failed to train
+        trials = [t for t in trials if trial_status(t) not in RETRIED]
         chosen = space.optimizers if isinstance(space, ChoiceSpace) else [label]
         for name in chosen:
             if name in best:

@@ -92,6 +92,7 @@ def trial_kinds(result: Any) -> Any:
     start of its study's first trial to the end of this one; NaN when it has not ended)."""
     import pandas as pd
 
+    from .runner import trial_status
     from .space import OPTIMIZER
 
     rows = []
@@ -100,8 +101,7 @@ def trial_kinds(result: Any) -> Any:
         starts = [t.datetime_start for t in trials if t.datetime_start is not None]
         first = min(starts) if starts else None
         for t in trials:
-            info = t.user_attrs.get("descend")
-            status = info.get("status") if isinstance(info, dict) else None
+            status = trial_status(t)
             optimizer = str(t.params.get(OPTIMIZER, key))
             lr = t.params.get("lr", t.params.get(f"{optimizer}:lr"))
             rows.append({"study": key, "optimizer": optimizer, "number": t.number, "state": t.state.name,
@@ -130,9 +130,10 @@ def best_so_far(trials: Any, direction: str, *, by: str = "number") -> dict[str,
 def _target(trial: Any) -> float:
     """A trial's value for Optuna's importances and figures: NaN for a trial without a result (:func:`_kind`),
     which they leave out, so that the ``inf`` told for a diverged run sets no axis and no importance."""
-    info = trial.user_attrs.get("descend")
-    status = info.get("status") if isinstance(info, dict) else None
-    return float(trial.value) if _kind(trial.state.name, status, trial.value) == outcomes.OK else math.nan
+    from .runner import trial_status
+
+    return float(trial.value) if _kind(trial.state.name, trial_status(trial), trial.value) == outcomes.OK \
+        else math.nan
 
 
 def _pair(study: Any, ranked: Sequence[str]) -> tuple[str, str] | None:
@@ -788,22 +789,23 @@ def _files_section(result: Any, out: Path, stills: Mapping[str, str], *, record:
 
 def _counts_text(trials: Any) -> str:
     from .runner import OVER_BUDGET
+    from .storage import STALE
 
+    # failed trials that are no failure of a run: asked beyond the budget by a worker that found it spent (never
+    # trained), cut short by a stop, and left by a worker that stopped (the last two trained again as their retry)
+    said = {OVER_BUDGET: "asked once the budget was spent, never trained",
+            outcomes.INTERRUPTED: "cut short by a stop and retried",
+            STALE: "left running by a worker that stopped, and retried"}
     parts = []
     for optimizer in dict.fromkeys(trials["optimizer"]):
         mine = trials[trials["optimizer"] == optimizer]
         kinds = mine["kind"].value_counts()
-        # failed trials that are no failure of a run: asked beyond the budget by a worker that found it spent (never
-        # trained), and cut short by a stop (trained again as their retry)
-        aside = {status: int(((mine["kind"] == FAILED) & (mine["status"] == status)).sum())
-                 for status in (OVER_BUDGET, outcomes.INTERRUPTED)}
+        aside = {status: int(((mine["kind"] == FAILED) & (mine["status"] == status)).sum()) for status in said}
         counts = {k: int(kinds.get(k, 0)) for k in NO_RESULT}
         counts[FAILED] -= sum(aside.values())
         words = [f"{int(kinds.get(outcomes.OK, 0))} with a result"]
         words += [f"{counts[k]} {w}" for k, w in NO_RESULT.items() if counts[k]]
-        words += [f"{n} {w}" for status, w in ((OVER_BUDGET, "asked once the budget was spent, never trained"),
-                                               (outcomes.INTERRUPTED, "cut short by a stop and retried"))
-                  if (n := aside[status])]
+        words += [f"{n} {w}" for status, w in said.items() if (n := aside[status])]
         unfinished = int(mine["kind"].isna().sum())
         if unfinished:
             words.append(f"{unfinished} running or queued")

@@ -93,18 +93,19 @@ def trials_frame(studies: Mapping[str, Any]) -> Any:
     import pandas as pd
 
     from ..optim.registry import TRIAL_ORDER
+    from .runner import INFO, seed_of, trial_status
 
     rows = []
     for optimizer, study in studies.items():
         for t in study.get_trials(deepcopy=False):
-            info = t.user_attrs.get("descend", {}) if isinstance(t.user_attrs.get("descend"), dict) else {}
+            info = t.user_attrs.get(INFO, {}) if isinstance(t.user_attrs.get(INFO), dict) else {}
             seconds = (t.datetime_complete - t.datetime_start).total_seconds() if (
                 t.datetime_complete is not None and t.datetime_start is not None) else math.nan
             row = {"optimizer": optimizer, "number": t.number, "state": t.state.name, "value": t.value}
             # as table.csv and the report write it: the full batch is "full", not blank (a choice study's
             # "adam:batch_size" too, where blank is "adam not chosen")
             row.update(_batches_shown(t.params))
-            row.update({"seed": info.get("seed"), "status": info.get("status"), "steps": info.get("steps"),
+            row.update({"seed": seed_of(t), "status": trial_status(t), "steps": info.get("steps"),
                         "role": t.user_attrs.get("descend:role"), "retry_of": t.system_attrs.get("failed_trial"),
                         "seconds": seconds})
             rows.append(row)

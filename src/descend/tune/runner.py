@@ -54,10 +54,15 @@ from .space import BATCH_SIZE, ChoiceSpace, Space
 SAMPLERS = ("tpe", "gp", "cmaes", "qmc", "random", "grid")
 METRICS = ("loss", "accuracy")
 
-#: The user attribute every told trial carries: its seed, status, steps done.
-INFO = "descend"
+#: The user attribute every told trial carries: its seed, status, steps done (named in
+#: :mod:`descend.tune.storage`, whose retries leave it out).
+INFO = storage_module.INFO
 #: The status of a trial asked once the study's budget was spent (by other workers): told FAIL, never trained.
 OVER_BUDGET = "over-budget"
+#: The statuses of a failed trial that is no failure of its run: cut short by a stop (Ctrl-C), or left running
+#: by a worker that stopped (killed) and failed by the next one; each was queued again with its parameters and
+#: seed (its retry).
+RETRIED = (outcomes.INTERRUPTED, storage_module.STALE)
 ROLE = "descend:role"
 #: The study attribute its creator sets once the first cohort is queued; how long a worker waits for it.
 READY = "descend:ready"
@@ -88,6 +93,37 @@ class Target:
     def loss_column(self) -> str:
         """The loss on the same split: what decides between trials of equal accuracy (:func:`ranked`)."""
         return f"final_{self.split}_loss"
+
+
+def trial_status(trial: Any) -> str | None:
+    """A trial's status, as trials.csv and the search's report say it: what the runner recorded of its run
+    (:data:`descend.outcomes.STATUSES`, ``"interrupted"``, :data:`OVER_BUDGET`); for a trial another worker
+    failed, its own having stopped, ``"stale"`` (:func:`descend.tune.storage.fail_stale`); None for a trial
+    that has not ended (running, or queued: a retry too, whatever the trial it repeats was)."""
+    if not trial.state.is_finished():
+        return None
+    info = trial.user_attrs.get(INFO)
+    status = info.get("status") if isinstance(info, dict) else None
+    if status is None and trial.state.name == "FAIL":
+        status = trial.system_attrs.get(storage_module.FAILED_KEY)
+    return status if isinstance(status, str) else None
+
+
+def trial_seed(number: int, system_attrs: Mapping[str, Any]) -> int:
+    """The seed trial ``number`` trains with: its own number, or for a retry the number of the trial it repeats
+    (``system_attrs``: the trial's system attributes, where :func:`descend.tune.storage.retry` records it)."""
+    return int(system_attrs.get("failed_trial", number))
+
+
+def seed_of(trial: Any) -> int | None:
+    """The seed of a trial, as trials.csv writes it: the one its run was told with; for a trial that has not
+    been told, the one it trains with (:func:`trial_seed`: running, queued, or left by a worker that stopped);
+    None for a trial told without one (:data:`OVER_BUDGET`: never trained)."""
+    info = trial.user_attrs.get(INFO)
+    if isinstance(info, dict) and "status" in info and trial.state.is_finished():
+        seed = info.get("seed")
+        return int(seed) if isinstance(seed, int) else None
+    return trial_seed(trial.number, trial.system_attrs)
 
 
 def ranked(trial: Any, sign: int) -> tuple[float, float, int]:
@@ -669,8 +705,7 @@ class Runner:
         return [(t, p) for t, p in asked if rank.get(t.number, 0) >= self.plan.trials]
 
     def _seed(self, trial: Any) -> int:
-        attrs = self.study._storage.get_trial_system_attrs(trial._trial_id)
-        return int(attrs.get("failed_trial", trial.number))
+        return trial_seed(trial.number, self.study._storage.get_trial_system_attrs(trial._trial_id))
 
     def _spec(self, params: Mapping[str, Any], seed: int) -> RunSpec:
         optimizer, values = self.plan.space.run(params)

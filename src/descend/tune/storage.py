@@ -54,6 +54,14 @@ MAX_STUDY_NAME = 512
 
 BEAT_KEY = "descend:heartbeat"
 WORKER_KEY = "descend:worker"
+#: The user attribute holding what the runner recorded of a trial's run (its status, seed, steps, ...); a retry
+#: starts without it: it has not run.
+INFO = "descend"
+#: The system attribute of a trial another worker failed, its own having stopped (:func:`fail_stale`): why
+#: (:data:`STALE`). Set before the trial is failed: one that finished meanwhile keeps its own status.
+FAILED_KEY = "descend:failed"
+#: Why :func:`fail_stale` failed a trial: its worker stopped (killed, or silent longer than the grace period).
+STALE = "stale"
 
 
 def mask(url: str) -> str:
@@ -542,6 +550,7 @@ def fail_stale(study: Any, *, grace_period: float = GRACE_PERIOD, max_retry: int
     failed = []
     for trial_id in sorted(stale):
         try:
+            storage.set_trial_system_attr(trial_id, FAILED_KEY, STALE)  # what trials.csv says of it
             if not storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
                 continue
         except (optuna.exceptions.UpdateFinishedTrialError, KeyError):
@@ -554,7 +563,9 @@ def fail_stale(study: Any, *, grace_period: float = GRACE_PERIOD, max_retry: int
 
 def retry(study: Any, trial: Any, *, max_retry: int | None = MAX_RETRY, reason: str) -> bool:
     """Re-create a failed ``trial`` as a WAITING trial with the same parameters (and seed), as Optuna's
-    ``RetryHeartbeatStaleTrialCallback`` does, unless it was retried ``max_retry`` times already."""
+    ``RetryHeartbeatStaleTrialCallback`` does, unless it was retried ``max_retry`` times already. The retry
+    keeps the trial's user attributes but :data:`INFO`, what the failed trial's run was (``"interrupted"``):
+    the retry has not run."""
     import optuna
     from optuna.trial import TrialState
 
@@ -565,9 +576,11 @@ def retry(study: Any, trial: Any, *, max_retry: int | None = MAX_RETRY, reason: 
     original = system.get("failed_trial", trial.number)
     system.pop(BEAT_KEY, None)
     system.pop(WORKER_KEY, None)
+    system.pop(FAILED_KEY, None)
     system.update({"failed_trial": original, "retry_history": [*history, trial.number],
                    "descend:retry_reason": reason})
     study.add_trial(optuna.create_trial(state=TrialState.WAITING, params=trial.params,
-                                        distributions=trial.distributions, user_attrs=trial.user_attrs,
+                                        distributions=trial.distributions,
+                                        user_attrs={k: v for k, v in trial.user_attrs.items() if k != INFO},
                                         system_attrs=system))
     return True
