@@ -62,6 +62,16 @@ def test_every_widget_answers(client, widget, query):
     assert len(csv.text.splitlines()) > 3
 
 
+def test_the_vanishing_widget_gives_its_steps_as_whole_numbers(client):
+    """Its steps were 0.0, 1.0, ... in the JSON and in the CSV's step column; every other widget's are 0, 1, ..."""
+    query = "depth=2&width=4&steps=5"
+    body = client.get(f"/api/vanishing?{query}").json()
+    for key in ("steps", "loss_step", "accuracy_step"):
+        assert body[key] and all(type(v) is int for v in body[key]), (key, body[key])
+    rows = client.get(f"/api/vanishing.csv?{query}").text.splitlines()
+    assert rows[0].startswith("step,") and [row.split(",")[0] for row in rows[1:]] == ["0", "1", "2", "3", "4"]
+
+
 @pytest.mark.parametrize("path, field, words", [
     ("/api/landscape?steps=99999", "steps", "1 ≤ steps ≤ 2000"),
     ("/api/landscape?landscape=x%5E2", "landscape", "use ** for powers"),

@@ -119,6 +119,38 @@ def test_the_json_document_writes_pandas_missing_values_as_null_as_comparison_js
     assert saved.python_value(pd.NA) is None and type(saved.python_value(np.int64(3))) is int
 
 
+def test_step_counts_are_written_as_whole_numbers_whatever_the_other_runs(tmp_path):
+    """summary.csv wrote status_at, diverged_at and steps_to_target as 1.0 where another run had none (and as
+    9245 where every run had one), and the JSON document's runs carried 1.0."""
+    config, task = C.resolve("rosenbrock", optimizers=["gd"], lr="1e-3,0.5", steps=20, seeds=1, target=12)
+    comparison = C.compare(config, task)
+    assert comparison.summary["status"].tolist() == ["ok", "diverged"]  # a value beside a missing one
+    out = build.write_report(comparison, tmp_path / "r", json_path=tmp_path / "r" / "runs.json", figures=False,
+                             animation=False).parent
+    written = pd.read_csv(out / "summary.csv", dtype=str, keep_default_na=False)
+    runs = json.loads((out / "runs.json").read_text())["runs"]
+    for column in ("steps_done", "steps_to_target", "status_at", "diverged_at"):
+        texts = written[column].tolist()
+        assert all(t == "" or t.isdigit() for t in texts) and any(texts), (column, texts)
+        values = [run[column] for run in runs]
+        assert all(v is None or type(v) is int for v in values) and values != [None, None], (column, values)
+    assert written["status_at"].tolist() == ["", "1"] and [run["diverged_at"] for run in runs] == [None, 1]
+    # the saved results keep the summary's own types: a rebuild reads it back equal, and writes the same files
+    again, _ = saved.load(out)
+    pd.testing.assert_frame_equal(again.summary, comparison.summary)
+    before = {name: (out / name).read_bytes() for name in ("summary.csv", "runs.json", "comparison.json")}
+    build.write_report(again, out, json_path=out / "runs.json", figures=False, animation=False, force=True)
+    assert {name: (out / name).read_bytes() for name in before} == before
+    # and so does a search's final_summary.csv
+    from types import SimpleNamespace
+
+    from descend.tune.result import write_files
+
+    write_files(SimpleNamespace(trials=pd.DataFrame({"number": [0]}), table=None,
+                                final_summary=comparison.summary), tmp_path / "search")
+    assert (tmp_path / "search" / "final_summary.csv").read_text() == (out / "summary.csv").read_text()
+
+
 def test_a_tuned_comparison_draws_no_grid_of_rates_it_did_not_try(tmp_path):
     """Its learning rate × batch size figure put every optimizer's tuned rates in one grid: most cells blank."""
     config, task = C.resolve("line", optimizers=["gd", "adam"], mode="tuned", budget=3, steps=10, seeds=1,

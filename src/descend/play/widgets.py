@@ -88,6 +88,12 @@ def _list(values: Any) -> list[Any]:
     return out.tolist()
 
 
+def _steps(values: Any) -> list[int]:
+    """Step numbers as JSON: whole numbers (``0, 1, ...``, as every widget and descend's files write steps, not
+    ``0.0, 1.0``)."""
+    return [int(v) for v in np.asarray(values).reshape(-1).tolist()]
+
+
 def _schedule_text(entry: OptimizerEntry) -> str | None:
     if entry.schedule.strip():
         return entry.schedule.strip()
@@ -717,10 +723,10 @@ def vanishing(state: VanishingState) -> dict[str, Any]:
         "title": "Vanishing and exploding gradients",
         "layers": [f"layer {i + 1}" if i < len(names) - 1 else "output" for i in range(len(names))],
         "colours": [colours[name] for name in names],
-        "steps": _list(steps if steps is not None else []), "norms": norms, "final_norms": first_last,
+        "steps": _steps(steps if steps is not None else []), "norms": norms, "final_norms": first_last,
         "first_norms": first_step,
-        "loss_step": _list(loss_step), "loss": _list(loss),
-        "accuracy_step": _list(accuracy_step), "accuracy": _list(accuracy),
+        "loss_step": _steps(loss_step), "loss": _list(loss),
+        "accuracy_step": _steps(accuracy_step), "accuracy": _list(accuracy),
         "status": status, "status_at": at,
         "command": command, "command_note": note,
         "compiled": compiled,

@@ -190,7 +190,8 @@ def records(comparison: Any) -> dict[str, Any]:
             return v
         return str(v)
 
-    runs = [{"run": int(i), **{k: clean(v) for k, v in row.items()}} for i, row in comparison.summary.iterrows()]
+    runs = [{"run": int(i), **{k: clean(v) for k, v in row.items()}}
+            for i, row in saved.whole_steps(comparison.summary).iterrows()]
     optimizers = [{"optimizer": str(i), **{k: clean(v) for k, v in row.items()}}
                   for i, row in comparison.table.iterrows()]
     return {"descend": comparison.version, "task": comparison.task.name, "mode": comparison.config.mode,
