@@ -600,10 +600,11 @@ def report_command(
     it is written again from the saved results (and with --out, into the new directory at the same place). One
     written outside the report's directory is not touched.
     """
-    from .report.build import CLI_NAMES, check_out, json_inside, write_report
-    from .report.saved import load
+    from .report.build import CLI_NAMES, ReportExists, check_out, json_inside, write_report
+    from .report.saved import digest, load
 
     try:
+        read = digest(report) if out is None else None  # rebuilt in place: this report, and no other, is replaced
         comparison, drawn = load(report)  # first: what is wrong with DIRECTORY is said of it, not of --out
         target = check_out(out if out is not None else report, force=force or out is None,
                            flag="--out" if out is not None else "DIRECTORY")
@@ -624,8 +625,11 @@ def report_command(
         html = write_report(comparison, target, json_path=target / inner if inner is not None else None,
                             figures=drawn.get("figures", True), animation=animation,
                             svg=drawn.get("svg", True) if svg is None else svg,
-                            mp4=(drawn.get("mp4", True) and animation) if mp4 is None else mp4, force=True,
-                            names=CLI_NAMES)
+                            mp4=(drawn.get("mp4", True) and animation) if mp4 is None else mp4,
+                            force=force or out is None, names=CLI_NAMES, replacing=read)
+    except ReportExists:  # another command wrote a report there while this one was drawn
+        _fail(f"{str(target)!r}: another command wrote a report there while this one ran; it is kept, and this "
+              "rebuild is not written (run descend report again)")
     except KeyboardInterrupt:
         typer.echo(f"interrupted while writing the report: {target} is as it was", err=True)
         raise typer.Exit(130) from None

@@ -593,3 +593,27 @@ def test_a_rebuild_without_the_animation_records_no_video(tmp_path, landscape_re
     result = runner.invoke(app, ["report", str(rebuilt), "--out", str(again)])
     assert result.exit_code == 0, result.output
     assert json.loads((again / "comparison.json").read_text())["drawn"]["mp4"] is False
+
+
+def test_descend_report_keeps_a_report_another_command_wrote_there_while_it_ran(tmp_path, monkeypatch):
+    """`descend report DIR` passed force to the report's last check, so a comparison written into DIR (or into its
+    --out) while the rebuild was drawn was replaced by the rebuild of the old one: both said "report: ...", and the
+    comparison just trained was deleted."""
+    from descend.report import build
+
+    source, other, new = tmp_path / "source", tmp_path / "other", tmp_path / "new"
+    for folder in (source, other):
+        assert runner.invoke(app, [*PARABOLA, "--out", str(folder)]).exit_code == 0
+    real, into = build._write, []
+
+    def meanwhile(comparison, staging, **kwargs):  # another command writes its report while this one draws
+        real(comparison, staging, **kwargs)
+        shutil.copytree(other, into[0], dirs_exist_ok=True)
+
+    monkeypatch.setattr(build, "_write", meanwhile)
+    for args, folder in ((["report", str(source)], source), (["report", str(source), "--out", str(new)], new)):
+        into[:] = [folder]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "another command wrote a report there while this one ran; it is kept" in result.output, result.output
+        assert (folder / "comparison.json").read_text() == (other / "comparison.json").read_text()

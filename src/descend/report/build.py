@@ -266,7 +266,8 @@ def budget_text(config: Any) -> str | None:
 
 def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | None = None, figures: bool = True,
                  animation: bool = True, svg: bool = False, mp4: bool = False, force: bool = False,
-                 command: Mapping[str, float] | None = None, names: Mapping[str, str] = PYTHON_NAMES) -> Path:
+                 command: Mapping[str, float] | None = None, names: Mapping[str, str] = PYTHON_NAMES,
+                 replacing: str | None = None) -> Path:
     """Write ``comparison`` into ``out``: report.html (self-contained: its figures and animation embedded),
     figures/*.png (and *.svg with ``svg``), paths.gif for 2-D tasks (and paths.mp4 with ``mp4``), summary.csv,
     curves.csv, table.csv, config.toml, the saved
@@ -282,6 +283,8 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     (:data:`PYTHON_NAMES`; the command line passes :data:`CLI_NAMES`). ``mp4`` without ``animation`` is refused
     (the video is the animation's); comparison.json records the extra files as written (no SVG without
     ``figures``, no video where no animation is drawn), which ``descend report`` writes again by default.
+    ``replacing``: the :func:`descend.report.saved.digest` of the report a rebuild in place replaces (with
+    ``force``); a report another command wrote there meanwhile is kept then (:class:`ReportExists`).
     """
     if mp4 and not animation:  # nothing would be written, and the report would say it was
         raise ValueError("mp4=True writes the animation of the paths as a video, and animation=False writes no "
@@ -289,7 +292,8 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     timings = Timings()
     timings.command.update(command or {})
     out = check_out(out, force=force, flag=names["out"], force_flag=names["force"])
-    check_json(json_path, out, flag=names["json"], out_flag=names["out"])  # before any drawing (the command line checks it before training, too)
+    # before any drawing (the command line checks it before training, too)
+    check_json(json_path, out, flag=names["json"], out_flag=names["out"])
     inner = _inside(json_path, out)
     pending = None
     if json_path is not None and inner is None:  # first, aside: a file that cannot be written (a full disk) leaves
@@ -303,9 +307,13 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
             pending.unlink(missing_ok=True)
             raise ValueError(f"{names['json']} {str(json_path)!r}: {e.strerror or e}") from None
     try:
-        # checked again once drawn (seconds later): a report another command wrote meanwhile is kept
-        with saved.staged(out, recheck=lambda: check_out(out, force=force, flag=names["out"],
-                                                                 force_flag=names["force"])) as staging:
+        def recheck() -> None:  # once drawn (seconds later): a report another command wrote meanwhile is kept
+            check_out(out, force=force, flag=names["out"], force_flag=names["force"])
+            if replacing is not None and saved.digest(out) != replacing:
+                raise ReportExists(f"{names['out']} {str(out)!r}: another command wrote a report there while this "
+                                   "one was drawn; it is kept")
+
+        with saved.staged(out, recheck=recheck) as staging:
             _write(comparison, staging, json_name=inner, figures=figures, animation=animation, svg=svg, mp4=mp4,
                    timings=timings)
     except BaseException:

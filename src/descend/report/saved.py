@@ -20,6 +20,7 @@ place only once it is complete, so a process killed while writing leaves the pre
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -379,6 +380,15 @@ def _find_csv(settings: dict[str, Any], directory: Path, record: Mapping[str, An
                 given = candidate
                 break
     settings["csv"] = str(given)
+
+
+def digest(directory: Path) -> str | None:
+    """A digest of the report in ``directory`` (its :data:`RECORD`'s bytes; None: none): a rebuild in place checks
+    that the report it replaces is still the one it read."""
+    try:
+        return hashlib.sha256((Path(directory) / RECORD).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def load(directory: Path) -> tuple[Any, dict[str, bool]]:
