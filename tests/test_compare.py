@@ -372,6 +372,16 @@ def test_values_equal_within_round_off_tie_and_a_metric_all_tie_on_has_no_winner
     assert won["distance to answer"] == ["gd", "adam"] and won["test loss"] == ["adam", "rmsprop"]
 
 
+def test_a_value_eight_times_smaller_wins_however_small_both_are():
+    """Any two values below 1e-30 tied: gd's final loss 2.3e-34 and momentum's 1.9e-33 (float32 normal numbers, from
+    x² + y² started at 1e-16) were starred neither, and beside a worse third both were starred."""
+    import pandas as pd
+
+    table = pd.DataFrame({"final train loss": [2.3058e-34, 1.8865e-33, 0.5]}, index=["gd", "momentum", "adam"])
+    assert C.winners(table)["final train loss"] == ["gd"]
+    assert C.winners(table.iloc[:2])["final train loss"] == ["gd"]
+
+
 def test_the_smallest_generalisation_gap_in_magnitude_wins_whatever_its_sign():
     """A test loss below the training loss gives a negative gap: the winner is the smallest |gap|, not the most
     negative (the tables tested had only positive gaps)."""

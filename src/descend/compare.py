@@ -615,8 +615,8 @@ def search(spec: OptimizerSpec, task: Any, config: Config, batch_size: Any, *,
     """Tuned mode's search for ``spec`` at ``batch_size``: the :class:`descend.tune.result.TuneResult` of
     :func:`descend.tune` with ``config.budget`` trials of :func:`search_space` (sampler
     :data:`SEARCH_SAMPLER` seeded with :data:`SEARCH_SEED`, :func:`descend.tune`'s default cohort, the
-    comparison's steps or epochs, loss, clipping and learning-rate schedule), in memory (no storage and no file: ``storage`` and
-    ``out`` are None) and without re-runs (``seeds=0``: :func:`compare` re-runs the best trial itself).
+    comparison's steps or epochs, loss, clipping and learning-rate schedule), in memory (no storage and no file:
+    ``storage`` and ``out`` are None) and without re-runs (``seeds=0``: :func:`compare` re-runs the best trial itself).
 
     What is searched, and why that is fair:
 
@@ -741,6 +741,8 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
     return table, winners(table)
 
 
+#: float32's smallest normal number: two values below it differ by float32's subnormal rounding (:func:`winners`).
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 #: The table's columns that are shares of a row's runs without a result.
 RATES = ("divergence rate", "left-domain rate", "pruned rate", "interrupted rate")
 #: The table's columns that are properties of the rule, not of its runs: a row whose runs all failed still has
@@ -787,10 +789,10 @@ def winners(table: Any) -> dict[str, list[str]]:
         if not math.isfinite(best):  # a target no one reached: nothing to win
             continue
 
-        def tied(among: Any) -> Any:  # equal to the best within round-off (1e-6 of the value, or both below 1e-30:
-            # float32's subnormals)
+        def tied(among: Any) -> Any:  # equal to the best within round-off: 1e-6 of the value, or both among
+            # float32's subnormals (below its smallest normal number, 1.2e-38; 1e-30 tied 2.3e-34 with 1.9e-33)
             return (among == best) | (np.isfinite(among) & ((among - best).abs() <= 1e-6 * among.abs().clip(
-                lower=abs(best)) + 1e-30))
+                lower=abs(best)) + FLOAT32_TINY))
 
         # a metric every label ties on has no winner (five optimizers at 0.2447 differing by 1e-8)
         if bool(tied(values)[values.notna()].all()) and len(values.dropna()) > 1:

@@ -635,8 +635,8 @@ def test_a_dataset_whose_values_overflow_the_training_dtype_is_refused_naming_th
 
     x = torch.tensor([[1.0, 2.0], [3.0, 1e5]], dtype=torch.float64)
     y = torch.tensor([[0.5], [1.0]], dtype=torch.float64)
-    words = r"x has the value (1e\+05|100000), which overflows torch.float16, at row 1, feature '(b|x1)' \(column 1\); " \
-            r"rescale it .*or train in torch.float32"
+    words = r"x has the value (1e\+05|100000), which overflows torch.float16, at row 1, feature '(b|x1)' " \
+            r"\(column 1\); rescale it .*or train in torch.float32"
     model = descend.models.Linear(2, 1)
     with pytest.raises(ValueError, match=words):
         descend.fit(model=model, data=Dataset(x, y, ("a", "b")), steps=2, dtype=torch.float16)

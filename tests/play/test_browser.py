@@ -511,3 +511,14 @@ def test_the_paths_and_the_cost_chart_draw_each_run_in_its_shape_not_its_colour_
     dashes = page.page.evaluate("document.getElementById('surface3d').data.filter((t) => t.type === 'scatter3d')"
                                 ".map((t) => t.line.dash)")
     assert dashes == [run["dash"] for run in runs] and len(set(dashes)) == 2
+
+
+def test_the_tune_widgets_best_settings_show_a_switch_beside_the_numbers(page):
+    """A best configuration holding a switch (sgd's nesterov=true) ended the page in "v.toPrecision is not a
+    function": no table of the best settings, no link to open them, no command."""
+    query = urllib.parse.quote("landscape=booth&steps=20&optimizers=sgd;lr=0.01;momentum=0.9;nesterov=true")
+    page.open(f"/tune?target=landscape&trials=4&query={query}")
+    assert page.result()["best"][0]["config"]["nesterov"] is True
+    settings = page.page.locator("#best td").nth(3).inner_text()
+    assert "nesterov = true" in settings and "lr = " in settings, settings
+    assert page.page.locator("#apply").is_visible() and page.errors == []

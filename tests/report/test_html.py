@@ -1090,3 +1090,20 @@ def test_every_chart_tells_the_optimizers_apart_by_their_shape_not_by_colour_alo
     dashes = {label: look.dash for label, look in looks.items()}
     assert {label: t["line"]["dash"] for label, t in solid.items()} == dashes
     assert len({t["line"]["dash"] for t in solid.values()}) == 2
+
+
+def test_learning_rates_that_differ_read_differently_and_an_accuracy_below_1_is_not_100_percent():
+    """Rates of 0.0100001 and 0.0100002 both read "0.01" in the summary table and in every run's table, so the
+    table did not say which one won; 24,999 correct of 25,000 read "100%"."""
+    import pandas as pd
+
+    from descend.report.cells import _cell_text, column_texts
+    from descend.report.html import _runs_details
+
+    assert column_texts("lr", [0.0100001, 0.0100002], [False, True]) == ["0.0100001", "0.0100002"]
+    assert column_texts("lr", [0.001, 0.0031622776601683794, 0.01], [False] * 3) == ["0.001", "0.003162", "0.01"]
+    summary = pd.DataFrame({"label": ["gd (lr 1)", "gd (lr 2)"], "lr": [0.0100001, 0.0100002], "seed": [0, 0]})
+    page = _runs_details(summary)
+    assert "<td>0.0100001</td>" in page and "<td>0.0100002</td>" in page
+    assert _cell_text("test accuracy", 24999 / 25000) == "99.996%" and _cell_text("test accuracy", 1.0) == "100%"
+    assert _cell_text("divergence rate", 0.99999) == "99.999%"

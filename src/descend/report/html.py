@@ -37,7 +37,7 @@ from .. import outcomes
 from .._names import metric_words
 from ..selection import Selection, scores, status_steps, statuses
 from . import overlap
-from .cells import _cell_text, _key, _number, column_texts  # noqa: F401 - the page's cells, the terminal's
+from .cells import SETTINGS, _cell_text, _key, _number, column_texts  # noqa: F401 - the page's cells, the terminal's
 from .colours import COST_COLORSCALE, MARKS_PER_LINE, Style, depth_colours, optimizer_of
 from .colours import colours as palette_of
 from .colours import markers as marker_shapes
@@ -338,8 +338,8 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
                         + (f" Note: {coincide}." if coincide else "") + (f" Note: {away}." if away else ""),
                         "fig-contour", 600, contour))
         figures.append(("The cost surface in 3-D", "The same cost as a surface (height J, coloured as the map "
-                        "above) with the paths drawn on it, each in its optimizer's line dash: drag to turn it and see the valleys and plateaus the "
-                        "optimizers had to cross.", "fig-surface3d", 560, surface3d))
+                        "above) with the paths drawn on it, each in its optimizer's line dash: drag to turn it and "
+                        "see the valleys and plateaus the optimizers had to cross.", "fig-surface3d", 560, surface3d))
     # each view: its chart's HTML, or (no chart to draw) the reason in place of the caption
     charts = [(heading, caption, div_id, None, figure) if isinstance(figure, str) else
               (heading, caption, div_id, _chart(figure, div_id, height), None)
@@ -709,8 +709,10 @@ def _runs_details(summary: Any) -> str:
     head = "<th scope=\"col\">run</th>" + "".join(f"<th scope=\"col\">{_esc(c.replace('_', ' '))}</th>"
                                                   for c in columns)
     rows = []
-    for run, row in zip(summary.index, summary.itertuples(index=False)):
-        cells = "".join(f"<td>{_esc(_cell_text(c, v))}</td>" for c, v in zip(columns, row))
+    settings = {c: column_texts(c, summary[c], [False] * len(summary)) for c in columns if c in SETTINGS}
+    for k, (run, row) in enumerate(zip(summary.index, summary.itertuples(index=False))):
+        cells = "".join(f"<td>{_esc(settings[c][k] if c in settings else _cell_text(c, v))}</td>"
+                        for c, v in zip(columns, row))
         rows.append(f"<tr><th scope=\"row\">{_esc(str(run))}</th>{cells}</tr>")
     return ("<details><summary>Every run: its configuration and results</summary>\n<div class=\"scroll\"><table>"
             f"\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows)
@@ -1032,10 +1034,11 @@ def _loss_caption(curves: Any, summary: Any, chosen: dict[str, list[int]], epoch
     return (f"Training loss of each step's batch (solid; the whole training set for a full-batch run){dashed} "
             f"against the step{' (or the epoch: the buttons above the chart)' if epochs else ''}: thin lines are "
             f"{which}, the bold line "
-            "their median, marked with its optimizer's shape; lower and sooner is better, and a line that stops early belongs to a run that diverged or "
-            "left the model's domain, or whose loss reached exactly 0, which a log axis cannot show (each run's "
-            f"status is in the details under the table). A line of more than {MAX_POINTS} steps is drawn through "
-            f"the lowest and the highest loss of each of {MAX_POINTS // 2} stretches of its steps.")
+            "their median, marked with its optimizer's shape; lower and sooner is better, and a line that stops "
+            "early belongs to a run that diverged or left the model's domain, or whose loss reached exactly 0, "
+            "which a log axis cannot show (each run's status is in the details under the table). A line of more "
+            f"than {MAX_POINTS} steps is drawn through the lowest and the highest loss of each of {MAX_POINTS // 2} "
+            "stretches of its steps.")
 
 
 def _loss_figure(summary: Any, curves: Any, chosen: dict[str, list[int]], looks: dict[str, Style]) -> Any:
@@ -1463,7 +1466,8 @@ def _surface_figures(surface: Any, paths: dict[int, np.ndarray], run_labels: dic
         contour.append(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines+markers", name=_esc(text),
                                   legendgroup=label, showlegend=first, text=[name] * len(points),
                                   line=dict(color=colour, width=width),
-                                  marker=dict(symbol=symbol, color=colour, size=_mark_sizes(len(points), k, len(drawn), 9),
+                                  marker=dict(symbol=symbol, color=colour,
+                                              size=_mark_sizes(len(points), k, len(drawn), 9),
                                               line=dict(color="white", width=1)),
                                   hovertemplate="%{text}<br>(%{x:.4g}, %{y:.4g})<extra></extra>"))
         solid.append(go.Scatter3d(x=points[:, 0], y=points[:, 1], z=_interpolate(a, b, height, points) + lift,

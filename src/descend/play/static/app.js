@@ -60,7 +60,8 @@ function el(tag, attrs = {}, ...children) {
   for (const c of children) node.append(c);
   return node;
 }
-const fmt = (v, d = 4) => (v === null || v === undefined) ? "—" : (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)) ? v.toExponential(d - 1) : (+v.toPrecision(d)).toString();
+// a number to d significant digits; a switch (true/false) or a name as it is
+const fmt = (v, d = 4) => (v === null || v === undefined) ? "—" : typeof v !== "number" ? String(v) : (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)) ? v.toExponential(d - 1) : (+v.toPrecision(d)).toString();
 // no "share" button: plotly.js offers to send a figure's data to Plotly's cloud, and nothing here leaves the machine
 const CONFIG = { responsive: true, displaylogo: false, showSendToCloud: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 // a title wider than its figure (a long one, a phone's width) breaks between words into as many lines as it
