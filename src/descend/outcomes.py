@@ -32,6 +32,7 @@ stopped at, but for a diverged run's, which are NaN (it has no result). So does 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 OK = "ok"
 DIVERGED = "diverged"
@@ -72,3 +73,30 @@ def divergence_bound(initial_loss: float) -> float:
 def counts(status: str) -> bool:
     """Whether a run with this status has a result that may enter medians and win metrics."""
     return status == OK
+
+
+#: The summary's columns that count steps: whole numbers, missing for a run without one (no target reached, a run
+#: that is "ok", one that did not diverge).
+STEP_COLUMNS = ("steps_done", "steps_to_target", "status_at", "diverged_at")
+
+
+def whole_steps(summary: Any) -> Any:
+    """``summary`` (a copy) with its step counts (:data:`STEP_COLUMNS`) as pandas' nullable whole numbers, as
+    summary.csv, final_summary.csv and the JSON document write them: ``9245`` and, for a run without one, nothing
+    (null), where pandas keeps a column with a missing value as floats (``1.0`` beside a blank, ``9245`` in a
+    report whose every run had one). The summary itself keeps its floats (NaN), which its readers compute with.
+
+    >>> import pandas as pd
+    >>> whole_steps(pd.DataFrame({"run": [0, 1], "status_at": [1.0, float("nan")]})).to_csv(index=False)
+    'run,status_at\\n0,1\\n1,\\n'
+    """
+    import numpy as np
+
+    out = summary.copy()
+    for column in STEP_COLUMNS:
+        if column in out and out[column].dtype.kind == "f":
+            values = out[column].to_numpy()
+            known = values[~np.isnan(values)]
+            if np.isfinite(known).all() and (known == np.round(known)).all():
+                out[column] = out[column].astype("Int64")
+    return out

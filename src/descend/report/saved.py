@@ -36,6 +36,7 @@ import numpy as np
 
 from .._files import TUNE_MARKER, entries  # noqa: F401  (a tune folder's marker; read here, named there)
 from .._files import write_text  # noqa: F401  (the report writes its files with it)
+from ..outcomes import STEP_COLUMNS, whole_steps  # noqa: F401  (decided there: a search's tables write them too)
 from .._interrupts import interrupt_after
 
 #: How a message names the output directory the command chose, --out not given (reports/TASK): the user is
@@ -109,7 +110,8 @@ def staged(out: Path, recheck: Callable[[], Any] | None = None) -> Iterator[Path
     """A new hidden directory next to ``out`` to write a report into; when the block ends without an error
     it replaces ``out`` (a previous report is moved aside, the new one moved in, the old one removed),
     otherwise it is removed and ``out`` is untouched. ``recheck``, called just before ``out`` is replaced,
-    refuses (by raising) what was written to ``out`` while the report was drawn: another command's report. A process killed meanwhile leaves ``out`` as it was
+    refuses (by raising) what was written to ``out`` while the report was drawn: another command's report. A
+    process killed meanwhile leaves ``out`` as it was
     (or, killed between the two moves, no ``out``), never a half-written report; its leftovers are hidden
     (``.NAME.partial-PID-...``) and removed by the next report written next to them."""
     out = Path(out)
@@ -271,33 +273,6 @@ def csv_text(frame: Any, header: bool = True) -> str:
     lines = [",".join(str(n) for n in frame.columns)] if header else []
     lines += [",".join(row) for row in zip(*columns)]
     return "\n".join(lines) + "\n" if lines else ""
-
-
-#: The summary's columns that count steps: whole numbers, missing for a run without one (no target reached, a run
-#: that is "ok", one that did not diverge).
-STEP_COLUMNS = ("steps_done", "steps_to_target", "status_at", "diverged_at")
-
-
-def whole_steps(summary: Any) -> Any:
-    """``summary`` (a copy) with its step counts (:data:`STEP_COLUMNS`) as pandas' nullable whole numbers, as
-    summary.csv, final_summary.csv and the JSON document write them: ``9245`` and, for a run without one, nothing
-    (null), where pandas keeps a column with a missing value as floats (``1.0`` beside a blank, ``9245`` in a
-    report whose every run had one). The summary itself keeps its floats (NaN), which its readers compute with.
-
-    >>> import pandas as pd
-    >>> whole_steps(pd.DataFrame({"run": [0, 1], "status_at": [1.0, float("nan")]})).to_csv(index=False)
-    'run,status_at\\n0,1\\n1,\\n'
-    """
-    import numpy as np
-
-    out = summary.copy()
-    for column in STEP_COLUMNS:
-        if column in out and out[column].dtype.kind == "f":
-            values = out[column].to_numpy()
-            known = values[~np.isnan(values)]
-            if np.isfinite(known).all() and (known == np.round(known)).all():
-                out[column] = out[column].astype("Int64")
-    return out
 
 
 def save(comparison: Any, directory: Path, *, drawn: dict[str, bool], json_name: str | None = None) -> None:

@@ -324,7 +324,7 @@ def write_files(result: TuneResult, out: Path) -> list[Path]:
     written.append(out / "trials.csv")
     # a file this search has no content for goes: an earlier search's (re-runs with --seeds 2, then --seeds 0)
     # would stay beside files that say there is none
-    from ..report.saved import whole_steps
+    from ..outcomes import whole_steps
 
     files = {"table.csv": result.table if result.table is not None and len(result.table) else None,
              "final_summary.csv": whole_steps(result.final_summary) if result.final_summary is not None else None}
