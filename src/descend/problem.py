@@ -260,6 +260,9 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
     splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, standardize_target, dtype,
                            model)
     objective = make_objective(model, loss, kind)
+    check = getattr(model, "check_samples", None)
+    if callable(check) and data is not None:  # a module of one's own: what it would train differently from a torch loop, before work
+        check(splits.train.x)
     if standardize_target and objective.kind in ("binary", "multiclass"):
         raise ValueError(f"standardize_target=True standardises a regression target, but loss={_loss_name(loss)} "
                          f"takes {'labels of two classes' if objective.kind == 'binary' else 'class labels'} "

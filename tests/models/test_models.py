@@ -603,3 +603,25 @@ def test_a_large_parameters_start_is_its_shape_and_range_in_the_models_text():
     model = Parametric(lambda p, x: (x @ p["w"]).sum(-1, keepdim=True), start)
     assert "'w': <64×64 values from -1 to 1>, 'b': 0.5" in repr(model) and len(repr(model)) < 200
     assert "w = <64×64 values from -1 to 1>, b = 0.5" in model.describe()
+
+
+def test_a_trained_parameter_the_forward_does_not_use_is_refused_before_work() -> None:
+    """torch leaves an unused parameter's gradient None and its optimizers skip it; descend gave it a zero gradient
+    and AdamW's weight decay moved it (0.02394 in torch, 0.02277 in descend), silently."""
+
+    class AuxHead(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.body, self.aux = nn.Linear(4, 1), nn.Linear(4, 2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.body(x)
+
+    x, y = torch.randn(16, 4), torch.randn(16, 1)
+    net = AuxHead()
+    with pytest.raises(ValueError, match=r"does not use the trained parameters 'aux\.weight', 'aux\.bias'.*"
+                                         r"requires_grad=False"):
+        descend.fit(model=ModuleModel(net), data=(x, y), optimizer="adamw", lr=0.1, steps=2, compile=False)
+    net.aux.requires_grad_(False)  # frozen: trained as torch trains it
+    runs = descend.fit(model=ModuleModel(net), data=(x, y), optimizer="adamw", lr=0.1, steps=2, compile=False)
+    assert list(runs.params[0]) == ["body.weight", "body.bias"]

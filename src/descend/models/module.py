@@ -65,7 +65,10 @@ class ModuleModel(_Base):
 
     Only the parameters that require a gradient are trained (``names``): a frozen one
     (``requires_grad=False``, a pretrained layer kept as it is) keeps the module's value in every run, is never
-    reset, and is shared by all runs like the buffers. Buffers are taken from the module as they are, shared by
+    reset, and is shared by all runs like the buffers. A trained parameter the forward does not use (an auxiliary
+    head, a parameter used only in evaluation mode) is refused before training (:meth:`check_samples`): torch
+    leaves its gradient None and its optimizers skip it, where descend would move it by weight decay or momentum;
+    freeze it (``requires_grad=False``) to train the others as torch does. Buffers are taken from the module as they are, shared by
     all runs and never updated: a module whose forward changes buffers (BatchNorm tracking running statistics,
     in training mode) is refused with a ValueError that says what to use instead (``track_running_stats=False``,
     ``module.eval()``, LayerNorm). Frozen parameters and floating-point buffers are used in the runs' dtype.
@@ -109,6 +112,33 @@ class ModuleModel(_Base):
 
     def shapes(self) -> tuple[tuple[int, ...], ...]:
         return tuple(tuple(p.shape) for _, p in self.module.named_parameters() if p.requires_grad)
+
+    def check_samples(self, x: Tensor) -> None:
+        """Refuse, before any training, a module that trains differently from a torch loop: one plain forward
+        (in the module's own mode) and backward on two samples of the training set ``x``, on a copy of the module
+        (the module itself is left untouched). A trained parameter the output does not depend on is refused (torch
+        leaves its gradient None and its optimizers skip it, where descend would move it, by weight decay or
+        momentum). A forward that fails here is left to fail where it is trained, with its own error."""
+        names = self.names
+        module = copy.deepcopy(self.module).to(dtype=x.dtype if x.is_floating_point() else torch.float32)
+        try:
+            with guarded(self), torch.enable_grad():
+                out = module(x[:2])
+        except Exception:  # noqa: BLE001 - the engine's first call says what is wrong
+            return
+        if not isinstance(out, Tensor):
+            return
+        trained = [p for name, p in module.named_parameters() if p.requires_grad]
+        grads = (torch.autograd.grad(out.sum(), trained, allow_unused=True) if out.requires_grad
+                 else [None] * len(trained))
+        unused = [name for name, g in zip(names, grads) if g is None]
+        if unused:
+            listed = ", ".join(repr(name) for name in unused)
+            raise ValueError(
+                f"module's forward does not use the trained parameter{'s' * (len(unused) > 1)} {listed}: torch "
+                "leaves their gradient None and its optimizers skip them, where descend would still move them (by "
+                "weight decay or momentum); freeze them (requires_grad=False) or use them in forward"
+            )
 
     def _fixed(self, dtype: torch.dtype) -> dict[str, Tensor]:
         """The frozen parameters and the buffers, as every run uses them (floating point ones in ``dtype``)."""
