@@ -261,7 +261,7 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
                            model)
     objective = make_objective(model, loss, kind)
     check = getattr(model, "check_samples", None)
-    if callable(check) and data is not None:  # a module of one's own: what it would train differently from a torch loop, before work
+    if callable(check) and data is not None:  # a module of one's own: what it would train unlike a torch loop
         check(splits.train.x)
     if standardize_target and objective.kind in ("binary", "multiclass"):
         raise ValueError(f"standardize_target=True standardises a regression target, but loss={_loss_name(loss)} "

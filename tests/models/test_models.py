@@ -625,3 +625,32 @@ def test_a_trained_parameter_the_forward_does_not_use_is_refused_before_work() -
     net.aux.requires_grad_(False)  # frozen: trained as torch trains it
     runs = descend.fit(model=ModuleModel(net), data=(x, y), optimizer="adamw", lr=0.1, steps=2, compile=False)
     assert list(runs.params[0]) == ["body.weight", "body.bias"]
+
+
+def test_a_forward_that_changes_its_buffers_is_refused_and_leaves_the_module_untouched() -> None:
+    """A running standardiser of one's own (BatchNorm's pattern in another class) was accepted, its buffers changed
+    in place by descend's checks, and trained differently from a torch loop."""
+
+    class RunningCenter(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("mean", torch.zeros(4))
+            self.layer = nn.Linear(4, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            if self.training:
+                with torch.no_grad():
+                    self.mean.mul_(0.9).add_(0.1 * x.mean(0))
+            return self.layer(x - self.mean)
+
+    x, y = torch.randn(16, 4) + 1, torch.randn(16, 1)
+    net = RunningCenter()
+    for dtype in (torch.float32, torch.float64):
+        with pytest.raises(ValueError, match=r"module's forward changes its buffer 'mean' \(in its mode, training "
+                                             r"on\).*module\.eval\(\)"):
+            descend.fit(model=ModuleModel(net), data=(x, torch.arange(16) % 2), optimizer="sgd", lr=0.1, steps=2,
+                        compile=False, dtype=dtype)
+        assert torch.equal(net.mean, torch.zeros(4))
+    net.eval()  # its statistics as they are: trained
+    runs = descend.fit(model=ModuleModel(net), data=(x, y), optimizer="sgd", lr=0.1, steps=2, compile=False)
+    assert runs.summary["status"].tolist() == ["ok"] and torch.equal(net.mean, torch.zeros(4))

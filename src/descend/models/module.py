@@ -68,10 +68,13 @@ class ModuleModel(_Base):
     reset, and is shared by all runs like the buffers. A trained parameter the forward does not use (an auxiliary
     head, a parameter used only in evaluation mode) is refused before training (:meth:`check_samples`): torch
     leaves its gradient None and its optimizers skip it, where descend would move it by weight decay or momentum;
-    freeze it (``requires_grad=False``) to train the others as torch does. Buffers are taken from the module as they are, shared by
-    all runs and never updated: a module whose forward changes buffers (BatchNorm tracking running statistics,
-    in training mode) is refused with a ValueError that says what to use instead (``track_running_stats=False``,
-    ``module.eval()``, LayerNorm). Frozen parameters and floating-point buffers are used in the runs' dtype.
+    freeze it (``requires_grad=False``) to train the others as torch does. Buffers are taken from the module as
+    they are, shared by all runs and never updated: a module whose forward changes buffers (BatchNorm tracking
+    running statistics, in training mode) is refused with a ValueError that says what to use instead
+    (``track_running_stats=False``, ``module.eval()``, LayerNorm); any other forward that changes a buffer (a
+    running statistic of one's own, spectral_norm in training mode) is refused before training by
+    :meth:`check_samples`, which runs on a copy: the module itself is never changed. Frozen parameters and
+    floating-point buffers are used in the runs' dtype.
 
     Training steps run the module as it is (``module.training``: dropout active); evaluations run it in
     evaluation mode (:meth:`for_evaluation`: a copy after ``eval()``, dropout off), as a torch loop calls
@@ -116,16 +119,32 @@ class ModuleModel(_Base):
     def check_samples(self, x: Tensor) -> None:
         """Refuse, before any training, a module that trains differently from a torch loop: one plain forward
         (in the module's own mode) and backward on two samples of the training set ``x``, on a copy of the module
-        (the module itself is left untouched). A trained parameter the output does not depend on is refused (torch
-        leaves its gradient None and its optimizers skip it, where descend would move it, by weight decay or
-        momentum). A forward that fails here is left to fail where it is trained, with its own error."""
+        (the module itself is left untouched). A forward that changes a buffer is refused (the runs share one set of
+        buffers, never updated: a running statistic of one's own, spectral_norm's power iteration in training mode,
+        as BatchNorm's running statistics are, see :func:`_check_buffers`). A trained parameter the output does not
+        depend on is refused (torch leaves its gradient None and its optimizers skip it, where descend would move
+        it, by weight decay or momentum). A forward that fails here is left to fail where it is trained, with its
+        own error."""
+        _check_buffers(self.module)  # BatchNorm's running statistics, with what to use instead
         names = self.names
         module = copy.deepcopy(self.module).to(dtype=x.dtype if x.is_floating_point() else torch.float32)
+        before = {name: b.clone() for name, b in module.named_buffers()}
         try:
             with guarded(self), torch.enable_grad():
                 out = module(x[:2])
         except Exception:  # noqa: BLE001 - the engine's first call says what is wrong
             return
+        after = dict(module.named_buffers())
+        changed = [name for name in {**before, **after}
+                   if name not in before or name not in after or not torch.equal(before[name], after[name])]
+        if changed:
+            listed = ", ".join(repr(name) for name in changed)
+            raise ValueError(
+                f"module's forward changes its buffer{'s' * (len(changed) > 1)} {listed} (in its mode, training "
+                f"{'on' if self.module.training else 'off'}); descend trains many runs at once from one set of "
+                "buffers, never updated: compute them before training, or put the submodule that updates them in "
+                "evaluation mode (module.eval(); spectral_norm's power iteration, a running statistic)"
+            )
         if not isinstance(out, Tensor):
             return
         trained = [p for name, p in module.named_parameters() if p.requires_grad]
@@ -143,7 +162,8 @@ class ModuleModel(_Base):
     def _fixed(self, dtype: torch.dtype) -> dict[str, Tensor]:
         """The frozen parameters and the buffers, as every run uses them (floating point ones in ``dtype``)."""
         fixed = {name: p.detach() for name, p in self.module.named_parameters() if not p.requires_grad}
-        fixed.update(self.module.named_buffers())
+        # the buffers copied: a forward that changes them (refused by check_samples) leaves the module's as they are
+        fixed.update((name, b.clone()) for name, b in self.module.named_buffers())
         return {name: t.to(dtype) if t.is_floating_point() else t for name, t in fixed.items()}
 
     def for_evaluation(self) -> ModuleModel:
