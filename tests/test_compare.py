@@ -563,3 +563,20 @@ def test_a_schedule_applies_to_the_optimizers_with_a_learning_rate_and_random_se
     if scheduled is not None:  # gd's runs still follow the schedule: not the runs without one
         assert not np.allclose(scheduled["final_train_loss"].to_numpy(),
                                alone.summary["final_train_loss"].to_numpy())
+
+
+def test_seeds_of_a_module_that_draws_random_numbers_can_differ():
+    """A module's dropout draws its masks from the runs' seeds: at a full batch, with the module's own initial values,
+    compare ran one seed and said every seed would give the same run."""
+    import torch
+
+    from descend.data import as_dataset, split
+    from descend.models import ModuleModel
+    from descend.tasks.task import Task
+
+    x, y = torch.randn(48, 3), torch.randn(48, 1)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.Tanh(), torch.nn.Dropout(0.5), torch.nn.Linear(16, 1))
+    task = Task(name="mine", title="mine", summary="", description="", model=ModuleModel(net, init="module"),
+                data=split(as_dataset(x, y), validation=0.2, test=0.0), loss="mse", kind="regression", steps=20,
+                lr_range=(1e-3, 1e-1))
+    assert C.seeds_can_differ(task, C.parse_optimizer("adam"), None)

@@ -344,15 +344,19 @@ def seeds_can_differ(task: Any, optimizer: str, batch_size: Any) -> bool:
     """Whether two seeds can give two different runs of ``optimizer`` at ``batch_size`` on ``task`` (decided
     here for ``descend compare``, which runs such a configuration once, and for ``descend tune``'s re-runs).
 
-    A seed draws three things: the initial parameters w₀ (``task.model.init``), the order of the
-    mini-batches, and random search's candidates. So seeds cannot differ when the optimizer draws nothing
-    (every gradient rule), the batch is the whole training set at every step (``None``, or b ≥ m: the
-    batches are ``arange(m)``; a hybrid schedule starts with mini-batches) or there is no data (an exact
-    landscape), and w₀ is the same for every seed (the ellipse's A = 0.1, B = 1.8; a landscape's start).
+    A seed draws four things: the initial parameters w₀ (``task.model.init``), the order of the
+    mini-batches, random search's candidates, and what a model that draws random numbers draws while it
+    trains (a module's dropout masks, :func:`descend.models.module.draws_random`, which the engine reads too).
+    So seeds cannot differ when the optimizer and the model draw nothing (every gradient rule; descend's own
+    models), the batch is the whole training set at every step (``None``, or b ≥ m: the batches are
+    ``arange(m)``; a hybrid schedule starts with mini-batches) or there is no data (an exact landscape), and
+    w₀ is the same for every seed (the ellipse's A = 0.1, B = 1.8; a landscape's start).
     """
     import torch
 
-    if optimizer == random_search.NAME:
+    from .models.module import draws_random
+
+    if optimizer == random_search.NAME or draws_random(task.model):
         return True
     data = getattr(task, "data", None)
     if data is not None and batch_size is not None:
