@@ -78,7 +78,8 @@ class ModuleModel(_Base):
 
     Training steps run the module as it is (``module.training``: dropout active); evaluations run it in
     evaluation mode (:meth:`for_evaluation`: a copy after ``eval()``, dropout off), as a torch loop calls
-    ``model.eval()`` before validating. Random layers draw independently per run, from torch's generator, which
+    ``model.eval()`` before validating (the copy is built anew when the module was edited since: a layer or a
+    parameter replaced, a setting changed). Random layers draw independently per run, from torch's generator, which
     :func:`descend.fit` seeds from the runs' seeds for the time of training (and then restores): the same call
     gives the same numbers, and a run's dropout masks depend on the runs it trains with. ``input_ndim`` is the
     number of axes of one run's x (default 2, ``[B, D]``); x with one more axis is per run. The module's output
@@ -171,14 +172,15 @@ class ModuleModel(_Base):
         them), for the engine's evaluations; itself when the module is in evaluation mode already."""
         if not any(m.training for m in self.module.modules()):
             return self
+        key = _structure(self.module)
         cached = self.__dict__.get("_evaluation")
-        if cached is None:
-            # the submodules copied (their modes), the parameters and buffers shared: later changes show in both
+        if cached is None or cached[0] != key:  # built anew once the module was edited (a layer or parameter swapped)
+            # the submodules copied (their modes), the parameters and buffers shared: their values show in both
             shared = {id(t): t for t in (*self.module.parameters(), *self.module.buffers())}
-            cached = ModuleModel(copy.deepcopy(self.module, shared).eval(), self.init_scheme, output=self.output,
-                                 input_ndim=self.input_ndim)
+            cached = key, ModuleModel(copy.deepcopy(self.module, shared).eval(), self.init_scheme, output=self.output,
+                                      input_ndim=self.input_ndim)
             object.__setattr__(self, "_evaluation", cached)
-        return cached
+        return cached[1]
 
     @property
     def layers(self) -> tuple[str, ...]:
@@ -272,6 +274,17 @@ class ModuleModel(_Base):
         extra = "" if self.output == "identity" else f", output={self.output!r}"
         extra += "" if self.input_ndim == 2 else f", input_ndim={self.input_ndim}"
         return f"ModuleModel(module={self.module.__class__.__name__}(...), init={self.init_scheme!r}{extra})"
+
+
+def _structure(module: nn.Module) -> tuple:
+    """What an evaluation copy of ``module`` is built from, beyond its tensors' values: its submodules, parameters
+    and buffers (which objects, under which names), the submodules' modes and plain settings (numbers, strings)."""
+    def settings(sub: nn.Module) -> tuple:
+        return tuple((k, v) for k, v in vars(sub).items() if isinstance(v, (bool, int, float, str, type(None))))
+
+    return (tuple((name, id(sub), sub.training, settings(sub)) for name, sub in module.named_modules()),
+            tuple((name, id(p), p.requires_grad) for name, p in module.named_parameters()),
+            tuple((name, id(b)) for name, b in module.named_buffers()))
 
 
 def _check_buffers(module: nn.Module) -> None:
