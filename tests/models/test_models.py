@@ -561,7 +561,7 @@ def test_a_module_that_cannot_take_the_samples_says_so_in_their_terms() -> None:
     # torch's vmap error about "batch2 tensor" dimensions came through as it was, a RuntimeError
     model = ModuleModel(nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1)))
     x = torch.randn(30, 3)
-    with pytest.raises(ValueError, match=r"the module cannot take samples of shape \[3\] \(x \[30, 3\]\): "):
+    with pytest.raises(ValueError, match=r"the module's forward failed on samples of shape \[3\] \(x \[30, 3\]\): "):
         descend.fit(model=model, data=(x, x.sum(1, keepdim=True)), optimizer="sgd", lr=0.1, steps=3, compile=False)
 
 
@@ -680,3 +680,35 @@ def test_evaluations_follow_the_module_edited_between_fits_of_one_model() -> Non
         with torch.no_grad():
             true = nn.functional.mse_loss(back(x), y).item()
         assert runs.summary.loc[0, "final_train_loss"] == pytest.approx(true, rel=1e-12), edit
+
+
+def test_a_module_that_fails_under_the_batched_call_says_why() -> None:
+    """Every failure of the batched call was "the module cannot take samples of shape S", S being fine: a recurrent
+    layer (no batching rule under vmap) and integer ids for an embedding (x given in the runs' dtype)."""
+
+    class Recurrent(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.gru, self.head = nn.GRU(3, 4, batch_first=True), nn.Linear(4, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.head(self.gru(x)[0][:, -1])
+
+    class Ids(nn.Module):
+        def __init__(self, convert: bool) -> None:
+            super().__init__()
+            self.embed, self.head, self.convert = nn.Embedding(10, 4), nn.Linear(4, 1), convert
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.head(self.embed(x.long() if self.convert else x).mean(1))
+
+    kw = dict(optimizer="sgd", lr=0.1, steps=2, compile=False)
+    x = torch.randn(16, 5, 3)
+    with pytest.raises(ValueError, match=r"the module has a recurrent layer .*a loop over the time steps .*"
+                                         r"\(Batching rule not implemented for aten::gru"):
+        descend.fit(model=ModuleModel(Recurrent(), input_ndim=3), data=(x, torch.randn(16, 1)), **kw)
+    ids = torch.randint(0, 10, (16, 3))
+    with pytest.raises(ValueError, match=r"integer ids \(torch\.nn\.Embedding\).*x\.long\(\) \(Expected tensor"):
+        descend.fit(model=ModuleModel(Ids(False)), data=(ids, torch.randn(16, 1)), **kw)
+    runs = descend.fit(model=ModuleModel(Ids(True)), data=(ids, torch.randn(16, 1)), **kw)
+    assert runs.summary["status"].tolist() == ["ok"]

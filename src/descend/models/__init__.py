@@ -41,7 +41,7 @@ The models:
 - :class:`MLP` — a multilayer perceptron (``names = ("layer0.weight", "layer0.bias", "layer1.weight", ...)``);
 - :class:`Parametric` — any function of named parameters written for one run, batched with ``torch.func.vmap``;
   :func:`ellipse` (the seed's transfer orbit) and :func:`landscape` (a 2-D cost surface) are built on it;
-- :class:`ModuleModel` — any ``torch.nn.Module`` through ``torch.func.functional_call`` and ``vmap``.
+- :class:`ModuleModel` — a ``torch.nn.Module`` of one's own through ``torch.func.functional_call`` and ``vmap``.
 
 :class:`Linear` and :class:`MLP` have a ``torch.nn`` twin: ``model.to_torch(params, k)`` builds the
 equivalent ``torch.nn.Sequential(Linear, activation, ...)`` holding run ``k``'s parameters (descend's weight

@@ -1,4 +1,4 @@
-"""Any ``torch.nn.Module`` with a run axis (:class:`ModuleModel`), and :func:`to_torch`."""
+"""A ``torch.nn.Module`` with a run axis (:class:`ModuleModel`), and :func:`to_torch`."""
 
 from __future__ import annotations
 
@@ -43,13 +43,18 @@ def guarded(model: object) -> contextlib.AbstractContextManager:
     return global_generator() if draws_random(model) else contextlib.nullcontext()
 
 # ---------------------------------------------------------------------------------------------------------
-# ModuleModel: any torch.nn.Module
+# ModuleModel: a torch.nn.Module of one's own
 # ---------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, init=False, repr=False)
 class ModuleModel(_Base):
-    r"""Any ``torch.nn.Module`` with a run axis, through ``torch.func.functional_call`` and ``vmap``.
+    r"""A ``torch.nn.Module`` with a run axis, through ``torch.func.functional_call`` and ``vmap``.
+
+    The module's forward takes x alone and must run under ``torch.func.vmap``: recurrent layers
+    (``torch.nn.GRU``, ``LSTM``, ``RNN`` and their cells) have no batched form there and are refused when training
+    starts, with that cause; x is given in the runs' floating-point dtype, so a module of integer ids
+    (``torch.nn.Embedding``) converts them back in forward (``x.long()``).
 
     The general, slower path: one vmapped ``functional_call`` per step instead of the batched matmuls of
     :class:`Linear`/:class:`MLP`. ``names`` are the module's ``named_parameters()`` names (torch's layout,
@@ -227,13 +232,11 @@ class ModuleModel(_Base):
 
         p = dict(zip(self.names, params))
         batched = torch.func.vmap(one, in_dims=(0, 0 if per_run else None), randomness="different")
-        if checking():  # a first call: a module that cannot take these samples says so in the samples' terms
+        if checking():  # a first call: a module that fails says why, in descend's terms where the cause is known
             try:
                 y = batched(p, x)
             except RuntimeError as e:
-                sample = list(x.shape[2:] if per_run else x.shape[1:])
-                raise ValueError(f"the module cannot take samples of shape {sample} (x {list(x.shape)}): "
-                                 f"{str(e).splitlines()[0]}") from e
+                raise ValueError(_forward_failure(e, x, per_run)) from e
         else:
             y = batched(p, x)
         b = x.shape[1] if per_run else x.shape[0]
@@ -274,6 +277,24 @@ class ModuleModel(_Base):
         extra = "" if self.output == "identity" else f", output={self.output!r}"
         extra += "" if self.input_ndim == 2 else f", input_ndim={self.input_ndim}"
         return f"ModuleModel(module={self.module.__class__.__name__}(...), init={self.init_scheme!r}{extra})"
+
+
+def _forward_failure(error: RuntimeError, x: Tensor, per_run: bool) -> str:
+    """What a module's first batched call failing with ``error`` on ``x`` means: its cause where it is known (a
+    recurrent layer, integer ids), else the samples it failed on, with the error's first line."""
+    line = str(error).splitlines()[0] if str(error) else type(error).__name__
+    sample = list(x.shape[2:] if per_run else x.shape[1:])
+    if "Batching rule not implemented" in line:
+        if any(f"aten::{op}" in line for op in ("gru", "lstm", "rnn_tanh", "rnn_relu")):
+            return ("the module has a recurrent layer (torch.nn.GRU, LSTM, RNN or their cells), which torch cannot "
+                    "run under torch.func.vmap, through which descend calls the module once for all runs: write "
+                    f"the recurrence as a loop over the time steps with torch.nn.Linear layers ({line})")
+        return ("an operation of the module's forward has no batched form under torch.func.vmap, through which "
+                f"descend calls the module once for all runs ({line})")
+    if "'indices'" in line and "Long, Int" in line:
+        return ("the module takes integer ids (torch.nn.Embedding), but descend gives it x in the runs' "
+                f"floating-point dtype: convert them back at the start of forward, x.long() ({line})")
+    return f"the module's forward failed on samples of shape {sample} (x {list(x.shape)}): {line}"
 
 
 def _structure(module: nn.Module) -> tuple:
