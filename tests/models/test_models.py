@@ -712,3 +712,15 @@ def test_a_module_that_fails_under_the_batched_call_says_why() -> None:
         descend.fit(model=ModuleModel(Ids(False)), data=(ids, torch.randn(16, 1)), **kw)
     runs = descend.fit(model=ModuleModel(Ids(True)), data=(ids, torch.randn(16, 1)), **kw)
     assert runs.summary["status"].tolist() == ["ok"]
+
+
+def test_samples_of_another_number_of_axes_than_input_ndim_name_it_before_work() -> None:
+    """[m, C, L] without input_ndim=3 were read as one batch per run: "its leading run axis has 16 runs but the
+    parameters have K = 1", at the first evaluation, without a word of input_ndim."""
+    x, y = torch.randn(16, 2, 8), torch.randint(0, 3, (16,))
+    net = nn.Sequential(nn.Conv1d(2, 3, 3), nn.Tanh(), nn.Flatten(), nn.Linear(18, 3))
+    with pytest.raises(ValueError, match=r"input_ndim=2 takes samples of 1 axis .* x has shape \[16, 2, 8\]: samples "
+                                         r"of shape \[2, 8\]; give ModuleModel\(module, input_ndim=3\)"):
+        descend.fit(model=ModuleModel(net), data=(x, y), steps=3, compile=False)
+    runs = descend.fit(model=ModuleModel(net, input_ndim=3), data=(x, y), steps=3, compile=False)
+    assert runs.summary["status"].tolist() == ["ok"]

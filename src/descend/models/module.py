@@ -125,12 +125,20 @@ class ModuleModel(_Base):
     def check_samples(self, x: Tensor) -> None:
         """Refuse, before any training, a module that trains differently from a torch loop: one plain forward
         (in the module's own mode) and backward on two samples of the training set ``x``, on a copy of the module
-        (the module itself is left untouched). A forward that changes a buffer is refused (the runs share one set of
-        buffers, never updated: a running statistic of one's own, spectral_norm's power iteration in training mode,
-        as BatchNorm's running statistics are, see :func:`_check_buffers`). A trained parameter the output does not
-        depend on is refused (torch leaves its gradient None and its optimizers skip it, where descend would move
-        it, by weight decay or momentum). A forward that fails here is left to fail where it is trained, with its
-        own error."""
+        (the module itself is left untouched). Samples of another number of axes than ``input_ndim`` says are
+        refused, naming the ``input_ndim`` they need. A forward that changes a buffer is refused (the runs share
+        one set of buffers, never updated: a running statistic of one's own, spectral_norm's power iteration in
+        training mode, as BatchNorm's running statistics are, see :func:`_check_buffers`). A trained parameter the
+        output does not depend on is refused (torch leaves its gradient None and its optimizers skip it, where
+        descend would move it, by weight decay or momentum). A forward that fails here is left to fail where it is
+        trained, with its own error."""
+        if x.ndim != self.input_ndim:  # [m, C, L] were read as one batch per run (K = 1 runs, at the first evaluation)
+            axes = self.input_ndim - 1
+            raise ValueError(
+                f"input_ndim={self.input_ndim} takes samples of {axes} ax{'es' if axes != 1 else 'is'} (x [B, ...] of "
+                f"{self.input_ndim} axes), but the training x has shape {list(x.shape)}: samples of shape "
+                f"{list(x.shape[1:])}; give ModuleModel(module, input_ndim={x.ndim})"
+            )
         _check_buffers(self.module)  # BatchNorm's running statistics, with what to use instead
         names = self.names
         module = copy.deepcopy(self.module).to(dtype=x.dtype if x.is_floating_point() else torch.float32)
