@@ -724,3 +724,21 @@ def test_samples_of_another_number_of_axes_than_input_ndim_name_it_before_work()
         descend.fit(model=ModuleModel(net), data=(x, y), steps=3, compile=False)
     runs = descend.fit(model=ModuleModel(net, input_ndim=3), data=(x, y), steps=3, compile=False)
     assert runs.summary["status"].tolist() == ["ok"]
+
+
+def test_reset_leaves_a_parametrized_weight_as_the_module_holds_it_as_documented() -> None:
+    """init="reset" redraws the bias per seed but not a parametrized weight (reset_parameters writes into the computed
+    weight); the docstring says so."""
+    from torch.nn.utils import parametrize
+
+    class Scaled(nn.Module):
+        def forward(self, w: torch.Tensor) -> torch.Tensor:
+            return 2 * w
+
+    net = nn.Sequential(nn.Linear(3, 2))
+    parametrize.register_parametrization(net[0], "weight", Scaled())
+    model = ModuleModel(net)
+    params = dict(zip(model.names, model.init([0, 1])))
+    weight, bias = params["0.parametrizations.weight.original"], params["0.bias"]
+    assert torch.equal(weight[0], weight[1]) and not torch.equal(bias[0], bias[1])
+    assert "parametrizations.weight.original" in ModuleModel.__doc__

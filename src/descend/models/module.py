@@ -66,7 +66,11 @@ class ModuleModel(_Base):
     ``torch.manual_seed(seeds[k])`` inside ``torch.random.fork_rng`` (the global RNG is left untouched);
     parameters no ``reset_parameters`` covers keep the module's values. So a ``Sequential`` of
     ``nn.Linear`` layers gets exactly the parameters torch draws when building it after
-    ``torch.manual_seed(seeds[k])``. ``init="module"``: the module's current values for every run.
+    ``torch.manual_seed(seeds[k])``. A parametrized weight (``torch.nn.utils.parametrize``, ``weight_norm``) is
+    not covered: ``reset_parameters()`` writes into the weight computed from it, not into what is stored and
+    trained (``parametrizations.weight.original``), so that keeps the module's values in every run while the
+    rest is drawn per seed; draw it yourself where it should differ per seed. ``init="module"``: the module's
+    current values for every run.
 
     Only the parameters that require a gradient are trained (``names``): a frozen one
     (``requires_grad=False``, a pretrained layer kept as it is) keeps the module's value in every run, is never
