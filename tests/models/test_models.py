@@ -742,3 +742,26 @@ def test_reset_leaves_a_parametrized_weight_as_the_module_holds_it_as_documented
     weight, bias = params["0.parametrizations.weight.original"], params["0.bias"]
     assert torch.equal(weight[0], weight[1]) and not torch.equal(bias[0], bias[1])
     assert "parametrizations.weight.original" in ModuleModel.__doc__
+
+
+def test_a_forward_that_requires_more_than_the_samples_is_refused_naming_its_signature() -> None:
+    """forward(self, x, mask) failed at the first step with a raw TypeError from inside torch's vmap."""
+
+    class Masked(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = nn.Linear(3, 1)
+
+        def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            return self.layer(x * mask)
+
+    class Defaulted(Masked):
+        def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+            return self.layer(x)
+
+    with pytest.raises(ValueError, match=r"module's forward\(x, mask\) requires 'mask' besides the samples; "
+                                         r"descend calls forward\(x\)"):
+        ModuleModel(Masked())
+    x = torch.randn(8, 3)
+    runs = descend.fit(model=ModuleModel(Defaulted()), data=(x, x.sum(1)), steps=2, compile=False)
+    assert runs.summary["status"].tolist() == ["ok"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -51,10 +52,10 @@ def guarded(model: object) -> contextlib.AbstractContextManager:
 class ModuleModel(_Base):
     r"""A ``torch.nn.Module`` with a run axis, through ``torch.func.functional_call`` and ``vmap``.
 
-    The module's forward takes x alone and must run under ``torch.func.vmap``: recurrent layers
-    (``torch.nn.GRU``, ``LSTM``, ``RNN`` and their cells) have no batched form there and are refused when training
-    starts, with that cause; x is given in the runs' floating-point dtype, so a module of integer ids
-    (``torch.nn.Embedding``) converts them back in forward (``x.long()``).
+    The module's forward takes x alone (another argument without a default is refused) and must run under
+    ``torch.func.vmap``: recurrent layers (``torch.nn.GRU``, ``LSTM``, ``RNN`` and their cells) have no batched
+    form there and are refused when training starts, with that cause; x is given in the runs' floating-point
+    dtype, so a module of integer ids (``torch.nn.Embedding``) converts them back in forward (``x.long()``).
 
     The general, slower path: one vmapped ``functional_call`` per step instead of the batched matmuls of
     :class:`Linear`/:class:`MLP`. ``names`` are the module's ``named_parameters()`` names (torch's layout,
@@ -111,6 +112,7 @@ class ModuleModel(_Base):
         if not any(p.requires_grad for p in module.parameters()):
             raise ValueError("every parameter of module has requires_grad=False: there is nothing to train (set "
                              "requires_grad=True on those to train)")
+        _check_forward(module)
         _check_buffers(module)
         set_ = object.__setattr__
         set_(self, "module", module)
@@ -318,6 +320,31 @@ def _structure(module: nn.Module) -> tuple:
     return (tuple((name, id(sub), sub.training, settings(sub)) for name, sub in module.named_modules()),
             tuple((name, id(p), p.requires_grad) for name, p in module.named_parameters()),
             tuple((name, id(b)) for name, b in module.named_buffers()))
+
+
+def _check_forward(module: nn.Module) -> None:
+    """Refuse a module whose forward cannot be called with x alone (as descend calls it): a second argument
+    without a default failed at the first step, inside torch's vmap."""
+    try:
+        signature = inspect.signature(module.forward)
+    except (TypeError, ValueError):  # no signature to read: the first call says what is wrong
+        return
+    kinds = inspect.Parameter
+    plain = signature.replace(parameters=[p.replace(annotation=p.empty) for p in signature.parameters.values()],
+                              return_annotation=signature.empty)  # its arguments' names, as the user wrote them
+    positional = [p for p in signature.parameters.values() if p.kind in (kinds.POSITIONAL_ONLY,
+                                                                         kinds.POSITIONAL_OR_KEYWORD)]
+    varargs = any(p.kind == kinds.VAR_POSITIONAL for p in signature.parameters.values())
+    required = [p.name for p in positional[1:] if p.default is p.empty]
+    required += [p.name for p in signature.parameters.values()
+                 if p.kind == kinds.KEYWORD_ONLY and p.default is p.empty]
+    if required or not (positional or varargs):
+        what = (f"requires {', '.join(map(repr, required))} besides the samples" if required
+                else "takes no samples")
+        raise ValueError(
+            f"module's forward{plain} {what}; descend calls forward(x) with the samples x alone: give the "
+            "other arguments defaults, or wrap the module in one whose forward takes x alone"
+        )
 
 
 def _check_buffers(module: nn.Module) -> None:
