@@ -75,7 +75,7 @@ from .optim import get as get_optimizer
 from .optim import random_search
 from .problem import Objective, Problem, make_objective
 from .records import STATUS_CODES, CohortResult, cut_short, per_run
-from .spec import RunSpec, batch_label, check_flat_start, expand_grid, grid
+from .spec import RunSpec, check_flat_start, expand_grid, grid, plain_batch_size
 
 __all__ = ["Cohort", "CohortResult", "Monitor", "Objective", "Problem", "Run", "RunSpec", "Runs", "expand_grid",
            "grid", "make_objective", "plan_cohorts", "plan_groups", "sweep", "train", "train_cohort"]
@@ -2183,7 +2183,7 @@ class Runs:
         known = self.problem.known
         for run, res, j in self._located():
             row: dict[str, Any] = {"run": run.index, "optimizer": run.optimizer,
-                                   "batch_size": batch_label(run.batch_size), "seed": run.seed}
+                                   "batch_size": plain_batch_size(run.batch_size), "seed": run.seed}
             row.update({k: v for k, v in run.hyper.items()})
             if any(r.start is not None for r in self.runs):
                 row["start"] = run.start
@@ -2219,7 +2219,7 @@ class Runs:
         trained = {row["run"] for row in rows}
         for run in self.runs:  # a stop before its group: in the table, with no step taken and no metric
             if run.index not in trained:
-                row = {"run": run.index, "optimizer": run.optimizer, "batch_size": batch_label(run.batch_size),
+                row = {"run": run.index, "optimizer": run.optimizer, "batch_size": plain_batch_size(run.batch_size),
                        "seed": run.seed, **run.hyper}
                 if any(r.start is not None for r in self.runs):
                     row["start"] = run.start

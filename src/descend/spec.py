@@ -119,17 +119,17 @@ class RunSpec:
     def to_dict(self) -> dict[str, Any]:
         """The run as plain values (schedules by name of the function, a batch size as the summary writes it)."""
         schedules = {k: getattr(f, "__name__", repr(f)) for k, f in self.schedules.items()}
-        return {"optimizer": self.optimizer, **dict(self.hyper), "batch_size": batch_label(self.batch_size),
+        return {"optimizer": self.optimizer, **dict(self.hyper), "batch_size": plain_batch_size(self.batch_size),
                 "seed": self.seed,
                 "start": self.start, "schedules": schedules, "clip_norm": self.clip_norm, "clip_value": self.clip_value}
 
 
-def batch_label(batch_size: Any) -> Any:
+def plain_batch_size(batch_size: Any) -> Any:
     """A batch size as plain data, as the summary's column and :meth:`RunSpec.to_dict` write it: None (the full
     batch) or a whole number as it is, any other (a hybrid) as its text.
 
     >>> from descend.data import hybrid
-    >>> batch_label(None), batch_label(32), batch_label(hybrid(32, 8, 512))
+    >>> plain_batch_size(None), plain_batch_size(32), plain_batch_size(hybrid(32, 8, 512))
     (None, 32, 'hybrid(first=32, epochs=8, then=512)')
     """
     return batch_size if batch_size is None or isinstance(batch_size, int) else repr(batch_size)

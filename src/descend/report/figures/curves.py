@@ -19,8 +19,7 @@ from ... import outcomes
 from ..._names import ordinal
 from ...selection import Selection, scores
 from ..colours import COST_COLOURMAP
-from ..colours import depth_colours, depth_order, text_colour
-from ..colours import marks_at
+from ..colours import depth_colours, depth_order, marks_at, text_colour
 from ..colours import markers as marker_shapes
 from ..ticks import capped_top
 from .grid import _thin
