@@ -311,6 +311,8 @@ def test_without_a_writable_cache_programs_are_compiled_in_the_process(monkeypat
 
 def test_only_what_descends_code_decides_names_a_package(monkeypatch):
     monkeypatch.setenv("DESCEND_PACKAGES", "1")
+    for variable in ("ATEN_CPU_CAPABILITY", "TORCHINDUCTOR_MAX_AUTOTUNE"):
+        monkeypatch.delenv(variable, raising=False)
     import math
 
     import numpy as np
@@ -324,6 +326,12 @@ def test_only_what_descends_code_decides_names_a_package(monkeypatch):
     name = _compile.package_name(key)
     assert name is not None and name == _compile.package_name(key)
     assert _compile.package_name((*key[:3], 1)) != name  # another thread count, another program
+    for variable, value in (("ATEN_CPU_CAPABILITY", "avx2"), ("TORCHINDUCTOR_MAX_AUTOTUNE", "1")):
+        monkeypatch.setenv(variable, value)  # the vector instructions of Inductor's code, its settings
+        assert _compile.package_name(key) not in (name, None), variable
+        monkeypatch.delenv(variable)
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", "/elsewhere")  # where the cache is changes no program
+    assert _compile.package_name(key) == name
 
     def local(x):
         return x

@@ -389,8 +389,7 @@ def package_name(key: Any) -> str | None:
         return None
     if not os.access(directory, os.W_OK):
         return None
-    settings = tuple(sorted((k, v) for k, v in os.environ.items()  # Inductor's settings a user chose (not its cache)
-                            if k.startswith("TORCHINDUCTOR_") and k != "TORCHINDUCTOR_CACHE_DIR"))
+    settings = tuple(sorted((k, v) for k, v in os.environ.items() if _names_programs(k)))
     try:
         try:
             return _named(key, settings)
@@ -398,6 +397,15 @@ def package_name(key: Any) -> str | None:
             return _named.__wrapped__(key, settings)
     except _Unnameable:  # not kept in the cache: such a key (a closure's, a lambda's) is new at every call, and the
         return None  # cache would keep what it holds alive (a model or a loss and the tensors it captured)
+
+
+def _names_programs(variable: str) -> bool:
+    """Whether an environment variable is a setting a user chose that changes the programs Inductor writes:
+    Inductor's own (``TORCHINDUCTOR_*``, but not where its cache lies) and ``ATEN_CPU_CAPABILITY``, torch's choice
+    of vector instructions, from which Inductor picks its programs' (``avx2`` on a CPU with AVX-512: programs
+    that a CPU with AVX2 alone can run)."""
+    return variable == "ATEN_CPU_CAPABILITY" or (variable.startswith("TORCHINDUCTOR_")
+                                                 and variable != "TORCHINDUCTOR_CACHE_DIR")
 
 
 @functools.lru_cache(maxsize=1024)
