@@ -103,10 +103,18 @@ def test_spare_cores_waits_for_its_window_and_counts_this_process_apart(monkeypa
     monkeypatch.setattr(_machine, "own_seconds", lambda: 5.5)
     monkeypatch.setattr(_machine.time, "monotonic", lambda: 102.0)
     monkeypatch.setattr(_machine.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(_machine, "usable_cores", lambda: 4)
     slept = []
     monkeypatch.setattr(_machine.time, "sleep", slept.append)
     assert _machine.spare_cores() == pytest.approx(3.25)
     assert slept == [] and _machine._last_look == (13.0, 5.5, 102.0)
+    # a process allowed two of the four cores (taskset, a container) has at most two to spare
+    monkeypatch.setattr(_machine, "_last_look", (10.0, 4.0, 100.0))
+    monkeypatch.setattr(_machine, "usable_cores", lambda: 2)
+    assert _machine.spare_cores() == 2
+    monkeypatch.setattr(_machine, "usable_cores", lambda: 4)
+    monkeypatch.setattr(_machine, "_last_look", (10.0, 4.0, 100.0))
+    assert _machine.spare_cores() == pytest.approx(3.25)
     # a look 10 ms after the last one answers what that one found; with none found yet, it waits out its 50 ms
     monkeypatch.setattr(_machine, "_last_look", (10.0, 4.0, 101.99))
     assert _machine.spare_cores() == pytest.approx(3.25) and slept == []

@@ -88,7 +88,8 @@ _last_spare: float | None = None
 
 def spare_cores(min_window: float = 0.05) -> float | None:
     """How many cores other processes left free since the last look (since this module was imported, the first
-    time): the machine's cores less what other processes kept busy, hypervisor steal included. A look less than
+    time): the machine's cores less what other processes kept busy, hypervisor steal included, at most the cores
+    this process may run on (:func:`usable_cores`: ``taskset``, a container's CPU set). A look less than
     ``min_window`` seconds after the last one answers what that one found (/proc/stat counts in ticks of 10 ms: a
     window of 50 ms on two cores is ten of them); the first look waits for the rest of its window. None where
     /proc/stat is not."""
@@ -105,7 +106,7 @@ def spare_cores(min_window: float = 0.05) -> float | None:
         others = _others((busy0, own0), (busy, own), now - t0)
         if others is None:
             return None
-        _last_spare = max(0.0, (os.cpu_count() or 1) - others)
+        _last_spare = max(0.0, min(usable_cores(), (os.cpu_count() or 1) - others))
         return _last_spare
 
 

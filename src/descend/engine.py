@@ -1331,13 +1331,19 @@ class CohortThreads:
     every :data:`RECHECK_SECONDS` while its steps run eagerly (:meth:`recheck`), so that a process starting or
     ending beside it (a report's drawing processes, another user's job) changes the count; a compiled program
     keeps the count it was compiled with. torch's setting is restored at the end. ``count``: the threads now.
-    The numbers do not depend on the count where each run's reductions stay on one thread (the reference
-    sweep's are the same bit for bit on one thread and on two)."""
 
-    def __init__(self, work: int, update: int) -> None:
+    Only a cohort of two runs or more follows the machine's load: each of its reductions (a loss's sum over the
+    batch, a gradient's norm) has a result per run, which torch computes on one thread, so its numbers are the
+    same bit for bit on any count (tested). A single run's are reductions to one number, which torch splits
+    between its threads, each summing a part: the last bits of the loss and of its gradient change with the
+    count. So a single run large enough to share out (``runs`` 1) takes torch's setting whatever the machine is
+    doing, as a plain torch loop does: one command gives the same numbers on a quiet machine and a busy one."""
+
+    def __init__(self, work: int, update: int, runs: int) -> None:
         self.limit = torch.get_num_threads()
         self.count, self.due = self.limit, 0.0
-        self.watching = shared_out(work, update) and self.limit > 1
+        self.shared = shared_out(work, update) and self.limit > 1
+        self.watching = self.shared and runs > 1
 
     def __enter__(self) -> CohortThreads:
         self.decide()
@@ -1349,7 +1355,7 @@ class CohortThreads:
 
     def decide(self, now: float | None = None) -> None:
         self.due = (time.monotonic() if now is None else now) + RECHECK_SECONDS
-        self.count = threads_for(self.watching, self.limit, spare_cores() if self.watching else None)
+        self.count = threads_for(self.shared, self.limit, spare_cores() if self.watching else None)
         if torch.get_num_threads() != self.count:
             torch.set_num_threads(self.count)
 
@@ -1370,9 +1376,10 @@ class CohortThreads:
             torch.set_num_threads(count)
 
 
-def cohort_threads(work: int, update: int) -> CohortThreads:
-    """The threads of a cohort of ``work`` and ``update`` numbers (:data:`SMALL_WORK`, :class:`CohortThreads`)."""
-    return CohortThreads(work, update)
+def cohort_threads(work: int, update: int, runs: int) -> CohortThreads:
+    """The threads of a cohort of ``runs`` runs, ``work`` and ``update`` numbers (:data:`SMALL_WORK`,
+    :class:`CohortThreads`)."""
+    return CohortThreads(work, update, runs)
 
 
 def _widest_batch(plan: Any) -> int:
@@ -1781,7 +1788,7 @@ def train(
     ``compile=False`` and neither a ``monitor`` nor a ``stop``: such steps are Python-bound, one core per
     process. The results are the same, bit for bit (tests/test_engine_groups.py); the ellipse comparison's four
     groups trained in 2.0-2.6 s instead of 2.8-3.7 s. Ctrl-C stops both processes, each keeping what finished.
-    ``descend compare`` asks for it where two cores are free to use (:func:`descend._forked.processes`).
+    ``descend compare`` asks for it where the process may run on two cores (:func:`descend._forked.processes`).
     """
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one budget: steps=... or epochs=...")
@@ -1932,7 +1939,7 @@ def _train_group(problem: Problem, group: Sequence[Cohort], indices: Any, every:
                                                dtype=options["dtype"], hooks=hooks)]
         else:
             update = len(members) * _parameter_count(problem.model, options["dtype"])
-            with cohort_threads(update * _widest_batch(indices), update) as threads:
+            with cohort_threads(update * _widest_batch(indices), update, len(members)) as threads:
                 done = train_cohort(problem, group, indices, eval_every=every, hooks=hooks, threads=threads,
                                     **options)
     for result in done:
