@@ -10,9 +10,13 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pytest
-import tomllib
 import typer
 from typer.testing import CliRunner
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 
 from descend import cli, schema
 from descend import compare as C

@@ -1,4 +1,5 @@
-"""Writing files so that a killed process never leaves half of one: the one place that decides how."""
+"""Writing files so that a killed process never leaves half of one, and reading descend's own tables back to the
+bit: the one place that decides how."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 #: The file descend tune leaves in a folder it takes (descend.tune.result.take): such a folder is a search's, not
 #: a comparison's, with or without its best.json.
@@ -27,6 +29,18 @@ def entries(directory: Path) -> list[str]:
             elif not any(full.iterdir()):
                 out.append((here / name).as_posix() + "/")
     return sorted(out)
+
+
+def read_csv_exact(source: Any, **kwargs: Any) -> Any:
+    """``pd.read_csv(source, **kwargs)`` with every number read back to the bit of the float64 written (a table
+    descend wrote: its numbers are Python's shortest round-trip forms). pandas before 3 reads them with its
+    faster parser by default, which may miss the last binary digit (0.03975564247492616 read back as
+    0.0397556424749261); pandas 3 reads them exactly by default."""
+    import pandas as pd
+
+    if int(pd.__version__.split(".")[0]) < 3:
+        kwargs = {"float_precision": "round_trip", **kwargs}
+    return pd.read_csv(source, **kwargs)
 
 
 def write_text(path: Path | str, text: str) -> None:

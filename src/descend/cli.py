@@ -737,7 +737,7 @@ def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, widt
 def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
                                        help="A report directory written by descend compare or descend tune.")) -> None:
     """Print a finished comparison's summary table, or a search's best configurations."""
-    import pandas as pd
+    from ._files import read_csv_exact
 
     path = Path(report) / "table.csv"
     if not Path(report).exists():
@@ -772,7 +772,7 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
     from .compare import winners
 
     try:
-        frame = pd.read_csv(path, index_col=0)
+        frame = read_csv_exact(path, index_col=0)
     except (OSError, ValueError, UnicodeDecodeError) as e:  # pandas' ParserError and EmptyDataError are ValueErrors
         _fail(f"{str(report)!r}: its table.csv cannot be read ({type(e).__name__}: {str(e).splitlines()[0]}); "
               f"descend report {shlex.quote(str(report))} writes it again from the saved results")

@@ -16,8 +16,12 @@ import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
-import tomllib
 from typer.testing import CliRunner
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 
 import descend
 from descend import cli

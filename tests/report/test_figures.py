@@ -1077,6 +1077,24 @@ def test_a_title_in_a_script_no_font_has_draws_without_a_warning(tmp_path):
         assert [p.name for p in F.save(fig, tmp_path, "cjk")] == ["cjk.png", "cjk.svg"]
 
 
+@pytest.mark.parametrize("message", [
+    "Glyph 22770 (\\N{CJK UNIFIED IDEOGRAPH-58F2}) missing from font(s) DejaVu Sans.",  # matplotlib 3.9 and later
+    "Glyph 22770 (\\N{CJK UNIFIED IDEOGRAPH-58F2}) missing from current font.",  # matplotlib 3.7 and 3.8
+])
+def test_every_matplotlib_the_dependencies_allow_is_kept_quiet_about_missing_glyphs(message):
+    import warnings
+
+    from descend.report.figures.style import quiet_glyphs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with quiet_glyphs():
+            warnings.warn(message, UserWarning)
+        with pytest.raises(UserWarning):  # another warning is not silenced
+            with quiet_glyphs():
+                warnings.warn("Glyph 22770 drawn twice", UserWarning)
+
+
 def test_an_installed_font_covering_what_the_font_in_use_lacks_draws_it(monkeypatch, tmp_path):
     """The fallback fonts installed are added after the font family in use (matplotlib draws a character the first
     lacks with the next one that has it): here Liberation Sans, which has no snowman, falls back on DejaVu Sans."""

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .._files import TUNE_MARKER, entries  # noqa: F401  (a tune folder's marker; read here, named there)
-from .._files import write_text  # noqa: F401  (the report writes its files with it)
+from .._files import read_csv_exact, write_text  # noqa: F401  (the report writes its files with write_text)
 from ..outcomes import STEP_COLUMNS, whole_steps  # noqa: F401  (decided there: a search's tables write them too)
 from .._interrupts import interrupt_after
 
@@ -373,8 +373,6 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
     import dataclasses
     import sys
 
-    import pandas as pd
-
     from .. import compare
 
     directory = Path(directory)
@@ -408,8 +406,7 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
         summary = frame_from_json(record["summary"])
         table = frame_from_json(record["table"])
         dtypes = record["curves"]
-        exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}  # 3: the default
-        curves = pd.read_csv(directory / "curves.csv", **exact)
+        curves = read_csv_exact(directory / "curves.csv")
         if "curves_rows" in record and len(curves) != record["curves_rows"]:
             raise ValueError(f"curves.csv has {len(curves)} rows of the {record['curves_rows']} written: it was cut "
                              "short or edited")

@@ -927,7 +927,7 @@ def _kept_final(study: Any, name: str, key: str | None) -> Any:
     """The summary rows of ``name``'s re-runs kept in ``study`` for ``key``, or None."""
     import io
 
-    import pandas as pd
+    from .._files import read_csv_exact
 
     if study is None or key is None:
         return None
@@ -936,7 +936,7 @@ def _kept_final(study: Any, name: str, key: str | None) -> Any:
     if not isinstance(entry, dict) or entry.get("key") != key:
         return None
     try:
-        return pd.read_csv(io.StringIO(entry["summary"]), index_col=0)
+        return read_csv_exact(io.StringIO(entry["summary"]), index_col=0)
     except (KeyError, ValueError, TypeError):
         return None
 

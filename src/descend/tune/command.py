@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._files import read_csv_exact
 from .._names import folder_name, shell_word
 
 #: How each argument of :func:`descend.tune.plan` is spelled on the command line.
@@ -455,7 +456,7 @@ def show(directory: Path) -> None:
     best = json.loads((directory / "best.json").read_text())
     split, metric = str(best["target"]).split("_", 1)  # written as Target.key, "{split}_{metric}"
     if (directory / "table.csv").exists():
-        table = pd.read_csv(directory / "table.csv", index_col=0)
+        table = read_csv_exact(directory / "table.csv", index_col=0)
         table.index = table.index.astype(str)
     else:  # no trial finished (every one diverged, or the search stopped first): its notes say why
         table = pd.DataFrame()

@@ -117,9 +117,10 @@ def _installed_fallbacks() -> tuple[str, ...]:
 def quiet_glyphs() -> Iterator[None]:
     """Draw without matplotlib's warning for each character no font in use has (one per character and drawing: 61
     lines under --quiet for a file named in Japanese on a system without such a font): the character is drawn as
-    a box, and the report's HTML shows the text."""
+    a box, and the report's HTML shows the text. matplotlib 3.9 words it "missing from font(s) ...", 3.7 and 3.8
+    "missing from current font"."""
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from (current )?font", category=UserWarning)
         yield
 
 
