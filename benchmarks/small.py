@@ -2,8 +2,12 @@
 
 The playground's budget (issue "Fast by default"): Himmelblau from its standard start with GD, momentum,
 RMSprop and Adam at lr 0.01, 500 steps each, under 50 ms of compute. Every implementation computes the same
-four paths (checked: final points agree within 1e-4); the figure is the wall time of all four, warm (the first
-call of each implementation is discarded), median over ``--repeats``:
+four paths, checked after the timing where the paths differ: every row runs again, untimed, for
+``CHECK_STEPS`` (25) steps, where the four optimizers are far apart (after 500 all four reach the same minimum,
+which would hide a wrong rule or learning rate), and its four points must match the first row's to a relative
+1e-9 in float64 (1e-4 for a JAX without 64-bit floats); a mismatch ends the script with a message naming the row
+and the optimizer. The figure is the wall time of all four, warm (the first call of each implementation is
+discarded), median over ``--repeats``:
 
 - ``descend.fit``: the default call, all four optimizers in one call (four cohorts of one run, trained as one
   group: one program), on a first run (no package on disk, ``DESCEND_PACKAGES=0``: ``compile="auto"`` finds that
@@ -16,7 +20,9 @@ call of each implementation is discarded), median over ``--repeats``:
   what a long-lived server such as the playground pays per request once the programs exist);
 - ``descend rules``: descend's pure update rules with the landscape's hand gradient, eager torch, the loop in
   Python (no engine: no records, no statuses);
-- ``torch.optim loop``: torch.nn.Parameter [2] + torch.optim classes, autograd, the usual loop;
+- ``torch.optim loop``: torch.nn.Parameter [2] + torch.optim classes (SGD, RMSprop, Adam), autograd, the usual
+  loop; momentum is descend's drop-in ``descend.optim.Momentum`` (a torch.optim.Optimizer), as torch has no
+  EMA-form momentum (its SGD momentum is the heavy-ball form);
 - ``jax``: optax's four optimizers in one ``jax.jit`` of a ``lax.scan`` over the 500 steps (compile excluded),
   when JAX and optax are importable.
 
@@ -28,6 +34,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
+import math
 import os
 import statistics
 import time
@@ -35,6 +43,8 @@ import time
 import torch
 
 STEPS, LR, START = 500, 0.01, (-1.0, 1.0)
+CHECK_STEPS = 25  # the untimed check's steps: the four optimizers' paths are far apart there
+FLOAT64_TOLERANCE, FLOAT32_TOLERANCE = 1e-9, 1e-4  # the check's relative tolerances
 OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 
 
@@ -42,24 +52,30 @@ def himmelblau(x, y):
     return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
 
 
-def run_fit(compile_: bool | str, hand_gradient: bool = True, packages: bool = True,
+def run_fit(compile_: bool | str, hand_gradient: bool = True, packages: bool = True, steps: int = STEPS,
             ) -> dict[str, tuple[float, float]]:
     import dataclasses
 
     import descend
     from descend import landscapes
 
+    before = os.environ.get("DESCEND_PACKAGES")
     os.environ["DESCEND_PACKAGES"] = "1" if packages else "0"
-
-    scape = landscapes.get("himmelblau")  # its registry entry declares exact_grad: the hand gradient by default
-    model = (scape if hand_gradient else dataclasses.replace(scape, exact_grad=False)).model(START)
-    runs = descend.fit(model=model, data=None, loss="value", optimizer=list(OPTIMIZERS), lr=LR, steps=STEPS,
-                       eval_every=0, record_grad_norms=False, compile=compile_, dtype=torch.float64)
+    try:
+        scape = landscapes.get("himmelblau")  # its registry entry declares exact_grad: the hand gradient by default
+        model = (scape if hand_gradient else dataclasses.replace(scape, exact_grad=False)).model(START)
+        runs = descend.fit(model=model, data=None, loss="value", optimizer=list(OPTIMIZERS), lr=LR, steps=steps,
+                           eval_every=0, record_grad_norms=False, compile=compile_, dtype=torch.float64)
+    finally:  # the variable as it was: the rows after this one read their own setting
+        if before is None:
+            os.environ.pop("DESCEND_PACKAGES", None)
+        else:
+            os.environ["DESCEND_PACKAGES"] = before
     return {row.optimizer: (float(runs.params[i]["x"]), float(runs.params[i]["y"]))
             for i, row in runs.summary.iterrows()}
 
 
-def run_rules() -> dict[str, tuple[float, float]]:
+def run_rules(steps: int = STEPS) -> dict[str, tuple[float, float]]:
     from descend.landscapes import get
     from descend.optim import get as optimizer
 
@@ -71,14 +87,14 @@ def run_rules() -> dict[str, tuple[float, float]]:
         kwargs = info.update_kwargs(config)
         w = (torch.tensor([[START[0], START[1]]], dtype=torch.float64),)
         state = info.init_state(w, config)
-        for _ in range(STEPS):
+        for _ in range(steps):
             gx, gy = scape.grad(w[0][:, 0], w[0][:, 1])
             w, state = info.update((torch.stack([gx, gy], dim=1),), state, w, **kwargs)
         out[name] = (float(w[0][0, 0]), float(w[0][0, 1]))
     return out
 
 
-def run_torch_loop() -> dict[str, tuple[float, float]]:
+def run_torch_loop(steps: int = STEPS) -> dict[str, tuple[float, float]]:
     import descend.optim as D
 
     classes = {"gd": lambda p: torch.optim.SGD(p, lr=LR), "momentum": lambda p: D.Momentum(p, lr=LR),
@@ -87,7 +103,7 @@ def run_torch_loop() -> dict[str, tuple[float, float]]:
     for name in OPTIMIZERS:
         p = torch.nn.Parameter(torch.tensor(START, dtype=torch.float64))
         opt = classes[name]([p])
-        for _ in range(STEPS):
+        for _ in range(steps):
             opt.zero_grad()
             himmelblau(p[0], p[1]).backward()
             opt.step()
@@ -96,6 +112,7 @@ def run_torch_loop() -> dict[str, tuple[float, float]]:
 
 
 def jax_runner():
+    """The JAX row's function of the steps and its check tolerance (relative), or None without JAX and optax."""
     try:
         import jax
         import optax
@@ -110,8 +127,8 @@ def jax_runner():
     def f(w):
         return himmelblau(w[0], w[1])
 
-    @jax.jit
-    def all_four(w0):
+    @functools.partial(jax.jit, static_argnums=1)
+    def all_four(w0, steps):
         out = []
         for name in OPTIMIZERS:
             tx = txs[name]
@@ -121,26 +138,41 @@ def jax_runner():
                 updates, s = tx.update(jax.grad(f)(w), s, w)
                 return (optax.apply_updates(w, updates), s), None
 
-            (w, _), _ = jax.lax.scan(body, (w0, tx.init(w0)), None, length=STEPS)
+            (w, _), _ = jax.lax.scan(body, (w0, tx.init(w0)), None, length=steps)
             out.append(w)
         return jnp.stack(out)
 
-    w0 = jnp.asarray(START, dtype=jnp.float64)
+    w0 = jnp.asarray(START, dtype=jnp.float64)  # float32 when JAX runs without 64-bit floats
 
-    def run():
-        result = all_four(w0).block_until_ready()
+    def run(steps: int = STEPS):
+        result = all_four(w0, steps).block_until_ready()
         return {name: (float(result[i, 0]), float(result[i, 1])) for i, name in enumerate(OPTIMIZERS)}
 
-    return run
+    return run, (FLOAT64_TOLERANCE if w0.dtype == jnp.float64 else FLOAT32_TOLERANCE)
 
 
-def later_run() -> dict[str, tuple[float, float]]:
+def later_run(steps: int = STEPS) -> dict[str, tuple[float, float]]:
     """The default call as a new process makes it once the compiled row left the group's package on disk."""
     from descend import engine
 
     with engine._PROGRAMS_LOCK:
         engine._PROGRAMS.clear()
-    return run_fit("auto")
+    return run_fit("auto", steps=steps)
+
+
+def check_paths(results: list[tuple[str, dict[str, tuple[float, float]], float]]) -> None:
+    """Raise SystemExit naming the first row whose points differ from the first row's beyond that row's tolerance.
+
+    ``results`` holds each row's name, its points after ``CHECK_STEPS`` steps and its relative tolerance.
+    """
+    ref_name, reference, _ = results[0]
+    for name, points, tolerance in results[1:]:
+        for opt in OPTIMIZERS:
+            if not all(math.isclose(a, b, rel_tol=tolerance, abs_tol=tolerance)
+                       for a, b in zip(points[opt], reference[opt])):
+                raise SystemExit(f"small.py: {name!r} does not compute the same {opt} path as {ref_name!r}: "
+                                 f"after {CHECK_STEPS} steps at {points[opt]}, not {reference[opt]} "
+                                 f"(relative tolerance {tolerance:g})")
 
 
 def timed(fn, repeats: int) -> tuple[float, dict]:
@@ -161,34 +193,35 @@ def main() -> None:
     if args.repeats < 1:
         parser.error("--repeats takes a positive number")
     load = os.getloadavg()[0]
-    rows = [("descend.fit (default), first run", lambda: run_fit("auto", packages=False)),
+    rows = [("descend.fit (default), first run", lambda steps=STEPS: run_fit("auto", packages=False, steps=steps),
+             FLOAT64_TOLERANCE),
             ("descend.fit, autograd's gradient, first run",
-             lambda: run_fit("auto", hand_gradient=False, packages=False)),
-            ("descend.fit, compiled", lambda: run_fit(True)),
-            ("descend.fit (default), later runs", later_run),
-            ("descend rules + hand gradient", run_rules), ("torch.optim loop", run_torch_loop)]
-    jax_run = jax_runner()
-    if jax_run is not None:
-        rows.append(("jax: optax, jit + scan", jax_run))
+             lambda steps=STEPS: run_fit("auto", hand_gradient=False, packages=False, steps=steps), FLOAT64_TOLERANCE),
+            ("descend.fit, compiled", lambda steps=STEPS: run_fit(True, steps=steps), FLOAT64_TOLERANCE),
+            ("descend.fit (default), later runs", later_run, FLOAT64_TOLERANCE),
+            ("descend rules + hand gradient", run_rules, FLOAT64_TOLERANCE),
+            ("torch.optim loop", run_torch_loop, FLOAT64_TOLERANCE)]
+    jax_row = jax_runner()
+    if jax_row is not None:
+        rows.append(("jax: optax, jit + scan", *jax_row))
     results = []
-    for name, fn in rows:
+    for name, fn, _ in rows:
         seconds, points = timed(fn, args.repeats)
         results.append((name, seconds, points))
-    reference = results[0][2]
-    for name, _, points in results:  # the same four paths
-        for opt in OPTIMIZERS:
-            assert max(abs(a - b) for a, b in zip(points[opt], reference[opt])) < 1e-4, (name, opt, points[opt])
+    check_paths([(name, fn(CHECK_STEPS), tolerance) for name, fn, tolerance in rows])  # untimed
     loop = next(s for n, s, _ in results if n == "torch.optim loop")
     print(f"Himmelblau, {len(OPTIMIZERS)} optimizers × {STEPS} steps, float64, warm; median of {args.repeats}; "
           f"load {load:.1f} on {os.cpu_count()} cores, torch threads {torch.get_num_threads()}")
     if args.markdown:
         print("| implementation | ms for all four | per step (µs) | vs torch.optim loop |\n|---|---|---|---|")
+    width = max(len(name) for name, _, _ in results)
     for name, seconds, _ in results:
         per_step = seconds / (len(OPTIMIZERS) * STEPS) * 1e6
         if args.markdown:
             print(f"| {name} | {seconds * 1e3:.1f} | {per_step:.1f} | {loop / seconds:.2f}× |")
         else:
-            print(f"{name:32s} {seconds * 1e3:9.1f} ms  {per_step:8.1f} µs/step  {loop / seconds:6.2f}× the loop")
+            print(f"{name:{width}s} {seconds * 1e3:9.1f} ms  {per_step:8.1f} µs/step  "
+                  f"{loop / seconds:6.2f}× the loop")
     print("budget: 50 ms for all four (the playground's)")
 
 
