@@ -1,9 +1,16 @@
 """The same hyperparameter search two ways: ``descend tune`` (K trials per cohort, one batched program) against
 Optuna's usual loop (``study.optimize``, one trial at a time, a torch.nn + torch.optim objective).
 
-Both use the same sampler (TPE, multivariate, seed 0; with ``--vary-seed`` round r uses seed r), the same trial
-budget, the same space (Adam's lr log-uniform in 1e-4..1e-1 and beta1 in 0.5..0.99), the same steps and batch size,
-and the same storage (a journal file in a temporary directory). Workloads:
+Both use the same kind of sampler with the same settings and seed (TPE, multivariate, seed 0; with ``--vary-seed``
+round r uses seed r), the same trial budget, the same space (Adam's lr log-uniform in 1e-4..1e-1 and beta1 in
+0.5..0.99), the same steps and batch size, and the same storage (a journal file in a temporary directory). Both
+start from Adam's defaults (lr 1e-3, beta1 0.9) as trial 0: descend's search enqueues them, and the loop enqueues
+them too (``study.enqueue_trial``). The draws after it differ all the same: descend's search fills the rest of its
+first cohort with points spread over the space and draws each trial from a random state of its own, seeded from
+the seed and the trial's number (:mod:`descend.tune.seeding`), where the loop's sampler draws trial after trial
+from one random state; so the best values compare two searches of the same budget, not the same trials. The loop's
+warm-up trial (first-call costs, off the clock) uses a sampler of its own, so the timed study's sampler starts
+fresh. Workloads:
 
 - ``digits``: descend's ``digits`` task (1,079 training images of 8 × 8, an MLP 64 → 32 tanh → 10, softmax
   cross-entropy), batch 32, 300 steps; the objective is the validation loss (359 held-out images).
@@ -11,9 +18,11 @@ and the same storage (a journal file in a temporary directory). Workloads:
   random data, batch 32, 200 steps); no held-out data, so the objective is the final training loss.
 
 Figures: wall time of the whole search, trials per second, the best value reached, and the storage's cost per
-trial (descend: the time spent asking, telling and counting trials; the loop: wall time minus the time inside
-the objective). Each implementation runs in a fresh process once per round (the order alternates); the table
-gives medians over rounds, and each ratio is the median of the ratios measured within a round.
+trial (descend: the time spent asking, telling and counting trials; the loop: wall time minus the time the
+objective spends training and evaluating, so its ``suggest_*`` calls, which sample and write to the journal, count
+as the storage's), and the speed-up: the loop's wall time over descend's, for the same trial budget. Each
+implementation runs in a fresh process once per round (the order alternates); the table gives medians over
+rounds, and each ratio is the median of the ratios measured within a round.
 
 ``--frozen`` measures instead what successive halving (``--pruner sha``) costs on the ``sweep`` workload with
 the pruned runs' rows dropped from the batched program (the engine's default) against kept frozen in place until
@@ -42,6 +51,7 @@ from pathlib import Path
 SPACE = "lr=1e-4..1e-1:log, beta1=0.5..0.99"
 N, D, HIDDEN, CLASSES, BATCH = 2048, 64, 32, 10, 32
 STEPS = {"digits": 300, "sweep": 200}
+ADAM_DEFAULTS = {"lr": 1e-3, "beta1": 0.9}  # trial 0 of both searches (descend's enqueues the optimizer's defaults)
 
 
 def sweep_task():
@@ -108,9 +118,9 @@ def run_loop(workload: str, trials: int, storage: str, seed: int = 0) -> dict:
     inside = [0.0]
 
     def objective(trial: optuna.Trial) -> float:
-        start = time.perf_counter()
-        lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
+        lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)  # sampling and journal writes: the storage's time
         beta1 = trial.suggest_float("beta1", 0.5, 0.99)
+        start = time.perf_counter()
         torch.manual_seed(trial.number)
         model = torch.nn.Sequential(torch.nn.Linear(D, HIDDEN), torch.nn.Tanh(), torch.nn.Linear(HIDDEN, CLASSES))
         opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(beta1, 0.999))
@@ -129,14 +139,18 @@ def run_loop(workload: str, trials: int, storage: str, seed: int = 0) -> dict:
         inside[0] += time.perf_counter() - start
         return value if value == value else float("inf")
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True)
+    def sampler() -> optuna.samplers.TPESampler:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return optuna.samplers.TPESampler(seed=seed, multivariate=True)
+
     store = JournalStorage(JournalFileBackend(storage, lock_obj=JournalFileOpenLock(storage)))
-    warm = optuna.create_study(sampler=sampler)  # first-call costs off the clock, in memory
+    # first-call costs off the clock, in memory, on a sampler of its own: the timed study's starts fresh
+    warm = optuna.create_study(sampler=sampler())
     warm.optimize(objective, n_trials=1)
     inside[0] = 0.0
-    study = optuna.create_study(storage=store, study_name=workload, sampler=sampler)
+    study = optuna.create_study(storage=store, study_name=workload, sampler=sampler())
+    study.enqueue_trial(ADAM_DEFAULTS)  # trial 0 as in descend's search: Adam's defaults
     started = time.perf_counter()
     study.optimize(objective, n_trials=trials)
     seconds = time.perf_counter() - started
@@ -184,12 +198,13 @@ def frozen_table(runs: dict[str, list[dict]]) -> None:
         return statistics.median(values)
 
     kept, dropped = runs["frozen-keep"], runs["frozen-drop"]
-    first = dropped[0]
+    first = dropped[0]  # the first round both searches finished
     share = [1 - r["useful"] / r["row_steps"] for r in kept]
     print(f"successive halving (eta 3, 2 rungs), sweep workload, K = {first['cohort']}, {first['trials']} trials of "
           f"{first['steps']} steps; medians of {len(dropped)} rounds (sampler seed = round)")
-    print(f"  round 1: {first['pruned']} of {first['trials']} trials pruned, {first['row_steps']} row-steps; with the "
-          f"rows kept, {med(share):.0%} of the row-steps go to rows already pruned (median over rounds)")
+    print(f"  round {first['round']}: {first['pruned']} of {first['trials']} trials pruned, {first['row_steps']} "
+          f"row-steps; with the rows kept, {med(share):.0%} of the row-steps go to rows already pruned "
+          "(median over rounds)")
     for name, got in (("kept in place", kept), ("dropped", dropped)):
         print(f"  pruned rows {name}: training {med([r['train_seconds'] for r in got]):.2f} s, whole search "
               f"{med([r['seconds'] for r in got]):.2f} s, best {med([r['best'] for r in got]):.4f}")
@@ -255,8 +270,8 @@ def main(argv: list[str] | None = None) -> int:
                     for impl in (("frozen-keep", "frozen-drop") if r % 2 == 0 else ("frozen-drop", "frozen-keep"))]
             if None not in pair:
                 first, second = pair if r % 2 == 0 else pair[::-1]
-                got["frozen-keep"].append(first)
-                got["frozen-drop"].append(second)
+                got["frozen-keep"].append({**first, "round": r + 1})
+                got["frozen-drop"].append({**second, "round": r + 1})
         if got["frozen-drop"]:
             frozen_table(got)
         return 0
@@ -293,7 +308,7 @@ def table(rows: list, args: argparse.Namespace, *, markdown: bool) -> None:
     def med(values: list[float]) -> float:
         return statistics.median(values) if values else float("nan")
 
-    header = ["workload", "search", "wall s", "trials/s", "best value", "storage ms/trial", "speed-up (trials/s)"]
+    header = ["workload", "search", "wall s", "trials/s", "best value", "storage ms/trial", "speed-up (wall time)"]
     lines = []
     for workload, got in rows:
         loop = got["loop"]
