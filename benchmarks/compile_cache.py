@@ -1,6 +1,9 @@
 """What compiling costs the first time and when a process of this user compiled the same programs before.
 
-Each round starts from an empty cache directory (``DESCEND_CACHE_DIR``). A first process compiles a small program
+Each round starts from an empty cache directory (``DESCEND_CACHE_DIR``) and an empty temporary directory
+(``TMPDIR``, removed after the round): torch keeps Inductor's precompiled header in its temporary directory
+(``torchinductor_$USER`` there, whatever the cache directory), so with the system's ``/tmp`` a round would reuse the
+header an earlier round or process built. A first process compiles a small program
 of its own (a line fit with one optimizer): what a machine pays once, before its first program, is in its time
 (Inductor builds a test library per vector instruction set the CPU reports, and its precompiled header). Then each
 case runs ``descend.fit(..., compile=True)`` in a fresh process three times in that directory: the first
@@ -56,12 +59,15 @@ def worker(case: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=2, help="rounds, each from an empty cache directory (default 2)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="rounds, each from an empty cache directory and temporary directory (default 2)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         worker(args.worker)
         return 0
+    if args.rounds < 1:
+        parser.error(f"--rounds takes a positive number, not {args.rounds}")
     print(f"load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; medians of {args.rounds} rounds")
     times: dict[str, list[tuple[float, float]]] = {}  # (compile s, process s) per process, by row
 
@@ -76,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in range(args.rounds):
         print(f"round {r + 1} of {args.rounds}: {1 + 2 * len(CASES)} processes", file=sys.stderr, flush=True)
         cache = tempfile.mkdtemp(prefix="descend-cache-")
-        env = {**os.environ, "DESCEND_CACHE_DIR": cache}
+        temporary = tempfile.mkdtemp(prefix="descend-tmp-")  # the round's precompiled header, built anew
+        env = {**os.environ, "DESCEND_CACHE_DIR": cache, "TMPDIR": temporary}
         env.pop("TORCHINDUCTOR_CACHE_DIR", None)
         packages = Path(cache) / "inductor-2" / "packages"
         try:
@@ -90,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                 run(f"{case} unpackaged", case, env)
         finally:
             shutil.rmtree(cache, ignore_errors=True)
+            shutil.rmtree(temporary, ignore_errors=True)
 
     def cell(row: str) -> str:
         med = statistics.median

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -93,7 +94,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds the whole run may wait for other processes to leave the CPU before a "
                              "measurement (default 120); times taken on a loaded CPU are marked !")
     parser.add_argument("--cold-compile", action="store_true",
-                        help="use a fresh, empty Inductor cache directory, so that compile times are cold")
+                        help="use a fresh, empty Inductor cache directory and temporary directory (where torch keeps "
+                             "Inductor's precompiled header), both removed at the end, so that compile times are "
+                             "cold")
     args = parser.parse_args(argv)
     if args.only:
         keys = [k.strip().lower() for k in args.only.split(",") if k.strip()]
@@ -347,9 +350,21 @@ def render(rows: list[Row], fused: bool, markdown: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.cold_compile:  # before torch is imported, so that Inductor picks it up
-        os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="descend_bench_inductor_")
+    if not args.cold_compile:
+        return measure(args)
+    # before torch is imported, so that Inductor picks both up: its cache, and the temporary directory where torch
+    # keeps the precompiled header (tempfile's, read once when torch imports Inductor)
+    temporary = tempfile.mkdtemp(prefix="descend_bench_cold_")
+    os.environ["TMPDIR"] = tempfile.tempdir = temporary
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.path.join(temporary, "inductor")
+    try:
+        return measure(args)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
 
+
+def measure(args: argparse.Namespace) -> int:
+    """Check, time and print the table; 1 when an algorithm's check failed."""
     import torch
 
     import descend.optim as descend_optim

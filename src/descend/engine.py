@@ -1768,7 +1768,8 @@ def train(
     programs (the step's and the evaluation's) or reads them from their packages, eagerly otherwise (steps and
     evaluations alike), and never compiles: for a server that answers at once and compiles on the side
     (``descend play``). Compiled programs and packages are kept on disk in a per-user cache
-    (``~/.cache/descend/inductor-2``, or ``$DESCEND_CACHE_DIR``), not under ``/tmp``. A program
+    (``~/.cache/descend/inductor-2``, or ``$DESCEND_CACHE_DIR``), not under ``/tmp`` (only Inductor's precompiled
+    header, which torch keeps in ``/tmp/torchinductor_$USER`` whatever the cache directory). A program
     whose trace depends on something descend cannot name (a function, loss or rule of one's own, a closure, a
     tensor in a model's settings) is compiled in each process, as before.
 
