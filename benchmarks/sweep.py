@@ -29,6 +29,10 @@ or the reading of its packages; the loop's is its one-time costs plus its pass s
 apart, before the passes, as the "first call": what a user waits for when a script trains one sweep (imports and
 data excluded).
 
+The table's columns are the README's: for a sweep over K alone, K then the figures, the first call before the peak
+memory; for a grid (several ``--hidden`` or ``--batch`` values), K, the width and the batch, then the figures, the
+peak memory before the first call. An implementation that failed in every round shows "—" in its place.
+
 Usage::
 
     python benchmarks/sweep.py                    # K = 16, 64, 256; T = 200; 3 rounds
@@ -284,27 +288,34 @@ def print_table(figures: dict[tuple[int, int, int], dict[str, list]], has_jax: b
         values = [f[2] for f in impl_figures if f]
         return f"{statistics.median(values):.2f}" if values else "—"
 
-    header = ["K", "hidden", "batch", "default, first run µs/run-step", "default, later runs", "compiled",
-              "torch loop", "speed-up vs loop (first / later runs)"]
+    # the README's two tables: a K-only sweep's, with the first call before the peak memory, and a grid's (K × width
+    # × batch), with the peak memory first; a column of the hidden width and the batch only in a grid
+    grid = len({h for _, h, _ in figures}) > 1 or len({b for _, _, b in figures}) > 1
+    jax = " / JAX)" if has_jax else ")"
+    header = ["K"] + (["hidden", "batch"] if grid else []) + [
+        "default, first run µs/run-step", "default, later runs", "compiled", "torch loop",
+        "speed-up vs loop (first / later runs)"]
     if has_jax:
         header += ["JAX", "JAX / descend (first / later runs)"]
-    header += ["peak MB (first / later / compiled / loop" + (" / JAX)" if has_jax else ")"),
-               "first call s (first / later runs / loop" + (" / JAX)" if has_jax else ")")]
-    if has_jax:
-        header += ["first call: JAX / descend (first / later runs)"]
+    peak_header = ["peak MB (first / later / compiled / loop" + jax]
+    first_header = ["first call s (first run / later runs / loop" + jax] + (
+        ["first call: JAX / descend (first / later runs)"] if has_jax else [])
+    header += peak_header + first_header if grid else first_header + peak_header
     lines = []
     for (k, h, b), row in figures.items():
         d1, d, dc, loop, jx = (row.get(i, []) for i in ("descend-first", "descend", "descend-compiled", "torch-loop",
                                                          "jax"))
-        cells = [str(k), str(h), str(b), cell(d1), cell(d), cell(dc), cell(loop),
-                 f"{ratio(loop, d1, 1)} / {ratio(loop, d, 1)}"]
+        cells = [str(k)] + ([str(h), str(b)] if grid else []) + [
+            cell(d1), cell(d), cell(dc), cell(loop), f"{ratio(loop, d1, 1)} / {ratio(loop, d, 1)}"]
         if has_jax:
             cells += [cell(jx), f"{ratio(jx, d1, 2)} / {ratio(jx, d, 2)}"]
-        peaks = [max((f[1] for f in col if f), default=None) for col in (d1, d, dc, loop, jx) if col]
-        cells.append(" / ".join(f"{p:.0f}" for p in peaks if p is not None))
-        cells.append(" / ".join(first_call(col) for col in (d1, d, loop, jx) if col))
+        # one figure per implementation measured, "—" for one that failed in every round: no column shifts
+        peaks = [max((f[1] for f in col if f), default=None) for col in (d1, d, dc, loop) + ((jx,) if has_jax else ())]
+        peak_cells = [" / ".join("—" if p is None else f"{p:.0f}" for p in peaks)]
+        first_cells = [" / ".join(first_call(col) for col in (d1, d, loop) + ((jx,) if has_jax else ()))]
         if has_jax:
-            cells.append(f"{ratio(jx, d1, 2, at=2)} / {ratio(jx, d, 2, at=2)}")
+            first_cells.append(f"{ratio(jx, d1, 2, at=2)} / {ratio(jx, d, 2, at=2)}")
+        cells += peak_cells + first_cells if grid else first_cells + peak_cells
         lines.append(cells)
     if markdown:
         print("| " + " | ".join(header) + " |")
