@@ -19,9 +19,10 @@ for up to ``--wait`` seconds), else the run is refused; ``--force`` runs anyway 
 Every figure is a median over ``--rounds`` rounds (the tasks in a rotated order from round to round).
 
 ``--baseline SRC`` runs the same commands with another version of descend (a directory holding its
-``descend`` package, e.g. an export of an older commit: ``git archive COMMIT src | tar -x -C /tmp/old``, then
-``--baseline /tmp/old/src``), interleaved with this one's, and prints the ratio of their wall times measured in
-the same rounds; an older version without timings.json gets its training time from its comparison.json.
+``descend`` package, checked before anything runs, e.g. an export of an older commit: ``git archive COMMIT src |
+tar -x -C /tmp/old``, then ``--baseline /tmp/old/src``), interleaved with this one's, and prints the ratio of their
+wall times measured in the same rounds; an older version without timings.json gets its training time from its
+comparison.json. A failed command ends the benchmark with one line: the task and the command's last error line.
 
 Usage::
 
@@ -91,8 +92,16 @@ class TreeCPU:
 
 
 def run_once(task: str, src: str | None, extra: list[str], keep: Path | None) -> dict:
-    """One fresh ``descend compare TASK`` and its breakdown (seconds)."""
+    """One fresh ``descend compare TASK`` and its breakdown (seconds); a failed command raises SystemExit with one
+    line, the task and the command's last error line. The report directory is removed either way."""
     out = Path(tempfile.mkdtemp(prefix="descend-bench-")) / "report"
+    try:
+        return _run_once(task, src, extra, keep, out)
+    finally:
+        shutil.rmtree(out.parent, ignore_errors=True)
+
+
+def _run_once(task: str, src: str | None, extra: list[str], keep: Path | None, out: Path) -> dict:
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
@@ -105,9 +114,12 @@ def run_once(task: str, src: str | None, extra: list[str], keep: Path | None) ->
     _, stderr = process.communicate(timeout=1800)
     wall = time.perf_counter() - started
     after_busy, after_own = busy_seconds(), own_seconds()
+    tree_cpu = tree.stop() if tree is not None else 0.0
     if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{stderr[-2000:]}")
-    own = max(after_own - before_own, tree.stop() if tree is not None else 0.0)
+        lines = stderr.strip().splitlines()
+        raise SystemExit(f"{task}{' (baseline)' if src else ''}: descend compare failed (exit {process.returncode}): "
+                         f"{lines[-1].strip() if lines else 'no error output'}")
+    own = max(after_own - before_own, tree_cpu)
     row = {"wall": wall, "load": before_load, "cpu": own}
     if before_busy is not None:
         row["others"] = max(0.0, (after_busy - before_busy) - own)
@@ -115,7 +127,6 @@ def run_once(task: str, src: str | None, extra: list[str], keep: Path | None) ->
     if keep is not None:
         target = keep / f"{task}-{'baseline' if src else 'current'}-{int(time.time() * 1000)}"
         shutil.copytree(out, target)
-    shutil.rmtree(out.parent, ignore_errors=True)
     return row
 
 
@@ -190,6 +201,7 @@ def fmt(value: float | None, digits: int = 1) -> str:
 
 
 def task_names(spec: str) -> list[str]:
+    """The tasks ``--tasks`` names; ValueError for an unknown task or none at all."""
     from descend.landscapes import LANDSCAPES
     from descend.tasks import TASKS
 
@@ -200,7 +212,9 @@ def task_names(spec: str) -> list[str]:
     names = [t.strip() for t in spec.split(",") if t.strip()]
     unknown = [t for t in names if t not in TASKS and t not in LANDSCAPES]
     if unknown:
-        raise SystemExit(f"unknown task {', '.join(unknown)} (descend list tasks / landscapes)")
+        raise ValueError(f"unknown task {', '.join(unknown)} (descend list tasks / landscapes)")
+    if not names:
+        raise ValueError("no task named; give comma-separated tasks, 'tasks' or 'all'")
     return names
 
 
@@ -263,11 +277,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rounds < 1:
         parser.error("--rounds takes a positive number")
+    if args.baseline is not None and not (Path(args.baseline) / "descend" / "__init__.py").is_file():
+        parser.error(f"--baseline {args.baseline}: no descend package in it; give the src folder of a checkout, "
+                     "e.g. /tmp/old/src")
     if args.startup:
         startup(max(args.rounds, 5), args.baseline, args.max_busy, args.wait, args.force)
         return 0
 
-    tasks = task_names(args.tasks)
+    try:
+        tasks = task_names(args.tasks)
+    except ValueError as error:
+        parser.error(f"--tasks: {error}")
     keep = Path(args.keep) if args.keep else None
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
