@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats takes a positive number")
+    if min(args.trials) < 1:
+        parser.error(f"--trials takes positive study sizes, not {min(args.trials)}")
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)

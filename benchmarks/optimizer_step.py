@@ -74,12 +74,21 @@ BY_KEY = {a.key: a for a in ALGORITHMS}
 TORCH_MODES = {"for-loop": dict(foreach=False), "foreach": dict(foreach=True), "fused": dict(fused=True)}
 
 
+def parameter_count(text: str) -> int:
+    """``--params``: a whole number, also written as a float (``2e6``); argparse words a refusal from the message."""
+    try:
+        return int(float(text))
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"takes a number of parameters such as 2000000 or 2e6, not {text!r}") \
+            from None
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Time one optimizer step of every descend.optim class against torch.optim (CPU, fp32).",
         epilog="Ratio = descend time / torch's best time (lower is better; the aim is <= 1.5).",
     )
-    parser.add_argument("--params", type=lambda s: int(float(s)), default=20_000_000,
+    parser.add_argument("--params", type=parameter_count, default=20_000_000,
                         help="total number of parameters P (default 20e6)")
     parser.add_argument("--tensors", type=int, default=50, help="number of parameter tensors N (default 50)")
     parser.add_argument("--repeats", type=int, default=7, help="timed steps R; the best is reported (default 7)")

@@ -3,6 +3,8 @@ processes took while it measured."""
 
 from __future__ import annotations
 
+import pytest
+
 from descend.play import benchmark
 
 
@@ -21,3 +23,16 @@ def test_a_busy_machine_is_refused_unless_forced(monkeypatch, capsys):
     benchmark.main(["--requests", "1", "--max-busy", "-1", "--wait", "0", "--force"])
     captured = capsys.readouterr()
     assert "(BUSY)" in captured.out and "running anyway" in captured.err
+
+
+def test_requests_below_one_is_one_line_before_any_training(monkeypatch, capsys):
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before checking --requests")
+
+    monkeypatch.setattr(benchmark, "_measure", no_training)
+    monkeypatch.setattr(benchmark, "CASES", {"curvature, default": "/api/curvature"})
+    with pytest.raises(SystemExit) as exit_:
+        benchmark.main(["--requests", "0", "--force", "--wait", "0"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--requests takes a positive number" in err and "Traceback" not in err

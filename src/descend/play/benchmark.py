@@ -13,7 +13,7 @@ depend on it, from the cache), and the default states of the vanishing-gradients
 These machines are shared, and a widget's latency depends on whether another process takes a core: each case
 waits for a quiet machine first (other processes using less than ``--max-busy`` of a core, up to ``--wait``
 seconds; ``--force`` measures anyway), and each line says how many cores other processes kept busy while its
-requests were timed (:mod:`descend._machine`).
+requests were timed (:mod:`descend._machine`). The machine's load and torch's threads are printed first.
 """
 
 from __future__ import annotations
@@ -71,12 +71,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--wait", type=float, default=120, help="seconds to wait for a quiet machine (default 120)")
     parser.add_argument("--force", action="store_true", help="measure on a busy machine, marking the lines")
     args = parser.parse_args(argv)
+    if args.requests < 1:
+        parser.error(f"--requests takes a positive number, not {args.requests}")
+    import os
+
+    import torch
     from fastapi.testclient import TestClient
 
     from .. import _machine
     from . import warm, widgets
     from .app import create_app
 
+    print(f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, torch threads {torch.get_num_threads()}; "
+          "aim: median under 100 ms per request", flush=True)
     client = TestClient(create_app())
     for name, path in CASES.items():
         for mode in ("eager", "compiled"):
