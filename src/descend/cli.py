@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import itertools
 import json
@@ -23,7 +24,7 @@ import re
 import shlex
 import sys
 from enum import Enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
@@ -552,9 +553,10 @@ def compare_command(
     if comparison.interrupted:
         typer.echo("interrupted: writing the report from what finished", err=True)
     try:  # checked again as at the start: a report another command wrote there meanwhile is not replaced
-        html = write_report(comparison, out_dir, json_path=given.json, animation=not no_animation, svg=svg, mp4=mp4,
-                            force=force, command={k: v for k, v in timings.items() if v is not None},
-                            names=CLI_NAMES)
+        with _drawings_failed():
+            html = write_report(comparison, out_dir, json_path=given.json, animation=not no_animation, svg=svg,
+                                mp4=mp4, force=force, command={k: v for k, v in timings.items() if v is not None},
+                                names=CLI_NAMES)
     except ReportExists:
         _fail(f"--out {str(out_dir)!r}: another command wrote a report there while this one ran; it is kept, "
               "and this comparison's report is not written (run it again with another --out, or --force)")
@@ -579,6 +581,26 @@ def compare_command(
     typer.echo(f"report: {html}")
     if comparison.interrupted:
         raise typer.Exit(130)
+
+
+@contextlib.contextmanager
+def _drawings_failed() -> Iterator[None]:
+    """Say on the terminal, under --quiet too, each figure that raised an error while it was drawn (the report is
+    written without it and says so in its notes; :class:`descend.report.build.DrawingFailed`)."""
+    import warnings
+
+    from .report.build import DrawingFailed
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DrawingFailed)
+        try:
+            yield
+        finally:
+            for warning in caught:
+                if issubclass(warning.category, DrawingFailed):
+                    typer.echo(f"warning: {warning.message}", err=True)
+                else:  # another warning: as Python would show it
+                    warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
 
 
 @app.command("report", cls=_Command, short_help='Rebuild a report from its saved results.')
@@ -622,11 +644,12 @@ def report_command(
     try:
         # a report saved before --svg and --mp4 existed had both
         animation = drawn.get("animation", True) and not no_animation  # and the video with it, unless asked
-        html = write_report(comparison, target, json_path=target / inner if inner is not None else None,
-                            figures=drawn.get("figures", True), animation=animation,
-                            svg=drawn.get("svg", True) if svg is None else svg,
-                            mp4=(drawn.get("mp4", True) and animation) if mp4 is None else mp4,
-                            force=force or out is None, names=CLI_NAMES, replacing=read)
+        with _drawings_failed():
+            html = write_report(comparison, target, json_path=target / inner if inner is not None else None,
+                                figures=drawn.get("figures", True), animation=animation,
+                                svg=drawn.get("svg", True) if svg is None else svg,
+                                mp4=(drawn.get("mp4", True) and animation) if mp4 is None else mp4,
+                                force=force or out is None, names=CLI_NAMES, replacing=read)
     except ReportExists:  # another command wrote a report there while this one was drawn
         _fail(f"{str(target)!r}: another command wrote a report there while this one ran; it is kept, and this "
               "rebuild is not written (run descend report again)")

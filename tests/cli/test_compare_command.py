@@ -1148,3 +1148,26 @@ def test_a_reports_config_is_rerun_with_start_and_another_mode_given_on_the_comm
         "learning rate" in result.stderr, result.output
     written = tomllib.loads((again / "config.toml").read_text())
     assert written["task_options"]["start"] == [1.0, 1.0] and written["mode"] == "defaults" and "lr" not in written
+
+
+def test_a_figure_that_raises_is_said_on_the_terminal_under_quiet_too(tmp_path, monkeypatch):
+    """A figure whose drawing raised an error (a defect) was left out of the report with a note in the page only:
+    the command said nothing and exited 0 as if the report were whole."""
+    from descend.report import figures
+
+    def broken(*args, **kwargs):
+        raise TypeError("a simulated defect")
+
+    monkeypatch.setenv("DESCEND_REPORT_WORKERS", "0")  # drawn in this process, where the patch is
+    monkeypatch.setattr(figures, "loss_curves", broken)
+    result = runner.invoke(app, ["compare", "rosenbrock", "-o", "gd", "--steps", "20", "--quiet", "--no-animation",
+                                 "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert said and all(line.endswith("is not in the report: it could not be drawn (TypeError: a simulated defect)")
+                        for line in said), result.stderr
+    assert "warning: figure loss-step is not in the report" in result.stderr
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "figure loss-step skipped: it could not be drawn (TypeError: a simulated defect)" in html
+    rebuilt = runner.invoke(app, ["report", str(tmp_path / "r"), "--out", str(tmp_path / "again")])
+    assert rebuilt.exit_code == 0 and "warning: figure loss-step is not in the report" in rebuilt.stderr

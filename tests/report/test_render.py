@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -279,3 +280,32 @@ def test_a_job_no_worker_can_be_started_for_is_drawn_here(tmp_path, monkeypatch)
             time.sleep(0.01)
         (done,) = drawing.results()
     assert done.skipped == "it could not be drawn (TypeError: drawn in the writer's process)"
+
+
+class _EndsTheWorker(str):
+    """A job's name that ends the worker process unpickling it, as the system ends one for want of memory."""
+
+    def __reduce__(self):
+        return (os._exit, (1,))
+
+
+def test_a_job_whose_worker_died_is_drawn_here_and_the_report_goes_on(tmp_path, monkeypatch):
+    """A worker killed while it drew (the system's out-of-memory killer, a kill -9) broke the pool: results()
+    raised BrokenProcessPool and the comparison that had trained lost its report, with a traceback."""
+    from descend.report import figures
+
+    def here(*args, **kwargs):  # known in this process only: a job drawn here finds it
+        raise TypeError("drawn in the writer's process")
+
+    monkeypatch.setattr(figures, "here", here, raising=False)
+    with render.Drawing(tmp_path, 2) as drawing:
+        drawing.submit(render.Job(_EndsTheWorker("a"), "here"))
+        drawing.submit(render.Job("b", "here"))
+        for _ in range(3000):  # until the pool's thread has handed both jobs to the workers
+            with drawing._condition:
+                if not drawing._pending:
+                    break
+            time.sleep(0.01)
+        done = drawing.results()
+    assert [d.skipped for d in done] == ["it could not be drawn (TypeError: drawn in the writer's process)"] * 2
+    assert [d.name for d in done] == ["a", "b"]

@@ -8,6 +8,7 @@ import math
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,11 @@ CLI_NAMES = {"out": "--out", "force": "--force", "json": "--json"}
 
 class ReportExists(ValueError):
     """The output directory already holds a report."""
+
+
+class DrawingFailed(UserWarning):
+    """A figure or the animation raised an error while it was drawn (a defect, in descend or in matplotlib): the
+    report is written without it, says so in its notes, and :func:`write_report` warns with this category."""
 
 
 def check_out(out: str | Path, *, force: bool = False, flag: str = "--out", force_flag: str = "--force") -> Path:
@@ -582,6 +588,9 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
         if done.skipped is not None:
             notes.append(f"animation skipped: {done.skipped}" if job.files else
                          f"figure {job.name} skipped: {done.skipped}")
+            if done.failed:  # not a figure with nothing to draw: an error, said where the report is asked for too
+                warnings.warn(f"{'the animation' if job.files else f'figure {job.name}'} is not in the report: "
+                              f"{done.skipped}", DrawingFailed, stacklevel=2)
         elif done.drawn:
             images[caption] = job.files[0] if job.files else f"figures/{job.name}.png"
     seeds = config.seeds

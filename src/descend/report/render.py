@@ -49,13 +49,15 @@ class Job:
 
 @dataclass
 class Done:
-    """What a job did: whether it drew anything, why not (a ValueError's message), and its times in seconds
+    """What a job did: whether it drew anything, why not (a ValueError's message: nothing to draw; or
+    ``failed``: the drawing raised another error, said in ``skipped``), and its times in seconds
     (``process``: the id of the process that drew it; ``began``: when, as ``time.time()``)."""
 
     name: str
     drawn: bool
     skipped: str | None
     times: dict[str, float]
+    failed: bool = False
 
 
 def run(job: Job, directory: str | Path) -> Done:
@@ -82,7 +84,8 @@ def run(job: Job, directory: str | Path) -> Done:
         raise
     except Exception as e:  # noqa: BLE001 - one figure that fails is said in the report, not the end of it
         return Done(job.name, False, f"it could not be drawn ({type(e).__name__}: {e})",
-                    {"process": os.getpid(), "began": times["began"], "total": time.perf_counter() - started})
+                    {"process": os.getpid(), "began": times["began"], "total": time.perf_counter() - started},
+                    failed=True)
     return Done(job.name, True, None, {"process": os.getpid(), **times, "total": time.perf_counter() - started})
 
 
@@ -229,7 +232,11 @@ class Drawing:
             self._condition.notify_all()
 
     def results(self) -> list[Done]:
-        """Every job's result, in the order they were submitted (an error of a job is raised here)."""
+        """Every job's result, in the order they were submitted (an error of a job is raised here). A job whose
+        worker died (killed, or ended by the system for want of memory) is drawn here, as are the jobs the broken
+        pool had not finished: a comparison that had trained lost its whole report to one dead worker."""
+        from concurrent.futures.process import BrokenProcessPool
+
         self._close()
         done: dict[int, Done] = {}
         while True:
@@ -242,10 +249,14 @@ class Drawing:
             self._thread.join()
         for index, job in self._here:
             done[index] = run(job, self.directory)
-        for index, future in self.futures.items():
-            if isinstance(future, BaseException):
-                raise future
-        return [done[index] if index in done else self.futures[index].result() for index in range(len(self.jobs))]
+        for index, future in sorted(self.futures.items()):
+            try:
+                if isinstance(future, BaseException):
+                    raise future
+                done[index] = future.result()
+            except BrokenProcessPool:
+                done[index] = run(self.jobs[index], self.directory)
+        return [done[index] for index in range(len(self.jobs))]
 
     def __enter__(self) -> "Drawing":
         return self
