@@ -321,6 +321,39 @@ def test_served_on_a_loopback_address_it_answers_only_to_loopback_names():
     assert local.get("/landscape", headers={"Host": "evil.example"}).status_code == 400
 
 
+def test_another_sites_page_cannot_make_it_train():
+    """README promised that another web page cannot make the playground train; a cross-site
+    fetch(..., {mode: "no-cors", method: "POST", headers: {"Content-Type": "text/plain"}}), or an
+    <img src="http://127.0.0.1:PORT/api/tune?...">, was answered (its Host is 127.0.0.1)."""
+    for local in (True, False):
+        client = TestClient(app_module.create_app(local_only=local), base_url="http://127.0.0.1:8000")
+        state = '{"steps": 5}'
+        sent = client.post("/api/landscape", content=state,
+                           headers={"Content-Type": "text/plain", "Origin": "https://evil.example",
+                                    "Sec-Fetch-Site": "cross-site"})
+        assert sent.status_code == 403, sent.text[:200]
+        assert "answers only its own pages" in sent.json()["errors"][0]["message"]
+        image = client.get("/api/landscape?steps=5", headers={"Sec-Fetch-Site": "cross-site"})
+        assert image.status_code == 403
+        for origin in ("https://evil.example", "null", "http://127.0.0.1:8001", "http://localhost:8000"):
+            answer = client.post("/api/landscape", json={"steps": 5}, headers={"Origin": origin})
+            assert answer.status_code == 403, origin
+        # a body another site's page can send without the browser asking first: not JSON, refused
+        for kind in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None):
+            headers = {"Content-Type": kind} if kind else {}
+            answer = client.post("/api/landscape", content=state, headers=headers)
+            assert answer.status_code == 415 and "Content-Type: application/json" in answer.json()["errors"][0][
+                "message"], kind
+        # the playground's own page: same origin
+        own = {"Origin": "http://127.0.0.1:8000", "Sec-Fetch-Site": "same-origin"}
+        assert client.get("/api/landscape?steps=5", headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
+        assert client.post("/api/landscape", content=state, headers={
+            **own, "Content-Type": "application/json; charset=utf-8"}).status_code == 200
+        assert client.get("/landscape", headers={"Sec-Fetch-Site": "none"}).status_code == 200  # an address typed
+        assert client.get("/api/meta", headers={"Host": "localhost:8000", "Origin": "http://localhost:8000",
+                                                "Sec-Fetch-Site": "same-origin"}).status_code == 200
+
+
 def test_a_loopback_address_other_than_127_0_0_1_is_served_as_one(monkeypatch):
     """--host 127.0.0.2 was warned about as serving "every machine that can reach this one", and answered any Host
     (evil.example: 200), its protection against DNS rebinding off."""
@@ -376,7 +409,9 @@ def test_sigterm_stops_the_server_as_ctrl_c_does(tmp_path):
 
 
 def test_host_names_of_host_headers():
-    assert [app_module.host_name(h) for h in ("localhost:8000", "[::1]:8000", "::1", "127.0.0.1", "a.b:1")] == [
+    from descend._hosts import host_name
+
+    assert [host_name(h) for h in ("localhost:8000", "[::1]:8000", "::1", "127.0.0.1", "a.b:1")] == [
         "localhost", "::1", "::1", "127.0.0.1", "a.b"]
 
 

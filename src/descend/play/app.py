@@ -4,7 +4,8 @@ Routes:
 
 - ``GET /`` and ``GET /WIDGET`` (``/line``, ``/curvature``, ``/landscape``, ``/ellipse``, ``/vanishing``,
   ``/tune``): the page; its URL's query string is the widget's whole state;
-- ``GET /api/WIDGET?QUERY`` or ``POST /api/WIDGET`` with the state as JSON: the widget's result as JSON
+- ``GET /api/WIDGET?QUERY`` or ``POST /api/WIDGET`` with the state as JSON (``Content-Type: application/json``,
+  else HTTP 415): the widget's result as JSON
   (:func:`descend.play.widgets.compute`); a state that is not allowed gets HTTP 422 with
   ``{"errors": [{"field": ..., "message": ...}]}``, each message naming the field and what is allowed;
 - ``GET /api/WIDGET.csv?QUERY``: the numbers as CSV;
@@ -12,6 +13,9 @@ Routes:
   landscapes, schedules, each widget's fields with their ranges);
 - ``/static/...``: the page's HTML, JS and CSS (in this package), and ``/static/plotly.min.js``, the copy of
   plotly.js inside the Python ``plotly`` package. Nothing is fetched from the web.
+
+A request sent by another site's page is refused with HTTP 403, and on a loopback address one addressed to another
+name with HTTP 400 (:class:`_AnswersOnlyItsPages`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
+from .._hosts import is_loopback, refusal
 from .state import STATES, errors_of
 from .widgets import Cancelled, PlayError, compute
 
@@ -69,29 +74,6 @@ def _state(widget: str, data: Any, *, query: bool) -> Any:
 #: (HTTP 413) before it is read whole.
 MAX_BODY = 64 * 1024
 
-#: The names a playground served on a loopback address answers to (any port): a request naming another host
-#: (a web page in the browser that had its own name resolved to 127.0.0.1, "DNS rebinding") is refused with
-#: HTTP 400, so that no other site can make this machine train or read its answers.
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (an address or ``localhost``) is this machine's loopback: ``localhost``, 127.0.0.0/8 or
-    ::1 (``--host 127.0.0.2`` is as private as 127.0.0.1).
-
-    >>> [is_loopback(h) for h in ("localhost", "127.0.0.2", "::1", "0.0.0.0", "192.168.1.5", "example.org")]
-    [True, True, True, False, False, False]
-    """
-    import ipaddress
-
-    if host.strip().lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip()).is_loopback
-    except ValueError:
-        return False
-
-
 def plus_fields(query: str) -> set[str]:
     """The fields of a query string whose value holds a literal '+' (which a query reads as a space)."""
     fields = set()
@@ -102,31 +84,32 @@ def plus_fields(query: str) -> set[str]:
     return fields
 
 
-def host_name(header: str) -> str:
-    """The host name of an HTTP ``Host`` header, without its port; an IPv6 address without brackets.
+class _AnswersOnlyItsPages:
+    """ASGI middleware, so that another web page open in the browser cannot make this machine train or read its
+    answers (:func:`descend._hosts.refusal`): a request sent by another site's page (``Sec-Fetch-Site:
+    cross-site``, which browsers send with every request, a form's or an image's included, or an ``Origin`` other
+    than the playground's own) gets HTTP 403; when ``local_only``, a request whose ``Host`` is not ``localhost``
+    or a loopback address (a page whose own name was made to resolve to 127.0.0.1, "DNS rebinding") gets HTTP
+    400. The POST answers also take only a JSON body (HTTP 415 for another ``Content-Type``), which a page of
+    another site cannot send without the browser asking first."""
 
-    >>> host_name("localhost:8000"), host_name("[::1]:8000"), host_name("127.0.0.1"), host_name("[::1]")
-    ('localhost', '::1', '127.0.0.1', '::1')
-    """
-    header = header.strip().lower()
-    if header.startswith("["):
-        return header[1:].partition("]")[0]
-    return header.rpartition(":")[0] if header.count(":") == 1 else header
-
-
-class _LoopbackNamesOnly:
-    """ASGI middleware: an HTTP request whose ``Host`` is not one of :data:`LOOPBACK_NAMES` or a loopback address
-    (:func:`is_loopback`) gets HTTP 400."""
-
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, local_only: bool) -> None:
         self.app = app
+        self.local_only = local_only
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
-            if not is_loopback(name := host_name(host)):
-                message = f"this playground answers only at localhost or 127.0.0.1, not at {name or 'no host'!r}"
-                await JSONResponse({"errors": [{"field": "", "message": message}]}, status_code=400)(
+            headers = dict(scope["headers"])
+
+            def header(name: str) -> str | None:
+                value = headers.get(name.encode())
+                return None if value is None else value.decode("latin-1")
+
+            refused = refusal(header, loopback_only=self.local_only, server="this playground",
+                              scheme=scope.get("scheme", "http"))
+            if refused:
+                status, message = refused
+                await JSONResponse({"errors": [{"field": "", "message": message}]}, status_code=status)(
                     scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -138,8 +121,9 @@ ANSWER_THREADS = 4
 
 
 def create_app(*, local_only: bool = False) -> Any:
-    """The FastAPI application. ``local_only``: answer only requests whose ``Host`` is a loopback name
-    (:data:`LOOPBACK_NAMES`), as :func:`serve` does on a loopback address. Raises :class:`PageMissing` when the
+    """The FastAPI application, which answers no request sent by another site's page (HTTP 403, see
+    :class:`_AnswersOnlyItsPages`). ``local_only``: answer only requests whose ``Host`` is ``localhost`` or a
+    loopback address, as :func:`serve` does on a loopback address. Raises :class:`PageMissing` when the
     page's files are not in the package."""
     check_page()
     import pandas  # noqa: F401  (here, once: the first answers, in several threads at once, each imported it
@@ -152,9 +136,9 @@ def create_app(*, local_only: bool = False) -> Any:
     app = FastAPI(title="descend play", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json")
 
-    if local_only:  # a plain ASGI layer: Starlette's BaseHTTPMiddleware would hide a closed connection from the
-        # answers (answer_while_connected)
-        app.add_middleware(_LoopbackNamesOnly)
+    # a plain ASGI layer: Starlette's BaseHTTPMiddleware would hide a closed connection from the answers
+    # (answer_while_connected)
+    app.add_middleware(_AnswersOnlyItsPages, local_only=local_only)
 
     def refused(error: Exception) -> JSONResponse:
         if isinstance(error, PlayError):
@@ -254,6 +238,11 @@ def create_app(*, local_only: bool = False) -> Any:
             return JSONResponse({"errors": [{"field": "", "message": "a POST reads the state from its JSON body, not "
                                              f"from the query ({request.url.query[:100]}): put the settings in the "
                                              "body, or send them as a GET query"}]}, status_code=422)
+        kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if kind != "application/json":  # a form or text/plain body is one another site's page can send unasked
+            return JSONResponse({"errors": [{"field": "", "message": "a POST's body must be the state as JSON, sent "
+                                             f"as Content-Type: application/json, not {kind or 'no type'!r}"}]},
+                                status_code=415)
         too_large = JSONResponse({"errors": [{"field": "", "message": f"the body is larger than {MAX_BODY // 1024} "
                                               "KB; a widget's state is a few hundred bytes of JSON"}]},
                                  status_code=413)
