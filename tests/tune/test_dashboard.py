@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -75,9 +76,58 @@ def test_the_library_serves_the_study_and_stops(study: Path):
         assert [s["study_name"] for s in summaries] == ["line"]
         status, body = get(f"http://127.0.0.1:{port}/api/studies/{summaries[0]['study_id']}")
         assert len(json.loads(body)["trials"]) == 4  # the search's 4 trials
+        # a web page whose own name was made to resolve to 127.0.0.1 (DNS rebinding) is refused
+        rebound = urllib.request.Request(f"http://127.0.0.1:{port}/api/studies",
+                                         headers={"Host": f"evil.example:{port}"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(rebound, timeout=30)
+        assert refused.value.code == 400 and b"answers only at localhost" in refused.value.read()
     assert board.process is None and gone(pid)
     with pytest.raises(OSError):  # nothing listens any more
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_another_sites_page_cannot_read_or_delete_studies(study: Path, tmp_path: Path):
+    """The dashboard answered any Host and any Origin: a web page that had its own name resolved to 127.0.0.1 (DNS
+    rebinding), or sent a cross-site DELETE, could read and delete the studies."""
+    import shutil
+    from wsgiref.util import setup_testing_defaults
+
+    from optuna_dashboard import wsgi
+
+    journal = tmp_path / "study.journal"
+    shutil.copy(study / "study.journal", journal)
+    storage = open_storage(str(journal))
+    study_id = storage.get_all_studies()[0]._study_id
+
+    def call(application, method: str, path: str, **headers: str) -> tuple[str, bytes]:
+        environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "HTTP_HOST": "127.0.0.1:8080"}
+        environ.update({"HTTP_" + k.upper(): v for k, v in headers.items()})
+        setup_testing_defaults(environ)
+        said = []
+        body = b"".join(application(environ, lambda status, headers, *_: said.append(status)))
+        return said[0], body
+
+    local = dashboard.answering_only_its_pages(wsgi(storage), local_only=True)
+    for host in ("evil.example:8080", "127.0.0.1.evil.example", ""):
+        status, body = call(local, "GET", "/api/studies", host=host)
+        assert status.startswith("400") and b"answers only at localhost" in body, host
+    assert call(local, "DELETE", f"/api/studies/{study_id}", host="evil.example:8080")[0].startswith("400")
+    for headers in ({"origin": "https://evil.example"}, {"sec_fetch_site": "cross-site"},
+                    {"origin": "null"}, {"origin": "http://localhost:8080"}):
+        status, body = call(local, "DELETE", f"/api/studies/{study_id}", **headers)
+        assert status.startswith("403") and b"answers only its own pages" in body, headers
+    assert [s.study_name for s in storage.get_all_studies()] == ["line"]  # not deleted
+    # the dashboard's own page, on any loopback name; and served to every machine (--host 0.0.0.0), any Host
+    own = {"origin": "http://127.0.0.1:8080", "sec_fetch_site": "same-origin"}
+    assert call(local, "GET", "/api/studies", **own)[0].startswith("200")
+    assert call(local, "GET", "/api/studies", host="localhost:8080")[0].startswith("200")
+    assert call(local, "GET", "/api/studies", host="[::1]:8080")[0].startswith("200")
+    served = dashboard.answering_only_its_pages(wsgi(storage), local_only=False)
+    assert call(served, "GET", "/api/studies", host="box.lan:8080")[0].startswith("200")
+    assert call(served, "GET", "/api/studies", host="box.lan:8080", sec_fetch_site="cross-site")[0].startswith("403")
+    assert call(local, "DELETE", f"/api/studies/{study_id}", **own)[0].startswith("204")  # its own page may
+    assert storage.get_all_studies() == []
 
 
 def test_the_command_prints_the_url_and_ctrl_c_stops_it(study: Path):

@@ -9,7 +9,9 @@ its studies listed before the dashboard starts, so that a wrong path or URL is a
 flag. The dashboard runs as its own child process (:class:`Dashboard`: optuna-dashboard's WSGI application on
 Python's threading WSGI server, listening on ``host:port``; it cannot be mounted under a prefix of another
 server), opened with descend's own :func:`descend.tune.storage.open_storage` (a journal file with the lock
-descend tune uses), and stopped with it (Ctrl-C, or :meth:`Dashboard.stop`).
+descend tune uses), and stopped with it (Ctrl-C, or :meth:`Dashboard.stop`). It answers no request sent by another
+site's page, and on a loopback address only requests addressed to ``localhost`` or a loopback address
+(:func:`answering_only_its_pages`): the dashboard can delete studies.
 
 optuna-dashboard is an optional dependency: ``pip install -e '.[dashboard]'`` in descend's clone, or
 ``pip install optuna-dashboard``.
@@ -28,6 +30,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from .._hosts import is_loopback, refusal
 
 #: The file ``descend tune --out DIR`` keeps its studies in (its default storage).
 JOURNAL = "study.journal"
@@ -205,7 +209,7 @@ def serve(storage: str | os.PathLike[str], *, host: str = "127.0.0.1", port: int
     target = target_of(storage, what)
     names = studies(target, what)
     check_port(host, port)
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if not is_loopback(host):
         echo(f"warning: --host {host} serves the dashboard to every machine that can reach this one; it has no "
              "login and can delete studies")
     if not names:
@@ -247,6 +251,29 @@ def _shown(target: str) -> str:
     return mask(target)
 
 
+def answering_only_its_pages(app: Any, *, local_only: bool) -> Any:
+    """``app`` (a WSGI application) answering no request sent by another site's page (HTTP 403), and when
+    ``local_only`` only requests addressed to ``localhost`` or a loopback address (HTTP 400 for another name, a
+    page whose own name was made to resolve to 127.0.0.1: "DNS rebinding"), by :func:`descend._hosts.refusal`:
+    the dashboard can delete studies."""
+
+    def guarded(environ: dict[str, Any], start_response: Any) -> Any:
+        def header(name: str) -> str | None:
+            return environ.get("HTTP_" + name.upper().replace("-", "_"))
+
+        refused = refusal(header, loopback_only=local_only, server="this dashboard",
+                          scheme=environ.get("wsgi.url_scheme", "http"))
+        if refused is None:
+            return app(environ, start_response)
+        status, message = refused
+        body = (message + "\n").encode()
+        start_response(f"{status} {'Bad Request' if status == 400 else 'Forbidden'}",
+                       [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return guarded
+
+
 def _child(target: str, host: str, port: int) -> None:
     """The child process: optuna-dashboard's application on a threading WSGI server, until terminated."""
     from socketserver import ThreadingMixIn
@@ -273,7 +300,7 @@ def _child(target: str, host: str, port: int) -> None:
 
     threading.Thread(target=orphaned, daemon=True).start()
     try:
-        app = wsgi(open_storage(target))
+        app = answering_only_its_pages(wsgi(open_storage(target)), local_only=is_loopback(host))
         httpd = make_server(host, port, app, server_class=Server, handler_class=Quiet)
     except (ValueError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
