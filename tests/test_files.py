@@ -42,3 +42,37 @@ def test_every_reader_of_descends_own_tables_reads_them_exactly():
             if isinstance(node, ast.Attribute) and node.attr == "read_csv" and isinstance(node.value, ast.Name):
                 direct.append(f"{path.relative_to(SRC)}:{node.lineno}")
     assert all(where.startswith(("_files.py:", "data/tables.py:")) for where in direct), direct
+
+
+def test_a_file_written_aside_never_writes_through_a_link_planted_at_its_temporary_name(tmp_path):
+    """written_aside wrote through a predictable name (.NAME.partial-PID.SUFFIX) with Path.write_text, which
+    followed a symbolic link planted there and truncated its target."""
+    import os
+
+    from descend._files import write_text, written_aside
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    final = tmp_path / "numbers.csv"
+    planted = tmp_path / f".numbers.partial-{os.getpid()}.csv"
+    planted.symlink_to(victim)
+    previous = os.umask(0o027)
+    try:
+        write_text(final, "a,b\n")
+    finally:
+        os.umask(previous)
+    assert final.read_text() == "a,b\n" and not final.is_symlink()
+    assert victim.read_text() == "precious"
+    assert planted.is_symlink() and planted.resolve() == victim.resolve()  # left as it was
+    assert final.stat().st_mode & 0o777 == 0o640  # the user's usual permissions: 0o666 less the umask
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([victim.name, final.name, planted.name])
+    # an error in the block removes what it wrote aside, and leaves the old file
+    try:
+        with written_aside([final, tmp_path / "other.svg"]) as partials:
+            assert [p.suffix for p in partials] == [".csv", ".svg"] and all(p.is_file() for p in partials)
+            partials[0].write_text("half")
+            raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        pass
+    assert final.read_text() == "a,b\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([victim.name, final.name, planted.name])

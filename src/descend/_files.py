@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -52,12 +53,15 @@ def write_text(path: Path | str, text: str) -> None:
 
 @contextlib.contextmanager
 def written_aside(paths: Sequence[Path | str]) -> Iterator[list[Path]]:
-    """Temporary names next to ``paths`` (hidden, with the same suffix, so that a writer choosing its format by the
-    suffix still does): the block writes them, and each is then renamed over its path; an error or Ctrl-C in the
-    block removes them. A killed writer leaves the old files or the new ones, never half of one."""
+    """Temporary files next to ``paths`` (hidden, with the same suffix, so that a writer choosing its format by the
+    suffix still does; each created empty by :func:`_created_aside`): the block writes them, and each is then
+    renamed over its path; an error or Ctrl-C in the block removes them. A killed writer leaves the old files or the
+    new ones, never half of one."""
     finals = [Path(p) for p in paths]
-    partials = [p.with_name(f".{p.stem}.partial-{os.getpid()}{p.suffix}") for p in finals]
+    partials: list[Path] = []
     try:
+        for final in finals:
+            partials.append(_created_aside(final))
         yield partials
         for partial, final in zip(partials, finals):
             os.replace(partial, final)
@@ -65,3 +69,17 @@ def written_aside(paths: Sequence[Path | str]) -> Iterator[list[Path]]:
         for partial in partials:
             partial.unlink(missing_ok=True)
         raise
+
+
+def _created_aside(final: Path) -> Path:
+    """A new empty file next to ``final``, ``.STEM.partial-RANDOM.SUFFIX``, with the user's usual permissions (as
+    the umask gives): created only if nothing is at its name, so that a file or symbolic link planted there is
+    never written through; its name is not predictable either."""
+    for _ in range(100):
+        partial = final.with_name(f".{final.stem}.partial-{secrets.token_hex(8)}{final.suffix}")
+        try:
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666))
+        except FileExistsError:
+            continue
+        return partial
+    raise FileExistsError(f"cannot create a temporary file next to {str(final)!r}: every name tried is taken")

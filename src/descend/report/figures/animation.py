@@ -99,6 +99,8 @@ def animate_files(
         raise ValueError(f"fps={fps!r} must be a positive number")
     times = {} if times is None else times
     # an MP4's frames need an even number of pixels each way: a size that is not is drawn again for it
+    for out in outs:  # before the files are made aside, next to where they go
+        out.parent.mkdir(parents=True, exist_ok=True)
     with written_aside(outs) as partials:  # each written aside, then renamed: never half an animation
         groups: dict[bool, list[Path]] = {}
         for out, partial in zip(outs, partials):
@@ -176,7 +178,6 @@ def _animate(surface, paths, labels, outs: list[Path], *, fps, max_frames, title
         fig.set_size_inches(*adjusted_figsize(7.2, 5.6, dpi, 2), forward=True)
     writers = []
     for out in outs:
-        out.parent.mkdir(parents=True, exist_ok=True)
         writers.append(_Gif(out, fig, fps, keep=list(colours.values())) if out.suffix.lower() == ".gif"
                        else _Mp4(out, fig, fps, dpi))
     try:
