@@ -904,6 +904,9 @@ def test_a_resume_line_with_a_masked_password_says_so(capsys):
     result = type("R", (), {"table": pd.DataFrame()})()
     _print_outcome(result, [], ["s"], "postgresql://u:***@h/db", "descend tune line --storage postgresql://u:***@h/db")
     assert "(with the database's password in place of ***)" in capsys.readouterr().out
+    _print_outcome(result, [], ["s"], "postgresql://u@h/db?sslpassword=***",
+                   "descend tune line --storage postgresql://u@h/db?sslpassword=***")
+    assert "(with the database's password in place of ***)" in capsys.readouterr().out
 
 
 def test_a_switch_given_as_1_is_true_as_descend_compare_reads_it(tmp_path):

@@ -456,3 +456,13 @@ def test_the_longest_study_name_is_the_one_a_database_takes():
     from optuna.storages._rdb import models
 
     assert storage_module.MAX_STUDY_NAME == models.MAX_INDEXED_STRING_LENGTH
+
+
+def test_the_ssl_keys_password_is_masked_too():
+    """mask hid password=, passwd= and pwd= but printed libpq's sslpassword= (the client key's) as it was."""
+    from descend.tune.storage import mask
+
+    url = "postgresql://me@db/d?sslmode=verify-full&sslkey=/k/me.key&sslpassword=s3cret&ssl_password=s3cret"
+    assert mask(url) == ("postgresql://me@db/d?sslmode=verify-full&sslkey=/k/me.key&sslpassword=***"
+                         "&ssl_password=***")
+    assert "s3cret" not in mask(url.upper())

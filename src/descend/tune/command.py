@@ -437,7 +437,7 @@ def _print_outcome(result: Any, notes: Sequence[str], studies: Iterable[str], wh
         print(f"note: {note}")
     print(f"study: {', '.join(repr(n) for n in studies)} in {where}")
     if command:
-        masked = ":***@" in command  # the password is never printed: the line runs once it is put back
+        masked = "***" in command  # a password (storage.mask) is never printed: the line runs once it is put back
         print(f"resume or add workers: {command}" + (" (with the database's password in place of ***)" if masked
                                                       else ""))
 

@@ -65,15 +65,19 @@ STALE = "stale"
 
 
 def mask(url: str) -> str:
-    """A storage URL with its password hidden, in the user part or the query string (libpq takes both).
+    """A storage URL with its password hidden, in the user part or the query string (libpq takes both): every
+    query parameter whose name ends in ``password``, ``passwd`` or ``pwd`` (libpq's ``sslpassword``, the client
+    key's, too).
 
     >>> mask("postgresql://me:pw@db/d"), mask("postgresql://:pw@db/d")
     ('postgresql://me:***@db/d', 'postgresql://:***@db/d')
     >>> mask("postgresql://me@db:5432/d?sslmode=require&password=pw"), mask("postgresql://db:5432/d")
     ('postgresql://me@db:5432/d?sslmode=require&password=***', 'postgresql://db:5432/d')
+    >>> mask("postgresql://me@db/d?sslkey=k.pem&sslpassword=kpw&SSL_Password=x")
+    'postgresql://me@db/d?sslkey=k.pem&sslpassword=***&SSL_Password=***'
     """
     text = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(url))
-    return re.sub(r"([?&](?:password|passwd|pwd)=)[^&#]*", r"\1***", text, flags=re.IGNORECASE)
+    return re.sub(r"([?&][\w.-]*(?:password|passwd|pwd)=)[^&#]*", r"\1***", text, flags=re.IGNORECASE)
 
 
 def is_url(text: str) -> bool:
