@@ -618,6 +618,9 @@ def report_command(
 ) -> None:
     """Rebuild a report's figures and HTML from its saved results (no training).
 
+    It imports the plugin file that the report's config.toml names, Python that runs with your permissions: read
+    that file first in a report folder from someone else.
+
     The JSON file of --json, where the comparison wrote it inside the report's directory, is part of the report:
     it is written again from the saved results (and with --out, into the new directory at the same place). One
     written outside the report's directory is not touched.

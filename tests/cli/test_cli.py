@@ -317,3 +317,14 @@ def test_output_in_an_encoding_without_descends_characters_is_written_not_a_cras
         result = subprocess.run([sys.executable, "-m", "descend", *args], capture_output=True, env=env)
         assert result.returncode == 0 and b"UnicodeEncodeError" not in result.stderr, result.stderr[-300:]
         assert b"?" in result.stdout  # the characters latin-1 lacks, as "?"
+
+
+def test_report_help_says_it_imports_the_reports_plugin():
+    """descend report --help said "no training" only, while it imports the plugin file a report's config.toml
+    names: a report folder from someone else is code to read first (as the README says)."""
+    import re
+
+    result = runner.invoke(app, ["report", "--help"], env={"COLUMNS": "120"})
+    text = re.sub(r"\s+", " ", result.stdout.replace("│", " "))
+    assert "It imports the plugin file that the report's config.toml names" in text, text
+    assert "read that file first in a report folder from someone else" in text
