@@ -15,6 +15,7 @@ Two kinds of check, as for the optimizer classes (tests/optim/test_against_torch
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import sys
 
@@ -818,3 +819,69 @@ def test_an_eager_cohort_looks_at_the_machine_again_as_it_trains(monkeypatch):
         small.recheck()
         assert small.count == 1
     assert set_to == [2, 1, 2, 1, 2]  # torch's setting restored
+
+
+def _failing_rule(error: type[BaseException]):
+    """An update rule (plain gradient descent) that raises ``error`` at step 5, after registration's checks."""
+    def update(grads, state, params, *, lr=0.01):
+        if int(state.step.flatten()[0]) == 5:
+            raise error("math domain error")
+        return tuple(w - _base.per_run(lr, w) * g for w, g in zip(params, grads)), type(state)(state.step + 1)
+    return update
+
+
+@pytest.fixture
+def failing_optimizer():
+    """A registered optimizer ``failing-test`` whose rule raises what ``failing_optimizer(error)`` gives."""
+    from typing import NamedTuple
+
+    from descend.optim import Hyperparameter, Interval, OptimizerInfo
+
+    State = NamedTuple("State", [("step", torch.Tensor)])
+
+    def make(error):
+        descend.optim.register(OptimizerInfo("failing-test", "fails at step 5", lambda p: State(_base.new_step(p)),
+                                             _failing_rule(error), (Hyperparameter("lr", 0.01, Interval(0.0), "α",
+                                                                                   "learning rate"),), ()),
+                               replace=True)
+    yield make
+    descend.optim.unregister("failing-test")
+
+
+@pytest.mark.parametrize("error", [ValueError, TypeError])
+def test_a_rule_that_raises_while_training_is_named_with_its_step(failing_optimizer, error):
+    """A rule's ValueError read as a bad input, naming no optimizer nor step: it is a RuleFailed naming both, and
+    the rule's own exception is its cause, with its traceback."""
+    failing_optimizer(error)
+    with pytest.raises(engine.RuleFailed) as caught:
+        descend.fit(task="rosenbrock", optimizer=["adam", "failing-test"], lr=1e-3, steps=20, compile=False)
+    failure = caught.value
+    assert (failure.optimizer, failure.step) == ("failing-test", 5)
+    assert failure.origin == f"registered by {__file__}"
+    assert str(failure) == (f"optimizer 'failing-test' (registered by {__file__}) failed at step 5: "
+                            f"{error.__name__}: math domain error")
+    assert isinstance(failure.__cause__, error) and failure.__cause__.__traceback__ is not None
+    assert not isinstance(failure, ValueError)  # not a bad input
+
+
+def test_a_rule_that_raises_while_compiled_is_named_too(failing_optimizer):
+    """A compiled step runs the rule when it is traced: the value check cannot be, and says so."""
+    failing_optimizer(ValueError)
+    with pytest.raises(engine.RuleFailed, match=r"^optimizer 'failing-test' \(registered by .*\) failed at step 0, "
+                                                r"while its step was traced to be compiled: "):
+        descend.fit(task="rosenbrock", optimizer="failing-test", lr=1e-3, steps=20, compile=True)
+
+
+def test_descends_own_rule_that_raises_is_named_as_descends(monkeypatch):
+    from descend.optim import registry
+
+    monkeypatch.setitem(registry._REGISTRY, "gd", dataclasses.replace(registry._REGISTRY["gd"],
+                                                                      update=_failing_rule(RuntimeError)))
+    with pytest.raises(engine.RuleFailed, match=r"^optimizer 'gd' \(descend's own\) failed at step 5: RuntimeError"):
+        descend.fit(task="rosenbrock", optimizer="gd", lr=1e-3, steps=20, compile=False)
+
+
+def test_ctrl_c_in_a_rule_still_keeps_what_finished(failing_optimizer):
+    failing_optimizer(KeyboardInterrupt)
+    runs = descend.fit(task="rosenbrock", optimizer="failing-test", lr=1e-3, steps=20, compile=False)
+    assert runs.interrupted and (runs.summary["steps_done"] == 5).all()

@@ -288,6 +288,13 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _failed_while_running(message: str) -> None:
+    """A failure while the command ran, not a usage error (an optimizer's rule that raised,
+    :class:`descend.engine.RuleFailed`): one line, exit code 1."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
 def _read_config(path: Path, schema: type = Config) -> dict[str, Any]:
     """The settings of a TOML file, its keys checked against ``schema``'s."""
     if sys.version_info >= (3, 11):
@@ -504,6 +511,7 @@ def compare_command(
     except ValueError as e:  # DESCEND_REPORT_WORKERS that is not a number of processes: before any work
         _fail(str(e))
     from . import compare as cmp
+    from .engine import RuleFailed
     from .report.build import CLI_NAMES, ReportExists, check_json, check_out, write_report
     from .report.saved import DEFAULT_OUT
     from .report.timings import since_start
@@ -533,6 +541,8 @@ def compare_command(
     try:
         with _Progress(cmp.trainings(resolved), quiet) as bar:
             comparison = cmp.compare(resolved, built, progress=bar)
+    except RuleFailed as e:
+        _failed_while_running(f"{e}; no report written")
     except ValueError as e:  # a configuration the checks above could not foresee
         _fail(str(e))
     except (MemoryError, RuntimeError) as e:
@@ -847,6 +857,7 @@ def landscape_command(
 ) -> None:
     """Paths of several optimizers over one landscape: a contour and 3-D figure (and an animation)."""
     from . import compare as cmp
+    from .engine import RuleFailed
     from .report import figures
 
     try:
@@ -884,6 +895,8 @@ def landscape_command(
         _fail(str(e))
     try:
         comparison = cmp.compare(resolved, task)
+    except RuleFailed as e:
+        _failed_while_running(f"{e}; no figure written")
     except ValueError as e:  # a configuration the checks above could not foresee
         _fail(str(e))
     except (MemoryError, RuntimeError) as e:

@@ -73,12 +73,13 @@ from ._allocator import check_variable, keep_freed_memory
 from ._machine import spare_cores
 from .optim import get as get_optimizer
 from .optim import random_search
+from .optim.registry import rule_origin
 from .problem import Objective, Problem, make_objective
 from .records import STATUS_CODES, CohortResult, cut_short, per_run
 from .spec import RunSpec, check_flat_start, expand_grid, grid, plain_batch_size
 
-__all__ = ["Cohort", "CohortResult", "Monitor", "Objective", "Problem", "Run", "RunSpec", "Runs", "expand_grid",
-           "grid", "make_objective", "plan_cohorts", "plan_groups", "sweep", "train", "train_cohort"]
+__all__ = ["Cohort", "CohortResult", "Monitor", "Objective", "Problem", "RuleFailed", "Run", "RunSpec", "Runs",
+           "expand_grid", "grid", "make_objective", "plan_cohorts", "plan_groups", "sweep", "train", "train_cohort"]
 
 #: The registry name of random search (seed 001's gradient-free baseline), see descend.optim.random_search.
 RANDOM_SEARCH = random_search.NAME
@@ -397,6 +398,53 @@ class _JointState(tuple):
         return super().__new__(cls, fields)
 
 
+class RuleFailed(RuntimeError):
+    """An optimizer's update rule raised while training: a plugin's bug, or descend's own for one of descend's
+    rules. Names the optimizer, where its rule comes from (:func:`descend.optim.registry.rule_origin`), the step
+    (counted from 0, as a run's ``status_at``) and the rule's own ``TypeName: message``; ``__cause__`` is the rule's
+    exception, with its traceback. A compiled step runs the rule only while it is traced (``compiling``): a rule
+    that cannot be traced fails there, at the step where its program was compiled, and a rule that raises on
+    some values only (a check of a tensor's value) cannot be traced at all. The training stops: the cohort
+    returns no results, as with any other error."""
+
+    def __init__(self, optimizer: str, origin: str, error: BaseException, step: int | None = None,
+                 compiling: bool = False) -> None:
+        super().__init__(optimizer, origin, error, step, compiling)
+        self.optimizer, self.origin, self.error, self.step = optimizer, origin, error, step
+        self.compiling = compiling  #: raised while the step was traced to be compiled
+
+    def at(self, step: int) -> "RuleFailed":
+        """This failure, at ``step`` if its step is not known yet (the rule does not know it; its caller does)."""
+        if self.step is None:
+            self.step = step
+        return self
+
+    def __str__(self) -> str:
+        at = "" if self.step is None else f" at step {self.step}"
+        at += ", while its step was traced to be compiled" if self.compiling else ""
+        text = str(self.error).strip().splitlines()
+        return (f"optimizer {self.optimizer!r} ({self.origin}) failed{at}: {type(self.error).__name__}"
+                + (f": {text[0]}" if text else ""))
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """An optimizer's update rule as the engine calls it for a cohort: the rule itself, except that what it raises
+    (beyond KeyboardInterrupt, SystemExit and MemoryError) is a :class:`RuleFailed` naming the optimizer. Compared
+    by its fields, so that a compiled program's key (:class:`_CompiledStep`) is the same for the same rule."""
+
+    update: Callable[..., Any]
+    optimizer: str
+
+    def __call__(self, grads: Sequence[Tensor], state: Any, params: Sequence[Tensor], **hyper: Any) -> Any:
+        try:
+            return self.update(grads, state, params, **hyper)
+        except MemoryError:
+            raise
+        except Exception as e:  # noqa: BLE001 - the rule's own error, named
+            raise RuleFailed(self.optimizer, rule_origin(self.optimizer), e, compiling=tracing()) from e
+
+
 @dataclass(frozen=True)
 class _Joint:
     """The update of a group of cohorts trained as one program: cohort i's own rule on its rows ``rows[i]`` of
@@ -492,7 +540,7 @@ def _settled(info: Any, config: Mapping[str, Any], kwargs: Mapping[str, Any], pa
     state = info.init_state((params,), config)
     probe = params[:, :1]
     small = info.init_state((probe,), config)
-    after = info.update((torch.zeros_like(probe),), small, (probe,), **kwargs)[1]
+    after = _Rule(info.update, info.name)((torch.zeros_like(probe),), small, (probe,), **kwargs)[1]
     return _grown(state, small, after)
 
 
@@ -518,7 +566,7 @@ def _rules(group: Sequence[Cohort], flat: Tensor, steps: int) -> tuple[Any, ...]
         k = len(cohort.runs)
         config = info.configure(runs=k, **_cohort_hyper(cohort, info))
         kwargs = info.update_kwargs(config)
-        parts.append((info.update, kwargs, _schedule_factors(cohort, steps),
+        parts.append((_Rule(info.update, info.name), kwargs, _schedule_factors(cohort, steps),
                       _settled(info, config, kwargs, flat[at:at + k]), (at, at + k)))
         at += k
     if len(parts) == 1:
@@ -602,7 +650,10 @@ def train_cohort(
     # activation of the widest batch through the widest layer (estimated by the largest dimension of a parameter)
     widest = max((int(max(shape, default=1)) for shape in shapes), default=1)
     keep_freed_memory(k * max(sum(sizes), _widest_batch(plan) * widest) * flat.element_size())
-    update, kwargs, factors, state, freeze = _rules(group, flat, steps)
+    try:
+        update, kwargs, factors, state, freeze = _rules(group, flat, steps)
+    except RuleFailed as failure:  # each rule is tried once on the initial state (_settled): its first step
+        raise failure.at(0)
     clip_value, clip_norm = group[0].clip_value, group[0].clip_norm
 
     sizes_, shapes_ = tuple(sizes), tuple(shapes)
@@ -899,6 +950,8 @@ def train_cohort(
                 threads.recheck()
     except KeyboardInterrupt:  # keep what finished: the steps completed before the interruption
         interrupted = True
+    except RuleFailed as failure:  # at the step being taken (or compiled)
+        raise failure.at(done)
     flat, rows = every_run(flat), None  # every run again: the final evaluation and the results see all of them
     for recorded_rows in (loss_rows, norm_rows, path_rows):  # the steps done (a step cut short recorded nothing)
         if recorded_rows is not None:

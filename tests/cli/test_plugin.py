@@ -200,3 +200,79 @@ def test_names_and_values_in_square_brackets_are_shown_as_they_are_never_read_as
         assert "exp[/x]" in shown.stdout and "[lr sweep])" in shown.stdout  # (the title may wrap)
     finally:
         forget()
+
+
+FAILING = '''
+import torch
+from typing import NamedTuple
+import descend
+from descend.optim import Hyperparameter, Interval, OptimizerInfo
+from descend.optim._base import new_step, per_run
+
+COHORTS = [0]  # the cohorts that reached step 5
+
+
+class State(NamedTuple):
+    step: torch.Tensor
+
+
+def init(params):
+    return State(new_step(params))
+
+
+def update(grads, state, params, *, lr=0.01):
+    if int(state.step.flatten()[0]) == 5:
+        COHORTS[0] += 1
+        if COHORTS[0] >= FROM:
+            raise ERROR("math domain error")
+    return tuple(w - per_run(lr, w) * g for w, g in zip(params, grads)), State(state.step + 1)
+
+
+descend.optim.register(OptimizerInfo("failing-test", "fails at step 5", init, update,
+                                     (Hyperparameter("lr", 0.01, Interval(0.0), "α", "learning rate"),), ()))
+'''
+
+
+def _failing(folder, error: str, cohort: int = 1):
+    """A plugin whose rule raises ``error`` at step 5 of its ``cohort``-th cohort (after registration's checks)."""
+    path = folder / f"failing_{error.lower()}.py"
+    path.write_text(f"FROM, ERROR = {cohort}, {error}\n" + FAILING)
+    return path
+
+
+@pytest.mark.parametrize("error", ["ValueError", "TypeError"])
+def test_a_plugins_rule_that_raises_while_training_is_one_line_naming_it_and_the_step(tmp_path, error):
+    """A ValueError of the rule was shown as a usage error ("error: math domain error", exit 2) naming nothing, a
+    TypeError as a traceback: it is one line naming the optimizer, the plugin file and the step, exit 1."""
+    plugin = _failing(tmp_path, error)
+    try:
+        result = runner.invoke(app, ["compare", "rosenbrock", "-o", "adam", "-o", "failing-test", "--plugin",
+                                     str(plugin), "--lr", "0.001", "--steps", "20", "--seeds", "1", "--quiet",
+                                     "--no-animation", "--out", str(tmp_path / "r")])
+    finally:
+        forget()
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (f"error: optimizer 'failing-test' (registered by {plugin}) failed at step 5: "
+                                     f"{error}: math domain error; no report written")
+    assert result.stdout == ""  # no traceback
+    assert not (tmp_path / "r").exists()
+
+
+def test_tune_says_which_rule_failed_and_keeps_the_trials_of_earlier_cohorts(tmp_path):
+    plugin = _failing(tmp_path, "ValueError", cohort=2)
+    out = tmp_path / "t"
+    try:
+        result = runner.invoke(app, ["tune", "rosenbrock", "-o", "failing-test", "--plugin", str(plugin), "--trials",
+                                     "8", "--cohort", "4", "--steps", "20", "--seeds", "1", "--quiet", "--out",
+                                     str(out)])
+    finally:
+        forget()
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (f"error: optimizer 'failing-test' (registered by {plugin}) failed at step 5: "
+                                     "ValueError: math domain error; the trials that finished are kept in the study")
+    import optuna
+
+    from descend.tune import storage
+
+    study = optuna.load_study(study_name="rosenbrock", storage=storage.open_storage(str(out / "study.journal")))
+    assert len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) == 4  # the first cohort's

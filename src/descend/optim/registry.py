@@ -619,6 +619,22 @@ def rule_digest(name: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
+def rule_origin(name: str) -> str:
+    """Where the rule of the optimizer ``name`` comes from, as a message names it: ``"descend's own"``, or for one
+    added with :func:`register` the file of the module that defines its ``update`` (a ``--plugin`` file), else
+    that module's name."""
+    import sys
+
+    info = get(name)
+    if info.name in _BUILT_IN:
+        return "descend's own"
+    module_name = getattr(info.update, "__module__", None) or ""
+    where = getattr(sys.modules.get(module_name), "__file__", None)
+    if isinstance(where, str):
+        return f"registered by {where}"
+    return f"registered by module {module_name}" if module_name else "registered in this process"
+
+
 def unregister(name: str) -> None:
     """Take an optimizer added with :func:`register` out of the registry (descend's own stay)."""
     if name in _BUILT_IN:

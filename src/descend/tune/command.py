@@ -280,6 +280,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     exit code: 0, 2 for bad input (one line on stderr, nothing trained or written), 130 after Ctrl-C.
     ``data``: how the task's data is read, as ``descend compare`` takes it (``{"sep": ";", "dropna": True}``,
     keys of :data:`descend.compare_config.DATA_KEYS`)."""
+    from ..engine import RuleFailed
     from ..report import saved
     from . import api
     from .report import write_report
@@ -336,6 +337,10 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     try:
         with _Bar(sum(p.trials for p in opened[1].values()), quiet, metric=plan.target.metric) as bar:
             result = api.run(plan, progress=bar, opened=opened, compile=compile)
+    except RuleFailed as e:  # not the input's fault: the rule's (a plugin's bug), while it trained
+        kept = "" if in_memory else "; the trials that finished are kept in the study"
+        print(f"error: {e}{kept}", file=sys.stderr)
+        return 1
     except ValueError as e:  # a configuration the checks could not foresee
         return _fail(str(e))
     except (MemoryError, RuntimeError) as e:
