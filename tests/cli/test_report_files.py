@@ -406,6 +406,19 @@ def test_damaged_saved_files_are_one_line_errors_never_a_traceback_nor_a_shorter
     assert result.exit_code == 2 and "curves.csv has" in result.output and "cut short or edited" in result.output
 
 
+def test_descend_report_refuses_a_listed_paths_file_that_is_missing(tmp_path, landscape_report):
+    """A missing paths.npz, which comparison.json lists, rebuilt the report without the landscape's figures and
+    without a word (exit 0): it is one line naming the file, as a curves.csv cut short is."""
+    gone = tmp_path / "gone"
+    shutil.copytree(landscape_report, gone)
+    (gone / "paths.npz").unlink()
+    result = runner.invoke(app, ["report", str(gone), "--out", str(tmp_path / "again")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (f"error: '{gone}': its saved results cannot be read (paths.npz is missing, "
+                                     "though comparison.json lists it: the landscape's figures are drawn from it)")
+    assert not (tmp_path / "again").exists()
+
+
 def test_the_folder_the_command_runs_in_is_refused_as_out_before_any_work(tmp_path, monkeypatch, no_training,
                                                                           landscape_report):
     """--out . trained, then failed renaming the folder in use ("Device or resource busy"); --out "$PWD" replaced

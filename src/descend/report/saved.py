@@ -412,6 +412,9 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
                              "short or edited")
         curves = curves.reindex(columns=list(dtypes)).astype(dtypes)
         paths: dict[int, np.ndarray] = {}
+        if "paths.npz" in record.get("files", ()) and not (directory / "paths.npz").is_file():
+            raise ValueError(f"paths.npz is missing, though {RECORD} lists it: the landscape's figures are drawn "
+                             "from it")
         if (directory / "paths.npz").is_file():
             with np.load(directory / "paths.npz", allow_pickle=False) as saved:
                 paths = {int(k[3:]): saved[k] for k in saved.files}
