@@ -812,10 +812,10 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
     except (OSError, ValueError, UnicodeDecodeError) as e:  # pandas' ParserError and EmptyDataError are ValueErrors
         _fail(f"{str(report)!r}: its table.csv cannot be read ({type(e).__name__}: {str(e).splitlines()[0]}); "
               f"descend report {shlex.quote(str(report))} writes it again from the saved results")
-    config = Path(report) / "config.toml"
-    title, notes = f"report {report}", []
+    config, saved = Path(report) / "config.toml", Path(report) / "comparison.json"
+    title, notes, unread = f"report {report}", [], None
     try:  # the task the report compared on, and what qualifies its table (an interruption, ...)
-        record = json.loads((Path(report) / "comparison.json").read_text())
+        record = json.loads(saved.read_text())
         task = record["task"]
         if task == "formula" and config.exists():  # a formula's task is named formula: the formula says more
             task = _read_config(config).get("task") or task
@@ -824,13 +824,20 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
         from .report.saved import frame_from_json
 
         rows = len(frame_from_json(record["table"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        rows = None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        rows = None  # a report of a descend before comparison.json: nothing to check the table against
+        if saved.exists():  # damaged: the table is shown as table.csv holds it, and said to be unchecked
+            again = (f"descend compare --config {shlex.quote(str(config))} --out NEW_FOLDER runs the comparison again"
+                     if config.exists() else "running the comparison again does")
+            unread = (f"{saved} cannot be read ({type(e).__name__}: {(str(e).splitlines() or [''])[0]}): the table "
+                      "is table.csv as it is, its rows not checked against the comparison's, without the task, the "
+                      "interruption and the notes the comparison recorded; descend report cannot write them again "
+                      f"from a damaged comparison.json, {again}")
     if rows is not None and rows != len(frame):  # cut short or edited: its rows are not the comparison's
         _fail(f"{str(report)!r}: its table.csv has {len(frame)} rows where the comparison had {rows}; descend report "
               f"{shlex.quote(str(report))} writes it again from the saved results")
     Console().print(_table_of(_compact(frame), winners(frame), title))
-    for note in notes:
+    for note in [*notes, *([unread] if unread else [])]:
         typer.echo(f"note: {note}")
     if config.exists():
         typer.echo(config.read_text())

@@ -406,6 +406,26 @@ def test_damaged_saved_files_are_one_line_errors_never_a_traceback_nor_a_shorter
     assert result.exit_code == 2 and "curves.csv has" in result.output and "cut short or edited" in result.output
 
 
+def test_descend_show_says_a_damaged_comparison_json_leaves_the_table_unchecked(tmp_path, landscape_report):
+    """A comparison.json cut short was skipped without a word: a table.csv cut to one row printed as whole, without
+    the task or notes. The table is shown with one note naming the file, and what can write it again."""
+    damaged = tmp_path / "damaged"
+    shutil.copytree(landscape_report, damaged)
+    record = damaged / "comparison.json"
+    record.write_text(record.read_text()[:200])
+    lines = (damaged / "table.csv").read_text().splitlines(keepends=True)
+    (damaged / "table.csv").write_text("".join(lines[:-1]))
+    result = runner.invoke(app, ["show", str(damaged)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stdout.splitlines() if str(record) in line]
+    assert len(said) == 1 and said[0].startswith(f"note: {record} cannot be read (JSONDecodeError: "), result.output
+    assert "its rows not checked against the comparison's" in said[0]
+    assert "descend report cannot write them again from a damaged comparison.json, descend compare --config " \
+           f"{damaged / 'config.toml'} --out NEW_FOLDER runs the comparison again" in said[0]
+    (damaged / "comparison.json").unlink()  # a report of a descend before comparison.json: nothing to say
+    assert "note:" not in runner.invoke(app, ["show", str(damaged)], env={"COLUMNS": "300"}).stdout
+
+
 def test_descend_report_refuses_a_listed_paths_file_that_is_missing(tmp_path, landscape_report):
     """A missing paths.npz, which comparison.json lists, rebuilt the report without the landscape's figures and
     without a word (exit 0): it is one line naming the file, as a curves.csv cut short is."""
