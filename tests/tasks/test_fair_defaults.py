@@ -180,8 +180,12 @@ def test_diabetes():
     assert best(result.table, "final train loss")[1]["final train loss"] <= task.known.value * (1 + 1e-3)
     # standardised units: the weights are 0.01 to 0.43, 0.01 is well within the noise of the fit
     assert best(result.table, "distance to answer")[1]["distance to answer"] < 0.01
-    losses = result.table["final train loss"]
-    assert losses.max() < 1.01 * losses.min(), result.table  # sgd and momentum no longer 2.5-3.7x adam's
+    losses = result.table["final train loss"]  # sgd and momentum no longer 2.5-3.7x adam's
+    assert losses.drop("rmsprop").max() < 1.01 * losses.min(), result.table
+    # RMSprop's step is about α·sign(g) near the minimum, so its loss never settles: its last value bounces with
+    # the step, and which of its near-tied configurations is lowest depends on rounding, so on the CPU's kernels
+    # (0.8 % above adam's with AVX-512 code, 3.2 % with the scalar code of ATEN_CPU_CAPABILITY=default)
+    assert losses["rmsprop"] < 1.1 * losses.min(), result.table
 
 
 def test_student_performance():
