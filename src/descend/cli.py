@@ -601,16 +601,17 @@ def _drawings_failed() -> Iterator[None]:
 
     from .report.build import DrawingFailed
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DrawingFailed)
-        try:
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DrawingFailed)
             yield
-        finally:
-            for warning in caught:
-                if issubclass(warning.category, DrawingFailed):
-                    typer.echo(f"warning: {warning.message}", err=True)
-                else:  # another warning: as Python would show it
-                    warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+    finally:  # said once the recording has ended (inside it, showing a warning would record it again)
+        for warning in caught:
+            if issubclass(warning.category, DrawingFailed):
+                typer.echo(f"warning: {warning.message}", err=True)
+            else:  # another warning: as Python would show it
+                warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
 
 
 @app.command("report", cls=_Command, short_help='Rebuild a report from its saved results.')

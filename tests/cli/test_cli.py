@@ -328,3 +328,15 @@ def test_report_help_says_it_imports_the_reports_plugin():
     text = re.sub(r"\s+", " ", result.stdout.replace("│", " "))
     assert "It imports the plugin file that the report's config.toml names" in text, text
     assert "read that file first in a report folder from someone else" in text
+
+
+def test_another_warning_while_a_report_is_written_is_shown_once_and_the_command_goes_on():
+    """Any other warning raised while a report was written (matplotlib's, say) made the command loop for ever: the
+    block that says which figures failed showed it into the record it was reading."""
+    code = ("import warnings\nfrom descend.cli import _drawings_failed\n"
+            "from descend.report.build import DrawingFailed\nwith _drawings_failed():\n    warnings.warn('another', UserWarning)\n"
+            "    warnings.warn('figure x is not in the report', DrawingFailed)\nprint('done')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout == "done\n", done.stderr
+    assert done.stderr.count("UserWarning: another") == 1, done.stderr
+    assert done.stderr.count("warning: figure x is not in the report") == 1, done.stderr
