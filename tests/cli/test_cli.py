@@ -334,7 +334,8 @@ def test_another_warning_while_a_report_is_written_is_shown_once_and_the_command
     """Any other warning raised while a report was written (matplotlib's, say) made the command loop for ever: the
     block that says which figures failed showed it into the record it was reading."""
     code = ("import warnings\nfrom descend.cli import _drawings_failed\n"
-            "from descend.report.build import DrawingFailed\nwith _drawings_failed():\n    warnings.warn('another', UserWarning)\n"
+            "from descend.report.build import DrawingFailed\nwith _drawings_failed():\n"
+            "    warnings.warn('another', UserWarning)\n"
             "    warnings.warn('figure x is not in the report', DrawingFailed)\nprint('done')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout == "done\n", done.stderr
