@@ -60,6 +60,19 @@ def test_the_table_reports_the_selection_it_is_given():
     assert selection.chosen["gd"].config["lr"] == 0.2
 
 
+def test_the_generalisation_gap_is_the_median_of_each_run_s_own_gap():
+    # five seeds whose own gaps are mostly positive (median +0.05), though the median test loss is below the median
+    # training loss: the difference of the two medians (-0.05) took them from different seeds, and its sign
+    train = [0.20, 0.40, 0.30, 0.50, 0.10]
+    test = [0.25, 0.22, 0.35, 0.24, 0.26]
+    rows = summary([{"label": "gd", "lr": 0.1, "seed": s, "loss": loss} for s, loss in enumerate(train)])
+    rows["final_test_loss"] = test
+    table, _ = C.metrics_table(rows, CURVES, None, config("gd"))
+    gaps = sorted(b - a for a, b in zip(train, test))
+    assert table.loc["gd", "generalisation gap"] == pytest.approx(gaps[2]) and gaps[2] > 0
+    assert table.loc["gd", "test loss"] - table.loc["gd", "final train loss"] < 0
+
+
 def test_a_run_that_left_the_domain_has_its_own_rate_and_never_wins():
     rows = summary(
         # gd: every run left the model's domain (and would be the fastest)

@@ -723,8 +723,10 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
         row["divergence rate"] = float((mine == outcomes.DIVERGED).mean())
         for s in other:
             row[f"{s} rate"] = float((mine == s).mean())
-        if "test loss" in row:
-            row["generalisation gap"] = row["test loss"] - row["final train loss"]
+        if "test loss" in row:  # each run's own gap, then their median (a difference of two medians may take
+            # them from different seeds, and even change the sign the runs agree on)
+            gaps = ok["final_test_loss"] - ok["final_train_loss"]
+            row["generalisation gap"] = gaps.median() if len(ok) else math.nan
         spec = specs[label]
         if spec.name != RANDOM_SEARCH:
             row["state bytes / parameter"] = get(spec.name).state_tensors(**spec.options) * itemsize
