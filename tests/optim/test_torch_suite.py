@@ -583,6 +583,84 @@ def test_loading_a_torch_state_dict_keeps_descends_own_options():
     assert group["lr"] == 0.02
 
 
+@pytest.mark.parametrize("schedule", ["lambda", "warm-restarts"])
+def test_a_loaded_group_keeps_no_key_the_old_group_had_and_the_saved_one_lacks(schedule):
+    """An earlier scheduler's initial_lr (or any key of one's own) goes with the old group, as in torch: a schedule
+    made after loading starts from the loaded rate, not 10x it (descend kept every old key, silently)."""
+    from torch.optim.lr_scheduler import CosineAnnealingWarmRestarts, LambdaLR, StepLR
+
+    saved = torch.optim.Adam([Parameter(torch.zeros(2, dtype=torch.float64))], lr=0.01).state_dict()
+    trained = {}
+    for module in (torch.optim, D):
+        p = Parameter(torch.zeros(2, dtype=torch.float64))
+        opt = module.Adam([p], lr=0.1)
+        StepLR(opt, step_size=100)  # sets the group's initial_lr = 0.1
+        opt.param_groups[0]["note"] = "mine"
+        opt.load_state_dict(saved)
+        assert "note" not in opt.param_groups[0]
+        sched = LambdaLR(opt, lambda e: 1 / (e + 1)) if schedule == "lambda" else CosineAnnealingWarmRestarts(opt, 5)
+        rates = []
+        for _ in range(3):
+            p.grad = torch.ones(2, dtype=torch.float64)
+            opt.step()
+            sched.step()
+            rates.append(opt.param_groups[0]["lr"])
+        trained[module.__name__] = (opt.param_groups[0]["initial_lr"], rates, p.detach().clone())
+    (torch_initial, torch_rates, torch_p), (initial, rates, ours) = trained.values()
+    assert initial == torch_initial == 0.01 and rates == pytest.approx(torch_rates, rel=1e-15)
+    torch.testing.assert_close(ours, torch_p, rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("source, target, missing", [("SGD", "Adam", "'betas', 'eps'"), ("Adam", "SGD", "'momentum', 'dampening'"),
+                                                     ("SGD", "Momentum", "'beta'")])
+def test_a_state_dict_saved_by_another_optimizer_is_refused_before_anything_is_loaded(source, target, missing):
+    """SGD's groups have no betas: torch's Adam fails at its step (KeyError), descend's trained Adam's rule at SGD's
+    learning rate with the betas the old group had, silently. It is refused at loading now, naming what is missing,
+    and the optimizer is left as it was."""
+    saved = getattr(torch.optim, source)([Parameter(torch.zeros(3))], lr=0.5).state_dict()
+    p = Parameter(torch.zeros(3))
+    opt = getattr(D, target)([p], lr=0.01)
+    p.grad = torch.ones(3)
+    opt.step()
+    before = copy.deepcopy(opt.state_dict())
+    with pytest.raises(ValueError, match=rf"param group 0 has no {missing}.*saved by another optimizer"):
+        opt.load_state_dict(saved)
+    after = opt.state_dict()
+    assert after["param_groups"] == before["param_groups"]
+    assert after["state"].keys() == before["state"].keys()
+    assert all(torch.equal(torch.as_tensor(a), torch.as_tensor(before["state"][i][k]))
+               for i, state in after["state"].items() for k, a in state.items())
+    # a torch state dict of the same class that lacks the settings torch's loading fills in: filled as torch fills
+    # them (maximize=False), not kept from the old group
+    p2 = Parameter(torch.zeros(3))
+    ours = D.Adam([p2], lr=0.01, maximize=True)
+    reference = torch.optim.Adam([Parameter(torch.zeros(3))], lr=0.01, maximize=True)
+    plain = torch.optim.Adam([Parameter(torch.zeros(3))], lr=0.02).state_dict()
+    for group in plain["param_groups"]:
+        del group["maximize"], group["foreach"]
+    ours.load_state_dict(copy.deepcopy(plain))
+    reference.load_state_dict(copy.deepcopy(plain))
+    settings = {k: v for k, v in reference.param_groups[0].items() if k != "params"}
+    assert {k: ours.param_groups[0][k] for k in settings} == settings and settings["maximize"] is False
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad"])
+def test_a_weight_decay_of_tensor_zero_takes_sparse_gradients_as_torch_does(name):
+    """torch reads `weight_decay != 0` as a tensor, false for tensor(0.): its sparse step goes on (descend refused)."""
+    kwargs = {"momentum": 0.9} if name == "SGD" else {}
+    steps = []
+    for module in (torch.optim, D):
+        torch.manual_seed(0)
+        embedding = torch.nn.Embedding(5, 2, sparse=True).double()
+        opt = getattr(module, name)(embedding.parameters(), lr=0.1, weight_decay=torch.tensor(0.0), **kwargs)
+        for ids in ([0, 1], [1, 3]):
+            opt.zero_grad()
+            embedding(torch.tensor(ids)).sum().backward()
+            opt.step()
+        steps.append(embedding.weight.detach().clone())
+    torch.testing.assert_close(steps[1], steps[0], rtol=1e-14, atol=0)
+
+
 @pytest.mark.parametrize("name", ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"])
 def test_beta1_and_beta2_are_explained(name):
     """The pure rules and descend.fit take beta1/beta2; the classes take torch's betas=(β₁, β₂) and say so."""

@@ -409,9 +409,10 @@ class _Adapter(torch.optim.Optimizer):
         if not self.supports_sparse:
             raise RuntimeError(f"{name} does not support sparse gradients (torch's does not either); "
                                "SGD and Adagrad accept them")
-        if self.info.name == "adagrad" and _nonzero(config.get("weight_decay", 0)):
+        # a weight decay of tensor(0.) is none, as torch reads it (its `weight_decay != 0` is a false tensor)
+        if self.info.name == "adagrad" and _any_nonzero(config.get("weight_decay", 0)):
             raise RuntimeError("weight_decay option is not compatible with sparse gradients")
-        if _nonzero(config.get("weight_decay", 0)):  # SGD: torch's g + λ·w fails on a sparse g
+        if _any_nonzero(config.get("weight_decay", 0)):  # SGD: torch's g + λ·w fails on a sparse g
             raise RuntimeError(f"{name} with weight_decay does not support sparse gradients (torch's does not "
                                "either: add(sparse, dense) is not supported); set weight_decay=0 for these "
                                "parameters, e.g. in a param group of their own")
@@ -438,12 +439,29 @@ class _Adapter(torch.optim.Optimizer):
         return type(record)(*(old if isinstance(old, tuple) else n for old, n in zip(record, new)))
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """torch's loading; a group's settings the saved groups lack (descend's switches, when loading a
-        state_dict saved by torch.optim) keep their values instead of vanishing. A state dict saved by descend's
-        class (its groups name their ``convention``) brings the switches its constructor was given (``eps_root``,
-        a convention's ``lr_in_buffer``), which this optimizer then reads as if its constructor had taken them:
-        a fresh ``RMSprop(params)`` loading ``RMSprop(params, convention="optax")``'s continues as that one (it
+        """torch's loading: each group's settings are the saved group's, as in torch.optim (a key only the old
+        group had, a scheduler's ``initial_lr`` say, is gone), and a setting the saved group lacks is what torch's
+        class of the same name makes it (its loading fills in ``maximize``, ``foreach``, ...); one it needs and
+        cannot fill in (``betas`` in a state dict saved by SGD) is refused here, before anything is loaded, where
+        torch's step raises a KeyError. descend's own switches, which torch's class does not have, keep their
+        values when a state dict saved by torch.optim lacks them. A state dict saved by descend's class (its
+        groups name their ``convention``) brings the switches its constructor was given (``eps_root``, a
+        convention's ``lr_in_buffer``), which this optimizer then reads as if its constructor had taken them: a
+        fresh ``RMSprop(params)`` loading ``RMSprop(params, convention="optax")``'s continues as that one (it
         showed the optax settings in its groups and stepped with torch's)."""
+        taken, filled = self._torch_settings()
+        needed = [key for key in (taken if taken is not None else self.defaults)
+                  if key not in filled and key not in _IGNORED]
+        saved_groups = state_dict.get("param_groups", []) if isinstance(state_dict, Mapping) else []
+        if len(saved_groups) == len(self.param_groups):  # (another count: torch's own error)
+            for i, saved in enumerate(saved_groups):
+                missing = [key for key in needed if key not in saved]
+                if missing:
+                    held = ", ".join(k for k in saved if k not in ("params", "param_names")) or "nothing"
+                    raise ValueError(
+                        f"cannot load this state_dict into {type(self).__name__}: its param group {i} has no "
+                        f"{', '.join(map(repr, missing))}, which {type(self).__name__} needs (the group holds "
+                        f"{held}): was it saved by another optimizer?")
         before = [{k: v for k, v in group.items() if k != "params"} for group in self.param_groups]
         super().load_state_dict(state_dict)
         for group, old in zip(self.param_groups, before):
@@ -451,9 +469,20 @@ class _Adapter(torch.optim.Optimizer):
                 for key, value in group.items():
                     if key in self.info.names and key not in _IGNORED and key not in self.info.fixed:
                         self.defaults.setdefault(key, value)
-            for key, value in old.items():
+            for key, value in filled.items():  # what torch's loading fills in
                 group.setdefault(key, value)
+            for key, value in old.items():  # descend's switches: the user's and schedulers' keys go, as in torch
+                if key in self.defaults and (taken is None or key not in taken):
+                    group.setdefault(key, value)
             self._loaded_scalars(group["params"])
+
+    def _torch_settings(self) -> tuple[tuple[str, ...] | None, dict[str, Any]]:
+        """The settings of torch.optim's class of this class's name: those its constructor takes (None where
+        torch has no such class) and those its loading fills in, with their values (:func:`_torch_settings`)."""
+        for cls in type(self).__mro__:  # a subclass of one's own: the class of descend's it derives from
+            if cls.__module__ == __name__ and cls.__name__ != "_Adapter":
+                return _torch_settings(cls.__name__)
+        return None, {}
 
     def _loaded_scalars(self, params: list[Tensor]) -> None:
         """After loading, each parameter's step count is a float64 0-d tensor of its own (an int or a float32
@@ -610,6 +639,24 @@ def _at_least_1d(t: Tensor) -> Tensor:
 
 def _nonzero(x: Any) -> bool:
     return isinstance(x, Tensor) or x != 0
+
+
+@functools.cache
+def _torch_settings(name: str) -> tuple[tuple[str, ...] | None, dict[str, Any]]:
+    """``torch.optim.<name>``'s group settings: the keyword arguments its constructor takes (in its order), and
+    what its loading (its ``__setstate__``) sets where a saved group lacks them, with the values it sets;
+    ``(None, {})`` where torch has no such optimizer."""
+    cls = getattr(torch.optim, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
+        return None, {}
+    taken = tuple(k for k in inspect.signature(cls.__init__).parameters if k not in ("self", "params"))
+    try:  # its loading, on one empty group
+        probe = cls.__new__(cls)
+        probe.__setstate__({"defaults": {}, "state": {}, "param_groups": [{"params": []}]})
+        filled = {k: v for k, v in probe.param_groups[0].items() if k != "params"}
+    except Exception:  # noqa: BLE001 - a torch whose loading needs more: nothing is taken as filled in
+        filled = {}
+    return taken, filled
 
 
 def _runs(given: Mapping[str, Any], params: Sequence[Tensor]) -> int | None:
