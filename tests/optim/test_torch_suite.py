@@ -611,7 +611,8 @@ def test_a_loaded_group_keeps_no_key_the_old_group_had_and_the_saved_one_lacks(s
     torch.testing.assert_close(ours, torch_p, rtol=1e-14, atol=0)
 
 
-@pytest.mark.parametrize("source, target, missing", [("SGD", "Adam", "'betas', 'eps'"), ("Adam", "SGD", "'momentum', 'dampening'"),
+@pytest.mark.parametrize("source, target, missing", [("SGD", "Adam", "'betas', 'eps'"),
+                                                     ("Adam", "SGD", "'momentum', 'dampening'"),
                                                      ("SGD", "Momentum", "'beta'")])
 def test_a_state_dict_saved_by_another_optimizer_is_refused_before_anything_is_loaded(source, target, missing):
     """SGD's groups have no betas: torch's Adam fails at its step (KeyError), descend's trained Adam's rule at SGD's
