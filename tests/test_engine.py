@@ -25,7 +25,7 @@ import pytest
 import torch
 
 import descend
-from descend import engine
+from descend import engine, tasks
 from descend.data import batches, hybrid
 from descend.models import MLP, ModuleModel
 from descend.optim import _base
@@ -317,6 +317,29 @@ def test_target_and_stop_at_target():
     batch = runs.curves.query("run == 1 and split == 'batch'")["value"].to_numpy()
     assert batch[hit] <= 0.3 and (batch[:hit] > 0.3).all()
     assert not s["diverged"].any()
+
+
+@pytest.mark.parametrize("target", [None, 0.24503])
+def test_the_best_training_loss_counts_every_whole_batch_s_loss(target):
+    """A full batch's loss is the training loss at every step, which "steps to target" reads: the best training
+    loss read only the evaluations (every 15 steps), so RMSprop at lr 3 on the line fit reached the target 0.24503
+    at step 9 and showed a best of 0.245054, above it. A mini-batch run's best stays the evaluations'."""
+    line = tasks.get("line")
+    runs = descend.fit(task=line, optimizer=["rmsprop", "adam"], lr=3.0, batch_size=["full", 32], steps=60,
+                       target=target, eval_every=15)
+    curves, summary = runs.curves, runs.summary
+    for run, row in summary.iterrows():
+        mine = curves[(curves.run == run) & (curves.metric == "loss")]
+        evaluated = mine[mine.split == "train"].value.min()
+        if row["batch_size"] is None:  # the full batch
+            assert row["best_train_loss"] == min(evaluated, mine[mine.split == "batch"].value.min())
+        else:
+            assert row["best_train_loss"] == evaluated
+        if target is not None and pd.notna(row["steps_to_target"]):
+            assert row["best_train_loss"] <= target
+    rmsprop = summary[(summary.optimizer == "rmsprop") & summary.batch_size.isna()].iloc[0]
+    if target is not None:
+        assert rmsprop["steps_to_target"] == 9 and rmsprop["best_train_loss"] <= target
 
 
 def test_classification_records_accuracy_and_gradient_norms_per_layer():

@@ -757,8 +757,8 @@ def train_cohort(
         with torch.no_grad():
             held_at_start = model.valid(unflatten(flat), x).to(torch.float64).mean(dim=-1)
     # a step whose batch is the whole training set records the training loss itself, at every step; after a
-    # mini-batch, only the evaluations of the training split tell whether a run reached the target
-    whole = [index.shape[-1] == x.shape[0] for index in plan] if target is not None else []
+    # mini-batch, only the evaluations of the training split tell whether a run reached the target (or its best)
+    whole = [index.shape[-1] == x.shape[0] for index in plan]
 
     healthy = torch.ones(k, dtype=torch.bool)  # status "ok", updated where a status is set
     all_healthy = True  # healthy.all(), read once where a status is set
@@ -1023,6 +1023,7 @@ def train_cohort(
             compile_seconds=compile_seconds * share,
             evals_original={key: v[:, j].clone() for key, v in original_.items()},
             stopped_at_target=stopping_at_target,
+            whole_batches=torch.tensor(whole[:steps], dtype=torch.bool),
         ))
     return results[0] if isinstance(cohort, Cohort) else results
 
@@ -2256,7 +2257,12 @@ class Runs:
             for (split, metric), values in res.evals.items():
                 column = values[:, j]
                 row[f"final_{split}_{metric}"] = column[-1].item()
-                if split == "train" and metric == "loss":
+                if split == "train" and metric == "loss":  # the evaluations', and every whole batch's loss,
+                    # which is the training loss (as "steps to target" reads it): a full batch's best between two
+                    # evaluations was missed, and a run at its target could show a best above it
+                    if res.whole_batches is not None and bool(res.whole_batches.any()):
+                        at_whole = res.train_loss[: len(res.whole_batches), j][res.whole_batches]
+                        column = torch.cat([column, at_whole.to(column.dtype)])
                     finite = column[torch.isfinite(column)]
                     row["best_train_loss"] = finite.min().item() if len(finite) else math.nan
             for split, values in res.evals_original.items():

@@ -37,6 +37,9 @@ class CohortResult:
     evals_original: dict[str, Tensor] = field(default_factory=dict)  #: split → [E, K] loss in the target's units
     #: trained with ``stop_at_target``: a run whose ``target_at`` is set stopped there, after that many updates
     stopped_at_target: bool = False
+    #: [T] the steps whose batch was the whole training set, whose ``train_loss`` is the training loss (None: not
+    #: known; the best training loss is then the evaluations')
+    whole_batches: Tensor | None = None
 
     @property
     def diverged_at(self) -> Tensor:
