@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from descend.cli import app
 from descend.report.html import _cell_text
+from descend.tune import result as api_result
 from descend.tune import storage as storage_module
 from descend.tune.command import _short
 
@@ -681,6 +682,35 @@ def test_a_search_into_another_searchs_results_is_refused(tmp_path):
     assert runner.invoke(app, ["tune", "rosenbrock", *args]).exit_code == 0  # the same search goes on
 
 
+def test_a_search_of_the_same_study_in_another_storage_is_refused_the_folder(tmp_path, monkeypatch):
+    """A study is its name in its storage: the same --out and study name with another --storage (another budget,
+    other steps) replaced the first search's results, while OUT/study.journal kept the first study, which descend
+    dashboard OUT would then have opened. Refused, while it trains (the folder's marker) and once it has written,
+    and the same search, its storage named by another path or the folder moved, goes on."""
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    args = ["--trials", "4", "--cohort", "4", "--steps", "20", "--seeds", "1", "--quiet"]
+    assert runner.invoke(app, ["tune", "rosenbrock", *args, "--out", str(out)]).exit_code == 0
+    best = (out / "best.json").read_text()
+    other = runner.invoke(app, ["tune", "rosenbrock", *args, "--storage", "other.journal", "--out", str(out)])
+    assert other.exit_code == 2, other.output
+    said = " ".join(other.stderr.split())
+    assert f"holds a search of study 'rosenbrock' in another storage ({out / 'study.journal'})" in said
+    assert f"not this one's ({tmp_path / 'other.journal'})" in said
+    assert (out / "best.json").read_text() == best and not (tmp_path / "other.journal").exists()
+    # while a search trains there (its marker, no best.json yet): the same
+    taken = tmp_path / "taken"
+    api_result.take(taken, {"rosenbrock"}, str(tmp_path / "third.journal"))
+    refused = runner.invoke(app, ["tune", "rosenbrock", *args, "--out", str(taken)])
+    assert refused.exit_code == 2 and "in another storage" in refused.stderr
+    # the same storage named by another path goes on; so does the search once its folder moved (its journal with it)
+    again = runner.invoke(app, ["tune", "rosenbrock", *args, "--storage", "out/../out/study.journal", "--out", "out"])
+    assert again.exit_code == 0, again.output
+    out.rename(tmp_path / "moved")
+    moved = runner.invoke(app, ["tune", "rosenbrock", *args, "--out", "moved"])
+    assert moved.exit_code == 0, moved.output
+
+
 def test_the_printed_resume_command_resumes_from_any_folder(tmp_path, monkeypatch):
     """A search run with relative paths printed --storage res/study.journal --out res (and --csv data.csv): from
     another folder that command started a new study there. The paths are absolute, and a study resumed with its
@@ -703,6 +733,51 @@ def test_the_printed_resume_command_resumes_from_any_folder(tmp_path, monkeypatc
     assert again.exit_code == 0, again.output
     assert not (tmp_path / "elsewhere" / "res").exists()
     assert len((tmp_path / "res" / "trials.csv").read_text().splitlines()) == 1 + 8  # the same study, 4 more
+
+
+def test_the_printed_resume_command_reads_a_csv_search_s_re_runs_and_another_setting_is_named(tmp_path,
+                                                                                              monkeypatch):
+    """The re-runs were kept under the CSV file's path as given: the resume command descend prints (the absolute
+    path) trained them again and replaced the kept ones, and so did going back to the relative path. And with the
+    file named by another path, another setting's refusal named --csv (the path), not the setting changed."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(60, 2))
+    (tmp_path / "data.csv").write_text("a,b,y\n" + "".join(f"{a:.4f},{b:.4f},{a - b:.4f}\n" for a, b in x))
+    monkeypatch.chdir(tmp_path)
+    args = ["--column", "y", "-o", "adam", "--trials", "4", "--cohort", "4", "--steps", "10", "--seeds", "1",
+            "--out", "res"]
+    searched = runner.invoke(app, ["tune", "--csv", "data.csv", *args])
+    assert searched.exit_code == 0, searched.output
+    journal = (tmp_path / "res" / "study.journal").read_bytes()
+    resume = next(line for line in searched.stdout.splitlines() if line.startswith("resume or add workers: "))
+    words = shlex.split(resume.removeprefix("resume or add workers: descend "))
+    for command in (words, ["tune", "--csv", "./data.csv", *args]):
+        again = runner.invoke(app, command, env={"COLUMNS": "300"})
+        assert again.exit_code == 0, again.output
+        assert "were read from the study" in " ".join(again.output.split())
+        assert (tmp_path / "res" / "study.journal").read_bytes() == journal  # nothing trained, nothing written
+    changed = runner.invoke(app, ["tune", "--csv", "./data.csv", *args, "--no-standardize-target"])
+    assert changed.exit_code == 2
+    assert "error: --standardize-target: " in changed.stderr and "--csv" not in changed.stderr
+
+
+def test_a_study_holding_more_trials_than_the_budget_and_unequal_studies_are_said(tmp_path):
+    """Two optimizers "with the same trial budget", one of whose studies already held twice --trials: its best came
+    from beyond the budget, the table compared 8 trials with 4, and nothing said so."""
+    shared = ["--cohort", "4", "--steps", "10", "--seeds", "0", "--storage", str(tmp_path / "s.journal")]
+    first = runner.invoke(app, ["tune", "line", "-o", "adam", "-o", "sgd", "--trials", "8", *shared,
+                                "--out", str(tmp_path / "a")])
+    assert first.exit_code == 0, first.output
+    assert "note:" not in first.stdout
+    second = runner.invoke(app, ["tune", "line", "-o", "adam", "-o", "rmsprop", "--trials", "4", *shared,
+                                 "--out", str(tmp_path / "b")], env={"COLUMNS": "400"})
+    assert second.exit_code == 0, second.output
+    notes = json.loads((tmp_path / "b" / "best.json").read_text())["notes"]
+    assert notes == ["adam: its study holds 8 finished trials, more than --trials 4 (an earlier search of it, or other "
+                     "workers'): its best is of all 8",
+                     "the studies hold different numbers of finished trials (adam 8, rmsprop 4): their bests are not "
+                     "of one budget; --trials 8 for every optimizer evens them"]
+    assert all(f"note: {note}" in second.stdout for note in notes)
 
 
 def test_a_refused_resume_names_the_flag_given(tmp_path):
@@ -973,11 +1048,11 @@ def test_two_searches_given_one_out_at_the_same_time_never_both_write_there(tmp_
     # both began before either took it: the one that ends second is told, and writes nothing there
     real, calls = result_module.check_out, []
 
-    def meanwhile(folder, studies, flag):
+    def meanwhile(folder, studies, flag, **kwargs):
         calls.append(studies)
         if len(calls) == 3:  # the check before writing: the other search wrote its results meanwhile
             (Path(folder) / "best.json").write_text(json.dumps({"studies": {"adam": "s-adam"}}))
-        return real(folder, studies, flag)
+        return real(folder, studies, flag, **kwargs)
 
     monkeypatch.setattr(result_module, "check_out", meanwhile)
     racing = tmp_path / "racing"

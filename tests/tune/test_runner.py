@@ -855,11 +855,11 @@ def test_the_python_api_does_not_write_over_a_search_that_wrote_to_its_out_meanw
 
     real, calls = result_module.check_out, []
 
-    def meanwhile(folder, studies, flag):
+    def meanwhile(folder, studies, flag, **kwargs):
         calls.append(studies)
         if len(calls) == 2:  # the check before writing: the other search wrote its results meanwhile
             (folder / "best.json").write_text(json.dumps({"studies": {"adam": "other"}}))
-        return real(folder, studies, flag)
+        return real(folder, studies, flag, **kwargs)
 
     monkeypatch.setattr(result_module, "check_out", meanwhile)
     out = tmp_path / "out"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 import re
 import signal
 import threading
@@ -813,7 +812,8 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
             best = best_of(studies, p.spaces, p.batch_size)
             final = None
             notes = [*p.notes, *(note for plan in plans.values() for note in plan.notes),
-                     *_without_best(studies, p.spaces, best, p.names)]
+                     *_without_best(studies, p.spaces, best, p.names),
+                     *_budgets_held(studies, {name: plans[name].trials for name in studies}, p.names)]
             if interrupted:
                 notes.append("interrupted (Ctrl-C or a stop): the finished trials are kept in the study; run the same "
                              "command again to resume; no final re-runs")
@@ -869,8 +869,7 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
             watcher.set()
     if watcher is not None and watcher.error is not None:
         raise watcher.error
-    storage_text = (p.storage if p.storage == ":memory:" else storage_module.mask(p.storage)
-                    if storage_module.is_url(p.storage) else os.path.abspath(p.storage))  # a journal: from anywhere
+    storage_text = storage_module.shown(p.storage)  # a journal: from anywhere
     return TuneResult(studies=studies, spaces=dict(p.spaces), best=best, trials=trials_frame(studies), final=final,
                       final_summary=summary, table=final_table(best, summary, p.target), target=p.target,
                       storage=storage_text,
@@ -916,11 +915,14 @@ def _homes(studies: Mapping[str, Any], spaces: Mapping[str, Space | ChoiceSpace]
 
 def _final_key(specs: Sequence[Any], p: Plan, dtype: Any) -> str | None:
     """Everything the re-runs' numbers depend on, as text (None with schedules: functions, not data)."""
+    from .runner import identity_key
+
     if p.schedules:
         return None
     runs = [(s.optimizer, sorted(s.hyper.items()), s.batch_size, s.seed, s.clip_norm, s.clip_value) for s in specs]
-    return repr((runs, p.budget.text(), p.eval_every, training_text(p, dtype), task_identity(p.task), p.data,
-                 _version(__name__)))
+    # the task as a resumed study compares it: the same CSV file named by another path reads the kept re-runs
+    return repr((runs, p.budget.text(), p.eval_every, training_text(p, dtype), identity_key(task_identity(p.task)),
+                 p.data, _version(__name__)))
 
 
 def _kept_final(study: Any, name: str, key: str | None) -> Any:
@@ -984,6 +986,25 @@ def _without_best(studies: Mapping[str, Any], spaces: Mapping[str, Space | Choic
             else:  # pruned, with finite values: the ones that would complete were cut short or are still to come
                 notes.append(f"{name}: none of its {len(mine)} trials completed ({ended}), so it has no best "
                              "configuration and no re-runs yet; the same command resumes the search")
+    return notes
+
+
+def _budgets_held(studies: Mapping[str, Any], trials: Mapping[str, int], names: Mapping[str, str]) -> list[str]:
+    """Notes where a study holds more finished trials (complete or pruned, as the budget counts them) than its
+    budget, ``trials`` (an earlier search of it with a larger one, or other workers'): its best is of them all;
+    and where the optimizers' studies hold different numbers, so that their bests are not of one budget, the
+    fair protocol's comparison."""
+    from optuna.trial import TrialState
+
+    held = {name: sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in study.get_trials(deepcopy=False))
+            for name, study in studies.items()}
+    notes = [f"{name}: its study holds {n} finished trials, more than {names['trials']} {trials[name]} (an earlier "
+             f"search of it, or other workers'): its best is of all {n}"
+             for name, n in held.items() if n > trials[name]]
+    if len(set(held.values())) > 1:
+        counts = ", ".join(f"{name} {n}" for name, n in held.items())
+        notes.append(f"the studies hold different numbers of finished trials ({counts}): their bests are not of one "
+                     f"budget; {names['trials']} {max(held.values())} for every optimizer evens them")
     return notes
 
 
@@ -1131,15 +1152,15 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         from .result import check_out, take
 
         studies = {p.study_name(name) for name, _ in p.optimizers}
-        check_out(Path(out), studies, "out")
-        take(Path(out), studies)  # named: another search given this out before this one writes is refused
+        check_out(Path(out), studies, "out", storage=p.storage)
+        take(Path(out), studies, p.storage)  # named: another search given this out before this one writes is refused
     result = run(p, progress=progress, stop=stop, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
                  compile=compile, dtype=dtype)  # Optuna's log level is the caller's again afterwards (logs.quiet)
     if out is not None:
         from .result import write
 
         try:  # again: a search started at the same time with the same out may have written there meanwhile
-            check_out(Path(out), studies, "out")
+            check_out(Path(out), studies, "out", storage=p.storage)
         except ValueError as e:
             warnings.warn(f"{e}; this search's results are not written there (its study keeps every trial): write "
                           "them elsewhere with: from descend.tune.result import write; write(result, DIRECTORY)",

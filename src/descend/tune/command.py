@@ -308,9 +308,9 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
                         batch_size=batch_size if batch_size is not None else "task", seed=seed, names=FLAGS,
                         **options)
         studies = {plan.study_name(name) for name, _ in plan.optimizers}
-        check_out(out_dir, studies, flag)
+        check_out(out_dir, studies, flag, storage=plan.storage)
         opened = api.open_studies(plan, heartbeat_interval=10, grace_period=60)
-        take(out_dir, studies)
+        take(out_dir, studies, plan.storage)
     except ValueError as e:
         return _fail(str(e))
     except OSError as e:  # a full disk, a directory gone: what the checks could not see
@@ -389,7 +389,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     again = f"; the study keeps every trial; the same command writes them: {command}" if command else (
         " (the study was in memory)")
     try:  # again: a search started at the same time with the same --out may have taken it, or written there
-        check_out(out_dir, studies, flag)
+        check_out(out_dir, studies, flag, storage=plan.storage)
     except ValueError as e:
         print(f"error: {e}; this search's results are not written there: its study keeps every trial, and the same "
               "command with another --out writes them", file=sys.stderr)

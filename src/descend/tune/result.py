@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .space import BATCH_SIZE, Space
+from .storage import shown
 
 
 @dataclass
@@ -216,14 +217,14 @@ def _plain(value: Any) -> Any:
 RECORD = "best.json"
 
 
-def check_out(out: Path, studies: set[str] | None, flag: str) -> None:
+def check_out(out: Path, studies: set[str] | None, flag: str, *, storage: str | None = None) -> None:
     """Refuse, before any work, an output directory a search would write over what is not its own: a file, a
-    report of ``descend compare``, another search's results (its best.json names other studies; ``studies``
-    None: not checked yet), or files no search wrote (``report.html``, ``table.csv`` and ``figures/`` of one's
-    own). A folder a search took holds its marker (:data:`descend._files.TUNE_MARKER`, kept there) or an
-    earlier release's best.json. A new or empty directory is taken; so is one holding only a study's journal or
-    database (``--storage DIR/study.journal --out DIR``) or hidden files. ``flag``: how the interface names the
-    directory (``--out``, ``out``)."""
+    report of ``descend compare``, another search's results (its best.json names other studies, or the same
+    studies' names in another ``storage``, when both are known; ``studies`` None: not checked yet), or files no
+    search wrote (``report.html``, ``table.csv`` and ``figures/`` of one's own). A folder a search took holds its
+    marker (:data:`descend._files.TUNE_MARKER`, kept there) or an earlier release's best.json. A new or empty
+    directory is taken; so is one holding only a study's journal or database (``--storage DIR/study.journal --out
+    DIR``) or hidden files. ``flag``: how the interface names the directory (``--out``, ``out``)."""
     from .._files import TUNE_MARKER, entries
 
     out = Path(out)
@@ -238,8 +239,15 @@ def check_out(out: Path, studies: set[str] | None, flag: str) -> None:
         try:
             record = json.loads((out / RECORD).read_text())
             theirs = set(record["studies"].values())
+            kept = where_now(out, record)[1]  # its storage, moved with the folder where it was under it
         except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none, or not one to keep
-            record, theirs = None, _marked(out)  # a search that took the folder and has not written its results
+            record, (theirs, kept) = None, _marked(out)  # a search that took the folder, its results not written
+        mine = shown(storage) if storage is not None else None
+        if theirs is not None and theirs <= studies and isinstance(kept, str) and mine is not None and kept != mine:
+            named = ", ".join(sorted(map(repr, theirs)))
+            raise ValueError(f"{flag} {str(out)!r} holds a search of study {named} in another storage ({kept}), "
+                             f"not this one's ({mine}); its results would be replaced by another study's: give "
+                             "another directory, or that storage")
         if theirs is not None and not theirs <= studies:
             named = ", ".join(sorted(map(repr, theirs)))
             if record is None:
@@ -255,36 +263,42 @@ def check_out(out: Path, studies: set[str] | None, flag: str) -> None:
     other = [n for n in names if not (n.startswith(".") or n.endswith((".journal", ".lock", ".db", ".sqlite",
                                                                          ".sqlite3")))]
     if other:
-        shown = ", ".join(repr(f) for f in other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
-        raise ValueError(f"{flag} {str(out)!r} is not empty ({shown}) and holds no search of descend tune; a "
+        listed = ", ".join(repr(f) for f in other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
+        raise ValueError(f"{flag} {str(out)!r} is not empty ({listed}) and holds no search of descend tune; a "
                          "search takes a directory of its own: give a new or empty one")
 
 
-def take(out: Path, studies: set[str] | None = None) -> None:
+def take(out: Path, studies: set[str] | None = None, storage: str | None = None) -> None:
     """Mark ``out`` as a search's (:data:`descend._files.TUNE_MARKER`), once :func:`check_out` passed, naming its
-    ``studies``: another search started with the same ``out`` before this one has written its results is refused
-    by :func:`check_out` then, as it is once they are written (by their best.json)."""
+    ``studies`` and their ``storage``: another search started with the same ``out`` before this one has written
+    its results is refused by :func:`check_out` then, as it is once they are written (by their best.json)."""
     from .._files import TUNE_MARKER, write_text
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if not (out / TUNE_MARKER).exists():
         named = f"studies: {json.dumps(sorted(studies))}\n" if studies else ""
+        if studies and storage is not None:
+            named += f"storage: {json.dumps(shown(storage))}\n"
         write_text(out / TUNE_MARKER, "descend tune writes its results here; best.json, written last, says they "
                                       f"are whole\n{named}")
 
 
-def _marked(out: Path) -> set[str] | None:
-    """The studies of the search that took ``out`` (its marker's ``studies:`` line; None: not named)."""
+def _marked(out: Path) -> tuple[set[str] | None, str | None]:
+    """The studies of the search that took ``out`` and their storage (its marker's ``studies:`` and ``storage:``
+    lines; None: not named)."""
     from .._files import TUNE_MARKER
 
+    studies, storage = None, None
     try:
         for line in (Path(out) / TUNE_MARKER).read_text().splitlines():
             if line.startswith("studies: "):
-                return set(json.loads(line.removeprefix("studies: ")))
+                studies = set(json.loads(line.removeprefix("studies: ")))
+            elif line.startswith("storage: "):
+                storage = json.loads(line.removeprefix("storage: "))
     except (OSError, ValueError, TypeError):
         pass
-    return None
+    return studies, storage if isinstance(storage, str) else None
 
 
 def write(result: TuneResult, out: Path, *, command: str | None = None) -> list[Path]:

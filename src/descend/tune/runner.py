@@ -453,6 +453,25 @@ def _settings(identity: str) -> tuple[str, dict[str, str]]:
     return name, dict(part.partition("=")[::2] for part in parts)
 
 
+#: A task's settings that do not tell it from another: a CSV file's path (the same file named from another folder,
+#: as the command that resumes a search names it, by its absolute path, is the same task; the digest of its
+#: numbers, ``descend:data``, tells an edited file).
+NOT_IDENTITY = ("path",)
+
+
+def _task_settings(identity: str) -> tuple[str, dict[str, str]]:
+    """A task's identity as its name and the settings that tell it from another (without :data:`NOT_IDENTITY`)."""
+    name, settings = _settings(identity)
+    return name, {k: v for k, v in settings.items() if k not in NOT_IDENTITY}
+
+
+def identity_key(identity: str) -> str:
+    """A task's identity without the settings that do not tell it from another (:data:`NOT_IDENTITY`): what the
+    search's kept re-runs are keyed by (:func:`descend.tune.api._final_key`), as a resumed study compares it."""
+    name, settings = _task_settings(identity)
+    return "; ".join([name, *(f"{k}={v}" for k, v in settings.items())])
+
+
 def _changed_training(then: str, now: str) -> list[str]:
     """The settings of :func:`descend.tune.api.training_text` that differ: a number by its value (clip_norm=1 is
     1.0), a loss of one's own by its name alone where a study made before its code's digest was kept has none."""
@@ -479,8 +498,7 @@ def _same_task(key: str, then: str, now: str) -> bool:
     absolute path) is the same task, and the digest of its numbers (``descend:data``) tells an edited file."""
     if key != "descend:task_identity":
         return then == now
-    (name, before), (other_name, after) = _settings(then), _settings(now)
-    before.pop("path", None), after.pop("path", None)
+    (name, before), (other_name, after) = _task_settings(then), _task_settings(now)
     if "model" not in before:  # a study made before the model was part of a task's identity
         after.pop("model", None)
     return name == other_name and before == after
@@ -488,15 +506,15 @@ def _same_task(key: str, then: str, now: str) -> bool:
 
 def _only_settings(then: str, now: str) -> bool:
     """Whether two identities are one task under other settings (not another formula, file or column)."""
-    (name, before), (other_name, after) = _settings(then), _settings(now)
+    (name, before), (other_name, after) = _task_settings(then), _task_settings(now)
     changed = {k for k in {*before, *after} if before.get(k) != after.get(k)}
-    return name == other_name and not changed & {"formula", "path", "column", "target"}
+    return name == other_name and not changed & {"formula", "column", "target"}
 
 
 def _other_settings(then: str, now: str, where: str, other: str, names: Mapping[str, str]) -> str:
     """The refusal of a study resumed with the same task under other settings, naming the settings that differ
     (as flags on the command line: ``--no-standardize-target``)."""
-    (_, before), (_, after) = _settings(then), _settings(now)
+    (_, before), (_, after) = _task_settings(then), _task_settings(now)
     changed = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
     if len(changed) > 1 and "model" in changed:  # a task's settings that build another model: said by them
         changed.remove("model")

@@ -80,6 +80,15 @@ def mask(url: str) -> str:
     return re.sub(r"([?&][\w.-]*(?:password|passwd|pwd)=)[^&#]*", r"\1***", text, flags=re.IGNORECASE)
 
 
+def shown(target: str) -> str:
+    """A study's storage as a search's files record it (``best.json``'s ``storage``, the folder's marker): a URL
+    with its password hidden (:func:`mask`), a journal file's absolute path (the same file from any folder), or
+    ``:memory:``."""
+    if target == ":memory:":
+        return target
+    return mask(target) if is_url(target) else os.path.abspath(target)
+
+
 def is_url(text: str) -> bool:
     return bool(re.match(r"^[A-Za-z][\w+.-]*://", str(text)))
 
