@@ -121,6 +121,9 @@ def test_the_page_works_offline_and_shows_each_view_once(result, tmp_path):
     assert "gd: one parameter searched (lr)" in page  # no importance and no contour for it, said so
     assert "gd searched one parameter (lr): no pair to draw." in page
     assert "<b>Interrupted.</b>" not in page and "(interrupted)" not in page
+    # two studies trained in turn: each one's clock counts the other's cohorts, and the caption says so
+    assert "each one&#x27;s clock also counts the others&#x27; cohorts" in page or \
+        "each one's clock also counts the others' cohorts" in page
     for name in ("best-so-far", "lr-sensitivity", "importances"):
         assert (tmp_path / "figures" / f"{name}.png").is_file()
     assert (tmp_path / "trials.csv").read_text().count("\n") == 1 + 16
@@ -130,6 +133,7 @@ def test_a_search_with_one_parameter_gets_a_report(tmp_path):
     result = descend.tune("line", optimizer="gd", space="lr=1e-2..1:log", trials=4, cohort=4, steps=20, seeds=0)
     page = write_report(result, tmp_path).read_text()
     assert "one parameter searched" in page and "No final re-runs" in page
+    assert "clock also counts" not in page  # one study: its clock is its own
     assert (tmp_path / "figures" / "best-so-far.png").is_file()
     assert not (tmp_path / "figures" / "importances.png").exists()
 

@@ -896,7 +896,8 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool, record
              "stopped paying.", "fig-best-trial"),
             ("elapsed", "Best so far against wall time", "The same against the seconds since each study's first "
              "trial started (a resumed study counts the time between its sessions too): what a search costs for "
-             "what it finds.", "fig-best-time")):
+             "what it finds." + (" The optimizers' studies train in turn, a cohort each, so each one's clock also "
+                                 "counts the others' cohorts." if len(result.names) > 1 else ""), "fig-best-time")):
         chart = _chart(best_so_far_chart(result, trials, by), div_id, 420) if has_result else None
         sections.append(_figure_section(heading, caption, div_id, chart, links("best-so-far") if by == "number"
                                         else "", empty))
