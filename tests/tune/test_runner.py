@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import optuna
+import pandas as pd
 import pytest
 import torch
 from optuna.trial import TrialState
@@ -552,6 +553,12 @@ def test_trials_of_equal_accuracy_are_ranked_by_their_loss_then_their_number():
             value=value, user_attrs={INFO: info}))
     best = best_trials({"adam": study}, {"adam": space}, None)["adam"]
     assert (best["trial"], best["config"]["lr"]) == (2, 0.001)
+    # trials.csv shows the loss that broke the tie, after the value (trials of equal accuracy told apart by it)
+    from descend.tune.result import trials_frame
+
+    frame = trials_frame({"adam": study})
+    assert list(frame.columns[:6]) == ["optimizer", "number", "state", "value", "loss", "lr"]
+    assert frame["loss"].tolist()[:3] == [0.40, 0.35, 0.12] and pd.isna(frame["loss"].iloc[3])
 
 
 def test_the_trials_table_keeps_whole_numbers_whole_beside_a_failed_trial():

@@ -458,8 +458,9 @@ FIT_ARGUMENTS = frozenset({
     "test", "validation",
 })
 #: The columns of ``descend tune``'s trials table besides the searched parameters, in its order
-#: (descend.tune.result.trials_frame puts the parameters after the first four).
-TRIAL_ORDER = ("optimizer", "number", "state", "value", "seed", "status", "steps", "role", "retry_of", "seconds")
+#: (descend.tune.result.trials_frame puts the parameters after the value and, in an accuracy search, its loss).
+TRIAL_ORDER = ("optimizer", "number", "state", "value", "loss", "seed", "status", "steps", "role", "retry_of",
+               "seconds")
 TRIAL_COLUMNS = frozenset(TRIAL_ORDER)
 #: The columns of ``descend tune``'s table of best configurations (``table.csv``) besides the configuration's that
 #: a hyperparameter could be named (descend.tune.result.final_table; its other columns have spaces in their names).

@@ -768,7 +768,8 @@ def _files_section(result: Any, out: Path, stills: Mapping[str, str], *, record:
     from .storage import is_journal
 
     files = [("trials.csv", "every trial, one row each: its optimizer, number, state, value, parameters, seed and "
-                            "status")]
+                            "status" + (" (and the loss that breaks ties between equal accuracies)"
+                                        if "loss" in result.trials else ""))]
     if result.table is not None and len(result.table):
         files.append(("table.csv", "the best configuration of each optimizer, with its re-runs' means and spreads "
                                    "on every split"))

@@ -25,7 +25,8 @@ class TuneResult:
       and the fixed ones, and the batch size: None for the full batch, as :func:`descend.tune` takes it;
       best.json writes it ``"full"``, :func:`batch_shown`), ``seed``;
     - ``trials``: a DataFrame, one row per trial of every study (``optimizer``, ``number``, ``state``,
-      ``value``, each parameter, ``seed``, ``status``, ``seconds``);
+      ``value``, each parameter, ``seed``, ``status``, ``seconds``; in an accuracy search, ``loss``: the loss on
+      the same split, which breaks ties between equal accuracies);
     - ``final_summary``: the summary (one row per run, as :attr:`descend.Runs.summary`, its ``batch_size`` as
       the search's other tables write it: :func:`batch_shown`) of every best configuration re-run with
       ``seeds`` seeds over the whole budget (None when the search was interrupted, or ``seeds=0``); the re-runs
@@ -102,7 +103,8 @@ def trials_frame(studies: Mapping[str, Any]) -> Any:
             info = t.user_attrs.get(INFO, {}) if isinstance(t.user_attrs.get(INFO), dict) else {}
             seconds = (t.datetime_complete - t.datetime_start).total_seconds() if (
                 t.datetime_complete is not None and t.datetime_start is not None) else math.nan
-            row = {"optimizer": optimizer, "number": t.number, "state": t.state.name, "value": t.value}
+            row = {"optimizer": optimizer, "number": t.number, "state": t.state.name, "value": t.value,
+                   "loss": info.get("loss")}  # an accuracy's: what breaks its ties (runner.ranked)
             # as table.csv and the report write it: the full batch is "full", not blank (a choice study's
             # "adam:batch_size" too, where blank is "adam not chosen")
             row.update(_batches_shown(t.params))
@@ -117,7 +119,10 @@ def trials_frame(studies: Mapping[str, Any]) -> Any:
     for whole in ("seed", "steps", "retry_of"):  # whole numbers with gaps (a failed trial's), not floats
         frame[whole] = pd.array([None if v is None or v != v else int(v) for v in frame[whole]], dtype="Int64")
     params = [c for c in frame.columns if c not in columns]
-    return frame[columns[:4] + params + columns[4:]]
+    if frame["loss"].isna().all():  # a search of a loss: its value is the loss
+        columns.remove("loss")
+    first = columns.index("loss" if "loss" in columns else "value") + 1  # the parameters after the value (its loss)
+    return frame[columns[:first] + params + columns[first:]]
 
 
 def best_trials(studies: Mapping[str, Any], spaces: Mapping[str, Space], batch_size: Any) -> dict[str, dict[str, Any]]:
