@@ -1293,8 +1293,9 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
     finite and ``|J| ≤ bound``, its new parameters finite — computed in the same pass as the update; and
     whether every ``moving`` run (ok and not stopped at the target) does and, for a model that masks samples,
     had a valid sample in its batch, when the new values can be taken as they are (otherwise the host checks
-    whether a run left the model's domain). A run whose batch has no valid sample gets no gradient (as in seed
-    004), whatever the model's masked-out branch would give. With ``compile=True`` all of it is one compiled program.
+    whether a run left the model's domain). A run whose batch has no valid sample gets a zero gradient, whatever the
+    model's masked-out branch would give (seed 004's code takes a mean over no sample there: NaN); its rule still
+    steps, so momentum and Adam coast on their state. With ``compile=True`` all of it is one compiled program.
 
     ``index=None`` is the whole training set in its order (``x`` itself, no gather). ``gradient`` is the
     model's hand-derived gradient (:func:`hand_gradient`): the cost is then evaluated without a graph and
@@ -1319,7 +1320,7 @@ def _step(model: Any, objective: Objective, update: Callable[..., Any], hyper: M
             summed, aux = total(leaf)
             (grad,) = torch.autograd.grad(summed, leaf)
     cost, valid = aux[0].detach(), (aux[1] if len(aux) > 1 else None)
-    if valid is not None:  # no valid sample in the batch: no gradient (as in the seed), not the model's 0·∞ there
+    if valid is not None:  # no valid sample in the batch: a zero gradient (the seed's NaN), not the model's 0·∞
         grad = torch.where(valid.unsqueeze(1), grad, 0.0)
     norms = _grad_norms(grad, sizes, shapes) if record_norms else None
     if norms is not None and not known.healthy:  # a stopped run takes no step: no gradient recorded

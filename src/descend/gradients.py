@@ -201,8 +201,8 @@ def ellipse_predict(
     r"""The seed's transfer-orbit model (eq. 17): ŷᵢ = w_B·√(1 − (xᵢ + c)²/w_A²), c = ``offset``.
 
     Returns ``(y_hat, valid)``. A sample is valid where the radicand 1 − (xᵢ + c)²/w_A² is **strictly**
-    positive; elsewhere (x beyond the end of an ellipse whose semi-axis w_A is shorter than the data's: the seed's
-    square root is undefined there, and the seed also puts noise on x) ŷᵢ = 0 and ``valid`` is False. Strict, not
+    positive; elsewhere (x beyond the end of an ellipse whose semi-axis w_A is shorter than the data's, where a
+    sample may lie: the seed's square root is undefined there) ŷᵢ = 0 and ``valid`` is False. Strict, not
     ≥ 0, because ∂ŷ/∂w_A divides by √(radicand): at radicand = 0 the gradient is infinite, so such a sample is
     excluded like the seed's negative ones. The square root is only evaluated on valid samples, so autograd through
     ``y_hat`` never produces NaN.

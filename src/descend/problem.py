@@ -37,7 +37,8 @@ class Objective:
         """The cost J of each run on (x, y): ``[K]``.
 
         For a model that masks samples out (the ellipse's undefined square roots), a run with no valid
-        sample gets ``empty``: 0 for a training batch (no gradient, as in the seed), NaN when evaluating a
+        sample gets ``empty``: 0 for a training batch (a zero gradient, where the seed's mean over no sample is
+        NaN; its rule still steps, so momentum coasts), NaN when evaluating a
         whole split, so that a model that has made every sample invalid cannot look perfect.
         """
         value, valid = self.value_and_valid(model, params, x, y)

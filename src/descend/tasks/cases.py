@@ -278,7 +278,8 @@ def ellipse(n: int = 512, noise: float = 0.1, data_seed: int = 0, start: tuple[f
     B = 1.8.
 
     Samples where the square root is undefined are masked out and the MSE is averaged over the N′ valid ones
-    (seed eq. 18). The hand-derived gradients of the seed are :func:`descend.gradients.ellipse_grad`. The
+    (seed eq. 18); a mini-batch with no valid sample gives a zero gradient (the seed's mean over none is NaN), and
+    its rule still steps: momentum and Adam coast on their state. The hand-derived gradients of the seed are :func:`descend.gradients.ellipse_grad`. The
     training set is the seed's ``n`` = 512 points; validation and test are 128 further points each.
 
     The target y is not standardised: it is already of unit scale (0 to B ≈ 1.23 AU), the model is nonlinear
@@ -302,7 +303,8 @@ def ellipse(n: int = 512, noise: float = 0.1, data_seed: int = 0, start: tuple[f
         description=(f"{n} points of the Hohmann transfer orbit (x + 0.26185)²/A² + y²/B² = 1 with A = {ELLIPSE_A} and "
                      f"B = {ELLIPSE_B} AU, noise σ = {noise:g} on y (seed {data_seed}). The model "
                      "ŷ = w_B·√(1 − (x + 0.26185)²/w_A²) starts at the seed's A = 0.1, B = 1.8, where most square "
-                     "roots are undefined: those samples are masked and the MSE averages the N′ valid ones."),
+                     "roots are undefined: those samples are masked and the MSE averages the N′ valid ones; a "
+                     "mini-batch with none gives a zero gradient, and momentum and Adam coast on their state."),
         model=model, data=splits, loss="mse", kind="regression", steps=steps, lr_range=(0.01, 0.5),
         optimizers=("gd", "momentum", "rmsprop", "adam"),
         batch_sizes=(None, 1, 32, data_module.hybrid(32, 8, 512)),
