@@ -277,10 +277,11 @@ def ellipse(n: int = 512, noise: float = 0.1, data_seed: int = 0, start: tuple[f
     transfer orbit from Earth to Mars (A = 1.261845 AU, B = 1.234378 AU), from the seed's start A = 0.1,
     B = 1.8.
 
-    Samples where the square root is undefined are masked out and the MSE is averaged over the N′ valid ones
-    (seed eq. 18); a mini-batch with no valid sample gives a zero gradient (the seed's mean over none is NaN), and
-    its rule still steps: momentum and Adam coast on their state. The hand-derived gradients of the seed are :func:`descend.gradients.ellipse_grad`. The
-    training set is the seed's ``n`` = 512 points; validation and test are 128 further points each.
+    Samples where the square root is undefined are masked out and the MSE is averaged over the N′ valid ones (seed
+    eq. 18); a mini-batch with no valid sample gives a zero gradient (the seed's mean over none is NaN), and its
+    rule still steps: momentum and Adam coast on their state. The hand-derived gradients of the seed are
+    :func:`descend.gradients.ellipse_grad`. The training set is the seed's ``n`` = 512 points; validation and test
+    are 128 further points each.
 
     The target y is not standardised: it is already of unit scale (0 to B ≈ 1.23 AU), the model is nonlinear
     in its parameters (w_B is y's scale, and a shifted y would no longer lie on an ellipse centred on the
