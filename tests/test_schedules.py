@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import pickle
 import warnings
 
@@ -351,6 +352,23 @@ BAD = [
 ]
 
 
+@pytest.mark.parametrize("steps, three_phase", [(2, False), (2, True), (3, False), (3, True), (7, True), (50, False)])
+def test_a_one_cycle_too_short_for_its_warm_up_suggests_a_pct_start_that_works(steps, three_phase):
+    """The message suggested pct_start=0.5 whatever the budget: at 2 steps that is refused again in the same words."""
+    with pytest.raises(ValueError, match=r"give pct_start above") as refused:
+        one_cycle(0.1, steps, pct_start=0.01, three_phase=three_phase)
+    suggested = float(re.search(r"\(pct_start=([0-9.e-]+)\)", str(refused.value)).group(1))
+    schedule = one_cycle(0.1, steps, pct_start=suggested, three_phase=three_phase)  # accepted
+    assert all(math.isfinite(schedule(t)) for t in range(steps))
+
+
+def test_milestones_written_as_whole_floats_are_steps():
+    """1e2 is 100 for step_size (the command line reads 1e2 as a float) but was refused as a milestone, in the words
+    "milestones[0]=100.0 must be a whole number of steps"."""
+    assert multistep(1.0, [1e2, 2e2], gamma=0.5).milestones == (100, 200)
+    assert multistep(1.0, [10.0, 20.0], gamma=0.5)(15) == 0.5
+
+
 @pytest.mark.parametrize("build, match", BAD, ids=[m[:40] for _, m in BAD])
 def test_bad_arguments_raise_value_error_naming_them(build, match):
     with pytest.raises(ValueError, match=match):
@@ -417,5 +435,5 @@ def test_schedule_hyperparameters_checks_a_descend_optimizers_values_before_sett
 
 def test_a_one_cycle_too_short_for_its_warm_up_says_what_to_change():
     with pytest.raises(ValueError, match=r"total_steps=2 \(the run's steps\) leaves the warm-up phase .* give "
-                                         r"pct_start above 0\.5 \(pct_start=0\.5\), or more than 3\.33 steps"):
+                                         r"pct_start above 0\.5 \(pct_start=0\.75\), or more than 3\.33 steps"):
         one_cycle(1.0, total_steps=2)

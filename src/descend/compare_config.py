@@ -828,10 +828,10 @@ class Config(schema.Schema):
         help="Where a landscape, a formula, line or ellipse starts: its parameters, e.g. -1.5,2.")
     clip_norm: float | None = schema.setting(
         None, metavar="NUMBER", parse=_positive_number,
-        help="Clip each gradient to this global norm.")
+        help="Clip each gradient to this global norm (after --clip-value, when both are given).")
     clip_value: float | None = schema.setting(
         None, metavar="NUMBER", parse=_positive_number,
-        help="Clip each gradient component to [-NUMBER, NUMBER].")
+        help="Clip each gradient component to [-NUMBER, NUMBER] (before --clip-norm, when both are given).")
     seeds: int = schema.setting(3, metavar="INTEGER", parse=schema.whole(1),
                                 help="Seeds per configuration (default 3).")
     budget: int = schema.setting(

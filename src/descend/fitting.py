@@ -80,7 +80,8 @@ def fit(
 
     Any of ``optimizer``, ``lr``, ``batch_size``, ``seed``, the optimizer hyperparameters (``beta1``,
     ``momentum``, ``weight_decay``, ...) and the gradient clipping thresholds ``clip_norm`` and ``clip_value`` (by
-    global norm per run, by value; None for none; the summary then shows each run's) given as a **list** expands
+    global norm per run, by value; None for none; with both, by value first, then by the global norm, as
+    ``clip_grad_value_`` then ``clip_grad_norm_``; the summary then shows each run's) given as a **list** expands
     into the grid of all combinations (a batch size is None or ``"full"`` for the whole training set, a whole
     number, a :class:`descend.data.hybrid`, or a text of the command line's ``--batch-size``). A
     hyperparameter applies to the optimizers that have it: ``optimizer=["sgd", "adam"], momentum=[0.5, 0.9]``

@@ -394,11 +394,10 @@ def huber(
     """
     delta = _positive_number("delta", delta)
     pred, target, has_runs, mask = _prepare(pred, target, reduction, runs, mask)
-    err = (pred - target).abs()
-    small = err < delta
-    # the square of the small errors only: an infinite one's would give the gradient 0·∞ = NaN (torch's is ±δ)
-    quadratic = torch.where(small, err, torch.zeros((), dtype=err.dtype, device=err.device))
-    values = torch.where(small, 0.5 * quadratic**2, delta * (err - 0.5 * delta))
+    # torch's own kernel, element-wise: its gradient is ±δ at an infinite error and NaN at a NaN one (a form
+    # written with |e| took abs's gradient at NaN, 0, and a NaN loss still moved the parameters)
+    pred, target = torch.broadcast_tensors(pred, target)
+    values = torch.nn.functional.huber_loss(pred, target, reduction="none", delta=delta)
     return _finish(values, has_runs, mask, reduction)
 
 

@@ -227,6 +227,7 @@ class multistep:
         m = self.milestones
         if isinstance(m, (str, bytes, torch.Tensor)) or not isinstance(m, Sequence) or len(m) == 0:
             raise ValueError(f"milestones={m!r} must be a non-empty list of step numbers (ints)")
+        m = [int(x) if isinstance(x, float) and x.is_integer() else x for x in m]  # 1e2, as _count reads it
         for i, x in enumerate(m):
             if isinstance(x, bool) or not isinstance(x, numbers.Integral) or x < 1:
                 raise ValueError(f"milestones[{i}]={x!r} must be a whole number of steps; allowed: [1, inf)")
@@ -480,11 +481,14 @@ class one_cycle:
         _same_runs(self, "max_value", "div_factor", "final_div_factor")
         warm = self.pct_start * self.total_steps
         if warm - 1 <= 0:
+            # a value that passes: halfway between 1/T and the largest the phases allow (three: 2·p·T < T + 1)
+            highest = (self.total_steps + 1) / (2 * self.total_steps) if self.three_phase else 1.0
+            example = (1 / self.total_steps + highest) / 2
             raise ValueError(
                 f"pct_start={self.pct_start:g} with total_steps={self.total_steps} (the run's steps) leaves the "
                 f"warm-up phase pct_start·total_steps − 1 = {warm - 1:g} steps, and it must be longer than 0: give "
-                f"pct_start above {1 / self.total_steps:.3g} (pct_start=0.5), or more than {1 / self.pct_start:.3g} "
-                "steps"
+                f"pct_start above {1 / self.total_steps:.3g} (pct_start={example:.3g}), or more than "
+                f"{1 / self.pct_start:.3g} steps"
             )
         if self.three_phase and 2 * warm - 2 >= self.total_steps - 1:
             raise ValueError(

@@ -75,7 +75,7 @@ class RunSpec:
             raise ValueError(f"seed={self.seed!r} is out of range: a seed is a whole number in [0, 2**62)")
         for name, value in (("clip_norm", self.clip_norm), ("clip_value", self.clip_value)):
             if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                raise ValueError(f"{name}={value!r} must be a positive number or None")
+                raise ValueError(f"{name}={value!r} must be a finite positive number or None")
         if self.optimizer.lower() == random_search.NAME:
             name, hyper = random_search.NAME, random_search.configure(**self.hyper)
             allowed: Sequence[str] = tuple(hyper)
