@@ -925,3 +925,71 @@ def test_a_column_bfloat16_cannot_tell_apart_is_refused_as_in_float16():
         name = str(dtype).removeprefix("torch.")
         with pytest.raises(ValueError, match=rf"column 't' has 300 distinct values, which {name} reads as {kept} "):
             from_frame(df, "y", dtype=dtype)
+
+
+def _spreadsheet(tmp_path, name: str, column: list[str], *, n: int = 60, sep: str = ",", encoding: str = "utf-8",
+                 bom: bool = False) -> str:
+    """A file of ``n`` rows: a feature ``x`` of plain numbers, the cells of ``column`` as a feature ``a``, and a
+    target ``y``."""
+    rng = np.random.default_rng(0)
+    lines = [sep.join(("x", "a", "y"))] + [sep.join((f"{rng.normal():.3f}".replace(".", "," if sep == ";" else "."),
+                                                     column[i % len(column)], str(i % 2))) for i in range(n)]
+    path = tmp_path / name
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + ("\n".join(lines) + "\n").encode(encoding))
+    return str(path)
+
+
+@pytest.mark.parametrize("cells, options, said", [
+    # a spreadsheet's error cell in a fifth of the rows: a missing value, not 40 one-hot features
+    (["12.5", "#DIV/0!", "7.25", "3.5", "9.75"], {}, r"holds numbers except '#DIV/0!' .*na_values=\['#DIV/0!'\]"),
+    # lab values below a detection limit in a third of them
+    (["12.5", "<0.5", "7.25", "3.5", "<0.5", "9.75", "1.25", "8.5", "2.75"], {},
+     r"holds numbers in 46 of 60 rows and text in the others \('<0.5', the first at row 1 .*one-hot"),
+    (["\u221213.38", "4.5", "\u22122.25", "17.0", "\u22128.75"], {}, r"other characters around or in them .*U\+2212"),
+    (["1'057.00", "12'500.50", "999.25", "2'000.75", "3'141.59"], {}, r"\"1'057.00\" at .*thousands=\"'\""),
+    (["CHF 10.57", "CHF 3.20", "CHF 99.90", "CHF 12.00", "CHF 7.35"], {}, r"other characters around or in them"),
+    (["(10.57)", "3.20", "(99.90)", "12.00", "7.35"], {}, r"other characters around or in them \('\(10.57\)'"),
+    ([f"2024-03-{d:02d}" for d in range(1, 29)], {}, r"holds dates or times \('2024-03-01' .*each of its 28 values"),
+    ([f"{h}:{m:02d}" for h in range(8, 18) for m in (0, 30)], {}, r"holds dates or times \('8:00'"),
+    # German whole numbers with a point between thousands, read as decimals 1,000 times too small
+    (["1.674", "805", "1.732", "1.026", "950"], {"sep": ";"}, r"'1.674' .* and '805' .*may separate thousands "
+     r"\(1.674 = 1674\).*decimal=',' thousands='.'; if it is the decimal mark, say so with decimal='.'"),
+])
+def test_numbers_a_spreadsheet_wrote_as_text_are_refused_not_one_hot_encoded(tmp_path, cells, options, said):
+    path = _spreadsheet(tmp_path, "sheet.csv", cells, sep=options.get("sep", ","))
+    with pytest.raises(DataError, match=said):
+        from_csv(path, "y", **options)
+
+
+def test_what_the_refusals_ask_for_reads_the_file(tmp_path):
+    """The fixes the refusals name read each file as meant: the thousands as thousands (or the point as the decimal
+    mark, said), the error cells as missing values, the dates left out."""
+    german = _spreadsheet(tmp_path, "de.csv", ["1.674", "805", "1.732", "1.026", "950"], sep=";")
+    as_thousands = from_frame(pd.read_csv(german, sep=";", decimal=",", thousands="."), "y", kind="binary")
+    read = from_csv(german, "y", sep=";", decimal=",", thousands=".")
+    assert sorted(set(read.x[:, 1].tolist())) == [805.0, 950.0, 1026.0, 1674.0, 1732.0]
+    assert torch.equal(read.x, as_thousands.x)
+    points = _spreadsheet(tmp_path, "points.csv", ["1.674", "805", "1.732", "1.026", "950"])
+    read = from_csv(points, "y", decimal=".", dtype=torch.float64)  # the point is the decimal mark, said so
+    assert sorted(set(read.x[:, 1].tolist())) == [1.026, 1.674, 1.732, 805.0, 950.0]
+    errors = _spreadsheet(tmp_path, "div.csv", ["12.5", "#DIV/0!", "7.25", "3.5", "9.75"])
+    assert len(from_csv(errors, "y", na_values=["#DIV/0!"], dropna=True).x) == 48
+    dates = _spreadsheet(tmp_path, "dates.csv", [f"2024-03-{d:02d}" for d in range(1, 29)])
+    assert from_csv(dates, "y", drop=["a"]).feature_names == ("x",)
+
+
+def test_a_utf8_file_with_its_byte_order_mark_read_with_another_encoding_is_told_so(tmp_path):
+    path = _spreadsheet(tmp_path, "bom.csv", ["1.5", "2.5", "3.5"], bom=True)
+    with pytest.raises(DataError, match=r"is UTF-8 text \(it starts with a UTF-8 byte order mark\), not cp1252: read "
+                                        r"it with encoding='utf-8'"):
+        from_csv(path, "y", encoding="cp1252")
+    assert from_csv(path, "y").feature_names == ("x", "a")  # read as UTF-8, its mark is not in the first name
+
+
+def test_lines_ending_in_separators_read_with_dropna_warn_nothing(tmp_path):
+    """pandas' ParserWarning about the extra empty fields was printed with its source line, even under --quiet."""
+    path = tmp_path / "trail.csv"
+    path.write_text("x,a,y\n" + "".join(f"{i}.5,{i % 7}.25,{i % 2},,,\n" for i in range(40)) + ",,,,,\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(from_csv(path, "y", dropna=True).x) == 40

@@ -243,8 +243,27 @@ def _numbers_the_rows(values: Any) -> tuple[int, int] | None:
     return None
 
 
-#: Cells that mark a missing value in some exports and data sets (UCI's "?"), which pandas does not read as one.
-_MISSING_MARKER = re.compile(r"[?*.\-_]+|missing|unknown|undefined|not available|n\.a\.", re.IGNORECASE)
+#: Cells that mark a missing value in some exports and data sets (UCI's "?", a spreadsheet's error cells such as
+#: "#DIV/0!"), which pandas does not read as one.
+_MISSING_MARKER = re.compile(r"[?*.\-_]+|missing|unknown|undefined|not available|n\.a\.|"
+                             r"#(DIV/0!|VALUE!|REF!|NUM!|NAME\?|NULL!|N/A|SPILL!|CALC!|GETTING_DATA)", re.IGNORECASE)
+
+#: What a spreadsheet writes around or inside a number that is not part of it: a currency symbol or code, a percent
+#: sign, an accounting negative's parentheses, an apostrophe between thousands (Swiss), the minus sign U+2212.
+_DECORATION = re.compile(r"[$€£¥%()'’\u2212]|\b[A-Z]{3}\b|\d\s*-$")
+
+#: A date or a time as spreadsheets write them (2023-01-02, 02.01.2023, 1/2/23, 12:30, 2023-01-02 12:30:00).
+_DATE = re.compile(r"(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{4}-\d{2})"
+                   r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm])?)?|\d{1,2}:\d{2}(:\d{2})?\s*([AaPp][Mm])?")
+
+
+def _decorated_number(v: object) -> bool:
+    """Whether ``v`` is a number with something around or in it that is not part of it (:data:`_DECORATION`):
+    ``CHF 10.57``, ``1.057,00 €``, ``(10.57)``, ``1'057.00``, ``−13.38``."""
+    if not isinstance(v, str) or not _DECORATION.search(v.strip()):
+        return False
+    core = re.sub(r"\b[A-Z]{3}\b|[$€£¥%()'’\s]", "", v.strip()).replace("\u2212", "-")
+    return re.fullmatch(r"[-+]?\d[\d.,]*-?", core) is not None
 
 #: The spaces written between thousands: a space, a no-break space (French spreadsheets' exports) and a narrow
 #: no-break space.
@@ -320,6 +339,22 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
                                  f"missing value, so {what} would be read as text: read "
                                  f"{'it' if len(texts) == 1 else 'them'} as missing with ") + "⟨na_values⟩"
                         + " (then ⟨dropna⟩ drops those rows)", fixes)
+    decorated = [int(i) for i in bad if _decorated_number(listed[i])]
+    if len(decorated) >= max(1, 0.9 * len(bad)):  # CHF 10.57, 1'057.00, −13.38: refused as an ID, or classes
+        i = decorated[0]
+        marks = {ch for j in decorated for ch in re.findall(r"['’]", listed[j])}
+        others = [j for j in decorated if _DECORATION.search(re.sub(r"(?<=\d)['’](?=\d)", "", listed[j].strip()))]
+        if len(marks) == 1 and not others:  # only an apostrophe between thousands: the option reads it
+            mark = marks.pop()
+            raise DataError(_literal(f"column {c!r} holds numbers written with {_show_char(mark)} between thousands "
+                                     f"({listed[i]!r} at {rows(i)}), which would be read as text: read the file "
+                                     "with ") + "⟨thousands⟩", {"thousands": ("thousands", mark)})
+        minus = any("\u2212" in listed[j] for j in decorated)
+        raise DataError(_literal(
+            f"column {c!r} holds numbers written with other characters around or in them ({listed[i]!r} at "
+            f"{rows(i)}" + (", and the minus sign '−' (U+2212) where '-' is meant" if minus else "") + "), which "
+            "would be read as text: write them as plain numbers (in a spreadsheet, format the column as numbers "
+            "without a currency or separators) and save the file again"))
     if strays and len(bad) <= max(1, m // 10) and len(texts) <= 3 and numbers >= 2:
         i = int(bad[0])
         what = "the target" if is_target else "it"
@@ -331,6 +366,16 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
                                  f"first at {rows(i)}), so {what} would be read as text: fix those cells, or empty "
                                  "them (an empty cell is a missing value: ") + "⟨dropna⟩ drops its row)" + out,
                         fixes)
+    if not is_target and len(bad) < m / 2 and numbers >= 2:
+        # numbers in most rows and texts in many (<0.5 in a third of a lab's values, #DIV/0! in a fifth): read as
+        # text, each value would have been a one-hot feature of its own, without a word
+        i = int(bad[0])
+        distinct = len(set(listed))
+        raise DataError(_literal(f"column {c!r} holds numbers in {m - len(bad)} of {m} rows and text in the others "
+                                 f"({_few(texts)}, the first at {rows(i)}), so it would be read as text and one-hot "
+                                 f"encoded, each of its {distinct} values a feature of its own: make those cells "
+                                 "numbers, or empty them (") + "⟨dropna⟩ then drops their rows), or leave the "
+                        "column out with ⟨drop⟩", {"dropna": ("dropna", True), "drop": ("drop", [_plain(c)])})
 
 
 _SYMBOLED = re.compile(r"\s*([$€£¥%])?\s*[-+]?\s*([$€£¥])?\s*\d[\d,]*(\.\d+)?\s*([$€£¥%])?\s*")
@@ -739,6 +784,14 @@ def _from_table(
         if c not in forced:
             _check_text_numbers(pd, series[c], c, rows, is_target=False)
         categories = _sorted(list(dict.fromkeys(values)))
+        dated = [v for v in values if isinstance(v, str) and _DATE.fullmatch(v.strip())]
+        if c not in forced and len(categories) >= 10 and len(dated) >= 0.9 * m:
+            i = next(j for j, v in enumerate(values) if isinstance(v, str) and _DATE.fullmatch(v.strip()))
+            raise DataError(
+                _literal(f"column {c!r} holds dates or times ({values[i]!r} at {rows(i)}), which would be read as "
+                         f"text and one-hot encoded, each of its {len(categories)} values a feature of its own: "
+                         "turn it into a number in the file (days since a date, the hour of the day), or leave it "
+                         "out with ") + "⟨drop⟩", {"drop": ("drop", [_plain(c)])})
         _check_labels(categories, c, feature=True)  # 'red' and 'red ' would be two features
         if c not in forced and m >= _ID_ROWS and len(categories) == m:
             raise DataError(
@@ -1012,6 +1065,7 @@ def from_csv(
     rows = _Rows(frame, lines=lines, file=True)
     try:
         _check_decimal_point(frame, read_csv_kwargs.get("decimal"), rows)
+        _check_dotted_thousands(frame, text, read_csv_kwargs, rows)
         return _from_table(frame, target, kind, features, categorical, dtype, max_categories, rows, drop, dropna,
                            decimals=_written_decimals(text, read_csv_kwargs) if dropna else None)
     except DataError as err:
@@ -1033,7 +1087,9 @@ def _written_decimals(text: Callable[[], str], options: Mapping[str, Any]) -> Ca
             kept = {k: v for k, v in options.items() if k not in ("dtype", "converters", "thousands", "na_values",
                                                                    "keep_default_na", "low_memory")}
             try:
-                raw.append(pd.read_csv(io.StringIO(text()), dtype=str, keep_default_na=False, **kept))
+                with warnings.catch_warnings():  # pandas' own, said when the file was read (not under --quiet)
+                    warnings.simplefilter("ignore")
+                    raw.append(pd.read_csv(io.StringIO(text()), dtype=str, keep_default_na=False, **kept))
             except (OSError, ValueError, LookupError):
                 raw.append(None)
         frame = raw[0]
@@ -1092,9 +1148,58 @@ def _check_decimal_point(frame: Any, decimal: object, rows: Any) -> None:
         if values and all(isinstance(v, str) and re.fullmatch(r"\s*[-+]?\d*\.\d+(e[-+]?\d+)?\s*", v, re.I)
                           for v in values):
             i = int(np.flatnonzero(frame[c].notna().to_numpy())[0])
+            if all(re.fullmatch(r"\s*[-+]?[1-9]\d{0,2}(\.\d{3})+\s*", v) for v in values):  # 116.787 by 81,9
+                raise DataError(_literal(f"column {c!r} holds numbers written with a point between thousands "
+                                         f"({values[0]!r} at {rows(i)}), which the decimal mark {decimal!r} reads as "
+                                         "text: read the file with ") + "⟨thousands⟩ as well",
+                                {"thousands": ("thousands", ".")})
             raise DataError(_literal(f"column {c!r} holds numbers written with a decimal point ({values[0]!r} at "
                                      f"{rows(i)}), which the decimal mark {decimal!r} reads as text: read the file "
                                      "with ") + "⟨decimal⟩", {"decimal": ("decimal", ".")})
+
+
+def _check_dotted_thousands(frame: Any, text: Callable[[], str], options: Mapping[str, Any], rows: Any) -> None:
+    """Without a decimal mark or a thousands separator given, a column whose numbers written with a point all have
+    three digits after it (``1.674``) beside whole numbers of three digits or more written without one (``805``)
+    may hold thousands separated by a point, as German and other spreadsheets write them, read as decimals 1,000
+    times too small without a word: refused, asking which the point is (``--decimal .`` says it is the mark)."""
+    if options.get("decimal") is not None or options.get("thousands") is not None:
+        return
+    pd = importlib.import_module("pandas")
+
+    def suspect(series: Any) -> bool:  # on the numbers read: a whole one >= 100 and one with 1-3 decimals < 1000
+        values = series.dropna().to_numpy(dtype=np.float64)
+        whole = values == np.round(values)
+        thousandths = np.round(values * 1000)
+        return bool((whole & (np.abs(values) >= 100)).any()) and bool(
+            (~whole & (np.abs(values) < 1000) & (np.abs(values * 1000 - thousandths) < 1e-6)).any())
+
+    candidates = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c].dtype) and suspect(frame[c])]
+    if not candidates:
+        return
+    kept = {k: v for k, v in options.items() if k not in ("dtype", "converters", "na_values", "keep_default_na",
+                                                          "low_memory")}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            raw = pd.read_csv(io.StringIO(text()), dtype=str, keep_default_na=False, **kept)
+    except (OSError, ValueError, LookupError):
+        return
+    for c in candidates:
+        if c not in raw:
+            continue
+        cells = [v.strip() if isinstance(v, str) else "" for v in raw[c].tolist()]
+        dotted = [i for i, v in enumerate(cells) if "." in v]
+        whole = [i for i, v in enumerate(cells) if re.fullmatch(r"[-+]?[1-9]\d{2,}", v)]
+        if dotted and whole and all(re.fullmatch(r"[-+]?[1-9]\d{0,2}(\.\d{3})+", cells[i]) for i in dotted):
+            i, j = dotted[0], whole[0]
+            raise DataError(_literal(f"column {c!r} holds numbers such as {cells[i]!r} ({rows(i)}) and {cells[j]!r} "
+                                     f"({rows(j)}): a point followed by three digits may separate thousands "
+                                     f"({cells[i]} = {cells[i].replace('.', '')}) or be a decimal mark; if it "
+                                     "separates thousands, read the file with ") + "⟨decimal⟩ ⟨thousands⟩; if it is "
+                            "the decimal mark, say so with ⟨point⟩",
+                            {"decimal": ("decimal", ","), "thousands": ("thousands", "."),
+                             "point": ("decimal", ".")})
 
 
 def _repeated_names(header: str, options: Mapping[str, Any]) -> list[str]:
@@ -1141,6 +1246,10 @@ def _check_text(head: bytes, where: str, encoding: str | None, name: str) -> Non
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) and not wide:
         raise DataError(_literal(f"{where} is UTF-16 text (it starts with a UTF-16 byte order mark): read it with ")
                         + "⟨encoding⟩", {"encoding": ("encoding", "utf-16")})
+    utf8 = encoding is None or encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+    if head.startswith(b"\xef\xbb\xbf") and not utf8:  # read as another, its mark glued to the first name
+        raise DataError(_literal(f"{where} is UTF-8 text (it starts with a UTF-8 byte order mark), not {encoding}: "
+                                 "read it with ") + "⟨encoding⟩", {"encoding": ("encoding", "utf-8")})
     for signature, what in _SIGNATURES:
         if head.startswith(signature):
             raise ValueError(f"{where} is not a CSV file but {what}")
