@@ -1193,11 +1193,11 @@ def _check_dotted_thousands(frame: Any, text: Callable[[], str], options: Mappin
         whole = [i for i, v in enumerate(cells) if re.fullmatch(r"[-+]?[1-9]\d{2,}", v)]
         if dotted and whole and all(re.fullmatch(r"[-+]?[1-9]\d{0,2}(\.\d{3})+", cells[i]) for i in dotted):
             i, j = dotted[0], whole[0]
-            raise DataError(_literal(f"column {c!r} holds numbers such as {cells[i]!r} ({rows(i)}) and {cells[j]!r} "
-                                     f"({rows(j)}): a point followed by three digits may separate thousands "
-                                     f"({cells[i]} = {cells[i].replace('.', '')}) or be a decimal mark; if it "
-                                     "separates thousands, read the file with ") + "⟨decimal⟩ ⟨thousands⟩; if it is "
-                            "the decimal mark, say so with ⟨point⟩",
+            said = _literal(f"column {c!r} holds numbers such as {cells[i]!r} ({rows(i)}) and {cells[j]!r} "
+                            f"({rows(j)}): a point followed by three digits may separate thousands "
+                            f"({cells[i]} = {cells[i].replace('.', '')}) or be a decimal mark; if it separates "
+                            "thousands, read the file with ")
+            raise DataError(said + "⟨decimal⟩ ⟨thousands⟩; if it is the decimal mark, say so with ⟨point⟩",
                             {"decimal": ("decimal", ","), "thousands": ("thousands", "."),
                              "point": ("decimal", ".")})
 
