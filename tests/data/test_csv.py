@@ -993,3 +993,14 @@ def test_lines_ending_in_separators_read_with_dropna_warn_nothing(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(from_csv(path, "y", dropna=True).x) == 40
+
+
+def test_a_spreadsheets_empty_columns_and_rows_are_fixed_in_one_go(tmp_path):
+    """Lines ending in separators (three empty columns) and empty rows at the bottom, the most common export: the
+    refusal named no flag ("leave out the columns that hold them"), and the fix took three runs."""
+    path = tmp_path / "trail.csv"
+    path.write_text("x,a,y,,,\n" + "".join(f"{i}.5,{i % 7}.25,{i % 2},,,\n" for i in range(40)) + ",,,,,\n" * 3)
+    with pytest.raises(DataError, match=r"leave out the empty columns with drop=\['Unnamed: 3', 'Unnamed: 4', "
+                                        r"'Unnamed: 5'\] and drop the 3 rows that still miss a value with dropna=True"):
+        from_csv(path, "y")
+    assert len(from_csv(path, "y", drop=["Unnamed: 3", "Unnamed: 4", "Unnamed: 5"], dropna=True).x) == 40

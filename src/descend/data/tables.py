@@ -636,7 +636,18 @@ def _from_table(
         unnamed = [c for c in features_bad if str(c).startswith("Unnamed: ") and masks[c].all()]
         why = _literal(f" (an empty column named {unnamed[0]!r} by the reader: the lines end in a separator)"
                        if unnamed else "")
-        if n < m:
+        empty = [c for c in features_bad if masks[c].all()]  # a spreadsheet's trailing empty columns, say
+        rest = np.zeros(m, dtype=bool)
+        for c in bad:
+            if c not in empty:
+                rest |= masks[c]
+        if empty and len(empty) < len(features) and rest.sum() < m:  # both fixes in one go, where both are needed
+            fixes = {"drop": ("drop", [_plain(c) for c in empty])}
+            fix = f"leave out the empty column{'s' if len(empty) > 1 else ''} with ⟨drop⟩"
+            if rest.any():
+                fixes["dropna"] = ("dropna", True)
+                fix += f" and drop the {int(rest.sum())} rows that still miss a value with ⟨dropna⟩"
+        elif n < m:
             fix = "drop those rows with ⟨dropna⟩" + (", " + columns_fix if columns_fix else "")
         else:
             fix = columns_fix or "leave out the columns that hold them"
