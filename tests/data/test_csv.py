@@ -798,7 +798,7 @@ def test_dropna_is_not_offered_when_every_row_has_a_missing_value():
         from_csv(io.StringIO(text), "price", sep=";")
     message = str(refused.value)
     assert "dropna" not in message and "'Unnamed: 3'" in message and "the lines end in a separator" in message
-    assert "leave out the column with drop=['Unnamed: 3'], or fill them in" in message
+    assert "leave out the empty column with drop=['Unnamed: 3'], or fill them in" in message
 
 
 def test_a_features_categories_that_differ_only_by_spaces_or_case_are_refused_as_a_targets_are():
