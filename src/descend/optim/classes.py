@@ -450,8 +450,10 @@ class _Adapter(torch.optim.Optimizer):
         fresh ``RMSprop(params)`` loading ``RMSprop(params, convention="optax")``'s continues as that one (it
         showed the optax settings in its groups and stepped with torch's)."""
         taken, filled = self._torch_settings()
-        needed = [key for key in (taken if taken is not None else self.defaults)
-                  if key not in filled and key not in _IGNORED]
+        # what a group cannot do without: torch's class's settings its loading does not fill in; for a class torch
+        # does not have (Momentum), the rule's hyperparameters (an option added later keeps the old group's value)
+        needed = [key for key in taken if key not in filled and key not in _IGNORED] if taken is not None else [
+            h.name for h in self.info.hyperparameters if h.name in self.defaults]
         saved_groups = state_dict.get("param_groups", []) if isinstance(state_dict, Mapping) else []
         if len(saved_groups) == len(self.param_groups):  # (another count: torch's own error)
             for i, saved in enumerate(saved_groups):
