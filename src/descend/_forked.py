@@ -28,6 +28,8 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ._interrupts import ctrl_c_ignored
+
 #: The environment variable that sets how many processes train a comparison's groups: ``1`` keeps them in one.
 PROCESSES_VARIABLE = "DESCEND_PROCESSES"
 
@@ -77,7 +79,8 @@ def _in_child() -> None:
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     sys.stdout = sys.stderr = open(os.devnull, "w")
-    signal.signal(signal.SIGINT, _interrupted_once)
+    if signal.getsignal(signal.SIGINT) != signal.SIG_IGN:  # (a parent that ignores Ctrl-C: its child too)
+        signal.signal(signal.SIGINT, _interrupted_once)
 
 
 def _interrupted_once(signum: int, frame: Any) -> None:
@@ -102,7 +105,8 @@ class Child:
         # (the whole budget then trained) or ended the child before its handler was set; :meth:`release` acts on it
         self.came = False
         self._previous = (signal.signal(signal.SIGINT, self._note)
-                          if threading.current_thread() is threading.main_thread() else _NOT_HELD)
+                          if threading.current_thread() is threading.main_thread() and not ctrl_c_ignored()
+                          else _NOT_HELD)
         try:
             pid = os.fork()
         except BaseException:

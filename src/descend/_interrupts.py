@@ -20,7 +20,7 @@ def interrupt_after(*, act: bool = True) -> Iterator[list[int]]:
     import signal
 
     caught: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or ctrl_c_ignored():
         yield caught
         return
     previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
@@ -33,3 +33,36 @@ def interrupt_after(*, act: bool = True) -> Iterator[list[int]]:
             previous(signal.SIGINT, None)
         elif previous != signal.SIG_IGN:
             raise KeyboardInterrupt
+
+
+def ctrl_c_ignored() -> bool:
+    """Whether this process ignores Ctrl-C (SIGINT), as a job a script starts in the background does, so that the
+    script's own Ctrl-C spares it: descend then installs no handler of its own (each took the signal, and stopped
+    the job the shell meant to protect), and it stays ignored."""
+    import signal
+
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
+def stops_as_ctrl_c() -> None:
+    """SIGTERM (``kill``, ``timeout``, a batch scheduler) and SIGHUP (a closed terminal or ssh session) stop the
+    process as Ctrl-C does, where their default action ended it with nothing written: each sends the process a
+    SIGINT, so that every handler of Ctrl-C acts on it as on Ctrl-C (a block held whole, a search that ends its
+    cohort after the current step, the forked trainer told). A signal already ignored (``nohup``) stays so; where
+    Ctrl-C itself is ignored, the signal takes its default action. For the ``descend`` program, in its main thread."""
+    import os
+    import signal
+
+    def relay(signum: int, frame: object) -> None:
+        if ctrl_c_ignored():  # no one would hear it: the signal's own default action, as before
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        os.kill(os.getpid(), signal.SIGINT)
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) == signal.SIG_DFL:
+            signal.signal(number, relay)

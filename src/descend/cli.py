@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import importlib
 import itertools
 import json
 import os
@@ -26,7 +27,7 @@ import sys
 from enum import Enum
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 import typer
 import typer.core
@@ -510,11 +511,18 @@ def compare_command(
         warm_up()
     except ValueError as e:  # DESCEND_REPORT_WORKERS that is not a number of processes: before any work
         _fail(str(e))
-    from . import compare as cmp
-    from .engine import RuleFailed
-    from .report.build import CLI_NAMES, ReportExists, check_json, check_out, write_report
-    from .report.saved import DEFAULT_OUT
-    from .report.timings import since_start
+    from ._interrupts import interrupt_after
+
+    try:  # a C extension's import cut short by Ctrl-C aborted the process (pybind11) or failed later: whole
+        with interrupt_after():
+            importlib.import_module("torch")
+            from . import compare as cmp
+            from .engine import RuleFailed
+            from .report.build import CLI_NAMES, ReportExists, check_json, check_out, prefetch_surface, write_report
+            from .report.saved import DEFAULT_OUT
+            from .report.timings import since_start
+    except KeyboardInterrupt:
+        _interrupted_at_start()
 
     started, startup = time.perf_counter(), since_start()  # what the report's timings.json records
     try:
@@ -530,14 +538,18 @@ def compare_command(
         _check_mp4(mp4, built)
     except ValueError as e:
         _fail(str(e))
+    except KeyboardInterrupt:
+        _interrupted_at_start()
     if not quiet:
         n = len(resolved.optimizers)
         typer.echo(f"training {n} optimizer{'s' * (n != 1)} on {built.name}, {cmp.mode_text(resolved)}; "
                    "Ctrl-C stops and writes the report from what finished", err=True)
     timings = {"startup": startup, "task": time.perf_counter() - started}
-    from .report.build import prefetch_surface
-
-    prefetch_surface(built, animation=not no_animation)  # and its surface's grids are evaluated there too
+    try:
+        with interrupt_after():  # (it imports the figures' modules)
+            prefetch_surface(built, animation=not no_animation)  # and its surface's grids are evaluated there too
+    except KeyboardInterrupt:
+        _interrupted_at_start()
     try:
         with _Progress(cmp.trainings(resolved), quiet) as bar:
             comparison = cmp.compare(resolved, built, progress=bar)
@@ -927,13 +939,18 @@ def landscape_command(
     from .report.build import holding_paths
 
     surface = holding_paths(task.surface, comparison.paths, status)  # a finished path drawn whole, as in a report
-    figure = figures.landscape(surface, comparison.paths, labels, title=f"{task.title}: optimizer paths",
-                               status=status)
+    earlier = f" ({animate} is an earlier run's)" if animate is not None and animate.exists() else ""
     try:
+        figure = figures.landscape(surface, comparison.paths, labels, title=f"{task.title}: optimizer paths",
+                                   status=status)
         out.mkdir(parents=True, exist_ok=True)
         written = figures.save(figure, out, stem)
     except OSError as e:  # a full disk: one line, as a report that cannot be written
         _fail(f"--out {str(out)!r}: the figure could not be written ({e.strerror or e})")
+    except KeyboardInterrupt:  # said, not a silent 130 (each file is written aside, then renamed: none is half)
+        typer.echo("interrupted while drawing: the figure is not written" + (
+            f", nor the animation{earlier}" if animate is not None else ""), err=True)
+        raise typer.Exit(130) from None
     typer.echo(f"figure: {written[0]}")
     # random search samples points: no path to draw (its best is in the table)
     pathless = sorted({str(row["label"]) for i, row in comparison.summary.iterrows() if int(i) not in comparison.paths
@@ -943,6 +960,10 @@ def landscape_command(
             figures.animate(surface, comparison.paths, labels, animate, title=task.title, status=status)
         except OSError as e:
             _fail(f"--animate {str(animate)!r}: the animation could not be written ({e.strerror or e})")
+        except KeyboardInterrupt:  # the figure is this run's, the animation beside it is not: said so
+            typer.echo(f"interrupted while writing the animation: the figure is written ({written[0]}), the "
+                       f"animation is not{earlier}", err=True)
+            raise typer.Exit(130) from None
         typer.echo(f"animation: {animate}")
     elif animate is not None:  # a Ctrl-C before any run finished, or only optimizers without a path
         why = f"{', '.join(pathless)} has no path" if pathless and not comparison.interrupted else "no run finished"
@@ -1122,6 +1143,12 @@ def dashboard_command(
         _fail(str(e))
 
 
+def _interrupted_at_start() -> NoReturn:
+    """Ctrl-C before any training: said, not a silent 130 or a traceback."""
+    typer.echo("interrupted before training started: nothing written", err=True)
+    raise typer.Exit(130)
+
+
 def main() -> None:
     """The command line, as a function: it ends with SystemExit, as Typer's app does."""
     try:
@@ -1140,6 +1167,9 @@ def run() -> None:
     """The ``descend`` program (its console script and ``python -m descend``): :func:`main`, then the end of the
     process (:func:`_exit`)."""
     _writable_streams()
+    from ._interrupts import stops_as_ctrl_c
+
+    stops_as_ctrl_c()  # SIGTERM and SIGHUP: what finished is written, as after Ctrl-C (they ended it with nothing)
     # what goes to standard error (progress, notes, the lines that say where the study is) is a courtesy: once its
     # reader has gone (2>&1 | head -1) the work goes on to its files instead of ending at the next line written
     sys.stderr = Unbroken(sys.stderr)
@@ -1175,6 +1205,10 @@ def _exit(end: SystemExit) -> None:
     others = [t for t in threading.enumerate() if t is not threading.main_thread()]
     if not isinstance(code, int) or any(not t.daemon for t in others):
         return
+    import signal
+
+    if threading.current_thread() is threading.main_thread():  # a Ctrl-C now ends nothing more: its traceback in
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # an at-exit function was printed, and the process exited 0
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -361,6 +361,43 @@ def test_ctrl_c_leaves_a_readable_partial_report(tmp_path):
     assert "interrupted" in (out / "report.html").read_text()
 
 
+@pytest.mark.parametrize("sent", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_stop_as_ctrl_c_and_keep_what_finished(tmp_path, sent):
+    """kill, timeout, a batch scheduler (SIGTERM) and a closed ssh session (SIGHUP) ended the comparison with nothing
+    written (exit 143 and 129): they stop it as Ctrl-C does now."""
+    out = tmp_path / "partial"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "descend", "compare", "ellipse", "--steps", "400000", "--seeds", "1", "--lr", "0.05",
+         "--batch-size", "full", "--no-animation", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    first = process.stderr.readline()
+    assert first.startswith("training"), first
+    time.sleep(6)
+    process.send_signal(getattr(signal, sent))
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 130, (stdout, stderr)
+    assert "interrupted: writing the report from what finished" in stderr and "Traceback" not in stderr
+    summary = pd.read_csv(out / "summary.csv", index_col=0)
+    assert len(summary) >= 1 and (summary["status"] == "interrupted").all()
+
+
+def test_ctrl_c_before_training_is_said_not_a_traceback(tmp_path, monkeypatch):
+    """A Ctrl-C while the report's figure modules were imported (just after the "training ..." line) printed a
+    traceback of a hundred lines ending in ImportError, or nothing with exit 130."""
+    from descend.report import build
+
+    def cut(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build, "prefetch_surface", cut)
+    result = runner.invoke(app, ["compare", "rosenbrock", "-o", "adam", "--steps", "5", "--seeds", "1",
+                                 "--out", str(tmp_path / "r")])
+    assert result.exit_code == 130 and "interrupted before training started: nothing written" in result.output
+    assert not (tmp_path / "r").exists()
+
+
 def test_ctrl_c_keeps_what_both_processes_finished(tmp_path):
     """Two batch sizes are two groups, trained by this process and a forked child (descend._forked); Ctrl-C sent
     to the parent alone reaches the child too, and each group keeps the steps it finished."""

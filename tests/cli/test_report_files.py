@@ -283,6 +283,25 @@ def test_ctrl_c_in_descend_landscape_says_so_and_exits_130(tmp_path, monkeypatch
     assert result.exit_code == 130 and "note: interrupted" in result.stderr, result.output
 
 
+def test_ctrl_c_while_descend_landscape_animates_says_the_animation_beside_the_figure_is_an_earlier_runs(
+        tmp_path, monkeypatch):
+    """It exited 130 with no word, the new figure beside an earlier run's animation of other optimizers."""
+    from descend.report import figures
+
+    gif = tmp_path / "paths.gif"
+    args = ["landscape", "himmelblau", "--steps", "20", "--out", str(tmp_path / "fig"), "--animate", str(gif)]
+    assert runner.invoke(app, [*args, "-o", "adam"]).exit_code == 0 and gif.exists()
+
+    def cut(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(figures, "animate", cut)
+    result = runner.invoke(app, [*args, "-o", "gd"])
+    assert result.exit_code == 130, result.output
+    assert f"interrupted while writing the animation: the figure is written ({tmp_path / 'fig'}" in result.stderr
+    assert f"the animation is not ({gif} is an earlier run's)" in result.stderr
+
+
 def test_descend_landscape_before_any_step_or_out_of_memory_writes_no_figure(tmp_path, monkeypatch):
     """A Ctrl-C before the first step wrote an empty figure and a table with no row; --steps 1000000000000 ended in
     a traceback (MemoryError while planning the batches), where descend compare says it in one line."""

@@ -716,7 +716,9 @@ class _Interrupt:
         self.stop, self.previous = stop, None
 
     def __enter__(self) -> _Interrupt:
-        if threading.current_thread() is threading.main_thread():
+        from .._interrupts import ctrl_c_ignored
+
+        if threading.current_thread() is threading.main_thread() and not ctrl_c_ignored():
             self.previous = signal.signal(signal.SIGINT, self._handle)
         return self
 

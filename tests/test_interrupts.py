@@ -1,0 +1,78 @@
+"""descend._interrupts: Ctrl-C held back while a block runs whole, left alone where the process ignores it, and
+SIGTERM and SIGHUP taken as Ctrl-C by the descend program."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+
+from descend import _interrupts
+
+
+@pytest.fixture
+def handlers():
+    """The test process's handlers of SIGINT, SIGTERM and SIGHUP, put back afterwards."""
+    kept = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    yield
+    for number, handler in kept.items():
+        signal.signal(number, handler)
+
+
+def test_a_ctrl_c_during_the_block_is_acted_on_after_it(handlers):
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    ran = []
+    with pytest.raises(KeyboardInterrupt):
+        with _interrupts.interrupt_after():
+            signal.raise_signal(signal.SIGINT)
+            ran.append("whole")
+    assert ran == ["whole"]
+
+
+def test_where_ctrl_c_is_ignored_nothing_is_installed_and_nothing_noted(handlers):
+    """A job a script starts in the background ignores Ctrl-C so that the script's own spares it: descend installed
+    its handlers anyway, and a Ctrl-C stopped the job (a comparison marked interrupted with none cut short)."""
+    from descend import _forked
+    from descend.tune.api import _Interrupt
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    assert _interrupts.ctrl_c_ignored()
+    with _interrupts.interrupt_after(act=False) as caught:
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        signal.raise_signal(signal.SIGINT)
+    assert caught == []
+    stop = threading.Event()
+    with _Interrupt(stop):
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        signal.raise_signal(signal.SIGINT)
+    assert not stop.is_set()
+    child = _forked.Child(lambda send: 1)
+    try:
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        child.release()
+        child.result(lambda event: None)
+    assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
+def test_sigterm_and_sighup_are_taken_as_ctrl_c_and_an_ignored_one_stays_ignored(handlers):
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # nohup
+    _interrupts.stops_as_ctrl_c()
+    assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):  # the relayed SIGINT is acted on at the next instructions
+            pass
+    # held back like Ctrl-C inside a block that must run whole
+    ran = []
+    with pytest.raises(KeyboardInterrupt):
+        with _interrupts.interrupt_after():
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):
+                pass
+            ran.append("whole")
+    assert ran == ["whole"]
