@@ -337,18 +337,23 @@ def test_a_task_option_of_the_wrong_kind_names_the_option(tmp_path, task, option
     assert "is not allowed; a whole number >= " in result.output and not (tmp_path / "r").exists()
 
 
-def test_ctrl_c_leaves_a_readable_partial_report(tmp_path):
-    out = tmp_path / "partial"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def _long_comparison(out: Path) -> subprocess.Popen:
+    """``descend compare ellipse`` of 400,000 steps (far more than the few seconds before a signal can finish,
+    however fast the machine) into ``out``, once it has said that training starts."""
     process = subprocess.Popen(
-        # 400,000 steps: far more than the few seconds before the signal can finish, however fast the machine
         [sys.executable, "-m", "descend", "compare", "ellipse", "--steps", "400000", "--seeds", "1", "--lr", "0.05",
          "--batch-size", "full", "--no-animation", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         # a shell running the suite in the background ignores SIGINT, and its children inherit that
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     first = process.stderr.readline()  # "training ... runs": the comparison has started
     assert first.startswith("training"), first
+    return process
+
+
+def test_ctrl_c_leaves_a_readable_partial_report(tmp_path):
+    out = tmp_path / "partial"
+    process = _long_comparison(out)
     time.sleep(10)  # past the first fit's one-time costs on a loaded machine; 400,000 steps take far longer
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=300)
@@ -366,14 +371,7 @@ def test_sigterm_and_sighup_stop_as_ctrl_c_and_keep_what_finished(tmp_path, sent
     """kill, timeout, a batch scheduler (SIGTERM) and a closed ssh session (SIGHUP) ended the comparison with nothing
     written (exit 143 and 129): they stop it as Ctrl-C does now."""
     out = tmp_path / "partial"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "descend", "compare", "ellipse", "--steps", "400000", "--seeds", "1", "--lr", "0.05",
-         "--batch-size", "full", "--no-animation", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    first = process.stderr.readline()
-    assert first.startswith("training"), first
+    process = _long_comparison(out)
     time.sleep(6)
     process.send_signal(getattr(signal, sent))
     stdout, stderr = process.communicate(timeout=300)
