@@ -588,8 +588,8 @@ def _parse_thousands(value: Any, name: str) -> str:
     named = {word: char for char, word in SPELLED.items() if char != "\t"}
     value = named.get(value, value) if isinstance(value, str) else value  # as a fix spells it
     if not isinstance(value, str) or len(value) != 1 or value.isalnum():
-        raise ValueError(f"{name} {value!r}: give the thousands separator, one character such as '.', ',', "
-                         "space or nbsp (a no-break space)")
+        raise ValueError(f"{name} {value!r}: give the thousands separator, one character such as '.', ',', \"'\", "
+                         "space, nbsp (a no-break space) or narrow-nbsp (a narrow one)")
     return value
 
 
@@ -773,7 +773,8 @@ class Config(schema.Schema):
     thousands: str | None = schema.setting(
         None, metavar="TEXT", parse=_parse_thousands, written=lambda v, c: c.csv is not None,
         help="The CSV file's thousands separator: '.' for numbers written 1.234,5 (with --decimal ','), ',' for "
-             "1,234.5, space for 1 234,5, nbsp for a no-break space (default: none).")
+             "1,234.5, \"'\" for 1'234.5, space for 1 234,5, nbsp for a no-break space, narrow-nbsp for a narrow "
+             "one (default: none).")
     standardize_target: bool | None = schema.setting(
         None, switch=True, metavar="BOOLEAN", parse=schema.boolean,
         help="Standardise a regression target on the training split (default for --csv, house-prices and "
