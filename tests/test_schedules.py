@@ -437,3 +437,18 @@ def test_a_one_cycle_too_short_for_its_warm_up_says_what_to_change():
     with pytest.raises(ValueError, match=r"total_steps=2 \(the run's steps\) leaves the warm-up phase .* give "
                                          r"pct_start above 0\.5 \(pct_start=0\.75\), or more than 3\.33 steps"):
         one_cycle(1.0, total_steps=2)
+
+
+def test_a_learning_rate_schedule_that_is_zero_at_every_step_is_refused():
+    """Every run trained at lr 0, was reported "ok" with 0 % diverged, and the four identical results looked like a
+    comparison (the mirror case, a schedule of a momentum of 0, was refused)."""
+    import descend
+    from descend.compare_config import parse_schedule
+
+    with pytest.raises(ValueError, match=r"--schedule 'constant:value=0' is 0 at every step, so no run would move"):
+        parse_schedule("constant:value=0", 10)
+    with pytest.raises(ValueError, match=r"one_cycle:max_value=0' is 0 at every step"):
+        parse_schedule("one_cycle:max_value=0", 10)
+    assert parse_schedule("polynomial:value=0,end_value=0.5", 10)[1] is not None  # 0 at first, then not
+    with pytest.raises(ValueError, match=r"the schedule of 'lr' is 0 at every step"):
+        descend.fit(task="rosenbrock", optimizer="gd", lr=0.01, steps=5, schedules={"lr": constant(0.0)})

@@ -317,9 +317,13 @@ def parse_schedule(text: str | None, steps: int, what: str = "--schedule"
     if "total_steps" in params:
         kwargs.setdefault("total_steps", steps)
     try:
-        return str(text).strip(), get_schedule(key, **kwargs)
+        schedule = get_schedule(key, **kwargs)
     except (TypeError, ValueError) as e:
         raise ValueError(f"{what} {text!r}: {e}") from None
+    if all(float(schedule(t)) == 0.0 for t in range(min(steps, 100_000))):  # every run "ok", and none moved
+        raise ValueError(f"{what} {text!r} is 0 at every step, so no run would move from its start: give a schedule "
+                         "that is above 0 somewhere")
+    return str(text).strip(), schedule
 
 
 def _needs_total(schedule: str) -> bool:

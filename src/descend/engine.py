@@ -326,6 +326,9 @@ def _schedule_factors(cohort: Cohort, steps: int) -> dict[str, Tensor]:
                 t = int(torch.nonzero(values < 0)[0, 0])
                 raise ValueError(f"the schedule of {name!r} gives {values[t].item():g} at step {t}: a factor of a "
                                  "hyperparameter must be >= 0")
+            if name == "lr" and len(values) and bool((values == 0).all()):  # every run "ok" where none moved
+                raise ValueError("the schedule of 'lr' is 0 at every step, so no run would move from its start: "
+                                 "give a schedule that is above 0 somewhere")
             table[:, columns] = values.unsqueeze(1)
             if info is not None:
                 _check_scheduled(info, name, values, [cohort.runs[j] for j in columns])
