@@ -780,6 +780,22 @@ def test_a_study_holding_more_trials_than_the_budget_and_unequal_studies_are_sai
     assert all(f"note: {note}" in second.stdout for note in notes)
 
 
+def test_descend_show_says_when_a_searchs_report_is_not_there(tmp_path):
+    """A search stopped while its report was drawn keeps its tables and best.json (the command said "the same command
+    writes it"); descend show printed the table and said nothing of the missing page."""
+    out = tmp_path / "out"
+    searched = runner.invoke(app, ["tune", "line", "-o", "adam", "--trials", "4", "--cohort", "4", "--steps", "10",
+                                   "--seeds", "0", "--quiet", "--out", str(out)])
+    assert searched.exit_code == 0, searched.output
+    shown = runner.invoke(app, ["show", str(out)], env={"COLUMNS": "400"})
+    assert shown.exit_code == 0 and "report.html" not in shown.stdout
+    (out / "report.html").unlink()
+    shown = runner.invoke(app, ["show", str(out)], env={"COLUMNS": "400"})
+    assert shown.exit_code == 0
+    assert "note: its report (report.html and its figures) is not there: the same command writes it: descend tune " \
+        "line -o adam" in shown.stdout
+
+
 def test_a_refused_resume_names_the_flag_given(tmp_path):
     """--epochs where the study trained --steps was refused naming --steps; another task without --space was
     refused naming --space (its default space differs), whose advice would only meet the task's refusal next."""

@@ -474,6 +474,9 @@ def show(directory: Path) -> None:
                    best.get("notes", []), best["studies"].values(),
                    storage if storage and storage != ":memory:" else "memory, gone with the search that ran it",
                    resume)
+    if not (directory / "report.html").exists():  # cut short while it was drawn (the tables are whole), or removed
+        print("note: its report (report.html and its figures) is not there: " + (
+            f"the same command writes it: {resume}" if resume else "its study was in memory, so nothing writes it"))
 
 
 def resume_command(task: str | None, optimizers: Sequence[str], options: Mapping[str, Any]) -> str:
