@@ -79,7 +79,7 @@ def _in_child() -> None:
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     sys.stdout = sys.stderr = open(os.devnull, "w")
-    if signal.getsignal(signal.SIGINT) != signal.SIG_IGN:  # (a parent that ignores Ctrl-C: its child too)
+    if not ctrl_c_ignored():  # (a parent that ignores Ctrl-C: its child too)
         signal.signal(signal.SIGINT, _interrupted_once)
 
 

@@ -16,8 +16,8 @@
 from __future__ import annotations
 
 import contextlib
-import inspect
 import importlib
+import inspect
 import itertools
 import json
 import os

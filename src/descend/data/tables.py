@@ -1085,6 +1085,21 @@ def from_csv(
         raise ValueError(f"{where}: {err}") from None
 
 
+def _cells_as_written(text: Callable[[], str], options: Mapping[str, Any]) -> Any:
+    """The file's cells as the text it writes (every column a string, an empty cell ``""``), read with the options
+    that find the cells (separator, quoting, encoding, ...) and none that change their values; None when it cannot be
+    read so. pandas' own warnings were said when the file was read (and are not under --quiet)."""
+    pd = importlib.import_module("pandas")
+    kept = {k: v for k, v in options.items() if k not in ("dtype", "converters", "thousands", "na_values",
+                                                           "keep_default_na", "low_memory")}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pd.read_csv(io.StringIO(text()), dtype=str, keep_default_na=False, **kept)
+    except (OSError, ValueError, LookupError):
+        return None
+
+
 def _written_decimals(text: Callable[[], str], options: Mapping[str, Any]) -> Callable[[object], bool]:
     """Whether the file writes a column's numbers with a decimal mark or an exponent (``1.0``, ``2e3``), read
     from its text once asked: a column of floats with empty cells is whole numbers (pandas' floats because of
@@ -1094,15 +1109,7 @@ def _written_decimals(text: Callable[[], str], options: Mapping[str, Any]) -> Ca
 
     def decimals(column: object) -> bool:
         if not raw:
-            pd = importlib.import_module("pandas")
-            kept = {k: v for k, v in options.items() if k not in ("dtype", "converters", "thousands", "na_values",
-                                                                   "keep_default_na", "low_memory")}
-            try:
-                with warnings.catch_warnings():  # pandas' own, said when the file was read (not under --quiet)
-                    warnings.simplefilter("ignore")
-                    raw.append(pd.read_csv(io.StringIO(text()), dtype=str, keep_default_na=False, **kept))
-            except (OSError, ValueError, LookupError):
-                raw.append(None)
+            raw.append(_cells_as_written(text, options))
         frame = raw[0]
         if column not in found:
             mark = re.escape(options.get("decimal") or ".")
@@ -1188,13 +1195,8 @@ def _check_dotted_thousands(frame: Any, text: Callable[[], str], options: Mappin
     candidates = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c].dtype) and suspect(frame[c])]
     if not candidates:
         return
-    kept = {k: v for k, v in options.items() if k not in ("dtype", "converters", "na_values", "keep_default_na",
-                                                          "low_memory")}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            raw = pd.read_csv(io.StringIO(text()), dtype=str, keep_default_na=False, **kept)
-    except (OSError, ValueError, LookupError):
+    raw = _cells_as_written(text, options)
+    if raw is None:
         return
     for c in candidates:
         if c not in raw:

@@ -105,7 +105,8 @@ def _power(value: float) -> str:
 
 _GLOSSARY = {
     "final train loss": "the loss on the whole training set at the end of the run (lower is better)",
-    "best train loss": "the lowest training-set loss seen during the run",
+    "best train loss": "the lowest training-set loss seen during the run: at every step of a full batch (its loss "
+                       "is the training loss), at the evaluations of the training split after mini-batches",
     "test loss": "the loss on held-out test data at the end: how well the model generalises",
     "test loss (target's units)": "the test loss with the predictions and targets in the target column's own "
                                   "units (the training standardised the target): for MSE, a squared error in "
@@ -129,7 +130,8 @@ _GLOSSARY = {
     "pruned rate": "the share of the row's runs a search stopped early",
     "interrupted rate": "the share of the row's runs cut short by an interruption (Ctrl-C) before the end of their "
                         "budget: they have no result and win nothing",
-    "generalisation gap": "test loss minus training loss: how much worse the model does on unseen data",
+    "generalisation gap": "test loss minus final training loss, each run's own (the median over the row's "
+                          "seeds): how much worse the model does on unseen data",
     "state bytes / parameter": "the memory the optimizer keeps per model parameter (momentum, moments, ...)",
     "ms / step": "wall time per training step and run, in milliseconds: the runs trained together (one program "
                  "for several optimizers and seeds) share out their time, so it compares little and wins nothing",
