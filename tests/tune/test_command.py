@@ -711,6 +711,29 @@ def test_a_search_of_the_same_study_in_another_storage_is_refused_the_folder(tmp
     assert moved.exit_code == 0, moved.output
 
 
+def test_a_search_an_earlier_release_recorded_with_relative_paths_resumes_in_place(tmp_path, monkeypatch):
+    """Releases before the paths were absolute recorded ``--storage`` and ``--out`` as given (``td/study.journal``,
+    ``td``): the same command, and the one ``descend show`` prints, were refused as "another storage" (the same
+    file). A relative journal under the recorded --out is that folder's; another relative path is not known, so it
+    is not held against the search, and ``descend show`` says the folder's journal."""
+    monkeypatch.chdir(tmp_path)
+    args = ["rosenbrock", "--trials", "4", "--cohort", "4", "--steps", "20", "--seeds", "1", "--quiet"]
+    assert runner.invoke(app, ["tune", *args, "--out", "td"]).exit_code == 0
+    record = json.loads((tmp_path / "td" / "best.json").read_text())
+    assert record["storage"] == str(tmp_path / "td" / "study.journal")
+    record["storage"] = "td/study.journal"  # as an earlier release wrote it
+    record["resume"] = record["resume"].replace(str(tmp_path / "td"), "td")
+    (tmp_path / "td" / "best.json").write_text(json.dumps(record))
+    shown = runner.invoke(app, ["show", "td"])
+    assert shown.exit_code == 0 and str(tmp_path / "td" / "study.journal") in " ".join(shown.output.split())
+    again = runner.invoke(app, ["tune", *args, "--out", "td"])
+    assert again.exit_code == 0, again.output
+    record = json.loads((tmp_path / "td" / "best.json").read_text())
+    record["storage"] = "elsewhere/study.journal"  # relative, not under the folder: where it was is not known
+    (tmp_path / "td" / "best.json").write_text(json.dumps(record))
+    assert runner.invoke(app, ["tune", *args, "--out", "td"]).exit_code == 0
+
+
 def test_the_printed_resume_command_resumes_from_any_folder(tmp_path, monkeypatch):
     """A search run with relative paths printed --storage res/study.journal --out res (and --csv data.csv): from
     another folder that command started a new study there. The paths are absolute, and a study resumed with its

@@ -248,7 +248,8 @@ def check_out(out: Path, studies: set[str] | None, flag: str, *, storage: str | 
         except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none, or not one to keep
             record, (theirs, kept) = None, _marked(out)  # a search that took the folder, its results not written
         mine = shown(storage) if storage is not None else None
-        if theirs is not None and theirs <= studies and isinstance(kept, str) and mine is not None and kept != mine:
+        known = isinstance(kept, str) and not _relative_file(kept)  # an earlier release's relative path: not known
+        if theirs is not None and theirs <= studies and known and mine is not None and kept != mine:
             named = ", ".join(sorted(map(repr, theirs)))
             raise ValueError(f"{flag} {str(out)!r} holds a search of study {named} in another storage ({kept}), "
                              f"not this one's ({mine}); its results would be replaced by another study's: give "
@@ -356,6 +357,21 @@ def write_files(result: TuneResult, out: Path) -> list[Path]:
     return written
 
 
+def _under(path: str, folder: str) -> bool:
+    import os
+
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _relative_file(storage: str) -> bool:
+    """Whether a recorded storage is a file's relative path (an earlier release recorded ``--storage`` as given)."""
+    import os
+
+    from .storage import is_url
+
+    return storage != ":memory:" and not is_url(storage) and not os.path.isabs(storage)
+
+
 def where_now(directory: str | Path, best: Mapping[str, Any]) -> tuple[str | None, Any, str | None]:
     """A search folder's resume command and storage (``best.json``'s ``resume`` and ``storage``) with the paths
     under the folder where it was written (its ``--out``) moved to where ``directory`` is now, and that old place
@@ -370,11 +386,16 @@ def where_now(directory: str | Path, best: Mapping[str, Any]) -> tuple[str | Non
     words = shlex.split(resume) if isinstance(resume, str) and resume and "$'" not in resume else []
     old = words[words.index("--out") + 1] if "--out" in words[:-1] else None
     here = os.path.abspath(directory)
+    if isinstance(storage, str) and _relative_file(storage):
+        # an earlier release recorded the paths as given: a journal under the folder is the folder's, wherever the
+        # folder is now (another relative path is kept as written: where it was is not known)
+        if old is not None and not os.path.isabs(old) and _under(os.path.normpath(storage), os.path.normpath(old)):
+            storage = here + os.path.normpath(storage)[len(os.path.normpath(old)):]
     if old is None or not os.path.isabs(old) or old == here:
         return resume, storage, None
 
     def moved(path: str) -> str:
-        return here + path[len(old):] if path == old or path.startswith(old + os.sep) else path
+        return here + path[len(old):] if _under(path, old) else path
 
     return (" ".join(shlex.quote(moved(w)) for w in words), moved(storage) if isinstance(storage, str) else storage,
             old)
