@@ -94,6 +94,9 @@ class Comparison:
     interrupted: bool = False
     seconds: float = 0.0
     version: str = __version__
+    #: the versions its numbers depend on (descend, Python, PyTorch, NumPy, pandas), those of the process that trained
+    #: the runs: a report rebuilt later keeps them (empty where an earlier release did not record them)
+    versions: dict[str, str] = field(default_factory=lambda: _versions_now())
     notes: list[str] = field(default_factory=list)
     selection: Selection | None = None
     table_notes: list[str] = field(default_factory=list)
@@ -113,6 +116,12 @@ class Comparison:
         is nothing to report or draw."""
         steps = self.summary["steps_done"] if "steps_done" in self.summary else None
         return self.interrupted and (steps is None or not (steps > 0).any())
+
+
+def _versions_now() -> dict[str, str]:
+    from .report.saved import versions
+
+    return versions()
 
 
 #: Tuned mode's search: :func:`descend.tune`'s default sampler, seeded with :data:`SEARCH_SEED`.

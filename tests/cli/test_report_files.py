@@ -149,6 +149,27 @@ def test_descend_report_rebuilds_the_report_from_its_saved_results(tmp_path, lan
     assert "paths.gif" not in files(tmp_path / "elsewhere") and (tmp_path / "elsewhere" / "report.html").exists()
 
 
+def test_a_rebuild_keeps_the_versions_that_trained_the_runs(tmp_path, landscape_report):
+    """comparison.json (and a --json file in the folder) record the versions the numbers depend on: a rebuild by
+    another environment (descend, PyTorch upgraded since) wrote its own there, claiming numbers it did not compute,
+    and stamped them into a report of a release that recorded none."""
+    out = tmp_path / "copy"
+    shutil.copytree(landscape_report, out)
+    record = json.loads((out / "comparison.json").read_text())
+    trained = {**record["versions"], "torch": "1.0.0", "descend": "0.0.1"}  # as another environment wrote it
+    record["versions"], record["json"] = trained, "results.json"  # as if written with --json OUT/results.json
+    (out / "comparison.json").write_text(json.dumps(record))
+    result = runner.invoke(app, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "comparison.json").read_text())["versions"] == trained
+    assert json.loads((out / "results.json").read_text())["versions"] == trained
+    record = json.loads((out / "comparison.json").read_text())
+    del record["versions"]  # an earlier release's report: they are not known, and not made up
+    (out / "comparison.json").write_text(json.dumps(record))
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0
+    assert json.loads((out / "comparison.json").read_text())["versions"] == {}
+
+
 def test_descend_report_refuses_what_is_not_a_report(tmp_path):
     result = runner.invoke(app, ["report", str(tmp_path / "none")])
     assert result.exit_code == 2 and "not a directory" in result.output and "Traceback" not in result.output

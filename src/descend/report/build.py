@@ -205,7 +205,7 @@ def records(comparison: Any) -> dict[str, Any]:
             "winners": comparison.winners, "optimizers": optimizers, "runs": runs,
             "selection": selection.to_dict() if (selection := getattr(comparison, "selection", None)) else None,
             "notes": list(dict.fromkeys([*getattr(comparison, "table_notes", []), *getattr(comparison, "notes", [])])),
-            "search": _search(comparison, clean), "versions": saved.versions(),
+            "search": _search(comparison, clean), "versions": comparison.versions,
             **({"data": digest} if (digest := data_digest(comparison.task)) is not None else {})}
 
 

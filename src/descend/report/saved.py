@@ -292,12 +292,12 @@ def save(comparison: Any, directory: Path, *, drawn: dict[str, bool], json_name:
 
     record: dict[str, Any] = {"format": FORMAT, "descend": comparison.version, "task": comparison.task.name,
                               "drawn": drawn, "json": json_name, "config": _settings(comparison.config),
-                              "versions": versions()}
+                              "versions": comparison.versions}
     if (digest := data_digest(comparison.task)) is not None:  # a CSV file's numbers, checked by a rebuild
         record["data"] = digest
     fields = {}
     for f in dataclasses.fields(comparison):
-        if f.name in _OWN:
+        if f.name in _OWN or f.name == "versions":  # the record's own "versions"
             continue
         value = getattr(comparison, f.name)
         try:
@@ -455,6 +455,9 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
         from .html import _check_winners
 
         kwargs["winners"] = _check_winners(kwargs["winners"], table)
+    # the versions that trained the runs, not this process's: as the record has them (none where an earlier release
+    # did not record them)
+    kwargs["versions"] = dict(record.get("versions") or {})
     if "selection" in record and "selection" in known:
         from ..selection import Selection
 
