@@ -661,6 +661,33 @@ def test_resuming_with_another_sampler_or_seed_is_said(tmp_path):
     assert "was begun with --sampler" in " ".join(quiet.output.split()), "the study's first search decides"
 
 
+def test_resuming_a_study_another_descend_began_is_said(tmp_path):
+    """A study records which descend trained its trials (its source's digest): resumed by another (upgraded since),
+    whose numbers may differ where it computes a trial otherwise, the two kinds of trial were ranked together without
+    a word. Said in a note (terminal and best.json), as is a study of a release that did not record it; the same
+    descend goes on without one."""
+    import optuna
+
+    from descend.tune.api import source_digest
+
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["tune", "line", *FAST, "--out", str(out)]).exit_code == 0
+    study = optuna.load_study(study_name="line", storage=storage_module.open_storage(str(out / "study.journal")))
+    assert study.user_attrs["descend:source"] == source_digest() and len(source_digest()) == 12
+    same = runner.invoke(app, ["tune", "line", *more(FAST, "--trials", "12"), "--out", str(out)],
+                         env={"COLUMNS": "400"})
+    assert same.exit_code == 0 and "was begun by" not in same.output
+    study.set_user_attr("descend:source", "0123456789ab")
+    again = runner.invoke(app, ["tune", "line", *more(FAST, "--trials", "16"), "--out", str(out)],
+                          env={"COLUMNS": "400"})
+    assert again.exit_code == 0, again.output
+    said = " ".join(again.output.split())
+    assert (f"study 'line' was begun by another descend (version {study.user_attrs['descend:version']}, source "
+            f"0123456789ab); this is version") in said and f"source {source_digest()}:" in said
+    assert "may differ" in said and "give another --study name" in said
+    assert any("was begun by another descend" in n for n in json.loads((out / "best.json").read_text())["notes"])
+
+
 def test_a_landscape_s_re_runs_show_their_training_loss_in_the_terminal(tmp_path):
     # a task without test data: the re-runs' one result (their training loss) was in table.csv, not in the terminal
     result = runner.invoke(app, ["tune", "rosenbrock", *FAST, "--out", str(tmp_path / "out")], env={"COLUMNS": "200"})

@@ -661,7 +661,7 @@ def _open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float, dt
     attrs = {"descend:task": p.task.name, "descend:task_identity": task_identity(p.task),
              "descend:budget": p.budget.text(), "descend:batch_size": repr(p.batch_size),
              "descend:version": _version(__name__), "descend:sampler": p.sampler, "descend:pruner": p.pruner,
-             "descend:seed": p.seed, "descend:training": training_text(p, dtype)}
+             "descend:seed": p.seed, "descend:training": training_text(p, dtype), "descend:source": source_digest()}
     if p.data is not None:
         attrs["descend:data"] = p.data
     plans = {}
@@ -697,6 +697,14 @@ def _data_digest(task: Any) -> str | None:
     from ..tasks.task import data_digest
 
     return data_digest(task)
+
+
+def source_digest() -> str:
+    """Which descend trains a study's trials: the digest of its source (:func:`descend._compile._source_digest`,
+    which names its compiled programs too), 12 hexadecimal digits; any change of the code changes it."""
+    from .._compile import _source_digest
+
+    return _source_digest()[:12]
 
 
 def _version(package: str) -> str:

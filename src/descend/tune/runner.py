@@ -421,6 +421,9 @@ MAY_CHANGE = {"descend:sampler": "sampler", "descend:pruner": "pruner", "descend
 #: What a study records of how its trials train, in words, for a study made by an earlier descend without them.
 RECORDED = {"descend:task_identity": "the task's settings", "descend:data": "the data's numbers",
             "descend:training": "the loss, clipping, dtype and schedules"}
+#: Which descend trained a study's trials (its source's digest): another one goes on with a note, as its numbers may
+#: differ where descend changed how it computes them (a loss, a task's data) since.
+SOURCE = "descend:source"
 
 
 def _changed(study: Any, name: str, attrs: Mapping[str, Any], names: Mapping[str, str]) -> tuple[str, ...]:
@@ -435,6 +438,13 @@ def _changed(study: Any, name: str, attrs: Mapping[str, Any], names: Mapping[str
     if unknown and "descend:space" in stored:
         notes.append(f"study {name!r} was made by an earlier descend, which did not record {', '.join(unknown)}: "
                      "they are not checked, so resume it with the settings it was made with")
+    if SOURCE in attrs and "descend:space" in stored and stored.get(SOURCE) != attrs[SOURCE]:
+        made = (f"another descend (version {stored.get('descend:version', '?')}, source {stored[SOURCE]})"
+                if SOURCE in stored else "an earlier descend, which did not record its source")
+        notes.append(f"study {name!r} was begun by {made}; this is version {attrs.get('descend:version', '?')}, "
+                     f"source {attrs[SOURCE]}: its earlier trials' values may differ from what this descend would "
+                     f"give them (where it computes a trial otherwise); give another {names['study']} name to rank "
+                     "this descend's trials alone")
     return tuple(notes)
 
 
