@@ -296,8 +296,9 @@ def _failed_while_running(message: str) -> None:
     raise typer.Exit(1)
 
 
-def _read_config(path: Path, schema: type = Config) -> dict[str, Any]:
-    """The settings of a TOML file, its keys checked against ``schema``'s."""
+def _read_config(path: Path, schema: type = Config, *, csv_given: bool = True) -> dict[str, Any]:
+    """The settings of a TOML file, its keys checked against ``schema``'s. ``csv_given``: the command line gives
+    ``--csv`` (else the file's ``csv``, read from the file's folder, must be there)."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
@@ -323,6 +324,12 @@ def _read_config(path: Path, schema: type = Config) -> dict[str, Any]:
     csv = data.get("csv")
     if isinstance(csv, str) and csv.strip() and not Path(csv).expanduser().is_absolute():
         data["csv"] = str(Path(path).parent / csv)  # as a file names its data: from the file's own folder
+        if not csv_given and not Path(data["csv"]).exists() and Path(csv).is_file():  # as an earlier release wrote
+            # it (from the folder it ran in): the file that was meant is not known
+            raise ValueError(f"--config {str(path)!r}: csv = {csv!r} is read from the file's folder, which holds no "
+                             f"such file ({data['csv']!r}); the {csv!r} of the folder you are in is not taken for it: "
+                             f"write its path in {Path(path).name} (absolute, or from the file's folder), or give "
+                             f"--csv {shlex.quote(str(Path(csv).resolve()))}")
     plugins = data.get("plugin")
     if isinstance(plugins, (list, str)):  # a plugin file the same way (a module's name is imported as it is)
         def beside(p: Any) -> Any:
@@ -402,7 +409,7 @@ def _named_settings(schema: type, given: dict[str, Any],
     data: dict[str, Any] = {}
     names = schema.flags()
     if config is not None:
-        data = _read_config(config, schema)
+        data = _read_config(config, schema, csv_given=given.get("csv") is not None)
         names.update({key: f"{key} (in {config})" for key in data})
     flagged = {}
     for name, value in given.items():

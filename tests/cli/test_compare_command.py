@@ -953,6 +953,26 @@ def test_a_relative_csv_path_in_a_config_file_is_read_from_the_files_folder(tmp_
     assert result.exit_code == 2 and "data/sales.csv" in result.output, result.output
 
 
+def test_a_config_files_csv_path_of_the_working_folder_is_named_not_taken(tmp_path, monkeypatch):
+    """An earlier release wrote a relative csv path in config.toml from the folder the command ran in: read from the
+    file's folder now, it "does not exist", and nothing said why. The message says where it was read from and how to
+    name the working folder's file, which --csv then gives."""
+    (tmp_path / "sales.csv").write_text("size,price\n" + "".join(f"{i % 7 + 1},{2 * (i % 7) + 3.5}\n"
+                                                                 for i in range(30)))
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "config.toml").write_text('csv = "sales.csv"\ncolumn = "price"\noptimizer = ["adam"]\n'
+                                                  "steps = 5\nseeds = 1\nlr = 0.05\n")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["compare", "--config", "old/config.toml", "--out", "r", "--quiet"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert "csv = 'sales.csv' is read from the file's folder, which holds no such file ('old/sales.csv')" in said
+    assert f"or give --csv {tmp_path / 'sales.csv'}" in said and not (tmp_path / "r").exists()
+    given = runner.invoke(app, ["compare", "--config", "old/config.toml", "--csv", "sales.csv", "--out", "r",
+                                "--quiet"])
+    assert given.exit_code == 0, given.output
+
+
 def test_a_path_that_ends_beyond_the_domain_is_drawn_whole_on_a_map_grown_to_hold_it(tmp_path):
     """The ellipse's momentum, at the mirror answer −A, was a stub at the start of the map and the legend named it
     with no mark: the map (its figures, animation and chart alike) now holds every finished path."""
