@@ -53,6 +53,7 @@ def test_the_wheel_holds_every_file_of_the_package(built):
     files = [p.relative_to(PACKAGE.parent).as_posix() for p in PACKAGE.rglob("*")
              if p.is_file() and "__pycache__" not in p.parts]
     assert "descend/play/static/index.html" in files  # the page descend play serves
+    assert "descend/py.typed" in files  # PEP 561: type checkers and editors read descend's annotations
     missing = sorted(set(files) - set(in_wheel))
     assert not missing, f"the wheel lacks {missing}: declare them in pyproject.toml's [tool.setuptools.package-data]"
 

@@ -41,16 +41,18 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module, attribute = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = importlib.import_module(module, __name__)
-    if attribute is not None:
-        value = getattr(value, attribute)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # a type checker reads the imports below, and is told of a name that does not exist
+
+    def __getattr__(name: str) -> Any:
+        try:
+            module, attribute = _LAZY[name]
+        except KeyError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+        value = importlib.import_module(module, __name__)
+        if attribute is not None:
+            value = getattr(value, attribute)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:  # the package's names, not the modules this file imports
@@ -73,11 +75,11 @@ sys.modules[__name__].__class__ = _Package
 
 
 if TYPE_CHECKING:
-    from . import clipping, data, landscapes, losses, models, optim, schedules
+    from . import clipping, compare, data, landscapes, losses, models, optim, schedules, spec, tasks
     from .engine import Runs
     from .fitting import fit
     from .spec import RunSpec
     from .tune import tune
 
-__all__ = ["RunSpec", "Runs", "clipping", "data", "fit", "landscapes", "losses", "models", "optim", "schedules", "tune",
-           "__version__"]
+__all__ = ["RunSpec", "Runs", "clipping", "compare", "data", "fit", "landscapes", "losses", "models", "optim",
+           "schedules", "spec", "tasks", "tune", "__version__"]

@@ -52,6 +52,12 @@ from .data import hybrid  # noqa: F401
 from .models import INITS  # noqa: F401
 from .selection import Selection, select, statuses, without_result
 
+__all__ = ["INITS", "METRICS", "MODES", "SEARCH_SAMPLER", "SEARCH_SEED", "Comparison", "Config", "OptimizerSpec",
+           "Search", "batch_label", "batch_text", "compare", "get_task", "hybrid", "lr_range", "metrics_table",
+           "mode_text", "parse_batch_sizes", "parse_optimizer", "parse_schedule", "parse_values", "resolve", "search",
+           "search_space", "seeds_can_differ", "spread_only", "table_notes", "trainings", "unrecorded_plugins",
+           "unsearched", "winners"]
+
 #: The per-optimizer metrics of the table, and whether lower (min) or higher (max) wins.
 METRICS: dict[str, str] = {
     "final train loss": "min",

@@ -14,11 +14,14 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import schema
 from ._names import check_names, close_matches, join_items, shell_word, split_items
 from .catalog import INITS
+
+if TYPE_CHECKING:
+    from .tasks.task import Task
 
 MODES = ("same-lr", "defaults", "tuned")
 
@@ -1236,7 +1239,7 @@ def _clipped(text: str, limit: int = 60) -> str:
     return f"{text[:limit]!r}... ({len(text)} characters)"
 
 
-def resolve(task: Any = None, **settings: Any) -> tuple[Config, Any]:
+def resolve(task: Any = None, **settings: Any) -> tuple[Config, Task]:
     """Check every input and fill the defaults from the task: ``(Config, Task)``, before any training starts.
 
     ``settings`` are :class:`Config`'s fields by their Python names (``optimizers=["adam", "sgd:momentum=0.9"]``,

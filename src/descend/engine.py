@@ -48,7 +48,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
 from torch import Tensor
@@ -77,6 +77,10 @@ from .optim.registry import rule_origin
 from .problem import Objective, Problem, make_objective
 from .records import STATUS_CODES, CohortResult, cut_short, per_run
 from .spec import RunSpec, check_flat_start, expand_grid, grid, plain_batch_size
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 __all__ = ["Cohort", "CohortResult", "Monitor", "Objective", "Problem", "RuleFailed", "Run", "RunSpec", "Runs",
            "expand_grid", "grid", "make_objective", "plan_cohorts", "plan_groups", "sweep", "train", "train_cohort"]
@@ -2229,12 +2233,12 @@ class Runs:
                 for run, res, j in self._located()}
 
     @property
-    def paths(self) -> dict[int, Any]:
+    def paths(self) -> dict[int, np.ndarray]:
         """Each recorded run's parameters after every step, ``[steps + 1, n]`` arrays: copies, as :attr:`params`."""
         return {run.index: res.path[:, j].numpy().copy() for run, res, j in self._located() if res.path is not None}
 
     @property
-    def summary(self) -> Any:
+    def summary(self) -> pd.DataFrame:
         """The summary table (built once, a copy each time: changing it changes nothing here)."""
         built = self.__dict__.get("_summary")
         if built is None:
@@ -2318,7 +2322,7 @@ class Runs:
                 yield ("train", f"grad_norm:{name}", steps.numpy(), epochs[steps].numpy(),
                        res.grad_norms[:, j, i].numpy())
 
-    def curve(self, run: int, metric: str = "loss", split: str = "train") -> tuple[Any, Any, Any]:
+    def curve(self, run: int, metric: str = "loss", split: str = "train") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One run's curve as arrays ``(step, epoch, value)`` of its own (changing them changes nothing here): the
         rows of :attr:`curves` for that run, split and metric (``split="batch"`` for the loss of every step's
         batch; ``metric="grad_norm:<name>"`` for a parameter tensor's gradient norm at every step), without
@@ -2359,7 +2363,7 @@ class Runs:
         return cache[run]
 
     @property
-    def curves(self) -> Any:
+    def curves(self) -> pd.DataFrame:
         """Every run's curves as one long table: run, step, epoch, split, metric, value (built from the
         records' arrays at once: a comparison of 120 runs has 2,000 curves)."""
         import numpy as np

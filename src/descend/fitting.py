@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import torch
 
@@ -18,13 +18,16 @@ from . import engine
 from .problem import problem as make_problem
 from .spec import RunSpec
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
-def _memory_said(function: Callable[..., Any]) -> Callable[..., Any]:
+
+def _memory_said(function: Callable[_P, _R]) -> Callable[_P, _R]:
     """``function`` with a bare ``MemoryError`` (no words: a batch plan or records of ``steps=10**12``), or torch's
     RuntimeError of an allocation that failed ("std::bad_alloc"), said: what
     grows with the budget, and what to give instead (still a MemoryError, as the command line reads it)."""
     @functools.wraps(function)
-    def said(*args: Any, **kwargs: Any) -> Any:
+    def said(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return function(*args, **kwargs)
         except (MemoryError, RuntimeError) as e:
@@ -65,7 +68,7 @@ def fit(
     stop_at_target: bool = False,
     clip_norm: Any = None,
     clip_value: Any = None,
-    schedules: Mapping[str, Callable[[int], Any]] | None = None,
+    schedules: Mapping[str, Callable[..., Any] | str] | None = None,
     progress: Callable[[Mapping[str, Any]], Any] | None = None,
     monitor: Callable[[engine.Monitor], Any] | None = None,
     stop: Any = None,

@@ -28,7 +28,7 @@ import re
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from ._names import check_names, close_matches
 
@@ -82,6 +82,9 @@ class Entry:
         return next((f for f in self.flags if f.startswith("--")), self.key)
 
 
+_S = TypeVar("_S", bound="Schema")
+
+
 class Schema:
     """A mixin for frozen dataclasses whose fields are declared with :func:`setting`."""
 
@@ -128,8 +131,8 @@ class Schema:
         return {e.key: e.flag for e in cls.entries()}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, names: Mapping[str, str] | None = None,
-                  what: str | None = None) -> Any:
+    def from_dict(cls: type[_S], data: Mapping[str, Any], *, names: Mapping[str, str] | None = None,
+                  what: str | None = None) -> _S:
         """Check and parse ``data`` (key -> value; ``None`` = not given) into an instance.
 
         Unknown keys are refused with the closest key; every error names the field as ``names`` spells it

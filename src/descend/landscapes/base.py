@@ -7,11 +7,16 @@ import math
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
 from descend._checks import check_choice
+
+if TYPE_CHECKING:
+    from descend.data import Dataset
+    from descend.models import Parametric
 
 #: The kinds of critical point: "degenerate" is one whose Hessian is singular (the monkey saddle).
 KINDS = ("minimum", "saddle", "maximum", "degenerate")
@@ -309,7 +314,7 @@ class Landscape:
             values = torch.broadcast_to(self.f(*coords), coords[0].shape)
         return (*coords, values)
 
-    def model(self, start: Sequence[float] | None = None, *, init_noise: float = 0.0):
+    def model(self, start: Sequence[float] | None = None, *, init_noise: float = 0.0) -> Parametric:
         """A :class:`descend.models.Parametric` cost surface (``uses_data=False``) for :func:`descend.fit` with
         ``data=None, loss="value"``: its parameters, named :attr:`names`, start at ``start`` (default: the
         landscape's), plus N(0, ``init_noise``²) jitter per run. With ``exact_grad`` it carries the hand-derived
@@ -465,7 +470,7 @@ class NoisyLandscape:
         expanded = [c.unsqueeze(-1) for c in coords]  # a trailing sample axis
         return self.losses(expanded, self.samples.to(coords[0].device)).mean(dim=-1)
 
-    def dataset(self, dtype: torch.dtype = torch.float32):
+    def dataset(self, dtype: torch.dtype = torch.float32) -> Dataset:
         """The samples as a :class:`descend.data.Dataset`: x = ξ ``[m, dim]``, y = 0 ``[m]``, regression."""
         from descend.data import as_dataset
 
@@ -473,7 +478,7 @@ class NoisyLandscape:
         y = torch.zeros(self.m, dtype=torch.float64)
         return as_dataset(self.samples, y, kind="regression", feature_names=names, dtype=dtype)
 
-    def model(self, start: Sequence[float] | None = None, *, init_noise: float = 0.0):
+    def model(self, start: Sequence[float] | None = None, *, init_noise: float = 0.0) -> Parametric:
         """A :class:`descend.models.Parametric` whose output for a batch x = ξ ``[B, dim]`` is the per-sample
         losses ``[B]``; with ``loss="value"`` the engine minimises their mean."""
         from descend.models import Parametric

@@ -48,6 +48,7 @@ from .classes import (
     RAdam,
     RMSprop,
 )
+from ._base import Hyper, Tensors, new_step, per_run, zeros_like
 from .conventions import CONVENTIONS, preset
 from .._checks import Interval
 from .registry import OPTIMIZERS, Hyperparameter, OptimizerInfo, Option, available, get, register, unregister
@@ -65,7 +66,7 @@ from .sgd import (
 
 __all__ = [
     "CONVENTIONS", "preset", "OPTIMIZERS", "Hyperparameter", "Option", "OptimizerInfo", "Interval", "available", "get",
-    "register", "unregister",
+    "register", "unregister", "Hyper", "Tensors", "new_step", "per_run", "zeros_like",
     "SGD", "Momentum", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
     "GDState", "MomentumState", "SGDState", "AdagradState", "AdadeltaState", "RMSpropState",
     "AdamState", "AdamaxState", "NAdamState", "RAdamState",

@@ -53,11 +53,15 @@ from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
+from torch.optim.optimizer import ParamsT
 
 from .._checks import check_names, run_axis_length
 from .._compile import allow_programs
 from .conventions import preset
 from .registry import OptimizerInfo, _all_positive, _any_nonzero, get
+
+#: A hyperparameter: a number, or a tensor (one element: one value; ``[K]``: one value per run).
+Value = float | Tensor
 
 _IGNORED = ("params", "param_names", "foreach", "capturable", "differentiable", "fused", "convention")
 
@@ -685,8 +689,10 @@ class SGD(_Adapter):
     supports_sparse = True
     keeps_step = False
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
-                 maximize=False, foreach=None, differentiable=False, fused=None, **unknown):
+    def __init__(self, params: ParamsT, lr: Value = 1e-3, momentum: Value = 0, dampening: Value = 0,
+                 weight_decay: Value = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False, fused: bool | None = None,
+                 **unknown: Any) -> None:
         if nesterov and (not _all_positive(momentum) or _any_nonzero(dampening)):  # the constructor's, as torch
             raise ValueError("Nesterov momentum requires a momentum and zero dampening "
                              "(nesterov=True needs momentum > 0 and dampening = 0 for every run)")
@@ -709,8 +715,9 @@ class Momentum(_Adapter):
     info = get("momentum")
     state_keys = {"v": "exp_avg"}
 
-    def __init__(self, params, lr, beta=0.9, bias_correction=False, *, weight_decay=0, maximize=False,
-                 foreach=None, differentiable=False, fused=None, **unknown):
+    def __init__(self, params: ParamsT, lr: Value, beta: Value = 0.9, bias_correction: bool = False, *,
+                 weight_decay: Value = 0, maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None, **unknown: Any) -> None:
         defaults = dict(lr=lr, beta=beta, bias_correction=bias_correction, weight_decay=weight_decay,
                         maximize=maximize, foreach=foreach, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults, unknown)
@@ -725,8 +732,10 @@ class Adagrad(_Adapter):
     supports_sparse = True
     sparse_moves_held_only = True
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
-                 foreach=None, *, maximize=False, differentiable=False, fused=None, eps_mode="outside", **unknown):
+    def __init__(self, params: ParamsT, lr: Value = 1e-2, lr_decay: Value = 0, weight_decay: Value = 0,
+                 initial_accumulator_value: Value = 0, eps: Value = 1e-10, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False, fused: bool | None = None,
+                 eps_mode: str = "outside", **unknown: Any) -> None:
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, eps=eps, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, fused=fused, eps_mode=eps_mode)
@@ -759,8 +768,9 @@ class Adadelta(_Adapter):
     info = get("adadelta")
     state_keys = {"s": "square_avg", "u": "acc_delta"}
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
-                 maximize=False, differentiable=False, fused=None, **unknown):
+    def __init__(self, params: ParamsT, lr: Value = 1.0, rho: Value = 0.9, eps: Value = 1e-6, weight_decay: Value = 0,
+                 foreach: bool | None = None, *, capturable: bool = False, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None, **unknown: Any) -> None:
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, foreach=foreach, capturable=capturable,
                         maximize=maximize, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults, unknown)
@@ -772,9 +782,10 @@ class RMSprop(_Adapter):
     info = get("rmsprop")
     state_keys = {"s": "square_avg", "g_avg": "grad_avg", "b": "momentum_buffer"}
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
-                 capturable=False, foreach=None, maximize=False, differentiable=False, *, fused=None,
-                 eps_mode="outside", **unknown):
+    def __init__(self, params: ParamsT, lr: Value = 1e-2, alpha: Value = 0.99, eps: Value = 1e-8,
+                 weight_decay: Value = 0, momentum: Value = 0, centered: bool = False, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False, differentiable: bool = False, *,
+                 fused: bool | None = None, eps_mode: str = "outside", **unknown: Any) -> None:
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered,
                         capturable=capturable, foreach=foreach, maximize=maximize, differentiable=differentiable,
                         fused=fused, eps_mode=eps_mode)
@@ -789,9 +800,11 @@ class Adam(_Adapter):
     betas_alike = True
     _torch_refuses_tensor_lr_with_foreach = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
-                 decoupled_weight_decay=False, eps_mode="outside", amsgrad_max="raw", **unknown):
+    def __init__(self, params: ParamsT, lr: Value = 1e-3, betas: tuple[Value, Value] = (0.9, 0.999), eps: Value = 1e-8,
+                 weight_decay: Value = 0, amsgrad: bool = False, *, foreach: bool | None = None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False, eps_mode: str = "outside", amsgrad_max: str = "raw",
+                 **unknown: Any) -> None:
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, foreach=foreach,
                         maximize=maximize, capturable=capturable, differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay, eps_mode=eps_mode, amsgrad_max=amsgrad_max)
@@ -806,9 +819,11 @@ class AdamW(_Adapter):
     betas_alike = True
     _torch_refuses_tensor_lr_with_foreach = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None,
-                 eps_mode="outside", amsgrad_max="raw", **unknown):
+    def __init__(self, params: ParamsT, lr: Value = 1e-3, betas: tuple[Value, Value] = (0.9, 0.999), eps: Value = 1e-8,
+                 weight_decay: Value = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, eps_mode: str = "outside", amsgrad_max: str = "raw",
+                 **unknown: Any) -> None:
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
                         foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
                         eps_mode=eps_mode, amsgrad_max=amsgrad_max)
@@ -824,8 +839,10 @@ class Adamax(_Adapter):
     info = get("adamax")
     state_keys = {"v": "exp_avg", "u": "exp_inf"}
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
-                 maximize=False, differentiable=False, capturable=False, fused=None, **unknown):
+    def __init__(self, params: ParamsT, lr: Value = 2e-3, betas: tuple[Value, Value] = (0.9, 0.999), eps: Value = 1e-8,
+                 weight_decay: Value = 0, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, capturable: bool = False, fused: bool | None = None,
+                 **unknown: Any) -> None:
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, capturable=capturable, fused=fused)
         super().__init__(params, defaults, unknown)
@@ -837,9 +854,10 @@ class NAdam(_Adapter):
     info = get("nadam")
     state_keys = {"v": "exp_avg", "s": "exp_avg_sq"}
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
-                 decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
-                 differentiable=False, fused=None, **unknown):
+    def __init__(self, params: ParamsT, lr: Value = 2e-3, betas: tuple[Value, Value] = (0.9, 0.999), eps: Value = 1e-8,
+                 weight_decay: Value = 0, momentum_decay: Value = 4e-3, decoupled_weight_decay: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None, **unknown: Any) -> None:
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, foreach=foreach, maximize=maximize,
                         capturable=capturable, differentiable=differentiable, fused=fused)
@@ -852,8 +870,10 @@ class RAdam(_Adapter):
     info = get("radam")
     state_keys = {"v": "exp_avg", "s": "exp_avg_sq"}
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False, *,
-                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None, **unknown):
+    def __init__(self, params: ParamsT, lr: Value = 1e-3, betas: tuple[Value, Value] = (0.9, 0.999), eps: Value = 1e-8,
+                 weight_decay: Value = 0, decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, **unknown: Any) -> None:
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         decoupled_weight_decay=decoupled_weight_decay, foreach=foreach, maximize=maximize,
                         capturable=capturable, differentiable=differentiable, fused=fused)

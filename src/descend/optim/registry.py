@@ -96,7 +96,7 @@ class OptimizerInfo:
         object.__setattr__(self, "update_args", takes)
 
     @property
-    def defaults(self) -> dict[str, object]:
+    def defaults(self) -> dict[str, Any]:
         """Every hyperparameter and option with its default value (a fresh dict)."""
         values = {h.name: h.default for h in self.hyperparameters}
         values.update({o.name: o.default for o in self.options})

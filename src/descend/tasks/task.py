@@ -9,10 +9,14 @@ import numbers
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor
+
+if TYPE_CHECKING:
+    from ..engine import Runs
+    from ..problem import Problem
 
 
 @dataclass(frozen=True)
@@ -264,7 +268,7 @@ class Task:
         if isinstance(self.steps, bool) or not isinstance(self.steps, numbers.Integral) or self.steps < 1:
             raise ValueError(f"steps={self.steps!r} is not allowed; a whole number >= 1 is required")
 
-    def problem(self, *, model: Any = None, loss: Any = "auto") -> Any:
+    def problem(self, *, model: Any = None, loss: Any = "auto") -> Problem:
         """The :class:`descend.problem.Problem` this task trains on: its model (or ``model``), data, loss (or
         ``loss``) and known answer."""
         from ..problem import problem
@@ -279,7 +283,7 @@ class Task:
         return problem(chosen, self.data, loss=self.loss if loss == "auto" else loss, known=known, name=self.name)
 
     def fit(self, *, model: Any = None, loss: Any = "auto", steps: int | None = None, epochs: int | None = None,
-            **kwargs: Any) -> Any:
+            **kwargs: Any) -> Runs:
         """:func:`descend.fit` on this task: its problem (``model``/``loss`` replace the task's), its default
         number of steps when no budget is given, and with no ``lr`` each optimizer's learning rate known to
         work here (:attr:`lrs`; the optimizer's default where the task has none)."""

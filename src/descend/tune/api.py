@@ -17,11 +17,14 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._checks import close_matches
 from . import logs, pruning
 from .space import BATCH_SIZE, ChoiceSpace, Space, share, space_for
+
+if TYPE_CHECKING:
+    from .result import TuneResult
 
 #: How each argument is named in errors, in Python; the command line passes its flags instead.
 NAMES = {"task": "task", "optimizer": "optimizer", "space": "space", "trials": "trials", "cohort": "cohort",
@@ -1087,7 +1090,8 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
          seed: int = 0, eval_every: int | None = None, loss: Any = None, clip_norm: float | None = None,
          clip_value: float | None = None, progress: Callable[[Mapping[str, Any]], Any] | None = None,
          stop: Any = None, heartbeat_interval: float | None = None, grace_period: float | None = None,
-         compile: bool = False, dtype: Any = None, schedules: Mapping[str, Callable[[int], Any]] | None = None) -> Any:
+         compile: bool = False, dtype: Any = None, schedules: Mapping[str, Callable[[int], Any]] | None = None,
+         ) -> TuneResult:
     """Search hyperparameters of one or more optimizers on ``task`` with Optuna, ``cohort`` trials trained as
     one batched program at a time; returns a :class:`descend.tune.result.TuneResult`.
 

@@ -8,10 +8,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .space import BATCH_SIZE, Space
 from .storage import shown
+
+if TYPE_CHECKING:
+    import optuna
+    import pandas as pd
+
+    from ..engine import Runs
 
 
 @dataclass
@@ -39,12 +45,12 @@ class TuneResult:
       task's, as its card gives it).
     """
 
-    studies: dict[str, Any]
+    studies: dict[str, optuna.Study]
     spaces: dict[str, Space]
     best: dict[str, dict[str, Any]]
-    trials: Any
-    final: Any
-    table: Any
+    trials: pd.DataFrame
+    final: Runs | None
+    table: pd.DataFrame
     target: Any
     storage: str
     names: dict[str, str]
@@ -53,7 +59,7 @@ class TuneResult:
     seconds: float = 0.0
     outcomes: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    final_summary: Any = None
+    final_summary: Any = None  #: a DataFrame (None: no re-runs)
     #: the task's description (its card's text: a CSV file's rows, column, features and split)
     description: str = ""
 
