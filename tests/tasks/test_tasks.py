@@ -239,6 +239,24 @@ def test_a_linear_fit_with_a_whole_set_of_least_squares_solutions_states_it_and_
     assert full_rank.known is not None and "condition number" in dict(full_rank.facts)["Hessian"]
 
 
+def test_a_column_that_is_another_s_multiple_plus_a_constant_makes_the_linear_fit_singular(tmp_path):
+    """a2 = 2·a + 1: standardised in float32 the two columns differ by rounding alone (2.4e-7), which float64's
+    default rank tolerance took for a direction: the card said "condition number 2.17e+15" and each run was 261,919
+    from an "answer" fitted to that noise (weights ±1.85e5). Singular up to the data's rounding now; an
+    ill-conditioned design that is not (a condition number of 1e3) keeps its answer."""
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=300), rng.normal(size=300)
+    frame = pd.DataFrame({"a": a, "a2": 2 * a + 1, "b": b, "y": 3 * a - b + 0.1 * rng.normal(size=300)})
+    frame.to_csv(tmp_path / "collinear.csv", index=False)
+    twins = tasks.real.from_csv(tmp_path / "collinear.csv", "y", hidden=())
+    assert twins.known is None
+    assert "singular (the 4 weights and bias have 3 independent directions" in dict(twins.facts)["Hessian"]
+    near = frame.assign(a2=a + 1e-3 * rng.normal(size=300))  # close, yet distinguishable in float32
+    near.to_csv(tmp_path / "near.csv", index=False)
+    kept = tasks.real.from_csv(tmp_path / "near.csv", "y", hidden=())
+    assert kept.known is not None and "condition number" in dict(kept.facts)["Hessian"]
+
+
 # -- starts: K starts × optimizers × learning rates in one program --------------------------------------------------
 
 

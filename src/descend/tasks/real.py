@@ -29,6 +29,10 @@ _HIDDEN = (32,)
 
 #: The fewest rows a data set task takes: one validation and one test row (20% each) and three training rows.
 MIN_ROWS = 5
+#: A linear regression's design matrix is singular (no one least-squares answer) where its smallest singular value is
+#: within this many times the data's rounding (its dtype's eps times the matrix's Frobenius norm, about what rounding
+#: every number moves it by) of 0.
+ROUNDING_MARGIN = 10.0
 
 
 def _model(kind: str, d: int, classes: int, hidden: tuple[int, ...]) -> Any:
@@ -144,7 +148,11 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
         eigenvalues = torch.linalg.eigvalsh(2 * design.T @ design / len(x))
         lam_min, lam_max = float(eigenvalues.min()), float(eigenvalues.max())
         lr_range = (0.05 / lam_max, 1.8 / lam_max)
-        rank = int(torch.linalg.matrix_rank(design))
+        # independent up to the data's own rounding: a column that is another's multiple plus a constant differs
+        # from it, once standardised in float32, by rounding alone (2.4e-7), which float64's default tolerance took
+        # for a direction, and the "answer" was fitted to that noise (weights ±1.85e5)
+        noise = ROUNDING_MARGIN * torch.finfo(splits.train.x.dtype).eps * float(torch.linalg.matrix_norm(design))
+        rank = int(torch.linalg.matrix_rank(design, atol=noise, rtol=0.0))
         if rank == design.shape[1]:
             solution = least_squares(design, y)
             residual = design @ solution - y
