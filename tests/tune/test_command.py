@@ -564,6 +564,26 @@ def test_a_standardised_target_shows_its_test_loss_in_its_own_units_as_compare_d
     assert "<b>Task:</b> 60 rows of homes.csv: regression of the column &#x27;price&#x27; from 2 features" in page
 
 
+def test_a_classification_search_states_the_task_s_facts_as_a_comparison_does(tmp_path):
+    """A comparison's report states the majority-class baseline and a class without a training row (its task's
+    card); a search's did not, and its 38 % test accuracy, below always predicting the most frequent class (42 %),
+    had no context. Its report states the task's facts too (in tune's result: ``facts``)."""
+    csv = tmp_path / "once.csv"
+    labels = ["a", "d"] + ["a"] * 24 + ["b"] * 20 + ["c"] * 14  # "d" once, in a test or validation row
+    csv.write_text("x1,x2,y\n" + "".join(f"{(i * 37) % 11 / 3:.3f},{(i * 13) % 7 / 2:.3f},{label}\n"
+                                        for i, label in enumerate(labels)))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tune", "--csv", str(csv), "--column", "y", *FAST, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text()
+    from descend import tasks
+
+    facts = dict(tasks.real.from_csv(csv, "y").facts)
+    assert "baseline" in facts and "most frequent class" in facts["baseline"]
+    assert f"<b>baseline:</b> {facts['baseline']}".replace("'", "&#x27;") in page
+    assert "class d has no training row" in facts["unseen"] and "<b>unseen:</b> class d has no training row" in page
+
+
 def test_sqlites_in_memory_database_is_a_study_in_memory_with_nothing_to_resume(tmp_path):
     """--storage sqlite:// printed a resume line whose storage no other command can open."""
     out = tmp_path / "out"

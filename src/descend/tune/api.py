@@ -888,7 +888,8 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
                       storage=storage_text,
                       names={name: p.study_name(name) for name, _ in p.optimizers}, interrupted=interrupted,
                       timed_out=timed_out, seconds=time.perf_counter() - started, outcomes=outcomes, notes=notes,
-                      description=str(getattr(p.task, "description", "") or ""))
+                      description=str(getattr(p.task, "description", "") or ""),
+                      facts=[(str(k), str(v)) for k, v in getattr(p.task, "facts", ())])
 
 
 #: A study's user attribute holding the final re-runs of its best configurations: optimizer → ``key`` (what was

@@ -947,6 +947,8 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool, record
                 "start-up and this report)</span>")
     described = [f"<p class=\"meta\"><b>Task:</b> {_esc(result.description)}</p>"] if getattr(
         result, "description", "") else []
+    described += [f"<p class=\"meta\"><b>{_esc(key)}:</b> {_esc(text)}</p>"
+                  for key, text in getattr(result, "facts", [])]
     header = [f"<header>\n<h1>{_esc(title)}</h1>", *notes, *described, f"<p class=\"meta\">{''.join(meta)}</p>",
               f"<p class=\"meta\"><b>Trials:</b> {_esc(_counts_text(trials))}</p>"]
     if result.spaces:  # what each study searched: the ranges are the search's, and may differ between optimizers

@@ -62,6 +62,9 @@ class TuneResult:
     final_summary: Any = None  #: a DataFrame (None: no re-runs)
     #: the task's description (its card's text: a CSV file's rows, column, features and split)
     description: str = ""
+    #: what the task's card states besides (``(key, text)``: a classification's majority-class baseline, a class
+    #: without a training row, a linear fit's Hessian, a standardised target's scale), as a comparison's report shows
+    facts: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def study(self) -> Any:
