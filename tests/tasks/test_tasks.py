@@ -604,6 +604,29 @@ def test_a_class_with_no_training_row_is_said_on_the_card(tmp_path):
     assert facts["unseen"].startswith("class rare has no training row"), facts
 
 
+def test_a_validation_or_test_split_of_one_class_is_said_on_the_card(tmp_path):
+    """200 rows, two of class 1, both in training: the winner was chosen on a validation split of class 0 alone and
+    "100 %" test accuracy shown, without a word. Said on the card (and so in both reports); a split holding both
+    classes says nothing."""
+    from descend.data import Dataset, split
+    from descend.tasks import real
+
+    probe = Dataset(torch.zeros(200, 1), torch.arange(200.0), ("x",), "y", "regression")
+    training = sorted(split(probe, validation=0.2, test=0.2, seed=0).train.y.long().tolist())
+    labels = [0] * 200
+    for i in training[:2]:
+        labels[i] = 1
+    lines = ["x,label"] + [f"{(i * 37) % 101 / 10},{label}" for i, label in enumerate(labels)]
+    (tmp_path / "rare.csv").write_text("\n".join(lines) + "\n")
+    facts = dict(real.from_csv(tmp_path / "rare.csv", "label").facts)
+    assert facts["one class"] == ("The validation split holds only class 0 and the test split holds only class 0 (of 2 "
+                                  "classes; the split is not stratified): their loss and accuracy tell how a model "
+                                  "does on that class alone"), facts
+    both = ["x,label"] + [f"{(i * 37) % 101 / 10},{i % 2}" for i in range(200)]
+    (tmp_path / "both.csv").write_text("\n".join(both) + "\n")
+    assert "one class" not in dict(real.from_csv(tmp_path / "both.csv", "label").facts)
+
+
 @pytest.mark.parametrize("name", ["line", "ellipse", "iris", "rosenbrock"])
 def test_a_task_pickles_and_its_surface_computes_the_same_after(name):
     """The line's and the ellipse's cost surface was a closure: neither task (nor a comparison on it) could be

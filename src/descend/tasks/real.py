@@ -177,11 +177,22 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
         facts.append(("baseline", f"always predicting the training split's most frequent class: test accuracy "
                                   f"{100 * float((test == majority).double().mean()):.2f}%"))  # as the table shows it
         counts = torch.bincount(splits.train.y.long().reshape(-1), minlength=classes)
-        unseen = [str(ds.classes[c]) if ds.classes is not None else str(c) for c in range(classes) if counts[c] == 0]
+
+        def _name(c: int) -> str:
+            return str(ds.classes[c]) if ds.classes is not None else str(c)
+
+        unseen = [_name(c) for c in range(classes) if counts[c] == 0]
         if unseen:  # the split is not stratified: a rare class may have no training row (no model can learn it)
             which = f"class {unseen[0]} has" if len(unseen) == 1 else f"classes {', '.join(unseen)} have"
             facts.append(("unseen", f"{which} no training row (the split is not stratified): no model learns "
                                     "it, and its validation and test rows count as errors"))
+        single = [(split, _name(int(labels[0]))) for split in ("validation", "test")
+                  if len(labels := getattr(splits, split).y.long().reshape(-1).unique()) == 1]
+        if single and classes > 1:  # the winner is chosen on the validation split, reported on the test split
+            held = " and ".join(f"the {split} split holds only class {c}" for split, c in single)
+            facts.append(("one class", f"{held[0].upper()}{held[1:]} (of {classes} classes; the split is not "
+                                       f"stratified): {'their' if len(single) > 1 else 'its'} loss and accuracy tell "
+                                       "how a model does on that class alone"))
     return Task(
         name=name, title=title, summary=summary, description=description, model=model, data=splits,
         loss=_loss(ds.kind), kind=ds.kind, steps=steps, lr_range=lr_range,
