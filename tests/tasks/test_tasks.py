@@ -541,6 +541,26 @@ def test_a_target_whose_squared_error_overflows_is_refused_before_training(tmp_p
     assert real.from_csv(tmp_path / "far.csv", "y").kind == "regression"
 
 
+def test_a_target_of_a_huge_scale_is_refused_with_a_rescaling_not_rows_to_drop(tmp_path):
+    """Masses of about 2e30 kg: every row overflows float32's squared errors in the target's units, so "drop or
+    correct those rows" asked to drop the whole file. The column's scale is named, and the division that fixes it."""
+    import pandas as pd
+
+    from descend.tasks import real
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=50), "b": rng.normal(size=50)})
+    frame["mass"] = (3 + frame.a + 0.5 * frame.b) * 1e30
+    frame.to_csv(tmp_path / "stars.csv", index=False)
+    with pytest.raises(ValueError, match=r"target column 'mass' holds values of the order of 1e31 \(up to .*\), whose "
+                                         r"squared errors overflow float32: every loss in the target's units would be "
+                                         r"infinite. Rescale the column \(divide it by 1e31: another unit\)$"):
+        real.from_csv(tmp_path / "stars.csv", "mass")
+    frame["mass"] /= 1e31
+    frame.to_csv(tmp_path / "stars.csv", index=False)
+    assert real.from_csv(tmp_path / "stars.csv", "mass").kind == "regression"
+
+
 def test_exploding_gradients_with_large_weights():
     """Seed 002's exploding gradients: the same ReLU network from N(0, 1) weights (each layer multiplies the
     signal by about 2.8) has gradients 10³ times He's, and SGD diverges to NaN at every rate of the task's range

@@ -13,6 +13,7 @@ optimizers.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -73,11 +74,19 @@ def _check_squares(ds: data_module.Dataset, splits: data_module.Splits, standard
     far = torch.stack([c.abs().amax(dim=1) for c in centred]).amax(dim=0) > limit
     if far.any():
         i = int(y.abs().amax(dim=1).argmax())  # the largest value
+        dtype = str(ds.y.dtype).replace('torch.', '')
+        typical = float(y.abs().median())
+        if typical > limit:  # the column's scale, not a few rows: no row to drop
+            power = math.ceil(math.log10(typical))
+            raise _TooLarge(
+                f"target column {ds.target_name!r} holds values of the order of 1e{power} (up to "
+                f"{float(y[i].abs().max()):g}), whose squared errors overflow {dtype}: every loss in the target's "
+                f"units would be infinite. Rescale the column (divide it by 1e{power}: another unit)")
         raise _TooLarge(
             f"target column {ds.target_name!r} has the value {float(y[i].abs().max()):g} (in the {ordinal(i + 1)} of "
             f"its {len(ds)} rows{' kept' if ds.dropped else ''}), whose squared error overflows "
-            f"{str(ds.y.dtype).replace('torch.', '')}: every loss on a split holding it would be infinite. Drop or "
-            "correct those rows, or rescale the column")
+            f"{dtype}: every loss on a split holding it would be infinite. Drop or correct those rows, or rescale the "
+            "column")
 
 
 def _show(value: Any) -> str:
