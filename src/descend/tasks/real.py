@@ -124,6 +124,64 @@ def _check_training_classes(name: str, ds: Any, splits: Any, data_seed: int) -> 
                      "descend compare, descend.tasks.get(..., data_seed=N) in Python)")
 
 
+def _leaks(ds: data_module.Dataset) -> list[tuple[str, str]]:
+    """A feature that is the target in disguise: an exact linear function of a regression target, or one value per
+    class of a classification's (a copy of the column to predict, left among the features). Columns are read a few
+    hundred at a time, in one pass each (a file of 200,000 rows and 2,000 features)."""
+    if ds.y.ndim != 1 or len(ds) < 3:
+        return []
+    x = ds.x.reshape(len(ds), -1)
+    found: list[int] = []
+    if ds.kind == "regression":
+        y = ds.y.to(torch.float64)
+        yc = y - y.mean()
+        for first in range(0, x.shape[1], 256):
+            xc = x[:, first:first + 256].to(torch.float64)
+            xc = xc - xc.mean(dim=0)
+            scale = xc.norm(dim=0) * yc.norm()
+            correlation = torch.where(scale > 0, (xc * yc.unsqueeze(1)).sum(dim=0) / scale.clamp_min(1e-300), 0.0)
+            found += [first + j for j in (correlation.abs() >= 1 - 1e-9).nonzero().reshape(-1).tolist()]
+        verb, words = ("is", "are"), "an exact linear function of the target"
+    else:
+        labels = torch.unique(ds.y.reshape(-1), return_inverse=True)[1]
+        classes = int(labels.max()) + 1
+        for first in range(0, x.shape[1], 256):
+            part = x[:, first:first + 256].to(torch.float64)
+            at = labels.unsqueeze(1).expand_as(part)
+            low = torch.full((classes, part.shape[1]), math.inf, dtype=torch.float64).scatter_reduce(
+                0, at, part, "amin")
+            high = torch.full((classes, part.shape[1]), -math.inf, dtype=torch.float64).scatter_reduce(
+                0, at, part, "amax")
+            constant = (low == high).all(dim=0)  # one value within each class: distinct between the classes?
+            found += [first + j for j in constant.nonzero().reshape(-1).tolist() if len(low[:, j].unique()) == classes]
+        verb, words = ("takes", "take"), "one value per class of the target"
+    if not found:
+        return []
+    names = [repr(ds.feature_names[j]) for j in found[:3]] + ([f"{len(found) - 3} more"] if len(found) > 3 else [])
+    which = f"column {names[0]} {verb[0]}" if len(found) == 1 else f"columns {', '.join(names)} {verb[1]}"
+    return [("leak", f"{which} {words}: a model reads the answer from {'it' if len(found) == 1 else 'them'} (a copy "
+                     "of the column to predict? drop it: --drop COLUMN, or drop= in Python)")]
+
+
+def _copies(splits: data_module.Splits) -> list[tuple[str, str]]:
+    """Validation and test rows that repeat a training row exactly (features and target): their losses measure what
+    a model remembers as much as how it generalises."""
+    def rows(part: Any) -> list[bytes]:
+        both = torch.cat([part.x.reshape(len(part), -1).to(torch.float64),
+                          part.y.reshape(len(part), -1).to(torch.float64)], dim=1)
+        return [row.tobytes() for row in both.numpy()]
+
+    seen = set(rows(splits.train))
+    counts = [(split, sum(r in seen for r in rows(part)), len(part)) for split in ("validation", "test")
+              if (part := getattr(splits, split)) is not None and len(part)]
+    counts = [(split, n, m) for split, n, m in counts if n]
+    if not counts:
+        return []
+    told = " and ".join(f"{n} of the {m} {split} rows" for split, n, m in counts)
+    return [("copies", f"{told} repeat a training row exactly (features and target): their loss measures what a "
+                       "model remembers as much as how it generalises (drop the duplicated rows for a fair test)")]
+
+
 def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str, description: str,
                  hidden: Any = _HIDDEN, data_seed: int = 0, steps: int = 300, standardize_target: bool = True,
                  options: dict[str, Any] | None = None) -> Task:
@@ -202,6 +260,7 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
             facts.append(("one class", f"{held[0].upper()}{held[1:]} (of {classes} classes; the split is not "
                                        f"stratified): {'their' if len(single) > 1 else 'its'} loss and accuracy tell "
                                        "how a model does on that class alone"))
+    facts += _leaks(ds) + _copies(splits)
     return Task(
         name=name, title=title, summary=summary, description=description, model=model, data=splits,
         loss=_loss(ds.kind), kind=ds.kind, steps=steps, lr_range=lr_range,
