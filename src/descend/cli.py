@@ -1120,7 +1120,8 @@ def play_command(
 @app.command("dashboard", cls=_Command, short_help="Optuna's dashboard for the studies of descend tune.")
 def dashboard_command(
     directory: Optional[str] = typer.Argument(None, metavar="OUT_DIR", show_default=False,
-                                              help="An output directory of descend tune (its study.journal)."),
+                                              help="An output directory of descend tune (its study.journal, or "
+                                                   "the storage its best.json names)."),
     storage: Optional[str] = typer.Option(None, metavar="URL", help="The study's storage instead, as descend tune "
                                           "--storage takes it: a journal file, sqlite:///study.db or "
                                           "postgresql://user:password@host:port/db."),

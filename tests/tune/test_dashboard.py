@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -175,6 +176,27 @@ def test_a_journal_file_and_a_sqlite_url_are_storages_too(study: Path, tmp_path:
     optuna.copy_study(from_study_name="line", from_storage=open_storage(journal), to_storage=url)
     assert dashboard.target_of(url) == url
     assert dashboard.studies(url) == ["line"]
+
+
+def test_a_search_folder_whose_study_is_elsewhere_opens_the_storage_its_best_json_names(study: Path, tmp_path: Path):
+    """``descend tune ... --storage sqlite:///s.db --out OUT`` and then ``descend dashboard OUT``: refused as "a
+    directory without study.journal", though OUT's best.json names the study's storage. It opens that storage; a
+    server whose password the files hide, or a study that was in memory, is said in one line."""
+    import optuna
+
+    out = tmp_path / "out"
+    out.mkdir()
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    optuna.copy_study(from_study_name="line", from_storage=open_storage(str(study / "study.journal")), to_storage=url)
+    record = {"storage": url, "resume": f"descend tune line --storage {url} --out {out}", "studies": {"adam": "line"}}
+    (out / "best.json").write_text(json.dumps(record))
+    assert dashboard.target_of(out, "OUT_DIR") == url
+    for storage, said in (("postgresql://me:***@db/d", "its search's study is in postgresql://me:***@db/d; give "
+                                                        "--storage with that URL and its password"),
+                          (":memory:", "its search's study was in memory")):
+        (out / "best.json").write_text(json.dumps({**record, "storage": storage}))
+        with pytest.raises(ValueError, match=re.escape(said)):
+            dashboard.target_of(out, "OUT_DIR")
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -62,10 +62,18 @@ def target_of(storage: str | os.PathLike[str], what: str = "--storage") -> str:
                          "(study.journal), sqlite:///study.db or postgresql://user:password@host:port/database")
     if not is_url(text) and Path(text).is_dir():
         journal = Path(text) / JOURNAL
-        if not journal.is_file():
+        if journal.is_file():
+            return str(journal)
+        recorded = _recorded_storage(Path(text))  # a search whose --storage was elsewhere: its best.json names it
+        if recorded is None:
             raise ValueError(f"{what} {text!r} is a directory without {JOURNAL}: give the output directory of "
                              "descend tune, or the storage its --storage named")
-        return str(journal)
+        if "***" in recorded:  # a server's URL, its password hidden in the files: only the user has it
+            raise ValueError(f"{what} {text!r}: its search's study is in {recorded}; give --storage with that URL "
+                             "and its password")
+        if recorded == ":memory:":
+            raise ValueError(f"{what} {text!r}: its search's study was in memory, gone with the search that ran it")
+        return target_of(recorded, what)
     if what == "OUT_DIR" and not is_url(text) and not Path(text).exists():
         raise ValueError(f"{what} {text!r} does not exist; give the output directory of descend tune (its --out), "
                          "or --storage URL")
@@ -78,6 +86,19 @@ def target_of(storage: str | os.PathLike[str], what: str = "--storage") -> str:
         if path and path != ":memory:" and not Path(path).is_file():
             raise ValueError(f"{what} {target}: the database file {path!r} does not exist")
     return target
+
+
+def _recorded_storage(directory: Path) -> str | None:
+    """The storage a search folder's best.json names (moved with the folder where it was under it), or None."""
+    import json
+
+    from .result import RECORD, where_now
+
+    try:
+        storage = where_now(directory, json.loads((directory / RECORD).read_text(encoding="utf-8")))[1]
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+    return storage if isinstance(storage, str) and storage else None
 
 
 def studies(target: str, what: str = "--storage") -> list[str]:
