@@ -21,7 +21,13 @@ def _graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text())):
+        tree = ast.parse(path.read_text())
+        if name == "descend":  # the package imports its parts lazily, by name (``descend.fit``); its imports for
+            # type checkers only (``if TYPE_CHECKING:``) name them for editors and never run, as the lazy ones add
+            # no edge
+            tree.body = [n for n in tree.body if not (isinstance(n, ast.If) and isinstance(n.test, ast.Name)
+                                                      and n.test.id == "TYPE_CHECKING")]
+        for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
                 if node.level:
                     base = package.split(".")

@@ -56,7 +56,7 @@ __all__ = ["INITS", "METRICS", "MODES", "SEARCH_SAMPLER", "SEARCH_SEED", "Compar
            "Search", "batch_label", "batch_text", "compare", "get_task", "hybrid", "lr_range", "metrics_table",
            "mode_text", "parse_batch_sizes", "parse_optimizer", "parse_schedule", "parse_values", "resolve", "search",
            "search_space", "seeds_can_differ", "spread_only", "table_notes", "trainings", "unrecorded_plugins",
-           "unsearched", "winners"]
+           "unsearched", "versions", "winners"]
 
 #: The per-optimizer metrics of the table, and whether lower (min) or higher (max) wins.
 METRICS: dict[str, str] = {
@@ -102,7 +102,7 @@ class Comparison:
     version: str = __version__
     #: the versions its numbers depend on (descend, Python, PyTorch, NumPy, pandas), those of the process that trained
     #: the runs: a report rebuilt later keeps them (empty where an earlier release did not record them)
-    versions: dict[str, str] = field(default_factory=lambda: _versions_now())
+    versions: dict[str, str] = field(default_factory=lambda: versions())
     notes: list[str] = field(default_factory=list)
     selection: Selection | None = None
     table_notes: list[str] = field(default_factory=list)
@@ -124,10 +124,15 @@ class Comparison:
         return self.interrupted and (steps is None or not (steps > 0).any())
 
 
-def _versions_now() -> dict[str, str]:
-    from .report.saved import versions
+def versions() -> dict[str, str]:
+    """The versions a comparison's numbers depend on, as its files record them: descend, Python, PyTorch, NumPy and
+    pandas (a float32 run differs in its last bits from one version of PyTorch to another)."""
+    import platform
 
-    return versions()
+    import pandas
+
+    return {"descend": __version__, "python": platform.python_version(), "torch": torch.__version__,
+            "numpy": np.__version__, "pandas": pandas.__version__}
 
 
 #: Tuned mode's search: :func:`descend.tune`'s default sampler, seeded with :data:`SEARCH_SEED`.

@@ -473,18 +473,3 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
     comparison = compare.Comparison(config=config, task=task, summary=summary, curves=curves, table=table,
                                     paths=paths, **kwargs)
     return comparison, dict(record.get("drawn", {}))
-
-
-def versions() -> dict[str, str]:
-    """The versions a comparison's numbers depend on, as its files record them: descend, Python, PyTorch, NumPy and
-    pandas (a float32 run differs in its last bits from one version of PyTorch to another)."""
-    import platform
-
-    import numpy
-    import pandas
-    import torch
-
-    from .. import __version__
-
-    return {"descend": __version__, "python": platform.python_version(), "torch": torch.__version__,
-            "numpy": numpy.__version__, "pandas": pandas.__version__}
