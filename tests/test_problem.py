@@ -161,3 +161,18 @@ def test_a_loss_of_ones_own_returning_other_than_a_value_per_run_is_refused_befo
         descend.fit(model=descend.models.Linear(3), data=(x, y), loss=mine, optimizer="sgd", lr=0.1, steps=5,
                     compile=False, progress=lambda event: steps.append(event))
     assert steps == []
+
+
+def test_a_cost_surface_without_data_trains_its_value_by_default():
+    """``descend.fit(model=descend.models.landscape("rosenbrock"), data=None)``: the default loss took the MSE of the
+    cost against the placeholder target 0, J², so SGD at 1e-4 stepped 2J = 25 times too far from (-1.5, 2) and was
+    reported diverged at step 2. With no data the cost is the model's output (as loss="value" and the task take it)."""
+    import descend
+
+    model = descend.models.landscape("rosenbrock")
+    auto, value = (descend.fit(model=model, data=None, loss=loss, optimizer="sgd", lr=1e-4, steps=3, eval_every=1)
+                   for loss in ("auto", "value"))
+    start = float(descend.landscapes.get("rosenbrock").f(torch.tensor(-1.5), torch.tensor(2.0)))
+    assert start == 12.5
+    assert auto.results[0].train_loss[0].tolist() == [start] and auto.summary["status"].tolist() == ["ok"]
+    assert auto.summary["final_train_loss"].tolist() == value.summary["final_train_loss"].tolist()

@@ -161,7 +161,8 @@ def _loss_name(loss: Any) -> str:
 
 def _objective(model: Any, loss: Any, kind: str) -> Objective:
     output = getattr(model, "output", "identity")
-    if loss == "value":
+    if loss == "value" or loss == "auto" and kind == "cost":  # no data: the model's output is the cost itself (the
+        # MSE against the placeholder target 0 trained J², its gradient 2J times J's)
         return Objective(_value_loss, logits=False, kind="cost")
     if loss == "auto":  # integer class labels (multiclass data) take cross-entropy whatever the output, labels
         # of two classes for one raw output binary cross-entropy on it as a logit (they were fitted by the MSE)
