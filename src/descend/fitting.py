@@ -114,10 +114,11 @@ def fit(
     torch's Adam takes them, is the same as ``beta1=b1, beta2=b2``. With ``loss="auto"`` the loss follows the
     model's output and the targets: BCE for a sigmoid, cross-entropy for a softmax or for integer class
     labels (multiclass, on the model's raw scores), BCE on logits for labels of two classes and one raw output,
-    the model's output itself without data (``data=None``: a cost surface, ``loss="value"``), MSE otherwise. A sigmoid or softmax output trained with BCE or cross-entropy (``"auto"`` or named) has its loss
-    computed from the scores before that output (BCE on logits, a log-softmax): the same loss where the output
-    does not saturate, without the clamp of the probabilities' form (torch's ``binary_cross_entropy`` stops log at
-    −100). ``dtype`` is the precision every run trains and
+    the model's output itself without data (``data=None``: a cost surface, ``loss="value"``), MSE otherwise. A
+    sigmoid or softmax output trained with BCE or cross-entropy (``"auto"`` or named) has its loss computed from the
+    scores before that output (BCE on logits, a log-softmax): the same loss where the output does not saturate,
+    without the clamp of the probabilities' form (torch's ``binary_cross_entropy`` stops log at −100). ``dtype`` is
+    the precision every run trains and
     is evaluated in (float32 by default, whatever the data's: float64 data are rounded to it; ``torch.float64``
     for double precision, as the checks against torch.optim use). In ``torch.float16`` a hyperparameter that
     differs between runs is held in float16 too, so a learning rate below about 6e-5 loses precision (1e-7 by
