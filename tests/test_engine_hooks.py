@@ -400,3 +400,45 @@ def test_what_evaluations_read_is_refused_without_evaluations():
         descend.fit(task="line", optimizer="gd", lr=0.3, steps=40, eval_every=0, monitor=lambda event: None)
     full = descend.fit(task="line", optimizer="gd", lr=0.3, steps=40, eval_every=0, target=0.35, stop_at_target=True)
     assert full.summary.loc[0, "steps_to_target"] is not None  # a full batch's loss is read at every step
+
+
+@pytest.mark.parametrize("how", ["diverged", "pruned", "at its target"])
+def test_once_every_run_has_stopped_no_step_is_taken_and_the_records_are_the_same(monkeypatch, how):
+    """Runs that had all stopped (diverged, pruned, or at their target with stop_at_target) still took every step
+    of the budget: 64 runs diverged at step 2 took 6 s for 4,000 steps, and stop_at_target saved no time. No step
+    is taken once every run has stopped, nor an evaluation of the same parameters again; every record is the one the
+    same runs make beside a run that trains to the end (which keeps the steps going)."""
+    from descend.spec import RunSpec
+
+    stopping = {"diverged": [RunSpec("gd", {"lr": 0.5}, start=(0.0, 0.0)),
+                             RunSpec("gd", {"lr": 0.6}, start=(1.0, -2.0))],
+                "pruned": [RunSpec("gd", {"lr": 0.001}, start=(0.0, 0.0)),
+                           RunSpec("gd", {"lr": 0.002}, start=(1.0, 1.0))],
+                "at its target": [RunSpec("gd", {"lr": 0.01}, start=(3.0, 2.0)),
+                                  RunSpec("gd", {"lr": 0.02}, start=(3.0, 2.0001))]}[how]
+    companion = RunSpec("gd", {"lr": 1e-6}, start=(0.0, 0.0))  # trains to the end, far from the target
+    kw = dict(task="himmelblau", steps=300, eval_every=5, dtype=torch.float64, compile=False)
+    if how == "at its target":
+        kw.update(target=1e-3, stop_at_target=True)
+
+    def monitor(event: engine.Monitor) -> None:  # prunes the stopping runs (0 and 1) at step 10
+        if how == "pruned" and event.step == 10:
+            event.prune([run.index for run in event.runs if run.index < 2])
+
+    with monkeypatch.context() as m:
+        taken = _rows_per_step(m)
+        alone = descend.fit(runs=stopping, monitor=monitor, **kw)
+    beside = descend.fit(runs=[*stopping, companion], monitor=monitor, **kw)
+    # the steps until the last run stopped: a divergence at its step, after it; a prune at an evaluation, before
+    # it; the target reached at the first evaluation (step 0), that step (whose batch loss it records)
+    expected = int(alone.summary["diverged_at"].max()) + 1 if how == "diverged" else {"pruned": 10,
+                                                                                      "at its target": 1}[how]
+    assert set(alone.summary["status"]) == {"ok" if how == "at its target" else how}
+    assert len(taken) == expected <= 11, taken
+    pd_testing = pytest.importorskip("pandas").testing
+    columns = [c for c in alone.summary.columns if c not in ("seconds", "run")]
+    pd_testing.assert_frame_equal(alone.summary[columns], beside.summary[columns].iloc[:2], check_dtype=False)
+    curves = beside.curves[beside.curves["run"] < 2].reset_index(drop=True)
+    pd_testing.assert_frame_equal(alone.curves, curves)
+    for run in range(2):
+        assert alone.paths[run].tolist() == beside.paths[run].tolist() and len(alone.paths[run]) == 301

@@ -749,6 +749,8 @@ def train_cohort(
     grad_norms = torch.empty(steps, k, len(shapes), dtype=torch.float64) if record_grad_norms else None
     path = torch.empty(steps + 1, k, flat.shape[1], dtype=torch.float64) if record_path else None
     loss_rows = _Rows(train_loss)
+    no_loss = torch.full((k,), math.nan, dtype=torch.float64)  # a step's records where every run has stopped
+    no_norms = torch.full((k, len(shapes)), math.nan, dtype=torch.float64)
     norm_rows = None if grad_norms is None else _Rows(grad_norms)
     path_rows = None if path is None else _Rows(path)
     status = torch.zeros(k, dtype=torch.long)
@@ -776,6 +778,16 @@ def train_cohort(
     held = flat
     live_healthy = True  # every row in the program is healthy
     held_back = False  # rows of stopped runs kept in the program until the next evaluation (dropped())
+    # every run has stopped (diverged, left the domain, pruned, or at its target with stop_at_target): the steps left
+    # train nothing, so they are not taken; each records what a stopped run's step records (no loss, no gradient
+    # norm, its parameters where they stopped), and the evaluations go on as before
+    idle = False
+    measured_last: tuple[Tensor, Any] | None = None  # the last evaluation: the parameters it read, what it measured
+
+    def settle() -> None:
+        """Whether any run still moves (:data:`idle`), after a run stopped or reached its target."""
+        nonlocal idle
+        idle = not bool((healthy & (target_at < 0) if stopping_at_target else healthy).any())
 
     def stop_runs(which: Tensor, code: int, t: int) -> None:
         nonlocal healthy, all_healthy, live_healthy, held_back
@@ -787,6 +799,7 @@ def train_cohort(
         live_healthy = all_healthy if rows is None else bool(healthy[rows].all())
         if held_back and bool(which.any()):  # a run stopped: drop rows again
             held_back = False
+        settle()
 
     def every_run(live: Tensor) -> Tensor:
         """The parameters of all k runs: the rows in the program from ``live``, the others as they stopped."""
@@ -823,12 +836,16 @@ def train_cohort(
         live_healthy = not held_back
 
     def evaluate(step: int, last_batch: Tensor | None) -> None:
-        nonlocal held_back, target_at
+        nonlocal held_back, target_at, measured_last
         held_back = False  # the rows held back for this evaluation may go
         eval_steps.append(step)
         shown = status != _DIVERGED
-        with torch.no_grad():
-            measured = eval_fn(flat)
+        if idle and measured_last is not None and measured_last[0] is flat:  # the parameters of the last evaluation
+            measured = measured_last[1]  # (no step since, the same rows): the same values
+        else:
+            with torch.no_grad():
+                measured = eval_fn(flat)
+            measured_last = (flat, measured)
         for split, (value, acc, in_units) in zip(evals, measured):
             value = value.double()
             if rows is not None:  # a dropped run: the values of its last evaluation, where its parameters stopped
@@ -842,6 +859,8 @@ def train_cohort(
                 shown = status != _DIVERGED
                 if target is not None:  # NaN never reaches it; with stop_at_target the run stops here
                     target_at = torch.where((target_at < 0) & healthy & (value <= target), step, target_at)
+                    if stopping_at_target:
+                        settle()
             eval_values.setdefault((split, "loss"), []).append(torch.where(shown, value, math.nan))
             if acc is not None:
                 eval_values.setdefault((split, "accuracy"), []).append(torch.where(shown, acc, math.nan))
@@ -906,6 +925,16 @@ def train_cohort(
                 if hooks.stopped:
                     interrupted = True
                     break
+            # nothing moves: the step a stopped run takes, without training anything (a run that reached its target
+            # at this step's evaluation records this step's batch loss, as it would beside a run still training)
+            if idle and not (stopping_at_target and bool((target_at == t).any())):
+                probing = False  # (nor timing steps that take no time, to decide whether to compile)
+                loss_rows.add(no_loss)
+                if norm_rows is not None:
+                    norm_rows.add(no_norms)
+                done = t + 1
+                hooks.progress(t)
+                continue
             moving = healthy & (target_at < 0) if stopping_at_target else healthy
             if rows is None:
                 new_flat, new_state, recorded, norms, finite, all_move = step_fn(
