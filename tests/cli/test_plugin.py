@@ -263,9 +263,10 @@ def test_tune_says_which_rule_failed_and_keeps_the_trials_of_earlier_cohorts(tmp
     plugin = _failing(tmp_path, "ValueError", cohort=2)
     out = tmp_path / "t"
     try:
+        # learning rates that do not diverge before step 5: a cohort whose runs have all stopped takes no more step
         result = runner.invoke(app, ["tune", "rosenbrock", "-o", "failing-test", "--plugin", str(plugin), "--trials",
                                      "8", "--cohort", "4", "--steps", "20", "--seeds", "1", "--quiet", "--out",
-                                     str(out)])
+                                     str(out), "--space", "lr=1e-6..1e-5:log"])
     finally:
         forget()
     assert result.exit_code == 1, result.output
