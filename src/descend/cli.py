@@ -606,6 +606,10 @@ def compare_command(
         # the table's notes, and the comparison's (an optimizer whose every search trial diverged is in no row)
         for note in [*comparison.table_notes, *(n for n in comparison.notes if not n.startswith("interrupted"))]:
             typer.echo(f"note: {note}")
+        from .tasks.task import said_facts
+
+        for fact in said_facts(built.facts):  # what could mislead about the data, as the report's card says it
+            typer.echo(f"note: {fact}")
     _interruption_notes(comparison)
     typer.echo(f"report: {html}")
     if comparison.interrupted:

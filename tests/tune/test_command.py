@@ -582,6 +582,12 @@ def test_a_classification_search_states_the_task_s_facts_as_a_comparison_does(tm
     assert "baseline" in facts and "most frequent class" in facts["baseline"]
     assert f"<b>baseline:</b> {facts['baseline']}".replace("'", "&#x27;") in page
     assert "class d has no training row" in facts["unseen"] and "<b>unseen:</b> class d has no training row" in page
+    said = " ".join(result.stdout.split())  # and on the terminal, after the table (a comparison's too)
+    assert f"note: baseline: {facts['baseline']}" in said and "note: unseen: class d has no training row" in said
+    compared = runner.invoke(app, ["compare", "--csv", str(csv), "--column", "y", "-o", "adam", "--steps", "5",
+                                   "--seeds", "1", "--out", str(tmp_path / "c"), "--no-animation"])
+    assert compared.exit_code == 0, compared.output
+    assert f"note: baseline: {facts['baseline']}" in " ".join(compared.stdout.split())
 
 
 def test_sqlites_in_memory_database_is_a_study_in_memory_with_nothing_to_resume(tmp_path):

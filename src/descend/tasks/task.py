@@ -389,6 +389,17 @@ class _Entry:
 TASKS: dict[str, _Entry] = {}
 
 
+#: The facts of a card that the command line says after its table too: what could mislead about the data (a
+#: classification's majority-class baseline, a class without a training row, a split of one class, a feature that is
+#: the target in disguise, validation or test rows that repeat training rows).
+SAID_FACTS = ("baseline", "unseen", "one class", "leak", "copies")
+
+
+def said_facts(facts: Iterable[tuple[str, str]]) -> list[str]:
+    """The lines of :data:`SAID_FACTS` among a card's ``facts``, as ``key: text``."""
+    return [f"{key}: {text}" for key, text in facts if key in SAID_FACTS]
+
+
 def register(name: str, summary: str | None = None, group: str | None = None
              ) -> Callable[[Callable[..., Task]], Callable[..., Task]]:
     """Decorator adding a task builder ``build(**options) -> Task`` to :data:`TASKS`. A built-in task takes its

@@ -425,7 +425,11 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         print(f"error: the results could not be written to {str(out_dir)!r} ({e.strerror or e}){again}",
               file=sys.stderr)
         return 1
-    _print_outcome(result, [note for note in result.notes if note not in said], names.values(),
+    from ..tasks.task import said_facts
+
+    # the notes, and what could mislead about the data (as the report's card says it)
+    facts = said_facts(getattr(result, "facts", ()))
+    _print_outcome(result, [*(note for note in result.notes if note not in said), *facts], names.values(),
                    "memory, gone with this command (without --storage, OUT/study.journal keeps it)" if in_memory
                    else where, None if in_memory else command)
     print(f"results: {', '.join(str(p) for p in written)}")
