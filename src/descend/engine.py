@@ -750,8 +750,8 @@ def train_cohort(
     path = torch.empty(steps + 1, k, flat.shape[1], dtype=torch.float64) if record_path else None
     loss_rows = _Rows(train_loss)
     no_loss = torch.full((k,), math.nan, dtype=torch.float64)  # a step's records where every run has stopped
-    no_norms = torch.full((k, len(shapes)), math.nan, dtype=torch.float64)
     norm_rows = None if grad_norms is None else _Rows(grad_norms)
+    no_norms = None if grad_norms is None else torch.full((k, len(shapes)), math.nan, dtype=torch.float64)
     path_rows = None if path is None else _Rows(path)
     status = torch.zeros(k, dtype=torch.long)
     status_at = torch.full((k,), -1, dtype=torch.long)

@@ -653,7 +653,7 @@ def _open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float, dt
                   ) -> tuple[Any, dict[str, Any]]:
     import optuna
 
-    from .runner import open_study
+    from .runner import SOURCE, open_study
     from .storage import open_storage
 
     if p.storage == ":memory:":
@@ -664,7 +664,7 @@ def _open_studies(p: Plan, *, heartbeat_interval: float, grace_period: float, dt
     attrs = {"descend:task": p.task.name, "descend:task_identity": task_identity(p.task),
              "descend:budget": p.budget.text(), "descend:batch_size": repr(p.batch_size),
              "descend:version": _version(__name__), "descend:sampler": p.sampler, "descend:pruner": p.pruner,
-             "descend:seed": p.seed, "descend:training": training_text(p, dtype), "descend:source": source_digest()}
+             "descend:seed": p.seed, "descend:training": training_text(p, dtype), SOURCE: source_digest()}
     if p.data is not None:
         attrs["descend:data"] = p.data
     plans = {}

@@ -65,7 +65,7 @@ def target_of(storage: str | os.PathLike[str], what: str = "--storage") -> str:
         if journal.is_file():
             return str(journal)
         recorded = _recorded_storage(Path(text))  # a search whose --storage was elsewhere: its best.json names it
-        if recorded is None:
+        if recorded is None or not is_url(recorded) and Path(recorded).is_dir():  # (a storage is never a folder)
             raise ValueError(f"{what} {text!r} is a directory without {JOURNAL}: give the output directory of "
                              "descend tune, or the storage its --storage named")
         if "***" in recorded:  # a server's URL, its password hidden in the files: only the user has it
