@@ -558,6 +558,13 @@ def test_a_comparisons_repr_is_one_line():
     config_, task = C.resolve("rosenbrock", optimizers=["adam", "sgd"], steps=5, seeds=1, lr="0.01,0.1")
     text = repr(C.compare(config_, task))
     assert text == "<Comparison: rosenbrock, same-lr mode, 4 runs of adam, sgd>", text
+    # what the command line prints after its table is said to be there (a notebook showed nothing of it)
+    config_, task = C.resolve("iris", optimizers=["adam"], steps=5, seeds=1, lr="0.01")
+    text = repr(C.compare(config_, task))
+    assert text.endswith("; data: baseline (.task.facts)>") and "note" not in text, text
+    comparison = C.compare(*C.resolve("rosenbrock", optimizers=["adam"], steps=5, seeds=2, lr="0.01"))
+    assert len(comparison.table_notes) == 1 and not comparison.notes  # one seed where seeds cannot differ
+    assert repr(comparison).endswith("; 1 note (.table_notes, .notes)>"), repr(comparison)
 
 
 @pytest.mark.parametrize("mode", ["same-lr", "tuned"])

@@ -185,6 +185,48 @@ def test_serve_warns_for_every_address_and_prints_the_url(monkeypatch):
     assert len(printed) == 1 and "warning" not in printed[0]
 
 
+def test_serve_refuses_a_running_event_loop_before_printing_or_compiling(monkeypatch):
+    """In a Jupyter cell (an event loop running in the thread) uvicorn could not start; serve printed the URL,
+    queued the default states' compiles, waited ~40 s for them, and a kernel interrupt meanwhile killed the
+    kernel (os._exit)."""
+    import asyncio
+
+    from descend.play import warm
+
+    queued = []
+    monkeypatch.setattr("descend.play.widgets.prepare_defaults", lambda: queued.append(1))
+    printed = []
+
+    async def cell():
+        app_module.serve("127.0.0.1", 8767, open_browser=False, echo=printed.append)
+
+    with pytest.raises(RuntimeError, match=r"running event loop .*`descend play` in a terminal"):
+        asyncio.run(cell())
+    assert printed == [] and queued == [] and not warm.running()
+
+
+def test_stopping_says_ctrl_c_again_only_after_a_ctrl_c(monkeypatch):
+    import uvicorn
+
+    from descend.play import warm
+
+    monkeypatch.setattr(warm, "running", lambda: True)
+    monkeypatch.setattr(warm, "stop", lambda: None)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    for failure, words in ((OSError("the server failed"), "(Ctrl-C to stop now)"),
+                           (KeyboardInterrupt(), "(Ctrl-C again to stop now)")):
+        def run(self, failure=failure):
+            raise failure
+
+        monkeypatch.setattr(uvicorn.Server, "run", run)
+        printed = []
+        with pytest.raises(type(failure)):
+            app_module.serve("127.0.0.1", port, open_browser=False, echo=printed.append, compile=False)
+        assert printed[-1].endswith(words), printed
+
+
 def test_true_is_not_a_number_and_a_huge_one_is_not_echoed_whole(client):
     """{"steps": true} trained one step; a 400-digit steps was echoed whole in its 422."""
     got = client.post("/api/landscape", json={"steps": True})

@@ -1110,6 +1110,12 @@ def test_a_search_leaves_optunas_log_level_and_prints_one_line_of_itself():
         optuna.logging.set_verbosity(before)
     assert repr(result).startswith("TuneResult(2 trials of adam; best validation_loss: {adam: ") and len(
         repr(result)) < 200
+    assert "note" not in repr(result) and "data:" not in repr(result)
+    # what the command line prints after its table is said to be there (a notebook showed nothing of it)
+    result = descend.tune("iris", trials=2, cohort=2, steps=5, seeds=0)
+    assert repr(result).endswith("; data: baseline (.facts))"), repr(result)
+    result.notes.append("a note")
+    assert "; 1 note (.notes); data: baseline (.facts))" in repr(result)
 
 
 def test_searches_in_a_comparison_the_playground_and_two_threads_leave_optunas_log_level():

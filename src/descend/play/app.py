@@ -394,7 +394,19 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
     """Serve the playground with uvicorn on ``host:port`` until Ctrl-C; print the URL and, when ``open_browser``
     and a browser is available, open it. Raises :class:`PortBusy` before starting when the port is taken, and
     :class:`PageMissing` when the page is not in the package (before anything is compiled).
-    ``compile``: widgets use compiled programs built on the side (:mod:`descend.play.warm`), else always eager."""
+    ``compile``: widgets use compiled programs built on the side (:mod:`descend.play.warm`), else always eager.
+    Raises RuntimeError, before anything is printed or compiled, where an event loop runs in this thread (a
+    Jupyter notebook's cell): uvicorn cannot run its own there."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise RuntimeError("descend play cannot serve from inside a running event loop (a Jupyter notebook's "
+                           "cell): run `descend play` in a terminal, or `!descend play` in a cell (interrupt the "
+                           "kernel to stop it)")
     import uvicorn
 
     from . import warm
@@ -424,23 +436,28 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
 
     previous = signal.signal(signal.SIGTERM, terminated) if threading.current_thread() is threading.main_thread() \
         else None
+    interrupted = False
     try:
         server.run()  # until Ctrl-C or SIGTERM (raised again once the server has stopped)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
-        _stop_compiling(echo)
+        _stop_compiling(echo, again=interrupted)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _stop_compiling(echo: Any) -> None:
+def _stop_compiling(echo: Any, again: bool = True) -> None:
     """Before the process ends: drop the programs waiting to be compiled and wait for the one being compiled
-    (:func:`descend.play.warm.stop`: a process that ends inside a compile is aborted by torch); a second Ctrl-C
-    ends the process at once."""
+    (:func:`descend.play.warm.stop`: a process that ends inside a compile is aborted by torch); a Ctrl-C (a
+    second one, ``again``, when the server stopped for the first) ends the process at once."""
     from . import warm
 
     if warm.running():
         try:
-            echo("descend play: stopping once the program being compiled is done (Ctrl-C again to stop now)")
+            echo("descend play: stopping once the program being compiled is done "
+                 f"(Ctrl-C{' again' if again else ''} to stop now)")
         except OSError:  # its reader gone (descend play | head -1): the wait below must still happen
             pass
     try:
