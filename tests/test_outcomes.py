@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import torch
 
 import descend
@@ -136,3 +137,25 @@ def test_random_search_is_an_algorithm_like_the_others():
     batch = runs.curves.query("run == 0 and split == 'batch'")["value"].to_numpy()
     best = np.minimum.accumulate(batch)
     assert math.isclose(summary.loc[0, "final_train_loss"], best[-1], rel_tol=1e-6)
+
+
+def test_a_first_loss_below_one_bounds_at_a_million_not_a_million_times_it():
+    """The engine's bound is max(|J0|, 1)·1e6 (divergence_bound, which it now calls): every engine test started
+    at |J0| > 1, so a bound of 1e6·|J0| went unseen; it declares a run diverged 1/|J0| times too early (GD at lr
+    1.05 on x² + y² from (0.1, 0): J0 = 0.01, the loss grows past 1e4 but stays below 1e6 for 80 steps)."""
+    task = descend.tasks.formula("x**2 + y**2")
+    runs = descend.fit(task=task, optimizer="gd", lr=1.05, steps=80, start=(0.1, 0.0), dtype=torch.float64)
+    batch = runs.curves.query("run == 0 and split == 'batch'")["value"].to_numpy()
+    assert batch[0] == pytest.approx(0.01) and 1e4 < np.nanmax(np.abs(batch)) < 1e6
+    assert runs.summary["status"].tolist() == ["ok"]
+    assert outcomes.divergence_bound(torch.tensor([0.01, -3.0, math.nan])).tolist() == [1e6, 3e6, math.inf]
+
+
+def test_parameters_that_overflow_on_a_finite_loss_are_divergence_at_that_step():
+    """GD at lr 1e308 from (1, 1) on x² + y²: the first update overflows the parameters to -inf while the loss it
+    was taken at is finite; the run is diverged at step 0 and frozen at its start, not one step later at -inf."""
+    task = descend.tasks.formula("x**2 + y**2")
+    runs = descend.fit(task=task, optimizer="gd", lr=1e308, steps=5, start=(1.0, 1.0), dtype=torch.float64)
+    summary = runs.summary
+    assert summary["status"].tolist() == ["diverged"] and int(summary.loc[0, "status_at"]) == 0
+    assert {k: float(v) for k, v in runs.params[0].items()} == {"x": 1.0, "y": 1.0}

@@ -947,7 +947,7 @@ def train_cohort(
                 norms = None if norms is None else _spread(rows, norms, math.nan, k)
             if not bounded:  # each run's bound from its first finite loss (a first batch may have no valid sample)
                 fresh = torch.isinf(bound) & torch.isfinite(recorded)
-                bound = torch.where(fresh, outcomes.DIVERGENCE_FACTOR * recorded.abs().clamp(min=1.0), bound)
+                bound = torch.where(fresh, outcomes.divergence_bound(recorded), bound)
                 bounded = bool(torch.isfinite(bound).all())
             reached = None
             # a whole batch's loss is the training loss (NaN, a stopped run, never reaches it); without a stop, the

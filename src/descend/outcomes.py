@@ -57,14 +57,19 @@ DIVERGENCE_FACTOR = 1e6
 DOMAIN_SHARE = 0.5
 
 
-def divergence_bound(initial_loss: float) -> float:
-    """The largest magnitude of the training loss that is not divergence, for a run that started at J₀.
+def divergence_bound(initial_loss: Any) -> Any:
+    """The largest magnitude of the training loss that is not divergence, for a run that started at J₀: a
+    number, or a tensor of every run's first losses (the engine's, one bound per run; infinite where J₀ is not
+    finite, as for a number).
 
     >>> divergence_bound(2.5)
     2500000.0
     >>> divergence_bound(-0.01)
     1000000.0
     """
+    if hasattr(initial_loss, "clamp"):  # a tensor (this module imports no torch)
+        bound = DIVERGENCE_FACTOR * initial_loss.abs().clamp(min=1.0)
+        return bound.where(initial_loss.isfinite(), math.inf)
     if not math.isfinite(initial_loss):
         return math.inf
     return DIVERGENCE_FACTOR * max(abs(initial_loss), 1.0)

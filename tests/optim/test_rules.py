@@ -682,3 +682,31 @@ def test_bad_group_added_later_is_rejected_and_not_kept():
     with pytest.raises(ValueError, match="lr=-1"):
         opt.add_param_group({"params": _params(), "lr": -1.0})
     assert len(opt.param_groups) == 1
+
+
+#: Named variants whose registry defaults differ from their rule's on purpose: Nesterov needs a momentum (torch's
+#: SGD refuses nesterov=True at momentum 0), and AdamW's decay is torch's AdamW's.
+VARIANT_DEFAULTS = {("nesterov", "momentum"): 0.9, ("adamw", "weight_decay"): 0.01}
+
+
+@pytest.mark.parametrize("name", D.available())
+def test_registry_defaults_are_the_rules_and_the_classes(name):
+    """The registry's defaults (what descend.fit, compare and tune take) are the pure rule's keyword defaults and
+    the descend class's: only those with a torch class were checked (against torch), so momentum's β could have
+    changed for fit while D.Momentum kept 0.9."""
+    info = get(name)
+    rule = {n: p.default for f in (info.update, info.init) for n, p in inspect.signature(f).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+    for hname, value in info.defaults.items():
+        expected = info.fixed.get(hname, VARIANT_DEFAULTS.get((name, hname), rule[hname]))
+        assert value == expected, (hname, value, expected)
+    classes = {cls.__name__.lower(): cls for cls in (D.SGD, D.Momentum, D.Adagrad, D.Adadelta, D.RMSprop, D.Adam,
+                                                      D.AdamW, D.Adamax, D.NAdam, D.RAdam)}
+    if name in classes:
+        theirs = {n: p.default for n, p in inspect.signature(classes[name]).parameters.items()
+                  if p.default is not inspect.Parameter.empty}
+        if "betas" in theirs:
+            theirs["beta1"], theirs["beta2"] = theirs.pop("betas")
+        shared = [h for h in info.defaults if h in theirs]
+        assert "lr" in shared or name == "momentum"  # Momentum's lr has no default, as torch's SGD
+        assert {h: info.defaults[h] for h in shared} == {h: theirs[h] for h in shared}

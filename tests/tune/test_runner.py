@@ -750,14 +750,35 @@ def test_median_pruning_over_an_even_number_of_earlier_trials_decides_as_optunas
     prior = pruning.prior_values(study.get_trials(), "median", 1)[0]
     assert sorted(prior) == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
     pruner = pruning.CohortPruner("median", "validation_loss", "minimize", [10], completed=6)
-    values = [3.4, 3.6, 3.9, 4.1]
+    values = [3.4, 3.5, 3.6, 3.9, 4.1]  # 3.5, on the median, is kept (a mutant pruning it went unseen)
     optunas = []
     for value in values:
         trial = study.ask()
         trial.report(value, 10)
         optunas.append(trial.should_prune())
         study.tell(trial, state=TrialState.FAIL)  # not a completed trial: the next one's priors stay the same six
-    assert pruner.decide(values, prior) == optunas == [False, True, True, True]
+    assert pruner.decide(values, prior) == optunas == [False, False, True, True, True]
+
+
+def test_median_pruning_keeps_a_value_on_the_median_when_maximising_as_optunas():
+    """Ties with the median are common on accuracy (a small validation set gives few distinct values): a run at
+    the median is kept, as Optuna's MedianPruner keeps it."""
+    study = optuna.create_study(direction="maximize",
+                                pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0))
+    for value in [0.70, 0.90, 0.80, 0.75, 0.85]:
+        trial = study.ask()
+        trial.report(value, 10)
+        study.tell(trial, value)
+    prior = pruning.prior_values(study.get_trials(), "median", 1)[0]
+    pruner = pruning.CohortPruner("median", "validation_accuracy", "maximize", [10], completed=5)
+    values = [0.79, 0.80, 0.81]
+    optunas = []
+    for value in values:
+        trial = study.ask()
+        trial.report(value, 10)
+        optunas.append(trial.should_prune())
+        study.tell(trial, state=TrialState.FAIL)
+    assert pruner.decide(values, prior) == optunas == [True, False, False]
 
 
 def test_successive_halving_counts_earlier_pruned_trials_and_median_pruning_does_not():
