@@ -344,11 +344,27 @@ def _long_comparison(out: Path) -> subprocess.Popen:
         [sys.executable, "-m", "descend", "compare", "ellipse", "--steps", "400000", "--seeds", "1", "--lr", "0.05",
          "--batch-size", "full", "--no-animation", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        # a shell running the suite in the background ignores SIGINT, and its children inherit that
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        # a shell running the suite in the background ignores SIGINT, and nohup SIGHUP; its children inherit that
+        # (descend keeps an ignored signal ignored: the comparison would train on)
+        preexec_fn=_default_signals)
     first = process.stderr.readline()  # "training ... runs": the comparison has started
     assert first.startswith("training"), first
     return process
+
+
+def _default_signals() -> None:
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
+
+
+def _finished(process: subprocess.Popen) -> tuple[str, str]:
+    """The process's output once it ends; killed if it has not ended in 300 s (not left training 400,000 steps)."""
+    try:
+        return process.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
 
 
 def test_ctrl_c_leaves_a_readable_partial_report(tmp_path):
@@ -356,7 +372,7 @@ def test_ctrl_c_leaves_a_readable_partial_report(tmp_path):
     process = _long_comparison(out)
     time.sleep(10)  # past the first fit's one-time costs on a loaded machine; 400,000 steps take far longer
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=300)
+    stdout, stderr = _finished(process)
     assert process.returncode == 130, (stdout, stderr)
     assert "interrupted" in stderr and "Traceback" not in stderr
     # the table's cells are empty (a run cut short has no result): the terminal says why
@@ -374,7 +390,7 @@ def test_sigterm_and_sighup_stop_as_ctrl_c_and_keep_what_finished(tmp_path, sent
     process = _long_comparison(out)
     time.sleep(6)
     process.send_signal(getattr(signal, sent))
-    stdout, stderr = process.communicate(timeout=300)
+    stdout, stderr = _finished(process)
     assert process.returncode == 130, (stdout, stderr)
     assert "interrupted: writing the report from what finished" in stderr and "Traceback" not in stderr
     summary = pd.read_csv(out / "summary.csv", index_col=0)
@@ -407,12 +423,12 @@ def test_ctrl_c_keeps_what_both_processes_finished(tmp_path):
             [sys.executable, "-m", "descend", "compare", "ellipse", "--steps", "400000", "--seeds", "1", "--lr",
              "0.05", "--batch-size", "full,32", "--no-animation", "--out", str(out)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+            preexec_fn=_default_signals)
         first = process.stderr.readline()
         assert first.startswith("training"), first
         time.sleep(wait)
         process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=300)
+        stdout, stderr = _finished(process)
         assert process.returncode == 130, (stdout, stderr)
         assert "interrupted" in stderr and "Traceback" not in stderr
         summary = pd.read_csv(out / "summary.csv", index_col=0)

@@ -554,3 +554,17 @@ def test_from_formula():
         from_formula("log(-1 - x**2) + y")
     with pytest.raises(formula.FormulaError):
         from_formula("x^2")
+
+
+def test_the_hessian_warns_of_nothing_in_a_new_process():
+    """torch.func.hessian takes forward-mode autograd, whose first use in a process calls torch.jit.script: a
+    DeprecationWarning on torch 2.13, a FutureWarning that every user sees on torch 2.14. Reverse mode twice gives
+    the same matrix (Himmelblau's at its minimum (3, 2): [[74, 20], [20, 34]])."""
+    import subprocess
+    import sys
+
+    code = ("import descend.landscapes as L; h = L.get('himmelblau').hessian((3.0, 2.0)); "
+            "assert h.tolist() == [[74.0, 20.0], [20.0, 34.0]], h")
+    done = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-W", "error::FutureWarning", "-c",
+                           code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

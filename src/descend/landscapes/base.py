@@ -239,9 +239,10 @@ class Landscape:
         return tuple(torch.broadcast_to(gi, coords[0].shape) for gi in g)
 
     def hessian(self, point: Sequence[float] | Tensor) -> Tensor:
-        """The ``[dim, dim]`` float64 Hessian of f at ``point``, by ``torch.func.hessian``."""
+        """The ``[dim, dim]`` float64 Hessian of f at ``point``, by reverse-mode autograd twice (``torch.func.hessian``
+        takes forward mode, whose first use in a process made torch 2.14 print a FutureWarning of its own)."""
         v = torch.tensor(_point("point", point, self.dim, self.names), dtype=torch.float64)
-        return torch.func.hessian(lambda u: self.f(*u.unbind()))(v)
+        return torch.func.jacrev(torch.func.jacrev(lambda u: self.f(*u.unbind())))(v)
 
     # -- critical points ----------------------------------------------------------------------------------
 
