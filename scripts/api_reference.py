@@ -44,6 +44,7 @@ MODULES = {
     "descend.compare": "`descend compare` from Python: a comparison's configuration, its runs and its table.",
     "descend.tune": "`descend tune` from Python: hyperparameter search on Optuna, K trials per batched cohort.",
     "descend.tune.result": "What a search returns.",
+    "descend.progress": "The progress bars of `fit(progress=True)`, `tune(progress=True)` and the command line.",
 }
 #: Names of the package itself that are modules described on their own (listed there, not again here).
 SUBMODULES = {"clipping", "compare", "data", "landscapes", "losses", "models", "optim", "schedules", "spec", "tasks",

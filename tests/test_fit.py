@@ -620,3 +620,17 @@ def test_a_full_batch_is_given_as_a_comparison_writes_it():
     assert both["batch_size"].tolist() == [None, 8]
     with pytest.raises(ValueError, match=r"^batch_size 'fulll': 'fulll' is not a batch size; use full"):
         descend.fit(batch_size="fulll", **common)
+
+
+def test_progress_true_draws_a_bar_from_the_first_step_and_none_for_a_refused_argument(capsys):
+    """A notebook's descend.fit showed nothing for minutes: progress=True draws the command line's kind of bar
+    (runs done, steps a second, time left), and an argument refused before training draws none."""
+    runs = descend.fit(task="line", optimizer=["gd", "adam"], steps=20, progress=True)
+    assert runs.summary["status"].tolist() == ["ok", "ok"]
+    err = capsys.readouterr().err
+    assert "training" in err and "2/2 runs" in err and "steps/s" in err, err
+    with pytest.raises(ValueError, match="steps=-1"):
+        descend.fit(task="line", steps=-1, progress=True)
+    assert capsys.readouterr().err == ""
+    with pytest.raises(ValueError, match="or True for a bar"):
+        descend.fit(task="line", steps=5, progress="yes")

@@ -42,6 +42,21 @@ def _memory_said(function: Callable[_P, _R]) -> Callable[_P, _R]:
     return said
 
 
+def _progress_bar(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``function`` with ``progress=True`` given a progress bar (:class:`descend.progress.TrainingBar`) for the time
+    of the call: drawn from the first step, so that an argument refused before training draws none."""
+    @functools.wraps(function)
+    def barred(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if kwargs.get("progress") is not True:
+            return function(*args, **kwargs)
+        from .progress import TrainingBar
+
+        with TrainingBar() as bar:
+            return function(*args, **{**kwargs, "progress": bar})  # type: ignore[arg-type]
+    return barred
+
+
+@_progress_bar
 @_memory_said
 def fit(
     *,
@@ -69,7 +84,7 @@ def fit(
     clip_norm: Any = None,
     clip_value: Any = None,
     schedules: Mapping[str, Callable[..., Any] | str] | None = None,
-    progress: Callable[[Mapping[str, Any]], Any] | None = None,
+    progress: bool | Callable[[Mapping[str, Any]], Any] | None = None,
     monitor: Callable[[engine.Monitor], Any] | None = None,
     stop: Any = None,
     record_path: bool | None = None,
@@ -106,6 +121,8 @@ def fit(
     model's parameter order, when every parameter is a scalar, as for a landscape's ``(x, y)``; or a dict
     ``{name: value}``) or a list of points, which like other lists expands the grid (K starts × optimizers
     × learning rates in one program).
+    ``progress=True`` draws a progress bar (runs done, steps a second, time left:
+    :class:`descend.progress.TrainingBar`, in a terminal or a notebook).
     ``compile``, ``progress``, ``monitor`` and ``stop``: see :func:`descend.engine.train`. Ctrl-C stops
     training cleanly: the result holds every finished cohort and the steps the current one completed.
     ``schedules`` maps a hyperparameter to a function f(t) that multiplies it at step t; a schedule of
@@ -138,7 +155,7 @@ def fit(
             raise ValueError("give exactly one budget: steps=... or epochs=...")
         budget = steps if steps is not None or epochs is not None or task is None else _task_steps(task)
         schedules = _schedules(schedules, budget)
-    for name, hook, argument in (("progress", progress, "a dict of the step and cohort"),
+    for name, hook, argument in (("progress", progress, "a dict of the step and cohort; or True for a bar"),
                                  ("monitor", monitor, "a descend.engine.Monitor")):
         if hook is not None and not callable(hook):
             raise ValueError(f"{name}={hook!r} must be a function (called with {argument}), or None")

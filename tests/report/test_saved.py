@@ -405,3 +405,22 @@ def test_write_report_records_the_extra_files_it_wrote_and_refuses_a_video_witho
     build.write_report(small, out, figures=False, svg=True)
     drawn = json.loads((out / "comparison.json").read_text())["drawn"]
     assert drawn["svg"] is False and drawn["mp4"] is False and not list(out.rglob("*.svg"))
+
+
+def test_recorded_text_keeps_its_missing_values_under_pandas_2s_str(monkeypatch):
+    """A report written under pandas 3 records text columns as "str"; pandas 2 reads astype("str") as Python's str,
+    and a rebuild there showed 150 cells of the text "nan" (eps_mode of optimizers without it). Pandas 2's astype
+    is played here by one that writes str(value), as it does."""
+    import pandas as pd
+
+    from descend.report.saved import _as
+
+    values = pd.Series(["outside", None, float("nan"), "raw"], dtype=object)
+    kept = _as(values, "str")  # this pandas: missing stays missing
+    assert kept.isna().tolist() == [False, True, True, False] and kept[0] == "outside"
+    plain = pd.Series.astype
+    monkeypatch.setattr(pd.Series, "astype", lambda self, dtype, *a, **k: plain(self, object).map(str)
+                        if dtype == "str" else plain(self, dtype, *a, **k))
+    assert values.astype("str").tolist() == ["outside", "None", "nan", "raw"]  # pandas 2's way
+    kept = _as(values, "str")
+    assert kept.isna().tolist() == [False, True, True, False] and kept[3] == "raw"

@@ -1268,3 +1268,12 @@ def _target(plan):
     from descend.tune.runner import Target
 
     return Target(plan.target.split, plan.target.metric)
+
+
+def test_a_search_with_progress_true_draws_the_command_lines_bar(capsys):
+    result = descend.tune("line", trials=4, cohort=2, steps=5, seeds=0, progress=True)
+    assert len(result.trials) == 4
+    err = capsys.readouterr().err
+    assert "tuning adam" in err and "4/4 trials" in err and "best " in err, err
+    with pytest.raises(ValueError, match=r"must be True \(a progress bar\), a callable taking a dict, or None"):
+        descend.tune("line", trials=4, cohort=2, steps=5, seeds=0, progress="yes")

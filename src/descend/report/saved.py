@@ -219,6 +219,13 @@ def frame_from_json(data: dict[str, Any]) -> Any:
 
 
 def _as(values: Any, dtype: str) -> Any:
+    """``values`` as the recorded ``dtype``. pandas 3 records text as ``"str"``, whose missing values are missing;
+    pandas 2 reads ``astype("str")`` as Python's str, which writes a missing value as the text "nan" (150 cells of
+    a report rebuilt under pandas 2): there the text stays text and a missing value stays missing."""
+    missing = values.isna()
+    if dtype == "str" and missing.any():
+        converted = values.astype(dtype)
+        return converted if converted[missing].isna().all() else values.where(missing, converted)
     try:
         return values.astype(dtype)
     except (TypeError, ValueError):  # a type this pandas does not know: keep the values

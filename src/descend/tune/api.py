@@ -7,6 +7,7 @@ configuration of each is re-run with ``seeds`` seeds over the whole budget and r
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import re
@@ -1089,7 +1090,7 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
          epochs: int | None = None, seeds: int = DEFAULT_SEEDS, storage: str | None = None, study: str | None = None,
          timeout: float | None = None, out: Any = None, metric: str = "loss", batch_size: Any = "task",
          seed: int = 0, eval_every: int | None = None, loss: Any = None, clip_norm: float | None = None,
-         clip_value: float | None = None, progress: Callable[[Mapping[str, Any]], Any] | None = None,
+         clip_value: float | None = None, progress: bool | Callable[[Mapping[str, Any]], Any] | None = None,
          stop: Any = None, heartbeat_interval: float | None = None, grace_period: float | None = None,
          compile: bool = False, dtype: Any = None, schedules: Mapping[str, Callable[[int], Any]] | None = None,
          ) -> TuneResult:
@@ -1129,9 +1130,11 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     :func:`descend.tune.pruning.lost_checkpoints`), ``loss`` (a name or a loss of one's own, as
     :func:`descend.fit` takes it; a study remembers it, and its code, and refuses to be resumed with another),
     ``clip_norm`` / ``clip_value`` (as :class:`descend.spec.RunSpec`), ``dtype`` (float32 by default), ``compile``
-    (as :func:`descend.engine.train`). ``progress``: called with a dict at each study's count (``kind``
-    ``"study"``) and every 10 steps of a cohort (``"step"``, with ``step``, ``steps`` and ``runs``), each with
-    ``optimizer``, ``done``, ``total``, ``best``, ``rate`` (trials a second, or None) and ``elapsed`` seconds.
+    (as :func:`descend.engine.train`). ``progress``: True for a progress bar (trials done, best so far,
+    trials a second, time left: :class:`descend.progress.SearchBar`, in a terminal or a notebook), or
+    called with a dict at each study's count (``kind`` ``"study"``) and every 10 steps of a cohort (``"step"``,
+    with ``step``, ``steps`` and ``runs``), each with ``optimizer``, ``done``, ``total``, ``best``, ``rate``
+    (trials a second, or None) and ``elapsed`` seconds.
     ``heartbeat_interval`` and ``grace_period`` (seconds): how often this worker tells the storage its trials
     are alive, and how long another machine's silent worker is waited for before its trials are retried
     (:mod:`descend.tune.storage`). Every argument is checked before a study is opened or written; an error in
@@ -1144,8 +1147,8 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         >>> len(result.trials), sorted(result.best), len(result.final.summary)
         (8, ['gd'], 2)
     """
-    if progress is not None and not callable(progress):  # before the studies are opened, not at the first cohort
-        raise ValueError(f"progress={progress!r} must be a callable taking a dict (or None)")
+    if progress is not None and progress is not True and not callable(progress):  # before the studies are opened
+        raise ValueError(f"progress={progress!r} must be True (a progress bar), a callable taking a dict, or None")
     if stop is not None and not (isinstance(stop, threading.Event) or callable(stop)):
         raise ValueError(f"stop={stop!r} must be a threading.Event or a callable returning True to stop")
     # what the engine would refuse only at the first cohort, the study created (and, for dtype, written into it)
@@ -1169,8 +1172,14 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         studies = {p.study_name(name) for name, _ in p.optimizers}
         check_out(Path(out), studies, "out", storage=p.storage)
         take(Path(out), studies, p.storage)  # named: another search given this out before this one writes is refused
-    result = run(p, progress=progress, stop=stop, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
-                 compile=compile, dtype=dtype)  # Optuna's log level is the caller's again afterwards (logs.quiet)
+    bar: Any = contextlib.nullcontext(progress)
+    if progress is True:  # the command line's bar, in a terminal or a notebook
+        from ..progress import SearchBar
+
+        bar = SearchBar(metric=p.target.metric)
+    with bar as told:
+        result = run(p, progress=told, stop=stop, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
+                     compile=compile, dtype=dtype)  # Optuna's log level is the caller's again afterwards (logs.quiet)
     if out is not None:
         from .result import write
 

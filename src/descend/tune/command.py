@@ -12,7 +12,6 @@ Errors are one line naming the option, exit code 2; Ctrl-C stops after telling O
 from __future__ import annotations
 
 import contextlib
-import math
 import re
 import sys
 import time
@@ -22,6 +21,9 @@ from typing import Any
 
 from .._files import read_csv_exact
 from .._names import folder_name, shell_word
+from ..progress import SearchBar as _Bar
+from ..progress import short as _short
+from ..progress import value_text as _value
 
 #: How each argument of :func:`descend.tune.plan` is spelled on the command line.
 FLAGS = {"task": "TASK", "optimizer": "--optimizer", "space": "--space", "trials": "--trials", "cohort": "--cohort",
@@ -112,57 +114,6 @@ def _number(text: Any, flag: str, kind: type) -> Any:
         raise ValueError(f"{flag} {text!r}: {word} is required") from None
 
 
-class _Bar:
-    """The Rich progress bar of a search: trials done of the budget, best so far, trials/s, time left."""
-
-    def __init__(self, total: int, quiet: bool, metric: str = "loss") -> None:
-        from rich.console import Console
-
-        from .._streams import Unbroken
-        from rich.progress import (
-            BarColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.progress = Progress(
-            # short enough for an 80-column terminal: the bar takes what the rest leaves
-            TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[done]}"),
-            TextColumn("best {task.fields[best]}"), TextColumn("{task.fields[rate]}/s"), TextColumn("•"),
-            TimeElapsedColumn(), TextColumn("•"), TimeRemainingColumn(), TextColumn("left"),
-            console=Console(file=Unbroken(), stderr=True), disable=quiet, transient=False)
-        self.total = total
-        self.metric = metric
-        self.task = self.progress.add_task("tuning", total=total, done=f"0/{total} trials", best="-", rate="-")
-        self.last = 0.0
-
-    def __enter__(self) -> _Bar:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.progress.__exit__(*exc)
-
-    def __call__(self, event: Mapping[str, Any]) -> None:
-        done = int(event.get("done", 0))
-        completed = float(done)
-        if event["kind"] == "step" and event.get("steps"):
-            completed += event["runs"] * event["step"] / event["steps"]
-        now = time.perf_counter()
-        if event["kind"] == "step" and now - self.last < 0.2 and event["step"] != event["steps"]:
-            return
-        self.last = now
-        best = event.get("best")
-        rate = event.get("rate")
-        self.progress.update(self.task, completed=min(completed, self.total), description=f"tuning {event['optimizer']}",
-                             done=f"{done}/{self.total} trials" if done <= self.total else
-                             f"{done}/{self.total} trials: budget met",  # short: a narrow terminal cut it
-                             best="-" if best is None else _value(self.metric, best),
-                             rate="-" if rate is None else f"{rate:.3g}")
-
-
 def _table(result: Any, compact: bool = False) -> Any:
     """The terminal table: per optimizer its best trial, value and configuration, and the re-runs' means.
     ``compact`` (for a terminal too narrow for the table on one line a row) puts each hyperparameter and each
@@ -250,26 +201,6 @@ def _title(result: Any) -> str:
     return f"descend tune: best of each study on {result.target.key}{tested}"
 
 
-def _value(metric: str, v: Any) -> str:
-    """A value of ``metric`` (``loss``, ``accuracy``, ``test loss``, ``divergence rate``, ...): an accuracy as the
-    reports show it, a percentage to 4 significant digits (``97.77%``, ``100%``), a rate as a whole percentage,
-    anything else :func:`_short`."""
-    from ..report.html import _cell_text
-
-    if metric == "divergence rate":
-        return f"{v:.0%}"
-    return _cell_text(metric, v) if "accuracy" in metric else _short(v)
-
-
-def _short(v: Any) -> str:
-    if v is None:
-        return "full"
-    if isinstance(v, float):
-        return "—" if math.isnan(v) else re.sub(r"e([+-])0*(\d)", lambda m: "e" + "-" * (m.group(1) == "-") + m.group(2),
-                                                 f"{v:.4g}")
-    return str(v).lower() if isinstance(v, bool) else str(v)
-
-
 def main(task: str | None = None, *, csv: str | None = None, column: str | None = None,
          optimizer: Sequence[str] | None = None, space: Sequence[str] | None = None, trials: Any = None,
          cohort: Any = None, sampler: str = "tpe", pruner: str = "none", steps: Any = None, epochs: Any = None,
@@ -335,7 +266,12 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         lines += [f"note: {note}" for note in said]
         print("\n".join(lines), file=sys.stderr)
     try:
-        with _Bar(sum(p.trials for p in opened[1].values()), quiet, metric=plan.target.metric) as bar:
+        from rich.console import Console
+
+        from .._streams import Unbroken
+
+        with _Bar(sum(p.trials for p in opened[1].values()), quiet, metric=plan.target.metric,
+                  console=Console(file=Unbroken(), stderr=True)) as bar:
             result = api.run(plan, progress=bar, opened=opened, compile=compile)
     except RuleFailed as e:  # not the input's fault: the rule's (a plugin's bug), while it trained
         kept = "" if in_memory else "; the trials that finished are kept in the study"

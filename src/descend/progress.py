@@ -1,0 +1,135 @@
+"""Progress bars: a training's (``descend.fit(progress=True)``) and a search's (``descend tune``'s, and
+``descend.tune(progress=True)``'s), in a terminal or a notebook (Rich draws them in Jupyter through ipywidgets, and
+says to install it where it is missing); the words of a value as the terminal shows it."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["TrainingBar", "SearchBar"]
+
+
+class TrainingBar:
+    """The Rich progress bar of a training (``descend.fit(progress=True)``): runs done of all, steps a second
+    (a run's step each), time elapsed and left. A context manager, called with each event of
+    :func:`descend.engine.train`'s ``progress``."""
+
+    def __init__(self, console: Any = None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn("[bold]training"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+            TextColumn("{task.fields[runs]} runs"), TextColumn("{task.fields[rate]} steps/s"), TextColumn("•"),
+            TimeElapsedColumn(), TextColumn("•"), TimeRemainingColumn(), TextColumn("left"),
+            console=console if console is not None else Console(stderr=True), transient=False)
+        self.task = self.progress.add_task("training", total=None, runs="0", rate="-")
+        self.steps = 0
+        self.started = 0.0
+        self.last = 0.0
+        self.drawn = False
+
+    def __enter__(self) -> TrainingBar:
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.drawn:
+            self.progress.stop()
+
+    def __call__(self, event: Mapping[str, Any]) -> None:
+        if not self.drawn:  # from the first step: an argument refused before training draws no bar
+            self.drawn = True
+            self.progress.start()
+        self.steps += event["runs"]
+        now = time.perf_counter()
+        last = event["step"] == event["steps"]
+        if now - self.last < 0.2 and not last:
+            return
+        self.last = now
+        total = event["runs_total"]
+        done = event["runs_done"] + (0 if last else event["runs"] * event["step"] / event["steps"])
+        self.progress.update(self.task, total=total, completed=min(done, total),
+                             runs=f"{event['runs_done']}/{total}",
+                             rate=f"{self.steps / max(now - self.started, 1e-9):,.0f}")
+
+
+class SearchBar:
+    """The Rich progress bar of a search (``descend tune``'s, and ``descend.tune(progress=True)``'s): trials done of
+    the budget (``total``; by default the one the search's events carry), best so far, trials/s, time left. A
+    context manager, called with each event of :func:`descend.tune.run`'s ``progress``."""
+
+    def __init__(self, total: int | None = None, quiet: bool = False, metric: str = "loss",
+                 console: Any = None) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            # short enough for an 80-column terminal: the bar takes what the rest leaves
+            TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[done]}"),
+            TextColumn("best {task.fields[best]}"), TextColumn("{task.fields[rate]}/s"), TextColumn("•"),
+            TimeElapsedColumn(), TextColumn("•"), TimeRemainingColumn(), TextColumn("left"),
+            console=console if console is not None else Console(stderr=True), disable=quiet, transient=False)
+        self.total = total
+        self.metric = metric
+        self.task = self.progress.add_task("tuning", total=total, done="0 trials" if total is None else
+                                           f"0/{total} trials", best="-", rate="-")
+        self.last = 0.0
+
+    def __enter__(self) -> SearchBar:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.progress.__exit__(*exc)
+
+    def __call__(self, event: Mapping[str, Any]) -> None:
+        if self.total is None:  # the budget of every study, which the search's events carry
+            self.total = int(event["total"])
+        done = int(event.get("done", 0))
+        completed = float(done)
+        if event["kind"] == "step" and event.get("steps"):
+            completed += event["runs"] * event["step"] / event["steps"]
+        now = time.perf_counter()
+        if event["kind"] == "step" and now - self.last < 0.2 and event["step"] != event["steps"]:
+            return
+        self.last = now
+        best = event.get("best")
+        rate = event.get("rate")
+        self.progress.update(self.task, completed=min(completed, self.total),
+                             description=f"tuning {event['optimizer']}",
+                             done=f"{done}/{self.total} trials" if done <= self.total else
+                             f"{done}/{self.total} trials: budget met",  # short: a narrow terminal cut it
+                             best="-" if best is None else value_text(self.metric, best),
+                             rate="-" if rate is None else f"{rate:.3g}")
+
+
+def value_text(metric: str, v: Any) -> str:
+    """A value of ``metric`` (``loss``, ``accuracy``, ``test loss``, ``divergence rate``, ...): an accuracy as the
+    reports show it, a percentage to 4 significant digits (``97.77%``, ``100%``), a rate as a whole percentage,
+    anything else :func:`short`."""
+    from .report.html import _cell_text
+
+    if metric == "divergence rate":
+        return f"{v:.0%}"
+    return _cell_text(metric, v) if "accuracy" in metric else short(v)
+
+
+def short(v: Any) -> str:
+    """A number in 4 significant digits, an exponent without its zeros (``1e-5``), a batch size of None as ``full``."""
+    if v is None:
+        return "full"
+    if isinstance(v, float):
+        return "—" if math.isnan(v) else re.sub(
+            r"e([+-])0*(\d)", lambda m: "e" + "-" * (m.group(1) == "-") + m.group(2), f"{v:.4g}")
+    return str(v).lower() if isinstance(v, bool) else str(v)
