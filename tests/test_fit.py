@@ -634,3 +634,5 @@ def test_progress_true_draws_a_bar_from_the_first_step_and_none_for_a_refused_ar
     assert capsys.readouterr().err == ""
     with pytest.raises(ValueError, match="or True for a bar"):
         descend.fit(task="line", steps=5, progress="yes")
+    assert descend.fit(task="line", steps=5, progress=False).summary["status"].tolist() == ["ok"]
+    assert capsys.readouterr().err == ""

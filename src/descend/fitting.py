@@ -47,6 +47,8 @@ def _progress_bar(function: Callable[_P, _R]) -> Callable[_P, _R]:
     of the call: drawn from the first step, so that an argument refused before training draws none."""
     @functools.wraps(function)
     def barred(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if kwargs.get("progress") is False:  # no bar, as None
+            kwargs = {**kwargs, "progress": None}  # type: ignore[assignment]
         if kwargs.get("progress") is not True:
             return function(*args, **kwargs)
         from .progress import TrainingBar

@@ -85,15 +85,19 @@ class SearchBar:
         self.task = self.progress.add_task("tuning", total=total, done="0 trials" if total is None else
                                            f"0/{total} trials", best="-", rate="-")
         self.last = 0.0
+        self.drawn = False
 
     def __enter__(self) -> SearchBar:
-        self.progress.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.progress.__exit__(*exc)
+        if self.drawn:
+            self.progress.stop()
 
     def __call__(self, event: Mapping[str, Any]) -> None:
+        if not self.drawn:  # from the search's first count: a study refused as it opens draws no bar
+            self.drawn = True
+            self.progress.start()
         if self.total is None:  # the budget of every study, which the search's events carry
             self.total = int(event["total"])
         done = int(event.get("done", 0))

@@ -1270,10 +1270,20 @@ def _target(plan):
     return Target(plan.target.split, plan.target.metric)
 
 
-def test_a_search_with_progress_true_draws_the_command_lines_bar(capsys):
+def test_a_search_with_progress_true_draws_the_command_lines_bar(capsys, tmp_path):
     result = descend.tune("line", trials=4, cohort=2, steps=5, seeds=0, progress=True)
     assert len(result.trials) == 4
     err = capsys.readouterr().err
     assert "tuning adam" in err and "4/4 trials" in err and "best " in err, err
     with pytest.raises(ValueError, match=r"must be True \(a progress bar\), a callable taking a dict, or None"):
         descend.tune("line", trials=4, cohort=2, steps=5, seeds=0, progress="yes")
+    assert len(descend.tune("line", trials=2, cohort=2, steps=5, seeds=0, progress=False).trials) == 2
+    assert capsys.readouterr().err == ""
+    # a study refused as it opens (resumed with another space) draws no bar
+    storage = f"sqlite:///{tmp_path / 's.db'}"
+    descend.tune("line", space="lr=1e-3..1e-1:log", trials=2, cohort=2, steps=5, seeds=0, storage=storage)
+    capsys.readouterr()
+    with pytest.raises(ValueError, match="space"):
+        descend.tune("line", space="lr=1e-4..1e-1:log", trials=2, cohort=2, steps=5, seeds=0, storage=storage,
+                     progress=True)
+    assert "tuning" not in capsys.readouterr().err

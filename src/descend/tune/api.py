@@ -1147,6 +1147,7 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         >>> len(result.trials), sorted(result.best), len(result.final.summary)
         (8, ['gd'], 2)
     """
+    progress = None if progress is False else progress  # no bar, as None
     if progress is not None and progress is not True and not callable(progress):  # before the studies are opened
         raise ValueError(f"progress={progress!r} must be True (a progress bar), a callable taking a dict, or None")
     if stop is not None and not (isinstance(stop, threading.Event) or callable(stop)):
