@@ -42,15 +42,18 @@ MODULES = {
     "descend.landscapes": "Two-parameter cost surfaces with their critical points.",
     "descend.tasks": "The tasks `descend compare` and `descend tune` take: case studies, real data, landscapes, CSV.",
     "descend.compare": "`descend compare` from Python: a comparison's configuration, its runs and its table.",
-    "descend.tune": "`descend tune` from Python: hyperparameter search on Optuna, K trials per batched cohort.",
-    "descend.tune.result": "What a search returns.",
+    "descend.engine": "The batched training loop under `descend.fit`: `train` (runs as `RunSpec` values), its hooks "
+                      "(`Monitor`, `stop`, `progress`), `compile`, and `Runs`.",
+    "descend.outcomes": "What became of a run: the one definition of divergence, and the other ways a run stops.",
+    "descend.tune": "`descend tune` from Python: hyperparameter search on Optuna, K trials per batched cohort. "
+                    "`descend.tune` itself is the function (above): import these names with `from descend.tune "
+                    "import NAME` (`descend.tune.NAME` does not reach them).",
+    "descend.tune.result": "What a search returns: `from descend.tune.result import TuneResult`.",
     "descend.progress": "The progress bars of `fit(progress=True)`, `tune(progress=True)` and the command line.",
 }
 #: Names of the package itself that are modules described on their own (listed there, not again here).
 SUBMODULES = {"clipping", "compare", "data", "landscapes", "losses", "models", "optim", "schedules", "spec", "tasks",
               "tune"}
-#: Names described once at the package's level (``descend.tune`` is ``descend.tune.tune``).
-SAME = {"descend.tune.tune": ("tune",)}
 #: Extra names of a module that its ``__all__`` does not hold but its users read (returned values' classes).
 EXTRA = {"descend.tune.result": ["TuneResult"]}
 
@@ -258,6 +261,7 @@ def page() -> str:
            "that it is current). The README shows how the parts fit together; `help(name)` shows the same text "
            "in Python.", ""]
     sections: list[list[str]] = []
+    described: dict[int, str] = {}
     for module_name, summary in MODULES.items():
         module = importlib.import_module(module_name)
         names = [n for n in getattr(module, "__all__", []) if not n.startswith("__")]
@@ -270,9 +274,12 @@ def page() -> str:
             obj = getattr(module, name)
             if module_name != "descend" and inspect.ismodule(obj):
                 continue
-            if any(obj is getattr(descend, same) for same in SAME.get(f"{module_name}.{name}", ())):
-                entries += [f"### `{module_name}.{name}`", "", f"The same function as `descend.{name}` (above).", ""]
+            first = described.get(id(obj)) if (inspect.isclass(obj) or inspect.isroutine(obj)) else None
+            if first is not None:  # a name re-exported by another module: described once, where it first came
+                entries += [f"### `{module_name}.{name}`", "", f"The same as `{first}` (above).", ""]
                 continue
+            if inspect.isclass(obj) or inspect.isroutine(obj):
+                described[id(obj)] = f"{module_name}.{name}"
             entries += describe(f"{module_name}.{name}", obj, constants)
         sections.append(entries)
     out += ["Contents: " + ", ".join(f"[`{m}`](#{_anchor(m)})" for m in MODULES) + ".", ""]

@@ -34,6 +34,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+__all__ = ["OK", "DIVERGED", "LEFT_DOMAIN", "PRUNED", "INTERRUPTED", "STATUSES", "DIVERGENCE_FACTOR", "DOMAIN_SHARE",
+           "divergence_bound", "counts"]
+
 OK = "ok"
 DIVERGED = "diverged"
 LEFT_DOMAIN = "left-domain"

@@ -98,8 +98,9 @@ class SearchBar:
         if not self.drawn:  # from the search's first count: a study refused as it opens draws no bar
             self.drawn = True
             self.progress.start()
-        if self.total is None:  # the budget of every study, which the search's events carry
-            self.total = int(event["total"])
+        if self.total is None:  # the budget of every study, which the search's events carry (the bar's too: without
+            self.total = int(event["total"])  # it the bar never fills and shows no time left)
+            self.progress.update(self.task, total=self.total)
         done = int(event.get("done", 0))
         completed = float(done)
         if event["kind"] == "step" and event.get("steps"):

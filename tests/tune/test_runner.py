@@ -1287,3 +1287,18 @@ def test_a_search_with_progress_true_draws_the_command_lines_bar(capsys, tmp_pat
         descend.tune("line", space="lr=1e-4..1e-1:log", trials=2, cohort=2, steps=5, seeds=0, storage=storage,
                      progress=True)
     assert "tuning" not in capsys.readouterr().err
+
+
+def test_a_search_bar_without_a_total_takes_the_events_and_fills():
+    """descend.tune(progress=True) builds its bar before the studies are counted: it took the budget for its words
+    but not for the bar, which never filled and showed no time left."""
+    import io
+
+    from rich.console import Console
+
+    from descend.progress import SearchBar
+
+    with SearchBar(console=Console(file=io.StringIO())) as bar:
+        bar({"kind": "study", "optimizer": "adam", "done": 8, "total": 16, "best": 0.5, "rate": 10.0})
+        task = bar.progress.tasks[0]
+        assert task.total == 16 and task.percentage == 50.0
