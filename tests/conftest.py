@@ -28,8 +28,11 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium, driven by Playwright's sync API, for one test module: while it lives, Playwright's event loop is
+    the running loop of the main thread (it runs there between greenlet switches), and descend.play's serve refuses
+    to start inside a running loop; a session's browser made every later module's serve tests see one."""
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         _missing(f"no Chromium at {CHROMIUM}")
     try:

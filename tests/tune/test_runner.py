@@ -588,7 +588,7 @@ def test_the_python_api_takes_numpy_counts_and_refuses_bad_arguments_before_a_st
     out = tmp_path / "out"
     for kwargs, message in ((dict(trials=4.0), r"^trials 4\.0: a whole number is required, not float$"),
                             (dict(space=123), r"^space 123: give the space as text"),
-                            (dict(progress=5), r"^progress=5 must be a callable"),
+                            (dict(progress=5), r"^progress=5 must be True \(a progress bar\), a callable"),
                             (dict(stop=5), r"^stop=5 must be a threading\.Event or a callable")):
         with pytest.raises(ValueError, match=message):
             descend.tune("line", **{"trials": 4, "cohort": 2, "steps": 10, "seeds": 1, "out": out, **kwargs})
