@@ -144,7 +144,7 @@ class _Text:
         return self.text
 
 
-def _signature(obj: object, drop_return: bool = False) -> str:
+def _signature(obj: object, drop_return: bool = False, wrap: bool = True) -> str:
     try:
         signature = inspect.signature(obj)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -159,7 +159,7 @@ def _signature(obj: object, drop_return: bool = False) -> str:
     if drop_return:
         signature = signature.replace(return_annotation=inspect.Signature.empty)
     text = str(signature)
-    if len(text) > WIDTH:  # one parameter a line, as a formatter lays out a long definition
+    if wrap and len(text) > WIDTH:  # one parameter a line, as a formatter lays out a long definition
         parts, previous = [], None
         for p in signature.parameters.values():
             if previous == inspect.Parameter.POSITIONAL_ONLY and p.kind != previous:
@@ -212,7 +212,7 @@ def describe(qualified: str, obj: object, constants: dict[str, str]) -> list[str
             out += ["Fields: " + ", ".join(f"`{f}`" for f in fields) + ".", ""]
         for member, value in _members(obj):
             target = value.fget if isinstance(value, property) else value
-            signature = "" if isinstance(value, property) else _signature(target)
+            signature = "" if isinstance(value, property) else _signature(target, wrap=False)  # in a list item
             kind = "property " if isinstance(value, property) else ""
             out += [f"- {kind}**`{member}{signature}`**", ""]
             body = markdown(inspect.getdoc(target) or "")
