@@ -40,6 +40,7 @@ def per_run(x: Hyper, like: Tensor) -> Hyper:
 
 
 def zeros_like(params: Sequence[Tensor]) -> Tensors:
+    """A zero tensor of each parameter's shape, dtype, device and layout: a state's moments at t = 0."""
     return tuple(torch.zeros_like(p, memory_format=torch.preserve_format) for p in params)
 
 

@@ -41,6 +41,9 @@ class AdamState(NamedTuple):
 
 
 def adam_init(params: Sequence[Tensor], *, amsgrad: bool = False) -> AdamState:
+    """The state :func:`adam_update` starts from for ``params`` (tensors ``[K, ...]`` with a run axis, or one
+    run's): t = 0 and the moments v = 0 and s = 0; with ``amsgrad`` (which ``adam_update(..., amsgrad=True)`` needs)
+    also their running maximum, 0."""
     return AdamState(
         step=new_step(params),
         v=zeros_like(params),
@@ -149,6 +152,8 @@ class AdamaxState(NamedTuple):
 
 
 def adamax_init(params: Sequence[Tensor]) -> AdamaxState:
+    """The state :func:`adamax_update` starts from for ``params`` (tensors ``[K, ...]`` with a run axis, or one
+    run's): t = 0, the first moment v = 0 and the infinity norm u = 0."""
     return AdamaxState(step=new_step(params), v=zeros_like(params), u=zeros_like(params))
 
 
@@ -208,6 +213,8 @@ class NAdamState(NamedTuple):
 
 
 def nadam_init(params: Sequence[Tensor]) -> NAdamState:
+    """The state :func:`nadam_update` starts from for ``params`` (tensors ``[K, ...]`` with a run axis, or one
+    run's): t = 0, the product of the momentum schedule Πμ = 1 and the moments v = 0 and s = 0."""
     step = new_step(params)
     return NAdamState(step=step, mu_product=torch.ones_like(step), v=zeros_like(params), s=zeros_like(params))
 
@@ -295,6 +302,8 @@ class RAdamState(NamedTuple):
 
 
 def radam_init(params: Sequence[Tensor]) -> RAdamState:
+    """The state :func:`radam_update` starts from for ``params`` (tensors ``[K, ...]`` with a run axis, or one
+    run's): t = 0 and the moments v = 0 and s = 0."""
     return RAdamState(step=new_step(params), v=zeros_like(params), s=zeros_like(params))
 
 

@@ -42,6 +42,9 @@ class AdagradState(NamedTuple):
 
 
 def adagrad_init(params: Sequence[Tensor], *, initial_accumulator_value: Hyper = 0.0) -> AdagradState:
+    """The state :func:`adagrad_update` starts from for ``params`` (tensors ``[K, ...]`` with a run axis, or one
+    run's): t = 0 and the sum of squared gradients G = ``initial_accumulator_value`` (torch's; a number, or a tensor
+    of one value per run)."""
     s = tuple(torch.zeros_like(p) + per_run(initial_accumulator_value, p) for p in params)
     return AdagradState(step=new_step(params), s=s)
 
@@ -91,6 +94,8 @@ class AdadeltaState(NamedTuple):
 
 
 def adadelta_init(params: Sequence[Tensor]) -> AdadeltaState:
+    """The state :func:`adadelta_update` starts from for ``params`` (tensors ``[K, ...]`` with a run axis, or one
+    run's): t = 0 and the running averages of squared gradients and of squared updates, both 0."""
     return AdadeltaState(step=new_step(params), s=zeros_like(params), u=zeros_like(params))
 
 
@@ -142,6 +147,11 @@ class RMSpropState(NamedTuple):
 def rmsprop_init(
     params: Sequence[Tensor], *, momentum: Hyper = 0.0, centered: bool = False, initial_scale: Hyper = 0.0
 ) -> RMSpropState:
+    """The state :func:`rmsprop_update` starts from for ``params`` (tensors ``[K, ...]`` with a run axis, or one
+    run's): t = 0, the running average of squared gradients s = ``initial_scale`` (0 by default, as torch's and
+    optax's; a number, or a tensor of one value per run), with ``centered`` the running average of gradients 0, and
+    where ``momentum`` is not 0 the buffer b = 0 (``rmsprop_update`` refuses a state without what its switches
+    need)."""
     with_momentum = isinstance(momentum, Tensor) or momentum != 0
     return RMSpropState(
         step=new_step(params),

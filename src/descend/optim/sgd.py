@@ -32,6 +32,8 @@ class GDState(NamedTuple):
 
 
 def gd_init(params: Sequence[Tensor]) -> GDState:
+    """The state :func:`gd_update` starts from for ``params`` (tensors ``[K, ...]`` with a run axis, or one run's):
+    the step count t = 0."""
     return GDState(step=new_step(params))
 
 
@@ -71,6 +73,8 @@ class MomentumState(NamedTuple):
 
 
 def momentum_init(params: Sequence[Tensor]) -> MomentumState:
+    """The state :func:`momentum_update` starts from for ``params`` (tensors ``[K, ...]`` with a run axis, or one
+    run's): t = 0 and the velocity v = 0, one tensor of each parameter's shape."""
     return MomentumState(step=new_step(params), v=zeros_like(params))
 
 
@@ -125,6 +129,9 @@ class SGDState(NamedTuple):
 
 
 def sgd_init(params: Sequence[Tensor], *, momentum: Hyper = 0.0) -> SGDState:
+    """The state :func:`sgd_update` starts from for ``params`` (tensors ``[K, ...]`` with a run axis, or one run's):
+    t = 0 and, where ``momentum`` is not 0 (or is a tensor of one value per run), the buffer b = 0; without momentum
+    no buffer, and ``sgd_update`` with momentum refuses such a state."""
     needs_buffer = isinstance(momentum, Tensor) or momentum != 0
     return SGDState(step=new_step(params), b=zeros_like(params) if needs_buffer else ())
 
