@@ -113,15 +113,12 @@ class Comparison:
         default comparison)."""
         labels = list(self.table.index) if self.table is not None else []
         state = ", interrupted" if self.interrupted else ""
-        # what the command line prints after its table: the notes, and the facts of the data that could mislead
-        from .tasks.task import said_facts
+        from .tasks.task import told
 
-        notes = len(self.table_notes) + len(self.notes)
-        said = [fact.split(":", 1)[0] for fact in said_facts(getattr(self.task, "facts", ()))]
-        told = (f"; {notes} note{'s' * (notes != 1)} (.table_notes, .notes)" if notes else "") + (
-            f"; data: {', '.join(said)} (.task.facts)" if said else "")
+        said = told(len(self.table_notes) + len(self.notes), ".table_notes, .notes", getattr(self.task, "facts", ()),
+                    ".task.facts")
         return (f"<Comparison: {getattr(self.task, 'name', self.task)}, {self.config.mode} mode, {len(self.summary)} "
-                f"run{'s' * (len(self.summary) != 1)} of {', '.join(map(str, labels)) or 'nothing'}{state}{told}>")
+                f"run{'s' * (len(self.summary) != 1)} of {', '.join(map(str, labels)) or 'nothing'}{state}{said}>")
 
     @property
     def stopped_before_any_step(self) -> bool:

@@ -13,27 +13,21 @@ from typing import Any
 __all__ = ["TrainingBar", "SearchBar"]
 
 
-class TrainingBar:
-    """The Rich progress bar of a training (``descend.fit(progress=True)``): runs done of all, steps a second
-    (a run's step each), time elapsed and left. A context manager, called with each event of
-    :func:`descend.engine.train`'s ``progress``."""
+class _Bar:
+    """A Rich progress bar drawn from the first event it is called with, so that input refused before any work
+    (an argument, a study that cannot be resumed) draws none; a context manager that stops it."""
 
-    def __init__(self, console: Any = None) -> None:
+    def __init__(self, *columns: Any, console: Any = None, quiet: bool = False) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import Progress
 
-        self.progress = Progress(
-            TextColumn("[bold]training"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-            TextColumn("{task.fields[runs]} runs"), TextColumn("{task.fields[rate]} steps/s"), TextColumn("•"),
-            TimeElapsedColumn(), TextColumn("•"), TimeRemainingColumn(), TextColumn("left"),
-            console=console if console is not None else Console(stderr=True), transient=False)
-        self.task = self.progress.add_task("training", total=None, runs="0", rate="-")
-        self.steps = 0
+        self.progress = Progress(*columns, console=console if console is not None else Console(stderr=True),
+                                 disable=quiet, transient=False)
+        self.drawn = False
         self.started = 0.0
         self.last = 0.0
-        self.drawn = False
 
-    def __enter__(self) -> TrainingBar:
+    def __enter__(self) -> Any:
         self.started = time.perf_counter()
         return self
 
@@ -41,10 +35,30 @@ class TrainingBar:
         if self.drawn:
             self.progress.stop()
 
-    def __call__(self, event: Mapping[str, Any]) -> None:
-        if not self.drawn:  # from the first step: an argument refused before training draws no bar
+    def draw(self) -> None:
+        """Show the bar (at the first event)."""
+        if not self.drawn:
             self.drawn = True
             self.progress.start()
+
+
+class TrainingBar(_Bar):
+    """The Rich progress bar of a training (``descend.fit(progress=True)``): runs done of all, steps a second
+    (a run's step each), time elapsed and left. A context manager, called with each event of
+    :func:`descend.engine.train`'s ``progress``."""
+
+    def __init__(self, console: Any = None) -> None:
+        from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        super().__init__(
+            TextColumn("[bold]training"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+            TextColumn("{task.fields[runs]} runs"), TextColumn("{task.fields[rate]} steps/s"), TextColumn("•"),
+            TimeElapsedColumn(), TextColumn("•"), TimeRemainingColumn(), TextColumn("left"), console=console)
+        self.task = self.progress.add_task("training", total=None, runs="0", rate="-")
+        self.steps = 0
+
+    def __call__(self, event: Mapping[str, Any]) -> None:
+        self.draw()
         self.steps += event["runs"]
         now = time.perf_counter()
         last = event["step"] == event["steps"]
@@ -58,46 +72,28 @@ class TrainingBar:
                              rate=f"{self.steps / max(now - self.started, 1e-9):,.0f}")
 
 
-class SearchBar:
+class SearchBar(_Bar):
     """The Rich progress bar of a search (``descend tune``'s, and ``descend.tune(progress=True)``'s): trials done of
     the budget (``total``; by default the one the search's events carry), best so far, trials/s, time left. A
     context manager, called with each event of :func:`descend.tune.run`'s ``progress``."""
 
     def __init__(self, total: int | None = None, quiet: bool = False, metric: str = "loss",
                  console: Any = None) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-        self.progress = Progress(
+        super().__init__(
             # short enough for an 80-column terminal: the bar takes what the rest leaves
             TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[done]}"),
             TextColumn("best {task.fields[best]}"), TextColumn("{task.fields[rate]}/s"), TextColumn("•"),
-            TimeElapsedColumn(), TextColumn("•"), TimeRemainingColumn(), TextColumn("left"),
-            console=console if console is not None else Console(stderr=True), disable=quiet, transient=False)
+            TimeElapsedColumn(), TextColumn("•"), TimeRemainingColumn(), TextColumn("left"), console=console,
+            quiet=quiet)
         self.total = total
         self.metric = metric
         self.task = self.progress.add_task("tuning", total=total, done="0 trials" if total is None else
                                            f"0/{total} trials", best="-", rate="-")
-        self.last = 0.0
-        self.drawn = False
-
-    def __enter__(self) -> SearchBar:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.drawn:
-            self.progress.stop()
 
     def __call__(self, event: Mapping[str, Any]) -> None:
-        if not self.drawn:  # from the search's first count: a study refused as it opens draws no bar
-            self.drawn = True
-            self.progress.start()
+        self.draw()
         if self.total is None:  # the budget of every study, which the search's events carry (the bar's too: without
             self.total = int(event["total"])  # it the bar never fills and shows no time left)
             self.progress.update(self.task, total=self.total)

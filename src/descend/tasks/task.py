@@ -400,6 +400,14 @@ def said_facts(facts: Iterable[tuple[str, str]]) -> list[str]:
     return [f"{key}: {text}" for key, text in facts if key in SAID_FACTS]
 
 
+def told(notes: int, notes_at: str, facts: Iterable[tuple[str, str]], facts_at: str) -> str:
+    """What a result's one-line repr adds of what the command line says after its table: how many ``notes`` it has
+    (the attributes ``notes_at``), and the keys of the :data:`SAID_FACTS` among ``facts`` (``facts_at``), or nothing."""
+    said = [key for key, _ in facts if key in SAID_FACTS]
+    return (f"; {notes} note{'s' * (notes != 1)} ({notes_at})" if notes else "") + (
+        f"; data: {', '.join(said)} ({facts_at})" if said else "")
+
+
 def register(name: str, summary: str | None = None, group: str | None = None
              ) -> Callable[[Callable[..., Task]], Callable[..., Task]]:
     """Decorator adding a task builder ``build(**options) -> Task`` to :data:`TASKS`. A built-in task takes its

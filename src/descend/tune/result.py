@@ -75,15 +75,11 @@ class TuneResult:
         best = ", ".join(f"{name}: {info.get('value'):.4g}" if isinstance(info.get("value"), float) else name
                          for name, info in self.best.items())
         state = " interrupted" if self.interrupted else " timed out" if self.timed_out else ""
-        # what the command line prints after its table: the notes, and the facts of the data that could mislead
-        from ..tasks.task import said_facts
+        from ..tasks.task import told
 
-        said = [fact.split(":", 1)[0] for fact in said_facts(self.facts)]
-        told = (f"; {len(self.notes)} note{'s' * (len(self.notes) != 1)} (.notes)" if self.notes else "") + (
-            f"; data: {', '.join(said)} (.facts)" if said else "")
         return (f"TuneResult({len(self.trials)} trials of {', '.join(self.names)}; best {self.target.key}: "
                 f"{{{best}}}; re-runs: {0 if self.final_summary is None else len(self.final_summary)}; "
-                f"storage {self.storage!r}{state}{told})")
+                f"storage {self.storage!r}{state}{told(len(self.notes), '.notes', self.facts, '.facts')})")
 
 
 def batch_shown(batch_size: Any) -> Any:
