@@ -26,6 +26,7 @@ import shlex
 import sys
 from enum import Enum
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn, Optional
 
@@ -37,7 +38,7 @@ from rich.table import Table
 from . import __version__
 from ._names import folder_name
 from ._streams import Unbroken
-from .compare_config import DATA_KEYS, Config
+from .compare_config import DATA_KEYS, TRAINING_KEYS, Config
 
 
 class _Argument(typer.core.TyperArgument):
@@ -346,15 +347,19 @@ def _read_config(path: Path, schema: type = Config, *, csv_given: bool = True) -
 _COMMAND_SWITCHES = ("force", "quiet", "no_animation", "svg", "mp4", "config")
 
 
-def _schema_parameters(schema: type, keys: Sequence[str] | None = None) -> list[inspect.Parameter]:
+def _schema_parameters(schema: type, keys: Sequence[str] | None = None,
+                       helps: Mapping[str, str] | None = None) -> list[inspect.Parameter]:
     """The command-line parameters of a :class:`descend.schema.Schema`'s fields (those of ``keys`` only, when
     given): an option (or argument) per field, all defaulting to None (not given), so that a --config file's
-    values apply unless overridden."""
+    values apply unless overridden. ``helps``: a field's help in this command's words, where the schema's speaks
+    of another command's options."""
     out = []
     for entry in schema.entries():
         if keys is not None and entry.key not in keys:
             continue
         s = entry.setting
+        if helps and entry.key in helps:
+            s = replace(s, help=helps[entry.key])
         if s.argument:
             annotation, default = Optional[str], typer.Argument(None, metavar=s.metavar, help=s.help,
                                                                 show_default=False)
@@ -372,15 +377,15 @@ def _schema_parameters(schema: type, keys: Sequence[str] | None = None) -> list[
     return out
 
 
-def _with_settings(schema: type, keys: Sequence[str] | None = None) -> Any:
+def _with_settings(schema: type, keys: Sequence[str] | None = None, helps: Mapping[str, str] | None = None) -> Any:
     """Give a command (``def command(own options..., **settings)``) one option per field of ``schema`` (per
-    field of ``keys``, after the command's own, when given)."""
+    field of ``keys``, after the command's own, when given; ``helps``: as :func:`_schema_parameters`)."""
 
     def wrap(function: Any) -> Any:
         own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
                for p in inspect.signature(function, eval_str=True).parameters.values()
                if p.kind is not inspect.Parameter.VAR_KEYWORD]
-        settings = _schema_parameters(schema, keys)
+        settings = _schema_parameters(schema, keys, helps)
         function.__signature__ = inspect.Signature(settings + own if keys is None else own + settings)
         return function
 
@@ -1018,8 +1023,20 @@ def _off_the_map(domain: Any, paths: Mapping[int, Any], labels: Mapping[int, str
     return out
 
 
+#: descend tune's words for the settings whose help speaks of descend compare's options (--lr, a --config file).
+TUNE_HELPS = {
+    "schedule": "Learning-rate schedule of every trial, a multiplier of its lr over its steps (its value is 1: "
+                "cosine:min_value=0.01 anneals to a hundredth of the trial's lr): cosine, step:step_size=100,"
+                "gamma=0.5, one_cycle, 'multistep:milestones=100;200,gamma=0.1' (quoted: the shell reads ;), ... "
+                "(descend list schedules)",
+    "task_options": "An option of the task, repeatable: --task-option hidden=64 (descend card TASK lists them).",
+    "init_scale": "With --init normal, the weights' standard deviation; with --init uniform, their bound (default: "
+                  "0.01 and 1/sqrt(fan-in)).",
+}
+
+
 @app.command("tune", cls=_Command, short_help='Search hyperparameters (Optuna), many trials at once.')
-@_with_settings(Config, keys=(*DATA_KEYS, "plugin"))
+@_with_settings(Config, keys=(*DATA_KEYS, "plugin", *TRAINING_KEYS), helps=TUNE_HELPS)
 def tune_command(
     task: Optional[str] = typer.Argument(None, metavar="TASK", show_default=False,
                                          help="A task (descend list tasks), a landscape, or a formula in x, y."),

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,7 @@ from .compare_config import (  # noqa: F401  (the settings, split out so that th
     batch_label,
     batch_text,
     get_task,
+    initialised,
     parse_batch_sizes,
     parse_optimizer,
     parse_schedule,
@@ -284,10 +285,7 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     if schedule is not None and unscheduled:
         notes.append(f"{', '.join(unscheduled)} {'has' if len(unscheduled) == 1 else 'have'} no learning rate for "
                      f"the schedule {config.schedule} to multiply: trained without it")
-    if config.init is not None:  # the task's model, initialised as asked (its card and report show it)
-        from .models import with_init
-
-        task = replace(task, model=with_init(task.model, config.init, config.init_scale))
+    task = initialised(task, config)  # the task's model, initialised as asked (its card and report show it)
     extra = _fit_settings(config, task)
     one_seed: dict[str, list[str]] = {}
     offset = 0

@@ -1041,6 +1041,10 @@ _CSV_KEYS = ("kind", "features", "drop", "dropna", "na_values", "sep", "encoding
 #: The settings that say how a task's data is read: a CSV file's (:data:`_CSV_KEYS`) and the target's
 #: standardisation; ``descend tune`` takes them as ``descend compare`` does (:func:`data_task`).
 DATA_KEYS = (*_CSV_KEYS, "standardize_target")
+#: The settings of how every run trains, besides its optimizer, learning rate and batch size: the task's options
+#: and start, the model's initialisation, the loss, the learning rate's schedule and the gradient's clipping;
+#: ``descend tune`` takes them as ``descend compare`` does (:func:`training_config`).
+TRAINING_KEYS = ("task_options", "start", "init", "init_scale", "loss", "schedule", "clip_norm", "clip_value")
 #: What a setting given on the command line replaces of a --config file's, when it differs from the file's: the
 #: settings that cannot go with it (steps and epochs; the columns to use and those to leave out), or that belonged
 #: to what it changes (another task: the file's data and task options). Another mode: :func:`not_with_mode`.
@@ -1076,10 +1080,35 @@ def data_task(task: Any, *, csv: str | None = None, column: str | None = None,
     unknown = [k for k in options if k not in DATA_KEYS]
     if unknown:
         raise TypeError(f"data_task() got unexpected options {unknown}")
+    return training_config(task, csv=csv, column=column, names=names, **options)[1]
+
+
+def training_config(task: Any, *, csv: str | None = None, column: str | None = None,
+                    names: Mapping[str, str] | None = None, **options: Any) -> tuple[Config, Any]:
+    """``(Config, Task)`` for TASK or ``--csv PATH --column COL`` with the options of :data:`DATA_KEYS`,
+    :data:`TRAINING_KEYS`, ``steps`` and ``epochs`` (texts as typed, None for not given), resolved and refused
+    exactly as ``descend compare`` resolves its settings (:meth:`Config.resolved`), the model initialised as
+    ``init`` asks (:func:`initialised`); errors name the options as ``names`` spells them (default: the command
+    line's flags). The settings of ``descend tune``, which trains its trials as a comparison trains its runs."""
+    unknown = [k for k in options if k not in (*DATA_KEYS, *TRAINING_KEYS, "steps", "epochs")]
+    if unknown:
+        raise TypeError(f"training_config() got unexpected options {unknown}")
     names = {**Config.flags(), **(names or {})}
     data = {"task": task, "csv": csv, "column": column, **options}
-    config = Config.from_dict({k: v for k, v in data.items() if v is not None}, names=names)
-    return config.resolved(names=names)[1]
+    config = Config.from_dict({k: v for k, v in data.items() if v is not None and (v != [] or k != "task_options")},
+                              names=names)
+    config, built = config.resolved(names=names)
+    return config, initialised(built, config)
+
+
+def initialised(task: Any, config: Config) -> Any:
+    """``task`` with its model initialised as ``config.init`` (and ``init_scale``) asks; ``task`` itself when
+    ``init`` is not given (the task's own initialisation)."""
+    if config.init is None:
+        return task
+    from .models import with_init
+
+    return replace(task, model=with_init(task.model, config.init, config.init_scale))
 
 
 def _spelling(names: Mapping[str, str]) -> Callable[[str, Any], str]:

@@ -18,6 +18,7 @@ import optuna
 import pytest
 from typer.testing import CliRunner
 
+import descend
 from descend.cli import app
 from descend.report.html import _cell_text
 from descend.tune import result as api_result
@@ -1153,3 +1154,81 @@ def test_two_searches_given_one_out_at_the_same_time_never_both_write_there(tmp_
     assert "holds the results of another search (study 's-adam')" in late.stderr
     assert "this search's results are not written there: its study keeps every trial" in late.stderr
     assert not (racing / "trials.csv").exists() and "results:" not in late.stdout
+
+
+def test_every_trial_trains_with_the_settings_descend_compare_takes(tmp_path):
+    """descend tune took the data's options of descend compare but none of how a run trains: a search with a
+    schedule, clipping, another loss or start was possible in Python only. Each trial trains with them now and
+    equals its configuration trained alone with them, bit for bit (line: per-run arithmetic)."""
+    from descend import schedules, tasks
+    from descend.spec import RunSpec
+
+    out = tmp_path / "out"
+    argv = ["tune", "line", "-o", "adam", "--steps", "30", "--trials", "6", "--cohort", "6", "--seeds", "0",
+            "--batch-size", "16", "--schedule", "cosine:min_value=0.1", "--clip-norm", "0.5", "--clip-value", "2",
+            "--start", "2,-1", "--loss", "mae", "--out", str(out)]
+    result = runner.invoke(app, argv, env={"COLUMNS": "150"})
+    assert result.exit_code == 0, result.output
+    # said as the search starts and in the report, and part of the command that resumes it
+    assert "every trial: loss mae, dtype float32, clip_norm 0.5, clip_value 2.0, schedules lr:cosine(" in result.output
+    resume = next(line for line in result.stdout.splitlines() if line.startswith("resume or add workers:"))
+    for given in ("--schedule cosine:min_value=0.1", "--clip-norm 0.5", "--clip-value 2", "--start 2,-1", "--loss mae"):
+        assert given in resume, given
+    assert "<b>Training:</b> loss mae, dtype float32, clip_norm 0.5" in (out / "report.html").read_text()
+    study = optuna.load_study(study_name="line", storage=storage_module.open_storage(str(out / "study.journal")))
+    task = tasks.get("line", start=(2.0, -1.0))
+    cosine = schedules.cosine(1.0, 30, min_value=0.1)
+    trials = study.get_trials()
+    assert len(trials) == 6
+    for t in trials:
+        runs = descend.fit(task=task, runs=[RunSpec("adam", dict(t.params), 16, t.number, None, {"lr": cosine}, 0.5,
+                                                    2.0)], steps=30, loss="mae", record_grad_norms=False)
+        assert t.value == runs.summary["final_validation_loss"].iloc[0]
+    unscheduled = descend.fit(task=task, runs=[RunSpec("adam", dict(trials[0].params), 16, 0, None, {}, 0.5, 2.0)],
+                              steps=30, loss="mae", record_grad_norms=False)
+    assert trials[0].value != unscheduled.summary["final_validation_loss"].iloc[0]  # the schedule mattered
+
+
+def test_a_study_resumed_with_other_training_settings_names_their_flags(tmp_path):
+    """A study is refused when resumed with another schedule, model initialisation or task option, naming the flag
+    that differs (it said --hidden and --model, which descend tune does not take)."""
+    out = tmp_path / "out"
+    argv = ["tune", "digits", "-o", "adam", "--steps", "5", "--trials", "2", "--cohort", "2", "--seeds", "0",
+            "--task-option", "hidden=8", "--init", "he", "--schedule", "cosine", "--quiet", "--out", str(out)]
+    assert runner.invoke(app, argv).exit_code == 0
+    for flag, value, said in (("--task-option", "hidden=16", "error: --task-option hidden: study 'digits' was made "
+                                                             "with hidden=8, not hidden=16"),
+                              ("--init", "xavier", "error: --init: study 'digits' was made with model=MLP("),
+                              ("--schedule", "one_cycle", "error: --schedule: study 'digits' was made with "
+                                                          "schedules=lr:cosine(")):
+        result = runner.invoke(app, more(argv, flag, value))
+        assert result.exit_code == 2 and said in result.output, result.output
+
+
+@pytest.mark.parametrize("flags, said", [
+    (["--schedule", "cosin"], "error: --schedule 'cosin': unknown schedule; did you mean 'cosine'"),
+    (["--schedule", "cosine", "--epochs", "2", "--steps", None], "error: --schedule 'cosine' lasts a number of steps"),
+    (["--clip-norm", "0"], "error: --clip-norm '0': a positive number is required"),
+    (["--loss", "hinge"], "error: --loss 'hinge': unknown loss 'hinge'"),
+    (["--task-option", "hiden=8"], "error: --task-option: unknown option of task 'digits' 'hiden'"),
+    (["--init", "he", "--init-scale", "2"], "error: --init-scale 2 is the scale of --init normal"),
+])
+def test_a_training_setting_descend_tune_refuses_is_one_line_before_any_study(tmp_path, flags, said):
+    argv = ["tune", "digits", "-o", "adam", "--steps", "5", "--trials", "2", "--cohort", "2", "--seeds", "0",
+            "--quiet", "--out", str(tmp_path / "out")]
+    for flag, value in zip(flags[::2], flags[1::2]):
+        argv = [a for i, a in enumerate(argv) if a != flag and (i == 0 or argv[i - 1] != flag)] if value is None \
+            else [*argv, flag, value]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 2 and said in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_help_shows_the_training_settings_in_the_words_of_descend_tune():
+    result = runner.invoke(app, ["tune", "--help"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0
+    for flag in ("--schedule", "--loss", "--init", "--init-scale", "--start", "--clip-norm", "--clip-value",
+                 "--task-option"):
+        assert flag in result.stdout, flag
+    assert "--lr" not in result.stdout and "configuration file" not in result.stdout  # compare's options, not tune's

@@ -30,7 +30,8 @@ FLAGS = {"task": "TASK", "optimizer": "--optimizer", "space": "--space", "trials
          "sampler": "--sampler", "pruner": "--pruner", "steps": "--steps", "epochs": "--epochs", "seeds": "--seeds",
          "storage": "--storage", "study": "--study", "timeout": "--timeout", "metric": "--metric",
          "batch_size": "--batch-size", "out": "--out", "seed": "--seed", "eval_every": "--eval-every",
-         "csv": "--csv"}
+         "csv": "--csv", "loss": "--loss", "clip_norm": "--clip-norm", "clip_value": "--clip-value",
+         "schedules": "--schedule"}
 
 EXAMPLES = """\
 Examples:
@@ -87,14 +88,18 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _task(task: str | None, csv: str | None, column: str | None, data: Mapping[str, Any]) -> Any:
-    """The task as ``descend compare`` reads TASK (a task, a landscape, a formula) or ``--csv PATH --column COL``,
-    with its data options (``--sep``, ``--dropna``, ...: :data:`descend.compare_config.DATA_KEYS`)."""
-    from ..compare_config import data_task
+def _task(task: str | None, csv: str | None, column: str | None, data: Mapping[str, Any], steps: int | None,
+          epochs: int | None) -> tuple[Any, Any]:
+    """``(settings, task)``: the task as ``descend compare`` reads TASK (a task, a landscape, a formula) or
+    ``--csv PATH --column COL``, with its data options (``--sep``, ``--dropna``, ...:
+    :data:`descend.compare_config.DATA_KEYS`) and how every trial trains (``--task-option``, ``--init``,
+    ``--loss``, ``--schedule``, ``--clip-norm``, ...: :data:`descend.compare_config.TRAINING_KEYS`), resolved
+    and refused as ``descend compare`` resolves them."""
+    from ..compare_config import training_config
 
     if csv is None and task is None:
         raise ValueError("give TASK (see `descend list tasks`), a landscape formula, or --csv PATH --column COL")
-    return data_task(task, csv=csv, column=column, **data)
+    return training_config(task, csv=csv, column=column, steps=steps, epochs=epochs, **data)
 
 
 def _plugins(given: Any) -> tuple[str, ...]:
@@ -209,8 +214,10 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
          quiet: bool = False, compile: bool = False, data: Mapping[str, Any] | None = None, **options: Any) -> int:
     """Run ``descend tune`` with the command line's options (texts as typed, None for not given); returns the
     exit code: 0, 2 for bad input (one line on stderr, nothing trained or written), 130 after Ctrl-C.
-    ``data``: how the task's data is read, as ``descend compare`` takes it (``{"sep": ";", "dropna": True}``,
-    keys of :data:`descend.compare_config.DATA_KEYS`)."""
+    ``data``: how the task's data is read and how every trial trains, as ``descend compare`` takes them
+    (``{"sep": ";", "dropna": True, "schedule": "cosine"}``, keys of :data:`descend.compare_config.DATA_KEYS` and
+    :data:`descend.compare_config.TRAINING_KEYS`)."""
+    from ..compare_config import TRAINING_KEYS, parse_schedule
     from ..engine import RuleFailed
     from ..report import saved
     from . import api
@@ -219,12 +226,14 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     from .storage import mask
 
     try:
-        data = {k: v for k, v in (data or {}).items() if v is not None}
+        data = {k: v for k, v in (data or {}).items() if v is not None and not (isinstance(v, list) and not v)}
         plugins = _plugins(data.pop("plugin", None))  # first: they may register the optimizers -o names
-        built = _task(task, csv, column, data)
+        steps, epochs = _number(steps, "--steps", int), _number(epochs, "--epochs", int)
+        settings, built = _task(task, csv, column, data, steps, epochs)
         trials = _number(trials, "--trials", int) if trials is not None else api.DEFAULT_TRIALS
         cohort = _number(cohort, "--cohort", int)
-        steps, epochs = _number(steps, "--steps", int), _number(epochs, "--epochs", int)
+        # every trial's schedule, over the steps it trains (refused with --epochs where it needs them, as compare does)
+        _, schedule = parse_schedule(settings.schedule, settings.steps or 1)
         seeds, seed = _number(seeds, "--seeds", int), _number(seed, "--seed", int)
         timeout = _number(timeout, "--timeout", float)
         if out is not None and not str(out).strip():  # Path("") is the working directory: written there
@@ -237,7 +246,8 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
                         trials=trials, cohort=cohort, sampler=sampler, pruner=pruner, steps=steps, epochs=epochs,
                         seeds=seeds, storage=storage, study=study, timeout=timeout, out=out_dir, metric=metric,
                         batch_size=batch_size if batch_size is not None else "task", seed=seed, names=FLAGS,
-                        **options)
+                        loss=settings.loss, clip_norm=settings.clip_norm, clip_value=settings.clip_value,
+                        schedules={"lr": schedule} if schedule is not None else None, **options)
         studies = {plan.study_name(name) for name, _ in plan.optimizers}
         check_out(out_dir, studies, flag, storage=plan.storage)
         opened = api.open_studies(plan, heartbeat_interval=10, grace_period=60)
@@ -256,6 +266,9 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         each = " each" if len(names) > 1 else ""  # one study (one optimizer, or a choice among several): in all
         lines = [f"tuning {', '.join(names)} on {built.name}: {plan.trials} trials{each}, cohorts of {plan.cohort}, "
                  f"{plan.sampler} sampler, pruner {plan.pruner}, {plan.budget.text()}"]
+        if any(key in data for key in TRAINING_KEYS):  # how every trial trains, as given (and the model it built)
+            lines.append(f"  every trial: {api.training_words(api.training_text(plan))}"
+                         + (f"; model {built.model!r}" if {"init", "task_options"} & set(data) else ""))
         for name, study_name in names.items():
             lines.append(f"  study {study_name!r} in {where}" + (
                 f" (resumed: {resumed[name]})" if resumed[name] and not opened[1][name].created else ""))

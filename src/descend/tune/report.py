@@ -943,6 +943,10 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool, record
     meta = [f"<span><b>Objective:</b> {_esc(objective)} ({_esc(direction)})</span>"]
     if budget:
         meta.append(f"<span><b>Budget:</b> {_esc(budget)} per trial</span>")
+    if training := attrs.get("descend:training", ""):  # the loss, dtype, clipping and schedules every trial had
+        from .api import training_words
+
+        meta.append(f"<span><b>Training:</b> {_esc(training_words(training))}</span>")
     meta.append(f"<span><b>Time:</b> {result.seconds:.1f} s (this command's search and re-runs, without its "
                 "start-up and this report)</span>")
     described = [f"<p class=\"meta\"><b>Task:</b> {_esc(result.description)}</p>"] if getattr(

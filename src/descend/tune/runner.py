@@ -534,9 +534,22 @@ def _other_settings(then: str, now: str, where: str, other: str, names: Mapping[
                          for k in changed)
 
     cli = names.get("study") == "--study"
-    flag = (", ".join("--" + k.replace("_", "-") for k in changed) if cli else ", ".join(changed)) or names["task"]
+    flag = (", ".join(_setting_flag(k) for k in changed) if cli else ", ".join(changed)) or names["task"]
     return (f"{flag}: {where} was made with {said(before)}, not {said(after)}; give the same to resume it, or "
             f"{other}")
+
+
+def _setting_flag(key: str) -> str:
+    """The command line's flag that sets a task's setting ``key`` (of its identity): the data's and the task's
+    own flags (``--sep``, ``--start``, ``--loss``), ``--init`` for the model (another initialisation of the same
+    task), and ``--task-option KEY`` for the task's other options (``hidden``)."""
+    from ..compare_config import DATA_KEYS, TASK_SETTINGS, Config
+
+    if key == "model":
+        return "--init"
+    if key in DATA_KEYS or (key in TASK_SETTINGS and key != "steps"):  # steps: the task's option, not --steps
+        return Config.flags()[key]
+    return f"--task-option {key}"
 
 
 # -- the runner -----------------------------------------------------------------------------------------------
