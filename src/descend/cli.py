@@ -1049,8 +1049,8 @@ def tune_command(
              "study, each one's own hyperparameters searched only when it is chosen. Default: adam."),
     space: Optional[list[str]] = typer.Option(
         None, metavar="SPACE", help="What to search: 'lr=1e-5..1e-1:log, beta1=0.8..0.999, amsgrad=true|false, "
-        "batch_size=16|32, eps=1e-8' (ranges, choices, fixed values); 'OPTIMIZER: ...' adds to it for one "
-        "optimizer (its items replace those of the same name), repeatable; given alone, it is that optimizer's "
+        "batch_size=16|32, schedule=constant|cosine, eps=1e-8' (ranges, choices, fixed values); 'OPTIMIZER: ...' "
+        "adds to it for one optimizer (its items replace those of the same name), repeatable; given alone, it is that optimizer's "
         "whole space (the others keep their default). Default: lr around the task's rate and the optimizer's own "
         "hyperparameters."),
     trials: Optional[str] = typer.Option(None, metavar="INTEGER", help="Trials per optimizer (for a choice such as "

@@ -1232,3 +1232,22 @@ def test_help_shows_the_training_settings_in_the_words_of_descend_tune():
                  "--task-option"):
         assert flag in result.stdout, flag
     assert "--lr" not in result.stdout and "configuration file" not in result.stdout  # compare's options, not tune's
+
+
+@pytest.mark.parametrize("flags, said", [
+    (["--space", "lr=1e-3..1e-1:log, schedule=constant|cosine", "--schedule", "cosine"],
+     "error: --schedule and --space's schedule both set the schedule of adam's lr; give it in one place"),
+    (["-o", "sgd", "--space", "lr=0|0.1, schedule=constant|cosine"],
+     "error: --space: schedule multiplies lr, which sgd's trials may have at 0"),
+    (["--space", "lr=1e-3..1e-1:log, schedule=constant|cosine:total_steps=2", "--steps", "5"], None),
+])
+def test_a_searched_schedule_is_refused_beside_another_before_any_study(tmp_path, flags, said):
+    argv = ["tune", "line", "--trials", "2", "--cohort", "2", "--seeds", "0", "--quiet", "--out", str(tmp_path / "o")]
+    argv += ["--steps", "5"] if "--steps" not in flags else []
+    argv = [*argv[:2], *(["-o", "adam"] if "-o" not in flags else []), *argv[2:], *flags]
+    result = runner.invoke(app, argv)
+    if said is None:  # a schedule that ends before the steps do: allowed (cosine stays at its end)
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 2 and said in result.output, result.output
+    assert not (tmp_path / "o").exists()

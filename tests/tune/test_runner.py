@@ -1302,3 +1302,45 @@ def test_a_search_bar_without_a_total_takes_the_events_and_fills():
         bar({"kind": "study", "optimizer": "adam", "done": 8, "total": 16, "best": 0.5, "rate": 10.0})
         task = bar.progress.tasks[0]
         assert task.total == 16 and task.percentage == 50.0
+
+
+def test_a_searched_schedule_trains_each_trial_with_the_schedule_it_drew():
+    """schedule=constant|cosine|... in the space: each trial's lr is multiplied by the schedule it drew, over its
+    steps, and equals its configuration trained alone with that schedule, bit for bit; the baseline is constant."""
+    from descend import schedules
+
+    result = descend.tune("line", optimizer="adam", space="lr=1e-3..0.5:log, schedule=constant|cosine|one_cycle",
+                          trials=9, cohort=9, batch_size=16, steps=40, eval_every=10, seeds=0, **F64)
+    trials = result.study.get_trials()
+    drawn = [t.params["schedule"] for t in trials]
+    assert drawn[0] == "constant" and set(drawn) == {"constant", "cosine", "one_cycle"}
+    built = {"constant": {}, "cosine": {"lr": schedules.cosine(1.0, 40)},
+             "one_cycle": {"lr": schedules.one_cycle(1.0, 40)}}
+    for t in trials:
+        config = {k: v for k, v in t.params.items() if k != "schedule"}
+        runs = descend.fit(task="line", runs=[RunSpec("adam", config, 16, t.number, None, built[t.params["schedule"]])],
+                           steps=40, eval_every=10, record_grad_norms=False, **F64)
+        assert t.value == runs.summary["final_validation_loss"].iloc[0]
+    cosine = next(t for t in trials if t.params["schedule"] == "cosine")
+    plain = descend.fit(task="line", runs=[RunSpec("adam", {"lr": cosine.params["lr"]}, 16, cosine.number)], steps=40,
+                        eval_every=10, record_grad_norms=False, **F64)
+    assert cosine.value != plain.summary["final_validation_loss"].iloc[0]  # the schedule mattered
+    assert result.best["adam"]["config"]["schedule"] in {"constant", "cosine", "one_cycle"}
+
+
+def test_a_searched_schedule_lasts_each_batch_sizes_steps_in_an_epoch_budget():
+    """With --epochs a trial's steps follow its batch size: its schedule (cosine: to 0 at its last step) lasts them."""
+    result = descend.tune("line", optimizer="gd", space="lr=0.01..0.5:log, schedule=cosine, batch_size=16|40",
+                          trials=4, cohort=4, epochs=2, eval_every=None, seeds=0, **F64)
+    from descend import schedules
+
+    trials = result.study.get_trials()
+    assert {t.params["batch_size"] for t in trials} == {16, 40}
+    for t in trials:
+        batch = t.params["batch_size"]
+        steps = {16: 16, 40: 6}[batch]  # 120 samples: 8 and 3 batches an epoch
+        assert t.user_attrs["descend"]["steps"] == steps
+        runs = descend.fit(task="line", runs=[RunSpec("gd", {"lr": t.params["lr"]}, batch, t.number, None,
+                                                      {"lr": schedules.cosine(1.0, steps)})],
+                           epochs=2, record_grad_norms=False, **F64)
+        assert t.value == runs.summary["final_validation_loss"].iloc[0]

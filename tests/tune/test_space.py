@@ -203,3 +203,29 @@ def test_an_optimizers_own_space_adds_to_the_space_for_all():
     plan = api.plan("digits", optimizer=["adam", "sgd"], trials=4, cohort=4, steps=5,
                     space=["lr=1e-3..1e-1:log", "sgd: lr=1e-2..1:log, momentum=0..0.9"])
     assert plan.spaces["sgd"].text() == "lr=0.01..1:log, momentum=0..0.9"  # an item it names replaces the shared one
+
+
+def test_a_schedule_is_a_choice_of_schedules_checked_as_schedule_checks_them():
+    space = parse_space("lr=1e-3..1e-1:log, schedule=constant|cosine|step:step_size=10", "adam")
+    assert space.searched[-1] == Param("schedule", "choice", choices=("constant", "cosine", "step:step_size=10"))
+    assert parse_space(space.text(), "adam").text() == space.text()
+    assert space.baseline()["schedule"] == "constant"  # the optimizer's defaults: a constant rate
+    assert parse_space("lr=1e-3..1e-1:log, schedule=cosine|one_cycle", "adam").baseline()["schedule"] == "cosine"
+    assert parse_space("lr=1e-3..1e-1:log, schedule=cosine", "adam").params[-1] == Param("schedule", "fixed",
+                                                                                         value="cosine")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("lr=1e-3..1e-1, schedule=cosin|constant", "--space 'schedule=cosin|constant': 'cosin': unknown schedule; did "
+                                               "you mean 'cosine'"),
+    ("lr=1e-3..1e-1, schedule=0..1", "--space 'schedule=0..1': give schedules as choices, e.g. schedule=constant|"),
+    ("lr=1e-3..1e-1, schedule=cosine|cosine", "--space 'schedule=cosine|cosine': a choice is given twice"),
+    ("lr=1e-3..1e-1, schedule=constant|warmup", "warmup wraps another schedule"),
+    ("lr=1e-3..1e-1, schedule=constant|", "an empty choice"),
+    ("lr=1e-3..1e-1, schedule=step", "schedule 'step' needs step_size"),
+])
+def test_bad_schedules_in_a_space_are_one_line_naming_the_item(text, message):
+    with pytest.raises(ValueError) as e:
+        parse_space(text, "adam")
+    assert message in str(e.value) and "\n" not in str(e.value)
+

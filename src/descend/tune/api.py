@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._checks import close_matches
 from . import logs, pruning
-from .space import BATCH_SIZE, ChoiceSpace, Space, share, space_for
+from .space import BATCH_SIZE, SCHEDULE, ChoiceSpace, Space, share, space_for, trial_schedules
 
 if TYPE_CHECKING:
     from .result import TuneResult
@@ -193,7 +193,7 @@ def _spaces_by_optimizer(space: Any, optimizers: Sequence[str],
         mine = [item for text in own[name] for item in _items(text)]
         # with no space for all, an optimizer's own items are its whole space (the playground's link to descend
         # tune gives "adam: lr=..." to search the rate alone)
-        out[name] = _merged(shared or "", mine, {*get(name).names, BATCH_SIZE})
+        out[name] = _merged(shared or "", mine, {*get(name).names, BATCH_SIZE, SCHEDULE})
     return out, shared
 
 
@@ -370,6 +370,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         defaults.setdefault(BATCH_SIZE, batch)
         spaces[name] = Space(spaces[name].optimizer, spaces[name].params, defaults)
         get(name)
+        _check_searched_schedule(spaces[name], schedules, budget, problem, names)
     if eval_every is not None and pruner != "none":  # at every budget in steps a trial may train with
         for steps_ in sorted({budget.steps_for(problem, size) for s in spaces.values() for size in _batch_sizes(s)}):
             if (lost := pruning.lost_checkpoints(pruner, steps_, eval_every, what=names["eval_every"])) is not None:
@@ -639,6 +640,31 @@ def _batch_sizes(space: Space) -> list[Any]:
     return list(param.choices) if param.kind == "choice" else [param.value]
 
 
+def _check_searched_schedule(space: Space, schedules: Any, budget: Any, problem: Any,
+                             names: Mapping[str, str]) -> None:
+    """A space's ``schedule`` choice: refused beside a schedule of lr given to every trial (two in one place),
+    where a trial's lr may be 0 (a schedule then does nothing), and where a choice fails over the steps a trial
+    trains (each batch size's), before any study is created."""
+    param = next((q for q in space.params if q.name == SCHEDULE), None)
+    if param is None:
+        return
+    if isinstance(schedules, Mapping) and "lr" in schedules:
+        raise ValueError(f"{names['schedules']} and {names['space']}'s {SCHEDULE} both set the schedule of "
+                         f"{space.optimizer}'s lr; give it in one place")
+    if 0.0 in _possible_values(space, "lr"):
+        raise ValueError(f"{names['space']}: {SCHEDULE} multiplies lr, which {space.optimizer}'s trials may have at 0, "
+                         "where a schedule does nothing; search lr over a range above 0")
+    from .space import schedule_of
+
+    for size in _batch_sizes(space):
+        steps = budget.steps_for(problem, size)
+        for text in param.choices if param.kind == "choice" else (param.value,):
+            try:
+                schedule_of(text, steps)
+            except ValueError as e:
+                raise ValueError(f"{names['space']} {SCHEDULE}={text} over {steps} steps: {e}") from None
+
+
 def _possible_values(space: Space, name: str) -> set[float]:
     """The values of hyperparameter ``name`` at the ends of what ``space``'s trials may take: the optimizer's
     default where the space leaves it out, else its range's ends, its choices or its fixed value (the baseline trial
@@ -859,8 +885,10 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
                     seeds = p.seeds if seeds_can_differ(p.task, name, batch) else 1
                     if seeds < p.seeds:
                         alike.append(name)
-                    specs[name] = [RunSpec(name, config, batch, s, None, schedules_for(name, p.schedules),
-                                           p.clip_norm, p.clip_value) for s in range(seeds)]
+                    scheduled = trial_schedules(config, schedules_for(name, p.schedules),
+                                                p.budget.steps_for(p.problem, batch))
+                    specs[name] = [RunSpec(name, config, batch, s, None, scheduled, p.clip_norm, p.clip_value)
+                                   for s in range(seeds)]
                 if alike:
                     notes.append(f"one re-run of {', '.join(alike)}, not {p.seeds}: seeds cannot differ there (the "
                                  "same start for every seed and the whole training set at every step)")

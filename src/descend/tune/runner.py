@@ -49,7 +49,7 @@ from ..spec import RunSpec, schedules_for
 from . import pruning
 from . import storage as storage_module
 from .seeding import per_trial
-from .space import BATCH_SIZE, ChoiceSpace, Space
+from .space import BATCH_SIZE, ChoiceSpace, Space, trial_schedules
 
 SAMPLERS = ("tpe", "gp", "cmaes", "qmc", "random", "grid")
 METRICS = ("loss", "accuracy")
@@ -751,8 +751,9 @@ class Runner:
     def _spec(self, params: Mapping[str, Any], seed: int) -> RunSpec:
         optimizer, values = self.plan.space.run(params)
         batch_size = values.pop(BATCH_SIZE, self.batch_size)
-        return RunSpec(optimizer, values, batch_size, seed, None, schedules_for(optimizer, self.schedules),
-                       self.clip_norm, self.clip_value)
+        schedules = trial_schedules(values, schedules_for(optimizer, self.schedules),
+                                    self.budget.steps_for(self.problem, batch_size))
+        return RunSpec(optimizer, values, batch_size, seed, None, schedules, self.clip_norm, self.clip_value)
 
     def _train(self, asked: Sequence[tuple[Any, dict[str, Any]]]) -> dict[int, dict[str, Any]]:
         """Train the asked trials, one engine call per group that shares a program (the engine's cohort: the

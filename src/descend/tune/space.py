@@ -8,6 +8,8 @@ A space is a comma-separated list of items, one per hyperparameter of the optimi
     momentum=0..0.99:step=0.01   a float on a grid of that step
     nesterov=true|false      a choice (an option of the rule, or a few values of a hyperparameter)
     batch_size=full|32|128   a choice of batch sizes (each one trains as its own cohort)
+    schedule=constant|cosine|one_cycle   a choice of the learning rate's schedule (``descend list schedules``;
+                             one option each at most, as step:step_size=100: an item ends at a comma)
     weight_decay=1e-4        held fixed: not searched, but part of every run
 
 A choice of optimizers inside one study (``--optimizer 'adam|sgd'``) is a :class:`ChoiceSpace`: the
@@ -27,6 +29,7 @@ is trained, and a hyperparameter the optimizer does not have is named with the c
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -41,6 +44,9 @@ from ..spec import same_value
 LR_DECADES = 2.0
 
 BATCH_SIZE = "batch_size"
+#: The learning rate's schedule as a searched choice: ``schedule=constant|cosine|one_cycle`` (each a multiplier of
+#: a trial's lr over its steps, as ``--schedule`` gives one to every trial).
+SCHEDULE = "schedule"
 
 
 @dataclass(frozen=True)
@@ -154,9 +160,9 @@ class Space:
         return [self.baseline()] if self.searched else []
 
     def baseline(self) -> dict[str, Any]:
-        """The optimizer's defaults (the task's learning rate for it) as a point of the space."""
-        return {p.name: p.clip(self.defaults[p.name]) if p.name in self.defaults else p.from_unit(0.5)
-                for p in self.searched}
+        """The optimizer's defaults (the task's learning rate for it, a constant one) as a point of the space."""
+        defaults = {SCHEDULE: "constant", **self.defaults}
+        return {p.name: p.clip(defaults[p.name]) if p.name in defaults else p.from_unit(0.5) for p in self.searched}
 
     def spread(self, n: int, seed: int) -> list[dict[str, Any]]:
         """``n`` points spread over the searched dimensions: a scrambled Sobol sequence (seeded), so that a
@@ -266,7 +272,7 @@ def share(text: str, optimizers: Sequence[str], *, what: str = "--space") -> dic
     known = {}
     for name in optimizers:
         numeric, options, _ = _allowed(name)
-        known[name] = [*numeric, *options, BATCH_SIZE]
+        known[name] = _names(numeric, options)
     out: dict[str, list[str]] = {name: [] for name in optimizers}
     for item in split_items(text):
         m = _ITEM.match(item)
@@ -307,6 +313,33 @@ def _number(text: str, item: str, what: str) -> float:
     return value
 
 
+def _names(numeric: Mapping[str, Interval], options: Mapping[str, Any]) -> list[str]:
+    """What a space of an optimizer may name: its hyperparameters and options, the batch size, and the learning
+    rate's schedule where it has a learning rate."""
+    return [*numeric, *options, BATCH_SIZE, *([SCHEDULE] if "lr" in numeric else [])]
+
+
+def schedule_of(text: str, steps: int) -> Any:
+    """The schedule a trial's ``schedule`` choice names, over its ``steps`` (None for ``constant``): one object
+    per choice and length, so that the trials of a cohort that share a schedule share its factors."""
+    return _built(str(text), int(steps))
+
+
+@functools.lru_cache(maxsize=256)
+def _built(text: str, steps: int) -> Any:
+    from ..compare_config import parse_schedule
+
+    return parse_schedule(text, steps)[1]
+
+
+def trial_schedules(values: dict[str, Any], schedules: Mapping[str, Any], steps: int) -> dict[str, Any]:
+    """A run's schedules: ``schedules`` (those every trial has) and, popped from a trial's ``values``, the
+    schedule of its lr that the space chose (over the trial's ``steps``)."""
+    chosen = values.pop(SCHEDULE, None)
+    built = schedule_of(chosen, steps) if chosen is not None else None
+    return {**schedules, "lr": built} if built is not None else dict(schedules)
+
+
 def _allowed(optimizer: str) -> tuple[dict[str, Interval], dict[str, tuple[Any, ...]], Any]:
     """The numeric hyperparameters (with their allowed interval) and options (with their choices) of an
     optimizer, and its registry info."""
@@ -341,7 +374,7 @@ def parse_space(text: str, optimizer: str, *, what: str = "--space", defaults: M
             raise ValueError(f"{what} {item!r}: an item is NAME=LOW..HIGH[:log], NAME=A|B|C or NAME=VALUE, "
                              "separated by commas")
         name, body = m.group(1), m.group(2)
-        known = [*numeric, *options, BATCH_SIZE]
+        known = _names(numeric, options)
         if name not in known:
             raise ValueError(f"{what} {item!r}: {info.name} has no hyperparameter {name!r}"
                              f"{info.symbol_hint(name) or close_matches(name, known)} (it has: {', '.join(known)})")
@@ -369,6 +402,8 @@ def _param(name: str, body: str, item: str, what: str, numeric: Mapping[str, Int
         if name == BATCH_SIZE:
             raise ValueError(f"{what} {item!r}: give batch sizes as choices, e.g. batch_size=16|32|64 (each batch "
                              "size trains as its own cohort)")
+        if name == SCHEDULE:
+            raise ValueError(f"{what} {item!r}: give schedules as choices, e.g. schedule=constant|cosine|one_cycle")
         rng, *flags = [part.strip() for part in body.split(":")]
         if "..." in rng:
             raise ValueError(f"{what} {item!r}: a range is LOW..HIGH, with two dots, e.g. {name}=1e-5..1e-1:log")
@@ -409,6 +444,8 @@ def _param(name: str, body: str, item: str, what: str, numeric: Mapping[str, Int
         allowed = numeric[name]
         _check_in(name, (lo, hi), allowed, item, what, optimizer)
         return Param(name, kind, lo, hi, log, step)
+    if name == SCHEDULE:
+        return _schedules(body, item, what)
     values = [parse_scalar(v, f"{what} {item!r}") for v in body.split("|")]
     if any(isinstance(v, str) and not v for v in values):
         raise ValueError(f"{what} {item!r}: an empty choice")
@@ -431,6 +468,24 @@ def _param(name: str, body: str, item: str, what: str, numeric: Mapping[str, Int
     if len(values) == 1:
         return Param(name, "fixed", value=values[0])
     return Param(name, "choice", choices=tuple(values))
+
+
+def _schedules(body: str, item: str, what: str) -> Param:
+    """``schedule=constant|cosine|step:step_size=100``: each choice checked as ``--schedule`` checks it, kept as
+    its text (a trial's parameter, a categorical of Optuna's)."""
+    from ..compare_config import parse_schedule
+
+    values = []
+    for text in (v.strip() for v in body.split("|")):
+        if not text:
+            raise ValueError(f"{what} {item!r}: an empty choice")
+        parse_schedule(text, 1000, what=f"{what} {item!r}:")  # its words for what is wrong
+        values.append("constant" if text.lower() == "constant" else text)
+    if len(set(values)) != len(values):
+        raise ValueError(f"{what} {item!r}: a choice is given twice")
+    if len(values) == 1:
+        return Param(SCHEDULE, "fixed", value=values[0])
+    return Param(SCHEDULE, "choice", choices=tuple(values))
 
 
 def _batch(v: Any, item: str, what: str) -> Any:
