@@ -1050,9 +1050,9 @@ def tune_command(
     space: Optional[list[str]] = typer.Option(
         None, metavar="SPACE", help="What to search: 'lr=1e-5..1e-1:log, beta1=0.8..0.999, amsgrad=true|false, "
         "batch_size=16|32, schedule=constant|cosine, eps=1e-8' (ranges, choices, fixed values); 'OPTIMIZER: ...' "
-        "adds to it for one optimizer (its items replace those of the same name), repeatable; given alone, it is that optimizer's "
-        "whole space (the others keep their default). Default: lr around the task's rate and the optimizer's own "
-        "hyperparameters."),
+        "adds to it for one optimizer (its items replace those of the same name), repeatable; given alone, it is "
+        "that optimizer's whole space (the others keep their default). Default: lr around the task's rate and the "
+        "optimizer's own hyperparameters."),
     trials: Optional[str] = typer.Option(None, metavar="INTEGER", help="Trials per optimizer (for a choice such as "
                                          "-o 'adam|sgd', of the one study), complete or pruned, counting those a "
                                          "resumed study holds (default 64)."),
