@@ -1251,3 +1251,16 @@ def test_a_searched_schedule_is_refused_beside_another_before_any_study(tmp_path
         return
     assert result.exit_code == 2 and said in result.output, result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_pruner_beside_a_searched_warm_up_schedule_is_said_before_the_search(tmp_path):
+    """Successive halving judged one_cycle's trials at step 12 of 100, in their warm-up (a 25th of their rate), and
+    pruned them for it: the search says so as it starts (a note, not a refusal)."""
+    argv = ["tune", "line", "-o", "adam", "--pruner", "sha", "--space",
+            "lr=1e-3..1e-1:log, schedule=constant|one_cycle", "--steps", "30", "--trials", "4", "--cohort", "4", "--seeds", "0", "--out", str(tmp_path / "o")]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    assert "note: adam: the pruner judges each trial at checkpoints from early on, where one_cycle's warm-up" in \
+        result.output
+    quiet = runner.invoke(app, more(more(argv, "--pruner", "none"), "--out", str(tmp_path / "p")))
+    assert quiet.exit_code == 0 and "one_cycle's warm-up" not in quiet.output

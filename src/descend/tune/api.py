@@ -407,6 +407,11 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     if clip_value is not None and not (isinstance(clip_value, (int, float)) and clip_value > 0):
         raise ValueError(f"clip_value {clip_value!r}: a positive number is required")
     notes = []
+    warming = sorted(name for name, space in spaces.items() if _warms_up(space))
+    if warming and pruner != "none":  # a checkpoint's value judges a warming schedule by its first, small steps
+        notes.append(f"{', '.join(warming)}: the pruner judges each trial at checkpoints from early on, where "
+                     f"one_cycle's warm-up still has a small rate: its trials may be pruned for their schedule "
+                     f"rather than their lr ({names['pruner']} none compares whole trainings)")
     if sampler == "grid":
         from .runner import grid_text
 
@@ -663,6 +668,14 @@ def _check_searched_schedule(space: Space, schedules: Any, budget: Any, problem:
                 schedule_of(text, steps)
             except ValueError as e:
                 raise ValueError(f"{names['space']} {SCHEDULE}={text} over {steps} steps: {e}") from None
+
+
+def _warms_up(space: Space) -> bool:
+    """Whether a space's ``schedule`` choice sets a warm-up beside schedules without one (one_cycle among others):
+    its trials start at a fraction of their rate where the others start at it."""
+    param = next((q for q in space.params if q.name == SCHEDULE and q.kind == "choice"), None)
+    names = {str(c).partition(":")[0].strip().lower().replace("-", "_") for c in (param.choices if param else ())}
+    return "one_cycle" in names and len(names) > 1
 
 
 def _possible_values(space: Space, name: str) -> set[float]:
