@@ -522,3 +522,40 @@ def test_the_tune_widgets_best_settings_show_a_switch_beside_the_numbers(page):
     settings = page.page.locator("#best td").nth(3).inner_text()
     assert "nesterov = true" in settings and "lr = " in settings, settings
     assert page.page.locator("#apply").is_visible() and page.errors == []
+
+
+def test_an_answer_for_a_state_left_during_its_wait_does_not_undo_the_last_move(page):
+    """The slider paused on 30 (its request sent), moved on to 60 and was let go; the answer for 30 came within
+    60's 200-ms wait, before 60's request was sent, so the page took it as the newest: the controls went back to 30
+    and 30 was asked again, 60 dropped (a busy classroom server, 3 of 73 drags). A move now cancels the answer on
+    its way."""
+    page.open("/curvature?steps=20")
+    held = []
+
+    def hold(route):
+        body = route.request.post_data
+        if body and '"steps":30' in body.replace(" ", "") and not held:
+            held.append((route, route.fetch()))  # computed, its answer kept back: a server that is slow to answer
+        else:
+            route.continue_()
+
+    page.page.route("**/api/curvature*", hold)
+    move = ("(v) => { const s = document.getElementById('s-steps'); s.value = v; "
+            "s.dispatchEvent(new Event('input', {bubbles: true})); }")
+    page.page.evaluate(move, "30")
+    for _ in range(300):  # the request for 30 reaches the server after the slider's wait
+        if held:
+            break
+        page.page.wait_for_timeout(20)
+    assert held, "the page never asked for steps=30"
+    page.page.evaluate(move, "60")
+    route, response = held[0]
+    try:
+        route.fulfill(response=response)  # the answer for 30 arrives inside 60's wait
+    except Exception:  # noqa: BLE001 - the page cancelled it: nothing left to answer
+        pass
+    page.wait_for_result("r.state.steps === 60", timeout=30_000)
+    page.page.wait_for_timeout(500)  # no later answer takes it back
+    assert page.page.evaluate("descendPlay.state().steps") == 60 and page.result()["state"]["steps"] == 60
+    assert page.page.locator("#s-steps").input_value() == "60" and float(page.page.locator("#f-steps").input_value()) == 60
+    page.page.unroute("**/api/curvature*")

@@ -243,6 +243,9 @@ let LAST_SET = null;  // the control changed last: with the fields a refusal nam
 function set(field, value, delay = 0) {
   STATE = { ...STATE, [field]: value };
   LAST_SET = field;
+  // the answer on its way is for a state left behind: taken inside this change's wait (before its request
+  // cancels it), it would put the controls back and ask for the old state again, this change dropped
+  if (INFLIGHT && WIDGET !== "tune") { SEQ++; INFLIGHT.abort(); INFLIGHT = null; }
   if (WIDGET !== "tune") recompute(delay);  // a search runs when its button is pressed
 }
 
