@@ -557,5 +557,6 @@ def test_an_answer_for_a_state_left_during_its_wait_does_not_undo_the_last_move(
     page.wait_for_result("r.state.steps === 60", timeout=30_000)
     page.page.wait_for_timeout(500)  # no later answer takes it back
     assert page.page.evaluate("descendPlay.state().steps") == 60 and page.result()["state"]["steps"] == 60
-    assert page.page.locator("#s-steps").input_value() == "60" and float(page.page.locator("#f-steps").input_value()) == 60
+    assert page.page.locator("#s-steps").input_value() == "60"
+    assert float(page.page.locator("#f-steps").input_value()) == 60
     page.page.unroute("**/api/curvature*")
