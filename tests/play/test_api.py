@@ -576,3 +576,46 @@ def test_every_widgets_csv_is_one_table_whose_numbers_read_as_numbers(client):
     assert set(table.loc[table["series"] == "batch loss", "label"]) == {"full", "32"}
     for column in ("A", "B", "cost", "epoch", "batch_loss"):
         assert pd.api.types.is_numeric_dtype(table[column]), column
+
+
+def test_a_cached_answer_and_a_refusal_come_at_once_while_answers_wait_to_train():
+    """A cached state (3 ms on an idle server) took 6.5 s while another page's search trained, and a 422 up to 5 s
+    with 30 pages dragging sliders: both waited for one of the answers' threads behind requests that wait for their
+    turn to train. They are answered in the event loop now."""
+    import threading
+    import time
+
+    from descend.play import widgets
+
+    widgets.clear_cache()
+    answers, timed = [], {}
+    with TestClient(app_module.create_app()) as shared:
+        assert shared.get("/api/curvature?steps=11").status_code == 200  # computed once: cached from now on
+        widgets._TRAINING.acquire()  # a long training: every new state waits for its turn
+        try:
+            waiting = [threading.Thread(target=lambda i=i: answers.append(shared.get(f"/api/curvature?steps={30 + i}")
+                                                                          .status_code), daemon=True)
+                       for i in range(8)]  # more than the answers' threads
+            for thread in waiting:
+                thread.start()
+            time.sleep(1.0)
+
+            def timed_get(name, url):
+                started = time.perf_counter()
+                response = shared.get(url)
+                timed[name] = (response.status_code, response.json().get("cached"), time.perf_counter() - started)
+
+            quick = [threading.Thread(target=timed_get, args=("cached", "/api/curvature?steps=11"), daemon=True),
+                     threading.Thread(target=timed_get, args=("refused", "/api/curvature?steps=abc"), daemon=True)]
+            for thread in quick:
+                thread.start()
+            for thread in quick:
+                thread.join(5)
+            in_time = dict(timed)  # what came while the training lasted
+        finally:
+            widgets._TRAINING.release()
+        for thread in waiting:
+            thread.join(60)
+    assert set(in_time) == {"cached", "refused"}, in_time
+    assert in_time["cached"][:2] == (200, True) and in_time["refused"][0] == 422
+    assert answers == [200] * 8

@@ -951,6 +951,13 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
+def cached_result(state: WidgetState) -> dict[str, Any] | None:
+    """The widget's result for ``state`` from the cache (``cached`` true), or None where it was not computed:
+    what :func:`compute` answers at once, looked up without waiting for a turn to train."""
+    cached = _cached(state.key())
+    return None if cached is None else {**cached, "cached": True}
+
+
 def compute(state: WidgetState, cancelled: Callable[[], bool] | None = None) -> dict[str, Any]:
     """The widget's result for ``state``, from the cache when the same state was computed before (``cached``
     says which, ``seconds`` how long the computation took, without the wait for another request's training).
@@ -958,9 +965,9 @@ def compute(state: WidgetState, cancelled: Callable[[], bool] | None = None) -> 
     ``cancelled()`` true when the request's turn to train comes (the page went away, or asked for a newer state
     meanwhile): :class:`Cancelled` is raised instead of training, and nothing is cached."""
     key = state.key()
-    cached = _cached(key)
+    cached = cached_result(state)
     if cached is not None:
-        return {**cached, "cached": True}
+        return cached
     _REQUEST.cancelled, _REQUEST.waited = cancelled, 0.0
     try:
         started = time.perf_counter()
