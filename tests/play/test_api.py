@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
@@ -619,3 +620,36 @@ def test_a_cached_answer_and_a_refusal_come_at_once_while_answers_wait_to_train(
     assert set(in_time) == {"cached", "refused"}, in_time
     assert in_time["cached"][:2] == (200, True) and in_time["refused"][0] == 422
     assert answers == [200] * 8
+
+
+def test_a_search_whose_page_went_away_stops_and_frees_the_training(server, monkeypatch):
+    """A tune search went on for up to 20 s after its page had closed, every other page's new state waiting for it
+    (6.5 s for a 10-ms curvature answer). It stops after the step it is at now, and nothing of it is cached."""
+    import httpx
+
+    from descend.play import widgets
+
+    widgets.clear_cache()
+    told = []
+    search = descend.tune
+
+    def counted(*args, **kwargs):
+        result = search(*args, **kwargs)
+        from optuna.trial import TrialState
+
+        told.append(len(result.study.get_trials(states=(TrialState.COMPLETE,))))
+        return result
+
+    monkeypatch.setattr(descend, "tune", counted)
+    query = urllib.parse.quote("steps=1500&noise=10&m=2048&batch_size=1&optimizers=adam;lr=0.01", safe="")
+    url = f"{server}/api/tune?target=landscape&trials=48&query={query}"
+    with pytest.raises(httpx.TimeoutException):  # the page closes while its search trains
+        httpx.get(url, timeout=1.5)
+    started = time.perf_counter()
+    answer = httpx.get(f"{server}/api/curvature?steps=13", timeout=60)  # another page's new state
+    assert answer.status_code == 200 and time.perf_counter() - started < 4.0
+    assert told and told[0] < 48, told  # stopped before its budget
+    from descend.play.state import TuneState
+
+    state = TuneState.from_query(f"target=landscape&trials=48&query={query}")
+    assert widgets.cached_result(state) is None, "the search cut short was cached as the state's answer"

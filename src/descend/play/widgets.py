@@ -781,6 +781,9 @@ def tune(state: TuneState) -> dict[str, Any]:
         steps, batch = target.steps, None
     searches = _searches(target, task)
     best, rows, notes, configs, timed_out, calls = [], [], [], {}, False, []
+    # the page going away stops the search after the step it is at (it trained on for up to TUNE_SECONDS, every
+    # other page's new state waiting for it), and what finished is for no one: not answered, not cached
+    gone = getattr(_REQUEST, "cancelled", None) or (lambda: False)
     with _training():
         started = time.perf_counter()
         for search in searches:  # one descend.tune per schedule and per repeated optimizer: each row as it is
@@ -788,7 +791,9 @@ def tune(state: TuneState) -> dict[str, Any]:
             arguments = dict(optimizer=list(search.spaces), space=search.spaces, trials=state.trials,
                              cohort=min(state.trials, 16), steps=steps, seeds=1, sampler=state.sampler, seed=0,
                              batch_size=batch, timeout=left if len(searches) > 1 else TUNE_SECONDS)
-            result = descend.tune(task, compile=False, schedules=search.schedules(steps), **arguments)
+            result = descend.tune(task, compile=False, schedules=search.schedules(steps), stop=gone, **arguments)
+            if gone():
+                raise Cancelled()
             calls.append((search, arguments))
             timed_out = timed_out or bool(result.timed_out)
             notes += [n for n in result.notes if n not in notes]
