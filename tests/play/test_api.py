@@ -653,3 +653,57 @@ def test_a_search_whose_page_went_away_stops_and_frees_the_training(server, monk
 
     state = TuneState.from_query(f"target=landscape&trials=48&query={query}")
     assert widgets.cached_result(state) is None, "the search cut short was cached as the state's answer"
+
+
+@pytest.mark.parametrize("twice", [False, True])
+def test_ctrl_c_under_load_ends_after_the_training_running_not_every_queued_one(twice):
+    """At Ctrl-C uvicorn waits for every open request: the states queued behind a training trained one after
+    another first (a classroom's server took 11-15 s to stop), and a second Ctrl-C then printed a traceback per
+    answer it cancelled. The queued ones give their turn up now (HTTP 499), the server ends after the training
+    running, and nothing is printed but the lines of a stop."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([sys.executable, "-m", "descend", "play", "--no-browser", "--no-compile", "--port",
+                                str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    statuses: dict[float, int] = {}
+
+    def ask(lr: float) -> None:
+        try:
+            statuses[lr] = httpx.get(f"{base}/api/vanishing?depth=12&width=32&steps=250&init=normal&init_scale=10"
+                                     f"&lr={lr}", timeout=120).status_code
+        except httpx.HTTPError:
+            statuses[lr] = -1  # the connection closed without an answer
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(f"{base}/api/meta", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        askers = [threading.Thread(target=ask, args=(lr,), daemon=True) for lr in (0.11, 0.12, 0.13, 0.14)]
+        for thread in askers:
+            thread.start()
+            time.sleep(0.2)
+        time.sleep(1.0)  # one trains, three wait for their turn
+        process.send_signal(signal.SIGINT)
+        if twice:  # a second Ctrl-C while the training runs: uvicorn cancels its answer, and the server ends
+            time.sleep(0.5)
+            process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=120)
+        for thread in askers:
+            thread.join(30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, (process.returncode, output)
+    assert "Traceback" not in output and "Exception in ASGI" not in output, output
+    assert sorted(statuses.values()).count(200) <= 1, statuses  # the one training at most; the queued gave it up
+    assert sum(status == 499 for status in statuses.values()) >= 3, statuses

@@ -23,6 +23,7 @@ from __future__ import annotations
 import errno
 import io
 import json
+import logging
 import os
 import socket
 import sys
@@ -444,8 +445,25 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
         from .widgets import prepare_defaults
 
         prepare_defaults()  # the default states' programs, built on the side while the server starts
+    from .widgets import stop_waiting
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, which at the first Ctrl-C also tells the answers waiting for their turn to train to
+        give it up (uvicorn waits for every open request: a class's queued states trained one after another
+        first), and at a second one cancels the rest without a traceback for each."""
+
+        signals = 0
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            self.signals += 1
+            stop_waiting()
+            if self.signals > 1:  # uvicorn cancels the answers still running: their cancellation is no error
+                logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
+            super().handle_exit(sig, frame)
+
+    stop_waiting(False)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning")
-    server = uvicorn.Server(config)
+    server = Server(config)
     if open_browser:
         threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
     import signal
@@ -463,17 +481,23 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
         interrupted = True
         raise
     finally:
-        _stop_compiling(echo, again=interrupted)
+        # a second Ctrl-C while the server was stopping stops at once, as one during the wait for a compile does
+        _stop_compiling(echo, again=interrupted, now=server.signals > 1)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _stop_compiling(echo: Any, again: bool = True) -> None:
+def _stop_compiling(echo: Any, again: bool = True, now: bool = False) -> None:
     """Before the process ends: drop the programs waiting to be compiled and wait for the one being compiled
     (:func:`descend.play.warm.stop`: a process that ends inside a compile is aborted by torch); a Ctrl-C (a
-    second one, ``again``, when the server stopped for the first) ends the process at once."""
+    second one, ``again``, when the server stopped for the first) ends the process at once, and so does ``now``
+    (a second Ctrl-C came while the server was stopping)."""
     from . import warm
 
+    if now and warm.running():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     if warm.running():
         try:
             echo("descend play: stopping once the program being compiled is done "

@@ -53,19 +53,40 @@ class Cancelled(Exception):
 
 #: The current request's ``cancelled()`` (see :func:`compute`) and the seconds it waited for its turn.
 _REQUEST = threading.local()
+#: Set while the server stops (Ctrl-C): the requests still waiting for their turn to train give it up.
+_STOPPING = threading.Event()
+
+
+def stop_waiting(stopping: bool = True) -> None:
+    """While the server stops, the requests waiting for their turn to train give it up (:class:`Cancelled`)
+    instead of training one after another before it can end; the one training finishes. ``False`` undoes it."""
+    if stopping:
+        _STOPPING.set()
+    else:
+        _STOPPING.clear()
 
 
 @contextlib.contextmanager
 def _training() -> Iterator[None]:
-    """One training at a time. A request whose page went away while it waited stops here (:class:`Cancelled`)
-    rather than train for no one, and its wait is not counted in its ``seconds``."""
+    """One training at a time. A request whose page went away while it waited, or whose server is stopping
+    (:func:`stop_waiting`), stops here (:class:`Cancelled`) rather than train for no one, and its wait is not
+    counted in its ``seconds``."""
     asked = time.perf_counter()
-    with _TRAINING:
+    cancelled = getattr(_REQUEST, "cancelled", None)
+
+    def given_up() -> bool:
+        return _STOPPING.is_set() or (cancelled is not None and cancelled())
+
+    while not _TRAINING.acquire(timeout=0.1):  # checked while it waits, not only once its turn comes
+        if given_up():
+            raise Cancelled()
+    try:
         _REQUEST.waited = getattr(_REQUEST, "waited", 0.0) + time.perf_counter() - asked
-        cancelled = getattr(_REQUEST, "cancelled", None)
-        if cancelled is not None and cancelled():
+        if given_up():
             raise Cancelled()
         yield
+    finally:
+        _TRAINING.release()
 
 
 class PlayError(ValueError):
