@@ -25,6 +25,7 @@ import signal
 import struct
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -108,7 +109,13 @@ class Child:
                           if threading.current_thread() is threading.main_thread() and not ctrl_c_ignored()
                           else _NOT_HELD)
         try:
-            pid = os.fork()
+            with warnings.catch_warnings():
+                # Python 3.12+ warns at every fork of a process with threads (the progress bar's, torch's pool):
+                # a lock another thread held at the fork stays held in the child. The child here takes none of
+                # theirs: one intra-op thread, no terminal, its own pipe, os._exit (see this module's docstring)
+                warnings.filterwarnings("ignore", message=r".*is multi-threaded, use of fork\(\) may lead to "
+                                        "deadlocks", category=DeprecationWarning)
+                pid = os.fork()
         except BaseException:
             self.release()
             raise

@@ -707,3 +707,36 @@ def test_ctrl_c_under_load_ends_after_the_training_running_not_every_queued_one(
     assert "Traceback" not in output and "Exception in ASGI" not in output, output
     assert sorted(statuses.values()).count(200) <= 1, statuses  # the one training at most; the queued gave it up
     assert sum(status == 499 for status in statuses.values()) >= 3, statuses
+
+
+def test_a_background_job_that_ignores_ctrl_c_keeps_ignoring_it(tmp_path):
+    """A script's background job ignores Ctrl-C (SIGINT), as every descend command keeps it: descend play stopped
+    on it, uvicorn's handler put in place of the ignore it inherited. SIGTERM still stops it."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "descend", "play", "--no-browser", "--no-compile", "--port",
+                                str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/meta", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        time.sleep(1.5)
+        assert process.poll() is None and httpx.get(f"http://127.0.0.1:{port}/api/meta", timeout=5).status_code == 200
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130 and "Traceback" not in output, (process.returncode, output)

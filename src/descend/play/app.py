@@ -455,18 +455,24 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
         signals = 0
 
         def handle_exit(self, sig: int, frame: Any) -> None:
+            if sig == signal.SIGINT and ignored:  # a job a script started in the background keeps ignoring Ctrl-C
+                return  # (uvicorn put its handler in place of the ignore it inherited)
             self.signals += 1
             stop_waiting()
             if self.signals > 1:  # uvicorn cancels the answers still running: their cancellation is no error
                 logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
             super().handle_exit(sig, frame)
 
+    import signal
+
+    from .._interrupts import ctrl_c_ignored
+
+    ignored = ctrl_c_ignored()
     stop_waiting(False)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     server = Server(config)
     if open_browser:
         threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
-    import signal
 
     def terminated(number: int, frame: Any) -> None:  # SIGTERM (kill, a service manager) ends the process as Ctrl-C
         raise KeyboardInterrupt  # does: through the wait for a compile below (uvicorn, once stopped, raises the
