@@ -291,12 +291,13 @@ def parse_schedule(text: str | None, steps: int, what: str = "--schedule"
     """``"cosine"`` or ``"step:step_size=100,gamma=0.5"`` → a multiplier of every run's learning rate."""
     from .schedules import SCHEDULES, get_schedule
 
-    if text is None or not str(text).strip() or str(text).strip() == "constant":
+    if text is None or not str(text).strip() or schedule_name(text) == "constant" and ":" not in str(text):
         return None, None
     name, _, rest = str(text).strip().partition(":")
-    key = name.strip().lower().replace("-", "_")
+    key = schedule_name(name)
     if key == "warmup":
-        raise ValueError(f"{what} {text!r}: warmup wraps another schedule, which {what} cannot hold; use one_cycle "
+        holder = "a schedule choice" if what.endswith(":") else what  # --space 'schedule=...': or --schedule
+        raise ValueError(f"{what} {text!r}: warmup wraps another schedule, which {holder} cannot hold; use one_cycle "
                          "(a warm-up, then annealing)")
     if key not in SCHEDULES:
         allowed = [s for s in SCHEDULES if s != "warmup"]
@@ -329,10 +330,16 @@ def parse_schedule(text: str | None, steps: int, what: str = "--schedule"
     return str(text).strip(), schedule
 
 
+def schedule_name(text: Any) -> str:
+    """The name of the schedule ``text`` gives (``One-Cycle:max_value=2`` is ``one_cycle``), as the schedules are
+    named (:data:`descend.schedules.SCHEDULES`): any case, ``-`` for ``_``."""
+    return str(text).partition(":")[0].strip().lower().replace("-", "_")
+
+
 def _needs_total(schedule: str) -> bool:
     from .schedules import SCHEDULES
 
-    key = str(schedule).partition(":")[0].strip().lower().replace("-", "_")
+    key = schedule_name(schedule)
     return key in SCHEDULES and "total_steps" in SCHEDULES[key].parameters
 
 

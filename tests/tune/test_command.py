@@ -1197,7 +1197,7 @@ def test_a_study_resumed_with_other_training_settings_names_their_flags(tmp_path
             "--task-option", "hidden=8", "--init", "he", "--schedule", "cosine", "--quiet", "--out", str(out)]
     assert runner.invoke(app, argv).exit_code == 0
     for flag, value, said in (("--task-option", "hidden=16", "error: --task-option hidden: study 'digits' was made "
-                                                             "with hidden=8, not hidden=16"),
+                                                             "with hidden=(8,), not hidden=(16,)"),
                               ("--init", "xavier", "error: --init: study 'digits' was made with model=MLP("),
                               ("--schedule", "one_cycle", "error: --schedule: study 'digits' was made with "
                                                           "schedules=lr:cosine(")):
@@ -1264,3 +1264,30 @@ def test_a_pruner_beside_a_searched_warm_up_schedule_is_said_before_the_search(t
         result.output
     quiet = runner.invoke(app, more(more(argv, "--pruner", "none"), "--out", str(tmp_path / "p")))
     assert quiet.exit_code == 0 and "one_cycle's warm-up" not in quiet.output
+
+
+def test_the_same_model_given_another_way_resumes_its_study(tmp_path):
+    """--task-option hidden=32 is digits' own network, (32,): a study made without it was refused (made with
+    hidden=(32,), not hidden=32), as the option was compared as typed."""
+    argv = ["tune", "digits", "-o", "adam", "--steps", "5", "--trials", "2", "--cohort", "2", "--seeds", "0",
+            "--quiet", "--out", str(tmp_path / "out")]
+    assert runner.invoke(app, argv).exit_code == 0
+    result = runner.invoke(app, [*more(argv, "--trials", "3"), "--task-option", "hidden=32"])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_constant_schedule_in_any_case_is_no_schedule(tmp_path):
+    """--schedule Constant built constant(value=1.0), a schedule of its own: the study then refused no --schedule."""
+    argv = ["tune", "line", "-o", "adam", "--steps", "5", "--trials", "2", "--cohort", "2", "--seeds", "0",
+            "--quiet", "--out", str(tmp_path / "out")]
+    assert runner.invoke(app, [*argv, "--schedule", "Constant"]).exit_code == 0
+    result = runner.invoke(app, more(argv, "--trials", "3"))
+    assert result.exit_code == 0, result.output
+
+
+def test_a_landscapes_loss_is_said_in_words():
+    from descend.tune.api import training_words
+
+    text = ("loss=descend.problem._value_loss#6b01761e9a60; clip_norm=None; clip_value=None; dtype=float32; "
+            "schedules=none")
+    assert training_words(text) == "loss the function's value, dtype float32"

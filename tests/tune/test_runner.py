@@ -1344,3 +1344,25 @@ def test_a_searched_schedule_lasts_each_batch_sizes_steps_in_an_epoch_budget():
                                                       {"lr": schedules.cosine(1.0, steps)})],
                            epochs=2, record_grad_norms=False, **F64)
         assert t.value == runs.summary["final_validation_loss"].iloc[0]
+
+
+def test_the_kept_re_runs_of_another_schedule_are_not_read_back_for_a_best_that_differs_by_it(tmp_path):
+    """A resumed study whose best configuration differed from the kept re-runs' by its searched schedule alone read
+    those re-runs back (a constant schedule's test loss shown for one_cycle): a run's schedules are part of the
+    key of the kept re-runs now."""
+    from descend import schedules
+
+    study_storage = str(tmp_path / "study.journal")
+    common = dict(optimizer="adam", space="lr=0.2, schedule=constant|cosine|one_cycle", cohort=1, steps=60,
+                  batch_size=16, seeds=2, **F64)
+    first = descend.tune("line", trials=1, storage=study_storage, study="s", **common)
+    assert first.best["adam"]["config"]["schedule"] == "constant"
+    later = descend.tune("line", trials=6, storage=study_storage, study="s", **common)
+    chosen = later.best["adam"]["config"]["schedule"]
+    final = later.final_summary
+    assert chosen != "constant", "the search never left the first re-runs' schedule: nothing to tell apart"
+    built = {"cosine": {"lr": schedules.cosine(1.0, 60)}, "one_cycle": {"lr": schedules.one_cycle(1.0, 60)}}
+    for seed in range(2):
+        alone = descend.fit(task="line", runs=[RunSpec("adam", {"lr": 0.2}, 16, seed, None, built[chosen])], steps=60,
+                            record_grad_norms=False, **F64).summary
+        assert final["final_test_loss"].iloc[seed] == alone["final_test_loss"].iloc[0], (chosen, seed)

@@ -213,6 +213,8 @@ def test_a_schedule_is_a_choice_of_schedules_checked_as_schedule_checks_them():
     assert parse_space("lr=1e-3..1e-1:log, schedule=cosine|one_cycle", "adam").baseline()["schedule"] == "cosine"
     assert parse_space("lr=1e-3..1e-1:log, schedule=cosine", "adam").params[-1] == Param("schedule", "fixed",
                                                                                          value="cosine")
+    # a name in another case or with hyphens is the schedule's own name
+    assert parse_space("lr=0.1, schedule=Constant|One-Cycle", "adam").searched[-1].choices == ("constant", "one_cycle")
 
 
 @pytest.mark.parametrize("text, message", [
@@ -223,6 +225,10 @@ def test_a_schedule_is_a_choice_of_schedules_checked_as_schedule_checks_them():
     ("lr=1e-3..1e-1, schedule=constant|warmup", "warmup wraps another schedule"),
     ("lr=1e-3..1e-1, schedule=constant|", "an empty choice"),
     ("lr=1e-3..1e-1, schedule=step", "schedule 'step' needs step_size"),
+    ("lr=1e-3..1e-1, schedule=constant|step:step_size=10,gamma=0.5", "--space 'gamma=0.5': gamma reads as a second "
+                                                                    "option of a schedule choice, which takes one"),
+    ("lr=1e-3..1e-1, schedule=cosine|Cosine", "--space 'schedule=cosine|Cosine': a choice is given twice"),
+    ("lr=1e-3..1e-1, schedule=constant|warmup", "warmup wraps another schedule, which a schedule choice cannot hold"),
 ])
 def test_bad_schedules_in_a_space_are_one_line_naming_the_item(text, message):
     with pytest.raises(ValueError) as e:

@@ -279,7 +279,7 @@ def _sklearn_task(name: str, title: str, hidden: Any, data_seed: int, steps: int
         description=(f"{data_module.SKLEARN_DATASETS[name]}. The copy shipped inside scikit-learn; split 60/20/20 "
                      f"with seed {data_seed}, {what} standardised on the training split."),
         hidden=hidden, data_seed=data_seed, steps=steps, standardize_target=standardize_target,
-        options=dict(hidden=hidden, data_seed=data_seed, **({} if standardize_target else
+        options=dict(hidden=_check_hidden(hidden), data_seed=data_seed, **({} if standardize_target else
                                                               {"standardize_target": False})),
     )
 
@@ -356,7 +356,8 @@ def _csv_task(ds: Any, path: str | Path, target: str, name: str, hidden: Any, da
                      f"{_features_text(ds)}, split 60/20/20 with seed "
                      f"{data_seed}, {scaled} standardised on the training split."),
         hidden=hidden, data_seed=data_seed, steps=steps, standardize_target=standardize_target,
-        options=dict(path=str(path), target=target, kind=ds.kind, hidden=hidden, data_seed=data_seed,
+        options=dict(path=str(path), target=target, kind=ds.kind, hidden=_check_hidden(hidden),
+                     data_seed=data_seed,
                      **({} if standardize_target is True else {"standardize_target": standardize_target}),
                      **csv_options),
     )

@@ -581,6 +581,8 @@ def training_words(text: str) -> str:
     'loss cross_entropy, dtype float32, clip_norm 1.0'
     """
     settings = dict(part.partition("=")[::2] for part in str(text).split("; ") if "=" in part)
+    if settings.get("loss", "").startswith("descend.problem._value_loss"):  # a landscape's or a formula's cost
+        settings["loss"] = "the function's value"
     shown = [f"{key} {value}" for key, value in settings.items() if value not in ("None", "none", "")]
     order = {"loss": 0, "dtype": 1}
     return ", ".join(sorted(shown, key=lambda item: order.get(item.partition(" ")[0], 2)))
@@ -988,7 +990,10 @@ def _final_key(specs: Sequence[Any], p: Plan, dtype: Any) -> str | None:
 
     if p.schedules:
         return None
-    runs = [(s.optimizer, sorted(s.hyper.items()), s.batch_size, s.seed, s.clip_norm, s.clip_value) for s in specs]
+    # each run's own schedules too: a searched schedule is taken out of its hyperparameters (the re-runs of a best
+    # configuration that differed from the kept one by its schedule alone were read back as the earlier ones')
+    runs = [(s.optimizer, sorted(s.hyper.items()), s.batch_size, s.seed, s.clip_norm, s.clip_value,
+             _schedules_text(s.schedules)) for s in specs]
     # the task as a resumed study compares it: the same CSV file named by another path reads the kept re-runs
     return repr((runs, p.budget.text(), p.eval_every, training_text(p, dtype), identity_key(task_identity(p.task)),
                  p.data, _version(__name__)))

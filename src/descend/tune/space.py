@@ -329,7 +329,7 @@ def schedule_of(text: str, steps: int) -> Any:
 def _built(text: str, steps: int) -> Any:
     from ..compare_config import parse_schedule
 
-    return parse_schedule(text, steps)[1]
+    return parse_schedule(text, steps, what="the schedule")[1]
 
 
 def trial_schedules(values: dict[str, Any], schedules: Mapping[str, Any], steps: int) -> dict[str, Any]:
@@ -375,6 +375,11 @@ def parse_space(text: str, optimizer: str, *, what: str = "--space", defaults: M
                              "separated by commas")
         name, body = m.group(1), m.group(2)
         known = _names(numeric, options)
+        if name not in known and params and params[-1].name == SCHEDULE and _option_of(name, params[-1]):
+            raise ValueError(f"{what} {item!r}: {name} reads as a second option of a schedule choice, which takes "
+                             "one at most (an item ends at a comma), e.g. schedule=constant|step:step_size=100; a "
+                             "schedule with more options can be given to every trial instead (--schedule, or "
+                             "schedules= in Python)")
         if name not in known:
             raise ValueError(f"{what} {item!r}: {info.name} has no hyperparameter {name!r}"
                              f"{info.symbol_hint(name) or close_matches(name, known)} (it has: {', '.join(known)})")
@@ -470,17 +475,27 @@ def _param(name: str, body: str, item: str, what: str, numeric: Mapping[str, Int
     return Param(name, "choice", choices=tuple(values))
 
 
+def _option_of(name: str, param: Param) -> bool:
+    """Whether ``name`` is an option of a schedule that ``param`` (the space's ``schedule``) names."""
+    from ..compare_config import schedule_name
+    from ..schedules import SCHEDULES
+
+    texts = param.choices if param.kind == "choice" else (param.value,)
+    return any(name in SCHEDULES[key].parameters for key in map(schedule_name, texts) if key in SCHEDULES)
+
+
 def _schedules(body: str, item: str, what: str) -> Param:
     """``schedule=constant|cosine|step:step_size=100``: each choice checked as ``--schedule`` checks it, kept as
     its text (a trial's parameter, a categorical of Optuna's)."""
-    from ..compare_config import parse_schedule
+    from ..compare_config import parse_schedule, schedule_name
 
     values = []
     for text in (v.strip() for v in body.split("|")):
         if not text:
             raise ValueError(f"{what} {item!r}: an empty choice")
         parse_schedule(text, 1000, what=f"{what} {item!r}:")  # its words for what is wrong
-        values.append("constant" if text.lower() == "constant" else text)
+        name, colon, rest = text.partition(":")
+        values.append(schedule_name(name) + colon + rest.strip())  # One-Cycle is one_cycle: one choice, not two
     if len(set(values)) != len(values):
         raise ValueError(f"{what} {item!r}: a choice is given twice")
     if len(values) == 1:
