@@ -522,3 +522,39 @@ def test_each_row_has_its_marker_shape_as_a_report_draws_its_label():
     result = widgets.ellipse(EllipseState(steps=10, grid=20))
     assert len({run["symbol"] for run in result["runs"]}) == len(result["runs"]) > 1
     assert all(run["symbol"] and run["dash"] for run in result["runs"])
+
+
+def test_a_state_asked_while_another_request_computes_it_takes_that_answer(monkeypatch):
+    """A class opening one page asks one state many times at once: each copy waited for a turn to train (behind
+    other states), then found it cached. It takes the first request's answer as soon as it comes now."""
+    import threading
+    import time
+
+    from descend.play import widgets
+    from descend.play.state import STATES
+
+    durations = {11: 1.0, 12: 1.5}
+
+    def slow(state):
+        with widgets._training():
+            time.sleep(durations[state.steps])
+            return {"state": state.model_dump(), "steps": state.steps}
+
+    monkeypatch.setitem(widgets.WIDGETS, "curvature", slow)
+    widgets.clear_cache()
+    x, y = STATES["curvature"].from_query("steps=11"), STATES["curvature"].from_query("steps=12")
+    took, results = {}, {}
+
+    def ask(name, state, delay):
+        time.sleep(delay)
+        started = time.perf_counter()
+        results[name] = widgets.compute(state)
+        took[name] = time.perf_counter() - started
+
+    threads = [threading.Thread(target=ask, args=args) for args in (("a", x, 0.0), ("c", y, 0.1), ("b", x, 0.2))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results["a"]["cached"] is False and results["b"]["cached"] is True and results["b"]["steps"] == 11
+    assert took["b"] < took["a"] + 0.3, took  # with a's answer, not after c's training

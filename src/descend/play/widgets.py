@@ -44,6 +44,8 @@ __all__ = ["compute", "curvature", "ellipse", "landscape", "line", "tune", "vani
 _TRAINING = threading.Lock()
 _CACHE: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+#: The states being computed, each with the event its requests wait for (under _CACHE_LOCK).
+_COMPUTING: dict[str, threading.Event] = {}
 CACHE_SIZE = 256
 
 
@@ -991,15 +993,30 @@ def compute(state: WidgetState, cancelled: Callable[[], bool] | None = None) -> 
     ``cancelled()`` true when the request's turn to train comes (the page went away, or asked for a newer state
     meanwhile): :class:`Cancelled` is raised instead of training, and nothing is cached."""
     key = state.key()
-    cached = cached_result(state)
-    if cached is not None:
-        return cached
+    while True:
+        cached = cached_result(state)
+        if cached is not None:
+            return cached
+        # the same state asked by another request (a class opening one page): its answer, when it comes, rather
+        # than a turn to train behind other states; computed here if that one gives up or fails
+        with _CACHE_LOCK:
+            other = _COMPUTING.get(key)
+            if other is None:
+                mine = _COMPUTING[key] = threading.Event()
+        if other is None:
+            break
+        while not other.wait(0.1):
+            if _STOPPING.is_set() or (cancelled is not None and cancelled()):
+                raise Cancelled()
     _REQUEST.cancelled, _REQUEST.waited = cancelled, 0.0
     try:
         started = time.perf_counter()
         result = WIDGETS[state.widget](state)
         result["seconds"] = time.perf_counter() - started - _REQUEST.waited
+        _store(key, result)
     finally:
         _REQUEST.cancelled = None
-    _store(key, result)
+        with _CACHE_LOCK:
+            del _COMPUTING[key]
+        mine.set()
     return {**result, "cached": False}
