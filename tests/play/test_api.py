@@ -740,3 +740,33 @@ def test_a_background_job_that_ignores_ctrl_c_keeps_ignoring_it(tmp_path):
     finally:
         process.kill()
     assert process.returncode == 130 and "Traceback" not in output, (process.returncode, output)
+
+
+def test_the_widgets_train_again_after_a_server_stopped_in_the_process(monkeypatch):
+    """A server stopped by Ctrl-C tells the answers waiting for their turn to give it up; the widgets called as
+    library functions afterwards, in the same process (a notebook), must train again."""
+    from descend.play import widgets
+    from descend.play.state import STATES
+
+    class Stopped(Exception):
+        pass
+
+    class Server:
+        def __init__(self, config):
+            self.signals = 0
+
+        def handle_exit(self, sig, frame):  # uvicorn's
+            pass
+
+        def run(self):
+            self.handle_exit(2, None)  # Ctrl-C
+            raise Stopped()
+
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "Server", Server)
+    monkeypatch.setattr(app_module, "check_port", lambda host, port: None)
+    with pytest.raises(Stopped):
+        app_module.serve("127.0.0.1", 8124, open_browser=False, echo=lambda line: None, compile=False)
+    widgets.clear_cache()
+    assert widgets.compute(STATES["curvature"].from_query("steps=7"))["cached"] is False

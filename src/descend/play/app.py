@@ -489,6 +489,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
     finally:
         # a second Ctrl-C while the server was stopping stops at once, as one during the wait for a compile does
         _stop_compiling(echo, again=interrupted, now=server.signals > 1)
+        stop_waiting(False)  # the widgets, called as library functions after the server, train again
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
