@@ -421,10 +421,9 @@ def test_a_loopback_address_other_than_127_0_0_1_is_served_as_one(monkeypatch):
     assert client.get("/api/meta", headers={"Host": "127.0.0.2:8123"}).status_code == 200
 
 
-def test_sigterm_stops_the_server_as_ctrl_c_does(tmp_path):
-    """SIGTERM (kill, a service manager) ended the process at once (status -15): uvicorn raised it again once the
-    server had stopped, before the wait for a compile and the cleanup at exit."""
-    import signal
+def play_process(**popen):
+    """``descend play --no-compile`` in a process of its own on a free loopback port, once it answers: the process
+    (output on its stdout) and the server's base URL."""
     import socket
     import subprocess
     import sys
@@ -435,14 +434,23 @@ def test_sigterm_stops_the_server_as_ctrl_c_does(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen([sys.executable, "-m", "descend", "play", "--no-browser", "--no-compile", "--port",
-                                str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
+    for _ in range(120):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/meta", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def test_sigterm_stops_the_server_as_ctrl_c_does(tmp_path):
+    """SIGTERM (kill, a service manager) ended the process at once (status -15): uvicorn raised it again once the
+    server had stopped, before the wait for a compile and the cleanup at exit."""
+    import signal
+
+    process, _ = play_process()
     try:
-        for _ in range(120):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/meta", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=60)
     finally:
@@ -662,18 +670,10 @@ def test_ctrl_c_under_load_ends_after_the_training_running_not_every_queued_one(
     answer it cancelled. The queued ones give their turn up now (HTTP 499), the server ends after the training
     running, and nothing is printed but the lines of a stop."""
     import signal
-    import socket
-    import subprocess
-    import sys
 
     import httpx
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen([sys.executable, "-m", "descend", "play", "--no-browser", "--no-compile", "--port",
-                                str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process, base = play_process()
     statuses: dict[float, int] = {}
 
     def ask(lr: float) -> None:
@@ -683,12 +683,6 @@ def test_ctrl_c_under_load_ends_after_the_training_running_not_every_queued_one(
         except httpx.HTTPError:
             statuses[lr] = -1  # the connection closed without an answer
     try:
-        for _ in range(120):
-            try:
-                if httpx.get(f"{base}/api/meta", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
         askers = [threading.Thread(target=ask, args=(lr,), daemon=True) for lr in (0.11, 0.12, 0.13, 0.14)]
         for thread in askers:
             thread.start()
@@ -713,28 +707,14 @@ def test_a_background_job_that_ignores_ctrl_c_keeps_ignoring_it(tmp_path):
     """A script's background job ignores Ctrl-C (SIGINT), as every descend command keeps it: descend play stopped
     on it, uvicorn's handler put in place of the ignore it inherited. SIGTERM still stops it."""
     import signal
-    import socket
-    import subprocess
-    import sys
 
     import httpx
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "descend", "play", "--no-browser", "--no-compile", "--port",
-                                str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    process, base = play_process(preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
-        for _ in range(120):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/meta", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
         process.send_signal(signal.SIGINT)
         time.sleep(1.5)
-        assert process.poll() is None and httpx.get(f"http://127.0.0.1:{port}/api/meta", timeout=5).status_code == 200
+        assert process.poll() is None and httpx.get(f"{base}/api/meta", timeout=5).status_code == 200
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=60)
     finally:
