@@ -1175,6 +1175,8 @@ def test_every_trial_trains_with_the_settings_descend_compare_takes(tmp_path):
     for given in ("--schedule cosine:min_value=0.1", "--clip-norm 0.5", "--clip-value 2", "--start 2,-1", "--loss mae"):
         assert given in resume, given
     assert "<b>Training:</b> loss mae, dtype float32, clip_norm 0.5" in (out / "report.html").read_text()
+    record = json.loads((out / "best.json").read_text())  # beside the best configuration, what every trial shared
+    assert record["training"].startswith("loss mae, dtype float32, clip_norm 0.5, clip_value 2.0, schedules lr:cosine(")
     study = optuna.load_study(study_name="line", storage=storage_module.open_storage(str(out / "study.journal")))
     task = tasks.get("line", start=(2.0, -1.0))
     cosine = schedules.cosine(1.0, 30, min_value=0.1)
@@ -1257,7 +1259,8 @@ def test_a_pruner_beside_a_searched_warm_up_schedule_is_said_before_the_search(t
     """Successive halving judged one_cycle's trials at step 12 of 100, in their warm-up (a 25th of their rate), and
     pruned them for it: the search says so as it starts (a note, not a refusal)."""
     argv = ["tune", "line", "-o", "adam", "--pruner", "sha", "--space",
-            "lr=1e-3..1e-1:log, schedule=constant|one_cycle", "--steps", "30", "--trials", "4", "--cohort", "4", "--seeds", "0", "--out", str(tmp_path / "o")]
+            "lr=1e-3..1e-1:log, schedule=constant|one_cycle", "--steps", "30", "--trials", "4", "--cohort", "4",
+            "--seeds", "0", "--out", str(tmp_path / "o")]
     result = runner.invoke(app, argv)
     assert result.exit_code == 0, result.output
     assert "note: adam: the pruner judges each trial at checkpoints from early on, where one_cycle's warm-up" in \

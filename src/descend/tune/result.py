@@ -27,9 +27,10 @@ class TuneResult:
     - ``studies``: optimizer → its ``optuna.Study`` (``study``: the first one); a choice among optimizers is one
       study, under its ``"adam|sgd"``;
     - ``best``: optimizer → the best complete trial: ``trial`` (number), ``value`` (the objective on
-      validation data), ``params`` (what was searched), ``config`` (every value the run used: the searched
-      and the fixed ones, and the batch size: None for the full batch, as :func:`descend.tune` takes it;
-      best.json writes it ``"full"``, :func:`batch_shown`), ``seed``;
+      validation data), ``params`` (what was searched), ``config`` (every value of the space the run used: the
+      searched and the fixed ones, and the batch size: None for the full batch, as :func:`descend.tune` takes it;
+      best.json writes it ``"full"``, :func:`batch_shown`; what every trial shares besides, the loss, the
+      clipping and the schedules given to all, is best.json's ``training``), ``seed``;
     - ``trials``: a DataFrame, one row per trial of every study (``optimizer``, ``number``, ``state``,
       ``value``, each parameter, ``seed``, ``status``, ``seconds``; in an accuracy search, ``loss``: the loss on
       the same split, which breaks ties between equal accuracies);
@@ -342,9 +343,22 @@ def write_record(result: TuneResult, out: Path, *, command: str | None = None) -
             "best": {name: {**b, **{k: _batches_shown(b[k]) for k in ("params", "config") if k in b}}
                      for name, b in result.best.items()},
             "spaces": {k: s.text() for k, s in result.spaces.items()},
+            # how every trial trained besides its configuration (the loss, dtype, clipping, schedules given to all),
+            # as the report's header says it
+            "training": _training(result),
             "notes": result.notes, "resume": command}
     _atomic(Path(out) / RECORD, json.dumps(_plain(meta), indent=2) + "\n")
     return Path(out) / RECORD
+
+
+def _training(result: TuneResult) -> str | None:
+    """The training settings every trial of the search shares, in words (None for a study that did not record
+    them)."""
+    from .api import training_words
+
+    study = getattr(result, "study", None)
+    text = study.user_attrs.get("descend:training") if study is not None else None
+    return training_words(text) if text else None
 
 
 def write_files(result: TuneResult, out: Path) -> list[Path]:
