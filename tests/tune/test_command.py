@@ -1289,7 +1289,7 @@ def test_a_constant_schedule_in_any_case_is_no_schedule(tmp_path):
 
 
 def test_a_landscapes_loss_is_said_in_words():
-    from descend.tune.api import training_words
+    from descend.tune.result import training_words
 
     text = ("loss=descend.problem._value_loss#6b01761e9a60; clip_norm=None; clip_value=None; dtype=float32; "
             "schedules=none")

@@ -573,21 +573,6 @@ def training_text(p: Plan, dtype: Any = None) -> str:
             f"dtype={str(dtype or 'torch.float32').removeprefix('torch.')}; schedules={_schedules_text(p.schedules)}")
 
 
-def training_words(text: str) -> str:
-    """A study's :func:`training_text` as a reader is told it: the loss and the dtype, and the clipping and the
-    schedules where they are set.
-
-    >>> training_words("loss=cross_entropy; clip_norm=1.0; clip_value=None; dtype=float32; schedules=none")
-    'loss cross_entropy, dtype float32, clip_norm 1.0'
-    """
-    settings = dict(part.partition("=")[::2] for part in str(text).split("; ") if "=" in part)
-    if settings.get("loss", "").startswith("descend.problem._value_loss"):  # a landscape's or a formula's cost
-        settings["loss"] = "the function's value"
-    shown = [f"{key} {value}" for key, value in settings.items() if value not in ("None", "none", "")]
-    order = {"loss": 0, "dtype": 1}
-    return ", ".join(sorted(shown, key=lambda item: order.get(item.partition(" ")[0], 2)))
-
-
 def _schedules_text(schedules: Mapping[str, Any]) -> str:
     """Every trial's schedules as text: descend's own by their settings (``lr:cosine(value=1.0, ...)``), one's own
     function by its name and a digest of its code (a study resumed with other schedules mixed two kinds of trial)."""

@@ -222,7 +222,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     from ..report import saved
     from . import api
     from .report import write_report
-    from .result import RECORD, check_out, take, write_files, write_record
+    from .result import RECORD, check_out, take, training_words, write_files, write_record
     from .storage import mask
 
     try:
@@ -267,7 +267,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         lines = [f"tuning {', '.join(names)} on {built.name}: {plan.trials} trials{each}, cohorts of {plan.cohort}, "
                  f"{plan.sampler} sampler, pruner {plan.pruner}, {plan.budget.text()}"]
         if any(key in data for key in TRAINING_KEYS):  # how every trial trains, as given (and the model it built)
-            lines.append(f"  every trial: {api.training_words(api.training_text(plan))}"
+            lines.append(f"  every trial: {training_words(api.training_text(plan))}"
                          + (f"; model {built.model!r}" if {"init", "task_options"} & set(data) else ""))
         for name, study_name in names.items():
             lines.append(f"  study {study_name!r} in {where}" + (

@@ -944,7 +944,7 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool, record
     if budget:
         meta.append(f"<span><b>Budget:</b> {_esc(budget)} per trial</span>")
     if training := attrs.get("descend:training", ""):  # the loss, dtype, clipping and schedules every trial had
-        from .api import training_words
+        from .result import training_words
 
         meta.append(f"<span><b>Training:</b> {_esc(training_words(training))}</span>")
     meta.append(f"<span><b>Time:</b> {result.seconds:.1f} s (this command's search and re-runs, without its "

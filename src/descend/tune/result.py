@@ -351,11 +351,24 @@ def write_record(result: TuneResult, out: Path, *, command: str | None = None) -
     return Path(out) / RECORD
 
 
+def training_words(text: str) -> str:
+    """A study's :func:`training_text` as a reader is told it: the loss and the dtype, and the clipping and the
+    schedules where they are set.
+
+    >>> training_words("loss=cross_entropy; clip_norm=1.0; clip_value=None; dtype=float32; schedules=none")
+    'loss cross_entropy, dtype float32, clip_norm 1.0'
+    """
+    settings = dict(part.partition("=")[::2] for part in str(text).split("; ") if "=" in part)
+    if settings.get("loss", "").startswith("descend.problem._value_loss"):  # a landscape's or a formula's cost
+        settings["loss"] = "the function's value"
+    shown = [f"{key} {value}" for key, value in settings.items() if value not in ("None", "none", "")]
+    order = {"loss": 0, "dtype": 1}
+    return ", ".join(sorted(shown, key=lambda item: order.get(item.partition(" ")[0], 2)))
+
+
 def _training(result: TuneResult) -> str | None:
     """The training settings every trial of the search shares, in words (None for a study that did not record
     them)."""
-    from .api import training_words
-
     study = getattr(result, "study", None)
     text = study.user_attrs.get("descend:training") if study is not None else None
     return training_words(text) if text else None
