@@ -40,6 +40,32 @@ def test_default_is_under_the_users_cache_home(monkeypatch, tmp_path):
     assert _compile.cache_directory() == tmp_path / "descend" / "inductor-2"
 
 
+def test_a_user_with_no_home_keeps_the_cache_in_a_folder_of_the_process_removed_at_its_end(tmp_path):
+    """No HOME and no passwd entry (a container's arbitrary user id): Path.home() raises RuntimeError, and every
+    training failed with it (the check for packages before each cohort, and the data sets' cache)."""
+    code = """
+import pathlib, os, descend
+def no_home():
+    raise RuntimeError("Could not determine home directory.")
+pathlib.Path.home = staticmethod(no_home)
+from descend import _compile
+folder = _compile.cache_directory()
+runs = descend.fit(task="iris", optimizer="adam", steps=3)
+print(folder)
+print(len(runs.summary), (folder.parent / "data").is_dir(), oct(os.stat(folder.parents[1]).st_mode & 0o777))
+"""
+    import descend
+
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_CACHE_HOME", "DESCEND_CACHE_DIR")}
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(descend.__file__))  # this descend, from another folder
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    folder, facts = out.stdout.split("\n")[:2]
+    assert facts == "1 True 0o700"  # trained, its data set kept meanwhile, in a folder of this user alone
+    assert os.path.basename(os.path.dirname(os.path.dirname(folder))).startswith("descend-cache-")
+    assert not os.path.exists(os.path.dirname(os.path.dirname(folder)))  # removed when the process ended
+
+
 KEY_CODE = """
 import torch
 from descend import _compile, models

@@ -260,6 +260,15 @@ def test_a_tasks_known_answer_is_not_measured_on_another_model():
     (dict(model="mlp"), r"model='mlp' is not a descend model"),
     (dict(model=descend.models.Linear(4), loss=torch.nn.functional.mse_loss),
      r"loss=mse_loss does not take mask, runs: a loss function of one's own is called as"),
+    # torch's loss modules take anything through nn.Module.__call__: they failed at the first evaluation with
+    # torch's "unexpected keyword argument 'reduction'"
+    (dict(model=descend.models.Linear(4), loss=torch.nn.MSELoss()),
+     r"loss=MSELoss\(\) is torch\.nn's loss module, called on one model's output; .*: loss='mse' is torch's "
+     r"MSELoss with its default settings"),
+    (dict(model=descend.models.Linear(4), loss=torch.nn.SmoothL1Loss()),
+     r"loss=SmoothL1Loss\(\) is torch\.nn's loss module, .*: give a loss by name \(descend list losses\)"),
+    (dict(model=descend.models.Linear(4), loss=torch.nn.CrossEntropyLoss(label_smoothing=0.1)),
+     r"loss=CrossEntropyLoss\(\) is torch\.nn's loss module"),
     (dict(model=descend.models.Linear(4), progress=3), r"progress=3 must be a function"),
 ])
 def test_a_model_loss_or_hook_descend_cannot_call_is_refused_before_training(kwargs, message):
@@ -432,6 +441,30 @@ def test_class_labels_train_alike_whatever_holds_them_and_a_wrong_width_names_y(
     with pytest.raises(ValueError, match=r"y has 1 value per sample \(regression\) but the model has 3 outputs: give "
                                          r"a model with 1 output \(or, for class labels, y as whole numbers"):
         descend.fit(model=descend.models.MLP((4, 8, 3)), data=(x, labels.float() * 2), steps=2)
+
+
+def test_a_dataset_of_two_classes_read_as_binary_for_a_two_output_model_says_how_to_give_it_as_classes():
+    """0/1 labels through as_dataset (the form a Task takes) are binary data: a model of two outputs was told to
+    give "y as whole numbers: y.long()" (they were), and cross-entropy failed on the target's shape once training
+    began; each now names as_dataset(..., kind='multiclass'), which trains as (x, y) does."""
+    x = torch.randn(60, 4, generator=torch.Generator().manual_seed(0))
+    labels = (x[:, 0] > 0).long()
+    model = descend.models.MLP((4, 8, 2))
+    binary = descend.data.as_dataset(x, labels)
+    assert binary.kind == "binary"
+    fix = r"descend\.data\.as_dataset\(x, y, kind='multiclass'\)"
+    with pytest.raises(ValueError, match=r"^y holds labels of two classes, read as binary .* but the model has 2 "
+                                         r"outputs: .*" + fix):
+        descend.fit(model=model, data=binary, steps=2)
+    for data in (binary, descend.data.split(binary)):
+        with pytest.raises(ValueError, match=r"^loss='cross-entropy' takes a score per class .* read as binary .*"
+                                             + fix):
+            descend.fit(model=model, data=data, loss="cross-entropy", steps=2)
+    as_classes = descend.fit(model=model, data=descend.data.as_dataset(x, labels, kind="multiclass"), steps=5)
+    as_tuple = descend.fit(model=model, data=(x, labels), steps=5)
+    import pandas as pd
+
+    pd.testing.assert_series_equal(as_classes.summary["final_train_loss"], as_tuple.summary["final_train_loss"])
 
 
 def test_a_run_specs_start_is_checked_as_fit_start_is():
@@ -636,3 +669,38 @@ def test_progress_true_draws_a_bar_from_the_first_step_and_none_for_a_refused_ar
         descend.fit(task="line", steps=5, progress="yes")
     assert descend.fit(task="line", steps=5, progress=False).summary["status"].tolist() == ["ok"]
     assert capsys.readouterr().err == ""
+
+
+def test_a_loss_module_of_ones_own_is_checked_by_its_forward():
+    """An nn.Module loss takes any arguments through __call__: its forward is what descend calls."""
+    class Plain(torch.nn.Module):
+        def forward(self, pred, target):
+            return ((pred - target) ** 2).mean()
+
+    class RunAxis(torch.nn.Module):
+        def forward(self, pred, target, reduction="mean", mask=None, runs=True):
+            return descend.losses.mse(pred, target, reduction=reduction, mask=mask, runs=runs)
+
+    x, y = torch.randn(64, 4), torch.randn(64, 1)
+    with pytest.raises(ValueError, match=r"loss=Plain does not take reduction, mask, runs: a loss function"):
+        descend.fit(model=descend.models.Linear(4), data=(x, y), loss=Plain(), steps=5, compile=False)
+    mine = descend.fit(model=descend.models.Linear(4), data=(x, y), loss=RunAxis(), steps=5, compile=False)
+    named = descend.fit(model=descend.models.Linear(4), data=(x, y), loss="mse", steps=5, compile=False)
+    assert mine.summary["final_train_loss"].tolist() == named.summary["final_train_loss"].tolist()
+
+
+def test_data_in_torchs_or_pandas_containers_is_refused_saying_how_to_give_it():
+    import pandas as pd
+    from torch.utils.data import DataLoader, TensorDataset
+
+    x, y = torch.randn(64, 3), torch.randn(64, 1)
+    for data, words in ((TensorDataset(x, y), r"not TensorDataset: give its tensors, data=dataset\.tensors"),
+                        (DataLoader(TensorDataset(x, y), batch_size=8), r"not DataLoader: descend draws its own "
+                                                                         r"batches"),
+                        (pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}),
+                         r"not DataFrame: give descend\.data\.as_dataset\(frame, target='COLUMN'\)")):
+        with pytest.raises(ValueError, match=r"^data must be \(x, y\), a descend\.data\.Dataset or descend\.data\."
+                                             r"Splits, " + words):
+            descend.fit(model=descend.models.Linear(3), data=data, steps=2, compile=False)
+    runs = descend.fit(model=descend.models.Linear(3), data=TensorDataset(x, y).tensors, steps=2, compile=False)
+    assert len(runs.summary) == 1

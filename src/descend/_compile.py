@@ -100,12 +100,33 @@ def cache_directory() -> Path:
     ``$XDG_CACHE_HOME/descend`` (``~/.cache/descend``), subfolder ``inductor-2`` (:data:`PROGRAM_FORMAT`).
 
     Inductor's own default is a folder under ``/tmp``, which many systems empty at every boot: a program
-    compiled yesterday would be compiled again (15-25 s on a 2-core machine) instead of read back.
+    compiled yesterday would be compiled again (15-25 s on a 2-core machine) instead of read back. A user with no
+    home (no ``HOME`` and no entry in the password database: a container run under an arbitrary user id) keeps
+    them in a folder of this process's own, removed when it ends (:func:`_homeless`), unless
+    ``DESCEND_CACHE_DIR`` says where.
     """
     root = os.environ.get("DESCEND_CACHE_DIR")
     if not root:
-        root = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "descend")
+        cache = os.environ.get("XDG_CACHE_HOME")
+        if not cache:
+            try:
+                cache = os.path.join(Path.home(), ".cache")
+            except RuntimeError:  # "Could not determine home directory": every training failed with it
+                cache = _homeless()
+        root = os.path.join(cache, "descend")
     return Path(root) / f"inductor-{PROGRAM_FORMAT}"
+
+
+@functools.cache
+def _homeless() -> str:
+    """A folder of this process's own (mode 0700, made by :func:`tempfile.mkdtemp`: no other user can have put
+    programs there to be loaded), removed when the process that made it ends."""
+    import tempfile
+
+    folder, owner = tempfile.mkdtemp(prefix="descend-cache-"), os.getpid()
+    # only by the process that made it: a forked child that ended by sys.exit would take it from its parent
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, ignore_errors=True))
+    return folder
 
 
 #: The compiler's modules, imported by the first compile of a process: Dynamo and Inductor (about a second).

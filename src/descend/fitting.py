@@ -136,7 +136,14 @@ def fit(
     the model's output itself without data (``data=None``: a cost surface, ``loss="value"``), MSE otherwise. A
     sigmoid or softmax output trained with BCE or cross-entropy (``"auto"`` or named) has its loss computed from the
     scores before that output (BCE on logits, a log-softmax): the same loss where the output does not saturate,
-    without the clamp of the probabilities' form (torch's ``binary_cross_entropy`` stops log at −100). ``dtype`` is
+    without the clamp of the probabilities' form (torch's ``binary_cross_entropy`` stops log at −100). A loss of
+    one's own (a function, or an ``nn.Module`` whose forward takes these) is called for all runs at once as
+    ``loss(pred, target, reduction="mean", mask=None, runs=True)`` and returns one value per run, ``[K]``: ``pred``
+    is ``[K, b, out]`` (the model's output, after its ``output`` activation), ``target`` the batch's targets,
+    ``[b]`` class labels or ``[b, out]`` values shared by the runs, or ``[K, b]`` / ``[K, b, out]`` when each run
+    draws its own batch (mini-batches of several seeds); ``mask`` (or None) the samples that count; see
+    :func:`descend.losses.mse`. torch.nn's loss modules (``nn.CrossEntropyLoss()``) compute one model's loss and are
+    refused: their names (``"cross-entropy"``) give the same loss. ``dtype`` is
     the precision every run trains and
     is evaluated in (float32 by default, whatever the data's: float64 data are rounded to it; ``torch.float64``
     for double precision, as the checks against torch.optim use). In ``torch.float16`` a hyperparameter that

@@ -135,10 +135,28 @@ def make_objective(model: Any, loss: Any, kind: str) -> Objective:
         return _OBJECTIVES.setdefault(objective, objective)
 
 
+#: torch.nn's loss modules with their default settings: descend's loss of the same values, by name.
+_TORCH_LOSSES = {"MSELoss": "mse", "L1Loss": "mae", "HuberLoss": "huber", "BCELoss": "bce",
+                 "BCEWithLogitsLoss": "bce-logits", "CrossEntropyLoss": "cross-entropy"}
+
+
 def _check_loss_signature(loss: Callable[..., Any]) -> None:
     """A loss function of one's own is called as descend's are: ``loss(pred, target, reduction="mean", mask=...,
     runs=True)``, returning one value per run ``[K]`` (``pred`` is ``[K, m, out]``); a function that cannot take
     those keywords (``torch.nn.functional.mse_loss``) is refused before training, saying so."""
+    if isinstance(loss, torch.nn.Module):  # its __call__ takes anything: its forward says what it takes
+        if type(loss).__module__.startswith("torch.nn"):  # torch's loss modules: loss(input, target) of one run
+            same = _TORCH_LOSSES.get(type(loss).__name__)
+            named = (f"loss={same!r} is torch's {type(loss).__name__} with its default settings; for others "
+                     "(weights, label smoothing, another reduction) write a function of one's own"
+                     if same else "give a loss by name (descend list losses) or a function of one's own")
+            raise ValueError(
+                f"loss={type(loss).__name__}() is torch.nn's loss module, called on one model's output; descend "
+                "calls a loss on K runs at once, as loss(pred, target, reduction='mean', mask=None, runs=True) with "
+                f"pred [K, m, out], returning one value per run [K] (see descend.losses.mse): {named}")
+        name, loss = type(loss).__name__, loss.forward
+    else:
+        name = getattr(loss, "__qualname__", None) or type(loss).__name__
     try:
         parameters = inspect.signature(loss).parameters
     except (TypeError, ValueError):  # a builtin without a signature: its own error, where it is called
@@ -147,7 +165,6 @@ def _check_loss_signature(loss: Callable[..., Any]) -> None:
         return
     missing = [name for name in ("reduction", "mask", "runs") if name not in parameters]
     if missing:
-        name = getattr(loss, "__qualname__", None) or type(loss).__name__
         raise ValueError(
             f"loss={name} does not take {', '.join(missing)}: a loss function of one's own is called as "
             "loss(pred, target, reduction='mean', mask=None, runs=True), pred being [K, m, out] for K runs, and "
@@ -269,6 +286,12 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
         raise ValueError(f"standardize_target=True standardises a regression target, but loss={_loss_name(loss)} "
                          f"takes {'labels of two classes' if objective.kind == 'binary' else 'class labels'} "
                          "(integers, one-hot rows or probabilities): leave standardize_target=False")
+    if objective.kind == "multiclass" and splits.train.kind == "binary" and splits.train.y.ndim == 1:
+        # cross-entropy on a Dataset of 0/1 labels read as binary: it failed on the target's shape once training began
+        raise ValueError(f"loss={_loss_name(loss)} takes a score per class and class labels, but y holds labels of "
+                         "two classes read as binary (one output, a logit): give the data as classes, "
+                         "descend.data.as_dataset(x, y, kind='multiclass'), with a model of 2 outputs, or "
+                         "loss='bce-logits' with a model of 1 output")
     if objective.kind == "multiclass":
         _check_classes(model, splits.train)
     x_train, y_train = _arrays(splits.train, objective)
@@ -315,11 +338,25 @@ def _splits(data: Any, data_module: Any, validation: float, test: float, seed: i
                and (_outputs(model, x) or 0) >= 2)
         data = data_module.as_dataset(x, labels if two else y, dtype=dtype, **({"kind": "multiclass"} if two else {}))
     if not isinstance(data, data_module.Dataset):
-        raise ValueError("data must be (x, y), a descend.data.Dataset or descend.data.Splits")
+        raise ValueError(f"data must be (x, y), a descend.data.Dataset or descend.data.Splits, not "
+                         f"{type(data).__name__}{_data_hint(data)}")
     converted = data.to(dtype)
     data_module.check_converted(data, converted)  # a Dataset built in float64, trained in float16: 1e5 overflows
     return data_module.split(converted, validation=validation, test=test, seed=seed, standardize=standardize,
                              standardize_target=standardize_target), data.kind
+
+
+def _data_hint(data: Any) -> str:
+    """How to give ``data`` of another container as fit takes it."""
+    tensors = getattr(data, "tensors", None)  # torch.utils.data.TensorDataset
+    if isinstance(tensors, tuple) and len(tensors) == 2:
+        return ": give its tensors, data=dataset.tensors"
+    if hasattr(data, "dataset") and hasattr(data, "batch_size"):  # a DataLoader: descend draws its own batches
+        return (": descend draws its own batches (batch_size=...), so give the data set's tensors, (x, y), rather "
+                "than a DataLoader")
+    if type(data).__name__ == "DataFrame":
+        return ": give descend.data.as_dataset(frame, target='COLUMN')"
+    return ""
 
 
 def _labels(y: Any) -> Tensor | None:
@@ -378,6 +415,10 @@ def _check_outputs(model: Any, x: Tensor, columns: int, kind: str) -> None:
     if outputs is None or outputs == columns:
         return
     labels = " (or, for class labels, y as whole numbers: y.long())" if columns == 1 else ""
+    if kind == "binary" and columns == 1 and outputs == 2:  # a Dataset of 0/1 labels read as binary (as_dataset)
+        raise ValueError("y holds labels of two classes, read as binary (one output, a logit, and bce-logits), but "
+                         "the model has 2 outputs: for a score per class and cross-entropy give the data as classes, "
+                         "descend.data.as_dataset(x, y, kind='multiclass'), or give a model with 1 output")
     raise ValueError(f"y has {columns} value{'s' * (columns != 1)} per sample ({kind}) but the model has {outputs} "
                      f"output{'s' * (outputs != 1)}: give a model with {columns} output{'s' * (columns != 1)}"
                      f"{labels}")

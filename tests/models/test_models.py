@@ -765,3 +765,35 @@ def test_a_forward_that_requires_more_than_the_samples_is_refused_naming_its_sig
     x = torch.randn(8, 3)
     runs = descend.fit(model=ModuleModel(Defaulted()), data=(x, x.sum(1)), steps=2, compile=False)
     assert runs.summary["status"].tolist() == ["ok"]
+
+
+def test_a_module_whose_runs_start_alike_whatever_their_seed_says_so_once() -> None:
+    """A module of nn.Parameter of one's own has no reset_parameters(): fit(seed=[0, 1, 2]) trained three copies of
+    one run (full batch) and said nothing, as if the seeds agreed."""
+    import warnings
+
+    class Raw(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.randn(6, 1) * 0.3)
+
+        def forward(self, x):
+            return x @ self.w
+
+    x = torch.randn(32, 6, generator=torch.Generator().manual_seed(0))
+    y = x.sum(1, keepdim=True)
+    raw = descend.models.ModuleModel(Raw())
+    with pytest.warns(UserWarning, match=r"every run starts from the same parameters whatever its seed .* "
+                                         r"init='module'") as caught:
+        runs = descend.fit(model=raw, data=(x, y), seed=[0, 1, 2], steps=3, compile=False)
+    assert len([w for w in caught if "same parameters" in str(w.message)]) == 1
+    assert runs.summary["final_train_loss"].nunique() == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        descend.fit(model=raw, data=(x, y), seed=[0, 1], steps=3, compile=False)  # said once per model
+        # one seed, init='module' (meant), and layers drawn per seed (a LayerNorm's constants among them) say nothing
+        descend.fit(model=descend.models.ModuleModel(Raw()), data=(x, y), seed=0, steps=3, compile=False)
+        descend.fit(model=descend.models.ModuleModel(Raw(), init="module"), data=(x, y), seed=[0, 1], steps=3,
+                    compile=False)
+        drawn = nn.Sequential(nn.Linear(6, 4), nn.LayerNorm(4), nn.Linear(4, 1))
+        descend.fit(model=descend.models.ModuleModel(drawn), data=(x, y), seed=[0, 1], steps=3, compile=False)

@@ -1114,6 +1114,48 @@ def test_a_study_resumed_with_another_loss_of_ones_own_or_another_model_is_refus
         descend.tune(dataclasses.replace(iris, model=with_init(iris.model, "zeros")), **kw)
 
 
+def test_a_study_of_a_module_of_ones_own_is_not_resumed_with_another_module(tmp_path):
+    """Every nn.Sequential printed alike in a task's identity (ModuleModel(module=Sequential(...))): a study made
+    with one network was resumed with another, and its best value and re-runs were read back as the new one's."""
+    import dataclasses
+
+    from torch import nn
+
+    from descend.models import ModuleModel
+
+    iris = descend.tasks.get("iris")
+
+    def task(module):
+        return dataclasses.replace(iris, model=ModuleModel(module), name="mine")
+
+    torch.manual_seed(0)
+    small = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
+    search = dict(optimizer="adam", trials=4, cohort=4, steps=10, seeds=1, storage=f"{tmp_path}/study.journal",
+                  study="s")
+    descend.tune(task(small), **search)
+    # the same module, and a copy of it, resume the study
+    assert len(descend.tune(task(small), **search).study.trials) == 4
+    import copy
+
+    assert len(descend.tune(task(copy.deepcopy(small)), **search).study.trials) == 4
+    other = [nn.Sequential(nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 3)),  # other layers
+             nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)),  # another activation, the same parameters
+             nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Dropout(0.5), nn.Linear(8, 3))]  # a setting
+    frozen = copy.deepcopy(small)
+    frozen[0].weight.requires_grad_(False)  # a layer kept as it is
+    other.append(frozen)
+    for module in other:
+        with pytest.raises(ValueError, match=r"^task: study 's' was made with another torch module \(ModuleModel\("
+                                             r"Sequential#\w{12}, init='reset'\), now ModuleModel\(Sequential#\w{12}"):
+            descend.tune(task(module), **search)
+    # a study made before modules were told by their fingerprint (their class alone): resumed, as before
+    study = optuna.load_study(study_name="s", storage=open_storage(search["storage"]))
+    identity = study.user_attrs["descend:task_identity"]
+    study.set_user_attr("descend:task_identity", identity.split("; model=")[0]
+                        + "; model=ModuleModel(module=Sequential(...), init='reset')")
+    assert len(descend.tune(task(other[0]), **search).study.trials) == 4
+
+
 def test_resuming_with_a_setting_written_as_another_number_type_is_the_same_setting(tmp_path):
     storage = f"{tmp_path}/study.journal"
     search = dict(optimizer="adam", trials=4, cohort=4, steps=10, seeds=0, storage=storage)

@@ -6,6 +6,7 @@ import contextlib
 import copy
 import inspect
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -227,7 +228,19 @@ class ModuleModel(_Base):
                             reset()
             copies.append(m)
         stacked, _ = torch.func.stack_module_state(copies)
-        return tuple(stacked[n].detach().to(device) for n in self.names)
+        out = tuple(stacked[n].detach().to(device) for n in self.names)
+        distinct = list(dict.fromkeys(seeds))
+        if self.init_scheme == "reset" and len(distinct) > 1:
+            i, j = seeds.index(distinct[0]), seeds.index(distinct[1])
+            if all(torch.equal(t[i], t[j]) for t in out) and not self.__dict__.get("_warned_alike"):
+                object.__setattr__(self, "_warned_alike", True)  # once per model: every cohort inits again
+                warnings.warn(
+                    "ModuleModel: every run starts from the same parameters whatever its seed (no submodule's "
+                    "reset_parameters() draws them: a module of nn.Parameter of one's own keeps its values), so the "
+                    "seeds differ only by their mini-batches and dropout, and with the full batch and no dropout "
+                    "give the same run; draw the parameters in a reset_parameters() of the module that holds them, "
+                    "or give init='module' to start every run from the module's values knowingly", stacklevel=2)
+        return out
 
     def forward(self, params: Sequence[Tensor], x: Tensor, *, logits: bool = False) -> Tensor:
         """``[K, B, out]``: the module for every run (then ``output`` unless ``logits=True``)."""
@@ -286,6 +299,54 @@ class ModuleModel(_Base):
         """The model in words, as a task's card says it."""
         count = sum(p.numel() for p in self.module.parameters() if p.requires_grad)
         return f"a torch.nn module, {self.module.__class__.__name__} ({count:,} trained parameters)"
+
+    def fingerprint(self) -> str:
+        """What its runs train from, as a short text to compare (a study resumed with another module is refused by
+        it): the module's class and a digest of torch's description of it (its layers and their settings, dropout's
+        p among them), the source of its classes of one's own (its forward), its modes, the names, shapes and
+        dtypes of its parameters and buffers and which are trained, and the values the runs start from or share
+        (seed 0's initial parameters, the frozen parameters, the buffers). Two modules that print alike
+        (``Sequential(...)``) but train otherwise have different fingerprints; the module is not changed.
+
+        >>> from torch import nn
+        >>> a = ModuleModel(nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3)))
+        >>> b = ModuleModel(nn.Sequential(nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 3)))
+        >>> a.fingerprint() == b.fingerprint(), a.fingerprint().startswith("ModuleModel(Sequential#")
+        (False, True)
+        """
+        import hashlib
+
+        h = hashlib.sha256()
+
+        def add(*parts: object) -> None:
+            for part in parts:
+                h.update(str(part).encode())
+                h.update(b"\0")
+
+        def values(t: Tensor) -> None:
+            t = t.detach().to("cpu").contiguous()
+            add(t.dtype, tuple(t.shape))
+            h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+
+        add(repr(self.module), self.init_scheme, self.output, self.input_ndim)
+        for cls in dict.fromkeys(type(m) for m in self.module.modules()):
+            if not cls.__module__.startswith("torch."):  # a class of one's own: its code says how it trains
+                try:
+                    add(inspect.getsource(cls))
+                except (OSError, TypeError):  # no source to read (built in a way inspect cannot follow)
+                    add(cls.__module__, cls.__qualname__)
+        for name, sub in self.module.named_modules():
+            add(name, sub.training)
+        for name, p in self.module.named_parameters():
+            add(name, p.requires_grad)
+            if not p.requires_grad:
+                values(p)
+        for name, b in self.module.named_buffers():
+            add(name)
+            values(b)
+        for t in self.init([0]):
+            values(t)
+        return f"ModuleModel({type(self.module).__name__}#{h.hexdigest()[:12]}, init={self.init_scheme!r})"
 
     def __repr__(self) -> str:
         extra = "" if self.output == "identity" else f", output={self.output!r}"

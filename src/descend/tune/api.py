@@ -728,7 +728,9 @@ def task_identity(task: Any) -> str:
     parts = [f"{k}={v!r}" for k, v in sorted(task.options.items())] + ([f"formula={formula}"] if formula else [])
     # the model too: a Task of one's own with another model (descend.models.with_init) under the same name and
     # options resumed the first one's study and read back its re-runs (studies made before hold no model=)
-    model = repr(task.model)
+    # a module of one's own prints alike (ModuleModel(module=Sequential(...))) whatever its layers: its fingerprint
+    fingerprint = getattr(task.model, "fingerprint", None)
+    model = fingerprint() if callable(fingerprint) else repr(task.model)
     if len(model) > 160 or "\n" in model or "; " in model:
         import hashlib
 

@@ -509,9 +509,18 @@ def _same_task(key: str, then: str, now: str) -> bool:
     if key != "descend:task_identity":
         return then == now
     (name, before), (other_name, after) = _task_settings(then), _task_settings(now)
-    if "model" not in before:  # a study made before the model was part of a task's identity
+    if "model" not in before or _unfingerprinted(before["model"]):
+        # a study made before the model was part of a task's identity, or before a module of one's own was told
+        # by its fingerprint (it printed alike whatever its layers): not known
         after.pop("model", None)
+        before.pop("model", None)
     return name == other_name and before == after
+
+
+def _unfingerprinted(model: str) -> bool:
+    """Whether a study's recorded model is a module of one's own as an earlier descend recorded it, by its class
+    alone (``ModuleModel(module=Sequential(...), ...)``), before :meth:`descend.models.ModuleModel.fingerprint`."""
+    return model.startswith("ModuleModel(module=")
 
 
 def _only_settings(then: str, now: str) -> bool:
@@ -532,6 +541,12 @@ def _other_settings(then: str, now: str, where: str, other: str, names: Mapping[
     def said(settings: Mapping[str, str]) -> str:
         return ", ".join(f"{k}={settings[k]}" if k in settings else f"{k} not set (the task's default)"
                          for k in changed)
+
+    if changed == ["model"] and all(settings.get("model", "").startswith("ModuleModel(") for settings in
+                                    (before, after)):  # a module of one's own: its fingerprint says what differs
+        return (f"{names['task']}: {where} was made with another torch module ({before['model']}, now "
+                f"{after['model']}: its layers or their settings, its code, or the values its runs start from "
+                f"differ); give the same module to resume it, or {other}")
 
     cli = names.get("study") == "--study"
     flag = (", ".join(_setting_flag(k) for k in changed) if cli else ", ".join(changed)) or names["task"]
