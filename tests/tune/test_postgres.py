@@ -93,3 +93,29 @@ def test_a_study_name_longer_than_the_database_takes_is_refused_before_any_study
                      study=name)
     storage = storage_module.open_storage(postgres)
     assert not [s for s in storage.get_all_studies() if s.study_name.startswith(name[:14])]
+
+
+def test_a_user_who_may_only_read_is_told_so_in_one_line(postgres, tmp_path):
+    """A role with SELECT alone: a new study ended in a 541-line traceback whose last line was Optuna's "invalid
+    data in the commit, e.g. exceeding max length" (the database's "permission denied" buried in it)."""
+    import sqlalchemy
+
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    storage_module.open_storage(postgres)  # the tables exist
+    engine = sqlalchemy.create_engine(postgres.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        database = connection.execute(sqlalchemy.text("SELECT current_database()")).scalar()
+        for statement in (f"CREATE ROLE {role} LOGIN PASSWORD 'pw'", f'GRANT CONNECT ON DATABASE "{database}" TO {role}',
+                          f"GRANT USAGE ON SCHEMA public TO {role}",
+                          f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"):
+            connection.execute(sqlalchemy.text(statement))
+    engine.dispose()
+    scheme, rest = postgres.split("://", 1)
+    reader = f"{scheme}://{role}:pw@{rest.rsplit('@', 1)[-1]}"
+    out = subprocess.run([sys.executable, "-m", "descend", "tune", "line", "-o", "adam", "--trials", "2", "--cohort",
+                          "2", "--steps", "5", "--seeds", "0", "--storage", reader, "--study", f"s-{role}", "--out",
+                          str(tmp_path / "out"), "--quiet"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2, out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert out.stderr.startswith(f"error: --storage {scheme}://{role}:***@") and "pw@" not in out.stderr
+    assert "the database refused to write the study (permission denied for table" in out.stderr

@@ -466,3 +466,14 @@ def test_the_ssl_keys_password_is_masked_too():
     assert mask(url) == ("postgresql://me@db/d?sslmode=verify-full&sslkey=/k/me.key&sslpassword=***"
                          "&ssl_password=***")
     assert "s3cret" not in mask(url.upper())
+
+
+def test_a_password_holding_an_at_sign_is_refused_saying_to_percent_encode_it_and_none_of_it_shown():
+    """postgresql://me:secr@tword@host/d: libpq read the host from inside the password, and the error showed
+    'tword@host' beside the masked part."""
+    with pytest.raises(ValueError, match=r"^--storage postgresql://me:\*\*\*@db:5432/d: the user or password holds "
+                                         r"'@' .* write @ as %40") as caught:
+        storage_module.check("postgresql://me:secr@tword@db:5432/d")
+    assert "tword" not in str(caught.value) and "secr" not in str(caught.value)
+    assert storage_module.check("postgresql://me:secr%40tword@db:5432/d")  # percent-encoded: taken
+    assert storage_module.check("sqlite:////home/me@x/a@b/study.db")  # a file's path may hold @

@@ -65,21 +65,32 @@ def _resumed_text(study: Any) -> str:
     return ", ".join(parts)
 
 
-def _database_failure(error: BaseException) -> str | None:
-    """The database's own words when ``error`` (or what caused it) is a database that failed (a server stopped or
-    restarted, a dropped connection: Optuna's StorageInternalError around SQLAlchemy's), else None."""
+#: SQLAlchemy's errors of a database that stopped answering (a server stopped or restarted, a dropped connection);
+#: its others (ProgrammingError, InternalError, ...) are a database that answered and refused (a role that may not
+#: write, a database made read-only).
+UNREACHABLE = ("OperationalError", "InterfaceError", "DisconnectionError")
+
+
+def _database_failure(error: BaseException) -> tuple[str, bool] | None:
+    """The database's own words when ``error`` (or what caused it) is a database that failed (Optuna's
+    StorageInternalError around SQLAlchemy's), and whether it stopped answering (else it refused); else None."""
     import optuna
 
     from .storage import _reason
 
     seen: BaseException | None = error
     while seen is not None:
-        if type(seen).__module__.startswith("sqlalchemy") and type(seen).__name__ in (
-                "OperationalError", "InterfaceError", "DisconnectionError"):
-            return _reason(seen)
+        if type(seen).__module__.startswith("sqlalchemy") and hasattr(seen, "orig"):
+            reason = _reason(seen)
+            # a server shutting down or gone answers with an OperationalError; a read-only database refuses with one
+            # too ("cannot execute ... in a read-only transaction")
+            refused = "read-only" in reason or "permission denied" in reason
+            return reason, type(seen).__name__ in UNREACHABLE and not refused
+        if type(seen).__module__.startswith("sqlalchemy") and type(seen).__name__ in UNREACHABLE:
+            return _reason(seen), True
         seen = seen.__cause__ or seen.__context__
     if isinstance(error, optuna.exceptions.StorageInternalError):
-        return str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+        return (str(error).splitlines()[0][:300] if str(error) else type(error).__name__), True
     return None
 
 
@@ -257,6 +268,13 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     except OSError as e:  # a full disk, a directory gone: what the checks could not see
         return _fail(f"the study could not be opened or --out {str(out_dir)!r} written: "
                      f"{e.strerror or e}{f' ({e.filename})' if getattr(e, 'filename', None) else ''}")
+    except Exception as e:  # noqa: BLE001 - a database that refused to create or write the study, else raised
+        if (failure := _database_failure(e)) is None:
+            raise
+        reason, unreachable = failure
+        return _fail(f"--storage {mask(str(storage))}: the database " + (
+            f"stopped answering ({reason}); give the same command once it answers again" if unreachable else
+            f"refused to write the study ({reason}): its user needs to create tables in it and write to them"))
     where = plan.storage if storage is None else mask(plan.storage)
     in_memory = plan.storage == ":memory:"  # a study that ends with this command: nothing resumes it
     names = {name: plan.study_name(name) for name, _ in plan.optimizers}
@@ -306,10 +324,15 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
               "and the same command resumes the search once this is fixed")
         return 1  # not the input's fault: the machine's, as a report that cannot be written
     except Exception as e:  # noqa: BLE001 - a database that stopped answering mid-search, else raised as it is
-        if (reason := _database_failure(e)) is None:
+        if (failure := _database_failure(e)) is None:
             raise
-        _fail(f"the study's database stopped answering ({reason}); the trials told before are kept in it, and the "
-              "same command resumes the search (retrying the cohort it was training) once it answers again")
+        reason, unreachable = failure
+        if unreachable:
+            _fail(f"the study's database stopped answering ({reason}); the trials told before are kept in it, and "
+                  "the same command resumes the search (retrying the cohort it was training) once it answers again")
+        else:  # answered and refused: waiting would not help
+            _fail(f"the study's database refused a write ({reason}); the trials told before are kept in it, and the "
+                  "same command resumes the search once its user may write to it again")
         return 1
     from ..compare_config import Config
 

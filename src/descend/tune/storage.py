@@ -75,9 +75,18 @@ def mask(url: str) -> str:
     ('postgresql://me@db:5432/d?sslmode=require&password=***', 'postgresql://db:5432/d')
     >>> mask("postgresql://me@db/d?sslkey=k.pem&sslpassword=kpw&SSL_Password=x")
     'postgresql://me@db/d?sslkey=k.pem&sslpassword=***&SSL_Password=***'
+
+    A command line holding the URL keeps the rest of its words (a value ends at a space or a quote):
+
+    >>> mask("descend tune digits --storage 'postgresql://me@db/d?password=pw' --study s --out /x@y")
+    "descend tune digits --storage 'postgresql://me@db/d?password=***' --study s --out /x@y"
+    >>> mask("descend tune t --storage postgresql://db:5432/d --study me@home")
+    'descend tune t --storage postgresql://db:5432/d --study me@home'
+    >>> mask("postgresql://me:p@ss/w@db/d")  # not a URL libpq reads (see check), but no part of it shown
+    'postgresql://me:***@db/d'
     """
-    text = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(url))
-    return re.sub(r"([?&][\w.-]*(?:password|passwd|pwd)=)[^&#]*", r"\1***", text, flags=re.IGNORECASE)
+    text = re.sub(r"(://[^:/@\s'\"]*:)[^\s'\"]*@", r"\1***@", str(url))  # to the last @: p@ss not half shown
+    return re.sub(r"([?&][\w.-]*(?:password|passwd|pwd)=)[^&#\s'\"]*", r"\1***", text, flags=re.IGNORECASE)
 
 
 def shown(target: str) -> str:
@@ -128,6 +137,12 @@ def check(target: str, what: str = "--storage") -> str:
                          "postgresql://user:password@host:port/database")
     if is_url(target):
         scheme = target.split("://", 1)[0].lower()
+        authority = target.split("://", 1)[1].split("?", 1)[0]
+        if authority.count("@") > 1 and not scheme.startswith("sqlite"):  # a password holding @: the host was
+            # read from inside it, and the database's error showed the password's end
+            raise ValueError(f"{what} {mask(target)}: the user or password holds '@' (or '/', ':'), which a URL "
+                             "takes percent-encoded: write @ as %40, / as %2F, : as %3A and % as %25 "
+                             "(python -c \"import urllib.parse; print(urllib.parse.quote('PASSWORD', safe=''))\")")
         if scheme.startswith(("postgresql", "postgres")):
             try:
                 import psycopg  # noqa: F401
@@ -393,7 +408,10 @@ def _reason(e: BaseException | None) -> str:
     """The first line of a database error, without SQLAlchemy's background link."""
     if e is None:
         return "unknown error"
-    text = str(getattr(e, "orig", None) or e).strip()
+    # SQLAlchemy's error holds the driver's as orig; Optuna's StorageInternalError raises from it (__cause__), and
+    # its own text ("... exceeding max length") hid the database's ("permission denied for table studies")
+    cause = getattr(e, "orig", None) or getattr(e.__cause__, "orig", None) or e.__cause__ or e
+    text = str(cause).strip()
     line = next((part.strip() for part in text.splitlines() if part.strip()), type(e).__name__)
     return re.sub(r"\s*\(Background on this error at:.*\)$", "", line)[:300]
 
