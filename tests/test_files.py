@@ -37,6 +37,7 @@ def test_every_reader_of_descends_own_tables_reads_them_exactly():
     """pd.read_csv is called directly only where a user's CSV is read (descend.data.tables, with its own options);
     every table descend wrote (a summary, curves, a search's table) is read back by read_csv_exact."""
     direct = []
+    assert SRC.is_dir(), f"{SRC} is not there: these tests read descend's source in its clone"
     for path in SRC.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute) and node.attr == "read_csv" and isinstance(node.value, ast.Name):

@@ -307,3 +307,22 @@ def test_a_job_whose_worker_died_is_drawn_here_and_the_report_goes_on(tmp_path, 
             time.sleep(0.01)
         (done,) = drawing.results()
     assert done.name == "a" and done.skipped == "it could not be drawn (TypeError: drawn in the writer's process)"
+
+
+def test_matplotlib_gets_a_folder_in_descends_cache_where_its_own_cannot_be_written(monkeypatch, tmp_path):
+    """A read-only home: matplotlib made a temporary folder in each process, and the figures' fork server, ended by
+    a signal, left its own in /tmp at every report."""
+    from descend.report import render as render_module
+
+    monkeypatch.delenv("MPLCONFIGDIR", raising=False)
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    render_module._matplotlib_config()  # its own can be made: left to it
+    assert "MPLCONFIGDIR" not in os.environ
+    monkeypatch.setattr(render_module.os, "access", lambda path, mode: False)  # (root may write anywhere)
+    render_module._matplotlib_config()
+    assert os.environ["MPLCONFIGDIR"] == str(tmp_path / "cache" / "matplotlib")
+    assert (tmp_path / "cache" / "matplotlib").is_dir()
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mine"))  # the user's choice is kept
+    render_module._matplotlib_config()
+    assert os.environ["MPLCONFIGDIR"] == str(tmp_path / "mine")
