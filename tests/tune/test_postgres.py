@@ -105,7 +105,8 @@ def test_a_user_who_may_only_read_is_told_so_in_one_line(postgres, tmp_path):
     engine = sqlalchemy.create_engine(postgres.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as connection:
         database = connection.execute(sqlalchemy.text("SELECT current_database()")).scalar()
-        for statement in (f"CREATE ROLE {role} LOGIN PASSWORD 'pw'", f'GRANT CONNECT ON DATABASE "{database}" TO {role}',
+        for statement in (f"CREATE ROLE {role} LOGIN PASSWORD 'pw'",
+                          f'GRANT CONNECT ON DATABASE "{database}" TO {role}',
                           f"GRANT USAGE ON SCHEMA public TO {role}",
                           f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"):
             connection.execute(sqlalchemy.text(statement))
