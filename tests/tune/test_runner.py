@@ -1408,3 +1408,17 @@ def test_the_kept_re_runs_of_another_schedule_are_not_read_back_for_a_best_that_
         alone = descend.fit(task="line", runs=[RunSpec("adam", {"lr": 0.2}, 16, seed, None, built[chosen])], steps=60,
                             record_grad_norms=False, **F64).summary
         assert final["final_test_loss"].iloc[seed] == alone["final_test_loss"].iloc[0], (chosen, seed)
+
+
+def test_a_search_whose_sampler_would_learn_fewer_than_three_times_says_so_before_it_starts():
+    """Cohorts of 64 for 128 trials: TPE draws the second cohort from the first (a spread of the space) and learns
+    once; on the reference sweep its best was 1 % worse than with cohorts of 32."""
+    from descend.tune import api
+
+    plan = api.plan("line", optimizer="adam", trials=128, cohort=64, steps=5, seeds=0)
+    assert [n for n in plan.notes if n.startswith("tpe sampler: 2 cohorts of 64 for 128 trials, so it learns from "
+                                                  "what finished once") and "cohort 32 or less" in n]
+    for quiet in (dict(trials=128, cohort=32), dict(trials=32, cohort=32), dict(trials=128, cohort=64,
+                                                                                 sampler="random")):
+        assert not [n for n in api.plan("line", optimizer="adam", steps=5, seeds=0, **quiet).notes
+                    if "cohort" in n], quiet

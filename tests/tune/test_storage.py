@@ -207,6 +207,9 @@ def test_trials_csv_says_a_trial_failed_as_stale_and_its_seed(tmp_path):
     study = optuna.create_study(storage=storage_module.open_storage(str(tmp_path / "s.journal")), study_name="s")
     stale = study.ask()
     stale.suggest_float("lr", 0.1, 1)
+    # its worker had recorded its run's status and lost the database before telling the value: trials.csv said
+    # FAIL with status ok
+    stale.set_user_attr("descend", {"status": "ok", "seed": 0})
     study._storage.set_trial_system_attr(stale._trial_id, storage_module.BEAT_KEY, time.time() - 30)
     assert storage_module.fail_stale(study, grace_period=10) == [stale.number]
     trials = trials_frame({"adam": study}).set_index("number")

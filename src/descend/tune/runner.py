@@ -104,8 +104,10 @@ def trial_status(trial: Any) -> str | None:
         return None
     info = trial.user_attrs.get(INFO)
     status = info.get("status") if isinstance(info, dict) else None
-    if status is None and trial.state.name == "FAIL":
-        status = trial.system_attrs.get(storage_module.FAILED_KEY)
+    failed = trial.system_attrs.get(storage_module.FAILED_KEY) if trial.state.name == "FAIL" else None
+    if failed is not None and status not in ("interrupted", OVER_BUDGET):  # failed as stale, even where its worker
+        status = failed  # had recorded its run's status (ok) and lost the database before telling its value (a
+        # trial its own worker failed first, interrupted or over the budget, keeps what that worker said)
     return status if isinstance(status, str) else None
 
 
