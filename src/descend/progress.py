@@ -94,6 +94,10 @@ class SearchBar(_Bar):
 
     def __call__(self, event: Mapping[str, Any]) -> None:
         self.draw()
+        if event["kind"] == "database":  # the study's database stopped answering: the search waits for it
+            self.progress.update(self.task, description=f"database not answering, trying again "
+                                                        f"({event['waited']:.0f} of {event['patience']:.0f} s)")
+            return
         if self.total is None:  # the budget of every study, which the search's events carry (the bar's too: without
             self.total = int(event["total"])  # it the bar never fills and shows no time left)
             self.progress.update(self.task, total=self.total)

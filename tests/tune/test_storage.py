@@ -480,3 +480,86 @@ def test_a_password_holding_an_at_sign_is_refused_saying_to_percent_encode_it_an
     assert "tword" not in str(caught.value) and "secr" not in str(caught.value)
     assert storage_module.check("postgresql://me:secr%40tword@db:5432/d")  # percent-encoded: taken
     assert storage_module.check("sqlite:////home/me@x/a@b/study.db")  # a file's path may hold @
+
+
+def test_each_trial_says_whose_it_is_as_soon_as_it_is_asked(tmp_path, monkeypatch):
+    """A worker that stopped while asking its cohort (the database gone at its fourth ask) left the trials it had
+    asked running with no worker: the next worker on the same machine waited a grace period for them."""
+    from descend.tune import space as space_module
+
+    calls = []
+    suggest = space_module.Space.suggest
+
+    def failing(self, trial):
+        calls.append(trial.number)
+        if len(calls) == 4:
+            raise RuntimeError("the database stopped answering")
+        return suggest(self, trial)
+
+    monkeypatch.setattr(space_module.Space, "suggest", failing)
+    storage = str(tmp_path / "s.journal")
+    with pytest.raises(RuntimeError, match="stopped answering"):
+        descend.tune("line", optimizer="adam", trials=8, cohort=8, steps=5, seeds=0, storage=storage, study="s")
+    study = optuna.load_study(study_name="s", storage=storage_module.open_storage(storage))
+    running = study.get_trials(states=(TrialState.RUNNING,))
+    assert len(running) == 4 and all(storage_module.WORKER_KEY in t.system_attrs for t in running)
+
+
+def _unreachable():
+    import sqlalchemy
+
+    return sqlalchemy.exc.OperationalError("UPDATE trials ...", {}, Exception(
+        "server closed the connection unexpectedly"))
+
+
+def test_a_database_that_stops_answering_for_a_moment_is_waited_for_not_a_worker_ended(tmp_path, monkeypatch):
+    """A restart of the PostgreSQL server while a worker told its cohort ended the worker (the cohort trained again
+    by the next), and one between two cohorts as well: every worker of the study to be started again by hand."""
+    failures = {"ask": 1, "tell-before": 1, "tell-after": 1}
+    ask, tell = optuna.study.Study.ask, optuna.study.Study.tell
+
+    def flaky_ask(self, *args, **kwargs):
+        if failures["ask"]:
+            failures["ask"] -= 1
+            raise _unreachable()
+        return ask(self, *args, **kwargs)
+
+    def flaky_tell(self, *args, **kwargs):
+        if failures["tell-before"]:  # lost before it reached the database
+            failures["tell-before"] -= 1
+            raise _unreachable()
+        frozen = tell(self, *args, **kwargs)
+        if failures["tell-after"]:  # reached it, and the answer was lost
+            failures["tell-after"] -= 1
+            raise _unreachable()
+        return frozen
+
+    monkeypatch.setattr(optuna.study.Study, "ask", flaky_ask)
+    monkeypatch.setattr(optuna.study.Study, "tell", flaky_tell)
+    events = []
+    result = descend.tune("line", optimizer="adam", trials=8, cohort=4, steps=5, seeds=0,
+                          storage=str(tmp_path / "s.journal"), progress=events.append)
+    assert not any(failures.values())
+    waits = [e for e in events if e["kind"] == "database"]
+    assert len(waits) == 3 and waits[0]["reason"] == "server closed the connection unexpectedly"
+    assert result.outcomes["adam"].told == 8 and result.outcomes["adam"].taken == 0
+    trials = result.study.get_trials()
+    assert len(trials) == 8 and all(t.state == TrialState.COMPLETE for t in trials)
+
+
+def test_a_database_that_does_not_come_back_ends_the_search_after_its_patience(tmp_path, monkeypatch):
+    from descend.tune import runner
+
+    monkeypatch.setattr(runner, "PATIENCE", 2.0)
+
+    def gone(self, *args, **kwargs):
+        raise _unreachable()
+
+    descend.tune("line", optimizer="adam", trials=4, cohort=4, steps=5, seeds=0, storage=str(tmp_path / "s.journal"))
+    monkeypatch.setattr(optuna.study.Study, "ask", gone)
+    started = time.perf_counter()
+    with pytest.raises(Exception) as caught:
+        descend.tune("line", optimizer="adam", trials=8, cohort=4, steps=5, seeds=0,
+                     storage=str(tmp_path / "s.journal"))
+    assert storage_module.database_failure(caught.value) == ("server closed the connection unexpectedly", True)
+    assert 2.0 <= time.perf_counter() - started < 30

@@ -65,35 +65,6 @@ def _resumed_text(study: Any) -> str:
     return ", ".join(parts)
 
 
-#: SQLAlchemy's errors of a database that stopped answering (a server stopped or restarted, a dropped connection);
-#: its others (ProgrammingError, InternalError, ...) are a database that answered and refused (a role that may not
-#: write, a database made read-only).
-UNREACHABLE = ("OperationalError", "InterfaceError", "DisconnectionError")
-
-
-def _database_failure(error: BaseException) -> tuple[str, bool] | None:
-    """The database's own words when ``error`` (or what caused it) is a database that failed (Optuna's
-    StorageInternalError around SQLAlchemy's), and whether it stopped answering (else it refused); else None."""
-    import optuna
-
-    from .storage import _reason
-
-    seen: BaseException | None = error
-    while seen is not None:
-        if type(seen).__module__.startswith("sqlalchemy") and hasattr(seen, "orig"):
-            reason = _reason(seen)
-            # a server shutting down or gone answers with an OperationalError; a read-only database refuses with one
-            # too ("cannot execute ... in a read-only transaction")
-            refused = "read-only" in reason or "permission denied" in reason
-            return reason, type(seen).__name__ in UNREACHABLE and not refused
-        if type(seen).__module__.startswith("sqlalchemy") and type(seen).__name__ in UNREACHABLE:
-            return _reason(seen), True
-        seen = seen.__cause__ or seen.__context__
-    if isinstance(error, optuna.exceptions.StorageInternalError):
-        return (str(error).splitlines()[0][:300] if str(error) else type(error).__name__), True
-    return None
-
-
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
@@ -234,7 +205,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     from . import api
     from .report import write_report
     from .result import RECORD, check_out, take, training_words, write_files, write_record
-    from .storage import mask
+    from .storage import database_failure, mask
 
     try:
         data = {k: v for k, v in (data or {}).items() if v is not None and not (isinstance(v, list) and not v)}
@@ -269,7 +240,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         return _fail(f"the study could not be opened or --out {str(out_dir)!r} written: "
                      f"{e.strerror or e}{f' ({e.filename})' if getattr(e, 'filename', None) else ''}")
     except Exception as e:  # noqa: BLE001 - a database that refused to create or write the study, else raised
-        if (failure := _database_failure(e)) is None:
+        if (failure := database_failure(e)) is None:
             raise
         reason, unreachable = failure
         return _fail(f"--storage {mask(str(storage))}: the database " + (
@@ -324,7 +295,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
               "and the same command resumes the search once this is fixed")
         return 1  # not the input's fault: the machine's, as a report that cannot be written
     except Exception as e:  # noqa: BLE001 - a database that stopped answering mid-search, else raised as it is
-        if (failure := _database_failure(e)) is None:
+        if (failure := database_failure(e)) is None:
             raise
         reason, unreachable = failure
         if unreachable:

@@ -59,6 +59,11 @@ METRICS = ("loss", "accuracy")
 INFO = storage_module.INFO
 #: The status of a trial asked once the study's budget was spent (by other workers): told FAIL, never trained.
 OVER_BUDGET = "over-budget"
+
+#: Seconds a worker waits for a database that stopped answering (a server restarted, a dropped connection) before
+#: it gives up, trying again after 1, 2, 4, 8 and then every 15 seconds: a restart of the server is waited out,
+#: rather than ending every worker of a study, each to be started again by hand.
+PATIENCE = 120.0
 #: The statuses of a failed trial that is no failure of its run: cut short by a stop (Ctrl-C), or left running
 #: by a worker that stopped (killed) and failed by the next one; each was queued again with its parameters and
 #: seed (its retry).
@@ -642,10 +647,7 @@ class Runner:
                     self.outcome.interrupted = True
                     break
                 t0 = time.perf_counter()
-                with storage_module.taking_trials(self.study._storage):
-                    self.outcome.retried_stale += storage_module.fail_stale(self.study,
-                                                                            grace_period=self.grace_period)
-                trials = self.study.get_trials(deepcopy=False)
+                trials = self._patiently(self._look)
                 self.outcome.storage_seconds += time.perf_counter() - t0
                 count = {state: 0 for state in TrialState}
                 for trial in trials:
@@ -675,6 +677,29 @@ class Runner:
             storage_module.sync(self.study._storage)
         self.outcome.seconds += time.perf_counter() - started
         return self.outcome
+
+    def _look(self) -> list[Any]:
+        """Fail the stale trials of dead workers (re-queued), and return the study's trials."""
+        with storage_module.taking_trials(self.study._storage):
+            self.outcome.retried_stale += storage_module.fail_stale(self.study, grace_period=self.grace_period)
+        return self.study.get_trials(deepcopy=False)
+
+    def _patiently(self, call: Callable[[], Any]) -> Any:
+        """``call()``, called again while the database does not answer (:data:`PATIENCE`; a stop ends the wait and
+        raises what it failed with). While it waits, the progress hears ``kind`` ``"database"`` with ``reason`` and
+        ``waited`` seconds."""
+        waited, pause = 0.0, 1.0
+        while True:
+            try:
+                return call()
+            except Exception as e:
+                failure = storage_module.database_failure(e)
+                if failure is None or not failure[1] or waited >= PATIENCE or self.stop.is_set():
+                    raise
+                self._event("database", reason=failure[0], waited=waited, patience=PATIENCE)
+                if self.stop.wait(pause):
+                    raise
+                waited, pause = waited + pause, min(2 * pause, 15.0)
 
     def _best(self, trials: Sequence[Any]) -> None:
         from optuna.trial import TrialState
@@ -713,11 +738,13 @@ class Runner:
                 if expect is not None:  # the cohort TPE draws the n asks together (descend.tune.tpe)
                     expect(n)
                 for _ in range(n):
-                    trial = study.ask()
-                    params = space.suggest(trial)
+                    trial = self._patiently(study.ask)
+                    # whose it is, at once: a worker that died (or lost the database) while asking left the trials
+                    # it had asked running with no worker, which another machine's grace period held for a minute
+                    self._patiently(lambda: storage.set_trial_system_attr(trial._trial_id, storage_module.WORKER_KEY,
+                                                                          self.worker))
+                    params = self._patiently(lambda: space.suggest(trial))  # (a value suggested before is kept)
                     asked.append((trial, params))
-        for trial, _ in asked:
-            storage.set_trial_system_attr(trial._trial_id, storage_module.WORKER_KEY, self.worker)
         storage_module.sync(storage)  # the cohort's trials are on the disk before it trains
         beat.add(trial._trial_id for trial, _ in asked)
         over = self._over_budget(asked)
@@ -846,10 +873,19 @@ class Runner:
         for i in order:
             trial, _ = asked[i]
             result = results[i]
-            try:
+            tries = []
+
+            def tell() -> None:
+                tries.append(1)
                 self._tell_one(study, trial, result, worst)
-            except optuna.exceptions.UpdateFinishedTrialError:  # failed as stale by another worker meanwhile (this
-                self.outcome.taken += 1  # one was suspended): its retry is that worker's; this result is not told
+
+            try:
+                self._patiently(tell)
+            except optuna.exceptions.UpdateFinishedTrialError:
+                if len(tries) > 1 and storage_module.told_by(study, trial, self.worker):  # told before the database
+                    self.outcome.told += 1  # stopped answering, which lost the answer: told once
+                else:  # failed as stale by another worker meanwhile (this one was suspended): its retry is that
+                    self.outcome.taken += 1  # worker's; this result is not told
         storage_module.sync(study._storage)  # the cohort's results are on the disk
         self.outcome.storage_seconds += time.perf_counter() - t0
 

@@ -404,6 +404,33 @@ def open_storage(target: str, *, what: str = "--storage", heartbeat_interval: in
     raise ValueError(f"{what} {mask(target)}: cannot use it: {_reason(last)}")
 
 
+#: SQLAlchemy's errors of a database that stopped answering (a server stopped or restarted, a dropped connection);
+#: its others (ProgrammingError, InternalError, ...) are a database that answered and refused (a role that may not
+#: write, a database made read-only).
+UNREACHABLE = ("OperationalError", "InterfaceError", "DisconnectionError")
+
+
+def database_failure(error: BaseException) -> tuple[str, bool] | None:
+    """The database's own words when ``error`` (or what caused it) is a database that failed (Optuna's
+    StorageInternalError around SQLAlchemy's), and whether it stopped answering (else it refused); else None."""
+    import optuna
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if type(seen).__module__.startswith("sqlalchemy") and hasattr(seen, "orig"):
+            reason = _reason(seen)
+            # a server shutting down or gone answers with an OperationalError; a read-only database refuses with one
+            # too ("cannot execute ... in a read-only transaction")
+            refused = "read-only" in reason or "permission denied" in reason
+            return reason, type(seen).__name__ in UNREACHABLE and not refused
+        if type(seen).__module__.startswith("sqlalchemy") and type(seen).__name__ in UNREACHABLE:
+            return _reason(seen), True
+        seen = seen.__cause__ or seen.__context__
+    if isinstance(error, optuna.exceptions.StorageInternalError):
+        return (str(error).splitlines()[0][:300] if str(error) else type(error).__name__), True
+    return None
+
+
 def _reason(e: BaseException | None) -> str:
     """The first line of a database error, without SQLAlchemy's background link."""
     if e is None:
@@ -590,6 +617,17 @@ def fail_stale(study: Any, *, grace_period: float = GRACE_PERIOD, max_retry: int
         retry(study, frozen, max_retry=max_retry, reason="stale")
         failed.append(frozen.number)
     return failed
+
+
+def told_by(study: Any, trial: Any, worker: str) -> bool:
+    """Whether ``trial`` was finished by ``worker`` (not failed as stale by another): its tell reached the study,
+    though the database stopped answering before saying so."""
+    try:
+        stored = study._storage.get_trial(trial._trial_id)
+    except Exception:  # noqa: BLE001 - the database again: not known, so not counted as told
+        return False
+    return stored.state.is_finished() and FAILED_KEY not in stored.system_attrs and \
+        stored.system_attrs.get(WORKER_KEY) == worker
 
 
 def retry(study: Any, trial: Any, *, max_retry: int | None = MAX_RETRY, reason: str) -> bool:
