@@ -24,6 +24,12 @@ as the storage's), and the speed-up: the loop's wall time over descend's, for th
 implementation runs in a fresh process once per round (the order alternates); the table gives medians over
 rounds, and each ratio is the median of the ratios measured within a round.
 
+``--quality N`` compares instead the best values alone, over N sampler seeds (no clock; one process, one thread):
+descend's search with each ``--cohort`` and one trial at a time (cohorts of 1, with the same per-trial random
+states), against Optuna's loop, with the median of each, how often a search beats the loop (over every pair of a
+seed of each) and a rank-sum test's two-sided p (Mann-Whitney, normal approximation): which differences the seeds
+can tell from luck.
+
 ``--frozen`` measures instead what successive halving (``--pruner sha``) costs on the ``sweep`` workload with
 the pruned runs' rows dropped from the batched program (the engine's default) against kept frozen in place until
 the cohort ends (``engine.train_cohort(drop_stopped=False)``): the training time and the whole search's, the
@@ -35,6 +41,7 @@ Usage::
     python benchmarks/tune.py                       # both workloads, 128 trials, cohorts of 16 and 64, 2 rounds
     python benchmarks/tune.py --workload digits --trials 256 --cohort 64 128 --rounds 3 --markdown
     python benchmarks/tune.py --frozen --trials 256 --cohort 64 --rounds 3
+    python benchmarks/tune.py --quality 24 --workload digits --cohort 32 64
 """
 
 from __future__ import annotations
@@ -191,6 +198,49 @@ def run_frozen(trials: int, cohort: int, keep: bool, seed: int = 0) -> dict:
             "steps": steps, "cohort": cohort}
 
 
+def quality(workload: str, trials: int, cohorts: list[int], seeds: int) -> None:
+    """The best value of each search over sampler seeds 0..seeds-1: descend's (each cohort size, and one trial at a
+    time) against Optuna's loop; medians, win rates against the loop and rank-sum p-values."""
+    import math
+    import warnings
+
+    import optuna
+    import torch
+
+    import descend
+
+    torch.set_num_threads(1)  # no clock here: one core, so that another run may use the other
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    warnings.simplefilter("ignore")
+    task = "digits" if workload == "digits" else sweep_task()
+    sizes = sorted(set(cohorts) | {1})
+    best: dict[str, list[float]] = {**{f"descend, cohorts of {k}": [] for k in sizes}, "Optuna loop": []}
+    for seed in range(seeds):
+        for k in sizes:
+            result = descend.tune(task, optimizer="adam", space=SPACE, trials=trials, cohort=k, steps=STEPS[workload],
+                                  seeds=0, batch_size=BATCH, sampler="tpe", seed=seed)
+            best[f"descend, cohorts of {k}"].append(result.best["adam"]["value"])
+        with tempfile.TemporaryDirectory() as tmp:
+            best["Optuna loop"].append(run_loop(workload, trials, str(Path(tmp) / "study.journal"), seed=seed)["best"])
+        print(f"  seed {seed}: " + ", ".join(f"{name} {values[-1]:.4f}" for name, values in best.items()), flush=True)
+
+    def rank_sum(a: list[float], b: list[float]) -> tuple[float, float]:
+        """P(a value of a < one of b) and the two-sided p of the Mann-Whitney test (normal approximation)."""
+        wins = sum((x < y) + 0.5 * (x == y) for x in a for y in b)
+        n, m = len(a), len(b)
+        z = (wins - n * m / 2) / math.sqrt(n * m * (n + m + 1) / 12)
+        return wins / (n * m), math.erfc(abs(z) / math.sqrt(2))
+
+    loop = best["Optuna loop"]
+    print(f"{workload}, {trials} trials, TPE, {seeds} sampler seeds: best value (lower is better)")
+    for name, values in best.items():
+        line = f"  {name:<28} median {statistics.median(values):.4f}  mean {statistics.mean(values):.4f}"
+        if name != "Optuna loop":
+            share, p = rank_sum(values, loop)
+            line += f"  better than the loop's in {share:.0%} of pairs (p = {p:.2f})"
+        print(line)
+
+
 def frozen_table(runs: dict[str, list[dict]]) -> None:
     """Pruned rows dropped against kept in place: training time, wall time and best value (medians over rounds;
     the ratio is the median of the ratios within a round)."""
@@ -252,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frozen", action="store_true",
                         help="successive halving on the sweep workload (one --cohort): pruned rows dropped from the "
                              "batched program against kept frozen in place")
+    parser.add_argument("--quality", type=int, metavar="N",
+                        help="compare the best values alone over N sampler seeds (no clock): each --cohort, one "
+                             "trial at a time, and the loop")
     parser.add_argument("--worker", nargs=5, metavar=("IMPL", "WORKLOAD", "TRIALS", "COHORT", "SEED"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -262,6 +315,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--cohort takes numbers 1..--trials, --rounds a positive number")
     import os
 
+    if args.quality:
+        for workload in (["digits", "sweep"] if args.workload == "both" else [args.workload]):
+            quality(workload, args.trials, args.cohort, args.quality)
+        return 0
     if args.frozen:
         print(f"load {os.getloadavg()[0]:.2f}")
         got: dict[str, list[dict]] = {"frozen-keep": [], "frozen-drop": []}

@@ -19,10 +19,14 @@ def test_compiled_programs_go_to_descends_cache_directory(monkeypatch, tmp_path)
     monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", default_cache_dir())  # torch's own default: not a choice
     _compile.use_cache_directory()
     assert _compile.cache_directory() == tmp_path / "cache" / "inductor-2"
-    assert (tmp_path / "cache" / "inductor-2").is_dir()
+    machine = _compile.machine_directory()  # Inductor's, in a folder per kind of machine
+    assert machine.parent == tmp_path / "cache" / "inductor-2" and machine.name.startswith("machine-")
+    assert machine.is_dir()
     import os
 
-    assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == str(tmp_path / "cache" / "inductor-2")
+    assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == str(machine)
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "default")  # other vector instructions: another folder
+    assert _compile.machine_directory() != machine
 
 
 def test_the_users_choice_is_kept(monkeypatch, tmp_path):
@@ -64,6 +68,40 @@ print(len(runs.summary), (folder.parent / "data").is_dir(), oct(os.stat(folder.p
     assert facts == "1 True 0o700"  # trained, its data set kept meanwhile, in a folder of this user alone
     assert os.path.basename(os.path.dirname(os.path.dirname(folder))).startswith("descend-cache-")
     assert not os.path.exists(os.path.dirname(os.path.dirname(folder)))  # removed when the process ended
+
+
+FUSED_CODE = """
+import torch
+import descend.optim as D
+torch.manual_seed(0)
+w0 = torch.randn(37, 29, dtype=torch.float64)
+def run(fused):
+    w = w0.clone().requires_grad_()
+    opt = D.Adam([w], lr=0.01, fused=fused)
+    for _ in range(3):
+        opt.zero_grad()
+        (w.sin() ** 2).sum().backward()
+        opt.step()
+    return w.detach()
+print(float((run(True) - run(False)).abs().max()))
+"""
+
+
+def test_a_program_compiled_for_one_cpus_instructions_is_not_read_back_for_anothers(tmp_path):
+    """Inductor keys its cache by the graph alone and its C++ holds the vector width of the CPU that wrote it: read
+    back under other instructions (a home folder shared by a cluster's nodes; ATEN_CPU_CAPABILITY) a fused Adam was
+    0.05 from the eager rule, or its program did not build ('at::vec' has not been declared)."""
+    import descend
+
+    env = {k: v for k, v in os.environ.items() if k != "ATEN_CPU_CAPABILITY"}
+    env.update(DESCEND_CACHE_DIR=str(tmp_path), PYTHONPATH=os.path.dirname(os.path.dirname(descend.__file__)))
+    for capability in (None, "default"):  # this CPU's best instructions, then none (any x86-64 CPU has both)
+        run_env = env if capability is None else {**env, "ATEN_CPU_CAPABILITY": capability}
+        out = subprocess.run([sys.executable, "-c", FUSED_CODE], capture_output=True, text=True, env=run_env,
+                             timeout=600)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert float(out.stdout.split()[-1]) < 1e-12, (capability, out.stdout)
+    assert len(list(tmp_path.glob("inductor-2/machine-*"))) == 2
 
 
 KEY_CODE = """
@@ -114,7 +152,8 @@ def test_auto_compiles_at_the_lower_cost_what_this_user_compiled_before(monkeypa
     first = descend.fit(**common)
     assert "compile_seconds" not in first.summary  # never compiled: eager
     descend.fit(compile=True, **common)
-    assert len(list((tmp_path / "inductor-2" / "descend-programs").iterdir())) == 2  # the step, the evaluation
+    assert len(list(_compile.machine_directory().joinpath("descend-programs").iterdir())) == 2  # the step, the
+    # evaluation
     monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # as a new process: nothing held in memory
     again = descend.fit(**common)
     assert (again.summary["compile_seconds"] > 0).all()

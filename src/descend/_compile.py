@@ -270,7 +270,7 @@ def lower_per_step() -> None:
 
 
 def use_cache_directory() -> None:
-    """Point Inductor's cache at :func:`cache_directory` unless the user chose one (``TORCHINDUCTOR_CACHE_DIR``).
+    """Point Inductor's cache at :func:`machine_directory` unless the user chose one (``TORCHINDUCTOR_CACHE_DIR``).
 
     Called before descend compiles anything. torch sets ``TORCHINDUCTOR_CACHE_DIR`` to its ``/tmp`` default
     the first time it looks, so that value counts as not chosen.
@@ -280,12 +280,27 @@ def use_cache_directory() -> None:
     chosen = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
     if chosen and chosen != default_cache_dir():
         return
-    target = cache_directory()
+    target = machine_directory()
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError:  # an unwritable home: Inductor's default stays
         return
     os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(target)
+
+
+def machine_directory() -> Path:
+    """Inductor's cache, a folder of :func:`cache_directory` per kind of machine: its CPU's flags and the settings
+    that choose the vector instructions (``ATEN_CPU_CAPABILITY``, ``TORCHINDUCTOR_*``), as packages are named.
+
+    Inductor keys a program in its cache by its graph alone, and its C++ holds the vector width of the CPU that
+    wrote it: read back on a CPU of other instructions (a home folder shared by the login and compute nodes of a
+    cluster; ``ATEN_CPU_CAPABILITY=avx2`` on this one), it was built for that CPU and computed over part of each
+    array (Adam with ``fused=True``: 0.05 from the eager step where round-off is 1e-16; a line fit 38 % off), or did
+    not build at all (``'at::vec' has not been declared``). Each kind of machine reads back only its own programs.
+    """
+    settings = tuple(sorted((k, v) for k, v in os.environ.items() if _names_programs(k)))
+    text = repr((platform.machine(), _cpu_flags(), settings))
+    return cache_directory() / f"machine-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
 # -- which programs were compiled before, by any process of this user ------------------------------------------
@@ -305,7 +320,7 @@ def fingerprint(key: Any) -> str:
 
 
 def _index() -> Path:
-    return cache_directory() / "descend-programs"
+    return machine_directory() / "descend-programs"  # what this kind of machine's Inductor cache holds
 
 
 def compiled_before(fingerprints: Iterator[str] | list[str]) -> bool:
