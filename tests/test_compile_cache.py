@@ -83,7 +83,8 @@ def run(fused):
         (w.sin() ** 2).sum().backward()
         opt.step()
     return w.detach()
-print(float((run(True) - run(False)).abs().max()))
+import os
+print(float((run(True) - run(False)).abs().max()), os.environ["TORCHINDUCTOR_CACHE_DIR"])
 """
 
 
@@ -93,15 +94,24 @@ def test_a_program_compiled_for_one_cpus_instructions_is_not_read_back_for_anoth
     0.05 from the eager rule, or its program did not build ('at::vec' has not been declared)."""
     import descend
 
-    env = {k: v for k, v in os.environ.items() if k != "ATEN_CPU_CAPABILITY"}
+    env = {k: v for k, v in os.environ.items() if k not in ("ATEN_CPU_CAPABILITY", "TORCHINDUCTOR_CACHE_DIR")}
     env.update(DESCEND_CACHE_DIR=str(tmp_path), PYTHONPATH=os.path.dirname(os.path.dirname(descend.__file__)))
+    folders = []
     for capability in (None, "default"):  # this CPU's best instructions, then none (any x86-64 CPU has both)
-        run_env = env if capability is None else {**env, "ATEN_CPU_CAPABILITY": capability}
+        # the second as a child of the first would be: the first's folder in its environment, as descend left it
+        run_env = env if capability is None else {**env, "ATEN_CPU_CAPABILITY": capability,
+                                                  "TORCHINDUCTOR_CACHE_DIR": folders[0]}
         out = subprocess.run([sys.executable, "-c", FUSED_CODE], capture_output=True, text=True, env=run_env,
                              timeout=600)
         assert out.returncode == 0, out.stderr[-2000:]
-        assert float(out.stdout.split()[-1]) < 1e-12, (capability, out.stdout)
-    assert len(list(tmp_path.glob("inductor-2/machine-*"))) == 2
+        difference, folder = out.stdout.split()[-2:]
+        assert float(difference) < 1e-12, (capability, out.stdout)
+        folders.append(folder)
+    assert folders[0] != folders[1] and len(list(tmp_path.glob("inductor-2/machine-*"))) == 2
+    # a folder the user chose is kept
+    out = subprocess.run([sys.executable, "-c", FUSED_CODE], capture_output=True, text=True, timeout=600,
+                         env={**env, "TORCHINDUCTOR_CACHE_DIR": str(tmp_path / "mine")})
+    assert out.returncode == 0 and out.stdout.split()[-1] == str(tmp_path / "mine"), out.stderr[-2000:]
 
 
 KEY_CODE = """

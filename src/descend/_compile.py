@@ -278,7 +278,11 @@ def use_cache_directory() -> None:
     from torch._inductor.runtime.cache_dir_utils import default_cache_dir
 
     chosen = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
-    if chosen and chosen != default_cache_dir():
+    # a machine's folder is descend's choice, inherited from a process that imported it (perhaps under other
+    # vector instructions): chosen again here
+    ours = chosen and Path(chosen).name.startswith("machine-") and Path(chosen).parent.name == \
+        f"inductor-{PROGRAM_FORMAT}"
+    if chosen and chosen != default_cache_dir() and not ours:
         return
     target = machine_directory()
     try:
