@@ -797,3 +797,24 @@ def test_a_module_whose_runs_start_alike_whatever_their_seed_says_so_once() -> N
                     compile=False)
         drawn = nn.Sequential(nn.Linear(6, 4), nn.LayerNorm(4), nn.Linear(4, 1))
         descend.fit(model=descend.models.ModuleModel(drawn), data=(x, y), seed=[0, 1], steps=3, compile=False)
+
+
+def test_a_modules_fingerprint_follows_its_code_where_its_source_cannot_be_read() -> None:
+    """A class of a notebook's cell (or of exec) has no source inspect can read: its forward edited, the
+    fingerprint stayed the same, and a study made with the first resumed with the second."""
+    source = """
+from torch import nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.Linear(3, 2)
+    def forward(self, x):
+        return self.layer(x){}
+"""
+    prints = []
+    for edit in ("", "", ".tanh()"):
+        namespace: dict = {}
+        exec(source.format(edit), namespace)  # noqa: S102
+        torch.manual_seed(0)
+        prints.append(descend.models.ModuleModel(namespace["Net"]()).fingerprint())
+    assert prints[0] == prints[1] != prints[2]

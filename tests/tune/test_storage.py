@@ -479,6 +479,10 @@ def test_a_password_holding_an_at_sign_is_refused_saying_to_percent_encode_it_an
         storage_module.check("postgresql://me:secr@tword@db:5432/d")
     assert "tword" not in str(caught.value) and "secr" not in str(caught.value)
     assert storage_module.check("postgresql://me:secr%40tword@db:5432/d")  # percent-encoded: taken
+    with pytest.raises(ValueError, match=r"password=\*\*\*: the user or password holds '@'") as caught:
+        storage_module.check("postgresql://db:5432/d?user=bob&password=secret@part2")  # in the query
+    assert "secret" not in str(caught.value) and "part2" not in str(caught.value)
+    assert storage_module.check("postgresql://me:pw@db/d?application_name=me@laptop")  # another value's @
     assert storage_module.check("sqlite:////home/me@x/a@b/study.db")  # a file's path may hold @
 
 

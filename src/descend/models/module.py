@@ -333,8 +333,12 @@ class ModuleModel(_Base):
             if not cls.__module__.startswith("torch."):  # a class of one's own: its code says how it trains
                 try:
                     add(inspect.getsource(cls))
-                except (OSError, TypeError):  # no source to read (built in a way inspect cannot follow)
+                except (OSError, TypeError):  # a class of a notebook's cell, or of exec: its functions' code
                     add(cls.__module__, cls.__qualname__)
+                    for name, value in sorted(vars(cls).items()):
+                        code = getattr(value, "__code__", None)
+                        if code is not None:
+                            add(name, _code_text(code))
         for name, sub in self.module.named_modules():
             add(name, sub.training)
         for name, p in self.module.named_parameters():
@@ -370,6 +374,14 @@ def _forward_failure(error: RuntimeError, x: Tensor, per_run: bool) -> str:
         return ("the module takes integer ids (torch.nn.Embedding), but descend gives it x in the runs' "
                 f"floating-point dtype: convert them back at the start of forward, x.long() ({line})")
     return f"the module's forward failed on samples of shape {sample} (x {list(x.shape)}): {line}"
+
+
+def _code_text(code: object) -> str:
+    """A function's compiled code as text that is the same in every process (the code objects of its inner
+    functions followed, not shown by their address)."""
+    consts = [_code_text(c) if hasattr(c, "co_code") else repr(sorted(map(repr, c))) if isinstance(c, frozenset)
+              else repr(c) for c in getattr(code, "co_consts", ())]  # (a set's order follows the strings' hashes)
+    return repr((code.co_code.hex(), code.co_names, code.co_varnames, consts))  # type: ignore[attr-defined]
 
 
 def _structure(module: nn.Module) -> tuple:

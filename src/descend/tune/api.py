@@ -672,9 +672,10 @@ def _few_looks(sampler: str, trials: int, cohort: int, names: Mapping[str, str])
     cohorts = -(-trials // cohort)
     if sampler not in ("tpe", "gp") or trials < LEARNING_BUDGET or cohorts >= 4:
         return None
-    learns = "once" if cohorts == 2 else "twice" if cohorts == 3 else "never"
-    return (f"{sampler} sampler: {cohorts} cohort{'s' * (cohorts > 1)} of {cohort} for {trials} trials, so it learns "
-            f"from what finished {learns} (the first cohort is a spread of the space); {names['cohort']} "
+    learns = ("learns from what finished once" if cohorts == 2 else "learns from what finished twice" if cohorts == 3
+              else "does not learn from what finished")
+    return (f"{sampler} sampler: {cohorts} cohort{'s' * (cohorts > 1)} of {cohort} for {trials} trials, so it "
+            f"{learns} (the first cohort is a spread of the space); {names['cohort']} "
             f"{trials // 4} or less lets it learn three times or more, for a better best in the same number of "
             "trials, in more time (a cohort of half the size takes most of a whole one's time)")
 

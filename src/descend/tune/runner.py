@@ -553,7 +553,8 @@ def _other_settings(then: str, now: str, where: str, other: str, names: Mapping[
                                     (before, after)):  # a module of one's own: its fingerprint says what differs
         return (f"{names['task']}: {where} was made with another torch module ({before['model']}, now "
                 f"{after['model']}: its layers or their settings, its code, or the values its runs start from "
-                f"differ); give the same module to resume it, or {other}")
+                "differ, as those of a module built without torch.manual_seed do from one process to the next); give "
+                f"the same module to resume it, or {other}")
 
     cli = names.get("study") == "--study"
     flag = (", ".join(_setting_flag(k) for k in changed) if cli else ", ".join(changed)) or names["task"]
@@ -696,7 +697,8 @@ class Runner:
                 failure = storage_module.database_failure(e)
                 if failure is None or not failure[1] or waited >= PATIENCE or self.stop.is_set():
                     raise
-                self._event("database", reason=failure[0], waited=waited, patience=PATIENCE)
+                self._event("database", reason=failure[0], waited=waited + pause, patience=PATIENCE)  # by this wait's
+                # end
                 if self.stop.wait(pause):
                     raise
                 waited, pause = waited + pause, min(2 * pause, 15.0)

@@ -84,8 +84,13 @@ def mask(url: str) -> str:
     'descend tune t --storage postgresql://db:5432/d --study me@home'
     >>> mask("postgresql://me:p@ss/w@db/d")  # not a URL libpq reads (see check), but no part of it shown
     'postgresql://me:***@db/d'
+    >>> mask("postgresql://me:pw@db:5432/d?application_name=me@laptop")
+    'postgresql://me:***@db:5432/d?application_name=me@laptop'
+    >>> mask("postgresql://db:5432/d?user=bob&password=secret@part2")
+    'postgresql://db:5432/d?user=bob&password=***'
     """
-    text = re.sub(r"(://[^:/@\s'\"]*:)[^\s'\"]*@", r"\1***@", str(url))  # to the last @: p@ss not half shown
+    # to the last @ before the query (p@ss not half shown; an @ in the query's values is not the user's part's)
+    text = re.sub(r"(://[^:/@\s'\"?]*:)[^\s'\"?]*@", r"\1***@", str(url))
     return re.sub(r"([?&][\w.-]*(?:password|passwd|pwd)=)[^&#\s'\"]*", r"\1***", text, flags=re.IGNORECASE)
 
 
@@ -137,9 +142,10 @@ def check(target: str, what: str = "--storage") -> str:
                          "postgresql://user:password@host:port/database")
     if is_url(target):
         scheme = target.split("://", 1)[0].lower()
-        authority = target.split("://", 1)[1].split("?", 1)[0]
-        if authority.count("@") > 1 and not scheme.startswith("sqlite"):  # a password holding @: the host was
-            # read from inside it, and the database's error showed the password's end
+        authority, _, query = target.split("://", 1)[1].partition("?")
+        in_query = re.search(r"(?:^|&)[\w.-]*(?:password|passwd|pwd)=[^&#]*@", query, flags=re.IGNORECASE)
+        if (authority.count("@") > 1 or in_query) and not scheme.startswith("sqlite"):  # a password holding @: the
+            # host was read from inside it, and the database's error showed the password's end
             raise ValueError(f"{what} {mask(target)}: the user or password holds '@' (or '/', ':'), which a URL "
                              "takes percent-encoded: write @ as %40, / as %2F, : as %3A and % as %25 "
                              "(python -c \"import urllib.parse; print(urllib.parse.quote('PASSWORD', safe=''))\")")
