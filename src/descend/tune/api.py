@@ -1204,8 +1204,8 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     called with a dict at each study's count (``kind`` ``"study"``) and every 10 steps of a cohort (``"step"``,
     with ``step``, ``steps`` and ``runs``), while the study's database does not answer (``"database"``, with
     ``reason`` and the seconds ``waited`` of ``patience``: a worker waits two minutes for a server that restarts,
-    :data:`descend.tune.runner.PATIENCE`, before it stops as after an error), each with ``optimizer``, ``done``, ``total``, ``best``, ``rate``
-    (trials a second, or None) and ``elapsed`` seconds.
+    :data:`descend.tune.runner.PATIENCE`, before it stops as after an error), each with ``optimizer``, ``done``,
+    ``total``, ``best``, ``rate`` (trials a second, or None) and ``elapsed`` seconds.
     ``heartbeat_interval`` and ``grace_period`` (seconds): how often this worker tells the storage its trials
     are alive, and how long another machine's silent worker is waited for before its trials are retried
     (:mod:`descend.tune.storage`). Every argument is checked before a study is opened or written; an error in
