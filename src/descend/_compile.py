@@ -302,8 +302,7 @@ def machine_directory() -> Path:
     array (Adam with ``fused=True``: 0.05 from the eager step where round-off is 1e-16; a line fit 38 % off), or did
     not build at all (``'at::vec' has not been declared``). Each kind of machine reads back only its own programs.
     """
-    settings = tuple(sorted((k, v) for k, v in os.environ.items() if _names_programs(k)))
-    text = repr((platform.machine(), _cpu_flags(), settings))
+    text = repr((platform.machine(), _cpu_flags(), _program_settings()))
     return cache_directory() / f"machine-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
@@ -429,7 +428,7 @@ def package_name(key: Any) -> str | None:
         return None
     if not os.access(directory, os.W_OK):
         return None
-    settings = tuple(sorted((k, v) for k, v in os.environ.items() if _names_programs(k)))
+    settings = _program_settings()
     try:
         try:
             return _named(key, settings)
@@ -437,6 +436,12 @@ def package_name(key: Any) -> str | None:
             return _named.__wrapped__(key, settings)
     except _Unnameable:  # not kept in the cache: such a key (a closure's, a lambda's) is new at every call, and the
         return None  # cache would keep what it holds alive (a model or a loss and the tensors it captured)
+
+
+def _program_settings() -> tuple[tuple[str, str], ...]:
+    """The environment's settings that change the programs Inductor writes (:func:`_names_programs`), sorted: what
+    a package's name and a machine's folder of Inductor's cache hold of the environment."""
+    return tuple(sorted((k, v) for k, v in os.environ.items() if _names_programs(k)))
 
 
 def _names_programs(variable: str) -> bool:

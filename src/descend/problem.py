@@ -414,11 +414,11 @@ def _check_outputs(model: Any, x: Tensor, columns: int, kind: str) -> None:
     outputs = _outputs(model, x)
     if outputs is None or outputs == columns:
         return
-    labels = " (or, for class labels, y as whole numbers: y.long())" if columns == 1 else ""
     if kind == "binary" and columns == 1 and outputs == 2:  # a Dataset of 0/1 labels read as binary (as_dataset)
         raise ValueError("y holds labels of two classes, read as binary (one output, a logit, and bce-logits), but "
                          "the model has 2 outputs: for a score per class and cross-entropy give the data as classes, "
                          "descend.data.as_dataset(x, y, kind='multiclass'), or give a model with 1 output")
+    labels = " (or, for class labels, y as whole numbers: y.long())" if columns == 1 else ""
     raise ValueError(f"y has {columns} value{'s' * (columns != 1)} per sample ({kind}) but the model has {outputs} "
                      f"output{'s' * (outputs != 1)}: give a model with {columns} output{'s' * (columns != 1)}"
                      f"{labels}")

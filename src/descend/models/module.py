@@ -303,9 +303,10 @@ class ModuleModel(_Base):
     def fingerprint(self) -> str:
         """What its runs train from, as a short text to compare (a study resumed with another module is refused by
         it): the module's class and a digest of torch's description of it (its layers and their settings, dropout's
-        p among them), the source of its classes of one's own (its forward), its modes, the names, shapes and
-        dtypes of its parameters and buffers and which are trained, and the values the runs start from or share
-        (seed 0's initial parameters, the frozen parameters, the buffers). Two modules that print alike
+        p among them), the source of its classes of one's own (its forward; for a class of a notebook's cell, whose
+        source cannot be read, its functions' compiled code), its modes, the names, shapes and dtypes of its
+        parameters and buffers and which are trained, and the values the runs start from or share (seed 0's initial
+        parameters, the frozen parameters, the buffers). Two modules that print alike
         (``Sequential(...)``) but train otherwise have different fingerprints; the module is not changed.
 
         >>> from torch import nn

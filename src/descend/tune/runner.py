@@ -687,8 +687,8 @@ class Runner:
 
     def _patiently(self, call: Callable[[], Any]) -> Any:
         """``call()``, called again while the database does not answer (:data:`PATIENCE`; a stop ends the wait and
-        raises what it failed with). While it waits, the progress hears ``kind`` ``"database"`` with ``reason`` and
-        ``waited`` seconds."""
+        raises what it failed with). While it waits, the progress hears ``kind`` ``"database"`` with ``reason``,
+        ``waited`` seconds and ``patience``."""
         waited, pause = 0.0, 1.0
         while True:
             try:
@@ -697,8 +697,8 @@ class Runner:
                 failure = storage_module.database_failure(e)
                 if failure is None or not failure[1] or waited >= PATIENCE or self.stop.is_set():
                     raise
-                self._event("database", reason=failure[0], waited=waited + pause, patience=PATIENCE)  # by this wait's
-                # end
+                # waited: by the end of this pause
+                self._event("database", reason=failure[0], waited=waited + pause, patience=PATIENCE)
                 if self.stop.wait(pause):
                     raise
                 waited, pause = waited + pause, min(2 * pause, 15.0)
