@@ -466,6 +466,25 @@ def test_a_dataset_of_two_classes_read_as_binary_for_a_two_output_model_says_how
 
     pd.testing.assert_series_equal(as_classes.summary["final_train_loss"], as_tuple.summary["final_train_loss"])
 
+def test_float_labels_with_cross_entropy_say_to_give_them_as_integers_before_training():
+    """0./1. labels as floats (a CSV's column, ``(y > 0).float()``) with cross-entropy and a model of two outputs
+    failed on the target's shape (``[200]`` against ``[1, 200, 2]``), read as probabilities; they are refused before
+    training saying ``y.long()``, and floats that are not whole numbers say to choose a regression loss."""
+    x = torch.randn(60, 4, generator=torch.Generator().manual_seed(0))
+    model = descend.models.MLP((4, 8, 2))
+    for data in ((x, (x[:, 0] > 0).float()), descend.data.as_dataset(x, (x[:, 0] > 0).double())):
+        with pytest.raises(ValueError, match=r"^loss='cross_entropy' takes class labels, but y holds numbers of dtype "
+                                             r"torch\.float32, read as a regression target: give the labels as whole "
+                                             r"numbers of an integer dtype \(y\.long\(\)\)$"):
+            descend.fit(model=model, data=data, loss="cross_entropy", steps=2)
+    with pytest.raises(ValueError, match=r"class labels are whole numbers 0\.\.C-1 \(y\.long\(\)\), or choose a "
+                                         r"regression loss such as loss='mse'$"):
+        descend.fit(model=model, data=(x, x[:, 0]), loss="cross_entropy", steps=2)
+    labels = (x[:, 0] > 0).long()
+    assert torch.isfinite(descend.fit(model=model, data=(x, labels), loss="cross_entropy", steps=2)
+                          .results[0].train_loss).all()
+
+
 
 def test_a_run_specs_start_is_checked_as_fit_start_is():
     """RunSpec(start=(1.0,)) on Himmelblau started at (1, 1), a NaN start trained and was "diverged", and a start too

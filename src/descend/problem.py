@@ -292,6 +292,15 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
                          "two classes read as binary (one output, a logit): give the data as classes, "
                          "descend.data.as_dataset(x, y, kind='multiclass'), with a model of 2 outputs, or "
                          "loss='bce-logits' with a model of 1 output")
+    if objective.kind == "multiclass" and splits.train.kind == "regression" and splits.train.y.ndim == 1:
+        # float labels (0./1., a column read from a CSV as floats): cross-entropy failed on the target's shape
+        y = splits.train.y
+        whole = bool((y == torch.round(y)).all()) and bool((y >= 0).all())
+        raise ValueError(f"loss={_loss_name(loss)} takes class labels, but y holds numbers of dtype {y.dtype}, read "
+                         "as a regression target: " + ("give the labels as whole numbers of an integer dtype "
+                                                       "(y.long())" if whole else
+                                                       "class labels are whole numbers 0..C-1 (y.long()), or "
+                                                       "choose a regression loss such as loss='mse'"))
     if objective.kind == "multiclass":
         _check_classes(model, splits.train)
     x_train, y_train = _arrays(splits.train, objective)
