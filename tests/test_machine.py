@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -121,3 +122,92 @@ def test_spare_cores_waits_for_its_window_and_counts_this_process_apart(monkeypa
     monkeypatch.setattr(_machine, "_last_spare", None)
     _machine.spare_cores()
     assert slept == [pytest.approx(0.04)]
+
+
+def test_one_thread_below_small_data_and_torchs_setting_given_back():
+    """Data's preparation runs on one intra-op thread below SMALL_DATA numbers (two threads beside another process
+    on two cores made digits' task 40 times slower), takes torch's setting above it, and gives the setting back, also
+    after an error; a count set inside the block by something else is left as it was set."""
+    import pytest
+    import torch
+
+    from descend._machine import SMALL_DATA, one_thread
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        for numbers, inside in ((None, 1), (1000, 1), (SMALL_DATA - 1, 1), (SMALL_DATA, 2)):
+            with one_thread(numbers):
+                assert torch.get_num_threads() == inside
+            assert torch.get_num_threads() == 2
+        with pytest.raises(RuntimeError), one_thread():
+            raise RuntimeError
+        assert torch.get_num_threads() == 2
+        with one_thread():
+            torch.set_num_threads(3)  # another part of the program chose: kept
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_tasks_and_problems_are_prepared_on_one_thread_with_the_same_numbers(monkeypatch):
+    """Every built-in task is built on one thread, and its data, answer and range of rates are those built on two,
+    bit for bit; descend.fit's problem of (x, y) too; torch's setting is as it was after each."""
+    import torch
+
+    import descend
+    from descend import tasks
+    from descend.problem import problem
+
+    def numbers(task):
+        out = [task.lr_range, task.facts, task.known.value if task.known is not None else None]
+        if task.data is not None:
+            out += [getattr(task.data, part) for part in ("train", "validation", "test")]
+        if task.known is not None:
+            out += [dict(point) for point in task.known.points]
+        return out
+
+    def same(a, b):
+        if isinstance(a, torch.Tensor):
+            return torch.equal(a, b)
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        if hasattr(a, "x") and hasattr(a, "y"):
+            return same(a.x, b.x) and same(a.y, b.y)
+        return a == b
+
+    seen = []
+    real_split = descend.data.split
+
+    def split(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real_split(*args, **kwargs)
+
+    def as_set(numbers=None):  # the build on torch's setting, as before one_thread
+        return contextlib.nullcontext()
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setattr(descend.data, "split", split)
+        torch.set_num_threads(2)
+        split_on_one = 0
+        for name in tasks.TASKS:
+            with monkeypatch.context() as patch:
+                patch.setattr(tasks, "one_thread", as_set)
+                patch.setattr(tasks.real, "one_thread", as_set)
+                on_two = numbers(tasks.get(name))
+            assert set(seen) <= {2}, (name, seen)
+            seen.clear()
+            on_one = numbers(tasks.get(name))
+            assert set(seen) <= {1} and torch.get_num_threads() == 2, (name, seen)
+            split_on_one += len(seen)
+            seen.clear()
+            assert all(same(a, b) for a, b in zip(on_one, on_two)), name
+        assert split_on_one >= 5  # the tasks with data split it
+        torch.set_num_threads(2)
+        seen.clear()
+        x = torch.randn(100, 3, generator=torch.Generator().manual_seed(0))
+        problem(descend.models.MLP((3, 4, 1)), (x, x[:, 0]), validation=0.2)
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

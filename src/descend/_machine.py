@@ -9,15 +9,17 @@ difference of the two. Where /proc/stat is not (not Linux), nothing is known and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["Others", "busy_seconds", "load", "others_busy", "own_seconds", "spare_cores", "usable_cores",
-           "wait_until_quiet"]
+__all__ = ["SMALL_DATA", "Others", "busy_seconds", "load", "one_thread", "others_busy", "own_seconds",
+           "spare_cores", "usable_cores", "wait_until_quiet"]
 
 
 def usable_cores() -> int:
@@ -129,3 +131,30 @@ def wait_until_quiet(max_busy: float, wait: float, force: bool) -> bool:
                   file=sys.stderr)
             sys.exit(3)
         time.sleep(5)
+
+
+#: Data of fewer numbers than this is prepared (checked, split, standardised, its least-squares answer solved) on
+#: one intra-op thread (:func:`one_thread`): each operation there is a pass over a few thousand to a few million
+#: numbers, which two threads finish a few microseconds sooner on a quiet machine and up to 40 times later on a
+#: busy one (every parallel operation waits for the thread that is not running): digits' task was built in 8 ms
+#: on one thread and 340 ms on two, on 2 cores beside other processes (load 4). The numbers are the same on any
+#: count (every built-in task's data, answer and range of rates, bit for bit: tests/test_machine.py).
+SMALL_DATA = 1 << 24
+
+
+@contextlib.contextmanager
+def one_thread(numbers: int | None = None) -> Iterator[None]:
+    """Run the ``with`` block on one intra-op thread where ``numbers`` (the data's size; None: small) is below
+    :data:`SMALL_DATA`, and give torch its setting back after it (unless something inside changed it again)."""
+    import torch
+
+    before = torch.get_num_threads()
+    if before <= 1 or (numbers is not None and numbers >= SMALL_DATA):
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() == 1:
+            torch.set_num_threads(before)

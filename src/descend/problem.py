@@ -20,6 +20,7 @@ import torch
 from torch import Tensor
 
 from . import losses
+from ._machine import one_thread
 
 
 @dataclass(frozen=True)
@@ -273,6 +274,23 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
     whose losses are then also reported in the original units) or a :class:`descend.data.Splits`; ``None``
     for a model whose output is the cost itself (a 2-D landscape, ``loss="value"``).
     """
+    with one_thread(_size(data)):  # see SMALL_DATA
+        return _problem(model, data, loss, validation, test, standardize, standardize_target, split_seed, dtype,
+                        known, name)
+
+
+def _size(data: Any) -> int | None:
+    """How many numbers the features of ``data`` hold (None where that is not plain to see)."""
+    x = data[0] if isinstance(data, tuple) and data else getattr(getattr(data, "train", data), "x", None)
+    size = getattr(x, "size", None)
+    numel = getattr(x, "numel", None)
+    if callable(numel):
+        return int(numel())
+    return int(size) if isinstance(size, int) else None
+
+
+def _problem(model: Any, data: Any, loss: Any, validation: float, test: float, standardize: bool,
+             standardize_target: bool, split_seed: int, dtype: torch.dtype, known: Any, name: str) -> Problem:
     from . import data as data_module
 
     _check_model(model)

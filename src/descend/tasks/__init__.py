@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from .._machine import one_thread
 from .._checks import check_names, close_matches
 from .task import (  # noqa: F401
     PLAIN_GRADIENT_STEPS,
@@ -85,7 +86,8 @@ def get(name: str, **options: Any) -> Task:
                          f"see `descend list tasks` and `descend list landscapes`")
     _check_options(key, build, options)
     _check_counts(options)
-    return _described(build(**options), key)
+    with one_thread():  # a built-in task's data is small: see SMALL_DATA
+        return _described(build(**options), key)
 
 
 #: The options every task reads alike: a count of samples, and the seed of its data.
