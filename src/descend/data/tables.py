@@ -1187,6 +1187,7 @@ def _check_dotted_thousands(frame: Any, text: Callable[[], str], options: Mappin
 
     def suspect(series: Any) -> bool:  # on the numbers read: a whole one >= 100 and one with 1-3 decimals < 1000
         values = series.dropna().to_numpy(dtype=np.float64)
+        values = values[np.isfinite(values)]  # an infinity is refused later, by name; here it would warn
         whole = values == np.round(values)
         thousandths = np.round(values * 1000)
         return bool((whole & (np.abs(values) >= 100)).any()) and bool(
