@@ -311,18 +311,19 @@ def test_a_job_whose_worker_died_is_drawn_here_and_the_report_goes_on(tmp_path, 
 
 def test_matplotlib_gets_a_folder_in_descends_cache_where_its_own_cannot_be_written(monkeypatch, tmp_path):
     """A read-only home: matplotlib made a temporary folder in each process, and the figures' fork server, ended by
-    a signal, left its own in /tmp at every report."""
-    from descend.report import render as render_module
+    a signal, left its own in /tmp at every report. Decided when descend.report is imported, before its modules
+    import matplotlib."""
+    import descend.report
 
     monkeypatch.delenv("MPLCONFIGDIR", raising=False)
     monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    render_module._matplotlib_config()  # its own can be made: left to it
+    descend.report.matplotlib_config()  # its own can be made: left to it
     assert "MPLCONFIGDIR" not in os.environ
-    monkeypatch.setattr(render_module.os, "access", lambda path, mode: False)  # (root may write anywhere)
-    render_module._matplotlib_config()
+    monkeypatch.setattr(descend.report.os, "access", lambda path, mode: False)  # (root may write anywhere)
+    descend.report.matplotlib_config()
     assert os.environ["MPLCONFIGDIR"] == str(tmp_path / "cache" / "matplotlib")
     assert (tmp_path / "cache" / "matplotlib").is_dir()
     monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mine"))  # the user's choice is kept
-    render_module._matplotlib_config()
+    descend.report.matplotlib_config()
     assert os.environ["MPLCONFIGDIR"] == str(tmp_path / "mine")

@@ -1294,3 +1294,19 @@ def test_a_landscapes_loss_is_said_in_words():
     text = ("loss=descend.problem._value_loss#6b01761e9a60; clip_norm=None; clip_value=None; dtype=float32; "
             "schedules=none")
     assert training_words(text) == "loss the function's value, dtype float32"
+
+
+def test_a_search_where_matplotlibs_folder_cannot_be_made_says_nothing_of_it(tmp_path):
+    """Where matplotlib's configuration folder cannot be made (a read-only home; here its parent is a file), the
+    search's figures warned "Matplotlib created a temporary cache directory" and left it in /tmp: matplotlib's
+    folder is then in descend's cache, chosen when descend.report is imported."""
+    parent = tmp_path / "config-is-a-file"
+    parent.write_text("")
+    parent.chmod(0o644)
+    env = {k: v for k, v in os.environ.items() if k != "MPLCONFIGDIR"}
+    env.update(XDG_CONFIG_HOME=str(parent), DESCEND_CACHE_DIR=str(tmp_path / "cache"))
+    done = subprocess.run([sys.executable, "-m", "descend", "tune", "rosenbrock", "-o", "adam", *FAST, "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "atplotlib" not in done.stderr and (tmp_path / "out" / "report.html").exists()
+    assert (tmp_path / "cache" / "matplotlib").is_dir()

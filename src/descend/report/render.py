@@ -293,32 +293,6 @@ def _main_not_imported() -> Iterator[None]:
             main.__spec__ = spec
 
 
-def _matplotlib_config() -> None:
-    """Give matplotlib a configuration folder in descend's cache where its own (``~/.config/matplotlib``) cannot be
-    written (a read-only home, a container's user): it made a temporary one in every process that imported it, and
-    the fork server, ended by a signal, never removed its own (a ``/tmp/matplotlib-*`` left per report, its font
-    list built again each time). Nothing where the user chose one (``MPLCONFIGDIR``) or matplotlib's is writable."""
-    if os.environ.get("MPLCONFIGDIR"):
-        return
-    try:
-        base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(Path.home(), ".config")
-    except RuntimeError:  # no home at all
-        base = None
-    if base is not None:
-        folder = Path(base) / "matplotlib"
-        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
-        if existing is not None and os.access(existing, os.W_OK | os.X_OK):
-            return  # matplotlib's own is (or can be made) there
-    from .._compile import cache_directory
-
-    mine = cache_directory().parent / "matplotlib"
-    try:
-        mine.mkdir(parents=True, exist_ok=True)
-    except OSError:  # no cache either: matplotlib's temporary folder, as before
-        return
-    os.environ["MPLCONFIGDIR"] = str(mine)
-
-
 def warm_up() -> None:
     """Start the fork server now, so that it imports the figure modules while this process does something else
     (``descend compare`` calls it first, while it imports torch, on a machine with cores to spare): the
@@ -331,7 +305,6 @@ def warm_up() -> None:
         return
     from multiprocessing import forkserver
 
-    _matplotlib_config()
     multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
     # the server inherits Ctrl-C ignored: the terminal sends it to every process of the command, and one that came
     # while the server imported the figure modules printed its traceback (the command itself stops as it does);
@@ -386,7 +359,6 @@ def _executor(count: int, settings: dict[str, Any]) -> tuple[Any, Any]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    _matplotlib_config()
     try:
         if "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
