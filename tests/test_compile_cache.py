@@ -598,3 +598,53 @@ def test_packages_are_turned_off_by_the_usual_words(monkeypatch, tmp_path, value
     monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("DESCEND_PACKAGES", value)
     assert (_compile.package_name(("a key", 1)) is not None) == named
+
+
+def test_a_process_whose_descend_files_changed_since_it_imported_them_keeps_no_package(tmp_path):
+    """A process that had run eagerly, then met an upgrade of descend's files and compiled, named its program after
+    the new source while it had traced the old code: every later process of the new version read that package and
+    ran the old rule. The digest is now the source's as the process imported it, and once the files change the
+    process neither reads nor writes packages (said once), and a search records its trials as an edited descend's;
+    writing a file again with the same contents changes nothing."""
+    import shutil
+    from pathlib import Path
+
+    copy = tmp_path / "src"
+    shutil.copytree(Path(_compile.__file__).resolve().parent, copy / "descend",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    script = f"""
+import os, time, warnings
+from pathlib import Path
+import torch
+import descend
+from descend import _compile, _source
+from descend.optim import get
+from descend.tune.api import source_digest
+
+warnings.simplefilter("error")
+assert Path(descend.__file__).parent == Path({str(copy / "descend")!r})
+key = (get("sgd").update, (torch.Size([4, 3]), torch.float32), 2)
+before, digest = _compile.package_name(key), source_digest()
+assert before is not None and len(digest) == 12
+rule = Path(_source.ROOT) / "optim" / "sgd.py"
+text = rule.read_text()
+time.sleep(0.01)
+rule.write_text(text)  # written again, the same: no change
+_source._looked = float("-inf")
+assert not _source.changed() and _compile.package_name(key) == before and source_digest() == digest
+rule.write_text(text + "\\n# an upgrade\\n")
+_source._looked = float("-inf")
+with warnings.catch_warnings(record=True) as told:
+    warnings.simplefilter("always")
+    assert _compile.package_name(key) is None and _compile.package_name(key) is None
+    assert source_digest() == "edited-" + digest[:5]
+assert len(told) == 1 and "changed since this process imported descend" in str(told[0].message), told
+rule.write_text(text)  # back as it was: this process still holds what it imported since
+_source._looked = float("-inf")
+assert _source.changed()
+print("ok")
+"""
+    env = {**os.environ, "PYTHONPATH": str(copy), "DESCEND_CACHE_DIR": str(tmp_path / "cache"),
+           "DESCEND_PACKAGES": "1"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

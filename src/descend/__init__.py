@@ -20,6 +20,8 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
+from . import _source  # noqa: F401  (the digest of the code as this process imports it)
+
 #: The parts imported on first use (``descend.fit``, ``from descend import optim``), so that ``import descend``
 #: and the command line's start imports neither torch nor pandas until they are needed: name -> (module,
 #: attribute of it, or None for the module itself).

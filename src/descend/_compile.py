@@ -28,6 +28,7 @@ from typing import Any
 
 import torch
 
+from . import _source
 from ._files import write_text
 from ._interrupts import interrupt_after  # noqa: F401  (import_compiler holds Ctrl-C with it)
 
@@ -383,14 +384,10 @@ def _describe(value: Any, strict: bool = True) -> Any:
     raise _Unnameable(type(value).__name__)
 
 
-@functools.lru_cache(maxsize=1)
 def _source_digest() -> str:
-    """A digest of descend's source: any change to descend's code names every program anew."""
-    root = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    """A digest of descend's source as this process imported it (:mod:`descend._source`): any change to descend's
+    code names every program anew."""
+    return _source.digest()
 
 
 @functools.lru_cache(maxsize=1)
@@ -415,11 +412,12 @@ def package_name(key: Any) -> str | None:
     """The name of the package of ``key``'s program (everything its trace depends on besides tensor values, with
     torch's version, the CPU's flags, Inductor's settings from the environment and descend's source), the same in
     every process; None where the key cannot be named (:func:`_describe`), on a machine whose CPU flags
-    cannot be read, where the packages cannot be written, or when the environment variable ``DESCEND_PACKAGES``
+    cannot be read, where the packages cannot be written, in a process whose descend files changed since it imported
+    them (:func:`descend._source.changed`), or when the environment variable ``DESCEND_PACKAGES``
     is ``0`` (or ``no``, ``false``, ``off``; programs are then compiled in each process, from Inductor's on-disk
     cache after the first time)."""
     off = os.environ.get("DESCEND_PACKAGES", "1").strip().lower() in ("0", "no", "false", "off")
-    if off or _cpu_flags() is None:
+    if off or _cpu_flags() is None or _source.changed():  # changed: code that no digest names, said once
         return None
     directory = packages_directory()
     try:

@@ -768,11 +768,14 @@ def _data_digest(task: Any) -> str | None:
 
 
 def source_digest() -> str:
-    """Which descend trains a study's trials: the digest of its source (:func:`descend._compile._source_digest`,
-    which names its compiled programs too), 12 hexadecimal digits; any change of the code changes it."""
+    """Which descend trains a study's trials: the digest of its source as this process imported it
+    (:func:`descend._compile._source_digest`, which names its compiled programs too), 12 hexadecimal digits; any
+    change of the code changes it. ``edited-`` and 5 digits where the files changed since (this process runs code
+    no digest names: :func:`descend._source.changed`)."""
+    from .. import _source
     from .._compile import _source_digest
 
-    return _source_digest()[:12]
+    return f"edited-{_source_digest()[:5]}" if _source.changed() else _source_digest()[:12]
 
 
 def _version(package: str) -> str:
