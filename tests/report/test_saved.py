@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from html.parser import HTMLParser
 
 import numpy as np
@@ -348,15 +349,23 @@ def test_a_writer_still_running_keeps_its_staging_directory_and_a_dead_ones_is_s
     gone.wait()
     running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        live = [tmp_path / f".r.partial-{running.pid}-abc", tmp_path / f".r.old-{running.pid}-1234abcd"]
-        dead = [tmp_path / f".r.partial-{gone.pid}-abc", tmp_path / f".r.old-{gone.pid}-1234abcd"]
-        for folder in live + dead:
+        here = saved._here()
+        live = [tmp_path / f".r.partial-{running.pid}-{here}-abc", tmp_path / f".r.old-{running.pid}-{here}-12ab"]
+        dead = [tmp_path / f".r.partial-{gone.pid}-{here}-abc", tmp_path / f".r.old-{gone.pid}-{here}-12ab"]
+        # another container's or machine's writer (its number means nothing here), and an earlier descend's
+        # leftover (no namespace in its name): swept once untouched for an hour, not before
+        elsewhere = [tmp_path / f".r.partial-{gone.pid}-0badcafe-abc", tmp_path / f".r.partial-{gone.pid}-abc"]
+        stale = [tmp_path / f".r.partial-{gone.pid}-0badcafe-def", tmp_path / f".r.old-{gone.pid}-1234abcd"]
+        for folder in live + dead + elsewhere + stale:
             folder.mkdir()
             (folder / "report.html").write_text("being written")
+        for folder in stale:
+            os.utime(folder, (time.time() - saved.STALE_SECONDS - 60,) * 2)
         with saved.staged(out) as staging:
             (staging / "report.html").write_text("the new report")
-        assert sorted(os.listdir(tmp_path)) == sorted(["r", *(p.name for p in live)])
-        assert all((folder / "report.html").read_text() == "being written" for folder in live)
+        kept = live + elsewhere
+        assert sorted(os.listdir(tmp_path)) == sorted(["r", *(p.name for p in kept)])
+        assert all((folder / "report.html").read_text() == "being written" for folder in kept)
     finally:
         running.kill()
         running.wait()

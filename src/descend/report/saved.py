@@ -25,7 +25,9 @@ import json
 import math
 import os
 import shutil
+import socket
 import tempfile
+import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
@@ -87,7 +89,7 @@ def writable(out: Path, what: str = "--out") -> None:
     if not ancestor.is_dir():
         raise ValueError(f"{what} {str(out)!r} cannot be written: {str(ancestor)!r} is a file, not a directory")
     try:  # the longest name the report's writing gives a folder there (staged's, with its 8 random characters)
-        probe = tempfile.mkdtemp(dir=ancestor, prefix=f".{Path(out).name}.partial-{os.getpid()}-")
+        probe = tempfile.mkdtemp(dir=ancestor, prefix=_partial_prefix(Path(out)))
         os.rmdir(probe)
     except OSError as e:
         raise ValueError(f"{what} {str(out)!r} cannot be written: {e.strerror or e} in {str(ancestor)!r}") from None
@@ -117,7 +119,7 @@ def staged(out: Path, recheck: Callable[[], Any] | None = None) -> Iterator[Path
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     _sweep(out)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-{os.getpid()}-"))
+    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=_partial_prefix(out)))
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a report directory is like any other
@@ -130,7 +132,7 @@ def staged(out: Path, recheck: Callable[[], Any] | None = None) -> Iterator[Path
             if recheck is not None:
                 recheck()
             if out.exists():
-                old = out.parent / f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+                old = out.parent / f".{out.name}.old-{os.getpid()}-{_here()}-{uuid.uuid4().hex[:8]}"
                 os.rename(out, old)
                 try:
                     os.rename(staging, out)
@@ -145,13 +147,45 @@ def staged(out: Path, recheck: Callable[[], Any] | None = None) -> Iterator[Path
         raise
 
 
+#: How old a leftover of another machine's or container's writer must be to be swept (its process cannot be seen).
+STALE_SECONDS = 3600
+
+
+def _partial_prefix(out: Path) -> str:
+    return f".{out.name}.partial-{os.getpid()}-{_here()}-"
+
+
+def _here() -> str:
+    """This machine and its process namespace, in 8 hexadecimal digits: a writer's process number means something
+    only where it was given (another container's, or another machine's on a shared folder, looks gone)."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        namespace = ""
+    return hashlib.sha256(f"{socket.gethostname()}\0{namespace}".encode()).hexdigest()[:8]
+
+
 def _sweep(out: Path) -> None:
-    """Remove what killed writers of ``out`` left next to it (their process is gone)."""
+    """Remove what killed writers of ``out`` left next to it: a leftover of a process of this machine and namespace
+    that is gone, or one written elsewhere (another container, another machine sharing the folder) or by an
+    earlier descend (no namespace in its name) untouched for :data:`STALE_SECONDS`: there a writer still at work
+    looked gone, and its report was removed under it."""
+    here = _here()
     for left in out.parent.iterdir():
         for prefix in (f".{out.name}.partial-", f".{out.name}.old-"):
-            if left.name.startswith(prefix):
-                pid = left.name[len(prefix):].split("-")[0]
-                if pid.isdigit() and not _alive(int(pid)) and left.is_dir() and not left.is_symlink():
+            if left.name.startswith(prefix) and left.is_dir() and not left.is_symlink():
+                parts = left.name[len(prefix):].split("-")
+                pid, where = parts[0], parts[1] if len(parts) > 2 else None
+                if not pid.isdigit():
+                    continue
+                if where == here:
+                    gone = not _alive(int(pid))
+                else:
+                    try:
+                        gone = time.time() - left.stat().st_mtime > STALE_SECONDS
+                    except OSError:
+                        continue
+                if gone:
                     shutil.rmtree(left, ignore_errors=True)
 
 
