@@ -479,6 +479,23 @@ def test_reading_a_package_makes_it_the_most_recently_used(monkeypatch, tmp_path
     assert sorted(p.name for p in directory.iterdir()) == ["old.pt2"]
 
 
+def test_a_package_found_for_cached_is_the_most_recently_used_until_it_is_read(monkeypatch, tmp_path):
+    """compile="cached" looks for its packages, then reads them: another process pruning the cache in between
+    dropped the least recently used, which could be the one just found, and "cached", which never compiles, compiled
+    (16 s). A package found is now the most recently used; one not there, or gone, is not found."""
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    directory = _compile.packages_directory()
+    directory.mkdir(parents=True)
+    now = time.time()
+    for i, name in enumerate(["found", "newer"]):
+        (directory / f"{name}.pt2").write_text(name)
+        os.utime(directory / f"{name}.pt2", (now - 1000 + i, now - 1000 + i))
+    assert _compile.packaged(["found"]) and not _compile.packaged(["found", "missing"])
+    assert not _compile.packaged(["found", None]) and not _compile.packaged([])
+    _compile._prune(directory, keep=1)  # another process's prune, before "cached" reads it
+    assert sorted(p.name for p in directory.iterdir()) == ["found.pt2"]
+
+
 @pytest.mark.skipif(__import__("torch").get_num_threads() < 2, reason="one intra-op thread only")
 def test_auto_takes_a_package_compiled_for_another_thread_count(monkeypatch, tmp_path):
     """A program is compiled for a thread count (the cohort's when it was compiled: how many cores other processes
