@@ -12,7 +12,6 @@ digest names, so it neither reads nor writes compiled programs in the cache, and
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import time
 import warnings
