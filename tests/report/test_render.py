@@ -282,6 +282,75 @@ def test_a_job_no_worker_can_be_started_for_is_drawn_here(tmp_path, monkeypatch)
     assert done.skipped == "it could not be drawn (TypeError: drawn in the writer's process)"
 
 
+def _taken(drawing) -> None:
+    """Wait until the pool's thread has taken every job (results() draws here what it has not)."""
+    for _ in range(3000):
+        with drawing._condition:
+            if not drawing._pending and drawing._busy == 0:
+                return
+        time.sleep(0.01)
+
+
+def test_a_job_no_worker_could_start_for_is_drawn_here(tmp_path, monkeypatch):
+    """Under a limit of processes the fork server could not fork a worker and died: starting one raised EOFError,
+    which results() raised again, and the command line, taking it for a Ctrl-C, printed "Aborted!" and lost the
+    comparison that had trained. Any error starting a worker now draws the job here."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from descend.report import figures
+
+    def here(*args, **kwargs):
+        raise TypeError("drawn in the writer's process")
+
+    def no_fork(self, *args, **kwargs):
+        raise EOFError("unexpected EOF")
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", no_fork)
+    monkeypatch.setattr(figures, "here", here, raising=False)
+    with render.Drawing(tmp_path, 2) as drawing:
+        for name in "ab":
+            drawing.submit(render.Job(name, "here"))
+        _taken(drawing)
+        assert all(isinstance(e, EOFError) for e in drawing.futures.values()) and len(drawing.futures) == 2
+        done = drawing.results()
+    assert [d.skipped for d in done] == ["it could not be drawn (TypeError: drawn in the writer's process)"] * 2
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the pool's thread, dying
+def test_jobs_a_pool_can_no_longer_finish_are_drawn_here_not_waited_for(tmp_path, monkeypatch):
+    """Under a limit of processes the pool's own thread could not start the thread that feeds its workers, and died:
+    the jobs it had taken never finished, and results() waited for them forever (a batch job sat until its time
+    ran out). They are drawn here once the pool's thread is gone."""
+    import multiprocessing.queues
+    import threading
+
+    from descend.report import figures
+
+    def here(*args, **kwargs):
+        raise TypeError("drawn in the writer's process")
+
+    def no_thread(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(multiprocessing.queues.Queue, "_start_thread", no_thread)
+    monkeypatch.setattr(figures, "here", here, raising=False)
+    out: list = []
+    with render.Drawing(tmp_path, 2) as drawing:
+        for name in "abc":
+            drawing.submit(render.Job(name, "here"))
+        for _ in range(3000):  # until the pool has taken two (the third waits for a free worker)
+            if len(drawing.futures) == 2:
+                break
+            time.sleep(0.01)
+        waiting = threading.Thread(target=lambda: out.append(drawing.results()), daemon=True)
+        waiting.start()
+        waiting.join(timeout=120)
+        assert not waiting.is_alive(), "results() still waits"
+    (done,) = out
+    assert [d.name for d in done] == ["a", "b", "c"]
+    assert {d.skipped for d in done} == {"it could not be drawn (TypeError: drawn in the writer's process)"}
+
+
 class _EndsTheWorker(str):
     """A job's name that ends the worker process unpickling it, as the system ends one for want of memory."""
 

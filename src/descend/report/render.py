@@ -242,7 +242,8 @@ class Drawing:
         while True:
             with self._condition:
                 if not self._pending:
-                    break
+                    self._condition.notify_all()  # the hand-over thread ends: nothing left (its workers may never
+                    break  # finish, to wake it: a pool that could not start its queue's thread)
                 index, job = self._pending.pop() if self._thread is not None else self._pending.popleft()
             done[index] = run(job, self.directory)
         if self._thread is not None:
@@ -250,13 +251,35 @@ class Drawing:
         for index, job in self._here:
             done[index] = run(job, self.directory)
         for index, future in sorted(self.futures.items()):
+            if isinstance(future, (KeyboardInterrupt, SystemExit)):
+                raise future
+            if isinstance(future, BaseException) or not self._finishes(future):
+                # the pool could not take it (a worker that could not be started: EOFError from the fork server
+                # under a limit of processes, which the command line took for a Ctrl-C and lost the report), or its
+                # pool can no longer finish it (its thread could not start the queue's: waited for forever)
+                done[index] = run(self.jobs[index], self.directory)
+                continue
             try:
-                if isinstance(future, BaseException):
-                    raise future
                 done[index] = future.result()
             except BrokenProcessPool:
                 done[index] = run(self.jobs[index], self.directory)
         return [done[index] for index in range(len(self.jobs))]
+
+    def _finishes(self, future: Any) -> bool:
+        """Wait for ``future``; whether it finished, False where the pool's own thread ended before it did (it
+        could not start the thread that feeds the workers, or died): nothing would finish it then."""
+        import concurrent.futures
+
+        while True:
+            try:
+                future.exception(timeout=0.5)
+                return True
+            except concurrent.futures.TimeoutError:
+                manager = getattr(self.executor, "_executor_manager_thread", None)
+                if manager is not None and not manager.is_alive() and not future.done():
+                    return False
+            except concurrent.futures.CancelledError:
+                return False
 
     def __enter__(self) -> "Drawing":
         return self
