@@ -33,7 +33,7 @@ class Unbroken:
     def isatty(self) -> bool:
         try:
             return self.stream.isatty()
-        except (ValueError, OSError):
+        except (ValueError, OSError, AttributeError):  # closed, or no stream at all (None)
             return False
 
     def __getattr__(self, name: str) -> Any:  # encoding, fileno, ... as the stream has them

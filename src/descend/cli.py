@@ -19,6 +19,7 @@ import contextlib
 import importlib
 import inspect
 import itertools
+import errno
 import json
 import os
 import re
@@ -1207,11 +1208,30 @@ def run() -> None:
     except SystemExit as e:
         _exit(e)
         raise
+    except OSError as e:  # the standard output on a full disk (>/dev/full): a traceback after the work was done
+        if e.filename is not None or e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG):
+            raise
+        try:  # the standard output is what failed, not a file of the command's (which says so)?
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        except OSError:
+            pass
+        else:
+            raise
+        print(f"error: the standard output could not be written ({e.strerror})", file=sys.stderr)
+        end = SystemExit(1)
+        _exit(end)
+        raise end from None
 
 
 def _writable_streams() -> None:
     """Output to a terminal or file whose encoding lacks descend's characters (an ISO-8859-1 locale: "—", "α",
-    "≤"): each such character written as "?", not a UnicodeEncodeError after the work is done."""
+    "≤"): each such character written as "?", not a UnicodeEncodeError after the work is done. A standard stream
+    the program was started without (``2>&-``: Python's ``sys.stderr`` is None, and every command ended with code
+    120 and nothing written) goes nowhere instead, on its own descriptor (the next free one: 2 for ``2>&-``)."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - the process's, to its end
     for stream in (sys.stdout, sys.stderr):
         encoding = getattr(stream, "encoding", None) or "utf-8"
         try:

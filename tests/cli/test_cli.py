@@ -341,3 +341,23 @@ def test_another_warning_while_a_report_is_written_is_shown_once_and_the_command
     assert done.stdout == "done\n", done.stderr
     assert done.stderr.count("UserWarning: another") == 1, done.stderr
     assert done.stderr.count("warning: figure x is not in the report") == 1, done.stderr
+
+
+def test_a_command_started_without_standard_error_runs_and_one_on_a_full_output_says_so(tmp_path):
+    """``2>&-`` (Python's sys.stderr is None): every command ended with code 120 and wrote nothing. Standard output on
+    a full disk (``>/dev/full``): the report was written, then a traceback ended the command. The first now runs
+    (what it would say to standard error goes nowhere), the second ends with one line and code 1."""
+    env = {**os.environ, "COLUMNS": "100"}
+    command = [sys.executable, "-m", "descend", "compare", "line", "--steps", "20", "--seeds", "1"]
+    closed = subprocess.run(["bash", "-c", " ".join([*command, "--out", str(tmp_path / "a"), "2>&-"])],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert closed.returncode == 0 and "report:" in closed.stdout, closed
+    assert (tmp_path / "a" / "report.html").exists()
+    if not os.path.exists("/dev/full"):
+        return
+    full = subprocess.run(["bash", "-c", " ".join([*command, "--out", str(tmp_path / "b"), ">/dev/full"])],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert full.returncode == 1, full
+    assert full.stderr.strip().splitlines()[-1] == ("error: the standard output could not be written (No space left "
+                                                    "on device)"), full.stderr
+    assert "Traceback" not in full.stderr and (tmp_path / "b" / "report.html").exists()
