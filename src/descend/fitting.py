@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
@@ -32,13 +33,16 @@ def _memory_said(function: Callable[_P, _R]) -> Callable[_P, _R]:
             return function(*args, **kwargs)
         except (MemoryError, RuntimeError) as e:
             # torch's own words (a RuntimeError: "std::bad_alloc", "can't allocate memory") say no more than bare
-            if isinstance(e, MemoryError) and str(e) or isinstance(e, RuntimeError) and not (
-                    "bad_alloc" in str(e) or "can't allocate memory" in str(e)):
+            if isinstance(e, MemoryError) and str(e) or isinstance(e, RuntimeError) and not any(
+                    words in str(e) for words in ("bad_alloc", "can't allocate memory", "tried to allocate")):
                 raise
             budget = {k: kwargs[k] for k in ("steps", "epochs") if kwargs.get(k) is not None}
+            size = re.search(r"allocate (\d+) bytes", str(e))
+            failed = f"; {int(size.group(1)) / 1e9:.3g} GB could not be had at once" if size else ""
             raise MemoryError(f"not enough memory for this training ({', '.join(f'{k}={v}' for k, v in budget.items())}"
-                              "): its batch plan and records grow with the steps and the runs; give fewer steps (or "
-                              "epochs), fewer runs or a larger batch size") from None
+                              f"{failed}): a step holds every run's activations, which grow with the runs and the "
+                              "batch size, and the batch plan and records grow with the steps and the runs; give "
+                              "fewer runs, a smaller batch size, or fewer steps (or epochs)") from None
     return said
 
 
