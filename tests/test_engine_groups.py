@@ -263,6 +263,28 @@ def test_a_child_that_fails_or_hangs_leaves_its_groups_to_the_parent(monkeypatch
         _assert_identical(one, two)
 
 
+def test_a_child_that_cannot_be_forked_leaves_every_group_to_the_parent(monkeypatch):
+    """Under a limit of processes (a container's, ``ulimit -u``) fork raised EAGAIN and the comparison ended in a
+    traceback: the parent trains every group, in order, with the same records."""
+    import os
+
+    from descend import _forked
+
+    problem, specs = _ellipse_specs()
+    one = engine.train(problem, specs, steps=40, compile=False)
+
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    events = []
+    two = engine.train(problem, specs, steps=40, compile=False, processes=2, progress=events.append)
+    _assert_identical(one, two)
+    assert [r.cohort for r in two.results] == [r.cohort for r in one.results]
+    assert max(e["runs_done"] for e in events) == len(specs)
+    assert _forked._IN_CHILD is False
+
+
 def test_two_processes_only_where_they_can_change_nothing(monkeypatch):
     from descend import _forked
 

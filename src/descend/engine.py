@@ -2124,7 +2124,11 @@ def _train_in_two_processes(problem: Problem, runs: list[Run], groups: list[list
         return {c: [dataclasses.replace(r, cohort=None) for r in results] for c, results in done.items()}, \
             interrupted
 
-    child = _forked.Child(in_child)
+    try:
+        child = _forked.Child(in_child)
+    except OSError:  # no process to fork (a limit of processes, no memory for one): every group here, in turn
+        part, _ = train_these(sorted(mine + theirs), tell)
+        return [result for c in sorted(part) for result in part[c]]
 
     def forward(message: tuple[int, int, int]) -> None:  # the child's groups count when they finish
         c, t, steps = message
