@@ -50,8 +50,10 @@ SYMBOLS = {outcomes.DIVERGED: "x", outcomes.LEFT_DOMAIN: "diamond-open", outcome
 #: The fewest trials with a result for which parameter importances are estimated.
 MIN_IMPORTANCE_TRIALS = 4
 #: The most trials a contour is drawn from (the best of them): Optuna's contour is a grid with a cell for each
-#: distinct pair of values, so its size grows with the square of the trials (48 MB of a page at 2,000 trials).
-CONTOUR_TRIALS = 300
+#: distinct pair of values, so its size grows with the square of the trials (48 MB of a page at 2,000 trials), and
+#: so does the time a browser takes to draw it (Chromium: 0.2 s at 64 trials, 2.7 s at 256, 4-6 s at 300, each
+#: contour of a page: six optimizers' page of 512 trials each took 28-32 s to appear).
+CONTOUR_TRIALS = 100
 #: The static figures, by file stem: the caption of their download link.
 STILLS = {"best-so-far": "Best so far against trial and wall time", "lr-sensitivity": "Learning-rate sensitivity",
           "importances": "Parameter importances"}
