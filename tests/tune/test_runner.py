@@ -1422,3 +1422,17 @@ def test_a_search_whose_sampler_would_learn_fewer_than_three_times_says_so_befor
                                                                                  sampler="random")):
         assert not [n for n in api.plan("line", optimizer="adam", steps=5, seeds=0, **quiet).notes
                     if "cohort" in n], quiet
+
+
+def test_a_long_gp_search_says_its_draws_slow_down_before_it_starts():
+    """Optuna's GP sampler fits a Gaussian process to every finished trial at each draw: about 1 s a trial past 600
+    trials, in cohorts or not, and the time left grew as the search went on without a word."""
+    from descend.tune import api
+
+    plan = api.plan("line", optimizer="adam", trials=api.GP_SLOW_TRIALS + 1, cohort=64, steps=5, seeds=0,
+                    sampler="gp")
+    assert [n for n in plan.notes if n.startswith("gp sampler: each trial's draw fits a Gaussian process") and
+            "sampler tpe draws in milliseconds" in n]
+    for quiet in (dict(trials=api.GP_SLOW_TRIALS, sampler="gp"), dict(trials=1000, sampler="tpe")):
+        assert not [n for n in api.plan("line", optimizer="adam", steps=5, seeds=0, cohort=64, **quiet).notes
+                    if n.startswith("gp sampler: each")], quiet
