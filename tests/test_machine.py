@@ -211,3 +211,40 @@ def test_tasks_and_problems_are_prepared_on_one_thread_with_the_same_numbers(mon
         assert seen == [1] and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_control_groups_cpu_quota_bounds_the_usable_cores(monkeypatch, tmp_path):
+    """A container given fewer cores than the machine has (``docker --cpus 1``, a batch job's share): descend read
+    only the CPU affinity, so a cohort took two threads, a comparison two training processes and two drawing
+    workers on one core's time. The quota (cgroup v2's cpu.max, the least along the group's path, or v1's
+    cpu.cfs_quota_us) now bounds usable_cores, rounded up; no quota, or an unreadable one, leaves it alone."""
+    import os
+
+    from descend import _machine
+
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    root, listing = tmp_path / "cgroup", tmp_path / "list"
+    monkeypatch.setattr(_machine, "CGROUP_ROOT", root)
+    monkeypatch.setattr(_machine, "CGROUP_LIST", listing)
+
+    def v2(path: str, limits: dict[str, str]) -> None:
+        listing.write_text(f"0::{path}\n")
+        for folder, text in limits.items():
+            (root / folder).mkdir(parents=True, exist_ok=True)
+            (root / folder / "cpu.max").write_text(text)
+
+    v2("/job/step", {"job": "max 100000", "job/step": "50000 100000"})
+    assert _machine.cpu_quota() == 0.5 and _machine.usable_cores() == 1
+    v2("/job/step", {"job": "150000 100000", "job/step": "max 100000"})  # the parent's limit holds for the child
+    assert _machine.cpu_quota() == 1.5 and _machine.usable_cores() == min(affinity, 2)
+    v2("/free", {"free": "max 100000"})
+    assert _machine.cpu_quota() is None and _machine.usable_cores() == affinity
+    listing.write_text("4:memory:/x\n2:cpu,cpuacct:/batch/7\n")  # cgroup v1
+    (root / "cpu,cpuacct" / "batch" / "7").mkdir(parents=True)
+    (root / "cpu,cpuacct" / "batch" / "7" / "cpu.cfs_quota_us").write_text("100000\n")
+    (root / "cpu,cpuacct" / "batch" / "7" / "cpu.cfs_period_us").write_text("100000\n")
+    assert _machine.cpu_quota() == 1.0 and _machine.usable_cores() == 1
+    (root / "cpu,cpuacct" / "batch" / "7" / "cpu.cfs_quota_us").write_text("-1\n")
+    assert _machine.cpu_quota() is None
+    listing.unlink()
+    assert _machine.cpu_quota() is None and _machine.usable_cores() == affinity

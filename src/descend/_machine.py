@@ -10,6 +10,7 @@ difference of the two. Where /proc/stat is not (not Linux), nothing is known and
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import resource
 import sys
@@ -18,13 +19,67 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["SMALL_DATA", "Others", "busy_seconds", "load", "one_thread", "others_busy", "own_seconds",
+__all__ = ["SMALL_DATA", "Others", "busy_seconds", "cpu_quota", "load", "one_thread", "others_busy", "own_seconds",
            "spare_cores", "usable_cores", "wait_until_quiet"]
 
 
 def usable_cores() -> int:
-    """The cores this process may run on: its CPU affinity, or the machine's cores where that is not known."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    """The cores this process may run on: its CPU affinity (or the machine's cores where that is not known), at
+    most its control group's CPU quota rounded up (a container's ``--cpus``, a batch job's share:
+    :func:`cpu_quota`), and at least one."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    quota = cpu_quota()
+    return max(1, min(cores, math.ceil(quota - 1e-9)) if quota is not None else cores)
+
+
+#: Where the control groups are (Linux), and this process's list of them.
+CGROUP_ROOT, CGROUP_LIST = Path("/sys/fs/cgroup"), Path("/proc/self/cgroup")
+
+
+def cpu_quota() -> float | None:
+    """The CPU time this process's control group may take, in cores (``cpu.max``'s quota over its period, the
+    least along the group's path; cgroup v1's ``cpu.cfs_quota_us`` over ``cpu.cfs_period_us``), or None where
+    there is none (no limit, not Linux, or not readable). torch sizes its threads by the machine's cores: in a
+    container given one core of two, two threads of a cohort waited for each other as beside a busy process."""
+    try:
+        lines = CGROUP_LIST.read_text().splitlines()
+    except OSError:
+        return None
+    found: list[float] = []
+    for line in lines:
+        _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        relative = path.strip().lstrip("/")
+        if controllers == "":  # cgroup v2: cpu.max ("max 100000" or "50000 100000") at each level of the path
+            folder = CGROUP_ROOT / relative if relative else CGROUP_ROOT
+            for level in (folder, *folder.parents):
+                found += _quota(level / "cpu.max")
+                if level == CGROUP_ROOT:
+                    break
+        elif "cpu" in controllers.split(","):  # cgroup v1: the cpu controller's folder
+            for name in (controllers, "cpu", "cpu,cpuacct"):
+                folder = CGROUP_ROOT / name / relative
+                if (folder / "cpu.cfs_quota_us").exists():
+                    found += _quota(folder / "cpu.cfs_quota_us", folder / "cpu.cfs_period_us")
+                    break
+    return min(found) if found else None
+
+
+def _quota(path: Path, period: Path | None = None) -> list[float]:
+    """A quota in cores read from ``path`` (v2's "QUOTA PERIOD", or v1's quota with ``period`` apart); none where
+    there is no limit ("max", -1) or nothing to read."""
+    try:
+        text = path.read_text().split()
+        if period is not None:
+            text = [*text[:1], *period.read_text().split()[:1]]
+        quota, every = text[0], float(text[1])
+    except (OSError, IndexError, ValueError):
+        return []
+    if quota in ("max", "-1") or every <= 0:
+        return []
+    try:
+        return [float(quota) / every] if float(quota) > 0 else []
+    except ValueError:
+        return []
 
 
 def load() -> float:
