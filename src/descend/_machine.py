@@ -190,9 +190,9 @@ def wait_until_quiet(max_busy: float, wait: float, force: bool) -> bool:
 
 #: Data of fewer numbers than this is prepared (checked, split, standardised, its least-squares answer solved) on
 #: one intra-op thread (:func:`one_thread`): each operation there is a pass over a few thousand to a few million
-#: numbers, which two threads finish a few microseconds sooner on a quiet machine and up to 40 times later on a
-#: busy one (every parallel operation waits for the thread that is not running): digits' task was built in 8 ms
-#: on one thread and 340 ms on two, on 2 cores beside other processes (load 4). The numbers are the same on any
+#: numbers, which two threads finish hardly sooner on a quiet machine (digits' task: 4.5 ms on two, 4.9 on one)
+#: and up to 40 times later on a busy one (every parallel operation waits for the thread that is not running):
+#: 340 ms on two against 8 on one, on 2 cores beside other processes (load 4). The numbers are the same on any
 #: count (every built-in task's data, answer and range of rates, bit for bit: tests/test_machine.py).
 SMALL_DATA = 1 << 24
 

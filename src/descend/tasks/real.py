@@ -165,7 +165,7 @@ def _leaks(ds: data_module.Dataset) -> list[tuple[str, str]]:
 def _per_class(part: torch.Tensor, labels: torch.Tensor, classes: int, reduce: str) -> torch.Tensor:
     """Each column's least (``"amin"``) or greatest (``"amax"``) value within each class, ``[classes, columns]``:
     ``index_reduce_`` along the rows (``scatter_reduce`` with the labels spread over the columns took 70 ms for
-    digits' 1,797 × 64, this 0.1 ms)."""
+    digits' 1,797 × 64 on a busy machine, this 0.1 ms)."""
     start = torch.full((classes, part.shape[1]), math.inf if reduce == "amin" else -math.inf, dtype=part.dtype)
     with warnings.catch_warnings():  # "index_reduce() is in beta": its amin and amax are scatter_reduce's
         warnings.simplefilter("ignore", UserWarning)
