@@ -460,19 +460,26 @@ def test_the_least_recently_used_packages_and_stale_partial_ones_are_dropped(tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == [".d.1.2.partial.pt2", "b.pt2", "c.pt2"]
 
 
+def _aged_packages(monkeypatch, tmp_path, names: list[str]):
+    """Packages ``names`` in a cache of their own, last used about 1,000 s ago, each a second after the one before;
+    their folder and the time now."""
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    directory = _compile.packages_directory()
+    directory.mkdir(parents=True)
+    now = time.time()
+    for i, name in enumerate(names):
+        (directory / f"{name}.pt2").write_text(name)
+        os.utime(directory / f"{name}.pt2", (now - 1000 + i, now - 1000 + i))
+    return directory, now
+
+
 def test_reading_a_package_makes_it_the_most_recently_used(monkeypatch, tmp_path):
     """A package read back is used: its time is refreshed, so that the oldest written but recently read one outlives
     a newer one never read (the test above sets the times itself, and none read a package)."""
     import torch
 
-    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(torch._C._aoti, "AOTIModelPackageLoader", lambda *args: object())  # any file reads
-    directory = _compile.packages_directory()
-    directory.mkdir(parents=True)
-    now = time.time()
-    for i, name in enumerate(["old", "new"]):
-        (directory / f"{name}.pt2").write_text(name)
-        os.utime(directory / f"{name}.pt2", (now - 1000 + i, now - 1000 + i))
+    directory, now = _aged_packages(monkeypatch, tmp_path, ["old", "new"])
     assert _compile.load_package("old") is not None
     assert (directory / "old.pt2").stat().st_mtime > now - 100
     _compile._prune(directory, keep=1)
@@ -483,13 +490,7 @@ def test_a_package_found_for_cached_is_the_most_recently_used_until_it_is_read(m
     """compile="cached" looks for its packages, then reads them: another process pruning the cache in between
     dropped the least recently used, which could be the one just found, and "cached", which never compiles, compiled
     (16 s). A package found is now the most recently used; one not there, or gone, is not found."""
-    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
-    directory = _compile.packages_directory()
-    directory.mkdir(parents=True)
-    now = time.time()
-    for i, name in enumerate(["found", "newer"]):
-        (directory / f"{name}.pt2").write_text(name)
-        os.utime(directory / f"{name}.pt2", (now - 1000 + i, now - 1000 + i))
+    directory, _ = _aged_packages(monkeypatch, tmp_path, ["found", "newer"])
     assert _compile.packaged(["found"]) and not _compile.packaged(["found", "missing"])
     assert not _compile.packaged(["found", None]) and not _compile.packaged([])
     _compile._prune(directory, keep=1)  # another process's prune, before "cached" reads it
