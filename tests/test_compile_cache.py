@@ -666,3 +666,54 @@ print("ok")
            "DESCEND_PACKAGES": "1"}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_a_program_another_process_is_compiling_is_waited_for_and_read_from_its_package(monkeypatch, tmp_path):
+    """Three processes given the same new shape at once each compiled it in full (45-53 s each): the second waits
+    on the package's lock and reads the package the first wrote; a wait past COMPILE_WAIT compiles anyway, and a
+    lock's holder that ends (killed or not) lets the next one in."""
+    from descend import engine
+
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    _compile.packages_directory().mkdir(parents=True)
+    env = {**os.environ, "DESCEND_CACHE_DIR": str(tmp_path)}
+    code = ("import time\nfrom descend import _compile\nwith _compile.compiling('shape'):\n"
+            "    print('held', flush=True)\n    time.sleep(3)\n")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        with _compile.compiling("shape"):  # in once the holder's block has ended
+            assert time.monotonic() - started > 1.5
+        holder.wait()
+        holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(_compile, "COMPILE_WAIT", 0.3)
+        started = time.monotonic()
+        with _compile.compiling("shape"):  # waited too long: compiles anyway
+            assert time.monotonic() - started < 2.0 and holder.poll() is None
+        holder.kill()  # a killed holder's lock ends with it
+        holder.wait()
+        monkeypatch.setattr(_compile, "COMPILE_WAIT", 600.0)
+        started = time.monotonic()
+        with _compile.compiling("shape"):
+            assert time.monotonic() - started < 1.0
+    finally:
+        holder.kill()
+        holder.wait()
+    # the package another process wrote while this one waited is read, and nothing is traced or compiled
+    packages = iter([None, "the other process's program"])
+    monkeypatch.setattr(engine, "load_package", lambda name: next(packages))
+    monkeypatch.setattr(engine, "_traced_step", lambda *args: pytest.fail("compiled again"))
+    assert engine._compile_step(None, None, None, (), (), None, None, False, None, {}, (), None, [],
+                                name="shape") == "the other process's program"
+    with _compile.compiling(None):  # a program without a name: nothing held
+        pass
+    # a lock outlives its package by an hour at most
+    locks, now = _compile.locks_directory(), time.time()
+    for name, age in (("gone-old", 7200), ("gone-new", 60), ("kept-old", 7200)):
+        (locks / f"{name}.lock").touch()
+        os.utime(locks / f"{name}.lock", (now - age, now - age))
+    (_compile.packages_directory() / "kept-old.pt2").write_text("kept")
+    _compile._prune(_compile.packages_directory())
+    assert sorted(p.stem for p in locks.glob("*.lock")) == ["gone-new", "kept-old", "shape"]

@@ -403,6 +403,11 @@ def _cpu_flags() -> tuple[str, ...] | None:
     return None
 
 
+def locks_directory() -> Path:
+    """Where the packages' locks are (:func:`compiling`): ``locks`` in :func:`cache_directory`."""
+    return cache_directory() / "locks"
+
+
 def packages_directory() -> Path:
     """Where compiled programs are kept as packages: ``packages`` in :func:`cache_directory`."""
     return cache_directory() / "packages"
@@ -517,6 +522,53 @@ def _release_loaders() -> None:
         _LOADED.clear()
 
 
+#: How long a process waits for another compiling the same program (:func:`compiling`) before compiling it too.
+COMPILE_WAIT = 600.0
+
+
+@contextlib.contextmanager
+def compiling(name: str | None) -> Iterator[None]:
+    """Hold package ``name``'s lock (``NAME.lock`` in :func:`locks_directory`, ``flock``) while its program is compiled:
+    another process about to compile the same program waits for it, then reads its package (:func:`load_package`
+    again, inside the block), rather than compiling it as well (three processes given the same new shape at once,
+    three ``descend tune --compile`` workers on one machine, each compiled it in full: 45-53 s each). The lock ends
+    with the process that holds it, killed or not; a wait longer than :data:`COMPILE_WAIT` compiles anyway. Nothing
+    is held for a program without a name, or where the lock cannot be taken (no ``fcntl``, a read-only cache)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        yield
+        return
+    if name is None:
+        yield
+        return
+    locks = locks_directory()
+    path = locks / f"{name}.lock"
+    try:
+        locks.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+b")  # noqa: SIM115  (closed below: that releases the lock)
+    except OSError:
+        yield
+        return
+    try:
+        deadline = time.monotonic() + COMPILE_WAIT
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                with contextlib.suppress(OSError):
+                    os.utime(path)  # in use (:func:`_prune` drops locks an hour old whose package is gone)
+                break
+            except BlockingIOError:  # another process compiles it
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            except OSError:  # a file system without locks
+                break
+        yield
+    finally:
+        handle.close()
+
+
 def load_package(name: str | None) -> Packaged | None:
     """The program of the package ``name``, or None when there is none (or it cannot be read: it is then
     compiled again and replaced). Reading one takes milliseconds: no trace, no Inductor."""
@@ -573,5 +625,8 @@ def _prune(directory: Path, keep: int = MAX_PACKAGES) -> None:
         stale = [p for p in found if p.name.startswith(".") and time.time() - p.stat().st_mtime > 3600]
         for old in whole[keep:] + stale:
             old.unlink()
+        for lock in directory.parent.joinpath("locks").glob("*.lock"):  # (compiling): of a package no longer
+            if not (directory / f"{lock.stem}.pt2").exists() and time.time() - lock.stat().st_mtime > 3600:
+                lock.unlink()  # kept, unused for an hour
     except OSError:
         pass

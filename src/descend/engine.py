@@ -58,6 +58,7 @@ from ._compile import (
     checked,
     checking,
     compiled_before,
+    compiling,
     fingerprint,
     import_compiler,
     load_package,
@@ -1684,7 +1685,8 @@ def _compile_step(model: Any, objective: Objective, update: Callable[..., Any], 
                   gradient: Callable[..., Any] | None, statics: dict[str, Any], dynamic: tuple[str, ...], state: Any,
                   inputs: list[Tensor], name: str | None = None) -> Callable[..., Any]:
     """Trace :func:`_step` with tensors as its only inputs and outputs, and compile it; with a package ``name``
-    (:func:`descend._compile.package_name`), read the package when it is on disk, else compile into it.
+    (:func:`descend._compile.package_name`), read the package when it is on disk, else compile into it (or wait
+    for another process compiling the same program, then read its package: :func:`descend._compile.compiling`).
 
     The program returns ``new_w, recorded, norms, finite, all_move`` and then the new state's tensors
     (``norms`` is a placeholder when they are not recorded).
@@ -1692,6 +1694,19 @@ def _compile_step(model: Any, objective: Objective, update: Callable[..., Any], 
     program = load_package(name)  # (reading a package imports no compiler)
     if program is not None:
         return program
+    with compiling(name):  # another process compiling the same program: its package, once written
+        program = load_package(name)
+        if program is not None:
+            return program
+        return _traced_step(model, objective, update, sizes, shapes, clip_value, clip_norm, record_norms, gradient,
+                            statics, dynamic, state, inputs, name)
+
+
+def _traced_step(model: Any, objective: Objective, update: Callable[..., Any], sizes: tuple[int, ...],
+                 shapes: tuple[Any, ...], clip_value: float | None, clip_norm: float | None, record_norms: bool,
+                 gradient: Callable[..., Any] | None, statics: dict[str, Any], dynamic: tuple[str, ...], state: Any,
+                 inputs: list[Tensor], name: str | None) -> Callable[..., Any]:
+    """:func:`_compile_step`'s tracing and compiling, once no package is to be had."""
     import_compiler()  # whole, before a Ctrl-C can cut an import short
     from torch.fx.experimental.proxy_tensor import make_fx
 
@@ -1789,13 +1804,17 @@ class _CompiledEval:
             program = load_package(name)
             if program is not None:
                 return program
-            from torch.fx.experimental.proxy_tensor import make_fx
+            with compiling(name):  # another process compiling the same program: its package, once written
+                program = load_package(name)
+                if program is not None:
+                    return program
+                from torch.fx.experimental.proxy_tensor import make_fx
 
-            prepare_inductor()
-            inputs = [w, *self.data, *self.units]
-            with traced():
-                graph = make_fx(self._measure, tracing_mode="fake")(*inputs)
-            return _compiled_graph(graph, inputs, name)
+                prepare_inductor()
+                inputs = [w, *self.data, *self.units]
+                with traced():
+                    graph = make_fx(self._measure, tracing_mode="fake")(*inputs)
+                return _compiled_graph(graph, inputs, name)
 
         return _held_or_compiled(lambda: self._key(w), self.model, compile)
 
