@@ -16,10 +16,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import inspect
 import itertools
-import errno
 import json
 import os
 import re
