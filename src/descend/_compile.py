@@ -403,9 +403,13 @@ def _cpu_flags() -> tuple[str, ...] | None:
     return None
 
 
+#: The folder of the packages' locks (:func:`compiling`), beside the packages.
+LOCKS = "locks"
+
+
 def locks_directory() -> Path:
-    """Where the packages' locks are (:func:`compiling`): ``locks`` in :func:`cache_directory`."""
-    return cache_directory() / "locks"
+    """Where the packages' locks are (:func:`compiling`): :data:`LOCKS` in :func:`cache_directory`."""
+    return cache_directory() / LOCKS
 
 
 def packages_directory() -> Path:
@@ -537,9 +541,8 @@ def compiling(name: str | None) -> Iterator[None]:
     try:
         import fcntl
     except ImportError:  # not POSIX
-        yield
-        return
-    if name is None:
+        fcntl = None
+    if name is None or fcntl is None:
         yield
         return
     locks = locks_directory()
@@ -625,8 +628,8 @@ def _prune(directory: Path, keep: int = MAX_PACKAGES) -> None:
         stale = [p for p in found if p.name.startswith(".") and time.time() - p.stat().st_mtime > 3600]
         for old in whole[keep:] + stale:
             old.unlink()
-        for lock in directory.parent.joinpath("locks").glob("*.lock"):  # (compiling): of a package no longer
+        for lock in (directory.parent / LOCKS).glob("*.lock"):  # (compiling): of a package no longer kept,
             if not (directory / f"{lock.stem}.pt2").exists() and time.time() - lock.stat().st_mtime > 3600:
-                lock.unlink()  # kept, unused for an hour
+                lock.unlink()  # unused for an hour
     except OSError:
         pass

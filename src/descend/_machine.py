@@ -68,18 +68,13 @@ def _quota(path: Path, period: Path | None = None) -> list[float]:
     """A quota in cores read from ``path`` (v2's "QUOTA PERIOD", or v1's quota with ``period`` apart); none where
     there is no limit ("max", -1) or nothing to read."""
     try:
-        text = path.read_text().split()
-        if period is not None:
-            text = [*text[:1], *period.read_text().split()[:1]]
-        quota, every = text[0], float(text[1])
+        text = path.read_text().split()[:2] if period is None else [path.read_text(), period.read_text()]
+        if text[0].strip() in ("max", "-1"):
+            return []
+        quota, every = float(text[0]), float(text[1])
     except (OSError, IndexError, ValueError):
         return []
-    if quota in ("max", "-1") or every <= 0:
-        return []
-    try:
-        return [float(quota) / every] if float(quota) > 0 else []
-    except ValueError:
-        return []
+    return [quota / every] if quota > 0 and every > 0 else []
 
 
 def load() -> float:

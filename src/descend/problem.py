@@ -275,8 +275,59 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
     for a model whose output is the cost itself (a 2-D landscape, ``loss="value"``).
     """
     with one_thread(_size(data)):  # see SMALL_DATA
-        return _problem(model, data, loss, validation, test, standardize, standardize_target, split_seed, dtype,
-                        known, name)
+        from . import data as data_module
+
+        _check_model(model)
+        splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, standardize_target, dtype,
+                               model)
+        objective = make_objective(model, loss, kind)
+        check = getattr(model, "check_samples", None)
+        if callable(check) and data is not None:  # a module of one's own: what it would train unlike a torch loop
+            check(splits.train.x)
+        if standardize_target and objective.kind in ("binary", "multiclass"):
+            raise ValueError(f"standardize_target=True standardises a regression target, but loss={_loss_name(loss)} "
+                             f"takes {'labels of two classes' if objective.kind == 'binary' else 'class labels'} "
+                             "(integers, one-hot rows or probabilities): leave standardize_target=False")
+        if objective.kind == "multiclass" and splits.train.kind == "binary" and splits.train.y.ndim == 1:
+            # cross-entropy on a Dataset of 0/1 labels read as binary: it failed on the target's shape once training
+            # began
+            raise ValueError(f"loss={_loss_name(loss)} takes a score per class and class labels, but y holds labels of "
+                             "two classes read as binary (one output, a logit): give the data as classes, "
+                             "descend.data.as_dataset(x, y, kind='multiclass'), with a model of 2 outputs, or "
+                             "loss='bce-logits' with a model of 1 output")
+        if objective.kind == "multiclass" and splits.train.kind == "regression" and splits.train.y.ndim == 1:
+            # float labels (0./1., a column read from a CSV as floats): cross-entropy failed on the target's shape
+            y = splits.train.y
+            whole = bool((y == torch.round(y)).all()) and bool((y >= 0).all())
+            raise ValueError(f"loss={_loss_name(loss)} takes class labels, but y holds numbers of dtype {y.dtype}, "
+                             "read as a regression target: " + ("give the labels as whole numbers of an integer dtype "
+                                                           "(y.long())" if whole else
+                                                           "class labels are whole numbers 0..C-1 (y.long()), or "
+                                                           "choose a regression loss such as loss='mse'"))
+        if objective.kind == "multiclass":
+            _check_classes(model, splits.train)
+        x_train, y_train = _arrays(splits.train, objective)
+        # (one-hot rows: a class each)
+        if y_train.ndim == 2 and objective.kind in ("regression", "binary", "multiclass"):
+            _check_outputs(model, x_train, y_train.shape[1], objective.kind)
+        if callable(loss) and objective.kind != "cost":
+            _check_loss_output(model, objective, x_train, y_train)
+        evals = {"train": (x_train, y_train)}
+        for split_name in ("validation", "test"):
+            part = getattr(splits, split_name)
+            if part is not None and len(part):
+                evals[split_name] = _arrays(part, objective)
+        mean, std = getattr(splits, "target_mean", None), getattr(splits, "target_std", None)
+        if objective.loss is losses.mape and mean is not None and std is not None:
+            raise ValueError("loss='mape' divides each error by the target |y|, and the target is standardised on the "
+                             "training split (centred on 0: rows near the mean would weigh most); train on the "
+                             "target's own values (standardize_target=False; a task's with descend.tasks.get(name, "
+                             "standardize_target=False)), or choose another loss")
+        if objective.kind != "regression" or mean is None or std is None:
+            mean = std = None
+        else:
+            mean, std = (torch.as_tensor(v, dtype=x_train.dtype) for v in (mean, std))
+        return Problem(model, objective, (x_train, y_train), evals, known, mean, std, name)
 
 
 def _size(data: Any) -> int | None:
@@ -287,61 +338,6 @@ def _size(data: Any) -> int | None:
     if callable(numel):
         return int(numel())
     return int(size) if isinstance(size, int) else None
-
-
-def _problem(model: Any, data: Any, loss: Any, validation: float, test: float, standardize: bool,
-             standardize_target: bool, split_seed: int, dtype: torch.dtype, known: Any, name: str) -> Problem:
-    from . import data as data_module
-
-    _check_model(model)
-    splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, standardize_target, dtype,
-                           model)
-    objective = make_objective(model, loss, kind)
-    check = getattr(model, "check_samples", None)
-    if callable(check) and data is not None:  # a module of one's own: what it would train unlike a torch loop
-        check(splits.train.x)
-    if standardize_target and objective.kind in ("binary", "multiclass"):
-        raise ValueError(f"standardize_target=True standardises a regression target, but loss={_loss_name(loss)} "
-                         f"takes {'labels of two classes' if objective.kind == 'binary' else 'class labels'} "
-                         "(integers, one-hot rows or probabilities): leave standardize_target=False")
-    if objective.kind == "multiclass" and splits.train.kind == "binary" and splits.train.y.ndim == 1:
-        # cross-entropy on a Dataset of 0/1 labels read as binary: it failed on the target's shape once training began
-        raise ValueError(f"loss={_loss_name(loss)} takes a score per class and class labels, but y holds labels of "
-                         "two classes read as binary (one output, a logit): give the data as classes, "
-                         "descend.data.as_dataset(x, y, kind='multiclass'), with a model of 2 outputs, or "
-                         "loss='bce-logits' with a model of 1 output")
-    if objective.kind == "multiclass" and splits.train.kind == "regression" and splits.train.y.ndim == 1:
-        # float labels (0./1., a column read from a CSV as floats): cross-entropy failed on the target's shape
-        y = splits.train.y
-        whole = bool((y == torch.round(y)).all()) and bool((y >= 0).all())
-        raise ValueError(f"loss={_loss_name(loss)} takes class labels, but y holds numbers of dtype {y.dtype}, read "
-                         "as a regression target: " + ("give the labels as whole numbers of an integer dtype "
-                                                       "(y.long())" if whole else
-                                                       "class labels are whole numbers 0..C-1 (y.long()), or "
-                                                       "choose a regression loss such as loss='mse'"))
-    if objective.kind == "multiclass":
-        _check_classes(model, splits.train)
-    x_train, y_train = _arrays(splits.train, objective)
-    if y_train.ndim == 2 and objective.kind in ("regression", "binary", "multiclass"):  # (one-hot rows: a class each)
-        _check_outputs(model, x_train, y_train.shape[1], objective.kind)
-    if callable(loss) and objective.kind != "cost":
-        _check_loss_output(model, objective, x_train, y_train)
-    evals = {"train": (x_train, y_train)}
-    for split_name in ("validation", "test"):
-        part = getattr(splits, split_name)
-        if part is not None and len(part):
-            evals[split_name] = _arrays(part, objective)
-    mean, std = getattr(splits, "target_mean", None), getattr(splits, "target_std", None)
-    if objective.loss is losses.mape and mean is not None and std is not None:
-        raise ValueError("loss='mape' divides each error by the target |y|, and the target is standardised on the "
-                         "training split (centred on 0: rows near the mean would weigh most); train on the target's "
-                         "own values (standardize_target=False; a task's with descend.tasks.get(name, "
-                         "standardize_target=False)), or choose another loss")
-    if objective.kind != "regression" or mean is None or std is None:
-        mean = std = None
-    else:
-        mean, std = (torch.as_tensor(v, dtype=x_train.dtype) for v in (mean, std))
-    return Problem(model, objective, (x_train, y_train), evals, known, mean, std, name)
 
 
 def _splits(data: Any, data_module: Any, validation: float, test: float, seed: int, standardize: bool,

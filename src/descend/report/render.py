@@ -210,14 +210,15 @@ class Drawing:
             try:
                 with _main_not_imported():
                     future = executor.submit(run, job, self.directory)
-            except OSError:  # no worker could be started (too many open files, no memory for a process): drawn
-                # here, as when the pool could not be made (with 16-22 file descriptors a comparison that had
-                # trained lost its report)
+            except Exception:  # noqa: BLE001 - no worker could be started or take it: drawn here, as when the pool
+                # could not be made (with 16-22 file descriptors, or the fork server's EOFError under a limit of
+                # processes, which the command line took for a Ctrl-C, a comparison that had trained lost its report;
+                # a broken pool too)
                 with self._condition:
                     self._here.append((index, job))
                 self._finished(None)
                 continue
-            except BaseException as e:  # a broken pool: raised by results()
+            except BaseException as e:  # a Ctrl-C or an exit: raised by results()
                 self.futures[index] = e
                 self._finished(None)
                 continue
@@ -251,13 +252,10 @@ class Drawing:
         for index, job in self._here:
             done[index] = run(job, self.directory)
         for index, future in sorted(self.futures.items()):
-            if isinstance(future, (KeyboardInterrupt, SystemExit)):
+            if isinstance(future, BaseException):
                 raise future
-            if isinstance(future, BaseException) or not self._finishes(future):
-                # the pool could not take it (a worker that could not be started: EOFError from the fork server
-                # under a limit of processes, which the command line took for a Ctrl-C and lost the report), or its
-                # pool can no longer finish it (its thread could not start the queue's: waited for forever)
-                done[index] = run(self.jobs[index], self.directory)
+            if not self._finishes(future):  # its pool can no longer finish it (the pool's thread could not start
+                done[index] = run(self.jobs[index], self.directory)  # the queue's: waited for forever)
                 continue
             try:
                 done[index] = future.result()

@@ -31,8 +31,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .._machine import one_thread
 from .._checks import check_names, close_matches
+from .._machine import one_thread
 from .task import (  # noqa: F401
     PLAIN_GRADIENT_STEPS,
     TASKS,

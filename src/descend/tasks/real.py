@@ -200,90 +200,85 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
     ``standardize_target=False`` (classification targets are labels and stay as they are).
     """
     with one_thread(ds.x.numel()):  # see SMALL_DATA
-        return _dataset_task(ds, name=name, title=title, summary=summary, description=description, hidden=hidden,
-                             data_seed=data_seed, steps=steps, standardize_target=standardize_target, options=options)
+        hidden = _check_hidden(hidden)
+        if not isinstance(standardize_target, bool):
+            raise ValueError(f"standardize_target={standardize_target!r} must be True or False")
+        if len(ds) < MIN_ROWS:
+            raise ValueError(f"the data set {name!r} is too small: it has {len(ds)} row{'s' * (len(ds) != 1)}, and a "
+                             "task splits "
+                             f"it 60/20/20 into training, validation and test rows, which needs at least {MIN_ROWS} "
+                             "(a comparison means something from a few hundred)")
+        standardize_target = standardize_target and ds.kind == "regression"
+        splits = data_module.split(ds, validation=0.2, test=0.2, seed=data_seed, standardize=True,
+                                   standardize_target=standardize_target)
+        if ds.kind == "regression":
+            _check_squares(ds, splits, standardize_target)
+        else:
+            _check_training_classes(name, ds, splits, data_seed)
+        classes = len(ds.classes) if ds.classes is not None else 1
+        model = _model(ds.kind, ds.x.shape[1], classes, hidden)
+        known, facts, lr_range = None, [], (1e-3, 1e-1)
+        if ds.kind == "regression" and not hidden and ds.y.ndim == 1:
+            # linear regression with MSE: the answer is known in closed form, and GD is stable iff α < 2/λ_max
+            x, y = splits.train.x.double(), splits.train.y.double()
+            design = torch.cat([x, torch.ones(len(x), 1, dtype=torch.float64)], dim=1)
+            eigenvalues = torch.linalg.eigvalsh(2 * design.T @ design / len(x))
+            lam_min, lam_max = float(eigenvalues.min()), float(eigenvalues.max())
+            lr_range = (0.05 / lam_max, 1.8 / lam_max)
+            # independent up to the data's own rounding: a column that is another's multiple plus a constant differs
+            # from it, once standardised in float32, by rounding alone (2.4e-7), which float64's default tolerance took
+            # for a direction, and the "answer" was fitted to that noise (weights ±1.85e5)
+            noise = ROUNDING_MARGIN * torch.finfo(splits.train.x.dtype).eps * float(torch.linalg.matrix_norm(design))
+            rank = int(torch.linalg.matrix_rank(design, atol=noise, rtol=0.0))
+            if rank == design.shape[1]:
+                solution = least_squares(design, y)
+                residual = design @ solution - y
+                units = "standardised features and target" if standardize_target else "standardised features"
+                known = Known(({"weight": solution[:-1].reshape(-1, 1), "bias": solution[-1:]},),
+                              f"least-squares solution (training split, {units})",
+                              float((residual**2).mean()))
+                facts.append(("Hessian", f"λ_max = {lam_max:.4g}, λ_min = {lam_min:.3g} (condition number "
+                                         f"{lam_max / lam_min:.3g}); GD stable iff α < {2 / lam_max:.4g}"))
+            else:  # more weights than independent training rows: a whole set of least-squares solutions, not one
+                # answer to measure a distance to (one of them, as the answer, put a run at an exact minimum 0.5 away)
+                facts.append(("Hessian", f"λ_max = {lam_max:.4g}, λ_min = 0: singular (the {design.shape[1]} weights "
+                                         f"and bias have {rank} independent directions in the {len(x)} training rows), "
+                                         "so every point of a whole set of weights is a least-squares solution and no "
+                                         f"distance to the answer is measured; GD stable iff α < {2 / lam_max:.4g}"))
+        if standardize_target:
+            facts.append(("target", target_fact(ds.target_name, splits)))
+        if ds.kind in ("binary", "multiclass"):
+            # the training split's most frequent class (what a model can know), scored on the test split
+            majority = int(torch.bincount(splits.train.y.long().reshape(-1), minlength=classes).argmax())
+            test = splits.test.y.long().reshape(-1)
+            facts.append(("baseline", f"always predicting the training split's most frequent class: test accuracy "
+                                      f"{100 * float((test == majority).double().mean()):.2f}%"))  # (as the table
+            # shows it)
+            counts = torch.bincount(splits.train.y.long().reshape(-1), minlength=classes)
 
+            def _name(c: int) -> str:
+                return str(ds.classes[c]) if ds.classes is not None else str(c)
 
-def _dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str, description: str, hidden: Any,
-                  data_seed: int, steps: int, standardize_target: bool, options: dict[str, Any] | None) -> Task:
-    hidden = _check_hidden(hidden)
-    if not isinstance(standardize_target, bool):
-        raise ValueError(f"standardize_target={standardize_target!r} must be True or False")
-    if len(ds) < MIN_ROWS:
-        raise ValueError(f"the data set {name!r} is too small: it has {len(ds)} row{'s' * (len(ds) != 1)}, and a "
-                         "task splits "
-                         f"it 60/20/20 into training, validation and test rows, which needs at least {MIN_ROWS} "
-                         "(a comparison means something from a few hundred)")
-    standardize_target = standardize_target and ds.kind == "regression"
-    splits = data_module.split(ds, validation=0.2, test=0.2, seed=data_seed, standardize=True,
-                               standardize_target=standardize_target)
-    if ds.kind == "regression":
-        _check_squares(ds, splits, standardize_target)
-    else:
-        _check_training_classes(name, ds, splits, data_seed)
-    classes = len(ds.classes) if ds.classes is not None else 1
-    model = _model(ds.kind, ds.x.shape[1], classes, hidden)
-    known, facts, lr_range = None, [], (1e-3, 1e-1)
-    if ds.kind == "regression" and not hidden and ds.y.ndim == 1:
-        # linear regression with MSE: the answer is known in closed form, and GD is stable iff α < 2/λ_max
-        x, y = splits.train.x.double(), splits.train.y.double()
-        design = torch.cat([x, torch.ones(len(x), 1, dtype=torch.float64)], dim=1)
-        eigenvalues = torch.linalg.eigvalsh(2 * design.T @ design / len(x))
-        lam_min, lam_max = float(eigenvalues.min()), float(eigenvalues.max())
-        lr_range = (0.05 / lam_max, 1.8 / lam_max)
-        # independent up to the data's own rounding: a column that is another's multiple plus a constant differs
-        # from it, once standardised in float32, by rounding alone (2.4e-7), which float64's default tolerance took
-        # for a direction, and the "answer" was fitted to that noise (weights ±1.85e5)
-        noise = ROUNDING_MARGIN * torch.finfo(splits.train.x.dtype).eps * float(torch.linalg.matrix_norm(design))
-        rank = int(torch.linalg.matrix_rank(design, atol=noise, rtol=0.0))
-        if rank == design.shape[1]:
-            solution = least_squares(design, y)
-            residual = design @ solution - y
-            units = "standardised features and target" if standardize_target else "standardised features"
-            known = Known(({"weight": solution[:-1].reshape(-1, 1), "bias": solution[-1:]},),
-                          f"least-squares solution (training split, {units})",
-                          float((residual**2).mean()))
-            facts.append(("Hessian", f"λ_max = {lam_max:.4g}, λ_min = {lam_min:.3g} (condition number "
-                                     f"{lam_max / lam_min:.3g}); GD stable iff α < {2 / lam_max:.4g}"))
-        else:  # more weights than independent training rows: a whole set of least-squares solutions, not one
-            # answer to measure a distance to (one of them, as the answer, put a run at an exact minimum 0.5 away)
-            facts.append(("Hessian", f"λ_max = {lam_max:.4g}, λ_min = 0: singular (the {design.shape[1]} weights "
-                                     f"and bias have {rank} independent directions in the {len(x)} training rows), "
-                                     "so every point of a whole set of weights is a least-squares solution and no "
-                                     f"distance to the answer is measured; GD stable iff α < {2 / lam_max:.4g}"))
-    if standardize_target:
-        facts.append(("target", target_fact(ds.target_name, splits)))
-    if ds.kind in ("binary", "multiclass"):
-        # the training split's most frequent class (what a model can know), scored on the test split
-        majority = int(torch.bincount(splits.train.y.long().reshape(-1), minlength=classes).argmax())
-        test = splits.test.y.long().reshape(-1)
-        facts.append(("baseline", f"always predicting the training split's most frequent class: test accuracy "
-                                  f"{100 * float((test == majority).double().mean()):.2f}%"))  # as the table shows it
-        counts = torch.bincount(splits.train.y.long().reshape(-1), minlength=classes)
-
-        def _name(c: int) -> str:
-            return str(ds.classes[c]) if ds.classes is not None else str(c)
-
-        unseen = [_name(c) for c in range(classes) if counts[c] == 0]
-        if unseen:  # the split is not stratified: a rare class may have no training row (no model can learn it)
-            which = f"class {unseen[0]} has" if len(unseen) == 1 else f"classes {', '.join(unseen)} have"
-            facts.append(("unseen", f"{which} no training row (the split is not stratified): no model learns "
-                                    "it, and its validation and test rows count as errors"))
-        single = [(split, _name(int(labels[0]))) for split in ("validation", "test")
-                  if len(labels := getattr(splits, split).y.long().reshape(-1).unique()) == 1]
-        if single and classes > 1:  # the winner is chosen on the validation split, reported on the test split
-            held = " and ".join(f"the {split} split holds only class {c}" for split, c in single)
-            facts.append(("one class", f"{held[0].upper()}{held[1:]} (of {classes} classes; the split is not "
-                                       f"stratified): {'their' if len(single) > 1 else 'its'} loss and accuracy tell "
-                                       "how a model does on that class alone"))
-    facts += _leaks(ds) + _copies(splits)
-    return Task(
-        name=name, title=title, summary=summary, description=description, model=model, data=splits,
-        loss=_loss(ds.kind), kind=ds.kind, steps=steps, lr_range=lr_range,
-        optimizers=("sgd", "momentum", "rmsprop", "adam"),
-        batch_sizes=(None, 32) if len(splits.train) > 2 * 32 else (None,),  # mini-batches of a real fraction
-        known=known, facts=tuple(facts), options=options or {},
-    )
+            unseen = [_name(c) for c in range(classes) if counts[c] == 0]
+            if unseen:  # the split is not stratified: a rare class may have no training row (no model can learn it)
+                which = f"class {unseen[0]} has" if len(unseen) == 1 else f"classes {', '.join(unseen)} have"
+                facts.append(("unseen", f"{which} no training row (the split is not stratified): no model learns "
+                                        "it, and its validation and test rows count as errors"))
+            single = [(split, _name(int(labels[0]))) for split in ("validation", "test")
+                      if len(labels := getattr(splits, split).y.long().reshape(-1).unique()) == 1]
+            if single and classes > 1:  # the winner is chosen on the validation split, reported on the test split
+                held = " and ".join(f"the {split} split holds only class {c}" for split, c in single)
+                facts.append(("one class", f"{held[0].upper()}{held[1:]} (of {classes} classes; the split is not "
+                                           f"stratified): {'their' if len(single) > 1 else 'its'} loss and accuracy "
+                                           "tell how a model does on that class alone"))
+        facts += _leaks(ds) + _copies(splits)
+        return Task(
+            name=name, title=title, summary=summary, description=description, model=model, data=splits,
+            loss=_loss(ds.kind), kind=ds.kind, steps=steps, lr_range=lr_range,
+            optimizers=("sgd", "momentum", "rmsprop", "adam"),
+            batch_sizes=(None, 32) if len(splits.train) > 2 * 32 else (None,),  # mini-batches of a real fraction
+            known=known, facts=tuple(facts), options=options or {},
+        )
 
 
 def _sklearn_task(name: str, title: str, hidden: Any, data_seed: int, steps: int,
