@@ -532,6 +532,37 @@ def test_auto_takes_a_package_compiled_for_another_thread_count(monkeypatch, tmp
     assert np.array_equal(first.curves["value"].to_numpy(), again.curves["value"].to_numpy(), equal_nan=True)
 
 
+def test_cached_never_compiles_a_package_it_cannot_read(monkeypatch, tmp_path):
+    """compile="cached" (the playground's) never compiles: a package that is on disk but cannot be read (damaged)
+    trains eagerly, with the eager numbers bit for bit, where it was compiled again (16-30 s for an answer) when the
+    packages were read only after deciding. To "auto" such a package is as none (its probe decides whether to compile);
+    compile=True compiles it again and replaces it."""
+    from collections import OrderedDict
+
+    import numpy as np
+
+    import descend
+    from descend import engine
+
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("DESCEND_PACKAGES", "1")
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    common = {**_small_fit(), "eval_every": 0}  # the step's program alone
+    compiled = descend.fit(compile=True, **common)
+    [package] = sorted((tmp_path / "inductor-2" / "packages").iterdir())
+    package.write_bytes(package.read_bytes()[:1000])  # cut short
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # as a new process
+    with monkeypatch.context() as patched:
+        _forbid_compiling(patched)
+        cached = descend.fit(compile="cached", **common)
+    eager = descend.fit(compile=False, **common)
+    assert "compile_seconds" not in cached.summary.columns or (cached.summary["compile_seconds"] == 0).all()
+    assert np.array_equal(cached.curves["value"].to_numpy(), eager.curves["value"].to_numpy(), equal_nan=True)
+    again = descend.fit(compile=True, **common)
+    assert np.array_equal(again.curves["value"].to_numpy(), compiled.curves["value"].to_numpy(), equal_nan=True)
+    assert _compile.load_package(package.stem) is not None  # whole again
+
+
 def test_cached_runs_eagerly_when_the_steps_program_is_ready_but_the_evaluations_is_not(monkeypatch, tmp_path):
     """compile="cached" (the playground's) gives an all-compiled or an all-eager result, never compiled steps with
     eager evaluations: a step's package written by a fit that evaluated nothing (or other splits) is not enough.

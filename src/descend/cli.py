@@ -457,12 +457,14 @@ class _Progress:
     def __enter__(self) -> "_Progress":
         import time
 
+        from .progress import start
+
         self.started = time.perf_counter()
-        self.progress.__enter__()
+        start(self.progress)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.progress.__exit__(*exc)
+        self.progress.stop()
 
     def __call__(self, event: dict[str, Any]) -> None:
         import time

@@ -1625,13 +1625,23 @@ def _holds(keys_of: Callable[[], Sequence[Any]]) -> bool:
 
 
 def _ready(keys_of: Callable[[], Sequence[Any]], model: Any) -> bool:
-    """Whether this process holds a program under every key of ``keys_of()``, or the package of each one it does
-    not hold is on disk (never for a module, which may change between fits)."""
+    """Whether this process holds a program under every key of ``keys_of()``, once it has read the package of each
+    one it did not hold (never for a module, which may change between fits). A package that is there but cannot be
+    read (damaged, or removed since) is not ready: ``compile="cached"``, which never compiles, then trains eagerly
+    where it compiled it when it read the packages only after deciding (16-30 s for an answer of the playground)."""
     missing = _not_held(keys_of)
     if missing is None:
         return False
-    return not missing or (not isinstance(model, models.ModuleModel)
-                           and packaged(package_name(key) for key in missing))
+    if not missing:
+        return True
+    if isinstance(model, models.ModuleModel) or not packaged(names := [package_name(key) for key in missing]):
+        return False
+    for key, name in zip(missing, names):
+        program = load_package(name)
+        if program is None:
+            return False
+        _hold(key, program)
+    return True
 
 
 def _held_or_compiled(key_of: Callable[[], Any], model: Any, compile: Callable[[str | None], Callable[..., Any]],
@@ -1653,12 +1663,18 @@ def _held_or_compiled(key_of: Callable[[], Any], model: Any, compile: Callable[[
     name = None if key is None or isinstance(model, models.ModuleModel) else package_name(key)
     program = compile(name)
     if key is not None and not isinstance(model, models.ModuleModel):
-        with _PROGRAMS_LOCK:
-            _PROGRAMS[key] = program
-            while len(_PROGRAMS) > MAX_PROGRAMS:
-                _PROGRAMS.popitem(last=False)
-        remember_compiled(fingerprint(key))
+        _hold(key, program)
     return program
+
+
+def _hold(key: Any, program: Callable[..., Any]) -> None:
+    """Keep ``program`` under ``key`` (least recently used first out), noted as compiled for later processes
+    (:func:`descend._compile.remember_compiled`)."""
+    with _PROGRAMS_LOCK:
+        _PROGRAMS[key] = program
+        while len(_PROGRAMS) > MAX_PROGRAMS:
+            _PROGRAMS.popitem(last=False)
+    remember_compiled(fingerprint(key))
 
 
 def _leaves(state: Any) -> list[Tensor]:

@@ -13,6 +13,17 @@ from typing import Any
 __all__ = ["TrainingBar", "SearchBar"]
 
 
+def start(progress: Any) -> None:
+    """Start a Rich ``progress``; where its refresh thread cannot be started (a limit of processes or threads: a
+    container's ``--pids-limit``, ``ulimit -u``), it is drawn when it stops instead (one final line), where the
+    command ended in "can't start new thread" before any work."""
+    try:
+        progress.start()
+    except RuntimeError:
+        progress.live.auto_refresh = False  # stop() then draws once, without the thread that never started
+        progress.live._refresh_thread = None
+
+
 class _Bar:
     """A Rich progress bar drawn from the first event it is called with, so that input refused before any work
     (an argument, a study that cannot be resumed) draws none; a context manager that stops it."""
@@ -39,7 +50,7 @@ class _Bar:
         """Show the bar (at the first event)."""
         if not self.drawn:
             self.drawn = True
-            self.progress.start()
+            start(self.progress)
 
 
 class TrainingBar(_Bar):

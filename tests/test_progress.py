@@ -1,0 +1,43 @@
+"""Progress bars (descend.progress, and the command line's bar of a comparison)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+
+@pytest.fixture
+def no_threads(monkeypatch):
+    """Starting a thread fails, as under a limit of processes (``docker --pids-limit``, ``ulimit -u``)."""
+    import rich.live
+
+    def refused(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(rich.live._RefreshThread, "start", refused)
+
+
+def test_a_bar_whose_refresh_thread_cannot_start_is_drawn_once_at_its_end(no_threads):
+    """Under a limit of processes the bar's refresh thread cannot start: the command ended in "can't start new
+    thread" before any work. The bar is now drawn when it stops, with the last figures."""
+    from rich.console import Console
+
+    from descend.progress import SearchBar, TrainingBar
+
+    out = io.StringIO()
+    with TrainingBar(console=Console(file=out, force_terminal=True, width=100)) as bar:
+        bar({"runs": 4, "step": 10, "steps": 10, "runs_total": 4, "runs_done": 4})
+    assert "4/4 runs" in out.getvalue()
+    out = io.StringIO()
+    with SearchBar(console=Console(file=out, force_terminal=True, width=100)) as bar:
+        bar({"kind": "study", "optimizer": "adam", "done": 8, "total": 16, "best": 0.5, "rate": 10.0})
+    assert "8/16 trials" in out.getvalue()
+
+
+def test_the_comparisons_bar_whose_refresh_thread_cannot_start_is_drawn_once_at_its_end(no_threads, capsys):
+    from descend.cli import _Progress
+
+    with _Progress(2, quiet=False) as bar:
+        bar({"runs": 3, "step": 5, "steps": 5})
+    assert "3 runs" in capsys.readouterr().err
