@@ -77,3 +77,16 @@ def test_a_damaged_cache_file_is_built_again(monkeypatch, tmp_path, damage):
     got = cache.cached_arrays("thing", (1,), build)
     assert calls == [1, 1] and np.array_equal(got["a"], np.arange(1000.0)) and got["names"] == ["x", "y"]
     assert cache.cached_arrays("thing", (1,), build)["names"] == ["x", "y"] and calls == [1, 1]  # written again
+
+
+def test_a_cache_file_has_the_mode_of_any_file_written_under_the_umask(monkeypatch, tmp_path):
+    """The file was written private (a temporary file's 0600), where packages and reports follow the umask: a cache
+    shared by a group (``DESCEND_CACHE_DIR`` on a lab's disk) could not be read by the others."""
+    monkeypatch.setattr(cache, "_directory", lambda: tmp_path)
+    before = os.umask(0o022)
+    try:
+        cache.cached_arrays("thing", (1,), lambda: {"a": np.arange(3)})
+    finally:
+        os.umask(before)
+    (path,) = tmp_path.glob("thing-*.npz")
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -54,6 +54,11 @@ def cached_arrays(name: str, arguments: tuple[Any, ...], build: Callable[[], dic
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz.part", delete=False) as f:
             temporary = f.name
             np.savez(f, **{k: np.asarray(v) for k, v in arrays.items()})
+        umask = os.umask(0)
+        os.umask(umask)
+        # the mode of a file written as usual (a temporary file is private: a cache shared by a group was unreadable
+        # to the others, who built their data again every time)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)  # whole or absent: a killed process leaves no half file under the name
     except OSError:
         if temporary is not None:
