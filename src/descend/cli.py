@@ -610,7 +610,8 @@ def compare_command(
               f"{out_of_memory(MemoryError(), 'report', fewer)}")
     if not quiet:
         title = f"{built.title} — {cmp.mode_text(resolved)}"
-        Console().print(_table_of(_compact(comparison.table), comparison.winners, title))
+        Console().print(_table_of(_compact(comparison.table), comparison.winners, title,
+                                  notes=_seeds_note(comparison.table)))
         # the table's notes, and the comparison's (an optimizer whose every search trial diverged is in no row)
         for note in [*comparison.table_notes, *(n for n in comparison.notes if not n.startswith("interrupted"))]:
             typer.echo(f"note: {note}")
@@ -740,8 +741,19 @@ def _compact(frame: Any) -> Any:
     return frame[shown[:at] + some + shown[at:]]
 
 
-def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, width: int | None = None) -> Table:
-    """The summary table for a terminal ``width`` columns wide (default: the console's).
+def _seeds_note(frame: Any) -> list[str]:
+    """What a row's numbers are where a configuration ran with several seeds (the report says it; ``descend tune``
+    shows means, so a table without the word read as another statistic of the same runs)."""
+    import pandas as pd
+
+    seeds = pd.to_numeric(frame["seeds"], errors="coerce").max() if "seeds" in frame.columns else None
+    return ["medians over the seeds"] if seeds is not None and seeds > 1 else []
+
+
+def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, width: int | None = None,
+              notes: Sequence[str] = ()) -> Table:
+    """The summary table for a terminal ``width`` columns wide (default: the console's), ``notes`` first in its
+    caption.
 
     A number is never split across lines and a heading breaks only between words: each column is as wide as
     its widest cell and its longest heading word, and when they do not all fit, whole columns are left out
@@ -794,7 +806,7 @@ def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, widt
             row = [f"[green]{t}[/green]" if label in winners.get(c, ()) else t for c, t in zip(kept, row)]
         table.add_row(escape(label), *row)
     best = "green: best per metric" if colour else "*: best per metric"
-    notes = [best] if any(winners.get(c) for c in kept) else []
+    notes = [*notes, *([best] if any(winners.get(c) for c in kept) else [])]
     if dropped:
         notes.append(f"not shown at this width: {', '.join(heads[c] for c in dropped)} (the report has every column)")
     table.caption = "; ".join(notes) or None
@@ -868,7 +880,7 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
     if rows is not None and rows != len(frame):  # cut short or edited: its rows are not the comparison's
         _fail(f"{str(report)!r}: its table.csv has {len(frame)} rows where the comparison had {rows}; descend report "
               f"{shlex.quote(str(report))} writes it again from the saved results")
-    Console().print(_table_of(_compact(frame), winners(frame), title))
+    Console().print(_table_of(_compact(frame), winners(frame), title, notes=_seeds_note(frame)))
     for note in [*notes, *([unread] if unread else [])]:
         typer.echo(f"note: {note}")
     if config.exists():
@@ -990,7 +1002,8 @@ def landscape_command(
     if pathless:
         typer.echo(f"note: {', '.join(pathless)} samples points rather than following a path: not drawn (its best "
                    "point is in the table)")
-    Console().print(_table_of(_compact(comparison.table), comparison.winners, f"{task.title} — same-lr"))
+    Console().print(_table_of(_compact(comparison.table), comparison.winners, f"{task.title} — same-lr",
+                              notes=_seeds_note(comparison.table)))
     for note in [*comparison.table_notes, *_off_the_map(surface.domain, comparison.paths, labels)]:
         typer.echo(f"note: {note}")
     if comparison.interrupted:  # as descend compare: why the table's cells are empty, and exit code 130

@@ -300,9 +300,10 @@ def _task_steps(task: Any) -> int | None:
         return None  # the task's own error, raised where it is built
 
 
-def _schedules(schedules: Any, steps: int | None) -> Mapping[str, Callable[[int], Any]]:
+def _schedules(schedules: Any, steps: int | None, who: str = "fit") -> Mapping[str, Callable[[int], Any]]:
     """``{hyperparameter: f}`` with a schedule of :mod:`descend.schedules` given by its class or name built
-    as a multiplier (from 1) over ``steps``; functions f(t) are kept as they are (the run checks them)."""
+    as a multiplier (from 1) over ``steps``; functions f(t) are kept as they are (the run checks them). ``who``:
+    the function the errors name (fit, tune)."""
     from ._checks import close_matches
     from .schedules import SCHEDULES, get_schedule
 
@@ -328,12 +329,13 @@ def _schedules(schedules: Any, steps: int | None) -> Mapping[str, Callable[[int]
         if "total_steps" in info.parameters:
             if steps is None:
                 raise ValueError(f"schedules[{name!r}]: {info.name} lasts total_steps, which an epochs= budget leaves "
-                                 f"to the batch size; give {info.name}(1.0, total_steps=...) or a steps= budget")
+                                 f"to the batch size; give descend.schedules.{info.name}(1.0, total_steps=...) or a "
+                                 "steps= budget")
             kwargs["total_steps"] = int(steps)
         missing = [p for p in info.required if p not in kwargs]
         if missing:
             example = ", ".join(["1.0"] * (first is not None) + [f"{p}=..." for p in missing])
-            raise ValueError(f"schedules[{name!r}]: {info.name} needs {', '.join(missing)}, which fit can't choose; "
+            raise ValueError(f"schedules[{name!r}]: {info.name} needs {', '.join(missing)}, which {who} can't choose; "
                              f"give descend.schedules.{info.name}({example}) (a multiplier of {name})")
         out[name] = get_schedule(info.name, **kwargs)
     return out

@@ -361,3 +361,18 @@ def test_a_command_started_without_standard_error_runs_and_one_on_a_full_output_
     assert full.stderr.strip().splitlines()[-1] == ("error: the standard output could not be written (No space left "
                                                     "on device)"), full.stderr
     assert "Traceback" not in full.stderr and (tmp_path / "b" / "report.html").exists()
+
+
+def test_a_table_of_several_seeds_says_its_numbers_are_medians(tmp_path):
+    """compare's numbers for a configuration of several seeds are their medians (the report says so); the terminal
+    table did not, beside descend tune's table of the same re-runs' means: two numbers for one "test loss"."""
+    frame = _wide_table(tmp_path)
+    frame.insert(2, "seeds", 3)
+    frame.to_csv(tmp_path / "table.csv")
+    result = runner.invoke(app, ["show", str(tmp_path)], env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    assert "medians over the seeds; *: best per metric" in result.stdout
+    frame["seeds"] = 1
+    frame.to_csv(tmp_path / "table.csv")
+    result = runner.invoke(app, ["show", str(tmp_path)], env={"COLUMNS": "100"})
+    assert result.exit_code == 0 and "medians" not in result.stdout

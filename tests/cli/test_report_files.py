@@ -149,6 +149,20 @@ def test_descend_report_rebuilds_the_report_from_its_saved_results(tmp_path, lan
     assert "paths.gif" not in files(tmp_path / "elsewhere") and (tmp_path / "elsewhere" / "report.html").exists()
 
 
+def test_a_rebuild_says_how_the_model_was_initialised(tmp_path):
+    """The rebuilt page said "weights drawn as torch.nn draws them" for runs initialised with --init normal
+    --init-scale 0.5 (the task was rebuilt from config.toml, but its model not initialised as compare does)."""
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "iris", *TINY, "-o", "adam", "--lr", "0.01", "--init", "normal",
+                                 "--init-scale", "0.5", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = (out / "report.html").read_bytes()
+    assert b"normal weights, scale 0.5" in written
+    result = runner.invoke(app, ["report", str(out), "--out", str(tmp_path / "again")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "again" / "report.html").read_bytes() == written
+
+
 def test_a_rebuild_keeps_the_versions_that_trained_the_runs(tmp_path, landscape_report):
     """comparison.json (and a --json file in the folder) record the versions the numbers depend on: a rebuild by
     another environment (descend, PyTorch upgraded since) wrote its own there, claiming numbers it did not compute,

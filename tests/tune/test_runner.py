@@ -1270,6 +1270,23 @@ def test_a_searchs_schedules_apply_to_the_optimizers_that_have_them_and_a_zero_i
         assert all(np.isfinite(b["value"]) for b in result.best.values())
 
 
+def test_a_schedule_by_its_name_is_the_schedule_over_the_budgets_steps_as_fit_takes_it():
+    """descend.fit takes schedules={"lr": "cosine"}; descend.tune refused it ("must be a function of the step t"):
+    it now takes it as fit does, a multiplier over the budget's steps, with the same trials as the schedule built."""
+    from descend.schedules import cosine
+
+    search = dict(trials=4, cohort=4, steps=30, seeds=0, batch_size=8, space="lr=0.01..0.1:log", **F64)
+    named = descend.tune("line", schedules={"lr": "cosine"}, **search)
+    built = descend.tune("line", schedules={"lr": cosine(1.0, 30)}, **search)
+    assert [t.value for t in named.study.trials] == [t.value for t in built.study.trials]
+    assert [t.value for t in named.study.trials] != [t.value for t in descend.tune("line", **search).study.trials]
+    with pytest.raises(ValueError, match=r"^schedules: schedules\['lr'\]: cosine lasts total_steps, which an epochs= "
+                                         r"budget leaves to the batch size"):
+        descend.tune("line", schedules={"lr": "cosine"}, **{**search, "steps": None, "epochs": 2})
+    with pytest.raises(ValueError, match=r"^schedules: schedules\['lr'\]='cosin': unknown schedule; did you mean"):
+        descend.tune("line", schedules={"lr": "cosin"}, **search)
+
+
 def test_a_study_resumed_with_other_schedules_is_refused(tmp_path):
     """Its trials would mix two kinds of training without a word (another loss, clipping or dtype was refused)."""
     from descend.schedules import cosine

@@ -473,6 +473,7 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
                              "it, or run a new comparison on it: descend compare --config "
                              f"{directory / 'config.toml'} --out NEW_FOLDER") from None
         raise ValueError(f"{what}: its task cannot be rebuilt from config.toml: {e}") from None
+    task = compare.initialised(task, config)  # the model as compare initialised it (its card says how)
     kept = record.get("config")
     same_data = record.get("data") is not None and _data_digest(task) == record["data"]
     now = _settings(config)

@@ -309,6 +309,13 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
             raise ValueError(f"{names['epochs']}: task {built.name!r} has no data to count epochs over; give "
                              f"{names['steps']}")
     budget = Budget(steps if steps is not None or epochs is not None else built.steps, epochs)
+    if isinstance(schedules, Mapping):  # a schedule by its name or class, as fit takes it: a multiplier over the steps
+        from ..fitting import _schedules
+
+        try:
+            schedules = _schedules(schedules, budget.steps, who="tune")
+        except ValueError as e:
+            raise ValueError(f"{names['schedules']}: {e}") from None
     seeds = _whole(seeds, names["seeds"], 0)
     seed = _whole(seed, names["seed"], 0, MAX_SEED)
     if eval_every is not None:
@@ -1173,7 +1180,7 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
          seed: int = 0, eval_every: int | None = None, loss: Any = None, clip_norm: float | None = None,
          clip_value: float | None = None, progress: bool | Callable[[Mapping[str, Any]], Any] | None = None,
          stop: Any = None, heartbeat_interval: float | None = None, grace_period: float | None = None,
-         compile: bool = False, dtype: Any = None, schedules: Mapping[str, Callable[[int], Any]] | None = None,
+         compile: bool = False, dtype: Any = None, schedules: Mapping[str, Callable[[int], Any] | str] | None = None,
          ) -> TuneResult:
     """Search hyperparameters of one or more optimizers on ``task`` with Optuna, ``cohort`` trials trained as
     one batched program at a time; returns a :class:`descend.tune.result.TuneResult`.
@@ -1202,7 +1209,8 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     (with several optimizers, no new round of one cohort per optimizer's study). ``seeds``: re-runs of each
     best configuration (seeds 0..seeds-1), reported on test data. ``schedules``: every trial's and re-run's
     schedules as :class:`descend.spec.RunSpec` takes them (``{"lr": descend.schedules.cosine(1.0, 500)}``, a
-    multiplier of the searched rate; not part of the study). Ctrl-C (or ``stop``: an Event or a
+    multiplier of the searched rate; not part of the study), or by name or class as :func:`descend.fit` takes them
+    (``{"lr": "cosine"}``: over the budget's steps). Ctrl-C (or ``stop``: an Event or a
     callable) ends the current cohort after its step, tells Optuna what finished and re-queues the rest.
 
     How each trial trains: ``batch_size`` (the task's first by default; ``None`` or ``"full"`` for the full
