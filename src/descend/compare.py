@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from . import __version__, outcomes
+from ._autograd import autograd_on
 from ._interrupts import interrupt_after
 from .compare_config import (  # noqa: F401  (the settings, split out so that the command line starts light)
     MODES,
@@ -246,6 +247,7 @@ def mode_text(config: Config) -> str:
     return f"tuned ({SEARCH_SAMPLER} search, {config.budget} trials {per})"
 
 
+@autograd_on
 def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]], Any] | None = None,
             dtype: torch.dtype = torch.float32) -> Comparison:
     """Run the comparison that ``config`` describes (see :func:`resolve`) on ``task``.

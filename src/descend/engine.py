@@ -71,6 +71,7 @@ from ._compile import (
     tracing,
 )
 from ._allocator import check_variable, keep_freed_memory
+from ._autograd import autograd_on
 from ._machine import spare_cores
 from .optim import get as get_optimizer
 from .optim import random_search
@@ -588,6 +589,7 @@ def _rules(group: Sequence[Cohort], flat: Tensor, steps: int) -> tuple[Any, ...]
     return joint, kwargs, factors, state, joint.freeze
 
 
+@autograd_on
 def train_cohort(
     problem: Problem,
     cohort: Cohort | Sequence[Cohort],
@@ -1838,6 +1840,7 @@ class _CompiledEval:
 # -- the API --------------------------------------------------------------------------------------------
 
 
+@autograd_on
 def train(
     problem: Problem,
     specs: Sequence[RunSpec],
@@ -2192,6 +2195,7 @@ def _train_in_two_processes(problem: Problem, runs: list[Run], groups: list[list
     return [result for c in sorted(done) for result in done[c]]
 
 
+@autograd_on
 def sweep(problem: Problem, *, steps: int | None = None, epochs: int | None = None, optimizer: Any = "adam",
           lr: Any = None, batch_size: Any = None, seed: Any = 0, start: Any = None,
           schedules: Mapping[str, Callable[[int], Any]] | None = None, clip_norm: float | None = None,

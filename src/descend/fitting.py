@@ -16,6 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 import torch
 
 from . import engine
+from ._autograd import autograd_on
 from .problem import problem as make_problem
 from .spec import RunSpec
 
@@ -64,6 +65,7 @@ def _progress_bar(function: Callable[_P, _R]) -> Callable[_P, _R]:
 
 @_progress_bar
 @_memory_said
+@autograd_on
 def fit(
     *,
     model: Any = None,

@@ -20,6 +20,7 @@ import torch
 from torch import Tensor
 
 from . import losses
+from ._autograd import autograd_on
 from ._machine import one_thread
 
 
@@ -264,6 +265,7 @@ def _check_model(model: Any) -> None:
                          "descend.models (MLP, Linear, ModuleModel(torch module), ...), or task=... for a task's")
 
 
+@autograd_on
 def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: float = 0.0, test: float = 0.0,
             standardize: bool = False, standardize_target: bool = False, split_seed: int = 0,
             dtype: torch.dtype = torch.float32, known: Any = None, name: str = "") -> Problem:

@@ -138,7 +138,12 @@ class ModuleModel(_Base):
         training mode, as BatchNorm's running statistics are, see :func:`_check_buffers`). A trained parameter the
         output does not depend on is refused (torch leaves its gradient None and its optimizers skip it, where
         descend would move it, by weight decay or momentum). A forward that fails here is left to fail where it is
-        trained, with its own error."""
+        trained, with its own error. Autograd records here whatever block the fit is called in (under
+        ``torch.no_grad()`` the check failed with torch's "element 0 of tensors does not require grad")."""
+        with torch.inference_mode(False), torch.enable_grad():
+            self._check_samples(x)
+
+    def _check_samples(self, x: Tensor) -> None:
         if x.ndim != self.input_ndim:  # [m, C, L] were read as one batch per run (K = 1 runs, at the first evaluation)
             axes = self.input_ndim - 1
             raise ValueError(

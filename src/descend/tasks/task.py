@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor
 
+from .._autograd import autograd_on
+
 if TYPE_CHECKING:
     from ..engine import Runs
     from ..problem import Problem
@@ -268,6 +270,7 @@ class Task:
         if isinstance(self.steps, bool) or not isinstance(self.steps, numbers.Integral) or self.steps < 1:
             raise ValueError(f"steps={self.steps!r} is not allowed; a whole number >= 1 is required")
 
+    @autograd_on
     def problem(self, *, model: Any = None, loss: Any = "auto") -> Problem:
         """The :class:`descend.problem.Problem` this task trains on: its model (or ``model``), data, loss (or
         ``loss``) and known answer."""

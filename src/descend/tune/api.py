@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._autograd import autograd_on
 from .._checks import close_matches
 from . import logs, pruning
 from .space import BATCH_SIZE, SCHEDULE, ChoiceSpace, Space, share, space_for, trial_schedules
@@ -1173,6 +1174,7 @@ def _watch(stop: Callable[[], Any], event: threading.Event) -> _Watcher:
     return done
 
 
+@autograd_on
 def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int = DEFAULT_TRIALS,
          cohort: int | None = None, sampler: str = "tpe", pruner: str = "none", steps: int | None = None,
          epochs: int | None = None, seeds: int = DEFAULT_SEEDS, storage: str | None = None, study: str | None = None,
