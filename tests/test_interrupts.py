@@ -78,6 +78,53 @@ def test_sigterm_and_sighup_are_taken_as_ctrl_c_and_an_ignored_one_stays_ignored
     assert ran == ["whole"]
 
 
+def test_where_ctrl_c_is_ignored_sigterm_and_sighup_still_stop_as_ctrl_c(handlers):
+    """A job a script started in the background ignores Ctrl-C: SIGTERM and SIGHUP took their default action there
+    (the process ended with nothing written: a comparison's training lost, a search's cohort left running in its
+    study). Ctrl-C itself stays ignored until one of them comes."""
+    for sent in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(sent, signal.SIG_DFL)
+        _interrupts.stops_as_ctrl_c()
+        os.kill(os.getpid(), signal.SIGINT)  # the script's own Ctrl-C
+        for _ in range(1000):
+            pass
+        assert _interrupts.ctrl_c_ignored()
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), sent)
+            for _ in range(1000):  # the relayed SIGINT is acted on at the next instructions
+                pass
+
+
+def test_a_child_of_a_process_that_ignores_ctrl_c_is_stopped_by_its_parent(handlers):
+    """The training's second process ignores Ctrl-C as its parent does; told to stop with SIGINT, it trained its
+    groups to their end (2 minutes after a SIGTERM the parent took in a second). It stops on SIGTERM now, the
+    terminal's Ctrl-C still ignored."""
+    import time
+
+    from descend import _forked
+
+    def work(send):
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                time.sleep(0.01)
+            return "trained to the end"
+        except KeyboardInterrupt:
+            return "stopped"
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    child = _forked.Child(work)
+    child.release()
+    time.sleep(0.5)
+    os.kill(child.pid, signal.SIGINT)  # the terminal's Ctrl-C
+    time.sleep(0.5)
+    child.interrupt()
+    started = time.monotonic()
+    assert child.result(lambda event: None) == (True, "stopped")
+    assert time.monotonic() - started < 30
+
+
 def test_a_fork_of_a_process_with_threads_warns_no_user(monkeypatch):
     """Python 3.12+ warns at every os.fork of a process with threads (DeprecationWarning, "may lead to deadlocks in
     the child"), pointing into descend: a user's test suite showed it in its summary for every comparison. The

@@ -48,16 +48,17 @@ def stops_as_ctrl_c() -> None:
     """SIGTERM (``kill``, ``timeout``, a batch scheduler) and SIGHUP (a closed terminal or ssh session) stop the
     process as Ctrl-C does, where their default action ended it with nothing written: each sends the process a
     SIGINT, so that every handler of Ctrl-C acts on it as on Ctrl-C (a block held whole, a search that ends its
-    cohort after the current step, the forked trainer told). A signal already ignored (``nohup``) stays so; where
-    Ctrl-C itself is ignored, the signal takes its default action. For the ``descend`` program, in its main thread."""
+    cohort after the current step, the forked trainer told). A signal already ignored (``nohup``) stays so. Where
+    Ctrl-C itself is ignored (a job a script started in the background: the script's own Ctrl-C spares it), the
+    first such signal makes Ctrl-C heard again and stops the process as Ctrl-C would (it took the signal's default
+    action: the process ended with nothing written, the training so far lost and a search's cohort left running in
+    its study). For the ``descend`` program, in its main thread."""
     import os
     import signal
 
     def relay(signum: int, frame: object) -> None:
-        if ctrl_c_ignored():  # no one would hear it: the signal's own default action, as before
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
-            return
+        if ctrl_c_ignored():  # the handlers of Ctrl-C the process set up while it was ignored are not there: the
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # KeyboardInterrupt, which each part handles
         os.kill(os.getpid(), signal.SIGINT)
 
     if threading.current_thread() is not threading.main_thread():

@@ -339,16 +339,17 @@ def test_a_task_option_of_the_wrong_kind_names_the_option(tmp_path, task, option
     assert "is not allowed; a whole number >= " in result.output and not (tmp_path / "r").exists()
 
 
-def _long_comparison(out: Path) -> subprocess.Popen:
+def _long_comparison(out: Path, background: bool = False) -> subprocess.Popen:
     """``descend compare ellipse`` of 400,000 steps (far more than the few seconds before a signal can finish,
-    however fast the machine) into ``out``, once it has said that training starts."""
+    however fast the machine) into ``out``, once it has said that training starts; ``background``: ignoring Ctrl-C,
+    as a job a script starts in the background does."""
     process = subprocess.Popen(
         [sys.executable, "-m", "descend", "compare", "ellipse", "--steps", "400000", "--seeds", "1", "--lr", "0.05",
          "--batch-size", "full", "--no-animation", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         # a shell running the suite in the background ignores SIGINT, and nohup SIGHUP; its children inherit that
         # (descend keeps an ignored signal ignored: the comparison would train on)
-        preexec_fn=_default_signals)
+        preexec_fn=_background_signals if background else _default_signals)
     first = process.stderr.readline()  # "training ... runs": the comparison has started
     assert first.startswith("training"), first
     return process
@@ -357,6 +358,11 @@ def _long_comparison(out: Path) -> subprocess.Popen:
 def _default_signals() -> None:
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, signal.SIG_DFL)
+
+
+def _background_signals() -> None:
+    _default_signals()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _finished(process: subprocess.Popen) -> tuple[str, str]:
@@ -384,12 +390,13 @@ def test_ctrl_c_leaves_a_readable_partial_report(tmp_path):
     assert "interrupted" in (out / "report.html").read_text()
 
 
-@pytest.mark.parametrize("sent", ["SIGTERM", "SIGHUP"])
-def test_sigterm_and_sighup_stop_as_ctrl_c_and_keep_what_finished(tmp_path, sent):
+@pytest.mark.parametrize("sent, background", [("SIGTERM", False), ("SIGHUP", False), ("SIGTERM", True)])
+def test_sigterm_and_sighup_stop_as_ctrl_c_and_keep_what_finished(tmp_path, sent, background):
     """kill, timeout, a batch scheduler (SIGTERM) and a closed ssh session (SIGHUP) ended the comparison with nothing
-    written (exit 143 and 129): they stop it as Ctrl-C does now."""
+    written (exit 143 and 129): they stop it as Ctrl-C does now, in a job a script started in the background (which
+    ignores Ctrl-C) too."""
     out = tmp_path / "partial"
-    process = _long_comparison(out)
+    process = _long_comparison(out, background)
     time.sleep(6)
     process.send_signal(getattr(signal, sent))
     stdout, stderr = _finished(process)
