@@ -1117,3 +1117,37 @@ def test_an_installed_font_covering_what_the_font_in_use_lacks_draws_it(monkeypa
         warnings.simplefilter("always")
         FigureCanvasAgg(fig).draw()
     assert not [w for w in caught if "missing from font" in str(w.message)], [str(w.message) for w in caught]
+
+
+def test_figures_are_legible_whatever_style_the_user_set():
+    """A dark style (plt.style.use("dark_background"), a dark matplotlibrc) made every text of every figure white on
+    the figures' white background; text.usetex without LaTeX installed dropped every figure. The colours are
+    matplotlib's own and the text plain while a figure is built; the user's other settings are kept, and theirs
+    afterwards."""
+    import matplotlib
+    import numpy as np
+    from matplotlib import style as mstyle
+
+    from descend.report.figures import style
+
+    def dark_share(strip: np.ndarray) -> float:
+        return float((strip[..., :3].mean(-1) < 0.5).mean())
+
+    shares = {}
+    for name, settings in (("default", {}), ("dark", {**mstyle.library["dark_background"], "text.usetex": True})):
+        with matplotlib.rc_context(settings):
+            with style.styled():
+                assert matplotlib.rcParams["text.color"] == "black" and not matplotlib.rcParams["text.usetex"]
+                fig = Figure(figsize=(3, 2), dpi=100)
+                ax = fig.add_subplot()
+                ax.plot([0, 1], [0, 1])
+                ax.set_title("a title")
+                ax.set_xlabel("step")
+                canvas = FigureCanvasAgg(fig)
+                canvas.draw()
+            assert matplotlib.rcParams["text.color"] == ("white" if name == "dark" else "black")
+        image = np.asarray(canvas.buffer_rgba(), dtype=float) / 255
+        shares[name] = (dark_share(image[:25]), dark_share(image[-20:]))  # the title's strip, the x label's
+    assert shares["dark"] == shares["default"] and min(shares["default"]) > 0.005, shares
+    with matplotlib.rc_context({"axes.linewidth": 3.0, "text.color": "white"}), style.styled():
+        assert matplotlib.rcParams["axes.linewidth"] == 3.0 and matplotlib.rcParams["text.color"] == "black"

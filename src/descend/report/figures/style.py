@@ -46,6 +46,7 @@ STYLE = {
     "figure.facecolor": "white",
     "savefig.facecolor": "white",
     "svg.hashsalt": "descend",  # reproducible SVG ids
+    "text.usetex": False,  # the labels need no LaTeX (set by the user without one installed, every figure failed)
 }
 
 #: The smallest text of any figure, in points (a heat map's cell values, a crowded legend): a figure on a page
@@ -124,11 +125,22 @@ def quiet_glyphs() -> Iterator[None]:
         yield
 
 
+@functools.lru_cache(maxsize=1)
+def _default_colours() -> dict[str, Any]:
+    """matplotlib's own colours (every setting named ``...color``, and the colour cycle), whatever style the user
+    set: a figure's background is white (:data:`STYLE`), and a dark style's white text, ticks and axes on it left
+    every label unreadable (``plt.style.use("dark_background")``, a dark matplotlibrc)."""
+    defaults = matplotlib.rcParamsDefault
+    return {key: defaults[key] for key in defaults
+            if key.rpartition(".")[2].endswith("color") or key == "axes.prop_cycle"}
+
+
 @contextlib.contextmanager
 def styled() -> Iterator[None]:
-    """The settings every figure is built in, none of them lasting: :data:`STYLE`, the installed fallback fonts
-    (:func:`fallback_fonts`) after the font family in use, and :func:`quiet_glyphs`."""
-    with matplotlib.rc_context(STYLE), quiet_glyphs():
+    """The settings every figure is built in, none of them lasting: matplotlib's default colours
+    (:func:`_default_colours`), :data:`STYLE`, the installed fallback fonts (:func:`fallback_fonts`) after the font
+    family in use, and :func:`quiet_glyphs`. The user's other settings (sizes, fonts, line widths) are kept."""
+    with matplotlib.rc_context({**_default_colours(), **STYLE}), quiet_glyphs():
         family = list(matplotlib.rcParams["font.family"])
         extra = [name for name in fallback_fonts() if name not in family]
         if extra:
