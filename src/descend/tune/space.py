@@ -174,7 +174,13 @@ class Space:
             return []
         import torch
 
-        points = torch.quasirandom.SobolEngine(len(dims), scramble=True, seed=seed).draw(n, dtype=torch.float64)
+        engine = torch.quasirandom.SobolEngine(len(dims), scramble=True, seed=seed)
+        # torch makes the first point in the default dtype whatever draw() is asked for: under the user's float16 it
+        # was the top of every range (lr 1 diverged), under float64 another point. It is made as under float32,
+        # torch's default (the points of every study begun so far)
+        first = (engine.quasi.to(torch.float64) / 2**engine.MAXBIT).to(torch.float32).to(torch.float64)
+        points = engine.draw(n, dtype=torch.float64)
+        points[0] = first
         return [{p.name: p.from_unit(float(u)) for p, u in zip(dims, row)} for row in points]
 
 
