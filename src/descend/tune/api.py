@@ -1185,7 +1185,8 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
          compile: bool = False, dtype: Any = None, schedules: Mapping[str, Callable[[int], Any] | str] | None = None,
          ) -> TuneResult:
     """Search hyperparameters of one or more optimizers on ``task`` with Optuna, ``cohort`` trials trained as
-    one batched program at a time; returns a :class:`descend.tune.result.TuneResult`.
+    one batched program at a time (by default 16, or ``trials`` where fewer); returns a
+    :class:`descend.tune.result.TuneResult`.
 
     ``task``: a task or landscape name, a formula in x and y, or a :class:`descend.tasks.Task`.
     ``optimizer``: a name or a list (``"sgd:nesterov=true"`` fixes a value); each gets its own study
