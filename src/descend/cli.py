@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import importlib
 import inspect
 import itertools
@@ -589,11 +590,20 @@ def compare_command(
         raise typer.Exit(130)
     if comparison.interrupted:
         typer.echo("interrupted: writing the report from what finished", err=True)
+    write = functools.partial(write_report, comparison, out_dir, json_path=given.json, force=force,
+                              command={k: v for k, v in timings.items() if v is not None}, names=CLI_NAMES)
+    drawn = True
     try:  # checked again as at the start: a report another command wrote there meanwhile is not replaced
-        with _drawings_failed():
-            html = write_report(comparison, out_dir, json_path=given.json, animation=not no_animation, svg=svg,
-                                mp4=mp4, force=force, command={k: v for k, v in timings.items() if v is not None},
-                                names=CLI_NAMES)
+        try:
+            with _drawings_failed():
+                html = write(animation=not no_animation, svg=svg, mp4=mp4)
+        except KeyboardInterrupt:
+            # the training is done: Ctrl-C (or kill, timeout) while the figures were drawn lost it, with the report
+            # of the default comparisons taking longer than their training; a second one stops at once
+            typer.echo("interrupted while the figures were drawn: writing the report without them (Ctrl-C again "
+                       "stops at once)", err=True)
+            drawn = False
+            html = write(figures=False, animation=False)
     except ReportExists:
         _fail(f"--out {str(out_dir)!r}: another command wrote a report there while this one ran; it is kept, "
               "and this comparison's report is not written (run it again with another --out, or --force)")
@@ -620,8 +630,11 @@ def compare_command(
         for fact in said_facts(built.facts):  # what could mislead about the data, as the report's card says it
             typer.echo(f"note: {fact}")
     _interruption_notes(comparison)
+    if not drawn:
+        typer.echo(f"note: the report has no figures: descend report {shlex.quote(str(out_dir))} --figures draws "
+                   "them from its saved results")
     typer.echo(f"report: {html}")
-    if comparison.interrupted:
+    if comparison.interrupted or not drawn:
         raise typer.Exit(130)
 
 
@@ -654,6 +667,9 @@ def report_command(
                                        "inside DIRECTORY is written there too, at the same place."),
     force: bool = typer.Option(False, "--force", help="Replace a report already in --out."),
     no_animation: bool = typer.Option(False, "--no-animation", help="Skip the GIF of the paths (2-D tasks)."),
+    figures: Optional[bool] = typer.Option(None, "--figures/--no-figures", help="Draw (or not) the figures and "
+                                           "the animation of the paths (2-D tasks); by default as the report did "
+                                           "(one written after Ctrl-C while its figures were drawn has none)."),
     svg: Optional[bool] = typer.Option(None, "--svg/--no-svg", help="Write (or not) every figure as SVG too; by "
                                        "default as the report did."),
     mp4: Optional[bool] = typer.Option(None, "--mp4/--no-mp4", help="Write (or not) the animation as paths.mp4 "
@@ -682,6 +698,9 @@ def report_command(
         _check_mp4(mp4, comparison.task)
     except ValueError as e:
         _fail(str(e))
+    if figures is not None:  # the figures and the animation as asked, the extra formats with them unless asked
+        drawn = {**drawn, "figures": figures, "animation": figures, "svg": drawn.get("svg", False) and figures,
+                 "mp4": drawn.get("mp4", False) and figures}
     if mp4 and (no_animation or not drawn.get("animation", True)):  # the video is the animation's
         _fail("--mp4 writes the animation of the paths as a video, and " + (
             "--no-animation writes no animation: give one of them" if no_animation else

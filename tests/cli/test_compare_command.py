@@ -421,6 +421,37 @@ def test_ctrl_c_before_training_is_said_not_a_traceback(tmp_path, monkeypatch):
     assert not (tmp_path / "r").exists()
 
 
+def test_ctrl_c_while_the_figures_are_drawn_writes_the_report_without_them(tmp_path, monkeypatch):
+    """Ctrl-C (or kill, timeout) after the training, while the figures were drawn, lost the whole comparison ("is as
+    it was"), where the report takes longer than the training of the default comparisons. The report is written
+    without its figures (exit 130), and descend report --figures draws them later from the saved results."""
+    from descend.report import build
+
+    original = build.write_report
+
+    def interrupted(*args, **kwargs):
+        if kwargs.get("figures", True):
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    out = tmp_path / "r"
+    with monkeypatch.context() as patched:
+        patched.setattr(build, "write_report", interrupted)
+        result = runner.invoke(app, ["compare", "rosenbrock", "-o", "adam", "--steps", "5", "--seeds", "1",
+                                     "--out", str(out)])
+    assert result.exit_code == 130, result.output
+    assert "interrupted while the figures were drawn: writing the report without them" in result.output
+    assert f"descend report {out} --figures draws them" in result.output
+    assert (out / "report.html").exists() and (out / "summary.csv").exists() and not (out / "figures").exists()
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0 and not (out / "figures").exists()  # as it was
+    result = runner.invoke(app, ["report", str(out), "--figures"])
+    assert result.exit_code == 0, result.output
+    assert (out / "figures" / "loss-step.png").exists() and (out / "paths.gif").exists()
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0 and (out / "paths.gif").exists()  # kept since
+    result = runner.invoke(app, ["report", str(out), "--no-figures"])
+    assert result.exit_code == 0 and not (out / "figures").exists() and not (out / "paths.gif").exists()
+
+
 def test_ctrl_c_keeps_what_both_processes_finished(tmp_path):
     """Two batch sizes are two groups, trained by this process and a forked child (descend._forked); Ctrl-C sent
     to the parent alone reaches the child too, and each group keeps the steps it finished."""
