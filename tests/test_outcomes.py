@@ -159,3 +159,20 @@ def test_parameters_that_overflow_on_a_finite_loss_are_divergence_at_that_step()
     summary = runs.summary
     assert summary["status"].tolist() == ["diverged"] and int(summary.loc[0, "status_at"]) == 0
     assert {k: float(v) for k, v in runs.params[0].items()} == {"x": 1.0, "y": 1.0}
+
+
+def test_a_mini_batch_run_is_bounded_by_the_training_loss_at_its_start_not_its_first_batchs():
+    """A regression on a raw target with outliers (a tenth of the targets 1e4, the rest 0) in batches of 1: a run's
+    bound came from its first batch alone, and the first outlier's loss passed it, at lr 0 too (every batch-1 run
+    "diverged", its results thrown away). The least bound of a mini-batch run is now its loss on the training set
+    at its start; full-batch runs are as before. A run that does blow up still diverges."""
+    torch.manual_seed(0)
+    x = torch.randn(100, 1)
+    y = torch.zeros(100)
+    y[::10] = 1e4
+    runs = descend.fit(model=descend.models.Linear(1), data=(x, y), optimizer=["sgd", "adam"], lr=0.0,
+                       batch_size=[1, None], epochs=1, seed=[0, 1])
+    assert (runs.summary["status"] == "ok").all(), runs.summary[["batch_size", "status", "status_at"]]
+    exploding = descend.fit(model=descend.models.Linear(1), data=(x, y), optimizer="sgd", lr=10.0, batch_size=1,
+                            epochs=1, seed=0)
+    assert exploding.summary["status"].iloc[0] == "diverged"

@@ -761,6 +761,7 @@ def train_cohort(
     target_at = torch.full((k,), -1, dtype=torch.long)
     bound = torch.full((k,), math.inf, dtype=torch.float64)  # |J| beyond this is divergence (descend.outcomes)
     bounded = False
+    floor = _bound_floor(problem, unflatten(flat), plan) if steps else None
     eval_steps: list[int] = []
     eval_values: dict[tuple[str, str], list[Tensor]] = {}
     original: dict[str, list[Tensor]] = {}
@@ -950,7 +951,8 @@ def train_cohort(
                 norms = None if norms is None else _spread(rows, norms, math.nan, k)
             if not bounded:  # each run's bound from its first finite loss (a first batch may have no valid sample)
                 fresh = torch.isinf(bound) & torch.isfinite(recorded)
-                bound = torch.where(fresh, outcomes.divergence_bound(recorded), bound)
+                first = outcomes.divergence_bound(recorded)
+                bound = torch.where(fresh, first if floor is None else torch.maximum(first, floor), bound)
                 bounded = bool(torch.isfinite(bound).all())
             reached = None
             # a whole batch's loss is the training loss (NaN, a stopped run, never reaches it); without a stop, the
@@ -1065,6 +1067,29 @@ def train_cohort(
             whole_batches=torch.tensor(whole[:steps], dtype=torch.bool),
         ))
     return results[0] if isinstance(cohort, Cohort) else results
+
+
+#: The most training samples whose loss at the start sets the least divergence bound of mini-batch runs.
+BOUND_SAMPLES = 4096
+
+
+def _bound_floor(problem: Problem, params: Sequence[Tensor], plan: Sequence[Tensor]) -> Tensor | None:
+    """The least divergence bound of each run whose first step takes a mini-batch: the bound
+    (:func:`descend.outcomes.divergence_bound`) of its loss on the training set at its start (on at most
+    :data:`BOUND_SAMPLES` samples spread over it); None where the first step takes the whole training set.
+
+    A first batch's loss is one sample of the training loss: a run bounded by it alone was "diverged" when a later
+    batch held a sample a million times costlier than the first (a regression on a raw target with outliers in
+    batches of 1), at lr 0 too. NaN where no sample is valid (the bound then comes from the first batch alone)."""
+    x, y = problem.train
+    if plan[0].shape[-1] == x.shape[0]:
+        return None
+    every = -(-x.shape[0] // BOUND_SAMPLES)
+    with torch.no_grad():
+        value, _ = problem.objective.value_and_accuracy(problem.evaluation_model, params, x[::every], y[::every],
+                                                        empty=math.nan)
+    bound = outcomes.divergence_bound(value.to(torch.float64))
+    return torch.where(torch.isfinite(bound), bound, 0.0)
 
 
 def _outside(model: Any, params: Sequence[Tensor], x: Tensor) -> Tensor:
