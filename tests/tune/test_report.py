@@ -40,6 +40,19 @@ def told(study) -> list[tuple[int, float, str]]:
             for t in sorted(study.get_trials(states=(TrialState.COMPLETE,)), key=lambda t: t.number)]
 
 
+def test_the_wall_time_axis_of_a_fast_search_has_labels_that_do_not_run_together(result):
+    """A search of a few hundredths of a second drew ten labels of five digits ("0.016250.0165...")."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = best_so_far_figure(result)
+    FigureCanvasAgg(fig).draw()
+    by_time = fig.axes[1]
+    left, right = by_time.get_xlim()
+    labels = [t for t in by_time.get_xticklabels() if left <= t.get_position()[0] <= right and t.get_text()]
+    boxes = sorted((t.get_window_extent() for t in labels), key=lambda box: box.x0)
+    assert len(labels) <= 6 and all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:])), [t.get_text() for t in labels]
+
+
 def test_best_so_far_is_the_running_minimum_of_the_told_values_in_each_optimizers_colour(result):
     assert any(status == "diverged" for _, _, status in told(result.studies["gd"]))  # the case that matters
     fig = best_so_far_figure(result)

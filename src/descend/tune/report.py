@@ -321,6 +321,7 @@ def best_so_far_figure(result: Any, trials: Any | None = None, *, title: str = "
     (a step at each improvement) over its trials' values (dots); trials without a result marked at the top."""
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
 
     from ..report.colours import marks_at
     from ..report.figures.style import _legend_right, _log_ticks, _suptitle, styled
@@ -346,6 +347,8 @@ def best_so_far_figure(result: Any, trials: Any | None = None, *, title: str = "
                         markeredgecolor="white", markeredgewidth=0.6, markevery=marks_at(len(xs), k, len(lines)))
             _no_result_marks(ax, trials, x, colours, marked)
             ax.set_xlabel(label)
+        # a search of a few seconds or less: ten ticks of 5 digits each ran into each other ("0.016250.0165")
+        axes[1].xaxis.set_major_locator(MaxNLocator(nbins=5))
         if log:
             axes[0].set_yscale("log", nonpositive="mask")
             axes[0].autoscale_view()
