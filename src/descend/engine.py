@@ -1069,22 +1069,26 @@ def train_cohort(
     return results[0] if isinstance(cohort, Cohort) else results
 
 
-#: The most training samples whose loss at the start sets the least divergence bound of mini-batch runs.
-BOUND_SAMPLES = 4096
+#: The training samples whose loss at the start sets the least divergence bound of mini-batch runs: four first
+#: batches' worth, at least 256 and at most 4,096 (a forward pass without gradient of a few batches: a network of
+#: one's own on images holds its activations for each run, and the step fits in memory).
+BOUND_SAMPLES = (256, 4096)
 
 
 def _bound_floor(problem: Problem, params: Sequence[Tensor], plan: Sequence[Tensor]) -> Tensor | None:
     """The least divergence bound of each run whose first step takes a mini-batch: the bound
-    (:func:`descend.outcomes.divergence_bound`) of its loss on the training set at its start (on at most
-    :data:`BOUND_SAMPLES` samples spread over it); None where the first step takes the whole training set.
+    (:func:`descend.outcomes.divergence_bound`) of its loss on the training set at its start (on
+    :data:`BOUND_SAMPLES` of its samples, spread over it); None where the first step takes the whole training set.
 
     A first batch's loss is one sample of the training loss: a run bounded by it alone was "diverged" when a later
     batch held a sample a million times costlier than the first (a regression on a raw target with outliers in
     batches of 1), at lr 0 too. NaN where no sample is valid (the bound then comes from the first batch alone)."""
     x, y = problem.train
-    if plan[0].shape[-1] == x.shape[0]:
+    batch = plan[0].shape[-1]
+    if batch == x.shape[0]:
         return None
-    every = -(-x.shape[0] // BOUND_SAMPLES)
+    least, most = BOUND_SAMPLES
+    every = -(-x.shape[0] // min(most, max(least, 4 * batch)))
     with torch.no_grad():
         value, _ = problem.objective.value_and_accuracy(problem.evaluation_model, params, x[::every], y[::every],
                                                         empty=math.nan)
