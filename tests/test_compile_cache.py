@@ -532,6 +532,25 @@ def test_auto_takes_a_package_compiled_for_another_thread_count(monkeypatch, tmp
     assert np.array_equal(first.curves["value"].to_numpy(), again.curves["value"].to_numpy(), equal_nan=True)
 
 
+def _cached_runs_eagerly(monkeypatch, common: dict) -> None:
+    """A fit with compile="cached" in a new process (nothing held) compiles nothing and gives the eager numbers,
+    bit for bit."""
+    from collections import OrderedDict
+
+    import numpy as np
+
+    import descend
+    from descend import engine
+
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # as a new process
+    with monkeypatch.context() as patched:
+        _forbid_compiling(patched)
+        cached = descend.fit(compile="cached", **common)
+    eager = descend.fit(compile=False, **common)
+    assert "compile_seconds" not in cached.summary.columns or (cached.summary["compile_seconds"] == 0).all()
+    assert np.array_equal(cached.curves["value"].to_numpy(), eager.curves["value"].to_numpy(), equal_nan=True)
+
+
 def test_cached_never_compiles_a_package_it_cannot_read(monkeypatch, tmp_path):
     """compile="cached" (the playground's) never compiles: a package that is on disk but cannot be read (damaged)
     trains eagerly, with the eager numbers bit for bit, where it was compiled again (16-30 s for an answer) when the
@@ -551,13 +570,7 @@ def test_cached_never_compiles_a_package_it_cannot_read(monkeypatch, tmp_path):
     compiled = descend.fit(compile=True, **common)
     [package] = sorted((tmp_path / "inductor-2" / "packages").iterdir())
     package.write_bytes(package.read_bytes()[:1000])  # cut short
-    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # as a new process
-    with monkeypatch.context() as patched:
-        _forbid_compiling(patched)
-        cached = descend.fit(compile="cached", **common)
-    eager = descend.fit(compile=False, **common)
-    assert "compile_seconds" not in cached.summary.columns or (cached.summary["compile_seconds"] == 0).all()
-    assert np.array_equal(cached.curves["value"].to_numpy(), eager.curves["value"].to_numpy(), equal_nan=True)
+    _cached_runs_eagerly(monkeypatch, common)
     again = descend.fit(compile=True, **common)
     assert np.array_equal(again.curves["value"].to_numpy(), compiled.curves["value"].to_numpy(), equal_nan=True)
     assert _compile.load_package(package.stem) is not None  # whole again
@@ -584,14 +597,8 @@ def test_cached_runs_eagerly_when_the_steps_program_is_ready_but_the_evaluations
     original = engine._CompiledEval.eager
     monkeypatch.setattr(engine._CompiledEval, "eager", lambda self, w: calls.append(1) or original(self, w))
 
-    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # as a new process
-    with monkeypatch.context() as patched:
-        _forbid_compiling(patched)
-        cached = descend.fit(compile="cached", **common)
-    eager = descend.fit(compile=False, **common)
-    assert "compile_seconds" not in cached.summary.columns or (cached.summary["compile_seconds"] == 0).all()
+    _cached_runs_eagerly(monkeypatch, common)
     assert calls  # the evaluations ran eagerly, and so did the steps: the eager numbers, bit for bit
-    assert np.array_equal(cached.curves["value"].to_numpy(), eager.curves["value"].to_numpy(), equal_nan=True)
 
     compiled = descend.fit(compile=True, **common)  # writes the evaluation's package
     assert len(list((tmp_path / "inductor-2" / "packages").iterdir())) == 2
