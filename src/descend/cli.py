@@ -600,7 +600,7 @@ def compare_command(
         except KeyboardInterrupt:
             # the training is done: Ctrl-C (or kill, timeout) while the figures were drawn lost it, with the report
             # of the default comparisons taking longer than their training; a second one stops at once
-            typer.echo("interrupted while the figures were drawn: writing the report without them (Ctrl-C again "
+            typer.echo("interrupted while the report was written: writing it without its figures (Ctrl-C again "
                        "stops at once)", err=True)
             drawn = False
             html = write(figures=False, animation=False)

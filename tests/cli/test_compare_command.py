@@ -440,7 +440,7 @@ def test_ctrl_c_while_the_figures_are_drawn_writes_the_report_without_them(tmp_p
         result = runner.invoke(app, ["compare", "rosenbrock", "-o", "adam", "--steps", "5", "--seeds", "1",
                                      "--out", str(out)])
     assert result.exit_code == 130, result.output
-    assert "interrupted while the figures were drawn: writing the report without them" in result.output
+    assert "interrupted while the report was written: writing it without its figures" in result.output
     assert f"descend report {out} --figures draws them" in result.output
     assert (out / "report.html").exists() and (out / "summary.csv").exists() and not (out / "figures").exists()
     assert runner.invoke(app, ["report", str(out)]).exit_code == 0 and not (out / "figures").exists()  # as it was
