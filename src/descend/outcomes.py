@@ -7,9 +7,9 @@ step it took effect (``status_at``); none of them re-derives it from the losses.
 - ``"diverged"``: at some step its training loss or its parameters became non-finite, or the magnitude
   of its training loss exceeded :data:`DIVERGENCE_FACTOR` times ``max(|J₀|, 1)``, where ``J₀`` is the run's
   loss at its first step; for a run whose first step takes a mini-batch, the bound is at least that of its loss
-  on the training set at its start (a later batch holding an outlier is not a run that grew). The run is frozen at its last parameters before that step and its later losses
-  are NaN. On a landscape that is unbounded below (the saddles) a run that escapes to −∞ is diverged by
-  the same rule; the task's card says the landscape is unbounded.
+  on the training set at its start (a later batch holding an outlier is not a run that grew). The run is frozen at
+  its last parameters before that step and its later losses are NaN. On a landscape that is unbounded below (the
+  saddles) a run that escapes to −∞ is diverged by the same rule; the task's card says the landscape is unbounded.
 - ``"left-domain"``: its parameters left the region where the model is defined for any training sample
   (the ellipse's square root of a negative number): its loss on the whole training set is undefined (NaN),
   so it has no gradient and no result. It is not divergence, but it never wins a metric either. It is found at
