@@ -486,15 +486,29 @@ def test_reading_a_package_makes_it_the_most_recently_used(monkeypatch, tmp_path
     assert sorted(p.name for p in directory.iterdir()) == ["old.pt2"]
 
 
-def test_a_package_found_for_cached_is_the_most_recently_used_until_it_is_read(monkeypatch, tmp_path):
-    """compile="cached" looks for its packages, then reads them: another process pruning the cache in between
+def test_a_package_found_for_cached_is_read_and_held_when_it_is_found(monkeypatch, tmp_path):
+    """compile="cached" looked for its packages, then read them: another process pruning the cache in between
     dropped the least recently used, which could be the one just found, and "cached", which never compiles, compiled
-    (16 s). A package found is now the most recently used; one not there, or gone, is not found."""
+    (16 s). A package is now read as it is found, and held by the process: a prune afterwards takes nothing from it.
+    Keys none of whose packages is there, or one without a name, are not ready."""
+    from collections import OrderedDict
+
+    import torch
+
+    from descend import engine, models
+
+    monkeypatch.setattr(torch._C._aoti, "AOTIModelPackageLoader", lambda *args: object())  # any file reads
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    monkeypatch.setattr(engine, "remember_compiled", lambda fingerprint: None)
     directory, _ = _aged_packages(monkeypatch, tmp_path, ["found", "newer"])
-    assert _compile.packaged(["found"]) and not _compile.packaged(["found", "missing"])
-    assert not _compile.packaged(["found", None]) and not _compile.packaged([])
-    _compile._prune(directory, keep=1)  # another process's prune, before "cached" reads it
-    assert sorted(p.name for p in directory.iterdir()) == ["found.pt2"]
+    monkeypatch.setattr(engine, "package_name", lambda key: key[1])  # the key's package, by name
+    model = models.MLP((2, 1))
+    assert not engine._ready(lambda: [("k", "found"), ("k", "missing")], model)
+    assert not engine._ready(lambda: [("k", None)], model)
+    assert engine._ready(lambda: [("k", "found")], model)
+    _compile._prune(directory, keep=0)  # another process's prune, after "cached" found it
+    assert not (directory / "found.pt2").exists() and engine._holds(lambda: [("k", "found")])
+    assert engine._ready(lambda: [("k", "found")], model)
 
 
 @pytest.mark.skipif(__import__("torch").get_num_threads() < 2, reason="one intra-op thread only")

@@ -474,25 +474,6 @@ def _package_path(name: str) -> Path:
     return packages_directory() / f"{name}.pt2"
 
 
-def packaged(names: Iterator[str | None] | list[str | None]) -> bool:
-    """Whether a package is on disk for every one of ``names`` (None, a key without a name, never is). Each one
-    found is made the most recently used: another process pruning the cache (:func:`_prune`) between this look and
-    the package's reading dropped it, and ``compile="cached"``, which never compiles, compiled it (16 s)."""
-    names = list(names)
-    return bool(names) and all(name is not None and _touched(_package_path(name)) for name in names)
-
-
-def _touched(path: Path) -> bool:
-    """Whether ``path`` is there, its time of modification made now (where it may be written)."""
-    try:
-        os.utime(path)
-        return True
-    except FileNotFoundError:
-        return False
-    except OSError:  # a cache this process may read but not write
-        return path.exists()
-
-
 class Packaged:
     """A program read back from its package: called as the program Inductor compiled in-process is, with the
     inputs as positional tensors, returning the list of outputs.

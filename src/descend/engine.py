@@ -63,7 +63,6 @@ from ._compile import (
     import_compiler,
     load_package,
     package_name,
-    packaged,
     prepare_inductor,
     remember_compiled,
     save_package,
@@ -619,7 +618,7 @@ def train_cohort(
     ``compile=True`` runs the step (batch, forward, backward, clipping, update, divergence check) as one
     compiled program (:class:`_CompiledStep`), compiled for each batch shape before training starts; that
     time is ``compile_seconds``, apart from ``seconds``. ``compile="auto"`` runs compiled from the first step
-    when the programs are held or packaged (:func:`descend._compile.package_name`), else times the first
+    when the programs are held or on disk as packages (:func:`descend._compile.package_name`), else times the first
     :data:`PROBE_STEPS` eager steps and compiles the rest when that pays (:func:`worth_compiling`).
     Ctrl-C (KeyboardInterrupt) or a stop request ends the cohort after the last complete step: the result
     covers the steps done, ``interrupted=True``.
@@ -1657,18 +1656,15 @@ def _holds(keys_of: Callable[[], Sequence[Any]]) -> bool:
 
 def _ready(keys_of: Callable[[], Sequence[Any]], model: Any) -> bool:
     """Whether this process holds a program under every key of ``keys_of()``, once it has read the package of each
-    one it did not hold (never for a module, which may change between fits). A package that is there but cannot be
-    read (damaged, or removed since) is not ready: ``compile="cached"``, which never compiles, then trains eagerly
-    where it compiled it when it read the packages only after deciding (16-30 s for an answer of the playground)."""
+    one it did not hold (never for a module, which may change between fits). Read when deciding, a package is held
+    from then on: one that cannot be read (damaged, or pruned by another process since it was written) is not ready,
+    and ``compile="cached"``, which never compiles, trains eagerly where it compiled it when it looked for the
+    packages first and read them only after deciding (16-30 s for an answer of the playground)."""
     missing = _not_held(keys_of)
-    if missing is None:
+    if missing is None or missing and isinstance(model, models.ModuleModel):
         return False
-    if not missing:
-        return True
-    if isinstance(model, models.ModuleModel) or not packaged(names := [package_name(key) for key in missing]):
-        return False
-    for key, name in zip(missing, names):
-        program = load_package(name)
+    for key in missing:
+        program = load_package(package_name(key))
         if program is None:
             return False
         _hold(key, program)
