@@ -36,6 +36,19 @@ def check_float_dtype(name: str, dtype: object) -> "torch.dtype":
     return dtype
 
 
+def plain_number(value: object) -> object:
+    """A NumPy number (or 0-d array) as Python's: a float32 or float16 one as written (``np.float32(0.1)`` is 0.1, its
+    shortest text, not 0.10000000149, as a user typed it), any other (a NumPy bool too) by its value; anything
+    else as it is. Every entry point that takes a number reads NumPy's so (``descend.fit``'s grid, a RunSpec,
+    schedules, clipping, losses, a search's and a comparison's settings): the same number everywhere."""
+    if type(value).__module__ != "numpy" or getattr(value, "ndim", None) != 0:
+        return value
+    kind = value.dtype.kind  # type: ignore[attr-defined]
+    if kind == "f" and value.dtype.itemsize < 8:  # type: ignore[attr-defined]
+        return float(str(value[()]))  # type: ignore[index]
+    return value.item()  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class Interval:
     """An allowed range ``low..high``; ``closed_low``/``closed_high`` say whether the ends belong to it."""
@@ -104,6 +117,7 @@ def check_hyperparameter(
     """
     import torch
 
+    value = plain_number(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):  # a number: checked without a tensor
         try:
             v = float(value)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import torch
 
-from descend._checks import POSITIVE, check_hyperparameter
+from descend._checks import POSITIVE, check_hyperparameter, plain_number
 
 __all__ = ["clip_by_value", "clip_by_norm", "clip_by_global_norm", "global_norm", "tensor_norms"]
 
@@ -77,7 +77,7 @@ def _runs(grads: list[torch.Tensor], threshold_name: str, threshold: object, run
 def _per_run(value: object, like: torch.Tensor) -> torch.Tensor | float:
     """A threshold shaped to broadcast against ``like`` ([K] → [K, 1, ..., 1]), or a float."""
     if not isinstance(value, torch.Tensor):
-        return float(value)
+        return float(plain_number(value))  # type: ignore[arg-type]
     value = value.detach().to(device=like.device, dtype=like.dtype)
     return value.reshape([-1] + [1] * (like.ndim - 1)) if value.ndim == 1 else value
 

@@ -74,8 +74,10 @@ from ._autograd import autograd_on
 from ._machine import spare_cores
 from .optim import get as get_optimizer
 from .optim import random_search
+from .optim._base import unchecked as unchecked_rule  # a cohort's settings are checked once, before training
 from .optim.registry import rule_origin
 from .problem import Objective, Problem, make_objective
+from .progress import barred_when_true
 from .records import STATUS_CODES, CohortResult, cut_short, per_run
 from .spec import RunSpec, check_flat_start, expand_grid, grid, plain_batch_size
 
@@ -548,7 +550,7 @@ def _settled(info: Any, config: Mapping[str, Any], kwargs: Mapping[str, Any], pa
     state = info.init_state((params,), config)
     probe = params[:, :1]
     small = info.init_state((probe,), config)
-    after = _Rule(info.update, info.name)((torch.zeros_like(probe),), small, (probe,), **kwargs)[1]
+    after = _Rule(unchecked_rule(info.update), info.name)((torch.zeros_like(probe),), small, (probe,), **kwargs)[1]
     return _grown(state, small, after)
 
 
@@ -574,7 +576,7 @@ def _rules(group: Sequence[Cohort], flat: Tensor, steps: int) -> tuple[Any, ...]
         k = len(cohort.runs)
         config = info.configure(runs=k, **_cohort_hyper(cohort, info))
         kwargs = info.update_kwargs(config)
-        parts.append((_Rule(info.update, info.name), kwargs, _schedule_factors(cohort, steps),
+        parts.append((_Rule(unchecked_rule(info.update), info.name), kwargs, _schedule_factors(cohort, steps),
                       _settled(info, config, kwargs, flat[at:at + k]), (at, at + k)))
         at += k
     if len(parts) == 1:
@@ -1865,6 +1867,15 @@ class _CompiledEval:
 # -- the API --------------------------------------------------------------------------------------------
 
 
+def check_hooks(progress: Any, monitor: Any) -> None:
+    """Refuse a ``progress`` or ``monitor`` hook that cannot be called (before any work)."""
+    for name, hook, argument in (("progress", progress, "a dict of the step and cohort; or True for a bar"),
+                                 ("monitor", monitor, "a descend.engine.Monitor")):
+        if hook is not None and not callable(hook):
+            raise ValueError(f"{name}={hook!r} must be a function (called with {argument}), or None")
+
+
+@barred_when_true
 @autograd_on
 def train(
     problem: Problem,
@@ -1880,7 +1891,7 @@ def train(
     record_grad_norms: bool = True,
     dtype: torch.dtype = torch.float32,
     compile: bool | str = "auto",
-    progress: Callable[[Mapping[str, Any]], Any] | None = None,
+    progress: bool | Callable[[Mapping[str, Any]], Any] | None = None,
     monitor: Callable[[Monitor], Any] | None = None,
     stop: Any = None,
     eval_start: bool = True,
@@ -1929,7 +1940,8 @@ def train(
 
     Hooks: ``progress`` (optional) is called after every step with a dict: ``cohort`` and ``cohorts``
     (1-based index and count of the groups), ``step`` and ``steps`` of that group, ``runs`` in it,
-    ``runs_done``, ``runs_total`` and ``members`` (the cohorts in the group). ``monitor`` is called after every
+    ``runs_done``, ``runs_total`` and ``members`` (the cohorts in the group); ``progress=True`` draws a progress
+    bar instead (:class:`descend.progress.TrainingBar`), as ``descend.fit``'s. ``monitor`` is called after every
     evaluation with a :class:`Monitor` (each run's current metrics; it may ``prune`` runs or ``stop``).
     ``stop`` is a ``threading.Event`` or a callable checked before every step (a compile, 10-30 s for a new shape,
     runs to its end first; so does the import of the compiler under Ctrl-C,
@@ -1951,6 +1963,8 @@ def train(
     for name, value in (("steps", steps), ("epochs", epochs)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1):
             raise ValueError(f"{name}={value!r} must be a whole number >= 1")
+        if value is not None and value >= 2**62:  # a count no index holds (an OverflowError deep in the batch plan)
+            raise ValueError(f"{name}={value!r} is out of range: a budget is a whole number below 2**62")
     steps, epochs = (None if v is None else int(v) for v in (steps, epochs))  # a NumPy integer is one
     if compile not in (True, False, "auto", "cached"):
         raise ValueError(f"compile={compile!r} is not allowed; choose True, False, 'auto' or 'cached'")
@@ -1960,6 +1974,7 @@ def train(
         raise ValueError(f"processes={processes!r} must be a whole number >= 1")
     if not specs:
         raise ValueError("no runs to train: give at least one descend.spec.RunSpec")
+    check_hooks(progress, monitor)
     resolved = []
     for i, spec in enumerate(specs):
         if not isinstance(spec, RunSpec):

@@ -18,6 +18,7 @@ import torch
 from . import engine
 from ._autograd import autograd_on
 from .problem import problem as make_problem
+from .progress import barred_when_true
 from .spec import RunSpec
 
 _P = ParamSpec("_P")
@@ -47,23 +48,7 @@ def _memory_said(function: Callable[_P, _R]) -> Callable[_P, _R]:
     return said
 
 
-def _progress_bar(function: Callable[_P, _R]) -> Callable[_P, _R]:
-    """``function`` with ``progress=True`` given a progress bar (:class:`descend.progress.TrainingBar`) for the time
-    of the call: drawn from the first step, so that an argument refused before training draws none."""
-    @functools.wraps(function)
-    def barred(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        if kwargs.get("progress") is False:  # no bar, as None
-            kwargs = {**kwargs, "progress": None}  # type: ignore[assignment]
-        if kwargs.get("progress") is not True:
-            return function(*args, **kwargs)
-        from .progress import TrainingBar
-
-        with TrainingBar() as bar:
-            return function(*args, **{**kwargs, "progress": bar})  # type: ignore[arg-type]
-    return barred
-
-
-@_progress_bar
+@barred_when_true
 @_memory_said
 @autograd_on
 def fit(
@@ -170,10 +155,7 @@ def fit(
             raise ValueError("give exactly one budget: steps=... or epochs=...")
         budget = steps if steps is not None or epochs is not None or task is None else _task_steps(task)
         schedules = _schedules(schedules, budget)
-    for name, hook, argument in (("progress", progress, "a dict of the step and cohort; or True for a bar"),
-                                 ("monitor", monitor, "a descend.engine.Monitor")):
-        if hook is not None and not callable(hook):
-            raise ValueError(f"{name}={hook!r} must be a function (called with {argument}), or None")
+    engine.check_hooks(progress, monitor)
     options = dict(drop_last=drop_last, eval_every=eval_every, target=target, stop_at_target=stop_at_target,
                    record_path=record_path, record_grad_norms=record_grad_norms, dtype=dtype, compile=compile,
                    progress=progress, monitor=monitor, stop=stop)

@@ -55,7 +55,7 @@ from typing import Literal
 
 import torch
 
-from descend._checks import POSITIVE, UNIT, check_choice, check_hyperparameter, close_matches
+from descend._checks import POSITIVE, UNIT, check_choice, check_hyperparameter, close_matches, plain_number
 from descend._compile import checking
 from descend.catalog import LOSSES as LISTED  # the descriptions `descend list` shows without torch
 
@@ -288,6 +288,7 @@ def _check_in_unit(name: str, x: torch.Tensor, what: str) -> None:
 
 
 def _positive_number(name: str, value: object) -> float:
+    value = plain_number(value)
     if isinstance(value, torch.Tensor) and value.ndim > 0:
         raise ValueError(f"{name} has shape {list(value.shape)}; give a single number")
     if _reading_values():

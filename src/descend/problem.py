@@ -280,6 +280,11 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
         from . import data as data_module
 
         _check_model(model)
+        from .models import MLP, Linear, ModuleModel
+
+        if data is None and isinstance(model, (Linear, MLP, ModuleModel)):
+            raise ValueError(f"data=None is for a model whose output is the cost itself (a landscape, loss='value'); "
+                             f"{type(model).__name__} maps samples to predictions: give data=(x, y), or a task")
         splits, kind = _splits(data, data_module, validation, test, split_seed, standardize, standardize_target, dtype,
                                model)
         objective = make_objective(model, loss, kind)

@@ -4,13 +4,32 @@ says to install it where it is missing); the words of a value as the terminal sh
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ParamSpec, TypeVar
 
 __all__ = ["TrainingBar", "SearchBar"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def barred_when_true(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``function`` (a training: ``descend.fit``, ``descend.engine.train``) with ``progress=True`` given a progress
+    bar (:class:`TrainingBar`) for the time of the call, and ``progress=False`` taken as None: drawn from the first
+    step, so that an argument refused before training draws none."""
+    @functools.wraps(function)
+    def barred(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if kwargs.get("progress") is False:  # no bar, as None
+            kwargs = {**kwargs, "progress": None}  # type: ignore[assignment]
+        if kwargs.get("progress") is not True:
+            return function(*args, **kwargs)
+        with TrainingBar() as bar:
+            return function(*args, **{**kwargs, "progress": bar})  # type: ignore[arg-type]
+    return barred
 
 
 def start(progress: Any) -> None:

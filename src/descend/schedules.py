@@ -34,7 +34,7 @@ import bisect
 import dataclasses
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,7 @@ from descend._checks import (
     check_hyperparameter,
     check_names,
     close_matches,
+    plain_number,
     run_axis_length,
 )
 from descend.catalog import SCHEDULES as LISTED  # the descriptions `descend list` shows without torch
@@ -83,7 +84,7 @@ Schedule = Callable[[Any], Value]
 
 def _real(obj: object, name: str, allowed: Interval) -> None:
     """Check a real-valued parameter and store it as a float, or as a float64 tensor ``[K]`` (a copy)."""
-    value = getattr(obj, name)
+    value = plain_number(getattr(obj, name))
     check_hyperparameter(name, value, allowed)
     if isinstance(value, torch.Tensor):
         value = float(value) if value.ndim == 0 else value.detach().to(torch.float64, copy=True)
@@ -653,9 +654,12 @@ class ScheduleHyperparameters:
         return {"t": self.t}
 
     def load_state_dict(self, state: dict[str, int]) -> None:
-        """Resume at step ``state["t"]`` and set the hyperparameters to their values there."""
-        _step_number(state["t"])
-        self.t = int(state["t"])
+        """Resume at step ``state["t"]`` (a whole number, as :meth:`state_dict` saves it) and set the hyperparameters
+        to their values there."""
+        t = state.get("t") if isinstance(state, Mapping) else None
+        if isinstance(t, bool) or not isinstance(t, numbers.Integral) or t < 0:
+            raise ValueError(f"state {state!r} must hold the step t, a whole number >= 0, as state_dict() saves it")
+        self.t = int(t)
         self._apply()
 
     def _apply(self) -> None:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
+from ._checks import plain_number  # a NumPy number as Python's (no NumPy imported)
 from ._names import check_names, close_matches
 
 Parse = Callable[[Any, str], Any]
@@ -96,7 +97,7 @@ class Schema:
             value = getattr(self, entry.name)
             if value is None and entry.default is None:
                 continue
-            object.__setattr__(self, entry.name, entry.setting.parse(value, entry.key))
+            object.__setattr__(self, entry.name, entry.setting.parse(plain_number(value), entry.key))
 
     @classmethod
     def overlay(cls, file: Mapping[str, Any], given: Mapping[str, Any],
@@ -145,7 +146,7 @@ class Schema:
         spelled = {e.key: e.key for e in entries}
         spelled.update(names or {})
         data = cls._before({k: v for k, v in data.items() if v is not None}, spelled)
-        values = {e.name: e.setting.parse(data[e.key], spelled[e.key]) for e in entries if e.key in data}
+        values = {e.name: e.setting.parse(plain_number(data[e.key]), spelled[e.key]) for e in entries if e.key in data}
         values = cls._after(values, spelled)
         return cls(**values)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ._checks import check_names
+from ._checks import check_names, plain_number
 from .optim import get as get_optimizer
 from .optim import random_search
 
@@ -69,12 +69,14 @@ class RunSpec:
                 if several or value.ndim != 0:
                     raise ValueError(f"{key}={value!r}: a RunSpec is one run, so {key} is one number; several values "
                                      f"are several runs: one RunSpec each, or descend.fit({key}=[...])")
-                hyper[key] = value.item()
-        self = replace(self, seed=seed, hyper=hyper)
+                hyper[key] = _plain(key, value)  # a float32 number as written, as descend.fit reads it
+        self = replace(self, seed=seed, hyper=hyper, clip_norm=plain_number(self.clip_norm),
+                       clip_value=plain_number(self.clip_value))
         if not 0 <= self.seed < 2**62:  # the model's and the batches' generators; descend derives others from it
             raise ValueError(f"seed={self.seed!r} is out of range: a seed is a whole number in [0, 2**62)")
         for name, value in (("clip_norm", self.clip_norm), ("clip_value", self.clip_value)):
-            if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            if value is not None and not (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                          and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name}={value!r} must be a finite positive number or None")
         if self.optimizer.lower() == random_search.NAME:
             name, hyper = random_search.NAME, random_search.configure(**self.hyper)
@@ -243,10 +245,10 @@ def _plain(name: str, value: Any) -> Any:
     def number(v: Any) -> Any:  # a float32 value as written (0.1, not 0.10000000149), as the user typed it
         if isinstance(v, torch.Tensor):
             v = v.detach().cpu().numpy()[()]
-        if isinstance(v, (np.float32, np.float16)):
-            return float(str(v))
-        return v.item() if isinstance(v, np.generic) else v
+        return plain_number(v)
 
+    if type(value).__module__.partition(".")[0] == "pandas" and hasattr(value, "to_numpy"):  # a Series, an Index
+        value = value.to_numpy()
     if isinstance(value, (torch.Tensor, np.ndarray)):
         if value.ndim > 1:
             raise ValueError(f"{name} is a tensor of shape {tuple(value.shape)}; give one value, or a list or 1-D "
@@ -285,12 +287,15 @@ def starts(model: Any, start: Any) -> Any:
         return None
     if model is None:
         raise ValueError("start=... needs the model, to know its parameters")
+    if type(start).__module__.partition(".")[0] in ("numpy", "torch") and getattr(start, "ndim", 0) in (1, 2):
+        start = start.tolist()  # an array or tensor of one point's numbers, or of several points (one per row)
     points = start if isinstance(start, list) and start and not _is_number(start[0]) else [start]
     flat = [_start(model, point, i if len(points) > 1 else None) for i, point in enumerate(points)]
     return flat if isinstance(start, list) and len(points) > 1 else flat[0]
 
 
 def _is_number(v: Any) -> bool:
+    v = plain_number(v)  # a NumPy number is one
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
@@ -304,7 +309,7 @@ def check_flat_start(model: Any, start: Any, where: str) -> tuple[float, ...]:
             _is_number(v) for v in start):
         raise ValueError(f"{where}={start!r} must be {count} numbers, one per value of the model's parameters "
                          f"({', '.join(model.names)}, in order); descend.fit(start=...) takes a point or a dict")
-    values = tuple(float(v) for v in start)
+    values = tuple(float(plain_number(v)) for v in start)
     if not all(math.isfinite(v) for v in values):
         raise ValueError(f"{where}={start!r} has a non-finite value; starts must be finite")
     return values
@@ -334,7 +339,7 @@ def _start(model: Any, point: Any, i: int | None) -> tuple[float, ...]:
         if isinstance(point, (str, bytes)) or not isinstance(point, Sequence) or len(point) != len(names) or not all(
                 _is_number(v) for v in point):
             raise ValueError(f"{where}={point!r} must be {len(names)} numbers, one per parameter ({', '.join(names)})")
-        values = [float(v) for v in point]
+        values = [float(plain_number(v)) for v in point]
     if not all(math.isfinite(v) for v in values):
         raise ValueError(f"{where}={point!r} has a non-finite value; starts must be finite")
     return tuple(values)

@@ -11,7 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 import torch
 from torch import Tensor
 
-from descend._checks import POSITIVE, check_float_dtype, check_hyperparameter, close_matches
+from descend._checks import POSITIVE, check_float_dtype, check_hyperparameter, close_matches, plain_number
 from descend.catalog import INITS  # noqa: F401  (decided there: the command line reads it without torch)
 
 #: Hidden activations of :class:`MLP`.
@@ -81,6 +81,7 @@ def _flag(arg: str, value: object) -> bool:
 
 
 def _number(arg: str, value: object, allowed=POSITIVE) -> float:
+    value = plain_number(value)
     if isinstance(value, Tensor) and value.ndim > 0:
         raise ValueError(f"{arg} has shape {list(value.shape)}; give a single number")
     check_hyperparameter(arg, value, allowed)

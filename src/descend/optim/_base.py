@@ -14,7 +14,10 @@ Conventions of every rule in :mod:`descend.optim`:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import typing
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import torch
 from torch import Tensor
@@ -152,6 +155,64 @@ def per_step(x: Hyper) -> Hyper:
     if isinstance(x, Tensor) and tracing():
         return _computed_once(x)
     return x
+
+
+def checked(rule: Callable[..., Any]) -> Callable[..., Any]:
+    """A pure rule that checks its call: its switches and its sequences, which it cannot check from its maths.
+
+    A switch annotated ``bool`` must be True or False (``nesterov="no"`` is a true string: Nesterov's rule), one
+    annotated with a ``Literal`` one of its values (``eps_mode="insid"`` fell through to another form); ``grads``
+    and every tuple of the state (but an empty one: a moment a form does not keep) must have one tensor per
+    parameter (``zip`` would drop the parameters beyond the shortest). A ``ValueError`` (``TypeError`` for a
+    switch that is not a bool) names the rule, the argument and what is allowed. Hyperparameters are not checked
+    here (a tensor's values would have to be read): :meth:`descend.optim.OptimizerInfo.configure` checks them,
+    as ``fit`` and the classes do. The rule itself is ``checked(rule).unchecked``, which the engine calls: its
+    settings were checked once, before training.
+    """
+    allowed: dict[str, tuple[Any, ...]] = {}  # read here, not in a call that torch.compile may be tracing
+    for name, hint in typing.get_type_hints(rule).items():
+        if hint is bool:
+            allowed[name] = (False, True)
+        elif typing.get_origin(hint) is Literal:
+            allowed[name] = typing.get_args(hint)
+
+    @functools.wraps(rule)
+    def call(grads: Sequence[Tensor], state: Any, params: Sequence[Tensor], **options: Any) -> Any:
+        for name, value in options.items():
+            if name in allowed and not isinstance(value, Tensor) and not _one_of(value, allowed[name]):
+                words = f"{rule.__name__}: {name}={value!r} is not allowed"
+                if allowed[name] == (False, True):
+                    raise TypeError(f"{words}; give True or False")
+                from .._names import close_matches
+
+                raise ValueError(f"{words}; choose one of {', '.join(map(repr, allowed[name]))}"
+                                 + (close_matches(value, allowed[name]) if isinstance(value, str) else ""))
+        count = len(params)
+        if len(grads) != count:
+            raise ValueError(f"{rule.__name__}: {len(grads)} gradient{'s' * (len(grads) != 1)} for {count} "
+                             f"parameter{'s' * (count != 1)}; give one per parameter")
+        for field, value in zip(getattr(state, "_fields", ()), state):
+            if isinstance(value, tuple) and value and len(value) != count:
+                raise ValueError(f"{rule.__name__}: the state's {field} holds {len(value)} tensor"
+                                 f"{'s' * (len(value) != 1)} for {count} parameter{'s' * (count != 1)}: make the "
+                                 "state from these parameters (the rule's init)")
+        return rule(grads, state, params, **options)
+
+    call.unchecked = rule  # type: ignore[attr-defined]
+    return call
+
+
+def unchecked(rule: Callable[..., Any]) -> Callable[..., Any]:
+    """The rule :func:`checked` wraps (any other rule as it is)."""
+    return getattr(rule, "unchecked", rule)
+
+
+def _one_of(value: Any, allowed: tuple[Any, ...]) -> bool:
+    """``value`` is one of ``allowed``, of its kind: a switch's True or False (NumPy's too), not a string or 1."""
+    if allowed == (False, True):
+        return type(value) is bool or type(value).__module__ == "numpy" and getattr(value, "dtype", None) is not None \
+            and value.dtype.kind == "b" and value.ndim == 0
+    return isinstance(value, str) and value in allowed
 
 
 def _nonzero(x: Hyper) -> bool:

@@ -16,6 +16,7 @@ from torch import Tensor
 from ._base import (
     Hyper,
     Tensors,
+    checked,
     _nonzero,
     bias_correction,
     direction,
@@ -52,6 +53,7 @@ def adam_init(params: Sequence[Tensor], *, amsgrad: bool = False) -> AdamState:
     )
 
 
+@checked
 def adam_update(
     grads: Sequence[Tensor],
     state: AdamState,
@@ -157,6 +159,7 @@ def adamax_init(params: Sequence[Tensor]) -> AdamaxState:
     return AdamaxState(step=new_step(params), v=zeros_like(params), u=zeros_like(params))
 
 
+@checked
 def adamax_update(
     grads: Sequence[Tensor],
     state: AdamaxState,
@@ -219,6 +222,7 @@ def nadam_init(params: Sequence[Tensor]) -> NAdamState:
     return NAdamState(step=step, mu_product=torch.ones_like(step), v=zeros_like(params), s=zeros_like(params))
 
 
+@checked
 def nadam_update(
     grads: Sequence[Tensor],
     state: NAdamState,
@@ -307,6 +311,7 @@ def radam_init(params: Sequence[Tensor]) -> RAdamState:
     return RAdamState(step=new_step(params), v=zeros_like(params), s=zeros_like(params))
 
 
+@checked
 def radam_update(
     grads: Sequence[Tensor],
     state: RAdamState,

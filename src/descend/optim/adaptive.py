@@ -17,6 +17,7 @@ from . import _base
 from ._base import (
     Hyper,
     Tensors,
+    checked,
     direction,
     ema,
     ema_sq,
@@ -49,6 +50,7 @@ def adagrad_init(params: Sequence[Tensor], *, initial_accumulator_value: Hyper =
     return AdagradState(step=new_step(params), s=s)
 
 
+@checked
 def adagrad_update(
     grads: Sequence[Tensor],
     state: AdagradState,
@@ -99,6 +101,7 @@ def adadelta_init(params: Sequence[Tensor]) -> AdadeltaState:
     return AdadeltaState(step=new_step(params), s=zeros_like(params), u=zeros_like(params))
 
 
+@checked
 def adadelta_update(
     grads: Sequence[Tensor],
     state: AdadeltaState,
@@ -161,6 +164,7 @@ def rmsprop_init(
     )
 
 
+@checked
 def rmsprop_update(
     grads: Sequence[Tensor],
     state: RMSpropState,

@@ -55,7 +55,7 @@ import torch
 from torch import Tensor
 from torch.optim.optimizer import ParamsT
 
-from .._checks import check_names, run_axis_length
+from .._checks import check_choice, check_names, run_axis_length
 from .._compile import allow_programs
 from .conventions import preset
 from .registry import OptimizerInfo, _all_positive, _any_nonzero, get
@@ -68,6 +68,17 @@ _IGNORED = ("params", "param_names", "foreach", "capturable", "differentiable", 
 
 #: How many sets of ``init`` options an optimizer remembers the state fields of (:meth:`_Adapter._needed`).
 _NEEDED_CACHE = 16
+
+
+def _pair(betas: Any) -> tuple[Any, Any]:
+    """A class's ``betas``: two values (a tuple, a list, an array or a tensor of two), else a ``TypeError``."""
+    try:
+        if not isinstance(betas, (str, bytes, Mapping)):
+            b1, b2 = betas
+            return b1, b2
+    except (TypeError, ValueError):
+        pass
+    raise TypeError(f"betas must be a pair (β₁, β₂), not {betas!r}")
 
 
 class _Adapter(torch.optim.Optimizer):
@@ -127,7 +138,7 @@ class _Adapter(torch.optim.Optimizer):
         if defaults.get("fused") and defaults.get("foreach"):
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
         if self.betas_alike:  # torch checks the constructor's betas, not a group's
-            b1, b2 = defaults["betas"]
+            b1, b2 = _pair(defaults["betas"])
             if isinstance(b1, Tensor) != isinstance(b2, Tensor):
                 raise ValueError("betas must be either both floats or both Tensors")
             if isinstance(b1, Tensor) and defaults.get("foreach") and not defaults.get("capturable"):
@@ -185,10 +196,7 @@ class _Adapter(torch.optim.Optimizer):
         given = {}
         for key, value in group.items():
             if key == "betas":
-                try:
-                    given["beta1"], given["beta2"] = (_one_value(b) for b in value)
-                except (TypeError, ValueError):
-                    raise TypeError(f"betas must be a pair (β₁, β₂), not {value!r}") from None
+                given["beta1"], given["beta2"] = (_one_value(b) for b in _pair(value))
             elif key in self.defaults and key in self.info.names and key not in _IGNORED and key not in self.info.fixed:
                 given[key] = _one_value(value)
         return given
@@ -209,6 +217,16 @@ class _Adapter(torch.optim.Optimizer):
                     f"{type(self).__name__}'s param groups keep {key}={value!r}; with {key}={group[key]!r} a group "
                     "follows another optimizer's rule: give its parameters an optimizer of their own"
                 )
+
+    def _check_switches(self, given: Mapping[str, Any], index: int) -> None:
+        """A group's switches (``eps_mode``, ``amsgrad``, ...) at a step: one of their values, as when the group was
+        added, since a group may be changed in between (``eps_mode="insid"`` stepped another form of the rule)."""
+        for option in self.info.options:
+            if option.name in given and option.name not in self.info.fixed:
+                try:
+                    check_choice(option.name, given[option.name], option.choices)
+                except ValueError as e:
+                    raise ValueError(f"param group {index}: {e}") from None
 
     def _check_torch_refusals(self, group: Mapping[str, Any]) -> None:
         """What torch.optim refuses for this group, refused with torch's words (and error types)."""
@@ -384,7 +402,9 @@ class _Adapter(torch.optim.Optimizer):
                                    "refuses it too): leave fused unset")
             self._check_fixed(group)  # the rest was checked when the group was added
             _check_runs_rate(group, index)
-            config = {**self.info.defaults, **self._given(group)}
+            given = self._given(group)
+            self._check_switches(given, index)
+            config = {**self.info.defaults, **given}
             grads = [self._gradient(p, config) for p in params]
             needed = self._needed(config)
             self._complete_state(params, config, needed)

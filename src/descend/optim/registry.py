@@ -647,6 +647,8 @@ def unregister(name: str) -> None:
 
 def get(name: str) -> OptimizerInfo:
     """The optimizer called ``name`` (case-insensitive); a ValueError lists the close matches."""
+    if not isinstance(name, str):
+        raise ValueError(f"optimizer {name!r} must be a name such as 'adam' (descend.optim.available() lists them)")
     key = name.lower().replace("_", "-")
     parts = [p.strip() for p in key.split(",")]
     if len(parts) > 1 and all(p in OPTIMIZERS or p == RANDOM_SEARCH[0] for p in parts):  # as --lr lists its rates

@@ -16,6 +16,7 @@ from . import _base
 from ._base import (
     Hyper,
     Tensors,
+    checked,
     direction,
     ema,
     in_float64,
@@ -37,6 +38,7 @@ def gd_init(params: Sequence[Tensor]) -> GDState:
     return GDState(step=new_step(params))
 
 
+@checked
 def gd_update(
     grads: Sequence[Tensor],
     state: GDState,
@@ -78,6 +80,7 @@ def momentum_init(params: Sequence[Tensor]) -> MomentumState:
     return MomentumState(step=new_step(params), v=zeros_like(params))
 
 
+@checked
 def momentum_update(
     grads: Sequence[Tensor],
     state: MomentumState,
@@ -136,6 +139,7 @@ def sgd_init(params: Sequence[Tensor], *, momentum: Hyper = 0.0) -> SGDState:
     return SGDState(step=new_step(params), b=zeros_like(params) if needs_buffer else ())
 
 
+@checked
 def sgd_update(
     grads: Sequence[Tensor],
     state: SGDState,

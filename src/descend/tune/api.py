@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._autograd import autograd_on
-from .._checks import close_matches
+from .._checks import close_matches, plain_number
 from . import logs, pruning
 from .space import BATCH_SIZE, SCHEDULE, ChoiceSpace, Space, share, space_for, trial_schedules
 
@@ -410,6 +410,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                                      f"{name}'s trials may have at 0 ({where}), where a schedule does nothing; search "
                                      f"{key} over a range above 0 in {names['space']} (such as {key}=0.1..0.99), or "
                                      "leave its schedule out")
+    clip_norm, clip_value = plain_number(clip_norm), plain_number(clip_value)
     if clip_norm is not None and not (isinstance(clip_norm, (int, float)) and clip_norm > 0):
         raise ValueError(f"clip_norm {clip_norm!r}: a positive number is required")
     if clip_value is not None and not (isinstance(clip_value, (int, float)) and clip_value > 0):
