@@ -602,6 +602,8 @@ def test_a_csv_report_is_rebuilt_byte_for_byte_and_an_edited_file_is_refused(tmp
         assert result.exit_code == 2, result.output
         assert "one.csv' no longer reads as the data the runs trained on (" in result.output, result.output
         assert "it was changed or moved after the report was written; restore it" in result.output
+        # the three ways: the file where it was, beside the folder (as after moving both), or a new comparison
+        assert "put it beside the report's folder" in " ".join(result.output.split())
         assert "dropna" not in result.output
         assert (tmp_path / "r" / "report.html").read_bytes() == written
 

@@ -371,6 +371,23 @@ def test_the_page_prints_whole_and_a_long_title_wraps_on_a_phone(result, tmp_pat
     context.close()
 
 
+def test_on_a_phone_the_legends_go_under_the_plots_as_in_a_comparisons_report(result, tmp_path, browser):
+    """At 375 px every legend stayed beside its plot, which kept 113-163 px of a 315-px figure: the page lacked the
+    comparison report's script that fits the figures to a narrow screen."""
+    path = write_report(result, tmp_path)
+    context = browser.new_context(offline=True, viewport={"width": 375, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length > 0")
+        page.wait_for_timeout(1500)
+        legends = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
+            .filter((d) => d._fullLayout.showlegend).map((d) => [d.id, d._fullLayout.legend.orientation])""")
+        assert legends and all(orientation == "h" for _, orientation in legends), legends
+    finally:
+        context.close()
+
+
 def test_two_optimizers_marks_for_the_same_trial_number_stand_side_by_side():
     """adam's trial 6 and sgd's trial 6, both diverged, were one mark over the other: 10 marks for 11 trials."""
     import pandas as pd

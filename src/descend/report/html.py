@@ -189,7 +189,8 @@ footer { margin-top: 2.5rem; color: #666; font-size: 0.9rem; border-top: 1px sol
   td { overflow-wrap: anywhere; }  /* a long path or configuration breaks; a heading keeps its words whole */
   thead th { min-width: 0; overflow-wrap: normal; }
   .figure, figure.still, img, tr { break-inside: avoid; }
-  h2, h3, .caption { break-after: avoid-page; }  /* a heading and its caption stay with their figure */
+  h2, h3, .caption { break-after: avoid-page; }  /* a heading and its caption stay with their figure, */
+  .caption { break-inside: avoid; }  /* and a caption of several lines is not broken between them */
   /* the collapsed sections (the glossary, more columns, the runs) are printed open: a page cannot be clicked */
   details::details-content { content-visibility: visible; display: block; }
   details > summary { list-style: none; font-weight: bold; }
@@ -436,7 +437,7 @@ def _page(title: str, body: str, version: str) -> str:
         f"<script>{bundle}</script>\n</head>\n<body>\n<main>\n{body}\n"
         f"<footer>Made with descend {_esc(version)}; charts by plotly.js "
         f"{_esc(plotly.offline.get_plotlyjs_version())}, embedded in this file (it works offline).</footer>\n"
-        f"</main>\n<script>{_KEYBOARD_JS}{PRINT_JS}</script>\n</body>\n</html>\n"
+        f"</main>\n<script>{PAGE_JS}</script>\n</body>\n</html>\n"
     )
 
 
@@ -505,6 +506,7 @@ _KEYBOARD_JS = """
     // the width to null would take it back to the page's first width)
     if (this && this.layout) delete this.layout.width;
   }
+  function pixels(text) { return /px$/.test(text || "") ? parseFloat(text) : null; }
   function widen(gd) {  // wide again (a window made wider, a phone turned): the figure as the page drew it
     var was = gd._descendWide, text = gd.layout.title && gd.layout.title.text;
     var back = Object.assign({}, was.layout);
@@ -512,7 +514,8 @@ _KEYBOARD_JS = """
     delete gd._descendWide; delete gd._descendTitle; delete gd.dataset.narrow;
     gd.style.height = was.height;
     if (gd.parentElement) gd.parentElement.style.height = was.outer;
-    if (back.height === null) back.height = parseFloat(was.height) || null;
+    // a height the page gave in pixels (a figure whose style is "100%" fills its box, whose height is in pixels)
+    if (back.height === null) back.height = pixels(was.height) || pixels(was.outer) || null;
     gd.dataset.fitting = "1";
     var done = function () { delete gd.dataset.fitting; };
     Plotly.relayout(gd, back).then(function () { return loose.call(gd); }).then(done, done);
@@ -593,6 +596,10 @@ PRINT_JS = """
   });
 })();
 """
+
+#: Every page's script (a comparison's and a search's report): the menus' keys, the figures fitted to a narrow screen
+#: and back, and printing.
+PAGE_JS = _KEYBOARD_JS + PRINT_JS
 
 
 def _header(title: str, intro: str, mode: str, version: str, summary: Any, curves: Any,

@@ -468,10 +468,12 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
         if record.get("data") is not None:  # a CSV file's task: the file no longer reads as it did (its own advice,
             # "dropna = True", is for a new comparison: config.toml edited is refused below)
             first = str(e).split("; ")[0]
+            name = Path(str(settings.get("csv", ""))).name
             raise ValueError(f"{what}: the CSV file {settings.get('csv', '')!r} no longer reads as the data the runs "
                              f"trained on ({first}): it was changed or moved after the report was written; restore "
-                             "it, or run a new comparison on it: descend compare --config "
-                             f"{directory / 'config.toml'} --out NEW_FOLDER") from None
+                             f"it, put it beside the report's folder ({directory.parent / name}) or in it, or run a "
+                             f"new comparison on it: descend compare --config {directory / 'config.toml'} --out "
+                             "NEW_FOLDER") from None
         raise ValueError(f"{what}: its task cannot be rebuilt from config.toml: {e}") from None
     task = compare.initialised(task, config)  # the model as compare initialised it (its card says how)
     kept = record.get("config")

@@ -823,7 +823,7 @@ def _page(title: str, body: str, version: str) -> str:
     import plotly.offline
 
     from ..report.html import _CSS as CSS
-    from ..report.html import PRINT_JS, _esc
+    from ..report.html import PAGE_JS, _esc
 
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -834,7 +834,7 @@ def _page(title: str, body: str, version: str) -> str:
         f"<script>{plotly.offline.get_plotlyjs()}</script>\n</head>\n<body>\n<main>\n{body}\n"
         f"<footer>Made with descend {_esc(version)}; charts by plotly.js "
         f"{_esc(plotly.offline.get_plotlyjs_version())}, embedded in this file (it works offline).</footer>\n"
-        f"</main>\n<script>{PRINT_JS}</script>\n</body>\n</html>\n")
+        f"</main>\n<script>{PAGE_JS}</script>\n</body>\n</html>\n")
 
 
 def write_report(result: Any, out: str | Path, *, command: str | None = None, figures: bool = True,
