@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import torch
@@ -442,3 +443,46 @@ def test_once_every_run_has_stopped_no_step_is_taken_and_the_records_are_the_sam
     pd_testing.assert_frame_equal(alone.curves, curves)
     for run in range(2):
         assert alone.paths[run].tolist() == beside.paths[run].tolist() and len(alone.paths[run]) == 301
+
+
+def test_two_threads_compile_one_after_the_other(monkeypatch):
+    """Two fits with compile=True in two threads, each tracing its step (make_fx) at once: one failed with torch.fx's
+    "CURRENT_PATCHER is None in finally block", its process-wide tracing state taken by the other thread. A trace
+    and its compile now hold the process (the compiler stood in for: the traced graph itself runs as the program)."""
+    at_once, most = [0], [0]
+    lock = threading.Lock()
+
+    def compiled(graph, inputs, name):
+        with lock:
+            at_once[0] += 1
+            most[0] = max(most[0], at_once[0])
+        time.sleep(0.3)  # a compile takes its time: the other thread reaches its own trace meanwhile
+        with lock:
+            at_once[0] -= 1
+        return graph
+
+    monkeypatch.setattr(engine, "_compiled_graph", compiled)
+    monkeypatch.setenv("DESCEND_PACKAGES", "0")
+    monkeypatch.setattr(engine, "_PROGRAMS", type(engine._PROGRAMS)())  # nothing held: both threads compile
+    x, y = data()
+    jobs = [dict(optimizer="adam", lr=[1e-3, 1e-2]), dict(optimizer="sgd", lr=[0.05, 0.1], momentum=0.9)]
+    results: list = [None, None]
+    errors: list = []
+    start = threading.Barrier(2)
+
+    def work(i):
+        try:
+            start.wait(5)
+            results[i] = descend.fit(model=MODEL, data=(x, y), steps=6, batch_size=8, eval_every=0, compile=True,
+                                     **jobs[i])
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert most[0] == 1
+    assert all(r.summary["steps_done"].tolist() == [6, 6] for r in results)

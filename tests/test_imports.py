@@ -61,3 +61,19 @@ def test_help_and_list_load_no_report_library():
                     assert e.code in (0, None), e.code
         """)
         assert not {"matplotlib", "plotly", "sklearn", "optuna"} & set(loaded), (argv, loaded)
+
+
+def test_the_package_pickles_as_a_module_by_its_name():
+    """joblib's processes (cloudpickle) could not send a function that calls descend.fit: the package's module class
+    of its own ("cannot pickle '_Package' object")."""
+    import pickle
+
+    import descend
+
+    assert pickle.loads(pickle.dumps(descend)) is descend
+    cloudpickle = __import__("pytest").importorskip("cloudpickle")  # scikit-learn's joblib brings it
+
+    def job(lr):
+        return descend.fit(task="line", optimizer="adam", lr=lr, steps=3, compile=False).summary["steps_done"].item()
+
+    assert cloudpickle.loads(cloudpickle.dumps(job))(0.01) == 3

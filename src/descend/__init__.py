@@ -72,6 +72,13 @@ class _Package(types.ModuleType):
             return
         super().__setattr__(name, value)
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        """Pickled as a module is by cloudpickle (joblib's processes, dask, ...): imported again by its name. A
+        function of one's own that calls ``descend.fit`` failed to pickle ("cannot pickle '_Package' object")."""
+        import importlib
+
+        return importlib.import_module, (self.__name__,)
+
 
 sys.modules[__name__].__class__ = _Package
 

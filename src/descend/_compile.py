@@ -31,6 +31,7 @@ import torch
 from . import _source
 from ._files import write_text
 from ._interrupts import interrupt_after  # noqa: F401  (import_compiler holds Ctrl-C with it)
+from ._quiet import ignoring
 
 
 def allow_programs() -> None:
@@ -77,6 +78,19 @@ def checked() -> Iterator[None]:
         yield
     finally:
         _CHECKED.active = was
+
+
+#: One trace and compile at a time in a process: torch.fx's tracing keeps process-wide state (two threads tracing
+#: at once failed with torch's "CURRENT_PATCHER is None"), as Inductor's settings do while it compiles.
+_ONE_COMPILE = threading.RLock()
+
+
+@contextlib.contextmanager
+def one_compile_at_a_time() -> Iterator[None]:
+    """Hold the process's compiling to this thread: a step or an evaluation traced (make_fx) and compiled
+    (Inductor) while another thread's waits for it (its program may then be the one just compiled)."""
+    with _ONE_COMPILE:
+        yield
 
 
 @contextlib.contextmanager
@@ -578,8 +592,6 @@ def save_package(name: str, graph: Any, inputs: list[torch.Tensor]) -> Packaged 
     The package is written under a temporary name and renamed once whole, so that a process killed while
     compiling leaves no package that looks whole. None when it could not be written or read (the caller then
     compiles in-process)."""
-    import warnings
-
     from torch._inductor import aoti_compile_and_package
 
     prepare_inductor()
@@ -587,8 +599,7 @@ def save_package(name: str, graph: Any, inputs: list[torch.Tensor]) -> Packaged 
     final = _package_path(name)
     partial = directory / f".{name}.{os.getpid()}.{threading.get_ident()}.partial.pt2"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with ignoring():
             exported = torch.export.export(graph, tuple(inputs), strict=False)
             aoti_compile_and_package(exported, package_path=str(partial))
         os.replace(partial, final)

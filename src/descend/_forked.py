@@ -25,11 +25,11 @@ import signal
 import struct
 import sys
 import threading
-import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ._interrupts import ctrl_c_ignored
+from ._quiet import ignoring
 
 #: The environment variable that sets how many processes train a comparison's groups: ``1`` keeps them in one.
 PROCESSES_VARIABLE = "DESCEND_PROCESSES"
@@ -111,12 +111,10 @@ class Child:
                           if threading.current_thread() is threading.main_thread() and not ctrl_c_ignored()
                           else _NOT_HELD)
         try:
-            with warnings.catch_warnings():
-                # Python 3.12+ warns at every fork of a process with threads (the progress bar's, torch's pool):
-                # a lock another thread held at the fork stays held in the child. The child here takes none of
-                # theirs: one intra-op thread, no terminal, its own pipe, os._exit (see this module's docstring)
-                warnings.filterwarnings("ignore", message=r".*is multi-threaded, use of fork\(\) may lead to "
-                                        "deadlocks", category=DeprecationWarning)
+            # Python 3.12+ warns at every fork of a process with threads (the progress bar's, torch's pool): a
+            # lock another thread held at the fork stays held in the child. The child here takes none of theirs:
+            # one intra-op thread, no terminal, its own pipe, os._exit (see this module's docstring)
+            with ignoring(r".*is multi-threaded, use of fork\(\) may lead to deadlocks", category=DeprecationWarning):
                 pid = os.fork()
         except BaseException:
             self.release()

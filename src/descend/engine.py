@@ -62,6 +62,7 @@ from ._compile import (
     fingerprint,
     import_compiler,
     load_package,
+    one_compile_at_a_time,
     package_name,
     prepare_inductor,
     remember_compiled,
@@ -1767,9 +1768,10 @@ def _traced_step(model: Any, objective: Objective, update: Callable[..., Any], s
         norms = torch.zeros(()) if norms is None else norms
         return [new_w, recorded, norms, finite, all_move, *_leaves(new_state)]
 
-    with traced():
-        graph = make_fx(flat_step, tracing_mode="fake")(*inputs)
-    return _compiled_graph(graph, inputs, name)
+    with one_compile_at_a_time():
+        with traced():
+            graph = make_fx(flat_step, tracing_mode="fake")(*inputs)
+        return _compiled_graph(graph, inputs, name)
 
 
 def _compiled_graph(graph: Any, inputs: list[Tensor], name: str | None) -> Callable[..., Any]:
@@ -1857,9 +1859,10 @@ class _CompiledEval:
 
                 prepare_inductor()
                 inputs = [w, *self.data, *self.units]
-                with traced():
-                    graph = make_fx(self._measure, tracing_mode="fake")(*inputs)
-                return _compiled_graph(graph, inputs, name)
+                with one_compile_at_a_time():
+                    with traced():
+                        graph = make_fx(self._measure, tracing_mode="fake")(*inputs)
+                    return _compiled_graph(graph, inputs, name)
 
         return _held_or_compiled(lambda: self._key(w), self.model, compile)
 

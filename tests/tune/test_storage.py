@@ -337,6 +337,35 @@ def test_a_suspended_worker_of_this_machine_keeps_its_trials_and_one_that_lost_t
     assert [t.state.name for t in study.get_trials()] == ["FAIL", "WAITING"]
 
 
+def test_a_killed_worker_not_yet_reaped_by_its_parent_is_dead(tmp_path):
+    """A worker killed (SIGKILL, the out-of-memory killer) whose parent has not waited for it yet is a zombie: it
+    answered os.kill(pid, 0) with its start time unchanged, so another worker took it for a live one and waited for
+    its trials forever (a parent joining that worker first, before reaping the dead one, waited for good)."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    study = optuna.create_study(storage=storage_module.open_storage(str(tmp_path / "s.journal")), study_name="s")
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        worker = f"{socket.gethostname()}:{killed.pid}:{storage_module._started(killed.pid)}"
+        study._storage.set_trial_system_attr(trial._trial_id, storage_module.WORKER_KEY, worker)
+        assert storage_module._dead_here(worker) is False
+        killed.send_signal(signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while storage_module._stat(killed.pid)[0] != "Z" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert storage_module._stat(killed.pid)[0] == "Z"  # not reaped yet
+        assert storage_module._dead_here(worker) is True
+        assert storage_module.fail_stale(study, grace_period=3600) == [trial.number]  # at once, no grace period
+    finally:
+        killed.kill()
+        killed.wait()
+
+
 def test_the_heartbeat_beats_for_the_running_trials(tmp_path):
     study = optuna.create_study(storage=storage_module.open_storage(str(tmp_path / "s.journal")), study_name="s")
     trial = study.ask()

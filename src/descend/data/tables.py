@@ -23,6 +23,7 @@ from descend._names import join_items, printable
 from descend._names import near as _near
 from descend._names import ordinal
 
+from .._quiet import ignoring
 from .dataset import KINDS, Dataset, Kind, _float_dtype, _whole, as_dataset
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1093,8 +1094,7 @@ def _cells_as_written(text: Callable[[], str], options: Mapping[str, Any]) -> An
     kept = {k: v for k, v in options.items() if k not in ("dtype", "converters", "thousands", "na_values",
                                                            "keep_default_na", "low_memory")}
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with ignoring():
             return pd.read_csv(io.StringIO(text()), dtype=str, keep_default_na=False, **kept)
     except (OSError, ValueError, LookupError):
         return None

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from .. import data as data_module
 from .. import models
 from .._machine import one_thread
 from .._names import ordinal
+from .._quiet import ignoring
 from .task import Known, Task, least_squares, register
 
 _HIDDEN = (32,)
@@ -167,8 +167,7 @@ def _per_class(part: torch.Tensor, labels: torch.Tensor, classes: int, reduce: s
     ``index_reduce_`` along the rows (``scatter_reduce`` with the labels spread over the columns took 70 ms for
     digits' 1,797 × 64 on a busy machine, this 0.1 ms)."""
     start = torch.full((classes, part.shape[1]), math.inf if reduce == "amin" else -math.inf, dtype=part.dtype)
-    with warnings.catch_warnings():  # "index_reduce() is in beta": its amin and amax are scatter_reduce's
-        warnings.simplefilter("ignore", UserWarning)
+    with ignoring(category=UserWarning):  # "index_reduce() is in beta": its amin and amax are scatter_reduce's
         return start.index_reduce_(0, labels, part, reduce)
 
 

@@ -26,7 +26,6 @@ sets an axis. An optimizer has the colour :mod:`descend.report.colours` gives it
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from .. import outcomes
+from .._quiet import ignoring
 
 __all__ = ["FAILED", "best_so_far", "importances", "trial_kinds", "write_report"]
 
@@ -209,8 +209,7 @@ def importances(result: Any) -> tuple[dict[str, dict[str, float]], dict[str, str
             why[optimizer] = f"{optimizer}: every trial with a result has the same value: no parameter matters"
             continue
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with ignoring():
                 values = optuna.importance.get_param_importances(study, evaluator=fanova.evaluator(seed=0),
                                                                  target=_target)
         except (ValueError, RuntimeError, ZeroDivisionError) as e:
@@ -587,8 +586,7 @@ def _optuna_charts(optimizer: str, study: Any, searched: list[str], found: Mappi
     out: list[tuple[str, str, str, Any]] = []
     n = _counted(study)
     none = f"No trial of {optimizer} has a result, so there is nothing to draw."
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with ignoring():
 
         def draw(function: Any, *args: Any, source: Any = study, **kwargs: Any) -> Any:
             if not n:

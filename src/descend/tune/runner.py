@@ -39,12 +39,12 @@ import contextlib
 import math
 import threading
 import time
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import engine, outcomes
+from .._quiet import ignoring
 from ..spec import RunSpec, schedules_for
 from . import pruning
 from . import storage as storage_module
@@ -171,9 +171,7 @@ def make_sampler(name: str, space: Space | ChoiceSpace, *, seed: int, cohort: in
     are numbered by the study; CMA-ES draws a generation at a time."""
     import optuna
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        warnings.simplefilter("ignore", FutureWarning)
+    with ignoring(category=optuna.exceptions.ExperimentalWarning), ignoring(category=FutureWarning):
         if name == "tpe":  # group: a choice of optimizers is a conditional space, one group per optimizer
             from .tpe import cohort_tpe
 
@@ -725,12 +723,10 @@ class Runner:
         storage = study._storage
         t0 = time.perf_counter()
         asked = []
-        with warnings.catch_warnings():
-            # descend beats for the trials itself (storage.Heartbeat); Optuna's note assumes study.optimize
-            warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed")
-            # a diverged trial is told the worst value on purpose (the sampler learns to avoid it); the GP sampler
-            # clips it to the worst finite one and says so at every ask
-            warnings.filterwarnings("ignore", message="Clip non-finite values")
+        # descend beats for the trials itself (storage.Heartbeat): Optuna's note assumes study.optimize; a diverged
+        # trial is told the worst value on purpose (the sampler learns to avoid it): the GP sampler clips it to the
+        # worst finite one and says so at every ask
+        with ignoring("Heartbeat of storage is supposed", "Clip non-finite values"):
             with storage_module.taking_trials(storage):  # one worker at a time takes queued trials (SQLite)
                 if storage_module.takes_turns(storage):  # what another worker asked meanwhile is counted
                     n = min(n, self._free())

@@ -41,6 +41,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .._quiet import ignoring
+
 #: Seconds between two beats, and how old a beat may be before its trial counts as stale.
 HEARTBEAT_INTERVAL = 10
 GRACE_PERIOD = 60
@@ -391,13 +393,10 @@ def open_storage(target: str, *, what: str = "--storage", heartbeat_interval: in
     engine_kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("postgresql"):
         engine_kwargs["connect_args"] = {"connect_timeout": 10}
-    import warnings
-
     last: Exception | None = None
     for attempt in range(5):  # several workers starting at once may race on creating the tables
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            with ignoring(category=optuna.exceptions.ExperimentalWarning):
                 return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs,
                                                   heartbeat_interval=heartbeat_interval, grace_period=grace_period)
         except Exception as e:  # sqlalchemy's OperationalError, ArgumentError, ...
@@ -508,16 +507,23 @@ def worker_id() -> str:
 
 
 def _started(pid: int) -> str:
+    return _stat(pid)[1]
+
+
+def _stat(pid: int) -> tuple[str, str]:
+    """A process's state (``Z``: a zombie, dead but not yet reaped by its parent) and its start time, from
+    ``/proc``; ``("?", "?")`` where it cannot be read."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return fields[0], fields[19]
     except (OSError, IndexError):
-        return "?"
+        return "?", "?"
 
 
 def _dead_here(worker: Any) -> bool | None:
-    """Whether ``worker`` (a :func:`worker_id`) names a process of this machine that no longer runs: True, False
-    when it still runs (stopped or suspended too: it goes on when resumed), None when that cannot be told (another
-    machine's, or a process this user may not signal)."""
+    """Whether ``worker`` (a :func:`worker_id`) names a process of this machine that no longer runs (ended, or a
+    zombie its parent has not reaped): True, False when it still runs (stopped or suspended too: it goes on when
+    resumed), None when that cannot be told (another machine's, or a process this user may not signal)."""
     if not isinstance(worker, str) or worker.count(":") < 2:
         return None
     host, pid_text, start = worker.rsplit(":", 2)
@@ -534,8 +540,12 @@ def _dead_here(worker: Any) -> bool | None:
         return None
     if start == "?":
         return None
-    started = _started(pid)
-    return None if started == "?" else started != start
+    state, started = _stat(pid)
+    if started == "?":
+        return None
+    # a zombie (killed, its parent not waiting for it yet: a multiprocessing.Process of one's own) runs no more; as
+    # running it was waited for forever, by a parent that joins this worker first too
+    return started != start or state in ("Z", "X")
 
 
 class Heartbeat:

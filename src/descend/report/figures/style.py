@@ -7,7 +7,6 @@ import contextlib
 import functools
 import math
 import textwrap
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -20,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ... import outcomes
+from ..._quiet import ignoring
 from ...selection import status_steps, statuses
 from ..colours import batch_order as _batch_key
 from ..colours import colours as palette_of
@@ -120,8 +120,7 @@ def quiet_glyphs() -> Iterator[None]:
     lines under --quiet for a file named in Japanese on a system without such a font): the character is drawn as
     a box, and the report's HTML shows the text. matplotlib 3.9 words it "missing from font(s) ...", 3.7 and 3.8
     "missing from current font"."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from (current )?font", category=UserWarning)
+    with ignoring(r"Glyph \d+ .*missing from (current )?font", category=UserWarning):
         yield
 
 
