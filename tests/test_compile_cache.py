@@ -359,6 +359,10 @@ def test_a_damaged_package_is_compiled_again_and_replaced(monkeypatch, tmp_path)
     first = descend.fit(compile=True, **common)
     packages = sorted((tmp_path / "inductor-2" / "packages").iterdir())
     assert len(packages) == 1
+    # read once per process: a package read again (its program gone from the engine's cache) mapped another copy
+    # of its library for good, as torch never unloads one
+    read = [_compile.load_package(p.stem) for p in packages]
+    assert all(r is not None and _compile.load_package(p.stem) is r for r, p in zip(read, packages))
     for package in packages:
         package.write_bytes(package.read_bytes()[:1000])  # cut short
         assert _compile.load_package(package.stem) is None
@@ -366,6 +370,7 @@ def test_a_damaged_package_is_compiled_again_and_replaced(monkeypatch, tmp_path)
     again = descend.fit(compile=True, **common)
     assert np.array_equal(first.curves["value"].to_numpy(), again.curves["value"].to_numpy(), equal_nan=True)
     assert all(_compile.load_package(p.stem) is not None for p in packages)  # whole again
+    assert all(_compile.load_package(p.stem) is not r for r, p in zip(read, packages))  # the new file's
 
 
 def test_without_a_writable_cache_programs_are_compiled_in_the_process(monkeypatch, tmp_path):

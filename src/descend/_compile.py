@@ -511,6 +511,11 @@ class Packaged:
 
 _LOADED: weakref.WeakSet[Packaged] = weakref.WeakSet()
 _LOADED_LOCK = threading.Lock()
+#: Every package this process has read, by its path, with the file read (inode and size): read again once its
+#: program left the engine's cache (:data:`descend.engine.MAX_PROGRAMS`), the same program. torch never unloads a
+#: package's library, so each new read mapped another copy of it for good (about 300 KB and six mappings a read: a
+#: server cycling through more shapes than the cache holds grew without end).
+_READ: dict[str, tuple[tuple[int, int], Packaged]] = {}
 
 
 def _release_loaders() -> None:
@@ -569,21 +574,34 @@ def compiling(name: str | None) -> Iterator[None]:
 
 def load_package(name: str | None) -> Packaged | None:
     """The program of the package ``name``, or None when there is none (or it cannot be read: it is then
-    compiled again and replaced). Reading one takes milliseconds: no trace, no Inductor."""
+    compiled again and replaced). Reading one takes milliseconds: no trace, no Inductor; a package this process
+    read before, still the same file, is not read again (:data:`_READ`)."""
     if name is None:
         return None
     path = _package_path(name)
-    if not path.exists():
-        return None
     try:
-        loader = torch._C._aoti.AOTIModelPackageLoader(str(path), "model", False, 1, -1)
-    except Exception:  # noqa: BLE001  (damaged, or written by another torch: compiled again)
+        found = path.stat()
+    except OSError:
         return None
+    file = (found.st_ino, found.st_size)  # the same file as read before: not rewritten, not cut short since
+    with _LOADED_LOCK:
+        read = _READ.get(str(path))
+    program = read[1] if read is not None and read[0] == file else None
+    if program is None:
+        try:
+            loader = torch._C._aoti.AOTIModelPackageLoader(str(path), "model", False, 1, -1)
+        except Exception:  # noqa: BLE001  (damaged, or written by another torch: compiled again)
+            with _LOADED_LOCK:
+                _READ.pop(str(path), None)
+            return None
+        program = Packaged(loader, name)
+        with _LOADED_LOCK:
+            _READ[str(path)] = (file, program)
     try:
         os.utime(path)  # the least recently used go first (_prune)
     except OSError:
         pass
-    return Packaged(loader, name)
+    return program
 
 
 def save_package(name: str, graph: Any, inputs: list[torch.Tensor]) -> Packaged | None:

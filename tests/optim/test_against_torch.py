@@ -446,6 +446,27 @@ def test_param_groups_and_params_without_grad():
     assert max_diff(ours, theirs) <= TOL
 
 
+def test_every_fused_optimizer_shares_one_compiled_function():
+    """A torch.compile per fused optimizer kept one more wrapper in torch's cache of backends for good: a process
+    making optimizers in a loop grew without end."""
+    from descend.optim import classes
+
+    try:
+        from torch._dynamo.eval_frame import cached_backends
+    except ImportError:  # pragma: no cover - another torch
+        cached_backends = {}
+    made = []
+    for cls in (D.Adam, D.SGD, D.Adam):
+        p = torch.nn.Parameter(torch.ones(3, dtype=torch.float64))
+        opt = cls([p], lr=0.1, fused=True)
+        p.grad = torch.ones(3, dtype=torch.float64)
+        opt.step()
+        made.append(opt._compiled)
+        before = len(cached_backends) if len(made) == 1 else before
+    assert made[0] is made[1] is made[2] is classes._FUSED[0]
+    assert len(cached_backends) == before
+
+
 @pytest.mark.parametrize("name", ["SGD", "Adam"])
 def test_fused_compiled_rule_equals_eager(name):
     """fused=True compiles the same rule; it must give the same numbers as eager mode.

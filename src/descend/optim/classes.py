@@ -48,6 +48,7 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -450,8 +451,7 @@ class _Adapter(torch.optim.Optimizer):
         state go in as one-element views: a compiled program's writes into 0-d inputs are lost.
         """
         if self._compiled is None:
-            allow_programs()  # one compiled function serves every optimizer class and option set
-            self._compiled = torch.compile(_update_in_place, dynamic=False, fullgraph=True)
+            self._compiled = _fused_program()
         config = {
             k: torch.tensor(v, dtype=torch.float64) if isinstance(v, float) and v != 0 else v
             for k, v in config.items()
@@ -525,6 +525,21 @@ class _Adapter(torch.optim.Optimizer):
             state["step"] = torch.as_tensor(state["step"], dtype=torch.float64).reshape(()).clone()
             if "mu_product" in state:
                 state["mu_product"] = torch.as_tensor(state["mu_product"]).reshape(()).clone()
+
+
+_FUSED: list[Any] = []  # the one compiled update of every fused optimizer (made at the first fused step)
+_FUSED_LOCK = threading.Lock()
+
+
+def _fused_program() -> Any:
+    """One compiled function serves every optimizer class and option set (its programs are told apart by their
+    inputs): a ``torch.compile`` per optimizer kept one more wrapper in torch's cache of backends for good, for
+    every fused optimizer a process ever made."""
+    with _FUSED_LOCK:
+        if not _FUSED:
+            allow_programs()
+            _FUSED.append(torch.compile(_update_in_place, dynamic=False, fullgraph=True))
+        return _FUSED[0]
 
 
 def _update_in_place(update: Any, params: list[Tensor], grads: list[Tensor], record: Any, config: dict) -> Any:
