@@ -455,16 +455,16 @@ def test_every_fused_optimizer_shares_one_compiled_function():
         from torch._dynamo.eval_frame import cached_backends
     except ImportError:  # pragma: no cover - another torch
         cached_backends = {}
-    made = []
+    made, backends = [], []
     for cls in (D.Adam, D.SGD, D.Adam):
         p = torch.nn.Parameter(torch.ones(3, dtype=torch.float64))
         opt = cls([p], lr=0.1, fused=True)
         p.grad = torch.ones(3, dtype=torch.float64)
         opt.step()
         made.append(opt._compiled)
-        before = len(cached_backends) if len(made) == 1 else before
+        backends.append(len(cached_backends))
     assert made[0] is made[1] is made[2] is classes._FUSED[0]
-    assert len(cached_backends) == before
+    assert backends[0] == backends[1] == backends[2]
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam"])
