@@ -483,6 +483,14 @@ class _Progress:
                                  rate=f"{self.steps / elapsed:,.0f}")
 
 
+def _task_too_large(settings: Any) -> str:
+    """The words for a task that could not be built in memory: the task options given, to make smaller."""
+    options = settings.get("task_options") if isinstance(settings, dict) else None
+    given = " ".join(str(o) for o in options) if isinstance(options, (list, tuple)) else ""
+    return ("not enough memory to build the task" + (f" with --task-option {given}" if given else "")
+            + ": give smaller --task-option values (the data's size: m, n, size; the model's: width, depth, hidden)")
+
+
 @app.command("compare", cls=_Command, short_help='Compare optimizers on a task and write a report.')
 @_with_settings(Config)
 def compare_command(
@@ -554,6 +562,8 @@ def compare_command(
         _check_mp4(mp4, built)
     except ValueError as e:
         _fail(str(e))
+    except MemoryError:  # a task built larger than memory (--task-option m=1000000000): the options to make smaller
+        _fail(_task_too_large(settings))
     except KeyboardInterrupt:
         _interrupted_at_start()
     if not quiet:
@@ -576,7 +586,9 @@ def compare_command(
     except (MemoryError, RuntimeError) as e:
         from .compare_config import no_space, out_of_memory
 
-        if (message := out_of_memory(e, "comparison") or no_space(e)) is None:
+        fewer = ("fewer --steps (or --epochs), fewer runs (--lr values, --seeds, optimizers), a smaller --batch-size"
+                 + (" or smaller --task-option values" if resolved.task_options else ""))
+        if (message := out_of_memory(e, "comparison", fewer) or no_space(e)) is None:
             raise
         _fail(message)
     except KeyboardInterrupt:  # before training started (it keeps what finished): said, not a silent 130
@@ -954,6 +966,9 @@ def landscape_command(
         if out.exists() and not out.is_dir():  # before training: a figure cannot go there
             raise ValueError(f"--out {str(out)!r} is a file; give a directory for the figure")
         from .report import saved
+
+        if animate is not None and folder is not None:  # a folder this user cannot write into (/proc, read-only)
+            saved.writable_into(folder, what=f"--animate {str(animate)!r}: its folder")
 
         saved.writable_into(out)  # a read-only folder, a file on the way: said before training, not a traceback
         resolved, task = cmp.resolve(name, optimizers=optimizer or None, lr=lr, steps=steps, seeds=1,

@@ -182,6 +182,9 @@ def no_space(error: BaseException) -> str | None:
 
 #: The most values a range LOW..HIGH:N gives (each is a configuration trained, times the seeds and optimizers).
 MAX_RANGE = 1000
+#: The most steps (or epochs) a comparison takes: a run's records hold a value per step, and a count no index holds
+#: (2**62) failed inside the engine, naming no flag.
+MAX_BUDGET = 10**9
 
 
 def parse_values(text: str, what: str = "--lr") -> list[float]:
@@ -404,7 +407,7 @@ def _parse_batch_sizes(value: Any, name: str) -> tuple[Any, ...]:
 
 
 def _parse_schedule(value: Any, name: str) -> str:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value.strip():  # '' was taken as no schedule, and written so
         raise ValueError(f"{name} {value!r}: give a schedule such as cosine or step:step_size=100,gamma=0.5")
     # checked again with the comparison's steps by Config.resolved; until then a length any schedule accepts
     # (one_cycle needs at least 2 steps: a placeholder of 1 refused it whenever total_steps was not given)
@@ -814,9 +817,10 @@ class Config(schema.Schema):
              "'hybrid(16,4,256)' sets the three, 'hybrid(32,8,full)' ends on full batches (quoted: the shell reads "
              "brackets). Default: the task's.")
     steps: int | None = schema.setting(
-        None, metavar="INTEGER", parse=schema.whole(1), help="Training steps per run (default: the task's).")
+        None, metavar="INTEGER", parse=schema.whole(1, MAX_BUDGET),
+        help="Training steps per run (default: the task's).")
     epochs: int | None = schema.setting(
-        None, metavar="INTEGER", parse=schema.whole(1), help="Budget in epochs instead of steps.")
+        None, metavar="INTEGER", parse=schema.whole(1, MAX_BUDGET), help="Budget in epochs instead of steps.")
     schedule: str | None = schema.setting(
         None, metavar="NAME[:KEY=VALUE,...]", parse=_parse_schedule,
         help="Learning-rate schedule, a multiplier of each run's --lr (its value is 1: cosine:min_value=0.01 anneals "
@@ -847,10 +851,10 @@ class Config(schema.Schema):
     clip_value: float | None = schema.setting(
         None, metavar="NUMBER", parse=_positive_number,
         help="Clip each gradient component to [-NUMBER, NUMBER] (before --clip-norm, when both are given).")
-    seeds: int = schema.setting(3, metavar="INTEGER", parse=schema.whole(1),
+    seeds: int = schema.setting(3, metavar="INTEGER", parse=schema.whole(1, MAX_RANGE),
                                 help="Seeds per configuration (default 3).")
     budget: int = schema.setting(
-        7, metavar="INTEGER", parse=schema.whole(2), written=lambda v, c: c.mode == "tuned",
+        7, metavar="INTEGER", parse=schema.whole(2, 10 * MAX_RANGE), written=lambda v, c: c.mode == "tuned",
         help="Tuned mode: trials of the learning-rate search per optimizer (and batch size), the same for every "
              "optimizer; at least 2 (default 7).")
     compile: bool = schema.setting(
@@ -947,7 +951,8 @@ class Config(schema.Schema):
         for key in TASK_SETTINGS:
             if getattr(self, key) is not None and key in self.task_options:  # one of them won without a word
                 given = self.task_options[key]
-                shown = ",".join(map(str, given)) if isinstance(given, (list, tuple)) else str(given)
+                shown = (",".join(map(str, given)) if isinstance(given, (list, tuple)) else
+                         str(given).lower() if isinstance(given, bool) else str(given))
                 raise ValueError(f"{names[key]} and {names['task_options']} {key}={shown} both set {key}; give it "
                                  "in one place")
         for key, value in (("standardize_target", self.standardize_target), ("start", self.start),
@@ -958,6 +963,13 @@ class Config(schema.Schema):
             elif value is not None and key != "loss":
                 raise ValueError(_not_an_option(key, value, where, names))
         if self.csv is not None:
+            for key in _CSV_KEYS[1:]:  # a flag and the same task option: the option was dropped without a word
+                if getattr(self, key) is not None and key in self.task_options:
+                    raise ValueError(f"{names[key]} and {names['task_options']} {key}=... both set {key}; give it in "
+                                     "one place")
+            for key in ("features", "drop", "na_values"):  # one name: a list of one (--task-option drop=id)
+                if isinstance(options.get(key), str):
+                    options[key] = [options[key]]
             options.update({k: (list(v) if isinstance(v, tuple) else v) for k in _CSV_KEYS
                             if k != "kind" and (v := getattr(self, k)) is not None})
         try:
@@ -990,6 +1002,8 @@ class Config(schema.Schema):
                 raise ValueError(f"{names['init']} {self.init}: the model of {where} starts from given values of its "
                                  f"named parameters ({', '.join(task.model.names)}), not from drawn weights; set "
                                  f"them with {names['start']}") from None
+        if self.epochs is not None and task.data is None:  # a landscape: its epoch was one step, without a word
+            raise ValueError(f"{names['epochs']}: {where} has no data to count epochs over; give {names['steps']}")
         specs = self.optimizers
         if specs is None:
             specs = _parse_optimizers(list(task.optimizers), f"the optimizers of task {task.name!r}")
@@ -1184,10 +1198,13 @@ def _check_batch_sizes(sizes: Sequence[Any], task: Any, where: str, names: Mappi
     """Refuse a batch size larger than the training set, saying how many rows the data set has."""
     data = getattr(task, "data", None)
     if data is None:  # a landscape: one function, one "sample" (a noisy one has data)
-        wrong = [b for b in sizes if isinstance(b, int) and not isinstance(b, bool) and b > 1]
+        from .data import hybrid
+
+        wrong = [b for b in sizes if isinstance(b, int) and not isinstance(b, bool) and b > 1
+                 or isinstance(b, hybrid)]
         if wrong:
-            raise ValueError(f"{names['batch_size']} {wrong[0]} does not apply: {where} has no data (its cost is "
-                             f"one function, with no samples to batch); give {names['batch_size']} full")
+            raise ValueError(f"{names['batch_size']} {batch_text(wrong[0])} does not apply: {where} has no data (its "
+                             f"cost is one function, with no samples to batch); give {names['batch_size']} full")
         return
     from .data import hybrid
 

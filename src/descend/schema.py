@@ -175,14 +175,16 @@ class Schema:
 # -- parsers for common kinds of field --------------------------------------------------------------------------
 
 
-def whole(low: int) -> Parse:
-    """A whole number >= ``low``: an int, or its decimal text."""
+def whole(low: int, high: int | None = None) -> Parse:
+    """A whole number >= ``low`` (and <= ``high``, where given): an int, or its decimal text."""
 
     def parse(value: Any, name: str) -> int:
         if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
             value = int(value.strip())
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"{name} {value!r}: a whole number >= {low} is required")
+        if high is not None and value > high:
+            raise ValueError(f"{name} {value!r}: a whole number from {low} to {high:,} is required")
         return value
 
     return parse

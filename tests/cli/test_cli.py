@@ -376,3 +376,18 @@ def test_a_table_of_several_seeds_says_its_numbers_are_medians(tmp_path):
     frame.to_csv(tmp_path / "table.csv")
     result = runner.invoke(app, ["show", str(tmp_path)], env={"COLUMNS": "100"})
     assert result.exit_code == 0 and "medians" not in result.stdout
+
+
+@pytest.mark.parametrize("command", [["play"], ["dashboard", "--storage", "missing.journal"]])
+def test_an_empty_host_is_refused_not_every_address(command, tmp_path, monkeypatch):
+    """--host '' (an unset $HOST in a script) listened on every address of the machine, with a warning saying
+    "--host  serves ..."."""
+    monkeypatch.chdir(tmp_path)
+    if command[0] == "dashboard":
+        import optuna
+
+        from descend.tune import storage as storage_module
+
+        optuna.create_study(storage=storage_module.open_storage(str(tmp_path / "missing.journal")), study_name="s")
+    result = runner.invoke(app, [*command, "--host", "", "--no-browser"])
+    assert result.exit_code != 0 and "--host '': give the address to listen on" in result.output, result.output

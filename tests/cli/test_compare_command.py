@@ -1282,3 +1282,69 @@ def test_a_figure_that_raises_is_said_on_the_terminal_under_quiet_too(tmp_path, 
     assert "figure loss-step skipped: it could not be drawn (TypeError: a simulated defect)" in html
     rebuilt = runner.invoke(app, ["report", str(tmp_path / "r"), "--out", str(tmp_path / "again")])
     assert rebuilt.exit_code == 0 and "warning: figure loss-step is not in the report" in rebuilt.stderr
+
+
+def _rows_csv(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("id,a,b,y\n" + "".join(f"{i},{i % 7}.5,{(3 * i) % 5}.25,{(i % 4) * 0.5}\n" for i in range(40)))
+    return path
+
+
+def test_a_csv_setting_given_by_flag_and_by_task_option_is_refused_and_one_column_is_a_list(tmp_path):
+    """--drop id --task-option drop=a trained with id dropped alone (the option lost without a word, and a search's
+    resume command repeated it); --task-option drop=id was refused, then its advice drop=['id'] refused too."""
+    path = _rows_csv(tmp_path)
+    common = ["compare", "--csv", str(path), "--column", "y", "-o", "gd", "--seeds", "1", "--steps", "3"]
+    for flag, option in ((["--drop", "id"], "drop=a"), (["--sep", ","], "sep=;")):
+        result = runner.invoke(app, [*common, *flag, "--task-option", option, "--out", str(tmp_path / "r")])
+        assert result.exit_code == 2, result.output
+        key = option.partition("=")[0]
+        assert f"{flag[0]} and --task-option {key}=... both set {key}; give it in one place" in result.output
+        assert not (tmp_path / "r").exists()
+    by_option = runner.invoke(app, [*common, "--task-option", "drop=id", "--out", str(tmp_path / "o")])
+    by_flag = runner.invoke(app, [*common, "--drop", "id", "--out", str(tmp_path / "f")])
+    assert by_option.exit_code == 0 and by_flag.exit_code == 0, by_option.output + by_flag.output
+    assert (pd.read_csv(tmp_path / "o" / "summary.csv")["final_train_loss"].tolist()
+            == pd.read_csv(tmp_path / "f" / "summary.csv")["final_train_loss"].tolist())
+
+
+@pytest.mark.parametrize("args, message", [
+    (["rosenbrock", "--epochs", "3"], "--epochs: task 'rosenbrock' has no data to count epochs over; give --steps"),
+    (["rosenbrock", "--batch-size", "hybrid"], "--batch-size hybrid(32,8,512) does not apply: task 'rosenbrock' "
+                                               "has no data"),
+    (["rosenbrock", "--schedule", ""], "--schedule '': give a schedule such as cosine"),
+    (["line", "--seeds", "1000000"], "--seeds 1000000: a whole number from 1 to 1,000 is required"),
+    (["line", "--mode", "tuned", "--budget", "100000"], "--budget 100000: a whole number from 2 to 10,000"),
+    (["line", "--steps", str(2**62)], f"--steps {2**62}: a whole number from 1 to 1,000,000,000"),
+])
+def test_command_line_values_refused_before_any_work_in_its_words(tmp_path, args, message):
+    """Each was taken (an epoch of a landscape trained as one step; '' as no schedule; a million seeds ran for
+    minutes without a step), or refused in Python's words ("batch_size=hybrid(first=32, ...) ... or None") or
+    from inside the engine, naming no flag."""
+    result = runner.invoke(app, ["compare", *args, "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split()), result.output
+    assert "None" not in result.output and not (tmp_path / "r").exists()
+
+
+def test_a_task_too_large_for_memory_names_the_task_options(tmp_path, monkeypatch):
+    """--task-option m=1000000000 ended in a MemoryError's traceback (or the kernel's kill) while the task was built."""
+    import descend.compare_config as config
+
+    def too_large(*args, **kwargs):
+        raise MemoryError("Unable to allocate 12.4 GiB")
+
+    monkeypatch.setattr(config, "get_task", too_large)
+    result = runner.invoke(app, ["compare", "line", "--task-option", "m=1000000000", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2, result.output
+    assert ("not enough memory to build the task with --task-option m=1000000000: give smaller --task-option values"
+            in " ".join(result.output.split())), result.output
+
+
+def test_an_animation_into_a_folder_that_cannot_be_written_is_refused_before_training(tmp_path):
+    """landscape --animate /proc/a.gif failed after the whole training, its figure already written."""
+    result = runner.invoke(app, ["landscape", "rosenbrock", "--steps", "20", "--animate", "/proc/descend-a.gif",
+                                 "--out", str(tmp_path / "f")])
+    assert result.exit_code == 2, result.output
+    assert "--animate '/proc/descend-a.gif': its folder '/proc' cannot be written" in result.output
+    assert not (tmp_path / "f").exists()

@@ -352,8 +352,18 @@ def test_descend_landscape_before_any_step_or_out_of_memory_writes_no_figure(tmp
     result = runner.invoke(app, ["landscape", "rosenbrock", "--steps", "1000000000000", "-o", "gd", "--out",
                                  str(tmp_path / "o")])
     assert result.exit_code == 2 and "Traceback" not in result.output and not (tmp_path / "o").exists()
+    assert result.stderr.strip().splitlines()[-1] == ("error: --steps 1000000000000: a whole number from 1 to "
+                                                      "1,000,000,000 is required")
+
+    def out_of_memory(*args, **kwargs):  # a training past memory (planning its batches, its records)
+        raise MemoryError
+
+    monkeypatch.setattr(C, "compare", out_of_memory)
+    result = runner.invoke(app, ["landscape", "rosenbrock", "--steps", "5", "-o", "gd", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "Traceback" not in result.output and not (tmp_path / "o").exists()
     assert result.stderr.strip().splitlines()[-1] == ("error: not enough memory for this figure: give fewer --steps "
                                                       "or fewer runs (--lr values, -o)")
+    monkeypatch.undo()
     real = C.compare
 
     def none_stepped(config, task, progress=None):

@@ -70,6 +70,9 @@ def test_kinds_of_items():
     ("beta1=0.9|nan", "'nan' is not a finite number"),
     ("lr=1e-3..1e-1:step=0.01", "not a whole number of steps of 0.01; end the range on the grid, e.g. "
                                 "lr=0.001..0.091:step=0.01"),
+    # a step longer than the range: the advice was to end it at LOW..LOW, which a range refuses
+    ("lr=1e-3..1e-1:step=1", "the step 1 is longer than the range 0.001..0.1; give a step that divides it, e.g. "
+                             "step=0.0099"),
 ])
 def test_bad_spaces_are_one_line_naming_the_item(text, message):
     with pytest.raises(ValueError) as error:

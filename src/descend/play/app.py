@@ -382,6 +382,9 @@ def check_port(host: str, port: int) -> None:
     """Raise :class:`PortBusy` (one line, with the fix) when ``host:port`` cannot be bound."""
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
         raise PortBusy(f"port {port!r} is not a port number; choose one in 1-65535 with --port 8000")
+    if not isinstance(host, str) or not host.strip():  # an unset $HOST in a script: it listened on every address
+        raise PortBusy(f"--host {host!r}: give the address to listen on, such as 127.0.0.1 (this machine alone) or "
+                       "0.0.0.0 (every machine that can reach it)")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds

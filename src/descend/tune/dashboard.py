@@ -119,6 +119,9 @@ def check_port(host: str, port: int) -> None:
     bound."""
     if not 0 < port < 65536:
         raise ValueError(f"--port {port}: give a port between 1 and 65535, e.g. 8080")
+    if not isinstance(host, str) or not host.strip():  # an unset $HOST in a script: it listened on every address
+        raise ValueError(f"--host {host!r}: give the address to listen on, such as 127.0.0.1 (this machine alone) or "
+                         "0.0.0.0 (every machine that can reach it)")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds

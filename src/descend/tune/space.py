@@ -442,6 +442,10 @@ def _param(name: str, body: str, item: str, what: str, numeric: Mapping[str, Int
             raise ValueError(f"{what} {item!r}: a log range needs LOW > 0")
         if log and step is not None:
             raise ValueError(f"{what} {item!r}: a log range takes no step")
+        if step is not None and (hi - lo) / step < 1 - 1e-9:  # no second point: the grid's end advice was LOW..LOW
+            tenth = float(f"{(hi - lo) / 10:.3g}")
+            raise ValueError(f"{what} {item!r}: the step {_show(step)} is longer than the range {_show(lo)}.."
+                             f"{_show(hi)}; give a step that divides it, e.g. step={_show(tenth)}")
         if step is not None and abs((n := (hi - lo) / step) - round(n)) > 1e-9 * max(1.0, n):
             # Optuna would move HIGH down to the grid, and a point drawn at HIGH would fall off it
             raise ValueError(f"{what} {item!r}: {_show(hi)} − {_show(lo)} is not a whole number of steps of "
