@@ -112,18 +112,16 @@ def test_monitor_refuses_what_is_not_a_run_naming_what_it_takes(given):
         descend.fit(data=data(), steps=5, eval_every=5, monitor=bad, **KW)
 
 
-def test_two_fits_in_two_threads_equal_the_same_fits_one_after_the_other():
-    x, y = data()
-    jobs = [dict(optimizer="adam", lr=[1e-3, 1e-2]), dict(optimizer="sgd", lr=[0.05, 0.1], momentum=0.9)]
-    alone = [descend.fit(model=MODEL, data=(x, y), steps=60, batch_size=8, dtype=torch.float64, **job)
-             for job in jobs]
-    together: list = [None, None]
+def in_two_threads(call):
+    """``call(0)`` and ``call(1)`` in two threads at once: their results, once both have ended (an error of either
+    raised here)."""
+    results: list = [None, None]
     errors: list = []
 
     def work(i):
         try:
-            together[i] = descend.fit(model=MODEL, data=(x, y), steps=60, batch_size=8, dtype=torch.float64, **jobs[i])
-        except Exception as e:  # pragma: no cover - reported below
+            results[i] = call(i)
+        except Exception as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
@@ -131,7 +129,17 @@ def test_two_fits_in_two_threads_equal_the_same_fits_one_after_the_other():
         t.start()
     for t in threads:
         t.join()
-    assert not errors
+    assert not errors, errors
+    return results
+
+
+def test_two_fits_in_two_threads_equal_the_same_fits_one_after_the_other():
+    x, y = data()
+    jobs = [dict(optimizer="adam", lr=[1e-3, 1e-2]), dict(optimizer="sgd", lr=[0.05, 0.1], momentum=0.9)]
+    alone = [descend.fit(model=MODEL, data=(x, y), steps=60, batch_size=8, dtype=torch.float64, **job)
+             for job in jobs]
+    together = in_two_threads(lambda i: descend.fit(model=MODEL, data=(x, y), steps=60, batch_size=8,
+                                                    dtype=torch.float64, **jobs[i]))
     for a, b in zip(alone, together):
         for run in a.params:
             for n in MODEL.names:
@@ -154,17 +162,8 @@ def test_two_fits_of_a_module_with_dropout_in_two_threads_equal_them_one_after_t
 
     alone = [fit(module(), "adam"), fit(module(), "sgd")]
     for _ in range(3):
-        models, together = [module(), module()], [None, None]
-
-        def work(i):
-            together[i] = fit(models[i], ("adam", "sgd")[i])
-
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert together == alone
+        models = [module(), module()]
+        assert in_two_threads(lambda i: fit(models[i], ("adam", "sgd")[i])) == alone
 
 
 def test_a_fit_of_descends_own_model_leaves_torchs_generator_to_the_other_threads():
@@ -466,23 +465,12 @@ def test_two_threads_compile_one_after_the_other(monkeypatch):
     monkeypatch.setattr(engine, "_PROGRAMS", type(engine._PROGRAMS)())  # nothing held: both threads compile
     x, y = data()
     jobs = [dict(optimizer="adam", lr=[1e-3, 1e-2]), dict(optimizer="sgd", lr=[0.05, 0.1], momentum=0.9)]
-    results: list = [None, None]
-    errors: list = []
     start = threading.Barrier(2)
 
-    def work(i):
-        try:
-            start.wait(5)
-            results[i] = descend.fit(model=MODEL, data=(x, y), steps=6, batch_size=8, eval_every=0, compile=True,
-                                     **jobs[i])
-        except Exception as e:  # pragma: no cover - reported below
-            errors.append(e)
+    def fit(i):
+        start.wait(5)
+        return descend.fit(model=MODEL, data=(x, y), steps=6, batch_size=8, eval_every=0, compile=True, **jobs[i])
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    results = in_two_threads(fit)
     assert most[0] == 1
     assert all(r.summary["steps_done"].tolist() == [6, 6] for r in results)
