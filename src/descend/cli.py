@@ -308,14 +308,16 @@ def _read_config(path: Path, schema: type = Config, *, csv_given: bool = True) -
         import tomli as tomllib
     from ._checks import check_names
 
-    try:
-        data = tomllib.loads(Path(path).read_text())
+    try:  # TOML is UTF-8 whatever the locale; a byte-order mark (Windows Notepad's) is read past
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ValueError(f"--config {str(path)!r} does not exist") from None
     except IsADirectoryError:
         raise ValueError(f"--config {str(path)!r} is a directory; give the TOML file of the settings") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ValueError(f"--config {str(path)!r} cannot be read: {e}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"--config {str(path)!r} is not UTF-8 text, which a TOML file is: save it as UTF-8") from None
+    except OSError as e:
+        raise ValueError(f"--config {str(path)!r} cannot be read: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ValueError(f"--config {str(path)!r} is not valid TOML: {e}") from None
     switches = [key for key in data if key in _COMMAND_SWITCHES]
@@ -710,6 +712,8 @@ def report_command(
         _check_mp4(mp4, comparison.task)
     except ValueError as e:
         _fail(str(e))
+    if svg and figures is False:  # SVG copies of figures that are not drawn: nothing would be written, without a word
+        _fail("--svg writes the figures as SVG too, and --no-figures draws none: give one of them")
     if figures is not None:  # the figures and the animation as asked, the extra formats with them unless asked
         drawn = {**drawn, "figures": figures, "animation": figures, "svg": drawn.get("svg", False) and figures,
                  "mp4": drawn.get("mp4", False) and figures}

@@ -391,3 +391,18 @@ def test_an_empty_host_is_refused_not_every_address(command, tmp_path, monkeypat
         optuna.create_study(storage=storage_module.open_storage(str(tmp_path / "missing.journal")), study_name="s")
     result = runner.invoke(app, [*command, "--host", "", "--no-browser"])
     assert result.exit_code != 0 and "--host '': give the address to listen on" in result.output, result.output
+
+
+def test_a_config_file_is_utf8_whatever_the_locale_with_or_without_a_byte_order_mark(tmp_path):
+    """A file saved by Windows Notepad (a byte-order mark) was "Invalid statement (line 1, column 1)", and one of
+    another encoding "'utf-8' codec can't decode byte 0xff"."""
+    for text, encoding in (('task = "rosenbrock"\nsteps = 5\nseeds = 1\n', "utf-8-sig"),
+                           ('task = "rosenbrock"\n', "utf-16")):
+        config = tmp_path / "c.toml"
+        config.write_text(text, encoding=encoding)
+        result = runner.invoke(app, ["compare", "--config", str(config), "-o", "gd", "--no-animation",
+                                     "--out", str(tmp_path / "r")])
+        if encoding == "utf-8-sig":
+            assert result.exit_code == 0, result.output
+        else:
+            assert result.exit_code == 2 and "is not UTF-8 text, which a TOML file is" in result.output, result.output

@@ -716,3 +716,14 @@ def test_descend_report_keeps_a_report_another_command_wrote_there_while_it_ran(
         assert result.exit_code == 2, result.output
         assert "another command wrote a report there while this one ran; it is kept" in result.output, result.output
         assert (folder / "comparison.json").read_text() == (other / "comparison.json").read_text()
+
+
+def test_svg_copies_of_figures_not_drawn_are_refused(tmp_path):
+    """descend report DIR --no-figures --svg rebuilt the page without a word about the SVG files it could not write."""
+    made = runner.invoke(app, ["compare", "rosenbrock", "-o", "gd", "--steps", "5", "--seeds", "1", "--no-animation",
+                               "--out", str(tmp_path / "r")])
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(app, ["report", str(tmp_path / "r"), "--no-figures", "--svg", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2, result.output
+    assert "--svg writes the figures as SVG too, and --no-figures draws none: give one of them" in result.output
+    assert not (tmp_path / "o").exists()

@@ -185,6 +185,8 @@ def test_accuracies_are_shown_as_percentages(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
+    # a budget no index holds failed inside the engine, naming no flag
+    (["--steps", str(2**62)], f"--steps {2**62}: a whole number from 1 to 1,000,000,000 is required"),
     (["--space", "lr=1e-5.."], "error: --space 'lr=1e-5..': a range LOW..HIGH needs both ends"),
     (["--space", ""], "error: --space '' is empty"),
     (["-o", "adam:beta1=0.8,beta1=0.9"], "error: --optimizer 'adam:beta1=0.8,beta1=0.9': beta1 is given twice"),

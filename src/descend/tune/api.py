@@ -302,10 +302,12 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     pruner = pruner.strip().lower()
     if steps is not None and epochs is not None:
         raise ValueError(f"give {names['steps']} or {names['epochs']}, not both")
+    from ..compare_config import MAX_BUDGET
+
     if steps is not None:
-        _whole(steps, names["steps"], 1)
+        _whole(steps, names["steps"], 1, MAX_BUDGET)
     if epochs is not None:
-        _whole(epochs, names["epochs"], 1)
+        _whole(epochs, names["epochs"], 1, MAX_BUDGET)
         if built.data is None:
             raise ValueError(f"{names['epochs']}: task {built.name!r} has no data to count epochs over; give "
                              f"{names['steps']}")
