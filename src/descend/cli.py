@@ -894,7 +894,7 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
     config, saved = Path(report) / "config.toml", Path(report) / "comparison.json"
     title, notes, unread = f"report {report}", [], None
     try:  # the task the report compared on, and what qualifies its table (an interruption, ...)
-        record = json.loads(saved.read_text())
+        record = json.loads(saved.read_text(encoding="utf-8"))
         task = record["task"]
         if task == "formula" and config.exists():  # a formula's task is named formula: the formula says more
             task = _read_config(config).get("task") or task
@@ -908,7 +908,9 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
         if saved.exists():  # damaged: the table is shown as table.csv holds it, and said to be unchecked
             again = (f"descend compare --config {shlex.quote(str(config))} --out NEW_FOLDER runs the comparison again"
                      if config.exists() else "running the comparison again does")
-            unread = (f"{saved} cannot be read ({type(e).__name__}: {(str(e).splitlines() or [''])[0]}): the table "
+            from .report.saved import unreadable
+
+            unread = (f"{saved} cannot be read ({unreadable(e)}): the table "
                       "is table.csv as it is, its rows not checked against the comparison's, without the task, the "
                       "interruption and the notes the comparison recorded; descend report cannot write them again "
                       f"from a damaged comparison.json, {again}")
@@ -919,7 +921,7 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
     for note in [*notes, *([unread] if unread else [])]:
         typer.echo(f"note: {note}")
     if config.exists():
-        typer.echo(config.read_text())
+        typer.echo(config.read_text(encoding="utf-8"))
 
 
 _PLUGIN_HELP = next(e.setting.help for e in Config.entries() if e.key == "plugin")  # as compare and tune say it

@@ -884,8 +884,9 @@ class Config(schema.Schema):
                 if data.get("csv") is None or data.get("column") is not None:
                     if comma := schema.decimal_comma(target, names["target"]):
                         raise ValueError(f"{names['target']} {target!r} must be a number (the target loss){comma}")
-                    raise ValueError(f"{names['target']} {target!r} must be a number (the target loss); with "
-                                     f"{names['csv']} PATH it may name the column") from None
+                    raise ValueError(f"{names['target']} {target!r} must be a number (the target loss)"
+                                     + ("" if data.get("column") is not None else
+                                        f"; the column to predict is {names['column']}")) from None
                 data = {k: v for k, v in data.items() if k != "target"}
                 data["column"] = target
                 import warnings

@@ -468,6 +468,10 @@ def test_damaged_saved_files_are_one_line_errors_never_a_traceback_nor_a_shorter
     (cut / "curves.csv").write_text("".join(lines[: len(lines) // 2]))
     result = runner.invoke(app, ["report", str(cut), "--out", str(tmp_path / "again2")])
     assert result.exit_code == 2 and "curves.csv has" in result.output and "cut short or edited" in result.output
+    gone = copy("gone")
+    (gone / "config.toml").unlink()  # it said "[Errno 2] No such file or directory: '.../config.toml'"
+    result = runner.invoke(app, ["report", str(gone), "--out", str(tmp_path / "again3")])
+    assert result.exit_code == 2 and "its saved results cannot be read (config.toml is missing)" in result.output
 
 
 def test_descend_show_says_a_damaged_comparison_json_leaves_the_table_unchecked(tmp_path, landscape_report):
@@ -482,7 +486,9 @@ def test_descend_show_says_a_damaged_comparison_json_leaves_the_table_unchecked(
     result = runner.invoke(app, ["show", str(damaged)], env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
     said = [line for line in result.stdout.splitlines() if str(record) in line]
-    assert len(said) == 1 and said[0].startswith(f"note: {record} cannot be read (JSONDecodeError: "), result.output
+    # in a reader's words (it said "JSONDecodeError: Expecting ...")
+    assert len(said) == 1 and said[0].startswith(f"note: {record} cannot be read (not valid JSON (line "), \
+        result.output
     assert "its rows not checked against the comparison's" in said[0]
     assert "descend report cannot write them again from a damaged comparison.json, descend compare --config " \
            f"{damaged / 'config.toml'} --out NEW_FOLDER runs the comparison again" in said[0]

@@ -398,6 +398,20 @@ def _find_csv(settings: dict[str, Any], directory: Path, record: Mapping[str, An
     settings["csv"] = str(given)
 
 
+def unreadable(error: BaseException) -> str:
+    """Why a saved file could not be read, in a reader's words: ``config.toml is missing``, ``comparison.json is not
+    valid JSON (line 2, column 1)``, rather than "[Errno 2] No such file ..." or "JSONDecodeError: Expecting ..."."""
+    if isinstance(error, FileNotFoundError) and error.filename:
+        return f"{Path(error.filename).name} is missing"
+    if isinstance(error, json.JSONDecodeError):
+        return f"not valid JSON (line {error.lineno}, column {error.colno}): cut short or edited"
+    if isinstance(error, UnicodeDecodeError):
+        return "not UTF-8 text: edited or damaged"
+    if isinstance(error, OSError):
+        return f"{error.strerror or error}{f' ({Path(error.filename).name})' if error.filename else ''}"
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
 def digest(directory: Path) -> str | None:
     """A digest of the report in ``directory`` (its :data:`RECORD`'s bytes; None: none): a rebuild in place checks
     that the report it replaces is still the one it read."""
@@ -460,7 +474,7 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
             with np.load(directory / "paths.npz", allow_pickle=False) as saved:
                 paths = {int(k[3:]): saved[k] for k in saved.files}
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as e:  # a paths.npz cut short: not a zip
-        raise ValueError(f"{what}: its saved results cannot be read ({e})") from None
+        raise ValueError(f"{what}: its saved results cannot be read ({unreadable(e)})") from None
     _find_csv(settings, directory, record)
     try:
         config, task = compare.Config.from_dict(settings, what=f"key in {directory / 'config.toml'}").resolved()

@@ -412,7 +412,7 @@ def show(directory: Path) -> None:
     from .result import where_now
     from .runner import Target
 
-    best = json.loads((directory / "best.json").read_text())
+    best = json.loads((directory / "best.json").read_text(encoding="utf-8"))
     split, metric = str(best["target"]).split("_", 1)  # written as Target.key, "{split}_{metric}"
     if (directory / "table.csv").exists():
         table = read_csv_exact(directory / "table.csv", index_col=0)

@@ -254,7 +254,7 @@ def check_out(out: Path, studies: set[str] | None, flag: str, *, storage: str | 
                          "give another directory")
     if studies is not None:
         try:
-            record = json.loads((out / RECORD).read_text())
+            record = json.loads((out / RECORD).read_text(encoding="utf-8"))
             theirs = set(record["studies"].values())
             kept = where_now(out, record)[1]  # its storage, moved with the folder where it was under it
         except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none, or not one to keep
@@ -309,7 +309,7 @@ def _marked(out: Path) -> tuple[set[str] | None, str | None]:
 
     studies, storage = None, None
     try:
-        for line in (Path(out) / TUNE_MARKER).read_text().splitlines():
+        for line in (Path(out) / TUNE_MARKER).read_text(encoding="utf-8").splitlines():
             if line.startswith("studies: "):
                 studies = set(json.loads(line.removeprefix("studies: ")))
             elif line.startswith("storage: "):
