@@ -153,10 +153,12 @@ def jax_runner():
 
 def later_run(steps: int = STEPS) -> dict[str, tuple[float, float]]:
     """The default call as a new process makes it once the compiled row left the group's package on disk."""
-    from descend import engine
+    from descend import _compile, engine
 
     with engine._PROGRAMS_LOCK:
         engine._PROGRAMS.clear()
+    with _compile._LOADED_LOCK:  # and the packages it read: a new process reads them again
+        _compile._READ.clear()
     return run_fit("auto", steps=steps)
 
 
