@@ -112,8 +112,9 @@ def check_hyperparameter(
 ) -> Number | torch.Tensor:
     """Check one hyperparameter: a Python number, a 0-d tensor, or a tensor ``[K]`` with one value per run.
 
-    Returns the value unchanged. ``runs`` is the expected K when the caller knows it (the length of the
-    parameters' run axis); a ``[K]`` tensor of another length is an error.
+    Returns the value, a NumPy number as Python's (:func:`plain_number`; anything else unchanged). ``runs`` is the
+    expected K when the caller knows it (the length of the parameters' run axis); a ``[K]`` tensor of another
+    length is an error.
     """
     import torch
 

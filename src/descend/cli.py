@@ -485,14 +485,6 @@ class _Progress:
                                  rate=f"{self.steps / elapsed:,.0f}")
 
 
-def _task_too_large(settings: Any) -> str:
-    """The words for a task that could not be built in memory: the task options given, to make smaller."""
-    options = settings.get("task_options") if isinstance(settings, dict) else None
-    given = " ".join(str(o) for o in options) if isinstance(options, (list, tuple)) else ""
-    return ("not enough memory to build the task" + (f" with --task-option {given}" if given else "")
-            + ": give smaller --task-option values (the data's size: m, n, size; the model's: width, depth, hidden)")
-
-
 @app.command("compare", cls=_Command, short_help='Compare optimizers on a task and write a report.')
 @_with_settings(Config)
 def compare_command(
@@ -565,7 +557,9 @@ def compare_command(
     except ValueError as e:
         _fail(str(e))
     except MemoryError:  # a task built larger than memory (--task-option m=1000000000): the options to make smaller
-        _fail(_task_too_large(settings))
+        from .compare_config import task_too_large
+
+        _fail(task_too_large(settings.get("task_options") or ()))
     except KeyboardInterrupt:
         _interrupted_at_start()
     if not quiet:
@@ -588,9 +582,8 @@ def compare_command(
     except (MemoryError, RuntimeError) as e:
         from .compare_config import no_space, out_of_memory
 
-        fewer = ("fewer --steps (or --epochs), fewer runs (--lr values, --seeds, optimizers), a smaller --batch-size"
-                 + (" or smaller --task-option values" if resolved.task_options else ""))
-        if (message := out_of_memory(e, "comparison", fewer) or no_space(e)) is None:
+        message = out_of_memory(e, "comparison", task_options=bool(given.task_options)) or no_space(e)
+        if message is None:
             raise
         _fail(message)
     except KeyboardInterrupt:  # before training started (it keeps what finished): said, not a silent 130

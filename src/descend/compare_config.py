@@ -153,13 +153,24 @@ def as_switches(info: Any, options: Mapping[str, Any]) -> dict[str, Any]:
 
 def out_of_memory(error: BaseException, what: str,
                   fewer: str = "fewer --steps (or --epochs), fewer runs (--lr values, --seeds, optimizers) or a "
-                               "smaller --batch-size") -> str | None:
+                               "smaller --batch-size", *, task_options: bool = False) -> str | None:
     """The words for ``error`` when a training ran out of memory (its batch plans and records grow with the
     steps: Python's MemoryError, or torch's "can't allocate memory", a RuntimeError), else None; ``fewer``
-    says which flags of the command make it smaller."""
+    says which flags of the command make it smaller, and ``task_options`` that the task's options given do too (a
+    model's width)."""
     if not isinstance(error, MemoryError) and "allocat" not in str(error) and "bad_alloc" not in str(error):
         return None
-    return f"not enough memory for this {what}: give {fewer}"
+    return f"not enough memory for this {what}: give {fewer}" + (
+        ", or smaller --task-option values" if task_options else "")
+
+
+def task_too_large(options: Any) -> str:
+    """The words for a task that could not be built in memory (``--task-option m=1000000000``): the task options
+    given (``KEY=VALUE`` items or a table of them), to make smaller."""
+    given = (" ".join(f"{k}={v}" for k, v in options.items()) if isinstance(options, Mapping) else
+             " ".join(map(str, options)) if isinstance(options, (list, tuple)) else "")
+    return ("not enough memory to build the task" + (f" with --task-option {given}" if given else "")
+            + ": give smaller --task-option values (the data's size: m, n, size; the model's: width, depth, hidden)")
 
 
 def no_space(error: BaseException) -> str | None:
@@ -949,8 +960,9 @@ class Config(schema.Schema):
                             what=f"option of {where}")
             except ValueError as e:
                 raise ValueError(f"{names['task_options']}: {e}") from None
-        for key in TASK_SETTINGS:
-            if getattr(self, key) is not None and key in self.task_options:  # one of them won without a word
+        # a flag and the same task option: one of them won without a word (a CSV file's --drop over drop=...)
+        for key in (*TASK_SETTINGS, *(_CSV_KEYS[1:] if self.csv is not None else ())):
+            if getattr(self, key) is not None and key in self.task_options:
                 given = self.task_options[key]
                 shown = (",".join(map(str, given)) if isinstance(given, (list, tuple)) else
                          str(given).lower() if isinstance(given, bool) else str(given))
@@ -964,10 +976,6 @@ class Config(schema.Schema):
             elif value is not None and key != "loss":
                 raise ValueError(_not_an_option(key, value, where, names))
         if self.csv is not None:
-            for key in _CSV_KEYS[1:]:  # a flag and the same task option: the option was dropped without a word
-                if getattr(self, key) is not None and key in self.task_options:
-                    raise ValueError(f"{names[key]} and {names['task_options']} {key}=... both set {key}; give it in "
-                                     "one place")
             for key in ("features", "drop", "na_values"):  # one name: a list of one (--task-option drop=id)
                 if isinstance(options.get(key), str):
                     options[key] = [options[key]]
@@ -1198,17 +1206,15 @@ def _check_batch_sizes(sizes: Sequence[Any], task: Any, where: str, names: Mappi
                        given: bool) -> None:
     """Refuse a batch size larger than the training set, saying how many rows the data set has."""
     data = getattr(task, "data", None)
-    if data is None:  # a landscape: one function, one "sample" (a noisy one has data)
-        from .data import hybrid
+    from .data import hybrid
 
+    if data is None:  # a landscape: one function, one "sample" (a noisy one has data)
         wrong = [b for b in sizes if isinstance(b, int) and not isinstance(b, bool) and b > 1
                  or isinstance(b, hybrid)]
         if wrong:
             raise ValueError(f"{names['batch_size']} {batch_text(wrong[0])} does not apply: {where} has no data (its "
                              f"cost is one function, with no samples to batch); give {names['batch_size']} full")
         return
-    from .data import hybrid
-
     m = len(data.train)
     total = m + sum(len(p) for p in (data.validation, data.test) if p is not None)
     rows = f"{total} rows, {m} of them for training" if total != m else f"{m} rows"

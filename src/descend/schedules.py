@@ -49,7 +49,6 @@ from descend._checks import (
     check_hyperparameter,
     check_names,
     close_matches,
-    plain_number,
     run_axis_length,
 )
 from descend.catalog import SCHEDULES as LISTED  # the descriptions `descend list` shows without torch
@@ -84,8 +83,7 @@ Schedule = Callable[[Any], Value]
 
 def _real(obj: object, name: str, allowed: Interval) -> None:
     """Check a real-valued parameter and store it as a float, or as a float64 tensor ``[K]`` (a copy)."""
-    value = plain_number(getattr(obj, name))
-    check_hyperparameter(name, value, allowed)
+    value = check_hyperparameter(name, getattr(obj, name), allowed)  # (a NumPy number as Python's)
     if isinstance(value, torch.Tensor):
         value = float(value) if value.ndim == 0 else value.detach().to(torch.float64, copy=True)
     else:

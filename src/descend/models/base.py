@@ -11,7 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 import torch
 from torch import Tensor
 
-from descend._checks import POSITIVE, check_float_dtype, check_hyperparameter, close_matches, plain_number
+from descend._checks import POSITIVE, check_float_dtype, check_hyperparameter, close_matches
 from descend.catalog import INITS  # noqa: F401  (decided there: the command line reads it without torch)
 
 #: Hidden activations of :class:`MLP`.
@@ -81,11 +81,9 @@ def _flag(arg: str, value: object) -> bool:
 
 
 def _number(arg: str, value: object, allowed=POSITIVE) -> float:
-    value = plain_number(value)
     if isinstance(value, Tensor) and value.ndim > 0:
         raise ValueError(f"{arg} has shape {list(value.shape)}; give a single number")
-    check_hyperparameter(arg, value, allowed)
-    return float(value)
+    return float(check_hyperparameter(arg, value, allowed))  # (a NumPy number as Python's)
 
 
 def _seeds(seeds: object) -> list[int]:

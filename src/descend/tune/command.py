@@ -237,12 +237,9 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     except ValueError as e:
         return _fail(str(e))
     except MemoryError:  # a task built larger than memory (--task-option m=1000000000): the options to make smaller
-        options = (data or {}).get("task_options") or ()
-        given = " ".join(f"{k}={v}" for k, v in options.items()) if isinstance(options, Mapping) else \
-            " ".join(map(str, options)) if isinstance(options, (list, tuple)) else ""
-        return _fail("not enough memory to build the task" + (f" with --task-option {given}" if given else "")
-                     + ": give smaller --task-option values (the data's size: m, n, size; the model's: width, "
-                     "depth, hidden)")
+        from ..compare_config import task_too_large
+
+        return _fail(task_too_large((data or {}).get("task_options") or ()))
     except OSError as e:  # a full disk, a directory gone: what the checks could not see
         return _fail(f"the study could not be opened or --out {str(out_dir)!r} written: "
                      f"{e.strerror or e}{f' ({e.filename})' if getattr(e, 'filename', None) else ''}")
