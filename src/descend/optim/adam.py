@@ -23,6 +23,7 @@ from ._base import (
     ema,
     ema_sq,
     in_float64,
+    minus,
     new_step,
     over,
     per_run,
@@ -142,7 +143,7 @@ def adam_update(
                 sqrt_s_hat = plain()
             # Keras's ε-hat puts ε on the uncorrected root: (√s + ε)/√(1 − β₂ᵗ) = √ŝ + ε/√(1 − β₂ᵗ)
             denominator = sqrt_s_hat + (eps_ if eps_mode == "outside" else over(eps_, torch.sqrt(c2_)))
-        new_params.append(w - per_run(over(in_float64(lr), c1), w) * v / denominator)
+        new_params.append(minus(w, over(in_float64(lr), c1), v, denominator))
     new_state = AdamState(step=t, v=tuple(new_v), s=tuple(new_s), s_max=tuple(new_s_max))
     return tuple(new_params), new_state
 
@@ -202,7 +203,7 @@ def adamax_update(
         else:
             u = torch.maximum(per_run(beta2, w) * u, g.abs())
             denominator = u + per_run(eps, w)
-        new_params.append(w - per_run(over(in_float64(lr), c1), w) * v / denominator)
+        new_params.append(minus(w, over(in_float64(lr), c1), v, denominator))
         new_v.append(v)
         new_u.append(u)
     return tuple(new_params), AdamaxState(step=t, v=tuple(new_v), u=tuple(new_u))
@@ -282,8 +283,9 @@ def nadam_update(
     else:
         mu_product = state.mu_product * mu.to(state.mu_product.dtype)
     product = mu_product.to(torch.float64)  # and used in float64, as torch does
-    gradient_weight = per_step((1.0 - mu) / (1.0 - product))
-    momentum_weight = per_step(mu_next / (1.0 - product * mu_next))
+    # the two steps' weights α·(1 − μₜ)/(1 − Πₜ) and α·μₜ₊₁/(1 − Πₜ·μₜ₊₁) in float64, in torch's order
+    gradient_weight = per_step(in_float64(lr) * (1.0 - mu) / (1.0 - product))
+    momentum_weight = per_step(in_float64(lr) * mu_next / (1.0 - product * mu_next))
     new_params, new_v, new_s = [], [], []
     for w, g, v, s in zip(params, grads, state.v, state.s):
         g, w = with_weight_decay(g, w, lr, weight_decay, decoupled_weight_decay, maximize)
@@ -291,9 +293,8 @@ def nadam_update(
         s = ema_sq(s, g, beta2)
         s_hat = s / per_run(c2, w)
         denominator = torch.sqrt(s_hat + per_run(eps_root, w) if _nonzero(eps_root) else s_hat) + per_run(eps, w)
-        lr_ = per_run(lr, w)
-        step = (per_run(gradient_weight, w) * g + per_run(momentum_weight, w) * v) / denominator
-        new_params.append(w - lr_ * step)
+        # each of the two steps rounded as torch's addcdiv_ rounds it
+        new_params.append(minus(minus(w, gradient_weight, g, denominator), momentum_weight, v, denominator))
         new_v.append(v)
         new_s.append(s)
     return tuple(new_params), NAdamState(step=t, mu_product=mu_product, v=tuple(new_v), s=tuple(new_s))

@@ -22,8 +22,10 @@ from ._base import (
     ema,
     ema_sq,
     in_float64,
+    minus,
     new_step,
     per_run,
+    plus,
     zeros_like,
 )
 
@@ -84,7 +86,7 @@ def adagrad_update(
     for w, g, s in zip(params, grads, state.s):
         g = direction(g, w, weight_decay, maximize)
         s = torch.addcmul(s, g, g)  # s + g² rounded once, as torch.optim.Adagrad's addcmul_ (s + g*g rounds twice)
-        new_params.append(w - per_run(lr_t, w) * g / root(s, per_run(eps, w), eps_mode))
+        new_params.append(minus(w, lr_t, g, root(s, per_run(eps, w), eps_mode)))
         new_s.append(s)
     return tuple(new_params), AdagradState(step=t, s=tuple(new_s))
 
@@ -134,7 +136,7 @@ def adadelta_update(
         s = ema_sq(s, g, rho)
         delta = torch.sqrt(u + eps_) / torch.sqrt(s + eps_) * g
         u = ema_sq(u, delta, rho)
-        new_params.append(w - per_run(lr, w) * delta)
+        new_params.append(minus(w, lr, delta))
         new_s.append(s)
         new_u.append(u)
     return tuple(new_params), AdadeltaState(step=t, s=tuple(new_s), u=tuple(new_u))
@@ -238,22 +240,23 @@ def rmsprop_update(
             g_avg = ema(state.g_avg[i], g, alpha)
             new_g_avg.append(g_avg)
             g_hat = g_avg / c if bias_correction else g_avg
-            denominator = root(s_hat - g_hat * g_hat, per_run(eps, w), eps_mode)
+            denominator = root(torch.addcmul(s_hat, g_hat, g_hat, value=-1), per_run(eps, w), eps_mode)  # torch's
         else:
             denominator = root(s_hat, per_run(eps, w), eps_mode)
         lr_ = per_run(lr, w)
         if state.b:
             mu = per_run(momentum, w)
             step = lr_ * g / denominator if lr_in_buffer else g / denominator
-            b = mu * state.b[i] + step
+            # torch's b.mul_(μ).addcdiv_(g, D), rounded alike (in float16 the sum of the two is rounded once)
+            b = mu * state.b[i] + step if lr_in_buffer else plus(mu * state.b[i], 1.0, g, denominator)
             new_b.append(b)
             d = step + mu * b if nesterov else b
-            updated = w - d if lr_in_buffer else w - lr_ * d
+            updated = w - d if lr_in_buffer else minus(w, lr, d)
             if not lr_in_buffer and isinstance(momentum, Tensor):  # a run whose μ is 0 among others' steps as it
-                updated = torch.where(mu != 0, updated, w - lr_ * g / denominator)  # does alone: w − (α·g)/D
+                updated = torch.where(mu != 0, updated, minus(w, lr, g, denominator))  # does alone: w − (α·g)/D
             elif not lr_in_buffer and momentum == 0:  # (a buffer from a state trained beside others' momentum)
-                updated = w - lr_ * g / denominator
+                updated = minus(w, lr, g, denominator)
             new_params.append(updated)
         else:
-            new_params.append(w - lr_ * g / denominator)
+            new_params.append(minus(w, lr, g, denominator))
     return tuple(new_params), RMSpropState(step=t, s=tuple(new_s), g_avg=tuple(new_g_avg), b=tuple(new_b))

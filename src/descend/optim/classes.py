@@ -428,9 +428,14 @@ class _Adapter(torch.optim.Optimizer):
     def _gradient(self, p: Tensor, config: Mapping[str, Any]) -> Tensor:
         """``p.grad``, with a sparse gradient made dense where torch accepts sparse gradients."""
         g = p.grad
+        name = type(self).__name__
+        if g.dtype != p.dtype:  # torch 2.13 allows it after `p.grad_dtype = None`
+            raise RuntimeError(f"{name}: a {_dtype_name(p.dtype)} parameter has a {_dtype_name(g.dtype)} gradient "
+                               f"(p.grad_dtype allows it); descend's optimizers step a gradient of the parameter's "
+                               "dtype (torch's keep their state in the gradient's for some): cast it, "
+                               "p.grad = p.grad.to(p.dtype)")
         if not g.is_sparse:
             return g
-        name = type(self).__name__
         if not self.supports_sparse:
             raise RuntimeError(f"{name} does not support sparse gradients (torch's does not either); "
                                "SGD and Adagrad accept them")
@@ -588,22 +593,28 @@ def _capturable_devices() -> list[str]:
 def _put(state: dict[str, Any], key: str, new: Tensor, targets: list[Tensor], values: list[Tensor], *,
          copy: bool = False) -> None:
     """``state[key] = new``, into the tensor there where it is of the same shape and kind, so that every reference
-    to it sees the new values (else, a sparse buffer from torch's SGD or another dtype after loading, ``new`` in
-    its place). A tensor whose memory nothing else uses takes ``new``'s memory (``set_``: no copy, and the memory
+    to it sees the new values (else, a sparse buffer from torch's SGD, ``new`` in its place). A state of another
+    floating dtype than the step's (a float32 moment after ``model.double()``) keeps its dtype, as torch's in-place
+    steps keep it: ``new`` is copied into it, rounded (the step itself took the moment before that rounding, so the
+    parameters differ from torch's by the state's round-off, about 1e-7 of a step in float32). A tensor whose memory nothing else uses takes ``new``'s memory (``set_``: no copy, and the memory
     the step freed is the old one, which the next step's temporaries reuse); one whose memory is shared with
     other processes (``share_memory_()``, Hogwild training) or seen through a view, and any with ``copy`` (a
     value the rule gives a whole bucket: the step count, NAdam's μ product), is copied into (appended to
     ``targets`` and ``values``, for one ``_foreach_copy_``)."""
     old = state.get(key)
-    if isinstance(old, Tensor) and old is not new and old.dtype == new.dtype and old.device == new.device \
-            and old.shape == new.shape and not old.is_sparse:
-        if copy or _shared_or_seen(old):
+    if isinstance(old, Tensor) and old is not new and old.device == new.device and old.shape == new.shape \
+            and not old.is_sparse and (old.dtype == new.dtype or old.is_floating_point() and new.is_floating_point()):
+        if copy or _shared_or_seen(old) or old.dtype != new.dtype:
             targets.append(old)
             values.append(new)
         else:
             old.set_(new)
     else:
         state[key] = new.clone() if copy else new
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
 
 
 def _shared_or_seen(t: Tensor) -> bool:

@@ -20,8 +20,10 @@ from ._base import (
     direction,
     ema,
     in_float64,
+    minus,
     new_step,
     per_run,
+    plus,
     zeros_like,
 )
 
@@ -64,7 +66,7 @@ def gd_update(
         tensor([0.8000])
     """
     new_params = tuple(
-        w - per_run(lr, w) * direction(g, w, weight_decay, maximize) for w, g in zip(params, grads)
+        minus(w, lr, direction(g, w, weight_decay, maximize)) for w, g in zip(params, grads)
     )
     return new_params, GDState(step=state.step + 1.0)
 
@@ -121,7 +123,7 @@ def momentum_update(
         g = direction(g, w, weight_decay, maximize)
         v = ema(v, g, beta)
         v_hat = v / per_run(correction, w) if bias_correction else v
-        new_params.append(w - per_run(lr, w) * v_hat)
+        new_params.append(minus(w, lr, v_hat))
         new_v.append(v)
     return tuple(new_params), MomentumState(step=t, v=tuple(new_v))
 
@@ -201,8 +203,8 @@ def sgd_update(
         d = g
         if state.b:
             mu = per_run(momentum, w)
-            b = mu * state.b[i] + per_run(buffer_weight, w) * g
-            d = g + mu * b if nesterov else b
+            b = plus(mu * state.b[i], buffer_weight, g)  # torch's b.mul_(μ).add_(g, alpha=1 − τ), rounded alike
+            d = plus(g, momentum, b) if nesterov else b
             new_b.append(b)
-        new_params.append(w - d if lr_in_buffer else w - per_run(lr, w) * d)
+        new_params.append(w - d if lr_in_buffer else minus(w, lr, d))
     return tuple(new_params), SGDState(step=t, b=tuple(new_b))
