@@ -77,6 +77,7 @@ from .optim import get as get_optimizer
 from .optim import random_search
 from .optim._base import unchecked as unchecked_rule  # a cohort's settings are checked once, before training
 from .optim.registry import rule_origin
+from .optim.registry import version as rule_version
 from .problem import Objective, Problem, make_objective
 from .progress import barred_when_true
 from .records import STATUS_CODES, CohortResult, cut_short, per_run
@@ -438,6 +439,23 @@ class RuleFailed(RuntimeError):
                 + (f": {text[0]}" if text else ""))
 
 
+#: The updates whose rule could not be traced (a branch on a tensor's value): ``compile="auto"`` trains them eagerly
+#: and does not try again in this process.
+_UNTRACEABLE: set[Any] = set()
+
+
+def _cannot_trace(update: Any, failure: RuleFailed) -> None:
+    """``compile="auto"`` chose to compile a rule that cannot be traced: say so once, and train it eagerly."""
+    import warnings
+
+    _UNTRACEABLE.add(update)
+    text = str(failure.error).strip().splitlines()
+    warnings.warn(f"optimizer {failure.optimizer!r} ({failure.origin}) is trained eagerly: its rule cannot be "
+                  f"compiled ({type(failure.error).__name__}{': ' + text[0] if text else ''}). A rule that branches "
+                  "on a tensor's value (`if state.step < 10`) cannot be traced; torch.where(...) can",
+                  RuntimeWarning, stacklevel=2)
+
+
 @dataclass(frozen=True)
 class _Rule:
     """An optimizer's update rule as the engine calls it for a cohort: the rule itself, except that what it raises
@@ -446,6 +464,9 @@ class _Rule:
 
     update: Callable[..., Any]
     optimizer: str
+    #: the registration it comes from (:func:`descend.optim.registry.version`): a rule registered again, its
+    #: helpers or constants changed, keys other programs than the ones traced before
+    version: int = 0
 
     def __call__(self, grads: Sequence[Tensor], state: Any, params: Sequence[Tensor], **hyper: Any) -> Any:
         try:
@@ -551,7 +572,8 @@ def _settled(info: Any, config: Mapping[str, Any], kwargs: Mapping[str, Any], pa
     state = info.init_state((params,), config)
     probe = params[:, :1]
     small = info.init_state((probe,), config)
-    after = _Rule(unchecked_rule(info.update), info.name)((torch.zeros_like(probe),), small, (probe,), **kwargs)[1]
+    rule = _Rule(unchecked_rule(info.update), info.name, rule_version(info.name))
+    after = rule((torch.zeros_like(probe),), small, (probe,), **kwargs)[1]
     return _grown(state, small, after)
 
 
@@ -577,7 +599,8 @@ def _rules(group: Sequence[Cohort], flat: Tensor, steps: int) -> tuple[Any, ...]
         k = len(cohort.runs)
         config = info.configure(runs=k, **_cohort_hyper(cohort, info))
         kwargs = info.update_kwargs(config)
-        parts.append((_Rule(unchecked_rule(info.update), info.name), kwargs, _schedule_factors(cohort, steps),
+        rule = _Rule(unchecked_rule(info.update), info.name, rule_version(info.name))
+        parts.append((rule, kwargs, _schedule_factors(cohort, steps),
                       _settled(info, config, kwargs, flat[at:at + k]), (at, at + k)))
         at += k
     if len(parts) == 1:
@@ -918,9 +941,15 @@ def train_cohort(
                     evaluate_compiled = not cached or compiled_eval.cached(flat)
                     # a model that drew random numbers stays eager: a compiled step would draw other masks
                     drew = drawn_from is not None and not torch.equal(torch.random.get_rng_state(), drawn_from)
-                    if not drew and worth_compiling(per_step, steps - t, cached, before):
-                        compile_seconds = compile_all(candidate, t)
-                        step_fn = candidate
+                    if not drew and update not in _UNTRACEABLE and worth_compiling(per_step, steps - t, cached,
+                                                                                    before):
+                        try:
+                            compile_seconds = compile_all(candidate, t)
+                            step_fn = candidate
+                        except RuleFailed as failure:  # "auto" decided to compile, not the caller: eager goes on
+                            if not failure.compiling:
+                                raise
+                            _cannot_trace(update, failure)
             if hooks.stop_requested():
                 interrupted = True
                 break

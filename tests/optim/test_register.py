@@ -226,6 +226,25 @@ BETA = Hyperparameter("beta", 0.5, Interval(0.0, 1.0), "β", "a decay")
                        tuple(w - per_run(lr, w) * g / (1 + m.norm()) for w, g, m in zip(params, grads, state.m)),
                        _MState(state.step + 1, tuple(grads))), LR + (BETA,), ()),
      "does not treat each number apart"),
+    # a state widened to float64 by a [K] hyperparameter: every compiled run read it as float32 and "diverged"
+    (OptimizerInfo("widestate", "mine", lambda params: _MState(new_step(params), zeros_like(params)),
+                   lambda grads, state, params, *, lr=0.1, beta=0.5: (
+                       tuple(w - per_run(lr, w) * g for w, g in zip(params, grads)),
+                       _MState(state.step + 1, tuple((beta.view(-1, 1) if isinstance(beta, torch.Tensor) else beta)
+                                                     * m + g for m, g in zip(state.m, grads)))), LR + (BETA,), ()),
+     "update returned m in float64 where init made it float32"),
+    # torch.optim's habit: the recorded path was the final point at every step, and compiled runs trained wrong
+    (OptimizerInfo("inplace", "mine", _stateless, lambda grads, state, params, *, lr=0.1: (
+        tuple(w.sub_(per_run(lr, w) * g) for w, g in zip(params, grads)), _State(state.step + 1)), LR, ()),
+     r"update changed its inputs in place \(w.sub_"),
+    # descend tune's searched schedule: a hyperparameter so named broke every search of the rule
+    (OptimizerInfo("scheduled", "mine", _stateless, _plain, LR + (Hyperparameter("schedule", 1.0, Interval(0.0), "s",
+                                                                                  "s"),), ()),
+     "'schedule' is a name descend.fit, the summary or descend tune's tables use already"),
+    (OptimizerInfo("spaced", "mine", _stateless, lambda grads, state, params, **hyper: _plain(grads, state, params,
+                                                                                              lr=hyper["lr"]),
+                   LR + (Hyperparameter("beta 1", 1.0, Interval(0.0), "s", "s"),), ()),
+     "'beta 1' cannot be written on the command line"),
     # a range given as a tuple (or None) failed as "its rule failed on a first step (AttributeError: ...)"
     (OptimizerInfo("tuplerange", "mine", _stateless, _plain, (Hyperparameter("lr", 0.1, (0, 1), "α", "rate"),), ()),
      r"hyperparameter 'lr' has allowed=\(0, 1\); give a descend.optim.Interval"),
@@ -320,6 +339,9 @@ def test_reserved_names_are_fits_arguments_and_the_trials_columns_whatever_is_im
 
     assert FIT_ARGUMENTS == set(inspect.signature(descend.fit).parameters) - {"lr", "hyperparameters"}
     assert FIT_ARGUMENTS | TRIAL_COLUMNS <= RESERVED
+    from descend.tune.space import SCHEDULE
+
+    assert SCHEDULE in RESERVED  # descend tune's space key besides the hyperparameters (batch_size is fit's)
     trials = descend.tune("rosenbrock", optimizer="adam", space="lr=1e-3..1e-1:log", trials=2, cohort=2, steps=3,
                           seeds=0).trials
     # besides the searched parameters, exactly those (a search of a loss has no loss column: its value is it)
@@ -459,3 +481,78 @@ def test_a_plugin_imported_before_is_not_run_twice_and_one_registered_by_import_
         assert not any("optimizer of one's own" in n for n in C.compare(config, task).notes)
     finally:
         descend.optim.unregister("lion")
+
+
+def _nesterov_update(grads, state, params, *, lr=0.1, nesterov=0.5):
+    ms = tuple(0.9 * m + g for m, g in zip(state.m, grads))
+    return (tuple(w - per_run(lr, w) * (g + per_run(nesterov, w) * m) for w, g, m in zip(params, grads, ms)),
+            _MState(state.step + 1, ms))
+
+
+def test_a_number_of_ones_own_named_nesterov_is_the_rules_own():
+    """A coefficient named nesterov was read as SGD's switch (the truth of a [K] tensor) and refused as the rule's
+    failure."""
+    info = OptimizerInfo("nest", "mine", lambda params: _MState(new_step(params), zeros_like(params)),
+                         _nesterov_update, LR + (Hyperparameter("nesterov", 0.5, Interval(0.0, 1.0), "ν", "ν"),), ())
+    descend.optim.register(info)
+    try:
+        runs = descend.fit(task="rosenbrock", optimizer="nest", nesterov=[0.0, 0.5], lr=1e-3, steps=5, compile=False)
+        assert runs.summary["status"].eq("ok").all()
+    finally:
+        descend.optim.unregister("nest")
+
+
+SCALE = {"factor": 1.0}  # a module constant the rule reads, as a notebook's cell would hold it
+
+
+def _scaled_update(grads, state, params, *, lr=0.1):
+    return tuple(w - SCALE["factor"] * per_run(lr, w) * g for w, g in zip(params, grads)), _State(state.step + 1)
+
+
+def test_a_rule_registered_again_is_compiled_again():
+    """A compiled program holds the constants its rule read when traced: registered again after they changed, the
+    rule is traced again (the program for the first registration had been reused, with the old constant)."""
+    info = OptimizerInfo("scaled", "mine", _stateless, _scaled_update, LR, ())
+    fit = dict(task="rosenbrock", optimizer="scaled", lr=[1e-4, 2e-4], steps=6, dtype=torch.float64)
+    descend.optim.register(info)
+    try:
+        first = descend.fit(compile=True, **fit).summary["final_train_loss"]
+        SCALE["factor"] = 0.5
+        descend.optim.register(info, replace=True)
+        compiled = descend.fit(compile=True, **fit).summary["final_train_loss"]
+        eager = descend.fit(compile=False, **fit).summary["final_train_loss"]
+        assert not first.equals(eager)
+        assert compiled.tolist() == pytest.approx(eager.tolist(), rel=1e-12)
+    finally:
+        SCALE["factor"] = 1.0
+        descend.optim.unregister("scaled")
+
+
+class _WarmState(NamedTuple):
+    step: torch.Tensor
+
+
+def _warm_update(grads, state, params, *, lr=0.1):  # a branch on a tensor's value: cannot be traced
+    factor = 0.1 if state.step < 3 else 1.0
+    return tuple(w - factor * per_run(lr, w) * g for w, g in zip(params, grads)), _WarmState(state.step + 1)
+
+
+def test_compile_auto_trains_a_rule_it_cannot_trace_eagerly_and_says_so(monkeypatch):
+    """"auto" decided to compile (here: always) a rule that branches on a tensor's value: the training had failed at
+    the step where it decided; it goes on eagerly, with a warning that says why and what traces."""
+    from descend import engine
+
+    monkeypatch.setattr(engine, "worth_compiling", lambda *args: True)
+    info = OptimizerInfo("warm", "mine", lambda params: _WarmState(new_step(params)), _warm_update, LR, ())
+    fit = dict(task="rosenbrock", optimizer="warm", lr=[1e-4, 2e-4], steps=engine.PROBE_STEPS + 8)
+    descend.optim.register(info)
+    try:
+        with pytest.warns(RuntimeWarning, match=r"optimizer 'warm' .* is trained eagerly.*torch\.where"):
+            auto = descend.fit(compile="auto", **fit)
+        eager = descend.fit(compile=False, **fit)
+        assert auto.summary["final_train_loss"].tolist() == eager.summary["final_train_loss"].tolist()
+        assert "compile_seconds" not in auto.summary
+        with pytest.raises(engine.RuleFailed, match="while its step was traced to be compiled"):
+            descend.fit(compile=True, **fit)
+    finally:
+        descend.optim.unregister("warm")

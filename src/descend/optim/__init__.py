@@ -6,7 +6,9 @@ Pure rules (one readable implementation per algorithm, equations in each docstri
     params, state = adam_update(grads, state, params, lr=torch.tensor([1e-3, 1e-2]))  # K = 2 runs
 
 Registry: ``get("adam")`` gives defaults, allowed ranges, state size and a description; ``register(info)`` adds an
-optimizer of one's own (an :class:`OptimizerInfo` of its pure rule), which ``descend.fit`` then trains by name.
+optimizer of one's own (an :class:`OptimizerInfo` of its pure rule), which ``descend.fit`` then trains by name;
+such a rule is written with the helpers descend's own use: ``per_run``, ``ema``, ``ema_sq``, ``bias_correction``,
+``minus``, ``plus``, ``new_step`` and ``zeros_like``.
 Classes: ``SGD, Momentum, Adagrad, Adadelta, RMSprop, Adam, AdamW, Adamax, NAdam, RAdam``.
 Conventions: ``conventions.preset("rmsprop", "optax")``, or ``RMSprop(params, lr, convention="optax")``.
 """
@@ -48,7 +50,7 @@ from .classes import (
     RAdam,
     RMSprop,
 )
-from ._base import Hyper, Tensors, new_step, per_run, zeros_like
+from ._base import Hyper, Tensors, bias_correction, ema, ema_sq, minus, new_step, per_run, plus, zeros_like
 from .conventions import CONVENTIONS, preset
 from .._checks import Interval
 from .registry import OPTIMIZERS, Hyperparameter, OptimizerInfo, Option, available, get, register, unregister
@@ -66,7 +68,8 @@ from .sgd import (
 
 __all__ = [
     "CONVENTIONS", "preset", "OPTIMIZERS", "Hyperparameter", "Option", "OptimizerInfo", "Interval", "available", "get",
-    "register", "unregister", "Hyper", "Tensors", "new_step", "per_run", "zeros_like",
+    "register", "unregister", "Hyper", "Tensors", "new_step", "per_run", "zeros_like", "ema", "ema_sq",
+    "bias_correction", "minus", "plus",
     "SGD", "Momentum", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
     "GDState", "MomentumState", "SGDState", "AdagradState", "AdadeltaState", "RMSpropState",
     "AdamState", "AdamaxState", "NAdamState", "RAdamState",

@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import inspect
+import itertools
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -129,7 +131,7 @@ class OptimizerInfo:
         for o in self.options:
             check_choice(o.name, config[o.name], o.choices)
         run_axis_length({h.name: config[h.name] for h in self.hyperparameters})  # all [K] of one length
-        if config.get("nesterov") and not group and self.name in _BUILT_IN:  # SGD's Nesterov (a rule of one's
+        if self.name in _BUILT_IN and not group and config.get("nesterov"):  # SGD's Nesterov (a rule of one's
             # own may name an option nesterov for its own meaning)
             if not _all_positive(config["momentum"]) or _any_nonzero(config.get("dampening", 0.0)):
                 raise ValueError("nesterov=True needs momentum > 0 and dampening = 0 (for every run)")
@@ -412,7 +414,6 @@ def register(info: OptimizerInfo, *, replace: bool = False) -> OptimizerInfo:
     it out. The registry lives in the process: register in each process that trains (on the command line,
     ``--plugin FILE.py`` imports a file that registers it).
     """
-    import re
 
     if not isinstance(info, OptimizerInfo):
         raise TypeError(f"register() takes a descend.optim.OptimizerInfo, not {type(info).__name__}")
@@ -446,7 +447,19 @@ def register(info: OptimizerInfo, *, replace: bool = False) -> OptimizerInfo:
                          f"({type(e).__name__}: {e})") from None
     _check_as_trained(info)
     _REGISTRY[name] = info
+    _VERSIONS[name] = next(_REGISTRATIONS)
     return info
+
+
+_VERSIONS: dict[str, int] = {}
+_REGISTRATIONS = itertools.count(1)
+
+
+def version(name: str) -> int:
+    """Which registration of ``name`` is in the registry (0 for descend's own optimizers): a compiled program holds
+    the rule as it was traced, with the helpers and module constants it read then, and is keyed by this too, so
+    that registering a rule again (``replace=True``) after changing them traces it again."""
+    return _VERSIONS.get(name, 0)
 
 
 #: ``descend.fit``'s own arguments (``lr`` and ``hyperparameters`` aside), named here because this module is below
@@ -466,9 +479,13 @@ TRIAL_COLUMNS = frozenset(TRIAL_ORDER)
 #: a hyperparameter could be named (descend.tune.result.final_table; its other columns have spaces in their names).
 TABLE_COLUMNS = frozenset({"trial", "seeds"})
 #: Names a registered optimizer's hyperparameter or option cannot take: the summary's columns that are not
-#: configuration, ``descend.fit``'s arguments and the tune tables' columns, where it would be read as theirs; and
+#: configuration, ``descend.fit``'s arguments, the tune tables' columns and its space's keys, where it would be read
+#: as theirs; and
 #: none may start with :data:`descend.selection.RESULT_PREFIXES` (a summary column read as a result).
-RESERVED: frozenset[str] = RESULT_COLUMNS | FIT_ARGUMENTS | TRIAL_COLUMNS | TABLE_COLUMNS
+#: The keys of ``descend tune --space`` besides the hyperparameters (descend.tune.space.SCHEDULE; batch_size is
+#: fit's): a hyperparameter of that name would be read as the searched schedule.
+SPACE_KEYS = frozenset({"schedule"})
+RESERVED: frozenset[str] = RESULT_COLUMNS | FIT_ARGUMENTS | TRIAL_COLUMNS | TABLE_COLUMNS | SPACE_KEYS
 
 
 def _check_searched(info: OptimizerInfo) -> None:
@@ -500,11 +517,16 @@ def _check_searched(info: OptimizerInfo) -> None:
 def _check_own_names(info: OptimizerInfo) -> None:
     """Every hyperparameter and option is one the rule takes (``update``'s keyword or ``init_args``), and none is
     a name of ``descend.fit`` or of the summary, where it would be read as theirs."""
+    unspellable = [n for n in info.names if not (isinstance(n, str) and n.isidentifier())]
+    if unspellable:
+        raise ValueError(f"optimizer {info.name!r}: {', '.join(map(repr, unspellable))} cannot be written on the "
+                         "command line (-o NAME:KEY=VALUE, --space KEY=...): name a hyperparameter or option with "
+                         "letters, digits and '_', not starting with a digit")
     taken = [n for n in info.names if n in RESERVED]
     if taken:
         raise ValueError(f"optimizer {info.name!r}: {', '.join(map(repr, taken))} is a name descend.fit, the summary or "
                          "descend tune's tables use already (a batch size, a seed, a step budget, a result, a trial's "
-                         "value); name the hyperparameter otherwise")
+                         "value, a searched schedule); name the hyperparameter otherwise")
     prefixed = [n for n in info.names if n.startswith(RESULT_PREFIXES)]
     if prefixed:
         raise ValueError(f"optimizer {info.name!r}: {', '.join(map(repr, prefixed))} starts with "
@@ -540,7 +562,13 @@ def _check_as_trained(info: OptimizerInfo) -> None:
         # two steps: a rule that couples the runs through its state (a norm of the last gradient over all of
         # them) shows only once the state holds something
         for _ in range(2):
+            inputs = [*params, *grads, *_tensors(state)]
+            versions = [t._version for t in inputs]
             new, after = info.update(grads, state, params, **info.update_kwargs(config))
+            if any(t._version != v for t, v in zip(inputs, versions)):
+                raise ValueError("update changed its inputs in place (w.sub_(...), m.mul_(...)): a rule must be pure "
+                                 "and return new tensors (w - lr * d, not w.sub_(lr * d)); the engine reads the inputs "
+                                 "after the step (a recorded path, a compiled program)")
             _check_state(state, after)
             shapes = [tuple(p.shape) for p in new]
             if shapes != [tuple(p.shape) for p in params]:
@@ -596,6 +624,19 @@ def _check_state(made: Any, returned: Any) -> None:
                                               and all(isinstance(t, Tensor) for t in after)):
             raise ValueError(f"update returned {name} as a {type(after).__name__}; it must be a tuple of "
                              f"{len(before)} tensor(s), as init made it")
+        for old, new in zip(before if isinstance(before, tuple) else (before,),
+                            after if isinstance(after, tuple) else (after,)):
+            if new.dtype != old.dtype:  # a compiled step reads the state as the dtype it was traced with
+                raise ValueError(f"update returned {name} in {str(new.dtype).removeprefix('torch.')} where init made "
+                                 f"it {str(old.dtype).removeprefix('torch.')}: a state keeps its dtype (a [K] "
+                                 "hyperparameter meeting it must take its dtype: descend.optim.per_run(value, "
+                                 "tensor) does)")
+
+
+def _tensors(state: Any) -> list[Tensor]:
+    """Every tensor of a state, its tuples' included."""
+    return [t for field_ in state for t in (field_ if isinstance(field_, tuple) else (field_,))
+            if isinstance(t, Tensor)]
 
 
 def rule_digest(name: str) -> str:
