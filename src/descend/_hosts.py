@@ -55,12 +55,15 @@ def foreign_host(host: str, server: str) -> str | None:
     return f"{server} answers only at localhost or 127.0.0.1, not at {name or 'no host'!r}"
 
 
-def cross_site(host: str, origin: str | None, fetch_site: str | None, server: str, scheme: str = "http") -> str | None:
+def cross_site(host: str, origin: str | None, fetch_site: str | None, server: str, scheme: str = "http",
+               fetch_mode: str | None = None) -> str | None:
     """Why a server refuses (HTTP 403) a request sent by another site's page: its ``Sec-Fetch-Site`` header
-    (``fetch_site``, which browsers send with every request, an image's included) is ``cross-site``, or its
-    ``Origin`` header is present and is not the server's own origin (``scheme://HOST``, ``HOST`` the request's
-    ``Host`` header with its port). ``None`` for the server's own pages and for a request from no page (curl,
-    Python, an address typed in the browser).
+    (``fetch_site``, which browsers send with every request, an image's included) is ``cross-site``, or
+    ``same-site`` (a page served from another port of this machine: browsers ignore the port when they name a
+    site, and send an image's request with no ``Origin``) unless it opens a page (``Sec-Fetch-Mode: navigate``, a
+    link from a notebook on another port), or its ``Origin`` header is present and is not the server's own origin
+    (``scheme://HOST``, ``HOST`` the request's ``Host`` header with its port). ``None`` for the server's own pages
+    and for a request from no page (curl, Python, an address typed in the browser).
 
     >>> cross_site("127.0.0.1:8000", "http://127.0.0.1:8000", "same-origin", "this playground") is None
     True
@@ -68,11 +71,16 @@ def cross_site(host: str, origin: str | None, fetch_site: str | None, server: st
     True
     >>> cross_site("127.0.0.1:8000", None, "cross-site", "this playground")
     'this playground answers only its own pages, not a request sent by another site (Sec-Fetch-Site: cross-site)'
+    >>> cross_site("127.0.0.1:8000", None, "same-site", "this playground", fetch_mode="no-cors")
+    'this playground answers only its own pages, not a request sent by another site (Sec-Fetch-Site: same-site)'
+    >>> cross_site("127.0.0.1:8000", None, "same-site", "this playground", fetch_mode="navigate") is None
+    True
     >>> cross_site("127.0.0.1:8000", "https://evil.example", None, "this playground")
     "this playground answers only its own pages, not a request sent by 'https://evil.example'"
     """
-    if (fetch_site or "").strip().lower() == "cross-site":
-        return f"{server} answers only its own pages, not a request sent by another site (Sec-Fetch-Site: cross-site)"
+    site = (fetch_site or "").strip().lower()
+    if site == "cross-site" or site == "same-site" and (fetch_mode or "").strip().lower() != "navigate":
+        return f"{server} answers only its own pages, not a request sent by another site (Sec-Fetch-Site: {site})"
     if origin is not None and origin.strip().lower() != f"{scheme}://{host.strip()}".lower():
         return f"{server} answers only its own pages, not a request sent by {origin.strip()[:100]!r}"
     return None
@@ -86,6 +94,6 @@ def refusal(headers: Callable[[str], str | None], *, loopback_only: bool, server
     host = headers("host") or ""
     if loopback_only and (why := foreign_host(host, server)):
         return 400, why
-    if why := cross_site(host, headers("origin"), headers("sec-fetch-site"), server, scheme):
+    if why := cross_site(host, headers("origin"), headers("sec-fetch-site"), server, scheme, headers("sec-fetch-mode")):
         return 403, why
     return None

@@ -244,6 +244,9 @@ def parse_batch_sizes(text: str, what: str = "--batch-size") -> list[Any]:
     out: list[Any] = []
     for part in re.split(r",(?![^()]*\))", str(text)):
         p = part.strip().lower()
+        if any(len(digits) > 18 for digits in re.findall(r"\d+", p)):  # (int() refuses 4,300 digits in Python's words)
+            shown = str(text) if len(str(text)) <= 40 else str(text)[:37] + "..."
+            raise ValueError(f"{what} {shown!r}: a batch size of more than 18 digits is larger than any training set")
         if p in ("full", "gd", "none", "all"):
             out.append(None)
         elif p == "hybrid":

@@ -378,6 +378,13 @@ def test_another_sites_page_cannot_make_it_train():
         assert "answers only its own pages" in sent.json()["errors"][0]["message"]
         image = client.get("/api/landscape?steps=5", headers={"Sec-Fetch-Site": "cross-site"})
         assert image.status_code == 403
+        # a page of another port of this machine: the same site to a browser, which sends no Origin for an image
+        image = client.get("/api/landscape?steps=5", headers={"Sec-Fetch-Site": "same-site",
+                                                               "Sec-Fetch-Mode": "no-cors"})
+        assert image.status_code == 403 and "same-site" in image.json()["errors"][0]["message"]
+        # but a link from a notebook on another port opens the page
+        assert client.get("/landscape", headers={"Sec-Fetch-Site": "same-site",
+                                                 "Sec-Fetch-Mode": "navigate"}).status_code == 200
         for origin in ("https://evil.example", "null", "http://127.0.0.1:8001", "http://localhost:8000"):
             answer = client.post("/api/landscape", json={"steps": 5}, headers={"Origin": origin})
             assert answer.status_code == 403, origin
@@ -750,3 +757,59 @@ def test_the_widgets_train_again_after_a_server_stopped_in_the_process(monkeypat
         app_module.serve("127.0.0.1", 8124, open_browser=False, echo=lambda line: None, compile=False)
     widgets.clear_cache()
     assert widgets.compute(STATES["curvature"].from_query("steps=7"))["cached"] is False
+
+
+def test_what_a_careless_client_sends_is_answered_in_the_playgrounds_words(client):
+    """Each had been answered otherwise: a null start with HTTP 500 (a TypeError, traced on the terminal), a bad
+    batch optimizer with the command line's advice, Python's 4,300-digit limit in its own words (and a body holding
+    such a number called "not JSON"), a formula whose gradient is nowhere finite with advice to give a domain the
+    page has no control for, and 4,000 bad rows with 4,000 errors (0.9 MB)."""
+    import json
+
+    for widget in ("line", "ellipse"):
+        answer = client.post(f"/api/{widget}", json={"start": None})
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["errors"] == [{"field": "start", "message": "start: null: give two numbers, x,y"}]
+    message = client.get("/api/ellipse?batch_optimizer=adamm").json()["errors"][0]["message"]
+    assert "the playground offers" in message and "--plugin" not in message and "register" not in message
+    message = client.get("/api/ellipse?batch_sizes=" + "9" * 4301).json()["errors"][0]["message"]
+    assert "more than 18 digits" in message and "set_int_max_str_digits" not in message and len(message) < 200
+    answer = client.post("/api/line", content='{"steps": ' + "9" * 4301 + "}",
+                         headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422 and "number too long" in answer.json()["errors"][0]["message"]
+    message = client.get("/api/landscape?landscape=(-1)**x").json()["errors"][0]["message"]
+    assert "gradient" in message and "give another domain" not in message
+    rows = json.dumps({"optimizers": [{"name": "zzz"}] * 4000}, separators=(",", ":"))
+    answer = client.post("/api/landscape", content=rows, headers={"Content-Type": "application/json"})
+    errors = answer.json()["errors"]
+    assert answer.status_code == 422 and len(errors) == app_module.MAX_ERRORS + 1
+    assert errors[-1]["message"] == f"and {3999 + 1 - app_module.MAX_ERRORS} more errors"
+
+
+def test_head_is_a_gets_answer_without_its_body(client):
+    for path in ("/", "/landscape", "/api/meta"):
+        head, get = client.head(path), client.get(path)
+        assert head.status_code == get.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == get.headers["content-length"]
+
+
+def test_a_client_that_leaves_in_the_middle_of_its_body_is_no_error():
+    """Each left a 60-line "Exception in ASGI application" (ClientDisconnect) on the server's terminal."""
+    import asyncio
+
+    app = app_module.create_app()
+    messages = iter([{"type": "http.request", "body": b'{"st', "more_body": True}, {"type": "http.disconnect"}])
+    sent = []
+
+    async def receive():
+        return next(messages)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/line", "raw_path": b"/api/line", "query_string": b"",
+             "headers": [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json")],
+             "scheme": "http", "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 5000), "root_path": "",
+             "http_version": "1.1", "app": app}
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 400

@@ -60,6 +60,11 @@ DOMAIN_HINT = ("give the domain to draw: domain=((x0, x1), (y0, y1)) in Python, 
                "--config file with the line task_options = {domain = [[x0, x1], [y0, y1]]}")
 
 
+#: The advice when a given domain holds no point to start from (the playground, which has no domain to give, words
+#: it otherwise).
+ANOTHER_DOMAIN = "give another domain"
+
+
 def _finite_grid(f: Callable[..., Tensor], domain, n: int = 101) -> tuple[Tensor, Tensor, Tensor]:
     # rounded to 12 decimals: linspace(-5, 5, 101) puts -2.8e-16 where 0 belongs (sqrt(x) is NaN there, and the
     # domain lost the column at x = 0)
@@ -116,7 +121,8 @@ def _finite_start(f: Callable[..., Tensor], domain, text: str) -> tuple[float, f
     x, y = torch.round(x, decimals=12), torch.round(y, decimals=12)
     finite = finite & _usable(f, x, y)
     if not finite.any():
-        raise ValueError(f"the formula {text!r} is not finite anywhere in domain={domain}; give another domain")
+        raise ValueError(f"the formula {text!r} has no point in domain={domain} where both its value and its "
+                         f"gradient are finite (a descent needs both); {ANOTHER_DOMAIN}")
     distance = torch.where(finite, (x - target[0]) ** 2 + (y - target[1]) ** 2, torch.inf)
     i = int(distance.argmin())
     return (x.reshape(-1)[i].item(), y.reshape(-1)[i].item())

@@ -36,6 +36,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
+from starlette.requests import ClientDisconnect
 
 from .._hosts import is_loopback, refusal
 from .state import STATES, errors_of
@@ -113,8 +114,23 @@ class _AnswersOnlyItsPages:
                 await JSONResponse({"errors": [{"field": "", "message": message}]}, status_code=status)(
                     scope, receive, send)
                 return
+            if scope["method"] == "HEAD":  # a GET's answer without its body (HTTP's HEAD; FastAPI answers it 405)
+                await self.app({**scope, "method": "GET"}, receive, _headers_only(send))
+                return
         await self.app(scope, receive, send)
 
+
+def _headers_only(send: Any) -> Any:
+    async def sending(message: Any) -> None:
+        if message["type"] != "http.response.body":
+            await send(message)
+        elif not message.get("more_body", False):
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+    return sending
+
+
+#: The errors a refused state is answered with, at most (and how many more there were).
+MAX_ERRORS = 20
 
 #: Widget answers computed in threads at one time (their trainings take turns; the page's other requests, served
 #: from the other threads, never wait behind them).
@@ -146,6 +162,8 @@ def create_app(*, local_only: bool = False) -> Any:
             errors = [{"field": error.field, "message": str(error)}]
         else:
             errors = errors_of(error)
+        if len(errors) > MAX_ERRORS:  # (a body of 4,000 bad rows was answered with 4,000 errors, 0.9 MB)
+            errors = [*errors[:MAX_ERRORS], {"field": "", "message": f"and {len(errors) - MAX_ERRORS} more errors"}]
         return JSONResponse({"errors": errors}, status_code=422)
 
     def with_plus_hint(answer: JSONResponse, query: str) -> JSONResponse:
@@ -271,16 +289,22 @@ def create_app(*, local_only: bool = False) -> Any:
         if length.isdigit() and int(length) > MAX_BODY:
             return too_large
         chunks, size = [], 0
-        async for chunk in request.stream():  # a body sent in chunks, with no length, is counted as it comes
-            size += len(chunk)
-            if size > MAX_BODY:
-                return too_large
-            chunks.append(chunk)
+        try:
+            async for chunk in request.stream():  # a body sent in chunks, with no length, is counted as it comes
+                size += len(chunk)
+                if size > MAX_BODY:
+                    return too_large
+                chunks.append(chunk)
+        except ClientDisconnect:  # the client left in the middle of its body: nobody to answer (and no traceback)
+            return Response(status_code=400)
         try:
             body = json.loads(b"".join(chunks))
-        except (ValueError, RecursionError):
+        except json.JSONDecodeError:
             return JSONResponse({"errors": [{"field": "", "message": "the body must be the state as JSON"}]},
                                 status_code=422)
+        except (ValueError, RecursionError):  # JSON, with an integer of over 4,300 digits or nested too deep
+            return JSONResponse({"errors": [{"field": "", "message": "the body holds a number too long or arrays "
+                                              "nested too deep for any state"}]}, status_code=422)
         return await answer_while_connected(widget, body, request, query=False)
 
     @app.get("/favicon.ico", include_in_schema=False)

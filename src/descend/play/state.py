@@ -453,9 +453,7 @@ class EllipseState(WidgetState):
     @field_validator("batch_optimizer")
     @classmethod
     def _batch_optimizer(cls, value: str) -> str:
-        from ..optim import get
-
-        return get(value.strip()).name
+        return _optimizer_name(value)
 
     @field_validator("batch_sizes")
     @classmethod
@@ -605,6 +603,8 @@ def _shown(value: Any, limit: int = 40) -> str:
 
 
 def _point(value: Any, limit: float) -> tuple[float, float]:
+    if value is None:  # (a start that may be none, the landscape's, is not given here)
+        raise ValueError("null: give two numbers, x,y")
     x, y = (float(v) for v in value)
     for v in (x, y):
         if not math.isfinite(v) or abs(v) > limit:

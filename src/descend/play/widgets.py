@@ -474,11 +474,12 @@ def _landscape_task(state: LandscapeState, with_start: bool = False) -> tuple[An
     except FormulaError as e:
         raise PlayError("landscape", str(e)) from None
     except ValueError as e:
-        from ..landscapes.formula import DOMAIN_HINT
+        from ..landscapes.formula import ANOTHER_DOMAIN, DOMAIN_HINT
 
         # the widget draws a formula over the domain found for it: the library's advice on giving one is not its
         text = str(e).replace(DOMAIN_HINT, "write a formula that is a finite number somewhere in [-5, 5]² (the "
                                            "playground draws it where it is)")
+        text = text.replace(ANOTHER_DOMAIN, "write a formula with a finite gradient somewhere in [-5, 5]²")
         raise PlayError("start" if "start" in text else "landscape", text) from None
 
 
