@@ -47,30 +47,29 @@ def per_run(x: Hyper, like: Tensor) -> Hyper:
 
 
 def minus(w: Tensor, a: Hyper, x: Tensor, y: Tensor | None = None) -> Tensor:
-    """``w − a·x``, or ``w − a·x/y`` with ``y``: the last line of most rules, rounded as torch.optim's
-    ``add_(x, alpha=−a)`` and ``addcdiv_(x, y, value=−a)`` round it, so that a step is torch's to the bit.
+    """``w − a·x``, or ``w − a·x/y`` with ``y``: the last line of most rules, in torch.optim's order.
 
-    ``w − a·x`` is torch's add kernel (``fma(x, −a, w)``, rounded once; for a tensor ``a``, torch's ``addcmul``,
-    which rounds alike); ``w − a·x/y`` is ``(a·x)/y`` then ``w −``, term by term. In float16 and bfloat16 torch
-    computes both in float32 and rounds once at the end (rounding ``a`` to the parameters' dtype first in the add):
-    so does this. Rounded to float16 term by term, ``a·x`` alone falls below float16's normal range (6.1e-5) at
-    ordinary steps: an Adam step of 3e-5 came out 95 % too long, one of 1e-5 as none.
+    ``w − a·x/y`` is ``(a·x)/y`` then ``w −``, as torch's ``addcdiv_(x, y, value=−a)``; ``w − a·x`` is ``a·x`` then
+    ``w −``. torch's ``add_(x, alpha=−a)`` rounds that once where the CPU has FMA instructions (AVX2, AVX-512) and
+    twice where it has not: rounded twice everywhere, a run's numbers do not depend on the CPU's instructions (a
+    chaotic run, Himmelblau's Nesterov at lr 0.02, ends 13.2 or 19.3 by them), and a step of SGD differs from torch's
+    in the last bit of 0.3-1 % of its entries on such a CPU. In float16 and bfloat16 torch computes each kernel in
+    float32 and rounds once at the end (with ``a`` rounded to the parameters' dtype first in the add): so does this.
+    Rounded to float16 term by term, ``a·x`` alone falls below float16's normal range (6.1e-5) at ordinary steps: an
+    Adam step of 3e-5 came out 95 % too long, one of 1e-5 as none.
     """
-    if y is None and not isinstance(a, Tensor):
-        return torch.add(w, x, alpha=-a)
-    reduced = w.dtype in REDUCED
-    w_, x_ = (w.float(), x.float()) if reduced else (w, x)
-    if y is None:
-        a_ = per_run(a, w).to(w.dtype) if reduced else per_run(a, w)
-        new = torch.addcmul(w_, a_.to(w_.dtype) if reduced else a_, x_, value=-1)
-    else:
-        new = w_ - per_run(a, w_) * x_ / (y.float() if reduced else y)
-    return new.to(w.dtype) if reduced else new
+    if w.dtype not in REDUCED:
+        step = per_run(a, w) * x
+        return w - (step if y is None else step / y)
+    w32, x32 = w.float(), x.float()
+    if y is None:  # torch rounds alpha to the parameters' dtype
+        a32 = per_run(a, w).to(w.dtype).float() if isinstance(a, Tensor) else float(torch.tensor(a, dtype=w.dtype))
+        return (w32 - a32 * x32).to(w.dtype)
+    return (w32 - per_run(a, w32) * x32 / y.float()).to(w.dtype)
 
 
 def plus(w: Tensor, a: Hyper, x: Tensor, y: Tensor | None = None) -> Tensor:
-    """``w + a·x``, or ``w + a·x/y``, rounded as torch's ``add_(x, alpha=a)`` and ``addcdiv_(x, y, value=a)``
-    (:func:`minus` of ``−a``: a negation is exact)."""
+    """``w + a·x``, or ``w + a·x/y``, as :func:`minus` computes ``w − (−a)·x`` (a negation is exact)."""
     return minus(w, -a, x, y)
 
 

@@ -14,7 +14,7 @@ views, and the trials as CSV.
 - ``figures/best-so-far.png`` (both best-so-far panels), ``figures/lr-sensitivity.png`` and
   ``figures/importances.png`` (matplotlib, each with its SVG, as :func:`descend.report.figures.save` writes
   them);
-- ``trials.csv`` when the directory does not hold it already (:func:`descend.tune.result.write` writes it).
+- ``trials.csv``: every trial, as :func:`descend.tune.result.write` writes it too.
 
 What a trial counts as is decided once, by :func:`trial_kinds`, from what the runner told Optuna (its
 state and the run's ``status``, :mod:`descend.outcomes`), never from its value: a trial that counts has a
@@ -219,6 +219,12 @@ def importances(result: Any) -> tuple[dict[str, dict[str, float]], dict[str, str
         if not values:
             why[optimizer] = f"{optimizer}: no importances (the estimate is not finite)"
             continue
+        if len(values) == 1:  # a choice: Optuna ranks what every trial has, the optimizer alone (always 1.0)
+            only = next(iter(values))
+            rest = ", ".join(p for p in searched if p != only)
+            why[optimizer] = (f"{optimizer}: only {only} is in every trial ({rest}: searched only in some of its "
+                              "trials, when their optimizer was chosen), so there is nothing to rank")
+            continue
         found[optimizer] = values
     return found, why
 
@@ -288,7 +294,8 @@ def _beside(x: str, i: int, n: int) -> float:
 
 
 def _no_result_marks(ax: Any, trials: Any, x: str, colours: Mapping[str, str], marked: set[str]) -> None:
-    """The trials without a result at the top edge of ``ax`` (axes coordinates: they set no limit)."""
+    """The trials without a result in a band just above the top edge of ``ax``, a row per kind (axes coordinates:
+    they set no limit and sit among no value)."""
     from ..report.figures.style import STATUS_MARKS
 
     marks = {**STATUS_MARKS, FAILED: {"marker": "o", "markersize": 6, "markeredgewidth": 1.5,
@@ -301,7 +308,7 @@ def _no_result_marks(ax: Any, trials: Any, x: str, colours: Mapping[str, str], m
             if not len(rows):
                 continue
             marked.add(kind)
-            ax.plot(rows[x].to_numpy(dtype=float) + _beside(x, i, len(optimizers)), np.full(len(rows), 1.0 - 0.04 * k),
+            ax.plot(rows[x].to_numpy(dtype=float) + _beside(x, i, len(optimizers)), np.full(len(rows), 1.0 + 0.035 * k),
                     color=colours[optimizer], clip_on=False, transform=ax.get_xaxis_transform(), zorder=5,
                     gid=f"{kind}:{optimizer}", **marks[kind])
 
@@ -838,8 +845,8 @@ def _page(title: str, body: str, version: str) -> str:
 def write_report(result: Any, out: str | Path, *, command: str | None = None, figures: bool = True,
                  record: bool = False) -> Path:
     """Write the report of a search (a :class:`descend.tune.result.TuneResult`) into the directory ``out``:
-    ``report.html``, the static figures under ``figures/`` (unless ``figures`` is false) and ``trials.csv``
-    if ``out`` does not hold it (see the module's docstring). ``command``: the command that resumes the search
+    ``report.html``, the static figures under ``figures/`` (unless ``figures`` is false) and ``trials.csv``, the
+    result's trials (see the module's docstring). ``command``: the command that resumes the search
     (``descend tune`` passes it; its password is masked). ``record``: whether the caller writes ``best.json``
     beside it (:func:`descend.tune.result.write` and ``descend tune`` do), which the page's list of files names.
     Returns report.html's path.
@@ -862,8 +869,9 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool, record
     from .result import _atomic
 
     out.mkdir(parents=True, exist_ok=True)
-    if not (out / "trials.csv").exists():
-        _atomic(out / "trials.csv", result.trials.to_csv(index=False))
+    # the page's own trials (an earlier search's trials.csv beside a page of another was kept, its rows unlike the
+    # page's); what descend.tune.result.write wrote there is the same text
+    _atomic(out / "trials.csv", result.trials.to_csv(index=False))
     trials = trial_kinds(result)
     colours = _colours(result, trials)
     first = next(iter(result.studies.values()), None)

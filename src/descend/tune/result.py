@@ -164,7 +164,8 @@ def final_table(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any
     """One row per optimizer: its best trial's value and configuration (a full batch as ``"full"``) and, over
     its re-runs, ``seeds`` (runs), ``no result`` (runs without one: :func:`descend.outcomes.counts`), the mean
     of the final losses (train, validation, test; for a standardised regression target also the test loss in
-    its own units, ``test loss (target's units)``) and test accuracy over the runs with a result, each with its
+    its own units, ``test loss (target's units)``), the search's objective where it is an accuracy (``validation
+    accuracy``) and test accuracy over the runs with a result, each with its
     sample standard deviation (``test loss sd``; NaN for one run), and the share of runs that diverged. The
     terminal, ``table.csv`` and the report all read this table. ``summary``: the re-runs' summary, or None."""
     import numpy as np
@@ -184,7 +185,12 @@ def final_table(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any
                                   ("final_test_loss", "test loss"),
                                   # a standardised regression target: the test loss in the target's own units
                                   ("final_test_loss_original", "test loss (target's units)"),
+                                  # an accuracy search's objective, re-run (the report shows it beside the trial's)
+                                  ("final_train_accuracy", "train accuracy"),
+                                  ("final_validation_accuracy", "validation accuracy"),
                                   ("final_test_accuracy", "test accuracy")):
+                if label in ("train accuracy", "validation accuracy") and label != f"{target.split} {target.metric}":
+                    continue
                 if column not in mine or not np.isfinite(pd.to_numeric(mine[column], errors="coerce")).any():
                     continue
                 values = pd.to_numeric(counted[column], errors="coerce")
