@@ -556,3 +556,40 @@ def test_compile_auto_trains_a_rule_it_cannot_trace_eagerly_and_says_so(monkeypa
             descend.fit(compile=True, **fit)
     finally:
         descend.optim.unregister("warm")
+
+
+def test_a_registered_rule_is_a_torch_optim_class_for_a_plain_loop(lion):
+    """A researcher's rule in a plain PyTorch loop: there was no public way (a private base class worked)."""
+    Lion = descend.optim.optimizer_class("lion")
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1)).double()
+    x, y = torch.randn(64, 4, dtype=torch.float64), torch.randn(64, 1, dtype=torch.float64)
+    ws = [p.detach().clone() for p in model.parameters()]
+    ms = [torch.zeros_like(w) for w in ws]
+    opt = Lion(model.parameters(), lr=1e-2, beta1=0.8, weight_decay=0.1)
+    hand = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1)).double()
+    for _ in range(20):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        opt.step()
+        with torch.no_grad():
+            for p, w in zip(hand.parameters(), ws):
+                p.copy_(w)
+        hand.zero_grad()
+        torch.nn.functional.mse_loss(hand(x), y).backward()
+        for i, p in enumerate(hand.parameters()):  # Lion's equations, by hand
+            g = p.grad
+            c = 0.8 * ms[i] + (1 - 0.8) * g
+            ws[i] = ws[i] - 1e-2 * (torch.sign(c) + 0.1 * ws[i])
+            ms[i] = 0.99 * ms[i] + (1 - 0.99) * g
+    for p, w in zip(model.parameters(), ws):
+        torch.testing.assert_close(p.detach(), w, rtol=1e-12, atol=1e-14)
+    assert set(opt.state[next(model.parameters())]) == {"step", "m"}
+    again = Lion(model.parameters(), lr=1.0)
+    again.load_state_dict(opt.state_dict())
+    assert again.param_groups[0]["beta1"] == 0.8 and torch.equal(again.state[next(model.parameters())]["m"],
+                                                                 opt.state[next(model.parameters())]["m"])
+    with pytest.raises(TypeError, match="'beta'; did you mean"):
+        Lion(model.parameters(), beta=0.9)
+    with pytest.raises(ValueError, match=r"descend.optim.SGD \(with nesterov=True\)"):
+        descend.optim.optimizer_class("nesterov")

@@ -8,7 +8,8 @@ Pure rules (one readable implementation per algorithm, equations in each docstri
 Registry: ``get("adam")`` gives defaults, allowed ranges, state size and a description; ``register(info)`` adds an
 optimizer of one's own (an :class:`OptimizerInfo` of its pure rule), which ``descend.fit`` then trains by name;
 such a rule is written with the helpers descend's own use: ``per_run``, ``ema``, ``ema_sq``, ``bias_correction``,
-``minus``, ``plus``, ``new_step`` and ``zeros_like``.
+``minus``, ``plus``, ``new_step`` and ``zeros_like``; ``optimizer_class(name)`` makes a torch.optim-compatible class
+of it.
 Classes: ``SGD, Momentum, Adagrad, Adadelta, RMSprop, Adam, AdamW, Adamax, NAdam, RAdam``.
 Conventions: ``conventions.preset("rmsprop", "optax")``, or ``RMSprop(params, lr, convention="optax")``.
 """
@@ -49,6 +50,7 @@ from .classes import (
     NAdam,
     RAdam,
     RMSprop,
+    optimizer_class,
 )
 from ._base import Hyper, Tensors, bias_correction, ema, ema_sq, minus, new_step, per_run, plus, zeros_like
 from .conventions import CONVENTIONS, preset
@@ -69,7 +71,7 @@ from .sgd import (
 __all__ = [
     "CONVENTIONS", "preset", "OPTIMIZERS", "Hyperparameter", "Option", "OptimizerInfo", "Interval", "available", "get",
     "register", "unregister", "Hyper", "Tensors", "new_step", "per_run", "zeros_like", "ema", "ema_sq",
-    "bias_correction", "minus", "plus",
+    "bias_correction", "minus", "plus", "optimizer_class",
     "SGD", "Momentum", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
     "GDState", "MomentumState", "SGDState", "AdagradState", "AdadeltaState", "RMSpropState",
     "AdamState", "AdamaxState", "NAdamState", "RAdamState",

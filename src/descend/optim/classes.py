@@ -59,7 +59,7 @@ from torch.optim.optimizer import ParamsT
 from .._checks import check_choice, check_names, run_axis_length
 from .._compile import allow_programs
 from .conventions import preset
-from .registry import OptimizerInfo, _all_positive, _any_nonzero, get
+from .registry import _BUILT_IN, OptimizerInfo, _all_positive, _any_nonzero, get
 
 #: A hyperparameter: a number, or a tensor (one element: one value; ``[K]``: one value per run).
 Value = float | Tensor
@@ -924,3 +924,37 @@ class RAdam(_Adapter):
                         decoupled_weight_decay=decoupled_weight_decay, foreach=foreach, maximize=maximize,
                         capturable=capturable, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults, unknown)
+
+
+def optimizer_class(name: str) -> type[torch.optim.Optimizer]:
+    """A torch.optim-compatible class for an optimizer added with :func:`descend.optim.register`, made from its
+    pure rule, for a plain PyTorch loop: ``Lion = descend.optim.optimizer_class("lion")``, then
+    ``Lion(model.parameters(), lr=1e-4, beta1=0.95)``.
+
+    Its keyword arguments are the rule's hyperparameters and options, with their defaults (an unknown one is a
+    TypeError naming the close matches, as the other classes'), and ``foreach``, ``fused`` (one compiled step) and
+    ``differentiable`` as descend's other classes take them; param groups, schedulers and ``state_dict`` as torch's.
+    ``optimizer.state[p]`` holds the rule's state fields by their names (``m`` for Lion's), updated in place, and
+    ``step``. The class is made when asked for (save and load its ``state_dict``, not the optimizer: pickle finds a
+    class by its module's name). descend's own optimizers have their classes (``descend.optim.Adam``, ...), named as
+    torch's: asked for one, this says which."""
+    info = get(name)
+    if info.name in _BUILT_IN:
+        torch_name = info.torch_class or "".join(part.capitalize() for part in info.name.split("-"))
+        fixed = ", ".join(f"{k}={v!r}" for k, v in info.fixed.items())
+        raise ValueError(f"{info.name!r} is one of descend's own optimizers: its class is descend.optim.{torch_name}"
+                         + (f" (with {fixed})" if fixed else ""))
+    template = info.init_state((), info.defaults)
+    per_parameter = {field: field for field, value in zip(template._fields, template) if isinstance(value, tuple)}
+
+    def __init__(self: Any, params: ParamsT, *, foreach: bool | None = None, differentiable: bool = False,
+                 fused: bool | None = None, **unknown: Any) -> None:
+        given = {k: unknown.pop(k) for k in list(unknown) if k in info.names}
+        defaults = {**info.defaults, **given, "foreach": foreach, "differentiable": differentiable, "fused": fused}
+        _Adapter.__init__(self, params, defaults, unknown)
+
+    title = "".join(part.capitalize() for part in info.name.split("-"))
+    cls = type(title, (_Adapter,), {
+        "__doc__": f"{info.description} (a torch.optim-compatible class over the rule registered as {info.name!r}).",
+        "__init__": __init__, "__module__": __name__, "info": info, "state_keys": per_parameter})
+    return cls
