@@ -243,12 +243,14 @@ def rmsprop_update(
             denominator = root(torch.addcmul(s_hat, g_hat, g_hat, value=-1), per_run(eps, w), eps_mode)  # torch's
         else:
             denominator = root(s_hat, per_run(eps, w), eps_mode)
-        lr_ = per_run(lr, w)
         if state.b:
             mu = per_run(momentum, w)
-            step = lr_ * g / denominator if lr_in_buffer else g / denominator
-            # torch's b.mul_(μ).addcdiv_(g, D), rounded alike (in float16 the sum of the two is rounded once)
-            b = mu * state.b[i] + step if lr_in_buffer else plus(mu * state.b[i], 1.0, g, denominator)
+            if lr_in_buffer:  # optax's and Keras's form: α inside the buffer
+                step = per_run(lr, w) * g / denominator
+                b = mu * state.b[i] + step
+            else:  # torch's b.mul_(μ).addcdiv_(g, D), rounded alike (in float16 the sum of the two is rounded once)
+                step = g / denominator if nesterov else None
+                b = plus(mu * state.b[i], 1.0, g, denominator)
             new_b.append(b)
             d = step + mu * b if nesterov else b
             updated = w - d if lr_in_buffer else minus(w, lr, d)
