@@ -30,6 +30,13 @@ def test_help_lists_the_commands():
     assert "list" in result.stdout
 
 
+@pytest.mark.parametrize("command", [[], ["compare"], ["tune"], ["play"], ["report"], ["landscape"]])
+def test_dash_h_is_help_as_most_tools_take_it(command):
+    """`descend compare -h` was "No such option: -h"."""
+    result = runner.invoke(app, [*command, "-h"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0 and result.stdout.startswith("Usage:") and "-h, --help" in result.stdout
+
+
 def test_list_all_shows_every_optimizer_loss_and_schedule():
     result = runner.invoke(app, ["list"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
