@@ -732,3 +732,37 @@ def test_data_in_torchs_or_pandas_containers_is_refused_saying_how_to_give_it():
             descend.fit(model=descend.models.Linear(3), data=data, steps=2, compile=False)
     runs = descend.fit(model=descend.models.Linear(3), data=TensorDataset(x, y).tensors, steps=2, compile=False)
     assert len(runs.summary) == 1
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.bfloat16, torch.float16], ids=str)
+@pytest.mark.parametrize("optimizer, grid", [
+    ("adam", dict(beta2=[0.999, 0.99], beta1=[0.9, 0.5])),
+    ("radam", dict(beta2=[0.999, 0.99])),
+    ("rmsprop", dict(alpha=[0.99, 0.9], momentum=[0.0, 0.9])),
+    ("sgd", dict(momentum=[0.0, 0.9], weight_decay=[0.0, 1e-3])),
+    ("adamw", dict(weight_decay=[0.0, 0.1], lr=[0.01, 0.003])),
+])
+def test_a_run_beside_others_with_other_hyperparameters_is_the_run_alone_in_every_dtype(optimizer, grid, dtype):
+    """Each run of a grid over β₂, α, momentum or weight decay equals itself trained alone, bit for bit. In float32,
+    √(1 − β₂ᵗ) of a β₂ given per run was taken after rounding 1 − β₂ᵗ to float32, and alone in float64; in bfloat16
+    β₂ = 0.999 given per run was rounded to 1.0 (the run ended at 0.945 on the line, alone at 1.39)."""
+    grid = {"lr": 0.01, **grid}
+    runs = descend.fit(task="rosenbrock", optimizer=optimizer, steps=300, dtype=dtype, compile=False, **grid)
+    for i, row in runs.summary.iterrows():
+        alone = descend.fit(task="rosenbrock", optimizer=optimizer, steps=300, dtype=dtype, compile=False,
+                            **{k: row[k].item() if hasattr(row[k], "item") else row[k] for k in grid})
+        for name, value in runs.params[i].items():
+            assert torch.equal(value, alone.params[0][name]), (dict(row[list(grid)]), name)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=str)
+def test_compile_auto_trains_half_precision_eagerly_whatever_is_on_disk(dtype, monkeypatch):
+    """A compiled float16 step keeps its intermediates in float32 (Adam's ε = 1e-8 is not 0 there): digits' adaptive
+    runs diverged eagerly and trained compiled, so "auto" gave either by what an earlier run had left on disk."""
+    from descend import engine
+
+    monkeypatch.setattr(engine, "worth_compiling", lambda *args: True)  # "auto" would compile, and read packages
+    monkeypatch.setattr(engine._CompiledStep, "ready", lambda *args: True)
+    runs = descend.fit(task="rosenbrock", optimizer="adam", lr=[0.01, 0.02], steps=engine.PROBE_STEPS + 5,
+                       dtype=dtype, compile="auto")
+    assert "compile_seconds" not in runs.summary

@@ -75,6 +75,7 @@ from ._autograd import autograd_on
 from ._machine import spare_cores
 from .optim import get as get_optimizer
 from .optim import random_search
+from .optim._base import REDUCED
 from .optim._base import unchecked as unchecked_rule  # a cohort's settings are checked once, before training
 from .optim.registry import rule_origin
 from .optim.registry import version as rule_version
@@ -144,14 +145,20 @@ def _schedules_text(spec: RunSpec) -> str:
     return "; ".join(f"{name}: {text}" for name, text in spec.to_dict()["schedules"].items())
 
 
-def plan_cohorts(runs: Sequence[Run]) -> list[Cohort]:
+def plan_cohorts(runs: Sequence[Run], *, numbers: bool = False) -> list[Cohort]:
     """Group runs by what batching cannot share: the algorithm and its switches, the batch regime, the
-    clipping and which hyperparameters are scheduled (each run's schedule may differ)."""
+    clipping and which hyperparameters are scheduled (each run's schedule may differ). With ``numbers`` (float16
+    and bfloat16 parameters), by the values of their hyperparameters but the learning rate too, which then reach
+    the rule as numbers: torch computes a number with those parameters in float32, where a ``[K]`` tensor of the
+    runs' values would be rounded to their dtype first (bfloat16 holds β₂ = 0.999 as 1.0). The learning rate is
+    rounded as torch rounds it either way (:func:`descend.optim._base.minus`)."""
     cohorts: dict[Any, Cohort] = {}
     for run in runs:
         spec = run.spec
         key = (spec.optimizer, repr(spec.batch_size), spec.options, spec.clip_norm, spec.clip_value,
                tuple(sorted(spec.schedules)))
+        if numbers:
+            key += (tuple(sorted((k, repr(v)) for k, v in spec.hyper.items() if k != "lr" and k not in spec.schedules)),)
         cohort = cohorts.setdefault(key, Cohort(spec.optimizer, spec.batch_size, spec.options,
                                                 clip_norm=spec.clip_norm, clip_value=spec.clip_value))
         cohort.runs.append(run)
@@ -289,15 +296,20 @@ def _spread(rows: Tensor, values: Tensor, others: Tensor | float, k: int) -> Ten
     return out
 
 
-def _cohort_hyper(cohort: Cohort, info: Any) -> dict[str, Any]:
+def _cohort_hyper(cohort: Cohort, info: Any, numbers: bool = False) -> dict[str, Any]:
     """The update's hyperparameters for the cohort: options as they are, a tensor ``[K]`` for a
-    hyperparameter some run sets away from its default, the default itself otherwise."""
+    hyperparameter some run sets away from its default, the default itself otherwise; with ``numbers`` (float16
+    and bfloat16 parameters: :func:`plan_cohorts`), a value every run of the cohort shares as that number, the
+    learning rate and a scheduled one aside."""
     options = {o.name for o in info.options}
     defaults = info.defaults
     hyper: dict[str, Any] = {}
     for name in {n for run in cohort.runs for n in run.hyper}:
         values = [run.hyper.get(name, defaults.get(name)) for run in cohort.runs]
         if name in options:
+            hyper[name] = values[0]
+        elif numbers and name != "lr" and len(set(values)) == 1 and not any(name in run.spec.schedules
+                                                                             for run in cohort.runs):
             hyper[name] = values[0]
         elif any(v != defaults.get(name) for v in values) or any(name in run.spec.schedules for run in cohort.runs):
             hyper[name] = torch.tensor(values, dtype=torch.float64)
@@ -597,7 +609,7 @@ def _rules(group: Sequence[Cohort], flat: Tensor, steps: int) -> tuple[Any, ...]
     for cohort in group:
         info = get_optimizer(cohort.optimizer)
         k = len(cohort.runs)
-        config = info.configure(runs=k, **_cohort_hyper(cohort, info))
+        config = info.configure(runs=k, **_cohort_hyper(cohort, info, numbers=flat.dtype in REDUCED))
         kwargs = info.update_kwargs(config)
         rule = _Rule(unchecked_rule(info.update), info.name, rule_version(info.name))
         parts.append((rule, kwargs, _schedule_factors(cohort, steps),
@@ -645,7 +657,8 @@ def train_cohort(
     compiled program (:class:`_CompiledStep`), compiled for each batch shape before training starts; that
     time is ``compile_seconds``, apart from ``seconds``. ``compile="auto"`` runs compiled from the first step
     when the programs are held or on disk as packages (:func:`descend._compile.package_name`), else times the first
-    :data:`PROBE_STEPS` eager steps and compiles the rest when that pays (:func:`worth_compiling`).
+    :data:`PROBE_STEPS` eager steps and compiles the rest when that pays (:func:`worth_compiling`); float16 and
+    bfloat16 parameters train eagerly then (a compiled step keeps their intermediates in float32).
     Ctrl-C (KeyboardInterrupt) or a stop request ends the cohort after the last complete step: the result
     covers the steps done, ``interrupted=True``.
 
@@ -734,6 +747,11 @@ def train_cohort(
     evaluate_compiled = True  # once the steps are compiled
     # a module of one's own may draw from torch's generator (its dropout), and a compiled program draws other numbers
     # (Inductor's own generator): "auto" and "cached" run it compiled only once eager steps have drawn nothing
+    if compile in ("cached", "auto") and flat.dtype in REDUCED:
+        # Inductor computes float16 and bfloat16 in float32 between loads and stores: compiled and eager steps differ
+        # by more than round-off there (Adam's ε = 1e-8 is 0 in an eager float16 step, not in a compiled one, which
+        # trains where the eager one diverged), so that a result would depend on what an earlier run left on disk
+        compile = False
     draws = _draws_random(problem.model) and compile in ("cached", "auto")
     drawn_from = torch.random.get_rng_state() if draws else None
     if draws and compile == "cached":
@@ -2022,7 +2040,7 @@ def train(
     runs = [Run(i, spec) for i, spec in enumerate(resolved)]
     m = problem.samples
     results = []
-    cohorts = plan_cohorts(runs)
+    cohorts = plan_cohorts(runs, numbers=dtype in REDUCED)
     # cohorts that share a plan train as one program, unless a monitor judges each cohort on its own (its stop
     # ends its cohort)
     groups = plan_groups(cohorts) if monitor is None else [[c] for c in cohorts]

@@ -111,7 +111,10 @@ def with_weight_decay(
     g = direction(g, w, 0.0, maximize)
     if not _nonzero(weight_decay):
         return g, w
-    return g, w * per_run(1 - in_float64(lr) * in_float64(weight_decay), w)
+    factor = 1 - in_float64(lr) * in_float64(weight_decay)
+    if w.dtype in REDUCED and isinstance(factor, Tensor) and factor.ndim:  # one rate per run: w·(1 − α·λ) in float32,
+        return g, (w.float() * per_run(factor, w.float())).to(w.dtype)  # rounded once, as torch's mul_ of a number
+    return g, w * per_run(factor, w)
 
 
 def ema(avg: Tensor, x: Tensor, decay: Hyper) -> Tensor:

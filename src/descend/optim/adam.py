@@ -112,6 +112,9 @@ def adam_update(
     """
     t = state.step + 1.0
     c1, c2 = bias_correction(beta1, t), bias_correction(beta2, t)
+    # √(1 − β₂ᵗ) and ε/√(1 − β₂ᵗ) in float64, then met by the parameters (torch's math.sqrt of a Python number): a
+    # root of 1 − β₂ᵗ rounded to float32 first made a run with its own β₂ differ from the same run alone
+    root_c2 = per_step(torch.sqrt(c2))
     if amsgrad and not state.s_max:
         raise ValueError("this Adam state has no running maximum: create it with adam_init(params, amsgrad=True)")
     new_params, new_v, new_s, new_s_max = [], [], [], []
@@ -134,7 +137,7 @@ def adam_update(
             denominator = torch.sqrt(s_hat + eps_ + per_run(eps_root, w) if _nonzero(eps_root) else s_hat + eps_)
         else:
             # √ŝ = √s / √(1 − β₂ᵗ), in torch's order so that both round alike
-            plain = (lambda: torch.sqrt(s_used) if corrected else torch.sqrt(s_used) / torch.sqrt(c2_))
+            plain = (lambda: torch.sqrt(s_used) if corrected else torch.sqrt(s_used) / per_run(root_c2, w))
             if _nonzero(eps_root):
                 sqrt_s_hat = torch.sqrt(s_hat + per_run(eps_root, w))
                 if isinstance(eps_root, Tensor):  # a run whose ε̄ is 0 among others' steps as it does alone
@@ -142,7 +145,7 @@ def adam_update(
             else:
                 sqrt_s_hat = plain()
             # Keras's ε-hat puts ε on the uncorrected root: (√s + ε)/√(1 − β₂ᵗ) = √ŝ + ε/√(1 − β₂ᵗ)
-            denominator = sqrt_s_hat + (eps_ if eps_mode == "outside" else over(eps_, torch.sqrt(c2_)))
+            denominator = sqrt_s_hat + (eps_ if eps_mode == "outside" else per_run(over(in_float64(eps), root_c2), w))
         new_params.append(minus(w, over(in_float64(lr), c1), v, denominator))
     new_state = AdamState(step=t, v=tuple(new_v), s=tuple(new_s), s_max=tuple(new_s_max))
     return tuple(new_params), new_state
@@ -376,7 +379,9 @@ def radam_update(
         else:
             c2_ = per_run(c2, w)
             s_hat = s / c2_ + per_run(eps_root, w) if _nonzero(eps_root) else s / c2_
-            denominator = torch.sqrt(s_hat) + (eps_ if eps_mode == "outside" else over(eps_, torch.sqrt(c2_)))
+            # ε/√(1 − β₂ᵗ) in float64 (as Adam's)
+            denominator = torch.sqrt(s_hat) + (eps_ if eps_mode == "outside"
+                                               else per_run(over(in_float64(eps), per_step(torch.sqrt(c2))), w))
         scale = per_run(rectification, w) / denominator
         if eps_mode == "uncorrected" and isinstance(eps_root, Tensor):  # a run whose ε̄ is 0 among others' steps
             # as it does alone: torch's order
