@@ -124,7 +124,10 @@ def test_bce_on_a_model_whose_output_is_not_a_probability_is_refused_before_trai
 
 
 @pytest.mark.parametrize("given", [dict(validation=0.2), dict(test=0.1), dict(standardize=True),
-                                   dict(standardize_target=True), dict(split_seed=3)])
+                                   dict(standardize_target=True), dict(split_seed=3),
+                                   # the values fit took by default were ignored silently with a task (whose
+                                   # regression target is standardised: standardize_target=False kept it so)
+                                   dict(standardize_target=False), dict(validation=0.0)])
 def test_splitting_options_that_would_be_ignored_are_refused(given):
     """validation, test, standardize(_target) and split_seed split data=(x, y) or a Dataset; with a task, a
     Splits or no data they were silently ignored (a user's held-out fraction never held out)."""

@@ -65,11 +65,11 @@ def fit(
     seed: Any = 0,
     start: Any = None,
     runs: Sequence[RunSpec] | None = None,
-    validation: float = 0.0,
-    test: float = 0.0,
-    standardize: bool = False,
-    standardize_target: bool = False,
-    split_seed: int = 0,
+    validation: float | None = None,
+    test: float | None = None,
+    standardize: bool | None = None,
+    standardize_target: bool | None = None,
+    split_seed: int | None = None,
     drop_last: bool = False,
     eval_every: int | None = None,
     target: float | None = None,
@@ -99,7 +99,7 @@ def fit(
     gives two SGD runs and one Adam run. Configurations that are not a grid (a search drawing each run's
     hyperparameters independently) are given as ``runs=[descend.spec.RunSpec(...), ...]`` instead.
     ``data`` is ``(x, y)``, a :class:`descend.data.Dataset` (split by ``validation``/``test`` fractions with
-    ``split_seed``; ``standardize``/``standardize_target`` standardise the features / a regression target on the
+    ``split_seed``, by default 0, 0 and 0; ``standardize``/``standardize_target`` (False by default) standardise the features / a regression target on the
     training split, and the summary then has each loss also in the target's units, ``final_<split>_loss_original``)
     or a :class:`descend.data.Splits`; ``None`` for a model whose output is the cost itself
     (a 2-D landscape, ``loss="value"``). The budget is ``steps`` or ``epochs``. For a given ``seed`` every
@@ -177,7 +177,7 @@ def fit(
                                                   ("standardize", standardize),
                                                   ("standardize_target", standardize_target),
                                                   ("split_seed", split_seed))
-                 if value != SPLIT_DEFAULTS[name]}
+                 if value is not None}  # given: a task's data is split already (False too: its target may be scaled)
     if task is not None:
         from . import tasks as tasks_module
 
@@ -187,9 +187,11 @@ def fit(
         if data is not None:
             raise ValueError(f"give data= or task=, not both (task {task.name!r} brings its data)")
         if splitting:
+            scaled = (f"; descend.tasks.get({task.name!r}, standardize_target=...) builds a regression task so"
+                      if "standardize_target" in splitting else "")
             raise ValueError(f"task {task.name!r} brings its own data, already split, so "
                              f"{', '.join(f'{k}={v!r}' for k, v in splitting.items())} would be ignored: these "
-                             "split data=(x, y) or a descend.data.Dataset")
+                             f"split data=(x, y) or a descend.data.Dataset{scaled}")
         if runs is not None:
             steps = task.steps if steps is None and epochs is None else steps
             return engine.train(task.problem(model=model, loss=loss), _task_rates(task, runs), steps=steps,
@@ -206,8 +208,8 @@ def fit(
                          + ("data=None has no samples to split" if data is None else
                             "data is a descend.data.Splits, already split (and standardised or not)")
                          + "; these split data=(x, y) or a descend.data.Dataset")
-    problem = make_problem(model, data, loss=loss, validation=validation, test=test, standardize=standardize,
-                           standardize_target=standardize_target, split_seed=split_seed, dtype=dtype)
+    split = {**SPLIT_DEFAULTS, **splitting}
+    problem = make_problem(model, data, loss=loss, dtype=dtype, **split)
     if runs is not None:
         return engine.train(problem, runs, steps=steps, epochs=epochs, **options)
     return engine.sweep(problem, steps=steps, epochs=epochs, **grid, **options)
@@ -231,6 +233,8 @@ def _task_rates(task: Any, runs: Any) -> Any:
 
 
 #: fit's arguments that split and standardise data=(x, y) or a Dataset, at their defaults
+#: How ``data=`` is split when fit is given no other value (None there: a value given, even one of these, is
+#: refused with a task, whose data is split already).
 SPLIT_DEFAULTS = {"validation": 0.0, "test": 0.0, "standardize": False, "standardize_target": False, "split_seed": 0}
 
 
