@@ -769,3 +769,12 @@ def test_compile_auto_trains_half_precision_eagerly_whatever_is_on_disk(dtype, m
     runs = descend.fit(task="rosenbrock", optimizer="adam", lr=[0.01, 0.02], steps=engine.PROBE_STEPS + 5,
                        dtype=dtype, compile="auto")
     assert "compile_seconds" not in runs.summary
+
+
+def test_a_loss_in_the_targets_units_is_reported_in_half_precision_too():
+    """house-prices' loss in dollars² was inf in float16 (a price, and its error squared, is beyond 65,504)."""
+    runs = {dtype: descend.fit(task="house-prices", optimizer="sgd", lr=0.01, steps=100, dtype=dtype, compile=False)
+            for dtype in (torch.float32, torch.float16)}
+    for column in ("final_train_loss_original", "final_test_loss_original"):
+        half, single = (runs[dtype].summary[column].iloc[0] for dtype in (torch.float16, torch.float32))
+        assert math.isfinite(half) and half == pytest.approx(single, rel=0.05), (column, half, single)

@@ -77,16 +77,18 @@ class Objective:
         ``ŷ·σ + μ`` against ``y·σ + μ`` (NaN for a run with no valid sample). The Huber loss, whose δ was applied
         to standardised errors, is the trained loss in the target's units: σ²·H_δ(e/σ) = H_{δσ}(e), per output."""
         mask = model.valid(params, x)
+        pred = self.predict(model, params, x)
+        if pred.dtype in (torch.float16, torch.bfloat16):  # a report's number, in float32: float16 holds no value of
+            pred, y = pred.float(), y.float()  # 65,504 or more (a house's price, or its error squared, overflowed)
         if self.loss is losses.huber:
-            pred, scale = self.predict(model, params, x), (std * std).reshape(-1)
+            scale = (std * std).reshape(-1)
             if scale.numel() == 1:
                 value = self.loss(pred, y, reduction="mean", mask=mask, runs=True) * scale[0]
             else:  # the mean over the outputs of each one's loss in its own units
                 value = sum(self.loss(pred[..., j], y[..., j], reduction="mean", mask=mask, runs=True) * scale[j]
                             for j in range(scale.numel())) / scale.numel()
         else:
-            pred = self.predict(model, params, x) * std + mean
-            value = self.loss(pred, y * std + mean, reduction="mean", mask=mask, runs=True)
+            value = self.loss(pred * std + mean, y * std + mean, reduction="mean", mask=mask, runs=True)
         if mask is not None:
             value = torch.where(mask.reshape(mask.shape[0], -1).any(dim=1), value, math.nan)
         return value
