@@ -158,7 +158,8 @@ def plan_cohorts(runs: Sequence[Run], *, numbers: bool = False) -> list[Cohort]:
         key = (spec.optimizer, repr(spec.batch_size), spec.options, spec.clip_norm, spec.clip_value,
                tuple(sorted(spec.schedules)))
         if numbers:
-            key += (tuple(sorted((k, repr(v)) for k, v in spec.hyper.items() if k != "lr" and k not in spec.schedules)),)
+            shared = ((k, repr(v)) for k, v in spec.hyper.items() if k != "lr" and k not in spec.schedules)
+            key += (tuple(sorted(shared)),)
         cohort = cohorts.setdefault(key, Cohort(spec.optimizer, spec.batch_size, spec.options,
                                                 clip_norm=spec.clip_norm, clip_value=spec.clip_value))
         cohort.runs.append(run)

@@ -99,10 +99,10 @@ def fit(
     gives two SGD runs and one Adam run. Configurations that are not a grid (a search drawing each run's
     hyperparameters independently) are given as ``runs=[descend.spec.RunSpec(...), ...]`` instead.
     ``data`` is ``(x, y)``, a :class:`descend.data.Dataset` (split by ``validation``/``test`` fractions with
-    ``split_seed``, by default 0, 0 and 0; ``standardize``/``standardize_target`` (False by default) standardise the features / a regression target on the
-    training split, and the summary then has each loss also in the target's units, ``final_<split>_loss_original``)
-    or a :class:`descend.data.Splits`; ``None`` for a model whose output is the cost itself
-    (a 2-D landscape, ``loss="value"``). The budget is ``steps`` or ``epochs``. For a given ``seed`` every
+    ``split_seed``, by default 0, 0 and 0; ``standardize``/``standardize_target`` (False by default) standardise the
+    features / a regression target on the training split, and the summary then has each loss also in the target's units,
+    ``final_<split>_loss_original``) or a :class:`descend.data.Splits`; ``None`` for a model whose output is the cost
+    itself (a 2-D landscape, ``loss="value"``). The budget is ``steps`` or ``epochs``. For a given ``seed`` every
     configuration starts from the same initial parameters and sees the same batches (paired runs).
     ``task`` (a name from ``descend list tasks`` or a :class:`descend.tasks.Task`) supplies the model, the
     data (already split), the loss, the known answer, and when not given the task's default number of steps

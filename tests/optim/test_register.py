@@ -593,3 +593,13 @@ def test_a_registered_rule_is_a_torch_optim_class_for_a_plain_loop(lion):
         Lion(model.parameters(), beta=0.9)
     with pytest.raises(ValueError, match=r"descend.optim.SGD \(with nesterov=True\)"):
         descend.optim.optimizer_class("nesterov")
+
+
+def test_a_rule_is_registered_inside_inference_mode_too():
+    """The check that a rule changes no input in place reads version counters, which inference tensors lack."""
+    with torch.inference_mode():
+        descend.optim.register(LION)
+    try:
+        assert "lion" in descend.optim.available()
+    finally:
+        descend.optim.unregister("lion")

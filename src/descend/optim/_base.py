@@ -33,8 +33,12 @@ REDUCED = (torch.float16, torch.bfloat16)
 def per_run(x: Hyper, like: Tensor) -> Hyper:
     """Make hyperparameter ``x`` broadcast against ``like`` (shape ``[K, ...]`` when ``x`` is ``[K]``).
 
-    Numbers pass through unchanged (the fast path of torch's scalar kernels); tensors are cast to
-    ``like``'s dtype so that a float64 hyperparameter never promotes float32 parameters.
+    Numbers pass through unchanged (the fast path of torch's scalar kernels), and so does a 0-d tensor, in its own
+    dtype: a kernel reads it as a number, in ``like``'s dtype, or in float32 for float16 and bfloat16, as torch.optim's
+    Python numbers (the per-step scalars, ``1 − β₂ᵗ``, are float64 tensors: rounded to float32 first, Adam's step
+    differed from torch's in a fifth of its entries). A ``[K]`` tensor is cast to ``like``'s dtype, so that a float64
+    hyperparameter never promotes float32 parameters: a scalar derived from it is computed before (in float64), not
+    after.
     """
     if not isinstance(x, Tensor):
         return x

@@ -596,8 +596,9 @@ def _put(state: dict[str, Any], key: str, new: Tensor, targets: list[Tensor], va
     to it sees the new values (else, a sparse buffer from torch's SGD, ``new`` in its place). A state of another
     floating dtype than the step's (a float32 moment after ``model.double()``) keeps its dtype, as torch's in-place
     steps keep it: ``new`` is copied into it, rounded (the step itself took the moment before that rounding, so the
-    parameters differ from torch's by the state's round-off, about 1e-7 of a step in float32). A tensor whose memory nothing else uses takes ``new``'s memory (``set_``: no copy, and the memory
-    the step freed is the old one, which the next step's temporaries reuse); one whose memory is shared with
+    parameters differ from torch's by the state's round-off, about 1e-7 of a step in float32). A tensor whose memory
+    nothing else uses takes ``new``'s memory (``set_``: no copy, and the memory the step freed is the old one, which the
+    next step's temporaries reuse); one whose memory is shared with
     other processes (``share_memory_()``, Hogwild training) or seen through a view, and any with ``copy`` (a
     value the rule gives a whole bucket: the step count, NAdam's μ product), is copied into (appended to
     ``targets`` and ``values``, for one ``_foreach_copy_``)."""

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from .._autograd import autograd_on
 from .._checks import (
     NONNEGATIVE,
     UNIT,
@@ -398,6 +399,7 @@ _BUILT_IN = frozenset(_REGISTRY)
 OPTIMIZERS: Mapping[str, OptimizerInfo] = MappingProxyType(_REGISTRY)
 
 
+@autograd_on  # (its trial steps read the version counters of tensors, which an inference tensor does not have)
 def register(info: OptimizerInfo, *, replace: bool = False) -> OptimizerInfo:
     """Add an optimizer of one's own to the registry, so that ``descend.fit``, the engine, ``descend.tune`` and
     :func:`descend.compare.compare` train it by name beside descend's own, on the same batches and starts.
