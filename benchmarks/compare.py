@@ -39,6 +39,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -111,7 +112,12 @@ def _run_once(task: str, src: str | None, extra: list[str], keep: Path | None, o
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
     tree = TreeCPU(process.pid) if before_busy is not None else None
-    _, stderr = process.communicate(timeout=1800)
+    try:
+        _, stderr = process.communicate(timeout=1800)
+    except BaseException:  # Ctrl-C, SIGTERM (main makes it one) or the timeout: the comparison ends with this one,
+        os.killpg(process.pid, signal.SIGKILL)  # which runs in a session of its own (a terminal's Ctrl-C missed it)
+        process.wait()
+        raise
     wall = time.perf_counter() - started
     after_busy, after_own = busy_seconds(), own_seconds()
     tree_cpu = tree.stop() if tree is not None else 0.0
@@ -257,6 +263,7 @@ def markdown(results: dict, baseline: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # kill or timeout cleans up as Ctrl-C does
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", default="tasks",

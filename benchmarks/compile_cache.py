@@ -12,8 +12,10 @@ second reads the packages (no trace, no Inductor), the third runs after the case
 an update of descend, which names every program anew): it traces the step again and compiles it with Inductor's
 on-disk cache. The figures are the fits' ``compile_seconds`` (the programs of every
 cohort and batch shape, and the evaluation) and the whole process's wall time, medians over rounds.
-``compile="auto"`` assumes ``descend.engine.COMPILE_SECONDS`` for a first compile and ``COMPILE_SECONDS_AGAIN``
-for a program compiled before; this is where those figures come from.
+``compile="auto"`` assumes ``descend.engine.COMPILE_SECONDS`` (30 s) for a first compile and
+``COMPILE_SECONDS_AGAIN`` (5 s) for a program compiled before: the first and the third case here. The third measured
+12.6-16.1 s on a busy machine in a later run than the one the constant came from: "auto" errs toward compiling a
+program compiled before (it still paid in the run that found it: 10.6 s against 14.2 s eagerly).
 
 Usage::
 
@@ -26,6 +28,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -58,6 +61,7 @@ def worker(case: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # kill or timeout cleans up as Ctrl-C does
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2,
                         help="rounds, each from an empty cache directory and temporary directory (default 2)")

@@ -30,6 +30,7 @@ import argparse
 import gc
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -303,7 +304,7 @@ def time_descend(torch: Any, descend_optim: Any, clock: Clock, algo: Algorithm, 
 
 
 def measure_bandwidth(torch: Any, n: int) -> float:
-    """STREAM-like triad a = b + s·c in fp32, as in shared/bench/step_anchors.py: bytes per second."""
+    """STREAM-like triad a = b + s·c in fp32 (as STREAM measures it): bytes per second."""
     a, b, c = torch.empty(n), torch.rand(n), torch.rand(n)
     t = best_time(lambda: torch.add(b, c, alpha=0.5, out=a), repeats=10, warmup=1)
     del a, b, c
@@ -358,6 +359,7 @@ def render(rows: list[Row], fused: bool, markdown: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # kill or timeout cleans up as Ctrl-C does
     args = parse_args(argv)
     if not args.cold_compile:
         return measure(args)
@@ -366,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     temporary = tempfile.mkdtemp(prefix="descend_bench_cold_")
     os.environ["TMPDIR"] = tempfile.tempdir = temporary
     os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.path.join(temporary, "inductor")
+    # descend keeps Inductor's cache, and its record of the CPU's vector checks, in a folder of its own
+    os.environ["DESCEND_CACHE_DIR"] = os.path.join(temporary, "descend")
     try:
         return measure(args)
     finally:
@@ -393,15 +397,18 @@ def measure(args: argparse.Namespace) -> int:
     print(f"triad bandwidth (torch, a = b + s*c): {bandwidth / 1e9:.1f} GB/s; Adam memory-traffic floor "
           f"({BYTES_PER_PARAM_ADAM} bytes/param): {floor * 1e3:.1f} ms")
     if fused:
-        cache = os.environ.get("TORCHINDUCTOR_CACHE_DIR") or "default (warm if this ran before)"
+        cache = (os.environ.get("DESCEND_CACHE_DIR") if args.cold_compile else None) or \
+            "descend's (~/.cache/descend, or $DESCEND_CACHE_DIR: warm if this ran before)"
         print(f"Inductor cache: {cache}; compile = the first fused step, not included in the timing")
     sys.stdout.flush()
 
     # correctness first: time nothing that computes the wrong thing
     rows = [Row(a) for a in args.algorithms]
     t0 = time.perf_counter()
+    # (cold compiles: the fused steps are checked after the timing, whose first fused step is then the process's
+    # first compile, with its one-time costs)
     for row in rows:
-        row.problems = check(torch, descend_optim, row.algo, fused)
+        row.problems = check(torch, descend_optim, row.algo, fused and not args.cold_compile)
         for problem in row.problems:
             print(f"CHECK FAILED {row.algo.label}: {problem}")
     ok = sum(not r.problems for r in rows)
@@ -416,6 +423,12 @@ def measure(args: argparse.Namespace) -> int:
         time_descend(torch, descend_optim, clock, row.algo, sizes, fused, row)
         print(f"  timed {row.algo.label} [{time.perf_counter() - t0:.0f} s]", flush=True)
     print(f"timings took {time.perf_counter() - t_start:.0f} s, of which {clock.waited:.0f} s waiting for a quiet CPU")
+    if fused and args.cold_compile:
+        for row in rows:
+            found = [p for p in check(torch, descend_optim, row.algo, True) if p not in row.problems]
+            row.problems += found
+            for problem in found:
+                print(f"CHECK FAILED {row.algo.label}: {problem}")
 
     print()
     print(render(rows, fused, args.markdown))

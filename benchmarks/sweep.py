@@ -46,6 +46,7 @@ import argparse
 import json
 import math
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -210,6 +211,7 @@ def jax_available() -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # kill or timeout cleans up as Ctrl-C does
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, nargs="*", default=[16, 64, 256], help="values of K (default 16 64 256)")
     parser.add_argument("--steps", type=int, default=200, help="training steps T per run (default 200)")
@@ -329,7 +331,8 @@ def print_table(figures: dict[tuple[int, int, int], dict[str, list]], has_jax: b
             print("  ".join(c.ljust(w) for c, w in zip(cells, widths)))
     print("µs per run-step: median over rounds (range); ratios: median of the ratios within each round.")
     print("first call: a process's first call of T steps for K runs, its one-time costs included (JAX's tracing "
-          "and compiling; descend's first steps, or reading its packages); imports and data excluded")
+          "and compiling; descend's first steps, or reading its packages, and the modules of descend its first fit "
+          "imports); the imports of torch, JAX and the descend package, and the data, excluded")
     print("speed-up = loop µs / descend µs (aim for the default call ≥ 45× at K = 64); JAX / descend ≥ 1 means descend is faster")
 
 

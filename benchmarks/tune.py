@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import statistics
 import subprocess
 import sys
@@ -287,8 +288,10 @@ def measure(impl: str, workload: str, trials: int, cohort: int, seed: int = 0) -
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # kill or timeout cleans up as Ctrl-C does
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workload", choices=["digits", "sweep", "both"], default="both")
+    parser.add_argument("--workload", choices=["digits", "sweep", "both"], default="both",
+                        help="the MLP on digits, the reference sweep workload, or both (default)")
     parser.add_argument("--trials", type=int, default=128, help="trial budget of each search (default 128)")
     parser.add_argument("--cohort", type=int, nargs="+", default=[16, 64],
                         help="descend's trials per cohort, one search each (default 16 64)")
@@ -313,9 +316,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if min(args.cohort) < 1 or max(args.cohort) > args.trials or args.rounds < 1:
         parser.error("--cohort takes numbers 1..--trials, --rounds a positive number")
+    if args.quality is not None and args.quality < 1:
+        parser.error("--quality takes a positive number of sampler seeds")
+    if args.quality is not None and args.frozen:
+        parser.error("give --quality or --frozen, not both")
+    if args.frozen and len(args.cohort) > 1:
+        parser.error("--frozen measures one cohort size: give one --cohort")
+    ignored = [flag for flag, on in (("--compile", args.compile), ("--vary-seed", args.vary_seed),
+                                     ("--markdown", args.markdown)) if on]
+    if (args.quality is not None or args.frozen) and ignored:
+        parser.error(f"{' and '.join(ignored)} {'apply' if len(ignored) > 1 else 'applies'} to the timed searches, "
+                     "not to --quality or --frozen")
     import os
 
-    if args.quality:
+    if args.quality is not None:
         for workload in (["digits", "sweep"] if args.workload == "both" else [args.workload]):
             quality(workload, args.trials, args.cohort, args.quality)
         return 0
