@@ -455,4 +455,8 @@ def measure(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (main makes it one): its temporary folders are gone
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

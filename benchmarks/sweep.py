@@ -337,4 +337,8 @@ def print_table(figures: dict[tuple[int, int, int], dict[str, list]], has_jax: b
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (main makes it one): its temporary folders are gone
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -410,4 +410,8 @@ def table(rows: list, args: argparse.Namespace, *, markdown: bool) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (main makes it one): its temporary folders are gone
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -813,3 +813,12 @@ def test_a_client_that_leaves_in_the_middle_of_its_body_is_no_error():
              "http_version": "1.1", "app": app}
     asyncio.run(app(scope, receive, send))
     assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 400
+
+
+def test_a_method_or_page_that_is_not_there_is_answered_as_every_refusal(client):
+    """A PUT answered in FastAPI's {"detail": "Method Not Allowed"} with Allow: GET, where POST is answered too."""
+    answer = client.put("/api/line", json={})
+    assert answer.status_code == 405 and answer.headers["allow"] == "GET, POST"
+    assert answer.json() == {"errors": [{"field": "", "message": "PUT is not answered at /api/line; GET or POST is"}]}
+    assert client.delete("/landscape").json()["errors"][0]["message"].endswith("GET is")
+    assert "no widget 'nope'" in client.get("/api/nope").json()["errors"][0]["message"]

@@ -36,6 +36,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from .._hosts import is_loopback, refusal
@@ -156,6 +157,19 @@ def create_app(*, local_only: bool = False) -> Any:
     # a plain ASGI layer: Starlette's BaseHTTPMiddleware would hide a closed connection from the answers
     # (answer_while_connected)
     app.add_middleware(_AnswersOnlyItsPages, local_only=local_only)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def in_its_own_words(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        """A page or method that is not there, answered as every refusal is (``{"errors": [...]}``), not in
+        FastAPI's ``{"detail": ...}``."""
+        message = error.detail if isinstance(error.detail, str) else str(error.detail)
+        headers = {k: v for k, v in (error.headers or {}).items() if k.lower() != "allow"}
+        if error.status_code == 405:  # a widget's answer takes GET and POST (two routes: Starlette names the first)
+            allowed = "GET or POST" if request.url.path.startswith("/api/") else "GET"
+            headers["allow"] = allowed.replace(" or ", ", ")
+            message = f"{request.method} is not answered at {request.url.path}; {allowed} is"
+        return JSONResponse({"errors": [{"field": "", "message": message}]}, status_code=error.status_code,
+                            headers=headers)
 
     def refused(error: Exception) -> JSONResponse:
         if isinstance(error, PlayError):
