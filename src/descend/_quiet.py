@@ -49,3 +49,16 @@ def ignoring(*patterns: str, category: type[Warning] = Warning) -> Iterator[None
             mutated = getattr(warnings, "_filters_mutated", None)
             if mutated is not None:  # the per-module registries of warnings already shown are read again
                 mutated()
+
+
+def outside() -> int:
+    """The ``stacklevel`` of a warning raised by its caller that names the first frame outside descend (the user's
+    line that called it), however many of descend's wrappers lie between."""
+    import os
+    import sys
+
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level

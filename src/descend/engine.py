@@ -73,6 +73,7 @@ from ._compile import (
 from ._allocator import check_variable, keep_freed_memory
 from ._autograd import autograd_on
 from ._machine import spare_cores
+from ._quiet import outside
 from .optim import get as get_optimizer
 from .optim import random_search
 from .optim._base import REDUCED
@@ -452,6 +453,27 @@ class RuleFailed(RuntimeError):
                 + (f": {text[0]}" if text else ""))
 
 
+def _warn_of_vanishing_eps(specs: Sequence[RunSpec]) -> None:
+    """Say so when an ε is 0 in float16 (below its smallest number, 6e-8; Adam's default 1e-8): a gradient entry of
+    0 then divides 0 by 0 at the first step, and the run is marked diverged, as torch.optim's would be."""
+    import warnings
+
+    lost = set()
+    for spec in specs:
+        try:
+            info = get_optimizer(spec.optimizer)
+        except ValueError:  # random search: no ε
+            continue
+        eps = spec.hyper.get("eps", info.defaults.get("eps"))
+        if isinstance(eps, (int, float)) and eps > 0 and float(torch.tensor(eps, dtype=torch.float16)) == 0:
+            lost.add((spec.optimizer, float(eps)))
+    if lost:
+        named = ", ".join(f"{name} (eps={eps:g})" for name, eps in sorted(lost))
+        warnings.warn(f"in float16, ε is 0 for {named}: float16's smallest number is 6e-8, so a gradient entry of 0 "
+                      "divides 0 by 0 at the first step and its run diverges (as torch.optim's does); give eps=1e-7 or "
+                      "more, or train in bfloat16 or float32", RuntimeWarning, stacklevel=outside())
+
+
 #: The updates whose rule could not be traced (a branch on a tensor's value): ``compile="auto"`` trains them eagerly
 #: and does not try again in this process.
 _UNTRACEABLE: set[Any] = set()
@@ -466,7 +488,7 @@ def _cannot_trace(update: Any, failure: RuleFailed) -> None:
     warnings.warn(f"optimizer {failure.optimizer!r} ({failure.origin}) is trained eagerly: its rule cannot be "
                   f"compiled ({type(failure.error).__name__}{': ' + text[0] if text else ''}). A rule that branches "
                   "on a tensor's value (`if state.step < 10`) cannot be traced; torch.where(...) can",
-                  RuntimeWarning, stacklevel=2)
+                  RuntimeWarning, stacklevel=outside())
 
 
 @dataclass(frozen=True)
@@ -2037,6 +2059,8 @@ def train(
         except ValueError as e:
             hyper = dict(spec.hyper) if isinstance(spec.hyper, Mapping) else spec.hyper
             raise ValueError(f"run {i} ({spec.optimizer}, {hyper}): {e}") from None
+    if dtype == torch.float16:
+        _warn_of_vanishing_eps(resolved)
     hooks = _Hooks(None, monitor, stop)
     runs = [Run(i, spec) for i, spec in enumerate(resolved)]
     m = problem.samples

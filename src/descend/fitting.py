@@ -141,8 +141,8 @@ def fit(
     whose hyperparameters other than the learning rate differ train as cohorts of their own, each taking its values
     as numbers, as torch.optim does (a tensor of the runs' values would be rounded to the parameters' dtype:
     bfloat16 holds β₂ = 0.999 as 1.0); SGD's learning rate is rounded to float16 as torch rounds it (below about
-    6e-5 it loses precision, 1e-8 becomes 0), and Adam's ε = 1e-8 is 0 there as in torch.optim: train such values
-    in float32.
+    6e-5 it loses precision, 1e-8 becomes 0), and Adam's ε = 1e-8 is 0 there as in torch.optim (a warning says so):
+    train such values in float32.
 
     Example:
         >>> import torch, descend
