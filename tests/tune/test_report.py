@@ -475,3 +475,14 @@ def test_a_report_written_where_another_searchs_was_holds_its_own_trials(tmp_pat
                               steps=10, seeds=0)
         write_report(result, tmp_path, figures=False)
     assert len(pd.read_csv(tmp_path / "trials.csv")) == 6
+
+
+def test_a_learning_rate_of_zero_is_drawn_on_a_linear_axis():
+    """`--space "lr=0|0.01|0.1"` is accepted, and its lr = 0 trials vanished from the log-scaled chart unsaid."""
+    result = descend.tune("line", optimizer="gd", space="lr=0|0.01|0.1", trials=6, cohort=6, steps=10, seeds=0)
+    assert (result.trials["lr"] == 0).any()
+    ax = lr_figure(result).axes[0]
+    assert ax.get_xscale() == "linear" and ax.get_xlabel() == "learning rate"
+    from descend.tune.report import lr_chart
+
+    assert lr_chart(result, trial_kinds(result)).layout.xaxis.type == "linear"

@@ -368,6 +368,13 @@ def best_so_far_figure(result: Any, trials: Any | None = None, *, title: str = "
     return fig
 
 
+def _positive_rates(trials: Any) -> bool:
+    """Whether every trial's learning rate is above 0, so that the axis can be logarithmic (a searched ``lr=0|0.01``
+    drew its trials at 0 nowhere on a log axis)."""
+    rates = trials["lr"].to_numpy(dtype=float)
+    return bool((rates[np.isfinite(rates)] > 0).all())
+
+
 def lr_figure(result: Any, trials: Any | None = None, *, title: str = "") -> Any | None:
     """Every trial's value against its learning rate (log scale), one colour per optimizer; trials without a
     result marked at the top by their status. None when no study searched ``lr``."""
@@ -393,13 +400,16 @@ def lr_figure(result: Any, trials: Any | None = None, *, title: str = "") -> Any
                     marker=looks[optimizer].marker, color=colours[optimizer], markersize=5, label=optimizer,
                     gid=f"trials:{optimizer}")
         _no_result_marks(ax, trials[np.isfinite(trials["lr"].to_numpy(dtype=float))], "lr", colours, marked)
-        ax.set_xscale("log")
+        log_lr = _positive_rates(trials)
+        if log_lr:
+            ax.set_xscale("log")
         if log:
             ax.set_yscale("log", nonpositive="mask")
         ax.autoscale_view()
-        _log_ticks(ax, "x")
+        if log_lr:
+            _log_ticks(ax, "x")
         _log_ticks(ax)
-        ax.set_xlabel("learning rate (log scale)")
+        ax.set_xlabel("learning rate (log scale)" if log_lr else "learning rate")
         ax.set_ylabel(_objective(result) + (" (log scale)" if log else ""))
         handles = [Line2D([], [], color=colours[o], marker=looks[o].marker, linestyle="none", label=o)
                    for o in _optimizers(result, trials)]
@@ -550,7 +560,10 @@ def lr_chart(result: Any, trials: Any) -> Any | None:
     traces += _plotly_marks(with_lr, "lr", top, colours)
     figure = go.Figure(traces)
     _marks_line(figure, with_lr, "lr", top)
-    figure.update_xaxes(type="log", title_text="learning rate (log scale)", **_log_ticks(figure, "x"))
+    if _positive_rates(trials):
+        figure.update_xaxes(type="log", title_text="learning rate (log scale)", **_log_ticks(figure, "x"))
+    else:
+        figure.update_xaxes(type="linear", title_text="learning rate")
     figure.update_yaxes(type="log" if log else "linear", title_text=_objective(result) + (" (log scale)" if log else ""),
                         **(_log_ticks(figure) if log else {}))
     figure.update_layout(legend_title_text="optimizer", hovermode="closest")
