@@ -219,7 +219,7 @@ def test_trials_csv_says_a_trial_failed_as_stale_and_its_seed(tmp_path):
     assert storage_module.FAILED_KEY not in study.get_trials()[1].system_attrs  # the retry has not failed
     # the search's page counts it as no failure of its run
     text = _counts_text(trial_kinds(type("R", (), {"studies": {"adam": study}})()))
-    assert "1 left running by a worker that stopped, and retried" in text and "failed" not in text, text
+    assert "1 left running by a worker that stopped (each queued again)" in text and "failed" not in text, text
 
 
 SLOW_WORKER = """

@@ -818,8 +818,8 @@ def _counts_text(trials: Any) -> str:
     # failed trials that are no failure of a run: asked beyond the budget by a worker that found it spent (never
     # trained), cut short by a stop, and left by a worker that stopped (the last two trained again as their retry)
     said = {OVER_BUDGET: "asked once the budget was spent, never trained",
-            outcomes.INTERRUPTED: "cut short by a stop and retried",
-            STALE: "left running by a worker that stopped, and retried"}
+            outcomes.INTERRUPTED: "cut short by a stop (each queued again)",
+            STALE: "left running by a worker that stopped (each queued again)"}
     parts = []
     for optimizer in dict.fromkeys(trials["optimizer"]):
         mine = trials[trials["optimizer"] == optimizer]
@@ -921,8 +921,9 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool, record
              "stopped paying.", "fig-best-trial"),
             ("elapsed", "Best so far against wall time", "The same against the seconds since each study's first "
              "trial started (a resumed study counts the time between its sessions too): what a search costs for "
-             "what it finds." + (" The optimizers' studies train in turn, a cohort each, so each one's clock also "
-                                 "counts the others' cohorts." if len(result.names) > 1 else ""), "fig-best-time")):
+             "what it finds." + (" The optimizers' studies train in turn, a cohort each, so each one's clock (from "
+                                 "its own first trial) also counts the others' cohorts trained since."
+                                 if len(result.names) > 1 else ""), "fig-best-time")):
         chart = _chart(best_so_far_chart(result, trials, by), div_id, 420) if has_result else None
         sections.append(_figure_section(heading, caption, div_id, chart, links("best-so-far") if by == "number"
                                         else "", empty))
