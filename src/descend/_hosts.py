@@ -56,12 +56,13 @@ def foreign_host(host: str, server: str) -> str | None:
 
 
 def cross_site(host: str, origin: str | None, fetch_site: str | None, server: str, scheme: str = "http",
-               fetch_mode: str | None = None) -> str | None:
+               fetch_mode: str | None = None, path: str = "/") -> str | None:
     """Why a server refuses (HTTP 403) a request sent by another site's page: its ``Sec-Fetch-Site`` header
     (``fetch_site``, which browsers send with every request, an image's included) is ``cross-site``, or
     ``same-site`` (a page served from another port of this machine: browsers ignore the port when they name a
     site, and send an image's request with no ``Origin``) unless it opens a page (``Sec-Fetch-Mode: navigate``, a
-    link from a notebook on another port), or its ``Origin`` header is present and is not the server's own origin
+    link from a notebook on another port; not an answer under ``/api/``, which a hidden frame would make train), or
+    its ``Origin`` header is present and is not the server's own origin
     (``scheme://HOST``, ``HOST`` the request's ``Host`` header with its port). ``None`` for the server's own pages
     and for a request from no page (curl, Python, an address typed in the browser).
 
@@ -79,7 +80,8 @@ def cross_site(host: str, origin: str | None, fetch_site: str | None, server: st
     "this playground answers only its own pages, not a request sent by 'https://evil.example'"
     """
     site = (fetch_site or "").strip().lower()
-    if site == "cross-site" or site == "same-site" and (fetch_mode or "").strip().lower() != "navigate":
+    opens_a_page = (fetch_mode or "").strip().lower() == "navigate" and not path.startswith("/api/")
+    if site == "cross-site" or site == "same-site" and not opens_a_page:
         return f"{server} answers only its own pages, not a request sent by another site (Sec-Fetch-Site: {site})"
     if origin is not None and origin.strip().lower() != f"{scheme}://{host.strip()}".lower():
         return f"{server} answers only its own pages, not a request sent by {origin.strip()[:100]!r}"
@@ -87,13 +89,14 @@ def cross_site(host: str, origin: str | None, fetch_site: str | None, server: st
 
 
 def refusal(headers: Callable[[str], str | None], *, loopback_only: bool, server: str,
-            scheme: str = "http") -> tuple[int, str] | None:
+            scheme: str = "http", path: str = "/") -> tuple[int, str] | None:
     """The HTTP status and message with which a server refuses a request (``None``: it answers it):
     :func:`foreign_host` (400) when ``loopback_only``, then :func:`cross_site` (403). ``headers``: a request
     header's value by its lower-case name, ``None`` when absent."""
     host = headers("host") or ""
     if loopback_only and (why := foreign_host(host, server)):
         return 400, why
-    if why := cross_site(host, headers("origin"), headers("sec-fetch-site"), server, scheme, headers("sec-fetch-mode")):
+    if why := cross_site(host, headers("origin"), headers("sec-fetch-site"), server, scheme, headers("sec-fetch-mode"),
+                         path):
         return 403, why
     return None

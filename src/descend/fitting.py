@@ -137,12 +137,12 @@ def fit(
     refused: their names (``"cross-entropy"``) give the same loss. ``dtype`` is
     the precision every run trains and
     is evaluated in (float32 by default, whatever the data's: float64 data are rounded to it; ``torch.float64``
-    for double precision, as the checks against torch.optim use). In ``torch.float16`` and ``torch.bfloat16`` runs
-    whose hyperparameters other than the learning rate differ train as cohorts of their own, each taking its values
-    as numbers, as torch.optim does (a tensor of the runs' values would be rounded to the parameters' dtype:
-    bfloat16 holds β₂ = 0.999 as 1.0); SGD's learning rate is rounded to float16 as torch rounds it (below about
-    6e-5 it loses precision, 1e-8 becomes 0), and Adam's ε = 1e-8 is 0 there as in torch.optim (a warning says so):
-    train such values in float32.
+    for double precision, as the checks against torch.optim use). In ``torch.float16`` and ``torch.bfloat16`` runs whose
+    hyperparameters other than the learning rate differ train as cohorts of their own, each taking its values as
+    numbers, as torch.optim does (a tensor of the runs' values would be rounded to the parameters' dtype: bfloat16 holds
+    β₂ = 0.999 as 1.0; a scheduled one, whose value changes at each step, still is); SGD's learning rate is rounded to
+    float16 as torch rounds it (below about 6e-5 it loses precision, 1e-8 becomes 0), and Adam's ε = 1e-8 is 0 there as
+    in torch.optim (a warning says so): train such values in float32.
 
     Example:
         >>> import torch, descend

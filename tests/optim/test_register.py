@@ -603,3 +603,43 @@ def test_a_rule_is_registered_inside_inference_mode_too():
         assert "lion" in descend.optim.available()
     finally:
         descend.optim.unregister("lion")
+
+
+def test_a_class_of_a_rule_named_as_a_torch_optimizer_loads_its_own_state_dict():
+    """A rule registered as "rprop" (one of those descend lacks) made a class named Rprop, whose loading looked
+    for torch's Rprop settings ('etas', 'step_sizes') and refused its own state_dict."""
+    import dataclasses
+
+    descend.optim.register(dataclasses.replace(LION, name="rprop"))
+    try:
+        Rprop = descend.optim.optimizer_class("rprop")
+        w = torch.nn.Parameter(torch.ones(3))
+        opt = Rprop([w], lr=0.1)
+        w.grad = torch.ones(3)
+        opt.step()
+        again = Rprop([w], lr=0.5)
+        again.load_state_dict(opt.state_dict())
+        assert again.param_groups[0]["lr"] == 0.1 and torch.equal(again.state[w]["m"], opt.state[w]["m"])
+        with pytest.raises(TypeError, match="no conventions of other libraries"):
+            Rprop([w], convention="optax")
+    finally:
+        descend.optim.unregister("rprop")
+
+
+class _CountedState(NamedTuple):
+    t: torch.Tensor
+    m: tuple
+
+
+def test_a_class_is_made_only_of_a_rule_whose_state_it_can_save_and_load():
+    """A state without a step field trained in the class but its state_dict did not load (KeyError: 'step')."""
+    info = OptimizerInfo("counted", "mine", lambda params: _CountedState(torch.zeros(()), zeros_like(params)),
+                         lambda grads, state, params, *, lr=0.1: (
+                             tuple(w - per_run(lr, w) * g for w, g in zip(params, grads)),
+                             _CountedState(state.t + 1, state.m)), LR, ())
+    descend.optim.register(info)
+    try:
+        with pytest.raises(ValueError, match="a step count named step"):
+            descend.optim.optimizer_class("counted")
+    finally:
+        descend.optim.unregister("counted")

@@ -382,9 +382,11 @@ def test_another_sites_page_cannot_make_it_train():
         image = client.get("/api/landscape?steps=5", headers={"Sec-Fetch-Site": "same-site",
                                                                "Sec-Fetch-Mode": "no-cors"})
         assert image.status_code == 403 and "same-site" in image.json()["errors"][0]["message"]
-        # but a link from a notebook on another port opens the page
+        # but a link from a notebook on another port opens the page, not an answer (a hidden frame's)
         assert client.get("/landscape", headers={"Sec-Fetch-Site": "same-site",
                                                  "Sec-Fetch-Mode": "navigate"}).status_code == 200
+        assert client.get("/api/landscape?steps=5", headers={"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "navigate",
+                                                              "Sec-Fetch-Dest": "iframe"}).status_code == 403
         for origin in ("https://evil.example", "null", "http://127.0.0.1:8001", "http://localhost:8000"):
             answer = client.post("/api/landscape", json={"steps": 5}, headers={"Origin": origin})
             assert answer.status_code == 403, origin
@@ -822,3 +824,4 @@ def test_a_method_or_page_that_is_not_there_is_answered_as_every_refusal(client)
     assert answer.json() == {"errors": [{"field": "", "message": "PUT is not answered at /api/line; GET or POST is"}]}
     assert client.delete("/landscape").json()["errors"][0]["message"].endswith("GET is")
     assert "no widget 'nope'" in client.get("/api/nope").json()["errors"][0]["message"]
+    assert client.patch("/api/openapi.json").headers["allow"] == "GET"  # a widget's answer only takes POST too

@@ -10,7 +10,8 @@ and behaves as it does where torch defines the behaviour:
   ``CyclicLR``, or by hand) is created when it is first needed; torch's SGD starts that buffer at ``g``;
 - each parameter has state tensors of its own (its step count too), updated in place: a reference to one, a
   view of it, or its memory shared with other processes (``share_memory_()``) sees every step; an optimizer
-  can be copied, pickled and saved whole;
+  can be copied, pickled and saved whole (one of a class made by :func:`optimizer_class`: copied, and saved by its
+  ``state_dict``);
 - complex parameters are updated as pairs of real numbers (``torch.view_as_real``), as torch does;
 - sparse gradients (``nn.Embedding(sparse=True)``) are accepted by SGD and Adagrad, as by torch; they
   are made dense before the rule, so the state is dense (the result equals torch's sparse update, whose
@@ -511,6 +512,8 @@ class _Adapter(torch.optim.Optimizer):
         """The settings of torch.optim's class of this class's name: those its constructor takes (None where
         torch has no such class) and those its loading fills in, with their values (:func:`_torch_settings`)."""
         for cls in type(self).__mro__:  # a subclass of one's own: the class of descend's it derives from
+            if cls.__dict__.get("of_rule"):  # made by optimizer_class: torch's class of its name is another's
+                return None, {}
             if cls.__module__ == __name__ and cls.__name__ != "_Adapter":
                 return _torch_settings(cls.__name__)
         return None, {}
@@ -947,9 +950,22 @@ def optimizer_class(name: str) -> type[torch.optim.Optimizer]:
                          + (f" (with {fixed})" if fixed else ""))
     template = info.init_state((), info.defaults)
     per_parameter = {field: field for field, value in zip(template._fields, template) if isinstance(value, tuple)}
+    # what the classes keep as torch's do: a step count named step, and floating-point tensors, which torch's
+    # loading casts to each parameter's dtype (an integer or boolean field came back as floats)
+    made = info.init_state((torch.zeros(1),), info.defaults)
+    odd = [field for field, value in zip(made._fields, made) if field != "step" and any(
+        not t.is_floating_point() for t in (value if isinstance(value, tuple) else (value,)))]
+    if "step" not in made._fields or odd:
+        raise ValueError(f"optimizer {info.name!r}: a class is made of a rule whose state has a step count named "
+                         "step and floating-point tensors otherwise (torch's loading casts a state's tensors to the "
+                         f"parameters' dtype); its state has {', '.join(made._fields)}"
+                         + (f", {', '.join(odd)} not floating-point" if odd else ""))
 
     def __init__(self: Any, params: ParamsT, *, foreach: bool | None = None, differentiable: bool = False,
                  fused: bool | None = None, **unknown: Any) -> None:
+        if unknown.get("convention", "torch") != "torch":
+            raise TypeError(f"{type(self).__name__} has no conventions of other libraries (convention="
+                            f"{unknown['convention']!r}): give its hyperparameters")
         given = {k: unknown.pop(k) for k in list(unknown) if k in info.names}
         defaults = {**info.defaults, **given, "foreach": foreach, "differentiable": differentiable, "fused": fused}
         _Adapter.__init__(self, params, defaults, unknown)
@@ -957,5 +973,5 @@ def optimizer_class(name: str) -> type[torch.optim.Optimizer]:
     title = "".join(part.capitalize() for part in info.name.split("-"))
     cls = type(title, (_Adapter,), {
         "__doc__": f"{info.description} (a torch.optim-compatible class over the rule registered as {info.name!r}).",
-        "__init__": __init__, "__module__": __name__, "info": info, "state_keys": per_parameter})
+        "__init__": __init__, "__module__": __name__, "info": info, "state_keys": per_parameter, "of_rule": True})
     return cls

@@ -109,7 +109,7 @@ class _AnswersOnlyItsPages:
                 return None if value is None else value.decode("latin-1")
 
             refused = refusal(header, loopback_only=self.local_only, server="this playground",
-                              scheme=scope.get("scheme", "http"))
+                              scheme=scope.get("scheme", "http"), path=scope.get("path", "/"))
             if refused:
                 status, message = refused
                 await JSONResponse({"errors": [{"field": "", "message": message}]}, status_code=status)(
@@ -165,7 +165,7 @@ def create_app(*, local_only: bool = False) -> Any:
         message = error.detail if isinstance(error.detail, str) else str(error.detail)
         headers = {k: v for k, v in (error.headers or {}).items() if k.lower() != "allow"}
         if error.status_code == 405:  # a widget's answer takes GET and POST (two routes: Starlette names the first)
-            allowed = "GET or POST" if request.url.path.startswith("/api/") else "GET"
+            allowed = "GET or POST" if request.url.path.removeprefix("/api/") in STATES else "GET"
             headers["allow"] = allowed.replace(" or ", ", ")
             message = f"{request.method} is not answered at {request.url.path}; {allowed} is"
         return JSONResponse({"errors": [{"field": "", "message": message}]}, status_code=error.status_code,

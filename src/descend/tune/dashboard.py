@@ -286,7 +286,7 @@ def answering_only_its_pages(app: Any, *, local_only: bool) -> Any:
             return environ.get("HTTP_" + name.upper().replace("-", "_"))
 
         refused = refusal(header, loopback_only=local_only, server="this dashboard",
-                          scheme=environ.get("wsgi.url_scheme", "http"))
+                          scheme=environ.get("wsgi.url_scheme", "http"), path=environ.get("PATH_INFO", "/"))
         if refused is None:
             return app(environ, start_response)
         status, message = refused
