@@ -26,11 +26,16 @@ Number = float | int
 FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
 
 
+def dtype_name(dtype: object) -> str:
+    """A torch dtype as a message names it: ``float32`` for ``torch.float32``."""
+    return str(dtype).removeprefix("torch.")
+
+
 def check_float_dtype(name: str, dtype: object) -> "torch.dtype":
     """``dtype`` when it is one of :data:`FLOAT_DTYPES`, else a ``ValueError`` naming ``name`` and those allowed."""
     import torch
 
-    if not isinstance(dtype, torch.dtype) or str(dtype).removeprefix("torch.") not in FLOAT_DTYPES:
+    if not isinstance(dtype, torch.dtype) or dtype_name(dtype) not in FLOAT_DTYPES:
         raise ValueError(f"{name}={dtype!r} is not allowed; give a floating-point torch dtype: "
                          + ", ".join(f"torch.{d}" for d in FLOAT_DTYPES))
     return dtype

@@ -308,12 +308,12 @@ def _cohort_hyper(cohort: Cohort, info: Any, numbers: bool = False) -> dict[str,
     hyper: dict[str, Any] = {}
     for name in {n for run in cohort.runs for n in run.hyper}:
         values = [run.hyper.get(name, defaults.get(name)) for run in cohort.runs]
+        scheduled = any(name in run.spec.schedules for run in cohort.runs)
         if name in options:
             hyper[name] = values[0]
-        elif numbers and name != "lr" and len(set(values)) == 1 and not any(name in run.spec.schedules
-                                                                             for run in cohort.runs):
+        elif numbers and name != "lr" and len(set(values)) == 1 and not scheduled:
             hyper[name] = values[0]
-        elif any(v != defaults.get(name) for v in values) or any(name in run.spec.schedules for run in cohort.runs):
+        elif any(v != defaults.get(name) for v in values) or scheduled:
             hyper[name] = torch.tensor(values, dtype=torch.float64)
     return hyper
 

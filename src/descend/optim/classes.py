@@ -57,7 +57,7 @@ import torch
 from torch import Tensor
 from torch.optim.optimizer import ParamsT
 
-from .._checks import check_choice, check_names, run_axis_length
+from .._checks import check_choice, check_names, dtype_name, run_axis_length
 from .._compile import allow_programs
 from .conventions import preset
 from .registry import _BUILT_IN, OptimizerInfo, _all_positive, _any_nonzero, get
@@ -431,7 +431,7 @@ class _Adapter(torch.optim.Optimizer):
         g = p.grad
         name = type(self).__name__
         if g.dtype != p.dtype:  # torch 2.13 allows it after `p.grad_dtype = None`
-            raise RuntimeError(f"{name}: a {_dtype_name(p.dtype)} parameter has a {_dtype_name(g.dtype)} gradient "
+            raise RuntimeError(f"{name}: a {dtype_name(p.dtype)} parameter has a {dtype_name(g.dtype)} gradient "
                                f"(p.grad_dtype allows it); descend's optimizers step a gradient of the parameter's "
                                "dtype (torch's keep their state in the gradient's for some): cast it, "
                                "p.grad = p.grad.to(p.dtype)")
@@ -615,10 +615,6 @@ def _put(state: dict[str, Any], key: str, new: Tensor, targets: list[Tensor], va
             old.set_(new)
     else:
         state[key] = new.clone() if copy else new
-
-
-def _dtype_name(dtype: torch.dtype) -> str:
-    return str(dtype).removeprefix("torch.")
 
 
 def _shared_or_seen(t: Tensor) -> bool:
@@ -943,16 +939,16 @@ def optimizer_class(name: str) -> type[torch.optim.Optimizer]:
     class by its module's name). descend's own optimizers have their classes (``descend.optim.Adam``, ...), named as
     torch's: asked for one, this says which."""
     info = get(name)
+    title = "".join(part.capitalize() for part in info.name.split("-"))  # lion → Lion, my-mom → MyMom
     if info.name in _BUILT_IN:
-        torch_name = info.torch_class or "".join(part.capitalize() for part in info.name.split("-"))
+        torch_name = info.torch_class or title
         fixed = ", ".join(f"{k}={v!r}" for k, v in info.fixed.items())
         raise ValueError(f"{info.name!r} is one of descend's own optimizers: its class is descend.optim.{torch_name}"
                          + (f" (with {fixed})" if fixed else ""))
-    template = info.init_state((), info.defaults)
-    per_parameter = {field: field for field, value in zip(template._fields, template) if isinstance(value, tuple)}
     # what the classes keep as torch's do: a step count named step, and floating-point tensors, which torch's
     # loading casts to each parameter's dtype (an integer or boolean field came back as floats)
     made = info.init_state((torch.zeros(1),), info.defaults)
+    per_parameter = {field: field for field, value in zip(made._fields, made) if isinstance(value, tuple)}
     odd = [field for field, value in zip(made._fields, made) if field != "step" and any(
         not t.is_floating_point() for t in (value if isinstance(value, tuple) else (value,)))]
     if "step" not in made._fields or odd:
@@ -970,7 +966,6 @@ def optimizer_class(name: str) -> type[torch.optim.Optimizer]:
         defaults = {**info.defaults, **given, "foreach": foreach, "differentiable": differentiable, "fused": fused}
         _Adapter.__init__(self, params, defaults, unknown)
 
-    title = "".join(part.capitalize() for part in info.name.split("-"))
     cls = type(title, (_Adapter,), {
         "__doc__": f"{info.description} (a torch.optim-compatible class over the rule registered as {info.name!r}).",
         "__init__": __init__, "__module__": __name__, "info": info, "state_keys": per_parameter, "of_rule": True})

@@ -22,6 +22,7 @@ from torch import Tensor
 
 from .._autograd import autograd_on
 from .._checks import (
+    dtype_name,
     NONNEGATIVE,
     UNIT,
     UNIT_OPEN,
@@ -416,7 +417,6 @@ def register(info: OptimizerInfo, *, replace: bool = False) -> OptimizerInfo:
     it out. The registry lives in the process: register in each process that trains (on the command line,
     ``--plugin FILE.py`` imports a file that registers it).
     """
-
     if not isinstance(info, OptimizerInfo):
         raise TypeError(f"register() takes a descend.optim.OptimizerInfo, not {type(info).__name__}")
     name = info.name
@@ -480,13 +480,12 @@ TRIAL_COLUMNS = frozenset(TRIAL_ORDER)
 #: The columns of ``descend tune``'s table of best configurations (``table.csv``) besides the configuration's that
 #: a hyperparameter could be named (descend.tune.result.final_table; its other columns have spaces in their names).
 TABLE_COLUMNS = frozenset({"trial", "seeds"})
-#: Names a registered optimizer's hyperparameter or option cannot take: the summary's columns that are not
-#: configuration, ``descend.fit``'s arguments, the tune tables' columns and its space's keys, where it would be read
-#: as theirs; and
-#: none may start with :data:`descend.selection.RESULT_PREFIXES` (a summary column read as a result).
 #: The keys of ``descend tune --space`` besides the hyperparameters (descend.tune.space.SCHEDULE; batch_size is
 #: fit's): a hyperparameter of that name would be read as the searched schedule.
 SPACE_KEYS = frozenset({"schedule"})
+#: Names a registered optimizer's hyperparameter or option cannot take: the summary's columns that are not
+#: configuration, ``descend.fit``'s arguments, the tune tables' columns and its space's keys, where it would be read
+#: as theirs; and none may start with :data:`descend.selection.RESULT_PREFIXES` (a summary column read as a result).
 RESERVED: frozenset[str] = RESULT_COLUMNS | FIT_ARGUMENTS | TRIAL_COLUMNS | TABLE_COLUMNS | SPACE_KEYS
 
 
@@ -629,8 +628,8 @@ def _check_state(made: Any, returned: Any) -> None:
         for old, new in zip(before if isinstance(before, tuple) else (before,),
                             after if isinstance(after, tuple) else (after,)):
             if new.dtype != old.dtype:  # a compiled step reads the state as the dtype it was traced with
-                raise ValueError(f"update returned {name} in {str(new.dtype).removeprefix('torch.')} where init made "
-                                 f"it {str(old.dtype).removeprefix('torch.')}: a state keeps its dtype (a [K] "
+                raise ValueError(f"update returned {name} in {dtype_name(new.dtype)} where init made "
+                                 f"it {dtype_name(old.dtype)}: a state keeps its dtype (a [K] "
                                  "hyperparameter meeting it must take its dtype: descend.optim.per_run(value, "
                                  "tensor) does)")
 

@@ -203,7 +203,7 @@ def sgd_update(
         d = g
         if state.b:
             mu = per_run(momentum, w)
-            b = plus(mu * state.b[i], buffer_weight, g)  # torch's b.mul_(μ).add_(g, alpha=1 − τ), rounded alike
+            b = plus(mu * state.b[i], buffer_weight, g)  # torch's b.mul_(μ).add_(g, alpha=1 − τ) (see minus)
             d = plus(g, momentum, b) if nesterov else b
             new_b.append(b)
         new_params.append(w - d if lr_in_buffer else minus(w, lr, d))

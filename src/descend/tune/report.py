@@ -859,9 +859,10 @@ def write_report(result: Any, out: str | Path, *, command: str | None = None, fi
                  record: bool = False) -> Path:
     """Write the report of a search (a :class:`descend.tune.result.TuneResult`) into the directory ``out``:
     ``report.html``, the static figures under ``figures/`` (unless ``figures`` is false) and ``trials.csv``, the
-    result's trials (see the module's docstring). ``command``: the command that resumes the search
-    (``descend tune`` passes it; its password is masked). ``record``: whether the caller writes ``best.json``
-    beside it (:func:`descend.tune.result.write` and ``descend tune`` do), which the page's list of files names.
+    result's trials, unless ``record`` (see the module's docstring). ``command``: the command that resumes the search
+    (``descend tune`` passes it; its password is masked). ``record``: whether the caller writes the search's files
+    beside it, ``trials.csv`` and ``best.json`` among them (:func:`descend.tune.result.write_files` and
+    ``write_record``, as ``descend tune`` does), which the page's list of files names.
     Returns report.html's path.
 
     Works with whatever finished: an interrupted search's report says so at its top and has no final re-runs;
@@ -882,9 +883,8 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool, record
     from .result import _atomic
 
     out.mkdir(parents=True, exist_ok=True)
-    # the page's own trials (an earlier search's trials.csv beside a page of another was kept, its rows unlike the
-    # page's); what descend.tune.result.write wrote there is the same text
-    _atomic(out / "trials.csv", result.trials.to_csv(index=False))
+    if not record:  # the page's own trials (an earlier search's had been kept beside it); a recording caller wrote
+        _atomic(out / "trials.csv", result.trials.to_csv(index=False))  # them already (result.write_files)
     trials = trial_kinds(result)
     colours = _colours(result, trials)
     first = next(iter(result.studies.values()), None)
