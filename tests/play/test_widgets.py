@@ -494,6 +494,24 @@ def test_rows_are_coloured_as_the_report_of_their_commands_colours_them():
     assert len({run["colour"] for run in widgets.landscape(state)["runs"]}) == 2
 
 
+def test_the_tune_widget_draws_each_row_in_its_colour_and_shape_in_the_other_widget():
+    """The tune widget's traces had no colour: Plotly's own in row order, so adam after gd... matched only for the
+    default rows (adam drawn in gd's blue beside sgd in momentum's orange, every trial a circle)."""
+    target = LandscapeState(landscape="booth", steps=20, optimizers=(OptimizerEntry(name="adam", lr=0.05),
+                                                                     OptimizerEntry(name="sgd", lr=0.01)))
+    runs = {run["label"]: run for run in widgets.landscape(target)["runs"]}
+    result = widgets.tune(TuneState(target="landscape", query=target.to_query(), trials=4))
+    looks = result["looks"]
+    assert {t["optimizer"] for t in result["trials"]} <= set(looks)
+    for row, label in (("adam", "adam(lr=0.05)"), ("sgd", "sgd(lr=0.01)")):
+        assert (looks[row]["colour"], looks[row]["symbol"]) == (runs[label]["colour"], runs[label]["symbol"])
+    assert looks["adam"]["colour"] != looks["sgd"]["colour"] and looks["adam"]["symbol"] != looks["sgd"]["symbol"]
+    line = widgets.tune(TuneState(target="line", query=LineState(optimizer="adam", steps=10).to_query(), trials=4))
+    from descend.report.colours import BASE
+
+    assert line["looks"]["adam"]["colour"] == BASE["adam"]
+
+
 def test_the_batch_size_chart_colours_batch_sizes_as_the_reports_figure():
     """Batch sizes 8, 64 and a hybrid all got one purple, and full, 1 and 32 the colours of GD, Adam and
     RMSprop."""

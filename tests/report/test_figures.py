@@ -289,6 +289,24 @@ def test_lr_batch_heatmap_cells_colours_and_divergences():
     assert F.lr_batch_heatmap(_where(batch_size="32")) is None
 
 
+def test_lr_batch_heatmap_counts_a_run_without_a_result_as_infinite_as_the_choice_does():
+    """A cell where 2 of 3 seeds diverged was coloured by its one survivor (the lightest cell of the panel, a
+    configuration the comparison's rule rejects); where 1 of 3 did, by the median of the two others."""
+    rows = []
+    for lr, batch, losses in ((0.1, "8", [0.3, 0.3, 0.3]), (0.3, "8", [0.05, None, None]),
+                              (0.1, "full", [0.2, 0.4, None]), (0.3, "full", [0.5, 0.6, 0.7])):
+        rows += [dict(run=len(rows) + k, label="sgd", lr=lr, batch_size=batch, seed=k, status="diverged"
+                      if v is None else "ok", final_train_loss=np.nan if v is None else v)
+                 for k, v in enumerate(losses)]
+    ax = [ax for ax in F.lr_batch_heatmap(pd.DataFrame(rows)).axes if ax.images][0]
+    grid = ax.images[0].get_array()  # rows: batch 8, full; columns: lr 0.1, 0.3
+    assert np.ma.is_masked(grid[0, 1]) and [p.get_hatch() for p in ax.patches] == ["//"]
+    assert grid[0, 0] == pytest.approx(np.log10(0.3))
+    assert grid[1, 0] == pytest.approx(np.log10(0.4))  # the median of 0.2, 0.4 and +∞
+    texts = {tuple(round(v) for v in t.get_position()): t.get_text() for t in ax.texts}
+    assert texts[1, 0] == "2/3 div" and texts[0, 1] == "0.4\n1/3 div"
+
+
 def _contrast(first, second) -> float:
     """WCAG 2.x contrast of two matplotlib colours, computed here apart from descend's own."""
     def lum(colour):

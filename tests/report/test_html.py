@@ -553,6 +553,11 @@ def test_the_learning_rate_chart_shows_what_the_configurations_were_chosen_on(tm
     assert layout["yaxis"]["title"]["text"].startswith("final validation loss")
     assert "The final validation loss (what each optimizer&#x27;s configuration is chosen on) against" in text \
         or "The final validation loss (what each optimizer's configuration is chosen on) against" in text
+    _, text = report(tmp_path, name="heat.html", summary=summary, images=_static_files(tmp_path))
+    text = text.replace("&#x27;", "'")
+    assert "The final validation loss (what each optimizer's configuration is chosen on) of every learning rate" \
+        in text  # the heat map's caption, which said "final training loss" whatever the choice was made on
+    assert "of the final validation loss at each learning rate" in text  # its alt text
 
 
 def test_a_batch_without_a_valid_sample_is_a_gap_on_the_log_chart(tmp_path):

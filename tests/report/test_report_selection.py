@@ -112,6 +112,22 @@ def test_the_batch_regime_figure_draws_each_batch_size_at_its_selected_configura
             np.testing.assert_allclose(line.get_ydata(), _median(comparison.curves, choice.runs, "train"))
 
 
+def test_the_lr_batch_heat_map_is_lightest_at_each_selected_configuration(report):
+    """The heat map showed the final training loss while the table chose on the validation loss: on the
+    ellipse, Adam's row was lr 0.0707 while the map's lightest cell was lr 0.01."""
+    comparison, drawn, _, _ = report
+    panels = [ax for ax in drawn["lr-batch"].axes if ax.images]
+    assert [ax.get_title() for ax in panels] == sorted(comparison.selection.chosen)
+    assert "final validation loss" in drawn["lr-batch"].axes[-1].get_ylabel()  # the colour bar
+    for ax in panels:
+        choice = comparison.selection.chosen[ax.get_title()]
+        grid = np.ma.filled(ax.images[0].get_array().astype(float), np.nan)
+        i, j = np.unravel_index(np.nanargmin(grid), grid.shape)
+        lrs = [float(t.get_text()) for t in panels[0].get_xticklabels()]
+        batches = [t.get_text() for t in panels[0].get_yticklabels()]
+        assert (lrs[j], batches[i]) == (pytest.approx(choice.config["lr"]), choice.config["batch_size"])
+
+
 def test_gradient_norms_landscape_and_animation_show_the_representatives(report):
     comparison, drawn, animated, _ = report
     selection = comparison.selection

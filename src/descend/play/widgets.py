@@ -865,6 +865,7 @@ def tune(state: TuneState) -> dict[str, Any]:
     return {
         **_common(state),
         "title": "Tune it", "target": state.target, "best": best, "trials": rows, "seconds": seconds,
+        "looks": _tuned_looks(target),
         "objective": objective,
         "timed_out": bool(result.timed_out), "notes": notes, "applied_query": applied,
         "command": None, "command_note": "descend tune's command line takes the same search: see descend tune --help",
@@ -912,6 +913,20 @@ def _searches(target: WidgetState, task: Any) -> list[_Search]:
         search.labels[e.name] = label
         search.entries[label] = e
     return searches
+
+
+def _tuned_looks(target: WidgetState) -> dict[str, dict[str, str]]:
+    """Each searched row's colour and marker shape (by its label in the answer, :func:`_tuned_row`): its row's in
+    the other widget (:func:`_looks`), so that an optimizer keeps its colour and shape from one widget to the
+    next; the line widget's one optimizer, the colour every report gives it."""
+    if isinstance(target, LineState):
+        (look,) = _looks([OptimizerEntry(name=target.optimizer, lr=target.lr)]).values()
+        return {target.optimizer: look}
+    looks = _looks(target.optimizers)
+    tuned: dict[str, dict[str, str]] = {}
+    for e in target.optimizers:
+        tuned.setdefault(_tuned_row(e)[0], looks[e.label])
+    return tuned
 
 
 def _tuned_row(e: OptimizerEntry) -> tuple[str, dict[str, Any], str | None]:

@@ -61,10 +61,11 @@ STILLS = {"fig-loss": ("loss-step", "loss-epoch"), "fig-lr": ("lr-sensitivity",)
 #: The views that only have a static figure (by file stem): heading and caption, in the page's order, and
 #: the chart after which each comes.
 VIEWS = {
-    "lr-batch": ("fig-lr", "Learning rate \u00d7 batch size", "The final training loss of every learning rate and "
-                 "batch size (the median over seeds, its value in the cell; hatched: no run of the cell has a "
-                 "result; the lighter, the smaller the loss): a light row that stays light across learning rates "
-                 "is a batch size that forgives the choice of rate."),
+    "lr-batch": ("fig-lr", "Learning rate \u00d7 batch size", "The {metric} (what each optimizer's configuration "
+                 "is chosen on) of every learning rate and batch size: the median over seeds, its value in the "
+                 "cell, a run without a result counting as infinite, as in that choice (hatched: half of the "
+                 "cell's runs or more have no result); the lighter, the smaller the loss: a light row that stays "
+                 "light across learning rates is a batch size that forgives the choice of rate."),
     "batch-regimes": ("fig-lr", "GD, SGD, mini-batch and hybrid batch sizes", "The training loss per update of "
                       "every batch size: the dots are the loss of each update's own batch (one sample for SGD, the "
                       "whole set for GD), thinned as the legend says, the line the loss on the whole training set. "
@@ -351,7 +352,7 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
                       tuple(str(n) for n in surface.names) if surface is not None else None,
                       metric_words(chosen_on if search_runs is None else search_objective(search_runs)))
     return Prepared(title=title, intro=intro, mode=mode, version=version, summary=summary, curves=curves,
-                    budget=budget, charts=charts, alts=alts,
+                    budget=budget, charts=charts, alts=alts, chosen_on=metric_words(chosen_on),
                     tables=[_table_section(table, winners, colours, table_notes, selection), _runs_details(summary)],
                     configuration=_config_section(config_text, version))
 
@@ -361,11 +362,13 @@ class Prepared:
 
     def __init__(self, *, title: str, intro: str, mode: str, version: str, summary: Any, curves: Any,
                  charts: list[tuple[str, str, str, str | None, str | None]], tables: list[str],
-                 configuration: str, budget: str | None = None, alts: Mapping[str, str] | None = None) -> None:
+                 configuration: str, budget: str | None = None, alts: Mapping[str, str] | None = None,
+                 chosen_on: str = "final training loss") -> None:
         self.title, self.intro, self.mode, self.version, self.budget = title, intro, mode, version, budget
         self.summary, self.curves = summary, curves
         self.charts, self.tables, self.configuration = charts, tables, configuration
         self.alts = dict(alts or {})  # file stem -> what its figure shows (:func:`_alt_texts`)
+        self.chosen_on = chosen_on  # in words: what the configurations were chosen on (a caption's "{metric}")
 
     def write(self, path: str | os.PathLike, *, images: Mapping[str, str] | None = None,
               notes: list[str] | None = None) -> pathlib.Path:
@@ -388,7 +391,8 @@ class Prepared:
         def views_after(div_id: str) -> None:
             for stem, (after, heading, caption) in VIEWS.items():
                 if after == div_id and stem in stills:
-                    parts.append(still(stem, heading, caption, stills[stem][1]))
+                    parts.append(still(stem, heading, caption.replace("{metric}", self.chosen_on),
+                                       stills[stem][1]))
                     placed.add(stem)
 
         drawn_ids = {div_id for _, _, div_id, _, _ in self.charts}  # every view, a chart or its reason
@@ -844,7 +848,7 @@ def _alt_texts(summary: Any, order: list[str], path_labels: list[str], names: tu
         "lr-sensitivity": f"Line chart of the {chosen_on} (y) against the learning rate (x, log scale: {rates}), one "
                           f"line per optimizer, each with its own marker shape: {labels}; runs without a result "
                           "are marked at the top.",
-        "lr-batch": f"Heat maps, one per optimizer ({labels}), of the final training loss at each learning rate "
+        "lr-batch": f"Heat maps, one per optimizer ({labels}), of the {chosen_on} at each learning rate "
                     f"(x: {rates}) and batch size (y: {batches}), its value written in each cell.",
         "batch-regimes": f"Line charts, one per optimizer ({labels}), of the training loss (y) against the update "
                          f"(x), one line per batch size: {batches}.",

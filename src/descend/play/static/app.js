@@ -882,9 +882,12 @@ function renderTune() {
     const pad = 0.04 * (top - finite[0] || 1);
     yaxis.range = [finite[0] - pad, top + pad];
   }
+  // each row in its colour and marker shape in the other widget (sent by the server), a trial above the axis a triangle
+  const look = (name) => (r.looks && r.looks[name]) || {};
   Plotly.react(div, Object.entries(by).map(([name, list]) => ({
     type: "scatter", mode: "markers", name, x: list.map((t) => t.lr), y: list.map((t) => (over(t) ? unscale(top) : t.value)),
-    marker: { symbol: list.map((t) => (over(t) ? "triangle-up-open" : "circle")), size: list.map((t) => (over(t) ? 9 : 7)) },
+    marker: { color: look(name).colour, symbol: list.map((t) => (over(t) ? "triangle-up-open" : look(name).symbol || "circle")),
+              size: list.map((t) => (over(t) ? 9 : 7)) },
     text: list.map((t) => `trial ${t.number} (${t.status || t.state}): ${fmt(t.value)}${over(t) ? ", above the axis" : ""}`) })),
     layout(`every trial: learning rate against the ${r.objective}` + (top !== null ? " (△: above the axis)" : ""),
            { xaxis: { title: { text: "lr" }, type: "log" }, yaxis }), CONFIG);

@@ -390,14 +390,16 @@ def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", t
 def lr_batch_heatmap(
     summary: pd.DataFrame, *, metric: str = "final_train_loss", label: str | None = None, title: str = ""
 ) -> Figure | None:
-    """Learning rate (x) × batch size (y, categorical) coloured by the median over seeds of log10(metric)
-    (of the metric itself if it is not a positive loss), one panel per label (only ``label`` if given; at
-    most 24, the title says how many are left out). A cell where no run counts is hatched and marked with
-    their status ("div" diverged, "left dom." left the model's domain); where some runs do not count, the
-    cell says how many of each ("1/3 div") and its colour is the median of the others; a missing
-    combination is blank.
-    Each cell also shows the median value. Returns None if the learning rate or the batch size does not
-    vary (there is no grid to draw).
+    """Learning rate (x) × batch size (y, categorical) coloured by the median over seeds of ``metric`` (on a
+    log10 scale if it is a positive loss), one panel per label (only ``label`` if given; at most 24, the title
+    says how many are left out). A comparison passes the metric its configurations were chosen on
+    (:meth:`descend.selection.Selection.chosen_on`), and a run that does not count (diverged, left the model's
+    domain, pruned) enters a cell's median as +∞, as in that choice (:func:`descend.selection.scores`): a cell
+    where half of its runs or more do not count has no result (its one survivor's value would look like a good
+    configuration) and is hatched and marked with their statuses ("div" diverged, "left dom." left the model's
+    domain); where fewer do not count, the cell says how many of each ("1/3 div") under its median. A missing
+    combination is blank. Returns None if the learning rate or the batch size does not vary (there is no grid
+    to draw).
     """
     title = _check_title(title)
     s = _summary(summary, ["label", "lr", "batch_size", metric])
@@ -412,22 +414,21 @@ def lr_batch_heatmap(
         return None
     values = pd.to_numeric(s[metric], errors="coerce")
     log_c = _log_metric(metric, values[s["counts"]])
-    shown = np.log10(values.where(values > 0)) if log_c else values
-    s = s.assign(_shown=shown)
+    s = s.assign(_score=scores(s.assign(**{metric: values}), metric))
     labels, more = _panels(sorted(s["label"].unique()))
 
     grids = {}
     for name in labels:
         rows = s[s["label"] == name]
         grid = np.full((len(batches), len(lrs)), np.nan)
-        counts = {}  # (i, j) -> (runs, {status: runs} of the runs that do not count)
+        counts = {}  # (i, j) -> (runs, {status: runs} of the runs that do not count, whether it has a result)
         for (lr, batch), cell in rows.groupby(["lr", "batch_size"]):
             i, j = batches.index(batch), int(np.searchsorted(lrs, lr))
-            ok = cell.loc[cell["counts"], "_shown"]
-            ok = ok[np.isfinite(ok)]
-            grid[i, j] = ok.median() if len(ok) else np.nan
+            median = float(cell["_score"].median())
+            if np.isfinite(median) and not (log_c and median <= 0):  # a log scale cannot show 0 or less
+                grid[i, j] = np.log10(median) if log_c else median
             failed = cell.loc[~cell["counts"], "status"].value_counts()
-            counts[i, j] = len(cell), {str(st): int(n) for st, n in failed.items()}
+            counts[i, j] = len(cell), {str(st): int(n) for st, n in failed.items()}, bool(np.isfinite(median))
         grids[name] = grid, counts
     finite = np.concatenate([g[np.isfinite(g)] for g, _ in grids.values()])
     vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
@@ -450,11 +451,12 @@ def lr_batch_heatmap(
             for j in range(len(lrs)):
                 if (i, j) not in counts:
                     continue
-                total, failed = counts[i, j]
-                if sum(failed.values()) == total:
+                total, failed, result = counts[i, j]
+                if not result:
                     ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//", edgecolor="0.45",
                                            linewidth=0))
-                    words = "\n".join(STATUS_SHORT.get(st, st) for st in failed)
+                    words = "\n".join(STATUS_SHORT.get(st, st) if n == total else f"{n}/{total} "
+                                      f"{STATUS_SHORT.get(st, st)}" for st, n in failed.items())
                     ax.text(j, i, words, ha="center", va="center", fontsize=8, color="0.15", fontweight="bold")
                     continue
                 value = grid[i, j]
