@@ -344,6 +344,42 @@ def test_the_best_training_loss_counts_every_whole_batch_s_loss(target):
         assert rmsprop["steps_to_target"] == 9 and rmsprop["best_train_loss"] <= target
 
 
+def test_the_best_training_loss_of_a_diverged_run_leaves_out_the_loss_that_ended_it():
+    """On the saddle, unbounded below, GD's loss past the bound (-1.7e6 at lr 0.5) was its best training loss: the
+    lowest of the whole summary, for a run whose final loss is NaN. Its best is now the lowest before it diverged."""
+    runs = descend.fit(task="saddle", optimizer=["gd", "adam"], lr=[0.1, 0.5], start=(1.0, 0.01), steps=200,
+                       eval_every=20, compile=False)
+    summary, curves = runs.summary, runs.curves
+    diverged = summary[summary.status == "diverged"]
+    assert len(diverged) == 2
+    for run, row in diverged.iterrows():
+        at = int(row["status_at"])
+        batch = curves[(curves.run == run) & (curves.split == "batch") & (curves.metric == "loss")]
+        ended = batch[batch.step == at].value.item()
+        before = batch[batch.step < at].value.min()
+        assert np.isfinite(ended) and ended < before  # the loss that ended it: past the bound, below every other
+        assert row["best_train_loss"] == before
+
+
+def test_to_torch_gives_each_runs_own_model_whichever_cohort_trained_it():
+    """A run's torch module came from descend.models.to_torch(model, runs.results[c].params, k), whose k is a row
+    of one cohort: on a fit of several cohorts, row 2 of the first was run 4, another run's model."""
+    import torch.nn.functional as F
+
+    runs = descend.fit(task="iris", optimizer=["sgd", "adam"], lr=[0.01, 0.1], batch_size=[None, 16], seed=[0, 1],
+                       steps=15, compile=False)
+    assert any(j != run.index for run, _, j in runs._located())  # rows of a cohort are not run indices
+    x, y = runs.problem.train
+    for run, row in runs.summary.iterrows():
+        net = runs.to_torch(run, logits=True)
+        assert F.cross_entropy(net(x.float()), y).item() == pytest.approx(row["final_train_loss"], rel=1e-5)
+        assert torch.equal(net[0].weight.detach().T, runs.params[run]["layer0.weight"])
+    with pytest.raises(KeyError, match=r"no run 16 \(runs 0..15\)"):
+        runs.to_torch(16)
+    with pytest.raises(KeyError, match="a run is its index"):
+        runs.to_torch("3")
+
+
 def test_classification_records_accuracy_and_gradient_norms_per_layer():
     g = torch.Generator().manual_seed(0)
     x = torch.randn(200, 2, generator=g)

@@ -152,6 +152,26 @@ def test_a_fit_summary_without_labels_is_chosen_per_optimizer():
         assert set(choice.runs) == set(rows.index[rows["lr"] == 0.1]) and choice.representative in choice.runs
 
 
+def test_a_fit_summarys_full_batch_none_has_its_own_choice_per_batch_size():
+    """descend.fit writes the full batch as None, which pandas 3 turns into a missing value as text: the choice per
+    batch size left the full batch out (a fit of one batch size had none at all), and the figures' panels too."""
+    from descend.report import figures as F
+
+    rows = [{"label": "gd", "lr": lr, "batch_size": batch, "seed": 0, "train": lr + (batch or 0)}
+            for lr in (0.01, 0.1) for batch in (None, 16)]
+    def fit_like(rows):  # as descend.fit writes it: an object column holding None and integers
+        frame = summary(rows).drop(columns=["label"])
+        frame["batch_size"] = pd.Series([r["batch_size"] for r in rows], index=frame.index, dtype=object)
+        return frame
+
+    by_batch = select(fit_like(rows)).by_batch["gd"]
+    assert sorted(by_batch) == ["16", "None"]
+    assert by_batch["None"].config == {"lr": 0.01, "batch_size": None}
+    assert sorted(select(fit_like(rows[::2])).by_batch["gd"]) == ["None"]
+    panels = [ax for ax in F.lr_sensitivity(fit_like(rows).assign(label="gd")).axes if ax.lines]
+    assert len(panels) == 2
+
+
 def test_a_label_names_its_optimizer_by_one_rule_for_the_choice_and_the_colours():
     """Without an optimizer column the choice read "adam:beta1=0.8" as the optimizer "adam:beta1=0.8" (its text
     before a bracket), where the colours read "adam": the page coloured it #3f007d, the figures Adam's red."""

@@ -2376,6 +2376,7 @@ class Runs:
       and the gradient norm of every parameter tensor (metric ``"grad_norm:<name>"``).
     - ``params``: run index → {parameter name: final tensor}; ``paths``: run index → ``[T + 1, n]`` array of
       the parameters before each step and at the end (models with ≤ 3 parameters, or ``record_path=True``).
+    - :meth:`to_torch`: one run's model as a ``torch.nn`` module with its final parameters.
     """
 
     runs: list[Run]
@@ -2449,6 +2450,7 @@ class Runs:
             for clip in ("clip_norm", "clip_value"):  # where some run clips: each run's threshold (None: none)
                 if any(getattr(other.cohort, clip) is not None for other in self.results):
                     row[clip] = getattr(res.cohort, clip)
+            status, at = STATUS_CODES[int(res.status[j])], int(res.status_at[j])
             for (split, metric), values in res.evals.items():
                 column = values[:, j]
                 row[f"final_{split}_{metric}"] = column[-1].item()
@@ -2456,13 +2458,16 @@ class Runs:
                     # which is the training loss (as "steps to target" reads it): a full batch's best between two
                     # evaluations was missed, and a run at its target could show a best above it
                     if res.whole_batches is not None and bool(res.whole_batches.any()):
-                        at_whole = res.train_loss[: len(res.whole_batches), j][res.whole_batches]
+                        # not the loss that ended a run (past the bound, or outside the model's domain): on a cost
+                        # unbounded below a diverged run's would be the lowest of all
+                        ended = at if status in (outcomes.DIVERGED, outcomes.LEFT_DOMAIN) and at >= 0 else None
+                        whole = res.whole_batches[:ended]
+                        at_whole = res.train_loss[: len(whole), j][whole]
                         column = torch.cat([column, at_whole.to(column.dtype)])
                     finite = column[torch.isfinite(column)]
                     row["best_train_loss"] = finite.min().item() if len(finite) else math.nan
             for split, values in res.evals_original.items():
                 row[f"final_{split}_loss_original"] = values[-1, j].item()
-            status, at = STATUS_CODES[int(res.status[j])], int(res.status_at[j])
             reached = res.stopped_at_target and res.target_at[j] >= 0
             # a run stopped (pruned, diverged, left the domain) took the steps before the one it stopped at
             row["steps_done"] = at if status in (outcomes.PRUNED, outcomes.DIVERGED, outcomes.LEFT_DOMAIN) else (
@@ -2532,22 +2537,47 @@ class Runs:
     def _curves_of_run(self, run: int) -> dict[tuple[str, str], tuple[Any, Any, Any]]:
         """Every curve of one run by (split, metric), gathered at its first :meth:`curve` (a widget reads a dozen)."""
         cache = self.__dict__.setdefault("_run_curves", {})
+        if isinstance(run, bool) or not isinstance(run, numbers.Integral):
+            self._locate(run, "curves")  # says what a run is
+        run = int(run)
+        if run not in cache:
+            res, j = self._locate(run, "curves")
+            cache[run] = {(split, metric): (step, epoch, value)
+                          for split, metric, step, epoch, value in self._curves_of(res, j)}
+        return cache[run]
+
+    def _locate(self, run: object, what: str) -> tuple[CohortResult, int]:
+        """The cohort's result that holds ``run`` and its row there; a KeyError that says why where there is none
+        (``what`` the run has not: "curves", "parameters")."""
         if isinstance(run, bool) or not isinstance(run, numbers.Integral):  # "0" said there was no run 0
             raise KeyError(f"run={run!r}: a run is its index, a whole number 0..{len(self.runs) - 1} (the summary's "
                            "index)")
-        run = int(run)
-        if run not in cache:
-            for r, res, j in self._located():
-                if r.index == run:
-                    cache[run] = {(split, metric): (step, epoch, value)
-                                  for split, metric, step, epoch, value in self._curves_of(res, j)}
-                    break
-            else:
-                if any(r.index == run for r in self.runs):
-                    raise KeyError(f"run {run} has no curves: training stopped before it started (its status in "
-                                   "the summary is 'interrupted', steps_done 0)")
-                raise KeyError(f"no run {run} (runs 0..{len(self.runs) - 1})")
-        return cache[run]
+        for r, res, j in self._located():
+            if r.index == run:
+                return res, j
+        if any(r.index == run for r in self.runs):
+            raise KeyError(f"run {run} has no {what}: training stopped before it started (its status in the summary "
+                           "is 'interrupted', steps_done 0)")
+        raise KeyError(f"no run {run} (runs 0..{len(self.runs) - 1})")
+
+    def to_torch(self, run: int, *, logits: bool = False) -> Any:
+        """The ``torch.nn`` twin of one run's model (:class:`~descend.models.Linear`, :class:`~descend.models.MLP`,
+        :class:`~descend.models.ModuleModel`) holding that run's final parameters, by its index in the summary
+        (:func:`descend.models.to_torch` takes a cohort's ``[K, ...]`` parameters and a row of that cohort,
+        which is not the run's index where runs train in several cohorts). ``logits=True`` leaves out the
+        output's activation (sigmoid, softmax), as :func:`descend.models.to_torch`.
+
+        Example:
+            >>> import descend, torch
+            >>> runs = descend.fit(task="iris", optimizer=["sgd", "adam"], lr=[0.01, 0.1], steps=20)
+            >>> net = runs.to_torch(3)  # adam at lr 0.1
+            >>> net(torch.zeros(1, 4)).shape
+            torch.Size([1, 3])
+        """
+        from .models import to_torch
+
+        res, j = self._locate(run, "parameters")
+        return to_torch(self.problem.model, res.params, j, logits=logits)
 
     @property
     def curves(self) -> pd.DataFrame:

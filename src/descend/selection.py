@@ -258,5 +258,5 @@ def select(summary: Any, *, by: str | None = None, one_seed: Mapping[str, Iterab
         chosen[label] = _choice(rows, label, by, varying)
         if "batch_size" in rows:
             by_batch[label] = {str(batch): _choice(part, label, by, varying)
-                               for batch, part in rows.groupby(rows["batch_size"].astype(str), sort=False)}
+                               for batch, part in rows.groupby(rows["batch_size"].map(str), sort=False)}
     return Selection(by=by, chosen=chosen, by_batch=by_batch, one_seed=one_seed)

@@ -837,7 +837,7 @@ def _alt_texts(summary: Any, order: list[str], path_labels: list[str], names: tu
     lr = pd.to_numeric(summary["lr"], errors="coerce") if "lr" in summary else pd.Series(dtype=float)
     lrs = sorted(float(v) for v in lr.unique() if np.isfinite(v) and v > 0)
     rates = _listed([f"{v:g}" for v in lrs]) if len(lrs) <= 6 else f"{lrs[0]:g} to {lrs[-1]:g}"
-    sizes = (sorted(map(str, summary["batch_size"].astype(str).unique()), key=batch_order)
+    sizes = (sorted(map(str, summary["batch_size"].map(str).unique()), key=batch_order)
              if "batch_size" in summary else [])
     batches = _listed(sizes)
     alts = {
@@ -1208,7 +1208,7 @@ def search_runs(trials: Any, objective: str = "final_validation_loss") -> Any:
     if not len(done):
         return None
     frame = pd.DataFrame({"label": done["label"].astype(str).to_numpy(), "lr": pd.to_numeric(done["lr"]).to_numpy(),
-                          "batch_size": done["batch_size"].astype(str).to_numpy(),
+                          "batch_size": done["batch_size"].map(str).to_numpy(),
                           "seed": done["seed"].to_numpy() if "seed" in done else 0,
                           objective: pd.to_numeric(done["value"], errors="coerce").to_numpy(),
                           "status": done["status"].astype(str).to_numpy(),
@@ -1237,7 +1237,7 @@ def _lr_figure(summary: Any, order: list[str], looks: dict[str, Style], *, metri
     status = statuses(summary)
     failed = ~status.map(outcomes.counts).astype(bool)
     at = status_steps(summary)
-    batch = (summary["batch_size"].astype(str) if "batch_size" in summary
+    batch = (summary["batch_size"].map(str) if "batch_size" in summary
              else pd.Series("", index=summary.index, dtype=object))
     usable = lr.notna() & (lr > 0)
     if not bool(usable.any()):

@@ -405,7 +405,7 @@ def _summary(summary: object, required: Iterable[str] = ("label",)) -> pd.DataFr
     s = summary.set_index("run") if "run" in summary.columns else summary.copy()
     s["label"] = s["label"].astype(str)
     s["lr"] = pd.to_numeric(s["lr"], errors="coerce") if "lr" in s else np.nan
-    s["batch_size"] = s["batch_size"].astype(str) if "batch_size" in s else "-"
+    s["batch_size"] = s["batch_size"].map(str) if "batch_size" in s else "-"  # None stays "None" (pandas 3: NaN)
     s["status"] = statuses(s)
     s["status_at"] = status_steps(s)
     s["counts"] = s["status"].map(outcomes.counts).astype(bool)
