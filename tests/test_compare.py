@@ -280,6 +280,36 @@ def test_tuned_mode_searches_with_the_comparisons_schedule():
     assert not np.allclose(plain["value"].to_numpy(), cosine["value"].to_numpy())
 
 
+def test_under_an_epochs_budget_each_batch_size_s_schedule_lasts_its_own_steps():
+    """--epochs with --schedule cosine was refused, and cosine:total_steps=65 (the refusal's advice) was one schedule
+    for every batch size: at batch 1 (450 steps in 5 epochs of iris) the rate was 0 from step 65 on, at the full
+    batch (5 steps) it hardly annealed, without a word. Each batch size's cosine now lasts its own steps, as a run of
+    descend.fit given that schedule; a total_steps given is kept, and the report says where it ends elsewhere."""
+    from descend.schedules import cosine
+
+    config, task = C.resolve("iris", optimizers=["sgd"], lr="0.05", batch_size="7,full", epochs=3, seeds=1,
+                             schedule="cosine")
+    comparison = C.compare(config, task)
+    summary = comparison.summary.set_index("batch_size")
+    for batch, size, steps in (("7", 7, 39), ("full", None, 3)):
+        alone = task.fit(optimizer="sgd", lr=0.05, batch_size=size, epochs=3, seed=0,
+                         schedules={"lr": cosine(1.0, total_steps=steps)})
+        assert summary.loc[batch, "steps_done"] == steps
+        assert summary.loc[batch, "final_train_loss"] == alone.summary["final_train_loss"].iloc[0]
+    given, _ = C.resolve("iris", optimizers=["sgd"], lr="0.05", batch_size="7,full", epochs=3, seeds=1,
+                         schedule="cosine:total_steps=39")
+    assert C._schedule_notes(given, task) == [
+        "the schedule cosine:total_steps=39 lasts 39 steps at every batch size, where 3 epochs take 3 at batch full: "
+        "give it without total_steps for each batch size's own number of steps"]
+    assert C._schedule_notes(config, task) == []
+    tuned, _ = C.resolve("iris", optimizers=["sgd"], mode="tuned", budget=2, batch_size="full", epochs=3, seeds=1,
+                         schedule="cosine")
+    trial = C.compare(tuned, task).search.trials.iloc[0]  # trial 0 trains from seed 0
+    alone = task.fit(optimizer="sgd", lr=float(trial["lr"]), batch_size=None, epochs=3, seed=0,
+                     schedules={"lr": cosine(1.0, total_steps=3)})
+    assert trial["value"] == pytest.approx(alone.summary["final_validation_loss"].iloc[0], rel=1e-6)
+
+
 @pytest.mark.parametrize("lr", ["0.1", "0.1,0.1"])
 def test_tuned_mode_refuses_an_lr_that_bounds_no_range(lr):
     if "," in lr:  # a rate given twice is refused as the flag is read, in every mode

@@ -201,8 +201,6 @@ def test_the_three_interfaces_refuse_the_same_values_naming_the_field(tmp_path, 
 @pytest.mark.parametrize("given, words", [
     ({"steps": 10, "epochs": 2}, ("steps", "epochs", "not both")),
     ({"mode": "defaults", "lr": "0.1"}, ("mode", "lr", "drop")),
-    ({"epochs": 3, "schedule": "cosine"}, ("schedule", "epochs", "total_steps")),
-    ({"epochs": 3, "schedule": "one_cycle"}, ("schedule", "epochs", "e.g. one_cycle:total_steps=2000")),
 ])
 def test_checks_across_fields_name_both_fields_in_each_interface(tmp_path, given, words):
     flags = Config.flags()
@@ -346,16 +344,35 @@ def test_parse_optimizer_values_batch_sizes_and_schedules():
     (lambda: C.resolve("ellipse", mode="defaults", lr="0.1"), "drop --lr"),
     (lambda: C.resolve("elipse"), "did you mean 'ellipse'"),
     (lambda: C.resolve("x**2 + foo(y)"), "unknown function 'foo'"),
-    (lambda: C.resolve("ellipse", epochs=3, schedule="cosine"), "total_steps"),
     # a hybrid's second size was checked only when training reached it, epochs later (120 training rows)
     (lambda: C.resolve("line", batch_size="hybrid", steps=100), r"--batch-size hybrid\(32,8,512\): its batches of "
      r"512 after 8 epochs are larger than the training set of task 'line' \(200 rows, 120 of them for training\); "
-     r"give hybrid\(32,8,full\)"),
+     r"give --batch-size hybrid\(32,8,full\)"),
     (lambda: C.resolve("line", batch_size="hybrid(200,2,full)"), "its first batches of 200 are larger"),
+    (lambda: C.resolve("line", batch_size="hybrid", epochs=9), "its batches of 512 after 8 epochs"),
+    # not typed: the task's default, said as one
+    (lambda: C.resolve("ellipse", task_options={"n": 200}), r"^the default batch size of task 'ellipse', "
+     r"hybrid\(32,8,512\), does not fit: its batches of 512 after 8 epochs are larger"),
 ])
 def test_bad_input_is_refused_before_training(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_a_hybrids_later_size_is_refused_only_where_the_budget_reaches_it_as_fit_does():
+    """The command line refused hybrid(32,8,512) on 120 training rows for any budget; descend.fit only where the
+    budget reaches epoch 8 (32 steps here), and trains the 8 epochs of batches of 32 before it."""
+    import descend
+
+    for budget in ({"epochs": 8}, {"steps": 32}):
+        config, _ = C.resolve("line", batch_size="hybrid", **budget)
+        assert C.batch_text(config.batch_size[0]) == "hybrid(32,8,512)"
+        descend.fit(task="line", optimizer="gd", batch_size=config.batch_size[0], **budget)  # fit takes it too
+    for budget in ({"epochs": 9}, {"steps": 33}):
+        with pytest.raises(ValueError, match="its batches of 512 after 8 epochs"):
+            C.resolve("line", batch_size="hybrid", **budget)
+        with pytest.raises(ValueError, match="gives batches of 512 from epoch 8"):
+            descend.fit(task="line", optimizer="gd", batch_size=config.batch_size[0], **budget)
 
 
 def test_defaults_for_the_ellipse_compare_gd_sgd_minibatch_momentum_rmsprop_adam():

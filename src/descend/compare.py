@@ -23,6 +23,7 @@ The protocol (after DeepOBS, AlgoPerf and Crowded Valley, see the README):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -277,8 +278,9 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         lr_range(config)  # a --lr that cannot bound a search is refused before any training
     seeds = list(range(config.seeds))
     budget = {"steps": config.steps} if config.steps is not None else {"epochs": config.epochs}
-    _, schedule = parse_schedule(config.schedule, config.steps or 1)  # resolve() refused epochs + total_steps
+    schedule = lr_schedule(config, task, config.batch_size[0])  # each batch size's own below (specs_of)
     summaries, curves, paths, interrupted, notes = [], [], {}, False, []
+    notes += _schedule_notes(config, task)
     for name in unrecorded_plugins(list(dict.fromkeys(spec.name for spec in config.optimizers)), config.plugin):
         notes.append(f"{name} is an optimizer of one's own registered in this process, not by a plugin of this "
                      f"comparison: its config.toml cannot name it, so descend report and --config need the file that "
@@ -300,10 +302,21 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         if lrs is None and spec.name != RANDOM_SEARCH:  # defaults mode: the optimizer's default, not the task's
             lrs = [float(get(spec.name).defaults["lr"])]
         # random search has no learning rate for the schedule to multiply: trained without it (said in a note)
-        return task.runs(optimizer=spec.name, lr=list(lrs) if lrs is not None else None, batch_size=batch_sizes,
-                         seed=run_seeds, model=problem.model, schedules={"lr": schedule} if schedule is not None
-                         and spec.name != RANDOM_SEARCH else None, clip_norm=extra.get("clip_norm"),
-                         clip_value=extra.get("clip_value"), **dict(spec.options))
+        specs = task.runs(optimizer=spec.name, lr=list(lrs) if lrs is not None else None, batch_size=batch_sizes,
+                          seed=run_seeds, model=problem.model, schedules={"lr": schedule} if schedule is not None
+                          and spec.name != RANDOM_SEARCH else None, clip_norm=extra.get("clip_norm"),
+                          clip_value=extra.get("clip_value"), **dict(spec.options))
+        # under an --epochs budget each batch size takes its own number of steps, and its schedule lasts them
+        return [dataclasses.replace(s, schedules={"lr": scheduled(s.batch_size)}) if s.schedules else s
+                for s in specs]
+
+    built: dict[str, Any] = {}
+
+    def scheduled(batch_size: Any) -> Any:
+        key = batch_text(batch_size)
+        if key not in built:
+            built[key] = lr_schedule(config, task, batch_size)
+        return built[key]
 
     def fit(parts: Sequence[tuple[OptimizerSpec, Sequence[float] | None, list[Any], list[int], str]]) -> bool:
         """Train every part (an optimizer at its learning rates, batch sizes and seeds) in one engine call, so
@@ -669,13 +682,48 @@ def search(spec: OptimizerSpec, task: Any, config: Config, batch_size: Any, *,
             progress({"step": event["step"], "steps": event["steps"], "runs": event["runs"]})
 
     budget = {"steps": config.steps} if config.steps is not None else {"epochs": config.epochs}
-    _, schedule = parse_schedule(config.schedule, config.steps or 1)
+    schedule = lr_schedule(config, task, batch_size)
     planned = api.plan(task, optimizer=_tune_text(spec), space=search_space(spec, task, config), trials=config.budget,
                        cohort=_cohort(config.budget), sampler=SEARCH_SAMPLER, seeds=0, storage=None, out=None,
                        batch_size=batch_size, seed=SEARCH_SEED, loss=config.loss, clip_norm=config.clip_norm,
                        clip_value=config.clip_value, schedules={"lr": schedule} if schedule is not None else None,
                        **budget)
     return api.run(planned, progress=forward, compile=config.compile, dtype=dtype)
+
+
+def lr_schedule(config: Config, task: Any, batch_size: Any) -> Callable[[int], float] | None:
+    """The comparison's learning-rate schedule (``config.schedule``) for a run at ``batch_size``: one that lasts a
+    number of steps (cosine, linear, one_cycle) and is not given its ``total_steps`` lasts the run's own steps,
+    ``config.steps`` or, under an epochs budget, the steps that batch size takes in ``config.epochs`` epochs (at
+    batch 1 a run of 90 samples takes 450 steps in 5 epochs where the full batch takes 5): one schedule for every
+    batch size had ended the small batches' rates at 0 long before their last step, or left the large ones' high."""
+    from .data.batches import plan_length
+
+    if config.steps is not None or config.schedule is None or getattr(task, "data", None) is None:
+        return parse_schedule(config.schedule, config.steps or 1)[1]
+    return parse_schedule(config.schedule, plan_length(len(task.data.train), batch_size, steps=None,
+                                                       epochs=config.epochs, drop_last=False))[1]
+
+
+def _schedule_notes(config: Config, task: Any) -> list[str]:
+    """A note where a schedule given its ``total_steps`` meets an epochs budget whose batch sizes take another
+    number of steps: the user's choice, but one that a report should not leave unsaid."""
+    import re
+
+    from .data.batches import plan_length
+
+    given = re.search(r"total_steps\s*=\s*([0-9.eE+]+)", str(config.schedule or ""))
+    if given is None or config.epochs is None or getattr(task, "data", None) is None:
+        return []
+    total = int(float(given.group(1)))
+    steps = {batch_text(b): plan_length(len(task.data.train), b, steps=None, epochs=config.epochs, drop_last=False)
+             for b in config.batch_size}
+    other = {b: n for b, n in steps.items() if n != total}
+    if not other:
+        return []
+    words = ", ".join(f"{n} at batch {b}" for b, n in other.items())
+    return [f"the schedule {config.schedule} lasts {total} steps at every batch size, where {config.epochs} epochs "
+            f"take {words}: give it without total_steps for each batch size's own number of steps"]
 
 
 def _tune_text(spec: OptimizerSpec) -> str:

@@ -353,13 +353,6 @@ def schedule_name(text: Any) -> str:
     return str(text).partition(":")[0].strip().lower().replace("-", "_")
 
 
-def _needs_total(schedule: str) -> bool:
-    from .schedules import SCHEDULES
-
-    key = schedule_name(schedule)
-    return key in SCHEDULES and "total_steps" in SCHEDULES[key].parameters
-
-
 # -- the configuration ---------------------------------------------------------------------------------------------
 
 
@@ -840,7 +833,9 @@ class Config(schema.Schema):
         help="Learning-rate schedule, a multiplier of each run's --lr (its value is 1: cosine:min_value=0.01 anneals "
              "to a hundredth of --lr; random search, which has none, trains without it): cosine, "
              "step:step_size=100,gamma=0.5, one_cycle, "
-             "'multistep:milestones=100;200,gamma=0.1' (quoted: the shell reads ;), ... (descend list schedules)")
+             "'multistep:milestones=100;200,gamma=0.1' (quoted: the shell reads ;), ... (descend list schedules). "
+             "One that lasts a number of steps (cosine, one_cycle) lasts each run's: with --epochs, the steps its "
+             "batch size takes")
     target: float | None = schema.setting(
         None, metavar="NUMBER", parse=_parse_target,
         help="Target training loss: steps and epochs to reach it are reported (in the loss's units as trained: of "
@@ -938,13 +933,6 @@ class Config(schema.Schema):
         if get("lr") is not None and "lr" in unfit:
             raise ValueError(f"{names['mode']} defaults runs every optimizer at its default learning rate; drop "
                              f"{names['lr']} (or use {names['mode']} same-lr)")
-        schedule = get("schedule")
-        if get("epochs") is not None and schedule and "total_steps" not in schedule and _needs_total(schedule):
-            raise ValueError(f"{names['schedule']} {schedule!r} lasts a number of steps, which an "
-                             f"{names['epochs']} budget leaves to the batch size; give it, e.g. "
-                             f"{str(schedule).partition(':')[0].strip()}:total_steps=2000, or use "
-                             # the file's steps is what --epochs took out: the flag that gives steps again
-                             f"{'--steps' if ' (in ' in names['steps'] else names['steps']}")
         return values
 
     def resolved(self, *, names: Mapping[str, str] | None = None) -> tuple[Config, Any]:
@@ -1036,7 +1024,8 @@ class Config(schema.Schema):
         name = given.strip() if isinstance(given, str) and self.csv is None and given.strip() != task.name else (
             task.name)
         batch_sizes = self.batch_size if self.batch_size is not None else tuple(task.batch_sizes)
-        _check_batch_sizes(batch_sizes, task, where, names, given=self.batch_size is not None)
+        _check_batch_sizes(batch_sizes, task, where, names, given=self.batch_size is not None, steps=steps,
+                           epochs=self.epochs)
         return replace(self, task=name, optimizers=specs, lr=lr, steps=steps, batch_size=batch_sizes,
                        task_options=_csv_options(task) if self.csv is not None else dict(task.options),
                        **folded), task
@@ -1206,8 +1195,9 @@ def _check_loss(loss: str, task: Any, names: Mapping[str, str], *, the_tasks_own
 
 
 def _check_batch_sizes(sizes: Sequence[Any], task: Any, where: str, names: Mapping[str, str], *,
-                       given: bool) -> None:
-    """Refuse a batch size larger than the training set, saying how many rows the data set has."""
+                       given: bool, steps: int | None = None, epochs: int | None = None) -> None:
+    """Refuse a batch size larger than the training set, saying how many rows the data set has: a hybrid's
+    later size only where the budget (``steps`` or ``epochs``) reaches it, as :func:`descend.fit` does."""
     data = getattr(task, "data", None)
     from .data import hybrid
 
@@ -1227,13 +1217,23 @@ def _check_batch_sizes(sizes: Sequence[Any], task: Any, where: str, names: Mappi
                f"its default batch size {too_big[0]} does not fit; give {names['batch_size']} 1..{m} or full")
         raise ValueError(f"{names['batch_size']} {too_big[0]} is larger than the training set of {where} "
                          f"({rows}): {fix}")
+    from .data.batches import plan_length
+
     for b in sizes:  # both of a hybrid's sizes, before any training (its second one is used epochs later)
-        if isinstance(b, hybrid) and (b.first > m or (b.then or 0) > m):
+        if not isinstance(b, hybrid):
+            continue
+        # the budget goes on past its first phase
+        reached = b.first > m or (epochs > b.epochs if epochs is not None else steps is not None and
+                                  steps > plan_length(m, b.first, steps=None, epochs=b.epochs, drop_last=False))
+        if b.first > m or (reached and (b.then or 0) > m):
             which = (f"its first batches of {b.first} are" if b.first > m else
                      f"its batches of {b.then} after {b.epochs} epochs are")
             first = min(b.first, m)
-            raise ValueError(f"{names['batch_size']} {batch_text(b)}: {which} larger than the training set of {where} "
-                             f"({rows}); give hybrid({first},{b.epochs},full) (full batches then) or sizes up to {m}")
+            named = (f"{names['batch_size']} {batch_text(b)}: {which}" if given else
+                     f"the default batch size of {where}, {batch_text(b)}, does not fit: {which}")
+            raise ValueError(f"{named} larger than the training set of {where} ({rows}); give "
+                             f"{names['batch_size']} hybrid({first},{b.epochs},full) (full batches then) or sizes up "
+                             f"to {m}")
 
 
 def _csv_options(task: Any) -> dict[str, Any]:
