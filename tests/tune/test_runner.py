@@ -739,6 +739,40 @@ def test_earlier_trials_of_another_pruner_are_not_compared_at_other_checkpoints(
     assert pruning.prior_values(trials, "sha", 2) == [[3.0, 1.5], [2.0, 1.0]]  # an earlier release's trial: kept
 
 
+def test_trials_of_other_budgets_are_compared_at_the_same_fraction_of_them(tmp_path):
+    """Under an epochs budget a full-batch trial of iris takes 5 steps and one at batch 7 takes 65: the median
+    rule kept steps 1-4 of the first (2/10 to 8/10 of its budget) and nine of the second (1/10 to 9/10), and
+    compared them by position, a batch-7 trial at 4/10 of its budget against full-batch values at 8/10. Each
+    reported value now records the fraction it stands for, and is pooled with the other trials' at that fraction."""
+    from types import SimpleNamespace
+
+    assert pruning.checkpoints("median", 5, 1) == [(1, 1), (3, 2), (5, 3), (7, 4)]
+    assert pruning.checkpoints("median", 65, 7) == [(i, 7 * (i + 1)) for i in range(9)]
+    assert pruning.checkpoint_steps("median", 5, 1) == [1, 2, 3, 4]  # the same steps as before
+    short = SimpleNamespace(state=TrialState.COMPLETE, intermediate_values={1: 0.9, 2: 0.8, 3: 0.7, 4: 0.6},
+                            user_attrs={"descend": {"pruner": "median", "fractions": [1, 3, 5, 7]}})
+    long = SimpleNamespace(state=TrialState.COMPLETE, intermediate_values={7 * (i + 1): 0.5 - 0.01 * i for i in range(9)},
+                           user_attrs={"descend": {"pruner": "median", "fractions": list(range(9))}})
+    prior = pruning.prior_values([short, long], "median", 9)
+    assert prior[0] == [0.5] and prior[1] == [0.9, 0.49] and prior[7] == [0.6, 0.43] and prior[8] == [0.42]
+    # a cohort at batch 7 checks its 4th checkpoint (step 28, 4/10) against the 4/10 values only
+    monitor = pruning.CohortPruner("median", "validation_loss", "minimize", [7 * (i + 1) for i in range(9)],
+                                   [[], [], [], [0.7], [], [], [], [0.1], []], completed=5, fractions_at=range(9))
+    runs = [SimpleNamespace(index=0)]
+    for step in (7, 14, 21, 28):
+        monitor(SimpleNamespace(step=step, status=["ok"], runs=runs, metrics={"validation_loss": [0.5]},
+                                prune=lambda chosen: None, stop=lambda: None))
+    assert monitor.pruned == {}  # 0.5 against 0.7 at 4/10; by position it met 0.1 (8/10 of a shorter budget)
+    # end to end: every told trial's fractions are those of its own budget's steps
+    result = descend.tune("iris", optimizer="sgd", space="lr=1e-2..1:log, batch_size=7|full", epochs=5,
+                          pruner="median", trials=12, cohort=6, seeds=0, storage=None, out=None)
+    for trial in result.study.trials:
+        info, steps = trial.user_attrs["descend"], trial.params["batch_size"]
+        budget = 65 if steps == "7" or steps == 7 else 5
+        marked = dict((step, i) for i, step in pruning.checkpoints("median", budget, 7 if budget == 65 else 1))
+        assert info.get("fractions", []) == [marked[step] for step in sorted(trial.intermediate_values)], trial.number
+
+
 def test_median_pruning_over_an_even_number_of_earlier_trials_decides_as_optunas():
     """Over six completed trials (1 to 6) the median is 3.5, the mean of the two middle values, as Optuna's
     MedianPruner takes it; only odd counts were tested, where the middle value is the median either way."""

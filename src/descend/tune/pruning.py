@@ -71,12 +71,28 @@ def evaluation_every(kind: str, steps: int, *, eta: int = ETA, rungs: int = RUNG
 def checkpoint_steps(kind: str, steps: int, eval_every: int, *, eta: int = ETA, rungs: int = RUNGS) -> list[int]:
     """The steps (evaluations of the engine, every ``eval_every`` steps) at which a cohort of ``steps`` steps
     is checked: each fraction's first evaluation at or after it, strictly before the end, each step once."""
-    out: list[int] = []
-    for f in fractions(kind, eta=eta, rungs=rungs):
+    return [step for _, step in checkpoints(kind, steps, eval_every, eta=eta, rungs=rungs)]
+
+
+def checkpoints(kind: str, steps: int, eval_every: int, *, eta: int = ETA,
+                rungs: int = RUNGS) -> list[tuple[int, int]]:
+    """:func:`checkpoint_steps` with the fraction each stands for: ``(i, step)``, ``i`` the index in
+    :func:`fractions` of the largest fraction whose first evaluation is that step (the share of the budget the
+    run has then reached), so that trials of budgets that keep other steps (batch sizes under an epochs budget:
+    5 steps keep 4 of the median rule's nine, 450 all nine) are compared at the same fraction, not the same
+    position in their lists.
+
+    >>> checkpoints("median", 5, 1)  # at 5 steps, the steps 1-4 are 2/10 to 8/10 of the budget
+    [(1, 1), (3, 2), (5, 3), (7, 4)]
+    >>> checkpoints("median", 100, 10)[:3]
+    [(0, 10), (1, 20), (2, 30)]
+    """
+    out: dict[int, int] = {}  # step -> the largest fraction's index
+    for i, f in enumerate(fractions(kind, eta=eta, rungs=rungs)):
         step = max(eval_every, math.ceil(f * steps / eval_every) * eval_every)
-        if step < steps and step not in out:
-            out.append(step)
-    return out
+        if step < steps:
+            out[step] = i
+    return [(i, step) for step, i in out.items()]
 
 
 def lost_checkpoints(kind: str, steps: int, eval_every: int, *, what: str = "eval_every") -> str | None:
@@ -131,10 +147,11 @@ def _score(value: float, direction: str) -> float:
 class CohortPruner:
     """The ``monitor`` of one cohort: records the objective at its checkpoints and prunes.
 
-    ``prior[i]`` holds the values earlier trials reached at checkpoint ``i`` (for ``"median"``: the
-    completed trials only), and ``completed`` counts the study's completed trials before this cohort (the
-    median rule's start-up, :func:`completed`). After training, :attr:`values` (run index → {step: value}) are
-    what is reported.
+    ``prior[i]`` holds the values earlier trials reached at the fraction ``i`` of their budgets
+    (:func:`prior_values`; for ``"median"``: the completed trials only), ``fractions_at`` the fraction each of
+    ``checkpoints`` stands for (:func:`checkpoints`; by default the i-th checkpoint the i-th fraction), and
+    ``completed`` counts the study's completed trials before this cohort (the median rule's start-up,
+    :func:`completed`). After training, :attr:`values` (run index → {step: value}) are what is reported.
     """
 
     kind: str
@@ -148,6 +165,7 @@ class CohortPruner:
     values: dict[int, dict[int, float]] = field(default_factory=dict)
     pruned: dict[int, int] = field(default_factory=dict)  #: run index → step it was pruned at
     all_stopped: bool = False  #: every run of the cohort was frozen, so the cohort was stopped
+    fractions_at: Sequence[int] = ()
 
     def __call__(self, event: Any) -> None:
         if self.kind != "none" and all(status in STOPPED for status in event.status):
@@ -159,6 +177,7 @@ class CohortPruner:
         if event.step not in self.checkpoints:
             return
         i = list(self.checkpoints).index(event.step)
+        i = self.fractions_at[i] if self.fractions_at else i  # the fraction it stands for
         values = event.metrics.get(self.metric)
         if values is None:
             return
@@ -210,10 +229,11 @@ def completed(trials: Sequence[Any]) -> int:
 
 
 def prior_values(trials: Sequence[Any], kind: str, count: int) -> list[list[float]]:
-    """What earlier trials reached at each of ``count`` checkpoints, from their reported intermediate values
-    (the i-th reported value is checkpoint i: descend reports exactly at its checkpoints, the same fractions of
-    the budget whatever the batch size). Only trials trained with the same pruner (a study resumed with another
-    has other checkpoints: median's second is sha's first): each told trial records its pruner. ``"sha"``
+    """What earlier trials reached at each of ``count`` fractions of their budgets (:func:`fractions`), from their
+    reported intermediate values: each told trial records the fraction each of its reported values stands for
+    (:func:`checkpoints`: a trial of few steps keeps fewer of them), a trial of an earlier release without that
+    record its i-th value as the i-th fraction. Only trials trained with the same pruner (a study resumed with
+    another has other checkpoints: median's second is sha's first): each told trial records its pruner. ``"sha"``
     counts completed and pruned trials, ``"median"`` completed ones only."""
     from optuna.trial import TrialState
 
@@ -226,6 +246,10 @@ def prior_values(trials: Sequence[Any], kind: str, count: int) -> list[list[floa
         if isinstance(info, dict) and info.get("pruner", kind) != kind:
             continue
         reported = [v for _, v in sorted(trial.intermediate_values.items())]
-        for i, value in enumerate(reported[:count]):
-            out[i].append(float(value))
+        at = info.get("fractions") if isinstance(info, dict) else None
+        if not (isinstance(at, list) and len(at) == len(reported)):
+            at = range(len(reported))
+        for i, value in zip(at, reported):
+            if isinstance(i, int) and 0 <= i < count:
+                out[i].append(float(value))
     return out

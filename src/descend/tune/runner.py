@@ -822,10 +822,12 @@ class Runner:
             steps = self.budget.steps_for(self.problem, specs[members[0]].batch_size)
             # without a pruner a trial needs one evaluation, at the end; no checkpoint is at step 0
             every = self.eval_every if self.eval_every is not None else pruning.evaluation_every(self.pruner, steps)
-            checkpoints = pruning.checkpoint_steps(self.pruner, steps, every)
-            prior = pruning.prior_values(cohort_trials, self.pruner, len(checkpoints))
+            marked = pruning.checkpoints(self.pruner, steps, every)  # (fraction, step): a fraction's pool
+            checkpoints, fraction_of = [step for _, step in marked], {step: i for i, step in marked}
+            prior = pruning.prior_values(cohort_trials, self.pruner, len(pruning.fractions(self.pruner)))
             monitor = pruning.CohortPruner(self.pruner, self.target.key, self.target.direction, checkpoints, prior,
-                                           completed=pruning.completed(cohort_trials))
+                                           completed=pruning.completed(cohort_trials),
+                                           fractions_at=[i for i, _ in marked])
             t0 = time.perf_counter()
             runs = engine.train(self.problem, [specs[i] for i in members], steps=self.budget.steps,
                                 epochs=self.budget.epochs, eval_every=every,
@@ -848,7 +850,7 @@ class Runner:
                 value = float(row[self.target.column]) if self.target.column in row else math.nan
                 reports = monitor.values.get(local, {})
                 results[i] = {"status": status, "seed": seeds[i], "value": value, "reports": reports,
-                              "steps": int(row["steps_done"])}
+                              "steps": int(row["steps_done"]), "fractions": [fraction_of[s] for s in sorted(reports)]}
                 if self.target.metric != "loss" and self.target.loss_column in row:  # what breaks a tie
                     results[i]["loss"] = float(row[self.target.loss_column])
         return results
@@ -899,7 +901,8 @@ class Runner:
             self.outcome.retried += 1
             return
         trial.set_user_attr(INFO, {"status": status, "seed": result["seed"], "steps": result["steps"],
-                                   "pruner": self.pruner, **({"loss": result["loss"]} if "loss" in result else {})})
+                                   "pruner": self.pruner, **({"loss": result["loss"]} if "loss" in result else {}),
+                                   **({"fractions": result["fractions"]} if result.get("fractions") else {})})
         for step, value in sorted(result["reports"].items()):
             trial.report(value if math.isfinite(value) else worst, step)
         if status == outcomes.PRUNED:
