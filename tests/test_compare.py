@@ -193,6 +193,9 @@ def test_tuned_mode_reruns_the_best_trial_of_a_descend_tune_search():
     spans = {name: _oracle_space(name, task).removeprefix("lr=").removesuffix(":log") for name in ("gd", "adam")}
     assert spans["gd"] != spans["adam"]
     assert f"log-uniform over {spans['gd']} for gd, {spans['adam']} for adam;" in search.text()
+    # an optimizer with fixed options: its range, not the rest of its space ("0.003..30:log, momentum=0.9 for ...")
+    search.spaces = {"sgd(momentum=0.9)": "lr=0.003..30:log, momentum=0.9", "adam(beta1=0.5)": "lr=5e-4..5:log, beta1=0.5"}
+    assert search.ranges() == "0.003..30 for sgd(momentum=0.9), 5e-4..5 for adam(beta1=0.5)"
 
 
 def test_tuned_mode_gives_the_same_result_twice():
@@ -238,6 +241,14 @@ def test_a_diverging_trial_is_never_chosen_and_a_search_that_only_diverges_is_a_
     from descend.report.build import records
 
     assert comparison.notes[0] in records(comparison)["notes"]  # the --json file says it too
+    # of several batch sizes, the row is the selection's choice among them: a note said "its row is" the failed
+    # search's lowest rate while the row came from another batch size's search
+    config, task = C.resolve("line", optimizers=["gd"], mode="tuned", budget=3, steps=20, seeds=1, lr="20..100",
+                             batch_size="full,32")
+    notes = C.compare(config, task).notes
+    assert [n.split(";")[0] for n in notes] == [f"gd: every trial of the learning-rate search diverged at batch size "
+                                                f"{b}" for b in ("full", "32")]
+    assert all("the lowest rate tried there (lr=" in n and "its row" not in n for n in notes)
 
 
 def test_a_tuned_search_whose_trials_left_the_domain_says_so_not_that_they_diverged():
@@ -542,6 +553,31 @@ def test_a_ctrl_c_after_training_keeps_every_run_that_finished(where, monkeypatc
     assert len(comparison.summary) == 6 and set(comparison.summary["label"]) == {"gd", "momentum", "adam"}
     assert (comparison.summary["status"] == "ok").all() and comparison.curves["run"].nunique() == 6
     assert comparison.interrupted == (where == "sorting the runs")  # a Ctrl-C after everything: nothing cut
+
+
+def test_a_ctrl_c_between_two_batch_sizes_searches_says_which_an_optimizer_lacks(monkeypatch):
+    """Tuned mode searches one batch size after another: a Ctrl-C in adam's second search left adam compared at
+    the full batch only, against gd's best of both, and the only note counted runs."""
+    import os
+    import signal
+
+    search, calls = C.search, []
+
+    def searching(spec, task, config, b, **kwargs):
+        calls.append((spec.label, C.batch_label(b)))
+        if len(calls) == 4:  # adam at batch 32
+            os.kill(os.getpid(), signal.SIGINT)
+        return search(spec, task, config, b, **kwargs)
+
+    monkeypatch.setattr(C, "search", searching)
+    config, task = C.resolve("line", optimizers=["gd", "adam"], mode="tuned", budget=2, steps=10, seeds=1,
+                             batch_size="full,32")
+    comparison = C.compare(config, task)
+    assert comparison.interrupted and calls[-1] == ("adam", "32")
+    assert set(comparison.summary.loc[comparison.summary.label == "adam", "batch_size"]) == {"full"}
+    assert "adam has no runs at batch size 32 (the comparison stopped before it): its row is chosen among full " \
+           "only" in comparison.notes
+    assert not any(n.startswith("gd has no runs") for n in comparison.notes)
 
 
 def test_a_run_that_found_the_other_answer_of_the_ellipse_is_named_in_a_note():

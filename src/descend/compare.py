@@ -211,8 +211,8 @@ class Search:
             chosen += f"; {', '.join(self.unsearched)} not searched (no learning rate), run as in the other modes"
         if self.trials_per <= self.cohort:  # one cohort: no trial drawn from the sampler's model (spread_only)
             return (f"learning rate searched with descend tune: {self.trials_per} trials {per} in one cohort, the "
-                    "optimizer's baseline rate (the task's rate for it, else its own default) and a scrambled Sobol "
-                    f"spread, log-uniform over {self.ranges()} (a {self.sampler} model of the results would only "
+                    "optimizer's baseline rate (the task's rate for it, else its own default) and a Latin hypercube "
+                    f"around it, log-uniform over {self.ranges()} (a {self.sampler} model of the results would only "
                     f"start after a first cohort); {chosen}")
         return (f"learning rate searched with descend tune: {self.sampler} sampler (seed {self.seed}), "
                 f"{self.trials_per} trials {per} in cohorts of {self.cohort}, log-uniform over {self.ranges()}; "
@@ -222,7 +222,9 @@ class Search:
         """The learning rates each optimizer's search spanned: "0.0001..1 for every optimizer", or each label's
         own ("0.0001..1 for sgd, 1e-05..0.1 for lion": an optimizer the task names no rate for is searched
         around its own default, see :func:`search_space`)."""
-        spans = {label: text.removeprefix("lr=").removesuffix(":log") for label, text in self.spaces.items()}
+        # each label's space is its lr item, then the values its options fix (sgd(momentum=0.9): momentum=0.9)
+        spans = {label: text.split(",")[0].strip().removeprefix("lr=").removesuffix(":log")
+                 for label, text in self.spaces.items()}
         if len(set(spans.values())) == 1 and (len(spans) > 1 or not self.unsearched):
             return f"{next(iter(spans.values()))} for every optimizer" + (" searched" if self.unsearched else "")
         return ", ".join(f"{span} for {label}" for label, span in spans.items())
@@ -454,6 +456,14 @@ def _finished(config: Config, task: Any, summaries: list[Any], curves: list[Any]
         notes.append(f"interrupted (Ctrl-C): {len(summary)} runs of {done} of {len(config.optimizers)} optimizers "
                      f"kept, {cut} of them cut short before the end of their budget (status interrupted, see "
                      "steps_done: they count in no median and win nothing)")
+        planned = [batch_label(b) for b in config.batch_size]
+        for label in dict.fromkeys(summary["label"]) if len(summary) and len(planned) > 1 else ():
+            present = set(summary.loc[summary["label"] == label, "batch_size"].map(str))
+            missing = [b for b in planned if b not in present]
+            if missing:  # tuned mode searches one batch size after another: its row is chosen among fewer
+                notes.append(f"{label} has no runs at batch size {', '.join(missing)} (the comparison stopped "
+                             f"before {'it' if len(missing) == 1 else 'them'}): its row is chosen among "
+                             f"{', '.join(b for b in planned if b in present)} only")
     if found is not None:
         found.trials = pd.concat(trials, ignore_index=True) if trials else pd.DataFrame(
             columns=["label", "batch_size", "number", "state", "value"])
@@ -587,10 +597,13 @@ def _one(spec: OptimizerSpec, config: Config, seeds: list[int], run: Callable[..
         if best is None:
             continue
         if best.get("diverged"):
-            where = f" at batch size {batch_label(b)}" if len(config.batch_size) > 1 else ""
-            notes.append(f"{spec.label}: every trial of the learning-rate search {best.get('failed', 'diverged')}"
-                         f"{where}; its row is the "
-                         f"lowest rate tried (lr={best['params']['lr']:.4g}), re-run with every seed")
+            lr, failed = f"lr={best['params']['lr']:.4g}", best.get("failed", "diverged")
+            if len(config.batch_size) > 1:  # the row is the selection's choice among the batch sizes: maybe another
+                notes.append(f"{spec.label}: every trial of the learning-rate search {failed} at batch size "
+                             f"{batch_label(b)}; the lowest rate tried there ({lr}) is re-run with every seed")
+            else:
+                notes.append(f"{spec.label}: every trial of the learning-rate search {failed}; its row is the lowest "
+                             f"rate tried ({lr}), re-run with every seed")
         if run(spec, [best["params"]["lr"]], seeds, "final", [b]):
             return True, notes
     return False, notes

@@ -731,6 +731,14 @@ class Config(schema.Schema):
                     shown = ",".join(map(str, data[key])) if isinstance(data[key], (list, tuple)) else data[key]
                     notes.append(f"{flags['mode']} {mode} takes out {key} (in {where}) {shown}: {why}")
                     del data[key]
+            was = str(file.get("mode") or MODES[0])
+            if mode == "tuned" and was != "tuned" and "lr" in data and "lr" not in given:
+                # another mode's rates (a report's file holds the task's default grid, which no one typed) bound
+                # the search, where `descend compare TASK --mode tuned` searches each optimizer's own range: said
+                shown = ",".join(map(str, data["lr"])) if isinstance(data["lr"], (list, tuple)) else data["lr"]
+                notes.append(f"{flags['mode']} tuned searches the rates of {was} mode in {where}, lr = {shown}, from "
+                             f"the lowest to the highest, for every optimizer; leave lr out of the file for each "
+                             f"optimizer's own range, or give {flags['lr']} LOW..HIGH")
         table: dict[str, Any] = {}
         if "task_options" in file:  # (not taken out with the file's task)
             table = {k: v for k, v in _parse_task_options(file["task_options"], f"task_options (in {where})").items()
@@ -813,7 +821,7 @@ class Config(schema.Schema):
         help="same-lr (default): every optimizer at the same learning rates; defaults: each at its own; "
              "tuned: each optimizer's learning rate searched as descend tune does (tpe, seeded, --budget trials "
              "per optimizer and batch size, over its own range or --lr's lowest..highest; a budget of up to 16 "
-             "is one cohort: the task's rate and a Sobol spread), the best on validation loss re-run with "
+             "is one cohort: the task's rate and a spread around it), the best on validation loss re-run with "
              "--seeds seeds.")
     lr: tuple[float, ...] | None = schema.setting(
         None, metavar="RATES", parse=_parse_lr, dump=lambda v: ",".join(repr(float(x)) for x in v),

@@ -84,6 +84,16 @@ def _task(task: str | None, csv: str | None, column: str | None, data: Mapping[s
     return training_config(task, csv=csv, column=column, steps=steps, epochs=epochs, **data)
 
 
+def _lasts_steps(text: str) -> bool:
+    """Whether the schedule ``text`` lasts a number of steps that it is not given (cosine, not
+    cosine:total_steps=500)."""
+    from ..compare_config import schedule_name
+    from ..schedules import SCHEDULES
+
+    key = schedule_name(text)
+    return key in SCHEDULES and "total_steps" in SCHEDULES[key].parameters and "total_steps" not in str(text)
+
+
 def _plugins(given: Any) -> tuple[str, ...]:
     """``--plugin`` files (or modules), imported once each as ``descend compare`` imports them."""
     from ..compare_config import _parse_plugins
@@ -214,7 +224,12 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         settings, built = _task(task, csv, column, data, steps, epochs)
         trials = _number(trials, "--trials", int) if trials is not None else api.DEFAULT_TRIALS
         cohort = _number(cohort, "--cohort", int)
-        # every trial's schedule, over the steps it trains (refused with --epochs where it needs them, as compare does)
+        # every trial's schedule, over the steps it trains: with --epochs, a schedule that lasts a number of steps
+        # is the space's (each trial's over its own steps, which its batch size decides)
+        if epochs is not None and settings.schedule and _lasts_steps(settings.schedule):
+            raise ValueError(f"--schedule {settings.schedule!r} lasts a number of steps, which an --epochs budget "
+                             f"leaves to each trial's batch size; put it in the space, --space '...,"
+                             f" schedule={settings.schedule}' (each trial's over its own steps), or use --steps")
         _, schedule = parse_schedule(settings.schedule, settings.steps or 1)
         seeds, seed = _number(seeds, "--seeds", int), _number(seed, "--seed", int)
         timeout = _number(timeout, "--timeout", float)

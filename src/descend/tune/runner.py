@@ -17,9 +17,9 @@ cohort then mixes optimizers, each trained as its own engine cohort). Each cohor
    after Ctrl-C or a stop, a trial that had not finished is failed and re-queued with the same parameters,
    so a re-run trains it again, and every finished trial is kept.
 
-A new study gets, as its first trials, each optimizer's defaults (the baseline) and, for TPE and GP, a Sobol
-spread of the space (they draw their first trials at random, having seen nothing; CMA-ES too, until a trial has
-completed, and then its first generation around the defaults).
+A new study gets, as its first trials, each optimizer's defaults (the baseline) and, for TPE and GP, a spread
+of the space around it, :meth:`descend.tune.space.Space.spread` (they draw their first trials at random, having
+seen nothing; CMA-ES too, until a trial has completed, and then its first generation around the defaults).
 
 A pruned run's row leaves the batched program (the engine drops the rows of stopped runs from an eager
 cohort, :func:`descend.engine.train_cohort`), so the rest of the cohort trains on fewer rows; its records are
