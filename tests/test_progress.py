@@ -41,3 +41,14 @@ def test_the_comparisons_bar_whose_refresh_thread_cannot_start_is_drawn_once_at_
     with _Progress(2, quiet=False) as bar:
         bar({"runs": 3, "step": 5, "steps": 5})
     assert "3 runs" in capsys.readouterr().err
+
+
+def test_a_searchs_divergence_rate_is_written_as_every_report_writes_it():
+    """descend tune wrote a rate as a whole percentage: 1 of 201 re-runs diverged read "diverged 0%", 1 of 3
+    "33%" where descend compare's table wrote 33.33%."""
+    from descend.progress import value_text
+    from descend.report.cells import _cell_text
+
+    for rate in (1 / 3, 1 / 201, 0.0, 1.0, 0.5):
+        assert value_text("divergence rate", rate) == _cell_text("divergence rate", rate)
+    assert value_text("divergence rate", 1 / 201) == "0.4975%" and value_text("divergence rate", 1 / 3) == "33.33%"

@@ -150,14 +150,12 @@ class SearchBar(_Bar):
 
 
 def value_text(metric: str, v: Any) -> str:
-    """A value of ``metric`` (``loss``, ``accuracy``, ``test loss``, ``divergence rate``, ...): an accuracy as the
-    reports show it, a percentage to 4 significant digits (``97.77%``, ``100%``), a rate as a whole percentage,
-    anything else :func:`short`."""
+    """A value of ``metric`` (``loss``, ``accuracy``, ``test loss``, ``divergence rate``, ...): an accuracy or a
+    rate as the reports show it, a percentage to 4 significant digits (``97.77%``, ``33.33%``, ``100%``; 1 of 201
+    runs diverged is ``0.4975%``, where a whole percentage said ``0%``), anything else :func:`short`."""
     from .report.html import _cell_text
 
-    if metric == "divergence rate":
-        return f"{v:.0%}"
-    return _cell_text(metric, v) if "accuracy" in metric else short(v)
+    return _cell_text(metric, v) if "accuracy" in metric or metric == "divergence rate" else short(v)
 
 
 def short(v: Any) -> str:
