@@ -584,6 +584,60 @@ def test_compiled_step_equals_eager_step(monkeypatch):
         torch.testing.assert_close(again.params[3][n], alone.params[3][n], rtol=0, atol=1e-10)
 
 
+def test_a_module_with_buffers_and_frozen_parameters_trains_compiled_as_eagerly():
+    """Tracing with fake tensors refused the module's own tensors (a frozen bias, BatchNorm's running statistics in
+    evaluation mode, a buffer of one's own): compile=True failed with torch's "Please convert all Tensors to
+    FakeTensors first", and so did compile="auto" wherever compiling paid, losing the whole fit. The program holds
+    them as constants (a module's program is kept for its fit alone) and gives the eager numbers."""
+    from torch import nn
+
+    class Shifted(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(3, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 1))
+            self.register_buffer("shift", torch.linspace(-0.5, 0.5, 3))
+
+        def forward(self, x):
+            return self.body(x - self.shift)
+
+    torch.manual_seed(3)
+    net = Shifted().double()
+    net.body[0].bias.requires_grad_(False)
+    net.body[1].eval()
+    with torch.no_grad():
+        net.body[1].running_mean.uniform_(-1, 1)
+        net.body[1].running_var.uniform_(0.5, 2.0)
+    x, y = regression_data(4)
+    common = dict(model=ModuleModel(net, init="module"), data=(x, y), loss="mse",
+                  optimizer="adam", lr=[1e-2, 1e-1], steps=6, eval_every=3, dtype=torch.float64)
+    eager, compiled = descend.fit(compile=False, **common), descend.fit(compile=True, **common)
+    assert (compiled.summary["compile_seconds"] > 0).all()
+    for run in range(2):
+        for name in common["model"].names:
+            torch.testing.assert_close(compiled.params[run][name], eager.params[run][name], rtol=0, atol=1e-12)
+        assert not torch.equal(eager.params[run]["body.3.weight"], net.body[3].weight)  # the runs moved
+    assert compiled.curves["value"].to_numpy() == pytest.approx(eager.curves["value"].to_numpy(), abs=1e-12)
+
+
+def test_a_submodule_held_under_two_names_is_refused_before_it_can_break_the_users_module():
+    """Sequential(lin, act, lin) was accepted, then failed inside torch's vmap ("Cannot access storage of
+    BatchedTensorImpl"), and left lin.weight a batched tensor: the user's own module no longer ran."""
+    from torch import nn
+
+    lin = nn.Linear(4, 4)
+    weight = lin.weight
+    net = nn.Sequential(lin, nn.Tanh(), lin, nn.Tanh(), nn.Linear(4, 1))
+    with pytest.raises(ValueError, match=r"module holds the submodule '0' \(Linear\) twice, also as '2': .* "
+                                         r"register it once and call it twice in forward"):
+        ModuleModel(net)
+    assert lin.weight is weight and net(torch.randn(3, 4)).shape == (3, 1)  # the module as it was
+    act = nn.Tanh()  # a layer without tensors used twice, and one weight shared by two layers: accepted, as in torch
+    a, b = nn.Linear(4, 4), nn.Linear(4, 4)
+    b.weight = a.weight
+    model = ModuleModel(nn.Sequential(a, act, b, act, nn.Linear(4, 1)))
+    assert model.names == ("0.weight", "0.bias", "2.bias", "4.weight", "4.bias")
+
+
 def test_compiled_step_of_a_rule_whose_state_is_only_tensors_equals_the_eager_step():
     """Plain GD keeps only its step count (no tuples of tensors, as Adam's state has): its compiled step gives
     the same numbers as eagerly, to round-off, every step."""

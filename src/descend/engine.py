@@ -1840,8 +1840,17 @@ def _traced_step(model: Any, objective: Objective, update: Callable[..., Any], s
 
     with one_compile_at_a_time():
         with traced():
-            graph = make_fx(flat_step, tracing_mode="fake")(*inputs)
+            graph = make_fx(flat_step, tracing_mode="fake", _allow_non_fake_inputs=_holds_tensors(model))(*inputs)
         return _compiled_graph(graph, inputs, name)
+
+
+def _holds_tensors(model: Any) -> bool:
+    """Whether ``model``'s forward reads tensors of its own besides its inputs: a module's frozen parameters and
+    buffers (BatchNorm's running statistics in evaluation mode), which its program holds as constants. Tracing with
+    fake tensors refused them ("Please convert all Tensors to FakeTensors first"): such a module failed with
+    ``compile=True``, and with ``"auto"`` where compiling paid. A module's program is kept for its fit alone
+    (:func:`_held_or_compiled`), during which those tensors do not change."""
+    return isinstance(model, models.ModuleModel)
 
 
 def _compiled_graph(graph: Any, inputs: list[Tensor], name: str | None) -> Callable[..., Any]:
@@ -1931,7 +1940,8 @@ class _CompiledEval:
                 inputs = [w, *self.data, *self.units]
                 with one_compile_at_a_time():
                     with traced():
-                        graph = make_fx(self._measure, tracing_mode="fake")(*inputs)
+                        graph = make_fx(self._measure, tracing_mode="fake",
+                                        _allow_non_fake_inputs=_holds_tensors(self.model))(*inputs)
                     return _compiled_graph(graph, inputs, name)
 
         return _held_or_compiled(lambda: self._key(w), self.model, compile)

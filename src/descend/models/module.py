@@ -79,7 +79,9 @@ class ModuleModel(_Base):
     reset, and is shared by all runs like the buffers. A trained parameter the forward does not use (an auxiliary
     head, a parameter used only in evaluation mode) is refused before training (:meth:`check_samples`): torch
     leaves its gradient None and its optimizers skip it, where descend would move it by weight decay or momentum;
-    freeze it (``requires_grad=False``) to train the others as torch does. Buffers are taken from the module as
+    freeze it (``requires_grad=False``) to train the others as torch does. A submodule registered under two names
+    (``Sequential(lin, act, lin)``) is refused (register it once and call it twice in forward); a parameter shared
+    by two submodules (``b.weight = a.weight``) is one parameter, as in torch. Buffers are taken from the module as
     they are, shared by all runs and never updated: a module whose forward changes buffers (BatchNorm tracking
     running statistics, in training mode) is refused with a ValueError that says what to use instead
     (``track_running_stats=False``, ``module.eval()``, LayerNorm); any other forward that changes a buffer (a
@@ -115,6 +117,7 @@ class ModuleModel(_Base):
                              "requires_grad=True on those to train)")
         _check_forward(module)
         _check_buffers(module)
+        _check_shared_submodules(module)
         set_ = object.__setattr__
         set_(self, "module", module)
         set_(self, "init_scheme", _choice("init", init, ("reset", "module")))
@@ -399,6 +402,22 @@ def _structure(module: nn.Module) -> tuple:
     return (tuple((name, id(sub), sub.training, settings(sub)) for name, sub in module.named_modules()),
             tuple((name, id(p), p.requires_grad) for name, p in module.named_parameters()),
             tuple((name, id(b)) for name, b in module.named_buffers()))
+
+
+def _check_shared_submodules(module: nn.Module) -> None:
+    """Refuse a submodule registered under two names (``Sequential(lin, act, lin)``): torch's functional_call,
+    which calls the module with each run's parameters, swaps a tied tensor in under each name, and on the same
+    object twice it puts the swapped (batched) tensor back as the module's own, breaking the user's module."""
+    seen: dict[int, str] = {}
+    for name, sub in module.named_modules(remove_duplicate=False):
+        if not any(True for _ in (*sub.parameters(recurse=False), *sub.buffers(recurse=False))):
+            continue  # (an activation used twice holds no tensor: harmless)
+        if id(sub) in seen:
+            raise ValueError(f"module holds the submodule {seen[id(sub)]!r} ({type(sub).__name__}) twice, also as "
+                             f"{name!r}: descend calls the module with each run's parameters through torch's "
+                             "functional_call, which cannot put a module held under two names back as it was; "
+                             "register it once and call it twice in forward (for _ in range(2): h = self.layer(h))")
+        seen[id(sub)] = name
 
 
 def _check_forward(module: nn.Module) -> None:
