@@ -340,6 +340,23 @@ def test_module_model_equals_functional_call_loop_and_mlp(per_run: bool) -> None
     torch.testing.assert_close(mlp.forward(mlp_params, x), y)
 
 
+def test_reset_draws_what_torch_draws_building_a_transformer_layer_after_the_seed() -> None:
+    """nn.MultiheadAttention has _reset_parameters (no reset_parameters): its in_proj was the module's in every run
+    whatever the seed, and its out_proj's bias drawn where torch sets it to 0. Each submodule is reset after its
+    own submodules, as torch's constructors build them, so every tensor is torch's for the seed."""
+    def built(seed: int) -> nn.Module:
+        torch.manual_seed(seed)
+        return nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, batch_first=True)
+
+    model = ModuleModel(built(0), input_ndim=3)
+    params = model.init([5, 6])
+    for k, seed in enumerate((5, 6)):
+        torch_s = dict(built(seed).named_parameters())
+        for name, p in zip(model.names, params):
+            assert torch.equal(p[k], torch_s[name].detach()), (seed, name)
+    assert not torch.equal(params[0][0], params[0][1])  # in_proj differs by seed
+
+
 def test_module_model_init_module_output_and_global_rng_untouched() -> None:
     module = _sequential()
     kept = ModuleModel(module, init="module").init(SEEDS, dtype=F64)

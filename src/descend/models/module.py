@@ -64,10 +64,11 @@ class ModuleModel(_Base):
     last component).
 
     ``init="reset"`` (default): for run k, a deep copy of the module (cast to ``dtype``) gets
-    ``reset_parameters()`` on every submodule that has one (in ``module.modules()`` order) under
-    ``torch.manual_seed(seeds[k])`` inside ``torch.random.fork_rng`` (the global RNG is left untouched);
-    parameters no ``reset_parameters`` covers keep the module's values. So a ``Sequential`` of
-    ``nn.Linear`` layers gets exactly the parameters torch draws when building it after
+    ``reset_parameters()`` (else torch's ``_reset_parameters()``, as ``nn.MultiheadAttention`` has) on every
+    submodule that has one, each submodule's own submodules before it (as torch's constructors build them),
+    under ``torch.manual_seed(seeds[k])`` inside ``torch.random.fork_rng`` (the global RNG is left untouched);
+    parameters no such method covers keep the module's values. So a ``Sequential`` of ``nn.Linear`` layers, or a
+    ``nn.TransformerEncoderLayer``, gets exactly the parameters torch draws when building it after
     ``torch.manual_seed(seeds[k])``. A parametrized weight (``torch.nn.utils.parametrize``, ``weight_norm``) is
     not covered: ``reset_parameters()`` writes into the weight computed from it, not into what is stored and
     trained (``parametrizations.weight.original``), so that keeps the module's values in every run while the
@@ -230,8 +231,9 @@ class ModuleModel(_Base):
             m = copy.deepcopy(self.module).to(device="cpu", dtype=dtype)
             if self.init_scheme == "reset":
                 with global_generator(seed):
-                    for sub in m.modules():
+                    for sub in _built_order(m):
                         reset = getattr(sub, "reset_parameters", None)
+                        reset = reset if callable(reset) else getattr(sub, "_reset_parameters", None)
                         if callable(reset):
                             reset()
             copies.append(m)
@@ -402,6 +404,24 @@ def _structure(module: nn.Module) -> tuple:
     return (tuple((name, id(sub), sub.training, settings(sub)) for name, sub in module.named_modules()),
             tuple((name, id(p), p.requires_grad) for name, p in module.named_parameters()),
             tuple((name, id(b)) for name, b in module.named_buffers()))
+
+
+def _built_order(module: nn.Module) -> list[nn.Module]:
+    """``module``'s submodules in the order torch's constructors draw them: each one's submodules (in order) before
+    itself, as a module's ``__init__`` builds its layers and then initialises its own tensors
+    (``nn.MultiheadAttention``: its ``out_proj`` drawn, then its ``_reset_parameters``; a ``Sequential``'s layers
+    in order either way)."""
+    out: list[nn.Module] = []
+
+    def visit(sub: nn.Module) -> None:
+        if any(sub is seen for seen in out):
+            return
+        for child in sub.children():
+            visit(child)
+        out.append(sub)
+
+    visit(module)
+    return out
 
 
 def _check_shared_submodules(module: nn.Module) -> None:
