@@ -452,6 +452,33 @@ def test_ctrl_c_while_the_figures_are_drawn_writes_the_report_without_them(tmp_p
     assert result.exit_code == 0 and not (out / "figures").exists() and not (out / "paths.gif").exists()
 
 
+def test_a_ctrl_c_in_the_reports_first_import_of_matplotlib_still_writes_the_report(tmp_path):
+    """A task without a surface imports matplotlib first in this process as the report begins: a SIGTERM or Ctrl-C
+    there cut the import short, and the report written without figures after it failed on the half-made module
+    (208 lines of traceback, "module 'matplotlib' has no attribute 'get_data_path'", exit 1, nothing written)."""
+    script = tmp_path / "interrupted.py"
+    script.write_text(
+        "import os, signal, sys\n"
+        "class Interrupting:\n"
+        "    fired = False\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'matplotlib.colors' and not Interrupting.fired:  # in the middle of matplotlib's import\n"
+        "            Interrupting.fired = True\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Interrupting())\n"
+        "from descend.cli import main\n"
+        "sys.argv = ['descend', 'compare', 'iris', '-o', 'adam', '--steps', '5', '--seeds', '1', '--quiet', '--out',"
+        " sys.argv[1]]\n"
+        "main()\n")
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, str(script), str(out)], capture_output=True, text=True, timeout=300,
+                          preexec_fn=_default_signals)
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "writing it without its figures" in done.stderr
+    assert (out / "report.html").exists() and (out / "summary.csv").exists()
+
+
 def test_ctrl_c_keeps_what_both_processes_finished(tmp_path):
     """Two batch sizes are two groups, trained by this process and a forked child (descend._forked); Ctrl-C sent
     to the parent alone reaches the child too, and each group keeps the steps it finished."""

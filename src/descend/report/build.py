@@ -442,11 +442,17 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     The figures and the animation are drawn by :mod:`descend.report.render`'s jobs (in worker processes when
     there are cores to spare) while this process writes the results and prepares the HTML page; the page is
     finished once they are drawn. ``timings`` records each phase (:mod:`descend.report.timings`)."""
+    from .._interrupts import interrupt_after
     from ..compare import mode_text
     from ..selection import statuses
-    from . import render
-    from .colours import styles
-    from .html import prepare_html, search_objective, search_runs
+
+    # whole imports, a Ctrl-C (or kill, timeout) held back until they are done: matplotlib's import cut short
+    # (its first one in this process, for a task without a surface) left it half made, and the report written
+    # without figures after the interrupt failed on it ("module 'matplotlib' has no attribute 'get_data_path'")
+    with interrupt_after():
+        from . import render
+        from .colours import styles
+        from .html import prepare_html, search_objective, search_runs
 
     task, config = comparison.task, comparison.config
     mode = mode_text(config)  # with tuned mode's search: its sampler and trials per optimizer
