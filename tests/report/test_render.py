@@ -163,6 +163,22 @@ def test_an_error_in_a_worker_is_raised_by_the_writer(tmp_path):
     assert not any(tmp_path.iterdir())
 
 
+def test_a_drawing_stopped_by_ctrl_c_does_not_wait_for_ever_on_a_stuck_hand_over(tmp_path, monkeypatch):
+    """A second Ctrl-C could leave the hand-over thread waiting on an import's lock it would never get (the first
+    cut an import short): the drawing's exit joined it without a timeout, and the command hung until a third."""
+    import threading
+    import time
+
+    stuck = threading.Event()
+    monkeypatch.setattr(render.Drawing, "_hand_over", lambda self, settings: stuck.wait(60))
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        with render.Drawing(tmp_path, 2):
+            raise KeyboardInterrupt
+    assert time.perf_counter() - started < render.INTERRUPTED_WAIT + 5
+    stuck.set()
+
+
 def test_how_many_workers(monkeypatch):
     monkeypatch.setenv(render.WORKERS_VARIABLE, "3")
     assert render.workers(9) == 3 and render.workers(2) == 2

@@ -284,12 +284,20 @@ class Drawing:
 
     def __exit__(self, *exc: Any) -> None:
         self._close(drop=True)
+        # on the way out of a Ctrl-C: not waiting for ever on a thread (a daemon) that a second Ctrl-C may have
+        # left waiting on a lock it will never get (an import's, taken where the interrupt cut an import short:
+        # the command hung until a third Ctrl-C), nor on workers drawing what no one will read
+        interrupted = exc[0] is not None and issubclass(exc[0], KeyboardInterrupt)
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(timeout=INTERRUPTED_WAIT if interrupted else None)
         if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor.shutdown(wait=not interrupted, cancel_futures=True)
         if self._alive is not None:
             self._alive.close()
+
+
+#: How long a drawing stopped by Ctrl-C waits for its hand-over thread (seconds): it ends at once unless stuck.
+INTERRUPTED_WAIT = 2.0
 
 
 @contextlib.contextmanager
