@@ -693,8 +693,13 @@ def report_command(
     written outside the report's directory is not touched.
     """
     from .report.build import CLI_NAMES, ReportExists, check_out, json_inside, write_report
+    from .report.render import warm_up
     from .report.saved import digest, load
 
+    try:
+        warm_up()  # started here, deaf to the signals a closed terminal sends every process (not by a worker thread)
+    except ValueError as e:  # DESCEND_REPORT_WORKERS that is not a number of processes: before any work
+        _fail(str(e))
     try:
         read = digest(report) if out is None else None  # rebuilt in place: this report, and no other, is replaced
         comparison, drawn = load(report)  # first: what is wrong with DIRECTORY is said of it, not of --out

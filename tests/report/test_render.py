@@ -179,6 +179,29 @@ def test_a_drawing_stopped_by_ctrl_c_does_not_wait_for_ever_on_a_stuck_hand_over
     stuck.set()
 
 
+def test_the_fork_server_and_its_resource_tracker_outlive_a_closed_terminals_sighup(tmp_path):
+    """A closed terminal or ssh session sends SIGHUP to every process of the command: the resource tracker, which
+    ignores only SIGINT and SIGTERM, died, and the command printed its tracebacks while it wrote the report."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "hup.py"
+    script.write_text(
+        "import os, signal, time\n"
+        "signal.signal(signal.SIGHUP, lambda *args: None)  # the command's own: it stops as after Ctrl-C\n"
+        "from descend.report import render\n"
+        "render.warm_up()\n"
+        "from multiprocessing import forkserver, resource_tracker\n"
+        "pids = [forkserver._forkserver._forkserver_pid, resource_tracker._resource_tracker._pid]\n"
+        "os.killpg(0, signal.SIGHUP)\n"
+        "time.sleep(0.5)\n"
+        "print([os.waitpid(pid, os.WNOHANG)[0] == 0 for pid in pids])\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          start_new_session=True, env={**os.environ, render.WORKERS_VARIABLE: "2"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[True, True]", (done.stdout, done.stderr)
+
+
 def test_how_many_workers(monkeypatch):
     monkeypatch.setenv(render.WORKERS_VARIABLE, "3")
     assert render.workers(9) == 3 and render.workers(2) == 2

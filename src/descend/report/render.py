@@ -341,16 +341,20 @@ def warm_up() -> None:
     import signal
     import threading
 
+    # and SIGHUP likewise: a closed terminal or ssh session sends it to every process of the command, and
+    # multiprocessing's resource tracker, which the server starts, ignores only SIGINT and SIGTERM: it died, and
+    # the command printed its tracebacks ("resource_tracker: process died unexpectedly", KeyError: '/mp-...')
     main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    deaf = [s for s in (signal.SIGINT, getattr(signal, "SIGHUP", None)) if s is not None] if main else []
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in deaf}
     try:
         with _main_not_imported():
             forkserver.ensure_running()
     except (OSError, ValueError):  # no processes here: the report draws in its own process
         pass
     finally:
-        if main:
-            signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def stop_fork_server() -> None:
