@@ -485,3 +485,14 @@ def test_a_learning_rate_of_zero_is_drawn_on_a_linear_axis():
     from descend.tune.report import lr_chart
 
     assert lr_chart(result, trial_kinds(result)).layout.xaxis.type == "linear"
+
+
+def test_a_study_in_a_folder_whose_name_is_not_utf8_gets_its_report(tmp_path):
+    """A file name's byte that is not UTF-8 (held by Python as a lone surrogate) in the study's path, which the page
+    names, failed the page's writing: no report.html, "the report could not be written", exit 0."""
+    out = tmp_path / "t\udce9"  # the byte 0xE9 of a Latin-1 name, as os.fsdecode gives it
+    result = descend.tune("line", optimizer="gd", space="lr=1e-2..1:log", trials=2, cohort=2, steps=5, seeds=0,
+                          storage=str(out / "study.journal"))
+    page = write_report(result, out)
+    text = page.read_text(encoding="utf-8")
+    assert "t\ufffd" in text and "\udce9" not in text

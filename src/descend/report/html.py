@@ -977,7 +977,12 @@ def _check_paths(paths: Any) -> dict[int, np.ndarray]:
 
 
 def _esc(text: str) -> str:
-    return html.escape(str(text), quote=True)
+    """``text`` for a page: escaped, and a byte of a file name that is not UTF-8 (which Python holds as a lone
+    surrogate, and a UTF-8 page cannot: a search's whole report was lost to one in its --out) shown as "\ufffd"."""
+    text = str(text)
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return html.escape(text, quote=True)
 
 
 def _numpy(x: Any) -> np.ndarray:
