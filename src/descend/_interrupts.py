@@ -44,6 +44,15 @@ def ctrl_c_ignored() -> bool:
     return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
 
 
+_RELAYED = threading.Event()
+
+
+def relayed() -> bool:
+    """Whether a SIGTERM or SIGHUP came and was sent on as Ctrl-C (:func:`stops_as_ctrl_c`): a part that keeps
+    ignoring Ctrl-C where the process was started with it ignored stops on such a one."""
+    return _RELAYED.is_set()
+
+
 def stops_as_ctrl_c() -> None:
     """SIGTERM (``kill``, ``timeout``, a batch scheduler) and SIGHUP (a closed terminal or ssh session) stop the
     process as Ctrl-C does, where their default action ended it with nothing written: each sends the process a
@@ -59,6 +68,7 @@ def stops_as_ctrl_c() -> None:
     def relay(signum: int, frame: object) -> None:
         if ctrl_c_ignored():  # the handlers of Ctrl-C the process set up while it was ignored are not there: the
             signal.signal(signal.SIGINT, signal.default_int_handler)  # KeyboardInterrupt, which each part handles
+        _RELAYED.set()  # a handler that keeps ignoring Ctrl-C (descend play's server) still stops on this one
         os.kill(os.getpid(), signal.SIGINT)
 
     if threading.current_thread() is not threading.main_thread():

@@ -712,19 +712,26 @@ def test_ctrl_c_under_load_ends_after_the_training_running_not_every_queued_one(
     assert sum(status == 499 for status in statuses.values()) >= 3, statuses
 
 
-def test_a_background_job_that_ignores_ctrl_c_keeps_ignoring_it(tmp_path):
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGHUP"])
+def test_a_background_job_that_ignores_ctrl_c_keeps_ignoring_it(tmp_path, stop):
     """A script's background job ignores Ctrl-C (SIGINT), as every descend command keeps it: descend play stopped
-    on it, uvicorn's handler put in place of the ignore it inherited. SIGTERM still stops it."""
+    on it, uvicorn's handler put in place of the ignore it inherited. SIGTERM still stops it, and so does SIGHUP (a
+    closed terminal), which it had taken for the Ctrl-C it ignores: it went on serving."""
     import signal
 
     import httpx
 
-    process, base = play_process(preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    def background() -> None:  # as a script's job: Ctrl-C ignored, the others as they come (not nohup's)
+        for number in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(number, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    process, base = play_process(preexec_fn=background)
     try:
         process.send_signal(signal.SIGINT)
         time.sleep(1.5)
         assert process.poll() is None and httpx.get(f"{base}/api/meta", timeout=5).status_code == 200
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(getattr(signal, stop))
         output, _ = process.communicate(timeout=60)
     finally:
         process.kill()

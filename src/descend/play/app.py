@@ -496,8 +496,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
         signals = 0
 
         def handle_exit(self, sig: int, frame: Any) -> None:
-            if sig == signal.SIGINT and ignored:  # a job a script started in the background keeps ignoring Ctrl-C
-                return  # (uvicorn put its handler in place of the ignore it inherited)
+            if sig == signal.SIGINT and ignored and not relayed():  # a job a script started in the background
+                return  # keeps ignoring Ctrl-C (uvicorn put its handler in place of the ignore it inherited), not a
+                # SIGHUP or SIGTERM sent on as one (descend._interrupts.stops_as_ctrl_c)
             self.signals += 1
             stop_waiting()
             if self.signals > 1:  # uvicorn cancels the answers still running: their cancellation is no error
@@ -506,7 +507,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
 
     import signal
 
-    from .._interrupts import ctrl_c_ignored
+    from .._interrupts import ctrl_c_ignored, relayed
 
     ignored = ctrl_c_ignored()
     stop_waiting(False)
@@ -524,6 +525,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Tru
     interrupted = False
     try:
         server.run()  # until Ctrl-C or SIGTERM (raised again once the server has stopped)
+        if ignored and relayed():  # a SIGHUP sent on as Ctrl-C, which uvicorn raised again into the ignore: as
+            raise KeyboardInterrupt  # Ctrl-C ends the command (exit 130)
     except KeyboardInterrupt:
         interrupted = True
         raise
