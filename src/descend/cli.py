@@ -55,6 +55,10 @@ class _Argument(typer.core.TyperArgument):
         return name if self.required else f"[{name}]"
 
 
+#: The errors of a write to a full or failing disk: the standard output's, said as such (``>/dev/full``).
+_OUTPUT_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
+
+
 def _options_part(given: list[str]) -> list[str]:
     """The words of a command line before ``--`` (after it, none is an option)."""
     return given[:given.index("--")] if "--" in given else given
@@ -865,7 +869,13 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
             show_search(Path(report))
         except BrokenPipeError:  # the reader of the output went away (descend show DIR | head)
             raise
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        except OSError as e:
+            if e.filename is None and e.errno in _OUTPUT_FULL:  # the standard output (>/dev/full), not the files:
+                raise  # said as such where every command's is (main)
+            _fail(f"{str(report)!r}: its results cannot be read (best.json, table.csv: {type(e).__name__}: "
+                  f"{str(e).splitlines()[0] if str(e) else ''}); the command of the search that wrote them writes "
+                  "them again")
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
             _fail(f"{str(report)!r}: its results cannot be read (best.json, table.csv: {type(e).__name__}: "
                   f"{str(e).splitlines()[0] if str(e) else ''}); the command of the search that wrote them writes "
                   "them again")
@@ -1263,7 +1273,7 @@ def run() -> None:
         _exit(e)
         raise
     except OSError as e:  # the standard output on a full disk (>/dev/full): a traceback after the work was done
-        if e.filename is not None or e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG):
+        if e.filename is not None or e.errno not in _OUTPUT_FULL:
             raise
         try:  # the standard output is what failed, not a file of the command's (which says so)?
             sys.stdout.write("\n")

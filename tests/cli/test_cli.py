@@ -368,6 +368,14 @@ def test_a_command_started_without_standard_error_runs_and_one_on_a_full_output_
     assert full.stderr.strip().splitlines()[-1] == ("error: the standard output could not be written (No space left "
                                                     "on device)"), full.stderr
     assert "Traceback" not in full.stderr and (tmp_path / "b" / "report.html").exists()
+    # descend show of a search on a full output: it said the search's files could not be read (exit 2)
+    search = [sys.executable, "-m", "descend", "tune", "line", "--trials", "2", "--cohort", "2", "--steps", "5",
+              "--seeds", "0", "--quiet", "--out", str(tmp_path / "s")]
+    assert subprocess.run(search, capture_output=True, text=True, env=env, timeout=300).returncode == 0
+    shown = subprocess.run(["bash", "-c", f"{sys.executable} -m descend show {tmp_path / 's'} >/dev/full"],
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert shown.returncode == 1 and shown.stderr.strip().splitlines()[-1] == (
+        "error: the standard output could not be written (No space left on device)"), shown.stderr
 
 
 def test_a_table_of_several_seeds_says_its_numbers_are_medians(tmp_path):
