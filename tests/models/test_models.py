@@ -835,3 +835,17 @@ class Net(nn.Module):
         torch.manual_seed(0)
         prints.append(descend.models.ModuleModel(namespace["Net"]()).fingerprint())
     assert prints[0] == prints[1] != prints[2]
+
+
+@pytest.mark.parametrize("model", [MLP((3, 4, 2)), Linear(3, 2),
+                                   ModuleModel(nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)))],
+                         ids=["mlp", "linear", "module"])
+def test_parameters_of_two_dtypes_are_refused_naming_both(model):
+    """An MLP failed inside forward with torch's "expected scalar type Double but found Float", a ModuleModel ran
+    the float32 tensors in float64 without a word: the package's constructors and methods say ValueError, naming
+    the argument, for bad input."""
+    params = model.init([0, 1])
+    mixed = (params[0].double(), *params[1:])
+    with pytest.raises(ValueError, match=r"params\[1\] \('.*'\) has dtype torch.float32 but params\[0\] \('.*'\) "
+                                         r"has torch.float64: every parameter must have one dtype"):
+        model.forward(mixed, torch.zeros(5, 3))

@@ -176,6 +176,9 @@ class _Base:
                     .replace(", ]", "]")
                     + " (a leading run axis K, then the parameter's shape)"
                 )
+            if p.dtype != params[0].dtype:  # torch's "expected scalar type Double but found Float" inside forward
+                raise ValueError(f"params[{i}] ({name!r}) has dtype {p.dtype} but params[0] ({self.names[0]!r}) has "
+                                 f"{params[0].dtype}: every parameter must have one dtype (cast them alike)")
             if k is None:
                 k = p.shape[0]
             elif p.shape[0] != k:
