@@ -100,6 +100,25 @@ def test_landscape_paths_are_descend_fits_and_the_python_and_commands_give_them_
         np.testing.assert_array_equal(path, compared)
 
 
+def test_the_command_of_a_formula_that_starts_with_a_minus_runs(tmp_path):
+    """"descend compare '-exp(-x**2-y**2)' ..." was refused by the command line ("No such option: -e"): the command
+    of the widget that the page offers to copy now ends its options first."""
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from descend.cli import app
+
+    state = LandscapeState(landscape="-exp(-x**2-y**2)", start=(0.5, 0.5), steps=10,
+                           optimizers=(OptimizerEntry(name="gd", lr=0.1),))
+    command = widgets.landscape(state)["command"]
+    assert command.endswith(" --out reports/play-exp--x-2-y-2 -- '-exp(-x**2-y**2)'"), command
+    words = shlex.split(command)[1:]
+    words[words.index("--out") + 1] = str(tmp_path / "out")
+    result = CliRunner().invoke(app, words)
+    assert result.exit_code == 0, result.output
+
+
 def test_a_formula_and_its_errors():
     state = LandscapeState(landscape="x**2 + 3*y**2", start=(2.0, -1.0), steps=20,
                            optimizers=(OptimizerEntry(name="gd", lr=0.1),))

@@ -16,8 +16,10 @@ from typing import Any
 __all__ = ["compare_command", "python_snippet", "run_spec_code"]
 
 
-def compare_command(settings: Mapping[str, Any], *, config_file: str = "play.toml") -> str:
-    """The ``descend compare`` command for ``settings`` (keys of :class:`descend.compare.Config`).
+def compare_command(settings: Mapping[str, Any], *, config_file: str = "play.toml", out: str | None = None) -> str:
+    """The ``descend compare`` command for ``settings`` (keys of :class:`descend.compare.Config`), writing its
+    report to ``out`` where given (``--out``, among the options: a formula that starts with ``-`` comes last,
+    after ``--``).
 
     >>> compare_command({"task": "himmelblau", "optimizer": ["adam"], "lr": [0.05], "steps": 300, "seeds": 1,
     ...                  "start": [-4.0, 4.0]})
@@ -33,12 +35,16 @@ def compare_command(settings: Mapping[str, Any], *, config_file: str = "play.tom
         import tomli_w
 
         body = tomli_w.dumps(data).strip()
-        return f"cat > {config_file} <<'EOF'\n{body}\nEOF\ndescend compare --config {config_file}"
-    parts = ["descend", "compare"]
+        where = f" --out {shlex.quote(out)}" if out is not None else ""
+        return f"cat > {config_file} <<'EOF'\n{body}\nEOF\ndescend compare --config {config_file}{where}"
+    parts, last = ["descend", "compare"], []
     for key, value in data.items():
         entry = entries[key]
         if entry.setting.argument:
-            parts.insert(2, shlex.quote(str(value)))
+            if str(value).startswith("-"):  # a formula read as an option ('-exp(...)': "No such option: -e"): after
+                last = ["--", shlex.quote(str(value))]  # the options' end, where nothing is one
+            else:
+                parts.insert(2, shlex.quote(str(value)))
             continue
         flag = next(f for f in entry.flags if f.startswith("--"))
         if entry.setting.switch:
@@ -49,7 +55,9 @@ def compare_command(settings: Mapping[str, Any], *, config_file: str = "play.tom
         else:
             text = ",".join(_number(v) for v in value) if isinstance(value, (list, tuple)) else _number(value)
             parts += [flag, shlex.quote(text)]
-    return " ".join(parts)
+    if out is not None:
+        parts += ["--out", shlex.quote(out)]
+    return " ".join(parts + last)
 
 
 def _items(table: Mapping[str, Any]) -> list[str] | None:

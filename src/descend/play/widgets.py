@@ -239,18 +239,15 @@ def _commands(groups: Sequence[dict[str, Any]], *, compiled: bool = False,
     steps agree to round-off, which a long path of small batches amplifies). Each command writes its own report
     folder (``out``, default ``reports/play-TASK``, apart from ``descend compare TASK``'s own ``reports/TASK``;
     ``-2``, ``-3``, ... after it for the next groups), so that the lines can be pasted together."""
-    import shlex
-
     from .._names import slug
 
     lines = []
     try:
         for i, g in enumerate(groups):
             settings = {**g, **({"compile": True} if compiled else {})}
-            text = compare_command(settings, config_file=f"play{i + 1 if len(groups) > 1 else ''}.toml")
             folder = out or f"reports/play-{slug(g['task'])}"
-            text += " --out " + shlex.quote(folder if i == 0 else f"{folder}-{i + 1}")
-            lines.append(text)
+            lines.append(compare_command(settings, config_file=f"play{i + 1 if len(groups) > 1 else ''}.toml",
+                                         out=folder if i == 0 else f"{folder}-{i + 1}"))
     except ValueError as e:
         return None, f"descend compare cannot say this: {e}"
     return "\n".join(lines), ""

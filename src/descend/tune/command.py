@@ -451,8 +451,11 @@ def resume_command(task: str | None, optimizers: Sequence[str], options: Mapping
 
     >>> resume_command("line", ["adam"], {"--trials": 64, "--space": ["lr=1e-3..1:log"], "--steps": None})
     'descend tune line -o adam --trials 64 --space lr=1e-3..1:log'
+    >>> resume_command("-exp(-x**2-y**2)", ["adam"], {"--trials": 4})
+    "descend tune -o adam --trials 4 -- '-exp(-x**2-y**2)'"
     """
-    words = ["descend", "tune"] + ([task] if task is not None else [])
+    dashed = task is not None and task.startswith("-")  # a formula read as an option ('-exp(...)'): after "--"
+    words = ["descend", "tune"] + ([task] if task is not None and not dashed else [])
     for name in optimizers:
         words += ["-o", name]
     for flag, value in options.items():
@@ -462,7 +465,7 @@ def resume_command(task: str | None, optimizers: Sequence[str], options: Mapping
         for item in value if isinstance(value, list) else [value]:
             if item is not None:
                 words += [flag, str(item)]
-    return " ".join(shell_word(w) for w in words)
+    return " ".join([*(shell_word(w) for w in words), *(["--", shell_word(task)] if dashed else [])])
 
 
 def help_text() -> str:
