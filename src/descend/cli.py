@@ -81,8 +81,12 @@ class _Command(typer.core.TyperCommand):
             rest = super().parse_args(ctx, args)
         except Exception as e:  # Click's NoSuchOption (Typer's copy of Click, or Click)
             name = str(getattr(e, "option_name", "")) if type(e).__name__ == "NoSuchOption" else ""
-            if name in ("-x", "-y") or any(ch in name for ch in "*+/()^ ."):
-                typed = next((a for a in given if a.startswith(name)), name)  # the whole formula
+            # Click names the first letter after the minus ('-exp(-x**2)': -e; '-hypot(x, y)': -h is help, then -y):
+            # the word typed is the one with a formula's characters
+            formulas = [a for a in _options_part(given) if re.fullmatch(r"-[^-].*[*+/()^ .,].*", a)] if name else []
+            if name in ("-x", "-y") or any(ch in name for ch in "*+/()^ .") or formulas:
+                typed = next((a for a in formulas if a.startswith(name)), formulas[0] if formulas else
+                             next((a for a in given if a.startswith(name)), name))  # the whole formula
                 e.message = (f"No such option: {name}. A formula that starts with a minus goes after --, which ends "
                              f"the options: descend {ctx.info_name} [OPTIONS] -- {shlex.quote(typed)}")
             elif (taken := self._value_forgotten(given)) is not None and hasattr(e, "message"):

@@ -900,6 +900,12 @@ def test_a_formula_starting_with_a_minus_is_told_to_go_after_the_double_dash(tmp
     assert ("No such option: -x. A formula that starts with a minus goes after --, which ends the options: descend "
             "compare [OPTIONS] -- '-x**2 - y**2'") in result.output
     assert "goes after --" not in runner.invoke(app, ["compare", "--bogus"]).output
+    # Click names the first letter after the minus: '-exp(...)' had no hint (-e), '-hypot(x, y)' one for '-y'
+    for formula in ("-exp(-x**2-y**2)", "-hypot(x, y)", "-2*x**2 + y**4"):
+        result = runner.invoke(app, ["compare", formula, "--out", str(tmp_path / "no")])
+        assert result.exit_code == 2 and (f"A formula that starts with a minus goes after --, which ends the options: "
+                                          f"descend compare [OPTIONS] -- '{formula}'") in result.output, result.output
+    assert "goes after --" not in runner.invoke(app, ["compare", "-z"]).output
     shown = runner.invoke(app, ["compare", *SMALL, "-o", "gd", "--out", str(tmp_path / "r"), "--", "-x**2 + y**2"])
     assert shown.exit_code == 0, shown.output
 
