@@ -402,3 +402,25 @@ def test_a_called_lambda_is_refused_as_a_lambda_not_for_a_missing_star():
         parse("(lambda: 1)()")
     with pytest.raises(FormulaError, match=r"missing '\*' before '\('"):
         parse("(x + 1)(y)")
+
+
+def test_a_subtraction_typed_without_spaces_is_a_formula_in_every_interface():
+    """'x-y' read as a task's name (a word of letters and '-') in descend compare, descend tune and the playground:
+    "unknown task 'x-y'", where 'x - y' was a formula. A misspelt name is still told the close names."""
+    import descend
+    from descend import compare as C
+    from descend.play import widgets
+    from descend.play.state import LandscapeState, OptimizerEntry
+    from descend.play.widgets import PlayError
+
+    for text in ("x-y", "x-1", "e-x"):
+        _, task = C.resolve(text, optimizers=["gd"], steps=3, seeds=1)
+        assert task.name == "formula" and task.surface is not None
+        assert descend.tune(text, optimizer="gd", space="lr=0.01..0.1:log", trials=2, cohort=2, steps=3, seeds=0,
+                            sampler="random").study is not None
+        state = LandscapeState(landscape=text, steps=3, optimizers=(OptimizerEntry(name="gd", lr=0.01),))
+        assert widgets.landscape(state)["formula"] == text
+    with pytest.raises(ValueError, match="unknown task 'house-prise'; did you mean 'house-prices'"):
+        C.resolve("house-prise")
+    with pytest.raises(PlayError, match="unknown landscape 'rosenbrok'"):
+        widgets.landscape(LandscapeState(landscape="rosenbrok", steps=3, optimizers=(OptimizerEntry(name="gd", lr=0.01),)))

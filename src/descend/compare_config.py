@@ -1276,9 +1276,10 @@ def get_task(task: Any, *, task_options: Mapping[str, Any] | None = None, csv: s
     if not isinstance(task, str):
         return tasks.get(task, **options)
     # a bare word is a task's name (misspelt: close names are suggested); anything else (an operator, a
-    # bracket, a number) was meant as a formula, and is refused for what is wrong with it as one
-    word = re.fullmatch(r"[A-Za-z_][\w-]*", task.strip()) and task.strip() not in ("x", "y")
-    if word:
+    # bracket, a number, a subtraction typed without spaces) was meant as a formula (descend.formula.is_name)
+    from .formula import is_name
+
+    if is_name(task):
         from .optim import OPTIMIZERS
 
         if task.strip().lower() in OPTIMIZERS and task.strip().lower() not in tasks.TASKS:  # -o adam sgd

@@ -323,6 +323,28 @@ class Formula:
         return (type(self), (self.text, self.variables))
 
 
+def is_name(text: str) -> bool:
+    """Whether ``text`` was typed as a name (a task's or a landscape's, perhaps misspelt: close names are then
+    suggested) rather than as a formula: one word of letters, digits, ``_`` and ``-``, which is neither ``x`` or
+    ``y`` alone nor a formula (``x-y``, ``x-1``, ``e-x``: subtractions typed without spaces). Anything else (an
+    operator, a bracket, a number) was meant as a formula, and is refused for what is wrong with it as one. The one
+    rule of every interface that takes either (``descend compare``, ``descend tune``, the playground).
+
+    >>> [is_name(t) for t in ("digits", "house-prices", "digts", "x", "x-y", "e-x", "x_1", "x**2")]
+    [True, True, True, False, False, False, True, False]
+    """
+    word = str(text).strip()
+    if not re.fullmatch(r"[A-Za-z_][\w-]*", word) or word in ("x", "y"):
+        return False
+    if "-" not in word:
+        return True
+    try:
+        parse(word)
+    except FormulaError:
+        return True
+    return False
+
+
 def parse(text: str, *, variables: tuple[str, ...] = ("x", "y"), max_length: int = 200) -> Formula:
     """Parse and check ``text`` (see the module docstring for the grammar) into a :class:`Formula`.
 

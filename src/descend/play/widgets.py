@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -426,7 +425,7 @@ def _landscape_task(state: LandscapeState, with_start: bool = False) -> tuple[An
     the Python builds it."""
     from .. import landscapes, tasks
     from .._checks import close_matches
-    from ..formula import FormulaError
+    from ..formula import FormulaError, is_name
 
     text = state.landscape
     key = "-".join(text.strip().lower().replace("_", " ").replace("-", " ").split())
@@ -443,7 +442,7 @@ def _landscape_task(state: LandscapeState, with_start: bool = False) -> tuple[An
             settings = {"task": key, **({"start": list(start)} if start else {}),
                         **({"task_options": noise} if noise else {})}
             return task, scape, code, settings
-        if re.fullmatch(r"[A-Za-z_][\w-]*", text.strip()) and text.strip() not in ("x", "y"):
+        if is_name(text):  # a name, not a formula (descend.formula.is_name): not one of the list
             raise PlayError("landscape", f"unknown landscape {text!r}{close_matches(key, landscapes.LANDSCAPES)}; "
                                          "choose one of the list or type a formula in x and y")
         # one parsed task per formula and noise (the start goes with the runs), so that every start shares its model

@@ -85,7 +85,9 @@ def _task(task: Any, names: Mapping[str, str]) -> Any:
     if not isinstance(task, str) or not task.strip():
         raise ValueError(f"{names['task']} {task!r}: give a task name (see `descend list tasks`), a landscape or a "
                          "formula in x and y, or a descend.tasks.Task")
-    word = re.fullmatch(r"[A-Za-z_][\w-]*", task.strip()) and task.strip() not in ("x", "y")
+    from ..formula import is_name
+
+    word = is_name(task)  # a name, not a formula: its error is the task's
     try:
         return tasks.get(task)
     except ValueError as e:
