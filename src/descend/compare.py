@@ -538,8 +538,9 @@ def table_notes(selection: Selection, task: Any, *, seeds: int, summary: Any = N
         for which, why in ((at_start & ~finite_start, "diverged at step 0, before any update: the cost or its "
                             f"gradient at the initial parameters is not a finite number {precision}"),
                            (finite_start, "diverged at the first update: the cost at the start is finite, but the "
-                            f"parameters after one step are not finite numbers {precision}, a learning rate too "
-                            "large for them")):
+                            f"parameters after one step are not finite numbers {precision}: a learning rate too "
+                            "large for them, or a gradient at the start that is not a finite number (a cost not "
+                            "differentiable there, as sqrt at 0: move the start)")):
             if which.any():
                 labels = list(dict.fromkeys(summary.loc[which, "label"]))
                 who = "every run" if which.all() else f"the runs of {', '.join(map(str, labels))}"
