@@ -530,6 +530,19 @@ def test_a_formula_starts_where_its_gradient_is_finite():
     assert status_at is None or status_at != status_at or status_at > 1  # its first steps are steps
 
 
+def test_a_formula_starts_where_it_is_finite_in_the_precision_trained():
+    """exp(-30*x) + y**2 started at (-3.75, 3.75), where it is 7e48: finite in float64, where the start was chosen,
+    beyond float32's 3.4e38, in which every run then diverged at step 0."""
+    from descend.landscapes import from_formula
+
+    land = from_formula("exp(-30*x) + y**2")
+    point = [torch.tensor(v, dtype=torch.float32) for v in land.start]
+    assert torch.isfinite(land(*point)) and all(torch.isfinite(g).all() for g in land.gradient(*point)), land.start
+    runs = descend.fit(task=descend.tasks.formula("exp(-30*x) + y**2"), optimizer="gd", lr=1e-40, steps=3,
+                       compile=False)
+    assert runs.summary["status"].iloc[0] == "ok"
+
+
 def test_from_formula():
     formula = pytest.importorskip("descend.formula")
     from descend.landscapes import from_formula

@@ -100,7 +100,14 @@ def is_flat(f: Callable[..., Tensor], domain) -> bool:
 
 def _usable(f: Callable[..., Tensor], x: Tensor, y: Tensor) -> Tensor:
     """Where a start can be: f and its gradient finite (sqrt(x·y) is finite at (−3.8, −0.0), its gradient not:
-    every optimizer diverged at its first step)."""
+    every optimizer diverged at its first step), in float64 and in float32, the precision runs train in by default
+    (exp(−30·x) + y² is 7e48 at x = −3.75, finite in float64, beyond float32's 3.4e38: every run diverged at
+    step 0)."""
+    return _usable_in(f, x, y) & _usable_in(f, x.float(), y.float())
+
+
+def _usable_in(f: Callable[..., Tensor], x: Tensor, y: Tensor) -> Tensor:
+    """:func:`_usable` in the dtype of ``x`` and ``y``."""
     x, y = x.detach().clone().requires_grad_(True), y.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         value = torch.broadcast_to(f(x, y), x.shape)
