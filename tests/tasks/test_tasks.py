@@ -468,8 +468,17 @@ def test_a_formula_of_one_value_everywhere_is_refused_and_a_domain_keeps_its_bou
     assert landscapes.from_formula("sqrt(x) + y**2").domain == ((0.0, 5.0), (-5.0, 5.0))
     assert landscapes.from_formula("sqrt(x - 1) + y**2").domain[0] == (1.0, 5.0)
     with pytest.raises(ValueError, match=r"not finite anywhere in \[-5, 5\]²; give the domain to draw: .* on the "
-                                         r"command line a --config file with the line task_options = \{domain = "):
+                                         r"command line --task-option domain=x0,x1,y0,y1"):
         landscapes.from_formula("log(log(x - 10)) + y**2")
+    # as the hint says: the four numbers in a row, on the command line and in Python
+    from descend import compare as C
+
+    _, task = C.resolve("log(log(x - 10)) + y**2", task_options=["domain=10.5,12,-1,1"], steps=3, seeds=1)
+    assert task.surface.domain == ((10.5, 12.0), (-1.0, 1.0))
+    assert landscapes.from_formula("log(log(x - 10)) + y**2", domain=(10.5, 12, -1, 1)).domain == ((10.5, 12.0),
+                                                                                                    (-1.0, 1.0))
+    # the card names the way Python sets a formula's options (descend.tasks.get takes names only)
+    assert "descend.tasks.formula(TEXT, KEY=VALUE) in Python" in tasks.formula("x**2 + y").card()
 
 
 @pytest.mark.parametrize("name", ["ellipse", "line"])

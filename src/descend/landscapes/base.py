@@ -62,10 +62,16 @@ def _point(arg: str, value: object, dim: int, names: Sequence[str]) -> tuple[flo
 
 
 def _domain(arg: str, value: object, dim: int, names: Sequence[str]) -> tuple[tuple[float, float], ...]:
-    """``value`` as ``dim`` pairs ``(low, high)`` of finite floats with low < high."""
+    """``value`` as ``dim`` pairs ``(low, high)`` of finite floats with low < high; the ``2·dim`` numbers in a row
+    too, as the command line writes them (``--task-option domain=4.99,6,-1,1``)."""
     example = ", ".join(f"({n}_low, {n}_high)" for n in names)
+    flat = ",".join(f"{n}_low,{n}_high" for n in names)
+    if (not isinstance(value, (str, bytes)) and isinstance(value, Sequence) and len(value) == 2 * dim
+            and all(_is_number(v) for v in value)):
+        value = tuple(zip(value[::2], value[1::2]))
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != dim:
-        raise ValueError(f"{arg}={value!r} is not allowed; give one (low, high) pair per coordinate: ({example})")
+        raise ValueError(f"{arg}={value!r} is not allowed; give one (low, high) pair per coordinate: ({example}), or "
+                         f"the {2 * dim} numbers in a row: {flat}")
     pairs = []
     for name, pair in zip(names, value):
         low, high = _point(f"{arg} for {name}", pair, 2, ("low", "high"))

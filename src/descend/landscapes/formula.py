@@ -56,8 +56,8 @@ def from_formula(
 
 
 #: How to give a formula's domain, from Python and from the command line (where a --task-option cannot hold it).
-DOMAIN_HINT = ("give the domain to draw: domain=((x0, x1), (y0, y1)) in Python, or on the command line a "
-               "--config file with the line task_options = {domain = [[x0, x1], [y0, y1]]}")
+DOMAIN_HINT = ("give the domain to draw: domain=((x0, x1), (y0, y1)) in Python (descend.tasks.formula(TEXT, "
+               "domain=...)), or on the command line --task-option domain=x0,x1,y0,y1")
 
 
 #: The advice when a given domain holds no point to start from (the playground, which has no domain to give, words

@@ -352,8 +352,9 @@ class Task:
             lines.append(f"{key + ':':<11} {value}")
         options = self._options_text()
         if options:
-            lines.append(f"options:    {options} (--task-option KEY=VALUE on the command line, "
-                         "descend.tasks.get(TASK, KEY=VALUE) in Python)")
+            python = "descend.tasks.formula(TEXT, KEY=VALUE)" if self.name == "formula" else \
+                "descend.tasks.get(TASK, KEY=VALUE)"  # (get takes names; a formula is built by formula)
+            lines.append(f"options:    {options} (--task-option KEY=VALUE on the command line, {python} in Python)")
         if not self.bounded_below:
             from ..landscapes import UNBOUNDED_NOTE
 
