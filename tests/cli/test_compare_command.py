@@ -1191,14 +1191,18 @@ def test_the_terminal_says_why_a_row_has_no_result_and_which_optimizer_has_no_ro
     assert "note: gd: every trial of the learning-rate search diverged" in result.output, result.output
 
 
-def test_a_schedule_from_a_config_file_under_epochs_names_the_flag_that_gives_steps(tmp_path):
-    """--config FILE --epochs 3 with the file's cosine: the advice was to use "steps (in FILE)", the very setting
-    --epochs took out."""
+def test_a_schedule_from_a_config_file_under_epochs_lasts_the_epochs_steps(tmp_path):
+    """--config FILE --epochs 3 with the file's cosine was refused (the advice named "steps (in FILE)", the very
+    setting --epochs took out); each batch size's schedule now lasts the steps it takes in those epochs."""
+    import pandas as pd
+
     config = tmp_path / "c.toml"
-    config.write_text('task = "line"\noptimizer = ["sgd"]\nseeds = 1\nsteps = 20\nschedule = "cosine"\n')
+    config.write_text('task = "line"\noptimizer = ["sgd"]\nseeds = 1\nsteps = 20\nschedule = "cosine"\n'
+                      'batch_size = "full,32"\n')
     result = runner.invoke(app, ["compare", "--config", str(config), "--epochs", "3", "--out", str(tmp_path / "r")])
-    assert result.exit_code == 2 and result.stderr.strip().endswith("cosine:total_steps=2000, or use --steps"), \
-        result.output
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(tmp_path / "r" / "summary.csv")
+    assert sorted(summary["steps_done"].unique().tolist()) == [3, 12]  # 120 training rows: 1 and 4 batches an epoch
 
 
 @pytest.mark.parametrize("args, message", [

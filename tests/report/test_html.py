@@ -695,7 +695,7 @@ def test_the_header_and_the_note_count_the_same_runs(tmp_path):
     assert "<b>Comparison mode:</b> tuned (a spread of 2 trials per optimizer)" in text
     assert "mode tuned (a spread of 2 trials per optimizer);" in text
     assert ("how each learning rate was chosen: learning rate searched with descend tune: 2 trials per optimizer "
-            "in one cohort, the optimizer") in text and "else its own default) and a scrambled Sobol spread" in text
+            "in one cohort, the optimizer") in text and "else its own default) and a Latin hypercube around it" in text
     span = comparison.search.spaces["gd"].removeprefix("lr=").removesuffix(":log")
     assert f"log-uniform over {span} for every optimizer" in text
     assert (tmp_path / "out" / "figures" / "parameter-steps.png").is_file()  # a one-parameter task
