@@ -1487,3 +1487,30 @@ def test_a_long_gp_search_says_its_draws_slow_down_before_it_starts():
     for quiet in (dict(trials=api.GP_SLOW_TRIALS, sampler="gp"), dict(trials=1000, sampler="tpe")):
         assert not [n for n in api.plan("line", optimizer="adam", steps=5, seeds=0, cohort=64, **quiet).notes
                     if n.startswith("gp sampler: each")], quiet
+
+
+def test_a_second_ctrl_c_that_python_cannot_raise_prints_no_traceback(monkeypatch):
+    """The second Ctrl-C of a search raises KeyboardInterrupt from its handler; landing in a weakref's callback as
+    torch freed the stopped cohort's tensors, Python printed "Exception ignored in ..." and a traceback (4 times in
+    5). The first Ctrl-C has stopped the cohort already: it is said nowhere; any other such error still is."""
+    import sys
+    import threading
+
+    from descend.tune.api import _Interrupt
+
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: seen.append(type(u.exc_value).__name__))
+
+    class Raising:
+        def __init__(self, error):
+            self.error = error
+
+        def __del__(self):
+            raise self.error
+
+    with _Interrupt(threading.Event()):
+        Raising(KeyboardInterrupt())
+        Raising(ValueError("kept"))
+    assert seen == ["ValueError"]
+    Raising(KeyboardInterrupt())  # outside: Python's (here the test's) hook again
+    assert seen == ["ValueError", "KeyboardInterrupt"]

@@ -814,13 +814,17 @@ class _Interrupt:
     raises KeyboardInterrupt as usual. Installed only in the main thread."""
 
     def __init__(self, stop: threading.Event) -> None:
-        self.stop, self.previous = stop, None
+        self.stop, self.previous, self.unraisable = stop, None, None
 
     def __enter__(self) -> _Interrupt:
+        import sys
+
         from .._interrupts import ctrl_c_ignored
 
         if threading.current_thread() is threading.main_thread() and not ctrl_c_ignored():
             self.previous = signal.signal(signal.SIGINT, self._handle)
+            self.unraisable = sys.unraisablehook
+            sys.unraisablehook = self._unraisable
         return self
 
     def _handle(self, signum: int, frame: Any) -> None:
@@ -828,9 +832,20 @@ class _Interrupt:
             raise KeyboardInterrupt
         self.stop.set()
 
+    def _unraisable(self, unraisable: Any) -> None:
+        """The second Ctrl-C's KeyboardInterrupt, raised where Python cannot raise it (a weakref's callback as torch
+        frees the stopped cohort's tensors): Python printed "Exception ignored in ..." and its traceback. Said
+        nowhere: the first Ctrl-C has already stopped the cohort after its current step."""
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            self.unraisable(unraisable)
+
     def __exit__(self, *exc: Any) -> None:
+        import sys
+
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
+        if self.unraisable is not None and sys.unraisablehook == self._unraisable:
+            sys.unraisablehook = self.unraisable
 
 
 def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, stop: Any = None,
