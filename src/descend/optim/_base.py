@@ -64,7 +64,8 @@ def minus(w: Tensor, a: Hyper, x: Tensor, y: Tensor | None = None) -> Tensor:
     """
     if w.dtype not in REDUCED:
         step = per_run(a, w) * x
-        return w - (step if y is None else step / y)
+        # w − step/y in one pass: addcdiv's kernel negates the quotient (exact) and adds, as the two operations round
+        return w - step if y is None else torch.addcdiv(w, step, y, value=-1)
     w32, x32 = w.float(), x.float()
     if y is None:  # torch rounds alpha to the parameters' dtype
         a32 = per_run(a, w).to(w.dtype).float() if isinstance(a, Tensor) else float(torch.tensor(a, dtype=w.dtype))
