@@ -583,6 +583,44 @@ def test_loading_a_torch_state_dict_keeps_descends_own_options():
     assert group["lr"] == 0.02
 
 
+def test_load_hooks_see_the_dict_and_the_optimizer_as_torchs_do():
+    """A pre-hook may return the state dict fixed up (an old format migrated): descend checked the dict before its
+    hooks ran, and refused one a hook would have fixed ("its param group 0 has no 'betas'"). A post-hook saw the
+    optimizer before descend's own loading ended: its switches unset and the step counts torch's float32, which
+    descend then replaced (a step the hook shared was no longer the optimizer's)."""
+    torch.manual_seed(0)
+    p = Parameter(torch.randn(3, dtype=torch.float64))
+    src = torch.optim.Adam([p], lr=0.01)
+    p.grad = torch.ones_like(p)
+    src.step()
+    old = src.state_dict()
+    for group in old["param_groups"]:  # an old format: the betas apart
+        group["beta1"], group["beta2"] = group.pop("betas")
+
+    def migrate(optimizer, state_dict):
+        for group in state_dict["param_groups"]:
+            group["betas"] = (group.pop("beta1"), group.pop("beta2"))
+        return state_dict
+
+    seen = {}
+
+    def after(optimizer):
+        state = optimizer.state[optimizer.param_groups[0]["params"][0]]
+        seen.update(eps_mode=optimizer.param_groups[0].get("eps_mode"), step=state["step"].dtype)
+        state["step"].share_memory_()
+
+    for cls in (torch.optim.Adam, D.Adam):
+        q = Parameter(p.detach().clone())
+        opt = cls([q], lr=0.01, **({"eps_mode": "inside"} if cls is D.Adam else {}))
+        opt.register_load_state_dict_pre_hook(migrate)
+        if cls is D.Adam:
+            opt.register_load_state_dict_post_hook(after)
+        opt.load_state_dict(copy.deepcopy(old))
+        assert opt.param_groups[0]["betas"] == (0.9, 0.999), cls
+    assert seen == {"eps_mode": "inside", "step": torch.float64}
+    assert opt.state[q]["step"].is_shared()  # what the hook did to the loaded state stays
+
+
 @pytest.mark.parametrize("schedule", ["lambda", "warm-restarts"])
 def test_a_loaded_group_keeps_no_key_the_old_group_had_and_the_saved_one_lacks(schedule):
     """An earlier scheduler's initial_lr (or any key of one's own) goes with the old group, as in torch: a schedule

@@ -65,6 +65,7 @@ from .registry import _BUILT_IN, OptimizerInfo, _all_positive, _any_nonzero, get
 #: A hyperparameter: a number, or a tensor (one element: one value; ``[K]``: one value per run).
 Value = float | Tensor
 
+_NO_DEFAULT = object()  # (a switch without a default never is at it)
 _IGNORED = ("params", "param_names", "foreach", "capturable", "differentiable", "fused", "convention")
 
 
@@ -468,6 +469,33 @@ class _Adapter(torch.optim.Optimizer):
         # the per-parameter tensors were updated in place: keep them (not their views); take the new scalars
         return type(record)(*(old if isinstance(old, tuple) else n for old, n in zip(record, new)))
 
+    def state_dict(self) -> dict[str, Any]:
+        """torch's ``state_dict``, with descend's own switches (``convention``, ``eps_mode``, ``amsgrad_max``, ``fused``
+        where torch's class has none, ...) left out of a group in which every one holds its default: the dict then
+        has torch's keys alone, as the same optimizer of torch.optim's would save. torch.distributed.checkpoint
+        builds its load plan from the keys of the state dict it loads into, and required descend's of a checkpoint
+        saved with torch.optim ("Missing key in checkpoint state_dict: optim.param_groups.0.eps_mode"). A group with
+        any switch of its own keeps them all, so that a descend optimizer of another form loads as that form."""
+        out = super().state_dict()
+        taken, filled = self._torch_settings()
+        if taken is None:  # a class torch does not have: nothing to match
+            return out
+        for group in out["param_groups"]:
+            own = [k for k in group if k not in taken and k not in filled and k not in ("params", "param_names")]
+            if all(self._at_default(k, group[k]) for k in own):
+                for k in own:
+                    del group[k]
+        return out
+
+    def _at_default(self, key: str, value: Any) -> bool:
+        """Whether descend's own switch ``key`` holds the value a torch.optim class of the name behaves as."""
+        if key == "convention":
+            return value == "torch"
+        if key == "fused":
+            return value in (None, False)
+        default = self.info.defaults.get(key, _NO_DEFAULT)
+        return (isinstance(value, (str, bool, int, float)) and type(value) is type(default) and value == default)
+
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """torch's loading: each group's settings are the saved group's, as in torch.optim (a key only the old
         group had, a scheduler's ``initial_lr`` say, is gone), and a setting the saved group lacks is what torch's
@@ -479,6 +507,27 @@ class _Adapter(torch.optim.Optimizer):
         convention's ``lr_in_buffer``), which this optimizer then reads as if its constructor had taken them: a
         fresh ``RMSprop(params)`` loading ``RMSprop(params, convention="optax")``'s continues as that one (it
         showed the optax settings in its groups and stepped with torch's)."""
+        # torch runs the load hooks of the user first (a pre-hook may return the dict fixed up: an old format
+        # migrated) and last (a post-hook sees the optimizer as loaded): descend's check and fix-ups go between,
+        # where torch's own loading is (the check refused a dict a pre-hook would have fixed, and a post-hook saw
+        # the switches and step counts before descend restored them)
+        pre, post = self._optimizer_load_state_dict_pre_hooks, self._optimizer_load_state_dict_post_hooks
+        state_dict = state_dict.copy() if isinstance(state_dict, Mapping) else state_dict
+        for hook in pre.values():
+            result = hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        self._optimizer_load_state_dict_pre_hooks = type(pre)()
+        self._optimizer_load_state_dict_post_hooks = type(post)()
+        try:
+            self._load_state_dict(state_dict)
+        finally:
+            self._optimizer_load_state_dict_pre_hooks, self._optimizer_load_state_dict_post_hooks = pre, post
+        for hook in post.values():
+            hook(self)
+
+    def _load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """:meth:`load_state_dict` between the user's hooks."""
         taken, filled = self._torch_settings()
         # what a group cannot do without: torch's class's settings its loading does not fill in; for a class torch
         # does not have (Momentum), the rule's hyperparameters (an option added later keeps the old group's value)
