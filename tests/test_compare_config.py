@@ -359,6 +359,16 @@ def test_bad_input_is_refused_before_training(call, message):
         call()
 
 
+def test_a_schedule_under_epochs_is_checked_against_each_batch_sizes_own_steps():
+    """one_cycle under --epochs was checked against 1 step, whatever the batch sizes ("total_steps=1 is out of
+    range", a value never given): each batch size's steps now, and a refusal names the batch size."""
+    config, _ = C.resolve("iris", optimizers=["adam"], epochs=4, batch_size="16,full", schedule="one_cycle")
+    assert config.schedule == "one_cycle"
+    with pytest.raises(ValueError, match=r"total_steps=1 is out of range; allowed: \[2, inf\) \(at batch size full, "
+                                         r"whose 1 epoch takes 1 step\)"):
+        C.resolve("iris", optimizers=["adam"], epochs=1, batch_size="16,full", schedule="one_cycle")
+
+
 def test_a_hybrids_later_size_is_refused_only_where_the_budget_reaches_it_as_fit_does():
     """The command line refused hybrid(32,8,512) on 120 training rows for any budget; descend.fit only where the
     budget reaches epoch 8 (32 steps here), and trains the 8 epochs of batches of 32 before it."""

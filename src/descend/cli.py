@@ -83,7 +83,7 @@ class _Command(typer.core.TyperCommand):
             name = str(getattr(e, "option_name", "")) if type(e).__name__ == "NoSuchOption" else ""
             # Click names the first letter after the minus ('-exp(-x**2)': -e; '-hypot(x, y)': -h is help, then -y):
             # the word typed is the one with a formula's characters
-            formulas = [a for a in _options_part(given) if re.fullmatch(r"-[^-].*[*+/()^ .,].*", a)] if name else []
+            formulas = self._dashed_formulas(given) if name else []
             if name in ("-x", "-y") or any(ch in name for ch in "*+/()^ .") or formulas:
                 typed = next((a for a in formulas if a.startswith(name)), formulas[0] if formulas else
                              next((a for a in given if a.startswith(name)), name))  # the whole formula
@@ -99,6 +99,15 @@ class _Command(typer.core.TyperCommand):
             raise
         self._check_given_once(ctx, given)
         return rest
+
+    def _dashed_formulas(self, given: list[str]) -> list[str]:
+        """The words before ``--`` that read as a formula starting with a minus, not an option's value (``--start
+        -1.5,2``, ``--target -1.03``: a mistyped option beside them was told to put -1.5,2 after --)."""
+        takes_value = {name for param in self.params if param.param_type_name == "option" and not param.is_flag
+                       for name in param.opts}
+        options = _options_part(given)
+        return [a for i, a in enumerate(options) if re.fullmatch(r"-[^-].*[*+/()^ .,].*", a)
+                and not (i and options[i - 1] in takes_value)]
 
     def _value_forgotten(self, given: list[str]) -> tuple[str, str] | None:
         """An option given no value, followed by another option (which it then took as its value)."""
@@ -1255,7 +1264,12 @@ def main() -> None:
         import gc
 
         if "descend.report.render" in sys.modules:  # a command that drew: its idle fork server ends now, not after
-            sys.modules["descend.report.render"].stop_fork_server()
+            from ._interrupts import interrupt_after
+
+            # the work is done and said: a Ctrl-C meanwhile ends the command as it was ending (it printed three
+            # chained tracebacks from multiprocessing's reaping of the server)
+            with interrupt_after(act=False):
+                sys.modules["descend.report.render"].stop_fork_server()
         # the interpreter's last garbage collection at exit walks every object torch and pandas made (0.7 s of
         # every command's exit, 0.2 s without): nothing is left to collect at this point
         gc.freeze()

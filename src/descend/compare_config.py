@@ -1026,7 +1026,6 @@ class Config(schema.Schema):
             _check_rates(lr, specs, names["lr"])
             if self.mode == "tuned":  # before any output
                 tuned_range(lr, names)
-        parse_schedule(self.schedule, steps or 1, what=names["schedule"])  # checked now, built per fit
         # a formula is kept as typed, so that the written configuration re-creates the same task
         given = self.task
         name = given.strip() if isinstance(given, str) and self.csv is None and given.strip() != task.name else (
@@ -1034,9 +1033,29 @@ class Config(schema.Schema):
         batch_sizes = self.batch_size if self.batch_size is not None else tuple(task.batch_sizes)
         _check_batch_sizes(batch_sizes, task, where, names, given=self.batch_size is not None, steps=steps,
                            epochs=self.epochs)
+        _check_schedule(self.schedule, steps, self.epochs, batch_sizes, task, names)  # checked now, built per fit
         return replace(self, task=name, optimizers=specs, lr=lr, steps=steps, batch_size=batch_sizes,
                        task_options=_csv_options(task) if self.csv is not None else dict(task.options),
                        **folded), task
+
+
+def _check_schedule(schedule: str | None, steps: int | None, epochs: int | None, batch_sizes: Sequence[Any],
+                    task: Any, names: Mapping[str, str]) -> None:
+    """Refuse, before any training, a schedule that cannot last the steps of a run: ``steps``, or under an epochs
+    budget each batch size's own (one_cycle needs 2 at least: the full batch's 1 step of 1 epoch was "total_steps=1
+    is out of range", and checked against 1 step whatever the batch size, every one_cycle under --epochs was)."""
+    if steps is not None or epochs is None or getattr(task, "data", None) is None:
+        parse_schedule(schedule, steps or 1, what=names["schedule"])
+        return
+    from .data.batches import plan_length
+
+    for b in dict.fromkeys(batch_sizes):
+        taken = plan_length(len(task.data.train), b, steps=None, epochs=epochs, drop_last=False)
+        try:
+            parse_schedule(schedule, taken, what=names["schedule"])
+        except ValueError as e:
+            raise ValueError(f"{e} (at batch size {batch_label(b)}, whose {epochs} epoch{'s' * (epochs != 1)} "
+                             f"take{'s' * (epochs == 1)} {taken} step{'s' * (taken != 1)})") from None
 
 
 def tuned_range(rates: Sequence[float], names: Mapping[str, str]) -> tuple[float, float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -421,3 +422,22 @@ def test_a_config_file_is_utf8_whatever_the_locale_with_or_without_a_byte_order_
             assert result.exit_code == 0, result.output
         else:
             assert result.exit_code == 2 and "is not UTF-8 text, which a TOML file is" in result.output, result.output
+
+
+def test_a_ctrl_c_while_the_fork_server_stops_ends_the_command_as_it_was_ending(monkeypatch):
+    """The report written and said, a Ctrl-C while the idle fork server was stopped printed three chained tracebacks
+    (multiprocessing reaping it): the work was done, and the command ends as it was ending."""
+    import signal
+
+    import descend.cli as cli_module
+    from descend.report import render
+
+    def interrupted() -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)  # (the signal arrives here)
+
+    monkeypatch.setattr(render, "stop_fork_server", interrupted)
+    monkeypatch.setattr(sys, "argv", ["descend", "list", "schedules"])
+    with pytest.raises(SystemExit) as ended:
+        cli_module.main()
+    assert ended.value.code in (0, None)

@@ -906,6 +906,12 @@ def test_a_formula_starting_with_a_minus_is_told_to_go_after_the_double_dash(tmp
         assert result.exit_code == 2 and (f"A formula that starts with a minus goes after --, which ends the options: "
                                           f"descend compare [OPTIONS] -- '{formula}'") in result.output, result.output
     assert "goes after --" not in runner.invoke(app, ["compare", "-z"]).output
+    # an option's value that starts with a minus is no formula: a mistyped option beside it is told no such thing
+    for given in (["rosenbrock", "--start", "-1.5,2", "--stpes", "10"], ["six-hump-camel", "--target", "-1.03",
+                                                                          "--stesp", "5"]):
+        result = runner.invoke(app, ["compare", *given])
+        assert result.exit_code == 2 and "No such option: --st" in result.output, result.output
+        assert "goes after --" not in result.output, result.output
     shown = runner.invoke(app, ["compare", *SMALL, "-o", "gd", "--out", str(tmp_path / "r"), "--", "-x**2 + y**2"])
     assert shown.exit_code == 0, shown.output
 

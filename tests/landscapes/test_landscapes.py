@@ -541,6 +541,10 @@ def test_a_formula_starts_where_it_is_finite_in_the_precision_trained():
     runs = descend.fit(task=descend.tasks.formula("exp(-30*x) + y**2"), optimizer="gd", lr=1e-40, steps=3,
                        compile=False)
     assert runs.summary["status"].iloc[0] == "ok"
+    # finite nowhere in float32 (about 2.7e43 at x = -5): a start where float64 trains it, as before
+    far = descend.tasks.formula("exp(100*(x+6)) + y**2")
+    runs = descend.fit(task=far, optimizer="gd", lr=1e-50, steps=3, dtype=torch.float64, compile=False)
+    assert runs.summary["status"].iloc[0] == "ok"
 
 
 def test_from_formula():

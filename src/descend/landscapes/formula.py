@@ -98,12 +98,13 @@ def is_flat(f: Callable[..., Tensor], domain) -> bool:
     return bool(values.numel()) and bool((values == values[0]).all())
 
 
-def _usable(f: Callable[..., Tensor], x: Tensor, y: Tensor) -> Tensor:
+def _usable(f: Callable[..., Tensor], x: Tensor, y: Tensor, *, float32: bool = True) -> Tensor:
     """Where a start can be: f and its gradient finite (sqrt(x·y) is finite at (−3.8, −0.0), its gradient not:
-    every optimizer diverged at its first step), in float64 and in float32, the precision runs train in by default
-    (exp(−30·x) + y² is 7e48 at x = −3.75, finite in float64, beyond float32's 3.4e38: every run diverged at
-    step 0)."""
-    return _usable_in(f, x, y) & _usable_in(f, x.float(), y.float())
+    every optimizer diverged at its first step), in float64 and, with ``float32``, in float32 too, the precision
+    runs train in by default (exp(−30·x) + y² is 7e48 at x = −3.75, finite in float64, beyond float32's 3.4e38:
+    every run diverged at step 0)."""
+    usable = _usable_in(f, x, y)
+    return usable & _usable_in(f, x.float(), y.float()) if float32 else usable
 
 
 def _usable_in(f: Callable[..., Tensor], x: Tensor, y: Tensor) -> Tensor:
@@ -126,7 +127,9 @@ def _finite_start(f: Callable[..., Tensor], domain, text: str) -> tuple[float, f
     # the start is given rounded to 12 decimals: finite where it is given (log(x·y) is finite at the grid's
     # y = −2.8e-16, not at the −0.0 it rounds to)
     x, y = torch.round(x, decimals=12), torch.round(y, decimals=12)
-    finite = finite & _usable(f, x, y)
+    usable = finite & _usable(f, x, y)
+    # a formula finite nowhere in float32 (exp(100·(x + 6)) on [-5, 1]) still starts where float64 can train it
+    finite = usable if usable.any() else finite & _usable(f, x, y, float32=False)
     if not finite.any():
         raise ValueError(f"the formula {text!r} has no point in domain={domain} where both its value and its "
                          f"gradient are finite (a descent needs both); {ANOTHER_DOMAIN}")

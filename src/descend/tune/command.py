@@ -228,8 +228,9 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         # is the space's (each trial's over its own steps, which its batch size decides)
         if epochs is not None and settings.schedule and _lasts_steps(settings.schedule):
             raise ValueError(f"--schedule {settings.schedule!r} lasts a number of steps, which an --epochs budget "
-                             f"leaves to each trial's batch size; put it in the space, --space '...,"
-                             f" schedule={settings.schedule}' (each trial's over its own steps), or use --steps")
+                             f"leaves to each trial's batch size; put it in the space with the ranges to search, "
+                             f"--space 'lr=1e-4..1e-1:log, schedule={settings.schedule}' (each trial's over its own "
+                             f"steps; a space given replaces the default one), or use --steps")
         _, schedule = parse_schedule(settings.schedule, settings.steps or 1)
         seeds, seed = _number(seeds, "--seeds", int), _number(seed, "--seed", int)
         timeout = _number(timeout, "--timeout", float)
