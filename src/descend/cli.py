@@ -89,6 +89,8 @@ class _Command(typer.core.TyperCommand):
                              next((a for a in given if a.startswith(name)), name))  # the whole formula
                 e.message = (f"No such option: {name}. A formula that starts with a minus goes after --, which ends "
                              f"the options: descend {ctx.info_name} [OPTIONS] -- {shlex.quote(typed)}")
+            elif name in self.OTHER_COMMANDS.get(ctx.info_name, {}) and hasattr(e, "message"):
+                e.message = f"No such option: {name}. {self.OTHER_COMMANDS[ctx.info_name][name]}"
             elif (taken := self._value_forgotten(given)) is not None and hasattr(e, "message"):
                 flag, other = taken  # --steps --lr 0.1: --steps took "--lr" as its value, and 0.1 was left over
                 e.message = f"{flag} needs a value (it took the option {other} as its value): give {flag} VALUE"
@@ -119,6 +121,12 @@ class _Command(typer.core.TyperCommand):
             if param is not None and not param.is_flag and following in flags:
                 return token, following
         return None
+
+    #: Another command's options given to this one: what this one calls them.
+    OTHER_COMMANDS = {"compare": {"--trials": "descend compare's trial budget is --budget N, with --mode tuned "
+                                              "(descend tune's --trials: a search of its own)",
+                                  "--space": "descend compare --mode tuned searches the learning rate alone; "
+                                             "descend tune searches a --space"}}
 
     #: Options whose one value may list several, comma-separated (a second flag's value would be lost).
     LISTS = ("lr", "batch_size", "drop", "features")

@@ -453,9 +453,9 @@ def _finished(config: Config, task: Any, summaries: list[Any], curves: list[Any]
     if interrupted:
         done = summary["label"].nunique() if len(summary) else 0
         cut = int((statuses(summary) == outcomes.INTERRUPTED).sum()) if len(summary) else 0
-        notes.append(f"interrupted (Ctrl-C): {len(summary)} runs of {done} of {len(config.optimizers)} optimizers "
-                     f"kept, {cut} of them cut short before the end of their budget (status interrupted, see "
-                     "steps_done: they count in no median and win nothing)")
+        notes.append(f"interrupted (Ctrl-C, or kill): {len(summary)} runs of {done} of {len(config.optimizers)} "
+                     f"optimizers kept, {cut} of them cut short before the end of their budget (status interrupted, "
+                     "see steps_done: they count in no median and win nothing)")
         planned = [batch_label(b) for b in config.batch_size]
         for label in dict.fromkeys(summary["label"]) if len(summary) and len(planned) > 1 else ():
             present = set(summary.loc[summary["label"] == label, "batch_size"].map(str))

@@ -1393,3 +1393,14 @@ def test_an_animation_into_a_folder_that_cannot_be_written_is_refused_before_tra
     assert result.exit_code == 2, result.output
     assert "--animate '/proc/descend-a.gif': its folder '/proc' cannot be written" in result.output
     assert not (tmp_path / "f").exists()
+
+
+def test_descend_tunes_options_given_to_compare_name_compares_own(tmp_path):
+    """--trials (descend tune's budget) on compare said only "No such option: --trials"; an optimizer misspelt
+    near random-search was not told of it, which the list of optimizers left out."""
+    result = runner.invoke(app, ["compare", "line", "--trials", "5", "--out", str(tmp_path / "no")])
+    assert result.exit_code == 2 and "No such option: --trials. descend compare's trial budget is --budget N, with " \
+        "--mode tuned" in result.output, result.output
+    result = runner.invoke(app, ["compare", "line", "-o", "random-serch", "--out", str(tmp_path / "no")])
+    assert result.exit_code == 2 and "did you mean 'random-search'?" in result.output, result.output
+    assert "and random-search where runs are trained" in result.output

@@ -696,10 +696,14 @@ def get(name: str) -> OptimizerInfo:
     if len(parts) > 1 and all(p in OPTIMIZERS or p == RANDOM_SEARCH[0] for p in parts):  # as --lr lists its rates
         raise ValueError(f"{name!r} names {len(parts)} optimizers; give each on its own (on the command line: "
                          + " ".join(f"-o {p}" for p in parts) + ")")
-    if key not in OPTIMIZERS:
+    if key not in OPTIMIZERS:  # random search is taken where optimizers are trained (fit, compare, tune), not here
+        if key == RANDOM_SEARCH[0]:
+            raise ValueError(f"{name!r} is the gradient-free baseline, which has no update rule here: descend.fit, "
+                             "descend compare and descend tune train it")
         raise ValueError(
-            f"unknown optimizer {name!r}{close_matches(key, OPTIMIZERS)} (available: {', '.join(OPTIMIZERS)}; one of "
-            "your own: descend.optim.register, or --plugin FILE.py on the command line)"
+            f"unknown optimizer {name!r}{close_matches(key, [*OPTIMIZERS, RANDOM_SEARCH[0]])} (available: "
+            f"{', '.join(OPTIMIZERS)}, and {RANDOM_SEARCH[0]} where runs are trained; one of your own: "
+            "descend.optim.register, or --plugin FILE.py on the command line)"
         )
     return OPTIMIZERS[key]
 
