@@ -102,19 +102,22 @@ class _Command(typer.core.TyperCommand):
         self._check_given_once(ctx, given)
         return rest
 
+    def _options(self) -> dict[str, Any]:
+        """Each option's flags (``--steps``, ``--no-compile``, ...) to its parameter."""
+        return {name: param for param in self.params if param.param_type_name == "option"
+                for name in (*param.opts, *param.secondary_opts)}
+
     def _dashed_formulas(self, given: list[str]) -> list[str]:
         """The words before ``--`` that read as a formula starting with a minus, not an option's value (``--start
         -1.5,2``, ``--target -1.03``: a mistyped option beside them was told to put -1.5,2 after --)."""
-        takes_value = {name for param in self.params if param.param_type_name == "option" and not param.is_flag
-                       for name in param.opts}
+        takes_value = {name for name, param in self._options().items() if not param.is_flag}
         options = _options_part(given)
         return [a for i, a in enumerate(options) if re.fullmatch(r"-[^-].*[*+/()^ .,].*", a)
                 and not (i and options[i - 1] in takes_value)]
 
     def _value_forgotten(self, given: list[str]) -> tuple[str, str] | None:
         """An option given no value, followed by another option (which it then took as its value)."""
-        flags = {name: param for param in self.params if param.param_type_name == "option"
-                 for name in (*param.opts, *param.secondary_opts)}
+        flags = self._options()
         options = _options_part(given)
         for token, following in zip(options, options[1:]):
             param = flags.get(token)
@@ -134,8 +137,7 @@ class _Command(typer.core.TyperCommand):
     def _spaced_list(self, given: list[str]) -> tuple[str, list[str]] | None:
         """A list option (or a point, ``--start X,Y``) whose values were separated by spaces: the flag and its values
         (``--lr 0.01 0.1``), or None."""
-        flags = {name: param for param in self.params if param.param_type_name == "option"
-                 for name in (*param.opts, *param.secondary_opts)}
+        flags = self._options()
         options = _options_part(given)
         for i, token in enumerate(options):
             param = flags.get(token)

@@ -42,6 +42,7 @@ from .compare_config import (  # noqa: F401  (the settings, split out so that th
     OptimizerSpec,
     batch_label,
     batch_text,
+    budget_steps,
     get_task,
     initialised,
     parse_batch_sizes,
@@ -280,7 +281,15 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         lr_range(config)  # a --lr that cannot bound a search is refused before any training
     seeds = list(range(config.seeds))
     budget = {"steps": config.steps} if config.steps is not None else {"epochs": config.epochs}
-    schedule = lr_schedule(config, task, config.batch_size[0])  # each batch size's own below (specs_of)
+    built: dict[str, Any] = {}  # each batch size's schedule, built once (a check of up to 100,000 steps each)
+
+    def scheduled(batch_size: Any) -> Any:
+        key = batch_text(batch_size)
+        if key not in built:
+            built[key] = lr_schedule(config, task, batch_size)
+        return built[key]
+
+    schedule = scheduled(config.batch_size[0])  # whether there is one; each batch size's own below (specs_of)
     summaries, curves, paths, interrupted, notes = [], [], {}, False, []
     notes += _schedule_notes(config, task)
     for name in unrecorded_plugins(list(dict.fromkeys(spec.name for spec in config.optimizers)), config.plugin):
@@ -311,14 +320,6 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         # under an --epochs budget each batch size takes its own number of steps, and its schedule lasts them
         return [dataclasses.replace(s, schedules={"lr": scheduled(s.batch_size)}) if s.schedules else s
                 for s in specs]
-
-    built: dict[str, Any] = {}
-
-    def scheduled(batch_size: Any) -> Any:
-        key = batch_text(batch_size)
-        if key not in built:
-            built[key] = lr_schedule(config, task, batch_size)
-        return built[key]
 
     def fit(parts: Sequence[tuple[OptimizerSpec, Sequence[float] | None, list[Any], list[int], str]]) -> bool:
         """Train every part (an optimizer at its learning rates, batch sizes and seeds) in one engine call, so
@@ -711,12 +712,9 @@ def lr_schedule(config: Config, task: Any, batch_size: Any) -> Callable[[int], f
     ``config.steps`` or, under an epochs budget, the steps that batch size takes in ``config.epochs`` epochs (at
     batch 1 a run of 90 samples takes 450 steps in 5 epochs where the full batch takes 5): one schedule for every
     batch size had ended the small batches' rates at 0 long before their last step, or left the large ones' high."""
-    from .data.batches import plan_length
-
     if config.steps is not None or config.schedule is None or getattr(task, "data", None) is None:
         return parse_schedule(config.schedule, config.steps or 1)[1]
-    return parse_schedule(config.schedule, plan_length(len(task.data.train), batch_size, steps=None,
-                                                       epochs=config.epochs, drop_last=False))[1]
+    return parse_schedule(config.schedule, budget_steps(task, batch_size, None, config.epochs))[1]
 
 
 def _schedule_notes(config: Config, task: Any) -> list[str]:
@@ -724,14 +722,11 @@ def _schedule_notes(config: Config, task: Any) -> list[str]:
     number of steps: the user's choice, but one that a report should not leave unsaid."""
     import re
 
-    from .data.batches import plan_length
-
     given = re.search(r"total_steps\s*=\s*([0-9.eE+]+)", str(config.schedule or ""))
     if given is None or config.epochs is None or getattr(task, "data", None) is None:
         return []
     total = int(float(given.group(1)))
-    steps = {batch_text(b): plan_length(len(task.data.train), b, steps=None, epochs=config.epochs, drop_last=False)
-             for b in config.batch_size}
+    steps = {batch_text(b): budget_steps(task, b, None, config.epochs) for b in config.batch_size}
     other = {b: n for b, n in steps.items() if n != total}
     if not other:
         return []

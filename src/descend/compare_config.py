@@ -347,6 +347,23 @@ def parse_schedule(text: str | None, steps: int, what: str = "--schedule"
     return str(text).strip(), schedule
 
 
+def lasts_steps(text: Any) -> bool:
+    """Whether the schedule ``text`` lasts a number of steps it is not given (``cosine``, not
+    ``cosine:total_steps=500``): under an epochs budget, the steps a run's batch size takes."""
+    from .schedules import SCHEDULES
+
+    key = schedule_name(text)
+    return key in SCHEDULES and "total_steps" in SCHEDULES[key].parameters and "total_steps" not in str(text)
+
+
+def budget_steps(task: Any, batch_size: Any, steps: int | None, epochs: int | None) -> int:
+    """The steps of a run of ``task`` at ``batch_size``: ``steps``, or the batches of ``epochs`` epochs over its
+    training set (450 at batch 1 for 5 epochs of 90 samples, 5 at the full batch)."""
+    from .data.batches import plan_length
+
+    return plan_length(len(task.data.train), batch_size, steps=steps, epochs=epochs, drop_last=False)
+
+
 def schedule_name(text: Any) -> str:
     """The name of the schedule ``text`` gives (``One-Cycle:max_value=2`` is ``one_cycle``), as the schedules are
     named (:data:`descend.schedules.SCHEDULES`): any case, ``-`` for ``_``."""
@@ -1047,10 +1064,8 @@ def _check_schedule(schedule: str | None, steps: int | None, epochs: int | None,
     if steps is not None or epochs is None or getattr(task, "data", None) is None:
         parse_schedule(schedule, steps or 1, what=names["schedule"])
         return
-    from .data.batches import plan_length
-
     for b in dict.fromkeys(batch_sizes):
-        taken = plan_length(len(task.data.train), b, steps=None, epochs=epochs, drop_last=False)
+        taken = budget_steps(task, b, None, epochs)
         try:
             parse_schedule(schedule, taken, what=names["schedule"])
         except ValueError as e:
@@ -1249,18 +1264,17 @@ def _check_batch_sizes(sizes: Sequence[Any], task: Any, where: str, names: Mappi
     for b in sizes:  # both of a hybrid's sizes, before any training (its second one is used epochs later)
         if not isinstance(b, hybrid):
             continue
-        # the budget goes on past its first phase
-        reached = b.first > m or (epochs > b.epochs if epochs is not None else steps is not None and
-                                  steps > plan_length(m, b.first, steps=None, epochs=b.epochs, drop_last=False))
-        if b.first > m or (reached and (b.then or 0) > m):
-            which = (f"its first batches of {b.first} are" if b.first > m else
-                     f"its batches of {b.then} after {b.epochs} epochs are")
-            first = min(b.first, m)
-            named = (f"{names['batch_size']} {batch_text(b)}: {which}" if given else
-                     f"the default batch size of {where}, {batch_text(b)}, does not fit: {which}")
-            raise ValueError(f"{named} larger than the training set of {where} ({rows}); give "
-                             f"{names['batch_size']} hybrid({first},{b.epochs},full) (full batches then) or sizes up "
-                             f"to {m}")
+        if b.first > m:
+            which = f"its first batches of {b.first} are"
+        elif (b.then or 0) > m and (epochs > b.epochs if epochs is not None else steps is not None and  # reached
+                                    steps > plan_length(m, b.first, steps=None, epochs=b.epochs, drop_last=False)):
+            which = f"its batches of {b.then} after {b.epochs} epochs are"
+        else:
+            continue
+        named = (f"{names['batch_size']} {batch_text(b)}: {which}" if given else
+                 f"the default batch size of {where}, {batch_text(b)}, does not fit: {which}")
+        raise ValueError(f"{named} larger than the training set of {where} ({rows}); give {names['batch_size']} "
+                         f"hybrid({min(b.first, m)},{b.epochs},full) (full batches then) or sizes up to {m}")
 
 
 def _csv_options(task: Any) -> dict[str, Any]:

@@ -412,10 +412,12 @@ def _built_order(module: nn.Module) -> list[nn.Module]:
     (``nn.MultiheadAttention``: its ``out_proj`` drawn, then its ``_reset_parameters``; a ``Sequential``'s layers
     in order either way)."""
     out: list[nn.Module] = []
+    seen: set[int] = set()
 
     def visit(sub: nn.Module) -> None:
-        if any(sub is seen for seen in out):
+        if id(sub) in seen:
             return
+        seen.add(id(sub))
         for child in sub.children():
             visit(child)
         out.append(sub)

@@ -980,8 +980,13 @@ def _esc(text: str) -> str:
     """``text`` for a page: escaped, and a byte of a file name that is not UTF-8 (which Python holds as a lone
     surrogate, and a UTF-8 page cannot: a search's whole report was lost to one in its --out) shown as "\ufffd"."""
     text = str(text)
-    if any("\ud800" <= c <= "\udfff" for c in text):
-        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # (a check in C: every cell of a page goes through here)
+        try:  # a file name's byte, as os.fsdecode holds it
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:  # any other lone surrogate
+            text = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
     return html.escape(text, quote=True)
 
 

@@ -84,16 +84,6 @@ def _task(task: str | None, csv: str | None, column: str | None, data: Mapping[s
     return training_config(task, csv=csv, column=column, steps=steps, epochs=epochs, **data)
 
 
-def _lasts_steps(text: str) -> bool:
-    """Whether the schedule ``text`` lasts a number of steps that it is not given (cosine, not
-    cosine:total_steps=500)."""
-    from ..compare_config import schedule_name
-    from ..schedules import SCHEDULES
-
-    key = schedule_name(text)
-    return key in SCHEDULES and "total_steps" in SCHEDULES[key].parameters and "total_steps" not in str(text)
-
-
 def _plugins(given: Any) -> tuple[str, ...]:
     """``--plugin`` files (or modules), imported once each as ``descend compare`` imports them."""
     from ..compare_config import _parse_plugins
@@ -209,7 +199,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     ``data``: how the task's data is read and how every trial trains, as ``descend compare`` takes them
     (``{"sep": ";", "dropna": True, "schedule": "cosine"}``, keys of :data:`descend.compare_config.DATA_KEYS` and
     :data:`descend.compare_config.TRAINING_KEYS`)."""
-    from ..compare_config import TRAINING_KEYS, parse_schedule
+    from ..compare_config import TRAINING_KEYS, lasts_steps, parse_schedule
     from ..engine import RuleFailed
     from ..report import saved
     from . import api
@@ -226,7 +216,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         cohort = _number(cohort, "--cohort", int)
         # every trial's schedule, over the steps it trains: with --epochs, a schedule that lasts a number of steps
         # is the space's (each trial's over its own steps, which its batch size decides)
-        if epochs is not None and settings.schedule and _lasts_steps(settings.schedule):
+        if epochs is not None and settings.schedule and lasts_steps(settings.schedule):
             raise ValueError(f"--schedule {settings.schedule!r} lasts a number of steps, which an --epochs budget "
                              f"leaves to each trial's batch size; put it in the space with the ranges to search, "
                              f"--space 'lr=1e-4..1e-1:log, schedule={settings.schedule}' (each trial's over its own "
