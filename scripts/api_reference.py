@@ -23,6 +23,7 @@ import re
 import sys
 import textwrap
 import types
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -41,6 +42,13 @@ MODULES = {
     "descend.data": "Data sets, splits and batch plans.",
     "descend.landscapes": "Two-parameter cost surfaces with their critical points.",
     "descend.tasks": "The tasks `descend compare` and `descend tune` take: case studies, real data, landscapes, CSV.",
+    "descend.spec": "Run specifications: one training run as a value (`RunSpec`), and the grids that list them.",
+    "descend.formula": "Cost surfaces typed as formulas (`descend compare \"x^2 + 3*y^2\"`): the language and its "
+                       "parser.",
+    "descend.gradients": "The seeds' hand-derived gradients as plain functions (no autograd), with a run axis.",
+    "descend.tasks.generators": "The case studies' data, generated as the seeds generate it.",
+    "descend.play.widgets": "What `descend play` shows, computed by the library: one function per widget, from "
+                            "its state to JSON-able results.",
     "descend.compare": "`descend compare` from Python: a comparison's configuration, its runs and its table.",
     "descend.engine": "The batched training loop under `descend.fit`: `train` (runs as `RunSpec` values), its hooks "
                       "(`Monitor`, `stop`, `progress`), `compile`, and `Runs`.",
@@ -51,6 +59,11 @@ MODULES = {
     "descend.tune.result": "What a search returns: `from descend.tune.result import TuneResult`.",
     "descend.progress": "The progress bars of `fit(progress=True)`, `tune(progress=True)` and the command line.",
 }
+#: Modules with an ``__all__`` of their own that are not described here: the command line's and the web page's
+#: internals, whose names the modules above use (a new module with an ``__all__`` is one or the other).
+INTERNAL = {"descend._allocator", "descend._machine", "descend._source", "descend.play", "descend.play.commands",
+            "descend.play.state", "descend.play.warm", "descend.report.colours", "descend.report.figures",
+            "descend.report.html", "descend.tune.fanova", "descend.tune.report"}
 #: Names of the package itself that are modules described on their own (listed there, not again here).
 SUBMODULES = {"clipping", "compare", "data", "landscapes", "losses", "models", "optim", "schedules", "spec", "tasks",
               "tune"}
@@ -74,9 +87,10 @@ def markdown(doc: str) -> str:
                 text = line.rstrip()[:-1]  # "text::" reads "text:", a lone "::" nothing
                 if text.strip() not in ("", ":"):
                     out.append(text)
+            indent = len(line) - len(line.lstrip())  # the block is what is indented deeper (in a list item too)
             i += 1
             block: list[str] = []
-            while i < len(lines) and (not lines[i].strip() or lines[i].startswith((" ", "\t"))):
+            while i < len(lines) and (not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > indent):
                 block.append(lines[i])
                 i += 1
             while block and not block[-1].strip():
@@ -151,6 +165,8 @@ def _signature(obj: object, drop_return: bool = False, wrap: bool = True) -> str
         return ""
 
     def shown(annotation: object) -> object:
+        if isinstance(annotation, typing.ForwardRef):  # a NamedTuple's field under postponed annotations
+            annotation = annotation.__forward_arg__
         return _Text(annotation) if isinstance(annotation, str) else annotation
 
     signature = signature.replace(

@@ -362,8 +362,13 @@ def test_an_epoch_cut_short_by_the_steps_budget_counts_the_samples_it_would_visi
 
 def test_labels_outside_the_classes_present_say_how_fit_declares_them():
     x, y = torch.randn(20, 3), torch.tensor([1, 2] * 10)
-    with pytest.raises(ValueError, match=r"descend\.data\.as_dataset\(x, y, classes=range\(C\)\) as fit's data"):
+    # labels 1 and 2: the fix the message gives fits them (range(C) with C = 2 distinct labels did not)
+    with pytest.raises(ValueError, match=r"they run 1\.\.2: give y - 1, or declare the classes, "
+                                         r"descend\.data\.as_dataset\(x, y, classes=range\(3\)\) as fit's data"):
         descend.fit(model=descend.models.Linear(3, 3, output="softmax"), data=(x, y), steps=2, compile=False)
+    with pytest.raises(ValueError, match=r"labels with gaps: declare the classes, .*classes=range\(10\)"):
+        descend.fit(model=descend.models.Linear(3, 10, output="softmax"), data=(x, torch.tensor([3, 7, 9, 3] * 5)),
+                    steps=2, compile=False)
     runs = descend.fit(model=descend.models.Linear(3, 3, output="softmax"),
                        data=descend.data.as_dataset(x, y, classes=range(3)), steps=2, compile=False)
     assert runs.summary["status"].tolist() == ["ok"]

@@ -145,6 +145,70 @@ def test_cross_entropy_on_one_hot_rows_is_a_classification_with_its_accuracy():
         descend.fit(data=(x, onehot), loss="cross-entropy", **{**kw, "model": descend.models.MLP((3, 4, 3))})
 
 
+def _module_ending_in(last: torch.nn.Module, outputs: int = 1) -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(),
+                               torch.nn.Sequential(torch.nn.Linear(8, outputs), last))
+
+
+def test_a_module_ending_in_a_sigmoid_trains_on_its_probabilities_as_bce_loss_does_in_torch():
+    """torch's BCELoss pattern (the module ends in nn.Sigmoid): loss='bce' was refused, its advice bce-logits
+    squashed the probabilities again, and the accuracy, thresholded at a logit of 0, was the share of positives."""
+    from descend.models import ModuleModel
+
+    x, y = _labelled(200)  # labels of two classes: binary
+    for loss in ("bce", "auto"):
+        runs = descend.fit(model=ModuleModel(_module_ending_in(torch.nn.Sigmoid())), data=(x, y), loss=loss,
+                           optimizer="adam", lr=0.05, steps=60, compile=False, dtype=F64)
+        net = runs.to_torch(0)
+        with torch.no_grad():
+            p = net(x.to(F64))[:, 0]
+        assert ((p > 0) & (p < 1)).all()
+        expected = ((p > 0.5) == (y > 0.5)).to(F64).mean().item()
+        row = runs.summary.iloc[0]
+        assert row["final_train_accuracy"] == pytest.approx(expected, abs=1e-12) and expected > 0.9
+        bce = torch.nn.functional.binary_cross_entropy(p, y.to(F64)).item()
+        assert row["final_train_loss"] == pytest.approx(bce, rel=1e-9)
+    for module, loss, said in [
+            (_module_ending_in(torch.nn.Sigmoid()), "bce-logits", r"loss='bce-logits' applies the sigmoid to the "
+             r"model's outputs, and the module ends in nn.Sigmoid: .* output='sigmoid'.* or loss='bce'"),
+            (_module_ending_in(torch.nn.Softmax(dim=-1), 2), "cross-entropy", r"loss='cross-entropy' applies the "
+             r"softmax .* ends in nn.Softmax: .*ModuleModel\(module, output='softmax'\)"),
+            (_module_ending_in(torch.nn.Softmax(dim=-1), 2), "auto", "ends in nn.Softmax")]:
+        with pytest.raises(ValueError, match=said):
+            descend.fit(model=ModuleModel(module), data=(x, y), loss=loss, steps=1)
+    with pytest.raises(ValueError, match=r"module ends in nn.Sigmoid and output='sigmoid' applies another"):
+        ModuleModel(_module_ending_in(torch.nn.Sigmoid()), output="sigmoid")
+    # the same module without its sigmoid, trained on logits, is not refused
+    ModuleModel(_module_ending_in(torch.nn.Identity()), output="sigmoid")
+
+
+def test_cross_entropy_over_one_column_is_refused():
+    """One float column read as one class's share: every run's loss 0 and accuracy 100 % at every step."""
+    x, y = _labelled()
+    for model in (descend.models.MLP((3, 4, 1), output="sigmoid"), descend.models.Linear(3)):
+        with pytest.raises(ValueError, match=r"loss='cross-entropy' takes a score per class, but y has one column"):
+            descend.fit(model=model, data=(x, y.double()[:, None]), loss="cross-entropy", steps=1)
+
+
+def test_several_binary_outputs_count_a_sample_right_when_every_label_is():
+    """The accuracy counted elements: one-hot rows of 10 labels read 90 % right for a model predicting none."""
+    x, y = _labelled(200)
+    g = torch.Generator().manual_seed(1)
+    labels = torch.stack([y, (x[:, 2] > 0).long(), torch.randint(0, 2, (200,), generator=g)], dim=1).double()
+    model = descend.models.MLP((3, 6, 3))
+    runs = descend.fit(model=model, data=(x, labels), loss="bce-logits", optimizer="adam", lr=0.05, steps=80,
+                       compile=False, dtype=F64)
+    p = runs.params[0]
+    z = model.forward(tuple(p[n][None] for n in model.names), x)[0]
+    right = (z > 0) == (labels > 0.5)
+    expected = right.all(dim=1).to(F64).mean().item()
+    assert runs.summary.iloc[0]["final_train_accuracy"] == pytest.approx(expected, abs=1e-12)
+    assert expected < right.to(F64).mean().item() - 0.1, "the test tells the two definitions apart"
+    from sklearn.metrics import accuracy_score
+    assert expected == pytest.approx(accuracy_score(labels.numpy(), (z > 0).double().numpy()), abs=1e-12)
+
+
 @pytest.mark.parametrize("reduce, said", [(lambda e: e.mean(), "one number"),
                                           (lambda e: e.mean(dim=-1), r"shape \[2, 2\]")])
 def test_a_loss_of_ones_own_returning_other_than_a_value_per_run_is_refused_before_training(reduce, said):

@@ -218,7 +218,8 @@ def _optimizers() -> Table:
         table.add_row(name, f"{info.lr:g}", str(info.state), info.description)
     table.add_row(RANDOM_SEARCH[0], "—", "0", RANDOM_SEARCH[1])
     table.caption = ("lr: default learning rate; state: tensors kept per parameter (memory); "
-                     "random-search: the gradient-free baseline")
+                     "random-search: the gradient-free baseline (descend compare and descend.fit run it; it has "
+                     "no update rule for descend.optim.get, and nothing for descend tune to tune)")
     return table
 
 
@@ -540,7 +541,7 @@ def compare_command(
       descend compare 'x**2 + 10*sin(y)' --steps 500
       descend compare house-prices --loss huber --mode tuned
       descend compare digits --init xavier --clip-norm 1 --batch-size 32
-      descend compare --csv houses.csv --column price --drop id --dropna
+      descend compare --csv houses.csv --column price --kind regression --drop id --dropna
       descend compare --csv data.csv --column label --kind classification --sep ';' --encoding latin-1
     """
     import time
@@ -1187,7 +1188,7 @@ def tune_command(
       descend tune digits -o "adam|sgd|rmsprop" --trials 128   (the optimizer chosen inside one study)
       descend tune digits --space "lr=1e-4..1e-1:log, batch_size=16|32|64" --epochs 5 --metric accuracy
       descend tune digits --storage postgresql://user:pw@host:5432/db --study digits   (each worker)
-      descend tune --csv sales.csv --column price --sep ';' --drop id --dropna
+      descend tune --csv sales.csv --column price --kind regression --sep ';' --drop id --dropna
       descend tune digits -o adam -o lion --plugin lion.py   (an optimizer of one's own, registered by the file)
     """
     from .tune.command import main as tune_main

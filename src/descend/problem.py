@@ -94,7 +94,12 @@ class Objective:
         return value
 
     def accuracy(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor) -> Tensor | None:
-        """Fraction of correct predictions per run ``[K]``, for classification; None otherwise."""
+        """Fraction of the samples predicted right per run ``[K]``, for classification; None otherwise.
+
+        A class label is predicted right when it is the largest score (the first of equal ones); a binary label
+        when the output is above the decision boundary: 0 for a logit (``loss="bce-logits"``, or a model whose
+        ``output="sigmoid"``), else 0.5 (a probability, or a loss of one's own on the raw output). A sample with
+        several binary outputs is right when all of them are (scikit-learn's ``accuracy_score``)."""
         if self.kind not in ("binary", "multiclass"):
             return None
         return self._accuracy_of(self.predict(model, params, x), y)
@@ -113,7 +118,10 @@ class Objective:
             # loss reads as one (bce-logits on an identity output)
             threshold = 0.0 if self.logits or self.loss is losses.bce_with_logits else 0.5
             correct = (pred > threshold) == (y > 0.5)
-            correct = correct.reshape(correct.shape[0], -1)
+            if correct.ndim > 2:  # several binary outputs (labels): a sample is right when all of its labels are,
+                # scikit-learn's accuracy_score (the share of elements counted a one-hot row of 10 as 90 % right
+                # when it predicted no class)
+                correct = correct.flatten(2).all(dim=-1)
         return correct.to(torch.float64).mean(dim=-1)
 
 
@@ -185,6 +193,9 @@ def _objective(model: Any, loss: Any, kind: str) -> Objective:
     if loss == "value" or loss == "auto" and kind == "cost":  # no data: the model's output is the cost itself (the
         # MSE against the placeholder target 0 trained J², its gradient 2J times J's)
         return Objective(_value_loss, logits=False, kind="cost")
+    ends_in = getattr(model, "ends_in", None)  # a module whose last layer gives probabilities (ModuleModel)
+    if loss == "auto" and ends_in == "sigmoid" and kind == "binary":  # its probabilities, as torch's BCELoss
+        loss = "bce"
     if loss == "auto":  # integer class labels (multiclass data) take cross-entropy whatever the output, labels
         # of two classes for one raw output binary cross-entropy on it as a logit (they were fitted by the MSE)
         loss = {"sigmoid": "bce", "softmax": "cross-entropy"}.get(output, "cross-entropy" if kind == "multiclass"
@@ -194,16 +205,24 @@ def _objective(model: Any, loss: Any, kind: str) -> Objective:
         _check_loss_signature(loss)
         return Objective(loss, logits=False, kind=kind)
     info = losses.get_loss(loss)
+    if ends_in is not None and info.name in ("bce-logits", "cross-entropy"):  # the activation applied twice
+        layer = "nn.Sigmoid" if ends_in == "sigmoid" else "nn.Softmax"
+        raise ValueError(
+            f"loss={info.name!r} applies the {ends_in} to the model's outputs, and the module ends in {layer}: "
+            f"its outputs would go through it twice; take the module's last {layer} off and give "
+            f"ModuleModel(module, output={ends_in!r}) (the loss then reads its logits)"
+            + (", or loss='bce' on the module's probabilities" if ends_in == "sigmoid" else ""))
     if kind == "multiclass" and info.name != "cross-entropy":
         raise ValueError(f"loss={loss!r} does not take class labels, and y holds integer class labels (multiclass "
                          "data): use loss='cross-entropy' (or 'auto'), or give y as floats for regression")
     if info.name in ("bce", "bce-logits") and output == "sigmoid":
         return Objective(losses.bce_with_logits, logits=True, kind="binary")
-    if info.name == "bce" and getattr(model, "output", None) == "identity":
+    if info.name == "bce" and getattr(model, "output", None) == "identity" and ends_in != "sigmoid":
         # any real number comes out: a run that left [0, 1] stopped every run of the sweep with bce's ValueError
         raise ValueError(f"loss='bce' takes probabilities in [0, 1], but the model's output is {output!r}; use "
                          "loss='bce-logits' (the same loss on the raw output, as a logit) or a model with "
-                         "output='sigmoid'")
+                         "output='sigmoid'" + (" (a torch module ending in nn.Softmax: take it off, and give "
+                                               "ModuleModel(module, output='sigmoid'))" if ends_in else ""))
     if info.name == "cross-entropy" and output == "softmax":
         return Objective(losses.cross_entropy, logits=True, kind="multiclass")
     if info.name in ("bce", "bce-logits"):  # a binary classifier whatever the targets' type (0/1 floats or labels)
@@ -313,6 +332,14 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
                                                            "(y.long())" if whole else
                                                            "class labels are whole numbers 0..C-1 (y.long()), or "
                                                            "choose a regression loss such as loss='mse'"))
+        if (objective.kind == "multiclass" and splits.train.y.ndim == 2 and splits.train.y.shape[-1] == 1
+                and splits.train.y.is_floating_point()):
+            # one column read as one class's share: softmax over one score is 1, the loss 0 and every run 100 %
+            # accurate whatever it learnt
+            raise ValueError(f"loss={_loss_name(loss)} takes a score per class, but y has one column: cross-entropy "
+                             "over one class is 0 whatever the model does; for two classes give 0/1 labels with "
+                             "loss='bce-logits' and a model of 1 output, or integer class labels (y.long() of shape "
+                             "[B]) with a model of 2 outputs")
         if objective.kind == "multiclass":
             _check_classes(model, splits.train)
         x_train, y_train = _arrays(splits.train, objective)

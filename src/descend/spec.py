@@ -22,6 +22,8 @@ from ._checks import check_names, plain_number
 from .optim import get as get_optimizer
 from .optim import random_search
 
+__all__ = ["RunSpec", "grid", "seeds_can_differ"]
+
 
 @dataclass(frozen=True, eq=True)
 class RunSpec:

@@ -60,6 +60,8 @@ def test_unknown_names_and_options_suggest_close_ones():
         descend.fit(steps=1)
     with pytest.raises(ValueError, match="noise=-1"):
         tasks.get("rosenbrock", noise=-1)
+    with pytest.raises(ValueError, match="unknown option of task 'himmelblau' 'nosie'; did you mean 'noise'"):
+        tasks.get("himmelblau", nosie=0.1)  # a landscape's options as a task's (it was a TypeError)
 
 
 def test_names_group_the_tasks():

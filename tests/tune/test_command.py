@@ -201,6 +201,9 @@ def test_accuracies_are_shown_as_percentages(tmp_path):
                                                     "'beta'; β (decay of the squared-gradient EMA s) is named 'alpha'"),
     (["--space", "sgd: momentum=0..0.9"], "error: --space sgd: ...: sgd is not one of the optimizers tuned"),
     (["-o", "adamm"], "error: --optimizer 'adamm': unknown optimizer 'adamm'; did you mean 'adam'"),
+    (["-o", "random-search"], "error: --optimizer 'random-search': random search draws its points at random and "
+                              "has no hyperparameters to tune; descend compare and descend.fit run it"),
+    (["-o", "adam|Random_Search"], "error: --optimizer 'Random_Search': random search draws its points"),
     (["-o", "adam", "-o", "adam"], "names an optimizer twice"),
     (["-o", "adam|sgx"], "error: --optimizer 'sgx': unknown optimizer 'sgx'; did you mean 'sgd'"),
     (["-o", "adam|"], "error: --optimizer 'adam|': an empty choice; a choice of optimizers in one study is NAME|NAME"),
@@ -255,6 +258,13 @@ def test_bad_input_is_one_line_naming_the_option_and_nothing_is_written(tmp_path
     assert len(lines) == 1 and message in lines[0], result.stderr
     assert "secret" not in result.output and "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_an_unknown_optimizer_is_offered_only_what_a_search_tunes(tmp_path):
+    """The registry's list ends "and random-search where runs are trained", which a search refuses."""
+    result = runner.invoke(app, ["tune", "line", "-o", "adma", "--trials", "4", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "did you mean 'adamax' or 'adam'" in result.stderr, result.output
+    assert "random" not in result.stderr and "gd, momentum" in result.stderr
 
 
 @pytest.mark.parametrize("kind", ["journal", "sqlite"])

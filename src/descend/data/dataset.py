@@ -479,8 +479,7 @@ def _class_labels(y: torch.Tensor, classes: tuple | None) -> torch.Tensor:
             raise ValueError(f"classes={classes!r} has {len(classes)} entries; a classifier needs at least 2 classes")
         c, how = len(classes), f"C = {len(classes)} classes given"
     else:
-        c, how = int(present.numel()), (f"C = {present.numel()} distinct labels; declare C with classes=, e.g. "
-                                       f"descend.data.as_dataset(x, y, classes=range(C)) as fit's data")
+        c, how = int(present.numel()), f"C = {present.numel()} distinct labels"
     if present.numel() < 2:
         raise ValueError(
             f"y has a single class (every label is {int(present[0])}); a classifier needs at least 2 classes"
@@ -491,8 +490,14 @@ def _class_labels(y: torch.Tensor, classes: tuple | None) -> torch.Tensor:
         number = "" if classes is not None else (
             "; if y is a number to predict rather than a class, give it as floats (y.float(), or "
             "descend.data.as_dataset(x, y, kind='regression'))")
+        fix = ""
+        if classes is None and int(labels.min()) >= 0:  # the labels as they are: a fix that fits them
+            top = int(labels.max())
+            fix = ("; they run 1.." + str(top) + ": give y - 1, or" if int(labels.min()) == 1 and c == top else
+                   "; labels with gaps:") + (f" declare the classes, descend.data.as_dataset(x, y, "
+                                             f"classes=range({top + 1})) as fit's data")
         raise ValueError(
-            f"y: class label {int(labels[i])} at row {i} is not in 0..{c - 1} ({how}); "
-            f"kind='multiclass' needs labels 0..C-1{number}"
+            f"y: class label {int(labels[i])} at row {i} is not in 0..{c - 1} ({how}); class labels are 0..C-1"
+            f"{fix}{number}"
         )
     return labels

@@ -98,7 +98,8 @@ class ModuleModel(_Base):
     gives the same numbers, and a run's dropout masks depend on the runs it trains with. ``input_ndim`` is the
     number of axes of one run's x (default 2, ``[B, D]``); x with one more axis is per run. The module's output
     per run must be ``[B]`` or ``[B, out]``; ``output`` (an activation applied after the module) lets the module
-    return logits.
+    return logits. A module ending in ``nn.Sigmoid`` (torch's ``BCELoss`` pattern) trains with ``loss="bce"`` on
+    its probabilities; a loss on logits is refused for it, and for one ending in ``nn.Softmax`` (:attr:`ends_in`).
     """
 
     module: nn.Module
@@ -124,6 +125,21 @@ class ModuleModel(_Base):
         set_(self, "init_scheme", _choice("init", init, ("reset", "module")))
         set_(self, "output", _choice("output", output, OUTPUTS))
         set_(self, "input_ndim", _positive_int("input_ndim", input_ndim))
+        if self.output != "identity" and self.ends_in is not None:  # the activation applied twice
+            raise ValueError(f"module ends in nn.{self.ends_in.title()} and output={self.output!r} applies "
+                             f"another: take the module's last {self.ends_in} off (output={self.output!r} then "
+                             "applies it, and the loss reads the logits before it), or leave output='identity'")
+
+    @property
+    def ends_in(self) -> str | None:
+        """``"sigmoid"`` or ``"softmax"`` when the module's last layer is ``nn.Sigmoid`` or ``nn.Softmax`` (the
+        last of an ``nn.Sequential``, nested ones followed): its outputs are probabilities already, which a loss
+        on logits would squash again (see :func:`descend.problem.problem`). None otherwise, or where the last
+        layer cannot be read from the module (a ``forward`` of one's own)."""
+        last = self.module
+        while isinstance(last, nn.Sequential) and len(last):
+            last = last[-1]
+        return "sigmoid" if isinstance(last, nn.Sigmoid) else "softmax" if isinstance(last, nn.Softmax) else None
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -698,8 +698,8 @@ def get(name: str) -> OptimizerInfo:
                          + " ".join(f"-o {p}" for p in parts) + ")")
     if key not in OPTIMIZERS:  # random search is taken where optimizers are trained (fit, compare, tune), not here
         if key == RANDOM_SEARCH[0]:
-            raise ValueError(f"{name!r} is the gradient-free baseline, which has no update rule here: descend.fit, "
-                             "descend compare and descend tune train it")
+            raise ValueError(f"{name!r} is the gradient-free baseline, which has no update rule here: descend.fit "
+                             "and descend compare train it")
         raise ValueError(
             f"unknown optimizer {name!r}{close_matches(key, [*OPTIMIZERS, RANDOM_SEARCH[0]])} (available: "
             f"{', '.join(OPTIMIZERS)}, and {RANDOM_SEARCH[0]} where runs are trained; one of your own: "

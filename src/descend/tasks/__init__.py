@@ -78,7 +78,9 @@ def get(name: str, **options: Any) -> Task:
     key = _key(name)
     if key in TASKS:
         build = TASKS[key].build
-    elif key in landscapes.LANDSCAPES:
+    elif key in landscapes.LANDSCAPES:  # its options checked as a task's are (a misspelt one was a TypeError)
+        check_names(list(options), [p for p in inspect.signature(landscape_task).parameters if p != "landscape"],
+                    what=f"option of task {key!r}")
         return _described(landscape_task(key, **options), key)
     else:
         everything = [*TASKS, *landscapes.LANDSCAPES]

@@ -103,18 +103,27 @@ def _task(task: Any, names: Mapping[str, str]) -> Any:
 
 def parse_optimizer(text: Any, names: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
     """``"adam"`` or ``"sgd:nesterov=true,momentum=0.9"`` → (registry name, fixed values), checked."""
+    from ..catalog import RANDOM_SEARCH
     from ..compare_config import as_switches, parse_scalar
     from ..optim import get
+    from ..optim.registry import OPTIMIZERS
 
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"{names['optimizer']} {text!r}: give a name such as adam, or sgd:nesterov=true")
     name, _, rest = text.strip().partition(":")
+    key = name.strip().lower().replace("_", "-")
+    if key == RANDOM_SEARCH[0]:  # the registry's words would send a search back here
+        raise ValueError(f"{names['optimizer']} {text!r}: random search draws its points at random and has no "
+                         "hyperparameters to tune; descend compare and descend.fit run it beside the optimizers")
+    if key not in OPTIMIZERS and "," not in key:  # the registry's list names random search, which a search refuses
+        raise ValueError(f"{names['optimizer']} {text!r}: unknown optimizer {name.strip()!r}"
+                         f"{close_matches(key, OPTIMIZERS)} "
+                         f"(available: {', '.join(OPTIMIZERS)}; one of your own: descend.optim.register, or "
+                         "--plugin FILE.py on the command line)")
     try:
         info = get(name.strip())
     except ValueError as e:
         raise ValueError(f"{names['optimizer']} {text!r}: {e}") from None
-    if info.name == "random-search":  # pragma: no cover - not in the registry of gradient rules
-        raise ValueError(f"{names['optimizer']} {text!r}: random search has no hyperparameters to tune")
     fixed: dict[str, Any] = {}
     for part in filter(None, (p.strip() for p in rest.split(","))):
         key, eq, value = part.partition("=")
@@ -324,7 +333,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     seeds = _whole(seeds, names["seeds"], 0)
     seed = _whole(seed, names["seed"], 0, MAX_SEED)
     if eval_every is not None:
-        _whole(eval_every, names["eval_every"], 1)
+        _whole(eval_every, names.get("eval_every", "eval_every"), 1)  # Python's alone: no flag sets it
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
                                 or not math.isfinite(timeout) or timeout <= 0):
         raise ValueError(f"{names['timeout']} {timeout!r}: a positive, finite number of seconds is required (no "

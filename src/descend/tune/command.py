@@ -12,7 +12,6 @@ Errors are one line naming the option, exit code 2; Ctrl-C stops after telling O
 from __future__ import annotations
 
 import contextlib
-import re
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,18 +28,8 @@ from ..progress import value_text as _value
 FLAGS = {"task": "TASK", "optimizer": "--optimizer", "space": "--space", "trials": "--trials", "cohort": "--cohort",
          "sampler": "--sampler", "pruner": "--pruner", "steps": "--steps", "epochs": "--epochs", "seeds": "--seeds",
          "storage": "--storage", "study": "--study", "timeout": "--timeout", "metric": "--metric",
-         "batch_size": "--batch-size", "out": "--out", "seed": "--seed", "eval_every": "--eval-every",
-         "csv": "--csv", "loss": "--loss", "clip_norm": "--clip-norm", "clip_value": "--clip-value",
-         "schedules": "--schedule"}
-
-EXAMPLES = """\
-Examples:
-  descend tune line --trials 64
-  descend tune digits -o adam --space "lr=1e-5..1e-1:log, beta1=0.8..0.999, weight_decay=0..1e-2" --trials 256 --cohort 64
-  descend tune rosenbrock -o adam -o sgd:nesterov=true --sampler qmc --pruner sha
-  descend tune digits -o "adam|sgd|rmsprop" --trials 128   (the optimizer chosen inside one study)
-  descend tune digits -o adam --space "lr=1e-4..1e-1:log, batch_size=16|32|64" --epochs 5 --metric accuracy
-  descend tune digits --storage postgresql://user:password@host:5432/db --study digits-adam   (on each machine)"""
+         "batch_size": "--batch-size", "out": "--out", "seed": "--seed", "csv": "--csv", "loss": "--loss",
+         "clip_norm": "--clip-norm", "clip_value": "--clip-value", "schedules": "--schedule"}
 
 
 def _resumed_text(study: Any) -> str:
@@ -458,7 +447,3 @@ def resume_command(task: str | None, optimizers: Sequence[str], options: Mapping
                 words += [flag, str(item)]
     return " ".join([*(shell_word(w) for w in words), *(["--", shell_word(task)] if dashed else [])])
 
-
-def help_text() -> str:
-    """The command's --help description (the docstring of the Typer command repeats it)."""
-    return re.sub(r"\n{3,}", "\n\n", EXAMPLES)

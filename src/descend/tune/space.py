@@ -6,7 +6,8 @@ A space is a comma-separated list of items, one per hyperparameter of the optimi
     lr=1e-5..1e-1:log        a float, log-uniform between the two ends (both included)
     beta1=0.8..0.999         a float, uniform
     momentum=0..0.99:step=0.01   a float on a grid of that step
-    nesterov=true|false      a choice (an option of the rule, or a few values of a hyperparameter)
+    nesterov=true|false      a choice (an option of the rule, or a few values of a hyperparameter; sgd's
+                             nesterov needs momentum > 0 in the space too)
     batch_size=full|32|128   a choice of batch sizes (each one trains as its own cohort)
     schedule=constant|cosine|one_cycle   a choice of the learning rate's schedule (``descend list schedules``;
                              one option each at most, as step:step_size=100: an item ends at a comma)
