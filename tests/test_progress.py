@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -52,3 +53,19 @@ def test_a_searchs_divergence_rate_is_written_as_every_report_writes_it():
     for rate in (1 / 3, 1 / 201, 0.0, 1.0, 0.5):
         assert value_text("divergence rate", rate) == _cell_text("divergence rate", rate)
     assert value_text("divergence rate", 1 / 201) == "0.4975%" and value_text("divergence rate", 1 / 3) == "33.33%"
+
+
+def test_a_searchs_bar_says_the_re_runs_and_no_time_left_once_the_search_is_over():
+    """Its last estimate stood still while the best's re-runs trained ("30 s left" for 5 s, after a timeout)."""
+    from rich.console import Console
+
+    from descend.progress import SearchBar
+
+    out = io.StringIO()
+    with SearchBar(console=Console(file=out, force_terminal=True, width=120)) as bar:
+        bar({"kind": "study", "optimizer": "adam", "done": 8, "total": 64, "best": 0.5, "rate": 2.0})
+        bar({"kind": "final", "optimizer": "adam", "runs": 3, "done": 8, "total": 64, "best": None, "rate": None,
+             "elapsed": 4.0})
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())  # the terminal's codes out
+    last = [line for line in text.replace("\r", "\n").splitlines() if line.strip()][-1]
+    assert "re-running the best of adam" in last and "3 runs" in last and "left" not in last, last

@@ -1164,9 +1164,10 @@ def tune_command(
                                           "postgresql://user:password@host:port/db for several workers."),
     study: Optional[str] = typer.Option(None, metavar="NAME", help="The study's name (default: the task's; "
                                         "NAME-OPTIMIZER for several optimizers; at most 512 characters)."),
-    timeout: Optional[str] = typer.Option(None, metavar="SECONDS", help="Start no new cohort after this long (with several --optimizer, "
-                                          "no new round of one cohort per optimizer: the studies stop at the same "
-                                          "point)."),
+    timeout: Optional[str] = typer.Option(None, metavar="SECONDS", help="Start no new cohort after this long "
+                                          "(each study's first cohort runs; with several --optimizer, no new round "
+                                          "of one cohort per optimizer: the studies stop at the same point). The "
+                                          "best's re-runs (--seeds) follow."),
     seed: str = typer.Option("0", metavar="INTEGER", help="The sampler's seed."),
     out: Optional[str] = typer.Option(None, metavar="DIRECTORY", help="Where the results go (default: "
                                       "reports/tune-TASK)."),

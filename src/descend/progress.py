@@ -109,18 +109,17 @@ class SearchBar(_Bar):
 
     def __init__(self, total: int | None = None, quiet: bool = False, metric: str = "loss",
                  console: Any = None) -> None:
-        from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
         super().__init__(
             # short enough for an 80-column terminal: the bar takes what the rest leaves
             TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[done]}"),
             TextColumn("best {task.fields[best]}"), TextColumn("{task.fields[rate]}/s"), TextColumn("•"),
-            TimeElapsedColumn(), TextColumn("•"), TimeRemainingColumn(), TextColumn("left"), console=console,
-            quiet=quiet)
+            TimeElapsedColumn(), TextColumn("•"), _search_left(), console=console, quiet=quiet)
         self.total = total
         self.metric = metric
         self.task = self.progress.add_task("tuning", total=total, done="0 trials" if total is None else
-                                           f"0/{total} trials", best="-", rate="-")
+                                           f"0/{total} trials", best="-", rate="-", phase="search")
 
     def __call__(self, event: Mapping[str, Any]) -> None:
         self.draw()
@@ -131,6 +130,10 @@ class SearchBar(_Bar):
         if self.total is None:  # the budget of every study, which the search's events carry (the bar's too: without
             self.total = int(event["total"])  # it the bar never fills and shows no time left)
             self.progress.update(self.task, total=self.total)
+        if event["kind"] == "final":  # the search is over (its budget met, or its timeout): the best's re-runs
+            self.progress.update(self.task, description=f"re-running the best of {event['optimizer']}",
+                                 done=f"{event['runs']} runs", phase="final")
+            return
         done = int(event.get("done", 0))
         completed = float(done)
         if event["kind"] == "step" and event.get("steps"):
@@ -147,6 +150,23 @@ class SearchBar(_Bar):
                              f"{done}/{self.total} trials: budget met",  # short: a narrow terminal cut it
                              best="-" if best is None else value_text(self.metric, best),
                              rate="-" if rate is None else f"{rate:.3g}")
+
+
+def _search_left() -> Any:
+    """The time a search has left, from its trials' pace; nothing once the search is over and the best's re-runs
+    train (the estimate was the search's: "30 s left" stood still while they ran)."""
+    from rich.progress import TimeRemainingColumn
+    from rich.text import Text
+
+    class Left(TimeRemainingColumn):
+        def render(self, task: Any) -> Text:
+            if task.fields.get("phase") == "final":
+                return Text("")
+            shown = super().render(task)
+            shown.append(" left")
+            return shown
+
+    return Left()
 
 
 def value_text(metric: str, v: Any) -> str:

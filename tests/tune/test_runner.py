@@ -487,7 +487,7 @@ def test_after_the_timeout_the_progress_counts_the_last_cohort(monkeypatch):
 
     later = [0.0]  # the clock jumps past the deadline once the first cohort trains
     clock = types.SimpleNamespace(time=lambda: time.time() + later[0], perf_counter=time.perf_counter,
-                                  monotonic=time.monotonic, sleep=time.sleep)
+                                  monotonic=lambda: time.monotonic() + later[0], sleep=time.sleep)
     monkeypatch.setattr(api, "time", clock)
     events = []
 
@@ -501,6 +501,80 @@ def test_after_the_timeout_the_progress_counts_the_last_cohort(monkeypatch):
     assert result.timed_out and len(result.trials) == 4
     studies = [e for e in events if e["kind"] == "study"]
     assert studies[-1]["done"] == 4
+
+
+def test_a_timed_out_search_says_what_it_did_and_that_the_re_runs_follow(monkeypatch):
+    """The note said "stopped by the timeout after 3 s" after 4.3 s, not how many trials were done, nor that the
+    re-runs would train after the deadline (under a bar whose time left stood still); the one-line summary counted
+    queued and failed rows as trials."""
+    import time
+    import types
+
+    import descend
+    from descend.tune import api
+
+    later = [0.0]
+    clock = types.SimpleNamespace(time=lambda: time.time() + later[0], perf_counter=time.perf_counter,
+                                  monotonic=lambda: time.monotonic() + later[0], sleep=time.sleep)
+    monkeypatch.setattr(api, "time", clock)
+    events = []
+
+    def progress(event):
+        events.append(dict(event))
+        if event["kind"] == "step":
+            later[0] = 1e6
+
+    result = descend.tune("line", optimizer="gd", space="lr=1e-3..1:log", trials=16, cohort=4, steps=10, seeds=2,
+                          batch_size=16, timeout=np.int64(3600), progress=progress)  # (numpy's integer: refused)
+    assert result.timed_out
+    said = [n for n in result.notes if n.startswith("stopped by the timeout")]
+    assert len(said) == 1 and re.search(r"stopped by the timeout \(3600 s\) after [\d.]+ s, with 4 of 16 trials "
+                                        r"done; run again to resume \(the best's re-runs on 2 seeds follow the "
+                                        r"search: seeds=0 leaves them out\)", said[0]), said
+    final = [e for e in events if e["kind"] == "final"]
+    assert len(final) == 1 and final[0]["runs"] == 2 and final[0]["optimizer"] == "gd"
+    assert len(result.final_summary) == 2
+    assert repr(result).startswith("TuneResult(4 trials done of gd; best ") and "; timed out" in repr(result)
+
+
+def test_a_finished_study_under_a_timeout_shorter_than_opening_it_is_not_timed_out(tmp_path):
+    """The deadline was checked before any study was looked at: a finished study read "stopped by the timeout",
+    its files said timed_out and a re-run did nothing."""
+    import descend
+
+    search = dict(optimizer="gd", space="lr=1e-3..1:log", trials=4, cohort=4, steps=10, seeds=0,
+                  storage=str(tmp_path / "study.journal"))
+    descend.tune("line", **search)
+    again = descend.tune("line", timeout=1e-9, **search)
+    assert not again.timed_out and not any("timeout" in n for n in again.notes), again.notes
+    assert len(again.study.trials) == 4
+
+
+def test_a_choice_of_optimizers_says_which_no_trial_chose(monkeypatch):
+    """A choice study cut by its timeout after adam's trial had a table of adam alone, read as if sgd and rmsprop
+    had lost to it."""
+    import time
+    import types
+
+    import descend
+    from descend.tune import api
+
+    later = [0.0]
+    clock = types.SimpleNamespace(time=lambda: time.time() + later[0], perf_counter=time.perf_counter,
+                                  monotonic=lambda: time.monotonic() + later[0], sleep=time.sleep)
+    monkeypatch.setattr(api, "time", clock)
+
+    def progress(event):
+        if event["kind"] == "step":
+            later[0] = 1e6
+
+    result = descend.tune("line", optimizer="adam|sgd|rmsprop", trials=6, cohort=1, steps=10, seeds=0,
+                          timeout=3600, progress=progress)
+    assert list(result.table.index) == ["adam"]
+    said = [n for n in result.notes if "no trial of the study" in n]
+    assert said == ["sgd, rmsprop: no trial of the study adam|sgd|rmsprop chose them (1 trial; the sampler picks the "
+                    "optimizer as it picks a value), so they have no row; more trials would try them, or tune them "
+                    "in a study of their own (optimizer=['sgd', 'rmsprop'])"], result.notes
 
 
 def test_the_trials_write_a_searched_batch_size_as_the_table_does():
@@ -606,7 +680,7 @@ def test_several_optimizers_advance_in_turn_so_that_a_timeout_stops_them_alike(m
 
     later = [0.0]  # the clock jumps past the deadline while sgd's first cohort trains
     clock = types.SimpleNamespace(time=lambda: time.time() + later[0], perf_counter=time.perf_counter,
-                                  monotonic=time.monotonic, sleep=time.sleep)
+                                  monotonic=lambda: time.monotonic() + later[0], sleep=time.sleep)
     monkeypatch.setattr(api, "time", clock)
     order = []
 
@@ -1205,7 +1279,7 @@ def test_a_search_leaves_optunas_log_level_and_prints_one_line_of_itself():
         assert optuna.logging.get_verbosity() == optuna.logging.DEBUG
     finally:
         optuna.logging.set_verbosity(before)
-    assert repr(result).startswith("TuneResult(2 trials of adam; best validation_loss: {adam: ") and len(
+    assert repr(result).startswith("TuneResult(2 trials done of adam; best validation_loss: {adam: ") and len(
         repr(result)) < 200
     assert "note" not in repr(result) and "data:" not in repr(result)
     # what the command line prints after its table is said to be there (a notebook showed nothing of it)

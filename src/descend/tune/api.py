@@ -334,10 +334,11 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     seed = _whole(seed, names["seed"], 0, MAX_SEED)
     if eval_every is not None:
         _whole(eval_every, names.get("eval_every", "eval_every"), 1)  # Python's alone: no flag sets it
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, numbers.Real)
                                 or not math.isfinite(timeout) or timeout <= 0):
         raise ValueError(f"{names['timeout']} {timeout!r}: a positive, finite number of seconds is required (no "
                          "timeout: leave it out)")
+    timeout = float(timeout) if timeout is not None else None  # (numpy's numbers too)
     if not isinstance(metric, str) or metric.strip().lower() not in METRICS:
         raise ValueError(f"{names['metric']} {metric!r}: unknown metric{close_matches(str(metric), METRICS)} "
                          f"(allowed: {', '.join(METRICS)})")
@@ -887,7 +888,7 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
         if not callable(stop):
             raise ValueError("stop must be a threading.Event or a callable returning True to stop")
         watcher = _watch(stop, event)
-    deadline = time.time() + p.timeout if p.timeout is not None else None
+    deadline = time.monotonic() + p.timeout if p.timeout is not None else None  # (a clock set meanwhile: no matter)
     total = sum(plan.trials for plan in plans.values())
     outcomes = {}
     done_before: dict[str, int] = {}
@@ -921,10 +922,14 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
                                     clip_norm=p.clip_norm, clip_value=p.clip_value, dtype=dtype, compile=compile,
                                     schedules=p.schedules) for name, _ in p.optimizers}
             active = list(runners)
+            first = True
+            # every study's first round runs, so that a finished study learns it is (it trains nothing) rather than
+            # reading "stopped by the timeout" under a timeout shorter than opening the studies
             while active and not interrupted:
-                if deadline is not None and time.time() >= deadline:
+                if deadline is not None and not first and time.monotonic() >= deadline:
                     timed_out = True
                     break
+                first = False
                 for name in list(active):
                     if event.is_set():
                         interrupted = True
@@ -945,7 +950,12 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
                 notes.append("interrupted (Ctrl-C or a stop): the finished trials are kept in the study; run the same "
                              "command again to resume; no final re-runs")
             elif timed_out:
-                notes.append(f"stopped by the timeout after {p.timeout:g} s; run again to resume")
+                done = sum(done_before.values())
+                notes.append(f"stopped by the timeout ({p.timeout:g} s) after {time.perf_counter() - t0:.3g} s, "
+                             f"with {done} of {total} trials done; run again to resume"
+                             + (f" (the best's re-runs on {p.seeds} seed{'s' * (p.seeds != 1)} follow the search: "
+                                f"{p.names['seeds']}{' ' if p.names['seeds'].startswith('-') else '='}0 leaves them "
+                                "out)" if best and p.seeds else ""))
             summary = None
             if best and p.seeds and not interrupted:
                 from ..spec import seeds_can_differ
@@ -975,6 +985,10 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
                                  "the same configuration, seeds and budget")
                 todo = [spec for name in specs if name not in kept for spec in specs[name]]
                 if todo:
+                    if progress is not None:  # the bar says so: its trials and time left were the search's
+                        progress({"kind": "final", "optimizer": ", ".join(n for n in specs if n not in kept),
+                                  "runs": len(todo), "done": sum(done_before.values()), "total": total,
+                                  "best": None, "rate": None, "elapsed": time.perf_counter() - t0})
                     final = engine.train(p.problem, todo, steps=p.budget.steps, epochs=p.budget.epochs,
                                          eval_every=p.eval_every, stop=event, record_grad_norms=False,
                                          **({"dtype": dtype} if dtype is not None else {}), compile=compile)
@@ -1103,11 +1117,14 @@ def _without_best(studies: Mapping[str, Any], spaces: Mapping[str, Space | Choic
         # diverged nor failed to train
         trials = [t for t in trials if trial_status(t) not in RETRIED]
         chosen = space.optimizers if isinstance(space, ChoiceSpace) else [label]
+        unchosen: list[str] = []
         for name in chosen:
             if name in best:
                 continue
             mine = [t for t in trials if not isinstance(space, ChoiceSpace) or t.params.get("optimizer") == name]
             if not mine:
+                if isinstance(space, ChoiceSpace) and trials:  # its row missing read as if it had lost
+                    unchosen.append(name)
                 continue
             diverged = sum(t.state == TrialState.COMPLETE for t in mine)
             failed = sum(t.state == TrialState.FAIL for t in mine)
@@ -1119,6 +1136,14 @@ def _without_best(studies: Mapping[str, Any], spaces: Mapping[str, Space | Choic
             else:  # pruned, with finite values: the ones that would complete were cut short or are still to come
                 notes.append(f"{name}: none of its {len(mine)} trials completed ({ended}), so it has no best "
                              "configuration and no re-runs yet; the same command resumes the search")
+        if unchosen:
+            n, them = len(trials), "it" if len(unchosen) == 1 else "them"
+            notes.append(f"{', '.join(unchosen)}: no trial of the study {label} chose {them} ({n} trial"
+                         f"{'s' * (n != 1)}; the sampler picks the optimizer as it picks a value), so "
+                         f"{'it has' if them == 'it' else 'they have'} no row; more trials would try {them}, or "
+                         f"tune {them} in a study of {'its' if them == 'it' else 'their'} own ("
+                         + (" ".join(f"{names['optimizer']} {u}" for u in unchosen)
+                            if names["optimizer"].startswith("-") else f"{names['optimizer']}={unchosen!r}") + ")")
     return notes
 
 
@@ -1238,7 +1263,8 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     optimizers; at most 512 characters, as a database takes). ``out``: a directory of the search's own, where its
     tables and best.json are written (one holding another search's results, a comparison's or other files is
     refused before any work, as the command line refuses it). ``timeout``: no new cohort after that many seconds
-    (with several optimizers, no new round of one cohort per optimizer's study). ``seeds``: re-runs of each
+    (with several optimizers, no new round of one cohort per optimizer's study; each study's first round runs
+    whatever the timeout; the best's re-runs follow). ``seeds``: re-runs of each
     best configuration (seeds 0..seeds-1), reported on test data. ``schedules``: every trial's and re-run's
     schedules as :class:`descend.spec.RunSpec` takes them (``{"lr": descend.schedules.cosine(1.0, 500)}``, a
     multiplier of the searched rate; not part of the study), or by name or class as :func:`descend.fit` takes them
@@ -1256,7 +1282,9 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     called with a dict at each study's count (``kind`` ``"study"``) and every 10 steps of a cohort (``"step"``,
     with ``step``, ``steps`` and ``runs``), while the study's database does not answer (``"database"``, with
     ``reason`` and the seconds ``waited`` of ``patience``: a worker waits two minutes for a server that restarts,
-    :data:`descend.tune.runner.PATIENCE`, before it stops as after an error), each with ``optimizer``, ``done``,
+    :data:`descend.tune.runner.PATIENCE`, before it stops as after an error), once the search is over and the
+    best configurations' re-runs train (``"final"``, with their number of ``runs``; ``optimizer`` names those
+    re-run, ``best`` and ``rate`` None), each with ``optimizer``, ``done``,
     ``total``, ``best``, ``rate`` (trials a second, or None) and ``elapsed`` seconds.
     ``heartbeat_interval`` and ``grace_period`` (seconds): how often this worker tells the storage its trials
     are alive, and how long another machine's silent worker is waited for before its trials are retried

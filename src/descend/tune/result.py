@@ -75,10 +75,14 @@ class TuneResult:
         """One line a notebook can read (the dataclass's printed every study object and table: 3 kB)."""
         best = ", ".join(f"{name}: {info.get('value'):.4g}" if isinstance(info.get("value"), float) else name
                          for name, info in self.best.items())
-        state = " interrupted" if self.interrupted else " timed out" if self.timed_out else ""
+        state = "; interrupted" if self.interrupted else "; timed out" if self.timed_out else ""
         from ..tasks.task import told
 
-        return (f"TuneResult({len(self.trials)} trials of {', '.join(self.names)}; best {self.target.key}: "
+        # the trials done: a cut search's failed and queued rows counted too read as a whole budget
+        done = int(self.trials["state"].isin(["COMPLETE", "PRUNED"]).sum()) if len(self.trials) else 0
+        aside = len(self.trials) - done
+        return (f"TuneResult({done} trials done of {', '.join(self.names)}"
+                f"{f' ({aside} more cut short, failed or queued)' if aside else ''}; best {self.target.key}: "
                 f"{{{best}}}; re-runs: {0 if self.final_summary is None else len(self.final_summary)}; "
                 f"storage {self.storage!r}{state}{told(len(self.notes), '.notes', self.facts, '.facts')})")
 
