@@ -291,6 +291,63 @@ def test_tuned_mode_searches_with_the_comparisons_schedule():
     assert not np.allclose(plain["value"].to_numpy(), cosine["value"].to_numpy())
 
 
+def test_a_loss_given_in_place_of_the_tasks_own_has_its_card_answer_and_surface():
+    """--loss mse on bbox: the card said "loss: bbox" and its baseline, a sum over the box's four numbers, made the
+    table look 17x better than it, not 4.4x; --loss mae on the line drew the MSE's bowl, marked the least-squares
+    solution and measured each run's distance to it."""
+    import torch
+
+    from descend import losses
+
+    _, bbox = C.resolve("bbox", optimizers=["adam"], loss="mse", steps=5, seeds=1)
+    assert bbox.loss == "mse" and "loss:       mse" in bbox.card()
+    assert [key for key, _ in bbox.facts] == ["own loss"]
+    assert dict(bbox.facts)["own loss"] == ("bbox: the task's baseline is of that loss, not of mse, and left out")
+    _, line = C.resolve("line", optimizers=["adam"], loss="mae", steps=5, seeds=1)
+    assert line.known is None and line.surface.points == ()
+    assert dict(line.facts)["own loss"] == ("mse: the task's least-squares solution and Hessian are of that loss, "
+                                            "not of mae, and left out")
+    own = tasks.get("line")
+    x, y = own.data.train.x.double()[:, 0], own.data.train.y.double().reshape(-1)
+    w, b = torch.tensor([[1.5]], dtype=torch.float64), torch.tensor([[-0.25]], dtype=torch.float64)
+    expected = losses.mae(1.5 * x - 0.25, y).item()
+    assert line.surface.cost(w, b).item() == pytest.approx(expected, rel=1e-12)
+    assert own.surface.cost(w, b).item() == pytest.approx(losses.mse(1.5 * x - 0.25, y).item(), rel=1e-12)
+    _, same = C.resolve("line", optimizers=["adam"], loss="mse", steps=5, seeds=1)
+    assert same.known is not None and "own loss" not in dict(same.facts)
+    _, ellipse = C.resolve("ellipse", optimizers=["adam"], loss="mae", steps=5, seeds=1)
+    assert ellipse.known is not None and ellipse.known.label.startswith("ground truth")  # no loss moves it
+
+
+def test_a_schedule_or_hybrid_that_the_budget_does_not_fit_is_said():
+    """A one_cycle of 1000 steps over a budget of 50 trained at 4-10 % of its peak, a step schedule of 1000 steps
+    never moved the rate, a hybrid never reached its later batches under its hybrid label: without a word."""
+    notes = {}
+    for name, kw in {"long": dict(steps=50, schedule="one_cycle:total_steps=1000"),
+                     "short": dict(steps=500, schedule="cosine:total_steps=100"),
+                     "still": dict(steps=50, schedule="step:step_size=1000"),
+                     "constant": dict(steps=50, schedule="constant"),
+                     "fits": dict(steps=50, schedule="cosine"),
+                     "epochs": dict(epochs=3, schedule="multistep:milestones=10;20", batch_size="full,8")}.items():
+        config, task = C.resolve("iris" if name == "epochs" else "line", optimizers=["adam"], seeds=1, **kw)
+        notes[name] = C._schedule_notes(config, task)
+    assert notes["long"] == ["the schedule one_cycle:total_steps=1000 lasts 1000 steps and the budget 50: the runs "
+                             "train its first 5 %"]
+    assert notes["short"] == ["the schedule cosine:total_steps=100 lasts 100 steps and the budget 500: from step 100 "
+                              "on, the rate stays where the schedule ends"]
+    assert notes["still"] == ["the schedule step:step_size=1000 never changes the learning rate within the budget's "
+                              "steps (50): the runs train as with a constant rate"]
+    assert notes["constant"] == notes["fits"] == []
+    assert notes["epochs"] == ["the schedule multistep:milestones=10;20 never changes the learning rate within the "
+                               "budget's steps (3 at batch full): the runs train as with a constant rate"]
+    config, task = C.resolve("ellipse", optimizers=["adam"], batch_size="hybrid", epochs=4, seeds=1)
+    assert C._schedule_notes(config, task) == [
+        "the batch size hybrid(32,8,512) never reaches its batches of 512 within the budget (they begin after 8 "
+        "epochs): its runs train with batches of 32 throughout"]
+    config, task = C.resolve("ellipse", optimizers=["adam"], batch_size="hybrid", epochs=9, seeds=1)
+    assert C._schedule_notes(config, task) == []
+
+
 def test_under_an_epochs_budget_each_batch_size_s_schedule_lasts_its_own_steps():
     """--epochs with --schedule cosine was refused, and cosine:total_steps=65 (the refusal's advice) was one schedule
     for every batch size: at batch 1 (450 steps in 5 epochs of iris) the rate was 0 from step 65 on, at the full

@@ -718,21 +718,50 @@ def lr_schedule(config: Config, task: Any, batch_size: Any) -> Callable[[int], f
 
 
 def _schedule_notes(config: Config, task: Any) -> list[str]:
-    """A note where a schedule given its ``total_steps`` meets an epochs budget whose batch sizes take another
-    number of steps: the user's choice, but one that a report should not leave unsaid."""
+    """Notes where the budget and a batch size's schedule or hybrid disagree: the user's choice, but one that a
+    report should not leave unsaid. A schedule given its ``total_steps`` that lasts another number of steps than a
+    batch size takes (its end never reached, or its last value held), one that never changes the rate within the
+    budget (``step:step_size=1000`` over 50 steps), and a hybrid batch size whose later batches the budget never
+    reaches (it trains as its first size throughout, under its hybrid label)."""
     import re
 
+    from .compare_config import hybrid_reaches, schedule_name
+    from .data import hybrid
+
+    data = getattr(task, "data", None) is not None
+    per_batch = config.epochs is not None and data
+    steps = {b: budget_steps(task, b, None, config.epochs) if per_batch else config.steps for b in config.batch_size}
+    notes = []
     given = re.search(r"total_steps\s*=\s*([0-9.eE+]+)", str(config.schedule or ""))
-    if given is None or config.epochs is None or getattr(task, "data", None) is None:
-        return []
-    total = int(float(given.group(1)))
-    steps = {batch_text(b): budget_steps(task, b, None, config.epochs) for b in config.batch_size}
-    other = {b: n for b, n in steps.items() if n != total}
-    if not other:
-        return []
-    words = ", ".join(f"{n} at batch {b}" for b, n in other.items())
-    return [f"the schedule {config.schedule} lasts {total} steps at every batch size, where {config.epochs} epochs "
-            f"take {words}: give it without total_steps for each batch size's own number of steps"]
+    if given is not None:
+        total = int(float(given.group(1)))
+        other = {batch_text(b): n for b, n in steps.items() if n != total}
+        if other and per_batch:
+            words = ", ".join(f"{n} at batch {b}" for b, n in other.items())
+            notes.append(f"the schedule {config.schedule} lasts {total} steps at every batch size, where "
+                         f"{config.epochs} epochs take {words}: give it without total_steps for each batch size's "
+                         "own number of steps")
+        elif other and config.steps:
+            notes.append(f"the schedule {config.schedule} lasts {total} steps and the budget {config.steps}: " +
+                         (f"the runs train its first {100 * config.steps / total:.3g} %" if total > config.steps else
+                          f"from step {total} on, the rate stays where the schedule ends"))
+    if config.schedule is not None and schedule_name(config.schedule) != "constant":
+        still = {}
+        for b, n in steps.items():
+            if n and n <= 100_000 and len({lr_schedule(config, task, b)(t) for t in range(n)}) == 1:
+                still[batch_text(b)] = n
+        if still:
+            where = ", ".join(f"{n} at batch {b}" for b, n in still.items()) if per_batch else f"{config.steps}"
+            notes.append(f"the schedule {config.schedule} never changes the learning rate within the budget's steps "
+                         f"({where}): the runs train as with a constant rate")
+    if data:
+        m = len(task.data.train)
+        for b in config.batch_size:
+            if isinstance(b, hybrid) and b.then is not None and not hybrid_reaches(b, m, config.steps, config.epochs):
+                notes.append(f"the batch size {batch_text(b)} never reaches its batches of {b.then} within the "
+                             f"budget (they begin after {b.epochs} epochs): its runs train with batches of {b.first} "
+                             "throughout")
+    return notes
 
 
 def _tune_text(spec: OptimizerSpec) -> str:

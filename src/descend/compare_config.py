@@ -1014,6 +1014,7 @@ class Config(schema.Schema):
                              f"{self.column!r} holds classes), which has no scale to standardize; leave it out")
         if self.loss is not None:  # also where the task takes the loss as its own option (house-prices)
             _check_loss(self.loss, task, names, the_tasks_own="loss" in folded)
+            task = task.with_loss(self.loss)  # its card, answer and surface of the loss trained
         if self.init_scale is not None and self.init not in ("normal", "uniform"):
             raise ValueError(f"{names['init_scale']} {self.init_scale:g} is the scale of {names['init']} normal (its "
                              f"standard deviation) or uniform (its bound); add one of them"
@@ -1259,15 +1260,12 @@ def _check_batch_sizes(sizes: Sequence[Any], task: Any, where: str, names: Mappi
                f"its default batch size {too_big[0]} does not fit; give {names['batch_size']} 1..{m} or full")
         raise ValueError(f"{names['batch_size']} {too_big[0]} is larger than the training set of {where} "
                          f"({rows}): {fix}")
-    from .data.batches import plan_length
-
     for b in sizes:  # both of a hybrid's sizes, before any training (its second one is used epochs later)
         if not isinstance(b, hybrid):
             continue
         if b.first > m:
             which = f"its first batches of {b.first} are"
-        elif (b.then or 0) > m and (epochs > b.epochs if epochs is not None else steps is not None and  # reached
-                                    steps > plan_length(m, b.first, steps=None, epochs=b.epochs, drop_last=False)):
+        elif (b.then or 0) > m and hybrid_reaches(b, m, steps, epochs):
             which = f"its batches of {b.then} after {b.epochs} epochs are"
         else:
             continue
@@ -1275,6 +1273,16 @@ def _check_batch_sizes(sizes: Sequence[Any], task: Any, where: str, names: Mappi
                  f"the default batch size of {where}, {batch_text(b)}, does not fit: {which}")
         raise ValueError(f"{named} larger than the training set of {where} ({rows}); give {names['batch_size']} "
                          f"hybrid({min(b.first, m)},{b.epochs},full) (full batches then) or sizes up to {m}")
+
+
+def hybrid_reaches(b: Any, m: int, steps: int | None, epochs: int | None) -> bool:
+    """Whether a run of ``steps`` steps (or ``epochs`` epochs) over ``m`` training rows reaches the hybrid batch
+    size ``b``'s later batches (``b.then``, after ``b.epochs`` epochs of ``b.first``)."""
+    from .data.batches import plan_length
+
+    if epochs is not None:
+        return epochs > b.epochs
+    return steps is not None and steps > plan_length(m, b.first, steps=None, epochs=b.epochs, drop_last=False)
 
 
 def _csv_options(task: Any) -> dict[str, Any]:

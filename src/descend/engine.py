@@ -2575,7 +2575,10 @@ class Runs:
         :class:`~descend.models.ModuleModel`) holding that run's final parameters, by its index in the summary
         (:func:`descend.models.to_torch` takes a cohort's ``[K, ...]`` parameters and a row of that cohort,
         which is not the run's index where runs train in several cohorts). ``logits=True`` leaves out the
-        output's activation (sigmoid, softmax), as :func:`descend.models.to_torch`.
+        output's activation (sigmoid, softmax), as :func:`descend.models.to_torch`. The module maps what the run
+        trained on to what it predicted: standardised features (a task's ``standardize``) and, for a standardised
+        regression target, standardised predictions, whose units are ``ŷ·σ + μ`` with the problem's
+        ``target_std`` σ and ``target_mean`` μ.
 
         Example:
             >>> import descend, torch

@@ -349,6 +349,29 @@ def test_kind_inference():
     assert column.kind == "multiclass" and column.y.shape == (6,)
 
 
+def test_integer_one_hot_rows_are_their_class_labels():
+    """torch.nn.functional.one_hot's rows read as C binary labels: fit trained C sigmoids with binary cross-entropy
+    where a C-class softmax was meant, and a softmax model was refused for having more outputs than "2 classes"."""
+    x = torch.randn(200, 5, generator=torch.Generator().manual_seed(0))
+    labels = (x[:, 0] > 0).long() + (x[:, 1] > 0).long()
+    onehot = torch.nn.functional.one_hot(labels, 4)  # class 3 absent: C is the columns
+    ds = as_dataset(x, onehot)
+    assert ds.kind == "multiclass" and ds.classes == (0, 1, 2, 3) and torch.equal(ds.y, labels)
+    assert as_dataset(x, onehot.bool()).kind == "multiclass"
+    kept = as_dataset(x, onehot, kind="binary")  # several binary labels, as asked
+    assert kept.kind == "binary" and kept.y.shape == (200, 4)
+    several = onehot.clone()
+    several[0, 3] = 1  # two labels in a row: binary labels, as before
+    assert as_dataset(x, several).kind == "binary"
+    import descend
+
+    kw = dict(optimizer="adam", lr=0.05, steps=20, compile=False, dtype=torch.float64)
+    rows = descend.fit(model=descend.models.Linear(5, 4), data=(x, onehot), **kw).summary
+    ints = descend.fit(model=descend.models.Linear(5, 4), data=as_dataset(x, labels, classes=range(4)), **kw).summary
+    assert rows["final_train_loss"].tolist() == ints["final_train_loss"].tolist()
+    assert rows["final_train_accuracy"].tolist() == ints["final_train_accuracy"].tolist()
+
+
 def test_dataframe_with_target_column():
     df = pd.DataFrame(
         {"age": [20, 30, 40, 50], "income": [1.0, 2.5, 3.0, 4.5], "member": [True, False, True, False],

@@ -955,6 +955,23 @@ def test_the_report_draws_the_fitted_model_of_a_one_feature_regression_at_each_r
     assert got["scene"] is None  # the line has no setting to draw
 
 
+def test_a_linear_model_of_one_feature_draws_its_fit_with_its_parameters_shapes():
+    """Linear(1, 1)'s weight is [1, 1]: the figure built [1] and the whole report failed after training (a CSV of
+    one feature with --task-option hidden=none)."""
+    import dataclasses
+
+    from descend import models, tasks
+    from descend.report.build import fitted_models
+
+    line = tasks.get("line")
+    task = dataclasses.replace(line, model=models.Linear(1, 1))
+    got = fitted_models(task, {3: np.array([[0.0, 0.0], [2.5, -0.5]])}, {3: "adam"}, {})
+    xs, ys = got["fits"]["adam"]
+    np.testing.assert_allclose(ys, 2.5 * xs - 0.5, rtol=1e-12, atol=1e-12)
+    wide = dataclasses.replace(line, model=models.MLP((1, 2, 1)))
+    assert fitted_models(wide, {3: np.zeros((2, 4))}, {3: "adam"}, {}) is None  # a parameter of several numbers
+
+
 def test_the_ellipses_fitted_model_is_drawn_in_seed_004s_scene():
     """Seed 004's Figure 6: Earth's orbit (1 AU, blue) and Mars's (1.5237 AU, red) around the Sun, the launch from
     Earth at the transfer orbit's perihelion and the arrival at its aphelion, x and y at one scale."""

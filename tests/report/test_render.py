@@ -294,6 +294,24 @@ def test_a_figure_that_fails_is_a_note_and_the_others_are_drawn(tmp_path, monkey
                                                "but not a valid numpy fancy index)")
 
 
+def test_a_figure_whose_data_fails_is_left_out_and_the_report_written(tmp_path, monkeypatch):
+    """The fitted-model figure's data is computed in the writer's process: an error there (Linear(1, 1)'s
+    parameter shapes) ended the whole report, "could not be written" after the training."""
+    config, task = C.resolve("line", optimizers=["gd"], lr="0.1", steps=10, seeds=1)
+    comparison = C.compare(config, task)
+
+    def broken(*args, **kwargs):
+        raise ValueError("params[0] ('weight') has shape [1]; expected [K, 1, 1]")
+
+    monkeypatch.setattr(build, "fitted_models", broken)
+    with pytest.warns(build.DrawingFailed, match="figure fitted-model is not in the report: ValueError"):
+        build.write_report(comparison, tmp_path / "r")
+    page = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "figure fitted-model skipped: ValueError: params[0]" in page
+    assert (tmp_path / "r" / "figures" / "loss-step.png").exists()
+    assert not (tmp_path / "r" / "figures" / "fitted-model.png").exists()
+
+
 def test_a_job_no_worker_can_be_started_for_is_drawn_here(tmp_path, monkeypatch):
     """With 16-22 file descriptors the pool was made, then starting a worker failed (EMFILE): a comparison that
     had trained lost its report ("Too many open files"), where a pool that cannot be made draws here."""

@@ -276,6 +276,14 @@ def _features_of(x: torch.Tensor) -> str:
     return " (columns)" if x.ndim == 2 else f" (the {math.prod(sample)} numbers of each sample {sample})"
 
 
+def _one_hot(y: torch.Tensor) -> bool:
+    """Whether ``y`` is integer (or boolean) one-hot rows ``[m, C]``, C >= 2: each row one 1 and 0s."""
+    if y.is_floating_point() or y.ndim != 2 or y.shape[1] < 2 or y.is_complex():
+        return False
+    y = y.to(torch.int64)
+    return bool(((y == 0) | (y == 1)).all()) and bool((y.sum(dim=1) == 1).all())
+
+
 def _infer_kind(y: torch.Tensor) -> str:
     if y.is_floating_point():
         return "regression"
@@ -315,6 +323,8 @@ def as_dataset(
     ``kind`` is inferred when not given:
 
     - floating-point y → ``"regression"`` (pass ``kind="binary"`` for float 0/1 targets);
+    - integer or boolean one-hot rows ``[m, C]`` (``torch.nn.functional.one_hot``'s) → ``"multiclass"``, y their
+      labels ``[m]`` and C the columns (``kind="binary"`` keeps them as C binary labels each);
     - integer or boolean y whose values are all 0 or 1 → ``"binary"`` (y becomes floating point);
     - any other integer y → ``"multiclass"`` (labels must then be 0..C-1).
 
@@ -411,6 +421,10 @@ def as_dataset(
 
     if y_raw.is_floating_point():
         _check_finite("y", y_raw, y_raw.to(dtype), None)
+    if kind in (None, "multiclass") and _one_hot(y_raw):  # torch.nn.functional.one_hot's rows: their labels (read
+        # as binary, each column a label of its own, they trained C sigmoids where a C-class softmax was meant)
+        kind, classes = "multiclass", tuple(range(y_raw.shape[1])) if classes is None else classes
+        y_raw = y_raw.to(torch.int64).argmax(dim=1)
     if kind is None:
         kind = _infer_kind(y_raw)
 

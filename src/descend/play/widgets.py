@@ -854,7 +854,11 @@ def tune(state: TuneState) -> dict[str, Any]:
               f"task = {code}"]
     for i, (search, arguments) in enumerate(calls):
         name = "result" if len(calls) == 1 else f"result_{i + 1}"
-        words = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+        # the timeout is what was left of the page's budget when the search began (19.99999957700129): written
+        # rounded where it ended a search, and not at all where none ended (the same trials without it)
+        shown = {k: (round(v, 1) if k == "timeout" else v) for k, v in arguments.items()
+                 if k != "timeout" or timed_out}
+        words = ", ".join(f"{k}={v!r}" for k, v in shown.items())
         schedule = f", schedules={{'lr': parse_schedule({search.schedule!r}, {steps})[1]}}" if search.schedule else ""
         python += [f"{name} = descend.tune(task, {words}{schedule})", f"print({name}.table)"]
     python = "\n".join(python)

@@ -374,13 +374,18 @@ def fitted_models(task: Any, paths: Mapping[int, Any], representatives: Mapping[
     if x is None or getattr(task, "kind", None) != "regression" or x.ndim != 2 or x.shape[1] != 1 or len(x) < 2:
         return None
     model, names = task.model, tuple(task.model.names)
+    # a path holds one number per parameter: each parameter one number, of its own shape (Linear(1, 1)'s weight is
+    # [1, 1]; [1] failed the model's check, and the report with it)
+    shapes = tuple(model.shapes()) if callable(getattr(model, "shapes", None)) else tuple(() for _ in names)
+    if len(shapes) != len(names) or any(math.prod(shape) != 1 for shape in shapes):
+        return None
     runs = [run for run in representatives if run in paths and np.shape(paths[run])[-1] == len(names)]
     if not runs:
         return None
     grid = torch.linspace(float(x.min()), float(x.max()), FIT_POINTS, dtype=torch.float64).unsqueeze(1)
 
     def along(point: Any) -> Any:
-        params = tuple(torch.as_tensor([float(v)], dtype=torch.float64) for v in point)
+        params = tuple(torch.tensor(float(v), dtype=torch.float64).reshape(1, *shape) for v, shape in zip(point, shapes))
         with torch.no_grad():
             return model.forward(params, grid, logits=True).reshape(-1).numpy()
 
@@ -455,6 +460,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
         from .html import prepare_html, search_objective, search_runs
 
     task, config = comparison.task, comparison.config
+    skipped: list[str] = []  # figures whose data could not be computed: said in the page's notes
     mode = mode_text(config)  # with tuned mode's search: its sampler and trials per optimizer
     title = f"{task.title} — {mode}"
     summary, curves = comparison.summary, comparison.curves
@@ -510,7 +516,13 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
             "grad-norms": ("Gradient norm per parameter tensor", "grad_norms", (final, final_curves, selection),
                            dict(title=title, colours=colours)),
         }
-        fitted = fitted_models(task, comparison.paths, selection.representatives(), status)
+        try:  # what the figure draws, computed here: an error in it leaves the figure out, as one in its drawing does
+            fitted = fitted_models(task, comparison.paths, selection.representatives(), status)
+        except Exception as e:  # noqa: BLE001 - the report without one figure, not no report (it said "not written")
+            fitted = None
+            skipped.append(f"figure fitted-model skipped: {type(e).__name__}: {e}")
+            warnings.warn(f"figure fitted-model is not in the report: {type(e).__name__}: {e}", DrawingFailed,
+                          stacklevel=2)
         if fitted is not None:
             drawn["fitted-model"] = ("The training data and each optimizer's fitted model", "fitted_model",
                                      (fitted["data"], fitted["fits"]),
@@ -543,7 +555,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
 
     if figures and len(final):
         (out / "figures").mkdir(exist_ok=True)
-    notes = list(comparison.notes)
+    notes = list(comparison.notes) + skipped
     results: dict[str, render.Done] = {}
     timings.workers = render.workers(len(drawings) + len(on_surface))
     with render.Drawing(out, timings.workers) as drawing:

@@ -166,7 +166,7 @@ def line(m: int = 120, slope: float = 2.0, intercept: float = -1.0, noise: float
         # (the seeds' SGD is a batch of one sample: --batch-size 1)
         optimizers=("gd", "momentum", "rmsprop", "adam"),
         lrs={"gd": 0.3, "sgd": 0.3, "momentum": 0.1, "nesterov": 0.05, "rmsprop": 0.01, "adam": 0.05},
-        known=Known(({"w": w, "b": b},), "least-squares solution", cost),
+        known=Known(({"w": w, "b": b},), "least-squares solution", cost, loss="mse"),
         surface=surface,
         facts=(("truth", f"w = {slope:g}, b = {intercept:g} (the generating line)"),
                ("Hessian", f"(2/m)[[Σx², Σx], [Σx, m]]; λ_max = {lam:.4g}, GD stable iff α < {2 / lam:.4g}")),

@@ -235,7 +235,7 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
                 units = "standardised features and target" if standardize_target else "standardised features"
                 known = Known(({"weight": solution[:-1].reshape(-1, 1), "bias": solution[-1:]},),
                               f"least-squares solution (training split, {units})",
-                              float((residual**2).mean()))
+                              float((residual**2).mean()), loss="mse")
                 facts.append(("Hessian", f"λ_max = {lam_max:.4g}, λ_min = {lam_min:.3g} (condition number "
                                          f"{lam_max / lam_min:.3g}); GD stable iff α < {2 / lam_max:.4g}"))
             else:  # more weights than independent training rows: a whole set of least-squares solutions, not one

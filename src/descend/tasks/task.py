@@ -33,6 +33,9 @@ class Known:
     points: tuple[Mapping[str, Any], ...]
     label: str
     value: float | None = None
+    #: the loss these points minimise (``value`` is its cost there): a least-squares solution's ``"mse"``; None for
+    #: a ground truth or a landscape's minima, which no choice of loss moves (:meth:`Task.with_loss`)
+    loss: str | None = None
 
     def applies_to(self, model: Any) -> bool:
         """Whether the points are of ``model``'s parameters (names and shapes): a task's answer is not that of
@@ -322,6 +325,32 @@ class Task:
             return float(f"{math.sqrt(lo * hi):.3g}")
         return None
 
+    def with_loss(self, loss: str) -> Task:
+        """This task trained with another loss (``descend compare TASK --loss NAME`` where the task takes no loss of
+        its own): its card names the loss trained, and what was computed for its own loss goes, said in a fact —
+        an answer that minimises the task's loss (no distance is measured to the least-squares solution of a
+        fit by the MAE), and a regression's baseline and Hessian, values of that loss (bbox's baseline is a sum
+        over the box's four numbers, 4× the MSE's)."""
+        if loss == self.loss:
+            return self
+        known = self.known if self.known is None or self.known.loss in (None, loss) else None
+        own = ("baseline", "Hessian") if self.kind == "regression" else ()
+        facts = tuple(fact for fact in self.facts if fact[0] not in own)
+        left = [*([self.known.label] if known is not self.known else []),
+                *(key for key, _ in self.facts if key in own)]
+        if left:
+            facts += (("own loss", f"{self.loss}: the task's {' and '.join(left)} "
+                                   f"{'is' if len(left) == 1 else 'are'} of that loss, not of {loss}, and left out"),)
+        surface = self.surface
+        if surface is not None and isinstance(surface.cost, _ModelCost):  # the line's bowl was the MSE's under mae
+            from ..problem import make_objective
+
+            cost = surface.cost
+            surface = Surface(surface.names, _ModelCost(cost.model, make_objective(cost.model, loss, "regression"),
+                                                        cost.x, cost.y, cost.rows), surface.domain,
+                              surface.log_scale, surface.points if known is self.known else ())
+        return dataclasses.replace(self, loss=loss, known=known, facts=facts, surface=surface)
+
     def card(self) -> str:
         """A short plain-text card: what the task is, its data, model, loss, known answer and sensible lrs."""
         lines = [f"{self.title} — descend task {self.name!r}", "", self.description, ""]
@@ -395,8 +424,9 @@ TASKS: dict[str, _Entry] = {}
 
 #: The facts of a card that the command line says after its table too: what could mislead about the data (a
 #: classification's majority-class baseline, a class without a training row, a split of one class, a feature that is
-#: the target in disguise, validation or test rows that repeat training rows).
-SAID_FACTS = ("baseline", "unseen", "one class", "leak", "copies")
+#: the target in disguise, validation or test rows that repeat training rows, what a loss given in place of the
+#: task's own leaves out).
+SAID_FACTS = ("baseline", "unseen", "one class", "leak", "copies", "own loss")
 
 
 def said_facts(facts: Iterable[tuple[str, str]]) -> list[str]:
