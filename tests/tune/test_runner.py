@@ -1588,3 +1588,9 @@ def test_a_second_ctrl_c_that_python_cannot_raise_prints_no_traceback(monkeypatc
     assert seen == ["ValueError"]
     Raising(KeyboardInterrupt())  # outside: Python's (here the test's) hook again
     assert seen == ["ValueError", "KeyboardInterrupt"]
+
+
+def test_a_search_with_a_loss_in_place_of_the_tasks_own_says_what_it_leaves_out():
+    """descend.tune("bbox", loss="mse") showed the card's baseline of the task's own loss (4x the MSE's)."""
+    result = descend.tune("bbox", loss="mse", trials=2, cohort=2, steps=3, seeds=0)
+    assert result.facts == [("own loss", "bbox: the task's baseline is of that loss, not of mse, and left out")]

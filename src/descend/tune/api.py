@@ -350,6 +350,10 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         problem = built.problem(loss=loss if loss is not None else "auto")
     except ValueError as e:  # the loss given, or the task's own
         raise ValueError(f"{names['loss'] if loss is not None else names['task']}: {e}") from None
+    if isinstance(loss, str) and hasattr(built, "with_loss"):  # its card, answer and surface of the loss trained
+        from ..losses import get_loss
+
+        built = built.with_loss(get_loss(loss).name)
     target = Target("validation" if "validation" in problem.evals else "train", metric)
     batch = _batch_size(batch_size, built, names, problem.samples)
     if callable(batch):  # a schedule of batch sizes (hybrid): every epoch the budget reaches, before any study
