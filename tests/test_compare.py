@@ -708,6 +708,17 @@ def test_a_schedule_applies_to_the_optimizers_with_a_learning_rate_and_random_se
                                alone.summary["final_train_loss"].to_numpy())
 
 
+def test_random_search_trains_without_the_clipping_and_says_so():
+    """Its rows wrote clip_norm 1.0 and clip_value 0.5, clipping it never applied: it computes no gradient."""
+    config, task = C.resolve("line", optimizers=["gd", "random-search"], lr="0.1", steps=5, seeds=1, clip_norm=1.0,
+                             clip_value=0.5)
+    result = C.compare(config, task)
+    rows = result.summary.set_index("optimizer")
+    assert rows.loc["gd", "clip_norm"] == 1.0 and rows.loc["gd", "clip_value"] == 0.5
+    assert pd.isna(rows.loc["random-search", "clip_norm"]) and pd.isna(rows.loc["random-search", "clip_value"])
+    assert "random-search computes no gradient for the clipping to clip: trained without it" in result.notes
+
+
 def test_seeds_of_a_module_that_draws_random_numbers_can_differ():
     """A module's dropout draws its masks from the runs' seeds: at a full batch, with the module's own initial values,
     compare ran one seed and said every seed would give the same run."""

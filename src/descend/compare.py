@@ -300,6 +300,9 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     if schedule is not None and unscheduled:
         notes.append(f"{', '.join(unscheduled)} {'has' if len(unscheduled) == 1 else 'have'} no learning rate for "
                      f"the schedule {config.schedule} to multiply: trained without it")
+    if unscheduled and (config.clip_norm is not None or config.clip_value is not None):  # its rows said clip_norm 1
+        notes.append(f"{', '.join(unscheduled)} {'computes' if len(unscheduled) == 1 else 'compute'} no gradient for "
+                     "the clipping to clip: trained without it")
     task = initialised(task, config)  # the task's model, initialised as asked (its card and report show it)
     extra = _fit_settings(config, task)
     one_seed: dict[str, list[str]] = {}
@@ -315,8 +318,10 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         # random search has no learning rate for the schedule to multiply: trained without it (said in a note)
         specs = task.runs(optimizer=spec.name, lr=list(lrs) if lrs is not None else None, batch_size=batch_sizes,
                           seed=run_seeds, model=problem.model, schedules={"lr": schedule} if schedule is not None
-                          and spec.name != RANDOM_SEARCH else None, clip_norm=extra.get("clip_norm"),
-                          clip_value=extra.get("clip_value"), **dict(spec.options))
+                          and spec.name != RANDOM_SEARCH else None,
+                          clip_norm=extra.get("clip_norm") if spec.name != RANDOM_SEARCH else None,
+                          clip_value=extra.get("clip_value") if spec.name != RANDOM_SEARCH else None,
+                          **dict(spec.options))
         # under an --epochs budget each batch size takes its own number of steps, and its schedule lasts them
         return [dataclasses.replace(s, schedules={"lr": scheduled(s.batch_size)}) if s.schedules else s
                 for s in specs]

@@ -899,6 +899,14 @@ def test_a_refused_resume_names_the_flag_given(tmp_path):
                                "--seeds", "0", "--quiet", "--storage", str(tmp_path / "out" / "study.journal"),
                                "--out", str(tmp_path / "other"), "--study", "s"])
     assert task.exit_code == 2 and "error: TASK: study 's' was made with task 'line', not 'rosenbrock'" in task.output
+    # a schedule over the steps differs with them: the budget was blamed on --schedule, given as before
+    common = ["tune", "line", "-o", "adam", "--trials", "4", "--cohort", "4", "--seeds", "0", "--quiet",
+              "--schedule", "cosine", "--study", "cos"]
+    assert runner.invoke(app, [*common, "--steps", "10", "--out", str(tmp_path / "c")]).exit_code == 0
+    longer = runner.invoke(app, [*common, "--steps", "20", "--storage", str(tmp_path / "c" / "study.journal"),
+                                 "--out", str(tmp_path / "c2")])
+    assert longer.exit_code == 2 and "error: --steps: study 'cos' was made with budget" in longer.output, \
+        longer.output
 
 
 def test_two_csv_files_of_one_name_in_one_storage_are_told_apart_by_the_study_name(tmp_path):

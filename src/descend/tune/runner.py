@@ -394,13 +394,8 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
         raise ValueError(f"{names['trials']}: {where} searches a grid of {stored['descend:grid']}, not one of {now} "
                          f"points (a grid search's budget is its grid); give {names['trials']} {then} to resume it, "
                          f"or {other}")
-    if "descend:training" in stored and "descend:training" in attrs and (changed := _changed_training(
-            stored["descend:training"], attrs["descend:training"])):  # another loss, clipping or dtype
-        (_, before), (_, after) = (_settings(f"-; {v}") for v in (stored["descend:training"], attrs["descend:training"]))
-        raise ValueError(f"{', '.join(names.get(k, k) for k in changed)}: {where} was made with "
-                         f"{', '.join(f'{k}={before.get(k)}' for k in changed)}, not "
-                         f"{', '.join(f'{k}={after.get(k)}' for k in changed)}; give the same to resume it, or "
-                         f"{other}")
+    # the budget before the training: a schedule over the budget's steps (cosine:total_steps=20) differs with it, and
+    # --steps 30 was blamed on the --schedule given as before
     for key in ("descend:budget", "descend:batch_size"):
         if key in stored and key in attrs and stored[key] != attrs[key]:
             # the flag given now (--epochs 2 where the study trained steps=20 names --epochs)
@@ -408,6 +403,13 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
             then, now = (_shown(key, v) for v in (stored[key], attrs[key]))
             raise ValueError(f"{names.get(flag, names['steps'])}: {where} was made with {key.split(':')[1]} {then}, "
                              f"not {now}; give the same to resume it, or {other}")
+    if "descend:training" in stored and "descend:training" in attrs and (changed := _changed_training(
+            stored["descend:training"], attrs["descend:training"])):  # another loss, clipping or dtype
+        (_, before), (_, after) = (_settings(f"-; {v}") for v in (stored["descend:training"], attrs["descend:training"]))
+        raise ValueError(f"{', '.join(names.get(k, k) for k in changed)}: {where} was made with "
+                         f"{', '.join(f'{k}={before.get(k)}' for k in changed)}, not "
+                         f"{', '.join(f'{k}={after.get(k)}' for k in changed)}; give the same to resume it, or "
+                         f"{other}")
     if stored.get("descend:rules") and stored["descend:rules"] != _rules(space):
         raise ValueError(f"{names['optimizer']}: {where} was made with another rule of "
                          f"{space.optimizer} (its init or update, or its hyperparameters, have been edited since: "
