@@ -476,25 +476,39 @@ def test_progress_counts_trials_per_second_from_the_first_cohort_on_and_not_thos
     assert studies[-1]["rate"] == pytest.approx(4 / elapsed, rel=1e-9)  # the 4 trials of this search, not 8
 
 
-def test_after_the_timeout_the_progress_counts_the_last_cohort(monkeypatch):
-    """The search stops starting cohorts once --timeout has passed; the progress bar's last count used to leave out
-    the cohort that was training when it passed (16/64 shown, 24 trials complete)."""
+def _jumping_clock(monkeypatch):
+    """The search's clock, moved on by ``later[0]`` seconds (set it past a timeout to end the search there)."""
     import time
     import types
 
-    import descend
     from descend.tune import api
 
-    later = [0.0]  # the clock jumps past the deadline once the first cohort trains
+    later = [0.0]
     clock = types.SimpleNamespace(time=lambda: time.time() + later[0], perf_counter=time.perf_counter,
                                   monotonic=lambda: time.monotonic() + later[0], sleep=time.sleep)
     monkeypatch.setattr(api, "time", clock)
-    events = []
+    return later
+
+
+def _deadline_passed_at_the_first_step(monkeypatch):
+    """``(events, progress)``: a progress that records every event and moves the clock past any timeout at the
+    first step of the first cohort."""
+    later, events = _jumping_clock(monkeypatch), []
 
     def progress(event):
         events.append(dict(event))
         if event["kind"] == "step":
             later[0] = 1e6
+
+    return events, progress
+
+
+def test_after_the_timeout_the_progress_counts_the_last_cohort(monkeypatch):
+    """The search stops starting cohorts once --timeout has passed; the progress bar's last count used to leave out
+    the cohort that was training when it passed (16/64 shown, 24 trials complete)."""
+    import descend
+
+    events, progress = _deadline_passed_at_the_first_step(monkeypatch)
 
     result = descend.tune("line", optimizer="gd", space="lr=1e-3..1:log", trials=16, cohort=4, steps=10, seeds=0,
                           timeout=3600, progress=progress)
@@ -507,22 +521,9 @@ def test_a_timed_out_search_says_what_it_did_and_that_the_re_runs_follow(monkeyp
     """The note said "stopped by the timeout after 3 s" after 4.3 s, not how many trials were done, nor that the
     re-runs would train after the deadline (under a bar whose time left stood still); the one-line summary counted
     queued and failed rows as trials."""
-    import time
-    import types
-
     import descend
-    from descend.tune import api
 
-    later = [0.0]
-    clock = types.SimpleNamespace(time=lambda: time.time() + later[0], perf_counter=time.perf_counter,
-                                  monotonic=lambda: time.monotonic() + later[0], sleep=time.sleep)
-    monkeypatch.setattr(api, "time", clock)
-    events = []
-
-    def progress(event):
-        events.append(dict(event))
-        if event["kind"] == "step":
-            later[0] = 1e6
+    events, progress = _deadline_passed_at_the_first_step(monkeypatch)
 
     result = descend.tune("line", optimizer="gd", space="lr=1e-3..1:log", trials=16, cohort=4, steps=10, seeds=2,
                           batch_size=16, timeout=np.int64(3600), progress=progress)  # (numpy's integer: refused)
@@ -553,20 +554,9 @@ def test_a_finished_study_under_a_timeout_shorter_than_opening_it_is_not_timed_o
 def test_a_choice_of_optimizers_says_which_no_trial_chose(monkeypatch):
     """A choice study cut by its timeout after adam's trial had a table of adam alone, read as if sgd and rmsprop
     had lost to it."""
-    import time
-    import types
-
     import descend
-    from descend.tune import api
 
-    later = [0.0]
-    clock = types.SimpleNamespace(time=lambda: time.time() + later[0], perf_counter=time.perf_counter,
-                                  monotonic=lambda: time.monotonic() + later[0], sleep=time.sleep)
-    monkeypatch.setattr(api, "time", clock)
-
-    def progress(event):
-        if event["kind"] == "step":
-            later[0] = 1e6
+    _, progress = _deadline_passed_at_the_first_step(monkeypatch)
 
     result = descend.tune("line", optimizer="adam|sgd|rmsprop", trials=6, cohort=1, steps=10, seeds=0,
                           timeout=3600, progress=progress)
@@ -672,16 +662,9 @@ def test_the_python_api_takes_numpy_counts_and_refuses_bad_arguments_before_a_st
 def test_several_optimizers_advance_in_turn_so_that_a_timeout_stops_them_alike(monkeypatch):
     """With --timeout and several -o, the studies ran one after another: adam took every cohort before the
     timeout and sgd none, and the table had no row for it."""
-    import time
-    import types
-
     import descend
-    from descend.tune import api
 
-    later = [0.0]  # the clock jumps past the deadline while sgd's first cohort trains
-    clock = types.SimpleNamespace(time=lambda: time.time() + later[0], perf_counter=time.perf_counter,
-                                  monotonic=lambda: time.monotonic() + later[0], sleep=time.sleep)
-    monkeypatch.setattr(api, "time", clock)
+    later = _jumping_clock(monkeypatch)  # the clock jumps past the deadline while sgd's first cohort trains
     order = []
 
     def progress(event):
