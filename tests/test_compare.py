@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import descend
 from descend import compare as C
 from descend import tasks
 from descend.selection import select
@@ -315,6 +316,11 @@ def test_a_loss_given_in_place_of_the_tasks_own_has_its_card_answer_and_surface(
     assert own.surface.cost(w, b).item() == pytest.approx(losses.mse(1.5 * x - 0.25, y).item(), rel=1e-12)
     _, same = C.resolve("line", optimizers=["adam"], loss="mse", steps=5, seeds=1)
     assert same.known is not None and "own loss" not in dict(same.facts)
+    _, half = C.resolve("line", optimizers=["adam"], loss="half-mse", steps=5, seeds=1)  # the MSE's minimum
+    assert half.known.points == own.known.points and half.known.value is None and half.surface.points
+    assert dict(half.facts)["own loss"] == "mse: the task's Hessian is of that loss, not of half-mse, and left out"
+    fitted = descend.fit(task="line", loss="mae", optimizer="adam", lr=0.05, steps=5)  # descend.fit alike
+    assert "distance" not in fitted.summary
     _, ellipse = C.resolve("ellipse", optimizers=["adam"], loss="mae", steps=5, seeds=1)
     assert ellipse.known is not None and ellipse.known.label.startswith("ground truth")  # no loss moves it
 
@@ -339,13 +345,18 @@ def test_a_schedule_or_hybrid_that_the_budget_does_not_fit_is_said():
                               "steps (50): the runs train as with a constant rate"]
     assert notes["constant"] == notes["fits"] == []
     assert notes["epochs"] == ["the schedule multistep:milestones=10;20 never changes the learning rate within the "
-                               "budget's steps (3 at batch full): the runs train as with a constant rate"]
+                               "budget's steps (3 at batch full): the runs at batch full train as with a constant "
+                               "rate"]
     config, task = C.resolve("ellipse", optimizers=["adam"], batch_size="hybrid", epochs=4, seeds=1)
     assert C._schedule_notes(config, task) == [
         "the batch size hybrid(32,8,512) never reaches its batches of 512 within the budget (they begin after 8 "
         "epochs): its runs train with batches of 32 throughout"]
     config, task = C.resolve("ellipse", optimizers=["adam"], batch_size="hybrid", epochs=9, seeds=1)
     assert C._schedule_notes(config, task) == []
+    config, task = C.resolve("iris", optimizers=["adam"], batch_size="hybrid(8,5,full)", epochs=3, seeds=1)
+    assert C._schedule_notes(config, task) == [
+        "the batch size hybrid(8,5,full) never reaches its full batches within the budget (they begin after 5 "
+        "epochs): its runs train with batches of 8 throughout"]
 
 
 def test_under_an_epochs_budget_each_batch_size_s_schedule_lasts_its_own_steps():

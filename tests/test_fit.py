@@ -366,6 +366,8 @@ def test_labels_outside_the_classes_present_say_how_fit_declares_them():
     with pytest.raises(ValueError, match=r"they run 1\.\.2: give y - 1, or declare the classes, "
                                          r"descend\.data\.as_dataset\(x, y, classes=range\(3\)\) as fit's data"):
         descend.fit(model=descend.models.Linear(3, 3, output="softmax"), data=(x, y), steps=2, compile=False)
+    with pytest.raises(ValueError, match=r"they run 2\.\.3: give y - 2, or declare the classes, .*range\(4\)"):
+        descend.fit(model=descend.models.Linear(3, 3, output="softmax"), data=(x, y + 1), steps=2, compile=False)
     with pytest.raises(ValueError, match=r"labels with gaps: declare the classes, .*classes=range\(10\)"):
         descend.fit(model=descend.models.Linear(3, 10, output="softmax"), data=(x, torch.tensor([3, 7, 9, 3] * 5)),
                     steps=2, compile=False)

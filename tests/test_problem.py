@@ -170,17 +170,27 @@ def test_a_module_ending_in_a_sigmoid_trains_on_its_probabilities_as_bce_loss_do
         bce = torch.nn.functional.binary_cross_entropy(p, y.to(F64)).item()
         assert row["final_train_loss"] == pytest.approx(bce, rel=1e-9)
     for module, loss, said in [
-            (_module_ending_in(torch.nn.Sigmoid()), "bce-logits", r"loss='bce-logits' applies the sigmoid to the "
-             r"model's outputs, and the module ends in nn.Sigmoid: .* output='sigmoid'.* or loss='bce'"),
-            (_module_ending_in(torch.nn.Softmax(dim=-1), 2), "cross-entropy", r"loss='cross-entropy' applies the "
-             r"softmax .* ends in nn.Softmax: .*ModuleModel\(module, output='softmax'\)"),
-            (_module_ending_in(torch.nn.Softmax(dim=-1), 2), "auto", "ends in nn.Softmax")]:
+            (_module_ending_in(torch.nn.Sigmoid()), "bce-logits", r"loss='bce-logits' applies a sigmoid to the "
+             r"model's outputs, read as raw scores, and the module ends in nn.Sigmoid, which squashes them first; "
+             r".* output='sigmoid'.* or loss='bce'"),
+            (_module_ending_in(torch.nn.Softmax(dim=-1), 2), "cross-entropy", r"loss='cross-entropy' applies a "
+             r"softmax .* ends in nn.Softmax, .*ModuleModel\(module, output='softmax'\)"),
+            (_module_ending_in(torch.nn.Softmax(dim=-1), 2), "auto", r"loss='auto' \('cross-entropy', for class "
+             r"labels\) applies a softmax .* ends in nn.Softmax")]:
         with pytest.raises(ValueError, match=said):
             descend.fit(model=ModuleModel(module), data=(x, y), loss=loss, steps=1)
+    with pytest.raises(ValueError, match=r"loss='auto' \('cross-entropy', for class labels\) applies a softmax .* "
+                                         r"ends in nn.Sigmoid, which squashes them first; take the module's last "
+                                         r"nn.Sigmoid off \(ModuleModel\(module\) then gives the loss raw scores\)$"):
+        descend.fit(model=ModuleModel(_module_ending_in(torch.nn.Sigmoid(), 3)), data=(x, torch.arange(200) % 3),
+                    steps=1)
     with pytest.raises(ValueError, match=r"module ends in nn.Sigmoid and output='sigmoid' applies another"):
         ModuleModel(_module_ending_in(torch.nn.Sigmoid()), output="sigmoid")
     # the same module without its sigmoid, trained on logits, is not refused
     ModuleModel(_module_ending_in(torch.nn.Identity()), output="sigmoid")
+    # what follows the sigmoid changes no value: it still ends in one
+    flat = torch.nn.Sequential(_module_ending_in(torch.nn.Sigmoid()), torch.nn.Flatten(0), torch.nn.Sequential())
+    assert ModuleModel(flat).ends_in == "sigmoid" and ModuleModel(_module_ending_in(torch.nn.Tanh())).ends_in is None
 
 
 def test_cross_entropy_over_one_column_is_refused():

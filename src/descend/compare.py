@@ -753,19 +753,21 @@ def _schedule_notes(config: Config, task: Any) -> list[str]:
     if config.schedule is not None and schedule_name(config.schedule) != "constant":
         still = {}
         for b, n in steps.items():
-            if n and n <= 100_000 and len({lr_schedule(config, task, b)(t) for t in range(n)}) == 1:
+            if n and n <= 100_000 and len(set(map(lr_schedule(config, task, b), range(n)))) == 1:
                 still[batch_text(b)] = n
         if still:
             where = ", ".join(f"{n} at batch {b}" for b, n in still.items()) if per_batch else f"{config.steps}"
+            whose = ("the runs" if len(still) == len(steps) else
+                     f"the runs at batch {', '.join(still)}")  # (under --epochs, those whose steps it outlasts)
             notes.append(f"the schedule {config.schedule} never changes the learning rate within the budget's steps "
-                         f"({where}): the runs train as with a constant rate")
+                         f"({where}): {whose} train as with a constant rate")
     if data:
         m = len(task.data.train)
         for b in config.batch_size:
-            if isinstance(b, hybrid) and b.then is not None and not hybrid_reaches(b, m, config.steps, config.epochs):
-                notes.append(f"the batch size {batch_text(b)} never reaches its batches of {b.then} within the "
-                             f"budget (they begin after {b.epochs} epochs): its runs train with batches of {b.first} "
-                             "throughout")
+            if isinstance(b, hybrid) and not hybrid_reaches(b, m, config.steps, config.epochs):
+                later = f"batches of {b.then}" if b.then is not None else "full batches"
+                notes.append(f"the batch size {batch_text(b)} never reaches its {later} within the budget (they "
+                             f"begin after {b.epochs} epochs): its runs train with batches of {b.first} throughout")
     return notes
 
 

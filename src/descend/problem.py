@@ -194,6 +194,7 @@ def _objective(model: Any, loss: Any, kind: str) -> Objective:
         # MSE against the placeholder target 0 trained J², its gradient 2J times J's)
         return Objective(_value_loss, logits=False, kind="cost")
     ends_in = getattr(model, "ends_in", None)  # a module whose last layer gives probabilities (ModuleModel)
+    given = loss if isinstance(loss, str) else None  # (the words of a refusal: "auto" chose the loss it names)
     if loss == "auto" and ends_in == "sigmoid" and kind == "binary":  # its probabilities, as torch's BCELoss
         loss = "bce"
     if loss == "auto":  # integer class labels (multiclass data) take cross-entropy whatever the output, labels
@@ -205,13 +206,17 @@ def _objective(model: Any, loss: Any, kind: str) -> Objective:
         _check_loss_signature(loss)
         return Objective(loss, logits=False, kind=kind)
     info = losses.get_loss(loss)
-    if ends_in is not None and info.name in ("bce-logits", "cross-entropy"):  # the activation applied twice
+    if ends_in is not None and info.name in ("bce-logits", "cross-entropy"):  # squashed, then squashed again
         layer = "nn.Sigmoid" if ends_in == "sigmoid" else "nn.Softmax"
-        raise ValueError(
-            f"loss={info.name!r} applies the {ends_in} to the model's outputs, and the module ends in {layer}: "
-            f"its outputs would go through it twice; take the module's last {layer} off and give "
-            f"ModuleModel(module, output={ends_in!r}) (the loss then reads its logits)"
-            + (", or loss='bce' on the module's probabilities" if ends_in == "sigmoid" else ""))
+        own = "sigmoid" if info.name == "bce-logits" else "softmax"
+        said = f"loss={info.name!r}" if given == info.name or given != "auto" else (
+            f"loss='auto' ({info.name!r}, for {'class labels' if own == 'softmax' else 'labels of two classes'})")
+        fix = (f"take the module's last {layer} off and give ModuleModel(module, output={own!r}) (the loss then reads "
+               "its logits)" + (", or loss='bce' on the module's probabilities" if own == "sigmoid" else "")
+               if own == ends_in else
+               f"take the module's last {layer} off (ModuleModel(module) then gives the loss raw scores)")
+        raise ValueError(f"{said} applies a {own} to the model's outputs, read as raw scores, and the module ends in "
+                         f"{layer}, which squashes them first; {fix}")
     if kind == "multiclass" and info.name != "cross-entropy":
         raise ValueError(f"loss={loss!r} does not take class labels, and y holds integer class labels (multiclass "
                          "data): use loss='cross-entropy' (or 'auto'), or give y as floats for regression")

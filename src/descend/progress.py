@@ -132,7 +132,7 @@ class SearchBar(_Bar):
             self.progress.update(self.task, total=self.total)
         if event["kind"] == "final":  # the search is over (its budget met, or its timeout): the best's re-runs
             self.progress.update(self.task, description=f"re-running the best of {event['optimizer']}",
-                                 done=f"{event['runs']} runs", phase="final")
+                                 done=f"{event['runs']} runs", rate="-", phase="final")  # (trials/s: the search's)
             return
         done = int(event.get("done", 0))
         completed = float(done)

@@ -388,6 +388,20 @@ def test_tune_searches_each_row_as_it_is_and_its_link_back_gives_the_best_value(
     assert scope["result_1"].best["sgd"]["value"] == best["sgd (nesterov=true)"]["value"]
 
 
+def test_tunes_script_writes_a_timeout_that_cut_a_search_as_one_tune_takes(monkeypatch):
+    """The second search of a page that overran its budget began with 0.01 s left, written timeout=0.0, which
+    descend.tune refuses: the script failed."""
+    import re
+
+    monkeypatch.setattr(widgets, "TUNE_SECONDS", 0.05)
+    rows = (OptimizerEntry(name="adam", lr=0.05, schedule="cosine"), OptimizerEntry(name="adam", lr=0.05))
+    target = LandscapeState(landscape="rosenbrock", steps=60, optimizers=rows)
+    result = widgets.tune(TuneState(target="landscape", query=target.to_query(), trials=32))
+    assert result["timed_out"]
+    written = [float(v) for v in re.findall(r"timeout=([0-9.e-]+)", result["python"])]
+    assert len(written) == 2 and min(written) >= 0.1, result["python"]
+
+
 def test_every_widgets_python_runs_in_a_fresh_interpreter(tmp_path):
     """Each widget's script uses only ``import descend`` and what it imports: every ``descend.NAME`` it reads
     resolves in a new interpreter (a name outside descend's lazy imports failed there and nowhere else), and the

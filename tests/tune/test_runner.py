@@ -551,7 +551,7 @@ def test_a_finished_study_under_a_timeout_shorter_than_opening_it_is_not_timed_o
     assert len(again.study.trials) == 4
 
 
-def test_a_choice_of_optimizers_says_which_no_trial_chose(monkeypatch):
+def test_a_choice_of_optimizers_cut_by_its_timeout_says_which_never_trained(monkeypatch):
     """A choice study cut by its timeout after adam's trial had a table of adam alone, read as if sgd and rmsprop
     had lost to it."""
     import descend
@@ -561,10 +561,10 @@ def test_a_choice_of_optimizers_says_which_no_trial_chose(monkeypatch):
     result = descend.tune("line", optimizer="adam|sgd|rmsprop", trials=6, cohort=1, steps=10, seeds=0,
                           timeout=3600, progress=progress)
     assert list(result.table.index) == ["adam"]
-    said = [n for n in result.notes if "no trial of the study" in n]
-    assert said == ["sgd, rmsprop: no trial of the study adam|sgd|rmsprop chose them (1 trial; the sampler picks the "
-                    "optimizer as it picks a value), so they have no row; more trials would try them, or tune them "
-                    "in a study of their own (optimizer=['sgd', 'rmsprop'])"], result.notes
+    said = [n for n in result.notes if "finished (the first" in n]
+    assert said == ["sgd, rmsprop: no trial of theirs in the study adam|sgd|rmsprop finished (the first, at their "
+                    "defaults, is queued in the study: the search stopped before it), so they have no row; the same "
+                    "command resumes the search"], result.notes
 
 
 def test_the_trials_write_a_searched_batch_size_as_the_table_does():
@@ -1577,3 +1577,5 @@ def test_a_search_with_a_loss_in_place_of_the_tasks_own_says_what_it_leaves_out(
     """descend.tune("bbox", loss="mse") showed the card's baseline of the task's own loss (4x the MSE's)."""
     result = descend.tune("bbox", loss="mse", trials=2, cohort=2, steps=3, seeds=0)
     assert result.facts == [("own loss", "bbox: the task's baseline is of that loss, not of mse, and left out")]
+    for task, loss in (("line", "auto"), ("rosenbrock", "value")):  # fit's words for the task's own (not a name)
+        assert descend.tune(task, loss=loss, trials=2, cohort=2, steps=3, seeds=0).best

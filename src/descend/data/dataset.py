@@ -506,8 +506,8 @@ def _class_labels(y: torch.Tensor, classes: tuple | None) -> torch.Tensor:
             "descend.data.as_dataset(x, y, kind='regression'))")
         fix = ""
         if classes is None and int(labels.min()) >= 0:  # the labels as they are: a fix that fits them
-            top = int(labels.max())
-            fix = ("; they run 1.." + str(top) + ": give y - 1, or" if int(labels.min()) == 1 and c == top else
+            low, top = int(labels.min()), int(labels.max())
+            fix = (f"; they run {low}..{top}: give y - {low}, or" if low >= 1 and c == top - low + 1 else
                    "; labels with gaps:") + (f" declare the classes, descend.data.as_dataset(x, y, "
                                              f"classes=range({top + 1})) as fit's data")
         raise ValueError(

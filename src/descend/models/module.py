@@ -133,12 +133,21 @@ class ModuleModel(_Base):
     @property
     def ends_in(self) -> str | None:
         """``"sigmoid"`` or ``"softmax"`` when the module's last layer is ``nn.Sigmoid`` or ``nn.Softmax`` (the
-        last of an ``nn.Sequential``, nested ones followed): its outputs are probabilities already, which a loss
-        on logits would squash again (see :func:`descend.problem.problem`). None otherwise, or where the last
-        layer cannot be read from the module (a ``forward`` of one's own)."""
-        last = self.module
-        while isinstance(last, nn.Sequential) and len(last):
-            last = last[-1]
+        last of an ``nn.Sequential``, nested ones followed, past layers that change no value such as ``nn.Flatten``):
+        its outputs are probabilities already, which a loss on logits would squash again (see
+        :func:`descend.problem.problem`). None otherwise, or where the last layer cannot be read from the module (a
+        ``forward`` of one's own: a module that ends in a sigmoid there trains as its loss reads it)."""
+
+        def last_of(module: nn.Module) -> nn.Module | None:
+            if not isinstance(module, nn.Sequential):
+                return None if isinstance(module, _SHAPE_ONLY) else module
+            for child in reversed(list(module)):  # (after it, layers that change no value: Flatten, Identity)
+                found = last_of(child)
+                if found is not None:
+                    return found
+            return None
+
+        last = last_of(self.module)
         return "sigmoid" if isinstance(last, nn.Sigmoid) else "softmax" if isinstance(last, nn.Softmax) else None
 
     @property
@@ -440,6 +449,10 @@ def _built_order(module: nn.Module) -> list[nn.Module]:
 
     visit(module)
     return out
+
+
+#: Layers that change no value, only a shape (or nothing): what follows a module's last activation may be one.
+_SHAPE_ONLY = (nn.Identity, nn.Flatten, nn.Unflatten)
 
 
 def _check_shared_submodules(module: nn.Module) -> None:

@@ -856,8 +856,8 @@ def tune(state: TuneState) -> dict[str, Any]:
         name = "result" if len(calls) == 1 else f"result_{i + 1}"
         # the timeout is what was left of the page's budget when the search began (19.99999957700129): written
         # rounded where it ended a search, and not at all where none ended (the same trials without it)
-        shown = {k: (round(v, 1) if k == "timeout" else v) for k, v in arguments.items()
-                 if k != "timeout" or timed_out}
+        shown = {k: (math.ceil(v * 10) / 10 if k == "timeout" else v) for k, v in arguments.items()
+                 if k != "timeout" or timed_out}  # (rounded up: 0.01 s left was written 0.0, which tune refuses)
         words = ", ".join(f"{k}={v!r}" for k, v in shown.items())
         schedule = f", schedules={{'lr': parse_schedule({search.schedule!r}, {steps})[1]}}" if search.schedule else ""
         python += [f"{name} = descend.tune(task, {words}{schedule})", f"print({name}.table)"]

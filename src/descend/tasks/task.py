@@ -227,6 +227,10 @@ def _option_text(value: Any) -> str:
     return str(value)
 
 
+#: Losses that are a constant multiple of another, per sample: their minimum is its minimum (its known answer).
+_ALIKE = {"mse": ("half-mse", "l2")}
+
+
 @dataclass(frozen=True, eq=False)
 class Task:
     """Everything needed to train and compare optimizers on one problem.
@@ -333,10 +337,14 @@ class Task:
         over the box's four numbers, 4× the MSE's)."""
         if loss == self.loss:
             return self
-        known = self.known if self.known is None or self.known.loss in (None, loss) else None
+        known = self.known
+        if known is not None and known.loss not in (None, loss):
+            # a multiple of the loss has its minimum at the same point (half-mse, l2), at another cost
+            known = (dataclasses.replace(known, value=None, loss=loss)
+                     if loss in _ALIKE.get(known.loss, ()) else None)
         own = ("baseline", "Hessian") if self.kind == "regression" else ()
         facts = tuple(fact for fact in self.facts if fact[0] not in own)
-        left = [*([self.known.label] if known is not self.known else []),
+        left = [*([self.known.label] if known is None and self.known is not None else []),
                 *(key for key, _ in self.facts if key in own)]
         if left:
             facts += (("own loss", f"{self.loss}: the task's {' and '.join(left)} "
@@ -348,7 +356,7 @@ class Task:
             cost = surface.cost
             surface = Surface(surface.names, _ModelCost(cost.model, make_objective(cost.model, loss, "regression"),
                                                         cost.x, cost.y, cost.rows), surface.domain,
-                              surface.log_scale, surface.points if known is self.known else ())
+                              surface.log_scale, surface.points if known is not None else ())
         return dataclasses.replace(self, loss=loss, known=known, facts=facts, surface=surface)
 
     def card(self) -> str:

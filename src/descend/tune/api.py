@@ -350,10 +350,10 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         problem = built.problem(loss=loss if loss is not None else "auto")
     except ValueError as e:  # the loss given, or the task's own
         raise ValueError(f"{names['loss'] if loss is not None else names['task']}: {e}") from None
-    if isinstance(loss, str) and hasattr(built, "with_loss"):  # its card, answer and surface of the loss trained
-        from ..losses import get_loss
+    if isinstance(loss, str) and hasattr(built, "with_loss") and loss.strip().lower() not in ("auto", "value"):
+        from ..losses import get_loss  # (a name of descend's losses: the problem took it)
 
-        built = built.with_loss(get_loss(loss).name)
+        built = built.with_loss(get_loss(loss).name)  # its card, answer and surface of the loss trained
     target = Target("validation" if "validation" in problem.evals else "train", metric)
     batch = _batch_size(batch_size, built, names, problem.samples)
     if callable(batch):  # a schedule of batch sizes (hybrid): every epoch the budget reaches, before any study
@@ -1140,14 +1140,12 @@ def _without_best(studies: Mapping[str, Any], spaces: Mapping[str, Space | Choic
             else:  # pruned, with finite values: the ones that would complete were cut short or are still to come
                 notes.append(f"{name}: none of its {len(mine)} trials completed ({ended}), so it has no best "
                              "configuration and no re-runs yet; the same command resumes the search")
-        if unchosen:
-            n, them = len(trials), "it" if len(unchosen) == 1 else "them"
-            notes.append(f"{', '.join(unchosen)}: no trial of the study {label} chose {them} ({n} trial"
-                         f"{'s' * (n != 1)}; the sampler picks the optimizer as it picks a value), so "
-                         f"{'it has' if them == 'it' else 'they have'} no row; more trials would try {them}, or "
-                         f"tune {them} in a study of {'its' if them == 'it' else 'their'} own ("
-                         + (" ".join(f"{names['optimizer']} {u}" for u in unchosen)
-                            if names["optimizer"].startswith("-") else f"{names['optimizer']}={unchosen!r}") + ")")
+        if unchosen:  # each has a first trial at its defaults queued: the search stopped before it (a timeout)
+            one = len(unchosen) == 1
+            notes.append(f"{', '.join(unchosen)}: no trial of {'its' if one else 'theirs'} in the study {label} "
+                         f"finished (the first, at {'its' if one else 'their'} defaults, is queued in the study: the "
+                         f"search stopped before it), so {'it has' if one else 'they have'} no row; the same command "
+                         "resumes the search")
     return notes
 
 
