@@ -624,3 +624,13 @@ def test_a_mode_on_the_command_line_takes_out_only_what_cannot_go_with_it_and_sa
         assert config.budget == Config().budget
     if "lr" in gone:
         assert config.lr is None
+
+
+def test_init_scale_on_a_model_without_drawn_weights_is_told_so_first():
+    """--init-scale alone was told to add --init normal, which was then refused: the ellipse draws no weights."""
+    with pytest.raises(ValueError, match=r"^--init-scale 0\.1: the model of task 'ellipse' starts from given values"):
+        C.resolve("ellipse", init_scale=0.1)
+    with pytest.raises(ValueError, match=r"^--init-scale 0\.1 is the scale of --init normal"):
+        C.resolve("digits", init_scale=0.1)
+    with pytest.raises(ValueError, match=r"^target 'abc' must be a number \(the target loss\)$"):
+        C.Config.from_dict({"task": "ellipse", "target": "abc"})  # (no --column to name: a task of its own)

@@ -799,3 +799,15 @@ def test_an_eps_that_is_zero_in_float16_is_said_at_the_users_line():
         warnings.simplefilter("error", RuntimeWarning)
         descend.fit(task="iris", optimizer="adam", eps=1e-4, lr=0.01, steps=3, dtype=torch.float16, compile=False)
         descend.fit(task="iris", optimizer="adam", lr=0.01, steps=3, dtype=torch.bfloat16, compile=False)
+
+
+def test_a_python_caller_is_told_pythons_words_for_what_the_command_line_writes():
+    """optimizer="sgd:momentum=0.9" (the command line's and descend.tune's form) was told "did you mean
+    'momentum'?", another optimizer; a CSV file given as a task "did you mean 'house-prices'?"."""
+    with pytest.raises(ValueError, match=r"give the optimizer by its name and its hyperparameters as keywords, "
+                                         r"optimizer='sgd', momentum=0.9"):
+        descend.fit(task="ellipse", optimizer="sgd:momentum=0.9", lr=0.1, steps=2)
+    with pytest.raises(ValueError, match=r"task 'houses\.csv' is a file, not a task: descend\.tasks\.real\.from_csv"):
+        descend.fit(task="houses.csv", steps=2)
+    with pytest.raises(ValueError, match=r"task 'houses\.csv' is a file, not a task: descend\.tasks\.real\.from_csv"):
+        descend.tune("houses.csv", trials=2)

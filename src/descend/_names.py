@@ -106,6 +106,15 @@ def metric_words(metric: str) -> str:
     return metric.replace("_", " ").replace("train ", "training ")
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and its noun, agreeing: "1 trial", "2 trials" ("1 batch", "2 batches" with ``plural``).
+
+    >>> counted(1, "trial"), counted(3, "run"), counted(2, "batch", "batches")
+    ('1 trial', '3 runs', '2 batches')
+    """
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def ordinal(n: int) -> str:
     """The ordinal of ``n`` in English, as a figure's legend says "every 2nd update".
 

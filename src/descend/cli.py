@@ -622,7 +622,8 @@ def compare_command(
     if comparison.stopped_before_any_step:
         typer.echo("interrupted during the learning-rate search, before any re-run of its best trials (the runs the "
                    "report is made of): no report written" if resolved.mode == "tuned" else
-                   "interrupted before any run finished a step: no report written", err=True)
+                   "interrupted before any run reached its first evaluation (a run's results are what it recorded "
+                   "there): no report written", err=True)
         raise typer.Exit(130)
     if comparison.interrupted:
         typer.echo("interrupted: writing the report from what finished", err=True)
@@ -747,7 +748,8 @@ def report_command(
     if mp4 and (no_animation or not drawn.get("animation", True)):  # the video is the animation's
         _fail("--mp4 writes the animation of the paths as a video, and " + (
             "--no-animation writes no animation: give one of them" if no_animation else
-            f"{report} has no animation (it was written with --no-animation): run the comparison again without it"))
+            f"{report} has no animation (it was written with --no-animation): add --figures, which draws the "
+            "figures and the animation from the saved results"))
     inner = json_inside(report)  # the --json file the report holds: written again, not dropped
     try:
         # a report saved before --svg and --mp4 existed had both
@@ -1033,7 +1035,7 @@ def landscape_command(
         typer.echo("interrupted before any run finished a step: no figure written", err=True)
         raise typer.Exit(130) from None
     if comparison.stopped_before_any_step:
-        typer.echo("interrupted before any run finished a step: no figure written", err=True)
+        typer.echo("interrupted before any run reached its first evaluation: no figure written", err=True)
         raise typer.Exit(130)
     from .selection import statuses
 

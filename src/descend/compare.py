@@ -36,6 +36,7 @@ import torch
 from . import __version__, outcomes
 from ._autograd import autograd_on
 from ._interrupts import interrupt_after
+from ._names import counted
 from .compare_config import (  # noqa: F401  (the settings, split out so that the command line starts light)
     MODES,
     Config,
@@ -126,8 +127,8 @@ class Comparison:
 
     @property
     def stopped_before_any_step(self) -> bool:
-        """Interrupted before any run finished a step (in tuned mode, before any re-run of its best trials): there
-        is nothing to report or draw."""
+        """Interrupted before any run recorded a result (its first evaluation; in tuned mode, before any re-run of
+        its best trials): there is nothing to report or draw."""
         steps = self.summary["steps_done"] if "steps_done" in self.summary else None
         return self.interrupted and (steps is None or not (steps > 0).any())
 
@@ -459,8 +460,8 @@ def _finished(config: Config, task: Any, summaries: list[Any], curves: list[Any]
     if interrupted:
         done = summary["label"].nunique() if len(summary) else 0
         cut = int((statuses(summary) == outcomes.INTERRUPTED).sum()) if len(summary) else 0
-        notes.append(f"interrupted (Ctrl-C, or kill): {len(summary)} runs of {done} of {len(config.optimizers)} "
-                     f"optimizers kept, {cut} of them cut short before the end of their budget (status interrupted, "
+        notes.append(f"interrupted (Ctrl-C, or kill): {counted(len(summary), 'run')} of {done} of "
+                     f"{counted(len(config.optimizers), 'optimizer')} kept, {cut} of them cut short before the end of their budget (status interrupted, "
                      "see steps_done: they count in no median and win nothing)")
         planned = [batch_label(b) for b in config.batch_size]
         for label in dict.fromkeys(summary["label"]) if len(summary) and len(planned) > 1 else ():
@@ -744,7 +745,7 @@ def _schedule_notes(config: Config, task: Any) -> list[str]:
         if other and per_batch:
             words = ", ".join(f"{n} at batch {b}" for b, n in other.items())
             notes.append(f"the schedule {config.schedule} lasts {total} steps at every batch size, where "
-                         f"{config.epochs} epochs take {words}: give it without total_steps for each batch size's "
+                         f"{counted(config.epochs, 'epoch')} take {words}: give it without total_steps for each batch size's "
                          "own number of steps")
         elif other and config.steps:
             notes.append(f"the schedule {config.schedule} lasts {total} steps and the budget {config.steps}: " +
@@ -767,7 +768,7 @@ def _schedule_notes(config: Config, task: Any) -> list[str]:
             if isinstance(b, hybrid) and not hybrid_reaches(b, m, config.steps, config.epochs):
                 later = f"batches of {b.then}" if b.then is not None else "full batches"
                 notes.append(f"the batch size {batch_text(b)} never reaches its {later} within the budget (they "
-                             f"begin after {b.epochs} epochs): its runs train with batches of {b.first} throughout")
+                             f"begin after {counted(b.epochs, 'epoch')}): its runs train with batches of {b.first} throughout")
     return notes
 
 

@@ -303,7 +303,7 @@ def batch_text(b: Any) -> str:
     return str(b)
 
 
-def parse_schedule(text: str | None, steps: int, what: str = "--schedule"
+def parse_schedule(text: str | None, steps: int, what: str = "schedule"
                    ) -> tuple[str | None, Callable[[int], float] | None]:
     """``"cosine"`` or ``"step:step_size=100,gamma=0.5"`` → a multiplier of every run's learning rate."""
     from .schedules import SCHEDULES, get_schedule
@@ -918,9 +918,8 @@ class Config(schema.Schema):
                 if data.get("csv") is None or data.get("column") is not None:
                     if comma := schema.decimal_comma(target, names["target"]):
                         raise ValueError(f"{names['target']} {target!r} must be a number (the target loss){comma}")
-                    raise ValueError(f"{names['target']} {target!r} must be a number (the target loss)"
-                                     + ("" if data.get("column") is not None else
-                                        f"; the column to predict is {names['column']}")) from None
+                    # (the column to predict is --column, with --csv: a task of its own has none to name)
+                    raise ValueError(f"{names['target']} {target!r} must be a number (the target loss)") from None
                 data = {k: v for k, v in data.items() if k != "target"}
                 data["column"] = target
                 import warnings
@@ -1015,19 +1014,21 @@ class Config(schema.Schema):
         if self.loss is not None:  # also where the task takes the loss as its own option (house-prices)
             _check_loss(self.loss, task, names, the_tasks_own="loss" in folded)
             task = task.with_loss(self.loss)  # its card, answer and surface of the loss trained
+        if self.init is not None or self.init_scale is not None:
+            from .models import with_init
+
+            try:  # first: a model with no drawn weights takes neither (--init-scale was told to add --init normal)
+                with_init(task.model, self.init or "normal", self.init_scale)
+            except ValueError:
+                given = names["init"] if self.init is not None else names["init_scale"]
+                raise ValueError(f"{given} {self.init if self.init is not None else f'{self.init_scale:g}'}: the "
+                                 f"model of {where} starts from given values of its named parameters "
+                                 f"({', '.join(task.model.names)}), not from drawn weights; set them with "
+                                 f"{names['start']}") from None
         if self.init_scale is not None and self.init not in ("normal", "uniform"):
             raise ValueError(f"{names['init_scale']} {self.init_scale:g} is the scale of {names['init']} normal (its "
                              f"standard deviation) or uniform (its bound); add one of them"
                              + (f", not {names['init']} {self.init}" if self.init is not None else ""))
-        if self.init is not None:
-            from .models import with_init
-
-            try:
-                with_init(task.model, self.init, self.init_scale)
-            except ValueError:
-                raise ValueError(f"{names['init']} {self.init}: the model of {where} starts from given values of its "
-                                 f"named parameters ({', '.join(task.model.names)}), not from drawn weights; set "
-                                 f"them with {names['start']}") from None
         if self.epochs is not None and task.data is None:  # a landscape: its epoch was one step, without a word
             raise ValueError(f"{names['epochs']}: {where} has no data to count epochs over; give {names['steps']}")
         specs = self.optimizers
@@ -1266,7 +1267,7 @@ def _check_batch_sizes(sizes: Sequence[Any], task: Any, where: str, names: Mappi
         if b.first > m:
             which = f"its first batches of {b.first} are"
         elif (b.then or 0) > m and hybrid_reaches(b, m, steps, epochs):
-            which = f"its batches of {b.then} after {b.epochs} epochs are"
+            which = f"its batches of {b.then} after {b.epochs} epoch{'s' * (b.epochs != 1)} are"
         else:
             continue
         named = (f"{names['batch_size']} {batch_text(b)}: {which}" if given else
@@ -1327,7 +1328,7 @@ def get_task(task: Any, *, task_options: Mapping[str, Any] | None = None, csv: s
             raise ValueError(f"{task.strip()!r} is an optimizer, not a task: name a task (descend list tasks); an "
                              f"optimizer is given apart (-o {task.strip()})")
         return tasks.get(task, **options)
-    if task.strip().lower().endswith((".csv", ".tsv", ".txt", ".csv.gz")) or os.path.isfile(task):
+    if tasks.looks_like_file(task):
         import shlex
 
         raise ValueError(f"{_clipped(task)} is a file, not a task: descend compare and descend tune read a CSV file "

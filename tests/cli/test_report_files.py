@@ -733,3 +733,9 @@ def test_svg_copies_of_figures_not_drawn_are_refused(tmp_path):
     assert result.exit_code == 2, result.output
     assert "--svg writes the figures as SVG too, and --no-figures draws none: give one of them" in result.output
     assert not (tmp_path / "o").exists()
+    # --mp4 on a report written with --no-animation: its advice, followed, draws the video from the saved results
+    result = runner.invoke(app, ["report", str(tmp_path / "r"), "--mp4", "--out", str(tmp_path / "v")])
+    assert result.exit_code == 2 and "has no animation (it was written with --no-animation): add --figures" in \
+        result.output, result.output
+    result = runner.invoke(app, ["report", str(tmp_path / "r"), "--mp4", "--figures", "--out", str(tmp_path / "v")])
+    assert result.exit_code == 0 and (tmp_path / "v" / "paths.mp4").exists(), result.output

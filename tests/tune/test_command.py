@@ -260,6 +260,17 @@ def test_bad_input_is_one_line_naming_the_option_and_nothing_is_written(tmp_path
     assert not out.exists()
 
 
+@pytest.mark.parametrize("task, message", [
+    ("rosenbrock", "error: --metric accuracy: task 'rosenbrock' is a landscape (a cost function of its parameters), "
+                   "which has no accuracy; use --metric loss"),  # (it said "is cost")
+    ("houses.csv", "error: 'houses.csv' is a file, not a task: descend compare and descend tune read a CSV file with "
+                   "--csv houses.csv --column COL"),
+])
+def test_a_task_that_cannot_be_searched_so_is_said_in_the_command_lines_words(tmp_path, task, message):
+    result = runner.invoke(app, ["tune", task, "--metric", "accuracy", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and result.stderr.startswith(message), result.output
+
+
 def test_an_unknown_optimizer_is_offered_only_what_a_search_tunes(tmp_path):
     """The registry's list ends "and random-search where runs are trained", which a search refuses."""
     result = runner.invoke(app, ["tune", "line", "-o", "adma", "--trials", "4", "--out", str(tmp_path / "o")])
@@ -393,8 +404,12 @@ def test_resuming_with_other_optimizers_is_refused_naming_the_flag(tmp_path):
     result = runner.invoke(app, ["tune", "line", "-o", "radam", *FAST, "--out", str(single)])
     assert result.exit_code == 2
     assert result.stderr.strip() == ("error: --optimizer: study 'line' tunes adam, not radam; give adam to resume it, "
-                                     "or another --study name (or --out directory)")
+                                     "or another --out directory")
     assert (single / "study.journal").stat().st_size == size
+    # the advice, followed: another --study name in the same --out was refused as another search's directory
+    assert runner.invoke(app, ["tune", "line", "-o", "radam", *FAST, "--out", str(single),
+                               "--study", "other"]).exit_code == 2
+    assert runner.invoke(app, ["tune", "line", "-o", "radam", *FAST, "--out", str(tmp_path / "s2")]).exit_code == 0
     # a choice against another choice, or against one optimizer
     out = tmp_path / "out"
     assert runner.invoke(app, ["tune", "line", "-o", "adam|sgd", *FAST, "--out", str(out)]).exit_code == 0
@@ -402,7 +417,7 @@ def test_resuming_with_other_optimizers_is_refused_naming_the_flag(tmp_path):
     result = runner.invoke(app, ["tune", "line", "-o", "adam|rmsprop", *FAST, "--out", str(out)])
     assert result.exit_code == 2
     assert result.stderr.strip() == ("error: --optimizer: study 'line' was made with adam|sgd, not adam|rmsprop; give "
-                                     "the same to resume it, or another --study name (or --out directory)")
+                                     "the same to resume it, or another --out directory")
     result = runner.invoke(app, ["tune", "line", "-o", "adam", *FAST, "--out", str(out)])
     assert result.exit_code == 2
     assert "error: --optimizer: study 'line' was made with adam|sgd, not one optimizer;" in result.stderr
@@ -894,7 +909,8 @@ def test_a_refused_resume_names_the_flag_given(tmp_path):
     assert first.exit_code == 0, first.output
     epochs = runner.invoke(app, ["tune", "line", "-o", "adam", "--trials", "4", "--cohort", "4", "--epochs", "2",
                                  "--seeds", "0", "--quiet", "--out", out, "--study", "s"])
-    assert epochs.exit_code == 2 and "error: --epochs: study 's' was made with budget" in epochs.output
+    assert epochs.exit_code == 2 and "error: --epochs: study 's' was made with --steps 10, not --epochs 2" in \
+        epochs.output  # (it said "budget 'steps=10', not 'epochs=2'")
     task = runner.invoke(app, ["tune", "rosenbrock", "-o", "adam", "--trials", "4", "--cohort", "4", "--steps", "10",
                                "--seeds", "0", "--quiet", "--storage", str(tmp_path / "out" / "study.journal"),
                                "--out", str(tmp_path / "other"), "--study", "s"])
@@ -905,8 +921,8 @@ def test_a_refused_resume_names_the_flag_given(tmp_path):
     assert runner.invoke(app, [*common, "--steps", "10", "--out", str(tmp_path / "c")]).exit_code == 0
     longer = runner.invoke(app, [*common, "--steps", "20", "--storage", str(tmp_path / "c" / "study.journal"),
                                  "--out", str(tmp_path / "c2")])
-    assert longer.exit_code == 2 and "error: --steps: study 'cos' was made with budget" in longer.output, \
-        longer.output
+    assert longer.exit_code == 2 and "error: --steps: study 'cos' was made with --steps 10, not --steps 20" in \
+        longer.output, longer.output
 
 
 def test_two_csv_files_of_one_name_in_one_storage_are_told_apart_by_the_study_name(tmp_path):

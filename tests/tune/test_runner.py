@@ -1579,3 +1579,9 @@ def test_a_search_with_a_loss_in_place_of_the_tasks_own_says_what_it_leaves_out(
     assert result.facts == [("own loss", "bbox: the task's baseline is of that loss, not of mse, and left out")]
     for task, loss in (("line", "auto"), ("rosenbrock", "value")):  # fit's words for the task's own (not a name)
         assert descend.tune(task, loss=loss, trials=2, cohort=2, steps=3, seeds=0).best
+
+
+def test_a_value_fixed_and_searched_is_named_in_pythons_words():
+    """Python's caller was told "--optimizer adam:beta1=0.9", the command line's flag."""
+    with pytest.raises(ValueError, match=r"^space: beta1 is both fixed by optimizer='adam:beta1=0.9' and searched"):
+        descend.tune("line", optimizer="adam:beta1=0.9", space="beta1=0.8..0.99", trials=2)

@@ -653,8 +653,8 @@ def _from_table(
         else:
             fix = columns_fix or "leave out the columns that hold them"
         raise DataError(
-            _literal(f"column {column!r} has a missing value ({what}) at {rows(first)}; {n} of {m} rows have "
-                     f"missing values (per column: {counts})") + why + "; " + fix
+            _literal(f"column {column!r} has a missing value ({what}) at {rows(first)}; {n} of {m} rows "
+                     f"{'has' if n == 1 else 'have'} missing values (per column: {counts})") + why + "; " + fix
             + ", or fill them in (missing values are never dropped silently)", fixes)
 
     # Numbers: finite, and within the range of dtype.
@@ -916,7 +916,7 @@ def from_frame(
         >>> from_frame(frame.assign(size=[1.5, None, 0.5]), target="result")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        descend.data.tables.DataError: column 'size' has a missing value (nan) at row 1; 1 of 3 rows have missing values ...
+        descend.data.tables.DataError: column 'size' has a missing value (nan) at row 1; 1 of 3 rows has missing values ...
     """
     dtype, max_categories = _check_table_options(kind, dtype, max_categories, dropna)
     return _from_table(frame, target, kind, features, categorical, dtype, max_categories, None, drop, dropna)

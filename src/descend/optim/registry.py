@@ -696,6 +696,13 @@ def get(name: str) -> OptimizerInfo:
     if len(parts) > 1 and all(p in OPTIMIZERS or p == RANDOM_SEARCH[0] for p in parts):  # as --lr lists its rates
         raise ValueError(f"{name!r} names {len(parts)} optimizers; give each on its own (on the command line: "
                          + " ".join(f"-o {p}" for p in parts) + ")")
+    head, colon, rest = key.partition(":")
+    if colon and head.strip() in OPTIMIZERS:  # the command line's and descend.tune's NAME:KEY=VALUE (sgd:momentum=0.9
+        # was told "did you mean 'momentum'?", another optimizer)
+        pairs = ", ".join(p.strip() for p in rest.split(",") if p.strip())
+        raise ValueError(f"{name!r}: give the optimizer by its name and its hyperparameters as keywords, "
+                         f"optimizer={head.strip()!r}{', ' + pairs if pairs else ''} (NAME:KEY=VALUE is the command "
+                         "line's and descend.tune's)")
     if key not in OPTIMIZERS:  # random search is taken where optimizers are trained (fit, compare, tune), not here
         if key == RANDOM_SEARCH[0]:
             raise ValueError(f"{name!r} is the gradient-free baseline, which has no update rule here: descend.fit "

@@ -846,7 +846,8 @@ def tune(state: TuneState) -> dict[str, Any]:
         objective += f" ({len(held.x)} held-out samples)"
     missing = sum(1 for r in rows if r["value"] is None)
     if missing:
-        notes.append(f"{missing} of the {len(rows)} trials have no value to draw (diverged or stopped)")
+        notes.append(f"{missing} of the {len(rows)} trial{'s' * (len(rows) != 1)} {'has' if missing == 1 else 'have'} "
+                     "no value to draw (diverged or stopped)")
     if timed_out:
         notes.append(f"stopped starting new trials after {TUNE_SECONDS:g} s: the best of what finished")
     scheduled = any(search.schedule for search, _ in calls)

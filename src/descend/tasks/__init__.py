@@ -83,6 +83,9 @@ def get(name: str, **options: Any) -> Task:
                     what=f"option of task {key!r}")
         return _described(landscape_task(key, **options), key)
     else:
+        if looks_like_file(name):  # told "did you mean 'house-prices'?" for houses.csv
+            raise ValueError(f"task {name!r} is a file, not a task: descend.tasks.real.from_csv({name!r}, "
+                             "target='COL') builds its task (COL: the column to predict)")
         everything = [*TASKS, *landscapes.LANDSCAPES]
         raise ValueError(f"unknown task {name!r}{close_matches(key, everything)}; "
                          f"see `descend list tasks` and `descend list landscapes`")
@@ -90,6 +93,14 @@ def get(name: str, **options: Any) -> Task:
     _check_counts(options)
     with one_thread():  # a built-in task's data is small: see SMALL_DATA
         return _described(build(**options), key)
+
+
+def looks_like_file(name: str) -> bool:
+    """Whether a task's name is a data file's (``houses.csv``, or a file that exists): a task of its own is read with
+    :func:`descend.tasks.real.from_csv` (``--csv`` on the command line)."""
+    import os
+
+    return name.strip().lower().endswith((".csv", ".tsv", ".txt", ".csv.gz")) or os.path.isfile(name)
 
 
 #: The options every task reads alike: a count of samples, and the seed of its data.

@@ -357,7 +357,7 @@ def from_csv(path: str | Path, target: str, kind: str | None = None, *, hidden: 
 
 def _csv_task(ds: Any, path: str | Path, target: str, name: str, hidden: Any, data_seed: int, steps: int,
               standardize_target: bool, csv_options: Mapping[str, Any]) -> Task:
-    dropped = f" ({ds.dropped} rows with missing values dropped)" if ds.dropped else ""
+    dropped = (f" ({ds.dropped} row{'s' * (ds.dropped != 1)} with missing values dropped)" if ds.dropped else "")
     what = {"regression": "regression", "binary": "binary classification", "multiclass": "classification"}[ds.kind]
     scaled = "features and target" if standardize_target is True and ds.kind == "regression" else "features"
     return dataset_task(

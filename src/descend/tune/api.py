@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._autograd import autograd_on
 from .._checks import close_matches, plain_number
+from .._names import counted
 from . import logs, pruning
 from .space import BATCH_SIZE, SCHEDULE, ChoiceSpace, Space, share, space_for, trial_schedules
 
@@ -87,6 +88,10 @@ def _task(task: Any, names: Mapping[str, str]) -> Any:
                          "formula in x and y, or a descend.tasks.Task")
     from ..formula import is_name
 
+    if not is_name(task) and tasks.looks_like_file(task):  # read as a formula: "attribute access ('.csv')" (the
+        # command line's --csv is read before: its words are compare's)
+        raise ValueError(f"{names['task']} {task!r} is a file, not a task: descend.tasks.real.from_csv({task!r}, "
+                         "target='COL') builds its task, to give as task (COL: the column to predict)")
     word = is_name(task)  # a name, not a formula: its error is the task's
     try:
         return tasks.get(task)
@@ -344,8 +349,9 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                          f"(allowed: {', '.join(METRICS)})")
     metric = metric.strip().lower()
     if metric == "accuracy" and built.kind not in ("binary", "multiclass"):
-        raise ValueError(f"{names['metric']} accuracy: task {built.name!r} is {built.kind}, which has no accuracy; "
-                         "use loss")
+        kind = "a landscape (a cost function of its parameters)" if built.kind == "cost" else built.kind
+        raise ValueError(f"{names['metric']} accuracy: task {built.name!r} is {kind}, which has no accuracy; use "
+                         + (f"{names['metric']} loss" if names["metric"].startswith("-") else f"{names['metric']}='loss'"))
     try:
         problem = built.problem(loss=loss if loss is not None else "auto")
     except ValueError as e:  # the loss given, or the task's own
@@ -458,7 +464,8 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
             elif size > trials:  # two values of each range at least, every choice: more points than the budget
                 whose = f"{name}'s grid" if len(spaces) > 1 else "the grid"
                 notes.append(f"grid sampler: {whose} has {size} points ({grid_text(space_, trials)}), more than "
-                             f"the {trials} trials: only {trials} of them are trained (give {names['trials']} "
+                             f"the {counted(trials, 'trial')}: only {trials} of them {'is' if trials == 1 else 'are'} "
+                             "trained (give {names['trials']} "
                              f"{size} for all)")
     if sampler == "cmaes":  # said once here, instead of Optuna's warning at every trial
         chosen = sorted({p.name for s in spaces.values() for p in s.searched if p.kind == "choice"})
@@ -1135,10 +1142,12 @@ def _without_best(studies: Mapping[str, Any], spaces: Mapping[str, Space | Choic
             ended = ", ".join(f"{n} {what}" for n, what in ((diverged, "diverged"), (failed, "failed"),
                                                             (len(mine) - diverged - failed, "pruned")) if n)
             if diverged or failed:
-                notes.append(f"{name}: none of its {len(mine)} trials reached a finite value ({ended}), so it has no "
+                notes.append(f"{name}: {'its' if len(mine) == 1 else 'none of its'} {counted(len(mine), 'trial')} "
+                             f"{'did not reach' if len(mine) == 1 else 'reached'} a finite value ({ended}), so it has no "
                              f"best configuration and no re-runs; search smaller learning rates ({names['space']})")
             else:  # pruned, with finite values: the ones that would complete were cut short or are still to come
-                notes.append(f"{name}: none of its {len(mine)} trials completed ({ended}), so it has no best "
+                notes.append(f"{name}: {'its' if len(mine) == 1 else 'none of its'} {counted(len(mine), 'trial')} "
+                             f"{'did not complete' if len(mine) == 1 else 'completed'} ({ended}), so it has no best "
                              "configuration and no re-runs yet; the same command resumes the search")
         if unchosen:  # each has a first trial at its defaults queued: the search stopped before it (a timeout)
             one = len(unchosen) == 1

@@ -171,10 +171,14 @@ def _result_columns(frame: Any) -> list[str]:
 
 def _title(result: Any) -> str:
     """The heading of the results: the objective, and the test data where the re-runs have some."""
+    from .._names import metric_words
+
     columns = [str(c) for c in result.table.columns]
-    tested = ("; re-runs on test data (means over the seeds)" if any(c.startswith("test") for c in columns) else
-              "; re-runs on the training data (means over the seeds)" if "train loss" in columns else "")
-    return f"descend tune: best of each study on {result.target.key}{tested}"
+    over = " (means over the seeds)" if result.final_summary is not None and len(
+        result.final_summary) > len(result.table) else ""  # (one re-run each: no mean)
+    tested = (f"; re-runs on test data{over}" if any(c.startswith("test") for c in columns) else
+              f"; re-runs on the training data{over}" if "train loss" in columns else "")
+    return f"descend tune: best of each study on the {metric_words(result.target.key)}{tested}"
 
 
 def main(task: str | None = None, *, csv: str | None = None, column: str | None = None,
@@ -252,7 +256,8 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     said: list[str] = []  # the plan's notes, said before the search starts (and not again at its end)
     if not quiet:
         each = " each" if len(names) > 1 else ""  # one study (one optimizer, or a choice among several): in all
-        lines = [f"tuning {', '.join(names)} on {built.name}: {plan.trials} trials{each}, cohorts of {plan.cohort}, "
+        lines = [f"tuning {', '.join(names)} on {built.name}: {plan.trials} trial{'s' * (plan.trials != 1)}{each}, "
+                 f"cohorts of {plan.cohort}, "
                  f"{plan.sampler} sampler, pruner {plan.pruner}, {plan.budget.text()}"]
         if any(key in data for key in TRAINING_KEYS):  # how every trial trains, as given (and the model it built)
             lines.append(f"  every trial: {training_words(api.training_text(plan))}"

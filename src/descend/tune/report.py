@@ -833,7 +833,7 @@ def _counts_text(trials: Any) -> str:
         unfinished = int(mine["kind"].isna().sum())
         if unfinished:
             words.append(f"{unfinished} running or queued")
-        parts.append(f"{optimizer}: {len(mine)} trials ({', '.join(words)})")
+        parts.append(f"{optimizer}: {len(mine)} trial{'s' * (len(mine) != 1)} ({', '.join(words)})")
     return "; ".join(parts) or "no trials"
 
 

@@ -354,7 +354,8 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
     where = f"study {name!r}"
     # a search not meant as a resume (another task, the same default output directory) changes either; in a
     # storage given, shared by every output directory, only the study's name tells two searches apart
-    other = f"another {names['study']} name" + (f" (or {names['out']} directory)" if kept_in_out else "")
+    # (a study kept in its out directory: another name there is refused, the directory holding this search's results)
+    other = f"another {names['out']} directory" if kept_in_out else f"another {names['study']} name"
     # plain Optuna's with finished trials, of another objective: its values are not this search's (one that only
     # holds trials queued for descend to train, enqueue_trial, is resumed)
     if "descend:space" not in stored and any(t.state.is_finished() for t in study.get_trials(deepcopy=False)):
@@ -400,6 +401,10 @@ def _check_same(study: Any, name: str, space: Space, target: Target, attrs: Mapp
         if key in stored and key in attrs and stored[key] != attrs[key]:
             # the flag given now (--epochs 2 where the study trained steps=20 names --epochs)
             flag = "batch_size" if key == "descend:batch_size" else str(attrs[key]).partition("=")[0]
+            if key == "descend:budget":  # "steps=3" as the interface gives it: --steps 3, or steps=3
+                then, now = (_as_given(str(v), names) for v in (stored[key], attrs[key]))
+                raise ValueError(f"{names.get(flag, names['steps'])}: {where} was made with {then}, not {now}; give "
+                                 f"the same to resume it, or {other}")
             then, now = (_shown(key, v) for v in (stored[key], attrs[key]))
             raise ValueError(f"{names.get(flag, names['steps'])}: {where} was made with {key.split(':')[1]} {then}, "
                              f"not {now}; give the same to resume it, or {other}")
@@ -453,6 +458,14 @@ def _changed(study: Any, name: str, attrs: Mapping[str, Any], names: Mapping[str
                      f"give them (where it computes a trial otherwise); give another {names['study']} name to rank "
                      "this descend's trials alone")
     return tuple(notes)
+
+
+def _as_given(text: str, names: Mapping[str, str]) -> str:
+    """A recorded ``key=value`` (a budget, ``steps=3``) as the interface gives it: ``--steps 3`` on the command
+    line, ``steps=3`` in Python."""
+    key, _, value = text.partition("=")
+    flag = names.get(key, key)
+    return f"{flag} {value}" if flag.startswith("-") else f"{flag}={value}"
 
 
 def _shown(key: str, value: Any) -> str:

@@ -426,8 +426,10 @@ def parse_space(text: str, optimizer: str, *, what: str = "--space", defaults: M
         params.append(_param(name, body, item, what, numeric, options, info.name))
     for name, value in (fixed or {}).items():
         if name in (p.name for p in params):
-            raise ValueError(f"{what}: {name} is both fixed by --optimizer {info.name}:{name}={_show(value)} and "
-                             "searched; give it in one place")
+            given = f"{info.name}:{name}={_show(value)}"
+            raise ValueError(f"{what}: {name} is both fixed by " + (f"--optimizer {given}" if what.startswith("-")
+                                                                    else f"optimizer={given!r}")
+                             + " and searched; give it in one place")
         params.append(Param(name, "fixed", value=value))
     if "lr" in numeric and "lr" not in (p.name for p in params) and defaults and "lr" in defaults:
         # not searched: the baseline's rate (the task's for this optimizer), fixed and shown, not the library's
