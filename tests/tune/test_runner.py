@@ -1585,3 +1585,10 @@ def test_a_value_fixed_and_searched_is_named_in_pythons_words():
     """Python's caller was told "--optimizer adam:beta1=0.9", the command line's flag."""
     with pytest.raises(ValueError, match=r"^space: beta1 is both fixed by optimizer='adam:beta1=0.9' and searched"):
         descend.tune("line", optimizer="adam:beta1=0.9", space="beta1=0.8..0.99", trials=2)
+
+
+def test_a_grid_larger_than_the_budget_says_how_many_points_in_words_that_agree():
+    """ "more than the 1 trials: only 1 of them are trained", and the flag to give all of them."""
+    result = descend.tune("line", optimizer="adam", sampler="grid", trials=1, cohort=1, steps=3, seeds=0)
+    said = [n for n in result.notes if n.startswith("grid sampler")]
+    assert said and said[0].endswith("more than the 1 trial: only 1 of them is trained (give trials 4 for all)"), said

@@ -465,8 +465,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                 whose = f"{name}'s grid" if len(spaces) > 1 else "the grid"
                 notes.append(f"grid sampler: {whose} has {size} points ({grid_text(space_, trials)}), more than "
                              f"the {counted(trials, 'trial')}: only {trials} of them {'is' if trials == 1 else 'are'} "
-                             "trained (give {names['trials']} "
-                             f"{size} for all)")
+                             f"trained (give {names['trials']} {size} for all)")
     if sampler == "cmaes":  # said once here, instead of Optuna's warning at every trial
         chosen = sorted({p.name for s in spaces.values() for p in s.searched if p.kind == "choice"})
         if chosen:
