@@ -461,7 +461,8 @@ def _finished(config: Config, task: Any, summaries: list[Any], curves: list[Any]
         done = summary["label"].nunique() if len(summary) else 0
         cut = int((statuses(summary) == outcomes.INTERRUPTED).sum()) if len(summary) else 0
         notes.append(f"interrupted (Ctrl-C, or kill): {counted(len(summary), 'run')} of {done} of "
-                     f"{counted(len(config.optimizers), 'optimizer')} kept, {cut} of them cut short before the end of their budget (status interrupted, "
+                     f"{counted(len(config.optimizers), 'optimizer')} kept, {cut} of them cut short before the end of "
+                     "their budget (status interrupted, "
                      "see steps_done: they count in no median and win nothing)")
         planned = [batch_label(b) for b in config.batch_size]
         for label in dict.fromkeys(summary["label"]) if len(summary) and len(planned) > 1 else ():
@@ -745,8 +746,8 @@ def _schedule_notes(config: Config, task: Any) -> list[str]:
         if other and per_batch:
             words = ", ".join(f"{n} at batch {b}" for b, n in other.items())
             notes.append(f"the schedule {config.schedule} lasts {total} steps at every batch size, where "
-                         f"{counted(config.epochs, 'epoch')} take {words}: give it without total_steps for each batch size's "
-                         "own number of steps")
+                         f"{counted(config.epochs, 'epoch')} take {words}: give it without total_steps for each "
+                         "batch size's own number of steps")
         elif other and config.steps:
             notes.append(f"the schedule {config.schedule} lasts {total} steps and the budget {config.steps}: " +
                          (f"the runs train its first {100 * config.steps / total:.3g} %" if total > config.steps else
@@ -768,7 +769,8 @@ def _schedule_notes(config: Config, task: Any) -> list[str]:
             if isinstance(b, hybrid) and not hybrid_reaches(b, m, config.steps, config.epochs):
                 later = f"batches of {b.then}" if b.then is not None else "full batches"
                 notes.append(f"the batch size {batch_text(b)} never reaches its {later} within the budget (they "
-                             f"begin after {counted(b.epochs, 'epoch')}): its runs train with batches of {b.first} throughout")
+                             f"begin after {counted(b.epochs, 'epoch')}): its runs train with batches of {b.first} "
+                             "throughout")
     return notes
 
 

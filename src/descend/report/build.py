@@ -385,7 +385,8 @@ def fitted_models(task: Any, paths: Mapping[int, Any], representatives: Mapping[
     grid = torch.linspace(float(x.min()), float(x.max()), FIT_POINTS, dtype=torch.float64).unsqueeze(1)
 
     def along(point: Any) -> Any:
-        params = tuple(torch.tensor(float(v), dtype=torch.float64).reshape(1, *shape) for v, shape in zip(point, shapes))
+        params = tuple(torch.tensor(float(v), dtype=torch.float64).reshape(1, *shape)
+                       for v, shape in zip(point, shapes))
         with torch.no_grad():
             return model.forward(params, grid, logits=True).reshape(-1).numpy()
 

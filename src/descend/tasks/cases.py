@@ -301,8 +301,8 @@ def ellipse(n: int = 512, noise: float = 0.1, data_seed: int = 0, start: tuple[f
     return Task(
         name="ellipse", title="Earth–Mars transfer orbit (ellipse)",
         summary="find A and B of (x + c)²/A² + y²/B² = 1 from noisy samples",
-        description=(f"{n} point{'s' * (n != 1)} of the Hohmann transfer orbit (x + 0.26185)²/A² + y²/B² = 1 with A = {ELLIPSE_A} and "
-                     f"B = {ELLIPSE_B} AU, noise σ = {noise:g} on y (seed {data_seed}). The model "
+        description=(f"{n} point{'s' * (n != 1)} of the Hohmann transfer orbit (x + 0.26185)²/A² + y²/B² = 1 with "
+                     f"A = {ELLIPSE_A} and B = {ELLIPSE_B} AU, noise σ = {noise:g} on y (seed {data_seed}). The model "
                      "ŷ = w_B·√(1 − (x + 0.26185)²/w_A²) starts at the seed's A = 0.1, B = 1.8, where most square "
                      "roots are undefined: those samples are masked and the MSE averages the N′ valid ones; a "
                      "mini-batch with none gives a zero gradient, and momentum and Adam coast on their state."),

@@ -351,7 +351,8 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     if metric == "accuracy" and built.kind not in ("binary", "multiclass"):
         kind = "a landscape (a cost function of its parameters)" if built.kind == "cost" else built.kind
         raise ValueError(f"{names['metric']} accuracy: task {built.name!r} is {kind}, which has no accuracy; use "
-                         + (f"{names['metric']} loss" if names["metric"].startswith("-") else f"{names['metric']}='loss'"))
+                         + (f"{names['metric']} loss" if names["metric"].startswith("-") else
+                            f"{names['metric']}='loss'"))
     try:
         problem = built.problem(loss=loss if loss is not None else "auto")
     except ValueError as e:  # the loss given, or the task's own
@@ -1142,8 +1143,8 @@ def _without_best(studies: Mapping[str, Any], spaces: Mapping[str, Space | Choic
                                                             (len(mine) - diverged - failed, "pruned")) if n)
             if diverged or failed:
                 notes.append(f"{name}: {'its' if len(mine) == 1 else 'none of its'} {counted(len(mine), 'trial')} "
-                             f"{'did not reach' if len(mine) == 1 else 'reached'} a finite value ({ended}), so it has no "
-                             f"best configuration and no re-runs; search smaller learning rates ({names['space']})")
+                             f"{'did not reach' if len(mine) == 1 else 'reached'} a finite value ({ended}), so it has "
+                             f"no best configuration and no re-runs; search smaller learning rates ({names['space']})")
             else:  # pruned, with finite values: the ones that would complete were cut short or are still to come
                 notes.append(f"{name}: {'its' if len(mine) == 1 else 'none of its'} {counted(len(mine), 'trial')} "
                              f"{'did not complete' if len(mine) == 1 else 'completed'} ({ended}), so it has no best "
