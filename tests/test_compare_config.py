@@ -632,5 +632,6 @@ def test_init_scale_on_a_model_without_drawn_weights_is_told_so_first():
         C.resolve("ellipse", init_scale=0.1)
     with pytest.raises(ValueError, match=r"^--init-scale 0\.1 is the scale of --init normal"):
         C.resolve("digits", init_scale=0.1)
-    with pytest.raises(ValueError, match=r"^target 'abc' must be a number \(the target loss\)$"):
-        C.Config.from_dict({"task": "ellipse", "target": "abc"})  # (no --column to name: a task of its own)
+    with pytest.raises(ValueError, match=r"^target 'abc' must be a number \(the target loss\); the column to "
+                                         r"predict of a csv file is column$"):
+        C.Config.from_dict({"task": "ellipse", "target": "abc"})  # (--column alone was named: only a CSV has one)

@@ -918,8 +918,10 @@ class Config(schema.Schema):
                 if data.get("csv") is None or data.get("column") is not None:
                     if comma := schema.decimal_comma(target, names["target"]):
                         raise ValueError(f"{names['target']} {target!r} must be a number (the target loss){comma}")
-                    # (the column to predict is --column, with --csv: a task of its own has none to name)
-                    raise ValueError(f"{names['target']} {target!r} must be a number (the target loss)") from None
+                    raise ValueError(f"{names['target']} {target!r} must be a number (the target loss)"
+                                     + ("" if data.get("column") is not None else
+                                        f"; the column to predict of a {names['csv']} file is {names['column']}")
+                                     ) from None
                 data = {k: v for k, v in data.items() if k != "target"}
                 data["column"] = target
                 import warnings
@@ -1018,7 +1020,7 @@ class Config(schema.Schema):
             from .models import with_init
 
             try:  # first: a model with no drawn weights takes neither (--init-scale was told to add --init normal)
-                with_init(task.model, self.init or "normal", self.init_scale)
+                with_init(task.model, "normal")
             except ValueError:
                 given = names["init"] if self.init is not None else names["init_scale"]
                 raise ValueError(f"{given} {self.init if self.init is not None else f'{self.init_scale:g}'}: the "

@@ -1360,7 +1360,7 @@ def test_a_csv_setting_given_by_flag_and_by_task_option_is_refused_and_one_colum
     (["line", "--mode", "tuned", "--budget", "100000"], "--budget 100000: a whole number from 2 to 10,000"),
     (["line", "--steps", str(2**62)], f"--steps {2**62}: a whole number from 1 to 1,000,000,000"),
     (["rosenbrock", "--target", "abc"], "--target 'abc' must be a number (the target loss); the column to predict "
-                                        "is --column"),  # (it named --csv PATH, an old way to give the column)
+                                        "of a --csv file is --column"),  # (it named --csv PATH, an old way)
 ])
 def test_command_line_values_refused_before_any_work_in_its_words(tmp_path, args, message):
     """Each was taken (an epoch of a landscape trained as one step; '' as no schedule; a million seeds ran for

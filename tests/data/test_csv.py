@@ -354,7 +354,7 @@ def test_csv_missing_value_names_file_row_and_line(tmp_path):
         ValueError,
         match=r"^CSV file '.*data\.csv': column 'b' has a missing value \(an empty field, or a text read as a missing "
         r"value \(NA, N/A, None, null, NaN, \.\.\.\)\) at row 2 \(line 6\); "
-        r"1 of 3 rows have missing values .*drop those rows with dropna=True, leave out the column with drop=\['b'\]",
+        r"1 of 3 rows has missing values .*drop those rows with dropna=True, leave out the column with drop=\['b'\]",
     ):
         from_csv(path, "t")
     # Empty strings kept by keep_default_na=False are missing values too.

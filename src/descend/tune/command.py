@@ -174,8 +174,8 @@ def _title(result: Any) -> str:
     from .._names import metric_words
 
     columns = [str(c) for c in result.table.columns]
-    over = " (means over the seeds)" if result.final_summary is not None and len(
-        result.final_summary) > len(result.table) else ""  # (one re-run each: no mean)
+    seeds = result.table["seeds"] if "seeds" in result.table.columns else None  # (descend show reads the table)
+    over = " (means over the seeds)" if seeds is not None and bool((seeds.fillna(0) > 1).any()) else ""
     tested = (f"; re-runs on test data{over}" if any(c.startswith("test") for c in columns) else
               f"; re-runs on the training data{over}" if "train loss" in columns else "")
     return f"descend tune: best of each study on the {metric_words(result.target.key)}{tested}"
