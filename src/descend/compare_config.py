@@ -10,7 +10,6 @@ optimizer, the tasks for a task) on first use.
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
