@@ -186,13 +186,7 @@ def fit(
             raise ValueError(f"task={task!r} must be a task name (see `descend list tasks`) or a descend.tasks.Task")
         if data is not None:
             raise ValueError(f"give data= or task=, not both (task {task.name!r} brings its data)")
-        if isinstance(loss, str) and loss.strip().lower() not in ("auto", "value"):  # its answer of the loss trained
-            from .losses import get_loss
-
-            try:
-                task = task.with_loss(get_loss(loss).name)
-            except ValueError:  # an unknown name: refused where the problem is built, in its words
-                pass
+        task = task.with_loss(loss)  # its answer of the loss trained
         if splitting:
             scaled = (f"; descend.tasks.get({task.name!r}, standardize_target=...) builds a regression task so"
                       if "standardize_target" in splitting else "")

@@ -707,12 +707,18 @@ def get(name: str) -> OptimizerInfo:
         if key == RANDOM_SEARCH[0]:
             raise ValueError(f"{name!r} is the gradient-free baseline, which has no update rule here: descend.fit "
                              "and descend compare train it")
-        raise ValueError(
-            f"unknown optimizer {name!r}{close_matches(key, [*OPTIMIZERS, RANDOM_SEARCH[0]])} (available: "
-            f"{', '.join(OPTIMIZERS)}, and {RANDOM_SEARCH[0]} where runs are trained; one of your own: "
-            "descend.optim.register, or --plugin FILE.py on the command line)"
-        )
+        raise ValueError(unknown(name))
     return OPTIMIZERS[key]
+
+
+def unknown(name: str, *, random_search: bool = True) -> str:
+    """The refusal of an optimizer name that is none: the close matches and the names there are, random search
+    among them where runs are trained (``random_search=False``: a search, which has nothing of it to tune)."""
+    key = name.strip().lower().replace("_", "-")
+    names = [*OPTIMIZERS, *([RANDOM_SEARCH[0]] if random_search else [])]
+    return (f"unknown optimizer {name!r}{close_matches(key, names)} (available: {', '.join(OPTIMIZERS)}"
+            + (f", and {RANDOM_SEARCH[0]} where runs are trained" if random_search else "")
+            + "; one of your own: descend.optim.register, or --plugin FILE.py on the command line)")
 
 
 def available(*, own: bool = True) -> list[str]:

@@ -79,8 +79,7 @@ def get(name: str, **options: Any) -> Task:
     if key in TASKS:
         build = TASKS[key].build
     elif key in landscapes.LANDSCAPES:  # its options checked as a task's are (a misspelt one was a TypeError)
-        check_names(list(options), [p for p in inspect.signature(landscape_task).parameters if p != "landscape"],
-                    what=f"option of task {key!r}")
+        _check_options(key, landscape_task, options, given=("landscape",))
         return _described(landscape_task(key, **options), key)
     else:
         if looks_like_file(name):  # told "did you mean 'house-prices'?" for houses.csv
@@ -159,8 +158,10 @@ def option_names(task: Any, *, csv: Any = None) -> tuple[str, ...]:
                  if p.kind is not inspect.Parameter.VAR_KEYWORD and p.name not in skip)
 
 
-def _check_options(name: str, build: Callable[..., Any], options: Mapping[str, Any]) -> None:
-    allowed = [p for p in inspect.signature(build).parameters]
+def _check_options(name: str, build: Callable[..., Any], options: Mapping[str, Any], *,
+                   given: tuple[str, ...] = ()) -> None:
+    """Refuse an option ``build`` does not take (``given``: its parameters the caller fills, not options)."""
+    allowed = [p for p in inspect.signature(build).parameters if p not in given]
     check_names(list(options), allowed, what=f"option of task {name!r}")
 
 

@@ -329,12 +329,22 @@ class Task:
             return float(f"{math.sqrt(lo * hi):.3g}")
         return None
 
-    def with_loss(self, loss: str) -> Task:
+    def with_loss(self, loss: Any) -> Task:
         """This task trained with another loss (``descend compare TASK --loss NAME`` where the task takes no loss of
         its own): its card names the loss trained, and what was computed for its own loss goes, said in a fact —
         an answer that minimises the task's loss (no distance is measured to the least-squares solution of a
         fit by the MAE), and a regression's baseline and Hessian, values of that loss (bbox's baseline is a sum
-        over the box's four numbers, 4× the MSE's)."""
+        over the box's four numbers, 4× the MSE's). ``loss`` as :func:`descend.fit` takes it: a name of
+        :mod:`descend.losses` in any spelling; ``"auto"``, ``"value"``, a loss of one's own or a name that is none
+        give the task as it is (the problem takes or refuses them)."""
+        from ..losses import get_loss
+
+        if not isinstance(loss, str) or loss.strip().lower() in ("auto", "value"):
+            return self
+        try:
+            loss = get_loss(loss).name
+        except ValueError:
+            return self
         if loss == self.loss:
             return self
         known = self.known

@@ -111,7 +111,7 @@ def parse_optimizer(text: Any, names: Mapping[str, str]) -> tuple[str, dict[str,
     from ..catalog import RANDOM_SEARCH
     from ..compare_config import as_switches, parse_scalar
     from ..optim import get
-    from ..optim.registry import OPTIMIZERS
+    from ..optim.registry import OPTIMIZERS, unknown
 
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"{names['optimizer']} {text!r}: give a name such as adam, or sgd:nesterov=true")
@@ -121,10 +121,7 @@ def parse_optimizer(text: Any, names: Mapping[str, str]) -> tuple[str, dict[str,
         raise ValueError(f"{names['optimizer']} {text!r}: random search draws its points at random and has no "
                          "hyperparameters to tune; descend compare and descend.fit run it beside the optimizers")
     if key not in OPTIMIZERS and "," not in key:  # the registry's list names random search, which a search refuses
-        raise ValueError(f"{names['optimizer']} {text!r}: unknown optimizer {name.strip()!r}"
-                         f"{close_matches(key, OPTIMIZERS)} "
-                         f"(available: {', '.join(OPTIMIZERS)}; one of your own: descend.optim.register, or "
-                         "--plugin FILE.py on the command line)")
+        raise ValueError(f"{names['optimizer']} {text!r}: {unknown(name.strip(), random_search=False)}")
     try:
         info = get(name.strip())
     except ValueError as e:
@@ -357,10 +354,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         problem = built.problem(loss=loss if loss is not None else "auto")
     except ValueError as e:  # the loss given, or the task's own
         raise ValueError(f"{names['loss'] if loss is not None else names['task']}: {e}") from None
-    if isinstance(loss, str) and hasattr(built, "with_loss") and loss.strip().lower() not in ("auto", "value"):
-        from ..losses import get_loss  # (a name of descend's losses: the problem took it)
-
-        built = built.with_loss(get_loss(loss).name)  # its card, answer and surface of the loss trained
+    built = built.with_loss(loss)  # its card, answer and surface of the loss trained
     target = Target("validation" if "validation" in problem.evals else "train", metric)
     batch = _batch_size(batch_size, built, names, problem.samples)
     if callable(batch):  # a schedule of batch sizes (hybrid): every epoch the budget reaches, before any study
