@@ -47,12 +47,34 @@ def test_a_schedule_class_or_name_is_built_over_the_budget():
     assert task.summary["steps_done"].iloc[0] == 300
 
 
+def test_a_schedule_by_name_lasts_the_steps_of_the_batch_size_under_an_epochs_budget():
+    """fit(epochs=3, batch_size=8, schedules={"lr": "cosine"}) was refused ("an epochs= budget leaves [total_steps]
+    to the batch size") although one batch size gives the steps: it is the schedule built over them."""
+    from descend.data import batches
+
+    steps = len(batches(len(X), batch_size=8, seed=0, epochs=3).indices)
+    common = dict(model=descend.models.Linear(2), data=(X, Y), epochs=3, batch_size=8, lr=0.1, optimizer="sgd")
+    losses = [descend.fit(**common, schedules={"lr": s}).summary["final_train_loss"].iloc[0]
+              for s in ("cosine", S.cosine, S.cosine(1.0, steps), S.cosine(1.0, 2 * steps))]
+    assert steps > 3 and losses[0] == losses[1] == losses[2] != losses[3]
+    task = descend.tasks.get("iris")
+    steps = len(batches(len(task.data.train), batch_size=16, seed=0, epochs=2).indices)
+    named, built = (descend.fit(task=task, epochs=2, batch_size=16, schedules={"lr": s}).summary["final_train_loss"]
+                    .iloc[0] for s in ("one_cycle", S.one_cycle(1.0, steps)))
+    assert named == built
+
+
 def test_a_schedule_fit_cannot_complete_says_what_to_give():
     with pytest.raises(ValueError, match=r"schedules\['lr'\]: step needs step_size.*descend\.schedules\.step\(1\.0, "
                                          r"step_size=\.\.\.\)"):
         descend.fit(model=descend.models.Linear(2), data=(X, Y), steps=5, schedules={"lr": S.step})
-    with pytest.raises(ValueError, match=r"cosine lasts total_steps, which an epochs= budget leaves to the batch size"):
-        descend.fit(model=descend.models.Linear(2), data=(X, Y), epochs=2, schedules={"lr": S.cosine})
+    with pytest.raises(ValueError, match=r"schedules\['lr'\]=<class .*cosine'> lasts the steps of a run, which under "
+                                         r"an epochs= budget its batch size decides, and batch_size=\[4, 8\] gives "
+                                         r"several; train each batch size in a fit of its own"):
+        descend.fit(model=descend.models.Linear(2), data=(X, Y), epochs=2, batch_size=[4, 8], schedules={"lr": S.cosine})
+    with pytest.raises(ValueError, match=r"^schedules\['lr'\]: total_steps=1 is out of range; allowed: \[2, inf\) "
+                                         r"\(at batch size full, whose 1 epoch takes 1 step\)$"):
+        descend.fit(model=descend.models.Linear(2), data=(X, Y), epochs=1, schedules={"lr": "one_cycle"})
     with pytest.raises(ValueError, match=r"unknown schedule; did you mean 'cosine'"):
         descend.fit(model=descend.models.Linear(2), data=(X, Y), steps=5, schedules={"lr": "cosin"})
 

@@ -1116,8 +1116,9 @@ def _off_the_map(domain: Any, paths: Mapping[int, Any], labels: Mapping[int, str
 
 #: descend tune's words for the settings whose help speaks of descend compare's options (--lr, a --config file).
 TUNE_HELPS = {
-    "schedule": "Learning-rate schedule of every trial, a multiplier of its lr over its steps (its value is 1: "
-                "cosine:min_value=0.01 anneals to a hundredth of the trial's lr): cosine, step:step_size=100,"
+    "schedule": "Learning-rate schedule of every trial, a multiplier of its lr over its steps (with --epochs, those "
+                "its batch size takes; its value is 1: cosine:min_value=0.01 anneals to a hundredth of the trial's "
+                "lr): cosine, step:step_size=100,"
                 "gamma=0.5, one_cycle, 'multistep:milestones=100;200,gamma=0.1' (quoted: the shell reads ;), ... "
                 "(descend list schedules)",
     "task_options": "An option of the task, repeatable: --task-option hidden=64 (descend card TASK lists them).",

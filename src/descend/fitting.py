@@ -120,7 +120,8 @@ def fit(
     training cleanly: the result holds every finished cohort and the steps the current one completed.
     ``schedules`` maps a hyperparameter to a function f(t) that multiplies it at step t; a schedule of
     :mod:`descend.schedules` given by its class or name (``schedules={"lr": descend.schedules.cosine}`` or
-    ``{"lr": "cosine"}``) is built as a multiplier from 1 over the ``steps`` budget. ``betas=(b1, b2)``, as
+    ``{"lr": "cosine"}``) is built as a multiplier from 1 over the ``steps`` budget (under an ``epochs`` budget, over
+    the steps the runs' batch size takes: one batch size, since each takes its own). ``betas=(b1, b2)``, as
     torch's Adam takes them, is the same as ``beta1=b1, beta2=b2``. With ``loss="auto"`` the loss follows the
     model's output and the targets: BCE for a sigmoid, cross-entropy for a softmax or for integer class
     labels (multiclass, on the model's raw scores), BCE on logits for labels of two classes and one raw output,
@@ -157,7 +158,9 @@ def fit(
         if task is None and (steps is None) == (epochs is None):  # before the schedules' own words on a budget
             raise ValueError("give exactly one budget: steps=... or epochs=...")
         budget = steps if steps is not None or epochs is not None or task is None else _task_steps(task)
-        schedules = _schedules(schedules, budget)
+        # under an epochs budget one that lasts the steps (cosine) lasts those of the runs' batch size, known below
+        if not (epochs is not None and steps is None and _lasting(schedules)):
+            schedules = _schedules(schedules, budget)
     engine.check_hooks(progress, monitor)
     options = dict(drop_last=drop_last, eval_every=eval_every, target=target, stop_at_target=stop_at_target,
                    record_path=record_path, record_grad_norms=record_grad_norms, dtype=dtype, compile=compile,
@@ -197,6 +200,9 @@ def fit(
             steps = task.steps if steps is None and epochs is None else steps
             return engine.train(task.problem(model=model, loss=loss), _task_rates(task, runs), steps=steps,
                                 epochs=epochs, **options)
+        if schedules is not None and _lasting(schedules) and task.data is not None:
+            grid["schedules"] = _epoch_schedules(schedules, len(task.data.train), grid["batch_size"], epochs,
+                                                 drop_last)
         return task.fit(model=model, loss=loss, steps=steps, epochs=epochs, **grid, **options)
     if model is None:
         raise ValueError("give model=... (a descend.models model) or task=... (see `descend list tasks`)")
@@ -211,6 +217,8 @@ def fit(
                          + "; these split data=(x, y) or a descend.data.Dataset")
     split = {**SPLIT_DEFAULTS, **splitting}
     problem = make_problem(model, data, loss=loss, dtype=dtype, **split)
+    if schedules is not None and _lasting(schedules):
+        grid["schedules"] = _epoch_schedules(schedules, problem.samples, grid["batch_size"], epochs, drop_last)
     if runs is not None:
         return engine.train(problem, runs, steps=steps, epochs=epochs, **options)
     return engine.sweep(problem, steps=steps, epochs=epochs, **grid, **options)
@@ -290,6 +298,48 @@ def _task_steps(task: Any) -> int | None:
         return (tasks_module.get(task) if isinstance(task, str) else task).steps
     except (ValueError, AttributeError):
         return None  # the task's own error, raised where it is built
+
+
+def _lasting(schedules: Any) -> list[str]:
+    """The hyperparameters whose schedule in ``schedules`` is one of :mod:`descend.schedules` by its class or name
+    that lasts a number of steps it is not given (cosine, one_cycle)."""
+    from .schedules import SCHEDULES
+
+    if not isinstance(schedules, Mapping):
+        return []
+    lasting = []
+    for name, schedule in schedules.items():
+        key = (schedule.strip().lower().replace("-", "_") if isinstance(schedule, str) else
+               next((k for k, i in SCHEDULES.items() if i.factory is schedule), None) if isinstance(schedule, type)
+               else None)
+        if key in SCHEDULES and "total_steps" in SCHEDULES[key].parameters:
+            lasting.append(name)
+    return lasting
+
+
+def _epoch_schedules(schedules: Mapping[str, Any], samples: int, batch_size: Any, epochs: int,
+                     drop_last: bool) -> Mapping[str, Callable[[int], Any]]:
+    """``schedules`` built as :func:`_schedules` builds them, over the steps ``epochs`` epochs of ``samples``
+    training samples take at the runs' batch size; refused for a grid of several batch sizes, whose runs take
+    different numbers of steps."""
+    from .data.batches import plan_length
+
+    sizes = list(dict.fromkeys(batch_size if isinstance(batch_size, (list, tuple)) else [batch_size]))
+    if len(sizes) > 1:
+        name = _lasting(schedules)[0]
+        raise ValueError(f"schedules[{name!r}]={schedules[name]!r} lasts the steps of a run, which under an epochs= "
+                         f"budget its batch size decides, and batch_size={batch_size!r} gives several; train each "
+                         "batch size in a fit of its own, give the schedule its total_steps, or give a steps= budget")
+    steps = plan_length(samples, sizes[0], steps=None, epochs=epochs, drop_last=drop_last)
+    try:
+        return _schedules(schedules, steps)
+    except ValueError as e:  # one_cycle over the full batch's 1 step of 1 epoch: the steps it was built over
+        from ._names import counted
+        from .compare_config import batch_label
+
+        said = str(e) if str(e).startswith("schedules[") else f"schedules[{_lasting(schedules)[0]!r}]: {e}"
+        raise ValueError(f"{said} (at batch size {batch_label(sizes[0])}, whose {counted(epochs, 'epoch')} "
+                         f"take{'s' * (epochs == 1)} {counted(steps, 'step')})") from None
 
 
 def _schedules(schedules: Any, steps: int | None, who: str = "fit") -> Mapping[str, Callable[[int], Any]]:

@@ -1247,7 +1247,13 @@ def test_a_study_resumed_with_other_training_settings_names_their_flags(tmp_path
 
 @pytest.mark.parametrize("flags, said", [
     (["--schedule", "cosin"], "error: --schedule 'cosin': unknown schedule; did you mean 'cosine'"),
-    (["--schedule", "cosine", "--epochs", "2", "--steps", None], "error: --schedule 'cosine' lasts a number of steps"),
+    (["--schedule", "cosine", "--epochs", "2", "--steps", None, "--space", "lr=1e-3..1e-1:log, batch_size=16|32"],
+     "error: --schedule 'cosine' lasts the steps of a trial, which under an --epochs budget its batch size decides, "
+     "and --space searches the batch size (16|32); put the schedule in the space, --space '..., schedule=cosine' "
+     "(each trial's over its own steps), give cosine:total_steps=..., or give --steps"),
+    (["--schedule", "one_cycle", "--epochs", "1", "--steps", None, "--batch-size", "full"],
+     "error: --schedule 'one_cycle': total_steps=1 is out of range; allowed: [2, inf) (at batch size full, whose 1 "
+     "epoch takes 1 step)"),
     (["--clip-norm", "0"], "error: --clip-norm '0': a positive number is required"),
     (["--loss", "hinge"], "error: --loss 'hinge': unknown loss 'hinge'"),
     (["--task-option", "hiden=8"], "error: --task-option: unknown option of task 'digits' 'hiden'"),
@@ -1263,6 +1269,29 @@ def test_a_training_setting_descend_tune_refuses_is_one_line_before_any_study(tm
     assert result.exit_code == 2 and said in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_a_schedule_lasts_the_steps_of_the_trials_batch_size_under_epochs(tmp_path):
+    """`descend tune iris --epochs 2 --schedule cosine` was refused (each trial's batch size would decide its steps),
+    and with --batch-size 8 one_cycle was checked at the comparison's batch sizes (the full batch's 2 steps): with one
+    batch size the trials train the schedule over the steps it takes, the numbers of descend.fit's run of it."""
+    from descend.data import batches
+    from descend.schedules import one_cycle
+    from descend.spec import RunSpec
+
+    task = descend.tasks.get("iris")
+    steps = len(batches(len(task.data.train), batch_size=8, seed=0, epochs=2).indices)
+    out = tmp_path / "out"
+    argv = ["tune", "iris", "-o", "adam", "--epochs", "2", "--batch-size", "8", "--schedule", "one_cycle",
+            "--trials", "2", "--cohort", "2", "--seeds", "0", "--quiet", "--out", str(out)]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    trials = optuna.load_study(study_name="iris", storage=storage_module.open_storage(str(out / "study.journal"))
+                               ).get_trials()
+    runs = descend.fit(task=task, runs=[RunSpec("adam", dict(t.params), 8, t.number, None, {"lr": one_cycle(1.0, steps)})
+                                        for t in trials], epochs=2, record_grad_norms=False)
+    assert [t.value for t in trials] == runs.summary["final_validation_loss"].tolist()
+    assert "'one_cycle' lasts" not in result.output
 
 
 def test_help_shows_the_training_settings_in_the_words_of_descend_tune():

@@ -1371,11 +1371,33 @@ def test_a_schedule_by_its_name_is_the_schedule_over_the_budgets_steps_as_fit_ta
     built = descend.tune("line", schedules={"lr": cosine(1.0, 30)}, **search)
     assert [t.value for t in named.study.trials] == [t.value for t in built.study.trials]
     assert [t.value for t in named.study.trials] != [t.value for t in descend.tune("line", **search).study.trials]
-    with pytest.raises(ValueError, match=r"^schedules: schedules\['lr'\]: cosine lasts total_steps, which an epochs= "
-                                         r"budget leaves to the batch size"):
-        descend.tune("line", schedules={"lr": "cosine"}, **{**search, "steps": None, "epochs": 2})
+    with pytest.raises(ValueError, match=r"^schedules\['lr'\]='cosine' lasts the steps of a trial, which under an "
+                                         r"epochs budget its batch size decides, and space searches the batch size "
+                                         r"\(4\|8\); put the schedule in the space"):
+        descend.tune("line", schedules={"lr": "cosine"},
+                     **{**search, "steps": None, "epochs": 2, "batch_size": "task", "space": "lr=0.01..0.1:log, "
+                                                                                               "batch_size=4|8"})
     with pytest.raises(ValueError, match=r"^schedules: schedules\['lr'\]='cosin': unknown schedule; did you mean"):
         descend.tune("line", schedules={"lr": "cosin"}, **search)
+
+
+def test_a_schedule_that_lasts_the_steps_lasts_those_of_the_batch_size_under_an_epochs_budget():
+    """descend.tune(epochs=..., schedules={"lr": "cosine"}) was refused ("an epochs= budget leaves [total_steps] to
+    the batch size") although the trials' batch size is one, and known: it lasts the steps that batch size takes, as a
+    comparison's does, the same trials as the schedule built over them ("cosine:min_value=0.1" with its options, as
+    --schedule writes it)."""
+    from descend.data import batches
+    from descend.schedules import cosine
+
+    task = descend.tasks.get("line")
+    steps = len(batches(len(task.data.train), batch_size=8, seed=0, epochs=2).indices)
+    assert steps > 2
+    search = dict(trials=4, cohort=4, epochs=2, seeds=0, batch_size=8, space="lr=0.01..0.1:log", **F64)
+    for named, over in (("cosine", cosine(1.0, steps)), ("cosine:min_value=0.1", cosine(1.0, steps, 0.1))):
+        values = [t.value for t in descend.tune("line", schedules={"lr": named}, **search).study.trials]
+        assert values == [t.value for t in descend.tune("line", schedules={"lr": over}, **search).study.trials]
+        assert values != [t.value for t in descend.tune("line", schedules={"lr": cosine(1.0, 2 * steps)},
+                                                        **search).study.trials]
 
 
 def test_a_study_resumed_with_other_schedules_is_refused(tmp_path):

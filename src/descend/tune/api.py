@@ -28,6 +28,7 @@ from .space import BATCH_SIZE, SCHEDULE, ChoiceSpace, Space, share, space_for, t
 
 if TYPE_CHECKING:
     from .result import TuneResult
+    from .runner import Budget
 
 #: How each argument is named in errors, in Python; the command line passes its flags instead.
 NAMES = {"task": "task", "optimizer": "optimizer", "space": "space", "trials": "trials", "cohort": "cohort",
@@ -325,13 +326,6 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
             raise ValueError(f"{names['epochs']}: task {built.name!r} has no data to count epochs over; give "
                              f"{names['steps']}")
     budget = Budget(steps if steps is not None or epochs is not None else built.steps, epochs)
-    if isinstance(schedules, Mapping):  # a schedule by its name or class, as fit takes it: a multiplier over the steps
-        from ..fitting import _schedules
-
-        try:
-            schedules = _schedules(schedules, budget.steps, who="tune")
-        except ValueError as e:
-            raise ValueError(f"{names['schedules']}: {e}") from None
     seeds = _whole(seeds, names["seeds"], 0)
     seed = _whole(seed, names["seed"], 0, MAX_SEED)
     if eval_every is not None:
@@ -362,6 +356,9 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
 
         check_sizes(problem.samples, batch, steps=budget.steps if budget.epochs is None else None,
                     epochs=budget.epochs, drop_last=False)
+    lasting: list[tuple[str, str]] = []  # the schedules that last the trials' steps, which under an epochs budget their batch size decides
+    if isinstance(schedules, Mapping):  # a schedule by its name or class, as fit takes it: a multiplier over the steps
+        schedules, lasting = _built_schedules(schedules, budget, problem, batch, names)
     texts, shared = _spaces_by_optimizer(space, labels, names)
     for members in studies:
         if len(members) > 1 and shared is not None:  # in a choice, each item goes to the optimizers that have it
@@ -398,6 +395,19 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         spaces[name] = Space(spaces[name].optimizer, spaces[name].params, defaults)
         get(name)
         _check_searched_schedule(spaces[name], schedules, budget, problem, names)
+        if lasting and any(b != batch for b in _batch_sizes(spaces[name])):
+            from ..compare_config import batch_text
+
+            key, text = lasting[0]
+            flag = names["schedules"].startswith("-")
+            given = f"{names['schedules']} {text!r}" if flag else f"{names['schedules']}[{key!r}]={text!r}"
+            total = f"{text}:total_steps=..." if flag else f"descend.schedules.{text}(1.0, total_steps=...)"
+            where = (f"put the schedule in the space, {names['space']} '..., {SCHEDULE}={text}' (each trial's over its "
+                     "own steps), " if key == "lr" else "")
+            raise ValueError(f"{given} lasts the steps of a trial, which under an {names['epochs']} budget its batch "
+                             f"size decides, and {names['space']} searches the batch size ("
+                             f"{'|'.join(batch_text(b) for b in _batch_sizes(spaces[name]))}); {where}give {total}, "
+                             f"or give {names['steps']}")
     if eval_every is not None and pruner != "none":  # at every budget in steps a trial may train with
         for steps_ in sorted({budget.steps_for(problem, size) for s in spaces.values() for size in _batch_sizes(s)}):
             if (lost := pruning.lost_checkpoints(pruner, steps_, eval_every, what=names["eval_every"])) is not None:
@@ -537,6 +547,36 @@ def _pruned_unseen(sampler: str, pruner: str, cohort: int, names: Mapping[str, s
                   f"of them have completed (a cohort, without a pruner); {done}, so a generation takes "
                   + ("about 9 cohorts" if sha else "more than a cohort"))
     return f"{sampler} sampler with pruner {pruner}: {learns} ({names['pruner']} none trains every trial to the end)"
+
+
+def _built_schedules(schedules: Mapping[str, Any], budget: Budget, problem: Any, batch: Any,
+                     names: Mapping[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Every trial's ``schedules`` built: one of :mod:`descend.schedules` by its class or name (as fit takes it,
+    or with its options as ``--schedule`` writes them, ``cosine:min_value=0.1``) as a multiplier over the trials'
+    steps: the budget's, or under an epochs budget those the batch size ``batch`` takes. Also ``(key, text)`` of
+    those that last the steps (cosine without its total_steps), which a searched batch size would make differ."""
+    from ..compare_config import lasts_steps, parse_schedule
+    from ..fitting import _schedules
+
+    steps = budget.steps if budget.epochs is None else budget.steps_for(problem, batch)
+    lasting = [(k, v if isinstance(v, str) else v.__name__) for k, v in schedules.items()
+               if isinstance(v, (str, type)) and lasts_steps(v if isinstance(v, str) else v.__name__)]
+    flag = names["schedules"].startswith("-")  # the command line's --schedule, the schedule of lr
+    try:
+        texts = {k: parse_schedule(v, steps, what=names["schedules"] if flag else f"schedules[{k!r}]")[1]
+                 for k, v in schedules.items() if isinstance(v, str) and (":" in v or flag)}
+        try:
+            built = _schedules({k: v for k, v in schedules.items() if k not in texts}, steps, who="tune")
+        except ValueError as e:
+            raise ValueError(f"{names['schedules']}: {e}") from None
+    except ValueError as e:
+        if budget.epochs is None:
+            raise
+        from ..compare_config import batch_label
+
+        raise ValueError(f"{e} (at batch size {batch_label(batch)}, whose {counted(budget.epochs, 'epoch')} "
+                         f"take{'s' * (budget.epochs == 1)} {counted(steps, 'step')})") from None
+    return {k: texts.get(k, built.get(k)) for k in schedules}, lasting if budget.epochs is not None else []
 
 
 def _batch_size(batch_size: Any, task: Any, names: Mapping[str, str], samples: int) -> Any:
@@ -1273,7 +1313,8 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     best configuration (seeds 0..seeds-1), reported on test data. ``schedules``: every trial's and re-run's
     schedules as :class:`descend.spec.RunSpec` takes them (``{"lr": descend.schedules.cosine(1.0, 500)}``, a
     multiplier of the searched rate; not part of the study), or by name or class as :func:`descend.fit` takes them
-    (``{"lr": "cosine"}``: over the budget's steps). Ctrl-C (or ``stop``: an Event or a
+    (``{"lr": "cosine"}``: over the budget's steps; under an ``epochs`` budget, those the trials' batch size takes,
+    or with its options as ``--schedule`` writes them, ``"cosine:min_value=0.1"``). Ctrl-C (or ``stop``: an Event or a
     callable) ends the current cohort after its step, tells Optuna what finished and re-queues the rest.
 
     How each trial trains: ``batch_size`` (the task's first by default; ``None`` or ``"full"`` for the full

@@ -70,7 +70,10 @@ def _task(task: str | None, csv: str | None, column: str | None, data: Mapping[s
 
     if csv is None and task is None:
         raise ValueError("give TASK (see `descend list tasks`), a landscape formula, or --csv PATH --column COL")
-    return training_config(task, csv=csv, column=column, steps=steps, epochs=epochs, **data)
+    # under --epochs the schedule is checked by the plan, over the steps the trials' batch size takes (a
+    # comparison's settings would check it at each of the task's batch sizes)
+    return training_config(task, csv=csv, column=column, steps=steps, epochs=epochs,
+                           **{k: v for k, v in data.items() if k != "schedule" or epochs is None})
 
 
 def _plugins(given: Any) -> tuple[str, ...]:
@@ -192,7 +195,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     ``data``: how the task's data is read and how every trial trains, as ``descend compare`` takes them
     (``{"sep": ";", "dropna": True, "schedule": "cosine"}``, keys of :data:`descend.compare_config.DATA_KEYS` and
     :data:`descend.compare_config.TRAINING_KEYS`)."""
-    from ..compare_config import TRAINING_KEYS, lasts_steps, parse_schedule
+    from ..compare_config import TRAINING_KEYS, parse_schedule, schedule_name
     from ..engine import RuleFailed
     from ..report import saved
     from . import api
@@ -207,14 +210,12 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         settings, built = _task(task, csv, column, data, steps, epochs)
         trials = _number(trials, "--trials", int) if trials is not None else api.DEFAULT_TRIALS
         cohort = _number(cohort, "--cohort", int)
-        # every trial's schedule, over the steps it trains: with --epochs, a schedule that lasts a number of steps
-        # is the space's (each trial's over its own steps, which its batch size decides)
-        if epochs is not None and settings.schedule and lasts_steps(settings.schedule):
-            raise ValueError(f"--schedule {settings.schedule!r} lasts a number of steps, which an --epochs budget "
-                             f"leaves to each trial's batch size; put it in the space with the ranges to search, "
-                             f"--space 'lr=1e-4..1e-1:log, schedule={settings.schedule}' (each trial's over its own "
-                             f"steps; a space given replaces the default one), or use --steps")
-        _, schedule = parse_schedule(settings.schedule, settings.steps or 1)
+        # every trial's schedule, over the steps it trains: with --epochs, those the trials' batch size takes, which
+        # the plan knows (cosine lasts them)
+        given = str(data.get("schedule") or "").strip()
+        constant = not given or schedule_name(given) == "constant" and ":" not in given
+        schedule = (parse_schedule(settings.schedule, settings.steps or 1)[1] if epochs is None else
+                    None if constant else given)
         seeds, seed = _number(seeds, "--seeds", int), _number(seed, "--seed", int)
         timeout = _number(timeout, "--timeout", float)
         if out is not None and not str(out).strip():  # Path("") is the working directory: written there
