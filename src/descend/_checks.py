@@ -101,11 +101,21 @@ def whole_number_variable(name: str, meaning: str) -> int | None:
 
 
 def check_choice(name: str, value: object, choices: Iterable[object]) -> object:
-    """Raise a ValueError unless ``value`` is one of ``choices``."""
+    """Raise a ValueError unless ``value`` is one of ``choices``, of its kind: a switch's True or False (NumPy's
+    too), not 1 or 0, which equal them (refused here, not at the first step)."""
     choices = list(choices)
-    if value not in choices:
+    if not any(_same_choice(value, choice) for choice in choices):
         raise ValueError(f"{name}={value!r} is not allowed; choose one of {', '.join(map(repr, choices))}")
     return value
+
+
+def _same_choice(value: object, choice: object) -> bool:
+    import numpy as np
+
+    switch = type(value) is bool or isinstance(value, np.bool_)
+    if isinstance(choice, bool):
+        return switch and bool(value) is choice
+    return not switch and type(value) is not np.ndarray and value == choice
 
 
 def check_hyperparameter(
