@@ -47,6 +47,8 @@ MODULES = {
                        "parser.",
     "descend.gradients": "The seeds' hand-derived gradients as plain functions (no autograd), with a run axis.",
     "descend.tasks.generators": "The case studies' data, generated as the seeds generate it.",
+    "descend.tasks.real": "Real data as tasks: the data sets inside scikit-learn, and any CSV file (`from_csv`, the "
+                          "Python twin of `--csv`).",
     "descend.play.widgets": "What `descend play` shows, computed by the library: one function per widget, from "
                             "its state to JSON-able results.",
     "descend.compare": "`descend compare` from Python: a comparison's configuration, its runs and its table.",

@@ -55,8 +55,9 @@ def test_a_schedule_by_name_lasts_the_steps_of_the_batch_size_under_an_epochs_bu
     steps = len(batches(len(X), batch_size=8, seed=0, epochs=3).indices)
     common = dict(model=descend.models.Linear(2), data=(X, Y), epochs=3, batch_size=8, lr=0.1, optimizer="sgd")
     losses = [descend.fit(**common, schedules={"lr": s}).summary["final_train_loss"].iloc[0]
-              for s in ("cosine", S.cosine, S.cosine(1.0, steps), S.cosine(1.0, 2 * steps))]
-    assert steps > 3 and losses[0] == losses[1] == losses[2] != losses[3]
+              for s in ("cosine", S.cosine, S.cosine(1.0, steps), S.cosine(1.0, 2 * steps), "cosine:min_value=0.1",
+                        S.cosine(1.0, steps, min_value=0.1))]
+    assert steps > 3 and losses[0] == losses[1] == losses[2] != losses[3] and losses[4] == losses[5] != losses[0]
     task = descend.tasks.get("iris")
     steps = len(batches(len(task.data.train), batch_size=16, seed=0, epochs=2).indices)
     named, built = (descend.fit(task=task, epochs=2, batch_size=16, schedules={"lr": s}).summary["final_train_loss"]

@@ -20,6 +20,28 @@ def data():
     return x, y
 
 
+def test_the_feature_scaling_is_kept_to_predict_new_rows():
+    """fit(data=..., standardize=True) kept the target's mean and std but not the features': to_torch's module,
+    which maps standardised features, could not be given new rows as the training split scaled them (a user's own
+    x.std(0) is the sample std, not the population std trained on)."""
+    from descend.data import as_dataset, split
+
+    x, y = data()
+    x = x * torch.tensor([1.0, 100.0, 0.01], dtype=F64) + 5
+    runs = descend.fit(model=descend.models.Linear(3), data=(x, y), validation=0.2, standardize=True,
+                       standardize_target=True, optimizer="adam", lr=0.05, steps=300, dtype=F64)
+    splits = split(as_dataset(x, y), validation=0.2, test=0.0, standardize=True, standardize_target=True)
+    built = runs.problem
+    assert torch.allclose(built.feature_mean, splits.mean.double(), rtol=1e-6) and torch.allclose(built.feature_std,
+                                                                                         splits.std.double(), rtol=1e-6)
+    net = runs.to_torch(0)
+    with torch.no_grad():
+        mine = net((x - built.feature_mean) / built.feature_std) * built.target_std + built.target_mean
+    assert float(((mine - y) ** 2).mean()) < 0.05 * float(y.var())  # the rows in the target's units
+    plain = descend.fit(model=descend.models.Linear(3), data=(x, y), steps=5, dtype=F64)
+    assert plain.problem.feature_mean is None and plain.problem.feature_std is None
+
+
 @pytest.mark.parametrize("loss, power", [("mse", 2), ("mae", 1)])
 def test_losses_in_the_original_units_of_a_standardised_target(loss, power):
     x, y = data()

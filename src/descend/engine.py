@@ -2576,9 +2576,10 @@ class Runs:
         (:func:`descend.models.to_torch` takes a cohort's ``[K, ...]`` parameters and a row of that cohort,
         which is not the run's index where runs train in several cohorts). ``logits=True`` leaves out the
         output's activation (sigmoid, softmax), as :func:`descend.models.to_torch`. The module maps what the run
-        trained on to what it predicted: standardised features (a task's ``standardize``) and, for a standardised
-        regression target, standardised predictions, whose units are ``ŷ·σ + μ`` with the problem's
-        ``target_std`` σ and ``target_mean`` μ.
+        trained on to what it predicted: standardised features (a task's ``standardize``, fit's
+        ``standardize=True``: new rows ``x`` as ``(x - runs.problem.feature_mean) / runs.problem.feature_std``, the
+        training split's) and, for a standardised regression target, standardised predictions, whose units are
+        ``ŷ·σ + μ`` with the problem's ``target_std`` σ and ``target_mean`` μ.
 
         Example:
             >>> import descend, torch

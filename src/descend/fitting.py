@@ -120,8 +120,9 @@ def fit(
     training cleanly: the result holds every finished cohort and the steps the current one completed.
     ``schedules`` maps a hyperparameter to a function f(t) that multiplies it at step t; a schedule of
     :mod:`descend.schedules` given by its class or name (``schedules={"lr": descend.schedules.cosine}`` or
-    ``{"lr": "cosine"}``) is built as a multiplier from 1 over the ``steps`` budget (under an ``epochs`` budget, over
-    the steps the runs' batch size takes: one batch size, since each takes its own). ``betas=(b1, b2)``, as
+    ``{"lr": "cosine"}``, or with its options as ``--schedule`` writes them, ``"cosine:min_value=0.1"``) is built as
+    a multiplier from 1 over the ``steps`` budget (under an ``epochs`` budget, over the steps the runs' batch size
+    takes: one batch size, since each takes its own). ``betas=(b1, b2)``, as
     torch's Adam takes them, is the same as ``beta1=b1, beta2=b2``. With ``loss="auto"`` the loss follows the
     model's output and the targets: BCE for a sigmoid, cross-entropy for a softmax or for integer class
     labels (multiclass, on the model's raw scores), BCE on logits for labels of two classes and one raw output,
@@ -307,12 +308,13 @@ def _lasting(schedules: Any) -> list[str]:
 
     if not isinstance(schedules, Mapping):
         return []
+    from .compare_config import lasts_steps
+
     lasting = []
     for name, schedule in schedules.items():
-        key = (schedule.strip().lower().replace("-", "_") if isinstance(schedule, str) else
-               next((k for k, i in SCHEDULES.items() if i.factory is schedule), None) if isinstance(schedule, type)
-               else None)
-        if key in SCHEDULES and "total_steps" in SCHEDULES[key].parameters:
+        if isinstance(schedule, type):
+            schedule = next((k for k, i in SCHEDULES.items() if i.factory is schedule), "")
+        if isinstance(schedule, str) and lasts_steps(schedule):
             lasting.append(name)
     return lasting
 
@@ -355,6 +357,11 @@ def _schedules(schedules: Any, steps: int | None, who: str = "fit") -> Mapping[s
     out = {}
     for name, schedule in schedules.items():
         info = None
+        if isinstance(schedule, str) and ":" in schedule:  # with its options, as --schedule writes it
+            from .compare_config import parse_schedule
+
+            out[name] = parse_schedule(schedule, steps or 1, what=f"schedules[{name!r}]")[1]
+            continue
         if isinstance(schedule, str):
             key = schedule.strip().lower().replace("-", "_")
             if key not in SCHEDULES:

@@ -245,8 +245,10 @@ class Problem:
     ``model`` (parameters with a run axis, see :mod:`descend.models`), ``objective``, the training samples
     ``train = (x, y)`` (for a landscape a placeholder: its cost needs no data), ``evals``: split name →
     ``(x, y)`` evaluated every few steps (``"train"`` first), ``known``: what is known about the answer (an
-    object with ``distance(params) -> float``, or None), and ``target_mean``/``target_std`` when the
-    regression target was standardised (losses are then also reported in the original units).
+    object with ``distance(params) -> float``, or None), ``target_mean``/``target_std`` when the
+    regression target was standardised (losses are then also reported in the original units), and
+    ``feature_mean``/``feature_std`` (``[D]``) when the features were (``standardize=True``, a task's
+    ``standardize``): new rows ``x`` go to the model as ``(x - feature_mean) / feature_std``.
     """
 
     model: Any
@@ -257,6 +259,8 @@ class Problem:
     target_mean: Tensor | None = None
     target_std: Tensor | None = None
     name: str = ""
+    feature_mean: Tensor | None = None
+    feature_std: Tensor | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -368,7 +372,10 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
             mean = std = None
         else:
             mean, std = (torch.as_tensor(v, dtype=x_train.dtype) for v in (mean, std))
-        return Problem(model, objective, (x_train, y_train), evals, known, mean, std, name)
+        features = [getattr(splits, k, None) for k in ("mean", "std")]  # the training split's, as it scaled them
+        features = ([torch.as_tensor(v, dtype=x_train.dtype) for v in features] if None not in features else
+                    [None, None])
+        return Problem(model, objective, (x_train, y_train), evals, known, mean, std, name, *features)
 
 
 def _size(data: Any) -> int | None:

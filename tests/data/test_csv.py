@@ -294,6 +294,9 @@ def test_no_features_and_unknown_features():
         from_frame(frame(), "grade", features=["age", "grade"])
     with pytest.raises(ValueError, match=r"features='age' must be a list of column names, e.g. features=\['age'\]"):
         from_frame(frame(), "grade", features="age")
+    with pytest.raises(ValueError, match=r"drop='age, city' must be a list of column names, e.g. "
+                                         r"drop=\['age', 'city'\]$"):  # its advice, read as one name, was refused
+        from_frame(frame(), "grade", drop="age, city")
     with pytest.raises(ValueError, match=r"categorical lists 'city', which is not one of the features"):
         from_frame(frame(), "grade", features=["age"], categorical=["city"])
 

@@ -28,6 +28,8 @@ from .._names import ordinal
 from .._quiet import ignoring
 from .task import Known, Task, least_squares, register
 
+__all__ = ["from_csv", "dataset_task", "digits", "breast_cancer", "diabetes", "wine", "iris", "MIN_ROWS"]
+
 _HIDDEN = (32,)
 
 #: The fewest rows a data set task takes: one validation and one test row (20% each) and three training rows.
