@@ -1215,6 +1215,8 @@ def test_every_trial_trains_with_the_settings_descend_compare_takes(tmp_path):
     assert "<b>Training:</b> loss mae, dtype float32, clip_norm 0.5" in (out / "report.html").read_text()
     record = json.loads((out / "best.json").read_text())  # beside the best configuration, what every trial shared
     assert record["training"].startswith("loss mae, dtype float32, clip_norm 0.5, clip_value 2.0, schedules lr:cosine(")
+    # and what a trial trained on and for how long, to train it again
+    assert record["budget"] == "steps=30" and record["task"].startswith("line; ")
     study = optuna.load_study(study_name="line", storage=storage_module.open_storage(str(out / "study.journal")))
     task = tasks.get("line", start=(2.0, -1.0))
     cosine = schedules.cosine(1.0, 30, min_value=0.1)

@@ -353,8 +353,10 @@ def write_record(result: TuneResult, out: Path, *, command: str | None = None) -
             "best": {name: {**b, **{k: _batches_shown(b[k]) for k in ("params", "config") if k in b}}
                      for name, b in result.best.items()},
             "spaces": {k: s.text() for k, s in result.spaces.items()},
-            # how every trial trained besides its configuration (the loss, dtype, clipping, schedules given to all),
-            # as the report's header says it
+            # what a trial is trained on and for how long (the task with its model and settings; steps or epochs),
+            # and how besides its configuration (the loss, dtype, clipping, schedules given to all), as the report's
+            # header says it: with "best", what reproduces a trial
+            **_setting(result, "task", "descend:task_identity"), **_setting(result, "budget", "descend:budget"),
             "training": _training(result),
             "notes": result.notes, "resume": command}
     _atomic(Path(out) / RECORD, json.dumps(_plain(meta), indent=2) + "\n")
@@ -374,6 +376,14 @@ def training_words(text: str) -> str:
     shown = [f"{key} {value}" for key, value in settings.items() if value not in ("None", "none", "")]
     order = {"loss": 0, "dtype": 1}
     return ", ".join(sorted(shown, key=lambda item: order.get(item.partition(" ")[0], 2)))
+
+
+def _setting(result: TuneResult, key: str, attr: str) -> dict[str, str]:
+    """``{key: text}`` of the study's ``attr`` (the task it searched, the budget), or nothing for a study that
+    did not record it."""
+    study = getattr(result, "study", None)
+    text = study.user_attrs.get(attr) if study is not None else None
+    return {key: str(text)} if text else {}
 
 
 def _training(result: TuneResult) -> str | None:
