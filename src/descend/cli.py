@@ -938,6 +938,10 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
         from .report.saved import frame_from_json
 
         rows = len(frame_from_json(record["table"]))
+        if config.exists() and (edited := _edited(record.get("config"), config)):
+            notes.append(f"config.toml was changed after the report was written ({edited}), so it does not describe "
+                         f"these results (descend report refuses it); restore it, or run the comparison it now "
+                         f"describes: descend compare --config {shlex.quote(str(config))} --out NEW_FOLDER")
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         rows = None  # a report of a descend before comparison.json: nothing to check the table against
         if saved.exists():  # damaged: the table is shown as table.csv holds it, and said to be unchecked
@@ -957,6 +961,21 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
         typer.echo(f"note: {note}")
     if config.exists():
         typer.echo(config.read_text(encoding="utf-8"))
+
+
+def _edited(kept: Any, config: Path) -> str | None:
+    """The settings of ``config`` (config.toml as it is now) that differ from ``kept`` (as the report was written,
+    its comparison.json's), said as descend report says them, or None (a CSV file's path may differ: moved)."""
+    import tomllib
+
+    if not isinstance(kept, dict):
+        return None
+    try:
+        now = json.loads(json.dumps(tomllib.loads(config.read_text(encoding="utf-8"))))
+    except (OSError, ValueError, UnicodeDecodeError):  # unreadable: printed as it is, descend report says why
+        return None
+    changed = sorted(k for k in {*kept, *now} if k != "csv" and kept.get(k) != now.get(k))
+    return "; ".join(f"{k}: {kept.get(k)!r} when written, {now.get(k)!r} now" for k in changed[:3]) or None
 
 
 _PLUGIN_HELP = next(e.setting.help for e in Config.entries() if e.key == "plugin")  # as compare and tune say it

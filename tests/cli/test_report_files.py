@@ -496,6 +496,23 @@ def test_descend_show_says_a_damaged_comparison_json_leaves_the_table_unchecked(
     assert "note:" not in runner.invoke(app, ["show", str(damaged)], env={"COLUMNS": "300"}).stdout
 
 
+def test_descend_show_says_a_config_toml_edited_since_the_report(tmp_path, landscape_report):
+    """descend show printed an edited config.toml under the table as the configuration behind it, without a word,
+    where descend report refuses the folder for it."""
+    edited = tmp_path / "edited"
+    shutil.copytree(landscape_report, edited)
+    config = edited / "config.toml"
+    assert "note: config.toml" not in runner.invoke(app, ["show", str(edited)], env={"COLUMNS": "300"}).stdout
+    steps = next(line for line in config.read_text().splitlines() if line.startswith("steps = "))
+    config.write_text(config.read_text().replace(steps, "steps = 5000"))
+    result = runner.invoke(app, ["show", str(edited)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert f"note: config.toml was changed after the report was written (steps: {steps.split()[-1]} when written, " \
+        f"5000 now), so it does not describe these results (descend report refuses it); restore it, or run the " \
+        f"comparison it now describes: descend compare --config {config} --out NEW_FOLDER" in result.stdout, \
+        result.stdout
+
+
 def test_descend_report_refuses_a_listed_paths_file_that_is_missing(tmp_path, landscape_report):
     """A missing paths.npz, which comparison.json lists, rebuilt the report without the landscape's figures and
     without a word (exit 0): it is one line naming the file, as a curves.csv cut short is."""

@@ -900,6 +900,13 @@ def test_descend_show_says_when_a_searchs_report_is_not_there(tmp_path):
     assert shown.exit_code == 0
     assert "note: its report (report.html and its figures) is not there: the same command writes it: descend tune " \
         "line -o adam" in shown.stdout
+    # a search from Python (descend.tune(out=...)) has its study on disk: it said "its study was in memory"
+    descend.tune("line", optimizer="adam", trials=4, cohort=4, steps=10, seeds=0, out=str(out))
+    shown = runner.invoke(app, ["show", str(out)], env={"COLUMNS": "400"})
+    assert shown.exit_code == 0 and "in memory" not in shown.stdout
+    assert "is not there: the search ran from Python (descend.tune), which writes its report with write_report (from " \
+        f"descend.tune.report import write_report); descend tune with the search's options and --storage " \
+        f"{out / 'study.journal'} resumes it and writes it" in shown.stdout, shown.stdout
 
 
 def test_a_refused_resume_names_the_flag_given(tmp_path):

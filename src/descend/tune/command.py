@@ -428,7 +428,11 @@ def show(directory: Path) -> None:
                    resume)
     if not (directory / "report.html").exists():  # cut short while it was drawn (the tables are whole), or removed
         print("note: its report (report.html and its figures) is not there: " + (
-            f"the same command writes it: {resume}" if resume else "its study was in memory, so nothing writes it"))
+            f"the same command writes it: {resume}" if resume else
+            "its study was in memory, so nothing writes it" if not storage or storage == ":memory:" else
+            "the search ran from Python (descend.tune), which writes its report with write_report (from "
+            f"descend.tune.report import write_report); descend tune with the search's options and --storage "
+            f"{storage} resumes it and writes it"))
 
 
 def resume_command(task: str | None, optimizers: Sequence[str], options: Mapping[str, Any]) -> str:
