@@ -72,7 +72,8 @@ def test_a_schedule_fit_cannot_complete_says_what_to_give():
     with pytest.raises(ValueError, match=r"schedules\['lr'\]=<class .*cosine'> lasts the steps of a run, which under "
                                          r"an epochs= budget its batch size decides, and batch_size=\[4, 8\] gives "
                                          r"several; train each batch size in a fit of its own"):
-        descend.fit(model=descend.models.Linear(2), data=(X, Y), epochs=2, batch_size=[4, 8], schedules={"lr": S.cosine})
+        descend.fit(model=descend.models.Linear(2), data=(X, Y), epochs=2, batch_size=[4, 8],
+                    schedules={"lr": S.cosine})
     with pytest.raises(ValueError, match=r"^schedules\['lr'\]: total_steps=1 is out of range; allowed: \[2, inf\) "
                                          r"\(at batch size full, whose 1 epoch takes 1 step\)$"):
         descend.fit(model=descend.models.Linear(2), data=(X, Y), epochs=1, schedules={"lr": "one_cycle"})

@@ -1260,6 +1260,9 @@ def test_a_study_resumed_with_other_training_settings_names_their_flags(tmp_path
      "error: --schedule 'cosine' lasts the steps of a trial, which under an --epochs budget its batch size decides, "
      "and --space searches the batch size (16|32); put the schedule in the space, --space '..., schedule=cosine' "
      "(each trial's over its own steps), give cosine:total_steps=..., or give --steps"),
+    (["--schedule", "cosine", "--epochs", "2", "--steps", None, "--space", "lr=1e-3..1e-1:log, batch_size=16"],
+     "error: --schedule 'cosine' lasts the steps of a trial, which under an --epochs budget its batch size decides, "
+     "and --space fixes it at 16: give it as --batch-size 16 instead"),
     (["--schedule", "one_cycle", "--epochs", "1", "--steps", None, "--batch-size", "full"],
      "error: --schedule 'one_cycle': total_steps=1 is out of range; allowed: [2, inf) (at batch size full, whose 1 "
      "epoch takes 1 step)"),
@@ -1297,8 +1300,9 @@ def test_a_schedule_lasts_the_steps_of_the_trials_batch_size_under_epochs(tmp_pa
     assert result.exit_code == 0, result.output
     trials = optuna.load_study(study_name="iris", storage=storage_module.open_storage(str(out / "study.journal"))
                                ).get_trials()
-    runs = descend.fit(task=task, runs=[RunSpec("adam", dict(t.params), 8, t.number, None, {"lr": one_cycle(1.0, steps)})
-                                        for t in trials], epochs=2, record_grad_norms=False)
+    runs = descend.fit(task=task, runs=[RunSpec("adam", dict(t.params), 8, t.number, None,
+                                                {"lr": one_cycle(1.0, steps)}) for t in trials],
+                       epochs=2, record_grad_norms=False)
     assert [t.value for t in trials] == runs.summary["final_validation_loss"].tolist()
     assert "'one_cycle' lasts" not in result.output
 

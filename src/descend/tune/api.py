@@ -356,7 +356,8 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
 
         check_sizes(problem.samples, batch, steps=budget.steps if budget.epochs is None else None,
                     epochs=budget.epochs, drop_last=False)
-    lasting: list[tuple[str, str]] = []  # the schedules that last the trials' steps, which under an epochs budget their batch size decides
+    # the schedules that last the trials' steps, which under an epochs budget their batch size decides
+    lasting: list[tuple[str, str]] = []
     if isinstance(schedules, Mapping):  # a schedule by its name or class, as fit takes it: a multiplier over the steps
         schedules, lasting = _built_schedules(schedules, budget, problem, batch, names)
     texts, shared = _spaces_by_optimizer(space, labels, names)
@@ -402,12 +403,16 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
             flag = names["schedules"].startswith("-")
             given = f"{names['schedules']} {text!r}" if flag else f"{names['schedules']}[{key!r}]={text!r}"
             total = f"{text}:total_steps=..." if flag else f"descend.schedules.{text}(1.0, total_steps=...)"
+            sizes = _batch_sizes(spaces[name])
+            if len(sizes) == 1:  # fixed by the space: the batch size every trial takes, given in another place
+                raise ValueError(f"{given} lasts the steps of a trial, which under an {names['epochs']} budget its "
+                                 f"batch size decides, and {names['space']} fixes it at {batch_text(sizes[0])}: give "
+                                 f"it as {names['batch_size']} {batch_text(sizes[0])} instead")
             where = (f"put the schedule in the space, {names['space']} '..., {SCHEDULE}={text}' (each trial's over its "
                      "own steps), " if key == "lr" else "")
             raise ValueError(f"{given} lasts the steps of a trial, which under an {names['epochs']} budget its batch "
                              f"size decides, and {names['space']} searches the batch size ("
-                             f"{'|'.join(batch_text(b) for b in _batch_sizes(spaces[name]))}); {where}give {total}, "
-                             f"or give {names['steps']}")
+                             f"{'|'.join(batch_text(b) for b in sizes)}); {where}give {total}, or give {names['steps']}")
     if eval_every is not None and pruner != "none":  # at every budget in steps a trial may train with
         for steps_ in sorted({budget.steps_for(problem, size) for s in spaces.values() for size in _batch_sizes(s)}):
             if (lost := pruning.lost_checkpoints(pruner, steps_, eval_every, what=names["eval_every"])) is not None:
