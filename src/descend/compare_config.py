@@ -1156,8 +1156,9 @@ def training_config(task: Any, *, csv: str | None = None, column: str | None = N
     :data:`TRAINING_KEYS`, ``steps`` and ``epochs`` (texts as typed, None for not given), resolved and refused
     exactly as ``descend compare`` resolves its settings (:meth:`Config.resolved`), the model initialised as
     ``init`` asks (:func:`initialised`); errors name the options as ``names`` spells them (default: the command
-    line's flags). The settings of ``descend tune``, which trains its trials as a comparison trains its runs."""
-    unknown = [k for k in options if k not in (*DATA_KEYS, *TRAINING_KEYS, "steps", "epochs")]
+    line's flags). The settings of ``descend tune``, which trains its trials as a comparison trains its runs
+    (``batch_size="full"``: its own batch size is checked by its plan, not the task's several defaults)."""
+    unknown = [k for k in options if k not in (*DATA_KEYS, *TRAINING_KEYS, "steps", "epochs", "batch_size")]
     if unknown:
         raise TypeError(f"training_config() got unexpected options {unknown}")
     names = {**Config.flags(), **(names or {})}

@@ -435,6 +435,15 @@ def test_a_cards_options_show_the_values_the_task_was_built_with():
     assert "--task-option KEY=VALUE on the command line" in card
 
 
+def test_bbox_takes_its_hidden_widths_as_the_other_tasks_do():
+    """bbox's card says hidden=64, and --task-option hidden=64 (any one width) crashed with a traceback ("Value after
+    * must be an iterable"); hidden=abc was split into characters ("sizes[1]='a' is not allowed")."""
+    for given, sizes in ((64, (256, 64, 4)), ("none", (256, 4)), ((8, 4), (256, 8, 4, 4))):
+        assert tasks.get("bbox", m=50, hidden=given).model.sizes == sizes
+    with pytest.raises(ValueError, match=r"^hidden='abc' is not allowed; give the hidden layers' widths"):
+        tasks.get("bbox", m=50, hidden="abc")
+
+
 def test_case_study_truth_lines_read_as_formulas():
     assert "y = 2x − 1 " in tasks.get("line").description
     assert "y = -0.5x + 3 " in tasks.get("line", slope=-0.5, intercept=3.0).description.replace("−", "-")

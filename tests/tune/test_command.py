@@ -1307,6 +1307,20 @@ def test_a_schedule_lasts_the_steps_of_the_trials_batch_size_under_epochs(tmp_pa
     assert "'one_cycle' lasts" not in result.output
 
 
+def test_a_small_training_set_is_checked_at_the_trials_batch_size_not_the_tasks_defaults(tmp_path):
+    """ellipse with n=5 has 5 training rows, and its default batch sizes include 32: every --batch-size was refused
+    ("its default batch size 32 does not fit; give --batch-size 1..5 or full"), --batch-size full too, where descend
+    compare trains it. The trials' batch size is checked, in descend tune's words."""
+    argv = ["tune", "ellipse", "--task-option", "n=5", "-o", "gd", "--trials", "2", "--cohort", "2", "--steps", "2",
+            "--seeds", "0", "--quiet"]
+    for given in ([], ["--batch-size", "full"], ["--batch-size", "2"]):
+        result = runner.invoke(app, [*argv, *given, "--out", str(tmp_path / f"out{len(given)}{given[-1:]}")])
+        assert result.exit_code == 0, (given, result.output)
+    result = runner.invoke(app, [*argv, "--batch-size", "32", "--out", str(tmp_path / "big")])
+    assert result.exit_code == 2 and result.output.strip() == (
+        "error: --batch-size 32 is larger than the training set of task 'ellipse' (5 samples); allowed: 1..5, or full")
+
+
 def test_help_shows_the_training_settings_in_the_words_of_descend_tune():
     result = runner.invoke(app, ["tune", "--help"], env={"COLUMNS": "120"})
     assert result.exit_code == 0

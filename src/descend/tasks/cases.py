@@ -365,6 +365,9 @@ def bbox(m: int = 2000, size: int = 16, hidden: tuple[int, ...] = (64,), data_se
     The targets are not standardised: normalised by the image size they already lie in [0, 1], and seed
     003's loss is defined on those coordinates.
     """
+    from .real import _check_hidden
+
+    hidden = _check_hidden(hidden)  # hidden=64 as its card writes it, hidden=none, as the real data sets take them
     gen = generators.bboxes(m, size=size, seed=data_seed)
     x = np.asarray(gen.x, dtype=np.float32).reshape(m, -1)
     y = np.asarray(gen.y, dtype=np.float32)

@@ -72,7 +72,9 @@ def _task(task: str | None, csv: str | None, column: str | None, data: Mapping[s
         raise ValueError("give TASK (see `descend list tasks`), a landscape formula, or --csv PATH --column COL")
     # under --epochs the schedule is checked by the plan, over the steps the trials' batch size takes (a
     # comparison's settings would check it at each of the task's batch sizes)
-    return training_config(task, csv=csv, column=column, steps=steps, epochs=epochs,
+    # and the batch size by the plan too: the trials train at --batch-size or the task's first, not at each of the
+    # task's batch sizes (of which one larger than a small training set refused every --batch-size)
+    return training_config(task, csv=csv, column=column, steps=steps, epochs=epochs, batch_size="full",
                            **{k: v for k, v in data.items() if k != "schedule" or epochs is None})
 
 
