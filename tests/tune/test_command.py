@@ -640,6 +640,17 @@ def test_an_optimizer_whose_every_trial_diverged_is_explained(tmp_path):
     assert note in " ".join(result.stdout.split())
     saved = json.loads((out / "best.json").read_text())
     assert saved["best"] == {} and note in saved["notes"]
+    # trials that did not diverge were said to have, with the advice of smaller rates: ellipse's model on 5 samples
+    # is undefined at its start (every trial left its domain), and after 2 steps on 40 defined on no validation sample
+    for n, said in ((5, "(2 left the model's domain), so it has no best configuration and no re-runs; start inside "
+                        "the model's domain (--start) or search smaller learning rates (--space)"),
+                    (40, "(2 ended without a finite value), so it has no best configuration and no re-runs; its "
+                         "evaluations had no finite value where it stopped: train longer (--steps) or start elsewhere "
+                         "(--start)")):
+        result = runner.invoke(app, ["tune", "ellipse", "--task-option", f"n={n}", "-o", "gd", "--trials", "2",
+                                     "--cohort", "2", "--steps", "2", "--seeds", "0", "--out", str(tmp_path / str(n))])
+        assert result.exit_code == 0, result.output
+        assert f"gd: none of its 2 trials reached a finite value {said}" in " ".join(result.stdout.split())
 
 
 

@@ -35,7 +35,7 @@ NAMES = {"task": "task", "optimizer": "optimizer", "space": "space", "trials": "
          "sampler": "sampler", "pruner": "pruner", "steps": "steps", "epochs": "epochs", "seeds": "seeds",
          "storage": "storage", "study": "study", "timeout": "timeout", "metric": "metric", "batch_size": "batch_size",
          "out": "out", "seed": "seed", "eval_every": "eval_every", "csv": "task", "loss": "loss",
-         "schedules": "schedules"}
+         "schedules": "schedules", "start": "the task's start="}
 
 DEFAULT_TRIALS = 64
 DEFAULT_COHORT = 16
@@ -1157,6 +1157,7 @@ def _without_best(studies: Mapping[str, Any], spaces: Mapping[str, Space | Choic
     unexplained."""
     from optuna.trial import TrialState
 
+    from ..outcomes import DIVERGED, LEFT_DOMAIN
     from .runner import RETRIED, trial_status
 
     notes = []
@@ -1176,17 +1177,27 @@ def _without_best(studies: Mapping[str, Any], spaces: Mapping[str, Space | Choic
                 if isinstance(space, ChoiceSpace) and trials:  # its row missing read as if it had lost
                     unchosen.append(name)
                 continue
-            diverged = sum(t.state == TrialState.COMPLETE for t in mine)
+            # a complete trial without a finite value diverged, left the model's domain, or trained ("ok") to where
+            # its evaluations have none (a model defined on no validation sample): each said as it is
+            ended = [trial_status(t) for t in mine if t.state == TrialState.COMPLETE]
+            diverged, left = ended.count(DIVERGED), ended.count(LEFT_DOMAIN)
             failed = sum(t.state == TrialState.FAIL for t in mine)
-            ended = ", ".join(f"{n} {what}" for n, what in ((diverged, "diverged"), (failed, "failed"),
-                                                            (len(mine) - diverged - failed, "pruned")) if n)
-            if diverged or failed:
+            counts = ((diverged, "diverged"), (left, "left the model's domain"),
+                      (len(ended) - diverged - left, "ended without a finite value"), (failed, "failed"),
+                      (len(mine) - len(ended) - failed, "pruned"))
+            said = ", ".join(f"{n} {what}" for n, what in counts if n)
+            advice = (f"search smaller learning rates ({names['space']})" if diverged or not ended else
+                      f"start inside the model's domain ({names['start']}) or search smaller learning rates "
+                      f"({names['space']})" if left else
+                      f"its evaluations had no finite value where it stopped: train longer ({names['steps']}) or "
+                      f"start elsewhere ({names['start']})")
+            if ended or failed:
                 notes.append(f"{name}: {'its' if len(mine) == 1 else 'none of its'} {counted(len(mine), 'trial')} "
-                             f"{'did not reach' if len(mine) == 1 else 'reached'} a finite value ({ended}), so it has "
-                             f"no best configuration and no re-runs; search smaller learning rates ({names['space']})")
+                             f"{'did not reach' if len(mine) == 1 else 'reached'} a finite value ({said}), so it has "
+                             f"no best configuration and no re-runs; {advice}")
             else:  # pruned, with finite values: the ones that would complete were cut short or are still to come
                 notes.append(f"{name}: {'its' if len(mine) == 1 else 'none of its'} {counted(len(mine), 'trial')} "
-                             f"{'did not complete' if len(mine) == 1 else 'completed'} ({ended}), so it has no best "
+                             f"{'did not complete' if len(mine) == 1 else 'completed'} ({said}), so it has no best "
                              "configuration and no re-runs yet; the same command resumes the search")
         if unchosen:  # each has a first trial at its defaults queued: the search stopped before it (a timeout)
             one = len(unchosen) == 1

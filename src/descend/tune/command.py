@@ -29,7 +29,7 @@ FLAGS = {"task": "TASK", "optimizer": "--optimizer", "space": "--space", "trials
          "sampler": "--sampler", "pruner": "--pruner", "steps": "--steps", "epochs": "--epochs", "seeds": "--seeds",
          "storage": "--storage", "study": "--study", "timeout": "--timeout", "metric": "--metric",
          "batch_size": "--batch-size", "out": "--out", "seed": "--seed", "csv": "--csv", "loss": "--loss",
-         "clip_norm": "--clip-norm", "clip_value": "--clip-value", "schedules": "--schedule"}
+         "clip_norm": "--clip-norm", "clip_value": "--clip-value", "schedules": "--schedule", "start": "--start"}
 
 
 def _resumed_text(study: Any) -> str:
