@@ -435,6 +435,19 @@ def test_a_cards_options_show_the_values_the_task_was_built_with():
     assert "--task-option KEY=VALUE on the command line" in card
 
 
+def test_the_line_fits_known_rate_for_plain_steps_stays_below_its_bowls_bound():
+    """line with m=2 has λ_max = 9.1 (GD stable iff α < 0.22, its card says) and fit(task=...) trained gd at 0.3,
+    which diverged: the task's rate for plain steps is 1/λ_max where that is below 0.3 (0.3 at the defaults)."""
+    import descend
+
+    assert tasks.get("line").lrs["gd"] == 0.3
+    task = tasks.get("line", m=2)
+    bound = float(dict(task.facts)["Hessian"].rpartition("<")[2])
+    assert task.lrs["gd"] == task.lrs["sgd"] < bound / 2 + 0.01 and task.default_lr("gd") == task.lrs["gd"]
+    runs = descend.fit(task=task, optimizer=["gd", "momentum"], steps=100)
+    assert runs.summary["status"].tolist() == ["ok", "ok"]
+
+
 def test_bbox_takes_its_hidden_widths_as_the_other_tasks_do():
     """bbox's card says hidden=64, and --task-option hidden=64 (any one width) crashed with a traceback ("Value after
     * must be an iterable"); hidden=abc was split into characters ("sizes[1]='a' is not allowed")."""

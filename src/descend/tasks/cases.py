@@ -165,7 +165,10 @@ def line(m: int = 120, slope: float = 2.0, intercept: float = -1.0, noise: float
         # not "sgd": torch's SGD with no momentum is GD at a full batch, a row the same as gd's to the last digit
         # (the seeds' SGD is a batch of one sample: --batch-size 1)
         optimizers=("gd", "momentum", "rmsprop", "adam"),
-        lrs={"gd": 0.3, "sgd": 0.3, "momentum": 0.1, "nesterov": 0.05, "rmsprop": 0.01, "adam": 0.05},
+        # plain gradient steps at 0.3, or 1/λ_max where that is smaller (a few samples make a steep bowl: at m = 2,
+        # λ_max = 9.1 and 0.3 diverged): the rate that damps the steepest direction in one step, half the bound
+        lrs={"gd": min(0.3, float(f"{1 / lam:.2g}")), "sgd": min(0.3, float(f"{1 / lam:.2g}")), "momentum": 0.1,
+             "nesterov": 0.05, "rmsprop": 0.01, "adam": 0.05},
         known=Known(({"w": w, "b": b},), "least-squares solution", cost, loss="mse"),
         surface=surface,
         facts=(("truth", f"w = {slope:g}, b = {intercept:g} (the generating line)"),
