@@ -229,14 +229,14 @@ def test_a_linear_fit_with_a_whole_set_of_least_squares_solutions_states_it_and_
     frame.to_csv(tmp_path / "wide.csv", index=False)
     wide = tasks.real.from_csv(tmp_path / "wide.csv", "y", hidden=())
     assert wide.known is None
-    assert "λ_min = 0: singular (the 201 weights and bias have 60 independent directions in the 60 training rows)" \
+    assert "λ_min = 0: singular (the 200 weights and bias have 60 independent directions in the 60 training rows)" \
         in dict(wide.facts)["Hessian"]
     runs = wide.fit(optimizer="gd", lr=0.01, steps=3)
     assert not any("distance" in column for column in runs.summary.columns)
     one_hot = pd.DataFrame({"size": rng.uniform(1, 3, 60), "colour": rng.choice(["red", "blue"], 60)})
     one_hot.assign(price=2 * one_hot["size"] + (one_hot["colour"] == "red")).to_csv(tmp_path / "shop.csv", index=False)
     shop = tasks.real.from_csv(tmp_path / "shop.csv", "price", hidden=())
-    assert shop.known is None and "singular (the 4 weights and bias have 3 independent" in dict(shop.facts)["Hessian"]
+    assert shop.known is None and "singular (the 3 weights and bias have 3 independent" in dict(shop.facts)["Hessian"]
     full_rank = tasks.real.from_csv(tmp_path / "shop.csv", "price", hidden=(), drop=["colour"])
     assert full_rank.known is not None and "condition number" in dict(full_rank.facts)["Hessian"]
 
@@ -252,7 +252,7 @@ def test_a_column_that_is_another_s_multiple_plus_a_constant_makes_the_linear_fi
     frame.to_csv(tmp_path / "collinear.csv", index=False)
     twins = tasks.real.from_csv(tmp_path / "collinear.csv", "y", hidden=())
     assert twins.known is None
-    assert "singular (the 4 weights and bias have 3 independent directions" in dict(twins.facts)["Hessian"]
+    assert "singular (the 3 weights and bias have 3 independent directions" in dict(twins.facts)["Hessian"]
     near = frame.assign(a2=a + 1e-3 * rng.normal(size=300))  # close, yet distinguishable in float32
     near.to_csv(tmp_path / "near.csv", index=False)
     kept = tasks.real.from_csv(tmp_path / "near.csv", "y", hidden=())

@@ -242,8 +242,8 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
                                          f"{lam_max / lam_min:.3g}); GD stable iff α < {2 / lam_max:.4g}"))
             else:  # more weights than independent training rows: a whole set of least-squares solutions, not one
                 # answer to measure a distance to (one of them, as the answer, put a run at an exact minimum 0.5 away)
-                facts.append(("Hessian", f"λ_max = {lam_max:.4g}, λ_min = 0: singular (the {design.shape[1]} weights "
-                                         f"and bias have {rank} independent directions in the {len(x)} training rows), "
+                facts.append(("Hessian", f"λ_max = {lam_max:.4g}, λ_min = 0: singular (the {design.shape[1] - 1} "
+                                         f"weight{'s' * (design.shape[1] != 2)} and bias have {rank} independent directions in the {len(x)} training rows), "
                                          "so every point of a whole set of weights is a least-squares solution and no "
                                          f"distance to the answer is measured; GD stable iff α < {2 / lam_max:.4g}"))
         if standardize_target:
