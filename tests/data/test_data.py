@@ -349,6 +349,17 @@ def test_kind_inference():
     assert column.kind == "multiclass" and column.y.shape == (6,)
 
 
+def test_classes_naming_more_than_two_make_labels_0_and_1_multiclass():
+    """as_dataset(x, y, classes=range(3)) with labels 0 and 1 only (a class unseen in these rows) was read as
+    binary from the labels, then refused: "kind='binary' needs exactly 2 classes", a kind the user never gave."""
+    x, y = torch.randn(6, 2), torch.tensor([0, 1, 0, 1, 0, 1])
+    ds = as_dataset(x, y, classes=range(3))
+    assert ds.kind == "multiclass" and ds.classes == (0, 1, 2) and ds.y.tolist() == y.tolist()
+    assert as_dataset(x, y).kind == "binary" and as_dataset(x, y, classes=["no", "yes"]).kind == "binary"
+    with pytest.raises(ValueError, match=r"classes=\(0, 1, 2\) has 3 entries; kind='binary' needs exactly 2"):
+        as_dataset(x, y, classes=range(3), kind="binary")  # given: its own words
+
+
 def test_integer_one_hot_rows_are_their_class_labels():
     """torch.nn.functional.one_hot's rows read as C binary labels: fit trained C sigmoids with binary cross-entropy
     where a C-class softmax was meant, and a softmax model was refused for having more outputs than "2 classes"."""

@@ -425,8 +425,10 @@ def as_dataset(
         # as binary, each column a label of its own, they trained C sigmoids where a C-class softmax was meant)
         kind, classes = "multiclass", tuple(range(y_raw.shape[1])) if classes is None else classes
         y_raw = y_raw.to(torch.int64).argmax(dim=1)
-    if kind is None:
-        kind = _infer_kind(y_raw)
+    if kind is None:  # labels 0 and 1 of classes=range(3) are 3 classes of which 2 are seen, not binary labels
+        given = classes is not None and not isinstance(classes, str) and isinstance(classes, Sequence)
+        kind = ("multiclass" if given and len(classes) > 2 and not y_raw.is_floating_point() and y_raw.ndim == 1
+                else _infer_kind(y_raw))
 
     if classes is not None:
         if kind == "regression":
