@@ -565,6 +565,12 @@ def test_id_columns_and_id_targets_are_refused_with_the_option_that_fixes_them()
         from_frame(df, "y", features=["x"], drop=["id"])
     with pytest.raises(ValueError, match=r"drop=\['ids'\]: 'ids' is not a column.*did you mean 'id'"):
         from_frame(df, "y", drop=["ids"])
+    # named in features=, a column that numbers the rows is the user's choice (a day 1..n predicting a trend): it
+    # was refused with the advice to drop it, which left no feature
+    trend = pd.DataFrame({"day": np.arange(1, 13), "sales": 10 + 2.5 * np.arange(1, 13)})
+    assert from_frame(trend, "sales", features=["day"]).feature_names == ("day",)
+    with pytest.raises(DataError, match=r"column 'day' numbers the rows \(1 to 12, each once\)"):
+        from_frame(trend, "sales")
 
 
 def test_a_constant_regression_target_is_refused():

@@ -541,6 +541,7 @@ def _from_table(
         features = [c for c in columns if c != target and c not in drop]
         if not features:
             raise DataError("⟨given⟩ leaves no feature columns; keep at least one", {"given": ("drop", drop)})
+    named = set()  # columns features= names: a column that numbers the rows, named, is the user's to use (a day 1..n)
     if features is None:
         features = [c for c in columns if c != target]
         if not features:
@@ -552,6 +553,7 @@ def _from_table(
         features = _column_names("features", features, columns, target)
         if not features:
             raise ValueError("features=[] leaves no feature columns; name at least one feature column")
+        named = set(features) if drop is None else set()
     forced = set()
     if categorical is not None:
         for c in _column_names("categorical", categorical, columns, target):
@@ -568,7 +570,7 @@ def _from_table(
     dropped = 0
     # an ID column numbers the rows of the file (as read), not the rows left once those with gaps are dropped
     numbering = {c: _numbers_the_rows(series[c].to_numpy(dtype=np.float64)) for c in features
-                 if types[c] == "integer" and m >= _ID_ROWS and c not in forced}
+                 if types[c] == "integer" and m >= _ID_ROWS and c not in forced and c not in named}
     if dropna:
         gaps = {c: _missing(pd, series[c], types[c]) for c in used}
         keep = ~np.logical_or.reduce(list(gaps.values()))
@@ -783,7 +785,7 @@ def _from_table(
     blocks, names, encoded = [], [], []
     for c in features:
         span = numbering.get(c)
-        if span is None and dropped and types[c] == "integer" and m >= _ID_ROWS and c not in forced:  # the kept rows
+        if span is None and dropped and types[c] == "integer" and m >= _ID_ROWS and c not in forced | named:  # kept rows
             span = _numbers_the_rows(numbers_of[c])
         if span is not None:
             raise DataError(_literal(f"column {c!r} numbers the rows ({span[0]} to {span[1]}, each once): it looks "
