@@ -790,7 +790,9 @@ def _from_table(
         if span is not None:
             raise DataError(_literal(f"column {c!r} numbers the rows ({span[0]} to {span[1]}, each once): it looks "
                                      "like an identifier (ID) or row number, which can't predict anything; leave it "
-                                     "out with ") + "⟨drop⟩", {"drop": ("drop", [_plain(c)])})
+                                     "out with ") + "⟨drop⟩" + _literal(" (a number that predicts, such as a day, is "
+                                                                        "used where it is named: ") + "⟨named⟩)",
+                           {"drop": ("drop", [_plain(c)]), "named": ("features", [_plain(c)])})
         if types[c] != "category":
             blocks.append(numbers_of[c][:, None])
             names.append(str(c))
