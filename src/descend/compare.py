@@ -553,6 +553,16 @@ def table_notes(selection: Selection, task: Any, *, seeds: int, summary: Any = N
                 labels = list(dict.fromkeys(summary.loc[which, "label"]))
                 who = "every run" if which.all() else f"the runs of {', '.join(map(str, labels))}"
                 out.append(f"{who} {why}")
+    if summary is not None and len(summary) and {"status", "status_at", "label"} <= set(summary.columns):
+        # outside the domain from the start (ellipse's A = 0.1 on a data set of few samples): trained no step, where
+        # "left" reads as if the runs had moved out of it
+        outside = (summary["status"] == outcomes.LEFT_DOMAIN) & (summary["status_at"] == 0)
+        if outside.any():
+            labels = list(dict.fromkeys(summary.loc[outside, "label"]))
+            who = "every run" if outside.all() else f"the runs of {', '.join(map(str, labels))}"
+            out.append(f"{who} started outside the model's domain: at the initial parameters the model is defined on "
+                       "no training sample, so they trained no step (left-domain at step 0); move the start inside "
+                       "it (--start)")
     out.extend(_other_answers(selection, task, paths or {}))
     return out
 

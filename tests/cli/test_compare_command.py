@@ -288,6 +288,21 @@ def test_a_start_whose_cost_overflows_says_why_every_run_diverged_in_one_note_pe
     assert text.count("outside the map") == 1 and "the paths of 4 runs (gd lr=0.001, ...) lie outside the map" in text
 
 
+def test_runs_that_start_outside_the_models_domain_are_said_to(tmp_path):
+    """ellipse on 5 samples: its model is undefined on every training sample at its start (A = 0.1), so every run
+    was "left-domain" at step 0, 100 % in the table, without a word (it had never been inside); with a start inside
+    the domain the same data trains, and nothing is said."""
+    argv = ["compare", "ellipse", "--task-option", "n=5", "--batch-size", "full", "-o", "gd", "--lr", "0.05",
+            "--steps", "20", "--seeds", "1", "--no-animation"]
+    result = runner.invoke(app, [*argv, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "note: every run started outside the model's domain: at the initial parameters the model is defined on " \
+        "no training sample, so they trained no step (left-domain at step 0); move the start inside it (--start)" in \
+        result.output.replace("\n", " "), result.output
+    inside = runner.invoke(app, [*argv, "--start", "1.3,1.2", "--out", str(tmp_path / "inside")])
+    assert inside.exit_code == 0 and "outside the model's domain" not in inside.output, inside.output
+
+
 def test_a_first_update_that_overflows_is_not_said_to_be_the_start(tmp_path):
     """At lr 1e38 Adam's first step leaves float32 (its start's cost is 1.23): the note said the cost at the initial
     parameters was not a finite number."""
