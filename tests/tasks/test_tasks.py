@@ -448,6 +448,20 @@ def test_the_line_fits_known_rate_for_plain_steps_stays_below_its_bowls_bound():
     assert runs.summary["status"].tolist() == ["ok", "ok"]
 
 
+@pytest.mark.parametrize("name", ["house-prices", "bbox", "vanishing"])
+def test_a_case_study_of_too_few_samples_says_so_in_its_own_options(name):
+    """m=2 was refused in the split's words ("validation=0.2 (1 sample) and test=0.2 ...; lower the fractions"),
+    which a task does not take; vanishing's width=0 as "sizes[1]=0 is not allowed"."""
+    with pytest.raises(ValueError, match=r"^m=2 is too few samples: the task holds out a fifth each \(at least one "
+                                         r"sample\) for validation and test, which leaves none to train on; give m=3 "
+                                         r"or more$"):
+        tasks.get(name, m=2)
+    assert len(tasks.get(name, m=3).data.train) == 1
+    if name == "vanishing":
+        with pytest.raises(ValueError, match=r"^width=0 must be a positive int \(the units of each hidden layer\)$"):
+            tasks.get(name, width=0)
+
+
 def test_bbox_takes_its_hidden_widths_as_the_other_tasks_do():
     """bbox's card says hidden=64, and --task-option hidden=64 (any one width) crashed with a traceback ("Value after
     * must be an iterable"); hidden=abc was split into characters ("sizes[1]='a' is not allowed")."""

@@ -43,8 +43,19 @@ EARTH_ORBIT, MARS_ORBIT = 1.0, 1.5237
 _HELD = 0.2
 
 
-def _splits(ds: data_module.Dataset, seed: int, *, standardize: bool = False) -> data_module.Splits:
-    return data_module.split(ds, validation=_HELD, test=_HELD, seed=seed, standardize=standardize)
+def _splits(ds: data_module.Dataset, seed: int, *, standardize: bool = False,
+            standardize_target: bool = False) -> data_module.Splits:
+    """A case study's data split, a fifth each held out for validation and test; too few samples for a training
+    split are said in the task's words (its option ``m``), not the split's fractions, which a task does not take."""
+    try:
+        return data_module.split(ds, validation=_HELD, test=_HELD, seed=seed, standardize=standardize,
+                                 standardize_target=standardize_target)
+    except ValueError as e:
+        if "leave no training samples" not in str(e):
+            raise
+        fewest = next(m for m in range(1, 100) if m - 2 * max(1, round(_HELD * m)) >= 1)
+        raise ValueError(f"m={len(ds)} is too few samples: the task holds out a fifth each (at least one sample) for "
+                         f"validation and test, which leaves none to train on; give m={fewest} or more") from None
 
 
 def line_samples(m: int) -> int:
@@ -199,8 +210,7 @@ def house_prices(m: int = 500, loss: str = "mse", outliers: float = 0.02, data_s
         raise ValueError(f"standardize_target={standardize_target!r} must be True or False")
     gen = generators.house_prices(m, outliers=outliers, seed=data_seed)
     ds = data_module.from_frame(gen.frame, target=gen.target, kind="regression", dtype=torch.float64)
-    splits = data_module.split(ds, validation=0.2, test=0.2, seed=data_seed, standardize=True,
-                               standardize_target=standardize_target)
+    splits = _splits(ds, data_seed, standardize=True, standardize_target=standardize_target)
     names = splits.train.feature_names
     coef = gen.truth["coefficients"]
     mean, std = splits.mean.double(), splits.std.double()
@@ -414,6 +424,8 @@ def vanishing(depth: int = 8, width: int = 16, hidden: str = "sigmoid", m: int =
 
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
         raise ValueError(f"depth={depth!r} must be a positive int (the number of hidden layers)")
+    if isinstance(width, bool) or not isinstance(width, int) or width < 1:  # (it said "sizes[1]=0 is not allowed")
+        raise ValueError(f"width={width!r} must be a positive int (the units of each hidden layer)")
 
     def circles() -> dict[str, Any]:
         from sklearn.datasets import make_circles
