@@ -542,7 +542,7 @@ def test_a_missing_file_is_matched_by_its_path_not_by_unrelated_names(tmp_path):
     assert "did you mean" not in str(info.value)
 
 
-def test_id_columns_and_id_targets_are_refused_with_the_option_that_fixes_them():
+def test_id_columns_and_id_targets_are_refused_with_the_option_that_fixes_them(tmp_path):
     m = 40
     df = pd.DataFrame({"id": [f"A{i:04d}" for i in range(m)], "x": np.linspace(0, 1, m),
                        "label": np.arange(m), "y": np.linspace(0, 1, m) * 2 + 0.5})
@@ -567,6 +567,12 @@ def test_id_columns_and_id_targets_are_refused_with_the_option_that_fixes_them()
         from_frame(df, "y", features=["x"], drop=["id"])
     with pytest.raises(ValueError, match=r"drop=\['ids'\]: 'ids' is not a column.*did you mean 'id'"):
         from_frame(df, "y", drop=["ids"])
+    # a CSV task's data_seed in its own name (it said "seed=-1 is out of range", the split's)
+    from descend.tasks.real import from_csv as csv_task
+
+    df.to_csv(tmp_path / "ids.csv", index=False)
+    with pytest.raises(ValueError, match=r"^data_seed=-1 is not allowed; a whole number >= 0 is required$"):
+        csv_task(tmp_path / "ids.csv", "y", drop=["id", "label"], data_seed=-1)
     # named in features=, a column that numbers the rows is the user's choice (a day 1..n predicting a trend): it
     # was refused with the advice to drop it, which left no feature
     trend = pd.DataFrame({"day": np.arange(1, 13), "sales": 10 + 2.5 * np.arange(1, 13)})
