@@ -751,6 +751,11 @@ def report_command(
             f"{report} has no animation (it was written with --no-animation): add --figures, which draws the "
             "figures and the animation from the saved results"))
     inner = json_inside(report)  # the --json file the report holds: written again, not dropped
+    # and how long the comparison's own phases took (its startup, task and training: not redone by a rebuild)
+    try:
+        ran = json.loads((Path(report) / "timings.json").read_text(encoding="utf-8")).get("command")
+    except (OSError, ValueError, AttributeError):
+        ran = None
     try:
         # a report saved before --svg and --mp4 existed had both
         animation = drawn.get("animation", True) and not no_animation  # and the video with it, unless asked
@@ -759,7 +764,8 @@ def report_command(
                                 figures=drawn.get("figures", True), animation=animation,
                                 svg=drawn.get("svg", True) if svg is None else svg,
                                 mp4=(drawn.get("mp4", True) and animation) if mp4 is None else mp4,
-                                force=force or out is None, names=CLI_NAMES, replacing=read)
+                                force=force or out is None, names=CLI_NAMES, replacing=read,
+                                command=ran if isinstance(ran, dict) else None)
     except ReportExists:  # another command wrote a report there while this one was drawn
         _fail(f"{str(target)!r}: another command wrote a report there while this one ran; it is kept, and this "
               "rebuild is not written (run descend report again)")

@@ -496,6 +496,18 @@ def test_descend_show_says_a_damaged_comparison_json_leaves_the_table_unchecked(
     assert "note:" not in runner.invoke(app, ["show", str(damaged)], env={"COLUMNS": "300"}).stdout
 
 
+def test_a_rebuild_keeps_the_comparisons_own_timings(tmp_path, landscape_report):
+    """descend report DIR rewrote timings.json without its "command" block (startup, task, training): the record of
+    how long the comparison trained was gone after a rebuild."""
+    copy = tmp_path / "copy"
+    shutil.copytree(landscape_report, copy)
+    ran = json.loads((copy / "timings.json").read_text())["command"]
+    assert set(ran) == {"startup", "task", "training"}
+    result = runner.invoke(app, ["report", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((copy / "timings.json").read_text())["command"] == ran
+
+
 def test_descend_show_says_a_config_toml_edited_since_the_report(tmp_path, landscape_report):
     """descend show printed an edited config.toml under the table as the configuration behind it, without a word,
     where descend report refuses the folder for it."""
