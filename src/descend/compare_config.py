@@ -237,12 +237,17 @@ def _positive(part: str, what: str, whole: str) -> float:
 
 def parse_batch_sizes(text: str, what: str = "--batch-size") -> list[Any]:
     """``"full,1,32,hybrid"`` → ``[None, 1, 32, hybrid(32, 8, 512)]``; ``hybrid(16,4,256)`` sets its parts (its
-    last may be ``full``)."""
+    last may be ``full``), and a label as the summary shows one, ``hybrid(16 for 4 epochs→full)``, is read back."""
     from .data import hybrid
 
     out: list[Any] = []
     for part in re.split(r",(?![^()]*\))", str(text)):
         p = part.strip().lower()
+        # a label as the summary and tables show it, hybrid(32→512) or hybrid(16 for 4 epochs→full), read back
+        label = re.fullmatch(r"hybrid\(\s*(\d+)\s*(?:for\s+(\d+)\s+epochs?\s*)?(?:→|->)\s*(\d+|full)\s*\)", p)
+        if label is not None:
+            epochs = label.group(2) or str(hybrid.__dataclass_fields__["epochs"].default)
+            p = f"hybrid({label.group(1)},{epochs},{label.group(3)})"
         if any(len(digits) > 18 for digits in re.findall(r"\d+", p)):  # (int() refuses 4,300 digits in Python's words)
             shown = str(text) if len(str(text)) <= 40 else str(text)[:37] + "..."
             raise ValueError(f"{what} {shown!r}: a batch size of more than 18 digits is larger than any training set")
