@@ -87,6 +87,10 @@ def test_a_misspelt_argument_of_fit_is_named_as_one(wrong, right):
         descend.fit(model=descend.models.Linear(2), data=(X, Y), steps=5, **{wrong: 3})
     with pytest.raises(ValueError, match=r"unknown hyperparameter for adam 'bta1'; did you mean 'beta1'"):
         descend.fit(model=descend.models.Linear(2), data=(X, Y), steps=5, bta1=0.9)
+    # a search's best configuration (best.json) holds its schedule as schedule="cosine:min_value=0.1"
+    with pytest.raises(ValueError, match=r"^fit\(\) has no argument 'schedule'; the learning rate's schedule is given "
+                                         r"as schedules=\{'lr': 'cosine:min_value=0\.1'\}$"):
+        descend.fit(model=descend.models.Linear(2), data=(X, Y), steps=5, schedule="cosine:min_value=0.1")
 
 
 def test_betas_as_torch_takes_them():

@@ -270,6 +270,9 @@ def _hyperparameters(given: dict[str, Any]) -> dict[str, Any]:
     known = {"lr", *random_search.DEFAULTS}.union(*(info.names for info in OPTIMIZERS.values()))
     own = [name for name in inspect.signature(fit).parameters if name != "hyperparameters" and name not in known]
     for name in given:
+        if name == "schedule" and isinstance(given[name], str):  # a search's configuration (best.json) names it so
+            raise ValueError(f"fit() has no argument 'schedule'; the learning rate's schedule is given as "
+                             f"schedules={{'lr': {given[name]!r}}}")
         if name not in known and close_matches(name, own):
             raise ValueError(f"fit() has no argument {name!r}{close_matches(name, own)}; the other keyword "
                              "arguments are optimizer hyperparameters (see descend.optim.get(name).names)")
