@@ -184,6 +184,10 @@ class _Dense(_Base):
 
         Per run, layer by layer, the weight is drawn before the bias. ``init="torch"`` draws exactly what
         ``torch.manual_seed(seeds[k])`` followed by building the :meth:`to_torch` twin in ``dtype`` gives.
+        Another scheme makes its own draws alone, from ``g = torch.Generator().manual_seed(seeds[k])`` (not after
+        ``nn.Linear``'s): in torch, ``nn.init.xavier_uniform_(layer.weight, generator=g)`` for each layer in turn
+        with one ``g`` (``"he"``: ``kaiming_normal_(..., mode="fan_in", nonlinearity="relu")``; the bias at zero for
+        both).
         Given values (a dict) are copied: a value without the run axis to every run.
         """
         seeds, dtype = _seeds(seeds), _dtype(dtype)
