@@ -93,6 +93,15 @@ def test_a_misspelt_argument_of_fit_is_named_as_one(wrong, right):
         descend.fit(model=descend.models.Linear(2), data=(X, Y), steps=5, schedule="cosine:min_value=0.1")
 
 
+def test_a_switch_given_as_1_or_0_is_true_or_false_in_fit():
+    """fit(amsgrad=[0, 1]) trained as amsgrad False and True; a stricter check meant for the torch.optim classes
+    refused it (and one_cycle's three_phase=1, and the playground's amsgrad=1)."""
+    grid = descend.fit(task="rosenbrock", optimizer="adam", lr=0.1, steps=30, amsgrad=[0, 1])
+    named = descend.fit(task="rosenbrock", optimizer="adam", lr=0.1, steps=30, amsgrad=[False, True])
+    assert grid.summary["final_train_loss"].tolist() == named.summary["final_train_loss"].tolist()
+    assert S.one_cycle(1.0, 100, three_phase=1)(60) == S.one_cycle(1.0, 100, three_phase=True)(60)
+
+
 def test_betas_as_torch_takes_them():
     pair = descend.fit(model=descend.models.Linear(2), data=(X, Y), steps=5, betas=(0.8, 0.99))
     apart = descend.fit(model=descend.models.Linear(2), data=(X, Y), steps=5, beta1=0.8, beta2=0.99)

@@ -100,22 +100,26 @@ def whole_number_variable(name: str, meaning: str) -> int | None:
         raise ValueError(f"{name}={given!r} must be a whole number ({meaning})") from None
 
 
-def check_choice(name: str, value: object, choices: Iterable[object]) -> object:
-    """Raise a ValueError unless ``value`` is one of ``choices``, of its kind: a switch's True or False (NumPy's
-    too), not 1 or 0, which equal them (refused here, not at the first step)."""
+def check_choice(name: str, value: object, choices: Iterable[object], *, strict: bool = False) -> object:
+    """Raise a ValueError unless ``value`` is one of ``choices``. ``strict`` (the torch.optim-compatible classes,
+    which refuse what torch would read by its truth): a switch's True or False of a bool's own type (NumPy's and a
+    0-d bool tensor too), not 1 or 0, which equal them (taken, then refused at the first step in the pure rule's
+    words); elsewhere 1 and 0 are True and False, as the command line and a settings file write them."""
     choices = list(choices)
-    if not any(_same_choice(value, choice) for choice in choices):
+    if value not in choices if not strict else not any(_same_choice(value, choice) for choice in choices):
         raise ValueError(f"{name}={value!r} is not allowed; choose one of {', '.join(map(repr, choices))}")
     return value
 
 
 def _same_choice(value: object, choice: object) -> bool:
     import numpy as np
+    import torch
 
-    switch = type(value) is bool or isinstance(value, np.bool_)
+    switch = (type(value) is bool or isinstance(value, np.bool_) or isinstance(value, (np.ndarray, torch.Tensor))
+              and value.ndim == 0 and value.dtype in (np.bool_, torch.bool))
     if isinstance(choice, bool):
         return switch and bool(value) is choice
-    return not switch and type(value) is not np.ndarray and value == choice
+    return not switch and not isinstance(value, (np.ndarray, torch.Tensor)) and value == choice
 
 
 def check_hyperparameter(

@@ -535,12 +535,12 @@ def _params(k=None):
         (lambda: get("radam").configure(eps_mode="inside"), r"eps_mode='inside' is not allowed"),
         (lambda: D.Adagrad(_params(), eps=-1e-10), r"eps=-1e-10"),
         (lambda: D.Adam(_params(), eps_mode="sometimes"), r"eps_mode='sometimes' is not allowed; choose one of"),
-        # a switch given as 1 or 0 (equal to True and False) was taken, then refused at the first step in the pure
-        # rule's words (and inside a compiler's traceback with fused=True)
+        # a switch of a class given as 1 or 0 (equal to True and False) was taken, then refused at the first step in
+        # the pure rule's words (and inside a compiler's traceback with fused=True); descend.fit, the command line
+        # and settings files take 1 and 0 as True and False (tests/test_fit.py)
         (lambda: D.Adam(_params(), maximize=1, fused=True), r"^maximize=1 is not allowed; choose one of False, True$"),
         (lambda: D.SGD(_params(), lr=0.1, nesterov=0), r"^nesterov=0 is not allowed; choose one of False, True$"),
         (lambda: D.RMSprop(_params(), centered=1.0), r"^centered=1\.0 is not allowed; choose one of False, True$"),
-        (lambda: get("adam").configure(amsgrad=0), r"^amsgrad=0 is not allowed; choose one of False, True$"),
         (lambda: D.Adam(_params(4), lr=torch.tensor([0.1, 0.2, 0.3])), r"run axis of K = 3 runs, but parameter 0"),
         (lambda: D.Adam(_params(3), lr=torch.tensor([0.1, 0.2, 0.3]),
                         betas=(torch.tensor([0.9, 0.9]), torch.tensor([0.99, 0.99]))),

@@ -227,7 +227,7 @@ class _Adapter(torch.optim.Optimizer):
         for option in self.info.options:
             if option.name in given and option.name not in self.info.fixed:
                 try:
-                    check_choice(option.name, given[option.name], option.choices)
+                    check_choice(option.name, given[option.name], option.choices, strict=True)
                 except ValueError as e:
                     raise ValueError(f"param group {index}: {e}") from None
 

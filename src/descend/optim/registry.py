@@ -130,8 +130,8 @@ class OptimizerInfo:
         config = {**self.defaults, **given}
         for h in self.hyperparameters:
             check_hyperparameter(h.name, config[h.name], h.allowed, runs=runs)
-        for o in self.options:
-            check_choice(o.name, config[o.name], o.choices)
+        for o in self.options:  # a class's (group=True) as torch's: 1 and 0 are not its True and False
+            check_choice(o.name, config[o.name], o.choices, strict=group)
         run_axis_length({h.name: config[h.name] for h in self.hyperparameters})  # all [K] of one length
         if self.name in _BUILT_IN and not group and config.get("nesterov"):  # SGD's Nesterov (a rule of one's
             # own may name an option nesterov for its own meaning)
