@@ -977,11 +977,14 @@ def _edited(kept: Any, config: Path) -> str | None:
     if not isinstance(kept, dict):
         return None
     try:
-        now = json.loads(json.dumps(tomllib.loads(config.read_text(encoding="utf-8"))))
-    except (OSError, ValueError, UnicodeDecodeError):  # unreadable: printed as it is, descend report says why
+        raw = tomllib.loads(config.read_text(encoding="utf-8"))
+        # each read as a comparison reads its settings: lr = "1e-3" is 0.001, compile = false its default
+        now, then = (json.loads(json.dumps(Config.from_dict(d).to_dict())) for d in (raw, kept))
+    except (OSError, ValueError, TypeError, UnicodeDecodeError):  # unreadable: printed as it is, report says why
         return None
-    changed = sorted(k for k in {*kept, *now} if k != "csv" and kept.get(k) != now.get(k))
-    return "; ".join(f"{k}: {kept.get(k)!r} when written, {now.get(k)!r} now" for k in changed[:3]) or None
+    # the settings the file gives (one left out is its default, or the task's, which descend report resolves)
+    changed = sorted(k for k in raw if k != "csv" and now.get(k) != then.get(k))
+    return "; ".join(f"{k}: {kept.get(k)!r} when written, {raw.get(k)!r} now" for k in changed[:3]) or None
 
 
 _PLUGIN_HELP = next(e.setting.help for e in Config.entries() if e.key == "plugin")  # as compare and tune say it

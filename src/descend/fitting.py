@@ -201,9 +201,9 @@ def fit(
             steps = task.steps if steps is None and epochs is None else steps
             return engine.train(task.problem(model=model, loss=loss), _task_rates(task, runs), steps=steps,
                                 epochs=epochs, **options)
-        if schedules is not None and _lasting(schedules) and task.data is not None:
-            grid["schedules"] = _epoch_schedules(schedules, len(task.data.train), grid["batch_size"], epochs,
-                                                 drop_last)
+        if schedules is not None and _lasting(schedules):  # (a landscape's cost is one sample: an epoch a step)
+            grid["schedules"] = _epoch_schedules(schedules, len(task.data.train) if task.data is not None else 1,
+                                                 grid["batch_size"], epochs, drop_last)
         return task.fit(model=model, loss=loss, steps=steps, epochs=epochs, **grid, **options)
     if model is None:
         raise ValueError("give model=... (a descend.models model) or task=... (see `descend list tasks`)")
@@ -339,6 +339,10 @@ def _epoch_schedules(schedules: Mapping[str, Any], samples: int, batch_size: Any
     try:
         return _schedules(schedules, steps)
     except ValueError as e:  # one_cycle over the full batch's 1 step of 1 epoch: the steps it was built over
+        try:
+            _schedules(schedules, 10_000)
+        except ValueError:
+            raise e from None  # wrong whatever the steps: said without them
         from ._names import counted
         from .compare_config import batch_label
 

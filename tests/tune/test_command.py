@@ -1273,7 +1273,12 @@ def test_a_study_resumed_with_other_training_settings_names_their_flags(tmp_path
      "(each trial's over its own steps), give cosine:total_steps=..., or give --steps"),
     (["--schedule", "cosine", "--epochs", "2", "--steps", None, "--space", "lr=1e-3..1e-1:log, batch_size=16"],
      "error: --schedule 'cosine' lasts the steps of a trial, which under an --epochs budget its batch size decides, "
-     "and --space fixes it at 16: give it as --batch-size 16 instead"),
+     "and --space fixes it at 16: put the schedule in the space, --space '..., schedule=cosine' (each trial's over "
+     "its own steps), give the batch size as --batch-size 16 (every optimizer's), or give cosine:total_steps=..."),
+    (["--schedule", "cosin", "--epochs", "2", "--steps", None],  # no steps' suffix for a name that is none
+     "error: --schedule 'cosin': unknown schedule; did you mean 'cosine'? (allowed: "),
+    (["--schedule", " ", "--epochs", "2", "--steps", None],  # refused under --steps, and so under --epochs
+     "error: --schedule ' ': give a schedule such as cosine or step:step_size=100,gamma=0.5"),
     (["--schedule", "one_cycle", "--epochs", "1", "--steps", None, "--batch-size", "full"],
      "error: --schedule 'one_cycle': total_steps=1 is out of range; allowed: [2, inf) (at batch size full, whose 1 "
      "epoch takes 1 step)"),

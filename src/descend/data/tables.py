@@ -426,8 +426,10 @@ def _missing(pd: Any, series: Any, kind: str) -> np.ndarray:
 def _column_names(name: str, given: object, columns: list, target: object) -> list:
     """Check ``features=`` or ``categorical=``: a list of distinct columns of the frame, not the target."""
     if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
-        example = (repr([part.strip() for part in given.split(",") if part.strip()] or [given])
-                   if isinstance(given, str) else "['a', 'b']")  # "f0,f1" is ['f0', 'f1']
+        parts = [part.strip() for part in given.split(",") if part.strip()] if isinstance(given, str) else []
+        quoted = isinstance(given, str) and any(q in given for q in "\"'")  # a name of its own with a comma in it
+        example = (repr(parts if parts and not quoted else [given]) if isinstance(given, str) else
+                   "['a', 'b']")  # "f0,f1" is ['f0', 'f1']
         raise ValueError(f"{name}={given!r} must be a list of column names, e.g. {name}={example}")
     labels = [str(c) for c in columns]
     seen = set()

@@ -399,20 +399,26 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         if lasting and any(b != batch for b in _batch_sizes(spaces[name])):
             from ..compare_config import batch_text
 
+            from ..compare_config import schedule_name
+
             key, text = lasting[0]
             flag = names["schedules"].startswith("-")
             given = f"{names['schedules']} {text!r}" if flag else f"{names['schedules']}[{key!r}]={text!r}"
-            total = f"{text}:total_steps=..." if flag else f"descend.schedules.{text}(1.0, total_steps=...)"
+            total = (f"{text}{',' if ':' in text else ':'}total_steps=..." if flag else
+                     f"descend.schedules.{schedule_name(text)}(1.0, total_steps=...)")
             sizes = _batch_sizes(spaces[name])
-            if len(sizes) == 1:  # fixed by the space: the batch size every trial takes, given in another place
-                raise ValueError(f"{given} lasts the steps of a trial, which under an {names['epochs']} budget its "
-                                 f"batch size decides, and {names['space']} fixes it at {batch_text(sizes[0])}: give "
-                                 f"it as {names['batch_size']} {batch_text(sizes[0])} instead")
             where = (f"put the schedule in the space, {names['space']} '..., {SCHEDULE}={text}' (each trial's over its "
                      "own steps), " if key == "lr" else "")
+            if len(sizes) == 1:  # fixed by the space: the batch size every trial takes, given in another place
+                value = sizes[0] if isinstance(sizes[0], int) else repr(batch_text(sizes[0]))
+                fixed = f"{names['batch_size']} {batch_text(sizes[0])}" if flag else f"{names['batch_size']}={value}"
+                raise ValueError(f"{given} lasts the steps of a trial, which under an {names['epochs']} budget its "
+                                 f"batch size decides, and {names['space']} fixes it at {batch_text(sizes[0])}: "
+                                 f"{where}give the batch size as {fixed} (every optimizer's), or give {total}")
+            searched = "|".join(batch_text(b) for b in sizes)
             raise ValueError(f"{given} lasts the steps of a trial, which under an {names['epochs']} budget its batch "
-                             f"size decides, and {names['space']} searches the batch size ("
-                             f"{'|'.join(batch_text(b) for b in sizes)}); {where}give {total}, or give {names['steps']}")
+                             f"size decides, and {names['space']} searches the batch size ({searched}); {where}give "
+                             f"{total}, or give {names['steps']}")
     if eval_every is not None and pruner != "none":  # at every budget in steps a trial may train with
         for steps_ in sorted({budget.steps_for(problem, size) for s in spaces.values() for size in _batch_sizes(s)}):
             if (lost := pruning.lost_checkpoints(pruner, steps_, eval_every, what=names["eval_every"])) is not None:
@@ -575,13 +581,24 @@ def _built_schedules(schedules: Mapping[str, Any], budget: Budget, problem: Any,
         except ValueError as e:
             raise ValueError(f"{names['schedules']}: {e}") from None
     except ValueError as e:
-        if budget.epochs is None:
+        if budget.epochs is None or not _builds_over(schedules, names, 10_000):  # wrong whatever the steps
             raise
         from ..compare_config import batch_label
 
         raise ValueError(f"{e} (at batch size {batch_label(batch)}, whose {counted(budget.epochs, 'epoch')} "
                          f"take{'s' * (budget.epochs == 1)} {counted(steps, 'step')})") from None
     return {k: texts.get(k, built.get(k)) for k in schedules}, lasting if budget.epochs is not None else []
+
+
+def _builds_over(schedules: Mapping[str, Any], names: Mapping[str, str], steps: int) -> bool:
+    """Whether ``schedules`` build over ``steps`` steps (an error of fewer steps is then said with them)."""
+    from .runner import Budget
+
+    try:
+        _built_schedules(schedules, Budget(steps, None), None, None, names)
+    except ValueError:
+        return False
+    return True
 
 
 def _batch_size(batch_size: Any, task: Any, names: Mapping[str, str], samples: int) -> Any:

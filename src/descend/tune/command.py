@@ -215,6 +215,9 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
         # every trial's schedule, over the steps it trains: with --epochs, those the trials' batch size takes, which
         # the plan knows (cosine lasts them)
         given = str(data.get("schedule") or "").strip()
+        if epochs is not None and data.get("schedule") is not None and not given:  # as --steps refuses it
+            raise ValueError(f"--schedule {data['schedule']!r}: give a schedule such as cosine or "
+                             "step:step_size=100,gamma=0.5")
         constant = not given or schedule_name(given) == "constant" and ":" not in given
         schedule = (parse_schedule(settings.schedule, settings.steps or 1)[1] if epochs is None else
                     None if constant else given)
