@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
-import numbers
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -35,6 +34,7 @@ from .._checks import check_names, close_matches
 from .._machine import one_thread
 from .task import (  # noqa: F401
     PLAIN_GRADIENT_STEPS,
+    _check_counts,
     TASKS,
     Known,
     Scene,
@@ -100,20 +100,6 @@ def looks_like_file(name: str) -> bool:
     import os
 
     return name.strip().lower().endswith((".csv", ".tsv", ".txt", ".csv.gz")) or os.path.isfile(name)
-
-
-#: The options every task reads alike: a count of samples, and the seed of its data.
-_COUNTS = {"m": 1, "n": 1, "data_seed": 0}  # (a task's steps: checked where every task is made, Task itself)
-
-
-def _check_counts(options: Mapping[str, Any]) -> None:
-    """Every option of :data:`_COUNTS` given (None: the task's own) is a whole number from its least value, said in
-    the option's name (the ellipse's n=5.5 said "n=7.5", a line's data_seed=1.5 "seed=1.5": the names and values
-    of what the task computed from them)."""
-    for name, low in _COUNTS.items():
-        value = options.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low):
-            raise ValueError(f"{name}={value!r} is not allowed; a whole number >= {low} is required")
 
 
 def _described(task: Task, name: str) -> Task:

@@ -26,7 +26,7 @@ from .. import models
 from .._machine import one_thread
 from .._names import ordinal
 from .._quiet import ignoring
-from .task import Known, Task, least_squares, register
+from .task import Known, Task, _check_counts, least_squares, register
 
 __all__ = ["from_csv", "dataset_task", "digits", "breast_cancer", "diabetes", "wine", "iris", "MIN_ROWS"]
 
@@ -349,8 +349,6 @@ def from_csv(path: str | Path, target: str, kind: str | None = None, *, hidden: 
     (its training mean and std are kept in ``task.data.target_mean``/``target_std``, and the losses are also
     reported in its units).
     """
-    from . import _check_counts
-
     _check_counts({"data_seed": data_seed})  # in its own name (it said "seed=-1 is out of range", the split's)
     ds = data_module.from_csv(path, target, kind, **csv_options)
     name = Path(path).stem

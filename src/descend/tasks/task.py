@@ -499,3 +499,17 @@ def data_digest(task: Any) -> str | None:
             digest.update(str((tuple(tensor.shape), tensor.dtype)).encode())
             digest.update(tensor.detach().contiguous().cpu().numpy().tobytes())
     return digest.hexdigest()[:16]
+
+
+#: The options every task reads alike: a count of samples, and the seed of its data.
+_COUNTS = {"m": 1, "n": 1, "data_seed": 0}  # (a task's steps: checked where every task is made, Task itself)
+
+
+def _check_counts(options: Mapping[str, Any]) -> None:
+    """Every option of :data:`_COUNTS` given (None: the task's own) is a whole number from its least value, said in
+    the option's name (the ellipse's n=5.5 said "n=7.5", a line's data_seed=1.5 "seed=1.5": the names and values
+    of what the task computed from them)."""
+    for name, low in _COUNTS.items():
+        value = options.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low):
+            raise ValueError(f"{name}={value!r} is not allowed; a whole number >= {low} is required")
