@@ -106,7 +106,11 @@ def check_choice(name: str, value: object, choices: Iterable[object], *, strict:
     0-d bool tensor too), not 1 or 0, which equal them (taken, then refused at the first step in the pure rule's
     words); elsewhere 1 and 0 are True and False, as the command line and a settings file write them."""
     choices = list(choices)
-    if value not in choices if not strict else not any(_same_choice(value, choice) for choice in choices):
+    try:
+        allowed = value in choices if not strict else any(_same_choice(value, choice) for choice in choices)
+    except (ValueError, RuntimeError):  # an array or tensor of several values: no choice (its truth is ambiguous)
+        allowed = False
+    if not allowed:
         raise ValueError(f"{name}={value!r} is not allowed; choose one of {', '.join(map(repr, choices))}")
     return value
 

@@ -944,10 +944,8 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
         from .report.saved import frame_from_json
 
         rows = len(frame_from_json(record["table"]))
-        if config.exists() and (edited := _edited(record.get("config"), config)):
-            notes.append(f"config.toml was changed after the report was written ({edited}), so it does not describe "
-                         f"these results (descend report refuses it); restore it, or run the comparison it now "
-                         f"describes: descend compare --config {shlex.quote(str(config))} --out NEW_FOLDER")
+        if config.exists() and (edited := _edited(Path(report), record, config)):
+            notes.append(edited)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         rows = None  # a report of a descend before comparison.json: nothing to check the table against
         if saved.exists():  # damaged: the table is shown as table.csv holds it, and said to be unchecked
@@ -969,22 +967,25 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
         typer.echo(config.read_text(encoding="utf-8"))
 
 
-def _edited(kept: Any, config: Path) -> str | None:
-    """The settings of ``config`` (config.toml as it is now) that differ from ``kept`` (as the report was written,
-    its comparison.json's), said as descend report says them, or None (a CSV file's path may differ: moved)."""
+def _edited(report: Path, record: Any, config: Path) -> str | None:
+    """Why ``descend report`` would refuse the folder ``report`` for its config.toml (edited since the report was
+    written, its CSV file changed or moved beyond reach), as it says it, or None: the one check both make
+    (:func:`descend.report.saved.described`)."""
     import tomllib
 
-    if not isinstance(kept, dict):
-        return None
+    from .report.saved import described
+
     try:
-        raw = tomllib.loads(config.read_text(encoding="utf-8"))
-        # each read as a comparison reads its settings: lr = "1e-3" is 0.001, compile = false its default
-        now, then = (json.loads(json.dumps(Config.from_dict(d).to_dict())) for d in (raw, kept))
-    except (OSError, ValueError, TypeError, UnicodeDecodeError):  # unreadable: printed as it is, report says why
+        settings = tomllib.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        return f"config.toml cannot be read ({e}): descend report cannot rebuild this report from it"
+    try:
+        described(report, record, settings, "descend report refuses this folder")
+    except ValueError as e:
+        return str(e)
+    except Exception:  # noqa: BLE001 - what the check cannot judge is left to descend report to say
         return None
-    # the settings the file gives (one left out is its default, or the task's, which descend report resolves)
-    changed = sorted(k for k in raw if k != "csv" and now.get(k) != then.get(k))
-    return "; ".join(f"{k}: {kept.get(k)!r} when written, {raw.get(k)!r} now" for k in changed[:3]) or None
+    return None
 
 
 _PLUGIN_HELP = next(e.setting.help for e in Config.entries() if e.key == "plugin")  # as compare and tune say it

@@ -523,10 +523,12 @@ def test_descend_show_says_a_config_toml_edited_since_the_report(tmp_path, lands
     config.write_text(config.read_text().replace(steps, "steps = 5000"))
     result = runner.invoke(app, ["show", str(edited)], env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
-    assert f"note: config.toml was changed after the report was written (steps: {steps.split()[-1]} when written, " \
-        f"5000 now), so it does not describe these results (descend report refuses it); restore it, or run the " \
-        f"comparison it now describes: descend compare --config {config} --out NEW_FOLDER" in result.stdout, \
-        result.stdout
+    assert f"note: descend report refuses this folder: config.toml was changed after the report was written (steps: " \
+        f"{steps.split()[-1]} when written, 5000 now), so it no longer describes the saved results; restore it, or " \
+        f"run the comparison it now describes: descend compare --config {config} --out NEW_FOLDER" in \
+        " ".join(result.stdout.split()), result.stdout
+    config.write_text(config.read_text().replace("steps = 5000\n", ""))  # a setting taken out: the task's, not its
+    assert "(steps: " in runner.invoke(app, ["show", str(edited)], env={"COLUMNS": "300"}).stdout
 
 
 def test_descend_report_refuses_a_listed_paths_file_that_is_missing(tmp_path, landscape_report):

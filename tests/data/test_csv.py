@@ -551,8 +551,8 @@ def test_id_columns_and_id_targets_are_refused_with_the_option_that_fixes_them(t
         from_frame(df, "y")
     with pytest.raises(DataError, match=r"column 'label' numbers the rows \(0 to 39, each once\): it looks like an "
                                         r"identifier \(ID\) or row number.*leave it out with drop=\['label'\] \(a "
-                                        r"number that predicts, such as a day, is used where it is named: "
-                                        r"features=\['label'\]\)$"):
+                                        r"number that predicts, such as a day, is used where the features are "
+                                        r"named: features=\['x', 'label'\]\)$"):
         from_frame(df, "y", drop=["id"])
     assert from_frame(df, "y", drop=["id", "label"]).feature_names == ("x",)
     gaps = df.assign(x=np.where(np.arange(m) % 7 == 3, np.nan, df["x"]))  # dropna leaves rows 0-2, 4-9, 11-...

@@ -355,6 +355,7 @@ def test_classes_naming_more_than_two_make_labels_0_and_1_multiclass():
     x, y = torch.randn(6, 2), torch.tensor([0, 1, 0, 1, 0, 1])
     ds = as_dataset(x, y, classes=range(3))
     assert ds.kind == "multiclass" and ds.classes == (0, 1, 2) and ds.y.tolist() == y.tolist()
+    assert as_dataset(x, y.reshape(-1, 1), classes=["a", "b", "c"]).kind == "multiclass"  # a column of them too
     assert as_dataset(x, y).kind == "binary" and as_dataset(x, y, classes=["no", "yes"]).kind == "binary"
     with pytest.raises(ValueError, match=r"classes=\(0, 1, 2\) has 3 entries; kind='binary' needs exactly 2"):
         as_dataset(x, y, classes=range(3), kind="binary")  # given: its own words

@@ -460,12 +460,14 @@ def test_a_case_study_of_too_few_samples_says_so_in_its_own_options(name):
     if name == "vanishing":
         with pytest.raises(ValueError, match=r"^width=0 must be a positive int \(the units of each hidden layer\)$"):
             tasks.get(name, width=0)
+        assert tasks.get(name, width=np.int64(8)).model.sizes[1] == 8  # a NumPy integer is one
 
 
 def test_bbox_takes_its_hidden_widths_as_the_other_tasks_do():
     """bbox's card says hidden=64, and --task-option hidden=64 (any one width) crashed with a traceback ("Value after
     * must be an iterable"); hidden=abc was split into characters ("sizes[1]='a' is not allowed")."""
-    for given, sizes in ((64, (256, 64, 4)), ("none", (256, 4)), ((8, 4), (256, 8, 4, 4))):
+    for given, sizes in ((64, (256, 64, 4)), ("none", (256, 4)), ((8, 4), (256, 8, 4, 4)),
+                         ((np.int64(32),), (256, 32, 4))):
         assert tasks.get("bbox", m=50, hidden=given).model.sizes == sizes
     with pytest.raises(ValueError, match=r"^hidden='abc' is not allowed; give the hidden layers' widths"):
         tasks.get("bbox", m=50, hidden="abc")

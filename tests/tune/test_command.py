@@ -642,11 +642,11 @@ def test_an_optimizer_whose_every_trial_diverged_is_explained(tmp_path):
     assert saved["best"] == {} and note in saved["notes"]
     # trials that did not diverge were said to have, with the advice of smaller rates: ellipse's model on 5 samples
     # is undefined at its start (every trial left its domain), and after 2 steps on 40 defined on no validation sample
-    for n, said in ((5, "(2 left the model's domain), so it has no best configuration and no re-runs; start inside "
-                        "the model's domain (--start) or search smaller learning rates (--space)"),
+    for n, said in ((5, "(2 left the model's domain), so it has no best configuration and no re-runs; they started "
+                        "outside the model's domain (no step trained): move the start inside it (--start)"),
                     (40, "(2 ended without a finite value), so it has no best configuration and no re-runs; its "
-                         "evaluations had no finite value where it stopped: train longer (--steps) or start elsewhere "
-                         "(--start)")):
+                         "evaluations had no finite value where it stopped (the model defined on no validation sample "
+                         "there): train longer (--steps) or start elsewhere (--start)")):
         result = runner.invoke(app, ["tune", "ellipse", "--task-option", f"n={n}", "-o", "gd", "--trials", "2",
                                      "--cohort", "2", "--steps", "2", "--seeds", "0", "--out", str(tmp_path / str(n))])
         assert result.exit_code == 0, result.output
@@ -1335,6 +1335,13 @@ def test_a_small_training_set_is_checked_at_the_trials_batch_size_not_the_tasks_
     result = runner.invoke(app, [*argv, "--batch-size", "32", "--out", str(tmp_path / "big")])
     assert result.exit_code == 2 and result.output.strip() == (
         "error: --batch-size 32 is larger than the training set of task 'ellipse' (5 samples); allowed: 1..5, or full")
+    # a task whose own first batch size is larger (bbox's 32 on 12 training samples): refused before any study (it
+    # failed in the middle of the search, and the study it left refused the --batch-size that fixes it)
+    result = runner.invoke(app, ["tune", "bbox", "--task-option", "m=20", "-o", "adam", "--trials", "2", "--steps",
+                                 "2", "--seeds", "0", "--quiet", "--out", str(tmp_path / "bbox")])
+    assert result.exit_code == 2 and result.output.strip() == (
+        "error: the task's default batch size 32 is larger than the training set of task 'bbox' (12 samples): give "
+        "--batch-size 1..12 or full") and not (tmp_path / "bbox").exists()
 
 
 def test_help_shows_the_training_settings_in_the_words_of_descend_tune():

@@ -1377,6 +1377,11 @@ def test_a_schedule_by_its_name_is_the_schedule_over_the_budgets_steps_as_fit_ta
         descend.tune("line", schedules={"lr": "cosine"},
                      **{**search, "steps": None, "epochs": 2, "batch_size": "task", "space": "lr=0.01..0.1:log, "
                                                                                                "batch_size=4|8"})
+    with pytest.raises(ValueError, match=r"give descend\.schedules\.cosine\(1\.0, total_steps=\.\.\., "
+                                         r"min_value=0\.1\), or give steps$"):  # the options kept in the hint
+        descend.tune("line", schedules={"lr": "cosine:min_value=0.1"},
+                     **{**search, "steps": None, "epochs": 2, "batch_size": "task", "space": "lr=0.01..0.1:log, "
+                                                                                               "batch_size=4|8"})
     with pytest.raises(ValueError, match=r"^schedules: schedules\['lr'\]='cosin': unknown schedule; did you mean"):
         descend.tune("line", schedules={"lr": "cosin"}, **search)
 

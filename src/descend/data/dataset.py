@@ -427,7 +427,8 @@ def as_dataset(
         y_raw = y_raw.to(torch.int64).argmax(dim=1)
     if kind is None:  # labels 0 and 1 of classes=range(3) are 3 classes of which 2 are seen, not binary labels
         given = classes is not None and not isinstance(classes, str) and isinstance(classes, Sequence)
-        kind = ("multiclass" if given and len(classes) > 2 and not y_raw.is_floating_point() and y_raw.ndim == 1
+        column = y_raw.ndim == 1 or y_raw.ndim == 2 and y_raw.shape[1] == 1  # [m] or [m, 1] of labels
+        kind = ("multiclass" if given and len(classes) > 2 and not y_raw.is_floating_point() and column
                 else _infer_kind(y_raw))
 
     if classes is not None:

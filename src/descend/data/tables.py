@@ -426,10 +426,12 @@ def _missing(pd: Any, series: Any, kind: str) -> np.ndarray:
 def _column_names(name: str, given: object, columns: list, target: object) -> list:
     """Check ``features=`` or ``categorical=``: a list of distinct columns of the frame, not the target."""
     if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
-        parts = [part.strip() for part in given.split(",") if part.strip()] if isinstance(given, str) else []
-        quoted = isinstance(given, str) and any(q in given for q in "\"'")  # a name of its own with a comma in it
-        example = (repr(parts if parts and not quoted else [given]) if isinstance(given, str) else
-                   "['a', 'b']")  # "f0,f1" is ['f0', 'f1']
+        import csv
+
+        # "f0,f1" is ['f0', 'f1'], and '"day,x",temp' ['day,x', 'temp'] (a name with a comma, quoted)
+        parts = ([p.strip() for p in next(csv.reader([given], skipinitialspace=True), []) if p.strip()]
+                 if isinstance(given, str) else [])
+        example = repr(parts or [given]) if isinstance(given, str) else "['a', 'b']"
         raise ValueError(f"{name}={given!r} must be a list of column names, e.g. {name}={example}")
     labels = [str(c) for c in columns]
     seen = set()
@@ -787,14 +789,16 @@ def _from_table(
     blocks, names, encoded = [], [], []
     for c in features:
         span = numbering.get(c)
-        if span is None and dropped and types[c] == "integer" and m >= _ID_ROWS and c not in forced | named:  # kept rows
+        # (the kept rows' numbering, once rows with gaps are dropped)
+        if span is None and dropped and types[c] == "integer" and m >= _ID_ROWS and c not in forced | named:
             span = _numbers_the_rows(numbers_of[c])
         if span is not None:
             raise DataError(_literal(f"column {c!r} numbers the rows ({span[0]} to {span[1]}, each once): it looks "
                                      "like an identifier (ID) or row number, which can't predict anything; leave it "
-                                     "out with ") + "⟨drop⟩" + _literal(" (a number that predicts, such as a day, is "
-                                                                        "used where it is named: ") + "⟨named⟩)",
-                           {"drop": ("drop", [_plain(c)]), "named": ("features", [_plain(c)])})
+                                     "out with ") + "⟨drop⟩"
+                           + _literal(" (a number that predicts, such as a day, is used where the features are named: ")
+                           + "⟨named⟩)",
+                           {"drop": ("drop", [_plain(c)]), "named": ("features", [_plain(f) for f in features])})
         if types[c] != "category":
             blocks.append(numbers_of[c][:, None])
             names.append(str(c))

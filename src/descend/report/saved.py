@@ -421,6 +421,48 @@ def digest(directory: Path) -> str | None:
         return None
 
 
+def described(directory: Path, record: Mapping[str, Any], settings: dict[str, Any], what: str) -> tuple[Any, Any]:
+    """``(Config, Task)`` the saved results were trained with, from ``settings`` (config.toml as it is now) and
+    ``record`` (comparison.json): refused (a ValueError saying why, ``what`` naming the folder) where config.toml was
+    edited since, or the CSV file it reads changed or moved beyond reach. The one check ``descend report`` and
+    ``descend show`` make."""
+    from .. import compare
+
+    _find_csv(settings, directory, record)
+    try:
+        config, task = compare.Config.from_dict(settings, what=f"key in {directory / 'config.toml'}").resolved()
+    except ValueError as e:
+        if record.get("data") is not None:  # a CSV file's task: the file no longer reads as it did (its own advice,
+            # "dropna = True", is for a new comparison: config.toml edited is refused below)
+            first = str(e).split("; ")[0]
+            name = Path(str(settings.get("csv", ""))).name
+            raise ValueError(f"{what}: the CSV file {settings.get('csv', '')!r} no longer reads as the data the runs "
+                             f"trained on ({first}): it was changed or moved after the report was written; restore "
+                             f"it, put it beside the report's folder ({directory.parent / name}) or in it, or run a "
+                             f"new comparison on it: descend compare --config {directory / 'config.toml'} --out "
+                             "NEW_FOLDER") from None
+        raise ValueError(f"{what}: its task cannot be rebuilt from config.toml: {e}") from None
+    task = compare.initialised(task, config)  # the model as compare initialised it (its card says how)
+    kept = record.get("config")
+    same_data = record.get("data") is not None and _data_digest(task) == record["data"]
+    now = _settings(config)
+    # edited since: it no longer describes these results
+    changed = sorted(k for k in {*kept, *now} if kept.get(k) != now.get(k)) if kept is not None else []
+    if changed == ["csv"] and same_data:  # the file moved (with the folder, or config.toml names its new place):
+        changed = []  # the same numbers, which is what the results depend on
+    if changed:
+        shown = "; ".join(f"{k}: {kept.get(k)!r} when written, {now.get(k)!r} now" for k in changed[:3])
+        raise ValueError(f"{what}: config.toml was changed after the report was written ({shown}), so it no longer "
+                         "describes the saved results; restore it, or run the comparison it now describes: "
+                         f"descend compare --config {directory / 'config.toml'} --out NEW_FOLDER")
+    if record.get("data") is not None:
+        if not same_data:  # the file edited since: its card would describe other data
+            raise ValueError(f"{what}: the CSV file {config.csv} was changed after the report was written: its "
+                             "numbers are not those the runs trained on; restore it, or run the comparison again: "
+                             f"descend compare --config {directory / 'config.toml'} --out NEW_FOLDER")
+    return config, task
+
+
 def load(directory: Path) -> tuple[Any, dict[str, bool]]:
     """The comparison a report directory was written from, rebuilt from its saved results (its task from
     config.toml), and what the report drew. Raises a one-line ValueError for a directory that is not a
@@ -475,38 +517,7 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
                 paths = {int(k[3:]): saved[k] for k in saved.files}
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as e:  # a paths.npz cut short: not a zip
         raise ValueError(f"{what}: its saved results cannot be read ({unreadable(e)})") from None
-    _find_csv(settings, directory, record)
-    try:
-        config, task = compare.Config.from_dict(settings, what=f"key in {directory / 'config.toml'}").resolved()
-    except ValueError as e:
-        if record.get("data") is not None:  # a CSV file's task: the file no longer reads as it did (its own advice,
-            # "dropna = True", is for a new comparison: config.toml edited is refused below)
-            first = str(e).split("; ")[0]
-            name = Path(str(settings.get("csv", ""))).name
-            raise ValueError(f"{what}: the CSV file {settings.get('csv', '')!r} no longer reads as the data the runs "
-                             f"trained on ({first}): it was changed or moved after the report was written; restore "
-                             f"it, put it beside the report's folder ({directory.parent / name}) or in it, or run a "
-                             f"new comparison on it: descend compare --config {directory / 'config.toml'} --out "
-                             "NEW_FOLDER") from None
-        raise ValueError(f"{what}: its task cannot be rebuilt from config.toml: {e}") from None
-    task = compare.initialised(task, config)  # the model as compare initialised it (its card says how)
-    kept = record.get("config")
-    same_data = record.get("data") is not None and _data_digest(task) == record["data"]
-    now = _settings(config)
-    # edited since: it no longer describes these results
-    changed = sorted(k for k in {*kept, *now} if kept.get(k) != now.get(k)) if kept is not None else []
-    if changed == ["csv"] and same_data:  # the file moved (with the folder, or config.toml names its new place):
-        changed = []  # the same numbers, which is what the results depend on
-    if changed:
-        shown = "; ".join(f"{k}: {kept.get(k)!r} when written, {now.get(k)!r} now" for k in changed[:3])
-        raise ValueError(f"{what}: config.toml was changed after the report was written ({shown}), so it no longer "
-                         "describes the saved results; restore it, or run the comparison it now describes: "
-                         f"descend compare --config {directory / 'config.toml'} --out NEW_FOLDER")
-    if record.get("data") is not None:
-        if not same_data:  # the file edited since: its card would describe other data
-            raise ValueError(f"{what}: the CSV file {config.csv} was changed after the report was written: its "
-                             "numbers are not those the runs trained on; restore it, or run the comparison again: "
-                             f"descend compare --config {directory / 'config.toml'} --out NEW_FOLDER")
+    config, task = described(directory, record, settings, what)
     known = {f.name for f in dataclasses.fields(compare.Comparison)}
     kwargs = {k: v for k, v in record.get("fields", {}).items() if k in known}
     if isinstance(kwargs.get("winners"), dict):  # as the page reads them: an earlier release saved one label each

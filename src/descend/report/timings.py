@@ -19,8 +19,9 @@ is left of drawing the figures once those are done), and ``html`` (the page writ
 four); ``report`` is the whole. ``figures`` and ``animations`` give each drawing's own time in the process
 that drew it (``process``; ``workers`` of them drew, 0: this process), and ``at`` when it began, in seconds
 after the report began: drawings in parallel overlap one another. ``command``, when the command that ran the
-comparison gave it (and kept by ``descend report``'s rebuild, which does not run them again): ``startup`` from the start of its process to the command (Python, imports), ``task``
-building the task and checking the options, ``training`` the comparison. ``benchmarks/compare.py`` reads this.
+comparison gave it (and kept by ``descend report``'s rebuild, which does not run them again): ``startup`` from the
+start of its process to the command (Python, imports), ``task`` building the task and checking the options,
+``training`` the comparison. ``benchmarks/compare.py`` reads this.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ A and B in AU); see each task's docstring.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -424,8 +425,9 @@ def vanishing(depth: int = 8, width: int = 16, hidden: str = "sigmoid", m: int =
 
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
         raise ValueError(f"depth={depth!r} must be a positive int (the number of hidden layers)")
-    if isinstance(width, bool) or not isinstance(width, int) or width < 1:  # (it said "sizes[1]=0 is not allowed")
-        raise ValueError(f"width={width!r} must be a positive int (the units of each hidden layer)")
+    if isinstance(width, bool) or not isinstance(width, numbers.Integral) or width < 1:  # ("sizes[1]=0 is not
+        raise ValueError(f"width={width!r} must be a positive int (the units of each hidden layer)")  # allowed")
+    width = int(width)
 
     def circles() -> dict[str, Any]:
         from sklearn.datasets import make_circles

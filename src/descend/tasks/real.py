@@ -99,15 +99,17 @@ def _show(value: Any) -> str:
 
 
 def _check_hidden(hidden: Any) -> tuple[int, ...]:
-    if isinstance(hidden, int) and not isinstance(hidden, bool):
+    import numbers
+
+    if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool):
         hidden = (hidden,)
     if hidden is None or isinstance(hidden, str) and hidden.strip().lower() == "none":  # hidden=none: no hidden
         hidden = ()  # layer, as () is in Python (which the command line cannot write)
-    if not isinstance(hidden, (tuple, list)) or not all(isinstance(h, int) and not isinstance(h, bool) and h > 0
-                                                         for h in hidden):
+    if not isinstance(hidden, (tuple, list)) or not all(isinstance(h, numbers.Integral) and not isinstance(h, bool)
+                                                         and h > 0 for h in hidden):
         raise ValueError(f"hidden={hidden!r} is not allowed; give the hidden layers' widths, positive whole numbers "
                          "(32, or 64,16 for two layers; (32,) in Python), or none for a linear model")
-    return tuple(hidden)
+    return tuple(int(h) for h in hidden)  # (a NumPy integer's width as an int)
 
 
 def _check_training_classes(name: str, ds: Any, splits: Any, data_seed: int) -> None:
@@ -242,9 +244,10 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
                                          f"{lam_max / lam_min:.3g}); GD stable iff α < {2 / lam_max:.4g}"))
             else:  # more weights than independent training rows: a whole set of least-squares solutions, not one
                 # answer to measure a distance to (one of them, as the answer, put a run at an exact minimum 0.5 away)
-                facts.append(("Hessian", f"λ_max = {lam_max:.4g}, λ_min = 0: singular (the {design.shape[1] - 1} "
-                                         f"weight{'s' * (design.shape[1] != 2)} and bias have {rank} independent directions in the {len(x)} training rows), "
-                                         "so every point of a whole set of weights is a least-squares solution and no "
+                weights = f"{design.shape[1] - 1} weight{'s' * (design.shape[1] != 2)}"  # (and the bias)
+                facts.append(("Hessian", f"λ_max = {lam_max:.4g}, λ_min = 0: singular (the {weights} and bias have "
+                                         f"{rank} independent directions in the {len(x)} training rows), so every "
+                                         "point of a whole set of weights is a least-squares solution and no "
                                          f"distance to the answer is measured; GD stable iff α < {2 / lam_max:.4g}"))
         if standardize_target:
             facts.append(("target", target_fact(ds.target_name, splits)))

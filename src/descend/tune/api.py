@@ -404,8 +404,9 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
             key, text = lasting[0]
             flag = names["schedules"].startswith("-")
             given = f"{names['schedules']} {text!r}" if flag else f"{names['schedules']}[{key!r}]={text!r}"
+            options = "".join(f", {o.strip()}" for o in text.partition(":")[2].split(",") if o.strip())
             total = (f"{text}{',' if ':' in text else ':'}total_steps=..." if flag else
-                     f"descend.schedules.{schedule_name(text)}(1.0, total_steps=...)")
+                     f"descend.schedules.{schedule_name(text)}(1.0, total_steps=...{options})")
             sizes = _batch_sizes(spaces[name])
             where = (f"put the schedule in the space, {names['space']} '..., {SCHEDULE}={text}' (each trial's over its "
                      "own steps), " if key == "lr" else "")
@@ -581,7 +582,7 @@ def _built_schedules(schedules: Mapping[str, Any], budget: Budget, problem: Any,
         except ValueError as e:
             raise ValueError(f"{names['schedules']}: {e}") from None
     except ValueError as e:
-        if budget.epochs is None or not _builds_over(schedules, names, 10_000):  # wrong whatever the steps
+        if budget.epochs is None or "total_steps" not in str(e):  # wrong whatever the steps: said without them
             raise
         from ..compare_config import batch_label
 
@@ -590,23 +591,17 @@ def _built_schedules(schedules: Mapping[str, Any], budget: Budget, problem: Any,
     return {k: texts.get(k, built.get(k)) for k in schedules}, lasting if budget.epochs is not None else []
 
 
-def _builds_over(schedules: Mapping[str, Any], names: Mapping[str, str], steps: int) -> bool:
-    """Whether ``schedules`` build over ``steps`` steps (an error of fewer steps is then said with them)."""
-    from .runner import Budget
-
-    try:
-        _built_schedules(schedules, Budget(steps, None), None, None, names)
-    except ValueError:
-        return False
-    return True
-
-
 def _batch_size(batch_size: Any, task: Any, names: Mapping[str, str], samples: int) -> Any:
     """The batch size of every run whose space does not search it: the task's first by default."""
     from ..data import hybrid
 
     if isinstance(batch_size, str) and batch_size == "task":
-        return task.batch_sizes[0] if task.batch_sizes else None
+        first = task.batch_sizes[0] if task.batch_sizes else None
+        beyond = _beyond_training_set(first, task, samples)  # bbox's 32 on a few samples: before any study
+        if beyond:
+            raise ValueError(f"the task's default batch size {first} is larger than the training set of task "
+                             f"{task.name!r} ({samples} samples): give {names['batch_size']} 1..{samples} or full")
+        return first
     if batch_size is None or isinstance(batch_size, hybrid):
         return batch_size
     if isinstance(batch_size, str):
@@ -1175,7 +1170,7 @@ def _without_best(studies: Mapping[str, Any], spaces: Mapping[str, Space | Choic
     from optuna.trial import TrialState
 
     from ..outcomes import DIVERGED, LEFT_DOMAIN
-    from .runner import RETRIED, trial_status
+    from .runner import INFO, RETRIED, trial_status
 
     notes = []
     for label, study in studies.items():
@@ -1198,16 +1193,21 @@ def _without_best(studies: Mapping[str, Any], spaces: Mapping[str, Space | Choic
             # its evaluations have none (a model defined on no validation sample): each said as it is
             ended = [trial_status(t) for t in mine if t.state == TrialState.COMPLETE]
             diverged, left = ended.count(DIVERGED), ended.count(LEFT_DOMAIN)
+            # outside from the start: no step trained (a smaller rate cannot help)
+            outside = sum(t.state == TrialState.COMPLETE and trial_status(t) == LEFT_DOMAIN
+                          and (t.user_attrs.get(INFO) or {}).get("steps") == 0 for t in mine)
             failed = sum(t.state == TrialState.FAIL for t in mine)
             counts = ((diverged, "diverged"), (left, "left the model's domain"),
                       (len(ended) - diverged - left, "ended without a finite value"), (failed, "failed"),
                       (len(mine) - len(ended) - failed, "pruned"))
             said = ", ".join(f"{n} {what}" for n, what in counts if n)
             advice = (f"search smaller learning rates ({names['space']})" if diverged or not ended else
+                      f"they started outside the model's domain (no step trained): move the start inside it "
+                      f"({names['start']})" if left and outside == left else
                       f"start inside the model's domain ({names['start']}) or search smaller learning rates "
                       f"({names['space']})" if left else
-                      f"its evaluations had no finite value where it stopped: train longer ({names['steps']}) or "
-                      f"start elsewhere ({names['start']})")
+                      f"its evaluations had no finite value where it stopped (the model defined on no validation "
+                      f"sample there): train longer ({names['steps']}) or start elsewhere ({names['start']})")
             if ended or failed:
                 notes.append(f"{name}: {'its' if len(mine) == 1 else 'none of its'} {counted(len(mine), 'trial')} "
                              f"{'did not reach' if len(mine) == 1 else 'reached'} a finite value ({said}), so it has "
