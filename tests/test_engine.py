@@ -361,6 +361,32 @@ def test_the_best_training_loss_of_a_diverged_run_leaves_out_the_loss_that_ended
         assert row["best_train_loss"] == before
 
 
+@pytest.mark.parametrize("every", [7, 10])
+def test_the_loss_that_ended_a_diverged_run_reaches_no_target_and_is_not_its_best(every):
+    """Nesterov on the saddle diverges at step 20 with a loss of -1.67e6: evaluated before the step's check, it set
+    steps_to_target=20 for a target of -1e6, and was the best training loss when an evaluation fell on step 20 (every
+    10 steps, not every 7): the summary changed with eval_every."""
+    runs = descend.fit(task="saddle", optimizer="nesterov", lr=0.2, steps=100, target=-1e6, eval_every=every,
+                       compile=False)
+    row = runs.summary.iloc[0]
+    assert row["status"] == "diverged" and row["steps_to_target"] is None
+    batch = runs.curves.query("run == 0 and split == 'batch' and metric == 'loss'")
+    assert row["best_train_loss"] == batch[batch.step < row["status_at"]].value.min() > -1e6
+
+
+def test_random_search_reaches_its_target_after_the_draws_it_counts():
+    """steps_to_target was one less than the draws taken (the draw's index): stopped at its target, random search
+    was the run of one draw more, and its curve read above the target at its own step to target."""
+    common = dict(task="himmelblau", optimizer="random-search", seed=0, compile=False)
+    stopped = descend.fit(**common, steps=100, eval_every=10, target=140.0, stop_at_target=True)
+    hit = int(stopped.summary["steps_to_target"].iloc[0])
+    twin = descend.fit(**common, steps=hit)
+    assert stopped.summary["steps_done"].iloc[0] == hit
+    assert twin.summary["final_train_loss"].iloc[0] == stopped.summary["final_train_loss"].iloc[0] <= 140.0
+    before = descend.fit(**common, steps=hit - 1)
+    assert before.summary["final_train_loss"].iloc[0] > 140.0
+
+
 def test_to_torch_gives_each_runs_own_model_whichever_cohort_trained_it():
     """A run's torch module came from descend.models.to_torch(model, runs.results[c].params, k), whose k is a row
     of one cohort: on a fit of several cohorts, row 2 of the first was run 4, another run's model."""

@@ -1113,6 +1113,10 @@ def train_cohort(
         few = (status == _OK) & (held < outcomes.DOMAIN_SHARE) & (held < held_at_start)
         status.masked_fill_(few, _LEFT_DOMAIN)
         status_at.masked_fill_(few, steps)
+    # a target "reached" by the loss that ended a run (on a cost unbounded below, the one past the divergence bound,
+    # evaluated before the step's check) is not: the run has no result from the step it stopped at
+    ended = ((status == _DIVERGED) | (status == _LEFT_DOMAIN)) & (status_at >= 0)
+    target_at = torch.where(ended & (target_at >= status_at), -1, target_at)
     results = []
     # each cohort's time: the group's shared out by runs, except its own rule's eager steps, which are its own
     own = list(getattr(update, "spent", None) or [0.0] * len(group))
@@ -2467,6 +2471,10 @@ class Runs:
                 if split == "train" and metric == "loss":  # the evaluations', and every whole batch's loss,
                     # which is the training loss (as "steps to target" reads it): a full batch's best between two
                     # evaluations was missed, and a run at its target could show a best above it
+                    if status in (outcomes.DIVERGED, outcomes.LEFT_DOMAIN) and at >= 0:  # the evaluations before
+                        # the step that ended it (the one there, of the loss past the bound, made the best depend on
+                        # how often the runs were evaluated)
+                        column = column[: sum(1 for e in res.eval_steps if e < at)]
                     if res.whole_batches is not None and bool(res.whole_batches.any()):
                         # not the loss that ended a run (past the bound, or outside the model's domain): on a cost
                         # unbounded below a diverged run's would be the lowest of all

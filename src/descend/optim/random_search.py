@@ -86,8 +86,9 @@ def train_cohort(problem: Any, cohort: Any, steps: int, *, eval_every: int = 0, 
                 better = alive & torch.isfinite(cost) & (cost < best_cost)
                 best = tuple(torch.where(per_run(better, b), c, b) for c, b in zip(candidate, best))
                 best_cost = torch.where(better, cost, best_cost)
-                if target is not None:
-                    target_at = torch.where((target_at < 0) & (best_cost <= target), t, target_at)
+                if target is not None:  # after t + 1 draws, as the evaluations count them (it said t: its stopped
+                    # twin took one draw more than its steps_to_target, and its curve read above the target there)
+                    target_at = torch.where((target_at < 0) & (best_cost <= target), t + 1, target_at)
                 if eval_every and ((t + 1) % eval_every == 0 or t + 1 == steps):
                     eval_steps.append(t + 1)
                     for split, (xs, ys) in problem.evals.items():

@@ -119,9 +119,11 @@ _GLOSSARY = {
                        "seeds; a seed that diverged before reaching it missed it): read at every step of a full "
                        "batch and of a hybrid's full phase (its loss is the training loss), at the evaluations of "
                        "the training split after mini-batches (one batch's loss is not the training loss); "
-                       "\u201c> N\u201d means not within the N steps of the budget",
+                       "\u201c> N\u201d means not within the N steps of the budget (a seed that missed counts as "
+                       "beyond it: the median is a number while fewer than half of the seeds missed)",
     "epochs to target": "the epochs the steps to target took (passes over the training set; a full-batch step is "
-                        "one epoch); \u201cnot reached\u201d when some of the row's runs did not reach the target",
+                        "one epoch); \u201cnot reached\u201d when half of the row's runs or more did not reach the "
+                        "target",
     "seeds": "the number of runs (seeds) of the row's configuration behind its medians and rates",
     "divergence rate": "the share of the row's runs (its seeds) that diverged: the training loss or the parameters "
                        f"became non-finite, or the loss grew beyond {_power(outcomes.DIVERGENCE_FACTOR)} \u00d7 "
