@@ -314,6 +314,7 @@ def test_parse_optimizer_values_batch_sizes_and_schedules():
     # fit(batch_size=...) and was refused)
     assert [C.parse_batch_sizes(C.batch_label(b))[0] for b in sizes] == sizes
     assert C.parse_batch_sizes("hybrid(16 for 1 epoch->full)") == C.parse_batch_sizes("hybrid(16,1,full)")
+    assert C.parse_batch_sizes(repr(ends_full[0])) == ends_full  # as descend.fit's summary writes it
     name, schedule = C.parse_schedule("step:step_size=10,gamma=0.5", 100)
     assert schedule(0) == 1.0 and schedule(10) == 0.5
     assert C.parse_schedule("cosine", 100)[1](100) == pytest.approx(0.0)

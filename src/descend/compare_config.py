@@ -248,6 +248,11 @@ def parse_batch_sizes(text: str, what: str = "--batch-size") -> list[Any]:
         if label is not None:
             epochs = label.group(2) or str(hybrid.__dataclass_fields__["epochs"].default)
             p = f"hybrid({label.group(1)},{epochs},{label.group(3)})"
+        # and as descend.fit's summary writes one: hybrid(first=16, epochs=2, then=None)
+        written = re.fullmatch(r"hybrid\(\s*first=(\d+),\s*epochs=(\d+),\s*then=(\d+|none)\s*\)", p)
+        if written is not None:
+            then = "full" if written.group(3) == "none" else written.group(3)
+            p = f"hybrid({written.group(1)},{written.group(2)},{then})"
         if any(len(digits) > 18 for digits in re.findall(r"\d+", p)):  # (int() refuses 4,300 digits in Python's words)
             shown = str(text) if len(str(text)) <= 40 else str(text)[:37] + "..."
             raise ValueError(f"{what} {shown!r}: a batch size of more than 18 digits is larger than any training set")
