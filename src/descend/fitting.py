@@ -190,6 +190,8 @@ def fit(
             raise ValueError(f"task={task!r} must be a task name (see `descend list tasks`) or a descend.tasks.Task")
         if data is not None:
             raise ValueError(f"give data= or task=, not both (task {task.name!r} brings its data)")
+        if epochs is not None and task.data is None:  # as compare and tune refuse it (an epoch a step, unsaid)
+            raise ValueError(f"epochs={epochs!r}: task {task.name!r} has no data to count epochs over; give steps=...")
         task = task.with_loss(loss)  # its answer of the loss trained
         if splitting:
             scaled = (f"; descend.tasks.get({task.name!r}, standardize_target=...) builds a regression task so"
@@ -201,9 +203,9 @@ def fit(
             steps = task.steps if steps is None and epochs is None else steps
             return engine.train(task.problem(model=model, loss=loss), _task_rates(task, runs), steps=steps,
                                 epochs=epochs, **options)
-        if schedules is not None and _lasting(schedules):  # (a landscape's cost is one sample: an epoch a step)
-            grid["schedules"] = _epoch_schedules(schedules, len(task.data.train) if task.data is not None else 1,
-                                                 grid["batch_size"], epochs, drop_last)
+        if schedules is not None and _lasting(schedules):
+            grid["schedules"] = _epoch_schedules(schedules, len(task.data.train), grid["batch_size"], epochs,
+                                                 drop_last)
         return task.fit(model=model, loss=loss, steps=steps, epochs=epochs, **grid, **options)
     if model is None:
         raise ValueError("give model=... (a descend.models model) or task=... (see `descend list tasks`)")

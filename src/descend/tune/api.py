@@ -746,7 +746,7 @@ def _check_searched_schedule(space: Space, schedules: Any, budget: Any, problem:
             try:
                 schedule_of(text, steps)
             except ValueError as e:
-                raise ValueError(f"{names['space']} {SCHEDULE}={text} over {steps} steps: {e}") from None
+                raise ValueError(f"{names['space']} {SCHEDULE}={text} over {counted(steps, 'step')}: {e}") from None
 
 
 #: Past this many trials a GP search is said to slow down (Optuna's GP sampler: 88 ms a trial up to 320 trials,
