@@ -1115,7 +1115,7 @@ def train_cohort(
         status_at.masked_fill_(few, steps)
     # a target "reached" by the loss that ended a run (on a cost unbounded below, the one past the divergence bound,
     # evaluated before the step's check) is not: the run has no result from the step it stopped at
-    ended = ((status == _DIVERGED) | (status == _LEFT_DOMAIN)) & (status_at >= 0)
+    ended = _ended_by_its_loss(status, status_at, train_loss)
     target_at = torch.where(ended & (target_at >= status_at), -1, target_at)
     results = []
     # each cohort's time: the group's shared out by runs, except its own rule's eager steps, which are its own
@@ -1350,6 +1350,19 @@ class _InOrder:
         if known is None:
             known = self.seen[key] = bool(torch.equal(index, torch.arange(self.m, dtype=index.dtype)))
         return known
+
+
+def _ended_by_its_loss(status: Tensor, status_at: Tensor, train_loss: Tensor) -> Tensor:
+    """``[K]`` the runs that stopped (diverged, left the domain) at a step whose recorded loss ended them: not a finite
+    number, or past the divergence bound (:data:`descend.outcomes.DIVERGENCE_FACTOR` times max(|J₀|, 1)); not a
+    run whose loss there was a value and whose parameters after that step's update were not."""
+    stopped = ((status == _DIVERGED) | (status == _LEFT_DOMAIN)) & (status_at >= 0) & (status_at < len(train_loss))
+    if not len(train_loss) or not bool(stopped.any()):
+        return stopped
+    at = status_at.clamp(0, len(train_loss) - 1)
+    last = train_loss[at, torch.arange(train_loss.shape[1])].double()
+    bound = outcomes.DIVERGENCE_FACTOR * train_loss[0].double().abs().nan_to_num(nan=1.0).clamp(min=1.0)
+    return stopped & (~torch.isfinite(last) | (last.abs() > bound))
 
 
 def _first_reached(train_loss: Tensor, target: float) -> Tensor:
@@ -2471,9 +2484,10 @@ class Runs:
                 if split == "train" and metric == "loss":  # the evaluations', and every whole batch's loss,
                     # which is the training loss (as "steps to target" reads it): a full batch's best between two
                     # evaluations was missed, and a run at its target could show a best above it
-                    if status in (outcomes.DIVERGED, outcomes.LEFT_DOMAIN) and at >= 0:  # the evaluations before
-                        # the step that ended it (the one there, of the loss past the bound, made the best depend on
-                        # how often the runs were evaluated)
+                    if bool(_ended_by_its_loss(res.status[j:j + 1], res.status_at[j:j + 1],
+                                               res.train_loss[:, j:j + 1])):  # the evaluations before the step
+                        # whose loss ended it (the one there, past the bound, made the best depend on how often the
+                        # runs were evaluated)
                         column = column[: sum(1 for e in res.eval_steps if e < at)]
                     if res.whole_batches is not None and bool(res.whole_batches.any()):
                         # not the loss that ended a run (past the bound, or outside the model's domain): on a cost
