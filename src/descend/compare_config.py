@@ -365,6 +365,31 @@ def lasts_steps(text: Any) -> bool:
     return key in SCHEDULES and "total_steps" in SCHEDULES[key].parameters and "total_steps" not in str(text)
 
 
+def lasting(schedules: Any) -> list[tuple[str, str]]:
+    """``(hyperparameter, schedule)`` for each schedule of ``schedules`` (``{hyperparameter: schedule}``, one of
+    :mod:`descend.schedules` by its class, its name or its text) that lasts a number of steps it is not given."""
+    from .schedules import SCHEDULES
+
+    if not isinstance(schedules, Mapping):
+        return []
+    found = []
+    for key, schedule in schedules.items():
+        if isinstance(schedule, type):
+            schedule = next((name for name, info in SCHEDULES.items() if info.factory is schedule), "")
+        if isinstance(schedule, str) and lasts_steps(schedule):
+            found.append((key, schedule))
+    return found
+
+
+def epochs_steps(batch_size: Any, epochs: int, steps: int) -> str:
+    """How an epochs budget's steps follow from the batch size, as an error of a schedule says it:
+    ``"at batch size 16, whose 3 epochs take 12 steps"``."""
+    from ._names import counted
+
+    return (f"at batch size {batch_label(batch_size)}, whose {counted(epochs, 'epoch')} take{'s' * (epochs == 1)} "
+            f"{counted(steps, 'step')}")
+
+
 def budget_steps(task: Any, batch_size: Any, steps: int | None, epochs: int | None) -> int:
     """The steps of a run of ``task`` at ``batch_size``: ``steps``, or the batches of ``epochs`` epochs over its
     training set (450 at batch 1 for 5 epochs of 90 samples, 5 at the full batch)."""
@@ -1082,8 +1107,7 @@ def _check_schedule(schedule: str | None, steps: int | None, epochs: int | None,
         try:
             parse_schedule(schedule, taken, what=names["schedule"])
         except ValueError as e:
-            raise ValueError(f"{e} (at batch size {batch_label(b)}, whose {epochs} epoch{'s' * (epochs != 1)} "
-                             f"take{'s' * (epochs == 1)} {taken} step{'s' * (taken != 1)})") from None
+            raise ValueError(f"{e} ({epochs_steps(b, epochs, taken)})") from None
 
 
 def tuned_range(rates: Sequence[float], names: Mapping[str, str]) -> tuple[float, float]:

@@ -307,21 +307,10 @@ def _task_steps(task: Any) -> int | None:
 
 
 def _lasting(schedules: Any) -> list[str]:
-    """The hyperparameters whose schedule in ``schedules`` is one of :mod:`descend.schedules` by its class or name
-    that lasts a number of steps it is not given (cosine, one_cycle)."""
-    from .schedules import SCHEDULES
+    """The hyperparameters whose schedule lasts a number of steps it is not given (cosine, one_cycle)."""
+    from .compare_config import lasting
 
-    if not isinstance(schedules, Mapping):
-        return []
-    from .compare_config import lasts_steps
-
-    lasting = []
-    for name, schedule in schedules.items():
-        if isinstance(schedule, type):
-            schedule = next((k for k, i in SCHEDULES.items() if i.factory is schedule), "")
-        if isinstance(schedule, str) and lasts_steps(schedule):
-            lasting.append(name)
-    return lasting
+    return [key for key, _ in lasting(schedules)]
 
 
 def _epoch_schedules(schedules: Mapping[str, Any], samples: int, batch_size: Any, epochs: int,
@@ -343,12 +332,10 @@ def _epoch_schedules(schedules: Mapping[str, Any], samples: int, batch_size: Any
     except ValueError as e:  # one_cycle over the full batch's 1 step of 1 epoch: the steps it was built over
         if "total_steps" not in str(e):
             raise  # wrong whatever the steps: said without them
-        from ._names import counted
-        from .compare_config import batch_label
+        from .compare_config import epochs_steps
 
         said = str(e) if str(e).startswith("schedules[") else f"schedules[{_lasting(schedules)[0]!r}]: {e}"
-        raise ValueError(f"{said} (at batch size {batch_label(sizes[0])}, whose {counted(epochs, 'epoch')} "
-                         f"take{'s' * (epochs == 1)} {counted(steps, 'step')})") from None
+        raise ValueError(f"{said} ({epochs_steps(sizes[0], epochs, steps)})") from None
 
 
 def _schedules(schedules: Any, steps: int | None, who: str = "fit") -> Mapping[str, Callable[[int], Any]]:

@@ -397,9 +397,7 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         get(name)
         _check_searched_schedule(spaces[name], schedules, budget, problem, names)
         if lasting and any(b != batch for b in _batch_sizes(spaces[name])):
-            from ..compare_config import batch_text
-
-            from ..compare_config import schedule_name
+            from ..compare_config import batch_text, schedule_name
 
             key, text = lasting[0]
             flag = names["schedules"].startswith("-")
@@ -567,12 +565,10 @@ def _built_schedules(schedules: Mapping[str, Any], budget: Budget, problem: Any,
     or with its options as ``--schedule`` writes them, ``cosine:min_value=0.1``) as a multiplier over the trials'
     steps: the budget's, or under an epochs budget those the batch size ``batch`` takes. Also ``(key, text)`` of
     those that last the steps (cosine without its total_steps), which a searched batch size would make differ."""
-    from ..compare_config import lasts_steps, parse_schedule
+    from ..compare_config import epochs_steps, lasting, parse_schedule
     from ..fitting import _schedules
 
     steps = budget.steps if budget.epochs is None else budget.steps_for(problem, batch)
-    lasting = [(k, v if isinstance(v, str) else v.__name__) for k, v in schedules.items()
-               if isinstance(v, (str, type)) and lasts_steps(v if isinstance(v, str) else v.__name__)]
     flag = names["schedules"].startswith("-")  # the command line's --schedule, the schedule of lr
     try:
         texts = {k: parse_schedule(v, steps, what=names["schedules"] if flag else f"schedules[{k!r}]")[1]
@@ -584,11 +580,8 @@ def _built_schedules(schedules: Mapping[str, Any], budget: Budget, problem: Any,
     except ValueError as e:
         if budget.epochs is None or "total_steps" not in str(e):  # wrong whatever the steps: said without them
             raise
-        from ..compare_config import batch_label
-
-        raise ValueError(f"{e} (at batch size {batch_label(batch)}, whose {counted(budget.epochs, 'epoch')} "
-                         f"take{'s' * (budget.epochs == 1)} {counted(steps, 'step')})") from None
-    return {k: texts.get(k, built.get(k)) for k in schedules}, lasting if budget.epochs is not None else []
+        raise ValueError(f"{e} ({epochs_steps(batch, budget.epochs, steps)})") from None
+    return {k: texts.get(k, built.get(k)) for k in schedules}, lasting(schedules) if budget.epochs is not None else []
 
 
 def _batch_size(batch_size: Any, task: Any, names: Mapping[str, str], samples: int) -> Any:
