@@ -93,6 +93,20 @@ class Objective:
             value = torch.where(mask.reshape(mask.shape[0], -1).any(dim=1), value, math.nan)
         return value
 
+    def decided(self, pred: Tensor) -> Tensor:
+        """The class each output of :meth:`predict` stands for, as :meth:`accuracy` counts it: for class labels
+        the index of the largest score (the first of equal ones, NaN as the largest); for binary labels whether
+        the output is above the decision boundary, 0 for a logit (``loss="bce-logits"``, or a model whose
+        ``output="sigmoid"``), else 0.5."""
+        if self.kind == "multiclass":
+            # max's indices are argmax's (the first of equal maxima, NaN as the largest), and 1.2-9x faster on
+            # CPU over a short class axis: 1.2 ms against 11 for digits' 36 runs x 1,078 rows x 10 classes laid
+            # out class-major, as the narrow dense layer writes them (tests/test_problem.py)
+            return pred.max(dim=-1).indices
+        # a logit's decision boundary is 0: the sigmoid's output asked for as logits, or a raw output that the
+        # loss reads as one (bce-logits on an identity output)
+        return pred > (0.0 if self.logits or self.loss is losses.bce_with_logits else 0.5)
+
     def accuracy(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor) -> Tensor | None:
         """Fraction of the samples predicted right per run ``[K]``, for classification; None otherwise.
 
@@ -108,16 +122,10 @@ class Objective:
         if self.kind not in ("binary", "multiclass"):
             return None
         if self.kind == "multiclass":
-            # max's indices are argmax's (the first of equal maxima, NaN as the largest), and 1.2-9x faster on
-            # CPU over a short class axis: 1.2 ms against 11 for digits' 36 runs x 1,078 rows x 10 classes laid
-            # out class-major, as the narrow dense layer writes them (tests/test_problem.py)
             labels = y.max(dim=-1).indices if y.ndim == pred.ndim - 1 and y.ndim > 1 else y  # one-hot or shares
-            correct = pred.max(dim=-1).indices == labels
+            correct = self.decided(pred) == labels
         else:
-            # a logit's decision boundary is 0: the sigmoid's output asked for as logits, or a raw output that the
-            # loss reads as one (bce-logits on an identity output)
-            threshold = 0.0 if self.logits or self.loss is losses.bce_with_logits else 0.5
-            correct = (pred > threshold) == (y > 0.5)
+            correct = self.decided(pred) == (y > 0.5)
             if correct.ndim > 2:  # several binary outputs (labels): a sample is right when all of its labels are,
                 # scikit-learn's accuracy_score (the share of elements counted a one-hot row of 10 as 90 % right
                 # when it predicted no class)
@@ -248,7 +256,10 @@ class Problem:
     object with ``distance(params) -> float``, or None), ``target_mean``/``target_std`` when the
     regression target was standardised (losses are then also reported in the original units), and
     ``feature_mean``/``feature_std`` (``[D]``) when the features were (``standardize=True``, a task's
-    ``standardize``): new rows ``x`` go to the model as ``(x - feature_mean) / feature_std``.
+    ``standardize``): new rows ``x`` go to the model as ``(x - feature_mean) / feature_std``. ``columns``: how a
+    table's rows became the features (:attr:`descend.data.Dataset.columns`, empty for data not read from a
+    table), ``classes``: what the class labels 0..C-1 stand for (None for regression); both read by
+    :meth:`descend.engine.Runs.predict`.
     """
 
     model: Any
@@ -261,6 +272,8 @@ class Problem:
     name: str = ""
     feature_mean: Tensor | None = None
     feature_std: Tensor | None = None
+    columns: tuple = ()
+    classes: tuple | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -375,7 +388,9 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
         features = [getattr(splits, k, None) for k in ("mean", "std")]  # the training split's, as it scaled them
         features = ([torch.as_tensor(v, dtype=x_train.dtype) for v in features] if None not in features else
                     [None, None])
-        return Problem(model, objective, (x_train, y_train), evals, known, mean, std, name, *features)
+        classes = splits.train.classes if objective.kind in ("binary", "multiclass") else None
+        return Problem(model, objective, (x_train, y_train), evals, known, mean, std, name, *features,
+                       columns=splits.train.columns if data is not None else (), classes=classes)
 
 
 def _size(data: Any) -> int | None:

@@ -81,6 +81,10 @@ class Dataset:
     classes: tuple | None = None
     dropped: int = 0  #: rows left out for missing values when the data set was read (``dropna=True``)
     encoded: tuple[str, ...] = ()  #: a table's categorical columns, one-hot encoded (``"column=value"`` features)
+    #: how a table's rows became the features, column by column in their order: ``(column, None)`` for a column of
+    #: numbers, ``(column, values)`` for a one-hot column and the values it held in its features' order (what
+    #: :func:`descend.data.features_of` encodes new rows of the table with); empty for data not read from a table
+    columns: tuple[tuple[Any, tuple | None], ...] = ()
 
     def __post_init__(self) -> None:
         x, y = self.x, self.y

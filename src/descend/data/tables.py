@@ -786,7 +786,7 @@ def _from_table(
         classes = tuple(_plain(v) for v in distinct)
 
     # The features: numeric columns as they are, categorical columns one-hot, in the order of `features`.
-    blocks, names, encoded = [], [], []
+    blocks, names, encoded, columns = [], [], [], []
     for c in features:
         span = numbering.get(c)
         # (the kept rows' numbering, once rows with gaps are dropped)
@@ -802,6 +802,7 @@ def _from_table(
         if types[c] != "category":
             blocks.append(numbers_of[c][:, None])
             names.append(str(c))
+            columns.append((c, None))
             continue
         values = series[c].tolist()
         if c not in forced:
@@ -841,6 +842,7 @@ def _from_table(
         blocks.append(onehot)
         names.extend(f"{c}={_plain(v)}" for v in categories)
         encoded.append(str(c))
+        columns.append((c, tuple(categories)))
     if len(set(names)) != len(names):
         twice = _sorted({n for n in names if names.count(n) > 1})
         raise ValueError(
@@ -848,7 +850,99 @@ def _from_table(
         )
     x = torch.from_numpy(np.concatenate(blocks, axis=1))
     ds = as_dataset(x, torch.from_numpy(y), kind=kind, feature_names=names, classes=classes, dtype=dtype)
-    return dataclasses.replace(ds, target_name=str(target), dropped=dropped, encoded=tuple(encoded))
+    return dataclasses.replace(ds, target_name=str(target), dropped=dropped, encoded=tuple(encoded),
+                               columns=tuple(columns))
+
+
+def features_of(frame: Any, columns: Sequence[tuple[Any, tuple | None]] | Dataset, *,
+                dtype: torch.dtype | None = None) -> torch.Tensor:
+    """New rows of a table as the features ``[n, D]`` a data set read from it holds: ``columns`` is that data
+    set's :attr:`Dataset.columns` (or the :class:`Dataset`, or a problem's ``columns``), each numeric column as
+    its numbers and each categorical one one-hot over the values it held, in the same order. Other columns (the
+    target among them) are left out. ``dtype``: the data set's when it is given, else float32.
+
+    Refused, naming the column and the row: a column the rows do not have, a missing value, a text where the
+    column held numbers, a value of a categorical column that the data set did not hold (it has no feature of its
+    own: the model never saw it).
+
+        >>> import pandas as pd
+        >>> ds = from_frame(pd.DataFrame({"size": [1.5, 2.0, 0.5], "colour": ["red", "blue", "red"],
+        ...                               "result": ["pass", "fail", "pass"]}), target="result")
+        >>> features_of(pd.DataFrame({"colour": ["blue"], "size": [3.0]}), ds.columns).tolist()
+        [[3.0, 1.0, 0.0]]
+    """
+    pd = importlib.import_module("pandas")
+    if dtype is None:
+        dtype = columns.x.dtype if isinstance(columns, Dataset) else torch.float32
+    columns = getattr(columns, "columns", columns)  # a Dataset, or a Problem
+    if isinstance(frame, Dataset) or not isinstance(columns, Sequence):
+        raise ValueError("features_of(frame, columns): give the new rows as a pandas DataFrame, then the data set "
+                         "(or its columns) that says how its table became features")
+    if not columns:
+        raise ValueError("these features were not read from a table (descend.data.from_frame, from_csv, a CSV "
+                         "task), so no column says how a row becomes them: give new rows as the features "
+                         "themselves, a tensor [n, D]")
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"the new rows must be a pandas DataFrame with the table's columns, not {type(frame).__name__}")
+    have = list(frame.columns)
+    rows = _Rows(frame)
+    blocks = []
+    for c, categories in columns:
+        if c not in have:
+            near = _near(str(c), [str(h) for h in have])
+            hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+            raise ValueError(f"the new rows have no column {c!r}, which the model takes as a feature{hint} (it takes "
+                             f"{_names_shown([str(k) for k, _ in columns])})")
+        series = frame[c]
+        kind = "category" if categories is not None else "float"
+        missing = _missing(pd, series, "category" if series.dtype == object else kind)
+        if missing.any():
+            i = int(missing.argmax())
+            raise ValueError(f"column {c!r} has a missing value at {rows(i)} ({int(missing.sum())} of {len(frame)} "
+                             "new rows): the model needs every feature; fill it in, or leave that row out")
+        if categories is None:
+            numbers = pd.to_numeric(series, errors="coerce") if series.dtype == object else series
+            try:
+                values = np.asarray(numbers, dtype=np.float64)
+            except (TypeError, ValueError):
+                values = np.asarray(pd.to_numeric(series.astype(object), errors="coerce"), dtype=np.float64)
+            bad = ~np.isfinite(values)
+            if bad.any():
+                i = int(bad.argmax())
+                raise ValueError(f"column {c!r} holds numbers, and has {_show(series.iloc[i])} at {rows(i)}: give "
+                                 "it a finite number")
+            blocks.append(values[:, None])
+            continue
+        code = {v: k for k, v in enumerate(categories)}
+        by_text = {_text(v): k for k, v in enumerate(categories)}  # 3 read as 3.0, or as '3' from a file
+        onehot = np.zeros((len(frame), len(categories)))
+        for i, v in enumerate(series.tolist()):
+            k = code.get(v) if _hashable(v) else None
+            if k is None:
+                k = by_text.get(_text(v))
+            if k is None:
+                raise ValueError(f"column {c!r} has {_show(v)} at {rows(i)}, a value the training data did not hold "
+                                 f"(it held {_few(list(categories))}), so the model has no feature for it")
+            onehot[i, k] = 1.0
+        blocks.append(onehot)
+    x = np.concatenate(blocks, axis=1) if blocks else np.zeros((len(frame), 0))
+    return torch.from_numpy(x).to(dtype)
+
+
+def _text(value: object) -> str:
+    """A value of a categorical column as text, a whole number as one (3.0 as "3")."""
+    value = _plain(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _literal(text: str) -> str:
