@@ -883,7 +883,8 @@ def features_of(frame: Any, columns: Sequence[tuple[Any, tuple | None]] | Datase
                          "task), so no column says how a row becomes them: give new rows as the features "
                          "themselves, a tensor [n, D]")
     if not isinstance(frame, pd.DataFrame):
-        raise ValueError(f"the new rows must be a pandas DataFrame with the table's columns, not {type(frame).__name__}")
+        raise ValueError(f"the new rows must be a pandas DataFrame with the table's columns, not "
+                         f"{type(frame).__name__}")
     have = list(frame.columns)
     rows = _Rows(frame)
     blocks = []
