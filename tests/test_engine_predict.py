@@ -48,10 +48,8 @@ def test_a_regression_predicts_in_the_targets_units_from_the_table(table, dtype)
         predicted = runs.predict(run, table)  # every training row, in order (no validation or test split)
         expected = (_forward(runs, run, p.train[0]) * p.target_std + p.target_mean)[:, 0].numpy()
         assert predicted.shape == (len(table),) and predicted.dtype == expected.dtype
-        if dtype == torch.float64:  # scaled as the split scaled them, in float64: the same bits
-            np.testing.assert_array_equal(predicted, expected)
-        else:  # the training rows were scaled in float64 from unrounded moments, new ones from the float32 ones
-            np.testing.assert_allclose(predicted, expected, rtol=1e-5, atol=1e-4)
+        # scaled with the split's own float64 moments, as it scaled the training rows: the same bits in either dtype
+        np.testing.assert_array_equal(predicted, expected)
         # the features themselves, as the table's encoding gives them, predict the same
         np.testing.assert_array_equal(runs.predict(run, features_of(table, ds)), predicted)
         np.testing.assert_array_equal(runs.predict(run, ds.x.numpy()), predicted)
@@ -63,7 +61,7 @@ def test_a_classification_predicts_the_classes_by_name_as_its_accuracy_counts_th
     ds = from_frame(table.drop(columns="price"), target="band")
     assert ds.classes == ("high", "low", "mid")
     runs = descend.fit(model=descend.models.MLP((ds.n_features, 8, 3), output="softmax"), data=ds,
-                       standardize=True, optimizer=["sgd", "adam"], lr=0.1, steps=40, dtype=torch.float64)
+                       standardize=True, optimizer=["sgd", "adam"], lr=0.1, steps=40)  # float32: to the bit too
     for run in range(2):
         predicted = runs.predict(run, table)
         assert predicted.dtype.kind == "U" and set(predicted) <= set(ds.classes)
@@ -141,18 +139,72 @@ def test_a_category_read_as_a_number_of_another_type_is_the_same_value(table):
     np.testing.assert_array_equal(features_of(as_text, ds), ds.x.numpy())
 
 
-def test_data_not_read_from_a_table_takes_tensors_and_says_so_of_a_frame(table):
+def test_features_given_as_numbers_are_columns_of_their_names(table):
     x = torch.randn(50, 3, generator=torch.Generator().manual_seed(0))
     runs = descend.fit(model=descend.models.Linear(3, 1), data=(x, x.sum(dim=1)), steps=20, lr=0.1)
-    assert runs.problem.columns == ()
+    assert runs.problem.columns == (("x0", None), ("x1", None), ("x2", None))
     with torch.no_grad():
         expected = runs.to_torch(0)(x[:5])[:, 0].numpy()
     np.testing.assert_allclose(runs.predict(0, x[:5]), expected, rtol=1e-6)  # torch's product, not a batched one
-    with pytest.raises(ValueError, match=r"these features were not read from a table .* a tensor \[n, D\]"):
-        runs.predict(0, pd.DataFrame(x[:5].numpy()))
+    frame = pd.DataFrame(x[:5].numpy(), columns=["x0", "x1", "x2"])
+    np.testing.assert_array_equal(runs.predict(0, frame[["x2", "x0", "x1"]]), runs.predict(0, x[:5]))
+    np.testing.assert_array_equal(runs.predict(0, frame.to_numpy()), runs.predict(0, x[:5]))  # read-only memory
+    said = r"no column 'x0', .*\(it takes x0, x1, x2\): name the columns so, or give the features as an array"
+    with pytest.raises(ValueError, match=said):
+        runs.predict(0, frame.set_axis(["a", "b", "c"], axis=1))
+
+
+@pytest.mark.parametrize("bad, said", [
+    (float("nan"), "rows: row 1 holds nan, not a finite number (1 of 2 rows): the model needs every feature"),
+    (float("inf"), "rows: row 1 holds inf, not a finite number"),
+    (1e40, "rows: row 1 holds 1e+40, which overflows float32, the model's dtype"),
+])
+def test_features_that_are_not_finite_numbers_are_refused_as_a_tables_are(bad, said):
+    runs = descend.fit(task="iris", optimizer="adam", lr=0.1, steps=5)
+    rows = torch.tensor([[5.1, 3.5, 1.4, 0.2], [bad, 1.0, 1.0, 1.0]], dtype=torch.float64)
+    with pytest.raises(ValueError) as e:
+        runs.predict(0, rows)
+    assert str(e.value).startswith(said)
+
+
+def test_the_ellipse_predicts_nothing_where_its_model_is_not_defined():
+    runs = descend.fit(task="ellipse", optimizer="adam", lr=0.1, steps=50)
+    p = runs.problem
+    x = torch.tensor([[5.0], [-5.0], [float(p.train[0][0, 0])]], dtype=p.train[0].dtype)
+    predicted = runs.predict(0, x)
+    res, j = runs._locate(0, "parameters")
+    valid = p.model.valid([t[j:j + 1] for t in res.params], x)[0]
+    assert valid.tolist() == [False, False, True]
+    assert np.isnan(predicted[:2]).all() and np.isfinite(predicted[2])
+    np.testing.assert_array_equal(predicted[2:], (_forward(runs, 0, x[2:]) * p.target_std + p.target_mean)[:, 0]
+                                  if p.standardized else _forward(runs, 0, x[2:])[:, 0])
+
+
+def test_one_hot_class_targets_predict_the_class_indices():
+    x = torch.randn(200, 3, generator=torch.Generator().manual_seed(0))
+    y = (x[:, 0] > 0).long() + (x[:, 1] > 0).long()
+    runs = descend.fit(model=descend.models.MLP((3, 8, 3)), data=(x, torch.nn.functional.one_hot(y, 3).float()),
+                       loss="cross-entropy", steps=50, lr=0.1)
+    predicted = runs.predict(0, x)
+    assert predicted.dtype.kind == "i" and set(predicted.tolist()) <= {0, 1, 2}
+    assert float(np.mean(predicted == y.numpy())) == runs.summary.loc[0, "final_train_accuracy"]
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_a_half_precision_regression_predicts_in_float32(dtype):
+    runs = descend.fit(task="diabetes", optimizer="adam", lr=0.01, steps=30, dtype=dtype, eps=1e-4)
+    predicted = runs.predict(0, torch.zeros(2, 10))
+    assert predicted.dtype == np.float32 and np.isfinite(predicted).all() and 20 < predicted[0] < 400
+
+
+def test_new_rows_with_a_column_named_twice_are_refused(table):
+    ds = from_frame(table.drop(columns="band"), target="price")
+    runs = descend.fit(model=descend.models.Linear(ds.n_features, 1), data=ds, standardize=True, steps=2)
+    with pytest.raises(ValueError, match=r"the new rows have duplicate column names \('size'\)"):
+        runs.predict(0, pd.concat([table, table[["size"]]], axis=1))
 
 
 def test_a_landscape_has_no_rows_to_predict():
     runs = descend.fit(task="rosenbrock", optimizer="adam", lr=0.01, steps=3)
-    with pytest.raises(ValueError, match="run 0 minimises a cost J of its parameters .* no rows to predict"):
+    with pytest.raises(ValueError, match="run 0: it minimises a cost J of its parameters .* no rows to predict"):
         runs.predict(0, torch.zeros(1, 2))

@@ -37,6 +37,8 @@ _LAZY = {
     "schedules": (".schedules", None),
     "tasks": (".tasks", None),
     "Runs": (".engine", "Runs"),
+    "Predictor": (".predictor", "Predictor"),
+    "predictor": (".predictor", None),
     "fit": (".fitting", "fit"),
     "RunSpec": (".spec", "RunSpec"),
     "tune": (".tune", "tune"),
@@ -85,10 +87,12 @@ sys.modules[__name__].__class__ = _Package
 
 if TYPE_CHECKING:
     from . import clipping, compare, data, landscapes, losses, models, optim, schedules, spec, tasks
+    from . import predictor
     from .engine import Runs
     from .fitting import fit
+    from .predictor import Predictor
     from .spec import RunSpec
     from .tune import tune
 
-__all__ = ["RunSpec", "Runs", "clipping", "compare", "data", "fit", "landscapes", "losses", "models", "optim",
-           "schedules", "spec", "tasks", "tune", "__version__"]
+__all__ = ["Predictor", "RunSpec", "Runs", "clipping", "compare", "data", "fit", "landscapes", "losses", "models",
+           "optim", "predictor", "schedules", "spec", "tasks", "tune", "__version__"]

@@ -1234,6 +1234,72 @@ def tune_command(
         raise typer.Exit(code)
 
 
+PREDICT_HELPS = {
+    "sep": "The CSV file's separator between columns, e.g. ';' or tab (default: the one the model's training file "
+           "was read with, else ',').",
+    "encoding": "The CSV file's encoding, e.g. latin-1 (default: the training file's, else utf-8).",
+    "decimal": "The CSV file's decimal mark: ',' for numbers written 0,5 (default: the training file's, else '.').",
+    "thousands": "The CSV file's thousands separator, e.g. '.' for 1.234,5 (default: the training file's, else "
+                 "none).",
+    "na_values": "Texts that mark a missing value, comma-separated (default: the training file's); a row with one "
+                 "is refused, named by its line.",
+}
+
+
+@app.command("predict", cls=_Command, short_help="Predict new rows of a CSV file with a model descend tune wrote.")
+@_with_settings(Config, keys=("sep", "encoding", "decimal", "thousands", "na_values"), helps=PREDICT_HELPS)
+def predict_command(
+    model: Path = typer.Argument(..., metavar="MODEL", show_default=False,
+                                 help="A model file descend tune wrote (OUT/model-adam.pt), or the folder of a "
+                                      "search that wrote one."),
+    rows: Path = typer.Argument(..., metavar="CSV", show_default=False,
+                                help="The new rows: a CSV file with the columns the model was trained on (the "
+                                     "target column may be missing)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE",
+                                       help="Write the rows with their predictions to this CSV file (default: the "
+                                            "standard output)."),
+    **read: Any,
+) -> None:
+    """Predict new rows with a trained model: the rows of the CSV file, each with its prediction in a last
+    column, predicted_<target> (a number in the target's units, or a class by its name).
+
+    \b
+    Examples:
+      descend tune --csv houses.csv --column price --out td
+      descend predict td/model-adam.pt new_houses.csv --out predicted.csv
+      descend predict td new_houses.csv        (the folder's one model; to the standard output)
+    """
+    from .predictor import Predictor, find
+
+    entries = {e.name: e for e in Config.entries()}
+    flags = Config.flags()
+    try:
+        options = {entries[k].key: entries[k].setting.parse(v, flags[entries[k].key]) for k, v in read.items()
+                   if v is not None}
+        options = {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
+        path = find(model)
+        predictor = Predictor.load(path)
+        frame = predictor.predict_csv(rows, **options)
+    except ValueError as e:
+        _fail(str(e))
+    written = {**dict(predictor.about.get("read") or {}), **options}  # the rows written as they were read
+    text = frame.to_csv(index=False, sep=written.get("sep") or ",", decimal=written.get("decimal") or ".")
+    if out is None:
+        sys.stdout.write(text)
+        return
+    from ._files import write_text
+
+    try:
+        write_text(out, text)
+    except OSError as e:
+        _fail(f"--out {str(out)!r} could not be written: {e.strerror or e}")
+    about = predictor.about
+    made = ", ".join(f"{k} {about[k]:.4g}" if isinstance(about.get(k), float) else f"{k} {about[k]}"
+                     for k in ("optimizer", "lr") if k in about)
+    typer.echo(f"{len(frame)} row{'s' * (len(frame) != 1)} predicted by {path}" + (f" ({made})" if made else "")
+               + f": {out}", err=True)
+
+
 @app.command("play", cls=_Command, short_help="The tutorials' interactive widgets, in a browser.")
 def play_command(
     host: str = typer.Option("127.0.0.1", metavar="HOST", help="The address to listen on; 0.0.0.0 serves every "

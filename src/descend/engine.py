@@ -2615,21 +2615,38 @@ class Runs:
         res, j = self._locate(run, "parameters")
         return to_torch(self.problem.model, res.params, j, logits=logits)
 
+    def predictor(self, run: int) -> Any:
+        """One run's trained model with what turns new rows into its predictions (a
+        :class:`descend.predictor.Predictor`), by its index in the summary: its final parameters, how a table's
+        rows became the features, the training split's moments that scaled them, what the outputs stand for.
+        ``.save(path)`` writes it to a file that ``descend.Predictor.load(path)`` and ``descend predict`` read."""
+        from .predictor import of_run
+
+        res, j = self._locate(run, "parameters")
+        row = self.summary.loc[run]
+        about = {"run": run, **{k: row[k] for k in row.index if not k.startswith(("final_", "best_", "seconds"))},
+                 "problem": self.problem.name}
+        try:
+            return of_run(self.problem, res.params, j, about)
+        except ValueError as e:
+            raise ValueError(f"run {run}: {e}") from None
+
     def predict(self, run: int, rows: Any) -> Any:
         """What one run's model (its final parameters, by its index in the summary) predicts for new rows, in the
-        data's own terms: a NumPy array of ``n`` predictions (``[n, out]`` for several outputs).
+        data's own terms: a NumPy array of ``n`` predictions (``[n, out]`` for several outputs);
+        ``runs.predictor(run).predict(rows)`` (:meth:`predictor`).
 
         ``rows``: a pandas DataFrame with the table's columns, for data read from a table (a CSV task,
         :func:`descend.data.from_csv`, :func:`descend.data.from_frame`), encoded as its rows were
         (:func:`descend.data.features_of`: numbers as they are, a categorical column one-hot over the values it
         held); or the features themselves, ``[n, D]`` (a tensor or array), as the data gave them. Either way the
         features are then standardised with the training split's ``feature_mean`` and ``feature_std`` where the
-        training ones were (to the features' dtype's rounding: the training rows were scaled in float64).
+        training ones were.
 
         A regression's predictions are in the target's units (``ŷ·σ + μ`` for a standardised target); a
         classification's are the classes as the data names them (``runs.problem.classes``: ``'setosa'``,
         ``'pass'``), decided as the accuracy decides them (the largest score, or the output above the decision
-        boundary). A run that diverged predicts from its last parameters (NaN, or any class).
+        boundary). A run that diverged predicts from its last parameters (numbers far off, NaN, or any class).
 
         Example:
             >>> import descend, torch
@@ -2637,55 +2654,7 @@ class Runs:
             >>> runs.predict(0, torch.tensor([[5.1, 3.5, 1.4, 0.2]])).tolist()  # sepal and petal lengths, widths
             ['setosa']
         """
-        import numpy as np
-
-        problem = self.problem
-        if problem.objective.kind == "cost":
-            raise ValueError(f"run {run} minimises a cost J of its parameters (a landscape), not a model of rows: "
-                             "there are no rows to predict")
-        res, j = self._locate(run, "parameters")
-        x_train = problem.train[0]
-        try:
-            import pandas as pd
-        except ImportError:  # pragma: no cover - pandas is a dependency
-            pd = None
-        if pd is not None and isinstance(rows, pd.DataFrame):
-            from .data.tables import features_of
-
-            x = features_of(rows, problem.columns, dtype=x_train.dtype)
-        else:
-            if problem.columns and pd is not None and isinstance(rows, (pd.Series, dict)):
-                raise ValueError("rows: give the new rows as a pandas DataFrame (one row: pd.DataFrame([row]))")
-            try:
-                x = torch.as_tensor(rows if not isinstance(rows, torch.Tensor) else rows.detach(),
-                                    dtype=x_train.dtype)  # the data rounded to the runs' dtype, as it trained
-            except (TypeError, ValueError, RuntimeError):
-                raise ValueError(f"rows must be a tensor or array of features [n, D]"
-                                 f"{' or a pandas DataFrame of the table' if problem.columns else ''}, not "
-                                 f"{type(rows).__name__}") from None
-            if x.ndim != x_train.ndim or tuple(x.shape[1:]) != tuple(x_train.shape[1:]):
-                shape = "[n, " + ", ".join(str(d) for d in x_train.shape[1:]) + "]"
-                raise ValueError(f"rows has shape {list(x.shape)}, and the model takes rows of shape {shape}, as it "
-                                 "trained on (one row: x.reshape(1, -1))")
-        if problem.feature_mean is not None and problem.feature_std is not None:  # in float64, as the split does
-            mean, std = (v.to(torch.float64) for v in (problem.feature_mean, problem.feature_std))
-            x = ((x.to(torch.float64) - mean) / std).to(x_train.dtype)
-        params = [p[j:j + 1] for p in res.params]
-        with torch.no_grad():
-            pred = problem.objective.predict(problem.evaluation_model, params, x)[0]
-            if problem.objective.kind in ("binary", "multiclass"):
-                decided = problem.objective.decided(pred)
-                if problem.objective.kind == "binary" and decided.ndim > 1 and decided.shape[-1] == 1:
-                    decided = decided[..., 0]  # one output: a prediction per row
-                classes = problem.classes if problem.classes is not None else (0, 1)
-                named = (np.array(list(classes)) if len({type(c) for c in classes}) == 1 else
-                         np.array(list(classes), dtype=object))
-                return named[decided.long().numpy()]
-            if problem.standardized:
-                pred = pred * problem.target_std + problem.target_mean
-            if pred.ndim > 1 and pred.shape[-1] == 1:
-                pred = pred[..., 0]
-            return pred.numpy()
+        return self.predictor(run).predict(rows)
 
     @property
     def curves(self) -> pd.DataFrame:

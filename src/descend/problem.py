@@ -33,7 +33,7 @@ class Objective:
     kind: str = "regression"  #: "regression", "binary", "multiclass" or "cost" (a landscape)
 
     def predict(self, model: Any, params: Sequence[Tensor], x: Tensor) -> Tensor:
-        return model.forward(params, x, logits=True) if self.logits else model.forward(params, x)
+        return model_output(model, params, x, logits=self.logits)
 
     def value(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor, *, empty: float = 0.0) -> Tensor:
         """The cost J of each run on (x, y): ``[K]``.
@@ -93,19 +93,19 @@ class Objective:
             value = torch.where(mask.reshape(mask.shape[0], -1).any(dim=1), value, math.nan)
         return value
 
-    def decided(self, pred: Tensor) -> Tensor:
-        """The class each output of :meth:`predict` stands for, as :meth:`accuracy` counts it: for class labels
-        the index of the largest score (the first of equal ones, NaN as the largest); for binary labels whether
-        the output is above the decision boundary, 0 for a logit (``loss="bce-logits"``, or a model whose
-        ``output="sigmoid"``), else 0.5."""
-        if self.kind == "multiclass":
-            # max's indices are argmax's (the first of equal maxima, NaN as the largest), and 1.2-9x faster on
-            # CPU over a short class axis: 1.2 ms against 11 for digits' 36 runs x 1,078 rows x 10 classes laid
-            # out class-major, as the narrow dense layer writes them (tests/test_problem.py)
-            return pred.max(dim=-1).indices
+    @property
+    def boundary(self) -> float:
+        """A binary output's decision boundary: 0 for a logit (``loss="bce-logits"``, or a model whose
+        ``output="sigmoid"`` asked for its logits), else 0.5 (a probability, or a loss of one's own on the raw
+        output)."""
         # a logit's decision boundary is 0: the sigmoid's output asked for as logits, or a raw output that the
         # loss reads as one (bce-logits on an identity output)
-        return pred > (0.0 if self.logits or self.loss is losses.bce_with_logits else 0.5)
+        return 0.0 if self.logits or self.loss is losses.bce_with_logits else 0.5
+
+    def decided(self, pred: Tensor) -> Tensor:
+        """The class each output of :meth:`predict` stands for, as :meth:`accuracy` counts it
+        (:func:`decide`)."""
+        return decide(pred, self.kind, self.boundary)
 
     def accuracy(self, model: Any, params: Sequence[Tensor], x: Tensor, y: Tensor) -> Tensor | None:
         """Fraction of the samples predicted right per run ``[K]``, for classification; None otherwise.
@@ -131,6 +131,24 @@ class Objective:
                 # when it predicted no class)
                 correct = correct.flatten(2).all(dim=-1)
         return correct.to(torch.float64).mean(dim=-1)
+
+
+def model_output(model: Any, params: Sequence[Tensor], x: Tensor, *, logits: bool) -> Tensor:
+    """The model's output on ``x``, what the loss reads: its logits where the objective asks for them (a sigmoid
+    or softmax output read as logits), else its output."""
+    return model.forward(params, x, logits=True) if logits else model.forward(params, x)
+
+
+def decide(pred: Tensor, kind: str, boundary: float) -> Tensor:
+    """The class a classifier's outputs stand for: for class labels (``kind="multiclass"``) the index of the
+    largest score (the first of equal ones, NaN as the largest); for binary labels whether the output is above
+    the decision ``boundary`` (:attr:`Objective.boundary`)."""
+    if kind == "multiclass":
+        # max's indices are argmax's (the first of equal maxima, NaN as the largest), and 1.2-9x faster on
+        # CPU over a short class axis: 1.2 ms against 11 for digits' 36 runs x 1,078 rows x 10 classes laid
+        # out class-major, as the narrow dense layer writes them (tests/test_problem.py)
+        return pred.max(dim=-1).indices
+    return pred > boundary
 
 
 def _value_loss(pred: Tensor, target: Tensor, *, reduction: str = "mean", mask: Tensor | None = None,
@@ -255,11 +273,13 @@ class Problem:
     ``(x, y)`` evaluated every few steps (``"train"`` first), ``known``: what is known about the answer (an
     object with ``distance(params) -> float``, or None), ``target_mean``/``target_std`` when the
     regression target was standardised (losses are then also reported in the original units), and
-    ``feature_mean``/``feature_std`` (``[D]``) when the features were (``standardize=True``, a task's
-    ``standardize``): new rows ``x`` go to the model as ``(x - feature_mean) / feature_std``. ``columns``: how a
-    table's rows became the features (:attr:`descend.data.Dataset.columns`, empty for data not read from a
-    table), ``classes``: what the class labels 0..C-1 stand for (None for regression); both read by
-    :meth:`descend.engine.Runs.predict`.
+    ``feature_mean``/``feature_std`` (``[D]``, float64: as :func:`descend.data.split` computed them, before their
+    rounding to the features' dtype) when the features were (``standardize=True``, a task's ``standardize``): new
+    rows ``x`` go to the model as ``((x - feature_mean) / feature_std)`` in the runs' dtype, scaled as the training
+    rows were, to the bit. ``columns``: how a table's rows become the features
+    (:attr:`descend.data.Dataset.columns`; for data not read from a table, each feature a column of numbers of its
+    name, ``x0``, ``x1``, ...; empty for samples of more axes), ``classes``: what the class labels 0..C-1 stand for
+    (None for regression), ``target_name``: the target's; read by :meth:`descend.engine.Runs.predictor`.
     """
 
     model: Any
@@ -274,6 +294,7 @@ class Problem:
     feature_std: Tensor | None = None
     columns: tuple = ()
     classes: tuple | None = None
+    target_name: str = "y"
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -385,12 +406,26 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
             mean = std = None
         else:
             mean, std = (torch.as_tensor(v, dtype=x_train.dtype) for v in (mean, std))
-        features = [getattr(splits, k, None) for k in ("mean", "std")]  # the training split's, as it scaled them
-        features = ([torch.as_tensor(v, dtype=x_train.dtype) for v in features] if None not in features else
-                    [None, None])
+        # the training split's moments, as they scaled it: in float64 before their rounding where split() computed
+        # them (new rows scaled with them are scaled as the training ones, to the bit), else as the splits hold them
+        features = getattr(splits, "feature_moments", None)
+        if features is None:
+            features = [getattr(splits, k, None) for k in ("mean", "std")]
+            features = ([torch.as_tensor(v, dtype=x_train.dtype) for v in features] if None not in features else
+                        [None, None])
         classes = splits.train.classes if objective.kind in ("binary", "multiclass") else None
         return Problem(model, objective, (x_train, y_train), evals, known, mean, std, name, *features,
-                       columns=splits.train.columns if data is not None else (), classes=classes)
+                       columns=_columns(splits.train) if data is not None else (), classes=classes,
+                       target_name=splits.train.target_name)
+
+
+def _columns(train: Any) -> tuple:
+    """How a row of a table becomes the features: the data set's own encoding where it was read from a table,
+    else each feature a column of numbers of its name (``x0``, ``x1``, or a bundled data set's names); none for
+    samples of more axes (images)."""
+    if train.columns or train.x.ndim != 2:
+        return tuple(train.columns)
+    return tuple((name, None) for name in train.feature_names)
 
 
 def _size(data: Any) -> int | None:

@@ -56,7 +56,7 @@ from .batches import Batch, BatchPlan, batches, hybrid, stack_plans  # noqa: F40
 from .bundled import SKLEARN_DATASETS, load_sklearn  # noqa: F401
 from .dataset import KINDS, BatchSize, Dataset, Kind, as_dataset, check_converted, check_values  # noqa: F401
 from .splits import Splits, split  # noqa: F401
-from .tables import DataError, features_of, from_csv, from_frame  # noqa: F401
+from .tables import DataError, features_of, from_csv, from_frame, read_rows  # noqa: F401
 
 __all__ = [
     "KINDS",
@@ -74,6 +74,7 @@ __all__ = [
     "from_frame",
     "from_csv",
     "features_of",
+    "read_rows",
     "DataError",
     "load_sklearn",
     "SKLEARN_DATASETS",

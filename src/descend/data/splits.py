@@ -28,6 +28,10 @@ class Splits:
     ``[m, out]``; in the targets' dtype; std of a constant target taken as 1) and every split's y is
     ``(y - target_mean) / target_std``; a prediction ŷ maps back to the original units as
     ``ŷ·target_std + target_mean``. Otherwise both are ``None``.
+
+    ``feature_moments``: ``(mean, std)`` of the training features in float64, as computed, before their rounding
+    to the features' dtype: what scaled every split (``(x.double() - mean) / std``, then the features' dtype), so
+    that new rows scaled with them are scaled as the training ones were, to the bit.
     """
 
     train: Dataset
@@ -37,6 +41,7 @@ class Splits:
     std: torch.Tensor | None = None
     target_mean: torch.Tensor | None = None
     target_std: torch.Tensor | None = None
+    feature_moments: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @property
     def target_standardized(self) -> bool:
@@ -110,7 +115,7 @@ def split(
     perm = torch.randperm(m, generator=torch.Generator().manual_seed(seed))
     parts = [perm[n_val + n_test :], perm[:n_val], perm[n_val : n_val + n_test]]
     train, val, tst = (dataset.subset(torch.sort(p).values) for p in parts)
-    mean = std = target_mean = target_std = None
+    mean = std = target_mean = target_std = moments = None
     if standardize:
         mean, std = _moments(train.x)
 
@@ -119,6 +124,7 @@ def split(
             return dataclasses.replace(ds, x=z.to(ds.x.dtype))
 
         train, val, tst = scale(train), scale(val), scale(tst)
+        moments = (mean, std)
         mean, std = mean.to(dataset.x.dtype), std.to(dataset.x.dtype)
     if standardize_target:
         y = train.y.to(torch.float64)
@@ -132,7 +138,7 @@ def split(
 
         train, val, tst = scale_target(train), scale_target(val), scale_target(tst)
         target_mean, target_std = target_mean.to(dataset.y.dtype), target_std.to(dataset.y.dtype)
-    return Splits(train, val, tst, mean, std, target_mean, target_std)
+    return Splits(train, val, tst, mean, std, target_mean, target_std, moments)
 
 
 def _moments(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -871,29 +871,57 @@ def features_of(frame: Any, columns: Sequence[tuple[Any, tuple | None]] | Datase
         >>> features_of(pd.DataFrame({"colour": ["blue"], "size": [3.0]}), ds.columns).tolist()
         [[3.0, 1.0, 0.0]]
     """
-    pd = importlib.import_module("pandas")
     if dtype is None:
         dtype = columns.x.dtype if isinstance(columns, Dataset) else torch.float32
-    columns = getattr(columns, "columns", columns)  # a Dataset, or a Problem
+    return _features(frame, getattr(columns, "columns", columns), dtype, None)  # a Dataset's, or a Problem's
+
+
+def read_rows(path: str | os.PathLike | Any, columns: Sequence[tuple[Any, tuple | None]] | Dataset, *,
+              dtype: torch.dtype | None = None, **read_csv_kwargs: Any) -> tuple[Any, torch.Tensor]:
+    """New rows from a CSV file, read as :func:`from_csv` reads one (``read_csv_kwargs``: its options, ``sep``,
+    ``decimal``, ``encoding``, ...): the DataFrame as read and its features as :func:`features_of` encodes them,
+    every error naming the file, and a row by its line."""
+    if dtype is None:
+        dtype = columns.x.dtype if isinstance(columns, Dataset) else torch.float32
+    columns = getattr(columns, "columns", columns)
+    frame, rows, where, text, read_csv_kwargs = _read_csv(path, dict(read_csv_kwargs))
+    try:
+        _check_decimal_point(frame, read_csv_kwargs.get("decimal"), rows)
+        _check_dotted_thousands(frame, text, read_csv_kwargs, rows)
+        return frame, _features(frame, columns, dtype, rows)
+    except DataError as err:
+        raise err.prefixed(_literal(f"{where}: ")) from None
+    except ValueError as err:
+        raise ValueError(f"{where}: {err}") from None
+
+
+def _features(frame: Any, columns: Any, dtype: torch.dtype, rows: _Rows | None) -> torch.Tensor:
+    """:func:`features_of`'s work; ``rows`` names a row in messages (a CSV file's by its line)."""
+    pd = importlib.import_module("pandas")
     if isinstance(frame, Dataset) or not isinstance(columns, Sequence):
         raise ValueError("features_of(frame, columns): give the new rows as a pandas DataFrame, then the data set "
                          "(or its columns) that says how its table became features")
     if not columns:
-        raise ValueError("these features were not read from a table (descend.data.from_frame, from_csv, a CSV "
-                         "task), so no column says how a row becomes them: give new rows as the features "
-                         "themselves, a tensor [n, D]")
+        raise ValueError("these features are not columns of a table (samples of several axes, such as images): "
+                         "give new rows as the features themselves, a tensor of the training samples' shape")
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"the new rows must be a pandas DataFrame with the table's columns, not "
                          f"{type(frame).__name__}")
     have = list(frame.columns)
-    rows = _Rows(frame)
+    if not frame.columns.is_unique:
+        twice = _sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        raise ValueError(f"the new rows have duplicate column names ({_few(twice)}); rename them first")
+    rows = rows if rows is not None else _Rows(frame)
     blocks = []
     for c, categories in columns:
         if c not in have:
             near = _near(str(c), [str(h) for h in have])
             hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+            plain = all(v is None for _, v in columns)  # features given as numbers: an array of them does too
             raise ValueError(f"the new rows have no column {c!r}, which the model takes as a feature{hint} (it takes "
-                             f"{_names_shown([str(k) for k, _ in columns])})")
+                             f"{_names_shown([str(k) for k, _ in columns])})" + (
+                                 ": name the columns so, or give the features as an array, rows.to_numpy()"
+                                 if plain and not near else ""))
         series = frame[c]
         kind = "category" if categories is not None else "float"
         missing = _missing(pd, series, "category" if series.dtype == object else kind)
@@ -1028,47 +1056,12 @@ def from_frame(
     return _from_table(frame, target, kind, features, categorical, dtype, max_categories, None, drop, dropna)
 
 
-def from_csv(
-    path: str | os.PathLike | Any,
-    target: object,
-    kind: Kind | None = None,
-    *,
-    features: Sequence[object] | None = None,
-    categorical: Sequence[object] | None = None,
-    dtype: torch.dtype = torch.float32,
-    max_categories: int = 100,
-    drop: Sequence[object] | None = None,
-    dropna: bool = False,
-    **read_csv_kwargs: Any,
-) -> Dataset:
-    """A checked :class:`Dataset` from a CSV file: ``pd.read_csv(path, **read_csv_kwargs)``, then :func:`from_frame`.
-
-    ``path`` is a file path (or an open text or binary file). Empty fields are read as missing values
-    and reported, never dropped (so are empty strings kept by ``keep_default_na=False``). Every error is a
-    ValueError that names the file (``CSV file 'path'``, or ``CSV input`` for an open file), including those
-    about the file itself: a path that does not exist (with close file names) or is a directory, an empty
-    file or one with a header but no data rows (``... has no data rows``), and a file that pandas can't parse
-    (pandas' reason, on one line). Errors about a value name the row by its DataFrame index label and its
-    line in the file, the header being line 1 (blank lines and quoted line breaks counted); with read_csv
-    options that move lines (``header=``, ``skiprows=``, ``comment=``, ...) only the row label is given.
-
-    Values are kept in their units here: standardising needs the training split, so it is done by
-    :func:`split` (``standardize=True`` for the features, ``standardize_target=True`` for a regression
-    target), which :func:`descend.tasks.real.from_csv` does by default.
-
-        >>> import io
-        >>> text = "age,city,bought\\n31,Oslo,yes\\n45,Rome,no\\n27,Oslo,no\\n"
-        >>> ds = from_csv(io.StringIO(text), target="bought")
-        >>> ds.feature_names, ds.classes, ds.y.tolist()
-        (('age', 'city=Oslo', 'city=Rome'), ('no', 'yes'), [1.0, 0.0, 0.0])
-        >>> from_csv(io.StringIO("age,city,bought\\n31,Oslo,yes\\n45,,no\\n"), target="bought")
-        ... # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        descend.data.tables.DataError: CSV input: column 'city' has a missing value (an empty field, ...) at row 1 (line 3); ...
-    """
+def _read_csv(path: Any, read_csv_kwargs: dict[str, Any]) -> tuple[Any, _Rows, str, Callable[[], str],
+                                                                    dict[str, Any]]:
+    """:func:`from_csv`'s reading of the file: its frame, its rows (named by their lines), the file as errors
+    name it, its text (read once, when asked) and the options it was read with; every error a ValueError naming
+    the file."""
     pd = importlib.import_module("pandas")
-    dtype, max_categories = _check_table_options(kind, dtype, max_categories, dropna)
     for option in ("chunksize", "iterator"):
         if read_csv_kwargs.get(option) not in (None, False):
             raise ValueError(f"{option}={read_csv_kwargs[option]!r} is not supported: from_csv reads the whole file")
@@ -1180,7 +1173,50 @@ def from_csv(
         except (OSError, ValueError, LookupError):  # LookupError: an unknown encoding name
             return None
 
-    rows = _Rows(frame, lines=lines, file=True)
+    return frame, _Rows(frame, lines=lines, file=True), where, text, read_csv_kwargs
+
+
+def from_csv(
+    path: str | os.PathLike | Any,
+    target: object,
+    kind: Kind | None = None,
+    *,
+    features: Sequence[object] | None = None,
+    categorical: Sequence[object] | None = None,
+    dtype: torch.dtype = torch.float32,
+    max_categories: int = 100,
+    drop: Sequence[object] | None = None,
+    dropna: bool = False,
+    **read_csv_kwargs: Any,
+) -> Dataset:
+    """A checked :class:`Dataset` from a CSV file: ``pd.read_csv(path, **read_csv_kwargs)``, then :func:`from_frame`.
+
+    ``path`` is a file path (or an open text or binary file). Empty fields are read as missing values
+    and reported, never dropped (so are empty strings kept by ``keep_default_na=False``). Every error is a
+    ValueError that names the file (``CSV file 'path'``, or ``CSV input`` for an open file), including those
+    about the file itself: a path that does not exist (with close file names) or is a directory, an empty
+    file or one with a header but no data rows (``... has no data rows``), and a file that pandas can't parse
+    (pandas' reason, on one line). Errors about a value name the row by its DataFrame index label and its
+    line in the file, the header being line 1 (blank lines and quoted line breaks counted); with read_csv
+    options that move lines (``header=``, ``skiprows=``, ``comment=``, ...) only the row label is given.
+
+    Values are kept in their units here: standardising needs the training split, so it is done by
+    :func:`split` (``standardize=True`` for the features, ``standardize_target=True`` for a regression
+    target), which :func:`descend.tasks.real.from_csv` does by default.
+
+        >>> import io
+        >>> text = "age,city,bought\\n31,Oslo,yes\\n45,Rome,no\\n27,Oslo,no\\n"
+        >>> ds = from_csv(io.StringIO(text), target="bought")
+        >>> ds.feature_names, ds.classes, ds.y.tolist()
+        (('age', 'city=Oslo', 'city=Rome'), ('no', 'yes'), [1.0, 0.0, 0.0])
+        >>> from_csv(io.StringIO("age,city,bought\\n31,Oslo,yes\\n45,,no\\n"), target="bought")
+        ... # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        descend.data.tables.DataError: CSV input: column 'city' has a missing value (an empty field, ...) at row 1 (line 3); ...
+    """
+    dtype, max_categories = _check_table_options(kind, dtype, max_categories, dropna)
+    frame, rows, where, text, read_csv_kwargs = _read_csv(path, read_csv_kwargs)
     try:
         _check_decimal_point(frame, read_csv_kwargs.get("decimal"), rows)
         _check_dotted_thousands(frame, text, read_csv_kwargs, rows)

@@ -202,7 +202,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     from ..report import saved
     from . import api
     from .report import write_report
-    from .result import RECORD, check_out, take, training_words, write_files, write_record
+    from .result import READ_OPTIONS, RECORD, check_out, take, training_words, write_files, write_record
     from .storage import database_failure, mask
 
     try:
@@ -351,7 +351,9 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     try:  # the record first out, last in: a process killed in between leaves no best.json (descend show says so)
         (out_dir / RECORD).unlink(missing_ok=True)
         (out_dir / "report.html").unlink(missing_ok=True)
-        written = write_files(result, out_dir)
+        read = {k: list(v) if isinstance(v, tuple) else v for k in READ_OPTIONS
+                if (v := getattr(settings, k, None)) is not None}  # as the task's CSV file was read (parsed)
+        written = write_files(result, out_dir, read=read)
         tables = True
         try:
             written.append(write_report(result, out_dir, command=command, record=True))

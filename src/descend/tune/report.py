@@ -787,7 +787,7 @@ def _files_section(result: Any, out: Path, stills: Mapping[str, str], *, record:
     figures drawn, the record ``best.json`` where the caller writes it (``record``), and the study's own file
     where it lives in ``out``."""
     from ..report.html import _esc
-    from .result import RECORD
+    from .result import MODEL, RECORD
     from .storage import is_journal
 
     files = [("trials.csv", "every trial, one row each: its optimizer, number, state, value, parameters, seed and "
@@ -798,6 +798,10 @@ def _files_section(result: Any, out: Path, stills: Mapping[str, str], *, record:
                                    "on every split"))
     if result.final_summary is not None:
         files.append(("final_summary.csv", "each re-run of the best configurations alone, one row per seed"))
+    for model in sorted(out.glob(MODEL.format("*"))):
+        files.append((model.name, "a trained model, the best configuration's re-run with the first seed, with what "
+                                  "turns new rows into its predictions: descend predict "
+                                  f"{model.name} NEW_ROWS.csv"))
     if stills:
         files.append(("figures/", "the static figures of this page (PNG and SVG)"))
     if record:

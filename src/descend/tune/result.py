@@ -394,8 +394,81 @@ def _training(result: TuneResult) -> str | None:
     return training_words(text) if text else None
 
 
-def write_files(result: TuneResult, out: Path) -> list[Path]:
-    """The result's tables (``trials.csv``, ``table.csv``, ``final_summary.csv``), without the record."""
+#: The file of an optimizer's trained model: its best configuration re-run with the first seed.
+MODEL = "model-{}.pt"
+
+#: The options of a CSV file's reading that new rows are read with too (descend predict's defaults).
+READ_OPTIONS = ("sep", "encoding", "decimal", "thousands", "na_values")
+
+
+def model_file(optimizer: str) -> str:
+    """The name of an optimizer's model file, ``model-adam.pt`` (a name of one's own kept to the characters a
+    file name takes anywhere)."""
+    import re
+
+    return MODEL.format(re.sub(r"[^A-Za-z0-9_.-]", "_", optimizer))
+
+
+def write_models(result: TuneResult, out: Path, *, read: Mapping[str, Any] | None = None) -> list[Path]:
+    """Each optimizer's trained model, :data:`MODEL` (a :class:`descend.Predictor` file, which ``descend predict``
+    reads): its best configuration's re-run with the first seed, where this call trained the re-runs and the
+    model is one a file keeps (:mod:`descend.predictor`: not a landscape's, a case study's or a module of one's
+    own) and finished. ``read``: how the task's CSV file was read (:data:`READ_OPTIONS`), the defaults for new
+    rows. A model file of the folder that is not this search's best goes: one of the same best trial stays (its
+    re-runs read from the study, not trained again, as when it was written)."""
+    import dataclasses
+
+    from ..predictor import Predictor
+    from ..predictor import _plain as plain
+
+    out = Path(out)
+    written: list[Path] = []
+    final = result.final
+    if final is not None:
+        summary = final.summary
+        for name, rows in summary.groupby("optimizer", sort=False):
+            run = int(rows["seed"].astype(float).idxmin())
+            key = _best_key(result, str(name))
+            if key is None or rows.loc[run, "status"] != "ok":
+                continue
+            try:
+                predictor = final.predictor(run)
+                best = result.best[key]
+                search = {"study": result.names.get(key), "trial": best.get("trial"), "value": best.get("value"),
+                          "target": result.target.key, "storage": result.storage}
+                about = {**predictor.about, "search": search, "read": dict(read or {}),
+                         "task": result.description}
+                path = dataclasses.replace(predictor, about=plain(about)).save(out / model_file(str(name)))
+            except ValueError:  # no rows to predict (a landscape), or a model no file keeps
+                continue
+            written.append(path)
+    optimizers = {model_file(o): o for k in result.best for o in str(k).split("|")}
+    for path in sorted(out.glob(MODEL.format("*"))):
+        if path in written or not path.is_file():
+            continue
+        key = _best_key(result, optimizers[path.name]) if path.name in optimizers else None
+        try:
+            search = Predictor.load(path).about.get("search") or {}
+        except ValueError:
+            search = {}
+        same = key is not None and search.get("trial") == result.best[key].get("trial") \
+            and search.get("study") == result.names.get(key) and search.get("storage") == result.storage
+        if same:
+            written.append(path)
+        else:
+            path.unlink(missing_ok=True)
+    return written
+
+
+def _best_key(result: TuneResult, optimizer: str) -> Any:
+    """The key of ``result.best`` that holds an optimizer's best trial: its own study's, or a choice's
+    (``"adam|sgd"``); None for an optimizer the search did not tune."""
+    return next((k for k in result.best if optimizer in str(k).split("|")), None)
+
+
+def write_files(result: TuneResult, out: Path, *, read: Mapping[str, Any] | None = None) -> list[Path]:
+    """The result's tables (``trials.csv``, ``table.csv``, ``final_summary.csv``) and its models
+    (:func:`write_models`; ``read``: how the task's CSV file was read), without the record."""
     out = Path(out)
     written = []
     _atomic(out / "trials.csv", result.trials.to_csv(index=False))
@@ -412,7 +485,7 @@ def write_files(result: TuneResult, out: Path) -> list[Path]:
             written.append(out / name)
         else:
             (out / name).unlink(missing_ok=True)
-    return written
+    return [*written, *write_models(result, out, read=read)]
 
 
 def _under(path: str, folder: str) -> bool:

@@ -1,0 +1,152 @@
+"""A run's model kept in a file: read back, it predicts what the run predicts, bit for bit, without its data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from typer.testing import CliRunner
+
+import descend
+from descend.cli import app
+from descend.data import from_frame
+from descend.predictor import FORMAT, Predictor, find
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    n = 200
+    frame = pd.DataFrame({"area": rng.uniform(50, 200, n), "city": rng.choice(["Lyon", "Nice", "Paris"], n)})
+    frame["price"] = frame["area"] * frame["city"].map({"Lyon": 4000, "Nice": 5000, "Paris": 9000}) \
+        + rng.normal(0, 20_000, n)
+    frame["dear"] = np.where(frame["price"] > 600_000, "yes", "no")
+    return frame
+
+
+def _runs(table: pd.DataFrame, target: str, model: object, **kwargs: object) -> descend.Runs:
+    ds = from_frame(table.drop(columns=({"price", "dear"} - {target})), target=target)
+    return descend.fit(model=model, data=ds, standardize=True, optimizer="adam", lr=0.05, steps=40, **kwargs)
+
+
+@pytest.mark.parametrize("target, model, kwargs", [
+    ("price", descend.models.MLP((4, 8, 1)), {"standardize_target": True}),
+    ("price", descend.models.Linear(4, 1), {"dtype": torch.float64}),
+    ("dear", descend.models.MLP((4, 8, 1), output="sigmoid"), {}),
+    ("dear", descend.models.Linear(4, 1), {"loss": "bce-logits"}),
+])
+def test_a_saved_model_predicts_what_its_run_predicts(tmp_path, table, target, model, kwargs):
+    runs = _runs(table, target, model, **kwargs)
+    predictor = runs.predictor(0)
+    loaded = Predictor.load(predictor.save(tmp_path / "model.pt"))
+    new = table.sample(30, random_state=0).drop(columns=[target])
+    np.testing.assert_array_equal(loaded.predict(new), runs.predict(0, new))
+    assert torch.equal(loaded.outputs(new), predictor.outputs(new))
+    assert loaded.classes == predictor.classes and loaded.columns == predictor.columns
+    assert loaded.about["optimizer"] == "adam" and loaded.about["lr"] == 0.05 and loaded.target == target
+    # plain values and tensors only: torch's safe loading reads it, and it says what it is
+    record = torch.load(tmp_path / "model.pt", weights_only=True)
+    assert record["format"] == FORMAT and record["model"]["class"] == type(model).__name__
+
+
+def test_a_model_of_a_bundled_data_set_takes_its_features_by_name(tmp_path):
+    runs = descend.fit(task="iris", optimizer="adam", lr=0.1, steps=50)
+    predictor = Predictor.load(runs.predictor(0).save(tmp_path / "iris.pt"))
+    raw = torch.tensor([[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]])
+    rows = pd.DataFrame(raw.numpy(), columns=["sepal length (cm)", "sepal width (cm)", "petal length (cm)",
+                                              "petal width (cm)"])
+    assert predictor.predict(rows).tolist() == runs.predict(0, raw).tolist() == ["setosa", "virginica"]
+    path = tmp_path / "rows.csv"
+    rows.to_csv(path, index=False)
+    assert predictor.predict_csv(path)["predicted_species"].tolist() == ["setosa", "virginica"]
+
+
+def test_new_rows_of_a_csv_file_are_read_as_the_training_file_was(tmp_path, table):
+    runs = _runs(table, "price", descend.models.MLP((4, 8, 1)), standardize_target=True)
+    predictor = runs.predictor(0)
+    predictor = Predictor(**{**predictor.__dict__, "about": {**predictor.about, "read": {"sep": ";", "decimal": ","}}})
+    new = table.head(6).drop(columns=["price", "dear"])
+    path = tmp_path / "new.csv"
+    new.to_csv(path, index=False, sep=";", decimal=",")
+    frame = predictor.predict_csv(path)
+    assert list(frame.columns) == ["area", "city", "predicted_price"]
+    expected = runs.predict(0, new)  # float32: written as the shortest decimal that reads back as it
+    assert [np.float32(v) for v in frame["predicted_price"]] == list(expected)
+    assert all(len(repr(v)) <= 12 for v in frame["predicted_price"])
+    with pytest.raises(ValueError, match=r"CSV file '.*new.csv': line 2 has"):
+        predictor.predict_csv(path, sep=",")  # another separator given: the file's fields are not the columns
+
+
+def test_what_a_file_cannot_keep_or_read_is_refused_in_words(tmp_path, table):
+    module = descend.models.ModuleModel(torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(),
+                                                            torch.nn.Linear(8, 1)))
+    runs = _runs(table, "price", module)
+    with pytest.raises(ValueError, match=r"a ModuleModel model is not saved .* torch\.save\(predictor\.to_torch"):
+        runs.predictor(0).save(tmp_path / "m.pt")
+    assert not list(tmp_path.iterdir())  # nothing left behind
+    ellipse = descend.fit(task="ellipse", optimizer="adam", steps=5)
+    with pytest.raises(ValueError, match="a Parametric model is not saved"):
+        ellipse.predictor(0).save(tmp_path / "e.pt")
+    with pytest.raises(ValueError, match="does not exist"):
+        Predictor.load(tmp_path / "none.pt")
+    with pytest.raises(ValueError, match="is a folder"):
+        Predictor.load(tmp_path)
+    (tmp_path / "text.pt").write_text("not a model")
+    with pytest.raises(ValueError, match="is not a model file descend wrote"):
+        Predictor.load(tmp_path / "text.pt")
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="is a torch file, but not a model file descend wrote"):
+        Predictor.load(tmp_path / "other.pt")
+    saved = _runs(table, "price", descend.models.Linear(4, 1)).predictor(0).save(tmp_path / "later.pt")
+    record = torch.load(saved, weights_only=True)
+    torch.save({**record, "version": record["version"] + 1}, saved)
+    with pytest.raises(ValueError, match="written by a later descend"):
+        Predictor.load(saved)
+
+
+def test_a_folder_gives_its_one_model(tmp_path, table):
+    with pytest.raises(ValueError, match="holds no model file"):
+        find(tmp_path)
+    predictor = _runs(table, "price", descend.models.Linear(4, 1)).predictor(0)
+    predictor.save(tmp_path / "model-adam.pt")
+    assert find(tmp_path) == tmp_path / "model-adam.pt"
+    predictor.save(tmp_path / "model-sgd.pt")
+    with pytest.raises(ValueError, match=r"holds 2 model files \(model-adam.pt, model-sgd.pt\): give one of them"):
+        find(tmp_path)
+
+
+def test_descend_predict_writes_the_rows_with_their_predictions(tmp_path, table):
+    runs = _runs(table, "dear", descend.models.MLP((4, 8, 1), output="sigmoid"))
+    runs.predictor(0).save(tmp_path / "model-adam.pt")
+    new = table.head(5).drop(columns=["price", "dear"])
+    new.to_csv(tmp_path / "new.csv", index=False)
+    shown = runner.invoke(app, ["predict", str(tmp_path), str(tmp_path / "new.csv")])
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.splitlines()[0] == "area,city,predicted_dear"
+    written = pd.read_csv(pd.io.common.StringIO(shown.stdout))
+    assert written["predicted_dear"].tolist() == runs.predict(0, new).tolist()
+    out = tmp_path / "predicted.csv"
+    saved = runner.invoke(app, ["predict", str(tmp_path / "model-adam.pt"), str(tmp_path / "new.csv"), "-o", str(out)])
+    assert saved.exit_code == 0 and saved.stdout == ""
+    assert "5 rows predicted by" in saved.stderr and "(optimizer adam, lr 0.05)" in saved.stderr
+    assert out.read_text() == shown.stdout
+
+
+@pytest.mark.parametrize("args, said", [
+    (["none.pt", "new.csv"], "error: 'none.pt' does not exist: give a model file descend tune wrote"),
+    (["model-adam.pt", "old.csv"], "error: CSV file 'old.csv' does not exist"),
+    (["model-adam.pt", "purple.csv"], "error: CSV file 'purple.csv': column 'city' has 'Rome' at row 1 (line 3), a "
+                                      "value the training data did not hold (it held 'Lyon', 'Nice', 'Paris')"),
+    (["model-adam.pt", "new.csv", "--decimal", "12"], "error: --decimal '12': give the decimal mark"),
+])
+def test_descend_predict_refuses_in_one_line(tmp_path, table, monkeypatch, args, said):
+    monkeypatch.chdir(tmp_path)
+    _runs(table, "price", descend.models.Linear(4, 1)).predictor(0).save(tmp_path / "model-adam.pt")
+    table.head(3).to_csv(tmp_path / "new.csv", index=False)
+    table.head(3).assign(city=["Lyon", "Rome", "Nice"]).to_csv(tmp_path / "purple.csv", index=False)
+    result = runner.invoke(app, ["predict", *args])
+    assert result.exit_code == 2 and result.stderr.startswith(said), result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""

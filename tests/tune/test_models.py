@@ -1,0 +1,95 @@
+"""A search's trained models: each optimizer's best configuration re-run with the first seed, kept in a file that
+predicts what the re-run predicts, and kept or removed with the search's results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from typer.testing import CliRunner
+
+import descend
+from descend.cli import app
+from descend.predictor import Predictor
+from descend.tune.result import write_models
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def houses(tmp_path):
+    rng = np.random.default_rng(2)
+    n = 150
+    frame = pd.DataFrame({"area": rng.uniform(50, 200, n), "city": rng.choice(["Lyon", "Nice", "Paris"], n)})
+    frame["price"] = frame["area"] * frame["city"].map({"Lyon": 4000, "Nice": 5000, "Paris": 9000}) \
+        + rng.normal(0, 20_000, n)
+    path = tmp_path / "houses.csv"
+    frame.to_csv(path, index=False, sep=";", decimal=",")
+    return path, frame
+
+
+def test_each_optimizers_model_is_its_best_configurations_first_seed(tmp_path, houses):
+    path, frame = houses
+    task = descend.tasks.real.from_csv(path, target="price", sep=";", decimal=",")
+    result = descend.tune(task, optimizer=["adam", "sgd"], trials=4, cohort=2, steps=20, seeds=2,
+                          out=tmp_path / "td")
+    summary = result.final.summary
+    for name in ("adam", "sgd"):
+        model = Predictor.load(tmp_path / "td" / f"model-{name}.pt")
+        run = int(summary[(summary["optimizer"] == name) & (summary["seed"] == 0)].index[0])
+        new = frame.drop(columns="price").head(7)
+        np.testing.assert_array_equal(model.predict(new), result.final.predict(run, new))
+        assert model.about["search"]["trial"] == result.best[name]["trial"]
+        assert model.about["lr"] == pytest.approx(result.best[name]["config"]["lr"], rel=0, abs=0)
+        assert model.about["seed"] == 0 and model.about["status"] == "ok"
+
+
+def test_descend_predict_reads_new_rows_as_the_search_read_its_file(tmp_path, houses, monkeypatch):
+    path, frame = houses
+    monkeypatch.chdir(tmp_path)
+    tuned = runner.invoke(app, ["tune", "--csv", str(path), "--column", "price", "--sep", ";", "--decimal", ",",
+                                "--trials", "2", "--cohort", "2", "--steps", "10", "--seeds", "1", "--quiet",
+                                "--out", "td"])
+    assert tuned.exit_code == 0, tuned.output
+    assert "td/model-adam.pt" in tuned.stdout
+    assert "model-adam.pt" in (tmp_path / "td" / "report.html").read_text()  # the report's files say what it is
+    frame.drop(columns="price").head(4).to_csv("new.csv", index=False, sep=";", decimal=",")
+    shown = runner.invoke(app, ["predict", "td", "new.csv"])  # no --sep: the search's own
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert lines[0] == "area;city;predicted_price" and len(lines) == 5
+    model = Predictor.load(tmp_path / "td" / "model-adam.pt")
+    assert model.about["read"] == {"sep": ";", "decimal": ","}
+    expected = model.predict(frame.drop(columns="price").head(4))
+    assert [np.float32(line.split(";")[2].replace(",", ".")) for line in lines[1:]] == list(expected)
+    # the same command again resumes: the re-runs read from the study, the model file kept as it was
+    before = (tmp_path / "td" / "model-adam.pt").read_bytes()
+    again = runner.invoke(app, ["tune", "--csv", str(path), "--column", "price", "--sep", ";", "--decimal", ",",
+                                "--trials", "2", "--cohort", "2", "--steps", "10", "--seeds", "1", "--quiet",
+                                "--out", "td"])
+    assert again.exit_code == 0 and (tmp_path / "td" / "model-adam.pt").read_bytes() == before
+
+
+def test_a_model_file_that_is_not_the_searchs_best_goes(tmp_path, houses):
+    path, _ = houses
+    task = descend.tasks.real.from_csv(path, target="price", sep=";", decimal=",")
+    result = descend.tune(task, optimizer="adam", trials=2, cohort=2, steps=10, seeds=1, out=tmp_path / "td")
+    other = result.final.predictor(0)
+    other.save(tmp_path / "td" / "model-sgd.pt")  # an optimizer this search did not tune
+    stale = Predictor(**{**other.__dict__, "about": {**other.about, "search": {"trial": 99}}})
+    kept = (tmp_path / "td" / "model-adam.pt").read_bytes()
+    assert write_models(result, tmp_path / "td") == [tmp_path / "td" / "model-adam.pt"]
+    assert not (tmp_path / "td" / "model-sgd.pt").exists()
+    result.final = None  # re-runs read from the study: the file of the same best trial stays, another goes
+    assert write_models(result, tmp_path / "td") == [tmp_path / "td" / "model-adam.pt"]
+    assert (tmp_path / "td" / "model-adam.pt").read_bytes() == kept
+    stale.save(tmp_path / "td" / "model-adam.pt")
+    assert write_models(result, tmp_path / "td") == []
+    assert not (tmp_path / "td" / "model-adam.pt").exists()
+
+
+def test_a_landscape_search_writes_no_model(tmp_path):
+    result = descend.tune("rosenbrock", optimizer="adam", trials=2, cohort=2, steps=5, seeds=1, out=tmp_path / "td")
+    assert result.final is not None and not list((tmp_path / "td").glob("model-*.pt"))
+    assert torch.is_tensor(result.final.results[0].params[0])
