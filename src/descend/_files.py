@@ -4,11 +4,34 @@ bit: the one place that decides how."""
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import secrets
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+def plain(value: Any, *, finite: bool = False) -> Any:
+    """``value`` as the plain values a file holds (JSON, or torch's ``weights_only`` kind): dicts with text keys,
+    lists, texts, numbers, booleans and None; a NumPy or 0-d torch scalar as its number, anything else as its
+    ``repr``. ``finite=True`` (JSON): an infinite or NaN number as None."""
+    from collections.abc import Mapping
+
+    if isinstance(value, Mapping):
+        return {str(k): plain(v, finite=finite) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v, finite=finite) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            return str(value)
+    if finite and isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)
+
 
 #: The file descend tune leaves in a folder it takes (descend.tune.result.take): such a folder is a search's, not
 #: a comparison's, with or without its best.json.

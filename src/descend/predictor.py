@@ -15,7 +15,6 @@ model whose layers are not plain data, a ``torch.nn`` module of one's own, is ke
 from __future__ import annotations
 
 import math
-import numbers
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,8 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor
+
+from ._files import plain
 
 #: What a predictor file says it is, and the version of its layout (a later layout is refused by name).
 FORMAT = "descend.predictor"
@@ -197,7 +198,7 @@ class Predictor:
                   "classes": None if self.classes is None else list(self.classes),
                   "feature_mean": self.feature_mean, "feature_std": self.feature_std,
                   "target_mean": self.target_mean, "target_std": self.target_std, "target": self.target,
-                  "about": _plain(dict(self.about))}
+                  "about": plain(dict(self.about))}  # (numbers, texts: what weights_only reads)
         from . import __version__
 
         record["descend"] = __version__
@@ -274,7 +275,7 @@ def of_run(problem: Any, params: Sequence[Tensor], j: int, about: Mapping[str, A
                      classes=problem.classes, feature_mean=problem.feature_mean, feature_std=problem.feature_std,
                      target_mean=problem.target_mean if problem.standardized else None,
                      target_std=problem.target_std if problem.standardized else None,
-                     target=problem.target_name, about=_plain(dict(about or {})))
+                     target=problem.target_name, about=plain(dict(about or {})))
 
 
 def _model_record(model: Any) -> dict[str, Any]:
@@ -304,18 +305,3 @@ def _model_of(record: Mapping[str, Any]) -> Any:
         return Linear(record["in_features"], record["out_features"], output=record["output"], bias=record["bias"])
     raise ValueError(f"a model file holds a model of class {record.get('class')!r}, which this descend does not "
                      "build")
-
-
-def _plain(value: Any) -> Any:
-    """``value`` as plain values a file of torch's ``weights_only`` kind holds: numbers, texts, lists, dicts."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or isinstance(value, (str, bool, int)):
-        return value
-    if isinstance(value, numbers.Real):
-        return float(value)
-    return str(value)

@@ -224,20 +224,10 @@ def _atomic(path: Path, text: str) -> None:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
-            return value.item()
-        except (ValueError, AttributeError):
-            return str(value)
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return repr(value)
+    """``value`` as JSON's plain values (:func:`descend._files.plain`: an infinite or NaN number as null)."""
+    from .._files import plain
+
+    return plain(value, finite=True)
 
 
 #: The record of a search's results, written last: a directory without it holds no finished writing.
@@ -418,8 +408,8 @@ def write_models(result: TuneResult, out: Path, *, read: Mapping[str, Any] | Non
     re-runs read from the study, not trained again, as when it was written)."""
     import dataclasses
 
+    from .._files import plain
     from ..predictor import Predictor
-    from ..predictor import _plain as plain
 
     out = Path(out)
     written: list[Path] = []
