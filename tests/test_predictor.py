@@ -150,3 +150,75 @@ def test_descend_predict_refuses_in_one_line(tmp_path, table, monkeypatch, args,
     result = runner.invoke(app, ["predict", *args])
     assert result.exit_code == 2 and result.stderr.startswith(said), result.output
     assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
+
+
+@pytest.fixture()
+def semicolons(tmp_path, table):
+    """A model of a file written with ';' between columns and ',' as the decimal mark, as it records them."""
+    runs = _runs(table, "price", descend.models.MLP((4, 8, 1)), standardize_target=True)
+    predictor = runs.predictor(0)
+    about = {**predictor.about, "read": {"sep": ";", "decimal": ",", "nrows": 1}}  # (nrows: not a reading option)
+    Predictor(**{**predictor.__dict__, "about": about}).save(tmp_path / "model-adam.pt")
+    return tmp_path / "model-adam.pt", runs
+
+
+def test_descend_predict_writes_the_files_cells_as_they_are(tmp_path, semicolons):
+    model, runs = semicolons
+    (tmp_path / "ids.csv").write_text('id;zip;note;area;city;qty\n00123;01000;"a;b";100;Paris;3\n'
+                                      '00456;75001;;90,5;Nice;\nNA;1;x;145;Lyon;2\n')
+    shown = runner.invoke(app, ["predict", str(model), str(tmp_path / "ids.csv")])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert len(lines) == 4  # every row: the model file's nrows is not an option new rows are read with
+    assert [line.rsplit(";", 1)[0] for line in lines] == [
+        "id;zip;note;area;city;qty", '00123;01000;"a;b";100;Paris;3', "00456;75001;;90,5;Nice;", "NA;1;x;145;Lyon;2"]
+    expected = runs.predict(0, pd.DataFrame({"area": [100.0, 90.5, 145.0], "city": ["Paris", "Nice", "Lyon"]}))
+    assert [np.float32(line.rsplit(";", 1)[1].replace(",", ".")) for line in lines[1:]] == list(expected)
+
+
+@pytest.mark.parametrize("cells, flags, said", [
+    ("area;city\n1.145,5;Paris\n", [], "column 'area' holds numbers, and has '1.145,5' at row 0 (line 2), not a "
+                                       "number with the decimal mark ',': if '.' separates its thousands, read the "
+                                       "file with --thousands ."),
+    ("area;city\n1.145,5;Paris\n145.5;Nice\n", ["--thousands", "."],
+     "column 'area' has '145.5' at row 1 (line 3), which does not group its digits by three around the thousands "
+     "separator '.' (as 1.234,5 does) and would be read as 1455"),
+    ("area,city\n145.5,Nice\n", [], "the new rows have no column 'area', which the model takes as a feature; did you "
+                                    "mean 'area,city'? (it takes area, city); the file's separator looks like ',': "
+                                    "--sep ,"),
+])
+def test_descend_predict_says_how_to_read_a_file_written_otherwise(tmp_path, semicolons, cells, flags, said):
+    model, _ = semicolons
+    (tmp_path / "new.csv").write_text(cells)
+    result = runner.invoke(app, ["predict", str(model), str(tmp_path / "new.csv"), *flags])
+    assert result.exit_code == 2 and said in result.stderr, result.output
+
+
+def test_descend_predict_writes_a_separator_of_one_character(tmp_path, table):
+    predictor = _runs(table, "price", descend.models.Linear(4, 1)).predictor(0)
+    predictor = Predictor(**{**predictor.__dict__, "about": {**predictor.about, "read": {"sep": "::"}}})
+    predictor.save(tmp_path / "model-adam.pt")
+    (tmp_path / "new.csv").write_text("area::city\n100::Paris\n")
+    result = runner.invoke(app, ["predict", str(tmp_path / "model-adam.pt"), str(tmp_path / "new.csv")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "area,city,predicted_price"
+    assert "note: the predictions are written with ',' between columns (--sep :: is read, not written" in result.stderr
+
+
+def test_descend_predict_refuses_to_write_over_its_model_and_says_what_a_file_is(tmp_path, table, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _runs(table, "price", descend.models.Linear(4, 1)).predictor(0).save(tmp_path / "model-adam.pt")
+    table.head(3).to_csv("new.csv", index=False)
+    over = runner.invoke(app, ["predict", "model-adam.pt", "new.csv", "-o", "model-adam.pt"])
+    assert over.exit_code == 2 and "--out 'model-adam.pt' is the model file" in over.stderr
+    swapped = runner.invoke(app, ["predict", "new.csv", "model-adam.pt"])
+    assert swapped.exit_code == 2 and "error: 'new.csv' is not a model file descend wrote: it is not a torch file" \
+        in swapped.stderr and "the model comes first" in swapped.stderr
+    import pickle
+    from pathlib import PurePosixPath
+
+    with open("code.pt", "wb") as f:  # an object of a class: what loading a pickle would build, running its code
+        pickle.dump(PurePosixPath("/etc"), f)
+    coded = runner.invoke(app, ["predict", "code.pt", "new.csv"])
+    assert coded.exit_code == 2 and "it holds objects other than plain values and tensors" in coded.stderr
+    assert "weights_only" not in coded.stderr

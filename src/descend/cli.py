@@ -38,7 +38,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from ._names import folder_name
+from ._names import folder_name, shell_word
 from ._streams import Unbroken
 from .compare_config import DATA_KEYS, TRAINING_KEYS, Config
 
@@ -1234,6 +1234,18 @@ def tune_command(
         raise typer.Exit(code)
 
 
+def _with_reading_hint(message: str, read: Mapping[str, Any]) -> str:
+    """An error of new rows, with the flag that may fix it where the rows look read with the wrong separator (a
+    missing column whose closest match holds the file's whole header)."""
+    near = re.search(r"did you mean '([^']*)'", message)
+    if near and ("no column" in message) and any(c in near.group(1) for c in ",;\t|"):
+        found = next(c for c in ",;\t|" if c in near.group(1))
+        if found != (read.get("sep") or ","):
+            return f"{message}; the file's separator looks like {'a tab' if found == chr(9) else repr(found)}: " \
+                   f"--sep {shell_word('tab' if found == chr(9) else found)}"
+    return message
+
+
 PREDICT_HELPS = {
     "sep": "The CSV file's separator between columns, e.g. ';' or tab (default: the one the model's training file "
            "was read with, else ',').",
@@ -1256,8 +1268,9 @@ def predict_command(
                                 help="The new rows: a CSV file with the columns the model was trained on (the "
                                      "target column may be missing)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE",
-                                       help="Write the rows with their predictions to this CSV file (default: the "
-                                            "standard output)."),
+                                       help="Write the rows with their predictions to this CSV file (default, or "
+                                            "-: the standard output), with the separator, decimal mark and encoding "
+                                            "the rows were read with; the file's cells are written as they are."),
     **read: Any,
 ) -> None:
     """Predict new rows with a trained model: the rows of the CSV file, each with its prediction in a last
@@ -1269,28 +1282,42 @@ def predict_command(
       descend predict td/model-adam.pt new_houses.csv --out predicted.csv
       descend predict td new_houses.csv        (the folder's one model; to the standard output)
     """
+    from .compare_config import _spelling
+    from .data import DataError
     from .predictor import Predictor, find
 
     entries = {e.name: e for e in Config.entries()}
     flags = Config.flags()
+    predictor, options = None, {}
     try:
         options = {entries[k].key: entries[k].setting.parse(v, flags[entries[k].key]) for k, v in read.items()
                    if v is not None}
         options = {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
         path = find(model)
+        if out is not None and Path(out).resolve() == path.resolve():
+            raise ValueError(f"--out {str(out)!r} is the model file: give another file for the predictions")
         predictor = Predictor.load(path)
         frame = predictor.predict_csv(rows, **options)
+    except DataError as e:  # its fixes as this command's flags (--encoding latin-1)
+        _fail(e.render(_spelling(flags)))
     except ValueError as e:
-        _fail(str(e))
-    written = {**dict(predictor.about.get("read") or {}), **options}  # the rows written as they were read
-    text = frame.to_csv(index=False, sep=written.get("sep") or ",", decimal=written.get("decimal") or ".")
-    if out is None:
+        _fail(_with_reading_hint(str(e), {**(predictor.read_options if predictor is not None else {}), **options}))
+    read = {**predictor.read_options, **options}  # the rows written as they were read
+    sep = read.get("sep") or ","
+    if not (isinstance(sep, str) and len(sep) == 1):  # a separator of several characters (or a pattern) is read only
+        typer.echo(f"note: the predictions are written with ',' between columns (--sep {shell_word(sep)} is read, "
+                   "not written: a CSV writer takes one character)", err=True)
+        sep = ","
+    text = frame.to_csv(index=False, sep=sep, decimal=read.get("decimal") or ".")
+    encoding = read.get("encoding") or "utf-8"
+    if out is None or str(out) == "-":
         sys.stdout.write(text)
         return
-    from ._files import write_text
+    from ._files import written_aside
 
     try:
-        write_text(out, text)
+        with written_aside([out]) as (partial,):
+            partial.write_bytes(text.encode(encoding, errors="replace"))  # in the file's encoding, as it was read
     except OSError as e:
         _fail(f"--out {str(out)!r} could not be written: {e.strerror or e}")
     about = predictor.about

@@ -2624,7 +2624,8 @@ class Runs:
 
         res, j = self._locate(run, "parameters")
         row = self.summary.loc[run]
-        about = {"run": run, **{k: row[k] for k in row.index if not k.startswith(("final_", "best_", "seconds"))},
+        about = {"run": run, **{k: row[k] for k in row.index if not k.startswith(("final_", "best_", "seconds"))
+                                and not (isinstance(row[k], float) and math.isnan(row[k]))},  # (another's setting)
                  "problem": self.problem.name}
         try:
             return of_run(self.problem, res.params, j, about)

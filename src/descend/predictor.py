@@ -31,6 +31,10 @@ from ._files import plain
 FORMAT = "descend.predictor"
 VERSION = 1
 
+#: The options of a CSV file's reading that new rows are read with too (:attr:`Predictor.about`'s ``"read"``: the
+#: training file's, descend predict's defaults); no other (``nrows``, ``skiprows``) is taken from a file.
+READ_OPTIONS = ("sep", "encoding", "decimal", "thousands", "na_values")
+
 #: The kinds of output a predictor decides from.
 KINDS = ("regression", "binary", "multiclass")
 
@@ -154,15 +158,23 @@ class Predictor:
                 pred = pred[..., 0]
             return pred.numpy()
 
+    @property
+    def read_options(self) -> dict[str, Any]:
+        """How the training's CSV file was read (:data:`READ_OPTIONS` of :attr:`about`'s ``"read"``): new rows'
+        defaults."""
+        read = self.about.get("read")
+        return {k: v for k, v in read.items() if k in READ_OPTIONS} if isinstance(read, Mapping) else {}
+
     def predict_csv(self, path: str | os.PathLike | Any, **read_csv_kwargs: Any) -> Any:
         """New rows from a CSV file, read as :func:`descend.data.from_csv` reads one (``read_csv_kwargs``: its
-        options; by default those the training file was read with, where :attr:`about` records them), with their
-        predictions (:meth:`predict`) in a column of their own, ``predicted_<target>``, after the file's columns
-        (``predicted_<target>_<i>`` for each of several outputs; a float32 prediction as the shortest decimal
-        that reads back as it). Errors name the file, and a row by its line."""
+        options; by default those the training file was read with, :attr:`read_options`), with their predictions
+        (:meth:`predict`) in a column of their own, ``predicted_<target>``, after the file's columns: the file's
+        cells as it writes them (texts: an identifier ``00123`` stays so), a prediction as a number
+        (``predicted_<target>_<i>`` for each of several outputs; a float32 one as the shortest decimal that reads
+        back as it) or a class. Errors name the file, and a row by its line."""
         from .data.tables import read_rows
 
-        options = {**dict(self.about.get("read") or {}), **read_csv_kwargs}
+        options = {**self.read_options, **read_csv_kwargs}
         frame, x = read_rows(path, self.columns, dtype=self.dtype, **options)
         predicted = self.predict(x)
         frame = frame.copy()
@@ -207,6 +219,8 @@ class Predictor:
         try:
             torch.save(record, aside)
             os.replace(aside, path)
+        except OSError as e:  # said of the file asked for, not of the one written aside
+            raise OSError(e.errno, e.strerror, str(path)) from None
         finally:
             aside.unlink(missing_ok=True)
         return path
@@ -218,13 +232,16 @@ class Predictor:
         where = f"{os.fsdecode(path)!r}"
         if os.path.isdir(path):
             raise ValueError(f"{where} is a folder: give a model file in it (model-<optimizer>.pt)")
+        hint = (" (the model comes first: MODEL, then the CSV file of new rows)"
+                if str(path).lower().endswith((".csv", ".tsv", ".txt")) else "")
         try:
             record = torch.load(path, weights_only=True, map_location="cpu")
         except FileNotFoundError:
             raise ValueError(f"{where} does not exist") from None
         except Exception as e:  # pickle's, zipfile's and torch's many ways to say "not a torch file"
-            raise ValueError(f"{where} is not a model file descend wrote ({type(e).__name__}: "
-                             f"{' '.join(str(e).split())[:200]})") from None
+            why = {"UnpicklingError": "it holds objects other than plain values and tensors, which are not loaded",
+                   }.get(type(e).__name__, "it is not a torch file, or a damaged one")
+            raise ValueError(f"{where} is not a model file descend wrote: {why}{hint}") from None
         if not isinstance(record, dict) or record.get("format") != FORMAT:
             raise ValueError(f"{where} is a torch file, but not a model file descend wrote")
         if not isinstance(record.get("version"), int) or record["version"] > VERSION:
@@ -255,8 +272,8 @@ def find(path: str | os.PathLike) -> Path:
         return found[0]
     if not found:
         raise ValueError(f"{str(path)!r} holds no model file (model-<optimizer>.pt): descend tune writes one per "
-                         "optimizer once it has re-run the best configuration (--seeds 1 or more), for a model of "
-                         "rows it can keep (an MLP or a linear model: a CSV file's or a data set's task)")
+                         "optimizer once it has re-run the best configuration (--seeds 1 or more), for a model a file "
+                         "keeps (descend.models.MLP or Linear: a CSV file's or a data set's task)")
     raise ValueError(f"{str(path)!r} holds {len(found)} model files ({', '.join(p.name for p in found)}): give one "
                      "of them")
 
@@ -290,10 +307,19 @@ def _model_record(model: Any) -> dict[str, Any]:
                 "output": model.output, "bias": model.bias}
     name = type(model).__name__
     raise ValueError(f"a {name} model is not saved to a file with what predicts from it (descend.models.MLP and "
-                     "Linear are); keep its parameters with torch.save(predictor.to_torch().state_dict(), path)"
-                     if name == "ModuleModel" else
+                     "descend.models.Linear are); keep its parameters with "
+                     "torch.save(predictor.to_torch().state_dict(), path)" if name == "ModuleModel" else
                      f"a {name} model is not saved to a file with what predicts from it (descend.models.MLP and "
-                     "Linear are)")
+                     "descend.models.Linear are)")
+
+
+def savable(model: Any) -> bool:
+    """Whether :meth:`Predictor.save` keeps a model: one of :mod:`descend.models`' MLP and Linear."""
+    try:
+        _model_record(model)
+    except ValueError:
+        return False
+    return True
 
 
 def _model_of(record: Mapping[str, Any]) -> Any:

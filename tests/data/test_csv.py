@@ -1021,3 +1021,14 @@ def test_a_spreadsheets_empty_columns_and_rows_are_fixed_in_one_go(tmp_path):
                                         r"'Unnamed: 5'\] and drop the 3 rows that still miss a value with dropna=True"):
         from_csv(path, "y")
     assert len(from_csv(path, "y", drop=["Unnamed: 3", "Unnamed: 4", "Unnamed: 5"], dropna=True).x) == 40
+
+
+def test_a_number_that_does_not_group_its_digits_by_the_thousands_separator_is_refused():
+    """pandas reads 145.5 with thousands='.' as 1455 (and 1.5 as 15), without a word."""
+    text = "area;city;price\n1.145,5;Paris;3\n145.5;Nice;4\n2.000;Lyon;5\n"
+    with pytest.raises(ValueError, match=r"column 'area' has '145.5' at row 1 \(line 3\), which does not group its "
+                                         r"digits by three around the thousands separator '.' \(as 1.234,5 does\) "
+                                         r"and would be read as 1455"):
+        from_csv(io.StringIO(text), target="price", sep=";", decimal=",", thousands=".")
+    ds = from_csv(io.StringIO(text.replace("145.5", "145,5")), target="price", sep=";", decimal=",", thousands=".")
+    assert ds.x[:, 0].tolist() == [1145.5, 145.5, 2000.0]

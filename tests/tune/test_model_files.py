@@ -43,6 +43,7 @@ def test_each_optimizers_model_is_its_best_configurations_first_seed(tmp_path, h
         assert model.about["search"]["trial"] == result.best[name]["trial"]
         assert model.about["lr"] == pytest.approx(result.best[name]["config"]["lr"], rel=0, abs=0)
         assert model.about["seed"] == 0 and model.about["status"] == "ok"
+        assert model.about["read"] == {"sep": ";", "decimal": ","}  # the task's file's: new rows' defaults
 
 
 def test_descend_predict_reads_new_rows_as_the_search_read_its_file(tmp_path, houses, monkeypatch):
@@ -76,8 +77,10 @@ def test_a_model_file_that_is_not_the_searchs_best_goes(tmp_path, houses):
     task = descend.tasks.real.from_csv(path, target="price", sep=";", decimal=",")
     result = descend.tune(task, optimizer="adam", trials=2, cohort=2, steps=10, seeds=1, out=tmp_path / "td")
     other = result.final.predictor(0)
-    other.save(tmp_path / "td" / "model-sgd.pt")  # an optimizer this search did not tune
-    stale = Predictor(**{**other.__dict__, "about": {**other.about, "search": {"trial": 99}}})
+    ours = {"storage": result.storage, "study": result.names["adam"]}
+    other = Predictor(**{**other.__dict__, "about": {**other.about, "search": {**ours, "trial": 0}}})
+    other.save(tmp_path / "td" / "model-sgd.pt")  # of this search's storage, for an optimizer it did not tune
+    stale = Predictor(**{**other.__dict__, "about": {**other.about, "search": {**ours, "trial": 99}}})
     kept = (tmp_path / "td" / "model-adam.pt").read_bytes()
     assert write_models(result, tmp_path / "td") == [tmp_path / "td" / "model-adam.pt"]
     assert not (tmp_path / "td" / "model-sgd.pt").exists()
@@ -93,3 +96,38 @@ def test_a_landscape_search_writes_no_model(tmp_path):
     result = descend.tune("rosenbrock", optimizer="adam", trials=2, cohort=2, steps=5, seeds=1, out=tmp_path / "td")
     assert result.final is not None and not list((tmp_path / "td").glob("model-*.pt"))
     assert torch.is_tensor(result.final.results[0].params[0])
+
+
+def test_a_lost_model_file_is_trained_again_and_others_files_are_left_alone(tmp_path, houses, monkeypatch):
+    path, frame = houses
+    monkeypatch.chdir(tmp_path)
+    command = ["tune", "--csv", str(path), "--column", "price", "--sep", ";", "--decimal", ",", "--trials", "2",
+               "--cohort", "2", "--steps", "10", "--seeds", "2", "--quiet", "--out", "td"]
+    assert runner.invoke(app, command).exit_code == 0
+    new = frame.drop(columns="price").head(5)
+    before = Predictor.load("td/model-adam.pt").predict(new)
+    (tmp_path / "td" / "model-adam.pt").unlink()
+    mine = descend.tasks.real.from_csv(path, target="price", sep=";", decimal=",").fit(steps=3)
+    mine.predictor(0).save("td/model-mine.pt")  # a user's own, beside the search's
+    (tmp_path / "td" / "model-notes.pt").write_text("not a model")
+    again = runner.invoke(app, command)
+    assert again.exit_code == 0, again.output
+    assert "the model file of adam was missing: its best configuration's re-run with the first seed was trained " \
+           "again for it" in again.output
+    np.testing.assert_array_equal(Predictor.load("td/model-adam.pt").predict(new), before)
+    assert (tmp_path / "td" / "model-mine.pt").exists() and (tmp_path / "td" / "model-notes.pt").exists()
+    shown = runner.invoke(app, ["show", "td"])
+    assert "model: td/model-adam.pt (descend predict td/model-adam.pt NEW_ROWS.csv)" in shown.stdout
+
+
+def test_a_search_that_writes_no_model_says_why(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    line = runner.invoke(app, ["tune", "line", "--trials", "2", "--cohort", "2", "--steps", "5", "--out", "tl"])
+    assert line.exit_code == 0, line.output
+    assert "note: no model file: the model of line (Parametric) is not one a file keeps" in line.output
+    none = runner.invoke(app, ["tune", "iris", "--trials", "2", "--cohort", "2", "--steps", "5", "--seeds", "0",
+                               "--out", "ti"])
+    assert none.exit_code == 0 and "note: no model file: --seeds 0 re-runs no configuration" in none.output
+    landscape = runner.invoke(app, ["tune", "rosenbrock", "--trials", "2", "--cohort", "2", "--steps", "5",
+                                    "--out", "tr"])
+    assert landscape.exit_code == 0 and "no model file" not in landscape.output

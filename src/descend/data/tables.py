@@ -879,8 +879,9 @@ def features_of(frame: Any, columns: Sequence[tuple[Any, tuple | None]] | Datase
 def read_rows(path: str | os.PathLike | Any, columns: Sequence[tuple[Any, tuple | None]] | Dataset, *,
               dtype: torch.dtype | None = None, **read_csv_kwargs: Any) -> tuple[Any, torch.Tensor]:
     """New rows from a CSV file, read as :func:`from_csv` reads one (``read_csv_kwargs``: its options, ``sep``,
-    ``decimal``, ``encoding``, ...): the DataFrame as read and its features as :func:`features_of` encodes them,
-    every error naming the file, and a row by its line."""
+    ``decimal``, ``encoding``, ...): the file's cells as it writes them (a DataFrame of texts, an empty cell
+    ``""``: an identifier ``00123`` stays so) and the rows' features as :func:`features_of` encodes them, every
+    error naming the file, and a row by its line."""
     if dtype is None:
         dtype = columns.x.dtype if isinstance(columns, Dataset) else torch.float32
     columns = getattr(columns, "columns", columns)
@@ -888,15 +889,20 @@ def read_rows(path: str | os.PathLike | Any, columns: Sequence[tuple[Any, tuple 
     try:
         _check_decimal_point(frame, read_csv_kwargs.get("decimal"), rows)
         _check_dotted_thousands(frame, text, read_csv_kwargs, rows)
-        return frame, _features(frame, columns, dtype, rows)
+        _check_thousands_groups(frame, text, read_csv_kwargs, rows)
+        x = _features(frame, columns, dtype, rows, read_csv_kwargs.get("decimal") or ".")
+        cells = _cells_as_written(text, read_csv_kwargs)
+        return (cells if cells is not None and cells.shape == frame.shape else frame), x
     except DataError as err:
         raise err.prefixed(_literal(f"{where}: ")) from None
     except ValueError as err:
         raise ValueError(f"{where}: {err}") from None
 
 
-def _features(frame: Any, columns: Any, dtype: torch.dtype, rows: _Rows | None) -> torch.Tensor:
-    """:func:`features_of`'s work; ``rows`` names a row in messages (a CSV file's by its line)."""
+def _features(frame: Any, columns: Any, dtype: torch.dtype, rows: _Rows | None,
+              decimal: str = ".") -> torch.Tensor:
+    """:func:`features_of`'s work; ``rows`` names a row in messages (a CSV file's by its line); ``decimal``: the
+    file's decimal mark, for a column of numbers read as text because of one cell."""
     pd = importlib.import_module("pandas")
     if isinstance(frame, Dataset) or not isinstance(columns, Sequence):
         raise ValueError("features_of(frame, columns): give the new rows as a pandas DataFrame, then the data set "
@@ -918,8 +924,11 @@ def _features(frame: Any, columns: Any, dtype: torch.dtype, rows: _Rows | None) 
             near = _near(str(c), [str(h) for h in have])
             hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
             plain = all(v is None for _, v in columns)  # features given as numbers: an array of them does too
+            names = [str(k) for k, _ in columns]
+            taken = (_names_shown(names) if len(names) <= 20 else
+                     f"{len(names)} columns: {_names_shown(names[:8])}, ...")
             raise ValueError(f"the new rows have no column {c!r}, which the model takes as a feature{hint} (it takes "
-                             f"{_names_shown([str(k) for k, _ in columns])})" + (
+                             f"{taken})" + (
                                  ": name the columns so, or give the features as an array, rows.to_numpy()"
                                  if plain and not near else ""))
         series = frame[c]
@@ -930,16 +939,24 @@ def _features(frame: Any, columns: Any, dtype: torch.dtype, rows: _Rows | None) 
             raise ValueError(f"column {c!r} has a missing value at {rows(i)} ({int(missing.sum())} of {len(frame)} "
                              "new rows): the model needs every feature; fill it in, or leave that row out")
         if categories is None:
-            numbers = pd.to_numeric(series, errors="coerce") if series.dtype == object else series
-            try:
-                values = np.asarray(numbers, dtype=np.float64)
-            except (TypeError, ValueError):
-                values = np.asarray(pd.to_numeric(series.astype(object), errors="coerce"), dtype=np.float64)
+            texts = series.dtype == object or not pd.api.types.is_numeric_dtype(series.dtype)
+            if texts:  # a column of numbers read as text because of one cell: each cell with the file's mark
+                series = series.astype(object).map(
+                    lambda v: v.strip().replace(decimal, ".") if isinstance(v, str) and decimal != "." else v)
+            values = np.asarray(pd.to_numeric(series, errors="coerce") if texts else series, dtype=np.float64)
             bad = ~np.isfinite(values)
             if bad.any():
                 i = int(bad.argmax())
-                raise ValueError(f"column {c!r} holds numbers, and has {_show(series.iloc[i])} at {rows(i)}: give "
-                                 "it a finite number")
+                cell = frame[c].iloc[i]
+                mark = f" with the decimal mark {_show_char(decimal)}" if decimal != "." else ""
+                if isinstance(cell, str) and decimal in cell and re.search(r"\d[.,' ]\d{3}", cell):
+                    other = next(ch for ch in ".,' " if ch != decimal and ch in cell)
+                    raise DataError(_literal(f"column {c!r} holds numbers, and has {cell!r} at {rows(i)}, not a "
+                                             f"number{mark}: if {_show_char(other)} separates its thousands, read "
+                                             "the file with ") + "⟨thousands⟩",
+                                    {"thousands": ("thousands", other)})
+                raise ValueError(f"column {c!r} holds numbers, and has {_show(cell)} at {rows(i)}: give it a finite "
+                                 f"number{mark}")
             blocks.append(values[:, None])
             continue
         code = {v: k for k, v in enumerate(categories)}
@@ -1220,6 +1237,7 @@ def from_csv(
     try:
         _check_decimal_point(frame, read_csv_kwargs.get("decimal"), rows)
         _check_dotted_thousands(frame, text, read_csv_kwargs, rows)
+        _check_thousands_groups(frame, text, read_csv_kwargs, rows)
         return _from_table(frame, target, kind, features, categorical, dtype, max_categories, rows, drop, dropna,
                            decimals=_written_decimals(text, read_csv_kwargs) if dropna else None)
     except DataError as err:
@@ -1356,6 +1374,36 @@ def _check_dotted_thousands(frame: Any, text: Callable[[], str], options: Mappin
             raise DataError(said + "⟨decimal⟩ ⟨thousands⟩; if it is the decimal mark, say so with ⟨point⟩",
                             {"decimal": ("decimal", ","), "thousands": ("thousands", "."),
                              "point": ("decimal", ".")})
+
+
+def _check_thousands_groups(frame: Any, text: Callable[[], str], options: Mapping[str, Any], rows: Any) -> None:
+    """With a thousands separator given, a number written with it that does not group its digits by three
+    (``145.5`` read with ``thousands='.'``) is read as if the separator were not there, 10 or 1,000 times too large,
+    without a word (pandas): refused, naming the cell."""
+    thousands = options.get("thousands")
+    if not isinstance(thousands, str) or not thousands:
+        return
+    pd = importlib.import_module("pandas")
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c].dtype)
+               and not pd.api.types.is_bool_dtype(frame[c].dtype)]
+    if not numeric:
+        return
+    raw = _cells_as_written(text, options)
+    if raw is None:
+        return
+    mark = options.get("decimal") or "."
+    grouped = re.compile(rf"[-+]?\d{{1,3}}({re.escape(thousands)}\d{{3}})+({re.escape(mark)}\d*)?([eE][-+]?\d+)?")
+    for c in numeric:
+        if c not in raw:
+            continue
+        for i, cell in enumerate(raw[c].tolist()):
+            cell = cell.strip() if isinstance(cell, str) else ""
+            if thousands in cell and not grouped.fullmatch(cell):
+                raise ValueError(f"column {c!r} has {cell!r} at {rows(i)}, which does not group its digits by three "
+                                 f"around the thousands separator {_show_char(thousands)} (as 1{thousands}234{mark}5 "
+                                 f"does) and would be read as {cell.replace(thousands, '')}: write it as the file's "
+                                 f"numbers are written (the decimal mark {_show_char(mark)}), or read the file with "
+                                 "the marks it writes")
 
 
 def _repeated_names(header: str, options: Mapping[str, Any]) -> list[str]:

@@ -915,17 +915,19 @@ class _Interrupt:
 
 def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, stop: Any = None,
         heartbeat_interval: float | None = None, grace_period: float | None = None, compile: bool = False,
-        dtype: Any = None, opened: tuple[Any, dict[str, Any]] | None = None) -> Any:
+        dtype: Any = None, opened: tuple[Any, dict[str, Any]] | None = None, out: Path | None = None) -> Any:
     """Run a checked :class:`Plan`: every study to its budget, then the final re-runs. Returns a
-    :class:`descend.tune.result.TuneResult`. Optuna logs only warnings meanwhile (:func:`descend.tune.logs.quiet`)."""
+    :class:`descend.tune.result.TuneResult`. Optuna logs only warnings meanwhile (:func:`descend.tune.logs.quiet`).
+    ``out``: the folder the results go to; where the re-runs are read from the study and it lacks an optimizer's
+    model file (:func:`descend.tune.result.write_models`), that re-run's first seed is trained again for it."""
     with logs.quiet():
-        return _run(p, progress=progress, stop=stop, heartbeat_interval=heartbeat_interval,
+        return _run(p, progress=progress, stop=stop, heartbeat_interval=heartbeat_interval, out=out,
                     grace_period=grace_period, compile=compile, dtype=dtype, opened=opened)
 
 
 def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: Any,
          heartbeat_interval: float | None, grace_period: float | None, compile: bool, dtype: Any,
-         opened: tuple[Any, dict[str, Any]] | None) -> Any:
+         opened: tuple[Any, dict[str, Any]] | None, out: Path | None = None) -> Any:
     from .. import engine
     from ..spec import RunSpec, schedules_for
     from . import storage as storage_module
@@ -1011,7 +1013,7 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
                              + (f" (the best's re-runs on {p.seeds} seed{'s' * (p.seeds != 1)} follow the search: "
                                 f"{p.names['seeds']}{' ' if p.names['seeds'].startswith('-') else '='}0 leaves them "
                                 "out)" if best and p.seeds else ""))
-            summary = None
+            summary = models = None
             if best and p.seeds and not interrupted:
                 from ..spec import seeds_can_differ
 
@@ -1035,6 +1037,7 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
                 keys = {name: _final_key(runs, p, dtype) for name, runs in specs.items()}
                 kept = {name: rows for name in specs
                         if (rows := _kept_final(homes.get(name), name, keys[name])) is not None}
+                read_back = set(kept)
                 if kept:
                     notes.append("the re-runs of " + ", ".join(kept) + " were read from the study: trained before with "
                                  "the same configuration, seeds and budget")
@@ -1062,6 +1065,18 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
                     # each re-run's batch size as the search's other files write it ("full", not blank; not 32.0
                     # beside a blank in rows read back from the study): the batch it trained with
                     summary["batch_size"] = [batch_shown(specs[name][0].batch_size) for name in summary["optimizer"]]
+                    lost = [name for name in specs if name in read_back and out is not None
+                            and _model_lost(p, Path(out), name, best[name])]
+                    if lost:  # a re-run read from the study has no parameters: its first seed trained again
+                        models = engine.train(p.problem, [specs[name][0] for name in lost], steps=p.budget.steps,
+                                              epochs=p.budget.epochs, eval_every=p.eval_every, stop=event,
+                                              record_grad_norms=False, **({"dtype": dtype} if dtype is not None
+                                                                          else {}), compile=compile)
+                        if models.interrupted:
+                            models = None
+                        else:
+                            notes.append(f"the model file of {', '.join(lost)} was missing: its best configuration's "
+                                         "re-run with the first seed was trained again for it")
     finally:
         if watcher is not None:
             watcher.set()
@@ -1069,12 +1084,34 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
         raise watcher.error
     storage_text = storage_module.shown(p.storage)  # a journal: from anywhere
     return TuneResult(studies=studies, spaces=dict(p.spaces), best=best, trials=trials_frame(studies), final=final,
-                      final_summary=summary, table=final_table(best, summary, p.target), target=p.target,
-                      storage=storage_text,
+                      final_summary=summary, models=models, read=_read_options(p.task),
+                      table=final_table(best, summary, p.target), target=p.target, storage=storage_text,
                       names={name: p.study_name(name) for name, _ in p.optimizers}, interrupted=interrupted,
                       timed_out=timed_out, seconds=time.perf_counter() - started, outcomes=outcomes, notes=notes,
                       description=str(getattr(p.task, "description", "") or ""),
                       facts=[(str(k), str(v)) for k, v in getattr(p.task, "facts", ())])
+
+
+def _read_options(task: Any) -> dict[str, Any]:
+    """How a CSV file's task read its file (:data:`descend.predictor.READ_OPTIONS` of its options)."""
+    from ..predictor import READ_OPTIONS
+
+    options = getattr(task, "options", None) or {}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()
+            if k in READ_OPTIONS and v is not None}
+
+
+def _model_lost(p: Plan, out: Path, optimizer: str, best: Mapping[str, Any]) -> bool:
+    """Whether ``out`` lacks the model file of an optimizer's best configuration (a model a file keeps)."""
+    from ..predictor import savable
+    from . import storage as storage_module
+    from .result import model_missing
+
+    if p.problem.objective.kind == "cost" or not savable(p.problem.model):
+        return False
+    study = next(p.study_name(label) for label, _ in p.optimizers if optimizer in label.split("|"))
+    return model_missing(out, optimizer, {"storage": storage_module.shown(p.storage), "study": study,
+                                          "trial": best.get("trial")})
 
 
 #: A study's user attribute holding the final re-runs of its best configurations: optimizer → ``key`` (what was
@@ -1403,7 +1440,8 @@ def tune(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
         bar = SearchBar(metric=p.target.metric)
     with bar as told:
         result = run(p, progress=told, stop=stop, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
-                     compile=compile, dtype=dtype)  # Optuna's log level is the caller's again afterwards (logs.quiet)
+                     compile=compile, dtype=dtype, out=None if out is None else Path(out))  # (logs.quiet: Optuna's
+        # log level is the caller's again afterwards)
     if out is not None:
         from .result import write
 

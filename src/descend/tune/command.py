@@ -12,6 +12,7 @@ Errors are one line naming the option, exit code 2; Ctrl-C stops after telling O
 from __future__ import annotations
 
 import contextlib
+import shlex
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -202,7 +203,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     from ..report import saved
     from . import api
     from .report import write_report
-    from .result import READ_OPTIONS, RECORD, check_out, take, training_words, write_files, write_record
+    from .result import RECORD, check_out, take, training_words, write_files, write_record
     from .storage import database_failure, mask
 
     try:
@@ -284,7 +285,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
 
         with _Bar(sum(p.trials for p in opened[1].values()), quiet, metric=plan.target.metric,
                   console=Console(file=Unbroken(), stderr=True)) as bar:
-            result = api.run(plan, progress=bar, opened=opened, compile=compile)
+            result = api.run(plan, progress=bar, opened=opened, compile=compile, out=out_dir)
     except RuleFailed as e:  # not the input's fault: the rule's (a plugin's bug), while it trained
         kept = "" if in_memory else "; the trials that finished are kept in the study"
         print(f"error: {e}{kept}", file=sys.stderr)
@@ -351,9 +352,7 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
     try:  # the record first out, last in: a process killed in between leaves no best.json (descend show says so)
         (out_dir / RECORD).unlink(missing_ok=True)
         (out_dir / "report.html").unlink(missing_ok=True)
-        read = {k: list(v) if isinstance(v, tuple) else v for k in READ_OPTIONS
-                if (v := getattr(settings, k, None)) is not None}  # as the task's CSV file was read (parsed)
-        written = write_files(result, out_dir, read=read)
+        written = write_files(result, out_dir)
         tables = True
         try:
             written.append(write_report(result, out_dir, command=command, record=True))
@@ -384,11 +383,30 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
 
     # the notes, and what could mislead about the data (as the report's card says it)
     facts = said_facts(getattr(result, "facts", ()))
+    facts += _no_model(result, built, plan.seeds, written)
     _print_outcome(result, [*(note for note in result.notes if note not in said), *facts], names.values(),
                    "memory, gone with this command (without --storage, OUT/study.journal keeps it)" if in_memory
                    else where, None if in_memory else command)
     print(f"results: {', '.join(str(p) for p in written)}")
     return 130 if result.interrupted else 0
+
+
+def _no_model(result: Any, task: Any, seeds: int, written: Sequence[Path]) -> list[str]:
+    """Why a search of a task of rows wrote no model file (:func:`descend.tune.result.write_models`), where it
+    would be looked for: nothing for a landscape, whose runs have no rows to predict, or an interrupted search."""
+    from ..predictor import savable
+    from .result import MODEL
+
+    if getattr(task, "data", None) is None or result.interrupted or any(
+            p.match(MODEL.format("*")) for p in written):
+        return []
+    if seeds == 0:
+        return ["no model file: --seeds 0 re-runs no configuration (a model file, model-<optimizer>.pt, is the best "
+                "configuration's re-run with the first seed)"]
+    if not savable(task.model):
+        return [f"no model file: the model of {task.name} ({type(task.model).__name__}) is not one a file keeps "
+                "(descend.models.MLP or Linear, as a CSV file's task trains)"]
+    return []
 
 
 def _print_outcome(result: Any, notes: Sequence[str], studies: Iterable[str], where: str, command: str | None
@@ -414,7 +432,7 @@ def show(directory: Path) -> None:
 
     import pandas as pd
 
-    from .result import where_now
+    from .result import MODEL, where_now
     from .runner import Target
 
     best = json.loads((directory / "best.json").read_text(encoding="utf-8"))
@@ -433,6 +451,8 @@ def show(directory: Path) -> None:
                    best.get("notes", []), best["studies"].values(),
                    storage if storage and storage != ":memory:" else "memory, gone with the search that ran it",
                    resume)
+    for model in sorted(directory.glob(MODEL.format("*"))):
+        print(f"model: {model} (descend predict {shlex.quote(str(model))} NEW_ROWS.csv)")
     if not (directory / "report.html").exists():  # cut short while it was drawn (the tables are whole), or removed
         print("note: its report (report.html and its figures) is not there: " + (
             f"the same command writes it: {resume}" if resume else

@@ -26,6 +26,7 @@ sets an axis. An optimizer has the colour :mod:`descend.report.colours` gives it
 from __future__ import annotations
 
 import math
+import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -801,7 +802,7 @@ def _files_section(result: Any, out: Path, stills: Mapping[str, str], *, record:
     for model in sorted(out.glob(MODEL.format("*"))):
         files.append((model.name, "a trained model, the best configuration's re-run with the first seed, with what "
                                   "turns new rows into its predictions: descend predict "
-                                  f"{model.name} NEW_ROWS.csv"))
+                                  f"{shlex.quote(str(out / model.name))} NEW_ROWS.csv"))
     if stills:
         files.append(("figures/", "the static figures of this page (PNG and SVG)"))
     if record:

@@ -61,6 +61,12 @@ class TuneResult:
     outcomes: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     final_summary: Any = None  #: a DataFrame (None: no re-runs)
+    #: the first-seed re-runs trained again for a model file (:func:`write_models`) that the folder lacked where the
+    #: re-runs were read from the study (a :class:`descend.Runs`, None when none was)
+    models: Runs | None = None
+    #: how the task's CSV file was read (:data:`descend.predictor.READ_OPTIONS` of its options): a model file's
+    #: defaults for new rows
+    read: dict[str, Any] = field(default_factory=dict)
     #: the task's description (its card's text: a CSV file's rows, column, features and split)
     description: str = ""
     #: what the task's card states besides (``(key, text)``: a classification's majority-class baseline, a class
@@ -387,10 +393,6 @@ def _training(result: TuneResult) -> str | None:
 #: The file of an optimizer's trained model: its best configuration re-run with the first seed.
 MODEL = "model-{}.pt"
 
-#: The options of a CSV file's reading that new rows are read with too (descend predict's defaults).
-READ_OPTIONS = ("sep", "encoding", "decimal", "thousands", "na_values")
-
-
 def model_file(optimizer: str) -> str:
     """The name of an optimizer's model file, ``model-adam.pt`` (a name of one's own kept to the characters a
     file name takes anywhere)."""
@@ -401,11 +403,12 @@ def model_file(optimizer: str) -> str:
 
 def write_models(result: TuneResult, out: Path, *, read: Mapping[str, Any] | None = None) -> list[Path]:
     """Each optimizer's trained model, :data:`MODEL` (a :class:`descend.Predictor` file, which ``descend predict``
-    reads): its best configuration's re-run with the first seed, where this call trained the re-runs and the
-    model is one a file keeps (:mod:`descend.predictor`: not a landscape's, a case study's or a module of one's
-    own) and finished. ``read``: how the task's CSV file was read (:data:`READ_OPTIONS`), the defaults for new
-    rows. A model file of the folder that is not this search's best goes: one of the same best trial stays (its
-    re-runs read from the study, not trained again, as when it was written)."""
+    reads): its best configuration's re-run with the first seed, from the re-runs this call trained or those it
+    trained again for a missing file (``result.models``), where the model is one a file keeps
+    (:func:`descend.predictor.savable`) and finished. ``read``: how the task's CSV file was read
+    (:data:`descend.predictor.READ_OPTIONS`; by default ``result.read``), new rows' defaults. A model file of this
+    search's storage that is not its best goes; one of its best stays; a file of another kind, or of another
+    storage's search, is left alone."""
     import dataclasses
 
     from .._files import plain
@@ -413,47 +416,65 @@ def write_models(result: TuneResult, out: Path, *, read: Mapping[str, Any] | Non
 
     out = Path(out)
     written: list[Path] = []
-    final = result.final
-    if final is not None:
-        summary = final.summary
+    for runs in (result.final, result.models):
+        if runs is None:
+            continue
+        summary = runs.summary
         for name, rows in summary.groupby("optimizer", sort=False):
             run = int(rows["seed"].astype(float).idxmin())
-            key = _best_key(result, str(name))
-            if key is None or rows.loc[run, "status"] != "ok":
+            path = out / model_file(str(name))
+            if str(name) not in result.best or rows.loc[run, "status"] != "ok" or path in written:
                 continue
             try:
-                predictor = final.predictor(run)
-                best = result.best[key]
-                search = {"study": result.names.get(key), "trial": best.get("trial"), "value": best.get("value"),
-                          "target": result.target.key, "storage": result.storage}
-                about = {**predictor.about, "search": search, "read": dict(read or {}),
+                predictor = runs.predictor(run)
+                about = {**predictor.about, "search": _search_record(result, str(name)),
+                         "read": dict(result.read if read is None else read),
                          "task": result.description}
-                path = dataclasses.replace(predictor, about=plain(about)).save(out / model_file(str(name)))
+                written.append(dataclasses.replace(predictor, about=plain(about)).save(path))
             except ValueError:  # no rows to predict (a landscape), or a model no file keeps
                 continue
-            written.append(path)
-    optimizers = {model_file(o): o for k in result.best for o in str(k).split("|")}
+    optimizers = {model_file(name): name for name in result.best}
     for path in sorted(out.glob(MODEL.format("*"))):
         if path in written or not path.is_file():
             continue
-        key = _best_key(result, optimizers[path.name]) if path.name in optimizers else None
         try:
             search = Predictor.load(path).about.get("search") or {}
-        except ValueError:
-            search = {}
-        same = key is not None and search.get("trial") == result.best[key].get("trial") \
-            and search.get("study") == result.names.get(key) and search.get("storage") == result.storage
-        if same:
+        except ValueError:  # not a model file descend wrote: not this search's to remove
+            continue
+        if not isinstance(search, Mapping) or search.get("storage") != result.storage:
+            continue  # a model of one's own (Runs.predictor(k).save), or another storage's search
+        name = optimizers.get(path.name)
+        if name is not None and _same_best(search, _search_record(result, name)):
             written.append(path)
         else:
             path.unlink(missing_ok=True)
     return written
 
 
-def _best_key(result: TuneResult, optimizer: str) -> Any:
-    """The key of ``result.best`` that holds an optimizer's best trial: its own study's, or a choice's
-    (``"adam|sgd"``); None for an optimizer the search did not tune."""
-    return next((k for k in result.best if optimizer in str(k).split("|")), None)
+def _search_record(result: TuneResult, optimizer: str) -> dict[str, Any]:
+    """What a model file records of the search it is the best of: its storage, study, trial, value and target."""
+    best = result.best[optimizer]
+    study = result.names.get(optimizer) or next((v for k, v in result.names.items()
+                                                 if optimizer in str(k).split("|")), None)  # a choice's one study
+    return {"storage": result.storage, "study": study, "trial": best.get("trial"), "value": best.get("value"),
+            "target": result.target.key}
+
+
+def _same_best(recorded: Mapping[str, Any], search: Mapping[str, Any]) -> bool:
+    return all(recorded.get(k) == search[k] for k in ("storage", "study", "trial"))
+
+
+def model_missing(out: Path, optimizer: str, search: Mapping[str, Any]) -> bool:
+    """Whether ``out`` lacks the model file of an optimizer's best (``search``: :func:`_search_record`'s storage,
+    study and trial): no file, or one of another best."""
+    from ..predictor import Predictor
+
+    path = Path(out) / model_file(optimizer)
+    try:
+        recorded = Predictor.load(path).about.get("search") or {}
+    except ValueError:
+        return True
+    return not (isinstance(recorded, Mapping) and _same_best(recorded, search))
 
 
 def write_files(result: TuneResult, out: Path, *, read: Mapping[str, Any] | None = None) -> list[Path]:
