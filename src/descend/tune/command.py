@@ -392,20 +392,17 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
 
 
 def _no_model(result: Any, task: Any, seeds: int, written: Sequence[Path]) -> list[str]:
-    """Why a search of a task of rows wrote no model file (:func:`descend.tune.result.write_models`), where it
-    would be looked for: nothing for a landscape, whose runs have no rows to predict, or an interrupted search."""
+    """Why a search wrote no model file (:func:`descend.tune.result.write_models`) where one would be looked for: a
+    task whose model a file keeps (a CSV file's, a data set's), not interrupted, searched with --seeds 0."""
     from ..predictor import savable
     from .result import MODEL
 
-    if getattr(task, "data", None) is None or result.interrupted or any(
+    if getattr(task, "data", None) is None or not savable(task.model) or result.interrupted or any(
             p.match(MODEL.format("*")) for p in written):
-        return []
+        return []  # (a landscape's or a case study's own model: no file keeps it, as the README says)
     if seeds == 0:
         return ["no model file: --seeds 0 re-runs no configuration (a model file, model-<optimizer>.pt, is the best "
                 "configuration's re-run with the first seed)"]
-    if not savable(task.model):
-        return [f"no model file: the model of {task.name} ({type(task.model).__name__}) is not one a file keeps "
-                "(descend.models.MLP or Linear, as a CSV file's task trains)"]
     return []
 
 
