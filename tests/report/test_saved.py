@@ -147,8 +147,8 @@ def test_step_counts_are_written_as_whole_numbers_whatever_the_other_runs(tmp_pa
 
     from descend.tune.result import write_files
 
-    write_files(SimpleNamespace(trials=pd.DataFrame({"number": [0]}), table=None,
-                                final_summary=comparison.summary), tmp_path / "search")
+    write_files(SimpleNamespace(trials=pd.DataFrame({"number": [0]}), table=None, final_summary=comparison.summary,
+                                final=None, models=None, best={}, storage="", read={}), tmp_path / "search")
     assert (tmp_path / "search" / "final_summary.csv").read_text() == (out / "summary.csv").read_text()
 
 
