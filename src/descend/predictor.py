@@ -48,9 +48,10 @@ class Predictor:
     model is asked for its logits (a sigmoid or softmax output the loss reads as logits); ``boundary``: a
     binary output's decision boundary (0 for a logit, 0.5 for a probability); ``row_shape``: the shape of one
     row of features (``(D,)``); ``dtype``: the features' and parameters' dtype; ``columns``: how a table's rows
-    became the features (:attr:`descend.data.Dataset.columns`; empty when the features were given as such);
-    ``classes``: what the class labels 0..C-1 stand for; ``feature_mean``/``feature_std``: the training
-    split's moments, where the features were standardised; ``target_mean``/``target_std``: a standardised
+    become the features (:attr:`descend.data.Dataset.columns`; for features given as numbers, each a column of its
+    name; empty for samples of more axes); ``classes``: what the class labels 0..C-1 stand for;
+    ``feature_mean``/``feature_std``: the training split's moments in float64 (the problem's ``feature_moments``,
+    which scaled the training rows), where the features were standardised; ``target_mean``/``target_std``: a standardised
     regression target's; ``target``: the target's name; ``about``: where the model comes from (the optimizer
     and its configuration, the seed, the steps, the task), plain values, as ``descend predict`` shows it.
     """
@@ -289,10 +290,16 @@ def of_run(problem: Any, params: Sequence[Tensor], j: int, about: Mapping[str, A
     return Predictor(model=problem.evaluation_model, params=tuple(p[j:j + 1].detach() for p in params),
                      kind=objective.kind, logits=bool(objective.logits), boundary=objective.boundary,
                      row_shape=tuple(x_train.shape[1:]), dtype=x_train.dtype, columns=tuple(problem.columns),
-                     classes=problem.classes, feature_mean=problem.feature_mean, feature_std=problem.feature_std,
+                     classes=problem.classes, feature_mean=_moment(problem, 0), feature_std=_moment(problem, 1),
                      target_mean=problem.target_mean if problem.standardized else None,
                      target_std=problem.target_std if problem.standardized else None,
                      target=problem.target_name, about=plain(dict(about or {})))
+
+
+def _moment(problem: Any, i: int) -> Tensor | None:
+    """The training features' mean (``i=0``) or std (``1``) in float64, as they scaled the training rows."""
+    moments = getattr(problem, "feature_moments", None)
+    return None if moments is None else moments[i]
 
 
 def _model_record(model: Any) -> dict[str, Any]:

@@ -273,10 +273,10 @@ class Problem:
     ``(x, y)`` evaluated every few steps (``"train"`` first), ``known``: what is known about the answer (an
     object with ``distance(params) -> float``, or None), ``target_mean``/``target_std`` when the
     regression target was standardised (losses are then also reported in the original units), and
-    ``feature_mean``/``feature_std`` (``[D]``, float64: as :func:`descend.data.split` computed them, before their
-    rounding to the features' dtype) when the features were (``standardize=True``, a task's ``standardize``): new
-    rows ``x`` go to the model as ``((x - feature_mean) / feature_std)`` in the runs' dtype, scaled as the training
-    rows were, to the bit. ``columns``: how a table's rows become the features
+    ``feature_mean``/``feature_std`` (``[D]``, in the runs' dtype) when the features were (``standardize=True``, a
+    task's ``standardize``): new rows ``x`` go to the model as ``(x - feature_mean) / feature_std``;
+    ``feature_moments``: the same in float64, as :func:`descend.data.split` computed them before their rounding and
+    scaled every split with them (``((x.double() - mean) / std)`` in the runs' dtype: the training rows to the bit). ``columns``: how a table's rows become the features
     (:attr:`descend.data.Dataset.columns`; for data not read from a table, each feature a column of numbers of its
     name, ``x0``, ``x1``, ...; empty for samples of more axes), ``classes``: what the class labels 0..C-1 stand for
     (None for regression), ``target_name``: the target's; read by :meth:`descend.engine.Runs.predictor`.
@@ -295,6 +295,7 @@ class Problem:
     columns: tuple = ()
     classes: tuple | None = None
     target_name: str = "y"
+    feature_moments: tuple[Tensor, Tensor] | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -406,17 +407,19 @@ def problem(model: Any, data: Any = None, *, loss: Any = "auto", validation: flo
             mean = std = None
         else:
             mean, std = (torch.as_tensor(v, dtype=x_train.dtype) for v in (mean, std))
-        # the training split's moments, as they scaled it: in float64 before their rounding where split() computed
-        # them (new rows scaled with them are scaled as the training ones, to the bit), else as the splits hold them
-        features = getattr(splits, "feature_moments", None)
-        if features is None:
-            features = [getattr(splits, k, None) for k in ("mean", "std")]
-            features = ([torch.as_tensor(v, dtype=x_train.dtype) for v in features] if None not in features else
-                        [None, None])
+        features = [getattr(splits, k, None) for k in ("mean", "std")]  # the training split's, as it scaled them
+        features = ([torch.as_tensor(v, dtype=x_train.dtype) for v in features] if None not in features else
+                    [None, None])
         classes = splits.train.classes if objective.kind in ("binary", "multiclass") else None
         return Problem(model, objective, (x_train, y_train), evals, known, mean, std, name, *features,
                        columns=_columns(splits.train) if data is not None else (), classes=classes,
-                       target_name=splits.train.target_name)
+                       target_name=splits.train.target_name,
+                       feature_moments=getattr(splits, "feature_moments", None) or _moments_of(features))
+
+
+def _moments_of(features: Sequence[Tensor | None]) -> tuple[Tensor, Tensor] | None:
+    """The features' moments in float64 (those of a :class:`descend.data.Splits` built by hand: as it holds them)."""
+    return None if features[0] is None else (features[0].to(torch.float64), features[1].to(torch.float64))
 
 
 def _columns(train: Any) -> tuple:

@@ -1032,3 +1032,17 @@ def test_a_number_that_does_not_group_its_digits_by_the_thousands_separator_is_r
         from_csv(io.StringIO(text), target="price", sep=";", decimal=",", thousands=".")
     ds = from_csv(io.StringIO(text.replace("145.5", "145,5")), target="price", sep=";", decimal=",", thousands=".")
     assert ds.x[:, 0].tolist() == [1145.5, 145.5, 2000.0]
+
+
+def test_the_thousands_check_reads_only_the_columns_used_as_numbers():
+    """A date a German file writes 01.02.2020, read with thousands='.', is a column left out (or one-hot encoded),
+    not a number: refused once, as if it were one. Indian grouping (1,00,000) is grouping."""
+    text = "datum;id;umsatz;preis\n01.02.2020;12.34;1.234,5;10,5\n15.03.2021;56.78;2.345,0;11,0\n"
+    ds = from_csv(io.StringIO(text), target="preis", sep=";", decimal=",", thousands=".", drop=["datum"],
+                  categorical=["id"])
+    assert ds.feature_names == ("id=1234", "id=5678", "umsatz") and ds.x[:, 2].tolist() == [1234.5, 2345.0]
+    with pytest.raises(ValueError, match=r"column 'datum' has '01.02.2020' at row 0 \(line 2\), .* would be read as "
+                                         r"1022020"):
+        from_csv(io.StringIO(text), target="preis", sep=";", decimal=",", thousands=".", drop=["id"])
+    india = from_csv(io.StringIO('amount,y\n"1,00,000",1\n"12,34,567",2\n"1,234",3\n'), target="y", thousands=",")
+    assert india.x[:, 0].tolist() == [100000.0, 1234567.0, 1234.0]

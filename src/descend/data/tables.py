@@ -502,9 +502,11 @@ def _from_table(
     drop: Sequence[object] | None = None,
     dropna: bool = False,
     decimals: Callable[[object], bool] | None = None,
+    numbers_read: Callable[[list], None] | None = None,
 ) -> Dataset:
     """:func:`from_frame`'s work. ``decimals(c)``: whether a CSV file writes column ``c``'s numbers with a
-    decimal point (1.0, 2.0), which keeps it a column of decimals once ``dropna`` drops its empty cells."""
+    decimal point (1.0, 2.0), which keeps it a column of decimals once ``dropna`` drops its empty cells;
+    ``numbers_read(columns)``: a CSV file's check of how the columns it uses as numbers were read."""
     pd = importlib.import_module("pandas")
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"frame must be a pandas DataFrame, not {type(frame).__name__}")
@@ -616,6 +618,8 @@ def _from_table(
                 "out with features="
             )
             raise ValueError(f"column {c!r} has dtype {series[c].dtype}, which can't be used as it is: {fixes}")
+    if numbers_read is not None:  # the columns used as numbers (a dropped date, a categorical code: not)
+        numbers_read([c for c in used if c not in forced])
 
     # Missing values: named, counted, never dropped silently.
     masks = {c: _missing(pd, series[c], types[c]) for c in used}
@@ -889,7 +893,7 @@ def read_rows(path: str | os.PathLike | Any, columns: Sequence[tuple[Any, tuple 
     try:
         _check_decimal_point(frame, read_csv_kwargs.get("decimal"), rows)
         _check_dotted_thousands(frame, text, read_csv_kwargs, rows)
-        _check_thousands_groups(frame, text, read_csv_kwargs, rows)
+        _check_thousands_groups(frame, text, read_csv_kwargs, rows, [c for c, values in columns if values is None])
         x = _features(frame, columns, dtype, rows, read_csv_kwargs.get("decimal") or ".")
         cells = _cells_as_written(text, read_csv_kwargs)
         return (cells if cells is not None and cells.shape == frame.shape else frame), x
@@ -1237,9 +1241,10 @@ def from_csv(
     try:
         _check_decimal_point(frame, read_csv_kwargs.get("decimal"), rows)
         _check_dotted_thousands(frame, text, read_csv_kwargs, rows)
-        _check_thousands_groups(frame, text, read_csv_kwargs, rows)
         return _from_table(frame, target, kind, features, categorical, dtype, max_categories, rows, drop, dropna,
-                           decimals=_written_decimals(text, read_csv_kwargs) if dropna else None)
+                           decimals=_written_decimals(text, read_csv_kwargs) if dropna else None,
+                           numbers_read=functools.partial(_check_thousands_groups, frame, text, read_csv_kwargs,
+                                                          rows))
     except DataError as err:
         raise err.prefixed(_literal(f"{where}: ")) from None
     except ValueError as err:
@@ -1376,15 +1381,16 @@ def _check_dotted_thousands(frame: Any, text: Callable[[], str], options: Mappin
                              "point": ("decimal", ".")})
 
 
-def _check_thousands_groups(frame: Any, text: Callable[[], str], options: Mapping[str, Any], rows: Any) -> None:
-    """With a thousands separator given, a number written with it that does not group its digits by three
-    (``145.5`` read with ``thousands='.'``) is read as if the separator were not there, 10 or 1,000 times too large,
-    without a word (pandas): refused, naming the cell."""
+def _check_thousands_groups(frame: Any, text: Callable[[], str], options: Mapping[str, Any], rows: Any,
+                            used: Sequence[object]) -> None:
+    """With a thousands separator given, a number of a column ``used`` as numbers written with it that does not
+    group its digits by three (or as 1,00,000 in India) is read as if the separator were not there (``145.5`` with
+    ``thousands='.'`` as 1455), without a word (pandas): refused, naming the cell."""
     thousands = options.get("thousands")
     if not isinstance(thousands, str) or not thousands:
         return
     pd = importlib.import_module("pandas")
-    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c].dtype)
+    numeric = [c for c in used if c in frame.columns and pd.api.types.is_numeric_dtype(frame[c].dtype)
                and not pd.api.types.is_bool_dtype(frame[c].dtype)]
     if not numeric:
         return
@@ -1392,7 +1398,8 @@ def _check_thousands_groups(frame: Any, text: Callable[[], str], options: Mappin
     if raw is None:
         return
     mark = options.get("decimal") or "."
-    grouped = re.compile(rf"[-+]?\d{{1,3}}({re.escape(thousands)}\d{{3}})+({re.escape(mark)}\d*)?([eE][-+]?\d+)?")
+    t, d = re.escape(thousands), re.escape(mark)
+    grouped = re.compile(rf"[-+]?(\d{{1,3}}({t}\d{{3}})+|\d{{1,2}}({t}\d{{2}})+{t}\d{{3}})({d}\d*)?([eE][-+]?\d+)?")
     for c in numeric:
         if c not in raw:
             continue
@@ -1401,7 +1408,7 @@ def _check_thousands_groups(frame: Any, text: Callable[[], str], options: Mappin
             if thousands in cell and not grouped.fullmatch(cell):
                 raise ValueError(f"column {c!r} has {cell!r} at {rows(i)}, which does not group its digits by three "
                                  f"around the thousands separator {_show_char(thousands)} (as 1{thousands}234{mark}5 "
-                                 f"does) and would be read as {cell.replace(thousands, '')}: write it as the file's "
+                                 f"does) and would be read as {_plain(frame[c].iloc[i])}: write it as the file's "
                                  f"numbers are written (the decimal mark {_show_char(mark)}), or read the file with "
                                  "the marks it writes")
 

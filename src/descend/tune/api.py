@@ -1072,8 +1072,10 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
                                               epochs=p.budget.epochs, eval_every=p.eval_every, stop=event,
                                               record_grad_norms=False, **({"dtype": dtype} if dtype is not None
                                                                           else {}), compile=compile)
-                        if models.interrupted:
-                            models = None
+                        if models.interrupted:  # (Ctrl-C: the search's results are whole, the file not written)
+                            models, interrupted = None, True
+                            notes.append(f"interrupted while the model file of {', '.join(lost)} was trained again: "
+                                         "it is not written; the same command trains it")
                         else:
                             notes.append(f"the model file of {', '.join(lost)} was missing: its best configuration's "
                                          "re-run with the first seed was trained again for it")
