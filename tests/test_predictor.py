@@ -222,3 +222,72 @@ def test_descend_predict_refuses_to_write_over_its_model_and_says_what_a_file_is
     coded = runner.invoke(app, ["predict", "code.pt", "new.csv"])
     assert coded.exit_code == 2 and "it holds objects other than plain values and tensors" in coded.stderr
     assert "weights_only" not in coded.stderr
+
+
+def test_class_probabilities_are_the_outputs_as_the_loss_read_them(tmp_path, table):
+    iris = descend.fit(task="iris", optimizer="adam", lr=0.1, steps=50)
+    predictor = Predictor.load(iris.predictor(0).save(tmp_path / "iris.pt"))
+    raw = torch.tensor([[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]])
+    shares = predictor.probabilities(raw)
+    with torch.no_grad():
+        logits = iris.to_torch(0, logits=True)(predictor.features(raw))
+    np.testing.assert_allclose(shares, torch.softmax(logits, dim=-1).numpy(), rtol=1e-5, atol=1e-7)
+    assert np.allclose(shares.sum(axis=1), 1.0, atol=1e-6)
+    assert [predictor.classes[i] for i in shares.argmax(axis=1)] == list(predictor.predict(raw))
+    for model, loss, squash in [(descend.models.MLP((4, 8, 1), output="sigmoid"), "auto", "sigmoid"),
+                                (descend.models.Linear(4, 1), "bce-logits", "sigmoid")]:
+        runs = _runs(table, "dear", model, loss=loss)
+        binary = runs.predictor(0)
+        assert binary.squash == squash
+        new = table.head(20).drop(columns=["price", "dear"])
+        shares = binary.probabilities(new)
+        assert shares.shape == (20, 2) and np.allclose(shares.sum(axis=1), 1.0, atol=1e-6)
+        np.testing.assert_array_equal(np.where(shares[:, 1] > 0.5, "yes", "no"), binary.predict(new))
+    module = torch.nn.Sequential(torch.nn.Linear(4, 1), torch.nn.Sigmoid())  # probabilities already: bce reads them
+    runs = _runs(table, "dear", descend.models.ModuleModel(module), loss="bce")
+    assert runs.predictor(0).squash == "identity"
+    rows = table.head(5).drop(columns=["price", "dear"])
+    with torch.no_grad():
+        own = runs.to_torch(0)(runs.predictor(0).features(rows))[:, 0].numpy()
+    np.testing.assert_array_equal(runs.predictor(0).probabilities(rows)[:, 1], own)
+
+
+def test_probabilities_are_refused_where_there_are_none(tmp_path, table):
+    regression = _runs(table, "price", descend.models.Linear(4, 1)).predictor(0)
+    with pytest.raises(ValueError, match=r"probabilities are a classification's, and this model predicts the values "
+                                         r"of 'price' \(a regression\)"):
+        regression.probabilities(table.head(2))
+
+    def own(pred, target, reduction="mean", mask=None, runs=True):
+        return ((pred.reshape(pred.shape[0], -1) - target.reshape(1, -1)) ** 2).mean(dim=1)
+
+    ds = from_frame(table.drop(columns="price"), target="dear")
+    mine = descend.fit(model=descend.models.Linear(4, 1), data=ds, loss=own, standardize=True, steps=3).predictor(0)
+    with pytest.raises(ValueError, match="a loss of one's own, which does not say how its outputs are probabilities"):
+        mine.probabilities(table.head(2))
+    regression.save(tmp_path / "model-adam.pt")
+    table.head(3).to_csv(tmp_path / "new.csv", index=False)
+    said = runner.invoke(app, ["predict", str(tmp_path), str(tmp_path / "new.csv"), "--probabilities"])
+    assert said.exit_code == 2 and said.stderr.startswith("error: --probabilities: probabilities are a "
+                                                          "classification's"), said.output
+
+
+def test_descend_predict_adds_a_column_per_class(tmp_path, table):
+    ds = from_frame(table.drop(columns="dear").assign(price=np.where(table["price"] > 600_000, "dear", np.where(
+        table["price"] > 400_000, "fair", "cheap"))), target="price")
+    runs = descend.fit(model=descend.models.MLP((4, 8, 3), output="softmax"), data=ds, standardize=True, lr=0.1,
+                       steps=40)
+    runs.predictor(0).save(tmp_path / "model-adam.pt")
+    table.head(4).drop(columns=["price", "dear"]).to_csv(tmp_path / "new.csv", index=False)
+    shown = runner.invoke(app, ["predict", str(tmp_path), str(tmp_path / "new.csv"), "--probabilities"])
+    assert shown.exit_code == 0, shown.output
+    written = pd.read_csv(pd.io.common.StringIO(shown.stdout))
+    assert list(written.columns) == ["area", "city", "predicted_price", "probability_cheap", "probability_dear",
+                                     "probability_fair"]
+    shares = written[["probability_cheap", "probability_dear", "probability_fair"]].to_numpy()
+    assert np.allclose(shares.sum(axis=1), 1.0, atol=1e-6)
+    assert written["predicted_price"].tolist() == [("cheap", "dear", "fair")[i] for i in shares.argmax(axis=1)]
+    record = torch.load(tmp_path / "model-adam.pt", weights_only=True)
+    del record["squash"]  # a file written before the record said how its outputs are probabilities
+    torch.save(record, tmp_path / "old.pt")
+    assert Predictor.load(tmp_path / "old.pt").squash == "softmax"

@@ -1267,6 +1267,9 @@ def predict_command(
     rows: Path = typer.Argument(..., metavar="CSV", show_default=False,
                                 help="The new rows: a CSV file with the columns the model was trained on (the "
                                      "target column may be missing)."),
+    probabilities: bool = typer.Option(False, "--probabilities",
+                                       help="Add each class's probability, a column probability_<class> each (a "
+                                            "classification's)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE",
                                        help="Write the rows with their predictions to this CSV file (default, or "
                                             "-: the standard output), with the separator, decimal mark and encoding "
@@ -1297,7 +1300,12 @@ def predict_command(
         if out is not None and Path(out).resolve() == path.resolve():
             raise ValueError(f"--out {str(out)!r} is the model file: give another file for the predictions")
         predictor = Predictor.load(path)
-        frame = predictor.predict_csv(rows, **options)
+        if probabilities:
+            try:
+                predictor.check_probabilities()
+            except ValueError as e:
+                raise ValueError(f"--probabilities: {e}") from None
+        frame = predictor.predict_csv(rows, probabilities=probabilities, **options)
     except DataError as e:  # its fixes as this command's flags (--encoding latin-1)
         _fail(e.render(_spelling(flags)))
     except ValueError as e:

@@ -53,7 +53,8 @@ class Predictor:
     ``feature_mean``/``feature_std``: the training split's moments in float64 (the problem's ``feature_moments``,
     which scaled the training rows), where the features were standardised; ``target_mean``/``target_std``: a standardised
     regression target's; ``target``: the target's name; ``about``: where the model comes from (the optimizer
-    and its configuration, the seed, the steps, the task), plain values, as ``descend predict`` shows it.
+    and its configuration, the seed, the steps, the task), plain values, as ``descend predict`` shows it;
+    ``squash``: how a classifier's outputs become class probabilities (:attr:`descend.problem.Objective.squash`).
     """
 
     model: Any
@@ -71,6 +72,7 @@ class Predictor:
     target_std: Tensor | None = None
     target: str = "y"
     about: Mapping[str, Any] = field(default_factory=dict)
+    squash: str | None = None
 
     def __repr__(self) -> str:
         classes = "" if self.classes is None else f", classes={self.classes!r}"
@@ -105,10 +107,10 @@ class Predictor:
                 shape = "[n, " + ", ".join(str(d) for d in self.row_shape) + "]"
                 raise ValueError(f"rows has shape {list(x.shape)}, and the model takes rows of shape {shape}, as it "
                                  "trained on (one row: x.reshape(1, -1))")
-            bad = ~torch.isfinite(x.reshape(len(x), -1)).all(dim=1)
+            bad = ~torch.isfinite(x.flatten(1)).all(dim=1)
             if bad.any():  # as a table's missing or infinite value is refused, and training data's
                 i = int(bad.nonzero()[0])
-                value = given.reshape(len(given), -1)[i][~torch.isfinite(x.reshape(len(x), -1)[i])][0].item()
+                value = given.flatten(1)[i][~torch.isfinite(x.flatten(1)[i])][0].item()
                 overflow = math.isfinite(value)
                 raise ValueError(f"rows: row {i} holds {value:g}, " + (
                     f"which overflows {str(self.dtype).removeprefix('torch.')}, the model's dtype" if overflow else
@@ -159,6 +161,35 @@ class Predictor:
                 pred = pred[..., 0]
             return pred.numpy()
 
+    def probabilities(self, rows: Any) -> np.ndarray:
+        """Each class's probability for new rows, as the training's loss read the outputs (:attr:`squash`): ``[n,
+        C]`` for classes (in the order of :attr:`classes`), ``[n, 2]`` for a binary target of one output (its two
+        classes), ``[n, L]`` for several binary labels (each one's probability of 1); float32 for a half-precision
+        model. Refused for a regression, and for a loss of one's own (nothing says what its outputs are)."""
+        return self._probabilities(rows)[0]
+
+    def _probabilities(self, rows: Any) -> tuple[np.ndarray, bool]:
+        """:meth:`probabilities`, and whether they are several binary labels'."""
+        self.check_probabilities()
+        pred = self.outputs(rows)
+        pred = pred.float() if pred.dtype in (torch.float16, torch.bfloat16) else pred
+        squash = {"softmax": lambda p: torch.softmax(p, dim=-1), "sigmoid": torch.sigmoid,
+                  "identity": lambda p: p.clamp(0.0, 1.0)}[self.squash]
+        probabilities = squash(pred)
+        if self.kind == "binary" and probabilities.shape[-1] == 1:  # one output: the second class's probability
+            return torch.cat([1.0 - probabilities, probabilities], dim=-1).numpy(), False
+        return probabilities.numpy(), self.kind == "binary"
+
+    def check_probabilities(self) -> None:
+        """Refuse :meth:`probabilities` where there are none: a regression, a loss of one's own (its raw outputs are
+        :meth:`outputs`)."""
+        if self.kind not in ("binary", "multiclass"):
+            raise ValueError(f"probabilities are a classification's, and this model predicts the values of "
+                             f"{self.target!r} (a regression)")
+        if self.squash is None:
+            raise ValueError("this model trained with a loss of one's own, which does not say how its outputs are "
+                             "probabilities")
+
     @property
     def read_options(self) -> dict[str, Any]:
         """How the training's CSV file was read (:data:`READ_OPTIONS` of :attr:`about`'s ``"read"``): new rows'
@@ -166,27 +197,36 @@ class Predictor:
         read = self.about.get("read")
         return {k: v for k, v in read.items() if k in READ_OPTIONS} if isinstance(read, Mapping) else {}
 
-    def predict_csv(self, path: str | os.PathLike | Any, **read_csv_kwargs: Any) -> Any:
+    def predict_csv(self, path: str | os.PathLike | Any, *, probabilities: bool = False,
+                    **read_csv_kwargs: Any) -> Any:
         """New rows from a CSV file, read as :func:`descend.data.from_csv` reads one (``read_csv_kwargs``: its
         options; by default those the training file was read with, :attr:`read_options`), with their predictions
         (:meth:`predict`) in a column of their own, ``predicted_<target>``, after the file's columns: the file's
         cells as it writes them (texts: an identifier ``00123`` stays so), a prediction as a number
         (``predicted_<target>_<i>`` for each of several outputs; a float32 one as the shortest decimal that reads
-        back as it) or a class. Errors name the file, and a row by its line."""
+        back as it) or a class; with ``probabilities=True``, then a column of each class's probability,
+        ``probability_<class>`` (:meth:`probabilities`). Errors name the file, and a row by its line."""
         from .data.tables import read_rows
 
         options = {**self.read_options, **read_csv_kwargs}
+        if probabilities:
+            self.check_probabilities()  # before the file is read
         frame, x = read_rows(path, self.columns, dtype=self.dtype, **options)
-        predicted = self.predict(x)
         frame = frame.copy()
-        if predicted.dtype.kind == "f" and predicted.dtype.itemsize < 8:  # 362233.3, not float64's 362233.3125
-            predicted = np.array([float(str(v)) for v in predicted.reshape(-1)]).reshape(predicted.shape)
-        name = f"predicted_{self.target}"
-        if predicted.ndim == 1:
-            frame[name] = predicted
-        else:
-            for i in range(predicted.shape[1]):
-                frame[f"{name}_{i}"] = predicted[:, i]
+        columns = {f"predicted_{self.target}": self.predict(x)}
+        if probabilities:
+            shares, labels = self._probabilities(x)  # (labels: several binary labels, each a column)
+            classes = list(self.classes if self.classes is not None else range(shares.shape[1]))
+            names = [f"{self.target}_{i}" for i in range(shares.shape[1])] if labels else classes
+            columns.update({f"probability_{c}": shares[:, i] for i, c in enumerate(names)})
+        for key, values in columns.items():
+            if values.dtype.kind == "f" and values.dtype.itemsize < 8:  # 362233.3, not float64's 362233.3125
+                values = np.array([float(str(v)) for v in values.reshape(-1)]).reshape(values.shape)
+            if values.ndim == 1:
+                frame[key] = values
+            else:
+                for i in range(values.shape[1]):
+                    frame[f"{key}_{i}"] = values[:, i]
         return frame
 
     def to_torch(self, *, logits: bool = False) -> torch.nn.Module:
@@ -211,7 +251,7 @@ class Predictor:
                   "classes": None if self.classes is None else list(self.classes),
                   "feature_mean": self.feature_mean, "feature_std": self.feature_std,
                   "target_mean": self.target_mean, "target_std": self.target_std, "target": self.target,
-                  "about": plain(dict(self.about))}  # (numbers, texts: what weights_only reads)
+                  "about": plain(dict(self.about)), "squash": self.squash}  # (numbers, texts: weights_only reads)
         from . import __version__
 
         record["descend"] = __version__
@@ -235,8 +275,11 @@ class Predictor:
             raise ValueError(f"{where} is a folder: give a model file in it (model-<optimizer>.pt)")
         hint = (" (the model comes first: MODEL, then the CSV file of new rows)"
                 if str(path).lower().endswith((".csv", ".tsv", ".txt")) else "")
+        from ._quiet import ignoring
+
         try:
-            record = torch.load(path, weights_only=True, map_location="cpu")
+            with ignoring("Detected pickle protocol"):  # torch's word on a file that is not its own
+                record = torch.load(path, weights_only=True, map_location="cpu")
         except FileNotFoundError:
             raise ValueError(f"{where} does not exist") from None
         except Exception as e:  # pickle's, zipfile's and torch's many ways to say "not a torch file"
@@ -256,7 +299,7 @@ class Predictor:
                    classes=None if record["classes"] is None else tuple(record["classes"]),
                    feature_mean=record["feature_mean"], feature_std=record["feature_std"],
                    target_mean=record["target_mean"], target_std=record["target_std"], target=record["target"],
-                   about=record.get("about") or {})
+                   about=record.get("about") or {}, squash=record.get("squash", _squash_of(record)))
 
 
 def find(path: str | os.PathLike) -> Path:
@@ -293,7 +336,14 @@ def of_run(problem: Any, params: Sequence[Tensor], j: int, about: Mapping[str, A
                      classes=problem.classes, feature_mean=_moment(problem, 0), feature_std=_moment(problem, 1),
                      target_mean=problem.target_mean if problem.standardized else None,
                      target_std=problem.target_std if problem.standardized else None,
-                     target=problem.target_name, about=plain(dict(about or {})))
+                     target=problem.target_name, about=plain(dict(about or {})), squash=objective.squash)
+
+
+def _squash_of(record: Mapping[str, Any]) -> str | None:
+    """A file written before the record said how its outputs are probabilities: as an MLP's or a linear model's
+    with descend's losses (cross-entropy on class scores; a logit where the decision boundary is 0)."""
+    return {"multiclass": "softmax", "binary": "sigmoid" if record.get("boundary") == 0.0 else "identity"}.get(
+        str(record.get("kind")))
 
 
 def _moment(problem: Any, i: int) -> Tensor | None:

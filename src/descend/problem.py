@@ -102,6 +102,20 @@ class Objective:
         # loss reads as one (bce-logits on an identity output)
         return 0.0 if self.logits or self.loss is losses.bce_with_logits else 0.5
 
+    @property
+    def squash(self) -> str | None:
+        """How the outputs of :meth:`predict` become class probabilities, as the loss reads them: ``"sigmoid"``
+        (logits of binary labels), ``"softmax"`` (class scores, read by cross-entropy), ``"identity"``
+        (probabilities already: binary cross-entropy on a model's probabilities); None for a loss of one's own, or
+        a regression."""
+        if self.kind == "multiclass":
+            return "softmax" if self.loss is losses.cross_entropy else None
+        if self.kind == "binary":
+            if self.logits or self.loss is losses.bce_with_logits:
+                return "sigmoid"
+            return "identity" if self.loss is losses.bce else None
+        return None
+
     def decided(self, pred: Tensor) -> Tensor:
         """The class each output of :meth:`predict` stands for, as :meth:`accuracy` counts it
         (:func:`decide`)."""
