@@ -77,7 +77,7 @@ def test_new_rows_of_a_csv_file_are_read_as_the_training_file_was(tmp_path, tabl
     assert [np.float32(v) for v in frame["predicted_price"]] == list(expected)
     assert all(len(repr(v)) <= 12 for v in frame["predicted_price"])
     with pytest.raises(ValueError, match=r"CSV file '.*new.csv': line 2 has"):
-        predictor.predict_csv(path, sep=",")  # another separator given: the file's fields are not the columns
+        predictor.predict_csv(path, sep=",", decimal=".")  # other marks given: the file's fields are not the columns
 
 
 def test_what_a_file_cannot_keep_or_read_is_refused_in_words(tmp_path, table):
@@ -178,14 +178,20 @@ def test_descend_predict_writes_the_files_cells_as_they_are(tmp_path, semicolons
 
 @pytest.mark.parametrize("cells, flags, said", [
     ("area;city\n1.145,5;Paris\n", [], "column 'area' holds numbers, and has '1.145,5' at row 0 (line 2), not a "
-                                       "number with the decimal mark ',': if '.' separates its thousands, read the "
-                                       "file with --thousands ."),
+                                       "number written with the decimal mark ',': if '.' separates its thousands, "
+                                       "read the file with --thousands ."),
     ("area;city\n1.145,5;Paris\n145.5;Nice\n", ["--thousands", "."],
      "column 'area' has '145.5' at row 1 (line 3), which does not group its digits by three around the thousands "
      "separator '.' (as 1.234,5 does) and would be read as 1455"),
-    ("area,city\n145.5,Nice\n", [], "the new rows have no column 'area', which the model takes as a feature; did you "
-                                    "mean 'area,city'? (it takes area, city); the file's separator looks like ',': "
-                                    "--sep ,"),
+    ("area,city\n145.5,Nice\n", [], "the new rows have one column, 'area,city': the names are not split into "
+                                    "columns; the separator is probably ',': read the file with --sep ,"),
+    ("area;city\n80,5;Paris\n1.050;Paris\n", [],
+     "column 'area' holds numbers, and has '1.050' at row 1 (line 3), not a number written with the decimal mark ',': "
+     "if '.' separates its thousands, read the file with --thousands ."),
+    ("area;city\n1.050;Paris\n", [], "column 'area' holds numbers written with a point between thousands ('1.050' at "
+                                     "row 0 (line 2)), which the decimal mark ',' reads as text: read the file with "
+                                     "--thousands . as well"),
+    ("area;city\n1.050;Paris\n", ["--sep", ","], "--sep , and the decimal mark --decimal , are the same character"),
 ])
 def test_descend_predict_says_how_to_read_a_file_written_otherwise(tmp_path, semicolons, cells, flags, said):
     model, _ = semicolons
@@ -291,3 +297,18 @@ def test_descend_predict_adds_a_column_per_class(tmp_path, table):
     del record["squash"]  # a file written before the record said how its outputs are probabilities
     torch.save(record, tmp_path / "old.pt")
     assert Predictor.load(tmp_path / "old.pt").squash == "softmax"
+
+
+def test_a_comma_decimal_is_told_to_a_model_of_points(tmp_path, table):
+    _runs(table, "price", descend.models.Linear(4, 1)).predictor(0).save(tmp_path / "model-adam.pt")
+    (tmp_path / "new.csv").write_text("area;city\n99,90;Paris\n")
+    said = runner.invoke(app, ["predict", str(tmp_path), str(tmp_path / "new.csv"), "--sep", ";"])
+    assert said.exit_code == 2 and ("has '99,90' at row 0 (line 2), not a number written with the decimal mark '.': "
+                                    "if the comma is its decimal mark, read the file with --decimal ,") in said.stderr
+
+
+def test_a_comparisons_folder_says_which_command_writes_a_model(tmp_path):
+    (tmp_path / "comparison.json").write_text("{}")
+    with pytest.raises(ValueError, match="is a comparison's report, and descend compare writes no model file: "
+                                         "descend tune on the same task"):
+        find(tmp_path)

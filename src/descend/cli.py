@@ -1234,18 +1234,6 @@ def tune_command(
         raise typer.Exit(code)
 
 
-def _with_reading_hint(message: str, read: Mapping[str, Any]) -> str:
-    """An error of new rows, with the flag that may fix it where the rows look read with the wrong separator (a
-    missing column whose closest match holds the file's whole header)."""
-    near = re.search(r"did you mean '([^']*)'", message)
-    if near and ("no column" in message) and any(c in near.group(1) for c in ",;\t|"):
-        found = next(c for c in ",;\t|" if c in near.group(1))
-        if found != (read.get("sep") or ","):
-            return f"{message}; the file's separator looks like {'a tab' if found == chr(9) else repr(found)}: " \
-                   f"--sep {shell_word('tab' if found == chr(9) else found)}"
-    return message
-
-
 PREDICT_HELPS = {
     "sep": "The CSV file's separator between columns, e.g. ';' or tab (default: the one the model's training file "
            "was read with, else ',').",
@@ -1291,7 +1279,6 @@ def predict_command(
 
     entries = {e.name: e for e in Config.entries()}
     flags = Config.flags()
-    predictor, options = None, {}
     try:
         options = {entries[k].key: entries[k].setting.parse(v, flags[entries[k].key]) for k, v in read.items()
                    if v is not None}
@@ -1309,7 +1296,7 @@ def predict_command(
     except DataError as e:  # its fixes as this command's flags (--encoding latin-1)
         _fail(e.render(_spelling(flags)))
     except ValueError as e:
-        _fail(_with_reading_hint(str(e), {**(predictor.read_options if predictor is not None else {}), **options}))
+        _fail(str(e))
     read = {**predictor.read_options, **options}  # the rows written as they were read
     sep = read.get("sep") or ","
     if not (isinstance(sep, str) and len(sep) == 1):  # a separator of several characters (or a pattern) is read only

@@ -314,10 +314,13 @@ def find(path: str | os.PathLike) -> Path:
     found = sorted(path.glob("model-*.pt"))
     if len(found) == 1:
         return found[0]
+    if not found and (path / "comparison.json").exists():
+        raise ValueError(f"{str(path)!r} is a comparison's report, and descend compare writes no model file: descend "
+                         "tune on the same task (--csv and --column) writes one per optimizer, model-<optimizer>.pt")
     if not found:
         raise ValueError(f"{str(path)!r} holds no model file (model-<optimizer>.pt): descend tune writes one per "
-                         "optimizer once it has re-run the best configuration (--seeds 1 or more), for a model a file "
-                         "keeps (descend.models.MLP or Linear: a CSV file's or a data set's task)")
+                         "optimizer once it has re-run the best configuration (--seeds 1 or more), for a task whose "
+                         "model a file keeps (a CSV file's or a data set's network or linear model)")
     raise ValueError(f"{str(path)!r} holds {len(found)} model files ({', '.join(p.name for p in found)}): give one "
                      "of them")
 

@@ -1046,3 +1046,23 @@ def test_the_thousands_check_reads_only_the_columns_used_as_numbers():
         from_csv(io.StringIO(text), target="preis", sep=";", decimal=",", thousands=".", drop=["id"])
     india = from_csv(io.StringIO('amount,y\n"1,00,000",1\n"12,34,567",2\n"1,234",3\n'), target="y", thousands=",")
     assert india.x[:, 0].tolist() == [100000.0, 1234567.0, 1234.0]
+
+
+def test_a_point_in_a_file_of_decimal_commas_is_a_thousands_separator_not_a_decimal_mark(tmp_path):
+    """With decimal=',' given, 1.050 among 75,3 was told to give decimal=',' (given already), in a loop."""
+    text = "area;price\n75,3;1\n80,5;2\n1.050;3\n"
+    with pytest.raises(DataError) as e:
+        from_csv(io.StringIO(text), target="price", sep=";", decimal=",")
+    assert "column 'area' holds numbers written with '.' between thousands ('1.050' at row 2 (line 4))" in str(
+        e.value.render())
+    assert e.value.fixes == {"thousands": ("thousands", "."), "decimal": ("decimal", ",")}
+
+
+def test_a_utf8_file_read_as_latin1_is_told_so(tmp_path):
+    path = tmp_path / "flowers.csv"
+    path.write_bytes("size,species\n1.5,Sétosa\n2.5,Vérsicolor\n".encode("utf-8"))
+    with pytest.raises(DataError, match=r"is UTF-8 text \(its letters beyond ASCII are UTF-8's sequences of bytes\), "
+                                        r"not latin-1"):
+        from_csv(path, target="species", encoding="latin-1")
+    path.write_bytes("size,species\n1.5,Sétosa\n2.5,Vérsicolor\n".encode("latin-1"))
+    assert from_csv(path, target="species", encoding="latin-1").classes == ("Sétosa", "Vérsicolor")

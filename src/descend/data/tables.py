@@ -271,15 +271,20 @@ def _decorated_number(v: object) -> bool:
 _SPACES = (" ", "\u00a0", "\u202f")
 
 
-def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target: bool, strays: bool = True) -> None:
+def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target: bool, strays: bool = True,
+                        decimal: str = ".") -> None:
     """A text column that is numbers in disguise is refused rather than one-hot encoded (or read as classes):
     numbers written with a decimal comma (``0,5``: read with ``decimal=","``), and (with ``strays``) numbers with
-    a few stray texts among them (``n/a``, ``?``, ``-``)."""
+    a few stray texts among them (``n/a``, ``?``, ``-``). ``decimal``: the mark the file was read with (a cell
+    ``1.050`` in a file read with ``decimal=","`` is not a number: its point separates thousands, or is a typo)."""
     values = series.astype(object)
     text = np.asarray([isinstance(v, str) for v in values.tolist()], dtype=bool)
     if not text.any():
         return
+    if decimal != ".":  # the cells as numbers with the file's own mark
+        values = values.map(lambda v: v if not isinstance(v, str) else "" if "." in v else v.replace(decimal, "."))
     parsed = np.asarray(pd.to_numeric(values, errors="coerce").isna(), dtype=bool)  # True: not a number
+    values = series.astype(object)
     bad = np.flatnonzero(parsed)
     if not len(bad):
         return
@@ -503,10 +508,12 @@ def _from_table(
     dropna: bool = False,
     decimals: Callable[[object], bool] | None = None,
     numbers_read: Callable[[list], None] | None = None,
+    decimal: str = ".",
 ) -> Dataset:
     """:func:`from_frame`'s work. ``decimals(c)``: whether a CSV file writes column ``c``'s numbers with a
     decimal point (1.0, 2.0), which keeps it a column of decimals once ``dropna`` drops its empty cells;
-    ``numbers_read(columns)``: a CSV file's check of how the columns it uses as numbers were read."""
+    ``numbers_read(columns)``: a CSV file's check of how the columns it uses as numbers were read; ``decimal``:
+    the decimal mark the file was read with."""
     pd = importlib.import_module("pandas")
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"frame must be a pandas DataFrame, not {type(frame).__name__}")
@@ -707,7 +714,7 @@ def _from_table(
         else:
             kind = "regression"
     if ttype == "category" and kind in (None, "regression"):
-        _check_text_numbers(pd, y_series, target, rows, is_target=True, strays=kind is None)
+        _check_text_numbers(pd, y_series, target, rows, is_target=True, strays=kind is None, decimal=decimal)
     distinct = [] if kind == "regression" else _sorted(list(dict.fromkeys(y_series.tolist())))
     numeric = ttype in ("bool", "integer", "float")
     if kind != "regression":
@@ -810,7 +817,7 @@ def _from_table(
             continue
         values = series[c].tolist()
         if c not in forced:
-            _check_text_numbers(pd, series[c], c, rows, is_target=False)
+            _check_text_numbers(pd, series[c], c, rows, is_target=False, decimal=decimal)
         categories = _sorted(list(dict.fromkeys(values)))
         dated = [v for v in values if isinstance(v, str) and _DATE.fullmatch(v.strip())]
         if c not in forced and len(categories) >= 10 and len(dated) >= 0.9 * m:
@@ -925,6 +932,11 @@ def _features(frame: Any, columns: Any, dtype: torch.dtype, rows: _Rows | None,
     blocks = []
     for c, categories in columns:
         if c not in have:
+            sep = _likely_separator(str(have[0])) if len(have) == 1 else None
+            if sep is not None:  # the header read as one column: the file has another separator
+                raise DataError(_literal(f"the new rows have one column, {str(have[0])[:60]!r}: the names are not "
+                                         f"split into columns; the separator is probably {_show_sep(sep)}: read the "
+                                         "file with ") + "⟨sep⟩", {"sep": ("sep", sep)})
             near = _near(str(c), [str(h) for h in have])
             hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
             plain = all(v is None for _, v in columns)  # features given as numbers: an array of them does too
@@ -944,23 +956,30 @@ def _features(frame: Any, columns: Any, dtype: torch.dtype, rows: _Rows | None,
                              "new rows): the model needs every feature; fill it in, or leave that row out")
         if categories is None:
             texts = series.dtype == object or not pd.api.types.is_numeric_dtype(series.dtype)
-            if texts:  # a column of numbers read as text because of one cell: each cell with the file's mark
+            if texts:  # a column of numbers read as text because of one cell: each cell with the file's mark (a
+                # point in a file of decimal commas is not one: 1.050 is 1,050 or a typo, never 1.05)
                 series = series.astype(object).map(
-                    lambda v: v.strip().replace(decimal, ".") if isinstance(v, str) and decimal != "." else v)
+                    lambda v: ("" if decimal != "." and "." in v else v.strip().replace(decimal, "."))
+                    if isinstance(v, str) else v)
             values = np.asarray(pd.to_numeric(series, errors="coerce") if texts else series, dtype=np.float64)
             bad = ~np.isfinite(values)
             if bad.any():
                 i = int(bad.argmax())
                 cell = frame[c].iloc[i]
-                mark = f" with the decimal mark {_show_char(decimal)}" if decimal != "." else ""
-                if isinstance(cell, str) and decimal in cell and re.search(r"\d[.,' ]\d{3}", cell):
-                    other = next(ch for ch in ".,' " if ch != decimal and ch in cell)
-                    raise DataError(_literal(f"column {c!r} holds numbers, and has {cell!r} at {rows(i)}, not a "
-                                             f"number{mark}: if {_show_char(other)} separates its thousands, read "
-                                             "the file with ") + "⟨thousands⟩",
-                                    {"thousands": ("thousands", other)})
+                said = _literal(f"column {c!r} holds numbers, and has {cell!r} at {rows(i)}, not a number written "
+                                f"with the decimal mark {_show_char(decimal)}: ")
+                text = cell.strip() if isinstance(cell, str) else ""
+                mark = re.escape(decimal)
+                grouping = re.fullmatch(rf"[-+]?\d{{1,3}}([.' \u00a0\u202f])\d{{3}}(\1\d{{3}})*({mark}\d*)?", text)
+                if grouping and grouping.group(1) != decimal:
+                    raise DataError(said + f"if {_show_char(grouping.group(1))} separates its thousands, read the "
+                                    "file with ⟨thousands⟩", {"thousands": ("thousands", grouping.group(1))})
+                if decimal == "." and re.fullmatch(r"[-+]?\d*,\d+", text):
+                    raise DataError(said + "if the comma is its decimal mark, read the file with ⟨decimal⟩",
+                                    {"decimal": ("decimal", ",")})
                 raise ValueError(f"column {c!r} holds numbers, and has {_show(cell)} at {rows(i)}: give it a finite "
-                                 f"number{mark}")
+                                 f"number" + (f" written with the decimal mark {_show_char(decimal)}"
+                                              if decimal != "." else ""))
             blocks.append(values[:, None])
             continue
         code = {v: k for k, v in enumerate(categories)}
@@ -1083,6 +1102,11 @@ def _read_csv(path: Any, read_csv_kwargs: dict[str, Any]) -> tuple[Any, _Rows, s
     name it, its text (read once, when asked) and the options it was read with; every error a ValueError naming
     the file."""
     pd = importlib.import_module("pandas")
+    sep, mark = read_csv_kwargs.get("sep", read_csv_kwargs.get("delimiter")), read_csv_kwargs.get("decimal") or "."
+    if isinstance(sep, str) and sep == mark:
+        raise DataError("⟨sep⟩ and the decimal mark ⟨decimal⟩ are the same character: the separator between columns "
+                        "and a number's decimal mark differ (0,5;1,2 or 0.5,1.2); give the file's own, such as "
+                        "⟨point⟩", {"sep": ("sep", sep), "decimal": ("decimal", mark), "point": ("decimal", ".")})
     for option in ("chunksize", "iterator"):
         if read_csv_kwargs.get(option) not in (None, False):
             raise ValueError(f"{option}={read_csv_kwargs[option]!r} is not supported: from_csv reads the whole file")
@@ -1244,7 +1268,7 @@ def from_csv(
         return _from_table(frame, target, kind, features, categorical, dtype, max_categories, rows, drop, dropna,
                            decimals=_written_decimals(text, read_csv_kwargs) if dropna else None,
                            numbers_read=functools.partial(_check_thousands_groups, frame, text, read_csv_kwargs,
-                                                          rows))
+                                                          rows), decimal=read_csv_kwargs.get("decimal") or ".")
     except DataError as err:
         raise err.prefixed(_literal(f"{where}: ")) from None
     except ValueError as err:
@@ -1461,6 +1485,9 @@ def _check_text(head: bytes, where: str, encoding: str | None, name: str) -> Non
     if head.startswith(b"\xef\xbb\xbf") and not utf8:  # read as another, its mark glued to the first name
         raise DataError(_literal(f"{where} is UTF-8 text (it starts with a UTF-8 byte order mark), not {encoding}: "
                                  "read it with ") + "⟨encoding⟩", {"encoding": ("encoding", "utf-8")})
+    if not utf8 and not wide and _utf8_text(head):  # é read as Latin-1's Ã©, without a word
+        raise DataError(_literal(f"{where} is UTF-8 text (its letters beyond ASCII are UTF-8's sequences of bytes), "
+                                 f"not {encoding}: read it with ") + "⟨encoding⟩", {"encoding": ("encoding", "utf-8")})
     for signature, what in _SIGNATURES:
         if head.startswith(signature):
             raise ValueError(f"{where} is not a CSV file but {what}")
@@ -1471,6 +1498,18 @@ def _check_text(head: bytes, where: str, encoding: str | None, name: str) -> Non
         at = head.index(b"\x00")
         raise ValueError(f"{where} is not a text file: it holds binary data (a zero byte at byte {at}), which a "
                          "CSV file never does; is it the file you meant?")
+
+
+def _utf8_text(head: bytes) -> bool:
+    """Whether the first bytes of a file hold letters beyond ASCII, each a whole UTF-8 sequence (a file of another
+    single-byte encoding almost never does: its é is one byte, which UTF-8 takes for the start of a sequence)."""
+    if all(b < 0x80 for b in head):
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:  # a sequence cut at the end of the bytes read is one
+        return e.start >= len(head) - 3 and e.reason == "unexpected end of data"
+    return True
 
 
 def _encoding_error(where: str, err: UnicodeDecodeError, name: str | None) -> DataError:
