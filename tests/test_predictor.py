@@ -312,3 +312,12 @@ def test_a_comparisons_folder_says_which_command_writes_a_model(tmp_path):
     with pytest.raises(ValueError, match="is a comparison's report, and descend compare writes no model file: "
                                          "descend tune on the same task"):
         find(tmp_path)
+
+
+def test_a_damaged_record_is_refused(tmp_path, table):
+    saved = _runs(table, "price", descend.models.Linear(4, 1)).predictor(0).save(tmp_path / "m.pt")
+    record = torch.load(saved, weights_only=True)
+    torch.save({**record, "kind": "poetry"}, saved)
+    with pytest.raises(ValueError, match=r"a model file whose record is damaged \(its kind 'poetry', dtype "
+                                         r"'float32'\)"):
+        Predictor.load(saved)

@@ -51,9 +51,9 @@ class Predictor:
     become the features (:attr:`descend.data.Dataset.columns`; for features given as numbers, each a column of its
     name; empty for samples of more axes); ``classes``: what the class labels 0..C-1 stand for;
     ``feature_mean``/``feature_std``: the training split's moments in float64 (the problem's ``feature_moments``,
-    which scaled the training rows), where the features were standardised; ``target_mean``/``target_std``: a standardised
-    regression target's; ``target``: the target's name; ``about``: where the model comes from (the optimizer
-    and its configuration, the seed, the steps, the task), plain values, as ``descend predict`` shows it;
+    which scaled the training rows), where the features were standardised; ``target_mean``/``target_std``: a
+    standardised regression target's; ``target``: the target's name; ``about``: where the model comes from (the
+    optimizer and its configuration, the seed, the steps, the task), plain values, as ``descend predict`` shows it;
     ``squash``: how a classifier's outputs become class probabilities (:attr:`descend.problem.Objective.squash`).
     """
 
@@ -291,6 +291,10 @@ class Predictor:
         if not isinstance(record.get("version"), int) or record["version"] > VERSION:
             raise ValueError(f"{where} was written by a later descend (its layout {record.get('version')!r}, this "
                              f"descend reads {VERSION}): upgrade descend to read it")
+        if record.get("kind") not in KINDS or not isinstance(getattr(torch, str(record.get("dtype")), None),
+                                                              torch.dtype):
+            raise ValueError(f"{where} is a model file whose record is damaged (its kind {record.get('kind')!r}, "
+                             f"dtype {record.get('dtype')!r})")
         dtype = getattr(torch, str(record["dtype"]))
         return cls(model=_model_of(record["model"]), params=tuple(record["params"]), kind=record["kind"],
                    logits=bool(record["logits"]), boundary=float(record["boundary"]),

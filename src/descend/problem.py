@@ -290,10 +290,11 @@ class Problem:
     ``feature_mean``/``feature_std`` (``[D]``, in the runs' dtype) when the features were (``standardize=True``, a
     task's ``standardize``): new rows ``x`` go to the model as ``(x - feature_mean) / feature_std``;
     ``feature_moments``: the same in float64, as :func:`descend.data.split` computed them before their rounding and
-    scaled every split with them (``((x.double() - mean) / std)`` in the runs' dtype: the training rows to the bit). ``columns``: how a table's rows become the features
-    (:attr:`descend.data.Dataset.columns`; for data not read from a table, each feature a column of numbers of its
-    name, ``x0``, ``x1``, ...; empty for samples of more axes), ``classes``: what the class labels 0..C-1 stand for
-    (None for regression), ``target_name``: the target's; read by :meth:`descend.engine.Runs.predictor`.
+    scaled every split with them (``((x.double() - mean) / std)`` in the runs' dtype: the training rows to the
+    bit). ``columns``: how a table's rows become the features (:attr:`descend.data.Dataset.columns`; for data not
+    read from a table, each feature a column of numbers of its name, ``x0``, ``x1``, ...; empty for samples of more
+    axes), ``classes``: what the class labels 0..C-1 stand for (None for regression), ``target_name``: the
+    target's; read by :meth:`descend.engine.Runs.predictor`.
     """
 
     model: Any
