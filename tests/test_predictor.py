@@ -191,7 +191,7 @@ def test_descend_predict_writes_the_files_cells_as_they_are(tmp_path, semicolons
     ("area;city\n1.050;Paris\n", [], "column 'area' holds numbers written with a point between thousands ('1.050' at "
                                      "row 0 (line 2)), which the decimal mark ',' reads as text: read the file with "
                                      "--thousands . as well"),
-    ("area;city\n1.050;Paris\n", ["--sep", ","], "--sep , and the decimal mark --decimal , are the same character"),
+    ("area;city\n1.050;Paris\n", ["--sep", ","], "the separator is probably ';': read the file with --sep ';'"),
 ])
 def test_descend_predict_says_how_to_read_a_file_written_otherwise(tmp_path, semicolons, cells, flags, said):
     model, _ = semicolons

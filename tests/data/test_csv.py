@@ -1066,3 +1066,23 @@ def test_a_utf8_file_read_as_latin1_is_told_so(tmp_path):
         from_csv(path, target="species", encoding="latin-1")
     path.write_bytes("size,species\n1.5,Sétosa\n2.5,Vérsicolor\n".encode("latin-1"))
     assert from_csv(path, target="species", encoding="latin-1").classes == ("Sétosa", "Vérsicolor")
+
+
+def test_what_the_new_reading_checks_leave_alone(tmp_path):
+    """A missing value's marker with a point (k.A.) under thousands='.', a Latin-1 file whose last byte is a letter
+    beyond ASCII, a file UTF-8 at its start and Latin-1 further on, UTF-8 by another name: read as before."""
+    text = "Betrag;Menge;Klasse\n1.234,50;3;A\n2.000,00;4;B\n345,10;2;A\nk.A.;5;B\n"
+    ds = from_csv(io.StringIO(text), target="Klasse", sep=";", decimal=",", thousands=".", na_values=["k.A."],
+                  dropna=True)
+    assert ds.x[:, 0].tolist() == pytest.approx([1234.5, 2000.0, 345.1]) and ds.dropped == 1
+    last = tmp_path / "last.csv"
+    last.write_bytes("x;ok;city\n1;yes;Lima\n2;no;Lima\n9;yes;Bogotá".encode("latin-1"))
+    assert from_csv(last, target="ok", sep=";", encoding="latin-1").feature_names == ("x", "city=Bogotá",
+                                                                                    "city=Lima")
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(("x,city\n" + "1,Köln\n" * 7000).encode("utf-8") + "2,Zürich\n".encode("latin-1"))
+    assert "city=Zürich" in from_csv(mixed, target="x", encoding="latin-1").feature_names
+    utf8 = tmp_path / "utf8.csv"
+    utf8.write_bytes("x,city\n1,München\n2,Köln\n".encode("utf-8"))
+    for name in ("u8", "utf", "UTF_8"):
+        assert from_csv(utf8, target="x", encoding=name).feature_names == ("city=Köln", "city=München")

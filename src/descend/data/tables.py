@@ -1102,11 +1102,6 @@ def _read_csv(path: Any, read_csv_kwargs: dict[str, Any]) -> tuple[Any, _Rows, s
     name it, its text (read once, when asked) and the options it was read with; every error a ValueError naming
     the file."""
     pd = importlib.import_module("pandas")
-    sep, mark = read_csv_kwargs.get("sep", read_csv_kwargs.get("delimiter")), read_csv_kwargs.get("decimal") or "."
-    if isinstance(sep, str) and sep == mark:
-        raise DataError("⟨sep⟩ and the decimal mark ⟨decimal⟩ are the same character: the separator between columns "
-                        "and a number's decimal mark differ (0,5;1,2 or 0.5,1.2); give the file's own, such as "
-                        "⟨point⟩", {"sep": ("sep", sep), "decimal": ("decimal", mark), "point": ("decimal", ".")})
     for option in ("chunksize", "iterator"):
         if read_csv_kwargs.get(option) not in (None, False):
             raise ValueError(f"{option}={read_csv_kwargs[option]!r} is not supported: from_csv reads the whole file")
@@ -1427,14 +1422,16 @@ def _check_thousands_groups(frame: Any, text: Callable[[], str], options: Mappin
     for c in numeric:
         if c not in raw:
             continue
+        read = frame[c].isna().to_numpy()  # a missing value's marker (k.A., non renseigné) is not a number
         for i, cell in enumerate(raw[c].tolist()):
             cell = cell.strip() if isinstance(cell, str) else ""
-            if thousands in cell and not grouped.fullmatch(cell):
+            if thousands in cell and not (i < len(read) and read[i]) and not grouped.fullmatch(cell):
                 raise ValueError(f"column {c!r} has {cell!r} at {rows(i)}, which does not group its digits by three "
                                  f"around the thousands separator {_show_char(thousands)} (as 1{thousands}234{mark}5 "
                                  f"does) and would be read as {_plain(frame[c].iloc[i])}: write it as the file's "
                                  f"numbers are written (the decimal mark {_show_char(mark)}), or read the file with "
-                                 "the marks it writes")
+                                 "the marks it writes; a date, a time or a code is not a number: leave its column "
+                                 "out, or read it as categories")
 
 
 def _repeated_names(header: str, options: Mapping[str, Any]) -> list[str]:
@@ -1481,11 +1478,11 @@ def _check_text(head: bytes, where: str, encoding: str | None, name: str) -> Non
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) and not wide:
         raise DataError(_literal(f"{where} is UTF-16 text (it starts with a UTF-16 byte order mark): read it with ")
                         + "⟨encoding⟩", {"encoding": ("encoding", "utf-16")})
-    utf8 = encoding is None or encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+    utf8 = encoding is None or _codec(encoding) in ("utf-8", "utf-8-sig", None)
     if head.startswith(b"\xef\xbb\xbf") and not utf8:  # read as another, its mark glued to the first name
         raise DataError(_literal(f"{where} is UTF-8 text (it starts with a UTF-8 byte order mark), not {encoding}: "
                                  "read it with ") + "⟨encoding⟩", {"encoding": ("encoding", "utf-8")})
-    if not utf8 and not wide and _utf8_text(head):  # é read as Latin-1's Ã©, without a word
+    if not utf8 and not wide and _utf8_text(head) and _utf8_file(name):  # é read as Latin-1's Ã©, without a word
         raise DataError(_literal(f"{where} is UTF-8 text (its letters beyond ASCII are UTF-8's sequences of bytes), "
                                  f"not {encoding}: read it with ") + "⟨encoding⟩", {"encoding": ("encoding", "utf-8")})
     for signature, what in _SIGNATURES:
@@ -1507,9 +1504,34 @@ def _utf8_text(head: bytes) -> bool:
         return False
     try:
         head.decode("utf-8")
-    except UnicodeDecodeError as e:  # a sequence cut at the end of the bytes read is one
-        return e.start >= len(head) - 3 and e.reason == "unexpected end of data"
+    except UnicodeDecodeError as e:  # a sequence cut where the first bytes end (not the file's own end) is one
+        return len(head) >= 65536 and e.start >= len(head) - 3 and e.reason == "unexpected end of data"
     return True
+
+
+def _utf8_file(name: str) -> bool:
+    """Whether the whole file is UTF-8 (a file UTF-8 at its start and another encoding further on is neither)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(name, "rb") as f:
+            while chunk := f.read(1 << 20):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except (UnicodeDecodeError, OSError):
+        return False
+    return True
+
+
+def _codec(encoding: str) -> str | None:
+    """An encoding's canonical name (``u8`` and ``cp65001`` are ``utf-8``), None for one Python does not know."""
+    import codecs
+
+    try:
+        return codecs.lookup(encoding.strip()).name
+    except (LookupError, AttributeError):
+        return None
 
 
 def _encoding_error(where: str, err: UnicodeDecodeError, name: str | None) -> DataError:
