@@ -2641,8 +2641,8 @@ class Runs:
         :func:`descend.data.from_csv`, :func:`descend.data.from_frame`), encoded as its rows were
         (:func:`descend.data.features_of`: numbers as they are, a categorical column one-hot over the values it
         held); or the features themselves, ``[n, D]`` (a tensor or array), as the data gave them. Either way the
-        features are then standardised with the training split's ``feature_mean`` and ``feature_std`` where the
-        training ones were.
+        features are then standardised as the training ones were, with the training split's own float64 moments
+        (``runs.problem.feature_moments``): the training rows given back are the training features to the bit.
 
         A regression's predictions are in the target's units (``ŷ·σ + μ`` for a standardised target); a
         classification's are the classes as the data names them (``runs.problem.classes``: ``'setosa'``,

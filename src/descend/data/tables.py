@@ -271,6 +271,14 @@ def _decorated_number(v: object) -> bool:
 _SPACES = (" ", "\u00a0", "\u202f")
 
 
+def _number_text(value: object, decimal: str) -> object:
+    """A cell's text as a number's, read with the file's decimal mark (``"0,5"`` → ``"0.5"``); a point in a file of
+    another mark is not a decimal one (``1.050`` is 1,050 or a typo, never 1.05): no number (``""``)."""
+    if not isinstance(value, str):
+        return value
+    return "" if decimal != "." and "." in value else value.strip().replace(decimal, ".")
+
+
 def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target: bool, strays: bool = True,
                         decimal: str = ".") -> None:
     """A text column that is numbers in disguise is refused rather than one-hot encoded (or read as classes):
@@ -281,10 +289,8 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
     text = np.asarray([isinstance(v, str) for v in values.tolist()], dtype=bool)
     if not text.any():
         return
-    if decimal != ".":  # the cells as numbers with the file's own mark
-        values = values.map(lambda v: v if not isinstance(v, str) else "" if "." in v else v.replace(decimal, "."))
-    parsed = np.asarray(pd.to_numeric(values, errors="coerce").isna(), dtype=bool)  # True: not a number
-    values = series.astype(object)
+    numbers = values.map(lambda v: _number_text(v, decimal)) if decimal != "." else values
+    parsed = np.asarray(pd.to_numeric(numbers, errors="coerce").isna(), dtype=bool)  # True: not a number
     bad = np.flatnonzero(parsed)
     if not len(bad):
         return
@@ -882,9 +888,8 @@ def features_of(frame: Any, columns: Sequence[tuple[Any, tuple | None]] | Datase
         >>> features_of(pd.DataFrame({"colour": ["blue"], "size": [3.0]}), ds.columns).tolist()
         [[3.0, 1.0, 0.0]]
     """
-    if dtype is None:
-        dtype = columns.x.dtype if isinstance(columns, Dataset) else torch.float32
-    return _features(frame, getattr(columns, "columns", columns), dtype, None)  # a Dataset's, or a Problem's
+    columns, dtype = _encoding_of(columns, dtype)
+    return _features(frame, columns, dtype, None)
 
 
 def read_rows(path: str | os.PathLike | Any, columns: Sequence[tuple[Any, tuple | None]] | Dataset, *,
@@ -893,9 +898,7 @@ def read_rows(path: str | os.PathLike | Any, columns: Sequence[tuple[Any, tuple 
     ``decimal``, ``encoding``, ...): the file's cells as it writes them (a DataFrame of texts, an empty cell
     ``""``: an identifier ``00123`` stays so) and the rows' features as :func:`features_of` encodes them, every
     error naming the file, and a row by its line."""
-    if dtype is None:
-        dtype = columns.x.dtype if isinstance(columns, Dataset) else torch.float32
-    columns = getattr(columns, "columns", columns)
+    columns, dtype = _encoding_of(columns, dtype)
     frame, rows, where, text, read_csv_kwargs = _read_csv(path, dict(read_csv_kwargs))
     try:
         _check_decimal_point(frame, read_csv_kwargs.get("decimal"), rows)
@@ -908,6 +911,14 @@ def read_rows(path: str | os.PathLike | Any, columns: Sequence[tuple[Any, tuple 
         raise err.prefixed(_literal(f"{where}: ")) from None
     except ValueError as err:
         raise ValueError(f"{where}: {err}") from None
+
+
+def _encoding_of(columns: Any, dtype: torch.dtype | None) -> tuple[Any, torch.dtype]:
+    """The columns of a Dataset (or a Problem, or the columns themselves) and the features' dtype: ``dtype``, else
+    the data set's, else float32."""
+    if dtype is None:
+        dtype = columns.x.dtype if isinstance(columns, Dataset) else torch.float32
+    return getattr(columns, "columns", columns), dtype
 
 
 def _features(frame: Any, columns: Any, dtype: torch.dtype, rows: _Rows | None,
@@ -956,11 +967,8 @@ def _features(frame: Any, columns: Any, dtype: torch.dtype, rows: _Rows | None,
                              "new rows): the model needs every feature; fill it in, or leave that row out")
         if categories is None:
             texts = series.dtype == object or not pd.api.types.is_numeric_dtype(series.dtype)
-            if texts:  # a column of numbers read as text because of one cell: each cell with the file's mark (a
-                # point in a file of decimal commas is not one: 1.050 is 1,050 or a typo, never 1.05)
-                series = series.astype(object).map(
-                    lambda v: ("" if decimal != "." and "." in v else v.strip().replace(decimal, "."))
-                    if isinstance(v, str) else v)
+            if texts:  # a column of numbers read as text because of one cell: each cell with the file's mark
+                series = series.astype(object).map(lambda v: _number_text(v, decimal))
             values = np.asarray(pd.to_numeric(series, errors="coerce") if texts else series, dtype=np.float64)
             bad = ~np.isfinite(values)
             if bad.any():
