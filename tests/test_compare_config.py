@@ -40,6 +40,7 @@ VALID = {
     "kind": ("classification", "classification"),
     "features": ("a,b", ["a", "b"]),
     "drop": ("id", ["id"]),
+    "categorical": ("zip", ["zip"]),
     "dropna": (True, True),
     "na_values": ("?,-", ["?", "-"]),
     "sep": (";", ";"),

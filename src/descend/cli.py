@@ -38,7 +38,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from ._names import folder_name, shell_word
+from ._names import folder_name, join_items, shell_word
 from ._streams import Unbroken
 from .compare_config import DATA_KEYS, TRAINING_KEYS, Config
 
@@ -100,7 +100,28 @@ class _Command(typer.core.TyperCommand):
                       f"{shlex.quote(','.join(values))}")
             raise
         self._check_given_once(ctx, given)
+        self._check_spaced_columns(ctx, given)
         return rest
+
+    #: Options that list a CSV file's columns.
+    COLUMN_LISTS = ("drop", "features", "categorical")
+
+    def _check_spaced_columns(self, ctx: Any, given: list[str]) -> None:
+        """A list of columns separated by spaces (``--drop id zip``) left its second name as the TASK argument,
+        which a CSV file does not take: said as the list it is."""
+        if ctx.params.get("csv") is None or ctx.params.get("task") is None:
+            return
+        flags = self._options()
+        options = _options_part(given)
+        for i, token in enumerate(options):
+            param = flags.get(token)
+            if param is None or param.name not in self.COLUMN_LISTS:
+                continue
+            values = list(itertools.takewhile(lambda t: not t.startswith("-"), options[i + 1:]))
+            if len(values) > 1 and ctx.params["task"] in values[1:]:
+                flag = max([*param.opts, *param.secondary_opts], key=len)
+                _fail(f"{flag} takes several columns in one, separated by commas without spaces: {flag} "
+                      f"{shell_word(join_items(values))}")
 
     def _options(self) -> dict[str, Any]:
         """Each option's flags (``--steps``, ``--no-compile``, ...) to its parameter."""
@@ -132,7 +153,7 @@ class _Command(typer.core.TyperCommand):
                                              "descend tune searches a --space"}}
 
     #: Options whose one value may list several, comma-separated (a second flag's value would be lost).
-    LISTS = ("lr", "batch_size", "drop", "features")
+    LISTS = ("lr", "batch_size", "drop", "features", "categorical")
 
     def _spaced_list(self, given: list[str]) -> tuple[str, list[str]] | None:
         """A list option (or a point, ``--start X,Y``) whose values were separated by spaces: the flag and its values

@@ -833,6 +833,10 @@ class Config(schema.Schema):
         None, metavar="COLUMNS", parse=_parse_columns, dump=list, written=lambda v, c: c.csv is not None,
         help="CSV columns to leave out, comma-separated (a name with a comma, or spaces at its ends, in double "
              "quotes), e.g. an ID column.")
+    categorical: tuple[str, ...] | None = schema.setting(
+        None, metavar="COLUMNS", parse=_parse_columns, dump=list, written=lambda v, c: c.csv is not None,
+        help="CSV columns to read as categories (one-hot encoded, each value as the file writes it), comma-separated, "
+             "e.g. a ZIP code or a product code written as a number (default: text columns only).")
     dropna: bool | None = schema.setting(
         None, switch=True, metavar="BOOLEAN", parse=schema.boolean, written=lambda v, c: c.csv is not None and v,
         help="Drop the CSV rows that have a missing value (default: refuse them, counted per column).")
@@ -1027,7 +1031,7 @@ class Config(schema.Schema):
             elif value is not None and key != "loss":
                 raise ValueError(_not_an_option(key, value, where, names))
         if self.csv is not None:
-            for key in ("features", "drop", "na_values"):  # one name: a list of one (--task-option drop=id)
+            for key in ("features", "drop", "categorical", "na_values"):  # one name: a list of one (drop=id)
                 if isinstance(options.get(key), str):
                     options[key] = [options[key]]
             options.update({k: (list(v) if isinstance(v, tuple) else v) for k in _CSV_KEYS
@@ -1136,8 +1140,8 @@ def _check_rates(rates: Sequence[float], specs: Sequence[OptimizerSpec], flag: s
 
 #: The settings that apply to a CSV file only (keys of :class:`Config`, options of
 #: :func:`descend.tasks.real.from_csv` and :func:`descend.data.from_csv`).
-_CSV_KEYS = ("kind", "features", "drop", "dropna", "na_values", "sep", "encoding", "decimal", "thousands",
-             "max_categories")
+_CSV_KEYS = ("kind", "features", "drop", "categorical", "dropna", "na_values", "sep", "encoding", "decimal",
+             "thousands", "max_categories")
 
 #: The settings that say how a task's data is read: a CSV file's (:data:`_CSV_KEYS`) and the target's
 #: standardisation; ``descend tune`` takes them as ``descend compare`` does (:func:`data_task`).

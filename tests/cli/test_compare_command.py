@@ -639,6 +639,15 @@ def _bad_files(tmp_path):
      "but --kind binary needs exactly 2; use --kind classification"),
     ("semi", ["--sep", ";", "--column", "prize"], "--column prize is not a column of the file; did you mean "
                                                  "--column price or --column size?"),
+    ("semi", ["--sep", ";", "--categorical", "ciity"], "--categorical ciity: 'ciity' is not a column; did you mean "
+                                                       "'city'?"),
+    ("semi", ["--sep", ";", "--features", "size", "--categorical", "city"],
+     "--categorical city lists 'city', which is not one of the features ('size')"),
+    ("semi", ["--sep", ";", "--categorical", "price"], "--categorical price lists the target column 'price'"),
+    ("semi", ["--sep", ";", "--drop", "age", "city"], "--drop takes several columns in one, separated by commas "
+                                                      "without spaces: --drop age,city"),
+    ("semi", ["--sep", ";", "--categorical", "age", "city"], "--categorical takes several columns in one, separated "
+                                                             "by commas without spaces: --categorical age,city"),
 ])
 def test_a_bad_csv_file_is_refused_with_the_flag_that_fixes_it(tmp_path, name, args, message):
     path = _bad_files(tmp_path)[name]

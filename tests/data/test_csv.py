@@ -19,6 +19,7 @@ from descend.data import (
     from_csv,
     from_frame,
     load_sklearn,
+    read_rows,
     split,
 )
 
@@ -297,7 +298,7 @@ def test_no_features_and_unknown_features():
     with pytest.raises(ValueError, match=r"drop='age, city' must be a list of column names, e.g. "
                                          r"drop=\['age', 'city'\]$"):  # its advice, read as one name, was refused
         from_frame(frame(), "grade", drop="age, city")
-    with pytest.raises(ValueError, match=r"categorical lists 'city', which is not one of the features"):
+    with pytest.raises(ValueError, match=r"categorical=\['city'\] lists 'city', which is not one of the features"):
         from_frame(frame(), "grade", features=["age"], categorical=["city"])
 
 
@@ -1040,7 +1041,7 @@ def test_the_thousands_check_reads_only_the_columns_used_as_numbers():
     text = "datum;id;umsatz;preis\n01.02.2020;12.34;1.234,5;10,5\n15.03.2021;56.78;2.345,0;11,0\n"
     ds = from_csv(io.StringIO(text), target="preis", sep=";", decimal=",", thousands=".", drop=["datum"],
                   categorical=["id"])
-    assert ds.feature_names == ("id=1234", "id=5678", "umsatz") and ds.x[:, 2].tolist() == [1234.5, 2345.0]
+    assert ds.feature_names == ("id=12.34", "id=56.78", "umsatz") and ds.x[:, 2].tolist() == [1234.5, 2345.0]
     with pytest.raises(ValueError, match=r"column 'datum' has '01.02.2020' at row 0 \(line 2\), .* would be read as "
                                          r"1022020"):
         from_csv(io.StringIO(text), target="preis", sep=";", decimal=",", thousands=".", drop=["id"])
@@ -1086,3 +1087,53 @@ def test_what_the_new_reading_checks_leave_alone(tmp_path):
     utf8.write_bytes("x,city\n1,München\n2,Köln\n".encode("utf-8"))
     for name in ("u8", "utf", "UTF_8"):
         assert from_csv(utf8, target="x", encoding=name).feature_names == ("city=Köln", "city=München")
+
+
+def test_a_categorical_column_of_a_file_is_read_as_the_file_writes_its_values():
+    """A code written as a number (a ZIP code 06000) listed in categorical= was one-hot encoded over the numbers
+    pandas read (6000: the 0 lost, and 6000 and 06000 one value); now over the cells as written, spaces around them
+    aside, a missing value still refused by name."""
+    text = "zip,area,price\n06000,50,1\n 75001 ,60,2\n06000,70,3\n6000,80,4\n"
+    ds = from_csv(io.StringIO(text), target="price", kind="regression", categorical=["zip"])
+    assert ds.feature_names == ("zip=06000", "zip=6000", "zip=75001", "area")
+    assert ds.x[:, :3].tolist() == [[1, 0, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0]]
+    assert ds.columns == (("zip", ("06000", "6000", "75001")), ("area", None))
+    # new rows matched as written, a data set whose codes are numbers (a DataFrame's) as read
+    _, x = read_rows(io.StringIO("zip,area\n75001,1\n06000,2\n"), ds)
+    assert x[:, :3].tolist() == [[0, 0, 1], [1, 0, 0]]
+    numbers = from_frame(pd.DataFrame({"zip": [6000, 75001], "area": [1.0, 2.0], "price": [1.0, 2.0]}), "price",
+                         "regression", categorical=["zip"])
+    _, x = read_rows(io.StringIO("zip,area\n75001,1\n06000,2\n"), numbers)
+    assert x[:, :2].tolist() == [[0, 1], [1, 0]]
+    with pytest.raises(ValueError, match=r"column 'zip' has a missing value .* at row 1 \(line 3\)"):
+        from_csv(io.StringIO("zip,area,price\n06000,50,1\n,60,2\n"), target="price", kind="regression",
+                 categorical=["zip"])
+    with pytest.raises(DataError, match=r"categorical=\['zip'\] lists 'zip', which is not one of the features"):
+        from_csv(io.StringIO(text), target="price", kind="regression", features=["area"], categorical=["zip"])
+
+
+def test_the_checks_of_numbers_leave_alone_the_columns_not_read_as_numbers():
+    """With decimal=',' a column whose cells are all written with a point (a version 1.5, a code 3.1) was refused as
+    numbers with a decimal point, even when it was left out or read as categories."""
+    text = "version;size;y\n1.5;2,5;1,0\n2.5;3,5;2,0\n1.5;4,0;3,5\n"
+    with pytest.raises(DataError, match=r"column 'version' holds numbers written with a decimal point"):
+        from_csv(io.StringIO(text), target="y", sep=";", decimal=",")
+    assert from_csv(io.StringIO(text), target="y", sep=";", decimal=",", drop=["version"]).feature_names == ("size",)
+    assert from_csv(io.StringIO(text), target="y", sep=";", decimal=",", features=["size"]).feature_names == ("size",)
+    ds = from_csv(io.StringIO(text), target="y", sep=";", decimal=",", categorical=["version"])
+    assert ds.feature_names == ("version=1.5", "version=2.5", "size")
+    _, x = read_rows(io.StringIO("version;size;note\n2.5;1,5;3.5\n"), ds, sep=";", decimal=",")  # note: not used
+    assert x.tolist() == [[0.0, 1.0, 1.5]]
+
+
+def test_a_first_group_of_zero_is_no_thousands_grouping():
+    """With thousands='.', a cell 0.569 in a file of decimal commas was read as 569 without a word (as grouping of
+    its digits by three), and without it told to read the file with a thousands point."""
+    text = "size;y\n1.234,5;1\n0.569;2\n2.000;3\n"
+    with pytest.raises(DataError, match=r"column 'size' has '0.569' at row 1 \(line 3\), which does not group its "
+                                        r"digits by three .* would be read as 569"):
+        from_csv(io.StringIO(text), target="y", sep=";", decimal=",", thousands=".", kind="regression")
+    frame = pd.DataFrame({"x": ["1.234,5", "0.569,5"] * 3, "y": np.arange(6.0)})
+    with pytest.raises(DataError) as e:
+        from_frame(frame, "y")
+    assert "thousands" not in e.value.fixes

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import optuna
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -182,6 +183,23 @@ def test_accuracies_are_shown_as_percentages(tmp_path):
     assert cells[2] == _cell_text("accuracy", best) and cells[2].endswith("%")
     assert f"<td>{cells[2]}</td>" in (out / "report.html").read_text()
     assert cells[-2].endswith("%") and 0 <= float(cells[-2][:-1]) <= 100  # the re-runs' test accuracy
+
+
+def test_the_training_accuracy_is_shown_beside_the_test_accuracy(tmp_path):
+    """The re-runs' training accuracy (a gap to the test accuracy: overfitting) was only in final_summary.csv."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tune", "iris", "-o", "adam", *FAST, "--out", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    head = next(line for line in result.stdout.splitlines() if line.startswith("┃ optimizer"))
+    names = [c.strip() for c in head.strip("┃").split("┃")]
+    assert names[-3:] == ["train accuracy", "test accuracy", "diverged"], names
+    row = next(line for line in result.stdout.splitlines() if line.startswith("│ adam"))
+    cells = [c.strip() for c in row.strip("│").split("│")]
+    summary = pd.read_csv(out / "final_summary.csv")
+    table = pd.read_csv(out / "table.csv", index_col="optimizer")
+    assert table.loc["adam", "train accuracy"] == pytest.approx(summary["final_train_accuracy"].mean(), rel=1e-12)
+    assert cells[-3] == _cell_text("train accuracy", table.loc["adam", "train accuracy"])
+    assert "train accuracy (mean \u00b1 sd)" in (out / "report.html").read_text()
 
 
 @pytest.mark.parametrize("args, message", [

@@ -131,3 +131,33 @@ def test_a_search_that_writes_no_model_says_why(tmp_path, monkeypatch):
     landscape = runner.invoke(app, ["tune", "rosenbrock", "--trials", "2", "--cohort", "2", "--steps", "5",
                                     "--out", "tr"])
     assert landscape.exit_code == 0 and "no model file" not in landscape.output
+
+
+def test_a_code_column_read_as_categories_from_the_command_line_keeps_its_codes(tmp_path, monkeypatch):
+    """A ZIP code written as a number (06000) was used as the number 6000 from the command line, which had no way
+    to say it is a category: --categorical reads it as the file writes it, for the search and for new rows."""
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(3)
+    zips = rng.choice(["06000", "75001", "01000"], 120)
+    area = rng.uniform(30, 150, 120)
+    price = area * 3000 + np.vectorize({"06000": 50_000, "75001": 300_000, "01000": 0}.get)(zips)
+    lines = ["zip,area,price", *(f"{z},{a:.1f},{p:.0f}" for z, a, p in zip(zips, area, price))]
+    (tmp_path / "homes.csv").write_text("\n".join(lines) + "\n")
+    tuned = runner.invoke(app, ["tune", "--csv", "homes.csv", "--column", "price", "--kind", "regression",
+                                "--categorical", "zip", "--trials", "2", "--cohort", "2", "--steps", "10",
+                                "--seeds", "1", "--quiet", "--out", "td"])
+    assert tuned.exit_code == 0, tuned.output
+    model = Predictor.load(tmp_path / "td" / "model-adam.pt")
+    assert model.columns == (("zip", ("01000", "06000", "75001")), ("area", None))
+    assert "--categorical zip" in tuned.stdout  # the command that resumes the search says it
+    (tmp_path / "new.csv").write_text("zip,area\n06000,80\n75001, 80\n")
+    shown = runner.invoke(app, ["predict", "td", "new.csv"])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert lines[0] == "zip,area,predicted_price" and lines[1].startswith("06000,80,")
+    expected = model.predict(pd.DataFrame({"zip": ["06000", "75001"], "area": [80.0, 80.0]}))
+    assert [np.float32(line.split(",")[-1]) for line in lines[1:]] == list(expected)
+    (tmp_path / "other.csv").write_text("zip,area\n6000,80\n")  # not a code the search saw
+    refused = runner.invoke(app, ["predict", "td", "other.csv"])
+    assert refused.exit_code == 2 and "column 'zip' has '6000' at row 0 (line 2), a value the training data did " \
+        "not hold (it held '01000', '06000', '75001')" in refused.output, refused.output

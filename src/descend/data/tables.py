@@ -307,10 +307,11 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
     listed = values.tolist()
     grouped = [listed[i].strip() if isinstance(listed[i], str) else "" for i in bad]
     # (a number under 1000 has no separator: 407,96 among 10.377,19)
-    spaced = [(rf"[-+]?\d{{1,3}}({space}\d{{3}})*(,\d+)?", ",", space) for space in _SPACES]  # 1 117,60 (French)
-    spaced += [(rf"[-+]?\d{{1,3}}({space}\d{{3}})+(\.\d+)?", ".", space) for space in _SPACES]
-    for pattern, decimal, thousands in ((r"[-+]?\d{1,3}(\.\d{3})*(,\d+)?", ",", "."),
-                                        (r"[-+]?\d{1,3}(,\d{3})+\.\d+", ".", ","), *spaced):
+    # (a first group of 0 is no grouping: 0.569 is a decimal point's number, not 569)
+    spaced = [(rf"[-+]?(0|[1-9]\d{{0,2}}({space}\d{{3}})*)(,\d+)?", ",", space) for space in _SPACES]  # 1 117,60
+    spaced += [(rf"[-+]?[1-9]\d{{0,2}}({space}\d{{3}})+(\.\d+)?", ".", space) for space in _SPACES]
+    for pattern, decimal, thousands in ((r"[-+]?(0|[1-9]\d{0,2}(\.\d{3})*)(,\d+)?", ",", "."),
+                                        (r"[-+]?[1-9]\d{0,2}(,\d{3})+\.\d+", ".", ","), *spaced):
         if all(re.fullmatch(pattern, v) for v in grouped) and any(thousands in v for v in grouped):
             i = int(next(j for j, v in zip(bad, grouped) if thousands in v))  # an example with the separator
             fixes = {"thousands": ("thousands", thousands)}
@@ -374,6 +375,9 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
         out = "" if is_target else ", or leave the column out with ⟨drop⟩"
         if not is_target:
             fixes["drop"] = ("drop", [_plain(c)])
+        if not is_target and all(re.search(r"\d", str(t)) for t in texts):  # 3.1 among 7, 12, 40: codes, maybe
+            out = ", leave the column out with ⟨drop⟩, or read its values as codes (categories) with ⟨categorical⟩"
+            fixes["categorical"] = ("categorical", [_plain(c)])
         raise DataError(_literal(f"column {c!r} holds numbers except {_few(texts)} ({len(bad)} of {m} rows, the "
                                  f"first at {rows(i)}), so {what} would be read as text: fix those cells, or empty "
                                  "them (an empty cell is a missing value: ") + "⟨dropna⟩ drops its row)" + out,
@@ -577,7 +581,9 @@ def _from_table(
     if categorical is not None:
         for c in _column_names("categorical", categorical, columns, target):
             if c not in features:
-                raise ValueError(f"categorical lists {c!r}, which is not one of the features ({_few(features)})")
+                raise DataError("⟨option⟩ " + _literal(f"lists {c!r}, which is not one of the features "
+                                                       f"({_few(features)})"),
+                                {"option": ("categorical", [_plain(g) for g in categorical])})
             forced.add(c)
     m = len(frame)
     if m == 0:
@@ -901,16 +907,39 @@ def read_rows(path: str | os.PathLike | Any, columns: Sequence[tuple[Any, tuple 
     columns, dtype = _encoding_of(columns, dtype)
     frame, rows, where, text, read_csv_kwargs = _read_csv(path, dict(read_csv_kwargs))
     try:
-        _check_decimal_point(frame, read_csv_kwargs.get("decimal"), rows)
-        _check_dotted_thousands(frame, text, read_csv_kwargs, rows)
-        _check_thousands_groups(frame, text, read_csv_kwargs, rows, [c for c, values in columns if values is None])
-        x = _features(frame, columns, dtype, rows, read_csv_kwargs.get("decimal") or ".")
-        cells = _cells_as_written(text, read_csv_kwargs)
+        numbers = [c for c, values in columns if values is None and c in frame.columns]
+        _check_decimal_point(frame[numbers], read_csv_kwargs.get("decimal"), rows)
+        _check_dotted_thousands(frame[numbers], text, read_csv_kwargs, rows)
+        _check_thousands_groups(frame, text, read_csv_kwargs, rows, numbers)
+        # a categorical column's values as the file writes them (a code 06000, which pandas reads as 6000), and
+        # as read (a data set whose codes were numbers: read from a DataFrame, or by an earlier release)
+        written, cells = _as_written(frame, text, read_csv_kwargs, [c for c, values in columns if values is not None])
+        x = _features(written, columns, dtype, rows, read_csv_kwargs.get("decimal") or ".", read=frame)
         return (cells if cells is not None and cells.shape == frame.shape else frame), x
     except DataError as err:
         raise err.prefixed(_literal(f"{where}: ")) from None
     except ValueError as err:
         raise ValueError(f"{where}: {err}") from None
+
+
+def _as_written(frame: Any, text: Callable[[], str], options: Mapping[str, Any],
+               columns: Sequence[object]) -> tuple[Any, Any]:
+    """A CSV file's frame with its ``columns`` that pandas read as numbers (or booleans) as the file writes their
+    cells, without the spaces around them (a code ``06000``, which pandas reads as 6000; ``3.0``, not 3), a missing
+    value kept missing; and the file's cells as written (None when they cannot be read so). Text columns are as
+    read: pandas keeps their cells as they are."""
+    cells = _cells_as_written(text, options)
+    pd = importlib.import_module("pandas")
+    changed = [c for c in columns if c in frame.columns and cells is not None and c in cells.columns
+               and frame[c].dtype != object and not pd.api.types.is_string_dtype(frame[c].dtype)]
+    if not changed or cells.shape != frame.shape:
+        return frame, cells
+    frame = frame.copy()
+    for c in changed:
+        missing = frame[c].isna().to_numpy()
+        frame[c] = pd.Series([None if gap else cell.strip() for gap, cell in zip(missing, cells[c].tolist())],
+                             index=frame.index, dtype=object)
+    return frame, cells
 
 
 def _encoding_of(columns: Any, dtype: torch.dtype | None) -> tuple[Any, torch.dtype]:
@@ -922,9 +951,11 @@ def _encoding_of(columns: Any, dtype: torch.dtype | None) -> tuple[Any, torch.dt
 
 
 def _features(frame: Any, columns: Any, dtype: torch.dtype, rows: _Rows | None,
-              decimal: str = ".") -> torch.Tensor:
+              decimal: str = ".", read: Any = None) -> torch.Tensor:
     """:func:`features_of`'s work; ``rows`` names a row in messages (a CSV file's by its line); ``decimal``: the
-    file's decimal mark, for a column of numbers read as text because of one cell."""
+    file's decimal mark, for a column of numbers read as text because of one cell; ``read``: a CSV file's frame as
+    pandas read it, where ``frame`` has categorical columns as the file writes them (a value matches the data set's
+    as written, else as read)."""
     pd = importlib.import_module("pandas")
     if isinstance(frame, Dataset) or not isinstance(columns, Sequence):
         raise ValueError("features_of(frame, columns): give the new rows as a pandas DataFrame, then the data set "
@@ -993,10 +1024,15 @@ def _features(frame: Any, columns: Any, dtype: torch.dtype, rows: _Rows | None,
         code = {v: k for k, v in enumerate(categories)}
         by_text = {_text(v): k for k, v in enumerate(categories)}  # 3 read as 3.0, or as '3' from a file
         onehot = np.zeros((len(frame), len(categories)))
-        for i, v in enumerate(series.tolist()):
-            k = code.get(v) if _hashable(v) else None
-            if k is None:
-                k = by_text.get(_text(v))
+        alternatives = read[c].tolist() if read is not None else [None] * len(frame)
+        for i, (v, other) in enumerate(zip(series.tolist(), alternatives)):
+            k = None
+            for value in (v, other) if other is not None else (v,):
+                k = code.get(value) if _hashable(value) else None
+                if k is None:
+                    k = by_text.get(_text(value))
+                if k is not None:
+                    break
             if k is None:
                 raise ValueError(f"column {c!r} has {_show(v)} at {rows(i)}, a value the training data did not hold "
                                  f"(it held {_few(list(categories))}), so the model has no feature for it")
@@ -1266,8 +1302,17 @@ def from_csv(
     dtype, max_categories = _check_table_options(kind, dtype, max_categories, dropna)
     frame, rows, where, text, read_csv_kwargs = _read_csv(path, read_csv_kwargs)
     try:
-        _check_decimal_point(frame, read_csv_kwargs.get("decimal"), rows)
-        _check_dotted_thousands(frame, text, read_csv_kwargs, rows)
+        # the columns not read as numbers (left out, or categories): not checked as numbers; the names as given
+        # (one that is not a column is refused by name below)
+        codes, left_out, kept = (
+            [c for c in given if _hashable(c)] if isinstance(given, Sequence) and not isinstance(given, str) else None
+            for given in (categorical, drop, features))
+        numbers = [c for c in frame.columns if c not in (codes or ()) and c not in (left_out or ())
+                   and (kept is None or c in kept or c == target)]
+        _check_decimal_point(frame[numbers], read_csv_kwargs.get("decimal"), rows)
+        _check_dotted_thousands(frame[numbers], text, read_csv_kwargs, rows)
+        if codes:
+            frame, _ = _as_written(frame, text, read_csv_kwargs, codes)
         return _from_table(frame, target, kind, features, categorical, dtype, max_categories, rows, drop, dropna,
                            decimals=_written_decimals(text, read_csv_kwargs) if dropna else None,
                            numbers_read=functools.partial(_check_thousands_groups, frame, text, read_csv_kwargs,
@@ -1426,7 +1471,8 @@ def _check_thousands_groups(frame: Any, text: Callable[[], str], options: Mappin
         return
     mark = options.get("decimal") or "."
     t, d = re.escape(thousands), re.escape(mark)
-    grouped = re.compile(rf"[-+]?(\d{{1,3}}({t}\d{{3}})+|\d{{1,2}}({t}\d{{2}})+{t}\d{{3}})({d}\d*)?([eE][-+]?\d+)?")
+    # (a first group of 0 is no grouping: 0.569 with thousands='.' is a decimal point, not 569)
+    grouped = re.compile(rf"[-+]?([1-9]\d{{0,2}}({t}\d{{3}})+|[1-9]\d?({t}\d{{2}})+{t}\d{{3}})({d}\d*)?([eE][-+]?\d+)?")
     for c in numeric:
         if c not in raw:
             continue
@@ -1434,12 +1480,13 @@ def _check_thousands_groups(frame: Any, text: Callable[[], str], options: Mappin
         for i, cell in enumerate(raw[c].tolist()):
             cell = cell.strip() if isinstance(cell, str) else ""
             if thousands in cell and not (i < len(read) and read[i]) and not grouped.fullmatch(cell):
-                raise ValueError(f"column {c!r} has {cell!r} at {rows(i)}, which does not group its digits by three "
-                                 f"around the thousands separator {_show_char(thousands)} (as 1{thousands}234{mark}5 "
-                                 f"does) and would be read as {_plain(frame[c].iloc[i])}: write it as the file's "
-                                 f"numbers are written (the decimal mark {_show_char(mark)}), or read the file with "
-                                 "the marks it writes; a date, a time or a code is not a number: leave its column "
-                                 "out, or read it as categories")
+                raise DataError(_literal(
+                    f"column {c!r} has {cell!r} at {rows(i)}, which does not group its digits by three around the "
+                    f"thousands separator {_show_char(thousands)} (as 1{thousands}234{mark}5 does) and would be read "
+                    f"as {_plain(frame[c].iloc[i])}: write it as the file's numbers are written (the decimal mark "
+                    f"{_show_char(mark)}), or read the file with the marks it writes; a date, a time or a code is not "
+                    "a number: leave its column out with ") + "⟨drop⟩, or read it as categories with ⟨categorical⟩",
+                    {"drop": ("drop", [_plain(c)]), "categorical": ("categorical", [_plain(c)])})
 
 
 def _repeated_names(header: str, options: Mapping[str, Any]) -> list[str]:

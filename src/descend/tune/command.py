@@ -158,7 +158,8 @@ def _listing(result: Any) -> str:
 
 
 #: The re-runs' columns the terminal shows, in this order, where the result has them.
-_RESULTS = ("seeds", "test loss", "test loss (target's units)", "test accuracy", "divergence rate")
+_RESULTS = ("seeds", "test loss", "test loss (target's units)", "train accuracy", "test accuracy",
+            "divergence rate")
 
 
 def _result_columns(frame: Any) -> list[str]:

@@ -714,7 +714,7 @@ def _best_section(result: Any, stats: Any, colours: Mapping[str, str], optimizer
     # the re-runs' own value of the search's objective beside the chosen trial's (a trial chosen as the best of
     # many is luckier than its re-runs: 0.00087 for the trial, 0.06 ± 0.09 for its seeds, on iris)
     metrics = [m for m in ("train loss", _objective(result), "test loss", "test loss (target's units)",
-                           "test accuracy") if m in stats.columns]
+                           "train accuracy", "test accuracy") if m in stats.columns]
     metrics = list(dict.fromkeys(metrics))
     head = ["optimizer", "trial", f"best {_objective(result)}", "configuration"]
     if "seeds" in stats.columns:

@@ -174,8 +174,8 @@ def final_table(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any
     """One row per optimizer: its best trial's value and configuration (a full batch as ``"full"``) and, over
     its re-runs, ``seeds`` (runs), ``no result`` (runs without one: :func:`descend.outcomes.counts`), the mean
     of the final losses (train, validation, test; for a standardised regression target also the test loss in
-    its own units, ``test loss (target's units)``), the search's objective where it is an accuracy (``validation
-    accuracy``) and test accuracy over the runs with a result, each with its
+    its own units, ``test loss (target's units)``), the training accuracy, the search's objective where it is the
+    validation accuracy, and the test accuracy over the runs with a result, each with its
     sample standard deviation (``test loss sd``; NaN for one run), and the share of runs that diverged. The
     terminal, ``table.csv`` and the report all read this table. ``summary``: the re-runs' summary, or None."""
     import numpy as np
@@ -199,7 +199,7 @@ def final_table(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any
                                   ("final_train_accuracy", "train accuracy"),
                                   ("final_validation_accuracy", "validation accuracy"),
                                   ("final_test_accuracy", "test accuracy")):
-                if label in ("train accuracy", "validation accuracy") and label != f"{target.split} {target.metric}":
+                if label == "validation accuracy" and label != f"{target.split} {target.metric}":
                     continue
                 if column not in mine or not np.isfinite(pd.to_numeric(mine[column], errors="coerce")).any():
                     continue
