@@ -136,7 +136,7 @@ def test_descend_predict_writes_the_rows_with_their_predictions(tmp_path, table)
 
 
 @pytest.mark.parametrize("args, said", [
-    (["none.pt", "new.csv"], "error: 'none.pt' does not exist: give a model file descend tune wrote"),
+    (["none.pt", "new.csv"], "error: 'none.pt' does not exist: give a model file descend tune or descend compare wrote"),
     (["model-adam.pt", "old.csv"], "error: CSV file 'old.csv' does not exist"),
     (["model-adam.pt", "purple.csv"], "error: CSV file 'purple.csv': column 'city' has 'Rome' at row 1 (line 3), a "
                                       "value the training data did not hold (it held 'Lyon', 'Nice', 'Paris')"),
@@ -307,11 +307,20 @@ def test_a_comma_decimal_is_told_to_a_model_of_points(tmp_path, table):
                                     "if the comma is its decimal mark, read the file with --decimal ,") in said.stderr
 
 
-def test_a_comparisons_folder_says_which_command_writes_a_model(tmp_path):
+def test_a_comparisons_folder_without_a_model_says_which_tasks_have_one(tmp_path):
     (tmp_path / "comparison.json").write_text("{}")
-    with pytest.raises(ValueError, match="is a comparison's report, and descend compare writes no model file: "
-                                         "descend tune on the same task"):
+    with pytest.raises(ValueError, match="is a comparison's report without a model file: descend compare writes one "
+                                         "per optimizer .* for a task whose model a file keeps"):
         find(tmp_path)
+
+
+def test_a_model_saved_twice_is_the_same_file(tmp_path, table):
+    """The archive inside a model file was named after the file written aside (its process number): the same model
+    saved again, or a report rebuilt, gave other bytes."""
+    predictor = _runs(table, "price", descend.models.Linear(4, 1)).predictor(0)
+    first = predictor.save(tmp_path / "a.pt").read_bytes()
+    assert predictor.save(tmp_path / "b.pt").read_bytes() == first
+    assert Predictor.load(tmp_path / "a.pt").save(tmp_path / "c.pt").read_bytes() == first
 
 
 def test_a_damaged_record_is_refused(tmp_path, table):

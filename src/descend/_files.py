@@ -37,6 +37,19 @@ def plain(value: Any, *, finite: bool = False) -> Any:
 #: a comparison's, with or without its best.json.
 TUNE_MARKER = ".descend-tune"
 
+#: A model file's name (a :class:`descend.Predictor`'s): ``model-<optimizer>.pt``, one per optimizer of a search
+#: (``descend tune``) and per optimizer label of a comparison (``descend compare``).
+MODEL = "model-{}.pt"
+
+
+def model_file(name: str) -> str:
+    """The name of an optimizer's (or a comparison label's) model file, ``model-adam.pt``, a name of one's own kept
+    to the characters a file name takes anywhere, one ``_`` for each run of others (``sgd(momentum=0.9)``:
+    ``model-sgd_momentum_0.9.pt``)."""
+    import re
+
+    return MODEL.format(re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_.-]", "_", name)).strip("_") or "_")
+
 
 def entries(directory: Path) -> list[str]:
     """Every file (and symbolic link, and empty directory) under ``directory``, as a relative POSIX path."""

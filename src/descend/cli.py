@@ -38,7 +38,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from ._names import folder_name, join_items, shell_word
+from ._names import folder_name, shell_word
 from ._streams import Unbroken
 from .compare_config import DATA_KEYS, TRAINING_KEYS, Config
 
@@ -57,6 +57,12 @@ class _Argument(typer.core.TyperArgument):
 
 #: The errors of a write to a full or failing disk: the standard output's, said as such (``>/dev/full``).
 _OUTPUT_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
+
+
+def _comma_joined(values: Sequence[str]) -> str:
+    """Words a list option was given as (``--drop id, zip``: ``id,`` and ``zip``) as its one value, ``id,zip``:
+    each as typed (a name with a comma, quoted already, stays so), the commas between them once."""
+    return ",".join(v.strip().strip(",") if '"' not in v else v.strip() for v in values if v.strip().strip(","))
 
 
 def _options_part(given: list[str]) -> list[str]:
@@ -96,8 +102,9 @@ class _Command(typer.core.TyperCommand):
                 e.message = f"{flag} needs a value (it took the option {other} as its value): give {flag} VALUE"
             elif (spaced := self._spaced_list(given)) is not None and "unexpected extra argument" in str(e):
                 flag, values = spaced  # --lr 0.01 0.1: the second value left over as an argument
-                _fail(f"{flag} takes several values in one, separated by commas without spaces: {flag} "
-                      f"{shlex.quote(','.join(values))}")
+                what = "columns" if flag.lstrip("-") in self.COLUMN_LISTS else "values"
+                _fail(f"{flag} takes several {what} in one, separated by commas without spaces: {flag} "
+                      f"{shlex.quote(_comma_joined(values))}")
             raise
         self._check_given_once(ctx, given)
         self._check_spaced_columns(ctx, given)
@@ -121,7 +128,7 @@ class _Command(typer.core.TyperCommand):
             if len(values) > 1 and ctx.params["task"] in values[1:]:
                 flag = max([*param.opts, *param.secondary_opts], key=len)
                 _fail(f"{flag} takes several columns in one, separated by commas without spaces: {flag} "
-                      f"{shell_word(join_items(values))}")
+                      f"{shell_word(_comma_joined(values))}")
 
     def _options(self) -> dict[str, Any]:
         """Each option's flags (``--steps``, ``--no-compile``, ...) to its parameter."""
@@ -166,7 +173,8 @@ class _Command(typer.core.TyperCommand):
                 continue
             values = list(itertools.takewhile(lambda t: not t.startswith("--") and not re.fullmatch(r"-[A-Za-z]", t),
                                               options[i + 1:]))
-            if len(values) > 1 and all(re.fullmatch(r"[-+0-9.eE,]+|full|hybrid\S*", v) for v in values[1:]):
+            if len(values) > 1 and (param.name in self.COLUMN_LISTS or all(
+                    re.fullmatch(r"[-+0-9.eE,]+|full|hybrid\S*", v) for v in values[1:])):
                 return max([*param.opts, *param.secondary_opts], key=len), values
         return None
 
@@ -691,9 +699,23 @@ def compare_command(
     if not drawn:
         typer.echo(f"note: the report has no figures: descend report {shlex.quote(str(out_dir))} --figures draws "
                    "them from its saved results")
+    if not quiet:
+        from .report.saved import model_files
+
+        _models_line(out_dir, list(model_files(comparison.models).values()))
     typer.echo(f"report: {html}")
     if comparison.interrupted or not drawn:
         raise typer.Exit(130)
+
+
+def _models_line(out: Path, names: Sequence[str]) -> None:
+    """The line that names a comparison's model files (each optimizer's representative run) and how new rows are
+    predicted with one; nothing where there is none."""
+    if not names:
+        return
+    first = shlex.quote(str(Path(out) / names[0]))
+    typer.echo(f"model{'s' * (len(names) > 1)}: {', '.join(names)} in {out} (each optimizer's representative run; "
+               f"new rows: descend predict {first} NEW_ROWS.csv)")
 
 
 @contextlib.contextmanager
@@ -984,6 +1006,9 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
     Console().print(_table_of(_compact(frame), winners(frame), title, notes=_seeds_note(frame)))
     for note in [*notes, *([unread] if unread else [])]:
         typer.echo(f"note: {note}")
+    models = record.get("models") if unread is None and rows is not None else None
+    _models_line(Path(report), [name for name in (models.values() if isinstance(models, dict) else ())
+                                if isinstance(name, str) and (Path(report) / name).is_file()])
     if config.exists():
         typer.echo(config.read_text(encoding="utf-8"))
 

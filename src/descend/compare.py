@@ -112,6 +112,9 @@ class Comparison:
     selection: Selection | None = None
     table_notes: list[str] = field(default_factory=list)
     search: Search | None = None  #: tuned mode: how each optimizer's learning rate was searched and chosen
+    #: label → its representative run's trained model (a :class:`descend.Predictor`), where that run finished with
+    #: a result and its model is one a file keeps; the report writes each to ``model-<label>.pt``
+    models: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         """One line (the dataclass's printed every run's path and the tables: 220,000 characters for the ellipse's
@@ -292,6 +295,7 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
 
     schedule = scheduled(config.batch_size[0])  # whether there is one; each batch size's own below (specs_of)
     summaries, curves, paths, interrupted, notes = [], [], {}, False, []
+    trained: dict[int, Any] = {}  # run → its trained model (a Predictor), where a file keeps the task's model
     notes += _schedule_notes(config, task)
     for name in unrecorded_plugins(list(dict.fromkeys(spec.name for spec in config.optimizers)), config.plugin):
         notes.append(f"{name} is an optimizer of one's own registered in this process, not by a plugin of this "
@@ -369,6 +373,7 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
         for k, path in result.paths.items():
             paths[k + offset] = path
         curves.append(curve)
+        trained.update({k + offset: model for k, model in _models_of(result).items()})
         offset += len(result.runs)
 
     # in the modes without a search every optimizer's runs are known at once: collected, then one fit
@@ -443,12 +448,44 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     with interrupt_after(act=False):  # a Ctrl-C once training is over: the comparison is finished all
         # the same (a second one, or one while the report is written, is the command's to handle)
         return _finished(config, task, summaries, curves, paths, interrupted, notes, found, trials, one_seed, dtype,
-                         started)
+                         started, trained)
+
+
+def _models_of(runs: Any) -> dict[int, Any]:
+    """Each run's trained model (:meth:`descend.Runs.predictor`) by its index in ``runs``, where a file keeps the
+    model (:func:`descend.predictor.savable`: an MLP or a linear model of rows, not a landscape's cost or a case
+    study's own model) and the run has parameters."""
+    from .predictor import savable
+
+    if runs.problem.objective.kind == "cost" or not savable(runs.problem.evaluation_model):
+        return {}
+    return runs.predictors()
+
+
+def _representatives_models(selection: Selection, summary: Any, trained: Mapping[int, Any],
+                           task: Any) -> dict[str, Any]:
+    """label → the trained model of its representative run (``selection``'s, decided once), where that run has a
+    result (status ok) and a model a file keeps (``trained``: run → its :class:`descend.Predictor`), recording
+    which run of the comparison it is, the label it stands for, how the configuration was chosen, and how the
+    task's CSV file was read (new rows' defaults)."""
+    from ._files import plain
+    from .predictor import read_options_of
+
+    models = {}
+    for run, label in selection.representatives().items():
+        if run not in trained or summary.loc[run, "status"] != outcomes.OK:
+            continue
+        model = trained[run]
+        about = {**model.about, "run": int(run),
+                 "comparison": {"label": label, "chosen on": selection.chosen_on(summary)},
+                 "read": read_options_of(task), "task": str(getattr(task, "description", "") or "")}
+        models[label] = dataclasses.replace(model, about=plain(about))
+    return models
 
 
 def _finished(config: Config, task: Any, summaries: list[Any], curves: list[Any], paths: dict[int, Any],
               interrupted: bool, notes: list[str], found: Any, trials: list[Any], one_seed: dict[str, list[str]],
-              dtype: torch.dtype, started: float) -> Comparison:
+              dtype: torch.dtype, started: float, trained: Mapping[int, Any] | None = None) -> Comparison:
     """The comparison from the runs that finished: their summary, curves, table and winners, and its notes."""
     import pandas as pd
 
@@ -483,7 +520,7 @@ def _finished(config: Config, task: Any, summaries: list[Any], curves: list[Any]
                       paths=paths, interrupted=interrupted, seconds=time.perf_counter() - started, notes=notes,
                       selection=selection,
                       table_notes=table_notes(selection, task, seeds=config.seeds, summary=summary, paths=paths),
-                      search=found)
+                      search=found, models=_representatives_models(selection, summary, trained or {}, task))
 
 
 def _fit_settings(config: Config, task: Any) -> dict[str, Any]:

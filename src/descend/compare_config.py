@@ -1034,6 +1034,10 @@ class Config(schema.Schema):
             for key in ("features", "drop", "categorical", "na_values"):  # one name: a list of one (drop=id)
                 if isinstance(options.get(key), str):
                     options[key] = [options[key]]
+            # a CSV setting given as a task option (--task-option categorical=zip) is written as the setting it is:
+            # config.toml keeps only the task options the task's signature names, and it was lost there
+            folded.update({k: tuple(options[k]) if isinstance(options[k], list) else options[k] for k in _CSV_KEYS
+                           if k != "kind" and k in options and getattr(self, k) is None})
             options.update({k: (list(v) if isinstance(v, tuple) else v) for k in _CSV_KEYS
                             if k != "kind" and (v := getattr(self, k)) is not None})
         try:

@@ -2620,17 +2620,32 @@ class Runs:
         :class:`descend.predictor.Predictor`), by its index in the summary: its final parameters, how a table's
         rows became the features, the training split's moments that scaled them, what the outputs stand for.
         ``.save(path)`` writes it to a file that ``descend.Predictor.load(path)`` and ``descend predict`` read."""
-        from .predictor import of_run
-
         res, j = self._locate(run, "parameters")
-        row = self.summary.loc[run]
-        about = {"run": run, **{k: row[k] for k in row.index if not k.startswith(("final_", "best_", "seconds"))
-                                and not (isinstance(row[k], float) and math.isnan(row[k]))},  # (another's setting)
-                 "problem": self.problem.name}
         try:
-            return of_run(self.problem, res.params, j, about)
+            return self._predictor(run, res, j, self.summary.loc[run].to_dict())
         except ValueError as e:
             raise ValueError(f"run {run}: {e}") from None
+
+    def predictors(self) -> dict[int, Any]:
+        """Every run's :meth:`predictor` that has one (its parameters, a model of rows), by its index in the summary,
+        the summary read once (a comparison keeps each optimizer's representative run's)."""
+        rows = self.summary.to_dict("index")
+        out = {}
+        for run, res, j in self._located():
+            try:
+                out[run.index] = self._predictor(run.index, res, j, rows[run.index])
+            except ValueError:  # a landscape's cost: no rows to predict
+                return {}
+        return out
+
+    def _predictor(self, run: int, res: Any, j: int, row: Mapping[str, Any]) -> Any:
+        """Run ``run``'s predictor: row ``j`` of its cohort's result ``res``, ``row`` its summary's row."""
+        from .predictor import of_run
+
+        about = {"run": run, **{k: v for k, v in row.items() if not k.startswith(("final_", "best_", "seconds"))
+                                and not (isinstance(v, float) and math.isnan(v))},  # (another's setting)
+                 "problem": self.problem.name}
+        return of_run(self.problem, res.params, j, about)
 
     def predict(self, run: int, rows: Any) -> Any:
         """What one run's model (its final parameters, by its index in the summary) predicts for new rows, in the

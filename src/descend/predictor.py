@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ._files import plain
+from ._files import MODEL, plain
 
 #: What a predictor file says it is, and the version of its layout (a later layout is refused by name).
 FORMAT = "descend.predictor"
@@ -37,6 +37,13 @@ READ_OPTIONS = ("sep", "encoding", "decimal", "thousands", "na_values")
 
 #: The kinds of output a predictor decides from.
 KINDS = ("regression", "binary", "multiclass")
+
+def read_options_of(task: Any) -> dict[str, Any]:
+    """How a CSV file's task read its file (:data:`READ_OPTIONS` of its options, those given): what a model file
+    records for new rows (its ``about["read"]``)."""
+    options = getattr(task, "options", None) or {}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()
+            if k in READ_OPTIONS and v is not None}
 
 
 @dataclass(frozen=True, eq=False)
@@ -258,7 +265,8 @@ class Predictor:
         path = Path(path)
         aside = path.with_name(f".{path.name}.{os.getpid()}.part")
         try:
-            torch.save(record, aside)
+            with open(aside, "wb") as f:  # through a file object: the archive inside is named "archive", not after
+                torch.save(record, f)  # the file written aside (its process number): the same model, the same bytes
             os.replace(aside, path)
         except OSError as e:  # said of the file asked for, not of the one written aside
             raise OSError(e.errno, e.strerror, str(path)) from None
@@ -307,20 +315,23 @@ class Predictor:
 
 
 def find(path: str | os.PathLike) -> Path:
-    """A model file given as itself or as the folder of a search that wrote one (:data:`descend.tune.result.MODEL`):
+    """A model file given as itself or as the folder of a search or comparison that wrote one
+    (:data:`descend._files.MODEL`):
     refused where the folder holds none, or several (named, to choose from)."""
     path = Path(path)
     if not path.exists():
-        raise ValueError(f"{str(path)!r} does not exist: give a model file descend tune wrote (OUT/model-adam.pt), "
-                         "or its folder")
+        raise ValueError(f"{str(path)!r} does not exist: give a model file descend tune or descend compare wrote "
+                         "(OUT/model-adam.pt), or its folder")
     if not path.is_dir():
         return path
-    found = sorted(path.glob("model-*.pt"))
+    found = sorted(path.glob(MODEL.format("*")))
     if len(found) == 1:
         return found[0]
     if not found and (path / "comparison.json").exists():
-        raise ValueError(f"{str(path)!r} is a comparison's report, and descend compare writes no model file: descend "
-                         "tune on the same task (--csv and --column) writes one per optimizer, model-<optimizer>.pt")
+        raise ValueError(f"{str(path)!r} is a comparison's report without a model file: descend compare writes one per "
+                         "optimizer (model-<optimizer>.pt, its representative run) for a task whose model a file keeps "
+                         "(a CSV file's or a data set's network or linear model), not a landscape's or a case study's "
+                         "own model; a report written by an earlier descend has none (run the comparison again)")
     if not found:
         raise ValueError(f"{str(path)!r} holds no model file (model-<optimizer>.pt): descend tune writes one per "
                          "optimizer once it has re-run the best configuration (--seeds 1 or more), for a task whose "

@@ -648,6 +648,12 @@ def _bad_files(tmp_path):
                                                       "without spaces: --drop age,city"),
     ("semi", ["--sep", ";", "--categorical", "age", "city"], "--categorical takes several columns in one, separated "
                                                              "by commas without spaces: --categorical age,city"),
+    ("semi", ["--sep", ";", "--drop", "age", '"city, x"'], "--drop takes several columns in one, separated by commas "
+                                                          "without spaces: --drop 'age,\"city, x\"'"),
+    ("semi", ["--sep", ";", "--drop", "age,", "city"], "--drop takes several columns in one, separated by commas "
+                                                       "without spaces: --drop age,city"),
+    ("semi", ["--sep", ";", "--drop", "age", "city", "size"], "--drop takes several columns in one, separated by "
+                                                              "commas without spaces: --drop age,city,size"),
 ])
 def test_a_bad_csv_file_is_refused_with_the_flag_that_fixes_it(tmp_path, name, args, message):
     path = _bad_files(tmp_path)[name]
@@ -683,6 +689,23 @@ def _as_keys(flags):
         else:
             out[key], i = True, i + 1
     return out
+
+
+def test_a_csv_setting_given_as_a_task_option_is_written_as_its_setting(tmp_path):
+    """--task-option categorical=zip (or drop=id) was applied, and left out of config.toml: --config trained on
+    other features."""
+    path = _bad_files(tmp_path)["missing"]
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "price", "--dropna", "--task-option",
+                                 "drop=city", *SMALL, "-o", "adam", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert 'drop = [\n    "city",\n]' in (out / "config.toml").read_text()
+    again = runner.invoke(app, ["compare", "--config", str(out / "config.toml"), "--out", str(tmp_path / "again"),
+                                "--quiet"])
+    assert again.exit_code == 0, again.output
+    left, right = (pd.read_csv(p / "summary.csv").drop(columns="seconds") for p in (out, tmp_path / "again"))
+    pd.testing.assert_frame_equal(left, right)  # the same runs (bar their times): the same features
+    assert "from 2 features" in (tmp_path / "again" / "report.html").read_text()
 
 
 def test_csv_flags_reach_the_report_and_its_config(tmp_path):

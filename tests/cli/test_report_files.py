@@ -774,3 +774,58 @@ def test_svg_copies_of_figures_not_drawn_are_refused(tmp_path):
         result.output, result.output
     result = runner.invoke(app, ["report", str(tmp_path / "r"), "--mp4", "--figures", "--out", str(tmp_path / "v")])
     assert result.exit_code == 0 and (tmp_path / "v" / "paths.mp4").exists(), result.output
+
+
+def test_a_comparison_keeps_each_optimizers_representative_run_as_a_model_file(tmp_path):
+    """descend compare wrote no model: a practitioner who chose an optimizer for a CSV file had nothing to predict
+    new rows with. Each label's representative run (the report's, decided once) is kept as model-<label>.pt, with
+    the accuracy of that run on its training rows; a rebuild keeps the files byte for byte; a file deleted since is
+    left out of the rebuilt report."""
+    import numpy as np
+    import pandas as pd
+
+    from descend.data import from_csv, split
+    from descend.predictor import Predictor
+    from descend.report.saved import load
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"a": rng.normal(size=90), "b": rng.normal(size=90), "shop": ["x", "y", "z"] * 30})
+    frame["bought"] = np.where(frame["a"] - frame["b"] + (frame["shop"] == "x") > 0, "yes", "no")
+    frame.to_csv(tmp_path / "shop.csv", index=False)
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "--csv", str(tmp_path / "shop.csv"), "--column", "bought", "-o", "adam",
+                                 "-o", "sgd:momentum=0.9", "--lr", "0.01,0.1", "--seeds", "2", "--batch-size", "16",
+                                 "--steps", "40", "--out", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert f"models: model-adam.pt, model-sgd_momentum_0.9.pt in {out}" in result.stdout, result.stdout
+    comparison, _ = load(out)
+    summary = comparison.summary
+    for label, name in (("adam", "model-adam.pt"), ("sgd(momentum=0.9)", "model-sgd_momentum_0.9.pt")):
+        model = Predictor.load(out / name)
+        run = model.about["run"]
+        assert comparison.selection.chosen[label].representative == run and summary.loc[run, "label"] == label
+        assert model.about["comparison"]["label"] == label and model.about["lr"] == summary.loc[run, "lr"]
+        # the run's own numbers: its training rows, as the split took them, give its recorded accuracy
+        train = split(from_csv(tmp_path / "shop.csv", "bought"), seed=0).train
+        truth = np.asarray(model.classes)[train.y.long().numpy()]
+        assert np.mean(model.predict(train.x) == truth) == summary.loc[run, "final_train_accuracy"]
+    before = {p.name: p.read_bytes() for p in out.glob("model-*.pt")}
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0
+    assert {p.name: p.read_bytes() for p in out.glob("model-*.pt")} == before
+    (out / "model-adam.pt").unlink()
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0
+    assert sorted(p.name for p in out.glob("model-*.pt")) == ["model-sgd_momentum_0.9.pt"]
+    shown = runner.invoke(app, ["show", str(out)], env={"COLUMNS": "200"})
+    assert f"model: model-sgd_momentum_0.9.pt in {out}" in shown.stdout, shown.stdout
+    (tmp_path / "new.csv").write_text("a,b,shop\n1.0,-1.0,x\n")
+    predicted = runner.invoke(app, ["predict", str(out), str(tmp_path / "new.csv")])
+    assert predicted.exit_code == 0 and predicted.stdout.splitlines()[1] == "1.0,-1.0,x,yes", predicted.output
+
+
+def test_a_landscapes_comparison_writes_no_model_and_predict_says_why(tmp_path, landscape_report):
+    out = landscape_report
+    assert not list(Path(out).glob("model-*.pt"))
+    (tmp_path / "new.csv").write_text("x,y\n1,2\n")
+    result = runner.invoke(app, ["predict", str(out), str(tmp_path / "new.csv")])
+    assert result.exit_code == 2 and "is a comparison's report without a model file: descend compare writes one " \
+        "per optimizer" in result.output, result.output

@@ -1137,3 +1137,99 @@ def test_a_first_group_of_zero_is_no_thousands_grouping():
     with pytest.raises(DataError) as e:
         from_frame(frame, "y")
     assert "thousands" not in e.value.fixes
+
+
+def test_a_categorical_column_read_as_written_keeps_what_the_reading_options_make_of_it():
+    """parse_dates= on a column listed in categorical= crashed (a Timestamp has no strip), and converters= was left
+    unread: the user's own options type the column. A boolean column stays booleans (true and TRUE one value)."""
+    dates = from_csv(io.StringIO("d,x,y\n2020-01-01,1,5\n2020-01-02,2,6\n2020-01-01,3,7\n"), target="y",
+                     kind="regression", categorical=["d"], parse_dates=["d"])
+    assert dates.feature_names[:2] == ("d=2020-01-01 00:00:00", "d=2020-01-02 00:00:00")
+    converted = from_csv(io.StringIO("c,x,y\na,1,5\nb,2,6\na,3,7\n"), target="y", kind="regression",
+                         categorical=["c"], converters={"c": lambda s: {"a": 1, "b": 2}[s]})
+    assert converted.feature_names[:2] == ("c=1", "c=2")
+    flags = from_csv(io.StringIO("f,x,y\ntrue,1,5\nTRUE,2,6\nFalse,3,7\n"), target="y", kind="regression",
+                     categorical=["f"])
+    assert flags.feature_names[:2] == ("f=False", "f=True")
+
+
+def test_new_rows_match_a_code_as_the_file_writes_it_either_way():
+    """A model trained on 6000 took 06000, 006000 and 6000.0 as the same code (through the value pandas read),
+    while one trained on 06000 refused 6000: a code is matched as written; a data set whose codes are numbers (a
+    DataFrame's) is matched by number."""
+    written = from_csv(io.StringIO("zip,x,y\n6000,1,1\n75001,2,2\n6000,3,3\n"), target="y", kind="regression",
+                       categorical=["zip"])
+    for code in ("06000", "6000.0"):
+        with pytest.raises(ValueError, match=rf"column 'zip' has '{code}' at row 0 \(line 2\), a value the training "
+                                             r"data did not hold \(it held '6000', '75001'\)"):
+            read_rows(io.StringIO(f"zip,x\n{code},1\n"), written)
+    numbers = from_frame(pd.DataFrame({"zip": [6000, 75001], "x": [1.0, 2.0], "y": [1.0, 2.0]}), "y", "regression",
+                         categorical=["zip"])
+    _, x = read_rows(io.StringIO("zip,x\n6000.0,1\n"), numbers)
+    assert x[:, :2].tolist() == [[1.0, 0.0]]
+
+
+def test_the_fixes_a_thousands_error_names_are_options_of_the_reading():
+    """A cell that does not group its digits by three was told to leave its column out with drop= even for the
+    target (which cannot be left out) and for new rows (read_rows and descend predict have no such option)."""
+    text = "x;y\n1;1.234,5\n2;12.34\n3;4\n"
+    with pytest.raises(DataError) as e:
+        from_csv(io.StringIO(text), target="y", sep=";", decimal=",", thousands=".", kind="regression")
+    assert e.value.fixes == {} and "leave its column out" not in str(e.value)
+    ds = from_csv(io.StringIO("size;y\n1.234,5;1\n2;2\n"), target="y", sep=";", decimal=",", thousands=".",
+                  kind="regression")
+    with pytest.raises(DataError) as e:
+        read_rows(io.StringIO("size\n12.34\n"), ds, sep=";", decimal=",", thousands=".")
+    assert e.value.fixes == {} and "would be read as 1234" in str(e.value)
+    with pytest.raises(DataError) as e:
+        from_csv(io.StringIO("size;code;y\n1;12.34;1\n2;7;2\n"), target="y", sep=";", decimal=",", thousands=".",
+                 kind="regression")
+    assert e.value.fixes == {"drop": ("drop", ["code"]), "categorical": ("categorical", ["code"])}
+
+
+def test_only_numbers_written_with_a_point_are_told_they_may_be_codes():
+    """A typo among measurements (4O for 40) was told to read the column as categories: that one-hot encodes the
+    ages, the typo among them. A number written with a point in a file of decimal commas may be a code (3.1)."""
+    ages = "age,y\n" + "".join(f"{18 + i % 60},{i % 2}\n" for i in range(40)).replace("\n40,", "\n4O,", 1)
+    with pytest.raises(DataError) as e:
+        from_csv(io.StringIO(ages), target="y")
+    assert "categorical" not in e.value.fixes and "'4O'" in str(e.value)
+    codes = "code;y\n" + "".join(f"{c};{i % 2}\n" for i, c in enumerate(["7", "12", "40"] * 13 + ["3.1"]))
+    with pytest.raises(DataError) as e:
+        from_csv(io.StringIO(codes), target="y", sep=";", decimal=",")
+    assert e.value.fixes["categorical"] == ("categorical", ["code"])
+    measures = "size;y\n" + "".join(f"{i},5;{i % 2}\n" for i in range(39)) + "0.5;1\n"  # a typo among decimals
+    with pytest.raises(DataError) as e:
+        from_csv(io.StringIO(measures), target="y", sep=";", decimal=",")
+    assert "categorical" not in e.value.fixes
+
+
+@pytest.mark.parametrize("thousands", [".", "\u00a0"])
+def test_a_text_column_keeps_its_cells_as_written_under_a_thousands_separator(thousands):
+    """pandas' Python engine (taken for every thousands separator: its byte count included the default encoding's
+    byte order mark) rewrote a text cell that looks like a number: 1.12 (1 December) and 11.2 (11 February) both
+    read as 112, one category; 3,5 as 3.5."""
+    text = (f"jour;montant;y\n1.12;1{thousands}000,5;0\n11.2;2{thousands}000,5;1\nn.c.;3{thousands}000,5;0\n"
+            f"1.12;1{thousands}500,5;1\n3,5;2{thousands}500,5;1\n")
+    for categorical in (None, ["jour"]):
+        ds = from_csv(io.StringIO(text), target="y", sep=";", decimal=",", thousands=thousands,
+                      categorical=categorical)
+        assert ds.columns == (("jour", ("1.12", "11.2", "3,5", "n.c.")), ("montant", None))
+        assert ds.x[:, -1].tolist() == [1000.5, 2000.5, 3000.5, 1500.5, 2500.5]
+        _, x = read_rows(io.StringIO(f"jour;montant\n11.2;4{thousands}000,5\n"), ds, sep=";", decimal=",",
+                         thousands=thousands)
+        assert x.tolist() == [[0.0, 1.0, 0.0, 0.0, 4000.5]]
+
+
+def test_codes_written_with_leading_zeros_are_told_they_may_be_categories():
+    """Departments 01, 13, 075 with Corsica's 2A and 2B among them were only told to make those cells numbers or
+    leave the column out."""
+    codes = ["01", "13", "075", "2A", "2B", "69"] * 10
+    text = "dept,y\n" + "".join(f"{c},{i % 2}\n" for i, c in enumerate(codes))
+    with pytest.raises(DataError) as e:
+        from_csv(io.StringIO(text), target="y")
+    assert e.value.fixes["categorical"] == ("categorical", ["dept"])
+    ds = from_csv(io.StringIO(text), target="y", categorical=["dept"])
+    _, x = read_rows(io.StringIO("dept\n2A \n075\n"), ds)  # a space after the code, as after a number
+    assert ds.columns[0][1] == ("01", "075", "13", "2A", "2B", "69")
+    assert x.tolist() == [[0, 0, 0, 1, 0, 0], [0, 1, 0, 0, 0, 0]]

@@ -310,17 +310,18 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
     # (a first group of 0 is no grouping: 0.569 is a decimal point's number, not 569)
     spaced = [(rf"[-+]?(0|[1-9]\d{{0,2}}({space}\d{{3}})*)(,\d+)?", ",", space) for space in _SPACES]  # 1 117,60
     spaced += [(rf"[-+]?[1-9]\d{{0,2}}({space}\d{{3}})+(\.\d+)?", ".", space) for space in _SPACES]
-    for pattern, decimal, thousands in ((r"[-+]?(0|[1-9]\d{0,2}(\.\d{3})*)(,\d+)?", ",", "."),
-                                        (r"[-+]?[1-9]\d{0,2}(,\d{3})+\.\d+", ".", ","), *spaced):
+    # (each pattern's decimal mark and thousands separator: not the ``decimal`` the file was read with)
+    for pattern, mark, thousands in ((r"[-+]?(0|[1-9]\d{0,2}(\.\d{3})*)(,\d+)?", ",", "."),
+                                     (r"[-+]?[1-9]\d{0,2}(,\d{3})+\.\d+", ".", ","), *spaced):
         if all(re.fullmatch(pattern, v) for v in grouped) and any(thousands in v for v in grouped):
             i = int(next(j for j, v in zip(bad, grouped) if thousands in v))  # an example with the separator
             fixes = {"thousands": ("thousands", thousands)}
-            if decimal != ".":
-                fixes["decimal"] = ("decimal", decimal)
+            if mark != ".":
+                fixes["decimal"] = ("decimal", mark)
             raise DataError(_literal(f"column {c!r} holds numbers written with {_show_char(thousands)} between "
                                      "thousands "
                                      f"({listed[i]!r} at {rows(i)}), which would be read as text: read the file "
-                                     "with ") + ("⟨decimal⟩ " if decimal != "." else "") + "⟨thousands⟩", fixes)
+                                     "with ") + ("⟨decimal⟩ " if mark != "." else "") + "⟨thousands⟩", fixes)
     if all(comma_number(listed[i]) for i in bad):
         i = int(bad[0])
         if all(re.fullmatch(r"[-+]?[1-9]\d{0,2}(,\d{3})+", listed[j].strip()) for j in bad):  # 12,500: which comma?
@@ -368,6 +369,8 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
             f"{rows(i)}" + (", and the minus sign '−' (U+2212) where '-' is meant" if minus else "") + "), which "
             "would be read as text: write them as plain numbers (in a spreadsheet, format the column as numbers "
             "without a currency or separators) and save the file again"))
+    read = values[~parsed].tolist()
+    zeros = any(isinstance(v, str) and re.fullmatch(r"\s*0\d+\s*", v) for v in read)  # 01, 075: codes, 2A among
     if strays and len(bad) <= max(1, m // 10) and len(texts) <= 3 and numbers >= 2:
         i = int(bad[0])
         what = "the target" if is_target else "it"
@@ -375,7 +378,9 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
         out = "" if is_target else ", or leave the column out with ⟨drop⟩"
         if not is_target:
             fixes["drop"] = ("drop", [_plain(c)])
-        if not is_target and all(re.search(r"\d", str(t)) for t in texts):  # 3.1 among 7, 12, 40: codes, maybe
+        wholes = all(not (isinstance(v, str) and decimal in v) and not (isinstance(v, float) and v != round(v))
+                     for v in read)  # 7, 12, 40: codes, maybe; 0,5, 1,5: measurements
+        if not is_target and (zeros or decimal != "." and wholes and all(_point_number(t) for t in texts)):
             out = ", leave the column out with ⟨drop⟩, or read its values as codes (categories) with ⟨categorical⟩"
             fixes["categorical"] = ("categorical", [_plain(c)])
         raise DataError(_literal(f"column {c!r} holds numbers except {_few(texts)} ({len(bad)} of {m} rows, the "
@@ -391,7 +396,16 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
                                  f"({_few(texts)}, the first at {rows(i)}), so it would be read as text and one-hot "
                                  f"encoded, each of its {distinct} values a feature of its own: make those cells "
                                  "numbers, or empty them (") + "⟨dropna⟩ then drops their rows), or leave the "
-                        "column out with ⟨drop⟩", {"dropna": ("dropna", True), "drop": ("drop", [_plain(c)])})
+                        "column out with ⟨drop⟩" + (", or read its values as codes (categories), written with "
+                                                    "leading zeros, with ⟨categorical⟩" if zeros else ""),
+                        {"dropna": ("dropna", True), "drop": ("drop", [_plain(c)]),
+                         **({"categorical": ("categorical", [_plain(c)])} if zeros else {})})
+
+
+def _point_number(value: object) -> bool:
+    """Whether a text is a number written with a decimal point (``3.1``, ``1.001``): in a file read with another
+    decimal mark, among whole numbers, a code (a version, a product code) more likely than a typo."""
+    return isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+\.\d+\s*", value) is not None
 
 
 _SYMBOLED = re.compile(r"\s*([$€£¥%])?\s*[-+]?\s*([$€£¥])?\s*\d[\d,]*(\.\d+)?\s*([$€£¥%])?\s*")
@@ -924,21 +938,33 @@ def read_rows(path: str | os.PathLike | Any, columns: Sequence[tuple[Any, tuple 
 
 def _as_written(frame: Any, text: Callable[[], str], options: Mapping[str, Any],
                columns: Sequence[object]) -> tuple[Any, Any]:
-    """A CSV file's frame with its ``columns`` that pandas read as numbers (or booleans) as the file writes their
-    cells, without the spaces around them (a code ``06000``, which pandas reads as 6000; ``3.0``, not 3), a missing
-    value kept missing; and the file's cells as written (None when they cannot be read so). Text columns are as
-    read: pandas keeps their cells as they are."""
+    """A CSV file's frame with its ``columns`` that pandas read as numbers as the file writes their cells, without
+    the spaces around them (a code ``06000``, which pandas reads as 6000; ``3.0``, not 3), a missing value kept
+    missing; and the file's cells as written (None when they cannot be read so). Text and boolean columns are as
+    read, and so is a column the reading's own options type (``dtype``, ``converters``, ``parse_dates``)."""
     cells = _cells_as_written(text, options)
     pd = importlib.import_module("pandas")
-    changed = [c for c in columns if c in frame.columns and cells is not None and c in cells.columns
-               and frame[c].dtype != object and not pd.api.types.is_string_dtype(frame[c].dtype)]
+    typed = set()
+    for option in ("dtype", "converters"):
+        if isinstance(options.get(option), Mapping):
+            typed |= {c for c in options[option] if _hashable(c)}
+    if options.get("dtype") is not None and not isinstance(options.get("dtype"), Mapping):
+        return frame, cells  # one dtype for every column: the user's
+    dates = options.get("parse_dates")
+    if isinstance(dates, Sequence) and not isinstance(dates, str):
+        typed |= {c for c in dates if _hashable(c)}
+    elif dates is True:
+        return frame, cells
+    changed = [c for c in columns if c in frame.columns and c not in typed and cells is not None
+               and c in cells.columns and pd.api.types.is_numeric_dtype(frame[c].dtype)
+               and not pd.api.types.is_bool_dtype(frame[c].dtype)]
     if not changed or cells.shape != frame.shape:
         return frame, cells
     frame = frame.copy()
     for c in changed:
         missing = frame[c].isna().to_numpy()
-        frame[c] = pd.Series([None if gap else cell.strip() for gap, cell in zip(missing, cells[c].tolist())],
-                             index=frame.index, dtype=object)
+        frame[c] = pd.Series([None if gap else cell.strip() if isinstance(cell, str) else cell
+                              for gap, cell in zip(missing, cells[c].tolist())], index=frame.index, dtype=object)
     return frame, cells
 
 
@@ -1024,10 +1050,16 @@ def _features(frame: Any, columns: Any, dtype: torch.dtype, rows: _Rows | None,
         code = {v: k for k, v in enumerate(categories)}
         by_text = {_text(v): k for k, v in enumerate(categories)}  # 3 read as 3.0, or as '3' from a file
         onehot = np.zeros((len(frame), len(categories)))
-        alternatives = read[c].tolist() if read is not None else [None] * len(frame)
+        # a value as read only where the data set's values are not texts as written (a DataFrame's numbers, an
+        # earlier release's): a model trained on 06000 does not take 6000, nor one trained on 6000 take 06000
+        as_read = read is not None and not all(isinstance(v, str) for v in categories)
+        alternatives = read[c].tolist() if as_read else [None] * len(frame)
         for i, (v, other) in enumerate(zip(series.tolist(), alternatives)):
             k = None
-            for value in (v, other) if other is not None else (v,):
+            stripped = v.strip() if isinstance(v, str) and v != v.strip() else None  # '2A ' for 2A, as '13 ' for 13
+            for value in (v, stripped, other):
+                if value is None:
+                    continue
                 k = code.get(value) if _hashable(value) else None
                 if k is None:
                     k = by_text.get(_text(value))
@@ -1208,8 +1240,7 @@ def _read_csv(path: Any, read_csv_kwargs: dict[str, Any]) -> tuple[Any, _Rows, s
     # each separator ("size, colour, price") made the names " colour" and the features " colour= blue"
     read_csv_kwargs = {"index_col": False, "skipinitialspace": True, **read_csv_kwargs}
     thousands = read_csv_kwargs.get("thousands")
-    if isinstance(thousands, str) and len(thousands.encode(encoding, errors="replace")) > 1 \
-            and "engine" not in read_csv_kwargs:
+    if isinstance(thousands, str) and len(_encoded(thousands, encoding)) > 1 and "engine" not in read_csv_kwargs:
         # pandas' C engine ignores a thousands separator of more than one byte (a no-break space in UTF-8,
         # as French spreadsheets write 1 234,5), without a word; its Python engine reads it
         read_csv_kwargs = {**read_csv_kwargs, "engine": "python"}
@@ -1239,6 +1270,9 @@ def _read_csv(path: Any, read_csv_kwargs: dict[str, Any]) -> tuple[Any, _Rows, s
         raise ValueError(f"{where} could not be read: {err.strerror or err}") from None
     if any("does not match length of data" in str(w.message) for w in caught):
         _check_extra_fields(text, read_csv_kwargs, len(frame.columns), where)
+    if read_csv_kwargs.get("engine") == "python" and (read_csv_kwargs.get("thousands") is not None
+                                                      or (read_csv_kwargs.get("decimal") or ".") != "."):
+        frame = _texts_as_written(frame, text, read_csv_kwargs)
     if len(frame) == 0:
         header = _names_shown(frame.columns)
         raise ValueError(f"{where} has no data rows, only a header ({header})")
@@ -1258,6 +1292,35 @@ def _read_csv(path: Any, read_csv_kwargs: dict[str, Any]) -> tuple[Any, _Rows, s
             return None
 
     return frame, _Rows(frame, lines=lines, file=True), where, text, read_csv_kwargs
+
+
+def _encoded(char: str, encoding: str) -> bytes:
+    """``char`` in the file's ``encoding``, without a byte order mark (``utf-8-sig``, the default, wrote one
+    before it: a thousands point counted 4 bytes)."""
+    import codecs
+
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:  # an unknown encoding: refused by name when the file is read
+        return char.encode("utf-8", errors="replace")
+    return char.encode({"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}.get(name, name),
+                       errors="replace")
+
+
+def _texts_as_written(frame: Any, text: Callable[[], str], options: Mapping[str, Any]) -> Any:
+    """The text columns of a frame pandas' Python engine read with a thousands separator or another decimal mark,
+    each cell as the file writes it: that engine rewrites a text cell that looks like a number (``1.12`` with
+    thousands='.' as ``112``, the same code as ``11.2``; ``3,5`` with decimal=',' as ``3.5``), where its C engine
+    keeps it. A missing value stays missing."""
+    pd = importlib.import_module("pandas")
+    texts = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)]
+    cells = _cells_as_written(text, options) if texts else None
+    if cells is None or cells.shape != frame.shape or list(cells.columns) != list(frame.columns):
+        return frame
+    frame = frame.copy()
+    for c in texts:
+        frame[c] = frame[c].where(frame[c].isna(), cells[c])
+    return frame
 
 
 def from_csv(
@@ -1316,7 +1379,8 @@ def from_csv(
         return _from_table(frame, target, kind, features, categorical, dtype, max_categories, rows, drop, dropna,
                            decimals=_written_decimals(text, read_csv_kwargs) if dropna else None,
                            numbers_read=functools.partial(_check_thousands_groups, frame, text, read_csv_kwargs,
-                                                          rows), decimal=read_csv_kwargs.get("decimal") or ".")
+                                                          rows, target=target),
+                           decimal=read_csv_kwargs.get("decimal") or ".")
     except DataError as err:
         raise err.prefixed(_literal(f"{where}: ")) from None
     except ValueError as err:
@@ -1454,10 +1518,12 @@ def _check_dotted_thousands(frame: Any, text: Callable[[], str], options: Mappin
 
 
 def _check_thousands_groups(frame: Any, text: Callable[[], str], options: Mapping[str, Any], rows: Any,
-                            used: Sequence[object]) -> None:
+                            used: Sequence[object], target: object = None) -> None:
     """With a thousands separator given, a number of a column ``used`` as numbers written with it that does not
     group its digits by three (or as 1,00,000 in India) is read as if the separator were not there (``145.5`` with
-    ``thousands='.'`` as 1455), without a word (pandas): refused, naming the cell."""
+    ``thousands='.'`` as 1455), without a word (pandas): refused, naming the cell. ``target``: the training's
+    target column, when a file is read for training (a feature's cell is then told the options that leave its
+    column out, or read it as categories; new rows have no such options)."""
     thousands = options.get("thousands")
     if not isinstance(thousands, str) or not thousands:
         return
@@ -1480,13 +1546,16 @@ def _check_thousands_groups(frame: Any, text: Callable[[], str], options: Mappin
         for i, cell in enumerate(raw[c].tolist()):
             cell = cell.strip() if isinstance(cell, str) else ""
             if thousands in cell and not (i < len(read) and read[i]) and not grouped.fullmatch(cell):
-                raise DataError(_literal(
+                said = _literal(
                     f"column {c!r} has {cell!r} at {rows(i)}, which does not group its digits by three around the "
                     f"thousands separator {_show_char(thousands)} (as 1{thousands}234{mark}5 does) and would be read "
                     f"as {_plain(frame[c].iloc[i])}: write it as the file's numbers are written (the decimal mark "
-                    f"{_show_char(mark)}), or read the file with the marks it writes; a date, a time or a code is not "
-                    "a number: leave its column out with ") + "⟨drop⟩, or read it as categories with ⟨categorical⟩",
-                    {"drop": ("drop", [_plain(c)]), "categorical": ("categorical", [_plain(c)])})
+                    f"{_show_char(mark)}), or read the file with the marks it writes")
+                if target is None or c == target:  # new rows, or the target: no option leaves it out
+                    raise DataError(said)
+                raise DataError(said + _literal("; a date, a time or a code is not a number: leave its column out "
+                                                "with ") + "⟨drop⟩, or read it as categories with ⟨categorical⟩",
+                                {"drop": ("drop", [_plain(c)]), "categorical": ("categorical", [_plain(c)])})
 
 
 def _repeated_names(header: str, options: Mapping[str, Any]) -> list[str]:

@@ -11,7 +11,10 @@ needs to rebuild them without training again:
   chosen per optimizer and batch size, every trial), what the report drew, ``json``, the JSON file of
   ``--json`` written inside the report (or null; ``descend report`` writes it again), and ``files``, the list
   of every file the report wrote (what ``--force`` removes, and nothing else);
-- ``paths.npz``: each run's path, for tasks with two parameters.
+- ``paths.npz``: each run's path, for tasks with two parameters;
+- ``model-<label>.pt``: each optimizer label's representative run's trained model (a :class:`descend.Predictor`,
+  which ``descend predict`` reads), where the task's model is one a file keeps; comparison.json's ``models`` maps
+  each label to its file.
 
 :func:`staged` writes a report into a hidden temporary directory next to its destination and moves it into
 place only once it is complete, so a process killed while writing leaves the previous report or nothing.
@@ -52,7 +55,7 @@ FORMAT = 1
 #: What a report written before :data:`RECORD` existed holds (read as its files by :func:`report_files`).
 OLD_FILES = ("report.html", "summary.csv", "curves.csv", "table.csv", "config.toml", "paths.gif", "paths.mp4")
 #: Comparison fields saved and read back by the rebuild in their own way (the rest, if JSON-ready, as they are).
-_OWN = ("config", "task", "summary", "curves", "table", "paths", "selection")
+_OWN = ("config", "task", "summary", "curves", "table", "paths", "selection", "models")
 
 
 # -- which files are a report's ---------------------------------------------------------------------------------
@@ -329,6 +332,9 @@ def save(comparison: Any, directory: Path, *, drawn: dict[str, bool], json_name:
     if comparison.paths:
         np.savez_compressed(directory / "paths.npz", **{f"run{int(k)}": np.asarray(v, dtype=np.float64)
                                                         for k, v in comparison.paths.items()})
+    models = model_files(getattr(comparison, "models", None) or {})
+    for label, name in models.items():
+        comparison.models[label].save(directory / name)
     from ..tasks.task import data_digest
 
     record: dict[str, Any] = {"format": FORMAT, "descend": comparison.version, "task": comparison.task.name,
@@ -357,7 +363,23 @@ def save(comparison: Any, directory: Path, *, drawn: dict[str, bool], json_name:
     record["table"] = frame_to_json(comparison.table)
     record["curves"] = {str(c): str(t) for c, t in comparison.curves.dtypes.items()}
     record["curves_rows"] = len(comparison.curves)  # a curves.csv cut short is told from a whole one
+    record["models"] = models
     (directory / RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+
+def model_files(models: Mapping[str, Any]) -> dict[str, str]:
+    """label → the name of its model file (:func:`descend._files.model_file`), distinct for labels whose names
+    differ only in characters a file name does not take (``a:b`` and ``a_b``: ``model-a_b.pt``, ``model-a_b-2.pt``)."""
+    from .._files import model_file
+
+    names: dict[str, str] = {}
+    for label in models:
+        name, n = model_file(label), 1
+        while name in names.values():
+            n += 1
+            name = model_file(f"{label}-{n}")
+        names[label] = name
+    return names
 
 
 def _settings(config: Any) -> Any:
@@ -463,6 +485,24 @@ def described(directory: Path, record: Mapping[str, Any], settings: dict[str, An
     return config, task
 
 
+def _models(directory: Path, record: Mapping[str, Any]) -> dict[str, Any]:
+    """label → its model, read back from the files comparison.json names (:func:`model_files`): a rebuilt report
+    keeps them. A file gone or damaged since is left out (the report is rebuilt without it: its results do not
+    depend on it)."""
+    from ..predictor import Predictor
+
+    listed = record.get("models")
+    models = {}
+    for label, name in (listed.items() if isinstance(listed, Mapping) else ()):
+        if not isinstance(name, str) or Path(name).name != name:
+            continue
+        try:
+            models[str(label)] = Predictor.load(directory / name)
+        except (OSError, ValueError):
+            continue
+    return models
+
+
 def load(directory: Path) -> tuple[Any, dict[str, bool]]:
     """The comparison a report directory was written from, rebuilt from its saved results (its task from
     config.toml), and what the report drew. Raises a one-line ValueError for a directory that is not a
@@ -533,6 +573,7 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
         kwargs["selection"] = Selection.from_dict(record["selection"])
     if "search" in record and "search" in known:
         kwargs["search"] = compare.Search.from_dict(record["search"], frame_from_json(record["search"]["trials"]))
+    kwargs["models"] = _models(directory, record)
     unchecked = [words for key, words in (("config", "its settings"), ("data", "the CSV file's numbers"))
                  if record.get(key) is None and (key != "data" or settings.get("csv"))]
     if unchecked:  # a report of an earlier descend: what it did not record cannot be checked against the files

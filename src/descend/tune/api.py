@@ -1095,12 +1095,10 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
 
 
 def _read_options(task: Any) -> dict[str, Any]:
-    """How a CSV file's task read its file (:data:`descend.predictor.READ_OPTIONS` of its options)."""
-    from ..predictor import READ_OPTIONS
+    """How a CSV file's task read its file (:func:`descend.predictor.read_options_of`)."""
+    from ..predictor import read_options_of
 
-    options = getattr(task, "options", None) or {}
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()
-            if k in READ_OPTIONS and v is not None}
+    return read_options_of(task)
 
 
 def _model_lost(p: Plan, out: Path, optimizer: str, best: Mapping[str, Any]) -> bool:

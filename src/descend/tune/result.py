@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._files import MODEL, model_file  # a model file's name (descend compare's too): decided there
 from .space import BATCH_SIZE, Space
 from .storage import shown
 
@@ -389,16 +390,6 @@ def _training(result: TuneResult) -> str | None:
     text = study.user_attrs.get("descend:training") if study is not None else None
     return training_words(text) if text else None
 
-
-#: The file of an optimizer's trained model: its best configuration re-run with the first seed.
-MODEL = "model-{}.pt"
-
-def model_file(optimizer: str) -> str:
-    """The name of an optimizer's model file, ``model-adam.pt`` (a name of one's own kept to the characters a
-    file name takes anywhere)."""
-    import re
-
-    return MODEL.format(re.sub(r"[^A-Za-z0-9_.-]", "_", optimizer))
 
 
 def write_models(result: TuneResult, out: Path, *, read: Mapping[str, Any] | None = None) -> list[Path]:
