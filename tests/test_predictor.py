@@ -136,7 +136,8 @@ def test_descend_predict_writes_the_rows_with_their_predictions(tmp_path, table)
 
 
 @pytest.mark.parametrize("args, said", [
-    (["none.pt", "new.csv"], "error: 'none.pt' does not exist: give a model file descend tune or descend compare wrote"),
+    (["none.pt", "new.csv"], "error: 'none.pt' does not exist: give a model file descend tune or descend compare "
+                             "wrote"),
     (["model-adam.pt", "old.csv"], "error: CSV file 'old.csv' does not exist"),
     (["model-adam.pt", "purple.csv"], "error: CSV file 'purple.csv': column 'city' has 'Rome' at row 1 (line 3), a "
                                       "value the training data did not hold (it held 'Lyon', 'Nice', 'Paris')"),
