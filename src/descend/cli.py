@@ -102,7 +102,8 @@ class _Command(typer.core.TyperCommand):
                 e.message = f"{flag} needs a value (it took the option {other} as its value): give {flag} VALUE"
             elif (spaced := self._spaced_list(given)) is not None and "unexpected extra argument" in str(e):
                 flag, values = spaced  # --lr 0.01 0.1: the second value left over as an argument
-                what = "columns" if flag.lstrip("-") in self.COLUMN_LISTS else "values"
+                what = {"na_values": "texts"}.get(flag.lstrip("-").replace("-", "_"), "columns") if (
+                    flag.lstrip("-").replace("-", "_") in self.COLUMN_LISTS) else "values"
                 _fail(f"{flag} takes several {what} in one, separated by commas without spaces: {flag} "
                       f"{shlex.quote(_comma_joined(values))}")
             raise
@@ -110,8 +111,8 @@ class _Command(typer.core.TyperCommand):
         self._check_spaced_columns(ctx, given)
         return rest
 
-    #: Options that list a CSV file's columns.
-    COLUMN_LISTS = ("drop", "features", "categorical")
+    #: Options that list a CSV file's columns, or texts (its missing values' markers): any words.
+    COLUMN_LISTS = ("drop", "features", "categorical", "na_values")
 
     def _check_spaced_columns(self, ctx: Any, given: list[str]) -> None:
         """A list of columns separated by spaces (``--drop id zip``) left its second name as the TASK argument,
@@ -127,7 +128,8 @@ class _Command(typer.core.TyperCommand):
             values = list(itertools.takewhile(lambda t: not t.startswith("-"), options[i + 1:]))
             if len(values) > 1 and ctx.params["task"] in values[1:]:
                 flag = max([*param.opts, *param.secondary_opts], key=len)
-                _fail(f"{flag} takes several columns in one, separated by commas without spaces: {flag} "
+                what = "texts" if param.name == "na_values" else "columns"
+                _fail(f"{flag} takes several {what} in one, separated by commas without spaces: {flag} "
                       f"{shell_word(_comma_joined(values))}")
 
     def _options(self) -> dict[str, Any]:
@@ -160,7 +162,7 @@ class _Command(typer.core.TyperCommand):
                                              "descend tune searches a --space"}}
 
     #: Options whose one value may list several, comma-separated (a second flag's value would be lost).
-    LISTS = ("lr", "batch_size", "drop", "features", "categorical")
+    LISTS = ("lr", "batch_size", "drop", "features", "categorical", "na_values")
 
     def _spaced_list(self, given: list[str]) -> tuple[str, list[str]] | None:
         """A list option (or a point, ``--start X,Y``) whose values were separated by spaces: the flag and its values

@@ -654,6 +654,8 @@ def _bad_files(tmp_path):
                                                        "without spaces: --drop age,city"),
     ("semi", ["--sep", ";", "--drop", "age", "city", "size"], "--drop takes several columns in one, separated by "
                                                               "commas without spaces: --drop age,city,size"),
+    ("semi", ["--sep", ";", "--na-values", "k.A.", "n.c."], "--na-values takes several texts in one, separated by "
+                                                            "commas without spaces: --na-values k.A.,n.c."),
 ])
 def test_a_bad_csv_file_is_refused_with_the_flag_that_fixes_it(tmp_path, name, args, message):
     path = _bad_files(tmp_path)[name]

@@ -1233,3 +1233,32 @@ def test_codes_written_with_leading_zeros_are_told_they_may_be_categories():
     _, x = read_rows(io.StringIO("dept\n2A \n075\n"), ds)  # a space after the code, as after a number
     assert ds.columns[0][1] == ("01", "075", "13", "2A", "2B", "69")
     assert x.tolist() == [[0, 0, 0, 1, 0, 0], [0, 1, 0, 0, 0, 0]]
+
+
+@pytest.mark.parametrize("thousands", [".", "\u00a0"])
+def test_a_number_column_whose_footer_is_dropped_is_read_with_the_files_marks(thousands):
+    """With dropna=True, a column of decimal commas whose footer (Quelle: Amt) made it text was one-hot encoded
+    without a word once the footer's row was dropped: its cells were parsed without the file's marks."""
+    text = f"a;b;y\n1{thousands}234,5;x;1\n2,25;y;0\n3,75;x;1\n4,5;y;0\nQuelle: Amt;;\n"
+    ds = from_csv(io.StringIO(text), target="y", sep=";", decimal=",", thousands=thousands, dropna=True)
+    assert ds.feature_names == ("a", "b=x", "b=y") and ds.x[:, 0].tolist() == [1234.5, 2.25, 3.75, 4.5]
+    rows = "a;y\n" + "".join(f"{i}.{i:03d},{i:02d};{i % 2}\n" for i in range(1, 30)) + ".5;1\n"
+    with pytest.raises(DataError, match=r"column 'a' holds numbers except '.5' \(1 of 30 rows"):  # not "an ID"
+        from_csv(io.StringIO(rows), target="y", sep=";", decimal=",", thousands=".")
+
+
+def test_a_point_in_a_file_of_decimal_commas_is_refused_under_pandas_python_engine(tmp_path):
+    """Under pandas' Python engine (a no-break space between thousands) 1.050 in a file of decimal commas was read
+    as 1.05 without a word, in training and in new rows; a cp1252 file with such thousands could not be read (the
+    separator's byte counted in cp1252, where pandas' C engine reads UTF-8)."""
+    text = "a;y\n1\u00a0000,5;1\n1.050;0\n2,5;1\n"
+    with pytest.raises(DataError, match=r"column 'a' has '1.050' at row 1 \(line 3\), a number written with a point "
+                                        r"in a file whose decimal mark is ','"):
+        from_csv(io.StringIO(text), target="y", sep=";", decimal=",", thousands="\u00a0")
+    ds = from_csv(io.StringIO(text.replace("1.050", "1,5")), target="y", sep=";", decimal=",", thousands="\u00a0")
+    with pytest.raises(DataError, match=r"has '2.5' at row 0 \(line 2\), a number written with a point"):
+        read_rows(io.StringIO("a\n2.5\n"), ds, sep=";", decimal=",", thousands="\u00a0")
+    path = tmp_path / "loyer.csv"
+    path.write_bytes("loyer;a\n1\u00a0234,5;1\n2\u00a0000,0;2\n3,5;3\n".encode("cp1252"))
+    assert from_csv(path, target="loyer", sep=";", decimal=",", thousands="\u00a0",
+                    encoding="cp1252").y.tolist() == [1234.5, 2000.0, 3.5]

@@ -271,25 +271,41 @@ def _decorated_number(v: object) -> bool:
 _SPACES = (" ", "\u00a0", "\u202f")
 
 
-def _number_text(value: object, decimal: str) -> object:
-    """A cell's text as a number's, read with the file's decimal mark (``"0,5"`` → ``"0.5"``); a point in a file of
-    another mark is not a decimal one (``1.050`` is 1,050 or a typo, never 1.05): no number (``""``)."""
+def _number_text(value: object, decimal: str, thousands: str | None = None) -> object:
+    """A cell's text as a number's, read with the file's decimal mark (``"0,5"`` → ``"0.5"``) and thousands
+    separator (``"1.234,5"`` → ``"1234.5"`` where it groups the digits by three: :func:`_grouping`); a point in a
+    file of another mark is not a decimal one (``1.050`` is 1,050 or a typo, never 1.05), nor is a separator that
+    does not group (``145.5`` with thousands='.'): no number (``""``)."""
     if not isinstance(value, str):
         return value
-    return "" if decimal != "." and "." in value else value.strip().replace(decimal, ".")
+    text = value.strip()
+    if thousands and thousands in text:
+        if not _grouping(thousands, decimal).fullmatch(text):
+            return ""
+        text = text.replace(thousands, "")
+    return "" if decimal != "." and "." in text else text.replace(decimal, ".")
+
+
+@functools.cache
+def _grouping(thousands: str, decimal: str) -> re.Pattern:
+    """A number that groups its digits by three around ``thousands`` (or as 1,00,000 in India), with the decimal
+    mark ``decimal``; a first group of 0 is no grouping (0.569 with thousands='.' is a decimal point's number)."""
+    t, d = re.escape(thousands), re.escape(decimal)
+    return re.compile(rf"[-+]?([1-9]\d{{0,2}}({t}\d{{3}})+|[1-9]\d?({t}\d{{2}})+{t}\d{{3}})({d}\d*)?([eE][-+]?\d+)?")
 
 
 def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target: bool, strays: bool = True,
-                        decimal: str = ".") -> None:
+                        decimal: str = ".", thousands: str | None = None) -> None:
     """A text column that is numbers in disguise is refused rather than one-hot encoded (or read as classes):
     numbers written with a decimal comma (``0,5``: read with ``decimal=","``), and (with ``strays``) numbers with
     a few stray texts among them (``n/a``, ``?``, ``-``). ``decimal``: the mark the file was read with (a cell
-    ``1.050`` in a file read with ``decimal=","`` is not a number: its point separates thousands, or is a typo)."""
+    ``1.050`` in a file read with ``decimal=","`` is not a number: its point separates thousands, or is a typo);
+    ``thousands``: the thousands separator it was read with (``1.234,5`` is a number then)."""
     values = series.astype(object)
     text = np.asarray([isinstance(v, str) for v in values.tolist()], dtype=bool)
     if not text.any():
         return
-    numbers = values.map(lambda v: _number_text(v, decimal)) if decimal != "." else values
+    numbers = values.map(lambda v: _number_text(v, decimal, thousands)) if decimal != "." or thousands else values
     parsed = np.asarray(pd.to_numeric(numbers, errors="coerce").isna(), dtype=bool)  # True: not a number
     bad = np.flatnonzero(parsed)
     if not len(bad):
@@ -533,11 +549,12 @@ def _from_table(
     decimals: Callable[[object], bool] | None = None,
     numbers_read: Callable[[list], None] | None = None,
     decimal: str = ".",
+    thousands: str | None = None,
 ) -> Dataset:
     """:func:`from_frame`'s work. ``decimals(c)``: whether a CSV file writes column ``c``'s numbers with a
     decimal point (1.0, 2.0), which keeps it a column of decimals once ``dropna`` drops its empty cells;
-    ``numbers_read(columns)``: a CSV file's check of how the columns it uses as numbers were read; ``decimal``:
-    the decimal mark the file was read with."""
+    ``numbers_read(columns)``: a CSV file's check of how the columns it uses as numbers were read; ``decimal``
+    and ``thousands``: the decimal mark and thousands separator the file was read with."""
     pd = importlib.import_module("pandas")
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"frame must be a pandas DataFrame, not {type(frame).__name__}")
@@ -635,7 +652,9 @@ def _from_table(
             for c in used:
                 was_text = types[c] == "category" and c not in forced
                 if was_text:  # numbers read as text because of a dropped row (an exported "Total" line)
-                    numbers = pd.to_numeric(series[c], errors="coerce")
+                    # each cell with the file's marks (1,5 with decimal=','; 1.234,5 with thousands='.' too)
+                    numbers = pd.to_numeric(series[c].astype(object).map(
+                        lambda v: _number_text(v, decimal, thousands)), errors="coerce")
                     if bool(numbers.notna().all()):
                         series[c], types[c] = numbers, _column_type(pd, numbers, False)
                 if types[c] == "float" and (gaps[c].any() or was_text) and not (
@@ -740,7 +759,8 @@ def _from_table(
         else:
             kind = "regression"
     if ttype == "category" and kind in (None, "regression"):
-        _check_text_numbers(pd, y_series, target, rows, is_target=True, strays=kind is None, decimal=decimal)
+        _check_text_numbers(pd, y_series, target, rows, is_target=True, strays=kind is None, decimal=decimal,
+                            thousands=thousands)
     distinct = [] if kind == "regression" else _sorted(list(dict.fromkeys(y_series.tolist())))
     numeric = ttype in ("bool", "integer", "float")
     if kind != "regression":
@@ -843,7 +863,7 @@ def _from_table(
             continue
         values = series[c].tolist()
         if c not in forced:
-            _check_text_numbers(pd, series[c], c, rows, is_target=False, decimal=decimal)
+            _check_text_numbers(pd, series[c], c, rows, is_target=False, decimal=decimal, thousands=thousands)
         categories = _sorted(list(dict.fromkeys(values)))
         dated = [v for v in values if isinstance(v, str) and _DATE.fullmatch(v.strip())]
         if c not in forced and len(categories) >= 10 and len(dated) >= 0.9 * m:
@@ -923,12 +943,14 @@ def read_rows(path: str | os.PathLike | Any, columns: Sequence[tuple[Any, tuple 
     try:
         numbers = [c for c, values in columns if values is None and c in frame.columns]
         _check_decimal_point(frame[numbers], read_csv_kwargs.get("decimal"), rows)
+        _check_points_read(frame[numbers], text, read_csv_kwargs, rows)
         _check_dotted_thousands(frame[numbers], text, read_csv_kwargs, rows)
         _check_thousands_groups(frame, text, read_csv_kwargs, rows, numbers)
         # a categorical column's values as the file writes them (a code 06000, which pandas reads as 6000), and
         # as read (a data set whose codes were numbers: read from a DataFrame, or by an earlier release)
         written, cells = _as_written(frame, text, read_csv_kwargs, [c for c, values in columns if values is not None])
-        x = _features(written, columns, dtype, rows, read_csv_kwargs.get("decimal") or ".", read=frame)
+        x = _features(written, columns, dtype, rows, read_csv_kwargs.get("decimal") or ".", read=frame,
+                      thousands=read_csv_kwargs.get("thousands"))
         return (cells if cells is not None and cells.shape == frame.shape else frame), x
     except DataError as err:
         raise err.prefixed(_literal(f"{where}: ")) from None
@@ -977,7 +999,7 @@ def _encoding_of(columns: Any, dtype: torch.dtype | None) -> tuple[Any, torch.dt
 
 
 def _features(frame: Any, columns: Any, dtype: torch.dtype, rows: _Rows | None,
-              decimal: str = ".", read: Any = None) -> torch.Tensor:
+              decimal: str = ".", read: Any = None, thousands: str | None = None) -> torch.Tensor:
     """:func:`features_of`'s work; ``rows`` names a row in messages (a CSV file's by its line); ``decimal``: the
     file's decimal mark, for a column of numbers read as text because of one cell; ``read``: a CSV file's frame as
     pandas read it, where ``frame`` has categorical columns as the file writes them (a value matches the data set's
@@ -1025,7 +1047,7 @@ def _features(frame: Any, columns: Any, dtype: torch.dtype, rows: _Rows | None,
         if categories is None:
             texts = series.dtype == object or not pd.api.types.is_numeric_dtype(series.dtype)
             if texts:  # a column of numbers read as text because of one cell: each cell with the file's mark
-                series = series.astype(object).map(lambda v: _number_text(v, decimal))
+                series = series.astype(object).map(lambda v: _number_text(v, decimal, thousands))
             values = np.asarray(pd.to_numeric(series, errors="coerce") if texts else series, dtype=np.float64)
             bad = ~np.isfinite(values)
             if bad.any():
@@ -1240,9 +1262,10 @@ def _read_csv(path: Any, read_csv_kwargs: dict[str, Any]) -> tuple[Any, _Rows, s
     # each separator ("size, colour, price") made the names " colour" and the features " colour= blue"
     read_csv_kwargs = {"index_col": False, "skipinitialspace": True, **read_csv_kwargs}
     thousands = read_csv_kwargs.get("thousands")
-    if isinstance(thousands, str) and len(_encoded(thousands, encoding)) > 1 and "engine" not in read_csv_kwargs:
+    if isinstance(thousands, str) and len(thousands.encode("utf-8")) > 1 and "engine" not in read_csv_kwargs:
         # pandas' C engine ignores a thousands separator of more than one byte (a no-break space in UTF-8,
-        # as French spreadsheets write 1 234,5), without a word; its Python engine reads it
+        # as French spreadsheets write 1 234,5), without a word; its Python engine reads it. The C engine reads
+        # the file as UTF-8 whatever its encoding (a cp1252 file's no-break space is 2 bytes there)
         read_csv_kwargs = {**read_csv_kwargs, "engine": "python"}
     if read_csv_kwargs.get("engine", "c") == "c" and "low_memory" not in read_csv_kwargs:
         read_csv_kwargs = {**read_csv_kwargs, "low_memory": False}  # a column's type from all of it, not chunks
@@ -1292,19 +1315,6 @@ def _read_csv(path: Any, read_csv_kwargs: dict[str, Any]) -> tuple[Any, _Rows, s
             return None
 
     return frame, _Rows(frame, lines=lines, file=True), where, text, read_csv_kwargs
-
-
-def _encoded(char: str, encoding: str) -> bytes:
-    """``char`` in the file's ``encoding``, without a byte order mark (``utf-8-sig``, the default, wrote one
-    before it: a thousands point counted 4 bytes)."""
-    import codecs
-
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:  # an unknown encoding: refused by name when the file is read
-        return char.encode("utf-8", errors="replace")
-    return char.encode({"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}.get(name, name),
-                       errors="replace")
 
 
 def _texts_as_written(frame: Any, text: Callable[[], str], options: Mapping[str, Any]) -> Any:
@@ -1373,6 +1383,7 @@ def from_csv(
         numbers = [c for c in frame.columns if c not in (codes or ()) and c not in (left_out or ())
                    and (kept is None or c in kept or c == target)]
         _check_decimal_point(frame[numbers], read_csv_kwargs.get("decimal"), rows)
+        _check_points_read(frame[numbers], text, read_csv_kwargs, rows)
         _check_dotted_thousands(frame[numbers], text, read_csv_kwargs, rows)
         if codes:
             frame, _ = _as_written(frame, text, read_csv_kwargs, codes)
@@ -1380,7 +1391,7 @@ def from_csv(
                            decimals=_written_decimals(text, read_csv_kwargs) if dropna else None,
                            numbers_read=functools.partial(_check_thousands_groups, frame, text, read_csv_kwargs,
                                                           rows, target=target),
-                           decimal=read_csv_kwargs.get("decimal") or ".")
+                           decimal=read_csv_kwargs.get("decimal") or ".", thousands=read_csv_kwargs.get("thousands"))
     except DataError as err:
         raise err.prefixed(_literal(f"{where}: ")) from None
     except ValueError as err:
@@ -1477,6 +1488,31 @@ def _check_decimal_point(frame: Any, decimal: object, rows: Any) -> None:
                                      "with ") + "⟨decimal⟩", {"decimal": ("decimal", ".")})
 
 
+def _check_points_read(frame: Any, text: Callable[[], str], options: Mapping[str, Any], rows: Any) -> None:
+    """pandas' Python engine (a thousands separator of several bytes, a separator of several characters) reads
+    ``1.050`` in a file of decimal commas as 1.05, without a word, where its C engine reads the column as text and
+    it is refused (:func:`_check_text_numbers`): refused here too, naming the cell."""
+    decimal, thousands = options.get("decimal") or ".", options.get("thousands")
+    if options.get("engine") != "python" or decimal == "." or thousands == ".":
+        return
+    pd = importlib.import_module("pandas")
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c].dtype)
+               and not pd.api.types.is_bool_dtype(frame[c].dtype)]
+    cells = _cells_as_written(text, options) if numeric else None
+    if cells is None or len(cells) != len(frame):
+        return
+    for c in numeric:
+        if c not in cells.columns:
+            continue
+        read = frame[c].isna().to_numpy()
+        for i, cell in enumerate(cells[c].tolist()):
+            if isinstance(cell, str) and "." in cell and not read[i]:
+                raise DataError(_literal(
+                    f"column {c!r} has {cell.strip()!r} at {rows(i)}, a number written with a point in a file whose "
+                    f"decimal mark is {_show_char(decimal)} (1.050 is 1,050 or a typo, never 1.05), which would be "
+                    f"read as {_plain(frame[c].iloc[i])}: write it as the file's numbers are written"))
+
+
 def _check_dotted_thousands(frame: Any, text: Callable[[], str], options: Mapping[str, Any], rows: Any) -> None:
     """Without a decimal mark or a thousands separator given, a column whose numbers written with a point all have
     three digits after it (``1.674``) beside whole numbers of three digits or more written without one (``805``)
@@ -1536,9 +1572,7 @@ def _check_thousands_groups(frame: Any, text: Callable[[], str], options: Mappin
     if raw is None:
         return
     mark = options.get("decimal") or "."
-    t, d = re.escape(thousands), re.escape(mark)
-    # (a first group of 0 is no grouping: 0.569 with thousands='.' is a decimal point, not 569)
-    grouped = re.compile(rf"[-+]?([1-9]\d{{0,2}}({t}\d{{3}})+|[1-9]\d?({t}\d{{2}})+{t}\d{{3}})({d}\d*)?([eE][-+]?\d+)?")
+    grouped = _grouping(thousands, mark)
     for c in numeric:
         if c not in raw:
             continue
