@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -308,10 +310,18 @@ def test_a_comma_decimal_is_told_to_a_model_of_points(tmp_path, table):
                                     "if the comma is its decimal mark, read the file with --decimal ,") in said.stderr
 
 
-def test_a_comparisons_folder_without_a_model_says_which_tasks_have_one(tmp_path):
+def test_a_comparisons_folder_without_a_model_says_why(tmp_path):
     (tmp_path / "comparison.json").write_text("{}")
-    with pytest.raises(ValueError, match="is a comparison's report without a model file: descend compare writes one "
-                                         "per optimizer .* for a task whose model a file keeps"):
+    with pytest.raises(ValueError, match="is a comparison's report without a model file: it was written by an "
+                                         "earlier descend, which kept none"):
+        find(tmp_path)
+    statuses = {"columns": [{"name": "status", "values": ["diverged", "interrupted"]}]}
+    (tmp_path / "comparison.json").write_text(json.dumps({"models": {}, "summary": statuses}))
+    with pytest.raises(ValueError, match="keeps an optimizer's representative run where it finished with a result, "
+                                         "and none of this comparison's runs did"):
+        find(tmp_path)
+    (tmp_path / "comparison.json").write_text('{"models": {"adam": "model-adam.pt"}}')
+    with pytest.raises(ValueError, match=r"its model files \(model-adam.pt\) were removed"):
         find(tmp_path)
 
 

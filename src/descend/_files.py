@@ -7,7 +7,7 @@ import contextlib
 import math
 import os
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +42,38 @@ TUNE_MARKER = ".descend-tune"
 MODEL = "model-{}.pt"
 
 
-def model_file(name: str) -> str:
+#: The longest stem of a model file's name (:func:`model_file`): with the name a save writes aside first
+#: (``.model-STEM.pt.PID.part``), within the 143 bytes of the most restrictive file systems (eCryptfs).
+MODEL_STEM = 80
+
+
+def model_file(name: str, n: int = 1) -> str:
     """The name of an optimizer's (or a comparison label's) model file, ``model-adam.pt``, a name of one's own kept
     to the characters a file name takes anywhere, one ``_`` for each run of others (``sgd(momentum=0.9)``:
-    ``model-sgd_momentum_0.9.pt``)."""
+    ``model-sgd_momentum_0.9.pt``), and to :data:`MODEL_STEM` of them (a longer one cut, with 8 hexadecimal digits
+    of its hash after it, so that two long names stay two files). ``n`` > 1: the n-th of several names that give the
+    same file (``model-a_b-2.pt``)."""
+    import hashlib
     import re
 
-    return MODEL.format(re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_.-]", "_", name)).strip("_") or "_")
+    stem = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_.-]", "_", name)).strip("_.") or "_"
+    if len(stem) > MODEL_STEM:
+        stem = f"{stem[:MODEL_STEM - 9]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+    return MODEL.format(stem if n == 1 else f"{stem}-{n}")
+
+
+def model_files(labels: Iterable[str]) -> dict[str, str]:
+    """label → the name of its model file (:func:`descend._files.model_file`), distinct for labels whose names
+    differ only in characters a file name does not take or in case (``a:b``, ``a_b`` and ``A_B``: ``model-a_b.pt``,
+    ``model-a_b-2.pt``, ``model-A_B-3.pt``: one file on a file system that ignores case)."""
+    names: dict[str, str] = {}
+    for label in labels:
+        name, n = model_file(label), 1
+        while name.lower() in {v.lower() for v in names.values()}:
+            n += 1
+            name = model_file(label, n)
+        names[label] = name
+    return names
 
 
 def entries(directory: Path) -> list[str]:

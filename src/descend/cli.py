@@ -702,22 +702,27 @@ def compare_command(
         typer.echo(f"note: the report has no figures: descend report {shlex.quote(str(out_dir))} --figures draws "
                    "them from its saved results")
     if not quiet:
-        from .report.saved import model_files
+        from .report.saved import model_names
 
-        _models_line(out_dir, list(model_files(comparison.models).values()))
+        _models_line(out_dir, list(model_names(comparison).values()),
+                     [label for label in comparison.table.index if comparison.models
+                      and str(label) not in comparison.models])
     typer.echo(f"report: {html}")
     if comparison.interrupted or not drawn:
         raise typer.Exit(130)
 
 
-def _models_line(out: Path, names: Sequence[str]) -> None:
+def _models_line(out: Path, names: Sequence[str], without: Sequence[str] = ()) -> None:
     """The line that names a comparison's model files (each optimizer's representative run) and how new rows are
-    predicted with one; nothing where there is none."""
+    predicted with one, and the optimizers ``without`` one (no run of theirs finished with a result); nothing where
+    there is none."""
     if not names:
         return
     first = shlex.quote(str(Path(out) / names[0]))
+    none = (f"; none for {', '.join(without)}: {'its' if len(without) == 1 else 'their'} representative run has no "
+            "result" if without else "")
     typer.echo(f"model{'s' * (len(names) > 1)}: {', '.join(names)} in {out} (each optimizer's representative run; "
-               f"new rows: descend predict {first} NEW_ROWS.csv)")
+               f"new rows: descend predict {first} NEW_ROWS.csv){none}")
 
 
 @contextlib.contextmanager
@@ -1294,12 +1299,13 @@ PREDICT_HELPS = {
 }
 
 
-@app.command("predict", cls=_Command, short_help="Predict new rows of a CSV file with a model descend tune wrote.")
+@app.command("predict", cls=_Command,
+             short_help="Predict new rows of a CSV file with a model descend tune or compare wrote.")
 @_with_settings(Config, keys=("sep", "encoding", "decimal", "thousands", "na_values"), helps=PREDICT_HELPS)
 def predict_command(
     model: Path = typer.Argument(..., metavar="MODEL", show_default=False,
-                                 help="A model file descend tune wrote (OUT/model-adam.pt), or the folder of a "
-                                      "search that wrote one."),
+                                 help="A model file descend tune or descend compare wrote (OUT/model-adam.pt), or "
+                                      "the folder of a search or comparison that wrote one."),
     rows: Path = typer.Argument(..., metavar="CSV", show_default=False,
                                 help="The new rows: a CSV file with the columns the model was trained on (the "
                                      "target column may be missing)."),
@@ -1320,6 +1326,8 @@ def predict_command(
       descend tune --csv houses.csv --column price --out td
       descend predict td/model-adam.pt new_houses.csv --out predicted.csv
       descend predict td new_houses.csv        (the folder's one model; to the standard output)
+      descend compare --csv houses.csv --column price --out cmp
+      descend predict cmp/model-sgd.pt new_houses.csv
     """
     from .compare_config import _spelling
     from .data import DataError

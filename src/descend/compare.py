@@ -113,8 +113,12 @@ class Comparison:
     table_notes: list[str] = field(default_factory=list)
     search: Search | None = None  #: tuned mode: how each optimizer's learning rate was searched and chosen
     #: label → its representative run's trained model (a :class:`descend.Predictor`), where that run finished with
-    #: a result and its model is one a file keeps; the report writes each to ``model-<label>.pt``
+    #: a result and its model is one a file keeps; the report writes each to the file its record names,
+    #: ``about["comparison"]["file"]`` (``model-<label>.pt``)
     models: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: the report folder a rebuilt comparison was read from (:func:`descend.report.saved.load`), whose model files a
+    #: report written from it copies as they are
+    saved_from: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         """One line (the dataclass's printed every run's path and the tables: 220,000 characters for the ellipse's
@@ -466,18 +470,20 @@ def _representatives_models(selection: Selection, summary: Any, trained: Mapping
                            task: Any) -> dict[str, Any]:
     """label → the trained model of its representative run (``selection``'s, decided once), where that run has a
     result (status ok) and a model a file keeps (``trained``: run → its :class:`descend.Predictor`), recording
-    which run of the comparison it is, the label it stands for, how the configuration was chosen, and how the
-    task's CSV file was read (new rows' defaults)."""
-    from ._files import plain
+    which run of the comparison it is (its batch size as the summary writes it), the label it stands for and the
+    file it is written to (:func:`descend._files.model_files`, decided here), how the configuration was chosen,
+    and how the task's CSV file was read (new rows' defaults)."""
+    from ._files import model_files, plain
     from .predictor import read_options_of
 
+    kept = {label: run for run, label in selection.representatives().items()
+            if run in trained and summary.loc[run, "status"] == outcomes.OK}
+    names = model_files(kept)
     models = {}
-    for run, label in selection.representatives().items():
-        if run not in trained or summary.loc[run, "status"] != outcomes.OK:
-            continue
+    for label, run in kept.items():
         model = trained[run]
-        about = {**model.about, "run": int(run),
-                 "comparison": {"label": label, "chosen on": selection.chosen_on(summary)},
+        about = {**model.about, "run": int(run), "batch_size": summary.loc[run, "batch_size"],
+                 "comparison": {"label": label, "file": names[label], "chosen on": selection.chosen_on(summary)},
                  "read": read_options_of(task), "task": str(getattr(task, "description", "") or "")}
         models[label] = dataclasses.replace(model, about=plain(about))
     return models

@@ -328,16 +328,36 @@ def find(path: str | os.PathLike) -> Path:
     if len(found) == 1:
         return found[0]
     if not found and (path / "comparison.json").exists():
-        raise ValueError(f"{str(path)!r} is a comparison's report without a model file: descend compare writes one per "
-                         "optimizer (model-<optimizer>.pt, its representative run) for a task whose model a file keeps "
-                         "(a CSV file's or a data set's network or linear model), not a landscape's or a case study's "
-                         "own model; a report written by an earlier descend has none (run the comparison again)")
+        raise ValueError(_no_model_of_comparison(path))
     if not found:
         raise ValueError(f"{str(path)!r} holds no model file (model-<optimizer>.pt): descend tune writes one per "
                          "optimizer once it has re-run the best configuration (--seeds 1 or more), for a task whose "
                          "model a file keeps (a CSV file's or a data set's network or linear model)")
     raise ValueError(f"{str(path)!r} holds {len(found)} model files ({', '.join(p.name for p in found)}): give one "
                      "of them")
+
+
+def _no_model_of_comparison(path: Path) -> str:
+    """Why a comparison's report holds no model file, as its record tells."""
+    import json
+
+    where = f"{str(path)!r} is a comparison's report without a model file"
+    try:
+        record = json.loads((path / "comparison.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = None
+    if not isinstance(record, dict) or "models" not in record:
+        return (f"{where}: it was written by an earlier descend, which kept none (descend compare now writes one per "
+                "optimizer, model-<optimizer>.pt, its representative run): run the comparison again")
+    if record["models"]:
+        return f"{where}: its model files ({', '.join(map(str, record['models'].values()))}) were removed"
+    columns = record.get("summary", {}).get("columns", []) if isinstance(record.get("summary"), dict) else []
+    statuses = next((c.get("values") for c in columns if isinstance(c, dict) and c.get("name") == "status"), None)
+    if isinstance(statuses, list) and "ok" not in statuses:
+        return (f"{where}: descend compare keeps an optimizer's representative run where it finished with a result, "
+                "and none of this comparison's runs did (each diverged, left the model's domain or was interrupted)")
+    return (f"{where}: its task's model is not one a file keeps (descend compare keeps a network or linear model of "
+            "a CSV file's or a data set's rows; not a landscape's cost, nor the line's or the ellipse's own model)")
 
 
 def of_run(problem: Any, params: Sequence[Tensor], j: int, about: Mapping[str, Any] | None = None) -> Predictor:

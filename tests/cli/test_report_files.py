@@ -827,5 +827,33 @@ def test_a_landscapes_comparison_writes_no_model_and_predict_says_why(tmp_path, 
     assert not list(Path(out).glob("model-*.pt"))
     (tmp_path / "new.csv").write_text("x,y\n1,2\n")
     result = runner.invoke(app, ["predict", str(out), str(tmp_path / "new.csv")])
-    assert result.exit_code == 2 and "is a comparison's report without a model file: descend compare writes one " \
-        "per optimizer" in result.output, result.output
+    assert result.exit_code == 2 and "is a comparison's report without a model file: its task's model is not one a " \
+        "file keeps" in result.output, result.output
+
+
+def test_model_file_names_are_distinct_short_and_kept_by_a_rebuild(tmp_path):
+    """Labels that give one file name (a:b, a_b, A_B on a file system that ignores case) each have their own; a
+    long label's name is cut (a comparison of one was lost to 'File name too long' after its training); a rebuild
+    keeps each file under the name it was written with, copied as it is (a deleted one's name was given to another
+    label's model), and says which it left out."""
+    from descend._files import MODEL_STEM, model_file, model_files
+
+    assert model_files(["a:b", "a_b", "A_B", "sgd(momentum=0.9)"]) == {
+        "a:b": "model-a_b.pt", "a_b": "model-a_b-2.pt", "A_B": "model-A_B-3.pt",
+        "sgd(momentum=0.9)": "model-sgd_momentum_0.9.pt"}
+    long = "longopt(" + ",".join(f"{'x' * 80}{i}=0.5" for i in range(3)) + ")"
+    assert len(model_file(long)) == len("model-.pt") + MODEL_STEM and model_file(long) != model_file(long + " ")
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "iris", "-o", "adam", "-o", "sgd", "-o", "rmsprop", *TINY,
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    before = {p.name: p.read_bytes() for p in out.glob("model-*.pt")}
+    assert sorted(before) == ["model-adam.pt", "model-rmsprop.pt", "model-sgd.pt"]
+    (out / "model-adam.pt").unlink()
+    (out / "model-rmsprop.pt").write_bytes(before["model-sgd.pt"])  # another label's model under its name
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0
+    assert {p.name: p.read_bytes() for p in out.glob("model-*.pt")} == {"model-sgd.pt": before["model-sgd.pt"]}
+    notes = json.loads((out / "comparison.json").read_text())["fields"]["notes"]
+    assert "model-adam.pt, the model of adam, is gone since the report was written: left out" in notes
+    assert "model-rmsprop.pt, the model of rmsprop, holds another model than its representative run since the " \
+        "report was written: left out" in notes

@@ -625,7 +625,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
                  f"{mode}; {seeds} seed{'s' * (seeds != 1)} per configuration{one_seed}")
     if found is not None:  # how tuned mode chose what each row reports
         notes.append(f"how each learning rate was chosen: {found.text()}")
-    models = saved.model_files(getattr(comparison, "models", None) or {})
+    models = saved.model_names(comparison)
     if models:
         notes.append(f"trained models: {', '.join(models.values())}, each optimizer's representative run, beside this "
                      "page (descend predict MODEL NEW_ROWS.csv predicts new rows)")

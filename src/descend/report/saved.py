@@ -55,7 +55,7 @@ FORMAT = 1
 #: What a report written before :data:`RECORD` existed holds (read as its files by :func:`report_files`).
 OLD_FILES = ("report.html", "summary.csv", "curves.csv", "table.csv", "config.toml", "paths.gif", "paths.mp4")
 #: Comparison fields saved and read back by the rebuild in their own way (the rest, if JSON-ready, as they are).
-_OWN = ("config", "task", "summary", "curves", "table", "paths", "selection", "models")
+_OWN = ("config", "task", "summary", "curves", "table", "paths", "selection", "models", "saved_from")
 
 
 # -- which files are a report's ---------------------------------------------------------------------------------
@@ -332,9 +332,13 @@ def save(comparison: Any, directory: Path, *, drawn: dict[str, bool], json_name:
     if comparison.paths:
         np.savez_compressed(directory / "paths.npz", **{f"run{int(k)}": np.asarray(v, dtype=np.float64)
                                                         for k, v in comparison.paths.items()})
-    models = model_files(getattr(comparison, "models", None) or {})
+    models = model_names(comparison)
+    source = getattr(comparison, "saved_from", None)  # a rebuild: each model file copied as it is
     for label, name in models.items():
-        comparison.models[label].save(directory / name)
+        if source is not None and (Path(source) / name).is_file():
+            shutil.copyfile(Path(source) / name, directory / name)
+        else:
+            comparison.models[label].save(directory / name)
     from ..tasks.task import data_digest
 
     record: dict[str, Any] = {"format": FORMAT, "descend": comparison.version, "task": comparison.task.name,
@@ -367,19 +371,11 @@ def save(comparison: Any, directory: Path, *, drawn: dict[str, bool], json_name:
     (directory / RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
-def model_files(models: Mapping[str, Any]) -> dict[str, str]:
-    """label → the name of its model file (:func:`descend._files.model_file`), distinct for labels whose names
-    differ only in characters a file name does not take (``a:b`` and ``a_b``: ``model-a_b.pt``, ``model-a_b-2.pt``)."""
-    from .._files import model_file
-
-    names: dict[str, str] = {}
-    for label in models:
-        name, n = model_file(label), 1
-        while name in names.values():
-            n += 1
-            name = model_file(f"{label}-{n}")
-        names[label] = name
-    return names
+def model_names(comparison: Any) -> dict[str, str]:
+    """label → the file name of its model (decided where the comparison kept it: its record's
+    ``about["comparison"]["file"]``)."""
+    return {label: model.about["comparison"]["file"] for label, model in (getattr(comparison, "models", None)
+                                                                          or {}).items()}
 
 
 def _settings(config: Any) -> Any:
@@ -485,22 +481,31 @@ def described(directory: Path, record: Mapping[str, Any], settings: dict[str, An
     return config, task
 
 
-def _models(directory: Path, record: Mapping[str, Any]) -> dict[str, Any]:
-    """label → its model, read back from the files comparison.json names (:func:`model_files`): a rebuilt report
-    keeps them. A file gone or damaged since is left out (the report is rebuilt without it: its results do not
-    depend on it)."""
+def _models(directory: Path, record: Mapping[str, Any], selection: Any) -> tuple[dict[str, Any], list[str]]:
+    """label → its model, read back from the files comparison.json names (a rebuilt report keeps them, copied as
+    they are), and a note per file left out: one gone, damaged, or replaced by another model since (not the
+    label's representative run) is left out, said (the report's results do not depend on it)."""
     from ..predictor import Predictor
 
     listed = record.get("models")
-    models = {}
+    models, notes = {}, []
     for label, name in (listed.items() if isinstance(listed, Mapping) else ()):
         if not isinstance(name, str) or Path(name).name != name:
             continue
+        choice = selection.chosen.get(str(label)) if selection is not None else None
         try:
-            models[str(label)] = Predictor.load(directory / name)
-        except (OSError, ValueError):
-            continue
-    return models
+            model = Predictor.load(directory / name)
+        except (OSError, ValueError) as e:
+            why = "is gone" if not (directory / name).exists() else f"cannot be read ({unreadable(e)})"
+        else:
+            about = model.about.get("comparison") if isinstance(model.about, Mapping) else None
+            if (isinstance(about, Mapping) and about.get("label") == label and about.get("file") == name
+                    and choice is not None and model.about.get("run") == choice.representative):
+                models[str(label)] = model
+                continue
+            why = "holds another model than its representative run"
+        notes.append(f"{name}, the model of {label}, {why} since the report was written: left out")
+    return models, notes
 
 
 def load(directory: Path) -> tuple[Any, dict[str, bool]]:
@@ -573,7 +578,9 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
         kwargs["selection"] = Selection.from_dict(record["selection"])
     if "search" in record and "search" in known:
         kwargs["search"] = compare.Search.from_dict(record["search"], frame_from_json(record["search"]["trials"]))
-    kwargs["models"] = _models(directory, record)
+    kwargs["models"], lost = _models(directory, record, kwargs.get("selection"))
+    kwargs["notes"] = [*kwargs.get("notes", []), *lost]
+    kwargs["saved_from"] = directory
     unchecked = [words for key, words in (("config", "its settings"), ("data", "the CSV file's numbers"))
                  if record.get(key) is None and (key != "data" or settings.get("csv"))]
     if unchecked:  # a report of an earlier descend: what it did not record cannot be checked against the files
