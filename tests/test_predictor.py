@@ -323,6 +323,9 @@ def test_a_comparisons_folder_without_a_model_says_why(tmp_path):
     (tmp_path / "comparison.json").write_text('{"models": {"adam": "model-adam.pt"}}')
     with pytest.raises(ValueError, match=r"its model files \(model-adam.pt\) were removed"):
         find(tmp_path)
+    (tmp_path / "comparison.json").write_text('{"models": ["model-adam.pt"]}')  # edited: said, not a traceback
+    with pytest.raises(ValueError, match=r"its comparison.json does not list its models as descend writes them"):
+        find(tmp_path)
 
 
 def test_a_model_saved_twice_is_the_same_file(tmp_path, table):

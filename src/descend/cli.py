@@ -1015,7 +1015,8 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
         typer.echo(f"note: {note}")
     models = record.get("models") if unread is None and rows is not None else None
     _models_line(Path(report), [name for name in (models.values() if isinstance(models, dict) else ())
-                                if isinstance(name, str) and (Path(report) / name).is_file()])
+                                if isinstance(name, str) and Path(name).name == name and name.endswith(".pt")
+                                and (Path(report) / name).is_file()])
     if config.exists():
         typer.echo(config.read_text(encoding="utf-8"))
 

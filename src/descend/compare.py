@@ -119,6 +119,8 @@ class Comparison:
     #: the report folder a rebuilt comparison was read from (:func:`descend.report.saved.load`), whose model files a
     #: report written from it copies as they are
     saved_from: Any = field(default=None, repr=False)
+    #: whether the comparison says which models it kept (False for a report of an earlier descend, read back)
+    models_recorded: bool = field(default=True, repr=False)
 
     def __repr__(self) -> str:
         """One line (the dataclass's printed every run's path and the tables: 220,000 characters for the ellipse's

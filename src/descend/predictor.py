@@ -348,7 +348,10 @@ def _no_model_of_comparison(path: Path) -> str:
         record = None
     if not isinstance(record, dict) or "models" not in record:
         return (f"{where}: it was written by an earlier descend, which kept none (descend compare now writes one per "
-                "optimizer, model-<optimizer>.pt, its representative run): run the comparison again")
+                "optimizer, model-<optimizer>.pt, its representative run, for a task whose model a file keeps: a CSV "
+                "file's or a data set's): run the comparison again")
+    if not isinstance(record["models"], dict):
+        return f"{where}: its comparison.json does not list its models as descend writes them (edited since?)"
     if record["models"]:
         return f"{where}: its model files ({', '.join(map(str, record['models'].values()))}) were removed"
     columns = record.get("summary", {}).get("columns", []) if isinstance(record.get("summary"), dict) else []

@@ -854,6 +854,27 @@ def test_model_file_names_are_distinct_short_and_kept_by_a_rebuild(tmp_path):
     assert runner.invoke(app, ["report", str(out)]).exit_code == 0
     assert {p.name: p.read_bytes() for p in out.glob("model-*.pt")} == {"model-sgd.pt": before["model-sgd.pt"]}
     notes = json.loads((out / "comparison.json").read_text())["fields"]["notes"]
-    assert "model-adam.pt, the model of adam, is gone since the report was written: left out" in notes
+    assert "model-adam.pt, the model of adam, is gone since the report was written: the rebuilt report leaves it " \
+        "out (and its folder, rebuilt, does not hold it)" in notes
     assert "model-rmsprop.pt, the model of rmsprop, holds another model than its representative run since the " \
-        "report was written: left out" in notes
+        "report was written: the rebuilt report leaves it out" in " ".join(notes)
+
+
+def test_a_rebuilt_report_of_an_earlier_descend_still_says_it_kept_no_model(tmp_path, landscape_report):
+    """A rebuild wrote "models": {} into a report of an earlier descend, whose descend predict then said its task's
+    model is not one a file keeps (of a CSV file's task); descend show listed names pointing out of the folder."""
+    out = tmp_path / "old"
+    shutil.copytree(landscape_report, out)
+    record = json.loads((out / "comparison.json").read_text())
+    record.pop("models", None)
+    (out / "comparison.json").write_text(json.dumps(record))
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0
+    assert "models" not in json.loads((out / "comparison.json").read_text())
+    (tmp_path / "new.csv").write_text("x,y\n1,2\n")
+    said = runner.invoke(app, ["predict", str(out), str(tmp_path / "new.csv")])
+    assert said.exit_code == 2 and "it was written by an earlier descend, which kept none" in said.output, said.output
+    record = json.loads((out / "comparison.json").read_text())
+    record["models"] = {"gd": "../elsewhere/model-gd.pt", "adam": "/etc/passwd"}
+    (out / "comparison.json").write_text(json.dumps(record))
+    shown = runner.invoke(app, ["show", str(out)])
+    assert shown.exit_code == 0 and "passwd" not in shown.stdout and "elsewhere" not in shown.stdout

@@ -1243,7 +1243,8 @@ def test_a_number_column_whose_footer_is_dropped_is_read_with_the_files_marks(th
     ds = from_csv(io.StringIO(text), target="y", sep=";", decimal=",", thousands=thousands, dropna=True)
     assert ds.feature_names == ("a", "b=x", "b=y") and ds.x[:, 0].tolist() == [1234.5, 2.25, 3.75, 4.5]
     rows = "a;y\n" + "".join(f"{i}.{i:03d},{i:02d};{i % 2}\n" for i in range(1, 30)) + ".5;1\n"
-    with pytest.raises(DataError, match=r"column 'a' holds numbers except '.5' \(1 of 30 rows"):  # not "an ID"
+    with pytest.raises(DataError, match=r"column 'a' has '.5' at row 29 \(line 31\), which is not a number as the "
+                                        r"file writes them"):  # not "an identifier column"
         from_csv(io.StringIO(rows), target="y", sep=";", decimal=",", thousands=".")
 
 
@@ -1262,3 +1263,22 @@ def test_a_point_in_a_file_of_decimal_commas_is_refused_under_pandas_python_engi
     path.write_bytes("loyer;a\n1\u00a0234,5;1\n2\u00a0000,0;2\n3,5;3\n".encode("cp1252"))
     assert from_csv(path, target="loyer", sep=";", decimal=",", thousands="\u00a0",
                     encoding="cp1252").y.tolist() == [1234.5, 2000.0, 3.5]
+
+
+def test_a_misfit_among_numbers_read_with_the_files_thousands_separator_is_named_as_such():
+    """Read with the thousands separator its numbers use, a cell written otherwise (1.050 among 1 234,5; 0,569
+    among 1,234.5 with a footer dropped) was told to read the file with other marks, which then refused the others:
+    round in circles."""
+    text = "a;b;y\n1 234,5;x;1\n2 000,25;y;2\n1.050;x;3\n4,5;y;4\n5,5;x;5\n6,5;y;6\n"
+    with pytest.raises(DataError, match=r"column 'a' has '1.050' at row 2 \(line 4\), which is not a number as the "
+                                        r"file writes them \(the decimal mark ',', ' ' between thousands") as e:
+        from_csv(io.StringIO(text), target="y", sep=";", decimal=",", thousands=" ")
+    assert e.value.fixes == {}
+    footer = 'a,b,y\n"1,234.5",x,1\n"2,000.25",y,2\n"0,569",x,3\n4.5,y,4\n5.5,x,5\n6.5,y,6\nTotal,,\n'
+    with pytest.raises(DataError, match=r"column 'a' has '0,569' at row 2 \(line 4\), which is not a number as the "
+                                        r"file writes them \(the decimal mark '.', ',' between thousands"):
+        from_csv(io.StringIO(footer), target="y", thousands=",", dropna=True)
+    wrong = "a;y\n1.234,5;1\n2.000,5;2\n3,5;3\n"  # the separator given is not the file's: its advice stands
+    with pytest.raises(DataError) as e:
+        from_csv(io.StringIO(wrong), target="y", sep=";", decimal=",", thousands=" ")
+    assert e.value.fixes.get("thousands") == ("thousands", ".")

@@ -310,6 +310,8 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
     bad = np.flatnonzero(parsed)
     if not len(bad):
         return
+    if thousands and decimal != thousands:
+        _check_misfits(values, parsed, c, rows, decimal, thousands)
 
     def comma_number(v: object) -> bool:
         if not isinstance(v, str) or "," not in v:
@@ -416,6 +418,25 @@ def _check_text_numbers(pd: Any, series: Any, c: object, rows: Any, *, is_target
                                                     "leading zeros, with ⟨categorical⟩" if zeros else ""),
                         {"dropna": ("dropna", True), "drop": ("drop", [_plain(c)]),
                          **({"categorical": ("categorical", [_plain(c)])} if zeros else {})})
+
+
+def _check_misfits(values: Any, parsed: np.ndarray, c: object, rows: Any, decimal: str, thousands: str) -> None:
+    """Read with a thousands separator its numbers do use (a parsed cell groups by it), a cell that holds it, or the
+    other mark, but is not a number so written (``1.050`` in a file of ``1 234,5``; ``0,569`` in a file of
+    ``1,234.5``) is named as it is: advice of other marks (guessed from that cell alone) sent the user round in
+    circles."""
+    listed = values.tolist()
+    good = [v for v, bad in zip(listed, parsed) if not bad and isinstance(v, str)]
+    if not any(thousands in v for v in good):
+        return  # the separator given may be the wrong one: the spellings below say which
+    other = "," if decimal == "." else "."
+    for i in np.flatnonzero(parsed):
+        cell = listed[i].strip() if isinstance(listed[i], str) else ""
+        if thousands in cell or (other != thousands and other in cell):
+            raise DataError(_literal(
+                f"column {c!r} has {cell!r} at {rows(int(i))}, which is not a number as the file writes them (the "
+                f"decimal mark {_show_char(decimal)}, {_show_char(thousands)} between thousands, the digits grouped "
+                f"by three: 1{thousands}234{decimal}5): write it so"))
 
 
 def _point_number(value: object) -> bool:

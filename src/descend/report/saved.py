@@ -55,7 +55,8 @@ FORMAT = 1
 #: What a report written before :data:`RECORD` existed holds (read as its files by :func:`report_files`).
 OLD_FILES = ("report.html", "summary.csv", "curves.csv", "table.csv", "config.toml", "paths.gif", "paths.mp4")
 #: Comparison fields saved and read back by the rebuild in their own way (the rest, if JSON-ready, as they are).
-_OWN = ("config", "task", "summary", "curves", "table", "paths", "selection", "models", "saved_from")
+_OWN = ("config", "task", "summary", "curves", "table", "paths", "selection", "models", "saved_from",
+        "models_recorded")
 
 
 # -- which files are a report's ---------------------------------------------------------------------------------
@@ -367,7 +368,8 @@ def save(comparison: Any, directory: Path, *, drawn: dict[str, bool], json_name:
     record["table"] = frame_to_json(comparison.table)
     record["curves"] = {str(c): str(t) for c, t in comparison.curves.dtypes.items()}
     record["curves_rows"] = len(comparison.curves)  # a curves.csv cut short is told from a whole one
-    record["models"] = models
+    if getattr(comparison, "models_recorded", True):  # (a rebuilt report of an earlier descend kept none: not said)
+        record["models"] = models
     (directory / RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
@@ -490,7 +492,9 @@ def _models(directory: Path, record: Mapping[str, Any], selection: Any) -> tuple
     listed = record.get("models")
     models, notes = {}, []
     for label, name in (listed.items() if isinstance(listed, Mapping) else ()):
-        if not isinstance(name, str) or Path(name).name != name:
+        if not isinstance(name, str) or Path(name).name != name or not name.endswith(".pt"):
+            notes.append(f"{name!r}, listed as the model of {label} in {RECORD}, is not a model file of the report's "
+                         "folder: left out")
             continue
         choice = selection.chosen.get(str(label)) if selection is not None else None
         try:
@@ -504,7 +508,8 @@ def _models(directory: Path, record: Mapping[str, Any], selection: Any) -> tuple
                 models[str(label)] = model
                 continue
             why = "holds another model than its representative run"
-        notes.append(f"{name}, the model of {label}, {why} since the report was written: left out")
+        notes.append(f"{name}, the model of {label}, {why} since the report was written: the rebuilt report leaves it "
+                     "out (and its folder, rebuilt, does not hold it)")
     return models, notes
 
 
@@ -581,6 +586,7 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
     kwargs["models"], lost = _models(directory, record, kwargs.get("selection"))
     kwargs["notes"] = [*kwargs.get("notes", []), *lost]
     kwargs["saved_from"] = directory
+    kwargs["models_recorded"] = "models" in record
     unchecked = [words for key, words in (("config", "its settings"), ("data", "the CSV file's numbers"))
                  if record.get(key) is None and (key != "data" or settings.get("csv"))]
     if unchecked:  # a report of an earlier descend: what it did not record cannot be checked against the files
