@@ -38,6 +38,7 @@ READ_OPTIONS = ("sep", "encoding", "decimal", "thousands", "na_values")
 #: The kinds of output a predictor decides from.
 KINDS = ("regression", "binary", "multiclass")
 
+
 def read_options_of(task: Any) -> dict[str, Any]:
     """How a CSV file's task read its file (:data:`READ_OPTIONS` of its options, those given): what a model file
     records for new rows (its ``about["read"]``)."""
@@ -316,8 +317,7 @@ class Predictor:
 
 def find(path: str | os.PathLike) -> Path:
     """A model file given as itself or as the folder of a search or comparison that wrote one
-    (:data:`descend._files.MODEL`):
-    refused where the folder holds none, or several (named, to choose from)."""
+    (:data:`descend._files.MODEL`): refused where the folder holds none, or several (named, to choose from)."""
     path = Path(path)
     if not path.exists():
         raise ValueError(f"{str(path)!r} does not exist: give a model file descend tune or descend compare wrote "

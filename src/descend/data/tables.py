@@ -1422,15 +1422,21 @@ def from_csv(
 def _cells_as_written(text: Callable[[], str], options: Mapping[str, Any]) -> Any:
     """The file's cells as the text it writes (every column a string, an empty cell ``""``), read with the options
     that find the cells (separator, quoting, encoding, ...) and none that change their values; None when it cannot be
-    read so. pandas' own warnings were said when the file was read (and are not under --quiet)."""
+    read so. pandas' own warnings were said when the file was read (and are not under --quiet). Read once per file
+    and options, however many checks ask (kept beside ``text``, the file's text read once); the frame is shared:
+    read it, do not change it."""
     pd = importlib.import_module("pandas")
     kept = {k: v for k, v in options.items() if k not in ("dtype", "converters", "thousands", "na_values",
                                                            "keep_default_na", "low_memory")}
-    try:
-        with ignoring():
-            return pd.read_csv(io.StringIO(text()), dtype=str, keep_default_na=False, **kept)
-    except (OSError, ValueError, LookupError):
-        return None
+    memo = getattr(text, "__dict__", {}).setdefault("_cells", {})
+    key = repr(sorted(kept.items()))
+    if key not in memo:
+        try:
+            with ignoring():
+                memo[key] = pd.read_csv(io.StringIO(text()), dtype=str, keep_default_na=False, **kept)
+        except (OSError, ValueError, LookupError):
+            memo[key] = None
+    return memo[key]
 
 
 def _written_decimals(text: Callable[[], str], options: Mapping[str, Any]) -> Callable[[object], bool]:

@@ -929,6 +929,7 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
          heartbeat_interval: float | None, grace_period: float | None, compile: bool, dtype: Any,
          opened: tuple[Any, dict[str, Any]] | None, out: Path | None = None) -> Any:
     from .. import engine
+    from ..predictor import read_options_of
     from ..spec import RunSpec, schedules_for
     from . import storage as storage_module
     from .result import TuneResult, batch_shown, final_table, trials_frame
@@ -1086,19 +1087,12 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
         raise watcher.error
     storage_text = storage_module.shown(p.storage)  # a journal: from anywhere
     return TuneResult(studies=studies, spaces=dict(p.spaces), best=best, trials=trials_frame(studies), final=final,
-                      final_summary=summary, models=models, read=_read_options(p.task),
+                      final_summary=summary, models=models, read=read_options_of(p.task),
                       table=final_table(best, summary, p.target), target=p.target, storage=storage_text,
                       names={name: p.study_name(name) for name, _ in p.optimizers}, interrupted=interrupted,
                       timed_out=timed_out, seconds=time.perf_counter() - started, outcomes=outcomes, notes=notes,
                       description=str(getattr(p.task, "description", "") or ""),
                       facts=[(str(k), str(v)) for k, v in getattr(p.task, "facts", ())])
-
-
-def _read_options(task: Any) -> dict[str, Any]:
-    """How a CSV file's task read its file (:func:`descend.predictor.read_options_of`)."""
-    from ..predictor import read_options_of
-
-    return read_options_of(task)
 
 
 def _model_lost(p: Plan, out: Path, optimizer: str, best: Mapping[str, Any]) -> bool:

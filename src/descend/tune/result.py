@@ -391,7 +391,6 @@ def _training(result: TuneResult) -> str | None:
     return training_words(text) if text else None
 
 
-
 def write_models(result: TuneResult, out: Path, *, read: Mapping[str, Any] | None = None) -> list[Path]:
     """Each optimizer's trained model, :data:`MODEL` (a :class:`descend.Predictor` file, which ``descend predict``
     reads): its best configuration's re-run with the first seed, from the re-runs this call trained or those it
