@@ -517,6 +517,13 @@ def _parse_sep(value: Any, name: str) -> str:
     return {"tab": "\t", "\\t": "\t", "space": " "}.get(value.strip().lower(), value)
 
 
+def pandas_sep(sep: str) -> str:
+    r"""The separator ``--sep`` gives as pandas reads it: pandas takes one of several characters as a regular
+    expression (``||`` split the empty text between any two characters, ``..`` any two characters), so it is
+    escaped to be read as written; ``\s+`` (any run of spaces and tabs, which pandas reads as such) is kept."""
+    return sep if len(sep) == 1 or sep == r"\s+" else re.escape(sep)
+
+
 #: The plugins this process imported: their absolute path (or module name) → the module.
 _PLUGINS: dict[str, Any] = {}
 #: The optimizers each plugin of :data:`_PLUGINS` registered while it was imported (by itself or by a module it
@@ -640,6 +647,43 @@ def _parse_task_options(value: Any, name: str) -> dict[str, Any]:
         parts = [parse_scalar(part, f"{name} {item!r}") for part in text.split(",")]
         out[key.strip()] = parts[0] if len(parts) == 1 else tuple(parts)
     return out
+
+
+def _reading_options_as_settings(schema_class: Any, data: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """A CSV file's reading settings given as task options (``--task-option decimal=,``, a ``[task_options]``
+    table's ``sep``) taken out of them as the settings they are, each read by its own setting's parser: read as a
+    task option's numbers and comma list, ``decimal=,`` was two empty texts (refused by pandas), ``sep=tab`` the
+    word ``tab``; and config.toml keeps the setting."""
+    given = data["task_options"]
+    table = isinstance(given, Mapping)
+    items = list(given.items()) if table else [
+        (str(item).partition("=")[0].strip(), str(item).partition("=")[2], item)
+        for item in ([given] if isinstance(given, str) else given)]
+    parsers = {e.key: e.setting.parse for e in schema_class.entries()}
+    kept: Any = {} if table else []
+    moved: dict[str, Any] = {}
+    for key, value, *raw in items:
+        shown = f"{names['task_options']} {raw[0]!r}" if raw else f"{names['task_options']} {key}"
+        if key not in _CSV_KEYS[1:]:
+            if table:
+                kept[key] = value
+            else:
+                kept.append(raw[0])
+            continue
+        if key in moved:
+            raise ValueError(f"{shown}: {key} is given twice")
+        if data.get(key) is not None:
+            raise ValueError(_both_set(key, value, names))
+        moved[key] = parsers[key](value, f"{names['task_options']} {key}")
+    return {**data, "task_options": kept, **moved}
+
+
+def _both_set(key: str, option: Any, names: Mapping[str, str]) -> str:
+    """The refusal of a setting given both by its own flag and as a task option (one of them won without a word:
+    a CSV file's --drop over drop=...)."""
+    shown = (",".join(map(str, option)) if isinstance(option, (list, tuple)) else
+             str(option).lower() if isinstance(option, bool) else str(option))
+    return f"{names[key]} and {names['task_options']} {key}={shown} both set {key}; give it in one place"
 
 
 def _parse_plugins(value: Any, name: str) -> tuple[str, ...]:
@@ -846,7 +890,8 @@ class Config(schema.Schema):
              "pandas' NA, N/A, null, NaN, ...); --dropna then drops their rows.")
     sep: str | None = schema.setting(
         None, metavar="TEXT", parse=_parse_sep, written=lambda v, c: c.csv is not None,
-        help="The CSV file's separator between columns, e.g. ';' or tab (default: ',').")
+        help="The CSV file's separator between columns, e.g. ';', tab or '||' (read as written; '\\s+' for any run "
+             "of spaces and tabs) (default: ',').")
     encoding: str | None = schema.setting(
         None, metavar="TEXT", parse=_parse_encoding, written=lambda v, c: c.csv is not None,
         help="The CSV file's encoding, e.g. latin-1 or cp1252 (default: utf-8).")
@@ -967,6 +1012,8 @@ class Config(schema.Schema):
                 warnings.warn(f"{names['target']} {target} for the column to predict is deprecated: use "
                               f"{names['column']} {target} ({names['target']} is the target loss)", FutureWarning,
                               stacklevel=2)
+        if data.get("csv") is not None and data.get("task_options"):
+            data = _reading_options_as_settings(cls, data, names)
         return data
 
     @classmethod
@@ -1015,14 +1062,9 @@ class Config(schema.Schema):
                             what=f"option of {where}")
             except ValueError as e:
                 raise ValueError(f"{names['task_options']}: {e}") from None
-        # a flag and the same task option: one of them won without a word (a CSV file's --drop over drop=...)
         for key in (*TASK_SETTINGS, *(_CSV_KEYS[1:] if self.csv is not None else ())):
             if getattr(self, key) is not None and key in self.task_options:
-                given = self.task_options[key]
-                shown = (",".join(map(str, given)) if isinstance(given, (list, tuple)) else
-                         str(given).lower() if isinstance(given, bool) else str(given))
-                raise ValueError(f"{names[key]} and {names['task_options']} {key}={shown} both set {key}; give it "
-                                 "in one place")
+                raise ValueError(_both_set(key, self.task_options[key], names))
         for key, value in (("standardize_target", self.standardize_target), ("start", self.start),
                            ("loss", self.loss)):
             if value is not None and key in accepts:  # the task's own option: its card says so
@@ -1030,16 +1072,11 @@ class Config(schema.Schema):
                 folded[key] = None
             elif value is not None and key != "loss":
                 raise ValueError(_not_an_option(key, value, where, names))
-        if self.csv is not None:
-            for key in ("features", "drop", "categorical", "na_values"):  # one name: a list of one (drop=id)
-                if isinstance(options.get(key), str):
-                    options[key] = [options[key]]
-            # a CSV setting given as a task option (--task-option categorical=zip) is written as the setting it is:
-            # config.toml keeps only the task options the task's signature names, and it was lost there
-            folded.update({k: tuple(options[k]) if isinstance(options[k], list) else options[k] for k in _CSV_KEYS
-                           if k != "kind" and k in options and getattr(self, k) is None})
+        if self.csv is not None:  # (one given as a task option is a setting already: _reading_options_as_settings)
             options.update({k: (list(v) if isinstance(v, tuple) else v) for k in _CSV_KEYS
                             if k != "kind" and (v := getattr(self, k)) is not None})
+            if self.sep is not None:
+                options["sep"] = pandas_sep(self.sep)
         try:
             task = get_task(self.task, task_options=options, csv=self.csv, column=self.column, kind=self.kind)
         except DataError as e:

@@ -710,6 +710,74 @@ def test_a_csv_setting_given_as_a_task_option_is_written_as_its_setting(tmp_path
     assert "from 2 features" in (tmp_path / "again" / "report.html").read_text()
 
 
+def _european(tmp_path, sep=";"):
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"a": rng.normal(size=80).round(3), "b": rng.normal(size=80).round(3)})
+    frame["y"] = (2 * frame["a"] - frame["b"]).round(3)
+    path = tmp_path / "eu.csv"
+    path.write_text(frame.to_csv(index=False, sep=sep, decimal=","))
+    return path
+
+
+@pytest.mark.parametrize("options", [["--task-option", "decimal=,", "--sep", ";"],
+                                     ["--task-option", "sep=;", "--task-option", "decimal=,"],
+                                     ["--task-option", "sep=;", "--decimal", ","]])
+def test_a_reading_setting_given_as_a_task_option_is_read_as_its_flag(tmp_path, options):
+    """--task-option decimal=, was read as a task option's comma list (two empty texts): pandas' "Only length-1
+    decimal markers supported". Each is read by its flag's own parser, and written as the setting."""
+    path = _european(tmp_path)
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", *options, *SMALL, "-o", "adam",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = (out / "config.toml").read_text()
+    assert 'sep = ";"' in written and 'decimal = ","' in written and "task_options" not in written, written
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--task-option", "decimal=,", "--decimal", ","], "--decimal and --task-option decimal=, both set decimal; "
+                                                       "give it in one place"),
+    (["--task-option", "decimal=", "--sep", ";"], "--task-option decimal '': give the decimal mark, one character"),
+    (["--task-option", "decimal=,", "--task-option", "decimal=.", "--sep", ";"],
+     "--task-option 'decimal=.': decimal is given twice"),
+])
+def test_a_reading_setting_given_as_a_task_option_is_refused_as_its_flag(tmp_path, options, message):
+    path = _european(tmp_path)
+    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", *options, *SMALL, "-o", "adam",
+                                 "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("sep", ["||", "..", "::"])
+def test_a_separator_of_several_characters_is_read_as_written(tmp_path, sep):
+    """pandas reads a separator of several characters as a regular expression: --sep '||' split the empty text
+    between every two characters (a file of 9 columns refused), --sep '..' any two characters."""
+    path = _european(tmp_path, sep=";")
+    path.write_text(path.read_text().replace(";", sep))
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", "--sep", sep, "--decimal", ",",
+                                 *SMALL, "-o", "adam", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "from 2 features" in (out / "report.html").read_text()
+    assert f'sep = "{sep}"' in (out / "config.toml").read_text()
+    new = tmp_path / "new.csv"
+    new.write_text(f"a{sep}b\n1,5{sep}-0,5\n")
+    predicted = runner.invoke(app, ["predict", str(out / "model-adam.pt"), str(new)])
+    assert predicted.exit_code == 0 and len(predicted.stdout.splitlines()) == 2, predicted.output
+
+
+def test_a_separator_of_spaces_and_tabs_is_read_as_pandas_reads_it(tmp_path):
+    """--sep '\\s+' (any run of spaces and tabs) stays what pandas reads it as."""
+    path = _european(tmp_path, sep=";")
+    path.write_text(path.read_text().replace(";", "  \t "))
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", "--sep", r"\s+", "--decimal", ",",
+                                 *SMALL, "-o", "adam", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "from 2 features" in (out / "report.html").read_text()
+
+
 def test_csv_flags_reach_the_report_and_its_config(tmp_path):
     path = _bad_files(tmp_path)["missing"]
     out = tmp_path / "r"

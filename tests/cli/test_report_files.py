@@ -795,9 +795,13 @@ def test_a_comparison_keeps_each_optimizers_representative_run_as_a_model_file(t
     out = tmp_path / "r"
     result = runner.invoke(app, ["compare", "--csv", str(tmp_path / "shop.csv"), "--column", "bought", "-o", "adam",
                                  "-o", "sgd:momentum=0.9", "--lr", "0.01,0.1", "--seeds", "2", "--batch-size", "16",
-                                 "--steps", "40", "--out", str(out)], env={"COLUMNS": "200"})
+                                 "--steps", "40", "--out", str(out), "--json", str(tmp_path / "runs.json")],
+                           env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert f"models: model-adam.pt, model-sgd_momentum_0.9.pt in {out}" in result.stdout, result.stdout
+    # the --json document names them too (it named none: a script reading it had to guess the file names)
+    assert json.loads((tmp_path / "runs.json").read_text())["models"] == {
+        "adam": "model-adam.pt", "sgd(momentum=0.9)": "model-sgd_momentum_0.9.pt"}
     comparison, _ = load(out)
     summary = comparison.summary
     for label, name in (("adam", "model-adam.pt"), ("sgd(momentum=0.9)", "model-sgd_momentum_0.9.pt")):

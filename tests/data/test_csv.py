@@ -1282,3 +1282,20 @@ def test_a_misfit_among_numbers_read_with_the_files_thousands_separator_is_named
     with pytest.raises(DataError) as e:
         from_csv(io.StringIO(wrong), target="y", sep=";", decimal=",", thousands=" ")
     assert e.value.fixes.get("thousands") == ("thousands", ".")
+
+
+def test_a_reading_is_told_by_what_it_reads_not_by_how_it_is_given():
+    """The options of one reading compare equal however they are given (a search is resumed by them): the order of
+    a set of columns or texts, an option at its default, an encoding's spelling; the features' order, which is the
+    model's inputs', and any other value still tell two readings apart."""
+    from descend.data.tables import reading
+
+    assert reading({"categorical": ["zip", "store"], "drop": ("b", "a"), "na_values": ["?", "-"]}) == reading(
+        {"categorical": ("store", "zip"), "drop": ["a", "b"], "na_values": ["-", "?"]})
+    assert reading({"sep": ",", "decimal": ".", "thousands": None, "dropna": False, "max_categories": 100,
+                    "encoding": "UTF8"}) == {}
+    assert reading({"encoding": "latin-1"}) == reading({"encoding": "ISO-8859-1"}) == {"encoding": "iso8859-1"}
+    assert reading({"features": ["b", "a"]}) != reading({"features": ["a", "b"]})
+    for other in ({"sep": ";"}, {"dropna": True}, {"max_categories": 5}, {"encoding": "utf-8-sig"},
+                  {"thousands": "."}, {"max_categories": True}):
+        assert reading(other) == other

@@ -719,6 +719,32 @@ def test_resuming_with_other_task_settings_names_their_flags_in_the_user_s_words
     assert batch.stderr.startswith("error: --batch-size: study 'diabetes' was made with batch_size full, not 32;")
 
 
+def test_a_csv_search_resumes_however_its_reading_is_given(tmp_path, monkeypatch):
+    """--categorical store,zip after --categorical zip,store, and --sep , (the default) given or not, read the file
+    alike: they were refused as another task ("was made with categorical=['zip', 'store'], not ..."), and a search
+    could only be resumed with its flags in the order first typed. Another reading is refused still."""
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(5)
+    zips, stores, amount = rng.choice(["06000", "75001"], 90), rng.choice(["A1", "B2", "C3"], 90), rng.normal(size=90)
+    lines = ["id,zip,store,amount,bought", *(f"{i},{z},{s},{a:.3f},{int(a > 0)}"
+                                             for i, (z, s, a) in enumerate(zip(zips, stores, amount)))]
+    (tmp_path / "shop.csv").write_text("\n".join(lines) + "\n")
+    given = ["tune", "--csv", "shop.csv", "--column", "bought", "--drop", "id", *more(FAST, "--seeds", "1"), "--out",
+             "t"]
+    first = runner.invoke(app, [*given, "--categorical", "zip,store"])
+    assert first.exit_code == 0, first.output
+    trials = pd.read_csv(tmp_path / "t" / "trials.csv")
+    for reading in (["--categorical", "store,zip"], ["--categorical", "zip,store", "--sep", ",", "--encoding", "UTF8",
+                                                     "--max-categories", "100", "--no-dropna"]):
+        again = runner.invoke(app, [*given, *reading])
+        assert again.exit_code == 0, (reading, again.output)
+        pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "t" / "trials.csv"), trials)  # nothing trained again
+    other = runner.invoke(app, [*given, "--categorical", "zip", "--max-categories", "5"])
+    assert other.exit_code == 2 and other.stderr.startswith(
+        "error: --categorical, --max-categories: study 'shop' was made with categorical=['store', 'zip'], "
+        "max_categories not set (the task's default), not categorical=['zip'], max_categories=5;"), other.output
+
+
 def test_a_space_for_several_optimizers_gives_each_the_items_it_has():
     # -o adam -o sgd --space "lr=..., beta1=..." was refused (sgd has no beta1), where -o "adam|sgd" and a space of
     # sgd's own beside it gave each optimizer the items it has

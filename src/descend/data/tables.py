@@ -1354,6 +1354,46 @@ def _texts_as_written(frame: Any, text: Callable[[], str], options: Mapping[str,
     return frame
 
 
+#: How :func:`from_csv` reads a file where an option is not given: the option given with this value reads it alike
+#: (``sep=','`` is the file read without ``sep``).
+READ_DEFAULTS: Mapping[str, Any] = {"sep": ",", "delimiter": ",", "decimal": ".", "thousands": None,
+                                    "encoding": "utf-8", "dropna": False, "max_categories": 100}
+#: The options of :func:`from_csv` that name a set of columns or of texts: the order they are given in does not
+#: change what is read (the one-hot columns follow the file's, the features the table's or ``features=``'s).
+UNORDERED_OPTIONS = frozenset({"drop", "categorical", "na_values"})
+
+
+def reading(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` of :func:`from_csv` as what they read, so that two ways of giving one reading compare equal:
+    an option at its default (:data:`READ_DEFAULTS`) left out, an encoding by its codec's name (``UTF8`` is
+    ``utf-8``), a set of columns or texts (:data:`UNORDERED_OPTIONS`) as a sorted list. Other options are kept as
+    they are (``features=`` in its order, which is the features').
+
+        >>> reading({"sep": ",", "categorical": ("zip", "store"), "encoding": "UTF8", "na_values": "?"})
+        {'categorical': ['store', 'zip'], 'na_values': ['?']}
+    """
+    import codecs
+
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        if key == "encoding" and isinstance(value, str):
+            try:
+                value = codecs.lookup(value).name
+            except LookupError:
+                pass
+        if key in UNORDERED_OPTIONS and value is not None:
+            value = sorted([value] if isinstance(value, str) else list(value), key=repr)
+        if key in READ_DEFAULTS and _same(value, READ_DEFAULTS[key]):
+            continue
+        out[key] = value
+    return out
+
+
+def _same(value: Any, default: Any) -> bool:
+    """Whether an option's value is its default: of the same kind and equal (``False`` is not 0)."""
+    return type(value) is type(default) and value == default
+
+
 def from_csv(
     path: str | os.PathLike | Any,
     target: object,

@@ -182,8 +182,9 @@ def _plain(value: Any) -> Any:
 
 def records(comparison: Any) -> dict[str, Any]:
     """The JSON document: one record per run and one per optimizer, plus the configuration, the winners and the
-    selection (which configuration, runs and representative run stand for each optimizer), the versions its numbers
-    depend on and, for a CSV file, its data's digest."""
+    selection (which configuration, runs and representative run stand for each optimizer), the model file of each
+    optimizer that has one (label → its name in the report's directory), the versions its numbers depend on and,
+    for a CSV file, its data's digest."""
     from ..tasks.task import data_digest
 
     def clean(v: Any) -> Any:
@@ -205,7 +206,8 @@ def records(comparison: Any) -> dict[str, Any]:
             "winners": comparison.winners, "optimizers": optimizers, "runs": runs,
             "selection": selection.to_dict() if (selection := getattr(comparison, "selection", None)) else None,
             "notes": list(dict.fromkeys([*getattr(comparison, "table_notes", []), *getattr(comparison, "notes", [])])),
-            "search": _search(comparison, clean), "versions": comparison.versions,
+            "search": _search(comparison, clean), "models": saved.model_names(comparison),
+            "versions": comparison.versions,
             **({"data": digest} if (digest := data_digest(comparison.task)) is not None else {})}
 
 

@@ -490,9 +490,31 @@ NOT_IDENTITY = ("path",)
 
 
 def _task_settings(identity: str) -> tuple[str, dict[str, str]]:
-    """A task's identity as its name and the settings that tell it from another (without :data:`NOT_IDENTITY`)."""
+    """A task's identity as its name and the settings that tell it from another (without :data:`NOT_IDENTITY`); a
+    CSV file's options as what they read (:func:`descend.data.tables.reading`: ``--categorical store,zip`` is
+    ``zip,store``, ``--sep ,`` no ``--sep``), so that a search is resumed however its reading is given."""
     name, settings = _settings(identity)
+    if "path" in settings and "target" in settings:  # a CSV file's task (descend.tasks.real.from_csv)
+        settings = _read_alike(settings)
     return name, {k: v for k, v in settings.items() if k not in NOT_IDENTITY}
+
+
+def _read_alike(settings: Mapping[str, str]) -> dict[str, str]:
+    """A CSV task's settings (``key → repr(value)``) with its reading's options as :func:`descend.data.tables.reading`
+    gives them: one at its default left out, the others' text unchanged unless the reading changed the value."""
+    import ast
+
+    from ..data.tables import reading
+
+    values = {}
+    for key, text in settings.items():
+        try:
+            values[key] = ast.literal_eval(text)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            pass  # not a literal (a model's text): kept as it is
+    read = reading(values)
+    return {key: repr(read[key]) if key in read and read[key] != values[key] else text
+            for key, text in settings.items() if key not in values or key in read}
 
 
 def identity_key(identity: str) -> str:
