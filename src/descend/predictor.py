@@ -55,7 +55,9 @@ class Predictor:
     axis of one); ``kind``: ``"regression"``, ``"binary"`` or ``"multiclass"``; ``logits``: whether the
     model is asked for its logits (a sigmoid or softmax output the loss reads as logits); ``boundary``: a
     binary output's decision boundary (0 for a logit, 0.5 for a probability); ``row_shape``: the shape of one
-    row of features (``(D,)``); ``dtype``: the features' and parameters' dtype; ``columns``: how a table's rows
+    row of features (``(D,)``); ``dtype``: the features' dtype, which the training rows were rounded to (the
+    parameters keep the run's own: a run trained in float64 or float16 on float32 data takes its features in float32,
+    met by its parameters' dtype in the model, as in training); ``columns``: how a table's rows
     become the features (:attr:`descend.data.Dataset.columns`; for features given as numbers, each a column of its
     name; empty for samples of more axes); ``classes``: what the class labels 0..C-1 stand for;
     ``feature_mean``/``feature_std``: the training split's moments in float64 (the problem's ``feature_moments``,
@@ -88,11 +90,14 @@ class Predictor:
 
     # -- predicting -----------------------------------------------------------------------------------------------
 
-    def features(self, rows: Any) -> Tensor:
+    def features(self, rows: Any, *, scaled: bool = False) -> Tensor:
         """New rows as the model takes them: a table's rows (a pandas DataFrame) encoded as the training rows were
         (:func:`descend.data.features_of`), or the features themselves (``[n, *row_shape]``), rounded to the
         features' dtype as the training data was, then standardised with the training split's moments where its
-        features were (in float64, as :func:`descend.data.split` scales them)."""
+        features were (in float64, as :func:`descend.data.split` scales them). The features are those before
+        standardising: a :class:`descend.data.Splits`' ``x`` (a task's ``task.data.test.x``) are standardised
+        already, and are given with ``scaled=True``, which uses them as they are (:meth:`descend.engine.Runs.predict`
+        tells a split of the runs' own data by itself)."""
         import pandas as pd
 
         if isinstance(rows, pd.DataFrame):
@@ -123,29 +128,30 @@ class Predictor:
                 raise ValueError(f"rows: row {i} holds {value:g}, " + (
                     f"which overflows {str(self.dtype).removeprefix('torch.')}, the model's dtype" if overflow else
                     "not a finite number") + f" ({int(bad.sum())} of {len(x)} rows): the model needs every feature")
-        if self.feature_mean is not None and self.feature_std is not None:
+        if self.feature_mean is not None and self.feature_std is not None and not scaled:
             mean, std = (v.to(torch.float64) for v in (self.feature_mean, self.feature_std))
             x = ((x.to(torch.float64) - mean) / std).to(self.dtype)
         return x
 
-    def outputs(self, rows: Any) -> Tensor:
+    def outputs(self, rows: Any, *, scaled: bool = False) -> Tensor:
         """The model's raw outputs for new rows, ``[n, out]``: what the loss read in training (logits where
         :attr:`logits`; for a standardised regression target, standardised values)."""
         from .problem import model_output
 
         with torch.no_grad():
-            return model_output(self.model, list(self.params), self.features(rows), logits=self.logits)[0]
+            return model_output(self.model, list(self.params), self.features(rows, scaled=scaled),
+                                logits=self.logits)[0]
 
-    def predict(self, rows: Any) -> np.ndarray:
-        """What the model predicts for new rows (see :meth:`features` for what ``rows`` may be), in the data's
-        own terms: a NumPy array of ``n`` predictions (``[n, out]`` for several outputs). A regression's are in
-        the target's units (``ŷ·σ + μ`` for a standardised target; float32 for a half-precision model), NaN for a
-        row the model is not defined at (the ellipse's: a row training would leave out); a classification's are
-        the classes as the data names them (:attr:`classes`), decided as the training's accuracy decides them
+    def predict(self, rows: Any, *, scaled: bool = False) -> np.ndarray:
+        """What the model predicts for new rows (see :meth:`features` for what ``rows`` and ``scaled`` may be), in
+        the data's own terms: a NumPy array of ``n`` predictions (``[n, out]`` for several outputs). A regression's
+        are in the target's units (``ŷ·σ + μ`` for a standardised target; float32 for a half-precision model), NaN
+        for a row the model is not defined at (the ellipse's: a row training would leave out); a classification's
+        are the classes as the data names them (:attr:`classes`), decided as the training's accuracy decides them
         (:func:`descend.problem.decide`)."""
         from .problem import decide, model_output
 
-        x = self.features(rows)
+        x = self.features(rows, scaled=scaled)
         params = list(self.params)
         with torch.no_grad():
             pred = model_output(self.model, params, x, logits=self.logits)[0]
@@ -169,17 +175,17 @@ class Predictor:
                 pred = pred[..., 0]
             return pred.numpy()
 
-    def probabilities(self, rows: Any) -> np.ndarray:
+    def probabilities(self, rows: Any, *, scaled: bool = False) -> np.ndarray:
         """Each class's probability for new rows, as the training's loss read the outputs (:attr:`squash`): ``[n,
         C]`` for classes (in the order of :attr:`classes`), ``[n, 2]`` for a binary target of one output (its two
         classes), ``[n, L]`` for several binary labels (each one's probability of 1); float32 for a half-precision
         model. Refused for a regression, and for a loss of one's own (nothing says what its outputs are)."""
-        return self._probabilities(rows)[0]
+        return self._probabilities(rows, scaled=scaled)[0]
 
-    def _probabilities(self, rows: Any) -> tuple[np.ndarray, bool]:
+    def _probabilities(self, rows: Any, *, scaled: bool = False) -> tuple[np.ndarray, bool]:
         """:meth:`probabilities`, and whether they are several binary labels'."""
         self.check_probabilities()
-        pred = self.outputs(rows)
+        pred = self.outputs(rows, scaled=scaled)
         pred = pred.float() if pred.dtype in (torch.float16, torch.bfloat16) else pred
         squash = {"softmax": lambda p: torch.softmax(p, dim=-1), "sigmoid": torch.sigmoid,
                   "identity": lambda p: p.clamp(0.0, 1.0)}[self.squash]
