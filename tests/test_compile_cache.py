@@ -551,6 +551,41 @@ def test_auto_takes_a_package_compiled_for_another_thread_count(monkeypatch, tmp
     assert np.array_equal(first.curves["value"].to_numpy(), again.curves["value"].to_numpy(), equal_nan=True)
 
 
+@pytest.mark.skipif(__import__("torch").get_num_threads() < 2, reason="one intra-op thread only")
+def test_compile_takes_a_package_compiled_for_another_thread_count(monkeypatch, tmp_path):
+    """compile=True compiled its programs again for the cohort's thread count, which follows the machine's load: a
+    second `descend compare --compile` on a quieter machine compiled for 24 s what the first had left on disk. It takes
+    the package of another count, the same numbers (where there is none, it compiles at its own count, as before)."""
+    from collections import OrderedDict
+
+    import numpy as np
+    import torch
+
+    import descend
+    from descend import engine
+
+    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("DESCEND_PACKAGES", "1")
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
+    monkeypatch.setattr(engine, "SMALL_WORK", 1)  # this small cohort counts as large enough to share out
+    monkeypatch.setattr(engine, "SMALL_UPDATE", 1)
+    limit = torch.get_num_threads()
+    common = _small_fit()  # (its evaluations' program too)
+    monkeypatch.setattr(engine, "spare_cores", lambda: 0.0)  # a busy machine: one thread
+    first = descend.fit(compile=True, **common)
+    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # as a new process
+    monkeypatch.setattr(engine, "spare_cores", lambda: float(limit))  # a quiet one: every thread
+    counts = []
+    original = engine._CompiledStep.__call__
+    monkeypatch.setattr(engine._CompiledStep, "__call__",
+                        lambda self, *a: counts.append(torch.get_num_threads()) or original(self, *a))
+    with monkeypatch.context() as patched:
+        _forbid_compiling(patched)
+        again = descend.fit(compile=True, **common)
+    assert set(counts) == {1} and torch.get_num_threads() == limit
+    assert np.array_equal(first.curves["value"].to_numpy(), again.curves["value"].to_numpy(), equal_nan=True)
+
+
 def _cached_runs_eagerly(monkeypatch, common: dict) -> None:
     """A fit with compile="cached" in a new process (nothing held) compiles nothing and gives the eager numbers,
     bit for bit."""

@@ -517,13 +517,6 @@ def _parse_sep(value: Any, name: str) -> str:
     return {"tab": "\t", "\\t": "\t", "space": " "}.get(value.strip().lower(), value)
 
 
-def pandas_sep(sep: str) -> str:
-    r"""The separator ``--sep`` gives as pandas reads it: pandas takes one of several characters as a regular
-    expression (``||`` split the empty text between any two characters, ``..`` any two characters), so it is
-    escaped to be read as written; ``\s+`` (any run of spaces and tabs, which pandas reads as such) is kept."""
-    return sep if len(sep) == 1 or sep == r"\s+" else re.escape(sep)
-
-
 #: The plugins this process imported: their absolute path (or module name) → the module.
 _PLUGINS: dict[str, Any] = {}
 #: The optimizers each plugin of :data:`_PLUGINS` registered while it was imported (by itself or by a module it
@@ -657,8 +650,8 @@ def _reading_options_as_settings(schema_class: Any, data: dict[str, Any], names:
     given = data["task_options"]
     table = isinstance(given, Mapping)
     items = list(given.items()) if table else [
-        (str(item).partition("=")[0].strip(), str(item).partition("=")[2], item)
-        for item in ([given] if isinstance(given, str) else given)]
+        (str(item).partition("=")[0].strip() if "=" in str(item) else None, str(item).partition("=")[2], item)
+        for item in ([given] if isinstance(given, str) else given)]  # (an item without = is refused as such later)
     parsers = {e.key: e.setting.parse for e in schema_class.entries()}
     kept: Any = {} if table else []
     moved: dict[str, Any] = {}
@@ -810,6 +803,11 @@ class Config(schema.Schema):
         budget or learning rates: :func:`not_with_mode`, said in a note). One source giving a setting twice (two
         flags, or two places of the file) is left for :meth:`resolved` to refuse. Returns the settings and the
         notes."""
+        csv = given.get("csv") if given.get("csv") is not None else file.get("csv")
+        if csv is not None and given.get("task_options") and not isinstance(given["task_options"], Mapping):
+            # --task-option decimal=, as --decimal , (over the file's decimal), before the items are read as the
+            # task options' numbers and lists below (decimal=, was two empty texts)
+            given = _reading_options_as_settings(cls, dict(given), cls.flags())
         data, notes = {**file, **given}, []
         file = dict(file)
         for key, value in given.items():  # --epochs over a file's steps, another task over the file's data, ...
@@ -890,8 +888,9 @@ class Config(schema.Schema):
              "pandas' NA, N/A, null, NaN, ...); --dropna then drops their rows.")
     sep: str | None = schema.setting(
         None, metavar="TEXT", parse=_parse_sep, written=lambda v, c: c.csv is not None,
-        help="The CSV file's separator between columns, e.g. ';', tab or '||' (read as written; '\\s+' for any run "
-             "of spaces and tabs) (default: ',').")
+        help="The CSV file's separator between columns, e.g. ';', tab or '||' (several characters are read as "
+             "written; with a backslash or one of * + ? [ ] ( ) { } ^ $, as a regular expression: '\\s+' for any "
+             "run of spaces and tabs) (default: ',').")
     encoding: str | None = schema.setting(
         None, metavar="TEXT", parse=_parse_encoding, written=lambda v, c: c.csv is not None,
         help="The CSV file's encoding, e.g. latin-1 or cp1252 (default: utf-8).")
@@ -1075,8 +1074,6 @@ class Config(schema.Schema):
         if self.csv is not None:  # (one given as a task option is a setting already: _reading_options_as_settings)
             options.update({k: (list(v) if isinstance(v, tuple) else v) for k in _CSV_KEYS
                             if k != "kind" and (v := getattr(self, k)) is not None})
-            if self.sep is not None:
-                options["sep"] = pandas_sep(self.sep)
         try:
             task = get_task(self.task, task_options=options, csv=self.csv, column=self.column, kind=self.kind)
         except DataError as e:

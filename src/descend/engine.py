@@ -779,9 +779,11 @@ def train_cohort(
     drawn_from = torch.random.get_rng_state() if draws else None
     if draws and compile == "cached":
         compile = False
-    if compile in ("cached", "auto") and steps and not draws:
+    if compile in ("cached", "auto", True) and steps and not draws:
         # the programs this process holds, or reads from their packages on disk in milliseconds, run from the first
-        # step; otherwise "cached" trains eagerly (never a compile) and "auto" decides after its probe
+        # step; otherwise "cached" trains eagerly (never a compile), "auto" decides after its probe and True
+        # compiles them (for the cohort's thread count, which follows the machine's load: one compiled for another
+        # count is taken rather than compiled again, which a second `descend compare --compile` did for 24 s)
         candidate, hyper_0, shapes_0 = compiled_step(), _scheduled(kwargs, factors, 0), _shapes(plan)
         evaluating = bool(evals) and eval_every > 0
 
@@ -801,7 +803,7 @@ def train_cohort(
                 break
         if threads is not None and not found and torch.get_num_threads() != threads.count:
             torch.set_num_threads(threads.count)
-        if found:
+        if found and compile is not True:
             compile = True
             evaluate_compiled = compiled_eval.ready(flat)
         elif compile == "cached":

@@ -749,7 +749,7 @@ def test_a_reading_setting_given_as_a_task_option_is_refused_as_its_flag(tmp_pat
     assert not (tmp_path / "r").exists()
 
 
-@pytest.mark.parametrize("sep", ["||", "..", "::"])
+@pytest.mark.parametrize("sep", ["||", "..", "::", "; "])
 def test_a_separator_of_several_characters_is_read_as_written(tmp_path, sep):
     """pandas reads a separator of several characters as a regular expression: --sep '||' split the empty text
     between every two characters (a file of 9 columns refused), --sep '..' any two characters."""
@@ -765,17 +765,59 @@ def test_a_separator_of_several_characters_is_read_as_written(tmp_path, sep):
     new.write_text(f"a{sep}b\n1,5{sep}-0,5\n")
     predicted = runner.invoke(app, ["predict", str(out / "model-adam.pt"), str(new)])
     assert predicted.exit_code == 0 and len(predicted.stdout.splitlines()) == 2, predicted.output
+    given = runner.invoke(app, ["predict", str(out / "model-adam.pt"), str(new), "--sep", sep])  # as compare reads it
+    assert given.exit_code == 0 and given.stdout == predicted.stdout, given.output
+    # the search's study records it as given: resumed with the same flags, another separator refused by name
+    tune = ["tune", "--csv", str(path), "--column", "y", "--decimal", ",", "--trials", "2", "--cohort", "2", "--steps",
+            "5", "--seeds", "0", "--quiet", "--out", str(tmp_path / "t")]
+    assert runner.invoke(app, [*tune, "--sep", sep]).exit_code == 0
+    assert runner.invoke(app, [*tune, "--sep", sep]).exit_code == 0
+    other = runner.invoke(app, [*tune, "--sep", sep, "--max-categories", "5"])  # (sep='; ' split its record)
+    assert other.exit_code == 2 and other.stderr.startswith(
+        "error: --max-categories: study 'eu' was made with max_categories not set (the task's default), not "
+        "max_categories=5;"), other.output
 
 
-def test_a_separator_of_spaces_and_tabs_is_read_as_pandas_reads_it(tmp_path):
-    """--sep '\\s+' (any run of spaces and tabs) stays what pandas reads it as."""
+def test_a_search_made_with_a_separator_holding_a_semicolon_and_a_space_names_it(tmp_path):
+    """A study's record of its task is "name; key=value; ...": sep='; ' was split inside its value, and the refusal
+    of another separator named "--task-option ', --sep" with settings "'=" and "sep='"."""
+    path = _european(tmp_path)
+    path.write_text(path.read_text().replace(";", "; "))
+    tune = ["tune", "--csv", str(path), "--column", "y", "--decimal", ",", "--trials", "2", "--cohort", "2", "--steps",
+            "5", "--seeds", "0", "--quiet", "--out", str(tmp_path / "t")]
+    assert runner.invoke(app, [*tune, "--sep", "; "]).exit_code == 0
+    other = runner.invoke(app, [*tune, "--sep", ";"])  # (the space after it is read as the values' own)
+    assert other.exit_code == 2 and other.stderr.startswith(
+        "error: --sep: study 'eu' was made with sep='; ', not sep=';'; give the same"), other.output
+
+
+@pytest.mark.parametrize("sep, written", [(r"\s+", "  \t "), (" +", "   "), (r"\s*;\s*", " ;  "),
+                                          (r"\|\|", "||")])
+def test_a_separator_written_as_a_pattern_is_read_as_pandas_reads_it(tmp_path, sep, written):
+    """--sep '\\s+' (any run of spaces and tabs), ' +', and '\\|\\|' (how '||' was read before it was read as
+    written) stay the regular expressions pandas reads them as: the reports and studies made with them read alike."""
     path = _european(tmp_path, sep=";")
-    path.write_text(path.read_text().replace(";", "  \t "))
+    path.write_text(path.read_text().replace(";", written))
     out = tmp_path / "r"
-    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", "--sep", r"\s+", "--decimal", ",",
+    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", "--sep", sep, "--decimal", ",",
                                  *SMALL, "-o", "adam", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "from 2 features" in (out / "report.html").read_text()
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0
+
+
+def test_a_reading_setting_given_as_a_task_option_over_a_settings_file(tmp_path):
+    """With --config, the --task-option items were read as the task options' numbers and lists before they became
+    their settings: decimal=, was "('', '')", na_values=-1 the number -1; both refused."""
+    path = _european(tmp_path)
+    (tmp_path / "c.toml").write_text(f'csv = "{path}"\ncolumn = "y"\nsep = ";"\noptimizer = ["adam"]\n'
+                                     'steps = 20\nseeds = 1\nlr = "0.05"\n')
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "--config", str(tmp_path / "c.toml"), "--task-option", "decimal=,",
+                                 "--task-option", "na_values=-1", "--quiet", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = (out / "config.toml").read_text()
+    assert 'decimal = ","' in written and 'na_values = [\n    "-1",\n]' in written, written
 
 
 def test_csv_flags_reach_the_report_and_its_config(tmp_path):

@@ -1299,3 +1299,28 @@ def test_a_reading_is_told_by_what_it_reads_not_by_how_it_is_given():
     for other in ({"sep": ";"}, {"dropna": True}, {"max_categories": 5}, {"encoding": "utf-8-sig"},
                   {"thousands": "."}, {"max_categories": True}):
         assert reading(other) == other
+
+
+@pytest.mark.parametrize("sep", ["||", "..", "::", "; "])
+def test_a_separator_of_several_characters_is_read_as_written(sep):
+    """pandas reads a separator of several characters as a regular expression: '||' split the text between any two
+    characters, '..' at any two characters. One without a pattern's characters is read as written."""
+    text = f"a{sep}b{sep}y\n1.5{sep}x{sep}0\n2.5{sep}z{sep}1\n"
+    ds = from_csv(io.StringIO(text), target="y", sep=sep, kind="binary")
+    assert ds.feature_names == ("a", "b=x", "b=z") and ds.x[:, 0].tolist() == [1.5, 2.5]
+
+
+def test_a_separator_that_is_a_pattern_stays_one_and_quoted_names_are_refused():
+    text = "a  b   y\n1.5 x 0\n2.5   z 1\n"
+    assert from_csv(io.StringIO(text), target="y", sep=r"\s+", kind="binary").feature_names == ("a", "b=x", "b=z")
+    assert from_csv(io.StringIO(text.replace("  ", " ")), target="y", sep=" +", kind="binary").feature_names == (
+        "a", "b=x", "b=z")
+    quoted = '"a"||"b"||"y"\n1.5||"x"||0\n2.5||"z"||1\n'
+    with pytest.raises(ValueError, match=r"its column names are in double quotes \(\"a\", \"b\", \"y\"\), which "
+                                         r"pandas does not read around a separator of several characters \('\|\|'\)"):
+        from_csv(io.StringIO(quoted), target="y", sep="||")
+
+
+def test_a_header_of_doubled_separators_is_told_its_separator():
+    with pytest.raises(DataError, match=r"read it with sep='\|\|'"):
+        from_csv(io.StringIO("a||b||y\n1||2||0\n3||4||1\n"), target="y")

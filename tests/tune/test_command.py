@@ -741,7 +741,7 @@ def test_a_csv_search_resumes_however_its_reading_is_given(tmp_path, monkeypatch
         pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "t" / "trials.csv"), trials)  # nothing trained again
     other = runner.invoke(app, [*given, "--categorical", "zip", "--max-categories", "5"])
     assert other.exit_code == 2 and other.stderr.startswith(
-        "error: --categorical, --max-categories: study 'shop' was made with categorical=['store', 'zip'], "
+        "error: --categorical, --max-categories: study 'shop' was made with categorical=['zip', 'store'], "
         "max_categories not set (the task's default), not categorical=['zip'], max_categories=5;"), other.output
 
 

@@ -1143,10 +1143,30 @@ _SEPARATORS = (";", "\t", "|", ",")
 
 
 def _likely_separator(header: str) -> str | None:
-    """The separator a header line that was read as one column is probably written with, or None."""
+    """The separator a header line that was read as one column is probably written with, or None: a character of
+    :data:`_SEPARATORS`, or the same twice where it only comes in pairs (``id||price``)."""
     counts = {sep: header.count(sep) for sep in _SEPARATORS}
     best = max(counts, key=lambda sep: counts[sep])
-    return best if counts[best] > 0 else None
+    if counts[best] == 0:
+        return None
+    return best * 2 if counts[best] == 2 * header.count(best * 2) else best
+
+
+#: The characters that make a separator of several characters a regular expression (a backslash, a repetition, a
+#: class or a group: ``\s+``, `` *; *``, ``[;,]``), as pandas reads every such separator.
+_PATTERN = re.compile(r"[\\*+?\[\](){}^$]")
+
+
+def as_pattern(sep: str) -> str:
+    r"""A separator of several characters as pandas reads it, a regular expression: one without a pattern's
+    characters (:data:`_PATTERN`) is escaped, so that it is read as written (``||``, ``..``, ``::``, ``; ``; as a
+    pattern ``||`` split the text between any two characters, ``..`` at any two characters); one with them
+    (``\s+``, `` *; *``) is the pattern it is. pandas reads no quotes around a separator of several characters.
+
+        >>> as_pattern("||"), as_pattern(r"\s+"), as_pattern(";")
+        ('\\|\\|', '\\s+', ';')
+    """
+    return re.escape(sep) if len(sep) > 1 and not _PATTERN.search(sep) else sep
 
 
 def _show_sep(sep: str) -> str:
@@ -1275,9 +1295,12 @@ def _read_csv(path: Any, read_csv_kwargs: dict[str, Any]) -> tuple[Any, _Rows, s
         # the comma): read as the header, it made the columns "sep=" and "Unnamed: 1"
         read_csv_kwargs = {"sep": excel.group(1), **read_csv_kwargs, "skiprows": 1}
     sep = read_csv_kwargs.get("sep")
-    if isinstance(sep, str) and len(sep) > 1 and "engine" not in read_csv_kwargs:
-        # pandas reads a longer separator as a pattern, with its Python engine, and warns that it does
-        read_csv_kwargs = {**read_csv_kwargs, "engine": "python"}
+    if isinstance(sep, str) and len(sep) > 1:
+        # pandas reads a longer separator as a pattern, with its Python engine (and warns that it does): one without
+        # a pattern's characters is read as written (as a pattern, || split the text between any two characters)
+        read_csv_kwargs = {**read_csv_kwargs, "sep": as_pattern(sep)}
+        if "engine" not in read_csv_kwargs:
+            read_csv_kwargs["engine"] = "python"
     # lines with one field more than the header (each ends in a separator, as some exports write them) made
     # pandas take the first column as the rows' index: every column was read one place off; and a space after
     # each separator ("size, colour, price") made the names " colour" and the features " colour= blue"
@@ -1312,8 +1335,15 @@ def _read_csv(path: Any, read_csv_kwargs: dict[str, Any]) -> tuple[Any, _Rows, s
         raise ValueError(f"{where} could not be parsed as CSV: {reason}") from None
     except OSError as err:
         raise ValueError(f"{where} could not be read: {err.strerror or err}") from None
+    names = [str(c) for c in frame.columns]
+    if isinstance(sep, str) and len(sep) > 1 and names and all(len(n) > 1 and n[0] == n[-1] == '"' for n in names):
+        raise ValueError(f"{where}: its column names are in double quotes ({_names_shown(frame.columns)}), which "
+                         f"pandas does not read around a separator of several characters ({sep!r}): they would be "
+                         "part of the names and values; write the file with a one-character separator, or without "
+                         "the quotes")
     if any("does not match length of data" in str(w.message) for w in caught):
-        _check_extra_fields(text, read_csv_kwargs, len(frame.columns), where)
+        _check_extra_fields(text, {**read_csv_kwargs, "sep": sep} if sep is not None else read_csv_kwargs,
+                            len(frame.columns), where)  # (the separator as given, not as a pattern)
     if read_csv_kwargs.get("engine") == "python" and (read_csv_kwargs.get("thousands") is not None
                                                       or (read_csv_kwargs.get("decimal") or ".") != "."):
         frame = _texts_as_written(frame, text, read_csv_kwargs)
@@ -1528,6 +1558,12 @@ def _check_extra_fields(text: Callable[[], str], options: Mapping[str, Any], wid
         raise DataError(_literal(f"{where}: {at} where its header names {columns}: its first line has "
                                  f"{_show_sep(guess)} between names, so the separator is probably that: read it "
                                  "with ") + "⟨sep⟩", {"sep": ("sep", guess)})
+    if isinstance(sep, str) and len(sep) > 1:  # pandas reads no quotes around it: quoting would not help
+        raise ValueError(f"{where}: {at} where its header names {columns}, so the fields after the "
+                         f"{ordinal(width)} would be lost and the others read under the wrong names: the separator "
+                         f"{sep!r} inside a value (pandas reads no double quotes around a separator of several "
+                         "characters), or a column of row numbers without a name in the header; write the file with "
+                         "a one-character separator and such values in double quotes, or give every column a name")
     raise ValueError(f"{where}: {at} where its header names {columns}, so the fields after the {ordinal(width)} "
                      "would be lost and the others read under the wrong names: a separator inside a value that is "
                      "not in double quotes (\"Lyon, France\"), or a column of row numbers without a name in the "

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -473,14 +474,20 @@ def _shown(key: str, value: Any) -> str:
     if key == "descend:batch_size":
         return "full" if value == "None" else str(value)
     if key == "descend:task_identity":  # the task as given: its model follows from it
-        return repr("; ".join(part for part in str(value).split("; ") if not part.startswith("model=")))
+        return repr("; ".join(part for part in _parts(str(value)) if not part.startswith("model=")))
     return repr(value)
 
 
 def _settings(identity: str) -> tuple[str, dict[str, str]]:
     """A task's identity (:func:`descend.tune.api.task_identity`) as its name and its settings."""
-    name, *parts = str(identity).split("; ")
+    name, *parts = _parts(str(identity))
     return name, dict(part.partition("=")[::2] for part in parts)
+
+
+def _parts(identity: str) -> list[str]:
+    """A task's identity's name and ``key=value`` parts: split at each ``; `` before a key, not at one inside a
+    value (``sep='; '`` split there made the settings ``sep='`` and ``'``)."""
+    return re.split(r"; (?=[A-Za-z_]\w*=)", identity)
 
 
 #: A task's settings that do not tell it from another: a CSV file's path (the same file named from another folder,
@@ -579,6 +586,8 @@ def _other_settings(then: str, now: str, where: str, other: str, names: Mapping[
     changed = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
     if len(changed) > 1 and "model" in changed:  # a task's settings that build another model: said by them
         changed.remove("model")
+    # said as given (--encoding latin-1, the columns in the order typed), where they were compared as read
+    (_, before), (_, after) = _settings(then), _settings(now)
 
     def said(settings: Mapping[str, str]) -> str:
         return ", ".join(f"{k}={settings[k]}" if k in settings else f"{k} not set (the task's default)"
