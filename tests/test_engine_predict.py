@@ -224,9 +224,28 @@ def test_a_split_of_the_runs_own_data_is_predicted_as_it_trained():
             assert np.mean(runs.predict(run, split.x) == truth) == accuracy, (run, name)
             assert np.mean(runs.predict(run, split.x.numpy()) == truth) == accuracy
             assert (runs.predict(run, split.x[3:9]) == runs.predict(run, split.x)[3:9]).all()
-            copy = split.x.clone()  # not the runs' own: raw features, as documented, unless told otherwise
-            assert (runs.predictor(run).predict(copy, scaled=True) == runs.predict(run, split.x)).all()
-            raw = runs.predictor(run).features(copy)
-            assert not torch.equal(raw, split.x)
+            # rows equal to the split's, to the bit: a copy, in float64, the task's splits made again
+            again = getattr(descend.tasks.get("iris").data, name).x
+            for same in (split.x.clone(), split.x.double(), split.x.numpy().copy(), again, split.x[[4, 0, 2]].clone()):
+                assert (runs.predict(run, same) == runs.predict(run, split.x)[:len(same)] if len(same) == len(
+                    split.x) else runs.predict(run, same) == runs.predict(run, split.x)[[4, 0, 2]]).all()
+            shifted = split.x * (1 + 2 ** -20)  # not the split's: scaled, unless told otherwise
+            assert (runs.predictor(run).predict(shifted, scaled=True) == runs.predict(run, shifted)).mean() < 1
     rows = torch.tensor([[5.1, 3.5, 1.4, 0.2]])  # raw rows are scaled as before
     assert runs.predict(0, rows).tolist() == ["setosa"]
+    frame = pd.DataFrame(rows.numpy(), columns=[c for c, _ in runs.problem.columns])
+    with pytest.raises(ValueError, match="scaled=True is for features given as numbers"):
+        runs.predictor(0).predict(frame, scaled=True)
+
+
+def test_raw_rows_are_never_taken_for_a_split():
+    """The rows a data set was made of, before its split standardised them, are scaled: never told as a split's."""
+    rng = np.random.default_rng(4)
+    x = torch.tensor(rng.normal(5.0, 3.0, size=(120, 3)), dtype=torch.float32)
+    y = (x.sum(dim=1) > 15).long()
+    runs = descend.fit(model=descend.models.MLP((3, 8, 2)), data=(x, y), optimizer="adam", lr=0.05, steps=40,
+                       validation=0.2, test=0.2, standardize=True)
+    assert runs.problem.feature_moments is not None
+    for given in (x, x.numpy(), x[:10], x.double()):
+        assert not runs._of_splits(given)
+    assert runs._of_splits(runs.problem.evals["test"][0].clone())

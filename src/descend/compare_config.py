@@ -834,8 +834,9 @@ class Config(schema.Schema):
                              f"optimizer's own range, or give {flags['lr']} LOW..HIGH")
         table: dict[str, Any] = {}
         if "task_options" in file:  # (not taken out with the file's task)
+            # --start over the file's task_options start, --decimal (or --task-option decimal=) over its decimal
             table = {k: v for k, v in _parse_task_options(file["task_options"], f"task_options (in {where})").items()
-                     if not (k in TASK_SETTINGS and k in given)}  # --start over the file's task_options start
+                     if not ((k in TASK_SETTINGS or k in _CSV_KEYS[1:]) and k in given)}
         if "task_options" in given:
             options = _parse_task_options(given["task_options"], cls.flags()["task_options"])
             for key in options:  # --task-option start=... over the file's start

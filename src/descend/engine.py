@@ -2385,6 +2385,28 @@ def _epochs_done(plan: Any, steps: int) -> Tensor:
     return torch.cat([torch.zeros(1, dtype=torch.float64), done])
 
 
+def _rows_among(rows: Any, split: Tensor) -> bool:
+    """Whether every row of the array ``rows`` is a row of ``split`` to the bit, in ``split``'s dtype (which holds
+    ``rows``' values exactly)."""
+    import numpy as np
+
+    if rows.dtype.kind != "f" or split.dtype == torch.bfloat16 or rows.shape[1:] != tuple(split.shape[1:]) \
+            or not len(rows) or not len(split) or not rows[0].size:
+        return False
+    known = split.numpy()
+    cast = rows.astype(known.dtype)
+    if not np.array_equal(cast.astype(rows.dtype), rows):  # values the split's dtype does not hold: not its rows
+        return False
+    flat, among = cast.reshape(len(cast), -1), known.reshape(len(known), -1)
+    if not (among == flat[0]).all(axis=1).any():  # the first row, before a look at all of them
+        return False
+
+    def whole(a: Any) -> Any:  # each row as one value, compared by its bytes
+        return np.ascontiguousarray(a).view(np.dtype((np.void, a.shape[1] * a.itemsize))).ravel()
+
+    return bool(np.isin(whole(flat), whole(among)).all())
+
+
 @dataclass(eq=False)  # results hold tensors: == is identity (a field-wise == would compare tensors)
 class Runs:
     """The result of :func:`train` (and :func:`descend.fit`).
@@ -2660,7 +2682,7 @@ class Runs:
         held); or the features themselves, ``[n, D]`` (a tensor or array), as the data gave them. Either way the
         features are then standardised as the training ones were, with the training split's own float64 moments
         (``runs.problem.feature_moments``): the training rows given back are the training features to the bit. The
-        features of the runs' own splits (``task.data.test.x``, a view of it or an array sharing its memory),
+        features of the runs' own splits (``task.data.test.x``, rows of it, a copy or the same rows in float64),
         standardised already, are told and used as they are; other standardised features are given to
         ``runs.predictor(run).predict(x, scaled=True)``.
 
@@ -2678,20 +2700,29 @@ class Runs:
         return self.predictor(run).predict(rows, scaled=self._of_splits(rows))
 
     def _of_splits(self, rows: Any) -> bool:
-        """Whether ``rows`` are features of the runs' own splits as they trained on them (a view of a split's ``x``,
-        or an array sharing its memory), standardised already where the features were: scaled again, iris' test
-        split given as ``task.data.train.x`` was predicted 53 % right by a run 100 % right on it."""
+        """Whether ``rows`` are features of the runs' own splits as they trained on them, standardised already where
+        the features were: a view of a split's ``x``, an array sharing its memory, or rows each equal to one of a
+        split's to the bit (``x.double()``, a copy, the task's splits made again by ``descend.tasks.get``). Scaled
+        again, iris' training split given as ``task.data.train.x`` was predicted 53 % right by a run 100 % right
+        on it."""
         import numpy as np
 
         if self.problem.feature_moments is None:
             return False
-        splits = [self.problem.train[0], *(x for x, _ in self.problem.evals.values())]
+        splits = [x.detach().cpu() for x in (self.problem.train[0], *(x for x, _ in self.problem.evals.values()))]
         if isinstance(rows, torch.Tensor):
-            return any(rows.untyped_storage().data_ptr() == x.untyped_storage().data_ptr() for x in splits)
-        if isinstance(rows, np.ndarray):
-            return any(x.device.type == "cpu" and x.dtype != torch.bfloat16 and np.shares_memory(rows, x.numpy())
-                       for x in splits)
-        return False
+            if rows.layout != torch.strided:
+                return False
+            if any(rows.untyped_storage().data_ptr() == x.untyped_storage().data_ptr() for x in splits):
+                return True
+            rows = rows.detach().cpu()
+            rows = rows.float().numpy() if rows.dtype == torch.bfloat16 else rows.numpy()
+        elif isinstance(rows, np.ndarray):
+            if any(x.dtype != torch.bfloat16 and np.shares_memory(rows, x.numpy()) for x in splits):
+                return True
+        else:
+            return False
+        return any(_rows_among(rows, x) for x in splits)
 
     @property
     def curves(self) -> pd.DataFrame:

@@ -101,6 +101,9 @@ class Predictor:
         import pandas as pd
 
         if isinstance(rows, pd.DataFrame):
+            if scaled:  # (its numbers would be taken as standardised: silently other predictions)
+                raise ValueError("scaled=True is for features given as numbers, standardised already; a table's rows "
+                                 "are encoded and standardised here: leave it out")
             from .data.tables import features_of
 
             x = features_of(rows, self.columns, dtype=self.dtype)

@@ -818,6 +818,15 @@ def test_a_reading_setting_given_as_a_task_option_over_a_settings_file(tmp_path)
     assert result.exit_code == 0, result.output
     written = (out / "config.toml").read_text()
     assert 'decimal = ","' in written and 'na_values = [\n    "-1",\n]' in written, written
+    # over a file's [task_options] of the same key, the command line's wins (it was refused as "--decimal and
+    # --task-option decimal=, both set decimal", naming what was not typed)
+    (tmp_path / "t.toml").write_text(f'csv = "{path}"\ncolumn = "y"\noptimizer = ["adam"]\nsteps = 20\nseeds = 1\n'
+                                     'lr = "0.05"\n[task_options]\nsep = ","\ndecimal = "."\n')
+    for given in (["--task-option", "sep=;", "--task-option", "decimal=,"], ["--sep", ";", "--decimal", ","]):
+        again = runner.invoke(app, ["compare", "--config", str(tmp_path / "t.toml"), *given, "--quiet", "--out",
+                                    str(tmp_path / given[0])])
+        assert again.exit_code == 0, again.output
+        assert 'decimal = ","' in (tmp_path / given[0] / "config.toml").read_text()
 
 
 def test_csv_flags_reach_the_report_and_its_config(tmp_path):

@@ -1324,3 +1324,18 @@ def test_a_separator_that_is_a_pattern_stays_one_and_quoted_names_are_refused():
 def test_a_header_of_doubled_separators_is_told_its_separator():
     with pytest.raises(DataError, match=r"read it with sep='\|\|'"):
         from_csv(io.StringIO("a||b||y\n1||2||0\n3||4||1\n"), target="y")
+
+
+def test_a_separator_that_chooses_between_texts_stays_a_pattern_and_one_of_spaces_around_a_bar_does_not():
+    """';|,' (a file mixing ; and ,) is the alternation pandas reads; ' | ' as a pattern split at every space."""
+    mixed = "a;b,y\n0.5;-0.5,0\n1.5;0.5,1\n"
+    assert from_csv(io.StringIO(mixed), target="y", sep=";|,", kind="binary").feature_names == ("a", "b")
+    barred = "a | b | y\n0.5 | x y | 0\n1.5 | z | 1\n"
+    assert from_csv(io.StringIO(barred), target="y", sep=" | ", kind="binary").feature_names == (
+        "a", "b=x y", "b=z")
+
+
+def test_a_header_of_paired_separators_over_single_ones_is_told_the_single_one():
+    """'a;;y' is a column without a name between a and y, where the data line '1;7;0' holds single ones."""
+    with pytest.raises(DataError, match=r"read it with sep=';'$"):
+        from_csv(io.StringIO("a;;y\n1;7;0\n2;3;1\n"), target="y")

@@ -596,7 +596,7 @@ def _from_table(
         fixes: dict[str, tuple[str, Any]] = {"target": ("target", target)}
         listed = _literal(f" (columns: {_names_shown(labels)})" if len(labels) <= 20 else
                           f" (it has {len(labels)} columns)")
-        sep = _likely_separator(labels[0]) if len(labels) == 1 else None
+        sep = _likely_separator(labels[0], _first_cell(frame)) if len(labels) == 1 else None
         if sep is not None:
             listed = _literal(f" (its one column is {labels[0][:60]!r}): the names are not split into columns; "
                               f"the separator is probably {_show_sep(sep)}: read it with ") + "⟨sep⟩"
@@ -1043,7 +1043,7 @@ def _features(frame: Any, columns: Any, dtype: torch.dtype, rows: _Rows | None,
     blocks = []
     for c, categories in columns:
         if c not in have:
-            sep = _likely_separator(str(have[0])) if len(have) == 1 else None
+            sep = _likely_separator(str(have[0]), _first_cell(frame)) if len(have) == 1 else None
             if sep is not None:  # the header read as one column: the file has another separator
                 raise DataError(_literal(f"the new rows have one column, {str(have[0])[:60]!r}: the names are not "
                                          f"split into columns; the separator is probably {_show_sep(sep)}: read the "
@@ -1142,14 +1142,17 @@ def _literal(text: str) -> str:
 _SEPARATORS = (";", "\t", "|", ",")
 
 
-def _likely_separator(header: str) -> str | None:
+def _likely_separator(header: str, line: object = None) -> str | None:
     """The separator a header line that was read as one column is probably written with, or None: a character of
-    :data:`_SEPARATORS`, or the same twice where it only comes in pairs (``id||price``)."""
+    :data:`_SEPARATORS`, or the same twice where it only comes in pairs in the header and in ``line``, the first
+    line of data (``id||price``; ``a;;y`` is a column without a name, where ``1;7;0`` holds single ones)."""
     counts = {sep: header.count(sep) for sep in _SEPARATORS}
     best = max(counts, key=lambda sep: counts[sep])
     if counts[best] == 0:
         return None
-    return best * 2 if counts[best] == 2 * header.count(best * 2) else best
+    paired = [text for text in (header, line) if isinstance(text, str) and text.count(best)]
+    doubled = len(paired) == 2 and all(text.count(best) == 2 * text.count(best * 2) for text in paired)
+    return best * 2 if doubled else best
 
 
 #: The characters that make a separator of several characters a regular expression (a backslash, a repetition, a
@@ -1158,15 +1161,19 @@ _PATTERN = re.compile(r"[\\*+?\[\](){}^$]")
 
 
 def as_pattern(sep: str) -> str:
-    r"""A separator of several characters as pandas reads it, a regular expression: one without a pattern's
-    characters (:data:`_PATTERN`) is escaped, so that it is read as written (``||``, ``..``, ``::``, ``; ``; as a
-    pattern ``||`` split the text between any two characters, ``..`` at any two characters); one with them
-    (``\s+``, `` *; *``) is the pattern it is. pandas reads no quotes around a separator of several characters.
+    r"""A separator of several characters as pandas reads it, a regular expression: one with a pattern's characters
+    (:data:`_PATTERN`: ``\s+``, `` *; *``) or that chooses between texts (``;|,``) is the pattern it is; any other
+    is escaped, so that it is read as written (``||``, ``..``, ``::``, ``; ``, `` | ``: as a pattern ``||`` split the
+    text between any two characters, ``..`` at any two characters, `` | `` at every space). pandas reads no quotes
+    around a separator of several characters.
 
-        >>> as_pattern("||"), as_pattern(r"\s+"), as_pattern(";")
-        ('\\|\\|', '\\s+', ';')
+        >>> as_pattern("||"), as_pattern(r"\s+"), as_pattern(";|,"), as_pattern(";")
+        ('\\|\\|', '\\s+', ';|,', ';')
     """
-    return re.escape(sep) if len(sep) > 1 and not _PATTERN.search(sep) else sep
+    if len(sep) < 2 or _PATTERN.search(sep):
+        return sep
+    choices = sep.split("|")
+    return sep if len(choices) > 1 and all(choices) and len(set(choices)) > 1 else re.escape(sep)
 
 
 def _show_sep(sep: str) -> str:
@@ -1327,7 +1334,7 @@ def _read_csv(path: Any, read_csv_kwargs: dict[str, Any]) -> tuple[Any, _Rows, s
     except (pd.errors.ParserError, csv.Error, ValueError) as err:
         reason = " ".join(str(err).split()) or type(err).__name__
         sep = read_csv_kwargs.get("sep", read_csv_kwargs.get("delimiter"))
-        guess = _likely_separator(_first_line(text)) if sep is None else None
+        guess = _likely_separator(*_first_lines(text)) if sep is None else None
         if guess is not None and guess != ",":
             raise DataError(_literal(f"{where} could not be parsed as CSV: {reason}; its first line has "
                                      f"{_show_sep(guess)} between names, so the separator is probably that: "
@@ -1553,7 +1560,7 @@ def _check_extra_fields(text: Callable[[], str], options: Mapping[str, Any], wid
                 return  # every extra field is empty: lines ending in a separator
     at = f"line {found[0]} has {found[1]} fields" if found else "some lines have more fields"
     columns = f"{width} column{'s' if width != 1 else ''}"
-    guess = _likely_separator(_first_line(text)) if options.get("sep", options.get("delimiter")) is None else None
+    guess = _likely_separator(*_first_lines(text)) if options.get("sep", options.get("delimiter")) is None else None
     if guess is not None and guess != ",":
         raise DataError(_literal(f"{where}: {at} where its header names {columns}: its first line has "
                                  f"{_show_sep(guess)} between names, so the separator is probably that: read it "
@@ -1713,10 +1720,21 @@ def _repeated_names(header: str, options: Mapping[str, Any]) -> list[str]:
 
 
 def _first_line(text: Callable[[], str]) -> str:
+    return _first_lines(text)[0]
+
+
+def _first_lines(text: Callable[[], str]) -> tuple[str, str | None]:
+    """The file's first line that is not blank (its header), and the next one (its first data row), or None."""
     try:
-        return next((line for line in text().splitlines() if line.strip()), "")
+        lines = iter(line for line in text().splitlines() if line.strip())
+        return next(lines, ""), next(lines, None)
     except (OSError, ValueError, LookupError):
-        return ""
+        return "", None
+
+
+def _first_cell(frame: Any) -> object:
+    """A one-column frame's first value (a data line read as one cell), or None."""
+    return frame.iat[0, 0] if frame.shape[0] and frame.shape[1] == 1 else None
 
 
 #: The first bytes of files that are not text, and what they are.
