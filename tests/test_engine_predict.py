@@ -224,13 +224,21 @@ def test_a_split_of_the_runs_own_data_is_predicted_as_it_trained():
             assert np.mean(runs.predict(run, split.x) == truth) == accuracy, (run, name)
             assert np.mean(runs.predict(run, split.x.numpy()) == truth) == accuracy
             assert (runs.predict(run, split.x[3:9]) == runs.predict(run, split.x)[3:9]).all()
-            # rows equal to the split's, to the bit: a copy, in float64, the task's splits made again
+            # a whole split's rows to the bit: a copy, in float64, in another order, the task's splits made again
             again = getattr(descend.tasks.get("iris").data, name).x
-            for same in (split.x.clone(), split.x.double(), split.x.numpy().copy(), again, split.x[[4, 0, 2]].clone()):
-                assert (runs.predict(run, same) == runs.predict(run, split.x)[:len(same)] if len(same) == len(
-                    split.x) else runs.predict(run, same) == runs.predict(run, split.x)[[4, 0, 2]]).all()
+            order = torch.randperm(len(split.x), generator=torch.Generator().manual_seed(run))
+            expected = runs.predict(run, split.x)
+            for same in (split.x.clone(), split.x.double(), split.x.numpy().copy(), again):
+                assert (runs.predict(run, same) == expected).all()
+            assert (runs.predict(run, split.x[order].clone()) == expected[order.numpy()]).all()
             shifted = split.x * (1 + 2 ** -20)  # not the split's: scaled, unless told otherwise
             assert (runs.predictor(run).predict(shifted, scaled=True) == runs.predict(run, shifted)).mean() < 1
+        together = torch.cat([task.data.train.x, task.data.test.x])  # the splits put together
+        truth = np.asarray(runs.problem.classes)[torch.cat([task.data.train.y, task.data.test.y]).long().numpy()]
+        n_train, n_test = len(task.data.train.x), len(task.data.test.x)
+        assert np.mean(runs.predict(run, together) == truth) == (
+            n_train * runs.summary.loc[run, "final_train_accuracy"]
+            + n_test * runs.summary.loc[run, "final_test_accuracy"]) / (n_train + n_test)
     rows = torch.tensor([[5.1, 3.5, 1.4, 0.2]])  # raw rows are scaled as before
     assert runs.predict(0, rows).tolist() == ["setosa"]
     frame = pd.DataFrame(rows.numpy(), columns=[c for c, _ in runs.problem.columns])
@@ -249,3 +257,17 @@ def test_raw_rows_are_never_taken_for_a_split():
     for given in (x, x.numpy(), x[:10], x.double()):
         assert not runs._of_splits(given)
     assert runs._of_splits(runs.problem.evals["test"][0].clone())
+
+
+def test_a_raw_row_equal_to_a_standardised_one_is_scaled():
+    """A raw row of zeros is the standardised form of a balanced design's centre: told by its values alone, it was
+    predicted as the centre (a row alone is not a split)."""
+    import itertools
+
+    x = torch.tensor(list(itertools.product([0.0, 1.0, 2.0], repeat=3)) * 10)
+    y = (x.sum(dim=1) >= 3).long()
+    runs = descend.fit(model=descend.models.MLP((3, 16, 2)), data=(x, y), optimizer="adam", lr=0.05, steps=300,
+                       standardize=True)
+    zeros = torch.zeros(1, 3)
+    assert (runs.problem.train[0] == 0).all(dim=1).any()  # the centre, standardised, is a row of zeros
+    assert runs.predict(0, zeros).tolist() == runs.predictor(0).predict(zeros).tolist() == [0]

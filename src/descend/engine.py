@@ -2385,26 +2385,35 @@ def _epochs_done(plan: Any, steps: int) -> Tensor:
     return torch.cat([torch.zeros(1, dtype=torch.float64), done])
 
 
-def _rows_among(rows: Any, split: Tensor) -> bool:
-    """Whether every row of the array ``rows`` is a row of ``split`` to the bit, in ``split``'s dtype (which holds
-    ``rows``' values exactly)."""
+def _whole_splits(rows: Any, splits: Sequence[Tensor]) -> bool:
+    """Whether the array ``rows`` holds the rows of one or more of ``splits`` as a whole (in any order), to the bit
+    in their dtype: a copy, in float64, the splits made again. Never the rows of a data set before its split
+    standardised them, which equal a standardised split's as a whole only where standardising changed nothing (and
+    scaling them again changes nothing either); a row alone might (a raw row of zeros, a standardised row at the
+    training mean)."""
+    import itertools
+
     import numpy as np
 
-    if rows.dtype.kind != "f" or split.dtype == torch.bfloat16 or rows.shape[1:] != tuple(split.shape[1:]) \
-            or not len(rows) or not len(split) or not rows[0].size:
+    known = [(s.float() if s.dtype == torch.bfloat16 else s).numpy() for s in splits if len(s)]
+    if rows.dtype.kind != "f" or not rows.size or not known or any(k.shape[1:] != rows.shape[1:] for k in known):
         return False
-    known = split.numpy()
-    cast = rows.astype(known.dtype)
-    if not np.array_equal(cast.astype(rows.dtype), rows):  # values the split's dtype does not hold: not its rows
-        return False
-    flat, among = cast.reshape(len(cast), -1), known.reshape(len(known), -1)
-    if not (among == flat[0]).all(axis=1).any():  # the first row, before a look at all of them
+    cast = rows.astype(known[0].dtype)
+    if not np.array_equal(cast.astype(rows.dtype), rows):  # values the splits' dtype does not hold: not theirs
         return False
 
-    def whole(a: Any) -> Any:  # each row as one value, compared by its bytes
-        return np.ascontiguousarray(a).view(np.dtype((np.void, a.shape[1] * a.itemsize))).ravel()
+    def whole(a: Any) -> Any:  # each row as one value, compared by its bytes, sorted
+        flat = np.ascontiguousarray(a.reshape(len(a), -1))
+        return np.sort(flat.view(np.dtype((np.void, flat.shape[1] * flat.itemsize))).ravel())
 
-    return bool(np.isin(whole(flat), whole(among)).all())
+    given = None
+    for n in range(1, len(known) + 1):
+        for chosen in itertools.combinations(known, n):
+            if sum(len(k) for k in chosen) == len(rows):
+                given = whole(cast) if given is None else given
+                if np.array_equal(given, whole(np.concatenate(chosen))):
+                    return True
+    return False
 
 
 @dataclass(eq=False)  # results hold tensors: == is identity (a field-wise == would compare tensors)
@@ -2682,9 +2691,9 @@ class Runs:
         held); or the features themselves, ``[n, D]`` (a tensor or array), as the data gave them. Either way the
         features are then standardised as the training ones were, with the training split's own float64 moments
         (``runs.problem.feature_moments``): the training rows given back are the training features to the bit. The
-        features of the runs' own splits (``task.data.test.x``, rows of it, a copy or the same rows in float64),
-        standardised already, are told and used as they are; other standardised features are given to
-        ``runs.predictor(run).predict(x, scaled=True)``.
+        features of the runs' own splits (``task.data.test.x``, a view of it, a whole split's rows copied or in
+        float64, the splits put together), standardised already, are told and used as they are; other standardised
+        features (some rows copied from a split) are given to ``runs.predictor(run).predict(x, scaled=True)``.
 
         A regression's predictions are in the target's units (``ŷ·σ + μ`` for a standardised target); a
         classification's are the classes as the data names them (``runs.problem.classes``: ``'setosa'``,
@@ -2701,15 +2710,16 @@ class Runs:
 
     def _of_splits(self, rows: Any) -> bool:
         """Whether ``rows`` are features of the runs' own splits as they trained on them, standardised already where
-        the features were: a view of a split's ``x``, an array sharing its memory, or rows each equal to one of a
-        split's to the bit (``x.double()``, a copy, the task's splits made again by ``descend.tasks.get``). Scaled
-        again, iris' training split given as ``task.data.train.x`` was predicted 53 % right by a run 100 % right
-        on it."""
+        the features were: a view of a split's ``x``, an array sharing its memory, or the rows of whole splits to
+        the bit (``x.double()``, a copy, the task's splits made again by ``descend.tasks.get``, the splits put
+        together: :func:`_whole_splits`). Scaled again, iris' training split given as ``task.data.train.x`` was
+        predicted 53 % right by a run 100 % right on it."""
         import numpy as np
 
         if self.problem.feature_moments is None:
             return False
-        splits = [x.detach().cpu() for x in (self.problem.train[0], *(x for x, _ in self.problem.evals.values()))]
+        splits = list({id(x): x.detach().cpu() for x in (self.problem.train[0],
+                                                          *(x for x, _ in self.problem.evals.values()))}.values())
         if isinstance(rows, torch.Tensor):
             if rows.layout != torch.strided:
                 return False
@@ -2722,7 +2732,7 @@ class Runs:
                 return True
         else:
             return False
-        return any(_rows_among(rows, x) for x in splits)
+        return _whole_splits(rows, splits)
 
     @property
     def curves(self) -> pd.DataFrame:
