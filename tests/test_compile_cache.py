@@ -517,9 +517,12 @@ def test_a_package_found_for_cached_is_read_and_held_when_it_is_found(monkeypatc
 
 
 @pytest.mark.skipif(__import__("torch").get_num_threads() < 2, reason="one intra-op thread only")
-def test_auto_takes_a_package_compiled_for_another_thread_count(monkeypatch, tmp_path):
+@pytest.mark.parametrize("compile, evaluations", [("auto", {"eval_every": 0}), (True, {})])
+def test_a_package_compiled_for_another_thread_count_is_taken(monkeypatch, tmp_path, compile, evaluations):
     """A program is compiled for a thread count (the cohort's when it was compiled: how many cores other processes
-    left free). A later cohort that would take another count takes the package's rather than stepping eagerly."""
+    left free). A later cohort that would take another count takes the package's rather than stepping eagerly
+    ("auto") or compiling again (True: a second `descend compare --compile` on a quieter machine compiled for 24 s
+    what the first had left on disk), the same numbers; where there is none, True compiles at its own count."""
     from collections import OrderedDict
 
     import numpy as np
@@ -534,7 +537,7 @@ def test_auto_takes_a_package_compiled_for_another_thread_count(monkeypatch, tmp
     monkeypatch.setattr(engine, "SMALL_WORK", 1)  # this small cohort counts as large enough to share out
     monkeypatch.setattr(engine, "SMALL_UPDATE", 1)
     limit = torch.get_num_threads()
-    common = {**_small_fit(), "eval_every": 0}
+    common = {**_small_fit(), **evaluations}  # (with True, its evaluations' program too)
     monkeypatch.setattr(engine, "spare_cores", lambda: 0.0)  # a busy machine: one thread
     first = descend.fit(compile=True, **common)
     monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # as a new process
@@ -545,44 +548,9 @@ def test_auto_takes_a_package_compiled_for_another_thread_count(monkeypatch, tmp
                         lambda self, *a: counts.append(torch.get_num_threads()) or original(self, *a))
     with monkeypatch.context() as patched:
         _forbid_compiling(patched)
-        again = descend.fit(**common)
+        again = descend.fit(compile=compile, **common)
     assert (again.summary["compile_seconds"] > 0).all() and set(counts) == {1}
     assert torch.get_num_threads() == limit  # torch's setting restored
-    assert np.array_equal(first.curves["value"].to_numpy(), again.curves["value"].to_numpy(), equal_nan=True)
-
-
-@pytest.mark.skipif(__import__("torch").get_num_threads() < 2, reason="one intra-op thread only")
-def test_compile_takes_a_package_compiled_for_another_thread_count(monkeypatch, tmp_path):
-    """compile=True compiled its programs again for the cohort's thread count, which follows the machine's load: a
-    second `descend compare --compile` on a quieter machine compiled for 24 s what the first had left on disk. It takes
-    the package of another count, the same numbers (where there is none, it compiles at its own count, as before)."""
-    from collections import OrderedDict
-
-    import numpy as np
-    import torch
-
-    import descend
-    from descend import engine
-
-    monkeypatch.setenv("DESCEND_CACHE_DIR", str(tmp_path))
-    monkeypatch.setenv("DESCEND_PACKAGES", "1")
-    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())
-    monkeypatch.setattr(engine, "SMALL_WORK", 1)  # this small cohort counts as large enough to share out
-    monkeypatch.setattr(engine, "SMALL_UPDATE", 1)
-    limit = torch.get_num_threads()
-    common = _small_fit()  # (its evaluations' program too)
-    monkeypatch.setattr(engine, "spare_cores", lambda: 0.0)  # a busy machine: one thread
-    first = descend.fit(compile=True, **common)
-    monkeypatch.setattr(engine, "_PROGRAMS", OrderedDict())  # as a new process
-    monkeypatch.setattr(engine, "spare_cores", lambda: float(limit))  # a quiet one: every thread
-    counts = []
-    original = engine._CompiledStep.__call__
-    monkeypatch.setattr(engine._CompiledStep, "__call__",
-                        lambda self, *a: counts.append(torch.get_num_threads()) or original(self, *a))
-    with monkeypatch.context() as patched:
-        _forbid_compiling(patched)
-        again = descend.fit(compile=True, **common)
-    assert set(counts) == {1} and torch.get_num_threads() == limit
     assert np.array_equal(first.curves["value"].to_numpy(), again.curves["value"].to_numpy(), equal_nan=True)
 
 

@@ -749,17 +749,30 @@ def test_a_reading_setting_given_as_a_task_option_is_refused_as_its_flag(tmp_pat
     assert not (tmp_path / "r").exists()
 
 
-@pytest.mark.parametrize("sep", ["||", "..", "::", "; "])
-def test_a_separator_of_several_characters_is_read_as_written(tmp_path, sep):
-    """pandas reads a separator of several characters as a regular expression: --sep '||' split the empty text
-    between every two characters (a file of 9 columns refused), --sep '..' any two characters."""
+def _compared_with_separator(tmp_path, written: str, sep: str):
+    """The file of :func:`_european` written with ``written`` between its columns, compared with ``--sep sep``:
+    its path and the report's directory, the file read as its two features."""
     path = _european(tmp_path, sep=";")
-    path.write_text(path.read_text().replace(";", sep))
+    path.write_text(path.read_text().replace(";", written))
     out = tmp_path / "r"
     result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", "--sep", sep, "--decimal", ",",
                                  *SMALL, "-o", "adam", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "from 2 features" in (out / "report.html").read_text()
+    return path, out
+
+
+def _small_search(path, out) -> list[str]:
+    """`descend tune` of the file made by :func:`_european` (its decimal commas), small, without its separator."""
+    return ["tune", "--csv", str(path), "--column", "y", "--decimal", ",", "--trials", "2", "--cohort", "2", "--steps",
+            "5", "--seeds", "0", "--quiet", "--out", str(out)]
+
+
+@pytest.mark.parametrize("sep", ["||", "..", "::", "; "])
+def test_a_separator_of_several_characters_is_read_as_written(tmp_path, sep):
+    """pandas reads a separator of several characters as a regular expression: --sep '||' split the empty text
+    between every two characters (a file of 9 columns refused), --sep '..' any two characters."""
+    path, out = _compared_with_separator(tmp_path, sep, sep)
     assert f'sep = "{sep}"' in (out / "config.toml").read_text()
     new = tmp_path / "new.csv"
     new.write_text(f"a{sep}b\n1,5{sep}-0,5\n")
@@ -768,8 +781,7 @@ def test_a_separator_of_several_characters_is_read_as_written(tmp_path, sep):
     given = runner.invoke(app, ["predict", str(out / "model-adam.pt"), str(new), "--sep", sep])  # as compare reads it
     assert given.exit_code == 0 and given.stdout == predicted.stdout, given.output
     # the search's study records it as given: resumed with the same flags, another separator refused by name
-    tune = ["tune", "--csv", str(path), "--column", "y", "--decimal", ",", "--trials", "2", "--cohort", "2", "--steps",
-            "5", "--seeds", "0", "--quiet", "--out", str(tmp_path / "t")]
+    tune = _small_search(path, tmp_path / "t")
     assert runner.invoke(app, [*tune, "--sep", sep]).exit_code == 0
     assert runner.invoke(app, [*tune, "--sep", sep]).exit_code == 0
     other = runner.invoke(app, [*tune, "--sep", sep, "--max-categories", "5"])  # (sep='; ' split its record)
@@ -783,8 +795,7 @@ def test_a_search_made_with_a_separator_holding_a_semicolon_and_a_space_names_it
     of another separator named "--task-option ', --sep" with settings "'=" and "sep='"."""
     path = _european(tmp_path)
     path.write_text(path.read_text().replace(";", "; "))
-    tune = ["tune", "--csv", str(path), "--column", "y", "--decimal", ",", "--trials", "2", "--cohort", "2", "--steps",
-            "5", "--seeds", "0", "--quiet", "--out", str(tmp_path / "t")]
+    tune = _small_search(path, tmp_path / "t")
     assert runner.invoke(app, [*tune, "--sep", "; "]).exit_code == 0
     other = runner.invoke(app, [*tune, "--sep", ";"])  # (the space after it is read as the values' own)
     assert other.exit_code == 2 and other.stderr.startswith(
@@ -796,13 +807,7 @@ def test_a_search_made_with_a_separator_holding_a_semicolon_and_a_space_names_it
 def test_a_separator_written_as_a_pattern_is_read_as_pandas_reads_it(tmp_path, sep, written):
     """--sep '\\s+' (any run of spaces and tabs), ' +', and '\\|\\|' (how '||' was read before it was read as
     written) stay the regular expressions pandas reads them as: the reports and studies made with them read alike."""
-    path = _european(tmp_path, sep=";")
-    path.write_text(path.read_text().replace(";", written))
-    out = tmp_path / "r"
-    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "y", "--sep", sep, "--decimal", ",",
-                                 *SMALL, "-o", "adam", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    assert "from 2 features" in (out / "report.html").read_text()
+    _, out = _compared_with_separator(tmp_path, written, sep)
     assert runner.invoke(app, ["report", str(out)]).exit_code == 0
 
 
