@@ -1289,8 +1289,8 @@ def tune_command(
 
 
 PREDICT_HELPS = {
-    "sep": "The CSV file's separator between columns, e.g. ';' or tab (default: the one the model's training file "
-           "was read with, else ',').",
+    "sep": "The CSV file's separator between columns, e.g. ';', tab or '||', read as descend compare reads it "
+           "(default: the one the model's training file was read with, else ',').",
     "encoding": "The CSV file's encoding, e.g. latin-1 (default: the training file's, else utf-8).",
     "decimal": "The CSV file's decimal mark: ',' for numbers written 0,5 (default: the training file's, else '.').",
     "thousands": "The CSV file's thousands separator, e.g. '.' for 1.234,5 (default: the training file's, else "

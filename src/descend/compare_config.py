@@ -656,7 +656,6 @@ def _reading_options_as_settings(schema_class: Any, data: dict[str, Any], names:
     kept: Any = {} if table else []
     moved: dict[str, Any] = {}
     for key, value, *raw in items:
-        shown = f"{names['task_options']} {raw[0]!r}" if raw else f"{names['task_options']} {key}"
         if key not in _CSV_KEYS[1:]:
             if table:
                 kept[key] = value
@@ -664,7 +663,7 @@ def _reading_options_as_settings(schema_class: Any, data: dict[str, Any], names:
                 kept.append(raw[0])
             continue
         if key in moved:
-            raise ValueError(f"{shown}: {key} is given twice")
+            raise ValueError(f"{names['task_options']} {repr(raw[0]) if raw else key}: {key} is given twice")
         if data.get(key) is not None:
             raise ValueError(_both_set(key, value, names))
         moved[key] = parsers[key](value, f"{names['task_options']} {key}")
@@ -890,8 +889,8 @@ class Config(schema.Schema):
     sep: str | None = schema.setting(
         None, metavar="TEXT", parse=_parse_sep, written=lambda v, c: c.csv is not None,
         help="The CSV file's separator between columns, e.g. ';', tab or '||' (several characters are read as "
-             "written; with a backslash or one of * + ? [ ] ( ) { } ^ $, as a regular expression: '\\s+' for any "
-             "run of spaces and tabs) (default: ',').")
+             "written; with a backslash or one of * + ? [ ] ( ) { } ^ $, or choosing between texts such as ';|,', as "
+             "a regular expression: '\\s+' for any run of spaces and tabs) (default: ',').")
     encoding: str | None = schema.setting(
         None, metavar="TEXT", parse=_parse_encoding, written=lambda v, c: c.csv is not None,
         help="The CSV file's encoding, e.g. latin-1 or cp1252 (default: utf-8).")
