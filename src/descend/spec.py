@@ -273,6 +273,11 @@ def _known(name: Any) -> tuple[str, tuple[str, ...]]:
     if isinstance(name, OptimizerInfo):
         raise ValueError(f"optimizer=OptimizerInfo({name.name!r}, ...): an optimizer is given by its name; add one of "
                          f"your own with descend.optim.register(info), then optimizer={name.name!r}")
+    if callable(name):  # an update rule of one's own (or its init), given where its name goes
+        what = getattr(name, "__name__", type(name).__name__)
+        raise ValueError(f"optimizer={what}: an optimizer is given by its name, such as 'adam'; add a rule of your "
+                         "own with descend.optim.register(descend.optim.OptimizerInfo(name, description, init, update, "
+                         "hyperparameters, options)), then optimizer=name")
     if not isinstance(name, str):
         raise ValueError(f"optimizer={name!r} must be a name such as 'adam'")
     info = get_optimizer(name)

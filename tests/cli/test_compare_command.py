@@ -204,6 +204,33 @@ def test_compare_a_csv_file(tmp_path):
     assert "csv = " in (tmp_path / "r" / "config.toml").read_text()
 
 
+def test_classes_a_file_writes_as_numbers_are_predicted_as_it_writes_them(tmp_path):
+    """Codes 01, 02 and 10 were read as the numbers 1, 2 and 10: every prediction missed the file's own label as
+    text, and --dropna's rows were left out without a word after the table."""
+    rng = np.random.default_rng(0)
+    labels = rng.choice(["01", "02", "10"], 120)
+    x = rng.normal(size=(120, 2)) + (labels == "02")[:, None] * 3 + (labels == "10")[:, None] * 6
+    lines = ["a,b,label"] + [f"{u:.4f},{v:.4f},{t}" for (u, v), t in zip(x, labels)] + ["0.5,,02"]
+    path = tmp_path / "codes.csv"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "--csv", str(path), "--column", "label", "--kind", "classification",
+                                 "--dropna", "-o", "adam", "--lr", "0.1", "--seeds", "1", "--batch-size", "full",
+                                 "--steps", "60", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert "note: dropped: 1 of the 121 rows left out for their missing values (dropna)" in said
+    predicted, rows = tmp_path / "predicted.csv", tmp_path / "rows.csv"
+    rows.write_text("\n".join(lines[:-1]) + "\n")  # (a new row is predicted from every feature)
+    result = runner.invoke(app, ["predict", str(out / "model-adam.pt"), str(rows), "--probabilities", "--out",
+                                 str(predicted)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(predicted, dtype=str, keep_default_na=False)
+    assert list(frame.columns)[-3:] == ["probability_01", "probability_02", "probability_10"]
+    assert set(frame["predicted_label"]) == {"01", "02", "10"}
+    assert (frame["predicted_label"] == frame["label"]).mean() > 0.9  # separable: the labels, as written, match
+
+
 def test_a_csv_path_given_relative_is_written_absolute_so_the_report_rebuilds_from_elsewhere(tmp_path, monkeypatch):
     """config.toml kept the path as typed, so `descend report` (and --config) failed from another directory."""
     rng = np.random.default_rng(0)

@@ -5,6 +5,7 @@ data sets shipped inside scikit-learn, compared with scikit-learn's own arrays).
 from __future__ import annotations
 
 import io
+import re
 import warnings
 
 import numpy as np
@@ -120,6 +121,76 @@ def test_integer_and_boolean_targets_keep_their_values_as_classes():
     assert labels.kind == "multiclass" and labels.classes == (0, 1, 2) and labels.y.tolist() == [0, 2, 1, 2]
     category = from_frame(pd.DataFrame({"x": x, "t": pd.Categorical(["z", "y", "x", "y"])}), "t")
     assert category.kind == "multiclass" and category.classes == ("x", "y", "z") and category.y.tolist() == [2, 1, 0, 1]
+
+
+def _classes_file(tmp_path, labels: list[str], name: str = "classes.csv", prefix: str = "") -> str:
+    """A file of one feature and a target ``label`` written as ``labels`` (each row its own feature value)."""
+    return write(tmp_path, "x,label\n" + prefix + "".join(f"{i / 10},{t}\n" for i, t in enumerate(labels)), name)
+
+
+@pytest.mark.parametrize("written, kind, classes", [
+    (["01", "02", "10"] * 4, "classification", ("01", "02", "10")),  # codes: as the file writes them, by number
+    (["01", "02", "03"] * 4, None, ("01", "02", "03")),
+    (["true", "false"] * 4, None, ("false", "true")),
+    (["0.0", "1.0"] * 4, None, ("0.0", "1.0")),
+    (["2.5", "0.5"] * 4, "classification", (0.5, 2.5)),  # written as their numbers print: the numbers
+    (["0", "1"] * 4, None, (0, 1)),
+    (["True", "False"] * 4, None, (False, True)),
+    (["3.10", "3.9", "3.8"] * 4, "classification", ("3.10", "3.8", "3.9")),  # 3.1 < 3.8 < 3.9, as read
+])
+def test_classes_written_as_numbers_are_named_as_the_file_writes_them(tmp_path, written, kind, classes):
+    """pandas reads 01 as 1, true as True and 1.0 as 1: a prediction named so never matched the file's label."""
+    ds = from_csv(_classes_file(tmp_path, written), "label", kind=kind)
+    assert ds.classes == classes
+    assert [ds.classes[int(c)] for c in ds.y.tolist()] == [type(classes[0])(t) if isinstance(classes[0], float)
+                                                           else {"True": True, "False": False}.get(t, t)
+                                                           if isinstance(classes[0], bool) else
+                                                           int(t) if isinstance(classes[0], int) else t
+                                                           for t in written]
+
+
+def test_classes_are_named_from_the_rows_kept():
+    """Rows dropped for a missing value (dropna) before a class's first row: each class named from its own rows."""
+    text = "x,label\n0.1,\n0.2,07\n0.3,\n" + "".join(f"{i / 10},{t}\n" for i, t in enumerate(["07", "12"] * 5))
+    ds = from_csv(io.StringIO(text), "label", dropna=True)
+    assert ds.classes == ("07", "12") and ds.dropped == 2 and ds.y.tolist() == [0.0] + [0.0, 1.0] * 5
+
+
+@pytest.mark.parametrize("written, kind, shown", [
+    (["7", "07", "12"] * 4, None, r"'7' at row 0 \(line 2\), '07' at row 1 \(line 3\)"),
+    (["1", "2", "1.0", "2"] * 3, "classification", r"'1' at row 0 \(line 2\), '1.0' at row 2 \(line 4\)"),
+    (["1.10", "1.2", "1.1"] * 4, "classification", r"'1.10' at row 0 \(line 2\), '1.1' at row 2 \(line 4\)"),
+])
+def test_a_class_written_in_several_ways_is_refused(tmp_path, written, kind, shown):
+    """7 and 07 (codes) read as one number, and so as one class: the file's 3 classes were trained as 2."""
+    with pytest.raises(DataError, match=r"target column 'label' writes one class in 2 ways: " + shown
+                                        + r".*, which read as the same number .*so they would be one class"):
+        from_csv(_classes_file(tmp_path, written), "label", kind=kind)
+
+
+def test_a_class_named_like_a_missing_value_is_told_by_its_text():
+    """NA (Namibia) is read as a missing value: --dropna, the advice, dropped the class without a word."""
+    text = "x,country\n" + "".join(f"{i / 10},{c}\n" for i, c in enumerate(["US", "NA", "FR"] * 4))
+    with pytest.raises(DataError, match=r"column 'country' has a missing value \(the text 'NA', which reads as a "
+                                        r"missing value, as do an empty field, N/A, .*if 'NA' is one of the classes, "
+                                        r"name it otherwise in the file .*, else drop those rows with dropna=True"):
+        from_csv(io.StringIO(text), "country")
+
+
+@pytest.mark.parametrize("written, kind, said", [
+    (["1.0", "2.0", "3.0"] * 4, "regression", r"read as a number \(regression\): its 3 values are whole numbers "
+                                              r"written as decimals \(1.0, 2.0, 3.0\); if they are classes, give "
+                                              r"--kind classification"),
+    (["2015", "2016", "2017"] * 4, "multiclass", r"read as 3 classes \(the whole numbers 2015 to 2017\); to predict it "
+                                                 r"as a number, give --kind regression"),
+    (["0", "1", "2"] * 4, "multiclass", None),
+    (["1.5", "2.0", "3.0"] * 4, "regression", None),
+])
+def test_a_target_read_either_way_says_how_it_was_read(tmp_path, written, kind, said):
+    ds = from_csv(_classes_file(tmp_path, written), "label")
+    assert ds.kind == kind
+    assert re.search(said, ds.reading) if said else ds.reading == ""
+    assert from_csv(_classes_file(tmp_path, written), "label", kind=kind).reading == ""  # given: nothing to say
 
 
 def test_forced_categorical_bool_and_category_columns():
@@ -356,8 +427,7 @@ def test_csv_missing_value_names_file_row_and_line(tmp_path):
     path = write(tmp_path, 'a,b,t\n1,x,p\n\n2,"y\nz",q\n3,,p\n')
     with pytest.raises(
         ValueError,
-        match=r"^CSV file '.*data\.csv': column 'b' has a missing value \(an empty field, or a text read as a missing "
-        r"value \(NA, N/A, None, null, NaN, \.\.\.\)\) at row 2 \(line 6\); "
+        match=r"^CSV file '.*data\.csv': column 'b' has a missing value \(an empty field\) at row 2 \(line 6\); "
         r"1 of 3 rows has missing values .*drop those rows with dropna=True, leave out the column with drop=\['b'\]",
     ):
         from_csv(path, "t")
@@ -365,12 +435,13 @@ def test_csv_missing_value_names_file_row_and_line(tmp_path):
     with pytest.raises(ValueError, match=r"column 'b' has a missing value .* at row 2 \(line 6\)"):
         from_csv(path, "t", keep_default_na=False)
     # With read_csv options that move lines, only the row label is given.
-    with pytest.raises(ValueError, match=r"column 'b' has a missing value \(an empty field, or a text .*\) at row 1; "):
+    with pytest.raises(ValueError, match=r"column 'b' has a missing value \(an empty field\) at row 1; "):
         from_csv(path, "t", skiprows=[1])
-    # "None" in a text column is read as missing: the error says which texts may have been (it said "NA" alone)
+    # "None" in a text column is read as missing: the error says the text (it said "NA" alone, then the texts
+    # that may have been)
     none = write(tmp_path, "a,b,t\n1,yes,p\n2,None,q\n3,no,p\n")
-    with pytest.raises(ValueError, match=r"column 'b' has a missing value \(an empty field, or a text read as a "
-                                         r"missing value \(NA, N/A, None, null"):
+    with pytest.raises(ValueError, match=r"column 'b' has a missing value \(the text 'None', which reads as a "
+                                         r"missing value, as do an empty field, NA, N/A, null, NaN, \.\.\.\) at row 1"):
         from_csv(none, "t")
 
 
@@ -799,7 +870,7 @@ def test_what_an_export_writes_is_read_as_it_is_meant():
         from_frame(dollars.head(5), "price")
     assert from_frame(pd.DataFrame({"x": [0.5] * 6, "t": [1, 2, 3, 1, 2, 3]}), "t").kind == "multiclass"  # labels
     flags = from_csv(io.StringIO("x,label\n0.5,1.0\n1.5,0.0\n2.5,1.0\n"), "label")
-    assert flags.kind == "binary" and flags.classes == (0, 1) and flags.y.tolist() == [1.0, 0.0, 1.0]
+    assert flags.kind == "binary" and flags.classes == ("0.0", "1.0") and flags.y.tolist() == [1.0, 0.0, 1.0]
     spaced = from_csv(io.StringIO("size, colour, price\n1, red, 2\n2, blue, 3\n3, red, 5\n"), "price",
                       kind="regression")
     assert spaced.feature_names == ("size", "colour=blue", "colour=red")

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+import descend
 import descend.optim as O
 from descend.optim._base import unchecked
 
@@ -106,3 +107,12 @@ def test_betas_are_a_pair_in_every_class():
 def test_an_optimizer_is_named_by_a_string():
     with pytest.raises(ValueError, match="optimizer None must be a name such as 'adam'"):
         O.get(None)
+
+    def my_rule(grads, state, params, *, lr=0.1):
+        return params, state
+
+    # an update rule given where its name goes: how to give it (it said "must be a name such as 'adam'" alone)
+    for given in (my_rule, [my_rule, "adam"]):
+        with pytest.raises(ValueError, match=r"optimizer=my_rule: an optimizer is given by its name, such as 'adam'; "
+                                             r"add a rule of your own with descend\.optim\.register\("):
+            descend.fit(task="rosenbrock", optimizer=given, steps=2)

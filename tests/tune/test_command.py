@@ -278,6 +278,17 @@ def test_bad_input_is_one_line_naming_the_option_and_nothing_is_written(tmp_path
     assert not out.exists()
 
 
+def test_accuracy_of_classes_read_as_a_number_says_how_to_read_them_as_classes(tmp_path):
+    path = tmp_path / "codes.csv"
+    path.write_text("x,label\n" + "".join(f"{i / 10},{1.0 + i % 3}\n" for i in range(30)))
+    result = runner.invoke(app, ["tune", "--csv", str(path), "--column", "label", "--metric", "accuracy", "--out",
+                                 str(tmp_path / "o")])
+    assert result.exit_code == 2 and " ".join(result.stderr.split()).startswith(
+        "error: --metric accuracy: task 'codes' is regression, which has no accuracy; use --metric loss; target "
+        "'label' read as a number (regression): its 3 values are whole numbers written as decimals (1.0, 2.0, 3.0); "
+        "if they are classes, give --kind classification"), result.output
+
+
 @pytest.mark.parametrize("task, message", [
     ("rosenbrock", "error: --metric accuracy: task 'rosenbrock' is a landscape (a cost function of its parameters), "
                    "which has no accuracy; use --metric loss"),  # (it said "is cost")

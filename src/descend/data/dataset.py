@@ -85,6 +85,10 @@ class Dataset:
     #: numbers, ``(column, values)`` for a one-hot column and the values it held in its features' order (what
     #: :func:`descend.data.features_of` encodes new rows of the table with); empty for data not read from a table
     columns: tuple[tuple[Any, tuple | None], ...] = ()
+    #: how a table's target was read where its values did not say which kind it is beyond doubt (whole numbers
+    #: written as decimals read as a number, years read as classes), with the option that reads it the other way;
+    #: empty otherwise (decided by :func:`descend.data.from_csv`, said by a task's card)
+    reading: str = ""
 
     def __post_init__(self) -> None:
         x, y = self.x, self.y

@@ -481,6 +481,32 @@ def _check_labels(distinct: Sequence[object], target: object, feature: bool = Fa
                                  f"which would be separate {would}: write each one way in the file"))
 
 
+def _classes_as_written(classes: tuple, codes: np.ndarray, cells: Sequence[str], target: object,
+                        rows: _Rows) -> tuple:
+    """The names of classes that a CSV file writes as numbers (or as true/false), as the file writes them:
+    ``classes`` as read (``codes``: each row's class), ``cells``: each row's text. A class written as its number
+    prints is kept as that number (0 and 1; 7); if any is written otherwise (``01``, ``1.0``, ``true``), every
+    class is named by its text, so that a prediction reads as the file's own label. A class written several ways
+    (``7`` and ``07``, ``1`` and ``1.0``: one number, which would make them one class) is refused."""
+    spellings: list[dict[str, int]] = [{} for _ in classes]
+    for i, (c, cell) in enumerate(zip(codes.tolist(), cells)):
+        spellings[c].setdefault(cell, i)  # each text at its first row
+    several = [(classes[c], ways) for c, ways in enumerate(spellings) if len(ways) > 1]
+    if several:
+        value, ways = several[0]
+        shown = ", ".join(f"{text!r} at {rows(i)}" for text, i in list(ways.items())[:3])
+        more = f" (and {len(several) - 1} more class{'es' * (len(several) > 2)} so)" if len(several) > 1 else ""
+        raise DataError(_literal(
+            f"target column {target!r} writes one class in {len(ways)} ways: {shown}{more}, which read as the same "
+            f"{'value' if isinstance(value, bool) else 'number'} ({_show(value)}), so they would be one class; "
+            "if they are one, write it one way in the file; if they are different classes (codes), write them as "
+            "texts that are not numbers (a letter before them)"))
+    names = [next(iter(ways)) for ways in spellings]
+    if all(name == str(value) for name, value in zip(names, classes)):
+        return classes
+    return tuple(names)
+
+
 def _missing(pd: Any, series: Any, kind: str) -> np.ndarray:
     """A boolean mask of the missing cells: NaN, None, NA, NaT, and (in text columns) empty or blank strings."""
     mask = np.array(series.isna(), dtype=bool)  # a writable copy
@@ -571,11 +597,14 @@ def _from_table(
     numbers_read: Callable[[list], None] | None = None,
     decimal: str = ".",
     thousands: str | None = None,
+    written: Callable[[object], list[str] | None] | None = None,
 ) -> Dataset:
     """:func:`from_frame`'s work. ``decimals(c)``: whether a CSV file writes column ``c``'s numbers with a
     decimal point (1.0, 2.0), which keeps it a column of decimals once ``dropna`` drops its empty cells;
     ``numbers_read(columns)``: a CSV file's check of how the columns it uses as numbers were read; ``decimal``
-    and ``thousands``: the decimal mark and thousands separator the file was read with."""
+    and ``thousands``: the decimal mark and thousands separator the file was read with; ``written(c)``: a CSV
+    file's cells of column ``c`` as it writes them, without the spaces around them, one per row of ``frame``
+    (None where they cannot be read so), read once asked: the names of classes the reader took for numbers."""
     pd = importlib.import_module("pandas")
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"frame must be a pandas DataFrame, not {type(frame).__name__}")
@@ -645,6 +674,7 @@ def _from_table(
     series = {c: frame[c] for c in used}
     types = {c: _column_type(pd, series[c], c in forced) for c in used}
     dropped = 0
+    kept_rows = np.arange(m)  # the rows of ``frame`` kept (dropna), where ``written`` reads them
     # an ID column numbers the rows of the file (as read), not the rows left once those with gaps are dropped
     numbering = {c: _numbers_the_rows(series[c].to_numpy(dtype=np.float64)) for c in features
                  if types[c] == "integer" and m >= _ID_ROWS and c not in forced and c not in named}
@@ -664,7 +694,7 @@ def _from_table(
                             + "⟨dropna⟩ would leave no rows: fill them in, or leave out the columns with most of "
                             "them", {"dropna": ("dropna", True)})
         if dropped:
-            frame = frame[keep]
+            frame, kept_rows = frame[keep], kept_rows[keep]
             m = len(frame)
             series = {c: frame[c] for c in used}
             rows = rows.subset(frame, keep)
@@ -703,7 +733,14 @@ def _from_table(
         first = int(any_missing.argmax())
         column = next(c for c in used if masks[c][first])
         value = series[column].iloc[first]
-        if rows.file:  # the text is gone: the reader took it for a missing value
+        cells = written(column) if written is not None else None
+        said = cells[kept_rows[first]] if cells is not None else ""  # the text the reader took for a missing value
+        if said:
+            others = ", ".join(t for t in ("NA", "N/A", "None", "null", "NaN") if t != said)
+            what = f"the text {said!r}, which reads as a missing value, as do an empty field, {others}, ..."
+        elif cells is not None:
+            what = "an empty field"
+        elif rows.file:  # the text is gone: the reader took it for a missing value
             what = "an empty field, or a text read as a missing value (NA, N/A, None, null, NaN, ...)"
         elif isinstance(value, str):
             what = "an empty string" if not value else f"the blank string {value!r}"
@@ -734,6 +771,9 @@ def _from_table(
                 fix += f" and drop the {int(rest.sum())} rows that still miss a value with ⟨dropna⟩"
         elif n < m:
             fix = "drop those rows with ⟨dropna⟩" + (", " + columns_fix if columns_fix else "")
+            if said and column == target and types[target] == "category":  # a class named NA (Namibia's code)
+                fix = _literal(f"if {said!r} is one of the classes, name it otherwise in the file (the reader takes "
+                               f"{said!r} for a missing value wherever it is), else ") + fix
         else:
             fix = columns_fix or "leave out the columns that hold them"
         raise DataError(
@@ -773,6 +813,7 @@ def _from_table(
     # The target.
     ttype = types[target]
     y_series = series[target]
+    guessed = kind is None  # the kind read from the values, not given
     if kind is None and ttype == "float":
         values = y_series.to_numpy(dtype=np.float64)
         if bool(np.isin(values, (0.0, 1.0)).all()) and len(np.unique(values)) == 2:  # 0.0/1.0: binary labels
@@ -862,6 +903,8 @@ def _from_table(
         labels_y = np.fromiter((code[v] for v in y_series.tolist()), np.int64, m)
         y = labels_y.astype(np.float64) if kind == "binary" else labels_y
         classes = tuple(_plain(v) for v in distinct)
+        if numeric and written is not None and (cells := written(target)) is not None:
+            classes = _classes_as_written(classes, labels_y, [cells[i] for i in kept_rows], target, rows)
 
     # The features: numeric columns as they are, categorical columns one-hot, in the order of `features`.
     blocks, names, encoded, columns = [], [], [], []
@@ -929,7 +972,26 @@ def _from_table(
     x = torch.from_numpy(np.concatenate(blocks, axis=1))
     ds = as_dataset(x, torch.from_numpy(y), kind=kind, feature_names=names, classes=classes, dtype=dtype)
     return dataclasses.replace(ds, target_name=str(target), dropped=dropped, encoded=tuple(encoded),
-                               columns=tuple(columns))
+                               columns=tuple(columns), reading=_reading(target, kind, ttype, y, classes)
+                               if guessed else "")
+
+
+def _reading(target: object, kind: str, ttype: str, y: np.ndarray, classes: tuple | None) -> str:
+    """How a target whose kind was read from its values was read, where the other reading is as likely: decimals
+    that are whole numbers, few of them (1.0, 2.0, 3.0), read as a number; whole numbers that do not start at 0
+    or 1 (years 2015 to 2022) read as classes. Empty otherwise (0/1, 0..9 and texts are classes, other decimals a
+    number)."""
+    if kind == "regression" and ttype == "float" and y.ndim == 1:
+        values = np.unique(y)
+        if len(values) <= _MANY_CLASSES and bool(np.all(values == np.round(values))):
+            return (f"target {target!r} read as a number (regression): its {len(values)} values are whole numbers "
+                    f"written as decimals ({_few([_plain(v) for v in values])}); if they are classes, give "
+                    "--kind classification (kind='classification' in Python)")
+    if kind == "multiclass" and ttype == "integer" and classes and all(isinstance(c, int) for c in classes) \
+            and min(classes) not in (0, 1):
+        return (f"target {target!r} read as {len(classes)} classes (the whole numbers {min(classes)} to "
+                f"{max(classes)}); to predict it as a number, give --kind regression (kind='regression' in Python)")
+    return ""
 
 
 def features_of(frame: Any, columns: Sequence[tuple[Any, tuple | None]] | Dataset, *,
@@ -1455,6 +1517,13 @@ def from_csv(
     line in the file, the header being line 1 (blank lines and quoted line breaks counted); with read_csv
     options that move lines (``header=``, ``skiprows=``, ``comment=``, ...) only the row label is given.
 
+    A target of classes that the reader takes for numbers (or for true/false) keeps their order as numbers, and
+    ``classes`` names them as the file writes them where one is written otherwise than its number prints (``01``,
+    ``1.0``, ``true``: then every class by its text), so that a prediction reads as the file's own label; one class
+    written in two ways that read as one number (``7`` and ``07``) is refused. Where the kind read from the target's
+    values could as well have been the other (whole numbers written as decimals read as a number, years read as
+    classes), :attr:`Dataset.reading` says so, with the option that reads it the other way.
+
     Values are kept in their units here: standardising needs the training split, so it is done by
     :func:`split` (``standardize=True`` for the features, ``standardize_target=True`` for a regression
     target), which :func:`descend.tasks.real.from_csv` does by default.
@@ -1489,11 +1558,45 @@ def from_csv(
                            decimals=_written_decimals(text, read_csv_kwargs) if dropna else None,
                            numbers_read=functools.partial(_check_thousands_groups, frame, text, read_csv_kwargs,
                                                           rows, target=target),
-                           decimal=read_csv_kwargs.get("decimal") or ".", thousands=read_csv_kwargs.get("thousands"))
+                           decimal=read_csv_kwargs.get("decimal") or ".", thousands=read_csv_kwargs.get("thousands"),
+                           written=functools.partial(_column_as_written, frame, text, read_csv_kwargs))
     except DataError as err:
         raise err.prefixed(_literal(f"{where}: ")) from None
     except ValueError as err:
         raise ValueError(f"{where}: {err}") from None
+
+
+def _column_as_written(frame: Any, text: Callable[[], str], options: Mapping[str, Any],
+                       column: object) -> list[str] | None:
+    """A CSV file's cells of ``column`` as the file writes them, without the spaces around them, one per row of
+    ``frame`` (read from it with ``options``); None where the reading's own options type the column (``dtype``,
+    ``converters``, ``parse_dates``: the user's) or the cells cannot be read so."""
+    for option in ("dtype", "converters", "parse_dates"):
+        given = options.get(option)
+        if given is True or option == "dtype" and given is not None and not isinstance(given, Mapping):
+            return None  # (every column typed by the user)
+        if isinstance(given, (Mapping, list, tuple)) and any(_hashable(c) and c == column for c in given):
+            return None
+    memo = getattr(text, "__dict__", {}).get("_cells", {})
+    kept = {k: v for k, v in options.items() if k not in _VALUE_OPTIONS}
+    cells = memo.get(repr(sorted(kept.items())))  # the whole file's, where a check read them
+    if cells is None and "usecols" not in options:  # this column's alone: a seventh of the time for 51 columns
+        pd = importlib.import_module("pandas")
+        try:
+            with ignoring():
+                cells = pd.read_csv(io.StringIO(text()), dtype=str, keep_default_na=False, usecols=[column], **kept)
+        except (OSError, ValueError, LookupError):
+            return None
+    elif cells is None:
+        cells = _cells_as_written(text, options)
+    if cells is None or len(cells) != len(frame) or column not in cells.columns:
+        return None
+    return [cell.strip() for cell in cells[column].tolist()]
+
+
+#: The options of pandas' reading that change the cells' values, not which they are: left out where the cells are read
+#: as the file writes them.
+_VALUE_OPTIONS = ("dtype", "converters", "thousands", "na_values", "keep_default_na", "low_memory")
 
 
 def _cells_as_written(text: Callable[[], str], options: Mapping[str, Any]) -> Any:
@@ -1503,8 +1606,7 @@ def _cells_as_written(text: Callable[[], str], options: Mapping[str, Any]) -> An
     and options, however many checks ask (kept beside ``text``, the file's text read once); the frame is shared:
     read it, do not change it."""
     pd = importlib.import_module("pandas")
-    kept = {k: v for k, v in options.items() if k not in ("dtype", "converters", "thousands", "na_values",
-                                                           "keep_default_na", "low_memory")}
+    kept = {k: v for k, v in options.items() if k not in _VALUE_OPTIONS}
     memo = getattr(text, "__dict__", {}).setdefault("_cells", {})
     key = repr(sorted(kept.items()))
     if key not in memo:

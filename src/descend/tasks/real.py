@@ -221,6 +221,11 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
         classes = len(ds.classes) if ds.classes is not None else 1
         model = _model(ds.kind, ds.x.shape[1], classes, hidden)
         known, facts, lr_range = None, [], (1e-3, 1e-1)
+        if ds.reading:  # the target's kind as read from its values, where the other reading was as likely
+            facts.append(("reading", ds.reading))
+        if ds.dropped:  # the rows dropna left out, which a comparison never trains or scores on
+            facts.append(("dropped", f"{ds.dropped} of the {len(ds) + ds.dropped} rows left out for their missing "
+                                     "values (dropna): no run trains or is scored on them"))
         if ds.kind == "regression" and not hidden and ds.y.ndim == 1:
             # linear regression with MSE: the answer is known in closed form, and GD is stable iff α < 2/λ_max
             x, y = splits.train.x.double(), splits.train.y.double()

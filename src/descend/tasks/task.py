@@ -441,10 +441,11 @@ TASKS: dict[str, _Entry] = {}
 
 
 #: The facts of a card that the command line says after its table too: what could mislead about the data (a
+#: table's target read as one kind where the other was as likely, the rows dropped for missing values, a
 #: classification's majority-class baseline, a class without a training row, a split of one class, a feature that is
 #: the target in disguise, validation or test rows that repeat training rows, what a loss given in place of the
 #: task's own leaves out).
-SAID_FACTS = ("baseline", "unseen", "one class", "leak", "copies", "own loss")
+SAID_FACTS = ("reading", "dropped", "baseline", "unseen", "one class", "leak", "copies", "own loss")
 
 
 def said_facts(facts: Iterable[tuple[str, str]]) -> list[str]:

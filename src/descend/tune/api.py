@@ -341,9 +341,10 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
     metric = metric.strip().lower()
     if metric == "accuracy" and built.kind not in ("binary", "multiclass"):
         kind = "a landscape (a cost function of its parameters)" if built.kind == "cost" else built.kind
+        reading = next((text for key, text in built.facts if key == "reading"), None)  # classes read as a number?
         raise ValueError(f"{names['metric']} accuracy: task {built.name!r} is {kind}, which has no accuracy; use "
                          + (f"{names['metric']} loss" if names["metric"].startswith("-") else
-                            f"{names['metric']}='loss'"))
+                            f"{names['metric']}='loss'") + (f"; {reading}" if reading else ""))
     try:
         problem = built.problem(loss=loss if loss is not None else "auto")
     except ValueError as e:  # the loss given, or the task's own
