@@ -177,8 +177,40 @@ def _truncates(grads, state, params, *, lr=0.1):  # right for the registration's
     return tuple((w - per_run(lr, w) * g)[..., :3] for w, g in zip(params, grads)), _State(state.step + 1)
 
 
+def _data_inplace(grads, state, params, *, lr=0.1):  # torch.optim's older idiom, p.data.add_(...)
+    for w, g in zip(params, grads):
+        w.data.sub_(per_run(lr, w) * g)
+    return params, _State(state.step + 1)
+
+
+def _state_data_inplace(grads, state, params, *, lr=0.1, beta=0.5):  # the momentum kept through m.data
+    for w, g, m in zip(params, grads, state.m):
+        m.data.mul_(per_run(beta, w)).add_(g)
+    return tuple(w - per_run(lr, w) * m for w, m in zip(params, state.m)), _MState(state.step + 1, state.m)
+
+
+def _warm_up_in_place(grads, state, params, *, lr=0.1):  # `lr *=` on the runs' [K] tensor of rates
+    lr *= torch.clamp((state.step + 1) / 5, max=1.0)
+    return tuple(w - per_run(lr, w) * g for w, g in zip(params, grads)), _State(state.step + 1)
+
+
+def _int_step_update(grads, state, params, *, lr=0.1, beta=0.9):  # 1 − βᵗ with an int64 t
+    correction = 1 - beta ** (state.step + 1)  # float32 for a number β, float64 for a [K] tensor
+    return (tuple(w - per_run(lr, w) * g / per_run(correction, w) for w, g in zip(params, grads)),
+            _State(state.step + 1))
+
+
+def _trust_ratio(grads, state, params, *, lr=0.1, trust=0.0):  # LAMB's ‖w‖/‖g‖ per tensor, weighed by trust
+    new = []
+    for w, g in zip(params, grads):
+        t = per_run(trust, w)
+        new.append(w - per_run(lr, w) * g * (1 - t + t * w.norm(dim=-1, keepdim=True) / g.norm(dim=-1, keepdim=True)))
+    return tuple(new), _State(state.step + 1)
+
+
 LR = (Hyperparameter("lr", 0.1, Interval(0.0), "α", "learning rate"),)
 BETA = Hyperparameter("beta", 0.5, Interval(0.0, 1.0), "β", "a decay")
+TRUST = Hyperparameter("trust", 0.0, Interval(0.0, 1.0, closed_high=True), "τ", "weight of the trust ratio")
 
 
 @pytest.mark.parametrize("info, message", [
@@ -237,6 +269,22 @@ BETA = Hyperparameter("beta", 0.5, Interval(0.0, 1.0), "β", "a decay")
     (OptimizerInfo("inplace", "mine", _stateless, lambda grads, state, params, *, lr=0.1: (
         tuple(w.sub_(per_run(lr, w) * g) for w, g in zip(params, grads)), _State(state.step + 1)), LR, ()),
      r"update changed its inputs in place \(w.sub_"),
+    # the same through .data, whose version counter is its own: the recorded path started a step late (at the
+    # point after the first step), and compiled runs trained to other numbers
+    (OptimizerInfo("datainplace", "mine", _stateless, _data_inplace, LR, ()),
+     r"update changed its inputs in place \(w.sub_\(...\), w.data.sub_"),
+    (OptimizerInfo("statedata", "mine", lambda params: _MState(new_step(params), zeros_like(params)),
+                   _state_data_inplace, LR + (BETA,), ()), r"update changed its inputs in place \(w.sub_"),
+    # was refused as not elementwise (a norm, as LARS or LAMB take), which it has none of: its [K] rates were
+    # changed for the step that came after
+    (OptimizerInfo("warmup", "mine", _stateless, _warm_up_in_place, LR, ()),
+     r"update changed its hyperparameter 'lr' in place \(lr \*= ...\).*write lr = lr \* ..."),
+    (OptimizerInfo("intstep", "mine", lambda params: _State(torch.zeros((), dtype=torch.int64)), _int_step_update,
+                   LR + (Hyperparameter("beta", 0.9, Interval(0.0, 1.0), "β", "a decay"),), ()),
+     r"'intstep' computes otherwise with its hyperparameters as numbers than as \[K\] tensors .*int64"),
+    # a weight whose default 0 switched a norm per tensor off: registered, and trained wrong with trust=1
+    (OptimizerInfo("trusty", "mine", _stateless, _trust_ratio, LR + (TRUST,), ()),
+     r"'trusty' does not treat each number apart: .* in two parts \(at lr=0.1, trust=0.5\).*LAMB"),
     # descend tune's searched schedule: a hyperparameter so named broke every search of the rule
     (OptimizerInfo("scheduled", "mine", _stateless, _plain, LR + (Hyperparameter("schedule", 1.0, Interval(0.0), "s",
                                                                                   "s"),), ()),
@@ -270,6 +318,36 @@ def test_a_rule_that_couples_the_runs_elementwise_within_each_is_refused_when_re
     with pytest.raises(ValueError, match="on one run alone from the same run beside another"):
         descend.optim.register(info)
     assert "runmix" not in descend.optim.available(own=False)
+
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "sgd", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
+                                  "adamw", "adamax", "nadam", "radam"])
+def test_descends_own_rules_pass_the_checks_inside_their_ranges_too(name):
+    """Each of descend's own rules, elementwise and pure, registered under another name: tried inside every
+    hyperparameter's range as well as at the defaults, none is refused."""
+    import dataclasses
+
+    info = dataclasses.replace(descend.optim.get(name), name=f"own-{name}")
+    descend.optim.register(info)
+    descend.optim.unregister(info.name)
+
+
+class _LastState(NamedTuple):
+    step: torch.Tensor
+    last: tuple
+
+
+def test_a_state_holding_nan_that_the_rule_leaves_alone_is_not_changed_in_place():
+    """NaN equals nothing, itself included: a state's NaN the rule does not touch is no change of its inputs."""
+    def momentum_from_the_second_step(grads, state, params, *, lr=0.1):  # `last` NaN until a gradient is kept
+        step = [torch.where(last.isnan(), g, (g + last) / 2) for g, last in zip(grads, state.last)]
+        return (tuple(w - per_run(lr, w) * d for w, d in zip(params, step)),
+                _LastState(state.step + 1, tuple(g.clone() for g in grads)))
+
+    info = OptimizerInfo("nanstart", "mine", lambda params: _LastState(new_step(params), tuple(
+        torch.full_like(p, float("nan")) for p in params)), momentum_from_the_second_step, LR, ())
+    descend.optim.register(info)
+    descend.optim.unregister("nanstart")
 
 
 def test_the_default_search_of_a_rule_stays_in_its_own_learning_rate_range(tmp_path):

@@ -545,10 +545,12 @@ def _check_own_names(info: OptimizerInfo) -> None:
 def _check_as_trained(info: OptimizerInfo) -> None:
     """The rule as the engine calls it: one flat ``[K, n]`` tensor of float32 parameters per cohort, each
     hyperparameter a number or a ``[K]`` tensor of the runs' values. Its state must be a NamedTuple; the new
-    parameters keep their dtype; and the rule must treat every number alike, each run's and each element's apart
-    from the others (elementwise), since the engine updates a run's parameters as one vector: a rule that takes
-    a norm per parameter tensor or per run (LARS, LAMB) would get other numbers there than in a loop over its
-    tensors, so it is refused here rather than trained wrong."""
+    parameters keep their dtype; the rule changes none of its inputs, hyperparameters included; and it must treat
+    every number alike, each run's and each element's apart from the others (elementwise), since the engine updates
+    a run's parameters as one vector: a rule that takes a norm per parameter tensor or per run (LARS, LAMB) would
+    get other numbers there than in a loop over its tensors, so it is refused here rather than trained wrong. That
+    is tried at the defaults and again with every hyperparameter inside its range (:func:`_inside`), where a weight
+    whose default 0 switches a norm off switches it on."""
     name, k, n = info.name, 2, 6
     g = torch.Generator().manual_seed(0)
     w = torch.randn(k, n, generator=g, dtype=torch.float64)
@@ -563,13 +565,22 @@ def _check_as_trained(info: OptimizerInfo) -> None:
         # two steps: a rule that couples the runs through its state (a norm of the last gradient over all of
         # them) shows only once the state holds something
         for _ in range(2):
+            kwargs = info.update_kwargs(config)
             inputs = [*params, *grads, *_tensors(state)]
-            versions = [t._version for t in inputs]
-            new, after = info.update(grads, state, params, **info.update_kwargs(config))
-            if any(t._version != v for t, v in zip(inputs, versions)):
-                raise ValueError("update changed its inputs in place (w.sub_(...), m.mul_(...)): a rule must be pure "
-                                 "and return new tensors (w - lr * d, not w.sub_(lr * d)); the engine reads the inputs "
-                                 "after the step (a recorded path, a compiled program)")
+            hypers = {key: value for key, value in kwargs.items() if isinstance(value, Tensor)}
+            # the values too: `w.data.sub_(...)` changes w through a tensor with a version counter of its own
+            before = [(t._version, t.clone()) for t in [*inputs, *hypers.values()]]
+            new, after = info.update(grads, state, params, **kwargs)
+            changed = [key for key, t, (version, copy) in zip(hypers, hypers.values(), before[len(inputs):])
+                       if _changed(t, version, copy)]
+            if changed:  # the engine passes the same [K] tensors at every step: the change would compound
+                raise ValueError(f"update changed its hyperparameter {changed[0]!r} in place ({changed[0]} *= ...): "
+                                 "a [K] tensor hyperparameter is the runs' own, given again at every step; write "
+                                 f"{changed[0]} = {changed[0]} * ... (a new tensor)")
+            if any(_changed(t, version, copy) for t, (version, copy) in zip(inputs, before)):
+                raise ValueError("update changed its inputs in place (w.sub_(...), w.data.sub_(...), m.mul_(...)): "
+                                 "a rule must be pure and return new tensors (w - lr * d, not w.sub_(lr * d)); the "
+                                 "engine reads the inputs after the step (a recorded path, a compiled program)")
             _check_state(state, after)
             shapes = [tuple(p.shape) for p in new]
             if shapes != [tuple(p.shape) for p in params]:
@@ -578,34 +589,96 @@ def _check_as_trained(info: OptimizerInfo) -> None:
             params, state = tuple(new), after
         return params
 
+    def runs_of(values: Mapping[str, float], runs: int = k) -> dict[str, Tensor]:  # each value a [K] tensor
+        return {key: torch.tensor([float(v)] * runs, dtype=torch.float64) for key, v in values.items()}
+
+    def trials(values: Mapping[str, float], numbers: Mapping[str, float]) -> tuple[tuple[Tensor, ...], ...]:
+        """The step whole, in two parts, and on one run alone with its hyperparameters as ``numbers`` (the engine
+        gives a number where every run has the same value; at the defaults, none at all)."""
+        return (step((w,), (grad,), k, runs_of(values)),
+                step((w[:, :2], w[:, 2:]), (grad[:, :2], grad[:, 2:]), k, runs_of(values)),
+                step((w[:1],), (grad[:1],), 1, numbers))
+
+    def as_tensors(values: Mapping[str, float], whole: Tensor) -> bool:
+        """Whether the run alone with its hyperparameters as ``[1]`` tensors is the run of ``whole``."""
+        try:
+            return _close(whole[:1], step((w[:1],), (grad[:1],), 1, runs_of(values, 1))[0])
+        except Exception:  # noqa: BLE001 - then it is not
+            return False
+
+    numeric = [h for h in info.hyperparameters
+               if isinstance(h.default, (int, float)) and not isinstance(h.default, bool)]
+    defaults = {h.name: h.default for h in numeric}
+    inside = {h.name: _inside(h) for h in numeric}
+    at = ""
     try:
-        per_run = {h.name: torch.tensor([h.default, h.default], dtype=torch.float64) for h in info.hyperparameters
-                   if isinstance(h.default, (int, float)) and not isinstance(h.default, bool)}
-        whole = step((w,), (grad,), k, per_run)
-        parts = step((w[:, :2], w[:, 2:]), (grad[:, :2], grad[:, 2:]), k, per_run)
-        alone = step((w[:1],), (grad[:1],), 1, {})
-        single = step((w.float(),), (grad.float(),), k, per_run)
+        at_defaults = trials(defaults, {})
+        single = step((w.float(),), (grad.float(),), k, runs_of(defaults))
+        tried = [(at_defaults, defaults, "")]
+        if inside != defaults:  # (a rate alone keeps its default: tried already)
+            at = ", ".join(f"{key}={value:g}" for key, value in inside.items())
+            tried.append((trials(inside, inside), inside, f" (at {at})"))
     except Exception as e:  # noqa: BLE001 - the rule's own error, named
         raise ValueError(f"optimizer {name!r} cannot be trained: its rule failed on a step as the engine takes it "
                          f"(two runs, each hyperparameter a [K] tensor of the runs' values: descend.optim._base."
-                         f"per_run; {type(e).__name__}: {e})") from None
+                         f"per_run{'; at ' + at if at else ''}; {type(e).__name__}: {e})") from None
     if single[0].dtype != torch.float32:
         raise ValueError(f"optimizer {name!r}: float32 parameters came back as {single[0].dtype}; a [K] tensor "
                          "hyperparameter must take the parameters' dtype (descend.optim._base.per_run does)")
-    if not all(bool(torch.isfinite(p).all()) for p in (*whole, *parts, *alone)):  # NaN equals nothing below
+    if not all(bool(torch.isfinite(p).all()) for trial in at_defaults for p in trial):
         raise ValueError(f"optimizer {name!r}: its rule returned NaN or inf on a first step (random parameters and "
                          "gradients, each hyperparameter at its default): check its arithmetic there (a division "
                          "by a state that starts at 0, a square root of a negative number)")
-    # to round-off: a vectorised kernel and its scalar tail may round a transcendental function apart by an ulp,
-    # where a norm per tensor or per run moves every number by far more
-    same = (torch.allclose(whole[0], torch.cat([parts[0], parts[1]], dim=1), rtol=1e-10, atol=1e-12)
-            and torch.allclose(whole[0][:1], alone[0], rtol=1e-10, atol=1e-12))
-    if not same:
-        raise ValueError(f"optimizer {name!r} does not treat each number apart: its step on a run's parameters as one "
-                         "tensor differs from its step on them in two parts, or on one run alone from the same run "
-                         "beside another. descend updates all of a run's parameters as one vector, so only an "
-                         "elementwise rule trains right (a norm per parameter tensor, as LARS or LAMB take, is not "
-                         "supported)")
+    for (whole, parts, alone), values, where in tried:
+        if not _close(whole[0], torch.cat([parts[0], parts[1]], dim=1)):
+            raise ValueError(_NOT_ELEMENTWISE.format(name=name, differs="in two parts" + where))
+        if not _close(whole[0][:1], alone[0]):
+            if as_tensors(values, whole[0]):  # the run alone is the same with [1] tensors: numbers compute otherwise
+                raise ValueError(
+                    f"optimizer {name!r} computes otherwise with its hyperparameters as numbers than as [K] tensors "
+                    f"(one value per run){where}, so a run's numbers would depend on whether the runs beside it "
+                    "share its values: e.g. a step count kept as int64 makes 0.9 ** step float32 but a [K] tensor "
+                    "β's float64 (keep it float64, as descend.optim.new_step makes it)")
+            raise ValueError(_NOT_ELEMENTWISE.format(name=name, differs="on one run alone from the same run beside "
+                                                                        "another" + where))
+
+
+#: The refusal of a rule whose numbers are not each updated apart (the step compared to the same step taken whole).
+_NOT_ELEMENTWISE = (
+    "optimizer {name!r} does not treat each number apart: its step on a run's parameters as one tensor differs from "
+    "its step on them {differs}. descend updates all of a run's parameters as one vector, so only an elementwise "
+    "rule trains right (a norm per parameter tensor, as LARS or LAMB take, is not supported)")
+
+
+def _inside(h: Hyperparameter) -> float:
+    """A value of ``h`` inside its allowed range, where a rule is tried besides its default: the middle of a
+    bounded range (a weight in [0, 1] whose default 0 or 1 leaves out a part of the rule takes it in); the default
+    of a range open on a side (a learning rate keeps its scale), unless it is 0 or at the range's end: then one
+    further in."""
+    low, high = h.allowed.low, h.allowed.high
+    if math.isfinite(low) and math.isfinite(high):
+        return (low + high) / 2
+    value = float(h.default)
+    if value != 0 and value != low and value != high:
+        return value
+    return low + 1 if math.isfinite(low) else high - 1 if math.isfinite(high) else 1.0
+
+
+def _close(a: Tensor, b: Tensor) -> bool:
+    """The same numbers to round-off: a vectorised kernel and its scalar tail may round a transcendental function
+    apart by an ulp, where a norm per tensor or per run moves every number by far more (NaN where the other has
+    NaN: a range's far value may overflow in two steps)."""
+    return torch.allclose(a, b, rtol=1e-10, atol=1e-12, equal_nan=True)
+
+
+def _changed(t: Tensor, version: int, copy: Tensor) -> bool:
+    """Whether ``t`` was changed since its ``version`` and ``copy`` were taken: its version counter moved, or its
+    values did (through ``t.data``, whose version counter is its own), NaN where NaN was unchanged."""
+    if t._version != version:
+        return True
+    if t.shape != copy.shape or t.dtype != copy.dtype:
+        return True
+    return not (torch.equal(t, copy) or t.is_floating_point() and bool(((t == copy) | t.isnan() & copy.isnan()).all()))
 
 
 def _check_state(made: Any, returned: Any) -> None:
