@@ -1022,6 +1022,34 @@ def test_a_rule_that_raises_while_compiled_is_named_too(failing_optimizer):
         descend.fit(task="rosenbrock", optimizer="failing-test", lr=1e-3, steps=20, compile=True)
 
 
+def test_a_rule_that_branches_on_a_tensors_value_is_told_what_traces_when_compiled():
+    """compile=True said only torch's "Could not guard on data-dependent expression", where compile="auto" warns
+    that a branch on a tensor's value cannot be traced and torch.where can: it says so too, in the same words."""
+    from typing import NamedTuple
+
+    from descend.optim import Hyperparameter, Interval, OptimizerInfo
+
+    State = NamedTuple("State", [("step", torch.Tensor)])
+
+    def warm_up(grads, state, params, *, lr=0.01):
+        factor = 0.1 if state.step < 3 else 1.0
+        return tuple(w - factor * _base.per_run(lr, w) * g for w, g in zip(params, grads)), State(state.step + 1)
+
+    descend.optim.register(OptimizerInfo("branching-test", "branches on its step", lambda p: State(_base.new_step(p)),
+                                         warm_up, (Hyperparameter("lr", 0.01, Interval(0.0), "α", "rate"),), ()))
+    try:
+        with pytest.raises(engine.RuleFailed) as caught:
+            descend.fit(task="rosenbrock", optimizer="branching-test", lr=1e-3, steps=20, compile=True)
+    finally:
+        descend.optim.unregister("branching-test")
+    said = str(caught.value)
+    assert said.startswith("optimizer 'branching-test' (registered by ") and "GuardOnDataDependentSymNode" in said
+    assert said.endswith(". A rule that branches on a tensor's value (`if state.step < 10`) cannot be traced; "
+                         "torch.where(...) can")
+    # another failure while tracing, or a value refused eagerly, is not such a branch
+    assert "torch.where" not in str(engine.RuleFailed("x", "descend's own", RuntimeError("boom"), 0, compiling=True))
+
+
 def test_descends_own_rule_that_raises_is_named_as_descends(monkeypatch):
     from descend.optim import registry
 

@@ -430,8 +430,9 @@ class RuleFailed(RuntimeError):
     (counted from 0, as a run's ``status_at``) and the rule's own ``TypeName: message``; ``__cause__`` is the rule's
     exception, with its traceback. A compiled step runs the rule only while it is traced (``compiling``): a rule
     that cannot be traced fails there, at the step where its program was compiled, and a rule that raises on
-    some values only (a check of a tensor's value) cannot be traced at all. The training stops: the cohort
-    returns no results, as with any other error."""
+    some values only (a check of a tensor's value) cannot be traced at all: the message then says that a branch on
+    a tensor's value cannot be traced, and ``torch.where`` can. The training stops: the cohort returns no results,
+    as with any other error."""
 
     def __init__(self, optimizer: str, origin: str, error: BaseException, step: int | None = None,
                  compiling: bool = False) -> None:
@@ -449,8 +450,24 @@ class RuleFailed(RuntimeError):
         at = "" if self.step is None else f" at step {self.step}"
         at += ", while its step was traced to be compiled" if self.compiling else ""
         text = str(self.error).strip().splitlines()
+        # torch's words alone ("Could not guard on data-dependent expression") do not say what in the rule it was
+        hint = f". {_UNTRACEABLE_HINT}" if self.compiling and _reads_a_value(self.error) else ""
         return (f"optimizer {self.optimizer!r} ({self.origin}) failed{at}: {type(self.error).__name__}"
-                + (f": {text[0]}" if text else ""))
+                + (f": {text[0]}" if text else "") + hint)
+
+
+#: What a rule that cannot be traced does instead, said by compile="auto"'s warning and by compile=True's
+#: :class:`RuleFailed` when tracing could not read a tensor's value.
+_UNTRACEABLE_HINT = ("A rule that branches on a tensor's value (`if state.step < 10`) cannot be traced; "
+                     "torch.where(...) can")
+
+
+def _reads_a_value(error: BaseException) -> bool:
+    """Whether ``error`` is tracing's refusal to read a tensor's value (a branch on it, ``int(t)``, ``t.item()``),
+    which the traced program could not hold for every step."""
+    from torch.fx.experimental.symbolic_shapes import GuardOnDataDependentSymNode
+
+    return isinstance(error, GuardOnDataDependentSymNode)
 
 
 def _warn_of_vanishing_eps(specs: Sequence[RunSpec]) -> None:
@@ -486,8 +503,7 @@ def _cannot_trace(update: Any, failure: RuleFailed) -> None:
     _UNTRACEABLE.add(update)
     text = str(failure.error).strip().splitlines()
     warnings.warn(f"optimizer {failure.optimizer!r} ({failure.origin}) is trained eagerly: its rule cannot be "
-                  f"compiled ({type(failure.error).__name__}{': ' + text[0] if text else ''}). A rule that branches "
-                  "on a tensor's value (`if state.step < 10`) cannot be traced; torch.where(...) can",
+                  f"compiled ({type(failure.error).__name__}{': ' + text[0] if text else ''}). {_UNTRACEABLE_HINT}",
                   RuntimeWarning, stacklevel=outside())
 
 
