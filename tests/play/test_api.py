@@ -590,10 +590,36 @@ def test_every_widgets_csv_is_one_table_whose_numbers_read_as_numbers(client):
         assert all(rows) and {len(row) for row in rows} == {len(rows[0])}, (widget, rows[:3])
         table = pd.read_csv(io.StringIO(text))
         assert pd.api.types.is_numeric_dtype(table["step"]), (widget, table.dtypes)
-    assert set(table["series"]) == {"path", "batch loss"}
+    assert set(table["series"]) == {"path", "batch loss", "whole training set", "batch end"}
     assert set(table.loc[table["series"] == "batch loss", "label"]) == {"full", "32"}
     for column in ("A", "B", "cost", "epoch", "batch_loss"):
         assert pd.api.types.is_numeric_dtype(table[column]), column
+
+
+def test_the_ellipse_csv_holds_the_whole_training_sets_loss_and_each_batch_runs_end(client):
+    """The ellipse's CSV held the loss of each update only: not the dotted curves of the whole training set's loss
+    nor the (A, B) each batch size's run ended at."""
+    import io
+
+    import pandas as pd
+
+    query = "steps=5&epochs=2&batch_sizes=full,32&grid=20&batch_optimizer=momentum&batch_lr=0.05"
+    table = pd.read_csv(io.StringIO(client.get(f"/api/ellipse.csv?{query}").text))
+    task = descend.tasks.get("ellipse")
+    runs = descend.fit(task=task, runs=[RunSpec("momentum", {"lr": 0.05}, b, 0) for b in (None, 32)], epochs=2,
+                       compile=False)
+    for i, label in enumerate(["full", "32"]):
+        rows = table[table["label"] == label]
+        whole = rows[rows["series"] == "whole training set"]
+        step, epoch, loss = runs.curve(i, "loss", "train")
+        np.testing.assert_array_equal(whole["step"], step)
+        np.testing.assert_array_equal(whole["epoch"], epoch)
+        np.testing.assert_allclose(whole["cost"], loss, rtol=1e-6)  # float32, written as text
+        (end,) = rows[rows["series"] == "batch end"].itertuples()
+        updates = len(runs.curve(i, "loss", "batch")[2])
+        assert (end.step, end.epoch, end.status) == (updates, 2, "ok")
+        assert [end.A, end.B] == pytest.approx([float(runs.params[i]["w_a"]), float(runs.params[i]["w_b"])])
+        assert end.cost == pytest.approx(loss[-1])
 
 
 def test_a_cached_answer_and_a_refusal_come_at_once_while_answers_wait_to_train():

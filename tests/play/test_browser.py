@@ -560,3 +560,95 @@ def test_an_answer_for_a_state_left_during_its_wait_does_not_undo_the_last_move(
     assert page.page.locator("#s-steps").input_value() == "60"
     assert float(page.page.locator("#f-steps").input_value()) == 60
     page.page.unroute("**/api/curvature*")
+
+
+def test_empty_start_boxes_give_the_landscapes_own_start_and_one_empty_box_is_said(page):
+    """Emptying both start boxes did nothing: the state, the URL and the figure kept start=1,1 beside two blank
+    boxes, with no word; "nan" typed after a refused 1e30 left 1e30's message showing."""
+    page.open("/landscape?steps=20")
+    own = page.result()["start"]  # the landscape's, as a link without a start draws it
+    page.open("/landscape?steps=20&start=1,1")
+    assert page.result()["state"]["start"] == [1, 1] != own
+    x, y = page.page.locator("#f-start"), page.page.locator("#f-start-y")
+    said = "document.querySelector('.error[data-error-for=\"start\"]').textContent"
+    x.fill("1e30")
+    x.press("Enter")
+    page.page.wait_for_function(f"{said}.includes('1e+30')", timeout=30_000)
+    # text that is no number (Chromium drops the letters of "nan": the box is empty, y is not), each said in place
+    # of the refusal before it, the start kept
+    for typed, words in (("1e", "give two numbers"), ("nan", "give both x and y")):
+        x.fill("")
+        x.press_sequentially(typed)
+        x.press("Enter")
+        page.page.wait_for_function(f"{said}.includes('{words}') && !{said}.includes('1e+30')", timeout=10_000)
+        assert page.page.evaluate("descendPlay.state().start") == [1, 1]
+    assert x.input_value() == "" and float(y.input_value()) == 1  # kept, to empty y next
+    y.fill("")
+    y.press("Enter")
+    page.wait_for_result("r.state.start === null")
+    result = page.result()
+    assert "start=" not in page.page.url and page.page.locator("#errors").inner_text() == ""
+    assert result["start"] == own and [run["path"][0] for run in result["runs"]] == [own] * len(result["runs"])
+    shape = page.page.evaluate("document.getElementById('contour').layout.shapes[0]")
+    assert [shape["xanchor"], shape["yanchor"]] == own
+    assert [float(x.input_value()), float(y.input_value())] == pytest.approx(own, rel=1e-5)
+    assert page.external == []
+
+
+def test_empty_start_boxes_of_the_line_give_its_default_start(page):
+    from descend.play.state import LineState
+
+    page.open("/line?steps=20&start=1,1")
+    for box in ("#f-start", "#f-start-y"):
+        page.page.locator(box).fill("")
+        page.page.locator(box).press("Enter")
+    default = list(LineState().start)
+    page.wait_for_result(f"r.state.start[0] === {default[0]} && r.state.start[1] === {default[1]}")
+    assert page.result()["path"][0] == default and "start=" not in page.page.url
+    assert page.page.locator("#errors").inner_text() == ""
+
+
+def test_a_number_the_page_refuses_puts_the_value_in_use_back(page):
+    """m = 2.5, a text or nothing was refused with a message, but the box kept it while the figures used m = 64."""
+    page.open("/line?steps=20")
+    m = page.result()["state"]["m"]
+    box, slider = page.page.locator("#f-m"), page.page.locator("#s-m")
+    error = page.page.locator('.error[data-error-for="m"]')
+    for typed in ("2.5", "", "1e"):  # a fraction, nothing, text that is no number
+        box.fill("")
+        box.press_sequentially(typed)
+        box.press("Enter")
+        error.wait_for(state="visible", timeout=10_000)
+        assert "give a whole number" in error.inner_text()
+        assert box.input_value() == str(m) and float(slider.input_value()) == m, typed
+        assert page.page.evaluate("descendPlay.state().m") == m == page.result()["state"]["m"]
+        page.page.evaluate("document.querySelector('.error[data-error-for=\"m\"]').textContent = ''")
+
+
+@pytest.mark.parametrize("path", [
+    "/line?steps=5",
+    "/curvature?steps=5",
+    "/landscape?steps=5",
+    "/ellipse?steps=5&epochs=1&batch_sizes=full&grid=20",
+    "/vanishing?depth=2&width=4&steps=5&init=normal",
+])
+def test_every_slider_reaches_both_ends(page, path):
+    """The curvature widget's learning-rate slider stopped at α = 4.9: its step, a thousandth of log10(5) + 4,
+    does not divide its range, and the browser keeps a slider's value on its steps."""
+    page.open(path)
+    ends = page.page.evaluate("""[...document.querySelectorAll('#controls input[type=range]')].map((s) => {
+        const kept = s.value, got = [];
+        for (const end of [s.min, s.max]) { s.value = end; got.push([s.id, +s.value, +end]); }
+        s.value = kept;
+        return got; }).flat()""")
+    assert len(ends) >= 4
+    for name, value, end in ends:
+        assert value == pytest.approx(end, rel=1e-12, abs=1e-12), (name, value, end)
+    if path.startswith("/curvature"):  # End and Home on the learning rate: its bounds
+        slider = page.page.locator("#s-lr")
+        slider.focus()
+        slider.press("End")
+        page.wait_for_result("r.state.lr === 5")
+        slider.press("Home")
+        page.wait_for_result("r.state.lr === 1e-4")
+    assert page.external == []

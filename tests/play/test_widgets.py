@@ -200,7 +200,7 @@ def _run_command(command, folder):
         return {int(k[3:]): saved[k] for k in saved.files}
 
 
-@pytest.mark.parametrize("lr, regime, status", [(0.5, "slow", "ok"), (1.0, "one-step", "ok"),
+@pytest.mark.parametrize("lr, regime, status", [(0.5, "monotone", "ok"), (1.0, "one-step", "ok"),
                                                 (1.5, "oscillating", "ok"), (2.5, "diverging", "diverged")])
 def test_curvature_names_the_regime(lr, regime, status):
     result = widgets.curvature(CurvatureState(curvature=1.0, lr=lr, start=1.5, steps=60))
@@ -218,6 +218,21 @@ def test_curvature_names_the_regime(lr, regime, status):
     np.testing.assert_array_equal(w, runs.paths[0][: len(w), 0])
     # the parabola is drawn wide enough to hold every iterate (a growing run stays on the drawn curve)
     assert result["curve"]["w"][-1] == pytest.approx(max(2.5, 1.1 * float(np.abs(w[np.isfinite(w)]).max())))
+
+
+def test_the_curvature_regime_calls_neither_side_of_1_over_c_slow():
+    """α·c = 0.95 was "monotone, slow convergence" though each of its steps keeps 5 % of w, less than the 50 % of
+    α·c = 1.5, "oscillates and converges"."""
+    for lr, words in ((0.2, "monotone convergence"), (0.95, "monotone convergence"), (1.5, "oscillates and converges"),
+                      (1.8, "oscillates and converges")):
+        result = widgets.curvature(CurvatureState(curvature=1.0, lr=lr, start=1.5, steps=3))
+        runs = descend.fit(model=descend.landscapes.parabola(1.0).model((1.5,)), loss="value", optimizer="gd",
+                           lr=lr, steps=3, compile=False)
+        w = runs.paths[0][:, 0]
+        kept = np.abs(w[1:] / w[:-1])  # the part of w each step keeps, |1 − αc|
+        np.testing.assert_allclose(kept, abs(1 - lr), rtol=1e-5)
+        text = result["regime_text"]
+        assert words in text and "slow" not in text and "1 − αc" in text, text
 
 
 def test_ellipse_paths_and_batch_sizes():

@@ -388,15 +388,24 @@ def to_csv(result: dict[str, Any]) -> str:
         for run in result["runs"]:
             for t, (point, cost) in enumerate(zip(run["path"], run["cost"])):
                 writer.writerow([run["label"], t, *point, cost, run["status"]])
-    elif widget == "ellipse":  # one table: each optimizer's path, then each batch size's losses per update
+    elif widget == "ellipse":
+        # one table of every series the figures draw: each optimizer's path; each batch size's loss per update
+        # (thinned as drawn), its whole training set's loss (the dotted curve: J, so in the cost column) and the
+        # (A, B) it ended at, after its last update
         names = result.get("names", ["A", "B"])
         writer.writerow(["series", "label", "step", *names, "cost", "status", "epoch", "batch_loss"])
         for run in result["runs"]:
             for t, (point, cost) in enumerate(zip(run["path"], run["cost"])):
                 writer.writerow(["path", run["label"], t, *point, cost, run["status"], None, None])
+        nowhere = [None] * len(names)
         for b in result["batches"]:
             for update, epoch, loss in zip(b["update"], b["epoch"], b["loss"]):
-                writer.writerow(["batch loss", b["label"], update, *[None] * len(names), None, None, epoch, loss])
+                writer.writerow(["batch loss", b["label"], update, *nowhere, None, None, epoch, loss])
+            for update, epoch, loss in zip(b["train_update"], b["train_epoch"], b["train_loss"]):
+                writer.writerow(["whole training set", b["label"], update, *nowhere, loss, None, epoch, None])
+            ended = b["train_update"] and b["train_update"][-1] == b["updates"]  # evaluated at the end
+            last = (b["train_loss"][-1], b["train_epoch"][-1]) if ended else (None, None)
+            writer.writerow(["batch end", b["label"], b["updates"], *b["final"], last[0], b["status"], last[1], None])
     elif widget == "vanishing":
         writer.writerow(["step", *(f"grad_norm {name}" for name in result["layers"])])
         for i, step in enumerate(result["steps"]):

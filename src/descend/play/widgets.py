@@ -348,15 +348,18 @@ def line(state: LineState) -> dict[str, Any]:
 
 
 def _regime(product: float) -> tuple[str, str]:
-    """What gradient descent does on c·w²/2 with α·c = ``product`` (w ← (1 − αc)w)."""
+    """What gradient descent does on c·w²/2 with α·c = ``product`` (w ← (1 − αc)w). How fast it converges is
+    |1 − αc|, the part of w each step keeps, on either side of 1/c: α·c = 0.95 keeps 5 %, faster than 1.5 (50 %),
+    so neither side is called slow."""
     if math.isclose(product, 1.0, rel_tol=1e-9):
         return "one-step", "α = 1/c: the minimum in one step"
     if product < 1:
-        return "slow", "α < 1/c: monotone, slow convergence (each step keeps 1 − αc of w)"
+        return "monotone", "α < 1/c: monotone convergence (each step keeps 1 − αc of w, on the same side)"
     if math.isclose(product, 2.0, rel_tol=1e-9):
         return "oscillating-forever", "α = 2/c: oscillates between ±w for ever"
     if product < 2:
-        return "oscillating", "1/c < α < 2/c: oscillates and converges"
+        return "oscillating", ("1/c < α < 2/c: oscillates and converges (each step keeps |1 − αc| of w, on the "
+                               "other side)")
     return "diverging", "α > 2/c: oscillates with growing amplitude and diverges"
 
 
@@ -681,13 +684,13 @@ def _ellipse_batches(state: EllipseState) -> dict[str, Any]:
     for i, b in enumerate(sizes):
         _, batch_epoch, batch_loss = runs.curve(i, "loss", "batch")
         kept, thinning = _thinned(b, batch_epoch)
-        _, train_epoch, train_loss = runs.curve(i, "loss", "train")
+        train_update, train_epoch, train_loss = runs.curve(i, "loss", "train")
         status, at = _status(runs.summary, i)
         label = batch_label(b)
         out.append({"label": label, "colour": colours[label], "thinning": thinning,
                     "updates": len(batch_loss), "update": kept.tolist(), "epoch": _list(batch_epoch[kept]),
-                    "loss": _list(batch_loss[kept]), "train_epoch": _list(train_epoch),
-                    "train_loss": _list(train_loss),
+                    "loss": _list(batch_loss[kept]), "train_update": train_update.tolist(),
+                    "train_epoch": _list(train_epoch), "train_loss": _list(train_loss),
                     "status": status, "status_at": at, "final": _list(runs.params[i]["w_a"].reshape(1).tolist()
                                                                        + runs.params[i]["w_b"].reshape(1).tolist())})
     result = {"batches": out, "epochs": state.epochs, "batch_optimizer": state.batch_optimizer,

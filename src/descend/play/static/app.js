@@ -16,8 +16,9 @@ const INTROS = {
     "J(w, b) = (1/m) Σ (w·xᵢ + b − yᵢ)². Drag the red dot to choose the initialisation; the batch size is the " +
     "whole training set (GD), 1 (SGD) or anything between (mini-batch).",
   curvature: "Gradient descent on the parabola J(w) = c·w²/2: each step follows the tangent (the linear " +
-    "approximation of J). The learning rate α against the curvature c decides everything: α < 1/c is slow, " +
-    "α = 1/c reaches the minimum in one step, 1/c < α < 2/c oscillates and converges, α > 2/c diverges.",
+    "approximation of J). The learning rate α against the curvature c decides everything: α < 1/c converges " +
+    "monotonically, α = 1/c reaches the minimum in one step, 1/c < α < 2/c oscillates and converges, α > 2/c " +
+    "diverges; each step keeps |1 − αc| of w.",
   landscape: "Choose a cost landscape J(w₁, w₂) (or type a formula in x and y), drag the red dot to choose the " +
     "start, and compare optimizers, each with its own learning rate, decay α/(1 + decay·t) and hyperparameters. " +
     "With gradient noise σ > 0 the landscape becomes an empirical risk over m samples and each step sees a batch.",
@@ -271,27 +272,30 @@ function numberControl(name, p, { log = LOG_FIELDS.has(name), onset } = {}) {
   const lo = log ? Math.log10(Math.max(b.min || 1e-4, 1e-4)) : b.min, hi = log ? Math.log10(b.max) : b.max;
   // a linear slider moves by a round step (1, 2 or 5 × 10^k: 1/c and 2/c can be hit exactly); a log slider finely,
   // its value rounded to 2 significant digits (1, 1.1, ..., 2, ...), and its arrow keys go to the next such value
-  // (the slider's own step, 0.7 %, was rounded away: the slider snapped back and the keyboard could not move it)
+  // (the slider's own step, 0.7 %, was rounded away: the slider snapped back and the keyboard could not move it).
+  // A log slider has no step of its own: its ends are its min and max (a thousandth of log10(5) + 4 as its step
+  // left α = 5 out of reach, End and a drag to the end gave 4.9)
   const niceStep = (span) => { const p = Math.pow(10, Math.floor(Math.log10(span / 200))); return [1, 2, 5, 10].map((k) => k * p).find((s) => span / s <= 200); };
-  const slider = el("input", { type: "range", id: `s-${name}`, min: lo, max: hi, step: integer ? 1 : log ? (hi - lo) / 1000 : niceStep(hi - lo), "aria-label": `${labelOf(name, p)} slider` });
+  const slider = el("input", { type: "range", id: `s-${name}`, min: lo, max: hi, step: integer ? 1 : log ? "any" : niceStep(hi - lo), "aria-label": `${labelOf(name, p)} slider` });
   // a log slider's own value is the exponent (-1 for 0.1): a screen reader says the value itself
   const valueText = (v) => {
     if (log) slider.setAttribute("aria-valuetext", v === null || v === undefined || v === "" ? "none" : String(v));
   };
   const apply = (v, delay) => (onset ? onset(v, delay) : set(name, v, delay));
   const nullable = Array.isArray(p.anyOf) && p.anyOf.some((a) => a.type === "null");
+  // a value the page refuses itself is said, and the box and slider go back to the value in use, as after a refusal
+  // by the server (the box kept "2.5" or nothing while the figures used m = 64)
+  const refuse = () => {
+    const words = `give a ${integer ? "whole number" : "number"} (${b.min ?? "−∞"} to ${b.max ?? "∞"})`;
+    showErrors([{ field: name, message: words }]);
+    row.sync(STATE[name]);
+  };
   number.addEventListener("change", () => {
-    if (number.validity && number.validity.badInput) {  // text the browser cannot read as a number reads as ""
-      showErrors([{ field: name, message: `give a ${integer ? "whole number" : "number"} (${b.min ?? "−∞"} to ${b.max ?? "∞"})` }]);
-      return;
-    }
+    if (number.validity && number.validity.badInput) { refuse(); return; }  // text the browser cannot read reads as ""
     if (nullable && number.value.trim() === "") { apply(null, 0); return; }  // empty: the field's own default
     // Number, not parseInt: "1e3" is 1000 steps (parseInt read 1), and "2.9" is refused rather than read as 2
     const v = number.value.trim() === "" ? NaN : Number(number.value);
-    if (Number.isNaN(v) || (integer && !Number.isInteger(v))) {
-      showErrors([{ field: name, message: `give a ${integer ? "whole number" : "number"} (${b.min ?? "−∞"} to ${b.max ?? "∞"})` }]);
-      return;
-    }
+    if (Number.isNaN(v) || (integer && !Number.isInteger(v))) { refuse(); return; }
     apply(v, 0);
   });
   slider.addEventListener("input", () => {
@@ -370,10 +374,27 @@ function startControl(name, p) {
   const label = labelOf(name, p), pair = label.match(/\(([^(),]+),\s*([^(),]+)\)/) || [null, "first", "second"];
   const x = el("input", { type: "number", id: "f-start", step: "any", "aria-label": single ? null : `${label}, ${pair[1]}` });
   const y = el("input", { type: "number", id: "f-start-y", step: "any", "aria-label": `${label}, ${pair[2]}` });
+  // every box empty: the field's default, which for the landscape (none) is the landscape's own start; one of two
+  // empty: both are asked for, the other box kept to be filled; text that is no number: said, and the boxes put
+  // back to the start in use. Each says so in place of an earlier refusal's message (a refused 1e30's stayed)
+  const own = p.default === undefined ? null : p.default;
+  const ownWords = own === null ? "the landscape's own start" : `the default, ${[].concat(own).join(", ")}`;
   const apply = () => {
-    if (single) { const v = parseFloat(x.value); if (!Number.isNaN(v)) set("start", v); return; }
-    const a = parseFloat(x.value), b = parseFloat(y.value);
-    if (!Number.isNaN(a) && !Number.isNaN(b)) set("start", [a, b]);
+    const boxes = single ? [x] : [x, y];
+    const refuse = (message) => showErrors([{ field: "start", message: `start: ${message}` }]);
+    if (boxes.some((box) => box.validity && box.validity.badInput)) {  // "1e", "-": read by the browser as ""
+      refuse(`give ${single ? "a number" : "two numbers"}, or leave ${single ? "it" : "both"} empty for ${ownWords}`);
+      row.sync(STATE.start);
+      return;
+    }
+    const empty = boxes.map((box) => box.value.trim() === "");
+    if (empty.every(Boolean)) { set("start", own); return; }
+    if (empty.some(Boolean)) {
+      refuse(`give both ${pair[1]} and ${pair[2]}, or leave both empty for ${ownWords}`);
+      return;
+    }
+    const v = boxes.map((box) => Number(box.value));
+    set("start", single ? v[0] : v);
   };
   x.addEventListener("change", apply); y.addEventListener("change", apply);
   const row = el("div", { class: "row" }, x);
