@@ -683,6 +683,78 @@ def test_a_state_dict_saved_by_another_optimizer_is_refused_before_anything_is_l
     assert {k: ours.param_groups[0][k] for k in settings} == settings and settings["maximize"] is False
 
 
+def _stepped(module, name, steps=3, **kwargs):
+    """An optimizer of ``module`` over one parameter [3] after ``steps`` steps."""
+    p = Parameter(torch.zeros(3, dtype=torch.float64))
+    opt = getattr(module, name)([p], lr=0.1, **kwargs)
+    for _ in range(steps):
+        p.grad = torch.ones(3, dtype=torch.float64)
+        opt.step()
+    return p, opt
+
+
+@pytest.mark.parametrize("source, target", [("Adamax", "Adam"), ("Adamax", "AdamW"), ("Adam", "Adamax"),
+                                            ("RAdam", "Adamax"), ("NAdam", "Adamax"), ("Adamax", "RAdam")])
+@pytest.mark.parametrize("saver", [torch.optim, D], ids=["torch", "descend"])
+def test_a_parameter_state_saved_by_another_optimizer_is_refused_before_anything_is_loaded(source, target, saver):
+    """Adamax's groups hold every setting Adam's need, but its state has no exp_avg_sq: torch's Adam raises a
+    KeyError at its step; descend's started exp_avg_sq at 0 beside the saved step count 3, and Adam's next step was
+    twice as long, silently. It is refused at loading, naming the parameter and the field, and the optimizer is left
+    as it was."""
+    saved = _stepped(saver, source)[1].state_dict()
+    q = Parameter(torch.zeros(3, dtype=torch.float64))
+    oracle = getattr(torch.optim, target)([q], lr=0.1)
+    oracle.load_state_dict(copy.deepcopy(saved))
+    q.grad = torch.ones(3, dtype=torch.float64)
+    with pytest.raises(KeyError) as caught:
+        oracle.step()
+    missing = caught.value.args[0]
+    p, opt = _stepped(D, target, steps=1)
+    before = copy.deepcopy(opt.state_dict())
+    with pytest.raises(ValueError, match=rf"the state of its parameter 0 has no '{missing}', which {target} needs "
+                                         rf"\(the state holds step, .*\): was it saved by another optimizer\?"):
+        opt.load_state_dict(copy.deepcopy(saved))
+    after = opt.state_dict()
+    assert after["param_groups"] == before["param_groups"]
+    assert all(torch.equal(after["state"][0][k], v) for k, v in before["state"][0].items())
+    assert after["state"][0].keys() == before["state"][0].keys()
+
+
+def test_a_refusal_says_which_optimizer_the_state_looks_saved_by():
+    with pytest.raises(ValueError, match=r"holds step, exp_avg, exp_inf, as Adamax's does\)"):
+        D.Adam([Parameter(torch.zeros(3))]).load_state_dict(_stepped(torch.optim, "Adamax")[1].state_dict())
+    with pytest.raises(ValueError, match=r"exp_avg_sq, as Adam's, AdamW's or RAdam's do\)"):
+        D.Adamax([Parameter(torch.zeros(3))]).load_state_dict(_stepped(torch.optim, "RAdam")[1].state_dict())
+
+
+def test_nadams_mu_product_missing_from_a_state_is_refused_at_loading():
+    """A scalar of the state is a field too: torch's NAdam raises KeyError 'mu_product' (at loading)."""
+    saved = _stepped(torch.optim, "NAdam")[1].state_dict()
+    del saved["state"][0]["mu_product"]
+    with pytest.raises(KeyError, match="mu_product"):
+        torch.optim.NAdam([Parameter(torch.zeros(3, dtype=torch.float64))]).load_state_dict(copy.deepcopy(saved))
+    with pytest.raises(ValueError, match=r"parameter 0 has no 'mu_product', which NAdam needs"):
+        D.NAdam([Parameter(torch.zeros(3, dtype=torch.float64))]).load_state_dict(saved)
+
+
+@pytest.mark.parametrize("name, switch, value", [("Adam", "amsgrad", True), ("RMSprop", "momentum", 0.9),
+                                                 ("RMSprop", "centered", True)])
+def test_a_buffer_switched_on_before_saving_still_loads_and_starts_when_needed(name, switch, value):
+    """A switch turned on after some steps and saved before the next: the buffer it needs is not in the state yet.
+    Loaded, it starts at its first step, as it does in the optimizer that saved it (whose steps are the oracle)."""
+    p, opt = _stepped(D, name)
+    opt.param_groups[0][switch] = value
+    saved = copy.deepcopy(opt.state_dict())
+    q = Parameter(p.detach().clone())
+    loaded = getattr(D, name)([q], lr=0.5)
+    loaded.load_state_dict(saved)
+    for _ in range(2):
+        for w, o in ((p, opt), (q, loaded)):
+            w.grad = torch.ones(3, dtype=torch.float64)
+            o.step()
+    assert torch.equal(q, p)
+
+
 @pytest.mark.parametrize("name", ["SGD", "Adagrad"])
 def test_a_weight_decay_of_tensor_zero_takes_sparse_gradients_as_torch_does(name):
     """torch reads `weight_decay != 0` as a tensor, false for tensor(0.): its sparse step goes on (descend refused)."""

@@ -500,13 +500,15 @@ class _Adapter(torch.optim.Optimizer):
         """torch's loading: each group's settings are the saved group's, as in torch.optim (a key only the old
         group had, a scheduler's ``initial_lr`` say, is gone), and a setting the saved group lacks is what torch's
         class of the same name makes it (its loading fills in ``maximize``, ``foreach``, ...); one it needs and
-        cannot fill in (``betas`` in a state dict saved by SGD) is refused here, before anything is loaded, where
-        torch's step raises a KeyError. descend's own switches, which torch's class does not have, keep their
-        values when a state dict saved by torch.optim lacks them. A state dict saved by descend's class (its
-        groups name their ``convention``) brings the switches its constructor was given (``eps_root``, a
-        convention's ``lr_in_buffer``), which this optimizer then reads as if its constructor had taken them: a
-        fresh ``RMSprop(params)`` loading ``RMSprop(params, convention="optax")``'s continues as that one (it
-        showed the optax settings in its groups and stepped with torch's)."""
+        cannot fill in (``betas`` in a state dict saved by SGD), and a parameter's state that lacks a field the rule
+        needs with the loaded settings (``exp_avg_sq`` in a state dict saved by Adamax, loaded into Adam), are refused
+        here, before anything is loaded, where torch's step raises a KeyError (a buffer that a switch turned on after
+        the state was made, AMSGrad's maximum say, starts at its first step instead). descend's own switches, which
+        torch's class does not have, keep their values when a state dict saved by torch.optim lacks them. A state
+        dict saved by descend's class (its groups name their ``convention``) brings the switches its constructor was
+        given (``eps_root``, a convention's ``lr_in_buffer``), which this optimizer then reads as if its constructor
+        had taken them: a fresh ``RMSprop(params)`` loading ``RMSprop(params, convention="optax")``'s continues as
+        that one (it showed the optax settings in its groups and stepped with torch's)."""
         # torch runs the load hooks of the user first (a pre-hook may return the dict fixed up: an old format
         # migrated) and last (a post-hook sees the optimizer as loaded): descend's check and fix-ups go between,
         # where torch's own loading is (the check refused a dict a pre-hook would have fixed, and a post-hook saw
@@ -543,6 +545,7 @@ class _Adapter(torch.optim.Optimizer):
                         f"cannot load this state_dict into {type(self).__name__}: its param group {i} has no "
                         f"{', '.join(map(repr, missing))}, which {type(self).__name__} needs (the group holds "
                         f"{held}): was it saved by another optimizer?")
+            self._check_saved_state(state_dict.get("state", {}), saved_groups, taken, filled)
         before = [{k: v for k, v in group.items() if k != "params"} for group in self.param_groups]
         super().load_state_dict(state_dict)
         for group, old in zip(self.param_groups, before):
@@ -556,6 +559,43 @@ class _Adapter(torch.optim.Optimizer):
                 if key in self.defaults and (taken is None or key not in taken):
                     group.setdefault(key, value)
             self._loaded_scalars(group["params"])
+
+    def _check_saved_state(self, state: Any, saved_groups: Sequence[Mapping[str, Any]], taken: Any,
+                           filled: Mapping[str, Any]) -> None:
+        """Each parameter's saved state holds every field the rule needs with its group's settings as loaded, else
+        the state dict is refused, naming them, before anything is loaded: torch's step raises a KeyError, and the
+        missing field started at 0 beside the saved step count (Adam loading Adamax's state took its next step
+        twice as long as torch's Adam would). A buffer that a switch needs (AMSGrad's maximum, RMSprop's momentum)
+        may be missing, as in a state made before the switch was turned on: it starts when it is first needed
+        (:meth:`_complete_state`). A parameter without state (saved before its first step) starts at its first
+        step. Without a step count (SGD) a missing buffer is the rule's first step, as in torch."""
+        if not self.keeps_step or not isinstance(state, Mapping):
+            return
+        always = set(self._needed(self.info.defaults))  # the buffers no switch turns on
+        scalars = [self.state_keys.get(name, name) for name in self._scalar_names]
+        for saved, old in zip(saved_groups, self.param_groups):
+            group = {key: value for key, value in saved.items() if key != "params"}
+            for key, value in filled.items():  # the group as loading makes it (see _load_state_dict)
+                group.setdefault(key, value)
+            for key, value in old.items():
+                if key in self.defaults and (taken is None or key not in taken):
+                    group.setdefault(key, value)
+            try:
+                needed = self._needed({**self.info.defaults, **self._given(group)})
+            except (TypeError, ValueError):  # settings the rule cannot read: refused at the step, in its words
+                continue
+            keys = [self.state_keys[name] for name in needed if name in always] + scalars
+            for index in saved.get("params", ()):
+                held = state.get(index)
+                missing = [key for key in keys if held and held.get(key) is None]
+                if missing:
+                    name = type(self).__name__
+                    like = _state_of(set(held), but=type(self))  # "as Adamax's does"
+                    raise ValueError(
+                        f"cannot load this state_dict into {name}: the state of its parameter {index} has no "
+                        f"{', '.join(map(repr, missing))}, which {name} needs (the state holds "
+                        f"{', '.join(map(str, held))}{', ' + like if like else ''}): was it saved by another "
+                        "optimizer?")
 
     def _torch_settings(self) -> tuple[tuple[str, ...] | None, dict[str, Any]]:
         """The settings of torch.optim's class of this class's name: those its constructor takes (None where
@@ -758,6 +798,25 @@ def _torch_settings(name: str) -> tuple[tuple[str, ...] | None, dict[str, Any]]:
     except Exception:  # noqa: BLE001 - a torch whose loading needs more: nothing is taken as filled in
         filled = {}
     return taken, filled
+
+
+def _state_of(held: set[str], but: type) -> str:
+    """Which of descend's classes (other than ``but`` and those it derives from) keep a parameter's state under
+    the keys ``held`` (torch's names), as words for a refusal: "as Adamax's does", "as Adam's or RAdam's do"."""
+    names = []
+    for cls in _Adapter.__subclasses__():
+        if cls.__module__ != __name__ or cls.__dict__.get("of_rule") or issubclass(but, cls):
+            continue
+        template = cls.info.init_state((torch.zeros(()),), cls.info.defaults)  # the buffers no switch turns on
+        scalars = {cls.state_keys.get(name, name) for name, value in zip(template._fields, template)
+                   if not isinstance(value, tuple) and (name != "step" or cls.keeps_step)}
+        always = {cls.state_keys[name] for name, value in zip(template._fields, template) if isinstance(value, tuple)
+                  and value}
+        if scalars | always <= held <= scalars | set(cls.state_keys.values()):
+            names.append(f"{cls.__name__}'s")
+    if len(names) < 2:
+        return f"as {names[0]} does" if names else ""
+    return f"as {', '.join(names[:-1])} or {names[-1]} do"
 
 
 def _runs(given: Mapping[str, Any], params: Sequence[Tensor]) -> int | None:
