@@ -620,6 +620,22 @@ def test_keys_of_ones_own_in_a_param_group_are_kept_as_torch_keeps_them():
     assert max_diff(trajectories[0], trajectories[1]) <= TOL
 
 
+@pytest.mark.parametrize("name", ["SGD", "RMSprop", "Adagrad", "Adadelta"])
+def test_a_betas_key_in_a_group_is_ignored_by_an_optimizer_without_betas_as_torch_ignores_it(name):
+    """A group dict shared with Adam code carries betas: torch's SGD keeps it and steps without it; descend's read it
+    as β₁ and β₂ and refused the group ("unknown hyperparameter for sgd 'beta1'")."""
+    x, y, init = problem(6)
+    trajectories, groups = [], []
+    for cls in (getattr(D, name), getattr(torch.optim, name)):
+        params = [p.clone().requires_grad_() for p in init]
+        opt = cls([{"params": [params[0]], "betas": (0.9, 0.99)}], lr=0.01)
+        opt.add_param_group({"params": [params[1]], "betas": (0.5, 0.9)})
+        trajectories.append(train(opt, params, x, y, 10))
+        groups.append([g["betas"] for g in opt.param_groups])
+    assert groups[0] == groups[1] == [(0.9, 0.99), (0.5, 0.9)]
+    assert max_diff(trajectories[0], trajectories[1]) <= TOL
+
+
 @pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam", "NAdam"])
 def test_state_tensors_are_updated_in_place_as_torch_updates_them(name):
     """A reference to an optimizer's state tensor (a moment, a buffer) sees every later step's values, as with

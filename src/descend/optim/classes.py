@@ -188,17 +188,19 @@ class _Adapter(torch.optim.Optimizer):
     # -- the rule's view of a parameter group ---------------------------------------------------
 
     def _given(self, group: Mapping[str, Any]) -> dict[str, Any]:
-        """The rule's keyword arguments set by a param group (``betas`` split in two).
+        """The rule's keyword arguments set by a param group (``betas`` split in two where the rule has β₁ and β₂).
 
         A one-element tensor (torch's tensor lr) is one value for all parameters, a 0-d tensor. Other keys
         of a group are the user's, as in torch.optim (a ``"name"``, a scheduler's ``"initial_lr"``): kept in
         the group, not read; so is a switch of descend's that torch's class does not have (``"nesterov"`` in a
         group dict shared with SGD code, given to RMSprop) unless the constructor took it, or a state dict saved
-        by descend's class with it was loaded (:meth:`load_state_dict`).
+        by descend's class with it was loaded (:meth:`load_state_dict`); so are ``betas`` for a rule without
+        them (a group dict shared with Adam code, given to SGD).
         """
         given = {}
+        betas = "betas" in self.defaults or "beta1" in self.info.names and "beta2" in self.info.names
         for key, value in group.items():
-            if key == "betas":
+            if key == "betas" and betas:
                 given["beta1"], given["beta2"] = (_one_value(b) for b in _pair(value))
             elif key in self.defaults and key in self.info.names and key not in _IGNORED and key not in self.info.fixed:
                 given[key] = _one_value(value)
