@@ -209,6 +209,7 @@ def _trust_ratio(grads, state, params, *, lr=0.1, trust=0.0):  # LAMB's ‖w‖/
 
 
 LR = (Hyperparameter("lr", 0.1, Interval(0.0), "α", "learning rate"),)
+USED = "is a name descend.fit, the summary, descend tune's tables or the optimizer classes use already"
 BETA = Hyperparameter("beta", 0.5, Interval(0.0, 1.0), "β", "a decay")
 TRUST = Hyperparameter("trust", 0.0, Interval(0.0, 1.0, closed_high=True), "τ", "weight of the trust ratio")
 
@@ -225,19 +226,19 @@ TRUST = Hyperparameter("trust", 0.0, Interval(0.0, 1.0, closed_high=True), "τ",
     (OptimizerInfo("unused", "mine", _stateless, _plain, LR + (BETA,), ()),
      "declares 'beta' but its update does not take it"),
     (OptimizerInfo("steps", "mine", _stateless, _plain, LR + (Hyperparameter("steps", 1.0, Interval(0.0), "s", "s"),),
-                   ()), "'steps' is a name descend.fit, the summary or descend tune's tables use already"),
+                   ()), f"'steps' {USED}"),
     (OptimizerInfo("label", "mine", _stateless, _plain, LR + (Hyperparameter("label", 1.0, Interval(0.0), "s", "s"),),
-                   ()), "'label' is a name descend.fit, the summary or descend tune's tables use already"),
+                   ()), f"'label' {USED}"),
     # a trial's objective: with a hyperparameter named so, the trials table held the hyperparameter instead
     (OptimizerInfo("valued", "mine", _stateless, _plain, LR + (Hyperparameter("value", 1.0, Interval(0.0), "v", "v"),),
-                   ()), "'value' is a name descend.fit, the summary or descend tune's tables use already"),
+                   ()), f"'value' {USED}"),
     # AdaBound's final_lr: read as a result by descend.selection, two rates chosen between as one configuration
     (OptimizerInfo("bounded", "mine", _stateless, _plain, LR + (Hyperparameter("final_lr", 0.1, Interval(0.0), "f",
                                                                                 "f"),), ()),
      "'final_lr' starts with 'final_' or '_', which marks the summary's results"),
     # the re-runs' count in descend tune's table.csv: a searched hyperparameter named so was replaced by it
     (OptimizerInfo("seeded", "mine", _stateless, _plain, LR + (Hyperparameter("seeds", 1.0, Interval(0.0), "s", "s"),),
-                   ()), "'seeds' is a name descend.fit, the summary or descend tune's tables use already"),
+                   ()), f"'seeds' {USED}"),
     (OptimizerInfo("nanrule", "mine", _stateless, lambda grads, state, params, *, lr=0.1: (
         tuple(w + per_run(lr, w) * g / 0.0 * 0.0 for w, g in zip(params, grads)), _State(state.step + 1)), LR, ()),
      "its rule returned NaN or inf on a first step"),  # was said not to be elementwise
@@ -288,7 +289,7 @@ TRUST = Hyperparameter("trust", 0.0, Interval(0.0, 1.0, closed_high=True), "τ",
     # descend tune's searched schedule: a hyperparameter so named broke every search of the rule
     (OptimizerInfo("scheduled", "mine", _stateless, _plain, LR + (Hyperparameter("schedule", 1.0, Interval(0.0), "s",
                                                                                   "s"),), ()),
-     "'schedule' is a name descend.fit, the summary or descend tune's tables use already"),
+     f"'schedule' {USED}"),
     (OptimizerInfo("spaced", "mine", _stateless, lambda grads, state, params, **hyper: _plain(grads, state, params,
                                                                                               lr=hyper["lr"]),
                    LR + (Hyperparameter("beta 1", 1.0, Interval(0.0), "s", "s"),), ()),
@@ -304,6 +305,24 @@ def test_a_rule_that_would_train_wrong_is_refused_when_registered(info, message)
     with pytest.raises(ValueError, match=message):
         descend.optim.register(info)
     assert info.name not in descend.optim.available(own=False)
+
+
+@pytest.mark.parametrize("name", ["foreach", "fused", "param_names", "differentiable", "capturable", "convention",
+                                  "betas", "params"])
+def test_a_name_the_optimizer_classes_take_is_refused_when_registered(name):
+    """optimizer_class's class took fused=0.5 (foreach, param_names) as its own switch and ran the rule at the
+    hyperparameter's default, silently; differentiable, capturable and convention failed with the class's words about
+    its switch, and descend.fit and the classes read betas as (beta1, beta2)."""
+    from descend.optim.classes import _IGNORED
+    from descend.optim.registry import RESERVED
+
+    mine = Hyperparameter(name, 1.0, Interval(0.0), "s", "s")
+    info = OptimizerInfo("mine", "mine", _stateless, lambda grads, state, params, **hyper: _plain(
+        grads, state, params, lr=hyper["lr"]), LR + (mine,), ())
+    with pytest.raises(ValueError, match=f"'{name}' {USED}"):
+        descend.optim.register(info)
+    assert "mine" not in descend.optim.available(own=False)
+    assert set(_IGNORED) <= RESERVED  # every key the classes take as theirs
 
 
 def test_a_rule_that_couples_the_runs_elementwise_within_each_is_refused_when_registered():

@@ -483,10 +483,16 @@ TABLE_COLUMNS = frozenset({"trial", "seeds"})
 #: The keys of ``descend tune --space`` besides the hyperparameters (descend.tune.space.SCHEDULE; batch_size is
 #: fit's): a hyperparameter of that name would be read as the searched schedule.
 SPACE_KEYS = frozenset({"schedule"})
+#: The torch.optim-compatible classes' own arguments and param-group keys (:func:`descend.optim.optimizer_class`
+#: makes a class of a registered rule): a class took a hyperparameter named fused as its switch and ran the rule at
+#: its default; ``betas`` is read as ``(beta1, beta2)`` by the classes and ``descend.fit``.
+CLASS_ARGUMENTS = frozenset({"betas", "capturable", "convention", "differentiable", "foreach", "fused", "param_names",
+                             "params"})
 #: Names a registered optimizer's hyperparameter or option cannot take: the summary's columns that are not
-#: configuration, ``descend.fit``'s arguments, the tune tables' columns and its space's keys, where it would be read
-#: as theirs; and none may start with :data:`descend.selection.RESULT_PREFIXES` (a summary column read as a result).
-RESERVED: frozenset[str] = RESULT_COLUMNS | FIT_ARGUMENTS | TRIAL_COLUMNS | TABLE_COLUMNS | SPACE_KEYS
+#: configuration, ``descend.fit``'s arguments, the tune tables' columns and its space's keys, and the classes'
+#: arguments, where it would be read as theirs; and none may start with :data:`descend.selection.RESULT_PREFIXES` (a
+#: summary column read as a result).
+RESERVED: frozenset[str] = RESULT_COLUMNS | FIT_ARGUMENTS | TRIAL_COLUMNS | TABLE_COLUMNS | SPACE_KEYS | CLASS_ARGUMENTS
 
 
 def _check_searched(info: OptimizerInfo) -> None:
@@ -517,7 +523,7 @@ def _check_searched(info: OptimizerInfo) -> None:
 
 def _check_own_names(info: OptimizerInfo) -> None:
     """Every hyperparameter and option is one the rule takes (``update``'s keyword or ``init_args``), and none is
-    a name of ``descend.fit`` or of the summary, where it would be read as theirs."""
+    a name of ``descend.fit``, of the summary or of the classes (:data:`RESERVED`), where it would be read as theirs."""
     unspellable = [n for n in info.names if not (isinstance(n, str) and n.isidentifier())]
     if unspellable:
         raise ValueError(f"optimizer {info.name!r}: {', '.join(map(repr, unspellable))} cannot be written on the "
@@ -525,9 +531,10 @@ def _check_own_names(info: OptimizerInfo) -> None:
                          "letters, digits and '_', not starting with a digit")
     taken = [n for n in info.names if n in RESERVED]
     if taken:
-        raise ValueError(f"optimizer {info.name!r}: {', '.join(map(repr, taken))} is a name descend.fit, the summary or "
-                         "descend tune's tables use already (a batch size, a seed, a step budget, a result, a trial's "
-                         "value, a searched schedule); name the hyperparameter otherwise")
+        raise ValueError(f"optimizer {info.name!r}: {', '.join(map(repr, taken))} is a name descend.fit, the summary, "
+                         "descend tune's tables or the optimizer classes use already (a batch size, a seed, a step "
+                         "budget, a result, a trial's value, a searched schedule, a class's fused or betas); name the "
+                         "hyperparameter otherwise")
     prefixed = [n for n in info.names if n.startswith(RESULT_PREFIXES)]
     if prefixed:
         raise ValueError(f"optimizer {info.name!r}: {', '.join(map(repr, prefixed))} starts with "
