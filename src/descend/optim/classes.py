@@ -14,8 +14,9 @@ and behaves as it does where torch defines the behaviour:
   ``state_dict``);
 - complex parameters are updated as pairs of real numbers (``torch.view_as_real``), as torch does;
 - sparse gradients (``nn.Embedding(sparse=True)``) are accepted by SGD and Adagrad, as by torch; they
-  are made dense before the rule, so the state is dense (the result equals torch's sparse update, whose
-  untouched entries do not move); with weight decay both refuse them, as torch's do;
+  are made dense before the rule, so the state is dense (the result is torch's sparse update, whose untouched
+  entries do not move, but for the last bits of some entries: torch's sparse kernels round otherwise); with weight
+  decay both refuse them, as torch's do;
 - a learning rate or beta given as a one-element tensor is one value for every parameter (torch's
   tensor lr), and torch's refusals are kept: a tensor lr (or Adam's tensor betas) with ``foreach=True``
   and ``capturable=False``; ``capturable=True`` for parameters on a device that cannot capture (the CPU);
