@@ -96,6 +96,9 @@ def test_what_cannot_be_registered_is_refused_with_why(lion):
     def broken(grads, state, params, *, lr=1e-3):
         raise RuntimeError("not written yet")
 
+    def swapped(grads, state, params, *, lr=1e-3):  # the pair the other way round (it said "'tuple' object has no
+        return lion_update(grads, state, params, lr=lr)[::-1]  # attribute 'shape'")
+
     cases = [
         (LION, "an optimizer 'lion' is registered already; give replace=True"),
         (OptimizerInfo("adam", "mine", lion_init, lion_update, HYPER, ()), "'adam' is one of descend's own"),
@@ -103,6 +106,8 @@ def test_what_cannot_be_registered_is_refused_with_why(lion):
         (OptimizerInfo("nolr", "mine", lion_init, lion_update, HYPER[1:], ()), "has no hyperparameter 'lr'"),
         (OptimizerInfo("broken", "mine", lion_init, broken, HYPER[:1], ()),
          "'broken' cannot be trained: its rule failed on a first step \\(RuntimeError: not written yet\\)"),
+        (OptimizerInfo("swapped", "mine", lion_init, swapped, HYPER[:1], ()),
+         "'swapped' cannot be trained: .*update returned \\(state, params\\); it returns \\(params, state\\)"),
     ]
     for info, message in cases:
         with pytest.raises(ValueError, match=message):

@@ -440,7 +440,9 @@ def register(info: OptimizerInfo, *, replace: bool = False) -> OptimizerInfo:
         config = info.configure(runs=2)
         params = (torch.zeros(2, 3, dtype=torch.float64),)
         state = info.init_state(params, config)
-        new, _ = info.update((torch.ones(2, 3, dtype=torch.float64),), state, params, **info.update_kwargs(config))
+        new, after = info.update((torch.ones(2, 3, dtype=torch.float64),), state, params, **info.update_kwargs(config))
+        if type(new) is type(state) and type(after) is not type(state):  # the pair the other way round
+            raise ValueError("update returned (state, params); it returns (params, state), the new parameters first")
         if len(new) != 1 or tuple(new[0].shape) != (2, 3):
             raise ValueError(f"update returned parameters of shapes {[tuple(p.shape) for p in new]} for one "
                              "parameter of shape (2, 3)")
