@@ -211,6 +211,21 @@ def test_equal_values_over_the_seeds_have_an_sd_of_zero():
     assert table.loc["adam", "test loss sd"] == pytest.approx(0.1, rel=1e-12)
 
 
+def test_every_optimizers_configuration_comes_before_the_results():
+    """SGD's momentum, after Adam's row, came after the divergence rate in table.csv and the report."""
+    import pandas as pd
+
+    from descend.tune.result import final_table
+
+    summary = pd.DataFrame({"optimizer": ["adam", "sgd"], "status": ["ok"] * 2, "final_test_loss": [0.2, 0.3]})
+    target = type("Target", (), {"split": "validation", "metric": "loss"})()
+    best = {"adam": {"trial": 3, "value": 0.1, "config": {"lr": 0.01, "beta1": 0.9}},
+            "sgd": {"trial": 5, "value": 0.2, "config": {"lr": 0.1, "momentum": 0.5}}}
+    table = final_table(best, summary, target)
+    assert list(table.columns)[:6] == ["trial", "best validation loss", "lr", "beta1", "momentum", "seeds"]
+    assert table.loc["sgd", "momentum"] == 0.5 and pd.isna(table.loc["adam", "momentum"])
+
+
 @pytest.mark.parametrize("direction", ["maximize", "minimize"])
 def test_optunas_charts_draw_the_best_trials_darkest_in_either_direction(direction):
     """Optuna reverses its colour scale whenever a target is given: the best accuracies were the palest."""

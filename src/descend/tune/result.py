@@ -214,6 +214,11 @@ def final_table(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any
             row["divergence rate"] = float((mine["status"] == outcomes.DIVERGED).mean()) if len(mine) else math.nan
         rows[optimizer] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
+    # every optimizer's configuration before the re-runs' results (the columns came in the order of each row's
+    # keys: an optimizer's own hyperparameter, SGD's momentum after Adam's, followed the divergence rate)
+    head = list(dict.fromkeys(["trial", f"best {target.split} {target.metric}",
+                               *(k for b in best.values() for k in _batches_shown(b["config"]))]))
+    table = table[[c for c in head if c in table.columns] + [c for c in table.columns if c not in head]]
     table.index.name = "optimizer"
     return table
 
