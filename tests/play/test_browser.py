@@ -495,6 +495,34 @@ def test_a_log_slider_moves_with_the_arrow_keys_and_an_empty_scale_sets_its_slid
     assert page.external == [] and page.errors == []
 
 
+def test_the_points_to_reach_are_drawn_over_the_paths_and_the_3d_paths_over_the_surface(page):
+    """At the default states the paths hid what they ran to: the ellipse's star and Himmelblau's minima under
+    hundreds of white-rimmed iterates, and every 3-D path under the surface it was drawn on."""
+    page.open("/ellipse")
+    order = page.page.evaluate("document.getElementById('contour').data.map((t) => [t.name, t.mode, "
+                               "t.marker ? t.marker.line && t.marker.line.width : null])")
+    names = [name for name, _, _ in order]
+    paths = [i for i, (_, mode, _) in enumerate(order) if mode == "lines+markers"]
+    assert paths and names.index("ground truth") > max(paths)
+    assert all(rim == 0 for _, mode, rim in order if mode == "lines+markers")  # 400 steps: no white rims
+    page.open("/landscape?steps=30")
+    order = page.page.evaluate("document.getElementById('contour').data.map((t) => [t.mode, "
+                               "t.marker ? t.marker.line && t.marker.line.width : null])")
+    paths = [i for i, (mode, _) in enumerate(order) if mode == "lines+markers"]
+    assert paths and len(order) > max(paths) + 1 and all(order[i][1] == 1 for i in paths)  # a short path keeps them
+    runs = page.result()["runs"]
+    heights = page.page.evaluate("(() => { const d = document.getElementById('surface3d').data; "
+                                 "const s = d.find((t) => t.type === 'surface'); const z = s.z.flat().filter(Number.isFinite);"
+                                 "return [Math.min(...z), Math.max(...z), d.filter((t) => t.type === 'scatter3d')"
+                                 ".map((t) => [t.z, t.customdata])]; })()")
+    low, high, drawn = heights
+    assert len(drawn) == len(runs)
+    for (z, cost), run in zip(drawn, runs):
+        assert cost == run["cost"]  # the hover's J is the run's own
+        lifts = [a - b for a, b in zip(z, cost) if a is not None]
+        assert lifts and all(abs(d - (high - low) / 100) < 1e-9 * max(1.0, high) for d in lifts)
+
+
 def test_the_paths_and_the_cost_chart_draw_each_run_in_its_shape_not_its_colour_alone(page):
     """Momentum's orange and rmsprop's green are one olive to a protanope: the paths and "cost J against step" were
     told apart by colour alone."""

@@ -633,6 +633,9 @@ function frame() {
   ({ line: frameLine, curvature: frameCurvature, landscape: frameLandscape, ellipse: frameLandscape })[WIDGET]?.();
 }
 
+// A path of more iterates than this draws them smaller, without their white rim (renderLandscape).
+const LONG_PATH = 100;
+
 // 3 · landscape (and the ellipse's paths). A cost's colours are Viridis reversed, the lighter the smaller, as in
 // every report (descend.report.colours.COST_COLORSCALE)
 function renderLandscape() {
@@ -645,17 +648,21 @@ function renderLandscape() {
                     contours: { coloring: "heatmap" }, colorbar: { title: { text: g.shown_label }, thickness: 12 },
                     hovertemplate: `${names[0]} %{x:.3g}, ${names[1]} %{y:.3g}<extra></extra>`, name: "J" }];
   if (flat) showErrors([{ field: "", message: "the surface shows no contours: its values are the same (or not finite in float32) everywhere on this domain" }]);
+  const first = traces.length;
+  // each run in its colour and its marker shape at every iterate (descend.report.colours.styles, sent by the server):
+  // two colours alike to a colour-blind reader (momentum's orange, rmsprop's green) are still two shapes; a long
+  // path's iterates smaller and without their white rim, which over hundreds of close steps was a white smear
+  for (const run of r.runs) {
+    const long = run.path.length > LONG_PATH;
+    traces.push({ type: "scatter", mode: "lines+markers", name: run.label + statusText(run), x: [], y: [],
+                  line: { color: run.colour, width: 2 },
+                  marker: { size: long ? 5 : 7, color: run.colour, symbol: run.symbol,
+                            line: { color: "white", width: long ? 0 : 1 } } });
+  }
+  // the points to reach drawn over the paths, which ended on them and hid them (the ellipse's star, a minimum)
   if (r.critical_points) traces.push(...criticalTraces(r.critical_points));
   if (r.truth) traces.push({ type: "scatter", mode: "markers", name: "ground truth", x: [r.truth.A], y: [r.truth.B],
                              marker: { symbol: "star", size: 15, color: "gold", line: { color: "black", width: 1 } } });
-  const first = traces.length;
-  // each run in its colour and its marker shape at every iterate (descend.report.colours.styles, sent by the server):
-  // two colours alike to a colour-blind reader (momentum's orange, rmsprop's green) are still two shapes
-  for (const run of r.runs) {
-    traces.push({ type: "scatter", mode: "lines+markers", name: run.label + statusText(run), x: [], y: [],
-                  line: { color: run.colour, width: 2 },
-                  marker: { size: 7, color: run.colour, symbol: run.symbol, line: { color: "white", width: 1 } } });
-  }
   const xr = r.domain[0], yr = r.domain[1];
   const heading = !r.formula ? `${r.title}: J(A, B), the MSE of the ellipse (x + 0.26185)²/A² + y²/B² = 1`
     : r.title === r.formula ? `J = ${r.formula}` : `${r.title}: J = ${r.formula}`;  // a typed formula is its own title
@@ -696,8 +703,12 @@ function render3d() {
   for (const run of r.runs) {
     const xs = col(run.path, 0), ys = col(run.path, 1), zs = run.cost.map(shown);
     const keep = xs.map((x, i) => inside(x, ys[i], zs[i]));
+    // a little above the surface (a hundredth of its heights), which hid a path drawn at J itself; its hover says J
+    const lift = lo === null ? 0 : (hi - lo) / 100;
     traces.push({ type: "scatter3d", mode: "lines", name: run.label, x: xs.map((x, i) => (keep[i] ? x : null)),
-                  y: ys.map((y, i) => (keep[i] ? y : null)), z: zs.map((z, i) => (keep[i] ? z : null)),
+                  y: ys.map((y, i) => (keep[i] ? y : null)), z: zs.map((z, i) => (keep[i] ? z + lift : null)),
+                  customdata: run.cost,
+                  hovertemplate: `${names[0]} %{x:.4g}, ${names[1]} %{y:.4g}<br>J %{customdata:.4g}<extra>${run.label}</extra>`,
                   // plotly.js has few 3-D marker shapes: each run's line dash (descend.report.colours.Style.dash)
                   line: { color: run.colour, width: 5, dash: run.dash }, connectgaps: false });
   }
