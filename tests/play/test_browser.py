@@ -73,6 +73,15 @@ def test_line_drag_start_and_play(page):
     assert page.external == [] and page.errors == []
 
 
+@pytest.mark.parametrize("batch, said", [(0, "w ← w − α·∂J/∂w ="), (8, "w ← w − α·∂J_B/∂w =")])
+def test_the_line_fits_update_names_the_cost_whose_gradient_it_takes(page, batch, said):
+    """With mini-batches the step's gradient is of its batch's cost: it was written ∂J/∂w, J being the whole set's."""
+    page.open(f"/line?steps=10&optimizer=gd&batch_size={batch}")
+    page.page.locator("#reset").click()  # the first iteration, and its update
+    text = page.page.locator("#update").inner_text()
+    assert said in text and ("J_B: J on the step's batch" in text) == bool(batch), text
+
+
 @pytest.mark.parametrize("path", [
     "/curvature?lr=2.5",
     "/vanishing?depth=3&width=4&steps=10",
