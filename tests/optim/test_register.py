@@ -318,16 +318,12 @@ def test_a_name_the_optimizer_classes_take_is_refused_when_registered(name):
     """optimizer_class's class took fused=0.5 (foreach, param_names) as its own switch and ran the rule at the
     hyperparameter's default, silently; differentiable, capturable and convention failed with the class's words about
     its switch, and descend.fit and the classes read betas as (beta1, beta2)."""
-    from descend.optim.classes import _IGNORED
-    from descend.optim.registry import RESERVED
-
     mine = Hyperparameter(name, 1.0, Interval(0.0), "s", "s")
     info = OptimizerInfo("mine", "mine", _stateless, lambda grads, state, params, **hyper: _plain(
         grads, state, params, lr=hyper["lr"]), LR + (mine,), ())
     with pytest.raises(ValueError, match=f"'{name}' {USED}"):
         descend.optim.register(info)
     assert "mine" not in descend.optim.available(own=False)
-    assert set(_IGNORED) <= RESERVED  # every key the classes take as theirs
 
 
 def test_a_rule_that_couples_the_runs_elementwise_within_each_is_refused_when_registered():

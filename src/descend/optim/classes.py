@@ -61,13 +61,14 @@ from torch.optim.optimizer import ParamsT
 from .._checks import check_choice, check_names, dtype_name, run_axis_length
 from .._compile import allow_programs
 from .conventions import preset
-from .registry import _BUILT_IN, OptimizerInfo, _all_positive, _any_nonzero, get
+from .registry import _BUILT_IN, CLASS_ARGUMENTS, OptimizerInfo, _all_positive, _any_nonzero, get
 
 #: A hyperparameter: a number, or a tensor (one element: one value; ``[K]``: one value per run).
 Value = float | Tensor
 
 _NO_DEFAULT = object()  # (a switch without a default never is at it)
-_IGNORED = ("params", "param_names", "foreach", "capturable", "differentiable", "fused", "convention")
+#: The classes' own arguments and group keys, never a rule's hyperparameter (``betas`` is read as β₁ and β₂)
+_IGNORED = CLASS_ARGUMENTS - {"betas"}
 
 
 #: How many sets of ``init`` options an optimizer remembers the state fields of (:meth:`_Adapter._needed`).
@@ -199,9 +200,8 @@ class _Adapter(torch.optim.Optimizer):
         them (a group dict shared with Adam code, given to SGD).
         """
         given = {}
-        betas = "betas" in self.defaults or "beta1" in self.info.names and "beta2" in self.info.names
         for key, value in group.items():
-            if key == "betas" and betas:
+            if key == "betas" and ("betas" in self.defaults or {"beta1", "beta2"} <= set(self.info.names)):
                 given["beta1"], given["beta2"] = (_one_value(b) for b in _pair(value))
             elif key in self.defaults and key in self.info.names and key not in _IGNORED and key not in self.info.fixed:
                 given[key] = _one_value(value)

@@ -487,7 +487,8 @@ TABLE_COLUMNS = frozenset({"trial", "seeds"})
 SPACE_KEYS = frozenset({"schedule"})
 #: The torch.optim-compatible classes' own arguments and param-group keys (:func:`descend.optim.optimizer_class`
 #: makes a class of a registered rule): a class took a hyperparameter named fused as its switch and ran the rule at
-#: its default; ``betas`` is read as ``(beta1, beta2)`` by the classes and ``descend.fit``.
+#: its default; ``betas`` is read as ``(beta1, beta2)`` by the classes and ``descend.fit``. The classes take the
+#: others as theirs (``descend.optim.classes._IGNORED``).
 CLASS_ARGUMENTS = frozenset({"betas", "capturable", "convention", "differentiable", "foreach", "fused", "param_names",
                              "params"})
 #: Names a registered optimizer's hyperparameter or option cannot take: the summary's columns that are not

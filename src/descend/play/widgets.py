@@ -322,6 +322,7 @@ def line(state: LineState) -> dict[str, Any]:
     x = task.data.train.x.double()[:, 0].numpy()
     y = task.data.train.y.double().reshape(-1).numpy()
     ls = task.known.points[0]
+    whole = batch is None or batch >= len(x)  # each step's batch is the whole training set: its gradient is J's
     settings = {"task": "line", "optimizer": [state.optimizer], "lr": [state.lr], "steps": state.steps, "seeds": 1,
                 "start": list(state.start), "batch_size": [batch if batch else "full"],
                 "task_options": {k: v for k, v in task.options.items() if k != "start"}}
@@ -335,7 +336,7 @@ def line(state: LineState) -> dict[str, Any]:
         "grid": {"w": _list(w[0]), "b": _list(b[:, 0]), "cost": _list(j), "domain": _list(domain)},
         "path": _list(path), "cost": _list(cost), "batch_loss": _list(batch_loss[: len(path) - 1]),
         "status": status, "status_at": at, "lr": state.lr, "optimizer": state.optimizer,
-        "batch_label": "GD: the whole training set" if batch is None or batch >= len(x) else (
+        "whole_batch": whole, "batch_label": "GD: the whole training set" if whole else (
             "SGD: one sample" if batch == 1 else f"mini-batches of {batch}"),
         "command": command, "command_note": note,
         "compiled": compiled,

@@ -798,8 +798,8 @@ function frameLine() {
     const [w1, b1] = r.path[T + 1], a = r.lr;
     if (r.optimizer === "gd" || r.optimizer === "sgd") {
       // the gradient of the step's own batch's cost where the batch is not the whole training set (J is that set's)
-      const gw = (w - w1) / a, gb = (b - b1) / a, whole = r.batch_label.startsWith("GD"), J = whole ? "J" : "J_B";
-      text += `\nupdate (${r.batch_label}${whole ? "" : "; J_B: J on the step's batch"}):` +
+      const gw = (w - w1) / a, gb = (b - b1) / a, J = r.whole_batch ? "J" : "J_B";
+      text += `\nupdate (${r.batch_label}${r.whole_batch ? "" : "; J_B: J on the step's batch"}):` +
               `\n  w ← w − α·∂${J}/∂w = ${fmt(w, 6)} − ${a} × (${fmt(gw, 5)}) = ${fmt(w1, 6)}` +
               `\n  b ← b − α·∂${J}/∂b = ${fmt(b, 6)} − ${a} × (${fmt(gb, 5)}) = ${fmt(b1, 6)}`;
     } else {
