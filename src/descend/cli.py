@@ -867,7 +867,7 @@ def _seeds_note(frame: Any) -> list[str]:
     import pandas as pd
 
     seeds = pd.to_numeric(frame["seeds"], errors="coerce").max() if "seeds" in frame.columns else None
-    return ["medians over the seeds"] if seeds is not None and seeds > 1 else []
+    return ["medians over the seeds with a result"] if seeds is not None and seeds > 1 else []
 
 
 def _table_of(frame: Any, winners: Mapping[str, Sequence[str]], title: str, width: int | None = None,
@@ -983,7 +983,7 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
         _fail(f"{str(report)!r}: its table.csv cannot be read ({type(e).__name__}: {str(e).splitlines()[0]}); "
               f"descend report {shlex.quote(str(report))} writes it again from the saved results")
     config, saved = Path(report) / "config.toml", Path(report) / "comparison.json"
-    title, notes, unread = f"report {report}", [], None
+    title, notes, unread, won = f"report {report}", [], None, None
     try:  # the task the report compared on, and what qualifies its table (an interruption, ...)
         record = json.loads(saved.read_text(encoding="utf-8"))
         task = record["task"]
@@ -994,6 +994,11 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
         from .report.saved import frame_from_json
 
         rows = len(frame_from_json(record["table"]))
+        if isinstance(record.get("winners"), dict):  # the comparison's own decision (its seeds' ranges are not in
+            # table.csv), as the report shows it
+            from .report.html import _check_winners
+
+            won = _check_winners(record["winners"], frame)
         if config.exists() and (edited := _edited(Path(report), record, config)):
             notes.append(edited)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
@@ -1010,7 +1015,8 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
     if rows is not None and rows != len(frame):  # cut short or edited: its rows are not the comparison's
         _fail(f"{str(report)!r}: its table.csv has {len(frame)} rows where the comparison had {rows}; descend report "
               f"{shlex.quote(str(report))} writes it again from the saved results")
-    Console().print(_table_of(_compact(frame), winners(frame), title, notes=_seeds_note(frame)))
+    Console().print(_table_of(_compact(frame), winners(frame) if won is None else won, title,
+                              notes=_seeds_note(frame)))
     for note in [*notes, *([unread] if unread else [])]:
         typer.echo(f"note: {note}")
     models = record.get("models") if unread is None and rows is not None else None

@@ -55,7 +55,7 @@ from .compare_config import (  # noqa: F401  (the settings, split out so that th
 )
 from .data import hybrid  # noqa: F401
 from .models import INITS  # noqa: F401
-from .selection import Selection, select, statuses, without_result
+from .selection import Selection, counting, select, statuses, without_result
 
 __all__ = ["INITS", "METRICS", "MODES", "SEARCH_SAMPLER", "SEARCH_SEED", "Comparison", "Config", "OptimizerSpec",
            "Search", "batch_label", "batch_text", "compare", "get_task", "hybrid", "lr_range", "metrics_table",
@@ -63,8 +63,8 @@ __all__ = ["INITS", "METRICS", "MODES", "SEARCH_SAMPLER", "SEARCH_SEED", "Compar
            "search_space", "seeds_can_differ", "spread_only", "table_notes", "trainings", "unrecorded_plugins",
            "unsearched", "versions", "winners"]
 
-#: The per-optimizer metrics of the table, and whether lower (min) or higher (max) wins.
-METRICS: dict[str, str] = {
+#: The per-optimizer metrics of the table, and whether lower (min) or higher (max) wins (None: none wins it).
+METRICS: dict[str, str | None] = {
     "final train loss": "min",
     "best train loss": "min",
     "validation loss": "min",
@@ -76,7 +76,9 @@ METRICS: dict[str, str] = {
     "divergence rate": "min",
     "left-domain rate": "min",
     "pruned rate": "min",
-    "generalisation gap": "min",
+    # described, never won: an optimizer that learned nothing has the smallest gap (its train and test losses
+    # both high), so the smallest could reward underfitting
+    "generalisation gap": None,
     "state bytes / parameter": "min",
     "distance to answer": "min",
 }
@@ -522,12 +524,16 @@ def _finished(config: Config, task: Any, summaries: list[Any], curves: list[Any]
             columns=["label", "batch_size", "number", "state", "value"])
     labels = set(summary["label"]) if len(summary) else set()
     selection = select(summary, one_seed={k: v for k, v in one_seed.items() if k in labels})
-    table, winners = metrics_table(summary, curve, task, config, itemsize=torch.finfo(dtype).bits // 8,
-                                   selection=selection)
-    return Comparison(config=config, task=task, summary=summary, curves=curve, table=table, winners=winners,
+    table, ranges = pd.DataFrame(), {}
+    if len(summary):
+        table = _metrics_rows(summary, curve, config, torch.finfo(dtype).bits // 8, selection)
+        ranges = seed_ranges(summary, curve, selection)
+    return Comparison(config=config, task=task, summary=summary, curves=curve, table=table,
+                      winners=winners(table, ranges) if len(summary) else {},
                       paths=paths, interrupted=interrupted, seconds=time.perf_counter() - started, notes=notes,
                       selection=selection,
-                      table_notes=table_notes(selection, task, seeds=config.seeds, summary=summary, paths=paths),
+                      table_notes=table_notes(selection, task, seeds=config.seeds, summary=summary, paths=paths,
+                                              table=table, ranges=ranges, search=found),
                       search=found, models=_representatives_models(selection, summary, trained or {}, task))
 
 
@@ -552,11 +558,15 @@ def seeds_can_differ(task: Any, spec: OptimizerSpec, batch_size: Any) -> bool:
 
 
 def table_notes(selection: Selection, task: Any, *, seeds: int, summary: Any = None,
-                paths: Mapping[int, Any] | None = None) -> list[str]:
+                paths: Mapping[int, Any] | None = None, table: Any = None,
+                ranges: Mapping[str, Mapping[str, tuple[float, float]]] | None = None,
+                search: Search | None = None) -> list[str]:
     """What qualifies the table's numbers: the configurations run with one seed and why, a landscape that is
     unbounded below, and on it the optimizers whose reported run ended below the lowest point of the plot domain
     (McCormick's valley falls linearly: a run escaping along it stays far from the divergence bound, and its cost,
-    lower than any minimum's, is not a better result)."""
+    lower than any minimum's, is not a better result); given the ``table`` and its seeds' ``ranges``, the metrics
+    won together or by no one because the seeds' values overlap (:func:`_spread_note`); and the learning rates
+    chosen at an end of what was tried (:func:`_edge_notes`)."""
     out = []
     if seeds > 1:
         by_batch: dict[str, list[str]] = {}
@@ -609,7 +619,77 @@ def table_notes(selection: Selection, task: Any, *, seeds: int, summary: Any = N
                        "no training sample, so they trained no step (left-domain at step 0); move the start inside "
                        "it (--start)")
     out.extend(_other_answers(selection, task, paths or {}))
+    if table is not None and ranges:
+        out.extend(_spread_note(table, ranges))
+    if summary is not None and len(summary):
+        out.extend(_edge_notes(selection, summary, search))
     return out
+
+
+def _spread_note(table: Any, ranges: Mapping[str, Mapping[str, tuple[float, float]]]) -> list[str]:
+    """The metrics :func:`winners` gives to several rows, or to none, because their seeds' interquartile ranges
+    overlap the best row's (where the medians alone would have named one): a reader would otherwise take the
+    medians' order for a result."""
+    alone, spread = winners(table), winners(table, ranges)
+    together = [f"{column} ({', '.join(spread[column])})" for column in spread
+                if len(spread[column]) > len(alone.get(column, ()))]
+    nobody = [column for column in alone if column not in spread]
+    if not together and not nobody:
+        return []
+    said = [f"won together: {'; '.join(together)}"] if together else []
+    if nobody:
+        said.append(f"won by no one: {', '.join(nobody)}")
+    return ["optimizers whose seeds' middle halves of values (their interquartile ranges) overlap the best one's "
+            f"win with it, as their medians differ by less than the spread between seeds: {'; '.join(said)}"]
+
+
+#: Within this share of a searched learning rate range's width (on its log scale) of either end, the rate a search
+#: chose is said to be at the end of what was tried (:func:`_edge_notes`).
+EDGE_SHARE = 0.1
+
+
+def _edge_notes(selection: Selection, summary: Any, search: Search | None) -> list[str]:
+    """The labels whose chosen learning rate is the largest or the smallest of the grid they ran (at the chosen
+    batch size, two rates or more), or, in tuned mode, within :data:`EDGE_SHARE` of an end of the range searched:
+    a rate beyond it may do better, and the table cannot say."""
+    import pandas as pd
+
+    from .tune.space import parse_space
+
+    ends: dict[tuple[str, str], list[str]] = {}
+    final = summary[summary["phase"] == "final"] if "phase" in summary else summary
+    has_result = counting(summary)
+    for label, choice in selection.chosen.items():
+        lr = choice.config.get("lr")
+        # (a row without a result was chosen by the order the rates ran in: its end says nothing)
+        if lr is None or not math.isfinite(float(lr)) or not has_result.loc[list(choice.runs)].any():
+            continue
+        lr, end = float(lr), None
+        chosen = search.chosen.get((label, str(choice.config.get("batch_size")))) if search is not None else None
+        if search is not None and label in search.spaces and chosen is not None:
+            try:
+                space = parse_space(search.spaces[label], choice.optimizer)
+            except ValueError:  # a space an earlier release wrote otherwise: nothing to say
+                continue
+            rate = next((p for p in space.searched if p.name == "lr"), None)
+            if rate is not None:
+                where = rate.to_unit(lr)
+                tried = f"the range searched ({search.spaces[label].split('=', 1)[-1].split(':')[0]})"
+                end = ("near the top of " + tried if where >= 1 - EDGE_SHARE else
+                       "near the bottom of " + tried if where <= EDGE_SHARE else None)
+        elif "lr" in final and "label" in final:
+            mine = final[final["label"] == label]
+            if "batch_size" in mine:
+                mine = mine[mine["batch_size"].map(str) == str(choice.config.get("batch_size"))]
+            rates = sorted({float(v) for v in pd.to_numeric(mine["lr"], errors="coerce") if math.isfinite(v)})
+            if len(rates) >= 2:
+                end = ("the largest of the rates run" if lr == rates[-1] else
+                       "the smallest of the rates run" if lr == rates[0] else None)
+        if end is not None:
+            ends.setdefault((end, "larger" if "largest" in end or "top" in end else "smaller"), []).append(
+                f"{label} ({lr:.4g})")
+    return [f"the learning rate chosen for {', '.join(labels)} is {end}: a {beyond} one may do better, which the "
+            f"table cannot tell (widen the rates: --lr)" for (end, beyond), labels in ends.items()]
 
 
 def _other_answers(selection: Selection, task: Any, paths: Mapping[int, Any]) -> list[str]:
@@ -841,7 +921,8 @@ def _tune_text(spec: OptimizerSpec) -> str:
 
 def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, itemsize: int = 4,
                   selection: Selection | None = None) -> tuple[Any, dict[str, list[str]]]:
-    """One row per optimizer label: the metrics of :data:`METRICS` that apply, and the winner of each.
+    """One row per optimizer label: the metrics of :data:`METRICS` that apply, and the winners of each
+    (:func:`winners`, with the seeds' ranges of :func:`seed_ranges`).
 
     Each row is the label's configuration in ``selection`` (by default :func:`descend.selection.select` of
     ``summary``, the decision :func:`compare` makes) and every metric is computed over that configuration's
@@ -851,13 +932,21 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
     """
     import pandas as pd
 
-    from .engine import RANDOM_SEARCH
-    from .optim import get
-
     if not len(summary):
         return pd.DataFrame(), {}
     if selection is None:
         selection = select(summary)
+    table = _metrics_rows(summary, curves, config, itemsize, selection)
+    return table, winners(table, seed_ranges(summary, curves, selection))
+
+
+def _metrics_rows(summary: Any, curves: Any, config: Config, itemsize: int, selection: Selection) -> Any:
+    """The table of :func:`metrics_table`, without its winners."""
+    import pandas as pd
+
+    from .engine import RANDOM_SEARCH
+    from .optim import get
+
     specs = {spec.label: spec for spec in config.optimizers}
     status = statuses(summary)
     other = [s for s in (outcomes.LEFT_DOMAIN, outcomes.PRUNED, outcomes.INTERRUPTED) if bool((status == s).any())]
@@ -917,7 +1006,45 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
         rows[label] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "optimizer"
-    return table, winners(table)
+    return table
+
+
+#: The table's metrics that are medians over a configuration's seeds of a summary column: their seeds' ranges
+#: (:func:`seed_ranges`) decide whether a difference between two rows is more than the spread between seeds.
+SEEDED = {"final train loss": "final_train_loss", "best train loss": "best_train_loss",
+          "validation loss": "final_validation_loss", "test loss": "final_test_loss",
+          "test loss (target's units)": "final_test_loss_original", "test accuracy": "final_test_accuracy",
+          "distance to answer": "distance"}
+
+
+def seed_ranges(summary: Any, curves: Any, selection: Selection) -> dict[str, dict[str, tuple[float, float]]]:
+    """metric column of the table → label → the interquartile range (first and third quartiles, NumPy's linear
+    interpolation) of the values over the seeds of the label's chosen configuration (the runs its median is taken
+    over: those that count; for steps and epochs to target, those that ran their course or failed, a seed that
+    missed counting as +∞), for the metrics of :data:`SEEDED` and the target's: the band the report's figures draw
+    around a median. :func:`winners` reads them: a row whose range overlaps the best row's wins with it. (The
+    quartiles, not the lowest and highest seed: those spread further apart the more seeds ran, so that more seeds
+    would name fewer winners.)"""
+    status = statuses(summary)
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    for label, choice in selection.chosen.items():
+        best = summary.loc[list(choice.runs)]
+        mine = status.loc[best.index]
+        ok = best[mine.map(outcomes.counts).astype(bool)]
+        values = {column: ok[name].astype(float) for column, name in SEEDED.items() if name in best}
+        if "steps_to_target" in best:
+            counted = best[mine.isin([outcomes.OK, outcomes.DIVERGED, outcomes.LEFT_DOMAIN])]
+            reached = counted["steps_to_target"].astype(float).fillna(math.inf)
+            values["steps to target"] = reached
+            values["epochs to target"] = np.asarray(_epochs_each(curves, counted, reached), dtype=float)
+        for column, each in values.items():
+            each = np.asarray(each, dtype=float)
+            each = each[~np.isnan(each)]
+            if len(each):  # (a quartile between a seed that missed the target and one beyond it is beyond it)
+                with np.errstate(invalid="ignore"):  # (∞ − ∞ between two seeds that missed it: NaN, read as ∞)
+                    low, high = np.nan_to_num(np.percentile(each, [25, 75]), nan=math.inf)
+                out.setdefault(column, {})[label] = (float(low), float(high))
+    return out
 
 
 #: float32's smallest normal number: two values below it differ by float32's subnormal rounding (:func:`winners`).
@@ -932,14 +1059,20 @@ RULE_METRICS = ("state bytes / parameter",)
 NOT_REACHED = "not reached"
 
 
-def winners(table: Any) -> dict[str, list[str]]:
-    """The labels that win each metric of :data:`METRICS` in ``table`` (smallest |gap| for the generalisation
-    gap), in the table's order: several when their values are equal; metrics where every label ties are left
-    out. A row without a result by the selection's rule (half its runs or more without one, its rates of
-    :data:`RATES` adding up to 0.5 or more: :func:`descend.selection.without_result`) wins nothing but the rule's
-    own properties (:data:`RULE_METRICS`), though its rates count against the others (beside a row 100 %
-    diverged, two at 0 % win the divergence rate rather than tie as everyone); a target not reached ranks after
-    every number of steps (one configuration that reached it wins), and no one wins a target that none reached."""
+def winners(table: Any, ranges: Mapping[str, Mapping[str, tuple[float, float]]] | None = None
+            ) -> dict[str, list[str]]:
+    """The labels that win each metric of :data:`METRICS` in ``table``, in the table's order: several when they
+    tie; metrics where every label ties are left out.
+
+    Two values tie when they are equal within round-off, or, given ``ranges`` (metric → label → the interquartile
+    range of its seeds' values: :func:`seed_ranges`), when a row's range overlaps the best row's: a difference of
+    medians within the spread between seeds is not one to name a winner by (momentum's median test loss 0.3141
+    against SGD's 0.3148, momentum's own seeds between 0.3137 and 0.3184). A row without a result by the
+    selection's rule (half its runs or more without one, its rates of :data:`RATES` adding up to 0.5 or more:
+    :func:`descend.selection.without_result`) wins nothing but the rule's own properties (:data:`RULE_METRICS`),
+    though its rates count against the others (beside a row 100 % diverged, two at 0 % win the divergence rate
+    rather than tie as everyone); a target not reached ranks after every number of steps (one configuration that
+    reached it wins), and no one wins a target that none reached."""
     import pandas as pd
 
     rates = [c for c in RATES if c in table]
@@ -948,14 +1081,12 @@ def winners(table: Any) -> dict[str, list[str]]:
         failed = table[rates].apply(pd.to_numeric, errors="coerce").fillna(0).sum(axis=1).map(without_result)
     out = {}
     for column, sense in METRICS.items():
-        if column not in table:
+        if column not in table or sense is None:
             continue
         values = pd.to_numeric(table[column], errors="coerce")
         if column in ("steps to target", "epochs to target"):  # not reached: after every number of steps
             text = table[column].astype(str)
             values = values.mask(text.str.startswith(">") | (text == NOT_REACHED), math.inf)
-        if column == "generalisation gap":
-            values = values.abs()
         if len(values) < 2:  # one optimizer: nothing to win against
             continue
         # a label most of whose runs failed has no result to win with (the rule scored its median +∞, and its
@@ -967,11 +1098,20 @@ def winners(table: Any) -> dict[str, list[str]]:
         best = candidates.min() if sense == "min" else candidates.max()
         if not math.isfinite(best):  # a target no one reached: nothing to win
             continue
+        spread = (ranges or {}).get(column, {})
 
         def tied(among: Any) -> Any:  # equal to the best within round-off: 1e-6 of the value, or both among
             # float32's subnormals (below its smallest normal number, 1.2e-38; 1e-30 tied 2.3e-34 with 1.9e-33)
-            return (among == best) | (np.isfinite(among) & ((among - best).abs() <= 1e-6 * among.abs().clip(
+            equal = (among == best) | (np.isfinite(among) & ((among - best).abs() <= 1e-6 * among.abs().clip(
                 lower=abs(best)) + FLOAT32_TINY))
+            reach = [spread[label] for label in among.index[equal] if label in spread]
+            if not reach:
+                return equal
+            low, high = min(r[0] for r in reach), max(r[1] for r in reach)
+            # or a finite median whose seeds' range overlaps the best's (a row with most seeds short of the
+            # target, "> T", does not tie with one that reached it, whatever its best seeds did)
+            within = [label in spread and spread[label][0] <= high and spread[label][1] >= low for label in among.index]
+            return equal | (np.isfinite(among) & pd.Series(within, index=among.index))
 
         # a metric every label ties on has no winner (five optimizers at 0.2447 differing by 1e-8)
         if bool(tied(values)[values.notna()].all()) and len(values.dropna()) > 1:
@@ -981,9 +1121,16 @@ def winners(table: Any) -> dict[str, list[str]]:
 
 
 def _epochs_at(curves: Any, rows: Any, reached: Any) -> float:
-    """The median over ``rows`` of the epochs done at each run's step ``reached``: a step's batch row, or the
-    training split's evaluation after the last update (a run that reached the target there has no batch row); a run
-    that missed it (NaN) counts as beyond the budget."""
+    """The median over ``rows`` of the epochs done at each run's step ``reached`` (:func:`_epochs_each`)."""
+    values = _epochs_each(curves, rows, reached)
+    median = float(np.median(values)) if values else math.nan
+    return median if math.isfinite(median) else math.nan
+
+
+def _epochs_each(curves: Any, rows: Any, reached: Any) -> list[float]:
+    """The epochs done by each run of ``rows`` at its step ``reached``: a step's batch row, or the training split's
+    evaluation after the last update (a run that reached the target there has no batch row); a run that missed it
+    (NaN) counts as beyond the budget (+∞); a run whose step has no row is left out."""
     values = []
     for run, step in zip(rows.index, reached):
         if not np.isfinite(float(step)):  # a seed that missed: beyond the budget, as its steps are counted
@@ -992,5 +1139,4 @@ def _epochs_at(curves: Any, rows: Any, reached: Any) -> float:
         c = curves[(curves["run"] == run) & (curves["step"] == int(step)) & curves["split"].isin(("batch", "train"))]
         if len(c):
             values.append(float(c["epoch"].iloc[0]))
-    median = float(np.median(values)) if values else math.nan
-    return median if math.isfinite(median) else math.nan
+    return values

@@ -134,7 +134,8 @@ _GLOSSARY = {
     "interrupted rate": "the share of the row's runs cut short by an interruption (Ctrl-C) before the end of their "
                         "budget: they have no result and win nothing",
     "generalisation gap": "test loss minus final training loss, each run's own (the median over the row's "
-                          "seeds): how much worse the model does on unseen data",
+                          "seeds): how much worse the model does on unseen data; it wins nothing, as a model that "
+                          "learned little has a small gap",
     "state bytes / parameter": "the memory the optimizer keeps per model parameter (momentum, moments, ...)",
     "ms / step": "wall time per training step and run, in milliseconds: the runs trained together (one program "
                  "for several optimizers and seeds) share out their time, so it compares little and wins nothing",
@@ -676,8 +677,9 @@ def _table_section(table: Any, winners: dict[str, list[str]], colours: dict[str,
            "<p class=\"caption\">One row per optimizer, at its configuration with the lowest median "
            f"{_esc(metric_words(selection.by))} over its seeds (a run without a result counts as infinite there, so "
            "a configuration where half of the runs or more failed is chosen last); its numbers are medians over the "
-           "seeds whose run has a result. In each column the best value (the winner of that metric) is in bold on "
-           "green.</p>",
+           "seeds whose run has a result. In each column the winners of that metric are in bold on green: the best "
+           "value, and any other whose seeds' interquartile range overlaps the best one's (a difference within "
+           "the spread between seeds names no single winner).</p>",
            f"<div class=\"scroll\">{_table_html(table, primary, winners, colours)}</div>"]
     if secondary:
         out.append(f"<details class=\"more\"><summary>More columns: {_esc(', '.join(secondary))}</summary>"
