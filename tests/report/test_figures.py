@@ -122,6 +122,29 @@ def test_loss_curves_one_median_per_configuration_and_split_with_bands_and_a_div
     assert all(colours["sgd(momentum=0.9)"] != line.get_color() for line in _data_lines(ax, "-"))
 
 
+def test_every_figure_lists_the_optimizers_in_the_tables_order_not_alphabetically():
+    """The still figures' legends listed adam before momentum and sgd (sorted), where the report's table and
+    charts list the comparison's order: now a figure lists its labels in the order of the colours it is given (a
+    report's, in its table's order), else in the order they first come in the summary."""
+    table = ["sgd(momentum=0.9)", "adam"]  # the comparison's order: not the alphabet's
+    given = {label: palette(dict(zip(SUMMARY["label"], SUMMARY["optimizer"])))[label] for label in table}
+
+    def listed(texts):
+        return [label for text in texts for label in table if text.split(",")[0] == label]
+
+    one = SUMMARY[(SUMMARY["batch_size"] == "full") & (SUMMARY["lr"] == 0.1)]
+    assert listed(_legend_texts(F.loss_curves(one, CURVES, colours=given))) == table
+    assert listed(_legend_texts(F.lr_sensitivity(SUMMARY, colours=given))) == table
+    shuffled = SUMMARY.sort_values("label", ascending=False)  # sgd's runs first, as a comparison listing it first
+    assert listed(_legend_texts(F.loss_curves(shuffled[shuffled.index.isin(one.index)], CURVES))) == table
+    assert listed(_legend_texts(F.lr_sensitivity(shuffled))) == table
+    panels = [ax.get_title() for ax in F.lr_batch_heatmap(shuffled).axes if ax.images]
+    assert panels == table
+    paths = {run: np.linspace(1.0, 0.0, 11) for run in SUMMARY.index}
+    panels = [ax.get_title() for ax in F.parameter_steps(SUMMARY, paths, colours=given).axes if ax.get_visible()]
+    assert panels == table
+
+
 def test_a_long_runs_spikes_stay_in_the_static_figures_as_on_the_page():
     """The static median and gradient-norm lines of a long run kept every k-th step, passing over its spikes, where
     the page's charts keep each stretch's lowest and highest value: both keep them now (one rule,

@@ -478,9 +478,10 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
     colours = {label: look.colour for label, look in looks.items()}
     markers = {label: look.marker for label, look in looks.items()}
     status = statuses(summary).to_dict()
-    # on the landscape, one path per optimizer: its representative run in the selection
+    # on the landscape, one path per optimizer: its representative run in the selection, in its order (the
+    # legends' order in every figure)
     shown = path_labels(selection, summary)
-    paths = {k: v for k, v in comparison.paths.items() if k in shown} if surface is not None else {}
+    paths = {k: comparison.paths[k] for k in shown if k in comparison.paths} if surface is not None else {}
     named = {k: shown[k] for k in paths}
     surface = holding_paths(surface, paths, status)
     path_colours = {named[k]: colours[selection.representatives()[k]] for k in paths}

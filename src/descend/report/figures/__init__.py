@@ -44,7 +44,9 @@ The figures:
 
 Every optimizer keeps one colour in every figure of every report: :func:`descend.report.colours.colours`,
 keyed by the optimizer's registry name. Each figure takes ``colours`` (label → colour, what a report
-passes so that all its figures agree) and otherwise asks that module for the labels it draws. On a log
+passes so that all its figures agree) and otherwise asks that module for the labels it draws. A figure lists
+its labels (its legend, its panels) in the order of ``colours`` (a report's are in its table's order), else in
+the order they first come in the summary, never alphabetically. On a log
 axis a loss or norm that is not positive (a batch with no valid sample) is a gap, never drawn.
 """
 

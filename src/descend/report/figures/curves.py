@@ -41,6 +41,7 @@ from .style import (
     _log_ticks,
     _log_y,
     _metric_name,
+    _order,
     _panel_grid,
     _panels,
     _regime_colours,
@@ -158,10 +159,10 @@ def _plot_marks(ax, marks: list, top: float) -> None:
         ax.plot([xm], [min(ym, top)], color=colour, clip_on=False, zorder=5, **STATUS_MARKS[status])
 
 
-def _markers(s: pd.DataFrame, given: Mapping[str, str] | None) -> dict[str, str]:
+def _markers(s: pd.DataFrame, given: Mapping[str, str] | None, order: Sequence[str] | None = None) -> dict[str, str]:
     """Every label's marker shape: ``given`` (a report's), else :func:`descend.report.colours.markers` of the
-    labels in sorted order."""
-    labels = sorted(dict.fromkeys(s["label"]))
+    labels in ``order`` (:func:`_order`'s; by default the order they first come in the summary)."""
+    labels = list(order) if order is not None else _order(s)
     if given is None:
         return marker_shapes(labels)
     missing = [label for label in labels if label not in given]
@@ -191,11 +192,13 @@ def _mark_every(ax, line, marker: str, j: int, n: int) -> None:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _configurations(s: pd.DataFrame) -> list[tuple[str, float, str, list, str, int, int]]:
+def _configurations(s: pd.DataFrame, order: Sequence[str] | None = None
+                    ) -> list[tuple[str, float, str, list, str, int, int]]:
     """Runs with the same label, lr and batch size: (label, lr, batch size, runs, legend name, i, n),
-    i of n being the configuration's place among its label's."""
+    i of n being the configuration's place among its label's; the labels in ``order`` (:func:`_order`'s)."""
     out = []
-    for label, rows in s.groupby("label", sort=True):
+    for label in (order if order is not None else _order(s)):
+        rows = s[s["label"] == label]
         show_lr = rows["lr"].nunique(dropna=False) > 1
         show_batch = rows["batch_size"].nunique() > 1
         keys = rows[["lr", "batch_size"]].drop_duplicates()
@@ -253,9 +256,10 @@ def loss_curves(
         have = sorted(map(str, c["split"].unique()))
         raise ValueError(f"curves holds no loss for the splits {splits!r} (it has: {have or 'no loss at all'})")
     by_split = {sp: c[c["split"] == sp] for sp in present}
+    order = _order(s, colours)  # the legend's: a report's colours are in its table's order
     colours = _colours(s, colours)
-    markers = _markers(s, markers)
-    configurations = _configurations(s)
+    markers = _markers(s, markers, order)
+    configurations = _configurations(s, order)
 
     fig = Figure(figsize=(9, 5), layout="constrained")
     ax = fig.add_subplot()
@@ -326,8 +330,9 @@ def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", t
     """
     title = _check_title(title)
     s = _summary(summary, ["label", "lr", metric])
+    order = _order(s, colours)  # the legend's: a report's colours are in its table's order
     colours = _colours(s, colours)
-    markers = _markers(s, markers)
+    markers = _markers(s, markers, order)
     s = s[np.isfinite(s["lr"]) & (s["lr"] > 0)]
     if s.empty:
         raise ValueError("lr_sensitivity needs runs with a learning rate, but column 'lr' has no positive value")
@@ -335,7 +340,7 @@ def lr_sensitivity(summary: pd.DataFrame, *, metric: str = "final_train_loss", t
     s = s.assign(**{metric: values})
     log_y = _log_metric(metric, values[s["counts"]])
     batches = sorted(s["batch_size"].unique(), key=_batch_key)
-    labels = sorted(s["label"].unique())
+    labels = [label for label in order if label in set(s["label"])]
 
     fig = Figure(figsize=(3.6 * len(batches) + 2.2, 4.6), layout="constrained")
     axes = fig.subplots(1, len(batches), sharey=True, squeeze=False)[0]
@@ -415,7 +420,7 @@ def lr_batch_heatmap(
     values = pd.to_numeric(s[metric], errors="coerce")
     log_c = _log_metric(metric, values[s["counts"]])
     s = s.assign(_score=scores(s.assign(**{metric: values}), metric))
-    labels, more = _panels(sorted(s["label"].unique()))
+    labels, more = _panels(_order(s))
 
     grids = {}
     for name in labels:
@@ -758,9 +763,9 @@ def parameter_steps(
     if not values:
         raise ValueError("paths has no run of the summary: there is nothing to draw")
     s = s.loc[[run for run in s.index if run in values]]
+    labels, more = _panels(_order(s, colours))
     label_colours = _colours(s, colours)
     known = [float(k) for k in known]
-    labels, more = _panels(sorted(s["label"].unique()))
 
     starts = [v[0] for v in values.values() if len(v) and np.isfinite(v[0])]
     anchors = np.array(starts + known, dtype=float)

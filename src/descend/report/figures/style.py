@@ -171,6 +171,17 @@ def _colours(s: pd.DataFrame, given: Mapping[str, str] | None) -> dict[str, str]
     return palette_of(labels)
 
 
+def _order(s: pd.DataFrame, given: Mapping[str, str] | None = None) -> list[str]:
+    """The labels of ``s`` in the order a figure lists them (its legend, its panels): the order of ``given`` (a
+    report's colours, in its table's order, decided once for every figure and chart of the report), else the
+    order in which they first come in the summary (a comparison's summary lists its optimizers in its order)."""
+    labels = list(dict.fromkeys(s["label"]))
+    if given is None:
+        return labels
+    place = {label: k for k, label in enumerate(given)}
+    return sorted(labels, key=lambda label: place.get(label, len(place)))  # stable: any other after, as they come
+
+
 def _shade(colour: str, i: int, n: int) -> tuple[float, float, float]:
     """The i-th of n shades of a colour, from darker to lighter (several configurations of one label)."""
     rgb = np.array(mcolors.to_rgb(colour))
