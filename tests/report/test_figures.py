@@ -324,10 +324,35 @@ def test_lr_batch_heatmap_counts_a_run_without_a_result_as_infinite_as_the_choic
     ax = [ax for ax in F.lr_batch_heatmap(pd.DataFrame(rows)).axes if ax.images][0]
     grid = ax.images[0].get_array()  # rows: batch 8, full; columns: lr 0.1, 0.3
     assert np.ma.is_masked(grid[0, 1]) and [p.get_hatch() for p in ax.patches] == ["//"]
-    assert grid[0, 0] == pytest.approx(np.log10(0.3))
-    assert grid[1, 0] == pytest.approx(np.log10(0.4))  # the median of 0.2, 0.4 and +∞
+    assert grid[0, 0] == pytest.approx(0.3)
+    assert grid[1, 0] == pytest.approx(0.4)  # the median of 0.2, 0.4 and +∞
     texts = {tuple(round(v) for v in t.get_position()): t.get_text() for t in ax.texts}
     assert texts[1, 0] == "2/3 div" and texts[0, 1] == "0.4\n1/3 div"
+
+
+def test_the_heat_maps_colour_bar_is_labelled_in_the_losses_values_as_its_cells_are():
+    """The colour bar read 0 to -0.5 (log10 units) beside cells reading 1 and 0.33: it is now ticked at losses on a
+    log scale, so that a cell's colour and its number meet at the same place on the bar."""
+    rows = [dict(run=k, label="gd", lr=lr, batch_size=batch, seed=0, final_train_loss=loss)
+            for k, (lr, batch, loss) in enumerate([(0.01, "full", 1.0), (0.1, "full", 0.33), (0.01, "32", 0.6),
+                                                   (0.1, "32", 0.45)])]
+    fig = F.lr_batch_heatmap(pd.DataFrame(rows))
+    (ax,) = [ax for ax in fig.axes if ax.images]
+    (bar,) = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert bar.get_yscale() == "log" and bar.get_ylim() == pytest.approx((0.33, 1.0))  # the smallest and largest
+    assert "(log scale)" in bar.get_ylabel() and "log10" not in bar.get_ylabel()
+    assert _labels(bar.yaxis)  # drawn: the ticks placed
+    low, high = bar.get_ylim()
+    ticks = [(t.get_position()[1], t.get_text()) for t in bar.yaxis.get_ticklabels()
+             if low <= t.get_position()[1] <= high and t.get_text()]
+    assert len(ticks) >= 2 and all(float(text) == pytest.approx(v) for v, text in ticks), ticks
+    image = ax.images[0]
+    for text in ax.texts:  # each cell's colour is the bar's colour at the number written in it
+        j, i = (round(v) for v in text.get_position())
+        cell = image.cmap(image.norm(image.get_array()[i, j]))
+        assert cell == pytest.approx(image.cmap(image.norm(float(text.get_text()))), abs=0.01)
+        assert cell == pytest.approx(image.cmap((np.log10(float(text.get_text())) - np.log10(0.33))
+                                                / (0 - np.log10(0.33))), abs=0.01)
 
 
 def _contrast(first, second) -> float:

@@ -31,7 +31,7 @@ The figures:
 
 - :func:`loss_curves` — loss against step or epoch, median and inter-quartile band over seeds.
 - :func:`lr_sensitivity` — a final metric against the learning rate, divergences marked.
-- :func:`lr_batch_heatmap` — learning rate × batch size, coloured by the median log10 of a metric.
+- :func:`lr_batch_heatmap` — learning rate × batch size, coloured by the median of a metric (a loss on a log scale).
 - :func:`batch_regimes` — GD vs SGD vs mini-batch vs hybrid batch sizes, the training loss per update (seed
   004's figure 3), each batch size at the configuration the selection chose for it.
 - :func:`parameter_steps` — a one-parameter task's parameter after each step, one panel per learning rate.

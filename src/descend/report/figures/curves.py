@@ -396,7 +396,8 @@ def lr_batch_heatmap(
     summary: pd.DataFrame, *, metric: str = "final_train_loss", label: str | None = None, title: str = ""
 ) -> Figure | None:
     """Learning rate (x) × batch size (y, categorical) coloured by the median over seeds of ``metric`` (on a
-    log10 scale if it is a positive loss), one panel per label (only ``label`` if given; at most 24, the title
+    log scale if it is a positive loss, the colour bar labelled in the metric's own values, as the cells are),
+    one panel per label (only ``label`` if given; at most 24, the title
     says how many are left out). A comparison passes the metric its configurations were chosen on
     (:meth:`descend.selection.Selection.chosen_on`), and a run that does not count (diverged, left the model's
     domain, pruned) enters a cell's median as +∞, as in that choice (:func:`descend.selection.scores`): a cell
@@ -431,21 +432,22 @@ def lr_batch_heatmap(
             i, j = batches.index(batch), int(np.searchsorted(lrs, lr))
             median = float(cell["_score"].median())
             if np.isfinite(median) and not (log_c and median <= 0):  # a log scale cannot show 0 or less
-                grid[i, j] = np.log10(median) if log_c else median
+                grid[i, j] = median
             failed = cell.loc[~cell["counts"], "status"].value_counts()
             counts[i, j] = len(cell), {str(st): int(n) for st, n in failed.items()}, bool(np.isfinite(median))
         grids[name] = grid, counts
     finite = np.concatenate([g[np.isfinite(g)] for g, _ in grids.values()])
-    vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
-    if vmin == vmax:
-        vmin, vmax = vmin - 0.5, vmax + 0.5
+    vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (1.0, 10.0)
+    if vmin == vmax:  # half a power of ten (a log scale) or 0.5 either side
+        vmin, vmax = (vmin / 10 ** 0.5, vmax * 10 ** 0.5) if log_c else (vmin - 0.5, vmax + 0.5)
 
     rows_n, cols_n = _panel_grid(len(labels))
     width = max(4.2, 0.75 * len(lrs) + 1.6)
     fig = Figure(figsize=(width * cols_n + 1.2, (0.55 * len(batches) + 1.6) * rows_n + 0.6), layout="constrained")
     axes = fig.subplots(rows_n, cols_n, squeeze=False).ravel()
     cmap = matplotlib.colormaps[COST_COLOURMAP]  # a loss is a cost: lighter is smaller, as on the landscapes
-    norm = mcolors.Normalize(vmin, vmax)
+    # the values themselves on a log scale, not their log10: the colour bar reads in the cells' numbers
+    norm = mcolors.LogNorm(vmin, vmax) if log_c else mcolors.Normalize(vmin, vmax)
     image = None
     for k, (ax, name) in enumerate(zip(axes, labels)):
         grid, counts = grids[name]
@@ -466,7 +468,7 @@ def lr_batch_heatmap(
                     continue
                 value = grid[i, j]
                 ink = text_colour(cmap(norm(value))) if np.isfinite(value) else "black"
-                text = "" if not np.isfinite(value) else f"{10 ** value if log_c else value:.2g}"
+                text = "" if not np.isfinite(value) else f"{value:.2g}"
                 for st, n in failed.items():
                     text += f"\n{n}/{total} {STATUS_SHORT.get(st, st)}"
                 ax.text(j, i, text, ha="center", va="center", fontsize=SMALLEST_TEXT, color=ink)
@@ -479,8 +481,9 @@ def lr_batch_heatmap(
         ax.set_title(name)
     for ax in axes[len(labels):]:
         ax.set_visible(False)
-    shown_name = f"log10 {_metric_name(metric)}" if log_c else _metric_name(metric)
-    fig.colorbar(image, ax=list(axes[: len(labels)]), label=f"median over seeds of {shown_name}")
+    shown_name = _metric_name(metric) + (" (log scale)" if log_c else "")
+    bar = fig.colorbar(image, ax=list(axes[: len(labels)]), label=f"median over seeds of {shown_name}")
+    _log_ticks(bar.ax)  # round values (1, 2, 5 × 10^k) where the scale spans less than two powers of ten
     _suptitle(fig, title, f"learning rate × batch size: {_metric_name(metric)}{more}")
     return fig
 
