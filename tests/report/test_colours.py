@@ -142,3 +142,22 @@ def test_a_labels_style_is_its_colour_and_its_shape_and_the_dash_goes_with_the_s
     assert all(s.symbol == P.PLOTLY_SYMBOLS[s.marker] for s in looks.values())
     assert looks["momentum"].marker != looks["rmsprop"].marker  # one olive under protanopia, two shapes
     assert P.styles(labels, order=["adam", "rmsprop", "momentum", "gd"])["adam"].marker == P.MARKERS[0]
+
+
+def test_batch_sizes_have_colours_no_optimizer_has_and_keep_them_whatever_else_runs():
+    """A mini-batch was Dark2's orange #d95f02 (ΔE 14 from momentum's), and batch 32 orange beside the full batch
+    but green where batch 1 ran too: now each batch size has its own colour, far from every optimizer's."""
+    optimizers = [_lab(c) for c in (*P.BASE.values(), *P.EXTRA)]
+    runs = [["32", "full"], ["1", "32", "full"], ["1", "8", "32", "64", "hybrid(32→512)", "full"], ["32", "256"]]
+    for sizes in runs:
+        got = P.regime_colours(sizes)
+        assert list(got) == sorted(sizes, key=P.batch_order)
+        for size, colour in got.items():
+            if size != "full":  # GD black, as seed 004's figure draws it
+                assert min(np.linalg.norm(_lab(colour) - o) for o in optimizers) >= 35, (size, colour)
+        assert len(set(got.values())) == len(got)  # up to five sizes besides the full batch: each its own
+    assert len({P.regime_colours(sizes)["32"] for sizes in runs}) == 1  # batch 32 the same in every report
+    assert len({P.regime_colours(sizes)["full"] for sizes in runs[:3]}) == 1
+    assert P.regime_colours(["1", "32"])["1"] == P.regime_colours(["1", "8", "full"])["1"]
+    everything = [_lab(c) for c in (*P.REGIME_COLOURS, P.FULL_BATCH_COLOUR)]
+    assert all(np.linalg.norm(a - b) >= 30 for i, a in enumerate(everything) for b in everything[i + 1:])

@@ -10,7 +10,8 @@ checksum of its name, so it is stable too; where two such optimizers of one repo
 alphabetical order takes the next free one). When several
 labels of one optimizer are compared (``sgd`` and ``sgd(momentum=0.9)``), the plain label (or, without one,
 the first in sorted order) keeps the optimizer's colour and the others get darker and lighter shades of it,
-so every label stays distinguishable.
+so every label stays distinguishable. A batch size has a colour of its own in the batch-size figure
+(:func:`regime_colours`), the same whatever other sizes are run, and none near an optimizer's.
 
 >>> colours({"adam": "adam", "sgd": "sgd", "sgd(momentum=0.9)": "sgd"})["adam"] == BASE["adam"]
 True
@@ -20,6 +21,7 @@ True
 
 from __future__ import annotations
 
+import math
 import re
 import zlib
 from collections.abc import Iterable, Mapping
@@ -30,9 +32,9 @@ from matplotlib import colors as mcolors
 
 from .._names import optimizer_of  # decided there: the selection reads it too
 
-__all__ = ["BASE", "COST_COLOURMAP", "COST_COLORSCALE", "DASHES", "EXTRA", "MARKERS", "MARKS_PER_LINE",
-           "PLOTLY_SYMBOLS", "Style", "batch_order", "colours", "contrast", "marks_at", "markers", "optimizer_of",
-           "regime_colours", "styles", "text_colour"]
+__all__ = ["BASE", "COST_COLOURMAP", "COST_COLORSCALE", "DASHES", "EXTRA", "FULL_BATCH_COLOUR", "MARKERS",
+           "MARKS_PER_LINE", "PLOTLY_SYMBOLS", "REGIME_COLOURS", "Style", "batch_order", "colours", "contrast",
+           "marks_at", "markers", "optimizer_of", "regime_colour", "regime_colours", "styles", "text_colour"]
 
 #: The colours of a cost J (contours, surfaces, the animation's frames): viridis reversed, the lighter the
 #: colour, the smaller the cost, as seed 003 reads its figures; Matplotlib's name, and Plotly's scale with its
@@ -287,15 +289,49 @@ def batch_order(batch_size: str) -> tuple:
     return (1, 0, text)
 
 
-def regime_colours(batch_sizes: Iterable[str]) -> dict[str, str]:
-    """Batch sizes' colours (the report's batch-size figure's, the playground's chart of them): the full batch
-    black, the others Dark2 in :func:`batch_order`.
+#: The full batch's colour in the batch-size figure (GD black, as seed 004's figure 3 draws it).
+FULL_BATCH_COLOUR = "#000000"
+#: The colours of the other batch sizes (:func:`regime_colour`): SGD's (batch 1) first, then the mini-batches' and
+#: hybrid schedules'. Each is at least 35 apart (CIELAB ΔE) from every optimizer's colour (:data:`BASE`,
+#: :data:`EXTRA`), so that no batch size reads as an optimizer (Dark2's orange, a mini-batch's, read as momentum's),
+#: and at least 30 from each other and from black.
+REGIME_COLOURS = ("#0000ff", "#0084ff", "#ff08ce", "#9c52f7", "#de00ff")
 
-    >>> regime_colours(["32", "full", "1"])
-    {'1': '#d95f02', '32': '#1b9e77', 'full': '#222222'}
+
+def regime_colour(batch_size: str) -> str:
+    """A batch size's own colour (as shown: ``"32"``, ``"full"``, a hybrid's text), whatever other sizes are run:
+    the full batch black, batch 1 (SGD) :data:`REGIME_COLOURS`' first, a mini-batch of n by the power of two
+    nearest n (so that 16, 32, 64 and 128 differ), a hybrid schedule by a checksum of its text.
+
+    >>> regime_colour("32") == regime_colour("32 ") == REGIME_COLOURS[2], regime_colour("64") == REGIME_COLOURS[3]
+    (True, True)
     """
-    dark2 = ("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
-    others = [b for b in sorted(batch_sizes, key=batch_order) if b != "full"]
-    colours = {b: dark2[i % len(dark2)] for i, b in enumerate(others)}
-    colours["full"] = "#222222"
-    return colours
+    text = str(batch_size).strip()
+    if text == "full":
+        return FULL_BATCH_COLOUR
+    others = REGIME_COLOURS[1:]
+    if text.isdigit() and int(text) <= 1:
+        return REGIME_COLOURS[0]
+    if text.isdigit():
+        return others[round(math.log2(int(text))) % len(others)]
+    return others[zlib.crc32(text.encode()) % len(others)]
+
+
+def regime_colours(batch_sizes: Iterable[str]) -> dict[str, str]:
+    """Batch sizes' colours (the report's batch-size figure's, the playground's chart of them), in
+    :func:`batch_order`: each its own (:func:`regime_colour`), so that a size has one colour whatever else runs,
+    unless a smaller size of these took it (16 and 256): then the next free one.
+
+    >>> regime_colours(["32", "full", "1"]) == {"1": "#0000ff", "32": "#ff08ce", "full": "#000000"}
+    True
+    """
+    out: dict[str, str] = {}
+    for size in sorted(dict.fromkeys(map(str, batch_sizes)), key=batch_order):
+        colour = regime_colour(size)
+        if colour in REGIME_COLOURS[1:]:
+            at, others = REGIME_COLOURS.index(colour) - 1, REGIME_COLOURS[1:]
+            free = [others[(at + step) % len(others)] for step in range(len(others))
+                    if others[(at + step) % len(others)] not in out.values()]
+            colour = free[0] if free else colour  # more sizes than colours: shared at last
+        out[size] = colour
+    return out
