@@ -715,17 +715,46 @@ def test_the_lr_chart_draws_a_median_line_per_batch_size():
             for lr in (0.01, 0.1) for batch in ("full", "32") for seed in range(3)]
     summary = pd.DataFrame(rows)
     figure = html._lr_figure(summary, ["adam"], {"adam": Style("#1f77b4", "o")})
-    lines = [t for t in figure.data if t.mode == "lines" and t.hovertext]
-    assert sorted(t.hovertext for t in lines) == ["adam, batch 32: median over seeds",
-                                                   "adam, batch full: median over seeds"]
-    full = next(t for t in lines if "full" in t.hovertext)
+    lines = [t for t in figure.data if t.mode == "lines" and t.text]
+    assert sorted(t.text[0] for t in lines) == ["adam, batch 32: median over seeds",
+                                                "adam, full batch: median over seeds"]
+    full = next(t for t in lines if "full" in t.text[0])
     assert list(full.y) == pytest.approx([0.01 * 1.1 * 1.01, 0.01 * 1.1 * 1.1])
     # a run without a result counts as +∞, as the choice counts it: 2 of 3 seeds diverged at lr 0.1, no median
     summary.loc[(summary.lr == 0.1) & (summary.batch_size == "full") & (summary.seed > 0), "status"] = "diverged"
     summary.loc[(summary.lr == 0.01) & (summary.batch_size == "full") & (summary.seed == 0), "status"] = "diverged"
     figure = html._lr_figure(summary, ["adam"], {"adam": Style("#1f77b4", "o")})
-    full = next(t for t in figure.data if t.mode == "lines" and "full" in (t.hovertext or ""))
+    full = next(t for t in figure.data if t.mode == "lines" and "full" in (t.text or [""])[0])
     assert list(full.x) == [0.01] and list(full.y) == pytest.approx([0.01 * 1.2 * 1.01])  # of 1.1, 1.2 and ∞
+
+
+def test_the_lr_charts_median_lines_say_their_optimizer_and_batch_size_in_a_dash_per_batch_size():
+    """Two dotted lines of one colour per optimizer, a full batch's and a mini-batch's, looked the same, and their
+    hover (a name without a value) hid under the runs' markers: each batch size's lines now have a dash of their
+    own, named in the legend, and each point of a line says its optimizer, batch size and median."""
+    import pandas as pd
+
+    from descend.report import html
+    from descend.report.colours import Style
+
+    rows = [{"label": label, "lr": lr, "batch_size": batch, "seed": seed, "status": "ok",
+             "final_train_loss": (0.5 if label == "sgd" else 0.2) * (1 + seed) * lr * (2 if batch == "8" else 1)}
+            for label in ("sgd", "adam") for lr in (0.01, 0.1) for batch in ("full", "8") for seed in range(3)]
+    summary = pd.DataFrame(rows)
+    figure = html._lr_figure(summary, ["sgd", "adam"], {"sgd": Style("#9467bd", "o"), "adam": Style("#d62728", "s")})
+    lines = [t for t in figure.data if t.mode == "lines" and t.text]
+    assert len(lines) == 4
+    for line in lines:
+        label, batch = line.legendgroup, "full" if "full batch" in line.text[0] else "8"
+        assert set(line.text) == {f"{label}, {'full batch' if batch == 'full' else 'batch 8'}: median over seeds"}
+        assert "%{y" in line.hovertemplate and line.hoverinfo != "skip"  # the median's value too
+        runs = summary[(summary.label == label) & (summary.batch_size == batch)]
+        assert list(line.y) == pytest.approx(runs.groupby("lr")["final_train_loss"].median().tolist())
+    dash = {line.text[0].split(": ")[0]: line.line.dash for line in lines}
+    assert dash["sgd, full batch"] == dash["adam, full batch"] != dash["sgd, batch 8"] == dash["adam, batch 8"]
+    key = {t.name: t.line.dash for t in figure.data if t.legendgroup == "batch sizes"}
+    assert key == {"median over seeds, batch 8": dash["sgd, batch 8"],
+                   "median over seeds, full batch": dash["sgd, full batch"]}
 
 
 def test_a_path_ending_outside_the_map_is_named_under_it():
@@ -808,7 +837,7 @@ def test_an_optimizer_whose_runs_all_failed_is_named_in_the_learning_rate_chart_
     _, text = report(tmp_path, summary=summary)
     data, _, _ = figures(text)["fig-lr"]
     shown = [t for t in data if t.get("showlegend", True) and t.get("name") and t.get("mode") != "lines+text"
-             and len(array(t["x"]))]
+             and len(array(t["x"])) and t.get("legendgroup") != "batch sizes"]  # not the key of the lines' dashes
     assert sorted(t["name"] for t in shown) == ["adam", "gd"]
     (mark,) = [t for t in shown if t["name"] == "gd"]
     assert mark["marker"]["symbol"] == "x" and len(array(mark["x"])) == 4

@@ -38,7 +38,7 @@ from .._names import metric_words
 from ..selection import Selection, scores, status_steps, statuses
 from . import overlap
 from .cells import SETTINGS, _cell_text, _key, _number, column_texts  # noqa: F401 - the page's cells, the terminal's
-from .colours import COST_COLORSCALE, MARKS_PER_LINE, Style, depth_colours, optimizer_of
+from .colours import COST_COLORSCALE, MARKS_PER_LINE, Style, batch_order, depth_colours, optimizer_of
 from .colours import colours as palette_of
 from .colours import markers as marker_shapes
 from .thinning import extremes
@@ -314,17 +314,17 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
          "fig-loss", 480, loss),
         ("Learning-rate sensitivity", f"The {metric_words(chosen_on)} (what each optimizer's configuration is "
          "chosen on) against the learning rate, one marker per run (at the "
-         "top, the runs without a result: \u00d7 diverged, \u25c7 left the model's domain); a dotted line joins "
-         "the medians over seeds (one per batch size; a run without a result counts as infinite, as in the choice "
-         "of each optimizer's configuration, so a rate where half of the runs or more failed has none), and a "
-         "wide flat valley means the optimizer forgives a poorly chosen learning rate.", "fig-lr", 440,
+         "top, the runs without a result: \u00d7 diverged, \u25c7 left the model's domain); a line joins "
+         "the medians over seeds (one per batch size, each in its own dash, which the legend names; a run without a "
+         "result counts as infinite, as in the choice of each optimizer's configuration, so a rate where half of the "
+         "runs or more failed has none), and a wide flat valley means the optimizer forgives a poorly chosen "
+         "learning rate.", "fig-lr", 440,
          _lr_figure(summary, order, looks, metric=chosen_on)) if search_runs is None else
         ("Learning-rate sensitivity", "Tuned mode reports each optimizer at the one learning rate its search chose, "
          f"so this chart shows the search: its {_objective_words(search_runs)} (the search's objective) against the "
          "learning rate, one marker per trial (at the top, the trials without a result: \u00d7 diverged, \u25c7 left "
-         "the model's domain); a dotted "
-         "line joins the trials of one batch size, and a wide flat valley means the optimizer forgives a poorly "
-         "chosen learning rate.", "fig-lr", 440,
+         "the model's domain); a line joins the trials of one batch size (each in its own dash, which the legend "
+         "names), and a wide flat valley means the optimizer forgives a poorly chosen learning rate.", "fig-lr", 440,
          _lr_figure(search_runs, order, looks, metric=search_objective(search_runs), what="trial")),
     ]
     grads = _grad_figure(summary, curves, shown)
@@ -1264,6 +1264,11 @@ def _lr_figure(summary: Any, order: list[str], looks: dict[str, Style], *, metri
     else:
         top = 1.0
     traces = []
+    # each batch size's median lines in a dash of their own, the legend saying which (two dotted lines of one
+    # colour, a full batch's and a mini-batch's, could not be told apart)
+    sizes = sorted(pd.unique(batch[ok]), key=batch_order)
+    dashes = {size: MEDIAN_DASHES[k % len(MEDIAN_DASHES)] for k, size in enumerate(sizes)}
+    medians_of = "median over seeds" if what == "run" else "its trials"
     for label in order:
         mine = summary["label"].astype(str) == label
         good = mine & ok
@@ -1271,15 +1276,15 @@ def _lr_figure(summary: Any, order: list[str], looks: dict[str, Style], *, metri
         # the medians over seeds, one line per batch size (pooled, one median mixed a full batch's runs with
         # mini-batches' and matched neither the table nor the still figure's panels); a run without a result
         # counts as +∞, as in the comparison's choice: an lr where half of the runs or more failed has no median
-        for size in (pd.unique(batch[good]) if bool(good.any()) else ()):
+        for size in (sorted(pd.unique(batch[good]), key=batch_order) if bool(good.any()) else ()):
             rows = mine & usable & (batch == size)
             medians = scores(summary[rows], metric).groupby(lr[rows]).median().sort_index()
             medians = medians[np.isfinite(medians.to_numpy(dtype=np.float64))]
+            words = _esc(f"{label}, {_batch_words(size)}: {medians_of}")
             traces.append(go.Scatter(x=medians.index.to_numpy(dtype=np.float64), y=medians.to_numpy(dtype=np.float64),
-                                     mode="lines", line=dict(color=colours[label], width=1.5, dash="dot"),
-                                     legendgroup=label, showlegend=False, hoverinfo="text",
-                                     hovertext=_esc(f"{label}, batch {size}: median over seeds" if what == "run"
-                                                    else f"{label}, batch {size}: its trials")))
+                                     mode="lines", line=dict(color=colours[label], width=1.5, dash=dashes[size]),
+                                     legendgroup=label, showlegend=False, text=[words] * len(medians),
+                                     hovertemplate="%{text}<br>" + metric_words(metric) + " %{y:.4g}<extra></extra>"))
         named = bool(good.any())  # Plotly shows no legend entry for an empty trace: a label whose runs all
         # failed is named by its first mark at the top
         traces.append(go.Scatter(x=lr[good].to_numpy(dtype=np.float64), y=final[good].to_numpy(dtype=np.float64),
@@ -1300,6 +1305,10 @@ def _lr_figure(summary: Any, order: list[str], looks: dict[str, Style], *, metri
                                      hovertemplate="%{text}<extra></extra>",
                                      marker=dict(color=colours[label], size=12, symbol=symbol)))
             named = True
+    for size in sizes:  # the key of the dashes: a legend entry each, of no data
+        traces.append(go.Scatter(x=[None], y=[None], mode="lines", name=_esc(f"{medians_of}, {_batch_words(size)}"),
+                                 line=dict(color="#666", width=1.5, dash=dashes[size]), hoverinfo="skip",
+                                 legendgroup="batch sizes"))
     figure = go.Figure(traces)
     figure.update_xaxes(type="log", title_text="learning rate (log scale)", **_log_ticks(figure, "x"))
     figure.update_yaxes(type="log" if log_y else "linear",
@@ -1315,6 +1324,17 @@ def _lr_figure(summary: Any, order: list[str], looks: dict[str, Style], *, metri
                                     textfont=dict(color="#666")))
     figure.update_layout(legend_title_text="optimizer")
     return figure
+
+
+#: The dashes of the learning-rate chart's median lines, one per batch size (in
+#: :func:`descend.report.colours.batch_order`).
+MEDIAN_DASHES = ("dot", "dash", "dashdot", "longdash", "longdashdot", "solid")
+
+
+def _batch_words(size: str) -> str:
+    """A batch size as the learning-rate chart names it: "batch 32", "full batch", a hybrid's text."""
+    text = str(size)
+    return "full batch" if text == "full" else f"batch {text}" if text.isdigit() else text
 
 
 def search_objective(searched: Any) -> str:
