@@ -410,13 +410,30 @@ def test_each_view_is_shown_once_and_a_chart_links_its_static_file(tmp_path):
         assert f"figures/{stem}.svg" in text  # the SVG named next to the link
     assert all(a["href"].startswith("data:image/png;base64,") for a in links)  # works moved alone
     # in the page's order: each static-only view after the learning-rate chart, before the gradient norms
-    order = [text.index(key) for key in ("id=\"fig-loss\"", "loss-step.png", "id=\"fig-lr\"",
+    order = [text.index(key) for key in ("id=\"fig-loss\"", "download=\"loss-step.png\"", "id=\"fig-lr\"",
                                           "<h2>Learning rate \u00d7 batch size</h2>",
                                           "<h2>GD, SGD, mini-batch and hybrid batch sizes</h2>",
                                           "<h2>The parameter after each step</h2>", "id=\"fig-grad\"",
-                                          "grad-norms.png", "<h2>Configuration</h2>")]
+                                          "download=\"grad-norms.png\"", "<h2>Configuration</h2>")]
     assert order == sorted(order)
     assert "Static figures" not in text and text.count("<section id=\"batch-regimes\">") == 1
+
+
+def test_without_javascript_each_chart_says_it_needs_it_and_where_its_static_figures_are(tmp_path):
+    """With JavaScript off (a mail client's preview) the charts were empty boxes under captions that speak of "the
+    buttons above the chart": each now says, where scripts do not run, that it needs them and names its PNGs."""
+    stills = {"fig-loss": ["figures/loss-step.png", "figures/loss-epoch.png"], "fig-lr": ["figures/lr-sensitivity.png"],
+              "fig-grad": ["figures/grad-norms.png"]}
+    for images in (_static_files(tmp_path), None):
+        _, text = report(tmp_path, images=images)
+        page = parse(text)
+        assert page.plot_divs == list(stills)
+        for div_id, files in stills.items():
+            section = re.search(rf'<section id="{div_id[4:]}">(.*?)</section>', text, re.S).group(1)
+            said = re.findall(r"<noscript>(.*?)</noscript>", section, re.S)
+            assert len(said) == 1 and "This chart needs JavaScript" in said[0]
+            assert all((name in said[0]) == (images is not None) for name in files), said[0]
+            assert section.index("<noscript>") < section.index(f'id="{div_id}"')  # above the empty box
 
 
 def test_the_still_of_a_chart_with_nothing_to_draw_is_shown_in_its_place(tmp_path):

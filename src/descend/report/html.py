@@ -185,6 +185,7 @@ figure.still { margin: 0.4rem 0; text-align: center; }
 .downloads .hint { color: #666; }  /* 5.7:1 on white (#888 was 3.5:1) */
 footer { margin-top: 2.5rem; color: #666; font-size: 0.9rem; border-top: 1px solid #ddd; padding-top: 0.5rem; }
 .on-paper { display: none; }
+.no-script { background: #fff8e1; border-left: 4px solid #f0b400; padding: 0.4rem 0.8rem; }
 @media print {  /* a printed page cannot scroll: wide tables wrap their cells, figures stay whole on a page */
   main { max-width: none; padding: 0; }
   .scroll { overflow: visible; }
@@ -405,7 +406,8 @@ class Prepared:
             if chart is None and links:  # no chart to draw: its still instead
                 parts.append(still(div_id, heading, reason, links[0][1], links[1:]))
             else:
-                parts.append(_figure_section(heading, caption, div_id, chart, _downloads(links, directory), reason))
+                parts.append(_figure_section(heading, caption, div_id, chart, _downloads(links, directory), reason,
+                                             stills=[name for _, name in links]))
             views_after(div_id)
         for div_id, stems in STILLS.items():  # stills of charts that were not drawn at all (no gradient norms, ...)
             if div_id not in drawn_ids:
@@ -767,17 +769,31 @@ ON_SCREEN_ONLY = {"fig-surface3d": "Printed, this view is left out: it is drawn 
 
 
 def _figure_section(heading: str, caption: str, div_id: str, chart: str | None, downloads: str = "",
-                    reason: str | None = None) -> str:
+                    reason: str | None = None, stills: list[str] = ()) -> str:
     """A chart's section: ``chart`` the HTML of its div (:func:`_chart`); None when there is nothing to draw,
-    and ``reason`` says why. A chart of :data:`ON_SCREEN_ONLY` is replaced by its note on paper."""
+    and ``reason`` says why. A chart of :data:`ON_SCREEN_ONLY` is replaced by its note on paper. Where JavaScript
+    does not run (a mail client's preview), the chart is an empty box: a line says so, naming its static figures
+    (``stills``, file names in the report's folder)."""
     if chart is None:  # nothing to draw: say why
         return (f"<section>\n<h2>{_esc(heading)}</h2>\n<p class=\"caption\">{_esc(reason or '')}</p>\n{downloads}"
                 "</section>")
     screen = " on-screen" if div_id in ON_SCREEN_ONLY else ""
     paper = f"<p class=\"on-paper\">{_esc(ON_SCREEN_ONLY[div_id])}</p>\n" if screen else ""
     return (f"<section id=\"{_esc(div_id.removeprefix('fig-'))}\">\n<h2>{_esc(heading)}</h2>\n"
-            f"<p class=\"caption\">{_esc(caption)}</p>\n{paper}<div class=\"figure{screen}\">{chart}</div>\n"
-            f"{downloads}</section>")
+            f"<p class=\"caption\">{_esc(caption)}</p>\n{paper}{_no_script(stills)}"
+            f"<div class=\"figure{screen}\">{chart}</div>\n{downloads}</section>")
+
+
+def _no_script(stills: list[str]) -> str:
+    """What a reader without JavaScript sees above a chart, which is then an empty box (its buttons and menus
+    too): that it needs JavaScript, and where its static figures are (``stills``: file names)."""
+    where = ""
+    if stills:
+        files = _listed([pathlib.PurePosixPath(name).as_posix() for name in stills])
+        where = (f": its static figure{'s' * (len(stills) > 1)}, {files}, {'are' if len(stills) > 1 else 'is'} in "
+                 "the report's folder and linked under the chart")
+    return f"<noscript><p class=\"no-script\">This chart needs JavaScript, which is off here{_esc(where)}.</p>" \
+           "</noscript>\n"
 
 
 def _downloads(files: list[tuple[str, str]], directory: pathlib.Path, link: bool = True) -> str:
