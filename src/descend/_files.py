@@ -7,7 +7,7 @@ import contextlib
 import math
 import os
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +15,6 @@ def plain(value: Any, *, finite: bool = False) -> Any:
     """``value`` as the plain values a file holds (JSON, or torch's ``weights_only`` kind): dicts with text keys,
     lists, texts, numbers, booleans and None; a NumPy or 0-d torch scalar as its number, anything else as its
     ``repr``. ``finite=True`` (JSON): an infinite or NaN number as None."""
-    from collections.abc import Mapping
-
     if isinstance(value, Mapping):
         return {str(k): plain(v, finite=finite) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -31,6 +29,34 @@ def plain(value: Any, *, finite: bool = False) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return repr(value)
+
+
+def versions() -> dict[str, str]:
+    """The versions a run's numbers depend on, as a comparison's and a search's files record them: descend, Python,
+    PyTorch, NumPy and pandas (a float32 run differs in its last bits from one version of PyTorch to another)."""
+    import platform
+
+    import numpy
+    import pandas
+    import torch
+
+    from . import __version__
+
+    return {"descend": __version__, "python": platform.python_version(), "torch": torch.__version__,
+            "numpy": numpy.__version__, "pandas": pandas.__version__}
+
+
+#: How the reports name the packages of :func:`versions`.
+VERSION_NAMES = {"descend": "descend", "python": "Python", "torch": "PyTorch", "numpy": "NumPy", "pandas": "pandas"}
+
+
+def versions_text(recorded: Mapping[str, Any]) -> str:
+    """:func:`versions` (or a record's) as a report says them.
+
+    >>> versions_text({"descend": "0.1.0", "python": "3.11.9", "torch": "2.5.1"})
+    'descend 0.1.0, Python 3.11.9, PyTorch 2.5.1'
+    """
+    return ", ".join(f"{VERSION_NAMES.get(str(k), k)} {v}" for k, v in recorded.items())
 
 
 #: The file descend tune leaves in a folder it takes (descend.tune.result.take): such a folder is a search's, not

@@ -35,6 +35,7 @@ import torch
 
 from . import __version__, outcomes
 from ._autograd import autograd_on
+from ._files import versions  # what a comparison's files record, and a search's: decided there
 from ._interrupts import interrupt_after
 from ._names import counted
 from .compare_config import (  # noqa: F401  (the settings, split out so that the command line starts light)
@@ -142,17 +143,6 @@ class Comparison:
         its best trials): there is nothing to report or draw."""
         steps = self.summary["steps_done"] if "steps_done" in self.summary else None
         return self.interrupted and (steps is None or not (steps > 0).any())
-
-
-def versions() -> dict[str, str]:
-    """The versions a comparison's numbers depend on, as its files record them: descend, Python, PyTorch, NumPy and
-    pandas (a float32 run differs in its last bits from one version of PyTorch to another)."""
-    import platform
-
-    import pandas
-
-    return {"descend": __version__, "python": platform.python_version(), "torch": torch.__version__,
-            "numpy": np.__version__, "pandas": pandas.__version__}
 
 
 #: Tuned mode's search: :func:`descend.tune`'s default sampler, seeded with :data:`SEARCH_SEED`.

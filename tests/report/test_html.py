@@ -719,6 +719,42 @@ def test_the_header_and_the_note_count_the_same_runs(tmp_path):
     assert "<h2>The parameter after each step</h2>" in text
 
 
+def test_the_header_says_the_versions_the_seeds_and_how_often_the_runs_were_evaluated(tmp_path):
+    """The page said descend's version alone, not PyTorch's, Python's and NumPy's (comparison.json had them), nor
+    which seeds the runs used, nor how often they were evaluated (steps to target after mini-batches is read there)."""
+    versions = {"descend": "0.1.0", "python": "3.11.7", "torch": "2.13.0+cpu", "numpy": "2.4.6", "pandas": "3.1.1"}
+    summary, curves, table, winners = frames()
+    batched = summary.assign(batch_size=16)  # steps to target read at the evaluations, every 10 steps (frames)
+    _, text = report(tmp_path, summary=batched, versions=versions)
+    line = ("<p class=\"meta\"><span><b>Versions:</b> descend 0.1.0, Python 3.11.7, PyTorch 2.13.0+cpu, NumPy 2.4.6, "
+            f"pandas 3.1.1</span><span><b>Seeds:</b> {SEEDS[0]}..{SEEDS[-1]}</span><span><b>Evaluations:</b> every 10 "
+            "steps; steps to target after mini-batch steps is read at them (to within their interval)</span></p>")
+    assert line in text and text.index("<b>Budget:</b>") < text.index(line) < text.index("</header>")
+    assert "Versions: <b>descend 0.1.0, Python 3.11.7, PyTorch 2.13.0+cpu, NumPy 2.4.6, pandas 3.1.1</b>" in text
+    # at the full batch steps to target is read at every step: the evaluations are said alone
+    _, full = report(tmp_path, name="full.html", versions=versions)
+    assert "<b>Evaluations:</b> every 10 steps</span>" in full
+    with pytest.raises(ValueError, match="^versions must be a dict"):
+        report(tmp_path, versions="0.1.0")
+
+
+def test_a_comparisons_page_says_the_versions_it_records_and_its_seeds(tmp_path):
+    import platform
+
+    import descend
+    from descend import compare as C
+    from descend.report import build
+
+    config, task = C.resolve("iris", optimizers=["adam"], steps=40, seeds=2, batch_size=["16"], target=0.5)
+    comparison = C.compare(config, task)
+    text = build.write_report(comparison, tmp_path / "out", figures=False, animation=False).read_text()
+    made = (f"descend {descend.__version__}, Python {platform.python_version()}, PyTorch {torch.__version__}, "
+            f"NumPy {np.__version__}, pandas {pd.__version__}")
+    # 40 steps: the engine's default of 20 evaluations per run is one every 2 steps
+    assert (f"<span><b>Versions:</b> {made}</span><span><b>Seeds:</b> 0..1</span><span><b>Evaluations:</b> every 2 "
+            "steps; steps to target after mini-batch steps") in text
+
+
 def test_the_lr_chart_draws_a_median_line_per_batch_size():
     """One median per learning rate pooled a full batch's runs with mini-batches' (ellipse's Adam at 0.01: 0.0665,
     against 0.0092 full and 0.069 of 32), matching neither the table nor the still figure's panels."""

@@ -511,3 +511,64 @@ def test_a_study_in_a_folder_whose_name_is_not_utf8_gets_its_report(tmp_path):
     page = write_report(result, out)
     text = page.read_text(encoding="utf-8")
     assert "t\ufffd" in text and "\udce9" not in text
+
+
+def _lucky(value, values, statuses=None, metric="loss", seed=9):
+    """lucky_draws of one optimizer's best trial (``value``) and its re-runs' ``values`` of the objective."""
+    import pandas as pd
+
+    from descend.tune.result import lucky_draws
+    from descend.tune.runner import Target
+
+    target = Target("validation", metric)
+    summary = pd.DataFrame({"optimizer": "rmsprop", "seed": range(len(values)),
+                            "status": statuses or ["ok"] * len(values), target.column: values})
+    return lucky_draws({"rmsprop": {"trial": 9, "value": value, "seed": seed}}, summary, target).get("rmsprop")
+
+
+def test_a_best_trial_its_re_runs_do_not_bear_out_is_said_to_be_a_lucky_draw_of_its_seed():
+    """rmsprop's best trial on iris had a validation loss of 0 (lr 0.928, seed 9), its re-runs over seeds 7.19 ±
+    9.43 (test 12.66 ± 13.7), and the report showed both numbers without a word."""
+    import statistics
+
+    values = [2.479, 1.032, 18.04]
+    said = _lucky(0.0, values)
+    assert said is not None and said.startswith("rmsprop: its best trial (number 9, seed 9) reached a validation "
+                                                "loss of 0, better than every one of its 3 re-runs over seeds 0..2")
+    assert f"({min(values):.4g} to {max(values):.4g}, median {statistics.median(values):.4g})" in said
+    assert said.endswith("a lucky draw of its seed, not what its configuration gives; the re-runs are the number "
+                         "to trust")
+    # as good as one re-run (its own seed, or a loss of exactly 0 reached twice) and better than most: the same
+    assert "as good as 1 of its 3 re-runs over seeds 0..2 and better than the other 2" in _lucky(0.0, [0.0, 2.0, 5.0])
+    # a run without a result is worse than any; an accuracy is better higher
+    assert "(0.5 to 0.5, median 0.5; 2 without a result)" in _lucky(0.25, [float("nan"), 0.5, float("nan")],
+                                                                   ["diverged", "ok", "diverged"])
+    assert "validation accuracy of 100%, better than every one" in _lucky(1.0, [0.9, 0.95, 0.8], metric="accuracy")
+    # what the re-runs give: inside their range, or as good as half of them, or one re-run (no spread), is no luck
+    for value, values in ((0.5, [0.4, 0.6, 0.7]), (0.0, [0.0, 0.0, 5.0]), (0.0, [0.0, 3.0]), (0.0, [3.0])):
+        assert _lucky(value, values) is None, (value, values)
+    assert _lucky(0.97, [0.9, 0.98, 0.99], metric="accuracy") is None
+
+
+def test_the_report_says_a_lucky_best_trial_under_the_table_of_the_best_configurations(result, tmp_path):
+    import dataclasses
+
+    said = "adam: its best trial (number 3, seed 3) reached a validation loss of 0.001, better than every one of ..."
+    lucky = dataclasses.replace(result, lucky={"adam": said}, notes=[*result.notes, said])
+    page = write_report(lucky, tmp_path, figures=False).read_text()
+    best = page[page.index('<section id="best">'):]
+    best = best[:best.index("</section>")]
+    assert best.index("</table>") < best.index(f"<li>{said}</li>")  # under the numbers it qualifies
+    assert page.count(said) == 1  # not again among the header's notes
+
+
+def test_the_page_says_the_versions_its_numbers_depend_on(result, tmp_path):
+    """The page said descend's version alone (in its footer): not PyTorch's, Python's nor NumPy's."""
+    import platform
+
+    import pandas as pd
+    import torch
+
+    page = write_report(result, tmp_path, figures=False).read_text()
+    assert (f"<b>Versions:</b> descend {descend.__version__}, Python {platform.python_version()}, PyTorch "
+            f"{torch.__version__}, NumPy {np.__version__}, pandas {pd.__version__}</p>") in page

@@ -600,7 +600,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
                                     surface=surface, paths=paths or None, labels=named, selection=selection,
                                     colours=colours, markers=markers, budget=budget_text(config),
                                     table_notes=list(getattr(comparison, "table_notes", [])),
-                                    search_runs=searched_runs)
+                                    search_runs=searched_runs, versions=comparison.versions)
         with timings("waiting for the drawings"):
             results.update({done.name: done for done in drawing.results()})
         timings.phases["drawings"] = time.perf_counter() - started

@@ -5,7 +5,8 @@ package is embedded once, inline, and nothing is fetched from the network (no ex
 or font). The page reads top to bottom the way a newcomer needs it:
 
 1. a header: the task's title and card text, the comparison mode, the budget, notes (e.g. an interrupted
-   run), and the version of descend;
+   run), and what reproduces its numbers: the versions of descend, Python, PyTorch, NumPy and pandas, the
+   runs' seeds and how often they were evaluated;
 2. the summary table, one row per optimizer, with the winner of each metric highlighted, a line naming the
    winners, what the columns mean and every run's configuration (collapsed);
 3. the views, each shown once with a one-sentence caption saying what to look at: loss against step (or
@@ -15,7 +16,7 @@ or font). The page reads top to bottom the way a newcomer needs it:
    interactive chart is drawn once, interactively, its static PNG a download link under it (:data:`STILLS`);
    a view that only has a static figure shows that figure (embedded as a data: URI, so the page works
    moved alone);
-4. the resolved configuration (TOML text) and the version.
+4. the resolved configuration (TOML text) and the versions.
 
 Every string that comes from the user (task text, labels, configuration, notes) is escaped.
 """
@@ -34,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from .. import outcomes
+from .._files import versions_text
 from .._names import metric_words
 from ..selection import Selection, scores, status_steps, statuses
 from . import overlap
@@ -214,7 +216,8 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
                images: Mapping[str, str] | None = None, notes: list[str] | None = None,
                selection: Selection, colours: Mapping[str, str] | None = None,
                table_notes: list[str] | None = None, markers: Mapping[str, str] | None = None,
-               budget: str | None = None, search_runs: Any = None) -> pathlib.Path:
+               budget: str | None = None, search_runs: Any = None,
+               versions: Mapping[str, str] | None = None) -> pathlib.Path:
     """Write the HTML report of a comparison to ``path`` and return that path.
 
     ``table``: a pandas DataFrame, one row per optimizer label (the index), one column per metric; numbers
@@ -226,7 +229,9 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
     long table ``run, step, split, metric, value`` (and ``epoch``) of :attr:`descend.Runs.curves`.
     ``config_text`` (the resolved TOML configuration), ``version`` and ``mode`` (the comparison mode) are
     shown as text, and so is ``budget``, the budget each run was given ("400 steps", "50 epochs"; without it,
-    the steps the curves reach).
+    the steps the curves reach). ``versions``: package → version, those the runs' numbers depend on
+    (:func:`descend.compare.versions`; without it, ``version`` alone), said with the runs' seeds and how often they
+    were evaluated, each read from ``summary`` and ``curves``.
 
     ``selection`` (:class:`descend.selection.Selection`, the comparison's) says which runs each chart shows
     for a label: the loss chart its chosen configuration's runs, the gradient-norm chart its representative
@@ -255,8 +260,8 @@ def write_html(path: str | os.PathLike, *, title: str, intro: str, table: Any, w
     return prepare_html(title=title, intro=intro, table=table, winners=winners, summary=summary, curves=curves,
                         config_text=config_text, version=version, mode=mode, surface=surface, paths=paths,
                         labels=labels, selection=selection, colours=colours, table_notes=table_notes,
-                        markers=markers, budget=budget, search_runs=search_runs).write(path, images=images,
-                                                                                        notes=notes)
+                        markers=markers, budget=budget, search_runs=search_runs,
+                        versions=versions).write(path, images=images, notes=notes)
 
 
 def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, Any], summary: Any, curves: Any,
@@ -264,7 +269,8 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
                  paths: Mapping[int, Any] | None = None, labels: Mapping[int, str] | None = None,
                  selection: Selection, colours: Mapping[str, str] | None = None,
                  table_notes: list[str] | None = None, markers: Mapping[str, str] | None = None,
-                 budget: str | None = None, search_runs: Any = None) -> "Prepared":
+                 budget: str | None = None, search_runs: Any = None,
+                 versions: Mapping[str, str] | None = None) -> "Prepared":
     """The part of :func:`write_html` that does not depend on the static figures or the notes (the charts, the
     tables, the configuration): :meth:`Prepared.write` finishes the page once the figures are drawn. A report
     prepares its page while other processes draw its figures; the page is the same as :func:`write_html`'s."""
@@ -281,6 +287,10 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
         raise ValueError(f"winners must be a dict (metric column -> labels), not {type(winners).__name__}")
     if budget is not None and not isinstance(budget, str):
         raise ValueError(f"budget must be a str or None, not {type(budget).__name__}")
+    if versions is not None and not (isinstance(versions, Mapping) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in versions.items())):
+        raise ValueError("versions must be a dict (package -> version, both str) or None, not "
+                         f"{type(versions).__name__}")
     summary = _check_summary(summary)
     if curves.empty and not len(curves.columns):
         curves = curves.reindex(columns=list(_CURVES_COLUMNS))
@@ -355,10 +365,16 @@ def prepare_html(*, title: str, intro: str, table: Any, winners: Mapping[str, An
     alts = _alt_texts(summary, order, [run_labels.get(run, f"run {run}") for run in sorted(paths)],
                       tuple(str(n) for n in surface.names) if surface is not None else None,
                       metric_words(chosen_on if search_runs is None else search_objective(search_runs)))
+    # what reproduces the numbers: the versions, the runs' seeds and their evaluations (steps to target after
+    # mini-batch steps is read at them), in the header and, the versions, with the configuration
+    made = versions_text(versions) if versions else f"descend {version}"
+    reproduce = [("Versions", made), ("Seeds", _seeds_text(summary)),
+                 ("Evaluations", _evaluations_text(summary, curves, "steps to target" in table.columns))]
     return Prepared(title=title, intro=intro, mode=mode, version=version, summary=summary, curves=curves,
                     budget=budget, charts=charts, alts=alts, chosen_on=metric_words(chosen_on),
                     tables=[_table_section(table, winners, colours, table_notes, selection), _runs_details(summary)],
-                    configuration=_config_section(config_text, version))
+                    configuration=_config_section(config_text, version, made if versions else None),
+                    reproduce=[(key, text) for key, text in reproduce if text])
 
 
 class Prepared:
@@ -367,8 +383,9 @@ class Prepared:
     def __init__(self, *, title: str, intro: str, mode: str, version: str, summary: Any, curves: Any,
                  charts: list[tuple[str, str, str, str | None, str | None]], tables: list[str],
                  configuration: str, budget: str | None = None, alts: Mapping[str, str] | None = None,
-                 chosen_on: str = "final training loss") -> None:
+                 chosen_on: str = "final training loss", reproduce: list[tuple[str, str]] | None = None) -> None:
         self.title, self.intro, self.mode, self.version, self.budget = title, intro, mode, version, budget
+        self.reproduce = list(reproduce or [])  # (key, text): the header's line of versions, seeds and evaluations
         self.summary, self.curves = summary, curves
         self.charts, self.tables, self.configuration = charts, tables, configuration
         self.alts = dict(alts or {})  # file stem -> what its figure shows (:func:`_alt_texts`)
@@ -382,7 +399,7 @@ class Prepared:
         directory = pathlib.Path(path).parent
         stills = {pathlib.PurePosixPath(name).stem: (caption, name) for caption, name in images.items()}
         parts = [_header(self.title, self.intro, self.mode, self.version, self.summary, self.curves, notes,
-                         self.budget),
+                         self.budget, self.reproduce),
                  *self.tables]
         placed: set[str] = set()
 
@@ -612,14 +629,20 @@ PAGE_JS = _KEYBOARD_JS + PRINT_JS
 
 
 def _header(title: str, intro: str, mode: str, version: str, summary: Any, curves: Any,
-            notes: list[str], budget: str | None = None) -> str:
+            notes: list[str], budget: str | None = None, reproduce: list[tuple[str, str]] | None = None) -> str:
+    """The page's header; ``reproduce``: (key, text) of what reproduces the numbers (the versions, the seeds, the
+    evaluations), a line of their own in place of descend's ``version`` alone."""
     meta = [f"<span><b>Comparison mode:</b> {_esc(mode)}</span>",
-            f"<span><b>Budget:</b> {_esc(_budget(summary, curves, budget))}</span>",
-            f"<span><b>descend</b> {_esc(version)}</span>"]
+            f"<span><b>Budget:</b> {_esc(_budget(summary, curves, budget))}</span>"]
+    if not reproduce:
+        meta.append(f"<span><b>descend</b> {_esc(version)}</span>")
     out = [f"<header>\n<h1>{_esc(title)}</h1>"]
     if intro.strip():
         out.append(f"<p class=\"intro\">{_esc(intro.strip())}</p>")
     out.append(f"<p class=\"meta\">{''.join(meta)}</p>")
+    if reproduce:
+        out.append("<p class=\"meta\">" + "".join(f"<span><b>{_esc(key)}:</b> {_esc(text)}</span>"
+                                                   for key, text in reproduce) + "</p>")
     if notes:
         out.append("<ul class=\"notes\">" + "".join(f"<li>{_esc(note)}</li>" for note in notes) + "</ul>")
     out.append("</header>")
@@ -657,6 +680,47 @@ def _budget(summary: Any, curves: Any, planned: str | None = None) -> str:
     if cut:  # the steps above are the furthest any run went: say which runs did not go the whole way
         text += f"; {cut} cut short by an interruption (status interrupted, see steps_done)"
     return text
+
+
+def _seeds_text(summary: Any) -> str:
+    """The seeds the runs used, as the header says them: a run of whole numbers as ``0..2``, others listed.
+
+    >>> import pandas as pd
+    >>> _seeds_text(pd.DataFrame({"seed": [0, 1, 2, 0]})), _seeds_text(pd.DataFrame({"seed": [0, 7]}))
+    ('0..2', '0, 7')
+    """
+    seeds = sorted({int(s) for s in summary["seed"].dropna()}) if "seed" in summary else []
+    if len(seeds) > 1 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}..{seeds[-1]}"
+    return ", ".join(map(str, seeds))
+
+
+def _evaluations_text(summary: Any, curves: Any, target: bool) -> str:
+    """How often the runs were evaluated, as the header says it: the steps between a run's first two evaluations
+    (each batch size's, where they differ: under an epochs budget each takes its own steps), read from the curves'
+    evaluated splits; ``target``: the table has steps to target, which after mini-batch steps is read there (at
+    every step of a full batch). Empty where no run was evaluated twice."""
+    evaluated = curves[(curves["split"] != "batch") & ~curves["metric"].astype(str).str.startswith("grad_norm")]
+    every: dict[str, int] = {}
+    for run, rows in evaluated.groupby("run", sort=True):
+        steps = sorted(set(int(s) for s in rows["step"]))
+        if len(steps) > 1 and run in summary.index:
+            batch = summary.at[run, "batch_size"] if "batch_size" in summary else "full"
+            every.setdefault("the full batch" if str(batch) in ("full", "None", "nan") else f"batch {batch}",
+                             steps[1] - steps[0])
+    if not every:
+        return ""
+    if len(set(every.values())) == 1:
+        text = f"every {_steps(next(iter(every.values())))}"
+    else:
+        text = ", ".join(f"every {_steps(n)} at {batch}" for batch, n in every.items())
+    batched = any(batch != "the full batch" for batch in every)
+    return text + ("; steps to target after mini-batch steps is read at them (to within their interval)"
+                   if target and batched else "")
+
+
+def _steps(n: int) -> str:
+    return f"{n:,} step{'s' * (n != 1)}"
 
 
 def _max(column: Any) -> float | None:
@@ -889,10 +953,13 @@ def _alt_texts(summary: Any, order: list[str], path_labels: list[str], names: tu
     return alts
 
 
-def _config_section(config_text: str, version: str) -> str:
+def _config_section(config_text: str, version: str, versions: str | None = None) -> str:
+    """The configuration's section: its TOML text, and descend's ``version`` (``versions``: every version the
+    numbers depend on, in words, where they are known)."""
+    made = f"Versions: <b>{_esc(versions)}</b>" if versions else f"descend version: <b>{_esc(version)}</b>"
     return ("<section id=\"configuration\">\n<h2>Configuration</h2>\n<p class=\"caption\">The resolved "
             "configuration of this comparison (TOML): run it again with these settings to get the same runs."
-            f"</p>\n<pre>{_esc(config_text)}</pre>\n<p>descend version: <b>{_esc(version)}</b></p>\n</section>")
+            f"</p>\n<pre>{_esc(config_text)}</pre>\n<p>{made}</p>\n</section>")
 
 
 def _image_source(name: str, directory: pathlib.Path) -> str:

@@ -933,7 +933,7 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
     from ..predictor import read_options_of
     from ..spec import RunSpec, schedules_for
     from . import storage as storage_module
-    from .result import TuneResult, batch_shown, final_table, trials_frame
+    from .result import TuneResult, batch_shown, final_table, lucky_draws, trials_frame
     from .runner import Runner
 
     interval = storage_module.HEARTBEAT_INTERVAL if heartbeat_interval is None else heartbeat_interval
@@ -1087,13 +1087,16 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
     if watcher is not None and watcher.error is not None:
         raise watcher.error
     storage_text = storage_module.shown(p.storage)  # a journal: from anywhere
+    # a best trial its re-runs do not bear out (one seed's luck): said beside the table, and in the notes
+    lucky = lucky_draws(best, summary, p.target)
+    notes.extend(lucky.values())
     return TuneResult(studies=studies, spaces=dict(p.spaces), best=best, trials=trials_frame(studies), final=final,
                       final_summary=summary, models=models, read=read_options_of(p.task),
                       table=final_table(best, summary, p.target), target=p.target, storage=storage_text,
                       names={name: p.study_name(name) for name, _ in p.optimizers}, interrupted=interrupted,
                       timed_out=timed_out, seconds=time.perf_counter() - started, outcomes=outcomes, notes=notes,
                       description=str(getattr(p.task, "description", "") or ""),
-                      facts=[(str(k), str(v)) for k, v in getattr(p.task, "facts", ())])
+                      facts=[(str(k), str(v)) for k, v in getattr(p.task, "facts", ())], lucky=lucky)
 
 
 def _model_lost(p: Plan, out: Path, optimizer: str, best: Mapping[str, Any]) -> bool:

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from .. import outcomes
+from .._files import versions_text
 from .._quiet import ignoring
 
 __all__ = ["FAILED", "best_so_far", "importances", "trial_kinds", "write_report"]
@@ -749,9 +750,12 @@ def _best_section(result: Any, stats: Any, colours: Mapping[str, str], optimizer
     else:
         caption = (f"Each optimizer's best trial on {_objective(result)} and its configuration. No final re-runs: "
                    + ("the search was interrupted." if result.interrupted else "seeds=0, or no trial has a result."))
+    # a best trial its re-runs do not bear out, said under the numbers it is read beside (decided in the result)
+    lucky = [text for optimizer in optimizers if (text := getattr(result, "lucky", {}).get(optimizer))]
+    said = ("<ul class=\"notes\">" + "".join(f"<li>{_esc(text)}</li>" for text in lucky) + "</ul>\n") if lucky else ""
     return (f"<section id=\"best\">\n<h2>Best configurations</h2>\n<p class=\"caption\">{_esc(caption)}</p>\n"
             f"<div class=\"scroll\"><table>\n<thead><tr>{header}</tr></thead>\n<tbody>\n" + "\n".join(rows)
-            + "\n</tbody>\n</table></div>\n</section>")
+            + f"\n</tbody>\n</table></div>\n{said}</section>")
 
 
 def _study_section(result: Any, command: str | None) -> str:
@@ -983,14 +987,19 @@ def _write(result: Any, out: Path, *, command: str | None, figures: bool, record
         result, "description", "") else []
     described += [f"<p class=\"meta\"><b>{_esc(key)}:</b> {_esc(text)}</p>"
                   for key, text in getattr(result, "facts", [])]
+    # what the numbers depend on besides the settings, as a comparison's page says it (best.json records them too)
+    made = versions_text(getattr(result, "versions", None) or {}) or (f"descend {version}" if version else "")
     header = [f"<header>\n<h1>{_esc(title)}</h1>", *notes, *described, f"<p class=\"meta\">{''.join(meta)}</p>",
               f"<p class=\"meta\"><b>Trials:</b> {_esc(_counts_text(trials))}</p>"]
+    if made:
+        header.append(f"<p class=\"meta\"><b>Versions:</b> {_esc(made)}</p>")
     if result.spaces:  # what each study searched: the ranges are the search's, and may differ between optimizers
         header.append("<p class=\"meta\"><b>Searched:</b> " + "; ".join(
             f"{_esc(optimizer)}: <code>{_esc(space.text())}</code>" for optimizer, space in result.spaces.items())
             + "</p>")
-    if result.notes:
-        header.append("<ul class=\"notes\">" + "".join(f"<li>{_esc(n)}</li>" for n in result.notes) + "</ul>")
+    lucky = set(getattr(result, "lucky", {}).values())  # said under the table of the best configurations
+    if shown := [n for n in result.notes if n not in lucky]:
+        header.append("<ul class=\"notes\">" + "".join(f"<li>{_esc(n)}</li>" for n in shown) + "</ul>")
     header.append("</header>")
     body = "\n".join(["\n".join(header), _best_section(result, result.table, colours, _optimizers(result, trials)),
                       _study_section(result, command), *sections,

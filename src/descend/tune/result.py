@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._files import MODEL, model_file  # a model file's name (descend compare's too): decided there
+from .._files import versions as _versions  # what the numbers depend on (descend compare records them too)
 from .space import BATCH_SIZE, Space
 from .storage import shown
 
@@ -41,7 +42,8 @@ class TuneResult:
       are kept in the study, and a search run again with the same best configurations reads them rather than
       training them again; ``final``: the :class:`descend.Runs` of the re-runs trained in this call (None when
       none was); ``table``: one row per optimizer, its best value and the mean ± sd of the re-runs on test data
-      (:func:`final_table`);
+      (:func:`final_table`); ``lucky``: optimizer → why its best trial's value is a lucky draw of its seed, one its
+      re-runs do not give (:func:`lucky_draws`; also among the ``notes``);
     - ``interrupted`` (Ctrl-C or a stop: what finished is kept in the study), ``timed_out``, ``storage`` (the
       storage URL, password hidden), ``names`` (optimizer → study name), ``notes``, ``description`` (the
       task's, as its card gives it).
@@ -73,6 +75,12 @@ class TuneResult:
     #: what the task's card states besides (``(key, text)``: a classification's majority-class baseline, a class
     #: without a training row, a linear fit's Hessian, a standardised target's scale), as a comparison's report shows
     facts: list[tuple[str, str]] = field(default_factory=list)
+    #: optimizer → why its best trial was a lucky draw of its seed (:func:`lucky_draws`), said under the report's
+    #: table of the best configurations and among the notes
+    lucky: dict[str, str] = field(default_factory=dict)
+    #: the versions the numbers depend on (descend, Python, PyTorch, NumPy, pandas: :func:`descend.compare.versions`),
+    #: those of the process that made the result; best.json and the report record them
+    versions: dict[str, str] = field(default_factory=_versions)
 
     @property
     def study(self) -> Any:
@@ -223,6 +231,63 @@ def final_table(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any
     return table
 
 
+def lucky_draws(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any) -> dict[str, str]:
+    """Optimizer → what says that its best trial was a lucky draw of its seed: the trial's value of the search's
+    objective lies beyond what its re-runs over seeds give: no re-run better, and more than half of them worse (a run
+    without a result is worse than any). A configuration is chosen as the best of many trials on one
+    seed each, so the best of them is often a seed's luck: rmsprop's best validation loss on iris was 0 (lr 0.93,
+    seed 9), its re-runs' 7.2 ± 9.4. Nothing for an optimizer with fewer than two re-runs (one is no spread), nor
+    where ``summary`` (the re-runs' summary) is None. The terminal, best.json and the report say these sentences.
+
+    >>> import pandas as pd
+    >>> from descend.tune.runner import Target
+    >>> summary = pd.DataFrame({"optimizer": ["adam"] * 3, "seed": [0, 1, 2], "status": ["ok"] * 3,
+    ...                         "final_validation_loss": [2.5, 1.0, 18.0]})
+    >>> said = lucky_draws({"adam": {"trial": 9, "value": 0.0, "seed": 9}}, summary, Target("validation", "loss"))
+    >>> said["adam"][:100]
+    'adam: its best trial (number 9, seed 9) reached a validation loss of 0, better than every one of its'
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .. import outcomes
+    from ..progress import value_text
+
+    if summary is None or target.column not in summary:
+        return {}
+    sign = 1.0 if target.direction == "minimize" else -1.0
+    metric = f"{target.split} {target.metric}"
+    out = {}
+    for optimizer, b in best.items():
+        mine = summary[summary["optimizer"] == optimizer]
+        value = b.get("value")
+        if len(mine) < 2 or not isinstance(value, (int, float)) or not math.isfinite(value):
+            continue
+        values = pd.to_numeric(mine[target.column], errors="coerce").to_numpy(dtype=float)
+        counted = mine["status"].map(outcomes.counts).astype(bool).to_numpy() & np.isfinite(values)
+        ranked = np.where(counted, sign * values, np.inf)  # lower is better; no result: worse than any
+        trial = sign * float(value)
+        tied = np.isclose(ranked, trial, rtol=1e-9, atol=0.0)  # its own seed among the re-runs', to the last bits
+        worse = int(((ranked > trial) & ~tied).sum())
+        if ((ranked < trial) & ~tied).any() or 2 * worse <= len(ranked):
+            continue
+        got = values[counted]
+        seeds = sorted(int(s) for s in mine["seed"]) if "seed" in mine else []
+        over = (f" over seeds {seeds[0]}..{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1))
+                else f" over seeds {', '.join(map(str, seeds))}") if seeds else ""
+        spread = [f"{value_text(target.metric, float(got.min()))} to {value_text(target.metric, float(got.max()))}, "
+                  f"median {value_text(target.metric, float(np.median(got)))}"] if len(got) else []
+        if len(got) < len(mine):
+            spread.append(f"{len(mine) - len(got)} without a result")
+        than = (f"better than every one of its {len(mine)} re-runs{over}" if worse == len(mine) else
+                f"as good as {len(mine) - worse} of its {len(mine)} re-runs{over} and better than the other {worse}")
+        seed = f", seed {b['seed']}" if b.get("seed") is not None else ""
+        out[optimizer] = (f"{optimizer}: its best trial (number {b.get('trial')}{seed}) reached a {metric} of "
+                          f"{value_text(target.metric, float(value))}, {than} ({'; '.join(spread)}): a lucky draw of "
+                          "its seed, not what its configuration gives; the re-runs are the number to trust")
+    return out
+
+
 # -- files ----------------------------------------------------------------------------------------------------
 
 
@@ -360,7 +425,9 @@ def write_record(result: TuneResult, out: Path, *, command: str | None = None) -
             # header says it: with "best", what reproduces a trial
             **_setting(result, "task", "descend:task_identity"), **_setting(result, "budget", "descend:budget"),
             "training": _training(result),
-            "notes": result.notes, "resume": command}
+            "notes": result.notes, "resume": command,
+            # what the numbers depend on besides (descend compare's comparison.json records the same)
+            "versions": getattr(result, "versions", None) or _versions()}
     _atomic(Path(out) / RECORD, json.dumps(_plain(meta), indent=2) + "\n")
     return Path(out) / RECORD
 
