@@ -805,3 +805,41 @@ def test_a_learning_rate_chosen_at_an_end_of_what_was_tried_is_said():
     (note,) = C._edge_notes(S.select(tuned), tuned, search)
     assert note.startswith("the learning rate chosen for sgd (0.518) is near the top of the range searched (0.0001..1):"
                            " a larger one may do better")
+
+
+def _grams(tmp_path):
+    """A regression CSV of masses in grams (mean about 300, sd about 40), as a reader's file would hold them."""
+    from sklearn.datasets import make_regression
+
+    x, y = make_regression(n_samples=200, n_features=3, noise=10.0, random_state=0)
+    frame = pd.DataFrame(x, columns=["a", "b", "c"])
+    frame["grams"] = 300 + 40 * (y - y.mean()) / y.std()
+    path = tmp_path / "grams.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("loss", ["mse", "half-mse", "mae"])
+def test_a_regression_table_names_its_unstandardised_loss_and_gives_the_error_in_the_targets_units(tmp_path, loss):
+    """Its "test loss (target's units)" was the MSE in grams squared (649.5 for an error of about 25 g): the column
+    now says no unit, and a squared error's table gives the RMSE in grams beside it, each row's the root of the mean
+    squared error of its model's predictions in grams (an MAE is in grams already: no RMSE)."""
+    from descend.catalog import TEST_LOSS_UNSTANDARDISED, TEST_RMSE
+
+    config, task = C.resolve(csv=str(_grams(tmp_path)), column="grams", optimizers=["sgd", "adam"], lr="0.1",
+                             batch_size="full", steps=30, seeds=1, loss=loss)
+    result = C.compare(config, task)
+    assert "test loss (target's units)" not in result.table and TEST_LOSS_UNSTANDARDISED in result.table
+    test = task.data.test
+    grams = (test.y.double() * task.data.target_std.double() + task.data.target_mean.double()).numpy()
+    for label, model in result.models.items():
+        errors = model.predict(test.x, scaled=True).astype(np.float64) - grams
+        kept = result.table.loc[label, TEST_LOSS_UNSTANDARDISED]
+        if loss == "mae":
+            assert kept == pytest.approx(np.abs(errors).mean(), rel=1e-4)
+            assert TEST_RMSE not in result.table
+        else:
+            assert kept == pytest.approx((0.5 if loss == "half-mse" else 1) * (errors**2).mean(), rel=1e-4)
+            assert result.table.loc[label, TEST_RMSE] == pytest.approx(np.sqrt((errors**2).mean()), rel=1e-4)
+    if loss != "mae":
+        assert result.winners[TEST_RMSE] == result.winners[TEST_LOSS_UNSTANDARDISED]

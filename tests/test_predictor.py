@@ -120,6 +120,35 @@ def test_a_folder_gives_its_one_model(tmp_path, table):
         find(tmp_path)
 
 
+def test_a_comparisons_folder_of_several_models_names_the_one_best_on_validation_loss(tmp_path, table):
+    """A folder of several model files said "give one of them": a comparison's names the one of the row with the
+    lowest validation loss in its table (the first that wins it; where no row wins it, as when an earlier release
+    saved one label a metric or none, the lowest value), with the files."""
+    import json
+
+    predictor = _runs(table, "price", descend.models.Linear(4, 1)).predictor(0)
+    for name in ("model-adam.pt", "model-sgd.pt", "model-rmsprop.pt"):
+        predictor.save(tmp_path / name)
+    losses = {"sgd": 0.31, "rmsprop": 0.12, "adam": 0.2}
+    record = {"models": {label: f"model-{label}.pt" for label in losses},
+              "table": {"index": {"name": "optimizer", "dtype": "str", "values": list(losses)},
+                        "columns": [{"name": "validation loss", "dtype": "float64", "values": list(losses.values())}]},
+              "fields": {"winners": {"validation loss": [min(losses, key=losses.get)]}}}
+    (tmp_path / "comparison.json").write_text(json.dumps(record))
+    files = r"holds 3 model files \(model-adam.pt, model-rmsprop.pt, model-sgd.pt\): give one of them"
+    with pytest.raises(ValueError, match=files + r" \(model-rmsprop.pt, rmsprop's, has the best validation loss of "
+                                                 r"the comparison\)$"):
+        find(tmp_path)
+    record["fields"]["winners"] = {"validation loss": "rmsprop"}  # an earlier release's one label
+    (tmp_path / "comparison.json").write_text(json.dumps(record))
+    with pytest.raises(ValueError, match=r"\(model-rmsprop.pt, rmsprop's, has the best validation loss"):
+        find(tmp_path)
+    record["fields"]["winners"] = {}
+    (tmp_path / "comparison.json").write_text(json.dumps(record))
+    with pytest.raises(ValueError, match=r"\(model-rmsprop.pt, rmsprop's, has the best validation loss"):
+        find(tmp_path)
+
+
 def test_descend_predict_writes_the_rows_with_their_predictions(tmp_path, table):
     runs = _runs(table, "dear", descend.models.MLP((4, 8, 1), output="sigmoid"))
     runs.predictor(0).save(tmp_path / "model-adam.pt")

@@ -85,6 +85,24 @@ LOSSES: dict[str, Loss] = {
     "bbox": Loss("bounding-box loss (x−x̂)² + (y−ŷ)² + (w−ŵ)² + (h−ĥ)²", kind="localisation"),
 }
 
+#: The losses that are a multiple of the mean squared error: each → that multiple per output (L2 sums the squares
+#: over a sample's outputs, so its multiple is the number of outputs times this). A table gives the error in the
+#: target's units for them (:data:`TEST_RMSE`), the square root of the squared error their value is a multiple of.
+SQUARED_LOSSES: dict[str, float] = {"mse": 1.0, "half-mse": 0.5, "l2": 1.0}
+
+#: A table's column of a standardised regression target's test loss with the predictions and targets in the target's
+#: own scale (ŷ·σ + μ against y): in the target's units for the MAE, in percent of it for the MAPE, and in the
+#: target's units squared for the losses of :data:`SQUARED_LOSSES` and the Huber loss (whose δ is scaled with the
+#: target, quadratic below it and δ·|e| above); its name says no unit, which is each loss's own.
+TEST_LOSS_UNSTANDARDISED = "test loss (target unstandardised)"
+#: A table's column of the test error in the target's own units, the root-mean-square error, where the loss is one
+#: of :data:`SQUARED_LOSSES` (the square root of the loss's squared error: of :data:`TEST_LOSS_UNSTANDARDISED`
+#: divided by its multiple).
+TEST_RMSE = "test RMSE (target's units)"
+#: The table columns that earlier releases named otherwise: the name then → the name now (a saved report's table is
+#: read with these; "target's units" was the MSE's squared units).
+FORMER_COLUMNS: dict[str, str] = {"test loss (target's units)": TEST_LOSS_UNSTANDARDISED}
+
 #: Every schedule of :data:`descend.schedules.SCHEDULES`: its description.
 SCHEDULES: dict[str, str] = {
     "constant": "value, at every step",

@@ -40,6 +40,7 @@ from rich.table import Table
 from . import __version__
 from ._names import folder_name, shell_word
 from ._streams import Unbroken
+from .catalog import FORMER_COLUMNS, TEST_LOSS_UNSTANDARDISED, TEST_RMSE
 from .compare_config import DATA_KEYS, TRAINING_KEYS, Config
 
 
@@ -704,25 +705,33 @@ def compare_command(
     if not quiet:
         from .report.saved import model_names
 
-        _models_line(out_dir, list(model_names(comparison).values()),
+        from .selection import CHOSEN_ON, chosen_label
+
+        losses = comparison.table[CHOSEN_ON].to_dict() if CHOSEN_ON in comparison.table else {}
+        _models_line(out_dir, model_names(comparison),
                      [label for label in comparison.table.index if comparison.models
-                      and str(label) not in comparison.models])
+                      and str(label) not in comparison.models], chosen_label(comparison.winners, losses))
     typer.echo(f"report: {html}")
     if comparison.interrupted or not drawn:
         raise typer.Exit(130)
 
 
-def _models_line(out: Path, names: Sequence[str], without: Sequence[str] = ()) -> None:
-    """The line that names a comparison's model files (each optimizer's representative run) and how new rows are
-    predicted with one, and the optimizers ``without`` one (no run of theirs finished with a result); nothing where
-    there is none."""
-    if not names:
+def _models_line(out: Path, models: Mapping[str, str], without: Sequence[str] = (), chosen: str | None = None) -> None:
+    """The line that names a comparison's model files (``models``: each optimizer label's representative run's) and
+    how new rows are predicted with the one of the label ``chosen`` on validation data
+    (:func:`descend.selection.chosen_label`; the first where it has none), and the optimizers ``without`` one (no
+    run of theirs finished with a result); nothing where there is none."""
+    from .selection import CHOSEN_ON
+
+    if not models:
         return
-    first = shlex.quote(str(Path(out) / names[0]))
+    names = list(models.values())
+    which = f" with {chosen}'s, the best {CHOSEN_ON}" if chosen in models and len(models) > 1 else ""
+    offered = shlex.quote(str(Path(out) / models.get(chosen, names[0])))
     none = (f"; none for {', '.join(without)}: {'its' if len(without) == 1 else 'their'} representative run has no "
             "result" if without else "")
     typer.echo(f"model{'s' * (len(names) > 1)}: {', '.join(names)} in {out} (each optimizer's representative run; "
-               f"new rows: descend predict {first} NEW_ROWS.csv){none}")
+               f"new rows{which}: descend predict {offered} NEW_ROWS.csv){none}")
 
 
 @contextlib.contextmanager
@@ -830,18 +839,19 @@ def report_command(
             typer.echo(f"note: {note}", err=True)
 
 
-_SHOWN = ("lr", "batch size", "final train loss", "test loss", "test loss (target's units)", "test accuracy",
+_SHOWN = ("lr", "batch size", "final train loss", "test loss", TEST_LOSS_UNSTANDARDISED, TEST_RMSE, "test accuracy",
           "steps to target", "divergence rate", "distance to answer")
 
 #: How the terminal table heads a column (the report has the full names).
 _HEADS = {"final train loss": "train loss", "divergence rate": "diverged", "distance to answer": "distance",
-          "batch size": "batch", "steps to target": "to target", "test loss (target's units)": "test, target units",
-          "left-domain rate": "left domain", "pruned rate": "pruned", "interrupted rate": "interrupted"}
+          "batch size": "batch", "steps to target": "to target", TEST_LOSS_UNSTANDARDISED: "test, target scale",
+          TEST_RMSE: "test RMSE, target units", "left-domain rate": "left domain", "pruned rate": "pruned",
+          "interrupted rate": "interrupted"}
 
 #: The columns a narrow terminal drops first (those the same in every row before the others); the optimizer,
 #: its training loss and at least one more column are always shown.
 _DROPPED_FIRST = ("distance to answer", "batch size", "steps to target", "interrupted rate", "pruned rate",
-                  "left-domain rate", "divergence rate", "lr", "test loss", "test loss (target's units)",
+                  "left-domain rate", "divergence rate", "lr", "test loss", TEST_LOSS_UNSTANDARDISED, TEST_RMSE,
                   "test accuracy")
 
 
@@ -978,7 +988,7 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
     from .compare import winners
 
     try:
-        frame = read_csv_exact(path, index_col=0)
+        frame = read_csv_exact(path, index_col=0).rename(columns=FORMER_COLUMNS)  # an earlier release's names
     except (OSError, ValueError, UnicodeDecodeError) as e:  # pandas' ParserError and EmptyDataError are ValueErrors
         _fail(f"{str(report)!r}: its table.csv cannot be read ({type(e).__name__}: {str(e).splitlines()[0]}); "
               f"descend report {shlex.quote(str(report))} writes it again from the saved results")
@@ -998,7 +1008,7 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
             # table.csv), as the report shows it
             from .report.html import _check_winners
 
-            won = _check_winners(record["winners"], frame)
+            won = _check_winners({FORMER_COLUMNS.get(k, k): v for k, v in record["winners"].items()}, frame)
         if config.exists() and (edited := _edited(Path(report), record, config)):
             notes.append(edited)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
@@ -1015,14 +1025,18 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
     if rows is not None and rows != len(frame):  # cut short or edited: its rows are not the comparison's
         _fail(f"{str(report)!r}: its table.csv has {len(frame)} rows where the comparison had {rows}; descend report "
               f"{shlex.quote(str(report))} writes it again from the saved results")
-    Console().print(_table_of(_compact(frame), winners(frame) if won is None else won, title,
-                              notes=_seeds_note(frame)))
+    won = winners(frame) if won is None else won
+    Console().print(_table_of(_compact(frame), won, title, notes=_seeds_note(frame)))
     for note in [*notes, *([unread] if unread else [])]:
         typer.echo(f"note: {note}")
     models = record.get("models") if unread is None and rows is not None else None
-    _models_line(Path(report), [name for name in (models.values() if isinstance(models, dict) else ())
+    models = models if isinstance(models, dict) else {}
+    from .selection import CHOSEN_ON, chosen_label
+
+    _models_line(Path(report), {str(label): name for label, name in models.items()
                                 if isinstance(name, str) and Path(name).name == name and name.endswith(".pt")
-                                and (Path(report) / name).is_file()])
+                                and (Path(report) / name).is_file()},
+                 chosen=chosen_label(won, frame[CHOSEN_ON].to_dict() if CHOSEN_ON in frame else {}))
     if config.exists():
         typer.echo(config.read_text(encoding="utf-8"))
 

@@ -38,6 +38,7 @@ from ._autograd import autograd_on
 from ._files import versions  # what a comparison's files record, and a search's: decided there
 from ._interrupts import interrupt_after
 from ._names import counted
+from .catalog import TEST_LOSS_UNSTANDARDISED, TEST_RMSE
 from .compare_config import (  # noqa: F401  (the settings, split out so that the command line starts light)
     MODES,
     Config,
@@ -70,7 +71,8 @@ METRICS: dict[str, str | None] = {
     "best train loss": "min",
     "validation loss": "min",
     "test loss": "min",
-    "test loss (target's units)": "min",
+    TEST_LOSS_UNSTANDARDISED: "min",
+    TEST_RMSE: "min",
     "test accuracy": "max",
     "steps to target": "min",
     "epochs to target": "min",
@@ -516,7 +518,7 @@ def _finished(config: Config, task: Any, summaries: list[Any], curves: list[Any]
     selection = select(summary, one_seed={k: v for k, v in one_seed.items() if k in labels})
     table, ranges = pd.DataFrame(), {}
     if len(summary):
-        table = _metrics_rows(summary, curve, config, torch.finfo(dtype).bits // 8, selection)
+        table = _metrics_rows(summary, curve, task, config, torch.finfo(dtype).bits // 8, selection)
         ranges = seed_ranges(summary, curve, selection)
     return Comparison(config=config, task=task, summary=summary, curves=curve, table=table,
                       winners=winners(table, ranges) if len(summary) else {},
@@ -926,15 +928,16 @@ def metrics_table(summary: Any, curves: Any, task: Any, config: Config, *, items
         return pd.DataFrame(), {}
     if selection is None:
         selection = select(summary)
-    table = _metrics_rows(summary, curves, config, itemsize, selection)
+    table = _metrics_rows(summary, curves, task, config, itemsize, selection)
     return table, winners(table, seed_ranges(summary, curves, selection))
 
 
-def _metrics_rows(summary: Any, curves: Any, config: Config, itemsize: int, selection: Selection) -> Any:
+def _metrics_rows(summary: Any, curves: Any, task: Any, config: Config, itemsize: int, selection: Selection) -> Any:
     """The table of :func:`metrics_table`, without its winners."""
     import pandas as pd
 
     from .engine import RANDOM_SEARCH
+    from .losses import rmse
     from .optim import get
 
     specs = {spec.label: spec for spec in config.optimizers}
@@ -957,8 +960,13 @@ def _metrics_rows(summary: Any, curves: Any, config: Config, itemsize: int, sele
             column = f"final_{split}_loss"
             if column in best:
                 row[f"{split} loss"] = ok[column].median() if len(ok) else math.nan
-        if "final_test_loss_original" in best:  # a standardised regression target: the loss in its own units
-            row["test loss (target's units)"] = ok["final_test_loss_original"].median() if len(ok) else math.nan
+        if "final_test_loss_original" in best:  # a standardised regression target: the loss in its own scale, and
+            # for a squared error the error in its units (each run's, then their median, as for every metric)
+            row[TEST_LOSS_UNSTANDARDISED] = ok["final_test_loss_original"].median() if len(ok) else math.nan
+            trained = config.loss if config.loss not in (None, "auto") else task.loss  # as compare trained it
+            errors = rmse(trained, ok["final_test_loss_original"], task.data.train.y)
+            if errors is not None:
+                row[TEST_RMSE] = errors.median() if len(ok) else math.nan
         if "final_test_accuracy" in best:
             row["test accuracy"] = ok["final_test_accuracy"].median() if len(ok) else math.nan
         if config.target is not None:  # over the seeds that ran their course or failed: one that diverged (or
@@ -1003,7 +1011,7 @@ def _metrics_rows(summary: Any, curves: Any, config: Config, itemsize: int, sele
 #: (:func:`seed_ranges`) decide whether a difference between two rows is more than the spread between seeds.
 SEEDED = {"final train loss": "final_train_loss", "best train loss": "best_train_loss",
           "validation loss": "final_validation_loss", "test loss": "final_test_loss",
-          "test loss (target's units)": "final_test_loss_original", "test accuracy": "final_test_accuracy",
+          TEST_LOSS_UNSTANDARDISED: "final_test_loss_original", "test accuracy": "final_test_accuracy",
           "distance to answer": "distance"}
 
 
@@ -1034,6 +1042,9 @@ def seed_ranges(summary: Any, curves: Any, selection: Selection) -> dict[str, di
                 with np.errstate(invalid="ignore"):  # (∞ − ∞ between two seeds that missed it: NaN, read as ∞)
                     low, high = np.nan_to_num(np.percentile(each, [25, 75]), nan=math.inf)
                 out.setdefault(column, {})[label] = (float(low), float(high))
+    if TEST_LOSS_UNSTANDARDISED in out:  # each run's test RMSE grows with its loss: two rows' RMSEs overlap where
+        # their losses do, and the two columns name the same winners
+        out[TEST_RMSE] = out[TEST_LOSS_UNSTANDARDISED]
     return out
 
 

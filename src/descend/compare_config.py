@@ -909,7 +909,8 @@ class Config(schema.Schema):
     standardize_target: bool | None = schema.setting(
         None, switch=True, metavar="BOOLEAN", parse=schema.boolean,
         help="Standardise a regression target on the training split (default for --csv, house-prices and "
-             "diabetes; losses are then also reported in the target's units).")
+             "diabetes; the test loss is then also reported unstandardised, and for a squared error the test RMSE in "
+             "the target's units).")
     optimizers: tuple[OptimizerSpec, ...] | None = schema.setting(
         None, key="optimizer", flags=("--optimizer", "-o"), repeat=True, metavar="NAME[:KEY=VALUE,...]",
         parse=_parse_optimizers, dump=lambda v: [o.to_text() for o in v],

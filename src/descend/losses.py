@@ -51,13 +51,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 
 from descend._checks import POSITIVE, UNIT, check_choice, check_hyperparameter, close_matches, plain_number
 from descend._compile import checking
 from descend.catalog import LOSSES as LISTED  # the descriptions `descend list` shows without torch
+from descend.catalog import SQUARED_LOSSES
 
 __all__ = [
     "LOSSES",
@@ -75,6 +76,7 @@ __all__ = [
     "mape",
     "mse",
     "half_mse",
+    "rmse",
 ]
 
 Reduction = Literal["mean", "sum", "none"]
@@ -785,3 +787,27 @@ def get_loss(name: str) -> LossInfo:
             f"(allowed: {', '.join(LOSSES)}; aliases are listed in descend.losses.LOSS_ALIASES)"
         )
     return LOSSES[key]
+
+
+def rmse(loss: Any, values: Any, y: torch.Tensor | None = None) -> Any:
+    """The root-mean-square errors that ``values``, values of the loss ``loss`` (a name of :data:`LOSSES` in any
+    spelling, or its function), are a multiple of, in the units of the predictions and targets they were computed
+    on (the same type as ``values``: a number, a tensor, a pandas Series); None where the loss is no multiple of the
+    squared error (:data:`descend.catalog.SQUARED_LOSSES`). ``y``: the targets, whose outputs per sample L2 sums
+    the squares of (one output where not given).
+
+    >>> import pandas as pd
+    >>> rmse("half-mse", pd.Series([8.0, 18.0])).tolist(), rmse("mae", 3.0)
+    ([4.0, 6.0], None)
+    """
+    if isinstance(loss, str):
+        try:
+            name = get_loss(loss).name  # ("MSE", "mean_squared_error")
+        except ValueError:  # none of these: no squared error known
+            return None
+    else:
+        name = next((n for n, info in LOSSES.items() if info.fn is loss), None)
+    if name not in SQUARED_LOSSES:
+        return None
+    outputs = int(y.reshape(len(y), -1).shape[1]) if name == "l2" and y is not None and y.ndim > 1 else 1
+    return (values / (SQUARED_LOSSES[name] * outputs)) ** 0.5

@@ -26,6 +26,7 @@ import torch
 from torch import Tensor
 
 from ._files import MODEL, plain
+from .selection import CHOSEN_ON, chosen_label
 
 #: What a predictor file says it is, and the version of its layout (a later layout is refused by name).
 FORMAT = "descend.predictor"
@@ -342,8 +343,29 @@ def find(path: str | os.PathLike) -> Path:
         raise ValueError(f"{str(path)!r} holds no model file (model-<optimizer>.pt): descend tune writes one per "
                          "optimizer once it has re-run the best configuration (--seeds 1 or more), for a task whose "
                          "model a file keeps (a CSV file's or a data set's network or linear model)")
+    best = _chosen_file(path)
+    chosen = (f" ({best[1]}, {best[0]}'s, has the best {CHOSEN_ON} of the comparison)"
+              if best is not None and (path / best[1]) in found else "")
     raise ValueError(f"{str(path)!r} holds {len(found)} model files ({', '.join(p.name for p in found)}): give one "
-                     "of them")
+                     f"of them{chosen}")
+
+
+def _chosen_file(path: Path) -> tuple[str, str] | None:
+    """The label and model file that the comparison whose report ``path`` is offers for new rows
+    (:func:`descend.selection.chosen_label`), as its comparison.json tells; None where it tells none."""
+    import json
+
+    try:
+        record = json.loads((path / "comparison.json").read_text(encoding="utf-8"))
+        models, table = record["models"], record["table"]
+        won = record["fields"]["winners"]
+        labels = [str(label) for label in table["index"]["values"]]
+        column = next((c["values"] for c in table["columns"] if c["name"] == CHOSEN_ON), [])
+        label = chosen_label({k: [v] if isinstance(v, str) else v for k, v in won.items()},  # (an earlier
+                             dict(zip(labels, column)))  # release saved one label a metric)
+        return (label, str(models[label])) if label is not None and label in models else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none, or not as descend writes it
+        return None
 
 
 def _no_model_of_comparison(path: Path) -> str:

@@ -80,15 +80,7 @@ class Objective:
         pred = self.predict(model, params, x)
         if pred.dtype in (torch.float16, torch.bfloat16):  # a report's number, in float32: float16 holds no value of
             pred, y = pred.float(), y.float()  # 65,504 or more (a house's price, or its error squared, overflowed)
-        if self.loss is losses.huber:
-            scale = (std * std).reshape(-1)
-            if scale.numel() == 1:
-                value = self.loss(pred, y, reduction="mean", mask=mask, runs=True) * scale[0]
-            else:  # the mean over the outputs of each one's loss in its own units
-                value = sum(self.loss(pred[..., j], y[..., j], reduction="mean", mask=mask, runs=True) * scale[j]
-                            for j in range(scale.numel())) / scale.numel()
-        else:
-            value = self.loss(pred * std + mean, y * std + mean, reduction="mean", mask=mask, runs=True)
+        value = unstandardised(self.loss, pred, y, mean, std, mask=mask)
         if mask is not None:
             value = torch.where(mask.reshape(mask.shape[0], -1).any(dim=1), value, math.nan)
         return value
@@ -145,6 +137,22 @@ class Objective:
                 # when it predicted no class)
                 correct = correct.flatten(2).all(dim=-1)
         return correct.to(torch.float64).mean(dim=-1)
+
+
+def unstandardised(loss: Callable[..., Tensor], pred: Tensor, y: Tensor, mean: Tensor, std: Tensor, *,
+                   mask: Tensor | None = None) -> Tensor:
+    """The loss ``loss`` per run of the predictions ``pred`` ``[K, B, ...]`` against ``y``, both of a target
+    standardised with ``mean`` and ``std``, mapped back to the target's own scale: ``ŷ·σ + μ`` against ``y·σ + μ``
+    (the Huber loss, whose δ was applied to standardised errors, as σ²·H_δ(e/σ) = H_{δσ}(e), per output). What
+    a table's ``test loss (target unstandardised)`` is (:meth:`Objective.original_units`), and a baseline's."""
+    if loss is losses.huber:
+        scale = (std * std).reshape(-1)
+        if scale.numel() == 1:
+            return loss(pred, y, reduction="mean", mask=mask, runs=True) * scale[0]
+        # the mean over the outputs of each one's loss in its own units
+        return sum(loss(pred[..., j], y[..., j], reduction="mean", mask=mask, runs=True) * scale[j]
+                   for j in range(scale.numel())) / scale.numel()
+    return loss(pred * std + mean, y * std + mean, reduction="mean", mask=mask, runs=True)
 
 
 def model_output(model: Any, params: Sequence[Tensor], x: Tensor, *, logits: bool) -> Tensor:

@@ -207,6 +207,23 @@ def without_result(share_not_counting: float) -> bool:
     return share_not_counting >= 0.5 - 1e-9
 
 
+#: The table column a comparison's models are told apart by: the one a model for new rows is chosen on.
+CHOSEN_ON = "validation loss"
+
+
+def chosen_label(winners: Mapping[str, Iterable[str]], losses: Mapping[Any, Any]) -> str | None:
+    """The optimizer label whose model a comparison offers for new rows: the first that wins its table's
+    :data:`CHOSEN_ON` (``winners``, as :func:`descend.compare.winners` gives them), else the row with the lowest
+    finite one (``losses``: label → its row's value, where the table has the column), else None (every row
+    without one: the caller names its first)."""
+    won = list(winners.get(CHOSEN_ON) or ())
+    if won:
+        return str(won[0])
+    finite = {str(label): float(v) for label, v in losses.items()
+              if isinstance(v, (int, float, np.floating)) and not isinstance(v, bool) and math.isfinite(v)}
+    return min(finite, key=finite.__getitem__) if finite else None  # (the first of equal ones)
+
+
 def best(rows: Any, by: str, columns: Iterable[str]) -> tuple[dict[str, Any], list[int]]:
     """The configuration of ``rows`` that the rule chooses: (values, its runs)."""
     score = scores(rows, by)

@@ -826,6 +826,50 @@ def test_a_comparison_keeps_each_optimizers_representative_run_as_a_model_file(t
     assert predicted.exit_code == 0 and predicted.stdout.splitlines()[1] == "1.0,-1.0,x,yes", predicted.output
 
 
+def test_the_predict_hint_names_the_model_best_on_validation_and_an_earlier_releases_columns_read_as_now(tmp_path):
+    """The hint after the table named the first optimizer's model whatever the comparison chose: it names the one
+    of the row with the lowest validation loss in table.csv, and says why; descend show says the same. A report of
+    an earlier release, whose "test loss (target's units)" was a squared error, is shown and rebuilt with the column
+    under its name now."""
+    import numpy as np
+    import pandas as pd
+
+    from descend.catalog import TEST_LOSS_UNSTANDARDISED
+    from descend.report.saved import load
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(150, 2))
+    pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "grams": 300 + 30 * x[:, 0] + rng.normal(scale=20, size=150)}
+                 ).to_csv(tmp_path / "grams.csv", index=False)
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "--csv", str(tmp_path / "grams.csv"), "--column", "grams", "-o", "sgd",
+                                 "-o", "rmsprop", "-o", "adam", "--lr", "0.001", "--batch-size", "full", "--steps",
+                                 "20", "--seeds", "1", "--out", str(out), "--no-animation"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "table.csv", index_col=0)
+    best = str(table["validation loss"].idxmin())
+    assert best != "sgd", table  # (the first optimizer, which the hint named)
+    said = (f"new rows with {best}'s, the best validation loss: descend predict {out / f'model-{best}.pt'} "
+            "NEW_ROWS.csv")
+    assert said in " ".join(result.stdout.split()), result.stdout
+    assert said in " ".join(runner.invoke(app, ["show", str(out)], env={"COLUMNS": "200"}).stdout.split())
+    # an earlier release's report: the same numbers under the former name
+    record = json.loads((out / "comparison.json").read_text())
+    for column in record["table"]["columns"]:
+        if column["name"] == TEST_LOSS_UNSTANDARDISED:
+            column["name"] = "test loss (target's units)"
+    record["fields"]["winners"] = {("test loss (target's units)" if k == TEST_LOSS_UNSTANDARDISED else k): v
+                                   for k, v in record["fields"]["winners"].items()}
+    (out / "comparison.json").write_text(json.dumps(record))
+    table.rename(columns={TEST_LOSS_UNSTANDARDISED: "test loss (target's units)"}).to_csv(out / "table.csv")
+    shown = runner.invoke(app, ["show", str(out)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0 and "test, target scale" in shown.stdout and "target units" in shown.stdout, \
+        shown.output
+    comparison, _ = load(out)
+    assert list(comparison.table[TEST_LOSS_UNSTANDARDISED]) == list(table[TEST_LOSS_UNSTANDARDISED])
+    assert TEST_LOSS_UNSTANDARDISED in comparison.winners
+
+
 def test_a_landscapes_comparison_writes_no_model_and_predict_says_why(tmp_path, landscape_report):
     out = landscape_report
     assert not list(Path(out).glob("model-*.pt"))

@@ -105,6 +105,22 @@ def test_a_tuned_comparisons_search_reads_back_equal(tmp_path):
     assert saved.load(tmp_path / "out")[0].search is not None
 
 
+def test_the_reports_card_says_the_learning_rates_its_runs_used_not_the_tasks_default_grid(tmp_path):
+    """A tuned comparison's card said "lr range: 0.001 .. 0.1 (the default comparison's grid...)" while its search
+    spanned 0.0001..1: the card says the range searched, and a grid's card the rates given."""
+    config, task = C.resolve("line", optimizers=["gd", "adam"], mode="tuned", lr="1e-4..1", budget=3, steps=10,
+                             seeds=1)
+    out = build.write_report(C.compare(config, task), tmp_path / "tuned", animation=False, figures=False).parent
+    page = html.unescape((out / "report.html").read_text())
+    assert "lrs:        searched log-uniform over 0.0001..1 for every optimizer (tuned mode" in page
+    assert "the default comparison's grid" not in page and "lr range:" not in page
+    config, task = C.resolve("line", optimizers=["gd"], lr=[0.02, 0.3], steps=10, seeds=1)
+    out = build.write_report(C.compare(config, task), tmp_path / "grid", animation=False, figures=False).parent
+    page = html.unescape((out / "report.html").read_text())
+    assert "lrs:        0.02, 0.3 (this comparison's grid" in page and "lr range:" not in page
+    assert "lr range:" in task.card()  # the task's own card, for no run of it
+
+
 def test_the_json_document_writes_pandas_missing_values_as_null_as_comparison_json_does(tmp_path):
     """A tuned comparison's --json wrote every trial's retry_of (a nullable integer) as the text "<NA>", where
     comparison.json's copy of the same trials has null."""

@@ -539,6 +539,31 @@ def test_a_model_surface_in_chunks_is_each_point_alone_bit_for_bit(name):
         assert torch.equal(alone.nan_to_num(-1.0), grid.reshape(-1)[i:i + 1].nan_to_num(-1.0))
 
 
+def test_a_regressions_card_has_the_baseline_of_predicting_the_training_mean_in_the_tables_columns(tmp_path):
+    """A classification's card said what always predicting the most frequent class scores; a regression's said
+    nothing comparable. It says what always predicting the training split's mean scores on the test split, in the
+    table's columns: the test loss, and in grams its MSE and RMSE (by hand, from the targets in grams)."""
+    from descend.catalog import TEST_LOSS_UNSTANDARDISED, TEST_RMSE
+    from descend.tasks import real
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 2))
+    path = tmp_path / "grams.csv"
+    pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "grams": 300 + 30 * x[:, 0] + rng.normal(scale=25, size=200)}
+                 ).to_csv(path, index=False)
+    task = real.from_csv(path, "grams")
+    splits = task.data
+    grams = {part: (getattr(splits, part).y.double() * splits.target_std.double() + splits.target_mean.double())
+             .numpy() for part in ("train", "test")}
+    squared = float(((grams["test"] - grams["train"].mean()) ** 2).mean())
+    baseline = dict(task.facts)["baseline"]
+    assert baseline.startswith(f"always predicting the training split's mean ({grams['train'].mean():.6g}): ")
+    said = {k: v.replace(",", "") for k, v in re.findall(r"(test [^,:]+?) ([-\d.,e]+?)(?=, |$)", baseline)}
+    assert float(said["test loss"]) == pytest.approx(squared / float(splits.target_std) ** 2, rel=5e-4)
+    assert float(said[TEST_LOSS_UNSTANDARDISED]) == pytest.approx(squared, rel=5e-4)
+    assert float(said[TEST_RMSE]) == pytest.approx(math.sqrt(squared), rel=5e-4)
+
+
 def test_the_majority_baseline_is_the_training_splits_class_scored_on_test(tmp_path):
     """The card's baseline counted the test split's own most frequent class (0.575 here), which no model can
     know; it is the training split's (0.425)."""

@@ -615,9 +615,15 @@ def test_a_standardised_target_shows_its_test_loss_in_its_own_units_as_compare_d
                            env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     table = (out / "table.csv").read_text().splitlines()[0]
-    assert "test loss (target's units)" in table
+    # the MSE's loss in the target's scale, in its units squared, and the error in them (as compare's table)
+    assert "test loss (target unstandardised)" in table and "test RMSE (target's units)" in table
+    saved = pd.read_csv(out / "table.csv", index_col=0)
+    runs = pd.read_csv(out / "final_summary.csv")
+    for optimizer, row in saved.iterrows():  # the mean over the re-runs of each one's root-mean-square error
+        losses = runs.loc[runs["optimizer"] == optimizer, "final_test_loss_original"].to_numpy(dtype=float)
+        assert row["test RMSE (target's units)"] == pytest.approx(np.sqrt(losses).mean(), rel=1e-6)
     page = (out / "report.html").read_text()
-    assert "test loss (target's units)" in result.stdout and "test loss (target&#x27;s units)" in page
+    assert "test loss (target unstandardised)" in result.stdout and "test RMSE (target&#x27;s units)" in page
     assert "<b>Task:</b> 60 rows of homes.csv: regression of the column &#x27;price&#x27; from 2 features" in page
 
 

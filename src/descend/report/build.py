@@ -272,6 +272,19 @@ def budget_text(config: Any) -> str | None:
     return None
 
 
+def lrs_text(comparison: Any) -> str:
+    """The learning rates a comparison's runs used, as its report's card says them in place of the task's range
+    (which its default comparison's grid spans): decided by the comparison's configuration, its mode, grid and
+    search."""
+    config, search = comparison.config, comparison.search
+    if config.mode == "tuned":
+        return (f"searched log-uniform over {search.ranges()} (tuned mode: each row's rate is its search's best "
+                "trial)" if search is not None else "none searched (tuned mode; no optimizer with a learning rate)")
+    if config.mode == "defaults" or not config.lr:
+        return "each optimizer's own default (defaults mode)"
+    return f"{', '.join(f'{lr:g}' for lr in config.lr)} (this comparison's grid, for every optimizer)"
+
+
 def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | None = None, figures: bool = True,
                  animation: bool = True, svg: bool = False, mp4: bool = False, force: bool = False,
                  command: Mapping[str, float] | None = None, names: Mapping[str, str] = PYTHON_NAMES,
@@ -592,7 +605,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
                 (out / json_name).parent.mkdir(parents=True, exist_ok=True)
                 (out / json_name).write_text(json.dumps(records(comparison), indent=1), encoding="utf-8")
         with timings("html charts"):
-            intro = task.card()
+            intro = task.card(lrs=lrs_text(comparison))
             with _one_torch_thread():  # the HTML's own grid of the surface
                 page = prepare_html(title=page_title(task, config), table=comparison.table,
                                     winners=comparison.winners, intro=intro, summary=final, curves=curves,

@@ -37,6 +37,7 @@ import numpy as np
 from .. import outcomes
 from .._files import versions_text
 from .._names import metric_words
+from ..catalog import TEST_LOSS_UNSTANDARDISED, TEST_RMSE
 from ..selection import Selection, scores, status_steps, statuses
 from . import overlap
 from .cells import SETTINGS, _cell_text, _key, _number, column_texts  # noqa: F401 - the page's cells, the terminal's
@@ -111,9 +112,13 @@ _GLOSSARY = {
     "best train loss": "the lowest training-set loss seen during the run: at every step of a full batch (its loss "
                        "is the training loss), at the evaluations of the training split after mini-batches",
     "test loss": "the loss on held-out test data at the end: how well the model generalises",
-    "test loss (target's units)": "the test loss with the predictions and targets in the target column's own "
-                                  "units (the training standardised the target): for MSE, a squared error in "
-                                  "those units; for MAE, an error in them",
+    TEST_LOSS_UNSTANDARDISED: "the test loss with the predictions and targets in the target column's own scale "
+                              "(the training standardised the target), in the loss's own units: for the MSE "
+                              "(half-MSE, L2) and the Huber loss, the target's units squared (g\u00b2 for a "
+                              "target in grams: the test RMSE is the error in grams); for the MAE, the target's "
+                              "units; for the MAPE, percent of the target",
+    _key(TEST_RMSE): "the test root-mean-square error in the target column's own units (the square root of the "
+                     "squared error the loss is a multiple of): how far a prediction typically is from the truth",
     "test accuracy": "the share of test samples classified correctly at the end (higher is better)",
     "validation loss": "the loss on the validation split at the end",
     "validation accuracy": "the share of validation samples classified correctly at the end",

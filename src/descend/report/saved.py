@@ -43,6 +43,7 @@ from .._files import TUNE_MARKER, entries  # noqa: F401  (a tune folder's marker
 from .._files import read_csv_exact, write_text  # noqa: F401  (the report writes its files with write_text)
 from ..outcomes import STEP_COLUMNS, whole_steps  # noqa: F401  (decided there: a search's tables write them too)
 from .._interrupts import interrupt_after
+from ..catalog import FORMER_COLUMNS
 
 #: How a message names the output directory the command chose, --out not given (reports/TASK): the user is
 #: not told an option they did not give is wrong, and learns the one that changes it.
@@ -551,7 +552,7 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
             import tomli as tomllib
         settings = tomllib.loads((directory / "config.toml").read_text(encoding="utf-8"))
         summary = frame_from_json(record["summary"])
-        table = frame_from_json(record["table"])
+        table = frame_from_json(record["table"]).rename(columns=FORMER_COLUMNS)  # as an earlier release named them
         dtypes = record["curves"]
         curves = read_csv_exact(directory / "curves.csv")
         if "curves_rows" in record and len(curves) != record["curves_rows"]:
@@ -573,7 +574,7 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
     if isinstance(kwargs.get("winners"), dict):  # as the page reads them: an earlier release saved one label each
         from .html import _check_winners
 
-        kwargs["winners"] = _check_winners(kwargs["winners"], table)
+        kwargs["winners"] = _check_winners({FORMER_COLUMNS.get(k, k): v for k, v in kwargs["winners"].items()}, table)
     # the versions that trained the runs, not this process's: as the record has them (none where an earlier release
     # did not record them)
     kwargs["versions"] = dict(record.get("versions") or {})

@@ -29,7 +29,7 @@ from .. import losses
 from .. import models
 from ..gradients import ELLIPSE_OFFSET
 from . import generators
-from .real import target_fact
+from .real import mean_baseline, target_fact
 from .task import Known, Scene, Task, least_squares, model_surface, register
 
 #: Seed 004's transfer orbit: semi-axes A, B (AU) and the focus offset c of (x + c)²/A² + y²/B² = 1.
@@ -241,7 +241,8 @@ def house_prices(m: int = 500, loss: str = "mse", outliers: float = 0.02, data_s
         facts=(("truth", f"price = {truth} + ε (thousands; the features in their original units)"),
                ("least squares", "weight " + ", ".join(f"{v:.4g}" for v in ls[:-1].tolist())
                 + f"; bias {ls[-1].item():.4g} ({units}, training split)"),
-               *((("target", target_fact(gen.target, splits)),) if standardize_target else ())),
+               *((("target", target_fact(gen.target, splits)),) if standardize_target else ()),
+               ("baseline", mean_baseline(splits, loss))),
         options=dict(m=m, loss=loss, outliers=outliers, data_seed=data_seed,
                      **({} if standardize_target else {"standardize_target": False})),
     )

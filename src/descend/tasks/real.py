@@ -61,6 +61,37 @@ def target_fact(target: str, splits: data_module.Splits) -> str:
             "in its units (final_<split>_loss_original)")
 
 
+def mean_baseline(splits: data_module.Splits, loss: str) -> str:
+    """The card line of a regression's baseline: always predicting the training split's mean target (what a model
+    knows without the features), scored on the test split as the table scores a model, in its columns: the test
+    loss of ``loss`` (a name of :mod:`descend.losses`) and, for a standardised target, the test loss with the
+    target unstandardised and, for a squared error, the test RMSE in the target's units
+    (:data:`descend.catalog.TEST_LOSS_UNSTANDARDISED`, :data:`descend.catalog.TEST_RMSE`)."""
+    from ..catalog import TEST_LOSS_UNSTANDARDISED, TEST_RMSE
+    from ..losses import get_loss, rmse
+    from ..problem import unstandardised
+    from ..report.cells import _cell_text
+
+    def text(column: str, value: float) -> str:  # as the table's cell, a large one written out (24,440, not
+        shown = _cell_text(column, value)  # 2.444e+04: a card writes each sign once)
+        return f"{float(shown):,.0f}" if "e+" in shown else shown
+
+    fn = get_loss(loss).fn
+    train, test = splits.train.y.double(), splits.test.y.double()
+    pred = train.mean(dim=0).expand_as(test).unsqueeze(0)  # one run, [1, B, ...]
+    said = [f"test loss {text('test loss', float(fn(pred, test, runs=True)[0]))}"]
+    mean = train.mean(dim=0)
+    if splits.target_standardized:
+        mu, sigma = splits.target_mean.double(), splits.target_std.double()
+        mean = mean * sigma + mu
+        value = float(unstandardised(fn, pred, test, mu, sigma)[0])
+        said.append(f"{TEST_LOSS_UNSTANDARDISED} {text(TEST_LOSS_UNSTANDARDISED, value)}")
+        if (error := rmse(loss, value, test)) is not None:
+            said.append(f"{TEST_RMSE} {text(TEST_RMSE, error)}")
+    shown = f" ({_show(mean)})" if mean.numel() <= 4 else ""
+    return f"always predicting the training split's mean{shown}: {', '.join(said)}"
+
+
 class _TooLarge(ValueError):
     """A regression target whose squared error overflows (:func:`_check_squares`)."""
 
@@ -256,6 +287,8 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
                                          f"distance to the answer is measured; GD stable iff α < {2 / lam_max:.4g}"))
         if standardize_target:
             facts.append(("target", target_fact(ds.target_name, splits)))
+        if ds.kind == "regression":  # the error a model must beat, as the classes' most frequent one below
+            facts.append(("baseline", mean_baseline(splits, _loss(ds.kind))))
         if ds.kind in ("binary", "multiclass"):
             # the training split's most frequent class (what a model can know), scored on the test split
             majority = int(torch.bincount(splits.train.y.long().reshape(-1), minlength=classes).argmax())

@@ -369,8 +369,9 @@ class Task:
                               surface.log_scale, surface.points if known is not None else ())
         return dataclasses.replace(self, loss=loss, known=known, facts=facts, surface=surface)
 
-    def card(self) -> str:
-        """A short plain-text card: what the task is, its data, model, loss, known answer and sensible lrs."""
+    def card(self, lrs: str | None = None) -> str:
+        """A short plain-text card: what the task is, its data, model, loss, known answer and sensible lrs; with
+        ``lrs``, the learning rates a run of it used in their place (a comparison's report says its own)."""
         lines = [f"{self.title} — descend task {self.name!r}", "", self.description, ""]
         if self.data is not None:
             splits = self.data
@@ -388,8 +389,11 @@ class Task:
         lines.append(f"model:      {describe() if callable(describe) else repr(self.model)}")
         lines.append(f"loss:       {self.loss}")
         lines.append(f"budget:     {self.steps} steps by default")
-        lines.append(f"lr range:   {self.lr_range[0]:g} .. {self.lr_range[1]:g} (the default comparison's grid: "
-                     "three rates across it)")
+        if lrs is None:
+            lines.append(f"lr range:   {self.lr_range[0]:g} .. {self.lr_range[1]:g} (the default comparison's grid: "
+                         "three rates across it)")
+        else:
+            lines.append(f"lrs:        {lrs}")
         lines.append(f"optimizers: {', '.join(self.optimizers)} (default comparison)")
         if self.lrs:
             lines.append("known lrs:  " + ", ".join(f"{k} {v:g}" for k, v in self.lrs.items()))

@@ -1092,7 +1092,8 @@ def _run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None, stop: 
     notes.extend(lucky.values())
     return TuneResult(studies=studies, spaces=dict(p.spaces), best=best, trials=trials_frame(studies), final=final,
                       final_summary=summary, models=models, read=read_options_of(p.task),
-                      table=final_table(best, summary, p.target), target=p.target, storage=storage_text,
+                      table=final_table(best, summary, p.target, p.problem.objective.loss,
+                                        p.problem.train[1]), target=p.target, storage=storage_text,
                       names={name: p.study_name(name) for name, _ in p.optimizers}, interrupted=interrupted,
                       timed_out=timed_out, seconds=time.perf_counter() - started, outcomes=outcomes, notes=notes,
                       description=str(getattr(p.task, "description", "") or ""),

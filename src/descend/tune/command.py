@@ -21,6 +21,7 @@ from typing import Any
 
 from .._files import read_csv_exact
 from .._names import folder_name, shell_word
+from ..catalog import FORMER_COLUMNS, TEST_LOSS_UNSTANDARDISED, TEST_RMSE
 from ..progress import SearchBar as _Bar
 from ..progress import short as _short
 from ..progress import value_text as _value
@@ -158,7 +159,7 @@ def _listing(result: Any) -> str:
 
 
 #: The re-runs' columns the terminal shows, in this order, where the result has them.
-_RESULTS = ("seeds", "test loss", "test loss (target's units)", "train accuracy", "test accuracy",
+_RESULTS = ("seeds", "test loss", TEST_LOSS_UNSTANDARDISED, TEST_RMSE, "train accuracy", "test accuracy",
             "divergence rate")
 
 
@@ -437,6 +438,8 @@ def show(directory: Path) -> None:
     split, metric = str(best["target"]).split("_", 1)  # written as Target.key, "{split}_{metric}"
     if (directory / "table.csv").exists():
         table = read_csv_exact(directory / "table.csv", index_col=0)
+        table = table.rename(columns={f"{old}{sd}": f"{new}{sd}" for old, new in FORMER_COLUMNS.items()
+                                      for sd in ("", " sd")})  # as an earlier release named them
         table.index = table.index.astype(str)
     else:  # no trial finished (every one diverged, or the search stopped first): its notes say why
         table = pd.DataFrame()

@@ -36,6 +36,7 @@ import numpy as np
 from .. import outcomes
 from .._files import versions_text
 from .._quiet import ignoring
+from ..catalog import TEST_LOSS_UNSTANDARDISED, TEST_RMSE
 
 __all__ = ["FAILED", "best_so_far", "importances", "trial_kinds", "write_report"]
 
@@ -714,7 +715,7 @@ def _best_section(result: Any, stats: Any, colours: Mapping[str, str], optimizer
 
     # the re-runs' own value of the search's objective beside the chosen trial's (a trial chosen as the best of
     # many is luckier than its re-runs: 0.00087 for the trial, 0.06 ± 0.09 for its seeds, on iris)
-    metrics = [m for m in ("train loss", _objective(result), "test loss", "test loss (target's units)",
+    metrics = [m for m in ("train loss", _objective(result), "test loss", TEST_LOSS_UNSTANDARDISED, TEST_RMSE,
                            "train accuracy", "test accuracy") if m in stats.columns]
     metrics = list(dict.fromkeys(metrics))
     head = ["optimizer", "trial", f"best {_objective(result)}", "configuration"]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._files import MODEL, model_file  # a model file's name (descend compare's too): decided there
 from .._files import versions as _versions  # what the numbers depend on (descend compare records them too)
+from ..catalog import TEST_LOSS_UNSTANDARDISED, TEST_RMSE
 from .space import BATCH_SIZE, Space
 from .storage import shown
 
@@ -179,18 +180,22 @@ def best_trials(studies: Mapping[str, Any], spaces: Mapping[str, Space], batch_s
     return out
 
 
-def final_table(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any) -> Any:
+def final_table(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any, loss: Any = None,
+                y: Any = None) -> Any:
     """One row per optimizer: its best trial's value and configuration (a full batch as ``"full"``) and, over
     its re-runs, ``seeds`` (runs), ``no result`` (runs without one: :func:`descend.outcomes.counts`), the mean
     of the final losses (train, validation, test; for a standardised regression target also the test loss in
-    its own units, ``test loss (target's units)``), the training accuracy, the search's objective where it is the
-    validation accuracy, and the test accuracy over the runs with a result, each with its
-    sample standard deviation (``test loss sd``; NaN for one run), and the share of runs that diverged. The
-    terminal, ``table.csv`` and the report all read this table. ``summary``: the re-runs' summary, or None."""
+    its own scale, ``test loss (target unstandardised)``, and for a squared error the error in its units, ``test
+    RMSE (target's units)``, where ``loss``, the loss trained on the targets ``y``, is one:
+    :func:`descend.losses.rmse`), the training accuracy, the search's objective where it is the validation
+    accuracy, and the test accuracy over the runs with a result, each with its sample standard deviation (``test
+    loss sd``; NaN for one run), and the share of runs that diverged. The terminal, ``table.csv`` and the report
+    all read this table. ``summary``: the re-runs' summary, or None."""
     import numpy as np
     import pandas as pd
 
     from .. import outcomes
+    from ..losses import rmse
 
     rows = {}
     for optimizer, b in best.items():
@@ -202,8 +207,10 @@ def final_table(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any
             row["seeds"] = len(mine)
             for column, label in (("final_train_loss", "train loss"), ("final_validation_loss", "validation loss"),
                                   ("final_test_loss", "test loss"),
-                                  # a standardised regression target: the test loss in the target's own units
-                                  ("final_test_loss_original", "test loss (target's units)"),
+                                  # a standardised regression target: the test loss in the target's own scale
+                                  ("final_test_loss_original", TEST_LOSS_UNSTANDARDISED),
+                                  # and, for a squared error, the error in its units
+                                  ("final_test_loss_original", TEST_RMSE),
                                   # an accuracy search's objective, re-run (the report shows it beside the trial's)
                                   ("final_train_accuracy", "train accuracy"),
                                   ("final_validation_accuracy", "validation accuracy"),
@@ -213,6 +220,10 @@ def final_table(best: Mapping[str, Mapping[str, Any]], summary: Any, target: Any
                 if column not in mine or not np.isfinite(pd.to_numeric(mine[column], errors="coerce")).any():
                     continue
                 values = pd.to_numeric(counted[column], errors="coerce")
+                if label == TEST_RMSE:  # each run's error, then their mean and sd
+                    values = rmse(loss, values, y)
+                    if values is None:
+                        continue
                 values = values[np.isfinite(values)]
                 row[label] = float(values.mean()) if len(values) else math.nan
                 # equal values' sd is 0 (pandas' two-pass std left 1.4e-16 of their mean's rounding: "± 1.4e-14%")
