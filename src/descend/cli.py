@@ -41,7 +41,7 @@ from . import __version__
 from ._names import folder_name, shell_word
 from ._streams import Unbroken
 from .catalog import FORMER_COLUMNS, TEST_LOSS_UNSTANDARDISED, TEST_RMSE
-from .compare_config import DATA_KEYS, TRAINING_KEYS, Config
+from .compare_config import DATA_KEYS, TRAINING_KEYS, Config, batch_label
 
 
 class _Argument(typer.core.TyperArgument):
@@ -1063,6 +1063,7 @@ def _edited(report: Path, record: Any, config: Path) -> str | None:
 
 
 _PLUGIN_HELP = next(e.setting.help for e in Config.entries() if e.key == "plugin")  # as compare and tune say it
+_BATCH_HELP = next(e.setting.help for e in Config.entries() if e.key == "batch_size")  # as compare says it
 
 
 @app.command("landscape", cls=_Command, short_help="Draw optimizers' paths over a two-parameter landscape.")
@@ -1077,6 +1078,7 @@ def landscape_command(
                                      "log-spaced; default: the landscape's range)."),
     start: Optional[str] = typer.Option(None, metavar="X,Y", help="Start point X,Y (default: the landscape's)."),
     steps: int = typer.Option(300, metavar="INTEGER", help="Steps per optimizer."),
+    batch_size: Optional[str] = typer.Option(None, "--batch-size", metavar="SIZES", help=_BATCH_HELP),
     out: str = typer.Option("reports", metavar="DIRECTORY", help="Directory for the figure (PNG and SVG)."),
     animate: Optional[Path] = typer.Option(None, metavar="FILE", help="Also write an animation: FILE.gif or FILE.mp4."),
     plugin: Optional[list[str]] = typer.Option(None, metavar="FILE.py", help=_PLUGIN_HELP),
@@ -1116,7 +1118,7 @@ def landscape_command(
 
         saved.writable_into(out)  # a read-only folder, a file on the way: said before training, not a traceback
         resolved, task = cmp.resolve(name, optimizers=optimizer or None, lr=lr, steps=steps, seeds=1,
-                                     start=start if point else None, plugin=plugin or None)
+                                     batch_size=batch_size, start=start if point else None, plugin=plugin or None)
         if task.surface is None:
             raise ValueError(f"{name!r} is not a 2-D landscape (its paths cannot be drawn on a map); descend compare "
                              f"{shlex.quote(name)} trains and reports it")
@@ -1142,7 +1144,11 @@ def landscape_command(
         raise typer.Exit(130)
     from .selection import statuses
 
-    labels = {int(i): f"{row['label']} lr={row['lr']:g}" for i, row in comparison.summary.iterrows()}
+    # each path named as its run: with several batch sizes (the task's, or --batch-size's), an optimizer's rate
+    # ran once per size, and its paths (SGD's far from GD's) were drawn under one name
+    several = len(resolved.batch_size) > 1
+    labels = {int(i): f"{row['label']} lr={row['lr']:g}" + (f" batch {row['batch_size']}" if several else "")
+              for i, row in comparison.summary.iterrows()}
     status = {int(i): s for i, s in statuses(comparison.summary).items()}
     stem = f"landscape-{folder_name(task)}"
     from .report.build import holding_paths
@@ -1161,6 +1167,11 @@ def landscape_command(
             f", nor the animation{earlier}" if animate is not None else ""), err=True)
         raise typer.Exit(130) from None
     typer.echo(f"figure: {written[0]}")
+    if several and batch_size is None:  # the task's batch sizes multiply the paths (48 for the ellipse's defaults)
+        sizes = ", ".join(batch_label(b) for b in resolved.batch_size)
+        typer.echo(f"note: the paths are drawn at each of the task's batch sizes ({sizes}), {len(comparison.paths)} "
+                   "in all, each named with its size; --batch-size full (or another one size) draws one path per "
+                   "optimizer and rate")
     # random search samples points: no path to draw (its best is in the table)
     pathless = sorted({str(row["label"]) for i, row in comparison.summary.iterrows() if int(i) not in comparison.paths
                        and int(row.get("steps_done", 1) or 0) > 0})

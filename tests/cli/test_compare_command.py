@@ -304,6 +304,40 @@ def test_landscape_command_draws_paths(tmp_path):
         "10]): it starts at (20, -20); give a --start inside it" in off.output.replace("\n", " "), off.output
 
 
+def test_landscape_names_each_path_with_its_batch_size_where_several_ran(tmp_path, monkeypatch):
+    """ellipse runs at four batch sizes (its own): the figure drew four paths per optimizer under one name,
+    "gd lr=0.05", the batch-1 one far from the rest, beside a table of one row; --batch-size (as descend compare
+    takes it) draws the sizes asked for."""
+    from descend.compare_config import batch_label
+    from descend.report import figures
+
+    drawn = []
+    real = figures.landscape
+
+    def spy(surface, paths, labels, **kwargs):
+        drawn.append({run: labels[run] for run in paths})
+        return real(surface, paths, labels, **kwargs)
+
+    monkeypatch.setattr(figures, "landscape", spy)
+    argv = ["landscape", "ellipse", "-o", "gd", "--lr", "0.05", "--steps", "5"]
+    result = runner.invoke(app, [*argv, "--out", str(tmp_path / "task")])
+    assert result.exit_code == 0, result.output
+    sizes = [batch_label(b) for b in descend.tasks.get("ellipse").batch_sizes]
+    assert sorted(drawn[-1].values()) == sorted(f"gd lr=0.05 batch {b}" for b in sizes)
+    assert "--batch-size full (or another one size) draws one path per optimizer and rate" in \
+        result.output.replace("\n", " "), result.output
+    result = runner.invoke(app, [*argv, "--batch-size", "full,1", "--out", str(tmp_path / "two")])
+    assert result.exit_code == 0 and "note: the paths are drawn" not in result.output, result.output
+    assert sorted(drawn[-1].values()) == ["gd lr=0.05 batch 1", "gd lr=0.05 batch full"]
+    result = runner.invoke(app, [*argv, "--batch-size", "full", "--out", str(tmp_path / "one")])
+    assert result.exit_code == 0 and list(drawn[-1].values()) == ["gd lr=0.05"], result.output
+    bad = runner.invoke(app, [*argv, "--batch-size", "1,x", "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 2 and "error: --batch-size '1,x': 'x' is not a batch size" in bad.output, bad.output
+    assert len(drawn) == 3 and not (tmp_path / "bad").exists()
+    help_text = runner.invoke(app, ["landscape", "--help"], env={"COLUMNS": "300"}).output
+    assert "--batch-size" in help_text and "hybrid: batches of 32 for 8 epochs" in " ".join(help_text.split())
+
+
 def test_a_start_whose_cost_overflows_says_why_every_run_diverged_in_one_note_per_start(tmp_path):
     """--start 1e20,1e20 on Rosenbrock (a cost of 1e82, beyond float32): every run "diverged" at step 0 without a
     word on why, and the map's note was printed once per run (15 times with the default grid)."""
