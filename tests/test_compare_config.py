@@ -88,6 +88,20 @@ def test_every_field_has_a_sample_here_and_a_key_and_the_cli_shows_it_with_a_wor
         assert python_type not in result.stdout.split("Options:")[1]
 
 
+def test_mode_help_says_defaults_is_each_optimizers_own_rate_not_the_tasks_known_one():
+    """--mode defaults ran Adam at torch's 0.001 on the ellipse, whose card knows 0.05 (descend.fit's rate there),
+    and its help said only "each at its own": Adam read as failing."""
+    import torch
+
+    from descend.tasks import get
+
+    adam = torch.optim.Adam([torch.zeros(1)]).defaults["lr"]
+    assert get("ellipse").lrs["adam"] != adam  # what the help tells apart
+    text = " ".join(runner.invoke(cli.app, ["compare", "--help"], env={"COLUMNS": "200"}).stdout.split())
+    assert f"defaults: each at its own default hyperparameters, its learning rate included (Adam's {adam:g}), not " \
+        "the task's known lrs of descend card TASK" in text, text
+
+
 class Stop(Exception):
     pass
 

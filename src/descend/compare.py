@@ -5,7 +5,8 @@ The protocol (after DeepOBS, AlgoPerf and Crowded Valley, see the README):
 - **paired runs**: for a given seed every optimizer starts from the same parameters and sees the same batches;
 - **modes**, named in every table and figure (tuned mode with its search: :func:`mode_text`):
   ``same-lr`` — every optimizer with the same learning rates (a grid, default three across the task's range);
-  ``defaults`` — every optimizer at its own default hyperparameters;
+  ``defaults`` — every optimizer at its own default hyperparameters, its learning rate included (Adam's 0.001),
+  not the rates the task knows to work (:attr:`descend.tasks.Task.lrs`, which ``tuned`` searches around);
   ``tuned`` — per optimizer (and batch size), the learning rate searched by :func:`descend.tune` (sampler
   :data:`SEARCH_SAMPLER`, seeded, ``budget`` trials, in memory: see :func:`search`) on validation loss
   (training loss when the task has no validation split), then the best trial's learning rate re-run with

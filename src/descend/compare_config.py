@@ -918,7 +918,9 @@ class Config(schema.Schema):
              "Default: the task's set.")
     mode: str = schema.setting(
         "same-lr", metavar="same-lr|defaults|tuned", parse=schema.choice(*MODES),
-        help="same-lr (default): every optimizer at the same learning rates; defaults: each at its own; "
+        help="same-lr (default): every optimizer at the same learning rates; defaults: each at its own default "
+             "hyperparameters, its learning rate included (Adam's 0.001), not the task's known lrs of descend card "
+             "TASK (which descend.fit takes where no lr is given, and around which tuned mode searches); "
              "tuned: each optimizer's learning rate searched as descend tune does (tpe, seeded, --budget trials "
              "per optimizer and batch size, over its own range or --lr's lowest..highest; a budget of up to 16 "
              "is one cohort: the task's rate and a spread around it), the best on validation loss re-run with "
