@@ -3,6 +3,7 @@ message, the page and plotly.js are served from the package; the command's port 
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -128,6 +129,15 @@ def test_numbers_beyond_a_float_are_422_and_a_rate_beyond_one_diverges(client):
     constant = client.get("/api/landscape?steps=20&optimizers=adam;lr=0.05;schedule=constant")
     plain = client.get("/api/landscape?steps=20&optimizers=adam;lr=0.05")
     assert constant.status_code == 200 and constant.json()["runs"][0]["path"] == plain.json()["runs"][0]["path"]
+
+
+def test_the_vanishing_widget_bounds_the_sigmoids_derivative_by_a_quarter_as_the_task_card_does():
+    """Its introduction said each sigmoid layer multiplies the backward signal by at most 1/4; what is at most 1/4
+    is the sigmoid's derivative (the signal is multiplied by Wᵀ too), as the vanishing task's card says."""
+    script = (Path(app_module.__file__).parent / "static" / "app.js").read_text(encoding="utf-8")
+    quoted = re.search(r'vanishing: "(Seed 002.*?)",\n', script, re.S).group(1)
+    intro = " ".join(re.sub(r'"\s*\+\s*"', "", quoted).split())  # its strings joined with +, as the page shows it
+    assert "the sigmoid's derivative is at most 1/4" in intro and "backward signal by at most" not in intro
 
 
 def test_the_page_and_plotly_are_served_from_the_package(client):

@@ -686,6 +686,23 @@ def test_each_classs_least_and_greatest_values_are_the_masked_minimum_and_maximu
         assert torch.equal(low[c], want_low) and torch.equal(high[c], want_high)
 
 
+def test_vanishing_card_bounds_the_sigmoids_derivative_by_a_quarter_not_each_layers_gradient():
+    """The card said each sigmoid layer multiplies the backward signal by at most 1/4: what is bounded by 1/4 is
+    σ', and the signal is multiplied by Wᵀ too (the network's own step-0 gradients shrink by more than 1/4 a
+    layer)."""
+    z = torch.linspace(-10, 10, 2001, dtype=torch.float64, requires_grad=True)
+    torch.sigmoid(z).sum().backward()
+    assert z.grad.max().item() == pytest.approx(0.25)  # σ'(z) = σ(1 − σ), at most 1/4 (at z = 0)
+    task = tasks.get("vanishing")
+    runs = task.fit(optimizer="sgd", lr=0.1, steps=1, compile=False)
+    first = runs.curves[(runs.curves["step"] == 0) & runs.curves["metric"].str.match(r"grad_norm:layer\d+\.weight")]
+    norms = first.set_index("metric")["value"]
+    layers = [norms[f"grad_norm:layer{k}.weight"] for k in range(task.options["depth"] + 1)]
+    assert max(a / b for a, b in zip(layers, layers[1:])) > 0.25  # a layer's share of the next's is not bounded so
+    text = " ".join(task.card().split())
+    assert "the sigmoid's derivative is at most 1/4" in text and "backward signal by at most 1/4" not in text
+
+
 def test_exploding_gradients_with_large_weights():
     """Seed 002's exploding gradients: the same ReLU network from N(0, 1) weights (each layer multiplies the
     signal by about 2.8) has gradients 10³ times He's, and SGD diverges to NaN at every rate of the task's range

@@ -452,8 +452,9 @@ def vanishing(depth: int = 8, width: int = 16, hidden: str = "sigmoid", m: int =
         summary=f"a {depth}-layer {hidden} MLP on two circles; per-layer gradient norms",
         description=(f"Two noisy concentric circles ({m} points, scikit-learn's make_circles, seed {data_seed}); a "
                      f"{depth}-hidden-layer MLP of width {width} with {hidden} units{scaled}. With sigmoid units "
-                     "each layer multiplies the backward signal by at most 1/4, so the early layers' gradients are "
-                     "orders of magnitude smaller than the last layer's (vanishing); compare with hidden='relu', and "
+                     "the sigmoid's derivative is at most 1/4, and each layer multiplies the backward signal by it "
+                     "(and by its weights Wᵀ), so the early layers' gradients are orders of magnitude smaller than "
+                     "the last layer's (vanishing); compare with hidden='relu', and "
                      "with weights so large that every layer multiplies the signal (exploding: hidden='relu', "
                      "init='normal', init_scale=1.0 gives gradients 10³-10⁴ times larger, and every SGD run "
                      "diverges)."),

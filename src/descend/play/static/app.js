@@ -25,8 +25,9 @@ const INTROS = {
   ellipse: "Seed 004: fit the Hohmann transfer orbit (x + 0.26185)²/A² + y²/B² = 1 to 512 noisy points, from " +
     "A = 0.1, B = 1.8. Top: each optimizer's path over the cost surface. Bottom: gradient descent with the whole " +
     "set (GD), one sample (SGD), mini-batches of 32 and the hybrid (32 for 8 epochs, then 512).",
-  vanishing: "Seed 002: a deep MLP on two noisy circles. With sigmoid units each layer multiplies the backward " +
-    "signal by at most 1/4, so the first layers' gradients vanish; with weights too large (relu, init normal, " +
+  vanishing: "Seed 002: a deep MLP on two noisy circles. With sigmoid units the sigmoid's derivative is at most " +
+    "1/4, and each layer multiplies the backward signal by it (and by its weights Wᵀ), so the first layers' " +
+    "gradients vanish; with weights too large (relu, init normal, " +
     "weight scale 1) every layer multiplies it and the gradients explode. Change the depth, activation and " +
     "initialisation and watch the gradient norm of every layer during training.",
   tune: "A small hyperparameter search with descend tune (Optuna, trials trained as one batched program) for the " +
