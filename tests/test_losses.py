@@ -798,3 +798,24 @@ def test_shared_one_hot_rows_are_a_target_when_runs_samples_and_classes_are_as_m
     assert torch.equal(L.cross_entropy(logits, one_hot), L.cross_entropy(logits, torch.tensor([0, 2, 1])))
     with pytest.raises(ValueError, match="class labels are whole numbers of an integer dtype"):
         L.cross_entropy(logits, torch.tensor([[0.0, 2, 1], [1, 1, 0], [2, 0, 0]]))
+
+
+def test_cross_entropys_listing_says_probabilities_need_from_logits_false():
+    """`descend list losses` and the README said cross-entropy takes "logits (or probabilities)": probabilities given
+    as they are are taken for scores and put through a softmax again (torch's cross_entropy of them)."""
+    import inspect
+    from pathlib import Path
+
+    from descend.catalog import LOSSES as LISTED
+
+    g = torch.Generator().manual_seed(0)
+    probabilities = torch.softmax(torch.randn(16, 5, generator=g, dtype=torch.float64), dim=-1)
+    labels = torch.randint(0, 5, (16,), generator=g)
+    assert L.cross_entropy(probabilities, labels).item() == pytest.approx(
+        F.cross_entropy(probabilities, labels).item())  # the default: a softmax of the probabilities
+    assert L.cross_entropy(probabilities, labels, from_logits=False).item() == pytest.approx(
+        F.nll_loss(probabilities.log(), labels).item())
+    assert inspect.signature(L.cross_entropy).parameters["from_logits"].default is True
+    assert "probabilities need from_logits=False" in LISTED["cross-entropy"].description
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    assert "`cross_entropy` (on logits, softmax applied; probabilities need `from_logits=False`;" in readme
