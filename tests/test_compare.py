@@ -843,3 +843,25 @@ def test_a_regression_table_names_its_unstandardised_loss_and_gives_the_error_in
             assert result.table.loc[label, TEST_RMSE] == pytest.approx(np.sqrt((errors**2).mean()), rel=1e-4)
     if loss != "mae":
         assert result.winners[TEST_RMSE] == result.winners[TEST_LOSS_UNSTANDARDISED]
+
+
+def test_random_search_whose_box_holds_no_known_answer_says_so_and_how_to_widen_it():
+    """-o random-search on the line draws from U(−1, 1)², which does not hold w ≈ 2: its distance (1.1) read as a
+    search that failed, without a word; a box that holds the answer, or normal draws, need no note."""
+    task = tasks.get("line")
+    x, y = task.data.train.x.double().numpy()[:, 0], task.data.train.y.double().numpy().reshape(-1)
+    (w, b), *_ = np.linalg.lstsq(np.stack([x, np.ones_like(x)], axis=1), y, rcond=None)  # the least-squares answer
+    assert abs(w) > 1
+    config, task = C.resolve("line", optimizers=["random-search"], steps=20, seeds=1)
+    result = C.compare(config, task)
+    said = [n for n in result.notes if n.startswith("random-search draws each parameter from U(−1, 1)")]
+    assert said == [f"random-search draws each parameter from U(−1, 1), and no known answer of the task lies in that "
+                    f"box (the nearest has a coordinate of {max(abs(w), abs(b)):.4g}): no draw reaches it, whatever "
+                    f"the budget; -o random-search:scale={math.ceil(max(abs(w), abs(b)))} draws from "
+                    f"U(−{math.ceil(max(abs(w), abs(b)))}, {math.ceil(max(abs(w), abs(b)))}), which holds it"], \
+        result.notes
+    # and what it says is so: every point of the box is at least |w| − 1 from the answer
+    assert result.summary["distance"].min() >= abs(w) - 1 - 1e-6
+    for wide in ("random-search:scale=3", "random-search:distribution=normal"):
+        result = C.compare(*C.resolve("line", optimizers=[wide], steps=5, seeds=1))
+        assert not [n for n in result.notes if "draws each parameter" in n], (wide, result.notes)

@@ -298,6 +298,7 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     summaries, curves, paths, interrupted, notes = [], [], {}, False, []
     trained: dict[int, Any] = {}  # run → its trained model (a Predictor), where a file keeps the task's model
     notes += _schedule_notes(config, task)
+    notes += _box_notes(config, task)
     for name in unrecorded_plugins(list(dict.fromkeys(spec.name for spec in config.optimizers)), config.plugin):
         notes.append(f"{name} is an optimizer of one's own registered in this process, not by a plugin of this "
                      f"comparison: its config.toml cannot name it, so descend report and --config need the file that "
@@ -899,6 +900,31 @@ def _schedule_notes(config: Config, task: Any) -> list[str]:
                 notes.append(f"the batch size {batch_text(b)} never reaches its {later} within the budget (they "
                              f"begin after {counted(b.epochs, 'epoch')}): its runs train with batches of {b.first} "
                              "throughout")
+    return notes
+
+
+def _box_notes(config: Config, task: Any) -> list[str]:
+    """Notes where random search's box, U(−scale, scale) for every parameter, holds none of the task's known answers:
+    no draw can reach them (the line's w = 2 from the default U(−1, 1)), and its distance would read as the search's
+    failure rather than the box's. Normal draws reach every point, and are not said."""
+    from .engine import RANDOM_SEARCH, RANDOM_SEARCH_DEFAULTS
+
+    known = getattr(task, "known", None)
+    if known is None or not known.points:
+        return []
+    # how far out each answer lies: its coordinate of largest size, which the box's half-width must reach
+    reach = min(max((abs(float(v)) for value in point.values() for v in torch.as_tensor(value).reshape(-1).tolist()),
+                    default=0.0) for point in known.points)
+    notes = []
+    for spec in config.optimizers:
+        options = {**RANDOM_SEARCH_DEFAULTS, **spec.options}
+        if spec.name != RANDOM_SEARCH or options["distribution"] != "uniform" or reach <= float(options["scale"]):
+            continue
+        scale, wider = float(options["scale"]), math.ceil(reach)
+        widened = dataclasses.replace(spec, options={**spec.options, "scale": wider}).to_text()
+        notes.append(f"{spec.label} draws each parameter from U(−{scale:g}, {scale:g}), and no known answer of the "
+                     f"task lies in that box (the nearest has a coordinate of {reach:.4g}): no draw reaches it, "
+                     f"whatever the budget; -o {widened} draws from U(−{wider}, {wider}), which holds it")
     return notes
 
 
