@@ -303,11 +303,12 @@ def test_a_loss_given_in_place_of_the_tasks_own_has_its_card_answer_and_surface(
     _, bbox = C.resolve("bbox", optimizers=["adam"], loss="mse", steps=5, seeds=1)
     assert bbox.loss == "mse" and "loss:       mse" in bbox.card()
     assert [key for key, _ in bbox.facts] == ["own loss"]
-    assert dict(bbox.facts)["own loss"] == ("bbox: the task's baseline is of that loss, not of mse, and left out")
+    assert dict(bbox.facts)["own loss"] == ("bbox: the task's description and lr range are of that loss, not of mse; "
+                                            "its baseline is too, and left out")
     _, line = C.resolve("line", optimizers=["adam"], loss="mae", steps=5, seeds=1)
     assert line.known is None and line.surface.points == ()
-    assert dict(line.facts)["own loss"] == ("mse: the task's least-squares solution and Hessian are of that loss, "
-                                            "not of mae, and left out")
+    assert dict(line.facts)["own loss"] == ("mse: the task's description, lr range and known lrs are of that loss, "
+                                            "not of mae; its least-squares solution and Hessian are too, and left out")
     own = tasks.get("line")
     x, y = own.data.train.x.double()[:, 0], own.data.train.y.double().reshape(-1)
     w, b = torch.tensor([[1.5]], dtype=torch.float64), torch.tensor([[-0.25]], dtype=torch.float64)
@@ -318,7 +319,7 @@ def test_a_loss_given_in_place_of_the_tasks_own_has_its_card_answer_and_surface(
     assert same.known is not None and "own loss" not in dict(same.facts)
     _, half = C.resolve("line", optimizers=["adam"], loss="half-mse", steps=5, seeds=1)  # the MSE's minimum
     assert half.known.points == own.known.points and half.known.value is None and half.surface.points
-    assert dict(half.facts)["own loss"] == "mse: the task's Hessian is of that loss, not of half-mse, and left out"
+    assert dict(half.facts)["own loss"].endswith("; its Hessian is too, and left out")
     fitted = descend.fit(task="line", loss="mae", optimizer="adam", lr=0.05, steps=5)  # descend.fit alike
     assert "distance" not in fitted.summary
     _, ellipse = C.resolve("ellipse", optimizers=["adam"], loss="mae", steps=5, seeds=1)

@@ -802,3 +802,24 @@ def test_a_task_pickles_and_its_surface_computes_the_same_after(name):
         a, b = torch.meshgrid(torch.linspace(-1, 1, 5, dtype=torch.float64),
                               torch.linspace(0.5, 2, 4, dtype=torch.float64), indexing="xy")
         assert torch.equal(again.surface.cost(a, b), task.surface.cost(a, b))
+
+
+def test_another_loss_says_the_cards_rates_are_of_the_tasks_own_and_half_mse_halves_a_gradient_step():
+    """--loss half-mse on the line: the card still said the model minimises the mean squared error and listed the
+    MSE's known rates, at which a gradient step of half-mse moves half as far."""
+    own = tasks.get("line")
+    half = own.with_loss("half-mse")
+    said = dict(half.facts)["own loss"]
+    assert "loss:       half-mse" in half.card() and said in half.card()
+    assert said.startswith("mse: the task's description, lr range and known lrs are of that loss, not of half-mse "
+                           "(half-mse's gradient is half of mse's: a plain gradient step, gd's or momentum's, at one "
+                           "of those rates moves half as far)")
+    # as it says: gd on half-mse at twice a rate follows gd on the MSE at that rate, step for step
+    lr = own.lrs["gd"] / 2
+    paths = [descend.fit(task=task, optimizer="gd", lr=rate, steps=20, compile=False).paths[0]
+             for task, rate in ((own, lr), (half, 2 * lr))]
+    np.testing.assert_allclose(paths[0], paths[1], rtol=1e-5, atol=1e-6)
+    # a loss whose answer is not the task's says both: what its rates are of, and what is left out
+    mae = dict(own.with_loss("mae").facts)["own loss"]
+    assert mae == ("mse: the task's description, lr range and known lrs are of that loss, not of mae; its "
+                   "least-squares solution and Hessian are too, and left out")

@@ -1627,7 +1627,8 @@ def test_a_second_ctrl_c_that_python_cannot_raise_prints_no_traceback(monkeypatc
 def test_a_search_with_a_loss_in_place_of_the_tasks_own_says_what_it_leaves_out():
     """descend.tune("bbox", loss="mse") showed the card's baseline of the task's own loss (4x the MSE's)."""
     result = descend.tune("bbox", loss="mse", trials=2, cohort=2, steps=3, seeds=0)
-    assert result.facts == [("own loss", "bbox: the task's baseline is of that loss, not of mse, and left out")]
+    assert result.facts == [("own loss", "bbox: the task's description and lr range are of that loss, not of mse; "
+                                         "its baseline is too, and left out")]
     for task, loss in (("line", "auto"), ("rosenbrock", "value")):  # fit's words for the task's own (not a name)
         assert descend.tune(task, loss=loss, trials=2, cohort=2, steps=3, seeds=0).best
 

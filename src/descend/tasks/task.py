@@ -331,7 +331,9 @@ class Task:
 
     def with_loss(self, loss: Any) -> Task:
         """This task trained with another loss (``descend compare TASK --loss NAME`` where the task takes no loss of
-        its own): its card names the loss trained, and what was computed for its own loss goes, said in a fact —
+        its own): its card names the loss trained, and says in a fact that its description, lr range and known lrs
+        are of its own loss (half-mse's gradient is half of the MSE's: a plain gradient step at those rates moves
+        half as far); what was computed for its own loss goes, said in that fact too —
         an answer that minimises the task's loss (no distance is measured to the least-squares solution of a
         fit by the MAE), and a regression's baseline and Hessian, values of that loss (bbox's baseline is a sum
         over the box's four numbers, 4× the MSE's). ``loss`` as :func:`descend.fit` takes it: a name of
@@ -356,9 +358,16 @@ class Task:
         facts = tuple(fact for fact in self.facts if fact[0] not in own)
         left = [*([self.known.label] if known is None and self.known is not None else []),
                 *(key for key, _ in self.facts if key in own)]
+        # the rates were measured on the task's own loss: another one's gradient (half-mse's, half of the MSE's)
+        # moves a plain gradient step at them another distance, which the card's rates alone hid
+        measured = ("description, lr range and known lrs" if self.lrs else "description and lr range")
+        said = f"{self.loss}: the task's {measured} are of that loss, not of {loss}"
+        if (self.loss, loss) == ("mse", "half-mse"):
+            said += " (half-mse's gradient is half of mse's: a plain gradient step, gd's or momentum's, at one of " \
+                    "those rates moves half as far)"
         if left:
-            facts += (("own loss", f"{self.loss}: the task's {' and '.join(left)} "
-                                   f"{'is' if len(left) == 1 else 'are'} of that loss, not of {loss}, and left out"),)
+            said += f"; its {' and '.join(left)} {'is' if len(left) == 1 else 'are'} too, and left out"
+        facts += (("own loss", said),)
         surface = self.surface
         if surface is not None and isinstance(surface.cost, _ModelCost):  # the line's bowl was the MSE's under mae
             from ..problem import make_objective
