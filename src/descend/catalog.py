@@ -81,7 +81,8 @@ LOSSES: dict[str, Loss] = {
     "l2": Loss("squared L2 norm per sample ‖y − ŷ‖²₂ (summed over features)", kind="regression"),
     "bce": Loss("binary cross-entropy on probabilities (log clamped at −100)", kind="classification"),
     "bce-logits": Loss("binary cross-entropy on logits, numerically stable", kind="classification"),
-    "cross-entropy": Loss("categorical cross-entropy on logits (softmax applied; probabilities need from_logits=False)", kind="classification"),
+    "cross-entropy": Loss("categorical cross-entropy on logits (softmax applied; probabilities need from_logits=False)",
+                          kind="classification"),
     "bbox": Loss("bounding-box loss (x−x̂)² + (y−ŷ)² + (w−ŵ)² + (h−ĥ)²", kind="localisation"),
 }
 
