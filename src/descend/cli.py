@@ -360,9 +360,11 @@ def _failed_while_running(message: str) -> None:
     raise typer.Exit(1)
 
 
-def _read_config(path: Path, schema: type = Config, *, csv_given: bool = True) -> dict[str, Any]:
+def _read_config(path: Path, schema: type = Config, *, csv_given: bool = True,
+                 notes: list[str] | None = None) -> dict[str, Any]:
     """The settings of a TOML file, its keys checked against ``schema``'s. ``csv_given``: the command line gives
-    ``--csv`` (else the file's ``csv``, read from the file's folder, must be there)."""
+    ``--csv`` (else the file's ``csv``, read from the file's folder, must be there; a report's config.toml whose file
+    is gone reads it where ``descend report`` finds it, :func:`_report_csv`, said in ``notes``)."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
@@ -396,6 +398,8 @@ def _read_config(path: Path, schema: type = Config, *, csv_given: bool = True) -
                              f"such file ({data['csv']!r}); the {csv!r} of the folder you are in is not taken for it: "
                              f"write its path in {Path(path).name} (absolute, or from the file's folder), or give "
                              f"--csv {shlex.quote(str(Path(csv).resolve()))}")
+    if isinstance(csv, str) and csv.strip() and not csv_given and not Path(data["csv"]).expanduser().exists():
+        data["csv"] = _report_csv(path, csv, data["csv"], notes)
     plugins = data.get("plugin")
     if isinstance(plugins, (list, str)):  # a plugin file the same way (a module's name is imported as it is)
         def beside(p: Any) -> Any:
@@ -406,6 +410,33 @@ def _read_config(path: Path, schema: type = Config, *, csv_given: bool = True) -
 
         data["plugin"] = [beside(p) for p in plugins] if isinstance(plugins, list) else beside(plugins)
     return data
+
+
+def _report_csv(path: Path, csv: str, named: str, notes: list[str] | None) -> str:
+    """The CSV file that ``path``, the config.toml of a report (its folder holds comparison.json), reads where the
+    file it names (``named``; ``csv`` as written) is gone: the first found where ``descend report`` looks for the
+    report's data (:func:`descend.report.saved.csv_places`: at the same place relative to the report's folder as when
+    the report was written, in the folder, beside it), said in ``notes``; none found, a ValueError naming the places
+    and --csv. Not a report's config.toml: ``named``, which the task says is not there."""
+    from .report.saved import RECORD, csv_places
+
+    folder = Path(path).parent
+    try:
+        record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return named
+    places = csv_places(csv, folder, record) if isinstance(record, dict) else []
+    found = next((place for place in places[1:] if place.is_file()), None)
+    if found is not None:
+        if notes is not None:
+            notes.append(f"csv (in {path}): {named!r} is not there; comparing on {str(found)!r}, the report's data "
+                         "where descend report finds it (--csv FILE gives another file)")
+        return str(found)
+    if len(places) < 2:
+        return named
+    raise ValueError(f"--config {str(path)!r}: the CSV file {named!r} (csv) is not there, nor at "
+                     f"{' or '.join(repr(str(p)) for p in places[1:])}, where descend report looks for a report's "
+                     f"data: give the file to compare on with --csv FILE")
 
 
 #: The switches of ``descend compare`` that are not settings of the comparison (not read from --config).
@@ -477,9 +508,10 @@ def _named_settings(schema: type, given: dict[str, Any],
     the notes on what of the --config file the command line took out (:meth:`descend.schema.Schema.overlay`)."""
     entries = {e.name: e for e in schema.entries()}
     data: dict[str, Any] = {}
+    found: list[str] = []  # where a report's CSV file was found, moved since (_report_csv)
     names = schema.flags()
     if config is not None:
-        data = _read_config(config, schema, csv_given=given.get("csv") is not None)
+        data = _read_config(config, schema, csv_given=given.get("csv") is not None, notes=found)
         names.update({key: f"{key} (in {config})" for key in data})
     flagged = {}
     for name, value in given.items():
@@ -489,7 +521,7 @@ def _named_settings(schema: type, given: dict[str, Any],
         flagged[entry.key] = list(value) if entry.setting.repeat else value
         names[entry.key] = entry.flag
     data, notes = schema.overlay(data, flagged, str(config)) if config is not None else (flagged, [])
-    return schema.from_dict(data, names=names), names, notes
+    return schema.from_dict(data, names=names), names, [*found, *notes]
 
 
 class _Progress:
@@ -612,8 +644,8 @@ def compare_command(
             typer.echo(f"note: {note}", err=True)
         resolved, built = given.resolved(names=names)  # a file's value named as the file's: "start (in FILE)"
         out_dir = check_out(given.out or Path("reports") / folder_name(built), force=force,
-                            flag="--out" if given.out else DEFAULT_OUT)
-        check_json(given.json, out_dir)
+                            flag="--out" if given.out else DEFAULT_OUT, data=resolved.csv)
+        check_json(given.json, out_dir, data=resolved.csv)
         _check_mp4(mp4, built)
     except ValueError as e:
         _fail(str(e))
@@ -791,8 +823,11 @@ def report_command(
     try:
         read = digest(report) if out is None else None  # rebuilt in place: this report, and no other, is replaced
         comparison, drawn = load(report)  # first: what is wrong with DIRECTORY is said of it, not of --out
-        target = check_out(out if out is not None else report, force=force or out is None,
-                           flag="--out" if out is not None else "DIRECTORY")
+        # rebuilt in place: the folder named as such, with no --force to speak of (the command replaces its own
+        # report unasked); the CSV file the report reads from inside it is the report's data, kept
+        names = CLI_NAMES if out is not None else {**CLI_NAMES, "out": "the folder", "force": None}
+        target = check_out(out if out is not None else report, force=force or out is None, flag=names["out"],
+                           force_flag=names["force"], data=comparison.config.csv)
     except ValueError as e:
         _fail(str(e))
     try:
@@ -823,7 +858,7 @@ def report_command(
                                 figures=drawn.get("figures", True), animation=animation,
                                 svg=drawn.get("svg", True) if svg is None else svg,
                                 mp4=(drawn.get("mp4", True) and animation) if mp4 is None else mp4,
-                                force=force or out is None, names=CLI_NAMES, replacing=read,
+                                force=force or out is None, names=names, replacing=read,
                                 command=ran if isinstance(ran, dict) else None)
     except ReportExists:  # another command wrote a report there while this one was drawn
         _fail(f"{str(target)!r}: another command wrote a report there while this one ran; it is kept, and this "
@@ -1000,7 +1035,8 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
         if task == "formula" and config.exists():  # a formula's task is named formula: the formula says more
             task = _read_config(config).get("task") or task
         title = f"{task} ({report})" + (" — interrupted" if record["fields"].get("interrupted") else "")
-        notes = [str(n) for n in [*record["fields"].get("notes", []), *record["fields"].get("table_notes", [])]]
+        notes = [str(n) for n in [*record["fields"].get("notes", []), *record["fields"].get("table_notes", []),
+                                  *record.get("facts", [])]]  # what compare said of the data (none: an earlier one)
         from .report.saved import frame_from_json
 
         rows = len(frame_from_json(record["table"]))

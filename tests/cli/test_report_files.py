@@ -640,7 +640,7 @@ def test_a_csv_report_is_rebuilt_byte_for_byte_and_an_edited_file_is_refused(tmp
     assert (tmp_path / "r" / "report.html").read_bytes() == written
     (tmp_path / "one.csv").write_text("a,b,y\n" + rows.replace(",1.25\n", ",9.75\n"))
     result = runner.invoke(app, ["report", "r"])
-    assert result.exit_code == 2 and "one.csv was changed after the report was written" in result.output, \
+    assert result.exit_code == 2 and "one.csv' was changed after the report was written" in result.output, \
         result.output
     assert (tmp_path / "r" / "report.html").read_bytes() == written
     # a row with a missing value added since: the rebuild advised "dropna = True", which an edited config.toml is
@@ -651,11 +651,15 @@ def test_a_csv_report_is_rebuilt_byte_for_byte_and_an_edited_file_is_refused(tmp
             (tmp_path / "one.csv").rename(tmp_path / "elsewhere.csv")
         result = runner.invoke(app, ["report", "r"])
         assert result.exit_code == 2, result.output
-        assert "one.csv' no longer reads as the data the runs trained on (" in result.output, result.output
-        assert "it was changed or moved after the report was written; restore it" in result.output
+        said = " ".join(result.output.split())
+        if change == "moved":  # said plainly, not as a file that "no longer reads as the data (... does not exist)"
+            assert f"the CSV file {str(tmp_path / 'one.csv')!r} is not there; no copy of it is at 'r/one.csv'" in \
+                said, said
+        else:
+            assert "one.csv' no longer reads as the data the runs trained on (" in said, said
         # the three ways: the file where it was, beside the folder (as after moving both), or a new comparison
-        assert "put it beside the report's folder" in " ".join(result.output.split())
-        assert "dropna" not in result.output
+        assert "; restore it, put it beside the report's folder ('one.csv') or in it, or run a new comparison" in said
+        assert "dropna" not in result.output and "does not exist" not in result.output
         assert (tmp_path / "r" / "report.html").read_bytes() == written
 
 
@@ -681,6 +685,149 @@ def test_a_csv_report_moved_with_its_file_is_rebuilt_and_config_may_name_the_fil
     (moved / "data.csv").write_text("a,b,y\n" + rows.replace(",1.25\n", ",9.75\n"))  # other numbers: refused
     result = runner.invoke(app, ["report", str(moved / "r"), "--out", str(tmp_path / "edited")])
     assert result.exit_code == 2 and "was changed after the report was written" in result.output, result.output
+
+
+def test_a_report_folder_holding_its_csv_file_is_rebuilt_in_place_and_keeps_the_file(tmp_path, monkeypatch):
+    """A report folder e-mailed without its data was refused, saying to put the CSV file "beside the report's folder
+    or in it"; put in it, the rebuild refused the folder for holding a file its report did not write, naming it
+    "DIRECTORY" and telling of a --force nobody gave."""
+    (tmp_path / "sent").mkdir()
+    monkeypatch.chdir(tmp_path / "sent")
+    _csv_report(tmp_path / "sent")
+    (tmp_path / "received").mkdir()
+    shutil.copytree(tmp_path / "sent" / "r", tmp_path / "received" / "colleague")
+    shutil.rmtree(tmp_path / "sent")
+    monkeypatch.chdir(tmp_path / "received")
+    data = (tmp_path / "one.csv")
+    data.write_text("a,b,y\n" + "".join(f"{(7 * i) % 11 / 3:.3f},{(3 * i) % 5 / 2:.2f},{i % 7 * 0.5 + 1.25}\n"
+                                        for i in range(40)))  # the rows _csv_report wrote
+    shutil.copy(data, "colleague/one.csv")
+    for _ in range(2):  # and again, from the report the first rebuild wrote
+        result = runner.invoke(app, ["report", "colleague"])
+        assert result.exit_code == 0, result.output
+        assert Path("colleague/one.csv").read_bytes() == data.read_bytes()  # kept, as it was
+        assert "one.csv" not in json.loads(Path("colleague/comparison.json").read_text())["files"]  # not --force's
+    listed = set(json.loads(Path("colleague/comparison.json").read_text())["files"])
+    assert files(Path("colleague")) == listed | {"comparison.json", "one.csv"}
+    # another file of the user's: refused in the words of the command given (no DIRECTORY, no --force)
+    Path("colleague/notes.txt").write_text("mine")
+    result = runner.invoke(app, ["report", "colleague"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == ("error: the folder 'colleague' holds files its report did not write ('notes.txt'), "
+                             "which a rebuild never replaces: move them away, or write the rebuilt report to another "
+                             "folder with --out OTHER\n")
+    assert Path("colleague/notes.txt").read_text() == "mine"
+    # the comparison run again into its folder: the file it reads is not refused, and kept (nor written over)
+    Path("colleague/notes.txt").unlink()
+    result = runner.invoke(app, ["compare", "--config", "colleague/config.toml", "--out", "colleague", "--force",
+                                 "--json", "colleague/one.csv"])
+    assert result.exit_code == 2 and "--json 'colleague/one.csv' is the CSV file the comparison reads" in \
+        result.output, result.output
+    result = runner.invoke(app, ["compare", "--config", "colleague/config.toml", "--out", "colleague", "--force",
+                                 "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert Path("colleague/one.csv").read_bytes() == data.read_bytes()
+
+
+def test_a_project_copied_whole_finds_its_csv_file_from_the_report_folders_new_place(tmp_path, monkeypatch):
+    """`cp -r work proj2`: config.toml names the CSV file by the old absolute path, and a report in reports/NAME (the
+    default --out) has it two levels up, where descend report looked neither (in the folder, beside it): refused.
+    The path from the report's folder to the file, recorded when written, finds it; a file changed there is
+    refused still."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    rows = _csv_report(work, "plots.csv", out="reports/plots")
+    shutil.copytree(work, tmp_path / "proj2")
+    work.rename(tmp_path / "away")  # the old absolute path is gone
+    monkeypatch.chdir(tmp_path / "proj2")
+    result = runner.invoke(app, ["report", "reports/plots", "--out", "again"])
+    assert result.exit_code == 0, result.output
+    assert f"csv = {json.dumps(str(tmp_path / 'proj2' / 'plots.csv'))}" in Path("again/config.toml").read_text()
+    # a report of an earlier descend, which recorded no such path: read as before (beside its folder)
+    record = json.loads(Path("reports/plots/comparison.json").read_text())
+    assert record["csv_from_report"] == "../../plots.csv"  # reports/plots/ → plots.csv
+    old = {k: v for k, v in record.items() if k != "csv_from_report"}
+    Path("reports/plots/comparison.json").write_text(json.dumps(old))
+    result = runner.invoke(app, ["report", "reports/plots", "--out", "old"])
+    assert result.exit_code == 2 and "the CSV file" in result.output, result.output  # two levels up: not found
+    shutil.copy("plots.csv", "reports/plots.csv")
+    result = runner.invoke(app, ["report", "reports/plots", "--out", "old"])
+    assert result.exit_code == 0, result.output
+    Path("reports/plots.csv").unlink()
+    Path("reports/plots/comparison.json").write_text(json.dumps(record))
+    Path("plots.csv").write_text("a,b,y\n" + rows.replace(",1.25\n", ",9.75\n"))  # other numbers: refused
+    result = runner.invoke(app, ["report", "reports/plots", "--out", "edited"])
+    assert result.exit_code == 2, result.output
+    assert "'plots.csv' holds other numbers than those the runs trained on" in " ".join(result.output.split())
+    assert not Path("edited").exists()
+
+
+def test_compare_config_of_a_moved_report_finds_its_csv_file_or_names_csv(tmp_path, monkeypatch):
+    """descend compare --config reports/plots/config.toml, the project copied elsewhere: "error: CSV file
+    '/old/plots.csv' does not exist"."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    _csv_report(work, "plots.csv", out="reports/plots")
+    shutil.copytree(work, tmp_path / "proj2")
+    work.rename(tmp_path / "away")
+    monkeypatch.chdir(tmp_path / "proj2")
+    again = ["compare", "--config", "reports/plots/config.toml", "--quiet"]
+    result = runner.invoke(app, [*again, "--out", "new"])
+    assert result.exit_code == 0, result.output
+    assert (f"note: csv (in reports/plots/config.toml): {str(work / 'plots.csv')!r} is not there; comparing on "
+            "'plots.csv', the report's data where descend report finds it (--csv FILE gives another file)") in \
+        " ".join(result.stderr.split()), result.stderr
+    assert f"csv = {json.dumps(str(tmp_path / 'proj2' / 'plots.csv'))}" in Path("new/config.toml").read_text()
+    Path("plots.csv").rename("elsewhere.csv")
+    result = runner.invoke(app, [*again, "--out", "new2"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"error: --config 'reports/plots/config.toml': the CSV file {str(work / 'plots.csv')!r} "
+                             "(csv) is not there, nor at 'plots.csv' or 'reports/plots/plots.csv' or "
+                             "'reports/plots.csv', where descend report looks for a report's data: give the file to "
+                             "compare on with --csv FILE\n")
+    result = runner.invoke(app, [*again, "--out", "new2", "--csv", "elsewhere.csv"])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_changed_file_at_the_recorded_path_does_not_hide_a_copy_beside_the_folder(tmp_path, monkeypatch):
+    """The file at config.toml's path edited since, descend report refused "was changed... restore it" though the
+    file the runs trained on was beside the report's folder, where it says it looks."""
+    (tmp_path / "data").mkdir()
+    monkeypatch.chdir(tmp_path / "data")
+    rows = _csv_report(tmp_path / "data", out=str(tmp_path / "r"))
+    monkeypatch.chdir(tmp_path)
+    shutil.copy("data/one.csv", "one.csv")  # the runs' own numbers, beside the report's folder
+    Path("data/one.csv").write_text("a,b,y\n" + rows.replace(",1.25\n", ",9.75\n"))
+    result = runner.invoke(app, ["report", "r", "--out", "again"])
+    assert result.exit_code == 0, result.output
+    assert f"csv = {json.dumps(str(tmp_path / 'one.csv'))}" in Path("again/config.toml").read_text()
+    # none holds them: refused, each place tried named with what it holds
+    Path("one.csv").write_text("a,b,y\n" + rows + "1.0,2.0,\n")
+    result = runner.invoke(app, ["report", "r", "--out", "other"])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.stderr.split())
+    assert said.startswith(f"error: 'r': the CSV file {str(tmp_path / 'data' / 'one.csv')!r} was changed after the "
+                           "report was written: its numbers are not those the runs trained on; 'r/one.csv' is not "
+                           "there; 'one.csv' does not read as the data the runs trained on ("), said
+    assert not Path("other").exists()
+
+
+def test_descend_show_says_what_compare_said_of_the_data(tmp_path, monkeypatch):
+    """descend show left out the notes compare printed under its table about the data (rows dropped for their missing
+    values, the baseline of the most frequent class)."""
+    monkeypatch.chdir(tmp_path)
+    rows = "".join(f"{i % 5},{(3 * i) % 7},{'ab'[i % 3 == 0]}\n" for i in range(60))
+    Path("d.csv").write_text("a,b,y\n" + rows + ",1,a\n")
+    result = runner.invoke(app, ["compare", "--csv", "d.csv", "--column", "y", "--dropna", "-o", "adam", "--steps",
+                                 "3", "--seeds", "1", "--lr", "0.01", "--out", "r"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stdout.splitlines() if line.startswith(("note: dropped", "note: baseline"))]
+    assert len(said) == 2, result.stdout
+    shown = runner.invoke(app, ["show", "r"], env={"COLUMNS": "300"})
+    assert shown.exit_code == 0, shown.output
+    assert all(line in shown.stdout.splitlines() for line in said), shown.stdout
 
 
 def test_descend_landscape_on_a_full_disk_is_one_line(tmp_path, monkeypatch):

@@ -449,3 +449,22 @@ def test_recorded_text_keeps_its_missing_values_under_pandas_2s_str(monkeypatch)
     assert values.astype("str").tolist() == ["outside", "None", "nan", "raw"]  # pandas 2's way
     kept = _as(values, "str")
     assert kept.isna().tolist() == [False, True, True, False] and kept[3] == "raw"
+
+
+def test_a_reports_csv_file_is_looked_for_where_it_lay_relative_to_the_folder_and_in_and_beside_it(tmp_path):
+    """A project copied whole (data and reports/NAME): the CSV file two levels up from the report's folder was looked
+    for in the folder and beside it only. The path from the folder to the file is recorded when the report is
+    written, and tried from the folder's place now, after the path config.toml gives."""
+    from types import SimpleNamespace
+
+    home = tmp_path / "proj" / "reports" / "plots"
+    relative = saved.csv_from_report(SimpleNamespace(csv=str(tmp_path / "proj" / "plots.csv")), home)
+    assert relative == "../../plots.csv"
+    moved = tmp_path / "copy" / "reports" / "plots"
+    places = saved.csv_places(str(tmp_path / "proj" / "plots.csv"), moved, {"csv_from_report": relative})
+    assert places == [tmp_path / "proj" / "plots.csv", tmp_path / "copy" / "plots.csv", moved / "plots.csv",
+                      tmp_path / "copy" / "reports" / "plots.csv"]
+    # a report of an earlier descend records none; a relative csv of config.toml is read from its folder; each once
+    assert saved.csv_places("../../plots.csv", moved, {}) == [tmp_path / "copy" / "plots.csv", moved / "plots.csv",
+                                                             tmp_path / "copy" / "reports" / "plots.csv"]
+    assert saved.csv_from_report(SimpleNamespace(csv=None), home) is None

@@ -6,6 +6,7 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import sys
 import time
 import warnings
@@ -38,12 +39,15 @@ class DrawingFailed(UserWarning):
     report is written without it, says so in its notes, and :func:`write_report` warns with this category."""
 
 
-def check_out(out: str | Path, *, force: bool = False, flag: str = "--out", force_flag: str = "--force") -> Path:
+def check_out(out: str | Path, *, force: bool = False, flag: str = "--out", force_flag: str | None = "--force",
+              data: str | Path | None = None) -> Path:
     """The output directory, checked before any work starts. Refused when it is a file, cannot be written,
     already holds a report (unless ``force``: then the new report replaces that report's files, and only
-    those), or holds anything a report did not write (never removed, with or without ``force``). ``flag``: how
+    those), or holds anything a report did not write (never removed, with or without ``force``) but ``data``, the
+    CSV file the report reads, which may lie in its folder (:func:`write_report` keeps it there). ``flag``: how
     the messages name the directory (``"the default --out"`` when the user gave none); ``force_flag``: how they name
-    ``force`` (``"force=True"`` to a Python caller)."""
+    ``force`` (``"force=True"`` to a Python caller; None where the command replaces its own report without being
+    asked to, a rebuild in place, whose user is told of ``--out`` instead)."""
     out = Path(out)
     try:
         out.exists()
@@ -67,21 +71,48 @@ def check_out(out: str | Path, *, force: bool = False, flag: str = "--out", forc
         if ours is not None and not force:
             raise ReportExists(f"{flag} {str(out)!r} already holds a report; use {force_flag} to overwrite it or "
                                "choose another directory")
-        other = [f for f in saved.entries(out) if f not in (ours or set())]
+        other = [f for f in saved.entries(out) if f not in (ours or set()) and f != kept_inside(data, out)]
         if other:
             shown = ", ".join(repr(f) for f in other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
             if ours is None:
                 raise ValueError(f"{flag} {str(out)!r} is not empty ({shown}) and holds no descend report; a report "
                                  "takes a directory of its own: give a new or empty one")
+            if force_flag is None:
+                raise ValueError(f"{flag} {str(out)!r} holds files its report did not write ({shown}), which a "
+                                 "rebuild never replaces: move them away, or write the rebuilt report to another "
+                                 "folder with --out OTHER")
             raise ValueError(f"{flag} {str(out)!r} holds files its report did not write ({shown}); {force_flag} "
                              "replaces only a report's own files: move them away or choose another directory")
     saved.writable(out, flag)
     return out
 
 
-def check_json(json_path: str | Path | None, out: str | Path, *, flag: str = "--json", out_flag: str = "--out") -> None:
-    """Refuse, before any work starts, a --json file that cannot be written (or that the report writes). ``flag``
-    and ``out_flag``: how the messages name the two (``"json_path"`` and ``"out"`` to a Python caller)."""
+def kept_inside(data: str | Path | None, out: str | Path) -> str | None:
+    """The CSV file ``data`` as a path inside the report's folder ``out`` (POSIX), where it lies there and is none of
+    the files a report writes: the report reads it, and a report written there keeps it; else None."""
+    inner = _inside(data, out)
+    return inner if inner is not None and not _report_own(inner) else None
+
+
+def _keep(source: Path, target: Path) -> None:
+    """Put the file ``source`` at ``target`` too: a second name for the same file where the file system allows (the
+    file is in both folders until the old one is removed, never in neither, and a large one is not copied), else
+    a copy; a symbolic link as a link."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_symlink():
+        os.symlink(os.readlink(source), target)
+        return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def check_json(json_path: str | Path | None, out: str | Path, *, flag: str = "--json", out_flag: str = "--out",
+               data: str | Path | None = None) -> None:
+    """Refuse, before any work starts, a --json file that cannot be written (or that the report writes, or ``data``,
+    the CSV file the report reads). ``flag`` and ``out_flag``: how the messages name the two (``"json_path"`` and
+    ``"out"`` to a Python caller)."""
     if json_path is None:
         return
     if os.path.abspath(json_path) == os.path.abspath(out):
@@ -91,6 +122,9 @@ def check_json(json_path: str | Path | None, out: str | Path, *, flag: str = "--
     if inner is not None:
         if _report_own(inner):
             raise ValueError(f"{flag} {str(json_path)!r} is a file of the report itself; give another name")
+        if inner == kept_inside(data, out):  # (outside the folder, the check of a file not descend's refuses it)
+            raise ValueError(f"{flag} {str(json_path)!r} is the CSV file the comparison reads; give another name, "
+                             "such as runs.json")
         return
     if str(json_path).strip() == "-":  # the shell's "standard output": a file named - was written silently
         raise ValueError(f"{flag} -: the results are written whole to a file, then moved into place, which standard "
@@ -287,7 +321,7 @@ def lrs_text(comparison: Any) -> str:
 
 def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | None = None, figures: bool = True,
                  animation: bool = True, svg: bool = False, mp4: bool = False, force: bool = False,
-                 command: Mapping[str, float] | None = None, names: Mapping[str, str] = PYTHON_NAMES,
+                 command: Mapping[str, float] | None = None, names: Mapping[str, str | None] = PYTHON_NAMES,
                  replacing: str | None = None) -> Path:
     """Write ``comparison`` into ``out``: report.html (self-contained: its figures and animation embedded),
     figures/*.png (and *.svg with ``svg``), paths.gif for 2-D tasks (and paths.mp4 with ``mp4``), summary.csv,
@@ -300,8 +334,9 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
     The report is written into a hidden directory next to ``out`` and moved into place once complete, so an
     error, Ctrl-C or a killed process leaves the previous report (or nothing), never half of one. ``out`` is
     checked first (:func:`check_out`): with ``force`` a previous report's files are replaced, and a directory
-    holding anything else is refused. ``names``: how messages name ``out``, ``force`` and ``json_path``
-    (:data:`PYTHON_NAMES`; the command line passes :data:`CLI_NAMES`). ``mp4`` without ``animation`` is refused
+    holding anything else is refused, but the CSV file the comparison reads, which a report in its folder keeps
+    there. ``names``: how messages name ``out``, ``force`` and ``json_path`` (:data:`PYTHON_NAMES`; the command line
+    passes :data:`CLI_NAMES`; ``force`` None: :func:`check_out`). ``mp4`` without ``animation`` is refused
     (the video is the animation's); comparison.json records the extra files as written (no SVG without
     ``figures``, no video where no animation is drawn), which ``descend report`` writes again by default.
     ``replacing``: the :func:`descend.report.saved.digest` of the report a rebuild in place replaces (with
@@ -312,10 +347,11 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
                          "animation: give one of them")
     timings = Timings()
     timings.command.update(command or {})
-    out = check_out(out, force=force, flag=names["out"], force_flag=names["force"])
+    data = getattr(comparison.config, "csv", None)  # a CSV file the report reads from inside its folder: kept there
+    out = check_out(out, force=force, flag=names["out"], force_flag=names["force"], data=data)
     # before any drawing (the command line checks it before training, too)
-    check_json(json_path, out, flag=names["json"], out_flag=names["out"])
-    inner = _inside(json_path, out)
+    check_json(json_path, out, flag=names["json"], out_flag=names["out"], data=data)
+    inner, kept = _inside(json_path, out), kept_inside(data, out)
     pending = None
     if json_path is not None and inner is None:  # first, aside: a file that cannot be written (a full disk) leaves
         # the report as it was, and it is put in place only with the report (a report that fails leaves it too)
@@ -329,14 +365,16 @@ def write_report(comparison: Any, out: str | Path, *, json_path: str | Path | No
             raise ValueError(f"{names['json']} {str(json_path)!r}: {e.strerror or e}") from None
     try:
         def recheck() -> None:  # once drawn (seconds later): a report another command wrote meanwhile is kept
-            check_out(out, force=force, flag=names["out"], force_flag=names["force"])
+            check_out(out, force=force, flag=names["out"], force_flag=names["force"], data=data)
             if replacing is not None and saved.digest(out) != replacing:
                 raise ReportExists(f"{names['out']} {str(out)!r}: another command wrote a report there while this "
                                    "one was drawn; it is kept")
 
         with saved.staged(out, recheck=recheck) as staging:
             _write(comparison, staging, json_name=inner, figures=figures, animation=animation, svg=svg, mp4=mp4,
-                   timings=timings)
+                   timings=timings, home=out)
+            if kept is not None and (out / kept).is_file():  # the report's data, not its file: in the new folder too,
+                _keep(out / kept, staging / kept)  # unlisted (finish is done), so that --force never removes it
     except BaseException:
         if pending is not None:
             pending.unlink(missing_ok=True)
@@ -457,8 +495,9 @@ def prefetch_surface(task: Any, *, animation: bool = True) -> None:
 
 
 def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, animation: bool, svg: bool,
-           mp4: bool, timings: Timings) -> None:
-    """Every file of the report, into the (new, empty) directory ``out``.
+           mp4: bool, timings: Timings, home: Path | None = None) -> None:
+    """Every file of the report, into the (new, empty) directory ``out`` (``home``: the folder it is moved to once
+    written, :func:`descend.report.saved.save`).
 
     The figures and the animation are drawn by :mod:`descend.report.render`'s jobs (in worker processes when
     there are cores to spare) while this process writes the results and prepares the HTML page; the page is
@@ -598,7 +637,7 @@ def _write(comparison: Any, out: Path, *, json_name: str | None, figures: bool, 
         with timings("results"):
             # what was written: the SVGs are the figures', the video the animation's
             saved.save(comparison, out, drawn={"figures": figures, "animation": animation, "svg": figures and svg,
-                                               "mp4": mp4 and animated}, json_name=json_name)
+                                               "mp4": mp4 and animated}, json_name=json_name, home=home)
             toml_text = config_toml(comparison)
             (out / "config.toml").write_text(toml_text, encoding="utf-8")
             if json_name is not None:

@@ -9,8 +9,11 @@ needs to rebuild them without training again:
   curves' column types, the winners, notes, interruption, time, version, the selection of the runs that
   stand for each optimizer (when the comparison made one), tuned mode's search (its settings, the trial
   chosen per optimizer and batch size, every trial), what the report drew, ``json``, the JSON file of
-  ``--json`` written inside the report (or null; ``descend report`` writes it again), and ``files``, the list
-  of every file the report wrote (what ``--force`` removes, and nothing else);
+  ``--json`` written inside the report (or null; ``descend report`` writes it again), for a CSV file's task
+  ``data``, a digest of its numbers, and ``csv_from_report``, the path from the report's folder to the file (where
+  a rebuild looks for it, :func:`csv_places`), ``facts``, what ``descend compare`` said of the data (which
+  ``descend show`` says again), and ``files``, the list of every file the report wrote (what ``--force`` removes,
+  and nothing else: a CSV file the report reads from inside its folder is not one of them, and is kept);
 - ``paths.npz``: each run's path, for tasks with two parameters;
 - ``model-<label>.pt``: each optimizer label's representative run's trained model (a :class:`descend.Predictor`,
   which ``descend predict`` reads), where the task's model is one a file keeps; comparison.json's ``models`` maps
@@ -321,10 +324,13 @@ def csv_text(frame: Any, header: bool = True) -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def save(comparison: Any, directory: Path, *, drawn: dict[str, bool], json_name: str | None = None) -> None:
+def save(comparison: Any, directory: Path, *, drawn: dict[str, bool], json_name: str | None = None,
+         home: Path | None = None) -> None:
     """Write the results that :func:`load` needs into ``directory`` (CSV files, paths.npz, comparison.json
     without its list of files: :func:`finish` adds it). ``json_name``: the JSON file of ``--json`` that the
-    report holds (its path inside ``directory``), which comparison.json names so that a rebuild writes it again."""
+    report holds (its path inside ``directory``), which comparison.json names so that a rebuild writes it again.
+    ``home``: the report's folder once in place (``directory`` is written aside, :func:`staged`), from which the path
+    to a CSV file is recorded (:func:`csv_from_report`)."""
     import dataclasses
 
     directory = Path(directory)
@@ -341,13 +347,17 @@ def save(comparison: Any, directory: Path, *, drawn: dict[str, bool], json_name:
             shutil.copyfile(Path(source) / name, directory / name)
         else:
             comparison.models[label].save(directory / name)
-    from ..tasks.task import data_digest
+    from ..tasks.task import data_digest, said_facts
 
     record: dict[str, Any] = {"format": FORMAT, "descend": comparison.version, "task": comparison.task.name,
                               "drawn": drawn, "json": json_name, "config": _settings(comparison.config),
-                              "versions": comparison.versions}
+                              "versions": comparison.versions,
+                              # what descend compare said of the data after its table (rows dropped, the baseline)
+                              "facts": said_facts(getattr(comparison.task, "facts", ()))}
     if (digest := data_digest(comparison.task)) is not None:  # a CSV file's numbers, checked by a rebuild
         record["data"] = digest
+        if home is not None and (relative := csv_from_report(comparison.config, home)) is not None:
+            record["csv_from_report"] = relative  # found from the folder's new place when the two moved together
     fields = {}
     for f in dataclasses.fields(comparison):
         if f.name in _OWN or f.name == "versions":  # the record's own "versions"
@@ -400,23 +410,39 @@ def _data_digest(task: Any) -> str:
     return data_digest(task)
 
 
-def _find_csv(settings: dict[str, Any], directory: Path, record: Mapping[str, Any]) -> None:
-    """Where a CSV file's comparison reads its file: ``csv`` of config.toml, a relative path from config.toml's
-    own folder (as ``descend compare --config`` reads it); where that file is gone, the file of the same name in
-    the report's folder or beside it, where a folder moved or zipped with its data has it (its numbers are then
-    checked against those the runs trained on, :func:`load`)."""
-    csv = settings.get("csv")
-    if not isinstance(csv, str) or not csv.strip() or record.get("data") is None:
-        return
+def csv_places(csv: Any, directory: Path, record: Mapping[str, Any]) -> list[Path]:
+    """Where a CSV file's comparison may find its file ``csv`` (config.toml's), in the order tried: the path
+    config.toml gives, a relative one from config.toml's own folder (as ``descend compare --config`` reads it); the
+    path from the report's folder to the file when the report was written (:data:`RECORD`'s ``csv_from_report``),
+    from the folder's place now: a project folder copied whole, its data and reports together; the file of the same
+    name in the report's folder or beside it, where a folder moved or e-mailed with its data has it. Each once; none
+    for a ``csv`` that is not a path."""
+    if not isinstance(csv, str) or not csv.strip():
+        return []
+    directory = Path(directory)
     given = Path(csv).expanduser()
-    if not given.is_absolute():
-        given = directory / given
-    if not given.exists():
-        for candidate in (directory / given.name, directory.parent / given.name):
-            if candidate.is_file():
-                given = candidate
-                break
-    settings["csv"] = str(given)
+    places = [given if given.is_absolute() else directory / given]
+    relative = record.get("csv_from_report")
+    if isinstance(relative, str) and relative.strip() and not Path(relative).is_absolute():  # (none: an earlier one)
+        places.append(directory / relative)
+    places += [directory / given.name, directory.parent / given.name]
+    found: dict[str, Path] = {}
+    for place in places:
+        found.setdefault(os.path.abspath(place), Path(os.path.normpath(place)))
+    return list(found.values())
+
+
+def csv_from_report(config: Any, home: Path) -> str | None:
+    """The path from the report's folder ``home`` to the CSV file ``config`` reads (POSIX, relative; None for a task
+    of no file, or one on another drive), recorded in :data:`RECORD`: :func:`csv_places` tries it from the folder's
+    place when the two were moved together."""
+    csv = getattr(config, "csv", None)
+    if not isinstance(csv, str) or not csv.strip():
+        return None
+    try:
+        return Path(os.path.relpath(os.path.abspath(os.path.expanduser(csv)), os.path.abspath(home))).as_posix()
+    except ValueError:  # another drive (Windows): no relative path
+        return None
 
 
 def unreadable(error: BaseException) -> str:
@@ -445,27 +471,36 @@ def digest(directory: Path) -> str | None:
 def described(directory: Path, record: Mapping[str, Any], settings: dict[str, Any], what: str) -> tuple[Any, Any]:
     """``(Config, Task)`` the saved results were trained with, from ``settings`` (config.toml as it is now) and
     ``record`` (comparison.json): refused (a ValueError saying why, ``what`` naming the folder) where config.toml was
-    edited since, or the CSV file it reads changed or moved beyond reach. The one check ``descend report`` and
-    ``descend show`` make."""
+    edited since, or no place :func:`csv_places` tries holds the CSV file whose numbers the runs trained on (a file
+    changed since at one place does not hide the one at another: the first that holds them is read). The one check
+    ``descend report`` and ``descend show`` make."""
     from .. import compare
 
-    _find_csv(settings, directory, record)
-    try:
-        config, task = compare.Config.from_dict(settings, what=f"key in {directory / 'config.toml'}").resolved()
-    except ValueError as e:
-        if record.get("data") is not None:  # a CSV file's task: the file no longer reads as it did (its own advice,
-            # "dropna = True", is for a new comparison: config.toml edited is refused below)
-            first = str(e).split("; ")[0]
-            name = Path(str(settings.get("csv", ""))).name
-            raise ValueError(f"{what}: the CSV file {settings.get('csv', '')!r} no longer reads as the data the runs "
-                             f"trained on ({first}): it was changed or moved after the report was written; restore "
-                             f"it, put it beside the report's folder ({directory.parent / name}) or in it, or run a "
-                             f"new comparison on it: descend compare --config {directory / 'config.toml'} --out "
-                             "NEW_FOLDER") from None
-        raise ValueError(f"{what}: its task cannot be rebuilt from config.toml: {e}") from None
-    task = compare.initialised(task, config)  # the model as compare initialised it (its card says how)
+    directory = Path(directory)
+    digest = record.get("data")
+    places = csv_places(settings.get("csv"), directory, record) if digest is not None else []
+    missed: list[tuple[Path, str]] = []  # each place tried, and what it held instead: "missing", "changed", an error
+    for place in places or [None]:
+        if place is not None:
+            if not place.is_file():
+                missed.append((place, "missing"))
+                continue
+            settings = {**settings, "csv": str(place)}
+        try:
+            config, task = compare.Config.from_dict(settings, what=f"key in {directory / 'config.toml'}").resolved()
+        except ValueError as e:
+            if place is None:
+                raise ValueError(f"{what}: its task cannot be rebuilt from config.toml: {e}") from None
+            missed.append((place, str(e).split("; ")[0]))  # (its own advice, "dropna = True", is for a new comparison:
+            continue  # config.toml edited is refused below)
+        task = compare.initialised(task, config)  # the model as compare initialised it (its card says how)
+        if place is None or _data_digest(task) == digest:
+            break
+        missed.append((place, "changed"))
+    else:
+        raise ValueError(_csv_missed(what, directory, missed))
     kept = record.get("config")
-    same_data = record.get("data") is not None and _data_digest(task) == record["data"]
+    same_data = bool(places) or (digest is not None and _data_digest(task) == digest)
     now = _settings(config)
     # edited since: it no longer describes these results
     changed = sorted(k for k in {*kept, *now} if kept.get(k) != now.get(k)) if kept is not None else []
@@ -476,12 +511,32 @@ def described(directory: Path, record: Mapping[str, Any], settings: dict[str, An
         raise ValueError(f"{what}: config.toml was changed after the report was written ({shown}), so it no longer "
                          "describes the saved results; restore it, or run the comparison it now describes: "
                          f"descend compare --config {directory / 'config.toml'} --out NEW_FOLDER")
-    if record.get("data") is not None:
-        if not same_data:  # the file edited since: its card would describe other data
-            raise ValueError(f"{what}: the CSV file {config.csv} was changed after the report was written: its "
-                             "numbers are not those the runs trained on; restore it, or run the comparison again: "
-                             f"descend compare --config {directory / 'config.toml'} --out NEW_FOLDER")
+    if digest is not None and not same_data:  # (a CSV file's task without a path to try: its data checked all the same)
+        raise ValueError(_csv_missed(what, directory, [(Path(str(config.csv)), "changed")]))
     return config, task
+
+
+def _csv_missed(what: str, directory: Path, missed: list[tuple[Path, str]]) -> str:
+    """Why a report's CSV file was found nowhere (``missed``: each place tried, config.toml's first, and what it held:
+    ``"missing"``, ``"changed"`` or why it could not be read), and what to do, in one line."""
+    def said(place: Path, held: str, first: bool) -> str:
+        name = f"the CSV file {str(place)!r}" if first else repr(str(place))
+        if held == "missing":
+            return f"{name} is not there"
+        if held == "changed":  # the file config.toml names was the runs' own; another place's may never have been
+            return (f"{name} was changed after the report was written: its numbers are not those the runs trained on"
+                    if first else f"{name} holds other numbers than those the runs trained on")
+        return f"{name} {'no longer reads' if first else 'does not read'} as the data the runs trained on ({held})"
+
+    (first, held), rest = missed[0], missed[1:]
+    parts = [said(first, held, True)]
+    if rest and all(h == "missing" for _, h in rest):
+        parts.append("no copy of it is at " + " or ".join(repr(str(p)) for p, _ in rest))
+    else:
+        parts += [said(p, h, False) for p, h in rest]
+    beside = str(Path(os.path.normpath(directory.parent / first.name)))
+    return (f"{what}: {'; '.join(parts)}; restore it, put it beside the report's folder ({beside!r}) or in it, or run "
+            f"a new comparison on it: descend compare --config {directory / 'config.toml'} --out NEW_FOLDER")
 
 
 def _models(directory: Path, record: Mapping[str, Any], selection: Any) -> tuple[dict[str, Any], list[str]]:
