@@ -136,16 +136,16 @@ def test_a_comparisons_folder_of_several_models_names_the_one_best_on_validation
               "fields": {"winners": {"validation loss": [min(losses, key=losses.get)]}}}
     (tmp_path / "comparison.json").write_text(json.dumps(record))
     files = r"holds 3 model files \(model-adam.pt, model-rmsprop.pt, model-sgd.pt\): give one of them"
-    with pytest.raises(ValueError, match=files + r" \(model-rmsprop.pt, rmsprop's, has the best validation loss of "
+    with pytest.raises(ValueError, match=files + r" \(model-rmsprop.pt, rmsprop's, has the lowest median validation loss of "
                                                  r"the comparison\)$"):
         find(tmp_path)
     record["fields"]["winners"] = {"validation loss": "rmsprop"}  # an earlier release's one label
     (tmp_path / "comparison.json").write_text(json.dumps(record))
-    with pytest.raises(ValueError, match=r"\(model-rmsprop.pt, rmsprop's, has the best validation loss"):
+    with pytest.raises(ValueError, match=r"\(model-rmsprop.pt, rmsprop's, has the lowest median validation loss"):
         find(tmp_path)
     record["fields"]["winners"] = {}
     (tmp_path / "comparison.json").write_text(json.dumps(record))
-    with pytest.raises(ValueError, match=r"\(model-rmsprop.pt, rmsprop's, has the best validation loss"):
+    with pytest.raises(ValueError, match=r"\(model-rmsprop.pt, rmsprop's, has the lowest median validation loss"):
         find(tmp_path)
 
 

@@ -758,7 +758,7 @@ def _models_line(out: Path, models: Mapping[str, str], without: Sequence[str] = 
     if not models:
         return
     names = list(models.values())
-    which = f" with {chosen}'s, the best {CHOSEN_ON}" if chosen in models and len(models) > 1 else ""
+    which = f" with {chosen}'s, the lowest median {CHOSEN_ON}" if chosen in models and len(models) > 1 else ""
     offered = shlex.quote(str(Path(out) / models.get(chosen, names[0])))
     none = (f"; none for {', '.join(without)}: {'its' if len(without) == 1 else 'their'} representative run has no "
             "result" if without else "")

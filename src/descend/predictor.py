@@ -344,7 +344,7 @@ def find(path: str | os.PathLike) -> Path:
                          "optimizer once it has re-run the best configuration (--seeds 1 or more), for a task whose "
                          "model a file keeps (a CSV file's or a data set's network or linear model)")
     best = _chosen_file(path)
-    chosen = (f" ({best[1]}, {best[0]}'s, has the best {CHOSEN_ON} of the comparison)"
+    chosen = (f" ({best[1]}, {best[0]}'s, has the lowest median {CHOSEN_ON} of the comparison)"
               if best is not None and (path / best[1]) in found else "")
     raise ValueError(f"{str(path)!r} holds {len(found)} model files ({', '.join(p.name for p in found)}): give one "
                      f"of them{chosen}")

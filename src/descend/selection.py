@@ -212,16 +212,17 @@ CHOSEN_ON = "validation loss"
 
 
 def chosen_label(winners: Mapping[str, Iterable[str]], losses: Mapping[Any, Any]) -> str | None:
-    """The optimizer label whose model a comparison offers for new rows: the first that wins its table's
-    :data:`CHOSEN_ON` (``winners``, as :func:`descend.compare.winners` gives them), else the row with the lowest
-    finite one (``losses``: label → its row's value, where the table has the column), else None (every row
-    without one: the caller names its first)."""
-    won = list(winners.get(CHOSEN_ON) or ())
-    if won:
-        return str(won[0])
+    """The optimizer label whose model a comparison offers for new rows: of the labels that win its table's
+    :data:`CHOSEN_ON` (``winners``, as :func:`descend.compare.winners` gives them: several where their seeds
+    overlap), the one with the lowest value (``losses``: label → its row's value, where the table has the column);
+    where none wins it, the row with the lowest finite value; else None (every row without one: the caller names
+    its first)."""
     finite = {str(label): float(v) for label, v in losses.items()
               if isinstance(v, (int, float, np.floating)) and not isinstance(v, bool) and math.isfinite(v)}
-    return min(finite, key=finite.__getitem__) if finite else None  # (the first of equal ones)
+    won = [str(label) for label in winners.get(CHOSEN_ON) or ()]
+    if won:
+        return min(won, key=lambda label: finite.get(label, math.inf))  # (the first of equal ones)
+    return min(finite, key=finite.__getitem__) if finite else None
 
 
 def best(rows: Any, by: str, columns: Iterable[str]) -> tuple[dict[str, Any], list[int]]:

@@ -996,7 +996,7 @@ def test_the_predict_hint_names_the_model_best_on_validation_and_an_earlier_rele
     table = pd.read_csv(out / "table.csv", index_col=0)
     best = str(table["validation loss"].idxmin())
     assert best != "sgd", table  # (the first optimizer, which the hint named)
-    said = (f"new rows with {best}'s, the best validation loss: descend predict {out / f'model-{best}.pt'} "
+    said = (f"new rows with {best}'s, the lowest median validation loss: descend predict {out / f'model-{best}.pt'} "
             "NEW_ROWS.csv")
     assert said in " ".join(result.stdout.split()), result.stdout
     assert said in " ".join(runner.invoke(app, ["show", str(out)], env={"COLUMNS": "200"}).stdout.split())
