@@ -453,3 +453,19 @@ def test_a_learning_rate_schedule_that_is_zero_at_every_step_is_refused():
     assert parse_schedule("polynomial:value=0,end_value=0.5", 10)[1] is not None  # 0 at first, then not
     with pytest.raises(ValueError, match=r"the schedule of 'lr' is 0 at every step"):
         descend.fit(task="rosenbrock", optimizer="gd", lr=0.01, steps=5, schedules={"lr": constant(0.0)})
+
+
+@pytest.mark.parametrize("name, given, meant", [("cosine", "min", "min_value"), ("one_cycle", "max", "max_value"),
+                                                ("step", "size", "step_size"), ("cosine", "steps", "total_steps")])
+def test_a_parameter_named_by_one_of_its_words_is_suggested(name, given, meant):
+    """"unknown parameter of schedule 'cosine' 'min' (allowed: min_value, ...)" suggested nothing: min is too short
+    beside min_value for a close spelling of it. The parameter holding the word is suggested, in the schedule's
+    own refusal and in --schedule's."""
+    from descend.compare_config import parse_schedule
+
+    assert meant in SCHEDULES[name].parameters and given in meant.split("_")  # the oracle: the schedule's own names
+    with pytest.raises(ValueError, match=rf"unknown parameter of schedule '{name}' '{given}'; did you mean '{meant}'\? "
+                                         r"\(allowed: "):
+        get_schedule(name, **{given: 1})
+    with pytest.raises(ValueError, match=rf"^schedule '{name}:{given}=1': unknown parameter .*did you mean '{meant}'"):
+        parse_schedule(f"{name}:{given}=1", 100)

@@ -319,6 +319,32 @@ def parse_schedule(text: str | None, steps: int, what: str = "schedule"
 
     if text is None or not str(text).strip() or schedule_name(text) == "constant" and ":" not in str(text):
         return None, None
+    key, kwargs = schedule_options(text, what)
+    params = SCHEDULES[key].parameters
+    if "milestones" in kwargs and not isinstance(kwargs["milestones"], list):  # one milestone: milestones=100
+        kwargs["milestones"] = [kwargs["milestones"]]
+    first = "max_value" if key == "one_cycle" else "value"
+    kwargs.setdefault(first, 1.0)
+    if "total_steps" in params:
+        kwargs.setdefault("total_steps", steps)
+    try:
+        schedule = get_schedule(key, **kwargs)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{what} {text!r}: {e}") from None
+    if all(float(schedule(t)) == 0.0 for t in range(min(steps, 100_000))):  # every run "ok", and none moved
+        raise ValueError(f"{what} {text!r} is 0 at every step, so no run would move from its start: give a schedule "
+                         "that is above 0 somewhere")
+    return str(text).strip(), schedule
+
+
+def schedule_options(text: str, what: str = "schedule") -> tuple[str, dict[str, Any]]:
+    """The schedule ``text`` names and its options as given (``"step:step_size=100,gamma=0.5"`` → ``("step",
+    {"step_size": 100, "gamma": 0.5})``), checked as far as they can be without the steps of a run: a schedule
+    that exists (warmup excepted), options written key=value, each once, and each a parameter of the schedule.
+    Their values, and what depends on the steps (one_cycle's warm-up over total_steps), are checked when
+    :func:`parse_schedule` builds it."""
+    from .schedules import SCHEDULES, parameter_hint
+
     name, _, rest = str(text).strip().partition(":")
     key = schedule_name(name)
     if key == "warmup":
@@ -340,20 +366,12 @@ def parse_schedule(text: str | None, steps: int, what: str = "schedule"
         kwargs[k.strip()] = ([parse_scalar(u, f"{what} {text!r}") for u in v.split(";") if u.strip()] if ";" in v
                              else parse_scalar(v, f"{what} {text!r}"))
     params = SCHEDULES[key].parameters
-    if "milestones" in kwargs and not isinstance(kwargs["milestones"], list):  # one milestone: milestones=100
-        kwargs["milestones"] = [kwargs["milestones"]]
-    first = "max_value" if key == "one_cycle" else "value"
-    kwargs.setdefault(first, 1.0)
-    if "total_steps" in params:
-        kwargs.setdefault("total_steps", steps)
     try:
-        schedule = get_schedule(key, **kwargs)
-    except (TypeError, ValueError) as e:
+        check_names(kwargs, params, what=f"parameter of schedule {key!r}",
+                    hint=lambda given: parameter_hint(given, params))
+    except ValueError as e:
         raise ValueError(f"{what} {text!r}: {e}") from None
-    if all(float(schedule(t)) == 0.0 for t in range(min(steps, 100_000))):  # every run "ok", and none moved
-        raise ValueError(f"{what} {text!r} is 0 at every step, so no run would move from its start: give a schedule "
-                         "that is above 0 somewhere")
-    return str(text).strip(), schedule
+    return key, kwargs
 
 
 def lasts_steps(text: Any) -> bool:

@@ -577,11 +577,27 @@ def get_schedule(name: str, **kwargs: Any) -> Schedule:
             f"unknown schedule {name!r}{close_matches(str(key), SCHEDULES)} (allowed: {', '.join(SCHEDULES)})"
         )
     info = SCHEDULES[key]
-    check_names(kwargs, info.parameters, what=f"parameter of schedule {name!r}")
+    check_names(kwargs, info.parameters, what=f"parameter of schedule {name!r}",
+                hint=lambda given: parameter_hint(given, info.parameters))
     missing = [p for p in info.required if p not in kwargs]
     if missing:
         raise ValueError(f"schedule {name!r} needs {', '.join(missing)} (parameters: {', '.join(info.parameters)})")
     return info.factory(**kwargs)
+
+
+def parameter_hint(name: str, parameters: Sequence[str]) -> str:
+    """A ``"; did you mean 'x'?"`` suffix for an unknown parameter of a schedule: its close spellings, else the
+    parameters that hold ``name`` as one of their words (``min`` is too short beside ``min_value`` to be a close
+    spelling of it), or ``""``.
+
+    >>> parameter_hint("min", SCHEDULES["cosine"].parameters)
+    "; did you mean 'min_value'?"
+    """
+    found = close_matches(name, parameters)
+    words = [p for p in parameters if name.strip().lower() in p.split("_")]
+    if found or not words:
+        return found
+    return "; did you mean " + " or ".join(repr(p) for p in words) + "?"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -185,3 +185,22 @@ def test_one_optimizer_twice_is_told_by_its_settings_not_its_six_digit_label():
                   "adam;lr=0.1&optimizers=adam;lr=0.1;beta1=0.9"):
         with pytest.raises(ValueError, match="name one optimizer twice with the same settings"):
             STATES["landscape"].from_query(f"landscape=booth&optimizers={twice}")
+
+
+@pytest.mark.parametrize("cls", [LandscapeState, EllipseState])
+def test_a_schedule_is_checked_over_the_widgets_steps(cls):
+    """one_cycle:pct_start=0.005 was refused on 1000 steps as "total_steps=100 (the run's steps)": the row built it
+    over 100 steps, whatever the widget's. It is allowed where the library builds it over the widget's steps, and
+    refused, naming the row, where the library refuses it."""
+    from descend.compare import parse_schedule
+
+    text = "one_cycle:pct_start=0.005"
+    parse_schedule(text, 1000)  # the library builds it over 1000 steps
+    state = cls(steps=1000, optimizers=(OptimizerEntry(name="adam", lr=0.05, schedule=text),))
+    assert state.optimizers[0].schedule == text
+    with pytest.raises(ValueError) as library:
+        parse_schedule(text, 100)
+    errors = _refused(cls, f"steps=100&optimizers=adam;lr=0.05;schedule={text}")
+    assert errors == [{"field": "optimizers.0", "message": f"optimizer 1: {library.value} (at steps=100)"}]
+    # its words are still checked with its row, whatever the steps
+    assert _refused(cls, "steps=1000&optimizers=adam;lr=0.05;schedule=cosine:min=0.1")[0]["field"] == "optimizers.0"

@@ -235,7 +235,7 @@ class OptimizerEntry(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> OptimizerEntry:
-        from ..compare import parse_schedule
+        from ..compare_config import schedule_options
         from ..optim import get
 
         info = get(self.name)
@@ -247,7 +247,7 @@ class OptimizerEntry(BaseModel):
         if self.schedule.strip():
             if self.decay:
                 raise ValueError("give decay (inverse-time) or schedule, not both")
-            parse_schedule(self.schedule, 100, what="schedule")
+            schedule_options(self.schedule, what="schedule")  # its words; the widget's state builds it over its steps
         return self
 
     def settings(self) -> tuple[Any, ...]:
@@ -308,6 +308,21 @@ def _short(v: Any) -> str:
 
 def _entries(*items: tuple[str, float]) -> tuple[OptimizerEntry, ...]:
     return tuple(OptimizerEntry(name=n, lr=lr) for n, lr in items)
+
+
+def _check_schedules(state: WidgetState) -> None:
+    """Each optimizer's schedule built over the widget's steps, which its row does not know (one_cycle's warm-up
+    needs more steps than 1/pct_start): refused naming the row, as the row's own checks are."""
+    from ..compare_config import parse_schedule
+
+    for i, entry in enumerate(state.optimizers):
+        try:
+            parse_schedule(entry.schedule, state.steps, what="schedule")
+        except ValueError as e:
+            said = f"{e} (at steps={state.steps})" if "total_steps" in str(e) else str(e)  # (one the steps decide)
+            raise ValidationError.from_exception_data(type(state).__name__, [
+                {"type": "value_error", "loc": ("optimizers", i), "input": entry.schedule,
+                 "ctx": {"error": ValueError(said)}}]) from None
 
 
 def _check_entries(value: tuple[OptimizerEntry, ...]) -> tuple[OptimizerEntry, ...]:
@@ -415,6 +430,7 @@ class LandscapeState(WidgetState):
                              f"{MAX_LANDSCAPE_WORK} per request (fewer steps or optimizers)")
         if self.noise > 0 and self.batch_size > self.m:
             raise ValueError(f"batch_size {self.batch_size} is larger than m = {self.m} noise samples")
+        _check_schedules(self)
         return self
 
 
@@ -454,6 +470,11 @@ class EllipseState(WidgetState):
     @classmethod
     def _batch_optimizer(cls, value: str) -> str:
         return _optimizer_name(value)
+
+    @model_validator(mode="after")
+    def _schedules(self) -> EllipseState:
+        _check_schedules(self)
+        return self
 
     @field_validator("batch_sizes")
     @classmethod

@@ -131,7 +131,7 @@ def _spec(entry: OptimizerEntry, steps: int, batch_size: Any = None, start: Any 
     from ..spec import RunSpec
 
     text = _schedule_text(entry)
-    try:  # checked at 100 steps with the row; the state's steps may be too few for it (one_cycle at 1 step)
+    try:  # (the state built it over its steps already: a state made without its checks is refused here)
         schedules = {"lr": parse_schedule(text, steps, what="schedule")[1]} if text else {}
     except ValueError as e:
         raise PlayError(f"optimizers.{index}", f"optimizer {index + 1}: {e} (at steps={steps})") from None
