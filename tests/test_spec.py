@@ -228,3 +228,25 @@ def test_a_specs_plain_values_go_to_json_with_a_hybrid_batch_as_the_summary_writ
     plain = json.loads(json.dumps(spec.to_dict()))
     assert plain["batch_size"] == "hybrid(first=32, epochs=8, then=512)" and plain["seed"] == 3
     assert RunSpec("adam", {"lr": 0.01}, batch_size=None).to_dict()["batch_size"] is None
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adagrad", "sgd"])
+def test_the_scheduled_hyperparameters_listed_are_those_a_schedule_can_scale(optimizer):
+    """The "allowed" list of an unknown scheduled hyperparameter named adam's switches (amsgrad, maximize,
+    eps_mode), which the next check refuses as options a schedule cannot scale."""
+    import re
+
+    from descend.optim import get
+
+    info = get(optimizer)
+    switches = {o.name for o in info.options}
+    expected = sorted({n for n in ("lr", *info.names) if n not in switches and n in info.update_args})
+    assert switches and "lr" in expected
+    for make in (lambda: RunSpec(optimizer, {}, schedules={"lrr": abs}).resolved(),
+                 lambda: grid(optimizer=optimizer, schedules={"lrr": abs})):
+        with pytest.raises(ValueError, match=r"unknown scheduled hyperparameter") as refused:
+            make()
+        assert re.search(r"\(allowed: (.*)\)$", str(refused.value)).group(1).split(", ") == expected
+        for switch in switches:  # each still refused in its own words
+            with pytest.raises(ValueError, match=rf"schedules\['{switch}'\]: {switch} is an option of"):
+                RunSpec(optimizer, {}, schedules={switch: abs}).resolved()

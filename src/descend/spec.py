@@ -90,17 +90,19 @@ class RunSpec:
             info.configure(**self.hyper)
             hyper = {**info.defaults, **self.hyper}
         schedules = dict(self.schedules or {})
-        check_names(list(schedules), allowed, what=f"scheduled hyperparameter for {name}")
         if name != random_search.NAME:  # what a schedule, a multiplier of a number at every step, can scale
+            switches = {o.name for o in info.options}
             for key in schedules:
-                if key in {o.name for o in info.options}:
+                if key in switches:
                     raise ValueError(f"schedules[{key!r}]: {key} is an option of {name} (a switch or a choice), which "
                                      "a schedule, a multiplier, cannot scale; schedule a number such as lr or "
                                      "momentum")
-                if key not in info.update_args:  # initial_accumulator_value: read once, by the rule's init
+                if key in allowed and key not in info.update_args:  # initial_accumulator_value: read once, by init
                     raise ValueError(f"schedules[{key!r}]: {key} sets where {name}'s state starts, once, before the "
                                      "first step, so a schedule, a multiplier at every step, has nothing to scale; "
                                      "give it as a value, and schedule a number the steps use, such as lr")
+        check_names(list(schedules), allowed if name == random_search.NAME else _scalable(name),
+                    what=f"scheduled hyperparameter for {name}")
         for key, schedule in schedules.items():
             if isinstance(schedule, type):  # descend.schedules.cosine, not cosine(1.0, total_steps): fails at step 0
                 raise ValueError(f"schedules[{key!r}] is the class {schedule.__name__}; give a schedule made from "
@@ -215,9 +217,11 @@ def grid(*, optimizer: Any = "adam", lr: Any = None, batch_size: Any = None, see
     hints = [get_optimizer(name).symbol_hint for name, _ in known.values() if name != random_search.NAME]
     check_names(sorted(given), everything, what=f"hyperparameter for {', '.join(sorted(map(str, names)))}",
                 hint=lambda given_name: next((h(given_name) for h in hints if h(given_name)), ""))
-    # a schedule applies to the optimizers whose hyperparameter it schedules, as a hyperparameter's values do
-    check_names(sorted(schedules or {}), everything, what=f"scheduled hyperparameter for "
-                f"{', '.join(sorted(map(str, names)))}")
+    # a schedule applies to the optimizers whose hyperparameter it schedules, as a hyperparameter's values do; the
+    # names listed are those a schedule can scale (a switch's schedule is refused by its run, in its own words)
+    scalable = {h for name, _ in known.values() for h in _scalable(name)}
+    check_names(sorted(k for k in schedules or {} if k not in everything), scalable,
+                what=f"scheduled hyperparameter for {', '.join(sorted(map(str, names)))}")
     specs, seen = [], set()
     for combo in combos:
         name, hypers = known[combo["optimizer"]]
@@ -262,6 +266,17 @@ def _plain(name: str, value: Any) -> Any:
         return [number(v) if isinstance(v, np.generic) or isinstance(v, torch.Tensor) and v.ndim == 0 else v
                 for v in value]
     return value
+
+
+def _scalable(name: str) -> tuple[str, ...]:
+    """The hyperparameters of the optimizer ``name`` (canonical) that a schedule, a multiplier at every step, can
+    scale: the numbers its steps read, neither a switch (amsgrad, eps_mode) nor a start of its state
+    (initial_accumulator_value)."""
+    if name == random_search.NAME:
+        return tuple(k for k in random_search.DEFAULTS if k not in random_search.OPTIONS)
+    info = get_optimizer(name)
+    switches = {o.name for o in info.options}
+    return tuple(n for n in dict.fromkeys(("lr", *info.names)) if n not in switches and n in info.update_args)
 
 
 def _known(name: Any) -> tuple[str, tuple[str, ...]]:

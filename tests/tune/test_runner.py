@@ -1406,8 +1406,13 @@ def test_a_schedule_by_its_name_is_the_schedule_over_the_budgets_steps_as_fit_ta
         descend.tune("line", schedules={"lr": "cosine:min_value=0.1"},
                      **{**search, "steps": None, "epochs": 2, "batch_size": "task", "space": "lr=0.01..0.1:log, "
                                                                                                "batch_size=4|8"})
-    with pytest.raises(ValueError, match=r"^schedules: schedules\['lr'\]='cosin': unknown schedule; did you mean"):
+    # the argument named once (it was "schedules: schedules['lr']=...")
+    with pytest.raises(ValueError, match=r"^schedules\['lr'\]='cosin': unknown schedule; did you mean"):
         descend.tune("line", schedules={"lr": "cosin"}, **search)
+    with pytest.raises(ValueError, match=r"^schedules\['lr'\]: warmup needs schedule, warmup_steps, which tune can't"):
+        descend.tune("line", schedules={"lr": "warmup"}, **search)
+    with pytest.raises(ValueError, match=r"^schedules\['amsgrad'\]: amsgrad is an option of adam"):
+        descend.tune("line", schedules={"amsgrad": cosine(1.0, 30)}, **search)
 
 
 def test_a_schedule_that_lasts_the_steps_lasts_those_of_the_batch_size_under_an_epochs_budget():

@@ -434,13 +434,13 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
             try:
                 RunSpec(parsed[0][0], {}, schedules=schedules).resolved()  # its words for what is wrong
             except ValueError as e:
-                raise ValueError(f"{names['schedules']}: {e}") from None
+                raise ValueError(_schedules_said(e, names)) from None
         for name, _ in parsed:
             mine = schedules_for(name, schedules)
             try:
                 RunSpec(name, {}, schedules=mine).resolved()
             except ValueError as e:
-                raise ValueError(f"{names['schedules']}: {e}") from None
+                raise ValueError(_schedules_said(e, names)) from None
             for key in mine:
                 if 0.0 in _possible_values(spaces[name], key):
                     given = next((q for q in spaces[name].params if q.name == key), None)
@@ -560,6 +560,13 @@ def _pruned_unseen(sampler: str, pruner: str, cohort: int, names: Mapping[str, s
     return f"{sampler} sampler with pruner {pruner}: {learns} ({names['pruner']} none trains every trial to the end)"
 
 
+def _schedules_said(error: Exception, names: Mapping[str, str]) -> str:
+    """A refusal of the schedules, starting with the argument that gave them: once (``schedules['lr']: ...`` is
+    said as it is, where ``schedules: schedules['lr']: ...`` named the argument twice)."""
+    said = str(error)
+    return said if said.startswith(f"{names['schedules']}[") else f"{names['schedules']}: {said}"
+
+
 def _built_schedules(schedules: Mapping[str, Any], budget: Budget, problem: Any, batch: Any,
                      names: Mapping[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Every trial's ``schedules`` built: one of :mod:`descend.schedules` by its class or name (as fit takes it,
@@ -577,7 +584,7 @@ def _built_schedules(schedules: Mapping[str, Any], budget: Budget, problem: Any,
         try:
             built = _schedules({k: v for k, v in schedules.items() if k not in texts}, steps, who="tune")
         except ValueError as e:
-            raise ValueError(f"{names['schedules']}: {e}") from None
+            raise ValueError(_schedules_said(e, names)) from None
     except ValueError as e:
         if budget.epochs is None or "total_steps" not in str(e):  # wrong whatever the steps: said without them
             raise
