@@ -857,3 +857,23 @@ def test_a_python_caller_is_told_pythons_words_for_what_the_command_line_writes(
         descend.fit(task="houses.csv", steps=2)
     with pytest.raises(ValueError, match=r"task 'houses\.csv' is a file, not a task: descend\.tasks\.real\.from_csv"):
         descend.tune("houses.csv", trials=2)
+
+
+def test_a_schedule_read_as_the_rate_itself_is_warned_of_once_as_the_multiplier_it_is():
+    """fit(optimizer="sgd", lr=0.1, schedules={"lr": cosine(0.1, 50)}) trained from 0.01 without a word: a schedule
+    multiplies the rate. It is said once, before training, and the runs are those of lr=0.01 with cosine(1.0, 50)."""
+    import warnings
+
+    common = dict(task="line", optimizer="sgd", steps=50, seed=[0, 1], dtype=torch.float64)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_as_rate = descend.fit(lr=0.1, schedules={"lr": S.cosine(0.1, 50)}, **common)
+        from_one = descend.fit(lr=0.1, schedules={"lr": S.cosine(1.0, 50)}, **common)
+    said = [str(w.message) for w in caught if "multiplies its hyperparameter" in str(w.message)]
+    assert len(said) == 1
+    assert "schedules['lr']=cosine(value=0.1, total_steps=50, min_value=0.0) starts at 0.1" in said[0]
+    assert all(w.category is UserWarning and w.filename == __file__ for w in caught if str(w.message) in said)
+    multiplied = descend.fit(lr=0.1 * 0.1, schedules={"lr": S.cosine(1.0, 50)}, **common)  # what it trained as
+    np.testing.assert_allclose(read_as_rate.summary["final_train_loss"], multiplied.summary["final_train_loss"],
+                               rtol=1e-9)
+    assert not np.allclose(read_as_rate.summary["final_train_loss"], from_one.summary["final_train_loss"])

@@ -250,3 +250,36 @@ def test_the_scheduled_hyperparameters_listed_are_those_a_schedule_can_scale(opt
         for switch in switches:  # each still refused in its own words
             with pytest.raises(ValueError, match=rf"schedules\['{switch}'\]: {switch} is an option of"):
                 RunSpec(optimizer, {}, schedules={switch: abs}).resolved()
+
+
+def _scale_warnings(train) -> list[str]:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        train()
+    return [str(w.message) for w in caught
+            if issubclass(w.category, UserWarning) and "multiplies its hyperparameter" in str(w.message)]
+
+
+def test_a_runs_schedule_that_starts_or_peaks_elsewhere_than_at_1_is_warned_of_once():
+    """A RunSpec's schedule multiplies its hyperparameter, and descend.schedules' docstring read f(t) as the value:
+    cosine(0.1, ...) with lr=0.1 trained from 0.01 without a word. A schedule of descend.schedules whose start, or
+    peak where it rises to one (a warm-up, one_cycle), is not 1 is said, once per training of many runs."""
+    from descend.schedules import constant, cosine, one_cycle, polynomial, warmup
+
+    steps = 20
+    problem_ = descend.tasks.get("line").problem()
+    cases = [cosine(0.1, steps), cosine(1.0, steps), constant(0.5), one_cycle(1.0, steps), one_cycle(2.0, steps),
+             warmup(cosine(1.0, steps), 5), warmup(constant(0.5), 5), warmup(one_cycle(3.0, steps), 5),
+             polynomial(0.0, steps, end_value=1.0)]  # (rising from 0)
+    for schedule in cases:
+        peak = max(schedule(t) for t in range(steps + 5))  # the oracle: the largest factor the runs take
+        specs = [RunSpec("sgd", {"lr": 0.1}, seed=seed, schedules={"lr": schedule}) for seed in (0, 1, 2)]
+        said = _scale_warnings(lambda: engine.train(problem_, specs, steps=steps))
+        if peak == 1.0:
+            assert said == [], (schedule, said)
+        else:
+            assert len(said) == 1 and f"schedules['lr']={schedule!r}" in said[0] and f" at {peak:g}:" in said[0]
+    assert _scale_warnings(lambda: engine.train(problem_, [RunSpec("sgd", {"lr": 0.1}, schedules={
+        "lr": lambda t: 0.5})], steps=steps)) == []  # a function of one's own: its values are its author's

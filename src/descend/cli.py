@@ -723,6 +723,8 @@ def compare_command(
         title = f"{built.title} — {cmp.mode_text(resolved)}"
         Console().print(_table_of(_compact(comparison.table), comparison.winners, title,
                                   notes=_seeds_note(comparison.table)))
+        if every := cmp.every_run_text(resolved):  # as descend tune says its trials' (the table shows neither)
+            typer.echo(f"every run: {every}")
         # the table's notes, and the comparison's (an optimizer whose every search trial diverged is in no row)
         for note in [*comparison.table_notes, *(n for n in comparison.notes if not n.startswith("interrupted"))]:
             typer.echo(f"note: {note}")
@@ -1270,7 +1272,8 @@ TUNE_HELPS = {
                 "its batch size takes; its value is 1: cosine:min_value=0.01 anneals to a hundredth of the trial's "
                 "lr): cosine, step:step_size=100,"
                 "gamma=0.5, one_cycle, 'multistep:milestones=100;200,gamma=0.1' (quoted: the shell reads ;), ... "
-                "(descend list schedules)",
+                "(descend list schedules). step and multistep count steps, not epochs: under --epochs, step_size=100 "
+                "is 100 steps, another number of epochs at each batch size the space searches",
     "task_options": "An option of the task, repeatable: --task-option hidden=64 (descend card TASK lists them).",
     "init_scale": "With --init normal, the weights' standard deviation; with --init uniform, their bound (default: "
                   "0.01 and 1/sqrt(fan-in)).",

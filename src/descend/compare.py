@@ -272,6 +272,15 @@ def compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]]
     each label's learning rate at each batch size is decided once, by its :func:`search`, and recorded in
     :attr:`Comparison.search`; its final runs use that learning rate as given.
     """
+    from .spec import schedules_checked
+
+    with schedules_checked():  # its --schedule multiplies --lr in its own words (one_cycle:max_value=10: 10 × lr)
+        return _compare(config, task, progress=progress, dtype=dtype)
+
+
+def _compare(config: Config, task: Any, *, progress: Callable[[Mapping[str, Any]], Any] | None,
+             dtype: torch.dtype) -> Comparison:
+    """:func:`compare`'s work."""
     import pandas as pd
 
     from ._forked import processes
@@ -926,6 +935,15 @@ def _box_notes(config: Config, task: Any) -> list[str]:
                      f"task lies in that box (the nearest has a coordinate of {reach:.4g}): no draw reaches it, "
                      f"whatever the budget; -o {widened} draws from U(−{wider}, {wider}), which holds it")
     return notes
+
+
+def every_run_text(config: Config) -> str:
+    """The schedule and the clipping every run of the comparison trained with, in descend tune's words for its
+    trials' (``schedule cosine:total_steps=500, clip_norm 1.0``), or ``""`` where none was given."""
+    from .tune.result import training_words
+
+    return training_words(f"schedule={config.schedule}; clip_norm={config.clip_norm}; "
+                          f"clip_value={config.clip_value}")
 
 
 def _tune_text(spec: OptimizerSpec) -> str:

@@ -963,7 +963,8 @@ class Config(schema.Schema):
              "step:step_size=100,gamma=0.5, one_cycle, "
              "'multistep:milestones=100;200,gamma=0.1' (quoted: the shell reads ;), ... (descend list schedules). "
              "One that lasts a number of steps (cosine, one_cycle) lasts each run's: with --epochs, the steps its "
-             "batch size takes")
+             "batch size takes. step and multistep count steps, not epochs: under --epochs, step_size=100 is 100 "
+             "steps, another number of epochs at each batch size")
     target: float | None = schema.setting(
         None, metavar="NUMBER", parse=_parse_target,
         help="Target training loss: steps and epochs to reach it are reported (in the loss's units as trained: of "

@@ -83,7 +83,7 @@ from .optim.registry import version as rule_version
 from .problem import Objective, Problem, make_objective
 from .progress import barred_when_true
 from .records import STATUS_CODES, CohortResult, cut_short, per_run
-from .spec import RunSpec, check_flat_start, expand_grid, grid, plain_batch_size
+from .spec import RunSpec, check_flat_start, expand_grid, grid, plain_batch_size, warn_of_scaled_schedules
 
 if TYPE_CHECKING:
     import numpy as np
@@ -2104,6 +2104,7 @@ def train(
         except ValueError as e:
             hyper = dict(spec.hyper) if isinstance(spec.hyper, Mapping) else spec.hyper
             raise ValueError(f"run {i} ({spec.optimizer}, {hyper}): {e}") from None
+    warn_of_scaled_schedules((name, f) for spec in resolved for name, f in spec.schedules.items())
     if dtype == torch.float16:
         _warn_of_vanishing_eps(resolved)
     hooks = _Hooks(None, monitor, stop)

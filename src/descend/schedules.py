@@ -4,13 +4,20 @@ A schedule is a pure callable ``f(t) -> value``, where ``t = 0, 1, 2, ...`` coun
 caller decides what ``t`` counts). Nothing is stored between calls, so ``f(t)`` may be asked for any ``t`` in
 any order, plotted, or handed to several optimizers at once.
 
+What ``f(t)`` is depends on who reads it: :class:`ScheduleHyperparameters` sets the hyperparameter *to* ``f(t)``,
+while ``descend.fit``, ``descend.tune`` and a ``RunSpec`` *multiply* the hyperparameter given by ``f(t)`` (as
+``--schedule`` multiplies ``--lr``), so there a schedule starts (or, warming up, peaks) at 1: ``lr=0.1`` with
+``cosine(1.0, total_steps=50)`` anneals 0.1 to 0, where ``cosine(0.1, total_steps=50)`` would start at 0.01 (a
+warning says so).
+
 ``f(t)`` is a Python float, or a float64 tensor ``[K]`` when any real-valued parameter is a tensor ``[K]``: a
 *run axis*, K runs each with its own schedule parameters. Step counts (``step_size``, ``milestones``,
 ``total_steps``, ``period``, ``period_mult``, ``warmup_steps``) are Python ints shared by every run.
 ``t`` is a non-negative number or a 0-d tensor; fractional ``t`` (fractional epochs) is allowed.
 
 Each schedule is a small frozen dataclass whose repr is the call that rebuilds it, so schedules print
-readably, pickle, and can be logged next to results::
+readably, pickle, and can be logged next to results. A learning rate of 0.1 warmed up and annealed, as the
+value itself (for :class:`ScheduleHyperparameters`) and as a multiplier of ``lr=0.1`` (for ``descend.fit``)::
 
     >>> from descend.schedules import cosine, warmup
     >>> f = warmup(cosine(0.1, total_steps=100), warmup_steps=5)
@@ -18,12 +25,16 @@ readably, pickle, and can be logged next to results::
     warmup(schedule=cosine(value=0.1, total_steps=100, min_value=0.0), warmup_steps=5, start_factor=0.0)
     >>> [round(f(t), 4) for t in (0, 1, 5, 55, 105)]
     [0.0, 0.02, 0.1, 0.05, 0.0]
+    >>> factor = warmup(cosine(1.0, total_steps=100), warmup_steps=5)  # descend.fit(lr=0.1, schedules={"lr": factor})
+    >>> [round(0.1 * factor(t), 4) for t in (0, 1, 5, 55, 105)]
+    [0.0, 0.02, 0.1, 0.05, 0.0]
 
 Any hyperparameter of a torch.optim-compatible optimizer can follow a schedule with
 :class:`ScheduleHyperparameters`; :data:`SCHEDULES` and :func:`get_schedule` build schedules by name.
 
 Where torch differs: torch's ``lr_scheduler`` classes *multiply* each param group's initial learning rate
-and update it recursively as the optimizer steps; here a schedule gives the value itself, in closed form.
+and update it recursively as the optimizer steps; here a schedule is a closed form, of the value itself for
+:class:`ScheduleHyperparameters` (of a factor, as torch's, for ``descend.fit``).
 The values agree with torch's (up to round-off accumulated by torch's recursive forms), except where a
 schedule's docstring says otherwise.
 """
@@ -618,7 +629,9 @@ class ScheduleHyperparameters:
     Unknown names raise a ValueError listing close matches.
 
     Unlike torch's schedulers, the schedule gives the value itself (not a factor of the group's initial
-    lr), and every param group gets the same value. A schedule with a run axis puts a tensor ``[K]`` in the
+    lr), and every param group gets the same value. (``descend.fit``, ``descend.tune`` and a ``RunSpec`` read the
+    same schedule as a factor of the hyperparameter given instead: there ``cosine(1.0, ...)``, not ``cosine(lr,
+    ...)``.) A schedule with a run axis puts a tensor ``[K]`` in the
     group, which descend's optimizers accept and torch.optim's do not.
 
     >>> import torch

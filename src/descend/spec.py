@@ -11,10 +11,12 @@ run's hyperparameters independently and builds the specifications itself::
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import itertools
 import math
 import numbers
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -128,6 +130,67 @@ class RunSpec:
         return {"optimizer": self.optimizer, **dict(self.hyper), "batch_size": plain_batch_size(self.batch_size),
                 "seed": self.seed,
                 "start": self.start, "schedules": schedules, "clip_norm": self.clip_norm, "clip_value": self.clip_value}
+
+
+#: Whether the schedules trained now were checked by :func:`warn_of_scaled_schedules` already (a search's, before its
+#: trials) or are multipliers by their own words (``--schedule``'s texts): its warning is then not said again.
+_CHECKED: contextvars.ContextVar[bool] = contextvars.ContextVar("descend_schedules_checked", default=False)
+
+
+@contextlib.contextmanager
+def schedules_checked() -> Iterator[None]:
+    """Within it, :func:`warn_of_scaled_schedules` says nothing: a search's trainings, whose schedules it said once
+    before the first, or a comparison's, whose ``--schedule`` is a multiplier of ``--lr`` in its own words."""
+    token = _CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
+
+
+def _scale(schedule: Any) -> tuple[str, float] | None:
+    """What a schedule of :mod:`descend.schedules` multiplies its hyperparameter by at its start, or at its peak
+    where it rises to one (one_cycle's ``max_value``, a warm-up's schedule's), with the words for it; None for any
+    other function, whose values are its author's, and for a run axis (a RunSpec's schedule gives one number)."""
+    from . import schedules as S
+
+    if isinstance(schedule, S.warmup):
+        inner = _scale(schedule.schedule)
+        return None if inner is None else ("peaks at" if inner[0] == "starts at" else inner[0], inner[1])
+    if isinstance(schedule, S.one_cycle):
+        words, value = "peaks at", schedule.max_value
+    elif type(schedule).__module__ == S.__name__ and hasattr(schedule, "value"):
+        words, value = "starts at", schedule.value
+    else:
+        return None
+    return None if not isinstance(value, float) else (words, value)
+
+
+def warn_of_scaled_schedules(schedules: Iterable[tuple[str, Any]]) -> None:
+    """Warn, once for all of them, of the schedules of :mod:`descend.schedules` among ``(hyperparameter,
+    schedule)`` that start (or peak) elsewhere than at 1 (or 0). descend.fit, descend.tune and a RunSpec multiply the
+    hyperparameter by the schedule, where :class:`descend.schedules.ScheduleHyperparameters` sets it to the
+    schedule's value: ``lr=0.1`` with ``cosine(0.1, 50)`` trains from 0.01, silently, where the schedule was read
+    as the rate itself. A scale chosen on purpose (``one_cycle(10.0, ...)``) is said too, as what it does."""
+    import warnings
+
+    from ._quiet import outside
+
+    if _CHECKED.get():
+        return
+    said, seen = [], set()
+    for name, schedule in schedules:
+        scale = _scale(schedule)
+        # (one from 0 rises to another value, polynomial(0.0, end_value=1.0), or is refused as doing nothing)
+        if scale is None or scale[1] in (0.0, 1.0) or (name, id(schedule)) in seen:
+            continue
+        seen.add((name, id(schedule)))
+        said.append(f"schedules[{name!r}]={schedule!r} {scale[0]} {scale[1]:g}")
+    if said:
+        warnings.warn(f"{'; '.join(said)}: a schedule given to descend.fit, descend.tune or a RunSpec multiplies "
+                      "its hyperparameter at every step (lr × f(t)), where ScheduleHyperparameters sets it to f(t), so "
+                      "each trains at that many times the value given; give the schedule value=1.0 (one_cycle "
+                      "max_value=1.0) to start from the value given", UserWarning, stacklevel=outside())
 
 
 def plain_batch_size(batch_size: Any) -> Any:

@@ -441,3 +441,21 @@ def test_a_ctrl_c_while_the_fork_server_stops_ends_the_command_as_it_was_ending(
     with pytest.raises(SystemExit) as ended:
         cli_module.main()
     assert ended.value.code in (0, None)
+
+
+@pytest.mark.parametrize("command", ["compare", "tune"])
+def test_schedule_help_says_step_sizes_count_steps_not_epochs(command):
+    """Under --epochs with several batch sizes, step:step_size=100 decays after another number of epochs at each
+    (the steps of an epoch are the batches): --schedule's help did not say that step and multistep count steps."""
+    import re
+
+    from descend.data.batches import plan_length
+
+    # the oracle: 100 steps are 100 / (batches per epoch) epochs, which differ between batch sizes
+    assert len({100 / plan_length(64, b, steps=None, epochs=1, drop_last=False) for b in (8, 32)}) == 2
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0
+    text = " ".join(re.sub(r"[│|]", " ", result.stdout).split())
+    said = text[text.index("--schedule NAME"):]
+    assert "step and multistep count steps, not epochs: under --epochs, step_size=100 is 100 steps, another number " \
+           "of epochs at each batch size" in said[:1200], said[:1200]

@@ -1638,3 +1638,19 @@ def test_descend_tunes_options_given_to_compare_name_compares_own(tmp_path):
     result = runner.invoke(app, ["compare", "line", "-o", "random-serch", "--out", str(tmp_path / "no")])
     assert result.exit_code == 2 and "did you mean 'random-search'?" in result.output, result.output
     assert "and random-search where runs are trained" in result.output
+
+
+def test_the_schedule_and_clipping_of_every_run_are_said_after_the_table(tmp_path):
+    """The table named neither --schedule nor --clip-norm, where descend tune says its trials' ("every trial: ...,
+    clip_norm 1.0, schedules lr:cosine(...)"): a line after it says them, in the words tune uses for them."""
+    from descend.tune.result import training_words
+
+    small = ["--steps", "20", "--seeds", "1", "--lr", "0.05", "--no-animation"]
+    given = runner.invoke(app, ["compare", "line", "-o", "gd", *small, "--schedule", "cosine:min_value=0.1",
+                                "--clip-norm", "1", "--out", str(tmp_path / "a")], env={"COLUMNS": "150"})
+    assert given.exit_code == 0, given.output
+    expected = training_words("schedule=cosine:min_value=0.1; clip_norm=1.0; clip_value=None")
+    assert expected == "schedule cosine:min_value=0.1, clip_norm 1.0"
+    assert f"\nevery run: {expected}\n" in given.stdout
+    plain = runner.invoke(app, ["compare", "line", "-o", "gd", *small, "--out", str(tmp_path / "b")])
+    assert plain.exit_code == 0 and "every run:" not in plain.stdout

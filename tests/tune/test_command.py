@@ -1488,3 +1488,18 @@ def test_a_search_where_matplotlibs_folder_cannot_be_made_says_nothing_of_it(tmp
     assert done.returncode == 0, done.stderr
     assert "atplotlib" not in done.stderr and (tmp_path / "out" / "report.html").exists()
     assert (tmp_path / "cache" / "matplotlib").is_dir()
+
+
+def test_a_schedule_the_trials_steps_end_early_is_said_as_descend_compare_says_it(tmp_path):
+    """descend compare says that --steps 30 trains the first 6 % of cosine:total_steps=500; descend tune said
+    nothing, every trial training at nearly the full rate. It says it now, as the search starts and in its report."""
+    out = tmp_path / "out"
+    argv = ["tune", "line", "-o", "adam", "--steps", "30", "--trials", "2", "--cohort", "2", "--seeds", "0",
+            "--schedule", "cosine:total_steps=500", "--out", str(out)]
+    result = runner.invoke(app, argv, env={"COLUMNS": "150"})
+    assert result.exit_code == 0, result.output
+    note = (f"the schedule cosine:total_steps=500 lasts 500 steps and the budget 30: the runs train its first "
+            f"{100 * 30 / 500:.3g} %")  # 6 %
+    assert f"note: {note}" in result.output
+    assert note in json.loads((out / "best.json").read_text())["notes"]
+    assert note in (out / "report.html").read_text()

@@ -1649,3 +1649,19 @@ def test_a_grid_larger_than_the_budget_says_how_many_points_in_words_that_agree(
     result = descend.tune("line", optimizer="adam", sampler="grid", trials=1, cohort=1, steps=3, seeds=0)
     said = [n for n in result.notes if n.startswith("grid sampler")]
     assert said and said[0].endswith("more than the 1 trial: only 1 of them is trained (give trials 4 for all)"), said
+
+
+def test_a_schedule_read_as_the_rate_itself_is_warned_of_once_per_search():
+    """descend.tune's schedules multiply every trial's rate, as fit's do: one of descend.schedules starting at 0.1 is
+    said once, before the first trial (not at each cohort's training), and one starting at 1 is not."""
+    import warnings
+
+    from descend.schedules import cosine
+
+    search = dict(trials=8, cohort=2, steps=20, seeds=1, batch_size=8)
+    for value, times in ((0.1, 1), (1.0, 0)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            descend.tune("line", schedules={"lr": cosine(value, 20)}, **search)
+        said = [str(w.message) for w in caught if "multiplies its hyperparameter" in str(w.message)]
+        assert len(said) == times, said

@@ -520,6 +520,10 @@ def plan(task: Any, *, optimizer: Any = "adam", space: Any = None, trials: int =
                    clip_norm=clip_norm, clip_value=clip_value, names=names, notes=notes,
                    schedules=dict(schedules or {}), data=_data_digest(built), kept_in_out=kept_in_out)
     _check_study_names(planned)
+    if not names["schedules"].startswith("-"):  # (--schedule is a multiplier in its own words: max_value=10 is 10 × lr)
+        from ..spec import warn_of_scaled_schedules
+
+        warn_of_scaled_schedules(planned.schedules.items())  # once, here: the trials' trainings do not say it again
     return planned
 
 
@@ -928,7 +932,9 @@ def run(p: Plan, *, progress: Callable[[Mapping[str, Any]], Any] | None = None, 
     :class:`descend.tune.result.TuneResult`. Optuna logs only warnings meanwhile (:func:`descend.tune.logs.quiet`).
     ``out``: the folder the results go to; where the re-runs are read from the study and it lacks an optimizer's
     model file (:func:`descend.tune.result.write_models`), that re-run's first seed is trained again for it."""
-    with logs.quiet():
+    from ..spec import schedules_checked
+
+    with logs.quiet(), schedules_checked():  # (the plan said what its schedules do)
         return _run(p, progress=progress, stop=stop, heartbeat_interval=heartbeat_interval, out=out,
                     grace_period=grace_period, compile=compile, dtype=dtype, opened=opened)
 

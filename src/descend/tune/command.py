@@ -80,6 +80,23 @@ def _task(task: str | None, csv: str | None, column: str | None, data: Mapping[s
                            **{k: v for k, v in data.items() if k != "schedule" or epochs is None})
 
 
+def _schedule_notes(plan: Any, settings: Any, task: Any, schedule: str) -> list[str]:
+    """descend compare's notes on ``--schedule`` and the budget (:func:`descend.compare._schedule_notes`: a
+    schedule given its total_steps that the trials' steps end early or outlast, one that never changes the rate
+    within them), over the batch sizes the trials train at."""
+    import dataclasses
+
+    from ..compare import _schedule_notes as notes_of
+    from ..compare_config import batch_text
+    from .api import _batch_sizes
+
+    sizes = list({batch_text(b): b for space in plan.spaces.values() for b in _batch_sizes(space)}.values())
+    budget = plan.budget
+    trials = dataclasses.replace(settings, schedule=schedule, batch_size=tuple(sizes), epochs=budget.epochs,
+                                 steps=budget.steps if budget.epochs is None else None)
+    return notes_of(trials, task)
+
+
 def _plugins(given: Any) -> tuple[str, ...]:
     """``--plugin`` files (or modules), imported once each as ``descend compare`` imports them."""
     from ..compare_config import _parse_plugins
@@ -238,6 +255,8 @@ def main(task: str | None = None, *, csv: str | None = None, column: str | None 
                         batch_size=batch_size if batch_size is not None else "task", seed=seed, names=FLAGS,
                         loss=settings.loss, clip_norm=settings.clip_norm, clip_value=settings.clip_value,
                         schedules={"lr": schedule} if schedule is not None else None, **options)
+        if given:  # what descend compare says of the schedule and the budget (its first 6 % trained), said alike
+            plan.notes.extend(note for note in _schedule_notes(plan, settings, built, given) if note not in plan.notes)
         studies = {plan.study_name(name) for name, _ in plan.optimizers}
         check_out(out_dir, studies, flag, storage=plan.storage)
         opened = api.open_studies(plan, heartbeat_interval=10, grace_period=60)
