@@ -540,7 +540,12 @@ def test_a_difference_within_the_seeds_spread_names_no_single_winner():
     assert got.keys() == quartiles.keys()
     assert all(got[label] == pytest.approx(quartiles[label], rel=1e-12) for label in quartiles)
     (note,) = C._spread_note(table, ranges)
-    assert "won together: test loss (sgd, momentum)" in note and "won by no one: validation loss" in note
+    assert "less than the spread between seeds: test loss (sgd, momentum); and every optimizer's" in note
+    assert note.endswith("so no one wins validation loss")
+    # a row without a result (two of three seeds diverged) neither ties by its survivor's range nor takes a win away
+    failed = pd.DataFrame({"test loss": [0.30, 0.29], "divergence rate": [2 / 3, 0]}, index=["sgd", "adam"])
+    assert C.winners(failed, {"test loss": {"sgd": (0.30, 0.30), "adam": (0.28, 0.31)}}) == {
+        "test loss": ["adam"], "divergence rate": ["adam"]}
 
 
 def test_the_one_configuration_that_reached_the_target_wins_steps_and_epochs_to_target():

@@ -428,9 +428,22 @@ def _report_csv(path: Path, csv: str, named: str, notes: list[str] | None) -> st
     places = csv_places(csv, folder, record) if isinstance(record, dict) else []
     found = next((place for place in places[1:] if place.is_file()), None)
     if found is not None:
+        said = "the first file found where descend report looks, its numbers not those the runs trained on"
+        try:  # the place descend report reads: the first holding the runs' numbers (decided there)
+            from .report.saved import described
+
+            if sys.version_info >= (3, 11):
+                import tomllib
+            else:  # pragma: no cover - Python 3.10
+                import tomli as tomllib
+            settings = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+            found, said = Path(described(folder, record, settings, repr(str(folder)))[0].csv), (
+                "the report's data where descend report finds it")
+        except (ValueError, OSError, KeyError, TypeError, AttributeError):  # none holds them, or config.toml was
+            pass  # edited for a new comparison: the first file found, said as such
         if notes is not None:
-            notes.append(f"csv (in {path}): {named!r} is not there; comparing on {str(found)!r}, the report's data "
-                         "where descend report finds it (--csv FILE gives another file)")
+            notes.append(f"csv (in {path}): {named!r} is not there; comparing on {str(found)!r}, {said} (--csv FILE "
+                         "gives another file)")
         return str(found)
     if len(places) < 2:
         return named
@@ -1042,11 +1055,18 @@ def show(report: Path = typer.Argument(..., metavar="DIRECTORY",
         from .report.saved import frame_from_json
 
         rows = len(frame_from_json(record["table"]))
-        if isinstance(record.get("winners"), dict):  # the comparison's own decision (its seeds' ranges are not in
-            # table.csv), as the report shows it
+        from .compare import WINNERS_RULE
+
+        recorded = record["fields"].get("winners")
+        if isinstance(recorded, dict) and record.get("winners_rule") == WINNERS_RULE:  # the comparison's own
+            # decision (its seeds' ranges are not in table.csv), as the report shows it
             from .report.html import _check_winners
 
-            won = _check_winners({FORMER_COLUMNS.get(k, k): v for k, v in record["winners"].items()}, frame)
+            won = _check_winners({FORMER_COLUMNS.get(k, k): v for k, v in recorded.items()}, frame)
+        elif isinstance(recorded, dict):  # an earlier release's rule: the medians alone, as the table has them
+            notes.append(f"the stars are the best medians alone: an earlier descend wrote this report, and descend "
+                         f"report {shlex.quote(str(report))} writes it again with this release's winners (several "
+                         "where their seeds' interquartile ranges overlap)")
         if config.exists() and (edited := _edited(Path(report), record, config)):
             notes.append(edited)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:

@@ -639,11 +639,16 @@ def _spread_note(table: Any, ranges: Mapping[str, Mapping[str, tuple[float, floa
     nobody = [column for column in alone if column not in spread]
     if not together and not nobody:
         return []
-    said = [f"won together: {'; '.join(together)}"] if together else []
+    said = []
+    if together:
+        said.append("optimizers whose seeds' middle halves of values (their interquartile ranges) overlap the best "
+                    "one's win with it, as their medians differ by less than the spread between seeds: "
+                    f"{'; '.join(together)}")
     if nobody:
-        said.append(f"won by no one: {', '.join(nobody)}")
-    return ["optimizers whose seeds' middle halves of values (their interquartile ranges) overlap the best one's "
-            f"win with it, as their medians differ by less than the spread between seeds: {'; '.join(said)}"]
+        why = "" if together else " (their medians differ by less than the spread between seeds)"
+        said.append(f"{'and ' if together else ''}every optimizer's seeds' interquartile range overlaps the best "
+                    f"one's{why}, so no one wins {', '.join(nobody)}")
+    return [" ".join(said) if len(said) == 1 else f"{said[0]}; {said[1]}"]
 
 
 #: Within this share of a searched learning rate range's width (on its log scale) of either end, the rate a search
@@ -1093,6 +1098,10 @@ def seed_ranges(summary: Any, curves: Any, selection: Selection) -> dict[str, di
     return out
 
 
+#: How :func:`winners` decides, as a report's comparison.json records it: a report whose record names another rule
+#: (an earlier release's, the best median alone) has its winners decided again when it is rebuilt
+#: (:func:`descend.report.saved.load`).
+WINNERS_RULE = "the best median, and every row whose seeds' interquartile range overlaps it"
 #: float32's smallest normal number: two values below it differ by float32's subnormal rounding (:func:`winners`).
 FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 #: The table's columns that are shares of a row's runs without a result.
@@ -1144,20 +1153,25 @@ def winners(table: Any, ranges: Mapping[str, Mapping[str, tuple[float, float]]] 
         best = candidates.min() if sense == "min" else candidates.max()
         if not math.isfinite(best):  # a target no one reached: nothing to win
             continue
-        spread = (ranges or {}).get(column, {})
+        spread = {label: r for label, r in (ranges or {}).get(column, {}).items() if label in candidates.index}
 
-        def tied(among: Any) -> Any:  # equal to the best within round-off: 1e-6 of the value, or both among
+        def equal(among: Any) -> Any:  # equal to the best within round-off: 1e-6 of the value, or both among
             # float32's subnormals (below its smallest normal number, 1.2e-38; 1e-30 tied 2.3e-34 with 1.9e-33)
-            equal = (among == best) | (np.isfinite(among) & ((among - best).abs() <= 1e-6 * among.abs().clip(
+            return (among == best) | (np.isfinite(among) & ((among - best).abs() <= 1e-6 * among.abs().clip(
                 lower=abs(best)) + FLOAT32_TINY))
-            reach = [spread[label] for label in among.index[equal] if label in spread]
+
+        # the best rows' band: the seeds' ranges of the rows with a result equal to the best (a row without a
+        # result, whose few survivors' range is no result's, neither widens it nor ties by it)
+        reach = [spread[label] for label in candidates.index[equal(candidates)] if label in spread]
+
+        def tied(among: Any) -> Any:  # equal to the best, or a finite median whose seeds' range overlaps the best
+            # rows' band (a row with most seeds short of the target, "> T", does not tie with one that reached it,
+            # whatever its best seeds did)
             if not reach:
-                return equal
+                return equal(among)
             low, high = min(r[0] for r in reach), max(r[1] for r in reach)
-            # or a finite median whose seeds' range overlaps the best's (a row with most seeds short of the
-            # target, "> T", does not tie with one that reached it, whatever its best seeds did)
             within = [label in spread and spread[label][0] <= high and spread[label][1] >= low for label in among.index]
-            return equal | (np.isfinite(among) & pd.Series(within, index=among.index))
+            return equal(among) | (np.isfinite(among) & pd.Series(within, index=among.index))
 
         # a metric every label ties on has no winner (five optimizers at 0.2447 differing by 1e-8)
         if bool(tied(values)[values.notna()].all()) and len(values.dropna()) > 1:

@@ -789,6 +789,13 @@ def test_compare_config_of_a_moved_report_finds_its_csv_file_or_names_csv(tmp_pa
                              "compare on with --csv FILE\n")
     result = runner.invoke(app, [*again, "--out", "new2", "--csv", "elsewhere.csv"])
     assert result.exit_code == 0, result.output
+    # an edited file found first does not hide the runs' own in the report's folder: the one descend report reads
+    shutil.copy("elsewhere.csv", "reports/plots/plots.csv")
+    Path("plots.csv").write_text("".join(Path("elsewhere.csv").read_text().splitlines(keepends=True)[:-3]))
+    result = runner.invoke(app, [*again, "--out", "new3"])
+    assert result.exit_code == 0, result.output
+    assert "comparing on 'reports/plots/plots.csv', the report's data where descend report finds it" in \
+        " ".join(result.stderr.split()), result.stderr
 
 
 def test_a_changed_file_at_the_recorded_path_does_not_hide_a_copy_beside_the_folder(tmp_path, monkeypatch):
@@ -1073,3 +1080,40 @@ def test_a_rebuilt_report_of_an_earlier_descend_still_says_it_kept_no_model(tmp_
     (out / "comparison.json").write_text(json.dumps(record))
     shown = runner.invoke(app, ["show", str(out)])
     assert shown.exit_code == 0 and "passwd" not in shown.stdout and "elsewhere" not in shown.stdout
+
+
+def test_show_stars_the_comparisons_own_winners_and_a_rebuild_decides_an_earlier_releases_again(tmp_path):
+    """descend show starred the medians' best from table.csv (adam's 0.1642*) beside the comparison's note that no one
+    won, as it never read the winners comparison.json keeps; and a report of an earlier release, rebuilt, kept its
+    winners by the medians alone and its generalisation gap won, under a page describing the seeds' rule."""
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["compare", "iris", "-o", "adam", "-o", "adamw", "--lr", "0.01", "--steps", "20",
+                                 "--seeds", "3", "--batch-size", "32", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "comparison.json").read_text())
+    decided = record["fields"]["winners"]
+    record["fields"]["winners"] = {"final train loss": ["adamw"]}  # a decision table.csv's medians do not give
+    (out / "comparison.json").write_text(json.dumps(record))
+    shown = runner.invoke(app, ["show", str(out)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    rows = [line for line in shown.stdout.splitlines() if line.startswith(("│ adam", "│ adamw"))]
+    assert [line.count("*") for line in rows] == [0, 1], shown.stdout
+    # an earlier release's record: no rule named, the gap won
+    del record["winners_rule"]
+    record["fields"]["winners"] = {"generalisation gap": ["adam"], "test loss": ["adam"]}
+    (out / "comparison.json").write_text(json.dumps(record))
+    shown = runner.invoke(app, ["show", str(out)], env={"COLUMNS": "200"})
+    assert "note: the stars are the best medians alone: an earlier descend wrote this report" in \
+        " ".join(shown.stdout.split()), shown.stdout
+    result = runner.invoke(app, ["report", str(out), "--out", str(tmp_path / "again"), "--no-animation"])
+    assert result.exit_code == 0, result.output
+    rebuilt = json.loads((tmp_path / "again" / "comparison.json").read_text())
+    assert rebuilt["fields"]["winners"] == decided and rebuilt["winners_rule"] == record_rule()
+    assert any("written by an earlier descend, whose table named the best median" in n
+               for n in rebuilt["fields"]["notes"])
+
+
+def record_rule():
+    from descend.compare import WINNERS_RULE
+
+    return WINNERS_RULE

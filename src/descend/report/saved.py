@@ -369,6 +369,9 @@ def save(comparison: Any, directory: Path, *, drawn: dict[str, bool], json_name:
             continue
         fields[f.name] = value
     record["fields"] = fields
+    from ..compare import WINNERS_RULE
+
+    record["winners_rule"] = WINNERS_RULE  # how its winners were decided: a later rule decides them again
     selection = getattr(comparison, "selection", None)
     if selection is not None and hasattr(selection, "to_dict"):
         record["selection"] = selection.to_dict()
@@ -639,6 +642,18 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
         kwargs["selection"] = Selection.from_dict(record["selection"])
     if "search" in record and "search" in known:
         kwargs["search"] = compare.Search.from_dict(record["search"], frame_from_json(record["search"]["trials"]))
+    if record.get("winners_rule") != compare.WINNERS_RULE and kwargs.get("selection") is not None and len(summary):
+        # an earlier release named the best median alone (and the smallest generalisation gap): decided again by
+        # this release's rule, from the runs the record keeps, with the notes the rule gives
+        selection = kwargs["selection"]
+        ranges = compare.seed_ranges(summary, curves, selection)
+        kwargs["winners"] = compare.winners(table, ranges)
+        kwargs["table_notes"] = [*kwargs.get("table_notes", []), *compare._spread_note(table, ranges),
+                                 *compare._edge_notes(selection, summary, kwargs.get("search"))]
+        kwargs["notes"] = [*kwargs.get("notes", []), "this report was written by an earlier descend, whose table "
+                           "named the best median of each metric alone: its winners are decided again here, as "
+                           "this release decides them (several where their seeds' interquartile ranges overlap; "
+                           "none for the generalisation gap)"]
     kwargs["models"], lost = _models(directory, record, kwargs.get("selection"))
     kwargs["notes"] = [*kwargs.get("notes", []), *lost]
     kwargs["saved_from"] = directory
