@@ -242,7 +242,7 @@ def house_prices(m: int = 500, loss: str = "mse", outliers: float = 0.02, data_s
                ("least squares", "weight " + ", ".join(f"{v:.4g}" for v in ls[:-1].tolist())
                 + f"; bias {ls[-1].item():.4g} ({units}, training split)"),
                *((("target", target_fact(gen.target, splits)),) if standardize_target else ()),
-               ("baseline", mean_baseline(splits, loss))),
+               *((("baseline", baseline),) if (baseline := mean_baseline(splits, loss)) is not None else ())),
         options=dict(m=m, loss=loss, outliers=outliers, data_seed=data_seed,
                      **({} if standardize_target else {"standardize_target": False})),
     )

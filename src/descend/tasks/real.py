@@ -61,12 +61,14 @@ def target_fact(target: str, splits: data_module.Splits) -> str:
             "in its units (final_<split>_loss_original)")
 
 
-def mean_baseline(splits: data_module.Splits, loss: str) -> str:
+def mean_baseline(splits: data_module.Splits, loss: str) -> str | None:
     """The card line of a regression's baseline: always predicting the training split's mean target (what a model
     knows without the features), scored on the test split as the table scores a model, in its columns: the test
     loss of ``loss`` (a name of :mod:`descend.losses`) and, for a standardised target, the test loss with the
     target unstandardised and, for a squared error, the test RMSE in the target's units
-    (:data:`descend.catalog.TEST_LOSS_UNSTANDARDISED`, :data:`descend.catalog.TEST_RMSE`)."""
+    (:data:`descend.catalog.TEST_LOSS_UNSTANDARDISED`, :data:`descend.catalog.TEST_RMSE`). None for a loss that is
+    not a regression's (``--loss cross-entropy`` on a regression task, which the comparison then refuses in the
+    words of its flag)."""
     from ..catalog import TEST_LOSS_UNSTANDARDISED, TEST_RMSE
     from ..losses import get_loss, rmse
     from ..problem import unstandardised
@@ -76,6 +78,8 @@ def mean_baseline(splits: data_module.Splits, loss: str) -> str:
         shown = _cell_text(column, value)  # 2.444e+04: a card writes each sign once)
         return f"{float(shown):,.0f}" if "e+" in shown else shown
 
+    if get_loss(loss).kind != "regression":
+        return None
     fn = get_loss(loss).fn
     train, test = splits.train.y.double(), splits.test.y.double()
     pred = train.mean(dim=0).expand_as(test).unsqueeze(0)  # one run, [1, B, ...]
@@ -288,7 +292,8 @@ def dataset_task(ds: data_module.Dataset, *, name: str, title: str, summary: str
         if standardize_target:
             facts.append(("target", target_fact(ds.target_name, splits)))
         if ds.kind == "regression":  # the error a model must beat, as the classes' most frequent one below
-            facts.append(("baseline", mean_baseline(splits, _loss(ds.kind))))
+            if (baseline := mean_baseline(splits, _loss(ds.kind))) is not None:
+                facts.append(("baseline", baseline))
         if ds.kind in ("binary", "multiclass"):
             # the training split's most frequent class (what a model can know), scored on the test split
             majority = int(torch.bincount(splits.train.y.long().reshape(-1), minlength=classes).argmax())
