@@ -751,7 +751,6 @@ def compare_command(
                    "them from its saved results")
     if not quiet:
         from .report.saved import model_names
-
         from .selection import CHOSEN_ON, chosen_label
 
         losses = comparison.table[CHOSEN_ON].to_dict() if CHOSEN_ON in comparison.table else {}

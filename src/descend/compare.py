@@ -61,10 +61,10 @@ from .models import INITS  # noqa: F401
 from .selection import Selection, counting, select, statuses, without_result
 
 __all__ = ["INITS", "METRICS", "MODES", "SEARCH_SAMPLER", "SEARCH_SEED", "Comparison", "Config", "OptimizerSpec",
-           "Search", "batch_label", "batch_text", "compare", "get_task", "hybrid", "lr_range", "metrics_table",
-           "mode_text", "parse_batch_sizes", "parse_optimizer", "parse_schedule", "parse_values", "resolve", "search",
-           "search_space", "seeds_can_differ", "spread_only", "table_notes", "trainings", "unrecorded_plugins",
-           "unsearched", "versions", "winners"]
+           "Search", "batch_label", "batch_text", "compare", "decided_winners", "get_task", "hybrid", "lr_range",
+           "metrics_table", "mode_text", "parse_batch_sizes", "parse_optimizer", "parse_schedule", "parse_values",
+           "resolve", "search", "search_space", "seed_ranges", "seeds_can_differ", "spread_only", "table_notes",
+           "trainings", "unrecorded_plugins", "unsearched", "versions", "winners"]
 
 #: The per-optimizer metrics of the table, and whether lower (min) or higher (max) wins (None: none wins it).
 METRICS: dict[str, str | None] = {
@@ -527,17 +527,26 @@ def _finished(config: Config, task: Any, summaries: list[Any], curves: list[Any]
             columns=["label", "batch_size", "number", "state", "value"])
     labels = set(summary["label"]) if len(summary) else set()
     selection = select(summary, one_seed={k: v for k, v in one_seed.items() if k in labels})
-    table, ranges = pd.DataFrame(), {}
+    table, won, said = pd.DataFrame(), {}, []
     if len(summary):
         table = _metrics_rows(summary, curve, task, config, torch.finfo(dtype).bits // 8, selection)
-        ranges = seed_ranges(summary, curve, selection)
-    return Comparison(config=config, task=task, summary=summary, curves=curve, table=table,
-                      winners=winners(table, ranges) if len(summary) else {},
+        won, said = decided_winners(table, summary, curve, selection, found)
+    return Comparison(config=config, task=task, summary=summary, curves=curve, table=table, winners=won,
                       paths=paths, interrupted=interrupted, seconds=time.perf_counter() - started, notes=notes,
                       selection=selection,
-                      table_notes=table_notes(selection, task, seeds=config.seeds, summary=summary, paths=paths,
-                                              table=table, ranges=ranges, search=found),
+                      table_notes=[*table_notes(selection, task, seeds=config.seeds, summary=summary, paths=paths),
+                                   *said],
                       search=found, models=_representatives_models(selection, summary, trained or {}, task))
+
+
+def decided_winners(table: Any, summary: Any, curves: Any, selection: Selection, search: Search | None = None
+                    ) -> tuple[dict[str, list[str]], list[str]]:
+    """The winners of ``table`` (:func:`winners`, with the seeds' ranges of :func:`seed_ranges`) and the notes that
+    qualify them: the metrics won together or by no one because the seeds' values overlap (:func:`_spread_note`), and
+    the learning rates chosen at an end of what was tried (:func:`_edge_notes`). What a comparison decides, and what
+    a report of an earlier release, rebuilt, has decided again (:func:`descend.report.saved.load`)."""
+    ranges = seed_ranges(summary, curves, selection)
+    return winners(table, ranges), [*_spread_note(table, ranges), *_edge_notes(selection, summary, search)]
 
 
 def _fit_settings(config: Config, task: Any) -> dict[str, Any]:
@@ -561,15 +570,11 @@ def seeds_can_differ(task: Any, spec: OptimizerSpec, batch_size: Any) -> bool:
 
 
 def table_notes(selection: Selection, task: Any, *, seeds: int, summary: Any = None,
-                paths: Mapping[int, Any] | None = None, table: Any = None,
-                ranges: Mapping[str, Mapping[str, tuple[float, float]]] | None = None,
-                search: Search | None = None) -> list[str]:
+                paths: Mapping[int, Any] | None = None) -> list[str]:
     """What qualifies the table's numbers: the configurations run with one seed and why, a landscape that is
     unbounded below, and on it the optimizers whose reported run ended below the lowest point of the plot domain
     (McCormick's valley falls linearly: a run escaping along it stays far from the divergence bound, and its cost,
-    lower than any minimum's, is not a better result); given the ``table`` and its seeds' ``ranges``, the metrics
-    won together or by no one because the seeds' values overlap (:func:`_spread_note`); and the learning rates
-    chosen at an end of what was tried (:func:`_edge_notes`)."""
+    lower than any minimum's, is not a better result). (What qualifies its winners: :func:`decided_winners`.)"""
     out = []
     if seeds > 1:
         by_batch: dict[str, list[str]] = {}
@@ -622,10 +627,6 @@ def table_notes(selection: Selection, task: Any, *, seeds: int, summary: Any = N
                        "no training sample, so they trained no step (left-domain at step 0); move the start inside "
                        "it (--start)")
     out.extend(_other_answers(selection, task, paths or {}))
-    if table is not None and ranges:
-        out.extend(_spread_note(table, ranges))
-    if summary is not None and len(summary):
-        out.extend(_edge_notes(selection, summary, search))
     return out
 
 

@@ -645,11 +645,9 @@ def load(directory: Path) -> tuple[Any, dict[str, bool]]:
     if record.get("winners_rule") != compare.WINNERS_RULE and kwargs.get("selection") is not None and len(summary):
         # an earlier release named the best median alone (and the smallest generalisation gap): decided again by
         # this release's rule, from the runs the record keeps, with the notes the rule gives
-        selection = kwargs["selection"]
-        ranges = compare.seed_ranges(summary, curves, selection)
-        kwargs["winners"] = compare.winners(table, ranges)
-        kwargs["table_notes"] = [*kwargs.get("table_notes", []), *compare._spread_note(table, ranges),
-                                 *compare._edge_notes(selection, summary, kwargs.get("search"))]
+        kwargs["winners"], said = compare.decided_winners(table, summary, curves, kwargs["selection"],
+                                                          kwargs.get("search"))
+        kwargs["table_notes"] = [*kwargs.get("table_notes", []), *said]
         kwargs["notes"] = [*kwargs.get("notes", []), "this report was written by an earlier descend, whose table "
                            "named the best median of each metric alone: its winners are decided again here, as "
                            "this release decides them (several where their seeds' interquartile ranges overlap; "
